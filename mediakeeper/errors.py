@@ -1,0 +1,59 @@
+"""The toolkit's small error tree.
+
+Every error a user can cause carries a one-line message and, where there is one, the fix.
+Only the command line turns these into exit codes; the library just raises them.
+"""
+
+from __future__ import annotations
+
+
+class MediakeeperError(Exception):
+    """Something the user can act on. ``str(err)`` is the one-line message."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class ConfigError(MediakeeperError):
+    """Bad settings: malformed TOML, unknown key, wrong type."""
+
+
+class QueueError(MediakeeperError):
+    """The queue file is missing, unreadable or invalid."""
+
+
+class QueueMissing(QueueError):
+    pass
+
+
+class QueueCorrupt(QueueError):
+    pass
+
+
+class LibraryError(MediakeeperError):
+    """A library path that does not exist, is not a folder, or cannot be read."""
+
+
+class NotFound(MediakeeperError):
+    """A named item is not in the queue."""
+
+    exit_code = 1
+
+
+class TransitionError(RuntimeError):
+    """An illegal status change: always a bug in the caller, never user input."""
+
+
+class AudioError(MediakeeperError):
+    """A file mutagen cannot read or write; knows its path."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(f"{path}: {message}")
+        self.path = path

@@ -1,0 +1,103 @@
+"""Plain records passed between scan, rules, fixes and outputs. No I/O here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# Logical tag names; mediakeeper/tags.py maps each to its key in every format.
+LOGICAL_TAGS: tuple[str, ...] = (
+    "title",
+    "artist",
+    "albumartist",
+    "album",
+    "tracknumber",
+    "tracktotal",
+    "discnumber",
+    "disctotal",
+    "date",
+    "genre",
+    "musicbrainz_artistid",
+    "musicbrainz_albumartistid",
+    "musicbrainz_albumid",
+    "musicbrainz_releasegroupid",
+    "musicbrainz_trackid",
+)
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Track:
+    """One readable audio file, as scanned.
+
+    ``path`` is posix-style and relative to the artist folder ("1999 - Album/CD1/01 - x.mp3").
+    ``album`` is the album folder relative to the artist folder ("" for loose tracks); disc
+    sub-folders such as ``CD1`` or ``Disc 2`` fold into their album and set ``disc_folder``.
+    ``tags`` holds logical tag -> value exactly as stored (not stripped); a missing tag is an
+    absent key. Track and disc numbers are split: tracknumber "3", tracktotal "12".
+    """
+
+    path: str
+    album: str
+    format: str  # "mp3" | "flac" | "m4a" | "ogg" | "opus"
+    tags: Mapping[str, str]
+    duration: float = 0.0  # seconds
+    bitrate: int = 0  # bits per second, 0 when unknown
+    lossless: bool = False
+    tag_version: str = "none"  # "ID3v2.4" | "ID3v2.3" | "ID3v2.2" | "ID3v1" | "vorbis" | "mp4" | "none"
+    has_picture: bool = False
+    size: int = 0
+    disc_folder: int | None = None
+
+
+@dataclass(frozen=True)
+class UnreadableFile:
+    """An audio-named file that mutagen could not parse."""
+
+    path: str
+    album: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ArtistScan:
+    """Everything read from one artist folder."""
+
+    folder: str  # the artist folder's own name
+    tracks: tuple[Track, ...] = ()
+    unreadable: tuple[UnreadableFile, ...] = ()
+    cover_albums: frozenset[str] = frozenset()  # album folders holding a cover/folder image
+    skipped: tuple[str, ...] = ()  # paths passed over (symlink loops, unreadable folders), with reason
+
+
+@dataclass(frozen=True)
+class TagChange:
+    """One proposed or applied change of one logical tag in one file (old None = was absent)."""
+
+    path: str
+    tag: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found. ``code`` is a public contract (see DESIGN.md's findings table).
+
+    ``path`` is the file or album folder it concerns, relative to the artist folder.
+    ``changes`` is the safe fix, when there is one; a finding with changes is ``fixable``.
+    """
+
+    code: str
+    severity: str
+    path: str
+    message: str
+    album: str = ""
+    changes: tuple[TagChange, ...] = ()
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def fixable(self) -> bool:
+        return bool(self.changes)
