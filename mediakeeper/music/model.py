@@ -46,7 +46,7 @@ class Track:
     duration: float = 0.0  # seconds
     bitrate: int = 0  # bits per second, 0 when unknown
     lossless: bool = False
-    tag_version: str = "none"  # "ID3v2.4" | "ID3v2.3" | "ID3v2.2" | "ID3v1" | "vorbis" | "mp4" | "none"
+    tag_version: str = "none"  # ID3v2.4, ID3v2.3, ID3v2.2, ID3v1, vorbis, mp4 or none
     has_picture: bool = False
     size: int = 0
     disc_folder: int | None = None
@@ -69,7 +69,7 @@ class ArtistScan:
     tracks: tuple[Track, ...] = ()
     unreadable: tuple[UnreadableFile, ...] = ()
     cover_albums: frozenset[str] = frozenset()  # album folders holding a cover/folder image
-    skipped: tuple[str, ...] = ()  # paths passed over (symlink loops, unreadable folders), with reason
+    skipped: tuple[str, ...] = ()  # what was passed over and why (symlink loops, no access)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,153 @@
+"""Settings: defaults, then ``mediakeeper.toml`` in the data home, then environment, then flags.
+
+Later wins. Every key is also the environment variable ``MEDIAKEEPER_<SECTION>_<KEY>``
+(``MEDIAKEEPER_MUSICBRAINZ_URL``); the data home itself is ``--home`` or ``MEDIAKEEPER_HOME``.
+A malformed file, an unknown key or a value of the wrong type is a one-line ``ConfigError``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.errors import ConfigError
+
+CONFIG_FILE = "mediakeeper.toml"
+
+# The public contract: section -> key -> default. The default's type is the key's type.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "music": {"library": "", "checkpoint_every": 50, "max_attempts": 3},
+    "movies": {"library": "", "checkpoint_every": 50, "max_attempts": 3},
+    "musicbrainz": {
+        "url": "https://musicbrainz.org",
+        "rate_limit": 1.0,
+        "contact": "",
+        "timeout": 30.0,
+        "retries": 4,
+    },
+    "tmdb": {
+        "url": "https://api.themoviedb.org",
+        "api_key": "",
+        "rate_limit": 4.0,
+        "timeout": 30.0,
+        "retries": 4,
+    },
+}
+
+# Settings a value may also come from under a conventional name.
+ALIASES = {("tmdb", "api_key"): "TMDB_API_KEY"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    values: Mapping[str, Mapping[str, Any]]
+
+    def get(self, section: str, key: str) -> Any:
+        return self.values[section][key]
+
+    def section(self, section: str) -> Mapping[str, Any]:
+        return self.values[section]
+
+    def library(self, kind: str) -> Path | None:
+        raw = self.values[kind]["library"]
+        return Path(raw).expanduser() if raw else None
+
+    @property
+    def status_dir(self) -> Path:
+        return self.home / "status"
+
+
+def resolve_home(flag: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    raw = flag or environ.get("MEDIAKEEPER_HOME") or "."
+    return Path(raw).expanduser().resolve()
+
+
+def load_settings(
+    home: str | Path | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build the settings for one run. ``overrides`` are command-line flags (None = not given)."""
+    environ = os.environ if environ is None else environ
+    home_path = resolve_home(home, environ)
+    values = {section: dict(keys) for section, keys in DEFAULTS.items()}
+
+    config_path = home_path / CONFIG_FILE
+    for section, key, value in _read_file(config_path):
+        where = f"{config_path}: {section}.{key}"
+        values[section][key] = _coerce(value, DEFAULTS[section][key], where)
+
+    for section, keys in DEFAULTS.items():
+        for key, default in keys.items():
+            names = [f"MEDIAKEEPER_{section.upper()}_{key.upper()}"]
+            if (section, key) in ALIASES:
+                names.insert(0, ALIASES[(section, key)])
+            for name in names:
+                if environ.get(name, "") != "":
+                    values[section][key] = _coerce(environ[name], default, f"environment {name}")
+
+    for section, keys in (overrides or {}).items():
+        for key, value in keys.items():
+            if value is not None:
+                values[section][key] = _coerce(value, DEFAULTS[section][key], f"--{key}")
+    return Settings(home=home_path, values=values)
+
+
+def _read_file(path: Path):
+    if not path.exists():
+        return
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot be read: {err}") from None
+    for section, keys in data.items():
+        if section not in DEFAULTS:
+            raise ConfigError(
+                f"{path}: unknown section [{section}]",
+                f"known sections: {', '.join(DEFAULTS)}",
+            )
+        if not isinstance(keys, dict):
+            raise ConfigError(f"{path}: '{section}' must be a [section], not a value")
+        for key, value in keys.items():
+            if key not in DEFAULTS[section]:
+                raise ConfigError(
+                    f"{path}: unknown key '{section}.{key}'",
+                    f"known keys in [{section}]: {', '.join(DEFAULTS[section])}",
+                )
+            yield section, key, value
+
+
+def _coerce(value: Any, default: Any, where: str) -> Any:
+    """Give ``value`` the type of ``default``; strings from the environment are parsed."""
+    kind = type(default)
+    try:
+        if kind is bool:
+            if isinstance(value, str):
+                return value.strip().lower() in ("1", "true", "yes", "on")
+            return bool(value)
+        if kind is int and not isinstance(value, bool):
+            number = int(value)
+            if number < 0:
+                raise ValueError
+            return number
+        if kind is float and not isinstance(value, bool):
+            number = float(value)
+            if number < 0:
+                raise ValueError
+            return number
+        if kind is str and isinstance(value, str | Path):
+            return str(value)
+    except (TypeError, ValueError):
+        pass
+    raise ConfigError(f"{where}: expected a {_TYPE_NAMES[kind]}, got {value!r}")
+
+
+_TYPE_NAMES = {bool: "true/false", int: "whole number >= 0", float: "number >= 0", str: "string"}

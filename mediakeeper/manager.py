@@ -1,0 +1,256 @@
+"""What the queue managers do, for any media kind: init, refresh, summary, resets, checkpoints.
+
+The Click scripts in ``utilities/`` only parse flags and render what these functions return.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.errors import LibraryError, NotFound, QueueError
+from mediakeeper.queue import QueueStore, statuses_of
+from mediakeeper.queue_items import (
+    COMPLETED,
+    ERROR,
+    IN_PROGRESS,
+    PENDING,
+    SKIPPED,
+    STATUSES,
+    check_transition,
+    claim_is_stale,
+    default_folder_exists,
+    new_item,
+    new_queue,
+    validate,
+)
+
+# Folders that file systems and NAS boxes create; everything else, dots included, is media.
+JUNK_FOLDERS = frozenset(
+    {".git", ".Trash", ".Trashes", ".AppleDouble", ".Spotlight-V100", ".fseventsd",
+     "@eaDir", "lost+found", "$RECYCLE.BIN", "System Volume Information", ".stfolder"}
+)  # fmt: skip
+
+
+def library_folders(library: Path) -> list[Path]:
+    """The item folders directly inside ``library``, sorted by name (case-insensitively)."""
+    if not library.exists():
+        raise LibraryError(f"library folder does not exist: {library}")
+    if not library.is_dir():
+        raise LibraryError(f"library path is not a folder: {library}")
+    try:
+        entries = list(os.scandir(library))
+    except OSError as err:
+        raise LibraryError(f"cannot read library folder {library}: {err.strerror}") from None
+    folders = [
+        Path(entry.path) for entry in entries if entry.name not in JUNK_FOLDERS and _is_dir(entry)
+    ]
+    return sorted(folders, key=lambda p: (p.name.casefold(), p.name))
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def init_queue(store: QueueStore, library: Path, now, *, replace: bool = False) -> int:
+    library = library.expanduser().resolve()
+    items = [new_item(p.name, p.name, str(p)) for p in library_folders(library)]
+    store.create(new_queue(store.kind, str(library), items, now), replace=replace)
+    return len(items)
+
+
+@dataclass
+class RefreshResult:
+    added: list[str]
+    vanished: list[str]
+    returned: list[str]
+
+
+def refresh_queue(store: QueueStore, library: Path | None = None) -> RefreshResult:
+    """Add folders new on disk; mark items whose folder vanished (unmark ones that are back)."""
+    result = RefreshResult([], [], [])
+
+    def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
+        root = (library or Path(data["library"])).expanduser().resolve()
+        on_disk = {p.name: p for p in library_folders(root)}
+        changed = []
+        known = set()
+        for item in data["items"]:
+            known.add(item["key"])
+            present = item["key"] in on_disk
+            if item.get("missing") and present:
+                item["missing"] = False
+                result.returned.append(item["name"])
+                changed.append(item)
+            elif not item.get("missing") and not present:
+                item["missing"] = True
+                result.vanished.append(item["name"])
+                changed.append(item)
+        for name, path in on_disk.items():
+            if name not in known:
+                changed.append(new_item(name, name, str(path)))
+                result.added.append(name)
+        return changed
+
+    store.update(mutate, fold=True)
+    return result
+
+
+def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
+    items = data["items"]
+    counts = statuses_of(data)
+    total = len(items)
+    return {
+        "kind": data.get("kind"),
+        "library": data.get("library"),
+        "total": total,
+        "statuses": counts,
+        "missing_on_disk": sum(1 for i in items if i.get("missing")),
+        "tracks": sum(i.get("track_count", 0) for i in items),
+        "issues_found": sum(i.get("issues_found", 0) for i in items),
+        "issues_resolved": sum(i.get("issues_resolved", 0) for i in items),
+        "percent_complete": round(100.0 * counts[COMPLETED] / total, 1) if total else 0.0,
+        "updated_at": data.get("updated_at"),
+    }
+
+
+def _fold_name(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold().strip()
+
+
+def find_item(data: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """Case-insensitive lookup by name or key; NotFound suggests the closest names."""
+    wanted = _fold_name(name)
+    for item in data["items"]:
+        if wanted in (_fold_name(item["name"]), _fold_name(item["key"])):
+            return item
+    names = [item["name"] for item in data["items"]]
+    by_folded = {_fold_name(n): n for n in names}
+    close = difflib.get_close_matches(wanted, list(by_folded), n=3, cutoff=0.6)
+    close += [n for f, n in by_folded.items() if wanted and wanted in f and n not in close]
+    hint = (
+        "did you mean: " + ", ".join(repr(by_folded.get(c, c)) for c in close[:3])
+        if close
+        else ("--list shows every name")
+    )
+    raise NotFound(f"no item named {name!r} in the queue", hint)
+
+
+def _reset(item: dict[str, Any], status: str = PENDING) -> None:
+    check_transition(item["status"], status)
+    item["status"] = status
+    item["claimed_by"] = None
+    if status == PENDING:
+        item["attempts"] = 0
+        item["started_at"] = None
+        item["last_error"] = None
+
+
+def reset_where(store: QueueStore, wanted: Callable[[dict[str, Any]], bool]) -> list[str]:
+    """Put every item ``wanted`` selects back to pending; returns their names."""
+
+    def mutate(data):
+        changed = [i for i in data["items"] if i["status"] != PENDING and wanted(i)]
+        for item in changed:
+            _reset(item)
+        return changed
+
+    return [i["name"] for i in store.update(mutate, fold=True)]
+
+
+def reset_named(store: QueueStore, name: str) -> tuple[str, str]:
+    """Reset one item by name; returns (its name, its previous status)."""
+    previous = {}
+
+    def mutate(data):
+        item = find_item(data, name)
+        previous.update(status=item["status"], name=item["name"])
+        if item["status"] == IN_PROGRESS and not claim_is_stale(item.get("claimed_by")):
+            raise QueueError(
+                f"{item['name']!r} is being processed right now by pid "
+                f"{item['claimed_by'].get('pid')}",
+                "wait for that batch to finish or stop it first",
+            )
+        if item["status"] == PENDING:
+            return []
+        _reset(item)
+        return [item]
+
+    store.update(mutate, fold=True)
+    return previous["name"], previous["status"]
+
+
+def skip_named(store: QueueStore, name: str) -> tuple[str, str]:
+    previous = {}
+
+    def mutate(data):
+        item = find_item(data, name)
+        previous.update(status=item["status"], name=item["name"])
+        if item["status"] == SKIPPED:
+            return []
+        if item["status"] == COMPLETED:
+            raise QueueError(f"{item['name']!r} is already completed; reset it first to skip it")
+        _reset(item, SKIPPED)
+        return [item]
+
+    store.update(mutate, fold=True)
+    return previous["name"], previous["status"]
+
+
+def reset_errors(store: QueueStore) -> list[str]:
+    return reset_where(store, lambda i: i["status"] == ERROR)
+
+
+def reset_all(store: QueueStore) -> list[str]:
+    return reset_where(
+        store,
+        lambda i: i["status"] != IN_PROGRESS or claim_is_stale(i.get("claimed_by")),
+    )
+
+
+def list_items(data: Mapping[str, Any], status: str | None = None) -> list[dict[str, Any]]:
+    if status is not None and status not in STATUSES:
+        raise QueueError(f"unknown status {status!r}", "one of: " + ", ".join(STATUSES))
+    return [i for i in data["items"] if status is None or i["status"] == status]
+
+
+def validate_file(store: QueueStore, *, check_folders: bool = True) -> list[str]:
+    """Every problem with the queue on disk, including JSON that does not parse."""
+    if not store.exists():
+        return [f"no queue at {store.path}"]
+    try:
+        data = store.load()
+    except QueueError as err:
+        return [err.message]
+    return validate(data, folder_exists=default_folder_exists if check_folders else None)
+
+
+def resolve_checkpoint(store: QueueStore, which: str) -> Path:
+    if which == "latest":
+        found = store.checkpoints()
+        if not found:
+            raise QueueError(f"no checkpoints in {store.checkpoint_dir}")
+        return found[-1]
+    path = Path(which)
+    if not path.is_absolute() and not path.exists():
+        path = store.checkpoint_dir / which
+    if not path.is_file():
+        raise QueueError(f"checkpoint not found: {which}", "--list-checkpoints shows them")
+    return path
+
+
+def prune_checkpoints(store: QueueStore, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` checkpoints; returns what was deleted."""
+    found = store.checkpoints()
+    doomed = found[: max(0, len(found) - keep)]
+    for path in doomed:
+        path.unlink()
+    return doomed

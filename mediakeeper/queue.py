@@ -1,0 +1,427 @@
+"""The durable JSON work queue, shared by every media kind.
+
+Layout, beside ``processing_queue.json``:
+
+* ``processing_queue.journal`` — one JSON line per committed change, each holding the full new
+  state of the items it touched. Recording one item is an fsync'd append (~0.1 ms), not a
+  rewrite of the whole file (~16 ms at 930 items, measured). Lines carry the queue's
+  ``generation``; only lines of the current generation are replayed, so a fold or a restore
+  that crashes half-way never replays stale lines.
+* ``processing_queue.json.lock`` — the inter-process lock; every read-modify-write holds it.
+
+The JSON file is rewritten atomically ("folded") at the end of a run, at each checkpoint, by
+every queue-manager change, and when the journal grows long. A person opening it after a run
+sees the complete current state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from mediakeeper.atomic import atomic_write_text
+from mediakeeper.errors import QueueCorrupt, QueueError, QueueMissing
+from mediakeeper.queue_items import (
+    COMPLETED,
+    ERROR,
+    IN_PROGRESS,
+    ITEM_NOUNS,
+    PENDING,
+    SKIPPED,
+    check_transition,
+    claim_is_stale,
+    iso,
+    make_claim,
+    structure_problems,
+)
+
+QUEUE_FILE = "processing_queue.json"
+JOURNAL_FILE = "processing_queue.journal"
+CHECKPOINT_DIR = "checkpoints"
+FOLD_AFTER_LINES = 500  # keep replay cheap for a long run
+LOCK_TIMEOUT = 60.0
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def queue_dir(status_dir: Path, kind: str) -> Path:
+    return status_dir / kind
+
+
+def dump_queue(data: Mapping[str, Any]) -> str:
+    """Human-readable JSON with one item per line: greppable, diffable, quick to parse."""
+    head = {k: v for k, v in data.items() if k != "items"}
+    lines = ["{"]
+    lines += [f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}," for k, v in head.items()]
+    items = [json.dumps(item, ensure_ascii=False) for item in data["items"]]
+    lines.append('  "items": [' + ("" if items else "]"))
+    if items:
+        lines.append(",\n".join(f"    {line}" for line in items))
+        lines.append("  ]")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def parse_queue(text: str, source: Path) -> dict[str, Any]:
+    """Parse and structurally check queue JSON, or raise QueueCorrupt saying how to recover."""
+    hint = "nothing was changed; `--restore-checkpoint latest` brings back the last good state"
+    if not text.strip():
+        raise QueueCorrupt(f"{source} is empty", hint)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise QueueCorrupt(f"{source} is not valid JSON ({err})", hint) from None
+    problems = structure_problems(data)
+    if problems:
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise QueueCorrupt(f"{source}: {problems[0]}{more}", hint)
+    return data
+
+
+class QueueStore:
+    """One queue file. All methods are safe to call from several processes at once."""
+
+    def __init__(self, directory: Path, kind: str, clock: Clock = utc_now):
+        self.dir = Path(directory)
+        self.kind = kind
+        self.path = self.dir / QUEUE_FILE
+        self.journal_path = self.dir / JOURNAL_FILE
+        self.checkpoint_dir = self.dir / CHECKPOINT_DIR
+        self.clock = clock
+        self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT)
+        self._data: dict[str, Any] | None = None
+        self._index: dict[str, int] = {}
+        self._signature: tuple | None = None
+        self._journal_offset = 0
+        self._journal_lines = 0
+
+    # ---- reading -----------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    @contextmanager
+    def locked(self) -> Iterator[dict[str, Any]]:
+        """Hold the lock with the current state loaded; yields the live data (don't keep it)."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            with self._lock:
+                yield self._sync()
+        except Timeout:
+            raise QueueError(
+                f"{self.path} is locked by another process",
+                "wait for the running batch to finish, or stop it",
+            ) from None
+
+    def load(self) -> dict[str, Any]:
+        """The current state, handed over: the store forgets it and re-reads on next use."""
+        with self.locked() as data:
+            self._data, self._signature, self._index = None, None, {}
+            return data
+
+    def item(self, key: str) -> dict[str, Any]:
+        with self.locked() as data:
+            return dict(data["items"][self._index[key]])
+
+    def _sync(self) -> dict[str, Any]:
+        """Bring the cached state up to date: reload the JSON if it changed, replay new lines."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            raise QueueMissing(f"no {self.kind} queue at {self.path}") from None
+        signature = (st.st_ino, st.st_size, st.st_mtime_ns)
+        if signature != self._signature:
+            text = self.path.read_text(encoding="utf-8")
+            self._data = parse_queue(text, self.path)
+            self._index = {item["key"]: n for n, item in enumerate(self._data["items"])}
+            self._signature = signature
+            self._journal_offset = 0
+            self._journal_lines = 0
+        self._replay_journal()
+        assert self._data is not None
+        return self._data
+
+    def _replay_journal(self) -> None:
+        try:
+            with open(self.journal_path, "rb") as f:
+                f.seek(self._journal_offset)
+                chunk = f.read()
+        except FileNotFoundError:
+            return
+        generation = self._data.get("generation", 1)
+        consumed = 0
+        for raw in chunk.splitlines(keepends=True):
+            if not raw.endswith(b"\n"):
+                break  # a torn tail from a writer that was killed mid-append: never returned
+            consumed += len(raw)
+            try:
+                entry = json.loads(raw)
+            except ValueError:
+                raise QueueCorrupt(
+                    f"{self.journal_path} has a damaged line at byte {self._journal_offset}",
+                    "`--restore-checkpoint latest` brings back the last good state",
+                ) from None
+            if entry.get("gen") == generation:
+                self._apply(entry)
+                self._journal_lines += 1
+        self._journal_offset += consumed
+
+    def _apply(self, entry: Mapping[str, Any]) -> None:
+        items = self._data["items"]
+        for item in entry.get("items", ()):
+            position = self._index.get(item["key"])
+            if position is None:
+                self._index[item["key"]] = len(items)
+                items.append(item)
+            else:
+                items[position] = item
+        if "at" in entry:
+            self._data["updated_at"] = entry["at"]
+
+    # ---- writing -----------------------------------------------------------------------
+
+    def _commit(self, changed: list[dict[str, Any]]) -> None:
+        """Append the changed items as one journal line (call with the lock held)."""
+        stamp = iso(self.clock())
+        entry = {"gen": self._data.get("generation", 1), "at": stamp, "items": changed}
+        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+        fd = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            # Cut off a torn tail left by a killed writer before appending after it.
+            if os.fstat(fd).st_size != self._journal_offset:
+                os.ftruncate(fd, self._journal_offset)
+            os.lseek(fd, self._journal_offset, os.SEEK_SET)
+            os.write(fd, line)
+            os.fdatasync(fd)
+        finally:
+            os.close(fd)
+        self._journal_offset += len(line)
+        self._journal_lines += 1
+        self._data["updated_at"] = stamp
+        if self._journal_lines >= FOLD_AFTER_LINES:
+            self._fold()
+
+    def _fold(self) -> None:
+        """Rewrite the JSON file atomically from the current state, then empty the journal."""
+        self._write_json(self._data)
+        if self._journal_offset or self.journal_path.exists():
+            with open(self.journal_path, "wb") as f:
+                os.fsync(f.fileno())
+        self._journal_offset = 0
+        self._journal_lines = 0
+
+    def _write_json(self, data: dict[str, Any]) -> None:
+        # The fold moves journal content into the file: the next generation makes sure a crash
+        # between the rename and the journal truncation can never replay those lines again.
+        data["generation"] = data.get("generation", 1) + 1
+        atomic_write_text(self.path, dump_queue(data))
+        st = self.path.stat()
+        self._signature = (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def fold(self) -> None:
+        with self.locked():
+            self._fold()
+
+    def create(self, data: dict[str, Any], *, replace: bool = False) -> None:
+        """Write a brand-new queue (``--init``). Refuses to replace one unless told to."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            if self.path.exists() and not replace:
+                raise QueueError(
+                    f"a {self.kind} queue already exists at {self.path}",
+                    "--refresh adds new folders; --init --force replaces it",
+                )
+            if self.journal_path.exists():
+                self.journal_path.unlink()
+            self._data = data
+            self._index = {item["key"]: n for n, item in enumerate(data["items"])}
+            self._journal_offset = self._journal_lines = 0
+            self._write_json(data)
+
+    def update(self, mutate: Callable[[dict[str, Any]], list[dict[str, Any]]], *, fold=False):
+        """Run ``mutate(data)`` under the lock; it changes items in place and returns them."""
+        with self.locked() as data:
+            changed = mutate(data)
+            if changed:
+                self._commit(changed)
+            if fold:
+                self._fold()
+            return changed
+
+    # ---- the item life cycle -----------------------------------------------------------
+
+    def _set_status(self, item: dict[str, Any], status: str) -> None:
+        check_transition(item["status"], status)
+        item["status"] = status
+
+    def claim_next(
+        self,
+        session: str,
+        *,
+        statuses: tuple[str, ...] = (PENDING,),
+        keys: set[str] | None = None,
+    ) -> dict[str, Any] | None:
+        """Claim the first item in queue order whose status is one of ``statuses``."""
+        with self.locked() as data:
+            for item in data["items"]:
+                if item["status"] not in statuses or item.get("missing"):
+                    continue
+                if keys is not None and item["key"] not in keys:
+                    continue
+                self._set_status(item, IN_PROGRESS)
+                now = self.clock()
+                item["claimed_by"] = make_claim(session, now)
+                item["started_at"] = iso(now)
+                self._commit([item])
+                return dict(item)
+        return None
+
+    def _owned(self, data: dict[str, Any], key: str, session: str) -> dict[str, Any]:
+        item = data["items"][self._index[key]]
+        claim = item.get("claimed_by") or {}
+        if item["status"] != IN_PROGRESS or claim.get("session") != session:
+            raise QueueError(f"{item['name']!r} is no longer claimed by session {session}")
+        return item
+
+    def record_success(
+        self,
+        key: str,
+        session: str,
+        *,
+        counts: Mapping[str, int] | None = None,
+        details: Mapping[str, Any] | None = None,
+        checkpoint_every: int = 0,
+    ) -> Path | None:
+        """Mark the item completed. Returns the checkpoint written, if this one was due."""
+        with self.locked() as data:
+            item = self._owned(data, key, session)
+            self._set_status(item, COMPLETED)
+            item.update(counts or {})
+            item["details"] = {**item.get("details", {}), **(details or {})}
+            item["attempts"] += 1
+            item["completed_at"] = iso(self.clock())
+            item["claimed_by"] = None
+            item["last_error"] = None
+            self._commit([item])
+            done = sum(1 for i in data["items"] if i["status"] == COMPLETED)
+            if checkpoint_every and done % checkpoint_every == 0:
+                return self._checkpoint(done)
+        return None
+
+    def record_failure(
+        self, key: str, session: str, *, stage: str, message: str, max_attempts: int = 3
+    ) -> str:
+        """Mark the item ``error`` (or ``skipped`` once it has failed ``max_attempts`` times)."""
+        with self.locked() as data:
+            item = self._owned(data, key, session)
+            item["attempts"] += 1
+            now = iso(self.clock())
+            item["error_history"].append(
+                {"at": now, "stage": stage, "message": message, "session": session}
+            )
+            item["last_error"] = message
+            item["claimed_by"] = None
+            status = SKIPPED if max_attempts and item["attempts"] >= max_attempts else ERROR
+            self._set_status(item, status)
+            self._commit([item])
+            return status
+
+    def release(self, key: str, session: str) -> None:
+        """Give an unfinished claim back (interrupted): pending again, no attempt counted."""
+        with self.locked() as data:
+            item = self._owned(data, key, session)
+            self._set_status(item, PENDING)
+            item["claimed_by"] = None
+            item["started_at"] = None
+            self._commit([item])
+
+    def release_stale(self, is_stale: Callable[[Any], bool] = claim_is_stale) -> list[str]:
+        """Put every in_progress item whose process is gone back to pending."""
+
+        def mutate(data):
+            changed = []
+            for item in data["items"]:
+                if item["status"] == IN_PROGRESS and is_stale(item.get("claimed_by")):
+                    self._set_status(item, PENDING)
+                    item["claimed_by"] = None
+                    item["started_at"] = None
+                    changed.append(item)
+            return changed
+
+        return [item["name"] for item in self.update(mutate)]
+
+    # ---- checkpoints -------------------------------------------------------------------
+
+    def checkpoint(self) -> Path:
+        with self.locked() as data:
+            done = sum(1 for i in data["items"] if i["status"] == COMPLETED)
+            return self._checkpoint(done)
+
+    def _checkpoint(self, done: int) -> Path:
+        self._fold()
+        noun = ITEM_NOUNS.get(self.kind, "item")
+        name = f"checkpoint_{self.clock().date().isoformat()}_{noun}_{done:03d}.json"
+        target = self.checkpoint_dir / name
+        atomic_write_text(target, self.path.read_text(encoding="utf-8"))
+        return target
+
+    def checkpoints(self) -> list[Path]:
+        """Oldest first, by modification time then name."""
+        if not self.checkpoint_dir.is_dir():
+            return []
+        found = [p for p in self.checkpoint_dir.glob("checkpoint_*.json") if p.is_file()]
+        return sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+    def restore(self, checkpoint: Path) -> Path | None:
+        """Replace the queue by a checkpoint after validating it; keeps a copy of the old one."""
+        text = checkpoint.read_text(encoding="utf-8")
+        restored = parse_queue(text, checkpoint)
+        if restored.get("kind") != self.kind:
+            raise QueueCorrupt(f"{checkpoint} is a {restored.get('kind')!r} queue, not {self.kind}")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            backup = None
+            stamp = self.clock().strftime("%Y%m%dT%H%M%S")
+            if self.path.exists():
+                backup = self.path.with_name(f"{QUEUE_FILE}.replaced-{stamp}")
+                atomic_write_text(backup, self.path.read_text(encoding="utf-8", errors="replace"))
+            if self.journal_path.exists() and self.journal_path.stat().st_size:
+                kept = self.journal_path.with_name(f"{JOURNAL_FILE}.replaced-{stamp}")
+                atomic_write_text(kept, self.journal_path.read_text("utf-8", errors="replace"))
+            # A generation above anything the old journal holds: its lines are never replayed.
+            old_generation = self._current_generation()
+            restored["generation"] = max(restored.get("generation", 1), old_generation) + 1
+            self._data = restored
+            self._index = {item["key"]: n for n, item in enumerate(restored["items"])}
+            self._journal_offset = 0
+            self._fold()
+            return backup
+
+    def _current_generation(self) -> int:
+        """The highest generation on disk, read leniently (the queue may be the broken part)."""
+        generations = [1]
+        with suppress(OSError, ValueError, AttributeError):
+            generations.append(int(json.loads(self.path.read_text("utf-8")).get("generation", 1)))
+        with suppress(OSError):
+            for line in self.journal_path.read_text("utf-8", errors="replace").splitlines():
+                with suppress(ValueError, AttributeError):
+                    generations.append(int(json.loads(line).get("gen", 1)))
+        return max(generations)
+
+
+def statuses_of(data: Mapping[str, Any]) -> dict[str, int]:
+    counts = {status: 0 for status in (PENDING, IN_PROGRESS, COMPLETED, ERROR, SKIPPED)}
+    for item in data["items"]:
+        counts[item["status"]] = counts.get(item["status"], 0) + 1
+    return counts

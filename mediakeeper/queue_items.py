@@ -1,0 +1,219 @@
+"""The queue's pure half: statuses, the transition table, item shape and validation.
+
+Nothing here touches the disk; ``mediakeeper.queue`` stores what these functions decide.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.errors import TransitionError
+
+QUEUE_VERSION = 1
+PENDING, IN_PROGRESS, COMPLETED, ERROR, SKIPPED = (
+    "pending",
+    "in_progress",
+    "completed",
+    "error",
+    "skipped",
+)
+STATUSES = (PENDING, IN_PROGRESS, COMPLETED, ERROR, SKIPPED)
+
+# The one place transitions are checked. Anything not listed is a bug in the caller.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    PENDING: frozenset({IN_PROGRESS, SKIPPED}),
+    IN_PROGRESS: frozenset({COMPLETED, ERROR, PENDING, SKIPPED}),
+    COMPLETED: frozenset({PENDING, IN_PROGRESS}),  # reset, or re-run for enrichment
+    ERROR: frozenset({PENDING, IN_PROGRESS, SKIPPED}),
+    SKIPPED: frozenset({PENDING}),
+}
+
+COUNTERS = ("track_count", "issues_found", "issues_resolved", "attempts")
+
+# What one completed item is called in checkpoint names and messages, per media kind.
+ITEM_NOUNS = {"music": "artist", "movies": "movie"}
+
+
+def check_transition(old: str, new: str) -> None:
+    if new not in TRANSITIONS.get(old, ()):
+        raise TransitionError(f"illegal queue transition {old!r} -> {new!r}")
+
+
+def iso(moment: datetime) -> str:
+    """ISO-8601 with a UTC offset; naive datetimes are refused (they are always a bug)."""
+    if moment.tzinfo is None:
+        raise ValueError("queue timestamps must be timezone-aware")
+    return moment.isoformat(timespec="seconds")
+
+
+def new_item(key: str, name: str, path: str) -> dict[str, Any]:
+    return {
+        "key": key,
+        "name": name,
+        "path": path,
+        "status": PENDING,
+        "track_count": 0,
+        "issues_found": 0,
+        "issues_resolved": 0,
+        "attempts": 0,
+        "started_at": None,
+        "completed_at": None,
+        "last_error": None,
+        "error_history": [],
+        "claimed_by": None,
+        "missing": False,
+        "details": {},
+    }
+
+
+def new_queue(kind: str, library: str, items: Iterable[dict], now: datetime) -> dict[str, Any]:
+    stamp = iso(now)
+    return {
+        "version": QUEUE_VERSION,
+        "kind": kind,
+        "library": library,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "generation": 1,
+        "items": list(items),
+    }
+
+
+# ---- claims ---------------------------------------------------------------------------
+
+
+def process_start_time(pid: int) -> str | None:
+    """The kernel's start tick of ``pid`` (Linux), so a reused pid is not mistaken for ours."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode("ascii", "replace")
+    except OSError:
+        return None
+    # Field 22, counted after the ")" that closes the command name (which may hold spaces).
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+def make_claim(session: str, now: datetime) -> dict[str, Any]:
+    pid = os.getpid()
+    return {
+        "host": socket.gethostname(),
+        "pid": pid,
+        "pid_started": process_start_time(pid),
+        "session": session,
+        "at": iso(now),
+    }
+
+
+def claim_is_stale(claim: Mapping[str, Any] | None) -> bool:
+    """True when the claiming process is certainly gone. Claims from other hosts can't be
+    checked from here and count as live: releasing them is the user's explicit decision."""
+    if not claim:
+        return True
+    if claim.get("host") != socket.gethostname():
+        return False
+    pid = claim.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # alive, owned by someone else
+    recorded = claim.get("pid_started")
+    return recorded is not None and process_start_time(pid) not in (None, recorded)
+
+
+# ---- validation -----------------------------------------------------------------------
+
+
+def structure_problems(data: Any) -> list[str]:
+    """Problems that make the queue unusable at all (the store refuses to load it)."""
+    if not isinstance(data, dict):
+        return ["the top level is not a JSON object"]
+    problems = []
+    if data.get("version") != QUEUE_VERSION:
+        problems.append(f"unsupported version {data.get('version')!r} (expected {QUEUE_VERSION})")
+    if not isinstance(data.get("items"), list):
+        problems.append("'items' is missing or not a list")
+        return problems
+    seen: set[str] = set()
+    for n, item in enumerate(data["items"]):
+        if not isinstance(item, dict):
+            problems.append(f"item #{n + 1} is not an object")
+            continue
+        key = item.get("key")
+        if not isinstance(key, str) or not key:
+            problems.append(f"item #{n + 1} has no key")
+        elif key in seen:
+            problems.append(f"duplicate key {key!r}")
+        else:
+            seen.add(key)
+        if item.get("status") not in STATUSES:
+            problems.append(f"{_label(item, n)}: unknown status {item.get('status')!r}")
+    return problems
+
+
+def validate(
+    data: Any,
+    *,
+    folder_exists: Callable[[str], bool] | None = None,
+    is_stale: Callable[[Mapping[str, Any] | None], bool] = claim_is_stale,
+) -> list[str]:
+    """Every problem in a queue, for a person: structure, counters, claims, folders on disk."""
+    problems = structure_problems(data)
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        return problems
+    for n, item in enumerate(data["items"]):
+        if not isinstance(item, dict):
+            continue
+        label = _label(item, n)
+        for counter in COUNTERS:
+            value = item.get(counter, 0)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                problems.append(f"{label}: {counter} is {value!r}, expected a whole number >= 0")
+        found, resolved = item.get("issues_found"), item.get("issues_resolved")
+        if isinstance(found, int) and isinstance(resolved, int) and resolved > found:
+            problems.append(f"{label}: issues_resolved ({resolved}) exceeds issues_found ({found})")
+        if not isinstance(item.get("error_history", []), list):
+            problems.append(f"{label}: error_history is not a list")
+        for stamp_key in ("started_at", "completed_at"):
+            stamp = item.get(stamp_key)
+            if stamp is not None and not _is_aware_iso(stamp):
+                problems.append(f"{label}: {stamp_key} {stamp!r} is not ISO-8601 with an offset")
+        if item.get("status") == IN_PROGRESS:
+            claim = item.get("claimed_by")
+            if not isinstance(claim, dict):
+                problems.append(f"{label}: in_progress without a claim")
+            elif is_stale(claim):
+                problems.append(
+                    f"{label}: stale claim by pid {claim.get('pid')} on {claim.get('host')} "
+                    f"(session {claim.get('session')}); --reset-stale releases it"
+                )
+        path = item.get("path")
+        if folder_exists and isinstance(path, str) and not folder_exists(path):
+            problems.append(f"{label}: folder missing on disk: {path}")
+    return problems
+
+
+def _label(item: Mapping[str, Any], n: int) -> str:
+    return repr(item.get("name") or item.get("key") or f"item #{n + 1}")
+
+
+def _is_aware_iso(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def default_folder_exists(path: str) -> bool:
+    return Path(path).is_dir()

@@ -1,0 +1,180 @@
+"""Session records: one per batch run.
+
+Each session writes two things under ``status/<kind>/``:
+
+* ``session_logs/YYYYMMDD_session_NNN.log`` — an append-only log for a person: start, each item
+  with its outcome, errors, and how the run ended (completed, interrupted, failed).
+* ``sessions.jsonl`` — append-only events for machines (start, item, end). ``load_sessions``
+  folds them into one record per session; a session with no end event whose process is gone
+  ended by a crash or kill, and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.queue_items import claim_is_stale, iso, process_start_time
+
+Clock = Callable[[], datetime]
+EVENTS_FILE = "sessions.jsonl"
+LOG_DIR = "session_logs"
+
+COMPLETED, INTERRUPTED, FAILED, CRASHED, RUNNING = (
+    "completed",
+    "interrupted",
+    "failed",
+    "crashed",
+    "running",
+)
+
+
+class Session:
+    """A running batch. Create with :func:`start_session`."""
+
+    def __init__(self, kind_dir: Path, session_id: str, log_path: Path, clock: Clock):
+        self.kind_dir = kind_dir
+        self.id = session_id
+        self.log_path = log_path
+        self.clock = clock
+        self.started_at = clock()
+        self.items_done = 0
+        self.items_failed = 0
+        self.ended = False
+
+    def log(self, message: str) -> None:
+        stamp = self.clock().isoformat(sep=" ", timespec="seconds")
+        with open(self.log_path, "a", encoding="utf-8") as f:
+            for line in message.splitlines() or [""]:
+                f.write(f"{stamp}  {line}\n")
+
+    def _event(self, event: str, **fields: Any) -> None:
+        record = {"session": self.id, "event": event, "at": iso(self.clock()), **fields}
+        with open(self.kind_dir / EVENTS_FILE, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def item(self, key: str, name: str, outcome: str, **figures: Any) -> None:
+        """One finished item: outcome is completed, error, skipped or released."""
+        if outcome == "completed":
+            self.items_done += 1
+        elif outcome in ("error", "skipped"):
+            self.items_failed += 1
+        detail = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in figures.items() if k != "error")
+        error = figures.get("error")
+        text = f"{outcome.upper():<10} {name}" + (f" ({detail})" if detail else "")
+        self.log(text + (f"\n           error: {error}" if error else ""))
+        self._event("item", key=key, name=name, outcome=outcome, **figures)
+
+    def end(self, outcome: str, summary: Mapping[str, Any] | None = None) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        seconds = round((self.clock() - self.started_at).total_seconds(), 3)
+        summary = dict(summary or {})
+        parts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in summary.items())
+        self.log(f"END {outcome} after {seconds:.0f}s" + (f": {parts}" if parts else ""))
+        self._event("end", outcome=outcome, seconds=seconds, **summary)
+
+
+def start_session(
+    status_dir: Path,
+    kind: str,
+    *,
+    clock: Clock = lambda: datetime.now(UTC),
+    description: str = "",
+    settings: Mapping[str, Any] | None = None,
+) -> Session:
+    """Open a new session with the next free number of the day (safe against a racing run)."""
+    kind_dir = status_dir / kind
+    log_dir = kind_dir / LOG_DIR
+    log_dir.mkdir(parents=True, exist_ok=True)
+    day = clock().strftime("%Y%m%d")
+    taken = [p.stem for p in log_dir.glob(f"{day}_session_*.log")]
+    number = 1 + max((int(s.rsplit("_", 1)[1]) for s in taken if s[-3:].isdigit()), default=0)
+    while True:
+        session_id = f"{day}_session_{number:03d}"
+        log_path = log_dir / f"{session_id}.log"
+        try:
+            os.close(os.open(log_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            break
+        except FileExistsError:
+            number += 1
+    session = Session(kind_dir, session_id, log_path, clock)
+    pid = os.getpid()
+    session.log(
+        f"START session {session_id} ({kind}{', ' + description if description else ''}; "
+        f"pid {pid} on {socket.gethostname()})"
+    )
+    session._event(
+        "start",
+        kind=kind,
+        host=socket.gethostname(),
+        pid=pid,
+        pid_started=process_start_time(pid),
+        description=description,
+        **({"settings": dict(settings)} if settings else {}),
+    )
+    return session
+
+
+@dataclass
+class SessionRecord:
+    id: str
+    kind: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    outcome: str = RUNNING
+    items: list[dict[str, Any]] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def items_done(self) -> int:
+        return sum(1 for item in self.items if item.get("outcome") == "completed")
+
+    @property
+    def seconds(self) -> float:
+        """How long it ran; a crashed session counts until its last recorded item."""
+        end = self.ended_at
+        if end is None and self.items:
+            end = datetime.fromisoformat(self.items[-1]["at"])
+        return max(0.0, (end - self.started_at).total_seconds()) if end else 0.0
+
+
+def load_sessions(status_dir: Path, kind: str) -> list[SessionRecord]:
+    """Every session of ``kind``, oldest first. Damaged lines are passed over, never fatal."""
+    path = status_dir / kind / EVENTS_FILE
+    records: dict[str, SessionRecord] = {}
+    claims: dict[str, dict[str, Any]] = {}
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
+    for line in lines:
+        try:
+            event = json.loads(line)
+            at = datetime.fromisoformat(event["at"])
+            sid = event["session"]
+        except (ValueError, KeyError, TypeError):
+            continue  # a torn last line from a killed run
+        kind_name = event.get("kind", kind)
+        if event.get("event") == "start":
+            records[sid] = SessionRecord(id=sid, kind=kind_name, started_at=at)
+            claims[sid] = {k: event.get(k) for k in ("host", "pid", "pid_started")}
+        elif sid in records and event.get("event") == "item":
+            records[sid].items.append(event)
+        elif sid in records and event.get("event") == "end":
+            record = records[sid]
+            record.ended_at, record.outcome = at, event.get("outcome", COMPLETED)
+            record.summary = {
+                k: v for k, v in event.items() if k not in ("session", "event", "at", "outcome")
+            }
+    for sid, record in records.items():
+        if record.ended_at is None and claim_is_stale(claims[sid]):
+            record.outcome = CRASHED
+    return sorted(records.values(), key=lambda r: (r.started_at, r.id))

@@ -1,0 +1,49 @@
+"""Click pieces every script shares: the --home option, settings, and error rendering.
+
+Only this layer turns library errors into one-line messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from mediakeeper.config import Settings, load_settings
+from mediakeeper.errors import MediakeeperError
+
+
+class Command(click.Command):
+    """A click command whose user errors end in one line on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MediakeeperError as err:
+            click.echo(f"Error: {err}", err=True)
+            ctx.exit(err.exit_code)
+        except OSError as err:
+            where = f": {err.filename}" if err.filename else ""
+            click.echo(f"Error: {err.strerror or err}{where}", err=True)
+            ctx.exit(2)
+
+
+home_option = click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=str),
+    envvar="MEDIAKEEPER_HOME",
+    help="Data home holding status/, outputs/ and issues/ (default: current folder).",
+)
+
+
+def settings_for(home: str | None, **overrides: dict[str, Any]) -> Settings:
+    return load_settings(home, overrides)
+
+
+def script_name() -> str:
+    """How the user invoked us, for hints that name the exact command to run."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    if argv0.endswith(".py"):
+        return f"python {argv0}"
+    return argv0.rsplit("/", 1)[-1] or "mediakeeper"

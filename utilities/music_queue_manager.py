@@ -1,0 +1,13 @@
+"""Inspect and repair the music queue: python utilities/music_queue_manager.py --help"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+
+from utilities.queue_manager import build
+
+main = build("music", "artist")
+
+if __name__ == "__main__":
+    main()

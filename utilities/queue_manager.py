@@ -1,0 +1,269 @@
+"""The queue-manager command, built once and shared by every media kind."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import click
+
+from mediakeeper import manager
+from mediakeeper.config import Settings
+from mediakeeper.errors import QueueMissing
+from mediakeeper.queue import QueueStore
+from mediakeeper.queue_items import STATUSES
+from utilities.cli import Command, home_option, script_name, settings_for
+
+echo = click.echo
+
+
+@dataclass
+class Call:
+    """What one invocation asked for, handed to the action that runs it."""
+
+    store: QueueStore
+    settings: Settings
+    noun: str
+    value: str | None
+    as_json: bool
+    status: str | None
+    yes: bool
+    keep: int
+    force: bool
+
+    @property
+    def kind(self) -> str:
+        return self.store.kind
+
+
+def do_init(c: Call) -> None:
+    library = c.settings.library(c.kind)
+    if library is None:
+        raise click.UsageError(f"--init needs --library PATH (or [{c.kind}] library in settings)")
+    count = manager.init_queue(c.store, library, datetime.now(UTC), replace=c.force)
+    echo(
+        f"Created the {c.kind} queue at {c.store.path}: {count} pending {c.noun}s "
+        f"from {library.resolve()}"
+    )
+
+
+def do_refresh(c: Call) -> None:
+    result = manager.refresh_queue(c.store, c.settings.library(c.kind))
+    echo(
+        f"Refreshed: {len(result.added)} added, {len(result.vanished)} marked missing, "
+        f"{len(result.returned)} back on disk"
+    )
+    for label, names in (
+        ("added", result.added),
+        ("missing", result.vanished),
+        ("back", result.returned),
+    ):
+        for name in names:
+            echo(f"  {label:<8}{name}")
+
+
+def do_summary(c: Call) -> None:
+    summary = manager.summarize(c.store.load())
+    echo(
+        json.dumps(summary, indent=2, ensure_ascii=False)
+        if c.as_json
+        else render_summary(summary, c.noun)
+    )
+
+
+def do_list(c: Call) -> None:
+    items = manager.list_items(c.store.load(), c.status)
+    if c.as_json:
+        echo(json.dumps(items, indent=2, ensure_ascii=False))
+        return
+    for item in items:
+        missing = "  (folder missing)" if item.get("missing") else ""
+        error = f"  ! {item['last_error']}" if item.get("last_error") else ""
+        echo(
+            f"{item['status']:<12}{item['name']}  [{item['track_count']} tracks, "
+            f"{item['issues_found']} issues, {item['issues_resolved']} fixed]{missing}{error}"
+        )
+    echo(f"{len(items)} {c.noun}s" + (f" with status {c.status}" if c.status else ""))
+
+
+def do_reset_one(c: Call) -> None:
+    name, previous = manager.reset_named(c.store, c.value)
+    echo(
+        f"{name!r} was already pending; nothing changed"
+        if previous == "pending"
+        else f"Reset {name!r}: {previous} -> pending"
+    )
+
+
+def do_skip_one(c: Call) -> None:
+    name, previous = manager.skip_named(c.store, c.value)
+    echo(
+        f"{name!r} was already skipped; nothing changed"
+        if previous == "skipped"
+        else f"Skipped {name!r}: {previous} -> skipped"
+    )
+
+
+def _report_reset(c: Call, names: list[str], what: str) -> None:
+    echo(f"Reset {len(names)} {what}{c.noun}s to pending")
+    for name in names:
+        echo(f"  {name}")
+
+
+def do_reset_errors(c: Call) -> None:
+    _report_reset(c, manager.reset_errors(c.store), "errored ")
+
+
+def do_reset_stale(c: Call) -> None:
+    _report_reset(c, c.store.release_stale(), "stale ")
+
+
+def do_reset_all(c: Call) -> None:
+    if not c.yes:
+        total = manager.summarize(c.store.load())["total"]
+        click.confirm(
+            f"Put all {total} {c.noun}s of the {c.kind} queue back to pending?", abort=True
+        )
+    _report_reset(c, manager.reset_all(c.store), "")
+
+
+def do_validate(c: Call) -> None:
+    problems = manager.validate_file(c.store)
+    if not problems:
+        echo(f"{c.store.path}: valid, no problems found")
+        return
+    for problem in problems:
+        echo(f"- {problem}")
+    echo(f"{len(problems)} problem(s) in {c.store.path}", err=True)
+    raise SystemExit(1)
+
+
+def do_checkpoint(c: Call) -> None:
+    echo(f"Checkpoint written: {c.store.checkpoint()}")
+
+
+def do_list_checkpoints(c: Call) -> None:
+    found = c.store.checkpoints()
+    for path in found:
+        echo(f"{path.name}  ({path.stat().st_size:,} bytes)")
+    echo(f"{len(found)} checkpoint(s) in {c.store.checkpoint_dir}")
+
+
+def do_restore(c: Call) -> None:
+    source = manager.resolve_checkpoint(c.store, c.value)
+    backup = c.store.restore(source)
+    echo(f"Restored {c.store.path} from {source.name}")
+    if backup:
+        echo(f"The queue it replaced is kept as {backup}")
+
+
+def do_prune(c: Call) -> None:
+    deleted = manager.prune_checkpoints(c.store, c.keep)
+    echo(f"Deleted {len(deleted)} checkpoint(s), kept the newest {c.keep}")
+
+
+# option name -> (handler, takes a value). Order is the order of --help.
+ACTIONS = {
+    "init": do_init,
+    "refresh": do_refresh,
+    "show_summary": do_summary,
+    "list_items": do_list,
+    "reset_name": do_reset_one,
+    "reset_errors": do_reset_errors,
+    "reset_stale": do_reset_stale,
+    "reset_all": do_reset_all,
+    "skip_name": do_skip_one,
+    "validate_queue": do_validate,
+    "checkpoint": do_checkpoint,
+    "list_checkpoints": do_list_checkpoints,
+    "restore_checkpoint": do_restore,
+    "prune_checkpoints": do_prune,
+}
+
+
+def build(kind: str, noun: str) -> click.Command:
+    """The ``<kind>_queue_manager`` command; ``noun`` names one item (artist, movie)."""
+    flag = click.option
+
+    @click.command(
+        cls=Command,
+        help=f"Inspect and repair the {kind} processing queue "
+        f"(status/{kind}/processing_queue.json). Give one action; with none, --show-summary.",
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    @home_option
+    @flag("--init", is_flag=True, help=f"Create the queue: one pending item per {noun} folder.")
+    @flag("--library", type=click.Path(path_type=str), help="Library folder (--init, --refresh).")
+    @flag("--force", is_flag=True, help="With --init: replace an existing queue.")
+    @flag("--refresh", is_flag=True, help="Add new folders; mark vanished ones as missing.")
+    @flag("--show-summary", is_flag=True, help="Counts by status, tracks, issues, percent done.")
+    @flag("--json", "as_json", is_flag=True, help="With --show-summary or --list: JSON output.")
+    @flag("--list", "list_items", is_flag=True, help=f"List the {noun}s (see --status).")
+    @flag("--status", type=click.Choice(STATUSES), help="With --list: only this status.")
+    @flag(
+        f"--reset-{noun}",
+        "reset_name",
+        metavar="NAME",
+        help=f"Put one {noun} back to pending (name is case-insensitive).",
+    )
+    @flag("--reset-errors", is_flag=True, help="Put every errored item back to pending.")
+    @flag("--reset-stale", is_flag=True, help="Release claims whose process is gone.")
+    @flag("--reset-all", is_flag=True, help="Put every item back to pending (asks first).")
+    @flag("--yes", is_flag=True, help="Do not ask for confirmation.")
+    @flag(f"--skip-{noun}", "skip_name", metavar="NAME", help=f"Mark one {noun} skipped.")
+    @flag("--validate-queue", is_flag=True, help="List every problem; exit 1 if any.")
+    @flag("--checkpoint", is_flag=True, help="Take a checkpoint now.")
+    @flag("--list-checkpoints", is_flag=True, help="List checkpoints, oldest first.")
+    @flag(
+        "--restore-checkpoint",
+        metavar="latest|FILE",
+        help="Validate a checkpoint and restore it (keeps a copy of the queue it replaces).",
+    )
+    @flag("--prune-checkpoints", is_flag=True, help="Delete all but the newest --keep checkpoints.")
+    @flag(
+        "--keep",
+        type=click.IntRange(min=0),
+        default=10,
+        show_default=True,
+        help="With --prune-checkpoints.",
+    )
+    def command(home, library, force, as_json, status, yes, keep, **actions):
+        chosen = [name for name in ACTIONS if actions.get(name)]
+        if len(chosen) > 1:
+            raise click.UsageError("give one action at a time, not " + ", ".join(chosen))
+        action = chosen[0] if chosen else "show_summary"
+        settings = settings_for(home, **{kind: {"library": library}})
+        value = actions.get(action) if isinstance(actions.get(action), str) else None
+        call = Call(
+            QueueStore(settings.status_dir / kind, kind),
+            settings,
+            noun,
+            value,
+            as_json,
+            status,
+            yes,
+            keep,
+            force,
+        )
+        try:
+            ACTIONS[action](call)
+        except QueueMissing as err:
+            err.hint = f"create it with: {script_name()} --init --library PATH"
+            raise
+
+    return command
+
+
+def render_summary(summary: dict, noun: str) -> str:
+    lines = [f"{summary['kind']} queue — {summary['library']}"]
+    for status, count in summary["statuses"].items():
+        lines.append(f"  {status:<12}{count:>8,}")
+    lines.append(f"  {'total':<12}{summary['total']:>8,}")
+    if summary["missing_on_disk"]:
+        lines.append(f"  ({summary['missing_on_disk']} {noun} folder(s) missing on disk)")
+    lines.append(
+        f"{summary['percent_complete']:.1f}% complete · {summary['tracks']:,} tracks · "
+        f"{summary['issues_found']:,} issues found, {summary['issues_resolved']:,} resolved"
+    )
+    return "\n".join(lines)
