@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.errors import LibraryError, NotFound, QueueError
+from mediakeeper.errors import LibraryError
+from mediakeeper.fsnames import JUNK_FOLDERS, NotFound, QueueError
 from mediakeeper.queue import QueueStore, statuses_of
 from mediakeeper.queue_items import (
     COMPLETED,
@@ -29,12 +30,6 @@ from mediakeeper.queue_items import (
     new_queue,
     validate,
 )
-
-# Folders that file systems and NAS boxes create; everything else, dots included, is media.
-JUNK_FOLDERS = frozenset(
-    {".git", ".Trash", ".Trashes", ".AppleDouble", ".Spotlight-V100", ".fseventsd",
-     "@eaDir", "lost+found", "$RECYCLE.BIN", "System Volume Information", ".stfolder"}
-)  # fmt: skip
 
 
 def library_folders(library: Path) -> list[Path]:
@@ -148,6 +143,7 @@ def _reset(item: dict[str, Any], status: str = PENDING) -> None:
     check_transition(item["status"], status)
     item["status"] = status
     item["claimed_by"] = None
+    item["run_token"] = None  # a reset asks for fresh work, never a resumed one
     if status == PENDING:
         item["attempts"] = 0
         item["started_at"] = None

@@ -1,0 +1,155 @@
+"""Walk one artist folder and read every audio file once into Track records.
+
+Layout: ``Artist/Album/track``, loose ``Artist/track`` (album ""), and disc folders such as
+``Artist/Album/CD1`` that fold into their album. A damaged file becomes an UnreadableFile and
+a folder that cannot be entered is listed in ``skipped``; neither stops the scan.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mediakeeper import tags as tagio
+from mediakeeper.errors import AudioError, LibraryError
+from mediakeeper.fsnames import is_junk
+from mediakeeper.music.model import ArtistScan, Track, UnreadableFile
+
+# "CD1", "CD 2", "Disc 1", "disk_02", "Disc 2 - Live": the number is the disc.
+DISC_FOLDER = re.compile(r"^(?:cd|dis[ck])[\s._-]*(\d{1,3})(?:\s+[-–:(\[].*)?$", re.IGNORECASE)
+COVER_STEMS = frozenset({"cover", "folder", "front"})
+COVER_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
+
+
+def disc_number(name: str) -> int | None:
+    """The disc number a folder name stands for, or None if it is not a disc folder."""
+    match = DISC_FOLDER.match(name)
+    return int(match.group(1)) if match else None
+
+
+@dataclass
+class _Walk:
+    root: Path
+    tracks: list[Track] = field(default_factory=list)
+    unreadable: list[UnreadableFile] = field(default_factory=list)
+    covers: set[str] = field(default_factory=set)
+    skipped: list[str] = field(default_factory=list)
+
+
+def scan_artist(folder: Path) -> ArtistScan:
+    """Read one artist folder. LibraryError if the folder itself is missing or unreadable."""
+    folder = Path(folder)
+    try:
+        root_id = _identity(os.stat(folder))
+        entries = _entries(folder)
+    except FileNotFoundError as exc:
+        raise LibraryError(f"artist folder not found: {folder}") from exc
+    except NotADirectoryError as exc:
+        raise LibraryError(f"not a folder: {folder}") from exc
+    except OSError as exc:
+        raise LibraryError(f"cannot read artist folder {folder}: {exc.strerror}") from exc
+    walk = _Walk(folder)
+    _scan_dir(walk, entries, rel="", album="", disc=None, ancestors=(root_id,))
+    return ArtistScan(
+        folder=folder.name,
+        tracks=tuple(sorted(walk.tracks, key=lambda t: t.path)),
+        unreadable=tuple(sorted(walk.unreadable, key=lambda u: u.path)),
+        cover_albums=frozenset(walk.covers),
+        skipped=tuple(sorted(walk.skipped)),
+    )
+
+
+def _identity(st: os.stat_result) -> tuple[int, int]:
+    return st.st_dev, st.st_ino
+
+
+def _entries(directory: Path | str) -> list[os.DirEntry[str]]:
+    # Real albums start with dots too ("...And Justice for All"); only junk is passed over.
+    with os.scandir(directory) as it:
+        return sorted((e for e in it if not is_junk(e.name)), key=lambda e: e.name)
+
+
+def _scan_dir(
+    walk: _Walk,
+    entries: list[os.DirEntry[str]],
+    *,
+    rel: str,
+    album: str,
+    disc: int | None,
+    ancestors: tuple[tuple[int, int], ...],
+) -> None:
+    for entry in entries:
+        path = f"{rel}/{entry.name}" if rel else entry.name
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            _enter(walk, entry, path, album, ancestors)
+        else:
+            _scan_file(walk, entry, path, album, disc)
+
+
+def _enter(
+    walk: _Walk,
+    entry: os.DirEntry[str],
+    path: str,
+    album: str,
+    ancestors: tuple[tuple[int, int], ...],
+) -> None:
+    # Disc folders fold into the album they sit in; any other folder is an album of its own.
+    number = disc_number(entry.name) if album else None
+    sub_album, sub_disc = (album, number) if number is not None else (path, None)
+    try:
+        identity = _identity(entry.stat())
+        if identity in ancestors:  # only a symlink can lead back up the tree
+            walk.skipped.append(f"{path}: symlink loop")
+            return
+        entries = _entries(entry.path)
+    except OSError as exc:
+        walk.skipped.append(f"{path}: {exc.strerror or 'cannot read folder'}")
+        return
+    chain = (*ancestors, identity)
+    _scan_dir(walk, entries, rel=path, album=sub_album, disc=sub_disc, ancestors=chain)
+
+
+def _scan_file(
+    walk: _Walk, entry: os.DirEntry[str], path: str, album: str, disc: int | None
+) -> None:
+    name = entry.name
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix in COVER_SUFFIXES and os.path.splitext(name)[0].lower() in COVER_STEMS:
+        walk.covers.add(album)
+        return
+    if suffix not in tagio.AUDIO_EXTENSIONS:
+        return
+    try:
+        size = entry.stat().st_size
+        if size == 0:
+            walk.unreadable.append(UnreadableFile(path, album, "empty file"))
+            return
+        info = tagio.read(entry.path)
+    except OSError as exc:  # e.g. a symlink to nowhere
+        walk.unreadable.append(UnreadableFile(path, album, exc.strerror or str(exc)))
+        return
+    except AudioError as exc:
+        reason = exc.message.removeprefix(f"{exc.path}: ")
+        walk.unreadable.append(UnreadableFile(path, album, reason))
+        return
+    walk.tracks.append(
+        Track(
+            path=path,
+            album=album,
+            format=info.format,
+            tags=info.tags,
+            duration=info.duration,
+            bitrate=info.bitrate,
+            lossless=info.lossless,
+            tag_version=info.tag_version,
+            has_picture=info.has_picture,
+            size=size,
+            disc_folder=disc,
+        )
+    )

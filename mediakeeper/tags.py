@@ -1,0 +1,391 @@
+"""One table maps each logical tag to its key in every format; read and write go through it.
+
+Like beets' mediafile, the table is the spec: ``TABLE["albumartist"]`` names the ID3 frame,
+the Vorbis comment keys and the MP4 atom. A style per tag container (ID3, Vorbis comments,
+MP4 atoms) knows how to get and set one key; the style is picked by a dict keyed by the
+mutagen class, so adding a format is one entry there plus its fixtures.
+
+MusicBrainz keys follow MusicBrainz Picard's tag mapping, so files tagged by Picard read as
+tagged here and the other way round.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import stat
+import struct
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import mutagen
+from mutagen.flac import FLAC
+from mutagen.id3 import TXXX, UFID, Encoding, Frames
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4, AtomDataType, MP4FreeForm
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
+
+from mediakeeper.atomic import fsync_dir
+from mediakeeper.errors import AudioError
+from mediakeeper.fsnames import TEMP_PREFIX
+from mediakeeper.music.model import LOGICAL_TAGS
+
+# .mp4 is left out on purpose: in a music folder it is usually a video.
+AUDIO_EXTENSIONS: frozenset[str] = frozenset({".mp3", ".flac", ".m4a", ".ogg", ".oga", ".opus"})
+
+
+@dataclass(frozen=True)
+class Key:
+    """Where one logical tag lives. Vorbis lists aliases after the key that is written."""
+
+    id3: str
+    vorbis: tuple[str, ...]
+    mp4: str
+
+
+_ITUNES = "----:com.apple.iTunes:"
+
+TABLE: dict[str, Key] = {
+    "title": Key("TIT2", ("TITLE",), "\xa9nam"),
+    "artist": Key("TPE1", ("ARTIST",), "\xa9ART"),
+    "albumartist": Key("TPE2", ("ALBUMARTIST", "ALBUM ARTIST"), "aART"),
+    "album": Key("TALB", ("ALBUM",), "\xa9alb"),
+    # Number and total share one ID3 frame ("3/12") and one MP4 atom ((3, 12)); see PAIRS.
+    "tracknumber": Key("TRCK", ("TRACKNUMBER",), "trkn"),
+    "tracktotal": Key("TRCK", ("TRACKTOTAL", "TOTALTRACKS"), "trkn"),
+    "discnumber": Key("TPOS", ("DISCNUMBER",), "disk"),
+    "disctotal": Key("TPOS", ("DISCTOTAL", "TOTALDISCS"), "disk"),
+    # mutagen reads ID3v2.3 TYER/TDAT as TDRC and writes TDRC back as TYER/TDAT for v2.3.
+    "date": Key("TDRC", ("DATE",), "\xa9day"),
+    "genre": Key("TCON", ("GENRE",), "\xa9gen"),
+    "musicbrainz_artistid": Key(
+        "TXXX:MusicBrainz Artist Id", ("MUSICBRAINZ_ARTISTID",), _ITUNES + "MusicBrainz Artist Id"
+    ),
+    "musicbrainz_albumartistid": Key(
+        "TXXX:MusicBrainz Album Artist Id",
+        ("MUSICBRAINZ_ALBUMARTISTID",),
+        _ITUNES + "MusicBrainz Album Artist Id",
+    ),
+    "musicbrainz_albumid": Key(
+        "TXXX:MusicBrainz Album Id", ("MUSICBRAINZ_ALBUMID",), _ITUNES + "MusicBrainz Album Id"
+    ),
+    "musicbrainz_releasegroupid": Key(
+        "TXXX:MusicBrainz Release Group Id",
+        ("MUSICBRAINZ_RELEASEGROUPID",),
+        _ITUNES + "MusicBrainz Release Group Id",
+    ),
+    # Picard stores the recording id in UFID, not TXXX.
+    "musicbrainz_trackid": Key(
+        "UFID:http://musicbrainz.org", ("MUSICBRAINZ_TRACKID",), _ITUNES + "MusicBrainz Track Id"
+    ),
+}
+
+# (number, total) tags read and written together.
+PAIRS: tuple[tuple[str, str], ...] = (("tracknumber", "tracktotal"), ("discnumber", "disctotal"))
+_PAIRED = frozenset(name for pair in PAIRS for name in pair)
+assert set(TABLE) == set(LOGICAL_TAGS)
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What one file says about itself. ``tags``: logical tag -> first stored value."""
+
+    format: str  # "mp3" | "flac" | "m4a" | "ogg" | "opus"
+    tags: dict[str, str]
+    duration: float
+    bitrate: int  # bits per second, 0 when unknown
+    lossless: bool
+    tag_version: str  # "ID3v2.4" | "ID3v2.3" | "ID3v2.2" | "ID3v1" | "vorbis" | "mp4" | "none"
+    has_picture: bool
+
+
+def _first(values: Iterable[object] | None) -> str | None:
+    """The first non-empty value of a stored list; an empty string counts as missing."""
+    for value in values or ():
+        text = value if isinstance(value, str) else str(value)
+        if text:
+            return text
+    return None
+
+
+def _split(text: str | None) -> tuple[str | None, str | None]:
+    number, _, total = (text or "").partition("/")
+    return number or None, total or None
+
+
+def _join(number: str | None, total: str | None) -> str | None:
+    if total:
+        return f"{number or ''}/{total}"
+    return number or None
+
+
+_ID3_VERSIONS = {(1, 1): "ID3v1", (2, 2, 0): "ID3v2.2", (2, 3, 0): "ID3v2.3", (2, 4, 0): "ID3v2.4"}
+
+
+class _ID3Style:
+    def tag_version(self, audio) -> str:
+        version = None if audio.tags is None else tuple(audio.tags.version)
+        return _ID3_VERSIONS.get(version, "none")
+
+    def get(self, tags, key: Key) -> str | None:
+        frame = tags.get(key.id3)
+        if frame is None:
+            return None
+        if key.id3.startswith("UFID:"):
+            return frame.data.decode("utf-8", "replace") or None
+        # TCON may hold ID3v1 genre numbers such as "(13)"; genres spells them out.
+        return _first(frame.genres if key.id3 == "TCON" else frame.text)
+
+    def get_pair(self, tags, number: Key, total: Key) -> tuple[str | None, str | None]:
+        return _split(self.get(tags, number))
+
+    def set(self, tags, key: Key, value: str | None) -> None:
+        if value is None:
+            tags.delall(key.id3)
+        elif key.id3.startswith("UFID:"):
+            tags.add(UFID(owner=key.id3[5:], data=value.encode("utf-8")))
+        elif key.id3.startswith("TXXX:"):
+            tags.add(TXXX(encoding=Encoding.UTF8, desc=key.id3[5:], text=[value]))
+        else:
+            tags.add(Frames[key.id3](encoding=Encoding.UTF8, text=[value]))
+
+    def set_pair(self, tags, number: Key, total: Key, values: tuple[str | None, str | None]):
+        self.set(tags, number, _join(*values))
+
+    def has_picture(self, audio) -> bool:
+        return audio.tags is not None and bool(audio.tags.getall("APIC"))
+
+    def lossless(self, audio) -> bool:
+        return False
+
+    def save(self, audio) -> None:
+        # Keep v2.3 files v2.3 (older players); everything else is written as v2.4.
+        if tuple(audio.tags.version) == (2, 3, 0):
+            audio.tags.update_to_v23()  # mutagen holds v2.4 frames; turn TDRC back into TYER
+            audio.save(v2_version=3)
+        else:
+            audio.save(v2_version=4)
+
+
+class _VorbisStyle:
+    def tag_version(self, audio) -> str:
+        return "none" if audio.tags is None else "vorbis"
+
+    def get(self, tags, key: Key) -> str | None:
+        for name in key.vorbis:
+            if name in tags and (value := _first(tags[name])):
+                return value
+        return None
+
+    def get_pair(self, tags, number: Key, total: Key) -> tuple[str | None, str | None]:
+        # Some taggers store "3/12" in TRACKNUMBER; a separate total wins over it.
+        num, embedded_total = _split(self.get(tags, number))
+        return num, self.get(tags, total) or embedded_total
+
+    def set(self, tags, key: Key, value: str | None) -> None:
+        primary, *aliases = key.vorbis
+        if value is None:
+            for name in key.vorbis:
+                if name in tags:
+                    del tags[name]
+            return
+        tags[primary] = [value]
+        for name in aliases:  # keep aliases that exist in step, never add new ones
+            if name in tags:
+                tags[name] = [value]
+
+    def set_pair(self, tags, number: Key, total: Key, values: tuple[str | None, str | None]):
+        self.set(tags, number, values[0])
+        self.set(tags, total, values[1])
+
+    def has_picture(self, audio) -> bool:
+        if getattr(audio, "pictures", None):
+            return True
+        tags = audio.tags
+        return tags is not None and ("METADATA_BLOCK_PICTURE" in tags or "COVERART" in tags)
+
+    def lossless(self, audio) -> bool:
+        return isinstance(audio, FLAC)
+
+    def save(self, audio) -> None:
+        audio.save()
+
+
+class _MP4Style:
+    def tag_version(self, audio) -> str:
+        return "none" if audio.tags is None else "mp4"
+
+    def get(self, tags, key: Key) -> str | None:
+        values = tags.get(key.mp4)
+        if values and isinstance(values[0], bytes):  # freeform atoms hold bytes
+            values = [bytes(v).decode("utf-8", "replace") for v in values]
+        return _first(values)
+
+    def get_pair(self, tags, number: Key, total: Key) -> tuple[str | None, str | None]:
+        values = tags.get(number.mp4)
+        if not values:
+            return None, None
+        num, tot = (*values[0], 0, 0)[:2]
+        return (str(num) if num else None), (str(tot) if tot else None)
+
+    def set(self, tags, key: Key, value: str | None) -> None:
+        if value is None:
+            tags.pop(key.mp4, None)
+        elif key.mp4.startswith("----:"):
+            tags[key.mp4] = [MP4FreeForm(value.encode("utf-8"), dataformat=AtomDataType.UTF8)]
+        else:
+            tags[key.mp4] = [value]
+
+    def set_pair(self, tags, number: Key, total: Key, values: tuple[str | None, str | None]):
+        num, tot = (_whole_number(v) for v in values)
+        if num or tot:
+            tags[number.mp4] = [(num, tot)]
+        else:
+            tags.pop(number.mp4, None)
+
+    def has_picture(self, audio) -> bool:
+        return audio.tags is not None and bool(audio.tags.get("covr"))
+
+    def lossless(self, audio) -> bool:
+        return audio.info.codec == "alac"
+
+    def save(self, audio) -> None:
+        audio.save()
+
+
+def _whole_number(value: str | None) -> int:
+    if not value:
+        return 0
+    if not value.strip().isdigit():
+        raise ValueError(f"MP4 stores track and disc numbers as whole numbers, not {value!r}")
+    return int(value)
+
+
+_ID3, _VORBIS, _MP4 = _ID3Style(), _VorbisStyle(), _MP4Style()
+
+# The strategy per mutagen class (exact class, so subclasses must be listed on purpose).
+_KINDS: dict[type, tuple[str, _ID3Style | _VorbisStyle | _MP4Style]] = {
+    MP3: ("mp3", _ID3),
+    FLAC: ("flac", _VORBIS),
+    OggVorbis: ("ogg", _VORBIS),
+    OggOpus: ("opus", _VORBIS),
+    MP4: ("m4a", _MP4),
+}
+
+# What mutagen raises on damaged files besides its own errors.
+_FOREIGN = (
+    mutagen.MutagenError,
+    OSError,
+    EOFError,
+    ValueError,
+    IndexError,
+    KeyError,
+    UnicodeError,
+    OverflowError,
+    struct.error,
+)
+
+
+@contextlib.contextmanager
+def _translated(path: Path) -> Iterator[None]:
+    """The one place where mutagen's and the OS's exceptions become AudioError."""
+    try:
+        yield
+    except _FOREIGN as exc:
+        reason = str(exc).strip() or "damaged or truncated file"
+        if isinstance(exc, OSError) and exc.strerror:
+            reason = exc.strerror
+        with contextlib.suppress(OSError):
+            if path.stat().st_size == 0:
+                reason = "empty file"
+        raise AudioError(str(path), reason) from exc
+
+
+def _load(path: Path):
+    audio = mutagen.File(path, options=list(_KINDS))
+    if audio is None:  # no format claimed the file; _translated words the reason
+        raise mutagen.MutagenError("not a supported audio file")
+    return audio
+
+
+def read(path: Path | str) -> AudioInfo:
+    """Read one file's tags and stream properties; AudioError if it cannot be parsed."""
+    path = Path(path)
+    with _translated(path):
+        audio = _load(path)
+        fmt, style = _KINDS[type(audio)]
+        tags: dict[str, str] = {}
+        if audio.tags is not None:
+            for name, key in TABLE.items():
+                if name not in _PAIRED and (value := style.get(audio.tags, key)):
+                    tags[name] = value
+            for number, total in PAIRS:
+                pair = style.get_pair(audio.tags, TABLE[number], TABLE[total])
+                tags.update((n, v) for n, v in zip((number, total), pair, strict=True) if v)
+        info = audio.info
+        return AudioInfo(
+            format=fmt,
+            tags=tags,
+            duration=float(info.length or 0.0),
+            bitrate=int(getattr(info, "bitrate", 0) or 0),
+            lossless=style.lossless(audio),
+            tag_version=style.tag_version(audio),
+            has_picture=style.has_picture(audio),
+        )
+
+
+def write(path: Path | str, values: Mapping[str, str | None]) -> None:
+    """Set each named logical tag (None deletes it) and leave every other tag alone.
+
+    The change is made on a copy in the same folder, flushed to disk and renamed over the
+    original, so a crash at any instant leaves the old file or the new one, never a mix.
+    MP3 files keep ID3v2.3 when they have it; all others (untagged, ID3v1, v2.2) get v2.4.
+    """
+    unknown = set(values) - set(TABLE)
+    if unknown:
+        raise ValueError(f"unknown logical tags: {sorted(unknown)}")
+    if not values:
+        return
+    path = Path(path)
+    with _translated(path), _replacing(path) as tmp:
+        audio = _load(tmp)
+        _fmt, style = _KINDS[type(audio)]
+        if audio.tags is None:
+            audio.add_tags()
+        for name, value in values.items():
+            if name not in _PAIRED:
+                style.set(audio.tags, TABLE[name], value or None)
+        for number, total in PAIRS:
+            if number in values or total in values:
+                old = style.get_pair(audio.tags, TABLE[number], TABLE[total])
+                new = (values.get(number, old[0]) or None, values.get(total, old[1]) or None)
+                style.set_pair(audio.tags, TABLE[number], TABLE[total], new)
+        style.save(audio)
+
+
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """Yield a copy of ``path`` to modify; on success it atomically replaces the original."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    # A dot-name (the scanner skips those) that keeps the suffix mutagen sniffs formats by.
+    fd, name = tempfile.mkstemp(
+        prefix=TEMP_PREFIX, suffix=".tmp" + path.suffix, dir=path.parent
+    )
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as dst, path.open("rb") as src:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        os.chmod(tmp, mode)
+        yield tmp
+        with tmp.open("rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    fsync_dir(path.parent)

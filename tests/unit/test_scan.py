@@ -1,0 +1,149 @@
+"""scan_artist on a real artist folder built from the audio templates."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from mediakeeper.errors import LibraryError
+from mediakeeper.music import synth
+from mediakeeper.music.scan import disc_number, scan_artist
+
+ODD_ALBUM = "Ünïcødé 'quoted' \"album\" ..and more"
+
+
+def tagged(title: str, number: str) -> dict[str, str]:
+    return {"title": title, "artist": "The Band", "tracknumber": number}
+
+
+@pytest.fixture
+def artist(tmp_path: Path) -> Path:
+    root = tmp_path / "The Band"
+    synth.make_track(root / "2001 - First" / "01 - One.mp3", "mp3", tagged("One", "1"))
+    synth.make_track(root / "2001 - First" / "02 - Two.mp3", "mp3", tagged("Two", "2"))
+    (root / "2001 - First" / "cover.jpg").write_bytes(synth.PNG_1X1)
+    (root / "2001 - First" / "garbage.flac").write_text("not audio at all\n")
+    (root / "2001 - First" / "notes.txt").write_text("liner notes")
+    (root / "2001 - First" / "back.jpg").write_bytes(synth.PNG_1X1)  # not a cover name
+    double = root / "2005 - Double"
+    synth.make_track(double / "CD1" / "01 - A.flac", "flac", tagged("A", "1"), picture=True)
+    synth.make_track(double / "CD 2" / "01 - B.m4a", "m4a", tagged("B", "1"))
+    synth.make_track(double / "Disk3" / "01 - C.ogg", "ogg", tagged("C", "1"))
+    (double / "Folder.PNG").write_bytes(synth.PNG_1X1)
+    synth.make_track(root / ODD_ALBUM / "-01 - ..x.opus", "opus", tagged("Odd", "1"))
+    synth.make_track(root / "Loose Single.mp3", "mp3", tagged("Loose", "1"))
+    (root / "empty.mp3").write_bytes(b"")
+    (root / "._Loose Single.mp3").write_bytes(b"\x00\x05\x16\x07")  # macOS fork: passed over
+    (root / ".mediakeeper.abc.tmp.mp3").write_bytes(b"")  # a killed write's temp: passed over
+    (root / "desktop.ini").write_text("[x]")
+    (root / "2001 - First" / "loop").symlink_to("..")  # leads back to the artist folder
+    (double / "CD1" / "self").symlink_to(".")
+    (root / "gone.mp3").symlink_to(root / "missing.mp3")
+    return root
+
+
+def test_scan_reads_albums_discs_and_loose_tracks(artist):
+    scan = scan_artist(artist)
+    assert scan.folder == "The Band"
+    got = [(t.path, t.album, t.format, t.disc_folder, t.tags.get("title")) for t in scan.tracks]
+    assert got == [
+        ("2001 - First/01 - One.mp3", "2001 - First", "mp3", None, "One"),
+        ("2001 - First/02 - Two.mp3", "2001 - First", "mp3", None, "Two"),
+        ("2005 - Double/CD 2/01 - B.m4a", "2005 - Double", "m4a", 2, "B"),
+        ("2005 - Double/CD1/01 - A.flac", "2005 - Double", "flac", 1, "A"),
+        ("2005 - Double/Disk3/01 - C.ogg", "2005 - Double", "ogg", 3, "C"),
+        ("Loose Single.mp3", "", "mp3", None, "Loose"),
+        (f"{ODD_ALBUM}/-01 - ..x.opus", ODD_ALBUM, "opus", None, "Odd"),
+    ]
+
+
+def test_track_records_carry_file_facts(artist):
+    tracks = {t.path: t for t in scan_artist(artist).tracks}
+    flac = tracks["2005 - Double/CD1/01 - A.flac"]
+    assert flac.lossless and flac.has_picture and flac.tag_version == "vorbis"
+    assert flac.size == (artist / flac.path).stat().st_size
+    mp3 = tracks["Loose Single.mp3"]
+    assert (mp3.bitrate, mp3.tag_version, mp3.lossless) == (128000, "ID3v2.4", False)
+    assert 0.9 < mp3.duration < 1.2
+    assert dict(mp3.tags) == tagged("Loose", "1")
+
+
+def test_unreadable_files_are_recorded_not_raised(artist):
+    unreadable = {u.path: (u.album, u.reason) for u in scan_artist(artist).unreadable}
+    assert set(unreadable) == {"2001 - First/garbage.flac", "empty.mp3", "gone.mp3"}
+    assert unreadable["empty.mp3"] == ("", "empty file")
+    assert unreadable["2001 - First/garbage.flac"][0] == "2001 - First"
+    assert "valid FLAC" in unreadable["2001 - First/garbage.flac"][1]
+
+
+def test_covers_and_symlink_loops(artist):
+    scan = scan_artist(artist)
+    assert scan.cover_albums == {"2001 - First", "2005 - Double"}
+    assert scan.skipped == (
+        "2001 - First/loop: symlink loop",
+        "2005 - Double/CD1/self: symlink loop",
+    )
+
+
+def test_scan_is_deterministic(artist):
+    assert scan_artist(artist) == scan_artist(artist)
+
+
+def test_symlinked_album_outside_the_folder_is_followed(tmp_path):
+    synth.make_track(tmp_path / "elsewhere" / "01.mp3", "mp3", tagged("X", "1"))
+    (tmp_path / "Artist").mkdir()
+    (tmp_path / "Artist" / "Album").symlink_to(tmp_path / "elsewhere")
+    assert [t.path for t in scan_artist(tmp_path / "Artist").tracks] == ["Album/01.mp3"]
+
+
+def test_disc_folder_at_top_level_is_an_album(tmp_path):
+    synth.make_track(tmp_path / "A" / "CD1" / "01.mp3", "mp3", {})
+    (track,) = scan_artist(tmp_path / "A").tracks
+    assert (track.album, track.disc_folder, track.tags) == ("CD1", None, {})
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their mode")
+def test_unreadable_subfolder_is_skipped(tmp_path):
+    locked = tmp_path / "A" / "Locked"
+    synth.make_track(locked / "01.mp3", "mp3", {})
+    locked.chmod(0)
+    try:
+        scan = scan_artist(tmp_path / "A")
+    finally:
+        locked.chmod(0o755)
+    assert scan.tracks == ()
+    assert scan.skipped == ("Locked: Permission denied",)
+
+
+def test_empty_artist_folder(tmp_path):
+    assert scan_artist(tmp_path).tracks == ()
+
+
+@pytest.mark.parametrize("name", ["missing", "file.mp3"])
+def test_bad_artist_folder_raises_library_error(tmp_path, name):
+    (tmp_path / "file.mp3").write_bytes(b"x")
+    with pytest.raises(LibraryError):
+        scan_artist(tmp_path / name)
+
+
+@pytest.mark.parametrize(
+    ("name", "number"),
+    [
+        ("CD1", 1),
+        ("CD 2", 2),
+        ("cd02", 2),
+        ("Disc 1", 1),
+        ("Disk2", 2),
+        ("DISC_3", 3),
+        ("Disc 2 - Live", 2),
+        ("CD1 (Bonus)", 1),
+        ("CDs", None),
+        ("Discography", None),
+        ("CD1999", None),
+        ("2001 - Disc", None),
+    ],
+)
+def test_disc_number(name, number):
+    assert disc_number(name) == number

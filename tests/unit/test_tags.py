@@ -1,0 +1,327 @@
+"""mediakeeper.tags on real files: one contract over every format, then per-format details."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import mutagen
+import pytest
+from mutagen.id3 import ID3, TCON, TRCK
+from mutagen.mp4 import MP4
+
+from mediakeeper import tags
+from mediakeeper.errors import AudioError
+from mediakeeper.music import synth
+from mediakeeper.music.model import LOGICAL_TAGS
+
+FULL = {
+    "title": "Tïtle — “quoted”",
+    "artist": "Björk",
+    "albumartist": "Björk & Friends",
+    "album": "Homogenic",
+    "tracknumber": "3",
+    "tracktotal": "12",
+    "discnumber": "1",
+    "disctotal": "2",
+    "date": "1997",
+    "genre": "Electronic",
+    "musicbrainz_artistid": "87c5dedd-371d-4a53-9f7f-80522fb7f3cb",
+    "musicbrainz_albumartistid": "87c5dedd-371d-4a53-9f7f-80522fb7f3cb",
+    "musicbrainz_albumid": "0a4a0b4b-8e3f-4a0f-9b0e-5f2d6f7c1e11",
+    "musicbrainz_releasegroupid": "a1f5b0b2-2b8f-3f0c-9b0e-7c1d2e3f4a55",
+    "musicbrainz_trackid": "f3c5e8a1-6f0e-4d2a-8b7c-1e2d3f4a5b66",
+}
+TAG_VERSION = {"mp3": "ID3v2.4", "flac": "vorbis", "m4a": "mp4", "ogg": "vorbis", "opus": "vorbis"}
+
+every_format = pytest.mark.parametrize("fmt", synth.FORMATS)
+
+
+def track(tmp_path: Path, fmt: str, values=FULL, **kwargs) -> Path:
+    return synth.make_track(tmp_path / f"song.{fmt}", fmt, values, **kwargs)
+
+
+def test_table_covers_every_logical_tag():
+    assert set(tags.TABLE) == set(LOGICAL_TAGS)
+
+
+@every_format
+def test_template_is_untagged_audio(tmp_path, fmt):
+    info = tags.read(track(tmp_path, fmt, {}))
+    assert info.format == fmt
+    assert info.tags == {}
+    assert info.has_picture is False
+    assert info.lossless is (fmt == "flac")
+    assert 0.9 < info.duration < 1.2
+
+
+@every_format
+def test_every_tag_round_trips(tmp_path, fmt):
+    info = tags.read(track(tmp_path, fmt))
+    assert info.tags == FULL
+    assert info.tag_version == TAG_VERSION[fmt]
+
+
+@every_format
+def test_writing_one_tag_leaves_the_others(tmp_path, fmt):
+    path = track(tmp_path, fmt)
+    tags.write(path, {"title": "New"})
+    assert tags.read(path).tags == {**FULL, "title": "New"}
+
+
+@every_format
+def test_none_and_empty_string_delete(tmp_path, fmt):
+    path = track(tmp_path, fmt)
+    tags.write(path, {"genre": None, "musicbrainz_trackid": None, "album": ""})
+    expected = {k: v for k, v in FULL.items() if k not in {"genre", "musicbrainz_trackid", "album"}}
+    assert tags.read(path).tags == expected
+
+
+@every_format
+def test_number_and_total_change_independently(tmp_path, fmt):
+    path = track(tmp_path, fmt)
+    tags.write(path, {"tracknumber": "4"})
+    assert tags.read(path).tags["tracktotal"] == "12"
+    tags.write(path, {"tracktotal": None, "disctotal": "3"})
+    got = tags.read(path).tags
+    assert (got["tracknumber"], "tracktotal" in got) == ("4", False)
+    assert (got["discnumber"], got["disctotal"]) == ("1", "3")
+
+
+@every_format
+def test_embedded_picture_is_seen(tmp_path, fmt):
+    info = tags.read(track(tmp_path, fmt, picture=True))
+    assert info.has_picture
+    assert info.tags == FULL
+
+
+@every_format
+def test_write_replaces_the_file_atomically(tmp_path, fmt):
+    path = track(tmp_path, fmt)
+    path.chmod(0o640)
+    inode = path.stat().st_ino
+    tags.write(path, {"artist": "Other"})
+    assert path.stat().st_ino != inode  # a new file was renamed over the old one
+    assert oct(path.stat().st_mode & 0o777) == oct(0o640)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+@every_format
+@pytest.mark.parametrize("damage", ["empty", "truncated", "text"])
+def test_unreadable_files_raise_audio_error(tmp_path, fmt, damage):
+    path = track(tmp_path, fmt)
+    data = {"empty": b"", "truncated": path.read_bytes()[:100], "text": b"not audio\n" * 40}
+    path.write_bytes(data[damage])
+    with pytest.raises(AudioError) as err:
+        tags.read(path)
+    assert err.value.path == str(path)
+    if damage == "empty":
+        assert str(err.value).endswith("empty file")
+    with pytest.raises(AudioError):
+        tags.write(path, {"title": "x"})
+    assert path.read_bytes() == data[damage]
+    assert len(list(tmp_path.iterdir())) == 1  # the temp copy is gone
+
+
+def test_missing_file_raises_audio_error(tmp_path):
+    with pytest.raises(AudioError):
+        tags.read(tmp_path / "nope.mp3")
+
+
+def test_unknown_logical_tag_is_a_caller_bug(tmp_path):
+    path = track(tmp_path, "flac")
+    with pytest.raises(ValueError, match="comment"):
+        tags.write(path, {"comment": "x"})
+
+
+def test_low_bitrate_template(tmp_path):
+    path = synth.make_track(tmp_path / "low.mp3", "mp3", {}, template="silence_64k.mp3")
+    assert tags.read(path).bitrate == 64000
+    assert tags.read(track(tmp_path, "mp3")).bitrate == 128000
+
+
+# --- the keys on disk follow MusicBrainz Picard's tag mapping ---------------------------
+
+
+def _raw_id3(path: Path) -> dict:
+    id3 = ID3(path)
+    return {
+        "TXXX:MusicBrainz Artist Id": id3["TXXX:MusicBrainz Artist Id"].text,
+        "TXXX:MusicBrainz Album Artist Id": id3["TXXX:MusicBrainz Album Artist Id"].text,
+        "TXXX:MusicBrainz Album Id": id3["TXXX:MusicBrainz Album Id"].text,
+        "TXXX:MusicBrainz Release Group Id": id3["TXXX:MusicBrainz Release Group Id"].text,
+        "UFID:http://musicbrainz.org": id3["UFID:http://musicbrainz.org"].data.decode(),
+        "TRCK": id3["TRCK"].text,
+        "TPOS": id3["TPOS"].text,
+        "TPE2": id3["TPE2"].text,
+        "TDRC": [str(t) for t in id3["TDRC"].text],
+    }
+
+
+_VORBIS_KEYS = (
+    "MUSICBRAINZ_ARTISTID",
+    "MUSICBRAINZ_ALBUMARTISTID",
+    "MUSICBRAINZ_ALBUMID",
+    "MUSICBRAINZ_RELEASEGROUPID",
+    "MUSICBRAINZ_TRACKID",
+    "TRACKNUMBER",
+    "TRACKTOTAL",
+    "DISCNUMBER",
+    "DISCTOTAL",
+    "ALBUMARTIST",
+    "DATE",
+)
+
+
+def _raw_vorbis(path: Path) -> dict:
+    audio = mutagen.File(path)
+    return {key: audio[key] for key in _VORBIS_KEYS}
+
+
+def _raw_mp4(path: Path) -> dict:
+    audio = MP4(path)
+    names = ("Artist", "Album Artist", "Album", "Release Group", "Track")
+    raw = {f"MusicBrainz {n} Id": audio[f"----:com.apple.iTunes:MusicBrainz {n} Id"] for n in names}
+    return {**raw, "trkn": audio["trkn"], "disk": audio["disk"], "aART": audio["aART"]}
+
+
+_ids = {k: FULL[f"musicbrainz_{k}"] for k in ("artistid", "albumartistid", "albumid")}
+_rg, _rec = FULL["musicbrainz_releasegroupid"], FULL["musicbrainz_trackid"]
+_AA = FULL["albumartist"]
+RAW = {
+    "mp3": (
+        _raw_id3,
+        {
+            "TXXX:MusicBrainz Artist Id": [_ids["artistid"]],
+            "TXXX:MusicBrainz Album Artist Id": [_ids["albumartistid"]],
+            "TXXX:MusicBrainz Album Id": [_ids["albumid"]],
+            "TXXX:MusicBrainz Release Group Id": [_rg],
+            "UFID:http://musicbrainz.org": _rec,
+            "TRCK": ["3/12"],
+            "TPOS": ["1/2"],
+            "TPE2": [_AA],
+            "TDRC": ["1997"],
+        },
+    ),
+    "vorbis": (
+        _raw_vorbis,
+        {
+            "MUSICBRAINZ_ARTISTID": [_ids["artistid"]],
+            "MUSICBRAINZ_ALBUMARTISTID": [_ids["albumartistid"]],
+            "MUSICBRAINZ_ALBUMID": [_ids["albumid"]],
+            "MUSICBRAINZ_RELEASEGROUPID": [_rg],
+            "MUSICBRAINZ_TRACKID": [_rec],
+            "TRACKNUMBER": ["3"],
+            "TRACKTOTAL": ["12"],
+            "DISCNUMBER": ["1"],
+            "DISCTOTAL": ["2"],
+            "ALBUMARTIST": [_AA],
+            "DATE": ["1997"],
+        },
+    ),
+    "m4a": (
+        _raw_mp4,
+        {
+            "MusicBrainz Artist Id": [_ids["artistid"].encode()],
+            "MusicBrainz Album Artist Id": [_ids["albumartistid"].encode()],
+            "MusicBrainz Album Id": [_ids["albumid"].encode()],
+            "MusicBrainz Release Group Id": [_rg.encode()],
+            "MusicBrainz Track Id": [_rec.encode()],
+            "trkn": [(3, 12)],
+            "disk": [(1, 2)],
+            "aART": [_AA],
+        },
+    ),
+}
+
+
+@every_format
+def test_keys_on_disk_follow_picard(tmp_path, fmt):
+    raw, expected = RAW["vorbis" if fmt in ("flac", "ogg", "opus") else fmt]
+    assert raw(track(tmp_path, fmt)) == expected
+
+
+# --- ID3 versions -------------------------------------------------------------------------
+
+
+def test_id3v23_stays_v23_and_keeps_full_dates(tmp_path):
+    path = track(tmp_path, "mp3", id3_version=3)
+    assert tags.read(path).tag_version == "ID3v2.3"
+    tags.write(path, {"date": "2001-05-03", "title": "Ünïcode"})
+    info = tags.read(path)
+    assert info.tag_version == "ID3v2.3"
+    assert info.tags == {**FULL, "date": "2001-05-03", "title": "Ünïcode"}
+    raw = ID3(path, translate=False)
+    assert raw.version == (2, 3, 0)
+    assert raw["TYER"].text == ["2001"]
+    assert raw["TIT2"].encoding == 1  # UTF-16: v2.3 has no UTF-8
+
+
+def test_id3v1_only_is_read(tmp_path):
+    values = {"title": "T", "artist": "A", "album": "B", "date": "1999", "tracknumber": "4"}
+    path = synth.make_id3v1_only(tmp_path / "old.mp3", {**values, "genre": "Rock"})
+    info = tags.read(path)
+    assert info.tag_version == "ID3v1"
+    assert info.tags == {**values, "genre": "Rock"}
+
+
+def test_id3v22_is_read_and_upgraded_to_v24_on_write(tmp_path):
+    values = {"title": "Tï", "artist": "A€", "album": "B", "tracknumber": "4", "tracktotal": "9"}
+    path = synth.make_id3v22(tmp_path / "old.mp3", values)
+    info = tags.read(path)
+    assert (info.tag_version, info.tags) == ("ID3v2.2", values)
+    tags.write(path, {"genre": "Jazz"})
+    info = tags.read(path)
+    assert (info.tag_version, info.tags) == ("ID3v2.4", {**values, "genre": "Jazz"})
+
+
+def test_untagged_mp3_gets_v24(tmp_path):
+    path = track(tmp_path, "mp3", {})
+    assert tags.read(path).tag_version == "none"
+    tags.write(path, {"title": "x"})
+    assert tags.read(path).tag_version == "ID3v2.4"
+
+
+def test_id3_genre_numbers_and_bare_track_totals(tmp_path):
+    path = track(tmp_path, "mp3", {"title": "x"})
+    id3 = ID3(path)
+    id3.add(TCON(encoding=0, text=["(17)"]))
+    id3.add(TRCK(encoding=0, text=["5"]))
+    id3.save()
+    assert tags.read(path).tags == {"title": "x", "genre": "Rock", "tracknumber": "5"}
+    tags.write(path, {"tracktotal": "10"})
+    assert ID3(path)["TRCK"].text == ["5/10"]
+
+
+# --- Vorbis comments written by other taggers -----------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["flac", "ogg", "opus"])
+def test_vorbis_slash_numbers_and_alias_totals(tmp_path, fmt):
+    path = track(tmp_path, fmt, {"title": "x"})
+    audio = mutagen.File(path)
+    audio["TRACKNUMBER"] = ["3/12"]
+    audio["TOTALDISCS"] = ["2"]
+    audio["DISCNUMBER"] = ["1"]
+    audio.save()
+    got = tags.read(path).tags
+    assert got == {
+        "title": "x",
+        "tracknumber": "3",
+        "tracktotal": "12",
+        "discnumber": "1",
+        "disctotal": "2",
+    }
+    tags.write(path, {"tracknumber": "4", "disctotal": "3"})
+    audio = mutagen.File(path)
+    assert (audio["TRACKNUMBER"], audio["TRACKTOTAL"]) == (["4"], ["12"])
+    assert (audio["DISCTOTAL"], audio["TOTALDISCS"]) == (["3"], ["3"])  # alias kept in step
+
+
+def test_failed_write_leaves_the_file_and_no_temp_file(tmp_path):
+    path = track(tmp_path, "m4a")
+    before = path.read_bytes()
+    with pytest.raises(AudioError, match="whole numbers"):  # MP4 cannot store "two"
+        tags.write(path, {"title": "fine", "disctotal": "two"})
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == [path.name]
