@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.errors import LibraryError
-from mediakeeper.fsnames import JUNK_FOLDERS, NotFound, QueueError
+from mediakeeper.errors import LibraryError, NotFound, QueueError
+from mediakeeper.fsnames import JUNK_FOLDERS
 from mediakeeper.queue import QueueStore, statuses_of
 from mediakeeper.queue_items import (
     COMPLETED,
