@@ -1,0 +1,335 @@
+"""The generic batch runner: claim -> process -> record, for any media kind.
+
+Only this module writes queue state during a batch; a job's ``process`` returns an
+:class:`ItemResult` and the runner records it. Jobs may run in worker processes (both cores);
+claiming and recording always happen here, in the main process.
+
+Interruption: the first Ctrl+C or SIGTERM stops claiming, kills the workers (every file a job
+writes is written atomically, so a kill leaves each file old or new), records results that
+already arrived, releases the rest back to ``pending`` and ends the session as interrupted.
+A second signal during that short clean-up exits at once; the claim it leaves behind is
+recognised as stale and released by the next run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from mediakeeper.queue import QueueStore
+from mediakeeper.queue_items import ERROR, PENDING
+from mediakeeper.sessions import COMPLETED, FAILED, INTERRUPTED, Session
+
+EXIT_OK, EXIT_SOME_ERRORS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+@dataclass
+class ItemResult:
+    """What a job learned about one item. ``counts`` go into the queue item's counters."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    summary: str = ""
+
+
+class ItemFailure(Exception):
+    """A job's failure for one item, with the stage it failed in (scan, fix, lookup, ...)."""
+
+    def __init__(self, stage: str, message: str, *, network: bool = False):
+        super().__init__(message)
+        self.stage = stage
+        self.message = message
+        self.network = network
+
+
+class Job(Protocol):
+    """One media kind's work on one queue item. Must be picklable when workers > 1."""
+
+    def process(self, item: dict[str, Any]) -> ItemResult: ...
+
+
+@dataclass
+class BatchOptions:
+    size: int = 10
+    statuses: tuple[str, ...] = (PENDING,)
+    keys: set[str] | None = None
+    checkpoint_every: int = 50
+    max_attempts: int = 3
+    workers: int = 1
+    stop_after_network_failures: int = 3
+
+
+@dataclass
+class Outcome:
+    key: str
+    name: str
+    status: str  # completed | error | skipped | released
+    result: ItemResult | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class BatchReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    checkpoints: list[str] = field(default_factory=list)
+    released_stale: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    stopped_early: str | None = None
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    def total(self, counter: str) -> int:
+        return sum(o.result.counts.get(counter, 0) for o in self.outcomes if o.result)
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        failed = self.count(ERROR) + self.count("skipped")
+        return EXIT_SOME_ERRORS if failed or self.stopped_early else EXIT_OK
+
+
+class Hooks:
+    """What the command line fills in (progress bar, lines); the default does nothing."""
+
+    def started(self, total: int) -> None: ...
+
+    def item_started(self, item: dict[str, Any]) -> None: ...
+
+    def item_finished(self, outcome: Outcome) -> None: ...
+
+
+class Interrupted(BaseException):
+    """Raised in the main process by the first Ctrl+C or SIGTERM."""
+
+
+class _Signals:
+    """Signal state of the main process: how many arrived, and whether we are mid-record."""
+
+    hits = 0
+    depth = 0
+    deferred: str | None = None
+
+
+@contextmanager
+def critical() -> Iterator[None]:
+    """Defer the first interrupt until a step that must not be cut in half has finished."""
+    _Signals.depth += 1
+    try:
+        yield
+    finally:
+        _Signals.depth -= 1
+        if _Signals.depth == 0 and _Signals.deferred:
+            name, _Signals.deferred = _Signals.deferred, None
+            raise Interrupted(name)
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """First SIGINT/SIGTERM raises Interrupted (after any critical step); a second exits."""
+    _Signals.hits, _Signals.deferred = 0, None
+
+    def handler(signum, frame):
+        _Signals.hits += 1
+        if _Signals.hits > 1:
+            os._exit(EXIT_INTERRUPTED)
+        name = signal.Signals(signum).name
+        if _Signals.depth:
+            _Signals.deferred = name
+        else:
+            raise Interrupted(name)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _worker_init() -> None:
+    # Ctrl+C reaches the whole process group; only the main process decides what it means.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _run_job(job: Job, item: dict[str, Any]) -> tuple[str, Any]:
+    """Run in a worker (or in-process): never raises, so results always come back."""
+    started = time.monotonic()
+    try:
+        return "ok", (job.process(item), time.monotonic() - started)
+    except ItemFailure as err:
+        return "failed", (err.stage, err.message, err.network, time.monotonic() - started)
+    except Exception as err:  # a crash inside one item must not stop the batch
+        where = traceback.extract_tb(err.__traceback__)[-1]
+        message = (
+            f"{type(err).__name__}: {err} (at {os.path.basename(where.filename)}:{where.lineno})"
+        )
+        return "failed", ("crash", message, False, time.monotonic() - started)
+
+
+class BatchRunner:
+    def __init__(
+        self,
+        store: QueueStore,
+        job: Job,
+        session: Session,
+        options: BatchOptions,
+        hooks: Hooks | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.store = store
+        self.job = job
+        self.session = session
+        self.options = options
+        self.hooks = hooks or Hooks()
+        self.clock = clock
+        self.report = BatchReport()
+        self._in_flight: dict[str, dict[str, Any]] = {}
+        self._network_failures = 0
+
+    def run(self) -> BatchReport:
+        started = self.clock()
+        with interruptible():
+            try:
+                self.report.released_stale = self.store.release_stale()
+                for name in self.report.released_stale:
+                    self.session.log(f"RELEASED stale claim of {name} (its process is gone)")
+                self.hooks.started(self._planned())
+                if self.options.workers > 1:
+                    self._run_pool()
+                else:
+                    self._run_inline()
+                outcome = FAILED if self.report.stopped_early else COMPLETED
+            except Interrupted:
+                self.report.interrupted = True
+                with critical():
+                    self._release_in_flight()
+                outcome = INTERRUPTED
+            finally:
+                self.report.seconds = self.clock() - started
+            with critical():
+                self.store.fold()  # the JSON a person opens afterwards is complete and current
+                self.session.end(outcome, self._summary())
+        return self.report
+
+    def _planned(self) -> int:
+        data = self.store.load()
+        eligible = sum(
+            1
+            for i in data["items"]
+            if i["status"] in self.options.statuses
+            and not i.get("missing")
+            and (self.options.keys is None or i["key"] in self.options.keys)
+        )
+        return min(eligible, self.options.size)
+
+    def _claim(self) -> dict[str, Any] | None:
+        if len(self.report.outcomes) + len(self._in_flight) >= self.options.size:
+            return None
+        if self.report.stopped_early:
+            return None
+        with critical():
+            item = self.store.claim_next(
+                self.session.id, statuses=self.options.statuses, keys=self.options.keys
+            )
+            if item is not None:
+                self._in_flight[item["key"]] = item
+        if item is not None:
+            self.hooks.item_started(item)
+        return item
+
+    def _run_inline(self) -> None:
+        while (item := self._claim()) is not None:
+            self._record(item, _run_job(self.job, item))
+
+    def _run_pool(self) -> None:
+        context = multiprocessing.get_context("fork")
+        pool = context.Pool(self.options.workers, initializer=_worker_init)
+        pending: dict[str, Any] = {}
+        try:
+            while True:
+                while len(pending) < self.options.workers and (item := self._claim()):
+                    pending[item["key"]] = pool.apply_async(_run_job, (self.job, item))
+                if not pending:
+                    break
+                ready = [key for key, future in pending.items() if future.ready()]
+                if not ready:
+                    next(iter(pending.values())).wait(0.05)
+                    continue
+                for key in ready:
+                    self._record(self._in_flight[key], pending.pop(key).get())
+        finally:
+            pool.terminate()
+            pool.join()
+
+    def _record(self, item: dict[str, Any], outcome: tuple[str, Any]) -> None:
+        with critical():
+            done = self._record_outcome(item, outcome)
+        self.hooks.item_finished(done)
+
+    def _record_outcome(self, item: dict[str, Any], outcome: tuple[str, Any]) -> Outcome:
+        kind, payload = outcome
+        key, name, session = item["key"], item["name"], self.session.id
+        if kind == "ok":
+            result, seconds = payload
+            checkpoint = self.store.record_success(
+                key,
+                session,
+                counts=result.counts,
+                details=result.details,
+                checkpoint_every=self.options.checkpoint_every,
+            )
+            self._network_failures = 0
+            done = Outcome(key, name, "completed", result=result, seconds=seconds)
+            self.session.item(key, name, "completed", seconds=round(seconds, 3), **result.counts)
+            if checkpoint:
+                self.report.checkpoints.append(str(checkpoint))
+                self.session.log(f"CHECKPOINT {checkpoint.name}")
+        else:
+            stage, message, network, seconds = payload
+            status = self.store.record_failure(
+                key, session, stage=stage, message=message, max_attempts=self.options.max_attempts
+            )
+            done = Outcome(key, name, status, error=message, seconds=seconds)
+            self.session.item(key, name, status, stage=stage, error=message)
+            self._network_failures = self._network_failures + 1 if network else 0
+            if self._network_failures >= self.options.stop_after_network_failures > 0:
+                self.report.stopped_early = (
+                    f"{self._network_failures} items in a row failed on the network; "
+                    "the service looks unreachable, so the rest stay pending"
+                )
+                self.session.log(f"STOPPING EARLY: {self.report.stopped_early}")
+        del self._in_flight[key]
+        self.report.outcomes.append(done)
+        return done
+
+    def _release_in_flight(self) -> None:
+        for key, item in list(self._in_flight.items()):
+            self.store.release(key, self.session.id)
+            self.session.item(key, item["name"], "released", reason="interrupted")
+            self.report.outcomes.append(Outcome(key, item["name"], "released"))
+        self._in_flight.clear()
+
+    def _summary(self) -> dict[str, Any]:
+        report = self.report
+        return {
+            "items_done": report.count("completed"),
+            "errors": report.count(ERROR),
+            "skipped": report.count("skipped"),
+            "released": report.count("released"),
+            **{counter: report.total(counter) for counter in _SUMMED},
+        }
+
+
+_SUMMED = ("track_count", "issues_found", "issues_resolved")

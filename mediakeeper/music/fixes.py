@@ -1,0 +1,182 @@
+"""Safe tag changes with a change journal, and undo.
+
+Every change is journaled before the file is touched: one JSON line per tag with its old and
+new value, in ``status/music/changes/<session>.jsonl``. The tag write itself replaces the file
+atomically (see ``mediakeeper.tags.write``), so a kill at any instant leaves each file old or
+new and the journal always knows at least as much as the files. Undo puts old values back,
+newest first, and leaves alone any tag that was changed again since.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mediakeeper import tags
+from mediakeeper.errors import AudioError, MediakeeperError
+from mediakeeper.music.model import TagChange
+
+CHANGES_DIR = "changes"
+
+
+class ChangeJournal:
+    """Append-only journal of one session's tag changes."""
+
+    def __init__(self, status_kind_dir: Path, session: str):
+        self.dir = status_kind_dir / CHANGES_DIR
+        self.session = session
+        self.path = self.dir / f"{session}.jsonl"
+
+    def record(self, artist: str, path: Path, changes: Iterable[TagChange]) -> None:
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        lines = [
+            json.dumps(
+                {
+                    "session": self.session,
+                    "artist": artist,
+                    "path": str(path),
+                    "tag": c.tag,
+                    "old": c.old,
+                    "new": c.new,
+                    "at": stamp,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+            for c in changes
+        ]
+        self.dir.mkdir(parents=True, exist_ok=True)
+        # One write per file's changes, O_APPEND: workers sharing a session never interleave.
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            os.write(fd, "".join(lines).encode("utf-8"))
+            os.fdatasync(fd)
+        finally:
+            os.close(fd)
+
+
+@dataclass(frozen=True)
+class Applied:
+    changes: tuple[TagChange, ...]  # written now, or found already in place (a resumed run)
+    refused: tuple[tuple[TagChange, str], ...]  # left alone, with the reason
+
+
+def apply_changes(
+    artist_dir: Path, artist: str, changes: Iterable[TagChange], journal: ChangeJournal
+) -> Applied:
+    """Apply planned changes file by file. Idempotent: a change whose file already holds the
+    new value counts as applied; one whose file no longer holds the old value is refused."""
+    done: list[TagChange] = []
+    refused: list[tuple[TagChange, str]] = []
+    for rel_path, file_changes in _by_file(changes):
+        path = artist_dir / rel_path
+        try:
+            current = tags.read(path).tags
+        except AudioError as err:
+            refused += [(c, err.message) for c in file_changes]
+            continue
+        to_write = []
+        for change in file_changes:
+            now = current.get(change.tag)
+            if now == change.new:
+                done.append(change)
+            elif now == change.old:
+                to_write.append(change)
+            else:
+                refused.append((change, f"{change.tag} changed since the scan (now {now!r})"))
+        if not to_write:
+            continue
+        journal.record(artist, path, to_write)
+        try:
+            tags.write(path, {c.tag: c.new for c in to_write})
+        except AudioError as err:
+            refused += [(c, err.message) for c in to_write]
+            continue
+        done += to_write
+    return Applied(tuple(done), tuple(refused))
+
+
+def _by_file(changes: Iterable[TagChange]) -> Iterator[tuple[str, list[TagChange]]]:
+    grouped: dict[str, list[TagChange]] = {}
+    for change in changes:
+        grouped.setdefault(change.path, []).append(change)
+    yield from grouped.items()
+
+
+# ---- undo -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    session: str
+    artist: str
+    path: str
+    tag: str
+    old: str | None
+    new: str | None
+    at: str
+
+
+def read_journal(status_kind_dir: Path) -> list[JournalEntry]:
+    """Every journaled change of every session, oldest first (torn last lines passed over)."""
+    directory = status_kind_dir / CHANGES_DIR
+    entries = []
+    for path in sorted(directory.glob("*.jsonl")) if directory.is_dir() else ():
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                raw = json.loads(line)
+                entries.append(JournalEntry(**{k: raw[k] for k in JournalEntry.__annotations__}))
+            except (ValueError, KeyError, TypeError):
+                continue
+    return sorted(entries, key=lambda e: e.at)
+
+
+@dataclass
+class UndoReport:
+    restored: list[JournalEntry]
+    left_alone: list[tuple[JournalEntry, str]]
+    undo_session: str
+
+
+def undo(
+    status_kind_dir: Path, *, session: str | None = None, artist: str | None = None
+) -> UndoReport:
+    """Put back the old values of one session's (or one artist's) changes, newest first."""
+    if not (session or artist):
+        raise MediakeeperError("say what to undo", "give --session ID or --artist NAME")
+    everything = read_journal(status_kind_dir)
+    wanted = [
+        e
+        for e in everything
+        if (session is None or e.session == session)
+        and (artist is None or e.artist.casefold() == artist.casefold())
+    ]
+    if not wanted:
+        known = sorted({e.session for e in everything})
+        hint = ("sessions with changes: " + ", ".join(known[-5:])) if known else "no changes yet"
+        target = f"session {session}" if session else f"artist {artist!r}"
+        raise MediakeeperError(f"no journaled changes for {target}", hint)
+
+    undo_id = "undo_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    journal = ChangeJournal(status_kind_dir, undo_id)
+    report = UndoReport([], [], undo_id)
+    # Newest first, so a tag changed twice in the selection ends at its oldest value.
+    for entry in reversed(wanted):
+        path = Path(entry.path)
+        try:
+            now = tags.read(path).tags.get(entry.tag)
+        except AudioError as err:
+            report.left_alone.append((entry, err.message))
+            continue
+        if now != entry.new:
+            report.left_alone.append((entry, f"{entry.tag} was changed again since (now {now!r})"))
+            continue
+        change = TagChange(entry.path, entry.tag, entry.new, entry.old)
+        journal.record(entry.artist, path, [change])
+        tags.write(path, {entry.tag: entry.old})
+        report.restored.append(entry)
+    return report

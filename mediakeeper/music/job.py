@@ -1,0 +1,170 @@
+"""One artist, start to end: scan, find issues, fix safely, write outputs.
+
+The job keeps a small work file per artist (``status/music/work/<slug>.json``) tagged with the
+queue item's ``run_token``. It is written before any tag changes, so a run that was killed
+mid-artist resumes with the findings of its first scan and the same planned changes, and ends
+in exactly the state an uninterrupted run would have reached. The queue decides whether a
+resume applies: a reset clears the token, and a stale work file is simply ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.atomic import atomic_write_text
+from mediakeeper.batch import ItemFailure, ItemResult
+from mediakeeper.errors import LibraryError
+from mediakeeper.fsnames import TEMP_PREFIX
+from mediakeeper.music.fixes import ChangeJournal, apply_changes
+from mediakeeper.music.model import Finding, TagChange, Track
+from mediakeeper.music.outputs import ArtistOutputs, finding_record
+from mediakeeper.music.rules import find_issues, planned_changes
+from mediakeeper.music.scan import scan_artist
+from mediakeeper.slug import inside, slugify
+
+WORK_DIR = "work"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a dry run would do for one artist."""
+
+    name: str
+    track_count: int
+    findings: list[Finding]
+    changes: list[TagChange]
+
+
+@dataclass
+class MusicJob:
+    home: Path
+    session: str
+    fix: bool = True
+
+    @property
+    def status_dir(self) -> Path:
+        return self.home / "status" / "music"
+
+    # ---- the work ------------------------------------------------------------------------
+
+    def preview(self, item: dict[str, Any]) -> Preview:
+        scan = self._scan(item)
+        findings = find_issues(scan)
+        changes = planned_changes(findings) if self.fix else []
+        return Preview(item["name"], len(scan.tracks), findings, changes)
+
+    def process(self, item: dict[str, Any]) -> ItemResult:
+        folder = Path(item["path"])
+        slug = slugify(item["key"])
+        work = inside(self.status_dir, WORK_DIR, f"{slug}.json")
+        state = _load_work(work, item.get("run_token"))
+        if state and state["stage"] == "done":
+            return ItemResult(**state["result"])  # killed after finishing, before recording
+        if state is None:
+            _remove_temp_leftovers(folder)
+            scan = self._scan(item)
+            findings = find_issues(scan)
+            changes = planned_changes(findings) if self.fix else []
+            state = {
+                "token": item.get("run_token"),
+                "stage": "applying",
+                "tracks": [asdict(t) for t in scan.tracks],
+                "findings": [_finding_to_dict(f) for f in findings],
+                "changes": [asdict(c) for c in changes],
+            }
+            atomic_write_text(work, json.dumps(state, ensure_ascii=False))
+        tracks = [Track(**t) for t in state["tracks"]]
+        findings = [_finding_from_dict(f) for f in state["findings"]]
+        changes = [TagChange(**c) for c in state["changes"]]
+
+        journal = ChangeJournal(self.status_dir, self.session)
+        try:
+            applied = apply_changes(folder, item["key"], changes, journal)
+        except OSError as err:
+            raise ItemFailure("fix", f"cannot write tags: {err}") from None
+        done = set(applied.changes)
+        fixed = [bool(f.changes) and all(c in done for c in f.changes) for f in findings]
+        records = [finding_record(f, ok) for f, ok in zip(findings, fixed, strict=True)]
+        artist = {
+            "name": item["name"],
+            "folder_name": folder.name,
+            "folder": str(folder),
+            "slug": slug,
+            "session": self.session,
+            "processed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "summary": {
+                "tracks": len(tracks),
+                "issues_found": len(findings),
+                "issues_resolved": sum(fixed),
+                "refused_changes": [{**asdict(c), "reason": why} for c, why in applied.refused],
+            },
+        }
+        ArtistOutputs(self.home, slug).write(artist, _after(tracks, done), records)
+
+        result = ItemResult(
+            counts={
+                "track_count": len(tracks),
+                "issues_found": len(findings),
+                "issues_resolved": sum(fixed),
+            },
+            details={"slug": slug, "enriched": False},
+            summary=f"{len(tracks)} tracks, {len(findings)} issues, {sum(fixed)} fixed",
+        )
+        state.update(stage="done", result=asdict(result))
+        atomic_write_text(work, json.dumps(state, ensure_ascii=False))
+        return result
+
+    def _scan(self, item: dict[str, Any]):
+        folder = Path(item["path"])
+        try:
+            return scan_artist(folder)
+        except LibraryError as err:
+            raise ItemFailure("scan", err.message) from None
+
+
+def _load_work(path: Path, token: str | None) -> dict[str, Any] | None:
+    if not token:
+        return None
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return state if state.get("token") == token else None
+
+
+def _remove_temp_leftovers(folder: Path) -> None:
+    """Temp files of a tag write that was killed: the originals are intact, these are junk."""
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            if name.startswith(TEMP_PREFIX) and ".tmp" in name:
+                Path(root, name).unlink(missing_ok=True)
+
+
+def _after(tracks: list[Track], done: set[TagChange]) -> list[Track]:
+    """The tracks as the applied changes left them."""
+    by_path: dict[str, dict[str, str | None]] = {}
+    for change in done:
+        by_path.setdefault(change.path, {})[change.tag] = change.new
+    result = []
+    for track in tracks:
+        if track.path in by_path:
+            values = {**track.tags, **by_path[track.path]}
+            track = replace(track, tags={k: v for k, v in values.items() if v})
+        result.append(track)
+    return result
+
+
+def _finding_to_dict(finding: Finding) -> dict[str, Any]:
+    data = asdict(finding)
+    data["details"] = json.loads(json.dumps(dict(finding.details), default=list))
+    return data
+
+
+def _finding_from_dict(data: dict[str, Any]) -> Finding:
+    changes = tuple(TagChange(**c) for c in data["changes"])
+    return Finding(**{**data, "changes": changes})

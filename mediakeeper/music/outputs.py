@@ -1,0 +1,117 @@
+"""What one processed artist leaves behind: its JSON record, its CSV rows, its issue report.
+
+All three are written atomically. ``tracks.csv`` for the whole library is assembled from the
+per-artist CSV parts at the end of a batch, so workers never rewrite a shared file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.atomic import atomic_write_text
+from mediakeeper.music.model import LOGICAL_TAGS, Finding, Track
+from mediakeeper.reports.render import render
+from mediakeeper.slug import inside
+
+CSV_COLUMNS = (
+    "artist_folder",
+    "path",
+    "format",
+    *LOGICAL_TAGS,
+    "duration",
+    "bitrate",
+    "tag_version",
+    "has_picture",
+    "findings",
+)
+
+
+def finding_record(finding: Finding, fixed: bool) -> dict[str, Any]:
+    return {
+        "code": finding.code,
+        "severity": finding.severity,
+        "path": finding.path,
+        "album": finding.album,
+        "message": finding.message,
+        "fixable": finding.fixable,
+        "fixed": fixed,
+        "changes": [asdict(c) for c in finding.changes],
+        "details": dict(finding.details),
+    }
+
+
+def track_record(track: Track) -> dict[str, Any]:
+    record = asdict(track)
+    record["tags"] = dict(track.tags)
+    return record
+
+
+class ArtistOutputs:
+    """Where one artist's outputs live under the data home."""
+
+    def __init__(self, home: Path, slug: str):
+        self.json_path = inside(home, "outputs", "music", "artists", f"{slug}.json")
+        self.csv_part = inside(home, "outputs", "music", "tracks", f"{slug}.csv")
+        self.report_path = inside(home, "issues", "music", f"{slug}.md")
+
+    def write(self, artist: Mapping[str, Any], tracks: Iterable[Track], findings: list[dict]):
+        tracks = list(tracks)
+        document = {**artist, "tracks": [track_record(t) for t in tracks], "findings": findings}
+        atomic_write_text(self.json_path, json.dumps(document, indent=2, ensure_ascii=False))
+        atomic_write_text(self.csv_part, _csv_rows(artist["folder_name"], tracks, findings))
+        atomic_write_text(self.report_path, render_report(artist, tracks, findings))
+
+
+def _csv_rows(folder: str, tracks: list[Track], findings: list[dict]) -> str:
+    codes: dict[str, list[str]] = {}
+    for finding in findings:
+        codes.setdefault(finding["path"], []).append(finding["code"])
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for t in tracks:
+        writer.writerow(
+            [
+                folder,
+                t.path,
+                t.format,
+                *(t.tags.get(tag, "") for tag in LOGICAL_TAGS),
+                round(t.duration, 3),
+                t.bitrate,
+                t.tag_version,
+                int(t.has_picture),
+                " ".join(sorted(set(codes.get(t.path, [])))),
+            ]
+        )
+    return out.getvalue()
+
+
+def assemble_tracks_csv(home: Path) -> Path:
+    """Join every artist's CSV part into ``outputs/music/tracks.csv`` (atomically)."""
+    parts_dir = inside(home, "outputs", "music", "tracks")
+    target = inside(home, "outputs", "music", "tracks.csv")
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(CSV_COLUMNS)
+    parts = sorted(parts_dir.glob("*.csv")) if parts_dir.is_dir() else []
+    body = "".join(p.read_text(encoding="utf-8") for p in parts)
+    atomic_write_text(target, header.getvalue() + body)
+    return target
+
+
+def render_report(artist: Mapping[str, Any], tracks: list[Track], findings: list[dict]) -> str:
+    albums: dict[str, list[dict]] = {}
+    for finding in findings:
+        albums.setdefault(finding["album"], []).append(finding)
+    return render(
+        "artist_issues.md.j2",
+        artist=artist,
+        track_count=len(tracks),
+        albums=sorted(albums.items(), key=lambda kv: (kv[0] != "", kv[0].casefold())),
+        fixed=[f for f in findings if f["fixed"]],
+        open=[f for f in findings if not f["fixed"]],
+    )

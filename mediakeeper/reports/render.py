@@ -1,0 +1,34 @@
+"""One Jinja environment for every report the toolkit renders."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("mediakeeper.reports", "templates"),
+        autoescape=select_autoescape(["html", "html.j2"]),
+        undefined=StrictUndefined,  # a typo in a template fails the tests, not the user
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = markdown_escape
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def markdown_escape(value: Any) -> str:
+    """Names from tags and folders are data: keep them from turning into Markdown."""
+    text = str(value)
+    for ch in "\\`*_[]<>#|":
+        text = text.replace(ch, "\\" + ch)
+    return text

@@ -1,0 +1,74 @@
+"""Getting a batch of any media kind going: the queue (created on first use), the session,
+the runner. Scripts call :func:`run_batch`; dry runs call :func:`eligible_items`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.batch import BatchOptions, BatchReport, BatchRunner, Hooks, Job
+from mediakeeper.config import Settings
+from mediakeeper.errors import QueueMissing
+from mediakeeper.manager import init_queue, library_folders
+from mediakeeper.queue import QueueStore
+from mediakeeper.queue_items import new_item
+from mediakeeper.sessions import Session, start_session
+
+
+def open_store(settings: Settings, kind: str, *, create: bool) -> tuple[QueueStore, int | None]:
+    """The kind's queue; with ``create``, made from the library on first use.
+    Returns the store and how many items a newly created queue holds (None if it existed)."""
+    store = QueueStore(settings.status_dir / kind, kind)
+    if store.exists():
+        return store, None
+    library = settings.library(kind)
+    if not create or library is None:
+        raise QueueMissing(
+            f"no {kind} queue at {store.path}",
+            f"give --library PATH once (or set [{kind}] library in mediakeeper.toml)",
+        )
+    return store, init_queue(store, library, datetime.now(UTC))
+
+
+def eligible_items(
+    settings: Settings, kind: str, options: BatchOptions
+) -> list[dict[str, Any]]:
+    """The items a batch would take, read without writing anything (not even a lock file)."""
+    store = QueueStore(settings.status_dir / kind, kind)
+    if store.exists():
+        items = store.peek()["items"]
+    else:
+        library = settings.library(kind)
+        if library is None:
+            open_store(settings, kind, create=False)  # raises the helpful message
+        items = [new_item(p.name, p.name, str(p)) for p in library_folders(library.resolve())]
+    chosen = [
+        item
+        for item in items
+        if item["status"] in options.statuses
+        and not item.get("missing")
+        and (options.keys is None or item["key"] in options.keys)
+    ]
+    return chosen[: options.size]
+
+
+def run_batch(
+    store: QueueStore,
+    make_job: Callable[[Session], Job],
+    options: BatchOptions,
+    hooks: Hooks,
+    *,
+    description: str = "",
+    after: Callable[[BatchReport], None] | None = None,
+) -> tuple[Session, BatchReport]:
+    session = start_session(store.dir.parent, store.kind, description=description)
+    report = BatchRunner(store, make_job(session), session, options, hooks).run()
+    if after is not None:
+        after(report)
+    return session, report
+
+
+def status_dir_of(home: Path) -> Path:
+    return home / "status"

@@ -1,0 +1,31 @@
+"""File-system-safe, collision-free names for output files, and a guard for where they go."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from pathlib import Path
+
+from mediakeeper.errors import MediakeeperError
+
+_NOT_WORD = re.compile(r"[^\w]+")  # \w keeps letters of every script; "/", "." and ".." go
+
+
+def slugify(name: str, *, max_length: int = 60) -> str:
+    """``"AC⧸DC"`` -> ``"ac-dc-5d41402a"``. The hash of the exact name keeps two names that
+    read alike ("AC/DC", "AC DC") from ever sharing a file."""
+    folded = unicodedata.normalize("NFKD", name)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
+    words = _NOT_WORD.sub("-", folded).strip("-_")[:max_length].strip("-_")
+    digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{words or 'item'}-{digest}"
+
+
+def inside(root: Path, *parts: str) -> Path:
+    """``root`` joined with ``parts``, refusing anything that would land outside ``root``."""
+    root = root.resolve()
+    target = root.joinpath(*parts).resolve()
+    if target != root and root not in target.parents:
+        raise MediakeeperError(f"refusing to write outside {root}: {'/'.join(parts)!r}")
+    return target

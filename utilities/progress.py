@@ -1,0 +1,77 @@
+"""Terminal rendering of a running batch: a progress bar with the item name and an ETA, one
+line per finished item, and the closing summary. Shared by every kind's batch script."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from mediakeeper.batch import BatchReport, Hooks, Outcome
+
+MARKS = {"completed": "✓", "error": "✗", "skipped": "⤼", "released": "↺"}
+
+
+class ProgressHooks(Hooks):
+    def __init__(self, noun: str):
+        self.noun = noun
+        self.bar = None
+        self.tty = sys.stdout.isatty()
+
+    def started(self, total: int) -> None:
+        if total == 0:
+            return
+        self.bar = click.progressbar(
+            length=total,
+            label=f"{self.noun}s",
+            show_eta=True,
+            show_pos=True,
+            item_show_func=lambda name: name or "",
+            file=sys.stdout,
+        )
+        self.bar.__enter__()
+
+    def item_started(self, item) -> None:
+        if self.bar is not None and self.tty:
+            self.bar.current_item = item["name"]
+            self.bar.render_progress()
+
+    def item_finished(self, outcome: Outcome) -> None:
+        mark = MARKS.get(outcome.status, "?")
+        detail = outcome.result.summary if outcome.result else (outcome.error or "")
+        line = f"{mark} {outcome.name} — {outcome.status}" + (f": {detail}" if detail else "")
+        if self.tty:
+            click.echo("\r\x1b[K", nl=False)
+        click.echo(line)
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> str:
+    done = report.count("completed")
+    lines = [
+        "",
+        f"{done} {noun}s completed, {report.count('error')} errors, "
+        f"{report.count('skipped')} skipped in {report.seconds:.1f}s",
+        f"tracks {report.total('track_count'):,} · issues found {report.total('issues_found'):,}"
+        f" · resolved {report.total('issues_resolved'):,}",
+    ]
+    if offline:
+        lines.append("offline: no web lookups were made")
+    if report.released_stale:
+        lines.append(f"released {len(report.released_stale)} stale claim(s) from a crashed run")
+    if report.checkpoints:
+        lines.append(f"checkpoint(s): {', '.join(report.checkpoints)}")
+    if report.stopped_early:
+        lines.append(f"stopped early: {report.stopped_early}")
+    if report.interrupted:
+        released = report.count("released")
+        lines.append(
+            f"interrupted: {released} unfinished {noun}(s) put back to pending; run again to resume"
+        )
+    return "\n".join(lines)
