@@ -66,22 +66,28 @@ class Applied:
 
 
 def apply_changes(
-    artist_dir: Path, artist: str, changes: Iterable[TagChange], journal: ChangeJournal
+    artist_dir: Path,
+    artist: str,
+    changes: Iterable[TagChange],
+    journal: ChangeJournal,
+    *,
+    verify: bool = True,
 ) -> Applied:
-    """Apply planned changes file by file. Idempotent: a change whose file already holds the
-    new value counts as applied; one whose file no longer holds the old value is refused."""
+    """Apply planned changes file by file. With ``verify`` each file is read first, which makes
+    this idempotent: a change whose file already holds the new value counts as applied; one
+    whose file no longer holds the old value is refused."""
     done: list[TagChange] = []
     refused: list[tuple[TagChange, str]] = []
     for rel_path, file_changes in _by_file(changes):
         path = artist_dir / rel_path
         try:
-            current = tags.read(path).tags
+            current = tags.read(path).tags if verify else None
         except AudioError as err:
             refused += [(c, err.message) for c in file_changes]
             continue
         to_write = []
         for change in file_changes:
-            now = current.get(change.tag)
+            now = current.get(change.tag) if current is not None else change.old
             if now == change.new:
                 done.append(change)
             elif now == change.old:

@@ -22,7 +22,7 @@ from mediakeeper.errors import LibraryError
 from mediakeeper.fsnames import TEMP_PREFIX
 from mediakeeper.music.fixes import ChangeJournal, apply_changes
 from mediakeeper.music.model import Finding, TagChange, Track
-from mediakeeper.music.outputs import ArtistOutputs, finding_record
+from mediakeeper.music.outputs import ArtistOutputs, finding_record, track_record
 from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import scan_artist
 from mediakeeper.slug import inside, slugify
@@ -65,6 +65,7 @@ class MusicJob:
         state = _load_work(work, item.get("run_token"))
         if state and state["stage"] == "done":
             return ItemResult(**state["result"])  # killed after finishing, before recording
+        resumed = state is not None
         if state is None:
             _remove_temp_leftovers(folder)
             scan = self._scan(item)
@@ -73,9 +74,9 @@ class MusicJob:
             state = {
                 "token": item.get("run_token"),
                 "stage": "applying",
-                "tracks": [asdict(t) for t in scan.tracks],
+                "tracks": [track_record(t) for t in scan.tracks],
                 "findings": [_finding_to_dict(f) for f in findings],
-                "changes": [asdict(c) for c in changes],
+                "changes": [vars(c).copy() for c in changes],
             }
             atomic_write_text(work, json.dumps(state, ensure_ascii=False))
         tracks = [Track(**t) for t in state["tracks"]]
@@ -84,7 +85,9 @@ class MusicJob:
 
         journal = ChangeJournal(self.status_dir, self.session)
         try:
-            applied = apply_changes(folder, item["key"], changes, journal)
+            # A fresh plan was made from values read a moment ago by this claim's holder;
+            # a resumed one must check each file again, some changes may already be in.
+            applied = apply_changes(folder, item["key"], changes, journal, verify=resumed)
         except OSError as err:
             raise ItemFailure("fix", f"cannot write tags: {err}") from None
         done = set(applied.changes)
@@ -115,8 +118,8 @@ class MusicJob:
             details={"slug": slug, "enriched": False},
             summary=f"{len(tracks)} tracks, {len(findings)} issues, {sum(fixed)} fixed",
         )
-        state.update(stage="done", result=asdict(result))
-        atomic_write_text(work, json.dumps(state, ensure_ascii=False))
+        done_state = {"token": state["token"], "stage": "done", "result": asdict(result)}
+        atomic_write_text(work, json.dumps(done_state, ensure_ascii=False))
         return result
 
     def _scan(self, item: dict[str, Any]):
@@ -160,7 +163,8 @@ def _after(tracks: list[Track], done: set[TagChange]) -> list[Track]:
 
 
 def _finding_to_dict(finding: Finding) -> dict[str, Any]:
-    data = asdict(finding)
+    data = vars(finding).copy()
+    data["changes"] = [vars(c).copy() for c in finding.changes]
     data["details"] = json.loads(json.dumps(dict(finding.details), default=list))
     return data
 

@@ -10,7 +10,6 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +40,14 @@ def finding_record(finding: Finding, fixed: bool) -> dict[str, Any]:
         "message": finding.message,
         "fixable": finding.fixable,
         "fixed": fixed,
-        "changes": [asdict(c) for c in finding.changes],
+        "changes": [vars(c).copy() for c in finding.changes],
         "details": dict(finding.details),
     }
 
 
 def track_record(track: Track) -> dict[str, Any]:
-    record = asdict(track)
-    record["tags"] = dict(track.tags)
-    return record
+    """A plain dict of one track (shallow: dataclasses.asdict deep-copies, and is slow)."""
+    return {**vars(track), "tags": dict(track.tags)}
 
 
 class ArtistOutputs:

@@ -1,0 +1,181 @@
+"""How fast is a full offline pass over a library the size of the reference user's?
+
+Builds a library of --artists folders holding --tracks tracks in total (mixed formats, about
+one track in eight with a fixable problem), then, in the same run, times:
+
+  (a) a bare single-process loop: mutagen.File() on every file and read its tags;
+  (b) a full offline pass of utilities/process_music_batch.py over every artist, fixes on.
+
+and prints both times, their ratio, tracks per second, and the peak memory of (b): the peak
+summed PSS of its whole process tree (sampled from /proc) and the largest single process.
+
+    python benchmarks/library_scale.py --artists 930 --tracks 17274
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import mutagen
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from mediakeeper import tags  # noqa: E402
+from mediakeeper.music import synth  # noqa: E402
+
+FORMATS = ("mp3", "flac", "ogg", "m4a", "opus")
+
+
+def build(root: Path, artists: int, tracks: int) -> int:
+    """A library of ``artists`` folders, ``tracks`` tracks, 1-3 albums each."""
+    templates: dict[str, Path] = {}  # one untagged file per format, copied then tagged
+    made = 0
+    per_artist, extra = divmod(tracks, artists)
+    for a in range(artists):
+        name = f"Artist {a:04d}"
+        count = per_artist + (1 if a < extra else 0)
+        albums = 1 + a % 3
+        fmt = FORMATS[a % len(FORMATS)]
+        for n in range(count):
+            album = f"{1970 + (a + n % albums) % 50} - Album {n % albums + 1}"
+            number = n // albums + 1
+            path = root / name / album / f"{number:02d} - Song {number}.{fmt}"
+            values = {
+                "title": f"Song {number}",
+                "artist": name,
+                "albumartist": name,
+                "album": album.split(" - ", 1)[1],
+                "tracknumber": str(number),
+                "date": album[:4],
+            }
+            if (a + n) % 8 == 0:
+                values["title"] += "  "  # whitespace: fixed by the batch
+            if (a + n) % 13 == 0:
+                del values["date"]  # missing-year: filled from the folder name
+            if fmt not in templates:
+                templates[fmt] = synth.make_track(root / f".template.{fmt}", fmt, {})
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(templates[fmt], path)
+            tags.write(path, values)
+            made += 1
+    for template in templates.values():
+        template.unlink()
+    return made
+
+
+def bare_loop(root: Path) -> tuple[float, int]:
+    started = time.perf_counter()
+    count = 0
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            audio = mutagen.File(os.path.join(dirpath, name))
+            if audio is not None and audio.tags is not None:
+                dict(audio.tags)
+            count += 1
+    return time.perf_counter() - started, count
+
+
+def _tree_pids(root_pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, stack = [], [root_pid]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, []))
+    return found
+
+
+def _memory_kb(pid: int, field: str) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def full_pass(root: Path, home: Path, workers: int) -> tuple[float, int, int, int]:
+    command = [
+        sys.executable, str(REPO / "utilities" / "process_music_batch.py"),
+        "--home", str(home), "--library", str(root), "--batch-size", "1000000",
+        "--offline", "--workers", str(workers),
+    ]  # fmt: skip
+    peak = {"pss": 0, "rss": 0}
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def sample():
+        while proc.poll() is None:
+            pids = _tree_pids(proc.pid)
+            peak["pss"] = max(peak["pss"], sum(_memory_kb(p, "Pss") for p in pids))
+            peak["rss"] = max([peak["rss"], *(_memory_kb(p, "Rss") for p in pids)])
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    elapsed = time.perf_counter() - started
+    sampler.join()
+    if proc.returncode not in (0, 1):
+        sys.exit(f"batch failed with exit {proc.returncode}: {err.decode()[-2000:]}")
+    return elapsed, peak["pss"], peak["rss"], proc.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--artists", type=int, default=930)
+    parser.add_argument("--tracks", type=int, default=17274)
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--keep", action="store_true", help="keep the temp folder")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="mk-libscale-"))
+    try:
+        library, home = work / "Music", work / "home"
+        home.mkdir()
+        print(f"building {args.artists} artists / {args.tracks} tracks in {work} ...", flush=True)
+        t0 = time.perf_counter()
+        made = build(library, args.artists, args.tracks)
+        print(f"built {made} tracks in {time.perf_counter() - t0:.1f}s", flush=True)
+
+        bare_seconds, files = bare_loop(library)
+        batch_seconds, pss_kb, rss_kb, code = full_pass(library, home, args.workers)
+        print()
+        print(f"{'measure':<44}{'value':>14}")
+        print(f"{'(a) bare mutagen loop, 1 process':<44}{bare_seconds:>13.2f}s")
+        print(f"{f'(b) process_music_batch.py, {args.workers} workers':<44}{batch_seconds:>13.2f}s")
+        print(f"{'ratio (b)/(a)':<44}{batch_seconds / bare_seconds:>14.2f}")
+        print(f"{'(a) tracks per second':<44}{files / bare_seconds:>14,.0f}")
+        print(f"{'(b) tracks per second':<44}{made / batch_seconds:>14,.0f}")
+        print(f"{'(b) peak memory, whole tree (PSS)':<44}{pss_kb / 1024:>12.1f}MB")
+        print(f"{'(b) peak memory, largest process (RSS)':<44}{rss_kb / 1024:>12.1f}MB")
+        print(f"{'(b) exit code':<44}{code:>14}")
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""Pure decisions behind safe fixes: what a tag value should become, and how proposals combine.
+
+rules.py finds problems; this module holds the evidence its fixes lean on (cleaned text,
+majority votes, numbers and years read from file and folder names) and the ``Plan`` that
+settles overlapping proposals so that every (file, tag) ends with at most one new value.
+
+Fix-conflict policy. Rules run in stages (text clean-up, then album consistency, then
+artist-wide spelling) and read tag values through the plan, i.e. as the earlier stages' fixes
+would leave them. So a later stage's value already includes the earlier work, and where two
+stages propose a value for the same (file, tag) the later one wins. Within a stage the first
+proposal wins (rules are written so that they agree). Every change keeps the file's current
+value as ``old``; a change whose value did not win is dropped from its finding, which stays
+reported with ``details["superseded_by"]`` naming the codes whose fix covers it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+import ftfy
+
+from mediakeeper.music.model import Finding, TagChange, Track
+
+K = TypeVar("K", bound=Hashable)
+
+# Only ftfy's encoding repair: curly quotes, ligatures, full-width letters and HTML entities
+# are deliberate in many titles and must not count as mojibake.
+_ENCODING_ONLY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    fix_surrogates=False,
+    remove_control_chars=False,
+    normalization=None,
+)
+_RUNS_OF_SPACE = re.compile(r"\s{2,}")
+_LEADING_INT = re.compile(r"\s*(\d+)")
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+# "03 - x", "03. x", "3 x", "03-x", "1-03 x" (disc-track). One or two digits only, so that a
+# year ("1999 - x") or a "101"-style disc+track number is never read as a track number.
+_NAME_NUMBER = re.compile(
+    r"^(?:(?P<disc>\d{1,2})-(?=\d))?(?P<track>\d{1,2})"
+    r"(?:(?P<sep> - |\s*[-._)]\s*|\s+)(?P<rest>.*))?$"
+)
+_FOLDER_YEAR = re.compile(r"^(?:(?P<a>(?:19|20)\d\d) - .+|[(\[](?P<b>(?:19|20)\d\d)[)\]] ?.+)$")
+
+
+# --- text -----------------------------------------------------------------------------------
+
+
+def tidy_spaces(value: str) -> str:
+    """Trim and collapse runs of white space to one space."""
+    return _RUNS_OF_SPACE.sub(" ", value.strip())
+
+
+def mojibake_repair(value: str) -> tuple[str, bool] | None:
+    """None when ftfy sees no mis-decoded text; else (its repair, whether the repair is safe).
+
+    Safe means the repair round-trips: encoding it as UTF-8 and decoding as Latin-1 or cp1252
+    gives back exactly the stored text, i.e. exactly one layer of mis-decoding is undone.
+    """
+    if value.isascii():  # mis-decoded UTF-8 always leaves non-ASCII behind; most tags are ASCII
+        return None
+    repaired = ftfy.fix_text(value, _ENCODING_ONLY)
+    if repaired == value:
+        return None
+    return repaired, any(_decodes_to(repaired, enc, value) for enc in ("latin-1", "cp1252"))
+
+
+def _decodes_to(repaired: str, encoding: str, original: str) -> bool:
+    try:
+        return repaired.encode("utf-8").decode(encoding) == original
+    except UnicodeDecodeError:  # cp1252 leaves five bytes undefined
+        return False
+
+
+def clean_text(value: str) -> str:
+    """The value every text fix aims at: the safe mojibake repair, then tidy spacing."""
+    found = mojibake_repair(value)
+    if found is not None and found[1]:
+        value = found[0]
+    return tidy_spaces(value)
+
+
+# --- numbers and years ----------------------------------------------------------------------
+
+
+def parse_number(value: str | None) -> int | None:
+    """Leading integer of a number tag: "3", "03", "3/12" -> 3; None when there is none."""
+    match = _LEADING_INT.match(value or "")
+    return int(match.group(1)) if match else None
+
+
+def year_of(value: str | None) -> str | None:
+    """The 4-digit year in a date tag ("1969-09-26" -> "1969"), None when there is none."""
+    match = _YEAR.search(value or "")
+    return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class NameNumber:
+    """The number a file name starts with; ``title`` only for the "NN - Title" form."""
+
+    track: int
+    disc: int | None = None
+    title: str | None = None
+
+
+def name_number(path: str) -> NameNumber | None:
+    """Read "03 - Title.mp3", "03. Title", "3 Title", "1-03 Title" (disc-track)."""
+    name = path.rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    match = _NAME_NUMBER.match(stem)
+    if match is None:
+        return None
+    disc = int(match["disc"]) if match["disc"] else None
+    # Only " - " separates a number from a title reliably enough to fill in a missing title.
+    title = clean_text(match["rest"]) if match["sep"] == " - " else None
+    return NameNumber(int(match["track"]), disc, title or None)
+
+
+def folder_year(album: str) -> str | None:
+    """Year from an album folder named "YYYY - Title", "(YYYY) Title" or "[YYYY] Title"."""
+    match = _FOLDER_YEAR.match(album.rsplit("/", 1)[-1])
+    return (match["a"] or match["b"]) if match else None
+
+
+# --- votes ----------------------------------------------------------------------------------
+
+
+def strict_majority(keys: Iterable[K], total: int) -> K | None:
+    """The key held by more than half of ``total`` voters (exactly half is not a majority)."""
+    counts = Counter(keys)
+    if not counts:
+        return None
+    key, count = counts.most_common(1)[0]
+    return key if count * 2 > total else None
+
+
+def most_common(values: Iterable[str]) -> str:
+    """Most frequent value; ties go to the smallest, so the choice never depends on order."""
+    counts = Counter(values)
+    return min(counts, key=lambda value: (-counts[value], value))
+
+
+# --- the plan -------------------------------------------------------------------------------
+
+
+class Plan:
+    """Tag values as the fixes proposed so far would leave them (see the module's policy)."""
+
+    def __init__(self, tracks: Iterable[Track]) -> None:
+        self._raw: dict[str, Mapping[str, str]] = {track.path: track.tags for track in tracks}
+        self._planned: dict[tuple[str, str], str | None] = {}
+
+    def value(self, path: str, tag: str) -> str:
+        """The planned value, "" when the tag is (or will be) absent."""
+        key = (path, tag)
+        value = self._planned[key] if key in self._planned else self._raw[path].get(tag)
+        return value or ""
+
+    def change(self, path: str, tag: str, new: str) -> TagChange:
+        """A change from the file's stored value (not the planned one) to ``new``."""
+        return TagChange(path, tag, self._raw[path].get(tag), new)
+
+    def adopt(self, findings: Iterable[Finding]) -> None:
+        """Take one stage's proposals into the plan; within the stage the first one wins."""
+        staged: dict[tuple[str, str], str | None] = {}
+        for finding in findings:
+            for change in finding.changes:
+                staged.setdefault((change.path, change.tag), change.new)
+        self._planned.update(staged)
+
+    def settle(self, findings: Iterable[Finding]) -> list[Finding]:
+        """Keep in each finding only the changes that agree with the final plan and do work."""
+        findings = list(findings)
+        final = self._planned
+        winners: dict[tuple[str, str], set[str]] = {}
+        for finding in findings:
+            for change in finding.changes:
+                key = (change.path, change.tag)
+                if final.get(key, change.old) == change.new:
+                    winners.setdefault(key, set()).add(finding.code)
+        settled = []
+        for finding in findings:
+            kept, lost = [], set()
+            for change in finding.changes:
+                key = (change.path, change.tag)
+                if final.get(key, change.old) != change.new:
+                    lost |= winners.get(key, set())
+                elif change.new != change.old:
+                    kept.append(change)
+            if len(kept) == len(finding.changes):
+                settled.append(finding)
+                continue
+            details = dict(finding.details)
+            if lost - {finding.code}:
+                details["superseded_by"] = tuple(sorted(lost - {finding.code}))
+            settled.append(replace(finding, changes=tuple(kept), details=details))
+        return settled
+
+
+def planned_changes(findings: Iterable[Finding]) -> list[TagChange]:
+    """All changes merged, one per (path, tag), sorted by path then tag.
+
+    Findings from ``find_issues`` are already settled. Should findings from elsewhere still
+    disagree about one tag of one file, that tag is left alone: ambiguous means untouched.
+    """
+    by_key: dict[tuple[str, str], set[TagChange]] = {}
+    for finding in findings:
+        for change in finding.changes:
+            if change.new != change.old:
+                by_key.setdefault((change.path, change.tag), set()).add(change)
+    return [next(iter(changes)) for _, changes in sorted(by_key.items()) if len(changes) == 1]

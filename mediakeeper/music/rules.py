@@ -1,0 +1,448 @@
+"""Issue detection: pure functions from an ArtistScan to Findings (DESIGN.md, "Issue findings").
+
+No disk, network or clock. Each rule family is one small function of a ``Context`` that yields
+findings; ``STAGES`` registers them, so adding a rule is one line. Fixes are proposed through
+``mediakeeper.music.fixplan``, whose docstring states how overlapping fixes are settled.
+
+Paths: a per-file finding names the file, an album finding the album folder, and an
+artist-wide finding (artist-name-variant) the artist folder itself, as "".
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mediakeeper.music.fixplan import (
+    Plan,
+    clean_text,
+    folder_year,
+    mojibake_repair,
+    most_common,
+    name_number,
+    parse_number,
+    planned_changes,
+    strict_majority,
+    tidy_spaces,
+    year_of,
+)
+from mediakeeper.music.model import ArtistScan, Finding, TagChange, Track
+
+__all__ = ["SEVERITY", "STAGES", "Context", "find_issues", "planned_changes"]
+
+# The severity of every code. error: the file is broken or unidentifiable; warning: wrong or
+# incomplete data a player or a lookup trips over; info: worth knowing, often deliberate.
+SEVERITY: dict[str, str] = {
+    "unreadable-file": "error",
+    "missing-title": "error",
+    "missing-artist": "error",
+    "missing-album": "warning",
+    "missing-albumartist": "warning",
+    "missing-tracknumber": "warning",
+    "missing-year": "warning",
+    "inconsistent-albumartist": "warning",
+    "inconsistent-album": "warning",
+    "inconsistent-year": "warning",
+    "duplicate-tracknumber": "warning",
+    "track-gap": "warning",
+    "filename-mismatch": "warning",
+    "whitespace": "warning",
+    "mojibake": "warning",
+    "mixed-formats": "info",
+    "missing-cover": "info",
+    "artist-name-variant": "warning",
+    "low-bitrate": "warning",
+    "legacy-tag": "warning",
+}
+
+_LABEL = {"albumartist": "album artist", "tracknumber": "track number", "date": "year"}
+_REQUIRED_EVERYWHERE = ("title", "artist", "date")
+_REQUIRED_IN_ALBUM = ("album", "albumartist", "tracknumber")  # loose tracks may lack these
+_ALBUM_WIDE = ("albumartist", "album", "date")  # must agree across an album folder
+_LOW_BITRATE = 128_000
+_LEGACY_TAGS = ("ID3v1", "ID3v2.2")
+_BY_HAND = "Nothing safe to fill it from; fill it in by hand."
+
+
+def _label(tag: str) -> str:
+    return _LABEL.get(tag, tag)
+
+
+def _code(prefix: str, tag: str) -> str:
+    return f"{prefix}-{'year' if tag == 'date' else tag}"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every rule reads: the scan, its tracks grouped, and tag values through the plan."""
+
+    scan: ArtistScan
+    plan: Plan
+    tracks: tuple[Track, ...]  # sorted by path
+    groups: tuple[tuple[str, tuple[Track, ...]], ...]  # by album folder, loose ("") included
+
+    @classmethod
+    def of(cls, scan: ArtistScan) -> Context:
+        tracks = tuple(sorted(scan.tracks, key=lambda t: t.path))
+        groups: dict[str, list[Track]] = defaultdict(list)
+        for track in tracks:
+            groups[track.album].append(track)
+        return cls(
+            scan, Plan(tracks), tracks, tuple((a, tuple(g)) for a, g in sorted(groups.items()))
+        )
+
+    def albums(self) -> Iterator[tuple[str, tuple[Track, ...]]]:
+        """Album folders only; loose tracks are not an album."""
+        return ((album, tracks) for album, tracks in self.groups if album)
+
+    def value(self, track: Track, tag: str) -> str:
+        return self.plan.value(track.path, tag)
+
+    def key(self, track: Track, tag: str) -> str | None:
+        """What a tag means for comparison; None when absent, blank or not a number/year."""
+        value = self.value(track, tag)
+        if tag == "tracknumber":
+            number = parse_number(value)
+            return None if number is None else str(number)
+        if tag == "date":
+            return year_of(value)
+        return value.strip() or None
+
+    def disc(self, track: Track) -> int:
+        return parse_number(self.value(track, "discnumber")) or track.disc_folder or 1
+
+    def change(self, track: Track, tag: str, new: str) -> TagChange:
+        return self.plan.change(track.path, tag, new)
+
+
+Rule = Callable[[Context], Iterable[Finding]]
+
+
+def _finding(
+    code: str,
+    path: str,
+    album: str,
+    message: str,
+    changes: Iterable[TagChange] = (),
+    **details: Any,
+) -> Finding:
+    return Finding(code, SEVERITY[code], path, message, album, tuple(changes), details)
+
+
+def _counts(counts: Counter[str]) -> str:
+    """ "3 say 'Abbey Road', 2 say 'Abbey Rd.'" with the commonest first."""
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{n} {'says' if n == 1 else 'say'} {v!r}" for v, n in ordered)
+
+
+# --- stage 1: single files and raw text ------------------------------------------------------
+
+
+def unreadable_files(ctx: Context) -> Iterator[Finding]:
+    for item in ctx.scan.unreadable:
+        message = f"Cannot read this file ({item.reason}); replace it or delete it."
+        yield _finding("unreadable-file", item.path, item.album, message)
+
+
+def low_bitrates(ctx: Context) -> Iterator[Finding]:
+    for t in ctx.tracks:
+        if not t.lossless and 0 < t.bitrate < _LOW_BITRATE:
+            message = f"Lossy file at only {t.bitrate // 1000} kbps; look for a better copy."
+            yield _finding("low-bitrate", t.path, t.album, message, bitrate=t.bitrate)
+
+
+def legacy_tags(ctx: Context) -> Iterator[Finding]:
+    for t in ctx.tracks:
+        if t.tag_version in _LEGACY_TAGS:
+            message = f"Tags are stored as {t.tag_version}, which many players read badly."
+            yield _finding("legacy-tag", t.path, t.album, message, tag_version=t.tag_version)
+
+
+def whitespace(ctx: Context) -> Iterator[Finding]:
+    # Blank values are left to the missing-* rules; an empty optional tag is harmless.
+    for t in ctx.tracks:
+        for tag, value in sorted(t.tags.items()):
+            if value.strip() and tidy_spaces(value) != value:
+                message = f"The {_label(tag)} {value!r} has leading, trailing or doubled spaces."
+                changes = [ctx.change(t, tag, clean_text(value))]
+                yield _finding("whitespace", t.path, t.album, message, changes, tag=tag)
+
+
+def mojibake(ctx: Context) -> Iterator[Finding]:
+    for t in ctx.tracks:
+        for tag, value in sorted(t.tags.items()):
+            found = mojibake_repair(value)
+            if found is None:
+                continue
+            repaired, safe = found
+            if safe:  # same target as the whitespace rule, so the two never disagree
+                message = f"The {_label(tag)} {value!r} is mis-decoded text for {repaired!r}."
+                changes = [ctx.change(t, tag, clean_text(value))]
+            else:
+                message = (
+                    f"The {_label(tag)} {value!r} looks mis-decoded (perhaps {repaired!r}), "
+                    "but the repair is not certain; correct it by hand."
+                )
+                changes = []
+            yield _finding("mojibake", t.path, t.album, message, changes, tag=tag)
+
+
+def mixed_formats(ctx: Context) -> Iterator[Finding]:
+    for album, tracks in ctx.albums():
+        formats = Counter(t.format for t in tracks)
+        if len(formats) > 1:
+            listed = ", ".join(f"{n} {fmt}" for fmt, n in sorted(formats.items()))
+            message = (
+                f"This album mixes audio formats ({listed}); it may come from several sources."
+            )
+            yield _finding("mixed-formats", album, album, message, formats=dict(formats))
+
+
+def missing_covers(ctx: Context) -> Iterator[Finding]:
+    for album, tracks in ctx.albums():
+        if album not in ctx.scan.cover_albums and not any(t.has_picture for t in tracks):
+            message = "No embedded picture and no cover image in the folder; add front-cover art."
+            yield _finding("missing-cover", album, album, message)
+
+
+# --- stage 2: albums, on cleaned values --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Vote:
+    """How an album's tracks vote on one tag: counts per value (per year for the date), the
+    value held by more than half of all its tracks if any, and the spelling a fix writes."""
+
+    counts: Counter[str]
+    majority: str | None
+    value: str | None
+
+    @property
+    def held(self) -> int:
+        return self.counts[self.majority] if self.majority is not None else 0
+
+
+def _album_vote(ctx: Context, tracks: Sequence[Track], tag: str) -> _Vote:
+    keys = [k for t in tracks if (k := ctx.key(t, tag)) is not None]
+    majority = strict_majority(keys, len(tracks))
+    value = majority
+    if majority is not None and tag == "date":  # the majority year's commonest full date
+        value = most_common(
+            ctx.value(t, tag).strip() for t in tracks if ctx.key(t, tag) == majority
+        )
+    return _Vote(Counter(keys), majority, value)
+
+
+def missing_tags(ctx: Context) -> Iterator[Finding]:
+    for album, tracks in ctx.groups:
+        required = _REQUIRED_EVERYWHERE + (_REQUIRED_IN_ALBUM if album else ())
+        votes = {tag: _album_vote(ctx, tracks, tag) for tag in _ALBUM_WIDE} if album else {}
+        for t in tracks:
+            for tag in required:
+                if ctx.key(t, tag) is not None:
+                    continue
+                new, source = _fill(ctx, album, tracks, t, tag, votes)
+                stored = ctx.value(t, tag)
+                message = f"The {_label(tag)} tag " + (
+                    f"{stored!r} is not a {_label(tag)}." if stored.strip() else "is missing."
+                )
+                changes = [] if new is None else [ctx.change(t, tag, new)]
+                message += f" Setting it to {new!r} ({source})." if changes else f" {source}"
+                yield _finding(_code("missing", tag), t.path, album, message, changes, tag=tag)
+
+
+def _fill(
+    ctx: Context,
+    album: str,
+    tracks: Sequence[Track],
+    track: Track,
+    tag: str,
+    votes: dict[str, _Vote],
+) -> tuple[str | None, str]:
+    """(value, where it comes from) for a missing tag; (None, advice) when nothing is safe."""
+    if tag in votes:
+        vote = votes[tag]
+        if vote.value is not None:
+            return vote.value, f"as {vote.held} of {len(tracks)} tracks in the album say"
+        year = folder_year(album) if tag == "date" else None
+        if year is not None and set(vote.counts) <= {year}:  # no track's year contradicts it
+            return year, "from the album folder's name"
+        if vote.counts:
+            return None, f"The other tracks disagree ({_counts(vote.counts)}); choose a value."
+        return None, _BY_HAND
+    named = name_number(track.path)
+    if tag == "title" and named and named.title:
+        return named.title, "from the file name"
+    if tag == "tracknumber" and named and named.title:
+        disc = [t for t in tracks if ctx.disc(t) == ctx.disc(track)]
+        taken = {ctx.key(t, tag) for t in disc}
+        same_name = [t for t in disc if (n := name_number(t.path)) and n.track == named.track]
+        if str(named.track) not in taken and len(same_name) == 1:  # never create a duplicate
+            return str(named.track), "from the file name"
+    return None, _BY_HAND
+
+
+def inconsistent_tags(ctx: Context) -> Iterator[Finding]:
+    for album, tracks in ctx.albums():
+        for tag in _ALBUM_WIDE:
+            vote = _album_vote(ctx, tracks, tag)
+            if len(vote.counts) < 2:
+                continue
+            message = f"Tracks disagree on the {_label(tag)}: {_counts(vote.counts)}"
+            changes = []
+            if vote.value is None:
+                message += (
+                    f" — no value is held by more than half of the {len(tracks)} tracks; "
+                    "choose one."
+                )
+            else:
+                changes = [
+                    ctx.change(t, tag, vote.value)
+                    for t in tracks  # tracks without the tag are missing-*'s to fill
+                    if ctx.key(t, tag) not in (None, vote.majority)
+                ]
+                n = len(changes)
+                message += f" — setting {n} other track{'s' * (n != 1)} to {vote.value!r}."
+            yield _finding(_code("inconsistent", tag), album, album, message, changes, tag=tag)
+
+
+def _discs(ctx: Context) -> Iterator[tuple[str, int, tuple[Track, ...]]]:
+    for album, tracks in ctx.albums():
+        by_disc: dict[int, list[Track]] = defaultdict(list)
+        for t in tracks:
+            by_disc[ctx.disc(t)].append(t)
+        for disc, disc_tracks in sorted(by_disc.items()):
+            yield album, disc, tuple(disc_tracks)
+
+
+def _renumbering(ctx: Context, tracks: Sequence[Track]) -> list[TagChange] | None:
+    """Set numbers from file names, trusted only when the names are exactly 1..n."""
+    named = [name_number(t.path) for t in tracks]
+    numbers = sorted(n.track for n in named if n is not None)
+    if numbers != list(range(1, len(tracks) + 1)):
+        return None
+    return [
+        ctx.change(t, "tracknumber", str(n.track))
+        for t, n in zip(tracks, named, strict=True)
+        if n is not None and ctx.key(t, "tracknumber") != str(n.track)
+    ]
+
+
+def duplicate_numbers(ctx: Context) -> Iterator[Finding]:
+    for album, disc, tracks in _discs(ctx):
+        counts = Counter(k for t in tracks if (k := ctx.key(t, "tracknumber")) is not None)
+        duplicated = sorted((int(k) for k, n in counts.items() if n > 1))
+        if not duplicated:
+            continue
+        listed = ", ".join(map(str, duplicated))
+        changes = _renumbering(ctx, tracks)
+        if changes is None:
+            advice = "the file names do not run cleanly from 1, so renumber by hand."
+        else:
+            advice = f"renumbering from the file names, which run 1 to {len(tracks)}."
+        message = f"Disc {disc}: more than one track is numbered {listed}; {advice}"
+        details = {"disc": disc, "numbers": tuple(duplicated)}
+        yield _finding("duplicate-tracknumber", album, album, message, changes or (), **details)
+
+
+def track_gaps(ctx: Context) -> Iterator[Finding]:
+    for album, disc, tracks in _discs(ctx):
+        keys = [ctx.key(t, "tracknumber") for t in tracks]
+        numbers = {int(k) for k in keys if k is not None}
+        renumbered = len(numbers) < len(keys) and _renumbering(ctx, tracks) is not None
+        if None in keys or renumbered:  # unknown numbers, or duplicate-tracknumber's fix closes it
+            continue
+        absent = sorted(set(range(1, max(numbers) + 1)) - numbers)
+        if absent:
+            listed = ", ".join(map(str, absent))
+            message = f"Disc {disc} has no track {listed}: a lost file, or a partial album?"
+            yield _finding("track-gap", album, album, message, disc=disc, absent=tuple(absent))
+
+
+def filename_mismatches(ctx: Context) -> Iterator[Finding]:
+    for t in ctx.tracks:
+        named, tagged = name_number(t.path), ctx.key(t, "tracknumber")
+        if named is not None and tagged is not None and str(named.track) != tagged:
+            message = f"The file name says track {named.track}, the tag {tagged}; which is right?"
+            details = {"name_number": named.track, "tag_number": int(tagged)}
+            yield _finding("filename-mismatch", t.path, t.album, message, **details)
+
+
+# --- stage 3: the artist as a whole -----------------------------------------------------------
+
+
+def _normal_name(name: str) -> str:
+    name = " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+    return name.removeprefix("the ")
+
+
+def artist_name_variants(ctx: Context) -> Iterator[Finding]:
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    for t in ctx.tracks:
+        for tag in ("artist", "albumartist"):
+            if value := ctx.value(t, tag).strip():
+                spellings[_normal_name(value)][value] += 1
+    for _, counts in sorted(spellings.items()):
+        if len(counts) < 2:
+            continue
+        winner = strict_majority(counts.elements(), counts.total())
+        message = f"One artist is spelled {len(counts)} ways: {_counts(counts)}"
+        if winner is None:
+            message += " — no spelling is used by more than half; choose one."
+            changes: list[TagChange] = []
+        else:
+            message += f" — setting the others to {winner!r}."
+            changes = [
+                ctx.change(t, tag, winner)
+                for t in ctx.tracks
+                for tag in ("artist", "albumartist")
+                if (v := ctx.value(t, tag).strip()) in counts and v != winner
+            ]
+        details = {"spellings": dict(sorted(counts.items()))}
+        yield _finding("artist-name-variant", "", "", message, changes, **details)
+
+
+# Later stages read values as earlier stages' fixes leave them (fixplan's conflict policy).
+STAGES: tuple[tuple[Rule, ...], ...] = (
+    (  # 1. files and raw text
+        unreadable_files,
+        low_bitrates,
+        legacy_tags,
+        whitespace,
+        mojibake,
+        mixed_formats,
+        missing_covers,
+    ),
+    (  # 2. album folders, on cleaned text
+        missing_tags,
+        inconsistent_tags,
+        duplicate_numbers,
+        track_gaps,
+        filename_mismatches,
+    ),
+    (artist_name_variants,),  # 3. the artist as a whole, on cleaned and album-consistent text
+)
+
+
+def _order(finding: Finding) -> tuple[str, ...]:
+    return (
+        finding.album,
+        finding.path,
+        finding.code,
+        str(finding.details.get("tag", "")),
+        finding.message,
+    )
+
+
+def find_issues(scan: ArtistScan) -> list[Finding]:
+    """Every finding for one artist, ordered by album, path, then code."""
+    ctx = Context.of(scan)
+    findings: list[Finding] = []
+    for stage in STAGES:
+        found = [finding for rule in stage for finding in rule(ctx)]
+        ctx.plan.adopt(found)
+        findings.extend(found)
+    return sorted(ctx.plan.settle(findings), key=_order)

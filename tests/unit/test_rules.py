@@ -1,0 +1,593 @@
+"""Issue rules and fix planning, on Track records built by hand (rules are pure)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mediakeeper.music.fixplan import NameNumber, name_number, planned_changes
+from mediakeeper.music.model import ArtistScan, Finding, TagChange, Track, UnreadableFile
+from mediakeeper.music.rules import SEVERITY, find_issues
+
+ALBUM = "1969 - Abbey Road"
+TITLES = ("Come Together", "Something", "Maxwell's Silver Hammer")
+P1, P2, P3 = (f"{ALBUM}/{n:02d} - {title}.mp3" for n, title in enumerate(TITLES, 1))
+LOOSE = "Hey Jude.mp3"
+
+
+def track(n: int, title: str, album: str = ALBUM, **changes) -> Track:
+    """A cleanly tagged 320 kbps ID3v2.4 track "NN - Title.mp3"; tags=None removes a tag."""
+    tags = {
+        "title": title,
+        "artist": "The Beatles",
+        "albumartist": "The Beatles",
+        "album": album.split(" - ", 1)[-1],
+        "tracknumber": str(n),
+        "date": "1969",
+    }
+    tags.update(changes.pop("tags", {}))
+    fields = {
+        "path": changes.pop("path", f"{album}/{n:02d} - {title}.mp3"),
+        "album": album,
+        "format": "mp3",
+        "tags": {k: v for k, v in tags.items() if v is not None},
+        "bitrate": 320_000,
+        "tag_version": "ID3v2.4",
+        "has_picture": True,
+    }
+    return Track(**(fields | changes))
+
+
+def abbey(*edits: dict, **scan_fields) -> ArtistScan:
+    """The clean three-track album, with per-track keyword edits (track 1's first)."""
+    edits += ({},) * (len(TITLES) - len(edits))
+    tracks = tuple(track(n, t, **e) for n, (t, e) in enumerate(zip(TITLES, edits, strict=True), 1))
+    return ArtistScan("The Beatles", tracks, **scan_fields)
+
+
+def loose(**changes) -> Track:
+    """A loose track: no album folder, so no album, album artist or track number needed."""
+    tags = {"album": None, "albumartist": None, "tracknumber": None} | changes.pop("tags", {})
+    return track(0, "Hey Jude", album="", **({"path": LOOSE} | changes), tags=tags)
+
+
+def with_tracks(scan: ArtistScan, *tracks: Track) -> ArtistScan:
+    return replace(scan, tracks=scan.tracks + tracks)
+
+
+def of(findings: list[Finding], code: str) -> list[Finding]:
+    return [f for f in findings if f.code == code]
+
+
+# --- every code fires ----------------------------------------------------------------------
+
+# (code, scan, path, expected changes); severity always comes from SEVERITY, checked below.
+FIRES = [
+    pytest.param(
+        "unreadable-file",
+        abbey(unreadable=(UnreadableFile(f"{ALBUM}/04 - Oh! Darling.mp3", ALBUM, "empty"),)),
+        f"{ALBUM}/04 - Oh! Darling.mp3",
+        [],
+        id="unreadable-file",
+    ),
+    pytest.param(
+        "missing-title",
+        abbey({}, {"tags": {"title": None}}),
+        P2,
+        [TagChange(P2, "title", None, "Something")],
+        id="missing-title-from-file-name",
+    ),
+    pytest.param(
+        "missing-title",
+        abbey({}, {"tags": {"title": "   "}}),
+        P2,
+        [TagChange(P2, "title", "   ", "Something")],
+        id="blank-title-from-file-name",
+    ),
+    pytest.param(
+        "missing-title",
+        abbey({}, {"tags": {"title": None}, "path": f"{ALBUM}/Something.mp3"}),
+        f"{ALBUM}/Something.mp3",
+        [],
+        id="missing-title-no-evidence",
+    ),
+    pytest.param("missing-artist", abbey({"tags": {"artist": ""}}), P1, [], id="missing-artist"),
+    pytest.param(
+        "missing-album",
+        abbey({"tags": {"album": None}}),
+        P1,
+        [TagChange(P1, "album", None, "Abbey Road")],
+        id="missing-album-majority",
+    ),
+    pytest.param(
+        "missing-albumartist",
+        abbey({}, {}, {"tags": {"albumartist": None}}),
+        P3,
+        [TagChange(P3, "albumartist", None, "The Beatles")],
+        id="missing-albumartist-majority",
+    ),
+    pytest.param(
+        "missing-tracknumber",
+        abbey({}, {"tags": {"tracknumber": None}}),
+        P2,
+        [TagChange(P2, "tracknumber", None, "2")],
+        id="missing-tracknumber-from-file-name",
+    ),
+    pytest.param(
+        "missing-tracknumber",
+        abbey({}, {"tags": {"tracknumber": "B"}}),
+        P2,
+        [TagChange(P2, "tracknumber", "B", "2")],
+        id="tracknumber-not-a-number",
+    ),
+    pytest.param(
+        "missing-year",
+        abbey({"tags": {"date": None}}, {"tags": {"date": "1969-09-26"}}),
+        P1,
+        [TagChange(P1, "date", None, "1969")],  # 1969 and 1969-09-26 tie: the smaller wins
+        id="missing-year-majority",
+    ),
+    pytest.param(
+        "missing-year",
+        abbey(*[{"tags": {"date": None}}] * 3),
+        P1,
+        [TagChange(P1, "date", None, "1969")],
+        id="missing-year-from-folder",
+    ),
+    pytest.param(
+        "missing-year",
+        ArtistScan("X", (loose(tags={"date": None}),)),
+        LOOSE,
+        [],
+        id="missing-year-loose",
+    ),
+    pytest.param(
+        "inconsistent-albumartist",
+        abbey({}, {}, {"tags": {"albumartist": "Paul McCartney"}}),
+        ALBUM,
+        [TagChange(P3, "albumartist", "Paul McCartney", "The Beatles")],
+        id="inconsistent-albumartist",
+    ),
+    pytest.param(
+        "inconsistent-album",
+        abbey({"tags": {"album": "Abbey Rd."}}),
+        ALBUM,
+        [TagChange(P1, "album", "Abbey Rd.", "Abbey Road")],
+        id="inconsistent-album",
+    ),
+    pytest.param(
+        "inconsistent-year",
+        abbey({}, {"tags": {"date": "1970-01-01"}}),
+        ALBUM,
+        [TagChange(P2, "date", "1970-01-01", "1969")],
+        id="inconsistent-year",
+    ),
+    pytest.param(
+        "duplicate-tracknumber",
+        abbey({}, {}, {"tags": {"tracknumber": "02"}}),
+        ALBUM,
+        [TagChange(P3, "tracknumber", "02", "3")],
+        id="duplicate-renumbered-from-file-names",
+    ),
+    pytest.param(
+        "duplicate-tracknumber",
+        abbey({}, {}, {"tags": {"tracknumber": "2"}, "path": f"{ALBUM}/Maxwell.mp3"}),
+        ALBUM,
+        [],
+        id="duplicate-file-names-not-1-to-n",
+    ),
+    pytest.param(
+        "track-gap",
+        abbey({}, {}, {"tags": {"tracknumber": "4"}, "path": f"{ALBUM}/04 - Maxwell.mp3"}),
+        ALBUM,
+        [],
+        id="track-gap",
+    ),
+    pytest.param(
+        "filename-mismatch",
+        abbey({}, {"tags": {"tracknumber": "3"}}, {"tags": {"tracknumber": "2"}}),
+        P2,
+        [],
+        id="filename-mismatch",
+    ),
+    pytest.param(
+        "whitespace",
+        abbey({"tags": {"title": " Come  Together "}}),
+        P1,
+        [TagChange(P1, "title", " Come  Together ", "Come Together")],
+        id="whitespace",
+    ),
+    pytest.param(
+        "mojibake",
+        abbey({"tags": {"title": "CafÃ© Society"}}),
+        P1,
+        [TagChange(P1, "title", "CafÃ© Society", "Café Society")],
+        id="mojibake-round-trips",
+    ),
+    pytest.param(
+        "mojibake",
+        abbey({"tags": {"title": "CafÃƒÂ© Society"}}),  # encoded twice: not one safe step
+        P1,
+        [],
+        id="mojibake-uncertain",
+    ),
+    pytest.param(
+        "mixed-formats",
+        abbey({"format": "flac", "lossless": True, "path": f"{ALBUM}/01 - Come Together.flac"}),
+        ALBUM,
+        [],
+        id="mixed-formats",
+    ),
+    pytest.param(
+        "missing-cover",
+        abbey(*[{"has_picture": False}] * 3),
+        ALBUM,
+        [],
+        id="missing-cover",
+    ),
+    pytest.param(
+        "artist-name-variant",
+        abbey({}, {"tags": {"artist": "the Beatles"}}),
+        "",
+        [TagChange(P2, "artist", "the Beatles", "The Beatles")],
+        id="artist-name-variant-majority",
+    ),
+    pytest.param(
+        "artist-name-variant",
+        ArtistScan(
+            "Beatles",
+            (loose(), loose(path="Let It Be.mp3", tags={"artist": "Beatles"})),
+        ),
+        "",
+        [],  # one "The Beatles", one "Beatles": exactly half is no majority
+        id="artist-name-variant-no-majority",
+    ),
+    pytest.param("low-bitrate", abbey({"bitrate": 96_000}), P1, [], id="low-bitrate"),
+    pytest.param("legacy-tag", abbey({"tag_version": "ID3v1"}), P1, [], id="legacy-id3v1"),
+    pytest.param("legacy-tag", abbey({"tag_version": "ID3v2.2"}), P1, [], id="legacy-id3v22"),
+]
+
+
+@pytest.mark.parametrize(("code", "scan", "path", "changes"), FIRES)
+def test_code_fires(code: str, scan: ArtistScan, path: str, changes: list[TagChange]) -> None:
+    [finding] = [f for f in of(find_issues(scan), code) if f.path == path]
+    assert finding.severity == SEVERITY[code]
+    assert list(finding.changes) == changes
+    assert finding.fixable is bool(changes)
+    assert finding.message
+
+
+def test_every_code_has_a_firing_case_and_a_severity() -> None:
+    assert {p.values[0] for p in FIRES} == set(SEVERITY)
+    assert set(SEVERITY.values()) <= {"error", "warning", "info"}
+
+
+# --- and stays quiet on near misses ----------------------------------------------------------
+
+QUIET = [
+    ("unreadable-file", abbey()),
+    ("missing-album", ArtistScan("X", (loose(),))),
+    ("missing-albumartist", ArtistScan("X", (loose(),))),
+    ("missing-tracknumber", ArtistScan("X", (loose(),))),
+    ("missing-year", abbey({"tags": {"date": "1969-09-26"}})),
+    ("missing-title", abbey({"tags": {"title": "0"}})),
+    ("missing-artist", abbey()),
+    ("inconsistent-year", abbey({"tags": {"date": "1969-09-26"}})),  # same year
+    ("inconsistent-album", abbey({"tags": {"album": " Abbey  Road"}})),  # whitespace's job
+    ("inconsistent-albumartist", abbey({"tags": {"albumartist": "The Beatles "}})),
+    (
+        "duplicate-tracknumber",
+        abbey({"disc_folder": 1}, {"disc_folder": 2, "tags": {"tracknumber": "1"}}),
+    ),
+    (
+        "duplicate-tracknumber",
+        abbey({"tags": {"discnumber": "1"}}, {"tags": {"discnumber": "2", "tracknumber": "1"}}),
+    ),
+    (
+        "track-gap",
+        abbey(
+            {},
+            {"disc_folder": 2, "tags": {"tracknumber": "1"}},
+            {"disc_folder": 2, "tags": {"tracknumber": "2"}},
+        ),
+    ),
+    ("track-gap", abbey({}, {"tags": {"tracknumber": None}}, {"tags": {"tracknumber": "4"}})),
+    (
+        "filename-mismatch",
+        abbey({"tags": {"tracknumber": "01"}}, {"tags": {"tracknumber": "2/12"}}),
+    ),
+    ("filename-mismatch", abbey({"path": f"{ALBUM}/Come Together.mp3"})),
+    ("filename-mismatch", abbey({"path": f"{ALBUM}/CD1/1-01 Come Together.mp3", "disc_folder": 1})),
+    (
+        "filename-mismatch",
+        ArtistScan("X", (loose(path="1999 - Party.mp3", tags={"tracknumber": "3"}),)),
+    ),
+    ("whitespace", abbey({"tags": {"title": "Come\tTogether", "genre": "Rock & Roll"}})),
+    ("whitespace", abbey({"tags": {"genre": "   "}})),  # blank: nothing to trim, nothing lost
+    ("mojibake", abbey({"tags": {"artist": "Motörhead", "title": "Don’t “Stop”"}})),
+    ("mojibake", abbey({"tags": {"title": "Rock &amp; Roll ﬁne"}})),  # not encoding damage
+    ("mixed-formats", ArtistScan("X", (loose(), loose(path="b.flac", format="flac")))),
+    ("missing-cover", abbey(*[{"has_picture": False}] * 3, cover_albums=frozenset({ALBUM}))),
+    ("missing-cover", abbey(*[{"has_picture": False}] * 2)),  # one track has a picture
+    ("missing-cover", ArtistScan("X", (loose(has_picture=False),))),
+    ("artist-name-variant", abbey({"tags": {"artist": "The Beatles & Friends"}})),
+    (
+        "low-bitrate",
+        abbey({"bitrate": 128_000}, {"bitrate": 0}, {"lossless": True, "bitrate": 900}),
+    ),
+    ("legacy-tag", abbey({"tag_version": "ID3v2.3"}, {"tag_version": "vorbis"})),
+]
+
+
+@pytest.mark.parametrize(
+    ("code", "scan"), QUIET, ids=[f"{c}-{i}" for i, (c, _) in enumerate(QUIET)]
+)
+def test_code_stays_quiet(code: str, scan: ArtistScan) -> None:
+    assert of(find_issues(scan), code) == []
+
+
+def test_every_code_has_a_quiet_case() -> None:
+    assert {code for code, _ in QUIET} == set(SEVERITY)
+
+
+def test_clean_album_has_no_findings() -> None:
+    assert find_issues(abbey()) == []
+    lossless = {"format": "flac", "lossless": True, "bitrate": 0, "tag_version": "vorbis"}
+    flac = abbey(*[lossless] * 3)
+    flac = replace(flac, tracks=tuple(replace(t, path=t.path[:-3] + "flac") for t in flac.tracks))
+    assert find_issues(flac) == []
+
+
+def test_unicode_names_are_clean_and_their_variants_found() -> None:
+    album = "1999 - Ágætis byrjun"
+    tags = {"artist": "Sigur Rós", "albumartist": "Sigur Rós", "album": "Ágætis byrjun"}
+    titles = ("Svefn-g-englar", "Starálfur", "Ný batterí")
+    scan = ArtistScan(
+        "Sigur Rós",
+        tuple(track(n, t, album=album, tags=tags) for n, t in enumerate(titles, 1)),
+        cover_albums=frozenset({album}),
+    )
+    assert find_issues(scan) == []
+    # The same name in decomposed form (NFD) is a second spelling; the majority one wins.
+    nfd = "Sigur Ro\u0301s"
+    first = scan.tracks[0]
+    scan = replace(
+        scan, tracks=(replace(first, tags={**first.tags, "artist": nfd}), *scan.tracks[1:])
+    )
+    [variant] = find_issues(scan)
+    assert variant.code == "artist-name-variant"
+    assert variant.changes == (TagChange(first.path, "artist", nfd, "Sigur Rós"),)
+
+
+# --- thresholds ------------------------------------------------------------------------------
+
+
+def four(*albums: str | None) -> ArtistScan:
+    names = ("One", "Two", "Three", "Four")
+    return ArtistScan(
+        "X",
+        tuple(
+            track(n, t, tags={"album": a})
+            for n, (t, a) in enumerate(zip(names, albums, strict=True), 1)
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("albums", "fixed"),
+    [
+        (("A", "A", "B", "B"), False),  # exactly half is not a majority
+        (("A", "A", "B", None), False),  # the majority counts all tracks, not just tagged ones
+        (("A", "A", "A", "B"), True),
+        (("A", "A", "A", None), True),
+    ],
+)
+def test_majority_must_exceed_half_of_all_tracks(albums: tuple, fixed: bool) -> None:
+    findings = find_issues(four(*albums))
+    album_fixes = [c for c in planned_changes(findings) if c.tag == "album"]
+    assert bool(album_fixes) is fixed
+    assert all(c.new == "A" for c in album_fixes)
+    if "B" in albums:
+        [finding] = of(findings, "inconsistent-album")
+        assert ("no value is held by more than half" in finding.message) is not fixed
+
+
+@pytest.mark.parametrize("folder", ["(1969) Abbey Road", "[1969] Abbey Road", "1969 - Abbey Road"])
+def test_year_from_folder_forms(folder: str) -> None:
+    scan = ArtistScan(
+        "X",
+        tuple(
+            track(n, t, album=folder, tags={"date": None, "album": "Abbey Road"})
+            for n, t in enumerate(TITLES, 1)
+        ),
+    )
+    changes = planned_changes(find_issues(scan))
+    assert [c.new for c in changes] == ["1969"] * 3
+
+
+def test_year_from_folder_only_when_no_track_contradicts_it() -> None:
+    scan = abbey({"tags": {"date": "1970"}}, {"tags": {"date": None}}, {"tags": {"date": None}})
+    assert planned_changes(find_issues(scan)) == []
+
+
+def test_file_name_forms() -> None:
+    assert name_number("a/03 - Come Together.mp3") == NameNumber(3, None, "Come Together")
+    assert name_number("03. Come Together.ogg") == NameNumber(3)
+    assert name_number("3 Come Together.ogg") == NameNumber(3)
+    assert name_number("03-Come Together.ogg") == NameNumber(3)
+    assert name_number("1-03 Come Together.flac") == NameNumber(3, disc=1)
+    assert name_number("1-03 - Come Together.flac") == NameNumber(3, 1, "Come Together")
+    assert name_number("07.mp3") == NameNumber(7)
+    assert name_number("1999 - Party.mp3") is None
+    assert name_number("2Pac - Changes.mp3") is None
+
+
+# --- fix conflicts ----------------------------------------------------------------------------
+
+
+def test_whitespace_and_mojibake_on_one_value_propose_the_same_change() -> None:
+    findings = find_issues(abbey({"tags": {"title": " CafÃ©  Society"}}))
+    expected = (TagChange(P1, "title", " CafÃ©  Society", "Café Society"),)
+    assert [(f.code, f.changes) for f in findings] == [
+        ("mojibake", expected),
+        ("whitespace", expected),
+    ]
+    assert planned_changes(findings) == list(expected)
+
+
+def test_consistency_fix_supersedes_whitespace_fix() -> None:
+    findings = find_issues(abbey({"tags": {"album": " Abbey Rd."}}))
+    [inconsistent] = of(findings, "inconsistent-album")
+    [ws] = of(findings, "whitespace")
+    assert inconsistent.changes == (TagChange(P1, "album", " Abbey Rd.", "Abbey Road"),)
+    assert ws.changes == ()
+    assert ws.details["superseded_by"] == ("inconsistent-album",)
+    assert planned_changes(findings) == list(inconsistent.changes)
+
+
+def test_artist_wide_spelling_wins_over_album_majority() -> None:
+    # Album majority says "Beatles", but across the artist "The Beatles" is the majority:
+    # the album must end consistent, so the later artist-wide fix decides every track.
+    album = "1970 - Let It Be"
+    other = tuple(
+        track(n, t, album=album, tags={"albumartist": "Beatles"})
+        for n, t in enumerate(("Two of Us", "Dig a Pony", "Across"), 1)
+    )
+    other = (*other[:2], replace(other[2], tags={**other[2].tags, "albumartist": "The Beatles"}))
+    scan = with_tracks(abbey(), *other)
+    findings = find_issues(scan)
+    changes = planned_changes(findings)
+    assert {(c.path, c.new) for c in changes} == {
+        (other[0].path, "The Beatles"),
+        (other[1].path, "The Beatles"),
+    }
+    [inconsistent] = of(findings, "inconsistent-albumartist")
+    assert inconsistent.changes == ()
+    assert inconsistent.details["superseded_by"] == ("artist-name-variant",)
+
+
+def test_filling_a_track_number_never_creates_a_duplicate() -> None:
+    scan = abbey({}, {"tags": {"tracknumber": None}}, {"tags": {"tracknumber": "2"}})
+    [missing] = of(find_issues(scan), "missing-tracknumber")
+    assert missing.changes == ()
+
+
+def test_planned_changes_leaves_a_disputed_tag_alone() -> None:
+    a = Finding("x", "info", P1, "", changes=(TagChange(P1, "title", "t", "A"),))
+    b = Finding(
+        "y",
+        "info",
+        P1,
+        "",
+        changes=(
+            TagChange(P1, "title", "t", "B"),
+            TagChange(P1, "album", "a", "b"),
+            TagChange(P1, "date", "1", "1"),
+        ),
+    )
+    assert planned_changes([a, b, a]) == [TagChange(P1, "album", "a", "b")]
+
+
+# --- order and determinism --------------------------------------------------------------------
+
+MESSY = with_tracks(
+    abbey(
+        {"tags": {"album": " Abbey Rd.", "date": None}, "bitrate": 96_000},
+        {"tags": {"title": None, "artist": "Beatles"}, "tag_version": "ID3v2.2"},
+        {"tags": {"tracknumber": "2", "title": "CafÃ©"}, "format": "flac"},
+        unreadable=(UnreadableFile("bad.mp3", "", "truncated"),),
+    ),
+    loose(tags={"date": None, "title": "x  y"}),
+)
+
+
+def test_findings_are_ordered_by_album_path_code() -> None:
+    findings = find_issues(MESSY)
+    keys = [(f.album, f.path, f.code) for f in findings]
+    assert keys == sorted(keys)
+    assert len(findings) > 10
+
+
+def test_findings_do_not_depend_on_input_order() -> None:
+    expected = find_issues(MESSY)
+    shuffled = list(MESSY.tracks)
+    random.Random(7).shuffle(shuffled)
+    assert find_issues(replace(MESSY, tracks=tuple(shuffled))) == expected
+
+
+# --- properties over generated scans --------------------------------------------------------
+
+_NAMED_TAG = {
+    "duplicate-tracknumber": {"tracknumber"},
+    "artist-name-variant": {"artist", "albumartist"},
+}
+_VALUES = {
+    "title": st.sampled_from(["Song", " Song", "Song  Two", "CafÃ©", "", "  "]),
+    "artist": st.sampled_from(["The Beatles", "Beatles", "the beatles ", "Wings", "BeyoncÃ©"]),
+    "albumartist": st.sampled_from(["The Beatles", "Beatles", "Wings", ""]),
+    "album": st.sampled_from(["Abbey Road", "Abbey Rd.", "Abbey  Road", ""]),
+    "tracknumber": st.sampled_from(["1", "2", "02", "3", "4", "x", ""]),
+    "date": st.sampled_from(["1969", "1969-09-26", "1970", "", "?"]),
+}
+
+
+@st.composite
+def scans(draw: st.DrawFn) -> ArtistScan:
+    tracks = []
+    for i in range(draw(st.integers(1, 6))):
+        album = draw(st.sampled_from(["1969 - Abbey Road", "Let It Be", ""]))
+        tags = {tag: v for tag, values in _VALUES.items() if (v := draw(st.none() | values))}
+        name = draw(st.sampled_from(["{n:02d} - Song", "{n} Song", "Song {i}", "1-{n:02d} - X"]))
+        n = draw(st.integers(1, 4))
+        path = f"{album}/{name.format(n=n, i=i)}.{i}.mp3".lstrip("/")
+        tracks.append(Track(path, album, "mp3", tags, disc_folder=draw(st.sampled_from([None, 2]))))
+    return ArtistScan("The Beatles", tuple(tracks))
+
+
+def _named_tags(finding: Finding) -> set[str]:
+    if finding.code in _NAMED_TAG:
+        return _NAMED_TAG[finding.code]
+    if "tag" in finding.details:
+        return {finding.details["tag"]}
+    return set()  # every other code proposes no change
+
+
+def _apply(scan: ArtistScan, changes: list[TagChange]) -> ArtistScan:
+    tracks = []
+    for t in scan.tracks:
+        tags = dict(t.tags)
+        for c in changes:
+            if c.path == t.path:
+                assert tags.get(c.tag) == c.old
+                tags[c.tag] = c.new
+        tracks.append(replace(t, tags={k: v for k, v in tags.items() if v is not None}))
+    return replace(scan, tracks=tuple(tracks))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scans())
+def test_fixes_change_only_named_tags_never_conflict_and_settle(scan: ArtistScan) -> None:
+    findings = find_issues(scan)
+    raw = {t.path: t.tags for t in scan.tracks}
+    seen: dict[tuple[str, str], str | None] = {}
+    for f in findings:
+        assert f.severity == SEVERITY[f.code]
+        for c in f.changes:
+            assert c.tag in _named_tags(f)
+            assert c.old == raw[c.path].get(c.tag) and c.new != c.old
+            assert seen.setdefault((c.path, c.tag), c.new) == c.new  # one value per tag
+    changes = planned_changes(findings)
+    assert len(changes) == len(seen)
+    # A fix may make another possible (a spelling fix can create an album majority), but no
+    # later run rewrites a tag an earlier one set, and the plan settles within a few runs.
+    touched = {(c.path, c.tag) for c in changes}
+    for _ in range(3):
+        scan = _apply(scan, changes)
+        changes = planned_changes(find_issues(scan))
+        assert not touched & {(c.path, c.tag) for c in changes}
+        touched |= {(c.path, c.tag) for c in changes}
+    assert changes == []
