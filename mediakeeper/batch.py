@@ -13,8 +13,12 @@ recognised as stale and released by the next run.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import queue
 import signal
 import time
 import traceback
@@ -157,10 +161,20 @@ def interruptible() -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     # Ctrl+C reaches the whole process group; only the main process decides what it means.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A worker must not outlive a main process killed with -9: the next run would release
+    # the claim as stale and work on the same artist while the orphan still writes to it.
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _run_job(job: Job, item: dict[str, Any]) -> tuple[str, Any]:
@@ -255,23 +269,36 @@ class BatchRunner:
 
     def _run_pool(self) -> None:
         context = multiprocessing.get_context("fork")
-        pool = context.Pool(self.options.workers, initializer=_worker_init)
-        pending: dict[str, Any] = {}
+        pool = context.Pool(self.options.workers, initializer=_worker_init, initargs=(os.getpid(),))
+        finished: queue.SimpleQueue = queue.SimpleQueue()  # filled by the pool's result thread
+        running = 0
         try:
             while True:
-                while len(pending) < self.options.workers and (item := self._claim()):
-                    pending[item["key"]] = pool.apply_async(_run_job, (self.job, item))
-                if not pending:
+                while running < self.options.workers and (item := self._claim()):
+                    pool.apply_async(
+                        _run_job,
+                        (self.job, item),
+                        callback=lambda outcome, item=item: finished.put((item, outcome)),
+                        error_callback=lambda err, item=item: finished.put(
+                            (item, ("failed", ("crash", f"worker failed: {err}", False, 0.0)))
+                        ),
+                    )
+                    running += 1
+                if not running:
                     break
-                ready = [key for key, future in pending.items() if future.ready()]
-                if not ready:
-                    next(iter(pending.values())).wait(0.05)
-                    continue
-                for key in ready:
-                    self._record(self._in_flight[key], pending.pop(key).get())
+                item, outcome = self._next_finished(finished)
+                running -= 1
+                self._record(item, outcome)
         finally:
             pool.terminate()
             pool.join()
+
+    @staticmethod
+    def _next_finished(finished: queue.SimpleQueue) -> tuple[dict[str, Any], Any]:
+        # A timeout keeps the main thread returning to Python, where signal handlers run.
+        while True:
+            with contextlib.suppress(queue.Empty):
+                return finished.get(timeout=0.5)
 
     def _record(self, item: dict[str, Any], outcome: tuple[str, Any]) -> None:
         with critical():

@@ -31,7 +31,8 @@ class ChangeJournal:
         self.session = session
         self.path = self.dir / f"{session}.jsonl"
 
-    def record(self, artist: str, path: Path, changes: Iterable[TagChange]) -> None:
+    def record(self, artist: str, changes: Iterable[tuple[Path, TagChange]]) -> None:
+        """Append the changes (with the file each one is in) in one write, then fsync."""
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         lines = [
             json.dumps(
@@ -47,8 +48,10 @@ class ChangeJournal:
                 ensure_ascii=False,
             )
             + "\n"
-            for c in changes
+            for path, c in changes
         ]
+        if not lines:
+            return
         self.dir.mkdir(parents=True, exist_ok=True)
         # One write per file's changes, O_APPEND: workers sharing a session never interleave.
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -78,6 +81,7 @@ def apply_changes(
     whose file no longer holds the old value is refused."""
     done: list[TagChange] = []
     refused: list[tuple[TagChange, str]] = []
+    writes: list[tuple[Path, list[TagChange]]] = []
     for rel_path, file_changes in _by_file(changes):
         path = artist_dir / rel_path
         try:
@@ -94,9 +98,11 @@ def apply_changes(
                 to_write.append(change)
             else:
                 refused.append((change, f"{change.tag} changed since the scan (now {now!r})"))
-        if not to_write:
-            continue
-        journal.record(artist, path, to_write)
+        if to_write:
+            writes.append((path, to_write))
+    # One durable journal append for the whole artist, before any file is touched.
+    journal.record(artist, [(path, change) for path, batch in writes for change in batch])
+    for path, to_write in writes:
         try:
             tags.write(path, {c.tag: c.new for c in to_write})
         except AudioError as err:
@@ -182,7 +188,7 @@ def undo(
             report.left_alone.append((entry, f"{entry.tag} was changed again since (now {now!r})"))
             continue
         change = TagChange(entry.path, entry.tag, entry.new, entry.old)
-        journal.record(entry.artist, path, [change])
+        journal.record(entry.artist, [(path, change)])
         tags.write(path, {entry.tag: entry.old})
         report.restored.append(entry)
     return report

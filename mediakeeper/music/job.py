@@ -66,8 +66,8 @@ class MusicJob:
         if state and state["stage"] == "done":
             return ItemResult(**state["result"])  # killed after finishing, before recording
         resumed = state is not None
+        _remove_temp_leftovers(folder)  # a killed tag write's copy; the original is intact
         if state is None:
-            _remove_temp_leftovers(folder)
             scan = self._scan(item)
             findings = find_issues(scan)
             changes = planned_changes(findings) if self.fix else []
@@ -78,7 +78,8 @@ class MusicJob:
                 "findings": [_finding_to_dict(f) for f in findings],
                 "changes": [vars(c).copy() for c in changes],
             }
-            atomic_write_text(work, json.dumps(state, ensure_ascii=False))
+            # Not fsync'd: after a power cut a lost work file only means a fresh scan.
+            atomic_write_text(work, json.dumps(state, ensure_ascii=False), durable=False)
         tracks = [Track(**t) for t in state["tracks"]]
         findings = [_finding_from_dict(f) for f in state["findings"]]
         changes = [TagChange(**c) for c in state["changes"]]
@@ -119,7 +120,7 @@ class MusicJob:
             summary=f"{len(tracks)} tracks, {len(findings)} issues, {sum(fixed)} fixed",
         )
         done_state = {"token": state["token"], "stage": "done", "result": asdict(result)}
-        atomic_write_text(work, json.dumps(done_state, ensure_ascii=False))
+        atomic_write_text(work, json.dumps(done_state, ensure_ascii=False), durable=False)
         return result
 
     def _scan(self, item: dict[str, Any]):

@@ -61,9 +61,13 @@ class ArtistOutputs:
     def write(self, artist: Mapping[str, Any], tracks: Iterable[Track], findings: list[dict]):
         tracks = list(tracks)
         document = {**artist, "tracks": [track_record(t) for t in tracks], "findings": findings}
-        atomic_write_text(self.json_path, json.dumps(document, indent=2, ensure_ascii=False))
-        atomic_write_text(self.csv_part, _csv_rows(artist["folder_name"], tracks, findings))
-        atomic_write_text(self.report_path, render_report(artist, tracks, findings))
+        # Derived data, rebuilt by re-processing: atomic (old or new), but not worth an fsync.
+        text = json.dumps(document, indent=2, ensure_ascii=False)
+        atomic_write_text(self.json_path, text, durable=False)
+        rows = _csv_rows(artist["folder_name"], tracks, findings)
+        atomic_write_text(self.csv_part, rows, durable=False)
+        report = render_report(artist, tracks, findings)
+        atomic_write_text(self.report_path, report, durable=False)
 
 
 def _csv_rows(folder: str, tracks: list[Track], findings: list[dict]) -> str:
