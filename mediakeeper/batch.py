@@ -143,7 +143,11 @@ def interruptible() -> Iterator[None]:
     """First SIGINT/SIGTERM raises Interrupted (after any critical step); a second exits."""
     _Signals.hits, _Signals.deferred = 0, None
 
+    owner = os.getpid()
+
     def handler(signum, frame):
+        if os.getpid() != owner:  # a worker forked before its initializer reset this handler
+            os._exit(EXIT_INTERRUPTED)
         _Signals.hits += 1
         if _Signals.hits > 1:
             os._exit(EXIT_INTERRUPTED)
@@ -230,6 +234,13 @@ class BatchRunner:
                 with critical():
                     self._release_in_flight()
                 outcome = INTERRUPTED
+            except BaseException:
+                # Anything else (a closed stdout, a bug): give the work back and say so.
+                with critical():
+                    self._release_in_flight()
+                    self.store.fold()
+                    self.session.end(FAILED, self._summary())
+                raise
             finally:
                 self.report.seconds = self.clock() - started
             with critical():

@@ -338,12 +338,14 @@ def read(path: Path | str) -> AudioInfo:
         )
 
 
-def write(path: Path | str, values: Mapping[str, str | None]) -> None:
+def write(path: Path | str, values: Mapping[str, str | None], *, sync_dir: bool = True) -> None:
     """Set each named logical tag (None deletes it) and leave every other tag alone.
 
     The change is made on a copy in the same folder, flushed to disk and renamed over the
     original, so a crash at any instant leaves the old file or the new one, never a mix.
     MP3 files keep ID3v2.3 when they have it; all others (untagged, ID3v1, v2.2) get v2.4.
+    ``sync_dir=False`` leaves the folder's fsync (which makes the rename durable) to a caller
+    that writes many files of one folder and syncs it once.
     """
     unknown = set(values) - set(TABLE)
     if unknown:
@@ -351,7 +353,7 @@ def write(path: Path | str, values: Mapping[str, str | None]) -> None:
     if not values:
         return
     path = Path(path)
-    with _translated(path), _replacing(path) as tmp:
+    with _translated(path), _replacing(path, sync_dir=sync_dir) as tmp:
         audio = _load(tmp)
         _fmt, style = _KINDS[type(audio)]
         if audio.tags is None:
@@ -368,13 +370,11 @@ def write(path: Path | str, values: Mapping[str, str | None]) -> None:
 
 
 @contextlib.contextmanager
-def _replacing(path: Path) -> Iterator[Path]:
+def _replacing(path: Path, *, sync_dir: bool = True) -> Iterator[Path]:
     """Yield a copy of ``path`` to modify; on success it atomically replaces the original."""
     mode = stat.S_IMODE(path.stat().st_mode)
     # A dot-name (the scanner skips those) that keeps the suffix mutagen sniffs formats by.
-    fd, name = tempfile.mkstemp(
-        prefix=TEMP_PREFIX, suffix=".tmp" + path.suffix, dir=path.parent
-    )
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp" + path.suffix, dir=path.parent)
     tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as dst, path.open("rb") as src:
@@ -388,4 +388,5 @@ def _replacing(path: Path) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    fsync_dir(path.parent)
+    if sync_dir:
+        fsync_dir(path.parent)

@@ -5,6 +5,7 @@ Only this layer turns library errors into one-line messages and exit codes.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -20,6 +21,10 @@ class Command(click.Command):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop quietly, like other command-line tools.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(1)
         except MediakeeperError as err:
             click.echo(f"Error: {err}", err=True)
             ctx.exit(err.exit_code)

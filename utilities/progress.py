@@ -19,7 +19,7 @@ class ProgressHooks(Hooks):
         self.tty = sys.stdout.isatty()
 
     def started(self, total: int) -> None:
-        if total == 0:
+        if total == 0 or not self.tty:  # a log file gets the per-artist lines only
             return
         self.bar = click.progressbar(
             length=total,

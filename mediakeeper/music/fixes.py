@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from mediakeeper import tags
+from mediakeeper.atomic import fsync_dir
 from mediakeeper.errors import AudioError, MediakeeperError
 from mediakeeper.music.model import TagChange
 
@@ -104,11 +105,13 @@ def apply_changes(
     journal.record(artist, [(path, change) for path, batch in writes for change in batch])
     for path, to_write in writes:
         try:
-            tags.write(path, {c.tag: c.new for c in to_write})
+            tags.write(path, {c.tag: c.new for c in to_write}, sync_dir=False)
         except AudioError as err:
             refused += [(c, err.message) for c in to_write]
             continue
         done += to_write
+    for folder in {path.parent for path, _ in writes}:
+        fsync_dir(folder)  # once per folder: the renames above become durable together
     return Applied(tuple(done), tuple(refused))
 
 
@@ -152,6 +155,9 @@ class UndoReport:
     restored: list[JournalEntry]
     left_alone: list[tuple[JournalEntry, str]]
     undo_session: str
+    # Already holding the old value: undone before (e.g. by --artist, then by --session), or
+    # journaled by a run killed before it wrote the file (the resumed run journals it again).
+    already: list[JournalEntry] = field(default_factory=list)
 
 
 def undo(
@@ -183,6 +189,9 @@ def undo(
             now = tags.read(path).tags.get(entry.tag)
         except AudioError as err:
             report.left_alone.append((entry, err.message))
+            continue
+        if now == entry.old:
+            report.already.append(entry)
             continue
         if now != entry.new:
             report.left_alone.append((entry, f"{entry.tag} was changed again since (now {now!r})"))

@@ -117,7 +117,8 @@ class MusicJob:
                 "issues_resolved": sum(fixed),
             },
             details={"slug": slug, "enriched": False},
-            summary=f"{len(tracks)} tracks, {len(findings)} issues, {sum(fixed)} fixed",
+            summary=f"{_count(len(tracks), 'track')}, {_count(len(findings), 'issue')}, "
+            f"{sum(fixed)} fixed",
         )
         done_state = {"token": state["token"], "stage": "done", "result": asdict(result)}
         atomic_write_text(work, json.dumps(done_state, ensure_ascii=False), durable=False)
@@ -129,6 +130,10 @@ class MusicJob:
             return scan_artist(folder)
         except LibraryError as err:
             raise ItemFailure("scan", err.message) from None
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _load_work(path: Path, token: str | None) -> dict[str, Any] | None:

@@ -63,6 +63,7 @@ _REQUIRED_EVERYWHERE = ("title", "artist", "date")
 _REQUIRED_IN_ALBUM = ("album", "albumartist", "tracknumber")  # loose tracks may lack these
 _ALBUM_WIDE = ("albumartist", "album", "date")  # must agree across an album folder
 _LOW_BITRATE = 128_000
+_UNMEASURABLE_BITRATE = 8_000
 _LEGACY_TAGS = ("ID3v1", "ID3v2.2")
 _BY_HAND = "Nothing safe to fill it from; fill it in by hand."
 
@@ -149,8 +150,10 @@ def unreadable_files(ctx: Context) -> Iterator[Finding]:
 
 def low_bitrates(ctx: Context) -> Iterator[Finding]:
     for t in ctx.tracks:
-        if not t.lossless and 0 < t.bitrate < _LOW_BITRATE:
-            message = f"Lossy file at only {t.bitrate // 1000} kbps; look for a better copy."
+        # Below ~8 kbps the figure is not a real encoding rate: mutagen derives it from the
+        # size of near-silent VBR audio, or the header lies. No finding beats a false one.
+        if not t.lossless and _UNMEASURABLE_BITRATE <= t.bitrate < _LOW_BITRATE:
+            message = f"Lossy file at only {t.bitrate / 1000:.0f} kbps; look for a better copy."
             yield _finding("low-bitrate", t.path, t.album, message, bitrate=t.bitrate)
 
 
@@ -362,9 +365,22 @@ def track_gaps(ctx: Context) -> Iterator[Finding]:
             yield _finding("track-gap", album, album, message, disc=disc, absent=tuple(absent))
 
 
+def _renumbered_paths(ctx: Context) -> set[str]:
+    """Tracks whose number duplicate-tracknumber's fix sets from the file name."""
+    paths = set()
+    for _album, _disc, tracks in _discs(ctx):
+        keys = [k for t in tracks if (k := ctx.key(t, "tracknumber")) is not None]
+        if len(set(keys)) < len(keys):
+            paths |= {c.path for c in _renumbering(ctx, tracks) or ()}
+    return paths
+
+
 def filename_mismatches(ctx: Context) -> Iterator[Finding]:
+    renumbered = _renumbered_paths(ctx)
     for t in ctx.tracks:
         named, tagged = name_number(t.path), ctx.key(t, "tracknumber")
+        if t.path in renumbered:
+            continue
         if named is not None and tagged is not None and str(named.track) != tagged:
             message = f"The file name says track {named.track}, the tag {tagged}; which is right?"
             details = {"name_number": named.track, "tag_number": int(tagged)}

@@ -591,3 +591,31 @@ def test_fixes_change_only_named_tags_never_conflict_and_settle(scan: ArtistScan
         assert not touched & {(c.path, c.tag) for c in changes}
         touched |= {(c.path, c.tag) for c in changes}
     assert changes == []
+
+
+@pytest.mark.parametrize(
+    ("bitrate", "fires"),
+    [
+        (2_064, False),
+        (7_999, False),
+        (8_000, True),
+        (64_000, True),
+        (127_999, True),
+        (128_000, False),
+    ],
+)
+def test_low_bitrate_ignores_rates_too_low_to_be_real(bitrate: int, fires: bool) -> None:
+    # Near-silent VBR audio reports a few hundred bits per second; that is not an encoding.
+    findings = of(find_issues(abbey({"bitrate": bitrate, "format": "m4a"})), "low-bitrate")
+    assert bool(findings) is fires
+    if fires:
+        assert f"{bitrate / 1000:.0f} kbps" in findings[0].message
+
+
+def test_renumbered_duplicates_raise_no_filename_mismatch() -> None:
+    # Tracks 2 and 3 are both tagged 2; the clean file-name sequence 1..3 renumbers track 3,
+    # so its file name and its (fixed) number agree and no mismatch is reported for it.
+    findings = find_issues(abbey({}, {}, {"tags": {"tracknumber": "2"}}))
+    [duplicate] = of(findings, "duplicate-tracknumber")
+    assert duplicate.changes == (TagChange(P3, "tracknumber", "2", "3"),)
+    assert of(findings, "filename-mismatch") == []

@@ -1,0 +1,432 @@
+"""The demo: ``make demo`` (``python -m mediakeeper.demo``).
+
+Builds ``demo/Music``: nine well-known albums with their real track lists, as one-second
+silent files made from the committed templates, in mixed formats. Most tags are clean; the
+problems listed with each album are planted on purpose, so that every finding code of
+DESIGN.md fires at least once, some fixable and some left for a person. Then it runs the real
+batch command on that library, shows the queue summary, and points to the reports and to undo.
+
+The demo folder is wiped and rebuilt on every run, so the demo always shows the same thing. A
+folder is only ever wiped if it carries the marker file the demo writes into it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mediakeeper.errors import MediakeeperError
+from mediakeeper.music import synth
+from mediakeeper.music.fixes import read_journal
+from mediakeeper.slug import slugify
+
+MARKER = ".mediakeeper-demo"
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+# An 8x8 dark-grey baseline JPEG (204 bytes): the demo's cover.jpg.
+COVER_JPG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAgAAAQABAAD/2wBDAAg+Pkk+SVVVVVVVVWRdZGhoaGRkZGRoaGhwcHCDg4NwcHBoaHBwfHyDg4+T"
+    "j4eHg4eTk5ubm7q6srLZ2eD/////xABLAAEBAAAAAAAAAAAAAAAAAAAABwEBAAAAAAAAAAAAAAAAAAAAABABAAAAAAAA"
+    "AAAAAAAAAAAAABEBAAAAAAAAAAAAAAAAAAAAAP/AABEIAAgACAMBIgACEQADEQD/2gAMAwEAAhEDEQA/AI8AD//Z"
+)
+
+
+# --- the library ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Track:
+    """How one track departs from clean tags. ``tags``: a value to store instead of the clean
+    one, or None to leave that tag out. ``kind``: "id3v1" (an ID3v1-only MP3), "id3v22" (an
+    ID3v2.2 MP3) or "truncated" (the first half of a file, unreadable)."""
+
+    tags: Mapping[str, str | None] = field(default_factory=dict)
+    fmt: str | None = None
+    template: str | None = None
+    kind: str = "clean"
+
+
+CLEAN = Track()
+
+
+@dataclass(frozen=True)
+class Album:
+    folder: str  # the artist folder
+    artist: str  # the artist as tagged
+    year: str
+    title: str
+    fmt: str
+    genre: str
+    titles: tuple[str, ...]
+    cover: str  # "file" (cover.jpg), "embedded" (a picture in every file) or "none"
+    planted: str  # what was done to it on purpose, for the person watching
+    tracks: Mapping[int, Track] = field(default_factory=dict)  # by track number
+    album_folder: str | None = None  # default "YYYY - Title"
+    id3_version: int = 4
+
+    @property
+    def path(self) -> str:
+        return f"{self.folder}/{self.album_folder or f'{self.year} - {self.title}'}"
+
+
+ALBUMS: tuple[Album, ...] = (
+    Album(
+        "The Beatles", "The Beatles", "1969", "Abbey Road", "mp3", "Rock",
+        ("Come Together", "Something", "Maxwell's Silver Hammer", "Oh! Darling",
+         "Octopus's Garden", "I Want You (She's So Heavy)", "Here Comes the Sun", "Because",
+         "You Never Give Me Your Money", "Sun King", "Mean Mr. Mustard", "Polythene Pam",
+         "She Came In Through the Bathroom Window", "Golden Slumbers", "Carry That Weight",
+         "The End", "Her Majesty"),
+        cover="file",
+        planted='artist spelled "the beatles" on two tracks; a blank title; '
+        "an ID3v2.2 file and an ID3v1-only file (which has no album artist)",
+        tracks={
+            3: Track({"artist": "the beatles"}),
+            4: Track({"artist": "the beatles"}),
+            5: Track({"title": None}),
+            16: Track(kind="id3v22"),
+            17: Track(kind="id3v1"),
+        },
+    ),
+    Album(
+        "Björk", "Björk", "1997", "Homogenic", "flac", "Electronic",
+        ("Hunter", "Jóga", "Unravel", "Bachelorette", "All Neon Like", "5 Years", "Immature",
+         "Alarm Call", "Pluto", "All Is Full of Love"),
+        cover="embedded",
+        planted='artist mis-decoded as "BjÃ¶rk" on two tracks; '
+        "the track numbers of tracks 4 and 5 swapped",
+        tracks={
+            1: Track({"artist": "BjÃ¶rk"}),
+            2: Track({"artist": "BjÃ¶rk"}),
+            4: Track({"tracknumber": "5"}),
+            5: Track({"tracknumber": "4"}),
+        },
+    ),
+    Album(
+        "Miles Davis", "Miles Davis", "1959", "Kind of Blue", "flac", "Jazz",
+        ("So What", "Freddie Freeloader", "Blue in Green", "All Blues", "Flamenco Sketches"),
+        cover="file",
+        planted="no year on any track (the folder name has it)",
+        tracks={n: Track({"date": None}) for n in range(1, 6)},
+    ),
+    Album(
+        "Radiohead", "Radiohead", "1997", "OK Computer", "ogg", "Alternative Rock",
+        ("Airbag", "Paranoid Android", "Subterranean Homesick Alien", "Exit Music (For a Film)",
+         "Let Down", "Karma Police", "Fitter Happier", "Electioneering",
+         "Climbing Up the Walls", "No Surprises", "Lucky", "The Tourist"),
+        cover="file",
+        planted="track 7 cut off half-way (unreadable); "
+        'a title "Karma  Police" and an album "OK Computer " with stray spaces',
+        tracks={
+            2: Track({"album": "OK Computer "}),
+            6: Track({"title": "Karma  Police"}),
+            7: Track(kind="truncated"),
+        },
+    ),
+    Album(
+        "Daft Punk", "Daft Punk", "2001", "Discovery", "mp3", "Electronic",
+        ("One More Time", "Aerodynamic", "Digital Love", "Harder, Better, Faster, Stronger",
+         "Crescendolls", "Nightvision", "Superheroes", "High Life", "Something About Us",
+         "Voyager", "Veridis Quo", "Short Circuit", "Face to Face", "Too Long"),
+        cover="embedded",
+        planted="tracks 3 and 4 both numbered 3; "
+        'album artist "Daft Punk feat. Romanthony" on track 1; ID3v2.3 tags',
+        tracks={
+            1: Track({"albumartist": "Daft Punk feat. Romanthony"}),
+            4: Track({"tracknumber": "3"}),
+        },
+        id3_version=3,
+    ),
+    Album(
+        "Sigur Rós", "Sigur Rós", "1999", "Ágætis byrjun", "ogg", "Post-Rock",
+        ("Intro", "Svefn-g-englar", "Starálfur", "Flugufrelsarinn", "Ný batterí",
+         "Hjartað hamast (bamm bamm bamm)", "Viðrar vel til loftárása", "Olsen Olsen",
+         "Ágætis byrjun", "Avalon"),
+        cover="none",
+        planted='"Sigur RÃ³s", "StarÃ¡lfur" and a mis-decoded album on two tracks; '
+        "one track without an album; no cover art at all",
+        tracks={
+            3: Track({"artist": "Sigur RÃ³s", "title": "StarÃ¡lfur"}),
+            9: Track({"album": None}),
+            10: Track({"album": "Ágætis byrjun".encode().decode("latin-1")}),
+        },
+    ),
+    Album(
+        "Metallica", "Metallica", "1988", "...And Justice for All", "mp3", "Metal",
+        ("Blackened", "...And Justice for All", "Eye of the Beholder", "One",
+         "The Shortest Straw", "Harvester of Sorrow", "The Frayed Ends of Sanity",
+         "To Live Is to Die", "Dyers Eve"),
+        cover="file",
+        planted="an album folder that starts with dots and has no year; "
+        'no artist on "One"; year 2018 (a remaster) on track 6; no number on track 9',
+        tracks={
+            4: Track({"artist": None}),
+            6: Track({"date": "2018"}),
+            9: Track({"tracknumber": None, "tracktotal": None}),
+        },
+        album_folder="...And Justice for All",
+    ),
+    Album(
+        "AC⧸DC", "AC/DC", "1980", "Back in Black", "mp3", "Hard Rock",
+        ("Hells Bells", "Shoot to Thrill", "What Do You Do for Money Honey",
+         "Given the Dog a Bone", "Let Me Put My Love into You", "Back in Black",
+         "You Shook Me All Night Long", "Have a Drink on Me", "Shake a Leg",
+         "Rock and Roll Ain't Noise Pollution"),
+        cover="file",
+        planted='the folder is "AC⧸DC" (a folder name cannot hold "/"); '
+        '"Back In Black" on two tracks; track 7 a 64 kbps MP3; '
+        "tracks 9 and 10 from another source (M4A and Opus)",
+        tracks={
+            1: Track({"album": "Back In Black"}),
+            2: Track({"album": "Back In Black"}),
+            7: Track(template="silence_64k.mp3"),
+            9: Track(fmt="m4a"),
+            10: Track(fmt="opus"),
+        },
+    ),
+    Album(
+        "Pink Floyd", "Pink Floyd", "1973", "The Dark Side of the Moon", "flac",
+        "Progressive Rock",
+        ("Speak to Me", "Breathe", "On the Run", "Time", "The Great Gig in the Sky", "Money",
+         "Us and Them", "Any Colour You Like", "Brain Damage", "Eclipse"),
+        cover="embedded",
+        planted="half the tracks say 1973, half say 2011 (a remaster): "
+        "a 5-vs-5 tie the toolkit must leave to you",
+        tracks={n: Track({"date": "2011"}) for n in range(6, 11)},
+    ),
+)  # fmt: skip
+
+_ID3V1_TAGS = ("title", "artist", "album", "date", "tracknumber", "genre")
+_ID3V22_TAGS = ("title", "artist", "albumartist", "album", "date", "genre", "tracknumber")
+
+
+def _file_name(number: int, title: str, fmt: str) -> str:
+    return f"{number:02d} - {title.replace('/', '⧸')}.{fmt}"
+
+
+def build_album(music: Path, album: Album) -> int:
+    """Write one album folder; the number of files written."""
+    folder = music / album.path
+    folder.mkdir(parents=True, exist_ok=True)
+    total = len(album.titles)
+    for number, title in enumerate(album.titles, 1):
+        spec = album.tracks.get(number, CLEAN)
+        fmt = spec.fmt or album.fmt
+        clean = {
+            "title": title,
+            "artist": album.artist,
+            "albumartist": album.artist,
+            "album": album.title,
+            "tracknumber": str(number),
+            "tracktotal": str(total),
+            "date": album.year,
+            "genre": album.genre,
+        }
+        tags = {k: v for k, v in {**clean, **spec.tags}.items() if v is not None}
+        dest = folder / _file_name(number, title, fmt)
+        if spec.kind == "id3v1":
+            synth.make_id3v1_only(dest, {k: v for k, v in tags.items() if k in _ID3V1_TAGS})
+        elif spec.kind == "id3v22":
+            synth.make_id3v22(dest, {k: v for k, v in tags.items() if k in _ID3V22_TAGS})
+        else:
+            synth.make_track(
+                dest,
+                fmt,
+                tags,
+                id3_version=album.id3_version if fmt == "mp3" else 4,
+                picture=album.cover == "embedded",
+                template=spec.template,
+            )
+        if spec.kind == "truncated":
+            data = dest.read_bytes()
+            dest.write_bytes(data[: len(data) // 2])
+    if album.cover == "file":
+        (folder / "cover.jpg").write_bytes(COVER_JPG)
+    return total
+
+
+def build_library(music: Path) -> int:
+    """Write every album under ``music``; the number of files written."""
+    return sum(build_album(music, album) for album in ALBUMS)
+
+
+# --- the demo home ----------------------------------------------------------------------------
+
+
+class DemoError(Exception):
+    """The demo cannot go on; the message says why and what to do."""
+
+
+def prepare_home(home: Path, *, fresh: bool) -> bool:
+    """Make ``home`` ready; True if the library needs building. Wipes only a demo home."""
+    if home.exists():
+        if not home.is_dir():
+            raise DemoError(f"{home} exists and is not a folder; choose another --home")
+        cwd = Path.cwd().resolve()
+        if cwd == home.resolve() or home.resolve() in cwd.parents:
+            raise DemoError(f"refusing to use {home}: it holds the current folder")
+        if (home / MARKER).is_file():
+            if not fresh:
+                return not (home / "Music").is_dir()
+            shutil.rmtree(home)
+        elif any(home.iterdir()):
+            raise DemoError(
+                f"refusing to delete {home}: it is not empty and was not made by the demo "
+                f"(no {MARKER} file in it). Choose another --home, or remove it yourself."
+            )
+    home.mkdir(parents=True, exist_ok=True)
+    (home / MARKER).write_text(
+        "Made by `python -m mediakeeper.demo`, which deletes and rebuilds this folder "
+        "on every run. Do not keep anything here.\n",
+        encoding="utf-8",
+    )
+    return True
+
+
+# --- running the real commands ----------------------------------------------------------------
+
+
+def _python() -> str:
+    """How to spell this interpreter in a command a person can copy."""
+    exe = Path(sys.executable)
+    try:
+        return str(exe.relative_to(Path.cwd()))
+    except ValueError:
+        pass
+    found = shutil.which("python")
+    if found and Path(found).resolve() == exe.resolve():
+        return "python"
+    return str(exe)
+
+
+def _env() -> dict[str, str]:
+    """The environment for the commands: the checkout importable even when not installed."""
+    env = dict(os.environ)
+    root = Path(__file__).resolve().parent.parent
+    if (root / "utilities" / "__init__.py").is_file():
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    return env
+
+
+def run_command(module: str, *args: str) -> int:
+    """Run ``python -m module args`` as a person would, its output straight to the terminal."""
+    print(f"$ {_python()} -m {module} {' '.join(args)}", flush=True)
+    done = subprocess.run([sys.executable, "-m", module, *args], env=_env(), check=False)
+    return done.returncode
+
+
+def _heading(text: str) -> None:
+    print(f"\n{text}\n{'─' * len(text)}", flush=True)
+
+
+def _describe_library(home: Path, files: int, seconds: float) -> None:
+    print(f"Built {home / 'Music'}: {len(ALBUMS)} albums, {files} files, in {seconds:.1f}s.")
+    print("Every file is a second of silence. Tags are clean except for what was planted:\n")
+    for album in ALBUMS:
+        formats = sorted({album.fmt, *(t.fmt for t in album.tracks.values() if t.fmt)})
+        count = len(album.titles)
+        print(
+            f"  {album.artist} — {album.title} ({album.year}), {count} tracks, {'+'.join(formats)}"
+        )
+        print(textwrap.fill(album.planted, 92, initial_indent=" " * 6, subsequent_indent=" " * 6))
+
+
+def _closing(home: Path) -> None:
+    py = _python()
+    reports = home / "issues" / "music"
+    _heading("3. What to look at next")
+    print(f"One issue report per artist (Markdown), in {reports}/:")
+    for report in sorted(reports.glob("*.md")):
+        print(f"  {report}")
+    tie = reports / f"{slugify('Pink Floyd')}.md"
+    print(
+        f"\nStart with {tie}:\n"
+        "its tracks split 5-vs-5 on the year, so the toolkit asks you instead of guessing.\n"
+        "Every report lists what was fixed and what needs a decision, album by album."
+    )
+    print(f"\nEverything learned, as JSON:   {home / 'outputs' / 'music' / 'artists'}/*.json")
+    print(f"Every track, one row each:     {home / 'outputs' / 'music' / 'tracks.csv'}")
+    sessions = sorted({entry.session for entry in read_journal(home / "status" / "music")})
+    if sessions:
+        print(
+            "\nEvery tag change was journaled with its old value. To put them all back:\n"
+            f"  {py} -m utilities.undo_changes --home {home} --session {sessions[-1]}"
+        )
+    print(
+        "\nOn your own library, look first (--dry-run changes nothing, not even the queue):\n"
+        f"  {py} -m utilities.process_music_batch --library ~/Music --dry-run\n"
+        f"Run the demo again from scratch: make demo (or {py} -m mediakeeper.demo)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m mediakeeper.demo",
+        description="Build a small music library with planted tag problems and run the "
+        "real batch over it.",
+    )
+    parser.add_argument(
+        "--home",
+        default="demo",
+        type=Path,
+        help="demo data home; the library goes in HOME/Music (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--fresh",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="wipe and rebuild the demo home first (default: on); with --no-fresh an "
+        "existing demo is processed as it stands",
+    )
+    args = parser.parse_args(argv)
+    home: Path = args.home
+
+    print(
+        "mediakeeper demo. mediakeeper keeps a music library healthy: it reads every tag,\n"
+        "reports what is wrong, fixes what is safe (journaled, so it can be undone) and\n"
+        "leaves the rest to you. Here it works on a small library built for the purpose.\n"
+    )
+    try:
+        started = time.perf_counter()
+        if prepare_home(home, fresh=args.fresh):
+            files = build_library(home / "Music")
+            _describe_library(home, files, time.perf_counter() - started)
+        else:
+            print(f"Using the existing demo library in {home / 'Music'} (--no-fresh).")
+    except DemoError as err:
+        print(f"demo: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except (OSError, MediakeeperError) as err:
+        print(f"demo: could not build the library: {err}", file=sys.stderr)
+        return 1
+
+    try:
+        _heading("1. Process a batch of 10 artists, offline (the real command)")
+        code = run_command(
+            "utilities.process_music_batch",
+            *("--home", str(home), "--library", str(home / "Music")),
+            *("--batch-size", "10", "--offline"),
+        )
+        if code == EXIT_USAGE:
+            return EXIT_USAGE
+        _heading("2. Where the queue stands")
+        run_command("utilities.music_queue_manager", "--home", str(home), "--show-summary")
+        _closing(home)
+    except KeyboardInterrupt:
+        print("\ndemo: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

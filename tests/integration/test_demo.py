@@ -1,0 +1,101 @@
+"""The demo end to end: `python -m mediakeeper.demo` in a fresh folder, as `make demo` runs it."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mediakeeper.music.rules import SEVERITY
+
+
+def run_demo(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mediakeeper.demo", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def artist_outputs(home: Path) -> dict[str, dict]:
+    files = sorted((home / "outputs" / "music" / "artists").glob("*.json"))
+    return {p.name: json.loads(p.read_text(encoding="utf-8")) for p in files}
+
+
+def findings_of(outputs: dict[str, dict]) -> dict[str, list[tuple]]:
+    """Every finding without the run's clock and session, in a comparable form."""
+    return {
+        name: sorted(
+            (f["code"], f["path"], f["message"], f["fixed"], json.dumps(f["changes"]))
+            for f in doc["findings"]
+        )
+        for name, doc in outputs.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("demo")
+    first = run_demo(cwd)
+    assert first.returncode == 0, first.stdout + first.stderr
+    first_findings = findings_of(artist_outputs(cwd / "demo"))
+    second = run_demo(cwd)  # wipes and rebuilds the same folder
+    assert second.returncode == 0, second.stdout + second.stderr
+    return cwd, second, first_findings
+
+
+def test_the_queue_shows_every_artist_completed(demo_run):
+    cwd, done, _ = demo_run
+    queue = json.loads(
+        (cwd / "demo" / "status" / "music" / "processing_queue.json").read_text("utf-8")
+    )
+    statuses = [item["status"] for item in queue["items"]]
+    assert 9 <= statuses.count("completed") == len(statuses) <= 10
+    summary = done.stdout.split("Where the queue stands", 1)[1]
+    shown = re.search(r"^\s*completed\s+(\d+)\s*$", summary, re.MULTILINE)
+    assert shown is not None, summary
+    assert int(shown.group(1)) == len(statuses)
+
+
+def test_every_finding_code_fires_somewhere(demo_run):
+    cwd, _, _ = demo_run
+    fired = {f["code"] for doc in artist_outputs(cwd / "demo").values() for f in doc["findings"]}
+    assert set(SEVERITY) - fired == set()
+
+
+def test_fixes_are_applied_and_the_ambiguous_tie_is_left_alone(demo_run):
+    cwd, done, _ = demo_run
+    outputs = artist_outputs(cwd / "demo")
+    findings = [f for doc in outputs.values() for f in doc["findings"]]
+    assert any(f["fixed"] and f["changes"] for f in findings)
+    (floyd,) = (doc for doc in outputs.values() if doc["name"] == "Pink Floyd")
+    (tie,) = (f for f in floyd["findings"] if f["code"] == "inconsistent-year")
+    assert not tie["fixed"]
+    assert tie["changes"] == []
+    assert "5 say '1973', 5 say '2011'" in tie["message"]
+    assert len(list((cwd / "demo" / "issues" / "music").glob("*.md"))) == len(outputs)
+    assert "-m utilities.undo_changes --home demo --session " in done.stdout
+
+
+def test_running_twice_finds_the_same(demo_run):
+    cwd, _, first_findings = demo_run
+    assert findings_of(artist_outputs(cwd / "demo")) == first_findings
+    assert len(first_findings) == 9
+
+
+def test_it_never_wipes_a_folder_it_did_not_make(tmp_path):
+    precious = tmp_path / "demo" / "keep-me.txt"
+    precious.parent.mkdir()
+    precious.write_text("mine")
+    done = run_demo(tmp_path)
+    assert done.returncode == 2
+    assert "refusing to delete" in done.stderr
+    assert precious.read_text() == "mine"
+    assert sorted(p.name for p in precious.parent.iterdir()) == ["keep-me.txt"]
