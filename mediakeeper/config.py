@@ -134,6 +134,8 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
                 return value.strip().lower() in ("1", "true", "yes", "on")
             return bool(value)
         if kind is int and not isinstance(value, bool):
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError  # int() would quietly drop the fraction
             number = int(value)
             if number < 0:
                 raise ValueError

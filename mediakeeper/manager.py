@@ -6,6 +6,7 @@ The Click scripts in ``utilities/`` only parse flags and render what these funct
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -28,6 +29,7 @@ from mediakeeper.queue_items import (
     default_folder_exists,
     new_item,
     new_queue,
+    structure_problems,
     validate,
 )
 
@@ -130,7 +132,7 @@ def find_item(data: Mapping[str, Any], name: str) -> dict[str, Any]:
     names = [item["name"] for item in data["items"]]
     by_folded = {_fold_name(n): n for n in names}
     close = difflib.get_close_matches(wanted, list(by_folded), n=3, cutoff=0.6)
-    close += [n for f, n in by_folded.items() if wanted and wanted in f and n not in close]
+    close += [f for f in by_folded if wanted and wanted in f and f not in close]
     hint = (
         "did you mean: " + ", ".join(repr(by_folded.get(c, c)) for c in close[:3])
         if close
@@ -222,11 +224,19 @@ def validate_file(store: QueueStore, *, check_folders: bool = True) -> list[str]
     """Every problem with the queue on disk, including JSON that does not parse."""
     if not store.exists():
         return [f"no queue at {store.path}"]
+    folder_exists = default_folder_exists if check_folders else None
     try:
         data = store.load()
     except QueueError as err:
-        return [err.message]
-    return validate(data, folder_exists=default_folder_exists if check_folders else None)
+        # The store stops at the first structural problem; a person wants to see them all.
+        try:
+            raw = json.loads(store.path.read_bytes())
+        except (OSError, ValueError):
+            return [err.message]
+        if not structure_problems(raw):
+            return [err.message]  # e.g. a damaged journal line
+        return validate(raw, folder_exists=folder_exists)
+    return validate(data, folder_exists=folder_exists)
 
 
 def resolve_checkpoint(store: QueueStore, which: str) -> Path:

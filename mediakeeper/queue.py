@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -26,7 +27,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from mediakeeper.atomic import atomic_write_text
+from mediakeeper.atomic import atomic_write_bytes, atomic_write_text
 from mediakeeper.errors import QueueCorrupt, QueueError, QueueMissing
 from mediakeeper.queue_items import (
     COMPLETED,
@@ -73,9 +74,27 @@ def dump_queue(data: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def parse_queue(text: str, source: Path) -> dict[str, Any]:
+_GENERATION_LINE = re.compile(rb'^  "generation": (\d+),$', re.MULTILINE)
+
+
+def file_signature(path: Path) -> tuple:
+    """What tells a cached copy that the file was rewritten. Inode, size and mtime alone can
+    repeat (ext4 reuses a freed inode at once; many kernels stamp mtimes in 4 ms ticks), so the
+    generation near the top of the file, which every rewrite raises, is part of it."""
+    with open(path, "rb") as f:
+        st = os.fstat(f.fileno())
+        match = _GENERATION_LINE.search(f.read(4096))
+    return (st.st_ino, st.st_size, st.st_mtime_ns, match and match.group(1))
+
+
+def parse_queue(text: str | bytes, source: Path) -> dict[str, Any]:
     """Parse and structurally check queue JSON, or raise QueueCorrupt saying how to recover."""
     hint = "nothing was changed; `--restore-checkpoint latest` brings back the last good state"
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise QueueCorrupt(f"{source} is not UTF-8 text (byte {err.start})", hint) from None
     if not text.strip():
         raise QueueCorrupt(f"{source} is empty", hint)
     try:
@@ -130,6 +149,12 @@ class QueueStore:
             self._data, self._signature, self._index = None, None, {}
             return data
 
+    def peek(self) -> dict[str, Any]:
+        """The current state without taking the lock or writing anything (dry runs)."""
+        data = self._sync()
+        self._data, self._signature, self._index = None, None, {}
+        return data
+
     def item(self, key: str) -> dict[str, Any]:
         with self.locked() as data:
             return dict(data["items"][self._index[key]])
@@ -137,12 +162,11 @@ class QueueStore:
     def _sync(self) -> dict[str, Any]:
         """Bring the cached state up to date: reload the JSON if it changed, replay new lines."""
         try:
-            st = self.path.stat()
+            signature = file_signature(self.path)
         except FileNotFoundError:
             raise QueueMissing(f"no {self.kind} queue at {self.path}") from None
-        signature = (st.st_ino, st.st_size, st.st_mtime_ns)
         if signature != self._signature:
-            text = self.path.read_text(encoding="utf-8")
+            text = self.path.read_bytes()
             self._data = parse_queue(text, self.path)
             self._index = {item["key"]: n for n, item in enumerate(self._data["items"])}
             self._signature = signature
@@ -226,8 +250,7 @@ class QueueStore:
         # between the rename and the journal truncation can never replay those lines again.
         data["generation"] = data.get("generation", 1) + 1
         atomic_write_text(self.path, dump_queue(data))
-        st = self.path.stat()
-        self._signature = (st.st_ino, st.st_size, st.st_mtime_ns)
+        self._signature = file_signature(self.path)
 
     def fold(self) -> None:
         with self.locked():
@@ -250,10 +273,12 @@ class QueueStore:
             self._write_json(data)
 
     def update(self, mutate: Callable[[dict[str, Any]], list[dict[str, Any]]], *, fold=False):
-        """Run ``mutate(data)`` under the lock; it changes items in place and returns them."""
+        """Run ``mutate(data)`` under the lock; it changes items in place and returns them.
+        A returned item with a new key is added to the queue."""
         with self.locked() as data:
             changed = mutate(data)
             if changed:
+                self._apply({"items": changed})  # the live state is what the journal line says
                 self._commit(changed)
             if fold:
                 self._fold()
@@ -283,6 +308,8 @@ class QueueStore:
                 now = self.clock()
                 item["claimed_by"] = make_claim(session, now)
                 item["started_at"] = iso(now)
+                # Kept across an interrupted attempt, so the job can resume its own work file.
+                item["run_token"] = item.get("run_token") or f"{session}:{item['key']}"
                 self._commit([item])
                 return dict(item)
         return None
@@ -313,6 +340,7 @@ class QueueStore:
             item["completed_at"] = iso(self.clock())
             item["claimed_by"] = None
             item["last_error"] = None
+            item["run_token"] = None
             self._commit([item])
             done = sum(1 for i in data["items"] if i["status"] == COMPLETED)
             if checkpoint_every and done % checkpoint_every == 0:
@@ -332,6 +360,7 @@ class QueueStore:
             )
             item["last_error"] = message
             item["claimed_by"] = None
+            item["run_token"] = None
             status = SKIPPED if max_attempts and item["attempts"] >= max_attempts else ERROR
             self._set_status(item, status)
             self._commit([item])
@@ -385,7 +414,7 @@ class QueueStore:
 
     def restore(self, checkpoint: Path) -> Path | None:
         """Replace the queue by a checkpoint after validating it; keeps a copy of the old one."""
-        text = checkpoint.read_text(encoding="utf-8")
+        text = checkpoint.read_bytes()
         restored = parse_queue(text, checkpoint)
         if restored.get("kind") != self.kind:
             raise QueueCorrupt(f"{checkpoint} is a {restored.get('kind')!r} queue, not {self.kind}")
@@ -395,10 +424,10 @@ class QueueStore:
             stamp = self.clock().strftime("%Y%m%dT%H%M%S")
             if self.path.exists():
                 backup = self.path.with_name(f"{QUEUE_FILE}.replaced-{stamp}")
-                atomic_write_text(backup, self.path.read_text(encoding="utf-8", errors="replace"))
+                atomic_write_bytes(backup, self.path.read_bytes())
             if self.journal_path.exists() and self.journal_path.stat().st_size:
                 kept = self.journal_path.with_name(f"{JOURNAL_FILE}.replaced-{stamp}")
-                atomic_write_text(kept, self.journal_path.read_text("utf-8", errors="replace"))
+                atomic_write_bytes(kept, self.journal_path.read_bytes())
             # A generation above anything the old journal holds: its lines are never replayed.
             old_generation = self._current_generation()
             restored["generation"] = max(restored.get("generation", 1), old_generation) + 1

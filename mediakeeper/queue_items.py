@@ -66,6 +66,7 @@ def new_item(key: str, name: str, path: str) -> dict[str, Any]:
         "last_error": None,
         "error_history": [],
         "claimed_by": None,
+        "run_token": None,
         "missing": False,
         "details": {},
     }

@@ -22,6 +22,7 @@ def open_store(settings: Settings, kind: str, *, create: bool) -> tuple[QueueSto
     Returns the store and how many items a newly created queue holds (None if it existed)."""
     store = QueueStore(settings.status_dir / kind, kind)
     if store.exists():
+        store.peek()  # a queue that does not parse stops the run here, before any session
         return store, None
     library = settings.library(kind)
     if not create or library is None:
@@ -32,9 +33,7 @@ def open_store(settings: Settings, kind: str, *, create: bool) -> tuple[QueueSto
     return store, init_queue(store, library, datetime.now(UTC))
 
 
-def eligible_items(
-    settings: Settings, kind: str, options: BatchOptions
-) -> list[dict[str, Any]]:
+def eligible_items(settings: Settings, kind: str, options: BatchOptions) -> list[dict[str, Any]]:
     """The items a batch would take, read without writing anything (not even a lock file)."""
     store = QueueStore(settings.status_dir / kind, kind)
     if store.exists():

@@ -56,8 +56,14 @@ class Session:
 
     def _event(self, event: str, **fields: Any) -> None:
         record = {"session": self.id, "event": event, "at": iso(self.clock()), **fields}
-        with open(self.kind_dir / EVENTS_FILE, "a", encoding="utf-8") as f:
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        with open(self.kind_dir / EVENTS_FILE, "a+b") as f:
+            end = f.seek(0, os.SEEK_END)
+            if end:
+                f.seek(end - 1)
+                if f.read(1) != b"\n":
+                    line = b"\n" + line  # a torn tail of a killed run must not swallow this one
+            f.write(line)
 
     def item(self, key: str, name: str, outcome: str, **figures: Any) -> None:
         """One finished item: outcome is completed, error, skipped or released."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -231,7 +232,10 @@ def build(kind: str, noun: str) -> click.Command:
     def command(home, library, force, as_json, status, yes, keep, **actions):
         chosen = [name for name in ACTIONS if actions.get(name)]
         if len(chosen) > 1:
-            raise click.UsageError("give one action at a time, not " + ", ".join(chosen))
+            flags = {p.name: p.opts[0] for p in click.get_current_context().command.params}
+            raise click.UsageError(
+                "give one action at a time, not " + ", ".join(flags[name] for name in chosen)
+            )
         action = chosen[0] if chosen else "show_summary"
         settings = settings_for(home, **{kind: {"library": library}})
         value = actions.get(action) if isinstance(actions.get(action), str) else None
@@ -249,7 +253,8 @@ def build(kind: str, noun: str) -> click.Command:
         try:
             ACTIONS[action](call)
         except QueueMissing as err:
-            err.hint = f"create it with: {script_name()} --init --library PATH"
+            where = f" --home {shlex.quote(home)}" if home else ""
+            err.hint = f"create it with: {script_name()}{where} --init --library PATH"
             raise
 
     return command

@@ -1,0 +1,294 @@
+"""Shared fixtures: an injected clock, queues built in tmp_path, and subprocess helpers.
+
+pytest runs with ``--import-mode=importlib``, so anything tests share lives here as fixtures.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from mediakeeper.queue import QueueStore
+from mediakeeper.queue_items import new_item, new_queue
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class FakeClock:
+    """A clock the test moves by hand: every call returns the same moment until advanced."""
+
+    def __init__(self, start: datetime):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2024, 3, 9, 10, 30, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture
+def make_store(tmp_path, clock):
+    """``make_store(n)`` -> a QueueStore over a fresh queue of ``n`` pending items.
+
+    Items are keyed ``artist-0000`` ... in queue order; their folders exist under
+    ``tmp_path/library`` unless ``folders=False``.
+    """
+
+    def build(
+        n: int = 10,
+        *,
+        kind: str = "music",
+        folders: bool = True,
+        directory: Path | None = None,
+        names: list[str] | None = None,
+    ) -> QueueStore:
+        library = tmp_path / "library"
+        library.mkdir(exist_ok=True)
+        names = names if names is not None else [f"artist-{i:04d}" for i in range(n)]
+        items = []
+        for name in names:
+            path = library / name
+            if folders:
+                path.mkdir(exist_ok=True)
+            items.append(new_item(name, name, str(path)))
+        store = QueueStore(directory or tmp_path / "status" / kind, kind, clock=clock)
+        store.create(new_queue(kind, str(library), items, clock()))
+        return store
+
+    return build
+
+
+@pytest.fixture
+def child_env() -> dict[str, str]:
+    """Environment for Python subprocesses: the checkout importable, unbuffered output."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.pop("MEDIAKEEPER_HOME", None)
+    return env
+
+
+@pytest.fixture
+def dead_pid(child_env) -> int:
+    """The pid of a process that has finished and been reaped (so it is certainly gone)."""
+    import subprocess
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"], env=child_env)
+    proc.wait()
+    return proc.pid
+
+
+# ---- music batches: real libraries, the real scripts in real subprocesses ----------------
+# (Used by tests/integration/test_music_batch*.py, test_music_fixes_formats.py, test_undo.py.)
+
+AUDIO_SUFFIXES = (".mp3", ".flac", ".m4a", ".ogg", ".opus")
+
+
+def _script_env() -> dict[str, str]:
+    """Like ``child_env``, for fixtures of any scope."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.pop("MEDIAKEEPER_HOME", None)
+    return env
+
+
+def _run_script(script: str, *args, timeout: float = 120):
+    import subprocess
+
+    return subprocess.run(
+        [sys.executable, f"utilities/{script}", *map(str, args)],
+        cwd=REPO_ROOT,
+        env=_script_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="session")
+def music_script():
+    """``music_script("process_music_batch.py", "--home", home, ...)`` runs a utility script
+    from the repo root in a real subprocess; returns the CompletedProcess (text output)."""
+    return _run_script
+
+
+@pytest.fixture
+def music_popen():
+    """``music_popen(*args)`` starts process_music_batch.py with ``args`` and returns the Popen
+    (stdout piped, text, line by line). Every process it started is killed at teardown."""
+    import subprocess
+
+    started: list[subprocess.Popen] = []
+
+    def start(*args, script: str = "process_music_batch.py"):
+        proc = subprocess.Popen(
+            [sys.executable, f"utilities/{script}", *map(str, args)],
+            cwd=REPO_ROOT,
+            env=_script_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+
+
+def _build_library(root: Path, spec) -> Path:
+    """Write ``spec`` ({"Artist/Album/01 - x.flac": {"tags": {...}, ...}}) under ``root``.
+
+    Per track: ``tags`` (logical names), ``id3`` (3 or 4, mp3 only), ``picture`` (embed a
+    cover), ``composer`` (a tag outside mediakeeper's table, written raw with mutagen).
+    """
+    from mediakeeper.music.synth import make_track
+
+    root.mkdir(parents=True, exist_ok=True)
+    for rel, track in spec.items():
+        path = root / rel
+        fmt = path.suffix.lstrip(".")
+        make_track(
+            path,
+            fmt,
+            track.get("tags", {}),
+            id3_version=track.get("id3", 4),
+            picture=track.get("picture", False),
+        )
+        if "composer" in track:
+            _write_raw_composer(path, track["composer"], track.get("id3", 4))
+    return root
+
+
+def _write_raw_composer(path: Path, value: str, id3_version: int) -> None:
+    import mutagen
+    from mutagen.id3 import TCOM
+    from mutagen.mp3 import MP3
+    from mutagen.mp4 import MP4
+
+    audio = mutagen.File(path)
+    if isinstance(audio, MP3):
+        audio.tags.add(TCOM(encoding=3, text=[value]))
+        if id3_version == 3:
+            audio.tags.update_to_v23()
+        audio.save(v2_version=id3_version)
+    elif isinstance(audio, MP4):
+        audio.tags["\xa9wrt"] = [value]
+        audio.save()
+    else:
+        audio.tags["COMPOSER"] = [value]
+        audio.save()
+
+
+@pytest.fixture(scope="session")
+def music_library():
+    """``music_library(root, spec)`` builds a real audio library (see ``_build_library``)."""
+    return _build_library
+
+
+def _audio_files(root: Path) -> list[Path]:
+    return sorted(
+        p for p in Path(root).rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES
+    )
+
+
+def _tag_map(root: Path) -> dict[str, dict[str, str]]:
+    from mediakeeper import tags
+
+    return {p.relative_to(root).as_posix(): tags.read(p).tags for p in _audio_files(root)}
+
+
+@pytest.fixture(scope="session")
+def library_tags():
+    """``library_tags(root)`` -> {relative path: mediakeeper.tags.read(path).tags}."""
+    return _tag_map
+
+
+def _raw_frames(path: Path) -> dict[str, object]:
+    """Every tag a file holds, read with mutagen alone: ID3 frames by hash key (text frames as
+    their strings, binary frames as bytes), Vorbis comments by upper-case key (plus FLAC
+    picture data), MP4 atoms by name. Independent of mediakeeper's tag table."""
+    import mutagen
+    from mutagen.flac import FLAC
+    from mutagen.mp3 import MP3
+    from mutagen.mp4 import MP4
+
+    audio = mutagen.File(path)
+    raw: dict[str, object] = {}
+    if audio.tags is None:
+        return raw
+    if isinstance(audio, MP3):
+        for frame in audio.tags.values():
+            if hasattr(frame, "text"):
+                raw[frame.HashKey] = [str(t) for t in frame.text]
+            elif hasattr(frame, "data"):
+                raw[frame.HashKey] = bytes(frame.data)
+            else:
+                raw[frame.HashKey] = repr(frame)
+    elif isinstance(audio, MP4):
+        for key, values in audio.tags.items():
+            raw[key] = [bytes(v) if isinstance(v, bytes) else v for v in values]
+    else:
+        for key, values in audio.tags.as_dict().items():
+            raw[key.upper()] = list(values)
+        raw["<vendor>"] = audio.tags.vendor
+        if isinstance(audio, FLAC):
+            raw["<pictures>"] = [p.data for p in audio.pictures]
+    return raw
+
+
+@pytest.fixture(scope="session")
+def raw_frames():
+    """``raw_frames(path)`` -> every stored tag of one file, read with mutagen only."""
+    return _raw_frames
+
+
+def _tree(root: Path) -> dict[str, bytes | None]:
+    """Every file (its bytes) and folder (None) under ``root``, by relative path."""
+    root = Path(root)
+    if not root.exists():
+        return {}
+    return {
+        p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None)
+        for p in sorted(root.rglob("*"))
+    }
+
+
+@pytest.fixture(scope="session")
+def tree_bytes():
+    """``tree_bytes(root)`` -> {relative path: bytes (files) or None (folders)}."""
+    return _tree
+
+
+def _load_queue(home: Path) -> dict:
+    """The music queue of a data home as the product reads it (journal replayed)."""
+    from mediakeeper.queue import QueueStore
+
+    return QueueStore(Path(home) / "status" / "music", "music").load()
+
+
+@pytest.fixture(scope="session")
+def music_queue():
+    """``music_queue(home)`` -> the current music queue (dict) of that data home."""
+    return _load_queue

@@ -1,0 +1,737 @@
+"""Every queue-manager action through Click's runner, and the user's view through a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mediakeeper.queue import QueueStore
+from utilities.music_queue_manager import main
+
+# Folder names a real library holds; every one is an ordinary artist.
+ODD_NAMES = [
+    "ABBA",
+    "AC⧸DC",
+    "..Baby",
+    "-leading dash",
+    "Sigur Rós",
+    "Guns N' Roses",
+    'The "Band"',
+    "🎸 Emoji Band",
+    "with  spaces ",
+    "Beatles",
+    unicodedata.normalize("NFD", "Beyoncé"),
+    "Motörhead",
+    "日本のバンド",
+]
+SESSION = "20240309_session_001"
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def library(tmp_path) -> Path:
+    root = tmp_path / "Music Library"
+    root.mkdir()
+    for name in ODD_NAMES:
+        (root / name).mkdir()
+    (root / "cover.jpg").write_bytes(b"not a folder")
+    for junk in (".Trashes", "@eaDir", "lost+found"):
+        (root / junk).mkdir()
+    return root
+
+
+@pytest.fixture
+def cli(home):
+    """``cli(*args, input=None)`` runs the command on ``home``; never a traceback."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, with_home: bool = True):
+        argv = ["--home", str(home), *args] if with_home else list(args)
+        result = runner.invoke(main, argv, input=input, env={"MEDIAKEEPER_HOME": None})
+        assert "Traceback" not in result.output, result.output
+        if result.exception is not None:
+            assert isinstance(result.exception, SystemExit), repr(result.exception)
+        return result
+
+    return invoke
+
+
+@pytest.fixture
+def store(home) -> QueueStore:
+    return QueueStore(home / "status" / "music", "music")
+
+
+@pytest.fixture
+def queue(cli, library, store) -> QueueStore:
+    """An initialised queue over ``library``."""
+    result = cli("--init", "--library", str(library))
+    assert result.exit_code == 0, result.output
+    return store
+
+
+def states(store: QueueStore) -> dict[str, str]:
+    return {item["name"]: item["status"] for item in QueueStore(store.dir, "music").load()["items"]}
+
+
+def work(store: QueueStore, name: str, outcome: str, **counts) -> None:
+    """Take ``name`` through the real claim/record path to ``outcome``."""
+    item = store.claim_next(SESSION, keys={name}, statuses=("pending", "error"))
+    assert item is not None, name
+    if outcome == "completed":
+        store.record_success(name, SESSION, counts=counts)
+    elif outcome in ("error", "skipped"):
+        attempts = 1 if outcome == "skipped" else 3
+        store.record_failure(
+            name, SESSION, stage="scan", message="unreadable file", max_attempts=attempts
+        )
+    else:
+        assert outcome == "in_progress"
+
+
+def stale_claim(store: QueueStore, name: str, pid: int) -> None:
+    work(store, name, "in_progress")
+
+    def forge(data):
+        item = next(i for i in data["items"] if i["name"] == name)
+        item["claimed_by"].update(pid=pid, pid_started=None)
+        return [item]
+
+    store.update(forge, fold=True)
+
+
+# ---- --init and --refresh --------------------------------------------------------------
+
+
+def test_init_queues_every_folder_whatever_its_name(cli, library, store):
+    result = cli("--init", "--library", str(library))
+    assert result.exit_code == 0, result.output
+    assert f"{len(ODD_NAMES)} pending artists" in result.output
+    assert str(store.path) in result.output
+    with open(store.path, encoding="utf-8") as f:
+        data = json.load(f)
+    assert sorted(i["name"] for i in data["items"]) == sorted(ODD_NAMES)
+    assert {i["path"] for i in data["items"]} == {str(library / n) for n in ODD_NAMES}
+    assert data["library"] == str(library)
+
+    listed = cli("--list")
+    assert listed.exit_code == 0
+    for name in ODD_NAMES:
+        assert f"pending     {name}  [0 tracks" in listed.output
+    assert f"{len(ODD_NAMES)} artists" in listed.output
+
+
+def test_init_refuses_to_replace_a_queue_unless_forced(cli, queue, library):
+    work(queue, "ABBA", "completed")
+    before = queue.path.read_bytes()
+    again = cli("--init", "--library", str(library))
+    assert again.exit_code != 0
+    assert "already exists" in again.output
+    assert queue.path.read_bytes() == before
+    forced = cli("--init", "--library", str(library), "--force")
+    assert forced.exit_code == 0
+    assert set(states(queue).values()) == {"pending"}
+
+
+def test_init_takes_the_library_from_settings(cli, home, library, store):
+    (home / "mediakeeper.toml").write_text(
+        f"[music]\nlibrary = {json.dumps(str(library))}\n", encoding="utf-8"
+    )
+    result = cli("--init")
+    assert result.exit_code == 0, result.output
+    assert len(states(store)) == len(ODD_NAMES)
+
+
+def test_init_without_a_library_says_how(cli):
+    result = cli("--init")
+    assert result.exit_code == 2
+    assert "--init needs --library PATH" in result.output
+
+
+def test_refresh_adds_new_folders_and_marks_vanished_ones(cli, queue, library):
+    (library / "New Artist").mkdir()
+    (library / "AC⧸DC").rmdir()
+    result = cli("--refresh")
+    assert result.exit_code == 0, result.output
+    assert "1 added, 1 marked missing, 0 back on disk" in result.output
+    assert "added   New Artist" in result.output
+    assert "missing AC⧸DC" in result.output
+    listed = cli("--list").output
+    assert "AC⧸DC  [0 tracks, 0 issues, 0 fixed]  (folder missing)" in listed
+    assert "pending     New Artist" in listed
+    assert "1 artist folder(s) missing on disk" in cli("--show-summary").output
+
+    (library / "AC⧸DC").mkdir()
+    back = cli("--refresh")
+    assert "0 added, 0 marked missing, 1 back on disk" in back.output
+    assert "back    AC⧸DC" in back.output
+    assert "(folder missing)" not in cli("--list").output
+
+
+def test_refresh_with_nothing_new_changes_nothing(cli, queue):
+    items = QueueStore(queue.dir, "music").load()["items"]
+    result = cli("--refresh")
+    assert "0 added, 0 marked missing, 0 back on disk" in result.output
+    assert QueueStore(queue.dir, "music").load()["items"] == items
+
+
+# ---- --show-summary and --list ---------------------------------------------------------
+
+
+@pytest.fixture
+def worked(queue, dead_pid):
+    """A queue part-way through: 3 completed, 1 error, 1 skipped, 1 stale claim."""
+    work(queue, "ABBA", "completed", track_count=10, issues_found=4, issues_resolved=1)
+    work(queue, "Beatles", "completed", track_count=5, issues_found=2, issues_resolved=2)
+    work(queue, "Motörhead", "completed", track_count=7)
+    work(queue, "Sigur Rós", "error")
+    work(queue, "..Baby", "skipped")
+    stale_claim(queue, "-leading dash", dead_pid)
+    return queue
+
+
+def test_show_summary_text(cli, worked):
+    result = cli("--show-summary")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith("music queue — ")
+    figures = {line.split()[0]: line.split()[1] for line in lines[1:7]}
+    assert figures == {
+        "pending": "7",
+        "in_progress": "1",
+        "completed": "3",
+        "error": "1",
+        "skipped": "1",
+        "total": "13",
+    }
+    assert "23.1% complete · 22 tracks · 6 issues found, 3 resolved" in result.output
+    assert cli().output == result.output  # no action: the summary
+
+
+def test_show_summary_json(cli, worked, library):
+    result = cli("--show-summary", "--json")
+    assert result.exit_code == 0
+    summary = json.loads(result.output)
+    assert summary["statuses"] == {
+        "pending": 7,
+        "in_progress": 1,
+        "completed": 3,
+        "error": 1,
+        "skipped": 1,
+    }
+    assert (summary["total"], summary["tracks"]) == (13, 22)
+    assert (summary["issues_found"], summary["issues_resolved"]) == (6, 3)
+    assert summary["percent_complete"] == 23.1
+    assert summary["library"] == str(library)
+    assert summary["kind"] == "music"
+
+
+def test_list_by_status(cli, worked):
+    errors = cli("--list", "--status", "error")
+    assert errors.exit_code == 0
+    assert errors.output.splitlines() == [
+        "error       Sigur Rós  [0 tracks, 0 issues, 0 fixed]  ! unreadable file",
+        "1 artists with status error",
+    ]
+    completed = cli("--list", "--status", "completed").output
+    assert "completed   ABBA  [10 tracks, 4 issues, 1 fixed]" in completed
+    assert "3 artists with status completed" in completed
+    as_json = json.loads(cli("--list", "--status", "skipped", "--json").output)
+    assert [(i["name"], i["attempts"]) for i in as_json] == [("..Baby", 1)]
+    assert "13 artists" in cli("--list").output
+
+
+def test_list_with_an_unknown_status_is_a_usage_error(cli, queue):
+    result = cli("--list", "--status", "done")
+    assert result.exit_code == 2
+    assert "'done' is not one of" in result.output
+
+
+# ---- resets and skips ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("abba", "ABBA"),
+        ("  ABBA ", "ABBA"),
+        ("ac⧸dc", "AC⧸DC"),
+        ("-leading dash", "-leading dash"),
+        ("..BABY", "..Baby"),
+        ('the "band"', 'The "Band"'),
+        ("beyoncé", unicodedata.normalize("NFD", "Beyoncé")),  # typed NFC, folder NFD
+        ("🎸 emoji band", "🎸 Emoji Band"),
+        ("GUNS N' ROSES", "Guns N' Roses"),
+    ],
+)
+def test_reset_artist_is_case_insensitive(cli, queue, typed, name):
+    work(queue, name, "error")
+    result = cli("--reset-artist", typed)
+    assert result.exit_code == 0, result.output
+    assert f"Reset {name!r}: error -> pending" in result.output
+    item = next(i for i in QueueStore(queue.dir, "music").load()["items"] if i["name"] == name)
+    assert (item["status"], item["attempts"], item["last_error"]) == ("pending", 0, None)
+    assert item["error_history"]  # the history of what went wrong is kept
+
+
+def test_reset_artist_of_a_pending_one_changes_nothing(cli, queue):
+    before = QueueStore(queue.dir, "music").load()["items"]
+    result = cli("--reset-artist=ABBA")
+    assert result.exit_code == 0
+    assert "'ABBA' was already pending; nothing changed" in result.output
+    assert QueueStore(queue.dir, "music").load()["items"] == before
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [("Beatle", ["'Beatles'"]), ("AC/DC", ["'AC⧸DC'"]), ("Motorhead", ["'Motörhead'"])],
+)
+def test_reset_artist_not_found_suggests_the_closest_names(cli, queue, typed, suggested):
+    before = queue.path.read_bytes()
+    result = cli("--reset-artist", typed)
+    assert result.exit_code == 1
+    assert f"no item named {typed!r} in the queue" in result.output
+    hint = result.output.split("did you mean: ", 1)[1].rstrip(")\n")
+    assert hint.split(", ") == suggested
+    assert queue.path.read_bytes() == before
+
+
+def test_reset_artist_with_nothing_close(cli, queue):
+    result = cli("--reset-artist", "Zzyzx Qwerty")
+    assert result.exit_code == 1
+    assert "--list shows every name" in result.output
+
+
+def test_reset_artist_refuses_one_being_processed(cli, queue):
+    work(queue, "ABBA", "in_progress")  # claimed by this (live) process
+    result = cli("--reset-artist", "abba")
+    assert result.exit_code != 0
+    assert "being processed right now" in result.output
+    assert states(queue)["ABBA"] == "in_progress"
+
+
+def test_reset_errors(cli, worked):
+    result = cli("--reset-errors")
+    assert result.exit_code == 0
+    assert result.output.splitlines() == ["Reset 1 errored artists to pending", "  Sigur Rós"]
+    after = states(worked)
+    assert after["Sigur Rós"] == "pending"
+    assert (after["ABBA"], after["..Baby"]) == ("completed", "skipped")
+
+
+def test_reset_stale_releases_only_dead_claims(cli, worked):
+    beyonce = unicodedata.normalize("NFD", "Beyoncé")
+    work(worked, beyonce, "in_progress")  # a live claim (this process)
+    result = cli("--reset-stale")
+    assert result.exit_code == 0
+    assert result.output.splitlines() == ["Reset 1 stale artists to pending", "  -leading dash"]
+    after = states(worked)
+    assert after["-leading dash"] == "pending"
+    assert after[beyonce] == "in_progress"
+    assert cli("--reset-stale").output.startswith("Reset 0 stale artists")
+
+
+def test_reset_all_asks_and_declining_changes_nothing(cli, worked):
+    before = worked.path.read_bytes()
+    journal = worked.journal_path.read_bytes() if worked.journal_path.exists() else b""
+    for answer in ("n\n", "\n", ""):
+        result = cli("--reset-all", input=answer)
+        assert result.exit_code == 1
+        assert "Put all 13 artists of the music queue back to pending? [y/N]" in result.output
+        assert "Aborted" in result.output
+        assert worked.path.read_bytes() == before
+        assert (
+            worked.journal_path.read_bytes() if worked.journal_path.exists() else b""
+        ) == journal
+
+
+def test_reset_all_after_yes(cli, worked):
+    result = cli("--reset-all", input="y\n")
+    assert result.exit_code == 0, result.output
+    assert "Reset 6 artists to pending" in result.output
+    assert set(states(worked).values()) == {"pending"}
+
+
+def test_reset_all_with_yes_does_not_ask_and_spares_live_claims(cli, worked):
+    work(worked, "Guns N' Roses", "in_progress")  # live: this process holds it
+    result = cli("--reset-all", "--yes")
+    assert result.exit_code == 0
+    assert "[y/N]" not in result.output
+    assert "Reset 6 artists to pending" in result.output  # the live claim is not among them
+    after = states(worked)
+    assert after["Guns N' Roses"] == "in_progress"
+    assert {s for n, s in after.items() if n != "Guns N' Roses"} == {"pending"}
+
+
+def test_skip_artist(cli, worked):
+    result = cli("--skip-artist", "sigur rós")
+    assert result.exit_code == 0
+    assert "Skipped 'Sigur Rós': error -> skipped" in result.output
+    assert states(worked)["Sigur Rós"] == "skipped"
+    assert "already skipped; nothing changed" in cli("--skip-artist", "Sigur Rós").output
+    completed = cli("--skip-artist", "abba")
+    assert completed.exit_code != 0
+    assert "already completed" in completed.output
+    assert states(worked)["ABBA"] == "completed"
+    missing = cli("--skip-artist", "Nobody At All")
+    assert missing.exit_code == 1 and "no item named" in missing.output
+
+
+# ---- --validate-queue ------------------------------------------------------------------
+
+
+def test_validate_a_clean_queue(cli, queue):
+    work(queue, "ABBA", "completed", track_count=3)
+    result = cli("--validate-queue")
+    assert result.exit_code == 0
+    assert "valid, no problems found" in result.output
+
+
+def test_validate_lists_every_problem(cli, worked, library):
+    (library / "Beatles").rmdir()
+    data = json.loads(worked.path.read_text(encoding="utf-8"))
+    for item in data["items"]:
+        if item["name"] == "ABBA":
+            item["issues_resolved"] = 9
+        if item["name"] == "Motörhead":
+            item["track_count"] = -3
+    worked.path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    before = worked.path.read_bytes()
+
+    result = cli("--validate-queue")
+    assert result.exit_code == 1
+    problems = [line for line in result.output.splitlines() if line.startswith("- ")]
+    assert len(problems) == 4, result.output
+    text = "\n".join(problems)
+    assert "'ABBA': issues_resolved (9) exceeds issues_found (4)" in text
+    assert "'Motörhead': track_count is -3" in text
+    assert "'-leading dash': stale claim" in text
+    assert "'Beatles': folder missing on disk" in text
+    assert "4 problem(s) in" in result.output
+    assert worked.path.read_bytes() == before
+
+
+def test_validate_a_queue_with_unknown_status_and_duplicates(cli, queue):
+    data = json.loads(queue.path.read_text(encoding="utf-8"))
+    data["items"][0]["status"] = "finished"
+    data["items"][2]["key"] = data["items"][1]["key"]
+    queue.path.write_text(json.dumps(data), encoding="utf-8")
+    result = cli("--validate-queue")
+    assert result.exit_code == 1
+    assert "duplicate key" in result.output
+    assert "unknown status 'finished'" in result.output
+
+
+# ---- checkpoints -----------------------------------------------------------------------
+
+
+def test_checkpoint_list_restore_latest(cli, queue):
+    work(queue, "ABBA", "completed", track_count=4)
+    taken = cli("--checkpoint")
+    assert taken.exit_code == 0
+    assert "Checkpoint written:" in taken.output and "_artist_001.json" in taken.output
+    (checkpoint,) = queue.checkpoints()
+    assert checkpoint.name.startswith("checkpoint_") and checkpoint.name.endswith("_001.json")
+
+    listed = cli("--list-checkpoints")
+    assert listed.exit_code == 0
+    assert checkpoint.name in listed.output
+    assert "1 checkpoint(s) in" in listed.output
+
+    good = states(queue)
+    work(queue, "Beatles", "completed")
+    cli("--reset-artist", "abba")
+    replaced = queue.path.read_bytes()
+    restored = cli("--restore-checkpoint", "latest")
+    assert restored.exit_code == 0, restored.output
+    assert f"from {checkpoint.name}" in restored.output
+    assert "The queue it replaced is kept as" in restored.output
+    backup = Path(restored.output.split("kept as ", 1)[1].strip())
+    assert backup.read_bytes() == replaced
+    assert states(queue) == good
+    assert cli("--validate-queue").exit_code == 0
+
+
+def test_restore_a_named_checkpoint(cli, queue):
+    cli("--checkpoint")
+    (first,) = queue.checkpoints()
+    work(queue, "ABBA", "completed")
+    cli("--checkpoint")
+    assert len(queue.checkpoints()) == 2
+    by_name = cli("--restore-checkpoint", first.name)
+    assert by_name.exit_code == 0, by_name.output
+    assert states(queue)["ABBA"] == "pending"
+    by_path = cli("--restore-checkpoint", str(queue.checkpoints()[-1]))
+    assert by_path.exit_code == 0, by_path.output
+    assert states(queue)["ABBA"] == "completed"
+
+
+@pytest.mark.parametrize("damage", [b"", b'{"version": 1, "items": [', b"\x00\xff\xfe", b"[]"])
+def test_a_corrupt_checkpoint_is_refused_and_the_queue_untouched(cli, queue, damage):
+    work(queue, "ABBA", "completed")
+    cli("--checkpoint")
+    (checkpoint,) = queue.checkpoints()
+    checkpoint.write_bytes(damage)
+    work(queue, "Beatles", "completed")
+    queue_bytes = queue.path.read_bytes()
+    journal_bytes = queue.journal_path.read_bytes()
+    for which in ("latest", checkpoint.name, str(checkpoint)):
+        result = cli("--restore-checkpoint", which)
+        assert result.exit_code != 0
+        assert checkpoint.name in result.output
+        assert queue.path.read_bytes() == queue_bytes
+        assert queue.journal_path.read_bytes() == journal_bytes
+    assert states(queue)["Beatles"] == "completed"
+    assert not [p for p in queue.dir.iterdir() if ".replaced-" in p.name]
+
+
+def test_restore_a_checkpoint_that_does_not_exist(cli, queue):
+    result = cli("--restore-checkpoint", "checkpoint_1999-01-01_artist_000.json")
+    assert result.exit_code != 0
+    assert "checkpoint not found" in result.output and "--list-checkpoints" in result.output
+    none_yet = cli("--restore-checkpoint", "latest")
+    assert none_yet.exit_code != 0 and "no checkpoints" in none_yet.output
+
+
+def test_prune_checkpoints_keeps_the_newest(cli, queue):
+    names = ["ABBA", "Beatles", "Motörhead", "Sigur Rós"]
+    for name in names:
+        work(queue, name, "completed")
+        cli("--checkpoint")
+    before = [p.name for p in queue.checkpoints()]
+    assert len(before) == 4
+    result = cli("--prune-checkpoints", "--keep", "2")
+    assert result.exit_code == 0
+    assert "Deleted 2 checkpoint(s), kept the newest 2" in result.output
+    assert [p.name for p in queue.checkpoints()] == before[2:]
+    assert cli("--prune-checkpoints", "--keep", "5").output.startswith("Deleted 0")
+    negative = cli("--prune-checkpoints", "--keep", "-1")
+    assert negative.exit_code == 2
+    assert len(queue.checkpoints()) == 2
+
+
+# ---- usage -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "flags"),
+    [
+        (["--list", "--reset-errors"], "--list, --reset-errors"),
+        (["--reset-artist", "ABBA", "--skip-artist", "ABBA"], "--reset-artist, --skip-artist"),
+        (["--init", "--refresh"], "--init, --refresh"),
+    ],
+)
+def test_two_actions_at_once_is_a_usage_error(cli, queue, args, flags):
+    before = queue.path.read_bytes()
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert f"give one action at a time, not {flags}" in result.output
+    assert queue.path.read_bytes() == before
+
+
+def test_help_names_every_action(cli):
+    result = cli("--help", with_home=False)
+    assert result.exit_code == 0
+    for flag in (
+        "--init", "--library", "--refresh", "--show-summary", "--json", "--list", "--status",
+        "--reset-artist", "--reset-errors", "--reset-stale", "--reset-all", "--yes",
+        "--skip-artist", "--validate-queue", "--checkpoint", "--list-checkpoints",
+        "--restore-checkpoint", "--prune-checkpoints", "--keep",
+    ):  # fmt: skip
+        assert flag in result.output
+
+
+# ---- bad input: a clear error, nothing lost --------------------------------------------
+
+READING_ACTIONS = [
+    ["--show-summary"],
+    ["--show-summary", "--json"],
+    ["--list"],
+    ["--refresh"],
+    ["--reset-artist", "ABBA"],
+    ["--skip-artist", "ABBA"],
+    ["--reset-errors"],
+    ["--reset-stale"],
+    ["--reset-all", "--yes"],
+    ["--checkpoint"],
+]
+
+
+@pytest.mark.parametrize("args", READING_ACTIONS, ids=lambda a: " ".join(a))
+def test_a_missing_queue_says_the_exact_init_command(cli, home, args):
+    result = cli(*args)
+    assert result.exit_code != 0
+    assert "no music queue at" in result.output
+    assert f"--home {home} --init --library PATH" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (home / "status" / "music" / "processing_queue.json").exists()
+
+
+BROKEN_QUEUES = {
+    "empty": b"",
+    "truncated": None,  # the first half of a real queue file
+    "not json": b"<html>Not Found</html>\n",
+    "binary": b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe",
+    "wrong shape": b'{"version": 1, "items": "none"}',
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN_QUEUES))
+@pytest.mark.parametrize("args", READING_ACTIONS, ids=lambda a: " ".join(a))
+def test_a_broken_queue_is_never_overwritten(cli, queue, library, case, args):
+    good = queue.path.read_bytes()
+    raw = BROKEN_QUEUES[case]
+    raw = good[: len(good) // 2] if raw is None else raw
+    queue.path.write_bytes(raw)
+    result = cli(*args)
+    assert result.exit_code != 0
+    assert "--restore-checkpoint latest" in result.output
+    assert str(queue.path) in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert queue.path.read_bytes() == raw
+    assert not queue.checkpoints()
+
+
+@pytest.mark.parametrize("case", list(BROKEN_QUEUES))
+def test_broken_queue_validate_init_and_restore(cli, queue, library, case):
+    cli("--checkpoint")
+    good = queue.path.read_bytes()
+    raw = BROKEN_QUEUES[case]
+    raw = good[: len(good) // 2] if raw is None else raw
+    queue.path.write_bytes(raw)
+
+    validated = cli("--validate-queue")
+    assert validated.exit_code == 1
+    assert str(queue.path) in validated.output
+
+    init = cli("--init", "--library", str(library))
+    assert init.exit_code != 0 and "already exists" in init.output
+    assert queue.path.read_bytes() == raw
+
+    restored = cli("--restore-checkpoint", "latest")
+    assert restored.exit_code == 0, restored.output
+    backup = Path(restored.output.split("kept as ", 1)[1].strip())
+    assert backup.read_bytes() == raw  # the broken file is kept byte for byte
+    assert len(states(queue)) == len(ODD_NAMES)
+
+
+def test_a_damaged_journal_line_is_reported_not_replaced(cli, queue):
+    work(queue, "ABBA", "completed")
+    work(queue, "Beatles", "completed")
+    lines = queue.journal_path.read_bytes().splitlines(keepends=True)
+    damaged = lines[0] + b"{oops\n" + b"".join(lines[1:])
+    queue.journal_path.write_bytes(damaged)
+    result = cli("--show-summary")
+    assert result.exit_code != 0
+    assert "damaged line" in result.output and "--restore-checkpoint latest" in result.output
+    assert queue.journal_path.read_bytes() == damaged
+
+
+@pytest.mark.parametrize("action", ["--init", "--refresh"])
+def test_a_library_that_does_not_exist(cli, queue, tmp_path, action):
+    if action == "--init":
+        queue.path.unlink()
+    result = cli(action, "--library", str(tmp_path / "No Such Library"))
+    assert result.exit_code != 0
+    assert f"library folder does not exist: {tmp_path / 'No Such Library'}" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    if action == "--refresh":
+        assert "(folder missing)" not in cli("--list").output  # nothing marked missing
+
+
+def test_a_library_that_is_a_file(cli, store, library):
+    result = cli("--init", "--library", str(library / "cover.jpg"))
+    assert result.exit_code != 0
+    assert "library path is not a folder" in result.output and "cover.jpg" in result.output
+    assert not store.path.exists()
+
+
+def test_an_unreadable_library(cli, store, library):
+    library.chmod(0)
+    try:
+        if os.access(library, os.R_OK):
+            pytest.skip("this user reads folders whatever their mode (root)")
+        result = cli("--init", "--library", str(library))
+    finally:
+        library.chmod(0o755)
+    assert result.exit_code != 0
+    assert "cannot read library folder" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not store.path.exists()
+
+
+def test_a_malformed_settings_file_is_one_line(cli, home, queue):
+    (home / "mediakeeper.toml").write_text("[music]\nlibary = 'x'\n", encoding="utf-8")
+    result = cli("--show-summary")
+    assert result.exit_code == 2
+    assert "mediakeeper.toml: unknown key 'music.libary'" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+# ---- the real command in a real process ------------------------------------------------
+
+
+def run_script(repo_root: Path, cwd: Path, env, *args: str) -> subprocess.CompletedProcess:
+    script = repo_root / "utilities" / "music_queue_manager.py"
+    return subprocess.run(
+        [sys.executable, str(script), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
+
+
+def test_subprocess_missing_queue_names_the_exact_command(repo_root, home, child_env):
+    result = run_script(repo_root, home, child_env, "--show-summary")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    script = repo_root / "utilities" / "music_queue_manager.py"
+    assert result.stderr.strip() == (
+        f"Error: no music queue at {home / 'status' / 'music' / 'processing_queue.json'} "
+        f"(create it with: python {script} --init --library PATH)"
+    )
+
+
+def test_subprocess_init_and_list_odd_names(repo_root, home, library, child_env):
+    init = run_script(repo_root, home, child_env, "--init", "--library", str(library))
+    assert init.returncode == 0, init.stderr
+    assert f"{len(ODD_NAMES)} pending artists" in init.stdout
+    assert (home / "status" / "music" / "processing_queue.json").is_file()  # cwd is the home
+
+    listed = run_script(repo_root, home, child_env, "--list")
+    assert listed.returncode == 0, listed.stderr
+    shown = [line.split("  [", 1)[0][12:] for line in listed.stdout.splitlines()[:-1]]
+    assert sorted(shown) == sorted(ODD_NAMES)
+
+    reset = run_script(repo_root, home, child_env, "--skip-artist", "-leading dash")
+    assert reset.returncode == 0, reset.stderr
+    assert "Skipped '-leading dash': pending -> skipped" in reset.stdout
+
+
+def test_subprocess_broken_queue(repo_root, home, library, child_env):
+    assert (
+        run_script(repo_root, home, child_env, "--init", "--library", str(library)).returncode == 0
+    )
+    path = home / "status" / "music" / "processing_queue.json"
+    raw = path.read_bytes()[:-40]
+    path.write_bytes(raw)
+    result = run_script(repo_root, home, child_env, "--show-summary")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "--restore-checkpoint latest" in result.stderr
+    assert path.read_bytes() == raw

@@ -1,0 +1,188 @@
+"""Settings: defaults < mediakeeper.toml < environment < flags, and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mediakeeper.config import DEFAULTS, load_settings, resolve_home
+from mediakeeper.errors import ConfigError
+
+
+def write_toml(home: Path, text: str) -> Path:
+    path = home / "mediakeeper.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file(tmp_path):
+    settings = load_settings(tmp_path, environ={})
+    assert settings.home == tmp_path.resolve()
+    assert settings.status_dir == tmp_path.resolve() / "status"
+    assert settings.get("music", "checkpoint_every") == 50
+    assert settings.get("music", "max_attempts") == 3
+    assert settings.get("musicbrainz", "url") == "https://musicbrainz.org"
+    assert settings.get("musicbrainz", "rate_limit") == 1.0
+    assert settings.get("tmdb", "url") == "https://api.themoviedb.org"
+    assert settings.get("tmdb", "api_key") == ""
+    assert settings.library("music") is None
+
+
+def test_each_layer_overrides_the_one_before(tmp_path):
+    write_toml(
+        tmp_path,
+        '[music]\nlibrary = "/from/toml"\ncheckpoint_every = 20\nmax_attempts = 5\n'
+        '[musicbrainz]\nurl = "http://toml.invalid"\nrate_limit = 2.5\n',
+    )
+    environ = {
+        "MEDIAKEEPER_MUSIC_CHECKPOINT_EVERY": "30",
+        "MEDIAKEEPER_MUSIC_LIBRARY": "/from/env",
+        "MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT": "0.5",
+    }
+    flags = {"music": {"library": "/from/flag", "max_attempts": None}}
+    settings = load_settings(tmp_path, flags, environ)
+    music = settings.section("music")
+    assert music["library"] == "/from/flag"  # flag > env > toml
+    assert settings.library("music") == Path("/from/flag")
+    assert music["checkpoint_every"] == 30  # env > toml
+    assert music["max_attempts"] == 5  # toml > default; a flag given as None is "not given"
+    assert settings.get("musicbrainz", "url") == "http://toml.invalid"
+    assert settings.get("musicbrainz", "rate_limit") == 0.5
+    assert settings.get("movies", "checkpoint_every") == 50  # untouched default
+
+
+def test_environment_strings_take_the_key_type(tmp_path):
+    settings = load_settings(
+        tmp_path,
+        environ={"MEDIAKEEPER_TMDB_RETRIES": "7", "MEDIAKEEPER_TMDB_TIMEOUT": "2.5"},
+    )
+    assert settings.get("tmdb", "retries") == 7
+    assert settings.get("tmdb", "timeout") == 2.5
+
+
+def test_an_empty_environment_variable_counts_as_unset(tmp_path):
+    write_toml(tmp_path, "[music]\nmax_attempts = 4\n")
+    settings = load_settings(tmp_path, environ={"MEDIAKEEPER_MUSIC_MAX_ATTEMPTS": ""})
+    assert settings.get("music", "max_attempts") == 4
+
+
+def test_every_key_has_its_environment_variable(tmp_path):
+    for section, keys in DEFAULTS.items():
+        for key, default in keys.items():
+            value = "/somewhere" if isinstance(default, str) else "9"
+            name = f"MEDIAKEEPER_{section.upper()}_{key.upper()}"
+            got = load_settings(tmp_path, environ={name: value}).get(section, key)
+            assert got == type(default)(value), name
+
+
+def test_home_comes_from_flag_then_environment_then_current_folder(tmp_path, monkeypatch):
+    flag_home, env_home, cwd = tmp_path / "flag", tmp_path / "env", tmp_path / "cwd"
+    for folder in (flag_home, env_home, cwd):
+        folder.mkdir()
+    monkeypatch.chdir(cwd)
+    environ = {"MEDIAKEEPER_HOME": str(env_home)}
+    assert resolve_home(str(flag_home), environ) == flag_home.resolve()
+    assert resolve_home(None, environ) == env_home.resolve()
+    assert resolve_home(None, {}) == cwd.resolve()
+    assert load_settings(None, environ={}).home == cwd.resolve()
+
+
+def test_mediakeeper_home_selects_whose_toml_is_read(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    write_toml(home, "[music]\nmax_attempts = 8\n")
+    settings = load_settings(None, environ={"MEDIAKEEPER_HOME": str(home)})
+    assert settings.home == home.resolve()
+    assert settings.get("music", "max_attempts") == 8
+
+
+def test_home_with_a_tilde_is_expanded(tmp_path):
+    environ = {"MEDIAKEEPER_HOME": "~/media"}
+    assert resolve_home(None, environ) == (Path.home() / "media").resolve()
+
+
+def test_tmdb_api_key_alias(tmp_path):
+    write_toml(tmp_path, '[tmdb]\napi_key = "from-toml"\n')
+    assert load_settings(tmp_path, environ={}).get("tmdb", "api_key") == "from-toml"
+    alias = load_settings(tmp_path, environ={"TMDB_API_KEY": "from-alias"})
+    assert alias.get("tmdb", "api_key") == "from-alias"
+    both = load_settings(
+        tmp_path, environ={"TMDB_API_KEY": "from-alias", "MEDIAKEEPER_TMDB_API_KEY": "specific"}
+    )
+    assert both.get("tmdb", "api_key") == "specific"
+    flag = load_settings(tmp_path, {"tmdb": {"api_key": "flag"}}, {"TMDB_API_KEY": "alias"})
+    assert flag.get("tmdb", "api_key") == "flag"
+
+
+# ---- errors: one line naming the file and the key --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ('[music\nlibrary = "/x"\n', ["not valid TOML", "line 1"]),
+        ("[music]\nlibrary = \n", ["not valid TOML", "line 2"]),
+        ('[music]\nlibrary = "/x"\nlibrary = "/y"\n', ["not valid TOML"]),
+        (
+            "[music]\nmax_attempts = 3\n[audiobooks]\nlibrary = '/x'\n",
+            ["[audiobooks]", "music, movies"],
+        ),
+        ("[music]\nlibary = '/x'\n", ["'music.libary'", "library"]),
+        ("[tmdb]\napi-key = 'k'\n", ["'tmdb.api-key'", "api_key"]),
+        ("music = 3\n", ["'music'", "[section]"]),
+        ("[music]\ncheckpoint_every = 'lots'\n", ["music.checkpoint_every", "'lots'"]),
+        ("[music]\nmax_attempts = -1\n", ["music.max_attempts", "-1"]),
+        ("[music]\nmax_attempts = 2.5\n", ["music.max_attempts", "2.5"]),
+        ("[music]\nmax_attempts = true\n", ["music.max_attempts", "True"]),
+        ("[music]\nlibrary = 42\n", ["music.library", "string", "42"]),
+        ("[musicbrainz]\nrate_limit = 'fast'\n", ["musicbrainz.rate_limit", "'fast'"]),
+        ("[musicbrainz]\nurl = ['a', 'b']\n", ["musicbrainz.url", "string"]),
+    ],
+)
+def test_a_bad_file_is_a_one_line_error_naming_file_and_key(tmp_path, text, names):
+    path = write_toml(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path, environ={})
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(str(path))
+    for name in names:
+        assert name in message
+
+
+def test_a_file_that_is_not_utf8_is_a_config_error(tmp_path):
+    path = tmp_path / "mediakeeper.toml"
+    path.write_bytes(b"[music]\nlibrary = '\xff\xfe'\n")
+    with pytest.raises(ConfigError, match="cannot be read") as caught:
+        load_settings(tmp_path, environ={})
+    assert str(path) in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MEDIAKEEPER_MUSIC_MAX_ATTEMPTS", "three"),
+        ("MEDIAKEEPER_MUSIC_CHECKPOINT_EVERY", "-5"),
+        ("MEDIAKEEPER_TMDB_RATE_LIMIT", "fast"),
+    ],
+)
+def test_a_bad_environment_value_names_the_variable(tmp_path, name, value):
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path, environ={name: value})
+    message = str(caught.value)
+    assert f"environment {name}" in message and repr(value) in message
+    assert "\n" not in message
+
+
+def test_a_bad_flag_value_names_the_flag(tmp_path):
+    with pytest.raises(ConfigError, match="--max_attempts") as caught:
+        load_settings(tmp_path, {"music": {"max_attempts": "many"}}, {})
+    assert "\n" not in str(caught.value)
+
+
+def test_an_error_in_the_file_wins_even_when_env_would_override(tmp_path):
+    """A broken file is reported, not silently papered over by a later layer."""
+    write_toml(tmp_path, "[music]\nmax_attempts = 'x'\n")
+    with pytest.raises(ConfigError, match=r"music\.max_attempts"):
+        load_settings(tmp_path, environ={"MEDIAKEEPER_MUSIC_MAX_ATTEMPTS": "4"})

@@ -1,0 +1,726 @@
+"""QueueStore life cycle on real files in tmp_path, with an injected clock."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from datetime import UTC, datetime
+
+import pytest
+
+from mediakeeper.errors import QueueCorrupt, QueueError, QueueMissing
+from mediakeeper.queue import (
+    FOLD_AFTER_LINES,
+    QueueStore,
+    dump_queue,
+    parse_queue,
+    statuses_of,
+)
+from mediakeeper.queue_items import (
+    claim_is_stale,
+    default_folder_exists,
+    make_claim,
+    new_item,
+    new_queue,
+    validate,
+)
+
+SESSION = "20240309_session_001"
+
+
+def fresh(store: QueueStore) -> QueueStore:
+    """A new store object over the same files: what another process or a later run sees."""
+    return QueueStore(store.dir, store.kind, clock=store.clock)
+
+
+def items_by_key(data) -> dict[str, dict]:
+    return {item["key"]: item for item in data["items"]}
+
+
+def journal_lines(store: QueueStore) -> list[bytes]:
+    if not store.journal_path.exists():
+        return []
+    return store.journal_path.read_bytes().splitlines(keepends=True)
+
+
+# ---- create / load ---------------------------------------------------------------------
+
+
+def test_create_writes_a_readable_queue_and_refuses_to_replace_it(make_store, clock):
+    store = make_store(3)
+    on_disk = json.loads(store.path.read_text(encoding="utf-8"))
+    assert on_disk["kind"] == "music"
+    assert [i["key"] for i in on_disk["items"]] == ["artist-0000", "artist-0001", "artist-0002"]
+    assert {i["status"] for i in on_disk["items"]} == {"pending"}
+    assert on_disk["created_at"] == "2024-03-09T10:30:00+00:00"
+
+    before = store.path.read_bytes()
+    with pytest.raises(QueueError, match="already exists"):
+        store.create(new_queue("music", "/elsewhere", [], clock()))
+    assert store.path.read_bytes() == before
+
+    store.create(new_queue("music", "/elsewhere", [], clock()), replace=True)
+    assert fresh(store).load()["items"] == []
+
+
+def test_missing_queue_raises_queue_missing(tmp_path, clock):
+    store = QueueStore(tmp_path / "status" / "music", "music", clock=clock)
+    assert not store.exists()
+    with pytest.raises(QueueMissing):
+        store.load()
+    with pytest.raises(QueueMissing):
+        store.claim_next(SESSION)
+    assert not store.path.exists()
+
+
+# ---- the item life cycle ---------------------------------------------------------------
+
+
+def test_claim_marks_in_progress_with_who_and_when(make_store, clock):
+    store = make_store(3)
+    clock.advance(minutes=5)
+    item = store.claim_next(SESSION)
+    assert item["key"] == "artist-0000"
+    assert item["status"] == "in_progress"
+    assert item["started_at"] == "2024-03-09T10:35:00+00:00"
+    claim = item["claimed_by"]
+    assert claim["host"] == socket.gethostname()
+    assert claim["pid"] == os.getpid()
+    assert claim["session"] == SESSION
+    assert claim["at"] == "2024-03-09T10:35:00+00:00"
+    # what another process reads from disk agrees
+    assert fresh(store).item("artist-0000")["status"] == "in_progress"
+
+
+def test_claims_follow_queue_order_and_end_with_none(make_store):
+    store = make_store(4)
+    claimed = [store.claim_next(SESSION)["key"] for _ in range(4)]
+    assert claimed == ["artist-0000", "artist-0001", "artist-0002", "artist-0003"]
+    assert store.claim_next(SESSION) is None
+
+
+def test_claim_skips_items_not_pending_and_missing_ones(make_store):
+    store = make_store(5)
+
+    def mark(data):
+        items = data["items"]
+        items[0]["missing"] = True
+        items[1]["status"] = "completed"
+        items[2]["status"] = "error"
+        return items[:3]
+
+    store.update(mark)
+    assert store.claim_next(SESSION)["key"] == "artist-0003"
+    # an error item is retried only when asked for; a missing one never
+    assert store.claim_next(SESSION, statuses=("error",))["key"] == "artist-0002"
+    assert store.claim_next(SESSION, keys={"artist-0000", "artist-0001"}) is None
+    assert store.claim_next(SESSION, keys={"artist-0004"})["key"] == "artist-0004"
+    assert store.claim_next(SESSION) is None
+
+
+def test_record_success_completes_with_counts(make_store, clock):
+    store = make_store(2)
+    store.claim_next(SESSION)
+    clock.advance(seconds=42)
+    assert (
+        store.record_success(
+            "artist-0000",
+            SESSION,
+            counts={"track_count": 12, "issues_found": 3, "issues_resolved": 2},
+            details={"mbid": "abc"},
+        )
+        is None
+    )
+    item = fresh(store).item("artist-0000")
+    assert item["status"] == "completed"
+    assert (item["track_count"], item["issues_found"], item["issues_resolved"]) == (12, 3, 2)
+    assert item["attempts"] == 1
+    assert item["completed_at"] == "2024-03-09T10:30:42+00:00"
+    assert item["claimed_by"] is None
+    assert item["last_error"] is None
+    assert item["details"] == {"mbid": "abc"}
+    assert fresh(store).load()["updated_at"] == "2024-03-09T10:30:42+00:00"
+
+
+def test_record_failure_keeps_history_and_skips_after_max_attempts(make_store, clock):
+    store = make_store(1)
+    outcomes = []
+    for n in range(3):
+        store.claim_next(SESSION, statuses=("pending", "error"))
+        clock.advance(minutes=1)
+        outcomes.append(
+            store.record_failure(
+                "artist-0000", SESSION, stage=f"stage{n}", message=f"boom {n}", max_attempts=3
+            )
+        )
+        item = fresh(store).item("artist-0000")
+        assert item["attempts"] == n + 1
+        assert item["last_error"] == f"boom {n}"
+        assert item["claimed_by"] is None
+    assert outcomes == ["error", "error", "skipped"]
+    item = fresh(store).item("artist-0000")
+    assert item["status"] == "skipped"
+    assert [(e["at"], e["stage"], e["message"]) for e in item["error_history"]] == [
+        ("2024-03-09T10:31:00+00:00", "stage0", "boom 0"),
+        ("2024-03-09T10:32:00+00:00", "stage1", "boom 1"),
+        ("2024-03-09T10:33:00+00:00", "stage2", "boom 2"),
+    ]
+    assert store.claim_next(SESSION, statuses=("pending", "error")) is None
+
+
+def test_max_attempts_zero_never_skips(make_store):
+    store = make_store(1)
+    for _ in range(5):
+        store.claim_next(SESSION, statuses=("pending", "error"))
+        status = store.record_failure(
+            "artist-0000", SESSION, stage="s", message="m", max_attempts=0
+        )
+        assert status == "error"
+    assert fresh(store).item("artist-0000")["attempts"] == 5
+
+
+def test_release_gives_the_item_back_without_counting_an_attempt(make_store):
+    store = make_store(2)
+    store.claim_next(SESSION)
+    store.release("artist-0000", SESSION)
+    item = fresh(store).item("artist-0000")
+    assert (item["status"], item["attempts"], item["claimed_by"], item["started_at"]) == (
+        "pending",
+        0,
+        None,
+        None,
+    )
+    assert store.claim_next(SESSION)["key"] == "artist-0000"
+
+
+@pytest.mark.parametrize("action", ["success", "failure", "release"])
+def test_recording_an_item_not_claimed_by_this_session_is_refused(make_store, action):
+    store = make_store(2)
+    store.claim_next("other_session")
+    calls = {
+        "success": lambda key: store.record_success(key, SESSION),
+        "failure": lambda key: store.record_failure(key, SESSION, stage="s", message="m"),
+        "release": lambda key: store.release(key, SESSION),
+    }
+    for key in ("artist-0000", "artist-0001"):  # claimed by another session / not claimed
+        with pytest.raises(QueueError, match="no longer claimed"):
+            calls[action](key)
+    data = fresh(store).load()
+    assert statuses_of(data)["in_progress"] == 1
+    assert items_by_key(data)["artist-0001"]["status"] == "pending"
+
+
+def test_two_store_objects_see_each_others_changes(make_store):
+    a = make_store(4)
+    b = fresh(a)
+    first = a.claim_next("session_a")["key"]
+    second = b.claim_next("session_b")["key"]
+    assert first != second
+    b.record_success(second, "session_b", counts={"track_count": 7})
+    a.record_success(first, "session_a", counts={"track_count": 5})
+    a.fold()
+    data = b.load()
+    assert statuses_of(data)["completed"] == 2
+    assert sum(i["track_count"] for i in data["items"]) == 12
+
+
+# ---- the journal and the fold ----------------------------------------------------------
+
+
+def test_a_change_is_one_journal_line_not_a_rewrite(make_store):
+    store = make_store(3)
+    json_before = store.path.read_bytes()
+    store.claim_next(SESSION)
+    store.record_success("artist-0000", SESSION)
+    assert store.path.read_bytes() == json_before
+    lines = journal_lines(store)
+    assert len(lines) == 2
+    assert all(line.endswith(b"\n") for line in lines)
+    assert [json.loads(line)["items"][0]["status"] for line in lines] == [
+        "in_progress",
+        "completed",
+    ]
+
+
+def test_fold_puts_every_change_into_the_json_alone(make_store, clock):
+    store = make_store(5)
+    store.claim_next(SESSION)
+    store.record_success("artist-0000", SESSION, counts={"track_count": 9, "issues_found": 4})
+    store.claim_next(SESSION)
+    store.record_failure("artist-0001", SESSION, stage="scan", message="unreadable")
+    store.claim_next(SESSION)  # left in progress
+    clock.advance(hours=1)
+    store.update(lambda data: [*_set(data["items"][4], missing=True)])
+    expected = fresh(store).load()
+
+    store.fold()
+
+    assert journal_lines(store) == []
+    with open(store.path, encoding="utf-8") as f:
+        folded = json.load(f)
+    assert folded["items"] == expected["items"]
+    assert folded["updated_at"] == "2024-03-09T11:30:00+00:00"
+    states = {i["key"]: i["status"] for i in folded["items"]}
+    assert states == {
+        "artist-0000": "completed",
+        "artist-0001": "error",
+        "artist-0002": "in_progress",
+        "artist-0003": "pending",
+        "artist-0004": "pending",
+    }
+    assert items_by_key(folded)["artist-0000"]["track_count"] == 9
+    assert items_by_key(folded)["artist-0004"]["missing"] is True
+
+
+def _set(item, **values):
+    item.update(values)
+    return [item]
+
+
+def test_journal_is_folded_before_it_grows_long(make_store):
+    store = make_store(FOLD_AFTER_LINES // 2 + 5)
+    for _ in range(FOLD_AFTER_LINES // 2 + 5):
+        item = store.claim_next(SESSION)
+        store.record_success(item["key"], SESSION)
+        assert len(journal_lines(store)) < FOLD_AFTER_LINES
+    with open(store.path, encoding="utf-8") as f:
+        on_disk = json.load(f)
+    # the JSON alone holds at least everything up to the automatic fold
+    assert statuses_of(on_disk)["completed"] >= FOLD_AFTER_LINES // 2
+    assert statuses_of(fresh(store).load())["completed"] == FOLD_AFTER_LINES // 2 + 5
+
+
+def test_lines_of_an_old_generation_are_never_replayed_after_a_fold(make_store):
+    store = make_store(2)
+    store.claim_next(SESSION)
+    store.record_success("artist-0000", SESSION)
+    old_journal = store.journal_path.read_bytes()
+    store.fold()
+    store.update(lambda data: [*_set(data["items"][0], status="pending")])
+    store.fold()
+    # A crash between the JSON rename and the journal truncation leaves the old lines behind.
+    store.journal_path.write_bytes(old_journal)
+    assert fresh(store).item("artist-0000")["status"] == "pending"
+
+
+def test_a_torn_journal_tail_is_ignored_and_cut_off_by_the_next_commit(make_store):
+    store = make_store(3)
+    store.claim_next(SESSION)
+    generation = json.loads(journal_lines(store)[0])["gen"]
+    # A complete-looking entry whose newline never reached the disk: it was never committed.
+    torn = json.dumps(
+        {"gen": generation, "at": "2024-03-09T10:31:00+00:00", "items": [_completed("artist-0001")]}
+    ).encode()
+    with open(store.journal_path, "ab") as f:
+        f.write(torn)
+
+    reader = fresh(store)
+    assert reader.item("artist-0001")["status"] == "pending"
+    reader.claim_next(SESSION)  # commits: claims artist-0001 after cutting the tail off
+
+    lines = journal_lines(store)
+    assert len(lines) == 2
+    assert all(line.endswith(b"\n") for line in lines)
+    assert torn not in store.journal_path.read_bytes()
+    states = {i["key"]: i["status"] for i in fresh(store).load()["items"]}
+    assert states == {
+        "artist-0000": "in_progress",
+        "artist-0001": "in_progress",
+        "artist-0002": "pending",
+    }
+
+
+def _completed(key):
+    item = new_item(key, key, f"/x/{key}")
+    item["status"] = "completed"
+    return item
+
+
+def test_a_torn_tail_of_garbage_is_ignored_too(make_store):
+    store = make_store(2)
+    store.claim_next(SESSION)
+    with open(store.journal_path, "ab") as f:
+        f.write(b'{"gen": 1, "at": "2024-03-0')
+    assert fresh(store).item("artist-0000")["status"] == "in_progress"
+    fresh(store).record_success("artist-0000", SESSION)
+    assert [json.loads(line)["items"][0]["status"] for line in journal_lines(store)] == [
+        "in_progress",
+        "completed",
+    ]
+
+
+def test_a_damaged_line_in_the_middle_is_corruption(make_store):
+    store = make_store(3)
+    store.claim_next(SESSION)
+    store.claim_next(SESSION)
+    first, second = journal_lines(store)
+    store.journal_path.write_bytes(first + b"\x00\x00garbage}\n" + second)
+    json_before = store.path.read_bytes()
+    journal_before = store.journal_path.read_bytes()
+    with pytest.raises(QueueCorrupt, match="damaged line"):
+        fresh(store).load()
+    with pytest.raises(QueueCorrupt):
+        fresh(store).claim_next(SESSION)
+    assert store.path.read_bytes() == json_before
+    assert store.journal_path.read_bytes() == journal_before
+
+
+# ---- files that do not parse -----------------------------------------------------------
+
+
+def _valid_text() -> str:
+    items = [new_item(f"a{i}", f"A {i}", f"/x/a{i}") for i in range(3)]
+    return dump_queue(new_queue("music", "/x", items, datetime(2024, 1, 1, tzinfo=UTC)))
+
+
+BROKEN = {
+    "empty": (b"", "is empty"),
+    "blank": (b"  \n\n", "is empty"),
+    "truncated": (_valid_text().encode()[: len(_valid_text()) // 2], "not valid JSON"),
+    "not json": (b"status: all good\n", "not valid JSON"),
+    "binary": (b"\xff\xfe\x00\x01\x89PNG\r\n", "not UTF-8 text"),
+    "a list": (b"[1, 2, 3]", "not a JSON object"),
+    "no items": (b'{"version": 1, "kind": "music"}', "'items' is missing"),
+    "items not a list": (b'{"version": 1, "items": {"a": 1}}', "'items' is missing"),
+    "wrong version": (b'{"version": 99, "items": []}', "unsupported version"),
+    "item not an object": (b'{"version": 1, "items": ["a"]}', "not an object"),
+    "item without key": (b'{"version": 1, "items": [{"status": "pending"}]}', "has no key"),
+    "duplicate key": (
+        b'{"version": 1, "items": [{"key": "a", "status": "pending"},'
+        b' {"key": "a", "status": "pending"}]}',
+        "duplicate key 'a'",
+    ),
+    "unknown status": (
+        b'{"version": 1, "items": [{"key": "a", "status": "done"}]}',
+        "unknown status 'done'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_parse_queue_refuses_broken_text(tmp_path, case):
+    raw, message = BROKEN[case]
+    source = tmp_path / "processing_queue.json"
+    with pytest.raises(QueueCorrupt, match=message) as caught:
+        parse_queue(raw, source)
+    assert str(source) in str(caught.value)
+    assert "--restore-checkpoint latest" in str(caught.value)
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_a_broken_queue_file_is_reported_and_never_modified(tmp_path, clock, case):
+    raw, message = BROKEN[case]
+    directory = tmp_path / "status" / "music"
+    directory.mkdir(parents=True)
+    path = directory / "processing_queue.json"
+    path.write_bytes(raw)
+    store = QueueStore(directory, "music", clock=clock)
+    attempts = [
+        store.load,
+        lambda: store.claim_next(SESSION),
+        store.fold,
+        store.checkpoint,
+        store.release_stale,
+        lambda: store.update(lambda data: data["items"]),
+    ]
+    for attempt in attempts:
+        with pytest.raises(QueueCorrupt, match=message) as caught:
+            attempt()
+        assert "--restore-checkpoint latest" in str(caught.value)
+        assert "\n" not in str(caught.value)
+        assert path.read_bytes() == raw
+    assert not store.journal_path.exists() or store.journal_path.read_bytes() == b""
+    assert not store.checkpoints()
+
+
+def test_parse_queue_accepts_what_dump_queue_writes(tmp_path):
+    data = parse_queue(_valid_text(), tmp_path / "q.json")
+    assert [i["key"] for i in data["items"]] == ["a0", "a1", "a2"]
+    assert parse_queue(dump_queue(data), tmp_path / "q.json") == data
+
+
+# ---- checkpoints -----------------------------------------------------------------------
+
+
+def _complete_next(store, session=SESSION, **kwargs):
+    item = store.claim_next(session)
+    return store.record_success(item["key"], session, **kwargs)
+
+
+def test_checkpoints_are_taken_exactly_every_n_completions(make_store, clock):
+    store = make_store(11)
+    taken = {}
+    for n in range(1, 11):
+        if n == 4:  # failures do not count as completions
+            item = store.claim_next(SESSION)
+            store.record_failure(item["key"], SESSION, stage="s", message="m")
+        if n == 7:
+            clock.advance(days=1)  # the name carries the clock's date at that moment
+        written = _complete_next(store, checkpoint_every=3)
+        if written is not None:
+            taken[n] = written.name
+    assert taken == {
+        3: "checkpoint_2024-03-09_artist_003.json",
+        6: "checkpoint_2024-03-09_artist_006.json",
+        9: "checkpoint_2024-03-10_artist_009.json",
+    }
+    assert [p.name for p in store.checkpoints()] == list(taken.values())
+
+
+def test_checkpoint_holds_the_state_at_its_moment(make_store):
+    store = make_store(6)
+    for _ in range(2):
+        _complete_next(store, counts={"track_count": 3})
+    store.claim_next(SESSION)  # an item in progress at checkpoint time
+    expected = fresh(store).load()
+    path = store.checkpoint()
+    assert path.name == "checkpoint_2024-03-09_artist_002.json"
+    with open(path, encoding="utf-8") as f:
+        snap = json.load(f)
+    assert snap["items"] == expected["items"]
+    # the checkpoint folded the journal: the queue file is complete as well
+    assert journal_lines(store) == []
+    with open(store.path, encoding="utf-8") as f:
+        assert json.load(f)["items"] == expected["items"]
+
+
+def test_checkpoint_names_use_the_media_kind(make_store):
+    store = make_store(2, kind="movies")
+    assert store.checkpoint().name == "checkpoint_2024-03-09_movie_000.json"
+
+
+def test_restore_round_trips_and_keeps_the_replaced_queue(make_store, clock):
+    store = make_store(6)
+    _complete_next(store, counts={"track_count": 4, "issues_found": 2})
+    checkpoint = store.checkpoint()
+    checkpointed = fresh(store).load()
+
+    # later work: committed to the journal, some of it folded
+    _complete_next(store)
+    store.fold()
+    _complete_next(store)
+    store.claim_next(SESSION)
+    json_before = store.path.read_bytes()
+    journal_before = store.journal_path.read_bytes()
+    assert journal_before
+
+    clock.advance(hours=2)
+    backup = store.restore(checkpoint)
+
+    assert fresh(store).load()["items"] == checkpointed["items"]
+    assert backup is not None and backup.read_bytes() == json_before
+    kept_journal = [
+        p for p in store.dir.iterdir() if p.name.startswith("processing_queue.journal.")
+    ]
+    assert [p.read_bytes() for p in kept_journal] == [journal_before]
+    assert checkpoint.exists()  # restoring never consumes the checkpoint
+
+    # A crash right after the restore's rename leaves the old journal in place:
+    # none of its lines may come back.
+    store.journal_path.write_bytes(journal_before)
+    assert fresh(store).load()["items"] == checkpointed["items"]
+    # and the store keeps working on the restored state
+    assert fresh(store).claim_next(SESSION)["key"] == "artist-0001"
+
+
+def test_restore_refuses_a_corrupt_or_foreign_checkpoint(make_store, tmp_path):
+    store = make_store(3)
+    _complete_next(store)
+    json_before = store.path.read_bytes()
+    journal_before = store.journal_path.read_bytes()
+
+    corrupt = tmp_path / "checkpoint_2024-03-09_artist_001.json"
+    good = store.checkpoint()
+    corrupt.write_bytes(good.read_bytes()[:100])
+    movies = tmp_path / "movies.json"
+    movies.write_text(dump_queue(new_queue("movies", "/m", [], datetime(2024, 1, 1, tzinfo=UTC))))
+    json_before, journal_before = store.path.read_bytes(), store.journal_path.read_bytes()
+
+    for bad in (corrupt, movies):
+        with pytest.raises(QueueCorrupt):
+            store.restore(bad)
+        assert store.path.read_bytes() == json_before
+        assert store.journal_path.read_bytes() == journal_before
+    assert not [p for p in store.dir.iterdir() if ".replaced-" in p.name]
+
+
+def test_restore_over_a_broken_queue_keeps_its_bytes(make_store):
+    store = make_store(3)
+    checkpoint = store.checkpoint()
+    garbage = b"\x00\xff{not json at all\x9c"
+    store.path.write_bytes(garbage)
+    backup = fresh(store).restore(checkpoint)
+    assert backup.read_bytes() == garbage
+    assert len(fresh(store).load()["items"]) == 3
+
+
+def test_checkpoints_are_listed_oldest_first(make_store):
+    store = make_store(4)
+    names = []
+    for _ in range(3):
+        _complete_next(store)
+        names.append(store.checkpoint().name)
+    assert [p.name for p in store.checkpoints()] == names
+
+
+# ---- stale claims ----------------------------------------------------------------------
+
+
+def test_a_claim_by_a_finished_process_is_stale(dead_pid):
+    claim = {"host": socket.gethostname(), "pid": dead_pid, "pid_started": None, "session": "s"}
+    assert claim_is_stale(claim)
+
+
+def test_our_own_claim_is_live(clock):
+    assert not claim_is_stale(make_claim(SESSION, clock()))
+
+
+def test_a_claim_from_another_host_is_never_stale_from_here(dead_pid):
+    claim = {"host": socket.gethostname() + "-elsewhere", "pid": dead_pid, "session": "s"}
+    assert not claim_is_stale(claim)
+
+
+def test_a_reused_pid_is_recognised_by_its_start_time(clock):
+    claim = make_claim(SESSION, clock())
+    if claim["pid_started"] is None:
+        pytest.skip("no /proc on this system")
+    claim["pid_started"] = str(int(claim["pid_started"]) + 12345)
+    assert claim_is_stale(claim)
+
+
+@pytest.mark.parametrize("claim", [None, {}, {"host": socket.gethostname(), "pid": "x"}])
+def test_missing_or_nonsense_claims_are_stale(claim):
+    assert claim_is_stale(claim)
+
+
+def test_release_stale_releases_only_stale_claims(make_store, dead_pid):
+    store = make_store(5)
+    for _ in range(4):
+        store.claim_next(SESSION)
+
+    def forge(data):
+        items = data["items"]
+        items[0]["claimed_by"]["pid"] = dead_pid  # a killed batch on this machine
+        items[0]["claimed_by"]["pid_started"] = None
+        items[1]["claimed_by"]["host"] = "nas.local"  # someone else's machine
+        items[1]["claimed_by"]["pid"] = dead_pid
+        return items[:2]
+
+    store.update(forge)
+    assert store.release_stale() == ["artist-0000"]
+    states = {
+        i["key"]: (i["status"], i["claimed_by"] is None) for i in fresh(store).load()["items"]
+    }
+    assert states == {
+        "artist-0000": ("pending", True),
+        "artist-0001": ("in_progress", False),
+        "artist-0002": ("in_progress", False),
+        "artist-0003": ("in_progress", False),
+        "artist-0004": ("pending", True),
+    }
+    assert store.release_stale() == []
+
+
+# ---- validation ------------------------------------------------------------------------
+
+
+def _queue(tmp_path, *items):
+    return new_queue("music", str(tmp_path), list(items), datetime(2024, 1, 1, tzinfo=UTC))
+
+
+def _item(tmp_path, key, **values):
+    folder = tmp_path / key
+    folder.mkdir(exist_ok=True)
+    item = new_item(key, key, str(folder))
+    item.update(values)
+    return item
+
+
+def test_validate_finds_nothing_wrong_in_a_clean_queue(tmp_path, clock):
+    data = _queue(
+        tmp_path,
+        _item(tmp_path, "a"),
+        _item(tmp_path, "b", status="completed", issues_found=3, issues_resolved=3),
+        _item(tmp_path, "c", status="in_progress", claimed_by=make_claim(SESSION, clock())),
+    )
+    assert validate(data, folder_exists=default_folder_exists) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"status": "done"}, "unknown status 'done'"),
+        ({"attempts": -1}, "attempts is -1"),
+        ({"track_count": "12"}, "track_count is '12'"),
+        ({"issues_found": True}, "issues_found is True"),
+        ({"issues_found": 1.5}, "issues_found is 1.5"),
+        ({"issues_found": 2, "issues_resolved": 5}, "issues_resolved (5) exceeds issues_found (2)"),
+        ({"error_history": "boom"}, "error_history is not a list"),
+        ({"started_at": "2024-03-09 10:00"}, "started_at '2024-03-09 10:00' is not ISO-8601"),
+        ({"completed_at": "yesterday"}, "completed_at 'yesterday' is not ISO-8601"),
+        ({"status": "in_progress", "claimed_by": None}, "in_progress without a claim"),
+    ],
+)
+def test_validate_finds_each_problem(tmp_path, values, expected):
+    data = _queue(tmp_path, _item(tmp_path, "fine"), _item(tmp_path, "Broken One", **values))
+    problems = validate(data, folder_exists=default_folder_exists)
+    assert len(problems) == 1, problems
+    assert expected in problems[0]
+    assert "'Broken One'" in problems[0]
+
+
+def test_validate_finds_duplicate_keys_stale_claims_and_missing_folders(tmp_path, dead_pid):
+    stale = {"host": socket.gethostname(), "pid": dead_pid, "session": "s1", "at": "x"}
+    gone = new_item("gone", "Gone Artist", str(tmp_path / "no-such-folder"))
+    data = _queue(
+        tmp_path,
+        _item(tmp_path, "a"),
+        _item(tmp_path, "a"),
+        _item(tmp_path, "b", status="in_progress", claimed_by=stale),
+        gone,
+    )
+    problems = validate(data, folder_exists=default_folder_exists)
+    assert len(problems) == 3, problems
+    assert "duplicate key 'a'" in problems[0]
+    assert f"stale claim by pid {dead_pid}" in problems[1] and "--reset-stale" in problems[1]
+    assert "'Gone Artist': folder missing on disk" in problems[2]
+    # without a folder check, the missing folder is not a problem
+    assert len(validate(data)) == 2
+
+
+def test_validate_of_a_stored_queue_after_a_kill_shows_only_the_stale_claim(make_store, dead_pid):
+    store = make_store(3)
+    store.claim_next(SESSION)
+
+    def kill(data):
+        data["items"][0]["claimed_by"].update(pid=dead_pid, pid_started=None)
+        return data["items"][:1]
+
+    store.update(kill)
+    problems = validate(fresh(store).load(), folder_exists=default_folder_exists)
+    assert len(problems) == 1 and "stale claim" in problems[0]
+    store.release_stale()
+    assert validate(fresh(store).load(), folder_exists=default_folder_exists) == []
+
+
+def test_a_rewrite_that_keeps_inode_size_and_mtime_is_still_noticed(make_store):
+    """ext4 hands a freed inode to the next new file and many kernels stamp mtimes in 4 ms
+    ticks: a queue rewritten twice by another process can look unchanged by stat alone."""
+    store = make_store(3)
+    for _ in range(30):
+        reader = fresh(store)
+        reader.fold()  # the reader now caches this exact file
+        before = reader.path.stat()
+        writer = fresh(store)
+        writer.update(lambda data: [*_set(data["items"][0], status="skipped")])  # same length
+        writer.fold()
+        writer.fold()  # a second rewrite: its temp file may get the reader's old inode
+        after = writer.path.stat()
+        if after.st_ino == before.st_ino and after.st_size == before.st_size:
+            os.utime(writer.path, ns=(after.st_atime_ns, before.st_mtime_ns))  # one clock tick
+            assert reader.item("artist-0000")["status"] == "skipped"
+            return
+        writer.update(lambda data: [*_set(data["items"][0], status="pending")])
+        writer.fold()
+    pytest.skip("this file system never reused an inode")

@@ -1,0 +1,208 @@
+"""Session records: numbering per day, the human log, and the folded machine record."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+from mediakeeper.sessions import EVENTS_FILE, load_sessions, start_session
+
+
+def log_dir(status_dir):
+    return status_dir / "music" / "session_logs"
+
+
+def test_sessions_are_numbered_per_day(tmp_path, clock):
+    status = tmp_path / "status"
+    first = start_session(status, "music", clock=clock)
+    clock.advance(hours=2)
+    second = start_session(status, "music", clock=clock)
+    assert (first.id, second.id) == ("20240309_session_001", "20240309_session_002")
+    assert first.log_path == log_dir(status) / "20240309_session_001.log"
+    assert second.log_path == log_dir(status) / "20240309_session_002.log"
+    assert sorted(p.name for p in log_dir(status).iterdir()) == [
+        "20240309_session_001.log",
+        "20240309_session_002.log",
+    ]
+    clock.advance(days=1)
+    assert start_session(status, "music", clock=clock).id == "20240310_session_001"
+
+
+def test_numbering_continues_after_the_highest_number_of_the_day(tmp_path, clock):
+    status = tmp_path / "status"
+    log_dir(status).mkdir(parents=True)
+    (log_dir(status) / "20240309_session_007.log").write_text("")
+    (log_dir(status) / "20240308_session_041.log").write_text("")
+    (log_dir(status) / "20240309_session_notes.log").write_text("")
+    assert start_session(status, "music", clock=clock).id == "20240309_session_008"
+
+
+def test_the_log_has_start_items_and_end(tmp_path, clock):
+    status = tmp_path / "status"
+    session = start_session(status, "music", clock=clock, description="batch of 10")
+    clock.advance(seconds=30)
+    session.item("abba", "ABBA", "completed", tracks=12, issues_found=3)
+    clock.advance(seconds=30)
+    session.item("ac-dc", "AC⧸DC", "error", error="MusicBrainz is down\nretry later")
+    clock.advance(seconds=30)
+    session.end("interrupted", {"completed": 1, "errors": 1})
+
+    lines = session.log_path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("2024-03-09 10:30:00+00:00  START session 20240309_session_001")
+    assert "batch of 10" in lines[0]
+    assert lines[1] == "2024-03-09 10:30:30+00:00  COMPLETED  ABBA (tracks 12, issues found 3)"
+    assert lines[2] == "2024-03-09 10:31:00+00:00  ERROR      AC⧸DC"
+    assert lines[3].endswith("error: MusicBrainz is down")
+    assert lines[4].endswith("retry later")
+    assert (
+        lines[-1] == "2024-03-09 10:31:30+00:00  END interrupted after 90s: completed 1, errors 1"
+    )
+    assert (session.items_done, session.items_failed) == (1, 1)
+
+
+def test_end_is_written_once(tmp_path, clock):
+    session = start_session(tmp_path, "music", clock=clock)
+    session.end("completed")
+    clock.advance(minutes=1)
+    session.end("failed")
+    text = session.log_path.read_text(encoding="utf-8")
+    assert text.count("END ") == 1 and "END completed" in text
+    (record,) = load_sessions(tmp_path, "music")
+    assert record.outcome == "completed"
+
+
+def test_load_sessions_folds_the_events(tmp_path, clock):
+    status = tmp_path / "status"
+    one = start_session(status, "music", clock=clock)
+    clock.advance(seconds=10)
+    one.item("a", "A", "completed", tracks=3)
+    clock.advance(seconds=10)
+    one.item("b", "B", "skipped", error="unreadable")
+    clock.advance(seconds=10)
+    one.item("c", "C", "completed")
+    clock.advance(seconds=15)
+    one.end("completed", {"items": 3})
+    clock.advance(minutes=5)
+    two = start_session(status, "music", clock=clock)
+    clock.advance(seconds=20)
+    two.end("failed")
+
+    records = load_sessions(status, "music")
+    assert [r.id for r in records] == ["20240309_session_001", "20240309_session_002"]
+    first, second = records
+    assert (first.kind, first.outcome, first.items_done, first.seconds) == (
+        "music",
+        "completed",
+        2,
+        45.0,
+    )
+    assert first.started_at == datetime(2024, 3, 9, 10, 30, tzinfo=UTC)
+    assert first.ended_at == datetime(2024, 3, 9, 10, 30, 45, tzinfo=UTC)
+    assert [i["key"] for i in first.items] == ["a", "b", "c"]
+    assert first.summary["items"] == 3 and first.summary["seconds"] == 45.0
+    assert (second.outcome, second.items_done, second.seconds) == ("failed", 0, 20.0)
+
+
+def test_no_sessions_yet(tmp_path):
+    assert load_sessions(tmp_path / "status", "music") == []
+
+
+def test_an_open_session_of_a_live_process_is_running(tmp_path, clock):
+    session = start_session(tmp_path, "music", clock=clock)
+    clock.advance(seconds=5)
+    session.item("a", "A", "completed")
+    (record,) = load_sessions(tmp_path, "music")
+    assert (record.outcome, record.ended_at, record.items_done, record.seconds) == (
+        "running",
+        None,
+        1,
+        5.0,
+    )
+
+
+def test_a_session_whose_process_was_killed_is_crashed(tmp_path, child_env):
+    """A real batch process starts a session, records one item and is SIGKILLed."""
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from mediakeeper.sessions import start_session\n"
+        "s = start_session(Path(sys.argv[1]), 'music')\n"
+        "s.item('queen', 'Queen', 'completed', tracks=5)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], env=child_env, capture_output=True
+    )
+    assert proc.returncode == -9, proc.stderr.decode()
+    (record,) = load_sessions(tmp_path, "music")
+    assert record.outcome == "crashed"
+    assert record.ended_at is None
+    assert record.items_done == 1
+    assert record.seconds >= 0.0
+    log = record_log(tmp_path, record.id)
+    assert "START session" in log and "COMPLETED  Queen" in log and "END" not in log
+
+
+def record_log(status_dir, session_id):
+    return (log_dir(status_dir) / f"{session_id}.log").read_text(encoding="utf-8")
+
+
+def test_a_torn_last_line_is_ignored_and_the_next_session_still_counts(tmp_path, clock):
+    one = start_session(tmp_path, "music", clock=clock)
+    one.item("a", "A", "completed")
+    events = tmp_path / "music" / EVENTS_FILE
+    with open(events, "ab") as f:  # a power cut in the middle of an append
+        f.write(b'{"session": "20240309_session_001", "event": "item", "at": "2024-03-')
+    records = load_sessions(tmp_path, "music")
+    assert [(r.id, r.items_done) for r in records] == [("20240309_session_001", 1)]
+
+    clock.advance(minutes=1)
+    one.end("completed")
+    clock.advance(minutes=1)
+    two = start_session(tmp_path, "music", clock=clock)
+    two.item("b", "B", "completed")
+    two.end("completed")
+    records = load_sessions(tmp_path, "music")
+    assert [(r.id, r.outcome, r.items_done) for r in records] == [
+        ("20240309_session_001", "completed", 1),
+        ("20240309_session_002", "completed", 1),
+    ]
+    # the damaged line stays a line of its own; every other line parses
+    lines = events.read_bytes().splitlines()
+    assert sum(1 for line in lines if not _parses(line)) == 1
+
+
+def _parses(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+def test_a_session_crossing_midnight_keeps_its_start_day(tmp_path, clock):
+    clock.now = datetime(2024, 3, 9, 23, 59, 30, tzinfo=UTC)
+    session = start_session(tmp_path, "music", clock=clock)
+    clock.advance(minutes=1)
+    session.item("a", "A", "completed")
+    clock.advance(minutes=1)
+    session.end("completed")
+    assert session.id == "20240309_session_001"
+    assert sorted(p.name for p in log_dir(tmp_path).iterdir()) == ["20240309_session_001.log"]
+    log = session.log_path.read_text(encoding="utf-8")
+    assert "2024-03-10 00:01:30+00:00  END completed after 120s" in log
+    (record,) = load_sessions(tmp_path, "music")
+    assert (record.id, record.seconds, record.items_done) == ("20240309_session_001", 120.0, 1)
+    # the next run, after midnight, starts the new day's numbering
+    assert start_session(tmp_path, "music", clock=clock).id == "20240310_session_001"
+
+
+def test_kinds_keep_separate_records(tmp_path, clock):
+    start_session(tmp_path, "music", clock=clock).end("completed")
+    movie = start_session(tmp_path, "movies", clock=clock)
+    assert movie.id == "20240309_session_001"
+    assert movie.log_path.parent == tmp_path / "movies" / "session_logs"
+    assert [r.kind for r in load_sessions(tmp_path, "movies")] == ["movies"]
+    assert len(load_sessions(tmp_path, "music")) == 1
