@@ -280,7 +280,7 @@ class QueueStore:
             if changed:
                 self._apply({"items": changed})  # the live state is what the journal line says
                 self._commit(changed)
-            if fold:
+            if fold and changed:  # a command that changed nothing leaves the file alone
                 self._fold()
             return changed
 

@@ -735,3 +735,13 @@ def test_subprocess_broken_queue(repo_root, home, library, child_env):
     assert "Traceback" not in result.stderr + result.stdout
     assert "--restore-checkpoint latest" in result.stderr
     assert path.read_bytes() == raw
+
+
+def test_an_action_that_changes_nothing_leaves_the_file_alone(cli, queue):
+    before = queue.path.stat()
+    for action in ("--reset-errors", "--reset-stale", "--reset-all"):
+        result = cli(action, "--yes") if action == "--reset-all" else cli(action)
+        assert result.exit_code == 0, result.output
+        assert "Reset 0 " in result.output
+    after = queue.path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
