@@ -110,16 +110,28 @@ def _script_env() -> dict[str, str]:
 
 
 def _run_script(script: str, *args, timeout: float = 120):
+    """Run a utility script to its end; one that hangs is made to dump every thread's stack
+    (faulthandler, SIGABRT) into the failure message instead of just timing out."""
+    import signal
     import subprocess
 
-    return subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, f"utilities/{script}", *map(str, args)],
         cwd=REPO_ROOT,
-        env=_script_env(),
-        capture_output=True,
+        env={**_script_env(), "PYTHONFAULTHANDLER": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,
     )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        out, err = proc.communicate()
+        raise AssertionError(
+            f"{script} {args} still running after {timeout}s\n{out}\n{err}"
+        ) from None
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 @pytest.fixture(scope="session")

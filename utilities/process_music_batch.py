@@ -1,6 +1,7 @@
 """Process the next artists of the music queue: python utilities/process_music_batch.py --help"""
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -8,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 import click
 
-from mediakeeper.batch import EXIT_INTERRUPTED, BatchOptions, Interrupted
+from mediakeeper.batch import EXIT_INTERRUPTED, BatchOptions, Interrupted, ItemFailure
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.outputs import assemble_tracks_csv
 from mediakeeper.queue_items import ERROR, PENDING
@@ -95,7 +96,7 @@ def main(
             options,
             hooks,
             description=f"batch of {options.size}" + (", no fixes" if no_fix else ""),
-            after=lambda report: assemble_tracks_csv(settings.home),
+            after=lambda report: _finish(report, settings.home),
         )
     except Interrupted:
         hooks.close()
@@ -119,9 +120,22 @@ def _find_key(settings, name, dry_run):
     from mediakeeper.queue import QueueStore
 
     store = QueueStore(settings.status_dir / "music", "music")
+    if not store.exists() and dry_run:  # write nothing: look among the library's folders
+        everything = BatchOptions(size=sys.maxsize, statuses=(PENDING,))
+        return find_item({"items": eligible_items(settings, "music", everything)}, name)["key"]
     if not store.exists():
-        open_store(settings, "music", create=not dry_run)
+        open_store(settings, "music", create=True)
     return find_item(store.peek(), name)["key"]
+
+
+def _finish(report, home):
+    if report.interrupted:
+        # The batch has given its signal handlers back; one more Ctrl+C or SIGTERM while the
+        # CSV and the summary are written still means "interrupted, stop now" (exit 130), not
+        # Click's "Aborted!" (exit 1) or a kill by SIGTERM. Every write here is atomic.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda signum, frame: os._exit(EXIT_INTERRUPTED))
+    assemble_tracks_csv(home)
 
 
 def _make_claimable(store, keys):
@@ -138,7 +152,11 @@ def _dry_run(settings, options, *, fix):
     job = MusicJob(settings.home, "dry-run", fix=fix)
     total_changes = 0
     for item in items:
-        preview = job.preview(item)
+        try:
+            preview = job.preview(item)
+        except ItemFailure as err:  # a real run marks this artist error and goes on
+            click.echo(f"{item['name']}: would fail ({err.stage}): {err.message}")
+            continue
         total_changes += len(preview.changes)
         click.echo(
             f"{preview.name}: {preview.track_count} tracks, {len(preview.findings)} issues, "

@@ -42,8 +42,9 @@ def main(home, session, artist, list_sessions):
     for entry, reason in report.left_alone:
         click.echo(f"left alone {entry.tag} of {entry.path}: {reason}")
     click.echo(
-        f"{len(report.restored)} value(s) restored, {len(report.left_alone)} left alone "
-        f"(undo session {report.undo_session})"
+        f"{len(report.restored)} value(s) restored, {len(report.left_alone)} left alone"
+        + (f", {len(report.already)} already at the old value" if report.already else "")
+        + f" (undo session {report.undo_session})"
     )
     sys.exit(1 if report.left_alone else 0)
 

@@ -1,0 +1,357 @@
+"""Batches stopped by real signals in real subprocesses end where an uninterrupted run ends.
+
+* SIGKILL at random moments, many times over, then runs until the queue is done: the same
+  queue counts, the same tags in every file, the same outputs, no temp file left behind, and
+  every change still undoable.
+* SIGINT / SIGTERM mid-batch: exit 130, the session log says "interrupted", nothing left in
+  progress, and the next run does the rest with no artist completed twice.
+* Two SIGINTs in quick succession: exit 130 and a queue that still loads and validates;
+  a second signal while the closing summary is written still exits 130.
+
+Runs are made long by giving them enough artists, never by sleeping in product code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import random
+import shutil
+import signal
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import mutagen
+import pytest
+from click.testing import CliRunner
+
+from utilities.undo_changes import main as undo_main
+
+FORMATS = ("mp3", "flac", "m4a", "ogg", "opus")
+MIN_KILLS = 15
+
+
+def library_spec(n_artists: int, seed: int, tracks=(2, 4)) -> dict[str, dict]:
+    """Artists of 2-4 tracks in every format, each with safe fixes of several kinds."""
+    rng = random.Random(seed)
+    spec = {}
+    for a in range(n_artists):
+        name = f"Artist {a:02d}"
+        fmt = FORMATS[a % len(FORMATS)]
+        count = rng.randint(*tracks)
+        for n in range(1, count + 1):
+            tags = {
+                "title": f"Song  {n} " if n == 1 else f"Song {n}",  # whitespace
+                "artist": name,
+                "albumartist": name,
+                "album": "Record",
+                "tracknumber": str(n),
+                "date": "1999",
+                "genre": "Rock",
+            }
+            if n == 2:
+                tags["title"] = f"CafÃ© {n}"  # mojibake
+                tags["artist"] = name.lower()  # a spelling variant the majority corrects
+            if n == 3:
+                del tags["albumartist"]  # the album's majority fills it
+                del tags["date"]
+            spec[f"{name}/1999 - Record/{n:02d} - Song {n}.{fmt}"] = {"tags": tags}
+    return spec
+
+
+def end_state(home: Path, lib: Path, music_queue, library_tags) -> dict:
+    """Everything an uninterrupted run decides, free of times, sessions and absolute paths."""
+    queue = music_queue(home)
+    items = {
+        i["key"]: (i["status"], i["track_count"], i["issues_found"], i["issues_resolved"])
+        for i in queue["items"]
+    }
+    findings = {}
+    for path in sorted((home / "outputs/music/artists").glob("*.json")):
+        doc = json.loads(path.read_text("utf-8"))
+        findings[doc["folder_name"]] = sorted(
+            (f["code"], f["path"], f["fixable"], f["fixed"]) for f in doc["findings"]
+        )
+    csv_text = (home / "outputs/music/tracks.csv").read_text("utf-8")
+    rows = sorted(tuple(row) for row in csv.reader(io.StringIO(csv_text)))
+    return {
+        "statuses": Counter(status for status, *_ in items.values()),
+        "items": items,
+        "tags": library_tags(lib),
+        "findings": findings,
+        "tracks.csv": rows,
+    }
+
+
+def temp_leftovers(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.name.startswith(".mediakeeper.")]
+
+
+def assert_readable(lib: Path) -> None:
+    files = [p for p in lib.rglob("*") if p.is_file() and p.suffix in {f".{f}" for f in FORMATS}]
+    assert files
+    for path in files:
+        audio = mutagen.File(path)
+        assert audio is not None and audio.info.length > 0.5, path
+
+
+@pytest.fixture(scope="module")
+def libraries(tmp_path_factory, music_library, music_script, music_queue, library_tags):
+    """Pristine libraries and the end state of an uninterrupted run over a copy of each."""
+    base = tmp_path_factory.mktemp("reference")
+    built = {}
+    for kind, n_artists, tracks in (("small", 12, (2, 4)), ("large", 80, (4, 4))):
+        pristine = music_library(base / kind / "pristine", library_spec(n_artists, 7, tracks))
+        lib, home = base / kind / "Music", base / kind / "home"
+        shutil.copytree(pristine, lib)
+        run = music_script(
+            "process_music_batch.py",
+            "--home",
+            home,
+            "--library",
+            lib,
+            "--batch-size",
+            1000,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        state = end_state(home, lib, music_queue, library_tags)
+        assert state["statuses"] == {"completed": n_artists}
+        built[kind] = {"pristine": pristine, "state": state, "tags": library_tags(pristine)}
+    return built
+
+
+def copy_library(libraries, kind: str, tmp_path: Path) -> tuple[Path, Path]:
+    lib = tmp_path / "Music"
+    shutil.copytree(libraries[kind]["pristine"], lib)
+    return lib, tmp_path / "home"
+
+
+def unfinished(queue) -> int:
+    return sum(i["status"] in ("pending", "in_progress") for i in queue["items"])
+
+
+def child_pids(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def is_gone(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat[stat.rfind(")") + 2] in "ZX"  # a zombie has stopped running
+
+
+def wait_until(predicate, *, limit: float = 30.0) -> bool:
+    """Poll ``predicate`` (a condition, not a time claim): False only after ``limit`` seconds."""
+    import time
+
+    deadline = time.monotonic() + limit
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def undo_everything(home: Path, names) -> None:
+    for name in names:
+        result = CliRunner().invoke(
+            undo_main, ["--home", str(home), "--artist", name], catch_exceptions=False
+        )
+        assert result.exit_code == 0, result.output
+        assert " 0 left alone" in result.output, result.output
+
+
+# ---- SIGKILL at random moments ------------------------------------------------------------
+
+
+def test_sigkill_at_random_moments_resumes_to_the_same_end_state(
+    libraries, tmp_path, music_popen, music_script, music_queue, library_tags
+):
+    lib, home = copy_library(libraries, "small", tmp_path)
+    rng = random.Random(20240309)
+    kills = runs = 0
+    outcomes: Counter[str] = Counter()
+    orphans: list[int] = []
+    while kills < MIN_KILLS or not (home / "status").exists() or unfinished(music_queue(home)):
+        runs += 1
+        assert runs <= 150, f"no progress after {runs} runs ({kills} kills): {outcomes}"
+        workers = 1 if runs % 3 == 0 else 2
+        proc = music_popen(
+            "--home", home, "--library", lib, "--batch-size", 3, "--workers", workers
+        )
+        if runs % 4 == 0:
+            # Right after an artist is recorded: the other worker is mid-artist.
+            line = proc.stdout.readline()
+            while line and not line.startswith("✓"):
+                line = proc.stdout.readline()
+            children = child_pids(proc.pid)
+        else:
+            children = []
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=rng.uniform(0.0, 0.4))
+        proc.send_signal(signal.SIGKILL)
+        out, err = proc.communicate(timeout=60)
+        if proc.returncode == -signal.SIGKILL:
+            kills += 1
+            orphans += children
+            outcomes["killed"] += 1
+        else:  # it finished before the signal: it must have finished well
+            assert proc.returncode == 0, out + err
+            outcomes["finished"] += 1
+    # Workers never outlive a killed batch (they would keep writing to a released artist).
+    assert wait_until(lambda: all(is_gone(pid) for pid in orphans)), orphans
+
+    final = music_script("process_music_batch.py", "--home", home)
+    assert final.returncode == 0, final.stdout + final.stderr
+    assert kills >= MIN_KILLS
+    state = end_state(home, lib, music_queue, library_tags)
+    reference = libraries["small"]["state"]
+    assert state["statuses"] == reference["statuses"]
+    assert state["items"] == reference["items"]
+    assert state["tags"] == reference["tags"]
+    assert state["findings"] == reference["findings"]
+    assert state["tracks.csv"] == reference["tracks.csv"]
+    assert_readable(lib)
+    assert temp_leftovers(lib) == []
+
+    validate = music_script("music_queue_manager.py", "--home", home, "--validate-queue")
+    assert validate.returncode == 0, validate.stdout + validate.stderr
+    # Every change, journaled across all those runs, still undoes to the original tags.
+    undo_everything(home, reference["items"])
+    assert library_tags(lib) == libraries["small"]["tags"]
+
+
+# ---- SIGINT and SIGTERM -------------------------------------------------------------------
+
+
+def completed_events(home: Path) -> Counter[str]:
+    events = home / "status/music/sessions.jsonl"
+    counts: Counter[str] = Counter()
+    for line in events.read_text("utf-8").splitlines():
+        event = json.loads(line)
+        if event.get("event") == "item" and event.get("outcome") == "completed":
+            counts[event["key"]] += 1
+    return counts
+
+
+def completed_log_lines(home: Path) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for log in (home / "status/music/session_logs").glob("*.log"):
+        for line in log.read_text("utf-8").splitlines():
+            _, _, text = line.partition("  ")
+            if text.startswith("COMPLETED "):
+                counts[text.removeprefix("COMPLETED").strip().split(" (")[0]] += 1
+    return counts
+
+
+def start_and_wait_for_first_artist(music_popen, home: Path, lib: Path) -> subprocess.Popen:
+    proc = music_popen("--home", home, "--library", lib, "--batch-size", 1000)
+    seen = []
+    while not any(line.startswith("✓") for line in seen):
+        line = proc.stdout.readline()
+        assert line, f"the batch ended before finishing an artist: {seen}"
+        seen.append(line)
+    return proc
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupt_mid_batch_releases_the_rest_and_the_next_run_finishes_it(
+    signum, libraries, tmp_path, music_popen, music_script, music_queue, library_tags
+):
+    lib, home = copy_library(libraries, "large", tmp_path)
+    proc = start_and_wait_for_first_artist(music_popen, home, lib)
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=60)
+
+    assert proc.returncode == 130, out + err
+    assert "interrupted:" in out and "put back to pending" in out
+    queue = music_queue(home)
+    counts = Counter(i["status"] for i in queue["items"])
+    assert counts["in_progress"] == 0
+    assert counts["completed"] >= 1 and counts["pending"] >= 1, counts  # stopped mid-batch
+    assert set(counts) <= {"completed", "pending"}
+    assert all(i["claimed_by"] is None for i in queue["items"])
+    (first_log,) = (home / "status/music/session_logs").glob("*.log")
+    assert (
+        first_log.read_text("utf-8")
+        .splitlines()[-1]
+        .split("  ", 1)[1]
+        .startswith("END interrupted")
+    )
+    assert temp_leftovers(lib) == []
+
+    resumed = music_script("process_music_batch.py", "--home", home, "--batch-size", 1000)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "released" not in resumed.stdout  # nothing was left claimed
+    reference = libraries["large"]["state"]
+    keys = set(reference["items"])
+    assert completed_events(home) == Counter({key: 1 for key in keys})  # nothing done twice
+    assert completed_log_lines(home) == Counter({key: 1 for key in keys})
+    state = end_state(home, lib, music_queue, library_tags)
+    assert state["items"] == reference["items"]
+    assert state["tags"] == reference["tags"]
+    assert state["findings"] == reference["findings"]
+    assert temp_leftovers(lib) == []
+
+
+@pytest.mark.parametrize("gap", [0.0, 0.005], ids=["back-to-back", "5ms-apart"])
+def test_two_interrupts_exit_at_once_and_the_queue_still_loads_and_validates(
+    gap, libraries, tmp_path, music_popen, music_script, music_queue, library_tags
+):
+    import time
+
+    lib, home = copy_library(libraries, "large", tmp_path)
+    proc = start_and_wait_for_first_artist(music_popen, home, lib)
+    proc.send_signal(signal.SIGINT)
+    if gap:
+        time.sleep(gap)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out + err
+
+    queue = music_queue(home)  # loads: parses, journal replays
+    assert Counter(i["status"] for i in queue["items"])["completed"] >= 1
+    stale = music_script("music_queue_manager.py", "--home", home, "--reset-stale")
+    assert stale.returncode == 0, stale.stderr
+    validate = music_script("music_queue_manager.py", "--home", home, "--validate-queue")
+    assert validate.returncode == 0, validate.stdout + validate.stderr
+    assert "valid, no problems found" in validate.stdout
+    assert "in_progress" not in {i["status"] for i in music_queue(home)["items"]}
+
+    resumed = music_script("process_music_batch.py", "--home", home, "--batch-size", 1000)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    reference = libraries["large"]["state"]
+    state = end_state(home, lib, music_queue, library_tags)
+    assert state["items"] == reference["items"]
+    assert state["tags"] == reference["tags"]
+    assert temp_leftovers(lib) == []
+    assert_readable(lib)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_second_signal_while_the_summary_is_written_still_exits_130(
+    signum, libraries, tmp_path, music_popen, music_queue
+):
+    lib, home = copy_library(libraries, "large", tmp_path)
+    proc = start_and_wait_for_first_artist(music_popen, home, lib)
+    proc.send_signal(signum)
+    seen = []
+    for line in proc.stdout:  # the batch has handed back its signal handlers by now
+        seen.append(line)
+        if line.startswith("tracks "):
+            break
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, "".join(seen) + out + err
+    assert "Aborted!" not in err
+    statuses = {i["status"] for i in music_queue(home)["items"]}
+    assert statuses <= {"completed", "pending"} and "pending" in statuses

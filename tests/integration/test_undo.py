@@ -1,0 +1,109 @@
+"""utilities/undo_changes.py on real journals written by real batches.
+
+The per-format contract (every fix undone to the exact old values, --artist, a hand edit left
+alone) lives in test_music_fixes_formats.py; these are the command's other promises.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+FIXED_TITLE = "Song 1"
+
+
+def spec(name: str, fmt: str = "flac") -> dict[str, dict]:
+    return {
+        f"{name}/2000 - Album/0{n} - Song {n}.{fmt}": {
+            "tags": {
+                "title": f"Song {n}" + ("  " if n == 1 else ""),
+                "artist": name,
+                "albumartist": name,
+                "album": "Album",
+                "tracknumber": str(n),
+                "date": "2000",
+            }
+        }
+        for n in (1, 2)
+    }
+
+
+@pytest.fixture
+def processed(tmp_path, music_library, music_script, library_tags):
+    """A library of two artists with one whitespace fix each, processed once."""
+    lib = music_library(tmp_path / "Music", {**spec("Alpha", "mp3"), **spec("Bravo", "ogg")})
+    home = tmp_path / "home"
+    original = library_tags(lib)
+    run = music_script("process_music_batch.py", "--home", home, "--library", lib)
+    assert run.returncode == 0, run.stderr
+    session = Path(re.search(r"session log: (.+)\.log", run.stdout).group(1)).name
+    return lib, home, original, session
+
+
+def titles(library_tags, lib: Path) -> dict[str, str]:
+    return {rel: tags["title"] for rel, tags in library_tags(lib).items() if "Song 1" in rel}
+
+
+def test_without_a_target_it_lists_sessions_and_exits_2(processed, music_script):
+    _lib, home, _original, session = processed
+    run = music_script("undo_changes.py", "--home", home)
+    assert run.returncode == 2
+    assert f"{session}  2 change(s) to 2 artist(s)" in run.stdout
+    assert "Give --session ID or --artist NAME" in run.stderr
+    listed = music_script("undo_changes.py", "--home", home, "--list")
+    assert listed.returncode == 0 and session in listed.stdout
+
+
+def test_unknown_session_or_artist_exits_2_and_names_what_exists(
+    processed, music_script, library_tags
+):
+    lib, home, _original, session = processed
+    before = library_tags(lib)
+    for args, target in (
+        (["--session", "20000101_session_001"], "session 20000101_session_001"),
+        (["--artist", "Nobody"], "artist 'Nobody'"),
+    ):
+        run = music_script("undo_changes.py", "--home", home, *args)
+        assert run.returncode == 2, run.stdout + run.stderr
+        assert f"no journaled changes for {target}" in run.stderr
+        assert session in run.stderr  # the hint names the sessions that have changes
+    assert library_tags(lib) == before
+
+
+def test_an_undo_can_itself_be_undone(processed, music_script, library_tags):
+    lib, home, original, session = processed
+    fixed = library_tags(lib)
+    assert set(titles(library_tags, lib).values()) == {FIXED_TITLE}
+
+    undone = music_script("undo_changes.py", "--home", home, "--session", session)
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert library_tags(lib) == original
+    undo_session = re.search(r"\(undo session (\S+)\)", undone.stdout).group(1)
+
+    redone = music_script("undo_changes.py", "--home", home, "--session", undo_session)
+    assert redone.returncode == 0, redone.stdout + redone.stderr
+    assert "2 value(s) restored, 0 left alone" in redone.stdout
+    assert library_tags(lib) == fixed
+
+
+def test_undo_by_artist_after_a_second_run_of_that_artist_restores_the_original(
+    processed, music_script, library_tags
+):
+    """Alpha is fixed, undone, and fixed again by a later session: undoing Alpha walks the
+    whole history back to the values it had before mediakeeper ever touched it."""
+    lib, home, original, _session = processed
+    fixed = library_tags(lib)
+    first_undo = music_script("undo_changes.py", "--home", home, "--artist", "alpha")
+    assert first_undo.returncode == 0, first_undo.stdout + first_undo.stderr
+    again = music_script("process_music_batch.py", "--home", home, "--artist", "ALPHA")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert titles(library_tags, lib)["Alpha/2000 - Album/01 - Song 1.mp3"] == FIXED_TITLE
+
+    final = music_script("undo_changes.py", "--home", home, "--artist", "Alpha")
+    assert final.returncode == 0, final.stdout + final.stderr
+    assert " 0 left alone" in final.stdout
+    now = library_tags(lib)
+    for rel, tags in original.items():
+        assert now[rel] == (tags if rel.startswith("Alpha/") else fixed[rel]), rel
