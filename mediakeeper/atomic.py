@@ -42,5 +42,11 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, durable: bool = True) -
         fsync_dir(path.parent)
 
 
+def encode_text(text: str) -> bytes:
+    """UTF-8, with undecodable file-name bytes (lone surrogates, as Python reads non-UTF-8
+    names) written as ``\\udcXX``: a valid JSON escape that reads back to the same name."""
+    return text.encode("utf-8", "backslashreplace")
+
+
 def atomic_write_text(path: Path | str, text: str, *, durable: bool = True) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
+    atomic_write_bytes(path, encode_text(text), durable=durable)

@@ -27,7 +27,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from mediakeeper.atomic import atomic_write_bytes, atomic_write_text
+from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, encode_text
 from mediakeeper.errors import QueueCorrupt, QueueError, QueueMissing
 from mediakeeper.queue_items import (
     COMPLETED,
@@ -219,7 +219,7 @@ class QueueStore:
         """Append the changed items as one journal line (call with the lock held)."""
         stamp = iso(self.clock())
         entry = {"gen": self._data.get("generation", 1), "at": stamp, "items": changed}
-        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+        line = encode_text(json.dumps(entry, ensure_ascii=False) + "\n")
         fd = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT, 0o644)
         try:
             # Cut off a torn tail left by a killed writer before appending after it.

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.atomic import encode_text
 from mediakeeper.queue_items import claim_is_stale, iso, process_start_time
 
 Clock = Callable[[], datetime]
@@ -50,13 +51,13 @@ class Session:
 
     def log(self, message: str) -> None:
         stamp = self.clock().isoformat(sep=" ", timespec="seconds")
-        with open(self.log_path, "a", encoding="utf-8") as f:
+        with open(self.log_path, "a", encoding="utf-8", errors="backslashreplace") as f:
             for line in message.splitlines() or [""]:
                 f.write(f"{stamp}  {line}\n")
 
     def _event(self, event: str, **fields: Any) -> None:
         record = {"session": self.id, "event": event, "at": iso(self.clock()), **fields}
-        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        line = encode_text(json.dumps(record, ensure_ascii=False) + "\n")
         with open(self.kind_dir / EVENTS_FILE, "a+b") as f:
             end = f.seek(0, os.SEEK_END)
             if end:

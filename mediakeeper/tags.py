@@ -15,7 +15,6 @@ import contextlib
 import os
 import shutil
 import stat
-import struct
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -277,17 +276,9 @@ _KINDS: dict[type, tuple[str, _ID3Style | _VorbisStyle | _MP4Style]] = {
 }
 
 # What mutagen raises on damaged files besides its own errors.
-_FOREIGN = (
-    mutagen.MutagenError,
-    OSError,
-    EOFError,
-    ValueError,
-    IndexError,
-    KeyError,
-    UnicodeError,
-    OverflowError,
-    struct.error,
-)
+# A parser fed damaged files can fail in any way (mutagen recurses on nested MP4 boxes until
+# RecursionError, divides by a zero sample rate, ...): every such failure is the file's.
+_FOREIGN = (Exception,)
 
 
 @contextlib.contextmanager
@@ -297,6 +288,8 @@ def _translated(path: Path) -> Iterator[None]:
         yield
     except _FOREIGN as exc:
         reason = str(exc).strip() or "damaged or truncated file"
+        if isinstance(exc, RecursionError):
+            reason = "damaged file (its structure nests without end)"
         if isinstance(exc, OSError) and exc.strerror:
             reason = exc.strerror
         with contextlib.suppress(OSError):

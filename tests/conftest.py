@@ -121,7 +121,8 @@ def _run_script(script: str, *args, timeout: float = 120):
         env={**_script_env(), "PYTHONFAULTHANDLER": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
+        encoding="utf-8",
+        errors="replace",  # a non-UTF-8 file name is printed as its original bytes
     )
     try:
         out, err = proc.communicate(timeout=timeout)

@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 import click
 
 from mediakeeper.batch import EXIT_INTERRUPTED, BatchOptions, Interrupted, ItemFailure
+from mediakeeper.errors import NotFound
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.outputs import assemble_tracks_csv
 from mediakeeper.queue_items import ERROR, PENDING
@@ -122,10 +123,17 @@ def _find_key(settings, name, dry_run):
     store = QueueStore(settings.status_dir / "music", "music")
     if not store.exists() and dry_run:  # write nothing: look among the library's folders
         everything = BatchOptions(size=sys.maxsize, statuses=(PENDING,))
-        return find_item({"items": eligible_items(settings, "music", everything)}, name)["key"]
-    if not store.exists():
-        open_store(settings, "music", create=True)
-    return find_item(store.peek(), name)["key"]
+        items = eligible_items(settings, "music", everything)
+    else:
+        if not store.exists():
+            _, created = open_store(settings, "music", create=True)
+            click.echo(f"Created the music queue with {created} artists: {store.path}")
+        items = store.peek()["items"]
+    try:
+        return find_item({"items": items}, name)["key"]
+    except NotFound as err:
+        err.exit_code = 2  # here an unknown name is a usage error, like any bad flag
+        raise
 
 
 def _finish(report, home):

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mediakeeper import tags
-from mediakeeper.atomic import fsync_dir
+from mediakeeper.atomic import encode_text, fsync_dir
 from mediakeeper.errors import AudioError, MediakeeperError
 from mediakeeper.music.model import TagChange
 
@@ -57,7 +57,7 @@ class ChangeJournal:
         # One write per file's changes, O_APPEND: workers sharing a session never interleave.
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
-            os.write(fd, "".join(lines).encode("utf-8"))
+            os.write(fd, encode_text("".join(lines)))
             os.fdatasync(fd)
         finally:
             os.close(fd)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from mediakeeper import tags
+from mediakeeper.queue import QueueStore
 from mediakeeper.slug import slugify
 
 FORMATS = ("mp3", "flac", "m4a", "ogg", "opus")
@@ -140,10 +142,10 @@ def test_artist_takes_just_that_one_case_insensitively(
     assert delta["status"] == "completed"
     assert (delta["issues_found"], delta["issues_resolved"]) == (1, 0)  # missing-cover only
 
-    # An unknown name: exit 1, the closest names suggested, nothing written.
+    # An unknown name is a usage error: exit 2, the closest names suggested, nothing written.
     before = tree_bytes(home)
     unknown = music_script("process_music_batch.py", "--home", home, "--artist", "Delt")
-    assert unknown.returncode == 1
+    assert unknown.returncode == 2
     assert "no item named 'Delt'" in unknown.stderr
     assert "did you mean" in unknown.stderr and "'Delta'" in unknown.stderr
     assert tree_bytes(home) == before
@@ -529,11 +531,6 @@ def test_unreadable_artist_folder_is_an_error_and_the_batch_goes_on(
     assert "cannot read artist folder" in queue["items"][1]["last_error"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug in mediakeeper/tags.py: a RecursionError from mutagen (deeply nested "
-    "MP4 atoms) escapes tags.read, so the whole artist errors instead of one unreadable-file",
-)
 def test_a_damaged_file_the_parser_recurses_on_is_one_unreadable_file(
     tmp_path, music_library, music_script, music_queue
 ):
@@ -559,3 +556,34 @@ def test_a_damaged_file_the_parser_recurses_on_is_one_unreadable_file(
     assert [f["path"] for f in doc["findings"] if f["code"] == "unreadable-file"] == [
         "2000 - Album/03 - Damaged.m4a"
     ]
+
+
+def test_names_that_are_not_utf8_are_processed_and_round_trip(tmp_path, music_script):
+    # Old Latin-1 rips: the folder and file names are bytes that do not decode as UTF-8.
+    from mediakeeper.music import synth
+
+    library = tmp_path / "Music"
+    artist = os.fsdecode(b"Bj\xf6rk")
+    track = synth.make_track(
+        library / artist / "1997 - Homogenic" / os.fsdecode(b"01 - J\xf3ga.mp3"),
+        "mp3",
+        {"title": "Jóga  ", "artist": "Björk", "albumartist": "Björk", "album": "Homogenic",
+         "tracknumber": "1", "date": "1997"},
+    )  # fmt: skip
+    home = tmp_path / "home"
+    run = music_script("process_music_batch.py", "--home", home, "--library", library)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
+    [item] = QueueStore(home / "status/music", "music").load()["items"]
+    assert (item["key"], item["status"], item["issues_resolved"]) == (artist, "completed", 1)
+    assert item["path"] == str(library / artist)  # the exact bytes come back from the JSON
+    assert tags_of(track)["title"] == "Jóga"
+    listing = music_script("music_queue_manager.py", "--home", home, "--list")
+    assert listing.returncode == 0 and "Traceback" not in listing.stderr
+    undo = music_script("undo_changes.py", "--home", home, "--artist", artist)
+    assert undo.returncode == 0, undo.stdout + undo.stderr
+    assert tags_of(track)["title"] == "Jóga  "
+
+
+def tags_of(path: Path) -> dict[str, str]:
+    return tags.read(path).tags
