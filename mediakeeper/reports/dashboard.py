@@ -1,0 +1,214 @@
+"""The media dashboard: every queue at a glance, for the terminal or as a self-contained page.
+
+:func:`build_dashboard` is pure (records and ``now`` in); :func:`render_text` draws plain-text
+progress bars that need no tty (``[#######-------]  42.1%``); :func:`render_html` renders the
+same with the shared Jinja environment. :func:`dashboard_for` reads a data home.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from mediakeeper.atomic import atomic_write_text
+from mediakeeper.queue_items import ERROR, SKIPPED
+from mediakeeper.reports.progress import Outstanding, QueueProgress, outstanding
+from mediakeeper.reports.records import Records, gather
+from mediakeeper.reports.render import render
+from mediakeeper.reports.weekly import (
+    FORMATS,
+    START_COMMAND,
+    WeeklyReport,
+    session_end,
+    weekly_figures,
+)
+from mediakeeper.reports.weeks import Week, format_duration, format_moment, to_utc
+
+LAST_SESSIONS = 5
+ATTENTION_SHOWN = 10
+BAR_WIDTH = 30
+NAME_WIDTH = 28
+LINE_WIDTH = 100
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: str
+    kind: str
+    started: datetime
+    seconds: float
+    outcome: str
+    items_done: int
+    failed: int
+
+    @property
+    def duration(self) -> str:
+        return format_duration(self.seconds)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    now: datetime
+    home: str
+    week: WeeklyReport  # this week, as of now
+    sessions: tuple[SessionRow, ...]  # newest first
+    session_count: int
+    attention: tuple[Outstanding, ...]
+    attention_total: int
+    start_command: str = START_COMMAND
+
+    @property
+    def queues(self) -> tuple[QueueProgress, ...]:
+        return tuple(q.progress for q in self.week.queues)
+
+    def attention_counts(self) -> tuple[int, int]:
+        return (
+            sum(q.statuses.get(ERROR, 0) for q in self.queues),
+            sum(q.statuses.get(SKIPPED, 0) for q in self.queues),
+        )
+
+
+def build_dashboard(
+    records: Records, now: datetime, *, home: str = "", start_command: str = START_COMMAND
+) -> Dashboard:
+    now = to_utc(now)
+    week = weekly_figures(records, Week.of(now), now)
+    recent = sorted(records.sessions, key=lambda s: (s.started_at, s.id), reverse=True)
+    rows = tuple(
+        SessionRow(
+            id=s.id,
+            kind=s.kind,
+            started=to_utc(s.started_at),
+            seconds=(session_end(s, now) - to_utc(s.started_at)).total_seconds(),
+            outcome=s.outcome,
+            items_done=s.items_done,
+            failed=sum(1 for i in s.items if i.get("outcome") in (ERROR, SKIPPED)),
+        )
+        for s in recent[:LAST_SESSIONS]
+    )
+    waiting = [o for queue in records.queues for o in outstanding(queue)]
+    waiting.sort(key=lambda o: o.status != ERROR)  # errors first; stable within each queue
+    return Dashboard(
+        now=now,
+        home=home,
+        week=week,
+        sessions=rows,
+        session_count=len(records.sessions),
+        attention=tuple(waiting[:ATTENTION_SHOWN]),
+        attention_total=len(waiting),
+        start_command=start_command,
+    )
+
+
+def dashboard_for(home: Path, now: datetime, *, start_command: str = START_COMMAND) -> Dashboard:
+    home = Path(home)
+    records = gather(home)  # the dashboard shows no issues by code: no output files to read
+    return build_dashboard(records, now, home=str(home), start_command=start_command)
+
+
+# ---- terminal --------------------------------------------------------------------------
+
+
+def text_bar(percent: float, width: int = BAR_WIDTH) -> str:
+    """``[#########---------------------]``: plain characters, fine in a log or a pipe."""
+    filled = min(width, max(0, math.floor(width * percent / 100)))
+    return "[" + "#" * filled + "-" * (width - filled) + "]"
+
+
+def plain(text: str, width: int | None = None) -> str:
+    """A name or message safe to print: no control characters, one line, at most ``width``."""
+    text = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    text = " ".join(text.split())
+    if width is not None and len(text) > width:
+        text = text[: max(1, width - 1)] + "…"
+    return text
+
+
+def render_text(d: Dashboard) -> str:
+    lines = [
+        f"mediakeeper dashboard · {format_moment(d.now)} UTC" + (f" · {d.home}" if d.home else "")
+    ]
+    if not d.queues:
+        lines += [
+            "",
+            "No queues yet" + (f" under {d.home}/status" if d.home else "") + ".",
+            "Create the music queue, one item per artist folder:",
+            f"  {d.start_command}",
+            "then process a batch:",
+            "  python utilities/process_music_batch.py --batch-size 10",
+        ]
+        return "\n".join(lines) + "\n"
+    lines += ["", "QUEUES"]
+    width = max(len(q.kind) for q in d.queues)
+    for q in d.queues:
+        pad = " " * (width + 4)
+        if q.problem:
+            lines.append(f"  {q.kind:<{width}}  cannot be read: {plain(q.problem)}")
+            continue
+        lines.append(
+            f"  {q.kind:<{width}}  {text_bar(q.percent)} {q.percent:5.1f}%  "
+            f"{q.completed:,} of {q.total:,} {q.plural}"
+        )
+        lines.append(
+            pad + " · ".join(f"{s.replace('_', ' ')} {n:,}" for s, n in q.statuses.items())
+        )
+        lines.append(pad + ("pace " + q.pace.describe(q.plural) if q.total else "no items yet"))
+    w = d.week
+    lines += ["", f"THIS WEEK  {w.week.label} · {w.week.span()}"]
+    done = " · ".join(
+        f"{q.plural} completed {len(wq.completed):,}"
+        for wq, q in zip(w.queues, d.queues, strict=True)
+    )
+    figures = [done]
+    if w.has_tracks:
+        figures.append(f"tracks {w.tracks:,}")
+    figures.append(f"issues {w.issues_found:,} found, {w.issues_resolved:,} resolved")
+    lines.append("  " + " · ".join(figures))
+    lines.append(
+        f"  time invested {format_duration(w.seconds)} in {len(w.sessions)} "
+        f"session{'' if len(w.sessions) == 1 else 's'} · lookups {w.lookups:,}, "
+        f"cache hits {w.cache_hits:,}"
+    )
+    lines += ["", f"LAST SESSIONS  ({d.session_count:,} in all)" if d.sessions else "LAST SESSIONS"]
+    if not d.sessions:
+        lines.append("  none yet: python utilities/process_music_batch.py --batch-size 10")
+    for s in d.sessions:
+        lines.append(
+            f"  {plain(s.id, 24):<24} {plain(s.kind, 8):<8} {format_moment(s.started)}  "
+            f"{s.duration:>11}  {plain(s.outcome, 11):<11} "
+            f"{s.items_done:>4,} done {s.failed:>3,} failed"
+        )
+    errors, skipped = d.attention_counts()
+    lines += [
+        "",
+        f"NEEDS ATTENTION  {errors:,} error{'' if errors == 1 else 's'}, {skipped:,} skipped",
+    ]
+    if not d.attention:
+        lines.append("  nothing: no errors and no skipped items")
+    for o in d.attention:
+        where = f"{o.stage}: " if o.stage else ""
+        head = f"  {o.status:<8} {plain(o.name, NAME_WIDTH):<{NAME_WIDTH}}  {o.kind:<6}  "
+        lines.append(head + plain(where + o.message, max(20, LINE_WIDTH - len(head))))
+    if d.attention_total > len(d.attention):
+        lines.append(f"  … and {d.attention_total - len(d.attention):,} more")
+    for q in d.queues:
+        if q.statuses.get(ERROR) or q.statuses.get(SKIPPED):
+            manager = f"python utilities/{q.kind}_queue_manager.py"
+            lines.append(f"  {q.kind}: {manager} --list --status error (or skipped) lists them;")
+            lines.append(f"  {' ' * len(q.kind)}  {manager} --reset-errors retries the errors")
+    return "\n".join(lines) + "\n"
+
+
+# ---- page ------------------------------------------------------------------------------
+
+
+def render_html(d: Dashboard) -> str:
+    return render("dashboard.html.j2", d=d, r=d.week, bar=text_bar, **FORMATS)
+
+
+def write_dashboard_html(path: Path, d: Dashboard) -> Path:
+    path = Path(path)
+    atomic_write_text(path, render_html(d))
+    return path

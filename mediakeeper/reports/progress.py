@@ -1,0 +1,195 @@
+"""Progress and pace of one queue at one moment. Pure: records and a moment in, figures out.
+
+Pace is the number of items completed in the four ISO weeks ending with the report's week
+(weeks without work count as zero), per week of time that has passed in that window — so a
+week still running is not counted as a full week. The projected completion date divides what
+is left by that pace; with no pace there is no date, never a division by zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from mediakeeper.queue_items import COMPLETED, ERROR, ITEM_NOUNS, SKIPPED, STATUSES
+from mediakeeper.reports.records import QueueRecord
+from mediakeeper.reports.weeks import Week, parse_time
+
+PACE_WEEKS = 4
+FAR_AWAY_DAYS = 100 * 365  # beyond this a projected date means nothing
+MESSAGE_LENGTH = 300
+
+
+@dataclass(frozen=True)
+class Pace:
+    weeks: tuple[tuple[Week, int], ...]  # the window's weeks, oldest first, with completions
+    completed: int  # completed in the window, up to the report's moment
+    days: float  # how much of the window has passed
+    remaining: int
+    per_week: float
+    projected: date | None
+    state: str  # "empty", "done", "no pace", "projected", "too slow"
+
+    def describe(self, plural: str) -> str:
+        """``12.5 artists/week · done around Tue 2 Mar 2027``, or why there is no date."""
+        if self.state == "empty":
+            return "nothing queued"
+        if self.state == "done":
+            return "all done"
+        if self.state == "no pace":
+            return "no pace yet"
+        rate = f"{self.per_week:.1f} {plural}/week"
+        if self.state == "too slow":
+            return f"{rate} · more than 100 years to go at this pace"
+        return f"{rate} · done around {format_day(self.projected)}"
+
+
+@dataclass(frozen=True)
+class QueueProgress:
+    kind: str
+    noun: str
+    plural: str
+    total: int
+    completed: int  # as of the report's moment
+    statuses: Mapping[str, int]  # now
+    pace: Pace
+    created_at: datetime | None
+    problem: str | None = None
+
+    @property
+    def percent(self) -> float:
+        return percent(self.completed, self.total)
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.completed
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    """An item that needs a person: errored (retryable) or skipped."""
+
+    kind: str
+    name: str
+    status: str
+    message: str
+    stage: str
+    attempts: int
+    at: datetime | None
+
+
+def percent(part: int, whole: int) -> float:
+    """Rounded down to one decimal, so 100.0 means every item, never 99.96."""
+    return math.floor(1000 * part / whole) / 10 if whole else 0.0
+
+
+def format_day(day: date | None) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}" if day else "—"
+
+
+def nouns(kind: str) -> tuple[str, str]:
+    noun = ITEM_NOUNS.get(kind, "item")
+    return noun, noun + "s"
+
+
+def completion_times(items: Iterable[Mapping[str, Any]]) -> tuple[list[datetime], int]:
+    """When each completed item was completed, sorted; and how many carry no usable time."""
+    times, undated = [], 0
+    for item in items:
+        if item.get("status") != COMPLETED:
+            continue
+        moment = parse_time(item.get("completed_at"))
+        if moment is None:
+            undated += 1
+        else:
+            times.append(moment)
+    return sorted(times), undated
+
+
+def pace_for(times: Sequence[datetime], remaining: int, week: Week, as_of: datetime) -> Pace:
+    window = [week.shift(n - PACE_WEEKS + 1) for n in range(PACE_WEEKS)]
+    start = window[0].start
+    per_week_counts = tuple(
+        (w, sum(1 for t in times if w.contains(t) and t <= as_of)) for w in window
+    )
+    completed = sum(count for _, count in per_week_counts)
+    days = max(1.0, (as_of - start).total_seconds() / 86400)  # >= 21 days by construction
+    per_week = completed * 7 / days
+    projected, state = None, "projected"
+    if remaining <= 0:
+        state = "done"
+    elif completed == 0:
+        state = "no pace"
+    else:
+        needed = math.ceil(remaining * days / completed)
+        if needed > FAR_AWAY_DAYS:
+            state = "too slow"
+        else:
+            projected = as_of.date() + timedelta(days=needed)
+    return Pace(per_week_counts, completed, days, max(0, remaining), per_week, projected, state)
+
+
+def queue_progress(queue: QueueRecord, week: Week, as_of: datetime, current: bool) -> QueueProgress:
+    """Progress as of ``as_of``; ``current`` says the moment is now, so completed items with no
+    recorded time count too (a past week can't place them)."""
+    noun, plural = nouns(queue.kind)
+    times, undated = completion_times(queue.items)
+    completed = sum(1 for t in times if t <= as_of) + (undated if current else 0)
+    total = len(queue.items)
+    statuses = {status: 0 for status in STATUSES}
+    for item in queue.items:
+        statuses[item.get("status", "?")] = statuses.get(item.get("status", "?"), 0) + 1
+    pace = pace_for(times, total - completed, week, as_of)
+    if total == 0:
+        pace = Pace(pace.weeks, 0, pace.days, 0, 0.0, None, "empty")
+    return QueueProgress(
+        queue.kind, noun, plural, total, completed, statuses, pace, queue.created_at, queue.problem
+    )
+
+
+def combined_pace(
+    queues: Sequence[QueueRecord], progress: Sequence[QueueProgress], week: Week, as_of: datetime
+) -> Pace:
+    """The pace of every queue together (items of all kinds counted alike)."""
+    times = sorted(t for queue in queues for t in completion_times(queue.items)[0])
+    total = sum(p.total for p in progress)
+    pace = pace_for(times, total - sum(p.completed for p in progress), week, as_of)
+    if total == 0:
+        pace = Pace(pace.weeks, 0, pace.days, 0, 0.0, None, "empty")
+    return pace
+
+
+def outstanding(queue: QueueRecord) -> list[Outstanding]:
+    """The queue's errored items, then its skipped ones, each with its latest message."""
+    found = []
+    for item in queue.items:
+        status = item.get("status")
+        if status not in (ERROR, SKIPPED):
+            continue
+        history = item.get("error_history") or []
+        last = history[-1] if history and isinstance(history[-1], dict) else {}
+        message = item.get("last_error") or last.get("message") or ""
+        if not message and status == SKIPPED:
+            message = "skipped by hand"
+        found.append(
+            Outstanding(
+                kind=queue.kind,
+                name=str(item.get("name") or item.get("key")),
+                status=status,
+                message=one_line(str(message)),
+                stage=str(last.get("stage") or ""),
+                attempts=int(item.get("attempts") or 0),
+                at=parse_time(last.get("at")),
+            )
+        )
+    found.sort(key=lambda o: (o.status != ERROR, o.name.casefold(), o.name))
+    return found
+
+
+def one_line(text: str, limit: int = MESSAGE_LENGTH) -> str:
+    """Messages are data from anywhere (tracebacks too): one line, of a readable length."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

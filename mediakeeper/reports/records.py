@@ -1,0 +1,133 @@
+"""Gathering what the toolkit recorded under a data home into plain data: the I/O half of the
+reports. Everything after :func:`gather` is pure, so the same records give the same report.
+
+Read, never written: every ``status/<kind>/processing_queue.json`` (with its journal replayed,
+without taking the lock), every ``status/<kind>/sessions.jsonl``, and for music the
+``outputs/music/artists/<slug>.json`` of the artists completed in the weeks asked for.
+A queue that does not parse becomes a record with a ``problem``; it never stops a report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.errors import MediakeeperError
+from mediakeeper.queue import QUEUE_FILE, QueueStore
+from mediakeeper.queue_items import COMPLETED
+from mediakeeper.reports.weeks import parse_time
+from mediakeeper.sessions import EVENTS_FILE, SessionRecord, load_sessions
+from mediakeeper.slug import inside, slugify
+
+# The kinds listed first, in this order; any other kind follows alphabetically.
+KIND_ORDER = ("music", "movies")
+# Where a kind keeps one JSON document per item with its "findings" (kinds without: none).
+OUTPUT_DIRS = {"music": ("outputs", "music", "artists")}
+NOT_KINDS = {"reports", "cache"}
+KIND_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # what the toolkit names a kind's folder
+
+Findings = tuple[tuple[str, bool], ...]  # (code, fixed) per finding
+
+
+@dataclass(frozen=True)
+class QueueRecord:
+    kind: str
+    created_at: datetime | None
+    items: tuple[dict[str, Any], ...] = ()
+    problem: str | None = None  # why the queue could not be read
+
+
+@dataclass(frozen=True)
+class Records:
+    """Everything a report is computed from."""
+
+    queues: tuple[QueueRecord, ...] = ()
+    sessions: tuple[SessionRecord, ...] = ()
+    # (kind, item key) -> its findings; None when the output file is missing or unreadable.
+    # Only items whose kind has outputs and that were completed in the range asked for.
+    findings: dict[tuple[str, str], Findings | None] = field(default_factory=dict)
+
+    def earliest(self) -> datetime | None:
+        """The first moment anything was recorded: a queue created or a session started."""
+        moments = [q.created_at for q in self.queues if q.created_at]
+        moments += [s.started_at for s in self.sessions]
+        return min(moments, default=None)
+
+
+def kinds_in(status_dir: Path) -> list[str]:
+    """Every media kind with a queue or session records under ``status/``."""
+    if not status_dir.is_dir():
+        return []
+    found = [
+        d.name
+        for d in status_dir.iterdir()
+        if d.is_dir()
+        and d.name not in NOT_KINDS
+        and KIND_NAME.fullmatch(d.name)
+        and ((d / QUEUE_FILE).exists() or (d / EVENTS_FILE).exists())
+    ]
+    return sorted(found, key=kind_sort_key)
+
+
+def kind_sort_key(kind: str) -> tuple[int, str]:
+    return (KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER), kind)
+
+
+def gather(home: Path, *, findings_between: tuple[datetime, datetime] | None = None) -> Records:
+    """Read the data home. ``findings_between`` = (start, end): also read the findings of the
+    items completed in that range (None: read no output files at all)."""
+    home = Path(home)
+    status_dir = home / "status"
+    queues, sessions = [], []
+    findings: dict[tuple[str, str], Findings | None] = {}
+    for kind in kinds_in(status_dir):
+        sessions += load_sessions(status_dir, kind)
+        store = QueueStore(status_dir / kind, kind)
+        if not store.exists():
+            continue
+        queue = read_queue(store)
+        queues.append(queue)
+        if findings_between is not None and kind in OUTPUT_DIRS:
+            for item in queue.items:
+                if _completed_between(item, *findings_between):
+                    findings[(kind, item["key"])] = read_findings(home, kind, item)
+    sessions.sort(key=lambda s: (s.started_at, s.id))
+    return Records(tuple(queues), tuple(sessions), findings)
+
+
+def read_queue(store: QueueStore) -> QueueRecord:
+    try:
+        data = store.peek()  # no lock, no lock file: a report never gets in a batch's way
+    except MediakeeperError as err:
+        return QueueRecord(store.kind, None, (), problem=str(err))
+    except OSError as err:
+        return QueueRecord(store.kind, None, (), problem=f"{store.path}: {err.strerror or err}")
+    items = tuple(item for item in data["items"] if isinstance(item, dict))
+    return QueueRecord(store.kind, parse_time(data.get("created_at")), items)
+
+
+def _completed_between(item: dict[str, Any], start: datetime, end: datetime) -> bool:
+    if item.get("status") != COMPLETED:
+        return False
+    moment = parse_time(item.get("completed_at"))
+    return moment is not None and start <= moment < end
+
+
+def read_findings(home: Path, kind: str, item: dict[str, Any]) -> Findings | None:
+    """The (code, fixed) pairs of one item's output document, or None if there is none."""
+    details = item.get("details") if isinstance(item.get("details"), dict) else {}
+    slug = details.get("slug") or slugify(str(item["key"]))
+    try:
+        path = inside(home, *OUTPUT_DIRS[kind], f"{slug}.json")
+        document = json.loads(path.read_text(encoding="utf-8"))
+        return tuple(
+            (str(f["code"]), bool(f.get("fixed")))
+            for f in document["findings"]
+            if isinstance(f, dict) and f.get("code")
+        )
+    except (OSError, ValueError, KeyError, TypeError, MediakeeperError):
+        return None

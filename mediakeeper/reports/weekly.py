@@ -1,0 +1,356 @@
+"""The weekly progress report: ``status/reports/YYYY-MM-DD_weekly_progress.md`` and ``.html``
+(the date is the Monday of the ISO week; weeks run Monday to Sunday in UTC).
+
+Three steps, so the same records always give the same report, byte for byte:
+
+* :func:`mediakeeper.reports.records.gather` reads the data home into plain records (I/O);
+* :func:`weekly_figures` computes one week's figures from the records, the week and ``now``
+  (pure: ``now`` is passed in, the clock is never read here);
+* :func:`render_markdown` / :func:`render_html` render them with the shared Jinja environment.
+
+:func:`write_weekly_report` does all three for one week (what a batch calls when it ends);
+:func:`write_all_weekly_reports` for every week since the first queue or session.
+
+What counts where: an item counts in the week its ``completed_at`` falls in; its tracks and
+issues are the queue's counters, its issues by code come from its output document. A session's
+time counts by its overlap with the week (a session over midnight on Sunday is split); its
+lookups and cache hits count in the week it ended. Errors and skipped items are the queues' now.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.atomic import atomic_write_text
+from mediakeeper.queue_items import COMPLETED, ERROR, SKIPPED
+from mediakeeper.reports import records as rec
+from mediakeeper.reports.chart import MAX_WEEKS, Chart, build_chart
+from mediakeeper.reports.progress import (
+    PACE_WEEKS,
+    Outstanding,
+    Pace,
+    QueueProgress,
+    combined_pace,
+    completion_times,
+    format_day,
+    nouns,
+    outstanding,
+    percent,
+    queue_progress,
+)
+from mediakeeper.reports.render import render
+from mediakeeper.reports.weeks import (
+    BadWeek,
+    Week,
+    format_duration,
+    format_moment,
+    overlap_seconds,
+    parse_time,
+    to_utc,
+    weeks_from,
+)
+from mediakeeper.sessions import RUNNING, SessionRecord
+
+REPORTS_DIR = ("status", "reports")
+
+
+def start_command(home: str | None = None) -> str:
+    """The exact command that creates the first queue (naming ``--home`` when one was given)."""
+    where = f" --home {shlex.quote(home)}" if home else ""
+    return f"python utilities/music_queue_manager.py{where} --init --library PATH"
+
+
+START_COMMAND = start_command()
+OUTSTANDING_SHOWN = 100  # per queue; the queue manager lists the rest
+
+
+@dataclass(frozen=True)
+class CodeCount:
+    code: str
+    found: int
+    resolved: int
+
+
+@dataclass(frozen=True)
+class QueueWeek:
+    """One queue in one week."""
+
+    progress: QueueProgress
+    completed: tuple[str, ...]  # names, in the order they were completed
+    tracks: int
+    issues_found: int
+    issues_resolved: int
+    by_code: tuple[CodeCount, ...]
+    has_outputs: bool  # the kind writes per-item findings (music)
+    without_output: int  # completed this week, but no readable output document
+    outstanding: tuple[Outstanding, ...]
+    outstanding_total: int
+
+    @property
+    def kind(self) -> str:
+        return self.progress.kind
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    id: str
+    kind: str
+    started: datetime
+    ended: datetime | None
+    outcome: str
+    seconds: float  # the whole session
+    seconds_in_week: float
+    items_done: int
+    failed: int
+
+    @property
+    def duration(self) -> str:
+        return format_duration(self.seconds)
+
+
+@dataclass(frozen=True)
+class WeeklyReport:
+    week: Week
+    as_of: datetime
+    partial: bool  # the week is still running at ``as_of``
+    queues: tuple[QueueWeek, ...]
+    sessions: tuple[SessionLine, ...]
+    seconds: float
+    lookups: int
+    cache_hits: int
+    total: int
+    completed: int
+    pace: Pace
+    chart: Chart
+    start_command: str = START_COMMAND
+
+    @property
+    def minutes(self) -> int:
+        return round(self.seconds / 60)
+
+    @property
+    def percent(self) -> float:
+        return percent(self.completed, self.total)
+
+    @property
+    def completed_this_week(self) -> int:
+        return sum(len(q.completed) for q in self.queues)
+
+    @property
+    def plural(self) -> str:
+        kinds = {q.progress.plural for q in self.queues}
+        return kinds.pop() if len(kinds) == 1 else "items"
+
+    @property
+    def tracks(self) -> int:
+        return sum(q.tracks for q in self.queues)
+
+    @property
+    def issues_found(self) -> int:
+        return sum(q.issues_found for q in self.queues)
+
+    @property
+    def issues_resolved(self) -> int:
+        return sum(q.issues_resolved for q in self.queues)
+
+    @property
+    def has_tracks(self) -> bool:
+        return any(q.kind == "music" for q in self.queues)
+
+    @property
+    def has_work(self) -> bool:
+        return bool(self.completed_this_week or self.sessions)
+
+
+# ---- pure figures ----------------------------------------------------------------------
+
+
+def weekly_figures(records: rec.Records, week: Week, now: datetime) -> WeeklyReport:
+    """The figures of ``week`` as they stand at ``now`` (a past week: at its end)."""
+    now = to_utc(now)
+    if week.start > now:
+        raise BadWeek(
+            f"week {week.label} has not started yet (this is {Week.of(now).label})",
+            "name this week or an earlier one",
+        )
+    as_of = min(now, week.end)
+    current = as_of == now
+    # A past week shows the queues that existed by its end.
+    existing = [q for q in records.queues if current or not q.created_at or q.created_at < week.end]
+    queues = tuple(_queue_week(records, q, week, as_of, current) for q in existing)
+    progress = [q.progress for q in queues]
+    sessions = tuple(_session_lines(records.sessions, week, as_of))
+    ended_here = [s for s in records.sessions if s.ended_at and week.contains(s.ended_at)]
+    return WeeklyReport(
+        week=week,
+        as_of=as_of,
+        partial=now < week.end,
+        queues=queues,
+        sessions=sessions,
+        seconds=sum(s.seconds_in_week for s in sessions),
+        lookups=sum(_count(s.summary.get("lookups")) for s in ended_here),
+        cache_hits=sum(_count(s.summary.get("cache_hits")) for s in ended_here),
+        total=sum(p.total for p in progress),
+        completed=sum(p.completed for p in progress),
+        pace=combined_pace(existing, progress, week, as_of),
+        chart=progress_chart(records, existing, week, as_of),
+    )
+
+
+def _queue_week(
+    records: rec.Records, queue: rec.QueueRecord, week: Week, as_of: datetime, current: bool
+) -> QueueWeek:
+    done = []
+    for item in queue.items:
+        moment = parse_time(item.get("completed_at"))
+        if item.get("status") == COMPLETED and moment and week.contains(moment) and moment <= as_of:
+            done.append((moment, str(item.get("name") or item.get("key")), item))
+    done.sort(key=lambda entry: (entry[0], entry[1].casefold(), entry[1]))
+    found: Counter[str] = Counter()
+    resolved: Counter[str] = Counter()
+    without_output = 0
+    has_outputs = queue.kind in rec.OUTPUT_DIRS
+    for _, _, item in done:
+        findings = records.findings.get((queue.kind, item.get("key")))
+        if findings is None:
+            without_output += has_outputs
+            continue
+        for code, fixed in findings:
+            found[code] += 1
+            resolved[code] += fixed
+    by_code = sorted(found, key=lambda code: (-found[code], code))
+    waiting = outstanding(queue)
+    return QueueWeek(
+        progress=queue_progress(queue, week, as_of, current),
+        completed=tuple(name for _, name, _ in done),
+        tracks=sum(_count(item.get("track_count")) for _, _, item in done),
+        issues_found=sum(_count(item.get("issues_found")) for _, _, item in done),
+        issues_resolved=sum(_count(item.get("issues_resolved")) for _, _, item in done),
+        by_code=tuple(CodeCount(c, found[c], resolved[c]) for c in by_code),
+        has_outputs=has_outputs,
+        without_output=without_output,
+        outstanding=tuple(waiting[:OUTSTANDING_SHOWN]),
+        outstanding_total=len(waiting),
+    )
+
+
+def session_end(session: SessionRecord, now: datetime) -> datetime:
+    """Where a session's time stops: its end; a crashed one's last item; a running one's now."""
+    if session.ended_at is not None:
+        return to_utc(session.ended_at)
+    if session.outcome == RUNNING:
+        return max(to_utc(session.started_at), now)
+    return to_utc(session.started_at) + timedelta(seconds=session.seconds)
+
+
+def _session_lines(sessions: Sequence[SessionRecord], week: Week, as_of: datetime):
+    for session in sessions:
+        start = to_utc(session.started_at)
+        if start > as_of:
+            continue
+        end = session_end(session, as_of)
+        inside = overlap_seconds(start, end, week.start, min(week.end, as_of))
+        if inside <= 0 and not week.contains(start):
+            continue
+        failed = sum(1 for i in session.items if i.get("outcome") in (ERROR, SKIPPED))
+        yield SessionLine(
+            id=session.id,
+            kind=session.kind,
+            started=start,
+            ended=to_utc(session.ended_at) if session.ended_at else None,
+            outcome=session.outcome,
+            seconds=(end - start).total_seconds(),
+            seconds_in_week=inside,
+            items_done=session.items_done,
+            failed=failed,
+        )
+
+
+def progress_chart(
+    records: rec.Records, queues: Sequence[rec.QueueRecord], week: Week, as_of: datetime
+) -> Chart:
+    """Every queue's completions per week up to ``week`` (at most MAX_WEEKS bars, at least the
+    pace window), with the running total of all completions before each week's end."""
+    first = Week.of(records.earliest() or week.start)
+    first = max(min(first, week.shift(1 - PACE_WEEKS)), week.shift(1 - MAX_WEEKS))
+    weeks = weeks_from(first, week)
+    times = sorted(t for q in queues for t in completion_times(q.items)[0] if t <= as_of)
+    counts = [sum(1 for t in times if w.contains(t)) for w in weeks]
+    totals = [sum(1 for t in times if t < w.end) for w in weeks]
+    plurals = {nouns(q.kind)[1] for q in queues}
+    return build_chart(weeks, counts, totals, plurals.pop() if len(plurals) == 1 else "items")
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+# ---- rendering -------------------------------------------------------------------------
+
+
+FORMATS = {
+    "num": lambda n: f"{n:,}",
+    "duration": format_duration,
+    "moment": format_moment,
+    "day": format_day,
+    "pct": lambda p: f"{p:.1f}%",
+    "line": lambda text: " ".join(str(text).split()),
+    "list_safe": lambda text: _LIST_MARKER.sub(lambda m: m[1] + "\\" + m[2], str(text), 1),
+}
+# What would turn a list item's text into a nested list: "1. x", "2) x", "+ x", "- x".
+_LIST_MARKER = re.compile(r"^(\d{0,9})([.)+-])(?=\s|$)")
+
+
+def render_markdown(report: WeeklyReport) -> str:
+    return render("weekly_progress.md.j2", r=report, **FORMATS)
+
+
+def render_html(report: WeeklyReport) -> str:
+    return render("weekly_progress.html.j2", r=report, **FORMATS)
+
+
+# ---- files -----------------------------------------------------------------------------
+
+
+def report_paths(home: Path, week: Week) -> tuple[Path, Path]:
+    stem = f"{week.monday.isoformat()}_weekly_progress"
+    folder = Path(home).joinpath(*REPORTS_DIR)
+    return folder / f"{stem}.md", folder / f"{stem}.html"
+
+
+def _write(home: Path, report: WeeklyReport) -> tuple[Path, Path]:
+    md_path, html_path = report_paths(home, report.week)
+    atomic_write_text(md_path, render_markdown(report))
+    atomic_write_text(html_path, render_html(report))
+    return md_path, html_path
+
+
+def write_weekly_report(
+    home: Path, week: date | None = None, now: datetime | None = None
+) -> tuple[Path, Path]:
+    """Regenerate one week's report (``week``: any day of it; default the week of ``now``).
+    Returns the .md and .html paths."""
+    now = to_utc(now) if now is not None else datetime.now(UTC)
+    target = Week.of(week if week is not None else now)
+    records = rec.gather(Path(home), findings_between=(target.start, target.end))
+    return _write(Path(home), weekly_figures(records, target, now))
+
+
+def write_all_weekly_reports(home: Path, now: datetime | None = None) -> list[tuple[Path, Path]]:
+    """Every week from the first queue or session to the week of ``now``, oldest first."""
+    now = to_utc(now) if now is not None else datetime.now(UTC)
+    this_week = Week.of(now)
+    everything = (datetime.min.replace(tzinfo=UTC), this_week.end)
+    records = rec.gather(Path(home), findings_between=everything)
+    first = min(Week.of(records.earliest() or now), this_week)
+    return [
+        _write(Path(home), weekly_figures(records, week, now))
+        for week in weeks_from(first, this_week)
+    ]

@@ -1,0 +1,79 @@
+"""The dashboard's plain-text rendering, and the homes a new user has (no queue, empty queue)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from mediakeeper.queue import QueueStore
+from mediakeeper.queue_items import new_item, new_queue
+from mediakeeper.reports.dashboard import (
+    build_dashboard,
+    dashboard_for,
+    plain,
+    render_html,
+    render_text,
+    text_bar,
+)
+from mediakeeper.reports.records import gather
+
+NOW = datetime(2026, 11, 21, 18, 0, tzinfo=UTC)
+
+
+def test_text_bars_need_no_terminal():
+    assert text_bar(0) == "[" + "-" * 30 + "]"
+    assert text_bar(42.1, width=14) == "[#####---------]"
+    assert text_bar(99.9) == "[" + "#" * 29 + "-]"
+    assert text_bar(100) == "[" + "#" * 30 + "]"
+    assert text_bar(250, width=4) == "[####]"
+
+
+def test_names_are_printed_without_control_characters():
+    assert plain("Evil\x1b[31mRed\nBand\t X") == "Evil [31mRed Band X"
+    assert plain("A" * 40, 10) == "AAAAAAAAA…"
+
+
+def test_no_queues_says_how_to_start(tmp_path):
+    board = dashboard_for(tmp_path, NOW)
+    text = render_text(board)
+    assert "No queues yet under" in text
+    assert "  python utilities/music_queue_manager.py --init --library PATH\n" in text
+    page = render_html(board)
+    assert "<strong>No queues yet.</strong>" in page and 'id="progress-chart"' not in page
+    assert not (tmp_path / "status").exists()
+
+
+def test_an_empty_queue_and_one_created_today(tmp_path):
+    today = datetime(2026, 11, 21, 17, 0, tzinfo=UTC)
+    QueueStore(tmp_path / "status" / "music", "music").create(new_queue("music", "/m", [], today))
+    items = [new_item(n, n, f"/v/{n}") for n in ("Heat", "Alien")]
+    QueueStore(tmp_path / "status" / "movies", "movies").create(
+        new_queue("movies", "/v", items, today)
+    )
+    text = render_text(build_dashboard(gather(tmp_path), NOW))
+    assert "  music   [------------------------------]   0.0%  0 of 0 artists" in text
+    assert "          no items yet" in text
+    assert "  movies  [------------------------------]   0.0%  0 of 2 movies" in text
+    assert "          pace no pace yet" in text
+    assert "LAST SESSIONS\n  none yet" in text
+    assert "NEEDS ATTENTION  0 errors, 0 skipped\n  nothing: no errors and no skipped items" in text
+
+
+def test_errors_needing_attention_are_capped_and_point_to_the_full_list(tmp_path):
+    items = []
+    for n in range(15):
+        item = new_item(f"Band {n:02d}", f"Band {n:02d}", f"/m/Band {n:02d}")
+        item.update(status="error", attempts=1, last_error=f"boom {n}\nsecond line")
+        item["error_history"] = [{"at": "2026-11-20T10:00:00+00:00", "stage": "scan",
+                                  "message": f"boom {n}", "session": "s"}]  # fmt: skip
+        items.append(item)
+    items[3]["status"] = "skipped"
+    QueueStore(tmp_path / "status" / "music", "music").create(new_queue("music", "/m", items, NOW))
+    board = build_dashboard(gather(tmp_path), NOW)
+    lines = render_text(board).splitlines()
+    assert "NEEDS ATTENTION  14 errors, 1 skipped" in lines
+    shown = [line for line in lines if line.startswith(("  error ", "  skipped "))]
+    assert len(shown) == 10
+    assert shown[0] == "  error    Band 00                       music   scan: boom 0 second line"
+    assert "  … and 5 more" in lines
+    assert any("music_queue_manager.py --list --status error" in line for line in lines)
+    assert board.attention_total == 15 and board.attention[-1].status == "error"

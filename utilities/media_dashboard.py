@@ -1,0 +1,37 @@
+"""Every media queue at a glance: python utilities/media_dashboard.py --help"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+
+import click
+
+from mediakeeper.reports.dashboard import dashboard_for, render_text, write_dashboard_html
+from mediakeeper.reports.weekly import start_command
+from utilities.cli import Command, home_option, settings_for
+from utilities.weekly_report import moment
+
+
+@click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"]})
+@home_option
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the dashboard as a self-contained HTML page to this file instead.",
+)
+@click.option("--now", hidden=True, help="Show the dashboard as of this UTC moment (ISO-8601).")
+def main(home, html_path, now):
+    """Progress of every queue (bars, counts by status, pace), the last sessions, the errors
+    that need you, and this week's numbers. Works in a pipe or a log: no colours needed."""
+    settings = settings_for(home)
+    board = dashboard_for(settings.home, moment(now), start_command=start_command(home))
+    if html_path is not None:
+        click.echo(f"Dashboard written: {write_dashboard_html(html_path, board)}")
+        return
+    click.echo(render_text(board), nl=False)
+
+
+if __name__ == "__main__":
+    main()
