@@ -95,6 +95,9 @@ class BatchReport:
     def total(self, counter: str) -> int:
         return sum(o.result.counts.get(counter, 0) for o in self.outcomes if o.result)
 
+    def total_detail(self, key: str) -> int:
+        return sum(o.result.details.get(key, 0) or 0 for o in self.outcomes if o.result)
+
     @property
     def exit_code(self) -> int:
         if self.interrupted:
@@ -367,6 +370,8 @@ class BatchRunner:
             "skipped": report.count("skipped"),
             "released": report.count("released"),
             **{counter: report.total(counter) for counter in _SUMMED},
+            "lookups": report.total_detail("lookups"),
+            "cache_hits": report.total_detail("cache_hits"),
         }
 
 

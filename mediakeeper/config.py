@@ -20,10 +20,11 @@ CONFIG_FILE = "mediakeeper.toml"
 
 # The public contract: section -> key -> default. The default's type is the key's type.
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "music": {"library": "", "checkpoint_every": 50, "max_attempts": 3},
+    "music": {"library": "", "checkpoint_every": 50, "max_attempts": 3, "lookups": True},
     "movies": {"library": "", "checkpoint_every": 50, "max_attempts": 3},
     "musicbrainz": {
         "url": "https://musicbrainz.org",
+        "coverart_url": "https://coverartarchive.org",
         "rate_limit": 1.0,
         "contact": "",
         "timeout": 30.0,
@@ -130,9 +131,11 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
     kind = type(default)
     try:
         if kind is bool:
-            if isinstance(value, str):
-                return value.strip().lower() in ("1", "true", "yes", "on")
-            return bool(value)
+            if isinstance(value, bool):
+                return value
+            word = str(value).strip().lower()
+            if word in _TRUE or word in _FALSE:
+                return word in _TRUE
         if kind is int and not isinstance(value, bool):
             if isinstance(value, float) and not value.is_integer():
                 raise ValueError  # int() would quietly drop the fraction
@@ -152,4 +155,5 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
     raise ConfigError(f"{where}: expected a {_TYPE_NAMES[kind]}, got {value!r}")
 
 
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 _TYPE_NAMES = {bool: "true/false", int: "whole number >= 0", float: "number >= 0", str: "string"}

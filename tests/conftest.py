@@ -17,6 +17,14 @@ from mediakeeper.queue_items import new_item, new_queue
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# Nothing in the suite may reach the internet: lookups are off unless a test turns them on
+# (pointing them at a local fake server), and even then the default URL is a dead local port.
+# Set here, at import, so every subprocess and CliRunner call inherits it.
+os.environ["MEDIAKEEPER_MUSIC_LOOKUPS"] = "false"
+os.environ["MEDIAKEEPER_MUSICBRAINZ_URL"] = "http://127.0.0.1:9"
+os.environ["MEDIAKEEPER_MUSICBRAINZ_COVERART_URL"] = "http://127.0.0.1:9"
+os.environ["MEDIAKEEPER_TMDB_URL"] = "http://127.0.0.1:9"
+
 
 class FakeClock:
     """A clock the test moves by hand: every call returns the same moment until advanced."""
@@ -305,3 +313,53 @@ def _load_queue(home: Path) -> dict:
 def music_queue():
     """``music_queue(home)`` -> the current music queue (dict) of that data home."""
     return _load_queue
+
+
+# ---- lookups: the fake MusicBrainz on 127.0.0.1 and lookup sessions ----------------------
+# (Used by tests/unit/test_lookup_http.py and tests/integration/test_musicbrainz_client.py.)
+
+
+def _fake_musicbrainz_class():
+    """``tests.servers.musicbrainz.FakeMusicBrainz`` (the checkout made importable first)."""
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    from tests.servers.musicbrainz import FakeMusicBrainz
+
+    return FakeMusicBrainz
+
+
+@pytest.fixture
+def fake_musicbrainz():
+    """A started FakeMusicBrainz (fixture artists plus one with 230 release groups); point
+    ``[musicbrainz] url`` (``MEDIAKEEPER_MUSICBRAINZ_URL``) and ``coverart_url`` at
+    ``fake_musicbrainz.url``. Its ``requests`` record what it was asked."""
+    with _fake_musicbrainz_class()() as server:
+        yield server
+
+
+@pytest.fixture
+def lookup_session(tmp_path):
+    """``lookup_session(**overrides)`` -> a LookupSession for tests: cache and limiter under
+    ``tmp_path/cache``, no rate limit, 5 s timeout, 2 quick retries. Closed at teardown."""
+    from mediakeeper.lookup.http import make_session, user_agent
+
+    made = []
+
+    def build(**overrides):
+        options = {
+            "cache_path": tmp_path / "cache" / "musicbrainz.sqlite",
+            "rate_limit": 0.0,
+            "timeout": 5.0,
+            "retries": 2,
+            "user_agent": user_agent("tests@example.com"),
+            "limiter_path": tmp_path / "cache" / "ratelimit.sqlite",
+            "backoff": 0.05,
+        }
+        options.update(overrides)
+        session = make_session(options.pop("service", "musicbrainz"), **options)
+        made.append(session)
+        return session
+
+    yield build
+    for session in made:
+        session.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from typing import Any
 
 import click
@@ -19,6 +20,8 @@ class Command(click.Command):
     """A click command whose user errors end in one line on stderr and an exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        # The library warns (a damaged cache rebuilt, ...); a person gets one plain line.
+        warnings.showwarning = _show_warning
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
@@ -32,6 +35,10 @@ class Command(click.Command):
             where = f": {err.filename}" if err.filename else ""
             click.echo(f"Error: {err.strerror or err}{where}", err=True)
             ctx.exit(2)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    click.echo(f"Warning: {message}", err=True)
 
 
 home_option = click.option(

@@ -14,6 +14,7 @@ from mediakeeper.errors import NotFound
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.outputs import assemble_tracks_csv
 from mediakeeper.queue_items import ERROR, PENDING
+from mediakeeper.reports.weekly import write_weekly_report
 from mediakeeper.runs import eligible_items, open_store, run_batch
 from utilities.cli import Command, home_option, settings_for
 from utilities.progress import ProgressHooks, render_summary
@@ -36,7 +37,21 @@ from utilities.progress import ProgressHooks, render_summary
     help="Show what would change; write nothing at all, not even the queue.",
 )
 @click.option("--no-fix", is_flag=True, help="Report issues only; change no tags.")
-@click.option("--offline", is_flag=True, help="Make no web lookups.")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Make no web lookups (also: [music] lookups = false in mediakeeper.toml).",
+)
+@click.option(
+    "--enrich",
+    is_flag=True,
+    help="Look up completed artists that were processed offline.",
+)
+@click.option(
+    "--fetch-covers",
+    is_flag=True,
+    help="Download cover.jpg from the Cover Art Archive into matched albums that have none.",
+)
 @click.option(
     "--library",
     type=click.Path(path_type=str),
@@ -62,6 +77,8 @@ def main(
     dry_run,
     no_fix,
     offline,
+    enrich,
+    fetch_covers,
     library,
     checkpoint_every,
     workers,
@@ -77,6 +94,11 @@ def main(
         max_attempts=settings.get("music", "max_attempts"),
         workers=workers,
     )
+    online = not offline and settings.get("music", "lookups")
+    if enrich and not online:
+        raise click.UsageError("--enrich looks artists up: it cannot run offline")
+    if fetch_covers and not online:
+        raise click.UsageError("--fetch-covers needs the network: drop --offline")
     if artist:
         options.keys = {_find_key(settings, artist, dry_run)}
         options.statuses = ("pending", "error", "completed", "skipped")
@@ -87,16 +109,30 @@ def main(
     store, created = open_store(settings, "music", create=True)
     if created is not None:
         click.echo(f"Created the music queue with {created} artists: {store.path}")
-    if artist:
+    if enrich:  # completed artists that were processed offline (--artist: just that one)
+        wanted = _not_enriched(store)
+        options.keys = wanted & options.keys if options.keys else wanted
+        options.statuses = ("completed",)
+    elif artist:
         _make_claimable(store, options.keys)
     hooks = ProgressHooks("artist")
     try:
         session, report = run_batch(
             store,
-            lambda session: MusicJob(settings.home, session.id, fix=not no_fix),
+            lambda session: MusicJob(
+                settings.home,
+                session.id,
+                fix=not no_fix,
+                settings=settings if online else None,
+                enrich_only=enrich,
+                fetch_covers=fetch_covers,
+            ),
             options,
             hooks,
-            description=f"batch of {options.size}" + (", no fixes" if no_fix else ""),
+            description=f"batch of {options.size}"
+            + (", no fixes" if no_fix else "")
+            + (", offline" if not online else "")
+            + (", enrich" if enrich else ""),
             after=lambda report: _finish(report, settings.home),
         )
     except Interrupted:
@@ -110,9 +146,11 @@ def main(
             + (" or errors" if retry_errors else "")
             + ". `music_queue_manager.py --show-summary` shows where things stand."
         )
-    click.echo(render_summary(report, "artist", offline=True))
+    click.echo(render_summary(report, "artist", offline=not online))
     click.echo(f"session log: {session.log_path}")
     click.echo(f"issue reports: {settings.home / 'issues' / 'music'}")
+    weekly_md, _html = write_weekly_report(settings.home)  # every run updates this week's
+    click.echo(f"weekly report: {weekly_md} (and .html)")
     sys.exit(report.exit_code)
 
 
@@ -144,6 +182,15 @@ def _finish(report, home):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda signum, frame: os._exit(EXIT_INTERRUPTED))
     assemble_tracks_csv(home)
+
+
+def _not_enriched(store):
+    """Completed artists whose lookups have not happened yet (processed offline)."""
+    return {
+        item["key"]
+        for item in store.peek()["items"]
+        if item["status"] == "completed" and not item.get("details", {}).get("enriched")
+    }
 
 
 def _make_claimable(store, keys):

@@ -62,7 +62,12 @@ def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> 
         f" · resolved {report.total('issues_resolved'):,}",
     ]
     if offline:
-        lines.append("offline: no web lookups were made")
+        lines.append("offline: no web lookups were made (`--enrich` adds them later)")
+    else:
+        lines.append(
+            f"lookups: {report.total_detail('lookups'):,} requests sent, "
+            f"{report.total_detail('cache_hits'):,} answered from the cache"
+        )
     if report.released_stale:
         lines.append(f"released {len(report.released_stale)} stale claim(s) from a crashed run")
     if report.checkpoints:

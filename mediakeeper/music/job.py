@@ -16,15 +16,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.atomic import atomic_write_text
+from mediakeeper.atomic import atomic_write_bytes, atomic_write_text
 from mediakeeper.batch import ItemFailure, ItemResult
+from mediakeeper.config import Settings
 from mediakeeper.errors import LibraryError
 from mediakeeper.fsnames import TEMP_PREFIX
+from mediakeeper.lookup.http import LookupFailed
+from mediakeeper.music.enrich import fill_years
 from mediakeeper.music.fixes import ChangeJournal, apply_changes
+from mediakeeper.music.lookups import enrich_artist, lookup_client
 from mediakeeper.music.model import Finding, TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs, finding_record, track_record
 from mediakeeper.music.rules import find_issues, planned_changes
-from mediakeeper.music.scan import scan_artist
+from mediakeeper.music.scan import is_cover_file, scan_artist
 from mediakeeper.slug import inside, slugify
 
 WORK_DIR = "work"
@@ -45,6 +49,9 @@ class MusicJob:
     home: Path
     session: str
     fix: bool = True
+    settings: Settings | None = None  # None: offline, no web lookups
+    enrich_only: bool = False  # --enrich: a completed artist gets its lookups now
+    fetch_covers: bool = False
 
     @property
     def status_dir(self) -> Path:
@@ -68,16 +75,7 @@ class MusicJob:
         resumed = state is not None
         _remove_temp_leftovers(folder)  # a killed tag write's copy; the original is intact
         if state is None:
-            scan = self._scan(item)
-            findings = find_issues(scan)
-            changes = planned_changes(findings) if self.fix else []
-            state = {
-                "token": item.get("run_token"),
-                "stage": "applying",
-                "tracks": [track_record(t) for t in scan.tracks],
-                "findings": [_finding_to_dict(f) for f in findings],
-                "changes": [vars(c).copy() for c in changes],
-            }
+            state = self._plan(item)
             # Not fsync'd: after a power cut a lost work file only means a fresh scan.
             atomic_write_text(work, json.dumps(state, ensure_ascii=False), durable=False)
         tracks = [Track(**t) for t in state["tracks"]]
@@ -94,6 +92,8 @@ class MusicJob:
         done = set(applied.changes)
         fixed = [bool(f.changes) and all(c in done for c in f.changes) for f in findings]
         records = [finding_record(f, ok) for f, ok in zip(findings, fixed, strict=True)]
+        covers = self._fetch_covers(folder, state) if self.fetch_covers else []
+        lookups = state.get("lookups", {})
         artist = {
             "name": item["name"],
             "folder_name": folder.name,
@@ -101,28 +101,76 @@ class MusicJob:
             "slug": slug,
             "session": self.session,
             "processed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "musicbrainz": state.get("musicbrainz"),
             "summary": {
                 "tracks": len(tracks),
                 "issues_found": len(findings),
                 "issues_resolved": sum(fixed),
                 "refused_changes": [{**asdict(c), "reason": why} for c, why in applied.refused],
+                "covers_fetched": covers,
             },
         }
         ArtistOutputs(self.home, slug).write(artist, _after(tracks, done), records)
 
+        found, resolved = len(findings), sum(fixed)
+        if self.enrich_only:  # earlier fixes are in the files now: keep counting them
+            found += item.get("issues_resolved", 0)
+            resolved += item.get("issues_resolved", 0)
+        enriched = self.settings is not None
         result = ItemResult(
-            counts={
-                "track_count": len(tracks),
-                "issues_found": len(findings),
-                "issues_resolved": sum(fixed),
-            },
-            details={"slug": slug, "enriched": False},
+            counts={"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved},
+            details={"slug": slug, "enriched": enriched, **state.get("enrichment", {}), **lookups},
             summary=f"{_count(len(tracks), 'track')}, {_count(len(findings), 'issue')}, "
-            f"{sum(fixed)} fixed",
+            f"{sum(fixed)} fixed" + (_matched(state.get("enrichment")) if enriched else ""),
         )
         done_state = {"token": state["token"], "stage": "done", "result": asdict(result)}
         atomic_write_text(work, json.dumps(done_state, ensure_ascii=False), durable=False)
         return result
+
+    def _plan(self, item: dict[str, Any]) -> dict[str, Any]:
+        """Scan, find issues, look up (unless offline): everything decided before any write."""
+        scan = self._scan(item)
+        findings = find_issues(scan)
+        changes = planned_changes(findings)
+        state: dict[str, Any] = {"token": item.get("run_token"), "stage": "applying"}
+        if self.settings is not None:
+            client = lookup_client(self.settings)
+            before = client.counters()
+            try:
+                plan = enrich_artist(client, scan, {(c.path, c.tag): c.new for c in changes})
+            except LookupFailed as err:
+                raise ItemFailure("lookup", err.message, network=err.network) from None
+            findings = fill_years(findings, plan.changes) + plan.findings
+            changes = planned_changes([*findings, _carrier(plan.changes)])
+            state.update(musicbrainz=plan.links(), enrichment=plan.summary())
+            state["lookups"] = client.counters_since(before)
+        state.update(
+            tracks=[track_record(t) for t in scan.tracks],
+            findings=[_finding_to_dict(f) for f in findings],
+            changes=[vars(c).copy() for c in changes] if self.fix else [],
+        )
+        return state
+
+    def _fetch_covers(self, folder: Path, state: dict[str, Any]) -> list[str]:
+        """cover.jpg for matched albums that have no cover yet (never overwrites one)."""
+        if not state.get("musicbrainz"):
+            return []
+        tracks = [Track(**t) for t in state["tracks"]]
+        with_art = {t.album for t in tracks if t.has_picture}
+        client = lookup_client(self.settings)
+        fetched = []
+        for album in state["musicbrainz"]["albums"]:
+            group = album["release_group"]
+            target = folder / album["folder"] / "cover.jpg"
+            if group is None or album["folder"] in with_art or _has_cover(target.parent):
+                continue
+            try:
+                image = client.cover(group["id"])
+            except LookupFailed:
+                continue  # no cover on the archive is normal; the report shows the link
+            atomic_write_bytes(target, image)
+            fetched.append(str(target.relative_to(folder)))
+        return fetched
 
     def _scan(self, item: dict[str, Any]):
         folder = Path(item["path"])
@@ -130,6 +178,25 @@ class MusicJob:
             return scan_artist(folder)
         except LibraryError as err:
             raise ItemFailure("scan", err.message) from None
+
+
+def _matched(enrichment: dict[str, Any] | None) -> str:
+    if not enrichment or not enrichment.get("musicbrainz_artist_id"):
+        return ", not identified on MusicBrainz"
+    return f", {enrichment['albums_matched']}/{enrichment['albums_total']} albums matched"
+
+
+def _carrier(changes: list[TagChange]) -> Finding:
+    """Enrichment's id changes travel through planned_changes like any finding's."""
+    return Finding("musicbrainz-ids", "info", "", "", changes=tuple(changes))
+
+
+def _has_cover(album_dir: Path) -> bool:
+    try:
+        names = os.listdir(album_dir)
+    except OSError:
+        return True  # cannot look: do not write
+    return any(is_cover_file(name) for name in names)
 
 
 def _count(n: int, noun: str) -> str:

@@ -61,6 +61,12 @@ def scan_artist(folder: Path) -> ArtistScan:
     )
 
 
+def is_cover_file(name: str) -> bool:
+    """cover.jpg, Folder.PNG, front.jpeg, ...: an image that stands for its album."""
+    stem, suffix = os.path.splitext(name)
+    return suffix.lower() in COVER_SUFFIXES and stem.lower() in COVER_STEMS
+
+
 def _identity(st: os.stat_result) -> tuple[int, int]:
     return st.st_dev, st.st_ino
 
@@ -120,7 +126,7 @@ def _scan_file(
 ) -> None:
     name = entry.name
     suffix = os.path.splitext(name)[1].lower()
-    if suffix in COVER_SUFFIXES and os.path.splitext(name)[0].lower() in COVER_STEMS:
+    if is_cover_file(name):
         walk.covers.add(album)
         return
     if suffix not in tagio.AUDIO_EXTENSIONS:

@@ -70,10 +70,11 @@ def test_an_empty_environment_variable_counts_as_unset(tmp_path):
 def test_every_key_has_its_environment_variable(tmp_path):
     for section, keys in DEFAULTS.items():
         for key, default in keys.items():
-            value = "/somewhere" if isinstance(default, str) else "9"
+            value = {str: "/somewhere", bool: str(not default).lower()}.get(type(default), "9")
             name = f"MEDIAKEEPER_{section.upper()}_{key.upper()}"
             got = load_settings(tmp_path, environ={name: value}).get(section, key)
-            assert got == type(default)(value), name
+            expected = (not default) if isinstance(default, bool) else type(default)(value)
+            assert got == expected, name
 
 
 def test_home_comes_from_flag_then_environment_then_current_folder(tmp_path, monkeypatch):
@@ -186,3 +187,16 @@ def test_an_error_in_the_file_wins_even_when_env_would_override(tmp_path):
     write_toml(tmp_path, "[music]\nmax_attempts = 'x'\n")
     with pytest.raises(ConfigError, match=r"music\.max_attempts"):
         load_settings(tmp_path, environ={"MEDIAKEEPER_MUSIC_MAX_ATTEMPTS": "4"})
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("true", True), ("OFF", False), ("1", True),
+                                               ("no", False)])  # fmt: skip
+def test_switches_read_the_usual_words(tmp_path, raw, expected):
+    settings = load_settings(tmp_path, environ={"MEDIAKEEPER_MUSIC_LOOKUPS": raw})
+    assert settings.get("music", "lookups") is expected
+
+
+def test_a_switch_with_another_word_is_a_one_line_error(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        load_settings(tmp_path, environ={"MEDIAKEEPER_MUSIC_LOOKUPS": "maybe"})
+    assert "MEDIAKEEPER_MUSIC_LOOKUPS" in str(err.value) and "true/false" in str(err.value)

@@ -1,0 +1,461 @@
+"""One cached, rate-limited, retrying ``requests`` session per web service.
+
+A request passes through these layers, outermost first:
+
+1. **requests-cache** (SQLite, entries never expire). A hit is answered here and goes no
+   further, so it costs no rate budget and no network. Secret parameters and the usual
+   credential headers are left out of the cache key and replaced by ``REDACTED`` in what is
+   stored.
+2. **requests-ratelimiter**, over a pyrate-limiter bucket: one request per ``1/rate_limit``
+   seconds (a spacing, not a burst allowance). With ``limiter_path`` the bucket is a table in
+   a SQLite file guarded by a file lock, so every process on the machine shares one budget.
+   Requests wait for their turn; they never fail because of the limit.
+3. **An HTTP adapter** that gives every request the session's timeout unless the caller set
+   one, and retries with urllib3 on connection errors and on 429/500/502/503/504, honouring
+   ``Retry-After`` (capped) and backing off exponentially otherwise. Each retry also waits for
+   the shared bucket, so retries respect the limit too.
+
+``LookupSession.get`` is the only call the rest of the toolkit makes; it turns every failure
+into ``LookupFailed`` (``network=True`` when the service could not be reached or kept failing,
+``network=False`` when it answered "no"). A cache or limiter file that is not a readable SQLite
+database is moved aside as ``<name>.corrupt-<UTC timestamp>`` with a ``CacheRebuiltWarning``
+and started afresh. Nothing here prints; no message contains a secret.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Callable, Mapping
+from itertools import takewhile
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+import requests
+from filelock import FileLock
+from pyrate_limiter import (
+    AbstractBucket,
+    InMemoryBucket,
+    Limiter,
+    Rate,
+    SingleBucketFactory,
+    SQLiteBucket,
+)
+from requests.adapters import HTTPAdapter
+from requests_cache import CacheMixin, SQLiteCache
+from requests_cache.policy import DEFAULT_IGNORED_PARAMS, NEVER_EXPIRE
+from requests_ratelimiter import LimiterMixin
+from urllib3.util.retry import Retry
+
+from mediakeeper import __version__
+from mediakeeper.errors import MediakeeperError
+from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is public here)
+    CacheRebuiltWarning,
+    inode,
+    is_corruption,
+    move_aside,
+    open_sqlite,
+    probe,
+)
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+NO_CONTACT = "contact not configured: set [musicbrainz] contact"
+DEFAULT_BACKOFF = 0.5  # seconds before the first retry; doubles for each further one
+MAX_RETRY_AFTER = 60  # a longer Retry-After is waited for this long, then retried
+# Failures of the way to the service (worth retrying later), as opposed to a refusal.
+_NETWORK_ERRORS = (
+    requests.ConnectionError,  # includes connect timeouts, DNS, refused, reset, TLS
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,  # a body cut short
+    requests.exceptions.RetryError,
+)
+
+
+class LookupFailed(MediakeeperError):
+    """A web lookup that did not produce an answer.
+
+    ``network`` is True when the service could not be reached, timed out, or kept answering
+    429/5xx after every retry (worth trying again later); False when it answered and the
+    answer was "no" (4xx, or a body that is not what the service sends). ``status`` is the
+    final HTTP status, when there was one.
+    """
+
+    def __init__(
+        self, message: str, network: bool, status: int | None = None, hint: str | None = None
+    ):
+        super().__init__(message, hint)
+        self.network = network
+        self.status = status
+
+
+def user_agent(contact: str) -> str:
+    """``mediakeeper/<version> ( <contact> )``, as MusicBrainz asks of every client.
+
+    The contact is reduced to printable ASCII without parentheses (a header must be
+    Latin-1 and the parentheses delimit it); an empty contact says so in the header.
+    """
+    folded = unicodedata.normalize("NFKD", contact).encode("ascii", "ignore").decode()
+    cleaned = " ".join(re.sub(r"[^\x21-\x7e]|[()]", " ", folded).split())
+    return f"mediakeeper/{__version__} ( {cleaned or NO_CONTACT} )"
+
+
+def make_session(
+    service: str,
+    *,
+    cache_path: Path,
+    rate_limit: float,
+    timeout: float,
+    retries: int,
+    user_agent: str,
+    limiter_path: Path | None,
+    secret_params: tuple[str, ...] = (),
+    backoff: float = DEFAULT_BACKOFF,
+) -> LookupSession:
+    """The session every request to ``service`` goes through (see the module docstring).
+
+    ``rate_limit`` is requests per second for this machine (0 = unlimited, for a local
+    mirror); ``limiter_path`` is the SQLite file that carries that budget across processes
+    (None = this process only). ``secret_params`` name query parameters (e.g. ``api_key``)
+    that must never be stored or shown.
+    """
+    if timeout <= 0:
+        raise ValueError("timeout must be > 0: every request needs one")
+    return LookupSession(
+        service,
+        cache_path=Path(cache_path),
+        rate_limit=rate_limit,
+        timeout=timeout,
+        retries=retries,
+        user_agent=user_agent,
+        limiter_path=Path(limiter_path) if limiter_path is not None else None,
+        secret_params=tuple(secret_params),
+        backoff=backoff,
+    )
+
+
+class LookupSession:
+    """One service's session. Build it with :func:`make_session`; close it when done.
+
+    Counters: ``requests_sent`` (lookups that went to the network: cache misses, whether they
+    succeeded or not), ``cache_hits`` (answered from the cache), ``retries_made`` (extra
+    network attempts made by the retry policy).
+    """
+
+    def __init__(
+        self,
+        service: str,
+        *,
+        cache_path: Path,
+        rate_limit: float,
+        timeout: float,
+        retries: int,
+        user_agent: str,
+        limiter_path: Path | None,
+        secret_params: tuple[str, ...],
+        backoff: float,
+    ):
+        self.service = service
+        self.cache_path = cache_path
+        self.limiter_path = limiter_path
+        self.rate_limit = rate_limit
+        self.timeout = timeout
+        self.user_agent = user_agent
+        self.secret_params = secret_params
+        self.requests_sent = 0
+        self.cache_hits = 0
+        self.retries_made = 0
+
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        cache, self._cache_inode = open_sqlite(cache_path, _new_cache)
+        cache_settings: dict[str, Any] = {
+            "backend": cache,
+            "expire_after": NEVER_EXPIRE,
+            "allowable_codes": (200,),
+            "allowable_methods": ("GET", "HEAD"),
+            "ignored_parameters": (*DEFAULT_IGNORED_PARAMS, *secret_params),
+        }
+        self.limiter = _make_limiter(service, rate_limit, limiter_path)
+        if self.limiter is None:
+            self.http: requests.Session = _CachedSession(**cache_settings)
+        else:
+            self.http = _LimitedCachedSession(
+                **cache_settings,
+                limiter=self.limiter,
+                per_host=False,  # one budget per service, whatever host it redirects to
+                bucket_name=service,
+                max_delay=None,  # wait as long as the budget needs; never fail for it
+            )
+        retry = _PacedRetry(
+            total=retries,
+            connect=retries,
+            read=min(retries, 1),  # a server that hangs once may recover; twice, it is down
+            status=retries,
+            other=0,
+            allowed_methods=frozenset({"GET", "HEAD"}),
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=backoff,
+            backoff_max=max(backoff * 8, 1.0),
+            respect_retry_after_header=True,
+            retry_after_max=MAX_RETRY_AFTER,
+            raise_on_status=False,  # the final 429/5xx comes back and is judged in get()
+        )
+        retry.before_retry = self._before_retry
+        adapter = _TimeoutAdapter(timeout, retry)
+        self.http.mount("http://", adapter)
+        self.http.mount("https://", adapter)
+        self.http.headers["User-Agent"] = user_agent
+
+    # -- the one call --------------------------------------------------------------------
+
+    def get(self, url: str, params: Mapping[str, Any] | None = None) -> requests.Response:
+        """GET through cache, limiter and retries; a 2xx/3xx response or ``LookupFailed``."""
+        try:
+            response = self._get(url, params)
+        except sqlite3.DatabaseError as err:
+            if not is_corruption(err):
+                raise
+            self._recover(str(err))
+            response = self._get(url, params)
+        if response.status_code < 400:
+            return response
+        shown = self._shown(url, params)
+        code = response.status_code
+        reason = f"HTTP {code} {response.reason or ''}".rstrip()
+        if code in RETRY_STATUSES or code >= 500:
+            raise LookupFailed(
+                f"{self.service}: {shown} answered {reason}, also after retrying",
+                network=True,
+                status=code,
+            )
+        raise LookupFailed(f"{self.service}: {shown} answered {reason}", network=False, status=code)
+
+    def _get(self, url: str, params: Mapping[str, Any] | None) -> requests.Response:
+        try:
+            response = self.http.get(url, params=params)
+        except requests.RequestException as err:
+            self.requests_sent += 1
+            raise self._failure(err, url, params) from None
+        if getattr(response, "from_cache", False):
+            self.cache_hits += 1
+        else:
+            self.requests_sent += 1
+        return response
+
+    def discard(self, response: requests.Response) -> None:
+        """Forget a cached response whose body turned out to be unusable (e.g. malformed)."""
+        key = getattr(response, "cache_key", None)
+        if key:
+            self.http.cache.delete(key)
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.http.close()  # also closes the cache backend
+        if self.limiter is not None:
+            self.limiter.close()  # stops the leaker thread, closes the bucket's connection
+
+    def __enter__(self) -> LookupSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _before_retry(self) -> None:
+        """Called by the retry policy after its back-off, before each extra attempt."""
+        self.retries_made += 1
+        if self.limiter is not None:
+            self.limiter.try_acquire(self.service, blocking=True)
+
+    def _failure(
+        self, err: requests.RequestException, url: str, params: Mapping[str, Any] | None
+    ) -> LookupFailed:
+        """The error for a person. ``str(err)`` holds the full URL, secrets included: only
+        the OS's reason is taken from it, never the text itself."""
+        shown = self._shown(url, params)
+        text = str(err)
+        if isinstance(err, requests.Timeout) or "timed out" in text.lower():
+            return LookupFailed(
+                f"{self.service}: no answer from {shown} within {self.timeout:g} s", network=True
+            )
+        network = isinstance(err, _NETWORK_ERRORS)
+        return LookupFailed(
+            f"{self.service}: cannot get {shown}: {_reason(err, text)}", network=network
+        )
+
+    def _shown(self, url: str, params: Mapping[str, Any] | None) -> str:
+        """The URL as a person may read it, secret parameter values replaced by REDACTED."""
+        try:
+            full = requests.Request("GET", url, params=params).prepare().url or url
+        except requests.RequestException:
+            full = url
+        parts = urlsplit(full)
+        query = "&".join(
+            f"{k}={'REDACTED' if k in self.secret_params else v}"
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        )
+        return urlunsplit(parts._replace(query=query))
+
+    def _recover(self, problem: str) -> None:
+        """A file went bad while open: the limiter's if it no longer reads, else the cache.
+        Move it aside (unless another process already did) and carry on with a fresh one."""
+        if self.limiter is not None and self.limiter_path and probe(self.limiter_path):
+            self.limiter.close()
+            self.limiter = self.http.limiter = _make_limiter(
+                self.service, self.rate_limit, self.limiter_path
+            )
+            return
+        old = self.http.cache
+        old.close()
+        with FileLock(f"{self.cache_path}.lock"):
+            if inode(self.cache_path) == self._cache_inode:
+                move_aside(self.cache_path, problem)
+        cache, self._cache_inode = open_sqlite(self.cache_path, _new_cache)
+        cache._settings = old._settings
+        self.http.cache = cache
+
+
+# -- the layers ------------------------------------------------------------------------------
+
+
+class _LimitedCachedSession(CacheMixin, LimiterMixin, requests.Session):
+    """Cache outermost, so that a cache hit never reaches the limiter."""
+
+
+class _CachedSession(CacheMixin, requests.Session):
+    """For a service without a limit (a local mirror)."""
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    """Gives every request the session's timeout unless the caller chose one."""
+
+    def __init__(self, timeout: float, retry: Retry):
+        self.default_timeout = timeout
+        super().__init__(max_retries=retry)
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        return super().send(
+            request,
+            stream=stream,
+            timeout=self.default_timeout if timeout is None else timeout,
+            verify=verify,
+            cert=cert,
+            proxies=proxies,
+        )
+
+
+class _PacedRetry(Retry):
+    """urllib3's Retry with a real first back-off and a hook run before every retry.
+
+    urllib3 retries the first failure immediately; a service that just said 503 deserves a
+    pause. ``before_retry`` spends a token from the shared bucket, so the machine-wide limit
+    holds for retries too (they happen inside urllib3, below the session's limiter).
+    """
+
+    before_retry: Callable[[], None] | None = None
+
+    def new(self, **kw: Any) -> _PacedRetry:
+        retry = super().new(**kw)
+        retry.before_retry = self.before_retry
+        return retry
+
+    def get_backoff_time(self) -> float:
+        failures = len(
+            list(takewhile(lambda h: h.redirect_location is None, reversed(self.history)))
+        )
+        if failures == 0:
+            return 0.0
+        return float(min(self.backoff_max, self.backoff_factor * 2 ** (failures - 1)))
+
+    def sleep(self, response=None) -> None:
+        super().sleep(response)
+        if self.before_retry is not None:
+            self.before_retry()
+
+
+class _SharedSQLiteBucket(SQLiteBucket):
+    """A SQLite bucket whose admissions are timed, and old entries dropped, inside the
+    cross-process file lock.
+
+    pyrate-limiter's blocking loop re-puts a waiting item with ``timestamp += slept_ms``, its
+    estimate of the time. A late wake-up would log an admission earlier than it happened and
+    let another process in early; reading the clock under the lock makes the log the true
+    order and times of the machine's requests. Leaking here, as it admits, replaces
+    pyrate-limiter's background leaker thread.
+    """
+
+    def put(self, item) -> bool:
+        with self.lock:
+            item.timestamp = self.now()
+            admitted = super().put(item)
+            if admitted:
+                self.leak(item.timestamp)
+            return admitted
+
+
+class _OneBucket(SingleBucketFactory):
+    """The limiter's one bucket: no background leaker thread, and reachable by name, which
+    requests-ratelimiter uses to fill the bucket after a final 429."""
+
+    def __init__(self, bucket: AbstractBucket):
+        super().__init__(bucket, schedule_leak=False)
+
+    def __getitem__(self, name: str) -> AbstractBucket:
+        return self.bucket
+
+
+def _make_limiter(service: str, rate_limit: float, limiter_path: Path | None) -> Limiter | None:
+    """One request per ``1/rate_limit`` s; shared through ``limiter_path`` when given.
+
+    The rate is a spacing (``Rate(1, interval)``), not ``rate_limit`` per second, which would
+    allow a burst of that many requests at once.
+    """
+    if rate_limit <= 0:
+        return None
+    rate = Rate(1, max(1, math.ceil(1000 / rate_limit)))
+    if limiter_path is None:
+        return Limiter(_OneBucket(InMemoryBucket([rate])), buffer_ms=10)
+    limiter_path.parent.mkdir(parents=True, exist_ok=True)
+    table = "rate_" + re.sub(r"[^A-Za-z0-9_]", "_", service)
+
+    def open_bucket(path: Path) -> SQLiteBucket:
+        # use_file_lock: every count-then-insert holds <path>.lock (a filelock.FileLock, one
+        # per thread), so two processes can never both be admitted into one slot.
+        return _SharedSQLiteBucket.init_from_file(
+            [rate],
+            table=table,
+            db_path=str(path),
+            create_new_table=True,
+            use_file_lock=True,
+        )
+
+    bucket, _ = open_sqlite(limiter_path, open_bucket)
+    limiter = Limiter(_OneBucket(bucket), buffer_ms=10)
+    # What Limiter(bucket) would do: hold the file lock around each whole acquisition.
+    limiter.lock = (bucket.lock, limiter.lock)
+    return limiter
+
+
+# -- SQLite files that may be damaged ------------------------------------------------------
+
+
+def _new_cache(path: Path) -> SQLiteCache:
+    # One process at a time: two processes creating the file at once race on "PRAGMA
+    # journal_mode=WAL", which SQLite refuses ("database is locked") rather than waits for.
+    with FileLock(f"{path}.lock"):
+        return SQLiteCache(path, wal=True)
+
+
+def _reason(err: Exception, text: str) -> str:
+    """A short cause for a person: the OS error if there is one, else the error's kind."""
+    match = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
+    if match:
+        return match.group(1).strip()
+    for known in ("Connection refused", "Connection reset", "Remote end closed connection"):
+        if known.lower() in text.lower():
+            return known
+    return type(err).__name__

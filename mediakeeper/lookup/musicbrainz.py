@@ -1,0 +1,217 @@
+"""MusicBrainz web service (XML) through the shared cached, rate-limited session.
+
+Responses are parsed with ``musicbrainzngs.mbxml.parse_message`` and turned into the small
+typed records below; no HTTP detail leaks out of this module. musicbrainzngs's own transport
+(urllib) is not used: it could not go through the cache or the machine-wide limiter.
+
+Requests: ``search_artists`` 1, ``artist`` 1, ``release_groups`` 1 per 100 release groups;
+repeated calls are answered from the cache (never expires) and cost none.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from musicbrainzngs import mbxml
+
+from mediakeeper.config import Settings
+from mediakeeper.errors import ConfigError
+from mediakeeper.lookup.http import LookupFailed, LookupSession, make_session, user_agent
+
+COVER_ART_ARCHIVE = "https://coverartarchive.org"
+SEARCH_LIMIT = 10  # candidates per search: enough to see a rival of the best one
+PAGE_SIZE = 100  # release groups per browse request (the service's maximum)
+_MBID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+T = TypeVar("T")
+_LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
+
+
+@dataclass(frozen=True)
+class ArtistCandidate:
+    id: str
+    name: str
+    sort_name: str = ""
+    score: int = 0  # 0-100, from a search; 100 for a direct lookup
+    aliases: tuple[str, ...] = ()
+    disambiguation: str = ""
+    country: str = ""
+    type: str = ""  # Person, Group, Orchestra, ... ("" when unknown)
+
+
+@dataclass(frozen=True)
+class ReleaseGroup:
+    id: str
+    title: str
+    first_release_date: str = ""  # "YYYY", "YYYY-MM" or "YYYY-MM-DD"; "" when unknown
+    primary_type: str = ""  # Album, Single, EP, ...
+    secondary_types: tuple[str, ...] = field(default_factory=tuple)
+    disambiguation: str = ""
+
+
+def cover_url(release_group_id: str, base: str = COVER_ART_ARCHIVE) -> str:
+    """The Cover Art Archive front cover of a release group, built without a request."""
+    return f"{base.rstrip('/')}/release-group/{release_group_id}/front"
+
+
+def artist_query(name: str) -> str:
+    """The Lucene query for an artist name: the exact phrase as name, alias or sort name.
+
+    MusicBrainz ignores case and diacritics in these fields, so "Bjork" finds Björk and
+    "Beatles, The" finds The Beatles; phrases keep "John Williams" from matching every John.
+    """
+    phrase = _LUCENE_SPECIAL.sub(r"\\\1", " ".join(name.split()))
+    return f'artist:"{phrase}" OR alias:"{phrase}" OR sortname:"{phrase}"'
+
+
+def is_mbid(value: str) -> bool:
+    return bool(_MBID.fullmatch(value or ""))
+
+
+class MusicBrainz:
+    """search_artists(name) -> list[ArtistCandidate] (1 request);
+    release_groups(artist_id) -> list[ReleaseGroup] (browse, 100 per page, every page);
+    artist(artist_id) -> ArtistCandidate (1 request, inc=aliases).
+    Failures raise mediakeeper.lookup.http.LookupFailed (network=True for connection errors,
+    timeouts, 5xx/429 after retries; network=False for 4xx and malformed XML).
+    404 on artist() raises LookupFailed too; search returning nothing is []."""
+
+    def __init__(self, session: LookupSession, base_url: str):
+        _check_base_url(base_url)
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+
+    def search_artists(self, name: str, limit: int = SEARCH_LIMIT) -> list[ArtistCandidate]:
+        """Candidates for ``name``, best first (as MusicBrainz ranks them). No request for a
+        blank name."""
+        if not name.strip():
+            return []
+        params = {"query": artist_query(name), "limit": limit}
+        return self._fetch("artist", params, lambda data: [_artist(a) for a in data["artist-list"]])
+
+    def artist(self, artist_id: str) -> ArtistCandidate:
+        """The artist with this id (aliases included); score 100."""
+        artist_id = _checked_id(artist_id)
+        return self._fetch(
+            f"artist/{artist_id}", {"inc": "aliases"}, lambda data: _artist(data["artist"], 100)
+        )
+
+    def release_groups(self, artist_id: str) -> list[ReleaseGroup]:
+        """Every release group of the artist: one request per 100, in the service's order."""
+        artist_id = _checked_id(artist_id)
+        groups: dict[str, ReleaseGroup] = {}
+        offset = 0
+        while True:
+            params = {"artist": artist_id, "limit": PAGE_SIZE, "offset": offset}
+            page, total = self._fetch("release-group", params, _release_group_page)
+            for rg in page:
+                groups.setdefault(rg.id, rg)
+            offset += len(page)
+            if not page or offset >= total:
+                return list(groups.values())
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> MusicBrainz:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _fetch(self, path: str, params: Mapping[str, Any], convert: Callable[[dict], T]) -> T:
+        """GET ``/ws/2/<path>``, parse, convert; an answer that fails is dropped from the cache."""
+        url = f"{self.base_url}/ws/2/{path}"
+        response = self.session.get(url, params)
+        try:
+            return convert(mbxml.parse_message(io.BytesIO(response.content)))
+        except (ET.ParseError, UnicodeError) as err:
+            problem = f"not well-formed XML ({err})"
+        except (KeyError, TypeError, ValueError) as err:
+            problem = f"XML without the expected {err} element"
+        self.session.discard(response)  # never serve the broken answer again
+        head = response.content[:200].lstrip().lower()
+        web_page = head.startswith((b"<!doctype html", b"<html"))
+        if web_page:  # a proxy or captive portal answered instead of MusicBrainz
+            problem = "a web page instead of MusicBrainz XML (a proxy or captive portal?)"
+        raise LookupFailed(f"musicbrainz: {url} returned {problem}", network=web_page)
+
+
+def musicbrainz_from_settings(settings: Settings) -> MusicBrainz:
+    """The client for this data home: cache ``status/cache/musicbrainz.sqlite``, the shared
+    limiter ``status/cache/ratelimit.sqlite``, the ``[musicbrainz]`` settings. Close it."""
+    mb = settings.section("musicbrainz")
+    _check_base_url(mb["url"])
+    if float(mb["timeout"]) <= 0:
+        raise ConfigError("[musicbrainz] timeout must be more than 0 seconds")
+    cache_dir = settings.status_dir / "cache"
+    session = make_session(
+        "musicbrainz",
+        cache_path=cache_dir / "musicbrainz.sqlite",
+        rate_limit=float(mb["rate_limit"]),
+        timeout=float(mb["timeout"]),
+        retries=int(mb["retries"]),
+        user_agent=user_agent(mb["contact"]),
+        limiter_path=cache_dir / "ratelimit.sqlite",
+    )
+    return MusicBrainz(session, mb["url"])
+
+
+def _check_base_url(base_url: str) -> None:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"[musicbrainz] url: {base_url!r} is not an http(s) address",
+            "e.g. https://musicbrainz.org, or http://localhost:5000 for a local mirror",
+        )
+
+
+def _checked_id(artist_id: str) -> str:
+    """The id in its canonical (lower-case) form; anything else is refused unsent."""
+    canonical = (artist_id or "").strip().lower()
+    if not is_mbid(canonical):
+        raise LookupFailed(f"musicbrainz: {artist_id!r} is not a MusicBrainz id", network=False)
+    return canonical
+
+
+def _artist(raw: Mapping[str, Any], score: int | None = None) -> ArtistCandidate:
+    return ArtistCandidate(
+        id=raw["id"],
+        name=raw.get("name") or "",
+        sort_name=raw.get("sort-name") or "",
+        score=score if score is not None else _int(raw.get("ext:score")),
+        aliases=tuple(a["alias"] for a in raw.get("alias-list", []) if a.get("alias")),
+        disambiguation=raw.get("disambiguation") or "",
+        country=raw.get("country") or "",
+        type=raw.get("type") or "",
+    )
+
+
+def _release_group_page(data: Mapping[str, Any]) -> tuple[list[ReleaseGroup], int]:
+    page = [_release_group(raw) for raw in data["release-group-list"]]
+    return page, int(data.get("release-group-count", 0))
+
+
+def _release_group(raw: Mapping[str, Any]) -> ReleaseGroup:
+    return ReleaseGroup(
+        id=raw["id"],
+        title=raw.get("title") or "",
+        first_release_date=raw.get("first-release-date") or "",
+        primary_type=raw.get("primary-type") or "",
+        secondary_types=tuple(t for t in raw.get("secondary-type-list", []) if t),
+        disambiguation=raw.get("disambiguation") or "",
+    )
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

@@ -1,0 +1,110 @@
+"""SQLite files that may be damaged: the lookup cache and the shared rate-limit bucket.
+
+A file that is not a readable SQLite database is moved aside as
+``<name>.corrupt-<UTC timestamp>`` (with its -wal/-shm/-journal siblings), a
+``CacheRebuiltWarning`` says so, and a fresh one is started: never a crash. A file lock makes
+sure only one process moves a given file aside.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import warnings
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+_CORRUPT = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+
+
+class CacheRebuiltWarning(UserWarning):
+    """A cache or rate-limit file was unreadable; it was moved aside and started afresh."""
+
+
+def open_sqlite(path: Path, opener: Callable[[Path], Any]) -> tuple[Any, int | None]:
+    """Open a SQLite-backed store, moving an unreadable file aside first (once)."""
+    for attempt in (1, 2):
+        ensure_readable(path)
+        before = inode(path)
+        try:
+            return opener(path), inode(path)
+        except sqlite3.DatabaseError as err:
+            if error_name(err) not in _CORRUPT or attempt == 2:
+                raise
+            with FileLock(f"{path}.lock"):
+                if inode(path) == before:
+                    move_aside(path, str(err))
+    raise AssertionError("unreachable")
+
+
+def ensure_readable(path: Path) -> None:
+    problem = probe(path)
+    if problem is None:
+        return
+    with FileLock(f"{path}.lock"):
+        problem = probe(path)  # another process may have dealt with it meanwhile
+        if problem is not None:
+            move_aside(path, problem)
+
+
+def probe(path: Path) -> str | None:
+    """What is wrong with the SQLite file at ``path``, or None (absent files are fine)."""
+    if not path.exists():
+        return None
+    try:
+        con = sqlite3.connect(path, timeout=30)
+        try:
+            con.execute("SELECT name, sql FROM sqlite_master").fetchall()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as err:
+        if error_name(err) in _CORRUPT:
+            return str(err)
+    return None
+
+
+def move_aside(path: Path, problem: str) -> Path | None:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    try:
+        path.replace(target)
+    except FileNotFoundError:
+        return None
+    for suffix in ("-wal", "-shm", "-journal"):
+        sibling = path.with_name(path.name + suffix)
+        with contextlib.suppress(FileNotFoundError):
+            sibling.replace(path.with_name(f"{path.name}{suffix}.corrupt-{stamp}"))
+    warnings.warn(
+        f"{path} is not a readable SQLite database ({problem}); "
+        f"moved it to {target.name} and started a new one",
+        CacheRebuiltWarning,
+        stacklevel=2,
+    )
+    return target
+
+
+def inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except FileNotFoundError:
+        return None
+
+
+def error_name(err: sqlite3.Error) -> str:
+    name = getattr(err, "sqlite_errorname", "") or ""
+    if not name:  # older SQLite bindings: fall back on the message
+        text = str(err).lower()
+        if "not a database" in text:
+            return "SQLITE_NOTADB"
+        if "malformed" in text:
+            return "SQLITE_CORRUPT"
+    return name
+
+
+def is_corruption(err: sqlite3.Error) -> bool:
+    """Does this error say the database file itself is damaged?"""
+    return error_name(err) in _CORRUPT

@@ -1,0 +1,71 @@
+"""The music job's web lookups: one MusicBrainz client per process, and the two or three
+requests that identify one artist and its albums. Decisions live in ``enrich.py``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from mediakeeper.config import Settings
+from mediakeeper.lookup.musicbrainz import ArtistCandidate, MusicBrainz, musicbrainz_from_settings
+from mediakeeper.music.enrich import (
+    EnrichmentPlan,
+    choose_artist,
+    dominant,
+    known_artist_id,
+    our_names,
+    plan_enrichment,
+    search_name,
+    unidentified,
+)
+from mediakeeper.music.model import ArtistScan
+
+
+class LookupClient:
+    """MusicBrainz plus the Cover Art Archive, with the request counters a report needs."""
+
+    def __init__(self, settings: Settings):
+        self.musicbrainz: MusicBrainz = musicbrainz_from_settings(settings)
+        self.session = self.musicbrainz.session
+        self.coverart_url = settings.get("musicbrainz", "coverart_url").rstrip("/")
+
+    def counters(self) -> dict[str, int]:
+        return {"lookups": self.session.requests_sent, "cache_hits": self.session.cache_hits}
+
+    def counters_since(self, before: Mapping[str, int]) -> dict[str, int]:
+        return {key: value - before[key] for key, value in self.counters().items()}
+
+    def cover(self, release_group_id: str) -> bytes:
+        response = self.session.get(f"{self.coverart_url}/release-group/{release_group_id}/front")
+        return response.content
+
+
+# One client per process: worker processes build their own (SQLite handles and HTTP
+# connections must never cross a fork).
+_clients: dict[tuple[Any, int], LookupClient] = {}
+
+
+def lookup_client(settings: Settings) -> LookupClient:
+    key = (settings.home, os.getpid())
+    if key not in _clients:
+        _clients[key] = LookupClient(settings)
+    return _clients[key]
+
+
+def enrich_artist(
+    client: LookupClient, scan: ArtistScan, planned: Mapping[tuple[str, str], str | None]
+) -> EnrichmentPlan:
+    """One search (none when the files carry an artist id) and one browse per 100 albums."""
+    artist_id = known_artist_id(scan)
+    if artist_id:
+        name = dominant(t.tags.get("albumartist", "") for t in scan.tracks) or scan.folder
+        artist = ArtistCandidate(artist_id, name, score=100, aliases=tuple(our_names(scan)))
+    else:
+        searched = search_name(scan)
+        choice = choose_artist(client.musicbrainz.search_artists(searched), our_names(scan))
+        if choice.artist is None:
+            return unidentified(scan, choice, searched)
+        artist = choice.artist
+    groups = client.musicbrainz.release_groups(artist.id)
+    return plan_enrichment(scan, artist, groups, planned)
