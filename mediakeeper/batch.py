@@ -22,16 +22,22 @@ import queue
 import signal
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mediakeeper.interrupts import (
+    EXIT_INTERRUPTED,
+    Interrupted,
+    critical,
+    interruptible,
+    worker_signals,
+)
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import ERROR, PENDING
 from mediakeeper.sessions import COMPLETED, FAILED, INTERRUPTED, Session
 
-EXIT_OK, EXIT_SOME_ERRORS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_SOME_ERRORS, EXIT_USAGE = 0, 1, 2
 
 
 @dataclass
@@ -116,62 +122,8 @@ class Hooks:
     def item_finished(self, outcome: Outcome) -> None: ...
 
 
-class Interrupted(BaseException):
-    """Raised in the main process by the first Ctrl+C or SIGTERM."""
-
-
-class _Signals:
-    """Signal state of the main process: how many arrived, and whether we are mid-record."""
-
-    hits = 0
-    depth = 0
-    deferred: str | None = None
-
-
-@contextmanager
-def critical() -> Iterator[None]:
-    """Defer the first interrupt until a step that must not be cut in half has finished."""
-    _Signals.depth += 1
-    try:
-        yield
-    finally:
-        _Signals.depth -= 1
-        if _Signals.depth == 0 and _Signals.deferred:
-            name, _Signals.deferred = _Signals.deferred, None
-            raise Interrupted(name)
-
-
-@contextmanager
-def interruptible() -> Iterator[None]:
-    """First SIGINT/SIGTERM raises Interrupted (after any critical step); a second exits."""
-    _Signals.hits, _Signals.deferred = 0, None
-
-    owner = os.getpid()
-
-    def handler(signum, frame):
-        if os.getpid() != owner:  # a worker forked before its initializer reset this handler
-            os._exit(EXIT_INTERRUPTED)
-        _Signals.hits += 1
-        if _Signals.hits > 1:
-            os._exit(EXIT_INTERRUPTED)
-        name = signal.Signals(signum).name
-        if _Signals.depth:
-            _Signals.deferred = name
-        else:
-            raise Interrupted(name)
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
 def _worker_init(parent: int) -> None:
-    # Ctrl+C reaches the whole process group; only the main process decides what it means.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    worker_signals()
     # A worker must not outlive a main process killed with -9: the next run would release
     # the claim as stale and work on the same artist while the orphan still writes to it.
     with contextlib.suppress(OSError, AttributeError):
@@ -262,42 +214,48 @@ class BatchRunner:
         )
         return min(eligible, self.options.size)
 
-    def _claim(self) -> dict[str, Any] | None:
-        if len(self.report.outcomes) + len(self._in_flight) >= self.options.size:
-            return None
-        if self.report.stopped_early:
-            return None
+    def _claim(self, count: int = 1) -> list[dict[str, Any]]:
+        """Claim up to ``count`` more items (one queue transaction), within the batch size."""
+        room = self.options.size - len(self.report.outcomes) - len(self._in_flight)
+        if self.report.stopped_early or min(room, count) <= 0:
+            return []
         with critical():
-            item = self.store.claim_next(
-                self.session.id, statuses=self.options.statuses, keys=self.options.keys
+            items = self.store.claim_many(
+                self.session.id,
+                min(room, count),
+                statuses=self.options.statuses,
+                keys=self.options.keys,
             )
-            if item is not None:
-                self._in_flight[item["key"]] = item
-        if item is not None:
+            self._in_flight.update((item["key"], item) for item in items)
+        for item in items:
             self.hooks.item_started(item)
-        return item
+        return items
 
     def _run_inline(self) -> None:
-        while (item := self._claim()) is not None:
-            self._record(item, _run_job(self.job, item))
+        while items := self._claim():
+            self._record(items[0], _run_job(self.job, items[0]))
 
     def _run_pool(self) -> None:
         context = multiprocessing.get_context("fork")
-        pool = context.Pool(self.options.workers, initializer=_worker_init, initargs=(os.getpid(),))
+        workers = self.options.workers
+        pool = context.Pool(workers, initializer=_worker_init, initargs=(os.getpid(),))
         finished: queue.SimpleQueue = queue.SimpleQueue()  # filled by the pool's result thread
-        running = 0
+        # Twice as many items in flight as workers: while the main process records one
+        # result and claims more, every worker already has its next item waiting.
+        depth, running = 2 * workers, 0
         try:
             while True:
-                while running < self.options.workers and (item := self._claim()):
-                    pool.apply_async(
-                        _run_job,
-                        (self.job, item),
-                        callback=lambda outcome, item=item: finished.put((item, outcome)),
-                        error_callback=lambda err, item=item: finished.put(
-                            (item, ("failed", ("crash", f"worker failed: {err}", False, 0.0)))
-                        ),
-                    )
-                    running += 1
+                if running <= workers:  # refill in one transaction, not one claim per item
+                    for item in self._claim(depth - running):
+                        pool.apply_async(
+                            _run_job,
+                            (self.job, item),
+                            callback=lambda outcome, item=item: finished.put((item, outcome)),
+                            error_callback=lambda err, item=item: finished.put(
+                                (item, ("failed", ("crash", f"worker failed: {err}", False, 0.0)))
+                            ),
+                        )
+                        running += 1
                 if not running:
                     break
                 item, outcome = self._next_finished(finished)

@@ -29,6 +29,7 @@ from filelock import FileLock, Timeout
 
 from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, encode_text
 from mediakeeper.errors import QueueCorrupt, QueueError, QueueMissing
+from mediakeeper.jsonfmt import dumps_by_line
 from mediakeeper.queue_items import (
     COMPLETED,
     ERROR,
@@ -62,16 +63,7 @@ def queue_dir(status_dir: Path, kind: str) -> Path:
 
 def dump_queue(data: Mapping[str, Any]) -> str:
     """Human-readable JSON with one item per line: greppable, diffable, quick to parse."""
-    head = {k: v for k, v in data.items() if k != "items"}
-    lines = ["{"]
-    lines += [f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}," for k, v in head.items()]
-    items = [json.dumps(item, ensure_ascii=False) for item in data["items"]]
-    lines.append('  "items": [' + ("" if items else "]"))
-    if items:
-        lines.append(",\n".join(f"    {line}" for line in items))
-        lines.append("  ]")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    return dumps_by_line(data)
 
 
 _GENERATION_LINE = re.compile(rb'^  "generation": (\d+),$', re.MULTILINE)
@@ -298,21 +290,37 @@ class QueueStore:
         keys: set[str] | None = None,
     ) -> dict[str, Any] | None:
         """Claim the first item in queue order whose status is one of ``statuses``."""
+        claimed = self.claim_many(session, 1, statuses=statuses, keys=keys)
+        return claimed[0] if claimed else None
+
+    def claim_many(
+        self,
+        session: str,
+        count: int,
+        *,
+        statuses: tuple[str, ...] = (PENDING,),
+        keys: set[str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Claim up to ``count`` items in queue order, in one transaction (one journal line)."""
+        claimed: list[dict[str, Any]] = []
         with self.locked() as data:
+            now = self.clock()
             for item in data["items"]:
+                if len(claimed) == count:
+                    break
                 if item["status"] not in statuses or item.get("missing"):
                     continue
                 if keys is not None and item["key"] not in keys:
                     continue
                 self._set_status(item, IN_PROGRESS)
-                now = self.clock()
                 item["claimed_by"] = make_claim(session, now)
                 item["started_at"] = iso(now)
                 # Kept across an interrupted attempt, so the job can resume its own work file.
                 item["run_token"] = item.get("run_token") or f"{session}:{item['key']}"
-                self._commit([item])
-                return dict(item)
-        return None
+                claimed.append(item)
+            if claimed:
+                self._commit(claimed)
+        return [dict(item) for item in claimed]
 
     def _owned(self, data: dict[str, Any], key: str, session: str) -> dict[str, Any]:
         item = data["items"][self._index[key]]

@@ -31,6 +31,7 @@ from mutagen.oggvorbis import OggVorbis
 from mediakeeper.atomic import fsync_dir
 from mediakeeper.errors import AudioError
 from mediakeeper.fsnames import TEMP_PREFIX
+from mediakeeper.interrupts import critical
 from mediakeeper.music.model import LOGICAL_TAGS
 
 # .mp4 is left out on purpose: in a music folder it is usually a video.
@@ -366,20 +367,24 @@ def write(path: Path | str, values: Mapping[str, str | None], *, sync_dir: bool 
 def _replacing(path: Path, *, sync_dir: bool = True) -> Iterator[Path]:
     """Yield a copy of ``path`` to modify; on success it atomically replaces the original."""
     mode = stat.S_IMODE(path.stat().st_mode)
-    # A dot-name (the scanner skips those) that keeps the suffix mutagen sniffs formats by.
-    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp" + path.suffix, dir=path.parent)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as dst, path.open("rb") as src:
-            shutil.copyfileobj(src, dst, 1 << 20)
-        os.chmod(tmp, mode)
-        yield tmp
-        with tmp.open("rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    # A signal waits until the copy is renamed over the original or removed: no leftovers.
+    with critical():
+        # A dot-name (the scanner skips it) that keeps the suffix mutagen sniffs formats by.
+        fd, name = tempfile.mkstemp(
+            prefix=TEMP_PREFIX, suffix=".tmp" + path.suffix, dir=path.parent
+        )
+        tmp = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as dst, path.open("rb") as src:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            os.chmod(tmp, mode)
+            yield tmp
+            with tmp.open("rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
     if sync_dir:
         fsync_dir(path.parent)

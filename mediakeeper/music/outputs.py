@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.atomic import atomic_write_text
+from mediakeeper.jsonfmt import dumps_by_line
 from mediakeeper.music.model import LOGICAL_TAGS, Finding, Track
 from mediakeeper.reports.render import render
 from mediakeeper.slug import inside
@@ -62,7 +62,7 @@ class ArtistOutputs:
         tracks = list(tracks)
         document = {**artist, "tracks": [track_record(t) for t in tracks], "findings": findings}
         # Derived data, rebuilt by re-processing: atomic (old or new), but not worth an fsync.
-        text = json.dumps(document, indent=2, ensure_ascii=False)
+        text = dumps_by_line(document)
         atomic_write_text(self.json_path, text, durable=False)
         rows = _csv_rows(artist["folder_name"], tracks, findings)
         atomic_write_text(self.csv_part, rows, durable=False)

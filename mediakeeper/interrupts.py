@@ -1,0 +1,94 @@
+"""Signals, and the steps they must never cut in half.
+
+A step that must finish once started (an atomic file replacement, recording a result in the
+queue) runs inside ``critical()``. A signal that arrives meanwhile is acted on when the
+outermost critical step ends:
+
+* in the main process of a batch (``interruptible``), the first SIGINT/SIGTERM raises
+  ``Interrupted``; a second one exits at once;
+* in a worker process (``worker_signals``), SIGTERM — the pool stopping — exits, and SIGINT
+  is ignored (Ctrl+C reaches the whole process group; the main process decides).
+
+So a Ctrl+C never leaves a temp copy in the library: the copy is renamed or removed first.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+EXIT_INTERRUPTED = 130
+
+
+class Interrupted(BaseException):
+    """Raised in the main process by the first Ctrl+C or SIGTERM."""
+
+
+class _State:
+    depth = 0
+    deferred: Callable[[], None] | None = None
+    hits = 0
+
+
+@contextmanager
+def critical() -> Iterator[None]:
+    """Hold any signal's action until this step (and every enclosing one) has finished."""
+    _State.depth += 1
+    try:
+        yield
+    finally:
+        _State.depth -= 1
+        if _State.depth == 0 and _State.deferred is not None:
+            action, _State.deferred = _State.deferred, None
+            action()
+
+
+def _now_or_later(action: Callable[[], None]) -> None:
+    if _State.depth:
+        _State.deferred = _State.deferred or action  # the first signal decides
+    else:
+        action()
+
+
+def _raise_interrupted(name: str) -> Callable[[], None]:
+    def action() -> None:
+        raise Interrupted(name)
+
+    return action
+
+
+def _exit_now() -> None:
+    os._exit(EXIT_INTERRUPTED)
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """In the main process: first SIGINT/SIGTERM raises Interrupted (after any critical step);
+    a second one exits at once."""
+    owner = os.getpid()
+    _State.hits, _State.deferred = 0, None
+
+    def handler(signum, frame):
+        if os.getpid() != owner:  # a worker forked before worker_signals() replaced this
+            _now_or_later(_exit_now)
+            return
+        _State.hits += 1
+        if _State.hits > 1:
+            _exit_now()
+        _now_or_later(_raise_interrupted(signal.Signals(signum).name))
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def worker_signals() -> None:
+    """In a worker process: ignore Ctrl+C; on SIGTERM exit, after any critical step."""
+    _State.depth, _State.deferred = 0, None
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda signum, frame: _now_or_later(_exit_now))

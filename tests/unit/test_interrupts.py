@@ -1,0 +1,54 @@
+"""Signals wait for critical steps: real processes, real signals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+WORKER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from mediakeeper.interrupts import critical, worker_signals
+    worker_signals()
+    with critical():
+        os.kill(os.getpid(), signal.SIGTERM)   # the pool stopping, mid-write
+        print("finished the critical step", flush=True)
+    print("never printed", flush=True)
+    """
+)
+
+MAIN = textwrap.dedent(
+    """
+    import os, signal
+    from mediakeeper.interrupts import Interrupted, critical, interruptible
+    with interruptible():
+        try:
+            with critical():
+                os.kill(os.getpid(), signal.SIGINT)   # Ctrl+C while recording
+                print("recorded", flush=True)
+        except Interrupted as err:
+            print("interrupted after recording:", err, flush=True)
+        try:
+            os.kill(os.getpid(), signal.SIGINT)   # no critical step: at once
+        except Interrupted:
+            pass
+    """
+)
+
+
+def run(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+
+
+def test_a_worker_finishes_its_critical_step_then_exits_on_sigterm():
+    result = run(WORKER)
+    assert result.returncode == 130, result.stderr
+    assert result.stdout.splitlines() == ["finished the critical step"]
+
+
+def test_the_main_process_is_interrupted_after_the_critical_step_then_a_second_signal_exits():
+    result = run(MAIN)
+    # The first signal waited for "recorded"; the second one (hit 2) exits at once with 130.
+    assert result.stdout.splitlines() == ["recorded", "interrupted after recording: SIGINT"]
+    assert result.returncode == 130
