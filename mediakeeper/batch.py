@@ -169,6 +169,7 @@ class BatchRunner:
         self.clock = clock
         self.report = BatchReport()
         self._in_flight: dict[str, dict[str, Any]] = {}
+        self._taken: set[str] = set()  # every key this batch claimed
         self._network_failures = 0
 
     def run(self) -> BatchReport:
@@ -225,8 +226,10 @@ class BatchRunner:
                 min(room, count),
                 statuses=self.options.statuses,
                 keys=self.options.keys,
+                skip=self._taken,  # --retry-errors, --enrich: what just failed or finished
             )
             self._in_flight.update((item["key"], item) for item in items)
+            self._taken.update(item["key"] for item in items)
         for item in items:
             self.hooks.item_started(item)
         return items

@@ -36,6 +36,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "rate_limit": 4.0,
         "timeout": 30.0,
         "retries": 4,
+        "images_url": "https://image.tmdb.org/t/p/original",
+        "language": "en-US",
     },
 }
 

@@ -6,8 +6,11 @@ outermost critical step ends:
 
 * in the main process of a batch (``interruptible``), the first SIGINT/SIGTERM raises
   ``Interrupted``; a second one exits at once;
-* in a worker process (``worker_signals``), SIGTERM — the pool stopping — exits, and SIGINT
-  is ignored (Ctrl+C reaches the whole process group; the main process decides).
+* in a worker process (``worker_signals``), SIGTERM — the pool stopping — keeps its default
+  action (the process ends at once), but ``critical()`` blocks it in the kernel for the
+  duration of the step, so it lands right after. No Python-level handler: an idle worker
+  waiting on the pool's queue lock must never miss the pool's SIGTERM (it did, and the pool's
+  join hung). SIGINT is ignored (Ctrl+C reaches the whole process group; the main decides).
 
 So a Ctrl+C never leaves a temp copy in the library: the copy is renamed or removed first.
 """
@@ -30,19 +33,28 @@ class _State:
     depth = 0
     deferred: Callable[[], None] | None = None
     hits = 0
+    worker = False  # in a worker, critical() blocks SIGTERM in the kernel instead
+
+
+_TERM = {signal.SIGTERM}
 
 
 @contextmanager
 def critical() -> Iterator[None]:
     """Hold any signal's action until this step (and every enclosing one) has finished."""
+    if _State.worker and _State.depth == 0:
+        signal.pthread_sigmask(signal.SIG_BLOCK, _TERM)
     _State.depth += 1
     try:
         yield
     finally:
         _State.depth -= 1
-        if _State.depth == 0 and _State.deferred is not None:
-            action, _State.deferred = _State.deferred, None
-            action()
+        if _State.depth == 0:
+            if _State.worker:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, _TERM)  # a pending SIGTERM ends us
+            elif _State.deferred is not None:
+                action, _State.deferred = _State.deferred, None
+                action()
 
 
 def _now_or_later(action: Callable[[], None]) -> None:
@@ -88,7 +100,7 @@ def interruptible() -> Iterator[None]:
 
 
 def worker_signals() -> None:
-    """In a worker process: ignore Ctrl+C; on SIGTERM exit, after any critical step."""
-    _State.depth, _State.deferred = 0, None
+    """In a worker process: ignore Ctrl+C; SIGTERM ends the process, after any critical step."""
+    _State.depth, _State.deferred, _State.worker = 0, None, True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda signum, frame: _now_or_later(_exit_now))
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -300,8 +300,10 @@ class QueueStore:
         *,
         statuses: tuple[str, ...] = (PENDING,),
         keys: set[str] | None = None,
+        skip: set[str] | frozenset[str] = frozenset(),
     ) -> list[dict[str, Any]]:
-        """Claim up to ``count`` items in queue order, in one transaction (one journal line)."""
+        """Claim up to ``count`` items in queue order, in one transaction (one journal line).
+        ``skip``: keys not to take (a batch never takes an item twice)."""
         claimed: list[dict[str, Any]] = []
         with self.locked() as data:
             now = self.clock()
@@ -310,7 +312,7 @@ class QueueStore:
                     break
                 if item["status"] not in statuses or item.get("missing"):
                     continue
-                if keys is not None and item["key"] not in keys:
+                if (keys is not None and item["key"] not in keys) or item["key"] in skip:
                     continue
                 self._set_status(item, IN_PROGRESS)
                 item["claimed_by"] = make_claim(session, now)

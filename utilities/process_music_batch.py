@@ -1,7 +1,5 @@
 """Process the next artists of the music queue: python utilities/process_music_batch.py --help"""
 
-import os
-import signal
 import sys
 from pathlib import Path
 
@@ -9,66 +7,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 import click
 
-from mediakeeper.batch import EXIT_INTERRUPTED, BatchOptions, Interrupted, ItemFailure
-from mediakeeper.errors import NotFound
+from mediakeeper.batch import ItemFailure
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.outputs import assemble_tracks_csv
-from mediakeeper.queue_items import ERROR, PENDING
-from mediakeeper.reports.weekly import write_weekly_report
-from mediakeeper.runs import eligible_items, open_store, run_batch
+from mediakeeper.runs import eligible_items, open_store
+from utilities import batch_options as opts
 from utilities.cli import Command, home_option, settings_for
-from utilities.progress import ProgressHooks, render_summary
+from utilities.progress import ProgressHooks
 
 
 @click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"]})
 @home_option
-@click.option(
-    "--batch-size",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    help="How many artists to process in this run.",
-)
-@click.option("--artist", metavar="NAME", help="Process just this artist (case-insensitive).")
-@click.option("--retry-errors", is_flag=True, help="Also take artists whose last run failed.")
-@click.option(
-    "--dry-run",
-    is_flag=True,
-    help="Show what would change; write nothing at all, not even the queue.",
-)
+@opts.batch_size("artist")
+@opts.item("artist")
+@opts.retry_errors("artist")
+@opts.dry_run()
 @click.option("--no-fix", is_flag=True, help="Report issues only; change no tags.")
-@click.option(
-    "--offline",
-    is_flag=True,
-    help="Make no web lookups (also: [music] lookups = false in mediakeeper.toml).",
-)
-@click.option(
-    "--enrich",
-    is_flag=True,
-    help="Look up completed artists that were processed offline.",
-)
+@opts.offline("Make no web lookups (also: [music] lookups = false in mediakeeper.toml).")
+@opts.enrich("artist")
 @click.option(
     "--fetch-covers",
     is_flag=True,
     help="Download cover.jpg from the Cover Art Archive into matched albums that have none.",
 )
-@click.option(
-    "--library",
-    type=click.Path(path_type=str),
-    help="Music library folder; creates the queue on first use.",
-)
-@click.option(
-    "--checkpoint-every",
-    type=click.IntRange(min=1),
-    help="Completed artists between checkpoints (default from settings: 50).",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=min(2, os.cpu_count() or 1),
-    show_default=True,
-    help="Artists processed at once (one process each).",
-)
+@opts.library("Music")
+@opts.checkpoint_every("artist")
+@opts.workers("artist")
 def main(
     home,
     batch_size,
@@ -83,26 +47,20 @@ def main(
     checkpoint_every,
     workers,
 ):
-    """Process the next pending artists: scan tags, find issues, fix what is safe, write
-    outputs/music/ and issues/music/ reports. Stop any time with Ctrl+C: the next run
-    resumes where this one stopped."""
+    """Process the next pending artists: scan tags, find issues, fix what is safe, identify
+    artists and albums on MusicBrainz, write outputs/music/ and issues/music/ reports. Stop
+    any time with Ctrl+C: the next run resumes where this one stopped."""
     settings = settings_for(home, music={"library": library, "checkpoint_every": checkpoint_every})
-    options = BatchOptions(
-        size=batch_size,
-        statuses=(PENDING, ERROR) if retry_errors else (PENDING,),
-        checkpoint_every=settings.get("music", "checkpoint_every"),
-        max_attempts=settings.get("music", "max_attempts"),
-        workers=workers,
-    )
     online = not offline and settings.get("music", "lookups")
     if enrich and not online:
         raise click.UsageError("--enrich looks artists up: it cannot run offline")
     if fetch_covers and not online:
         raise click.UsageError("--fetch-covers needs the network: drop --offline")
+    options = opts.runner_options(
+        settings, "music", batch_size=batch_size, retry_errors=retry_errors, workers=workers
+    )
     if artist:
-        options.keys = {_find_key(settings, artist, dry_run)}
-        options.statuses = ("pending", "error", "completed", "skipped")
-        options.size = 1
+        opts.only_item(settings, "music", options, artist, dry_run)
     if dry_run:
         return _dry_run(settings, options, fix=not no_fix)
 
@@ -110,96 +68,33 @@ def main(
     if created is not None:
         click.echo(f"Created the music queue with {created} artists: {store.path}")
     if enrich:  # completed artists that were processed offline (--artist: just that one)
-        wanted = _not_enriched(store)
-        options.keys = wanted & options.keys if options.keys else wanted
-        options.statuses = ("completed",)
+        opts.enrich_only(store, options)
     elif artist:
-        _make_claimable(store, options.keys)
-    hooks = ProgressHooks("artist")
-    try:
-        session, report = run_batch(
-            store,
-            lambda session: MusicJob(
-                settings.home,
-                session.id,
-                fix=not no_fix,
-                settings=settings if online else None,
-                enrich_only=enrich,
-                fetch_covers=fetch_covers,
-            ),
-            options,
-            hooks,
-            description=f"batch of {options.size}"
-            + (", no fixes" if no_fix else "")
-            + (", offline" if not online else "")
-            + (", enrich" if enrich else ""),
-            after=lambda report: _finish(report, settings.home),
-        )
-    except Interrupted:
-        hooks.close()
-        click.echo("interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    hooks.close()
-    if not report.outcomes and not report.interrupted:
-        click.echo(
-            "Nothing to do: no pending artists"
-            + (" or errors" if retry_errors else "")
-            + ". `music_queue_manager.py --show-summary` shows where things stand."
-        )
-    click.echo(render_summary(report, "artist", offline=not online))
-    click.echo(f"session log: {session.log_path}")
-    click.echo(f"issue reports: {settings.home / 'issues' / 'music'}")
-    weekly_md, _html = write_weekly_report(settings.home)  # every run updates this week's
-    click.echo(f"weekly report: {weekly_md} (and .html)")
-    sys.exit(report.exit_code)
+        opts.make_claimable(store, options.keys)
 
+    def after(report):
+        opts.exit_on_signals_if_interrupted(report)
+        assemble_tracks_csv(settings.home)
 
-def _find_key(settings, name, dry_run):
-    from mediakeeper.manager import find_item
-    from mediakeeper.queue import QueueStore
-
-    store = QueueStore(settings.status_dir / "music", "music")
-    if not store.exists() and dry_run:  # write nothing: look among the library's folders
-        everything = BatchOptions(size=sys.maxsize, statuses=(PENDING,))
-        items = eligible_items(settings, "music", everything)
-    else:
-        if not store.exists():
-            _, created = open_store(settings, "music", create=True)
-            click.echo(f"Created the music queue with {created} artists: {store.path}")
-        items = store.peek()["items"]
-    try:
-        return find_item({"items": items}, name)["key"]
-    except NotFound as err:
-        err.exit_code = 2  # here an unknown name is a usage error, like any bad flag
-        raise
-
-
-def _finish(report, home):
-    if report.interrupted:
-        # The batch has given its signal handlers back; one more Ctrl+C or SIGTERM while the
-        # CSV and the summary are written still means "interrupted, stop now" (exit 130), not
-        # Click's "Aborted!" (exit 1) or a kill by SIGTERM. Every write here is atomic.
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda signum, frame: os._exit(EXIT_INTERRUPTED))
-    assemble_tracks_csv(home)
-
-
-def _not_enriched(store):
-    """Completed artists whose lookups have not happened yet (processed offline)."""
-    return {
-        item["key"]
-        for item in store.peek()["items"]
-        if item["status"] == "completed" and not item.get("details", {}).get("enriched")
-    }
-
-
-def _make_claimable(store, keys):
-    """--artist re-processes a completed or skipped artist: put it back to pending first."""
-    from mediakeeper.manager import reset_where
-
-    reset_where(
-        store, lambda item: item["key"] in keys and item["status"] in ("completed", "skipped")
+    session, report = opts.run_with_progress(
+        store,
+        lambda session: MusicJob(
+            settings.home,
+            session.id,
+            fix=not no_fix,
+            settings=settings if online else None,
+            enrich_only=enrich,
+            fetch_covers=fetch_covers,
+        ),
+        options,
+        ProgressHooks("artist"),
+        description=f"batch of {options.size}"
+        + (", no fixes" if no_fix else "")
+        + (", offline" if not online else "")
+        + (", enrich" if enrich else ""),
+        after=after,
     )
+    opts.finish(settings, "music", session, report, online=online, retry_errors=retry_errors)
 
 
 def _dry_run(settings, options, *, fix):

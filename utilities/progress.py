@@ -58,8 +58,13 @@ def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> 
         "",
         f"{done} {noun}s completed, {report.count('error')} errors, "
         f"{report.count('skipped')} skipped in {report.seconds:.1f}s",
-        f"tracks {report.total('track_count'):,} · issues found {report.total('issues_found'):,}"
-        f" · resolved {report.total('issues_resolved'):,}",
+        " · ".join(
+            ([f"tracks {report.total('track_count'):,}"] if report.total("track_count") else [])
+            + [
+                f"issues found {report.total('issues_found'):,}",
+                f"resolved {report.total('issues_resolved'):,}",
+            ]
+        ),
     ]
     if offline:
         lines.append("offline: no web lookups were made (`--enrich` adds them later)")

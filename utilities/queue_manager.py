@@ -17,6 +17,7 @@ from mediakeeper.queue_items import STATUSES
 from utilities.cli import Command, home_option, script_name, settings_for
 
 echo = click.echo
+TRACK_KINDS = frozenset({"music"})  # kinds whose items count tracks (a movie has none)
 
 
 @dataclass
@@ -81,8 +82,9 @@ def do_list(c: Call) -> None:
     for item in items:
         missing = "  (folder missing)" if item.get("missing") else ""
         error = f"  ! {item['last_error']}" if item.get("last_error") else ""
+        tracks = f"{item['track_count']} tracks, " if c.kind in TRACK_KINDS else ""
         echo(
-            f"{item['status']:<12}{item['name']}  [{item['track_count']} tracks, "
+            f"{item['status']:<12}{item['name']}  [{tracks}"
             f"{item['issues_found']} issues, {item['issues_resolved']} fixed]{missing}{error}"
         )
     echo(f"{len(items)} {c.noun}s" + (f" with status {c.status}" if c.status else ""))
@@ -198,7 +200,11 @@ def build(kind: str, noun: str) -> click.Command:
     @flag("--library", type=click.Path(path_type=str), help="Library folder (--init, --refresh).")
     @flag("--force", is_flag=True, help="With --init: replace an existing queue.")
     @flag("--refresh", is_flag=True, help="Add new folders; mark vanished ones as missing.")
-    @flag("--show-summary", is_flag=True, help="Counts by status, tracks, issues, percent done.")
+    @flag(
+        "--show-summary",
+        is_flag=True,
+        help=f"Counts by status{', tracks' if kind in TRACK_KINDS else ''}, issues, percent done.",
+    )
     @flag("--json", "as_json", is_flag=True, help="With --show-summary or --list: JSON output.")
     @flag("--list", "list_items", is_flag=True, help=f"List the {noun}s (see --status).")
     @flag("--status", type=click.Choice(STATUSES), help="With --list: only this status.")
@@ -267,8 +273,9 @@ def render_summary(summary: dict, noun: str) -> str:
     lines.append(f"  {'total':<12}{summary['total']:>8,}")
     if summary["missing_on_disk"]:
         lines.append(f"  ({summary['missing_on_disk']} {noun} folder(s) missing on disk)")
+    tracks = f"{summary['tracks']:,} tracks · " if summary["kind"] in TRACK_KINDS else ""
     lines.append(
-        f"{summary['percent_complete']:.1f}% complete · {summary['tracks']:,} tracks · "
+        f"{summary['percent_complete']:.1f}% complete · {tracks}"
         f"{summary['issues_found']:,} issues found, {summary['issues_resolved']:,} resolved"
     )
     return "\n".join(lines)

@@ -26,7 +26,7 @@ from mediakeeper.slug import inside, slugify
 # The kinds listed first, in this order; any other kind follows alphabetically.
 KIND_ORDER = ("music", "movies")
 # Where a kind keeps one JSON document per item with its "findings" (kinds without: none).
-OUTPUT_DIRS = {"music": ("outputs", "music", "artists")}
+OUTPUT_DIRS = {"music": ("outputs", "music", "artists"), "movies": ("outputs", "movies")}
 NOT_KINDS = {"reports", "cache"}
 KIND_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # what the toolkit names a kind's folder
 

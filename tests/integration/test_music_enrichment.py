@@ -221,3 +221,15 @@ def test_fetch_covers_writes_cover_jpg_once(fake, tmp_path):
     cover = library / "Portishead/1994 - Dummy/cover.jpg"
     assert cover.read_bytes()[:3] == b"\xff\xd8\xff"  # a JPEG
     assert output(home, "Portishead")["summary"]["covers_fetched"] == ["1994 - Dummy/cover.jpg"]
+
+
+def test_retry_errors_takes_a_failing_artist_once_per_run(fake, tmp_path):
+    library, home = tmp_path / "Music", tmp_path / "home"
+    album(library, "Portishead", "1994 - Dummy", "Dummy")
+    fake.malformed(times=None)  # fails every time, but not on the network: no early stop
+    first = run(fake, home, library)
+    assert first.returncode == 1 and queue_of(home)["Portishead"]["attempts"] == 1
+    again = run(fake, home, library, "--retry-errors")
+    assert again.returncode == 1
+    item = queue_of(home)["Portishead"]
+    assert (item["status"], item["attempts"]) == ("error", 2)  # one more try, not three

@@ -314,7 +314,8 @@ def test_2026_w02_complete_covers_every_queue(story):
     assert music.completed == ("1. Numbered", "Björk")
     assert movies.completed == ("Alien (1979)",)
     assert by_code(music) == {"low-bitrate": (1, 0)}
-    assert not movies.has_outputs and movies.by_code == ()
+    # Movies have outputs too (outputs/movies/<slug>.json); this story wrote none for Alien.
+    assert movies.has_outputs and movies.by_code == () and movies.without_output == 1
     assert {s.id: (s.outcome, round(s.seconds_in_week / 60)) for s in r.sessions} == {
         "20260104_session_001": ("completed", 30),
         "20260106_session_001": ("crashed", 50),  # counts until its last recorded item

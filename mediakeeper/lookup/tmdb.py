@@ -1,0 +1,373 @@
+"""TMDb (The Movie Database, API v3) through the shared cached, rate-limited session.
+
+tmdbsimple builds the URLs and parameters. Its ``REQUESTS_SESSION`` is a small stand-in whose
+``request`` hands every call to :meth:`LookupSession.get`: the one cached, rate-limited,
+retrying ``requests`` session of ``lookup/http.py`` (with its counters, its translation of
+failures into ``LookupFailed`` and its redaction of the key). tmdbsimple's base URL is set
+from ``[tmdb] url``, so tests point this exact code at a local server.
+
+The API key is a secret: ``api_key`` is a secret parameter of the session, so it is neither
+part of a cache key nor stored in the cache, and no message, record or file made here holds
+it. A 401 raises :class:`KeyRefused` (the key is wrong for every request, not for one movie).
+
+Requests: ``search_movies`` 1, ``movie`` 1 (images, external ids, credits and release dates
+appended), ``image`` 1 per picture; every repeated call is answered from the cache.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import tmdbsimple
+
+from mediakeeper import __version__
+from mediakeeper.config import CONFIG_FILE, Settings
+from mediakeeper.errors import ConfigError
+from mediakeeper.lookup.http import LookupFailed, LookupSession, make_session
+
+APPENDED = "images,external_ids,credits,release_dates"
+SITE = "https://www.themoviedb.org"
+IMDB_SITE = "https://www.imdb.com"
+CAST_KEPT = 15  # top-billed actors kept in the details (and the NFO)
+_IMAGE_PATH = re.compile(r"/[A-Za-z0-9_.-]+")
+
+KEY_HELP = (
+    "set TMDB_API_KEY in the environment, or api_key in the [tmdb] section of {config} "
+    "(a free TMDb account gives one: https://www.themoviedb.org/settings/api)"
+)
+
+
+class KeyMissing(ConfigError):
+    """No TMDb API key in the settings or the environment."""
+
+    def __init__(self, config: str = "mediakeeper.toml") -> None:
+        super().__init__("no TMDb API key", KEY_HELP.format(config=config))
+
+
+class KeyRefused(LookupFailed):
+    """TMDb answered 401: the key is wrong or revoked. Never about one movie."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "TMDb refused the API key (HTTP 401 Unauthorized)",
+            network=False,
+            status=401,
+            hint="check it: " + KEY_HELP.format(config="mediakeeper.toml"),
+        )
+
+
+@dataclass(frozen=True)
+class MovieCandidate:
+    """One search result."""
+
+    id: int
+    title: str
+    original_title: str = ""
+    release_date: str = ""  # "YYYY-MM-DD", or "" when TMDb does not know it
+
+    @property
+    def year(self) -> int | None:
+        return _year(self.release_date)
+
+
+@dataclass(frozen=True)
+class CastMember:
+    name: str
+    role: str = ""
+    order: int = 0
+    profile_path: str = ""
+
+
+@dataclass(frozen=True)
+class MovieDetails:
+    """One movie, as the details request (with its appended parts) describes it."""
+
+    id: int
+    title: str
+    original_title: str = ""
+    release_date: str = ""
+    overview: str = ""
+    tagline: str = ""
+    runtime: int = 0  # minutes; 0 when unknown
+    genres: tuple[str, ...] = ()
+    imdb_id: str = ""
+    poster_path: str = ""
+    backdrop_path: str = ""
+    certification: str = ""  # the US theatrical certification when there is one (e.g. "R")
+    directors: tuple[str, ...] = ()
+    writers: tuple[str, ...] = ()
+    studios: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    cast: tuple[CastMember, ...] = ()
+
+    @property
+    def year(self) -> int | None:
+        return _year(self.release_date)
+
+    @property
+    def url(self) -> str:
+        return f"{SITE}/movie/{self.id}"
+
+    @property
+    def imdb_url(self) -> str:
+        return f"{IMDB_SITE}/title/{self.imdb_id}/" if self.imdb_id else ""
+
+
+class _Transport:
+    """What tmdbsimple takes for its requests session: every request it makes goes through
+    :meth:`LookupSession.get`; the last response is kept so a broken body can be dropped."""
+
+    def __init__(self, session: LookupSession):
+        self.session = session
+        self.last: requests.Response | None = None
+
+    def request(self, method: str, url: str, params=None, **_ignored: Any) -> requests.Response:
+        if method != "GET":
+            raise LookupFailed(f"tmdb: {method} requests are never made", network=False)
+        self.last = None
+        self.last = self.session.get(url, params)
+        return self.last
+
+
+class TMDb:
+    """search_movies(title, year) -> list[MovieCandidate] (1 request, the first page);
+    movie(id) -> MovieDetails (1 request); image(path) -> bytes (1 request).
+    Failures raise LookupFailed (network=True when TMDb could not be reached or kept
+    answering 429/5xx), KeyRefused on 401."""
+
+    def __init__(
+        self,
+        session: LookupSession,
+        base_url: str,
+        api_key: str,
+        *,
+        images_url: str = "https://image.tmdb.org/t/p/original",
+        language: str = "en-US",
+    ):
+        if not api_key:
+            raise KeyMissing()
+        _check_url("url", base_url)
+        _check_url("images_url", images_url)
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+        self.images_url = images_url.rstrip("/")
+        self.language = language
+        self._api_key = api_key
+        self._transport = _Transport(session)
+
+    def __repr__(self) -> str:  # never the key
+        return f"TMDb({self.base_url!r})"
+
+    def search_movies(self, title: str, year: int | None = None) -> list[MovieCandidate]:
+        """TMDb's candidates for ``title`` (released in ``year``, when given), best first.
+        No request for a blank title."""
+        if not title.strip():
+            return []
+        params: dict[str, Any] = {"query": title, "include_adult": False, "page": 1}
+        if year:
+            params["year"] = year
+        if self.language:
+            params["language"] = self.language
+        data = self._call(lambda: tmdbsimple.Search(), "movie", params)
+        try:
+            return [_candidate(raw) for raw in data["results"]]
+        except (KeyError, TypeError, ValueError) as err:
+            raise self._malformed(f"a search answer without the expected {err}") from None
+
+    def movie(self, tmdb_id: int) -> MovieDetails:
+        """The movie with this id, with everything the NFO needs, in one request."""
+        if not isinstance(tmdb_id, int) or tmdb_id <= 0:
+            raise LookupFailed(f"tmdb: {tmdb_id!r} is not a TMDb movie id", network=False)
+        params: dict[str, Any] = {"append_to_response": APPENDED}
+        if self.language:
+            params["language"] = self.language
+        try:
+            data = self._call(lambda: tmdbsimple.Movies(tmdb_id), "info", params)
+        except LookupFailed as err:
+            if err.status == 404:
+                raise LookupFailed(
+                    f"TMDb has no movie with id {tmdb_id} (HTTP 404)", network=False, status=404
+                ) from None
+            raise
+        try:
+            return _details(data)
+        except (KeyError, TypeError, ValueError) as err:
+            raise self._malformed(f"a movie answer without the expected {err}") from None
+
+    def image_url(self, path: str) -> str:
+        """The full address of a TMDb image path such as ``/f89U3ADr1oiB1s9GkdPOEpXUk5H.jpg``."""
+        if not _IMAGE_PATH.fullmatch(path or ""):
+            raise LookupFailed(f"tmdb: {path!r} is not an image path", network=False)
+        return f"{self.images_url}{path}"
+
+    def image(self, path: str) -> bytes:
+        return self.session.get(self.image_url(path)).content
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> TMDb:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _call(self, make: Callable[[], Any], method: str, params: dict[str, Any]) -> Any:
+        """One tmdbsimple call, sent through the lookup session."""
+        # tmdbsimple reads these module globals when an object is made and a request sent.
+        tmdbsimple.API_KEY = self._api_key
+        tmdbsimple.USE_BEARER_AUTH = False
+        tmdbsimple.REQUESTS_SESSION = self._transport
+        endpoint = make()
+        endpoint.base_uri = f"{self.base_url}/{tmdbsimple.API_VERSION}"
+        endpoint.session = self._transport
+        try:
+            data = getattr(endpoint, method)(**params)
+        except LookupFailed as err:
+            if err.status == 401:
+                raise KeyRefused() from None
+            raise
+        except ValueError:  # not JSON (a proxy's page, a body cut short)
+            raise self._malformed("a body that is not JSON") from None
+        if not isinstance(data, dict):
+            raise self._malformed("JSON that is not an object")
+        return data
+
+    def _malformed(self, problem: str) -> LookupFailed:
+        response = self._transport.last
+        web_page = False
+        if response is not None:
+            self.session.discard(response)  # never serve the broken answer again
+            head = response.content[:200].lstrip().lower()
+            web_page = head.startswith((b"<!doctype html", b"<html"))
+        if web_page:
+            problem = "a web page instead of TMDb's JSON (a proxy or captive portal?)"
+        return LookupFailed(f"tmdb: the answer was {problem}", network=web_page)
+
+
+def tmdb_from_settings(settings: Settings) -> TMDb:
+    """The client for this data home: cache ``status/movies/tmdb_cache.sqlite``, the shared
+    limiter ``status/cache/ratelimit.sqlite``, the ``[tmdb]`` settings. Close it."""
+    tmdb = settings.section("tmdb")
+    api_key = require_api_key(settings)
+    _check_url("url", tmdb["url"])
+    _check_url("images_url", tmdb["images_url"])
+    if float(tmdb["timeout"]) <= 0:
+        raise ConfigError("[tmdb] timeout must be more than 0 seconds")
+    session = make_session(
+        "tmdb",
+        cache_path=settings.status_dir / "movies" / "tmdb_cache.sqlite",
+        rate_limit=float(tmdb["rate_limit"]),
+        timeout=float(tmdb["timeout"]),
+        retries=int(tmdb["retries"]),
+        user_agent=f"mediakeeper/{__version__}",
+        limiter_path=settings.status_dir / "cache" / "ratelimit.sqlite",
+        secret_params=("api_key",),
+    )
+    session.http.headers["Accept"] = "application/json"
+    return TMDb(
+        session,
+        tmdb["url"],
+        api_key,
+        images_url=tmdb["images_url"],
+        language=tmdb["language"],
+    )
+
+
+def require_api_key(settings: Settings) -> str:
+    """The key (``TMDB_API_KEY``, ``MEDIAKEEPER_TMDB_API_KEY`` or ``[tmdb] api_key``)."""
+    key = str(settings.get("tmdb", "api_key")).strip()
+    if not key:
+        raise KeyMissing(str(settings.home / CONFIG_FILE))
+    return key
+
+
+def _check_url(key: str, url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"[tmdb] {key}: {url!r} is not an http(s) address",
+            "e.g. https://api.themoviedb.org" if key == "url" else None,
+        )
+
+
+# -- TMDb's JSON -> records ---------------------------------------------------------------------
+
+
+def _year(date: str) -> int | None:
+    return int(date[:4]) if re.match(r"\d{4}", date or "") else None
+
+
+def _text(raw: Mapping[str, Any], key: str) -> str:
+    value = raw.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _candidate(raw: Mapping[str, Any]) -> MovieCandidate:
+    return MovieCandidate(
+        id=int(raw["id"]),
+        title=_text(raw, "title"),
+        original_title=_text(raw, "original_title"),
+        release_date=_text(raw, "release_date"),
+    )
+
+
+def _details(raw: Mapping[str, Any]) -> MovieDetails:
+    credits = raw.get("credits") or {}
+    crew = credits.get("crew") or []
+    cast = sorted(credits.get("cast") or [], key=lambda c: c.get("order", 0))
+    external = raw.get("external_ids") or {}
+    return MovieDetails(
+        id=int(raw["id"]),
+        title=_text(raw, "title"),
+        original_title=_text(raw, "original_title"),
+        release_date=_text(raw, "release_date"),
+        overview=_text(raw, "overview"),
+        tagline=_text(raw, "tagline"),
+        runtime=int(raw.get("runtime") or 0),
+        genres=tuple(_text(g, "name") for g in raw.get("genres") or [] if _text(g, "name")),
+        imdb_id=_text(raw, "imdb_id") or _text(external, "imdb_id"),
+        poster_path=_text(raw, "poster_path") or _first_image(raw, "posters"),
+        backdrop_path=_text(raw, "backdrop_path") or _first_image(raw, "backdrops"),
+        certification=_certification(raw.get("release_dates") or {}),
+        directors=_unique(_text(c, "name") for c in crew if c.get("job") == "Director"),
+        writers=_unique(_text(c, "name") for c in crew if c.get("department") == "Writing"),
+        studios=_unique(_text(c, "name") for c in raw.get("production_companies") or []),
+        countries=_unique(_text(c, "name") for c in raw.get("production_countries") or []),
+        cast=tuple(
+            CastMember(
+                name=_text(c, "name"),
+                role=_text(c, "character"),
+                order=int(c.get("order") or 0),
+                profile_path=_text(c, "profile_path"),
+            )
+            for c in cast[:CAST_KEPT]
+            if _text(c, "name")
+        ),
+    )
+
+
+def _first_image(raw: Mapping[str, Any], kind: str) -> str:
+    images = (raw.get("images") or {}).get(kind) or []
+    return next((_text(i, "file_path") for i in images if _text(i, "file_path")), "")
+
+
+def _certification(release_dates: Mapping[str, Any]) -> str:
+    """The US certification of the theatrical release (type 3), else of any US release."""
+    for country in release_dates.get("results") or []:
+        if country.get("iso_3166_1") != "US":
+            continue
+        dates = sorted(country.get("release_dates") or [], key=lambda d: d.get("type") != 3)
+        return next((_text(d, "certification") for d in dates if _text(d, "certification")), "")
+    return ""
+
+
+def _unique(names) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(n for n in names if n))

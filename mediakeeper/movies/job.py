@@ -1,0 +1,310 @@
+"""One movie folder, start to end: find the videos, read the name, identify the movie on TMDb,
+write ``movie.nfo`` (and with ``artwork`` ``poster.jpg`` and ``fanart.jpg``), write outputs.
+
+Everything is decided before the first write: the lookups (and artwork downloads) happen, the
+NFO is built and the files already present are noted, and that plan is kept in a work file
+(``status/movies/work/<slug>.json``) tagged with the queue item's ``run_token``. A run killed
+mid-movie resumes from it and ends exactly as an uninterrupted run would have: files that were
+there before the plan are kept (unless ``overwrite``), files the plan writes are written. Every
+file is written atomically. Lookups that fail leave the movie folder untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.atomic import atomic_write_bytes, atomic_write_text
+from mediakeeper.batch import ItemFailure, ItemResult
+from mediakeeper.config import Settings
+from mediakeeper.errors import LibraryError
+from mediakeeper.lookup.http import LookupFailed
+from mediakeeper.lookup.tmdb import KeyRefused, MovieDetails, TMDb, tmdb_from_settings
+from mediakeeper.movies import rules
+from mediakeeper.movies.names import ParsedName
+from mediakeeper.movies.nfo import movie_nfo
+from mediakeeper.movies.outputs import MovieOutputs
+from mediakeeper.movies.videos import VideoScan, scan_videos
+from mediakeeper.slug import inside, slugify
+
+WORK_DIR = "work"
+NFO, POSTER, FANART = "movie.nfo", "poster.jpg", "fanart.jpg"
+KEY_STAGE = "tmdb-key"  # the failure that stops a whole batch: TMDb refused the key
+BY_ID, OFFLINE, NOT_LOOKED_UP = "by-id", "offline", "not-looked-up"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a dry run shows for one movie: local checks and the lookup a run would make."""
+
+    name: str
+    parsed: ParsedName
+    videos: VideoScan
+    findings: list[rules.Finding]
+    lookup: str  # "" when no lookup would be made
+    existing: tuple[str, ...] = ()  # files a match would write that are already there
+
+
+@dataclass
+class MovieJob:
+    home: Path
+    session: str
+    settings: Settings | None = None  # None: offline, local checks only
+    artwork: bool = False
+    overwrite: bool = False
+
+    @property
+    def status_dir(self) -> Path:
+        return self.home / "status" / "movies"
+
+    def preview(self, item: dict[str, Any]) -> Preview:
+        folder = Path(item["path"])
+        videos = _scan(folder)
+        parsed = rules.lookup_name(folder.name, videos)
+        findings = rules.local_findings(folder.name, parsed, videos)
+        lookup = ""
+        if self.settings is not None and videos.groups:
+            lookup = (
+                f"look up TMDb id {parsed.tmdb_id}"
+                if parsed.tmdb_id
+                else f"search TMDb for '{parsed.title}'"
+                + (f" ({parsed.year})" if parsed.year else " (no year)")
+            )
+        targets = (NFO, POSTER, FANART) if self.artwork else (NFO,)
+        existing = tuple(name for name in targets if _exists(folder / name))
+        return Preview(item["name"], parsed, videos, findings, lookup, existing)
+
+    def process(self, item: dict[str, Any]) -> ItemResult:
+        folder = Path(item["path"])
+        slug = slugify(item["key"])
+        work = inside(self.status_dir, WORK_DIR, f"{slug}.json")
+        state = _load_work(work, item.get("run_token"))
+        if state and state["stage"] == "done":
+            return ItemResult(**state["result"])  # killed after finishing, before recording
+        images: dict[str, bytes] = {}
+        if state is None:
+            state, images = self._plan(item, folder)
+            # Not fsync'd: after a power cut a lost work file only means planning again.
+            atomic_write_text(work, json.dumps(state, ensure_ascii=False), durable=False)
+        written, kept = self._write(folder, state, images)
+
+        tmdb = state["tmdb"]
+        document = {
+            "name": item["name"],
+            "folder_name": folder.name,
+            "folder": str(folder),
+            "slug": slug,
+            "session": self.session,
+            "processed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "parsed": state["parsed"],
+            "videos": state["videos"],
+            "match": state["match"],
+            "tmdb": tmdb,
+            "files": {"written": written, "kept": kept},
+            "findings": state["findings"],
+        }
+        MovieOutputs(self.home, slug).write(document)
+        online = self.settings is not None
+        result = ItemResult(
+            counts={"issues_found": len(state["findings"]), "issues_resolved": 0},
+            details={
+                "slug": slug,
+                "enriched": online,
+                "match": state["match"]["status"],
+                "tmdb_id": tmdb["id"] if tmdb else None,
+                "imdb_id": tmdb["imdb_id"] if tmdb else None,
+                "files_written": written,
+                "files_kept": kept,
+                "processed_at": document["processed_at"],
+                **state["lookups"],
+            },
+            summary=_summary(state, written, kept),
+        )
+        done = {"token": state["token"], "stage": "done", "result": asdict(result)}
+        atomic_write_text(work, json.dumps(done, ensure_ascii=False), durable=False)
+        return result
+
+    # ---- planning: every read and lookup, no writes ------------------------------------
+
+    def _plan(self, item: dict[str, Any], folder: Path) -> tuple[dict[str, Any], dict]:
+        videos = _scan(folder)
+        parsed = rules.lookup_name(folder.name, videos)
+        findings = rules.local_findings(folder.name, parsed, videos)
+        state: dict[str, Any] = {
+            "token": item.get("run_token"),
+            "stage": "writing",
+            "parsed": asdict(parsed),
+            "videos": {
+                "main": list(videos.main),
+                "candidates": [list(group) for group in videos.groups],
+                "extras": list(videos.extras),
+                "samples": list(videos.samples),
+            },
+            "match": {"status": OFFLINE if self.settings is None else NOT_LOOKED_UP},
+            "tmdb": None,
+            "writes": {},  # file name -> "nfo" or a TMDb image path
+            "existing": [],
+            "nfo": None,
+            "lookups": {},
+        }
+        images: dict[str, bytes] = {}
+        if self.settings is not None and videos.groups:
+            client = tmdb_client(self.settings)
+            before = _counters(client)
+            try:
+                movie = self._identify(client, folder, parsed, state, findings)
+                if movie is not None:
+                    images = self._plan_files(client, folder, movie, state, findings)
+            except KeyRefused as err:
+                raise ItemFailure(KEY_STAGE, str(err)) from None
+            except LookupFailed as err:
+                message = err.message
+                if err.status == 404 and parsed.tmdb_id:
+                    message += f" (from [tmdbid-{parsed.tmdb_id}] in the folder or file name)"
+                raise ItemFailure("lookup", message, network=err.network) from None
+            after = _counters(client)
+            state["lookups"] = {key: after[key] - before[key] for key in after}
+        state["findings"] = [rules.finding_record(f) for f in findings]
+        return state, images
+
+    def _identify(self, client, folder, parsed, state, findings) -> MovieDetails | None:
+        """One details request for a [tmdbid-N]; else one search, and details on a match."""
+        if parsed.tmdb_id:
+            state["match"] = {"status": BY_ID, "candidates": []}
+            return client.movie(parsed.tmdb_id)
+        candidates = client.search_movies(parsed.title, parsed.year)
+        choice = rules.choose_movie(candidates, parsed.title, parsed.year)
+        state["match"] = {
+            "status": choice.status,
+            "candidates": [rules.candidate_record(c) for c in choice.candidates],
+        }
+        findings += rules.match_findings(choice, parsed)
+        return client.movie(choice.movie_id) if choice.status == rules.MATCHED else None
+
+    def _plan_files(self, client, folder, movie, state, findings) -> dict[str, bytes]:
+        """The NFO and artwork to write; artwork is downloaded now, before any write."""
+        state["tmdb"] = {
+            "id": movie.id,
+            "title": movie.title,
+            "original_title": movie.original_title,
+            "year": movie.year,
+            "release_date": movie.release_date,
+            "imdb_id": movie.imdb_id or None,
+            "url": movie.url,
+            "imdb_url": movie.imdb_url or None,
+            "runtime": movie.runtime,
+            "genres": list(movie.genres),
+        }
+        difference = rules.folder_finding(folder.name, movie)
+        if difference:
+            findings.append(difference)
+        state["nfo"] = movie_nfo(movie, client.image_url).decode("utf-8")
+        writes = {NFO: "nfo"}
+        if self.artwork:
+            for name, path, what in (
+                (POSTER, movie.poster_path, "poster"),
+                (FANART, movie.backdrop_path, "backdrop"),
+            ):
+                if path:
+                    writes[name] = path
+                else:
+                    findings.append(rules.no_artwork(name, f"TMDb has no {what} for this movie"))
+        state["existing"] = [name for name in writes if _exists(folder / name)]
+        images = {}
+        for name, path in list(writes.items()):
+            if path == "nfo" or (name in state["existing"] and not self.overwrite):
+                continue
+            try:
+                images[name] = client.image(path)
+            except LookupFailed as err:
+                if err.network:
+                    raise
+                del writes[name]
+                findings.append(rules.no_artwork(name, err.message))
+        state["writes"] = writes
+        return images
+
+    # ---- writing ------------------------------------------------------------------------
+
+    def _write(self, folder: Path, state: dict[str, Any], images: dict[str, bytes]):
+        written, kept = [], []
+        for name, source in state["writes"].items():
+            if name in state["existing"] and not self.overwrite:
+                kept.append(name)
+                continue
+            if source == "nfo":
+                data = state["nfo"].encode("utf-8")
+            elif name in images:
+                data = images[name]
+            else:  # a resumed run: the download is in the cache
+                try:
+                    data = tmdb_client(self.settings).image(source)
+                except LookupFailed as err:
+                    raise ItemFailure("artwork", err.message, network=err.network) from None
+            try:
+                atomic_write_bytes(inside(folder, name), data)
+            except OSError as err:
+                raise ItemFailure("write", f"cannot write {name}: {err.strerror or err}") from None
+            written.append(name)
+        return written, kept
+
+
+# One client per process: worker processes build their own (SQLite handles and HTTP
+# connections must never cross a fork).
+_clients: dict[tuple[Path, int], TMDb] = {}
+
+
+def tmdb_client(settings: Settings) -> TMDb:
+    key = (settings.home, os.getpid())
+    if key not in _clients:
+        _clients[key] = tmdb_from_settings(settings)
+    return _clients[key]
+
+
+def _counters(client: TMDb) -> dict[str, int]:
+    return {"lookups": client.session.requests_sent, "cache_hits": client.session.cache_hits}
+
+
+def _scan(folder: Path) -> VideoScan:
+    try:
+        return scan_videos(folder)
+    except LibraryError as err:
+        raise ItemFailure("scan", err.message) from None
+
+
+def _exists(path: Path) -> bool:
+    return os.path.lexists(path)
+
+
+def _summary(state: dict[str, Any], written: list[str], kept: list[str]) -> str:
+    tmdb, status = state["tmdb"], state["match"]["status"]
+    issues = len(state["findings"])
+    counted = f"{issues} issue" + ("" if issues == 1 else "s")
+    if tmdb:
+        what = f"{tmdb['title']} ({tmdb['year'] or '?'}), tmdb {tmdb['id']}"
+        files = f"wrote {', '.join(written)}" if written else "wrote nothing"
+        if kept:
+            files += f", kept existing {', '.join(kept)}"
+        return f"{what}; {files}; {counted}"
+    label = {
+        OFFLINE: "offline, local checks only",
+        NOT_LOOKED_UP: "not looked up (no video file)",
+        rules.AMBIGUOUS: "ambiguous on TMDb, nothing written",
+        rules.NO_MATCH: "no TMDb match, nothing written",
+    }.get(status, status)
+    return f"{label}; {counted}"
+
+
+def _load_work(path: Path, token: str | None) -> dict[str, Any] | None:
+    """This claim's work file, if there is one (a reset or a new claim has another token)."""
+    if not token:
+        return None
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) and state.get("token") == token else None

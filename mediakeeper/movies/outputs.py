@@ -1,0 +1,29 @@
+"""What one processed movie leaves under the data home: ``outputs/movies/<slug>.json`` (all
+that was learned) and ``issues/movies/<slug>.md`` (the report for a person), both atomic."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.atomic import atomic_write_text
+from mediakeeper.reports.render import render
+from mediakeeper.slug import inside
+
+
+class MovieOutputs:
+    def __init__(self, home: Path, slug: str):
+        self.json_path = inside(home, "outputs", "movies", f"{slug}.json")
+        self.report_path = inside(home, "issues", "movies", f"{slug}.md")
+
+    def write(self, movie: Mapping[str, Any]) -> None:
+        # Derived data, rebuilt by re-processing: atomic (old or new), not worth an fsync.
+        text = json.dumps(movie, indent=2, ensure_ascii=False)
+        atomic_write_text(self.json_path, text + "\n", durable=False)
+        atomic_write_text(self.report_path, render_report(movie), durable=False)
+
+
+def render_report(movie: Mapping[str, Any]) -> str:
+    return render("movie_issues.md.j2", movie=movie)

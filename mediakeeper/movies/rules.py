@@ -1,0 +1,204 @@
+"""Pure decisions about one movie folder: which name to look up, which TMDb candidate (if any)
+is the movie, and the findings for a person. Data in, decisions and findings out; no I/O.
+
+A search result is accepted only when its title or original title equals the folder's title
+(after :func:`normalise_title`) *and* its year equals the folder's year. A folder without a
+year is never matched by search (there is no year to agree with): its candidates are listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from mediakeeper.lookup.tmdb import MovieCandidate, MovieDetails
+from mediakeeper.movies.names import (
+    ParsedName,
+    normalise_title,
+    parse_name,
+    strip_tags,
+    suggested_name,
+)
+from mediakeeper.movies.videos import DISC_FOLDERS, VideoScan
+
+MATCHED, AMBIGUOUS, NO_MATCH = "matched", "ambiguous", "none"
+CANDIDATES_SHOWN = 10
+# Finding codes (a public contract, like the music ones).
+NO_VIDEO_FILE = "no-video-file"
+SEVERAL_MAIN_FILES = "several-main-files"
+MISSING_YEAR = "missing-year-in-name"
+AMBIGUOUS_MATCH = "ambiguous-match"
+NO_MATCH_CODE = "no-match"
+FOLDER_NAME_DIFFERS = "folder-name-differs"
+NO_ARTWORK = "no-artwork"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a person should know about a movie folder. ``path`` is relative to it."""
+
+    code: str
+    severity: str  # error | warning | info
+    message: str
+    path: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The decision about a search's candidates."""
+
+    status: str  # matched | ambiguous | none
+    movie_id: int | None = None
+    candidates: tuple[MovieCandidate, ...] = ()  # what a person is shown
+    reason: str = ""
+
+
+def lookup_name(folder_name: str, videos: VideoScan) -> ParsedName:
+    """The folder's name, completed from the main video's file name: a year (only when both
+    give the same title) and a ``[tmdbid-N]`` tag the folder lacks."""
+    folder = parse_name(folder_name)
+    main = videos.main
+    if (folder.year and folder.tmdb_id) or not main:
+        return folder
+    last = PurePosixPath(main[0])
+    if last.name.casefold() in DISC_FOLDERS:
+        return folder
+    from_file = parse_name(last.stem)
+    same_title = normalise_title(from_file.title) == normalise_title(folder.title)
+    return ParsedName(
+        title=folder.title,
+        year=folder.year or (from_file.year if same_title else None),
+        tmdb_id=folder.tmdb_id or from_file.tmdb_id,
+        imdb_id=folder.imdb_id or from_file.imdb_id,
+    )
+
+
+def choose_movie(candidates: Sequence[MovieCandidate], title: str, year: int | None) -> Choice:
+    wanted = normalise_title(title)
+    same_title = [
+        c
+        for c in candidates
+        if wanted and wanted in (normalise_title(c.title), normalise_title(c.original_title))
+    ]
+    if year is None:
+        if same_title:
+            return Choice(AMBIGUOUS, None, tuple(same_title[:CANDIDATES_SHOWN]), "no year")
+        return Choice(NO_MATCH, None, tuple(candidates[:CANDIDATES_SHOWN]), "no year")
+    agreeing = [c for c in same_title if c.year == year]
+    if len(agreeing) == 1:
+        return Choice(MATCHED, agreeing[0].id, (agreeing[0],), "title and year agree")
+    if agreeing:
+        return Choice(AMBIGUOUS, None, tuple(agreeing[:CANDIDATES_SHOWN]), "same title and year")
+    return Choice(NO_MATCH, None, tuple(candidates[:CANDIDATES_SHOWN]), "no title and year match")
+
+
+# ---- findings -------------------------------------------------------------------------------
+
+
+def local_findings(folder_name: str, parsed: ParsedName, videos: VideoScan) -> list[Finding]:
+    """What the folder itself shows, with or without TMDb."""
+    findings = []
+    if not videos.groups:
+        others = [*videos.samples, *videos.extras]
+        findings.append(
+            Finding(
+                NO_VIDEO_FILE,
+                "error",
+                "no video file in this folder"
+                + (f" (only samples or extras: {', '.join(others[:5])})" if others else ""),
+            )
+        )
+    elif len(videos.groups) > 1:
+        mains = [" + ".join(group) for group in videos.groups]
+        findings.append(
+            Finding(
+                SEVERAL_MAIN_FILES,
+                "warning",
+                f"{len(mains)} candidate main video files: {'; '.join(mains)} — keep one movie "
+                "per folder, name the parts of one movie cd1/cd2, or move extras to Extras/",
+                details={"files": [list(group) for group in videos.groups]},
+            )
+        )
+    if parse_name(folder_name).year is None:
+        if parsed.year:
+            how = f"the year {parsed.year} was taken from the video file's name"
+        elif parsed.tmdb_id:
+            how = "the [tmdbid] tag identifies the movie anyway"
+        else:
+            how = "a TMDb match needs one, e.g. 'Title (1999)'"
+        findings.append(Finding(MISSING_YEAR, "warning", f"the folder name has no year: {how}"))
+    return findings
+
+
+def match_findings(choice: Choice, parsed: ParsedName) -> list[Finding]:
+    """``ambiguous-match`` / ``no-match`` with the candidates; nothing for a match."""
+    if choice.status == MATCHED:
+        return []
+    listed = [candidate_record(c) for c in choice.candidates]
+    shown = "; ".join(
+        f"{c['title']} ({c['year'] or 'year unknown'}) [tmdbid-{c['id']}]" for c in listed
+    )
+    asked = f"'{parsed.title}'" + (f" ({parsed.year})" if parsed.year else "")
+    advice = (
+        "Add the right [tmdbid-N] to the folder name, or rename it 'Title (Year)'; "
+        "nothing was written."
+    )
+    if choice.status == AMBIGUOUS:
+        why = (
+            "the folder name has no year to choose between them"
+            if parsed.year is None
+            else "several movies have this title and year"
+        )
+        message = f"{len(listed)} TMDb movies could be {asked} ({why}): {shown}. {advice}"
+        code = AMBIGUOUS_MATCH
+    else:
+        found = f"candidates: {shown}" if listed else "TMDb found nothing"
+        message = f"no TMDb movie matches {asked} in title and year ({found}). {advice}"
+        code = NO_MATCH_CODE
+    return [Finding(code, "warning", message, details={"candidates": listed})]
+
+
+def folder_finding(folder_name: str, movie: MovieDetails) -> Finding | None:
+    """``folder-name-differs`` unless the folder is already ``Title (Year)`` with TMDb's title
+    (or original title) and year; the suggestion keeps a ``[tmdbid-N]`` tag it had."""
+    folder = parse_name(folder_name)
+    titles = {normalise_title(movie.title), normalise_title(movie.original_title)}
+    tidy = strip_tags(folder_name) == suggested_name(folder.title, folder.year)
+    if tidy and folder.year == movie.year and normalise_title(folder.title) in titles:
+        return None
+    suggestion = suggested_name(movie.title, movie.year, movie.id if folder.tmdb_id else None)
+    return Finding(
+        FOLDER_NAME_DIFFERS,
+        "info",
+        f"the folder name differs from TMDb's title: suggested name '{suggestion}'",
+        details={"suggested": suggestion, "tmdb_title": movie.title, "tmdb_year": movie.year},
+    )
+
+
+def no_artwork(name: str, why: str) -> Finding:
+    return Finding(NO_ARTWORK, "info", f"{name} not downloaded: {why}", path=name)
+
+
+def candidate_record(candidate: MovieCandidate) -> dict[str, Any]:
+    return {
+        "id": candidate.id,
+        "title": candidate.title,
+        "original_title": candidate.original_title,
+        "year": candidate.year,
+    }
+
+
+def finding_record(finding: Finding) -> dict[str, Any]:
+    """A finding as outputs and reports store it (nothing is fixed automatically)."""
+    return {
+        "code": finding.code,
+        "severity": finding.severity,
+        "path": finding.path,
+        "message": finding.message,
+        "fixable": False,
+        "fixed": False,
+        "details": dict(finding.details),
+    }

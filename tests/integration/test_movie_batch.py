@@ -1,0 +1,355 @@
+"""The movie batch through the real script in real subprocesses, against a local fake TMDb.
+
+The fake speaks TMDb's JSON on 127.0.0.1; the real client, cache, job and runner are pointed at
+it through settings (environment variables). Libraries are real folders with small files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mediakeeper.queue import QueueStore
+from mediakeeper.slug import slugify
+from tests.servers.tmdb import API_KEY, FakeTMDb
+from utilities.movie_queue_manager import main as movie_queue_manager
+
+REPO = Path(__file__).resolve().parents[2]
+WRONG_KEY = "ffffffffffffffffffffffffffffffff"
+
+
+@pytest.fixture
+def fake():
+    with FakeTMDb() as server:
+        yield server
+
+
+def library_of(root: Path, files: list[str]) -> Path:
+    """Folders and files ("The Matrix (1999)/movie.mkv"); a trailing "/" makes an empty one."""
+    for rel in files:
+        path = root / rel
+        if rel.endswith("/"):
+            path.mkdir(parents=True, exist_ok=True)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"not really a video: " + rel.encode())
+    return root
+
+
+def run(fake, home: Path, library: Path, *args: str, key: str | None = API_KEY, **env: str):
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("TMDB_API_KEY", "MEDIAKEEPER_TMDB_API_KEY")
+    }
+    environment.update(
+        MEDIAKEEPER_TMDB_URL=fake.url,
+        MEDIAKEEPER_TMDB_IMAGES_URL=fake.images_url,
+        MEDIAKEEPER_TMDB_RATE_LIMIT="0",  # spacing is tested in the lookup session's tests
+        MEDIAKEEPER_TMDB_TIMEOUT="5",
+        **{"MEDIAKEEPER_TMDB_RETRIES": "2", **env},
+    )
+    if key is not None:
+        environment["TMDB_API_KEY"] = key
+    command = [sys.executable, "utilities/process_movie_batch.py", "--home", str(home),
+               "--library", str(library), "--batch-size", "100", *args]  # fmt: skip
+    return subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+
+
+def manager(home: Path, *args: str) -> str:
+    result = CliRunner().invoke(
+        movie_queue_manager, ["--home", str(home), *args], env={"MEDIAKEEPER_HOME": None}
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def queue_of(home: Path) -> dict[str, dict]:
+    return {i["name"]: i for i in QueueStore(home / "status/movies", "movies").load()["items"]}
+
+
+def output(home: Path, name: str) -> dict:
+    return json.loads((home / "outputs/movies" / f"{slugify(name)}.json").read_text())
+
+
+def codes(home: Path, name: str) -> list[str]:
+    return [f["code"] for f in output(home, name)["findings"]]
+
+
+def tree(root: Path) -> dict[str, bytes | None]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes() if p.is_file() else None
+        for p in sorted(root.rglob("*"))
+    }
+
+
+def api_calls(fake) -> list[str]:
+    return [r.path for r in fake.api_requests]
+
+
+def nfo(library: Path, folder: str) -> ET.Element:
+    return ET.parse(library / folder / "movie.nfo").getroot()
+
+
+def test_first_run_writes_the_nfo_and_a_second_run_sends_nothing(fake, tmp_path):
+    library = library_of(tmp_path / "Movies", [
+        "The Matrix (1999)/The Matrix (1999).mkv",
+        "Heat.1995.1080p.BluRay.x264/heat.1995.1080p.mkv",
+        "Se7en (1995) [tmdbid-807]/Se7en.mkv",
+        "Le Fabuleux Destin d'Amélie Poulain (2001)/amelie.cd1.avi",
+        "Le Fabuleux Destin d'Amélie Poulain (2001)/amelie.cd2.avi",
+    ])  # fmt: skip
+    home = tmp_path / "home"
+    first = run(fake, home, library)
+    assert first.returncode == 0, first.stdout + first.stderr
+
+    # One search and one details request per movie; the [tmdbid] needs no search.
+    assert sorted(api_calls(fake)) == sorted(
+        ["/3/search/movie"] * 3 + ["/3/movie/603", "/3/movie/949", "/3/movie/194", "/3/movie/807"]
+    )
+    searched = [r.param("query") for r in fake.requests_to("/3/search/movie")]
+    assert "Se7en" not in searched
+    assert "lookups: 7 requests sent, 0 answered from the cache" in first.stdout
+
+    root = nfo(library, "The Matrix (1999)")
+    assert (root.findtext("title"), root.findtext("originaltitle")) == ("The Matrix",) * 2
+    assert (root.findtext("year"), root.findtext("premiered")) == ("1999", "1999-03-30")
+    assert root.findtext("plot").startswith("Set in the 22nd century")
+    assert root.findtext("runtime") == "136"
+    assert [g.text for g in root.findall("genre")] == ["Action", "Science Fiction"]
+    ids = {u.get("type"): (u.text, u.get("default")) for u in root.findall("uniqueid")}
+    assert ids == {"tmdb": ("603", "true"), "imdb": ("tt0133093", None)}
+    assert root.find("thumb").get("aspect") == "poster"
+    assert root.findtext("thumb") == f"{fake.images_url}/poster603.jpg"
+    assert root.findtext("fanart/thumb") == f"{fake.images_url}/backdrop603.jpg"
+    amelie = nfo(library, "Le Fabuleux Destin d'Amélie Poulain (2001)")
+    assert amelie.findtext("title") == "Amélie"
+    assert amelie.findtext("originaltitle") == "Le Fabuleux Destin d'Amélie Poulain"
+
+    queue = queue_of(home)
+    matrix = queue["The Matrix (1999)"]
+    assert matrix["status"] == "completed"
+    assert matrix["details"]["tmdb_id"] == 603
+    assert matrix["details"]["files_written"] == ["movie.nfo"]
+    today = datetime.now(UTC).date().isoformat()
+    assert matrix["details"]["processed_at"].startswith(today)
+    assert queue["Se7en (1995) [tmdbid-807]"]["details"]["match"] == "by-id"
+    assert codes(home, "The Matrix (1999)") == []
+    [differs] = output(home, "Heat.1995.1080p.BluRay.x264")["findings"]
+    assert differs["code"] == "folder-name-differs"
+    assert differs["details"]["suggested"] == "Heat (1995)"
+    report = (home / "issues/movies" / f"{slugify('The Matrix (1999)')}.md").read_text()
+    assert "https://www.themoviedb.org/movie/603" in report and "movie.nfo" in report
+
+    # Everything again: every answer comes from the cache, and the NFOs are kept.
+    written = tree(library)
+    fake.clear_requests()
+    manager(home, "--reset-all", "--yes")
+    again = run(fake, home, library)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert fake.requests == []
+    assert "lookups: 0 requests sent, 7 answered from the cache" in again.stdout
+    assert tree(library) == written
+    assert queue_of(home)["The Matrix (1999)"]["details"]["files_kept"] == ["movie.nfo"]
+
+
+def test_existing_files_are_kept_unless_overwrite(fake, tmp_path):
+    library = library_of(tmp_path / "Movies", ["The Matrix (1999)/matrix.mkv"])
+    folder = library / "The Matrix (1999)"
+    (folder / "movie.nfo").write_bytes(b"<movie><title>Mine</title></movie>")
+    (folder / "poster.jpg").write_bytes(b"my own poster")
+    home = tmp_path / "home"
+    result = run(fake, home, library, "--artwork")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (folder / "movie.nfo").read_bytes() == b"<movie><title>Mine</title></movie>"
+    assert (folder / "poster.jpg").read_bytes() == b"my own poster"
+    assert (folder / "fanart.jpg").read_bytes() == fake.image_bytes("backdrop603.jpg")
+    details = queue_of(home)["The Matrix (1999)"]["details"]
+    assert details["files_written"] == ["fanart.jpg"]
+    assert details["files_kept"] == ["movie.nfo", "poster.jpg"]
+    assert [r.path for r in fake.requests_to("/t/p/")] == ["/t/p/original/backdrop603.jpg"]
+
+    replaced = run(fake, home, library, "--artwork", "--overwrite", "--movie", "the matrix (1999)")
+    assert replaced.returncode == 0, replaced.stdout + replaced.stderr
+    assert nfo(library, "The Matrix (1999)").findtext("title") == "The Matrix"
+    assert (folder / "poster.jpg").read_bytes() == fake.image_bytes("poster603.jpg")
+    assert queue_of(home)["The Matrix (1999)"]["details"]["files_written"] == [
+        "movie.nfo", "poster.jpg", "fanart.jpg"
+    ]  # fmt: skip
+
+
+def test_ambiguous_and_unmatched_movies_write_nothing(fake, tmp_path):
+    fake.add_movie("Twin Film", "2010-03-01")
+    fake.add_movie("Twin Film", "2010-09-01")
+    library = library_of(tmp_path / "Movies", [
+        "Solaris/solaris.mkv",                # two films called Solaris, no year to choose
+        "Twin Film (2010)/twin.mkv",          # two films of this title and year
+        "Matrix (1999)/matrix.mkv",           # TMDb's title is "The Matrix"
+        "The Matrix (2001)/matrix.mkv",       # the year is wrong
+        "Nothing Like It (1990)/x.mkv",       # TMDb knows nothing of it
+    ])  # fmt: skip
+    before = tree(library)
+    home = tmp_path / "home"
+    result = run(fake, home, library)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert tree(library) == before
+    assert api_calls(fake) == ["/3/search/movie"] * 5  # a search each, never details
+
+    solaris = output(home, "Solaris")
+    assert sorted(codes(home, "Solaris")) == ["ambiguous-match", "missing-year-in-name"]
+    [ambiguous] = [f for f in solaris["findings"] if f["code"] == "ambiguous-match"]
+    assert {(c["title"], c["year"], c["id"]) for c in ambiguous["details"]["candidates"]} == {
+        ("Solaris", 1972, 593),
+        ("Solaris", 2002, 2103),
+    }
+    assert codes(home, "Twin Film (2010)") == ["ambiguous-match"]
+    [no_match] = output(home, "Matrix (1999)")["findings"]
+    assert no_match["code"] == "no-match"
+    assert [c["id"] for c in no_match["details"]["candidates"]] == [603]
+    assert codes(home, "The Matrix (2001)") == ["no-match"]
+    assert codes(home, "Nothing Like It (1990)") == ["no-match"]
+    for name in queue_of(home):
+        assert queue_of(home)[name]["details"]["files_written"] == []
+        assert queue_of(home)[name]["details"]["tmdb_id"] is None
+    report = (home / "issues/movies" / f"{slugify('Solaris')}.md").read_text()
+    assert "| Solaris | Солярис | 1972 | [593]" in report
+
+
+def test_no_key_touches_nothing_and_offline_does_the_local_checks(fake, tmp_path):
+    library = library_of(tmp_path / "Movies", [
+        "The Matrix/The.Matrix.1999.1080p.mkv", "Empty (2000)/", "Two (2001)/a.mkv",
+        "Two (2001)/b.mkv",
+    ])  # fmt: skip
+    before = tree(library)
+    home = tmp_path / "home"
+    refused = run(fake, home, library, key=None)
+    assert refused.returncode == 2
+    [line] = refused.stderr.strip().splitlines()
+    assert "no TMDb API key" in line and "TMDB_API_KEY" in line and "[tmdb]" in line
+    assert not home.exists() and tree(library) == before
+
+    offline = run(fake, home, library, "--offline", key=None)
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+    assert fake.requests == [] and tree(library) == before
+    assert "offline: no web lookups were made" in offline.stdout
+    assert codes(home, "The Matrix") == ["missing-year-in-name"]
+    assert codes(home, "Empty (2000)") == ["no-video-file"]
+    assert codes(home, "Two (2001)") == ["several-main-files"]
+    assert queue_of(home)["The Matrix"]["details"]["enriched"] is False
+
+    # Later, with a key: --enrich looks up what was done offline (the year from the file).
+    enriched = run(fake, home, library, "--enrich")
+    assert enriched.returncode == 0, enriched.stdout + enriched.stderr
+    matrix = queue_of(home)["The Matrix"]
+    assert matrix["details"]["enriched"] is True, enriched.stdout + enriched.stderr + str(matrix)
+    assert matrix["details"]["tmdb_id"] == 603
+    assert nfo(library, "The Matrix").findtext("title") == "The Matrix"
+    assert sorted(codes(home, "The Matrix")) == ["folder-name-differs", "missing-year-in-name"]
+
+
+def test_a_refused_key_stops_the_batch_and_marks_no_movie(fake, tmp_path):
+    names = ["The Matrix (1999)", "Heat (1995)", "Se7en (1995)", "Blade Runner (1982)"]
+    library = library_of(tmp_path / "Movies", [f"{n}/movie.mkv" for n in names])
+    before = tree(library)
+    home = tmp_path / "home"
+    result = run(fake, home, library, key=WRONG_KEY)
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert "TMDb refused the API key" in line and "TMDB_API_KEY" in line
+    assert WRONG_KEY not in result.stdout + result.stderr
+    queue = queue_of(home)
+    assert {queue[n]["status"] for n in names} == {"pending"}
+    assert {queue[n]["attempts"] for n in names} == {0}
+    assert [r.status for r in fake.requests] == [401]  # the first answer stops the batch
+    assert tree(library) == before
+
+    fixed = run(fake, home, library)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert {queue_of(home)[n]["status"] for n in names} == {"completed"}
+
+
+def test_429_with_and_without_retry_after_is_waited_out(fake, tmp_path):
+    library = library_of(tmp_path / "Movies", ["The Matrix (1999)/m.mkv", "Heat (1995)/h.mkv"])
+    home = tmp_path / "home"
+    fake.fail(429, times=1, retry_after=0)
+    fake.fail(429, times=1)  # no Retry-After: the client's own back-off
+    result = run(fake, home, library)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [r.status for r in fake.requests] == [429, 429, 200, 200, 200, 200]
+    assert {i["status"] for i in queue_of(home).values()} == {"completed"}
+
+
+def test_an_unknown_tmdbid_fails_that_movie_only(fake, tmp_path):
+    library = library_of(tmp_path / "Movies", [
+        "Ghost (2000) [tmdbid-99999999]/ghost.mkv", "The Matrix (1999)/m.mkv",
+    ])  # fmt: skip
+    home = tmp_path / "home"
+    result = run(fake, home, library)
+    assert result.returncode == 1, result.stdout + result.stderr
+    ghost = queue_of(home)["Ghost (2000) [tmdbid-99999999]"]
+    assert ghost["status"] == "error"
+    assert "no movie with id 99999999" in ghost["last_error"]
+    assert "[tmdbid-99999999]" in ghost["last_error"]
+    assert queue_of(home)["The Matrix (1999)"]["status"] == "completed"
+    assert not (library / "Ghost (2000) [tmdbid-99999999]" / "movie.nfo").exists()
+
+
+def test_dry_run_writes_and_asks_nothing(fake, tmp_path):
+    library = library_of(tmp_path / "Movies", ["The Matrix (1999)/m.mkv", "Solaris/s.mkv"])
+    before = tree(library)
+    home = tmp_path / "home"
+    result = run(fake, home, library, "--dry-run", "--artwork")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "would search TMDb for 'The Matrix' (1999)" in result.stdout
+    assert "[missing-year-in-name]" in result.stdout
+    assert fake.requests == [] and not home.exists() and tree(library) == before
+
+
+def test_a_dead_service_stops_the_batch_early(fake, tmp_path):
+    names = [f"Film {n} (2000)" for n in range(5)]
+    library = library_of(tmp_path / "Movies", [f"{n}/f.mkv" for n in names])
+    before = tree(library)
+    home = tmp_path / "home"
+    fake.fail(503, times=None)
+    result = run(fake, home, library, MEDIAKEEPER_TMDB_RETRIES="1")
+    assert result.returncode == 1
+    assert "unreachable" in result.stdout
+    assert [queue_of(home)[n]["status"] for n in names] == ["error"] * 3 + ["pending"] * 2
+    assert tree(library) == before
+
+
+def test_the_key_never_reaches_a_file(fake, tmp_path):
+    library = library_of(tmp_path / "Movies", [
+        "The Matrix (1999)/m.mkv", "Solaris/s.mkv", "Ghost (2000) [tmdbid-99999999]/g.mkv",
+        "Nothing Like It (1990)/x.mkv", "Heat.1995.1080p/heat.mkv",
+    ])  # fmt: skip
+    home = tmp_path / "home"
+    outputs = [run(fake, home, library, "--artwork")]
+    fake.fail(429, times=2)
+    manager(home, "--reset-all", "--yes")
+    outputs.append(run(fake, home, library, "--artwork", "--overwrite"))
+    library_of(library, ["Blade Runner (1982)/b.mkv"])  # not in the cache: TMDb is asked
+    manager(home, "--refresh")
+    outputs.append(run(fake, home, library, key=WRONG_KEY))
+    assert [o.returncode for o in outputs] == [1, 1, 2]
+    assert {r.param("api_key") for r in fake.api_requests} == {API_KEY, WRONG_KEY}
+
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert any(p.name.endswith(".sqlite") for p in files)
+    assert any(p.name.endswith(".log") for p in files)
+    for path in files:
+        data = path.read_bytes()
+        assert API_KEY.encode() not in data, path
+        assert WRONG_KEY.encode() not in data, path
+    for finished in outputs:
+        assert API_KEY not in finished.stdout + finished.stderr
+        assert WRONG_KEY not in finished.stdout + finished.stderr

@@ -1,0 +1,68 @@
+"""MovieJob in-process against the fake TMDb: the work file makes a repeated claim exact."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import pytest
+
+from mediakeeper.batch import ItemFailure
+from mediakeeper.config import load_settings
+from mediakeeper.movies.job import MovieJob
+from tests.servers.tmdb import API_KEY, FakeTMDb
+
+
+@pytest.fixture
+def fake():
+    with FakeTMDb() as server:
+        yield server
+
+
+@pytest.fixture
+def job(fake, tmp_path):
+    overrides = {"tmdb": {"url": fake.url, "images_url": fake.images_url, "api_key": API_KEY,
+                          "rate_limit": 0.0, "retries": 1}}  # fmt: skip
+    settings = load_settings(tmp_path / "home", overrides, environ={})
+    return MovieJob(settings.home, "20240309_session_001", settings=settings, artwork=True)
+
+
+def item(path, token):
+    return {"key": path.name, "name": path.name, "path": str(path), "run_token": token}
+
+
+def test_a_claim_that_finished_but_was_not_recorded_returns_the_same_result(fake, job, tmp_path):
+    folder = tmp_path / "Movies" / "The Matrix (1999)"
+    folder.mkdir(parents=True)
+    (folder / "matrix.mkv").write_bytes(b"x")
+    first = job.process(item(folder, "session_001:The Matrix (1999)"))
+    assert first.details["files_written"] == ["movie.nfo", "poster.jpg", "fanart.jpg"]
+    written = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+
+    fake.clear_requests()
+    again = job.process(item(folder, "session_001:The Matrix (1999)"))  # killed before recording
+    assert asdict(again) == asdict(first)
+    assert fake.requests == []
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()} == written
+
+    fresh = job.process(item(folder, "session_002:The Matrix (1999)"))  # a new claim: a new plan
+    assert fresh.details["files_written"] == []
+    assert fresh.details["files_kept"] == ["movie.nfo", "poster.jpg", "fanart.jpg"]
+    assert fake.requests == []  # answered from the cache
+    assert fresh.details["cache_hits"] == 2
+
+
+def test_a_vanished_folder_fails_the_scan(job, tmp_path):
+    with pytest.raises(ItemFailure) as caught:
+        job.process(item(tmp_path / "Movies" / "Gone (2000)", "t"))
+    assert caught.value.stage == "scan" and "Gone (2000)" in caught.value.message
+
+
+def test_a_poster_that_tmdb_lacks_is_a_finding_not_a_failure(fake, job, tmp_path):
+    fake.add_movie("Posterless", "2004-05-06", poster_path="", id=777)
+    folder = tmp_path / "Movies" / "Posterless (2004)"
+    folder.mkdir(parents=True)
+    (folder / "p.mkv").write_bytes(b"x")
+    result = job.process(item(folder, "t"))
+    assert result.details["files_written"] == ["movie.nfo", "fanart.jpg"]
+    assert not (folder / "poster.jpg").exists()
+    assert result.counts["issues_found"] == 1  # no-artwork

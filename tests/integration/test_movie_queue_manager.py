@@ -1,0 +1,111 @@
+"""movie_queue_manager.py: the shared queue-manager command, worded for movies."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mediakeeper.queue import QueueStore
+from utilities.movie_queue_manager import main
+
+MOVIES = ["The Matrix (1999)", "Heat.1995.1080p.BluRay.x264", "Amélie (2001)", "Solaris"]
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def library(tmp_path) -> Path:
+    root = tmp_path / "Movies"
+    for name in MOVIES:
+        (root / name).mkdir(parents=True)
+        (root / name / "movie.mkv").write_bytes(b"x")
+    (root / "@eaDir").mkdir()
+    (root / "loose file.mkv").write_bytes(b"x")
+    return root
+
+
+@pytest.fixture
+def cli(home):
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):
+        result = runner.invoke(main, ["--home", str(home), *args], input=input,
+                               env={"MEDIAKEEPER_HOME": None})  # fmt: skip
+        assert "Traceback" not in result.output, result.output
+        if result.exception is not None:
+            assert isinstance(result.exception, SystemExit), repr(result.exception)
+        return result
+
+    return invoke
+
+
+@pytest.fixture
+def store(home) -> QueueStore:
+    return QueueStore(home / "status" / "movies", "movies")
+
+
+def test_init_summary_and_list_speak_of_movies(cli, library, store):
+    created = cli("--init", "--library", str(library))
+    assert created.exit_code == 0, created.output
+    assert "Created the movies queue" in created.output and "4 pending movies" in created.output
+    assert store.path == store.dir / "processing_queue.json" and store.exists()
+
+    summary = cli()  # the default action
+    assert summary.exit_code == 0
+    assert "movies queue" in summary.output and "pending            4" in summary.output
+    assert "0.0% complete · 0 issues found, 0 resolved" in summary.output
+    assert "tracks" not in summary.output
+    as_json = json.loads(cli("--show-summary", "--json").output)
+    assert (as_json["kind"], as_json["total"]) == ("movies", 4)
+
+    listed = cli("--list")
+    assert "pending     The Matrix (1999)  [0 issues, 0 fixed]" in listed.output
+    assert "4 movies" in listed.output and "tracks" not in listed.output
+    assert "--reset-movie" in cli("--help").output and "--reset-artist" not in cli("--help").output
+
+
+def test_reset_skip_and_errors(cli, library, store):
+    cli("--init", "--library", str(library))
+    skipped = cli("--skip-movie", "solaris")
+    assert skipped.exit_code == 0 and "Skipped 'Solaris': pending -> skipped" in skipped.output
+    reset = cli("--reset-movie", "SOLARIS")
+    assert reset.exit_code == 0 and "Reset 'Solaris': skipped -> pending" in reset.output
+    unknown = cli("--reset-movie", "The Matrx (1999)")
+    assert unknown.exit_code == 1 and "did you mean" in unknown.output
+    assert "The Matrix (1999)" in unknown.output
+
+    session = "20240309_session_001"
+    [item] = store.claim_many(session, 1)
+    store.record_failure(item["key"], session, stage="lookup", message="tmdb: no answer")
+    assert "error       Amélie (2001)" in cli("--list", "--status", "error").output
+    errors = cli("--reset-errors")
+    assert "Reset 1 errored movies to pending" in errors.output
+    assert {i["status"] for i in store.load()["items"]} == {"pending"}
+
+
+def test_validate_and_checkpoints(cli, library, store):
+    cli("--init", "--library", str(library))
+    valid = cli("--validate-queue")
+    assert valid.exit_code == 0 and "valid, no problems found" in valid.output
+    shutil.rmtree(library / "Heat.1995.1080p.BluRay.x264")
+    invalid = cli("--validate-queue")
+    assert invalid.exit_code == 1
+    assert "'Heat.1995.1080p.BluRay.x264': folder missing on disk" in invalid.output
+    taken = cli("--checkpoint")
+    assert taken.exit_code == 0 and "checkpoint_" in taken.output and "movie" in taken.output
+    assert "1 checkpoint(s)" in cli("--list-checkpoints").output
+    refreshed = cli("--refresh")
+    assert "1 marked missing" in refreshed.output
+
+
+def test_a_missing_queue_names_the_command(cli):
+    result = cli("--list")
+    assert result.exit_code == 2
+    assert "no movies queue" in result.output and "--init --library PATH" in result.output

@@ -1,0 +1,139 @@
+"""The TMDb client (tmdbsimple over the shared cached session) against the local fake TMDb."""
+
+from __future__ import annotations
+
+import pytest
+
+from mediakeeper.config import load_settings
+from mediakeeper.lookup.http import LookupFailed
+from mediakeeper.lookup.tmdb import APPENDED, KeyMissing, KeyRefused, TMDb, tmdb_from_settings
+from tests.servers.tmdb import API_KEY, FakeTMDb
+
+
+@pytest.fixture
+def fake():
+    with FakeTMDb() as server:
+        yield server
+
+
+@pytest.fixture
+def client(fake, lookup_session, tmp_path):
+    def build(api_key: str = API_KEY, **session_options) -> TMDb:
+        session = lookup_session(
+            service="tmdb",
+            secret_params=("api_key",),
+            cache_path=tmp_path / "cache" / "tmdb_cache.sqlite",
+            **session_options,
+        )
+        return TMDb(session, fake.url, api_key, images_url=fake.images_url)
+
+    return build
+
+
+def test_search_and_details_with_everything_appended(fake, client):
+    tmdb = client()
+    [matrix] = tmdb.search_movies("The Matrix", 1999)
+    assert (matrix.id, matrix.title, matrix.year) == (603, "The Matrix", 1999)
+    movie = tmdb.movie(603)
+    assert (movie.title, movie.year, movie.runtime, movie.imdb_id) == (
+        "The Matrix", 1999, 136, "tt0133093"
+    )  # fmt: skip
+    assert movie.genres == ("Action", "Science Fiction")
+    assert movie.certification == "R" and movie.directors[0] == "Lana Wachowski"
+    assert movie.cast[0].name == "Keanu Reeves" and movie.cast[0].role.endswith("Neo")
+    search, details = fake.api_requests
+    assert (search.path, search.param("query"), search.param("year")) == (
+        "/3/search/movie", "The Matrix", "1999"
+    )  # fmt: skip
+    assert search.param("include_adult") == "false" and search.param("language") == "en-US"
+    assert details.path == "/3/movie/603"
+    assert details.param("append_to_response") == APPENDED
+    assert {r.param("api_key") for r in fake.api_requests} == {API_KEY}
+    assert tmdb.image(movie.poster_path) == fake.image_bytes("poster603.jpg")
+
+
+def test_repeats_come_from_the_cache_which_never_holds_the_key(fake, client, tmp_path):
+    tmdb = client()
+    tmdb.search_movies("Heat", 1995)
+    tmdb.movie(949)
+    tmdb.search_movies("Heat", 1995)
+    tmdb.movie(949)
+    assert len(fake.requests) == 2
+    assert (tmdb.session.requests_sent, tmdb.session.cache_hits) == (2, 2)
+    stored = sorted((tmp_path / "cache").glob("tmdb_cache.sqlite*"))
+    assert stored  # the database, and its -wal while the session is open
+    for path in stored:
+        assert API_KEY.encode() not in path.read_bytes(), path
+
+
+def test_a_year_that_disagrees_finds_nothing_and_a_blank_title_asks_nothing(fake, client):
+    tmdb = client()
+    assert tmdb.search_movies("The Matrix", 2005) == []
+    assert tmdb.search_movies("   ") == []
+    assert len(fake.requests) == 1
+
+
+def test_404_names_the_id(client):
+    with pytest.raises(LookupFailed) as caught:
+        client().movie(99999999)
+    assert caught.value.status == 404 and not caught.value.network
+    assert "no movie with id 99999999" in str(caught.value)
+
+
+def test_401_is_a_refused_key_and_never_shows_it(fake, client):
+    wrong = "ffffffffffffffffffffffffffffffff"
+    with pytest.raises(KeyRefused) as caught:
+        client(api_key=wrong).search_movies("Heat", 1995)
+    assert wrong not in str(caught.value) and "TMDB_API_KEY" in str(caught.value)
+    assert [r.status for r in fake.requests] == [401]
+
+
+@pytest.mark.parametrize("retry_after", ["0", None])
+def test_429_is_retried_with_and_without_retry_after(fake, client, retry_after):
+    fake.fail(429, times=2, retry_after=retry_after)
+    [heat] = client().search_movies("Heat", 1995)
+    assert heat.id == 949
+    assert [r.status for r in fake.requests] == [429, 429, 200]
+
+
+def test_429_that_never_ends_is_a_network_failure_without_the_key(fake, client):
+    fake.fail(429, times=None)
+    with pytest.raises(LookupFailed) as caught:
+        client(retries=1).search_movies("Heat", 1995)
+    assert caught.value.network and caught.value.status == 429
+    assert API_KEY not in str(caught.value) and "api_key=REDACTED" in str(caught.value)
+
+
+def test_a_dead_server_is_a_network_failure_without_the_key(client, fake):
+    url = fake.url
+    tmdb = client(retries=0)
+    fake.stop()
+    with pytest.raises(LookupFailed) as caught:
+        tmdb.search_movies("Heat", 1995)
+    assert caught.value.network and API_KEY not in str(caught.value)
+    assert url in str(caught.value)
+
+
+def test_a_body_cut_short_fails_and_is_not_kept(fake, client):
+    tmdb = client()
+    fake.malformed(times=1)
+    with pytest.raises(LookupFailed) as caught:
+        tmdb.movie(949)
+    assert "not JSON" in str(caught.value) and not caught.value.network
+    assert tmdb.movie(949).title == "Heat"  # asked again: the broken answer was not cached
+    assert [r.status for r in fake.requests] == [200, 200]
+
+
+def test_a_captive_portal_page_is_a_network_failure(fake, client):
+    fake.malformed(times=1, body=b"<!DOCTYPE html><html><body>Log in to the Wi-Fi</body></html>")
+    with pytest.raises(LookupFailed) as caught:
+        client().search_movies("Heat", 1995)
+    assert caught.value.network and "captive portal" in str(caught.value)
+
+
+def test_settings_without_a_key_are_refused_before_any_request(tmp_path):
+    settings = load_settings(tmp_path, environ={})
+    with pytest.raises(KeyMissing) as caught:
+        tmdb_from_settings(settings)
+    assert "TMDB_API_KEY" in str(caught.value) and "[tmdb]" in str(caught.value)
+    assert not (tmp_path / "status").exists()

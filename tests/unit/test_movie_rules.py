@@ -1,0 +1,127 @@
+"""Matching decisions and findings for a person: pure functions, no server needed."""
+
+from __future__ import annotations
+
+import pytest
+
+from mediakeeper.lookup.tmdb import MovieCandidate, MovieDetails
+from mediakeeper.movies import rules
+from mediakeeper.movies.names import ParsedName
+from mediakeeper.movies.videos import VideoScan, classify
+
+MATRIX = MovieCandidate(603, "The Matrix", "The Matrix", "1999-03-30")
+RELOADED = MovieCandidate(604, "The Matrix Reloaded", "The Matrix Reloaded", "2003-05-15")
+AMELIE = MovieCandidate(194, "Amélie", "Le Fabuleux Destin d'Amélie Poulain", "2001-04-25")
+SOLARIS_72 = MovieCandidate(593, "Solaris", "Солярис", "1972-03-20")
+SOLARIS_02 = MovieCandidate(2103, "Solaris", "Solaris", "2002-11-27")
+SOLARIS_02B = MovieCandidate(9, "Solaris", "", "2002-01-01")
+UNDATED = MovieCandidate(5, "The Matrix", "The Matrix", "")
+
+
+@pytest.mark.parametrize(
+    ("candidates", "title", "year", "status", "movie_id"),
+    [
+        ([RELOADED, MATRIX], "The Matrix", 1999, rules.MATCHED, 603),
+        ([MATRIX], "the matrix", 1999, rules.MATCHED, 603),
+        ([AMELIE], "Le fabuleux destin d'Amelie Poulain", 2001, rules.MATCHED, 194),
+        ([AMELIE], "Amelie", 2001, rules.MATCHED, 194),
+        ([MATRIX], "The Matrix", 2000, rules.NO_MATCH, None),  # year +-0
+        ([MATRIX], "The Matrix", 1998, rules.NO_MATCH, None),
+        ([RELOADED], "The Matrix", 2003, rules.NO_MATCH, None),  # title must be equal
+        ([UNDATED], "The Matrix", 1999, rules.NO_MATCH, None),
+        ([], "Anything", 2000, rules.NO_MATCH, None),
+        ([SOLARIS_72, SOLARIS_02], "Solaris", None, rules.AMBIGUOUS, None),  # no year
+        ([MATRIX], "The Matrix", None, rules.AMBIGUOUS, None),  # one candidate, still no year
+        ([RELOADED], "The Matrix", None, rules.NO_MATCH, None),
+        ([SOLARIS_02, SOLARIS_02B], "Solaris", 2002, rules.AMBIGUOUS, None),
+    ],
+)
+def test_choose_movie(candidates, title, year, status, movie_id):
+    choice = rules.choose_movie(candidates, title, year)
+    assert (choice.status, choice.movie_id) == (status, movie_id)
+
+
+def test_ambiguous_and_no_match_findings_list_the_candidates():
+    choice = rules.choose_movie([SOLARIS_72, SOLARIS_02], "Solaris", None)
+    [finding] = rules.match_findings(choice, ParsedName("Solaris"))
+    assert finding.code == "ambiguous-match"
+    assert finding.details["candidates"] == [
+        {"id": 593, "title": "Solaris", "original_title": "Солярис", "year": 1972},
+        {"id": 2103, "title": "Solaris", "original_title": "Solaris", "year": 2002},
+    ]
+    assert "[tmdbid-593]" in finding.message and "nothing was written" in finding.message
+    choice = rules.choose_movie([RELOADED], "The Matrix", 1999)
+    [finding] = rules.match_findings(choice, ParsedName("The Matrix", 1999))
+    assert finding.code == "no-match" and finding.details["candidates"][0]["id"] == 604
+    assert rules.match_findings(rules.choose_movie([MATRIX], "The Matrix", 1999), None) == []
+
+
+def test_the_year_can_come_from_the_main_file_when_the_titles_agree():
+    videos = classify(["The.Matrix.1999.1080p.mkv"])
+    parsed = rules.lookup_name("The Matrix", videos)
+    assert (parsed.title, parsed.year) == ("The Matrix", 1999)
+    assert rules.lookup_name("Something Else", videos).year is None
+    parts = classify(["movie.cd1.avi", "movie.cd2.avi"])
+    assert rules.lookup_name("The Matrix", parts).year is None
+    tagged = rules.lookup_name("Se7en", classify(["Se7en [tmdbid-807].mkv"]))
+    assert tagged.tmdb_id == 807
+
+
+def codes(findings):
+    return [f.code for f in findings]
+
+
+def test_local_findings():
+    one = classify(["m.mkv"])
+    matrix = ParsedName("The Matrix", 1999)
+    assert codes(rules.local_findings("The Matrix (1999)", matrix, one)) == []
+    assert codes(rules.local_findings("Movie (1999)", ParsedName("Movie", 1999), VideoScan())) == [
+        "no-video-file"
+    ]
+    samples_only = classify(["sample.mkv"])
+    [empty] = rules.local_findings("M (1999)", ParsedName("M", 1999), samples_only)
+    assert empty.severity == "error" and "sample.mkv" in empty.message
+    two = classify(["a.mkv", "b.mkv"])
+    [several] = rules.local_findings("M (1999)", ParsedName("M", 1999), two)
+    assert several.code == "several-main-files" and several.details["files"] == [
+        ["a.mkv"],
+        ["b.mkv"],
+    ]
+    [no_year] = rules.local_findings("The Matrix", ParsedName("The Matrix"), one)
+    assert no_year.code == "missing-year-in-name" and "needs one" in no_year.message
+    [from_file] = rules.local_findings("The Matrix", ParsedName("The Matrix", 1999), one)
+    assert "taken from the video file" in from_file.message
+
+
+def details(**fields):
+    base = dict(id=603, title="The Matrix", original_title="The Matrix", release_date="1999-03-30")
+    return MovieDetails(**{**base, **fields})
+
+
+@pytest.mark.parametrize(
+    ("folder", "suggested"),
+    [
+        ("The Matrix (1999)", None),
+        ("The Matrix (1999) [tmdbid-603]", None),
+        ("the matrix (1999)", None),  # the same title, as TMDb's normalised comparison sees it
+        ("Matrix, The (1999)", "The Matrix (1999)"),
+        ("The.Matrix.1999.1080p.BluRay.x264", "The Matrix (1999)"),
+        ("The Matrix", "The Matrix (1999)"),
+        ("The Matrix (2000) [tmdbid-603]", "The Matrix (1999) [tmdbid-603]"),
+        ("Matrix (1999)", "The Matrix (1999)"),
+    ],
+)
+def test_folder_name_differs(folder, suggested):
+    finding = rules.folder_finding(folder, details())
+    if suggested is None:
+        assert finding is None
+    else:
+        assert finding.code == "folder-name-differs"
+        assert finding.details["suggested"] == suggested
+        assert suggested in finding.message
+
+
+def test_an_original_title_folder_is_not_renamed():
+    amelie = details(id=194, title="Amélie", original_title="Le Fabuleux Destin d'Amélie Poulain",
+                     release_date="2001-04-25")  # fmt: skip
+    assert rules.folder_finding("Le Fabuleux Destin d'Amélie Poulain (2001)", amelie) is None

@@ -1,0 +1,232 @@
+"""What every ``process_<kind>_batch.py`` shares: its Click options and the command-line steps
+around a batch (choosing items, running with a progress bar, the closing lines).
+
+The options are decorator factories that take the item's noun (``artist``, ``movie``), so
+each script words its ``--help`` for its own items and keeps its own option order::
+
+    @click.command(cls=Command)
+    @home_option
+    @batch_size("movie")
+    @item("movie")                 # --movie NAME
+    @retry_errors("movie")
+    @dry_run()
+    ...
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable
+
+import click
+
+from mediakeeper.batch import EXIT_INTERRUPTED, BatchOptions, BatchReport, Interrupted, Job
+from mediakeeper.config import Settings
+from mediakeeper.errors import NotFound
+from mediakeeper.manager import find_item, reset_where
+from mediakeeper.queue import QueueStore
+from mediakeeper.queue_items import COMPLETED, ERROR, ITEM_NOUNS, PENDING, SKIPPED, STATUSES
+from mediakeeper.reports.weekly import write_weekly_report
+from mediakeeper.runs import eligible_items, open_store, run_batch
+from mediakeeper.sessions import Session
+from utilities.progress import ProgressHooks, render_summary
+
+QUEUE_MANAGERS = {"music": "music_queue_manager.py", "movies": "movie_queue_manager.py"}
+
+# ---- options --------------------------------------------------------------------------------
+
+
+def batch_size(noun: str):
+    return click.option(
+        "--batch-size",
+        type=click.IntRange(min=1),
+        default=10,
+        show_default=True,
+        help=f"How many {noun}s to process in this run.",
+    )
+
+
+def item(noun: str):
+    """``--<noun> NAME``: just this item, whatever its status (the value arrives as ``noun``)."""
+    return click.option(
+        f"--{noun}", metavar="NAME", help=f"Process just this {noun} (case-insensitive)."
+    )
+
+
+def retry_errors(noun: str):
+    return click.option(
+        "--retry-errors", is_flag=True, help=f"Also take {noun}s whose last run failed."
+    )
+
+
+def dry_run():
+    return click.option(
+        "--dry-run",
+        is_flag=True,
+        help="Show what would change; write nothing at all, not even the queue.",
+    )
+
+
+def offline(help: str):
+    return click.option("--offline", is_flag=True, help=help)
+
+
+def enrich(noun: str):
+    return click.option(
+        "--enrich", is_flag=True, help=f"Look up completed {noun}s that were processed offline."
+    )
+
+
+def library(label: str):
+    """``label``: how the library is called in ``--help`` ("Music", "Movie")."""
+    return click.option(
+        "--library",
+        type=click.Path(path_type=str),
+        help=f"{label} library folder; creates the queue on first use.",
+    )
+
+
+def checkpoint_every(noun: str):
+    return click.option(
+        "--checkpoint-every",
+        type=click.IntRange(min=1),
+        help=f"Completed {noun}s between checkpoints (default from settings: 50).",
+    )
+
+
+def workers(noun: str, default: int | None = None):
+    """``default``: None = two processes where there are two cores."""
+    return click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=default or min(2, os.cpu_count() or 1),
+        show_default=True,
+        help=f"{noun.capitalize()}s processed at once (one process each).",
+    )
+
+
+# ---- the steps around a batch ---------------------------------------------------------------
+
+
+def runner_options(
+    settings: Settings, kind: str, *, batch_size: int, retry_errors: bool, workers: int
+) -> BatchOptions:
+    """The runner's options from the flags and the kind's ``[<kind>]`` settings."""
+    return BatchOptions(
+        size=batch_size,
+        statuses=(PENDING, ERROR) if retry_errors else (PENDING,),
+        checkpoint_every=settings.get(kind, "checkpoint_every"),
+        max_attempts=settings.get(kind, "max_attempts"),
+        workers=workers,
+    )
+
+
+def only_item(settings: Settings, kind: str, options: BatchOptions, name: str, dry_run: bool):
+    """``--<noun> NAME``: the batch takes just that item, whatever its status."""
+    options.keys = {find_key(settings, kind, name, dry_run)}
+    options.statuses = STATUSES
+    options.size = 1
+
+
+def find_key(settings: Settings, kind: str, name: str, dry_run: bool) -> str:
+    """The queue key of the item called ``name`` (case-insensitive). A dry run without a queue
+    looks among the library's folders and writes nothing; a real run creates the queue."""
+    store = QueueStore(settings.status_dir / kind, kind)
+    if not store.exists() and dry_run:
+        everything = BatchOptions(size=sys.maxsize, statuses=(PENDING,))
+        items = eligible_items(settings, kind, everything)
+    else:
+        if not store.exists():
+            _, created = open_store(settings, kind, create=True)
+            click.echo(f"Created the {kind} queue with {created} {ITEM_NOUNS[kind]}s: {store.path}")
+        items = store.peek()["items"]
+    try:
+        return find_item({"items": items}, name)["key"]
+    except NotFound as err:
+        err.exit_code = 2  # here an unknown name is a usage error, like any bad flag
+        raise
+
+
+def make_claimable(store: QueueStore, keys: set[str]) -> None:
+    """``--<noun> NAME`` re-processes a completed or skipped item: back to pending first."""
+    reset_where(store, lambda i: i["key"] in keys and i["status"] in (COMPLETED, SKIPPED))
+
+
+def not_enriched(store: QueueStore) -> set[str]:
+    """Completed items whose lookups have not happened yet (processed offline)."""
+    return {
+        i["key"]
+        for i in store.peek()["items"]
+        if i["status"] == COMPLETED and not i.get("details", {}).get("enriched")
+    }
+
+
+def enrich_only(store: QueueStore, options: BatchOptions) -> None:
+    """``--enrich``: the batch takes the completed items that were processed offline (within
+    ``options.keys`` when ``--<noun> NAME`` chose one). They stay completed until their
+    lookups are recorded: a batch never takes an item twice, so it moves on after each."""
+    wanted = not_enriched(store)
+    if options.keys is not None:
+        wanted &= options.keys
+    options.keys = wanted
+    options.statuses = (COMPLETED,)
+
+
+def exit_on_signals_if_interrupted(report: BatchReport) -> None:
+    """After an interrupted batch (whose signal handlers are gone), one more Ctrl+C or SIGTERM
+    while the closing files are written still means "interrupted, stop now" (exit 130), not
+    Click's "Aborted!" (exit 1). Every write after a batch is atomic."""
+    if report.interrupted:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda signum, frame: os._exit(EXIT_INTERRUPTED))
+
+
+def run_with_progress(
+    store: QueueStore,
+    make_job: Callable[[Session], Job],
+    options: BatchOptions,
+    hooks: ProgressHooks,
+    *,
+    description: str,
+    after: Callable[[BatchReport], None] | None = None,
+) -> tuple[Session, BatchReport]:
+    """Run the batch; a first Ctrl+C or SIGTERM ends the program with exit code 130."""
+    try:
+        session, report = run_batch(
+            store, make_job, options, hooks, description=description, after=after
+        )
+    except Interrupted:
+        hooks.close()  # the bar's last line first, then the word
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    finally:
+        hooks.close()
+    return session, report
+
+
+def finish(
+    settings: Settings,
+    kind: str,
+    session: Session,
+    report: BatchReport,
+    *,
+    online: bool,
+    retry_errors: bool,
+) -> None:
+    """The closing lines (summary, session log, reports), this week's report, the exit code."""
+    noun = ITEM_NOUNS[kind]
+    if not report.outcomes and not report.interrupted:
+        click.echo(
+            f"Nothing to do: no pending {noun}s"
+            + (" or errors" if retry_errors else "")
+            + f". `{QUEUE_MANAGERS.get(kind, 'the queue manager')} --show-summary` shows where "
+            "things stand."
+        )
+    click.echo(render_summary(report, noun, offline=not online))
+    click.echo(f"session log: {session.log_path}")
+    click.echo(f"issue reports: {settings.home / 'issues' / kind}")
+    weekly_md, _html = write_weekly_report(settings.home)  # every run updates this week's
+    click.echo(f"weekly report: {weekly_md} (and .html)")
+    sys.exit(report.exit_code)

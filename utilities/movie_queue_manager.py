@@ -1,0 +1,13 @@
+"""Inspect and repair the movie queue: python utilities/movie_queue_manager.py --help"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+
+from utilities.queue_manager import build
+
+main = build("movies", "movie")
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""Process the next movies of the movie queue: python utilities/process_movie_batch.py --help"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+
+import click
+
+from mediakeeper.batch import ItemFailure
+from mediakeeper.lookup.tmdb import KeyRefused, require_api_key
+from mediakeeper.manager import reset_where
+from mediakeeper.movies.job import NFO, MovieJob
+from mediakeeper.queue_items import ERROR, SKIPPED
+from mediakeeper.runs import eligible_items, open_store
+from utilities import batch_options as opts
+from utilities.cli import Command, home_option, settings_for
+from utilities.progress import ProgressHooks
+
+REFUSED = str(KeyRefused())  # the message a movie fails with when TMDb refuses the key
+
+
+class _KeyRefusedStop(Exception):
+    """Raised by the progress hooks to stop the batch at the first 401 (see main)."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+class MovieProgress(ProgressHooks):
+    """The progress bar, and the stop: a refused key is wrong for every movie, not this one."""
+
+    def item_finished(self, outcome) -> None:
+        if outcome.status in (ERROR, SKIPPED) and outcome.error == REFUSED:
+            raise _KeyRefusedStop(outcome.key)
+        super().item_finished(outcome)
+
+
+@click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"]})
+@home_option
+@opts.batch_size("movie")
+@opts.item("movie")
+@opts.retry_errors("movie")
+@opts.dry_run()
+@opts.offline("Make no TMDb lookups: only the local checks (video files, folder name).")
+@opts.enrich("movie")
+@click.option("--artwork", is_flag=True, help="Also download poster.jpg and fanart.jpg.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace an existing movie.nfo, poster.jpg or fanart.jpg (kept by default).",
+)
+@opts.library("Movie")
+@opts.checkpoint_every("movie")
+# One process by default: a movie is a few lookups, and the TMDb limit (shared by every
+# process of the data home) is what sets the pace, not the CPU.
+@opts.workers("movie", default=1)
+def main(
+    home,
+    batch_size,
+    movie,
+    retry_errors,
+    dry_run,
+    offline,
+    enrich,
+    artwork,
+    overwrite,
+    library,
+    checkpoint_every,
+    workers,
+):
+    """Process the next pending movies: find the video files, identify each movie on TMDb
+    (title and year must agree), write movie.nfo for Kodi and Jellyfin into its folder, and
+    write outputs/movies/ and issues/movies/ reports. Needs a TMDb API key (TMDB_API_KEY or
+    [tmdb] api_key) unless --offline. Stop any time with Ctrl+C: the next run resumes."""
+    settings = settings_for(home, movies={"library": library, "checkpoint_every": checkpoint_every})
+    online = not offline
+    if enrich and not online:
+        raise click.UsageError("--enrich looks movies up: it cannot run offline")
+    if artwork and not online:
+        raise click.UsageError("--artwork downloads from TMDb: drop --offline")
+    if online:
+        require_api_key(settings)  # no key: stop here, before anything is touched
+    options = opts.runner_options(
+        settings, "movies", batch_size=batch_size, retry_errors=retry_errors, workers=workers
+    )
+    if movie:
+        opts.only_item(settings, "movies", options, movie, dry_run)
+    if dry_run:
+        return _dry_run(settings, options, online=online, artwork=artwork, overwrite=overwrite)
+
+    store, created = open_store(settings, "movies", create=True)
+    if created is not None:
+        click.echo(f"Created the movies queue with {created} movies: {store.path}")
+    if enrich:  # completed movies that were processed offline (--movie: just that one)
+        opts.enrich_only(store, options)
+    elif movie:
+        opts.make_claimable(store, options.keys)
+    hooks = MovieProgress("movie")
+    try:
+        session, report = opts.run_with_progress(
+            store,
+            lambda session: MovieJob(
+                settings.home,
+                session.id,
+                settings=settings if online else None,
+                artwork=artwork,
+                overwrite=overwrite,
+            ),
+            options,
+            hooks,
+            description=f"batch of {options.size}"
+            + (", offline" if not online else "")
+            + (", enrich" if enrich else "")
+            + (", artwork" if artwork else "")
+            + (", overwrite" if overwrite else ""),
+            after=opts.exit_on_signals_if_interrupted,
+        )
+    except _KeyRefusedStop as stop:
+        # Not that movie's fault: it goes back to pending with its attempts cleared, and the
+        # batch ends like one without a key (one line, exit 2). Other claims were released.
+        refused = stop.key
+        reset_where(store, lambda i: i["key"] == refused and i["status"] in (ERROR, SKIPPED))
+        raise KeyRefused() from None
+    opts.finish(settings, "movies", session, report, online=online, retry_errors=retry_errors)
+
+
+def _dry_run(settings, options, *, online, artwork, overwrite):
+    items = eligible_items(settings, "movies", options)
+    job = MovieJob(settings.home, "dry-run", settings=settings if online else None, artwork=artwork)
+    for item in items:
+        try:
+            preview = job.preview(item)
+        except ItemFailure as err:  # a real run marks this movie error and goes on
+            click.echo(f"{item['name']}: would fail ({err.stage}): {err.message}")
+            continue
+        mains = len(preview.videos.groups)
+        line = f"{preview.name}: {mains} main video(s)"
+        if preview.lookup:
+            line += f"; would {preview.lookup}"
+            kept = [name for name in preview.existing if not overwrite]
+            if kept:
+                line += f"; would keep the existing {', '.join(kept)}"
+            elif preview.existing:
+                line += f"; would replace {', '.join(preview.existing)} on a match"
+            else:
+                line += f"; would write {NFO}" + (" and artwork" if artwork else "") + " on a match"
+        click.echo(line)
+        for finding in preview.findings:
+            click.echo(f"  [{finding.code}] {finding.message}")
+    click.echo(
+        f"dry run: {len(items)} movies; nothing was written"
+        + ("" if not online else " and nothing was looked up")
+    )
+
+
+if __name__ == "__main__":
+    main()
