@@ -11,14 +11,13 @@ file is written atomically. Lookups that fail leave the movie folder untouched.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.atomic import atomic_write_bytes, atomic_write_text
+from mediakeeper.atomic import atomic_write_bytes
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.config import Settings
 from mediakeeper.errors import LibraryError
@@ -30,6 +29,7 @@ from mediakeeper.movies.nfo import movie_nfo
 from mediakeeper.movies.outputs import MovieOutputs
 from mediakeeper.movies.videos import VideoScan, scan_videos
 from mediakeeper.slug import inside, slugify
+from mediakeeper.workfile import load_work, save_work
 
 WORK_DIR = "work"
 NFO, POSTER, FANART = "movie.nfo", "poster.jpg", "fanart.jpg"
@@ -82,14 +82,13 @@ class MovieJob:
         folder = Path(item["path"])
         slug = slugify(item["key"])
         work = inside(self.status_dir, WORK_DIR, f"{slug}.json")
-        state = _load_work(work, item.get("run_token"))
+        state = load_work(work, item.get("run_token"))
         if state and state["stage"] == "done":
             return ItemResult(**state["result"])  # killed after finishing, before recording
         images: dict[str, bytes] = {}
         if state is None:
             state, images = self._plan(item, folder)
-            # Not fsync'd: after a power cut a lost work file only means planning again.
-            atomic_write_text(work, json.dumps(state, ensure_ascii=False), durable=False)
+            save_work(work, state)
         written, kept = self._write(folder, state, images)
 
         tmdb = state["tmdb"]
@@ -125,7 +124,7 @@ class MovieJob:
             summary=_summary(state, written, kept),
         )
         done = {"token": state["token"], "stage": "done", "result": asdict(result)}
-        atomic_write_text(work, json.dumps(done, ensure_ascii=False), durable=False)
+        save_work(work, done)
         return result
 
     # ---- planning: every read and lookup, no writes ------------------------------------
@@ -297,14 +296,3 @@ def _summary(state: dict[str, Any], written: list[str], kept: list[str]) -> str:
         rules.NO_MATCH: "no TMDb match, nothing written",
     }.get(status, status)
     return f"{label}; {counted}"
-
-
-def _load_work(path: Path, token: str | None) -> dict[str, Any] | None:
-    """This claim's work file, if there is one (a reset or a new claim has another token)."""
-    if not token:
-        return None
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return state if isinstance(state, dict) and state.get("token") == token else None

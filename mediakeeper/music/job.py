@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.atomic import atomic_write_bytes, atomic_write_text
+from mediakeeper.atomic import atomic_write_bytes
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.config import Settings
 from mediakeeper.errors import LibraryError
@@ -30,6 +30,7 @@ from mediakeeper.music.outputs import ArtistOutputs, finding_record, track_recor
 from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import is_cover_file, scan_artist
 from mediakeeper.slug import inside, slugify
+from mediakeeper.workfile import load_work, save_work
 
 WORK_DIR = "work"
 
@@ -69,15 +70,14 @@ class MusicJob:
         folder = Path(item["path"])
         slug = slugify(item["key"])
         work = inside(self.status_dir, WORK_DIR, f"{slug}.json")
-        state = _load_work(work, item.get("run_token"))
+        state = load_work(work, item.get("run_token"))
         if state and state["stage"] == "done":
             return ItemResult(**state["result"])  # killed after finishing, before recording
         resumed = state is not None
         _remove_temp_leftovers(folder)  # a killed tag write's copy; the original is intact
         if state is None:
             state = self._plan(item)
-            # Not fsync'd: after a power cut a lost work file only means a fresh scan.
-            atomic_write_text(work, json.dumps(state, ensure_ascii=False), durable=False)
+            save_work(work, state)
         tracks = [Track(**t) for t in state["tracks"]]
         findings = [_finding_from_dict(f) for f in state["findings"]]
         changes = [TagChange(**c) for c in state["changes"]]
@@ -124,7 +124,7 @@ class MusicJob:
             f"{sum(fixed)} fixed" + (_matched(state.get("enrichment")) if enriched else ""),
         )
         done_state = {"token": state["token"], "stage": "done", "result": asdict(result)}
-        atomic_write_text(work, json.dumps(done_state, ensure_ascii=False), durable=False)
+        save_work(work, done_state)
         return result
 
     def _plan(self, item: dict[str, Any]) -> dict[str, Any]:
@@ -201,16 +201,6 @@ def _has_cover(album_dir: Path) -> bool:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-def _load_work(path: Path, token: str | None) -> dict[str, Any] | None:
-    if not token:
-        return None
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return state if state.get("token") == token else None
 
 
 def _remove_temp_leftovers(folder: Path) -> None:
