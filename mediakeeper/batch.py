@@ -13,17 +13,12 @@ recognised as stale and released by the next run.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import ctypes.util
-import multiprocessing
 import os
-import queue
-import signal
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 from mediakeeper.interrupts import (
@@ -31,11 +26,11 @@ from mediakeeper.interrupts import (
     Interrupted,
     critical,
     interruptible,
-    worker_signals,
 )
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import ERROR, PENDING
 from mediakeeper.sessions import COMPLETED, FAILED, INTERRUPTED, Session
+from mediakeeper.workers import Workers
 
 EXIT_OK, EXIT_SOME_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -120,20 +115,6 @@ class Hooks:
     def item_started(self, item: dict[str, Any]) -> None: ...
 
     def item_finished(self, outcome: Outcome) -> None: ...
-
-
-def _worker_init(parent: int) -> None:
-    worker_signals()
-    # A worker must not outlive a main process killed with -9: the next run would release
-    # the claim as stale and work on the same artist while the orphan still writes to it.
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-_PR_SET_PDEATHSIG = 1
 
 
 def _run_job(job: Job, item: dict[str, Any]) -> tuple[str, Any]:
@@ -239,41 +220,26 @@ class BatchRunner:
             self._record(items[0], _run_job(self.job, items[0]))
 
     def _run_pool(self) -> None:
-        context = multiprocessing.get_context("fork")
-        workers = self.options.workers
-        pool = context.Pool(workers, initializer=_worker_init, initargs=(os.getpid(),))
-        finished: queue.SimpleQueue = queue.SimpleQueue()  # filled by the pool's result thread
+        count = self.options.workers
+        workers = Workers(
+            count,
+            run=partial(_run_job, self.job),
+            lost=lambda item: ("failed", ("crash", "its worker process died", False, 0.0)),
+        )
         # Twice as many items in flight as workers: while the main process records one
         # result and claims more, every worker already has its next item waiting.
-        depth, running = 2 * workers, 0
+        depth, at_once = 2 * count, True
         try:
             while True:
-                if running <= workers:  # refill in one transaction, not one claim per item
-                    for item in self._claim(depth - running):
-                        pool.apply_async(
-                            _run_job,
-                            (self.job, item),
-                            callback=lambda outcome, item=item: finished.put((item, outcome)),
-                            error_callback=lambda err, item=item: finished.put(
-                                (item, ("failed", ("crash", f"worker failed: {err}", False, 0.0)))
-                            ),
-                        )
-                        running += 1
-                if not running:
+                if workers.in_flight <= count:  # refill in one transaction, not one per item
+                    for item in self._claim(depth - workers.in_flight):
+                        workers.submit(item)
+                if not workers.in_flight:
                     break
-                item, outcome = self._next_finished(finished)
-                running -= 1
-                self._record(item, outcome)
+                self._record(*workers.next_result())
+            at_once = False
         finally:
-            pool.terminate()
-            pool.join()
-
-    @staticmethod
-    def _next_finished(finished: queue.SimpleQueue) -> tuple[dict[str, Any], Any]:
-        # A timeout keeps the main thread returning to Python, where signal handlers run.
-        while True:
-            with contextlib.suppress(queue.Empty):
-                return finished.get(timeout=0.5)
+            workers.stop(at_once=at_once)
 
     def _record(self, item: dict[str, Any], outcome: tuple[str, Any]) -> None:
         with critical():

@@ -1,0 +1,124 @@
+"""A few worker processes, each with its own pipe.
+
+``multiprocessing.Pool`` shares one task queue whose lock an idle worker holds while it waits;
+a worker stopped at that instant dies holding it, and ``Pool.terminate()`` then waits for the
+lock forever (seen here as a batch that hung after Ctrl+C). Here no lock is shared: the main
+process sends each worker its items down that worker's own pipe and waits on all the pipes at
+once, so stopping a worker at any instant can block nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from mediakeeper.interrupts import worker_signals
+
+_PR_SET_PDEATHSIG = 1
+STOP_GRACE = 5.0  # seconds a stopped worker gets to finish its atomic write
+
+
+def _worker_init(parent: int) -> None:
+    worker_signals()
+    # A worker must not outlive a main process killed with -9: the next run would release
+    # the claim as stale and work on the same item while the orphan still writes to it.
+    with suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _serve(conn: Connection, run: Callable[[Any], Any], parent: int) -> None:
+    _worker_init(parent)
+    while True:
+        try:
+            item = conn.recv()
+        except (EOFError, OSError):
+            return
+        if item is None:
+            return
+        conn.send(run(item))
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    sent: deque = field(default_factory=deque)  # items sent, oldest first
+
+
+class Workers:
+    """``submit(item)`` runs ``run(item)`` in a worker; ``next_result()`` returns
+    ``(item, result)`` as results come back. ``lost(item)`` makes the result of an item whose
+    worker died; a replacement worker is started."""
+
+    def __init__(self, count: int, run: Callable[[Any], Any], lost: Callable[[Any], Any]):
+        self._context = multiprocessing.get_context("fork")
+        self._run, self._lost = run, lost
+        self._workers = [self._start() for _ in range(count)]
+
+    def _start(self) -> _Worker:
+        parent_end, child_end = self._context.Pipe()
+        process = self._context.Process(
+            target=_serve, args=(child_end, self._run, os.getpid()), daemon=True
+        )
+        process.start()
+        child_end.close()
+        return _Worker(process, parent_end)
+
+    @property
+    def in_flight(self) -> int:
+        return sum(len(w.sent) for w in self._workers)
+
+    def submit(self, item: Any) -> None:
+        worker = min(self._workers, key=lambda w: len(w.sent))
+        worker.conn.send(item)
+        worker.sent.append(item)
+
+    def next_result(self) -> tuple[Any, Any]:
+        while True:
+            # A timeout brings the main thread back to Python, where signal handlers run.
+            for conn in wait([w.conn for w in self._workers if w.sent], timeout=0.5):
+                worker = next(w for w in self._workers if w.conn is conn)
+                try:
+                    result = conn.recv()
+                except (EOFError, OSError):
+                    return self._replace(worker)
+                return worker.sent.popleft(), result
+
+    def _replace(self, dead: _Worker) -> tuple[Any, Any]:
+        """A worker died (killed, out of memory): its first item fails, the rest move on."""
+        item, rest = dead.sent.popleft(), list(dead.sent)
+        dead.conn.close()
+        dead.process.join(0.1)
+        self._workers[self._workers.index(dead)] = fresh = self._start()
+        for other in rest:
+            fresh.conn.send(other)
+            fresh.sent.append(other)
+        return item, self._lost(item)
+
+    def stop(self, *, at_once: bool) -> None:
+        """Let idle workers finish (``at_once``: SIGTERM now, which waits only for an atomic
+        write in progress), then make sure every one is gone."""
+        for worker in self._workers:
+            with suppress(OSError):
+                if at_once:
+                    worker.process.terminate()
+                else:
+                    worker.conn.send(None)
+        for worker in self._workers:
+            worker.process.join(STOP_GRACE)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()

@@ -1,0 +1,65 @@
+"""The worker set: real processes, a worker that dies, and stopping at any instant."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from mediakeeper.workers import Workers
+
+
+def square(n: int) -> int:
+    return n * n
+
+
+def die_on_three(n: int) -> int:
+    if n == 3:
+        os.kill(os.getpid(), signal.SIGKILL)  # out of memory, or killed by a person
+    return n
+
+
+def lost(item: int) -> str:
+    return f"lost {item}"
+
+
+def drain(workers: Workers) -> dict:
+    results = {}
+    while workers.in_flight:
+        item, result = workers.next_result()
+        results[item] = result
+    return results
+
+
+def test_every_item_comes_back_with_its_result():
+    workers = Workers(2, run=square, lost=lost)
+    for n in range(10):
+        workers.submit(n)
+    assert drain(workers) == {n: n * n for n in range(10)}
+    workers.stop(at_once=False)
+
+
+def test_a_worker_that_dies_fails_its_item_and_is_replaced():
+    workers = Workers(1, run=die_on_three, lost=lost)
+    for n in range(1, 6):
+        workers.submit(n)  # 4 and 5 wait behind 3 in the same worker's pipe
+    assert drain(workers) == {1: 1, 2: 2, 3: "lost 3", 4: 4, 5: 5}
+    workers.stop(at_once=False)
+
+
+def test_stopping_at_once_never_hangs_whatever_the_workers_are_doing():
+    for round_ in range(20):
+        workers = Workers(2, run=square, lost=lost)
+        for n in range(round_ % 4):  # idle, busy, or with items still queued
+            workers.submit(n)
+        processes = [w.process for w in workers._workers]
+        workers.stop(at_once=True)
+        assert not any(p.is_alive() for p in processes)
+
+
+def test_a_stopped_worker_exits_by_sigterm_not_a_python_exception():
+    workers = Workers(1, run=time.sleep, lost=lost)
+    workers.submit(30)  # busy for a long time
+    process = workers._workers[0].process
+    workers.stop(at_once=True)
+    assert process.exitcode == -signal.SIGTERM
