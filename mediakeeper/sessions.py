@@ -145,6 +145,10 @@ class SessionRecord:
         return sum(1 for item in self.items if item.get("outcome") == "completed")
 
     @property
+    def items_failed(self) -> int:
+        return sum(1 for item in self.items if item.get("outcome") in ("error", "skipped"))
+
+    @property
     def seconds(self) -> float:
         """How long it ran; a crashed session counts until its last recorded item."""
         end = self.ended_at

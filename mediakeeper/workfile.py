@@ -8,10 +8,20 @@ with the same decisions and ends exactly where an uninterrupted run would have.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.atomic import atomic_write_text
+from mediakeeper.batch import ItemResult
+from mediakeeper.slug import inside, slugify
+
+WORK_DIR = "work"
+
+
+def work_path(status_kind_dir: Path, key: str) -> Path:
+    """``status/<kind>/work/<slug>.json``: never outside the status folder."""
+    return inside(status_kind_dir, WORK_DIR, f"{slugify(key)}.json")
 
 
 def load_work(path: Path, token: str | None) -> dict[str, Any] | None:
@@ -28,3 +38,14 @@ def load_work(path: Path, token: str | None) -> dict[str, Any] | None:
 def save_work(path: Path, state: dict[str, Any]) -> None:
     # Not fsync'd: after a power cut a lost work file only means the item starts afresh.
     atomic_write_text(path, json.dumps(state, ensure_ascii=False), durable=False)
+
+
+def finished(state: dict[str, Any] | None) -> ItemResult | None:
+    """The result of an item that was done but killed before the runner recorded it."""
+    if state and state.get("stage") == "done":
+        return ItemResult(**state["result"])
+    return None
+
+
+def save_finished(path: Path, token: str | None, result: ItemResult) -> None:
+    save_work(path, {"token": token, "stage": "done", "result": asdict(result)})

@@ -102,38 +102,10 @@ def user_agent(contact: str) -> str:
     return f"mediakeeper/{__version__} ( {cleaned or NO_CONTACT} )"
 
 
-def make_session(
-    service: str,
-    *,
-    cache_path: Path,
-    rate_limit: float,
-    timeout: float,
-    retries: int,
-    user_agent: str,
-    limiter_path: Path | None,
-    secret_params: tuple[str, ...] = (),
-    backoff: float = DEFAULT_BACKOFF,
-) -> LookupSession:
-    """The session every request to ``service`` goes through (see the module docstring).
-
-    ``rate_limit`` is requests per second for this machine (0 = unlimited, for a local
-    mirror); ``limiter_path`` is the SQLite file that carries that budget across processes
-    (None = this process only). ``secret_params`` name query parameters (e.g. ``api_key``)
-    that must never be stored or shown.
-    """
-    if timeout <= 0:
-        raise ValueError("timeout must be > 0: every request needs one")
-    return LookupSession(
-        service,
-        cache_path=Path(cache_path),
-        rate_limit=rate_limit,
-        timeout=timeout,
-        retries=retries,
-        user_agent=user_agent,
-        limiter_path=Path(limiter_path) if limiter_path is not None else None,
-        secret_params=tuple(secret_params),
-        backoff=backoff,
-    )
+def make_session(service: str, **options: Any) -> LookupSession:
+    """The session every request to ``service`` goes through (see the module docstring and
+    :class:`LookupSession` for the options)."""
+    return LookupSession(service, **options)
 
 
 class LookupSession:
@@ -154,9 +126,18 @@ class LookupSession:
         retries: int,
         user_agent: str,
         limiter_path: Path | None,
-        secret_params: tuple[str, ...],
-        backoff: float,
+        secret_params: tuple[str, ...] = (),
+        backoff: float = DEFAULT_BACKOFF,
     ):
+        """``rate_limit`` is requests per second for this machine (0 = unlimited, for a local
+        mirror); ``limiter_path`` is the SQLite file that carries that budget across processes
+        (None = this process only). ``secret_params`` name query parameters (e.g. ``api_key``)
+        that must never be stored or shown."""
+        if timeout <= 0:
+            raise ValueError("timeout must be > 0: every request needs one")
+        cache_path = Path(cache_path)
+        limiter_path = Path(limiter_path) if limiter_path is not None else None
+        secret_params = tuple(secret_params)
         self.service = service
         self.cache_path = cache_path
         self.limiter_path = limiter_path

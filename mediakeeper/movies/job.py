@@ -29,9 +29,8 @@ from mediakeeper.movies.nfo import movie_nfo
 from mediakeeper.movies.outputs import MovieOutputs
 from mediakeeper.movies.videos import VideoScan, scan_videos
 from mediakeeper.slug import inside, slugify
-from mediakeeper.workfile import load_work, save_work
+from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
 
-WORK_DIR = "work"
 NFO, POSTER, FANART = "movie.nfo", "poster.jpg", "fanart.jpg"
 KEY_STAGE = "tmdb-key"  # the failure that stops a whole batch: TMDb refused the key
 BY_ID, OFFLINE, NOT_LOOKED_UP = "by-id", "offline", "not-looked-up"
@@ -81,10 +80,10 @@ class MovieJob:
     def process(self, item: dict[str, Any]) -> ItemResult:
         folder = Path(item["path"])
         slug = slugify(item["key"])
-        work = inside(self.status_dir, WORK_DIR, f"{slug}.json")
+        work = work_path(self.status_dir, item["key"])
         state = load_work(work, item.get("run_token"))
-        if state and state["stage"] == "done":
-            return ItemResult(**state["result"])  # killed after finishing, before recording
+        if (result := finished(state)) is not None:
+            return result  # killed after finishing, before the runner recorded it
         images: dict[str, bytes] = {}
         if state is None:
             state, images = self._plan(item, folder)
@@ -123,8 +122,7 @@ class MovieJob:
             },
             summary=_summary(state, written, kept),
         )
-        done = {"token": state["token"], "stage": "done", "result": asdict(result)}
-        save_work(work, done)
+        save_finished(work, state["token"], result)
         return result
 
     # ---- planning: every read and lookup, no writes ------------------------------------

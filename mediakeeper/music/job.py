@@ -29,10 +29,8 @@ from mediakeeper.music.model import Finding, TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs, finding_record, track_record
 from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import is_cover_file, scan_artist
-from mediakeeper.slug import inside, slugify
-from mediakeeper.workfile import load_work, save_work
-
-WORK_DIR = "work"
+from mediakeeper.slug import slugify
+from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
 
 
 @dataclass(frozen=True)
@@ -69,10 +67,10 @@ class MusicJob:
     def process(self, item: dict[str, Any]) -> ItemResult:
         folder = Path(item["path"])
         slug = slugify(item["key"])
-        work = inside(self.status_dir, WORK_DIR, f"{slug}.json")
+        work = work_path(self.status_dir, item["key"])
         state = load_work(work, item.get("run_token"))
-        if state and state["stage"] == "done":
-            return ItemResult(**state["result"])  # killed after finishing, before recording
+        if (result := finished(state)) is not None:
+            return result  # killed after finishing, before the runner recorded it
         resumed = state is not None
         _remove_temp_leftovers(folder)  # a killed tag write's copy; the original is intact
         if state is None:
@@ -123,8 +121,7 @@ class MusicJob:
             summary=f"{_count(len(tracks), 'track')}, {_count(len(findings), 'issue')}, "
             f"{sum(fixed)} fixed" + (_matched(state.get("enrichment")) if enriched else ""),
         )
-        done_state = {"token": state["token"], "stage": "done", "result": asdict(result)}
-        save_work(work, done_state)
+        save_finished(work, state["token"], result)
         return result
 
     def _plan(self, item: dict[str, Any]) -> dict[str, Any]:

@@ -20,8 +20,9 @@ from mediakeeper.reports.render import render
 from mediakeeper.reports.weekly import (
     FORMATS,
     START_COMMAND,
+    SessionLine,
     WeeklyReport,
-    session_end,
+    session_line,
     weekly_figures,
 )
 from mediakeeper.reports.weeks import Week, format_duration, format_moment, to_utc
@@ -34,26 +35,11 @@ LINE_WIDTH = 100
 
 
 @dataclass(frozen=True)
-class SessionRow:
-    id: str
-    kind: str
-    started: datetime
-    seconds: float
-    outcome: str
-    items_done: int
-    failed: int
-
-    @property
-    def duration(self) -> str:
-        return format_duration(self.seconds)
-
-
-@dataclass(frozen=True)
 class Dashboard:
     now: datetime
     home: str
     week: WeeklyReport  # this week, as of now
-    sessions: tuple[SessionRow, ...]  # newest first
+    sessions: tuple[SessionLine, ...]  # newest first
     session_count: int
     attention: tuple[Outstanding, ...]
     attention_total: int
@@ -76,18 +62,7 @@ def build_dashboard(
     now = to_utc(now)
     week = weekly_figures(records, Week.of(now), now)
     recent = sorted(records.sessions, key=lambda s: (s.started_at, s.id), reverse=True)
-    rows = tuple(
-        SessionRow(
-            id=s.id,
-            kind=s.kind,
-            started=to_utc(s.started_at),
-            seconds=(session_end(s, now) - to_utc(s.started_at)).total_seconds(),
-            outcome=s.outcome,
-            items_done=s.items_done,
-            failed=sum(1 for i in s.items if i.get("outcome") in (ERROR, SKIPPED)),
-        )
-        for s in recent[:LAST_SESSIONS]
-    )
+    rows = tuple(session_line(s, week.week, now) for s in recent[:LAST_SESSIONS])
     waiting = [o for queue in records.queues for o in outstanding(queue)]
     waiting.sort(key=lambda o: o.status != ERROR)  # errors first; stable within each queue
     return Dashboard(

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.atomic import atomic_write_text
-from mediakeeper.queue_items import COMPLETED, ERROR, SKIPPED
+from mediakeeper.queue_items import COMPLETED
 from mediakeeper.reports import records as rec
 from mediakeeper.reports.chart import MAX_WEEKS, Chart, build_chart
 from mediakeeper.reports.progress import (
@@ -250,27 +250,30 @@ def session_end(session: SessionRecord, now: datetime) -> datetime:
     return to_utc(session.started_at) + timedelta(seconds=session.seconds)
 
 
+def session_line(session: SessionRecord, week: Week, as_of: datetime) -> SessionLine:
+    """One session as the report and the dashboard show it, with its time inside ``week``."""
+    start = to_utc(session.started_at)
+    end = session_end(session, as_of)
+    return SessionLine(
+        id=session.id,
+        kind=session.kind,
+        started=start,
+        ended=to_utc(session.ended_at) if session.ended_at else None,
+        outcome=session.outcome,
+        seconds=(end - start).total_seconds(),
+        seconds_in_week=overlap_seconds(start, end, week.start, min(week.end, as_of)),
+        items_done=session.items_done,
+        failed=session.items_failed,
+    )
+
+
 def _session_lines(sessions: Sequence[SessionRecord], week: Week, as_of: datetime):
     for session in sessions:
-        start = to_utc(session.started_at)
-        if start > as_of:
+        if to_utc(session.started_at) > as_of:
             continue
-        end = session_end(session, as_of)
-        inside = overlap_seconds(start, end, week.start, min(week.end, as_of))
-        if inside <= 0 and not week.contains(start):
-            continue
-        failed = sum(1 for i in session.items if i.get("outcome") in (ERROR, SKIPPED))
-        yield SessionLine(
-            id=session.id,
-            kind=session.kind,
-            started=start,
-            ended=to_utc(session.ended_at) if session.ended_at else None,
-            outcome=session.outcome,
-            seconds=(end - start).total_seconds(),
-            seconds_in_week=inside,
-            items_done=session.items_done,
-            failed=failed,
-        )
+        line = session_line(session, week, as_of)
+        if line.seconds_in_week > 0 or week.contains(line.started):
+            yield line
 
 
 def progress_chart(
