@@ -13,7 +13,7 @@ import json
 import os
 import re
 import shutil
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -587,3 +587,30 @@ def test_names_that_are_not_utf8_are_processed_and_round_trip(tmp_path, music_sc
 
 def tags_of(path: Path) -> dict[str, str]:
     return tags.read(path).tags
+
+
+def test_every_batch_rewrites_this_weeks_report(tmp_path, music_library, music_script):
+    lib, home = (
+        build(music_library, tmp_path / "Music", ["Alpha", "Beta", "Gamma"]),
+        tmp_path / "home",
+    )
+    first = music_script("process_music_batch.py", "--home", home, "--library", lib,
+                         "--batch-size", 2)  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    [path] = re.findall(r"weekly report: (\S+\.md)", first.stdout)
+    report = Path(path)
+    assert report.parent == home / "status/reports"
+    assert report.name.endswith("_weekly_progress.md")
+    monday = datetime.fromisoformat(report.name[:10]).replace(tzinfo=UTC)
+    assert monday.weekday() == 0  # named after the Monday of the ISO week
+    assert timedelta(0) <= datetime.now(UTC) - monday < timedelta(days=7, minutes=5)
+    assert report.with_suffix(".html").exists()
+    text = report.read_text("utf-8")
+    assert "Alpha" in text and "Beta" in text and "Gamma" not in text
+    assert "| Artists completed | 2 |" in text and "| music | 2 | 3 | 66.6% |" in text
+    # The next batch brings the same week's report up to date.
+    second = music_script("process_music_batch.py", "--home", home, "--batch-size", 2)
+    assert second.returncode == 0, second.stderr
+    text = report.read_text("utf-8")
+    assert "Gamma" in text and "| Artists completed | 3 |" in text
+    assert "| music | 3 | 3 | 100.0% |" in text
