@@ -57,10 +57,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def queue_dir(status_dir: Path, kind: str) -> Path:
-    return status_dir / kind
-
-
 def dump_queue(data: Mapping[str, Any]) -> str:
     """Human-readable JSON with one item per line: greppable, diffable, quick to parse."""
     return dumps_by_line(data)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from mediakeeper.batch import BatchOptions, BatchReport, BatchRunner, Hooks, Job
@@ -67,7 +66,3 @@ def run_batch(
     if after is not None:
         after(report)
     return session, report
-
-
-def status_dir_of(home: Path) -> Path:
-    return home / "status"
