@@ -127,6 +127,9 @@ _ID3_VERSIONS = {(1, 1): "ID3v1", (2, 2, 0): "ID3v2.2", (2, 3, 0): "ID3v2.3", (2
 
 
 class _ID3Style:
+    def view(self, tags):
+        return tags
+
     def tag_version(self, audio) -> str:
         version = None if audio.tags is None else tuple(audio.tags.version)
         return _ID3_VERSIONS.get(version, "none")
@@ -172,6 +175,14 @@ class _ID3Style:
 
 
 class _VorbisStyle:
+    def view(self, tags) -> dict[str, list[str]]:
+        """The comments as a dict, built in one pass: mutagen looks each key up by walking
+        the whole list, and a read asks for some twenty keys."""
+        view: dict[str, list[str]] = {}
+        for name, value in tags:
+            view.setdefault(name.upper(), []).append(value)
+        return view
+
     def tag_version(self, audio) -> str:
         return "none" if audio.tags is None else "vorbis"
 
@@ -216,6 +227,9 @@ class _VorbisStyle:
 
 
 class _MP4Style:
+    def view(self, tags):
+        return tags
+
     def tag_version(self, audio) -> str:
         return "none" if audio.tags is None else "mp4"
 
@@ -299,7 +313,26 @@ def _translated(path: Path) -> Iterator[None]:
         raise AudioError(str(path), reason) from exc
 
 
+# The class a file's extension promises. Trying it first skips mutagen.File's sniffing of
+# every format; a file whose name lies (an .ogg holding Opus, an .m4a that is an MP3) falls
+# back to the sniffing.
+_BY_EXTENSION: dict[str, type] = {
+    ".mp3": MP3,
+    ".flac": FLAC,
+    ".m4a": MP4,
+    ".ogg": OggVorbis,
+    ".oga": OggVorbis,
+    ".opus": OggOpus,
+}
+
+
 def _load(path: Path):
+    kind = _BY_EXTENSION.get(path.suffix.lower())
+    if kind is not None:
+        try:
+            return kind(path)
+        except mutagen.MutagenError:
+            pass  # not what its name says: let mutagen sniff the format
     audio = mutagen.File(path, options=list(_KINDS))
     if audio is None:  # no format claimed the file; _translated words the reason
         raise mutagen.MutagenError("not a supported audio file")
@@ -314,11 +347,12 @@ def read(path: Path | str) -> AudioInfo:
         fmt, style = _KINDS[type(audio)]
         tags: dict[str, str] = {}
         if audio.tags is not None:
+            view = style.view(audio.tags)
             for name, key in TABLE.items():
-                if name not in _PAIRED and (value := style.get(audio.tags, key)):
+                if name not in _PAIRED and (value := style.get(view, key)):
                     tags[name] = value
             for number, total in PAIRS:
-                pair = style.get_pair(audio.tags, TABLE[number], TABLE[total])
+                pair = style.get_pair(view, TABLE[number], TABLE[total])
                 tags.update((n, v) for n, v in zip((number, total), pair, strict=True) if v)
         info = audio.info
         return AudioInfo(

@@ -325,3 +325,32 @@ def test_failed_write_leaves_the_file_and_no_temp_file(tmp_path):
         tags.write(path, {"title": "fine", "disctotal": "two"})
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == [path.name]
+
+
+# --- file names that lie about the format ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("fmt", "named"), [("opus", "ogg"), ("mp3", "m4a"), ("m4a", "ogg")])
+def test_a_file_whose_extension_lies_is_read_and_written_as_what_it_is(tmp_path, fmt, named):
+    real = track(tmp_path, fmt, {"title": "Real", "tracknumber": "2"})
+    path = real.rename(tmp_path / f"misnamed.{named}")
+    info = tags.read(path)
+    assert (info.format, info.tags) == (fmt, {"title": "Real", "tracknumber": "2"})
+    tags.write(path, {"album": "Found"})
+    assert tags.read(path).tags == {"title": "Real", "tracknumber": "2", "album": "Found"}
+
+
+def test_vorbis_keys_are_read_whatever_their_case(tmp_path):
+    path = track(tmp_path, "flac", {})
+    audio = mutagen.File(path)
+    audio.add_tags()
+    audio.tags["title"] = ["lower"]
+    audio.tags["Album"] = ["Mixed"]
+    audio.tags["TrackNumber"] = ["7/9"]
+    audio.save()
+    assert tags.read(path).tags == {
+        "title": "lower",
+        "album": "Mixed",
+        "tracknumber": "7",
+        "tracktotal": "9",
+    }
