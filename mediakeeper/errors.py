@@ -57,3 +57,20 @@ class AudioError(MediakeeperError):
     def __init__(self, path: str, message: str):
         super().__init__(f"{path}: {message}")
         self.path = path
+
+
+class LookupFailed(MediakeeperError):
+    """A web lookup that did not produce an answer.
+
+    ``network`` is True when the service could not be reached, timed out, or kept answering
+    429/5xx after every retry (worth trying again later); False when it answered and the
+    answer was "no" (4xx, or a body that is not what the service sends). ``status`` is the
+    final HTTP status, when there was one.
+    """
+
+    def __init__(
+        self, message: str, network: bool, status: int | None = None, hint: str | None = None
+    ):
+        super().__init__(message, hint)
+        self.network = network
+        self.status = status

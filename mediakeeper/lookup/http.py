@@ -51,7 +51,7 @@ from requests_ratelimiter import LimiterMixin
 from urllib3.util.retry import Retry
 
 from mediakeeper import __version__
-from mediakeeper.errors import MediakeeperError
+from mediakeeper.errors import LookupFailed
 from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is public here)
     CacheRebuiltWarning,
     inode,
@@ -72,23 +72,6 @@ _NETWORK_ERRORS = (
     requests.exceptions.ChunkedEncodingError,  # a body cut short
     requests.exceptions.RetryError,
 )
-
-
-class LookupFailed(MediakeeperError):
-    """A web lookup that did not produce an answer.
-
-    ``network`` is True when the service could not be reached, timed out, or kept answering
-    429/5xx after every retry (worth trying again later); False when it answered and the
-    answer was "no" (4xx, or a body that is not what the service sends). ``status`` is the
-    final HTTP status, when there was one.
-    """
-
-    def __init__(
-        self, message: str, network: bool, status: int | None = None, hint: str | None = None
-    ):
-        super().__init__(message, hint)
-        self.network = network
-        self.status = status
 
 
 def user_agent(contact: str) -> str:

@@ -20,8 +20,7 @@ from typing import Any
 from mediakeeper.atomic import atomic_write_bytes
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.config import Settings
-from mediakeeper.errors import LibraryError
-from mediakeeper.lookup.http import LookupFailed
+from mediakeeper.errors import LibraryError, LookupFailed
 from mediakeeper.lookup.tmdb import KeyRefused, MovieDetails, TMDb, tmdb_from_settings
 from mediakeeper.movies import rules
 from mediakeeper.movies.names import ParsedName

@@ -19,12 +19,9 @@ from typing import Any
 from mediakeeper.atomic import atomic_write_bytes
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.config import Settings
-from mediakeeper.errors import LibraryError
+from mediakeeper.errors import LibraryError, LookupFailed
 from mediakeeper.fsnames import TEMP_PREFIX
-from mediakeeper.lookup.http import LookupFailed
-from mediakeeper.music.enrich import fill_years
 from mediakeeper.music.fixes import ChangeJournal, apply_changes
-from mediakeeper.music.lookups import enrich_artist, lookup_client
 from mediakeeper.music.model import Finding, TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs, finding_record, track_record
 from mediakeeper.music.rules import find_issues, planned_changes
@@ -131,6 +128,11 @@ class MusicJob:
         changes = planned_changes(findings)
         state: dict[str, Any] = {"token": item.get("run_token"), "stage": "applying"}
         if self.settings is not None:
+            # Imported here: the web stack (requests, its cache, the limiter) takes a third of
+            # a second to import, and an offline run never needs it.
+            from mediakeeper.music.enrich import fill_years
+            from mediakeeper.music.lookups import enrich_artist, lookup_client
+
             client = lookup_client(self.settings)
             before = client.counters()
             try:
@@ -154,6 +156,8 @@ class MusicJob:
             return []
         tracks = [Track(**t) for t in state["tracks"]]
         with_art = {t.album for t in tracks if t.has_picture}
+        from mediakeeper.music.lookups import lookup_client  # see _plan
+
         client = lookup_client(self.settings)
         fetched = []
         for album in state["musicbrainz"]["albums"]:
