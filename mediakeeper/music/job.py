@@ -72,7 +72,8 @@ class MusicJob:
         _remove_temp_leftovers(folder)  # a killed tag write's copy; the original is intact
         if state is None:
             state = self._plan(item)
-            save_work(work, state)
+            if self._resume_needs(state):
+                save_work(work, state)
         tracks = [Track(**t) for t in state["tracks"]]
         findings = [_finding_from_dict(f) for f in state["findings"]]
         changes = [TagChange(**c) for c in state["changes"]]
@@ -118,8 +119,15 @@ class MusicJob:
             summary=f"{_count(len(tracks), 'track')}, {_count(len(findings), 'issue')}, "
             f"{sum(fixed)} fixed" + (_matched(state.get("enrichment")) if enriched else ""),
         )
-        save_finished(work, state["token"], result)
+        if self._resume_needs(state):
+            save_finished(work, state["token"], result)
         return result
+
+    def _resume_needs(self, state: dict[str, Any]) -> bool:
+        """Whether a resumed run needs this plan to end where this one would: it writes tags,
+        it asked the web, or it may fetch covers. A plan with none of these is simply made
+        again (two file writes saved per clean artist)."""
+        return bool(state["changes"]) or "lookups" in state or self.fetch_covers
 
     def _plan(self, item: dict[str, Any]) -> dict[str, Any]:
         """Scan, find issues, look up (unless offline): everything decided before any write."""
