@@ -112,6 +112,7 @@ class QueueStore:
         self._signature: tuple | None = None
         self._journal_offset = 0
         self._journal_lines = 0
+        self._completed: int | None = None  # see _completed_count
 
     # ---- reading -----------------------------------------------------------------------
 
@@ -160,6 +161,7 @@ class QueueStore:
             self._signature = signature
             self._journal_offset = 0
             self._journal_lines = 0
+            self._completed = None
         self._replay_journal()
         assert self._data is not None
         return self._data
@@ -187,6 +189,7 @@ class QueueStore:
             if entry.get("gen") == generation:
                 self._apply(entry)
                 self._journal_lines += 1
+                self._completed = None  # another process changed items
         self._journal_offset += consumed
 
     def _apply(self, entry: Mapping[str, Any]) -> None:
@@ -258,6 +261,7 @@ class QueueStore:
             self._data = data
             self._index = {item["key"]: n for n, item in enumerate(data["items"])}
             self._journal_offset = self._journal_lines = 0
+            self._completed = None
             self._write_json(data)
 
     def update(self, mutate: Callable[[dict[str, Any]], list[dict[str, Any]]], *, fold=False):
@@ -265,6 +269,7 @@ class QueueStore:
         A returned item with a new key is added to the queue."""
         with self.locked() as data:
             changed = mutate(data)
+            self._completed = None  # mutate may set statuses by hand
             if changed:
                 self._apply({"items": changed})  # the live state is what the journal line says
                 self._commit(changed)
@@ -276,7 +281,17 @@ class QueueStore:
 
     def _set_status(self, item: dict[str, Any], status: str) -> None:
         check_transition(item["status"], status)
+        if self._completed is not None:
+            self._completed += (status == COMPLETED) - (item["status"] == COMPLETED)
         item["status"] = status
+
+    def _completed_count(self, data: dict[str, Any]) -> int:
+        """Completed items, for the checkpoint rule: counted once, then kept by _set_status
+        while only this process changes the queue (a count per record is O(n): 9.5 ms at
+        100,000 items)."""
+        if self._completed is None:
+            self._completed = sum(1 for i in data["items"] if i["status"] == COMPLETED)
+        return self._completed
 
     def claim_next(
         self,
@@ -348,7 +363,7 @@ class QueueStore:
             item["last_error"] = None
             item["run_token"] = None
             self._commit([item])
-            done = sum(1 for i in data["items"] if i["status"] == COMPLETED)
+            done = self._completed_count(data)
             if checkpoint_every and done % checkpoint_every == 0:
                 return self._checkpoint(done)
         return None
@@ -400,8 +415,7 @@ class QueueStore:
 
     def checkpoint(self) -> Path:
         with self.locked() as data:
-            done = sum(1 for i in data["items"] if i["status"] == COMPLETED)
-            return self._checkpoint(done)
+            return self._checkpoint(self._completed_count(data))
 
     def _checkpoint(self, done: int) -> Path:
         self._fold()
@@ -440,6 +454,7 @@ class QueueStore:
             self._data = restored
             self._index = {item["key"]: n for n, item in enumerate(restored["items"])}
             self._journal_offset = 0
+            self._completed = None
             self._fold()
             return backup
 

@@ -468,6 +468,31 @@ def test_checkpoints_are_taken_exactly_every_n_completions(make_store, clock):
     assert [p.name for p in store.checkpoints()] == list(taken.values())
 
 
+def test_the_completion_count_follows_other_processes_and_resets(make_store):
+    """The count behind the checkpoint rule is kept between records; whatever another
+    process or a reset changes in between must still be counted."""
+    store = make_store(12)
+    other = fresh(store)
+    for _ in range(2):
+        assert _complete_next(store, checkpoint_every=4) is None  # 1, 2
+    assert _complete_next(other, "other", checkpoint_every=4) is None  # 3, by another process
+    assert _complete_next(store, checkpoint_every=4).name.endswith("_004.json")
+
+    # A reset by hand (the queue manager's update) takes two completions back: 2 left.
+    def reset_two(data):
+        done = [i for i in data["items"] if i["status"] == "completed"][:2]
+        for item in done:
+            item["status"] = "pending"
+        return done
+
+    store.update(reset_two)
+    assert _complete_next(store, checkpoint_every=4) is None  # 3
+    assert _complete_next(store, checkpoint_every=4).name.endswith("_004.json")
+    # --enrich takes completed items again: one in progress, then completed once more.
+    item = store.claim_next(SESSION, statuses=("completed",))
+    assert store.record_success(item["key"], SESSION, checkpoint_every=4).name.endswith("_004.json")
+
+
 def test_checkpoint_holds_the_state_at_its_moment(make_store):
     store = make_store(6)
     for _ in range(2):
