@@ -12,6 +12,11 @@ Then (c): the same pass again over the library (b) left behind, with a fresh dat
 re-check of a library whose fixable problems are fixed (no tag writes), for the cost of the
 pass without the writes.
 
+Wall times on a shared or virtual machine vary by a third from run to run, so it also prints
+CPU seconds (steadier), and what creating one file costs in the benchmark's folder: the pass
+writes thousands (a temp copy per tag write, atomic outputs), a bare read none.
+(a) is the best of two runs, taken after the build's writes have reached the disk.
+
     python benchmarks/library_scale.py --artists 930 --tracks 17274
 """
 
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -75,8 +81,9 @@ def build(root: Path, artists: int, tracks: int) -> int:
     return made
 
 
-def bare_loop(root: Path) -> tuple[float, int]:
-    started = time.perf_counter()
+def bare_loop(root: Path) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds, files) of one bare read of every file."""
+    started, cpu = time.perf_counter(), time.process_time()
     count = 0
     for dirpath, _dirs, files in os.walk(root):
         for name in files:
@@ -84,7 +91,27 @@ def bare_loop(root: Path) -> tuple[float, int]:
             if audio is not None and audio.tags is not None:
                 dict(audio.tags)
             count += 1
-    return time.perf_counter() - started, count
+    return time.perf_counter() - started, time.process_time() - cpu, count
+
+
+def file_costs(folder: Path, n: int = 300) -> tuple[float, float]:
+    """Milliseconds to create one empty file, and to rename one, in a new folder here."""
+    probe = folder / "create-probe"
+    probe.mkdir()
+    started = time.perf_counter()
+    for i in range(n):
+        os.close(os.open(probe / f"f{i}", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    created = time.perf_counter()
+    for i in range(n):
+        os.rename(probe / f"f{i}", probe / f"g{i}")
+    renamed = time.perf_counter()
+    shutil.rmtree(probe)
+    return (created - started) * 1000 / n, (renamed - created) * 1000 / n
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _tree_pids(root_pid: int) -> list[int]:
@@ -117,13 +144,15 @@ def _memory_kb(pid: int, field: str) -> int:
     return 0
 
 
-def full_pass(root: Path, home: Path, workers: int) -> tuple[float, int, int, int]:
+def full_pass(root: Path, home: Path, workers: int) -> tuple[float, float, int, int, int]:
+    """(wall s, CPU s of the batch and its workers, peak PSS kB, peak RSS kB, exit code)."""
     command = [
         sys.executable, str(REPO / "utilities" / "process_music_batch.py"),
         "--home", str(home), "--library", str(root), "--batch-size", "1000000",
         "--offline", "--workers", str(workers),
     ]  # fmt: skip
     peak = {"pss": 0, "rss": 0}
+    cpu = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -138,10 +167,11 @@ def full_pass(root: Path, home: Path, workers: int) -> tuple[float, int, int, in
     sampler.start()
     _, err = proc.communicate()
     elapsed = time.perf_counter() - started
+    cpu = _children_cpu() - cpu  # the workers are the batch's children: counted in it
     sampler.join()
     if proc.returncode not in (0, 1):
         sys.exit(f"batch failed with exit {proc.returncode}: {err.decode()[-2000:]}")
-    return elapsed, peak["pss"], peak["rss"], proc.returncode
+    return elapsed, cpu, peak["pss"], peak["rss"], proc.returncode
 
 
 def main() -> None:
@@ -159,22 +189,28 @@ def main() -> None:
         print(f"building {args.artists} artists / {args.tracks} tracks in {work} ...", flush=True)
         t0 = time.perf_counter()
         made = build(library, args.artists, args.tracks)
+        os.sync()  # the build's writes must not land in either measurement
         print(f"built {made} tracks in {time.perf_counter() - t0:.1f}s", flush=True)
+        create_ms, rename_ms = file_costs(work)
 
-        bare_seconds, files = bare_loop(library)
-        batch_seconds, pss_kb, rss_kb, code = full_pass(library, home, args.workers)
+        bare_seconds, bare_cpu, files = min(bare_loop(library) for _ in range(2))
+        batch_seconds, batch_cpu, pss_kb, rss_kb, code = full_pass(library, home, args.workers)
         changes = sum(
             len(p.read_text("utf-8").splitlines())
             for p in (home / "status/music/changes").glob("*.jsonl")
         )
         recheck_home = work / "home-recheck"
         recheck_home.mkdir()
-        recheck_seconds, *_ = full_pass(library, recheck_home, args.workers)
+        recheck_seconds, recheck_cpu, *_ = full_pass(library, recheck_home, args.workers)
         print()
         print(f"{'measure':<44}{'value':>14}")
         print(f"{'(a) bare mutagen loop, 1 process':<44}{bare_seconds:>13.2f}s")
         print(f"{f'(b) process_music_batch.py, {args.workers} workers':<44}{batch_seconds:>13.2f}s")
         print(f"{'ratio (b)/(a)':<44}{batch_seconds / bare_seconds:>14.2f}")
+        print(f"{'(a) CPU seconds':<44}{bare_cpu:>13.2f}s")
+        print(f"{'(b) CPU seconds, all its processes':<44}{batch_cpu:>13.2f}s")
+        print(f"{'CPU ratio (b)/(a)':<44}{batch_cpu / bare_cpu:>14.2f}")
+        print(f"{'(b) cores kept busy (CPU s / wall s)':<44}{batch_cpu / batch_seconds:>14.2f}")
         print(f"{'(a) tracks per second':<44}{files / bare_seconds:>14,.0f}")
         print(f"{'(b) tracks per second':<44}{made / batch_seconds:>14,.0f}")
         print(f"{'(b) peak memory, whole tree (PSS)':<44}{pss_kb / 1024:>12.1f}MB")
@@ -182,6 +218,9 @@ def main() -> None:
         print(f"{'(b) tag changes written (journal lines)':<44}{changes:>14,}")
         print(f"{'(c) same pass, library already fixed':<44}{recheck_seconds:>13.2f}s")
         print(f"{'ratio (c)/(a)':<44}{recheck_seconds / bare_seconds:>14.2f}")
+        print(f"{'CPU ratio (c)/(a)':<44}{recheck_cpu / bare_cpu:>14.2f}")
+        costs = f"{create_ms:.3f} / {rename_ms:.3f} ms"
+        print(f"{'creating one file here / renaming one':<44}{costs:>14}")
         print(f"{'(b) exit code':<44}{code:>14}")
     finally:
         if args.keep:
