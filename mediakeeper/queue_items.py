@@ -100,12 +100,23 @@ def process_start_time(pid: int) -> str | None:
     return fields[19] if len(fields) > 19 else None
 
 
-def make_claim(session: str, now: datetime) -> dict[str, Any]:
+_OWN_START: dict[int, str | None] = {}  # by pid: a forked child has its own
+
+
+def own_start_time() -> str | None:
+    """This process's start tick, read once: a read of /proc costs ~0.4 ms here, and a batch
+    claims hundreds of items."""
     pid = os.getpid()
+    if pid not in _OWN_START:
+        _OWN_START[pid] = process_start_time(pid)
+    return _OWN_START[pid]
+
+
+def make_claim(session: str, now: datetime) -> dict[str, Any]:
     return {
         "host": socket.gethostname(),
-        "pid": pid,
-        "pid_started": process_start_time(pid),
+        "pid": os.getpid(),
+        "pid_started": own_start_time(),
         "session": session,
         "at": iso(now),
     }

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.atomic import encode_text
-from mediakeeper.queue_items import claim_is_stale, iso, process_start_time
+from mediakeeper.queue_items import claim_is_stale, iso, own_start_time
 
 Clock = Callable[[], datetime]
 EVENTS_FILE = "sessions.jsonl"
@@ -123,7 +123,7 @@ def start_session(
         kind=kind,
         host=socket.gethostname(),
         pid=pid,
-        pid_started=process_start_time(pid),
+        pid_started=own_start_time(),
         description=description,
         **({"settings": dict(settings)} if settings else {}),
     )
