@@ -418,11 +418,11 @@ class QueueStore:
             return self._checkpoint(self._completed_count(data))
 
     def _checkpoint(self, done: int) -> Path:
-        self._fold()
+        # Written from the live state: folding the queue first would write it all twice.
         noun = ITEM_NOUNS.get(self.kind, "item")
         name = f"checkpoint_{self.clock().date().isoformat()}_{noun}_{done:03d}.json"
         target = self.checkpoint_dir / name
-        atomic_write_text(target, self.path.read_text(encoding="utf-8"))
+        atomic_write_text(target, dump_queue(self._data))
         return target
 
     def checkpoints(self) -> list[Path]:
