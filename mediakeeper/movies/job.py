@@ -27,6 +27,7 @@ from mediakeeper.movies.names import ParsedName
 from mediakeeper.movies.nfo import movie_nfo
 from mediakeeper.movies.outputs import MovieOutputs
 from mediakeeper.movies.videos import VideoScan, scan_videos
+from mediakeeper.reports.records import finding_counts
 from mediakeeper.slug import inside, slugify
 from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
 
@@ -116,6 +117,7 @@ class MovieJob:
                 "imdb_id": tmdb["imdb_id"] if tmdb else None,
                 "files_written": written,
                 "files_kept": kept,
+                "finding_counts": finding_counts(state["findings"]),
                 "processed_at": document["processed_at"],
                 **state["lookups"],
             },

@@ -26,6 +26,7 @@ from mediakeeper.music.model import Finding, TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs, finding_record, track_record
 from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import is_cover_file, scan_artist
+from mediakeeper.reports.records import finding_counts
 from mediakeeper.slug import slugify
 from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
 
@@ -115,7 +116,13 @@ class MusicJob:
         enriched = self.settings is not None
         result = ItemResult(
             counts={"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved},
-            details={"slug": slug, "enriched": enriched, **state.get("enrichment", {}), **lookups},
+            details={
+                "slug": slug,
+                "enriched": enriched,
+                "finding_counts": finding_counts(records),
+                **state.get("enrichment", {}),
+                **lookups,
+            },
             summary=f"{_count(len(tracks), 'track')}, {_count(len(findings), 'issue')}, "
             f"{sum(fixed)} fixed" + (_matched(state.get("enrichment")) if enriched else ""),
         )

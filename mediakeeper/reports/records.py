@@ -2,8 +2,9 @@
 reports. Everything after :func:`gather` is pure, so the same records give the same report.
 
 Read, never written: every ``status/<kind>/processing_queue.json`` (with its journal replayed,
-without taking the lock), every ``status/<kind>/sessions.jsonl``, and for music the
-``outputs/music/artists/<slug>.json`` of the artists completed in the weeks asked for.
+without taking the lock) and every ``status/<kind>/sessions.jsonl``. Each completed item's
+findings, counted by code, travel in its queue details (``finding_counts``); only an item
+recorded before they did has its ``outputs/.../<slug>.json`` read instead.
 A queue that does not parse becomes a record with a ``problem``; it never stops a report.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -117,9 +119,32 @@ def _completed_between(item: dict[str, Any], start: datetime, end: datetime) -> 
     return moment is not None and start <= moment < end
 
 
+def finding_counts(findings: Iterable[Mapping[str, Any]]) -> dict[str, list[int]]:
+    """What a job puts in an item's details for the reports: code -> [found, fixed]. Reading
+    it from the queue spares a report opening every output document (930 of them after a
+    full pass, a quarter of a second)."""
+    counts: dict[str, list[int]] = {}
+    for finding in findings:
+        tally = counts.setdefault(str(finding["code"]), [0, 0])
+        tally[0] += 1
+        tally[1] += bool(finding.get("fixed"))
+    return counts
+
+
 def read_findings(home: Path, kind: str, item: dict[str, Any]) -> Findings | None:
-    """The (code, fixed) pairs of one item's output document, or None if there is none."""
+    """The (code, fixed) pairs of one item, from its details' counts or else its output
+    document; None if there are neither."""
     details = item.get("details") if isinstance(item.get("details"), dict) else {}
+    counts = details.get("finding_counts")
+    if isinstance(counts, dict):
+        try:
+            return tuple(
+                (str(code), n < fixed)
+                for code, (found, fixed) in counts.items()
+                for n in range(int(found))
+            )
+        except (TypeError, ValueError):
+            pass  # not what a job writes: the output document decides
     slug = details.get("slug") or slugify(str(item["key"]))
     try:
         path = inside(home, *OUTPUT_DIRS[kind], f"{slug}.json")

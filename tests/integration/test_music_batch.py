@@ -614,3 +614,34 @@ def test_every_batch_rewrites_this_weeks_report(tmp_path, music_library, music_s
     text = report.read_text("utf-8")
     assert "Gamma" in text and "| Artists completed | 3 |" in text
     assert "| music | 3 | 3 | 100.0% |" in text
+
+
+def test_the_report_counts_findings_from_the_queue_not_the_output_files(
+    tmp_path, music_library, music_script
+):
+    """Each artist's findings travel in its queue details, counted by code, so a report need
+    not open every artist's document; they agree with the documents."""
+    lib = build(music_library, tmp_path / "Music", ["Alpha", "Beta"])
+    home = tmp_path / "home"
+    done = music_script("process_music_batch.py", "--home", home, "--library", lib)
+    assert done.returncode == 0, done.stderr
+    documents = sorted((home / "outputs/music/artists").glob("*.json"))
+    expected: dict[str, list[int]] = {}
+    for doc in documents:
+        for finding in json.loads(doc.read_text("utf-8"))["findings"]:
+            tally = expected.setdefault(finding["code"], [0, 0])
+            tally[0] += 1
+            tally[1] += finding["fixed"]
+    assert expected["whitespace"] == [2, 2]  # one trailing space per artist, fixed
+
+    def code_rows() -> dict[str, list[int]]:
+        [path] = (home / "status/reports").glob("*_weekly_progress.md")
+        rows = re.findall(r"^\| `([a-z-]+)` \| (\d+) \| (\d+) \|", path.read_text("utf-8"), re.M)
+        return {code: [int(found), int(fixed)] for code, found, fixed in rows}
+
+    assert code_rows() == expected
+    for doc in documents:
+        doc.unlink()
+    again = music_script("weekly_report.py", "--home", home)
+    assert again.returncode == 0, again.stderr
+    assert code_rows() == expected
