@@ -226,12 +226,14 @@ class BatchRunner:
             run=partial(_run_job, self.job),
             lost=lambda item: ("failed", ("crash", "its worker process died", False, 0.0)),
         )
-        # Twice as many items in flight as workers: while the main process records one
-        # result and claims more, every worker already has its next item waiting.
+        # Two items in flight per worker, topped up after every result: while the main
+        # process records one result and claims the next item, the worker that sent it is
+        # already busy with its second. (Topping up only when half had drained let a worker
+        # sit idle for a record and a claim: 0.45 s per worker over 930 artists, now 0.24.)
         depth, at_once = 2 * count, True
         try:
             while True:
-                if workers.in_flight <= count:  # refill in one transaction, not one per item
+                if workers.in_flight < depth:
                     for item in self._claim(depth - workers.in_flight):
                         workers.submit(item)
                 if not workers.in_flight:
