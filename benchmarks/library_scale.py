@@ -12,10 +12,12 @@ Then (c): the same pass again over the library (b) left behind, with a fresh dat
 re-check of a library whose fixable problems are fixed (no tag writes), for the cost of the
 pass without the writes.
 
-Wall times on a shared or virtual machine vary by a third from run to run, so it also prints
-CPU seconds (steadier), and what creating one file costs in the benchmark's folder: the pass
-writes thousands (a temp copy per tag write, atomic outputs), a bare read none.
-(a) is the best of two runs, taken after the build's writes have reached the disk.
+On a shared or virtual machine one process's speed drifts by half from minute to minute
+(the same bare loop took 3.6 s in one run and 6.1 s in the next), so (a) is taken three times
+-- before (b), between (b) and (c), after (c) -- and the ratios use the median; the spread is
+printed. CPU seconds are printed beside wall times, and what creating one file costs in the
+benchmark's folder: the pass creates thousands (a temp copy per tag write, atomic outputs), a
+bare read none. The build's writes reach the disk before anything is timed.
 
     python benchmarks/library_scale.py --artists 930 --tracks 17274
 """
@@ -193,7 +195,7 @@ def main() -> None:
         print(f"built {made} tracks in {time.perf_counter() - t0:.1f}s", flush=True)
         create_ms, rename_ms = file_costs(work)
 
-        bare_seconds, bare_cpu, files = min(bare_loop(library) for _ in range(2))
+        bare_runs = [bare_loop(library)]
         batch_seconds, batch_cpu, pss_kb, rss_kb, code = full_pass(library, home, args.workers)
         changes = sum(
             len(p.read_text("utf-8").splitlines())
@@ -201,10 +203,16 @@ def main() -> None:
         )
         recheck_home = work / "home-recheck"
         recheck_home.mkdir()
+        bare_runs.append(bare_loop(library))
         recheck_seconds, recheck_cpu, *_ = full_pass(library, recheck_home, args.workers)
+        bare_runs.append(bare_loop(library))
+        bare_runs.sort()
+        bare_seconds, bare_cpu, files = bare_runs[1]  # the median of three
         print()
         print(f"{'measure':<44}{'value':>14}")
-        print(f"{'(a) bare mutagen loop, 1 process':<44}{bare_seconds:>13.2f}s")
+        print(f"{'(a) bare mutagen loop, 1 process (median)':<44}{bare_seconds:>13.2f}s")
+        spread = f"{bare_runs[0][0]:.2f} - {bare_runs[-1][0]:.2f}s"
+        print(f"{'(a) its three runs, fastest - slowest':<44}{spread:>14}")
         print(f"{f'(b) process_music_batch.py, {args.workers} workers':<44}{batch_seconds:>13.2f}s")
         print(f"{'ratio (b)/(a)':<44}{batch_seconds / bare_seconds:>14.2f}")
         print(f"{'(a) CPU seconds':<44}{bare_cpu:>13.2f}s")

@@ -31,18 +31,17 @@ from __future__ import annotations
 
 import base64
 import re
-import threading
-import time
 import unicodedata
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
+from tests.servers.base import FakeService, Fault, RecordedRequest, RecordingHandler
+
+XML_TYPE = "application/xml; charset=UTF-8"
 MMD_NS = "http://musicbrainz.org/ns/mmd-2.0#"
 EXT_NS = "http://musicbrainz.org/ns/ext#-2.0"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "musicbrainz"
@@ -80,81 +79,15 @@ class FakeArtist:
     release_groups: list[FakeReleaseGroup] = field(default_factory=list)
 
 
-@dataclass
-class RecordedRequest:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    received: float  # time.monotonic() when the request line was read
-    status: int = 0  # what the server answered (0 while in flight)
-
-    def param(self, name: str, default: str = "") -> str:
-        return self.query.get(name, [default])[0]
-
-
-@dataclass
-class _Fault:
-    kind: str  # "status", "delay" or "malformed"
-    remaining: int | None  # None = every matching request from now on
-    path: str | None = None  # only requests whose path starts with this
-    status: int = 503
-    retry_after: str | None = None
-    seconds: float = 0.0
-    body: bytes | None = None
-
-
-class FakeMusicBrainz:
+class FakeMusicBrainz(FakeService):
     def __init__(self, *, fixtures: bool = True, prolific_release_groups: int = 230):
+        super().__init__()
         self.artists: dict[str, FakeArtist] = {}
-        self._records: list[RecordedRequest] = []
-        self._faults: list[_Fault] = []
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         if fixtures:
             for artist in load_artists(FIXTURES / "artists.xml"):
                 self.artists[artist.id] = artist
             if prolific_release_groups:
                 self.add_artist(PROLIFIC_NAME, type="Group", release_groups=prolific_release_groups)
-
-    # -- lifecycle --------------------------------------------------------------------------
-
-    def start(self) -> FakeMusicBrainz:
-        if self._httpd is None:
-            self._stopping.clear()
-            self._httpd = _Server(("127.0.0.1", 0), _Handler)
-            self._httpd.fake = self
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever,
-                kwargs={"poll_interval": 0.05},  # so that stop() returns at once
-                name="FakeMusicBrainz",
-                daemon=True,
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._stopping.set()  # wakes any request sleeping in a delay fault
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._thread.join(timeout=5)
-            self._httpd = self._thread = None
-
-    def __enter__(self) -> FakeMusicBrainz:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("FakeMusicBrainz is not started")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
 
     # -- the database -----------------------------------------------------------------------
 
@@ -214,20 +147,6 @@ class FakeMusicBrainz:
         """The artists exactly named ``name`` (for tests that need their ids)."""
         return [a for a in self.artists.values() if a.name == name]
 
-    # -- the record -------------------------------------------------------------------------
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        with self._lock:
-            return list(self._records)
-
-    def requests_to(self, path_prefix: str) -> list[RecordedRequest]:
-        return [r for r in self.requests if r.path.startswith(path_prefix)]
-
-    def clear_requests(self) -> None:
-        with self._lock:
-            self._records.clear()
-
     # -- faults -----------------------------------------------------------------------------
 
     def fail(
@@ -240,37 +159,18 @@ class FakeMusicBrainz:
     ) -> None:
         """Answer ``status`` to the next ``times`` requests (None = to every request)."""
         retry = None if retry_after is None else str(retry_after)
-        self._add_fault(_Fault("status", times, path, status=status, retry_after=retry))
+        self.add_fault(Fault("status", times, path, status=status, retry_after=retry))
 
     def delay(self, seconds: float, *, times: int | None = 1, path: str | None = None) -> None:
         """Wait ``seconds`` before answering the next ``times`` requests."""
-        self._add_fault(_Fault("delay", times, path, seconds=seconds))
+        self.add_fault(Fault("delay", times, path, seconds=seconds))
 
     def malformed(
         self, *, times: int | None = 1, path: str | None = None, body: bytes | None = None
     ) -> None:
         """Answer 200 with a body that is not well-formed XML (the real answer cut short), or
         with ``body`` (e.g. a web page, as a captive portal would send)."""
-        self._add_fault(_Fault("malformed", times, path, body=body))
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def _add_fault(self, fault: _Fault) -> None:
-        with self._lock:
-            self._faults.append(fault)
-
-    def _take_fault(self, path: str) -> _Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.path is None or path.startswith(fault.path):
-                    if fault.remaining is not None:
-                        fault.remaining -= 1
-                        if fault.remaining <= 0:
-                            self._faults.remove(fault)
-                    return fault
-        return None
+        self.add_fault(Fault("malformed", times, path, body=body))
 
     # -- answers ----------------------------------------------------------------------------
 
@@ -316,43 +216,15 @@ class FakeMusicBrainz:
 # -- HTTP ---------------------------------------------------------------------------------------
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeMusicBrainz
-
-    def handle_error(self, request, client_address) -> None:
-        pass  # a client that gave up (timeout) closes its socket mid-answer: not news
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stall
+class _Handler(RecordingHandler):
     server_version = "FakeMusicBrainz/1.0"
-    server: _Server
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        fake = self.server.fake
-        parts = urlsplit(self.path)
-        record = RecordedRequest(
-            method="GET",
-            path=parts.path,
-            query=parse_qs(parts.query, keep_blank_values=True),
-            headers=dict(self.headers.items()),
-            received=time.monotonic(),
-        )
-        with fake._lock:
-            fake._records.append(record)
-        fault = fake._take_fault(parts.path)
-        if fault is not None and fault.kind == "delay" and fake._stopping.wait(fault.seconds):
-            return  # the server is stopping
+    def answer(self, fake: FakeMusicBrainz, record: RecordedRequest, fault: Fault | None):
         if fault is not None and fault.kind == "status":
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             text = "Your requests are exceeding the allowable rate limit (fake server)."
             return self._send(record, fault.status, _error(text), headers=headers)
-        status, body, headers = self._route(fake, parts.path, record)
+        status, body, headers = self._route(fake, record.path, record)
         if fault is not None and fault.kind == "malformed":
             status, headers = 200, {}
             body = fault.body if fault.body is not None else body[: len(body) // 2] + b"<x"
@@ -385,21 +257,11 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, COVER_JPEG, {"Content-Type": "image/jpeg"}
         return 404, _error("Not Found"), {}
 
-    def _send(
-        self, record: RecordedRequest, status: int, body: bytes, headers: dict[str, str]
-    ) -> None:
-        record.status = status
-        try:
-            self.send_response(status)
-            if "Content-Type" not in headers:
-                self.send_header("Content-Type", "application/xml; charset=UTF-8")
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except OSError:
-            self.close_connection = True  # the client is gone
+    def _send(self, record: RecordedRequest, status: int, body: bytes, headers: dict[str, str]):
+        self.send(record, status, body, {"Content-Type": XML_TYPE, **headers})
+
+
+FakeMusicBrainz.handler = _Handler
 
 
 # -- XML ----------------------------------------------------------------------------------------

@@ -25,14 +25,11 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 import unicodedata
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
-from tests.servers.musicbrainz import COVER_JPEG, RecordedRequest
+from tests.servers.base import FakeService, Fault, RecordedRequest, RecordingHandler
+from tests.servers.musicbrainz import COVER_JPEG
 
 API_KEY = "0123456789abcdef0123456789abcdef"  # what a real v3 key looks like: 32 hex digits
 APPENDABLE = ("images", "external_ids", "credits", "release_dates")
@@ -99,66 +96,17 @@ FIXTURE_MOVIES = [
 
 
 @dataclass
-class _Fault:
-    remaining: int | None  # None = every matching request from now on
-    path: str | None
-    status: int
-    retry_after: str | None = None
-    malformed: bool = False  # 200 with the real body cut short (or ``body``)
-    body: bytes | None = None
-
-
-@dataclass
-class FakeTMDb:
+class FakeTMDb(FakeService):
     api_key: str = API_KEY
     images_path: str = "/t/p/original"
     fixtures: bool = True
     movies: dict[int, FakeMovie] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._records: list[RecordedRequest] = []
-        self._faults: list[_Fault] = []
-        self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
         if self.fixtures:
             for movie in FIXTURE_MOVIES:
                 self.movies.setdefault(movie.id, FakeMovie(**vars(movie)))
-
-    # -- lifecycle --------------------------------------------------------------------------
-
-    def start(self) -> FakeTMDb:
-        if self._httpd is None:
-            self._httpd = _Server(("127.0.0.1", 0), _Handler)
-            self._httpd.fake = self
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name="FakeTMDb",
-                daemon=True,
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._thread.join(timeout=5)
-            self._httpd = self._thread = None
-
-    def __enter__(self) -> FakeTMDb:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("FakeTMDb is not started")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
 
     @property
     def images_url(self) -> str:
@@ -183,21 +131,9 @@ class FakeTMDb:
     # -- the record -------------------------------------------------------------------------
 
     @property
-    def requests(self) -> list[RecordedRequest]:
-        with self._lock:
-            return list(self._records)
-
-    def requests_to(self, path_prefix: str) -> list[RecordedRequest]:
-        return [r for r in self.requests if r.path.startswith(path_prefix)]
-
-    @property
     def api_requests(self) -> list[RecordedRequest]:
         """Requests to the API (search and details), not to the image server."""
         return self.requests_to("/3/")
-
-    def clear_requests(self) -> None:
-        with self._lock:
-            self._records.clear()
 
     # -- faults -----------------------------------------------------------------------------
 
@@ -211,31 +147,14 @@ class FakeTMDb:
     ) -> None:
         """Answer ``status`` (TMDb's error body) to the next ``times`` requests."""
         retry = None if retry_after is None else str(retry_after)
-        with self._lock:
-            self._faults.append(_Fault(times, path, status, retry))
+        self.add_fault(Fault("status", times, path, status=status, retry_after=retry))
 
     def malformed(
         self, *, times: int | None = 1, path: str | None = None, body: bytes | None = None
     ) -> None:
         """Answer 200 with the real JSON cut in half, or with ``body`` (e.g. a web page, as a
         captive portal would send)."""
-        with self._lock:
-            self._faults.append(_Fault(times, path, 200, malformed=True, body=body))
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def _take_fault(self, path: str) -> _Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.path is None or path.startswith(fault.path):
-                    if fault.remaining is not None:
-                        fault.remaining -= 1
-                        if fault.remaining <= 0:
-                            self._faults.remove(fault)
-                    return fault
-        return None
+        self.add_fault(Fault("malformed", times, path, status=200, body=body))
 
     # -- answers ----------------------------------------------------------------------------
 
@@ -284,47 +203,18 @@ class FakeTMDb:
 # -- HTTP ---------------------------------------------------------------------------------------
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeTMDb
-
-    def handle_error(self, request, client_address) -> None:
-        pass  # a client that gave up closes its socket mid-answer: not news
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+class _Handler(RecordingHandler):
     server_version = "FakeTMDb/1.0"
-    server: _Server
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        fake = self.server.fake
-        parts = urlsplit(self.path)
-        record = RecordedRequest(
-            method="GET",
-            path=parts.path,
-            query=parse_qs(parts.query, keep_blank_values=True),
-            headers=dict(self.headers.items()),
-            received=time.monotonic(),
-        )
-        with fake._lock:
-            fake._records.append(record)
-        fault = fake._take_fault(parts.path)
-        if fault is not None and not fault.malformed:
+    def answer(self, fake: FakeTMDb, record: RecordedRequest, fault: Fault | None) -> None:
+        if fault is not None and fault.kind == "status":
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             return self._json(record, fault.status, _error(fault.status), headers)
-        self._answer(fake, parts.path, record, fault)
-
-    def _answer(self, fake: FakeTMDb, path: str, record: RecordedRequest, fault) -> None:
-        if fault is not None:  # malformed: the real answer, broken
-            _, body, content_type = self._route(fake, path, record)
+        status, body, content_type = self._route(fake, record.path, record)
+        if fault is not None and fault.kind == "malformed":  # the real answer, broken
+            status = 200
             body = fault.body if fault.body is not None else body[: len(body) // 2]
-            return self._send(record, 200, body, content_type)
-        self._send(record, *self._route(fake, path, record))
+        self._send(record, status, body, content_type)
 
     def _route(self, fake: FakeTMDb, path: str, record: RecordedRequest):
         """(status, body, content type) of the real answer."""
@@ -357,17 +247,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(record, status, _json(body), "application/json;charset=utf-8", headers)
 
     def _send(self, record, status, body: bytes, content_type: str, headers=None) -> None:
-        record.status = status
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except OSError:
-            self.close_connection = True
+        self.send(record, status, body, {"Content-Type": content_type, **(headers or {})})
+
+
+FakeTMDb.handler = _Handler
 
 
 # -- TMDb's JSON --------------------------------------------------------------------------------

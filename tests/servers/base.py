@@ -1,0 +1,180 @@
+"""What the fake web services share: a threaded HTTP server on 127.0.0.1 that records every
+request and can be told to misbehave for the next few requests.
+
+A service subclasses :class:`FakeService` (its data and answers) and :class:`RecordingHandler`
+(``answer``: how one GET is answered, given the fault that applies to it, if any). Faults are
+taken in the order they were added, each by the first requests whose path it matches.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    received: float  # time.monotonic() when the request line was read
+    status: int = 0  # what the server answered (0 while in flight)
+
+    def param(self, name: str, default: str = "") -> str:
+        return self.query.get(name, [default])[0]
+
+
+@dataclass
+class Fault:
+    kind: str  # "status", "delay" or "malformed"
+    remaining: int | None  # None = every matching request from now on
+    path: str | None = None  # only requests whose path starts with this
+    status: int = 503
+    retry_after: str | None = None
+    seconds: float = 0.0
+    body: bytes | None = None  # "malformed": this instead of the real answer cut short
+
+
+class FakeService:
+    """Start, stop, the URL, the request record and the faults of one fake service."""
+
+    handler: ClassVar[type[RecordingHandler]]
+
+    def __init__(self) -> None:
+        self._records: list[RecordedRequest] = []
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._httpd: _QuietServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self):
+        if self._httpd is None:
+            self._stopping.clear()
+            self._httpd = _QuietServer(("127.0.0.1", 0), self.handler)
+            self._httpd.fake = self
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever,
+                kwargs={"poll_interval": 0.05},  # so that stop() returns at once
+                name=type(self).__name__,
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._stopping.set()  # wakes any request sleeping in a delay fault
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._thread.join(timeout=5)
+            self._httpd = self._thread = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError(f"{type(self).__name__} is not started")
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # -- the record -------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._records)
+
+    def requests_to(self, path_prefix: str) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path.startswith(path_prefix)]
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._records.clear()
+
+    # -- faults -----------------------------------------------------------------------------
+
+    def add_fault(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def _take_fault(self, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.path is None or path.startswith(fault.path):
+                    if fault.remaining is not None:
+                        fault.remaining -= 1
+                        if fault.remaining <= 0:
+                            self._faults.remove(fault)
+                    return fault
+        return None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: Any
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that gave up (timeout) closes its socket mid-answer: not news
+
+
+class RecordingHandler(BaseHTTPRequestHandler):
+    """Records each GET, applies a delay fault, then leaves the answer to ``answer``."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stall
+    server: _QuietServer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        fake = self.server.fake
+        parts = urlsplit(self.path)
+        record = RecordedRequest(
+            method="GET",
+            path=parts.path,
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers=dict(self.headers.items()),
+            received=time.monotonic(),
+        )
+        with fake._lock:
+            fake._records.append(record)
+        fault = fake._take_fault(parts.path)
+        if fault is not None and fault.kind == "delay":
+            if fake._stopping.wait(fault.seconds):
+                return  # the server is stopping
+            fault = None
+        self.answer(fake, record, fault)
+
+    def answer(self, fake: Any, record: RecordedRequest, fault: Fault | None) -> None:
+        raise NotImplementedError
+
+    def send(self, record: RecordedRequest, status: int, body: bytes, headers: dict[str, str]):
+        """Answer with ``headers`` (which name the Content-Type) and ``body``."""
+        record.status = status
+        try:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:
+            self.close_connection = True  # the client is gone
