@@ -366,6 +366,14 @@ def read(path: Path | str) -> AudioInfo:
         )
 
 
+def version_after_write(fmt: str, version: str) -> str:
+    """The tag version a file of ``fmt`` has once :func:`write` saved it: MP3 keeps ID3v2.3
+    and gets ID3v2.4 otherwise (so an ID3v1-only or v2.2 file is upgraded by any write)."""
+    if fmt == "mp3":
+        return version if version == "ID3v2.3" else "ID3v2.4"
+    return "mp4" if fmt == "m4a" else "vorbis"
+
+
 def write(path: Path | str, values: Mapping[str, str | None], *, sync_dir: bool = True) -> None:
     """Set each named logical tag (None deletes it) and leave every other tag alone.
 

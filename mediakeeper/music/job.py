@@ -28,6 +28,7 @@ from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import is_cover_file, scan_artist
 from mediakeeper.reports.records import finding_counts
 from mediakeeper.slug import slugify
+from mediakeeper.tags import version_after_write
 from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
 
 
@@ -87,7 +88,8 @@ class MusicJob:
         except OSError as err:
             raise ItemFailure("fix", f"cannot write tags: {err}") from None
         done = set(applied.changes)
-        fixed = [bool(f.changes) and all(c in done for c in f.changes) for f in findings]
+        written = {c.path for c in done}
+        fixed = [_fixed(f, done, written) for f in findings]
         records = [finding_record(f, ok) for f, ok in zip(findings, fixed, strict=True)]
         covers = self._fetch_covers(folder, state) if self.fetch_covers else []
         lookups = state.get("lookups", {})
@@ -227,6 +229,14 @@ def _remove_temp_leftovers(folder: Path) -> None:
                 Path(root, name).unlink(missing_ok=True)
 
 
+def _fixed(finding: Finding, done: set[TagChange], written: set[str]) -> bool:
+    """Its changes are all in; or it is a legacy tag (ID3v1, v2.2) whose file another fix
+    rewrote, which stores the tags as ID3v2.4."""
+    if finding.code == "legacy-tag":
+        return finding.path in written
+    return bool(finding.changes) and all(c in done for c in finding.changes)
+
+
 def _after(tracks: list[Track], done: set[TagChange]) -> list[Track]:
     """The tracks as the applied changes left them."""
     by_path: dict[str, dict[str, str | None]] = {}
@@ -236,7 +246,11 @@ def _after(tracks: list[Track], done: set[TagChange]) -> list[Track]:
     for track in tracks:
         if track.path in by_path:
             values = {**track.tags, **by_path[track.path]}
-            track = replace(track, tags={k: v for k, v in values.items() if v})
+            track = replace(
+                track,
+                tags={k: v for k, v in values.items() if v},
+                tag_version=version_after_write(track.format, track.tag_version),
+            )
         result.append(track)
     return result
 

@@ -645,3 +645,30 @@ def test_the_report_counts_findings_from_the_queue_not_the_output_files(
     again = music_script("weekly_report.py", "--home", home)
     assert again.returncode == 0, again.stderr
     assert code_rows() == expected
+
+
+def test_a_fix_to_an_id3v1_file_resolves_its_legacy_tag_finding(tmp_path, music_script):
+    """Any write stores the tags as ID3v2.4, so the legacy-tag finding of a file that got a
+    fix is resolved by it; an ID3v1 file that needed nothing is left as it was, still open."""
+    from mediakeeper.music import synth
+
+    album = tmp_path / "Music" / "Oldie" / "1980 - Record"
+    base = {"artist": "Oldie", "album": "Record"}
+    # The first lacks its year: filled from the folder name, a fix that rewrites the file.
+    synth.make_id3v1_only(album / "01 - One.mp3", {**base, "title": "One", "tracknumber": "1"})
+    two = {**base, "title": "Two", "tracknumber": "2", "date": "1980"}
+    synth.make_id3v1_only(album / "02 - Two.mp3", two)
+    home = tmp_path / "home"
+    done = music_script("process_music_batch.py", "--home", home, "--library", tmp_path / "Music")
+    assert done.returncode == 0, done.stderr
+    [doc] = (home / "outputs/music/artists").glob("*.json")
+    document = json.loads(doc.read_text("utf-8"))
+    legacy = {f["path"]: f["fixed"] for f in document["findings"] if f["code"] == "legacy-tag"}
+    assert legacy == {"1980 - Record/01 - One.mp3": True, "1980 - Record/02 - Two.mp3": False}
+    versions = {t["path"]: t["tag_version"] for t in document["tracks"]}
+    assert versions == {
+        "1980 - Record/01 - One.mp3": "ID3v2.4",
+        "1980 - Record/02 - Two.mp3": "ID3v1",
+    }
+    assert tags.read(album / "01 - One.mp3").tag_version == "ID3v2.4"
+    assert tags.read(album / "02 - Two.mp3").tag_version == "ID3v1"

@@ -354,3 +354,22 @@ def test_vorbis_keys_are_read_whatever_their_case(tmp_path):
         "tracknumber": "7",
         "tracktotal": "9",
     }
+
+
+def _legacy_file(tmp_path: Path, kind: str) -> Path:
+    values = {"title": "T", "artist": "A"}
+    if kind == "ID3v1":
+        return synth.make_id3v1_only(tmp_path / "v1.mp3", values)
+    if kind == "ID3v2.2":
+        return synth.make_id3v22(tmp_path / "v22.mp3", values)
+    fmt, version = {"ID3v2.3": ("mp3", 3), "ID3v2.4": ("mp3", 4)}.get(kind, (kind, 4))
+    return track(tmp_path, fmt, {} if fmt == kind else values, id3_version=version)
+
+
+@pytest.mark.parametrize("kind", ["ID3v1", "ID3v2.2", "ID3v2.3", "ID3v2.4", *synth.FORMATS])
+def test_version_after_write_says_what_a_write_leaves(tmp_path, kind):
+    path = _legacy_file(tmp_path, kind)
+    before = tags.read(path)
+    tags.write(path, {"genre": "Jazz"})
+    after = tags.read(path).tag_version
+    assert tags.version_after_write(before.format, before.tag_version) == after
