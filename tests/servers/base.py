@@ -44,6 +44,7 @@ class FakeService:
     """Start, stop, the URL, the request record and the faults of one fake service."""
 
     handler: ClassVar[type[RecordingHandler]]
+    refusal: ClassVar[int] = 503  # what fail() answers unless told otherwise
 
     def __init__(self) -> None:
         self._records: list[RecordedRequest] = []
@@ -105,6 +106,31 @@ class FakeService:
             self._records.clear()
 
     # -- faults -----------------------------------------------------------------------------
+
+    def fail(
+        self,
+        status: int | None = None,
+        *,
+        times: int | None = 1,
+        retry_after: float | str | None = None,
+        path: str | None = None,
+    ) -> None:
+        """Answer ``status`` (default: the service's usual refusal) with the service's error
+        body to the next ``times`` requests (None = to every request)."""
+        retry = None if retry_after is None else str(retry_after)
+        status = self.refusal if status is None else status
+        self.add_fault(Fault("status", times, path, status=status, retry_after=retry))
+
+    def delay(self, seconds: float, *, times: int | None = 1, path: str | None = None) -> None:
+        """Wait ``seconds`` before answering the next ``times`` requests."""
+        self.add_fault(Fault("delay", times, path, seconds=seconds))
+
+    def malformed(
+        self, *, times: int | None = 1, path: str | None = None, body: bytes | None = None
+    ) -> None:
+        """Answer 200 with the real answer cut short, or with ``body`` (e.g. a web page, as a
+        captive portal would send)."""
+        self.add_fault(Fault("malformed", times, path, status=200, body=body))
 
     def add_fault(self, fault: Fault) -> None:
         with self._lock:

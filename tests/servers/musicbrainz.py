@@ -80,6 +80,8 @@ class FakeArtist:
 
 
 class FakeMusicBrainz(FakeService):
+    refusal = 503  # "exceeding the allowable rate limit"
+
     def __init__(self, *, fixtures: bool = True, prolific_release_groups: int = 230):
         super().__init__()
         self.artists: dict[str, FakeArtist] = {}
@@ -146,31 +148,6 @@ class FakeMusicBrainz(FakeService):
     def find(self, name: str) -> list[FakeArtist]:
         """The artists exactly named ``name`` (for tests that need their ids)."""
         return [a for a in self.artists.values() if a.name == name]
-
-    # -- faults -----------------------------------------------------------------------------
-
-    def fail(
-        self,
-        status: int = 503,
-        *,
-        times: int | None = 1,
-        retry_after: float | str | None = None,
-        path: str | None = None,
-    ) -> None:
-        """Answer ``status`` to the next ``times`` requests (None = to every request)."""
-        retry = None if retry_after is None else str(retry_after)
-        self.add_fault(Fault("status", times, path, status=status, retry_after=retry))
-
-    def delay(self, seconds: float, *, times: int | None = 1, path: str | None = None) -> None:
-        """Wait ``seconds`` before answering the next ``times`` requests."""
-        self.add_fault(Fault("delay", times, path, seconds=seconds))
-
-    def malformed(
-        self, *, times: int | None = 1, path: str | None = None, body: bytes | None = None
-    ) -> None:
-        """Answer 200 with a body that is not well-formed XML (the real answer cut short), or
-        with ``body`` (e.g. a web page, as a captive portal would send)."""
-        self.add_fault(Fault("malformed", times, path, body=body))
 
     # -- answers ----------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from tests.servers.base import FakeService, Fault, RecordedRequest, RecordingHandler
 from tests.servers.musicbrainz import COVER_JPEG
@@ -97,6 +98,7 @@ FIXTURE_MOVIES = [
 
 @dataclass
 class FakeTMDb(FakeService):
+    refusal: ClassVar[int] = 429  # "over the allowed limit of 40"
     api_key: str = API_KEY
     images_path: str = "/t/p/original"
     fixtures: bool = True
@@ -134,27 +136,6 @@ class FakeTMDb(FakeService):
     def api_requests(self) -> list[RecordedRequest]:
         """Requests to the API (search and details), not to the image server."""
         return self.requests_to("/3/")
-
-    # -- faults -----------------------------------------------------------------------------
-
-    def fail(
-        self,
-        status: int = 429,
-        *,
-        times: int | None = 1,
-        retry_after: float | str | None = None,
-        path: str | None = None,
-    ) -> None:
-        """Answer ``status`` (TMDb's error body) to the next ``times`` requests."""
-        retry = None if retry_after is None else str(retry_after)
-        self.add_fault(Fault("status", times, path, status=status, retry_after=retry))
-
-    def malformed(
-        self, *, times: int | None = 1, path: str | None = None, body: bytes | None = None
-    ) -> None:
-        """Answer 200 with the real JSON cut in half, or with ``body`` (e.g. a web page, as a
-        captive portal would send)."""
-        self.add_fault(Fault("malformed", times, path, status=200, body=body))
 
     # -- answers ----------------------------------------------------------------------------
 
