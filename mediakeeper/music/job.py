@@ -91,7 +91,7 @@ class MusicJob:
         written = {c.path for c in done}
         fixed = [_fixed(f, done, written) for f in findings]
         records = [finding_record(f, ok) for f, ok in zip(findings, fixed, strict=True)]
-        covers = self._fetch_covers(folder, state) if self.fetch_covers else []
+        covers = self._fetch_covers(folder, state, tracks) if self.fetch_covers else []
         lookups = state.get("lookups", {})
         artist = {
             "name": item["name"],
@@ -167,11 +167,10 @@ class MusicJob:
         )
         return state
 
-    def _fetch_covers(self, folder: Path, state: dict[str, Any]) -> list[str]:
+    def _fetch_covers(self, folder: Path, state: dict[str, Any], tracks: list[Track]) -> list[str]:
         """cover.jpg for matched albums that have no cover yet (never overwrites one)."""
         if not state.get("musicbrainz"):
             return []
-        tracks = [Track(**t) for t in state["tracks"]]
         with_art = {t.album for t in tracks if t.has_picture}
         from mediakeeper.music.lookups import lookup_client  # see _plan
 
@@ -184,7 +183,9 @@ class MusicJob:
                 continue
             try:
                 image = client.cover(group["id"])
-            except LookupFailed:
+            except LookupFailed as err:
+                if err.network:  # the archive is unreachable: this artist is not done
+                    raise ItemFailure("covers", err.message, network=True) from None
                 continue  # no cover on the archive is normal; the report shows the link
             atomic_write_bytes(target, image)
             fetched.append(str(target.relative_to(folder)))

@@ -8,11 +8,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from mediakeeper.config import Settings
-from mediakeeper.lookup.musicbrainz import ArtistCandidate, MusicBrainz, musicbrainz_from_settings
+from mediakeeper.lookup.musicbrainz import (
+    ArtistCandidate,
+    MusicBrainz,
+    cover_url,
+    musicbrainz_from_settings,
+)
 from mediakeeper.music.enrich import (
     EnrichmentPlan,
     choose_artist,
-    dominant,
     known_artist_id,
     our_names,
     plan_enrichment,
@@ -37,7 +41,7 @@ class LookupClient:
         return {key: value - before[key] for key, value in self.counters().items()}
 
     def cover(self, release_group_id: str) -> bytes:
-        response = self.session.get(f"{self.coverart_url}/release-group/{release_group_id}/front")
+        response = self.session.get(cover_url(release_group_id, self.coverart_url))
         return response.content
 
 
@@ -59,8 +63,8 @@ def enrich_artist(
     """One search (none when the files carry an artist id) and one browse per 100 albums."""
     artist_id = known_artist_id(scan)
     if artist_id:
-        name = dominant(t.tags.get("albumartist", "") for t in scan.tracks) or scan.folder
-        artist = ArtistCandidate(artist_id, name, score=100, aliases=tuple(our_names(scan)))
+        names = tuple(our_names(scan))
+        artist = ArtistCandidate(artist_id, search_name(scan), score=100, aliases=names)
     else:
         searched = search_name(scan)
         choice = choose_artist(client.musicbrainz.search_artists(searched), our_names(scan))

@@ -216,11 +216,40 @@ def test_fetch_covers_writes_cover_jpg_once(fake, tmp_path):
     fake.add_artist("Portishead", release_groups=DUMMY)
     library, home = tmp_path / "Music", tmp_path / "home"
     album(library, "Portishead", "1994 - Dummy", "Dummy")
+    album(library, "Portishead", "1997 - Portishead", "Portishead")
+    own = library / "Portishead/1997 - Portishead/folder.png"
+    own.write_bytes(b"\x89PNG mine")  # an album with a cover of its own is never asked for
     result = run(fake, home, library, "--fetch-covers")
     assert result.returncode == 0, result.stdout + result.stderr
     cover = library / "Portishead/1994 - Dummy/cover.jpg"
-    assert cover.read_bytes()[:3] == b"\xff\xd8\xff"  # a JPEG
+    first = cover.read_bytes()
+    assert first[:3] == b"\xff\xd8\xff"  # a JPEG
     assert output(home, "Portishead")["summary"]["covers_fetched"] == ["1994 - Dummy/cover.jpg"]
+    asked = [r.path for r in fake.requests_to("/release-group/")]
+    assert len(asked) == 1 and own.read_bytes() == b"\x89PNG mine"
+    # Once: a second run finds the cover in place and asks the archive nothing.
+    fake.clear_requests()
+    again = run(fake, home, library, "--artist", "Portishead", "--fetch-covers")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert fake.requests_to("/release-group/") == [] and cover.read_bytes() == first
+    assert output(home, "Portishead")["summary"]["covers_fetched"] == []
+
+
+def test_an_unreachable_cover_archive_leaves_the_artist_to_do_again(fake, tmp_path):
+    fake.add_artist("Portishead", release_groups=DUMMY)
+    library, home = tmp_path / "Music", tmp_path / "home"
+    album(library, "Portishead", "1994 - Dummy", "Dummy")
+    closed = {"MEDIAKEEPER_MUSICBRAINZ_COVERART_URL": "http://127.0.0.1:9"}
+    result = run(fake, home, library, "--fetch-covers", **closed)
+    assert result.returncode == 1, result.stdout + result.stderr
+    item = queue_of(home)["Portishead"]
+    assert item["status"] == "error" and item["error_history"][-1]["stage"] == "covers"
+    assert not (library / "Portishead/1994 - Dummy/cover.jpg").exists()
+    # With the archive back, the retry fetches the cover and completes the artist.
+    again = run(fake, home, library, "--retry-errors", "--fetch-covers")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert queue_of(home)["Portishead"]["status"] == "completed"
+    assert (library / "Portishead/1994 - Dummy/cover.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
 
 
 def test_retry_errors_takes_a_failing_artist_once_per_run(fake, tmp_path):
