@@ -17,10 +17,12 @@ import os
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
 
+from mediakeeper.errors import QueueError
 from mediakeeper.interrupts import (
     EXIT_INTERRUPTED,
     Interrupted,
@@ -286,7 +288,8 @@ class BatchRunner:
 
     def _release_in_flight(self) -> None:
         for key, item in list(self._in_flight.items()):
-            self.store.release(key, self.session.id)
+            with suppress(QueueError):  # taken from us meanwhile (skipped by hand): not ours
+                self.store.release(key, self.session.id)
             self.session.item(key, item["name"], "released", reason="interrupted")
             self.report.outcomes.append(Outcome(key, item["name"], "released"))
         self._in_flight.clear()

@@ -141,6 +141,15 @@ def find_item(data: Mapping[str, Any], name: str) -> dict[str, Any]:
     raise NotFound(f"no item named {name!r} in the queue", hint)
 
 
+def refuse_if_live(item: dict[str, Any]) -> None:
+    """An item a running batch is working on is that batch's until it records it."""
+    if item["status"] == IN_PROGRESS and not claim_is_stale(item.get("claimed_by")):
+        raise QueueError(
+            f"{item['name']!r} is being processed right now by pid {item['claimed_by'].get('pid')}",
+            "wait for that batch to finish or stop it first",
+        )
+
+
 def _reset(item: dict[str, Any], status: str = PENDING) -> None:
     check_transition(item["status"], status)
     item["status"] = status
@@ -171,12 +180,7 @@ def reset_named(store: QueueStore, name: str) -> tuple[str, str]:
     def mutate(data):
         item = find_item(data, name)
         previous.update(status=item["status"], name=item["name"])
-        if item["status"] == IN_PROGRESS and not claim_is_stale(item.get("claimed_by")):
-            raise QueueError(
-                f"{item['name']!r} is being processed right now by pid "
-                f"{item['claimed_by'].get('pid')}",
-                "wait for that batch to finish or stop it first",
-            )
+        refuse_if_live(item)
         if item["status"] == PENDING:
             return []
         _reset(item)
@@ -194,6 +198,7 @@ def skip_named(store: QueueStore, name: str) -> tuple[str, str]:
         previous.update(status=item["status"], name=item["name"])
         if item["status"] == SKIPPED:
             return []
+        refuse_if_live(item)
         if item["status"] == COMPLETED:
             raise QueueError(f"{item['name']!r} is already completed; reset it first to skip it")
         _reset(item, SKIPPED)

@@ -113,6 +113,7 @@ class QueueStore:
         self._journal_offset = 0
         self._journal_lines = 0
         self._completed: int | None = None  # see _completed_count
+        self._last_checkpoint: int | None = None  # the count this store last checkpointed
 
     # ---- reading -----------------------------------------------------------------------
 
@@ -125,7 +126,13 @@ class QueueStore:
         self.dir.mkdir(parents=True, exist_ok=True)
         try:
             with self._lock:
-                yield self._sync()
+                try:
+                    yield self._sync()
+                except BaseException:
+                    # The cached state may hold changes that never reached the journal (a
+                    # failed write, a refused update): read the files again next time.
+                    self._forget()
+                    raise
         except Timeout:
             raise QueueError(
                 f"{self.path} is locked by another process",
@@ -135,14 +142,17 @@ class QueueStore:
     def load(self) -> dict[str, Any]:
         """The current state, handed over: the store forgets it and re-reads on next use."""
         with self.locked() as data:
-            self._data, self._signature, self._index = None, None, {}
+            self._forget()
             return data
 
     def peek(self) -> dict[str, Any]:
         """The current state without taking the lock or writing anything (dry runs)."""
         data = self._sync()
-        self._data, self._signature, self._index = None, None, {}
+        self._forget()
         return data
+
+    def _forget(self) -> None:
+        self._data, self._signature, self._index, self._completed = None, None, {}, None
 
     def item(self, key: str) -> dict[str, Any]:
         with self.locked() as data:
@@ -364,7 +374,9 @@ class QueueStore:
             item["run_token"] = None
             self._commit([item])
             done = self._completed_count(data)
-            if checkpoint_every and done % checkpoint_every == 0:
+            # Not again at the same count: --enrich takes completed items and completes them
+            # once more, which returns the count to the multiple it was already at.
+            if checkpoint_every and done % checkpoint_every == 0 and done != self._last_checkpoint:
                 return self._checkpoint(done)
         return None
 
@@ -423,6 +435,7 @@ class QueueStore:
         name = f"checkpoint_{self.clock().date().isoformat()}_{noun}_{done:03d}.json"
         target = self.checkpoint_dir / name
         atomic_write_text(target, dump_queue(self._data))
+        self._last_checkpoint = done
         return target
 
     def checkpoints(self) -> list[Path]:

@@ -19,15 +19,24 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import click
 
 from mediakeeper.batch import EXIT_INTERRUPTED, BatchOptions, BatchReport, Interrupted, Job
 from mediakeeper.config import Settings
 from mediakeeper.errors import NotFound
-from mediakeeper.manager import find_item, reset_where
+from mediakeeper.manager import find_item, refuse_if_live, reset_where
 from mediakeeper.queue import QueueStore
-from mediakeeper.queue_items import COMPLETED, ERROR, ITEM_NOUNS, PENDING, SKIPPED, STATUSES
+from mediakeeper.queue_items import (
+    COMPLETED,
+    ERROR,
+    IN_PROGRESS,
+    ITEM_NOUNS,
+    PENDING,
+    SKIPPED,
+    STATUSES,
+)
 from mediakeeper.reports.weekly import write_weekly_report
 from mediakeeper.runs import eligible_items, open_store, run_batch
 from mediakeeper.sessions import Session
@@ -124,15 +133,18 @@ def runner_options(
 
 
 def only_item(settings: Settings, kind: str, options: BatchOptions, name: str, dry_run: bool):
-    """``--<noun> NAME``: the batch takes just that item, whatever its status."""
-    options.keys = {find_key(settings, kind, name, dry_run)}
-    options.statuses = STATUSES
+    """``--<noun> NAME``: the batch takes just that item, whatever its status, unless another
+    batch is working on it now (a claim whose process is gone is released and taken)."""
+    item = find_named(settings, kind, name, dry_run)
+    refuse_if_live(item)
+    options.keys = {item["key"]}
+    options.statuses = tuple(s for s in STATUSES if s != IN_PROGRESS)
     options.size = 1
 
 
-def find_key(settings: Settings, kind: str, name: str, dry_run: bool) -> str:
-    """The queue key of the item called ``name`` (case-insensitive). A dry run without a queue
-    looks among the library's folders and writes nothing; a real run creates the queue."""
+def find_named(settings: Settings, kind: str, name: str, dry_run: bool) -> dict[str, Any]:
+    """The queue item called ``name`` (case-insensitive). A dry run without a queue looks
+    among the library's folders and writes nothing; a real run creates the queue."""
     store = QueueStore(settings.status_dir / kind, kind)
     if not store.exists() and dry_run:
         everything = BatchOptions(size=sys.maxsize, statuses=(PENDING,))
@@ -143,7 +155,7 @@ def find_key(settings: Settings, kind: str, name: str, dry_run: bool) -> str:
             click.echo(f"Created the {kind} queue with {created} {ITEM_NOUNS[kind]}s: {store.path}")
         items = store.peek()["items"]
     try:
-        return find_item({"items": items}, name)["key"]
+        return find_item({"items": items}, name)
     except NotFound as err:
         err.exit_code = 2  # here an unknown name is a usage error, like any bad flag
         raise

@@ -672,3 +672,20 @@ def test_a_fix_to_an_id3v1_file_resolves_its_legacy_tag_finding(tmp_path, music_
     }
     assert tags.read(album / "01 - One.mp3").tag_version == "ID3v2.4"
     assert tags.read(album / "02 - Two.mp3").tag_version == "ID3v1"
+
+
+def test_artist_flag_refuses_an_artist_another_batch_is_working_on(
+    tmp_path, music_library, music_script
+):
+    lib = build(music_library, tmp_path / "Music", ["Alpha", "Beta"])
+    home = tmp_path / "home"
+    init = music_script("music_queue_manager.py", "--home", home, "--init", "--library", lib)
+    assert init.returncode == 0, init.stderr
+    store = QueueStore(home / "status/music", "music")
+    store.claim_many("another-batch", 1, keys={"Alpha"})  # held by this live test process
+    before = store.path.read_bytes(), store.journal_path.read_bytes()
+    result = music_script("process_music_batch.py", "--home", home, "--artist", "alpha")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "'Alpha' is being processed right now" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert (store.path.read_bytes(), store.journal_path.read_bytes()) == before

@@ -314,12 +314,16 @@ def test_reset_artist_with_nothing_close(cli, queue):
     assert "--list shows every name" in result.output
 
 
-def test_reset_artist_refuses_one_being_processed(cli, queue):
+@pytest.mark.parametrize("flag", ["--reset-artist", "--skip-artist"])
+def test_reset_or_skip_refuses_one_being_processed(cli, queue, flag):
+    """The running batch would find its artist taken from it when it records the result."""
     work(queue, "ABBA", "in_progress")  # claimed by this (live) process
-    result = cli("--reset-artist", "abba")
-    assert result.exit_code != 0
+    before = queue.path.read_bytes()
+    result = cli(flag, "abba")
+    assert result.exit_code == 2
     assert "being processed right now" in result.output
     assert states(queue)["ABBA"] == "in_progress"
+    assert queue.path.read_bytes() == before
 
 
 def test_reset_errors(cli, worked):

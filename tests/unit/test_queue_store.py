@@ -478,19 +478,57 @@ def test_the_completion_count_follows_other_processes_and_resets(make_store):
     assert _complete_next(other, "other", checkpoint_every=4) is None  # 3, by another process
     assert _complete_next(store, checkpoint_every=4).name.endswith("_004.json")
 
-    # A reset by hand (the queue manager's update) takes two completions back: 2 left.
-    def reset_two(data):
+    def reset_two(data):  # by hand, as the queue manager does: 2 completed left
         done = [i for i in data["items"] if i["status"] == "completed"][:2]
         for item in done:
             item["status"] = "pending"
         return done
 
     store.update(reset_two)
-    assert _complete_next(store, checkpoint_every=4) is None  # 3
-    assert _complete_next(store, checkpoint_every=4).name.endswith("_004.json")
-    # --enrich takes completed items again: one in progress, then completed once more.
-    item = store.claim_next(SESSION, statuses=("completed",))
-    assert store.record_success(item["key"], SESSION, checkpoint_every=4).name.endswith("_004.json")
+    taken = [_complete_next(store, checkpoint_every=4) for _ in range(6)]  # 3 .. 8
+    assert [p and p.name[-8:] for p in taken] == [None] * 5 + ["008.json"]
+
+
+@pytest.fixture
+def full_disk():
+    """Writes past the files' current end fail with EFBIG, as on a full disk (a real limit
+    of this process, RLIMIT_FSIZE, lifted again afterwards)."""
+    import resource
+    import signal
+
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+
+    def fill(size: int) -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, old_limit[1]))
+
+    yield fill
+    resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+    signal.signal(signal.SIGXFSZ, old_handler)
+
+
+def test_a_change_that_fails_to_reach_the_journal_is_never_saved(make_store, full_disk):
+    store = make_store(3)
+    full_disk(0)  # the journal is empty: its first line cannot be written
+    with pytest.raises(OSError):
+        store.claim_next(SESSION)
+    full_disk(1 << 40)
+    store.fold()  # what a batch's clean-up does after a failure
+    assert [i["status"] for i in fresh(store).load()["items"]] == ["pending"] * 3
+    assert [i["status"] for i in store.load()["items"]] == ["pending"] * 3
+
+
+def test_enrich_does_not_checkpoint_the_same_count_again(make_store):
+    """--enrich claims completed items and completes them again: the count goes back to the
+    multiple it was at, and that checkpoint is not written once more per item."""
+    store = make_store(6)
+    for _ in range(3):
+        _complete_next(store, checkpoint_every=3)
+    assert [p.name[-8:] for p in store.checkpoints()] == ["003.json"]
+    for _ in range(3):
+        item = store.claim_next(SESSION, statuses=("completed",), keys=None)
+        assert store.record_success(item["key"], SESSION, checkpoint_every=3) is None
+    assert len(store.checkpoints()) == 1
 
 
 def test_checkpoint_holds_the_state_at_its_moment(make_store):
