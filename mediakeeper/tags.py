@@ -165,9 +165,12 @@ class _ID3Style:
     def lossless(self, audio) -> bool:
         return False
 
-    def save(self, audio) -> None:
+    def saved_version(self, version: str) -> str:
         # Keep v2.3 files v2.3 (older players); everything else is written as v2.4.
-        if tuple(audio.tags.version) == (2, 3, 0):
+        return "ID3v2.3" if version == "ID3v2.3" else "ID3v2.4"
+
+    def save(self, audio) -> None:
+        if self.saved_version(self.tag_version(audio)) == "ID3v2.3":
             audio.tags.update_to_v23()  # mutagen holds v2.4 frames; turn TDRC back into TYER
             audio.save(v2_version=3)
         else:
@@ -222,6 +225,9 @@ class _VorbisStyle:
     def lossless(self, audio) -> bool:
         return isinstance(audio, FLAC)
 
+    def saved_version(self, version: str) -> str:
+        return "vorbis"
+
     def save(self, audio) -> None:
         audio.save()
 
@@ -267,6 +273,9 @@ class _MP4Style:
     def lossless(self, audio) -> bool:
         return audio.info.codec == "alac"
 
+    def saved_version(self, version: str) -> str:
+        return "mp4"
+
     def save(self, audio) -> None:
         audio.save()
 
@@ -289,6 +298,8 @@ _KINDS: dict[type, tuple[str, _ID3Style | _VorbisStyle | _MP4Style]] = {
     OggOpus: ("opus", _VORBIS),
     MP4: ("m4a", _MP4),
 }
+
+_STYLE_OF_FORMAT = {fmt: style for fmt, style in _KINDS.values()}
 
 # What mutagen raises on damaged files besides its own errors.
 # A parser fed damaged files can fail in any way (mutagen recurses on nested MP4 boxes until
@@ -369,9 +380,7 @@ def read(path: Path | str) -> AudioInfo:
 def version_after_write(fmt: str, version: str) -> str:
     """The tag version a file of ``fmt`` has once :func:`write` saved it: MP3 keeps ID3v2.3
     and gets ID3v2.4 otherwise (so an ID3v1-only or v2.2 file is upgraded by any write)."""
-    if fmt == "mp3":
-        return version if version == "ID3v2.3" else "ID3v2.4"
-    return "mp4" if fmt == "m4a" else "vorbis"
+    return _STYLE_OF_FORMAT[fmt].saved_version(version)
 
 
 def write(path: Path | str, values: Mapping[str, str | None], *, sync_dir: bool = True) -> None:

@@ -112,16 +112,22 @@ class MusicJob:
         ArtistOutputs(self.home, slug).write(artist, _after(tracks, done), records)
 
         found, resolved = len(findings), sum(fixed)
+        by_code = finding_counts(records)
         if self.enrich_only:  # earlier fixes are in the files now: keep counting them
             found += item.get("issues_resolved", 0)
             resolved += item.get("issues_resolved", 0)
+            earlier = (item.get("details") or {}).get("finding_counts") or {}
+            for code, (_, fixed_then) in earlier.items():
+                tally = by_code.setdefault(code, [0, 0])
+                tally[0] += fixed_then
+                tally[1] += fixed_then
         enriched = self.settings is not None
         result = ItemResult(
             counts={"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved},
             details={
                 "slug": slug,
                 "enriched": enriched,
-                "finding_counts": finding_counts(records),
+                "finding_counts": by_code,
                 **state.get("enrichment", {}),
                 **lookups,
             },
@@ -231,9 +237,9 @@ def _remove_temp_leftovers(folder: Path) -> None:
 
 
 def _fixed(finding: Finding, done: set[TagChange], written: set[str]) -> bool:
-    """Its changes are all in; or it is a legacy tag (ID3v1, v2.2) whose file another fix
-    rewrote, which stores the tags as ID3v2.4."""
-    if finding.code == "legacy-tag":
+    """Its changes are all in; or, for a finding that any rewrite of its file resolves
+    (details["resolved_by_rewrite"], a legacy ID3v1 tag), its file was written."""
+    if finding.details.get("resolved_by_rewrite"):
         return finding.path in written
     return bool(finding.changes) and all(c in done for c in finding.changes)
 

@@ -198,15 +198,22 @@ def test_a_timeout_and_malformed_xml_mark_only_that_artist(fake, tmp_path):
 def test_offline_then_enrich(fake, tmp_path):
     fake.add_artist("Portishead", release_groups=DUMMY)
     library, home = tmp_path / "Music", tmp_path / "home"
-    album(library, "Portishead", "1994 - Dummy", "Dummy", date="1994")
+    album(library, "Portishead", "1994 - Dummy", "Dummy", date="1994", genre="Trip  Hop")
     offline = run(fake, home, library, "--offline")
     assert offline.returncode == 0 and "offline: no web lookups" in offline.stdout
     assert fake.requests == []
-    assert queue_of(home)["Portishead"]["details"]["enriched"] is False
+    before = queue_of(home)["Portishead"]
+    assert before["details"]["enriched"] is False
+    assert before["details"]["finding_counts"]["whitespace"] == [3, 3]
     enrich = run(fake, home, library, "--enrich")
     assert enrich.returncode == 0, enrich.stdout + enrich.stderr
     item = queue_of(home)["Portishead"]
     assert item["status"] == "completed" and item["details"]["enriched"] is True
+    # The offline run's fixes still count, in the totals and by code alike.
+    by_code = item["details"]["finding_counts"]
+    assert by_code["whitespace"] == [3, 3]
+    assert sum(found for found, _ in by_code.values()) == item["issues_found"]
+    assert sum(fixed for _, fixed in by_code.values()) == item["issues_resolved"] >= 3
     track = library / "Portishead/1994 - Dummy/01 - Song 1.flac"
     assert tags.read(track).tags["musicbrainz_releasegroupid"]
     assert run(fake, home, library, "--enrich").stdout.count("✓") == 0  # nothing left to do
