@@ -27,9 +27,11 @@ def main(home, session, artist, list_sessions):
     if list_sessions or not (session or artist):
         entries = read_journal(kind_dir)
         counts = Counter(e.session for e in entries)
-        artists = {s: len({e.artist for e in entries if e.session == s}) for s in counts}
+        artists: dict[str, set[str]] = {}
+        for e in entries:
+            artists.setdefault(e.session, set()).add(e.artist)
         for sid, count in counts.items():
-            click.echo(f"{sid}  {count} change(s) to {artists[sid]} artist(s)")
+            click.echo(f"{sid}  {count} change(s) to {len(artists[sid])} artist(s)")
         if not counts:
             click.echo("No tag changes have been journaled yet.")
         if not list_sessions:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from mediakeeper import tags
 from mediakeeper.atomic import encode_text, fsync_dir
@@ -54,7 +55,7 @@ class ChangeJournal:
         if not lines:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
-        # One write per file's changes, O_APPEND: workers sharing a session never interleave.
+        # One write per call, O_APPEND: workers sharing a session never interleave.
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
             os.write(fd, encode_text("".join(lines)))
@@ -116,10 +117,15 @@ def apply_changes(
 
 
 def _by_file(changes: Iterable[TagChange]) -> Iterator[tuple[str, list[TagChange]]]:
-    grouped: dict[str, list[TagChange]] = {}
-    for change in changes:
-        grouped.setdefault(change.path, []).append(change)
-    yield from grouped.items()
+    yield from _by_path(changes).items()
+
+
+def _by_path(records: Iterable[Any]) -> dict[str, list[Any]]:
+    """Changes or journal entries grouped by their ``path``, in their order."""
+    grouped: dict[str, list[Any]] = {}
+    for record in records:
+        grouped.setdefault(record.path, []).append(record)
+    return grouped
 
 
 # ---- undo -------------------------------------------------------------------------------
@@ -182,22 +188,42 @@ def undo(
     undo_id = "undo_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     journal = ChangeJournal(status_kind_dir, undo_id)
     report = UndoReport([], [], undo_id)
-    # Newest first, so a tag changed twice in the selection ends at its oldest value.
-    for entry in reversed(wanted):
-        path = Path(entry.path)
+    # Decide file by file, newest entry first, so a tag changed twice in the selection ends at
+    # its oldest value; then, as apply_changes does, journal everything before any write, and
+    # write each file once. A file that cannot be read or written is left alone; the rest go on.
+    writes: list[tuple[Path, list[JournalEntry], dict[str, str | None]]] = []
+    for path_text, entries in _by_path(reversed(wanted)).items():
+        path = Path(path_text)
         try:
-            now = tags.read(path).tags.get(entry.tag)
+            values: dict[str, str | None] = dict(tags.read(path).tags)
         except AudioError as err:
-            report.left_alone.append((entry, err.message))
+            report.left_alone += [(e, err.message) for e in entries]
             continue
-        if now == entry.old:
-            report.already.append(entry)
+        restore = []
+        for entry in entries:
+            now = values.get(entry.tag)
+            if now == entry.old:
+                report.already.append(entry)
+            elif now != entry.new:
+                reason = f"{entry.tag} was changed again since (now {now!r})"
+                report.left_alone.append((entry, reason))
+            else:
+                values[entry.tag] = entry.old
+                restore.append(entry)
+        if restore:
+            writes.append((path, restore, {e.tag: values.get(e.tag) for e in restore}))
+    by_artist: dict[str, list[tuple[Path, TagChange]]] = {}
+    for path, restore, _ in writes:
+        for e in restore:
+            change = TagChange(e.path, e.tag, e.new, e.old)
+            by_artist.setdefault(e.artist, []).append((path, change))
+    for artist_name, changes in by_artist.items():
+        journal.record(artist_name, changes)
+    for path, restore, values in writes:
+        try:
+            tags.write(path, values)
+        except AudioError as err:
+            report.left_alone += [(e, err.message) for e in restore]
             continue
-        if now != entry.new:
-            report.left_alone.append((entry, f"{entry.tag} was changed again since (now {now!r})"))
-            continue
-        change = TagChange(entry.path, entry.tag, entry.new, entry.old)
-        journal.record(entry.artist, [(path, change)])
-        tags.write(path, {entry.tag: entry.old})
-        report.restored.append(entry)
+        report.restored += restore
     return report

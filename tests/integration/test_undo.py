@@ -107,3 +107,36 @@ def test_undo_by_artist_after_a_second_run_of_that_artist_restores_the_original(
     now = library_tags(lib)
     for rel, tags in original.items():
         assert now[rel] == (tags if rel.startswith("Alpha/") else fixed[rel]), rel
+
+
+def test_a_file_that_cannot_be_written_is_left_alone_and_the_rest_restored(
+    processed, music_script, library_tags
+):
+    """Undo goes on past a file it cannot write (here made immutable with chattr +i: even
+    root cannot replace it), says so, and exits 1."""
+    import shutil
+    import subprocess
+
+    lib, home, original, session = processed
+    stuck = lib / "Alpha/2000 - Album/01 - Song 1.mp3"
+    if not shutil.which("chattr") or subprocess.run(["chattr", "+i", stuck]).returncode:
+        pytest.skip("this file system cannot make a file immutable")
+    try:
+        run = music_script("undo_changes.py", "--home", home, "--session", session)
+    finally:
+        subprocess.run(["chattr", "-i", stuck], check=True)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "1 value(s) restored, 1 left alone" in run.stdout
+    assert f"left alone title of {stuck}: " in run.stdout
+    after = titles(library_tags, lib)
+    assert (
+        after["Bravo/2000 - Album/01 - Song 1.ogg"]
+        == original["Bravo/2000 - Album/01 - Song 1.ogg"]["title"]
+    )
+    assert after["Alpha/2000 - Album/01 - Song 1.mp3"] == FIXED_TITLE  # still the fix
+    # Once it can be written again, undoing the same session restores it.
+    again = music_script("undo_changes.py", "--home", home, "--session", session)
+    assert again.returncode == 0 and "1 value(s) restored" in again.stdout
+    assert titles(library_tags, lib) == {
+        rel: tags["title"] for rel, tags in original.items() if "Song 1" in rel
+    }
