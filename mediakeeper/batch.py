@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
 
-from mediakeeper.errors import QueueError
+from mediakeeper.errors import MediakeeperError, QueueError
 from mediakeeper.interrupts import (
     EXIT_INTERRUPTED,
     Interrupted,
@@ -47,13 +47,23 @@ class ItemResult:
 
 
 class ItemFailure(Exception):
-    """A job's failure for one item, with the stage it failed in (scan, fix, lookup, ...)."""
+    """A job's failure for one item, with the stage it failed in (scan, fix, lookup, ...).
 
-    def __init__(self, stage: str, message: str, *, network: bool = False):
+    ``network``: the service could not be reached (enough in a row stop the batch).
+    ``stop``: not this item's failure but the whole batch's (a refused API key is wrong for
+    every item): the item goes back untouched and the batch ends with this message.
+    """
+
+    def __init__(self, stage: str, message: str, *, network: bool = False, stop: bool = False):
         super().__init__(message)
         self.stage = stage
         self.message = message
         self.network = network
+        self.stop = stop
+
+
+class BatchStopped(MediakeeperError):
+    """A job said no item can succeed (``ItemFailure(stop=True)``): the batch ended early."""
 
 
 class Job(Protocol):
@@ -125,13 +135,14 @@ def _run_job(job: Job, item: dict[str, Any]) -> tuple[str, Any]:
     try:
         return "ok", (job.process(item), time.monotonic() - started)
     except ItemFailure as err:
-        return "failed", (err.stage, err.message, err.network, time.monotonic() - started)
+        failure = (err.stage, err.message, err.network, err.stop)
+        return "failed", (*failure, time.monotonic() - started)
     except Exception as err:  # a crash inside one item must not stop the batch
         where = traceback.extract_tb(err.__traceback__)[-1]
         message = (
             f"{type(err).__name__}: {err} (at {os.path.basename(where.filename)}:{where.lineno})"
         )
-        return "failed", ("crash", message, False, time.monotonic() - started)
+        return "failed", ("crash", message, False, False, time.monotonic() - started)
 
 
 class BatchRunner:
@@ -226,7 +237,7 @@ class BatchRunner:
         workers = Workers(
             count,
             run=partial(_run_job, self.job),
-            lost=lambda item: ("failed", ("crash", "its worker process died", False, 0.0)),
+            lost=lambda item: ("failed", ("crash", "its worker process died", False, False, 0.0)),
         )
         # Two items in flight per worker, topped up after every result: while the main
         # process records one result and claims the next item, the worker that sent it is
@@ -269,7 +280,9 @@ class BatchRunner:
                 self.report.checkpoints.append(str(checkpoint))
                 self.session.log(f"CHECKPOINT {checkpoint.name}")
         else:
-            stage, message, network, seconds = payload
+            stage, message, network, stop, seconds = payload
+            if stop:  # the clean-up in run() gives this item and the others back, untouched
+                raise BatchStopped(message)
             status = self.store.record_failure(
                 key, session, stage=stage, message=message, max_attempts=self.options.max_attempts
             )

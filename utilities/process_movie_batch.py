@@ -8,33 +8,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 import click
 
 from mediakeeper.batch import ItemFailure
-from mediakeeper.lookup.tmdb import KeyRefused, require_api_key
-from mediakeeper.manager import reset_where
+from mediakeeper.lookup.tmdb import require_api_key
 from mediakeeper.movies.job import NFO, MovieJob
-from mediakeeper.queue_items import ERROR, SKIPPED
 from mediakeeper.runs import eligible_items, open_store
 from utilities import batch_options as opts
 from utilities.cli import Command, home_option, settings_for
 from utilities.progress import ProgressHooks
-
-REFUSED = str(KeyRefused())  # the message a movie fails with when TMDb refuses the key
-
-
-class _KeyRefusedStop(Exception):
-    """Raised by the progress hooks to stop the batch at the first 401 (see main)."""
-
-    def __init__(self, key: str):
-        super().__init__(key)
-        self.key = key
-
-
-class MovieProgress(ProgressHooks):
-    """The progress bar, and the stop: a refused key is wrong for every movie, not this one."""
-
-    def item_finished(self, outcome) -> None:
-        if outcome.status in (ERROR, SKIPPED) and outcome.error == REFUSED:
-            raise _KeyRefusedStop(outcome.key)
-        super().item_finished(outcome)
 
 
 @click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"]})
@@ -97,32 +76,26 @@ def main(
         opts.enrich_only(store, options)
     elif movie:
         opts.make_claimable(store, options.keys)
-    hooks = MovieProgress("movie")
-    try:
-        session, report = opts.run_with_progress(
-            store,
-            lambda session: MovieJob(
-                settings.home,
-                session.id,
-                settings=settings if online else None,
-                artwork=artwork,
-                overwrite=overwrite,
-            ),
-            options,
-            hooks,
-            description=f"batch of {options.size}"
-            + (", offline" if not online else "")
-            + (", enrich" if enrich else "")
-            + (", artwork" if artwork else "")
-            + (", overwrite" if overwrite else ""),
-            after=opts.exit_on_signals_if_interrupted,
-        )
-    except _KeyRefusedStop as stop:
-        # Not that movie's fault: it goes back to pending with its attempts cleared, and the
-        # batch ends like one without a key (one line, exit 2). Other claims were released.
-        refused = stop.key
-        reset_where(store, lambda i: i["key"] == refused and i["status"] in (ERROR, SKIPPED))
-        raise KeyRefused() from None
+    # A key TMDb refuses stops the batch at the first answer (the job says so with
+    # ItemFailure(stop=True)): one line, exit 2, and every movie back as it was.
+    session, report = opts.run_with_progress(
+        store,
+        lambda session: MovieJob(
+            settings.home,
+            session.id,
+            settings=settings if online else None,
+            artwork=artwork,
+            overwrite=overwrite,
+        ),
+        options,
+        ProgressHooks("movie"),
+        description=f"batch of {options.size}"
+        + (", offline" if not online else "")
+        + (", enrich" if enrich else "")
+        + (", artwork" if artwork else "")
+        + (", overwrite" if overwrite else ""),
+        after=opts.exit_on_signals_if_interrupted,
+    )
     opts.finish(settings, "movies", session, report, online=online, retry_errors=retry_errors)
 
 

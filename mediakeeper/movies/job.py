@@ -32,7 +32,6 @@ from mediakeeper.slug import inside, slugify
 from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
 
 NFO, POSTER, FANART = "movie.nfo", "poster.jpg", "fanart.jpg"
-KEY_STAGE = "tmdb-key"  # the failure that stops a whole batch: TMDb refused the key
 BY_ID, OFFLINE, NOT_LOOKED_UP = "by-id", "offline", "not-looked-up"
 
 
@@ -158,7 +157,7 @@ class MovieJob:
                 if movie is not None:
                     images = self._plan_files(client, folder, movie, state, findings)
             except KeyRefused as err:
-                raise ItemFailure(KEY_STAGE, str(err)) from None
+                raise ItemFailure("lookup", str(err), stop=True) from None
             except LookupFailed as err:
                 message = err.message
                 if err.status == 404 and parsed.tmdb_id:
