@@ -41,6 +41,7 @@ from mediakeeper.queue_items import (
     claim_is_stale,
     iso,
     make_claim,
+    status_before_claim,
     structure_problems,
 )
 
@@ -335,8 +336,9 @@ class QueueStore:
                     continue
                 if (keys is not None and item["key"] not in keys) or item["key"] in skip:
                     continue
+                was = item["status"]
                 self._set_status(item, IN_PROGRESS)
-                item["claimed_by"] = make_claim(session, now)
+                item["claimed_by"] = make_claim(session, now, was)
                 item["started_at"] = iso(now)
                 # Kept across an interrupted attempt, so the job can resume its own work file.
                 item["run_token"] = item.get("run_token") or f"{session}:{item['key']}"
@@ -344,6 +346,11 @@ class QueueStore:
             if claimed:
                 self._commit(claimed)
         return [dict(item) for item in claimed]
+
+    def _give_back(self, item: dict[str, Any]) -> None:
+        self._set_status(item, status_before_claim(item.get("claimed_by")))
+        item["claimed_by"] = None
+        item["started_at"] = None
 
     def _owned(self, data: dict[str, Any], key: str, session: str) -> dict[str, Any]:
         item = data["items"][self._index[key]]
@@ -400,24 +407,21 @@ class QueueStore:
             return status
 
     def release(self, key: str, session: str) -> None:
-        """Give an unfinished claim back (interrupted): pending again, no attempt counted."""
+        """Give an unfinished claim back (interrupted): the status it was claimed from, no
+        attempt counted."""
         with self.locked() as data:
             item = self._owned(data, key, session)
-            self._set_status(item, PENDING)
-            item["claimed_by"] = None
-            item["started_at"] = None
+            self._give_back(item)
             self._commit([item])
 
     def release_stale(self, is_stale: Callable[[Any], bool] = claim_is_stale) -> list[str]:
-        """Put every in_progress item whose process is gone back to pending."""
+        """Give back every in_progress item whose process is gone."""
 
         def mutate(data):
             changed = []
             for item in data["items"]:
                 if item["status"] == IN_PROGRESS and is_stale(item.get("claimed_by")):
-                    self._set_status(item, PENDING)
-                    item["claimed_by"] = None
-                    item["started_at"] = None
+                    self._give_back(item)
                     changed.append(item)
             return changed
 

@@ -112,14 +112,23 @@ def own_start_time() -> str | None:
     return _OWN_START[pid]
 
 
-def make_claim(session: str, now: datetime) -> dict[str, Any]:
+def make_claim(session: str, now: datetime, was: str = PENDING) -> dict[str, Any]:
+    """Who holds an item, and the status it had (what giving it back restores)."""
     return {
         "host": socket.gethostname(),
         "pid": os.getpid(),
         "pid_started": own_start_time(),
         "session": session,
         "at": iso(now),
+        "was": was,
     }
+
+
+def status_before_claim(claim: Mapping[str, Any] | None) -> str:
+    """What an unfinished claim gives its item back: the status it was claimed from (a
+    completed artist taken by --enrich stays completed), pending for older claims."""
+    was = (claim or {}).get("was")
+    return was if was in (PENDING, ERROR, COMPLETED, SKIPPED) else PENDING
 
 
 def claim_is_stale(claim: Mapping[str, Any] | None) -> bool:

@@ -194,6 +194,45 @@ def test_release_gives_the_item_back_without_counting_an_attempt(make_store):
     assert store.claim_next(SESSION)["key"] == "artist-0000"
 
 
+@pytest.mark.parametrize("was", ["completed", "error"])
+def test_an_interrupted_claim_gives_back_the_status_it_was_taken_from(make_store, dead_pid, was):
+    """--enrich takes completed items and --retry-errors errored ones: an interruption (a
+    release now, or a killed batch's stale claim later) must not turn them into pending."""
+    store = make_store(2)
+    if was == "completed":
+        _complete_next(store)
+    else:
+        store.record_failure(store.claim_next(SESSION)["key"], SESSION, stage="s", message="m")
+    store.claim_next(SESSION, statuses=(was,))
+    store.release("artist-0000", SESSION)
+    assert fresh(store).item("artist-0000")["status"] == was
+
+    store.claim_next(SESSION, statuses=(was,))
+
+    def kill(data):  # the batch holding it was killed
+        data["items"][0]["claimed_by"].update(pid=dead_pid, pid_started=None)
+        return data["items"][:1]
+
+    store.update(kill)
+    assert store.release_stale() == ["artist-0000"]
+    item = fresh(store).item("artist-0000")
+    assert (item["status"], item["claimed_by"]) == (was, None)
+
+
+def test_a_claim_written_before_claims_said_their_status_gives_back_pending(make_store, dead_pid):
+    store = make_store(1)
+    store.claim_next(SESSION)
+
+    def older(data):
+        data["items"][0]["claimed_by"].pop("was")
+        data["items"][0]["claimed_by"].update(pid=dead_pid, pid_started=None)
+        return data["items"]
+
+    store.update(older)
+    store.release_stale()
+    assert fresh(store).item("artist-0000")["status"] == "pending"
+
+
 @pytest.mark.parametrize("action", ["success", "failure", "release"])
 def test_recording_an_item_not_claimed_by_this_session_is_refused(make_store, action):
     store = make_store(2)
