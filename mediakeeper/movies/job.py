@@ -238,6 +238,12 @@ class MovieJob:
             elif name in images:
                 data = images[name]
             else:  # a resumed run: the download is in the cache
+                if self.settings is None:  # resumed by an --offline run
+                    raise ItemFailure(
+                        "artwork",
+                        f"{name} was planned by an online run that stopped before writing it; "
+                        "run without --offline to finish this movie",
+                    )
                 try:
                     data = tmdb_client(self.settings).image(source)
                 except LookupFailed as err:

@@ -66,3 +66,25 @@ def test_a_poster_that_tmdb_lacks_is_a_finding_not_a_failure(fake, job, tmp_path
     assert result.details["files_written"] == ["movie.nfo", "fanart.jpg"]
     assert not (folder / "poster.jpg").exists()
     assert result.counts["issues_found"] == 1  # no-artwork
+
+
+def test_an_offline_run_cannot_finish_artwork_an_online_run_planned(fake, job, tmp_path):
+    """A run stopped after planning artwork, resumed with --offline: one clear failure (the
+    next online run finishes it), not a crash."""
+    folder = tmp_path / "Movies" / "The Matrix (1999)"
+    folder.mkdir(parents=True)
+    (folder / "matrix.mkv").write_bytes(b"x")
+    (folder / "poster.jpg").mkdir()  # in the way: the online run stops at writing it
+    online = MovieJob(job.home, job.session, settings=job.settings, artwork=True, overwrite=True)
+    token = "session_001:The Matrix (1999)"
+    with pytest.raises(ItemFailure) as stopped:
+        online.process(item(folder, token))
+    assert stopped.value.stage == "write"
+    (folder / "poster.jpg").rmdir()
+    offline = MovieJob(job.home, job.session, settings=None, artwork=True, overwrite=True)
+    with pytest.raises(ItemFailure) as caught:
+        offline.process(item(folder, token))
+    assert caught.value.stage == "artwork"
+    assert "run without --offline" in caught.value.message
+    again = online.process(item(folder, token))  # online, the same plan finishes
+    assert again.details["files_written"] == ["movie.nfo", "poster.jpg", "fanart.jpg"]
