@@ -37,6 +37,12 @@ COUNTERS = ("track_count", "issues_found", "issues_resolved", "attempts")
 
 # What one completed item is called in checkpoint names and messages, per media kind.
 ITEM_NOUNS = {"music": "artist", "movies": "movie"}
+QUEUE_MANAGERS = {"music": "music_queue_manager.py", "movies": "movie_queue_manager.py"}
+
+
+def queue_manager(kind: str) -> str:
+    """The command that manages a kind's queue, as a person types it."""
+    return f"python utilities/{QUEUE_MANAGERS.get(kind, f'{kind}_queue_manager.py')}"
 
 
 def check_transition(old: str, new: str) -> None:

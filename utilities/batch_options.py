@@ -36,13 +36,12 @@ from mediakeeper.queue_items import (
     PENDING,
     SKIPPED,
     STATUSES,
+    queue_manager,
 )
 from mediakeeper.reports.weekly import write_weekly_report
 from mediakeeper.runs import eligible_items, open_store, run_batch
 from mediakeeper.sessions import Session
 from utilities.progress import ProgressHooks, render_summary
-
-QUEUE_MANAGERS = {"music": "music_queue_manager.py", "movies": "movie_queue_manager.py"}
 
 # ---- options --------------------------------------------------------------------------------
 
@@ -233,7 +232,7 @@ def finish(
         click.echo(
             f"Nothing to do: no pending {noun}s"
             + (" or errors" if retry_errors else "")
-            + f". `{QUEUE_MANAGERS.get(kind, 'the queue manager')} --show-summary` shows where "
+            + f". `{queue_manager(kind)} --show-summary` shows where "
             "things stand."
         )
     click.echo(render_summary(report, noun, offline=not online))

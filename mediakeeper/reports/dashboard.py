@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from mediakeeper.atomic import atomic_write_text
-from mediakeeper.queue_items import ERROR, SKIPPED
+from mediakeeper.queue_items import ERROR, SKIPPED, queue_manager
 from mediakeeper.reports.progress import Outstanding, QueueProgress, outstanding
 from mediakeeper.reports.records import Records, gather
 from mediakeeper.reports.render import render
@@ -170,7 +170,7 @@ def render_text(d: Dashboard) -> str:
         lines.append(f"  … and {d.attention_total - len(d.attention):,} more")
     for q in d.queues:
         if q.statuses.get(ERROR) or q.statuses.get(SKIPPED):
-            manager = f"python utilities/{q.kind}_queue_manager.py"
+            manager = queue_manager(q.kind)
             lines.append(f"  {q.kind}: {manager} --list --status error (or skipped) lists them;")
             lines.append(f"  {' ' * len(q.kind)}  {manager} --reset-errors retries the errors")
     return "\n".join(lines) + "\n"

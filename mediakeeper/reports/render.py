@@ -7,6 +7,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from mediakeeper.queue_items import queue_manager
+
 
 @cache
 def environment() -> Environment:
@@ -19,6 +21,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["md"] = markdown_escape
+    env.globals["queue_manager"] = queue_manager
     return env
 
 

@@ -15,6 +15,9 @@ from mediakeeper.reports.dashboard import (
     text_bar,
 )
 from mediakeeper.reports.records import gather
+from mediakeeper.reports.weekly import render_html as week_html
+from mediakeeper.reports.weekly import render_markdown, weekly_figures
+from mediakeeper.reports.weeks import Week
 
 NOW = datetime(2026, 11, 21, 18, 0, tzinfo=UTC)
 
@@ -77,3 +80,18 @@ def test_errors_needing_attention_are_capped_and_point_to_the_full_list(tmp_path
     assert "  … and 5 more" in lines
     assert any("music_queue_manager.py --list --status error" in line for line in lines)
     assert board.attention_total == 15 and board.attention[-1].status == "error"
+
+
+def test_the_hint_names_each_kinds_own_queue_manager(tmp_path):
+    """The movie queue's manager is movie_queue_manager.py (not movies_...), everywhere."""
+    item = new_item("Heat", "Heat", "/v/Heat")
+    item.update(status="error", attempts=1, last_error="boom")
+    QueueStore(tmp_path / "status" / "movies", "movies").create(
+        new_queue("movies", "/v", [item], NOW)
+    )
+    records = gather(tmp_path)
+    board = build_dashboard(records, NOW)
+    week = weekly_figures(records, Week.of(NOW), NOW)
+    for text in (render_text(board), render_html(board), render_markdown(week), week_html(week)):
+        assert "python utilities/movie_queue_manager.py" in text
+        assert "movies_queue_manager" not in text
