@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 import click
 
 from mediakeeper.batch import ItemFailure
-from mediakeeper.lookup.tmdb import require_api_key
+from mediakeeper.lookup.tmdb_types import require_api_key
 from mediakeeper.movies.job import NFO, MovieJob
 from mediakeeper.runs import eligible_items, open_store
 from utilities import batch_options as opts

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,96 +25,23 @@ import requests
 import tmdbsimple
 
 from mediakeeper import __version__
-from mediakeeper.config import CONFIG_FILE, Settings
+from mediakeeper.config import Settings
 from mediakeeper.errors import ConfigError
 from mediakeeper.lookup.http import LookupFailed, LookupSession, make_session
-
-APPENDED = "images,external_ids,credits,release_dates"
-SITE = "https://www.themoviedb.org"
-IMDB_SITE = "https://www.imdb.com"
-CAST_KEPT = 15  # top-billed actors kept in the details (and the NFO)
-_IMAGE_PATH = re.compile(r"/[A-Za-z0-9_.-]+")
-
-KEY_HELP = (
-    "set TMDB_API_KEY in the environment, or api_key in the [tmdb] section of {config} "
-    "(a free TMDb account gives one: https://www.themoviedb.org/settings/api)"
+from mediakeeper.lookup.tmdb_types import (  # noqa: F401  (public here too)
+    SITE,
+    CastMember,
+    KeyMissing,
+    KeyRefused,
+    MovieCandidate,
+    MovieDetails,
+    require_api_key,
+    year_of_date,
 )
 
-
-class KeyMissing(ConfigError):
-    """No TMDb API key in the settings or the environment."""
-
-    def __init__(self, config: str = "mediakeeper.toml") -> None:
-        super().__init__("no TMDb API key", KEY_HELP.format(config=config))
-
-
-class KeyRefused(LookupFailed):
-    """TMDb answered 401: the key is wrong or revoked. Never about one movie."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "TMDb refused the API key (HTTP 401 Unauthorized)",
-            network=False,
-            status=401,
-            hint="check it: " + KEY_HELP.format(config="mediakeeper.toml"),
-        )
-
-
-@dataclass(frozen=True)
-class MovieCandidate:
-    """One search result."""
-
-    id: int
-    title: str
-    original_title: str = ""
-    release_date: str = ""  # "YYYY-MM-DD", or "" when TMDb does not know it
-
-    @property
-    def year(self) -> int | None:
-        return _year(self.release_date)
-
-
-@dataclass(frozen=True)
-class CastMember:
-    name: str
-    role: str = ""
-    order: int = 0
-    profile_path: str = ""
-
-
-@dataclass(frozen=True)
-class MovieDetails:
-    """One movie, as the details request (with its appended parts) describes it."""
-
-    id: int
-    title: str
-    original_title: str = ""
-    release_date: str = ""
-    overview: str = ""
-    tagline: str = ""
-    runtime: int = 0  # minutes; 0 when unknown
-    genres: tuple[str, ...] = ()
-    imdb_id: str = ""
-    poster_path: str = ""
-    backdrop_path: str = ""
-    certification: str = ""  # the US theatrical certification when there is one (e.g. "R")
-    directors: tuple[str, ...] = ()
-    writers: tuple[str, ...] = ()
-    studios: tuple[str, ...] = ()
-    countries: tuple[str, ...] = ()
-    cast: tuple[CastMember, ...] = ()
-
-    @property
-    def year(self) -> int | None:
-        return _year(self.release_date)
-
-    @property
-    def url(self) -> str:
-        return f"{SITE}/movie/{self.id}"
-
-    @property
-    def imdb_url(self) -> str:
-        return f"{IMDB_SITE}/title/{self.imdb_id}/" if self.imdb_id else ""
+APPENDED = "images,external_ids,credits,release_dates"
+CAST_KEPT = 15  # top-billed actors kept in the details (and the NFO)
+_IMAGE_PATH = re.compile(r"/[A-Za-z0-9_.-]+")
 
 
 class _Transport:
@@ -281,14 +207,6 @@ def tmdb_from_settings(settings: Settings) -> TMDb:
     )
 
 
-def require_api_key(settings: Settings) -> str:
-    """The key (``TMDB_API_KEY``, ``MEDIAKEEPER_TMDB_API_KEY`` or ``[tmdb] api_key``)."""
-    key = str(settings.get("tmdb", "api_key")).strip()
-    if not key:
-        raise KeyMissing(str(settings.home / CONFIG_FILE))
-    return key
-
-
 def _check_url(key: str, url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -299,10 +217,6 @@ def _check_url(key: str, url: str) -> None:
 
 
 # -- TMDb's JSON -> records ---------------------------------------------------------------------
-
-
-def _year(date: str) -> int | None:
-    return int(date[:4]) if re.match(r"\d{4}", date or "") else None
 
 
 def _text(raw: Mapping[str, Any], key: str) -> str:

@@ -15,13 +15,13 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediakeeper.atomic import atomic_write_bytes
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.config import Settings
 from mediakeeper.errors import LibraryError, LookupFailed
-from mediakeeper.lookup.tmdb import KeyRefused, MovieDetails, TMDb, tmdb_from_settings
+from mediakeeper.lookup.tmdb_types import KeyRefused, MovieDetails
 from mediakeeper.movies import rules
 from mediakeeper.movies.names import ParsedName
 from mediakeeper.movies.nfo import movie_nfo
@@ -30,6 +30,9 @@ from mediakeeper.movies.videos import VideoScan, scan_videos
 from mediakeeper.reports.records import finding_counts
 from mediakeeper.slug import inside, slugify
 from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
+
+if TYPE_CHECKING:
+    from mediakeeper.lookup.tmdb import TMDb
 
 NFO, POSTER, FANART = "movie.nfo", "poster.jpg", "fanart.jpg"
 BY_ID, OFFLINE, NOT_LOOKED_UP = "by-id", "offline", "not-looked-up"
@@ -264,6 +267,9 @@ _clients: dict[tuple[Path, int], TMDb] = {}
 def tmdb_client(settings: Settings) -> TMDb:
     key = (settings.home, os.getpid())
     if key not in _clients:
+        # Imported here: the web stack takes a fifth of a second, and offline runs skip it.
+        from mediakeeper.lookup.tmdb import tmdb_from_settings
+
         _clients[key] = tmdb_from_settings(settings)
     return _clients[key]
 

@@ -12,7 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
-from mediakeeper.lookup.tmdb import MovieDetails
+from mediakeeper.lookup.tmdb_types import MovieDetails
 
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 # Characters XML 1.0 cannot hold at all (escaping does not help): control characters.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from mediakeeper.lookup.tmdb import MovieCandidate, MovieDetails
+from mediakeeper.lookup.tmdb_types import MovieCandidate, MovieDetails
 from mediakeeper.movies.names import (
     ParsedName,
     normalise_title,
