@@ -34,7 +34,7 @@ from mediakeeper.queue_items import ERROR, PENDING
 from mediakeeper.sessions import COMPLETED, FAILED, INTERRUPTED, Session
 from mediakeeper.workers import Workers
 
-EXIT_OK, EXIT_SOME_ERRORS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_SOME_ERRORS = 0, 1
 
 
 @dataclass

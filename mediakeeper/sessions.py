@@ -45,8 +45,6 @@ class Session:
         self.log_path = log_path
         self.clock = clock
         self.started_at = clock()
-        self.items_done = 0
-        self.items_failed = 0
         self.ended = False
 
     def log(self, message: str) -> None:
@@ -68,10 +66,6 @@ class Session:
 
     def item(self, key: str, name: str, outcome: str, **figures: Any) -> None:
         """One finished item: outcome is completed, error, skipped or released."""
-        if outcome == "completed":
-            self.items_done += 1
-        elif outcome in ("error", "skipped"):
-            self.items_failed += 1
         detail = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in figures.items() if k != "error")
         error = figures.get("error")
         text = f"{outcome.upper():<10} {name}" + (f" ({detail})" if detail else "")

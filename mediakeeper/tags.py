@@ -35,7 +35,8 @@ from mediakeeper.interrupts import critical
 from mediakeeper.music.model import LOGICAL_TAGS
 
 # .mp4 is left out on purpose: in a music folder it is usually a video.
-AUDIO_EXTENSIONS: frozenset[str] = frozenset({".mp3", ".flac", ".m4a", ".ogg", ".oga", ".opus"})
+# Set from the classes per extension below (_BY_EXTENSION).
+AUDIO_EXTENSIONS: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -335,6 +336,8 @@ _BY_EXTENSION: dict[str, type] = {
     ".oga": OggVorbis,
     ".opus": OggOpus,
 }
+
+AUDIO_EXTENSIONS = frozenset(_BY_EXTENSION)
 
 
 def _load(path: Path):

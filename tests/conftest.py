@@ -341,7 +341,7 @@ def fake_musicbrainz():
 def lookup_session(tmp_path):
     """``lookup_session(**overrides)`` -> a LookupSession for tests: cache and limiter under
     ``tmp_path/cache``, no rate limit, 5 s timeout, 2 quick retries. Closed at teardown."""
-    from mediakeeper.lookup.http import make_session, user_agent
+    from mediakeeper.lookup.http import LookupSession, user_agent
 
     made = []
 
@@ -356,7 +356,7 @@ def lookup_session(tmp_path):
             "backoff": 0.05,
         }
         options.update(overrides)
-        session = make_session(options.pop("service", "musicbrainz"), **options)
+        session = LookupSession(options.pop("service", "musicbrainz"), **options)
         made.append(session)
         return session
 

@@ -85,14 +85,8 @@ def user_agent(contact: str) -> str:
     return f"mediakeeper/{__version__} ( {cleaned or NO_CONTACT} )"
 
 
-def make_session(service: str, **options: Any) -> LookupSession:
-    """The session every request to ``service`` goes through (see the module docstring and
-    :class:`LookupSession` for the options)."""
-    return LookupSession(service, **options)
-
-
 class LookupSession:
-    """One service's session. Build it with :func:`make_session`; close it when done.
+    """One service's session. Close it when done.
 
     Counters: ``requests_sent`` (lookups that went to the network: cache misses, whether they
     succeeded or not), ``cache_hits`` (answered from the cache), ``retries_made`` (extra

@@ -22,7 +22,7 @@ from musicbrainzngs import mbxml
 
 from mediakeeper.config import Settings
 from mediakeeper.errors import ConfigError
-from mediakeeper.lookup.http import LookupFailed, LookupSession, make_session, user_agent
+from mediakeeper.lookup.http import LookupFailed, LookupSession, user_agent
 
 COVER_ART_ARCHIVE = "https://coverartarchive.org"
 SEARCH_LIMIT = 10  # candidates per search: enough to see a rival of the best one
@@ -152,7 +152,7 @@ def musicbrainz_from_settings(settings: Settings) -> MusicBrainz:
     if float(mb["timeout"]) <= 0:
         raise ConfigError("[musicbrainz] timeout must be more than 0 seconds")
     cache_dir = settings.status_dir / "cache"
-    session = make_session(
+    session = LookupSession(
         "musicbrainz",
         cache_path=cache_dir / "musicbrainz.sqlite",
         rate_limit=float(mb["rate_limit"]),

@@ -27,7 +27,7 @@ import tmdbsimple
 from mediakeeper import __version__
 from mediakeeper.config import Settings
 from mediakeeper.errors import ConfigError
-from mediakeeper.lookup.http import LookupFailed, LookupSession, make_session
+from mediakeeper.lookup.http import LookupFailed, LookupSession
 from mediakeeper.lookup.tmdb_types import (  # noqa: F401  (public here too)
     SITE,
     CastMember,
@@ -187,7 +187,7 @@ def tmdb_from_settings(settings: Settings) -> TMDb:
     _check_url("images_url", tmdb["images_url"])
     if float(tmdb["timeout"]) <= 0:
         raise ConfigError("[tmdb] timeout must be more than 0 seconds")
-    session = make_session(
+    session = LookupSession(
         "tmdb",
         cache_path=settings.status_dir / "movies" / "tmdb_cache.sqlite",
         rate_limit=float(tmdb["rate_limit"]),

@@ -144,11 +144,6 @@ class WeeklyReport:
         return sum(len(q.completed) for q in self.queues)
 
     @property
-    def plural(self) -> str:
-        kinds = {q.progress.plural for q in self.queues}
-        return kinds.pop() if len(kinds) == 1 else "items"
-
-    @property
     def tracks(self) -> int:
         return sum(q.tracks for q in self.queues)
 

@@ -290,10 +290,10 @@ def test_requests_are_spaced_at_the_configured_rate(fake_musicbrainz, lookup_ses
 CHILD = r"""
 import json, sys
 from pathlib import Path
-from mediakeeper.lookup.http import make_session
+from mediakeeper.lookup.http import LookupSession
 
 url, cache, limiter, who = sys.argv[1:5]
-session = make_session(
+session = LookupSession(
     "musicbrainz", cache_path=Path(cache), rate_limit=float(sys.argv[5]), timeout=10,
     retries=0, user_agent="test", limiter_path=Path(limiter),
 )

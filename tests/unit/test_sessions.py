@@ -59,7 +59,8 @@ def test_the_log_has_start_items_and_end(tmp_path, clock):
     assert (
         lines[-1] == "2024-03-09 10:31:30+00:00  END interrupted after 90s: completed 1, errors 1"
     )
-    assert (session.items_done, session.items_failed) == (1, 1)
+    [record] = load_sessions(status, "music")
+    assert (record.items_done, record.items_failed) == (1, 1)
 
 
 def test_end_is_written_once(tmp_path, clock):
