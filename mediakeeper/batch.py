@@ -30,7 +30,7 @@ from mediakeeper.interrupts import (
     interruptible,
 )
 from mediakeeper.queue import QueueStore
-from mediakeeper.queue_items import ERROR, PENDING
+from mediakeeper.queue_items import ERROR, PENDING, is_eligible
 from mediakeeper.sessions import COMPLETED, FAILED, INTERRUPTED, Session
 from mediakeeper.workers import Workers
 
@@ -168,6 +168,7 @@ class BatchRunner:
 
     def run(self) -> BatchReport:
         started = self.clock()
+        outcome = FAILED  # unless it ends well or by a signal: anything else is raised on
         with interruptible():
             try:
                 self.report.released_stale = self.store.release_stale()
@@ -181,32 +182,19 @@ class BatchRunner:
                 outcome = FAILED if self.report.stopped_early else COMPLETED
             except Interrupted:
                 self.report.interrupted = True
-                with critical():
-                    self._release_in_flight()
                 outcome = INTERRUPTED
-            except BaseException:
-                # Anything else (a closed stdout, a bug): give the work back and say so.
-                with critical():
-                    self._release_in_flight()
-                    self.store.fold()
-                    self.session.end(FAILED, self._summary())
-                raise
             finally:
                 self.report.seconds = self.clock() - started
-            with critical():
-                self.store.fold()  # the JSON a person opens afterwards is complete and current
-                self.session.end(outcome, self._summary())
+                with critical():
+                    self._release_in_flight()  # work in hand goes back (none after a clean end)
+                    self.store.fold()  # the JSON a person opens is complete and current
+                    self.session.end(outcome, self._summary())
         return self.report
 
     def _planned(self) -> int:
-        data = self.store.load()
-        eligible = sum(
-            1
-            for i in data["items"]
-            if i["status"] in self.options.statuses
-            and not i.get("missing")
-            and (self.options.keys is None or i["key"] in self.options.keys)
-        )
+        statuses, keys = self.options.statuses, self.options.keys
+        with self.store.locked() as data:  # (load() would drop the state the claims reuse)
+            eligible = sum(1 for i in data["items"] if is_eligible(i, statuses, keys))
         return min(eligible, self.options.size)
 
     def _claim(self, count: int = 1) -> list[dict[str, Any]]:

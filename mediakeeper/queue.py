@@ -39,6 +39,7 @@ from mediakeeper.queue_items import (
     SKIPPED,
     check_transition,
     claim_is_stale,
+    is_eligible,
     iso,
     make_claim,
     status_before_claim,
@@ -332,9 +333,7 @@ class QueueStore:
             for item in data["items"]:
                 if len(claimed) == count:
                     break
-                if item["status"] not in statuses or item.get("missing"):
-                    continue
-                if (keys is not None and item["key"] not in keys) or item["key"] in skip:
+                if not is_eligible(item, statuses, keys) or item["key"] in skip:
                     continue
                 was = item["status"]
                 self._set_status(item, IN_PROGRESS)

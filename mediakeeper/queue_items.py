@@ -118,6 +118,18 @@ def own_start_time() -> str | None:
     return _OWN_START[pid]
 
 
+def is_eligible(
+    item: Mapping[str, Any], statuses: Iterable[str], keys: Iterable[str] | None
+) -> bool:
+    """Whether a batch may take ``item``: its status is one of ``statuses``, its folder was
+    not found missing, and it is among ``keys`` (None: any)."""
+    return (
+        item["status"] in statuses
+        and not item.get("missing")
+        and (keys is None or item["key"] in keys)
+    )
+
+
 def make_claim(session: str, now: datetime, was: str = PENDING) -> dict[str, Any]:
     """Who holds an item, and the status it had (what giving it back restores)."""
     return {

@@ -12,7 +12,7 @@ from mediakeeper.config import Settings
 from mediakeeper.errors import QueueMissing
 from mediakeeper.manager import init_queue, library_folders
 from mediakeeper.queue import QueueStore
-from mediakeeper.queue_items import new_item
+from mediakeeper.queue_items import is_eligible, new_item
 from mediakeeper.sessions import Session, start_session
 
 
@@ -42,13 +42,7 @@ def eligible_items(settings: Settings, kind: str, options: BatchOptions) -> list
         if library is None:
             open_store(settings, kind, create=False)  # raises the helpful message
         items = [new_item(p.name, p.name, str(p)) for p in library_folders(library.resolve())]
-    chosen = [
-        item
-        for item in items
-        if item["status"] in options.statuses
-        and not item.get("missing")
-        and (options.keys is None or item["key"] in options.keys)
-    ]
+    chosen = [item for item in items if is_eligible(item, options.statuses, options.keys)]
     return chosen[: options.size]
 
 
