@@ -10,6 +10,11 @@ JUNK_FOLDERS = frozenset(
 TEMP_PREFIX = ".mediakeeper."  # tags.write's temp copies; a killed write leaves one behind
 
 
+def is_temp_copy(name: str) -> bool:
+    """A temp copy that a killed tag write left beside the file (the original is intact)."""
+    return name.startswith(TEMP_PREFIX) and ".tmp" in name
+
+
 def is_junk(name: str) -> bool:
     """macOS resource forks ("._x.mp3"), our own temp files, system folders."""
     return name.startswith(("._", TEMP_PREFIX)) or name in JUNK_FOLDERS

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from mediakeeper.atomic import atomic_write_bytes
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.config import Settings
 from mediakeeper.errors import LibraryError, LookupFailed
-from mediakeeper.fsnames import TEMP_PREFIX
+from mediakeeper.fsnames import is_temp_copy
 from mediakeeper.music.fixes import ChangeJournal, apply_changes
 from mediakeeper.music.model import Finding, TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs, finding_record, track_record
@@ -71,7 +72,8 @@ class MusicJob:
         if (result := finished(state)) is not None:
             return result  # killed after finishing, before the runner recorded it
         resumed = state is not None
-        _remove_temp_leftovers(folder)  # a killed tag write's copy; the original is intact
+        if resumed:  # no scan this time: look for a killed tag write's copy here
+            _remove(_temp_copies(folder))
         if state is None:
             state = self._plan(item)
             if self._resume_needs(state):
@@ -147,6 +149,7 @@ class MusicJob:
     def _plan(self, item: dict[str, Any]) -> dict[str, Any]:
         """Scan, find issues, look up (unless offline): everything decided before any write."""
         scan = self._scan(item)
+        _remove(scan.leftovers)  # a killed tag write's copies; the originals are intact
         findings = find_issues(scan)
         changes = planned_changes(findings)
         state: dict[str, Any] = {"token": item.get("run_token"), "stage": "applying"}
@@ -228,12 +231,18 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _remove_temp_leftovers(folder: Path) -> None:
-    """Temp files of a tag write that was killed: the originals are intact, these are junk."""
-    for root, _dirs, files in os.walk(folder):
-        for name in files:
-            if name.startswith(TEMP_PREFIX) and ".tmp" in name:
-                Path(root, name).unlink(missing_ok=True)
+def _temp_copies(folder: Path) -> list[str]:
+    return [
+        os.path.join(root, name)
+        for root, _dirs, files in os.walk(folder)
+        for name in files
+        if is_temp_copy(name)
+    ]
+
+
+def _remove(paths: Iterable[str]) -> None:
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
 
 
 def _fixed(finding: Finding, done: set[TagChange], written: set[str]) -> bool:

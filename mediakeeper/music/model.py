@@ -70,6 +70,7 @@ class ArtistScan:
     unreadable: tuple[UnreadableFile, ...] = ()
     cover_albums: frozenset[str] = frozenset()  # album folders holding a cover/folder image
     skipped: tuple[str, ...] = ()  # what was passed over and why (symlink loops, no access)
+    leftovers: tuple[str, ...] = ()  # temp copies of killed tag writes (full paths): junk
 
 
 @dataclass(frozen=True)

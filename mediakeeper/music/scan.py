@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mediakeeper import tags as tagio
 from mediakeeper.errors import AudioError, LibraryError
-from mediakeeper.fsnames import is_junk
+from mediakeeper.fsnames import is_junk, is_temp_copy
 from mediakeeper.music.model import ArtistScan, Track, UnreadableFile
 
 # "CD1", "CD 2", "Disc 1", "disk_02", "Disc 2 - Live": the number is the disc.
@@ -36,21 +36,22 @@ class _Walk:
     unreadable: list[UnreadableFile] = field(default_factory=list)
     covers: set[str] = field(default_factory=set)
     skipped: list[str] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)
 
 
 def scan_artist(folder: Path) -> ArtistScan:
     """Read one artist folder. LibraryError if the folder itself is missing or unreadable."""
     folder = Path(folder)
+    walk = _Walk(folder)
     try:
         root_id = _identity(os.stat(folder))
-        entries = _entries(folder)
+        entries = _entries(walk, folder)
     except FileNotFoundError as exc:
         raise LibraryError(f"artist folder not found: {folder}") from exc
     except NotADirectoryError as exc:
         raise LibraryError(f"not a folder: {folder}") from exc
     except OSError as exc:
         raise LibraryError(f"cannot read artist folder {folder}: {exc.strerror}") from exc
-    walk = _Walk(folder)
     _scan_dir(walk, entries, rel="", album="", disc=None, ancestors=(root_id,))
     return ArtistScan(
         folder=folder.name,
@@ -58,6 +59,7 @@ def scan_artist(folder: Path) -> ArtistScan:
         unreadable=tuple(sorted(walk.unreadable, key=lambda u: u.path)),
         cover_albums=frozenset(walk.covers),
         skipped=tuple(sorted(walk.skipped)),
+        leftovers=tuple(sorted(walk.leftovers)),
     )
 
 
@@ -71,10 +73,13 @@ def _identity(st: os.stat_result) -> tuple[int, int]:
     return st.st_dev, st.st_ino
 
 
-def _entries(directory: Path | str) -> list[os.DirEntry[str]]:
-    # Real albums start with dots too ("...And Justice for All"); only junk is passed over.
+def _entries(walk: _Walk, directory: Path | str) -> list[os.DirEntry[str]]:
+    # Real albums start with dots too ("...And Justice for All"); only junk is passed over,
+    # and a killed tag write's temp copy is noted on the way, for the job to remove.
     with os.scandir(directory) as it:
-        return sorted((e for e in it if not is_junk(e.name)), key=lambda e: e.name)
+        entries = list(it)
+    walk.leftovers += [e.path for e in entries if is_temp_copy(e.name)]
+    return sorted((e for e in entries if not is_junk(e.name)), key=lambda e: e.name)
 
 
 def _scan_dir(
@@ -113,7 +118,7 @@ def _enter(
         if identity in ancestors:  # only a symlink can lead back up the tree
             walk.skipped.append(f"{path}: symlink loop")
             return
-        entries = _entries(entry.path)
+        entries = _entries(walk, entry.path)
     except OSError as exc:
         walk.skipped.append(f"{path}: {exc.strerror or 'cannot read folder'}")
         return

@@ -689,3 +689,19 @@ def test_artist_flag_refuses_an_artist_another_batch_is_working_on(
     assert "'Alpha' is being processed right now" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert (store.path.read_bytes(), store.journal_path.read_bytes()) == before
+
+
+def test_a_batch_removes_the_temp_copy_a_killed_tag_write_left(
+    tmp_path, music_library, music_script
+):
+    """Found by the scan (the work file that would have said so may be lost with a power
+    cut, it is not fsync'd): removed, never counted as a track."""
+    lib = build(music_library, tmp_path / "Music", ["Alpha"])
+    album = lib / "Alpha" / "2000 - Album"
+    leftover = album / ".mediakeeper.x1y2.tmp.mp3"
+    leftover.write_bytes((album / "01 - Song 1.mp3").read_bytes()[:100])
+    home = tmp_path / "home"
+    done = music_script("process_music_batch.py", "--home", home, "--library", lib)
+    assert done.returncode == 0, done.stderr
+    assert not leftover.exists()
+    assert QueueStore(home / "status/music", "music").load()["items"][0]["track_count"] == 3

@@ -87,6 +87,18 @@ def test_covers_and_symlink_loops(artist):
     )
 
 
+def test_a_killed_writes_temp_copies_are_listed_as_leftovers_not_tracks(artist):
+    deeper = artist / "2005 - Double" / "CD1" / ".mediakeeper.k3y.tmp.flac"
+    deeper.write_bytes(b"half a copy")
+    scan = scan_artist(artist)
+    assert scan.leftovers == (
+        str(artist / ".mediakeeper.abc.tmp.mp3"),
+        str(deeper),
+    )
+    assert not any(".mediakeeper." in t.path for t in scan.tracks)
+    assert not any(".mediakeeper." in u.path for u in scan.unreadable)
+
+
 def test_scan_is_deterministic(artist):
     assert scan_artist(artist) == scan_artist(artist)
 
