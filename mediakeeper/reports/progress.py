@@ -9,6 +9,7 @@ is left by that pace; with no pace there is no date, never a division by zero.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -109,12 +110,19 @@ def completion_times(items: Iterable[Mapping[str, Any]]) -> tuple[list[datetime]
     return sorted(times), undated
 
 
+def count_in(times: Sequence[datetime], week: Week, as_of: datetime | None = None) -> int:
+    """How many of the sorted ``times`` fall in ``week`` (and not after ``as_of``)."""
+    end = bisect_left(times, week.end)
+    if as_of is not None:
+        end = min(end, bisect_right(times, as_of))
+    return max(0, end - bisect_left(times, week.start))
+
+
 def pace_for(times: Sequence[datetime], remaining: int, week: Week, as_of: datetime) -> Pace:
+    """``times``: sorted completion times."""
     window = [week.shift(n - PACE_WEEKS + 1) for n in range(PACE_WEEKS)]
     start = window[0].start
-    per_week_counts = tuple(
-        (w, sum(1 for t in times if w.contains(t) and t <= as_of)) for w in window
-    )
+    per_week_counts = tuple((w, count_in(times, w, as_of)) for w in window)
     completed = sum(count for _, count in per_week_counts)
     days = max(1.0, (as_of - start).total_seconds() / 86400)  # >= 21 days by construction
     per_week = completed * 7 / days
