@@ -18,6 +18,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from mediakeeper.textfold import fold
+
 YEAR = r"(?:18[89]\d|19\d\d|20\d\d)"
 _TMDB_TAG = re.compile(r"[\[{(]\s*tmdb(?:id)?\s*[-=:]\s*(\d+)\s*[\]})]", re.IGNORECASE)
 _IMDB_TAG = re.compile(r"[\[{(]\s*imdb(?:id)?\s*[-=:]\s*(tt\d{5,})\s*[\]})]", re.IGNORECASE)
@@ -120,10 +122,8 @@ _NOT_WORD = re.compile(r"[^\w]+")
 
 def normalise_title(title: str) -> str:
     """Case, accents, punctuation and ``&``/``and`` ignored: ``Amélie`` == ``amelie``,
-    ``Star Wars: Episode IV`` == ``Star Wars - Episode IV``."""
-    decomposed = unicodedata.normalize("NFKD", title)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    bare = _APOSTROPHES.sub("", bare.replace("&", " and "))
+    ``Star Wars: Episode IV`` == ``Star Wars - Episode IV``, ``Hævnen`` == ``Haevnen``."""
+    bare = _APOSTROPHES.sub("", fold(title).replace("&", " and "))
     return " ".join(_NOT_WORD.sub(" ", bare).replace("_", " ").split())
 
 

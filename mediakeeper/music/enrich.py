@@ -10,7 +10,6 @@ tag changes (ids, and missing years from the first release date) and findings.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from mediakeeper.lookup.musicbrainz import ArtistCandidate, ReleaseGroup, cover_url
 from mediakeeper.music.fixplan import folder_year, year_of
 from mediakeeper.music.model import ArtistScan, Finding, TagChange, Track
+from mediakeeper.textfold import fold
 
 CONFIDENT_SCORE = 90
 MUSICBRAINZ = "https://musicbrainz.org"
@@ -31,17 +31,11 @@ _EDITION = re.compile(
     re.IGNORECASE,
 )
 _NOT_WORD = re.compile(r"[^\w]+")
-# Letters NFKD does not take apart, spelled the way MusicBrainz's ASCII aliases spell them.
-_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "ß": "ss", "ð": "d", "þ": "th", "đ": "d", "ł": "l",
-                          "œ": "oe"})  # fmt: skip
 
 
 def normalise(text: str) -> str:
     """For comparing names and titles: case, accents, punctuation, "&", a leading "The"."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = text.translate(_LETTERS)
-    text = text.replace("&", " and ")
+    text = fold(text).replace("&", " and ")
     text = _NOT_WORD.sub(" ", text).strip()
     return text.removeprefix("the ").strip()
 
