@@ -87,6 +87,9 @@ def test_library_creates_the_queue_and_batches_take_the_next_artists(
     )
     assert first.returncode == 0, first.stderr
     assert "Created the music queue with 5 artists" in first.stdout
+    # The closing summary: artists, errors, time; tracks, issues found and resolved.
+    assert re.search(r"^2 artists completed, 0 errors, 0 skipped in \d+\.\ds$", first.stdout, re.M)
+    assert "tracks 6 · issues found 6 · resolved 4" in first.stdout
     assert statuses(music_queue(home)) == {
         "Alpha": "completed",
         "Bravo": "completed",
@@ -298,14 +301,20 @@ def test_checkpoint_every_n_completions(tmp_path, music_library, music_script, m
         data = json.loads(path.read_text("utf-8"))
         assert sum(i["status"] == "completed" for i in data["items"]) == done
     assert "checkpoint(s):" in run.stdout
-    # The default (50) takes none for a small batch.
-    more = build(music_library, tmp_path / "Music", ["Zulu"])
-    assert more == lib
-    music_script("music_queue_manager.py", "--home", home, "--refresh")
-    again = music_script("process_music_batch.py", "--home", home)
-    assert again.returncode == 0
-    assert len(list((home / "status/music/checkpoints").glob("*.json"))) == 2
-    assert statuses(music_queue(home))["Zulu"] == "completed"
+
+
+def test_the_default_checkpoint_comes_at_the_fiftieth_artist(tmp_path, music_library, music_script):
+    spec = {}
+    for n in range(51):
+        spec.update(artist_spec(f"Artist {n:02d}", n_tracks=1))
+    lib, home = music_library(tmp_path / "Music", spec), tmp_path / "home"
+    run = music_script("process_music_batch.py", "--home", home, "--library", lib,
+                       "--batch-size", 100)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    names = [p.name for p in (home / "status/music/checkpoints").glob("*.json")]
+    assert [re.sub(r"_\d{4}-\d\d-\d\d_", "_DATE_", n) for n in names] == [
+        "checkpoint_DATE_artist_050.json"
+    ]
 
 
 # ---- exit code 2: usage and configuration errors ------------------------------------------
@@ -333,6 +342,29 @@ def test_usage_and_configuration_errors_exit_2_and_write_nothing(
     assert run.returncode == 2, run.stdout + run.stderr
     assert message in run.stderr
     assert list(home.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[music\nbatch_size = 3\n", "mediakeeper.toml"),  # not TOML
+        ("[music]\nno_such_key = 1\n", "no_such_key"),
+        ('[music]\nworkers = "two"\n', "workers"),
+    ],
+)
+@pytest.mark.parametrize("script", ["process_music_batch.py", "process_movie_batch.py"])
+def test_a_bad_settings_file_exits_2_with_one_line_and_writes_nothing(
+    script, toml, message, tmp_path, music_script
+):
+    home = tmp_path / "home"
+    home.mkdir()
+    section = "music" if "music" in script else "movies"
+    (home / "mediakeeper.toml").write_text(toml.format(section=section))
+    run = music_script(script, "--home", home, "--offline", "--library", tmp_path)
+    assert run.returncode == 2, run.stdout + run.stderr
+    [line] = run.stderr.strip().splitlines()
+    assert message in line and "Traceback" not in run.stderr
+    assert [p.name for p in home.iterdir()] == ["mediakeeper.toml"]
 
 
 def test_corrupt_queue_exits_2_and_is_never_overwritten(

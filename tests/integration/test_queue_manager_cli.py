@@ -743,9 +743,11 @@ def test_subprocess_broken_queue(repo_root, home, library, child_env):
 
 def test_an_action_that_changes_nothing_leaves_the_file_alone(cli, queue):
     before = queue.path.stat()
+    journal = queue.journal_path.read_bytes() if queue.journal_path.exists() else None
     for action in ("--reset-errors", "--reset-stale", "--reset-all"):
         result = cli(action, "--yes") if action == "--reset-all" else cli(action)
         assert result.exit_code == 0, result.output
         assert "Reset 0 " in result.output
     after = queue.path.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert (queue.journal_path.read_bytes() if queue.journal_path.exists() else None) == journal
