@@ -737,3 +737,40 @@ def test_a_batch_removes_the_temp_copy_a_killed_tag_write_left(
     assert done.returncode == 0, done.stderr
     assert not leftover.exists()
     assert QueueStore(home / "status/music", "music").load()["items"][0]["track_count"] == 3
+
+
+def test_on_a_terminal_a_progress_bar_names_the_artist_in_hand(tmp_path, music_library):
+    """A real pseudo-terminal: the bar (position of the total, the artist being worked on)
+    is drawn, and each finished artist's line replaces it. (Click adds the ETA once the run
+    has lasted a second; this batch is shorter.)"""
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT, _script_env
+
+    lib, home = build(music_library, tmp_path / "Music", NAMES), tmp_path / "home"
+    leader, follower = pty.openpty()
+    command = [sys.executable, "utilities/process_music_batch.py", "--home", str(home),
+               "--library", str(lib), "--workers", "1"]  # fmt: skip
+    proc = subprocess.Popen(command, cwd=REPO_ROOT, env=_script_env(), stdin=follower,
+                            stdout=follower, stderr=follower, close_fds=True)  # fmt: skip
+    os.close(follower)
+    out = b""
+    while select.select([leader], [], [], 60)[0]:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the batch has ended
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(leader)
+    assert proc.wait(timeout=60) == 0
+    text = out.decode("utf-8", "replace")
+    bars = re.findall(r"artists  \[[#-]+\]  (\d)/5  ([A-Za-z]+)", text)
+    assert {name for _, name in bars} == set(NAMES)  # every artist shown while in hand
+    assert next(pos for pos, name in bars if name == "Alpha") == "0"
+    for name in NAMES:
+        assert f"\r\x1b[K✓ {name} — completed" in text  # the line replaces the bar
