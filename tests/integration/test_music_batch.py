@@ -197,6 +197,29 @@ def test_vanished_folder_is_an_error_the_batch_goes_on_and_retry_errors_takes_it
     assert len(bravo["error_history"]) == 1  # the history is kept
 
 
+def test_after_three_failed_attempts_an_artist_is_skipped_and_retries_stop(
+    tmp_path, music_library, music_script, music_queue
+):
+    lib, home = build(music_library, tmp_path / "Music", ["Alpha", "Bravo"]), tmp_path / "home"
+    init = music_script("music_queue_manager.py", "--home", home, "--init", "--library", lib)
+    assert init.returncode == 0, init.stderr
+    shutil.rmtree(lib / "Bravo")  # gone for good: every attempt fails
+    first = music_script("process_music_batch.py", "--home", home)
+    assert first.returncode == 1
+    for attempt, status in ((2, "error"), (3, "skipped")):
+        retry = music_script("process_music_batch.py", "--home", home, "--retry-errors")
+        assert retry.returncode == 1, retry.stdout + retry.stderr
+        bravo = next(i for i in music_queue(home)["items"] if i["name"] == "Bravo")
+        assert (bravo["status"], bravo["attempts"]) == (status, attempt)
+    assert re.search(r"^⤼ Bravo — skipped", retry.stdout, re.M)
+    last = music_script("process_music_batch.py", "--home", home, "--retry-errors")
+    assert last.returncode == 0 and "Nothing to do" in last.stdout  # skipped is not retried
+    assert (
+        len(next(i for i in music_queue(home)["items"] if i["name"] == "Bravo")["error_history"])
+        == 3
+    )
+
+
 # ---- --no-fix and --dry-run ---------------------------------------------------------------
 
 
