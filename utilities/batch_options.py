@@ -149,15 +149,32 @@ def find_named(settings: Settings, kind: str, name: str, dry_run: bool) -> dict[
         everything = BatchOptions(size=sys.maxsize, statuses=(PENDING,))
         items = eligible_items(settings, kind, everything)
     else:
-        if not store.exists():
-            _, created = open_store(settings, kind, create=True)
-            click.echo(f"Created the {kind} queue with {created} {ITEM_NOUNS[kind]}s: {store.path}")
-        items = store.peek()["items"]
+        items = open_created(settings, kind).peek()["items"]
     try:
         return find_item({"items": items}, name)
     except NotFound as err:
         err.exit_code = 2  # here an unknown name is a usage error, like any bad flag
         raise
+
+
+def prepare_store(
+    settings: Settings, kind: str, options: BatchOptions, *, enrich: bool, one: bool
+) -> QueueStore:
+    """The kind's queue (created, and said so, on first use), with ``options`` narrowed for
+    ``--enrich`` or made able to take the one item ``--<noun> NAME`` chose."""
+    store = open_created(settings, kind)
+    if enrich:  # completed items that were processed offline (--<noun> NAME: just that one)
+        enrich_only(store, options)
+    elif one:
+        make_claimable(store, options.keys)
+    return store
+
+
+def open_created(settings: Settings, kind: str) -> QueueStore:
+    store, created = open_store(settings, kind, create=True)
+    if created is not None:
+        click.echo(f"Created the {kind} queue with {created} {ITEM_NOUNS[kind]}s: {store.path}")
+    return store
 
 
 def make_claimable(store: QueueStore, keys: set[str]) -> None:

@@ -10,7 +10,7 @@ import click
 from mediakeeper.batch import ItemFailure
 from mediakeeper.lookup.tmdb_types import require_api_key
 from mediakeeper.movies.job import NFO, MovieJob
-from mediakeeper.runs import eligible_items, open_store
+from mediakeeper.runs import eligible_items
 from utilities import batch_options as opts
 from utilities.cli import Command, home_option, settings_for
 from utilities.progress import ProgressHooks
@@ -69,13 +69,7 @@ def main(
     if dry_run:
         return _dry_run(settings, options, online=online, artwork=artwork, overwrite=overwrite)
 
-    store, created = open_store(settings, "movies", create=True)
-    if created is not None:
-        click.echo(f"Created the movies queue with {created} movies: {store.path}")
-    if enrich:  # completed movies that were processed offline (--movie: just that one)
-        opts.enrich_only(store, options)
-    elif movie:
-        opts.make_claimable(store, options.keys)
+    store = opts.prepare_store(settings, "movies", options, enrich=enrich, one=bool(movie))
     # A key TMDb refuses stops the batch at the first answer (the job says so with
     # ItemFailure(stop=True)): one line, exit 2, and every movie back as it was.
     session, report = opts.run_with_progress(

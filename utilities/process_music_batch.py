@@ -10,7 +10,7 @@ import click
 from mediakeeper.batch import ItemFailure
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.outputs import assemble_tracks_csv
-from mediakeeper.runs import eligible_items, open_store
+from mediakeeper.runs import eligible_items
 from utilities import batch_options as opts
 from utilities.cli import Command, home_option, settings_for
 from utilities.progress import ProgressHooks
@@ -64,13 +64,7 @@ def main(
     if dry_run:
         return _dry_run(settings, options, fix=not no_fix)
 
-    store, created = open_store(settings, "music", create=True)
-    if created is not None:
-        click.echo(f"Created the music queue with {created} artists: {store.path}")
-    if enrich:  # completed artists that were processed offline (--artist: just that one)
-        opts.enrich_only(store, options)
-    elif artist:
-        opts.make_claimable(store, options.keys)
+    store = opts.prepare_store(settings, "music", options, enrich=enrich, one=bool(artist))
 
     def after(report):
         opts.exit_on_signals_if_interrupted(report)
