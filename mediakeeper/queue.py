@@ -256,8 +256,15 @@ class QueueStore:
         self._signature = file_signature(self.path)
 
     def fold(self) -> None:
+        """Move the journal into the JSON file; with an empty journal the file is current
+        already and is left alone (a batch that did nothing rewrites nothing)."""
         with self.locked():
-            self._fold()
+            try:
+                pending = os.path.getsize(self.journal_path)
+            except FileNotFoundError:
+                pending = 0
+            if pending:
+                self._fold()
 
     def create(self, data: dict[str, Any], *, replace: bool = False) -> None:
         """Write a brand-new queue (``--init``). Refuses to replace one unless told to."""

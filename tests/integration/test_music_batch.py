@@ -106,9 +106,13 @@ def test_library_creates_the_queue_and_batches_take_the_next_artists(
     third = music_script("process_music_batch.py", "--home", home, "--batch-size", 2)
     assert third.returncode == 0
     assert set(statuses(music_queue(home)).values()) == {"completed"}
+    queue_file = home / "status/music/processing_queue.json"
+    before = queue_file.stat()
     nothing = music_script("process_music_batch.py", "--home", home)
     assert nothing.returncode == 0
     assert "Nothing to do" in nothing.stdout
+    after = queue_file.stat()  # a batch that changed nothing rewrites nothing
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
     for item in music_queue(home)["items"]:
         assert item["track_count"] == 3
