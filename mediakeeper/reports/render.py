@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 from functools import cache
 from typing import Any
 
@@ -21,12 +23,23 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["md"] = markdown_escape
+    env.filters["shell"] = shlex.quote
+    env.filters["code"] = markdown_code
     env.globals["queue_manager"] = queue_manager
     return env
 
 
 def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
+
+
+def markdown_code(value: Any) -> str:
+    """A Markdown code span that holds any text, backticks included: its fence is one
+    backtick longer than the longest run inside."""
+    text = str(value)
+    fence = "`" * (1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def markdown_escape(value: Any) -> str:

@@ -801,3 +801,21 @@ def test_on_a_terminal_a_progress_bar_names_the_artist_in_hand(tmp_path, music_l
     assert next(pos for pos, name in bars if name == "Alpha") == "0"
     for name in NAMES:
         assert f"\r\x1b[K✓ {name} — completed" in text  # the line replaces the bar
+
+
+def test_the_undo_command_in_a_report_works_for_any_artist_name(
+    tmp_path, music_library, music_script
+):
+    """Quotes, $ and backticks in a folder name neither break the Markdown code span nor
+    the shell command it shows."""
+    import shlex
+
+    name = 'Sly "Family" $tone `n` Co'
+    lib = music_library(tmp_path / "Music", artist_spec(name))
+    home = tmp_path / "home"
+    assert music_script("process_music_batch.py", "--home", home, "--library", lib).returncode == 0
+    [report] = (home / "issues/music").glob("*.md")
+    line = next(x for x in report.read_text("utf-8").splitlines() if "undo_changes.py" in x)
+    fence = re.match(r".*? (`+) ?(undo_changes\.py .*?) ?\1 ", line)
+    assert fence, line
+    assert shlex.split(fence.group(2)) == ["undo_changes.py", "--artist", name]
