@@ -210,6 +210,13 @@ class LookupSession:
 
     # -- lifecycle -----------------------------------------------------------------------
 
+    def counters(self) -> dict[str, int]:
+        """What the reports count: requests sent to the network, answers from the cache."""
+        return {"lookups": self.requests_sent, "cache_hits": self.cache_hits}
+
+    def counters_since(self, before: Mapping[str, int]) -> dict[str, int]:
+        return {key: value - before[key] for key, value in self.counters().items()}
+
     def close(self) -> None:
         self.http.close()  # also closes the cache backend
         if self.limiter is not None:

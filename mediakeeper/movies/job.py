@@ -21,6 +21,7 @@ from mediakeeper.atomic import atomic_write_bytes
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.config import Settings
 from mediakeeper.errors import LibraryError, LookupFailed
+from mediakeeper.lookup.clients import per_process
 from mediakeeper.lookup.tmdb_types import KeyRefused, MovieDetails
 from mediakeeper.movies import rules
 from mediakeeper.movies.names import ParsedName
@@ -154,7 +155,7 @@ class MovieJob:
         images: dict[str, bytes] = {}
         if self.settings is not None and videos.groups:
             client = tmdb_client(self.settings)
-            before = _counters(client)
+            before = client.session.counters()
             try:
                 movie = self._identify(client, folder, parsed, state, findings)
                 if movie is not None:
@@ -166,8 +167,7 @@ class MovieJob:
                 if err.status == 404 and parsed.tmdb_id:
                     message += f" (from [tmdbid-{parsed.tmdb_id}] in the folder or file name)"
                 raise ItemFailure("lookup", message, network=err.network) from None
-            after = _counters(client)
-            state["lookups"] = {key: after[key] - before[key] for key in after}
+            state["lookups"] = client.session.counters_since(before)
         state["findings"] = [rules.finding_record(f) for f in findings]
         return state, images
 
@@ -259,23 +259,15 @@ class MovieJob:
         return written, kept
 
 
-# One client per process: worker processes build their own (SQLite handles and HTTP
-# connections must never cross a fork).
-_clients: dict[tuple[Path, int], TMDb] = {}
-
-
 def tmdb_client(settings: Settings) -> TMDb:
-    key = (settings.home, os.getpid())
-    if key not in _clients:
-        # Imported here: the web stack takes a fifth of a second, and offline runs skip it.
-        from mediakeeper.lookup.tmdb import tmdb_from_settings
-
-        _clients[key] = tmdb_from_settings(settings)
-    return _clients[key]
+    return per_process(_make_tmdb, settings)
 
 
-def _counters(client: TMDb) -> dict[str, int]:
-    return {"lookups": client.session.requests_sent, "cache_hits": client.session.cache_hits}
+def _make_tmdb(settings: Settings) -> TMDb:
+    # Imported here: the web stack takes a fifth of a second, and offline runs skip it.
+    from mediakeeper.lookup.tmdb import tmdb_from_settings
+
+    return tmdb_from_settings(settings)
 
 
 def _scan(folder: Path) -> VideoScan:

@@ -160,7 +160,7 @@ class MusicJob:
             from mediakeeper.music.lookups import enrich_artist, lookup_client
 
             client = lookup_client(self.settings)
-            before = client.counters()
+            before = client.session.counters()
             try:
                 plan = enrich_artist(client, scan, {(c.path, c.tag): c.new for c in changes})
             except LookupFailed as err:
@@ -168,7 +168,7 @@ class MusicJob:
             findings = fill_years(findings, plan.changes) + plan.findings
             changes = planned_changes([*findings, _carrier(plan.changes)])
             state.update(musicbrainz=plan.links(), enrichment=plan.summary())
-            state["lookups"] = client.counters_since(before)
+            state["lookups"] = client.session.counters_since(before)
         state.update(
             tracks=[track_record(t) for t in scan.tracks],
             findings=[_finding_to_dict(f) for f in findings],

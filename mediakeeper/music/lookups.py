@@ -3,11 +3,10 @@ requests that identify one artist and its albums. Decisions live in ``enrich.py`
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from typing import Any
 
 from mediakeeper.config import Settings
+from mediakeeper.lookup.clients import per_process
 from mediakeeper.lookup.musicbrainz import (
     ArtistCandidate,
     MusicBrainz,
@@ -34,27 +33,13 @@ class LookupClient:
         self.session = self.musicbrainz.session
         self.coverart_url = settings.get("musicbrainz", "coverart_url").rstrip("/")
 
-    def counters(self) -> dict[str, int]:
-        return {"lookups": self.session.requests_sent, "cache_hits": self.session.cache_hits}
-
-    def counters_since(self, before: Mapping[str, int]) -> dict[str, int]:
-        return {key: value - before[key] for key, value in self.counters().items()}
-
     def cover(self, release_group_id: str) -> bytes:
         response = self.session.get(cover_url(release_group_id, self.coverart_url))
         return response.content
 
 
-# One client per process: worker processes build their own (SQLite handles and HTTP
-# connections must never cross a fork).
-_clients: dict[tuple[Any, int], LookupClient] = {}
-
-
 def lookup_client(settings: Settings) -> LookupClient:
-    key = (settings.home, os.getpid())
-    if key not in _clients:
-        _clients[key] = LookupClient(settings)
-    return _clients[key]
+    return per_process(LookupClient, settings)
 
 
 def enrich_artist(
