@@ -51,7 +51,7 @@ from requests_ratelimiter import LimiterMixin
 from urllib3.util.retry import Retry
 
 from mediakeeper import __version__
-from mediakeeper.errors import LookupFailed
+from mediakeeper.errors import ConfigError, LookupFailed
 from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is public here)
     CacheRebuiltWarning,
     inode,
@@ -72,6 +72,14 @@ _NETWORK_ERRORS = (
     requests.exceptions.ChunkedEncodingError,  # a body cut short
     requests.exceptions.RetryError,
 )
+
+
+def check_http_url(setting: str, url: str, example: str | None = None) -> None:
+    """ConfigError unless ``url`` (the value of ``setting``, e.g. "[tmdb] url") is an http(s)
+    address with a host."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{setting}: {url!r} is not an http(s) address", example)
 
 
 def user_agent(contact: str) -> str:

@@ -16,13 +16,12 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from musicbrainzngs import mbxml
 
 from mediakeeper.config import Settings
 from mediakeeper.errors import ConfigError
-from mediakeeper.lookup.http import LookupFailed, LookupSession, user_agent
+from mediakeeper.lookup.http import LookupFailed, LookupSession, check_http_url, user_agent
 
 COVER_ART_ARCHIVE = "https://coverartarchive.org"
 SEARCH_LIMIT = 10  # candidates per search: enough to see a rival of the best one
@@ -165,12 +164,8 @@ def musicbrainz_from_settings(settings: Settings) -> MusicBrainz:
 
 
 def _check_base_url(base_url: str) -> None:
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(
-            f"[musicbrainz] url: {base_url!r} is not an http(s) address",
-            "e.g. https://musicbrainz.org, or http://localhost:5000 for a local mirror",
-        )
+    example = "e.g. https://musicbrainz.org, or http://localhost:5000 for a local mirror"
+    check_http_url("[musicbrainz] url", base_url, example)
 
 
 def _checked_id(artist_id: str) -> str:

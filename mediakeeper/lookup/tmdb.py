@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 import tmdbsimple
@@ -27,7 +26,7 @@ import tmdbsimple
 from mediakeeper import __version__
 from mediakeeper.config import Settings
 from mediakeeper.errors import ConfigError
-from mediakeeper.lookup.http import LookupFailed, LookupSession
+from mediakeeper.lookup.http import LookupFailed, LookupSession, check_http_url
 from mediakeeper.lookup.tmdb_types import (  # noqa: F401  (public here too)
     SITE,
     CastMember,
@@ -208,12 +207,9 @@ def tmdb_from_settings(settings: Settings) -> TMDb:
 
 
 def _check_url(key: str, url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(
-            f"[tmdb] {key}: {url!r} is not an http(s) address",
-            "e.g. https://api.themoviedb.org" if key == "url" else None,
-        )
+    check_http_url(
+        f"[tmdb] {key}", url, "e.g. https://api.themoviedb.org" if key == "url" else None
+    )
 
 
 # -- TMDb's JSON -> records ---------------------------------------------------------------------
