@@ -116,10 +116,18 @@ def test_disc_folder_at_top_level_is_an_album(tmp_path):
     assert (track.album, track.disc_folder, track.tags) == ("CD1", None, {})
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their mode")
-def test_unreadable_subfolder_is_skipped(tmp_path):
+def test_unreadable_subfolder_is_skipped(tmp_path, monkeypatch):
     locked = tmp_path / "A" / "Locked"
     synth.make_track(locked / "01.mp3", "mp3", {})
+    if os.geteuid() == 0:  # root reads a mode-000 folder: have the OS refuse as it would
+        real_scandir = os.scandir
+
+        def refusing(path="."):
+            if os.fspath(path) == str(locked):
+                raise PermissionError(13, "Permission denied", str(locked))
+            return real_scandir(path)
+
+        monkeypatch.setattr(os, "scandir", refusing)
     locked.chmod(0)
     try:
         scan = scan_artist(tmp_path / "A")
