@@ -17,8 +17,9 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import mutagen
 from mutagen.flac import FLAC
@@ -102,6 +103,22 @@ class AudioInfo:
     lossless: bool
     tag_version: str  # "ID3v2.4" | "ID3v2.3" | "ID3v2.2" | "ID3v1" | "vorbis" | "mp4" | "none"
     has_picture: bool
+    parsed: Parsed | None = field(default=None, compare=False, repr=False)  # read(keep=True)
+
+
+@dataclass(frozen=True, eq=False)
+class Parsed:
+    """A file as mutagen parsed it, and the file's signature at that moment. ``write`` saves
+    it instead of parsing the file again (a third of a write's cost) while the file still has
+    that signature. ``picture_bytes``: embedded art, most of what keeping it costs."""
+
+    audio: Any
+    signature: tuple[int, ...]
+    picture_bytes: int
+
+
+def _signature(st: os.stat_result) -> tuple[int, ...]:
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _first(values: Iterable[object] | None) -> str | None:
@@ -163,6 +180,9 @@ class _ID3Style:
     def has_picture(self, audio) -> bool:
         return audio.tags is not None and bool(audio.tags.getall("APIC"))
 
+    def picture_bytes(self, audio) -> int:
+        return 0 if audio.tags is None else sum(len(f.data) for f in audio.tags.getall("APIC"))
+
     def lossless(self, audio) -> bool:
         return False
 
@@ -170,12 +190,12 @@ class _ID3Style:
         # Keep v2.3 files v2.3 (older players); everything else is written as v2.4.
         return "ID3v2.3" if version == "ID3v2.3" else "ID3v2.4"
 
-    def save(self, audio) -> None:
+    def save(self, audio, target: Path) -> None:
         if self.saved_version(self.tag_version(audio)) == "ID3v2.3":
             audio.tags.update_to_v23()  # mutagen holds v2.4 frames; turn TDRC back into TYER
-            audio.save(v2_version=3)
+            audio.save(target, v2_version=3)
         else:
-            audio.save(v2_version=4)
+            audio.save(target, v2_version=4)
 
 
 class _VorbisStyle:
@@ -223,14 +243,20 @@ class _VorbisStyle:
         tags = audio.tags
         return tags is not None and ("METADATA_BLOCK_PICTURE" in tags or "COVERART" in tags)
 
+    def picture_bytes(self, audio) -> int:
+        blocks = sum(len(p.data) for p in getattr(audio, "pictures", None) or ())
+        comments = self.view(audio.tags) if audio.tags is not None else {}
+        encoded = comments.get("METADATA_BLOCK_PICTURE", []) + comments.get("COVERART", [])
+        return blocks + sum(len(value) for value in encoded)
+
     def lossless(self, audio) -> bool:
         return isinstance(audio, FLAC)
 
     def saved_version(self, version: str) -> str:
         return "vorbis"
 
-    def save(self, audio) -> None:
-        audio.save()
+    def save(self, audio, target: Path) -> None:
+        audio.save(target)
 
 
 class _MP4Style:
@@ -271,14 +297,17 @@ class _MP4Style:
     def has_picture(self, audio) -> bool:
         return audio.tags is not None and bool(audio.tags.get("covr"))
 
+    def picture_bytes(self, audio) -> int:
+        return 0 if audio.tags is None else sum(len(c) for c in audio.tags.get("covr", ()))
+
     def lossless(self, audio) -> bool:
         return audio.info.codec == "alac"
 
     def saved_version(self, version: str) -> str:
         return "mp4"
 
-    def save(self, audio) -> None:
-        audio.save()
+    def save(self, audio, target: Path) -> None:
+        audio.save(target)
 
 
 def _whole_number(value: str | None) -> int:
@@ -353,10 +382,12 @@ def _load(path: Path):
     return audio
 
 
-def read(path: Path | str) -> AudioInfo:
-    """Read one file's tags and stream properties; AudioError if it cannot be parsed."""
+def read(path: Path | str, *, keep: bool = False) -> AudioInfo:
+    """Read one file's tags and stream properties; AudioError if it cannot be parsed.
+    ``keep``: the result carries the parse (``parsed``), for a ``write`` that follows."""
     path = Path(path)
     with _translated(path):
+        signature = _signature(os.stat(path)) if keep else ()  # before: a later change shows
         audio = _load(path)
         fmt, style = _KINDS[type(audio)]
         tags: dict[str, str] = {}
@@ -377,6 +408,7 @@ def read(path: Path | str) -> AudioInfo:
             lossless=style.lossless(audio),
             tag_version=style.tag_version(audio),
             has_picture=style.has_picture(audio),
+            parsed=Parsed(audio, signature, style.picture_bytes(audio)) if keep else None,
         )
 
 
@@ -386,14 +418,21 @@ def version_after_write(fmt: str, version: str) -> str:
     return _STYLE_OF_FORMAT[fmt].saved_version(version)
 
 
-def write(path: Path | str, values: Mapping[str, str | None], *, sync_dir: bool = True) -> None:
+def write(
+    path: Path | str,
+    values: Mapping[str, str | None],
+    *,
+    sync_dir: bool = True,
+    parsed: Parsed | None = None,
+) -> None:
     """Set each named logical tag (None deletes it) and leave every other tag alone.
 
     The change is made on a copy in the same folder, flushed to disk and renamed over the
     original, so a crash at any instant leaves the old file or the new one, never a mix.
     MP3 files keep ID3v2.3 when they have it; all others (untagged, ID3v1, v2.2) get v2.4.
     ``sync_dir=False`` leaves the folder's fsync (which makes the rename durable) to a caller
-    that writes many files of one folder and syncs it once.
+    that writes many files of one folder and syncs it once. ``parsed`` (from ``read(keep=True)``)
+    is used instead of parsing the file again if the file has not changed since.
     """
     unknown = set(values) - set(TABLE)
     if unknown:
@@ -401,8 +440,9 @@ def write(path: Path | str, values: Mapping[str, str | None], *, sync_dir: bool 
     if not values:
         return
     path = Path(path)
-    with _translated(path), _replacing(path, sync_dir=sync_dir) as tmp:
-        audio = _load(tmp)
+    with _translated(path), _replacing(path, sync_dir=sync_dir) as (tmp, st):
+        unchanged = parsed is not None and parsed.signature == _signature(st)
+        audio = parsed.audio if unchanged else _load(tmp)
         _fmt, style = _KINDS[type(audio)]
         if audio.tags is None:
             audio.add_tags()
@@ -414,13 +454,15 @@ def write(path: Path | str, values: Mapping[str, str | None], *, sync_dir: bool 
                 old = style.get_pair(audio.tags, TABLE[number], TABLE[total])
                 new = (values.get(number, old[0]) or None, values.get(total, old[1]) or None)
                 style.set_pair(audio.tags, TABLE[number], TABLE[total], new)
-        style.save(audio)
+        style.save(audio, tmp)
 
 
 @contextlib.contextmanager
-def _replacing(path: Path, *, sync_dir: bool = True) -> Iterator[Path]:
-    """Yield a copy of ``path`` to modify; on success it atomically replaces the original."""
-    mode = stat.S_IMODE(path.stat().st_mode)
+def _replacing(path: Path, *, sync_dir: bool = True) -> Iterator[tuple[Path, os.stat_result]]:
+    """Yield a copy of ``path`` to modify, and the stat of the original it was copied from;
+    on success the copy atomically replaces the original."""
+    st = path.stat()
+    mode = stat.S_IMODE(st.st_mode)
     # A signal waits until the copy is renamed over the original or removed: no leftovers.
     with critical():
         # A dot-name (the scanner skips it) that keeps the suffix mutagen sniffs formats by.
@@ -432,7 +474,7 @@ def _replacing(path: Path, *, sync_dir: bool = True) -> Iterator[Path]:
             with os.fdopen(fd, "wb") as dst, path.open("rb") as src:
                 shutil.copyfileobj(src, dst, 1 << 20)
             os.chmod(tmp, mode)
-            yield tmp
+            yield tmp, st
             with tmp.open("rb+") as f:
                 os.fsync(f.fileno())
             os.replace(tmp, path)

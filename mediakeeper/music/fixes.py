@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,17 +77,24 @@ def apply_changes(
     journal: ChangeJournal,
     *,
     verify: bool = True,
+    parsed: Mapping[str, tags.Parsed] | None = None,
 ) -> Applied:
     """Apply planned changes file by file. With ``verify`` each file is read first, which makes
     this idempotent: a change whose file already holds the new value counts as applied; one
-    whose file no longer holds the old value is refused."""
+    whose file no longer holds the old value is refused. ``parsed``: the scan's kept parses by
+    path, written without parsing again (``tags.write`` checks that each file is unchanged)."""
     done: list[TagChange] = []
     refused: list[tuple[TagChange, str]] = []
-    writes: list[tuple[Path, list[TagChange]]] = []
+    writes: list[tuple[Path, list[TagChange], tags.Parsed | None]] = []
     for rel_path, file_changes in _by_file(changes):
         path = artist_dir / rel_path
+        kept = (parsed or {}).get(rel_path)
         try:
-            current = tags.read(path).tags if verify else None
+            if verify:
+                info = tags.read(path, keep=True)
+                current, kept = info.tags, info.parsed
+            else:
+                current = None
         except AudioError as err:
             refused += [(c, err.message) for c in file_changes]
             continue
@@ -101,17 +108,17 @@ def apply_changes(
             else:
                 refused.append((change, f"{change.tag} changed since the scan (now {now!r})"))
         if to_write:
-            writes.append((path, to_write))
+            writes.append((path, to_write, kept))
     # One durable journal append for the whole artist, before any file is touched.
-    journal.record(artist, [(path, change) for path, batch in writes for change in batch])
-    for path, to_write in writes:
+    journal.record(artist, [(path, change) for path, batch, _ in writes for change in batch])
+    for path, to_write, kept in writes:
         try:
-            tags.write(path, {c.tag: c.new for c in to_write}, sync_dir=False)
+            tags.write(path, {c.tag: c.new for c in to_write}, sync_dir=False, parsed=kept)
         except AudioError as err:
             refused += [(c, err.message) for c in to_write]
             continue
         done += to_write
-    for folder in {path.parent for path, _ in writes}:
+    for folder in {path.parent for path, _, _ in writes}:
         fsync_dir(folder)  # once per folder: the renames above become durable together
     return Applied(tuple(done), tuple(refused))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +31,10 @@ from mediakeeper.reports.records import finding_counts
 from mediakeeper.slug import slugify
 from mediakeeper.tags import version_after_write
 from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
+
+# Memory the scan's parses may take per artist, so a fix is written without parsing its file
+# again (about a third of a tag write's time). Pictures count in full; beyond this, parse.
+KEEP_PARSED_BYTES = 32 << 20
 
 
 @dataclass(frozen=True)
@@ -68,25 +72,27 @@ class MusicJob:
         folder = Path(item["path"])
         slug = slugify(item["key"])
         work = work_path(self.status_dir, item["key"])
-        state = load_work(work, item.get("run_token"))
-        if (result := finished(state)) is not None:
+        saved = load_work(work, item.get("run_token"))
+        if (result := finished(saved)) is not None:
             return result  # killed after finishing, before the runner recorded it
-        resumed = state is not None
+        resumed = saved is not None
         if resumed:  # no scan this time: look for a killed tag write's copy here
             _remove(_temp_copies(folder))
-        if state is None:
-            state = self._plan(item)
+            state, parsed = _decoded(saved), {}
+        else:
+            state, parsed = self._plan(item)
             if self._resume_needs(state):
-                save_work(work, state)
-        tracks = [Track(**t) for t in state["tracks"]]
-        findings = [_finding_from_dict(f) for f in state["findings"]]
-        changes = [TagChange(**c) for c in state["changes"]]
+                save_work(work, _encoded(state))
+        tracks, findings, changes = state["tracks"], state["findings"], state["changes"]
 
         journal = ChangeJournal(self.status_dir, self.session)
         try:
-            # A fresh plan was made from values read a moment ago by this claim's holder;
-            # a resumed one must check each file again, some changes may already be in.
-            applied = apply_changes(folder, item["key"], changes, journal, verify=resumed)
+            # A fresh plan was made from values read a moment ago by this claim's holder (and
+            # its parses are at hand); a resumed one must check each file again, some changes
+            # may already be in.
+            applied = apply_changes(
+                folder, item["key"], changes, journal, verify=resumed, parsed=parsed
+            )
         except OSError as err:
             raise ItemFailure("fix", f"cannot write tags: {err}") from None
         done = set(applied.changes)
@@ -146,9 +152,10 @@ class MusicJob:
         again (two file writes saved per clean artist)."""
         return bool(state["changes"]) or "lookups" in state or self.fetch_covers
 
-    def _plan(self, item: dict[str, Any]) -> dict[str, Any]:
-        """Scan, find issues, look up (unless offline): everything decided before any write."""
-        scan = self._scan(item)
+    def _plan(self, item: dict[str, Any]) -> tuple[dict[str, Any], Mapping[str, Any]]:
+        """Scan, find issues, look up (unless offline): everything decided before any write.
+        Returns the state (what the work file keeps) and the scan's kept parses."""
+        scan = self._scan(item, keep_bytes=KEEP_PARSED_BYTES if self.fix else 0)
         _remove(scan.leftovers)  # a killed tag write's copies; the originals are intact
         findings = find_issues(scan)
         changes = planned_changes(findings)
@@ -169,12 +176,9 @@ class MusicJob:
             changes = planned_changes([*findings, _carrier(plan.changes)])
             state.update(musicbrainz=plan.links(), enrichment=plan.summary())
             state["lookups"] = client.session.counters_since(before)
-        state.update(
-            tracks=[track_record(t) for t in scan.tracks],
-            findings=[_finding_to_dict(f) for f in findings],
-            changes=[vars(c).copy() for c in changes] if self.fix else [],
-        )
-        return state
+        state.update(tracks=list(scan.tracks), findings=findings)
+        state["changes"] = changes if self.fix else []
+        return state, scan.parsed
 
     def _fetch_covers(self, folder: Path, state: dict[str, Any], tracks: list[Track]) -> list[str]:
         """cover.jpg for matched albums that have no cover yet (never overwrites one)."""
@@ -200,10 +204,10 @@ class MusicJob:
             fetched.append(str(target.relative_to(folder)))
         return fetched
 
-    def _scan(self, item: dict[str, Any]):
+    def _scan(self, item: dict[str, Any], *, keep_bytes: int = 0):
         folder = Path(item["path"])
         try:
-            return scan_artist(folder)
+            return scan_artist(folder, keep_bytes=keep_bytes)
         except LibraryError as err:
             raise ItemFailure("scan", err.message) from None
 
@@ -269,6 +273,25 @@ def _after(tracks: list[Track], done: set[TagChange]) -> list[Track]:
             )
         result.append(track)
     return result
+
+
+def _encoded(state: dict[str, Any]) -> dict[str, Any]:
+    """The state as the work file holds it (plain JSON)."""
+    return {
+        **state,
+        "tracks": [track_record(t) for t in state["tracks"]],
+        "findings": [_finding_to_dict(f) for f in state["findings"]],
+        "changes": [vars(c).copy() for c in state["changes"]],
+    }
+
+
+def _decoded(saved: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **saved,
+        "tracks": [Track(**t) for t in saved["tracks"]],
+        "findings": [_finding_from_dict(f) for f in saved["findings"]],
+        "changes": [TagChange(**c) for c in saved["changes"]],
+    }
 
 
 def _finding_to_dict(finding: Finding) -> dict[str, Any]:

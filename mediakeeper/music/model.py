@@ -71,6 +71,9 @@ class ArtistScan:
     cover_albums: frozenset[str] = frozenset()  # album folders holding a cover/folder image
     skipped: tuple[str, ...] = ()  # what was passed over and why (symlink loops, no access)
     leftovers: tuple[str, ...] = ()  # temp copies of killed tag writes (full paths): junk
+    # Track path -> the file's parse (mediakeeper.tags.Parsed), kept for the tag writes that
+    # follow the scan (scan_artist's keep_bytes); not part of what the scan found.
+    parsed: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

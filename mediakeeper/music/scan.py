@@ -29,20 +29,29 @@ def disc_number(name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+# What keeping one parse costs besides its pictures: a few KB measured, more with many tags.
+PARSE_OVERHEAD = 8 << 10
+
+
 @dataclass
 class _Walk:
     root: Path
+    keep_bytes: int = 0  # what the kept parses may still take
     tracks: list[Track] = field(default_factory=list)
     unreadable: list[UnreadableFile] = field(default_factory=list)
     covers: set[str] = field(default_factory=set)
     skipped: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
+    parsed: dict[str, tagio.Parsed] = field(default_factory=dict)
 
 
-def scan_artist(folder: Path) -> ArtistScan:
-    """Read one artist folder. LibraryError if the folder itself is missing or unreadable."""
+def scan_artist(folder: Path, *, keep_bytes: int = 0) -> ArtistScan:
+    """Read one artist folder. LibraryError if the folder itself is missing or unreadable.
+
+    ``keep_bytes``: keep files' parses in ``ArtistScan.parsed``, up to about this much memory
+    (embedded pictures count in full), so that tag writes need not parse them again."""
     folder = Path(folder)
-    walk = _Walk(folder)
+    walk = _Walk(folder, keep_bytes)
     try:
         root_id = _identity(os.stat(folder))
         entries = _entries(walk, folder)
@@ -60,6 +69,7 @@ def scan_artist(folder: Path) -> ArtistScan:
         cover_albums=frozenset(walk.covers),
         skipped=tuple(sorted(walk.skipped)),
         leftovers=tuple(sorted(walk.leftovers)),
+        parsed=walk.parsed,
     )
 
 
@@ -141,7 +151,7 @@ def _scan_file(
         if size == 0:
             walk.unreadable.append(UnreadableFile(path, album, "empty file"))
             return
-        info = tagio.read(entry.path)
+        info = tagio.read(entry.path, keep=walk.keep_bytes > 0)
     except OSError as exc:  # e.g. a symlink to nowhere
         walk.unreadable.append(UnreadableFile(path, album, exc.strerror or str(exc)))
         return
@@ -149,6 +159,11 @@ def _scan_file(
         reason = exc.message.removeprefix(f"{exc.path}: ")
         walk.unreadable.append(UnreadableFile(path, album, reason))
         return
+    if info.parsed is not None:
+        cost = info.parsed.picture_bytes + PARSE_OVERHEAD
+        if cost <= walk.keep_bytes:
+            walk.parsed[path] = info.parsed
+            walk.keep_bytes -= cost
     walk.tracks.append(
         Track(
             path=path,

@@ -9,7 +9,7 @@ import pytest
 
 from mediakeeper.errors import LibraryError
 from mediakeeper.music import synth
-from mediakeeper.music.scan import disc_number, scan_artist
+from mediakeeper.music.scan import PARSE_OVERHEAD, disc_number, scan_artist
 
 ODD_ALBUM = "Ünïcødé 'quoted' \"album\" ..and more"
 
@@ -97,6 +97,23 @@ def test_a_killed_writes_temp_copies_are_listed_as_leftovers_not_tracks(artist):
     )
     assert not any(".mediakeeper." in t.path for t in scan.tracks)
     assert not any(".mediakeeper." in u.path for u in scan.unreadable)
+
+
+def test_parses_are_kept_for_writing_within_the_memory_asked(artist):
+    everything = scan_artist(artist, keep_bytes=1 << 20)
+    assert set(everything.parsed) == {t.path for t in everything.tracks}
+    assert scan_artist(artist).parsed == {}  # not asked: nothing kept
+
+    # Room for two plain parses: the first two files scanned; the rest are parsed again.
+    two = scan_artist(artist, keep_bytes=2 * PARSE_OVERHEAD + 10)
+    assert sorted(two.parsed) == ["2001 - First/01 - One.mp3", "2001 - First/02 - Two.mp3"]
+
+
+def test_embedded_pictures_count_against_the_parses_kept(tmp_path):
+    synth.make_track(tmp_path / "A" / "01 - Art.flac", "flac", tagged("Art", "1"), picture=True)
+    synth.make_track(tmp_path / "A" / "02 - Plain.flac", "flac", tagged("Plain", "2"))
+    scan = scan_artist(tmp_path / "A", keep_bytes=PARSE_OVERHEAD + 10)
+    assert list(scan.parsed) == ["02 - Plain.flac"]
 
 
 def test_scan_is_deterministic(artist):

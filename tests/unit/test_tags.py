@@ -373,3 +373,52 @@ def test_version_after_write_says_what_a_write_leaves(tmp_path, kind):
     tags.write(path, {"genre": "Jazz"})
     after = tags.read(path).tag_version
     assert tags.version_after_write(before.format, before.tag_version) == after
+
+
+@pytest.mark.parametrize(
+    "kind", ["ID3v1", "ID3v2.2", "ID3v2.3", "ID3v2.4", "pictured", *synth.FORMATS]
+)
+def test_a_kept_parse_writes_the_same_bytes_as_parsing_again(tmp_path, kind):
+    if kind == "pictured":
+        original = track(tmp_path, "flac", picture=True)
+    else:
+        original = _legacy_file(tmp_path, kind)
+    kept, fresh = tmp_path / f"kept{original.suffix}", tmp_path / f"fresh{original.suffix}"
+    kept.write_bytes(original.read_bytes())
+    fresh.write_bytes(original.read_bytes())
+    change = {"title": "New", "tracknumber": "7", "date": None}
+
+    tags.write(kept, change, parsed=tags.read(kept, keep=True).parsed)
+    tags.write(fresh, change)
+
+    assert kept.read_bytes() == fresh.read_bytes()
+    assert tags.read(kept).tags["title"] == "New"
+
+
+@every_format
+def test_write_saves_the_kept_parse_itself(tmp_path, fmt):
+    path = track(tmp_path, fmt)
+    info = tags.read(path, keep=True)
+    # A value set on the parse in memory reaches the file: the parse was saved, not re-read.
+    tags._KINDS[type(info.parsed.audio)][1].set(info.parsed.audio.tags, tags.TABLE["genre"], "Kept")
+    tags.write(path, {"title": "New"}, parsed=info.parsed)
+    assert tags.read(path).tags["genre"] == "Kept"
+
+
+@every_format
+def test_a_kept_parse_of_a_file_changed_since_is_not_used(tmp_path, fmt):
+    path = track(tmp_path, fmt)
+    stale = tags.read(path, keep=True).parsed
+    tags.write(path, {"album": "Changed by someone else"})
+    tags.write(path, {"title": "New"}, parsed=stale)
+    got = tags.read(path).tags
+    assert (got["album"], got["title"]) == ("Changed by someone else", "New")
+
+
+@every_format
+def test_a_kept_parse_counts_its_pictures(tmp_path, fmt):
+    plain = tags.read(track(tmp_path, fmt), keep=True).parsed
+    pictured = tags.read(track(tmp_path / "p", fmt, picture=True), keep=True).parsed
+    assert plain.picture_bytes == 0
+    assert pictured.picture_bytes >= 60  # the 1x1 PNG (base64'd in Ogg comments)
+    assert tags.read(track(tmp_path / "n", fmt)).parsed is None  # only when asked
