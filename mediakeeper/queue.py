@@ -4,12 +4,13 @@ Layout, beside ``processing_queue.json``:
 
 * ``processing_queue.journal`` — one JSON line per committed change, each holding the full new
   state of the items it touched. Recording one item is an fsync'd append (~0.1 ms), not a
-  rewrite of the whole file (~16 ms at 930 items, measured). Lines carry the queue's
+  rewrite of the whole file (~16 ms at 930 items, measured); ``transaction()`` makes several
+  changes one line (a batch records a result and claims the next item). Lines carry the queue's
   ``generation``; only lines of the current generation are replayed, so a fold or a restore
   that crashes half-way never replays stale lines.
 * ``processing_queue.json.lock`` — the inter-process lock; every read-modify-write holds it.
 
-The JSON file is rewritten atomically ("folded") at the end of a run, at each checkpoint, by
+The JSON file is rewritten atomically ("folded") at the end of a run, by
 every queue-manager change, and when the journal grows long. A person opening it after a run
 sees the complete current state.
 """
@@ -116,6 +117,9 @@ class QueueStore:
         self._journal_lines = 0
         self._completed: int | None = None  # see _completed_count
         self._last_checkpoint: int | None = None  # the count this store last checkpointed
+        self._depth = 0  # nested locked() calls: the state cannot change under our own lock
+        self._batched: dict[str, dict[str, Any]] | None = None  # see transaction()
+        self._claim_from: dict[tuple[str, ...], int] = {}  # see claim_many
 
     # ---- reading -----------------------------------------------------------------------
 
@@ -125,9 +129,13 @@ class QueueStore:
     @contextmanager
     def locked(self) -> Iterator[dict[str, Any]]:
         """Hold the lock with the current state loaded; yields the live data (don't keep it)."""
+        if self._depth:  # already held by this store: nobody else can have changed the files
+            yield self._data
+            return
         self.dir.mkdir(parents=True, exist_ok=True)
         try:
             with self._lock:
+                self._depth += 1
                 try:
                     yield self._sync()
                 except BaseException:
@@ -135,6 +143,8 @@ class QueueStore:
                     # failed write, a refused update): read the files again next time.
                     self._forget()
                     raise
+                finally:
+                    self._depth -= 1
         except Timeout:
             raise QueueError(
                 f"{self.path} is locked by another process",
@@ -155,6 +165,8 @@ class QueueStore:
 
     def _forget(self) -> None:
         self._data, self._signature, self._index, self._completed = None, None, {}, None
+        self._batched = None
+        self._claim_from = {}
 
     def item(self, key: str) -> dict[str, Any]:
         with self.locked() as data:
@@ -174,6 +186,7 @@ class QueueStore:
             self._journal_offset = 0
             self._journal_lines = 0
             self._completed = None
+            self._claim_from = {}
         self._replay_journal()
         assert self._data is not None
         return self._data
@@ -202,6 +215,7 @@ class QueueStore:
                 self._apply(entry)
                 self._journal_lines += 1
                 self._completed = None  # another process changed items
+                self._claim_from = {}
         self._journal_offset += consumed
 
     def _apply(self, entry: Mapping[str, Any]) -> None:
@@ -218,8 +232,39 @@ class QueueStore:
 
     # ---- writing -----------------------------------------------------------------------
 
+    @contextmanager
+    def transaction(self) -> Iterator[dict[str, Any]]:
+        """Hold the lock and write every change made inside as one journal line, with one
+        fsync: a batch records a result and claims the next item together. A crash before the
+        end loses them all, and a half-written line is never replayed."""
+        with self.locked() as data:
+            if self._batched is not None:  # nested: the outer transaction writes
+                yield data
+                return
+            self._batched = {}
+            try:
+                yield data
+                self._flush()
+            finally:
+                self._batched = None
+
     def _commit(self, changed: list[dict[str, Any]]) -> None:
-        """Append the changed items as one journal line (call with the lock held)."""
+        """Journal the changed items (call with the lock held): now, or at the end of the
+        transaction in progress."""
+        if self._batched is None:
+            self._write_line(changed)
+        else:
+            self._batched.update((item["key"], item) for item in changed)
+
+    def _flush(self) -> None:
+        """Write what the transaction in progress changed so far."""
+        if self._batched:
+            changed = list(self._batched.values())
+            self._batched.clear()
+            self._write_line(changed)
+
+    def _write_line(self, changed: list[dict[str, Any]]) -> None:
+        """Append the changed items as one journal line."""
         stamp = iso(self.clock())
         entry = {"gen": self._data.get("generation", 1), "at": stamp, "items": changed}
         line = encode_text(json.dumps(entry, ensure_ascii=False) + "\n")
@@ -241,6 +286,7 @@ class QueueStore:
 
     def _fold(self) -> None:
         """Rewrite the JSON file atomically from the current state, then empty the journal."""
+        self._batched = None if self._batched is None else {}  # the file will hold them
         self._write_json(self._data)
         if self._journal_offset or self.journal_path.exists():
             with open(self.journal_path, "wb") as f:
@@ -281,6 +327,7 @@ class QueueStore:
             self._index = {item["key"]: n for n, item in enumerate(data["items"])}
             self._journal_offset = self._journal_lines = 0
             self._completed = None
+            self._claim_from = {}
             self._write_json(data)
 
     def update(self, mutate: Callable[[dict[str, Any]], list[dict[str, Any]]], *, fold=False):
@@ -288,7 +335,8 @@ class QueueStore:
         A returned item with a new key is added to the queue."""
         with self.locked() as data:
             changed = mutate(data)
-            self._completed = None  # mutate may set statuses by hand
+            self._completed = None  # mutate may set statuses by hand, or mark folders missing
+            self._claim_from = {}
             if changed:
                 self._apply({"items": changed})  # the live state is what the journal line says
                 self._commit(changed)
@@ -303,6 +351,9 @@ class QueueStore:
         if self._completed is not None:
             self._completed += (status == COMPLETED) - (item["status"] == COMPLETED)
         item["status"] = status
+        for statuses, first in self._claim_from.items():
+            if status in statuses:  # it may be claimed again: claims must look from it on
+                self._claim_from[statuses] = min(first, self._index.get(item["key"], 0))
 
     def _completed_count(self, data: dict[str, Any]) -> int:
         """Completed items, for the checkpoint rule: counted once, then kept by _set_status
@@ -336,11 +387,19 @@ class QueueStore:
         ``skip``: keys not to take (a batch never takes an item twice)."""
         claimed: list[dict[str, Any]] = []
         with self.locked() as data:
-            now = self.clock()
-            for item in data["items"]:
+            items, now = data["items"], self.clock()
+            # Claims start where the last one with these statuses left off: no item before it
+            # could be taken, and _set_status moves it back for one that can again. (Looking
+            # from the start each time cost 4.7 ms a claim at 100,000 items.)
+            first = self._claim_from.get(statuses, 0) if keys is None else 0
+            frontier = first  # every item before it: not eligible, or claimed just now
+            for position in range(first, len(items)):
                 if len(claimed) == count:
                     break
+                item = items[position]
                 if not is_eligible(item, statuses, keys) or item["key"] in skip:
+                    if frontier == position and item["key"] not in skip:
+                        frontier += 1
                     continue
                 was = item["status"]
                 self._set_status(item, IN_PROGRESS)
@@ -349,6 +408,10 @@ class QueueStore:
                 # Kept across an interrupted attempt, so the job can resume its own work file.
                 item["run_token"] = item.get("run_token") or f"{session}:{item['key']}"
                 claimed.append(item)
+                if frontier == position:
+                    frontier += 1
+            if keys is None:
+                self._claim_from[statuses] = frontier
             if claimed:
                 self._commit(claimed)
         return [dict(item) for item in claimed]
@@ -440,7 +503,9 @@ class QueueStore:
             return self._checkpoint(self._completed_count(data))
 
     def _checkpoint(self, done: int) -> Path:
-        # Written from the live state: folding the queue first would write it all twice.
+        # Written from the live state: folding the queue first would write it all twice. What
+        # a transaction changed so far is journaled first: a checkpoint never runs ahead.
+        self._flush()
         noun = ITEM_NOUNS.get(self.kind, "item")
         name = f"checkpoint_{self.clock().date().isoformat()}_{noun}_{done:03d}.json"
         target = self.checkpoint_dir / name
@@ -478,6 +543,7 @@ class QueueStore:
             self._index = {item["key"]: n for n, item in enumerate(restored["items"])}
             self._journal_offset = 0
             self._completed = None
+            self._claim_from = {}
             self._fold()
             return backup
 

@@ -119,6 +119,31 @@ def test_claim_skips_items_not_pending_and_missing_ones(make_store):
     assert store.claim_next(SESSION) is None
 
 
+def test_an_item_given_back_ahead_of_the_claims_is_claimed_again(make_store):
+    """Claims go on from where the last one stopped; anything that makes an earlier item
+    claimable again (a release, a retry of errors, another process) must be seen."""
+    store = make_store(6)
+    first = [store.claim_next(SESSION)["key"] for _ in range(3)]
+    store.release(first[0], SESSION)  # an interrupted item goes back to pending
+    assert store.claim_next(SESSION)["key"] == "artist-0000"
+    store.record_failure(first[1], SESSION, stage="scan", message="x")
+    assert store.claim_next(SESSION, statuses=("error",))["key"] == "artist-0001"
+    assert store.claim_next(SESSION)["key"] == "artist-0003"
+
+    other = fresh(store)  # another process gives an item back: its journal line is replayed
+    other.release(first[2], SESSION)
+    assert store.claim_next(SESSION)["key"] == "artist-0002"
+
+    def reset_first(data):  # the queue manager resets by hand
+        data["items"][0].update(status="pending", claimed_by=None)
+        return data["items"][:1]
+
+    store.update(reset_first)
+    assert store.claim_next(SESSION)["key"] == "artist-0000"
+    assert [store.claim_next(SESSION)["key"] for _ in range(2)] == ["artist-0004", "artist-0005"]
+    assert store.claim_next(SESSION) is None
+
+
 def test_record_success_completes_with_counts(make_store, clock):
     store = make_store(2)
     store.claim_next(SESSION)
@@ -280,6 +305,53 @@ def test_a_change_is_one_journal_line_not_a_rewrite(make_store):
         "in_progress",
         "completed",
     ]
+
+
+def test_a_transaction_records_and_claims_in_one_journal_line(make_store):
+    store = make_store(4)
+    store.claim_next(SESSION)
+    with store.transaction():
+        store.record_success("artist-0000", SESSION, counts={"track_count": 2})
+        store.claim_many(SESSION, 2)
+    lines = journal_lines(store)
+    assert len(lines) == 2  # the first claim, then the transaction
+    assert [i["key"] for i in json.loads(lines[1])["items"]] == [
+        "artist-0000",
+        "artist-0001",
+        "artist-0002",
+    ]
+    assert [i["status"] for i in fresh(store).load()["items"]] == [
+        "completed",
+        "in_progress",
+        "in_progress",
+        "pending",
+    ]
+
+
+def test_a_transaction_that_fails_writes_nothing_and_is_forgotten(make_store):
+    store = make_store(3)
+    store.claim_next(SESSION)
+    before = journal_lines(store)
+    with pytest.raises(RuntimeError), store.transaction():
+        store.record_success("artist-0000", SESSION)
+        store.claim_next(SESSION)
+        raise RuntimeError("the batch died here")
+    assert journal_lines(store) == before
+    expected = ["in_progress", "pending", "pending"]
+    assert [i["status"] for i in store.load()["items"]] == expected
+    assert [i["status"] for i in fresh(store).load()["items"]] == expected
+
+
+def test_a_checkpoint_in_a_transaction_never_runs_ahead_of_the_journal(make_store):
+    store = make_store(3)
+    store.claim_next(SESSION)
+    with store.transaction():
+        path = store.record_success("artist-0000", SESSION, checkpoint_every=1)
+        on_disk = fresh(store).peek()  # what a crash right now would leave
+        store.claim_next(SESSION)
+    with open(path, encoding="utf-8") as f:
+        assert json.load(f)["items"] == on_disk["items"]
+    assert [i["status"] for i in on_disk["items"]] == ["completed", "pending", "pending"]
 
 
 def test_fold_puts_every_change_into_the_json_alone(make_store, clock):
