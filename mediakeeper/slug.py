@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from pathlib import Path
 
 from mediakeeper.errors import MediakeeperError
 
+_SEPARATORS = tuple(sep for sep in (os.sep, os.altsep, "\0") if sep)
 _NOT_WORD = re.compile(r"[^\w]+")  # \w keeps letters of every script; "/", "." and ".." go
 
 
@@ -23,9 +25,10 @@ def slugify(name: str, *, max_length: int = 60) -> str:
 
 
 def inside(root: Path, *parts: str) -> Path:
-    """``root`` joined with ``parts``, refusing anything that would land outside ``root``."""
-    root = root.resolve()
-    target = root.joinpath(*parts).resolve()
-    if target != root and root not in target.parents:
-        raise MediakeeperError(f"refusing to write outside {root}: {'/'.join(parts)!r}")
-    return target
+    """``root`` joined with ``parts``, each one a single name: a part that is empty, ``.``,
+    ``..`` or holds a separator could lead outside ``root`` and is refused. (Checked by
+    name, not by resolving the path: four resolves an artist cost 0.3 ms.)"""
+    for part in parts:
+        if part in ("", ".", "..") or any(sep in part for sep in _SEPARATORS):
+            raise MediakeeperError(f"refusing to write outside {root}: {'/'.join(parts)!r}")
+    return root.joinpath(*parts)
