@@ -15,7 +15,6 @@ import contextlib
 import os
 import shutil
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from mutagen.mp4 import MP4, AtomDataType, MP4FreeForm
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
-from mediakeeper.atomic import fsync_dir
+from mediakeeper.atomic import create_temp, fsync_dir
 from mediakeeper.errors import AudioError
 from mediakeeper.fsnames import TEMP_PREFIX
 from mediakeeper.interrupts import critical
@@ -466,9 +465,7 @@ def _replacing(path: Path, *, sync_dir: bool = True) -> Iterator[tuple[Path, os.
     # A signal waits until the copy is renamed over the original or removed: no leftovers.
     with critical():
         # A dot-name (the scanner skips it) that keeps the suffix mutagen sniffs formats by.
-        fd, name = tempfile.mkstemp(
-            prefix=TEMP_PREFIX, suffix=".tmp" + path.suffix, dir=path.parent
-        )
+        fd, name = create_temp(path.parent, TEMP_PREFIX, ".tmp" + path.suffix)
         tmp = Path(name)
         try:
             with os.fdopen(fd, "wb") as dst, path.open("rb") as src:
