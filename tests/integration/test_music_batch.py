@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper import tags
+from mediakeeper.music.job import MusicJob
 from mediakeeper.queue import QueueStore
 from mediakeeper.slug import slugify
 
@@ -748,6 +749,24 @@ def test_artist_flag_refuses_an_artist_another_batch_is_working_on(
     assert "'Alpha' is being processed right now" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert (store.path.read_bytes(), store.journal_path.read_bytes()) == before
+
+
+def test_an_artist_done_but_not_recorded_ends_the_same_when_taken_again(tmp_path, music_library):
+    """Killed after an artist's job ended, before the runner recorded it: the next run's job
+    (same claim token) re-checks each planned change, finds it in, writes nothing, and returns
+    the same result."""
+    lib = build(music_library, tmp_path / "Music", ["Resumed"])
+    home = tmp_path / "home"
+    item = {"key": "Resumed", "name": "Resumed", "path": str(lib / "Resumed"), "run_token": "t"}
+    first = MusicJob(home, "session_1").process(item)
+    assert first.counts == {"track_count": 3, "issues_found": 3, "issues_resolved": 2}
+    library_after = audio_bytes(lib)
+
+    again = MusicJob(home, "session_2").process(item)
+
+    assert again == first
+    assert audio_bytes(lib) == library_after
+    assert not (home / "status/music/changes/session_2.jsonl").exists()  # nothing journaled
 
 
 def test_a_batch_removes_the_temp_copy_a_killed_tag_write_left(
