@@ -8,15 +8,16 @@ objects, keeps the C encoder and is still easy to read, grep and diff.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 
-def _one(value: Any) -> str:
+def dumps_one(value: Any) -> str:
+    """One value on one line."""
     return json.dumps(value, ensure_ascii=False)
 
 
-def dumps_by_line(data: Mapping[str, Any]) -> str:
+def dumps_by_line(data: Mapping[str, Any], *, record: Callable[[Any], str] = dumps_one) -> str:
     """``{"a": 1, "items": [{...}, {...}]}`` as::
 
     {
@@ -26,12 +27,14 @@ def dumps_by_line(data: Mapping[str, Any]) -> str:
         {...}
       ]
     }
+
+    ``record`` encodes each element of such a list (a caller may have them encoded already).
     """
     entries = []
     for key, value in data.items():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            body = ",\n".join(f"    {_one(v)}" for v in value)
-            entries.append(f"  {_one(key)}: [\n{body}\n  ]")
+            body = ",\n".join(f"    {record(v)}" for v in value)
+            entries.append(f"  {dumps_one(key)}: [\n{body}\n  ]")
         else:
-            entries.append(f"  {_one(key)}: {_one(value)}")
+            entries.append(f"  {dumps_one(key)}: {dumps_one(value)}")
     return "{\n" + ",\n".join(entries) + "\n}\n"

@@ -656,6 +656,32 @@ def test_checkpoint_holds_the_state_at_its_moment(make_store):
     assert parse_queue(path.read_bytes(), path)["items"] == expected["items"]  # a valid queue
 
 
+def test_checkpoints_and_folds_hold_every_change_since_the_last(make_store):
+    """A store keeps each item's encoding until the item changes; a change by this store, by
+    another process or by the queue manager must all show in the next checkpoint and fold."""
+    a = make_store(4)
+    b = fresh(a)
+    _complete_next(a)
+    a.checkpoint()  # every item encoded
+    a.update(lambda data: [{**data["items"][3], "missing": True}])  # the queue manager
+    a.checkpoint()  # every item encoded again
+    _complete_next(b)  # another process
+    a.claim_next(SESSION)
+    with a.transaction():
+        a.record_success("artist-0002", SESSION, counts={"track_count": 4})
+        path = a.checkpoint()
+        a.claim_next(SESSION, statuses=("completed",))
+    a.fold()
+
+    def states(path):
+        items = json.loads(path.read_text("utf-8"))["items"]
+        return [(i["status"], i.get("track_count", 0), bool(i.get("missing"))) for i in items]
+
+    done, missing = ("completed", 0, False), ("pending", 0, True)
+    assert states(path) == [done, done, ("completed", 4, False), missing]
+    assert states(a.path) == [("in_progress", 0, False), done, ("completed", 4, False), missing]
+
+
 def test_checkpoint_names_use_the_media_kind(make_store):
     store = make_store(2, kind="movies")
     assert store.checkpoint().name == "checkpoint_2024-03-09_movie_000.json"
