@@ -75,8 +75,10 @@ def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> 
         )
     if report.released_stale:
         lines.append(f"released {len(report.released_stale)} stale claim(s) from a crashed run")
-    if report.checkpoints:
-        lines.append(f"checkpoint(s): {', '.join(report.checkpoints)}")
+    if len(report.checkpoints) == 1:
+        lines.append(f"checkpoint: {report.checkpoints[0]}")
+    elif report.checkpoints:  # a long pass writes dozens: the latest is the one that matters
+        lines.append(f"{len(report.checkpoints)} checkpoints, the latest: {report.checkpoints[-1]}")
     if report.stopped_early:
         lines.append(f"stopped early: {report.stopped_early}")
     if report.interrupted:

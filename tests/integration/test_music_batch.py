@@ -328,7 +328,7 @@ def test_checkpoint_every_n_completions(tmp_path, music_library, music_script, m
     for path, done in zip(checkpoints, (3, 6), strict=True):
         data = json.loads(path.read_text("utf-8"))
         assert sum(i["status"] == "completed" for i in data["items"]) == done
-    assert "checkpoint(s):" in run.stdout
+    assert f"2 checkpoints, the latest: {checkpoints[-1]}\n" in run.stdout
 
 
 def test_the_default_checkpoint_comes_at_the_fiftieth_artist(tmp_path, music_library, music_script):
@@ -339,10 +339,11 @@ def test_the_default_checkpoint_comes_at_the_fiftieth_artist(tmp_path, music_lib
     run = music_script("process_music_batch.py", "--home", home, "--library", lib,
                        "--batch-size", 100)  # fmt: skip
     assert run.returncode == 0, run.stderr
-    names = [p.name for p in (home / "status/music/checkpoints").glob("*.json")]
-    assert [re.sub(r"_\d{4}-\d\d-\d\d_", "_DATE_", n) for n in names] == [
+    paths = list((home / "status/music/checkpoints").glob("*.json"))
+    assert [re.sub(r"_\d{4}-\d\d-\d\d_", "_DATE_", p.name) for p in paths] == [
         "checkpoint_DATE_artist_050.json"
     ]
+    assert f"checkpoint: {paths[0]}\n" in run.stdout
 
 
 # ---- exit code 2: usage and configuration errors ------------------------------------------
