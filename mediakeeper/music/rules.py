@@ -244,11 +244,13 @@ def _album_vote(ctx: Context, tracks: Sequence[Track], tag: str) -> _Vote:
 def missing_tags(ctx: Context) -> Iterator[Finding]:
     for album, tracks in ctx.groups:
         required = _REQUIRED_EVERYWHERE + (_REQUIRED_IN_ALBUM if album else ())
-        votes = {tag: _album_vote(ctx, tracks, tag) for tag in _ALBUM_WIDE} if album else {}
+        votes: dict[str, _Vote] = {}  # the album's, counted when a track first lacks the tag
         for t in tracks:
             for tag in required:
                 if ctx.key(t, tag) is not None:
                     continue
+                if album and tag in _ALBUM_WIDE and tag not in votes:
+                    votes[tag] = _album_vote(ctx, tracks, tag)
                 new, source = _fill(ctx, album, tracks, t, tag, votes)
                 stored = ctx.value(t, tag)
                 message = f"The {_label(tag)} tag " + (
