@@ -13,9 +13,11 @@ re-check of a library whose fixable problems are fixed (no tag writes), for the 
 pass without the writes.
 
 On a shared or virtual machine one process's speed drifts by half from minute to minute
-(the same bare loop took 3.6 s in one run and 6.1 s in the next), so (a) is taken three times
--- before (b), between (b) and (c), after (c) -- and the ratios use the median; the spread is
-printed. CPU seconds are printed beside wall times, and what creating one file costs in the
+(the same bare loop took 3.4 s in one run and 6.3 s a few minutes later), so (a) and (b) are
+taken in --rounds rounds (default 3): each round copies the freshly built library, syncs,
+then times (a) and (b) back to back over that copy. A round's ratio compares two runs a few
+seconds apart; the verdict is the median of the rounds' ratios, and every round is printed.
+CPU seconds are printed beside wall times, and what creating one file costs in the
 benchmark's folder: the pass creates thousands (a temp copy per tag write, atomic outputs), a
 bare read none. The build's writes reach the disk before anything is timed.
 
@@ -176,48 +178,70 @@ def full_pass(root: Path, home: Path, workers: int) -> tuple[float, float, int, 
     return elapsed, cpu, peak["pss"], peak["rss"], proc.returncode
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _spread(values: list[float]) -> str:
+    return f"{min(values):.2f} - {max(values):.2f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--artists", type=int, default=930)
     parser.add_argument("--tracks", type=int, default=17274)
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--rounds", type=int, default=3, help="(a)-then-(b) rounds, default 3")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="mk-libscale-"))
     try:
-        library, home = work / "Music", work / "home"
-        home.mkdir()
+        pristine = work / "pristine"
         print(f"building {args.artists} artists / {args.tracks} tracks in {work} ...", flush=True)
         t0 = time.perf_counter()
-        made = build(library, args.artists, args.tracks)
-        os.sync()  # the build's writes must not land in either measurement
+        made = build(pristine, args.artists, args.tracks)
         print(f"built {made} tracks in {time.perf_counter() - t0:.1f}s", flush=True)
         create_ms, rename_ms = file_costs(work)
 
-        bare_runs = [bare_loop(library)]
-        batch_seconds, batch_cpu, pss_kb, rss_kb, code = full_pass(library, home, args.workers)
+        rounds = []  # (a wall, a cpu, b wall, b cpu, peak pss kB, peak rss kB, exit code)
+        for n in range(1, args.rounds + 1):
+            library, home = work / f"Music-{n}", work / f"home-{n}"
+            shutil.copytree(pristine, library, symlinks=True)
+            home.mkdir()
+            os.sync()  # the copy's writes must not land in either measurement
+            bare_seconds, bare_cpu, files = bare_loop(library)
+            batch = full_pass(library, home, args.workers)
+            rounds.append((bare_seconds, bare_cpu, *batch))
+            print(f"round {n}: (a) {bare_seconds:.2f}s  (b) {batch[0]:.2f}s  "
+                  f"ratio {batch[0] / bare_seconds:.2f}", flush=True)  # fmt: skip
         changes = sum(
             len(p.read_text("utf-8").splitlines())
             for p in (home / "status/music/changes").glob("*.jsonl")
         )
         recheck_home = work / "home-recheck"
         recheck_home.mkdir()
-        bare_runs.append(bare_loop(library))
         recheck_seconds, recheck_cpu, *_ = full_pass(library, recheck_home, args.workers)
-        bare_runs.append(bare_loop(library))
-        bare_runs.sort()
-        bare_seconds, bare_cpu, files = bare_runs[1]  # the median of three
+        after_seconds, after_cpu, _ = bare_loop(library)  # (c)'s own neighbour
+
+        ratios = [r[2] / r[0] for r in rounds]
+        cpu_ratios = [r[3] / r[1] for r in rounds]
+        bare_seconds = _median([r[0] for r in rounds])
+        batch_seconds = _median([r[2] for r in rounds])
+        batch_cpu = _median([r[3] for r in rounds])
+        pss_kb, rss_kb = max(r[4] for r in rounds), max(r[5] for r in rounds)
+        code = max(r[6] for r in rounds)
         print()
-        print(f"{'measure':<44}{'value':>14}")
-        print(f"{'(a) bare mutagen loop, 1 process (median)':<44}{bare_seconds:>13.2f}s")
-        spread = f"{bare_runs[0][0]:.2f} - {bare_runs[-1][0]:.2f}s"
-        print(f"{'(a) its three runs, fastest - slowest':<44}{spread:>14}")
+        print(f"{'measure (median of the rounds)':<44}{'value':>14}")
+        print(f"{'(a) bare mutagen loop, 1 process':<44}{bare_seconds:>13.2f}s")
         print(f"{f'(b) process_music_batch.py, {args.workers} workers':<44}{batch_seconds:>13.2f}s")
-        print(f"{'ratio (b)/(a)':<44}{batch_seconds / bare_seconds:>14.2f}")
-        print(f"{'(a) CPU seconds':<44}{bare_cpu:>13.2f}s")
+        print(f"{'ratio (b)/(a), median of the rounds':<44}{_median(ratios):>14.2f}")
+        print(f"{'  the rounds, lowest - highest':<44}{_spread(ratios):>14}")
+        print(f"{'  (a) lowest - highest, seconds':<44}{_spread([r[0] for r in rounds]):>14}")
+        print(f"{'CPU ratio (b)/(a), median of the rounds':<44}{_median(cpu_ratios):>14.2f}")
         print(f"{'(b) CPU seconds, all its processes':<44}{batch_cpu:>13.2f}s")
-        print(f"{'CPU ratio (b)/(a)':<44}{batch_cpu / bare_cpu:>14.2f}")
         print(f"{'(b) cores kept busy (CPU s / wall s)':<44}{batch_cpu / batch_seconds:>14.2f}")
         print(f"{'(a) tracks per second':<44}{files / bare_seconds:>14,.0f}")
         print(f"{'(b) tracks per second':<44}{made / batch_seconds:>14,.0f}")
@@ -225,11 +249,11 @@ def main() -> None:
         print(f"{'(b) peak memory, largest process (RSS)':<44}{rss_kb / 1024:>12.1f}MB")
         print(f"{'(b) tag changes written (journal lines)':<44}{changes:>14,}")
         print(f"{'(c) same pass, library already fixed':<44}{recheck_seconds:>13.2f}s")
-        print(f"{'ratio (c)/(a)':<44}{recheck_seconds / bare_seconds:>14.2f}")
-        print(f"{'CPU ratio (c)/(a)':<44}{recheck_cpu / bare_cpu:>14.2f}")
+        print(f"{'ratio (c)/(a), (a) right after (c)':<44}{recheck_seconds / after_seconds:>14.2f}")
+        print(f"{'CPU ratio (c)/(a)':<44}{recheck_cpu / after_cpu:>14.2f}")
         costs = f"{create_ms:.3f} / {rename_ms:.3f} ms"
         print(f"{'creating one file here / renaming one':<44}{costs:>14}")
-        print(f"{'(b) exit code':<44}{code:>14}")
+        print(f"{'(b) exit code (worst round)':<44}{code:>14}")
     finally:
         if args.keep:
             print(f"kept {work}")
