@@ -34,7 +34,7 @@ from mediakeeper.workfile import finished, load_work, save_finished, save_work, 
 
 # Memory the scan's parses may take per artist, so a fix is written without parsing its file
 # again (about a third of a tag write's time). Pictures count in full; beyond this, parse.
-KEEP_PARSED_BYTES = 32 << 20
+KEEP_PARSED_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
