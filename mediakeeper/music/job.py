@@ -142,9 +142,7 @@ class MusicJob:
             summary=f"{_count(len(tracks), 'track')}, {_count(len(findings), 'issue')}, "
             f"{sum(fixed)} fixed" + (_matched(state.get("enrichment")) if enriched else ""),
         )
-        if covers:
-            # Killed before the runner records this, a resume re-checks every change (already
-            # in: applied) and ends with the same result, except which covers this run fetched.
+        if self._resume_needs(state):  # killed before the runner records it: this result
             save_finished(work, state["token"], result)
         return result
 

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -768,6 +769,26 @@ def test_an_artist_done_but_not_recorded_ends_the_same_when_taken_again(tmp_path
     assert again == first
     assert audio_bytes(lib) == library_after
     assert not (home / "status/music/changes/session_2.jsonl").exists()  # nothing journaled
+
+
+def test_an_artist_done_but_not_recorded_keeps_the_result_it_had(tmp_path, music_library):
+    """The result itself is kept, not made again: here a fix that could not be written the
+    first time (its file immutable, chattr +i) could be written now, and is not."""
+    lib = build(music_library, tmp_path / "Music", ["Resumed"])
+    home = tmp_path / "home"
+    stuck = lib / "Resumed/2000 - Album/01 - Song 1.mp3"  # its title's trailing space
+    if not shutil.which("chattr") or subprocess.run(["chattr", "+i", stuck]).returncode:
+        pytest.skip("this file system cannot make a file immutable")
+    item = {"key": "Resumed", "name": "Resumed", "path": str(lib / "Resumed"), "run_token": "t"}
+    try:
+        first = MusicJob(home, "session_1").process(item)
+    finally:
+        subprocess.run(["chattr", "-i", stuck], check=True)
+    assert first.counts["issues_resolved"] == 1  # of 2 fixes
+    library_after = audio_bytes(lib)
+
+    assert MusicJob(home, "session_2").process(item) == first
+    assert audio_bytes(lib) == library_after
 
 
 def test_a_batch_removes_the_temp_copy_a_killed_tag_write_left(
