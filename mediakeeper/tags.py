@@ -458,19 +458,19 @@ def write(
 
 @contextlib.contextmanager
 def _replacing(path: Path, *, sync_dir: bool = True) -> Iterator[tuple[Path, os.stat_result]]:
-    """Yield a copy of ``path`` to modify, and the stat of the original it was copied from;
-    on success the copy atomically replaces the original."""
-    st = path.stat()
-    mode = stat.S_IMODE(st.st_mode)
+    """Yield a copy of ``path`` to modify, and the stat of the original as it was when copied
+    (a kept parse must match it); on success the copy atomically replaces the original."""
+    # The original is opened first: a missing file fails here, before any temp file exists.
     # A signal waits until the copy is renamed over the original or removed: no leftovers.
-    with critical():
+    with path.open("rb") as src, critical():
         # A dot-name (the scanner skips it) that keeps the suffix mutagen sniffs formats by.
         fd, name = create_temp(path.parent, TEMP_PREFIX, ".tmp" + path.suffix)
         tmp = Path(name)
         try:
-            with os.fdopen(fd, "wb") as dst, path.open("rb") as src:
+            with os.fdopen(fd, "wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
-            os.chmod(tmp, mode)
+                st = os.fstat(src.fileno())  # after the copy: a change during it shows
+                os.fchmod(dst.fileno(), stat.S_IMODE(st.st_mode))
             yield tmp, st
             with tmp.open("rb+") as f:
                 os.fsync(f.fileno())

@@ -90,11 +90,9 @@ def apply_changes(
         path = artist_dir / rel_path
         kept = (parsed or {}).get(rel_path)
         try:
-            if verify:
-                info = tags.read(path, keep=True)
-                current, kept = info.tags, info.parsed
-            else:
-                current = None
+            # Not kept when verifying (a resume: rare): a whole artist's parses at once could
+            # hold more embedded art than the scan's budget allows.
+            current = tags.read(path).tags if verify else None
         except AudioError as err:
             refused += [(c, err.message) for c in file_changes]
             continue
