@@ -20,6 +20,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any, Protocol
 
 from mediakeeper.errors import MediakeeperError, QueueError
@@ -30,6 +31,7 @@ from mediakeeper.interrupts import (
     interruptible,
 )
 from mediakeeper.queue import QueueStore
+from mediakeeper.queue_items import COMPLETED as ITEM_COMPLETED
 from mediakeeper.queue_items import ERROR, PENDING, is_eligible
 from mediakeeper.sessions import COMPLETED, FAILED, INTERRUPTED, Session
 from mediakeeper.workers import Workers
@@ -217,10 +219,13 @@ class BatchRunner:
         self, finished: tuple[dict[str, Any], tuple[str, Any]] | None, count: int
     ) -> list[dict[str, Any]]:
         """Record a result (if any) and claim up to ``count`` more items as one queue
-        transaction: one journal line, one fsync. The hooks run once the lock is let go."""
-        with critical(), self.store.transaction():
-            done = self._record_outcome(*finished) if finished else None
-            items = self._claim(count) if count > 0 else []
+        transaction: one journal line, one fsync. The runner counts the result as done, logs
+        it and runs the hooks only once that line is on disk."""
+        with critical():
+            with self.store.transaction():
+                stored = self._store_outcome(*finished) if finished else None
+                items = self._claim(count) if count > 0 else []
+            done = self._note_outcome(*finished, *stored) if finished and stored else None
         if done is not None:
             self.hooks.item_finished(done)
         for item in items:
@@ -255,11 +260,15 @@ class BatchRunner:
         finally:
             workers.stop(at_once=at_once)
 
-    def _record_outcome(self, item: dict[str, Any], outcome: tuple[str, Any]) -> Outcome:
+    def _store_outcome(
+        self, item: dict[str, Any], outcome: tuple[str, Any]
+    ) -> tuple[str, Path | None]:
+        """Write one result to the queue: (the item's status, the checkpoint now due). A run
+        of network failures stops the claims that follow in the same transaction."""
         kind, payload = outcome
-        key, name, session = item["key"], item["name"], self.session.id
+        key, session = item["key"], self.session.id
         if kind == "ok":
-            result, seconds = payload
+            result, _seconds = payload
             checkpoint = self.store.record_success(
                 key,
                 session,
@@ -268,27 +277,39 @@ class BatchRunner:
                 checkpoint_every=self.options.checkpoint_every,
             )
             self._network_failures = 0
-            done = Outcome(key, name, "completed", result=result, seconds=seconds)
-            self.session.item(key, name, "completed", seconds=round(seconds, 3), **result.counts)
+            return ITEM_COMPLETED, checkpoint
+        stage, message, network, stop, _seconds = payload
+        if stop:  # the clean-up in run() gives this item and the others back, untouched
+            raise BatchStopped(message)
+        status = self.store.record_failure(
+            key, session, stage=stage, message=message, max_attempts=self.options.max_attempts
+        )
+        self._network_failures = self._network_failures + 1 if network else 0
+        if self._network_failures >= self.options.stop_after_network_failures > 0:
+            self.report.stopped_early = (
+                f"{self._network_failures} items in a row failed on the network; "
+                "the service looks unreachable, so the rest stay pending"
+            )
+            self.session.log(f"STOPPING EARLY: {self.report.stopped_early}")
+        return status, None
+
+    def _note_outcome(
+        self, item: dict[str, Any], outcome: tuple[str, Any], status: str, checkpoint: Path | None
+    ) -> Outcome:
+        """The runner's side of a result the queue holds now: the report and the session log."""
+        kind, payload = outcome
+        key, name = item["key"], item["name"]
+        if kind == "ok":
+            result, seconds = payload
+            done = Outcome(key, name, status, result=result, seconds=seconds)
+            self.session.item(key, name, status, seconds=round(seconds, 3), **result.counts)
             if checkpoint:
                 self.report.checkpoints.append(str(checkpoint))
                 self.session.log(f"CHECKPOINT {checkpoint.name}")
         else:
-            stage, message, network, stop, seconds = payload
-            if stop:  # the clean-up in run() gives this item and the others back, untouched
-                raise BatchStopped(message)
-            status = self.store.record_failure(
-                key, session, stage=stage, message=message, max_attempts=self.options.max_attempts
-            )
+            stage, message, _network, _stop, seconds = payload
             done = Outcome(key, name, status, error=message, seconds=seconds)
             self.session.item(key, name, status, stage=stage, error=message)
-            self._network_failures = self._network_failures + 1 if network else 0
-            if self._network_failures >= self.options.stop_after_network_failures > 0:
-                self.report.stopped_early = (
-                    f"{self._network_failures} items in a row failed on the network; "
-                    "the service looks unreachable, so the rest stay pending"
-                )
-                self.session.log(f"STOPPING EARLY: {self.report.stopped_early}")
         del self._in_flight[key]
         self.report.outcomes.append(done)
         return done
