@@ -157,6 +157,7 @@ def _reset(item: dict[str, Any], status: str = PENDING) -> None:
     item["run_token"] = None  # a reset asks for fresh work, never a resumed one
     if status == PENDING:
         item["attempts"] = 0
+        item["failures"] = 0
         item["started_at"] = None
         item["last_error"] = None
 

@@ -462,6 +462,7 @@ class QueueStore:
             item.update(counts or {})
             item["details"] = {**item.get("details", {}), **(details or {})}
             item["attempts"] += 1
+            item["failures"] = 0
             item["completed_at"] = iso(self.clock())
             item["claimed_by"] = None
             item["last_error"] = None
@@ -477,10 +478,12 @@ class QueueStore:
     def record_failure(
         self, key: str, session: str, *, stage: str, message: str, max_attempts: int = 3
     ) -> str:
-        """Mark the item ``error`` (or ``skipped`` once it has failed ``max_attempts`` times)."""
+        """Mark the item ``error``, or ``skipped`` once it has failed ``max_attempts`` times
+        since it last succeeded or was reset (a queue from before ``failures``: since then)."""
         with self.locked() as data:
             item = self._owned(data, key, session)
             item["attempts"] += 1
+            item["failures"] = item.get("failures", 0) + 1
             now = iso(self.clock())
             item["error_history"].append(
                 {"at": now, "stage": stage, "message": message, "session": session}
@@ -488,7 +491,7 @@ class QueueStore:
             item["last_error"] = message
             item["claimed_by"] = None
             item["run_token"] = None
-            status = SKIPPED if max_attempts and item["attempts"] >= max_attempts else ERROR
+            status = SKIPPED if max_attempts and item["failures"] >= max_attempts else ERROR
             self._set_status(item, status)
             self._commit([item])
             return status

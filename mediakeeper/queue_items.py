@@ -33,7 +33,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     SKIPPED: frozenset({PENDING}),
 }
 
-COUNTERS = ("track_count", "issues_found", "issues_resolved", "attempts")
+# attempts: every recorded attempt; failures: failed ones since the last success or reset,
+# which max_attempts limits (an item completed once is not skipped sooner for it).
+COUNTERS = ("track_count", "issues_found", "issues_resolved", "attempts", "failures")
 
 # What one completed item is called in checkpoint names and messages, per media kind.
 ITEM_NOUNS = {"music": "artist", "movies": "movie"}
@@ -67,6 +69,7 @@ def new_item(key: str, name: str, path: str) -> dict[str, Any]:
         "issues_found": 0,
         "issues_resolved": 0,
         "attempts": 0,
+        "failures": 0,
         "started_at": None,
         "completed_at": None,
         "last_error": None,

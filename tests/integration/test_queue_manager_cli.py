@@ -283,6 +283,7 @@ def test_reset_artist_is_case_insensitive(cli, queue, typed, name):
     assert f"Reset {name!r}: error -> pending" in result.output
     item = next(i for i in QueueStore(queue.dir, "music").load()["items"] if i["name"] == name)
     assert (item["status"], item["attempts"], item["last_error"]) == ("pending", 0, None)
+    assert item["failures"] == 0  # max_attempts counts afresh
     assert item["error_history"]  # the history of what went wrong is kept
 
 

@@ -194,6 +194,23 @@ def test_record_failure_keeps_history_and_skips_after_max_attempts(make_store, c
     assert store.claim_next(SESSION, statuses=("pending", "error")) is None
 
 
+def test_max_attempts_counts_failures_since_the_last_success(make_store):
+    """--enrich takes completed artists again: one that completed, then failed, is skipped
+    after max_attempts failures, not sooner for its success (attempts counts both)."""
+    store = make_store(1)
+
+    def fail(statuses=("completed", "error")):
+        store.claim_next(SESSION, statuses=statuses)
+        return store.record_failure("artist-0000", SESSION, stage="lookup", message="x")
+
+    assert fail(statuses=("pending",)) == "error"
+    store.claim_next(SESSION, statuses=("error",))
+    store.record_success("artist-0000", SESSION)  # a success starts the count again
+    assert [fail(), fail(), fail()] == ["error", "error", "skipped"]
+    item = fresh(store).item("artist-0000")
+    assert (item["attempts"], item["failures"], len(item["error_history"])) == (5, 3, 4)
+
+
 def test_max_attempts_zero_never_skips(make_store):
     store = make_store(1)
     for _ in range(5):
