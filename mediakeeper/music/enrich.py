@@ -10,12 +10,11 @@ tag changes (ids, and missing years from the first release date) and findings.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from mediakeeper.lookup.musicbrainz import ArtistCandidate, ReleaseGroup, cover_url
-from mediakeeper.music.fixplan import folder_year, year_of
+from mediakeeper.music.fixplan import folder_year, most_common, year_of
 from mediakeeper.music.model import ArtistScan, Finding, TagChange, Track
 from mediakeeper.textfold import fold
 
@@ -52,9 +51,10 @@ def normalise_title(title: str) -> str:
 
 
 def dominant(values: Iterable[str]) -> str:
-    """The most common non-empty value ("" when there is none); ties go to the first seen."""
-    counts = Counter(v.strip() for v in values if v and v.strip())
-    return counts.most_common(1)[0][0] if counts else ""
+    """The most common non-empty value ("" when there is none); ties as the fixes break them
+    (``most_common``: the smallest, whatever the order)."""
+    present = [v.strip() for v in values if v and v.strip()]
+    return most_common(present) if present else ""
 
 
 def known_artist_id(scan: ArtistScan) -> str:

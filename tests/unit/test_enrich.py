@@ -9,6 +9,7 @@ from mediakeeper.music.enrich import (
     AlbumFolder,
     album_folders,
     choose_artist,
+    dominant,
     fill_years,
     known_artist_id,
     match_albums,
@@ -17,6 +18,7 @@ from mediakeeper.music.enrich import (
     plan_enrichment,
     unidentified,
 )
+from mediakeeper.music.fixplan import most_common
 from mediakeeper.music.model import ArtistScan, Finding, TagChange, Track
 
 BJORK = ArtistCandidate(
@@ -77,6 +79,13 @@ def test_ids_in_the_tags_identify_the_artist_without_a_search():
     tagged = scan(track("a/1.flac", "a", musicbrainz_albumartistid="87c5dedd"))
     assert known_artist_id(tagged) == "87c5dedd"
     assert known_artist_id(scan(track("a/1.flac", "a"))) == ""
+
+
+def test_dominant_breaks_ties_as_the_fixes_do_whatever_the_order():
+    assert dominant(["Live", " Studio ", "", None, "Studio"]) == "Studio"
+    assert dominant(["b", "a"]) == dominant(["a", "b"]) == "a"
+    assert dominant(["b", "a"]) == most_common(["b", "a"])
+    assert dominant(["", "  "]) == ""
 
 
 def test_names_are_the_folder_and_the_dominant_tags_once_each():
