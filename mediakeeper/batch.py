@@ -225,7 +225,7 @@ class BatchRunner:
             with self.store.transaction():
                 stored = self._store_outcome(*finished) if finished else None
                 items = self._claim(count) if count > 0 else []
-            done = self._note_outcome(*finished, *stored) if finished and stored else None
+            done = self._note_outcome(*finished, *stored) if finished else None
         if done is not None:
             self.hooks.item_finished(done)
         for item in items:
