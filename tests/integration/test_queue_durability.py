@@ -1,8 +1,9 @@
 """kill -9 at random moments: the queue always loads, validates and keeps every returned result.
 
-A real child process claims and records items in a loop and prints ``RECORDED <key> <status>``
-only after the record call has returned. The parent SIGKILLs it at random moments, restarts
-it, and after every kill checks the queue on disk against everything the child reported.
+A real child process claims and records items in a loop (half the children in transactions,
+as a batch does) and prints ``RECORDED <key> <status>`` only after the record has returned.
+The parent SIGKILLs it at random moments, restarts it, and after every kill checks the queue
+on disk against everything the child reported.
 """
 
 from __future__ import annotations
@@ -24,31 +25,42 @@ ITEMS = 200
 KILLS = 25
 
 WORKER = """
-import os, random, sys
+import contextlib, os, random, sys
 from pathlib import Path
 from mediakeeper.queue import QueueStore
 
 store = QueueStore(Path(sys.argv[1]), "music")
 rng = random.Random(int(sys.argv[2]))
+# Half the children work as a batch does: record a result and claim the next item in one
+# transaction (one journal line); the others make each change on its own.
+together = rng.random() < 0.5
 released = store.release_stale()
 print("READY", len(released), flush=True)
 session = f"child-{os.getpid()}"
-while True:
-    item = store.claim_next(session)
-    if item is None:
-        break
-    key = item["key"]
+
+
+def record(key):
     roll = rng.random()
     if roll < 0.15:
-        status = store.record_failure(key, session, stage="scan", message="boom", max_attempts=3)
-    elif roll < 0.25:
-        status = store.record_failure(key, session, stage="lookup", message="gone", max_attempts=1)
-    else:
-        store.record_success(
-            key, session, counts={"track_count": 1, "issues_found": 2}, checkpoint_every=25
-        )
-        status = "completed"
-    print("RECORDED", key, status, flush=True)
+        return store.record_failure(key, session, stage="scan", message="boom", max_attempts=3)
+    if roll < 0.25:
+        return store.record_failure(key, session, stage="lookup", message="gone", max_attempts=1)
+    store.record_success(
+        key, session, counts={"track_count": 1, "issues_found": 2}, checkpoint_every=25
+    )
+    return "completed"
+
+
+done = None
+while True:
+    with store.transaction() if together else contextlib.nullcontext():
+        status = record(done) if done else None
+        item = store.claim_next(session)
+    if done:
+        print("RECORDED", done, status, flush=True)
+    if item is None:
+        break
+    done = item["key"]
 store.fold()
 print("DONE", flush=True)
 """
