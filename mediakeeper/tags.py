@@ -28,7 +28,7 @@ from mutagen.mp4 import MP4, AtomDataType, MP4FreeForm
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
-from mediakeeper.atomic import create_temp, fsync_dir
+from mediakeeper.atomic import create_temp, fsync_dir, fsync_files
 from mediakeeper.errors import AudioError
 from mediakeeper.fsnames import TEMP_PREFIX
 from mediakeeper.interrupts import critical
@@ -417,52 +417,86 @@ def version_after_write(fmt: str, version: str) -> str:
     return _STYLE_OF_FORMAT[fmt].saved_version(version)
 
 
-def write(
-    path: Path | str,
-    values: Mapping[str, str | None],
-    *,
-    sync_dir: bool = True,
-    parsed: Parsed | None = None,
-) -> None:
+# Files are written in groups of at most this many (see write_many): the bound on how long a
+# signal waits for a group to be in place.
+WRITE_GROUP = 32
+
+
+def write(path: Path | str, values: Mapping[str, str | None], *, parsed: Parsed | None = None):
     """Set each named logical tag (None deletes it) and leave every other tag alone.
 
     The change is made on a copy in the same folder, flushed to disk and renamed over the
     original, so a crash at any instant leaves the old file or the new one, never a mix.
     MP3 files keep ID3v2.3 when they have it; all others (untagged, ID3v1, v2.2) get v2.4.
-    ``sync_dir=False`` leaves the folder's fsync (which makes the rename durable) to a caller
-    that writes many files of one folder and syncs it once. ``parsed`` (from ``read(keep=True)``)
-    is used instead of parsing the file again if the file has not changed since.
+    ``parsed`` (from ``read(keep=True)``) is saved instead of parsing the file again if the
+    file has not changed since. AudioError if the file cannot be written.
     """
-    unknown = set(values) - set(TABLE)
-    if unknown:
-        raise ValueError(f"unknown logical tags: {sorted(unknown)}")
-    if not values:
-        return
     path = Path(path)
-    with _translated(path), _replacing(path, sync_dir=sync_dir) as (tmp, st):
-        unchanged = parsed is not None and parsed.signature == _signature(st)
-        audio = parsed.audio if unchanged else _load(tmp)
-        _fmt, style = _KINDS[type(audio)]
-        if audio.tags is None:
-            audio.add_tags()
-        for name, value in values.items():
-            if name not in _PAIRED:
-                style.set(audio.tags, TABLE[name], value or None)
-        for number, total in PAIRS:
-            if number in values or total in values:
-                old = style.get_pair(audio.tags, TABLE[number], TABLE[total])
-                new = (values.get(number, old[0]) or None, values.get(total, old[1]) or None)
-                style.set_pair(audio.tags, TABLE[number], TABLE[total], new)
-        style.save(audio, tmp)
+    failed = write_many([(path, values, parsed)])
+    if path in failed:
+        raise failed[path]
 
 
-@contextlib.contextmanager
-def _replacing(path: Path, *, sync_dir: bool = True) -> Iterator[tuple[Path, os.stat_result]]:
-    """Yield a copy of ``path`` to modify, and the stat of the original as it was when copied
-    (a kept parse must match it); on success the copy atomically replaces the original."""
-    # The original is opened first: a missing file fails here, before any temp file exists.
-    # A signal waits until the copy is renamed over the original or removed: no leftovers.
-    with path.open("rb") as src, critical():
+def write_many(
+    writes: Iterable[tuple[Path | str, Mapping[str, str | None], Parsed | None]],
+) -> dict[Path, AudioError]:
+    """``write`` for several files: (path, values, kept parse or None) each. Returns the files
+    that could not be written, with the reason; every other one is written.
+
+    A group's copies are all saved before they are flushed to disk together and renamed, so
+    one journal commit can cover the group instead of one per file (see ``fsync_files``);
+    each file still ends old or new whenever a crash comes, and the folders are synced once.
+    """
+    todo = [(Path(path), values, parsed) for path, values, parsed in writes]
+    for _path, values, _parsed in todo:
+        unknown = set(values) - set(TABLE)
+        if unknown:
+            raise ValueError(f"unknown logical tags: {sorted(unknown)}")
+    failed: dict[Path, AudioError] = {}
+    for start in range(0, len(todo), WRITE_GROUP):
+        failed.update(_write_group([w for w in todo[start : start + WRITE_GROUP] if w[1]]))
+    return failed
+
+
+def _write_group(group: list[tuple[Path, Mapping[str, str | None], Parsed | None]]):
+    failed: dict[Path, AudioError] = {}
+    ready: list[tuple[Path, Path]] = []  # (original, its saved copy)
+    # A signal waits until every copy is renamed over its original or removed: no leftovers.
+    with critical():
+        try:
+            for path, values, parsed in group:
+                try:
+                    ready.append((path, _saved_copy(path, values, parsed)))
+                except AudioError as err:
+                    failed[path] = err
+            try:
+                fsync_files(tmp for _, tmp in ready)
+            except OSError as err:  # the disk failed them: none is put in place
+                for path, tmp in ready:
+                    failed[path] = AudioError(str(path), err.strerror or str(err))
+                    tmp.unlink(missing_ok=True)
+                ready.clear()
+            for path, tmp in list(ready):
+                try:
+                    with _translated(path):
+                        os.replace(tmp, path)
+                except AudioError as err:
+                    failed[path] = err
+                    ready.remove((path, tmp))
+                    tmp.unlink(missing_ok=True)
+        except BaseException:
+            for _, tmp in ready:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+            raise
+    for folder in {path.parent for path, _ in ready}:
+        fsync_dir(folder)  # the renames become durable, once per folder
+    return failed
+
+
+def _saved_copy(path: Path, values: Mapping[str, str | None], parsed: Parsed | None) -> Path:
+    """A copy of ``path`` beside it with the new values saved in (not yet flushed to disk)."""
+    with _translated(path), path.open("rb") as src:
         # A dot-name (the scanner skips it) that keeps the suffix mutagen sniffs formats by.
         fd, name = create_temp(path.parent, TEMP_PREFIX, ".tmp" + path.suffix)
         tmp = Path(name)
@@ -471,13 +505,25 @@ def _replacing(path: Path, *, sync_dir: bool = True) -> Iterator[tuple[Path, os.
                 shutil.copyfileobj(src, dst, 1 << 20)
                 st = os.fstat(src.fileno())  # after the copy: a change during it shows
                 os.fchmod(dst.fileno(), stat.S_IMODE(st.st_mode))
-            yield tmp, st
-            with tmp.open("rb+") as f:
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
+            unchanged = parsed is not None and parsed.signature == _signature(st)
+            audio = parsed.audio if unchanged else _load(tmp)
+            _set(audio, values)
+            _KINDS[type(audio)][1].save(audio, tmp)
         except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+            tmp.unlink(missing_ok=True)
             raise
-    if sync_dir:
-        fsync_dir(path.parent)
+    return tmp
+
+
+def _set(audio, values: Mapping[str, str | None]) -> None:
+    _fmt, style = _KINDS[type(audio)]
+    if audio.tags is None:
+        audio.add_tags()
+    for name, value in values.items():
+        if name not in _PAIRED:
+            style.set(audio.tags, TABLE[name], value or None)
+    for number, total in PAIRS:
+        if number in values or total in values:
+            old = style.get_pair(audio.tags, TABLE[number], TABLE[total])
+            new = (values.get(number, old[0]) or None, values.get(total, old[1]) or None)
+            style.set_pair(audio.tags, TABLE[number], TABLE[total], new)

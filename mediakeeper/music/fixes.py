@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper import tags
-from mediakeeper.atomic import encode_text, fsync_dir
+from mediakeeper.atomic import encode_text
 from mediakeeper.errors import AudioError, MediakeeperError
 from mediakeeper.music.model import TagChange
 
@@ -109,15 +109,14 @@ def apply_changes(
             writes.append((path, to_write, kept))
     # One durable journal append for the whole artist, before any file is touched.
     journal.record(artist, [(path, change) for path, batch, _ in writes for change in batch])
-    for path, to_write, kept in writes:
-        try:
-            tags.write(path, {c.tag: c.new for c in to_write}, sync_dir=False, parsed=kept)
-        except AudioError as err:
-            refused += [(c, err.message) for c in to_write]
-            continue
-        done += to_write
-    for folder in {path.parent for path, _, _ in writes}:
-        fsync_dir(folder)  # once per folder: the renames above become durable together
+    failed = tags.write_many(
+        (path, {c.tag: c.new for c in to_write}, kept) for path, to_write, kept in writes
+    )
+    for path, to_write, _ in writes:
+        if path in failed:
+            refused += [(c, failed[path].message) for c in to_write]
+        else:
+            done += to_write
     return Applied(tuple(done), tuple(refused))
 
 
@@ -224,11 +223,10 @@ def undo(
             by_artist.setdefault(e.artist, []).append((path, change))
     for artist_name, changes in by_artist.items():
         journal.record(artist_name, changes)
-    for path, restore, values in writes:
-        try:
-            tags.write(path, values)
-        except AudioError as err:
-            report.left_alone += [(e, err.message) for e in restore]
-            continue
-        report.restored += restore
+    failed = tags.write_many((path, values, None) for path, _, values in writes)
+    for path, restore, _ in writes:
+        if path in failed:
+            report.left_alone += [(e, failed[path].message) for e in restore]
+        else:
+            report.restored += restore
     return report

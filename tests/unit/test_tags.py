@@ -422,3 +422,32 @@ def test_a_kept_parse_counts_its_pictures(tmp_path, fmt):
     assert plain.picture_bytes == 0
     assert pictured.picture_bytes >= 60  # the 1x1 PNG (base64'd in Ogg comments)
     assert tags.read(track(tmp_path / "n", fmt)).parsed is None  # only when asked
+
+
+def test_write_many_writes_every_file_it_can_and_says_why_not_the_others(tmp_path, monkeypatch):
+    monkeypatch.setattr(tags, "WRITE_GROUP", 3)  # several groups, the last one short
+    paths = [track(tmp_path / str(n), synth.FORMATS[n % 5]) for n in range(7)]
+    damaged = paths[4]
+    damaged.write_bytes(damaged.read_bytes()[:40])
+    before = damaged.read_bytes()
+
+    failed = tags.write_many([(p, {"title": f"New {n}"}, None) for n, p in enumerate(paths)])
+
+    assert list(failed) == [damaged] and isinstance(failed[damaged], AudioError)
+    assert damaged.read_bytes() == before
+    for n, path in enumerate(paths):
+        if path != damaged:
+            assert tags.read(path).tags == {**FULL, "title": f"New {n}"}
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".mediakeeper.")]
+
+
+def test_fsync_files_leaves_no_file_open_when_one_is_missing(tmp_path):
+    from mediakeeper.atomic import fsync_files
+
+    present = [tmp_path / "a", tmp_path / "b"]
+    for path in present:
+        path.write_bytes(b"x")
+    open_before = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(FileNotFoundError):
+        fsync_files([*present, tmp_path / "missing"])
+    assert len(os.listdir("/proc/self/fd")) == open_before
