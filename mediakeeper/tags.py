@@ -448,6 +448,8 @@ def write_many(
     each file still ends old or new whenever a crash comes, and the folders are synced once.
     """
     todo = [(Path(path), values, parsed) for path, values, parsed in writes]
+    if len({path for path, _, _ in todo}) < len(todo):  # two copies of one file: one lost
+        raise ValueError("write_many takes each file once; merge its values")
     for _path, values, _parsed in todo:
         unknown = set(values) - set(TABLE)
         if unknown:

@@ -441,6 +441,14 @@ def test_write_many_writes_every_file_it_can_and_says_why_not_the_others(tmp_pat
     assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".mediakeeper.")]
 
 
+def test_write_many_refuses_one_file_twice(tmp_path):
+    path = track(tmp_path, "flac")
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="each file once"):
+        tags.write_many([(path, {"title": "A"}, None), (str(path), {"album": "B"}, None)])
+    assert path.read_bytes() == before
+
+
 def test_fsync_files_leaves_no_file_open_when_one_is_missing(tmp_path):
     from mediakeeper.atomic import fsync_files
 
