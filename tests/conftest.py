@@ -50,6 +50,24 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 
+def queue_manager_cli(main, home: Path):
+    """``invoke(*args, input=None, with_home=True)`` runs a queue-manager command in process
+    on ``home`` (MEDIAKEEPER_HOME unset); it may exit with any code, never with a traceback."""
+    from click.testing import CliRunner
+
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, with_home: bool = True):
+        argv = ["--home", str(home), *args] if with_home else list(args)
+        result = runner.invoke(main, argv, input=input, env={"MEDIAKEEPER_HOME": None})
+        assert "Traceback" not in result.output, result.output
+        if result.exception is not None:
+            assert isinstance(result.exception, SystemExit), repr(result.exception)
+        return result
+
+    return invoke
+
+
 @pytest.fixture
 def make_store(tmp_path, clock):
     """``make_store(n)`` -> a QueueStore over a fresh queue of ``n`` pending items.

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from mediakeeper.queue import QueueStore
+from tests.conftest import queue_manager_cli
 from utilities.movie_queue_manager import main
 
 MOVIES = ["The Matrix (1999)", "Heat.1995.1080p.BluRay.x264", "Amélie (2001)", "Solaris"]
@@ -33,17 +33,7 @@ def library(tmp_path) -> Path:
 
 @pytest.fixture
 def cli(home):
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None):
-        result = runner.invoke(main, ["--home", str(home), *args], input=input,
-                               env={"MEDIAKEEPER_HOME": None})  # fmt: skip
-        assert "Traceback" not in result.output, result.output
-        if result.exception is not None:
-            assert isinstance(result.exception, SystemExit), repr(result.exception)
-        return result
-
-    return invoke
+    return queue_manager_cli(main, home)
 
 
 @pytest.fixture

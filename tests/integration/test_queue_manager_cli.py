@@ -10,9 +10,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from mediakeeper.queue import QueueStore
+from tests.conftest import queue_manager_cli
 from utilities.music_queue_manager import main
 
 # Folder names a real library holds; every one is an ordinary artist.
@@ -55,18 +55,7 @@ def library(tmp_path) -> Path:
 
 @pytest.fixture
 def cli(home):
-    """``cli(*args, input=None)`` runs the command on ``home``; never a traceback."""
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None, with_home: bool = True):
-        argv = ["--home", str(home), *args] if with_home else list(args)
-        result = runner.invoke(main, argv, input=input, env={"MEDIAKEEPER_HOME": None})
-        assert "Traceback" not in result.output, result.output
-        if result.exception is not None:
-            assert isinstance(result.exception, SystemExit), repr(result.exception)
-        return result
-
-    return invoke
+    return queue_manager_cli(main, home)
 
 
 @pytest.fixture
