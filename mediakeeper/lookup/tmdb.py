@@ -146,10 +146,10 @@ class TMDb:
 
     def _call(self, make: Callable[[], Any], method: str, params: dict[str, Any]) -> Any:
         """One tmdbsimple call, sent through the lookup session."""
-        # tmdbsimple reads these module globals when an object is made and a request sent.
+        # tmdbsimple reads these module globals when a request is sent; the session is set on
+        # the endpoint itself below.
         tmdbsimple.API_KEY = self._api_key
         tmdbsimple.USE_BEARER_AUTH = False
-        tmdbsimple.REQUESTS_SESSION = self._transport
         endpoint = make()
         endpoint.base_uri = f"{self.base_url}/{tmdbsimple.API_VERSION}"
         endpoint.session = self._transport
