@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import itertools
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from mediakeeper.interrupts import critical
+from mediakeeper.linux import start_writeback
 
 
 def fsync_dir(directory: Path) -> None:
@@ -27,21 +26,6 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _writeback_starter():
-    """Linux's sync_file_range (not in Python's os), to start writing a file's data out."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        start = libc.sync_file_range
-    except (OSError, AttributeError):
-        return None
-    start.argtypes = (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
-    return start
-
-
-_START_WRITEBACK = _writeback_starter()
-_SYNC_FILE_RANGE_WRITE = 2
-
-
 def fsync_files(paths: Iterable[Path | str]) -> None:
     """Make several files' data durable. Each one's writeback is started first, so the
     fsyncs that follow wait for writes already on their way and one journal commit can cover
@@ -51,9 +35,8 @@ def fsync_files(paths: Iterable[Path | str]) -> None:
     try:
         for path in paths:
             fds.append(os.open(path, os.O_RDONLY))
-        if _START_WRITEBACK is not None:
-            for fd in fds:
-                _START_WRITEBACK(fd, 0, 0, _SYNC_FILE_RANGE_WRITE)  # a hint: fsync decides
+        for fd in fds:
+            start_writeback(fd)
         for fd in fds:
             os.fsync(fd)
     finally:

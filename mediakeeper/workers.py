@@ -9,11 +9,8 @@ once, so stopping a worker at any instant can block nothing.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import multiprocessing
 import os
-import signal
 from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
@@ -22,8 +19,8 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from mediakeeper.interrupts import worker_signals
+from mediakeeper.linux import die_with_parent
 
-_PR_SET_PDEATHSIG = 1
 STOP_GRACE = 5.0  # seconds a stopped worker gets to finish its atomic write
 
 
@@ -31,9 +28,7 @@ def _worker_init(parent: int) -> None:
     worker_signals()
     # A worker must not outlive a main process killed with -9: the next run would release
     # the claim as stale and work on the same item while the orphan still writes to it.
-    with suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    die_with_parent()
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
 
