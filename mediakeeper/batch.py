@@ -21,7 +21,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from mediakeeper.errors import MediakeeperError, QueueError
 from mediakeeper.interrupts import (
@@ -131,20 +131,36 @@ class Hooks:
     def item_finished(self, outcome: Outcome) -> None: ...
 
 
-def _run_job(job: Job, item: dict[str, Any]) -> tuple[str, Any]:
+class Done(NamedTuple):
+    """A job's result for one item, as it comes back from a worker."""
+
+    result: ItemResult
+    seconds: float
+
+
+class Failed(NamedTuple):
+    """A job's failure for one item, as it comes back from a worker (see ItemFailure)."""
+
+    stage: str
+    message: str
+    network: bool = False
+    stop: bool = False
+    seconds: float = 0.0
+
+
+def _run_job(job: Job, item: dict[str, Any]) -> Done | Failed:
     """Run in a worker (or in-process): never raises, so results always come back."""
     started = time.monotonic()
     try:
-        return "ok", (job.process(item), time.monotonic() - started)
+        return Done(job.process(item), time.monotonic() - started)
     except ItemFailure as err:
-        failure = (err.stage, err.message, err.network, err.stop)
-        return "failed", (*failure, time.monotonic() - started)
+        return Failed(err.stage, err.message, err.network, err.stop, time.monotonic() - started)
     except Exception as err:  # a crash inside one item must not stop the batch
         where = traceback.extract_tb(err.__traceback__)[-1]
         message = (
             f"{type(err).__name__}: {err} (at {os.path.basename(where.filename)}:{where.lineno})"
         )
-        return "failed", ("crash", message, False, False, time.monotonic() - started)
+        return Failed("crash", message, seconds=time.monotonic() - started)
 
 
 class BatchRunner:
@@ -216,15 +232,18 @@ class BatchRunner:
         return items
 
     def _record_and_claim(
-        self, finished: tuple[dict[str, Any], tuple[str, Any]] | None, count: int
+        self, finished: tuple[dict[str, Any], Done | Failed] | None, count: int
     ) -> list[dict[str, Any]]:
         """Record a result (if any) and claim up to ``count`` more items as one queue
         transaction: one journal line, one fsync. The runner counts the result as done, logs
         it and runs the hooks only once that line is on disk."""
+        if finished and isinstance(finished[1], Failed) and finished[1].stop:
+            # Not this item's failure but the batch's: run()'s clean-up gives it back untouched.
+            raise BatchStopped(finished[1].message)
         with critical():
             with self.store.transaction():
                 stored = self._store_outcome(*finished) if finished else None
-                items = self._claim(count) if count > 0 else []
+                items = self._claim(count)
             done = self._note_outcome(*finished, *stored) if finished else None
         if done is not None:
             self.hooks.item_finished(done)
@@ -242,7 +261,7 @@ class BatchRunner:
         workers = Workers(
             count,
             run=partial(_run_job, self.job),
-            lost=lambda item: ("failed", ("crash", "its worker process died", False, False, 0.0)),
+            lost=lambda item: Failed("crash", "its worker process died"),
         )
         # Two items in flight per worker, topped up after every result: while the main
         # process records one result and claims the next item, the worker that sent it is
@@ -261,30 +280,29 @@ class BatchRunner:
             workers.stop(at_once=at_once)
 
     def _store_outcome(
-        self, item: dict[str, Any], outcome: tuple[str, Any]
+        self, item: dict[str, Any], outcome: Done | Failed
     ) -> tuple[str, Path | None]:
         """Write one result to the queue: (the item's status, the checkpoint now due). A run
         of network failures stops the claims that follow in the same transaction."""
-        kind, payload = outcome
         key, session = item["key"], self.session.id
-        if kind == "ok":
-            result, _seconds = payload
+        if isinstance(outcome, Done):
             checkpoint = self.store.record_success(
                 key,
                 session,
-                counts=result.counts,
-                details=result.details,
+                counts=outcome.result.counts,
+                details=outcome.result.details,
                 checkpoint_every=self.options.checkpoint_every,
             )
             self._network_failures = 0
             return ITEM_COMPLETED, checkpoint
-        stage, message, network, stop, _seconds = payload
-        if stop:  # the clean-up in run() gives this item and the others back, untouched
-            raise BatchStopped(message)
         status = self.store.record_failure(
-            key, session, stage=stage, message=message, max_attempts=self.options.max_attempts
+            key,
+            session,
+            stage=outcome.stage,
+            message=outcome.message,
+            max_attempts=self.options.max_attempts,
         )
-        self._network_failures = self._network_failures + 1 if network else 0
+        self._network_failures = self._network_failures + 1 if outcome.network else 0
         if self._network_failures >= self.options.stop_after_network_failures > 0:
             self.report.stopped_early = (
                 f"{self._network_failures} items in a row failed on the network; "
@@ -294,22 +312,20 @@ class BatchRunner:
         return status, None
 
     def _note_outcome(
-        self, item: dict[str, Any], outcome: tuple[str, Any], status: str, checkpoint: Path | None
+        self, item: dict[str, Any], outcome: Done | Failed, status: str, checkpoint: Path | None
     ) -> Outcome:
         """The runner's side of a result the queue holds now: the report and the session log."""
-        kind, payload = outcome
         key, name = item["key"], item["name"]
-        if kind == "ok":
-            result, seconds = payload
-            done = Outcome(key, name, status, result=result, seconds=seconds)
-            self.session.item(key, name, status, seconds=round(seconds, 3), **result.counts)
+        if isinstance(outcome, Done):
+            result = outcome.result
+            done = Outcome(key, name, status, result=result, seconds=outcome.seconds)
+            self.session.item(key, name, status, seconds=round(outcome.seconds, 3), **result.counts)
             if checkpoint:
                 self.report.checkpoints.append(str(checkpoint))
                 self.session.log(f"CHECKPOINT {checkpoint.name}")
         else:
-            stage, message, _network, _stop, seconds = payload
-            done = Outcome(key, name, status, error=message, seconds=seconds)
-            self.session.item(key, name, status, stage=stage, error=message)
+            done = Outcome(key, name, status, error=outcome.message, seconds=outcome.seconds)
+            self.session.item(key, name, status, stage=outcome.stage, error=outcome.message)
         del self._in_flight[key]
         self.report.outcomes.append(done)
         return done
