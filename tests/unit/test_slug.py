@@ -18,8 +18,8 @@ def test_a_slug_is_one_plain_name_whatever_the_input(name):
 
 
 def test_names_that_read_alike_get_different_slugs():
-    assert slugify("AC/DC") != slugify("AC DC") != slugify("ac-dc")
-    assert slugify("AC/DC") == slugify("AC/DC")
+    assert len({slugify(name) for name in ("AC/DC", "AC DC", "ac-dc", "AC⧸DC")}) == 4
+    assert slugify("AC/DC") == slugify("AC/DC")  # and a name always gets the same one
 
 
 @pytest.mark.parametrize("part", ["..", ".", "", "a/b", "../x", "x/..", "nul\0byte"])
