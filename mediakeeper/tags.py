@@ -179,7 +179,7 @@ class _ID3Style:
     def has_picture(self, audio) -> bool:
         return audio.tags is not None and bool(audio.tags.getall("APIC"))
 
-    def picture_bytes(self, audio) -> int:
+    def picture_bytes(self, audio, view) -> int:
         return 0 if audio.tags is None else sum(len(f.data) for f in audio.tags.getall("APIC"))
 
     def lossless(self, audio) -> bool:
@@ -242,10 +242,9 @@ class _VorbisStyle:
         tags = audio.tags
         return tags is not None and ("METADATA_BLOCK_PICTURE" in tags or "COVERART" in tags)
 
-    def picture_bytes(self, audio) -> int:
+    def picture_bytes(self, audio, view) -> int:
         blocks = sum(len(p.data) for p in getattr(audio, "pictures", None) or ())
-        comments = self.view(audio.tags) if audio.tags is not None else {}
-        encoded = comments.get("METADATA_BLOCK_PICTURE", []) + comments.get("COVERART", [])
+        encoded = view.get("METADATA_BLOCK_PICTURE", []) + view.get("COVERART", [])
         return blocks + sum(len(value) for value in encoded)
 
     def lossless(self, audio) -> bool:
@@ -296,7 +295,7 @@ class _MP4Style:
     def has_picture(self, audio) -> bool:
         return audio.tags is not None and bool(audio.tags.get("covr"))
 
-    def picture_bytes(self, audio) -> int:
+    def picture_bytes(self, audio, view) -> int:
         return 0 if audio.tags is None else sum(len(c) for c in audio.tags.get("covr", ()))
 
     def lossless(self, audio) -> bool:
@@ -381,17 +380,19 @@ def _load(path: Path):
     return audio
 
 
-def read(path: Path | str, *, keep: bool = False) -> AudioInfo:
+def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = None) -> AudioInfo:
     """Read one file's tags and stream properties; AudioError if it cannot be parsed.
-    ``keep``: the result carries the parse (``parsed``), for a ``write`` that follows."""
+    ``keep``: the result carries the parse (``parsed``), for a ``write`` that follows; ``st``:
+    the file's stat, when the caller took it just before (a scan has it from its listing)."""
     path = Path(path)
     with _translated(path):
-        signature = _signature(os.stat(path)) if keep else ()  # before: a later change shows
+        if keep:  # taken before the parse: a change after it shows
+            signature = _signature(st if st is not None else os.stat(path))
         audio = _load(path)
         fmt, style = _KINDS[type(audio)]
         tags: dict[str, str] = {}
+        view = style.view(audio.tags) if audio.tags is not None else {}
         if audio.tags is not None:
-            view = style.view(audio.tags)
             for name, key in TABLE.items():
                 if name not in _PAIRED and (value := style.get(view, key)):
                     tags[name] = value
@@ -407,7 +408,7 @@ def read(path: Path | str, *, keep: bool = False) -> AudioInfo:
             lossless=style.lossless(audio),
             tag_version=style.tag_version(audio),
             has_picture=style.has_picture(audio),
-            parsed=Parsed(audio, signature, style.picture_bytes(audio)) if keep else None,
+            parsed=Parsed(audio, signature, style.picture_bytes(audio, view)) if keep else None,
         )
 
 

@@ -14,14 +14,15 @@ from typing import Any
 
 from mediakeeper.atomic import atomic_write_text
 from mediakeeper.batch import ItemResult
-from mediakeeper.slug import inside, slugify
+from mediakeeper.slug import inside
 
 WORK_DIR = "work"
 
 
-def work_path(status_kind_dir: Path, key: str) -> Path:
-    """``status/<kind>/work/<slug>.json``: never outside the status folder."""
-    return inside(status_kind_dir, WORK_DIR, f"{slugify(key)}.json")
+def work_path(status_kind_dir: Path, slug: str) -> Path:
+    """``status/<kind>/work/<slug>.json`` (``slug``: the item key's ``slugify``): never
+    outside the status folder."""
+    return inside(status_kind_dir, WORK_DIR, f"{slug}.json")
 
 
 def load_work(path: Path, token: str | None) -> dict[str, Any] | None:

@@ -83,7 +83,7 @@ class MovieJob:
     def process(self, item: dict[str, Any]) -> ItemResult:
         folder = Path(item["path"])
         slug = slugify(item["key"])
-        work = work_path(self.status_dir, item["key"])
+        work = work_path(self.status_dir, slug)
         state = load_work(work, item.get("run_token"))
         if (result := finished(state)) is not None:
             return result  # killed after finishing, before the runner recorded it

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,7 +86,7 @@ def apply_changes(
     done: list[TagChange] = []
     refused: list[tuple[TagChange, str]] = []
     writes: list[tuple[Path, list[TagChange], tags.Parsed | None]] = []
-    for rel_path, file_changes in _by_file(changes):
+    for rel_path, file_changes in _by_path(changes).items():
         path = artist_dir / rel_path
         kept = (parsed or {}).get(rel_path)
         try:
@@ -118,10 +118,6 @@ def apply_changes(
         else:
             done += to_write
     return Applied(tuple(done), tuple(refused))
-
-
-def _by_file(changes: Iterable[TagChange]) -> Iterator[tuple[str, list[TagChange]]]:
-    yield from _by_path(changes).items()
 
 
 def _by_path(records: Iterable[Any]) -> dict[str, list[Any]]:

@@ -71,7 +71,7 @@ class MusicJob:
     def process(self, item: dict[str, Any]) -> ItemResult:
         folder = Path(item["path"])
         slug = slugify(item["key"])
-        work = work_path(self.status_dir, item["key"])
+        work = work_path(self.status_dir, slug)
         saved = load_work(work, item.get("run_token"))
         if (result := finished(saved)) is not None:
             return result  # killed after finishing, before the runner recorded it

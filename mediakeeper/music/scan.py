@@ -147,11 +147,12 @@ def _scan_file(
     if suffix not in tagio.AUDIO_EXTENSIONS:
         return
     try:
-        size = entry.stat().st_size
+        st = entry.stat()
+        size = st.st_size
         if size == 0:
             walk.unreadable.append(UnreadableFile(path, album, "empty file"))
             return
-        info = tagio.read(entry.path, keep=walk.keep_bytes > 0)
+        info = tagio.read(entry.path, keep=walk.keep_bytes >= PARSE_OVERHEAD, st=st)
     except OSError as exc:  # e.g. a symlink to nowhere
         walk.unreadable.append(UnreadableFile(path, album, exc.strerror or str(exc)))
         return
