@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper import tags
+from mediakeeper.batch import ItemFailure
 from mediakeeper.music.job import MusicJob
 from mediakeeper.queue import QueueStore
 from mediakeeper.slug import slugify
@@ -591,6 +592,37 @@ def test_unreadable_artist_folder_is_an_error_and_the_batch_goes_on(
     queue = music_queue(home)
     assert statuses(queue) == {"Alpha": "completed", "Bravo": "error", "Charlie": "completed"}
     assert "cannot read artist folder" in queue["items"][1]["last_error"]
+
+
+def test_an_unreadable_artist_folder_fails_its_artist_at_the_scan_stage(
+    tmp_path, music_library, monkeypatch
+):
+    """The same, where the test runs as root and mode 000 stops nothing: the refusal the
+    OS would give is made at os.scandir for that folder (the OS, not mediakeeper's code)."""
+    lib = build(music_library, tmp_path / "Music", ["Bravo"])
+    real_scandir = os.scandir
+
+    def refusing(path="."):
+        if Path(path) == lib / "Bravo":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    item = {"key": "Bravo", "name": "Bravo", "path": str(lib / "Bravo"), "run_token": "t"}
+    with pytest.raises(ItemFailure) as failure:
+        MusicJob(tmp_path / "home", "session_1").process(item)
+    assert failure.value.stage == "scan"
+    assert failure.value.message == f"cannot read artist folder {lib / 'Bravo'}: Permission denied"
+
+
+def test_a_batch_takes_ten_artists_unless_told(tmp_path, music_library, music_script, music_queue):
+    spec = {}
+    for n in range(11):
+        spec.update(artist_spec(f"Artist {n:02d}", n_tracks=1))
+    lib, home = music_library(tmp_path / "Music", spec), tmp_path / "home"
+    run = music_script("process_music_batch.py", "--home", home, "--library", lib)
+    assert run.returncode == 0, run.stderr
+    assert sorted(statuses(music_queue(home)).values()) == ["completed"] * 10 + ["pending"]
 
 
 def test_a_damaged_file_the_parser_recurses_on_is_one_unreadable_file(
