@@ -158,16 +158,29 @@ def find_named(settings: Settings, kind: str, name: str, dry_run: bool) -> dict[
 
 
 def prepare_store(
-    settings: Settings, kind: str, options: BatchOptions, *, enrich: bool, one: bool
+    settings: Settings, kind: str, options: BatchOptions, *, enrich: bool
 ) -> QueueStore:
     """The kind's queue (created, and said so, on first use), with ``options`` narrowed for
-    ``--enrich`` or made able to take the one item ``--<noun> NAME`` chose."""
+    ``--enrich`` or made able to take the one item ``--<noun> NAME`` chose (``only_item``)."""
     store = open_created(settings, kind)
     if enrich:  # completed items that were processed offline (--<noun> NAME: just that one)
         enrich_only(store, options)
-    elif one:
+    elif options.keys is not None:
         make_claimable(store, options.keys)
     return store
+
+
+def refuse_offline(wanted: bool, online: bool, flag: str, why: str) -> None:
+    """A usage error for a flag that needs the network in an offline run."""
+    if wanted and not online:
+        raise click.UsageError(f"{flag} {why}")
+
+
+def describe(size: int, **flags: bool) -> str:
+    """The session log's name for a batch: ``batch of 10, offline, enrich``."""
+    return ", ".join(
+        [f"batch of {size}", *(name.replace("_", " ") for name, on in flags.items() if on)]
+    )
 
 
 def open_created(settings: Settings, kind: str) -> QueueStore:
@@ -220,10 +233,17 @@ def run_with_progress(
     description: str,
     after: Callable[[BatchReport], None] | None = None,
 ) -> tuple[Session, BatchReport]:
-    """Run the batch; a first Ctrl+C or SIGTERM ends the program with exit code 130."""
+    """Run the batch; a first Ctrl+C or SIGTERM ends the program with exit code 130.
+    ``after`` runs once the batch has ended (closing files), as a second signal allows."""
+
+    def closing(report: BatchReport) -> None:
+        exit_on_signals_if_interrupted(report)
+        if after is not None:
+            after(report)
+
     try:
         session, report = run_batch(
-            store, make_job, options, hooks, description=description, after=after
+            store, make_job, options, hooks, description=description, after=closing
         )
     except Interrupted:
         hooks.close()  # the bar's last line first, then the word

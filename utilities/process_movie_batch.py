@@ -55,10 +55,8 @@ def main(
     [tmdb] api_key) unless --offline. Stop any time with Ctrl+C: the next run resumes."""
     settings = settings_for(home, movies={"library": library, "checkpoint_every": checkpoint_every})
     online = not offline
-    if enrich and not online:
-        raise click.UsageError("--enrich looks movies up: it cannot run offline")
-    if artwork and not online:
-        raise click.UsageError("--artwork downloads from TMDb: drop --offline")
+    opts.refuse_offline(enrich, online, "--enrich", "looks movies up: it cannot run offline")
+    opts.refuse_offline(artwork, online, "--artwork", "downloads from TMDb: drop --offline")
     if online:
         require_api_key(settings)  # no key: stop here, before anything is touched
     options = opts.runner_options(
@@ -69,7 +67,7 @@ def main(
     if dry_run:
         return _dry_run(settings, options, online=online, artwork=artwork, overwrite=overwrite)
 
-    store = opts.prepare_store(settings, "movies", options, enrich=enrich, one=bool(movie))
+    store = opts.prepare_store(settings, "movies", options, enrich=enrich)
     # A key TMDb refuses stops the batch at the first answer (the job says so with
     # ItemFailure(stop=True)): one line, exit 2, and every movie back as it was.
     session, report = opts.run_with_progress(
@@ -83,12 +81,9 @@ def main(
         ),
         options,
         ProgressHooks("movie"),
-        description=f"batch of {options.size}"
-        + (", offline" if not online else "")
-        + (", enrich" if enrich else "")
-        + (", artwork" if artwork else "")
-        + (", overwrite" if overwrite else ""),
-        after=opts.exit_on_signals_if_interrupted,
+        description=opts.describe(
+            options.size, offline=not online, enrich=enrich, artwork=artwork, overwrite=overwrite
+        ),
     )
     opts.finish(settings, "movies", session, report, online=online, retry_errors=retry_errors)
 

@@ -52,10 +52,8 @@ def main(
     any time with Ctrl+C: the next run resumes where this one stopped."""
     settings = settings_for(home, music={"library": library, "checkpoint_every": checkpoint_every})
     online = not offline and settings.get("music", "lookups")
-    if enrich and not online:
-        raise click.UsageError("--enrich looks artists up: it cannot run offline")
-    if fetch_covers and not online:
-        raise click.UsageError("--fetch-covers needs the network: drop --offline")
+    opts.refuse_offline(enrich, online, "--enrich", "looks artists up: it cannot run offline")
+    opts.refuse_offline(fetch_covers, online, "--fetch-covers", "needs the network: drop --offline")
     options = opts.runner_options(
         settings, "music", batch_size=batch_size, retry_errors=retry_errors, workers=workers
     )
@@ -64,12 +62,7 @@ def main(
     if dry_run:
         return _dry_run(settings, options, fix=not no_fix)
 
-    store = opts.prepare_store(settings, "music", options, enrich=enrich, one=bool(artist))
-
-    def after(report):
-        opts.exit_on_signals_if_interrupted(report)
-        assemble_tracks_csv(settings.home)
-
+    store = opts.prepare_store(settings, "music", options, enrich=enrich)
     session, report = opts.run_with_progress(
         store,
         lambda session: MusicJob(
@@ -82,11 +75,8 @@ def main(
         ),
         options,
         ProgressHooks("artist"),
-        description=f"batch of {options.size}"
-        + (", no fixes" if no_fix else "")
-        + (", offline" if not online else "")
-        + (", enrich" if enrich else ""),
-        after=after,
+        description=opts.describe(options.size, no_fixes=no_fix, offline=not online, enrich=enrich),
+        after=lambda report: assemble_tracks_csv(settings.home),
     )
     opts.finish(settings, "music", session, report, online=online, retry_errors=retry_errors)
 
