@@ -6,11 +6,12 @@ outermost critical step ends:
 
 * in the main process of a batch (``interruptible``), the first SIGINT/SIGTERM raises
   ``Interrupted``; a second one exits at once;
-* in a worker process (``worker_signals``), SIGTERM — the batch stopping its workers — keeps its default
-  action (the process ends at once), but ``critical()`` blocks it in the kernel for the
-  duration of the step, so it lands right after. No Python-level handler: it would run only
-  when the interpreter next gets control, while the default action ends a worker wherever it
-  waits or works. SIGINT is ignored (Ctrl+C reaches the whole process group; the main decides).
+* in a worker process (``worker_signals``), SIGTERM — the batch stopping its workers —
+  keeps its default action (the process ends at once), but ``critical()`` blocks it in the
+  kernel for the duration of the step, so it lands right after. No Python-level handler: it
+  would run only when the interpreter next gets control, while the default action ends a
+  worker wherever it waits or works. SIGINT is ignored (Ctrl+C reaches the whole process
+  group; the main decides).
 
 So a Ctrl+C never leaves a temp copy in the library: the copy is renamed or removed first.
 """
