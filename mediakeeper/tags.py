@@ -463,36 +463,35 @@ def write_many(
 
 def _write_group(group: list[tuple[Path, Mapping[str, str | None], Parsed | None]]):
     failed: dict[Path, AudioError] = {}
-    ready: list[tuple[Path, Path]] = []  # (original, its saved copy)
+    saved: list[tuple[Path, Path]] = []  # (original, its saved copy)
+    placed: list[Path] = []  # originals the copy has replaced
     # A signal waits until every copy is renamed over its original or removed: no leftovers.
     with critical():
         try:
             for path, values, parsed in group:
                 try:
-                    ready.append((path, _saved_copy(path, values, parsed)))
+                    saved.append((path, _saved_copy(path, values, parsed)))
                 except AudioError as err:
                     failed[path] = err
             try:
-                fsync_files(tmp for _, tmp in ready)
+                fsync_files(tmp for _, tmp in saved)
             except OSError as err:  # the disk failed them: none is put in place
-                for path, tmp in ready:
-                    failed[path] = AudioError(str(path), err.strerror or str(err))
-                    tmp.unlink(missing_ok=True)
-                ready.clear()
-            for path, tmp in list(ready):
-                try:
-                    with _translated(path):
-                        os.replace(tmp, path)
-                except AudioError as err:
-                    failed[path] = err
-                    ready.remove((path, tmp))
-                    tmp.unlink(missing_ok=True)
-        except BaseException:
-            for _, tmp in ready:
-                with contextlib.suppress(OSError):
-                    tmp.unlink()
-            raise
-    for folder in {path.parent for path, _ in ready}:
+                reason = err.strerror or str(err)
+                failed.update((path, AudioError(str(path), reason)) for path, _ in saved)
+            else:
+                for path, tmp in saved:
+                    try:
+                        with _translated(path):
+                            os.replace(tmp, path)
+                        placed.append(path)
+                    except AudioError as err:
+                        failed[path] = err
+        finally:
+            for path, tmp in saved:
+                if path not in placed:
+                    with contextlib.suppress(OSError):
+                        tmp.unlink()
+    for folder in {path.parent for path in placed}:
         fsync_dir(folder)  # the renames become durable, once per folder
     return failed
 

@@ -441,6 +441,24 @@ def test_write_many_writes_every_file_it_can_and_says_why_not_the_others(tmp_pat
     assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".mediakeeper.")]
 
 
+def test_a_disk_that_fails_the_flush_leaves_every_file_of_the_group_old(tmp_path, monkeypatch):
+    import errno
+
+    paths = [track(tmp_path / str(n), fmt) for n, fmt in enumerate(("mp3", "flac"))]
+    before = [p.read_bytes() for p in paths]
+
+    def failing(fd):  # the OS's answer to a flush the disk could not do
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(os, "fsync", failing)
+    failed = tags.write_many([(p, {"title": "New"}, None) for p in paths])
+    assert {p: e.message for p, e in failed.items()} == {
+        p: f"{p}: Input/output error" for p in paths
+    }
+    assert [p.read_bytes() for p in paths] == before
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".mediakeeper.")]
+
+
 def test_write_many_refuses_one_file_twice(tmp_path):
     path = track(tmp_path, "flac")
     before = path.read_bytes()
