@@ -216,6 +216,17 @@ class LookupSession:
         if key:
             self.http.cache.delete(key)
 
+    def unusable(
+        self, response: requests.Response, problem: str, expected: str
+    ) -> tuple[str, bool]:
+        """An answer that cannot be used is forgotten (never served again). Returns what was
+        wrong, and whether it is the network's fault: a web page where ``expected`` should be
+        is a proxy or captive portal answering instead of the service."""
+        self.discard(response)
+        if response.content[:200].lstrip().lower().startswith((b"<!doctype html", b"<html")):
+            return f"a web page instead of {expected} (a proxy or captive portal?)", True
+        return problem, False
+
     # -- lifecycle -----------------------------------------------------------------------
 
     def counters(self) -> dict[str, int]:

@@ -135,12 +135,8 @@ class MusicBrainz:
             problem = f"not well-formed XML ({err})"
         except (KeyError, TypeError, ValueError) as err:
             problem = f"XML without the expected {err} element"
-        self.session.discard(response)  # never serve the broken answer again
-        head = response.content[:200].lstrip().lower()
-        web_page = head.startswith((b"<!doctype html", b"<html"))
-        if web_page:  # a proxy or captive portal answered instead of MusicBrainz
-            problem = "a web page instead of MusicBrainz XML (a proxy or captive portal?)"
-        raise LookupFailed(f"musicbrainz: {url} returned {problem}", network=web_page)
+        problem, network = self.session.unusable(response, problem, "MusicBrainz XML")
+        raise LookupFailed(f"musicbrainz: {url} returned {problem}", network=network)
 
 
 def musicbrainz_from_settings(settings: Settings) -> MusicBrainz:

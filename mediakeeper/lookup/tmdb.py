@@ -166,15 +166,10 @@ class TMDb:
         return data
 
     def _malformed(self, problem: str) -> LookupFailed:
-        response = self._transport.last
-        web_page = False
+        response, network = self._transport.last, False
         if response is not None:
-            self.session.discard(response)  # never serve the broken answer again
-            head = response.content[:200].lstrip().lower()
-            web_page = head.startswith((b"<!doctype html", b"<html"))
-        if web_page:
-            problem = "a web page instead of TMDb's JSON (a proxy or captive portal?)"
-        return LookupFailed(f"tmdb: the answer was {problem}", network=web_page)
+            problem, network = self.session.unusable(response, problem, "TMDb's JSON")
+        return LookupFailed(f"tmdb: the answer was {problem}", network=network)
 
 
 def tmdb_from_settings(settings: Settings) -> TMDb:
