@@ -219,8 +219,8 @@ def _queue_week(
         if findings is None:
             without_output += has_outputs
             continue
-        for code, fixed in findings:
-            found[code] += 1
+        for code, (n, fixed) in findings.items():
+            found[code] += n
             resolved[code] += fixed
     by_code = sorted(found, key=lambda code: (-found[code], code))
     waiting = outstanding(queue)
