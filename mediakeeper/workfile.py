@@ -3,16 +3,24 @@
 It carries the item's ``run_token`` (kept by the queue across an interrupted attempt and
 cleared when the item is recorded or reset), so a run killed half-way through an item resumes
 with the same decisions and ends exactly where an uninterrupted run would have.
+
+The file is two JSON lines, each counted only once its newline is in: the plan, then (once
+the item is done) its result. Both are written in place rather than through a temp file and
+a rename: creating and dropping two files per item cost more than the item's outputs on a
+file system without a journal, and a torn write here is harmless. A torn plan is ignored, and
+it is only ever written before the attempt touches anything; a torn result leaves the plan,
+which resumes to the same end.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.atomic import atomic_write_text
+from mediakeeper.atomic import encode_text
 from mediakeeper.batch import ItemResult
 from mediakeeper.slug import inside
 
@@ -26,19 +34,41 @@ def work_path(status_kind_dir: Path, slug: str) -> Path:
 
 
 def load_work(path: Path, token: str | None) -> dict[str, Any] | None:
-    """This claim's work file, if there is one (a reset or a new claim has another token)."""
+    """This claim's work: its result if it was done, else its plan; None if there is none
+    (a reset or a new claim has another token)."""
     if not token:
         return None
     try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        lines = path.read_bytes().split(b"\n")
+    except OSError:
+        return None
+    complete = lines[:-1]  # what follows the last newline is torn, or nothing
+    plan = _line(complete[0], token) if complete else None
+    result = _line(complete[1], token) if len(complete) > 1 else None
+    if plan is None:
+        return None
+    return result if result is not None and result.get("stage") == "done" else plan
+
+
+def _line(raw: bytes, token: str) -> dict[str, Any] | None:
+    """One complete line of this token's, or None."""
+    try:
+        state = json.loads(raw)
+    except ValueError:
         return None
     return state if isinstance(state, dict) and state.get("token") == token else None
 
 
 def save_work(path: Path, state: dict[str, Any]) -> None:
-    # Not fsync'd: after a power cut a lost work file only means the item starts afresh.
-    atomic_write_text(path, json.dumps(state, ensure_ascii=False), durable=False)
+    """The plan, replacing whatever the file held. Not fsync'd: after a power cut a lost
+    work file only means the item starts afresh."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    with os.fdopen(fd, "wb") as f:
+        f.write(_encoded(state))
 
 
 def finished(state: dict[str, Any] | None) -> ItemResult | None:
@@ -49,4 +79,16 @@ def finished(state: dict[str, Any] | None) -> ItemResult | None:
 
 
 def save_finished(path: Path, token: str | None, result: ItemResult) -> None:
-    save_work(path, {"token": token, "stage": "done", "result": asdict(result)})
+    """The result, after the plan (which ``save_work`` wrote): anything after the plan's line,
+    such as a torn result of a killed attempt, is cut off first."""
+    line = _encoded({"token": token, "stage": "done", "result": asdict(result)})
+    with open(path, "r+b") as f:
+        end = f.read().find(b"\n") + 1
+        if end:  # else there is no plan to finish (it was written by no run of this claim)
+            f.truncate(end)
+            f.seek(end)
+            f.write(line)
+
+
+def _encoded(state: dict[str, Any]) -> bytes:
+    return encode_text(json.dumps(state, ensure_ascii=False) + "\n")
