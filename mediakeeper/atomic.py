@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-from collections.abc import Iterable
+from collections.abc import Sequence
 from pathlib import Path
 
 from mediakeeper.interrupts import critical
@@ -26,22 +26,22 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def fsync_files(paths: Iterable[Path | str]) -> None:
-    """Make several files' data durable. Each one's writeback is started first, so the
+def flush_files(fds: Sequence[int]) -> None:
+    """Make several open files' data durable. Each one's writeback is started first, so the
     fsyncs that follow wait for writes already on their way and one journal commit can cover
     them all, instead of one commit per file (0.49-0.80 ms a file here, against 0.62-1.04 ms
     one by one). Where that call is missing, they are simply fsynced one by one."""
-    fds = []
-    try:
-        for path in paths:
-            fds.append(os.open(path, os.O_RDONLY))
-        for fd in fds:
-            start_writeback(fd)
-        for fd in fds:
-            os.fsync(fd)
-    finally:
-        for fd in fds:
-            os.close(fd)
+    for fd in fds:
+        start_writeback(fd)
+    for fd in fds:
+        os.fsync(fd)
+
+
+def write_all(fd: int, data: bytes | memoryview) -> None:
+    """``os.write`` until every byte is written (one call may write only part)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 _SERIAL = itertools.count()
@@ -49,9 +49,9 @@ _SERIAL = itertools.count()
 
 def create_temp(folder: Path, prefix: str, suffix: str) -> tuple[int, str]:
     """A new, empty file ``<prefix><pid>-<n><suffix>`` in ``folder`` (made if missing), open
-    for writing, mode 0600. Like ``tempfile.mkstemp``, without its random names and path
+    for reading and writing, mode 0600. Like ``tempfile.mkstemp``, without its random names and path
     checks, which cost as much again as creating the file."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     while True:
         name = os.path.join(folder, f"{prefix}{os.getpid()}-{next(_SERIAL)}{suffix}")
         try:
@@ -68,11 +68,12 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, durable: bool = True) -
     with critical():  # a signal waits for the rename (or the clean-up): no temp leftovers
         fd, tmp = create_temp(path.parent, f".{path.name}.", ".tmp")
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
+            try:
+                write_all(fd, data)
                 if durable:
-                    os.fsync(f.fileno())
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):

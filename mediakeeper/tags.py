@@ -12,6 +12,7 @@ tagged here and the other way round.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import stat
@@ -28,7 +29,7 @@ from mutagen.mp4 import MP4, AtomDataType, MP4FreeForm
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
-from mediakeeper.atomic import create_temp, fsync_dir, fsync_files
+from mediakeeper.atomic import create_temp, flush_files, fsync_dir, write_all
 from mediakeeper.errors import AudioError
 from mediakeeper.fsnames import TEMP_PREFIX
 from mediakeeper.interrupts import critical
@@ -367,14 +368,16 @@ _BY_EXTENSION: dict[str, type] = {
 AUDIO_EXTENSIONS = frozenset(_BY_EXTENSION)
 
 
-def _load(path: Path):
-    kind = _BY_EXTENSION.get(path.suffix.lower())
+def _load(source: Path | str | io.IOBase, suffix: str):
+    """Parse a file (a path or an open file object) whose name ends in ``suffix``."""
+    kind = _BY_EXTENSION.get(suffix.lower())
     if kind is not None:
         try:
-            return kind(path)
-        except mutagen.MutagenError:
-            pass  # not what its name says: let mutagen sniff the format
-    audio = mutagen.File(path, options=list(_KINDS))
+            return kind(source)
+        except mutagen.MutagenError:  # not what its name says: let mutagen sniff the format
+            if isinstance(source, io.IOBase):
+                source.seek(0)  # from the start, like the parse that failed
+    audio = mutagen.File(source, options=list(_KINDS))
     if audio is None:  # no format claimed the file; _translated words the reason
         raise mutagen.MutagenError("not a supported audio file")
     return audio
@@ -388,7 +391,7 @@ def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = No
     with _translated(path):
         if keep:  # taken before the parse: a change after it shows
             signature = _signature(st if st is not None else os.stat(path))
-        audio = _load(path)
+        audio = _load(path, path.suffix)
         fmt, style = _KINDS[type(audio)]
         tags: dict[str, str] = {}
         view = style.view(audio.tags) if audio.tags is not None else {}
@@ -463,23 +466,23 @@ def write_many(
 
 def _write_group(group: list[tuple[Path, Mapping[str, str | None], Parsed | None]]):
     failed: dict[Path, AudioError] = {}
-    saved: list[tuple[Path, Path]] = []  # (original, its saved copy)
+    saved: list[tuple[Path, int, Path]] = []  # (original, its saved copy: open, and its path)
     placed: list[Path] = []  # originals the copy has replaced
     # A signal waits until every copy is renamed over its original or removed: no leftovers.
     with critical():
         try:
             for path, values, parsed in group:
                 try:
-                    saved.append((path, _saved_copy(path, values, parsed)))
+                    saved.append((path, *_saved_copy(path, values, parsed)))
                 except AudioError as err:
                     failed[path] = err
             try:
-                fsync_files(tmp for _, tmp in saved)
+                flush_files([fd for _, fd, _ in saved])
             except OSError as err:  # the disk failed them: none is put in place
                 reason = err.strerror or str(err)
-                failed.update((path, AudioError(str(path), reason)) for path, _ in saved)
+                failed.update((path, AudioError(str(path), reason)) for path, _, _ in saved)
             else:
-                for path, tmp in saved:
+                for path, _, tmp in saved:
                     try:
                         with _translated(path):
                             os.replace(tmp, path)
@@ -487,7 +490,8 @@ def _write_group(group: list[tuple[Path, Mapping[str, str | None], Parsed | None
                     except AudioError as err:
                         failed[path] = err
         finally:
-            for path, tmp in saved:
+            for path, fd, tmp in saved:
+                os.close(fd)
                 if path not in placed:
                     with contextlib.suppress(OSError):
                         tmp.unlink()
@@ -496,25 +500,44 @@ def _write_group(group: list[tuple[Path, Mapping[str, str | None], Parsed | None
     return failed
 
 
-def _saved_copy(path: Path, values: Mapping[str, str | None], parsed: Parsed | None) -> Path:
-    """A copy of ``path`` beside it with the new values saved in (not yet flushed to disk)."""
+# A file up to this size is changed in memory and its copy written in one go; a larger one is
+# copied first and changed in the copy, so a worker holds at most about twice this in memory.
+IN_MEMORY_BYTES = 8 << 20
+
+
+def _saved_copy(
+    path: Path, values: Mapping[str, str | None], parsed: Parsed | None
+) -> tuple[int, Path]:
+    """A copy of ``path`` beside it with the new values saved in, not yet flushed to disk:
+    the copy's open descriptor and its path."""
     with _translated(path), path.open("rb") as src:
         # A dot-name (the scanner skips it) that keeps the suffix mutagen sniffs formats by.
         fd, name = create_temp(path.parent, TEMP_PREFIX, ".tmp" + path.suffix)
         tmp = Path(name)
         try:
-            with os.fdopen(fd, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
+            in_memory = os.fstat(src.fileno()).st_size <= IN_MEMORY_BYTES
+            if in_memory:
+                work = io.BytesIO(src.read())
+            else:
+                work = open(fd, "r+b", closefd=False)  # noqa: SIM115 (closed below)
+                shutil.copyfileobj(src, work, 1 << 20)
+            with work:
                 st = os.fstat(src.fileno())  # after the copy: a change during it shows
-                os.fchmod(dst.fileno(), stat.S_IMODE(st.st_mode))
-            unchanged = parsed is not None and parsed.signature == _signature(st)
-            audio = parsed.audio if unchanged else _load(tmp)
-            _set(audio, values)
-            _KINDS[type(audio)][1].save(audio, tmp)
+                os.fchmod(fd, stat.S_IMODE(st.st_mode))
+                unchanged = parsed is not None and parsed.signature == _signature(st)
+                work.seek(0)
+                audio = parsed.audio if unchanged else _load(work, path.suffix)
+                _set(audio, values)
+                work.seek(0)  # mutagen saves from where the file object stands
+                _KINDS[type(audio)][1].save(audio, work)
+                if in_memory:
+                    with work.getbuffer() as data:
+                        write_all(fd, data)
         except BaseException:
+            os.close(fd)
             tmp.unlink(missing_ok=True)
             raise
-    return tmp
+    return fd, tmp
 
 
 def _set(audio, values: Mapping[str, str | None]) -> None:

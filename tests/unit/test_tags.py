@@ -451,7 +451,9 @@ def test_a_disk_that_fails_the_flush_leaves_every_file_of_the_group_old(tmp_path
         raise OSError(errno.EIO, os.strerror(errno.EIO))
 
     monkeypatch.setattr(os, "fsync", failing)
+    open_before = len(os.listdir("/proc/self/fd"))
     failed = tags.write_many([(p, {"title": "New"}, None) for p in paths])
+    assert len(os.listdir("/proc/self/fd")) == open_before  # every copy's descriptor closed
     assert {p: e.message for p, e in failed.items()} == {
         p: f"{p}: Input/output error" for p in paths
     }
@@ -467,13 +469,12 @@ def test_write_many_refuses_one_file_twice(tmp_path):
     assert path.read_bytes() == before
 
 
-def test_fsync_files_leaves_no_file_open_when_one_is_missing(tmp_path):
-    from mediakeeper.atomic import fsync_files
-
-    present = [tmp_path / "a", tmp_path / "b"]
-    for path in present:
-        path.write_bytes(b"x")
-    open_before = len(os.listdir("/proc/self/fd"))
-    with pytest.raises(FileNotFoundError):
-        fsync_files([*present, tmp_path / "missing"])
-    assert len(os.listdir("/proc/self/fd")) == open_before
+@every_format
+def test_a_large_file_is_changed_in_its_copy_to_the_same_bytes(tmp_path, monkeypatch, fmt):
+    small, large = track(tmp_path / "s", fmt), track(tmp_path / "l", fmt)
+    change = {"title": "New title that needs more room than the old one " * 20, "date": None}
+    tags.write(small, change)  # in memory
+    monkeypatch.setattr(tags, "IN_MEMORY_BYTES", 0)  # every file counts as large
+    tags.write(large, change)  # copied, then changed in the copy
+    assert large.read_bytes() == small.read_bytes()
+    assert tags.read(large).tags["title"] == change["title"]
