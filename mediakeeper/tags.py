@@ -89,6 +89,7 @@ TABLE: dict[str, Key] = {
 # (number, total) tags read and written together.
 PAIRS: tuple[tuple[str, str], ...] = (("tracknumber", "tracktotal"), ("discnumber", "disctotal"))
 _PAIRED = frozenset(name for pair in PAIRS for name in pair)
+_SINGLES = tuple((name, key) for name, key in TABLE.items() if name not in _PAIRED)
 assert set(TABLE) == set(LOGICAL_TAGS)
 
 
@@ -144,9 +145,14 @@ def _join(number: str | None, total: str | None) -> str | None:
 _ID3_VERSIONS = {(1, 1): "ID3v1", (2, 2, 0): "ID3v2.2", (2, 3, 0): "ID3v2.3", (2, 4, 0): "ID3v2.4"}
 
 
+def _snapshot(tags) -> dict[str, Any]:
+    """A mutagen tag container (ID3, MP4) as a plain dict: a read asks it for some fifteen
+    keys, most of them absent, and each miss there raises and catches a KeyError."""
+    return {key: tags[key] for key in tags.keys()}  # noqa: SIM118 (it is not a dict)
+
+
 class _ID3Style:
-    def view(self, tags):
-        return tags
+    view = staticmethod(_snapshot)
 
     def tag_version(self, audio) -> str:
         version = None if audio.tags is None else tuple(audio.tags.version)
@@ -177,11 +183,11 @@ class _ID3Style:
     def set_pair(self, tags, number: Key, total: Key, values: tuple[str | None, str | None]):
         self.set(tags, number, _join(*values))
 
-    def has_picture(self, audio) -> bool:
-        return audio.tags is not None and bool(audio.tags.getall("APIC"))
+    def has_picture(self, audio, view) -> bool:
+        return any(key.startswith("APIC") for key in view)
 
     def picture_bytes(self, audio, view) -> int:
-        return 0 if audio.tags is None else sum(len(f.data) for f in audio.tags.getall("APIC"))
+        return sum(len(frame.data) for key, frame in view.items() if key.startswith("APIC"))
 
     def lossless(self, audio) -> bool:
         return False
@@ -237,11 +243,10 @@ class _VorbisStyle:
         self.set(tags, number, values[0])
         self.set(tags, total, values[1])
 
-    def has_picture(self, audio) -> bool:
+    def has_picture(self, audio, view) -> bool:
         if getattr(audio, "pictures", None):
             return True
-        tags = audio.tags
-        return tags is not None and ("METADATA_BLOCK_PICTURE" in tags or "COVERART" in tags)
+        return "METADATA_BLOCK_PICTURE" in view or "COVERART" in view
 
     def picture_bytes(self, audio, view) -> int:
         blocks = sum(len(p.data) for p in getattr(audio, "pictures", None) or ())
@@ -259,8 +264,7 @@ class _VorbisStyle:
 
 
 class _MP4Style:
-    def view(self, tags):
-        return tags
+    view = staticmethod(_snapshot)
 
     def tag_version(self, audio) -> str:
         return "none" if audio.tags is None else "mp4"
@@ -293,11 +297,11 @@ class _MP4Style:
         else:
             tags.pop(number.mp4, None)
 
-    def has_picture(self, audio) -> bool:
-        return audio.tags is not None and bool(audio.tags.get("covr"))
+    def has_picture(self, audio, view) -> bool:
+        return bool(view.get("covr"))
 
     def picture_bytes(self, audio, view) -> int:
-        return 0 if audio.tags is None else sum(len(c) for c in audio.tags.get("covr", ()))
+        return sum(len(c) for c in view.get("covr", ()))
 
     def lossless(self, audio) -> bool:
         return audio.info.codec == "alac"
@@ -337,7 +341,7 @@ _FOREIGN = (Exception,)
 
 
 @contextlib.contextmanager
-def _translated(path: Path) -> Iterator[None]:
+def _translated(path: Path | str) -> Iterator[None]:
     """The one place where mutagen's and the OS's exceptions become AudioError."""
     try:
         yield
@@ -348,7 +352,7 @@ def _translated(path: Path) -> Iterator[None]:
         if isinstance(exc, OSError) and exc.strerror:
             reason = exc.strerror
         with contextlib.suppress(OSError):
-            if path.stat().st_size == 0:
+            if os.stat(path).st_size == 0:
                 reason = "empty file"
         raise AudioError(str(path), reason) from exc
 
@@ -387,17 +391,17 @@ def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = No
     """Read one file's tags and stream properties; AudioError if it cannot be parsed.
     ``keep``: the result carries the parse (``parsed``), for a ``write`` that follows; ``st``:
     the file's stat, when the caller took it just before (a scan has it from its listing)."""
-    path = Path(path)
+    path = os.fspath(path)
     with _translated(path):
         if keep:  # taken before the parse: a change after it shows
             signature = _signature(st if st is not None else os.stat(path))
-        audio = _load(path, path.suffix)
+        audio = _load(path, os.path.splitext(path)[1])
         fmt, style = _KINDS[type(audio)]
         tags: dict[str, str] = {}
         view = style.view(audio.tags) if audio.tags is not None else {}
-        if audio.tags is not None:
-            for name, key in TABLE.items():
-                if name not in _PAIRED and (value := style.get(view, key)):
+        if view:
+            for name, key in _SINGLES:
+                if value := style.get(view, key):
                     tags[name] = value
             for number, total in PAIRS:
                 pair = style.get_pair(view, TABLE[number], TABLE[total])
@@ -410,7 +414,7 @@ def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = No
             bitrate=int(getattr(info, "bitrate", 0) or 0),
             lossless=style.lossless(audio),
             tag_version=style.tag_version(audio),
-            has_picture=style.has_picture(audio),
+            has_picture=style.has_picture(audio, view),
             parsed=Parsed(audio, signature, style.picture_bytes(audio, view)) if keep else None,
         )
 
