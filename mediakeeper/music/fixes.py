@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mediakeeper import tags
 from mediakeeper.atomic import encode_text
@@ -33,8 +33,9 @@ class ChangeJournal:
         self.session = session
         self.path = self.dir / f"{session}.jsonl"
 
-    def record(self, artist: str, changes: Iterable[tuple[Path, TagChange]]) -> None:
-        """Append the changes (with the file each one is in) in one write, then fsync."""
+    def record(self, changes: Iterable[tuple[str, Path, TagChange]]) -> None:
+        """Append the changes (each with its artist and the file it is in) in one write, then
+        fsync."""
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         lines = [
             json.dumps(
@@ -50,7 +51,7 @@ class ChangeJournal:
                 ensure_ascii=False,
             )
             + "\n"
-            for path, c in changes
+            for artist, path, c in changes
         ]
         if not lines:
             return
@@ -83,41 +84,79 @@ def apply_changes(
     this idempotent: a change whose file already holds the new value counts as applied; one
     whose file no longer holds the old value is refused. ``parsed``: the scan's kept parses by
     path, written without parsing again (``tags.write`` checks that each file is unchanged)."""
-    done: list[TagChange] = []
-    refused: list[tuple[TagChange, str]] = []
-    writes: list[tuple[Path, list[TagChange], tags.Parsed | None]] = []
-    for rel_path, file_changes in _by_path(changes).items():
-        path = artist_dir / rel_path
-        kept = (parsed or {}).get(rel_path)
+    parsed = parsed or {}
+    files = [
+        (artist_dir / rel, [_Step(artist, c, c) for c in group], parsed.get(rel))
+        for rel, group in _by_path(changes).items()
+    ]
+    done = _carry_out(files, journal, verify=verify, changed="changed since the scan")
+    applied = [step.source for step in done.already + done.written]
+    return Applied(tuple(applied), tuple((step.source, why) for step, why in done.refused))
+
+
+class _Step(NamedTuple):
+    """One tag of one file to take from ``change.old`` to ``change.new``, for ``artist``;
+    ``source`` is what the caller is told about (the planned change, the undone entry)."""
+
+    artist: str
+    change: TagChange
+    source: Any
+
+
+@dataclass
+class _Done:
+    written: list[_Step] = field(default_factory=list)
+    already: list[_Step] = field(default_factory=list)  # the file held the new value already
+    refused: list[tuple[_Step, str]] = field(default_factory=list)
+
+
+def _carry_out(
+    files: Iterable[tuple[Path, list[_Step], tags.Parsed | None]],
+    journal: ChangeJournal,
+    *,
+    verify: bool,
+    changed: str,
+) -> _Done:
+    """Take each file's steps in order against the file's values (``verify``: read now, else
+    trusted to be each step's old value), a step seeing what the steps before it leave; then
+    journal every change to be written, in one append, before any file is touched; then write
+    each file once. A file that cannot be read or written is left alone; the rest go on.
+    ``changed`` words why a step whose file holds a third value is refused."""
+    done = _Done()
+    writes: list[tuple[Path, list[_Step], dict[str, str | None], tags.Parsed | None]] = []
+    for path, steps, kept in files:
         try:
-            # Not kept when verifying (a resume: rare): a whole artist's parses at once could
-            # hold more embedded art than the scan's budget allows.
-            current = tags.read(path).tags if verify else None
+            # The read keeps no parse: a whole artist's parses at once could hold more
+            # embedded art than the scan's budget allows (and verifying is rare: a resume).
+            if verify:
+                current = dict(tags.read(path).tags)
+            else:
+                current = {step.change.tag: step.change.old for step in steps}
         except AudioError as err:
-            refused += [(c, err.message) for c in file_changes]
+            done.refused += [(step, err.message) for step in steps]
             continue
         to_write = []
-        for change in file_changes:
-            now = current.get(change.tag) if current is not None else change.old
-            if now == change.new:
-                done.append(change)
-            elif now == change.old:
-                to_write.append(change)
+        for step in steps:
+            tag, old, new = step.change.tag, step.change.old, step.change.new
+            now = current.get(tag)
+            if now == new:
+                done.already.append(step)
+            elif now == old:
+                to_write.append(step)
+                current[tag] = new
             else:
-                refused.append((change, f"{change.tag} changed since the scan (now {now!r})"))
+                done.refused.append((step, f"{tag} {changed} (now {now!r})"))
         if to_write:
-            writes.append((path, to_write, kept))
-    # One durable journal append for the whole artist, before any file is touched.
-    journal.record(artist, [(path, change) for path, batch, _ in writes for change in batch])
-    failed = tags.write_many(
-        (path, {c.tag: c.new for c in to_write}, kept) for path, to_write, kept in writes
-    )
-    for path, to_write, _ in writes:
+            values = {step.change.tag: step.change.new for step in to_write}
+            writes.append((path, to_write, values, kept))
+    journal.record((s.artist, path, s.change) for path, steps, _, _ in writes for s in steps)
+    failed = tags.write_many((path, values, kept) for path, _, values, kept in writes)
+    for path, steps, _, _ in writes:
         if path in failed:
-            refused += [(c, failed[path].message) for c in to_write]
+            done.refused += [(step, failed[path].message) for step in steps]
         else:
-            done += to_write
-    return Applied(tuple(done), tuple(refused))
+            done.written += steps
+    return done
 
 
 def _by_path(records: Iterable[Any]) -> dict[str, list[Any]]:
@@ -186,43 +225,21 @@ def undo(
         raise MediakeeperError(f"no journaled changes for {target}", hint)
 
     undo_id = "undo_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    # Newest entry first, so a tag changed twice in the selection ends at its oldest value;
+    # each step takes a tag back from the entry's new value to its old one.
+    files = [
+        (
+            Path(path),
+            [_Step(e.artist, TagChange(e.path, e.tag, e.new, e.old), e) for e in group],
+            None,
+        )
+        for path, group in _by_path(reversed(wanted)).items()
+    ]
     journal = ChangeJournal(status_kind_dir, undo_id)
-    report = UndoReport([], [], undo_id)
-    # Decide file by file, newest entry first, so a tag changed twice in the selection ends at
-    # its oldest value; then, as apply_changes does, journal everything before any write, and
-    # write each file once. A file that cannot be read or written is left alone; the rest go on.
-    writes: list[tuple[Path, list[JournalEntry], dict[str, str | None]]] = []
-    for path_text, entries in _by_path(reversed(wanted)).items():
-        path = Path(path_text)
-        try:
-            values: dict[str, str | None] = dict(tags.read(path).tags)
-        except AudioError as err:
-            report.left_alone += [(e, err.message) for e in entries]
-            continue
-        restore = []
-        for entry in entries:
-            now = values.get(entry.tag)
-            if now == entry.old:
-                report.already.append(entry)
-            elif now != entry.new:
-                reason = f"{entry.tag} was changed again since (now {now!r})"
-                report.left_alone.append((entry, reason))
-            else:
-                values[entry.tag] = entry.old
-                restore.append(entry)
-        if restore:
-            writes.append((path, restore, {e.tag: values.get(e.tag) for e in restore}))
-    by_artist: dict[str, list[tuple[Path, TagChange]]] = {}
-    for path, restore, _ in writes:
-        for e in restore:
-            change = TagChange(e.path, e.tag, e.new, e.old)
-            by_artist.setdefault(e.artist, []).append((path, change))
-    for artist_name, changes in by_artist.items():
-        journal.record(artist_name, changes)
-    failed = tags.write_many((path, values, None) for path, _, values in writes)
-    for path, restore, _ in writes:
-        if path in failed:
-            report.left_alone += [(e, failed[path].message) for e in restore]
-        else:
-            report.restored += restore
-    return report
+    done = _carry_out(files, journal, verify=True, changed="was changed again since")
+    return UndoReport(
+        restored=[step.source for step in done.written],
+        left_alone=[(step.source, why) for step, why in done.refused],
+        undo_session=undo_id,
+        already=[step.source for step in done.already],
+    )
