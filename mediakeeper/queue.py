@@ -28,7 +28,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, encode_text
+from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, encode_text, write_all
 from mediakeeper.errors import QueueCorrupt, QueueError, QueueMissing
 from mediakeeper.jsonfmt import dumps_by_line, dumps_one
 from mediakeeper.queue_items import (
@@ -285,7 +285,7 @@ class QueueStore:
             if os.fstat(fd).st_size != self._journal_offset:
                 os.ftruncate(fd, self._journal_offset)
             os.lseek(fd, self._journal_offset, os.SEEK_SET)
-            os.write(fd, line)
+            write_all(fd, line)
             os.fdatasync(fd)
         finally:
             os.close(fd)

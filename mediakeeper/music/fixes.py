@@ -9,6 +9,7 @@ newest first, and leaves alone any tag that was changed again since.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -57,12 +58,22 @@ class ChangeJournal:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
         # One write per call, O_APPEND: workers sharing a session never interleave.
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         try:
-            os.write(fd, encode_text("".join(lines)))
+            data = encode_text(_after_torn_tail(fd) + "".join(lines))
+            if os.write(fd, data) != len(data):  # a full disk: the tail is torn, say so
+                raise OSError(errno.ENOSPC, "the change journal was cut short", str(self.path))
             os.fdatasync(fd)
         finally:
             os.close(fd)
+
+
+def _after_torn_tail(fd: int) -> str:
+    """A newline if the journal ends inside a line (an append that was cut short), so the
+    next line starts on its own line; a spare empty line, should another writer finish its
+    line meanwhile, is passed over by the readers."""
+    size = os.fstat(fd).st_size
+    return "\n" if size and os.pread(fd, 1, size - 1) != b"\n" else ""
 
 
 @dataclass(frozen=True)
@@ -130,8 +141,10 @@ def _carry_out(
             # embedded art than the scan's budget allows (and verifying is rare: a resume).
             if verify:
                 current = dict(tags.read(path).tags)
-            else:
-                current = {step.change.tag: step.change.old for step in steps}
+            else:  # each tag as its first step expects it
+                current = {}
+                for step in steps:
+                    current.setdefault(step.change.tag, step.change.old)
         except AudioError as err:
             done.refused += [(step, err.message) for step in steps]
             continue
