@@ -148,11 +148,15 @@ def _carry_out(
         except AudioError as err:
             done.refused += [(step, err.message) for step in steps]
             continue
+        # Where each tag's steps lead: a file already there needs none of them (an undo run
+        # twice, over a tag the selection changed more than once).
+        target = {step.change.tag: step.change.new for step in steps}
+        done_tags = {tag for tag, value in target.items() if current.get(tag) == value}
         to_write = []
         for step in steps:
             tag, old, new = step.change.tag, step.change.old, step.change.new
             now = current.get(tag)
-            if now == new:
+            if now == new or tag in done_tags:
                 done.already.append(step)
             elif now == old:
                 to_write.append(step)

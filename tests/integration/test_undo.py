@@ -108,6 +108,14 @@ def test_undo_by_artist_after_a_second_run_of_that_artist_restores_the_original(
     for rel, tags in original.items():
         assert now[rel] == (tags if rel.startswith("Alpha/") else fixed[rel]), rel
 
+    # Undone to its first value already: a second undo finds every step done, writes nothing.
+    alpha = lib / "Alpha/2000 - Album/01 - Song 1.mp3"
+    before = alpha.stat()
+    twice = music_script("undo_changes.py", "--home", home, "--artist", "Alpha")
+    assert twice.returncode == 0, twice.stdout + twice.stderr
+    assert "0 value(s) restored, 0 left alone" in twice.stdout
+    assert (alpha.stat().st_ino, alpha.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
 
 def test_a_file_that_cannot_be_written_is_left_alone_and_the_rest_restored(
     processed, music_script, library_tags
