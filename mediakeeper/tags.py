@@ -16,10 +16,10 @@ import io
 import os
 import shutil
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import mutagen
 from mutagen.flac import FLAC
@@ -345,6 +345,8 @@ def _translated(path: Path | str) -> Iterator[None]:
     """The one place where mutagen's and the OS's exceptions become AudioError."""
     try:
         yield
+    except AudioError:
+        raise  # already worded
     except _FOREIGN as exc:
         reason = str(exc).strip() or "damaged or truncated file"
         if isinstance(exc, RecursionError):
@@ -397,19 +399,11 @@ def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = No
             signature = _signature(st if st is not None else os.stat(path))
         audio = _load(path, os.path.splitext(path)[1])
         fmt, style = _KINDS[type(audio)]
-        tags: dict[str, str] = {}
         view = style.view(audio.tags) if audio.tags is not None else {}
-        if view:
-            for name, key in _SINGLES:
-                if value := style.get(view, key):
-                    tags[name] = value
-            for number, total in PAIRS:
-                pair = style.get_pair(view, TABLE[number], TABLE[total])
-                tags.update((n, v) for n, v in zip((number, total), pair, strict=True) if v)
         info = audio.info
         return AudioInfo(
             format=fmt,
-            tags=tags,
+            tags=_logical(style, view),
             duration=float(info.length or 0.0),
             bitrate=int(getattr(info, "bitrate", 0) or 0),
             lossless=style.lossless(audio),
@@ -419,15 +413,41 @@ def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = No
         )
 
 
+def _logical(style, view) -> dict[str, str]:
+    """Logical tag -> first stored value, from a style's view of a file's tags."""
+    tags: dict[str, str] = {}
+    if view:
+        for name, key in _SINGLES:
+            if value := style.get(view, key):
+                tags[name] = value
+        for number, total in PAIRS:
+            pair = style.get_pair(view, TABLE[number], TABLE[total])
+            tags.update((n, v) for n, v in zip((number, total), pair, strict=True) if v)
+    return tags
+
+
 def version_after_write(fmt: str, version: str) -> str:
     """The tag version a file of ``fmt`` has once :func:`write` saved it: MP3 keeps ID3v2.3
     and gets ID3v2.4 otherwise (so an ID3v1-only or v2.2 file is upgraded by any write)."""
     return _STYLE_OF_FORMAT[fmt].saved_version(version)
 
 
-# Files are written in groups of at most this many (see write_many): the bound on how long a
-# signal waits for a group to be in place.
+# Files are written in groups of at most this many files and bytes (see write_many): the
+# bound on how long a signal waits for a group to be in place.
 WRITE_GROUP = 32
+GROUP_BYTES = 64 << 20
+
+
+class FileWrite(NamedTuple):
+    """One file for ``write_many``: the values to set; the scan's kept parse, if any; and
+    what the named tags held when they were read (None: not checked). A file whose kept parse
+    no longer matches it, or that has none, is parsed again and refused if one of those tags
+    changed since: a fix never overwrites someone else's edit."""
+
+    path: Path
+    values: Mapping[str, str | None]
+    parsed: Parsed | None = None
+    expect: Mapping[str, str | None] | None = None
 
 
 def write(path: Path | str, values: Mapping[str, str | None], *, parsed: Parsed | None = None):
@@ -445,41 +465,62 @@ def write(path: Path | str, values: Mapping[str, str | None], *, parsed: Parsed 
         raise failed[path]
 
 
-def write_many(
-    writes: Iterable[tuple[Path | str, Mapping[str, str | None], Parsed | None]],
-) -> dict[Path, AudioError]:
-    """``write`` for several files: (path, values, kept parse or None) each. Returns the files
-    that could not be written, with the reason; every other one is written.
+def write_many(writes: Iterable[Sequence[Any]]) -> dict[Path, AudioError]:
+    """``write`` for several files, each a ``FileWrite`` (or a tuple of its fields). Returns
+    the files that could not be written, with the reason; every other one is written.
 
     A group's copies are all saved before they are flushed to disk together and renamed, so
-    one journal commit can cover the group instead of one per file (see ``fsync_files``);
+    one journal commit can cover the group instead of one per file (see ``flush_files``);
     each file still ends old or new whenever a crash comes, and the folders are synced once.
     """
-    todo = [(Path(path), values, parsed) for path, values, parsed in writes]
-    if len({path for path, _, _ in todo}) < len(todo):  # two copies of one file: one lost
+    todo = [FileWrite(Path(w[0]), *w[1:]) for w in writes]
+    if len({w.path for w in todo}) < len(todo):  # two copies of one file: one lost
         raise ValueError("write_many takes each file once; merge its values")
-    for _path, values, _parsed in todo:
-        unknown = set(values) - set(TABLE)
+    for w in todo:
+        unknown = set(w.values) - set(TABLE)
         if unknown:
             raise ValueError(f"unknown logical tags: {sorted(unknown)}")
     failed: dict[Path, AudioError] = {}
-    for start in range(0, len(todo), WRITE_GROUP):
-        failed.update(_write_group([w for w in todo[start : start + WRITE_GROUP] if w[1]]))
+    for group in _groups([w for w in todo if w.values]):
+        failed.update(_write_group(group))
     return failed
 
 
-def _write_group(group: list[tuple[Path, Mapping[str, str | None], Parsed | None]]):
+def _groups(todo: list[FileWrite]) -> Iterator[list[FileWrite]]:
+    """The files in order, in groups of at most WRITE_GROUP files and GROUP_BYTES bytes (a
+    larger file is a group of its own)."""
+    group: list[FileWrite] = []
+    size = 0
+    for w in todo:
+        n = w.parsed.signature[1] if w.parsed is not None else _size(w.path)
+        if group and (len(group) == WRITE_GROUP or size + n > GROUP_BYTES):
+            yield group
+            group, size = [], 0
+        group.append(w)
+        size += n
+    if group:
+        yield group
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # the write will say why
+
+
+def _write_group(group: list[FileWrite]) -> dict[Path, AudioError]:
     failed: dict[Path, AudioError] = {}
     saved: list[tuple[Path, int, Path]] = []  # (original, its saved copy: open, and its path)
     placed: list[Path] = []  # originals the copy has replaced
     # A signal waits until every copy is renamed over its original or removed: no leftovers.
     with critical():
         try:
-            for path, values, parsed in group:
+            for w in group:
                 try:
-                    saved.append((path, *_saved_copy(path, values, parsed)))
+                    saved.append((w.path, *_saved_copy(w)))
                 except AudioError as err:
-                    failed[path] = err
+                    failed[w.path] = err
             try:
                 flush_files([fd for _, fd, _ in saved])
             except OSError as err:  # the disk failed them: none is put in place
@@ -509,29 +550,28 @@ def _write_group(group: list[tuple[Path, Mapping[str, str | None], Parsed | None
 IN_MEMORY_BYTES = 8 << 20
 
 
-def _saved_copy(
-    path: Path, values: Mapping[str, str | None], parsed: Parsed | None
-) -> tuple[int, Path]:
-    """A copy of ``path`` beside it with the new values saved in, not yet flushed to disk:
+def _saved_copy(w: FileWrite) -> tuple[int, Path]:
+    """A copy of the file beside it with the new values saved in, not yet flushed to disk:
     the copy's open descriptor and its path."""
+    path, parsed = w.path, w.parsed
     with _translated(path), path.open("rb") as src:
         # A dot-name (the scanner skips it) that keeps the suffix mutagen sniffs formats by.
         fd, name = create_temp(path.parent, TEMP_PREFIX, ".tmp" + path.suffix)
         tmp = Path(name)
         try:
             in_memory = os.fstat(src.fileno()).st_size <= IN_MEMORY_BYTES
-            if in_memory:
-                work = io.BytesIO(src.read())
-            else:
-                work = open(fd, "r+b", closefd=False)  # noqa: SIM115 (closed below)
-                shutil.copyfileobj(src, work, 1 << 20)
-            with work:
+            with io.BytesIO(src.read()) if in_memory else open(fd, "r+b", closefd=False) as work:
+                if not in_memory:
+                    shutil.copyfileobj(src, work, 1 << 20)
                 st = os.fstat(src.fileno())  # after the copy: a change during it shows
                 os.fchmod(fd, stat.S_IMODE(st.st_mode))
-                unchanged = parsed is not None and parsed.signature == _signature(st)
                 work.seek(0)
-                audio = parsed.audio if unchanged else _load(work, path.suffix)
-                _set(audio, values)
+                if parsed is not None and parsed.signature == _signature(st):
+                    audio = parsed.audio
+                else:
+                    audio = _load(work, path.suffix)
+                    _refuse_if_changed(path, audio, w.expect)
+                _set(audio, w.values)
                 work.seek(0)  # mutagen saves from where the file object stands
                 _KINDS[type(audio)][1].save(audio, work)
                 if in_memory:
@@ -542,6 +582,17 @@ def _saved_copy(
             tmp.unlink(missing_ok=True)
             raise
     return fd, tmp
+
+
+def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | None) -> None:
+    """AudioError if a tag no longer holds the value it had when it was read."""
+    if not expect:
+        return
+    style = _KINDS[type(audio)][1]
+    now = _logical(style, style.view(audio.tags) if audio.tags is not None else {})
+    for tag, value in expect.items():
+        if now.get(tag) != value:
+            raise AudioError(str(path), f"{tag} changed since it was read (now {now.get(tag)!r})")
 
 
 def _set(audio, values: Mapping[str, str | None]) -> None:

@@ -94,7 +94,8 @@ def apply_changes(
     """Apply planned changes file by file. With ``verify`` each file is read first, which makes
     this idempotent: a change whose file already holds the new value counts as applied; one
     whose file no longer holds the old value is refused. ``parsed``: the scan's kept parses by
-    path, written without parsing again (``tags.write`` checks that each file is unchanged)."""
+    path, written without parsing again while the file is unchanged; without ``verify`` too a
+    file whose tag changed since the scan is refused, by the write itself."""
     parsed = parsed or {}
     files = [
         (artist_dir / rel, [_Step(artist, c, c) for c in group], parsed.get(rel))
@@ -129,12 +130,13 @@ def _carry_out(
     changed: str,
 ) -> _Done:
     """Take each file's steps in order against the file's values (``verify``: read now, else
-    trusted to be each step's old value), a step seeing what the steps before it leave; then
+    taken to be each step's old value), a step seeing what the steps before it leave; then
     journal every change to be written, in one append, before any file is touched; then write
-    each file once. A file that cannot be read or written is left alone; the rest go on.
-    ``changed`` words why a step whose file holds a third value is refused."""
+    each file once, refused if it no longer holds those values (``tags.FileWrite``). A file
+    that cannot be read or written is left alone; the rest go on. ``changed`` words why a
+    step whose file holds a third value is refused."""
     done = _Done()
-    writes: list[tuple[Path, list[_Step], dict[str, str | None], tags.Parsed | None]] = []
+    writes: list[tuple[Path, list[_Step], tags.FileWrite]] = []
     for path, steps, kept in files:
         try:
             # The read keeps no parse: a whole artist's parses at once could hold more
@@ -148,6 +150,7 @@ def _carry_out(
         except AudioError as err:
             done.refused += [(step, err.message) for step in steps]
             continue
+        held = dict(current)  # what the write checks the file still holds
         # Where each tag's steps lead: a file already there needs none of them (an undo run
         # twice, over a tag the selection changed more than once).
         target = {step.change.tag: step.change.new for step in steps}
@@ -165,10 +168,11 @@ def _carry_out(
                 done.refused.append((step, f"{tag} {changed} (now {now!r})"))
         if to_write:
             values = {step.change.tag: step.change.new for step in to_write}
-            writes.append((path, to_write, values, kept))
-    journal.record((s.artist, path, s.change) for path, steps, _, _ in writes for s in steps)
-    failed = tags.write_many((path, values, kept) for path, _, values, kept in writes)
-    for path, steps, _, _ in writes:
+            expect = {tag: held.get(tag) for tag in values}
+            writes.append((path, to_write, tags.FileWrite(path, values, kept, expect)))
+    journal.record((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
+    failed = tags.write_many(write for _, _, write in writes)
+    for path, steps, _ in writes:
         if path in failed:
             done.refused += [(step, failed[path].message) for step in steps]
         else:

@@ -478,3 +478,39 @@ def test_a_large_file_is_changed_in_its_copy_to_the_same_bytes(tmp_path, monkeyp
     tags.write(large, change)  # copied, then changed in the copy
     assert large.read_bytes() == small.read_bytes()
     assert tags.read(large).tags["title"] == change["title"]
+
+
+@every_format
+def test_a_write_is_refused_when_a_tag_changed_since_it_was_read(tmp_path, fmt):
+    path = track(tmp_path, fmt)
+    stale = tags.read(path, keep=True).parsed
+    tags.write(path, {"artist": "Someone Else's Edit"})  # another tagger, after our read
+    expect = {"title": FULL["title"], "artist": FULL["artist"]}
+    for parsed in (stale, None):  # a kept parse out of date, or none at all: parsed again
+        failed = tags.write_many([(path, {"title": "New", "artist": "Fixed"}, parsed, expect)])
+        assert failed[path].message == (
+            f'{path}: artist changed since it was read (now "Someone Else\'s Edit")'
+        )
+        assert tags.read(path).tags == {**FULL, "artist": "Someone Else's Edit"}
+    # What was read still holds: the write goes ahead.
+    assert not tags.write_many([(path, {"title": "New"}, None, {"title": FULL["title"]})])
+    assert tags.read(path).tags["title"] == "New"
+
+
+def test_groups_are_bounded_by_files_and_by_bytes(tmp_path, monkeypatch):
+    monkeypatch.setattr(tags, "WRITE_GROUP", 3)
+    monkeypatch.setattr(tags, "GROUP_BYTES", 100)
+    sizes = [10, 10, 10, 10, 60, 50, 500, 10]
+    writes = []
+    for n, size in enumerate(sizes):
+        path = tmp_path / f"{n}.mp3"
+        path.write_bytes(b"x" * size)
+        writes.append(tags.FileWrite(path, {"title": "T"}))
+    groups = [[w.path.name for w in group] for group in tags._groups(writes)]
+    assert groups == [
+        ["0.mp3", "1.mp3", "2.mp3"],  # three files
+        ["3.mp3", "4.mp3"],  # 70 bytes; 50 more would pass 100
+        ["5.mp3"],
+        ["6.mp3"],  # larger than a group: on its own
+        ["7.mp3"],
+    ]

@@ -1,0 +1,60 @@
+"""The change journal, and what applying planned changes refuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mediakeeper import tags
+from mediakeeper.music import synth
+from mediakeeper.music.fixes import ChangeJournal, apply_changes, read_journal
+from mediakeeper.music.model import TagChange
+from mediakeeper.music.scan import scan_artist
+
+
+def test_an_append_after_a_torn_line_is_read_back_whole(tmp_path):
+    journal = ChangeJournal(tmp_path, "s1")
+    journal.record([("Alpha", Path("/m/a.flac"), TagChange("a.flac", "title", "A ", "A"))])
+    # An append that a full disk cut short leaves half a line behind.
+    with open(journal.path, "ab") as f:
+        f.write(b'{"session": "s1", "artist": "Alpha", "path": "/m/b.fl')
+    journal.record([("Bravo", Path("/m/c.ogg"), TagChange("c.ogg", "album", None, "C"))])
+
+    entries = read_journal(tmp_path)
+    assert [(e.artist, e.path, e.tag, e.old, e.new) for e in entries] == [
+        ("Alpha", "/m/a.flac", "title", "A ", "A"),
+        ("Bravo", "/m/c.ogg", "album", None, "C"),
+    ]
+    assert journal.path.read_bytes().count(b"\n") == 3  # the torn line ended, not continued
+
+
+def test_appends_on_a_whole_line_add_no_empty_lines(tmp_path):
+    journal = ChangeJournal(tmp_path, "s1")
+    for n in range(3):
+        journal.record([("A", Path(f"/m/{n}.mp3"), TagChange(f"{n}.mp3", "title", None, "T"))])
+    assert journal.path.read_text().splitlines() == [
+        line for line in journal.path.read_text().splitlines() if line
+    ]
+    assert len(read_journal(tmp_path)) == 3
+
+
+def test_a_planned_fix_never_overwrites_an_edit_made_after_the_scan(tmp_path):
+    """The batch writes without reading each file again (it scanned a moment ago), so an edit
+    in between (another tagger, or minutes of lookups) is caught by the write itself: with the
+    scan's kept parse out of date, the file is parsed again and the old value checked."""
+    artist = tmp_path / "Bob"
+    values = {"title": "Song", "artist": "Bob ", "album": "A", "tracknumber": "1"}
+    synth.make_track(artist / "A" / "01 - Song.flac", "flac", values)
+    scan = scan_artist(artist, keep_bytes=1 << 20)
+    assert scan.parsed  # the kept parse the write would have used
+    path = artist / "A" / "01 - Song.flac"
+    tags.write(path, {"artist": "Robert"})  # the edit, after the scan
+    change = TagChange("A/01 - Song.flac", "artist", "Bob ", "Bob")
+    journal = ChangeJournal(tmp_path / "status", "s1")
+
+    applied = apply_changes(artist, "Bob", [change], journal, verify=False, parsed=scan.parsed)
+
+    assert applied.changes == ()
+    assert applied.refused == (
+        (change, f"{path}: artist changed since it was read (now 'Robert')"),
+    )
+    assert tags.read(path).tags["artist"] == "Robert"
