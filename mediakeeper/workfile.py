@@ -82,11 +82,14 @@ def save_finished(path: Path, token: str | None, result: ItemResult) -> None:
     """The result, after the plan (which ``save_work`` wrote): anything after the plan's line,
     such as a torn result of a killed attempt, is cut off first."""
     line = _encoded({"token": token, "stage": "done", "result": asdict(result)})
-    with open(path, "r+b") as f:
-        end = f.read().find(b"\n") + 1
-        if end:  # else there is no plan to finish (it was written by no run of this claim)
-            f.truncate(end)
-            f.seek(end)
+    try:
+        f = open(path, "r+b")  # noqa: SIM115 (closed by the with below)
+    except FileNotFoundError:
+        return  # removed by hand meanwhile: the result is simply not kept for a resume
+    with f:
+        plan = f.readline()
+        if plan.endswith(b"\n"):  # else there is no plan to finish
+            f.truncate(len(plan))
             f.write(line)
 
 

@@ -67,3 +67,9 @@ def test_another_tokens_result_is_not_this_plans(tmp_path):
     save_work(path, PLAN)
     path.write_bytes(path.read_bytes() + b'{"token": "t0", "stage": "done", "result": {}}\n')
     assert load_work(path, "t1") == PLAN
+
+
+def test_a_result_for_a_work_file_removed_meanwhile_is_not_kept(tmp_path):
+    path = _path(tmp_path)
+    save_finished(path, "t1", RESULT)  # no plan, no file: nothing to finish, nothing raised
+    assert not path.exists()
