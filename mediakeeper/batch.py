@@ -17,7 +17,6 @@ import os
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -228,20 +227,18 @@ class BatchRunner:
         return min(eligible, self.options.size)
 
     def _claim(self, count: int = 1) -> list[dict[str, Any]]:
-        """Claim up to ``count`` more items, within the batch size (call in a transaction)."""
+        """Claim up to ``count`` more items, within the batch size (call in a transaction;
+        the items are the runner's once it has been written)."""
         room = self.options.size - len(self.report.outcomes) - len(self._in_flight)
         if self.report.stopped_early or min(room, count) <= 0:
             return []
-        items = self.store.claim_many(
+        return self.store.claim_many(
             self.session.id,
             min(room, count),
             statuses=self.options.statuses,
             keys=self.options.keys,
             skip=self._taken,  # --retry-errors, --enrich: what just failed or finished
         )
-        self._in_flight.update((item["key"], item) for item in items)
-        self._taken.update(item["key"] for item in items)
-        return items
 
     def _record_and_claim(
         self, finished: tuple[dict[str, Any], Done | Failed] | None, count: int
@@ -256,6 +253,8 @@ class BatchRunner:
             with self.store.transaction():
                 stored = self._store_outcome(*finished) if finished else None
                 items = self._claim(count)
+            self._in_flight.update((item["key"], item) for item in items)
+            self._taken.update(item["key"] for item in items)
             done = self._note_outcome(*finished, *stored) if finished else None
         if done is not None:
             self.hooks.item_finished(done)
@@ -344,8 +343,10 @@ class BatchRunner:
 
     def _release_in_flight(self) -> None:
         for key, item in list(self._in_flight.items()):
-            with suppress(QueueError):  # taken from us meanwhile (skipped by hand): not ours
+            try:
                 self.store.release(key, self.session.id)
+            except QueueError:  # no longer ours (recorded, or a checkpoint put back): not ours
+                continue  # to give back or to report
             self.session.item(key, item["name"], "released", reason="interrupted")
             self.report.outcomes.append(Outcome(key, item["name"], "released"))
         self._in_flight.clear()
