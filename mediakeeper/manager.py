@@ -20,13 +20,12 @@ from mediakeeper.queue import QueueStore, statuses_of
 from mediakeeper.queue_items import (
     COMPLETED,
     ERROR,
-    IN_PROGRESS,
     PENDING,
     SKIPPED,
     STATUSES,
     check_transition,
-    claim_is_stale,
     default_folder_exists,
+    is_live,
     new_item,
     new_queue,
     structure_problems,
@@ -143,7 +142,7 @@ def find_item(data: Mapping[str, Any], name: str) -> dict[str, Any]:
 
 def refuse_if_live(item: dict[str, Any]) -> None:
     """An item a running batch is working on is that batch's until it records it."""
-    if item["status"] == IN_PROGRESS and not claim_is_stale(item.get("claimed_by")):
+    if is_live(item):
         raise QueueError(
             f"{item['name']!r} is being processed right now by pid {item['claimed_by'].get('pid')}",
             "wait for that batch to finish or stop it first",
@@ -214,10 +213,7 @@ def reset_errors(store: QueueStore) -> list[str]:
 
 
 def reset_all(store: QueueStore) -> list[str]:
-    return reset_where(
-        store,
-        lambda i: i["status"] != IN_PROGRESS or claim_is_stale(i.get("claimed_by")),
-    )
+    return reset_where(store, lambda i: not is_live(i))
 
 
 def list_items(data: Mapping[str, Any], status: str | None = None) -> list[dict[str, Any]]:

@@ -202,6 +202,11 @@ def structure_problems(data: Any) -> list[str]:
     return problems
 
 
+def is_live(item: Mapping[str, Any]) -> bool:
+    """Whether a running batch is working on this item (its claim is not stale)."""
+    return item.get("status") == IN_PROGRESS and not claim_is_stale(item.get("claimed_by"))
+
+
 def validate(
     data: Any,
     *,
