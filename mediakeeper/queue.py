@@ -306,7 +306,6 @@ class QueueStore:
 
     def _fold(self) -> None:
         """Rewrite the JSON file atomically from the current state, then empty the journal."""
-        self._batched = None if self._batched is None else {}  # the file will hold them
         self._write_json(self._data)
         if self._journal_offset or self.journal_path.exists():
             with open(self.journal_path, "wb") as f:
