@@ -2,52 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import shlex
 from functools import cache
 from typing import Any
 
-from jinja2 import (
-    BytecodeCache,
-    Environment,
-    FileSystemBytecodeCache,
-    PackageLoader,
-    StrictUndefined,
-    select_autoescape,
-)
-from jinja2.bccache import Bucket
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from mediakeeper.queue_items import queue_manager
-
-
-class _CompiledTemplates(FileSystemBytecodeCache):
-    """Templates compiled once per machine, not once per run: compiling the weekly report's
-    took 60-75 ms of every batch (of 0.55 s for a batch of ten). Jinja keeps them in a folder
-    of the user's own under the temp folder; one it cannot read or write is no cache."""
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().load_bytecode(bucket)
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
-
-
-def compiled_templates(directory: str | None = None) -> BytecodeCache | None:
-    """The bytecode cache (None where no safe folder for it can be had)."""
-    try:
-        return _CompiledTemplates(directory)
-    except (OSError, RuntimeError):  # Jinja refuses a temp folder others could write to
-        return None
 
 
 @cache
 def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("mediakeeper.reports", "templates"),
-        bytecode_cache=compiled_templates(),
         autoescape=select_autoescape(["html", "html.j2"]),
         undefined=StrictUndefined,  # a typo in a template fails the tests, not the user
         trim_blocks=True,
