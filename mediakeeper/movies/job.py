@@ -230,32 +230,37 @@ class MovieJob:
     # ---- writing ------------------------------------------------------------------------
 
     def _write(self, folder: Path, state: dict[str, Any], images: dict[str, bytes]):
-        written, kept = [], []
-        for name, source in state["writes"].items():
-            if name in state["existing"] and not self.overwrite:
-                kept.append(name)
-                continue
-            if source == "nfo":
-                data = state["nfo"].encode("utf-8")
-            elif name in images:
-                data = images[name]
-            else:  # a resumed run: the download is in the cache
-                if self.settings is None:  # resumed by an --offline run
-                    raise ItemFailure(
-                        "artwork",
-                        f"{name} was planned by an online run that stopped before writing it; "
-                        "run without --offline to finish this movie",
-                    )
-                try:
-                    data = tmdb_client(self.settings).image(source)
-                except LookupFailed as err:
-                    raise ItemFailure("artwork", err.message, network=err.network) from None
+        """Every planned file that is not kept: all their bytes first (a download that fails
+        leaves the folder untouched), then each written atomically."""
+        kept = [n for n in state["writes"] if n in state["existing"] and not self.overwrite]
+        payloads = {
+            name: self._payload(name, source, state, images)
+            for name, source in state["writes"].items()
+            if name not in kept
+        }
+        for name, data in payloads.items():
             try:
                 atomic_write_bytes(inside(folder, name), data)
             except OSError as err:
                 raise ItemFailure("write", f"cannot write {name}: {err.strerror or err}") from None
-            written.append(name)
-        return written, kept
+        return list(payloads), kept
+
+    def _payload(self, name: str, source: str, state: dict[str, Any], images: dict[str, bytes]):
+        if source == "nfo":
+            return state["nfo"].encode("utf-8")
+        if name in images:
+            return images[name]
+        # A resumed run: the download is in the cache.
+        if self.settings is None:  # resumed by an --offline run
+            raise ItemFailure(
+                "artwork",
+                f"{name} was planned by an online run that stopped before writing it; "
+                "run without --offline to finish this movie",
+            )
+        try:
+            return tmdb_client(self.settings).image(source)
+        except LookupFailed as err:
+            raise ItemFailure("artwork", err.message, network=err.network) from None
 
 
 def tmdb_client(settings: Settings) -> TMDb:

@@ -81,10 +81,13 @@ def test_an_offline_run_cannot_finish_artwork_an_online_run_planned(fake, job, t
         online.process(item(folder, token))
     assert stopped.value.stage == "write"
     (folder / "poster.jpg").rmdir()
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
     offline = MovieJob(job.home, job.session, settings=None, artwork=True, overwrite=True)
     with pytest.raises(ItemFailure) as caught:
         offline.process(item(folder, token))
     assert caught.value.stage == "artwork"
     assert "run without --offline" in caught.value.message
+    # It fails before writing anything: the online run's movie.nfo is not written again.
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
     again = online.process(item(folder, token))  # online, the same plan finishes
     assert again.details["files_written"] == ["movie.nfo", "poster.jpg", "fanart.jpg"]
