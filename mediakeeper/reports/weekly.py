@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.atomic import atomic_write_text
-from mediakeeper.queue_items import COMPLETED
+from mediakeeper.queue_items import COMPLETED, queue_manager
 from mediakeeper.reports import records as rec
 from mediakeeper.reports.chart import MAX_WEEKS, Chart, build_chart
 from mediakeeper.reports.progress import (
@@ -66,7 +66,7 @@ REPORTS_DIR = ("status", "reports")
 def start_command(home: str | None = None) -> str:
     """The exact command that creates the first queue (naming ``--home`` when one was given)."""
     where = f" --home {shlex.quote(home)}" if home else ""
-    return f"python utilities/music_queue_manager.py{where} --init --library PATH"
+    return f"{queue_manager('music')}{where} --init --library PATH"
 
 
 START_COMMAND = start_command()
