@@ -27,15 +27,13 @@ from mediakeeper import __version__
 from mediakeeper.config import Settings
 from mediakeeper.errors import ConfigError
 from mediakeeper.lookup.http import LookupFailed, LookupSession, check_http_url
-from mediakeeper.lookup.tmdb_types import (  # noqa: F401  (public here too)
-    SITE,
+from mediakeeper.lookup.tmdb_types import (
     CastMember,
     KeyMissing,
     KeyRefused,
     MovieCandidate,
     MovieDetails,
     require_api_key,
-    year_of_date,
 )
 
 APPENDED = "images,external_ids,credits,release_dates"

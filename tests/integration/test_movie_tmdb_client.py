@@ -6,7 +6,8 @@ import pytest
 
 from mediakeeper.config import load_settings
 from mediakeeper.lookup.http import LookupFailed
-from mediakeeper.lookup.tmdb import APPENDED, KeyMissing, KeyRefused, TMDb, tmdb_from_settings
+from mediakeeper.lookup.tmdb import APPENDED, TMDb, tmdb_from_settings
+from mediakeeper.lookup.tmdb_types import KeyMissing, KeyRefused
 from tests.servers.tmdb import API_KEY, FakeTMDb
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from mediakeeper.lookup.tmdb import CastMember, MovieDetails
+from mediakeeper.lookup.tmdb_types import CastMember, MovieDetails
 from mediakeeper.movies.nfo import movie_nfo
 
 

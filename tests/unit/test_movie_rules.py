@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mediakeeper.lookup.tmdb import MovieCandidate, MovieDetails
+from mediakeeper.lookup.tmdb_types import MovieCandidate, MovieDetails
 from mediakeeper.movies import rules
 from mediakeeper.movies.names import ParsedName
 from mediakeeper.movies.videos import VideoScan, classify
