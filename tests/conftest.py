@@ -216,27 +216,40 @@ def _build_library(root: Path, spec) -> Path:
             picture=track.get("picture", False),
         )
         if "composer" in track:
-            _write_raw_composer(path, track["composer"], track.get("id3", 4))
+            tag_by_hand(path, "composer", track["composer"], track.get("id3", 4))
     return root
 
 
-def _write_raw_composer(path: Path, value: str, id3_version: int) -> None:
+# Where another tagger keeps a tag: (ID3 frame, MP4 atom, Vorbis comment).
+RAW_KEYS = {
+    "title": ("TIT2", "\xa9nam", "TITLE"),
+    "artist": ("TPE1", "\xa9ART", "ARTIST"),
+    "album": ("TALB", "\xa9alb", "ALBUM"),
+    "composer": ("TCOM", "\xa9wrt", "COMPOSER"),
+}
+
+
+def tag_by_hand(path: Path, tag: str, value: str, id3_version: int | None = None) -> None:
+    """What another tagger does (Picard, beets): set one tag with mutagen alone, saved into
+    the same file (its inode stays), keeping its ID3 version unless told."""
     import mutagen
-    from mutagen.id3 import TCOM
+    from mutagen.id3 import Frames
     from mutagen.mp3 import MP3
     from mutagen.mp4 import MP4
 
+    frame, atom, comment = RAW_KEYS[tag]
     audio = mutagen.File(path)
     if isinstance(audio, MP3):
-        audio.tags.add(TCOM(encoding=3, text=[value]))
-        if id3_version == 3:
+        version = id3_version or audio.tags.version[1]
+        audio.tags.add(Frames[frame](encoding=3, text=[value]))
+        if version == 3:
             audio.tags.update_to_v23()
-        audio.save(v2_version=id3_version)
+        audio.save(v2_version=version)
     elif isinstance(audio, MP4):
-        audio.tags["\xa9wrt"] = [value]
+        audio.tags[atom] = [value]
         audio.save()
     else:
-        audio.tags["COMPOSER"] = [value]
+        audio.tags[comment] = [value]
         audio.save()
 
 

@@ -17,11 +17,10 @@ from pathlib import Path
 import mutagen
 import pytest
 from click.testing import CliRunner
-from mutagen.id3 import ID3, TIT2
-from mutagen.mp3 import MP3
-from mutagen.mp4 import MP4
+from mutagen.id3 import ID3
 
 from mediakeeper import tags as tagio
+from tests.conftest import tag_by_hand
 from utilities.undo_changes import main as undo_main
 
 FORMATS = [
@@ -233,23 +232,6 @@ def raw_expected(family: str, tag: str, final: dict[str, str]):
     return [final[tag]]
 
 
-def set_title_by_hand(path: Path, title: str) -> None:
-    """What another tagger does: change one tag with mutagen, keeping the tag version."""
-    audio = mutagen.File(path)
-    if isinstance(audio, MP3):
-        version = audio.tags.version[1]
-        audio.tags.add(TIT2(encoding=3, text=[title]))
-        if version == 3:
-            audio.tags.update_to_v23()
-        audio.save(v2_version=version)
-    elif isinstance(audio, MP4):
-        audio.tags["\xa9nam"] = [title]
-        audio.save()
-    else:
-        audio.tags["TITLE"] = [title]
-        audio.save()
-
-
 def artist_documents(home: Path) -> dict[str, dict]:
     docs = {}
     for path in (home / "outputs" / "music" / "artists").glob("*.json"):
@@ -345,7 +327,7 @@ def test_fixes_ambiguities_and_undo(
         assert docs[artist]["summary"]["issues_resolved"] == sum(codes.values())
 
     # -- undo one artist by name (any case): only that artist goes back
-    set_title_by_hand(lib / f"Hand Edited/Hand/01 - Touch.{ext}", "Touched By Hand")
+    tag_by_hand(lib / f"Hand Edited/Hand/01 - Touch.{ext}", "title", "Touched By Hand")
     by_artist = undo(home, "--artist", "SECOND fixable")
     assert by_artist.exit_code == 0, by_artist.output
     assert "1 value(s) restored, 0 left alone" in by_artist.output

@@ -9,6 +9,7 @@ from mediakeeper.music import synth
 from mediakeeper.music.fixes import ChangeJournal, apply_changes, read_journal
 from mediakeeper.music.model import TagChange
 from mediakeeper.music.scan import scan_artist
+from tests.conftest import tag_by_hand
 
 
 def test_an_append_after_a_torn_line_is_read_back_whole(tmp_path):
@@ -47,14 +48,36 @@ def test_a_planned_fix_never_overwrites_an_edit_made_after_the_scan(tmp_path):
     scan = scan_artist(artist, keep_bytes=1 << 20)
     assert scan.parsed  # the kept parse the write would have used
     path = artist / "A" / "01 - Song.flac"
-    tags.write(path, {"artist": "Robert"})  # the edit, after the scan
+    tag_by_hand(path, "artist", "Bobb")  # the edit, in place, after the scan
     change = TagChange("A/01 - Song.flac", "artist", "Bob ", "Bob")
     journal = ChangeJournal(tmp_path / "status", "s1")
 
     applied = apply_changes(artist, "Bob", [change], journal, verify=False, parsed=scan.parsed)
 
     assert applied.changes == ()
-    assert applied.refused == (
-        (change, f"{path}: artist changed since it was read (now 'Robert')"),
-    )
-    assert tags.read(path).tags["artist"] == "Robert"
+    assert applied.refused == ((change, f"{path}: artist changed since it was read (now 'Bobb')"),)
+    assert tags.read(path).tags["artist"] == "Bobb"
+
+
+def test_undo_takes_a_tag_changed_twice_back_to_its_first_value(tmp_path):
+    """Session 1 set a -> b, session 2 b -> c: undoing the artist walks c -> b -> a."""
+    from mediakeeper.music.fixes import undo
+
+    path = synth.make_track(tmp_path / "Alpha" / "A" / "01 - a.flac", "flac", {"title": "a"})
+    status = tmp_path / "status"
+    for session, old, new in (("s1", "a", "b"), ("s2", "b", "c")):
+        change = TagChange("A/01 - a.flac", "title", old, new)
+        applied = apply_changes(
+            path.parent.parent, "Alpha", [change], ChangeJournal(status, session)
+        )
+        assert applied.changes == (change,)
+    assert tags.read(path).tags["title"] == "c"
+
+    report = undo(status, artist="alpha")
+
+    assert tags.read(path).tags["title"] == "a"
+    assert [(e.session, e.old, e.new) for e in report.restored] == [
+        ("s2", "b", "c"),
+        ("s1", "a", "b"),
+    ]
+    assert report.left_alone == [] and report.already == []
