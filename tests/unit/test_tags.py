@@ -515,3 +515,27 @@ def test_groups_are_bounded_by_files_and_by_bytes(tmp_path, monkeypatch):
         ["6.mp3"],  # larger than a group: on its own
         ["7.mp3"],
     ]
+
+
+def test_a_file_larger_than_the_memory_bound_is_changed_in_its_copy(tmp_path):
+    import tracemalloc
+
+    path = track(tmp_path, "mp3")
+    data = path.read_bytes()
+    tag_end = 10 + sum((b & 0x7F) << (7 * (3 - n)) for n, b in enumerate(data[6:10]))  # synchsafe
+    frames = data[tag_end:]
+    audio = frames * (tags.IN_MEMORY_BYTES // len(frames) + 2)
+    path.write_bytes(data[:tag_end] + audio)
+    size = path.stat().st_size
+    assert size > tags.IN_MEMORY_BYTES
+
+    tracemalloc.start()
+    try:
+        tags.write(path, {"title": "Large"})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert peak < size / 2, peak  # a copy in chunks, never the whole file in memory
+    assert tags.read(path).tags == {**FULL, "title": "Large"}
+    assert path.read_bytes().endswith(audio)  # every byte of the audio kept
