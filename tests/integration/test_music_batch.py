@@ -786,22 +786,32 @@ def test_artist_flag_refuses_an_artist_another_batch_is_working_on(
     assert (store.path.read_bytes(), store.journal_path.read_bytes()) == before
 
 
-def test_an_artist_done_but_not_recorded_ends_the_same_when_taken_again(tmp_path, music_library):
-    """Killed after an artist's job ended, before the runner recorded it: the next run's job
-    (same claim token) re-checks each planned change, finds it in, writes nothing, and returns
-    the same result."""
+def test_an_artist_killed_after_its_writes_resumes_its_plan_to_the_same_end(
+    tmp_path, music_library
+):
+    """Killed after its tag writes, before its result was kept (the work file holds only the
+    plan) and with a tag write's temp copy left behind: the next job (same claim token)
+    removes the copy, re-checks each planned change, finds it in, writes and journals
+    nothing, and returns the same result."""
     lib = build(music_library, tmp_path / "Music", ["Resumed"])
     home = tmp_path / "home"
     item = {"key": "Resumed", "name": "Resumed", "path": str(lib / "Resumed"), "run_token": "t"}
     first = MusicJob(home, "session_1").process(item)
     assert first.counts == {"track_count": 3, "issues_found": 3, "issues_resolved": 2}
     library_after = audio_bytes(lib)
+    work = home / "status/music/work" / f"{slugify('Resumed')}.json"
+    plan, result = work.read_bytes().splitlines(keepends=True)
+    work.write_bytes(plan)  # the result was never written
+    leftover = lib / "Resumed/2000 - Album/.mediakeeper.123-4.tmp.mp3"
+    leftover.write_bytes(b"half a copy")
 
     again = MusicJob(home, "session_2").process(item)
 
     assert again == first
+    assert not leftover.exists()
     assert audio_bytes(lib) == library_after
     assert not (home / "status/music/changes/session_2.jsonl").exists()  # nothing journaled
+    assert work.read_bytes() == plan + result  # the same result, kept again after the plan
 
 
 def test_an_artist_done_but_not_recorded_keeps_the_result_it_had(tmp_path, music_library):
