@@ -5,7 +5,10 @@ pytest runs with ``--import-mode=importlib``, so anything tests share lives here
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -218,6 +221,31 @@ def _build_library(root: Path, spec) -> Path:
         if "composer" in track:
             tag_by_hand(path, "composer", track["composer"], track.get("id3", 4))
     return root
+
+
+@contextlib.contextmanager
+def immutable(path: Path):
+    """``path`` immutable for the block (chattr +i: even root cannot replace it); the test is
+    skipped where the file system cannot do that."""
+    if not shutil.which("chattr") or subprocess.run(["chattr", "+i", path]).returncode:
+        pytest.skip("this file system cannot make a file immutable")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", path], check=True)
+
+
+def refuse_scandir(monkeypatch, folder: Path) -> None:
+    """The OS's refusal to list ``folder`` (as for a folder this user cannot read), made at
+    os.scandir: running as root, mode 000 stops nothing."""
+    real_scandir = os.scandir
+
+    def refusing(path="."):
+        if os.fspath(path) == os.fspath(folder):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
 
 
 # Where another tagger keeps a tag: (ID3 frame, MP4 atom, Vorbis comment).

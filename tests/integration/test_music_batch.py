@@ -24,6 +24,7 @@ from mediakeeper.batch import ItemFailure
 from mediakeeper.music.job import MusicJob
 from mediakeeper.queue import QueueStore
 from mediakeeper.slug import slugify
+from tests.conftest import immutable, refuse_scandir
 
 FORMATS = ("mp3", "flac", "m4a", "ogg", "opus")
 
@@ -600,14 +601,7 @@ def test_an_unreadable_artist_folder_fails_its_artist_at_the_scan_stage(
     """The same, where the test runs as root and mode 000 stops nothing: the refusal the
     OS would give is made at os.scandir for that folder (the OS, not mediakeeper's code)."""
     lib = build(music_library, tmp_path / "Music", ["Bravo"])
-    real_scandir = os.scandir
-
-    def refusing(path="."):
-        if Path(path) == lib / "Bravo":
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_scandir(path)
-
-    monkeypatch.setattr(os, "scandir", refusing)
+    refuse_scandir(monkeypatch, lib / "Bravo")
     item = {"key": "Bravo", "name": "Bravo", "path": str(lib / "Bravo"), "run_token": "t"}
     with pytest.raises(ItemFailure) as failure:
         MusicJob(tmp_path / "home", "session_1").process(item)
@@ -820,13 +814,9 @@ def test_an_artist_done_but_not_recorded_keeps_the_result_it_had(tmp_path, music
     lib = build(music_library, tmp_path / "Music", ["Resumed"])
     home = tmp_path / "home"
     stuck = lib / "Resumed/2000 - Album/01 - Song 1.mp3"  # its title's trailing space
-    if not shutil.which("chattr") or subprocess.run(["chattr", "+i", stuck]).returncode:
-        pytest.skip("this file system cannot make a file immutable")
     item = {"key": "Resumed", "name": "Resumed", "path": str(lib / "Resumed"), "run_token": "t"}
-    try:
+    with immutable(stuck):
         first = MusicJob(home, "session_1").process(item)
-    finally:
-        subprocess.run(["chattr", "-i", stuck], check=True)
     assert first.counts["issues_resolved"] == 1  # of 2 fixes
     library_after = audio_bytes(lib)
 
@@ -856,7 +846,6 @@ def test_on_a_terminal_a_progress_bar_names_the_artist_in_hand(tmp_path, music_l
     has lasted a second: on a slow machine it is there, and the bar still reads right.)"""
     import pty
     import select
-    import subprocess
     import sys
 
     from tests.conftest import REPO_ROOT, _script_env

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import immutable
+
 FIXED_TITLE = "Song 1"
 
 
@@ -122,17 +124,10 @@ def test_a_file_that_cannot_be_written_is_left_alone_and_the_rest_restored(
 ):
     """Undo goes on past a file it cannot write (here made immutable with chattr +i: even
     root cannot replace it), says so, and exits 1."""
-    import shutil
-    import subprocess
-
     lib, home, original, session = processed
     stuck = lib / "Alpha/2000 - Album/01 - Song 1.mp3"
-    if not shutil.which("chattr") or subprocess.run(["chattr", "+i", stuck]).returncode:
-        pytest.skip("this file system cannot make a file immutable")
-    try:
+    with immutable(stuck):
         run = music_script("undo_changes.py", "--home", home, "--session", session)
-    finally:
-        subprocess.run(["chattr", "-i", stuck], check=True)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "1 value(s) restored, 1 left alone" in run.stdout
     assert f"left alone title of {stuck}: " in run.stdout

@@ -10,6 +10,7 @@ import pytest
 from mediakeeper.errors import LibraryError
 from mediakeeper.music import synth
 from mediakeeper.music.scan import PARSE_OVERHEAD, disc_number, scan_artist
+from tests.conftest import refuse_scandir
 
 ODD_ALBUM = "Ünïcødé 'quoted' \"album\" ..and more"
 
@@ -137,14 +138,7 @@ def test_unreadable_subfolder_is_skipped(tmp_path, monkeypatch):
     locked = tmp_path / "A" / "Locked"
     synth.make_track(locked / "01.mp3", "mp3", {})
     if os.geteuid() == 0:  # root reads a mode-000 folder: have the OS refuse as it would
-        real_scandir = os.scandir
-
-        def refusing(path="."):
-            if os.fspath(path) == str(locked):
-                raise PermissionError(13, "Permission denied", str(locked))
-            return real_scandir(path)
-
-        monkeypatch.setattr(os, "scandir", refusing)
+        refuse_scandir(monkeypatch, locked)
     locked.chmod(0)
     try:
         scan = scan_artist(tmp_path / "A")
