@@ -17,29 +17,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import cache, partial
 from typing import TypeVar
-
-import ftfy
 
 from mediakeeper.music.model import Finding, TagChange, Track
 
 K = TypeVar("K", bound=Hashable)
 
-# Only ftfy's encoding repair: curly quotes, ligatures, full-width letters and HTML entities
-# are deliberate in many titles and must not count as mojibake.
-_ENCODING_ONLY = ftfy.TextFixerConfig(
-    unescape_html=False,
-    remove_terminal_escapes=False,
-    fix_latin_ligatures=False,
-    fix_character_width=False,
-    uncurl_quotes=False,
-    fix_line_breaks=False,
-    fix_surrogates=False,
-    remove_control_chars=False,
-    normalization=None,
-)
 _RUNS_OF_SPACE = re.compile(r"\s{2,}")
 _LEADING_INT = re.compile(r"\s*(\d+)")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
@@ -68,10 +54,32 @@ def mojibake_repair(value: str) -> tuple[str, bool] | None:
     """
     if value.isascii():  # mis-decoded UTF-8 always leaves non-ASCII behind; most tags are ASCII
         return None
-    repaired = ftfy.fix_text(value, _ENCODING_ONLY)
+    repaired = _encoding_repair()(value)
     if repaired == value:
         return None
     return repaired, any(_decodes_to(repaired, enc, value) for enc in ("latin-1", "cp1252"))
+
+
+@cache
+def _encoding_repair() -> Callable[[str], str]:
+    """ftfy's encoding repair alone: curly quotes, ligatures, full-width letters and HTML
+    entities are deliberate in many titles and must not count as mojibake. Imported on first
+    use: ftfy takes 50-80 ms to import, at the start of every batch, and an artist whose tags
+    are all ASCII never needs it."""
+    import ftfy
+
+    only_encoding = ftfy.TextFixerConfig(
+        unescape_html=False,
+        remove_terminal_escapes=False,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        uncurl_quotes=False,
+        fix_line_breaks=False,
+        fix_surrogates=False,
+        remove_control_chars=False,
+        normalization=None,
+    )
+    return partial(ftfy.fix_text, config=only_encoding)
 
 
 def _decodes_to(repaired: str, encoding: str, original: str) -> bool:
