@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
 import re
 import shlex
+import shutil
+import sys
+import types
 from functools import cache
+from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+import jinja2
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    PackageLoader,
+    StrictUndefined,
+    select_autoescape,
+)
+from jinja2.bccache import Bucket
 
 from mediakeeper.queue_items import queue_manager
+
+TEMPLATE_CACHE = Path("status", "cache", "templates")
 
 
 @cache
@@ -31,6 +48,59 @@ def environment() -> Environment:
 
 def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
+
+
+def keep_compiled(home: Path) -> None:
+    """Keep compiled templates in ``home`` from one run to the next. Compiling the weekly
+    report's took about 0.15 s of every batch (a batch of ten takes about half a second).
+    Call it where the program writes into ``home`` anyway: a dry run never does."""
+    folder = os.path.join(home, TEMPLATE_CACHE, _this_version())
+    env = environment()
+    if getattr(env.bytecode_cache, "directory", None) != folder:
+        env.bytecode_cache = CompiledTemplates(folder)
+
+
+@cache
+def _this_version() -> str:
+    return fingerprint(Path(__file__).read_bytes())
+
+
+def fingerprint(settings_source: bytes) -> str:
+    """The cache folder's name. Jinja checks each template's own source and its bytecode
+    version, not how the environment compiling it was set up (autoescape, whitespace, ...):
+    that lives in this module, so its source names the folder, with the versions."""
+    versions = f"{jinja2.__version__}|{sys.version}|".encode()
+    return hashlib.sha256(versions + settings_source).hexdigest()[:16]
+
+
+class CompiledTemplates(FileSystemBytecodeCache):
+    """Jinja's bytecode cache, made safe to lose: a damaged file, or a folder that cannot be
+    read or written, only means compiling again. A new folder clears out the old ones."""
+
+    def __init__(self, directory: str):
+        super().__init__(directory, "%s.cache")
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # torn, damaged or foreign bytes: whatever broke, compile again
+            bucket.reset()
+        if not isinstance(bucket.code, types.CodeType | None):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):
+            if not os.path.isdir(self.directory):
+                self._make_folder()
+            super().dump_bytecode(bucket)
+
+    def _make_folder(self) -> None:
+        parent, name = os.path.split(self.directory)
+        with contextlib.suppress(FileNotFoundError), os.scandir(parent) as entries:
+            for old in entries:  # other versions' compiled templates
+                if old.name != name and old.is_dir(follow_symlinks=False):
+                    shutil.rmtree(old.path, ignore_errors=True)
+        os.makedirs(self.directory, exist_ok=True)
 
 
 def markdown_code(value: Any) -> str:
