@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test demo lint bench clean chromium
+.PHONY: setup compile test demo lint bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Compiled modules, made ahead: where PYTHONDONTWRITEBYTECODE is set (as on the build machine)
+# Python compiles every module of ours again at each start, 0.1 s of a batch of ten. Cheap
+# when nothing changed; a module edited since is compiled in memory as usual.
+compile: $(STAMP)
+	@$(BIN)/python -m compileall -q mediakeeper utilities
+
+setup: $(STAMP) compile
 
 # The report tests open pages in headless Chromium: install Debian's package when it is
 # missing (as root, with apt-get). If that fails, the browser tests skip and say why.
@@ -22,17 +28,17 @@ chromium:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
 	    >/dev/null 2>&1 || echo "Could not install chromium: the browser tests will be skipped."; }
 
-test: $(STAMP) chromium
+test: $(STAMP) compile chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
-demo: $(STAMP)
+demo: $(STAMP) compile
 	$(BIN)/python -m mediakeeper.demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: $(STAMP)
+bench: $(STAMP) compile
 	$(BIN)/python benchmarks/queue_scale.py
 
 clean:
