@@ -264,3 +264,15 @@ def _is_aware_iso(value: Any) -> bool:
 
 def default_folder_exists(path: str) -> bool:
     return Path(path).is_dir()
+
+
+def finding_counts(findings: Iterable[Mapping[str, Any]]) -> dict[str, list[int]]:
+    """What a job puts in an item's details for the reports: code -> [found, fixed]. Reading
+    it from the queue spares a report opening every output document (930 of them after a
+    full pass, a quarter of a second)."""
+    counts: dict[str, list[int]] = {}
+    for finding in findings:
+        tally = counts.setdefault(str(finding["code"]), [0, 0])
+        tally[0] += 1
+        tally[1] += bool(finding.get("fixed"))
+    return counts

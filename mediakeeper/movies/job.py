@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mediakeeper.atomic import atomic_write_bytes
-from mediakeeper.batch import ItemFailure, ItemResult, finding_counts
+from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.config import Settings
 from mediakeeper.errors import LibraryError, LookupFailed
 from mediakeeper.lookup.clients import per_process
@@ -28,6 +28,7 @@ from mediakeeper.movies.names import ParsedName
 from mediakeeper.movies.nfo import movie_nfo
 from mediakeeper.movies.outputs import MovieOutputs
 from mediakeeper.movies.videos import VideoScan, scan_videos
+from mediakeeper.queue_items import finding_counts
 from mediakeeper.slug import inside, slugify
 from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
 

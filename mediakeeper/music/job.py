@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.atomic import atomic_write_bytes
-from mediakeeper.batch import ItemFailure, ItemResult, finding_counts
+from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.config import Settings
 from mediakeeper.errors import LibraryError, LookupFailed
 from mediakeeper.fsnames import is_temp_copy
@@ -27,6 +27,7 @@ from mediakeeper.music.model import Finding, TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs, finding_record, track_record
 from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import is_cover_file, scan_artist
+from mediakeeper.queue_items import finding_counts
 from mediakeeper.slug import slugify
 from mediakeeper.tags import version_after_write
 from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path

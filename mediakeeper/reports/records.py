@@ -17,10 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.batch import finding_counts
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.queue import QUEUE_FILE, QueueStore
-from mediakeeper.queue_items import COMPLETED
+from mediakeeper.queue_items import COMPLETED, finding_counts
 from mediakeeper.reports.weeks import parse_time
 from mediakeeper.sessions import EVENTS_FILE, SessionRecord, load_sessions
 from mediakeeper.slug import inside, slugify
