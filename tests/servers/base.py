@@ -8,6 +8,7 @@ taken in the order they were added, each by the first requests whose path it mat
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from dataclasses import dataclass
@@ -29,6 +30,15 @@ class RecordedRequest:
         return self.query.get(name, [default])[0]
 
 
+# An 8x8 baseline JPEG (made with ffmpeg): what a cover download receives.
+COVER_JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAgAAAQABAAD//gAQTGF2YzU5LjM3LjEwMAD/2wBDAAgQEBMQExYWFhYWFhoYGhsbGxoaGhob"
+    "GxsdHR0iIiIdHR0bGx0dICAiIiUmJSMjIiMmJigoKDAwLi44ODpFRVP/xABMAAEBAAAAAAAAAAAAAAAAAAAABgEB"
+    "AQAAAAAAAAAAAAAAAAAABQYQAQAAAAAAAAAAAAAAAAAAAAARAQAAAAAAAAAAAAAAAAAAAAD/wAARCAAIAAgDASIA"
+    "AhEAAxEA/9oADAMBAAIRAxEAPwCOACKJ/9k="
+)
+
+
 @dataclass
 class Fault:
     kind: str  # "status", "delay" or "malformed"
@@ -38,6 +48,10 @@ class Fault:
     retry_after: str | None = None
     seconds: float = 0.0
     body: bytes | None = None  # "malformed": this instead of the real answer cut short
+
+    def headers(self) -> dict[str, str]:
+        """A refusal's headers: its Retry-After, if it was given one."""
+        return {"Retry-After": self.retry_after} if self.retry_after else {}
 
 
 class FakeService:

@@ -29,7 +29,6 @@ A benchmark outside pytest: ``sys.path.insert(0, repo_root)`` then
 
 from __future__ import annotations
 
-import base64
 import re
 import unicodedata
 import uuid
@@ -39,7 +38,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from tests.servers.base import FakeService, Fault, RecordedRequest, RecordingHandler
+from tests.servers.base import (
+    COVER_JPEG,
+    FakeService,
+    Fault,
+    RecordedRequest,
+    RecordingHandler,
+)
 
 XML_TYPE = "application/xml; charset=UTF-8"
 MMD_NS = "http://musicbrainz.org/ns/mmd-2.0#"
@@ -48,13 +53,6 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "musicbrainz"
 PROLIFIC_NAME = "The Prolific Test Ensemble"
 _IDS = uuid.UUID("0f5e4a52-6a43-4b6e-9d0b-6d1a3c1f2e77")  # namespace for generated ids
 _MBID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-# An 8x8 baseline JPEG (made with ffmpeg): what a cover download receives.
-COVER_JPEG = base64.b64decode(
-    "/9j/4AAQSkZJRgABAgAAAQABAAD//gAQTGF2YzU5LjM3LjEwMAD/2wBDAAgQEBMQExYWFhYWFhoYGhsbGxoaGhob"
-    "GxsdHR0iIiIdHR0bGx0dICAiIiUmJSMjIiMmJigoKDAwLi44ODpFRVP/xABMAAEBAAAAAAAAAAAAAAAAAAAABgEB"
-    "AQAAAAAAAAAAAAAAAAAABQYQAQAAAAAAAAAAAAAAAAAAAAARAQAAAAAAAAAAAAAAAAAAAAD/wAARCAAIAAgDASIA"
-    "AhEAAxEA/9oADAMBAAIRAxEAPwCOACKJ/9k="
-)
 
 
 @dataclass
@@ -198,9 +196,8 @@ class _Handler(RecordingHandler):
 
     def answer(self, fake: FakeMusicBrainz, record: RecordedRequest, fault: Fault | None):
         if fault is not None and fault.kind == "status":
-            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             text = "Your requests are exceeding the allowable rate limit (fake server)."
-            return self._send(record, fault.status, _error(text), headers=headers)
+            return self._send(record, fault.status, _error(text), headers=fault.headers())
         status, body, headers = self._route(fake, record.path, record)
         if fault is not None and fault.kind == "malformed":
             status, headers = 200, {}

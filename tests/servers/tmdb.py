@@ -29,8 +29,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from tests.servers.base import FakeService, Fault, RecordedRequest, RecordingHandler
-from tests.servers.musicbrainz import COVER_JPEG
+from tests.servers.base import (
+    COVER_JPEG,
+    FakeService,
+    Fault,
+    RecordedRequest,
+    RecordingHandler,
+)
 
 API_KEY = "0123456789abcdef0123456789abcdef"  # what a real v3 key looks like: 32 hex digits
 APPENDABLE = ("images", "external_ids", "credits", "release_dates")
@@ -189,8 +194,7 @@ class _Handler(RecordingHandler):
 
     def answer(self, fake: FakeTMDb, record: RecordedRequest, fault: Fault | None) -> None:
         if fault is not None and fault.kind == "status":
-            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-            return self._json(record, fault.status, _error(fault.status), headers)
+            return self._json(record, fault.status, _error(fault.status), fault.headers())
         status, body, content_type = self._route(fake, record.path, record)
         if fault is not None and fault.kind == "malformed":  # the real answer, broken
             status = 200
