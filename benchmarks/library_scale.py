@@ -119,33 +119,37 @@ def _children_cpu() -> float:
 
 
 def _tree_pids(root_pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
+    """The process and its descendants, from each thread's list of children. (Listing all of
+    /proc instead cost the sampler 2.7 ms of CPU a sample, taken from the pass it measures.)"""
     found, stack = [], [root_pid]
     while stack:
         pid = stack.pop()
         found.append(pid)
-        stack.extend(children.get(pid, []))
+        try:
+            threads = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue  # gone already
+        for tid in threads:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/children") as f:
+                    stack.extend(int(child) for child in f.read().split())
+            except OSError:
+                continue
     return found
 
 
-def _memory_kb(pid: int, field: str) -> int:
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """(PSS, RSS) of one process in kB, from one read of its smaps_rollup; (0, 0) once gone."""
+    found = {}
     try:
         with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
+                name, _, rest = line.partition(":")
+                if name in ("Pss", "Rss"):
+                    found[name] = int(rest.split()[0])
     except OSError:
         pass
-    return 0
+    return found.get("Pss", 0), found.get("Rss", 0)
 
 
 def full_pass(root: Path, home: Path, workers: int) -> tuple[float, float, int, int, int]:
@@ -162,9 +166,9 @@ def full_pass(root: Path, home: Path, workers: int) -> tuple[float, float, int, 
 
     def sample():
         while proc.poll() is None:
-            pids = _tree_pids(proc.pid)
-            peak["pss"] = max(peak["pss"], sum(_memory_kb(p, "Pss") for p in pids))
-            peak["rss"] = max([peak["rss"], *(_memory_kb(p, "Rss") for p in pids)])
+            sizes = [_memory_kb(pid) for pid in _tree_pids(proc.pid)]
+            peak["pss"] = max(peak["pss"], sum(pss for pss, _ in sizes))
+            peak["rss"] = max([peak["rss"], *(rss for _, rss in sizes)])
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
