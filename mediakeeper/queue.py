@@ -43,6 +43,7 @@ from mediakeeper.queue_items import (
     is_eligible,
     iso,
     make_claim,
+    queue_manager,
     status_before_claim,
     structure_problems,
 )
@@ -79,9 +80,11 @@ def file_signature(path: Path) -> tuple:
     return (st.st_ino, st.st_size, st.st_mtime_ns, match and match.group(1))
 
 
-def parse_queue(text: str | bytes, source: Path) -> dict[str, Any]:
+RESTORE_HINT = "nothing was changed; `--restore-checkpoint latest` brings back the last good state"
+
+
+def parse_queue(text: str | bytes, source: Path, hint: str = RESTORE_HINT) -> dict[str, Any]:
     """Parse and structurally check queue JSON, or raise QueueCorrupt saying how to recover."""
-    hint = "nothing was changed; `--restore-checkpoint latest` brings back the last good state"
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -188,7 +191,7 @@ class QueueStore:
             raise QueueMissing(f"no {self.kind} queue at {self.path}") from None
         if signature != self._signature:
             text = self.path.read_bytes()
-            self._data = parse_queue(text, self.path)
+            self._data = parse_queue(text, self.path, self._recovery())
             self._index = {item["key"]: n for n, item in enumerate(self._data["items"])}
             self._signature = signature
             self._journal_offset = 0
@@ -216,7 +219,7 @@ class QueueStore:
             except ValueError:
                 raise QueueCorrupt(
                     f"{self.journal_path} has a damaged line at byte {self._journal_offset}",
-                    "`--restore-checkpoint latest` brings back the last good state",
+                    self._recovery(),
                 ) from None
             if entry.get("gen") == generation:
                 self._apply(entry)
@@ -224,6 +227,13 @@ class QueueStore:
                 self._completed = None  # another process changed items
                 self._claim_from = {}
         self._journal_offset += consumed
+
+    def _recovery(self) -> str:
+        """How a person gets a damaged queue back: the exact command."""
+        return (
+            f"nothing was changed; `{queue_manager(self.kind)} --restore-checkpoint latest` "
+            "brings back the last good state"
+        )
 
     def _apply(self, entry: Mapping[str, Any]) -> None:
         items = self._data["items"]
@@ -543,7 +553,12 @@ class QueueStore:
     def restore(self, checkpoint: Path) -> Path | None:
         """Replace the queue by a checkpoint after validating it; keeps a copy of the old one."""
         text = checkpoint.read_bytes()
-        restored = parse_queue(text, checkpoint)
+        restored = parse_queue(
+            text,
+            checkpoint,
+            f"the queue was not touched; `{queue_manager(self.kind)} --list-checkpoints` "
+            "shows the others",
+        )
         if restored.get("kind") != self.kind:
             raise QueueCorrupt(f"{checkpoint} is a {restored.get('kind')!r} queue, not {self.kind}")
         self.dir.mkdir(parents=True, exist_ok=True)

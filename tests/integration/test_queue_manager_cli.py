@@ -485,6 +485,9 @@ def test_a_corrupt_checkpoint_is_refused_and_the_queue_untouched(cli, queue, dam
         result = cli("--restore-checkpoint", which)
         assert result.exit_code != 0
         assert checkpoint.name in result.output
+        # Not "restore the latest checkpoint": that is the one refused.
+        assert "the queue was not touched" in result.output
+        assert "music_queue_manager.py --list-checkpoints` shows the others" in result.output
         assert queue.path.read_bytes() == queue_bytes
         assert queue.journal_path.read_bytes() == journal_bytes
     assert states(queue)["Beatles"] == "completed"
@@ -591,7 +594,7 @@ def test_a_broken_queue_is_never_overwritten(cli, queue, library, case, args):
     queue.path.write_bytes(raw)
     result = cli(*args)
     assert result.exit_code != 0
-    assert "--restore-checkpoint latest" in result.output
+    assert "`python utilities/music_queue_manager.py --restore-checkpoint latest`" in result.output
     assert str(queue.path) in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert queue.path.read_bytes() == raw
@@ -629,7 +632,8 @@ def test_a_damaged_journal_line_is_reported_not_replaced(cli, queue):
     queue.journal_path.write_bytes(damaged)
     result = cli("--show-summary")
     assert result.exit_code != 0
-    assert "damaged line" in result.output and "--restore-checkpoint latest" in result.output
+    assert "damaged line" in result.output
+    assert "`python utilities/music_queue_manager.py --restore-checkpoint latest`" in result.output
     assert queue.journal_path.read_bytes() == damaged
 
 
@@ -727,7 +731,7 @@ def test_subprocess_broken_queue(repo_root, home, library, child_env):
     result = run_script(repo_root, home, child_env, "--show-summary")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr + result.stdout
-    assert "--restore-checkpoint latest" in result.stderr
+    assert "music_queue_manager.py --restore-checkpoint latest" in result.stderr
     assert path.read_bytes() == raw
 
 
