@@ -8,6 +8,7 @@ import os
 import re
 import shlex
 import shutil
+import stat
 import sys
 import types
 from functools import cache
@@ -75,12 +76,25 @@ def fingerprint(settings_source: bytes) -> str:
 
 class CompiledTemplates(FileSystemBytecodeCache):
     """Jinja's bytecode cache, made safe to lose: a damaged file, or a folder that cannot be
-    read or written, only means compiling again. A new folder clears out the old ones."""
+    read or written, only means compiling again. A new folder clears out the old ones.
+
+    These files are code the program runs, and a data home may be shared: like Jinja's own
+    default folder, this one is made 0700 and used only while it belongs to this user and no
+    one else can write to it."""
 
     def __init__(self, directory: str):
         super().__init__(directory, "%s.cache")
 
+    def _trusted(self) -> bool:
+        try:
+            st = os.lstat(self.directory)
+        except OSError:
+            return False
+        return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
+
     def load_bytecode(self, bucket: Bucket) -> None:
+        if not self._trusted():
+            return
         try:
             super().load_bytecode(bucket)
         except Exception:  # torn, damaged or foreign bytes: whatever broke, compile again
@@ -90,9 +104,10 @@ class CompiledTemplates(FileSystemBytecodeCache):
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         with contextlib.suppress(OSError):
-            if not os.path.isdir(self.directory):
+            if not os.path.lexists(self.directory):
                 self._make_folder()
-            super().dump_bytecode(bucket)
+            if self._trusted():
+                super().dump_bytecode(bucket)
 
     def _make_folder(self) -> None:
         parent, name = os.path.split(self.directory)
@@ -100,7 +115,8 @@ class CompiledTemplates(FileSystemBytecodeCache):
             for old in entries:  # other versions' compiled templates
                 if old.name != name and old.is_dir(follow_symlinks=False):
                     shutil.rmtree(old.path, ignore_errors=True)
-        os.makedirs(self.directory, exist_ok=True)
+        os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        os.chmod(self.directory, 0o700)  # whatever the umask
 
 
 def markdown_code(value: Any) -> str:

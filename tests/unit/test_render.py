@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import marshal
+import os
 import pickle
+import stat
 import tempfile
 from hashlib import sha1
 from pathlib import Path
@@ -126,6 +128,45 @@ def test_another_version_gets_its_own_folder_and_the_old_one_goes(tmp_path, new_
     assert cache_folder(tmp_path).name != old.name
     # Whatever sets the environment up (this module's source) or the versions: a new name.
     assert render.fingerprint(b"autoescape=True") != render.fingerprint(b"autoescape=False")
+
+
+def compiles_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    parsed: list[str] = []
+    parse = Environment._parse
+
+    def counting(self, source, name, filename):
+        parsed.append(name)
+        return parse(self, source, name, filename)
+
+    monkeypatch.setattr(Environment, "_parse", counting)
+    return parsed
+
+
+def test_the_folder_is_the_users_own_and_no_one_elses_is_trusted(tmp_path, new_run, monkeypatch):
+    render.keep_compiled(tmp_path)
+    expected = render_report(ARTIST, [], [])
+    folder = cache_folder(tmp_path)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700  # these files are code
+    folder.chmod(0o777)  # a shared data home: anyone could have put code in here
+
+    new_run()
+    parsed = compiles_counted(monkeypatch)
+    render.keep_compiled(tmp_path)
+    assert render_report(ARTIST, [], []) == expected
+    assert parsed == ["artist_issues.md.j2"]
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="giving a folder to another user needs root")
+def test_a_folder_owned_by_another_user_is_not_trusted(tmp_path, new_run, monkeypatch):
+    render.keep_compiled(tmp_path)
+    render_report(ARTIST, [], [])
+    os.chown(cache_folder(tmp_path), 65534, 65534)  # nobody
+
+    new_run()
+    parsed = compiles_counted(monkeypatch)
+    render.keep_compiled(tmp_path)
+    render_report(ARTIST, [], [])
+    assert parsed == ["artist_issues.md.j2"]
 
 
 def test_a_cache_folder_that_cannot_be_made_only_means_compiling(tmp_path, new_run):
