@@ -9,13 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.atomic import atomic_write_text
-from mediakeeper.reports.render import keep_compiled, render
+from mediakeeper.reports.render import render
 from mediakeeper.slug import inside
 
 
 class MovieOutputs:
     def __init__(self, home: Path, slug: str):
-        self.home = home
         self.json_path = inside(home, "outputs", "movies", f"{slug}.json")
         self.report_path = inside(home, "issues", "movies", f"{slug}.md")
 
@@ -23,7 +22,6 @@ class MovieOutputs:
         # Derived data, rebuilt by re-processing: atomic (old or new), not worth an fsync.
         text = json.dumps(movie, indent=2, ensure_ascii=False)
         atomic_write_text(self.json_path, text + "\n", durable=False)
-        keep_compiled(self.home)
         atomic_write_text(self.report_path, render_report(movie), durable=False)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from mediakeeper.atomic import atomic_write_text
 from mediakeeper.jsonfmt import dumps_by_line
 from mediakeeper.music.model import LOGICAL_TAGS, Finding, Track
-from mediakeeper.reports.render import keep_compiled, render
+from mediakeeper.reports.render import render
 from mediakeeper.slug import inside
 
 CSV_COLUMNS = (
@@ -54,7 +54,6 @@ class ArtistOutputs:
     """Where one artist's outputs live under the data home."""
 
     def __init__(self, home: Path, slug: str):
-        self.home = home
         self.json_path = inside(home, "outputs", "music", "artists", f"{slug}.json")
         self.csv_part = inside(home, "outputs", "music", "tracks", f"{slug}.csv")
         self.report_path = inside(home, "issues", "music", f"{slug}.md")
@@ -67,7 +66,6 @@ class ArtistOutputs:
         atomic_write_text(self.json_path, text, durable=False)
         rows = _csv_rows(artist["folder_name"], tracks, findings)
         atomic_write_text(self.csv_part, rows, durable=False)
-        keep_compiled(self.home)
         report = render_report(artist, tracks, findings)
         atomic_write_text(self.report_path, report, durable=False)
 

@@ -47,7 +47,7 @@ from mediakeeper.reports.progress import (
     percent,
     queue_progress,
 )
-from mediakeeper.reports.render import keep_compiled, render
+from mediakeeper.reports.render import render
 from mediakeeper.reports.weeks import (
     BadWeek,
     Week,
@@ -328,7 +328,6 @@ def report_paths(home: Path, week: Week) -> tuple[Path, Path]:
 
 def _write(home: Path, report: WeeklyReport) -> tuple[Path, Path]:
     md_path, html_path = report_paths(home, report.week)
-    keep_compiled(home)
     atomic_write_text(md_path, render_markdown(report))
     atomic_write_text(html_path, render_html(report))
     return md_path, html_path

@@ -1,17 +1,16 @@
 """Names from folders and tags stay data in the Markdown reports; compiled templates are
-kept in the data home and are safe to lose."""
+kept beside the templates and are safe to lose."""
 
 from __future__ import annotations
 
 import io
 import marshal
-import os
 import pickle
-import stat
-import tempfile
+import sys
 from hashlib import sha1
 from pathlib import Path
 
+import jinja2
 import pytest
 from jinja2 import Environment
 from jinja2.bccache import bc_magic
@@ -40,7 +39,7 @@ def test_the_first_queue_command_names_the_real_script():
     )
 
 
-# ---- compiled templates kept in the data home ---------------------------------------------
+# ---- compiled templates kept beside the templates -------------------------------------------
 
 ARTIST = {
     "name": "Nirvana",
@@ -52,37 +51,47 @@ ARTIST = {
 
 
 @pytest.fixture
-def new_run():
-    """Start each "run" with a new environment (as a new process would) and leave none
-    holding a cache folder behind for the other tests."""
+def cache_dir(tmp_path, monkeypatch) -> Path:
+    """The compiled templates go to a folder of this test's; each new_run() starts with a new
+    environment, as a new process would."""
+    folder = tmp_path / "__pycache__" / render.fingerprint(b"this version")
+    monkeypatch.setattr(render, "COMPILED", folder)
     render.environment.cache_clear()
-    yield lambda: render.environment.cache_clear()
+    yield folder
     render.environment.cache_clear()
 
 
-def cache_folder(home: Path) -> Path:
-    (folder,) = (home / render.TEMPLATE_CACHE).iterdir()
-    return folder
+def new_run() -> None:
+    render.environment.cache_clear()
 
 
-def no_compiling(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args, **kwargs):
-        raise AssertionError("a template was compiled")
+def compiles_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    parsed: list[str] = []
+    parse = Environment._parse
 
-    monkeypatch.setattr(Environment, "_parse", refuse)
+    def counting(self, source, name, filename):
+        parsed.append(name)
+        return parse(self, source, name, filename)
+
+    monkeypatch.setattr(Environment, "_parse", counting)
+    return parsed
 
 
-def test_the_next_run_renders_from_the_compiled_templates(tmp_path, new_run, monkeypatch):
-    render.keep_compiled(tmp_path)
+def test_compiled_templates_live_beside_the_templates_not_in_a_data_home():
+    assert render.COMPILED.parent == render.TEMPLATES / "__pycache__"
+    assert (render.TEMPLATES / "artist_issues.md.j2").is_file()
+    # Named by the running code's set-up and versions, taken when the module was imported.
+    assert render.COMPILED.name == render.fingerprint(Path(render.__file__).read_bytes())
+
+
+def test_the_next_run_renders_from_the_compiled_templates(cache_dir, monkeypatch):
     expected = render_report(ARTIST, [], [])
-    folder = cache_folder(tmp_path)
-    assert folder.name == render.fingerprint(Path(render.__file__).read_bytes())
-    assert [p.suffix for p in folder.iterdir()] == [".cache"]
+    assert [p.suffix for p in cache_dir.iterdir()] == [".cache"]
 
     new_run()
-    no_compiling(monkeypatch)
-    render.keep_compiled(tmp_path)
+    parsed = compiles_counted(monkeypatch)
     assert render_report(ARTIST, [], []) == expected
+    assert parsed == []
 
 
 DAMAGE = {
@@ -103,82 +112,55 @@ def _checksum_part(good: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("damage", DAMAGE)
-def test_a_damaged_compiled_template_is_compiled_again(tmp_path, new_run, monkeypatch, damage):
-    render.keep_compiled(tmp_path)
+def test_a_damaged_compiled_template_is_compiled_again(cache_dir, monkeypatch, damage):
     expected = render_report(ARTIST, [], [])
-    (cached,) = cache_folder(tmp_path).iterdir()
+    (cached,) = cache_dir.iterdir()
     cached.write_bytes(DAMAGE[damage](cached.read_bytes()))
 
     new_run()
-    render.keep_compiled(tmp_path)
     assert render_report(ARTIST, [], []) == expected
 
     new_run()  # and written again, whole: the run after that compiles nothing
-    no_compiling(monkeypatch)
-    render.keep_compiled(tmp_path)
-    assert render_report(ARTIST, [], []) == expected
-
-
-def test_another_version_gets_its_own_folder_and_the_old_one_goes(tmp_path, new_run):
-    old = tmp_path / render.TEMPLATE_CACHE / "0123456789abcdef"
-    old.mkdir(parents=True)
-    (old / "stale.cache").write_bytes(b"compiled by another version")
-    render.keep_compiled(tmp_path)
-    render_report(ARTIST, [], [])
-    assert cache_folder(tmp_path).name != old.name
-    # Whatever sets the environment up (this module's source) or the versions: a new name.
-    assert render.fingerprint(b"autoescape=True") != render.fingerprint(b"autoescape=False")
-
-
-def compiles_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    parsed: list[str] = []
-    parse = Environment._parse
-
-    def counting(self, source, name, filename):
-        parsed.append(name)
-        return parse(self, source, name, filename)
-
-    monkeypatch.setattr(Environment, "_parse", counting)
-    return parsed
-
-
-def test_the_folder_is_the_users_own_and_no_one_elses_is_trusted(tmp_path, new_run, monkeypatch):
-    render.keep_compiled(tmp_path)
-    expected = render_report(ARTIST, [], [])
-    folder = cache_folder(tmp_path)
-    assert stat.S_IMODE(folder.stat().st_mode) == 0o700  # these files are code
-    folder.chmod(0o777)  # a shared data home: anyone could have put code in here
-
-    new_run()
     parsed = compiles_counted(monkeypatch)
-    render.keep_compiled(tmp_path)
     assert render_report(ARTIST, [], []) == expected
-    assert parsed == ["artist_issues.md.j2"]
+    assert parsed == []
 
 
-@pytest.mark.skipif(os.getuid() != 0, reason="giving a folder to another user needs root")
-def test_a_folder_owned_by_another_user_is_not_trusted(tmp_path, new_run, monkeypatch):
-    render.keep_compiled(tmp_path)
+def test_a_new_version_clears_out_the_old_ones_and_nothing_else(cache_dir, tmp_path):
+    old = cache_dir.parent / "0123456789abcdef"
+    (old / "sub").mkdir(parents=True)
+    (old / "sub" / "stale.cache").write_bytes(b"compiled by another version")
+    kept = cache_dir.parent / "notes"  # not a version's folder
+    kept.mkdir()
+    elsewhere = tmp_path / "Music" / "Nirvana"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "01.flac").write_bytes(b"audio")
+    (cache_dir.parent / "fedcba9876543210").symlink_to(elsewhere.parent)  # never followed
+
     render_report(ARTIST, [], [])
-    os.chown(cache_folder(tmp_path), 65534, 65534)  # nobody
+    assert sorted(p.name for p in cache_dir.parent.iterdir()) == [
+        cache_dir.name,
+        "fedcba9876543210",
+        "notes",
+    ]
+    assert (elsewhere / "01.flac").read_bytes() == b"audio"
 
-    new_run()
-    parsed = compiles_counted(monkeypatch)
-    render.keep_compiled(tmp_path)
-    render_report(ARTIST, [], [])
-    assert parsed == ["artist_issues.md.j2"]
+
+def test_the_name_changes_with_the_set_up_and_the_versions(monkeypatch):
+    name = render.fingerprint(b"trim_blocks=True")
+    assert render.fingerprint(b"trim_blocks=False") != name
+    monkeypatch.setattr(jinja2, "__version__", "3.9.9")
+    assert render.fingerprint(b"trim_blocks=True") != name
+    monkeypatch.undo()
+    monkeypatch.setattr(sys, "version", "3.99.0 (another build)")
+    assert render.fingerprint(b"trim_blocks=True") != name
 
 
-def test_a_cache_folder_that_cannot_be_made_only_means_compiling(tmp_path, new_run):
-    (tmp_path / "status").mkdir()
-    (tmp_path / "status" / "cache").write_text("a file where the folder should be")
-    render.keep_compiled(tmp_path)
+def test_a_cache_folder_that_cannot_be_made_only_means_compiling(cache_dir, monkeypatch):
+    cache_dir.parent.write_text("a file where the folder should be")
     assert "0 tracks in `Nirvana`" in render_report(ARTIST, [], [])
-    assert (tmp_path / "status" / "cache").read_text() == "a file where the folder should be"
-
-
-def test_nothing_is_kept_without_a_data_home(tmp_path, new_run, monkeypatch):
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
-    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    new_run()
+    parsed = compiles_counted(monkeypatch)
     render_report(ARTIST, [], [])
-    assert list(tmp_path.iterdir()) == []
+    assert parsed == ["artist_issues.md.j2"]
+    assert cache_dir.parent.read_text() == "a file where the folder should be"
