@@ -228,10 +228,15 @@ class QueueStore:
                 self._claim_from = {}
         self._journal_offset += consumed
 
+    def _manager(self) -> str:
+        """The queue manager's command for this queue, wherever it is typed: the data home
+        is the folder holding ``status/<kind>/``."""
+        return queue_manager(self.kind, os.path.abspath(self.dir.parent.parent))
+
     def _recovery(self) -> str:
         """How a person gets a damaged queue back: the exact command."""
         return (
-            f"nothing was changed; `{queue_manager(self.kind)} --restore-checkpoint latest` "
+            f"nothing was changed; `{self._manager()} --restore-checkpoint latest` "
             "brings back the last good state"
         )
 
@@ -556,8 +561,7 @@ class QueueStore:
         restored = parse_queue(
             text,
             checkpoint,
-            f"the queue was not touched; `{queue_manager(self.kind)} --list-checkpoints` "
-            "shows the others",
+            f"the queue was not touched; `{self._manager()} --list-checkpoints` shows the others",
         )
         if restored.get("kind") != self.kind:
             raise QueueCorrupt(f"{checkpoint} is a {restored.get('kind')!r} queue, not {self.kind}")

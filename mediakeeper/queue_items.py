@@ -6,6 +6,7 @@ Nothing here touches the disk; ``mediakeeper.queue`` stores what these functions
 from __future__ import annotations
 
 import os
+import shlex
 import socket
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -42,9 +43,11 @@ ITEM_NOUNS = {"music": "artist", "movies": "movie"}
 QUEUE_MANAGERS = {"music": "music_queue_manager.py", "movies": "movie_queue_manager.py"}
 
 
-def queue_manager(kind: str) -> str:
-    """The command that manages a kind's queue, as a person types it."""
-    return f"python utilities/{QUEUE_MANAGERS.get(kind, f'{kind}_queue_manager.py')}"
+def queue_manager(kind: str, home: Path | str | None = None) -> str:
+    """The command that manages a kind's queue, as a person types it (with ``--home`` when a
+    data home is named: pasted in another folder, it must reach the same queue)."""
+    script = f"python utilities/{QUEUE_MANAGERS.get(kind, f'{kind}_queue_manager.py')}"
+    return f"{script} --home {shlex.quote(str(home))}" if home else script
 
 
 def check_transition(old: str, new: str) -> None:

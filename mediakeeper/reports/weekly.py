@@ -20,7 +20,6 @@ lookups and cache hits count in the week it ended. Errors and skipped items are 
 from __future__ import annotations
 
 import re
-import shlex
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
@@ -65,8 +64,7 @@ REPORTS_DIR = ("status", "reports")
 
 def start_command(home: str | None = None) -> str:
     """The exact command that creates the first queue (naming ``--home`` when one was given)."""
-    where = f" --home {shlex.quote(home)}" if home else ""
-    return f"{queue_manager('music')}{where} --init --library PATH"
+    return f"{queue_manager('music', home)} --init --library PATH"
 
 
 START_COMMAND = start_command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import unicodedata
@@ -56,6 +57,12 @@ def library(tmp_path) -> Path:
 @pytest.fixture
 def cli(home):
     return queue_manager_cli(main, home)
+
+
+def manager_for(queue: QueueStore) -> str:
+    """The command a hint must name: with the data home, so it works pasted anywhere."""
+    home = shlex.quote(os.path.abspath(queue.dir.parent.parent))
+    return f"python utilities/music_queue_manager.py --home {home}"
 
 
 @pytest.fixture
@@ -487,7 +494,7 @@ def test_a_corrupt_checkpoint_is_refused_and_the_queue_untouched(cli, queue, dam
         assert checkpoint.name in result.output
         # Not "restore the latest checkpoint": that is the one refused.
         assert "the queue was not touched" in result.output
-        assert "music_queue_manager.py --list-checkpoints` shows the others" in result.output
+        assert f"`{manager_for(queue)} --list-checkpoints` shows the others" in result.output
         assert queue.path.read_bytes() == queue_bytes
         assert queue.journal_path.read_bytes() == journal_bytes
     assert states(queue)["Beatles"] == "completed"
@@ -594,7 +601,7 @@ def test_a_broken_queue_is_never_overwritten(cli, queue, library, case, args):
     queue.path.write_bytes(raw)
     result = cli(*args)
     assert result.exit_code != 0
-    assert "`python utilities/music_queue_manager.py --restore-checkpoint latest`" in result.output
+    assert f"`{manager_for(queue)} --restore-checkpoint latest`" in result.output
     assert str(queue.path) in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert queue.path.read_bytes() == raw
@@ -633,7 +640,7 @@ def test_a_damaged_journal_line_is_reported_not_replaced(cli, queue):
     result = cli("--show-summary")
     assert result.exit_code != 0
     assert "damaged line" in result.output
-    assert "`python utilities/music_queue_manager.py --restore-checkpoint latest`" in result.output
+    assert f"`{manager_for(queue)} --restore-checkpoint latest`" in result.output
     assert queue.journal_path.read_bytes() == damaged
 
 
@@ -731,7 +738,8 @@ def test_subprocess_broken_queue(repo_root, home, library, child_env):
     result = run_script(repo_root, home, child_env, "--show-summary")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr + result.stdout
-    assert "music_queue_manager.py --restore-checkpoint latest" in result.stderr
+    command = f"python utilities/music_queue_manager.py --home {shlex.quote(str(home))}"
+    assert f"`{command} --restore-checkpoint latest`" in result.stderr
     assert path.read_bytes() == raw
 
 
