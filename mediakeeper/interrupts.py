@@ -5,7 +5,7 @@ queue) runs inside ``critical()``. A signal that arrives meanwhile is acted on w
 outermost critical step ends:
 
 * in the main process of a batch (``interruptible``), the first SIGINT/SIGTERM raises
-  ``Interrupted``; a second one exits at once;
+  ``Interrupted``; a second one exits at once, or as the critical step in hand ends;
 * in a worker process (``worker_signals``), SIGTERM — the batch stopping its workers —
   keeps its default action (the process ends at once), but ``critical()`` blocks it in the
   kernel for the duration of the step, so it lands right after. No Python-level handler: it
@@ -79,7 +79,7 @@ def _exit_now() -> None:
 @contextmanager
 def interruptible() -> Iterator[None]:
     """In the main process: first SIGINT/SIGTERM raises Interrupted (after any critical step);
-    a second one exits at once."""
+    a second one exits at once, or as the critical step in hand ends (one fsync or so)."""
     owner = os.getpid()
     _State.hits, _State.deferred = 0, None
 
@@ -88,9 +88,12 @@ def interruptible() -> Iterator[None]:
             _now_or_later(_exit_now)
             return
         _State.hits += 1
-        if _State.hits > 1:
+        if _State.hits == 1:
+            _now_or_later(_raise_interrupted(signal.Signals(signum).name))
+        elif _State.depth:  # in a critical step (a queue line and its log line): at its end
+            _State.deferred = _exit_now
+        else:
             _exit_now()
-        _now_or_later(_raise_interrupted(signal.Signals(signum).name))
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

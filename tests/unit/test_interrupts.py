@@ -53,3 +53,26 @@ def test_the_main_process_is_interrupted_after_the_critical_step_then_a_second_s
     # The first signal waited for "recorded"; the second one (hit 2) exits at once with 130.
     assert result.stdout.splitlines() == ["recorded", "interrupted after recording: SIGINT"]
     assert result.returncode == 130
+
+
+SECOND_DURING_CRITICAL = textwrap.dedent(
+    """
+    import os, signal
+    from mediakeeper.interrupts import Interrupted, critical, interruptible
+    with interruptible():
+        try:
+            os.kill(os.getpid(), signal.SIGINT)   # the first Ctrl+C: the orderly stop begins
+        except Interrupted:
+            with critical():   # giving back what was in hand: a queue line, then its log line
+                os.kill(os.getpid(), signal.SIGINT)   # the second Ctrl+C, mid-step
+                print("queue line", flush=True)
+                print("log line", flush=True)
+            print("never printed", flush=True)
+    """
+)
+
+
+def test_a_second_signal_in_a_critical_step_exits_as_the_step_ends():
+    result = run(SECOND_DURING_CRITICAL)
+    assert result.stdout.splitlines() == ["queue line", "log line"]
+    assert result.returncode == 130
