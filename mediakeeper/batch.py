@@ -237,6 +237,7 @@ class BatchRunner:
         if finished and isinstance(finished[1], Failed) and finished[1].stop:
             # Not this item's failure but the batch's: run()'s clean-up gives it back untouched.
             raise BatchStopped(finished[1].message)
+        was_stopping = self.report.stopped_early
         with critical():
             with self.store.transaction():
                 stored = self._store_outcome(*finished) if finished else None
@@ -244,6 +245,8 @@ class BatchRunner:
             self._in_flight.update((item["key"], item) for item in items)
             self._taken.update(item["key"] for item in items)
             done = self._note_outcome(*finished, *stored) if finished else None
+            if self.report.stopped_early and not was_stopping:
+                self.session.log(f"STOPPING EARLY: {self.report.stopped_early}")
         if done is not None:
             self.hooks.item_finished(done)
         for item in items:
@@ -282,7 +285,8 @@ class BatchRunner:
         self, item: dict[str, Any], outcome: Done | Failed
     ) -> tuple[str, Path | None]:
         """Write one result to the queue: (the item's status, the checkpoint now due). A run
-        of network failures stops the claims that follow in the same transaction."""
+        of network failures stops the claims that follow in the same transaction (the session
+        log says so once the line is on disk)."""
         key, session = item["key"], self.session.id
         if isinstance(outcome, Done):
             checkpoint = self.store.record_success(
@@ -302,12 +306,12 @@ class BatchRunner:
             max_attempts=self.options.max_attempts,
         )
         self._network_failures = self._network_failures + 1 if outcome.network else 0
-        if self._network_failures >= self.options.stop_after_network_failures > 0:
+        limit = self.options.stop_after_network_failures
+        if not self.report.stopped_early and self._network_failures >= limit > 0:
             self.report.stopped_early = (
                 f"{self._network_failures} items in a row failed on the network; "
                 "the service looks unreachable, so the rest stay pending"
             )
-            self.session.log(f"STOPPING EARLY: {self.report.stopped_early}")
         return status, None
 
     def _note_outcome(

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -104,6 +106,21 @@ def make_store(tmp_path, clock):
 
 
 @pytest.fixture
+def full_disk():
+    """Writes past the files' current end fail with EFBIG, as on a full disk (a real limit
+    of this process, RLIMIT_FSIZE, lifted again afterwards)."""
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+
+    def fill(size: int) -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, old_limit[1]))
+
+    yield fill
+    resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+    signal.signal(signal.SIGXFSZ, old_handler)
+
+
+@pytest.fixture
 def child_env() -> dict[str, str]:
     """Environment for Python subprocesses: the checkout importable, unbuffered output."""
     env = dict(os.environ)
@@ -141,8 +158,6 @@ def _script_env() -> dict[str, str]:
 def _run_script(script: str, *args, timeout: float = 120):
     """Run a utility script to its end; one that hangs is made to dump every thread's stack
     (faulthandler, SIGABRT) into the failure message instead of just timing out."""
-    import signal
-    import subprocess
 
     proc = subprocess.Popen(
         [sys.executable, f"utilities/{script}", *map(str, args)],

@@ -171,6 +171,12 @@ def test_a_dead_service_stops_the_batch_early_and_leaves_the_rest_pending(fake, 
     assert statuses == ["error"] * 3 + ["pending"] * 3  # never a whole queue of errors
     assert all("503" in queue_of(home)[n]["last_error"] for n in names[:3])
     assert {p: p.read_bytes() for p in before} == before  # nothing written for failed artists
+    # Said once, in the session log, after the failure that decided it was recorded.
+    (log,) = (home / "status" / "music" / "session_logs").glob("*.log")
+    said = [line.split("  ", 1)[1] for line in log.read_text(encoding="utf-8").splitlines()]
+    stopping = [n for n, line in enumerate(said) if line.startswith("STOPPING EARLY")]
+    errors = [n for n, line in enumerate(said) if line.startswith("ERROR")]
+    assert len(stopping) == 1 and len(errors) == 3 and stopping[0] > errors[-1]
     # The queue is intact and the service back: a retry finishes everything.
     fake.clear_faults()
     retry = run(fake, home, library, "--retry-errors", "--workers", "1")

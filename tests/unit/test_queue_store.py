@@ -617,24 +617,6 @@ def test_the_completion_count_follows_other_processes_and_resets(make_store):
     assert [p and p.name[-8:] for p in taken] == [None] * 5 + ["008.json"]
 
 
-@pytest.fixture
-def full_disk():
-    """Writes past the files' current end fail with EFBIG, as on a full disk (a real limit
-    of this process, RLIMIT_FSIZE, lifted again afterwards)."""
-    import resource
-    import signal
-
-    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
-
-    def fill(size: int) -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, old_limit[1]))
-
-    yield fill
-    resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
-    signal.signal(signal.SIGXFSZ, old_handler)
-
-
 def test_a_change_that_fails_to_reach_the_journal_is_never_saved(make_store, full_disk):
     store = make_store(3)
     full_disk(0)  # the journal is empty: its first line cannot be written
