@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from mediakeeper import tags
 from mediakeeper.music import synth
 from mediakeeper.music.fixes import ChangeJournal, apply_changes, read_journal
@@ -81,3 +83,19 @@ def test_undo_takes_a_tag_changed_twice_back_to_its_first_value(tmp_path):
         ("s1", "a", "b"),
     ]
     assert report.left_alone == [] and report.already == []
+
+
+def test_no_file_is_touched_until_its_changes_are_journaled(tmp_path):
+    """Undo can only put back what the journal holds, so the journal comes first: when its
+    append fails (here its folder cannot be made), no tag is written."""
+    artist = tmp_path / "Bob"
+    path = synth.make_track(artist / "A" / "01 - Song.flac", "flac", {"title": "Song "})
+    before = path.read_bytes()
+    (tmp_path / "status").write_text("a file where the journal's folder should be")
+    journal = ChangeJournal(tmp_path / "status", "s1")
+    change = TagChange("A/01 - Song.flac", "title", "Song ", "Song")
+
+    with pytest.raises(OSError):
+        apply_changes(artist, "Bob", [change], journal, verify=False)
+
+    assert path.read_bytes() == before
