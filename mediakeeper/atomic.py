@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import os
 from collections.abc import Sequence
@@ -42,6 +43,25 @@ def write_all(fd: int, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+def append_lines(path: Path, data: bytes, *, durable: bool) -> None:
+    """Append whole lines to a file several processes append to, in one write (O_APPEND:
+    theirs and ours never interleave). A file that ends inside a line (an append a kill or a
+    full disk cut short) gets a newline first, so this one is read back whole; a spare empty
+    line, should another writer end its line meanwhile, is passed over by the readers. A
+    short write raises (ENOSPC): the tail is torn and the caller must know."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        if os.write(fd, data) != len(data):
+            raise OSError(errno.ENOSPC, "an append was cut short", str(path))
+        if durable:
+            os.fdatasync(fd)
+    finally:
+        os.close(fd)
 
 
 _SERIAL = itertools.count()

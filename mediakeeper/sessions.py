@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.atomic import encode_text
+from mediakeeper.atomic import append_lines, encode_text
 from mediakeeper.queue_items import claim_is_stale, iso, own_start_time
 
 Clock = Callable[[], datetime]
@@ -56,13 +56,7 @@ class Session:
     def _event(self, event: str, **fields: Any) -> None:
         record = {"session": self.id, "event": event, "at": iso(self.clock()), **fields}
         line = encode_text(json.dumps(record, ensure_ascii=False) + "\n")
-        with open(self.kind_dir / EVENTS_FILE, "a+b") as f:
-            end = f.seek(0, os.SEEK_END)
-            if end:
-                f.seek(end - 1)
-                if f.read(1) != b"\n":
-                    line = b"\n" + line  # a torn tail of a killed run must not swallow this one
-            f.write(line)
+        append_lines(self.kind_dir / EVENTS_FILE, line, durable=False)
 
     def item(self, key: str, name: str, outcome: str, **figures: Any) -> None:
         """One finished item: outcome is completed, error, skipped or released."""

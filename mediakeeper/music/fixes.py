@@ -9,9 +9,7 @@ newest first, and leaves alone any tag that was changed again since.
 
 from __future__ import annotations
 
-import errno
 import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mediakeeper import tags
-from mediakeeper.atomic import encode_text
+from mediakeeper.atomic import append_lines, encode_text
 from mediakeeper.errors import AudioError, MediakeeperError
 from mediakeeper.music.model import TagChange
 
@@ -57,23 +55,8 @@ class ChangeJournal:
         if not lines:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
-        # One write per call, O_APPEND: workers sharing a session never interleave.
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            data = encode_text(_after_torn_tail(fd) + "".join(lines))
-            if os.write(fd, data) != len(data):  # a full disk: the tail is torn, say so
-                raise OSError(errno.ENOSPC, "the change journal was cut short", str(self.path))
-            os.fdatasync(fd)
-        finally:
-            os.close(fd)
-
-
-def _after_torn_tail(fd: int) -> str:
-    """A newline if the journal ends inside a line (an append that was cut short), so the
-    next line starts on its own line; a spare empty line, should another writer finish its
-    line meanwhile, is passed over by the readers."""
-    size = os.fstat(fd).st_size
-    return "\n" if size and os.pread(fd, 1, size - 1) != b"\n" else ""
+        # One write per call: workers sharing a session never interleave.
+        append_lines(self.path, encode_text("".join(lines)), durable=True)
 
 
 @dataclass(frozen=True)
