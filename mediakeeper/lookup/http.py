@@ -62,6 +62,7 @@ from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is p
 )
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+_IMAGE_STARTS = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
 NO_CONTACT = "contact not configured: set [musicbrainz] contact"
 DEFAULT_BACKOFF = 0.5  # seconds before the first retry; doubles for each further one
 MAX_RETRY_AFTER = 60  # a longer Retry-After is waited for this long, then retried
@@ -198,6 +199,19 @@ class LookupSession:
             )
         raise LookupFailed(f"{self.service}: {shown} answered {reason}", network=False, status=code)
 
+    def get_image(self, url: str) -> bytes:
+        """An image's bytes (JPEG, PNG, GIF or WebP). Anything else, such as a captive
+        portal's login page answered with 200, is forgotten and raises ``LookupFailed``: it
+        must never land on disk as ``cover.jpg`` or ``poster.jpg``."""
+        response = self.get(url)
+        data = response.content
+        if data.startswith(_IMAGE_STARTS) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+            return data
+        problem, network = self.unusable(response, "something that is not an image", "an image")
+        raise LookupFailed(
+            f"{self.service}: {self._shown(url, None)} returned {problem}", network=network
+        )
+
     def _get(self, url: str, params: Mapping[str, Any] | None) -> requests.Response:
         try:
             response = self.http.get(url, params=params)
@@ -211,10 +225,12 @@ class LookupSession:
         return response
 
     def discard(self, response: requests.Response) -> None:
-        """Forget a cached response whose body turned out to be unusable (e.g. malformed)."""
+        """Forget a cached response whose body turned out to be unusable (e.g. malformed).
+        One reached through redirects is also kept under the first request's key."""
         key = getattr(response, "cache_key", None)
-        if key:
-            self.http.cache.delete(key)
+        first = [response.history[0].request] if response.history else []
+        if key or first:
+            self.http.cache.delete(*([key] if key else []), requests=first)
 
     def unusable(
         self, response: requests.Response, problem: str, expected: str

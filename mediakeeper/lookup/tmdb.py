@@ -129,7 +129,7 @@ class TMDb:
         return f"{self.images_url}{path}"
 
     def image(self, path: str) -> bytes:
-        return self.session.get(self.image_url(path)).content
+        return self.session.get_image(self.image_url(path))
 
     def close(self) -> None:
         self.session.close()

@@ -34,8 +34,7 @@ class LookupClient:
         self.coverart_url = settings.get("musicbrainz", "coverart_url").rstrip("/")
 
     def cover(self, release_group_id: str) -> bytes:
-        response = self.session.get(cover_url(release_group_id, self.coverart_url))
-        return response.content
+        return self.session.get_image(cover_url(release_group_id, self.coverart_url))
 
 
 def lookup_client(settings: Settings) -> LookupClient:

@@ -91,3 +91,34 @@ def test_an_offline_run_cannot_finish_artwork_an_online_run_planned(fake, job, t
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
     again = online.process(item(folder, token))  # online, the same plan finishes
     assert again.details["files_written"] == ["movie.nfo", "poster.jpg", "fanart.jpg"]
+
+
+PORTAL = b"<!DOCTYPE html><html><body>Log in to the hotel Wi-Fi</body></html>"
+
+
+def test_a_web_page_in_place_of_artwork_is_the_network_and_nothing_is_written(fake, job, tmp_path):
+    """A captive portal answering 200 with its login page must never become poster.jpg."""
+    folder = tmp_path / "Movies" / "The Matrix (1999)"
+    folder.mkdir(parents=True)
+    (folder / "matrix.mkv").write_bytes(b"x")
+    fake.malformed(times=None, path=fake.images_path, body=PORTAL)
+    with pytest.raises(ItemFailure) as caught:
+        job.process(item(folder, "t1"))
+    assert caught.value.network and "web page" in caught.value.message
+    assert sorted(p.name for p in folder.iterdir()) == ["matrix.mkv"]
+
+    fake.clear_faults()  # the network is back: the page was not cached, the artwork comes
+    result = job.process(item(folder, "t2"))
+    assert result.details["files_written"] == ["movie.nfo", "poster.jpg", "fanart.jpg"]
+    assert (folder / "poster.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
+
+
+def test_an_answer_that_is_no_image_is_a_finding_not_a_file(fake, job, tmp_path):
+    folder = tmp_path / "Movies" / "The Matrix (1999)"
+    folder.mkdir(parents=True)
+    (folder / "matrix.mkv").write_bytes(b"x")
+    fake.malformed(times=None, path=fake.images_path, body=b"Service temporarily unavailable")
+    result = job.process(item(folder, "t"))
+    assert result.details["files_written"] == ["movie.nfo"]
+    assert sorted(p.name for p in folder.iterdir()) == ["matrix.mkv", "movie.nfo"]
+    assert result.counts["issues_found"] == 2  # no-artwork, for the poster and the fanart

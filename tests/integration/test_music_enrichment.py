@@ -265,6 +265,24 @@ def test_an_unreachable_cover_archive_leaves_the_artist_to_do_again(fake, tmp_pa
     assert (library / "Portishead/1994 - Dummy/cover.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
 
 
+def test_a_web_page_in_place_of_a_cover_is_the_network_and_never_cover_jpg(fake, tmp_path):
+    """A captive portal answering 200 with its login page: the artist is to do again."""
+    fake.add_artist("Portishead", release_groups=DUMMY)
+    library, home = tmp_path / "Music", tmp_path / "home"
+    album(library, "Portishead", "1994 - Dummy", "Dummy")
+    portal = b"<!DOCTYPE html><html><body>Log in to the hotel Wi-Fi</body></html>"
+    fake.malformed(times=None, path="/images/", body=portal)
+    result = run(fake, home, library, "--fetch-covers")
+    assert result.returncode == 1, result.stdout + result.stderr
+    item = queue_of(home)["Portishead"]
+    assert item["status"] == "error" and "web page" in item["last_error"]
+    assert not (library / "Portishead/1994 - Dummy/cover.jpg").exists()
+    fake.clear_faults()  # back on a real network: the page was not kept in the cache
+    again = run(fake, home, library, "--retry-errors", "--fetch-covers")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (library / "Portishead/1994 - Dummy/cover.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
+
+
 def test_retry_errors_takes_a_failing_artist_once_per_run(fake, tmp_path):
     library, home = tmp_path / "Music", tmp_path / "home"
     album(library, "Portishead", "1994 - Dummy", "Dummy")
