@@ -167,12 +167,30 @@ class Plan:
     def __init__(self, tracks: Iterable[Track]) -> None:
         self._raw: dict[str, Mapping[str, str]] = {track.path: track.tags for track in tracks}
         self._planned: dict[tuple[str, str], str | None] = {}
+        # key() by (path, tag): the rules ask for the same keys over and over, and the plan
+        # changes only in adopt(), which forgets them.
+        self._keys: dict[tuple[str, str], str | None] = {}
 
     def value(self, path: str, tag: str) -> str:
         """The planned value, "" when the tag is (or will be) absent."""
         key = (path, tag)
         value = self._planned[key] if key in self._planned else self._raw[path].get(tag)
         return value or ""
+
+    def key(self, path: str, tag: str) -> str | None:
+        """What a tag's planned value means for comparison; None when absent, blank or not a
+        number/year."""
+        at = (path, tag)
+        if at not in self._keys:
+            value = self.value(path, tag)
+            if tag == "tracknumber":
+                number = parse_number(value)
+                self._keys[at] = None if number is None else str(number)
+            elif tag == "date":
+                self._keys[at] = year_of(value)
+            else:
+                self._keys[at] = value.strip() or None
+        return self._keys[at]
 
     def change(self, path: str, tag: str, new: str) -> TagChange:
         """A change from the file's stored value (not the planned one) to ``new``."""
@@ -185,6 +203,7 @@ class Plan:
             for change in finding.changes:
                 staged.setdefault((change.path, change.tag), change.new)
         self._planned.update(staged)
+        self._keys.clear()
 
     def settle(self, findings: Iterable[Finding]) -> list[Finding]:
         """Keep in each finding only the changes that agree with the final plan and do work."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from mediakeeper.music.fixplan import (
@@ -27,7 +27,6 @@ from mediakeeper.music.fixplan import (
     planned_changes,
     strict_majority,
     tidy_spaces,
-    year_of,
 )
 from mediakeeper.music.model import ArtistScan, Finding, TagChange, Track
 
@@ -84,9 +83,6 @@ class Context:
     plan: Plan
     tracks: tuple[Track, ...]  # sorted by path
     groups: tuple[tuple[str, tuple[Track, ...]], ...]  # by album folder, loose ("") included
-    # key() by (path, tag): the rules ask for the same keys over and over, and the plan
-    # only changes between stages (adopt).
-    _keys: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, scan: ArtistScan) -> Context:
@@ -106,31 +102,13 @@ class Context:
         return self.plan.value(track.path, tag)
 
     def key(self, track: Track, tag: str) -> str | None:
-        """What a tag means for comparison; None when absent, blank or not a number/year."""
-        at = (track.path, tag)
-        if at in self._keys:
-            return self._keys[at]
-        value = self.value(track, tag)
-        if tag == "tracknumber":
-            number = parse_number(value)
-            key = None if number is None else str(number)
-        elif tag == "date":
-            key = year_of(value)
-        else:
-            key = value.strip() or None
-        self._keys[at] = key
-        return key
+        return self.plan.key(track.path, tag)
 
     def disc(self, track: Track) -> int:
         return parse_number(self.value(track, "discnumber")) or track.disc_folder or 1
 
     def change(self, track: Track, tag: str, new: str) -> TagChange:
         return self.plan.change(track.path, tag, new)
-
-    def adopt(self, findings: Iterable[Finding]) -> None:
-        """Take one stage's proposals into the plan, for the stages after it."""
-        self.plan.adopt(findings)
-        self._keys.clear()
 
 
 Rule = Callable[[Context], Iterable[Finding]]
@@ -477,6 +455,6 @@ def find_issues(scan: ArtistScan) -> list[Finding]:
     findings: list[Finding] = []
     for stage in STAGES:
         found = [finding for rule in stage for finding in rule(ctx)]
-        ctx.adopt(found)
+        ctx.plan.adopt(found)
         findings.extend(found)
     return sorted(ctx.plan.settle(findings), key=_order)
