@@ -7,7 +7,6 @@ import hashlib
 import os
 import re
 import shlex
-import shutil
 import sys
 import types
 from functools import cache
@@ -27,7 +26,7 @@ from jinja2.bccache import Bucket
 from mediakeeper.queue_items import queue_manager
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-_VERSION_NAME = re.compile(r"[0-9a-f]{16}")
+COMPILED = TEMPLATES / "__pycache__"
 
 
 def fingerprint(settings_source: bytes) -> str:
@@ -39,14 +38,14 @@ def fingerprint(settings_source: bytes) -> str:
 
 
 # Taken as this module is imported: the source the running environment was made from.
-COMPILED = TEMPLATES / "__pycache__" / fingerprint(Path(__file__).read_bytes())
+VERSION = fingerprint(Path(__file__).read_bytes())
 
 
 @cache
 def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("mediakeeper.reports", "templates"),
-        bytecode_cache=CompiledTemplates(str(COMPILED)),
+        bytecode_cache=CompiledTemplates(COMPILED, VERSION),
         autoescape=select_autoescape(["html", "html.j2"]),
         undefined=StrictUndefined,  # a typo in a template fails the tests, not the user
         trim_blocks=True,
@@ -70,12 +69,13 @@ class CompiledTemplates(FileSystemBytecodeCache):
 
     They live beside the templates, as Python keeps a module's compiled code beside it: these
     files are code the program runs, so they belong where only whoever may change the program
-    can write, never in a data home (which may be shared). They are safe to lose: a damaged
-    file, or a folder that cannot be read or written, only means compiling again. A new
-    version's folder clears out the others."""
+    can write, never in a data home (which may be shared). Each file's name starts with the
+    version that compiled it (``fingerprint``); as with Python's own, other versions' files
+    are left alone. They are safe to lose: a damaged file, or a folder that cannot be read
+    or written, only means compiling again."""
 
-    def __init__(self, directory: str):
-        super().__init__(directory, "%s.cache")
+    def __init__(self, directory: Path, version: str):
+        super().__init__(str(directory), f"{version}-%s.cache")
 
     def load_bytecode(self, bucket: Bucket) -> None:
         try:
@@ -87,21 +87,8 @@ class CompiledTemplates(FileSystemBytecodeCache):
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         with contextlib.suppress(OSError):
-            if not os.path.isdir(self.directory):
-                self._make_folder()
+            os.makedirs(self.directory, exist_ok=True)
             super().dump_bytecode(bucket)
-
-    def _make_folder(self) -> None:
-        parent, name = os.path.split(self.directory)
-        with contextlib.suppress(FileNotFoundError), os.scandir(parent) as entries:
-            for old in entries:  # other versions' compiled templates, and nothing else
-                if (
-                    old.name != name
-                    and _VERSION_NAME.fullmatch(old.name)
-                    and old.is_dir(follow_symlinks=False)
-                ):
-                    shutil.rmtree(old.path, ignore_errors=True)
-        os.makedirs(self.directory, exist_ok=True)
 
 
 def markdown_code(value: Any) -> str:
