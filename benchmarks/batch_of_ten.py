@@ -1,0 +1,64 @@
+"""How long does the everyday run take: `process_music_batch.py --batch-size 10`?
+
+Builds a library like library_scale.py's (default 930 artists / 17,274 tracks), creates its
+queue, then times --runs consecutive offline batches of ten from start to exit, each a new
+process as a person starts it, and prints every run, their median, and beside it what a bare
+`python -c pass` costs on this machine (the part no code of ours can save).
+
+    python benchmarks/batch_of_ten.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from statistics import median
+
+from library_scale import REPO, build
+
+
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(command[1:3])} failed ({result.returncode}): {result.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--artists", type=int, default=930)
+    parser.add_argument("--tracks", type=int, default=17274)
+    parser.add_argument("--runs", type=int, default=10, help="batches of ten, default 10")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="mk-batch10-"))
+    try:
+        library, home = work / "Music", work / "home"
+        build(library, args.artists, args.tracks)
+        utilities = REPO / "utilities"
+        timed([sys.executable, str(utilities / "music_queue_manager.py"), "--home", str(home),
+               "--init", "--library", str(library)])  # fmt: skip
+        batch = [sys.executable, str(utilities / "process_music_batch.py"), "--home", str(home),
+                 "--batch-size", "10", "--offline"]  # fmt: skip
+        runs = []
+        for n in range(1, args.runs + 1):
+            runs.append(timed(batch))
+            print(f"batch {n}: {runs[-1]:.2f}s", flush=True)
+        bare = median(timed([sys.executable, "-c", "pass"]) for _ in range(5))
+        print()
+        print(f"{'batch of ten, median of the runs':<40}{median(runs):>8.2f}s")
+        print(f"{'  lowest - highest':<40}{min(runs):>5.2f} - {max(runs):.2f}s")
+        print(f"{'python -c pass (interpreter start)':<40}{bare:>8.2f}s")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
