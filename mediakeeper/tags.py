@@ -16,7 +16,7 @@ import io
 import os
 import shutil
 import stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -460,20 +460,20 @@ def write(path: Path | str, values: Mapping[str, str | None], *, parsed: Parsed 
     file has not changed since. AudioError if the file cannot be written.
     """
     path = Path(path)
-    failed = write_many([(path, values, parsed)])
+    failed = write_many([FileWrite(path, values, parsed)])
     if path in failed:
         raise failed[path]
 
 
-def write_many(writes: Iterable[Sequence[Any]]) -> dict[Path, AudioError]:
-    """``write`` for several files, each a ``FileWrite`` (or a tuple of its fields). Returns
-    the files that could not be written, with the reason; every other one is written.
+def write_many(writes: Iterable[FileWrite]) -> dict[Path, AudioError]:
+    """``write`` for several files. Returns the files that could not be written, with the
+    reason; every other one is written.
 
     A group's copies are all saved before they are flushed to disk together and renamed, so
     one journal commit can cover the group instead of one per file (see ``flush_files``);
     each file still ends old or new whenever a crash comes, and the folders are synced once.
     """
-    todo = [FileWrite(Path(w[0]), *w[1:]) for w in writes]
+    todo = list(writes)
     if len({w.path for w in todo}) < len(todo):  # two copies of one file: one lost
         raise ValueError("write_many takes each file once; merge its values")
     for w in todo:

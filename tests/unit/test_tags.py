@@ -14,6 +14,7 @@ from mediakeeper import tags
 from mediakeeper.errors import AudioError
 from mediakeeper.music import synth
 from mediakeeper.music.model import LOGICAL_TAGS
+from mediakeeper.tags import FileWrite
 from tests.conftest import tag_by_hand
 
 FULL = {
@@ -434,7 +435,7 @@ def test_write_many_writes_every_file_it_can_and_says_why_not_the_others(tmp_pat
     damaged.write_bytes(damaged.read_bytes()[:40])
     before = damaged.read_bytes()
 
-    failed = tags.write_many([(p, {"title": f"New {n}"}, None) for n, p in enumerate(paths)])
+    failed = tags.write_many([FileWrite(p, {"title": f"New {n}"}) for n, p in enumerate(paths)])
 
     assert list(failed) == [damaged] and isinstance(failed[damaged], AudioError)
     assert damaged.read_bytes() == before
@@ -455,7 +456,7 @@ def test_a_disk_that_fails_the_flush_leaves_every_file_of_the_group_old(tmp_path
 
     monkeypatch.setattr(os, "fsync", failing)
     open_before = len(os.listdir("/proc/self/fd"))
-    failed = tags.write_many([(p, {"title": "New"}, None) for p in paths])
+    failed = tags.write_many([FileWrite(p, {"title": "New"}) for p in paths])
     assert len(os.listdir("/proc/self/fd")) == open_before  # every copy's descriptor closed
     assert {p: e.message for p, e in failed.items()} == {
         p: f"{p}: Input/output error" for p in paths
@@ -468,7 +469,7 @@ def test_write_many_refuses_one_file_twice(tmp_path):
     path = track(tmp_path, "flac")
     before = path.read_bytes()
     with pytest.raises(ValueError, match="each file once"):
-        tags.write_many([(path, {"title": "A"}, None), (str(path), {"album": "B"}, None)])
+        tags.write_many([FileWrite(path, {"title": "A"}), FileWrite(path, {"album": "B"})])
     assert path.read_bytes() == before
 
 
@@ -490,11 +491,12 @@ def test_a_write_is_refused_when_a_tag_changed_since_it_was_read(tmp_path, fmt):
     tag_by_hand(path, "artist", "Björn")  # another tagger, in place, after our read
     expect = {"title": FULL["title"], "artist": FULL["artist"]}
     for parsed in (stale, None):  # a kept parse out of date, or none at all: parsed again
-        failed = tags.write_many([(path, {"title": "New", "artist": "Fixed"}, parsed, expect)])
+        values = {"title": "New", "artist": "Fixed"}
+        failed = tags.write_many([FileWrite(path, values, parsed, expect)])
         assert failed[path].message == f"{path}: artist changed since it was read (now 'Björn')"
         assert tags.read(path).tags == {**FULL, "artist": "Björn"}
     # What was read still holds: the write goes ahead.
-    assert not tags.write_many([(path, {"title": "New"}, None, {"title": FULL["title"]})])
+    assert not tags.write_many([FileWrite(path, {"title": "New"}, None, {"title": FULL["title"]})])
     assert tags.read(path).tags["title"] == "New"
 
 
