@@ -53,10 +53,6 @@ def run_batch(
     hooks: Hooks,
     *,
     description: str = "",
-    after: Callable[[BatchReport], None] | None = None,
 ) -> tuple[Session, BatchReport]:
     session = start_session(store.dir.parent, store.kind, description=description)
-    report = BatchRunner(store, make_job(session), session, options, hooks).run()
-    if after is not None:
-        after(report)
-    return session, report
+    return session, BatchRunner(store, make_job(session), session, options, hooks).run()

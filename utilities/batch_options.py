@@ -235,16 +235,11 @@ def run_with_progress(
 ) -> tuple[Session, BatchReport]:
     """Run the batch; a first Ctrl+C or SIGTERM ends the program with exit code 130.
     ``after`` runs once the batch has ended (closing files), as a second signal allows."""
-
-    def closing(report: BatchReport) -> None:
+    try:
+        session, report = run_batch(store, make_job, options, hooks, description=description)
         exit_on_signals_if_interrupted(report)
         if after is not None:
             after(report)
-
-    try:
-        session, report = run_batch(
-            store, make_job, options, hooks, description=description, after=closing
-        )
     except Interrupted:
         hooks.close()  # the bar's last line first, then the word
         click.echo("interrupted", err=True)
