@@ -80,11 +80,16 @@ def file_signature(path: Path) -> tuple:
     return (st.st_ino, st.st_size, st.st_mtime_ns, match and match.group(1))
 
 
-RESTORE_HINT = "nothing was changed; `--restore-checkpoint latest` brings back the last good state"
+def restore_hint(manager: str = "") -> str:
+    """How a person gets a damaged queue back, naming the queue manager's command if given."""
+    command = f"{manager} --restore-checkpoint latest".lstrip()
+    return f"nothing was changed; `{command}` brings back the last good state"
 
 
-def parse_queue(text: str | bytes, source: Path, hint: str = RESTORE_HINT) -> dict[str, Any]:
-    """Parse and structurally check queue JSON, or raise QueueCorrupt saying how to recover."""
+def parse_queue(text: str | bytes, source: Path, hint: str | None = None) -> dict[str, Any]:
+    """Parse and structurally check queue JSON, or raise QueueCorrupt saying how to recover
+    (``hint``; by default the bare flag)."""
+    hint = hint if hint is not None else restore_hint()
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -191,7 +196,7 @@ class QueueStore:
             raise QueueMissing(f"no {self.kind} queue at {self.path}") from None
         if signature != self._signature:
             text = self.path.read_bytes()
-            self._data = parse_queue(text, self.path, self._recovery())
+            self._data = parse_queue(text, self.path, restore_hint(self._manager()))
             self._index = {item["key"]: n for n, item in enumerate(self._data["items"])}
             self._signature = signature
             self._journal_offset = 0
@@ -219,7 +224,7 @@ class QueueStore:
             except ValueError:
                 raise QueueCorrupt(
                     f"{self.journal_path} has a damaged line at byte {self._journal_offset}",
-                    self._recovery(),
+                    restore_hint(self._manager()),
                 ) from None
             if entry.get("gen") == generation:
                 self._apply(entry)
@@ -232,13 +237,6 @@ class QueueStore:
         """The queue manager's command for this queue, wherever it is typed: the data home
         is the folder holding ``status/<kind>/``."""
         return queue_manager(self.kind, os.path.abspath(self.dir.parent.parent))
-
-    def _recovery(self) -> str:
-        """How a person gets a damaged queue back: the exact command."""
-        return (
-            f"nothing was changed; `{self._manager()} --restore-checkpoint latest` "
-            "brings back the last good state"
-        )
 
     def _apply(self, entry: Mapping[str, Any]) -> None:
         items = self._data["items"]
