@@ -263,12 +263,42 @@ def refuse_scandir(monkeypatch, folder: Path) -> None:
     monkeypatch.setattr(os, "scandir", refusing)
 
 
-# Where another tagger keeps a tag: (ID3 frame, MP4 atom, Vorbis comment).
+# Where each logical tag is stored (what another tagger writes), independent of mediakeeper's
+# own table.
 RAW_KEYS = {
-    "title": ("TIT2", "\xa9nam", "TITLE"),
-    "artist": ("TPE1", "\xa9ART", "ARTIST"),
-    "album": ("TALB", "\xa9alb", "ALBUM"),
-    "composer": ("TCOM", "\xa9wrt", "COMPOSER"),
+    "id3": {
+        "title": "TIT2",
+        "artist": "TPE1",
+        "albumartist": "TPE2",
+        "album": "TALB",
+        "tracknumber": "TRCK",
+        "tracktotal": "TRCK",
+        "date": "TDRC",
+        "genre": "TCON",
+        "composer": "TCOM",
+    },
+    "vorbis": {
+        "title": "TITLE",
+        "artist": "ARTIST",
+        "albumartist": "ALBUMARTIST",
+        "album": "ALBUM",
+        "tracknumber": "TRACKNUMBER",
+        "tracktotal": "TRACKTOTAL",
+        "date": "DATE",
+        "genre": "GENRE",
+        "composer": "COMPOSER",
+    },
+    "mp4": {
+        "title": "\xa9nam",
+        "artist": "\xa9ART",
+        "albumartist": "aART",
+        "album": "\xa9alb",
+        "tracknumber": "trkn",
+        "tracktotal": "trkn",
+        "date": "\xa9day",
+        "genre": "\xa9gen",
+        "composer": "\xa9wrt",
+    },
 }
 
 
@@ -280,19 +310,15 @@ def tag_by_hand(path: Path, tag: str, value: str, id3_version: int | None = None
     from mutagen.mp3 import MP3
     from mutagen.mp4 import MP4
 
-    frame, atom, comment = RAW_KEYS[tag]
     audio = mutagen.File(path)
     if isinstance(audio, MP3):
         version = id3_version or audio.tags.version[1]
-        audio.tags.add(Frames[frame](encoding=3, text=[value]))
+        audio.tags.add(Frames[RAW_KEYS["id3"][tag]](encoding=3, text=[value]))
         if version == 3:
             audio.tags.update_to_v23()
         audio.save(v2_version=version)
-    elif isinstance(audio, MP4):
-        audio.tags[atom] = [value]
-        audio.save()
     else:
-        audio.tags[comment] = [value]
+        audio.tags[RAW_KEYS["mp4" if isinstance(audio, MP4) else "vorbis"][tag]] = [value]
         audio.save()
 
 

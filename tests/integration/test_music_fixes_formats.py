@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from mutagen.id3 import ID3
 
 from mediakeeper import tags as tagio
-from tests.conftest import tag_by_hand
+from tests.conftest import RAW_KEYS, tag_by_hand
 from utilities.undo_changes import main as undo_main
 
 FORMATS = [
@@ -32,39 +32,6 @@ FORMATS = [
     pytest.param("opus", 4, id="opus"),
 ]
 
-# Where each logical tag is stored, written out independently of mediakeeper's own table.
-RAW_KEYS = {
-    "id3": {
-        "title": "TIT2",
-        "artist": "TPE1",
-        "albumartist": "TPE2",
-        "album": "TALB",
-        "tracknumber": "TRCK",
-        "tracktotal": "TRCK",
-        "date": "TDRC",
-        "genre": "TCON",
-    },
-    "vorbis": {
-        "title": "TITLE",
-        "artist": "ARTIST",
-        "albumartist": "ALBUMARTIST",
-        "album": "ALBUM",
-        "tracknumber": "TRACKNUMBER",
-        "tracktotal": "TRACKTOTAL",
-        "date": "DATE",
-        "genre": "GENRE",
-    },
-    "mp4": {
-        "title": "\xa9nam",
-        "artist": "\xa9ART",
-        "albumartist": "aART",
-        "album": "\xa9alb",
-        "tracknumber": "trkn",
-        "tracktotal": "trkn",
-        "date": "\xa9day",
-        "genre": "\xa9gen",
-    },
-}
 FAMILY = {"mp3": "id3", "flac": "vorbis", "ogg": "vorbis", "opus": "vorbis", "m4a": "mp4"}
 MB_ALBUM_ID = "0f5c1f4a-1b2c-4d3e-8f90-123456789abc"
 
