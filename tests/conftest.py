@@ -241,9 +241,13 @@ def _build_library(root: Path, spec) -> Path:
 @contextlib.contextmanager
 def immutable(path: Path):
     """``path`` immutable for the block (chattr +i: even root cannot replace it); the test is
-    skipped where the file system cannot do that."""
-    if not shutil.which("chattr") or subprocess.run(["chattr", "+i", path]).returncode:
-        pytest.skip("this file system cannot make a file immutable")
+    skipped, saying why, where that cannot be done (it needs root, and a file system that
+    keeps the flag)."""
+    if not shutil.which("chattr"):
+        pytest.skip("chattr is not installed: cannot make a file immutable")
+    done = subprocess.run(["chattr", "+i", path], capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"cannot make a file immutable here: {done.stderr.strip()}")
     try:
         yield
     finally:
