@@ -16,7 +16,7 @@ import io
 import os
 import shutil
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -465,9 +465,13 @@ def write(path: Path | str, values: Mapping[str, str | None], *, parsed: Parsed 
         raise failed[path]
 
 
-def write_many(writes: Iterable[FileWrite]) -> dict[Path, AudioError]:
+def write_many(
+    writes: Iterable[FileWrite], *, flush_first: Sequence[Path] = ()
+) -> dict[Path, AudioError]:
     """``write`` for several files. Returns the files that could not be written, with the
-    reason; every other one is written.
+    reason; every other one is written. ``flush_first``: files (a change journal) that must
+    be on disk before any original is replaced; they are flushed with each group's copies,
+    which saves them a disk flush of their own.
 
     A group's copies are all saved before they are flushed to disk together and renamed, so
     one journal commit can cover the group instead of one per file (see ``flush_files``);
@@ -482,7 +486,7 @@ def write_many(writes: Iterable[FileWrite]) -> dict[Path, AudioError]:
             raise ValueError(f"unknown logical tags: {sorted(unknown)}")
     failed: dict[Path, AudioError] = {}
     for group in _groups([w for w in todo if w.values]):
-        failed.update(_write_group(group))
+        failed.update(_write_group(group, flush_first))
     return failed
 
 
@@ -509,7 +513,7 @@ def _size(path: Path) -> int:
         return 0  # the write will say why
 
 
-def _write_group(group: list[FileWrite]) -> dict[Path, AudioError]:
+def _write_group(group: list[FileWrite], flush_first: Sequence[Path]) -> dict[Path, AudioError]:
     failed: dict[Path, AudioError] = {}
     saved: list[tuple[Path, int, Path]] = []  # (original, its saved copy: open, and its path)
     placed: list[Path] = []  # originals the copy has replaced
@@ -522,7 +526,7 @@ def _write_group(group: list[FileWrite]) -> dict[Path, AudioError]:
                 except AudioError as err:
                     failed[w.path] = err
             try:
-                flush_files([fd for _, fd, _ in saved])
+                _flush_with([fd for _, fd, _ in saved], flush_first)
             except OSError as err:  # the disk failed them: none is put in place
                 reason = err.strerror or str(err)
                 failed.update((path, AudioError(str(path), reason)) for path, _, _ in saved)
@@ -543,6 +547,19 @@ def _write_group(group: list[FileWrite]) -> dict[Path, AudioError]:
     for folder in {path.parent for path in placed}:
         fsync_dir(folder)  # the renames become durable, once per folder
     return failed
+
+
+def _flush_with(fds: list[int], paths: Sequence[Path]) -> None:
+    """Flush the open copies and the named files together (a file that is already on disk
+    costs its fsync almost nothing: a later group flushes the journal again for free)."""
+    opened = []
+    try:
+        for path in paths:
+            opened.append(os.open(path, os.O_RDONLY | os.O_CLOEXEC))
+        flush_files([*opened, *fds])
+    finally:
+        for fd in opened:
+            os.close(fd)
 
 
 # A file up to this size is changed in memory and its copy written in one go; a larger one is

@@ -1,9 +1,10 @@
 """Safe tag changes with a change journal, and undo.
 
 Every change is journaled before the file is touched: one JSON line per tag with its old and
-new value, in ``status/music/changes/<session>.jsonl``. The tag write itself replaces the file
-atomically (see ``mediakeeper.tags.write``), so a kill at any instant leaves each file old or
-new and the journal always knows at least as much as the files. Undo puts old values back,
+new value, in ``status/music/changes/<session>.jsonl``, on disk before any file is replaced.
+The tag write itself replaces the file atomically (see ``mediakeeper.tags.write``), so a kill
+at any instant leaves each file old or new and the journal always knows at least as much as
+the files. Undo puts old values back,
 newest first, and leaves alone any tag that was changed again since.
 """
 
@@ -32,9 +33,12 @@ class ChangeJournal:
         self.session = session
         self.path = self.dir / f"{session}.jsonl"
 
-    def record(self, changes: Iterable[tuple[str, Path, TagChange]]) -> None:
+    def record(
+        self, changes: Iterable[tuple[str, Path, TagChange]], *, durable: bool = True
+    ) -> bool:
         """Append the changes (each with its artist and the file it is in) in one write, then
-        fsync."""
+        fsync (``durable``; else the caller flushes the journal before touching a file).
+        Whether there was anything to record."""
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         lines = [
             json.dumps(
@@ -53,10 +57,11 @@ class ChangeJournal:
             for artist, path, c in changes
         ]
         if not lines:
-            return
+            return False
         self.dir.mkdir(parents=True, exist_ok=True)
         # One write per call: workers sharing a session never interleave.
-        append_lines(self.path, encode_text("".join(lines)), durable=True)
+        append_lines(self.path, encode_text("".join(lines)), durable=durable)
+        return True
 
 
 @dataclass(frozen=True)
@@ -153,8 +158,12 @@ def _carry_out(
             values = {step.change.tag: step.change.new for step in to_write}
             expect = {tag: held.get(tag) for tag in values}
             writes.append((path, to_write, tags.FileWrite(path, values, kept, expect)))
-    journal.record((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
-    failed = tags.write_many(write for _, _, write in writes)
+    # The journal reaches the disk with the first copies, before any original is replaced.
+    entries = ((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
+    recorded = journal.record(entries, durable=False)
+    failed = tags.write_many(
+        (write for _, _, write in writes), flush_first=[journal.path] if recorded else []
+    )
     for path, steps, _ in writes:
         if path in failed:
             done.refused += [(step, failed[path].message) for step in steps]

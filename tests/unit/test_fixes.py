@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,36 @@ def test_undo_takes_a_tag_changed_twice_back_to_its_first_value(tmp_path):
         ("s1", "a", "b"),
     ]
     assert report.left_alone == [] and report.already == []
+
+
+def test_the_journal_is_on_disk_before_any_file_is_replaced(tmp_path, monkeypatch):
+    """A power cut after a file is replaced must find its change in the journal: the journal
+    is flushed (with the copies, to save a flush) before the first rename."""
+    artist = tmp_path / "Bob"
+    paths = [
+        synth.make_track(artist / "A" / f"0{n} - Song.{fmt}", fmt, {"title": "Song "})
+        for n, fmt in enumerate(("flac", "mp3"), 1)
+    ]
+    journal = ChangeJournal(tmp_path / "status", "s1")
+    changes = [TagChange(str(p.relative_to(artist)), "title", "Song ", "Song") for p in paths]
+    calls = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        calls.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        calls.append(("replace", str(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    apply_changes(artist, "Bob", changes, journal, verify=False)
+
+    first_replace = next(n for n, (call, _) in enumerate(calls) if call == "replace")
+    assert ("fsync", str(journal.path)) in calls[:first_replace]
+    assert [tags.read(p).tags["title"] for p in paths] == ["Song", "Song"]
 
 
 def test_no_file_is_touched_until_its_changes_are_journaled(tmp_path):
