@@ -94,4 +94,4 @@ def save_finished(path: Path, token: str | None, result: ItemResult) -> None:
 
 
 def _encoded(state: dict[str, Any]) -> bytes:
-    return encode_text(json.dumps(state, ensure_ascii=False) + "\n")
+    return encode_text(json.dumps(state, ensure_ascii=False, default=list) + "\n")

@@ -9,7 +9,6 @@ resume applies: a reset clears the token, and a stale work file is simply ignore
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
@@ -297,7 +296,7 @@ def _decoded(saved: dict[str, Any]) -> dict[str, Any]:
 def _finding_to_dict(finding: Finding) -> dict[str, Any]:
     data = vars(finding).copy()
     data["changes"] = [vars(c).copy() for c in finding.changes]
-    data["details"] = json.loads(json.dumps(dict(finding.details), default=list))
+    data["details"] = dict(finding.details)  # tuples and sets: lists in the work file
     return data
 
 
