@@ -43,7 +43,10 @@ _FOLDER_YEAR = re.compile(r"^(?:(?P<a>(?:19|20)\d\d) - .+|[(\[](?P<b>(?:19|20)\d
 
 def tidy_spaces(value: str) -> str:
     """Trim and collapse runs of white space to one space."""
-    return _RUNS_OF_SPACE.sub(" ", value.strip())
+    value = value.strip()
+    if value.isprintable() and "  " not in value:  # no white space but single spaces: done
+        return value
+    return _RUNS_OF_SPACE.sub(" ", value)
 
 
 def mojibake_repair(value: str) -> tuple[str, bool] | None:
@@ -161,6 +164,9 @@ def most_common(values: Iterable[str]) -> str:
 # --- the plan -------------------------------------------------------------------------------
 
 
+_UNPLANNED = object()  # not in the plan (None there means: the tag is to be removed)
+
+
 class Plan:
     """Tag values as the fixes proposed so far would leave them (see the module's policy)."""
 
@@ -173,24 +179,27 @@ class Plan:
 
     def value(self, path: str, tag: str) -> str:
         """The planned value, "" when the tag is (or will be) absent."""
-        key = (path, tag)
-        value = self._planned[key] if key in self._planned else self._raw[path].get(tag)
+        value = self._planned.get((path, tag), _UNPLANNED)
+        if value is _UNPLANNED:
+            value = self._raw[path].get(tag)
         return value or ""
 
     def key(self, path: str, tag: str) -> str | None:
         """What a tag's planned value means for comparison; None when absent, blank or not a
         number/year."""
         at = (path, tag)
-        if at not in self._keys:
+        key = self._keys.get(at, _UNPLANNED)
+        if key is _UNPLANNED:
             value = self.value(path, tag)
             if tag == "tracknumber":
                 number = parse_number(value)
-                self._keys[at] = None if number is None else str(number)
+                key = None if number is None else str(number)
             elif tag == "date":
-                self._keys[at] = year_of(value)
+                key = year_of(value)
             else:
-                self._keys[at] = value.strip() or None
-        return self._keys[at]
+                key = value.strip() or None
+            self._keys[at] = key
+        return key
 
     def change(self, path: str, tag: str, new: str) -> TagChange:
         """A change from the file's stored value (not the planned one) to ``new``."""

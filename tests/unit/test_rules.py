@@ -9,7 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mediakeeper.music.fixplan import NameNumber, Plan, name_number, planned_changes
+from mediakeeper.music.fixplan import (
+    _RUNS_OF_SPACE,
+    NameNumber,
+    Plan,
+    name_number,
+    planned_changes,
+    tidy_spaces,
+)
 from mediakeeper.music.model import ArtistScan, Finding, TagChange, Track, UnreadableFile
 from mediakeeper.music.rules import SEVERITY, find_issues
 
@@ -632,3 +639,24 @@ def test_a_tags_comparison_key_follows_the_plan_from_stage_to_stage():
     plan.adopt([Finding("x", "warning", t.path, "m", changes=tuple(fixes))])
     assert (plan.key(t.path, "tracknumber"), plan.key(t.path, "title")) == ("5", "X")
     assert plan.key(t.path, "date") == "1999"
+
+
+@pytest.mark.parametrize(
+    ("value", "tidy"),
+    [
+        ("Abbey Road", "Abbey Road"),
+        ("  Abbey   Road ", "Abbey Road"),
+        ("Abbey\tRoad", "Abbey\tRoad"),  # one character of white space is left as it is
+        ("Abbey\t Road", "Abbey Road"),
+        ("Abbey\u3000\u3000Road", "Abbey Road"),
+        ("", ""),
+    ],
+)
+def test_tidy_spaces_trims_and_collapses_runs_of_white_space(value, tidy):
+    assert tidy_spaces(value) == tidy
+
+
+@given(st.text())
+def test_tidy_spaces_fast_path_never_differs_from_the_rule(value):
+    """Most tags are tidy already and skip the regex: that shortcut must never change a result."""
+    assert tidy_spaces(value) == _RUNS_OF_SPACE.sub(" ", value.strip())
