@@ -264,7 +264,7 @@ def finish(
         click.echo(
             f"Nothing to do: no pending {noun}s"
             + (" or errors" if retry_errors else "")
-            + f". `{queue_manager(kind)} --show-summary` shows where "
+            + f". `{queue_manager(kind, settings.home)} --show-summary` shows where "
             "things stand."
         )
     click.echo(render_summary(report, noun, offline=not online))

@@ -116,6 +116,10 @@ def test_library_creates_the_queue_and_batches_take_the_next_artists(
     nothing = music_script("process_music_batch.py", "--home", home)
     assert nothing.returncode == 0
     assert "Nothing to do" in nothing.stdout
+    # The hint works pasted in any folder: it names this data home.
+    assert f"`python utilities/music_queue_manager.py --home {home} --show-summary`" in (
+        nothing.stdout
+    )
     after = queue_file.stat()  # a batch that changed nothing rewrites nothing
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
