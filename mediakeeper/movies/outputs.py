@@ -15,6 +15,7 @@ from mediakeeper.slug import inside
 
 class MovieOutputs:
     def __init__(self, home: Path, slug: str):
+        self.home = home
         self.json_path = inside(home, "outputs", "movies", f"{slug}.json")
         self.report_path = inside(home, "issues", "movies", f"{slug}.md")
 
@@ -22,8 +23,9 @@ class MovieOutputs:
         # Derived data, rebuilt by re-processing: atomic (old or new), not worth an fsync.
         text = json.dumps(movie, indent=2, ensure_ascii=False)
         atomic_write_text(self.json_path, text + "\n", durable=False)
-        atomic_write_text(self.report_path, render_report(movie), durable=False)
+        atomic_write_text(self.report_path, render_report(movie, home=self.home), durable=False)
 
 
-def render_report(movie: Mapping[str, Any]) -> str:
-    return render("movie_issues.md.j2", movie=movie)
+def render_report(movie: Mapping[str, Any], *, home: Path | None = None) -> str:
+    """``home``: the data home, named in the commands the report shows."""
+    return render("movie_issues.md.j2", movie=movie, home=home)

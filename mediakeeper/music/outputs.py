@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shlex
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ class ArtistOutputs:
     """Where one artist's outputs live under the data home."""
 
     def __init__(self, home: Path, slug: str):
+        self.home = home
         self.json_path = inside(home, "outputs", "music", "artists", f"{slug}.json")
         self.csv_part = inside(home, "outputs", "music", "tracks", f"{slug}.csv")
         self.report_path = inside(home, "issues", "music", f"{slug}.md")
@@ -66,7 +68,7 @@ class ArtistOutputs:
         atomic_write_text(self.json_path, text, durable=False)
         rows = _csv_rows(artist["folder_name"], tracks, findings)
         atomic_write_text(self.csv_part, rows, durable=False)
-        report = render_report(artist, tracks, findings)
+        report = render_report(artist, tracks, findings, home=self.home)
         atomic_write_text(self.report_path, report, durable=False)
 
 
@@ -105,7 +107,14 @@ def assemble_tracks_csv(home: Path) -> Path:
     return target
 
 
-def render_report(artist: Mapping[str, Any], tracks: list[Track], findings: list[dict]) -> str:
+def render_report(
+    artist: Mapping[str, Any],
+    tracks: list[Track],
+    findings: list[dict],
+    *,
+    home: Path | None = None,
+) -> str:
+    """``home``: the data home, named in the undo command so that it works from any folder."""
     albums: dict[str, list[dict]] = {}
     for finding in findings:
         albums.setdefault(finding["album"], []).append(finding)
@@ -116,4 +125,9 @@ def render_report(artist: Mapping[str, Any], tracks: list[Track], findings: list
         albums=sorted(albums.items(), key=lambda kv: (kv[0] != "", kv[0].casefold())),
         fixed=[f for f in findings if f["fixed"]],
         open=[f for f in findings if not f["fixed"]],
+        undo=shlex.join(
+            ["python", "utilities/undo_changes.py"]
+            + (["--home", str(home)] if home else [])
+            + ["--artist", artist["name"]]
+        ),
     )

@@ -884,6 +884,8 @@ def test_the_undo_command_in_a_report_works_for_any_artist_name(
     assert music_script("process_music_batch.py", "--home", home, "--library", lib).returncode == 0
     [report] = (home / "issues/music").glob("*.md")
     line = next(x for x in report.read_text("utf-8").splitlines() if "undo_changes.py" in x)
-    fence = re.match(r".*? (`+) ?(undo_changes\.py .*?) ?\1 ", line)
+    fence = re.match(r".*? (`+) ?(python utilities/undo_changes\.py .*?) ?\1\.$", line)
     assert fence, line
-    assert shlex.split(fence.group(2)) == ["undo_changes.py", "--artist", name]
+    # It names the data home: pasted in any folder, it undoes this home's changes.
+    command = ["python", "utilities/undo_changes.py", "--home", str(home), "--artist", name]
+    assert shlex.split(fence.group(2)) == command
