@@ -202,7 +202,7 @@ class BatchRunner:
                 outcome = INTERRUPTED
             finally:
                 self.report.seconds = self.clock() - started
-                with critical():
+                with critical(exit_waits=True):
                     self._release_in_flight()  # work in hand goes back (none after a clean end)
                     self.store.fold()  # the JSON a person opens is complete and current
                     self.session.end(outcome, self._summary())
@@ -238,7 +238,7 @@ class BatchRunner:
             # Not this item's failure but the batch's: run()'s clean-up gives it back untouched.
             raise BatchStopped(finished[1].message)
         was_stopping = self.report.stopped_early
-        with critical():
+        with critical(exit_waits=True):
             with self.store.transaction():
                 stored = self._store_outcome(*finished) if finished else None
                 items = self._claim(count)

@@ -5,7 +5,8 @@ queue) runs inside ``critical()``. A signal that arrives meanwhile is acted on w
 outermost critical step ends:
 
 * in the main process of a batch (``interruptible``), the first SIGINT/SIGTERM raises
-  ``Interrupted``; a second one exits at once, or as the critical step in hand ends;
+  ``Interrupted``; a second one exits at once, or, inside a step marked ``exit_waits`` (a
+  queue line and its log line: a moment), as that step ends;
 * in a worker process (``worker_signals``), SIGTERM — the batch stopping its workers —
   keeps its default action (the process ends at once), but ``critical()`` blocks it in the
   kernel for the duration of the step, so it lands right after. No Python-level handler: it
@@ -32,6 +33,7 @@ class Interrupted(BaseException):
 
 class _State:
     depth = 0
+    exit_waits = 0  # how many enclosing critical steps a second signal waits for too
     deferred: Callable[[], None] | None = None
     hits = 0
     worker = False  # in a worker, critical() blocks SIGTERM in the kernel instead
@@ -41,15 +43,20 @@ _TERM = {signal.SIGTERM}
 
 
 @contextmanager
-def critical() -> Iterator[None]:
-    """Hold any signal's action until this step (and every enclosing one) has finished."""
+def critical(*, exit_waits: bool = False) -> Iterator[None]:
+    """Hold any signal's action until this step (and every enclosing one) has finished.
+    ``exit_waits``: in the main process a second signal waits for this step too; keep it to
+    short steps. Elsewhere a second Ctrl+C exits at once, even in a long tag write (whose
+    copies a kill leaves are safe: the next scan removes them)."""
     if _State.worker and _State.depth == 0:
         signal.pthread_sigmask(signal.SIG_BLOCK, _TERM)
     _State.depth += 1
+    _State.exit_waits += exit_waits
     try:
         yield
     finally:
         _State.depth -= 1
+        _State.exit_waits -= exit_waits
         if _State.depth == 0:
             if _State.worker:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, _TERM)  # a pending SIGTERM ends us
@@ -79,9 +86,9 @@ def _exit_now() -> None:
 @contextmanager
 def interruptible() -> Iterator[None]:
     """In the main process: first SIGINT/SIGTERM raises Interrupted (after any critical step);
-    a second one exits at once, or as the critical step in hand ends (one fsync or so)."""
+    a second one exits at once, or as the step marked ``exit_waits`` in hand ends."""
     owner = os.getpid()
-    _State.hits, _State.deferred = 0, None
+    _State.hits, _State.deferred, _State.exit_waits = 0, None, 0
 
     def handler(signum, frame):
         if os.getpid() != owner:  # a worker forked before worker_signals() replaced this
@@ -90,7 +97,7 @@ def interruptible() -> Iterator[None]:
         _State.hits += 1
         if _State.hits == 1:
             _now_or_later(_raise_interrupted(signal.Signals(signum).name))
-        elif _State.depth:  # in a critical step (a queue line and its log line): at its end
+        elif _State.exit_waits:  # a queue line and its log line: at the step's end
             _State.deferred = _exit_now
         else:
             _exit_now()
@@ -105,6 +112,6 @@ def interruptible() -> Iterator[None]:
 
 def worker_signals() -> None:
     """In a worker process: ignore Ctrl+C; SIGTERM ends the process, after any critical step."""
-    _State.depth, _State.deferred, _State.worker = 0, None, True
+    _State.depth, _State.deferred, _State.worker, _State.exit_waits = 0, None, True, 0
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -63,7 +63,7 @@ SECOND_DURING_CRITICAL = textwrap.dedent(
         try:
             os.kill(os.getpid(), signal.SIGINT)   # the first Ctrl+C: the orderly stop begins
         except Interrupted:
-            with critical():   # giving back what was in hand: a queue line, then its log line
+            with critical(exit_waits=True):   # giving back: a queue line, then its log line
                 os.kill(os.getpid(), signal.SIGINT)   # the second Ctrl+C, mid-step
                 print("queue line", flush=True)
                 print("log line", flush=True)
@@ -75,4 +75,26 @@ SECOND_DURING_CRITICAL = textwrap.dedent(
 def test_a_second_signal_in_a_critical_step_exits_as_the_step_ends():
     result = run(SECOND_DURING_CRITICAL)
     assert result.stdout.splitlines() == ["queue line", "log line"]
+    assert result.returncode == 130
+
+
+SECOND_DURING_LONG_STEP = textwrap.dedent(
+    """
+    import os, signal
+    from mediakeeper.interrupts import Interrupted, critical, interruptible
+    with interruptible():
+        with critical():   # a long step (a group of tag copies in a --workers 1 run)
+            os.kill(os.getpid(), signal.SIGINT)   # the first Ctrl+C waits for the step
+            print("copy 1", flush=True)
+            os.kill(os.getpid(), signal.SIGINT)   # the second one does not
+            print("copy 2", flush=True)
+    """
+)
+
+
+def test_a_second_signal_in_a_long_critical_step_exits_at_once():
+    """Pressed twice, Ctrl+C must not wait for a step of unknown length: only steps marked
+    exit_waits (a queue line and its log line) hold the second one too."""
+    result = run(SECOND_DURING_LONG_STEP)
+    assert result.stdout.splitlines() == ["copy 1"]
     assert result.returncode == 130
