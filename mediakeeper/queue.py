@@ -257,7 +257,8 @@ class QueueStore:
     def transaction(self) -> Iterator[dict[str, Any]]:
         """Hold the lock and write every change made inside as one journal line, with one
         fsync: a batch records a result and claims the next item together. A crash before the
-        end loses them all, and a half-written line is never replayed."""
+        end loses them all, and a half-written line is never replayed. One that raises wrote
+        no line (short of a failed fsync, which cannot tell), so the caller may act on it."""
         with self.locked() as data:
             if self._batched is not None:  # nested: the outer transaction writes
                 yield data
@@ -306,7 +307,9 @@ class QueueStore:
         self._journal_lines += 1
         self._data["updated_at"] = stamp
         if self._journal_lines >= FOLD_AFTER_LINES:
-            self._fold()
+            # The line is on disk: a write that raises must mean it is not (the batch counts
+            # on that). A fold the disk refuses is housekeeping, tried again after the next line.
+            self._fold(refused_ok=True)
 
     def _encode(self, item: dict[str, Any], *, fresh: bool = False) -> str:
         """One item's JSON, kept until the item changes: a checkpoint or a fold of 930 items
@@ -317,9 +320,16 @@ class QueueStore:
             self._encoded[key] = dumps_one(item)
         return self._encoded[key]
 
-    def _fold(self) -> None:
-        """Rewrite the JSON file atomically from the current state, then empty the journal."""
-        self._write_json(self._data)
+    def _fold(self, *, refused_ok: bool = False) -> None:
+        """Rewrite the JSON file atomically from the current state, then empty the journal.
+        ``refused_ok``: a JSON file the disk refuses (full) is left as it was, with the
+        journal, and no error."""
+        try:
+            self._write_json(self._data)
+        except OSError:
+            if refused_ok:
+                return
+            raise
         if self._journal_offset or self.journal_path.exists():
             with open(self.journal_path, "wb") as f:
                 os.fsync(f.fileno())
@@ -329,8 +339,13 @@ class QueueStore:
     def _write_json(self, data: dict[str, Any]) -> None:
         # The fold moves journal content into the file: the next generation makes sure a crash
         # between the rename and the journal truncation can never replay those lines again.
-        data["generation"] = data.get("generation", 1) + 1
-        atomic_write_text(self.path, dump_queue(data, item=self._encode))
+        generation = data.get("generation", 1)
+        data["generation"] = generation + 1
+        try:
+            atomic_write_text(self.path, dump_queue(data, item=self._encode))
+        except BaseException:  # the file was not replaced: lines still go to its generation
+            data["generation"] = generation
+            raise
         self._signature = file_signature(self.path)
 
     def fold(self) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from mediakeeper import queue as queue_module
 from mediakeeper.errors import QueueCorrupt, QueueError, QueueMissing
 from mediakeeper.queue import (
     FOLD_AFTER_LINES,
@@ -417,6 +418,33 @@ def test_journal_is_folded_before_it_grows_long(make_store):
     # the JSON alone holds at least everything up to the automatic fold
     assert statuses_of(on_disk)["completed"] >= FOLD_AFTER_LINES // 2
     assert statuses_of(fresh(store).load())["completed"] == FOLD_AFTER_LINES // 2 + 5
+
+
+def test_a_fold_the_full_disk_refuses_fails_no_write_that_is_on_disk(
+    make_store, monkeypatch, full_disk
+):
+    """A batch takes a write that raises to mean its line is not on disk (it then never
+    counts the claims in it as its own, and nobody gives them back). The automatic fold
+    after a line is no part of that write: on a disk too full for the JSON file, the line
+    stands and the fold waits for a later one."""
+    monkeypatch.setattr(queue_module, "FOLD_AFTER_LINES", 2)
+    store = make_store(40)  # its JSON file is far larger than a journal line
+    json_before = store.path.read_bytes()
+    store.claim_next(SESSION)  # line 1
+    full_disk(len(json_before) // 2)  # room for the journal's lines, not for a new JSON file
+    with store.transaction():  # line 2: the fold is due, and refused
+        store.record_success("artist-0000", SESSION)
+        claimed = store.claim_next(SESSION)
+    store.record_success(claimed["key"], SESSION)  # line 3: refused again
+    full_disk(1 << 40)
+    assert store.path.read_bytes() == json_before  # refused: left as it was
+    assert len(journal_lines(store)) == 3
+    reread = items_by_key(fresh(store).load())  # every line replays onto the old file
+    assert [reread[k]["status"] for k in ("artist-0000", claimed["key"])] == ["completed"] * 2
+    store.claim_next(SESSION)  # line 4: the fold goes through now
+    assert journal_lines(store) == []
+    assert statuses_of(json.loads(store.path.read_bytes()))["completed"] == 2
+    assert statuses_of(fresh(store).load())["in_progress"] == 1
 
 
 def test_lines_of_an_old_generation_are_never_replayed_after_a_fold(make_store):
