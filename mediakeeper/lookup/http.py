@@ -226,11 +226,11 @@ class LookupSession:
 
     def discard(self, response: requests.Response) -> None:
         """Forget a cached response whose body turned out to be unusable (e.g. malformed).
-        One reached through redirects is also kept under the first request's key."""
+        One reached through redirects is kept under every hop's request: fresh, its key is the
+        last hop's; served from the cache, the first's. Every hop's entry goes."""
         key = getattr(response, "cache_key", None)
-        first = [response.history[0].request] if response.history else []
-        if key or first:
-            self.http.cache.delete(*([key] if key else []), requests=first)
+        hops = [r.request for r in (*response.history, response)]
+        self.http.cache.delete(*([key] if key else []), requests=hops)
 
     def unusable(
         self, response: requests.Response, problem: str, expected: str

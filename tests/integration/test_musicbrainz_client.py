@@ -300,6 +300,25 @@ def test_a_cover_downloads_through_the_cached_session(fake_musicbrainz, lookup_s
     assert len(fake_musicbrainz.requests) == 2  # the redirect and the image, once
 
 
+def test_a_web_page_cached_for_a_cover_is_forgotten_with_every_hop(
+    fake_musicbrainz, lookup_session
+):
+    """A captive portal's page cached by an earlier version (or any plain get) is refused
+    from the cache too, and forgotten under the redirect's key and the image's: the next
+    fetch, back on a real network, asks the archive again."""
+    session = lookup_session()
+    rg = fake_musicbrainz.find("Björk")[0].release_groups[0].id
+    url = cover_url(rg, fake_musicbrainz.url)
+    fake_musicbrainz.malformed(times=None, path="/images/", body=b"<!DOCTYPE html><html>")
+    assert session.get(url).content.startswith(b"<!DOCTYPE")  # cached, redirect and page
+    fake_musicbrainz.clear_faults()
+    with pytest.raises(LookupFailed, match="web page") as refused:
+        session.get_image(url)  # served from the cache
+    assert refused.value.network
+    image = session.get_image(url)
+    assert image.startswith(b"\xff\xd8\xff")
+
+
 def test_client_from_settings(fake_musicbrainz, tmp_path):
     environ = {
         "MEDIAKEEPER_MUSICBRAINZ_URL": fake_musicbrainz.url,
