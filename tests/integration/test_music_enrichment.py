@@ -184,6 +184,24 @@ def test_a_dead_service_stops_the_batch_early_and_leaves_the_rest_pending(fake, 
     assert {queue_of(home)[n]["status"] for n in names} == {"completed"}
 
 
+def test_stopping_early_is_said_once_while_failures_in_flight_keep_coming(fake, tmp_path):
+    """With several workers, artists already in hand fail after the batch decided to stop:
+    each is recorded, none says STOPPING EARLY again."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    names = [f"Artist {n:02d}" for n in range(12)]
+    for name in names:
+        album(library, name, "2000 - Album", "Album", n=1)
+    fake.fail(503, times=None)
+    result = run(fake, home, library, "--workers", "3")
+    assert result.returncode == 1
+    (log,) = (home / "status" / "music" / "session_logs").glob("*.log")
+    said = [line.split("  ", 1)[1] for line in log.read_text(encoding="utf-8").splitlines()]
+    stopping = [n for n, line in enumerate(said) if line.startswith("STOPPING EARLY")]
+    errors = [n for n, line in enumerate(said) if line.startswith("ERROR")]
+    assert len(stopping) == 1 and len(errors) > 3 and stopping[0] > errors[2]
+    assert [queue_of(home)[n]["status"] for n in names].count("pending") == 12 - len(errors)
+
+
 def test_a_timeout_and_malformed_xml_mark_only_that_artist(fake, tmp_path):
     fake.add_artist("Portishead", release_groups=DUMMY)
     library, home = tmp_path / "Music", tmp_path / "home"
