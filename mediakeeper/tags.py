@@ -526,7 +526,7 @@ def _write_group(group: list[FileWrite], flush_first: Sequence[Path]) -> dict[Pa
                 except AudioError as err:
                     failed[w.path] = err
             try:
-                _flush_with([fd for _, fd, _ in saved], flush_first)
+                flush_files([fd for _, fd, _ in saved], flush_first)
             except OSError as err:  # the disk failed them: none is put in place
                 reason = err.strerror or str(err)
                 failed.update((path, AudioError(str(path), reason)) for path, _, _ in saved)
@@ -547,19 +547,6 @@ def _write_group(group: list[FileWrite], flush_first: Sequence[Path]) -> dict[Pa
     for folder in {path.parent for path in placed}:
         fsync_dir(folder)  # the renames become durable, once per folder
     return failed
-
-
-def _flush_with(fds: list[int], paths: Sequence[Path]) -> None:
-    """Flush the open copies and the named files together (a file that is already on disk
-    costs its fsync almost nothing: a later group flushes the journal again for free)."""
-    opened = []
-    try:
-        for path in paths:
-            opened.append(os.open(path, os.O_RDONLY | os.O_CLOEXEC))
-        flush_files([*opened, *fds])
-    finally:
-        for fd in opened:
-            os.close(fd)
 
 
 # A file up to this size is changed in memory and its copy written in one go; a larger one is

@@ -116,6 +116,35 @@ def test_the_journal_is_on_disk_before_any_file_is_replaced(tmp_path, monkeypatc
     assert [tags.read(p).tags["title"] for p in paths] == ["Song", "Song"]
 
 
+def test_a_journal_the_disk_cannot_flush_leaves_every_file_old(tmp_path, monkeypatch):
+    """The journal's flush is shared with the copies', not skipped when it fails: the disk
+    refusing the journal alone (EIO) replaces no file, and leaves no copy behind."""
+    import errno
+
+    artist = tmp_path / "Bob"
+    paths = [
+        synth.make_track(artist / "A" / f"0{n} - Song.{fmt}", fmt, {"title": "Song "})
+        for n, fmt in enumerate(("flac", "mp3"), 1)
+    ]
+    before = [p.read_bytes() for p in paths]
+    journal = ChangeJournal(tmp_path / "status", "s1")
+    changes = [TagChange(str(p.relative_to(artist)), "title", "Song ", "Song") for p in paths]
+    real_fsync = os.fsync
+
+    def fsync(fd):  # the OS's answer when the disk fails the journal's blocks only
+        if os.readlink(f"/proc/self/fd/{fd}") == str(journal.path):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    applied = apply_changes(artist, "Bob", changes, journal, verify=False)
+
+    assert applied.changes == () and len(applied.refused) == 2
+    assert all("Input/output error" in why for _, why in applied.refused)
+    assert [p.read_bytes() for p in paths] == before
+    assert not [p for p in artist.rglob("*") if p.name.startswith(".mediakeeper.")]
+
+
 def test_no_file_is_touched_until_its_changes_are_journaled(tmp_path):
     """Undo can only put back what the journal holds, so the journal comes first: when its
     append fails (here its folder cannot be made), no tag is written."""
