@@ -477,7 +477,7 @@ def write_many(
     one journal commit can cover the group instead of one per file (see ``flush_files``);
     each file still ends old or new whenever a crash comes, and the folders are synced once.
     """
-    todo = list(writes)
+    todo = [w._replace(path=Path(w.path)) for w in writes]  # a str path too: keyed by Path
     if len({w.path for w in todo}) < len(todo):  # two copies of one file: one lost
         raise ValueError("write_many takes each file once; merge its values")
     for w in todo:

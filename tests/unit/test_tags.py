@@ -469,7 +469,7 @@ def test_write_many_refuses_one_file_twice(tmp_path):
     path = track(tmp_path, "flac")
     before = path.read_bytes()
     with pytest.raises(ValueError, match="each file once"):
-        tags.write_many([FileWrite(path, {"title": "A"}), FileWrite(path, {"album": "B"})])
+        tags.write_many([FileWrite(path, {"title": "A"}), FileWrite(str(path), {"album": "B"})])
     assert path.read_bytes() == before
 
 
