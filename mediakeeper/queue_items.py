@@ -43,11 +43,17 @@ ITEM_NOUNS = {"music": "artist", "movies": "movie"}
 QUEUE_MANAGERS = {"music": "music_queue_manager.py", "movies": "movie_queue_manager.py"}
 
 
+def utility(script: str, home: Path | str | None = None) -> str:
+    """A script of mediakeeper's ``utilities/`` as a person types it in mediakeeper's folder,
+    with ``--home`` when a data home is named (the default home is the current folder, so
+    without it the command would act on another home)."""
+    command = f"python utilities/{script}"
+    return f"{command} --home {shlex.quote(str(home))}" if home else command
+
+
 def queue_manager(kind: str, home: Path | str | None = None) -> str:
-    """The command that manages a kind's queue, as a person types it (with ``--home`` when a
-    data home is named: pasted in another folder, it must reach the same queue)."""
-    script = f"python utilities/{QUEUE_MANAGERS.get(kind, f'{kind}_queue_manager.py')}"
-    return f"{script} --home {shlex.quote(str(home))}" if home else script
+    """The command that manages a kind's queue (see ``utility``)."""
+    return utility(QUEUE_MANAGERS.get(kind, f"{kind}_queue_manager.py"), home)
 
 
 def check_transition(old: str, new: str) -> None:

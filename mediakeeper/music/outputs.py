@@ -16,6 +16,7 @@ from typing import Any
 from mediakeeper.atomic import atomic_write_text
 from mediakeeper.jsonfmt import dumps_by_line
 from mediakeeper.music.model import LOGICAL_TAGS, Finding, Track
+from mediakeeper.queue_items import utility
 from mediakeeper.reports.render import render
 from mediakeeper.slug import inside
 
@@ -114,7 +115,7 @@ def render_report(
     *,
     home: Path | None = None,
 ) -> str:
-    """``home``: the data home, named in the undo command so that it works from any folder."""
+    """``home``: the data home, named in the undo command (see ``utility``)."""
     albums: dict[str, list[dict]] = {}
     for finding in findings:
         albums.setdefault(finding["album"], []).append(finding)
@@ -125,9 +126,5 @@ def render_report(
         albums=sorted(albums.items(), key=lambda kv: (kv[0] != "", kv[0].casefold())),
         fixed=[f for f in findings if f["fixed"]],
         open=[f for f in findings if not f["fixed"]],
-        undo=shlex.join(
-            ["python", "utilities/undo_changes.py"]
-            + (["--home", str(home)] if home else [])
-            + ["--artist", artist["name"]]
-        ),
+        undo=f"{utility('undo_changes.py', home)} --artist {shlex.quote(artist['name'])}",
     )

@@ -223,7 +223,7 @@ def test_ambiguous_and_unmatched_movies_write_nothing(fake, tmp_path):
     report = (home / "issues/movies" / f"{slugify('Solaris')}.md").read_text()
     assert "| Solaris | Солярис | 1972 | [593]" in report
     # the command that exists, with this data home and this movie's name (quoted for the
-    # shell when they must be): pasted in any folder, it resets this home's movie
+    # shell when they must be): it resets this home's movie, whatever the default home
     reset = f"`python utilities/movie_queue_manager.py --home {home} --reset-movie Solaris`"
     assert f"reset the movie: {reset}" in report
 

@@ -116,7 +116,7 @@ def test_library_creates_the_queue_and_batches_take_the_next_artists(
     nothing = music_script("process_music_batch.py", "--home", home)
     assert nothing.returncode == 0
     assert "Nothing to do" in nothing.stdout
-    # The hint works pasted in any folder: it names this data home.
+    # The hint names this data home: it reaches it whatever the default home is.
     assert f"`python utilities/music_queue_manager.py --home {home} --show-summary`" in (
         nothing.stdout
     )
@@ -884,8 +884,11 @@ def test_the_undo_command_in_a_report_works_for_any_artist_name(
     assert music_script("process_music_batch.py", "--home", home, "--library", lib).returncode == 0
     [report] = (home / "issues/music").glob("*.md")
     line = next(x for x in report.read_text("utf-8").splitlines() if "undo_changes.py" in x)
-    fence = re.match(r".*? (`+) ?(python utilities/undo_changes\.py .*?) ?\1\.$", line)
+    fence = re.match(
+        r".*? (`+) ?(python utilities/undo_changes\.py .*?) ?\1 \(in mediakeeper's folder\)\.$",
+        line,
+    )
     assert fence, line
-    # It names the data home: pasted in any folder, it undoes this home's changes.
+    # It names the data home: it undoes this home's changes, whatever the default home.
     command = ["python", "utilities/undo_changes.py", "--home", str(home), "--artist", name]
     assert shlex.split(fence.group(2)) == command
