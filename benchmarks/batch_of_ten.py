@@ -3,7 +3,10 @@
 Builds a library like library_scale.py's (default 930 artists / 17,274 tracks), creates its
 queue, then times --runs consecutive offline batches of ten from start to exit, each a new
 process as a person starts it, and prints every run, their median, and beside it what a bare
-`python -c pass` costs on this machine (the part no code of ours can save).
+`python -c pass` costs on this machine (the part no code of ours can save). Every run must
+process ten artists (a run with nothing to do is not a measurement). Run it after `make
+compile` (or through `make`): on a machine that sets PYTHONDONTWRITEBYTECODE, Python would
+otherwise compile every module at every start.
 
     python benchmarks/batch_of_ten.py
 """
@@ -11,6 +14,7 @@ process as a person starts it, and prints every run, their median, and beside it
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -22,13 +26,14 @@ from statistics import median
 from library_scale import REPO, build
 
 
-def timed(command: list[str]) -> float:
+def timed(command: list[str]) -> tuple[float, str]:
+    """(seconds from start to exit, what the command printed)."""
     started = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         sys.exit(f"{' '.join(command[1:3])} failed ({result.returncode}): {result.stderr[-2000:]}")
-    return elapsed
+    return elapsed, result.stdout
 
 
 def main() -> None:
@@ -37,6 +42,8 @@ def main() -> None:
     parser.add_argument("--tracks", type=int, default=17274)
     parser.add_argument("--runs", type=int, default=10, help="batches of ten, default 10")
     args = parser.parse_args()
+    if args.runs * 10 > args.artists:
+        parser.error(f"{args.runs} batches of ten need at least {args.runs * 10} artists")
 
     work = Path(tempfile.mkdtemp(prefix="mk-batch10-"))
     try:
@@ -45,13 +52,18 @@ def main() -> None:
         utilities = REPO / "utilities"
         timed([sys.executable, str(utilities / "music_queue_manager.py"), "--home", str(home),
                "--init", "--library", str(library)])  # fmt: skip
+        os.sync()  # the build's writes must not land in the first runs
         batch = [sys.executable, str(utilities / "process_music_batch.py"), "--home", str(home),
                  "--batch-size", "10", "--offline"]  # fmt: skip
         runs = []
         for n in range(1, args.runs + 1):
-            runs.append(timed(batch))
-            print(f"batch {n}: {runs[-1]:.2f}s", flush=True)
-        bare = median(timed([sys.executable, "-c", "pass"]) for _ in range(5))
+            seconds, printed = timed(batch)
+            done = sum(1 for line in printed.splitlines() if line.startswith("✓"))
+            if done != 10:
+                sys.exit(f"batch {n} processed {done} artists, not 10:\n{printed[-2000:]}")
+            runs.append(seconds)
+            print(f"batch {n}: {seconds:.2f}s", flush=True)
+        bare = median(timed([sys.executable, "-c", "pass"])[0] for _ in range(5))
         print()
         print(f"{'batch of ten, median of the runs':<40}{median(runs):>8.2f}s")
         print(f"{'  lowest - highest':<40}{min(runs):>5.2f} - {max(runs):.2f}s")
