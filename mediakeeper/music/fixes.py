@@ -35,10 +35,9 @@ class ChangeJournal:
 
     def record(
         self, changes: Iterable[tuple[str, Path, TagChange]], *, durable: bool = True
-    ) -> bool:
+    ) -> None:
         """Append the changes (each with its artist and the file it is in) in one write, then
-        fsync (``durable``; else the caller flushes the journal before touching a file).
-        Whether there was anything to record."""
+        fsync (``durable``; else the caller flushes the journal before touching a file)."""
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         lines = [
             json.dumps(
@@ -57,11 +56,10 @@ class ChangeJournal:
             for artist, path, c in changes
         ]
         if not lines:
-            return False
+            return
         self.dir.mkdir(parents=True, exist_ok=True)
         # One write per call: workers sharing a session never interleave.
         append_lines(self.path, encode_text("".join(lines)), durable=durable)
-        return True
 
 
 @dataclass(frozen=True)
@@ -160,9 +158,9 @@ def _carry_out(
             writes.append((path, to_write, tags.FileWrite(path, values, kept, expect)))
     # The journal reaches the disk with the first copies, before any original is replaced.
     entries = ((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
-    recorded = journal.record(entries, durable=False)
+    journal.record(entries, durable=False)
     failed = tags.write_many(
-        (write for _, _, write in writes), flush_first=[journal.path] if recorded else []
+        (write for _, _, write in writes), flush_first=[journal.path] if writes else []
     )
     for path, steps, _ in writes:
         if path in failed:
