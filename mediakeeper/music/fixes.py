@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mediakeeper import tags
-from mediakeeper.atomic import append_lines, encode_text
+from mediakeeper.atomic import append_lines, encode_text, fsync_dir
 from mediakeeper.errors import AudioError, MediakeeperError
 from mediakeeper.music.model import TagChange
 
@@ -58,8 +58,11 @@ class ChangeJournal:
         if not lines:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
+        created = not self.path.exists()
         # One write per call: workers sharing a session never interleave.
         append_lines(self.path, encode_text("".join(lines)), durable=durable)
+        if created:  # the session's first changes: its file's name must survive a crash too
+            fsync_dir(self.dir)
 
 
 @dataclass(frozen=True)

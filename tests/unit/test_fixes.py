@@ -113,6 +113,7 @@ def test_the_journal_is_on_disk_before_any_file_is_replaced(tmp_path, monkeypatc
 
     first_replace = next(n for n, (call, _) in enumerate(calls) if call == "replace")
     assert ("fsync", str(journal.path)) in calls[:first_replace]
+    assert ("fsync", str(journal.dir)) in calls[:first_replace]  # its new name, too
     assert [tags.read(p).tags["title"] for p in paths] == ["Song", "Song"]
 
 
