@@ -8,7 +8,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 import click
 
 from mediakeeper.reports.dashboard import dashboard_for, render_text, write_dashboard_html
-from mediakeeper.reports.weekly import start_command
 from utilities.cli import Command, home_option, settings_for
 from utilities.weekly_report import moment
 
@@ -26,7 +25,9 @@ def main(home, html_path, now):
     """Progress of every queue (bars, counts by status, pace), the last sessions, the errors
     that need you, and this week's numbers. Works in a pipe or a log: no colours needed."""
     settings = settings_for(home)
-    board = dashboard_for(settings.home, moment(now), start_command=start_command(home))
+    # Commands name --home only if one was given: without it, this folder's home is meant.
+    named = str(settings.home) if home else ""
+    board = dashboard_for(settings.home, moment(now), named_home=named)
     if html_path is not None:
         click.echo(f"Dashboard written: {write_dashboard_html(html_path, board)}")
         return

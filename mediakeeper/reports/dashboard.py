@@ -19,7 +19,6 @@ from mediakeeper.reports.records import Records, gather
 from mediakeeper.reports.render import render
 from mediakeeper.reports.weekly import (
     FORMATS,
-    START_COMMAND,
     SessionLine,
     WeeklyReport,
     session_line,
@@ -37,13 +36,16 @@ LINE_WIDTH = 100
 @dataclass(frozen=True)
 class Dashboard:
     now: datetime
-    home: str
-    week: WeeklyReport  # this week, as of now
+    home: str  # shown in the heading
+    week: WeeklyReport  # this week, as of now; its home is the one the commands name
     sessions: tuple[SessionLine, ...]  # newest first
     session_count: int
     attention: tuple[Outstanding, ...]
     attention_total: int
-    start_command: str = START_COMMAND
+
+    @property
+    def start_command(self) -> str:
+        return self.week.start_command
 
     @property
     def queues(self) -> tuple[QueueProgress, ...]:
@@ -57,10 +59,12 @@ class Dashboard:
 
 
 def build_dashboard(
-    records: Records, now: datetime, *, home: str = "", start_command: str = START_COMMAND
+    records: Records, now: datetime, *, home: str = "", named_home: str = ""
 ) -> Dashboard:
+    """``home``: the data home shown in the heading; ``named_home``: the one its commands name
+    with ``--home`` (the one the user gave; "" for the current folder's)."""
     now = to_utc(now)
-    week = weekly_figures(records, Week.of(now), now)
+    week = weekly_figures(records, Week.of(now), now, home=named_home)
     recent = sorted(records.sessions, key=lambda s: (s.started_at, s.id), reverse=True)
     rows = tuple(session_line(s, week.week, now) for s in recent[:LAST_SESSIONS])
     waiting = [o for queue in records.queues for o in outstanding(queue)]
@@ -73,14 +77,13 @@ def build_dashboard(
         session_count=len(records.sessions),
         attention=tuple(waiting[:ATTENTION_SHOWN]),
         attention_total=len(waiting),
-        start_command=start_command,
     )
 
 
-def dashboard_for(home: Path, now: datetime, *, start_command: str = START_COMMAND) -> Dashboard:
+def dashboard_for(home: Path, now: datetime, *, named_home: str = "") -> Dashboard:
     home = Path(home)
     records = gather(home)  # the dashboard shows no issues by code: no output files to read
-    return build_dashboard(records, now, home=str(home), start_command=start_command)
+    return build_dashboard(records, now, home=str(home), named_home=named_home)
 
 
 # ---- terminal --------------------------------------------------------------------------
@@ -170,7 +173,7 @@ def render_text(d: Dashboard) -> str:
         lines.append(f"  … and {d.attention_total - len(d.attention):,} more")
     for q in d.queues:
         if q.statuses.get(ERROR) or q.statuses.get(SKIPPED):
-            manager = queue_manager(q.kind)
+            manager = queue_manager(q.kind, d.week.home)
             lines.append(f"  {q.kind}: {manager} --list --status error (or skipped) lists them;")
             lines.append(f"  {' ' * len(q.kind)}  {manager} --reset-errors retries the errors")
     return "\n".join(lines) + "\n"

@@ -67,7 +67,6 @@ def start_command(home: str | None = None) -> str:
     return f"{queue_manager('music', home)} --init --library PATH"
 
 
-START_COMMAND = start_command()
 OUTSTANDING_SHOWN = 100  # per queue; the queue manager lists the rest
 
 
@@ -129,7 +128,11 @@ class WeeklyReport:
     completed: int
     pace: Pace
     chart: Chart
-    start_command: str = START_COMMAND
+    home: str = ""  # the data home its commands name ("": none, the current folder's)
+
+    @property
+    def start_command(self) -> str:
+        return start_command(self.home or None)
 
     @property
     def minutes(self) -> int:
@@ -167,8 +170,11 @@ class WeeklyReport:
 # ---- pure figures ----------------------------------------------------------------------
 
 
-def weekly_figures(records: rec.Records, week: Week, now: datetime) -> WeeklyReport:
-    """The figures of ``week`` as they stand at ``now`` (a past week: at its end)."""
+def weekly_figures(
+    records: rec.Records, week: Week, now: datetime, *, home: str = ""
+) -> WeeklyReport:
+    """The figures of ``week`` as they stand at ``now`` (a past week: at its end). ``home``:
+    the data home its commands name."""
     now = to_utc(now)
     if week.start > now:
         raise BadWeek(
@@ -196,6 +202,7 @@ def weekly_figures(records: rec.Records, week: Week, now: datetime) -> WeeklyRep
         completed=sum(p.completed for p in progress),
         pace=combined_pace(existing, progress, week, as_of),
         chart=progress_chart(records, existing, week, as_of),
+        home=home,
     )
 
 
@@ -335,11 +342,12 @@ def write_weekly_report(
     home: Path, week: date | None = None, now: datetime | None = None
 ) -> tuple[Path, Path]:
     """Regenerate one week's report (``week``: any day of it; default the week of ``now``).
-    Returns the .md and .html paths."""
+    Returns the .md and .html paths. The report lives in the data home and is read from
+    anywhere, so its commands name that home."""
     now = to_utc(now) if now is not None else datetime.now(UTC)
     target = Week.of(week if week is not None else now)
     records = rec.gather(Path(home), findings_between=(target.start, target.end))
-    return _write(Path(home), weekly_figures(records, target, now))
+    return _write(Path(home), weekly_figures(records, target, now, home=str(home)))
 
 
 def write_all_weekly_reports(home: Path, now: datetime | None = None) -> list[tuple[Path, Path]]:
@@ -350,6 +358,6 @@ def write_all_weekly_reports(home: Path, now: datetime | None = None) -> list[tu
     records = rec.gather(Path(home), findings_between=everything)
     first = min(Week.of(records.earliest() or now), this_week)
     return [
-        _write(Path(home), weekly_figures(records, week, now))
+        _write(Path(home), weekly_figures(records, week, now, home=str(home)))
         for week in weeks_from(first, this_week)
     ]

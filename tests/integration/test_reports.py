@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import socket
 import struct
@@ -34,6 +35,7 @@ from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import new_item, new_queue
 from mediakeeper.reports import chart as chart_module
 from mediakeeper.reports.dashboard import build_dashboard, render_text, write_dashboard_html
+from mediakeeper.reports.dashboard import render_html as dashboard_html
 from mediakeeper.reports.records import gather
 from mediakeeper.reports.weekly import (
     render_html,
@@ -432,7 +434,10 @@ def test_the_same_records_give_the_same_bytes(story, tmp_path):
     assert second == first  # the same week's files; a past week does not depend on now
     assert [p.read_bytes() for p in second] == before
     again = write_weekly_report(copy, date(2026, 1, 4), now=LATER)
-    assert [p.read_bytes() for p in again] == before  # nothing of the home leaks in
+    # Of the home, only its path goes in (the commands name it).
+    moved = [b.replace(bytes(story), bytes(copy)) for b in before]
+    assert bytes(story) in before[0]
+    assert [p.read_bytes() for p in again] == moved
 
 
 def test_write_all_renders_every_week_since_the_queue_was_created(story):
@@ -489,11 +494,24 @@ def test_a_queue_that_does_not_parse_is_reported_not_fatal(tmp_path):
 
 
 def test_no_queues_at_all_says_how_to_start(tmp_path):
-    md_path, _ = write_weekly_report(tmp_path, None, now=at("2026-11-21 10:00"))
-    assert md_path == tmp_path / "status" / "reports" / "2026-11-16_weekly_progress.md"
+    home = tmp_path / "my home"
+    md_path, _ = write_weekly_report(home, None, now=at("2026-11-21 10:00"))
+    assert md_path == home / "status" / "reports" / "2026-11-16_weekly_progress.md"
     text = md_path.read_text(encoding="utf-8")
     assert "**No queues yet.**" in text
-    assert "`python utilities/music_queue_manager.py --init --library PATH`" in text
+    manager = f"python utilities/music_queue_manager.py --home '{home}'"
+    assert f"`{manager} --init --library PATH`" in text
+
+
+def test_the_weekly_report_names_its_data_home_in_every_command(story):
+    """The report is a file read from anywhere: a command without --home would act on
+    whatever home the reader's current folder is."""
+    md_path, html_path = write_weekly_report(story, date(2026, 1, 7), now=MID_W02)
+    manager = f"python utilities/music_queue_manager.py --home {shlex.quote(str(story))}"
+    for text in (md_path.read_text(encoding="utf-8"), html_path.read_text(encoding="utf-8")):
+        assert f"{manager} --reset-errors" in text
+        assert f"{manager} --reset-artist NAME" in text
+        assert text.count("music_queue_manager.py") == text.count(f"{manager} ")  # all of them
 
 
 # ---- the dashboard ---------------------------------------------------------------------
@@ -526,7 +544,19 @@ def test_dashboard_text(story):
     assert "crashed" in sessions[1]
     assert "NEEDS ATTENTION  1 error, 1 skipped" in lines
     assert any(line.startswith("  error    Error Artist <b>") for line in lines)
+    manager = "python utilities/music_queue_manager.py"  # no home given: this folder's
+    assert f"  music: {manager} --list --status error (or skipped) lists them;" in lines
     assert all(len(line) <= 100 for line in lines), max(lines, key=len)
+
+
+def test_the_dashboard_names_the_home_it_was_given_in_its_commands(story):
+    board = build_dashboard(gather(story), MID_W02, home=str(story), named_home=str(story))
+    manager = f"python utilities/music_queue_manager.py --home {shlex.quote(str(story))}"
+    text, page = render_text(board), dashboard_html(board)
+    assert f"  music: {manager} --list --status error (or skipped) lists them;" in text
+    assert f"{manager} --reset-errors retries the errors" in text
+    assert f"<code>{manager} --list --status error</code>" in page
+    assert "music_queue_manager.py --list" not in text + page  # none without the home
 
 
 def test_dashboard_page_is_written_atomically_and_self_contained(story, tmp_path):
@@ -603,6 +633,7 @@ def test_dashboard_cli(story, tmp_path):
     result = run(dashboard_main, "--home", str(story), "--now", "2026-01-07T12:00Z")
     assert result.exit_code == 0, result.output
     assert "[#################-------------]  58.3%" in result.output
+    assert f"--home {shlex.quote(str(story))} --reset-errors retries" in result.output
     target = tmp_path / "dash.html"
     result = run(
         dashboard_main, "--home", str(story), "--html", str(target), "--now", "2026-01-07T12:00Z"
