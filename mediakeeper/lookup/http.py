@@ -52,6 +52,7 @@ from urllib3.util.retry import Retry
 
 from mediakeeper import __version__
 from mediakeeper.errors import ConfigError, LookupFailed
+from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is public here)
     CacheRebuiltWarning,
     inode,
@@ -62,7 +63,6 @@ from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is p
 )
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
-_IMAGE_STARTS = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
 NO_CONTACT = "contact not configured: set [musicbrainz] contact"
 DEFAULT_BACKOFF = 0.5  # seconds before the first retry; doubles for each further one
 MAX_RETRY_AFTER = 60  # a longer Retry-After is waited for this long, then retried
@@ -200,12 +200,12 @@ class LookupSession:
         raise LookupFailed(f"{self.service}: {shown} answered {reason}", network=False, status=code)
 
     def get_image(self, url: str) -> bytes:
-        """An image's bytes (JPEG, PNG, GIF or WebP). Anything else, such as a captive
-        portal's login page answered with 200, is forgotten and raises ``LookupFailed``: it
-        must never land on disk as ``cover.jpg`` or ``poster.jpg``."""
+        """An image's bytes (JPEG, PNG, GIF or WebP: see ``image_suffix``). Anything else, such
+        as a captive portal's login page answered with 200, is forgotten and raises
+        ``LookupFailed``: it must never land on disk as a cover or a poster."""
         response = self.get(url)
         data = response.content
-        if data.startswith(_IMAGE_STARTS) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+        if image_suffix(data) is not None:
             return data
         problem, network = self.unusable(response, "something that is not an image", "an image")
         raise LookupFailed(

@@ -22,6 +22,7 @@ from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.config import Settings
 from mediakeeper.errors import LibraryError, LookupFailed
 from mediakeeper.lookup.clients import per_process
+from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.tmdb_types import KeyRefused, MovieDetails
 from mediakeeper.movies import rules
 from mediakeeper.movies.names import ParsedName
@@ -219,7 +220,7 @@ class MovieJob:
             if path == "nfo" or (name in state["existing"] and not self.overwrite):
                 continue
             try:
-                images[name] = client.image(path)
+                images[name] = _jpeg(name, client.image(path))
             except LookupFailed as err:
                 if err.network:
                     raise
@@ -259,9 +260,21 @@ class MovieJob:
                 "run without --offline to finish this movie",
             )
         try:
-            return tmdb_client(self.settings).image(source)
+            return _jpeg(name, tmdb_client(self.settings).image(source))
         except LookupFailed as err:
             raise ItemFailure("artwork", err.message, network=err.network) from None
+
+
+def _jpeg(name: str, image: bytes) -> bytes:
+    """poster.jpg and fanart.jpg are what media centres look for: TMDb's rare PNG or WebP
+    would be a file whose name lies, so it is reported (LookupFailed) instead."""
+    kind = image_suffix(image)
+    if kind != ".jpg":
+        raise LookupFailed(
+            f"TMDb's image is {(kind or '.unknown')[1:].upper()}, not the JPEG {name} must be",
+            network=False,
+        )
+    return image
 
 
 def tmdb_client(settings: Settings) -> TMDb:

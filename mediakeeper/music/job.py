@@ -21,6 +21,7 @@ from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.config import Settings
 from mediakeeper.errors import LibraryError, LookupFailed
 from mediakeeper.fsnames import is_temp_copy
+from mediakeeper.lookup.images import image_suffix
 from mediakeeper.music.fixes import ChangeJournal, apply_changes
 from mediakeeper.music.model import Finding, TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs, finding_record, track_record
@@ -180,7 +181,8 @@ class MusicJob:
         return state, scan.parsed
 
     def _fetch_covers(self, folder: Path, state: dict[str, Any], tracks: list[Track]) -> list[str]:
-        """cover.jpg for matched albums that have no cover yet (never overwrites one)."""
+        """A cover for each matched album that has none yet (never overwrites one): cover.jpg,
+        or cover.png, .gif or .webp when the archive's image is one of those."""
         if not state.get("musicbrainz"):
             return []
         with_art = {t.album for t in tracks if t.has_picture}
@@ -190,8 +192,8 @@ class MusicJob:
         fetched = []
         for album in state["musicbrainz"]["albums"]:
             group = album["release_group"]
-            target = folder / album["folder"] / "cover.jpg"
-            if group is None or album["folder"] in with_art or _has_cover(target.parent):
+            album_dir = folder / album["folder"]
+            if group is None or album["folder"] in with_art or _has_cover(album_dir):
                 continue
             try:
                 image = client.cover(group["id"])
@@ -199,6 +201,7 @@ class MusicJob:
                 if err.network:  # the archive is unreachable: this artist is not done
                     raise ItemFailure("covers", err.message, network=True) from None
                 continue  # no cover on the archive is normal; the report shows the link
+            target = album_dir / f"cover{image_suffix(image)}"  # get_image: one of the kinds
             atomic_write_bytes(target, image)
             fetched.append(str(target.relative_to(folder)))
         return fetched

@@ -20,7 +20,7 @@ from mediakeeper.music.model import ArtistScan, Track, UnreadableFile
 # "CD1", "CD 2", "Disc 1", "disk_02", "Disc 2 - Live": the number is the disc.
 DISC_FOLDER = re.compile(r"^(?:cd|dis[ck])[\s._-]*(\d{1,3})(?:\s+[-–:(\[].*)?$", re.IGNORECASE)
 COVER_STEMS = frozenset({"cover", "folder", "front"})
-COVER_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
+COVER_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp"})
 
 
 def disc_number(name: str) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from mediakeeper.batch import ItemFailure
 from mediakeeper.config import load_settings
 from mediakeeper.movies.job import MovieJob
+from mediakeeper.movies.outputs import MovieOutputs
 from tests.servers.tmdb import API_KEY, FakeTMDb
 
 
@@ -66,6 +68,21 @@ def test_a_poster_that_tmdb_lacks_is_a_finding_not_a_failure(fake, job, tmp_path
     assert result.details["files_written"] == ["movie.nfo", "fanart.jpg"]
     assert not (folder / "poster.jpg").exists()
     assert result.counts["issues_found"] == 1  # no-artwork
+
+
+def test_a_png_poster_is_never_written_as_poster_jpg(fake, job, tmp_path):
+    """poster.jpg must hold a JPEG: TMDb's rare PNG is reported, the fanart still comes."""
+    fake.add_movie("Pale Poster", "2004-05-06", poster_path="/pale.png", id=778)
+    folder = tmp_path / "Movies" / "Pale Poster (2004)"
+    folder.mkdir(parents=True)
+    (folder / "p.mkv").write_bytes(b"x")
+    result = job.process(item(folder, "t"))
+    assert result.details["files_written"] == ["movie.nfo", "fanart.jpg"]
+    assert sorted(p.name for p in folder.iterdir()) == ["fanart.jpg", "movie.nfo", "p.mkv"]
+    document = json.loads(MovieOutputs(job.home, result.details["slug"]).json_path.read_text())
+    assert [f["message"] for f in document["findings"]] == [
+        "poster.jpg not downloaded: TMDb's image is PNG, not the JPEG poster.jpg must be"
+    ]
 
 
 def test_an_offline_run_cannot_finish_artwork_an_online_run_planned(fake, job, tmp_path):

@@ -19,9 +19,12 @@ from mediakeeper import tags
 from mediakeeper.music import synth
 from mediakeeper.queue import QueueStore
 from mediakeeper.slug import slugify
+from tests.servers.base import COVER_PNG
 from tests.servers.musicbrainz import FakeMusicBrainz
 
 REPO = Path(__file__).resolve().parents[2]
+# The smallest WebP there is: a RIFF header, and a VP8L 1x1 image.
+WEBP = bytes.fromhex("524946461a000000574542505650384c0d0000002f00000010071011118888fe0700")
 DUMMY = [("Dummy", "1994-08-22"), ("Portishead", "1997-09-29"), ("Third", "2008-04-28")]
 
 
@@ -264,6 +267,26 @@ def test_fetch_covers_writes_cover_jpg_once(fake, tmp_path):
     assert again.returncode == 0, again.stdout + again.stderr
     assert fake.requests_to("/release-group/") == [] and cover.read_bytes() == first
     assert output(home, "Portishead")["summary"]["covers_fetched"] == []
+
+
+@pytest.mark.parametrize(
+    "image, name", [(COVER_PNG, "cover.png"), (WEBP, "cover.webp")], ids=["png", "webp"]
+)
+def test_a_cover_is_saved_under_the_suffix_of_what_it_is(fake, tmp_path, image, name):
+    """A PNG or WebP from the archive is never written as cover.jpg, and counts as the
+    album's cover on the next run."""
+    fake.add_artist("Portishead", release_groups=DUMMY).release_groups[0].cover = image
+    library, home = tmp_path / "Music", tmp_path / "home"
+    album(library, "Portishead", "1994 - Dummy", "Dummy")
+    folder = library / "Portishead/1994 - Dummy"
+    result = run(fake, home, library, "--fetch-covers")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (folder / name).read_bytes() == image
+    assert not (folder / "cover.jpg").exists()
+    assert output(home, "Portishead")["summary"]["covers_fetched"] == [f"1994 - Dummy/{name}"]
+    again = run(fake, home, library, "--artist", "Portishead", "--fetch-covers")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert output(home, "Portishead")["summary"]["covers_fetched"] == []  # the album's cover
 
 
 def test_an_unreachable_cover_archive_leaves_the_artist_to_do_again(fake, tmp_path):

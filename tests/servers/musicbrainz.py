@@ -40,6 +40,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from tests.servers.base import (
     COVER_JPEG,
+    COVER_PNG,
     FakeService,
     Fault,
     RecordedRequest,
@@ -63,6 +64,7 @@ class FakeReleaseGroup:
     primary_type: str = "Album"
     secondary_types: tuple[str, ...] = ()
     has_cover: bool = True
+    cover: bytes = COVER_JPEG  # what the archive's image server sends
 
 
 @dataclass
@@ -227,8 +229,10 @@ class _Handler(RecordingHandler):
             if rg is None or not rg.has_cover:
                 return 404, b"No cover art found for release group", {"Content-Type": "text/plain"}
             return 307, b"See: image", {"Location": f"{fake.url}/images/{rg.id}-front.jpg"}
-        if re.fullmatch(r"/images/[0-9a-f-]{36}-front\.jpg", path):
-            return 200, COVER_JPEG, {"Content-Type": "image/jpeg"}
+        match = re.fullmatch(r"/images/([0-9a-f-]{36})-front\.jpg", path)
+        if match and (rg := fake.release_group(match.group(1))) is not None:
+            kind = "image/png" if rg.cover == COVER_PNG else "image/jpeg"
+            return 200, rg.cover, {"Content-Type": kind}
         return 404, _error("Not Found"), {}
 
     def _send(self, record: RecordedRequest, status: int, body: bytes, headers: dict[str, str]):

@@ -31,6 +31,7 @@ from typing import ClassVar
 
 from tests.servers.base import (
     COVER_JPEG,
+    COVER_PNG,
     FakeService,
     Fault,
     RecordedRequest,
@@ -130,7 +131,10 @@ class FakeTMDb(FakeService):
 
     def image_bytes(self, file_name: str) -> bytes:
         """What the image server sends for ``/<file_name>``: a valid JPEG naming its file
-        (a COM segment after the start marker), so every picture is different."""
+        (a COM segment after the start marker), so every picture is different; a PNG for a
+        name ending in .png, as TMDb holds a few."""
+        if file_name.endswith(".png"):
+            return COVER_PNG
         comment = file_name.encode()
         segment = b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment
         return COVER_JPEG[:2] + segment + COVER_JPEG[2:]
@@ -214,7 +218,8 @@ class _Handler(RecordingHandler):
             }
             if name not in known:
                 return 404, b"Not Found", "text/plain"
-            return 200, fake.image_bytes(name), "image/jpeg"
+            kind = "image/png" if name.endswith(".png") else "image/jpeg"
+            return 200, fake.image_bytes(name), kind
         if not path.startswith("/3/"):
             return 404, _json(_error(404)), json_type
         if record.param("api_key") != fake.api_key:
