@@ -32,14 +32,20 @@ def flush_files(fds: Sequence[int], paths: Sequence[Path] = ()) -> None:
     closed again whatever happens). Each one's writeback is started first, so the fsyncs that
     follow wait for writes already on their way and one journal commit can cover them all,
     instead of one commit per file (0.49-0.80 ms a file here, against 0.62-1.04 ms one by
-    one). Where that call is missing, they are simply fsynced one by one."""
+    one). Where that call is missing, they are simply fsynced one by one. An OSError about a
+    file at ``paths`` names it (``filename``); one about ``fds`` names none."""
     opened: list[int] = []
     try:
         for path in paths:
             opened.append(os.open(path, os.O_RDONLY | os.O_CLOEXEC))
         for fd in (*opened, *fds):
             start_writeback(fd)
-        for fd in (*opened, *fds):
+        for path, fd in zip(paths, opened, strict=True):
+            try:
+                os.fsync(fd)
+            except OSError as err:
+                raise OSError(err.errno, err.strerror, str(path)) from err
+        for fd in fds:
             os.fsync(fd)
     finally:
         for fd in opened:

@@ -529,6 +529,8 @@ def _write_group(group: list[FileWrite], flush_first: Sequence[Path]) -> dict[Pa
                 flush_files([fd for _, fd, _ in saved], flush_first)
             except OSError as err:  # the disk failed them: none is put in place
                 reason = err.strerror or str(err)
+                if err.filename is not None:  # not the copies: a file they wait for
+                    reason = f"{err.filename} could not be written to disk first ({reason})"
                 failed.update((path, AudioError(str(path), reason)) for path, _, _ in saved)
             else:
                 for path, _, tmp in saved:
