@@ -1,11 +1,16 @@
-"""The batch runner's promise about a result: it is counted, logged and reported only once
-the queue holds it on disk."""
+"""The batch runner's promises about a result: it is counted, logged and reported only once
+the queue holds it on disk; and a claim it no longer holds is not its to give back."""
 
 from __future__ import annotations
+
+import os
+import signal
+import time
 
 import pytest
 
 from mediakeeper.batch import BatchOptions, BatchRunner, Hooks, ItemResult
+from mediakeeper.queue import QueueStore
 from mediakeeper.sessions import start_session
 
 
@@ -26,6 +31,33 @@ class FillsTheDisk:
     def process(self, item) -> ItemResult:
         self.fill(self.journal.stat().st_size)
         return ItemResult(counts={"track_count": 1})
+
+
+class LosesItsClaim:
+    """While the item is in hand, another process gives its claim back (it judged the claim
+    stale); then Ctrl+C arrives, a real SIGINT."""
+
+    def __init__(self, other: QueueStore) -> None:
+        self.other = other
+
+    def process(self, item) -> ItemResult:
+        self.other.release_stale(lambda claim: True)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(10)  # the signal ends this
+        raise AssertionError("the SIGINT did not interrupt the batch")
+
+
+def test_an_interrupted_batch_leaves_alone_a_claim_that_is_no_longer_its_own(make_store, tmp_path):
+    store = make_store(2)
+    other = QueueStore(store.dir, "music")  # another process's view of the same queue
+    session = start_session(tmp_path / "status", "music")
+    job = LosesItsClaim(other)
+    report = BatchRunner(store, job, session, BatchOptions(size=2, workers=1), Recorded()).run()
+    assert report.interrupted and report.outcomes == []  # nothing reported as released
+    log = session.log_path.read_text(encoding="utf-8")
+    assert "RELEASED" not in log and "interrupted" in log
+    items = store.load()["items"]
+    assert [(i["status"], i["attempts"]) for i in items] == [("pending", 0), ("pending", 0)]
 
 
 def test_a_result_the_queue_could_not_record_is_neither_logged_nor_reported(
