@@ -59,20 +59,19 @@ def test_a_vanished_folder_fails_the_scan(job, tmp_path):
     assert caught.value.stage == "scan" and "Gone (2000)" in caught.value.message
 
 
-def test_a_poster_that_tmdb_lacks_is_a_finding_not_a_failure(fake, job, tmp_path):
-    fake.add_movie("Posterless", "2004-05-06", poster_path="", id=777)
-    folder = tmp_path / "Movies" / "Posterless (2004)"
-    folder.mkdir(parents=True)
-    (folder / "p.mkv").write_bytes(b"x")
-    result = job.process(item(folder, "t"))
-    assert result.details["files_written"] == ["movie.nfo", "fanart.jpg"]
-    assert not (folder / "poster.jpg").exists()
-    assert result.counts["issues_found"] == 1  # no-artwork
-
-
-def test_a_png_poster_is_never_written_as_poster_jpg(fake, job, tmp_path):
-    """poster.jpg must hold a JPEG: TMDb's rare PNG is reported, the fanart still comes."""
-    fake.add_movie("Pale Poster", "2004-05-06", poster_path="/pale.png", id=778)
+@pytest.mark.parametrize(
+    "poster_path, why",
+    [
+        ("", "TMDb has no poster for this movie"),
+        ("/pale.png", "TMDb's image is PNG, not the JPEG poster.jpg must be"),  # a file that lies
+    ],
+    ids=["none", "png"],
+)
+def test_a_poster_tmdb_lacks_or_holds_as_png_is_a_finding_not_a_file(
+    fake, job, tmp_path, poster_path, why
+):
+    """Neither fails the movie; the fanart still comes."""
+    fake.add_movie("Pale Poster", "2004-05-06", poster_path=poster_path, id=778)
     folder = tmp_path / "Movies" / "Pale Poster (2004)"
     folder.mkdir(parents=True)
     (folder / "p.mkv").write_bytes(b"x")
@@ -80,8 +79,8 @@ def test_a_png_poster_is_never_written_as_poster_jpg(fake, job, tmp_path):
     assert result.details["files_written"] == ["movie.nfo", "fanart.jpg"]
     assert sorted(p.name for p in folder.iterdir()) == ["fanart.jpg", "movie.nfo", "p.mkv"]
     document = json.loads(MovieOutputs(job.home, result.details["slug"]).json_path.read_text())
-    assert [f["message"] for f in document["findings"]] == [
-        "poster.jpg not downloaded: TMDb's image is PNG, not the JPEG poster.jpg must be"
+    assert [(f["code"], f["message"]) for f in document["findings"]] == [
+        ("no-artwork", f"poster.jpg not downloaded: {why}")
     ]
 
 
