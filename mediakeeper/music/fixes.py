@@ -4,8 +4,8 @@ Every change is journaled before the file is touched: one JSON line per tag with
 new value, in ``status/music/changes/<session>.jsonl``, on disk before any file is replaced.
 The tag write itself replaces the file atomically (see ``mediakeeper.tags.write``), so a kill
 at any instant leaves each file old or new and the journal always knows at least as much as
-the files. Undo puts old values back,
-newest first, and leaves alone any tag that was changed again since.
+the files. Undo puts old values back, newest first, and leaves alone any tag that was changed
+again since.
 """
 
 from __future__ import annotations
@@ -33,11 +33,10 @@ class ChangeJournal:
         self.session = session
         self.path = self.dir / f"{session}.jsonl"
 
-    def record(
-        self, changes: Iterable[tuple[str, Path, TagChange]], *, durable: bool = True
-    ) -> None:
-        """Append the changes (each with its artist and the file it is in) in one write, then
-        fsync (``durable``; else the caller flushes the journal before touching a file)."""
+    def record(self, changes: Iterable[tuple[str, Path, TagChange]]) -> None:
+        """Append the changes (each with its artist and the file it is in) in one write. The
+        caller flushes the journal before it touches a file (``tags.write_many``'s
+        ``flush_first``); its name is made durable here."""
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         lines = [
             json.dumps(
@@ -58,11 +57,18 @@ class ChangeJournal:
         if not lines:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
-        created = not self.path.exists()
         # One write per call: workers sharing a session never interleave.
-        append_lines(self.path, encode_text("".join(lines)), durable=durable)
-        if created:  # the session's first changes: its file's name must survive a crash too
+        append_lines(self.path, encode_text("".join(lines)), durable=False)
+        if self.path not in _NAMED:
+            # The file's name (and its folder's) must survive a crash too. Once per process,
+            # after it has seen the file: another worker may have created it a moment ago and
+            # not synced the folder yet.
             fsync_dir(self.dir)
+            fsync_dir(self.dir.parent)
+            _NAMED.add(self.path)
+
+
+_NAMED: set[Path] = set()  # journals whose names this process has made durable
 
 
 @dataclass(frozen=True)
@@ -161,10 +167,8 @@ def _carry_out(
             writes.append((path, to_write, tags.FileWrite(path, values, kept, expect)))
     # The journal reaches the disk with the first copies, before any original is replaced.
     entries = ((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
-    journal.record(entries, durable=False)
-    failed = tags.write_many(
-        (write for _, _, write in writes), flush_first=[journal.path] if writes else []
-    )
+    journal.record(entries)
+    failed = tags.write_many((write for _, _, write in writes), flush_first=[journal.path])
     for path, steps, _ in writes:
         if path in failed:
             done.refused += [(step, failed[path].message) for step in steps]

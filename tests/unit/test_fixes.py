@@ -86,15 +86,22 @@ def test_undo_takes_a_tag_changed_twice_back_to_its_first_value(tmp_path):
     assert report.left_alone == [] and report.already == []
 
 
-def test_the_journal_is_on_disk_before_any_file_is_replaced(tmp_path, monkeypatch):
+@pytest.mark.parametrize("made_by_another_worker", [False, True], ids=["new", "just-made"])
+def test_the_journal_is_on_disk_before_any_file_is_replaced(
+    tmp_path, monkeypatch, made_by_another_worker
+):
     """A power cut after a file is replaced must find its change in the journal: the journal
-    is flushed (with the copies, to save a flush) before the first rename."""
+    is flushed (with the copies, to save a flush) before the first rename, and its name and
+    its folder's are synced, also when another worker created the file a moment ago."""
     artist = tmp_path / "Bob"
     paths = [
         synth.make_track(artist / "A" / f"0{n} - Song.{fmt}", fmt, {"title": "Song "})
         for n, fmt in enumerate(("flac", "mp3"), 1)
     ]
     journal = ChangeJournal(tmp_path / "status", "s1")
+    if made_by_another_worker:
+        journal.dir.mkdir(parents=True)
+        journal.path.write_text('{"session": "s1"}\n')
     changes = [TagChange(str(p.relative_to(artist)), "title", "Song ", "Song") for p in paths]
     calls = []
     real_fsync, real_replace = os.fsync, os.replace
@@ -114,6 +121,7 @@ def test_the_journal_is_on_disk_before_any_file_is_replaced(tmp_path, monkeypatc
     first_replace = next(n for n, (call, _) in enumerate(calls) if call == "replace")
     assert ("fsync", str(journal.path)) in calls[:first_replace]
     assert ("fsync", str(journal.dir)) in calls[:first_replace]  # its new name, too
+    assert ("fsync", str(journal.dir.parent)) in calls[:first_replace]  # and its folder's
     assert [tags.read(p).tags["title"] for p in paths] == ["Song", "Song"]
 
 
