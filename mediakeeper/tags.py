@@ -470,8 +470,9 @@ def write_many(
 ) -> dict[Path, AudioError]:
     """``write`` for several files. Returns the files that could not be written, with the
     reason; every other one is written. ``flush_first``: files (a change journal) that must
-    be on disk before any original is replaced; they are flushed with each group's copies,
-    which saves them a disk flush of their own.
+    be on disk before any original is replaced; they are flushed with the first group's
+    copies (again with the next group's if the disk refused them), which saves them a disk
+    flush of their own.
 
     A group's copies are all saved before they are flushed to disk together and renamed, so
     one journal commit can cover the group instead of one per file (see ``flush_files``);
@@ -486,7 +487,10 @@ def write_many(
             raise ValueError(f"unknown logical tags: {sorted(unknown)}")
     failed: dict[Path, AudioError] = {}
     for group in _groups([w for w in todo if w.values]):
-        failed.update(_write_group(group, flush_first))
+        group_failed, flushed = _write_group(group, flush_first)
+        failed.update(group_failed)
+        if flushed:
+            flush_first = ()  # on disk now
     return failed
 
 
@@ -513,8 +517,12 @@ def _size(path: Path) -> int:
         return 0  # the write will say why
 
 
-def _write_group(group: list[FileWrite], flush_first: Sequence[Path]) -> dict[Path, AudioError]:
+def _write_group(
+    group: list[FileWrite], flush_first: Sequence[Path]
+) -> tuple[dict[Path, AudioError], bool]:
+    """The files that could not be written, and whether ``flush_first`` reached the disk."""
     failed: dict[Path, AudioError] = {}
+    flushed = False
     saved: list[tuple[Path, int, Path]] = []  # (original, its saved copy: open, and its path)
     placed: list[Path] = []  # originals the copy has replaced
     # A signal waits until every copy is renamed over its original or removed: no leftovers.
@@ -533,6 +541,7 @@ def _write_group(group: list[FileWrite], flush_first: Sequence[Path]) -> dict[Pa
                     reason = f"{err.filename} could not be written to disk first ({reason})"
                 failed.update((path, AudioError(str(path), reason)) for path, _, _ in saved)
             else:
+                flushed = True
                 for path, _, tmp in saved:
                     try:
                         with _translated(path):
@@ -548,7 +557,7 @@ def _write_group(group: list[FileWrite], flush_first: Sequence[Path]) -> dict[Pa
                         tmp.unlink()
     for folder in {path.parent for path in placed}:
         fsync_dir(folder)  # the renames become durable, once per folder
-    return failed
+    return failed, flushed
 
 
 # A file up to this size is changed in memory and its copy written in one go; a larger one is

@@ -125,6 +125,36 @@ def test_the_journal_is_on_disk_before_any_file_is_replaced(
     assert [tags.read(p).tags["title"] for p in paths] == ["Song", "Song"]
 
 
+@pytest.mark.parametrize("first_refused", [False, True], ids=["flushed", "refused-once"])
+def test_the_journal_is_flushed_once_for_all_groups_of_copies(tmp_path, monkeypatch, first_refused):
+    """Each group of copies is flushed on its own; the journal, unchanged between groups,
+    needs the disk only once: again with the next group only if the disk refused it."""
+    import errno
+
+    artist = tmp_path / "Bob"
+    count = tags.WRITE_GROUP + 2  # two groups
+    paths = [
+        synth.make_track(artist / "A" / f"{n:02d} - Song.flac", "flac", {"title": "Song "})
+        for n in range(1, count + 1)
+    ]
+    journal = ChangeJournal(tmp_path / "status", "s1")
+    changes = [TagChange(str(p.relative_to(artist)), "title", "Song ", "Song") for p in paths]
+    flushed = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        flushed.append(os.readlink(f"/proc/self/fd/{fd}"))
+        if first_refused and flushed.count(str(journal.path)) == 1:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    applied = apply_changes(artist, "Bob", changes, journal, verify=False)
+    written = count - tags.WRITE_GROUP if first_refused else count
+    assert len(applied.changes) == written and len(applied.refused) == count - written
+    assert flushed.count(str(journal.path)) == (2 if first_refused else 1)
+
+
 def test_a_journal_the_disk_cannot_flush_leaves_every_file_old(tmp_path, monkeypatch):
     """The journal's flush is shared with the copies', not skipped when it fails: the disk
     refusing the journal alone (EIO) replaces no file, and leaves no copy behind."""
