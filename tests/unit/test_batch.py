@@ -1,10 +1,14 @@
 """The batch runner's promises about a result: it is counted, logged and reported only once
-the queue holds it on disk; and a claim it no longer holds is not its to give back."""
+the queue holds it on disk (a second Ctrl+C waits for both); and a claim it no longer holds is
+not its to give back."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import textwrap
 import time
 
 import pytest
@@ -77,3 +81,59 @@ def test_a_result_the_queue_could_not_record_is_neither_logged_nor_reported(
     assert hooks.finished == [] and runner.report.outcomes == []
     store.fold()
     assert [i["status"] for i in store.load()["items"]] == ["in_progress", "pending"]
+
+
+# A real batch in a real process, Ctrl+C twice while it records a result and claims the next
+# item: the queue line and its log line are one step, and the exit waits for both.
+SECOND_CTRL_C_WHILE_RECORDING = textwrap.dedent(
+    """
+    import os, signal, sys
+    from datetime import UTC, datetime
+    from pathlib import Path
+    from mediakeeper.batch import BatchOptions, BatchRunner, Hooks, ItemResult
+    from mediakeeper.queue import QueueStore
+    from mediakeeper.queue_items import new_item, new_queue
+    from mediakeeper.sessions import start_session
+
+    class CtrlCTwice(QueueStore):
+        recording = False
+        def record_success(self, *args, **kwargs):
+            self.recording = True
+            os.kill(os.getpid(), signal.SIGINT)  # the first: stop after this step
+            return super().record_success(*args, **kwargs)
+        def claim_many(self, *args, **kwargs):
+            if self.recording:
+                os.kill(os.getpid(), signal.SIGINT)  # the second: exit, as the step ends
+            return super().claim_many(*args, **kwargs)
+
+    class Quick:
+        def process(self, item):
+            return ItemResult(counts={"track_count": 1})
+
+    status = Path(sys.argv[1])
+    items = [new_item(f"artist-{n}", f"Artist {n}", f"/m/{n}") for n in range(3)]
+    store = CtrlCTwice(status / "music", "music")
+    store.create(new_queue("music", "/m", items, datetime.now(UTC)))
+    session = start_session(status, "music")
+    BatchRunner(store, Quick(), session, BatchOptions(size=3, workers=1), Hooks()).run()
+    print("never printed: the second Ctrl+C exits")
+    """
+)
+
+
+def test_a_second_ctrl_c_while_recording_exits_once_the_result_and_its_log_line_are_in(
+    tmp_path,
+):
+    status = tmp_path / "status"
+    result = subprocess.run(
+        [sys.executable, "-c", SECOND_CTRL_C_WHILE_RECORDING, str(status)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 130, result.stderr
+    assert result.stdout == ""
+    items = QueueStore(status / "music", "music").load()["items"]
+    assert [i["status"] for i in items] == ["completed", "in_progress", "pending"]
+    (log,) = (status / "music").rglob("*.log")
+    assert "COMPLETED  Artist 0" in log.read_text(encoding="utf-8")
