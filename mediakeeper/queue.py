@@ -309,7 +309,8 @@ class QueueStore:
         if self._journal_lines >= FOLD_AFTER_LINES:
             # The line is on disk: a write that raises must mean it is not (the batch counts
             # on that). A fold the disk refuses is housekeeping, tried again after the next line.
-            self._fold(refused_ok=True)
+            with suppress(OSError):
+                self._fold()
 
     def _encode(self, item: dict[str, Any], *, fresh: bool = False) -> str:
         """One item's JSON, kept until the item changes: a checkpoint or a fold of 930 items
@@ -320,21 +321,17 @@ class QueueStore:
             self._encoded[key] = dumps_one(item)
         return self._encoded[key]
 
-    def _fold(self, *, refused_ok: bool = False) -> None:
+    def _fold(self) -> None:
         """Rewrite the JSON file atomically from the current state, then empty the journal.
-        ``refused_ok``: a JSON file the disk refuses (full) is left as it was, with the
-        journal, and no error."""
-        try:
-            self._write_json(self._data)
-        except OSError:
-            if refused_ok:
-                return
-            raise
+        Refused at either step, the state on disk is still whole: the journal's lines are of
+        the old generation once the JSON file is written, and are skipped."""
+        self._write_json(self._data)
         if self._journal_offset or self.journal_path.exists():
             with open(self.journal_path, "wb") as f:
+                self._journal_offset = self._journal_lines = 0  # emptied, whatever fsync says
                 os.fsync(f.fileno())
-        self._journal_offset = 0
-        self._journal_lines = 0
+        else:
+            self._journal_lines = 0
 
     def _write_json(self, data: dict[str, Any]) -> None:
         # The fold moves journal content into the file: the next generation makes sure a crash

@@ -447,6 +447,34 @@ def test_a_fold_the_full_disk_refuses_fails_no_write_that_is_on_disk(
     assert statuses_of(fresh(store).load())["in_progress"] == 1
 
 
+def test_a_journal_the_fold_empties_but_cannot_flush_fails_no_write(make_store, monkeypatch):
+    """The fold's second step refused (EIO on the emptied journal's flush): the line that
+    triggered it stands, and the next line starts the emptied journal, with no gap of zeros
+    where the old lines were."""
+    import errno
+
+    monkeypatch.setattr(queue_module, "FOLD_AFTER_LINES", 2)
+    store = make_store(3)
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        if os.readlink(f"/proc/self/fd/{fd}") == str(store.journal_path):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real_fsync(fd)
+
+    store.claim_next(SESSION)  # line 1
+    monkeypatch.setattr(os, "fsync", fsync)
+    store.record_success("artist-0000", SESSION)  # line 2: the fold is due, half refused
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert store.journal_path.read_bytes() == b""  # emptied, though not flushed
+    claimed = store.claim_next(SESSION)  # the next line: at the start of the journal
+    assert len(journal_lines(store)) == 1 and not store.journal_path.read_bytes().startswith(b"\0")
+    reread = items_by_key(fresh(store).load())
+    assert [reread[k]["status"] for k in ("artist-0000", claimed["key"])] == [
+        "completed", "in_progress"
+    ]  # fmt: skip
+
+
 def test_lines_of_an_old_generation_are_never_replayed_after_a_fold(make_store):
     store = make_store(2)
     store.claim_next(SESSION)
