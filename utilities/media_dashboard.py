@@ -25,9 +25,7 @@ def main(home, html_path, now):
     """Progress of every queue (bars, counts by status, pace), the last sessions, the errors
     that need you, and this week's numbers. Works in a pipe or a log: no colours needed."""
     settings = settings_for(home)
-    # Commands name --home only if one was given: without it, this folder's home is meant.
-    named = str(settings.home) if home else ""
-    board = dashboard_for(settings.home, moment(now), named_home=named)
+    board = dashboard_for(settings.home, moment(now))
     if html_path is not None:
         click.echo(f"Dashboard written: {write_dashboard_html(html_path, board)}")
         return

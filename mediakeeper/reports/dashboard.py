@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from mediakeeper.atomic import atomic_write_text
-from mediakeeper.queue_items import ERROR, SKIPPED, queue_manager
+from mediakeeper.queue_items import ERROR, SKIPPED, queue_manager, utility
 from mediakeeper.reports.progress import Outstanding, QueueProgress, outstanding
 from mediakeeper.reports.records import Records, gather
 from mediakeeper.reports.render import render
@@ -22,6 +22,7 @@ from mediakeeper.reports.weekly import (
     SessionLine,
     WeeklyReport,
     session_line,
+    start_command,
     weekly_figures,
 )
 from mediakeeper.reports.weeks import Week, format_duration, format_moment, to_utc
@@ -36,8 +37,8 @@ LINE_WIDTH = 100
 @dataclass(frozen=True)
 class Dashboard:
     now: datetime
-    home: str  # shown in the heading
-    week: WeeklyReport  # this week, as of now; its home is the one the commands name
+    home: str  # shown in the heading and named in the commands ("": the current folder's)
+    week: WeeklyReport  # this week, as of now
     sessions: tuple[SessionLine, ...]  # newest first
     session_count: int
     attention: tuple[Outstanding, ...]
@@ -45,7 +46,11 @@ class Dashboard:
 
     @property
     def start_command(self) -> str:
-        return self.week.start_command
+        return start_command(self.home)
+
+    @property
+    def batch_command(self) -> str:
+        return f"{utility('process_music_batch.py', self.home)} --batch-size 10"
 
     @property
     def queues(self) -> tuple[QueueProgress, ...]:
@@ -58,13 +63,9 @@ class Dashboard:
         )
 
 
-def build_dashboard(
-    records: Records, now: datetime, *, home: str = "", named_home: str = ""
-) -> Dashboard:
-    """``home``: the data home shown in the heading; ``named_home``: the one its commands name
-    with ``--home`` (the one the user gave; "" for the current folder's)."""
+def build_dashboard(records: Records, now: datetime, *, home: str = "") -> Dashboard:
     now = to_utc(now)
-    week = weekly_figures(records, Week.of(now), now, home=named_home)
+    week = weekly_figures(records, Week.of(now), now, home=home)
     recent = sorted(records.sessions, key=lambda s: (s.started_at, s.id), reverse=True)
     rows = tuple(session_line(s, week.week, now) for s in recent[:LAST_SESSIONS])
     waiting = [o for queue in records.queues for o in outstanding(queue)]
@@ -80,10 +81,10 @@ def build_dashboard(
     )
 
 
-def dashboard_for(home: Path, now: datetime, *, named_home: str = "") -> Dashboard:
+def dashboard_for(home: Path, now: datetime) -> Dashboard:
     home = Path(home)
     records = gather(home)  # the dashboard shows no issues by code: no output files to read
-    return build_dashboard(records, now, home=str(home), named_home=named_home)
+    return build_dashboard(records, now, home=str(home))
 
 
 # ---- terminal --------------------------------------------------------------------------
@@ -115,7 +116,7 @@ def render_text(d: Dashboard) -> str:
             "Create the music queue, one item per artist folder:",
             f"  {d.start_command}",
             "then process a batch:",
-            "  python utilities/process_music_batch.py --batch-size 10",
+            f"  {d.batch_command}",
         ]
         return "\n".join(lines) + "\n"
     lines += ["", "QUEUES"]
@@ -151,7 +152,7 @@ def render_text(d: Dashboard) -> str:
     )
     lines += ["", f"LAST SESSIONS  ({d.session_count:,} in all)" if d.sessions else "LAST SESSIONS"]
     if not d.sessions:
-        lines.append("  none yet: python utilities/process_music_batch.py --batch-size 10")
+        lines.append(f"  none yet: {d.batch_command}")
     for s in d.sessions:
         lines.append(
             f"  {plain(s.id, 24):<24} {plain(s.kind, 8):<8} {format_moment(s.started)}  "
@@ -173,7 +174,7 @@ def render_text(d: Dashboard) -> str:
         lines.append(f"  … and {d.attention_total - len(d.attention):,} more")
     for q in d.queues:
         if q.statuses.get(ERROR) or q.statuses.get(SKIPPED):
-            manager = queue_manager(q.kind, d.week.home)
+            manager = queue_manager(q.kind, d.home)
             lines.append(f"  {q.kind}: {manager} --list --status error (or skipped) lists them;")
             lines.append(f"  {' ' * len(q.kind)}  {manager} --reset-errors retries the errors")
     return "\n".join(lines) + "\n"

@@ -62,7 +62,7 @@ from mediakeeper.sessions import RUNNING, SessionRecord
 REPORTS_DIR = ("status", "reports")
 
 
-def start_command(home: str | None = None) -> str:
+def start_command(home: str = "") -> str:
     """The exact command that creates the first queue (naming ``--home`` when one was given)."""
     return f"{queue_manager('music', home)} --init --library PATH"
 
@@ -132,7 +132,7 @@ class WeeklyReport:
 
     @property
     def start_command(self) -> str:
-        return start_command(self.home or None)
+        return start_command(self.home)
 
     @property
     def minutes(self) -> int:

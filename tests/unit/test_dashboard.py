@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import UTC, datetime
 
 from mediakeeper.queue import QueueStore
@@ -39,9 +40,13 @@ def test_no_queues_says_how_to_start(tmp_path):
     board = dashboard_for(tmp_path, NOW)
     text = render_text(board)
     assert "No queues yet under" in text
-    assert "  python utilities/music_queue_manager.py --init --library PATH\n" in text
+    home = shlex.quote(str(tmp_path))  # commands for this home, wherever they are pasted
+    start = f"python utilities/music_queue_manager.py --home {home} --init --library PATH"
+    batch = f"python utilities/process_music_batch.py --home {home} --batch-size 10"
+    assert f"  {start}\n" in text and f"  {batch}\n" in text
     page = render_html(board)
     assert "<strong>No queues yet.</strong>" in page and 'id="progress-chart"' not in page
+    assert f"<code>{start}</code>" in page and f"<code>{batch}</code>" in page
     assert not (tmp_path / "status").exists()
 
 
