@@ -10,6 +10,8 @@ _IMAGE_KINDS = (
     (b"GIF89a", ".gif"),
 )
 
+IMAGE_SUFFIXES = frozenset({".jpg", ".png", ".gif", ".webp"})  # every one image_suffix names
+
 
 def image_suffix(data: bytes) -> str | None:
     """The suffix an image's bytes call for (".jpg", ".png", ".gif", ".webp"); None if they

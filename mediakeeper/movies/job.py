@@ -220,7 +220,7 @@ class MovieJob:
             if path == "nfo" or (name in state["existing"] and not self.overwrite):
                 continue
             try:
-                images[name] = _jpeg(name, client.image(path))
+                images[name] = _artwork(client, name, path)
             except LookupFailed as err:
                 if err.network:
                     raise
@@ -260,14 +260,16 @@ class MovieJob:
                 "run without --offline to finish this movie",
             )
         try:
-            return _jpeg(name, tmdb_client(self.settings).image(source))
+            return _artwork(tmdb_client(self.settings), name, source)
         except LookupFailed as err:
             raise ItemFailure("artwork", err.message, network=err.network) from None
 
 
-def _jpeg(name: str, image: bytes) -> bytes:
-    """poster.jpg and fanart.jpg are what media centres look for: TMDb's rare PNG or WebP
-    would be a file whose name lies, so it is reported (LookupFailed) instead."""
+def _artwork(client: TMDb, name: str, path: str) -> bytes:
+    """The image at TMDb's ``path``, to be saved as ``name``. poster.jpg and fanart.jpg are
+    what media centres look for: TMDb's rare PNG or WebP would be a file whose name lies, so
+    it is reported (LookupFailed) instead."""
+    image = client.image(path)
     kind = image_suffix(image)
     if kind != ".jpg":
         raise LookupFailed(

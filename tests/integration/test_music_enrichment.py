@@ -23,7 +23,10 @@ from tests.servers.base import COVER_PNG
 from tests.servers.musicbrainz import FakeMusicBrainz
 
 REPO = Path(__file__).resolve().parents[2]
-# The smallest WebP there is: a RIFF header, and a VP8L 1x1 image.
+# A 1x1 GIF, and the smallest WebP there is: a RIFF header, and a VP8L 1x1 image.
+GIF = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
+)
 WEBP = bytes.fromhex("524946461a000000574542505650384c0d0000002f00000010071011118888fe0700")
 DUMMY = [("Dummy", "1994-08-22"), ("Portishead", "1997-09-29"), ("Third", "2008-04-28")]
 
@@ -270,7 +273,9 @@ def test_fetch_covers_writes_cover_jpg_once(fake, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "image, name", [(COVER_PNG, "cover.png"), (WEBP, "cover.webp")], ids=["png", "webp"]
+    "image, name",
+    [(COVER_PNG, "cover.png"), (GIF, "cover.gif"), (WEBP, "cover.webp")],
+    ids=["png", "gif", "webp"],
 )
 def test_a_cover_is_saved_under_the_suffix_of_what_it_is(fake, tmp_path, image, name):
     """A PNG or WebP from the archive is never written as cover.jpg, and counts as the

@@ -19,6 +19,7 @@ import requests
 from mediakeeper import __version__
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.lookup.http import CacheRebuiltWarning, LookupFailed, user_agent
+from mediakeeper.lookup.images import IMAGE_SUFFIXES, image_suffix
 
 RATE = 5.0  # requests per second in spacing tests: 0.2 s apart
 MIN_GAP = 0.9 / RATE
@@ -353,3 +354,22 @@ def test_two_processes_share_one_budget(fake_musicbrainz, tmp_path, child_env):
     run_two_processes(fake_musicbrainz, tmp_path / "control", child_env, own)
     assert len(fake_musicbrainz.requests) == 10
     assert min(gaps(fake_musicbrainz.requests)) < MIN_GAP
+
+
+@pytest.mark.parametrize(
+    "start, suffix",
+    [
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", ".jpg"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ".png"),
+        (b"GIF87a\x01\x00", ".gif"),
+        (b"GIF89a\x01\x00", ".gif"),
+        (b"RIFF\x1a\x00\x00\x00WEBPVP8L", ".webp"),
+        (b"RIFF\x1a\x00\x00\x00WAVEfmt ", None),  # a RIFF file, but sound
+        (b"<!DOCTYPE html><html>", None),  # a captive portal's page
+        (b"\x89PNG", None),  # cut short
+        (b"", None),
+    ],
+)
+def test_an_image_is_told_by_its_first_bytes(start, suffix):
+    assert image_suffix(start) == suffix
+    assert suffix is None or suffix in IMAGE_SUFFIXES  # the cover scan knows every kind
