@@ -88,7 +88,7 @@ def interruptible() -> Iterator[None]:
     """In the main process: first SIGINT/SIGTERM raises Interrupted (after any critical step);
     a second one exits at once, or as the step marked ``exit_waits`` in hand ends."""
     owner = os.getpid()
-    _State.hits, _State.deferred, _State.exit_waits = 0, None, 0
+    _State.hits, _State.deferred = 0, None
 
     def handler(signum, frame):
         if os.getpid() != owner:  # a worker forked before worker_signals() replaced this

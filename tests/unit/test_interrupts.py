@@ -81,7 +81,7 @@ def test_a_second_signal_in_a_critical_step_exits_as_the_step_ends():
 SECOND_DURING_LONG_STEP = textwrap.dedent(
     """
     import os, signal
-    from mediakeeper.interrupts import Interrupted, critical, interruptible
+    from mediakeeper.interrupts import critical, interruptible
     with interruptible():
         with critical():   # a long step (a group of tag copies in a --workers 1 run)
             os.kill(os.getpid(), signal.SIGINT)   # the first Ctrl+C waits for the step
