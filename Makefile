@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 compile: $(STAMP)
 	@$(BIN)/python -m compileall -q mediakeeper utilities
 
-setup: $(STAMP) compile
+setup: compile
 
 # The report tests open pages in headless Chromium: install Debian's package when it is
 # missing (as root, with apt-get). If that fails, the browser tests skip and say why.
@@ -28,17 +28,17 @@ chromium:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
 	    >/dev/null 2>&1 || echo "Could not install chromium: the browser tests will be skipped."; }
 
-test: $(STAMP) compile chromium
+test: compile chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
-demo: $(STAMP) compile
+demo: compile
 	$(BIN)/python -m mediakeeper.demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: $(STAMP) compile
+bench: compile
 	$(BIN)/python benchmarks/queue_scale.py
 
 clean:
