@@ -5,8 +5,8 @@ queue, then times --runs consecutive offline batches of ten from start to exit, 
 process as a person starts it, and prints every run, their median, and beside it what a bare
 `python -c pass` costs on this machine (the part no code of ours can save). Every run must
 process ten artists (a run with nothing to do is not a measurement). Run it after `make
-compile` (which `make setup`, `test` and `demo` run): on a machine that sets PYTHONDONTWRITEBYTECODE, Python would
-otherwise compile every module at every start.
+compile` (which `make setup`, `test` and `demo` run): on a machine that sets
+PYTHONDONTWRITEBYTECODE, Python would otherwise compile every module at every start.
 
     python benchmarks/batch_of_ten.py
 """
