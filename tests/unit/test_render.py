@@ -78,10 +78,9 @@ def compiles_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_compiled_templates_live_beside_the_templates_not_in_a_data_home():
+    """A pin: they are code, so they sit with the templates, as Python keeps its own."""
     assert render.COMPILED == render.TEMPLATES / "__pycache__"
     assert (render.TEMPLATES / "artist_issues.md.j2").is_file()
-    # Named by the running code's set-up and versions, taken when the module was imported.
-    assert render.fingerprint(Path(render.__file__).read_bytes()) == render.VERSION
 
 
 def test_the_next_run_renders_from_the_compiled_templates(cache_dir, monkeypatch):
