@@ -107,8 +107,10 @@ def make_store(tmp_path, clock):
 
 @pytest.fixture
 def full_disk():
-    """Writes past the files' current end fail with EFBIG, as on a full disk (a real limit
-    of this process, RLIMIT_FSIZE, lifted again afterwards)."""
+    """``fill(size)``: from now on no file this process writes may grow past ``size`` bytes;
+    a write past it fails with EFBIG, as on a full disk (a real limit of this process,
+    RLIMIT_FSIZE, lifted again afterwards). It holds for every file, pytest's own output
+    too: a test asserts where its error came from, not only that one was raised."""
     old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
 

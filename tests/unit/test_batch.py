@@ -4,6 +4,7 @@ not its to give back."""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -33,7 +34,8 @@ class FillsTheDisk:
         self.journal, self.fill = journal, fill
 
     def process(self, item) -> ItemResult:
-        self.fill(self.journal.stat().st_size)
+        self.limit = self.journal.stat().st_size
+        self.fill(self.limit)
         return ItemResult(counts={"track_count": 1})
 
 
@@ -72,9 +74,11 @@ def test_a_result_the_queue_could_not_record_is_neither_logged_nor_reported(
     hooks = Recorded()
     job = FillsTheDisk(store.journal_path, full_disk)
     runner = BatchRunner(store, job, session, BatchOptions(size=2, workers=1), hooks)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError) as caught:
         runner.run()
     full_disk(1 << 40)
+    assert caught.value.errno == errno.EFBIG
+    assert store.journal_path.stat().st_size == job.limit  # refused there: not a byte in
     log = session.log_path.read_text(encoding="utf-8")
     assert len(log.encode()) < store.journal_path.stat().st_size  # the log could still grow
     assert "COMPLETED" not in log

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
@@ -676,9 +677,11 @@ def test_the_completion_count_follows_other_processes_and_resets(make_store):
 def test_a_change_that_fails_to_reach_the_journal_is_never_saved(make_store, full_disk):
     store = make_store(3)
     full_disk(0)  # the journal is empty: its first line cannot be written
-    with pytest.raises(OSError):
+    with pytest.raises(OSError) as caught:
         store.claim_next(SESSION)
     full_disk(1 << 40)
+    assert caught.value.errno == errno.EFBIG
+    assert store.journal_path.read_bytes() == b""  # refused there: nothing of the line is in
     store.fold()  # what a batch's clean-up does after a failure
     assert [i["status"] for i in fresh(store).load()["items"]] == ["pending"] * 3
     assert [i["status"] for i in store.load()["items"]] == ["pending"] * 3
