@@ -59,10 +59,9 @@ def cli(home):
     return queue_manager_cli(main, home)
 
 
-def manager_for(queue: QueueStore) -> str:
+def manager_for(home: Path) -> str:
     """The command a hint must name: with the data home, so it works pasted anywhere."""
-    home = shlex.quote(os.path.abspath(queue.dir.parent.parent))
-    return f"python utilities/music_queue_manager.py --home {home}"
+    return f"python utilities/music_queue_manager.py --home {shlex.quote(str(home))}"
 
 
 @pytest.fixture
@@ -480,7 +479,7 @@ def test_restore_a_named_checkpoint(cli, queue):
 
 
 @pytest.mark.parametrize("damage", [b"", b'{"version": 1, "items": [', b"\x00\xff\xfe", b"[]"])
-def test_a_corrupt_checkpoint_is_refused_and_the_queue_untouched(cli, queue, damage):
+def test_a_corrupt_checkpoint_is_refused_and_the_queue_untouched(cli, queue, damage, home):
     work(queue, "ABBA", "completed")
     cli("--checkpoint")
     (checkpoint,) = queue.checkpoints()
@@ -494,7 +493,7 @@ def test_a_corrupt_checkpoint_is_refused_and_the_queue_untouched(cli, queue, dam
         assert checkpoint.name in result.output
         # Not "restore the latest checkpoint": that is the one refused.
         assert "the queue was not touched" in result.output
-        assert f"`{manager_for(queue)} --list-checkpoints` shows the others" in result.output
+        assert f"`{manager_for(home)} --list-checkpoints` shows the others" in result.output
         assert queue.path.read_bytes() == queue_bytes
         assert queue.journal_path.read_bytes() == journal_bytes
     assert states(queue)["Beatles"] == "completed"
@@ -594,14 +593,14 @@ BROKEN_QUEUES = {
 
 @pytest.mark.parametrize("case", list(BROKEN_QUEUES))
 @pytest.mark.parametrize("args", READING_ACTIONS, ids=lambda a: " ".join(a))
-def test_a_broken_queue_is_never_overwritten(cli, queue, library, case, args):
+def test_a_broken_queue_is_never_overwritten(cli, queue, library, case, args, home):
     good = queue.path.read_bytes()
     raw = BROKEN_QUEUES[case]
     raw = good[: len(good) // 2] if raw is None else raw
     queue.path.write_bytes(raw)
     result = cli(*args)
     assert result.exit_code != 0
-    assert f"`{manager_for(queue)} --restore-checkpoint latest`" in result.output
+    assert f"`{manager_for(home)} --restore-checkpoint latest`" in result.output
     assert str(queue.path) in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert queue.path.read_bytes() == raw
@@ -631,7 +630,7 @@ def test_broken_queue_validate_init_and_restore(cli, queue, library, case):
     assert len(states(queue)) == len(ODD_NAMES)
 
 
-def test_a_damaged_journal_line_is_reported_not_replaced(cli, queue):
+def test_a_damaged_journal_line_is_reported_not_replaced(cli, queue, home):
     work(queue, "ABBA", "completed")
     work(queue, "Beatles", "completed")
     lines = queue.journal_path.read_bytes().splitlines(keepends=True)
@@ -640,7 +639,7 @@ def test_a_damaged_journal_line_is_reported_not_replaced(cli, queue):
     result = cli("--show-summary")
     assert result.exit_code != 0
     assert "damaged line" in result.output
-    assert f"`{manager_for(queue)} --restore-checkpoint latest`" in result.output
+    assert f"`{manager_for(home)} --restore-checkpoint latest`" in result.output
     assert queue.journal_path.read_bytes() == damaged
 
 
