@@ -250,8 +250,8 @@ def main() -> None:
         # The largest any (b) process ever was: exact, where sampling can miss a peak. Read
         # now, before (c) runs: the kernel's figure covers every child waited for so far.
         rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        changes = sum(
-            len(p.read_text("utf-8").splitlines())
+        changes = sum(  # one line per change; a spare empty line (see append_lines) is none
+            sum(1 for line in p.read_text("utf-8").splitlines() if line)
             for p in (home / "status/music/changes").glob("*.jsonl")
         )
         recheck_home = work / "home-recheck"
