@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.errors import LibraryError, NotFound, QueueError
-from mediakeeper.fsnames import JUNK_FOLDERS
+from mediakeeper.fsnames import is_junk
 from mediakeeper.queue import QueueStore, statuses_of
 from mediakeeper.queue_items import (
     COMPLETED,
@@ -43,9 +43,7 @@ def library_folders(library: Path) -> list[Path]:
         entries = list(os.scandir(library))
     except OSError as err:
         raise LibraryError(f"cannot read library folder {library}: {err.strerror}") from None
-    folders = [
-        Path(entry.path) for entry in entries if entry.name not in JUNK_FOLDERS and _is_dir(entry)
-    ]
+    folders = [Path(entry.path) for entry in entries if not is_junk(entry.name) and _is_dir(entry)]
     return sorted(folders, key=lambda p: (p.name.casefold(), p.name))
 
 

@@ -49,7 +49,7 @@ def library(tmp_path) -> Path:
     for name in ODD_NAMES:
         (root / name).mkdir()
     (root / "cover.jpg").write_bytes(b"not a folder")
-    for junk in (".Trashes", "@eaDir", "lost+found"):
+    for junk in (".Trashes", "@eaDir", "lost+found", ".mediakeeper.spares"):
         (root / junk).mkdir()
     return root
 
