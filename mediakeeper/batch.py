@@ -68,7 +68,11 @@ class BatchStopped(MediakeeperError):
 
 
 class Job(Protocol):
-    """One media kind's work on one queue item. Must be picklable when workers > 1."""
+    """One media kind's work on one queue item. Must be picklable when workers > 1.
+
+    A job may also have ``close(items)``: run in the main process when the batch ends, once
+    no worker is left, with the queue's items as the batch began (to clear up after itself,
+    and after earlier batches that were killed)."""
 
     def process(self, item: dict[str, Any]) -> ItemResult: ...
 
@@ -181,6 +185,7 @@ class BatchRunner:
         self.report = BatchReport()
         self._in_flight: dict[str, dict[str, Any]] = {}
         self._taken: set[str] = set()  # every key this batch claimed
+        self._items: list[dict[str, Any]] = []  # the queue's items as the batch began
         self._network_failures = 0
 
     def run(self) -> BatchReport:
@@ -206,11 +211,14 @@ class BatchRunner:
                     self._release_in_flight()  # work in hand goes back (none after a clean end)
                     self.store.fold()  # the JSON a person opens is complete and current
                     self.session.end(outcome, self._summary())
+                if (close := getattr(self.job, "close", None)) is not None:
+                    close(self._items)
         return self.report
 
     def _planned(self) -> int:
         statuses, keys = self.options.statuses, self.options.keys
         with self.store.locked() as data:  # (load() would drop the state the claims reuse)
+            self._items = list(data["items"])
             eligible = sum(1 for i in data["items"] if is_eligible(i, statuses, keys))
         return min(eligible, self.options.size)
 

@@ -19,7 +19,7 @@ import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 import mutagen
 from mutagen.flac import FLAC
@@ -29,6 +29,7 @@ from mutagen.mp4 import MP4, AtomDataType, MP4FreeForm
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
+from mediakeeper import spares as spare
 from mediakeeper.atomic import create_temp, flush_files, fsync_dir, write_all
 from mediakeeper.errors import AudioError
 from mediakeeper.fsnames import TEMP_PREFIX
@@ -466,13 +467,14 @@ def write(path: Path | str, values: Mapping[str, str | None], *, parsed: Parsed 
 
 
 def write_many(
-    writes: Iterable[FileWrite], *, flush_first: Sequence[Path] = ()
+    writes: Iterable[FileWrite], *, flush_first: Sequence[Path] = (), spares: Path | None = None
 ) -> dict[Path, AudioError]:
     """``write`` for several files. Returns the files that could not be written, with the
     reason; every other one is written. ``flush_first``: files (a change journal) that must
     be on disk before any original is replaced; they are flushed with the first group's
     copies (again with the next group's if the disk refused them), which saves them a disk
-    flush of their own.
+    flush of their own. ``spares``: a folder (``mediakeeper.spares.SPARES``) on the files' file
+    system where the replaced originals are kept, for later copies to be written into.
 
     A group's copies are all saved before they are flushed to disk together and renamed, so
     one journal commit can cover the group instead of one per file (see ``flush_files``);
@@ -487,7 +489,7 @@ def write_many(
             raise ValueError(f"unknown logical tags: {sorted(unknown)}")
     failed: dict[Path, AudioError] = {}
     for group in _groups([w for w in todo if w.values]):
-        group_failed, flushed = _write_group(group, flush_first)
+        group_failed, flushed = _write_group(group, flush_first, spares)
         failed.update(group_failed)
         if flushed:
             flush_first = ()  # on disk now
@@ -518,7 +520,7 @@ def _size(path: Path) -> int:
 
 
 def _write_group(
-    group: list[FileWrite], flush_first: Sequence[Path]
+    group: list[FileWrite], flush_first: Sequence[Path], spares: Path | None
 ) -> tuple[dict[Path, AudioError], bool]:
     """The files that could not be written, and whether ``flush_first`` reached the disk."""
     failed: dict[Path, AudioError] = {}
@@ -530,7 +532,7 @@ def _write_group(
         try:
             for w in group:
                 try:
-                    saved.append((w.path, *_saved_copy(w)))
+                    saved.append((w.path, *_saved_copy(w, spares)))
                 except AudioError as err:
                     failed[w.path] = err
             try:
@@ -543,12 +545,17 @@ def _write_group(
             else:
                 flushed = True
                 for path, _, tmp in saved:
+                    original = spare.keep(path, spares) if spares else None
                     try:
                         with _translated(path):
                             os.replace(tmp, path)
                         placed.append(path)
                     except AudioError as err:
                         failed[path] = err
+                    if original is not None and path in placed:
+                        spare.kept(spares, original)
+                    elif original is not None:
+                        spare.drop(original)
         finally:
             for path, fd, tmp in saved:
                 os.close(fd)
@@ -565,38 +572,69 @@ def _write_group(
 IN_MEMORY_BYTES = 8 << 20
 
 
-def _saved_copy(w: FileWrite) -> tuple[int, Path]:
-    """A copy of the file beside it with the new values saved in, not yet flushed to disk:
-    the copy's open descriptor and its path."""
-    path, parsed = w.path, w.parsed
+def _saved_copy(w: FileWrite, spares: Path | None) -> tuple[int, Path]:
+    """A copy of the file with the new values saved in, not yet flushed to disk: the copy's
+    open descriptor and its path. The copy is written over a spare of about its size if
+    there is one (see ``mediakeeper.spares``), else into a new file beside the original."""
+    path = w.path
     with _translated(path), path.open("rb") as src:
-        # A dot-name (the scanner skips it) that keeps the suffix mutagen sniffs formats by.
-        fd, name = create_temp(path.parent, TEMP_PREFIX, ".tmp" + path.suffix)
-        tmp = Path(name)
-        try:
-            in_memory = os.fstat(src.fileno()).st_size <= IN_MEMORY_BYTES
-            with io.BytesIO(src.read()) if in_memory else open(fd, "r+b", closefd=False) as work:
-                if not in_memory:
-                    shutil.copyfileobj(src, work, 1 << 20)
-                st = os.fstat(src.fileno())  # after the copy: a change during it shows
-                os.fchmod(fd, stat.S_IMODE(st.st_mode))
-                work.seek(0)
-                if parsed is not None and parsed.signature == _signature(st):
-                    audio = parsed.audio
-                else:
-                    audio = _load(work, path.suffix)
-                    _refuse_if_changed(path, audio, w.expect)
-                _set(audio, w.values)
-                work.seek(0)  # mutagen saves from where the file object stands
-                _KINDS[type(audio)][1].save(audio, work)
-                if in_memory:
-                    with work.getbuffer() as data:
+        if os.fstat(src.fileno()).st_size <= IN_MEMORY_BYTES:
+            with io.BytesIO(src.read()) as work:
+                st = os.fstat(src.fileno())  # after the read: a change during it shows
+                _save_changed(w, work, st)
+                with work.getbuffer() as data:
+                    fd, tmp = _copy_file(path, spares, st, len(data))
+                    with _removed_on_error(fd, tmp):
                         write_all(fd, data)
-        except BaseException:
-            os.close(fd)
-            tmp.unlink(missing_ok=True)
-            raise
+                        os.ftruncate(fd, len(data))  # a spare may have been longer
+        else:
+            fd, tmp = _copy_file(path, spares, os.fstat(src.fileno()), None)
+            with _removed_on_error(fd, tmp), open(fd, "r+b", closefd=False) as work:
+                shutil.copyfileobj(src, work, 1 << 20)
+                work.truncate()
+                st = os.fstat(src.fileno())  # after the copy: a change during it shows
+                _save_changed(w, work, st)
+        with _removed_on_error(fd, tmp):
+            os.fchmod(fd, stat.S_IMODE(st.st_mode))
     return fd, tmp
+
+
+def _copy_file(
+    path: Path, spares: Path | None, st: os.stat_result, size: int | None
+) -> tuple[int, Path]:
+    """Where the copy goes: a spare that fits ``size`` (default: the original's), or a new
+    file beside the original, a dot-name (the scanner skips it) that keeps the suffix mutagen
+    sniffs formats by."""
+    if spares is not None:
+        reused = spare.take(spares, st.st_dev, st.st_size if size is None else size)
+        if reused is not None:
+            return reused[0], Path(reused[1])
+    fd, name = create_temp(path.parent, TEMP_PREFIX, ".tmp" + path.suffix)
+    return fd, Path(name)
+
+
+@contextlib.contextmanager
+def _removed_on_error(fd: int, tmp: Path) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _save_changed(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:
+    """Save the new values into ``work`` (the file's bytes), from the kept parse if the file
+    is as it was when parsed; else parsed again, refused if a tag changed since."""
+    work.seek(0)
+    if w.parsed is not None and w.parsed.signature == _signature(st):
+        audio = w.parsed.audio
+    else:
+        audio = _load(work, w.path.suffix)
+        _refuse_if_changed(w.path, audio, w.expect)
+    _set(audio, w.values)
+    work.seek(0)  # mutagen saves from where the file object stands
+    _KINDS[type(audio)][1].save(audio, work)
 
 
 def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | None) -> None:

@@ -21,6 +21,7 @@ from mediakeeper import tags
 from mediakeeper.atomic import append_lines, encode_text, fsync_dir
 from mediakeeper.errors import AudioError, MediakeeperError
 from mediakeeper.music.model import TagChange
+from mediakeeper.spares import SPARES
 
 CHANGES_DIR = "changes"
 
@@ -96,7 +97,15 @@ def apply_changes(
         (artist_dir / rel, [_Step(artist, c, c) for c in group], parsed.get(rel))
         for rel, group in _by_path(changes).items()
     ]
-    done = _carry_out(files, journal, verify=verify, changed="changed since the scan")
+    # The originals the copies replace are kept beside the artist folders for the next copies
+    # (see mediakeeper.spares); the batch deletes them when it ends.
+    done = _carry_out(
+        files,
+        journal,
+        verify=verify,
+        changed="changed since the scan",
+        spares=artist_dir.parent / SPARES,
+    )
     applied = [step.source for step in done.already + done.written]
     return Applied(tuple(applied), tuple((step.source, why) for step, why in done.refused))
 
@@ -123,6 +132,7 @@ def _carry_out(
     *,
     verify: bool,
     changed: str,
+    spares: Path | None = None,
 ) -> _Done:
     """Take each file's steps in order against the file's values (``verify``: read now, else
     taken to be each step's old value), a step seeing what the steps before it leave; then
@@ -168,7 +178,9 @@ def _carry_out(
     # The journal reaches the disk with the first copies, before any original is replaced.
     entries = ((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
     journal.record(entries)
-    failed = tags.write_many((write for _, _, write in writes), flush_first=[journal.path])
+    failed = tags.write_many(
+        (write for _, _, write in writes), flush_first=[journal.path], spares=spares
+    )
     for path, steps, _ in writes:
         if path in failed:
             done.refused += [(step, failed[path].message) for step in steps]

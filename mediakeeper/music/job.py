@@ -29,6 +29,8 @@ from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import is_cover_file, scan_artist
 from mediakeeper.queue_items import finding_counts
 from mediakeeper.slug import slugify
+from mediakeeper.spares import SPARES
+from mediakeeper.spares import remove as remove_spares
 from mediakeeper.tags import version_after_write
 from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
 
@@ -145,6 +147,11 @@ class MusicJob:
         if self._resume_needs(state):  # killed before the runner records it: this result
             save_finished(work, state["token"], result)
         return result
+
+    def close(self, items: list[dict[str, Any]]) -> None:
+        """The batch has ended: the originals that tag writes kept for reuse go (this batch's,
+        and those of any killed one, beside every artist folder in the queue)."""
+        remove_spares({Path(item["path"]).parent / SPARES for item in items})
 
     def _resume_needs(self, state: dict[str, Any]) -> bool:
         """Whether a resumed run needs this plan to end where this one would: it writes tags,

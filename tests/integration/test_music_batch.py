@@ -892,3 +892,25 @@ def test_the_undo_command_in_a_report_works_for_any_artist_name(
     # It names the data home: it undoes this home's changes, whatever the default home.
     command = ["python", "utilities/undo_changes.py", "--home", str(home), "--artist", name]
     assert shlex.split(fence.group(2)) == command
+
+
+def test_a_batch_writes_its_fixes_over_the_originals_it_replaced(
+    tmp_path, music_library, music_script
+):
+    """Eight files fixed, two new files made: each replaced original takes a later copy
+    (mediakeeper.spares), and none is left behind once the batch ends."""
+    spec = {}
+    for name in ("Alpha", "Beta", "Gamma", "Delta"):
+        spec.update(artist_spec(name, 3, "flac"))  # two fixes each, files of one size
+    lib = music_library(tmp_path / "Music", spec)
+    before = {p.stat().st_ino for p in lib.rglob("*.flac")}
+    home = tmp_path / "home"
+    done = music_script("process_music_batch.py", "--home", home, "--library", lib, "--workers", 1)
+    assert done.returncode == 0, done.stderr
+    changes = (home / "status/music/changes").glob("*.jsonl")
+    assert sum(len(p.read_text().splitlines()) for p in changes) == 8
+    after = {p.stat().st_ino for p in lib.rglob("*.flac")}
+    assert len(after - before) == 2  # the first artist's two copies; the rest reuse
+    assert sorted(p.name for p in lib.iterdir()) == ["Alpha", "Beta", "Delta", "Gamma"]
+    for path in lib.rglob("*.flac"):
+        assert tags.read(path).duration > 0.5, path

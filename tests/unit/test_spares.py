@@ -1,0 +1,155 @@
+"""Replaced originals kept by tag writes and written over by later copies (mediakeeper.spares)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from mediakeeper import spares, tags
+from mediakeeper.music import synth
+from mediakeeper.tags import FileWrite
+
+
+@pytest.fixture(autouse=True)
+def no_pool_from_another_test():
+    spares.remove([])
+    yield
+    spares.remove([])
+
+
+def song(tmp_path: Path, name: str, fmt: str = "flac") -> Path:
+    return synth.make_track(tmp_path / "Artist" / "Album" / f"{name}.{fmt}", fmt, {"title": name})
+
+
+def written_plainly(tmp_path: Path, path: Path, values: dict[str, str]) -> bytes:
+    """The bytes a write without spares gives the same file."""
+    twin = tmp_path / "plain" / path.name
+    twin.parent.mkdir(exist_ok=True)
+    shutil.copyfile(path, twin)
+    assert tags.write_many([FileWrite(twin, values)]) == {}
+    return twin.read_bytes()
+
+
+def write(path: Path, folder: Path, title: str) -> None:
+    assert tags.write_many([FileWrite(path, {"title": title})], spares=folder) == {}
+
+
+def test_a_replaced_original_is_kept_and_the_next_copy_written_over_it(tmp_path):
+    first, second = song(tmp_path, "One"), song(tmp_path, "Two")
+    folder = tmp_path / spares.SPARES
+    old = first.stat().st_ino
+    write(first, folder, "New One")
+    assert [p.stat().st_ino for p in folder.iterdir()] == [old]  # kept, not deleted
+    expected = written_plainly(tmp_path, second, {"title": "New Two"})
+    second_old = second.stat().st_ino
+    write(second, folder, "New Two")
+    assert second.stat().st_ino == old  # no new file: the spare took the copy
+    assert second.read_bytes() == expected  # exactly what a plain write makes
+    assert tags.read(first).tags["title"] == "New One"
+    assert [p.stat().st_ino for p in folder.iterdir()] == [second_old]  # the next spare
+
+
+def test_a_spare_with_fewer_blocks_grows_one_with_more_is_not_used(tmp_path):
+    small, big = song(tmp_path, "Small", "flac"), song(tmp_path, "Big", "mp3")
+    assert spares._blocks(small.stat().st_size) < spares._blocks(big.stat().st_size)
+    folder = tmp_path / spares.SPARES
+    small_inode = small.stat().st_ino
+    write(small, folder, "Small 2")  # a flac original kept: fewer blocks than the mp3
+    expected = written_plainly(tmp_path, big, {"title": "Big 2"})
+    big_inode = big.stat().st_ino
+    write(big, folder, "Big 2")
+    assert big.stat().st_ino == small_inode and big.read_bytes() == expected
+    # Only the mp3 original is left: more blocks than a flac needs (they would be freed).
+    write(small, folder, "Small 3")
+    assert small.stat().st_ino != big_inode
+    assert big_inode in {p.stat().st_ino for p in folder.iterdir()}  # kept for a bigger one
+    assert tags.read(small).tags["title"] == "Small 3"
+
+
+def test_a_file_also_linked_elsewhere_is_never_written_into(tmp_path):
+    first, second = song(tmp_path, "One"), song(tmp_path, "Two")
+    elsewhere = tmp_path / "elsewhere.flac"
+    os.link(first, elsewhere)
+    before = elsewhere.read_bytes()
+    folder = tmp_path / spares.SPARES
+    write(first, folder, "New One")
+    write(second, folder, "New Two")
+    assert elsewhere.read_bytes() == before
+    assert second.stat().st_ino != elsewhere.stat().st_ino
+    assert elsewhere.stat().st_nlink == 1  # its hidden second name was dropped
+    assert tags.read(second).tags["title"] == "New Two"
+
+
+def test_a_reused_spare_drops_the_old_files_own_attributes(tmp_path):
+    first, second = song(tmp_path, "One"), song(tmp_path, "Two")
+    try:
+        os.setxattr(first, "user.origin", b"the first file's")
+    except OSError:
+        pytest.skip("this file system keeps no user attributes")
+    folder = tmp_path / spares.SPARES
+    write(first, folder, "New One")
+    write(second, folder, "New Two")
+    assert "user.origin" not in os.listxattr(second)
+
+
+def test_on_another_file_system_nothing_is_kept_and_the_write_is_as_before(tmp_path):
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("no second file system at /dev/shm")
+    elsewhere = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        first = song(tmp_path, "One")
+        expected = written_plainly(tmp_path, first, {"title": "New One"})
+        write(first, elsewhere / spares.SPARES, "New One")
+        assert first.read_bytes() == expected
+        assert list((elsewhere / spares.SPARES).iterdir()) == []
+    finally:
+        shutil.rmtree(elsewhere)
+
+
+def test_a_full_pool_keeps_no_more(tmp_path, monkeypatch):
+    monkeypatch.setattr(spares, "POOL_FILES", 1)
+    folder = tmp_path / spares.SPARES
+    paths = [song(tmp_path, name, "mp3") for name in ("One", "Two")]
+    assert tags.write_many([FileWrite(p, {"title": "New"}) for p in paths], spares=folder) == {}
+    assert len(list(folder.iterdir())) == 1
+
+
+def _zombie() -> subprocess.Popen:
+    """A child that has ended and was not waited for yet: /proc still lists it."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    for _ in range(500):
+        with open(f"/proc/{child.pid}/stat", "rb") as f:
+            if f.read().rsplit(b")", 1)[1].split()[0] == b"Z":
+                return child
+        time.sleep(0.01)
+    pytest.fail("the child never ended")
+
+
+def test_remove_deletes_the_spares_of_ended_processes_and_its_own_only(tmp_path):
+    folder = tmp_path / spares.SPARES
+    folder.mkdir()
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], text=True,
+                           capture_output=True, check=True)  # fmt: skip
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    zombie = _zombie()
+    try:
+        for pid in (os.getpid(), int(ended.stdout), running.pid, zombie.pid):
+            (folder / f"{pid}-7").write_bytes(b"old audio")
+        (folder / "notes.txt").write_text("not a spare: not ours to delete")
+        spares.remove([folder])
+        assert sorted(p.name for p in folder.iterdir()) == sorted([f"{running.pid}-7", "notes.txt"])
+    finally:
+        running.kill()
+        running.wait()
+        zombie.wait()
+    (folder / "notes.txt").unlink()
+    spares.remove([folder, tmp_path / "never-made"])
+    assert not folder.exists()  # emptied: removed too
