@@ -44,7 +44,7 @@ class _Pool:
         self.sizes: dict[str, int] = {}
 
 
-_pools: dict[Path, _Pool] = {}
+_pools: dict[Path, _Pool | None] = {}
 _owner = 0  # the process the pools belong to (a forked child starts with none)
 _SERIAL = itertools.count()
 
@@ -99,6 +99,7 @@ def kept(folder: Path, name: str) -> None:
     """The copy has replaced the original: a later copy may be written over it. Over the
     pool's byte budget the largest spare goes."""
     pool = _pools[folder]
+    assert pool is not None  # keep() gave the name
     try:
         pool.sizes[name] = os.stat(name).st_size
     except OSError:
@@ -134,6 +135,7 @@ def remove(folders: Iterable[Path]) -> None:
 
 
 def _pool(folder: Path) -> _Pool | None:
+    """This process's pool in ``folder``; None where the folder cannot be made (asked once)."""
     global _owner, _pools
     if _owner != os.getpid():
         _owner, _pools = os.getpid(), {}
@@ -142,7 +144,7 @@ def _pool(folder: Path) -> _Pool | None:
             folder.mkdir(exist_ok=True)
             _pools[folder] = _Pool(folder, os.stat(folder).st_dev)
         except OSError:
-            return None
+            _pools[folder] = None  # a library root we may not write to: delete as before
     return _pools[folder]
 
 

@@ -151,7 +151,8 @@ class MusicJob:
     def close(self, items: list[dict[str, Any]]) -> None:
         """The batch has ended: the originals that tag writes kept for reuse go (this batch's,
         and those of any killed one, beside every artist folder in the queue)."""
-        remove_spares({Path(item["path"]).parent / SPARES for item in items})
+        libraries = {os.path.dirname(item["path"].rstrip("/")) for item in items}  # usually one
+        remove_spares(Path(library, SPARES) for library in libraries)
 
     def _resume_needs(self, state: dict[str, Any]) -> bool:
         """Whether a resumed run needs this plan to end where this one would: it writes tags,
