@@ -342,14 +342,21 @@ class BatchRunner:
         return done
 
     def _release_in_flight(self) -> None:
-        for key, item in list(self._in_flight.items()):
-            try:
-                self.store.release(key, self.session.id)
-            except QueueError:  # no longer ours (recorded, or a checkpoint put back): not ours
-                continue  # to give back or to report
-            self.session.item(key, item["name"], "released", reason="interrupted")
-            self.report.outcomes.append(Outcome(key, item["name"], "released"))
+        """Give back the items in hand, in one queue line; logged once it is on disk."""
+        if not self._in_flight:
+            return
+        released = []
+        with self.store.transaction():
+            for key, item in self._in_flight.items():
+                try:
+                    self.store.release(key, self.session.id)
+                except QueueError:  # no longer ours (recorded, or a checkpoint put back): not
+                    continue  # ours to give back or to report
+                released.append(item)
         self._in_flight.clear()
+        for item in released:
+            self.session.item(item["key"], item["name"], "released", reason="interrupted")
+            self.report.outcomes.append(Outcome(item["key"], item["name"], "released"))
 
     def _summary(self) -> dict[str, Any]:
         report = self.report

@@ -66,6 +66,19 @@ def test_an_interrupted_batch_leaves_alone_a_claim_that_is_no_longer_its_own(mak
     assert [(i["status"], i["attempts"]) for i in items] == [("pending", 0), ("pending", 0)]
 
 
+def test_the_items_in_hand_go_back_in_one_queue_line_and_are_logged(make_store, tmp_path):
+    store = make_store(4)
+    session = start_session(tmp_path / "status", "music")
+    runner = BatchRunner(store, None, session, BatchOptions(size=4), Recorded())  # no job runs
+    runner._in_flight = {item["key"]: item for item in store.claim_many(session.id, 3)}
+    lines = store.journal_path.read_bytes().count(b"\n")
+    runner._release_in_flight()  # what an interrupted run() does first
+    assert store.journal_path.read_bytes().count(b"\n") == lines + 1
+    assert [i["status"] for i in store.load()["items"]] == ["pending"] * 4
+    assert session.log_path.read_text(encoding="utf-8").count("RELEASED") == 3
+    assert [o.status for o in runner.report.outcomes] == ["released"] * 3
+
+
 def test_a_result_the_queue_could_not_record_is_neither_logged_nor_reported(
     make_store, tmp_path, full_disk
 ):
