@@ -127,8 +127,10 @@ def remove(folders: Iterable[Path]) -> None:
         except OSError:
             continue  # none made here
         for name in names:
-            pid = name.split("-", 1)[0]
-            if pid.isdigit() and (int(pid) == os.getpid() or not _running(int(pid))):
+            pid, _, serial = name.partition("-")
+            if not (pid.isdigit() and serial.isdigit()):
+                continue  # not a name keep() gives: not ours to delete
+            if int(pid) == os.getpid() or not _running(int(pid)):
                 _unlink(os.path.join(folder, name))
         with contextlib.suppress(OSError):  # another batch's spares are still in it
             os.rmdir(folder)
@@ -142,7 +144,9 @@ def _pool(folder: Path) -> _Pool | None:
     if folder not in _pools:
         try:
             folder.mkdir(exist_ok=True)
-            _pools[folder] = _Pool(folder, os.stat(folder).st_dev)
+            st = os.lstat(folder)
+            # A symlink there is not a folder we made: originals go nowhere we did not choose.
+            _pools[folder] = _Pool(folder, st.st_dev) if stat.S_ISDIR(st.st_mode) else None
         except OSError:
             _pools[folder] = None  # a library root we may not write to: delete as before
     return _pools[folder]

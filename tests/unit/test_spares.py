@@ -144,12 +144,26 @@ def test_remove_deletes_the_spares_of_ended_processes_and_its_own_only(tmp_path)
         for pid in (os.getpid(), int(ended.stdout), running.pid, zombie.pid):
             (folder / f"{pid}-7").write_bytes(b"old audio")
         (folder / "notes.txt").write_text("not a spare: not ours to delete")
+        (folder / "1-notes.txt").write_text("a pid, but not a name keep() gives")
         spares.remove([folder])
-        assert sorted(p.name for p in folder.iterdir()) == sorted([f"{running.pid}-7", "notes.txt"])
+        kept = sorted(p.name for p in folder.iterdir())
+        assert kept == sorted([f"{running.pid}-7", "notes.txt", "1-notes.txt"])
     finally:
         running.kill()
         running.wait()
         zombie.wait()
     (folder / "notes.txt").unlink()
+    (folder / "1-notes.txt").unlink()
     spares.remove([folder, tmp_path / "never-made"])
     assert not folder.exists()  # emptied: removed too
+
+
+def test_a_symlink_where_the_spares_folder_goes_is_not_used(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    folder = tmp_path / spares.SPARES
+    folder.symlink_to(elsewhere)
+    first = song(tmp_path, "One")
+    write(first, folder, "New One")
+    assert list(elsewhere.iterdir()) == []  # the original was deleted as before, not kept there
+    assert tags.read(first).tags["title"] == "New One"
