@@ -141,19 +141,20 @@ def test_remove_deletes_the_spares_of_ended_processes_and_its_own_only(tmp_path)
     running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     zombie = _zombie()
     try:
-        for pid in (os.getpid(), int(ended.stdout), running.pid, zombie.pid):
+        ended_pid = int(ended.stdout)
+        for pid in (os.getpid(), ended_pid, running.pid, zombie.pid):
             (folder / f"{pid}-7").write_bytes(b"old audio")
         (folder / "notes.txt").write_text("not a spare: not ours to delete")
-        (folder / "1-notes.txt").write_text("a pid, but not a name keep() gives")
+        (folder / f"{ended_pid}-notes.txt").write_text("not a name keep() gives")
         spares.remove([folder])
         kept = sorted(p.name for p in folder.iterdir())
-        assert kept == sorted([f"{running.pid}-7", "notes.txt", "1-notes.txt"])
+        assert kept == sorted([f"{running.pid}-7", "notes.txt", f"{ended_pid}-notes.txt"])
     finally:
         running.kill()
         running.wait()
         zombie.wait()
     (folder / "notes.txt").unlink()
-    (folder / "1-notes.txt").unlink()
+    (folder / f"{ended_pid}-notes.txt").unlink()
     spares.remove([folder, tmp_path / "never-made"])
     assert not folder.exists()  # emptied: removed too
 
