@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.atomic import append_lines, encode_text
-from mediakeeper.queue_items import claim_is_stale, iso, own_start_time
+from mediakeeper.processes import own_start_time
+from mediakeeper.queue_items import claim_is_stale, iso
 
 Clock = Callable[[], datetime]
 EVENTS_FILE = "sessions.jsonl"

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mediakeeper.fsnames import TEMP_PREFIX
+from mediakeeper.processes import is_running
 
 SPARES = f"{TEMP_PREFIX}spares"  # a junk name: scans and the queue pass it over
 # What one process keeps at most; beyond, an original is deleted by the rename as before.
@@ -130,7 +131,7 @@ def remove(folders: Iterable[Path]) -> None:
             pid, _, serial = name.partition("-")
             if not (pid.isdigit() and serial.isdigit()):
                 continue  # not a name keep() gives: not ours to delete
-            if int(pid) == os.getpid() or not _running(int(pid)):
+            if int(pid) == os.getpid() or not is_running(int(pid)):
                 _unlink(os.path.join(folder, name))
         with contextlib.suppress(OSError):  # another batch's spares are still in it
             os.rmdir(folder)
@@ -167,24 +168,6 @@ def _clear_user_attributes(fd: int) -> None:
     for attribute in names:
         if attribute.startswith("user."):
             os.removexattr(fd, attribute)
-
-
-def _running(pid: int) -> bool:
-    """Whether the process runs (a zombie, dead but not yet waited for, does not)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except FileNotFoundError:
-        return False
-    except (OSError, IndexError):
-        pass  # no /proc to ask: ask the kernel
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # someone else's
-    return True
 
 
 def _unlink(name: str) -> None:

@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -140,6 +141,26 @@ def dead_pid(child_env) -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"], env=child_env)
     proc.wait()
     return proc.pid
+
+
+@pytest.fixture
+def zombie_pid(child_env):
+    """The pid of a child that has ended but is not waited for yet: /proc still lists it, and
+    signal 0 still reaches it (a killed batch's workers linger so until someone reaps them)."""
+    import subprocess
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"], env=child_env)
+    try:
+        for _ in range(500):
+            with open(f"/proc/{child.pid}/stat", "rb") as f:
+                if f.read().rsplit(b")", 1)[1].split()[0] == b"Z":
+                    break
+            time.sleep(0.01)
+        else:
+            pytest.fail("the child never ended")
+        yield child.pid
+    finally:
+        child.wait()
 
 
 # ---- music batches: real libraries, the real scripts in real subprocesses ----------------

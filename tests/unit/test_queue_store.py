@@ -827,6 +827,12 @@ def test_a_claim_by_a_finished_process_is_stale(dead_pid):
     assert claim_is_stale(claim)
 
 
+def test_a_claim_by_a_process_that_ended_unreaped_is_stale(zombie_pid):
+    """A killed batch's process may linger as a zombie: it runs no more, its claim is stale."""
+    claim = {"host": socket.gethostname(), "pid": zombie_pid, "pid_started": None, "session": "s"}
+    assert claim_is_stale(claim)
+
+
 def test_our_own_claim_is_live(clock):
     assert not claim_is_stale(make_claim(SESSION, clock()))
 

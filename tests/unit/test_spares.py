@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -122,39 +121,25 @@ def test_a_full_pool_keeps_no_more(tmp_path, monkeypatch):
     assert len(list(folder.iterdir())) == 1
 
 
-def _zombie() -> subprocess.Popen:
-    """A child that has ended and was not waited for yet: /proc still lists it."""
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    for _ in range(500):
-        with open(f"/proc/{child.pid}/stat", "rb") as f:
-            if f.read().rsplit(b")", 1)[1].split()[0] == b"Z":
-                return child
-        time.sleep(0.01)
-    pytest.fail("the child never ended")
-
-
-def test_remove_deletes_the_spares_of_ended_processes_and_its_own_only(tmp_path):
+def test_remove_deletes_the_spares_of_ended_processes_and_its_own_only(
+    tmp_path, dead_pid, zombie_pid
+):
     folder = tmp_path / spares.SPARES
     folder.mkdir()
-    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], text=True,
-                           capture_output=True, check=True)  # fmt: skip
     running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    zombie = _zombie()
     try:
-        ended_pid = int(ended.stdout)
-        for pid in (os.getpid(), ended_pid, running.pid, zombie.pid):
+        for pid in (os.getpid(), dead_pid, running.pid, zombie_pid):
             (folder / f"{pid}-7").write_bytes(b"old audio")
         (folder / "notes.txt").write_text("not a spare: not ours to delete")
-        (folder / f"{ended_pid}-notes.txt").write_text("not a name keep() gives")
+        (folder / f"{dead_pid}-notes.txt").write_text("not a name keep() gives")
         spares.remove([folder])
         kept = sorted(p.name for p in folder.iterdir())
-        assert kept == sorted([f"{running.pid}-7", "notes.txt", f"{ended_pid}-notes.txt"])
+        assert kept == sorted([f"{running.pid}-7", "notes.txt", f"{dead_pid}-notes.txt"])
     finally:
         running.kill()
         running.wait()
-        zombie.wait()
     (folder / "notes.txt").unlink()
-    (folder / f"{ended_pid}-notes.txt").unlink()
+    (folder / f"{dead_pid}-notes.txt").unlink()
     spares.remove([folder, tmp_path / "never-made"])
     assert not folder.exists()  # emptied: removed too
 

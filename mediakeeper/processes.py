@@ -1,0 +1,54 @@
+"""Processes on this machine: whether one still runs, and which one a pid was (Linux /proc;
+elsewhere only the kernel's yes or no)."""
+
+from __future__ import annotations
+
+import os
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (which may hold spaces), from
+    the state on; None if there is no such entry to read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode("ascii", "replace")
+    except OSError:
+        return None
+    return stat[stat.rfind(")") + 2 :].split()
+
+
+def start_time(pid: int) -> str | None:
+    """The kernel's start tick of ``pid``, so a reused pid is not mistaken for the process
+    that had it."""
+    fields = _stat_fields(pid)
+    return fields[19] if fields is not None and len(fields) > 19 else None  # field 22
+
+
+_OWN_START: dict[int, str | None] = {}  # by pid: a forked child has its own
+
+
+def own_start_time() -> str | None:
+    """This process's start tick, read once: a read of /proc costs ~0.4 ms here, and a batch
+    claims hundreds of items."""
+    pid = os.getpid()
+    if pid not in _OWN_START:
+        _OWN_START[pid] = start_time(pid)
+    return _OWN_START[pid]
+
+
+def is_running(pid: int, started: str | None = None) -> bool:
+    """Whether process ``pid`` runs: it exists and is no zombie (ended, not yet waited for by
+    its parent); given ``started`` (its ``start_time`` when it was seen), it is still that
+    process, not a later one that got its pid."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # someone else's: it exists
+    fields = _stat_fields(pid)
+    if fields is None:
+        return True  # no /proc to ask further
+    if fields[0] == "Z":
+        return False
+    return started is None or len(fields) <= 19 or fields[19] == started
