@@ -36,6 +36,11 @@ POOL_BYTES = 256 << 20
 BLOCK = 4096  # the usual file-system block: what a spare's fit is counted in
 
 
+def folder_for(artist_folder: Path | str) -> Path:
+    """Where the spares of tag writes in ``artist_folder`` go: beside it, in the library."""
+    return Path(os.path.dirname(os.fspath(artist_folder).rstrip("/")), SPARES)
+
+
 class _Pool:
     """This process's spares in one folder: name -> size."""
 
@@ -96,10 +101,10 @@ def keep(original: Path, folder: Path) -> str | None:
             return None  # no hard links here (FAT, some network shares), another device
 
 
-def kept(folder: Path, name: str) -> None:
+def kept(name: str) -> None:
     """The copy has replaced the original: a later copy may be written over it. Over the
     pool's byte budget the largest spare goes."""
-    pool = _pools[folder]
+    pool = _pools[Path(os.path.dirname(name))]
     assert pool is not None  # keep() gave the name
     try:
         pool.sizes[name] = os.stat(name).st_size

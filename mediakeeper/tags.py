@@ -549,13 +549,14 @@ def _write_group(
                     try:
                         with _translated(path):
                             os.replace(tmp, path)
-                        placed.append(path)
                     except AudioError as err:
                         failed[path] = err
-                    if original is not None and path in placed:
-                        spare.kept(spares, original)
-                    elif original is not None:
-                        spare.drop(original)
+                        if original is not None:
+                            spare.drop(original)  # still the file's own: never reused
+                    else:
+                        placed.append(path)
+                        if original is not None:
+                            spare.kept(original)
         finally:
             for path, fd, tmp in saved:
                 os.close(fd)
@@ -578,38 +579,34 @@ def _saved_copy(w: FileWrite, spares: Path | None) -> tuple[int, Path]:
     there is one (see ``mediakeeper.spares``), else into a new file beside the original."""
     path = w.path
     with _translated(path), path.open("rb") as src:
-        if os.fstat(src.fileno()).st_size <= IN_MEMORY_BYTES:
+        st = os.fstat(src.fileno())
+        if st.st_size <= IN_MEMORY_BYTES:
             with io.BytesIO(src.read()) as work:
                 st = os.fstat(src.fileno())  # after the read: a change during it shows
                 _save_changed(w, work, st)
                 with work.getbuffer() as data:
-                    fd, tmp = _copy_file(path, spares, st, len(data))
+                    fd, tmp = _copy_file(path, spares, st.st_dev, len(data))
                     with _removed_on_error(fd, tmp):
                         write_all(fd, data)
                         os.ftruncate(fd, len(data))  # a spare may have been longer
+                        os.fchmod(fd, stat.S_IMODE(st.st_mode))
         else:
-            fd, tmp = _copy_file(path, spares, os.fstat(src.fileno()), None)
+            fd, tmp = _copy_file(path, spares, st.st_dev, st.st_size)
             with _removed_on_error(fd, tmp), open(fd, "r+b", closefd=False) as work:
                 shutil.copyfileobj(src, work, 1 << 20)
-                work.truncate()
+                work.truncate()  # a spare may have been longer
                 st = os.fstat(src.fileno())  # after the copy: a change during it shows
                 _save_changed(w, work, st)
-        with _removed_on_error(fd, tmp):
-            os.fchmod(fd, stat.S_IMODE(st.st_mode))
+                os.fchmod(fd, stat.S_IMODE(st.st_mode))
     return fd, tmp
 
 
-def _copy_file(
-    path: Path, spares: Path | None, st: os.stat_result, size: int | None
-) -> tuple[int, Path]:
-    """Where the copy goes: a spare that fits ``size`` (default: the original's), or a new
-    file beside the original, a dot-name (the scanner skips it) that keeps the suffix mutagen
-    sniffs formats by."""
-    if spares is not None:
-        reused = spare.take(spares, st.st_dev, st.st_size if size is None else size)
-        if reused is not None:
-            return reused[0], Path(reused[1])
-    fd, name = create_temp(path.parent, TEMP_PREFIX, ".tmp" + path.suffix)
+def _copy_file(path: Path, spares: Path | None, device: int, size: int) -> tuple[int, Path]:
+    """Where a copy of ``size`` bytes goes: a spare that fits, or a new file beside the
+    original, a dot-name (the scanner skips it) that keeps the suffix mutagen sniffs
+    formats by."""
+    reused = spare.take(spares, device, size) if spares else None
+    fd, name = reused or create_temp(path.parent, TEMP_PREFIX, ".tmp" + path.suffix)
     return fd, Path(name)
 
 

@@ -21,7 +21,7 @@ from mediakeeper import tags
 from mediakeeper.atomic import append_lines, encode_text, fsync_dir
 from mediakeeper.errors import AudioError, MediakeeperError
 from mediakeeper.music.model import TagChange
-from mediakeeper.spares import SPARES
+from mediakeeper.spares import folder_for as spares_folder
 
 CHANGES_DIR = "changes"
 
@@ -104,7 +104,7 @@ def apply_changes(
         journal,
         verify=verify,
         changed="changed since the scan",
-        spares=artist_dir.parent / SPARES,
+        spares=spares_folder(artist_dir),
     )
     applied = [step.source for step in done.already + done.written]
     return Applied(tuple(applied), tuple((step.source, why) for step, why in done.refused))

@@ -29,7 +29,7 @@ from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import is_cover_file, scan_artist
 from mediakeeper.queue_items import finding_counts
 from mediakeeper.slug import slugify
-from mediakeeper.spares import SPARES
+from mediakeeper.spares import folder_for as spares_folder
 from mediakeeper.spares import remove as remove_spares
 from mediakeeper.tags import version_after_write
 from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
@@ -151,8 +151,7 @@ class MusicJob:
     def close(self, items: list[dict[str, Any]]) -> None:
         """The batch has ended: the originals that tag writes kept for reuse go (this batch's,
         and those of any killed one, beside every artist folder in the queue)."""
-        libraries = {os.path.dirname(item["path"].rstrip("/")) for item in items}  # usually one
-        remove_spares(Path(library, SPARES) for library in libraries)
+        remove_spares({spares_folder(item["path"]) for item in items})  # usually one
 
     def _resume_needs(self, state: dict[str, Any]) -> bool:
         """Whether a resumed run needs this plan to end where this one would: it writes tags,
