@@ -113,6 +113,35 @@ def test_on_another_file_system_nothing_is_kept_and_the_write_is_as_before(tmp_p
         shutil.rmtree(elsewhere)
 
 
+def test_a_file_on_another_file_system_never_takes_a_spare(tmp_path):
+    """A spare can only be renamed within its own file system: a file elsewhere gets a new
+    copy beside it, though a spare of its size is free."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("no second file system at /dev/shm")
+    elsewhere = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        folder = tmp_path / spares.SPARES
+        write(song(tmp_path, "One"), folder, "New One")  # a spare, here
+        there = song(elsewhere, "Two")
+        expected = written_plainly(tmp_path, there, {"title": "New Two"})
+        write(there, folder, "New Two")
+        assert there.read_bytes() == expected
+        assert len(list(folder.iterdir())) == 1  # still free: not taken, not touched
+    finally:
+        shutil.rmtree(elsewhere)
+
+
+def test_over_the_byte_budget_the_largest_spare_goes(tmp_path, monkeypatch):
+    big, small = song(tmp_path, "Big", "mp3"), song(tmp_path, "Small", "flac")
+    monkeypatch.setattr(spares, "POOL_BYTES", big.stat().st_size)  # room for one of them
+    folder = tmp_path / spares.SPARES
+    write(big, folder, "Big 2")
+    small_inode = small.stat().st_ino
+    write(small, folder, "Small 2")  # the mp3's spare has too many blocks: a new copy
+    assert [p.stat().st_ino for p in folder.iterdir()] == [small_inode]
+
+
 def test_a_full_pool_keeps_no_more(tmp_path, monkeypatch):
     monkeypatch.setattr(spares, "POOL_FILES", 1)
     folder = tmp_path / spares.SPARES
@@ -153,3 +182,20 @@ def test_a_symlink_where_the_spares_folder_goes_is_not_used(tmp_path):
     write(first, folder, "New One")
     assert list(elsewhere.iterdir()) == []  # the original was deleted as before, not kept there
     assert tags.read(first).tags["title"] == "New One"
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["in-memory", "copied-first"])
+def test_a_copy_written_over_a_longer_spare_ends_where_the_copy_does(tmp_path, monkeypatch, large):
+    first, second = song(tmp_path, "One"), song(tmp_path, "Two")
+    with first.open("ab") as f:
+        f.write(b"\0" * 100)  # a longer original, in as many blocks
+    assert spares._blocks(first.stat().st_size) == spares._blocks(second.stat().st_size)
+    if large:
+        monkeypatch.setattr(tags, "IN_MEMORY_BYTES", 0)  # every file counts as large
+    folder = tmp_path / spares.SPARES
+    old = first.stat().st_ino
+    write(first, folder, "New One")
+    expected = written_plainly(tmp_path, second, {"title": "New Two"})
+    write(second, folder, "New Two")
+    assert second.stat().st_ino == old
+    assert second.read_bytes() == expected  # not a byte of the old file after it
