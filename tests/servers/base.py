@@ -41,6 +41,12 @@ COVER_JPEG = base64.b64decode(
 COVER_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
+_IMAGE_TYPES = ((b"\x89PNG", "image/png"), (b"GIF8", "image/gif"), (b"RIFF", "image/webp"))
+
+
+def image_type(data: bytes) -> str:
+    """The Content-Type an image server sends with ``data``, as the real ones do."""
+    return next((kind for start, kind in _IMAGE_TYPES if data.startswith(start)), "image/jpeg")
 
 
 @dataclass

@@ -40,11 +40,11 @@ from xml.sax.saxutils import escape, quoteattr
 
 from tests.servers.base import (
     COVER_JPEG,
-    COVER_PNG,
     FakeService,
     Fault,
     RecordedRequest,
     RecordingHandler,
+    image_type,
 )
 
 XML_TYPE = "application/xml; charset=UTF-8"
@@ -231,8 +231,7 @@ class _Handler(RecordingHandler):
             return 307, b"See: image", {"Location": f"{fake.url}/images/{rg.id}-front.jpg"}
         match = re.fullmatch(r"/images/([0-9a-f-]{36})-front\.jpg", path)
         if match and (rg := fake.release_group(match.group(1))) is not None:
-            kind = "image/png" if rg.cover == COVER_PNG else "image/jpeg"
-            return 200, rg.cover, {"Content-Type": kind}
+            return 200, rg.cover, {"Content-Type": image_type(rg.cover)}
         return 404, _error("Not Found"), {}
 
     def _send(self, record: RecordedRequest, status: int, body: bytes, headers: dict[str, str]):

@@ -36,6 +36,7 @@ from tests.servers.base import (
     Fault,
     RecordedRequest,
     RecordingHandler,
+    image_type,
 )
 
 API_KEY = "0123456789abcdef0123456789abcdef"  # what a real v3 key looks like: 32 hex digits
@@ -218,8 +219,8 @@ class _Handler(RecordingHandler):
             }
             if name not in known:
                 return 404, b"Not Found", "text/plain"
-            kind = "image/png" if name.endswith(".png") else "image/jpeg"
-            return 200, fake.image_bytes(name), kind
+            image = fake.image_bytes(name)
+            return 200, image, image_type(image)
         if not path.startswith("/3/"):
             return 404, _json(_error(404)), json_type
         if record.param("api_key") != fake.api_key:
