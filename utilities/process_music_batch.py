@@ -28,8 +28,8 @@ from utilities.progress import ProgressHooks
 @click.option(
     "--fetch-covers",
     is_flag=True,
-    help="Download a cover (cover.jpg, or .png as the image is) from the Cover Art Archive "
-    "into matched albums that have none.",
+    help="Download a cover (cover.jpg, or .png, .gif or .webp as the image is) from the Cover "
+    "Art Archive into matched albums that have none.",
 )
 @opts.library("Music")
 @opts.checkpoint_every("artist")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -129,8 +130,6 @@ def test_the_journal_is_on_disk_before_any_file_is_replaced(
 def test_the_journal_is_flushed_once_for_all_groups_of_copies(tmp_path, monkeypatch, first_refused):
     """Each group of copies is flushed on its own; the journal, unchanged between groups,
     needs the disk only once: again with the next group only if the disk refused it."""
-    import errno
-
     artist = tmp_path / "Bob"
     count = tags.WRITE_GROUP + 2  # two groups
     paths = [
@@ -158,8 +157,6 @@ def test_the_journal_is_flushed_once_for_all_groups_of_copies(tmp_path, monkeypa
 def test_a_journal_the_disk_cannot_flush_leaves_every_file_old(tmp_path, monkeypatch):
     """The journal's flush is shared with the copies', not skipped when it fails: the disk
     refusing the journal alone (EIO) replaces no file, and leaves no copy behind."""
-    import errno
-
     artist = tmp_path / "Bob"
     paths = [
         synth.make_track(artist / "A" / f"0{n} - Song.{fmt}", fmt, {"title": "Song "})

@@ -452,8 +452,6 @@ def test_a_journal_the_fold_empties_but_cannot_flush_fails_no_write(make_store, 
     """The fold's second step refused (EIO on the emptied journal's flush): the line that
     triggered it stands, and the next line starts the emptied journal, with no gap of zeros
     where the old lines were."""
-    import errno
-
     monkeypatch.setattr(queue_module, "FOLD_AFTER_LINES", 2)
     store = make_store(3)
     real_fsync = os.fsync

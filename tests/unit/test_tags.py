@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -446,8 +447,6 @@ def test_write_many_writes_every_file_it_can_and_says_why_not_the_others(tmp_pat
 
 
 def test_a_disk_that_fails_the_flush_leaves_every_file_of_the_group_old(tmp_path, monkeypatch):
-    import errno
-
     paths = [track(tmp_path / str(n), fmt) for n, fmt in enumerate(("mp3", "flac"))]
     before = [p.read_bytes() for p in paths]
 
