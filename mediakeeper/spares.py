@@ -42,10 +42,9 @@ def folder_for(artist_folder: Path | str) -> Path:
 
 
 class _Pool:
-    """This process's spares in one folder: name -> size."""
+    """This process's spares in one folder (on ``device``): name -> size."""
 
-    def __init__(self, folder: Path, device: int):
-        self.folder = folder
+    def __init__(self, device: int):
         self.device = device
         self.sizes: dict[str, int] = {}
 
@@ -152,7 +151,7 @@ def _pool(folder: Path) -> _Pool | None:
             folder.mkdir(exist_ok=True)
             st = os.lstat(folder)
             # A symlink there is not a folder we made: originals go nowhere we did not choose.
-            _pools[folder] = _Pool(folder, st.st_dev) if stat.S_ISDIR(st.st_mode) else None
+            _pools[folder] = _Pool(st.st_dev) if stat.S_ISDIR(st.st_mode) else None
         except OSError:
             _pools[folder] = None  # a library root we may not write to: delete as before
     return _pools[folder]
