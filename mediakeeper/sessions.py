@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mediakeeper.atomic import append_lines, encode_text
 from mediakeeper.processes import own_start_time
@@ -37,6 +37,15 @@ COMPLETED, INTERRUPTED, FAILED, CRASHED, RUNNING = (
 )
 
 
+class ItemLine(NamedTuple):
+    """One finished item: ``outcome`` is completed, error, skipped or released."""
+
+    key: str
+    name: str
+    outcome: str
+    figures: Mapping[str, Any]
+
+
 class Session:
     """A running batch. Create with :func:`start_session`."""
 
@@ -49,23 +58,48 @@ class Session:
         self.ended = False
 
     def log(self, message: str) -> None:
+        self._log_lines(message.splitlines() or [""])
+
+    def _log_lines(self, lines: list[str]) -> None:
         stamp = self.clock().isoformat(sep=" ", timespec="seconds")
         with open(self.log_path, "a", encoding="utf-8", errors="backslashreplace") as f:
-            for line in message.splitlines() or [""]:
-                f.write(f"{stamp}  {line}\n")
+            f.write("".join(f"{stamp}  {line}\n" for line in lines))
+
+    def _events(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+        at = iso(self.clock())
+        lines = (
+            json.dumps({"session": self.id, "event": event, "at": at, **fields}, ensure_ascii=False)
+            for event, fields in events
+        )
+        append_lines(
+            self.kind_dir / EVENTS_FILE,
+            encode_text("".join(f"{line}\n" for line in lines)),
+            durable=False,
+        )
 
     def _event(self, event: str, **fields: Any) -> None:
-        record = {"session": self.id, "event": event, "at": iso(self.clock()), **fields}
-        line = encode_text(json.dumps(record, ensure_ascii=False) + "\n")
-        append_lines(self.kind_dir / EVENTS_FILE, line, durable=False)
+        self._events([(event, fields)])
 
     def item(self, key: str, name: str, outcome: str, **figures: Any) -> None:
         """One finished item: outcome is completed, error, skipped or released."""
-        detail = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in figures.items() if k != "error")
-        error = figures.get("error")
-        text = f"{outcome.upper():<10} {name}" + (f" ({detail})" if detail else "")
-        self.log(text + (f"\n           error: {error}" if error else ""))
-        self._event("item", key=key, name=name, outcome=outcome, **figures)
+        self.items([ItemLine(key, name, outcome, figures)])
+
+    def items(self, finished: list[ItemLine]) -> None:
+        """Finished items, with one write to the log and one to the events."""
+        if not finished:
+            return
+        lines = []
+        for _key, name, outcome, figures in finished:
+            detail = ", ".join(
+                f"{k.replace('_', ' ')} {v}" for k, v in figures.items() if k != "error"
+            )
+            lines.append(f"{outcome.upper():<10} {name}" + (f" ({detail})" if detail else ""))
+            if error := figures.get("error"):
+                lines += f"           error: {error}".splitlines()
+        self._log_lines(lines)
+        self._events(
+            [("item", {"key": k, "name": n, "outcome": o, **f}) for k, n, o, f in finished]
+        )
 
     def end(self, outcome: str, summary: Mapping[str, Any] | None = None) -> None:
         if self.ended:

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from mediakeeper.batch import BatchOptions, BatchRunner, Hooks, ItemResult
+from mediakeeper.batch import BatchOptions, BatchRunner, Done, Hooks, ItemResult
 from mediakeeper.queue import QueueStore
 from mediakeeper.sessions import start_session
 
@@ -79,6 +79,55 @@ def test_the_items_in_hand_go_back_in_one_queue_line_and_are_logged(make_store, 
     assert [o.status for o in runner.report.outcomes] == ["released"] * 3
 
 
+class CountsLines(QueueStore):
+    """The real store, counting the items in each journal line it writes."""
+
+    lines: list[int]
+
+    def _write_line(self, changed) -> None:
+        self.lines.append(len(changed))
+        super()._write_line(changed)
+
+
+class Quick:
+    def process(self, item) -> ItemResult:
+        time.sleep(0.05)
+        return ItemResult(counts={"track_count": 1})
+
+
+def test_results_that_come_back_together_share_one_queue_line(make_store, tmp_path):
+    make_store(12)
+    store = CountsLines(tmp_path / "status" / "music", "music")
+    store.lines = []
+    session = start_session(tmp_path / "status", "music")
+    hooks = Recorded()
+    report = BatchRunner(store, Quick(), session, BatchOptions(size=12, workers=2), hooks).run()
+    assert sorted(hooks.finished) == sorted(i["key"] for i in store.load()["items"])
+    assert report.count("completed") == 12
+    assert [i["status"] for i in store.load()["items"]] == ["completed"] * 12
+    # One line per result and claim would be 12 or more; three in flight per worker let
+    # the results that come back meanwhile go in together.
+    assert len(store.lines) <= 8, store.lines
+    log = session.log_path.read_text(encoding="utf-8")
+    assert log.count("COMPLETED ") == 12
+
+
+def test_results_back_but_not_yet_recorded_when_the_batch_ends_are_recorded(make_store, tmp_path):
+    store = make_store(4)
+    session = start_session(tmp_path / "status", "music")
+    runner = BatchRunner(store, None, session, BatchOptions(size=4), Recorded())  # no job runs
+    claimed = store.claim_many(session.id, 3)
+    runner._in_flight = {item["key"]: item for item in claimed}
+    done = Done(ItemResult(counts={"track_count": 2}), 0.1)
+    runner._arrived = [(claimed[0], done), (claimed[2], done)]  # back, waiting for company
+    runner._record_arrived()  # what an interrupted run() does first, before releasing
+    runner._release_in_flight()
+    statuses = [i["status"] for i in store.load()["items"]]
+    assert statuses == ["completed", "pending", "completed", "pending"]
+    log = session.log_path.read_text(encoding="utf-8")
+    assert log.count("COMPLETED ") == 2 and log.count("RELEASED ") == 1
+
+
 def test_a_result_the_queue_could_not_record_is_neither_logged_nor_reported(
     make_store, tmp_path, full_disk
 ):
@@ -107,7 +156,7 @@ SECOND_CTRL_C_WHILE_RECORDING = textwrap.dedent(
     import os, signal, sys
     from datetime import UTC, datetime
     from pathlib import Path
-    from mediakeeper.batch import BatchOptions, BatchRunner, Hooks, ItemResult
+    from mediakeeper.batch import BatchOptions, BatchRunner, Done, Hooks, ItemResult
     from mediakeeper.queue import QueueStore
     from mediakeeper.queue_items import new_item, new_queue
     from mediakeeper.sessions import start_session

@@ -39,6 +39,31 @@ def test_every_item_comes_back_with_its_result():
     workers.stop(at_once=False)
 
 
+def test_results_back_together_are_taken_together_while_every_worker_has_one_queued():
+    workers = Workers(2, run=square, lost=lost)
+    for n in range(6):
+        workers.submit(n)  # three each
+    time.sleep(1)  # every result is back, waiting in the pipes
+    results: list = []
+    workers.next_results(results, most=6, linger=60)
+    # Three each (3, 3): one from each (2, 2), then a third (1, 2) leaves one worker with no
+    # item behind the one it works on, so the results go to be recorded now.
+    assert len(results) == 3 and all(result == item * item for item, result in results)
+    assert set(drain(workers)) | {item for item, _ in results} == set(range(6))
+    workers.stop(at_once=False)
+
+
+def test_a_result_waits_for_no_other_once_a_worker_has_nothing_queued():
+    workers = Workers(2, run=square, lost=lost)
+    workers.submit(1)
+    workers.submit(2)  # one each: nothing queued behind either
+    results: list = []
+    workers.next_results(results, most=6, linger=60)  # waiting would take a minute
+    assert len(results) == 1
+    drain(workers)
+    workers.stop(at_once=False)
+
+
 def test_a_worker_that_dies_fails_its_item_and_is_replaced():
     workers = Workers(1, run=die_on_three, lost=lost)
     for n in range(1, 6):
