@@ -375,12 +375,31 @@ _BY_EXTENSION: dict[str, type] = {
 AUDIO_EXTENSIONS = frozenset(_BY_EXTENSION)
 
 
+# The frames mutagen's translation to ID3v2.4 (``update_to_v24``) changes: TYER and its kin
+# become TDRC, "(17)"-style genres are spelled out, and so on. A v2.4 tag with none of them
+# comes out of it as it went in, so it is skipped there (8% of an MP3's parse, measured).
+_TRANSLATED_FRAMES = frozenset(
+    {"TCON", "APIC", "TYER", "TDAT", "TIME", "TORY", "IPLS", "RVAD", "EQUA", "TRDA", "TSIZ"}
+    | {"CHAP", "CTOC"}  # chapters hold frames of their own
+)
+
+
+def _load_mp3(source: Path | str | io.IOBase) -> MP3:
+    audio = MP3(source, translate=False)
+    tags = audio.tags
+    if tags is not None and (
+        tags.version < (2, 4, 0) or any(key[:4] in _TRANSLATED_FRAMES for key in tags)
+    ):
+        tags.update_to_v24()
+    return audio
+
+
 def _load(source: Path | str | io.IOBase, suffix: str):
     """Parse a file (a path or an open file object) whose name ends in ``suffix``."""
     kind = _BY_EXTENSION.get(suffix.lower())
     if kind is not None:
         try:
-            return kind(source)
+            return _load_mp3(source) if kind is MP3 else kind(source)
         except mutagen.MutagenError:  # not what its name says: let mutagen sniff the format
             if isinstance(source, io.IOBase):
                 source.seek(0)  # from the start, like the parse that failed

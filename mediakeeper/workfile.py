@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +80,8 @@ def finished(state: dict[str, Any] | None) -> ItemResult | None:
 def save_finished(path: Path, token: str | None, result: ItemResult) -> None:
     """The result, after the plan (which ``save_work`` wrote): anything after the plan's line,
     such as a torn result of a killed attempt, is cut off first."""
-    line = _encoded({"token": token, "stage": "done", "result": asdict(result)})
+    # vars, not asdict: only encoded here, so the deep copy asdict makes is not needed.
+    line = _encoded({"token": token, "stage": "done", "result": vars(result)})
     try:
         f = open(path, "r+b")  # noqa: SIM115 (closed by the with below)
     except FileNotFoundError:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import mutagen
 import pytest
-from mutagen.id3 import ID3, TCON, TRCK
+from mutagen.id3 import ID3, TCON, TRCK, TYER
 from mutagen.mp4 import MP4
 
 from mediakeeper import tags
@@ -276,6 +276,18 @@ def test_id3v22_is_read_and_upgraded_to_v24_on_write(tmp_path):
     tags.write(path, {"genre": "Jazz"})
     info = tags.read(path)
     assert (info.tag_version, info.tags) == ("ID3v2.4", {**values, "genre": "Jazz"})
+
+
+def test_a_v24_tag_with_v23_frames_still_reads_them(tmp_path):
+    # Some taggers leave a v2.3 year frame in a v2.4 tag: mutagen's translation to v2.4 makes
+    # it the date, which a v2.4 tag without such frames may skip.
+    path = track(tmp_path, "mp3", {"title": "x"})
+    id3 = ID3(path)
+    id3.add(TYER(encoding=0, text=["1987"]))
+    id3.save(v2_version=4)
+    raw = ID3(path, translate=False)
+    assert raw.version == (2, 4, 0) and "TYER" in raw and "TDRC" not in raw
+    assert tags.read(path).tags == {"title": "x", "date": "1987"}
 
 
 def test_untagged_mp3_gets_v24(tmp_path):
