@@ -11,10 +11,9 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-
-def dumps_one(value: Any) -> str:
-    """One value on one line."""
-    return json.dumps(value, ensure_ascii=False)
+# One value on one line. (json.dumps with any option set builds a new encoder at every call:
+# a fifth of the time to encode a track's record, most of it for a key.)
+dumps_one: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def dumps_by_line(data: Mapping[str, Any], *, record: Callable[[Any], str] = dumps_one) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mediakeeper.atomic import append_lines, encode_text
+from mediakeeper.jsonfmt import dumps_one
 from mediakeeper.processes import own_start_time
 from mediakeeper.queue_items import claim_is_stale, iso
 
@@ -68,7 +69,7 @@ class Session:
     def _events(self, events: list[tuple[str, dict[str, Any]]]) -> None:
         at = iso(self.clock())
         lines = (
-            json.dumps({"session": self.id, "event": event, "at": at, **fields}, ensure_ascii=False)
+            dumps_one({"session": self.id, "event": event, "at": at, **fields})
             for event, fields in events
         )
         append_lines(

@@ -94,4 +94,9 @@ def save_finished(path: Path, token: str | None, result: ItemResult) -> None:
 
 
 def _encoded(state: dict[str, Any]) -> bytes:
-    return encode_text(json.dumps(state, ensure_ascii=False, default=list) + "\n")
+    return encode_text(_ENCODE(state) + "\n")
+
+
+# Built once: json.dumps with options builds an encoder at every call. Sets and tuples in a
+# finding's details become lists.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=list).encode

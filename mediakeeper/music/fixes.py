@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from mediakeeper import tags
 from mediakeeper.atomic import append_lines, encode_text, fsync_dir
 from mediakeeper.errors import AudioError, MediakeeperError
+from mediakeeper.jsonfmt import dumps_one
 from mediakeeper.music.model import TagChange
 from mediakeeper.spares import folder_for as spares_folder
 
@@ -40,7 +41,7 @@ class ChangeJournal:
         ``flush_first``); its name is made durable here."""
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         lines = [
-            json.dumps(
+            dumps_one(
                 {
                     "session": self.session,
                     "artist": artist,
@@ -49,8 +50,7 @@ class ChangeJournal:
                     "old": c.old,
                     "new": c.new,
                     "at": stamp,
-                },
-                ensure_ascii=False,
+                }
             )
             + "\n"
             for artist, path, c in changes

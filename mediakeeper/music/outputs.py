@@ -78,22 +78,24 @@ def _csv_rows(folder: str, tracks: list[Track], findings: list[dict]) -> str:
     for finding in findings:
         codes.setdefault(finding["path"], []).append(finding["code"])
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    for t in tracks:
-        writer.writerow(
-            [
-                folder,
-                t.path,
-                t.format,
-                *(t.tags.get(tag, "") for tag in LOGICAL_TAGS),
-                round(t.duration, 3),
-                t.bitrate,
-                t.tag_version,
-                int(t.has_picture),
-                " ".join(sorted(set(codes.get(t.path, [])))),
-            ]
-        )
+    csv.writer(out, lineterminator="\n").writerows(
+        [
+            folder,
+            t.path,
+            t.format,
+            *map(t.tags.get, LOGICAL_TAGS, _BLANKS),  # in C: a generator here cost a fifth
+            round(t.duration, 3),
+            t.bitrate,
+            t.tag_version,
+            int(t.has_picture),
+            " ".join(sorted(set(codes.get(t.path, ())))),
+        ]
+        for t in tracks
+    )
     return out.getvalue()
+
+
+_BLANKS = ("",) * len(LOGICAL_TAGS)
 
 
 def assemble_tracks_csv(home: Path) -> Path:

@@ -102,7 +102,7 @@ def markdown_code(value: Any) -> str:
 
 def markdown_escape(value: Any) -> str:
     """Names from tags and folders are data: keep them from turning into Markdown."""
-    text = str(value)
-    for ch in "\\`*_[]<>#|":
-        text = text.replace(ch, "\\" + ch)
-    return text
+    return str(value).translate(_MARKDOWN_ESCAPES)
+
+
+_MARKDOWN_ESCAPES = str.maketrans({ch: "\\" + ch for ch in "\\`*_[]<>#|"})
