@@ -13,7 +13,7 @@ from mediakeeper.interrupts import critical
 from mediakeeper.linux import start_writeback
 
 
-def fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path | str) -> None:
     """Make a rename inside ``directory`` durable (a no-op where directories can't be opened)."""
     try:
         fd = os.open(directory, os.O_RDONLY)

@@ -42,14 +42,20 @@ def folder_for(artist_folder: Path | str) -> Path:
 
 
 class _Pool:
-    """This process's spares in one folder (on ``device``): name -> size."""
+    """This process's spares in one folder (on ``device``): name -> size, and their sum."""
 
     def __init__(self, device: int):
         self.device = device
         self.sizes: dict[str, int] = {}
+        self.total = 0
+
+    def pop(self, name: str) -> None:
+        self.total -= self.sizes.pop(name)
 
 
-_pools: dict[Path, _Pool | None] = {}
+# By the folder's path as a string: a tag write looks its pool up by a spare's name, and
+# making a Path of it cost more than the rest of the look-up.
+_pools: dict[str, _Pool | None] = {}
 _owner = 0  # the process the pools belong to (a forked child starts with none)
 _SERIAL = itertools.count()
 
@@ -58,15 +64,18 @@ def take(folder: Path, device: int, size: int) -> tuple[int, str] | None:
     """A spare in ``folder`` on ``device`` for a copy of ``size`` bytes, open for reading and
     writing; its path. None if none fits: make a new file as usual. Fits: as many blocks as
     the copy needs, else fewer (the copy only adds blocks); one with more would free some."""
-    pool = _pools.get(folder) if _owner == os.getpid() else None
+    pool = _pools.get(os.fspath(folder)) if _owner == os.getpid() else None
     if pool is None or pool.device != device:
         return None
+    room = _blocks(size) * BLOCK  # the largest spare that fits
     while True:
-        fitting = [n for n, have in pool.sizes.items() if _blocks(have) <= _blocks(size)]
-        if not fitting:
+        name, best = None, -1
+        for candidate, have in pool.sizes.items():
+            if best < have <= room:
+                name, best = candidate, have
+        if name is None:
             return None
-        name = max(fitting, key=pool.sizes.__getitem__)
-        del pool.sizes[name]
+        pool.pop(name)
         try:
             fd = os.open(name, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
         except OSError:
@@ -103,15 +112,17 @@ def keep(original: Path, folder: Path) -> str | None:
 def kept(name: str) -> None:
     """The copy has replaced the original: a later copy may be written over it. Over the
     pool's byte budget the largest spare goes."""
-    pool = _pools[Path(os.path.dirname(name))]
+    pool = _pools[os.path.dirname(name)]
     assert pool is not None  # keep() gave the name
     try:
-        pool.sizes[name] = os.stat(name).st_size
+        size = os.stat(name).st_size
     except OSError:
         return  # gone meanwhile
-    while sum(pool.sizes.values()) > POOL_BYTES:
+    pool.sizes[name] = size
+    pool.total += size
+    while pool.total > POOL_BYTES:
         largest = max(pool.sizes, key=pool.sizes.__getitem__)
-        del pool.sizes[largest]
+        pool.pop(largest)
         _unlink(largest)
 
 
@@ -146,15 +157,16 @@ def _pool(folder: Path) -> _Pool | None:
     global _owner, _pools
     if _owner != os.getpid():
         _owner, _pools = os.getpid(), {}
-    if folder not in _pools:
+    key = os.fspath(folder)
+    if key not in _pools:
         try:
             folder.mkdir(exist_ok=True)
             st = os.lstat(folder)
             # A symlink there is not a folder we made: originals go nowhere we did not choose.
-            _pools[folder] = _Pool(st.st_dev) if stat.S_ISDIR(st.st_mode) else None
+            _pools[key] = _Pool(st.st_dev) if stat.S_ISDIR(st.st_mode) else None
         except OSError:
-            _pools[folder] = None  # a library root we may not write to: delete as before
-    return _pools[folder]
+            _pools[key] = None  # a library root we may not write to: delete as before
+    return _pools[key]
 
 
 def _blocks(size: int) -> int:

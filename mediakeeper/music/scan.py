@@ -141,11 +141,9 @@ def _scan_file(
     walk: _Walk, entry: os.DirEntry[str], path: str, album: str, disc: int | None
 ) -> None:
     name = entry.name
-    suffix = os.path.splitext(name)[1].lower()
-    if is_cover_file(name):
-        walk.covers.add(album)
-        return
-    if suffix not in tagio.AUDIO_EXTENSIONS:
+    if os.path.splitext(name)[1].lower() not in tagio.AUDIO_EXTENSIONS:
+        if is_cover_file(name):  # an image: never an audio file's suffix
+            walk.covers.add(album)
         return
     try:
         st = entry.stat()
