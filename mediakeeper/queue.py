@@ -5,9 +5,9 @@ Layout, beside ``processing_queue.json``:
 * ``processing_queue.journal`` — one JSON line per committed change, each holding the full new
   state of the items it touched. Recording one item is an fsync'd append (~0.1 ms), not a
   rewrite of the whole file (~16 ms at 930 items, measured); ``transaction()`` makes several
-  changes one line (a batch records a result and claims the next item). Lines carry the queue's
-  ``generation``; only lines of the current generation are replayed, so a fold or a restore
-  that crashes half-way never replays stale lines.
+  changes one line (a batch records the results that came back and claims as many items).
+  Lines carry the queue's ``generation``; only lines of the current generation are replayed,
+  so a fold or a restore that crashes half-way never replays stale lines.
 * ``processing_queue.json.lock`` — the inter-process lock; every read-modify-write holds it.
 
 The JSON file is rewritten atomically ("folded") at the end of a run, by
@@ -256,7 +256,7 @@ class QueueStore:
     @contextmanager
     def transaction(self) -> Iterator[dict[str, Any]]:
         """Hold the lock and write every change made inside as one journal line, with one
-        fsync: a batch records a result and claims the next item together. A crash before the
+        fsync: a batch records results and claims the next items together. A crash before the
         end loses them all, and a half-written line is never replayed. One that raises wrote
         no line (short of a failed fsync, which cannot tell), so the caller may act on it."""
         with self.locked() as data:
