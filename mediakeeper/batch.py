@@ -37,7 +37,6 @@ from mediakeeper.sessions import COMPLETED, FAILED, INTERRUPTED, ItemLine, Sessi
 from mediakeeper.workers import Workers
 
 EXIT_OK, EXIT_SOME_ERRORS = 0, 1
-PER_WORKER = 4  # items in flight per worker
 RECORD_WITHIN = 0.5  # seconds a result may wait for others to share its queue transaction
 
 
@@ -89,6 +88,10 @@ class BatchOptions:
     max_attempts: int = 3
     workers: int = 1
     stop_after_network_failures: int = 3
+    # Items in hand per worker. More let the results that come back meanwhile share a queue
+    # transaction; but a batch that stops early (the network is down) still finishes each
+    # one it holds, so a job that waits on the web keeps few.
+    in_hand: int = 2
 
 
 @dataclass
@@ -282,11 +285,11 @@ class BatchRunner:
             run=partial(_run_job, self.job),
             lost=lambda item: Failed("crash", "its worker process died"),
         )
-        # Four items in flight per worker, topped up after the results are recorded: while
-        # the main process records and claims, each worker is already busy with its next
-        # item, and the results that come back meanwhile share one queue transaction (about
-        # five a transaction over 930 artists; with three in flight, about three).
-        depth, at_once = PER_WORKER * count, True
+        # Items in flight are topped up once the results are recorded: while the main process
+        # records and claims, each worker is already busy with its next item, and the results
+        # that come back meanwhile share one transaction (with four in hand, about five a
+        # transaction over 930 artists; with two, one).
+        depth, at_once = self.options.in_hand * count, True
         try:
             while True:
                 for item in self._record_and_claim(self._arrived, depth - workers.in_flight):

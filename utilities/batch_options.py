@@ -119,15 +119,25 @@ def workers(noun: str, default: int | None = None):
 
 
 def runner_options(
-    settings: Settings, kind: str, *, batch_size: int, retry_errors: bool, workers: int
+    settings: Settings,
+    kind: str,
+    *,
+    batch_size: int,
+    retry_errors: bool,
+    workers: int,
+    online: bool = True,
 ) -> BatchOptions:
-    """The runner's options from the flags and the kind's ``[<kind>]`` settings."""
+    """The runner's options from the flags and the kind's ``[<kind>]`` settings. Offline,
+    each worker has four items in hand (an item takes milliseconds, and results share queue
+    transactions); with web lookups two (an item takes seconds, and a batch that stops for a
+    dead network finishes fewer failing lookups first)."""
     return BatchOptions(
         size=batch_size,
         statuses=(PENDING, ERROR) if retry_errors else (PENDING,),
         checkpoint_every=settings.get(kind, "checkpoint_every"),
         max_attempts=settings.get(kind, "max_attempts"),
         workers=workers,
+        in_hand=2 if online else 4,
     )
 
 

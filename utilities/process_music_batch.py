@@ -56,7 +56,12 @@ def main(
     opts.refuse_offline(enrich, online, "--enrich", "looks artists up: it cannot run offline")
     opts.refuse_offline(fetch_covers, online, "--fetch-covers", "needs the network: drop --offline")
     options = opts.runner_options(
-        settings, "music", batch_size=batch_size, retry_errors=retry_errors, workers=workers
+        settings,
+        "music",
+        batch_size=batch_size,
+        retry_errors=retry_errors,
+        workers=workers,
+        online=online,
     )
     if artist:
         opts.only_item(settings, "music", options, artist, dry_run)

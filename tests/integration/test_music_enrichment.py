@@ -206,6 +206,8 @@ def test_stopping_early_is_said_once_while_failures_in_flight_keep_coming(fake, 
     errors = [n for n, line in enumerate(said) if line.startswith("ERROR")]
     assert len(stopping) == 1 and len(errors) > 3 and stopping[0] > errors[2]
     assert [queue_of(home)[n]["status"] for n in names].count("pending") == 12 - len(errors)
+    # With web lookups each worker holds two artists, not four: some were never claimed.
+    assert len(errors) <= 8
 
 
 def test_a_timeout_and_malformed_xml_mark_only_that_artist(fake, tmp_path):

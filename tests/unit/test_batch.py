@@ -101,12 +101,13 @@ def test_results_that_come_back_together_share_one_queue_line(make_store, tmp_pa
     store.lines = []
     session = start_session(tmp_path / "status", "music")
     hooks = Recorded()
-    report = BatchRunner(store, Quick(), session, BatchOptions(size=12, workers=2), hooks).run()
+    options = BatchOptions(size=12, workers=2, in_hand=4)
+    report = BatchRunner(store, Quick(), session, options, hooks).run()
     assert sorted(hooks.finished) == sorted(i["key"] for i in store.load()["items"])
     assert report.count("completed") == 12
     assert [i["status"] for i in store.load()["items"]] == ["completed"] * 12
-    # One line per result and claim would be 12 or more; three in flight per worker let
-    # the results that come back meanwhile go in together.
+    # One line per result and claim would be 12 or more; four in hand per worker let the
+    # results that come back meanwhile go in together.
     assert len(store.lines) <= 8, store.lines
     log = session.log_path.read_text(encoding="utf-8")
     assert log.count("COMPLETED ") == 12
