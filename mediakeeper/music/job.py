@@ -150,8 +150,11 @@ class MusicJob:
 
     def close(self, items: list[dict[str, Any]]) -> None:
         """The batch has ended: the originals that tag writes kept for reuse go (this batch's,
-        and those of any killed one, beside every artist folder in the queue)."""
-        remove_spares({spares_folder(item["path"]) for item in items})  # usually one
+        and those of any killed one, beside every artist folder in the queue), deleted on a
+        thread while the batch writes its closing reports. A process stopped before that
+        thread ends leaves them to the next batch, which deletes those of ended processes."""
+        folders = {spares_folder(item["path"]) for item in items}  # usually one
+        remove_spares(folders, wait=False)
 
     def _resume_needs(self, state: dict[str, Any]) -> bool:
         """Whether a resumed run needs this plan to end where this one would: it writes tags,

@@ -199,3 +199,14 @@ def test_a_copy_written_over_a_longer_spare_ends_where_the_copy_does(tmp_path, m
     write(second, folder, "New Two")
     assert second.stat().st_ino == old
     assert second.read_bytes() == expected  # not a byte of the old file after it
+
+
+def test_remove_can_delete_on_a_thread_of_its_own_what_it_chose_when_called(tmp_path):
+    folder = tmp_path / spares.SPARES
+    folder.mkdir()
+    (folder / f"{os.getpid()}-1").write_bytes(b"old audio")
+    thread = spares.remove([folder], wait=False)
+    (folder / f"{os.getpid()}-2").write_bytes(b"a spare kept after the call")
+    thread.join()
+    assert not thread.daemon  # the process waits for it before it exits
+    assert [p.name for p in folder.iterdir()] == [f"{os.getpid()}-2"]  # and the folder stays
