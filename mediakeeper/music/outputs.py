@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shlex
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.atomic import atomic_write_text
+from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, encode_text
 from mediakeeper.jsonfmt import dumps_by_line
 from mediakeeper.music.model import LOGICAL_TAGS, Finding, Track
 from mediakeeper.queue_items import utility
@@ -99,14 +100,23 @@ _BLANKS = ("",) * len(LOGICAL_TAGS)
 
 
 def assemble_tracks_csv(home: Path) -> Path:
-    """Join every artist's CSV part into ``outputs/music/tracks.csv`` (atomically)."""
+    """Join every artist's CSV part into ``outputs/music/tracks.csv`` (atomically). The parts
+    are joined as bytes, as written (the last step of a batch, with one core idle: neither
+    a Path per part nor decoding and encoding them again)."""
     parts_dir = inside(home, "outputs", "music", "tracks")
     target = inside(home, "outputs", "music", "tracks.csv")
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(CSV_COLUMNS)
-    parts = sorted(parts_dir.glob("*.csv")) if parts_dir.is_dir() else []
-    body = "".join(p.read_text(encoding="utf-8") for p in parts)
-    atomic_write_text(target, header.getvalue() + body)
+    try:
+        with os.scandir(parts_dir) as entries:
+            parts = sorted(e.path for e in entries if e.name.endswith(".csv") and e.is_file())
+    except (FileNotFoundError, NotADirectoryError):
+        parts = []
+    body = [encode_text(header.getvalue())]
+    for part in parts:
+        with open(part, "rb") as f:
+            body.append(f.read())
+    atomic_write_bytes(target, b"".join(body))
     return target
 
 
