@@ -287,8 +287,8 @@ class BatchRunner:
         )
         # Items in flight are topped up once the results are recorded: while the main process
         # records and claims, each worker is already busy with its next item, and the results
-        # that come back meanwhile share one transaction (with four in hand, about five a
-        # transaction over 930 artists; with two, one).
+        # that come back meanwhile share one transaction (with six in hand, about eight a
+        # transaction over 930 artists; with four, five; with two, one).
         depth, at_once = self.options.in_hand * count, True
         try:
             while True:

@@ -128,7 +128,7 @@ def runner_options(
     online: bool = True,
 ) -> BatchOptions:
     """The runner's options from the flags and the kind's ``[<kind>]`` settings. Offline,
-    each worker has four items in hand (an item takes milliseconds, and results share queue
+    each worker has six items in hand (an item takes milliseconds, and results share queue
     transactions); with web lookups two (an item takes seconds, and a batch that stops for a
     dead network finishes fewer failing lookups first)."""
     return BatchOptions(
@@ -137,7 +137,7 @@ def runner_options(
         checkpoint_every=settings.get(kind, "checkpoint_every"),
         max_attempts=settings.get(kind, "max_attempts"),
         workers=workers,
-        in_hand=2 if online else 4,
+        in_hand=2 if online else 6,
     )
 
 
