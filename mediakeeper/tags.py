@@ -16,7 +16,7 @@ import io
 import os
 import shutil
 import stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
@@ -37,7 +37,7 @@ from mediakeeper.interrupts import critical
 from mediakeeper.music.model import LOGICAL_TAGS
 
 # .mp4 is left out on purpose: in a music folder it is usually a video.
-# Set from the classes per extension below (_BY_EXTENSION).
+# Set from the parsers per extension below (_BY_EXTENSION).
 AUDIO_EXTENSIONS: frozenset[str]
 
 
@@ -341,43 +341,30 @@ _STYLE_OF_FORMAT = {fmt: style for fmt, style in _KINDS.values()}
 _FOREIGN = (Exception,)
 
 
-@contextlib.contextmanager
-def _translated(path: Path | str) -> Iterator[None]:
-    """Where mutagen's and the OS's exceptions become AudioError (see ``_audio_error``)."""
-    try:
-        yield
-    except AudioError:
-        raise  # already worded
-    except _FOREIGN as exc:
-        raise _audio_error(path, exc) from exc
+class _translated:  # named as what it is used for: ``with _translated(path):``
+    """The one place where mutagen's and the OS's exceptions become AudioError. A class, not
+    a generator: a scan enters one for every file, and a generator's costs 1.4 us more."""
 
+    __slots__ = ("path",)
 
-def _audio_error(path: Path | str, exc: BaseException) -> AudioError:
-    """The one wording of what went wrong with a file."""
-    reason = str(exc).strip() or "damaged or truncated file"
-    if isinstance(exc, RecursionError):
-        reason = "damaged file (its structure nests without end)"
-    if isinstance(exc, OSError) and exc.strerror:
-        reason = exc.strerror
-    with contextlib.suppress(OSError):
-        if os.stat(path).st_size == 0:
-            reason = "empty file"
-    return AudioError(str(path), reason)
+    def __init__(self, path: Path | str):
+        self.path = path
 
+    def __enter__(self) -> None:
+        return None
 
-# The class a file's extension promises. Trying it first skips mutagen.File's sniffing of
-# every format; a file whose name lies (an .ogg holding Opus, an .m4a that is an MP3) falls
-# back to the sniffing.
-_BY_EXTENSION: dict[str, type] = {
-    ".mp3": MP3,
-    ".flac": FLAC,
-    ".m4a": MP4,
-    ".ogg": OggVorbis,
-    ".oga": OggVorbis,
-    ".opus": OggOpus,
-}
-
-AUDIO_EXTENSIONS = frozenset(_BY_EXTENSION)
+    def __exit__(self, kind, exc, traceback) -> bool:
+        if exc is None or isinstance(exc, AudioError) or not isinstance(exc, _FOREIGN):
+            return False  # nothing wrong, already worded, or not the file's (Ctrl+C)
+        reason = str(exc).strip() or "damaged or truncated file"
+        if isinstance(exc, RecursionError):
+            reason = "damaged file (its structure nests without end)"
+        if isinstance(exc, OSError) and exc.strerror:
+            reason = exc.strerror
+        with contextlib.suppress(OSError):
+            if os.stat(self.path).st_size == 0:
+                reason = "empty file"
+        raise AudioError(str(self.path), reason) from exc
 
 
 # The frames mutagen's translation to ID3v2.4 (``update_to_v24``) changes: TYER and its kin
@@ -399,12 +386,27 @@ def _load_mp3(source: Path | str | io.IOBase) -> MP3:
     return audio
 
 
+# How to parse the format a file's extension promises. Trying it first skips mutagen.File's
+# sniffing of every format; a file whose name lies (an .ogg holding Opus, an .m4a that is an
+# MP3) falls back to the sniffing.
+_BY_EXTENSION: dict[str, Callable[[Path | str | io.IOBase], Any]] = {
+    ".mp3": _load_mp3,
+    ".flac": FLAC,
+    ".m4a": MP4,
+    ".ogg": OggVorbis,
+    ".oga": OggVorbis,
+    ".opus": OggOpus,
+}
+
+AUDIO_EXTENSIONS = frozenset(_BY_EXTENSION)
+
+
 def _load(source: Path | str | io.IOBase, suffix: str):
     """Parse a file (a path or an open file object) whose name ends in ``suffix``."""
-    kind = _BY_EXTENSION.get(suffix.lower())
-    if kind is not None:
+    parse = _BY_EXTENSION.get(suffix.lower())
+    if parse is not None:
         try:
-            return _load_mp3(source) if kind is MP3 else kind(source)
+            return parse(source)
         except mutagen.MutagenError:  # not what its name says: let mutagen sniff the format
             if isinstance(source, io.IOBase):
                 source.seek(0)  # from the start, like the parse that failed
@@ -419,7 +421,7 @@ def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = No
     ``keep``: the result carries the parse (``parsed``), for a ``write`` that follows; ``st``:
     the file's stat, when the caller took it just before (a scan has it from its listing)."""
     path = os.fspath(path)
-    try:  # (not _translated: a scan reads every file, and the context manager costs 1.4 us)
+    with _translated(path):
         if keep:  # taken before the parse: a change after it shows
             signature = _signature(st if st is not None else os.stat(path))
         audio = _load(path, os.path.splitext(path)[1])
@@ -441,10 +443,6 @@ def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = No
                 else None
             ),
         )
-    except AudioError:
-        raise  # already worded
-    except _FOREIGN as exc:
-        raise _audio_error(path, exc) from exc
 
 
 def _logical(style, view) -> dict[str, str]:
