@@ -143,6 +143,7 @@ def remove(folders: Iterable[Path], *, wait: bool = True) -> threading.Thread | 
     global _pools
     _pools = {}
     folders = list(folders)
+    ended = {os.getpid(): True}  # by pid, asked once: a process keeps dozens of spares
     doomed = []
     for folder in folders:
         try:
@@ -153,7 +154,10 @@ def remove(folders: Iterable[Path], *, wait: bool = True) -> threading.Thread | 
             pid, _, serial = name.partition("-")
             if not (pid.isdigit() and serial.isdigit()):
                 continue  # not a name keep() gives: not ours to delete
-            if int(pid) == os.getpid() or not is_running(int(pid)):
+            owner = int(pid)
+            if owner not in ended:
+                ended[owner] = not is_running(owner)
+            if ended[owner]:
                 doomed.append(os.path.join(folder, name))
     if wait:
         _delete(doomed, folders)
