@@ -147,8 +147,6 @@ def dead_pid(child_env) -> int:
 def zombie_pid(child_env):
     """The pid of a child that has ended but is not waited for yet: /proc still lists it, and
     signal 0 still reaches it (a killed batch's workers linger so until someone reaps them)."""
-    import subprocess
-
     child = subprocess.Popen([sys.executable, "-c", "pass"], env=child_env)
     try:
         for _ in range(500):

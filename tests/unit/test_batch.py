@@ -82,7 +82,9 @@ def test_the_items_in_hand_go_back_in_one_queue_line_and_are_logged(make_store, 
 class CountsLines(QueueStore):
     """The real store, counting the items in each journal line it writes."""
 
-    lines: list[int]
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines: list[int] = []
 
     def _write_line(self, changed) -> None:
         self.lines.append(len(changed))
@@ -98,7 +100,6 @@ class Quick:
 def test_results_that_come_back_together_share_one_queue_line(make_store, tmp_path):
     make_store(12)
     store = CountsLines(tmp_path / "status" / "music", "music")
-    store.lines = []
     session = start_session(tmp_path / "status", "music")
     hooks = Recorded()
     options = BatchOptions(size=12, workers=2, in_hand=4)
@@ -157,7 +158,7 @@ SECOND_CTRL_C_WHILE_RECORDING = textwrap.dedent(
     import os, signal, sys
     from datetime import UTC, datetime
     from pathlib import Path
-    from mediakeeper.batch import BatchOptions, BatchRunner, Done, Hooks, ItemResult
+    from mediakeeper.batch import BatchOptions, BatchRunner, Hooks, ItemResult
     from mediakeeper.queue import QueueStore
     from mediakeeper.queue_items import new_item, new_queue
     from mediakeeper.sessions import start_session
