@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from mediakeeper.fsnames import is_temp_copy
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.music.fixes import ChangeJournal, apply_changes
 from mediakeeper.music.model import Finding, TagChange, Track
-from mediakeeper.music.outputs import ArtistOutputs, finding_record, track_record
+from mediakeeper.music.outputs import ArtistOutputs, finding_record
 from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import is_cover_file, scan_artist
 from mediakeeper.queue_items import finding_counts
@@ -287,11 +288,16 @@ def _after(tracks: list[Track], done: set[TagChange]) -> list[Track]:
     return result
 
 
+# A track in the work file: its fields in order, a list rather than a record. Read back only
+# by _decoded, it is a third less to encode than a record with every field named.
+_TRACK_ROW = attrgetter(*(f.name for f in fields(Track)))
+
+
 def _encoded(state: dict[str, Any]) -> dict[str, Any]:
     """The state as the work file holds it (plain JSON)."""
     return {
         **state,
-        "tracks": [track_record(t) for t in state["tracks"]],
+        "tracks": [_TRACK_ROW(t) for t in state["tracks"]],
         "findings": [_finding_to_dict(f) for f in state["findings"]],
         "changes": [vars(c).copy() for c in state["changes"]],
     }
@@ -300,7 +306,8 @@ def _encoded(state: dict[str, Any]) -> dict[str, Any]:
 def _decoded(saved: dict[str, Any]) -> dict[str, Any]:
     return {
         **saved,
-        "tracks": [Track(**t) for t in saved["tracks"]],
+        # A record: a work file left by a version before rows, resumed after an upgrade.
+        "tracks": [Track(**t) if isinstance(t, dict) else Track(*t) for t in saved["tracks"]],
         "findings": [_finding_from_dict(f) for f in saved["findings"]],
         "changes": [TagChange(**c) for c in saved["changes"]],
     }

@@ -8,6 +8,7 @@ an artist whose processing crashes while the batch goes on.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -22,6 +23,7 @@ from click.testing import CliRunner
 
 from mediakeeper import tags
 from mediakeeper.music.job import MusicJob
+from mediakeeper.music.model import Track
 from mediakeeper.queue import QueueStore
 from mediakeeper.slug import slugify
 from tests.conftest import immutable, refuse_scandir
@@ -800,6 +802,31 @@ def test_an_artist_killed_after_its_writes_resumes_its_plan_to_the_same_end(
     assert audio_bytes(lib) == library_after
     assert not (home / "status/music/changes/session_2.jsonl").exists()  # nothing journaled
     assert work.read_bytes() == plan + result  # the same result, kept again after the plan
+
+
+def test_a_plan_with_tracks_as_records_resumes_like_one_with_rows(tmp_path, music_library):
+    """The work file keeps tracks as rows of their fields; one written before that (a record
+    per track), resumed after an upgrade, ends the same: same result, same artist document."""
+    lib = build(music_library, tmp_path / "Music", ["Resumed"])
+    home = tmp_path / "home"
+    item = {"key": "Resumed", "name": "Resumed", "path": str(lib / "Resumed"), "run_token": "t"}
+    first = MusicJob(home, "session_1").process(item)
+    document = home / "outputs/music/artists" / f"{slugify('Resumed')}.json"
+    written = json.loads(document.read_text("utf-8"))
+    work = home / "status/music/work" / f"{slugify('Resumed')}.json"
+    plan = json.loads(work.read_bytes().splitlines()[0])
+    names = [f.name for f in dataclasses.fields(Track)]
+    assert all(isinstance(row, list) and len(row) == len(names) for row in plan["tracks"])
+    plan["tracks"] = [dict(zip(names, row, strict=True)) for row in plan["tracks"]]
+    work.write_text(json.dumps(plan) + "\n", "utf-8")  # the plan alone, as records
+
+    again = MusicJob(home, "session_2").process(item)
+
+    assert again == first
+    resumed = json.loads(document.read_text("utf-8"))
+    for doc in (written, resumed):
+        del doc["processed_at"], doc["session"]
+    assert resumed == written
 
 
 def test_an_artist_done_but_not_recorded_keeps_the_result_it_had(tmp_path, music_library):
