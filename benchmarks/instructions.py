@@ -1,0 +1,120 @@
+"""What an artist costs in CPU instructions, beside a bare read of its files: a measure that
+does not drift.
+
+On a shared or virtual machine the wall and CPU times of library_scale.py move by a third
+from one minute to the next (other guests take the CPU, caches are cold or warm), so a change
+worth 2% cannot be seen there. Instructions counted by valgrind's callgrind are the same from
+one run to the next (to a few parts in a million, with a fixed hash seed), so this benchmark
+compares, over the same library built as library_scale.py builds it:
+
+  (a) the bare read: mutagen.File() on every file of the artists and read its tags;
+  (b) the job a worker runs for each artist (MusicJob.process, offline, fixes on): scan,
+      rules, tag writes, outputs, work file.
+
+Each is run twice in a child process under callgrind, once without its loop: the difference
+is the loop's own instructions (imports and start-up left out). The first artist is done in
+both runs, to warm caches; the others are counted. Counted are user-space instructions only:
+what the kernel does for the job's file writes, and the main process of a batch (queue,
+session log, reports), are not. Needs valgrind; about a minute for 20 artists.
+
+    python benchmarks/instructions.py --artists 21
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from library_scale import build  # noqa: E402
+
+# The child: (a) or (b) over the artists of a library, the first only unless told to count.
+CHILD = r"""
+import os, sys
+sys.path.insert(0, sys.argv[1])
+kind, library, count = sys.argv[2], sys.argv[3], sys.argv[4] == "count"
+artists = sorted(os.listdir(library))
+todo = artists if count else artists[:1]
+if kind == "bare":
+    import mutagen
+    for artist in todo:
+        for folder, _, names in os.walk(os.path.join(library, artist)):
+            for name in names:
+                audio = mutagen.File(os.path.join(folder, name))
+                if audio is not None and audio.tags is not None:
+                    dict(audio.tags)
+else:
+    from pathlib import Path
+    from mediakeeper.music.job import MusicJob
+    job = MusicJob(Path(sys.argv[5]), "instructions")
+    for n, artist in enumerate(todo):
+        item = {"key": artist, "name": artist, "path": os.path.join(library, artist)}
+        job.process({**item, "run_token": f"t{n}"})
+"""
+
+
+def counted(kind: str, library: Path, count: bool, home: Path) -> int:
+    """Instructions of one child run under callgrind."""
+    command = [
+        "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+        sys.executable, "-c", CHILD, str(REPO), kind, str(library),
+        "count" if count else "warm", str(home),
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or found is None:
+        sys.exit(f"valgrind run failed ({kind}): {done.stderr[-1500:]}")
+    return int(found.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--artists", type=int, default=21, help="default 21 (20 counted)")
+    parser.add_argument("--keep", action="store_true", help="keep the temp folder")
+    args = parser.parse_args()
+    if args.artists < 2:
+        sys.exit("--artists must be at least 2: the first one only warms up")
+    if shutil.which("valgrind") is None:
+        sys.exit("valgrind is not installed (apt-get install valgrind): nothing to count with")
+
+    work = Path(tempfile.mkdtemp(prefix="mk-instructions-"))
+    try:
+        pristine = work / "pristine"
+        # library_scale's shape: about 18.6 tracks an artist, as 17,274 over 930.
+        made = build(pristine, args.artists, round(args.artists * 17274 / 930))
+        figures = {}
+        for kind in ("bare", "job"):
+            runs = []
+            for count in (False, True):  # each job run gets a fresh copy: it fixes tags
+                library, home = work / f"{kind}-{count}", work / f"home-{kind}-{count}"
+                shutil.copytree(pristine, library, symlinks=True)
+                home.mkdir()
+                runs.append(counted(kind, library, count, home))
+                print(f"{kind} {'counted' if count else 'warm-up'}: {runs[-1]:,}", flush=True)
+            figures[kind] = (runs[1] - runs[0]) / (args.artists - 1)
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+    per_track = made / args.artists
+    print()
+    print(f"{args.artists - 1} artists counted, {per_track:.1f} tracks an artist")
+    print(f"{'(a) bare read, instructions an artist':<44}{figures['bare'] / 1e6:>12.2f}M")
+    print(f"{'(b) the job, instructions an artist':<44}{figures['job'] / 1e6:>12.2f}M")
+    print(f"{'ratio (b)/(a)':<44}{figures['job'] / figures['bare']:>13.3f}")
+
+
+if __name__ == "__main__":
+    main()
