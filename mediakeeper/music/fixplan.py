@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from typing import TypeVar
@@ -170,27 +170,26 @@ _UNPLANNED = object()  # not in the plan (None there means: the tag is to be rem
 class Plan:
     """Tag values as the fixes proposed so far would leave them (see the module's policy)."""
 
-    def __init__(self, tracks: Iterable[Track]) -> None:
-        self._raw: dict[str, Mapping[str, str]] = {track.path: track.tags for track in tracks}
+    def __init__(self) -> None:
         self._planned: dict[tuple[str, str], str | None] = {}
         # key() by (path, tag): the rules ask for the same keys over and over, and the plan
         # changes only in adopt(), which forgets them.
         self._keys: dict[tuple[str, str], str | None] = {}
 
-    def value(self, path: str, tag: str) -> str:
+    def value(self, track: Track, tag: str) -> str:
         """The planned value, "" when the tag is (or will be) absent."""
-        value = self._planned.get((path, tag), _UNPLANNED)
+        value = self._planned.get((track.path, tag), _UNPLANNED)
         if value is _UNPLANNED:
-            value = self._raw[path].get(tag)
+            value = track.tags.get(tag)
         return value or ""
 
-    def key(self, path: str, tag: str) -> str | None:
+    def key(self, track: Track, tag: str) -> str | None:
         """What a tag's planned value means for comparison; None when absent, blank or not a
         number/year."""
-        at = (path, tag)
+        at = (track.path, tag)
         key = self._keys.get(at, _UNPLANNED)
         if key is _UNPLANNED:
-            value = self.value(path, tag)
+            value = self.value(track, tag)
             if tag == "tracknumber":
                 number = parse_number(value)
                 key = None if number is None else str(number)
@@ -201,9 +200,9 @@ class Plan:
             self._keys[at] = key
         return key
 
-    def change(self, path: str, tag: str, new: str) -> TagChange:
+    def change(self, track: Track, tag: str, new: str) -> TagChange:
         """A change from the file's stored value (not the planned one) to ``new``."""
-        return TagChange(path, tag, self._raw[path].get(tag), new)
+        return TagChange(track.path, tag, track.tags.get(tag), new)
 
     def adopt(self, findings: Iterable[Finding]) -> None:
         """Take one stage's proposals into the plan; within the stage the first one wins."""

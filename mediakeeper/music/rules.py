@@ -14,6 +14,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from mediakeeper.music.fixplan import (
@@ -90,25 +91,27 @@ class Context:
         groups: dict[str, list[Track]] = defaultdict(list)
         for track in tracks:
             groups[track.album].append(track)
-        return cls(
-            scan, Plan(tracks), tracks, tuple((a, tuple(g)) for a, g in sorted(groups.items()))
-        )
+        return cls(scan, Plan(), tracks, tuple((a, tuple(g)) for a, g in sorted(groups.items())))
 
     def albums(self) -> Iterator[tuple[str, tuple[Track, ...]]]:
         """Album folders only; loose tracks are not an album."""
         return ((album, tracks) for album, tracks in self.groups if album)
 
-    def value(self, track: Track, tag: str) -> str:
-        return self.plan.value(track.path, tag)
+    # The plan's own methods, looked up once: the rules ask some 500 times an artist, and a
+    # method here that called them cost a call more each time.
+    @cached_property
+    def value(self) -> Callable[[Track, str], str]:
+        return self.plan.value
 
-    def key(self, track: Track, tag: str) -> str | None:
-        return self.plan.key(track.path, tag)
+    @cached_property
+    def key(self) -> Callable[[Track, str], str | None]:
+        return self.plan.key
 
     def disc(self, track: Track) -> int:
         return parse_number(self.value(track, "discnumber")) or track.disc_folder or 1
 
     def change(self, track: Track, tag: str, new: str) -> TagChange:
-        return self.plan.change(track.path, tag, new)
+        return self.plan.change(track, tag, new)
 
 
 Rule = Callable[[Context], Iterable[Finding]]

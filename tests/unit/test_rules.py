@@ -632,13 +632,13 @@ def test_a_tags_comparison_key_follows_the_plan_from_stage_to_stage():
     """The rules compare keys ("03/12" and "3" are both track 3), kept per (file, tag); a
     stage's adopted fixes must show in the keys the next stage reads."""
     t = Track("A/01.flac", "A", "flac", {"tracknumber": "03", "date": "1999-05-01"})
-    plan = Plan([t])
-    assert (plan.key(t.path, "tracknumber"), plan.key(t.path, "date")) == ("3", "1999")
-    assert plan.key(t.path, "title") is None
+    plan = Plan()
+    assert (plan.key(t, "tracknumber"), plan.key(t, "date")) == ("3", "1999")
+    assert plan.key(t, "title") is None
     fixes = [TagChange(t.path, "tracknumber", "03", "5"), TagChange(t.path, "title", None, " X ")]
     plan.adopt([Finding("x", "warning", t.path, "m", changes=tuple(fixes))])
-    assert (plan.key(t.path, "tracknumber"), plan.key(t.path, "title")) == ("5", "X")
-    assert plan.key(t.path, "date") == "1999"
+    assert (plan.key(t, "tracknumber"), plan.key(t, "title")) == ("5", "X")
+    assert plan.key(t, "date") == "1999"
 
 
 @pytest.mark.parametrize(
