@@ -94,9 +94,10 @@ class Session:
             detail = ", ".join(
                 f"{k.replace('_', ' ')} {v}" for k, v in figures.items() if k != "error"
             )
-            lines.append(f"{outcome.upper():<10} {name}" + (f" ({detail})" if detail else ""))
+            text = f"{outcome.upper():<10} {name}" + (f" ({detail})" if detail else "")
             if error := figures.get("error"):
-                lines += f"           error: {error}".splitlines()
+                text += f"\n           error: {error}"
+            lines += text.splitlines()  # a name may hold a line break too: each line stamped
         self._log_lines(lines)
         self._events(
             [("item", {"key": k, "name": n, "outcome": o, **f}) for k, n, o, f in finished]

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
-from mediakeeper.sessions import EVENTS_FILE, load_sessions, start_session
+from mediakeeper.sessions import EVENTS_FILE, ItemLine, load_sessions, start_session
 
 
 def log_dir(status_dir):
@@ -47,6 +47,7 @@ def test_the_log_has_start_items_and_end(tmp_path, clock):
     clock.advance(seconds=30)
     session.item("ac-dc", "AC⧸DC", "error", error="MusicBrainz is down\nretry later")
     clock.advance(seconds=30)
+    session.items([ItemLine("odd", "Odd\nName", "released", {"reason": "interrupted"})])
     session.end("interrupted", {"completed": 1, "errors": 1})
 
     lines = session.log_path.read_text(encoding="utf-8").splitlines()
@@ -56,6 +57,11 @@ def test_the_log_has_start_items_and_end(tmp_path, clock):
     assert lines[2] == "2024-03-09 10:31:00+00:00  ERROR      AC⧸DC"
     assert lines[3].endswith("error: MusicBrainz is down")
     assert lines[4].endswith("retry later")
+    # A folder name may hold a line break: every line of the log still starts with its time.
+    assert lines[5:7] == [
+        "2024-03-09 10:31:30+00:00  RELEASED   Odd",
+        "2024-03-09 10:31:30+00:00  Name (reason interrupted)",
+    ]
     assert (
         lines[-1] == "2024-03-09 10:31:30+00:00  END interrupted after 90s: completed 1, errors 1"
     )
