@@ -137,6 +137,16 @@ def _first(values: Iterable[object] | None) -> str | None:
     return None
 
 
+def _present_firsts(style, view, singles) -> dict[str, str]:
+    """The single tags of a format with one key per tag (ID3, MP4): ``get`` asked only for
+    the keys the file has."""
+    found: dict[str, str] = {}
+    for name, stored, key in singles:
+        if stored in view and (value := style.get(view, key)):
+            found[name] = value
+    return found
+
+
 def _split(text: str | None) -> tuple[str | None, str | None]:
     number, _, total = (text or "").partition("/")
     return number or None, total or None
@@ -149,9 +159,6 @@ def _join(number: str | None, total: str | None) -> str | None:
 
 
 _ID3_VERSIONS = {(1, 1): "ID3v1", (2, 2, 0): "ID3v2.2", (2, 3, 0): "ID3v2.3", (2, 4, 0): "ID3v2.4"}
-# Frames whose value is not their first text: the recording id (UFID holds bytes) and the
-# genre (TCON may hold ID3v1 numbers such as "(13)").
-_ID3_SPECIAL = frozenset(k.id3 for k in TABLE.values() if k.id3 == "TCON" or k.id3[:5] == "UFID:")
 
 
 def _snapshot(tags) -> dict[str, Any]:
@@ -180,22 +187,7 @@ class _ID3Style:
         return _split(self.get(tags, number))
 
     def firsts(self, view) -> dict[str, str]:
-        # Plain text frames are looked at here; the others (UFID, TCON) by get.
-        found: dict[str, str] = {}
-        get = view.get
-        for name, frame_id, key in _ID3_SINGLES:
-            frame = get(frame_id)
-            if frame is None:
-                continue
-            if frame_id in _ID3_SPECIAL:
-                if value := self.get(view, key):
-                    found[name] = value
-                continue
-            for value in frame.text:  # the first non-empty one (a loop: no generator made)
-                if text := str(value):
-                    found[name] = text
-                    break
-        return found
+        return _present_firsts(self, view, _ID3_SINGLES)
 
     def set(self, tags, key: Key, value: str | None) -> None:
         if value is None:
@@ -317,11 +309,7 @@ class _MP4Style:
         return _first(values)
 
     def firsts(self, view) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for name, atom, key in _MP4_SINGLES:
-            if atom in view and (value := self.get(view, key)):
-                found[name] = value
-        return found
+        return _present_firsts(self, view, _MP4_SINGLES)
 
     def get_pair(self, tags, number: Key, total: Key) -> tuple[str | None, str | None]:
         values = tags.get(number.mp4)
