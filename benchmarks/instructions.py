@@ -40,20 +40,17 @@ from library_scale import build  # noqa: E402
 # The child: (a) or (b) over the artists of a library, the first only unless told to count.
 CHILD = r"""
 import os, sys
+from pathlib import Path
 sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, os.path.join(sys.argv[1], "benchmarks"))
 kind, library, count = sys.argv[2], sys.argv[3], sys.argv[4] == "count"
 artists = sorted(os.listdir(library))
 todo = artists if count else artists[:1]
 if kind == "bare":
-    import mutagen
+    from library_scale import bare_loop  # the very loop library_scale times
     for artist in todo:
-        for folder, _, names in os.walk(os.path.join(library, artist)):
-            for name in names:
-                audio = mutagen.File(os.path.join(folder, name))
-                if audio is not None and audio.tags is not None:
-                    dict(audio.tags)
+        bare_loop(Path(library, artist))
 else:
-    from pathlib import Path
     from mediakeeper.music.job import MusicJob
     job = MusicJob(Path(sys.argv[5]), "instructions")
     for n, artist in enumerate(todo):
