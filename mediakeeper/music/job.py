@@ -30,7 +30,7 @@ from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import is_cover_file, scan_artist
 from mediakeeper.queue_items import finding_counts
 from mediakeeper.slug import slugify
-from mediakeeper.spares import folder_for as spares_folder
+from mediakeeper.spares import folders_for as spares_folders
 from mediakeeper.spares import remove as remove_spares
 from mediakeeper.tags import version_after_write
 from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
@@ -154,8 +154,7 @@ class MusicJob:
         and those of any killed one, beside every artist folder in the queue), deleted on a
         thread while the batch writes its closing reports. A process stopped before that
         thread ends leaves them to the next batch, which deletes those of ended processes."""
-        folders = {spares_folder(item["path"]) for item in items}  # usually one
-        remove_spares(folders, wait=False)
+        remove_spares(spares_folders(item["path"] for item in items), wait=False)
 
     def _resume_needs(self, state: dict[str, Any]) -> bool:
         """Whether a resumed run needs this plan to end where this one would: it writes tags,
