@@ -552,3 +552,21 @@ def test_a_file_larger_than_the_memory_bound_is_changed_in_its_copy(tmp_path):
     assert peak < size / 2, peak  # a copy in chunks, never the whole file in memory
     assert tags.read(path).tags == {**FULL, "title": "Large"}
     assert path.read_bytes().endswith(audio)  # every byte of the audio kept
+
+
+@pytest.mark.parametrize("fmt", ["flac", "ogg", "opus"])
+def test_vorbis_single_tags_read_the_first_alias_with_a_value(tmp_path, fmt):
+    """foobar2000's "ALBUM ARTIST" counts when ALBUMARTIST is missing or empty,
+    and within one comment the first non-empty value counts."""
+    path = track(tmp_path, fmt, {"title": "x"})
+    audio = mutagen.File(path)
+    audio["ALBUM ARTIST"] = ["Spaced"]
+    audio["ARTIST"] = ["", "Second"]
+    audio.save()
+    assert tags.read(path).tags == {"title": "x", "albumartist": "Spaced", "artist": "Second"}
+    audio["ALBUMARTIST"] = [""]
+    audio.save()
+    assert tags.read(path).tags["albumartist"] == "Spaced"
+    audio["ALBUMARTIST"] = ["Joined"]
+    audio.save()
+    assert tags.read(path).tags["albumartist"] == "Joined"
