@@ -125,7 +125,7 @@ def runner_options(
     batch_size: int,
     retry_errors: bool,
     workers: int,
-    online: bool = True,
+    online: bool,
 ) -> BatchOptions:
     """The runner's options from the flags and the kind's ``[<kind>]`` settings. Offline,
     each worker has six items in hand (an item takes milliseconds, and results share queue

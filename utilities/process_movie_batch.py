@@ -60,7 +60,12 @@ def main(
     if online:
         require_api_key(settings)  # no key: stop here, before anything is touched
     options = opts.runner_options(
-        settings, "movies", batch_size=batch_size, retry_errors=retry_errors, workers=workers
+        settings,
+        "movies",
+        batch_size=batch_size,
+        retry_errors=retry_errors,
+        workers=workers,
+        online=online,
     )
     if movie:
         opts.only_item(settings, "movies", options, movie, dry_run)
