@@ -93,7 +93,11 @@ def run_child(script: Path, args: list[str], env, rng: random.Random, max_delay:
         assert ready.startswith("READY"), proc.communicate(timeout=30)[1]
         time.sleep(rng.uniform(0, max_delay))
         proc.send_signal(signal.SIGKILL)
-        out, err = proc.communicate(timeout=60)
+        proc.wait(timeout=60)
+        # Read through the text streams, not communicate(): communicate() reads the pipe
+        # itself and would drop whatever readline() above had already buffered, which is
+        # all the rest when the child prints READY and finishes before the parent reads.
+        out, err = proc.stdout.read(), proc.stderr.read()
     finally:
         if proc.poll() is None:
             proc.kill()
