@@ -282,4 +282,9 @@ def finish(
     click.echo(f"issue reports: {settings.home / 'issues' / kind}")
     weekly_md, _html = write_weekly_report(settings.home)  # every run updates this week's
     click.echo(f"weekly report: {weekly_md} (and .html)")
+    if report.interrupted:
+        # Everything is written. Python gives signals back their default action as it shuts
+        # down, so one more would end the process as killed by it (-2), not with 130.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
     sys.exit(report.exit_code)
