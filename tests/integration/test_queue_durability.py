@@ -148,12 +148,12 @@ def test_sigkill_while_recording_never_loses_a_returned_result(tmp_path, make_st
     script.write_text(WORKER, encoding="utf-8")
 
     landed = rounds = 0
-    total_reported = 0
     while landed < KILLS:
         rounds += 1
         directory = tmp_path / f"round{rounds}" / "status" / "music"
         make_store(ITEMS, directory=directory)
         reported: dict[str, str] = {}
+        kills_before = landed
         while True:
             context = f"seed {seed}, round {rounds}, kill {landed + 1}"
             lines, killed = run_child(
@@ -171,9 +171,9 @@ def test_sigkill_while_recording_never_loses_a_returned_result(tmp_path, make_st
         # the round ran to the end: the last child released every stale claim and folded
         assert validate(data, folder_exists=default_folder_exists) == []
         assert all(i["status"] in ("completed", "error", "skipped") for i in data["items"])
-        # (a result recorded just before a kill may be unreported: more kept, never less)
-        total_reported += len(reported)
-    assert total_reported >= ITEMS
+        # A result recorded just before a kill may be unreported (more kept, never less),
+        # one a kill at most. (Counted per round: a slow disk makes more kills a round.)
+        assert len(reported) >= ITEMS - (landed - kills_before), (context, len(reported))
 
 
 @pytest.mark.slow

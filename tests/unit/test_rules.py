@@ -656,6 +656,7 @@ def test_tidy_spaces_trims_and_collapses_runs_of_white_space(value, tidy):
     assert tidy_spaces(value) == tidy
 
 
+@settings(deadline=None)  # a stalled machine must not fail a property that holds
 @given(st.text())
 def test_tidy_spaces_fast_path_never_differs_from_the_rule(value):
     """Most tags are tidy already and skip the regex: that shortcut must never change a result."""

@@ -43,7 +43,8 @@ def test_results_back_together_are_taken_together_while_every_worker_has_one_que
     workers = Workers(2, run=square, lost=lost)
     for n in range(6):
         workers.submit(n)  # three each
-    time.sleep(1)  # every result is back, waiting in the pipes
+    for worker in workers._workers:  # each has a result back, waiting in its pipe
+        assert worker.conn.poll(60)
     results: list = []
     workers.next_results(results, most=6, linger=60)
     # Three each (3, 3): one from each (2, 2), then a third (1, 2) leaves one worker with no
