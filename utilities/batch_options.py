@@ -15,6 +15,7 @@ each script words its ``--help`` for its own items and keeps its own option orde
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -287,4 +288,8 @@ def finish(
         # down, so one more would end the process as killed by it (-2), not with 130.
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_IGN)
+    # Python's last garbage collection as it exits walks every object the batch made (50-80
+    # ms after 930 artists) to free memory the exit frees anyway. Every file is written and
+    # closed by now, none is left to a finalizer: those objects can be left out of it.
+    gc.freeze()
     sys.exit(report.exit_code)
