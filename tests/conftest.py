@@ -259,6 +259,16 @@ def _build_library(root: Path, spec) -> Path:
     return root
 
 
+def wait_until(predicate, *, limit: float = 30.0) -> bool:
+    """Poll ``predicate`` (a condition, not a time claim): False only after ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 @contextlib.contextmanager
 def immutable(path: Path):
     """``path`` immutable for the block (chattr +i: even root cannot replace it); the test is

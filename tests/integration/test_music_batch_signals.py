@@ -30,6 +30,7 @@ import pytest
 from click.testing import CliRunner
 
 from mediakeeper.slug import slugify
+from tests.conftest import wait_until
 from utilities.undo_changes import main as undo_main
 
 FORMATS = ("mp3", "flac", "m4a", "ogg", "opus")
@@ -151,18 +152,6 @@ def is_gone(pid: int) -> bool:
     except OSError:
         return True
     return stat[stat.rfind(")") + 2] in "ZX"  # a zombie has stopped running
-
-
-def wait_until(predicate, *, limit: float = 30.0) -> bool:
-    """Poll ``predicate`` (a condition, not a time claim): False only after ``limit`` seconds."""
-    import time
-
-    deadline = time.monotonic() + limit
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def undo_everything(home: Path, names) -> None:

@@ -11,7 +11,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
@@ -21,6 +20,7 @@ from mediakeeper import __version__
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.lookup.http import CacheRebuiltWarning, LookupFailed, user_agent
 from mediakeeper.lookup.images import IMAGE_SUFFIXES, image_suffix
+from tests.conftest import wait_until
 
 RATE = 5.0  # requests per second in spacing tests: 0.2 s apart
 MIN_GAP = 0.75 / RATE  # the server stamps arrivals: a stalled thread may shift one by ~20 ms
@@ -83,9 +83,7 @@ def test_a_timeout_is_a_network_failure(fake_musicbrainz, lookup_session):
     assert isinstance(caught.value, MediakeeperError)
     # The server notes a request once its thread has read it: on a loaded machine that may
     # come after the client has given up on it.
-    deadline = time.monotonic() + 10
-    while len(fake_musicbrainz.requests) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: len(fake_musicbrainz.requests) >= 2)
     assert len(fake_musicbrainz.requests) == 2  # one read retry, then it gives up
 
 
