@@ -673,6 +673,12 @@ def tags_of(path: Path) -> dict[str, str]:
     return tags.read(path).tags
 
 
+def weekly_report(stdout: str) -> Path:
+    """The weekly report a batch says it wrote (a week may turn between two batches)."""
+    [path] = re.findall(r"weekly report: (\S+\.md)", stdout)
+    return Path(path)
+
+
 def test_every_batch_rewrites_this_weeks_report(tmp_path, music_library, music_script):
     lib, home = (
         build(music_library, tmp_path / "Music", ["Alpha", "Beta", "Gamma"]),
@@ -681,8 +687,7 @@ def test_every_batch_rewrites_this_weeks_report(tmp_path, music_library, music_s
     first = music_script("process_music_batch.py", "--home", home, "--library", lib,
                          "--batch-size", 2)  # fmt: skip
     assert first.returncode == 0, first.stderr
-    [path] = re.findall(r"weekly report: (\S+\.md)", first.stdout)
-    report = Path(path)
+    report = weekly_report(first.stdout)
     assert report.parent == home / "status/reports"
     assert report.name.endswith("_weekly_progress.md")
     monday = datetime.fromisoformat(report.name[:10]).replace(tzinfo=UTC)
@@ -695,7 +700,7 @@ def test_every_batch_rewrites_this_weeks_report(tmp_path, music_library, music_s
     # The next batch brings the same week's report up to date.
     second = music_script("process_music_batch.py", "--home", home, "--batch-size", 2)
     assert second.returncode == 0, second.stderr
-    if re.findall(r"weekly report: (\S+\.md)", second.stdout) != [path]:
+    if weekly_report(second.stdout) != report:
         pytest.skip("a new week began between the two batches")
     text = report.read_text("utf-8")
     assert "Gamma" in text and "| Artists completed | 3 |" in text
@@ -721,19 +726,17 @@ def test_the_report_counts_findings_from_the_queue_not_the_output_files(
             tally[1] += finding["fixed"]
     assert expected["whitespace"] == [2, 2]  # one trailing space per artist, fixed
 
-    def code_rows(path: str) -> dict[str, list[int]]:
-        # The path each command printed: a week may turn between the two.
-        text = Path(path).read_text("utf-8")
+    def code_rows(path: Path) -> dict[str, list[int]]:
+        text = path.read_text("utf-8")
         rows = re.findall(r"^\| `([a-z-]+)` \| (\d+) \| (\d+) \|", text, re.M)
         return {code: [int(found), int(fixed)] for code, found, fixed in rows}
 
-    [path] = re.findall(r"weekly report: (\S+\.md)", done.stdout)
-    assert code_rows(path) == expected
+    assert code_rows(weekly_report(done.stdout)) == expected
     for doc in documents:
         doc.unlink()
     again = music_script("weekly_report.py", "--home", home)
     assert again.returncode == 0, again.stderr
-    assert code_rows(again.stdout.splitlines()[0]) == expected
+    assert code_rows(Path(again.stdout.splitlines()[0])) == expected  # it prints the path
 
 
 def test_a_fix_to_an_id3v1_file_resolves_its_legacy_tag_finding(tmp_path, music_script):
