@@ -15,6 +15,7 @@ each script words its ``--help`` for its own items and keeps its own option orde
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import signal
@@ -233,6 +234,14 @@ def exit_on_signals_if_interrupted(report: BatchReport) -> None:
     if report.interrupted:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda signum, frame: os._exit(EXIT_INTERRUPTED))
+        # As Python shuts down it gives signals back their default action: one more then
+        # would end the process as killed by it (-2), not with 130. Everything is written.
+        atexit.register(_ignore_signals)
+
+
+def _ignore_signals() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
 
 
 def run_with_progress(
@@ -283,11 +292,6 @@ def finish(
     click.echo(f"issue reports: {settings.home / 'issues' / kind}")
     weekly_md, _html = write_weekly_report(settings.home)  # every run updates this week's
     click.echo(f"weekly report: {weekly_md} (and .html)")
-    if report.interrupted:
-        # Everything is written. Python gives signals back their default action as it shuts
-        # down, so one more would end the process as killed by it (-2), not with 130.
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_IGN)
     # Python's last garbage collection as it exits walks every object the batch made (50-80
     # ms after 930 artists) to free memory the exit frees anyway. Every file is written and
     # closed by now, none is left to a finalizer: those objects can be left out of it.
