@@ -352,14 +352,18 @@ def test_a_second_signal_while_the_summary_is_written_still_exits_130(
             break
     assert seen and seen[-1].startswith("tracks "), seen
     # It writes its closing reports for another 0.1-0.3 s after the summary. A test process
-    # stalled longer than that finds it gone: then only what the first signal left is checked.
-    if proc.poll() is None:
+    # stalled longer than that finds it gone: then what the first signal left is checked, and
+    # the test says it could not send the second one.
+    sent = proc.poll() is None
+    if sent:
         proc.send_signal(signum)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, "".join(seen) + out + err
     assert "Aborted!" not in err
     statuses = {i["status"] for i in music_queue(home)["items"]}
     assert statuses <= {"completed", "pending"} and "pending" in statuses
+    if not sent:
+        pytest.skip("the batch had ended before the second signal could be sent")
 
 
 # Sends itself a signal from a finalizer, which Python runs after it has given signals back
