@@ -17,8 +17,9 @@ pass without the writes.
 On a shared or virtual machine one process's speed drifts by half from minute to minute
 (the same bare loop took 3.4 s in one run and 6.3 s a few minutes later), so (a) and (b) are
 taken in --rounds rounds (default 3): each round copies the freshly built library, syncs,
-then times (a) and (b) back to back over that copy. A round's ratio compares two runs a few
-seconds apart; the verdict is the median of the rounds' ratios, and every round is printed.
+then times (a), (b) and (a) again back to back over that copy. A round's ratio compares (b)
+with the mean of the two reads around it, so a drift during the round moves both sides; the
+verdict is the median of the rounds' ratios, and every round is printed.
 CPU seconds are printed beside wall times, and what creating one file costs in the
 benchmark's folder: the pass creates thousands (a temp copy per tag write, atomic outputs), a
 bare read none. The build's writes reach the disk before anything is timed.
@@ -225,7 +226,7 @@ def main() -> None:
     parser.add_argument("--artists", type=int, default=930)
     parser.add_argument("--tracks", type=int, default=17274)
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
-    parser.add_argument("--rounds", type=int, default=3, help="(a)-then-(b) rounds, default 3")
+    parser.add_argument("--rounds", type=int, default=3, help="(a)-(b)-(a) rounds, default 3")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
     args = parser.parse_args()
 
@@ -238,16 +239,19 @@ def main() -> None:
         print(f"built {made} tracks in {time.perf_counter() - t0:.1f}s", flush=True)
         create_ms, rename_ms = file_costs(work)
 
-        rounds = []  # (a wall, a cpu, b wall, b cpu, peak pss kB)
+        rounds = []  # (a wall, a cpu: the two reads' mean; b wall, b cpu, peak pss kB)
         for n in range(1, args.rounds + 1):
             library, home = work / f"Music-{n}", work / f"home-{n}"
             shutil.copytree(pristine, library, symlinks=True)
             home.mkdir()
             os.sync()  # the copy's writes must not land in either measurement
-            bare_seconds, bare_cpu, files = bare_loop(library)
+            before, before_cpu, files = bare_loop(library)
             batch = full_pass(library, home, args.workers)
+            os.sync()  # nor the pass's writes in the read after it
+            after, after_cpu, _ = bare_loop(library)
+            bare_seconds, bare_cpu = (before + after) / 2, (before_cpu + after_cpu) / 2
             rounds.append((bare_seconds, bare_cpu, *batch))
-            print(f"round {n}: (a) {bare_seconds:.2f}s  (b) {batch[0]:.2f}s  "
+            print(f"round {n}: (a) {before:.2f}s, {after:.2f}s after  (b) {batch[0]:.2f}s  "
                   f"ratio {batch[0] / bare_seconds:.2f}", flush=True)  # fmt: skip
         # The largest any (b) process ever was: exact, where sampling can miss a peak. Read
         # now, before (c) runs: the kernel's figure covers every child waited for so far.
