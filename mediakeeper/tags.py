@@ -652,7 +652,7 @@ def _saved_copy(w: FileWrite, spares: Path | None) -> tuple[int, str]:
                     with _removed_on_error(fd, tmp):
                         write_all(fd, data)
                         os.ftruncate(fd, len(data))  # a spare may have been longer
-                        os.fchmod(fd, stat.S_IMODE(st.st_mode))
+                        _same_owner_and_mode(fd, st, path)
         else:
             fd, tmp = _copy_file(path, spares, st.st_dev, st.st_size)
             with _removed_on_error(fd, tmp), open(fd, "r+b", closefd=False) as work:
@@ -660,8 +660,24 @@ def _saved_copy(w: FileWrite, spares: Path | None) -> tuple[int, str]:
                 work.truncate()  # a spare may have been longer
                 st = os.fstat(src.fileno())  # after the copy: a change during it shows
                 _save_changed(w, work, st)
-                os.fchmod(fd, stat.S_IMODE(st.st_mode))
+                _same_owner_and_mode(fd, st, path)
     return fd, tmp
+
+
+def _same_owner_and_mode(fd: int, st: os.stat_result, path: Path) -> None:
+    """Give the copy the original's owner, group and mode (in that order: a change of owner
+    clears set-id bits). The copy is made by whoever runs the batch; root (a NAS, a container)
+    would otherwise take every fixed file from its owner and its media server's group. A copy
+    that cannot belong to the original's owner is not put in its place."""
+    try:
+        os.fchown(fd, st.st_uid, st.st_gid)
+    except PermissionError:
+        raise AudioError(
+            str(path),
+            f"cannot keep its owner (uid {st.st_uid}, gid {st.st_gid}): "
+            "run the batch as that user, or as root",
+        ) from None
+    os.fchmod(fd, stat.S_IMODE(st.st_mode))
 
 
 def _copy_file(path: Path, spares: Path | None, device: int, size: int) -> tuple[int, str]:

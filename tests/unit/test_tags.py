@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import errno
 import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import mutagen
@@ -17,6 +20,8 @@ from mediakeeper.music import synth
 from mediakeeper.music.model import LOGICAL_TAGS
 from mediakeeper.tags import FileWrite
 from tests.conftest import tag_by_hand
+
+REPO = Path(__file__).resolve().parents[2]
 
 FULL = {
     "title": "Tïtle — “quoted”",
@@ -107,6 +112,56 @@ def test_write_replaces_the_file_atomically(tmp_path, fmt):
     assert path.stat().st_ino != inode  # a new file was renamed over the old one
     assert oct(path.stat().st_mode & 0o777) == oct(0o640)
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="only root can give files away")
+
+
+@needs_root
+@pytest.mark.parametrize("large", [False, True], ids=["in-memory", "copied"])
+def test_a_write_keeps_the_files_owner_and_group(tmp_path, monkeypatch, large):
+    """Run as root (a NAS, a container), a fix must not take the file from its owner."""
+    if large:
+        monkeypatch.setattr(tags, "IN_MEMORY_BYTES", 0)
+    path = track(tmp_path, "flac")
+    os.chown(path, 1000, 1001)
+    path.chmod(0o664)
+    tags.write(path, {"title": "New"})
+    st = path.stat()
+    assert (st.st_uid, st.st_gid, oct(st.st_mode & 0o777)) == (1000, 1001, oct(0o664))
+    assert tags.read(path).tags["title"] == "New"
+
+
+@needs_root
+def test_a_write_that_cannot_keep_the_owner_is_refused_and_changes_nothing():
+    """A user may write a file whose group they are not in; the copy would lose that group."""
+    with tempfile.TemporaryDirectory() as where:  # pytest's own folders are root's alone
+        folder = Path(where)
+        folder.chmod(0o777)
+        _refused_as_nobody(folder, track(folder, "mp3"))
+
+
+def _refused_as_nobody(folder: Path, path: Path) -> None:
+    os.chown(path, 65534, 1001)  # nobody's file, in a group nobody is not in
+    path.chmod(0o664)
+    before = path.read_bytes()
+    code = (
+        "import sys; from mediakeeper import tags; from mediakeeper.errors import AudioError\n"
+        "try:\n    tags.write(sys.argv[1], {'title': 'New'})\n"
+        "except AudioError as err:\n    print(err.message)\n"
+    )
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    done = subprocess.run(
+        [*nobody, sys.executable, "-c", code, str(path)],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert done.stdout.strip() == (
+        f"{path}: cannot keep its owner (uid 65534, gid 1001): run the batch as that user, "
+        "or as root"
+    ), done.stderr
+    assert path.read_bytes() == before
+    assert (path.stat().st_uid, path.stat().st_gid) == (65534, 1001)
+    assert sorted(p.name for p in folder.iterdir()) == [path.name]  # no copy left behind
 
 
 @every_format
