@@ -57,6 +57,7 @@ class AudioError(MediakeeperError):
     def __init__(self, path: str, message: str):
         super().__init__(f"{path}: {message}")
         self.path = path
+        self.reason = message  # without the path, for a line that names the file already
 
 
 class LookupFailed(MediakeeperError):

@@ -153,7 +153,7 @@ def _carry_out(
                 for step in steps:
                     current.setdefault(step.change.tag, step.change.old)
         except AudioError as err:
-            done.refused += [(step, err.message) for step in steps]
+            done.refused += [(step, err.reason) for step in steps]
             continue
         held = dict(current)  # what the write checks the file still holds
         # Where each tag's steps lead: a file already there needs none of them (an undo run
@@ -183,7 +183,7 @@ def _carry_out(
     )
     for path, steps, _ in writes:
         if path in failed:
-            done.refused += [(step, failed[path].message) for step in steps]
+            done.refused += [(step, failed[path].reason) for step in steps]
         else:
             done.written += steps
     return done

@@ -101,7 +101,11 @@ class MusicJob:
         done = set(applied.changes)
         written = {c.path for c in done}
         fixed = [_fixed(f, done, written) for f in findings]
-        records = [finding_record(f, ok) for f, ok in zip(findings, fixed, strict=True)]
+        why_not = dict(applied.refused)
+        records = [
+            finding_record(f, ok, None if ok else _why_not(f, why_not))
+            for f, ok in zip(findings, fixed, strict=True)
+        ]
         covers = self._fetch_covers(folder, state, tracks) if self.fetch_covers else []
         lookups = state.get("lookups", {})
         artist = {
@@ -145,6 +149,13 @@ class MusicJob:
             summary=f"{_count(len(tracks), 'track')}, {_count(len(findings), 'issue')}, "
             f"{sum(fixed)} fixed" + (_matched(state.get("enrichment")) if enriched else ""),
         )
+        if applied.refused:  # the report says why; the artist is retried with --retry-errors
+            change, why = applied.refused[0]
+            raise ItemFailure(
+                "fix",
+                f"{_count(len(applied.refused), 'tag fix', 'tag fixes')} could not be written "
+                f"({change.path}: {why}); see {ArtistOutputs(self.home, slug).report_path}",
+            )
         if self._resume_needs(state):  # killed before the runner records it: this result
             save_finished(work, state["token"], result)
         return result
@@ -243,8 +254,8 @@ def _has_cover(album_dir: Path) -> bool:
     return any(is_cover_file(name) for name in names)
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def _temp_copies(folder: Path) -> list[str]:
@@ -267,6 +278,14 @@ def _fixed(finding: Finding, done: set[TagChange], written: set[str]) -> bool:
     if finding.details.get("resolved_by_rewrite"):
         return finding.path in written
     return bool(finding.changes) and all(c in done for c in finding.changes)
+
+
+def _why_not(finding: Finding, refused: Mapping[TagChange, str]) -> str | None:
+    """Why a fix planned for the finding was not written, if one was refused."""
+    for change in finding.changes:
+        if change in refused:
+            return refused[change]
+    return None
 
 
 def _after(tracks: list[Track], done: set[TagChange]) -> list[Track]:

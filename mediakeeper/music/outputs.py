@@ -34,7 +34,8 @@ CSV_COLUMNS = (
 )
 
 
-def finding_record(finding: Finding, fixed: bool) -> dict[str, Any]:
+def finding_record(finding: Finding, fixed: bool, not_written: str | None = None) -> dict[str, Any]:
+    """``not_written``: why its planned fix could not be written (the file refused it)."""
     return {
         "code": finding.code,
         "severity": finding.severity,
@@ -43,6 +44,7 @@ def finding_record(finding: Finding, fixed: bool) -> dict[str, Any]:
         "message": finding.message,
         "fixable": finding.fixable,
         "fixed": fixed,
+        "not_written": not_written,
         "changes": [vars(c).copy() for c in finding.changes],
         "details": dict(finding.details),
     }
