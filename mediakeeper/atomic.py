@@ -81,15 +81,15 @@ def append_lines(path: Path, data: bytes, *, durable: bool) -> None:
 _SERIAL = itertools.count()
 
 
-def create_temp(folder: Path, prefix: str, suffix: str) -> tuple[int, str]:
+def create_temp(folder: Path, prefix: str, suffix: str, mode: int = 0o600) -> tuple[int, str]:
     """A new, empty file ``<prefix><pid>-<n><suffix>`` in ``folder`` (made if missing), open
-    for reading and writing, mode 0600. Like ``tempfile.mkstemp``, without its random names and path
-    checks, which cost as much again as creating the file."""
+    for reading and writing, with ``mode`` less the umask. Like ``tempfile.mkstemp``, without
+    its random names and path checks, which cost as much again as creating the file."""
     flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     while True:
         name = os.path.join(folder, f"{prefix}{os.getpid()}-{next(_SERIAL)}{suffix}")
         try:
-            return os.open(name, flags, 0o600), name
+            return os.open(name, flags, mode), name
         except FileExistsError:
             continue  # left by an earlier process that had this pid
         except FileNotFoundError:
@@ -97,10 +97,12 @@ def create_temp(folder: Path, prefix: str, suffix: str) -> tuple[int, str]:
 
 
 def atomic_write_bytes(path: Path | str, data: bytes, *, durable: bool = True) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder and an atomic rename."""
+    """Write ``data`` to ``path`` via a temp file in the same folder and an atomic rename.
+    The file gets the mode any new file gets (0666 less the umask): reports and outputs are
+    read by others (a shared home, a media server reading a movie's .nfo)."""
     path = Path(path)
     with critical():  # a signal waits for the rename (or the clean-up): no temp leftovers
-        fd, tmp = create_temp(path.parent, f".{path.name}.", ".tmp")
+        fd, tmp = create_temp(path.parent, f".{path.name}.", ".tmp", 0o666)
         try:
             try:
                 write_all(fd, data)
