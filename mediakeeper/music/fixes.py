@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -39,7 +39,9 @@ class ChangeJournal:
         """Append the changes (each with its artist and the file it is in) in one write. The
         caller flushes the journal before it touches a file (``tags.write_many``'s
         ``flush_first``); its name is made durable here."""
-        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        # To the microsecond: a fix, its undo and a fix again may all fall in one second, and
+        # undo must still know which came first.
+        stamp = datetime.now(UTC).isoformat(timespec="microseconds")
         lines = [
             dumps_one(
                 {
@@ -219,10 +221,33 @@ def read_journal(status_kind_dir: Path) -> list[JournalEntry]:
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
                 raw = json.loads(line)
-                entries.append(JournalEntry(**{k: raw[k] for k in JournalEntry.__annotations__}))
+                entry = JournalEntry(**{k: raw[k] for k in JournalEntry.__annotations__})
+                at = datetime.fromisoformat(entry.at)
+                entries.append((at if at.tzinfo else at.replace(tzinfo=UTC), entry))
             except (ValueError, KeyError, TypeError):
                 continue
-    return sorted(entries, key=lambda e: e.at)
+    # By time (stamps from before microseconds were kept compare as times too), then as read.
+    entries.sort(key=lambda pair: pair[0])
+    return [entry for _, entry in entries]
+
+
+def _net(newest_first: Iterable[JournalEntry]) -> list[JournalEntry]:
+    """The entries with each run of changes to one tag of one file that follow each other
+    (an entry's old value is the new value of the one before it: fixed, undone, fixed again)
+    made one, from the newest value to the oldest: the undo reports each tag once, with its
+    net change. A run broken by a change from outside (the values do not follow) stays two
+    steps, and the write refuses the second, as the file holds neither of its values."""
+    runs: list[JournalEntry] = []
+    last: dict[tuple[str, str], int] = {}  # (path, tag) -> its latest run's index in runs
+    for entry in newest_first:
+        key = (entry.path, entry.tag)
+        at = last.get(key)
+        if at is not None and runs[at].old == entry.new:
+            runs[at] = replace(runs[at], old=entry.old)  # goes further back
+        else:
+            last[key] = len(runs)
+            runs.append(entry)
+    return runs
 
 
 @dataclass
@@ -263,7 +288,7 @@ def undo(
             [_Step(e.artist, TagChange(e.path, e.tag, e.new, e.old), e) for e in group],
             None,
         )
-        for path, group in _by_path(reversed(wanted)).items()
+        for path, group in _by_path(_net(reversed(wanted))).items()
     ]
     journal = ChangeJournal(status_kind_dir, undo_id)
     done = _carry_out(files, journal, verify=True, changed="was changed again since")

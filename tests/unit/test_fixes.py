@@ -64,7 +64,8 @@ def test_a_planned_fix_never_overwrites_an_edit_made_after_the_scan(tmp_path):
 
 
 def test_undo_takes_a_tag_changed_twice_back_to_its_first_value(tmp_path):
-    """Session 1 set a -> b, session 2 b -> c: undoing the artist walks c -> b -> a."""
+    """Session 1 set a -> b, session 2 b -> c: undoing the artist takes c back to a, and says
+    so once: the tag's net change."""
     from mediakeeper.music.fixes import undo
 
     path = synth.make_track(tmp_path / "Alpha" / "A" / "01 - a.flac", "flac", {"title": "a"})
@@ -80,11 +81,54 @@ def test_undo_takes_a_tag_changed_twice_back_to_its_first_value(tmp_path):
     report = undo(status, artist="alpha")
 
     assert tags.read(path).tags["title"] == "a"
-    assert [(e.session, e.old, e.new) for e in report.restored] == [
-        ("s2", "b", "c"),
-        ("s1", "a", "b"),
+    assert [(e.session, e.old, e.new) for e in report.restored] == [("s2", "a", "c")]
+    assert report.left_alone == [] and report.already == []
+
+
+def test_undo_after_fix_undo_fix_reports_each_tag_once(tmp_path):
+    """Fixed, undone, fixed again: the artist's undo walks back through the undo session's
+    entries too, and restores each tag once (it used to print every step, 'b' -> 'a', 'a' ->
+    'b', 'b' -> 'a', and count three values restored for one)."""
+    from mediakeeper.music.fixes import undo
+
+    path = synth.make_track(tmp_path / "Alpha" / "A" / "01 - a.flac", "flac", {"title": "a "})
+    status = tmp_path / "status"
+    fix = TagChange("A/01 - a.flac", "title", "a ", "a")
+    apply_changes(path.parent.parent, "Alpha", [fix], ChangeJournal(status, "s1"))
+    assert len(undo(status, artist="Alpha").restored) == 1
+    apply_changes(path.parent.parent, "Alpha", [fix], ChangeJournal(status, "s2"))
+
+    report = undo(status, artist="Alpha")
+
+    assert tags.read(path).tags["title"] == "a "
+    assert [(e.path, e.tag, e.new, e.old) for e in report.restored] == [
+        (str(path), "title", "a", "a ")
     ]
     assert report.left_alone == [] and report.already == []
+    again = undo(status, artist="Alpha")  # nothing left to do, said once
+    assert (again.restored, again.left_alone, len(again.already)) == ([], [], 1)
+
+
+def test_undo_keeps_a_change_from_outside_between_two_sessions_apart(tmp_path):
+    """s1 set a -> b, someone set c, s2 set c -> d: the values do not follow each other, so
+    undo takes d back to c and leaves the rest alone, saying why."""
+    from mediakeeper.music.fixes import undo
+
+    path = synth.make_track(tmp_path / "Alpha" / "A" / "01 - a.flac", "flac", {"title": "a"})
+    status, artist = tmp_path / "status", path.parent.parent
+    apply_changes(artist, "Alpha", [TagChange("A/01 - a.flac", "title", "a", "b")],
+                  ChangeJournal(status, "s1"))  # fmt: skip
+    tags.write(path, {"title": "c"})
+    apply_changes(artist, "Alpha", [TagChange("A/01 - a.flac", "title", "c", "d")],
+                  ChangeJournal(status, "s2"))  # fmt: skip
+
+    report = undo(status, artist="Alpha")
+
+    assert tags.read(path).tags["title"] == "c"
+    assert [(e.new, e.old) for e in report.restored] == [("d", "c")]
+    assert [(e.new, e.old, why) for e, why in report.left_alone] == [
+        ("b", "a", "title was changed again since (now 'c')")
+    ]
 
 
 @pytest.mark.parametrize("made_by_another_worker", [False, True], ids=["new", "just-made"])
