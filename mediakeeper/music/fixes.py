@@ -11,6 +11,7 @@ again since.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -231,6 +232,28 @@ def read_journal(status_kind_dir: Path) -> list[JournalEntry]:
     return [entry for _, entry in entries]
 
 
+def _unknown_hint(everything: list[JournalEntry], artist: str | None) -> str:
+    """What the user may have meant: the artist spelled with its accents, else the batches
+    that changed tags (undo sessions only when there is nothing else)."""
+    if not everything:
+        return "no changes yet"
+    if artist is not None:
+        wanted = _loose(artist)
+        near = sorted({e.artist for e in everything if _loose(e.artist) == wanted})
+        if near:
+            return "did you mean " + " or ".join(repr(name) for name in near) + "?"
+    sessions = list(dict.fromkeys(e.session for e in reversed(everything)))  # newest first
+    batches = [s for s in sessions if not s.startswith("undo_")] or sessions
+    more = " (--list shows them all)" if len(sessions) > 5 else ""
+    return "sessions with changes, newest first: " + ", ".join(batches[:5]) + more
+
+
+def _loose(name: str) -> str:
+    """A name without case, accents or spacing: Bjork, björk and BJÖRK are one."""
+    bare = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(ch for ch in bare if ch.isalnum())
+
+
 def _net(newest_first: Iterable[JournalEntry]) -> list[JournalEntry]:
     """The entries with each run of changes to one tag of one file that follow each other
     (an entry's old value is the new value of the one before it: fixed, undone, fixed again)
@@ -274,9 +297,8 @@ def undo(
         and (artist is None or e.artist.casefold() == artist.casefold())
     ]
     if not wanted:
-        known = sorted({e.session for e in everything})
-        hint = ("sessions with changes: " + ", ".join(known[-5:])) if known else "no changes yet"
         target = f"session {session}" if session else f"artist {artist!r}"
+        hint = _unknown_hint(everything, artist)
         raise MediakeeperError(f"no journaled changes for {target}", hint)
 
     undo_id = "undo_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")

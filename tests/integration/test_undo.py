@@ -74,6 +74,28 @@ def test_unknown_session_or_artist_exits_2_and_names_what_exists(
     assert library_tags(lib) == before
 
 
+def test_an_artist_misspelt_by_case_or_accents_is_suggested(
+    tmp_path, music_library, music_script, library_tags
+):
+    """'Bjork' for Björk: the hint names the artist, not the sessions; the newest batch
+    sessions come first otherwise, undo sessions only when there is nothing else."""
+    lib = music_library(tmp_path / "Music", spec("Björk", "flac"))
+    home = tmp_path / "home"
+    assert music_script("process_music_batch.py", "--home", home, "--library", lib).returncode == 0
+    before = library_tags(lib)
+    run = music_script("undo_changes.py", "--home", home, "--artist", "bjork")
+    assert run.returncode == 2
+    assert run.stderr.strip().endswith(
+        "no journaled changes for artist 'bjork' (did you mean 'Björk'?)"
+    ), run.stderr
+    assert library_tags(lib) == before
+    undone = music_script("undo_changes.py", "--home", home, "--artist", "Björk")
+    assert undone.returncode == 0, undone.stderr
+    batch = music_script("undo_changes.py", "--home", home, "--list").stdout.split()[0]
+    run = music_script("undo_changes.py", "--home", home, "--session", "2000")
+    assert f"(sessions with changes, newest first: {batch})" in run.stderr  # not the undo's
+
+
 def test_an_undo_can_itself_be_undone(processed, music_script, library_tags):
     lib, home, original, session = processed
     fixed = library_tags(lib)
