@@ -12,7 +12,13 @@ from mediakeeper.config import Settings
 from mediakeeper.errors import QueueMissing
 from mediakeeper.manager import init_queue, library_folders
 from mediakeeper.queue import QueueStore
-from mediakeeper.queue_items import is_eligible, new_item
+from mediakeeper.queue_items import (
+    IN_PROGRESS,
+    claim_is_stale,
+    is_eligible,
+    new_item,
+    status_before_claim,
+)
 from mediakeeper.sessions import Session, start_session
 
 
@@ -36,7 +42,8 @@ def eligible_items(settings: Settings, kind: str, options: BatchOptions) -> list
     """The items a batch would take, read without writing anything (not even a lock file)."""
     store = QueueStore(settings.status_dir / kind, kind)
     if store.exists():
-        items = store.peek()["items"]
+        # As the batch will see them: it first gives back the claims of processes gone.
+        items = [_released_if_stale(item) for item in store.peek()["items"]]
     else:
         library = settings.library(kind)
         if library is None:
@@ -44,6 +51,12 @@ def eligible_items(settings: Settings, kind: str, options: BatchOptions) -> list
         items = [new_item(p.name, p.name, str(p)) for p in library_folders(library.resolve())]
     chosen = [item for item in items if is_eligible(item, options.statuses, options.keys)]
     return chosen[: options.size]
+
+
+def _released_if_stale(item: dict[str, Any]) -> dict[str, Any]:
+    if item["status"] != IN_PROGRESS or not claim_is_stale(item.get("claimed_by")):
+        return item
+    return {**item, "status": status_before_claim(item.get("claimed_by")), "claimed_by": None}
 
 
 def run_batch(

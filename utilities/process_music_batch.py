@@ -10,6 +10,7 @@ import click
 from mediakeeper.batch import ItemFailure
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.outputs import assemble_tracks_csv
+from mediakeeper.queue import QueueStore
 from mediakeeper.runs import eligible_items
 from utilities import batch_options as opts
 from utilities.cli import Command, home_option, settings_for
@@ -66,7 +67,13 @@ def main(
     if artist:
         opts.only_item(settings, "music", options, artist, dry_run)
     if dry_run:
-        return _dry_run(settings, options, fix=not no_fix)
+        if enrich:  # the same artists the batch would take, read without writing
+            store = QueueStore(settings.status_dir / "music", "music")
+            if store.exists():
+                opts.enrich_only(store, options)
+            else:
+                options.keys = set()  # nothing was processed offline yet
+        return _dry_run(settings, options, fix=not no_fix, enrich=enrich)
 
     store = opts.prepare_store(settings, "music", options, enrich=enrich)
     session, report = opts.run_with_progress(
@@ -87,7 +94,7 @@ def main(
     opts.finish(settings, "music", session, report, online=online, retry_errors=retry_errors)
 
 
-def _dry_run(settings, options, *, fix):
+def _dry_run(settings, options, *, fix, enrich):
     items = eligible_items(settings, "music", options)
     job = MusicJob(settings.home, "dry-run", fix=fix)
     total_changes = 0
@@ -106,12 +113,14 @@ def _dry_run(settings, options, *, fix):
             click.echo(
                 f"  would set {change.tag} of {change.path!r}: {change.old!r} -> {change.new!r}"
             )
-        for finding in preview.findings:
-            if not finding.fixable:
+        shown = set(preview.changes)
+        for finding in preview.findings:  # each one no change above answers (--no-fix: all)
+            if not shown.intersection(finding.changes):
                 click.echo(f"  [{finding.code}] {finding.path or '(artist)'}: {finding.message}")
+    lookups = "; their MusicBrainz lookups are not previewed (a dry run asks nothing)"
     click.echo(
         f"dry run: {len(items)} artists, {total_changes} tag change(s) would be made; "
-        "nothing was written"
+        f"nothing was written{lookups if enrich else ''}"
     )
 
 

@@ -304,30 +304,60 @@ def test_fixes_that_cannot_be_written_make_the_artist_an_error_that_says_why(
 
 @pytest.mark.parametrize(
     "situation",
-    ["no queue yet", "queue exists", "artist, no queue yet", "no-fix", "a folder vanished"],
+    [
+        "no queue yet",
+        "queue exists",
+        "artist, no queue yet",
+        "no-fix",
+        "a folder vanished",
+        "a killed batch's claim",
+        "enrich",
+    ],
 )
 def test_dry_run_changes_nothing_anywhere(
-    situation, tmp_path, music_library, music_script, tree_bytes
+    situation, tmp_path, music_library, music_script, tree_bytes, dead_pid, child_env
 ):
+    """Nothing written, and the artists previewed are those the real run would take."""
     lib, home = build(music_library, tmp_path / "Music", NAMES), tmp_path / "home"
     home.mkdir()
-    if situation in ("queue exists", "no-fix"):
+    if situation in ("queue exists", "no-fix", "enrich"):
         first = music_script(
-            "process_music_batch.py", "--home", home, "--library", lib, "--batch-size", 1
-        )
+            "process_music_batch.py", "--home", home, "--library", lib, "--batch-size", 1,
+            *(["--offline"] if situation == "enrich" else []),
+        )  # fmt: skip
         assert first.returncode == 0, first.stderr
+    if situation == "a killed batch's claim":  # the real run gives it back, then takes it
+        store = QueueStore(home / "status" / "music", "music")
+        init = music_script("music_queue_manager.py", "--home", home, "--init", "--library", lib)
+        assert init.returncode == 0
+        assert store.claim_next("20260101_session_001", keys={"Alpha"})["name"] == "Alpha"
+
+        def killed(data):
+            data["items"][0]["claimed_by"].update(pid=dead_pid, pid_started=None)
+            return [data["items"][0]]
+
+        store.update(killed, fold=True)
     if situation == "a folder vanished":
         init = music_script("music_queue_manager.py", "--home", home, "--init", "--library", lib)
         assert init.returncode == 0
         shutil.rmtree(lib / "Charlie")
     args = ["--home", home, "--library", lib, "--dry-run"]
-    args += {"artist, no queue yet": ["--artist", "echo"], "no-fix": ["--no-fix"]}.get(
-        situation, []
-    )
+    args += {
+        "artist, no queue yet": ["--artist", "echo"],
+        "no-fix": ["--no-fix"],
+        "enrich": ["--enrich"],
+    }.get(situation, [])
     before_lib, before_home = tree_bytes(lib), tree_bytes(home)
     before_top = sorted(p.name for p in tmp_path.iterdir())
 
-    run = music_script("process_music_batch.py", *args)
+    if situation == "enrich":  # the suite's lookups are off; a dry run asks nothing anyway
+        run = subprocess.run(
+            [sys.executable, "utilities/process_music_batch.py", *map(str, args)],
+            cwd=REPO_ROOT, env={**child_env, "MEDIAKEEPER_MUSIC_LOOKUPS": "true"},
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    else:
+        run = music_script("process_music_batch.py", *args)
 
     assert run.returncode == 0, run.stdout + run.stderr
     assert tree_bytes(lib) == before_lib
@@ -335,9 +365,14 @@ def test_dry_run_changes_nothing_anywhere(
     assert sorted(p.name for p in tmp_path.iterdir()) == before_top
     assert "nothing was written" in run.stdout
     would = [line for line in run.stdout.splitlines() if line.strip().startswith("would set")]
-    if situation == "no-fix":
+    if situation == "no-fix":  # every finding is listed, the fixable ones too
         assert would == []
-        assert "[missing-cover]" in run.stdout
+        for code in ("missing-cover", "whitespace", "missing-albumartist"):
+            assert run.stdout.count(f"[{code}]") == 4, run.stdout
+    elif situation == "enrich":  # the artist the offline batch completed, not the others
+        assert run.stdout.startswith("Alpha: 3 tracks")
+        assert "dry run: 1 artists" in run.stdout
+        assert "lookups are not previewed" in run.stdout
     elif situation == "a folder vanished":  # reported, and the others still previewed
         assert re.search(
             r"^Charlie: would fail \(scan\): artist folder not found", run.stdout, re.M
@@ -346,7 +381,7 @@ def test_dry_run_changes_nothing_anywhere(
     elif situation == "artist, no queue yet":
         assert len(would) == 2 and all("Song" in line for line in would)
         assert run.stdout.startswith("Echo: 3 tracks")
-    else:
+    else:  # "a killed batch's claim": Alpha is taken again, as by the real run
         artists = 4 if situation == "queue exists" else 5
         assert len(would) == 2 * artists
         assert "would set title of '2000 - Album/01 - Song 1." in run.stdout
