@@ -34,6 +34,7 @@ from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import COMPLETED as ITEM_COMPLETED
 from mediakeeper.queue_items import ERROR, PENDING, is_eligible
 from mediakeeper.sessions import COMPLETED, FAILED, INTERRUPTED, ItemLine, Session
+from mediakeeper.wording import count
 from mediakeeper.workers import Workers
 
 EXIT_OK, EXIT_SOME_ERRORS = 0, 1
@@ -329,7 +330,7 @@ class BatchRunner:
         limit = self.options.stop_after_network_failures
         if not self.report.stopped_early and self._network_failures >= limit > 0:
             self.report.stopped_early = (
-                f"{self._network_failures} items in a row failed on the network; "
+                f"{count(self._network_failures, 'item')} in a row failed on the network; "
                 "the service looks unreachable, so the rest stay pending"
             )
         return status, None

@@ -11,6 +11,7 @@ from mediakeeper.batch import ItemFailure
 from mediakeeper.lookup.tmdb_types import require_api_key
 from mediakeeper.movies.job import NFO, MovieJob
 from mediakeeper.runs import eligible_items
+from mediakeeper.wording import count
 from utilities import batch_options as opts
 from utilities.cli import Command, home_option, settings_for
 from utilities.progress import ProgressHooks
@@ -103,7 +104,7 @@ def _dry_run(settings, options, *, online, artwork, overwrite):
             click.echo(f"{item['name']}: would fail ({err.stage}): {err.message}")
             continue
         mains = len(preview.videos.groups)
-        line = f"{preview.name}: {mains} main video(s)"
+        line = f"{preview.name}: {count(mains, 'main video')}"
         if preview.lookup:
             line += f"; would {preview.lookup}"
             kept = [name for name in preview.existing if not overwrite]
@@ -117,7 +118,7 @@ def _dry_run(settings, options, *, online, artwork, overwrite):
         for finding in preview.findings:
             click.echo(f"  [{finding.code}] {finding.message}")
     click.echo(
-        f"dry run: {len(items)} movies; nothing was written"
+        f"dry run: {count(len(items), 'movie')}; nothing was written"
         + ("" if not online else " and nothing was looked up")
     )
 

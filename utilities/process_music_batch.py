@@ -11,6 +11,7 @@ from mediakeeper.batch import ItemFailure
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.outputs import assemble_tracks_csv
 from mediakeeper.runs import eligible_items
+from mediakeeper.wording import count
 from utilities import batch_options as opts
 from utilities.cli import Command, home_option, settings_for
 from utilities.progress import ProgressHooks
@@ -99,8 +100,9 @@ def _dry_run(settings, options, *, fix):
             continue
         total_changes += len(preview.changes)
         click.echo(
-            f"{preview.name}: {preview.track_count} tracks, {len(preview.findings)} issues, "
-            f"{len(preview.changes)} tag change(s) would be made"
+            f"{preview.name}: {count(preview.track_count, 'track')}, "
+            f"{count(len(preview.findings), 'issue')}, "
+            f"{count(len(preview.changes), 'tag change')} would be made"
         )
         for change in preview.changes:
             click.echo(
@@ -110,8 +112,8 @@ def _dry_run(settings, options, *, fix):
             if not finding.fixable:
                 click.echo(f"  [{finding.code}] {finding.path or '(artist)'}: {finding.message}")
     click.echo(
-        f"dry run: {len(items)} artists, {total_changes} tag change(s) would be made; "
-        "nothing was written"
+        f"dry run: {count(len(items), 'artist')}, {count(total_changes, 'tag change')} "
+        "would be made; nothing was written"
     )
 
 

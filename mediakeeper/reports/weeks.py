@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from mediakeeper.errors import MediakeeperError
+from mediakeeper.wording import count
 
 WEEK = timedelta(days=7)
 _WEEK_TEXT = re.compile(r"\s*(\d{4})-?[Ww](\d{1,2})\s*")
@@ -80,7 +81,9 @@ def check_reach(week: Week, weeks_before: int, why: str) -> None:
     calendar a date can hold (``why`` names what looks back, e.g. "its chart")."""
     first = FIRST_WEEK.shift(weeks_before)
     if week < first:
-        problem = f"{why} reaches {weeks_before} weeks back, before the first date ({date.min})"
+        problem = (
+            f"{why} reaches {count(weeks_before, 'week')} back, before the first date ({date.min})"
+        )
     elif week > LAST_WEEK:
         problem = f"it ends after the last date ({date.max})"
     else:
