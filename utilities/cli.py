@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 import click
@@ -39,6 +40,26 @@ class Command(click.Command):
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     click.echo(f"Warning: {message}", err=True)
+
+
+class OutputFile(click.Path):
+    """A file the command writes. A name that is empty or names a folder ("", ".", "out/", an
+    existing folder) is a usage error that names the option, not a failed write."""
+
+    def __init__(self, example: str):
+        super().__init__(dir_okay=False, path_type=Path)
+        self.example = example  # a file name to suggest
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        text = os.fspath(value)
+        if not text:
+            self.fail(
+                f"the file name is empty: name the file to write, e.g. {self.example}", param, ctx
+            )
+        if os.path.basename(text) in ("", ".", "..") or os.path.isdir(text):
+            suggested = os.path.join(text, self.example)
+            self.fail(f"{text!r} is a folder: name a file to write, e.g. {suggested}", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 home_option = click.option(

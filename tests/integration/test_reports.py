@@ -686,6 +686,36 @@ def test_dashboard_cli(story, tmp_path):
     assert "Media dashboard" in target.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize(
+    ("html", "problem"),
+    [
+        ("", "the file name is empty: name the file to write, e.g. dashboard.html"),
+        (".", "'.' is a folder: name a file to write, e.g. ./dashboard.html"),
+        ("out/", "'out/' is a folder: name a file to write, e.g. out/dashboard.html"),
+        ("{home}", "'{home}' is a folder: name a file to write, e.g. {home}/dashboard.html"),
+        ("x/..", "'x/..' is a folder: name a file to write, e.g. x/../dashboard.html"),
+    ],
+)
+def test_dashboard_script_refuses_an_html_path_that_is_no_file(
+    repo_root, child_env, tmp_path, html, problem
+):
+    home = tmp_path / "home"
+    home.mkdir()
+    html, problem = html.replace("{home}", str(home)), problem.replace("{home}", str(home))
+    result = subprocess.run(
+        [sys.executable, repo_root / "utilities" / "media_dashboard.py", "--html", html],
+        cwd=home,  # the data home, and where a relative --html points
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '--html': {problem}"
+    assert list(home.iterdir()) == []  # nothing written, not even a temporary file
+
+
 def test_dashboard_cli_with_no_queues_says_how_to_start(tmp_path):
     home = tmp_path / "my home"
     result = run(dashboard_main, "--home", str(home), "--now", "2026-11-21T10:00Z")
