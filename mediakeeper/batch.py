@@ -331,7 +331,7 @@ class BatchRunner:
         if not self.report.stopped_early and self._network_failures >= limit > 0:
             self.report.stopped_early = (
                 f"{count(self._network_failures, 'item')} in a row failed on the network; "
-                "the service looks unreachable, so the rest stay pending"
+                f"the service looks unreachable, so the rest stay {_as_they_were(self.options)}"
             )
         return status, None
 
@@ -405,3 +405,12 @@ class BatchRunner:
 
 
 _SUMMED = ("track_count", "issues_found", "issues_resolved")
+
+
+def _as_they_were(options: BatchOptions) -> str:
+    """The status the items a batch did not take keep: the statuses it takes from (pending;
+    completed for --enrich), as an item it claimed but did not start returns to its own."""
+    statuses = list(dict.fromkeys(options.statuses))
+    if len(statuses) == 1:
+        return statuses[0]
+    return f"as they were ({', '.join(statuses[:-1])} or {statuses[-1]})"
