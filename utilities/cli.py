@@ -74,6 +74,20 @@ def settings_for(home: str | None, **overrides: dict[str, Any]) -> Settings:
     return load_settings(home, overrides)
 
 
+def not_a_command(what: str, *commands: str) -> None:
+    """A helper module run as a script: say what it is and which commands (beside it) to run
+    instead, on stderr, and exit 2 (a usage error)."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    folder = os.path.dirname(argv0)
+    instead = " or ".join(f"python {os.path.join(folder, name)}" for name in commands)
+    click.echo(
+        f"Error: {os.path.basename(argv0)} is {what}, not a command: run {instead} "
+        "(each has --help)",
+        err=True,
+    )
+    sys.exit(2)
+
+
 def script_name() -> str:
     """How the user invoked us, for hints that name the exact command to run."""
     argv0 = sys.argv[0] if sys.argv else ""

@@ -1,11 +1,18 @@
-"""The queue-manager command, built once and shared by every media kind."""
+"""The queue-manager command, built once and shared by every media kind.
+
+Not a command itself: music_queue_manager.py and movie_queue_manager.py build theirs from it.
+"""
 
 from __future__ import annotations
 
 import json
 import shlex
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 import click
 
@@ -14,7 +21,7 @@ from mediakeeper.config import Settings
 from mediakeeper.errors import QueueMissing
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import STATUSES
-from utilities.cli import Command, home_option, script_name, settings_for
+from utilities.cli import Command, home_option, not_a_command, script_name, settings_for
 
 echo = click.echo
 TRACK_KINDS = frozenset({"music"})  # kinds whose items count tracks (a movie has none)
@@ -288,3 +295,9 @@ def render_summary(summary: dict, noun: str) -> str:
         f"{summary['issues_resolved']:,} resolved"
     )
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # run by mistake: say which commands to run instead
+    not_a_command(
+        "the queue managers' shared code", "music_queue_manager.py", "movie_queue_manager.py"
+    )

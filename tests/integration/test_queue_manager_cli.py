@@ -700,6 +700,25 @@ def run_script(repo_root: Path, cwd: Path, env, *args: str) -> subprocess.Comple
     )
 
 
+@pytest.mark.parametrize("args", [(), ("--help",), ("--show-summary",)])
+def test_the_shared_module_run_by_mistake_names_the_commands(repo_root, home, child_env, args):
+    """utilities/queue_manager.py sits beside the scripts but is their shared code."""
+    result = subprocess.run(
+        [sys.executable, "utilities/queue_manager.py", *args],
+        cwd=repo_root,
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "Error: queue_manager.py is the queue managers' shared code, not a command: run "
+        "python utilities/music_queue_manager.py or python utilities/movie_queue_manager.py "
+        "(each has --help)\n"
+    )
+
+
 def test_subprocess_missing_queue_names_the_exact_command(repo_root, home, child_env):
     result = run_script(repo_root, home, child_env, "--show-summary")
     assert result.returncode != 0
