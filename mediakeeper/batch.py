@@ -34,6 +34,7 @@ from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import COMPLETED as ITEM_COMPLETED
 from mediakeeper.queue_items import ERROR, PENDING, is_eligible
 from mediakeeper.sessions import COMPLETED, FAILED, INTERRUPTED, ItemLine, Session
+from mediakeeper.wording import count
 from mediakeeper.workers import Workers
 
 EXIT_OK, EXIT_SOME_ERRORS = 0, 1
@@ -329,8 +330,8 @@ class BatchRunner:
         limit = self.options.stop_after_network_failures
         if not self.report.stopped_early and self._network_failures >= limit > 0:
             self.report.stopped_early = (
-                f"{self._network_failures} items in a row failed on the network; "
-                "the service looks unreachable, so the rest stay pending"
+                f"{count(self._network_failures, 'item')} in a row failed on the network; "
+                f"the service looks unreachable, so the rest stay {_as_they_were(self.options)}"
             )
         return status, None
 
@@ -404,3 +405,12 @@ class BatchRunner:
 
 
 _SUMMED = ("track_count", "issues_found", "issues_resolved")
+
+
+def _as_they_were(options: BatchOptions) -> str:
+    """The status the items a batch did not take keep: the statuses it takes from (pending;
+    completed for --enrich), as an item it claimed but did not start returns to its own."""
+    statuses = list(dict.fromkeys(options.statuses))
+    if len(statuses) == 1:
+        return statuses[0]
+    return f"as they were ({', '.join(statuses[:-1])} or {statuses[-1]})"

@@ -28,6 +28,7 @@ from mediakeeper.errors import MediakeeperError
 from mediakeeper.music import synth
 from mediakeeper.music.fixes import read_journal
 from mediakeeper.slug import slugify
+from mediakeeper.wording import count
 
 MARKER = ".mediakeeper-demo"
 EXIT_USAGE = 2
@@ -330,14 +331,15 @@ def _heading(text: str) -> None:
 
 
 def _describe_library(home: Path, files: int, seconds: float) -> None:
-    print(f"Built {home / 'Music'}: {len(ALBUMS)} albums, {files} files, in {seconds:.1f}s.")
+    print(
+        f"Built {home / 'Music'}: {count(len(ALBUMS), 'album')}, {count(files, 'file')}, "
+        f"in {seconds:.1f}s."
+    )
     print("Every file is a second of silence. Tags are clean except for what was planted:\n")
     for album in ALBUMS:
         formats = sorted({album.fmt, *(t.fmt for t in album.tracks.values() if t.fmt)})
-        count = len(album.titles)
-        print(
-            f"  {album.artist} — {album.title} ({album.year}), {count} tracks, {'+'.join(formats)}"
-        )
+        tracks = count(len(album.titles), "track")
+        print(f"  {album.artist} — {album.title} ({album.year}), {tracks}, {'+'.join(formats)}")
         print(textwrap.fill(album.planted, 92, initial_indent=" " * 6, subsequent_indent=" " * 6))
 
 

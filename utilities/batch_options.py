@@ -43,6 +43,7 @@ from mediakeeper.queue_items import (
 from mediakeeper.reports.weekly import write_weekly_report
 from mediakeeper.runs import eligible_items, open_store, run_batch
 from mediakeeper.sessions import Session
+from mediakeeper.wording import count
 from utilities.progress import ProgressHooks, render_summary
 
 # ---- options --------------------------------------------------------------------------------
@@ -198,7 +199,9 @@ def describe(size: int, **flags: bool) -> str:
 def open_created(settings: Settings, kind: str) -> QueueStore:
     store, created = open_store(settings, kind, create=True)
     if created is not None:
-        click.echo(f"Created the {kind} queue with {created} {ITEM_NOUNS[kind]}s: {store.path}")
+        click.echo(
+            f"Created the {kind} queue with {count(created, ITEM_NOUNS[kind])}: {store.path}"
+        )
     return store
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 import click
@@ -41,6 +42,26 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     click.echo(f"Warning: {message}", err=True)
 
 
+class OutputFile(click.Path):
+    """A file the command writes. A name that is empty or names a folder ("", ".", "out/", an
+    existing folder) is a usage error that names the option, not a failed write."""
+
+    def __init__(self, example: str):
+        super().__init__(dir_okay=False, path_type=Path)
+        self.example = example  # a file name to suggest
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        text = os.fspath(value)
+        if not text:
+            self.fail(
+                f"the file name is empty: name the file to write, e.g. {self.example}", param, ctx
+            )
+        if os.path.basename(text) in ("", ".", "..") or os.path.isdir(text):
+            suggested = os.path.join(text, self.example)
+            self.fail(f"{text!r} is a folder: name a file to write, e.g. {suggested}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 home_option = click.option(
     "--home",
     type=click.Path(file_okay=False, path_type=str),
@@ -51,6 +72,20 @@ home_option = click.option(
 
 def settings_for(home: str | None, **overrides: dict[str, Any]) -> Settings:
     return load_settings(home, overrides)
+
+
+def not_a_command(what: str, *commands: str) -> None:
+    """A helper module run as a script: say what it is and which commands (beside it) to run
+    instead, on stderr, and exit 2 (a usage error)."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    folder = os.path.dirname(argv0)
+    instead = " or ".join(f"python {os.path.join(folder, name)}" for name in commands)
+    click.echo(
+        f"Error: {os.path.basename(argv0)} is {what}, not a command: run {instead} "
+        "(each has --help)",
+        err=True,
+    )
+    sys.exit(2)
 
 
 def script_name() -> str:

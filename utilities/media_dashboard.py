@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 import click
 
 from mediakeeper.reports.dashboard import dashboard_for, render_text, write_dashboard_html
-from utilities.cli import Command, home_option, settings_for
+from utilities.cli import Command, OutputFile, home_option, settings_for
 from utilities.weekly_report import moment
 
 
@@ -17,7 +17,7 @@ from utilities.weekly_report import moment
 @click.option(
     "--html",
     "html_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputFile("dashboard.html"),
     help="Write the dashboard as a self-contained HTML page to this file instead.",
 )
 @click.option("--now", hidden=True, help="Show the dashboard as of this UTC moment (ISO-8601).")

@@ -8,9 +8,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 import click
 
 from mediakeeper.batch import ItemFailure
-from mediakeeper.lookup.tmdb_types import require_api_key
+from mediakeeper.lookup.tmdb_types import KeyMissing, require_api_key
 from mediakeeper.movies.job import NFO, MovieJob
 from mediakeeper.runs import eligible_items
+from mediakeeper.wording import count
 from utilities import batch_options as opts
 from utilities.cli import Command, home_option, settings_for
 from utilities.progress import ProgressHooks
@@ -52,12 +53,13 @@ def main(
     """Process the next pending movies: find the video files, identify each movie on TMDb
     (title and year must agree), write movie.nfo for Kodi and Jellyfin into its folder, and
     write outputs/movies/ and issues/movies/ reports. Needs a TMDb API key (TMDB_API_KEY or
-    [tmdb] api_key) unless --offline. Stop any time with Ctrl+C: the next run resumes."""
+    [tmdb] api_key) unless --offline or --dry-run. Stop any time with Ctrl+C: the next run
+    resumes."""
     settings = settings_for(home, movies={"library": library, "checkpoint_every": checkpoint_every})
     online = not offline
     opts.refuse_offline(enrich, online, "--enrich", "looks movies up: it cannot run offline")
     opts.refuse_offline(artwork, online, "--artwork", "downloads from TMDb: drop --offline")
-    if online:
+    if online and not dry_run:  # a dry run only says what it would look up: it asks nothing
         require_api_key(settings)  # no key: stop here, before anything is touched
     options = opts.runner_options(
         settings,
@@ -103,7 +105,7 @@ def _dry_run(settings, options, *, online, artwork, overwrite):
             click.echo(f"{item['name']}: would fail ({err.stage}): {err.message}")
             continue
         mains = len(preview.videos.groups)
-        line = f"{preview.name}: {mains} main video(s)"
+        line = f"{preview.name}: {count(mains, 'main video')}"
         if preview.lookup:
             line += f"; would {preview.lookup}"
             kept = [name for name in preview.existing if not overwrite]
@@ -117,9 +119,17 @@ def _dry_run(settings, options, *, online, artwork, overwrite):
         for finding in preview.findings:
             click.echo(f"  [{finding.code}] {finding.message}")
     click.echo(
-        f"dry run: {len(items)} movies; nothing was written"
+        f"dry run: {count(len(items), 'movie')}; nothing was written"
         + ("" if not online else " and nothing was looked up")
     )
+    if online:
+        try:
+            require_api_key(settings)
+        except KeyMissing as missing:  # the preview needs none; the real run stops without
+            click.echo(
+                f"note: a real run needs a TMDb API key, and none is set ({missing.hint}); "
+                "or run it with --offline, for the local checks only"
+            )
 
 
 if __name__ == "__main__":

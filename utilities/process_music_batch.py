@@ -12,6 +12,7 @@ from mediakeeper.music.job import MusicJob
 from mediakeeper.music.outputs import assemble_tracks_csv
 from mediakeeper.queue import QueueStore
 from mediakeeper.runs import eligible_items
+from mediakeeper.wording import count
 from utilities import batch_options as opts
 from utilities.cli import Command, home_option, settings_for
 from utilities.progress import ProgressHooks
@@ -106,8 +107,9 @@ def _dry_run(settings, options, *, fix, enrich):
             continue
         total_changes += len(preview.changes)
         click.echo(
-            f"{preview.name}: {preview.track_count} tracks, {len(preview.findings)} issues, "
-            f"{len(preview.changes)} tag change(s) would be made"
+            f"{preview.name}: {count(preview.track_count, 'track')}, "
+            f"{count(len(preview.findings), 'issue')}, "
+            f"{count(len(preview.changes), 'tag change')} would be made"
         )
         for change in preview.changes:
             click.echo(
@@ -119,8 +121,8 @@ def _dry_run(settings, options, *, fix, enrich):
                 click.echo(f"  [{finding.code}] {finding.path or '(artist)'}: {finding.message}")
     lookups = "; their MusicBrainz lookups are not previewed (a dry run asks nothing)"
     click.echo(
-        f"dry run: {len(items)} artists, {total_changes} tag change(s) would be made; "
-        f"nothing was written{lookups if enrich else ''}"
+        f"dry run: {count(len(items), 'artist')}, {count(total_changes, 'tag change')} "
+        f"would be made; nothing was written{lookups if enrich else ''}"
     )
 
 

@@ -8,6 +8,7 @@ import sys
 import click
 
 from mediakeeper.batch import BatchReport, Hooks, Outcome
+from mediakeeper.wording import count
 
 MARKS = {"completed": "✓", "error": "✗", "skipped": "⤼", "released": "↺"}
 
@@ -56,7 +57,7 @@ def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> 
     done = report.count("completed")
     lines = [
         "",
-        f"{done} {noun}s completed, {report.count('error')} errors, "
+        f"{count(done, noun)} completed, {count(report.count('error'), 'error')}, "
         f"{report.count('skipped')} skipped in {report.seconds:.1f}s",
         " · ".join(
             ([f"tracks {report.total('track_count'):,}"] if report.total("track_count") else [])
@@ -70,20 +71,25 @@ def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> 
         lines.append("offline: no web lookups were made (`--enrich` adds them later)")
     else:
         lines.append(
-            f"lookups: {report.total_detail('lookups'):,} requests sent, "
+            f"lookups: {count(report.total_detail('lookups'), 'request', spec=',')} sent, "
             f"{report.total_detail('cache_hits'):,} answered from the cache"
         )
     if report.released_stale:
-        lines.append(f"released {len(report.released_stale)} stale claim(s) from a crashed run")
+        lines.append(
+            f"released {count(len(report.released_stale), 'stale claim')} from a crashed run"
+        )
     if len(report.checkpoints) == 1:
         lines.append(f"checkpoint: {report.checkpoints[0]}")
     elif report.checkpoints:  # a long pass writes dozens: the latest is the one that matters
-        lines.append(f"{len(report.checkpoints)} checkpoints, the latest: {report.checkpoints[-1]}")
+        lines.append(
+            f"{count(len(report.checkpoints), 'checkpoint')}, the latest: {report.checkpoints[-1]}"
+        )
     if report.stopped_early:
         lines.append(f"stopped early: {report.stopped_early}")
     if report.interrupted:
         released = report.count("released")
         lines.append(
-            f"interrupted: {released} unfinished {noun}(s) put back to pending; run again to resume"
+            f"interrupted: {count(released, f'unfinished {noun}')} put back to pending; "
+            "run again to resume"
         )
     return "\n".join(lines)

@@ -1,20 +1,27 @@
-"""The queue-manager command, built once and shared by every media kind."""
+"""The queue-manager command, built once and shared by every media kind.
+
+Not a command itself: music_queue_manager.py and movie_queue_manager.py build theirs from it.
+"""
 
 from __future__ import annotations
 
 import json
 import shlex
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 import click
 
-from mediakeeper import manager
+from mediakeeper import manager, wording
 from mediakeeper.config import Settings
 from mediakeeper.errors import QueueMissing
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import STATUSES
-from utilities.cli import Command, home_option, script_name, settings_for
+from utilities.cli import Command, home_option, not_a_command, script_name, settings_for
 
 echo = click.echo
 TRACK_KINDS = frozenset({"music"})  # kinds whose items count tracks (a movie has none)
@@ -45,8 +52,8 @@ def do_init(c: Call) -> None:
         raise click.UsageError(f"--init needs --library PATH (or [{c.kind}] library in settings)")
     count = manager.init_queue(c.store, library, datetime.now(UTC), replace=c.force)
     echo(
-        f"Created the {c.kind} queue at {c.store.path}: {count} pending {c.noun}s "
-        f"from {library.resolve()}"
+        f"Created the {c.kind} queue at {c.store.path}: "
+        f"{wording.count(count, f'pending {c.noun}')} from {library.resolve()}"
     )
 
 
@@ -82,12 +89,13 @@ def do_list(c: Call) -> None:
     for item in items:
         missing = "  (folder missing)" if item.get("missing") else ""
         error = f"  ! {item['last_error']}" if item.get("last_error") else ""
-        tracks = f"{item['track_count']} tracks, " if c.kind in TRACK_KINDS else ""
+        tracks = f"{wording.count(item['track_count'], 'track')}, " if c.kind in TRACK_KINDS else ""
         echo(
             f"{item['status']:<12}{item['name']}  [{tracks}"
-            f"{item['issues_found']} issues, {item['issues_resolved']} fixed]{missing}{error}"
+            f"{wording.count(item['issues_found'], 'issue')}, "
+            f"{item['issues_resolved']} fixed]{missing}{error}"
         )
-    echo(f"{len(items)} {c.noun}s" + (f" with status {c.status}" if c.status else ""))
+    echo(wording.count(len(items), c.noun) + (f" with status {c.status}" if c.status else ""))
 
 
 def do_reset_one(c: Call) -> None:
@@ -109,7 +117,7 @@ def do_skip_one(c: Call) -> None:
 
 
 def _report_reset(c: Call, names: list[str], what: str) -> None:
-    echo(f"Reset {len(names)} {what}{c.noun}s to pending")
+    echo(f"Reset {wording.count(len(names), what + c.noun)} to pending")
     for name in names:
         echo(f"  {name}")
 
@@ -126,7 +134,8 @@ def do_reset_all(c: Call) -> None:
     if not c.yes:
         total = manager.summarize(c.store.load())["total"]
         click.confirm(
-            f"Put all {total} {c.noun}s of the {c.kind} queue back to pending?", abort=True
+            f"Put all {wording.count(total, c.noun)} of the {c.kind} queue back to pending?",
+            abort=True,
         )
     _report_reset(c, manager.reset_all(c.store), "")
 
@@ -138,7 +147,7 @@ def do_validate(c: Call) -> None:
         return
     for problem in problems:
         echo(f"- {problem}")
-    echo(f"{len(problems)} problem(s) in {c.store.path}", err=True)
+    echo(f"{wording.count(len(problems), 'problem')} in {c.store.path}", err=True)
     raise SystemExit(1)
 
 
@@ -150,7 +159,7 @@ def do_list_checkpoints(c: Call) -> None:
     found = c.store.checkpoints()
     for path in found:
         echo(f"{path.name}  ({path.stat().st_size:,} bytes)")
-    echo(f"{len(found)} checkpoint(s) in {c.store.checkpoint_dir}")
+    echo(f"{wording.count(len(found), 'checkpoint')} in {c.store.checkpoint_dir}")
 
 
 def do_restore(c: Call) -> None:
@@ -163,7 +172,7 @@ def do_restore(c: Call) -> None:
 
 def do_prune(c: Call) -> None:
     deleted = manager.prune_checkpoints(c.store, c.keep)
-    echo(f"Deleted {len(deleted)} checkpoint(s), kept the newest {c.keep}")
+    echo(f"Deleted {wording.count(len(deleted), 'checkpoint')}, kept the newest {c.keep}")
 
 
 # option name -> (handler, takes a value). Order is the order of --help.
@@ -272,10 +281,23 @@ def render_summary(summary: dict, noun: str) -> str:
         lines.append(f"  {status:<12}{count:>8,}")
     lines.append(f"  {'total':<12}{summary['total']:>8,}")
     if summary["missing_on_disk"]:
-        lines.append(f"  ({summary['missing_on_disk']} {noun} folder(s) missing on disk)")
-    tracks = f"{summary['tracks']:,} tracks · " if summary["kind"] in TRACK_KINDS else ""
+        lines.append(
+            f"  ({wording.count(summary['missing_on_disk'], f'{noun} folder')} missing on disk)"
+        )
+    tracks = (
+        f"{wording.count(summary['tracks'], 'track', spec=',')} · "
+        if summary["kind"] in TRACK_KINDS
+        else ""
+    )
     lines.append(
         f"{summary['percent_complete']:.1f}% complete · {tracks}"
-        f"{summary['issues_found']:,} issues found, {summary['issues_resolved']:,} resolved"
+        f"{wording.count(summary['issues_found'], 'issue', spec=',')} found, "
+        f"{summary['issues_resolved']:,} resolved"
     )
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # run by mistake: say which commands to run instead
+    not_a_command(
+        "the queue managers' shared code", "music_queue_manager.py", "movie_queue_manager.py"
+    )

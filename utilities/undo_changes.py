@@ -9,6 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 import click
 
 from mediakeeper.music.fixes import read_journal, undo
+from mediakeeper.wording import count
 from utilities.cli import Command, home_option, settings_for
 
 
@@ -30,8 +31,8 @@ def main(home, session, artist, list_sessions):
         artists: dict[str, set[str]] = {}
         for e in entries:
             artists.setdefault(e.session, set()).add(e.artist)
-        for sid, count in counts.items():
-            click.echo(f"{sid}  {count} change(s) to {len(artists[sid])} artist(s)")
+        for sid, changes in counts.items():
+            click.echo(f"{sid}  {count(changes, 'change')} to {count(len(artists[sid]), 'artist')}")
         if not counts:
             click.echo("No tag changes have been journaled yet.")
         if not list_sessions:
@@ -44,7 +45,7 @@ def main(home, session, artist, list_sessions):
     for entry, reason in report.left_alone:
         click.echo(f"left alone {entry.tag} of {entry.path}: {reason}")
     click.echo(
-        f"{len(report.restored)} value(s) restored, {len(report.left_alone)} left alone"
+        f"{count(len(report.restored), 'value')} restored, {len(report.left_alone)} left alone"
         + (f", {len(report.already)} already at the old value" if report.already else "")
         + f" (undo session {report.undo_session})"
     )

@@ -31,6 +31,7 @@ from mediakeeper.movies.outputs import MovieOutputs
 from mediakeeper.movies.videos import VideoScan, scan_videos
 from mediakeeper.queue_items import finding_counts
 from mediakeeper.slug import inside, slugify
+from mediakeeper.wording import count
 from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
 
 if TYPE_CHECKING:
@@ -303,8 +304,7 @@ def _exists(path: Path) -> bool:
 
 def _summary(state: dict[str, Any], written: list[str], kept: list[str]) -> str:
     tmdb, status = state["tmdb"], state["match"]["status"]
-    issues = len(state["findings"])
-    counted = f"{issues} issue" + ("" if issues == 1 else "s")
+    counted = count(len(state["findings"]), "issue")
     if tmdb:
         what = f"{tmdb['title']} ({tmdb['year'] or '?'}), tmdb {tmdb['id']}"
         files = f"wrote {', '.join(written)}" if written else "wrote nothing"

@@ -17,6 +17,7 @@ from mediakeeper.lookup.musicbrainz import ArtistCandidate, ReleaseGroup, cover_
 from mediakeeper.music.fixplan import folder_year, most_common, year_of
 from mediakeeper.music.model import ArtistScan, Finding, TagChange, Track
 from mediakeeper.textfold import fold
+from mediakeeper.wording import count
 
 CONFIDENT_SCORE = 90
 MUSICBRAINZ = "https://musicbrainz.org"
@@ -210,7 +211,8 @@ def unidentified(scan: ArtistScan, choice: ArtistChoice, searched: str) -> Enric
         finding = _finding(
             "ambiguous-artist",
             "",
-            f"MusicBrainz has {len(choice.plausible)} artists called {searched!r}: {listed}. "
+            f"MusicBrainz has {count(len(choice.plausible), 'artist')} called {searched!r}: "
+            f"{listed}. "
             "Tag one track with the right MusicBrainz artist id and run --enrich again.",
             candidates=[c.id for c in choice.plausible],
         )

@@ -33,6 +33,7 @@ from mediakeeper.slug import slugify
 from mediakeeper.spares import folders_for as spares_folders
 from mediakeeper.spares import remove as remove_spares
 from mediakeeper.tags import version_after_write
+from mediakeeper.wording import count
 from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
 
 # Memory the scan's parses may take per artist, so a fix is written without parsing its file
@@ -146,14 +147,14 @@ class MusicJob:
                 **state.get("enrichment", {}),
                 **lookups,
             },
-            summary=f"{_count(len(tracks), 'track')}, {_count(len(findings), 'issue')}, "
+            summary=f"{count(len(tracks), 'track')}, {count(len(findings), 'issue')}, "
             f"{sum(fixed)} fixed" + (_matched(state.get("enrichment")) if enriched else ""),
         )
         if applied.refused:  # the report says why; the artist is retried with --retry-errors
             change, why = applied.refused[0]
             raise ItemFailure(
                 "fix",
-                f"{_count(len(applied.refused), 'tag fix', 'tag fixes')} could not be written "
+                f"{count(len(applied.refused), 'tag fix', 'tag fixes')} could not be written "
                 f"({change.path}: {why}); see {ArtistOutputs(self.home, slug).report_path}",
             )
         if self._resume_needs(state):  # killed before the runner records it: this result
@@ -252,10 +253,6 @@ def _has_cover(album_dir: Path) -> bool:
     except OSError:
         return True  # cannot look: do not write
     return any(is_cover_file(name) for name in names)
-
-
-def _count(n: int, noun: str, plural: str | None = None) -> str:
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def _temp_copies(folder: Path) -> list[str]:

@@ -30,6 +30,7 @@ from mediakeeper.music.fixplan import (
     tidy_spaces,
 )
 from mediakeeper.music.model import ArtistScan, Finding, TagChange, Track
+from mediakeeper.wording import count
 
 __all__ = ["SEVERITY", "STAGES", "Context", "find_issues", "planned_changes"]
 
@@ -268,7 +269,7 @@ def _fill(
     if tag in votes:
         vote = votes[tag]
         if vote.value is not None:
-            return vote.value, f"as {vote.held} of {len(tracks)} tracks in the album say"
+            return vote.value, f"as {vote.held} of {count(len(tracks), 'track')} in the album say"
         year = folder_year(album) if tag == "date" else None
         if year is not None and set(vote.counts) <= {year}:  # no track's year contradicts it
             return year, "from the album folder's name"
@@ -297,7 +298,7 @@ def inconsistent_tags(ctx: Context) -> Iterator[Finding]:
             changes = []
             if vote.value is None:
                 message += (
-                    f" — no value is held by more than half of the {len(tracks)} tracks; "
+                    f" — no value is held by more than half of the {count(len(tracks), 'track')}; "
                     "choose one."
                 )
             else:
@@ -307,7 +308,7 @@ def inconsistent_tags(ctx: Context) -> Iterator[Finding]:
                     if ctx.key(t, tag) not in (None, vote.majority)
                 ]
                 n = len(changes)
-                message += f" — setting {n} other track{'s' * (n != 1)} to {vote.value!r}."
+                message += f" — setting {count(n, 'other track')} to {vote.value!r}."
             yield _finding(_code("inconsistent", tag), album, album, message, changes, tag=tag)
 
 

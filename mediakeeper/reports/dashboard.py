@@ -26,6 +26,7 @@ from mediakeeper.reports.weekly import (
     weekly_figures,
 )
 from mediakeeper.reports.weeks import Week, format_duration, format_moment, to_utc
+from mediakeeper.wording import count
 
 LAST_SESSIONS = 5
 ATTENTION_SHOWN = 10
@@ -128,7 +129,7 @@ def render_text(d: Dashboard) -> str:
             continue
         lines.append(
             f"  {q.kind:<{width}}  {text_bar(q.percent)} {q.percent:5.1f}%  "
-            f"{q.completed:,} of {q.total:,} {q.plural}"
+            f"{q.completed:,} of {count(q.total, q.noun, q.plural, spec=',')}"
         )
         lines.append(
             pad + " · ".join(f"{s.replace('_', ' ')} {n:,}" for s, n in q.statuses.items())
@@ -146,8 +147,8 @@ def render_text(d: Dashboard) -> str:
     figures.append(f"issues {w.issues_found:,} found, {w.issues_resolved:,} resolved")
     lines.append("  " + " · ".join(figures))
     lines.append(
-        f"  time invested {format_duration(w.seconds)} in {len(w.sessions)} "
-        f"session{'' if len(w.sessions) == 1 else 's'} · lookups {w.lookups:,}, "
+        f"  time invested {format_duration(w.seconds)} in {count(len(w.sessions), 'session')}"
+        f" · lookups {w.lookups:,}, "
         f"cache hits {w.cache_hits:,}"
     )
     lines += ["", f"LAST SESSIONS  ({d.session_count:,} in all)" if d.sessions else "LAST SESSIONS"]
@@ -162,7 +163,7 @@ def render_text(d: Dashboard) -> str:
     errors, skipped = d.attention_counts()
     lines += [
         "",
-        f"NEEDS ATTENTION  {errors:,} error{'' if errors == 1 else 's'}, {skipped:,} skipped",
+        f"NEEDS ATTENTION  {count(errors, 'error', spec=',')}, {skipped:,} skipped",
     ]
     if not d.attention:
         lines.append("  nothing: no errors and no skipped items")

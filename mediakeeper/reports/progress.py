@@ -18,6 +18,7 @@ from typing import Any
 from mediakeeper.queue_items import COMPLETED, ERROR, ITEM_NOUNS, SKIPPED, STATUSES
 from mediakeeper.reports.records import QueueRecord
 from mediakeeper.reports.weeks import Week, parse_time
+from mediakeeper.wording import plural_of
 
 PACE_WEEKS = 4
 FAR_AWAY_DAYS = 100 * 365  # beyond this a projected date means nothing
@@ -93,7 +94,7 @@ def format_day(day: date | None) -> str:
 
 def nouns(kind: str) -> tuple[str, str]:
     noun = ITEM_NOUNS.get(kind, "item")
-    return noun, noun + "s"
+    return noun, plural_of(noun)
 
 
 def completion_times(items: Iterable[Mapping[str, Any]]) -> tuple[list[datetime], int]:

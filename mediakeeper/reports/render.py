@@ -24,6 +24,7 @@ from jinja2 import (
 from jinja2.bccache import Bucket
 
 from mediakeeper.queue_items import queue_manager
+from mediakeeper.wording import count
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 COMPILED = TEMPLATES / "__pycache__"
@@ -56,6 +57,7 @@ def environment() -> Environment:
     env.filters["shell"] = shlex.quote
     env.filters["code"] = markdown_code
     env.globals["queue_manager"] = queue_manager
+    env.globals["count"] = count  # "1 session", "2 sessions": as every message says it
     return env
 
 

@@ -48,8 +48,10 @@ from mediakeeper.reports.progress import (
 )
 from mediakeeper.reports.render import render
 from mediakeeper.reports.weeks import (
+    FIRST_WEEK,
     BadWeek,
     Week,
+    check_reach,
     format_duration,
     format_moment,
     overlap_seconds,
@@ -169,6 +171,19 @@ class WeeklyReport:
 
 # ---- pure figures ----------------------------------------------------------------------
 
+# How many weeks before its own a report looks at: its chart's bars (the pace window is shorter).
+REACH_WEEKS = max(MAX_WEEKS, PACE_WEEKS) - 1
+
+
+def check_week(week: Week, now: datetime) -> None:
+    """BadWeek unless ``week`` has started by ``now`` and the calendar holds all it looks at."""
+    if week.start > to_utc(now):
+        raise BadWeek(
+            f"week {week.label} has not started yet (this is {Week.of(now).label})",
+            "name this week or an earlier one",
+        )
+    check_reach(week, REACH_WEEKS, "its chart")
+
 
 def weekly_figures(
     records: rec.Records, week: Week, now: datetime, *, home: str = ""
@@ -176,11 +191,7 @@ def weekly_figures(
     """The figures of ``week`` as they stand at ``now`` (a past week: at its end). ``home``:
     the data home its commands name."""
     now = to_utc(now)
-    if week.start > now:
-        raise BadWeek(
-            f"week {week.label} has not started yet (this is {Week.of(now).label})",
-            "name this week or an earlier one",
-        )
+    check_week(week, now)
     as_of = min(now, week.end)
     current = as_of == now
     # A past week shows the queues that existed by its end.
@@ -346,6 +357,7 @@ def write_weekly_report(
     anywhere, so its commands name that home."""
     now = to_utc(now) if now is not None else datetime.now(UTC)
     target = Week.of(week if week is not None else now)
+    check_week(target, now)
     records = rec.gather(Path(home), findings_between=(target.start, target.end))
     return _write(Path(home), weekly_figures(records, target, now, home=str(home)))
 
@@ -354,9 +366,13 @@ def write_all_weekly_reports(home: Path, now: datetime | None = None) -> list[tu
     """Every week from the first queue or session to the week of ``now``, oldest first."""
     now = to_utc(now) if now is not None else datetime.now(UTC)
     this_week = Week.of(now)
+    check_week(this_week, now)
     everything = (datetime.min.replace(tzinfo=UTC), this_week.end)
     records = rec.gather(Path(home), findings_between=everything)
     first = min(Week.of(records.earliest() or now), this_week)
+    # A record dated in the calendar's first half year (a hand-edited file) starts the reports
+    # at the first week whose chart the calendar holds.
+    first = max(first, FIRST_WEEK.shift(REACH_WEEKS))
     return [
         _write(Path(home), weekly_figures(records, week, now, home=str(home)))
         for week in weeks_from(first, this_week)

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from mediakeeper.errors import MediakeeperError
+from mediakeeper.wording import count
 
 WEEK = timedelta(days=7)
 _WEEK_TEXT = re.compile(r"\s*(\d{4})-?[Ww](\d{1,2})\s*")
@@ -36,7 +37,7 @@ class Week:
     @property
     def label(self) -> str:
         year, number, _ = self.monday.isocalendar()
-        return f"{year}-W{number:02d}"
+        return f"{year:04d}-W{number:02d}"
 
     @property
     def short_label(self) -> str:
@@ -67,6 +68,30 @@ class Week:
         if self.monday.year != self.sunday.year:
             first += f" {self.monday.year}"
         return f"{first} – Sun {self.sunday.day} {self.sunday:%b} {self.sunday.year}"
+
+
+# The calendar a date can hold (0001-01-01, a Monday, to 9999-12-31, a Friday). The last
+# week whose end (the next Monday) is still a date is 9999-W51.
+FIRST_WEEK = Week(date.min)
+LAST_WEEK = Week(date.max - timedelta(days=date.max.weekday())).shift(-1)
+
+
+def check_reach(week: Week, weeks_before: int, why: str) -> None:
+    """BadWeek unless ``week``, its end and the ``weeks_before`` weeks before it all lie in the
+    calendar a date can hold (``why`` names what looks back, e.g. "its chart")."""
+    first = FIRST_WEEK.shift(weeks_before)
+    if week < first:
+        problem = (
+            f"{why} reaches {count(weeks_before, 'week')} back, before the first date ({date.min})"
+        )
+    elif week > LAST_WEEK:
+        problem = f"it ends after the last date ({date.max})"
+    else:
+        return
+    raise BadWeek(
+        f"week {week.label} cannot be reported: {problem}",
+        f"name a week from {first.label} to {LAST_WEEK.label}",
+    )
 
 
 def parse_week(text: str) -> Week:

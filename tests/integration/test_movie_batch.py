@@ -319,6 +319,24 @@ def test_dry_run_writes_and_asks_nothing(fake, tmp_path):
     assert fake.requests == [] and not home.exists() and tree(library) == before
 
 
+def test_a_dry_run_without_a_key_previews_and_says_a_real_run_needs_one(fake, tmp_path):
+    library = library_of(tmp_path / "Movies", ["The Matrix (1999)/m.mkv", "Solaris/s.mkv"])
+    before = tree(library)
+    home = tmp_path / "home"
+    result = run(fake, home, library, "--dry-run", key=None)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert "would search TMDb for 'The Matrix' (1999)" in result.stdout
+    assert lines[-2] == "dry run: 2 movies; nothing was written and nothing was looked up"
+    assert lines[-1].startswith("note: a real run needs a TMDb API key, and none is set (set ")
+    assert lines[-1].endswith("; or run it with --offline, for the local checks only")
+    assert fake.requests == [] and not home.exists() and tree(library) == before
+    # With a key there is nothing to note.
+    keyed = run(fake, home, library, "--dry-run")
+    assert keyed.returncode == 0 and "note:" not in keyed.stdout
+
+
 def test_a_dead_service_stops_the_batch_early(fake, tmp_path):
     names = [f"Film {n} (2000)" for n in range(5)]
     library = library_of(tmp_path / "Movies", [f"{n}/f.mkv" for n in names])

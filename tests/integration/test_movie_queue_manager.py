@@ -76,7 +76,7 @@ def test_reset_skip_and_errors(cli, library, store):
     store.record_failure(item["key"], session, stage="lookup", message="tmdb: no answer")
     assert "error       Amélie (2001)" in cli("--list", "--status", "error").output
     errors = cli("--reset-errors")
-    assert "Reset 1 errored movies to pending" in errors.output
+    assert "Reset 1 errored movie to pending" in errors.output
     assert {i["status"] for i in store.load()["items"]} == {"pending"}
 
 
@@ -90,7 +90,7 @@ def test_validate_and_checkpoints(cli, library, store):
     assert "'Heat.1995.1080p.BluRay.x264': folder missing on disk" in invalid.output
     taken = cli("--checkpoint")
     assert taken.exit_code == 0 and "checkpoint_" in taken.output and "movie" in taken.output
-    assert "1 checkpoint(s)" in cli("--list-checkpoints").output
+    assert "1 checkpoint in" in cli("--list-checkpoints").output
     refreshed = cli("--refresh")
     assert "1 marked missing" in refreshed.output
 

@@ -196,7 +196,7 @@ def test_vanished_folder_is_an_error_the_batch_goes_on_and_retry_errors_takes_it
     assert "artist folder not found" in bravo["last_error"]
     assert len(bravo["error_history"]) == 1 and bravo["claimed_by"] is None
     assert re.search(r"^✗ Bravo — error: artist folder not found", run.stdout, re.M)
-    assert "1 errors" in run.stdout
+    assert "4 artists completed, 1 error, 0 skipped" in run.stdout
     log = session_logs(home)[-1].read_text(encoding="utf-8")
     assert "ERROR      Bravo" in log and "artist folder not found" in log
     assert "END completed" in log
@@ -371,7 +371,7 @@ def test_dry_run_changes_nothing_anywhere(
             assert run.stdout.count(f"[{code}]") == 4, run.stdout
     elif situation == "enrich":  # the artist the offline batch completed, not the others
         assert run.stdout.startswith("Alpha: 3 tracks")
-        assert "dry run: 1 artists" in run.stdout
+        assert "dry run: 1 artist, 0 tag changes would be made" in run.stdout
         assert "lookups are not previewed" in run.stdout
     elif situation == "a folder vanished":  # reported, and the others still previewed
         assert re.search(
@@ -385,10 +385,41 @@ def test_dry_run_changes_nothing_anywhere(
         artists = 4 if situation == "queue exists" else 5
         assert len(would) == 2 * artists
         assert "would set title of '2000 - Album/01 - Song 1." in run.stdout
-        assert f"dry run: {artists} artists, {2 * artists} tag change(s)" in run.stdout
+        assert f"dry run: {artists} artists, {2 * artists} tag changes" in run.stdout
 
 
 # ---- --checkpoint-every -------------------------------------------------------------------
+
+
+def test_counts_of_one_are_said_in_the_singular(tmp_path, music_library, music_script):
+    """One artist of one track with one issue: every line says "1 artist", "1 issue", never
+    "1 issues" or "1 tag change(s)"."""
+    tags = {"title": "Song 1 ", "artist": "Solo", "albumartist": "Solo", "album": "Album"}
+    tags |= {"tracknumber": "1", "date": "2000"}
+    spec = {"Solo/2000 - Album/01 - Song 1.mp3": {"tags": tags, "picture": True}}
+    lib, home = music_library(tmp_path / "Music", spec), tmp_path / "home"
+
+    dry = music_script("process_music_batch.py", "--home", home, "--library", lib, "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert dry.stdout.splitlines()[0] == "Solo: 1 track, 1 issue, 1 tag change would be made"
+    assert dry.stdout.splitlines()[-1] == (
+        "dry run: 1 artist, 1 tag change would be made; nothing was written"
+    )
+
+    run = music_script("process_music_batch.py", "--home", home, "--library", lib)
+    assert run.returncode == 0, run.stdout + run.stderr
+    queue_file = home / "status" / "music" / "processing_queue.json"
+    assert f"Created the music queue with 1 artist: {queue_file}" in run.stdout
+    assert "✓ Solo — completed: 1 track, 1 issue, 1 fixed" in run.stdout
+    assert re.search(r"^1 artist completed, 0 errors, 0 skipped in ", run.stdout, re.M)
+
+    listed = music_script("music_queue_manager.py", "--home", home, "--list")
+    assert listed.stdout.splitlines() == [
+        "completed   Solo  [1 track, 1 issue, 1 fixed]",
+        "1 artist",
+    ]
+    summary = music_script("music_queue_manager.py", "--home", home, "--show-summary")
+    assert "100.0% complete · 1 track · 1 issue found, 1 resolved" in summary.stdout
 
 
 def test_checkpoint_every_n_completions(tmp_path, music_library, music_script, music_queue):

@@ -324,7 +324,8 @@ def test_two_interrupts_exit_at_once_and_the_next_run_finishes_the_work(
     resumed = music_script("process_music_batch.py", "--home", home, "--batch-size", 1000)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     if held:
-        assert f"released {len(held)} stale claim(s)" in resumed.stdout, resumed.stdout
+        claims = "1 stale claim" if len(held) == 1 else f"{len(held)} stale claims"
+        assert f"released {claims} from a crashed run" in resumed.stdout, resumed.stdout
     validate = music_script("music_queue_manager.py", "--home", home, "--validate-queue")
     assert validate.returncode == 0, validate.stdout + validate.stderr
     assert "valid, no problems found" in validate.stdout

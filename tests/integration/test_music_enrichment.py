@@ -190,6 +190,26 @@ def test_a_dead_service_stops_the_batch_early_and_leaves_the_rest_pending(fake, 
     assert {queue_of(home)[n]["status"] for n in names} == {"completed"}
 
 
+def test_an_enrich_batch_that_stops_early_says_the_rest_stay_completed(fake, tmp_path):
+    library, home = tmp_path / "Music", tmp_path / "home"
+    names = [f"Artist {n}" for n in range(6)]
+    for name in names:
+        album(library, name, "2000 - Album", "Album", n=1)
+    assert run(fake, home, library, "--offline").returncode == 0
+    fake.fail(503, times=None)
+    result = run(fake, home, library, "--enrich", "--workers", "1")
+    assert result.returncode == 1
+    assert (
+        "stopped early: 3 items in a row failed on the network; the service looks "
+        "unreachable, so the rest stay completed\n"
+    ) in result.stdout
+    statuses = [queue_of(home)[n]["status"] for n in names]
+    assert statuses == ["error"] * 3 + ["completed"] * 3
+    # And a batch that also retries errors says its items keep either status.
+    again = run(fake, home, library, "--retry-errors", "--workers", "1")
+    assert "unreachable, so the rest stay as they were (pending or error)\n" in again.stdout
+
+
 def test_stopping_early_is_said_once_while_failures_in_flight_keep_coming(fake, tmp_path):
     """With several workers, artists already in hand fail after the batch decided to stop:
     each is recorded, none says STOPPING EARLY again."""

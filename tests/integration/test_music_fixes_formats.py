@@ -297,7 +297,7 @@ def test_fixes_ambiguities_and_undo(
     tag_by_hand(lib / f"Hand Edited/Hand/01 - Touch.{ext}", "title", "Touched By Hand")
     by_artist = undo(home, "--artist", "SECOND fixable")
     assert by_artist.exit_code == 0, by_artist.output
-    assert "1 value(s) restored, 0 left alone" in by_artist.output
+    assert "1 value restored, 0 left alone" in by_artist.output
     now = library_tags(lib)
     for rel in before_tags:
         if rel.startswith("Second Fixable/"):

@@ -166,7 +166,7 @@ def test_refresh_adds_new_folders_and_marks_vanished_ones(cli, queue, library):
     listed = cli("--list").output
     assert "AC⧸DC  [0 tracks, 0 issues, 0 fixed]  (folder missing)" in listed
     assert "pending     New Artist" in listed
-    assert "1 artist folder(s) missing on disk" in cli("--show-summary").output
+    assert "1 artist folder missing on disk" in cli("--show-summary").output
 
     (library / "AC⧸DC").mkdir()
     back = cli("--refresh")
@@ -238,7 +238,7 @@ def test_list_by_status(cli, worked):
     assert errors.exit_code == 0
     assert errors.output.splitlines() == [
         "error       Sigur Rós  [0 tracks, 0 issues, 0 fixed]  ! unreadable file",
-        "1 artists with status error",
+        "1 artist with status error",
     ]
     completed = cli("--list", "--status", "completed").output
     assert "completed   ABBA  [10 tracks, 4 issues, 1 fixed]" in completed
@@ -325,7 +325,7 @@ def test_reset_or_skip_refuses_one_being_processed(cli, queue, flag):
 def test_reset_errors(cli, worked):
     result = cli("--reset-errors")
     assert result.exit_code == 0
-    assert result.output.splitlines() == ["Reset 1 errored artists to pending", "  Sigur Rós"]
+    assert result.output.splitlines() == ["Reset 1 errored artist to pending", "  Sigur Rós"]
     after = states(worked)
     assert after["Sigur Rós"] == "pending"
     assert (after["ABBA"], after["..Baby"]) == ("completed", "skipped")
@@ -336,7 +336,7 @@ def test_reset_stale_releases_only_dead_claims(cli, worked):
     work(worked, beyonce, "in_progress")  # a live claim (this process)
     result = cli("--reset-stale")
     assert result.exit_code == 0
-    assert result.output.splitlines() == ["Reset 1 stale artists to pending", "  -leading dash"]
+    assert result.output.splitlines() == ["Reset 1 stale artist to pending", "  -leading dash"]
     after = states(worked)
     assert after["-leading dash"] == "pending"
     assert after[beyonce] == "in_progress"
@@ -419,7 +419,7 @@ def test_validate_lists_every_problem(cli, worked, library):
     assert "'Motörhead': track_count is -3" in text
     assert "'-leading dash': stale claim" in text
     assert "'Beatles': folder missing on disk" in text
-    assert "4 problem(s) in" in result.output
+    assert "4 problems in" in result.output
     assert worked.path.read_bytes() == before
 
 
@@ -448,7 +448,7 @@ def test_checkpoint_list_restore_latest(cli, queue):
     listed = cli("--list-checkpoints")
     assert listed.exit_code == 0
     assert checkpoint.name in listed.output
-    assert "1 checkpoint(s) in" in listed.output
+    assert "1 checkpoint in" in listed.output
 
     good = states(queue)
     work(queue, "Beatles", "completed")
@@ -517,7 +517,7 @@ def test_prune_checkpoints_keeps_the_newest(cli, queue):
     assert len(before) == 4
     result = cli("--prune-checkpoints", "--keep", "2")
     assert result.exit_code == 0
-    assert "Deleted 2 checkpoint(s), kept the newest 2" in result.output
+    assert "Deleted 2 checkpoints, kept the newest 2" in result.output
     assert [p.name for p in queue.checkpoints()] == before[2:]
     assert cli("--prune-checkpoints", "--keep", "5").output.startswith("Deleted 0")
     negative = cli("--prune-checkpoints", "--keep", "-1")
@@ -697,6 +697,25 @@ def run_script(repo_root: Path, cwd: Path, env, *args: str) -> subprocess.Comple
         text=True,
         encoding="utf-8",
         timeout=60,
+    )
+
+
+@pytest.mark.parametrize("args", [(), ("--help",), ("--show-summary",)])
+def test_the_shared_module_run_by_mistake_names_the_commands(repo_root, home, child_env, args):
+    """utilities/queue_manager.py sits beside the scripts but is their shared code."""
+    result = subprocess.run(
+        [sys.executable, "utilities/queue_manager.py", *args],
+        cwd=repo_root,
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "Error: queue_manager.py is the queue managers' shared code, not a command: run "
+        "python utilities/music_queue_manager.py or python utilities/movie_queue_manager.py "
+        "(each has --help)\n"
     )
 
 

@@ -626,6 +626,46 @@ def test_weekly_report_cli_bad_input_is_one_line(tmp_path, args, message):
     assert not (tmp_path / "status").exists()
 
 
+@pytest.mark.parametrize(
+    ("week", "message"),
+    [
+        (
+            "0001-W01",
+            "Error: week 0001-W01 cannot be reported: its chart reaches 25 weeks back, before the"
+            " first date (0001-01-01) (name a week from 0001-W26 to 9999-W51)",
+        ),
+        (
+            "0001-W25",
+            "Error: week 0001-W25 cannot be reported: its chart reaches 25 weeks back, before the"
+            " first date (0001-01-01) (name a week from 0001-W26 to 9999-W51)",
+        ),
+        (
+            "9999-W52",
+            "Error: week 9999-W52 cannot be reported: it ends after the last date (9999-12-31)"
+            " (name a week from 0001-W26 to 9999-W51)",
+        ),
+    ],
+)
+def test_weekly_report_script_weeks_beyond_the_calendar_are_one_line(
+    music_script, tmp_path, week, message
+):
+    # --now late in 9999, so that 9999-W52 has started and only the calendar can refuse it.
+    now = "9999-12-29T12:00Z"
+    result = music_script("weekly_report.py", "--home", tmp_path, "--week", week, "--now", now)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", message + "\n")
+    assert not (tmp_path / "status").exists()
+
+
+def test_weekly_report_script_reports_the_calendars_first_and_last_weeks(music_script, tmp_path):
+    for week in ("0001-W26", "9999-W51"):
+        result = music_script(
+            "weekly_report.py", "--home", tmp_path, "--week", week, "--now", "9999-12-29T12:00Z"
+        )
+        assert result.returncode == 0, result.stderr
+        monday = parse_week(week).monday
+        assert Path(result.stdout.splitlines()[0]) == report_paths(tmp_path, Week(monday))[0]
+
+
 def test_weekly_report_cli_with_no_queues(tmp_path):
     result = run(weekly_main, "--home", str(tmp_path), "--now", "2026-11-21T10:00Z")
     assert result.exit_code == 0, result.output
@@ -644,6 +684,36 @@ def test_dashboard_cli(story, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output == f"Dashboard written: {target}\n"
     assert "Media dashboard" in target.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("html", "problem"),
+    [
+        ("", "the file name is empty: name the file to write, e.g. dashboard.html"),
+        (".", "'.' is a folder: name a file to write, e.g. ./dashboard.html"),
+        ("out/", "'out/' is a folder: name a file to write, e.g. out/dashboard.html"),
+        ("{home}", "'{home}' is a folder: name a file to write, e.g. {home}/dashboard.html"),
+        ("x/..", "'x/..' is a folder: name a file to write, e.g. x/../dashboard.html"),
+    ],
+)
+def test_dashboard_script_refuses_an_html_path_that_is_no_file(
+    repo_root, child_env, tmp_path, html, problem
+):
+    home = tmp_path / "home"
+    home.mkdir()
+    html, problem = html.replace("{home}", str(home)), problem.replace("{home}", str(home))
+    result = subprocess.run(
+        [sys.executable, repo_root / "utilities" / "media_dashboard.py", "--html", html],
+        cwd=home,  # the data home, and where a relative --html points
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '--html': {problem}"
+    assert list(home.iterdir()) == []  # nothing written, not even a temporary file
 
 
 def test_dashboard_cli_with_no_queues_says_how_to_start(tmp_path):

@@ -52,7 +52,7 @@ def test_without_a_target_it_lists_sessions_and_exits_2(processed, music_script)
     _lib, home, _original, session = processed
     run = music_script("undo_changes.py", "--home", home)
     assert run.returncode == 2
-    assert f"{session}  2 change(s) to 2 artist(s)" in run.stdout
+    assert f"{session}  2 changes to 2 artists" in run.stdout
     assert "Give --session ID or --artist NAME" in run.stderr
     listed = music_script("undo_changes.py", "--home", home, "--list")
     assert listed.returncode == 0 and session in listed.stdout
@@ -108,7 +108,7 @@ def test_an_undo_can_itself_be_undone(processed, music_script, library_tags):
 
     redone = music_script("undo_changes.py", "--home", home, "--session", undo_session)
     assert redone.returncode == 0, redone.stdout + redone.stderr
-    assert "2 value(s) restored, 0 left alone" in redone.stdout
+    assert "2 values restored, 0 left alone" in redone.stdout
     assert library_tags(lib) == fixed
 
 
@@ -137,7 +137,7 @@ def test_undo_by_artist_after_a_second_run_of_that_artist_restores_the_original(
     before = alpha.stat()
     twice = music_script("undo_changes.py", "--home", home, "--artist", "Alpha")
     assert twice.returncode == 0, twice.stdout + twice.stderr
-    assert "0 value(s) restored, 0 left alone" in twice.stdout
+    assert "0 values restored, 0 left alone" in twice.stdout
     assert (alpha.stat().st_ino, alpha.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
@@ -151,7 +151,7 @@ def test_a_file_that_cannot_be_written_is_left_alone_and_the_rest_restored(
     with immutable(stuck):
         run = music_script("undo_changes.py", "--home", home, "--session", session)
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "1 value(s) restored, 1 left alone" in run.stdout
+    assert "1 value restored, 1 left alone" in run.stdout
     assert f"left alone title of {stuck}: " in run.stdout
     after = titles(library_tags, lib)
     assert (
@@ -161,7 +161,7 @@ def test_a_file_that_cannot_be_written_is_left_alone_and_the_rest_restored(
     assert after["Alpha/2000 - Album/01 - Song 1.mp3"] == FIXED_TITLE  # still the fix
     # Once it can be written again, undoing the same session restores it.
     again = music_script("undo_changes.py", "--home", home, "--session", session)
-    assert again.returncode == 0 and "1 value(s) restored" in again.stdout
+    assert again.returncode == 0 and "1 value restored" in again.stdout
     assert titles(library_tags, lib) == {
         rel: tags["title"] for rel, tags in original.items() if "Song 1" in rel
     }

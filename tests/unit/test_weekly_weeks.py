@@ -10,8 +10,11 @@ from mediakeeper.reports.chart import build_chart, nice_scale
 from mediakeeper.reports.progress import format_day, pace_for, percent
 from mediakeeper.reports.weekly import FORMATS
 from mediakeeper.reports.weeks import (
+    FIRST_WEEK,
+    LAST_WEEK,
     BadWeek,
     Week,
+    check_reach,
     format_duration,
     overlap_seconds,
     parse_time,
@@ -76,6 +79,21 @@ def test_weeks_run_monday_to_sunday_in_utc_across_new_year():
     assert week.span() == "Mon 29 Dec 2025 – Sun 4 Jan 2026"
     assert parse_week("2026-W47").span() == "Mon 16 Nov – Sun 22 Nov 2026"
     assert week.shift(-1).label == "2025-W52" and week.shift(1).label == "2026-W02"
+
+
+def test_the_calendars_first_and_last_weeks_and_what_reaches_beyond_them():
+    assert (FIRST_WEEK.label, LAST_WEEK.label) == ("0001-W01", "9999-W51")
+    assert LAST_WEEK.end == utc(9999, 12, 27)  # the last week whose end is a date
+    check_reach(FIRST_WEEK.shift(3), 3, "its pace")  # exactly reachable: no error
+    check_reach(LAST_WEEK, 0, "nothing")
+    with pytest.raises(BadWeek) as caught:
+        check_reach(FIRST_WEEK.shift(2), 3, "its pace")
+    assert str(caught.value) == (
+        "week 0001-W03 cannot be reported: its pace reaches 3 weeks back, before the first date"
+        " (0001-01-01) (name a week from 0001-W04 to 9999-W51)"
+    )
+    with pytest.raises(BadWeek, match="9999-W52 cannot be reported: it ends after the last date"):
+        check_reach(parse_week("9999-W52"), 3, "its pace")
 
 
 def test_weeks_from():

@@ -1,0 +1,23 @@
+"""How many of something, in words, for every message and report the toolkit writes.
+
+``count(1, "issue")`` is ``"1 issue"``, ``count(3, "issue")`` is ``"3 issues"``: one helper, so
+a number and its noun always agree (no more "1 issues" or "2 change(s)"). The report templates
+have it too, as the global ``count`` of the shared Jinja environment.
+"""
+
+from __future__ import annotations
+
+_ES_ENDINGS = ("s", "x", "z", "ch", "sh")  # fix -> fixes, match -> matches, status -> statuses
+
+
+def plural_of(noun: str) -> str:
+    """The regular English plural of ``noun`` (the last word of it: "tag change" -> "tag
+    changes"); pass an irregular one to :func:`count` yourself."""
+    return noun + ("es" if noun.endswith(_ES_ENDINGS) else "s")
+
+
+def count(n: int, noun: str, plural: str | None = None, *, spec: str = "") -> str:
+    """``n`` and ``noun``, singular for exactly one and plural otherwise (``0 issues``).
+    ``plural`` defaults to :func:`plural_of`; ``spec`` formats the number (``","``: 1,234)."""
+    word = noun if n == 1 else (plural or plural_of(noun))
+    return f"{format(n, spec)} {word}"

@@ -1,0 +1,46 @@
+"""One helper says how many of something, for every message and report."""
+
+from __future__ import annotations
+
+import pytest
+
+from mediakeeper.reports.render import environment
+from mediakeeper.wording import count, plural_of
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "said"),
+    [
+        ((0, "issue"), {}, "0 issues"),
+        ((1, "issue"), {}, "1 issue"),
+        ((2, "issue"), {}, "2 issues"),
+        ((1, "tag change"), {}, "1 tag change"),
+        ((3, "tag change"), {}, "3 tag changes"),
+        ((2, "fix"), {}, "2 fixes"),
+        ((2, "match"), {}, "2 matches"),
+        ((1, "fix"), {}, "1 fix"),
+        ((2, "child", "children"), {}, "2 children"),
+        ((1, "child", "children"), {}, "1 child"),
+        ((17274, "track"), {"spec": ","}, "17,274 tracks"),
+        ((1234, "track"), {}, "1234 tracks"),
+    ],
+)
+def test_count(args, kwargs, said):
+    assert count(*args, **kwargs) == said
+
+
+def test_plural_of():
+    assert [plural_of(w) for w in ("artist", "status", "box", "batch", "wish")] == [
+        "artists",
+        "statuses",
+        "boxes",
+        "batches",
+        "wishes",
+    ]
+
+
+def test_the_report_templates_count_with_the_same_helper():
+    template = environment().from_string(
+        '{{ count(1, "cache hit", spec=",") }} · {{ count(1200, "cache hit", spec=",") }}'
+    )
+    assert template.render() == "1 cache hit · 1,200 cache hits"
