@@ -668,15 +668,19 @@ def _same_owner_and_mode(fd: int, st: os.stat_result, path: Path) -> None:
     """Give the copy the original's owner, group and mode (in that order: a change of owner
     clears set-id bits). The copy is made by whoever runs the batch; root (a NAS, a container)
     would otherwise take every fixed file from its owner and its media server's group. A copy
-    that cannot belong to the original's owner is not put in its place."""
-    try:
-        os.fchown(fd, st.st_uid, st.st_gid)
-    except PermissionError:
-        raise AudioError(
-            str(path),
-            f"cannot keep its owner (uid {st.st_uid}, gid {st.st_gid}): "
-            "run the batch as that user, or as root",
-        ) from None
+    that cannot belong to the original's owner is not put in its place. Asked only when the
+    owner differs: where a file system gives every file the same one (FAT, a share mounted
+    with uid=), a change of owner may be refused even when it changes nothing."""
+    copy = os.fstat(fd)
+    if (copy.st_uid, copy.st_gid) != (st.st_uid, st.st_gid):
+        try:
+            os.fchown(fd, st.st_uid, st.st_gid)
+        except PermissionError:
+            raise AudioError(
+                str(path),
+                f"cannot keep its owner (uid {st.st_uid}, gid {st.st_gid}): "
+                "run the batch as that user, or as root",
+            ) from None
     os.fchmod(fd, stat.S_IMODE(st.st_mode))
 
 
