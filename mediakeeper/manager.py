@@ -120,8 +120,12 @@ def _fold_name(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold().strip()
 
 
-def find_item(data: Mapping[str, Any], name: str) -> dict[str, Any]:
-    """Case-insensitive lookup by name or key; NotFound suggests the closest names."""
+def find_item(
+    data: Mapping[str, Any], name: str, every_name: str = "--list shows every name"
+) -> dict[str, Any]:
+    """Case-insensitive lookup by name or key; NotFound suggests the closest names, or else
+    says where every name is shown (``every_name``: the queue manager's own flag by default;
+    another command names the queue manager's)."""
     wanted = _fold_name(name)
     for item in data["items"]:
         if wanted in (_fold_name(item["name"]), _fold_name(item["key"])):
@@ -133,7 +137,7 @@ def find_item(data: Mapping[str, Any], name: str) -> dict[str, Any]:
     hint = (
         "did you mean: " + ", ".join(repr(by_folded.get(c, c)) for c in close[:3])
         if close
-        else ("--list shows every name")
+        else every_name
     )
     raise NotFound(f"no item named {name!r} in the queue", hint)
 

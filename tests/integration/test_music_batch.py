@@ -169,6 +169,29 @@ def test_artist_takes_just_that_one_case_insensitively(
     assert tree_bytes(home) == before
 
 
+def test_an_unknown_artist_with_no_close_name_names_the_command_that_lists_them(
+    tmp_path, music_library, music_script
+):
+    """--list belongs to the queue manager, not to the batch: the hint names that command."""
+    lib, home = build(music_library, tmp_path / "Music", NAMES[:2]), tmp_path / "home"
+    home.mkdir()
+    dry = music_script(
+        "process_music_batch.py", "--home", home, "--library", lib, "--dry-run", "--artist", "Zzyzx"
+    )
+    assert dry.returncode == 2, dry.stdout + dry.stderr
+    assert f"each folder directly inside {lib} is one artist" in dry.stderr
+    assert list(home.iterdir()) == []  # a dry run creates no queue
+    run = music_script(
+        "process_music_batch.py", "--home", home, "--library", lib, "--artist", "Zzyzx"
+    )
+    assert run.returncode == 2, run.stdout + run.stderr
+    [line] = run.stderr.strip().splitlines()
+    assert line.endswith(
+        f"(`python utilities/music_queue_manager.py --home {home} --list` shows every name)"
+    ), line
+    assert "Traceback" not in run.stderr
+
+
 # ---- errors: a folder that vanished, --retry-errors, exit code 1 ----------------------------
 
 
