@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import click
+from click.core import ParameterSource
 
 from mediakeeper import manager
 from mediakeeper.config import Settings
@@ -185,6 +186,28 @@ ACTIONS = {
 }
 
 
+# option name -> the actions it changes. Given with any other, it would be silently ignored.
+OPTION_ACTIONS = {
+    "library": ("init", "refresh"),
+    "force": ("init",),
+    "as_json": ("show_summary", "list_items"),
+    "status": ("list_items",),
+    "yes": ("reset_all",),
+    "keep": ("prune_checkpoints",),
+}
+
+
+def refuse_unused_options(ctx: click.Context, action: str) -> None:
+    """A usage error for an option the chosen action does not use (``--status`` without
+    ``--list`` would otherwise just show the summary, as if it had been obeyed)."""
+    flags = {p.name: p.opts[0] for p in ctx.command.params}
+    for name, actions in OPTION_ACTIONS.items():
+        given = ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
+        if given and action not in actions:
+            needed = " or ".join(flags[a] for a in actions)
+            raise click.UsageError(f"{flags[name]} only works with {needed}")
+
+
 def build(kind: str, noun: str) -> click.Command:
     """The ``<kind>_queue_manager`` command; ``noun`` names one item (artist, movie)."""
     flag = click.option
@@ -243,6 +266,7 @@ def build(kind: str, noun: str) -> click.Command:
                 "give one action at a time, not " + ", ".join(flags[name] for name in chosen)
             )
         action = chosen[0] if chosen else "show_summary"
+        refuse_unused_options(click.get_current_context(), action)
         settings = settings_for(home, **{kind: {"library": library}})
         value = actions.get(action) if isinstance(actions.get(action), str) else None
         call = Call(

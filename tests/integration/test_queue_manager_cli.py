@@ -544,6 +544,60 @@ def test_two_actions_at_once_is_a_usage_error(cli, queue, args, flags):
     assert queue.path.read_bytes() == before
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--status", "error"], "--status only works with --list"),
+        (["--keep", "2"], "--keep only works with --prune-checkpoints"),
+        (["--list", "--keep", "2"], "--keep only works with --prune-checkpoints"),
+        (["--reset-errors", "--status", "error"], "--status only works with --list"),
+        (["--force"], "--force only works with --init"),
+        (["--list", "--library", "/elsewhere"], "--library only works with --init or --refresh"),
+        (["--reset-errors", "--json"], "--json only works with --show-summary or --list"),
+        (["--list", "--yes"], "--yes only works with --reset-all"),
+    ],
+)
+def test_an_option_the_action_does_not_use_is_a_usage_error(cli, queue, args, message):
+    """Ignored, it would look obeyed: --status error alone showed the whole summary."""
+    work(queue, "ABBA", "error")
+    before = queue.path.read_bytes()
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    assert f"Error: {message}" in result.output
+    assert "music queue —" not in result.output  # no summary shown as if it had been obeyed
+    assert queue.path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--status", "error"], "--status only works with --list"),
+        (["--keep", "2"], "--keep only works with --prune-checkpoints"),
+    ],
+)
+def test_subprocess_an_option_without_its_action(
+    repo_root, home, library, child_env, args, message
+):
+    assert (
+        run_script(repo_root, home, child_env, "--init", "--library", str(library)).returncode == 0
+    )
+    result = run_script(repo_root, home, child_env, *args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip().splitlines()[-1] == f"Error: {message}"
+    assert result.stdout == "" and "Traceback" not in result.stderr
+
+
+def test_options_with_their_action_still_work(cli, queue):
+    assert cli("--json").exit_code == 0  # the default action is the summary
+    assert cli("--list", "--status", "error", "--json").exit_code == 0
+    assert cli("--prune-checkpoints", "--keep", "2").exit_code == 0
+    assert cli("--reset-all", "--yes").exit_code == 0
+    assert (
+        cli("--refresh", "--library", str(json.loads(cli("--json").output)["library"])).exit_code
+        == 0
+    )
+
+
 def test_help_names_every_action(cli):
     result = cli("--help", with_home=False)
     assert result.exit_code == 0
