@@ -25,6 +25,7 @@ from mediakeeper.queue_items import (
     STATUSES,
     check_transition,
     default_folder_exists,
+    holds_results,
     is_live,
     new_item,
     new_queue,
@@ -99,18 +100,21 @@ def refresh_queue(store: QueueStore, library: Path | None = None) -> RefreshResu
 
 
 def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Counts by status; tracks and issues of the items whose results stand (completed), so
+    a reset item leaves them until it is processed again."""
     items = data["items"]
     counts = statuses_of(data)
     total = len(items)
+    done = [i for i in items if holds_results(i)]
     return {
         "kind": data.get("kind"),
         "library": data.get("library"),
         "total": total,
         "statuses": counts,
         "missing_on_disk": sum(1 for i in items if i.get("missing")),
-        "tracks": sum(i.get("track_count", 0) for i in items),
-        "issues_found": sum(i.get("issues_found", 0) for i in items),
-        "issues_resolved": sum(i.get("issues_resolved", 0) for i in items),
+        "tracks": sum(i.get("track_count", 0) for i in done),
+        "issues_found": sum(i.get("issues_found", 0) for i in done),
+        "issues_resolved": sum(i.get("issues_resolved", 0) for i in done),
         "percent_complete": round(100.0 * counts[COMPLETED] / total, 1) if total else 0.0,
         "updated_at": data.get("updated_at"),
     }
@@ -156,8 +160,7 @@ def _reset(item: dict[str, Any], status: str = PENDING) -> None:
     item["status"] = status
     item["claimed_by"] = None
     item["run_token"] = None  # a reset asks for fresh work, never a resumed one
-    if status == PENDING:
-        item["attempts"] = 0
+    if status == PENDING:  # attempts and error_history stay: they are the item's history
         item["failures"] = 0
         item["started_at"] = None
         item["last_error"] = None

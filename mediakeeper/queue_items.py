@@ -138,6 +138,17 @@ def status_before_claim(claim: Mapping[str, Any] | None) -> str:
     return was if was in (PENDING, ERROR, COMPLETED, SKIPPED) else PENDING
 
 
+def holds_results(item: Mapping[str, Any]) -> bool:
+    """Whether the item's counters (tracks, issues) are results that stand: it is completed,
+    or being processed again from completed (--enrich). A reset artist's last results are
+    kept in its item as history, but it is pending: its tracks and issues count again only
+    once it is processed again."""
+    status = item.get("status")
+    if status == IN_PROGRESS:
+        status = status_before_claim(item.get("claimed_by"))
+    return status == COMPLETED
+
+
 def claim_is_stale(claim: Mapping[str, Any] | None) -> bool:
     """True when the claiming process is certainly gone. Claims from other hosts can't be
     checked from here and count as live: releasing them is the user's explicit decision."""

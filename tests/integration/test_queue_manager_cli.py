@@ -277,9 +277,37 @@ def test_reset_artist_is_case_insensitive(cli, queue, typed, name):
     assert result.exit_code == 0, result.output
     assert f"Reset {name!r}: error -> pending" in result.output
     item = next(i for i in QueueStore(queue.dir, "music").load()["items"] if i["name"] == name)
-    assert (item["status"], item["attempts"], item["last_error"]) == ("pending", 0, None)
+    assert (item["status"], item["last_error"]) == ("pending", None)
     assert item["failures"] == 0  # max_attempts counts afresh
+    assert item["attempts"] == 1  # every try is counted, the one before the reset too
     assert item["error_history"]  # the history of what went wrong is kept
+
+
+def test_subprocess_a_reset_artist_leaves_the_summary_s_tracks_and_issues(
+    repo_root, home, library, child_env, store
+):
+    """A reset artist is pending: its last results stay in its item as history (the README:
+    a reset restarts failures, attempts count every try), but no longer in the summary."""
+    assert (
+        run_script(repo_root, home, child_env, "--init", "--library", str(library)).returncode == 0
+    )
+    work(store, "ABBA", "completed", track_count=10, issues_found=4, issues_resolved=1)
+    work(store, "Beatles", "completed", track_count=5, issues_found=2, issues_resolved=2)
+    work(store, "Motörhead", "error")
+    before = run_script(repo_root, home, child_env, "--show-summary")
+    assert "15.4% complete · 15 tracks · 6 issues found, 3 resolved" in before.stdout
+
+    for name in ("abba", "Motörhead"):
+        reset = run_script(repo_root, home, child_env, "--reset-artist", name)
+        assert reset.returncode == 0, reset.stderr
+    after = run_script(repo_root, home, child_env, "--show-summary", "--json")
+    summary = json.loads(after.stdout)
+    assert summary["statuses"]["completed"] == 1 and summary["percent_complete"] == 7.7
+    assert (summary["tracks"], summary["issues_found"], summary["issues_resolved"]) == (5, 2, 2)
+    items = {i["name"]: i for i in QueueStore(store.dir, "music").load()["items"]}
+    assert (items["ABBA"]["status"], items["ABBA"]["attempts"]) == ("pending", 1)
+    assert items["ABBA"]["track_count"] == 10  # kept as history, not counted
+    assert (items["Motörhead"]["attempts"], items["Motörhead"]["failures"]) == (1, 0)
 
 
 def test_reset_artist_of_a_pending_one_changes_nothing(cli, queue):
