@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import shlex
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from mediakeeper.queue import QueueStore, statuses_of
 from mediakeeper.queue_items import (
     COMPLETED,
     ERROR,
+    ITEM_NOUNS,
     PENDING,
     SKIPPED,
     STATUSES,
@@ -29,6 +31,7 @@ from mediakeeper.queue_items import (
     is_live,
     new_item,
     new_queue,
+    queue_manager,
     structure_problems,
     validate,
 )
@@ -55,6 +58,37 @@ def _is_dir(entry: os.DirEntry) -> bool:
         return False
 
 
+def check_library(
+    store: QueueStore, data: Mapping[str, Any], library: Path | None, origin: str = "--library"
+) -> None:
+    """Refuse a library other than the queue's (compared as resolved paths): the queue would
+    silently go on with its own, or mix the two. ``origin``: where ``library`` was given."""
+    queued = data.get("library")
+    if library is None or not isinstance(queued, str):
+        return
+    given = library.expanduser().resolve()
+    if given == Path(queued).expanduser().resolve():
+        return
+    command = queue_manager(store.kind, os.path.abspath(store.dir.parent.parent))
+    keep = "leave out --library" if origin in ("", "--library") else f"change {origin} to it"
+    raise LibraryError(
+        f"the {store.kind} queue at {store.path} is for the library {queued}, not {given}",
+        f"to start over with {given}: "
+        f"`{command} --init --force --library {shlex.quote(str(given))}`; "
+        f"to go on with {queued}, {keep}",
+    )
+
+
+def empty_library_warning(store: QueueStore, library: Path) -> str:
+    """What to say when a queue was created from a library with no item folders at all."""
+    noun = ITEM_NOUNS.get(store.kind, "item")
+    command = queue_manager(store.kind, os.path.abspath(store.dir.parent.parent))
+    return (
+        f"{library} has no {noun} folders: each {noun} should be a folder directly inside it "
+        f"({library / ('<' + noun + '>')}); `{command} --refresh` adds them once they are there"
+    )
+
+
 def init_queue(store: QueueStore, library: Path, now, *, replace: bool = False) -> int:
     library = library.expanduser().resolve()
     items = [new_item(p.name, p.name, str(p)) for p in library_folders(library)]
@@ -69,11 +103,15 @@ class RefreshResult:
     returned: list[str]
 
 
-def refresh_queue(store: QueueStore, library: Path | None = None) -> RefreshResult:
-    """Add folders new on disk; mark items whose folder vanished (unmark ones that are back)."""
+def refresh_queue(
+    store: QueueStore, library: Path | None = None, origin: str = "--library"
+) -> RefreshResult:
+    """Add folders new on disk; mark items whose folder vanished (unmark ones that are back).
+    ``library`` (given by ``origin``) must be the queue's own."""
     result = RefreshResult([], [], [])
 
     def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
+        check_library(store, data, library, origin)
         root = (library or Path(data["library"])).expanduser().resolve()
         on_disk = {p.name: p for p in library_folders(root)}
         changed = []

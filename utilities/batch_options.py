@@ -28,7 +28,7 @@ import click
 from mediakeeper.batch import EXIT_INTERRUPTED, BatchOptions, BatchReport, Interrupted, Job
 from mediakeeper.config import Settings
 from mediakeeper.errors import NotFound
-from mediakeeper.manager import find_item, refuse_if_live, reset_where
+from mediakeeper.manager import empty_library_warning, find_item, refuse_if_live, reset_where
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import (
     COMPLETED,
@@ -203,6 +203,9 @@ def open_created(settings: Settings, kind: str) -> QueueStore:
     store, created = open_store(settings, kind, create=True)
     if created is not None:
         click.echo(f"Created the {kind} queue with {created} {ITEM_NOUNS[kind]}s: {store.path}")
+        if not created:
+            library = settings.library(kind).expanduser().resolve()
+            click.echo(f"Warning: {empty_library_warning(store, library)}", err=True)
     return store
 
 

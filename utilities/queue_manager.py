@@ -49,10 +49,14 @@ def do_init(c: Call) -> None:
         f"Created the {c.kind} queue at {c.store.path}: {count} pending {c.noun}s "
         f"from {library.resolve()}"
     )
+    if not count:
+        echo(f"Warning: {manager.empty_library_warning(c.store, library.resolve())}", err=True)
 
 
 def do_refresh(c: Call) -> None:
-    result = manager.refresh_queue(c.store, c.settings.library(c.kind))
+    result = manager.refresh_queue(
+        c.store, c.settings.library(c.kind), c.settings.origin(c.kind, "library")
+    )
     echo(
         f"Refreshed: {len(result.added)} added, {len(result.vanished)} marked missing, "
         f"{len(result.returned)} back on disk"

@@ -135,6 +135,60 @@ def test_library_creates_the_queue_and_batches_take_the_next_artists(
     assert len(session_logs(home)) == 4  # one per run
 
 
+def test_another_library_than_the_queue_s_is_refused_the_same_one_is_not(
+    tmp_path, music_library, music_script, music_queue, tree_bytes
+):
+    """A queue belongs to one library: --library naming another was silently ignored ("Nothing
+    to do", going on with the first). The same folder, spelled differently, still works."""
+    lib = build(music_library, tmp_path / "Music", NAMES[:2])
+    other = build(music_library, tmp_path / "Other Music", ["Zulu"])
+    home = tmp_path / "home"
+    first = music_script(
+        "process_music_batch.py", "--home", home, "--library", lib, "--batch-size", 1
+    )
+    assert first.returncode == 0, first.stderr
+    before = tree_bytes(home)
+    for extra in ([], ["--dry-run"], ["--artist", "Zulu"], ["--retry-errors"]):
+        run = music_script("process_music_batch.py", "--home", home, "--library", other, *extra)
+        assert run.returncode == 2, (extra, run.stdout + run.stderr)
+        [line] = run.stderr.strip().splitlines()
+        assert f"is for the library {lib}, not {other}" in line, line
+        assert (
+            f"`python utilities/music_queue_manager.py --home {home} --init --force "
+            f"--library '{other}'`" in line
+        ), line
+        assert f"to go on with {lib}, leave out --library" in line
+        assert tree_bytes(home) == before, extra  # no session, no queue change
+    # Settings name the library too: the message says which setting to change.
+    (home / "mediakeeper.toml").write_text(f"[music]\nlibrary = {json.dumps(str(other))}\n")
+    by_settings = music_script("process_music_batch.py", "--home", home)
+    assert by_settings.returncode == 2
+    assert f"change {home / 'mediakeeper.toml'}: music.library to it" in by_settings.stderr
+    (home / "mediakeeper.toml").unlink()
+
+    (tmp_path / "link").symlink_to(lib)
+    for same in (f"{lib}/", tmp_path / "link", tmp_path / "Other Music" / ".." / "Music"):
+        again = music_script(
+            "process_music_batch.py", "--home", home, "--library", same, "--batch-size", 1
+        )
+        assert again.returncode == 0, (same, again.stderr)
+    assert set(statuses(music_queue(home)).values()) == {"completed"}
+
+
+def test_a_library_without_artist_folders_is_said_so(tmp_path, music_script, music_queue):
+    flat = tmp_path / "Flat"
+    flat.mkdir()
+    (flat / "01 - Song.mp3").write_bytes(b"loose files, no artist folder")
+    home = tmp_path / "home"
+    run = music_script("process_music_batch.py", "--home", home, "--library", flat)
+    assert run.returncode == 0, run.stderr
+    assert "Created the music queue with 0 artists" in run.stdout
+    [warning] = run.stderr.strip().splitlines()
+    assert warning.startswith(f"Warning: {flat} has no artist folders: each artist should be a ")
+    assert "folder directly inside it" in warning and f"--home {home} --refresh" in warning
+    assert music_queue(home)["items"] == []
+
+
 # ---- --artist -----------------------------------------------------------------------------
 
 

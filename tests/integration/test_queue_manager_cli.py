@@ -175,6 +175,35 @@ def test_refresh_adds_new_folders_and_marks_vanished_ones(cli, queue, library):
     assert "(folder missing)" not in cli("--list").output
 
 
+def test_refresh_refuses_another_library(cli, queue, library, tmp_path, home):
+    """It added the other library's folders and marked the queue's own missing, while the
+    queue still named the first library: two libraries mixed in one queue."""
+    other = tmp_path / "Other"
+    (other / "Someone Else").mkdir(parents=True)
+    before = queue.path.read_bytes()
+    result = cli("--refresh", "--library", str(other))
+    assert result.exit_code == 2, result.output
+    assert f"is for the library {library}, not {other}" in result.output
+    assert f"{manager_for(home)} --init --force --library {other}`" in result.output
+    assert queue.path.read_bytes() == before
+    assert not queue.journal_path.exists() or not queue.journal_path.read_bytes()
+    (tmp_path / "link").symlink_to(library)
+    same = cli("--refresh", "--library", str(tmp_path / "link"))
+    assert same.exit_code == 0 and "0 added, 0 marked missing" in same.output
+
+
+def test_init_of_a_library_without_artist_folders_warns(cli, tmp_path, store, home):
+    empty = tmp_path / "Empty"
+    empty.mkdir()
+    result = cli("--init", "--library", str(empty))
+    assert result.exit_code == 0
+    assert "0 pending artists" in result.output
+    assert (
+        f"Warning: {empty} has no artist folders: each artist should be a folder directly "
+        f"inside it ({empty}/<artist>); `{manager_for(home)} --refresh` adds them" in result.output
+    )
+
+
 def test_refresh_with_nothing_new_changes_nothing(cli, queue):
     items = QueueStore(queue.dir, "music").load()["items"]
     result = cli("--refresh")
@@ -726,12 +755,17 @@ def test_a_damaged_journal_line_is_reported_not_replaced(cli, queue, home):
 
 
 @pytest.mark.parametrize("action", ["--init", "--refresh"])
-def test_a_library_that_does_not_exist(cli, queue, tmp_path, action):
+def test_a_library_that_does_not_exist(cli, queue, library, tmp_path, action):
+    gone = tmp_path / "No Such Library"
     if action == "--init":
         queue.path.unlink()
-    result = cli(action, "--library", str(tmp_path / "No Such Library"))
+        result = cli(action, "--library", str(gone))
+    else:  # the queue's own library is gone (an unplugged disk): another one is refused
+        library.rename(gone)
+        result = cli(action, "--library", str(library))
+        gone = library
     assert result.exit_code != 0
-    assert f"library folder does not exist: {tmp_path / 'No Such Library'}" in result.output
+    assert f"library folder does not exist: {gone}" in result.output
     assert len(result.output.strip().splitlines()) == 1
     if action == "--refresh":
         assert "(folder missing)" not in cli("--list").output  # nothing marked missing
