@@ -80,31 +80,44 @@ def file_signature(path: Path) -> tuple:
     return (st.st_ino, st.st_size, st.st_mtime_ns, match and match.group(1))
 
 
-def restore_hint(manager: str = "") -> str:
-    """How a person gets a damaged queue back, naming the queue manager's command if given."""
+def restore_hint(manager: str = "", *, by_hand: bool = False) -> str:
+    """How a person gets a damaged queue back, naming the queue manager's command if given;
+    ``by_hand``: the damage is one a person can correct in the file (a field of an item)."""
     command = f"{manager} --restore-checkpoint latest".lstrip()
-    return f"nothing was changed; `{command}` brings back the last good state"
+    edit = "correct it in the file (one item per line), or " if by_hand else ""
+    return f"nothing was changed; {edit}`{command}` brings back the last good state"
 
 
-def parse_queue(text: str | bytes, source: Path, hint: str | None = None) -> dict[str, Any]:
-    """Parse and structurally check queue JSON, or raise QueueCorrupt saying how to recover
-    (``hint``; by default the bare flag)."""
-    hint = hint if hint is not None else restore_hint()
+Hint = str | Callable[..., str]  # a hint, or restore_hint's signature without the manager
+
+
+def parse_queue(text: str | bytes, source: Path, hint: Hint | None = None) -> dict[str, Any]:
+    """Parse and structurally check queue JSON (every item's fields and types too), or raise
+    QueueCorrupt saying how to recover (``hint``; by default the bare flag)."""
+    if hint is None:
+        hint_for: Callable[..., str] = restore_hint
+    elif callable(hint):
+        hint_for = hint
+    else:
+        fixed = hint
+        hint_for = lambda by_hand=False: fixed  # noqa: E731
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as err:
-            raise QueueCorrupt(f"{source} is not UTF-8 text (byte {err.start})", hint) from None
+            raise QueueCorrupt(
+                f"{source} is not UTF-8 text (byte {err.start})", hint_for()
+            ) from None
     if not text.strip():
-        raise QueueCorrupt(f"{source} is empty", hint)
+        raise QueueCorrupt(f"{source} is empty", hint_for())
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise QueueCorrupt(f"{source} is not valid JSON ({err})", hint) from None
+        raise QueueCorrupt(f"{source} is not valid JSON ({err})", hint_for()) from None
     problems = structure_problems(data)
     if problems:
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise QueueCorrupt(f"{source}: {problems[0]}{more}", hint)
+        raise QueueCorrupt(f"{source}: {problems[0]}{more}", hint_for(by_hand=True))
     return data
 
 
@@ -196,7 +209,7 @@ class QueueStore:
             raise QueueMissing(f"no {self.kind} queue at {self.path}") from None
         if signature != self._signature:
             text = self.path.read_bytes()
-            self._data = parse_queue(text, self.path, restore_hint(self._manager()))
+            self._data = parse_queue(text, self.path, self.recovery_hint)
             self._index = {item["key"]: n for n, item in enumerate(self._data["items"])}
             self._signature = signature
             self._journal_offset = 0
@@ -224,7 +237,7 @@ class QueueStore:
             except ValueError:
                 raise QueueCorrupt(
                     f"{self.journal_path} has a damaged line at byte {self._journal_offset}",
-                    restore_hint(self._manager()),
+                    self.recovery_hint(),
                 ) from None
             if entry.get("gen") == generation:
                 self._apply(entry)
@@ -232,6 +245,10 @@ class QueueStore:
                 self._completed = None  # another process changed items
                 self._claim_from = {}
         self._journal_offset += consumed
+
+    def recovery_hint(self, *, by_hand: bool = False) -> str:
+        """How a person gets this queue back when it cannot be read (see restore_hint)."""
+        return restore_hint(self._manager(), by_hand=by_hand)
 
     def _manager(self) -> str:
         """The queue manager's command for this queue, wherever it is typed: the data home

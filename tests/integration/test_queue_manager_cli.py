@@ -491,6 +491,87 @@ def test_validate_a_queue_with_unknown_status_and_duplicates(cli, queue):
     assert "unknown status 'finished'" in result.output
 
 
+HAND_EDITS = {
+    "no name": (lambda item: item.pop("name"), "the field 'name' is missing"),
+    "no path": (lambda item: item.pop("path"), "the field 'path' is missing"),
+    "no track_count": (lambda item: item.pop("track_count"), "the field 'track_count' is missing"),
+    "no attempts": (lambda item: item.pop("attempts"), "the field 'attempts' is missing"),
+    "text count": (
+        lambda item: item.update(issues_found="4"),
+        "issues_found is '4', expected a whole number",
+    ),
+    "name not text": (lambda item: item.update(name=7), "name is 7, expected text"),
+    "history not a list": (
+        lambda item: item.update(error_history={}),
+        "error_history is {}, expected a list",
+    ),
+    "claim not an object": (
+        lambda item: item.update(claimed_by="me"),
+        "claimed_by is 'me', expected an object or null",
+    ),
+}
+
+
+def hand_edit(queue: QueueStore, edit) -> bytes:
+    """Edit the 'Beatles' item of the queue file as a person would, in place."""
+    data = json.loads(queue.path.read_text(encoding="utf-8"))
+    (item,) = [i for i in data["items"] if i["key"] == "Beatles"]
+    edit(item)
+    queue.path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return queue.path.read_bytes()
+
+
+@pytest.mark.parametrize("case", list(HAND_EDITS))
+def test_an_item_with_a_missing_or_mistyped_field_is_named_by_every_command(cli, queue, case):
+    """It passed --validate-queue and then --list, --reset-artist, --reset-all crashed with a
+    KeyError traceback."""
+    edit, problem = HAND_EDITS[case]
+    work(queue, "Beatles", "error")
+    raw = hand_edit(queue, edit)
+    validated = cli("--validate-queue")
+    assert validated.exit_code == 1, validated.output
+    assert problem in validated.output and "item #" in validated.output
+    for args in (
+        ["--show-summary"],
+        ["--list"],
+        ["--list", "--status", "error"],
+        ["--reset-artist", "Beatles"],
+        ["--reset-artist", "ABBA"],
+        ["--reset-errors"],
+        ["--reset-all", "--yes"],
+        ["--skip-artist", "ABBA"],
+        ["--checkpoint"],
+    ):
+        result = cli(*args)
+        assert result.exit_code == 2, (args, result.output)
+        [line] = result.output.strip().splitlines()
+        assert "item #" in line and problem in line, (args, line)
+        assert "correct it in the file (one item per line)" in line
+        assert queue.path.read_bytes() == raw  # never repaired behind the person's back
+
+
+def test_subprocess_an_item_without_a_name(
+    repo_root, home, library, child_env, queue, music_script
+):
+    hand_edit(queue, lambda item: item.pop("name"))
+    raw = queue.path.read_bytes()
+    for script, args in (
+        ("music_queue_manager.py", ["--list"]),
+        ("music_queue_manager.py", ["--reset-all", "--yes"]),
+        ("process_music_batch.py", ["--offline"]),
+    ):
+        result = music_script(script, "--home", home, *args)
+        assert result.returncode == 2, (script, result.stdout + result.stderr)
+        assert "Traceback" not in result.stderr
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith(f"Error: {queue.path}: item #") and "Beatles" in line, line
+        assert "the field 'name' is missing" in line
+    assert queue.path.read_bytes() == raw
+    validated = run_script(repo_root, home, child_env, "--validate-queue")
+    assert validated.returncode == 1
+    assert "the field 'name' is missing" in validated.stdout
+
+
 # ---- checkpoints -----------------------------------------------------------------------
 
 

@@ -915,7 +915,7 @@ def test_validate_finds_nothing_wrong_in_a_clean_queue(tmp_path, clock):
         ({"issues_found": True}, "issues_found is True"),
         ({"issues_found": 1.5}, "issues_found is 1.5"),
         ({"issues_found": 2, "issues_resolved": 5}, "issues_resolved (5) exceeds issues_found (2)"),
-        ({"error_history": "boom"}, "error_history is not a list"),
+        ({"error_history": "boom"}, "error_history is 'boom', expected a list"),
         ({"started_at": "2024-03-09 10:00"}, "started_at '2024-03-09 10:00' is not ISO-8601"),
         ({"completed_at": "yesterday"}, "completed_at 'yesterday' is not ISO-8601"),
         ({"status": "in_progress", "claimed_by": None}, "in_progress without a claim"),
