@@ -89,11 +89,15 @@ def empty_library_warning(store: QueueStore, library: Path) -> str:
     )
 
 
-def init_queue(store: QueueStore, library: Path, now, *, replace: bool = False) -> int:
+def init_queue(
+    store: QueueStore, library: Path, now, *, replace: bool = False
+) -> tuple[int, Path | None]:
+    """A new queue of ``library``'s folders: how many, and where the queue it replaced
+    (``replace``) is kept."""
     library = library.expanduser().resolve()
     items = [new_item(p.name, p.name, str(p)) for p in library_folders(library)]
-    store.create(new_queue(store.kind, str(library), items, now), replace=replace)
-    return len(items)
+    backup = store.create(new_queue(store.kind, str(library), items, now), replace=replace)
+    return len(items), backup
 
 
 @dataclass

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -67,6 +68,8 @@ def dump_queue(data: Mapping[str, Any], *, item: Callable[[Any], str] = dumps_on
     return dumps_by_line(data, record=item)
 
 
+_LIBRARY_LINE = re.compile(r'"library": ("(?:[^"\\]|\\.)*")')
+_PATH_FIELD = re.compile(r'"path": ("(?:[^"\\]|\\.)*")')
 _GENERATION_LINE = re.compile(rb'^  "generation": (\d+),$', re.MULTILINE)
 
 
@@ -247,8 +250,40 @@ class QueueStore:
         self._journal_offset += consumed
 
     def recovery_hint(self, *, by_hand: bool = False) -> str:
-        """How a person gets this queue back when it cannot be read (see restore_hint)."""
-        return restore_hint(self._manager(), by_hand=by_hand)
+        """How a person gets this queue back when it cannot be read: the latest checkpoint
+        (see restore_hint) or, with none yet (a library under ``checkpoint_every`` items has
+        none), a new queue of the same library, which keeps the damaged file beside it."""
+        if self.checkpoints():
+            return restore_hint(self._manager(), by_hand=by_hand)
+        library = self._library_on_disk()
+        noun = ITEM_NOUNS.get(self.kind, "item")
+        where = shlex.quote(library) if library else "PATH"
+        what = "" if library else f", PATH being the folder of your {noun} folders,"
+        edit = "correct it in the file (one item per line), or: " if by_hand else ""
+        return (
+            f"nothing was changed; {edit}there is no checkpoint to restore yet: "
+            f"`{self._manager()} --init --force --library {where}`{what} makes a new queue, every "
+            f"{noun} pending (the damaged file is kept beside it; "
+            "the undo journals, outputs and session logs are not touched)"
+        )
+
+    def _library_on_disk(self) -> str | None:
+        """The library the damaged queue was for, read leniently: named near the top of the
+        queue file, or else the folder holding an item the journal recorded."""
+        for path, pattern, folder in (
+            (self.path, _LIBRARY_LINE, False),
+            (self.journal_path, _PATH_FIELD, True),
+        ):
+            try:
+                with open(path, "rb") as f:
+                    head = f.read(65536).decode("utf-8", errors="replace")
+                match = pattern.search(head)
+                if match:
+                    found = json.loads(match.group(1))
+                    return os.path.dirname(found) if folder else found
+            except (OSError, ValueError):
+                continue
+        return None
 
     def _manager(self) -> str:
         """The queue manager's command for this queue, wherever it is typed: the data home
@@ -373,8 +408,9 @@ class QueueStore:
             if pending:
                 self._fold()
 
-    def create(self, data: dict[str, Any], *, replace: bool = False) -> None:
-        """Write a brand-new queue (``--init``). Refuses to replace one unless told to."""
+    def create(self, data: dict[str, Any], *, replace: bool = False) -> Path | None:
+        """Write a brand-new queue (``--init``). Refuses to replace one unless told to; the
+        one it replaces (damaged or not) is kept beside it, and returned."""
         self.dir.mkdir(parents=True, exist_ok=True)
         with self._lock:
             if self.path.exists() and not replace:
@@ -382,13 +418,29 @@ class QueueStore:
                     f"a {self.kind} queue already exists at {self.path}",
                     "--refresh adds new folders; --init --force replaces it",
                 )
-            if self.journal_path.exists():
-                self.journal_path.unlink()
+            backup = self._keep_replaced()
+            # Above anything the old journal holds: its lines are never replayed into this one,
+            # not even by a reader that read the new file before the journal was emptied.
+            data["generation"] = max(data.get("generation", 1), self._current_generation())
             self._data = data
             self._index = {item["key"]: n for n, item in enumerate(data["items"])}
-            self._journal_offset = self._journal_lines = 0
+            self._journal_offset = 0
             self._derived_reset()
-            self._write_json(data)
+            self._fold()
+            return backup
+
+    def _keep_replaced(self) -> Path | None:
+        """Copy the queue file and a journal with lines beside them as ``*.replaced-<time>``
+        (call with the lock held, before replacing them); returns the queue's copy."""
+        backup = None
+        stamp = self.clock().strftime("%Y%m%dT%H%M%S")
+        if self.path.exists():
+            backup = self.path.with_name(f"{QUEUE_FILE}.replaced-{stamp}")
+            atomic_write_bytes(backup, self.path.read_bytes())
+        if self.journal_path.exists() and self.journal_path.stat().st_size:
+            kept = self.journal_path.with_name(f"{JOURNAL_FILE}.replaced-{stamp}")
+            atomic_write_bytes(kept, self.journal_path.read_bytes())
+        return backup
 
     def update(self, mutate: Callable[[dict[str, Any]], list[dict[str, Any]]], *, fold=False):
         """Run ``mutate(data)`` under the lock; it changes items in place and returns them.
@@ -594,14 +646,7 @@ class QueueStore:
             raise QueueCorrupt(f"{checkpoint} is a {restored.get('kind')!r} queue, not {self.kind}")
         self.dir.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            backup = None
-            stamp = self.clock().strftime("%Y%m%dT%H%M%S")
-            if self.path.exists():
-                backup = self.path.with_name(f"{QUEUE_FILE}.replaced-{stamp}")
-                atomic_write_bytes(backup, self.path.read_bytes())
-            if self.journal_path.exists() and self.journal_path.stat().st_size:
-                kept = self.journal_path.with_name(f"{JOURNAL_FILE}.replaced-{stamp}")
-                atomic_write_bytes(kept, self.journal_path.read_bytes())
+            backup = self._keep_replaced()
             # A generation above anything the old journal holds: its lines are never replayed.
             old_generation = self._current_generation()
             restored["generation"] = max(restored.get("generation", 1), old_generation) + 1

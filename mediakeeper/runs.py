@@ -31,7 +31,7 @@ def open_store(settings: Settings, kind: str, *, create: bool) -> tuple[QueueSto
             f"no {kind} queue at {store.path}",
             f"give --library PATH once (or set [{kind}] library in mediakeeper.toml)",
         )
-    return store, init_queue(store, library, datetime.now(UTC))
+    return store, init_queue(store, library, datetime.now(UTC))[0]
 
 
 def eligible_items(settings: Settings, kind: str, options: BatchOptions) -> list[dict[str, Any]]:

@@ -44,11 +44,13 @@ def do_init(c: Call) -> None:
     library = c.settings.library(c.kind)
     if library is None:
         raise click.UsageError(f"--init needs --library PATH (or [{c.kind}] library in settings)")
-    count = manager.init_queue(c.store, library, datetime.now(UTC), replace=c.force)
+    count, backup = manager.init_queue(c.store, library, datetime.now(UTC), replace=c.force)
     echo(
         f"Created the {c.kind} queue at {c.store.path}: {count} pending {c.noun}s "
         f"from {library.resolve()}"
     )
+    if backup:
+        echo(f"The queue it replaced is kept as {backup}")
     if not count:
         echo(f"Warning: {manager.empty_library_warning(c.store, library.resolve())}", err=True)
 

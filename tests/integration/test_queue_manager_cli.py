@@ -64,6 +64,11 @@ def manager_for(home: Path) -> str:
     return f"python utilities/music_queue_manager.py --home {shlex.quote(str(home))}"
 
 
+def no_checkpoint_hint(home: Path) -> str:
+    """What a damaged queue with no checkpoint to restore points to: a new queue."""
+    return f"there is no checkpoint to restore yet: `{manager_for(home)} --init --force --library "
+
+
 @pytest.fixture
 def store(home) -> QueueStore:
     return QueueStore(home / "status" / "music", "music")
@@ -792,7 +797,7 @@ def test_a_broken_queue_is_never_overwritten(cli, queue, library, case, args, ho
     queue.path.write_bytes(raw)
     result = cli(*args)
     assert result.exit_code != 0
-    assert f"`{manager_for(home)} --restore-checkpoint latest`" in result.output
+    assert no_checkpoint_hint(home) in result.output
     assert str(queue.path) in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert queue.path.read_bytes() == raw
@@ -831,7 +836,7 @@ def test_a_damaged_journal_line_is_reported_not_replaced(cli, queue, home):
     result = cli("--show-summary")
     assert result.exit_code != 0
     assert "damaged line" in result.output
-    assert f"`{manager_for(home)} --restore-checkpoint latest`" in result.output
+    assert no_checkpoint_hint(home) in result.output
     assert queue.journal_path.read_bytes() == damaged
 
 
@@ -934,9 +939,50 @@ def test_subprocess_broken_queue(repo_root, home, library, child_env):
     result = run_script(repo_root, home, child_env, "--show-summary")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr + result.stdout
-    command = f"python utilities/music_queue_manager.py --home {shlex.quote(str(home))}"
-    assert f"`{command} --restore-checkpoint latest`" in result.stderr
+    assert f"{no_checkpoint_hint(home)}{shlex.quote(str(library))}`" in result.stderr
     assert path.read_bytes() == raw
+
+
+def test_subprocess_a_damaged_queue_points_to_a_checkpoint_only_when_there_is_one(
+    repo_root, home, tmp_path, child_env, music_script, music_library
+):
+    """A library under checkpoint_every (50) artists has no checkpoint: the advice to restore
+    the latest one failed with "no checkpoints". It names a new queue of the same library."""
+    lib = music_library(
+        tmp_path / "Small Library",
+        {f"{n}/Album/01 - Song.mp3": {"tags": {"title": "Song"}} for n in ("Alpha", "Bravo")},
+    )
+    assert music_script("process_music_batch.py", "--home", home, "--library", lib).returncode == 0
+    path = home / "status" / "music" / "processing_queue.json"
+    path.write_bytes(b"")
+    result = run_script(repo_root, home, child_env)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "--restore-checkpoint" not in line, line
+    assert "Traceback" not in result.stderr
+    assert no_checkpoint_hint(home) in line
+    assert "the damaged file is kept beside it" in line
+    assert "the undo journals, outputs and session logs are not touched" in line
+    assert path.read_bytes() == b""
+
+    # What it says works (PATH: the library, unknown once the file is empty).
+    command = line.split("`", 2)[1].replace("PATH", shlex.quote(str(lib)))
+    args = shlex.split(command)[2:]  # past "python utilities/music_queue_manager.py"
+    again = run_script(repo_root, home, child_env, *args)
+    assert again.returncode == 0, again.stderr
+    assert "2 pending artists" in again.stdout
+    kept = Path(again.stdout.split("kept as ", 1)[1].strip())
+    assert kept.read_bytes() == b""  # the damaged file, kept
+
+    # With a checkpoint, restoring it is the advice, and it works.
+    assert run_script(repo_root, home, child_env, "--checkpoint").returncode == 0
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: len(text) // 2], encoding="utf-8")
+    result = run_script(repo_root, home, child_env, "--list")
+    assert result.returncode == 2
+    assert f"`{manager_for(home)} --restore-checkpoint latest`" in result.stderr
+    restored = run_script(repo_root, home, child_env, "--restore-checkpoint", "latest")
+    assert restored.returncode == 0, restored.stderr
 
 
 def test_an_action_that_changes_nothing_leaves_the_file_alone(cli, queue):

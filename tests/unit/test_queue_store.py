@@ -610,11 +610,19 @@ def test_a_broken_queue_file_is_reported_and_never_modified(tmp_path, clock, cas
     for attempt in attempts:
         with pytest.raises(QueueCorrupt, match=message) as caught:
             attempt()
-        assert "--restore-checkpoint latest" in str(caught.value)
+        # No checkpoint to restore yet: the way back is a new queue.
+        assert "there is no checkpoint to restore yet" in str(caught.value)
+        assert "--init --force --library" in str(caught.value)
+        assert "--restore-checkpoint" not in str(caught.value)
         assert "\n" not in str(caught.value)
         assert path.read_bytes() == raw
     assert not store.journal_path.exists() or store.journal_path.read_bytes() == b""
     assert not store.checkpoints()
+    (directory / "checkpoints").mkdir()
+    (directory / "checkpoints" / "checkpoint_2024-03-09_artist_050.json").write_text("{}")
+    with pytest.raises(QueueCorrupt, match=message) as caught:
+        store.load()
+    assert "--restore-checkpoint latest` brings back the last good state" in str(caught.value)
 
 
 def test_parse_queue_accepts_what_dump_queue_writes(tmp_path):
