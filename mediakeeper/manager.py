@@ -275,7 +275,7 @@ def validate_file(store: QueueStore, *, check_folders: bool = True) -> list[str]
         return [f"no queue at {store.path}"]
     folder_exists = default_folder_exists if check_folders else None
     try:
-        data = store.load()
+        data = store.peek()  # reading only: no lock file, no folder (a read-only home too)
     except QueueError as err:
         # The store stops at the first structural problem; a person wants to see them all.
         try:

@@ -54,6 +54,7 @@ JOURNAL_FILE = "processing_queue.journal"
 CHECKPOINT_DIR = "checkpoints"
 FOLD_AFTER_LINES = 500  # keep replay cheap for a long run
 LOCK_TIMEOUT = 60.0
+PEEK_TRIES = 20  # reads without the lock, each after a rewrite of the file seen during the last
 
 Clock = Callable[[], datetime]
 
@@ -184,10 +185,39 @@ class QueueStore:
             return data
 
     def peek(self) -> dict[str, Any]:
-        """The current state without taking the lock or writing anything (dry runs)."""
-        data = self._sync()
-        self._forget()
-        return data
+        """The current state without taking the lock or writing anything, not even a lock
+        file or a folder: what read-only views, reports and dry runs use (a home the user
+        cannot write, a mistyped one, a running batch: none gets in the way).
+
+        Consistent without the lock because every writer either renames a whole new JSON file
+        into place or appends whole journal lines of that file's generation (a torn last line
+        is never replayed), and a fold or restore renames the new file before emptying the
+        journal. Read while the JSON file stayed the same, the state is that file plus a
+        prefix of its lines: a state that was committed. When the file was replaced during
+        the read (the signature before and after differ), or a line read while a fold emptied
+        the journal looks damaged, it is read again."""
+        for attempt in range(PEEK_TRIES):
+            try:
+                before = file_signature(self.path)
+            except FileNotFoundError:
+                raise QueueMissing(f"no {self.kind} queue at {self.path}") from None
+            try:
+                data = self._sync()
+            except QueueCorrupt:
+                self._forget()
+                if attempt + 1 == PEEK_TRIES or not self._changed_since(before):
+                    raise  # the damage is on disk, not a write seen half-way
+                continue
+            self._forget()
+            if not self._changed_since(before):
+                return data
+        raise QueueError(f"{self.path} kept changing while it was read", "try again in a moment")
+
+    def _changed_since(self, signature: tuple) -> bool:
+        try:
+            return file_signature(self.path) != signature
+        except FileNotFoundError:
+            return True
 
     def _forget(self) -> None:
         self._data, self._signature, self._index, self._batched = None, None, {}, None

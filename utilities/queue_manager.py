@@ -73,7 +73,7 @@ def do_refresh(c: Call) -> None:
 
 
 def do_summary(c: Call) -> None:
-    summary = manager.summarize(c.store.load())
+    summary = manager.summarize(c.store.peek())
     echo(
         json.dumps(summary, indent=2, ensure_ascii=False)
         if c.as_json
@@ -82,7 +82,7 @@ def do_summary(c: Call) -> None:
 
 
 def do_list(c: Call) -> None:
-    items = manager.list_items(c.store.load(), c.status)
+    items = manager.list_items(c.store.peek(), c.status)
     if c.as_json:
         echo(json.dumps(items, indent=2, ensure_ascii=False))
         return
@@ -131,7 +131,7 @@ def do_reset_stale(c: Call) -> None:
 
 def do_reset_all(c: Call) -> None:
     if not c.yes:
-        total = manager.summarize(c.store.load())["total"]
+        total = manager.summarize(c.store.peek())["total"]
         click.confirm(
             f"Put all {total} {c.noun}s of the {c.kind} queue back to pending?", abort=True
         )

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.queue import QueueStore
-from tests.conftest import queue_manager_cli, refuse_scandir
+from tests.conftest import immutable, queue_manager_cli, refuse_scandir
 from utilities.music_queue_manager import main
 
 # Folder names a real library holds; every one is an ordinary artist.
@@ -995,3 +995,50 @@ def test_an_action_that_changes_nothing_leaves_the_file_alone(cli, queue):
     after = queue.path.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert (queue.journal_path.read_bytes() if queue.journal_path.exists() else None) == journal
+
+
+# ---- reading only: no lock file, no folder ----------------------------------------------
+
+READ_ONLY_ACTIONS = [
+    [],
+    ["--show-summary", "--json"],
+    ["--list"],
+    ["--list", "--status", "error"],
+    ["--validate-queue"],
+    ["--list-checkpoints"],
+]
+
+
+def test_subprocess_reading_a_home_that_cannot_be_written(repo_root, home, library, child_env):
+    """Summary and --list failed with "Permission denied: .../processing_queue.json.lock":
+    reading took the lock, which creates its file."""
+    assert (
+        run_script(repo_root, home, child_env, "--init", "--library", str(library)).returncode == 0
+    )
+    folder = home / "status" / "music"
+    (folder / "processing_queue.json.lock").unlink()
+    with immutable(folder):  # nothing can be created in it, not even by root
+        for args in READ_ONLY_ACTIONS:
+            result = run_script(repo_root, home, child_env, *args)
+            assert result.returncode == 0, (args, result.stderr)
+            assert result.stderr == "", args
+        assert (
+            f"{len(ODD_NAMES)} artists" in run_script(repo_root, home, child_env, "--list").stdout
+        )
+        # Changing the queue does need the lock: one line saying so.
+        reset = run_script(repo_root, home, child_env, "--reset-errors")
+        assert reset.returncode == 2 and "Traceback" not in reset.stderr
+        assert len(reset.stderr.strip().splitlines()) == 1
+    assert not (folder / "processing_queue.json.lock").exists()
+
+
+@pytest.mark.parametrize("args", READ_ONLY_ACTIONS, ids=lambda a: " ".join(a) or "summary")
+def test_subprocess_a_mistyped_home_is_left_as_it_was(repo_root, tmp_path, child_env, args):
+    """It said "no music queue" but left status/music/processing_queue.json.lock behind."""
+    typo = tmp_path / "nohomeX"
+    result = run_script(repo_root, tmp_path, child_env, "--home", str(typo), *args)
+    assert "Traceback" not in result.stderr
+    if args not in (["--validate-queue"], ["--list-checkpoints"]):
+        assert result.returncode == 2
+        assert result.stderr.startswith(f"Error: no music queue at {typo}")
+    assert not typo.exists()
