@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +49,16 @@ ALIASES = {("tmdb", "api_key"): "TMDB_API_KEY"}
 class Settings:
     home: Path
     values: Mapping[str, Mapping[str, Any]]
+    # section -> key -> where a value that is not the default came from, for messages:
+    # "--library", "environment MEDIAKEEPER_MUSIC_LIBRARY", "/home/mediakeeper.toml: music.library"
+    origins: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def get(self, section: str, key: str) -> Any:
         return self.values[section][key]
+
+    def origin(self, section: str, key: str) -> str:
+        """Where the value came from ("" for the default)."""
+        return self.origins.get(section, {}).get(key, "")
 
     def section(self, section: str) -> Mapping[str, Any]:
         return self.values[section]
@@ -80,11 +87,13 @@ def load_settings(
     environ = os.environ if environ is None else environ
     home_path = resolve_home(home, environ)
     values = {section: dict(keys) for section, keys in DEFAULTS.items()}
+    origins: dict[str, dict[str, str]] = {section: {} for section in DEFAULTS}
 
     config_path = home_path / CONFIG_FILE
     for section, key, value in _read_file(config_path):
         where = f"{config_path}: {section}.{key}"
         values[section][key] = _coerce(value, DEFAULTS[section][key], where)
+        origins[section][key] = where
 
     for section, keys in DEFAULTS.items():
         for key, default in keys.items():
@@ -94,12 +103,14 @@ def load_settings(
             for name in names:
                 if environ.get(name, "") != "":
                     values[section][key] = _coerce(environ[name], default, f"environment {name}")
+                    origins[section][key] = f"environment {name}"
 
     for section, keys in (overrides or {}).items():
         for key, value in keys.items():
             if value is not None:
                 values[section][key] = _coerce(value, DEFAULTS[section][key], f"--{key}")
-    return Settings(home=home_path, values=values)
+                origins[section][key] = f"--{key.replace('_', '-')}"
+    return Settings(home=home_path, values=values, origins=origins)
 
 
 def _read_file(path: Path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import shlex
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,14 +21,17 @@ from mediakeeper.queue import QueueStore, statuses_of
 from mediakeeper.queue_items import (
     COMPLETED,
     ERROR,
+    ITEM_NOUNS,
     PENDING,
     SKIPPED,
     STATUSES,
     check_transition,
     default_folder_exists,
+    holds_results,
     is_live,
     new_item,
     new_queue,
+    queue_manager,
     structure_problems,
     validate,
 )
@@ -54,11 +58,46 @@ def _is_dir(entry: os.DirEntry) -> bool:
         return False
 
 
-def init_queue(store: QueueStore, library: Path, now, *, replace: bool = False) -> int:
+def check_library(
+    store: QueueStore, data: Mapping[str, Any], library: Path | None, origin: str = "--library"
+) -> None:
+    """Refuse a library other than the queue's (compared as resolved paths): the queue would
+    silently go on with its own, or mix the two. ``origin``: where ``library`` was given."""
+    queued = data.get("library")
+    if library is None or not isinstance(queued, str):
+        return
+    given = library.expanduser().resolve()
+    if given == Path(queued).expanduser().resolve():
+        return
+    command = queue_manager(store.kind, os.path.abspath(store.dir.parent.parent))
+    keep = "leave out --library" if origin in ("", "--library") else f"change {origin} to it"
+    raise LibraryError(
+        f"the {store.kind} queue at {store.path} is for the library {queued}, not {given}",
+        f"to start over with {given}: "
+        f"`{command} --init --force --library {shlex.quote(str(given))}`; "
+        f"to go on with {queued}, {keep}",
+    )
+
+
+def empty_library_warning(store: QueueStore, library: Path) -> str:
+    """What to say when a queue was created from a library with no item folders at all."""
+    noun = ITEM_NOUNS.get(store.kind, "item")
+    command = queue_manager(store.kind, os.path.abspath(store.dir.parent.parent))
+    return (
+        f"{library} has no {noun} folders: each {noun} should be a folder directly inside it "
+        f"({library / ('<' + noun + '>')}); `{command} --refresh` adds them once they are there"
+    )
+
+
+def init_queue(
+    store: QueueStore, library: Path, now, *, replace: bool = False
+) -> tuple[int, Path | None]:
+    """A new queue of ``library``'s folders: how many, and where the queue it replaced
+    (``replace``) is kept."""
     library = library.expanduser().resolve()
     items = [new_item(p.name, p.name, str(p)) for p in library_folders(library)]
-    store.create(new_queue(store.kind, str(library), items, now), replace=replace)
-    return len(items)
+    backup = store.create(new_queue(store.kind, str(library), items, now), replace=replace)
+    return len(items), backup
 
 
 @dataclass
@@ -68,11 +107,15 @@ class RefreshResult:
     returned: list[str]
 
 
-def refresh_queue(store: QueueStore, library: Path | None = None) -> RefreshResult:
-    """Add folders new on disk; mark items whose folder vanished (unmark ones that are back)."""
+def refresh_queue(
+    store: QueueStore, library: Path | None = None, origin: str = "--library"
+) -> RefreshResult:
+    """Add folders new on disk; mark items whose folder vanished (unmark ones that are back).
+    ``library`` (given by ``origin``) must be the queue's own."""
     result = RefreshResult([], [], [])
 
     def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
+        check_library(store, data, library, origin)
         root = (library or Path(data["library"])).expanduser().resolve()
         on_disk = {p.name: p for p in library_folders(root)}
         changed = []
@@ -99,18 +142,21 @@ def refresh_queue(store: QueueStore, library: Path | None = None) -> RefreshResu
 
 
 def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Counts by status; tracks and issues of the items whose results stand (completed), so
+    a reset item leaves them until it is processed again."""
     items = data["items"]
     counts = statuses_of(data)
     total = len(items)
+    done = [i for i in items if holds_results(i)]
     return {
         "kind": data.get("kind"),
         "library": data.get("library"),
         "total": total,
         "statuses": counts,
         "missing_on_disk": sum(1 for i in items if i.get("missing")),
-        "tracks": sum(i.get("track_count", 0) for i in items),
-        "issues_found": sum(i.get("issues_found", 0) for i in items),
-        "issues_resolved": sum(i.get("issues_resolved", 0) for i in items),
+        "tracks": sum(i.get("track_count", 0) for i in done),
+        "issues_found": sum(i.get("issues_found", 0) for i in done),
+        "issues_resolved": sum(i.get("issues_resolved", 0) for i in done),
         "percent_complete": round(100.0 * counts[COMPLETED] / total, 1) if total else 0.0,
         "updated_at": data.get("updated_at"),
     }
@@ -120,8 +166,12 @@ def _fold_name(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold().strip()
 
 
-def find_item(data: Mapping[str, Any], name: str) -> dict[str, Any]:
-    """Case-insensitive lookup by name or key; NotFound suggests the closest names."""
+def find_item(
+    data: Mapping[str, Any], name: str, every_name: str = "--list shows every name"
+) -> dict[str, Any]:
+    """Case-insensitive lookup by name or key; NotFound suggests the closest names, or else
+    says where every name is shown (``every_name``: the queue manager's own flag by default;
+    another command names the queue manager's)."""
     wanted = _fold_name(name)
     for item in data["items"]:
         if wanted in (_fold_name(item["name"]), _fold_name(item["key"])):
@@ -133,7 +183,7 @@ def find_item(data: Mapping[str, Any], name: str) -> dict[str, Any]:
     hint = (
         "did you mean: " + ", ".join(repr(by_folded.get(c, c)) for c in close[:3])
         if close
-        else ("--list shows every name")
+        else every_name
     )
     raise NotFound(f"no item named {name!r} in the queue", hint)
 
@@ -152,8 +202,7 @@ def _reset(item: dict[str, Any], status: str = PENDING) -> None:
     item["status"] = status
     item["claimed_by"] = None
     item["run_token"] = None  # a reset asks for fresh work, never a resumed one
-    if status == PENDING:
-        item["attempts"] = 0
+    if status == PENDING:  # attempts and error_history stay: they are the item's history
         item["failures"] = 0
         item["started_at"] = None
         item["last_error"] = None
@@ -226,7 +275,7 @@ def validate_file(store: QueueStore, *, check_folders: bool = True) -> list[str]
         return [f"no queue at {store.path}"]
     folder_exists = default_folder_exists if check_folders else None
     try:
-        data = store.load()
+        data = store.peek()  # reading only: no lock file, no folder (a read-only home too)
     except QueueError as err:
         # The store stops at the first structural problem; a person wants to see them all.
         try:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -53,6 +54,7 @@ JOURNAL_FILE = "processing_queue.journal"
 CHECKPOINT_DIR = "checkpoints"
 FOLD_AFTER_LINES = 500  # keep replay cheap for a long run
 LOCK_TIMEOUT = 60.0
+PEEK_TRIES = 20  # reads without the lock, each after a rewrite of the file seen during the last
 
 Clock = Callable[[], datetime]
 
@@ -67,6 +69,8 @@ def dump_queue(data: Mapping[str, Any], *, item: Callable[[Any], str] = dumps_on
     return dumps_by_line(data, record=item)
 
 
+_LIBRARY_LINE = re.compile(r'"library": ("(?:[^"\\]|\\.)*")')
+_PATH_FIELD = re.compile(r'"path": ("(?:[^"\\]|\\.)*")')
 _GENERATION_LINE = re.compile(rb'^  "generation": (\d+),$', re.MULTILINE)
 
 
@@ -80,31 +84,44 @@ def file_signature(path: Path) -> tuple:
     return (st.st_ino, st.st_size, st.st_mtime_ns, match and match.group(1))
 
 
-def restore_hint(manager: str = "") -> str:
-    """How a person gets a damaged queue back, naming the queue manager's command if given."""
+def restore_hint(manager: str = "", *, by_hand: bool = False) -> str:
+    """How a person gets a damaged queue back, naming the queue manager's command if given;
+    ``by_hand``: the damage is one a person can correct in the file (a field of an item)."""
     command = f"{manager} --restore-checkpoint latest".lstrip()
-    return f"nothing was changed; `{command}` brings back the last good state"
+    edit = "correct it in the file (one item per line), or " if by_hand else ""
+    return f"nothing was changed; {edit}`{command}` brings back the last good state"
 
 
-def parse_queue(text: str | bytes, source: Path, hint: str | None = None) -> dict[str, Any]:
-    """Parse and structurally check queue JSON, or raise QueueCorrupt saying how to recover
-    (``hint``; by default the bare flag)."""
-    hint = hint if hint is not None else restore_hint()
+Hint = str | Callable[..., str]  # a hint, or restore_hint's signature without the manager
+
+
+def parse_queue(text: str | bytes, source: Path, hint: Hint | None = None) -> dict[str, Any]:
+    """Parse and structurally check queue JSON (every item's fields and types too), or raise
+    QueueCorrupt saying how to recover (``hint``; by default the bare flag)."""
+    if hint is None:
+        hint_for: Callable[..., str] = restore_hint
+    elif callable(hint):
+        hint_for = hint
+    else:
+        fixed = hint
+        hint_for = lambda by_hand=False: fixed  # noqa: E731
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as err:
-            raise QueueCorrupt(f"{source} is not UTF-8 text (byte {err.start})", hint) from None
+            raise QueueCorrupt(
+                f"{source} is not UTF-8 text (byte {err.start})", hint_for()
+            ) from None
     if not text.strip():
-        raise QueueCorrupt(f"{source} is empty", hint)
+        raise QueueCorrupt(f"{source} is empty", hint_for())
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise QueueCorrupt(f"{source} is not valid JSON ({err})", hint) from None
+        raise QueueCorrupt(f"{source} is not valid JSON ({err})", hint_for()) from None
     problems = structure_problems(data)
     if problems:
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise QueueCorrupt(f"{source}: {problems[0]}{more}", hint)
+        raise QueueCorrupt(f"{source}: {problems[0]}{more}", hint_for(by_hand=True))
     return data
 
 
@@ -168,10 +185,39 @@ class QueueStore:
             return data
 
     def peek(self) -> dict[str, Any]:
-        """The current state without taking the lock or writing anything (dry runs)."""
-        data = self._sync()
-        self._forget()
-        return data
+        """The current state without taking the lock or writing anything, not even a lock
+        file or a folder: what read-only views, reports and dry runs use (a home the user
+        cannot write, a mistyped one, a running batch: none gets in the way).
+
+        Consistent without the lock because every writer either renames a whole new JSON file
+        into place or appends whole journal lines of that file's generation (a torn last line
+        is never replayed), and a fold or restore renames the new file before emptying the
+        journal. Read while the JSON file stayed the same, the state is that file plus a
+        prefix of its lines: a state that was committed. When the file was replaced during
+        the read (the signature before and after differ), or a line read while a fold emptied
+        the journal looks damaged, it is read again."""
+        for attempt in range(PEEK_TRIES):
+            try:
+                before = file_signature(self.path)
+            except FileNotFoundError:
+                raise QueueMissing(f"no {self.kind} queue at {self.path}") from None
+            try:
+                data = self._sync()
+            except QueueCorrupt:
+                self._forget()
+                if attempt + 1 == PEEK_TRIES or not self._changed_since(before):
+                    raise  # the damage is on disk, not a write seen half-way
+                continue
+            self._forget()
+            if not self._changed_since(before):
+                return data
+        raise QueueError(f"{self.path} kept changing while it was read", "try again in a moment")
+
+    def _changed_since(self, signature: tuple) -> bool:
+        try:
+            return file_signature(self.path) != signature
+        except FileNotFoundError:
+            return True
 
     def _forget(self) -> None:
         self._data, self._signature, self._index, self._batched = None, None, {}, None
@@ -196,7 +242,7 @@ class QueueStore:
             raise QueueMissing(f"no {self.kind} queue at {self.path}") from None
         if signature != self._signature:
             text = self.path.read_bytes()
-            self._data = parse_queue(text, self.path, restore_hint(self._manager()))
+            self._data = parse_queue(text, self.path, self.recovery_hint)
             self._index = {item["key"]: n for n, item in enumerate(self._data["items"])}
             self._signature = signature
             self._journal_offset = 0
@@ -224,7 +270,7 @@ class QueueStore:
             except ValueError:
                 raise QueueCorrupt(
                     f"{self.journal_path} has a damaged line at byte {self._journal_offset}",
-                    restore_hint(self._manager()),
+                    self.recovery_hint(),
                 ) from None
             if entry.get("gen") == generation:
                 self._apply(entry)
@@ -232,6 +278,42 @@ class QueueStore:
                 self._completed = None  # another process changed items
                 self._claim_from = {}
         self._journal_offset += consumed
+
+    def recovery_hint(self, *, by_hand: bool = False) -> str:
+        """How a person gets this queue back when it cannot be read: the latest checkpoint
+        (see restore_hint) or, with none yet (a library under ``checkpoint_every`` items has
+        none), a new queue of the same library, which keeps the damaged file beside it."""
+        if self.checkpoints():
+            return restore_hint(self._manager(), by_hand=by_hand)
+        library = self._library_on_disk()
+        noun = ITEM_NOUNS.get(self.kind, "item")
+        where = shlex.quote(library) if library else "PATH"
+        what = "" if library else f", PATH being the folder of your {noun} folders,"
+        edit = "correct it in the file (one item per line), or: " if by_hand else ""
+        return (
+            f"nothing was changed; {edit}there is no checkpoint to restore yet: "
+            f"`{self._manager()} --init --force --library {where}`{what} makes a new queue, every "
+            f"{noun} pending (the damaged file is kept beside it; "
+            "the undo journals, outputs and session logs are not touched)"
+        )
+
+    def _library_on_disk(self) -> str | None:
+        """The library the damaged queue was for, read leniently: named near the top of the
+        queue file, or else the folder holding an item the journal recorded."""
+        for path, pattern, folder in (
+            (self.path, _LIBRARY_LINE, False),
+            (self.journal_path, _PATH_FIELD, True),
+        ):
+            try:
+                with open(path, "rb") as f:
+                    head = f.read(65536).decode("utf-8", errors="replace")
+                match = pattern.search(head)
+                if match:
+                    found = json.loads(match.group(1))
+                    return os.path.dirname(found) if folder else found
+            except (OSError, ValueError):
+                continue
+        return None
 
     def _manager(self) -> str:
         """The queue manager's command for this queue, wherever it is typed: the data home
@@ -356,8 +438,9 @@ class QueueStore:
             if pending:
                 self._fold()
 
-    def create(self, data: dict[str, Any], *, replace: bool = False) -> None:
-        """Write a brand-new queue (``--init``). Refuses to replace one unless told to."""
+    def create(self, data: dict[str, Any], *, replace: bool = False) -> Path | None:
+        """Write a brand-new queue (``--init``). Refuses to replace one unless told to; the
+        one it replaces (damaged or not) is kept beside it, and returned."""
         self.dir.mkdir(parents=True, exist_ok=True)
         with self._lock:
             if self.path.exists() and not replace:
@@ -365,13 +448,29 @@ class QueueStore:
                     f"a {self.kind} queue already exists at {self.path}",
                     "--refresh adds new folders; --init --force replaces it",
                 )
-            if self.journal_path.exists():
-                self.journal_path.unlink()
+            backup = self._keep_replaced()
+            # Above anything the old journal holds: its lines are never replayed into this one,
+            # not even by a reader that read the new file before the journal was emptied.
+            data["generation"] = max(data.get("generation", 1), self._current_generation())
             self._data = data
             self._index = {item["key"]: n for n, item in enumerate(data["items"])}
-            self._journal_offset = self._journal_lines = 0
+            self._journal_offset = 0
             self._derived_reset()
-            self._write_json(data)
+            self._fold()
+            return backup
+
+    def _keep_replaced(self) -> Path | None:
+        """Copy the queue file and a journal with lines beside them as ``*.replaced-<time>``
+        (call with the lock held, before replacing them); returns the queue's copy."""
+        backup = None
+        stamp = self.clock().strftime("%Y%m%dT%H%M%S")
+        if self.path.exists():
+            backup = self.path.with_name(f"{QUEUE_FILE}.replaced-{stamp}")
+            atomic_write_bytes(backup, self.path.read_bytes())
+        if self.journal_path.exists() and self.journal_path.stat().st_size:
+            kept = self.journal_path.with_name(f"{JOURNAL_FILE}.replaced-{stamp}")
+            atomic_write_bytes(kept, self.journal_path.read_bytes())
+        return backup
 
     def update(self, mutate: Callable[[dict[str, Any]], list[dict[str, Any]]], *, fold=False):
         """Run ``mutate(data)`` under the lock; it changes items in place and returns them.
@@ -577,14 +676,7 @@ class QueueStore:
             raise QueueCorrupt(f"{checkpoint} is a {restored.get('kind')!r} queue, not {self.kind}")
         self.dir.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            backup = None
-            stamp = self.clock().strftime("%Y%m%dT%H%M%S")
-            if self.path.exists():
-                backup = self.path.with_name(f"{QUEUE_FILE}.replaced-{stamp}")
-                atomic_write_bytes(backup, self.path.read_bytes())
-            if self.journal_path.exists() and self.journal_path.stat().st_size:
-                kept = self.journal_path.with_name(f"{JOURNAL_FILE}.replaced-{stamp}")
-                atomic_write_bytes(kept, self.journal_path.read_bytes())
+            backup = self._keep_replaced()
             # A generation above anything the old journal holds: its lines are never replayed.
             old_generation = self._current_generation()
             restored["generation"] = max(restored.get("generation", 1), old_generation) + 1

@@ -138,6 +138,17 @@ def status_before_claim(claim: Mapping[str, Any] | None) -> str:
     return was if was in (PENDING, ERROR, COMPLETED, SKIPPED) else PENDING
 
 
+def holds_results(item: Mapping[str, Any]) -> bool:
+    """Whether the item's counters (tracks, issues) are results that stand: it is completed,
+    or being processed again from completed (--enrich). A reset artist's last results are
+    kept in its item as history, but it is pending: its tracks and issues count again only
+    once it is processed again."""
+    status = item.get("status")
+    if status == IN_PROGRESS:
+        status = status_before_claim(item.get("claimed_by"))
+    return status == COMPLETED
+
+
 def claim_is_stale(claim: Mapping[str, Any] | None) -> bool:
     """True when the claiming process is certainly gone. Claims from other hosts can't be
     checked from here and count as live: releasing them is the user's explicit decision."""
@@ -154,8 +165,42 @@ def claim_is_stale(claim: Mapping[str, Any] | None) -> bool:
 # ---- validation -----------------------------------------------------------------------
 
 
+_WHOLE = "a whole number"
+_TEXT_OR_NULL = "text or null"
+# Every field the toolkit reads from an item -> (required, what it must be). Checked once, when
+# the queue is loaded: a hand edit that drops or retypes one is refused with its name, instead
+# of crashing whichever command first reads it.
+ITEM_FIELDS: dict[str, tuple[bool, str]] = {
+    "name": (True, "text"),
+    "path": (True, "text"),
+    "track_count": (True, _WHOLE),
+    "issues_found": (True, _WHOLE),
+    "issues_resolved": (True, _WHOLE),
+    "attempts": (True, _WHOLE),
+    "error_history": (True, "a list"),
+    "failures": (False, _WHOLE),  # queues from before it count failures from their next one
+    "started_at": (False, _TEXT_OR_NULL),
+    "completed_at": (False, _TEXT_OR_NULL),
+    "last_error": (False, _TEXT_OR_NULL),
+    "run_token": (False, _TEXT_OR_NULL),
+    "claimed_by": (False, "an object or null"),
+    "missing": (False, "true or false"),
+    "details": (False, "an object"),
+}
+_IS = {
+    "text": lambda v: isinstance(v, str),
+    _WHOLE: lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "a list": lambda v: isinstance(v, list),
+    _TEXT_OR_NULL: lambda v: v is None or isinstance(v, str),
+    "an object or null": lambda v: v is None or isinstance(v, dict),
+    "true or false": lambda v: isinstance(v, bool),
+    "an object": lambda v: isinstance(v, dict),
+}
+
+
 def structure_problems(data: Any) -> list[str]:
-    """Problems that make the queue unusable at all (the store refuses to load it)."""
+    """Problems that make the queue unusable at all (the store refuses to load it): its
+    shape, and every item's fields and their types."""
     if not isinstance(data, dict):
         return ["the top level is not a JSON object"]
     problems = []
@@ -165,6 +210,7 @@ def structure_problems(data: Any) -> list[str]:
         problems.append("'items' is missing or not a list")
         return problems
     seen: set[str] = set()
+    fields = []  # after the keys and statuses: those problems matter first
     for n, item in enumerate(data["items"]):
         if not isinstance(item, dict):
             problems.append(f"item #{n + 1} is not an object")
@@ -176,9 +222,18 @@ def structure_problems(data: Any) -> list[str]:
             problems.append(f"duplicate key {key!r}")
         else:
             seen.add(key)
+        label = f"item #{n + 1} ({_label(item, n)})"
         if item.get("status") not in STATUSES:
-            problems.append(f"{_label(item, n)}: unknown status {item.get('status')!r}")
-    return problems
+            problems.append(f"{label}: unknown status {item.get('status')!r}")
+        for field, (required, kind) in ITEM_FIELDS.items():
+            if field not in item:
+                if required:
+                    fields.append(f"{label}: the field {field!r} is missing")
+            elif not _IS[kind](item[field]):
+                fields.append(f"{label}: {field} is {item[field]!r}, expected {kind}")
+    if not isinstance(data.get("library"), str):
+        fields.append("'library' is missing or not text")
+    return problems + fields
 
 
 def is_live(item: Mapping[str, Any]) -> bool:
@@ -200,18 +255,16 @@ def validate(
         if not isinstance(item, dict):
             continue
         label = _label(item, n)
-        for counter in COUNTERS:
+        for counter in COUNTERS:  # their presence and type: structure_problems
             value = item.get(counter, 0)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            if isinstance(value, int) and value < 0:
                 problems.append(f"{label}: {counter} is {value!r}, expected a whole number >= 0")
         found, resolved = item.get("issues_found"), item.get("issues_resolved")
         if isinstance(found, int) and isinstance(resolved, int) and resolved > found:
             problems.append(f"{label}: issues_resolved ({resolved}) exceeds issues_found ({found})")
-        if not isinstance(item.get("error_history", []), list):
-            problems.append(f"{label}: error_history is not a list")
         for stamp_key in ("started_at", "completed_at"):
             stamp = item.get(stamp_key)
-            if stamp is not None and not _is_aware_iso(stamp):
+            if isinstance(stamp, str) and not _is_aware_iso(stamp):
                 problems.append(f"{label}: {stamp_key} {stamp!r} is not ISO-8601 with an offset")
         if item.get("status") == IN_PROGRESS:
             claim = item.get("claimed_by")

@@ -10,7 +10,7 @@ from typing import Any
 from mediakeeper.batch import BatchOptions, BatchReport, BatchRunner, Hooks, Job
 from mediakeeper.config import Settings
 from mediakeeper.errors import QueueMissing
-from mediakeeper.manager import init_queue, library_folders
+from mediakeeper.manager import check_library, init_queue, library_folders
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import (
     IN_PROGRESS,
@@ -26,26 +26,30 @@ def open_store(settings: Settings, kind: str, *, create: bool) -> tuple[QueueSto
     """The kind's queue; with ``create``, made from the library on first use.
     Returns the store and how many items a newly created queue holds (None if it existed)."""
     store = QueueStore(settings.status_dir / kind, kind)
-    if store.exists():
-        store.peek()  # a queue that does not parse stops the run here, before any session
-        return store, None
     library = settings.library(kind)
+    if store.exists():
+        # A queue that does not parse, or is another library's, stops the run here, before
+        # any session.
+        check_library(store, store.peek(), library, settings.origin(kind, "library"))
+        return store, None
     if not create or library is None:
         raise QueueMissing(
             f"no {kind} queue at {store.path}",
             f"give --library PATH once (or set [{kind}] library in mediakeeper.toml)",
         )
-    return store, init_queue(store, library, datetime.now(UTC))
+    return store, init_queue(store, library, datetime.now(UTC))[0]
 
 
 def eligible_items(settings: Settings, kind: str, options: BatchOptions) -> list[dict[str, Any]]:
     """The items a batch would take, read without writing anything (not even a lock file)."""
     store = QueueStore(settings.status_dir / kind, kind)
+    library = settings.library(kind)
     if store.exists():
+        data = store.peek()
+        check_library(store, data, library, settings.origin(kind, "library"))
         # As the batch will see them: it first gives back the claims of processes gone.
-        items = [_released_if_stale(item) for item in store.peek()["items"]]
+        items = [_released_if_stale(item) for item in data["items"]]
     else:
-        library = settings.library(kind)
         if library is None:
             open_store(settings, kind, create=False)  # raises the helpful message
         items = [new_item(p.name, p.name, str(p)) for p in library_folders(library.resolve())]

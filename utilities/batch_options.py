@@ -28,7 +28,7 @@ import click
 from mediakeeper.batch import EXIT_INTERRUPTED, BatchOptions, BatchReport, Interrupted, Job
 from mediakeeper.config import Settings
 from mediakeeper.errors import NotFound
-from mediakeeper.manager import find_item, refuse_if_live, reset_where
+from mediakeeper.manager import empty_library_warning, find_item, refuse_if_live, reset_where
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import (
     COMPLETED,
@@ -161,10 +161,14 @@ def find_named(settings: Settings, kind: str, name: str, dry_run: bool) -> dict[
     if not store.exists() and dry_run:
         everything = BatchOptions(size=sys.maxsize, statuses=(PENDING,))
         items = eligible_items(settings, kind, everything)
+        every_name = (
+            f"each folder directly inside {settings.library(kind)} is one {ITEM_NOUNS[kind]}"
+        )
     else:
         items = open_created(settings, kind).peek()["items"]
+        every_name = f"`{queue_manager(kind, settings.home)} --list` shows every name"
     try:
-        return find_item({"items": items}, name)
+        return find_item({"items": items}, name, every_name)
     except NotFound as err:
         err.exit_code = 2  # here an unknown name is a usage error, like any bad flag
         raise
@@ -202,6 +206,9 @@ def open_created(settings: Settings, kind: str) -> QueueStore:
         click.echo(
             f"Created the {kind} queue with {count(created, ITEM_NOUNS[kind])}: {store.path}"
         )
+        if not created:
+            library = settings.library(kind).expanduser().resolve()
+            click.echo(f"Warning: {empty_library_warning(store, library)}", err=True)
     return store
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 import click
+from click.core import ParameterSource
 
 from mediakeeper import manager, wording
 from mediakeeper.config import Settings
@@ -50,15 +51,21 @@ def do_init(c: Call) -> None:
     library = c.settings.library(c.kind)
     if library is None:
         raise click.UsageError(f"--init needs --library PATH (or [{c.kind}] library in settings)")
-    count = manager.init_queue(c.store, library, datetime.now(UTC), replace=c.force)
+    count, backup = manager.init_queue(c.store, library, datetime.now(UTC), replace=c.force)
     echo(
         f"Created the {c.kind} queue at {c.store.path}: "
         f"{wording.count(count, f'pending {c.noun}')} from {library.resolve()}"
     )
+    if backup:
+        echo(f"The queue it replaced is kept as {backup}")
+    if not count:
+        echo(f"Warning: {manager.empty_library_warning(c.store, library.resolve())}", err=True)
 
 
 def do_refresh(c: Call) -> None:
-    result = manager.refresh_queue(c.store, c.settings.library(c.kind))
+    result = manager.refresh_queue(
+        c.store, c.settings.library(c.kind), c.settings.origin(c.kind, "library")
+    )
     echo(
         f"Refreshed: {len(result.added)} added, {len(result.vanished)} marked missing, "
         f"{len(result.returned)} back on disk"
@@ -73,7 +80,7 @@ def do_refresh(c: Call) -> None:
 
 
 def do_summary(c: Call) -> None:
-    summary = manager.summarize(c.store.load())
+    summary = manager.summarize(c.store.peek())
     echo(
         json.dumps(summary, indent=2, ensure_ascii=False)
         if c.as_json
@@ -82,7 +89,7 @@ def do_summary(c: Call) -> None:
 
 
 def do_list(c: Call) -> None:
-    items = manager.list_items(c.store.load(), c.status)
+    items = manager.list_items(c.store.peek(), c.status)
     if c.as_json:
         echo(json.dumps(items, indent=2, ensure_ascii=False))
         return
@@ -132,7 +139,7 @@ def do_reset_stale(c: Call) -> None:
 
 def do_reset_all(c: Call) -> None:
     if not c.yes:
-        total = manager.summarize(c.store.load())["total"]
+        total = manager.summarize(c.store.peek())["total"]
         click.confirm(
             f"Put all {wording.count(total, c.noun)} of the {c.kind} queue back to pending?",
             abort=True,
@@ -194,6 +201,28 @@ ACTIONS = {
 }
 
 
+# option name -> the actions it changes. Given with any other, it would be silently ignored.
+OPTION_ACTIONS = {
+    "library": ("init", "refresh"),
+    "force": ("init",),
+    "as_json": ("show_summary", "list_items"),
+    "status": ("list_items",),
+    "yes": ("reset_all",),
+    "keep": ("prune_checkpoints",),
+}
+
+
+def refuse_unused_options(ctx: click.Context, action: str) -> None:
+    """A usage error for an option the chosen action does not use (``--status`` without
+    ``--list`` would otherwise just show the summary, as if it had been obeyed)."""
+    flags = {p.name: p.opts[0] for p in ctx.command.params}
+    for name, actions in OPTION_ACTIONS.items():
+        given = ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
+        if given and action not in actions:
+            needed = " or ".join(flags[a] for a in actions)
+            raise click.UsageError(f"{flags[name]} only works with {needed}")
+
+
 def build(kind: str, noun: str) -> click.Command:
     """The ``<kind>_queue_manager`` command; ``noun`` names one item (artist, movie)."""
     flag = click.option
@@ -252,6 +281,7 @@ def build(kind: str, noun: str) -> click.Command:
                 "give one action at a time, not " + ", ".join(flags[name] for name in chosen)
             )
         action = chosen[0] if chosen else "show_summary"
+        refuse_unused_options(click.get_current_context(), action)
         settings = settings_for(home, **{kind: {"library": library}})
         value = actions.get(action) if isinstance(actions.get(action), str) else None
         call = Call(

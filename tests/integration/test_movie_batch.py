@@ -261,6 +261,27 @@ def test_no_key_touches_nothing_and_offline_does_the_local_checks(fake, tmp_path
     assert sorted(codes(home, "The Matrix")) == ["folder-name-differs", "missing-year-in-name"]
 
 
+def test_another_library_than_the_queue_s_is_refused(fake, tmp_path):
+    first = library_of(tmp_path / "Movies", ["The Matrix (1999)/movie.mkv"])
+    other = library_of(tmp_path / "Other", ["Heat (1995)/movie.mkv"])
+    home = tmp_path / "home"
+    manager(home, "--init", "--library", str(first))
+    before = tree(home)
+    run_ = run(fake, home, other, "--offline")
+    assert run_.returncode == 2, run_.stdout + run_.stderr
+    assert (
+        f"movies queue at {home / 'status/movies/processing_queue.json'} is for the library "
+        f"{first}, not {other}" in run_.stderr
+    )
+    assert f"movie_queue_manager.py --home {home} --init --force --library {other}`" in run_.stderr
+    assert tree(home) == before
+    refresh = CliRunner().invoke(
+        movie_queue_manager, ["--home", str(home), "--refresh", "--library", str(other)]
+    )
+    assert refresh.exit_code == 2 and "is for the library" in refresh.output
+    assert run(fake, home, first, "--offline").returncode == 0
+
+
 def test_a_refused_key_stops_the_batch_and_marks_no_movie(fake, tmp_path):
     names = ["The Matrix (1999)", "Heat (1995)", "Se7en (1995)", "Blade Runner (1982)"]
     library = library_of(tmp_path / "Movies", [f"{n}/movie.mkv" for n in names])

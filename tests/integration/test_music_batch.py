@@ -137,6 +137,60 @@ def test_library_creates_the_queue_and_batches_take_the_next_artists(
     assert len(session_logs(home)) == 4  # one per run
 
 
+def test_another_library_than_the_queue_s_is_refused_the_same_one_is_not(
+    tmp_path, music_library, music_script, music_queue, tree_bytes
+):
+    """A queue belongs to one library: --library naming another was silently ignored ("Nothing
+    to do", going on with the first). The same folder, spelled differently, still works."""
+    lib = build(music_library, tmp_path / "Music", NAMES[:2])
+    other = build(music_library, tmp_path / "Other Music", ["Zulu"])
+    home = tmp_path / "home"
+    first = music_script(
+        "process_music_batch.py", "--home", home, "--library", lib, "--batch-size", 1
+    )
+    assert first.returncode == 0, first.stderr
+    before = tree_bytes(home)
+    for extra in ([], ["--dry-run"], ["--artist", "Zulu"], ["--retry-errors"]):
+        run = music_script("process_music_batch.py", "--home", home, "--library", other, *extra)
+        assert run.returncode == 2, (extra, run.stdout + run.stderr)
+        [line] = run.stderr.strip().splitlines()
+        assert f"is for the library {lib}, not {other}" in line, line
+        assert (
+            f"`python utilities/music_queue_manager.py --home {home} --init --force "
+            f"--library '{other}'`" in line
+        ), line
+        assert f"to go on with {lib}, leave out --library" in line
+        assert tree_bytes(home) == before, extra  # no session, no queue change
+    # Settings name the library too: the message says which setting to change.
+    (home / "mediakeeper.toml").write_text(f"[music]\nlibrary = {json.dumps(str(other))}\n")
+    by_settings = music_script("process_music_batch.py", "--home", home)
+    assert by_settings.returncode == 2
+    assert f"change {home / 'mediakeeper.toml'}: music.library to it" in by_settings.stderr
+    (home / "mediakeeper.toml").unlink()
+
+    (tmp_path / "link").symlink_to(lib)
+    for same in (f"{lib}/", tmp_path / "link", tmp_path / "Other Music" / ".." / "Music"):
+        again = music_script(
+            "process_music_batch.py", "--home", home, "--library", same, "--batch-size", 1
+        )
+        assert again.returncode == 0, (same, again.stderr)
+    assert set(statuses(music_queue(home)).values()) == {"completed"}
+
+
+def test_a_library_without_artist_folders_is_said_so(tmp_path, music_script, music_queue):
+    flat = tmp_path / "Flat"
+    flat.mkdir()
+    (flat / "01 - Song.mp3").write_bytes(b"loose files, no artist folder")
+    home = tmp_path / "home"
+    run = music_script("process_music_batch.py", "--home", home, "--library", flat)
+    assert run.returncode == 0, run.stderr
+    assert "Created the music queue with 0 artists" in run.stdout
+    [warning] = run.stderr.strip().splitlines()
+    assert warning.startswith(f"Warning: {flat} has no artist folders: each artist should be a ")
+    assert "folder directly inside it" in warning and f"--home {home} --refresh" in warning
+    assert music_queue(home)["items"] == []
+
+
 # ---- --artist -----------------------------------------------------------------------------
 
 
@@ -169,6 +223,29 @@ def test_artist_takes_just_that_one_case_insensitively(
     assert "no item named 'Delt'" in unknown.stderr
     assert "did you mean" in unknown.stderr and "'Delta'" in unknown.stderr
     assert tree_bytes(home) == before
+
+
+def test_an_unknown_artist_with_no_close_name_names_the_command_that_lists_them(
+    tmp_path, music_library, music_script
+):
+    """--list belongs to the queue manager, not to the batch: the hint names that command."""
+    lib, home = build(music_library, tmp_path / "Music", NAMES[:2]), tmp_path / "home"
+    home.mkdir()
+    dry = music_script(
+        "process_music_batch.py", "--home", home, "--library", lib, "--dry-run", "--artist", "Zzyzx"
+    )
+    assert dry.returncode == 2, dry.stdout + dry.stderr
+    assert f"each folder directly inside {lib} is one artist" in dry.stderr
+    assert list(home.iterdir()) == []  # a dry run creates no queue
+    run = music_script(
+        "process_music_batch.py", "--home", home, "--library", lib, "--artist", "Zzyzx"
+    )
+    assert run.returncode == 2, run.stdout + run.stderr
+    [line] = run.stderr.strip().splitlines()
+    assert line.endswith(
+        f"(`python utilities/music_queue_manager.py --home {home} --list` shows every name)"
+    ), line
+    assert "Traceback" not in run.stderr
 
 
 # ---- errors: a folder that vanished, --retry-errors, exit code 1 ----------------------------
@@ -529,7 +606,9 @@ def test_corrupt_queue_exits_2_and_is_never_overwritten(
     for extra in ([], ["--dry-run"], ["--artist", "Echo"], ["--retry-errors"]):
         run = music_script("process_music_batch.py", "--home", home, *extra)
         assert run.returncode == 2, (extra, run.stdout + run.stderr)
-        assert "is not valid JSON" in run.stderr and "--restore-checkpoint" in run.stderr
+        assert "is not valid JSON" in run.stderr
+        # 5 artists, no checkpoint yet (every 50): the way back is a new queue of the library.
+        assert f"--init --force --library {lib}`" in run.stderr, run.stderr
         # Not a byte changed: not the queue, not its journal, no session log started.
         assert tree_bytes(home) == before_home, extra
         assert tree_bytes(lib) == before_lib

@@ -124,3 +124,61 @@ def test_processes_never_claim_twice_nor_lose_an_update(tmp_path, make_store, ch
         snapshot = parse_queue(path.read_bytes(), path)
         taken[int(path.stem.rsplit("_", 1)[1])] = statuses_of(snapshot)["completed"]
     assert taken == {n: n for n in range(40, ITEMS + 1, 40)}
+
+
+MOVER = """
+import sys
+from pathlib import Path
+from mediakeeper.queue import QueueStore
+
+store = QueueStore(Path(sys.argv[1]), "music")
+count = int(sys.argv[2])
+print("READY", flush=True)
+for n in range(1, 400):
+    def move(data, n=n):
+        # One journal line moves the token from one item to the next: every committed state
+        # holds exactly one, and a read that mixed two states would see none or two.
+        before, after = data["items"][(n - 1) % count], data["items"][n % count]
+        before["details"].pop("token", None)
+        after["details"]["token"] = n
+        return [before, after]
+    store.update(move, fold=n % 7 == 0)  # folds too: the file replaced, the journal emptied
+print("DONE", flush=True)
+"""
+
+
+def test_a_read_without_the_lock_sees_only_committed_states(tmp_path, make_store, child_env):
+    """What the read-only views (summary, --list, --validate-queue, reports) do: no lock, no
+    lock file, while another process journals, folds and rewrites the file."""
+    store = make_store(5)
+    store.update(lambda data: [{**data["items"][0], "details": {"token": 0}}], fold=True)
+    script = tmp_path / "mover.py"
+    script.write_text(MOVER, encoding="utf-8")
+    lock = store.dir / "processing_queue.json.lock"
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(store.dir), "5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=child_env,
+        text=True,
+    )
+    try:
+        assert proc.stdout.readline() == "READY\n", proc.communicate(timeout=30)[1]
+        reader = QueueStore(store.dir, "music")
+        seen = []
+        while proc.poll() is None:
+            data = reader.peek()
+            tokens = [i["details"]["token"] for i in data["items"] if "token" in i["details"]]
+            assert len(tokens) == 1, tokens
+            seen.append(tokens[0])
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0 and "DONE" in out, err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert seen == sorted(seen)  # never an older state after a newer one
+    assert len(set(seen)) > 1  # the reads really overlapped the writes
+    [token] = [i["details"]["token"] for i in reader.peek()["items"] if "token" in i["details"]]
+    assert token == 399
+    assert lock.exists()  # the writer's; the reader needs none (see the queue manager's tests)

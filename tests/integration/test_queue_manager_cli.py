@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.queue import QueueStore
-from tests.conftest import queue_manager_cli, refuse_scandir
+from tests.conftest import immutable, queue_manager_cli, refuse_scandir
 from utilities.music_queue_manager import main
 
 # Folder names a real library holds; every one is an ordinary artist.
@@ -62,6 +62,11 @@ def cli(home):
 def manager_for(home: Path) -> str:
     """The command a hint must name: with the data home, so it works pasted anywhere."""
     return f"python utilities/music_queue_manager.py --home {shlex.quote(str(home))}"
+
+
+def no_checkpoint_hint(home: Path) -> str:
+    """What a damaged queue with no checkpoint to restore points to: a new queue."""
+    return f"there is no checkpoint to restore yet: `{manager_for(home)} --init --force --library "
 
 
 @pytest.fixture
@@ -175,6 +180,35 @@ def test_refresh_adds_new_folders_and_marks_vanished_ones(cli, queue, library):
     assert "(folder missing)" not in cli("--list").output
 
 
+def test_refresh_refuses_another_library(cli, queue, library, tmp_path, home):
+    """It added the other library's folders and marked the queue's own missing, while the
+    queue still named the first library: two libraries mixed in one queue."""
+    other = tmp_path / "Other"
+    (other / "Someone Else").mkdir(parents=True)
+    before = queue.path.read_bytes()
+    result = cli("--refresh", "--library", str(other))
+    assert result.exit_code == 2, result.output
+    assert f"is for the library {library}, not {other}" in result.output
+    assert f"{manager_for(home)} --init --force --library {other}`" in result.output
+    assert queue.path.read_bytes() == before
+    assert not queue.journal_path.exists() or not queue.journal_path.read_bytes()
+    (tmp_path / "link").symlink_to(library)
+    same = cli("--refresh", "--library", str(tmp_path / "link"))
+    assert same.exit_code == 0 and "0 added, 0 marked missing" in same.output
+
+
+def test_init_of_a_library_without_artist_folders_warns(cli, tmp_path, store, home):
+    empty = tmp_path / "Empty"
+    empty.mkdir()
+    result = cli("--init", "--library", str(empty))
+    assert result.exit_code == 0
+    assert "0 pending artists" in result.output
+    assert (
+        f"Warning: {empty} has no artist folders: each artist should be a folder directly "
+        f"inside it ({empty}/<artist>); `{manager_for(home)} --refresh` adds them" in result.output
+    )
+
+
 def test_refresh_with_nothing_new_changes_nothing(cli, queue):
     items = QueueStore(queue.dir, "music").load()["items"]
     result = cli("--refresh")
@@ -277,9 +311,37 @@ def test_reset_artist_is_case_insensitive(cli, queue, typed, name):
     assert result.exit_code == 0, result.output
     assert f"Reset {name!r}: error -> pending" in result.output
     item = next(i for i in QueueStore(queue.dir, "music").load()["items"] if i["name"] == name)
-    assert (item["status"], item["attempts"], item["last_error"]) == ("pending", 0, None)
+    assert (item["status"], item["last_error"]) == ("pending", None)
     assert item["failures"] == 0  # max_attempts counts afresh
+    assert item["attempts"] == 1  # every try is counted, the one before the reset too
     assert item["error_history"]  # the history of what went wrong is kept
+
+
+def test_subprocess_a_reset_artist_leaves_the_summary_s_tracks_and_issues(
+    repo_root, home, library, child_env, store
+):
+    """A reset artist is pending: its last results stay in its item as history (the README:
+    a reset restarts failures, attempts count every try), but no longer in the summary."""
+    assert (
+        run_script(repo_root, home, child_env, "--init", "--library", str(library)).returncode == 0
+    )
+    work(store, "ABBA", "completed", track_count=10, issues_found=4, issues_resolved=1)
+    work(store, "Beatles", "completed", track_count=5, issues_found=2, issues_resolved=2)
+    work(store, "Motörhead", "error")
+    before = run_script(repo_root, home, child_env, "--show-summary")
+    assert "15.4% complete · 15 tracks · 6 issues found, 3 resolved" in before.stdout
+
+    for name in ("abba", "Motörhead"):
+        reset = run_script(repo_root, home, child_env, "--reset-artist", name)
+        assert reset.returncode == 0, reset.stderr
+    after = run_script(repo_root, home, child_env, "--show-summary", "--json")
+    summary = json.loads(after.stdout)
+    assert summary["statuses"]["completed"] == 1 and summary["percent_complete"] == 7.7
+    assert (summary["tracks"], summary["issues_found"], summary["issues_resolved"]) == (5, 2, 2)
+    items = {i["name"]: i for i in QueueStore(store.dir, "music").load()["items"]}
+    assert (items["ABBA"]["status"], items["ABBA"]["attempts"]) == ("pending", 1)
+    assert items["ABBA"]["track_count"] == 10  # kept as history, not counted
+    assert (items["Motörhead"]["attempts"], items["Motörhead"]["failures"]) == (1, 0)
 
 
 def test_reset_artist_of_a_pending_one_changes_nothing(cli, queue):
@@ -434,6 +496,87 @@ def test_validate_a_queue_with_unknown_status_and_duplicates(cli, queue):
     assert "unknown status 'finished'" in result.output
 
 
+HAND_EDITS = {
+    "no name": (lambda item: item.pop("name"), "the field 'name' is missing"),
+    "no path": (lambda item: item.pop("path"), "the field 'path' is missing"),
+    "no track_count": (lambda item: item.pop("track_count"), "the field 'track_count' is missing"),
+    "no attempts": (lambda item: item.pop("attempts"), "the field 'attempts' is missing"),
+    "text count": (
+        lambda item: item.update(issues_found="4"),
+        "issues_found is '4', expected a whole number",
+    ),
+    "name not text": (lambda item: item.update(name=7), "name is 7, expected text"),
+    "history not a list": (
+        lambda item: item.update(error_history={}),
+        "error_history is {}, expected a list",
+    ),
+    "claim not an object": (
+        lambda item: item.update(claimed_by="me"),
+        "claimed_by is 'me', expected an object or null",
+    ),
+}
+
+
+def hand_edit(queue: QueueStore, edit) -> bytes:
+    """Edit the 'Beatles' item of the queue file as a person would, in place."""
+    data = json.loads(queue.path.read_text(encoding="utf-8"))
+    (item,) = [i for i in data["items"] if i["key"] == "Beatles"]
+    edit(item)
+    queue.path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return queue.path.read_bytes()
+
+
+@pytest.mark.parametrize("case", list(HAND_EDITS))
+def test_an_item_with_a_missing_or_mistyped_field_is_named_by_every_command(cli, queue, case):
+    """It passed --validate-queue and then --list, --reset-artist, --reset-all crashed with a
+    KeyError traceback."""
+    edit, problem = HAND_EDITS[case]
+    work(queue, "Beatles", "error")
+    raw = hand_edit(queue, edit)
+    validated = cli("--validate-queue")
+    assert validated.exit_code == 1, validated.output
+    assert problem in validated.output and "item #" in validated.output
+    for args in (
+        ["--show-summary"],
+        ["--list"],
+        ["--list", "--status", "error"],
+        ["--reset-artist", "Beatles"],
+        ["--reset-artist", "ABBA"],
+        ["--reset-errors"],
+        ["--reset-all", "--yes"],
+        ["--skip-artist", "ABBA"],
+        ["--checkpoint"],
+    ):
+        result = cli(*args)
+        assert result.exit_code == 2, (args, result.output)
+        [line] = result.output.strip().splitlines()
+        assert "item #" in line and problem in line, (args, line)
+        assert "correct it in the file (one item per line)" in line
+        assert queue.path.read_bytes() == raw  # never repaired behind the person's back
+
+
+def test_subprocess_an_item_without_a_name(
+    repo_root, home, library, child_env, queue, music_script
+):
+    hand_edit(queue, lambda item: item.pop("name"))
+    raw = queue.path.read_bytes()
+    for script, args in (
+        ("music_queue_manager.py", ["--list"]),
+        ("music_queue_manager.py", ["--reset-all", "--yes"]),
+        ("process_music_batch.py", ["--offline"]),
+    ):
+        result = music_script(script, "--home", home, *args)
+        assert result.returncode == 2, (script, result.stdout + result.stderr)
+        assert "Traceback" not in result.stderr
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith(f"Error: {queue.path}: item #") and "Beatles" in line, line
+        assert "the field 'name' is missing" in line
+    assert queue.path.read_bytes() == raw
+    validated = run_script(repo_root, home, child_env, "--validate-queue")
+    assert validated.returncode == 1
+    assert "the field 'name' is missing" in validated.stdout
+
+
 # ---- checkpoints -----------------------------------------------------------------------
 
 
@@ -544,6 +687,60 @@ def test_two_actions_at_once_is_a_usage_error(cli, queue, args, flags):
     assert queue.path.read_bytes() == before
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--status", "error"], "--status only works with --list"),
+        (["--keep", "2"], "--keep only works with --prune-checkpoints"),
+        (["--list", "--keep", "2"], "--keep only works with --prune-checkpoints"),
+        (["--reset-errors", "--status", "error"], "--status only works with --list"),
+        (["--force"], "--force only works with --init"),
+        (["--list", "--library", "/elsewhere"], "--library only works with --init or --refresh"),
+        (["--reset-errors", "--json"], "--json only works with --show-summary or --list"),
+        (["--list", "--yes"], "--yes only works with --reset-all"),
+    ],
+)
+def test_an_option_the_action_does_not_use_is_a_usage_error(cli, queue, args, message):
+    """Ignored, it would look obeyed: --status error alone showed the whole summary."""
+    work(queue, "ABBA", "error")
+    before = queue.path.read_bytes()
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    assert f"Error: {message}" in result.output
+    assert "music queue —" not in result.output  # no summary shown as if it had been obeyed
+    assert queue.path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--status", "error"], "--status only works with --list"),
+        (["--keep", "2"], "--keep only works with --prune-checkpoints"),
+    ],
+)
+def test_subprocess_an_option_without_its_action(
+    repo_root, home, library, child_env, args, message
+):
+    assert (
+        run_script(repo_root, home, child_env, "--init", "--library", str(library)).returncode == 0
+    )
+    result = run_script(repo_root, home, child_env, *args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip().splitlines()[-1] == f"Error: {message}"
+    assert result.stdout == "" and "Traceback" not in result.stderr
+
+
+def test_options_with_their_action_still_work(cli, queue):
+    assert cli("--json").exit_code == 0  # the default action is the summary
+    assert cli("--list", "--status", "error", "--json").exit_code == 0
+    assert cli("--prune-checkpoints", "--keep", "2").exit_code == 0
+    assert cli("--reset-all", "--yes").exit_code == 0
+    assert (
+        cli("--refresh", "--library", str(json.loads(cli("--json").output)["library"])).exit_code
+        == 0
+    )
+
+
 def test_help_names_every_action(cli):
     result = cli("--help", with_home=False)
     assert result.exit_code == 0
@@ -600,7 +797,7 @@ def test_a_broken_queue_is_never_overwritten(cli, queue, library, case, args, ho
     queue.path.write_bytes(raw)
     result = cli(*args)
     assert result.exit_code != 0
-    assert f"`{manager_for(home)} --restore-checkpoint latest`" in result.output
+    assert no_checkpoint_hint(home) in result.output
     assert str(queue.path) in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert queue.path.read_bytes() == raw
@@ -639,17 +836,22 @@ def test_a_damaged_journal_line_is_reported_not_replaced(cli, queue, home):
     result = cli("--show-summary")
     assert result.exit_code != 0
     assert "damaged line" in result.output
-    assert f"`{manager_for(home)} --restore-checkpoint latest`" in result.output
+    assert no_checkpoint_hint(home) in result.output
     assert queue.journal_path.read_bytes() == damaged
 
 
 @pytest.mark.parametrize("action", ["--init", "--refresh"])
-def test_a_library_that_does_not_exist(cli, queue, tmp_path, action):
+def test_a_library_that_does_not_exist(cli, queue, library, tmp_path, action):
+    gone = tmp_path / "No Such Library"
     if action == "--init":
         queue.path.unlink()
-    result = cli(action, "--library", str(tmp_path / "No Such Library"))
+        result = cli(action, "--library", str(gone))
+    else:  # the queue's own library is gone (an unplugged disk): another one is refused
+        library.rename(gone)
+        result = cli(action, "--library", str(library))
+        gone = library
     assert result.exit_code != 0
-    assert f"library folder does not exist: {tmp_path / 'No Such Library'}" in result.output
+    assert f"library folder does not exist: {gone}" in result.output
     assert len(result.output.strip().splitlines()) == 1
     if action == "--refresh":
         assert "(folder missing)" not in cli("--list").output  # nothing marked missing
@@ -756,9 +958,50 @@ def test_subprocess_broken_queue(repo_root, home, library, child_env):
     result = run_script(repo_root, home, child_env, "--show-summary")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr + result.stdout
-    command = f"python utilities/music_queue_manager.py --home {shlex.quote(str(home))}"
-    assert f"`{command} --restore-checkpoint latest`" in result.stderr
+    assert f"{no_checkpoint_hint(home)}{shlex.quote(str(library))}`" in result.stderr
     assert path.read_bytes() == raw
+
+
+def test_subprocess_a_damaged_queue_points_to_a_checkpoint_only_when_there_is_one(
+    repo_root, home, tmp_path, child_env, music_script, music_library
+):
+    """A library under checkpoint_every (50) artists has no checkpoint: the advice to restore
+    the latest one failed with "no checkpoints". It names a new queue of the same library."""
+    lib = music_library(
+        tmp_path / "Small Library",
+        {f"{n}/Album/01 - Song.mp3": {"tags": {"title": "Song"}} for n in ("Alpha", "Bravo")},
+    )
+    assert music_script("process_music_batch.py", "--home", home, "--library", lib).returncode == 0
+    path = home / "status" / "music" / "processing_queue.json"
+    path.write_bytes(b"")
+    result = run_script(repo_root, home, child_env)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "--restore-checkpoint" not in line, line
+    assert "Traceback" not in result.stderr
+    assert no_checkpoint_hint(home) in line
+    assert "the damaged file is kept beside it" in line
+    assert "the undo journals, outputs and session logs are not touched" in line
+    assert path.read_bytes() == b""
+
+    # What it says works (PATH: the library, unknown once the file is empty).
+    command = line.split("`", 2)[1].replace("PATH", shlex.quote(str(lib)))
+    args = shlex.split(command)[2:]  # past "python utilities/music_queue_manager.py"
+    again = run_script(repo_root, home, child_env, *args)
+    assert again.returncode == 0, again.stderr
+    assert "2 pending artists" in again.stdout
+    kept = Path(again.stdout.split("kept as ", 1)[1].strip())
+    assert kept.read_bytes() == b""  # the damaged file, kept
+
+    # With a checkpoint, restoring it is the advice, and it works.
+    assert run_script(repo_root, home, child_env, "--checkpoint").returncode == 0
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: len(text) // 2], encoding="utf-8")
+    result = run_script(repo_root, home, child_env, "--list")
+    assert result.returncode == 2
+    assert f"`{manager_for(home)} --restore-checkpoint latest`" in result.stderr
+    restored = run_script(repo_root, home, child_env, "--restore-checkpoint", "latest")
+    assert restored.returncode == 0, restored.stderr
 
 
 def test_an_action_that_changes_nothing_leaves_the_file_alone(cli, queue):
@@ -771,3 +1014,50 @@ def test_an_action_that_changes_nothing_leaves_the_file_alone(cli, queue):
     after = queue.path.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert (queue.journal_path.read_bytes() if queue.journal_path.exists() else None) == journal
+
+
+# ---- reading only: no lock file, no folder ----------------------------------------------
+
+READ_ONLY_ACTIONS = [
+    [],
+    ["--show-summary", "--json"],
+    ["--list"],
+    ["--list", "--status", "error"],
+    ["--validate-queue"],
+    ["--list-checkpoints"],
+]
+
+
+def test_subprocess_reading_a_home_that_cannot_be_written(repo_root, home, library, child_env):
+    """Summary and --list failed with "Permission denied: .../processing_queue.json.lock":
+    reading took the lock, which creates its file."""
+    assert (
+        run_script(repo_root, home, child_env, "--init", "--library", str(library)).returncode == 0
+    )
+    folder = home / "status" / "music"
+    (folder / "processing_queue.json.lock").unlink()
+    with immutable(folder):  # nothing can be created in it, not even by root
+        for args in READ_ONLY_ACTIONS:
+            result = run_script(repo_root, home, child_env, *args)
+            assert result.returncode == 0, (args, result.stderr)
+            assert result.stderr == "", args
+        assert (
+            f"{len(ODD_NAMES)} artists" in run_script(repo_root, home, child_env, "--list").stdout
+        )
+        # Changing the queue does need the lock: one line saying so.
+        reset = run_script(repo_root, home, child_env, "--reset-errors")
+        assert reset.returncode == 2 and "Traceback" not in reset.stderr
+        assert len(reset.stderr.strip().splitlines()) == 1
+    assert not (folder / "processing_queue.json.lock").exists()
+
+
+@pytest.mark.parametrize("args", READ_ONLY_ACTIONS, ids=lambda a: " ".join(a) or "summary")
+def test_subprocess_a_mistyped_home_is_left_as_it_was(repo_root, tmp_path, child_env, args):
+    """It said "no music queue" but left status/music/processing_queue.json.lock behind."""
+    typo = tmp_path / "nohomeX"
+    result = run_script(repo_root, tmp_path, child_env, "--home", str(typo), *args)
+    assert "Traceback" not in result.stderr
+    if args not in (["--validate-queue"], ["--list-checkpoints"]):
+        assert result.returncode == 2
+        assert result.stderr.startswith(f"Error: no music queue at {typo}")
+    assert not typo.exists()

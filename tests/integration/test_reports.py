@@ -489,7 +489,7 @@ def test_a_queue_that_does_not_parse_is_reported_not_fatal(tmp_path):
     md_path, html_path = write_weekly_report(home, None, now=at("2026-11-21 10:00"))
     text = md_path.read_text(encoding="utf-8")
     assert "**The movies queue could not be read:**" in text
-    assert "restore-checkpoint latest" in text
+    assert "no checkpoint to restore yet" in text and "--init --force --library" in text
     assert "could not be read" in html_path.read_text(encoding="utf-8")
 
 

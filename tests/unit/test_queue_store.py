@@ -610,11 +610,19 @@ def test_a_broken_queue_file_is_reported_and_never_modified(tmp_path, clock, cas
     for attempt in attempts:
         with pytest.raises(QueueCorrupt, match=message) as caught:
             attempt()
-        assert "--restore-checkpoint latest" in str(caught.value)
+        # No checkpoint to restore yet: the way back is a new queue.
+        assert "there is no checkpoint to restore yet" in str(caught.value)
+        assert "--init --force --library" in str(caught.value)
+        assert "--restore-checkpoint" not in str(caught.value)
         assert "\n" not in str(caught.value)
         assert path.read_bytes() == raw
     assert not store.journal_path.exists() or store.journal_path.read_bytes() == b""
     assert not store.checkpoints()
+    (directory / "checkpoints").mkdir()
+    (directory / "checkpoints" / "checkpoint_2024-03-09_artist_050.json").write_text("{}")
+    with pytest.raises(QueueCorrupt, match=message) as caught:
+        store.load()
+    assert "--restore-checkpoint latest` brings back the last good state" in str(caught.value)
 
 
 def test_parse_queue_accepts_what_dump_queue_writes(tmp_path):
@@ -915,7 +923,7 @@ def test_validate_finds_nothing_wrong_in_a_clean_queue(tmp_path, clock):
         ({"issues_found": True}, "issues_found is True"),
         ({"issues_found": 1.5}, "issues_found is 1.5"),
         ({"issues_found": 2, "issues_resolved": 5}, "issues_resolved (5) exceeds issues_found (2)"),
-        ({"error_history": "boom"}, "error_history is not a list"),
+        ({"error_history": "boom"}, "error_history is 'boom', expected a list"),
         ({"started_at": "2024-03-09 10:00"}, "started_at '2024-03-09 10:00' is not ISO-8601"),
         ({"completed_at": "yesterday"}, "completed_at 'yesterday' is not ISO-8601"),
         ({"status": "in_progress", "claimed_by": None}, "in_progress without a claim"),
