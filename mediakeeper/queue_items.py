@@ -187,15 +187,21 @@ ITEM_FIELDS: dict[str, tuple[bool, str]] = {
     "missing": (False, "true or false"),
     "details": (False, "an object"),
 }
-_IS = {
-    "text": lambda v: isinstance(v, str),
-    _WHOLE: lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "a list": lambda v: isinstance(v, list),
-    _TEXT_OR_NULL: lambda v: v is None or isinstance(v, str),
-    "an object or null": lambda v: v is None or isinstance(v, dict),
-    "true or false": lambda v: isinstance(v, bool),
-    "an object": lambda v: isinstance(v, dict),
+# What each kind admits: exact types, as JSON loads them (so True is no whole number). A set
+# look-up per field, not a call: a 930-item queue is checked at every load.
+_TYPES: dict[str, frozenset[type]] = {
+    "text": frozenset({str}),
+    _WHOLE: frozenset({int}),
+    "a list": frozenset({list}),
+    _TEXT_OR_NULL: frozenset({str, type(None)}),
+    "an object or null": frozenset({dict, type(None)}),
+    "true or false": frozenset({bool}),
+    "an object": frozenset({dict}),
 }
+_CHECKS = tuple(
+    (field, required, _TYPES[kind], kind) for field, (required, kind) in ITEM_FIELDS.items()
+)
+_ABSENT = object()
 
 
 def structure_problems(data: Any) -> list[str]:
@@ -222,15 +228,15 @@ def structure_problems(data: Any) -> list[str]:
             problems.append(f"duplicate key {key!r}")
         else:
             seen.add(key)
-        label = f"item #{n + 1} ({_label(item, n)})"
         if item.get("status") not in STATUSES:
-            problems.append(f"{label}: unknown status {item.get('status')!r}")
-        for field, (required, kind) in ITEM_FIELDS.items():
-            if field not in item:
+            problems.append(f"{_where(item, n)}: unknown status {item.get('status')!r}")
+        for field, required, types, kind in _CHECKS:
+            value = item.get(field, _ABSENT)
+            if value is _ABSENT:
                 if required:
-                    fields.append(f"{label}: the field {field!r} is missing")
-            elif not _IS[kind](item[field]):
-                fields.append(f"{label}: {field} is {item[field]!r}, expected {kind}")
+                    fields.append(f"{_where(item, n)}: the field {field!r} is missing")
+            elif type(value) not in types:
+                fields.append(f"{_where(item, n)}: {field} is {value!r}, expected {kind}")
     if not isinstance(data.get("library"), str):
         fields.append("'library' is missing or not text")
     return problems + fields
@@ -279,6 +285,11 @@ def validate(
         if folder_exists and isinstance(path, str) and not folder_exists(path):
             problems.append(f"{label}: folder missing on disk: {path}")
     return problems
+
+
+def _where(item: Mapping[str, Any], n: int) -> str:
+    """An item in a problem with its structure: its place in the file, then its name."""
+    return f"item #{n + 1} ({_label(item, n)})"
 
 
 def _label(item: Mapping[str, Any], n: int) -> str:
