@@ -307,3 +307,11 @@ def finish(
     # closed by now, none is left to a finalizer: those objects can be left out of it.
     gc.freeze()
     sys.exit(report.exit_code)
+
+
+if __name__ == "__main__":  # run by mistake: say which commands to run instead
+    from utilities.cli import not_a_command
+
+    not_a_command(
+        "the batch scripts' shared options", "process_music_batch.py", "process_movie_batch.py"
+    )

@@ -94,3 +94,9 @@ def script_name() -> str:
     if argv0.endswith(".py"):
         return f"python {argv0}"
     return argv0.rsplit("/", 1)[-1] or "mediakeeper"
+
+
+if __name__ == "__main__":  # run by mistake: say which commands to run instead
+    not_a_command(
+        "the scripts' shared command-line code", "process_music_batch.py", "music_queue_manager.py"
+    )

@@ -93,3 +93,11 @@ def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> 
             "run again to resume"
         )
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # run by mistake: say which commands to run instead
+    from utilities.cli import not_a_command
+
+    not_a_command(
+        "the batch scripts' progress display", "process_music_batch.py", "process_movie_batch.py"
+    )

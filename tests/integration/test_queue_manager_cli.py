@@ -921,6 +921,28 @@ def test_the_shared_module_run_by_mistake_names_the_commands(repo_root, home, ch
     )
 
 
+@pytest.mark.parametrize(
+    ("module", "commands"),
+    [
+        ("cli.py", ("process_music_batch.py", "music_queue_manager.py")),
+        ("batch_options.py", ("process_music_batch.py", "process_movie_batch.py")),
+        ("progress.py", ("process_music_batch.py", "process_movie_batch.py")),
+    ],
+)
+def test_every_shared_module_run_by_mistake_names_commands(repo_root, child_env, module, commands):
+    """The other modules beside the scripts that are not commands say so too (exit 2), and
+    the commands they name exist."""
+    result = subprocess.run(
+        [sys.executable, f"utilities/{module}", "--help"],
+        cwd=repo_root, env=child_env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert (result.returncode, result.stdout) == (2, ""), result.stderr
+    first, second = (f"python utilities/{name}" for name in commands)
+    assert result.stderr.startswith(f"Error: {module} is ")
+    assert result.stderr.endswith(f", not a command: run {first} or {second} (each has --help)\n")
+    assert all((repo_root / "utilities" / name).is_file() for name in commands)
+
+
 def test_subprocess_missing_queue_names_the_exact_command(repo_root, home, child_env):
     result = run_script(repo_root, home, child_env, "--show-summary")
     assert result.returncode != 0
