@@ -167,7 +167,11 @@ def _fold_name(name: str) -> str:
 
 
 def find_item(
-    data: Mapping[str, Any], name: str, every_name: str = "--list shows every name"
+    data: Mapping[str, Any],
+    name: str,
+    every_name: str = "--list shows every name",
+    *,
+    where: str = "the queue",
 ) -> dict[str, Any]:
     """Case-insensitive lookup by name or key; NotFound suggests the closest names, or else
     says where every name is shown (``every_name``: the queue manager's own flag by default;
@@ -185,7 +189,7 @@ def find_item(
         if close
         else every_name
     )
-    raise NotFound(f"no item named {name!r} in the queue", hint)
+    raise NotFound(f"no item named {name!r} in {where}", hint)
 
 
 def refuse_if_live(item: dict[str, Any]) -> None:

@@ -161,14 +161,14 @@ def find_named(settings: Settings, kind: str, name: str, dry_run: bool) -> dict[
     if not store.exists() and dry_run:
         everything = BatchOptions(size=sys.maxsize, statuses=(PENDING,))
         items = eligible_items(settings, kind, everything)
-        every_name = (
-            f"each folder directly inside {settings.library(kind)} is one {ITEM_NOUNS[kind]}"
-        )
+        every_name = f"each folder directly inside it is one {ITEM_NOUNS[kind]}"
+        where = f"the library {settings.library(kind)}"  # no queue yet
     else:
         items = open_created(settings, kind).peek()["items"]
         every_name = f"`{queue_manager(kind, settings.home)} --list` shows every name"
+        where = "the queue"
     try:
-        return find_item({"items": items}, name, every_name)
+        return find_item({"items": items}, name, every_name, where=where)
     except NotFound as err:
         err.exit_code = 2  # here an unknown name is a usage error, like any bad flag
         raise

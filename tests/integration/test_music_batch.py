@@ -235,7 +235,10 @@ def test_an_unknown_artist_with_no_close_name_names_the_command_that_lists_them(
         "process_music_batch.py", "--home", home, "--library", lib, "--dry-run", "--artist", "Zzyzx"
     )
     assert dry.returncode == 2, dry.stdout + dry.stderr
-    assert f"each folder directly inside {lib} is one artist" in dry.stderr
+    assert dry.stderr == (  # no queue yet: not "in the queue"
+        f"Error: no item named 'Zzyzx' in the library {lib} "
+        "(each folder directly inside it is one artist)\n"
+    )
     assert list(home.iterdir()) == []  # a dry run creates no queue
     run = music_script(
         "process_music_batch.py", "--home", home, "--library", lib, "--artist", "Zzyzx"
