@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from mediakeeper.errors import MediakeeperError, QueueError
+from mediakeeper.errors import ConfigError, MediakeeperError, QueueError
 from mediakeeper.interrupts import (
     EXIT_INTERRUPTED,
     Interrupted,
@@ -165,6 +165,8 @@ def _run_job(job: Job, item: dict[str, Any]) -> Done | Failed:
         return Done(job.process(item), time.monotonic() - started)
     except ItemFailure as err:
         return Failed(err.stage, err.message, err.network, err.stop, time.monotonic() - started)
+    except ConfigError as err:  # wrong for every item (a setting): the batch stops, none fails
+        return Failed("settings", str(err), stop=True, seconds=time.monotonic() - started)
     except Exception as err:  # a crash inside one item must not stop the batch
         where = traceback.extract_tb(err.__traceback__)[-1]
         message = (

@@ -7,6 +7,7 @@ A malformed file, an unknown key or a value of the wrong type is a one-line ``Co
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -39,6 +40,16 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "images_url": "https://image.tmdb.org/t/p/original",
         "language": "en-US",
     },
+}
+
+# The least a number may be, where 0 would break something: a timeout of 0 fails every request
+# at once, checkpoints every 0 completions never come. (Elsewhere 0 means "none": no rate limit,
+# no retries, never skip.)
+MINIMUM: dict[tuple[str, str], tuple[float, str]] = {
+    ("music", "checkpoint_every"): (1, "a whole number >= 1"),
+    ("movies", "checkpoint_every"): (1, "a whole number >= 1"),
+    ("musicbrainz", "timeout"): (0.001, "a number of seconds > 0"),
+    ("tmdb", "timeout"): (0.001, "a number of seconds > 0"),
 }
 
 # Settings a value may also come from under a conventional name.
@@ -92,7 +103,7 @@ def load_settings(
     config_path = home_path / CONFIG_FILE
     for section, key, value in _read_file(config_path):
         where = f"{config_path}: {section}.{key}"
-        values[section][key] = _coerce(value, DEFAULTS[section][key], where)
+        values[section][key] = _coerce(value, DEFAULTS[section][key], where, (section, key))
         origins[section][key] = where
 
     for section, keys in DEFAULTS.items():
@@ -102,13 +113,17 @@ def load_settings(
                 names.insert(0, ALIASES[(section, key)])
             for name in names:
                 if environ.get(name, "") != "":
-                    values[section][key] = _coerce(environ[name], default, f"environment {name}")
+                    values[section][key] = _coerce(
+                        environ[name], default, f"environment {name}", (section, key)
+                    )
                     origins[section][key] = f"environment {name}"
 
     for section, keys in (overrides or {}).items():
         for key, value in keys.items():
             if value is not None:
-                values[section][key] = _coerce(value, DEFAULTS[section][key], f"--{key}")
+                values[section][key] = _coerce(
+                    value, DEFAULTS[section][key], f"--{key}", (section, key)
+                )
                 origins[section][key] = f"--{key.replace('_', '-')}"
     return Settings(home=home_path, values=values, origins=origins)
 
@@ -139,8 +154,17 @@ def _read_file(path: Path):
             yield section, key, value
 
 
-def _coerce(value: Any, default: Any, where: str) -> Any:
-    """Give ``value`` the type of ``default``; strings from the environment are parsed."""
+def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
+    """Give ``value`` the type of ``default`` (strings from the environment are parsed), and
+    hold it to the setting's ``MINIMUM``."""
+    number = _typed(value, default, where)
+    least = MINIMUM.get(name)
+    if least is not None and number < least[0]:
+        raise ConfigError(f"{where}: expected {least[1]}, got {value!r}")
+    return number
+
+
+def _typed(value: Any, default: Any, where: str) -> Any:
     kind = type(default)
     try:
         if kind is bool:
@@ -158,7 +182,7 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
             return number
         if kind is float and not isinstance(value, bool):
             number = float(value)
-            if number < 0:
+            if not (0 <= number < math.inf):  # NaN compares false: refused too
                 raise ValueError
             return number
         if kind is str and isinstance(value, str | Path):
@@ -169,4 +193,9 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
 
 
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
-_TYPE_NAMES = {bool: "true/false", int: "whole number >= 0", float: "number >= 0", str: "string"}
+_TYPE_NAMES = {
+    bool: "true/false",
+    int: "whole number >= 0",
+    float: "finite number >= 0",
+    str: "string",
+}

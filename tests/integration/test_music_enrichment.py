@@ -190,6 +190,22 @@ def test_a_dead_service_stops_the_batch_early_and_leaves_the_rest_pending(fake, 
     assert {queue_of(home)[n]["status"] for n in names} == {"completed"}
 
 
+def test_a_setting_that_fails_every_lookup_stops_the_batch_and_marks_nothing(fake, tmp_path):
+    """A wrong address is the batch's fault, not each artist's: it stops with exit 2 and the
+    setting named, every artist still pending (it used to make each one an error, and after
+    three runs skipped)."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    for name in ("Alpha", "Bravo", "Charlie"):
+        album(library, name, "2000 - Album", "Album", n=1)
+    result = run(fake, home, library, MEDIAKEEPER_MUSICBRAINZ_URL="musicbrainz.example")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Error: [musicbrainz] url: 'musicbrainz.example' is not an http(s) address" in (
+        result.stderr
+    )
+    assert {item["status"] for item in queue_of(home).values()} == {"pending"}
+    assert fake.requests == []
+
+
 def test_an_enrich_batch_that_stops_early_says_the_rest_stay_completed(fake, tmp_path):
     library, home = tmp_path / "Music", tmp_path / "home"
     names = [f"Artist {n}" for n in range(6)]

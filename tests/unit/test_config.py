@@ -176,6 +176,40 @@ def test_a_bad_environment_value_names_the_variable(tmp_path, name, value):
     assert "\n" not in message
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("MEDIAKEEPER_MUSICBRAINZ_TIMEOUT", "0", "a number of seconds > 0"),
+        ("MEDIAKEEPER_TMDB_TIMEOUT", "0.0", "a number of seconds > 0"),
+        ("MEDIAKEEPER_MUSICBRAINZ_TIMEOUT", "inf", "a finite number >= 0"),
+        ("MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT", "nan", "a finite number >= 0"),
+        ("MEDIAKEEPER_TMDB_RATE_LIMIT", "-inf", "a finite number >= 0"),
+        ("MEDIAKEEPER_MUSIC_CHECKPOINT_EVERY", "0", "a whole number >= 1"),
+        ("MEDIAKEEPER_MOVIES_CHECKPOINT_EVERY", "0", "a whole number >= 1"),
+    ],
+)
+def test_a_value_that_would_break_every_item_is_refused_when_read(tmp_path, name, value, expected):
+    """A timeout of 0 or NaN used to be found by each item's lookup, turning every artist
+    into an error (and after three runs into skipped); checkpoints every 0 never came."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path, environ={name: value})
+    assert str(caught.value) == f"environment {name}: expected {expected}, got {value!r}"
+
+
+def test_the_least_values_and_zeros_that_mean_none_are_accepted(tmp_path):
+    (tmp_path / "mediakeeper.toml").write_text(
+        "[music]\ncheckpoint_every = 1\nmax_attempts = 0\n"
+        "[musicbrainz]\ntimeout = 0.5\nrate_limit = 0\nretries = 0\n"
+    )
+    settings = load_settings(tmp_path, environ={})
+    assert settings.get("music", "checkpoint_every") == 1
+    assert settings.get("musicbrainz", "timeout") == 0.5
+    assert settings.get("musicbrainz", "rate_limit") == 0.0
+    with pytest.raises(ConfigError, match=r"mediakeeper.toml: music.checkpoint_every: expected a"):
+        (tmp_path / "mediakeeper.toml").write_text("[music]\ncheckpoint_every = 0\n")
+        load_settings(tmp_path, environ={})
+
+
 def test_a_bad_flag_value_names_the_flag(tmp_path):
     with pytest.raises(ConfigError, match="--max_attempts") as caught:
         load_settings(tmp_path, {"music": {"max_attempts": "many"}}, {})
