@@ -43,11 +43,18 @@ RECORD_WITHIN = 0.5  # seconds a result may wait for others to share its queue t
 
 @dataclass
 class ItemResult:
-    """What a job learned about one item. ``counts`` go into the queue item's counters."""
+    """What a job learned about one item. ``counts`` go into the queue item's counters;
+    ``run_counts``, where they differ, are what this run found and did (an --enrich run's
+    counts keep the fixes of the run before it, for the queue; its summary is its own)."""
 
     counts: dict[str, int] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
     summary: str = ""
+    run_counts: dict[str, int] | None = None
+
+    @property
+    def this_run(self) -> dict[str, int]:
+        return self.counts if self.run_counts is None else self.run_counts
 
 
 class ItemFailure(Exception):
@@ -56,14 +63,24 @@ class ItemFailure(Exception):
     ``network``: the service could not be reached (enough in a row stop the batch).
     ``stop``: not this item's failure but the whole batch's (a refused API key is wrong for
     every item): the item goes back untouched and the batch ends with this message.
+    ``details``: what the attempt cost all the same (its web requests), for the run's totals.
     """
 
-    def __init__(self, stage: str, message: str, *, network: bool = False, stop: bool = False):
+    def __init__(
+        self,
+        stage: str,
+        message: str,
+        *,
+        network: bool = False,
+        stop: bool = False,
+        details: dict[str, Any] | None = None,
+    ):
         super().__init__(message)
         self.stage = stage
         self.message = message
         self.network = network
         self.stop = stop
+        self.details = details or {}
 
 
 class BatchStopped(MediakeeperError):
@@ -103,6 +120,7 @@ class Outcome:
     result: ItemResult | None = None
     error: str | None = None
     seconds: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)  # a failure's (see ItemFailure)
 
 
 @dataclass
@@ -118,10 +136,14 @@ class BatchReport:
         return sum(1 for o in self.outcomes if o.status == status)
 
     def total(self, counter: str) -> int:
-        return sum(o.result.counts.get(counter, 0) for o in self.outcomes if o.result)
+        """What this run's items counted (``ItemResult.this_run``)."""
+        return sum(o.result.this_run.get(counter, 0) for o in self.outcomes if o.result)
 
     def total_detail(self, key: str) -> int:
-        return sum(o.result.details.get(key, 0) or 0 for o in self.outcomes if o.result)
+        """A detail summed over every item, the failed ones too (their web requests count)."""
+        return sum(
+            (o.result.details if o.result else o.details).get(key, 0) or 0 for o in self.outcomes
+        )
 
     @property
     def exit_code(self) -> int:
@@ -156,6 +178,7 @@ class Failed(NamedTuple):
     network: bool = False
     stop: bool = False
     seconds: float = 0.0
+    details: dict[str, Any] | None = None
 
 
 def _run_job(job: Job, item: dict[str, Any]) -> Done | Failed:
@@ -164,7 +187,8 @@ def _run_job(job: Job, item: dict[str, Any]) -> Done | Failed:
     try:
         return Done(job.process(item), time.monotonic() - started)
     except ItemFailure as err:
-        return Failed(err.stage, err.message, err.network, err.stop, time.monotonic() - started)
+        seconds = time.monotonic() - started
+        return Failed(err.stage, err.message, err.network, err.stop, seconds, err.details)
     except ConfigError as err:  # wrong for every item (a setting): the batch stops, none fails
         return Failed("settings", str(err), stop=True, seconds=time.monotonic() - started)
     except Exception as err:  # a crash inside one item must not stop the batch
@@ -350,9 +374,12 @@ class BatchRunner:
             if isinstance(outcome, Done):
                 result = outcome.result
                 noted = Outcome(key, name, status, result=result, seconds=outcome.seconds)
-                figures = {"seconds": round(outcome.seconds, 3), **result.counts}
+                figures = {"seconds": round(outcome.seconds, 3), **result.this_run}
             else:
-                noted = Outcome(key, name, status, error=outcome.message, seconds=outcome.seconds)
+                noted = Outcome(
+                    key, name, status, error=outcome.message, seconds=outcome.seconds,
+                    details=dict(outcome.details or {}),
+                )  # fmt: skip
                 figures = {"stage": outcome.stage, "error": outcome.message}
             lines.append(ItemLine(key, name, status, figures))
             if checkpoint:

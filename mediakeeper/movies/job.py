@@ -168,7 +168,8 @@ class MovieJob:
                 message = err.message
                 if err.status == 404 and parsed.tmdb_id:
                     message += f" (from [tmdbid-{parsed.tmdb_id}] in the folder or file name)"
-                raise ItemFailure("lookup", message, network=err.network) from None
+                spent = client.session.counters_since(before)  # its requests count all the same
+                raise ItemFailure("lookup", message, network=err.network, details=spent) from None
             state["lookups"] = client.session.counters_since(before)
         state["findings"] = [rules.finding_record(f) for f in findings]
         return state, images

@@ -128,6 +128,7 @@ class MusicJob:
         ArtistOutputs(self.home, slug).write(artist, _after(tracks, done), records)
 
         found, resolved = len(findings), sum(fixed)
+        this_run = {"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved}
         by_code = finding_counts(records)
         if self.enrich_only:  # earlier fixes are in the files now: keep counting them
             found += item.get("issues_resolved", 0)
@@ -149,6 +150,7 @@ class MusicJob:
             },
             summary=f"{count(len(tracks), 'track')}, {count(len(findings), 'issue')}, "
             f"{sum(fixed)} fixed" + (_matched(state.get("enrichment")) if enriched else ""),
+            run_counts=this_run if self.enrich_only else None,
         )
         if applied.refused:  # the report says why; the artist is retried with --retry-errors
             change, why = applied.refused[0]
@@ -156,6 +158,7 @@ class MusicJob:
                 "fix",
                 f"{count(len(applied.refused), 'tag fix', 'tag fixes')} could not be written "
                 f"({change.path}: {why}); see {ArtistOutputs(self.home, slug).report_path}",
+                details=lookups,
             )
         if self._resume_needs(state):  # killed before the runner records it: this result
             save_finished(work, state["token"], result)
@@ -193,7 +196,10 @@ class MusicJob:
             try:
                 plan = enrich_artist(client, scan, {(c.path, c.tag): c.new for c in changes})
             except LookupFailed as err:
-                raise ItemFailure("lookup", err.message, network=err.network) from None
+                spent = client.session.counters_since(before)  # its requests count all the same
+                raise ItemFailure(
+                    "lookup", err.message, network=err.network, details=spent
+                ) from None
             findings = fill_years(findings, plan.changes) + plan.findings
             changes = planned_changes([*findings, _carrier(plan.changes)])
             state.update(musicbrainz=plan.links(), enrichment=plan.summary())
@@ -221,7 +227,8 @@ class MusicJob:
                 image = client.cover(group["id"])
             except LookupFailed as err:
                 if err.network:  # the archive is unreachable: this artist is not done
-                    raise ItemFailure("covers", err.message, network=True) from None
+                    spent = state.get("lookups", {})  # the identification's requests
+                    raise ItemFailure("covers", err.message, network=True, details=spent) from None
                 continue  # no cover on the archive is normal; the report shows the link
             target = album_dir / f"cover{image_suffix(image)}"  # get_image: one of the kinds
             atomic_write_bytes(target, image)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -284,7 +285,36 @@ def test_offline_then_enrich(fake, tmp_path):
     assert sum(fixed for _, fixed in by_code.values()) == item["issues_resolved"] >= 3
     track = library / "Portishead/1994 - Dummy/01 - Song 1.flac"
     assert tags.read(track).tags["musicbrainz_releasegroupid"]
+    # The run's own summary and session record say what this run found and fixed, as its
+    # artist line does, not the offline run's fixes again.
+    line = next(x for x in enrich.stdout.splitlines() if x.startswith("✓ Portishead"))
+    found, fixed = re.search(r"(\d+) issues?, (\d+) fixed", line).groups()
+    assert f"issues found {found} · resolved {fixed}" in enrich.stdout, enrich.stdout
+    assert int(found) < item["issues_found"]  # the queue keeps counting the earlier fixes
+    (event,) = [e for e in _session_ends(home) if e["session"] in enrich.stdout]
+    assert (event["issues_found"], event["issues_resolved"]) == (int(found), int(fixed))
     assert run(fake, home, library, "--enrich").stdout.count("✓") == 0  # nothing left to do
+
+
+def _session_ends(home: Path) -> list[dict]:
+    events = (home / "status/music/sessions.jsonl").read_text("utf-8").splitlines()
+    return [e for e in map(json.loads, filter(None, events)) if e.get("event") == "end"]
+
+
+def test_the_requests_of_artists_that_failed_are_counted(fake, tmp_path):
+    """They went out all the same: the summary and the session record count them."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    for name in ("Alpha", "Bravo"):
+        album(library, name, "2000 - Album", "Album", n=1)
+    fake.fail(503, times=None)
+    # No retries: each lookup is one request (a retry is the same lookup, not counted again).
+    result = run(fake, home, library, "--workers", "1", MEDIAKEEPER_MUSICBRAINZ_RETRIES="0")
+    assert result.returncode == 1
+    sent = len(fake.requests)
+    assert sent == 2  # each artist's search
+    assert f"lookups: {sent} requests sent, 0 answered from the cache" in result.stdout
+    (event,) = _session_ends(home)
+    assert event["lookups"] == sent
 
 
 def test_fetch_covers_writes_cover_jpg_once(fake, tmp_path):
