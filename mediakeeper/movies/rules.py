@@ -143,8 +143,8 @@ def match_findings(choice: Choice, parsed: ParsedName) -> list[Finding]:
     )
     asked = f"'{parsed.title}'" + (f" ({parsed.year})" if parsed.year else "")
     advice = (
-        "Add the right [tmdbid-N] to the folder name, or rename it 'Title (Year)'; "
-        "nothing was written."
+        "Add the right [tmdbid-N] to the video file's name and reset the movie (a renamed "
+        "folder is a new item in the queue); nothing was written."
     )
     if choice.status == AMBIGUOUS:
         why = (

@@ -227,6 +227,14 @@ def test_ambiguous_and_unmatched_movies_write_nothing(fake, tmp_path):
     # shell when they must be): it resets this home's movie, whatever the default home
     reset = f"`python utilities/movie_queue_manager.py --home {home} --reset-movie Solaris`"
     assert f"reset the movie: {reset}" in report
+    # The advice works as written: the tag in the file's name, the reset, a batch.
+    assert "to the video file's name as `[tmdbid-N]`" in report
+    (library / "Solaris/solaris.mkv").rename(library / "Solaris/solaris [tmdbid-593].mkv")
+    manager(home, "--reset-movie", "Solaris")
+    again = run(fake, home, library)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert queue_of(home)["Solaris"]["details"]["tmdb_id"] == 593
+    assert len(queue_of(home)) == 5  # the same item, no second one
 
 
 def test_no_key_touches_nothing_and_offline_does_the_local_checks(fake, tmp_path):
