@@ -223,13 +223,22 @@ def read_journal(status_kind_dir: Path) -> list[JournalEntry]:
             try:
                 raw = json.loads(line)
                 entry = JournalEntry(**{k: raw[k] for k in JournalEntry.__annotations__})
-                at = datetime.fromisoformat(entry.at)
-                entries.append((at if at.tzinfo else at.replace(tzinfo=UTC), entry))
             except (ValueError, KeyError, TypeError):
                 continue
+            entries.append((_moment(entry.at), entry))
     # By time (stamps from before microseconds were kept compare as times too), then as read.
     entries.sort(key=lambda pair: pair[0])
     return [entry for _, entry in entries]
+
+
+def _moment(stamp: Any) -> datetime:
+    """When an entry was journaled; a stamp that does not parse (edited by hand) counts as
+    the oldest, so its entry is still undone, last."""
+    try:
+        at = datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return datetime.min.replace(tzinfo=UTC)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _unknown_hint(everything: list[JournalEntry], artist: str | None) -> str:
@@ -254,23 +263,17 @@ def _loose(name: str) -> str:
     return "".join(ch for ch in bare if ch.isalnum())
 
 
-def _net(newest_first: Iterable[JournalEntry]) -> list[JournalEntry]:
-    """The entries with each run of changes to one tag of one file that follow each other
-    (an entry's old value is the new value of the one before it: fixed, undone, fixed again)
-    made one, from the newest value to the oldest: the undo reports each tag once, with its
-    net change. A run broken by a change from outside (the values do not follow) stays two
-    steps, and the write refuses the second, as the file holds neither of its values."""
-    runs: list[JournalEntry] = []
-    last: dict[tuple[str, str], int] = {}  # (path, tag) -> its latest run's index in runs
-    for entry in newest_first:
-        key = (entry.path, entry.tag)
-        at = last.get(key)
-        if at is not None and runs[at].old == entry.new:
-            runs[at] = replace(runs[at], old=entry.old)  # goes further back
-        else:
-            last[key] = len(runs)
-            runs.append(entry)
-    return runs
+def _net(steps: list[_Step]) -> list[JournalEntry]:
+    """The sources of steps done to each tag, one entry per tag and file: from the value the
+    first step found to the one the last left (a tag fixed, undone and fixed again was walked
+    back step by step, each checked against the file, and is reported once)."""
+    first: dict[tuple[str, str], JournalEntry] = {}
+    last: dict[tuple[str, str], JournalEntry] = {}
+    for step in steps:
+        key = (step.source.path, step.source.tag)
+        first.setdefault(key, step.source)
+        last[key] = step.source
+    return [replace(entry, old=last[key].old) for key, entry in first.items()]
 
 
 @dataclass
@@ -310,13 +313,16 @@ def undo(
             [_Step(e.artist, TagChange(e.path, e.tag, e.new, e.old), e) for e in group],
             None,
         )
-        for path, group in _by_path(_net(reversed(wanted))).items()
+        for path, group in _by_path(reversed(wanted)).items()
     ]
     journal = ChangeJournal(status_kind_dir, undo_id)
     done = _carry_out(files, journal, verify=True, changed="was changed again since")
+    refused: dict[tuple[str, str], tuple[JournalEntry, str]] = {}
+    for step, why in done.refused:  # one line per tag: its newest refusal
+        refused.setdefault((step.source.path, step.source.tag), (step.source, why))
     return UndoReport(
-        restored=[step.source for step in done.written],
-        left_alone=[(step.source, why) for step, why in done.refused],
+        restored=_net(done.written),
+        left_alone=list(refused.values()),
         undo_session=undo_id,
-        already=[step.source for step in done.already],
+        already=_net(done.already),
     )

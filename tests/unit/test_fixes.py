@@ -109,6 +109,26 @@ def test_undo_after_fix_undo_fix_reports_each_tag_once(tmp_path):
     assert (again.restored, again.left_alone, len(again.already)) == ([], [], 1)
 
 
+def test_undo_walks_back_past_a_change_that_was_journaled_but_never_written(tmp_path):
+    """The journal is written before the file: a run killed (or refused) after journaling
+    b -> c leaves the file at b. Undo still takes it back to a, step by step."""
+    from mediakeeper.music.fixes import undo
+
+    path = synth.make_track(tmp_path / "Alpha" / "A" / "01 - a.flac", "flac", {"title": "a"})
+    status, artist = tmp_path / "status", path.parent.parent
+    apply_changes(artist, "Alpha", [TagChange("A/01 - a.flac", "title", "a", "b")],
+                  ChangeJournal(status, "s1"))  # fmt: skip
+    never = TagChange("A/01 - a.flac", "title", "b", "c")
+    ChangeJournal(status, "s2").record([("Alpha", path, never)])  # and then the kill
+
+    report = undo(status, artist="Alpha")
+
+    assert tags.read(path).tags["title"] == "a"
+    assert [(e.new, e.old) for e in report.restored] == [("b", "a")]
+    assert [(e.new, e.old) for e in report.already] == [("c", "b")]
+    assert report.left_alone == []
+
+
 def test_undo_keeps_a_change_from_outside_between_two_sessions_apart(tmp_path):
     """s1 set a -> b, someone set c, s2 set c -> d: the values do not follow each other, so
     undo takes d back to c and leaves the rest alone, saying why."""
