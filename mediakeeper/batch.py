@@ -51,6 +51,9 @@ class ItemResult:
     details: dict[str, Any] = field(default_factory=dict)
     summary: str = ""
     run_counts: dict[str, int] | None = None
+    # Something the person must mend though the item is done (a fix the file system would
+    # not let it write): said under its line, and the batch exits 1.
+    problem: str = ""
 
     @property
     def this_run(self) -> dict[str, int]:
@@ -149,8 +152,11 @@ class BatchReport:
     def exit_code(self) -> int:
         if self.interrupted:
             return EXIT_INTERRUPTED
-        failed = self.count(ERROR) + self.count("skipped")
+        failed = self.count(ERROR) + self.count("skipped") + len(self.with_problems())
         return EXIT_SOME_ERRORS if failed or self.stopped_early else EXIT_OK
+
+    def with_problems(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.result and o.result.problem]
 
 
 class Hooks:
@@ -375,6 +381,8 @@ class BatchRunner:
                 result = outcome.result
                 noted = Outcome(key, name, status, result=result, seconds=outcome.seconds)
                 figures = {"seconds": round(outcome.seconds, 3), **result.this_run}
+                if result.problem:
+                    figures["problem"] = result.problem
             else:
                 noted = Outcome(
                     key, name, status, error=outcome.message, seconds=outcome.seconds,

@@ -41,6 +41,8 @@ class ProgressHooks(Hooks):
         mark = MARKS.get(outcome.status, "?")
         detail = outcome.result.summary if outcome.result else (outcome.error or "")
         line = f"{mark} {outcome.name} — {outcome.status}" + (f": {detail}" if detail else "")
+        if outcome.result and outcome.result.problem:
+            line += f"\n  ! {outcome.result.problem}"
         if self.tty:
             click.echo("\r\x1b[K", nl=False)
         click.echo(line)
@@ -83,6 +85,13 @@ def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> 
     elif report.checkpoints:  # a long pass writes dozens: the latest is the one that matters
         lines.append(
             f"{count(len(report.checkpoints), 'checkpoint')}, the latest: {report.checkpoints[-1]}"
+        )
+    if problems := report.with_problems():
+        names = ", ".join(o.name for o in problems)
+        lines.append(
+            f"needs you: {count(len(problems), noun)} with fixes that could not be written "
+            f"({names}); mend the cause (see each one's line above) and run it again with "
+            f"--{noun} NAME"
         )
     if report.stopped_early:
         lines.append(f"stopped early: {report.stopped_early}")

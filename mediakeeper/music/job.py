@@ -152,13 +152,11 @@ class MusicJob:
             f"{sum(fixed)} fixed" + (_matched(state.get("enrichment")) if enriched else ""),
             run_counts=this_run if self.enrich_only else None,
         )
-        if applied.refused:  # the report says why; the artist is retried with --retry-errors
+        if applied.refused:  # done, and counted as it stands; the person must mend the cause
             change, why = applied.refused[0]
-            raise ItemFailure(
-                "fix",
+            result.problem = (
                 f"{count(len(applied.refused), 'tag fix', 'tag fixes')} could not be written "
-                f"({change.path}: {why}); see {ArtistOutputs(self.home, slug).report_path}",
-                details=lookups,
+                f"({change.path}: {why}); see {ArtistOutputs(self.home, slug).report_path}"
             )
         if self._resume_needs(state):  # killed before the runner records it: this result
             save_finished(work, state["token"], result)
