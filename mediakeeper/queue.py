@@ -17,6 +17,7 @@ sees the complete current state.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -463,7 +464,13 @@ class QueueStore:
         """Copy the queue file and a journal with lines beside them as ``*.replaced-<time>``
         (call with the lock held, before replacing them); returns the queue's copy."""
         backup = None
-        stamp = self.clock().strftime("%Y%m%dT%H%M%S")
+        stamp = second = self.clock().strftime("%Y%m%dT%H%M%S")
+        # Never over an earlier copy: two replacements within one second get -2, -3, ...
+        taken = {p.name.rsplit(".replaced-", 1)[1] for p in self.dir.glob("*.replaced-*")}
+        for serial in itertools.count(2):
+            if stamp not in taken:
+                break
+            stamp = f"{second}-{serial}"
         if self.path.exists():
             backup = self.path.with_name(f"{QUEUE_FILE}.replaced-{stamp}")
             atomic_write_bytes(backup, self.path.read_bytes())

@@ -66,6 +66,19 @@ def test_create_writes_a_readable_queue_and_refuses_to_replace_it(make_store, cl
     assert fresh(store).load()["items"] == []
 
 
+def test_replacements_within_one_second_each_keep_the_queue_they_replaced(make_store, clock):
+    """The clock stands still: three replacements, three copies, none written over."""
+    store = make_store(3)
+    queues = [store.path.read_bytes()]
+    for library in ("/one", "/two"):
+        backup = store.create(new_queue("music", library, [], clock()), replace=True)
+        assert backup is not None and backup.read_bytes() == queues[-1]
+        queues.append(store.path.read_bytes())
+    kept = sorted(p.name for p in store.dir.iterdir() if ".replaced-" in p.name)
+    assert kept == [f"processing_queue.json.replaced-20240309T103000{end}" for end in ("", "-2")]
+    assert [(store.dir / name).read_bytes() for name in kept] == queues[:2]
+
+
 def test_missing_queue_raises_queue_missing(tmp_path, clock):
     store = QueueStore(tmp_path / "status" / "music", "music", clock=clock)
     assert not store.exists()
