@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, NamedTuple
 
 import mutagen
 from mutagen.flac import FLAC
-from mutagen.id3 import TXXX, UFID, Encoding, Frames
+from mutagen.id3 import TDAT, TIME, TXXX, TYER, UFID, Encoding, Frames, ID3TimeStamp
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, AtomDataType, MP4FreeForm
 from mutagen.oggopus import OggOpus
@@ -146,6 +146,12 @@ def _present_firsts(style, view, singles) -> dict[str, str]:
     return found
 
 
+def _others(values) -> list:
+    """A tag's values after its first: the toolkit reads and changes the first value only,
+    and a second artist or genre stays as it was (also through an undo)."""
+    return list(values)[1:]
+
+
 def _split(text: str | None) -> tuple[str | None, str | None]:
     number, _, total = (text or "").partition("/")
     return number or None, total or None
@@ -193,10 +199,13 @@ class _ID3Style:
             tags.delall(key.id3)
         elif key.id3.startswith("UFID:"):
             tags.add(UFID(owner=key.id3[5:], data=value.encode("utf-8")))
-        elif key.id3.startswith("TXXX:"):
-            tags.add(TXXX(encoding=Encoding.UTF8, desc=key.id3[5:], text=[value]))
         else:
-            tags.add(Frames[key.id3](encoding=Encoding.UTF8, text=[value]))
+            old = tags.get(key.id3)
+            text = [value, *_others(old.text if old is not None else ())]
+            if key.id3.startswith("TXXX:"):
+                tags.add(TXXX(encoding=Encoding.UTF8, desc=key.id3[5:], text=text))
+            else:
+                tags.add(Frames[key.id3](encoding=Encoding.UTF8, text=text))
 
     def set_pair(self, tags, number: Key, total: Key, values: tuple[str | None, str | None]):
         self.set(tags, number, _join(*values))
@@ -216,8 +225,9 @@ class _ID3Style:
 
     def save(self, audio, target: Path) -> None:
         if self.saved_version(self.tag_version(audio)) == "ID3v2.3":
-            audio.tags.update_to_v23()  # mutagen holds v2.4 frames; turn TDRC back into TYER
-            audio.save(target, v2_version=3)
+            # Parsed untranslated (see _save_changed): its frames are saved as they are, and
+            # a frame with several values keeps them apart, as it was read.
+            audio.save(target, v2_version=3, v23_sep=None)
         else:
             audio.save(target, v2_version=4)
 
@@ -258,10 +268,10 @@ class _VorbisStyle:
                 if name in tags:
                     del tags[name]
             return
-        tags[primary] = [value]
+        tags[primary] = [value, *_others(tags.get(primary, ()))]
         for name in aliases:  # keep aliases that exist in step, never add new ones
             if name in tags:
-                tags[name] = [value]
+                tags[name] = [value, *_others(tags[name])]
 
     def set_pair(self, tags, number: Key, total: Key, values: tuple[str | None, str | None]):
         self.set(tags, number, values[0])
@@ -313,9 +323,10 @@ class _MP4Style:
         if value is None:
             tags.pop(key.mp4, None)
         elif key.mp4.startswith("----:"):
-            tags[key.mp4] = [MP4FreeForm(value.encode("utf-8"), dataformat=AtomDataType.UTF8)]
+            new = MP4FreeForm(value.encode("utf-8"), dataformat=AtomDataType.UTF8)
+            tags[key.mp4] = [new, *_others(tags.get(key.mp4, ()))]
         else:
-            tags[key.mp4] = [value]
+            tags[key.mp4] = [value, *_others(tags.get(key.mp4, ()))]
 
     def set_pair(self, tags, number: Key, total: Key, values: tuple[str | None, str | None]):
         num, tot = (_whole_number(v) for v in values)
@@ -712,9 +723,41 @@ def _save_changed(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:
     else:
         audio = _load(work, w.path.suffix)
         _refuse_if_changed(w.path, audio, w.expect)
-    _set(audio, w.values)
+    if isinstance(audio, MP3) and _is_v23(audio):
+        # Parsed again as it is on disk: mutagen's translation to v2.4 (how every read sees
+        # an MP3) and back to v2.3 on saving would drop the frames v2.3 lacks (the sort
+        # orders Picard writes), a time of day, and join a frame's values with "/".
+        work.seek(0)
+        audio = MP3(work, translate=False)
+        _set_v23(audio, w.values)
+    else:
+        _set(audio, w.values)
     work.seek(0)  # mutagen saves from where the file object stands
     _KINDS[type(audio)][1].save(audio, work)
+
+
+def _is_v23(audio: MP3) -> bool:
+    return audio.tags is not None and tuple(audio.tags.version[:2]) == (2, 3)
+
+
+def _set_v23(audio: MP3, values: Mapping[str, str | None]) -> None:
+    """``_set`` on an ID3v2.3 tag as read: a date goes into v2.3's own frames (a year in
+    TYER, a day in TDAT, a time in TIME), the others as in v2.4."""
+    _set(audio, {name: value for name, value in values.items() if name != "date"})
+    if "date" not in values:
+        return
+    tags = audio.tags
+    for frame in ("TDRC", "TYER", "TDAT", "TIME"):
+        tags.delall(frame)
+    if not values["date"]:
+        return
+    when = ID3TimeStamp(values["date"])
+    if when.year:
+        tags.add(TYER(encoding=Encoding.LATIN1, text=f"{when.year:04d}"))
+    if when.month and when.day:
+        tags.add(TDAT(encoding=Encoding.LATIN1, text=f"{when.day:02d}{when.month:02d}"))
+    if when.hour is not None and when.minute is not None:
+        tags.add(TIME(encoding=Encoding.LATIN1, text=f"{when.hour:02d}{when.minute:02d}"))
 
 
 def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | None) -> None:

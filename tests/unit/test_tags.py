@@ -11,7 +11,7 @@ from pathlib import Path
 
 import mutagen
 import pytest
-from mutagen.id3 import ID3, TCON, TRCK, TYER
+from mutagen.id3 import ID3, TCON, TDAT, TIME, TPE1, TRCK, TSOP, TSOT, TYER
 from mutagen.mp4 import MP4
 
 from mediakeeper import tags
@@ -625,3 +625,71 @@ def test_vorbis_single_tags_read_the_first_alias_with_a_value(tmp_path, fmt):
     audio["ALBUMARTIST"] = ["Joined"]
     audio.save()
     assert tags.read(path).tags["albumartist"] == "Joined"
+
+
+def _raw_values(path: Path, fmt: str, name: str) -> list[str]:
+    """A tag's values as stored, every one of them."""
+    audio = mutagen.File(path)
+    if fmt == "mp3":
+        return list(ID3(path, translate=False)[name].text)
+    return [str(v) for v in audio.tags[name]]
+
+
+MULTI_KEY = {"mp3": "TPE1", "flac": "ARTIST", "ogg": "ARTIST", "opus": "ARTIST", "m4a": "©ART"}
+
+
+@every_format
+def test_a_change_to_a_tag_with_several_values_keeps_the_others(tmp_path, fmt):
+    """The toolkit reads and changes a tag's first value; a second artist must survive a fix
+    and its undo (a fix used to keep the first value only, and undo could not bring the
+    rest back: the journal holds the first)."""
+    path = track(tmp_path, fmt, {"title": "T", "artist": "Daft Punk "})
+    audio = mutagen.File(path)
+    if fmt == "mp3":
+        audio.tags.add(TPE1(encoding=3, text=["Daft Punk ", "Pharrell Williams"]))
+    else:
+        audio.tags[MULTI_KEY[fmt]] = ["Daft Punk ", "Pharrell Williams"]
+    audio.save()
+    assert tags.read(path).tags["artist"] == "Daft Punk "
+
+    tags.write(path, {"artist": "Daft Punk"})
+    assert _raw_values(path, fmt, MULTI_KEY[fmt]) == ["Daft Punk", "Pharrell Williams"]
+    tags.write(path, {"artist": "Daft Punk "})  # what an undo writes
+    assert _raw_values(path, fmt, MULTI_KEY[fmt]) == ["Daft Punk ", "Pharrell Williams"]
+
+
+def test_a_fix_to_an_id3v23_file_changes_its_own_frame_and_no_other(tmp_path):
+    """Picard and Mp3tag write sort orders into v2.3 files, and a frame may hold several
+    values; a fix went through mutagen's v2.4 translation and back, which dropped the sort
+    frames and the time of day and joined the values with '/'."""
+    path = track(tmp_path, "mp3", {"title": "Crazy in Love "}, id3_version=3)
+    raw = ID3(path, translate=False)
+    raw.add(TPE1(encoding=1, text=["Beyoncé", "Jay-Z"]))
+    raw.add(TCON(encoding=1, text=["R&B", "Pop"]))
+    raw.add(TSOP(encoding=1, text=["Knowles, Beyoncé"]))
+    raw.add(TSOT(encoding=1, text=["Crazy"]))
+    raw.delall("TDRC")
+    raw.add(TYER(encoding=0, text=["2003"]))
+    raw.add(TDAT(encoding=0, text=["0812"]))
+    raw.add(TIME(encoding=0, text=["1200"]))
+    raw.save(path, v2_version=3, v23_sep=None)
+    before = {key: frame for key, frame in ID3(path, translate=False).items() if key != "TIT2"}
+
+    tags.write(path, {"title": "Crazy in Love"})
+
+    after = ID3(path, translate=False)
+    assert after.version[:2] == (2, 3)
+    assert after["TIT2"].text == ["Crazy in Love"]
+    assert {key: frame for key, frame in after.items() if key != "TIT2"} == before
+
+
+def test_a_date_written_into_an_id3v23_file_goes_into_its_own_frames(tmp_path):
+    path = track(tmp_path, "mp3", {"title": "T", "date": "1999"}, id3_version=3)
+    tags.write(path, {"date": "2003-08-12T12:00"})
+    raw = ID3(path, translate=False)
+    assert (raw["TYER"].text, raw["TDAT"].text, raw["TIME"].text) == (["2003"], ["1208"], ["1200"])
+    assert "TDRC" not in raw
+    assert tags.read(path).tags["date"].startswith("2003-08-12")
+    tags.write(path, {"date": "2004"})
+    raw = ID3(path, translate=False)
+    assert raw["TYER"].text == ["2004"] and "TDAT" not in raw and "TIME" not in raw
