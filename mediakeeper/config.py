@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,11 +45,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 # The least a number may be, where 0 would break something: a timeout of 0 fails every request
 # at once, checkpoints every 0 completions never come. (Elsewhere 0 means "none": no rate limit,
 # no retries, never skip.)
-MINIMUM: dict[tuple[str, str], tuple[float, str]] = {
-    ("music", "checkpoint_every"): (1, "a whole number >= 1"),
-    ("movies", "checkpoint_every"): (1, "a whole number >= 1"),
-    ("musicbrainz", "timeout"): (0.001, "a number of seconds > 0"),
-    ("tmdb", "timeout"): (0.001, "a number of seconds > 0"),
+MINIMUM: dict[tuple[str, str], tuple[Callable[[float], bool], str]] = {
+    ("music", "checkpoint_every"): (lambda n: n >= 1, "a whole number >= 1"),
+    ("movies", "checkpoint_every"): (lambda n: n >= 1, "a whole number >= 1"),
+    ("musicbrainz", "timeout"): (lambda n: n > 0, "a number of seconds > 0"),
+    ("tmdb", "timeout"): (lambda n: n > 0, "a number of seconds > 0"),
 }
 
 # Settings a value may also come from under a conventional name.
@@ -122,7 +122,7 @@ def load_settings(
         for key, value in keys.items():
             if value is not None:
                 values[section][key] = _coerce(
-                    value, DEFAULTS[section][key], f"--{key}", (section, key)
+                    value, DEFAULTS[section][key], f"--{key.replace('_', '-')}", (section, key)
                 )
                 origins[section][key] = f"--{key.replace('_', '-')}"
     return Settings(home=home_path, values=values, origins=origins)
@@ -158,9 +158,9 @@ def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
     """Give ``value`` the type of ``default`` (strings from the environment are parsed), and
     hold it to the setting's ``MINIMUM``."""
     number = _typed(value, default, where)
-    least = MINIMUM.get(name)
-    if least is not None and number < least[0]:
-        raise ConfigError(f"{where}: expected {least[1]}, got {value!r}")
+    bound = MINIMUM.get(name)
+    if bound is not None and not bound[0](number):
+        raise ConfigError(f"{where}: expected {bound[1]}, got {value!r}")
     return number
 
 
