@@ -155,3 +155,28 @@ def test_a_cache_folder_that_cannot_be_made_only_means_compiling(cache_dir, monk
     render_report(ARTIST, [], [])
     assert parsed == ["artist_issues.md.j2"]
     assert cache_dir.read_text() == "a file where the folder should be"
+
+
+def test_a_change_names_its_file_from_the_findings_album_or_the_artist_folder():
+    """Two albums' "01 - Intro.flac" and a disc folder's track must not read alike: a change
+    names its file from the album of its finding, or from the artist folder for an
+    artist-wide finding (the report used to show the base name only)."""
+    artist = {"name": "Madonna", "folder_name": "Madonna", "processed_at": "2026-11-22T10:00:00",
+              "session": "s", "musicbrainz": None}  # fmt: skip
+
+    def change(path: str) -> dict:
+        return {"path": path, "tag": "artist", "old": "madonna", "new": "Madonna"}
+
+    findings = [
+        {"code": "artist-name-variant", "severity": "warning", "path": "", "album": "",
+         "message": "m", "fixable": True, "fixed": True, "not_written": None, "details": {},
+         "changes": [change("1990 - A/01 - Intro.flac"), change("1992 - B/01 - Intro.flac")]},
+        {"code": "inconsistent-album", "severity": "warning", "path": "1979 - W",
+         "album": "1979 - W", "message": "m", "fixable": True, "fixed": True,
+         "not_written": None, "details": {}, "changes": [change("1979 - W/CD2/01 - T.flac")]},
+    ]  # fmt: skip
+    report = render_report(artist, [], findings)
+    assert '1990 - A/01 - Intro.flac artist: "madonna" → "Madonna"; 1992 - B/01 - Intro.flac' in (
+        report
+    )
+    assert '| CD2/01 - T.flac artist: "madonna" → "Madonna" |' in report
