@@ -70,13 +70,22 @@ def check_library(
     if given == Path(queued).expanduser().resolve():
         return
     command = queue_manager(store.kind, os.path.abspath(store.dir.parent.parent))
-    keep = "leave out --library" if origin in ("", "--library") else f"change {origin} to it"
+    keep = "leave out --library" if origin in ("", "--library") else f"set {_setting(origin)} to it"
     raise LibraryError(
         f"the {store.kind} queue at {store.path} is for the library {queued}, not {given}",
         f"to start over with {given}: "
         f"`{command} --init --force --library {shlex.quote(str(given))}`; "
         f"to go on with {queued}, {keep}",
     )
+
+
+def _setting(origin: str) -> str:
+    """A setting's origin as a person names it: "MEDIAKEEPER_MUSIC_LIBRARY",
+    "music.library in /home/mediakeeper.toml"."""
+    if origin.startswith("environment "):
+        return origin.removeprefix("environment ")
+    file, found, key = origin.rpartition(": ")
+    return f"{key} in {file}" if found else origin
 
 
 def empty_library_warning(store: QueueStore, library: Path) -> str:

@@ -89,8 +89,11 @@ def restore_hint(manager: str = "", *, by_hand: bool = False) -> str:
     """How a person gets a damaged queue back, naming the queue manager's command if given;
     ``by_hand``: the damage is one a person can correct in the file (a field of an item)."""
     command = f"{manager} --restore-checkpoint latest".lstrip()
-    edit = "correct it in the file (one item per line), or " if by_hand else ""
+    edit = _BY_HAND if by_hand else ""
     return f"nothing was changed; {edit}`{command}` brings back the last good state"
+
+
+_BY_HAND = "correct it in the file (one item per line), or "  # a damage a person can mend
 
 
 Hint = str | Callable[..., str]  # a hint, or restore_hint's signature without the manager
@@ -290,7 +293,7 @@ class QueueStore:
         noun = ITEM_NOUNS.get(self.kind, "item")
         where = shlex.quote(library) if library else "PATH"
         what = "" if library else f", PATH being the folder of your {noun} folders,"
-        edit = "correct it in the file (one item per line), or: " if by_hand else ""
+        edit = _BY_HAND if by_hand else ""
         return (
             f"nothing was changed; {edit}there is no checkpoint to restore yet: "
             f"`{self._manager()} --init --force --library {where}`{what} makes a new queue, every "

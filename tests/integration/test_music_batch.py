@@ -165,7 +165,7 @@ def test_another_library_than_the_queue_s_is_refused_the_same_one_is_not(
     (home / "mediakeeper.toml").write_text(f"[music]\nlibrary = {json.dumps(str(other))}\n")
     by_settings = music_script("process_music_batch.py", "--home", home)
     assert by_settings.returncode == 2
-    assert f"change {home / 'mediakeeper.toml'}: music.library to it" in by_settings.stderr
+    assert f"set music.library in {home / 'mediakeeper.toml'} to it" in by_settings.stderr
     (home / "mediakeeper.toml").unlink()
 
     (tmp_path / "link").symlink_to(lib)
