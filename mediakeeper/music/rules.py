@@ -418,11 +418,16 @@ def _discs(ctx: Context) -> Iterator[tuple[str, int, tuple[Track, ...]]]:
             yield album, disc, tuple(disc_tracks)
 
 
+def _albums_of(ctx: Context, tracks: Sequence[Track]) -> set[str]:
+    return {k for t in tracks if (k := _vote_key(ctx, t, "album")) is not None}
+
+
 def _renumbering(ctx: Context, tracks: Sequence[Track]) -> list[TagChange] | None:
-    """Set numbers from file names, trusted only when the names are exactly 1..n."""
+    """Set numbers from file names, trusted only when the names are exactly 1..n and the tracks
+    share one album (a "Singles" folder's file names are an order of its own, not numbers)."""
     named = [name_number(t.path) for t in tracks]
     numbers = sorted(n.track for n in named if n is not None)
-    if numbers != list(range(1, len(tracks) + 1)):
+    if numbers != list(range(1, len(tracks) + 1)) or len(_albums_of(ctx, tracks)) > 1:
         return None
     return [
         ctx.change(t, "tracknumber", str(n.track))
@@ -439,7 +444,12 @@ def duplicate_numbers(ctx: Context) -> Iterator[Finding]:
             continue
         listed = ", ".join(map(str, duplicated))
         changes = _renumbering(ctx, tracks)
-        if changes is None:
+        if changes is None and len(albums := _albums_of(ctx, tracks)) > 1:
+            advice = (
+                f"the tracks belong to {len(albums)} different albums, so their file names' "
+                "order need not be their numbers; nothing is changed, renumber by hand if wrong."
+            )
+        elif changes is None:
             advice = "the file names do not run cleanly from 1, so renumber by hand."
         else:
             advice = f"renumbering from the file names, which run 1 to {len(tracks)}."

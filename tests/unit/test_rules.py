@@ -800,3 +800,20 @@ def test_a_missing_album_is_not_filled_when_the_others_disagree() -> None:
     # ...though the one other value is still fixed as a typo would be.
     [finding] = of(find_issues(scan), "inconsistent-album")
     assert [(c.old, c.new) for c in finding.changes] == [("Erotica", "Like a Prayer")]
+
+
+def test_a_singles_folder_is_not_renumbered_from_its_file_names() -> None:
+    # Each track is track 1 of its own single; the file names 01..05 are the user's order.
+    singles = ("Vogue", "Frozen", "Music", "Hung Up", "Ray of Light")
+    scan = ArtistScan(
+        "Madonna",
+        tuple(
+            track(n, s, album="Singles", tags={"album": s, "tracknumber": "1"})
+            for n, s in enumerate(singles, 1)
+        ),
+    )
+    findings = find_issues(scan)
+    [duplicate] = of(findings, "duplicate-tracknumber")
+    assert duplicate.changes == ()
+    assert "5 different albums" in duplicate.message
+    assert not [c for c in planned_changes(findings) if c.tag == "tracknumber"]
