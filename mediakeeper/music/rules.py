@@ -358,6 +358,8 @@ def _fill(
     named = name_number(track.path)
     if tag == "title" and named and named.title:
         return named.title, "from the file name"
+    if tag == "tracknumber" and ctx.value(track, tag).strip():  # "A1": a vinyl side, say
+        return None, "It is left as it is (a vinyl side and position such as 'A1' is deliberate)."
     if tag == "tracknumber" and named and named.title:
         disc = [t for t in tracks if ctx.disc(t) == ctx.disc(track)]
         taken = {ctx.key(t, tag) for t in disc}

@@ -128,7 +128,7 @@ FIRES = [
         "missing-tracknumber",
         abbey({}, {"tags": {"tracknumber": "B"}}),
         P2,
-        [TagChange(P2, "tracknumber", "B", "2")],
+        [],  # reported, never overwritten: only an absent or empty number is filled
         id="tracknumber-not-a-number",
     ),
     pytest.param(
@@ -817,3 +817,21 @@ def test_a_singles_folder_is_not_renumbered_from_its_file_names() -> None:
     assert duplicate.changes == ()
     assert "5 different albums" in duplicate.message
     assert not [c for c in planned_changes(findings) if c.tag == "tracknumber"]
+
+
+def test_a_vinyl_side_and_position_is_never_overwritten() -> None:
+    sides = ("A1", "A2", "B1", "B2")
+    scan = ArtistScan(
+        "X",
+        tuple(
+            track(n, f"V{n}", album="1975 - LP", tags={"album": "LP", "tracknumber": side})
+            for n, side in enumerate(sides, 1)
+        ),
+    )
+    findings = of(find_issues(scan), "missing-tracknumber")
+    assert [f.changes for f in findings] == [()] * 4
+    assert all("'A1'" in f.message and "left as it is" in f.message for f in findings)
+    # An empty tag is still filled from the file name.
+    scan = abbey({}, {"tags": {"tracknumber": " "}})
+    [missing] = of(find_issues(scan), "missing-tracknumber")
+    assert missing.changes == (TagChange(P2, "tracknumber", " ", "2"),)
