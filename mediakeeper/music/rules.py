@@ -357,7 +357,7 @@ def _fill(
         return None, _BY_HAND
     named = name_number(track.path)
     if tag == "title" and named and named.title:
-        return named.title, "from the file name"
+        return _title_from_name(ctx, track, named.title)
     if tag == "tracknumber" and ctx.value(track, tag).strip():  # "A1": a vinyl side, say
         return None, "It is left as it is (a vinyl side and position such as 'A1' is deliberate)."
     if tag == "tracknumber" and named and named.title:
@@ -378,6 +378,25 @@ def _unnamed_album(album: str, vote: _Vote) -> str | None:
     if vote.value is not None and not names_album(folder, vote.value):
         return f"the folder's name {folder!r} is not that album's"
     return None
+
+
+def _title_from_name(ctx: Context, track: Track, title: str) -> tuple[str | None, str]:
+    """The "Title" of a "NN - Title" file name, unless the name may hold more or less: it starts
+    with the artist ("03 - Metallica - One"), or holds "_" (put for a "?" or ":", say)."""
+    names = {ctx.value(track, "artist"), ctx.value(track, "albumartist"), ctx.scan.folder}
+    folded = title.casefold()
+    for artist in sorted(n.strip() for n in names if n.strip()):
+        if folded.startswith(f"{artist} - ".casefold()):
+            return None, (
+                f"The file name's {title!r} starts with the artist {artist!r}, so the title "
+                "is not certain; fill it in by hand."
+            )
+    if "_" in title:
+        return None, (
+            f"The file name's {title!r} holds '_', often put for a character a file name cannot "
+            "hold (such as '?'); fill it in by hand."
+        )
+    return title, "from the file name"
 
 
 def inconsistent_tags(ctx: Context) -> Iterator[Finding]:

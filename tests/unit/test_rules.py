@@ -835,3 +835,26 @@ def test_a_vinyl_side_and_position_is_never_overwritten() -> None:
     scan = abbey({}, {"tags": {"tracknumber": " "}})
     [missing] = of(find_issues(scan), "missing-tracknumber")
     assert missing.changes == (TagChange(P2, "tracknumber", " ", "2"),)
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("03 - The Beatles - Maxwell's Silver Hammer.mp3", "starts with the artist"),
+        ("03 - the beatles - Maxwell's Silver Hammer.mp3", "starts with the artist"),
+        ("03 - Maxwell_s Silver Hammer.mp3", "holds '_'"),
+        ("03 - What's Going On_.mp3", "holds '_'"),
+    ],
+)
+def test_a_title_is_not_taken_from_a_file_name_that_may_hold_more(name: str, reason: str) -> None:
+    scan = abbey({}, {}, {"tags": {"title": None}, "path": f"{ALBUM}/{name}"})
+    [missing] = of(find_issues(scan), "missing-title")
+    assert missing.changes == ()
+    assert reason in missing.message
+
+
+def test_a_title_that_only_contains_the_artist_is_still_taken() -> None:
+    name = "03 - Hello Beatles - Goodbye.mp3"
+    scan = abbey({}, {}, {"tags": {"title": None}, "path": f"{ALBUM}/{name}"})
+    [missing] = of(find_issues(scan), "missing-title")
+    assert [c.new for c in missing.changes] == ["Hello Beatles - Goodbye"]
