@@ -359,7 +359,10 @@ def _fill(
     if tag == "title" and named and named.title:
         return _title_from_name(ctx, track, named.title)
     if tag == "tracknumber" and ctx.value(track, tag).strip():  # "A1": a vinyl side, say
-        return None, "It is left as it is (a vinyl side and position such as 'A1' is deliberate)."
+        return None, (
+            "It is left as it is: it may be deliberate, such as a vinyl side and position "
+            "('A1'); correct it by hand if not."
+        )
     if tag == "tracknumber" and named and named.title:
         disc = [t for t in tracks if ctx.disc(t) == ctx.disc(track)]
         taken = {ctx.key(t, tag) for t in disc}
