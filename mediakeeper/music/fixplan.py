@@ -36,6 +36,15 @@ _NAME_NUMBER = re.compile(
     r"(?:(?P<sep> - |\s*[-._)]\s*|\s+)(?P<rest>.*))?$"
 )
 _FOLDER_YEAR = re.compile(r"^(?:(?P<a>(?:19|20)\d\d) - .+|[(\[](?P<b>(?:19|20)\d\d)[)\]] ?.+)$")
+# An album name's disc suffix: "X (Disc 1)", "X [Disc 2]", "X CD2", "X - Disc 2 of 2".
+_DISC_SUFFIX = re.compile(
+    r"(?:\s*[-:,]?\s*[(\[]\s*|\s*[-:,]\s*|\s+)(?:cd|dis[ck])[\s._-]*(?P<disc>\d{1,2})"
+    r"(?:\s*(?:of|/)\s*\d{1,2})?\s*[)\]]?\s*$",
+    re.IGNORECASE,
+)
+_FEATURING = re.compile(r"\s+(?:feat\.?|ft\.|featuring)\s.*$", re.IGNORECASE)
+_NOT_ALNUM = re.compile(r"[\W_]+")
+VARIOUS_ARTISTS = frozenset({"various artists", "various", "va", "v.a.", "v/a"})
 
 
 # --- text -----------------------------------------------------------------------------------
@@ -141,6 +150,31 @@ def folder_year(album: str) -> str | None:
     """Year from an album folder named "YYYY - Title", "(YYYY) Title" or "[YYYY] Title"."""
     match = _FOLDER_YEAR.match(album.rsplit("/", 1)[-1])
     return (match["a"] or match["b"]) if match else None
+
+
+def disc_suffix(album: str) -> tuple[str, int] | None:
+    """("The Wall", 2) for "The Wall (Disc 2)", "The Wall CD2", ...; None without a suffix."""
+    match = _DISC_SUFFIX.search(album)
+    if match is None or match.start() == 0:
+        return None
+    return album[: match.start()], int(match["disc"])
+
+
+def lead_artist(artist: str) -> str:
+    """An artist tag without its featured guests, for comparison: "X feat. Y" -> "x"."""
+    return _FEATURING.sub("", artist).strip().casefold()
+
+
+def is_various_artists(albumartist: str) -> bool:
+    """ "Various Artists", "VA", "Various" in any case: the album artist of a compilation."""
+    return albumartist.strip().casefold() in VARIOUS_ARTISTS
+
+
+def names_album(folder: str, album: str) -> bool:
+    """Whether an album folder's name names this album: one holds the other's words, in order
+    ("1969 - Abbey Road [Remaster]" names "Abbey Road"; "Misc" names no album)."""
+    a, b = (_NOT_ALNUM.sub(" ", name.casefold()).strip() for name in (folder, album))
+    return bool(a and b) and (f" {b} " in f" {a} " or f" {a} " in f" {b} ")
 
 
 # --- votes ----------------------------------------------------------------------------------

@@ -20,10 +20,14 @@ from typing import Any
 from mediakeeper.music.fixplan import (
     Plan,
     clean_text,
+    disc_suffix,
     folder_year,
+    is_various_artists,
+    lead_artist,
     mojibake_repair,
     most_common,
     name_number,
+    names_album,
     parse_number,
     planned_changes,
     strict_majority,
@@ -214,27 +218,94 @@ def missing_covers(ctx: Context) -> Iterator[Finding]:
 
 @dataclass(frozen=True)
 class _Vote:
-    """How an album's tracks vote on one tag: counts per value (per year for the date), the
-    value held by more than half of all its tracks if any, and the spelling a fix writes."""
+    """How an album's tracks vote on one tag: counts per value (per year for the date; an album
+    name without a disc suffix that matches the track's disc), the value held by more than half
+    of all its tracks if any, and the spelling a fix writes.
+
+    A majority is not enough to write: ``doubt`` says why the other values may be deliberate
+    (several of them, a compilation's years, disc numbers in the names), and ``apart`` names a
+    disc whose tracks all hold another value (a bonus disc of its own)."""
 
     counts: Counter[str]
     majority: str | None
     value: str | None
+    doubt: str | None = None
+    apart: int | None = None
 
     @property
     def held(self) -> int:
         return self.counts[self.majority] if self.majority is not None else 0
 
 
+def _vote_key(ctx: Context, track: Track, tag: str) -> str | None:
+    key = ctx.key(track, tag)
+    if tag == "album" and key is not None:  # "The Wall (Disc 2)" on disc 2 is "The Wall"
+        suffix = disc_suffix(key)
+        if suffix is not None and suffix[1] == ctx.disc(track):
+            return suffix[0]
+    return key
+
+
 def _album_vote(ctx: Context, tracks: Sequence[Track], tag: str) -> _Vote:
-    keys = [k for t in tracks if (k := ctx.key(t, tag)) is not None]
-    majority = strict_majority(keys, len(tracks))
+    keyed = [(t, k) for t in tracks if (k := _vote_key(ctx, t, tag)) is not None]
+    majority = strict_majority((k for _, k in keyed), len(tracks))
     value = majority
     if majority is not None and tag == "date":  # the majority year's commonest full date
-        value = most_common(
-            ctx.value(t, tag).strip() for t in tracks if ctx.key(t, tag) == majority
-        )
-    return _Vote(Counter(keys), majority, value)
+        value = most_common(ctx.value(t, tag).strip() for t, k in keyed if k == majority)
+    counts = Counter(k for _, k in keyed)
+    if majority is None:
+        return _Vote(counts, None, None)
+    doubt = _doubt(ctx, tracks, tag, keyed, majority)
+    return _Vote(counts, majority, value, doubt, _apart(ctx, tracks, keyed, majority))
+
+
+def _doubt(
+    ctx: Context,
+    tracks: Sequence[Track],
+    tag: str,
+    keyed: Sequence[tuple[Track, str]],
+    majority: str,
+) -> str | None:
+    """Why the other values may be deliberate, so that the majority is not written over them."""
+    others = {k for _, k in keyed} - {majority}
+    if len(others) > 1:
+        return f"the others hold {len(others)} different values, a pattern rather than a typo"
+    if tag == "album" and others:
+        names = {ctx.key(t, tag) or "" for t, _ in keyed}  # as stored, disc suffixes and all
+        bases = {suffix[0] if (suffix := disc_suffix(n)) else n for n in names}
+        if len(bases) == 1:
+            return "they differ only by a disc number"
+    if tag == "album" and any(ctx.key(t, tag) != k for t, k in keyed):
+        return "the album names carry disc numbers"
+    if tag == "date" and _compilation(ctx, tracks):
+        return "this looks like a compilation, whose tracks keep their original years"
+    return None
+
+
+def _compilation(ctx: Context, tracks: Sequence[Track]) -> bool:
+    """Album artist "Various Artists" (or "VA", "Various"), or no one artist (featured guests
+    aside) on more than half of the tracks that name one."""
+    if any(is_various_artists(ctx.value(t, "albumartist")) for t in tracks):
+        return True
+    artists = [lead_artist(v) for t in tracks if (v := ctx.value(t, "artist").strip())]
+    return bool(artists) and strict_majority(artists, len(artists)) is None
+
+
+def _apart(
+    ctx: Context, tracks: Sequence[Track], keyed: Sequence[tuple[Track, str]], majority: str
+) -> int | None:
+    """The disc whose tagged tracks are exactly the ones not holding the majority value."""
+    if len({ctx.disc(t) for t in tracks}) < 2:
+        return None
+    discs = {ctx.disc(t) for t, k in keyed if k != majority}
+    if len(discs) != 1:
+        return None
+    [disc] = discs
+    return disc if all(k != majority for t, k in keyed if ctx.disc(t) == disc) else None
+
+
+def _apart_reason(disc: int) -> str:
+    return f"the tracks that differ are exactly disc {disc}'s, which may be a disc of its own"
 
 
 def missing_tags(ctx: Context) -> Iterator[Finding]:
@@ -269,7 +340,15 @@ def _fill(
     if tag in votes:
         vote = votes[tag]
         if vote.value is not None:
-            return vote.value, f"as {vote.held} of {count(len(tracks), 'track')} in the album say"
+            why = vote.doubt
+            if why is None and vote.apart is not None and ctx.disc(track) == vote.apart:
+                why = _apart_reason(vote.apart)
+            if why is None and tag == "album":
+                why = _unnamed_album(album, vote)
+            said = f"{vote.held} of {count(len(tracks), 'track')} in the album say"
+            if why is None:
+                return vote.value, f"as {said}"
+            return None, f"Not filled: {said} {vote.value!r}, but {why}; choose a value."
         year = folder_year(album) if tag == "date" else None
         if year is not None and set(vote.counts) <= {year}:  # no track's year contradicts it
             return year, "from the album folder's name"
@@ -278,7 +357,12 @@ def _fill(
         return None, _BY_HAND
     named = name_number(track.path)
     if tag == "title" and named and named.title:
-        return named.title, "from the file name"
+        return _title_from_name(ctx, track, named.title)
+    if tag == "tracknumber" and ctx.value(track, tag).strip():  # "A1": a vinyl side, say
+        return None, (
+            "It is left as it is: it may be deliberate, such as a vinyl side and position "
+            "('A1'); correct it by hand if not."
+        )
     if tag == "tracknumber" and named and named.title:
         disc = [t for t in tracks if ctx.disc(t) == ctx.disc(track)]
         taken = {ctx.key(t, tag) for t in disc}
@@ -288,24 +372,61 @@ def _fill(
     return None, _BY_HAND
 
 
+def _unnamed_album(album: str, vote: _Vote) -> str | None:
+    """Why an album name must not be copied into a track lacking one: the folder holds more
+    than one album, or its name is not the album's (a "Misc" folder)."""
+    if len(vote.counts) > 1:
+        return "the other tracks do not agree on one album"
+    folder = album.rsplit("/", 1)[-1]
+    if vote.value is not None and not names_album(folder, vote.value):
+        return f"the folder's name {folder!r} is not that album's"
+    return None
+
+
+def _title_from_name(ctx: Context, track: Track, title: str) -> tuple[str | None, str]:
+    """The "Title" of a "NN - Title" file name, unless the name may hold more or less: it starts
+    with the artist ("03 - Metallica - One"), or holds "_" (put for a "?" or ":", say)."""
+    names = {ctx.value(track, "artist"), ctx.value(track, "albumartist"), ctx.scan.folder}
+    folded = title.casefold()
+    for artist in sorted(n.strip() for n in names if n.strip()):
+        if folded.startswith(f"{artist} - ".casefold()):
+            return None, (
+                f"The file name's {title!r} starts with the artist {artist!r}, so the title "
+                "is not certain; fill it in by hand."
+            )
+    if "_" in title:
+        return None, (
+            f"The file name's {title!r} holds '_', often put for a character a file name cannot "
+            "hold (such as '?'); fill it in by hand."
+        )
+    return title, "from the file name"
+
+
 def inconsistent_tags(ctx: Context) -> Iterator[Finding]:
     for album, tracks in ctx.albums():
         for tag in _ALBUM_WIDE:
             vote = _album_vote(ctx, tracks, tag)
             if len(vote.counts) < 2:
                 continue
-            message = f"Tracks disagree on the {_label(tag)}: {_counts(vote.counts)}"
+            stored = Counter(k for t in tracks if (k := ctx.key(t, tag)) is not None)
+            message = f"Tracks disagree on the {_label(tag)}: {_counts(stored)}"
             changes = []
             if vote.value is None:
                 message += (
                     f" — no value is held by more than half of the {count(len(tracks), 'track')}; "
                     "choose one."
                 )
+            elif vote.doubt is not None or vote.apart is not None:
+                why = vote.doubt or _apart_reason(vote.apart or 0)
+                message += (
+                    f" — the majority is not written: {why}. Nothing is changed; "
+                    "correct it by hand if it is wrong."
+                )
             else:
                 changes = [
                     ctx.change(t, tag, vote.value)
                     for t in tracks  # tracks without the tag are missing-*'s to fill
-                    if ctx.key(t, tag) not in (None, vote.majority)
+                    if _vote_key(ctx, t, tag) not in (None, vote.majority)
                 ]
                 n = len(changes)
                 message += f" — setting {count(n, 'other track')} to {vote.value!r}."
@@ -321,11 +442,16 @@ def _discs(ctx: Context) -> Iterator[tuple[str, int, tuple[Track, ...]]]:
             yield album, disc, tuple(disc_tracks)
 
 
+def _albums_of(ctx: Context, tracks: Sequence[Track]) -> set[str]:
+    return {k for t in tracks if (k := _vote_key(ctx, t, "album")) is not None}
+
+
 def _renumbering(ctx: Context, tracks: Sequence[Track]) -> list[TagChange] | None:
-    """Set numbers from file names, trusted only when the names are exactly 1..n."""
+    """Set numbers from file names, trusted only when the names are exactly 1..n and the tracks
+    share one album (a "Singles" folder's file names are an order of its own, not numbers)."""
     named = [name_number(t.path) for t in tracks]
     numbers = sorted(n.track for n in named if n is not None)
-    if numbers != list(range(1, len(tracks) + 1)):
+    if numbers != list(range(1, len(tracks) + 1)) or len(_albums_of(ctx, tracks)) > 1:
         return None
     return [
         ctx.change(t, "tracknumber", str(n.track))
@@ -342,7 +468,12 @@ def duplicate_numbers(ctx: Context) -> Iterator[Finding]:
             continue
         listed = ", ".join(map(str, duplicated))
         changes = _renumbering(ctx, tracks)
-        if changes is None:
+        if changes is None and len(albums := _albums_of(ctx, tracks)) > 1:
+            advice = (
+                f"the tracks belong to {len(albums)} different albums, so their file names' "
+                "order need not be their numbers; nothing is changed, renumber by hand if wrong."
+            )
+        elif changes is None:
             advice = "the file names do not run cleanly from 1, so renumber by hand."
         else:
             advice = f"renumbering from the file names, which run 1 to {len(tracks)}."

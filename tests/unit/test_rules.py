@@ -128,7 +128,7 @@ FIRES = [
         "missing-tracknumber",
         abbey({}, {"tags": {"tracknumber": "B"}}),
         P2,
-        [TagChange(P2, "tracknumber", "B", "2")],
+        [],  # reported, never overwritten: only an absent or empty number is filled
         id="tracknumber-not-a-number",
     ),
     pytest.param(
@@ -374,11 +374,12 @@ def test_unicode_names_are_clean_and_their_variants_found() -> None:
 
 
 def four(*albums: str | None) -> ArtistScan:
+    """Four tracks in the album folder "1969 - A", tagged with these album names."""
     names = ("One", "Two", "Three", "Four")
     return ArtistScan(
         "X",
         tuple(
-            track(n, t, tags={"album": a})
+            track(n, t, album="1969 - A", tags={"album": a})
             for n, (t, a) in enumerate(zip(names, albums, strict=True), 1)
         ),
     )
@@ -661,3 +662,199 @@ def test_tidy_spaces_trims_and_collapses_runs_of_white_space(value, tidy):
 def test_tidy_spaces_fast_path_never_differs_from_the_rule(value):
     """Most tags are tidy already and skip the regex: that shortcut must never change a result."""
     assert tidy_spaces(value) == _RUNS_OF_SPACE.sub(" ", value.strip())
+
+
+# --- a majority is not always right: values that legitimately differ -------------------------
+
+
+def album_of(folder: str, *tags: dict, discs: tuple[int, ...] = ()) -> ArtistScan:
+    """One album folder, a track per tag dict; ``discs`` puts track i in folder CD<discs[i]>."""
+    tracks = []
+    for i, extra in enumerate(tags):
+        n, title = i + 1, f"Song {i + 1}"
+        fields: dict = {"tags": extra}
+        if discs:
+            fields |= {
+                "disc_folder": discs[i],
+                "path": f"{folder}/CD{discs[i]}/{n:02d} - {title}.flac",
+            }
+        tracks.append(track(n, title, album=folder, **fields))
+    return ArtistScan("X", tuple(tracks))
+
+
+def unfixed(scan: ArtistScan, code: str) -> Finding:
+    """The one finding of this code, reported with a reason and no fix."""
+    [finding] = of(find_issues(scan), code)
+    assert finding.changes == ()
+    assert "nothing is changed" in finding.message.lower() or "Not filled" in finding.message
+    return finding
+
+
+def test_a_favourites_folder_keeps_its_albums_and_years() -> None:
+    # 3 tracks of one album, one each of two others: several different values are a pattern.
+    albums = ["A Night at the Opera"] * 3 + ["News of the World", "The Game"]
+    years = ["1975"] * 3 + ["1977", "1980"]
+    scan = album_of(
+        "My Queen Favourites",
+        *({"album": a, "date": y} for a, y in zip(albums, years, strict=True)),
+    )
+    assert "2 different values" in unfixed(scan, "inconsistent-album").message
+    assert "2 different values" in unfixed(scan, "inconsistent-year").message
+    assert planned_changes(find_issues(scan)) == []
+
+
+def test_a_missing_year_is_not_filled_when_the_others_differ_in_several_ways() -> None:
+    years = ["1975"] * 4 + ["1977", "1980", None]
+    scan = album_of("1975 - Opera", *({"album": "Opera", "date": y} for y in years))
+    assert "2 different values" in unfixed(scan, "missing-year").message
+
+
+@pytest.mark.parametrize(
+    ("albumartist", "artists"),
+    [
+        ("Various Artists", ["Toto"] * 5),
+        ("various artists", ["Toto"] * 5),
+        ("VA", ["Toto"] * 5),
+        ("Various", ["Toto"] * 5),
+        (None, ["Toto", "Eurythmics", "The Police", "Culture Club", "Europe"]),
+    ],
+)
+def test_a_compilation_keeps_each_tracks_original_year(
+    albumartist: str | None, artists: list[str]
+) -> None:
+    years = ["1983"] * 4 + ["1986"]
+    tags = (
+        {"albumartist": albumartist, "artist": a, "date": y, "album": "Now 80s"}
+        for a, y in zip(artists, years, strict=True)
+    )
+    scan = album_of("2005 - Now 80s", *tags)
+    assert "compilation" in unfixed(scan, "inconsistent-year").message
+    missing = album_of(
+        "2005 - Now 80s",
+        *[
+            {"albumartist": albumartist, "artist": a, "date": y, "album": "Now 80s"}
+            for a, y in zip(artists, [*years[:4], None], strict=True)
+        ],
+    )
+    assert "compilation" in unfixed(missing, "missing-year").message
+
+
+def test_one_wrong_year_in_nine_tracks_is_still_fixed() -> None:
+    # A featured guest on one track does not make the album a compilation.
+    tags = [{"date": "1969", "album": "Abbey Road"} for _ in range(9)]
+    tags[4] = {"date": "1996", "album": "Abbey Road"}
+    tags[6] = {"date": "1969", "album": "Abbey Road", "artist": "The Beatles feat. Billy Preston"}
+    scan = album_of(ALBUM, *tags)
+    [finding] = of(find_issues(scan), "inconsistent-year")
+    assert [(c.old, c.new) for c in finding.changes] == [("1996", "1969")]
+
+
+@pytest.mark.parametrize(
+    "form",
+    ["The Wall (Disc {d})", "The Wall [Disc {d}]", "The Wall CD{d}", "The Wall (Disc {d} of 2)"],
+)
+def test_a_disc_suffix_matching_the_disc_is_no_inconsistency(form: str) -> None:
+    discs = (1, 1, 1, 1, 1, 2, 2, 2)
+    scan = album_of("1979 - The Wall", *({"album": form.format(d=d)} for d in discs), discs=discs)
+    assert of(find_issues(scan), "inconsistent-album") == []
+    assert planned_changes(find_issues(scan)) == []
+
+
+def test_a_disc_suffix_that_does_not_match_the_disc_is_reported_not_fixed() -> None:
+    # No disc numbers known: the names still differ only by their disc suffix.
+    scan = album_of("1979 - The Wall", *({"album": f"The Wall (Disc {d})"} for d in (1, 1, 1, 2)))
+    assert "only by a disc number" in unfixed(scan, "inconsistent-album").message
+
+
+def test_a_bonus_disc_keeps_its_own_album_and_year() -> None:
+    discs = (1, 1, 1, 2, 2)
+    tags = [{"album": "A Night at the Opera", "date": "1975"}] * 3 + [
+        {"album": "A Night at the Opera (Bonus EP)", "date": "2011"}
+    ] * 2
+    scan = album_of("1975 - A Night at the Opera", *tags, discs=discs)
+    assert "exactly disc 2's" in unfixed(scan, "inconsistent-album").message
+    assert "exactly disc 2's" in unfixed(scan, "inconsistent-year").message
+    # A bonus-disc track without a year is not given the main disc's.
+    tags[4] = {"album": "A Night at the Opera (Bonus EP)", "date": None}
+    scan = album_of("1975 - A Night at the Opera", *tags, discs=discs)
+    assert "exactly disc 2's" in unfixed(scan, "missing-year").message
+
+
+def test_one_wrong_year_on_a_two_disc_album_is_still_fixed() -> None:
+    discs = (1, 1, 1, 2, 2, 2)
+    dates = ["1979", "1997", "1979", "1979", "1979", "1979"]
+    scan = album_of("1979 - The Wall", *({"date": y} for y in dates), discs=discs)
+    [finding] = of(find_issues(scan), "inconsistent-year")
+    assert [(c.old, c.new) for c in finding.changes] == [("1997", "1979")]
+
+
+def test_a_misc_folders_missing_album_is_not_filled() -> None:
+    scan = album_of("Misc", *[{"album": "Like a Prayer"}] * 3, {"album": None})
+    assert "'Misc' is not that album's" in unfixed(scan, "missing-album").message
+
+
+def test_a_missing_album_is_not_filled_when_the_others_disagree() -> None:
+    albums = ["Like a Prayer"] * 3 + ["Erotica", None]
+    scan = album_of("1989 - Like a Prayer", *({"album": a} for a in albums))
+    assert "do not agree on one album" in unfixed(scan, "missing-album").message
+    # ...though the one other value is still fixed as a typo would be.
+    [finding] = of(find_issues(scan), "inconsistent-album")
+    assert [(c.old, c.new) for c in finding.changes] == [("Erotica", "Like a Prayer")]
+
+
+def test_a_singles_folder_is_not_renumbered_from_its_file_names() -> None:
+    # Each track is track 1 of its own single; the file names 01..05 are the user's order.
+    singles = ("Vogue", "Frozen", "Music", "Hung Up", "Ray of Light")
+    scan = ArtistScan(
+        "Madonna",
+        tuple(
+            track(n, s, album="Singles", tags={"album": s, "tracknumber": "1"})
+            for n, s in enumerate(singles, 1)
+        ),
+    )
+    findings = find_issues(scan)
+    [duplicate] = of(findings, "duplicate-tracknumber")
+    assert duplicate.changes == ()
+    assert "5 different albums" in duplicate.message
+    assert not [c for c in planned_changes(findings) if c.tag == "tracknumber"]
+
+
+def test_a_vinyl_side_and_position_is_never_overwritten() -> None:
+    sides = ("A1", "A2", "B1", "B2")
+    scan = ArtistScan(
+        "X",
+        tuple(
+            track(n, f"V{n}", album="1975 - LP", tags={"album": "LP", "tracknumber": side})
+            for n, side in enumerate(sides, 1)
+        ),
+    )
+    findings = of(find_issues(scan), "missing-tracknumber")
+    assert [f.changes for f in findings] == [()] * 4
+    assert all("'A1'" in f.message and "left as it is" in f.message for f in findings)
+    # An empty tag is still filled from the file name.
+    scan = abbey({}, {"tags": {"tracknumber": " "}})
+    [missing] = of(find_issues(scan), "missing-tracknumber")
+    assert missing.changes == (TagChange(P2, "tracknumber", " ", "2"),)
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("03 - The Beatles - Maxwell's Silver Hammer.mp3", "starts with the artist"),
+        ("03 - the beatles - Maxwell's Silver Hammer.mp3", "starts with the artist"),
+        ("03 - Maxwell_s Silver Hammer.mp3", "holds '_'"),
+        ("03 - What's Going On_.mp3", "holds '_'"),
+    ],
+)
+def test_a_title_is_not_taken_from_a_file_name_that_may_hold_more(name: str, reason: str) -> None:
+    scan = abbey({}, {}, {"tags": {"title": None}, "path": f"{ALBUM}/{name}"})
+    [missing] = of(find_issues(scan), "missing-title")
+    assert missing.changes == ()
+    assert reason in missing.message
+
+
+def test_a_title_that_only_contains_the_artist_is_still_taken() -> None:
+    name = "03 - Hello Beatles - Goodbye.mp3"
+    scan = abbey({}, {}, {"tags": {"title": None}, "path": f"{ALBUM}/{name}"})
+    [missing] = of(find_issues(scan), "missing-title")
+    assert [c.new for c in missing.changes] == ["Hello Beatles - Goodbye"]
