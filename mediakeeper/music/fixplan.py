@@ -16,6 +16,7 @@ reported with ``details["superseded_by"]`` naming the codes whose fix covers it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, replace
@@ -51,11 +52,18 @@ VARIOUS_ARTISTS = frozenset({"various artists", "various", "va", "v.a.", "v/a"})
 
 
 def tidy_spaces(value: str) -> str:
-    """Trim and collapse runs of white space to one space."""
+    """Trim, and collapse each run of white space to one space: its own first one when that
+    is a space of another kind (an ideographic or no-break space stays what it was), else a
+    plain space (a tab or a line break in a run)."""
     value = value.strip()
     if value.isprintable() and "  " not in value:  # no white space but single spaces: done
         return value
-    return _RUNS_OF_SPACE.sub(" ", value)
+    return _RUNS_OF_SPACE.sub(one_space, value)
+
+
+def one_space(run: re.Match[str]) -> str:
+    first = run.group()[0]
+    return first if unicodedata.category(first) == "Zs" else " "
 
 
 def mojibake_repair(value: str) -> tuple[str, bool] | None:
