@@ -491,9 +491,23 @@ def track_gaps(ctx: Context) -> Iterator[Finding]:
             continue
         absent = sorted(set(range(1, max(numbers) + 1)) - numbers)
         if absent:
-            listed = ", ".join(map(str, absent))
+            listed = _spans(absent)
             message = f"Disc {disc} has no track {listed}: a lost file, or a partial album?"
             yield _finding("track-gap", album, album, message, disc=disc, absent=tuple(absent))
+
+
+def _spans(numbers: list[int]) -> str:
+    """Sorted numbers as a person reads them: "2, 5-7, 9-98" (a hidden track numbered 99
+    would otherwise list 94 missing numbers)."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(
+        str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}-{b}" for a, b in spans
+    )
 
 
 def _renumbered_paths(ctx: Context) -> set[str]:

@@ -861,3 +861,11 @@ def test_a_title_that_only_contains_the_artist_is_still_taken() -> None:
     scan = abbey({}, {}, {"tags": {"title": None}, "path": f"{ALBUM}/{name}"})
     [missing] = of(find_issues(scan), "missing-title")
     assert [c.new for c in missing.changes] == ["Hello Beatles - Goodbye"]
+
+
+def test_a_track_gap_names_its_missing_numbers_as_spans():
+    """A hidden track numbered 99 after tracks 1-3: one span, not 95 numbers."""
+    scan = abbey({}, {}, {"tags": {"tracknumber": "99"}, "path": f"{ALBUM}/99 - Maxwell.mp3"})
+    (gap,) = [f for f in find_issues(scan) if f.code == "track-gap"]
+    assert gap.message == "Disc 1 has no track 3-98: a lost file, or a partial album?"
+    assert gap.details["absent"] == tuple(range(3, 99))
