@@ -18,8 +18,10 @@ from mediakeeper.fsnames import is_junk, is_temp_copy
 from mediakeeper.lookup.images import IMAGE_SUFFIXES
 from mediakeeper.music.model import ArtistScan, Track, UnreadableFile
 
-# "CD1", "CD 2", "Disc 1", "disk_02", "Disc 2 - Live": the number is the disc.
-DISC_FOLDER = re.compile(r"^(?:cd|dis[ck])[\s._-]*(\d{1,3})(?:\s+[-–:(\[].*)?$", re.IGNORECASE)
+# "CD1", "CD 2", "Disc 1", "disk_02", "Disc 2 - Live", "Disc 1 of 2": the number is the disc.
+DISC_FOLDER = re.compile(
+    r"^(?:cd|dis[ck])[\s._-]*(\d{1,3})(?:\s+of\s+\d{1,3})?(?:\s+[-–:(\[].*)?$", re.IGNORECASE
+)
 COVER_STEMS = frozenset({"cover", "folder", "front"})
 COVER_SUFFIXES = IMAGE_SUFFIXES | {".jpeg"}  # every kind a fetched cover is saved as
 

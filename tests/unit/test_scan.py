@@ -170,6 +170,9 @@ def test_bad_artist_folder_raises_library_error(tmp_path, name):
         ("DISC_3", 3),
         ("Disc 2 - Live", 2),
         ("CD1 (Bonus)", 1),
+        ("Disc 1 of 2", 1),  # "of N" names the set's size, not another disc
+        ("disc 2 of 2 - Live", 2),
+        ("Disc 1 of", None),
         ("CDs", None),
         ("Discography", None),
         ("CD1999", None),
