@@ -96,19 +96,12 @@ def restore_hint(manager: str = "", *, by_hand: bool = False) -> str:
 _BY_HAND = "correct it in the file (one item per line), or "  # a damage a person can mend
 
 
-Hint = str | Callable[..., str]  # a hint, or restore_hint's signature without the manager
-
-
-def parse_queue(text: str | bytes, source: Path, hint: Hint | None = None) -> dict[str, Any]:
+def parse_queue(
+    text: str | bytes, source: Path, hint_for: Callable[..., str] = restore_hint
+) -> dict[str, Any]:
     """Parse and structurally check queue JSON (every item's fields and types too), or raise
-    QueueCorrupt saying how to recover (``hint``; by default the bare flag)."""
-    if hint is None:
-        hint_for: Callable[..., str] = restore_hint
-    elif callable(hint):
-        hint_for = hint
-    else:
-        fixed = hint
-        hint_for = lambda by_hand=False: fixed  # noqa: E731
+    QueueCorrupt saying how to recover: ``hint_for(by_hand=...)``, by default the bare flag
+    (``by_hand``: the damage is one a person can correct in the file)."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -452,16 +445,22 @@ class QueueStore:
                     f"a {self.kind} queue already exists at {self.path}",
                     "--refresh adds new folders; --init --force replaces it",
                 )
-            backup = self._keep_replaced()
-            # Above anything the old journal holds: its lines are never replayed into this one,
-            # not even by a reader that read the new file before the journal was emptied.
-            data["generation"] = max(data.get("generation", 1), self._current_generation())
-            self._data = data
-            self._index = {item["key"]: n for n, item in enumerate(data["items"])}
-            self._journal_offset = 0
-            self._derived_reset()
-            self._fold()
-            return backup
+            return self._replace_with(data)
+
+    def _replace_with(self, data: dict[str, Any]) -> Path | None:
+        """Put ``data`` in place of the queue, whatever it holds (call with the lock held);
+        the files it replaces are kept beside it (``_keep_replaced``), the queue's is returned."""
+        backup = self._keep_replaced()
+        # The file is written one generation above anything the old journal holds: its lines
+        # are never replayed, not even by a reader that read the new file before the journal
+        # was emptied.
+        data["generation"] = max(data.get("generation", 1), self._current_generation())
+        self._data = data
+        self._index = {item["key"]: n for n, item in enumerate(data["items"])}
+        self._journal_offset = 0
+        self._derived_reset()
+        self._fold()
+        return backup
 
     def _keep_replaced(self) -> Path | None:
         """Copy the queue file and a journal with lines beside them as ``*.replaced-<time>``
@@ -677,25 +676,15 @@ class QueueStore:
     def restore(self, checkpoint: Path) -> Path | None:
         """Replace the queue by a checkpoint after validating it; keeps a copy of the old one."""
         text = checkpoint.read_bytes()
-        restored = parse_queue(
-            text,
-            checkpoint,
-            f"the queue was not touched; `{self._manager()} --list-checkpoints` shows the others",
+        others = (
+            f"the queue was not touched; `{self._manager()} --list-checkpoints` shows the others"
         )
+        restored = parse_queue(text, checkpoint, lambda by_hand=False: others)
         if restored.get("kind") != self.kind:
             raise QueueCorrupt(f"{checkpoint} is a {restored.get('kind')!r} queue, not {self.kind}")
         self.dir.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            backup = self._keep_replaced()
-            # A generation above anything the old journal holds: its lines are never replayed.
-            old_generation = self._current_generation()
-            restored["generation"] = max(restored.get("generation", 1), old_generation) + 1
-            self._data = restored
-            self._index = {item["key"]: n for n, item in enumerate(restored["items"])}
-            self._journal_offset = 0
-            self._derived_reset()
-            self._fold()
-            return backup
+            return self._replace_with(restored)
 
     def _current_generation(self) -> int:
         """The highest generation on disk, read leniently (the queue may be the broken part)."""
