@@ -31,7 +31,6 @@ from mediakeeper.queue_items import (
     is_live,
     new_item,
     new_queue,
-    queue_manager,
     structure_problems,
     validate,
 )
@@ -69,7 +68,7 @@ def check_library(
     given = library.expanduser().resolve()
     if given == Path(queued).expanduser().resolve():
         return
-    command = queue_manager(store.kind, os.path.abspath(store.dir.parent.parent))
+    command = store.manager_command()
     keep = "leave out --library" if origin in ("", "--library") else f"set {_setting(origin)} to it"
     raise LibraryError(
         f"the {store.kind} queue at {store.path} is for the library {queued}, not {given}",
@@ -91,7 +90,7 @@ def _setting(origin: str) -> str:
 def empty_library_warning(store: QueueStore, library: Path) -> str:
     """What to say when a queue was created from a library with no item folders at all."""
     noun = ITEM_NOUNS.get(store.kind, "item")
-    command = queue_manager(store.kind, os.path.abspath(store.dir.parent.parent))
+    command = store.manager_command()
     return (
         f"{library} has no {noun} folders: each {noun} should be a folder directly inside it "
         f"({library / ('<' + noun + '>')}); `{command} --refresh` adds them once they are there"

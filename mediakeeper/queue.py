@@ -281,7 +281,7 @@ class QueueStore:
         (see restore_hint) or, with none yet (a library under ``checkpoint_every`` items has
         none), a new queue of the same library, which keeps the damaged file beside it."""
         if self.checkpoints():
-            return restore_hint(self._manager(), by_hand=by_hand)
+            return restore_hint(self.manager_command(), by_hand=by_hand)
         library = self._library_on_disk()
         noun = ITEM_NOUNS.get(self.kind, "item")
         where = shlex.quote(library) if library else "PATH"
@@ -289,8 +289,8 @@ class QueueStore:
         edit = _BY_HAND if by_hand else ""
         return (
             f"nothing was changed; {edit}there is no checkpoint to restore yet: "
-            f"`{self._manager()} --init --force --library {where}`{what} makes a new queue, every "
-            f"{noun} pending (the damaged file is kept beside it; "
+            f"`{self.manager_command()} --init --force --library {where}`{what} makes a new "
+            f"queue, every {noun} pending (the damaged file is kept beside it; "
             "the undo journals, outputs and session logs are not touched)"
         )
 
@@ -312,7 +312,7 @@ class QueueStore:
                 continue
         return None
 
-    def _manager(self) -> str:
+    def manager_command(self) -> str:
         """The queue manager's command for this queue, wherever it is typed: the data home
         is the folder holding ``status/<kind>/``."""
         return queue_manager(self.kind, os.path.abspath(self.dir.parent.parent))
@@ -676,9 +676,8 @@ class QueueStore:
     def restore(self, checkpoint: Path) -> Path | None:
         """Replace the queue by a checkpoint after validating it; keeps a copy of the old one."""
         text = checkpoint.read_bytes()
-        others = (
-            f"the queue was not touched; `{self._manager()} --list-checkpoints` shows the others"
-        )
+        listed = f"`{self.manager_command()} --list-checkpoints` shows the others"
+        others = f"the queue was not touched; {listed}"
         restored = parse_queue(text, checkpoint, lambda by_hand=False: others)
         if restored.get("kind") != self.kind:
             raise QueueCorrupt(f"{checkpoint} is a {restored.get('kind')!r} queue, not {self.kind}")
