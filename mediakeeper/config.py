@@ -100,31 +100,27 @@ def load_settings(
     values = {section: dict(keys) for section, keys in DEFAULTS.items()}
     origins: dict[str, dict[str, str]] = {section: {} for section in DEFAULTS}
 
-    config_path = home_path / CONFIG_FILE
-    for section, key, value in _read_file(config_path):
-        where = f"{config_path}: {section}.{key}"
+    def put(section: str, key: str, value: Any, where: str) -> None:
         values[section][key] = _coerce(value, DEFAULTS[section][key], where, (section, key))
         origins[section][key] = where
 
+    config_path = home_path / CONFIG_FILE
+    for section, key, value in _read_file(config_path):
+        put(section, key, value, f"{config_path}: {section}.{key}")
+
     for section, keys in DEFAULTS.items():
-        for key, default in keys.items():
+        for key in keys:
             names = [f"MEDIAKEEPER_{section.upper()}_{key.upper()}"]
             if (section, key) in ALIASES:
                 names.insert(0, ALIASES[(section, key)])
             for name in names:
                 if environ.get(name, "") != "":
-                    values[section][key] = _coerce(
-                        environ[name], default, f"environment {name}", (section, key)
-                    )
-                    origins[section][key] = f"environment {name}"
+                    put(section, key, environ[name], f"environment {name}")
 
     for section, keys in (overrides or {}).items():
         for key, value in keys.items():
             if value is not None:
-                values[section][key] = _coerce(
-                    value, DEFAULTS[section][key], f"--{key.replace('_', '-')}", (section, key)
-                )
-                origins[section][key] = f"--{key.replace('_', '-')}"
+                put(section, key, value, f"--{key.replace('_', '-')}")
     return Settings(home=home_path, values=values, origins=origins)
 
 

@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 from musicbrainzngs import mbxml
 
 from mediakeeper.config import Settings
-from mediakeeper.errors import ConfigError
 from mediakeeper.lookup.http import LookupFailed, LookupSession, check_http_url, user_agent
 
 COVER_ART_ARCHIVE = "https://coverartarchive.org"
@@ -144,8 +143,6 @@ def musicbrainz_from_settings(settings: Settings) -> MusicBrainz:
     limiter ``status/cache/ratelimit.sqlite``, the ``[musicbrainz]`` settings. Close it."""
     mb = settings.section("musicbrainz")
     _check_base_url(mb["url"])
-    if float(mb["timeout"]) <= 0:
-        raise ConfigError("[musicbrainz] timeout must be more than 0 seconds")
     cache_dir = settings.status_dir / "cache"
     session = LookupSession(
         "musicbrainz",

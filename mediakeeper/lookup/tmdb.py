@@ -25,7 +25,6 @@ import tmdbsimple
 
 from mediakeeper import __version__
 from mediakeeper.config import Settings
-from mediakeeper.errors import ConfigError
 from mediakeeper.lookup.http import LookupFailed, LookupSession, check_http_url
 from mediakeeper.lookup.tmdb_types import (
     CastMember,
@@ -177,8 +176,6 @@ def tmdb_from_settings(settings: Settings) -> TMDb:
     api_key = require_api_key(settings)
     _check_url("url", tmdb["url"])
     _check_url("images_url", tmdb["images_url"])
-    if float(tmdb["timeout"]) <= 0:
-        raise ConfigError("[tmdb] timeout must be more than 0 seconds")
     session = LookupSession(
         "tmdb",
         cache_path=settings.status_dir / "movies" / "tmdb_cache.sqlite",
