@@ -172,6 +172,25 @@ def _snapshot(tags) -> dict[str, Any]:
     return {key: tags[key] for key in tags.keys()}  # noqa: SIM118 (it is not a dict)
 
 
+def _is_v23(tags) -> bool:
+    return tags is not None and tuple(tags.version[:2]) == (2, 3)
+
+
+def _set_v23_date(tags, value: str | None) -> None:
+    """A date in an ID3v2.3 tag: a year in TYER, a day in TDAT, a time in TIME."""
+    for frame in ("TDRC", "TYER", "TDAT", "TIME"):
+        tags.delall(frame)
+    if not value:
+        return
+    when = ID3TimeStamp(value)
+    if when.year:
+        tags.add(TYER(encoding=Encoding.LATIN1, text=f"{when.year:04d}"))
+    if when.month and when.day:
+        tags.add(TDAT(encoding=Encoding.LATIN1, text=f"{when.day:02d}{when.month:02d}"))
+    if when.hour is not None and when.minute is not None:
+        tags.add(TIME(encoding=Encoding.LATIN1, text=f"{when.hour:02d}{when.minute:02d}"))
+
+
 class _ID3Style:
     view = staticmethod(_snapshot)
 
@@ -194,8 +213,20 @@ class _ID3Style:
     def firsts(self, view) -> dict[str, str]:
         return _present_firsts(self, view, _ID3_SINGLES)
 
+    def writable(self, audio, work: BinaryIO):
+        """What a change is made in: the parse, or for ID3v2.3 the file parsed again as it is
+        on disk. Every read sees an MP3 through mutagen's translation to v2.4, and saving that
+        back as v2.3 would drop the frames v2.3 lacks (the sort orders Picard writes) and a
+        time of day, and join a frame's values with "/"."""
+        if not _is_v23(audio.tags):
+            return audio
+        work.seek(0)
+        return MP3(work, translate=False)
+
     def set(self, tags, key: Key, value: str | None) -> None:
-        if value is None:
+        if key.id3 == "TDRC" and _is_v23(tags):  # v2.3 has no TDRC: its own date frames
+            _set_v23_date(tags, value)
+        elif value is None:
             tags.delall(key.id3)
         elif key.id3.startswith("UFID:"):
             tags.add(UFID(owner=key.id3[5:], data=value.encode("utf-8")))
@@ -243,6 +274,9 @@ class _VorbisStyle:
 
     def tag_version(self, audio) -> str:
         return "none" if audio.tags is None else "vorbis"
+
+    def writable(self, audio, work: BinaryIO):
+        return audio
 
     def get(self, tags, key: Key) -> str | None:
         for name in key.vorbis:
@@ -302,6 +336,9 @@ class _MP4Style:
 
     def tag_version(self, audio) -> str:
         return "none" if audio.tags is None else "mp4"
+
+    def writable(self, audio, work: BinaryIO):
+        return audio
 
     def get(self, tags, key: Key) -> str | None:
         values = tags.get(key.mp4)
@@ -723,41 +760,11 @@ def _save_changed(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:
     else:
         audio = _load(work, w.path.suffix)
         _refuse_if_changed(w.path, audio, w.expect)
-    if isinstance(audio, MP3) and _is_v23(audio):
-        # Parsed again as it is on disk: mutagen's translation to v2.4 (how every read sees
-        # an MP3) and back to v2.3 on saving would drop the frames v2.3 lacks (the sort
-        # orders Picard writes), a time of day, and join a frame's values with "/".
-        work.seek(0)
-        audio = MP3(work, translate=False)
-        _set_v23(audio, w.values)
-    else:
-        _set(audio, w.values)
+    style = _KINDS[type(audio)][1]
+    audio = style.writable(audio, work)
+    _set(audio, w.values)
     work.seek(0)  # mutagen saves from where the file object stands
-    _KINDS[type(audio)][1].save(audio, work)
-
-
-def _is_v23(audio: MP3) -> bool:
-    return audio.tags is not None and tuple(audio.tags.version[:2]) == (2, 3)
-
-
-def _set_v23(audio: MP3, values: Mapping[str, str | None]) -> None:
-    """``_set`` on an ID3v2.3 tag as read: a date goes into v2.3's own frames (a year in
-    TYER, a day in TDAT, a time in TIME), the others as in v2.4."""
-    _set(audio, {name: value for name, value in values.items() if name != "date"})
-    if "date" not in values:
-        return
-    tags = audio.tags
-    for frame in ("TDRC", "TYER", "TDAT", "TIME"):
-        tags.delall(frame)
-    if not values["date"]:
-        return
-    when = ID3TimeStamp(values["date"])
-    if when.year:
-        tags.add(TYER(encoding=Encoding.LATIN1, text=f"{when.year:04d}"))
-    if when.month and when.day:
-        tags.add(TDAT(encoding=Encoding.LATIN1, text=f"{when.day:02d}{when.month:02d}"))
-    if when.hour is not None and when.minute is not None:
-        tags.add(TIME(encoding=Encoding.LATIN1, text=f"{when.hour:02d}{when.minute:02d}"))
+    style.save(audio, work)
 
 
 def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | None) -> None:
