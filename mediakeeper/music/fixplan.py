@@ -20,7 +20,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, replace
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from typing import TypeVar
 
 from mediakeeper.music.model import Finding, TagChange, Track
@@ -160,6 +160,7 @@ def folder_year(album: str) -> str | None:
     return (match["a"] or match["b"]) if match else None
 
 
+@lru_cache(maxsize=4096)  # asked for every track of an album, which mostly share one name
 def disc_suffix(album: str) -> tuple[str, int] | None:
     """("The Wall", 2) for "The Wall (Disc 2)", "The Wall CD2", ...; None without a suffix."""
     match = _DISC_SUFFIX.search(album)
@@ -190,7 +191,11 @@ def names_album(folder: str, album: str) -> bool:
 
 def strict_majority(keys: Iterable[K], total: int) -> K | None:
     """The key held by more than half of ``total`` voters (exactly half is not a majority)."""
-    counts = Counter(keys)
+    return majority_of(Counter(keys), total)
+
+
+def majority_of(counts: Counter[K], total: int) -> K | None:
+    """``strict_majority`` of votes already counted."""
     if not counts:
         return None
     key, count = counts.most_common(1)[0]

@@ -24,6 +24,7 @@ from mediakeeper.music.fixplan import (
     folder_year,
     is_various_artists,
     lead_artist,
+    majority_of,
     mojibake_repair,
     most_common,
     name_number,
@@ -246,17 +247,27 @@ def _vote_key(ctx: Context, track: Track, tag: str) -> str | None:
     return key
 
 
+def _without_disc(album: str) -> str:
+    suffix = disc_suffix(album)
+    return album if suffix is None else suffix[0]
+
+
 def _album_vote(ctx: Context, tracks: Sequence[Track], tag: str) -> _Vote:
-    keyed = [(t, k) for t in tracks if (k := _vote_key(ctx, t, tag)) is not None]
-    majority = strict_majority((k for _, k in keyed), len(tracks))
+    if tag == "album":
+        keyed = [(t, k) for t in tracks if (k := _vote_key(ctx, t, tag)) is not None]
+    else:  # only an album name's key differs from the plan's: asked directly, a call less
+        key = ctx.key
+        keyed = [(t, k) for t in tracks if (k := key(t, tag)) is not None]
+    counts = Counter(k for _, k in keyed)
+    majority = majority_of(counts, len(tracks))
     value = majority
     if majority is not None and tag == "date":  # the majority year's commonest full date
         value = most_common(ctx.value(t, tag).strip() for t, k in keyed if k == majority)
-    counts = Counter(k for _, k in keyed)
-    if majority is None:
-        return _Vote(counts, None, None)
+    if majority is None or counts[majority] == len(tracks):  # none, or nothing to write over
+        return _Vote(counts, majority, value)
     doubt = _doubt(ctx, tracks, tag, keyed, majority)
-    return _Vote(counts, majority, value, doubt, _apart(ctx, tracks, keyed, majority))
+    apart = None if doubt else _apart(ctx, tracks, keyed, majority)  # read only without doubt
+    return _Vote(counts, majority, value, doubt, apart)
 
 
 def _doubt(
@@ -270,13 +281,12 @@ def _doubt(
     others = {k for _, k in keyed} - {majority}
     if len(others) > 1:
         return f"the others hold {len(others)} different values, a pattern rather than a typo"
-    if tag == "album" and others:
-        names = {ctx.key(t, tag) or "" for t, _ in keyed}  # as stored, disc suffixes and all
-        bases = {suffix[0] if (suffix := disc_suffix(n)) else n for n in names}
-        if len(bases) == 1:
+    if tag == "album":
+        stored = {ctx.key(t, tag) or "" for t, _ in keyed}  # disc suffixes and all
+        if others and len({_without_disc(name) for name in stored}) == 1:
             return "they differ only by a disc number"
-    if tag == "album" and any(ctx.key(t, tag) != k for t, k in keyed):
-        return "the album names carry disc numbers"
+        if any(ctx.key(t, tag) != k for t, k in keyed):  # a suffix matching its disc went
+            return "the album names carry disc numbers"
     if tag == "date" and _compilation(ctx, tracks):
         return "this looks like a compilation, whose tracks keep their original years"
     return None
@@ -285,10 +295,14 @@ def _doubt(
 def _compilation(ctx: Context, tracks: Sequence[Track]) -> bool:
     """Album artist "Various Artists" (or "VA", "Various"), or no one artist (featured guests
     aside) on more than half of the tracks that name one."""
-    if any(is_various_artists(ctx.value(t, "albumartist")) for t in tracks):
+    # Keys, not values: stripped, and asked for (and kept) by the other rules already.
+    if any(k and is_various_artists(k) for k in {ctx.key(t, "albumartist") for t in tracks}):
         return True
-    artists = [lead_artist(v) for t in tracks if (v := ctx.value(t, "artist").strip())]
-    return bool(artists) and strict_majority(artists, len(artists)) is None
+    artists = [k for t in tracks if (k := ctx.key(t, "artist"))]
+    if len(set(artists)) < 2:  # one artist, or none: no compilation (and no guests to strip)
+        return False
+    leads = [lead_artist(k) for k in artists]
+    return strict_majority(leads, len(leads)) is None
 
 
 def _apart(
@@ -549,7 +563,7 @@ def artist_name_variants(ctx: Context) -> Iterator[Finding]:
     for _, counts in sorted(spellings.items()):
         if len(counts) < 2:
             continue
-        winner = strict_majority(counts.elements(), counts.total())
+        winner = majority_of(counts, counts.total())
         message = f"One artist is spelled {len(counts)} ways: {_counts(counts)}"
         if winner is None:
             message += " — no spelling is used by more than half; choose one."
