@@ -230,7 +230,7 @@ def enrich_only(store: QueueStore, options: BatchOptions) -> None:
     """``--enrich``: the batch takes the completed items that were processed offline (within
     ``options.keys`` when ``--<noun> NAME`` chose one). They stay completed until their
     lookups are recorded: a batch never takes an item twice, so it moves on after each."""
-    wanted = not_enriched(store)
+    wanted = not_enriched(store) if store.exists() else set()  # a dry run before any queue
     if options.keys is not None:
         wanted &= options.keys
     options.keys = wanted

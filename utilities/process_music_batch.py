@@ -69,11 +69,7 @@ def main(
         opts.only_item(settings, "music", options, artist, dry_run)
     if dry_run:
         if enrich:  # the same artists the batch would take, read without writing
-            store = QueueStore(settings.status_dir / "music", "music")
-            if store.exists():
-                opts.enrich_only(store, options)
-            else:
-                options.keys = set()  # nothing was processed offline yet
+            opts.enrich_only(QueueStore(settings.status_dir / "music", "music"), options)
         return _dry_run(settings, options, fix=not no_fix, enrich=enrich)
 
     store = opts.prepare_store(settings, "music", options, enrich=enrich)

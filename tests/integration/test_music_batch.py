@@ -402,6 +402,7 @@ def test_fixes_that_cannot_be_written_are_said_and_the_batch_exits_1(
         "a folder vanished",
         "a killed batch's claim",
         "enrich",
+        "enrich, no queue yet",
     ],
 )
 def test_dry_run_changes_nothing_anywhere(
@@ -436,11 +437,12 @@ def test_dry_run_changes_nothing_anywhere(
         "artist, no queue yet": ["--artist", "echo"],
         "no-fix": ["--no-fix"],
         "enrich": ["--enrich"],
+        "enrich, no queue yet": ["--enrich"],
     }.get(situation, [])
     before_lib, before_home = tree_bytes(lib), tree_bytes(home)
     before_top = sorted(p.name for p in tmp_path.iterdir())
 
-    if situation == "enrich":  # the suite's lookups are off; a dry run asks nothing anyway
+    if situation.startswith("enrich"):  # the suite's lookups are off; a dry run asks nothing
         run = subprocess.run(
             [sys.executable, "utilities/process_music_batch.py", *map(str, args)],
             cwd=REPO_ROOT, env={**child_env, "MEDIAKEEPER_MUSIC_LOOKUPS": "true"},
@@ -459,6 +461,8 @@ def test_dry_run_changes_nothing_anywhere(
         assert would == []
         for code in ("missing-cover", "whitespace", "missing-albumartist"):
             assert run.stdout.count(f"[{code}]") == 4, run.stdout
+    elif situation == "enrich, no queue yet":  # nothing was processed offline yet
+        assert run.stdout.startswith("dry run: 0 artists, 0 tag changes would be made")
     elif situation == "enrich":  # the artist the offline batch completed, not the others
         assert run.stdout.startswith("Alpha: 3 tracks")
         assert "dry run: 1 artist, 0 tag changes would be made" in run.stdout
