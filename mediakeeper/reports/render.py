@@ -42,6 +42,13 @@ def fingerprint(settings_source: bytes) -> str:
 VERSION = fingerprint(Path(__file__).read_bytes())
 
 
+def path_under(path: str, folder: str) -> str:
+    """``path`` from inside ``folder`` ("CD2/01 - T.flac"), or whole when it is elsewhere."""
+    if folder and path.startswith(folder + "/"):
+        return path[len(folder) + 1 :]
+    return path
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -56,6 +63,7 @@ def environment() -> Environment:
     env.filters["md"] = markdown_escape
     env.filters["shell"] = shlex.quote
     env.filters["code"] = markdown_code
+    env.filters["under"] = path_under
     env.globals["queue_manager"] = queue_manager
     env.globals["count"] = count  # "1 session", "2 sessions": as every message says it
     return env
