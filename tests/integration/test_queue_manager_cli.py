@@ -731,14 +731,20 @@ def test_subprocess_an_option_without_its_action(
 
 
 def test_options_with_their_action_still_work(cli, queue):
-    assert cli("--json").exit_code == 0  # the default action is the summary
-    assert cli("--list", "--status", "error", "--json").exit_code == 0
-    assert cli("--prune-checkpoints", "--keep", "2").exit_code == 0
-    assert cli("--reset-all", "--yes").exit_code == 0
-    assert (
-        cli("--refresh", "--library", str(json.loads(cli("--json").output)["library"])).exit_code
-        == 0
-    )
+    """Each option with the action it belongs to is obeyed, not merely accepted."""
+    summary = cli("--json")  # the default action is the summary
+    assert summary.exit_code == 0 and json.loads(summary.output)["total"] == len(ODD_NAMES)
+    work(queue, "ABBA", "error")
+    listed = cli("--list", "--status", "error", "--json")
+    assert listed.exit_code == 0
+    assert [item["name"] for item in json.loads(listed.output)] == ["ABBA"]
+    pruned = cli("--prune-checkpoints", "--keep", "2")
+    assert pruned.exit_code == 0 and "kept the newest 2" in pruned.output
+    reset = cli("--reset-all", "--yes")
+    assert reset.exit_code == 0 and set(states(queue).values()) == {"pending"}
+    refreshed = cli("--refresh", "--library", json.loads(summary.output)["library"])
+    assert refreshed.exit_code == 0
+    assert "Refreshed: 0 added, 0 marked missing, 0 back on disk" in refreshed.output
 
 
 def test_help_names_every_action(cli):

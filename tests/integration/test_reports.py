@@ -663,7 +663,10 @@ def test_weekly_report_script_reports_the_calendars_first_and_last_weeks(music_s
         )
         assert result.returncode == 0, result.stderr
         monday = parse_week(week).monday
-        assert Path(result.stdout.splitlines()[0]) == report_paths(tmp_path, Week(monday))[0]
+        md, html = report_paths(tmp_path, Week(monday))
+        assert Path(result.stdout.splitlines()[0]) == md
+        assert md.read_text("utf-8").startswith(f"# Weekly progress — {week}\n")
+        assert f"<title>Weekly progress {week} · mediakeeper</title>" in html.read_text("utf-8")
 
 
 def test_weekly_report_cli_with_no_queues(tmp_path):

@@ -205,6 +205,9 @@ def test_the_least_values_and_zeros_that_mean_none_are_accepted(tmp_path):
     assert settings.get("music", "checkpoint_every") == 1
     assert settings.get("musicbrainz", "timeout") == 0.0005  # more than 0, as the rule says
     assert settings.get("musicbrainz", "rate_limit") == 0.0
+    # 0 means none: kept as 0, not taken for "unset" and given the default (3, 4)
+    assert settings.get("music", "max_attempts") == 0
+    assert settings.get("musicbrainz", "retries") == 0
     with pytest.raises(ConfigError, match=r"mediakeeper.toml: music.checkpoint_every: expected a"):
         (tmp_path / "mediakeeper.toml").write_text("[music]\ncheckpoint_every = 0\n")
         load_settings(tmp_path, environ={})
