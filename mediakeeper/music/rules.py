@@ -482,7 +482,13 @@ def duplicate_numbers(ctx: Context) -> Iterator[Finding]:
             continue
         listed = ", ".join(map(str, duplicated))
         changes = _renumbering(ctx, tracks)
-        if changes is None and len(albums := _albums_of(ctx, tracks)) > 1:
+        named_discs = _named_discs(ctx, tracks, counts)
+        if changes is None and len(named_discs) > 1:
+            advice = (
+                f"their file names put them on discs {', '.join(map(str, named_discs))}, so "
+                "their disc numbers are missing or wrong; set each track's disc number."
+            )
+        elif changes is None and len(albums := _albums_of(ctx, tracks)) > 1:
             advice = (
                 f"the tracks belong to {len(albums)} different albums, so their file names' "
                 "order need not be their numbers; nothing is changed, renumber by hand if wrong."
@@ -496,14 +502,27 @@ def duplicate_numbers(ctx: Context) -> Iterator[Finding]:
         yield _finding("duplicate-tracknumber", album, album, message, changes or (), **details)
 
 
+def _named_discs(ctx: Context, tracks: Sequence[Track], counts: Counter[str]) -> list[int]:
+    """The discs the file names of the tracks sharing a number put them on ("2-01 x")."""
+    discs = set()
+    for t in tracks:
+        if counts[ctx.key(t, "tracknumber") or ""] > 1 and (named := name_number(t.path)):
+            discs.add(named.disc)
+    return sorted(discs) if None not in discs else []
+
+
 def track_gaps(ctx: Context) -> Iterator[Finding]:
+    last: dict[str, int] = {}  # per album, the highest number of the discs before
     for album, disc, tracks in _discs(ctx):
         keys = [ctx.key(t, "tracknumber") for t in tracks]
         numbers = {int(k) for k in keys if k is not None}
+        before, last[album] = last.get(album, 0), max(numbers | {last.get(album, 0)})
         renumbered = len(numbers) < len(keys) and _renumbering(ctx, tracks) is not None
         if None in keys or renumbered:  # unknown numbers, or duplicate-tracknumber's fix closes it
             continue
-        absent = sorted(set(range(1, max(numbers) + 1)) - numbers)
+        # A disc whose numbers go on from the disc before (disc 2 holds 13-24) starts after it.
+        first = before + 1 if before and min(numbers) > before else 1
+        absent = sorted(set(range(first, max(numbers) + 1)) - numbers)
         if absent:
             listed = _spans(absent)
             message = f"Disc {disc} has no track {listed}: a lost file, or a partial album?"
@@ -540,10 +559,37 @@ def filename_mismatches(ctx: Context) -> Iterator[Finding]:
         named, tagged = name_number(t.path), ctx.key(t, "tracknumber")
         if t.path in renumbered:
             continue
-        if named is not None and tagged is not None and str(named.track) != tagged:
+        if (
+            named is not None
+            and tagged is not None
+            and str(named.track) != tagged
+            and not _number_is_a_name(ctx, t)
+        ):
             message = f"The file name says track {named.track}, the tag {tagged}; which is right?"
             details = {"name_number": named.track, "tag_number": int(tagged)}
             yield _finding("filename-mismatch", t.path, t.album, message, **details)
+
+
+def _number_is_a_name(ctx: Context, track: Track) -> bool:
+    """Whether the file name starts with a name that starts with a number, not with a track
+    number: the artist's ("3 Doors Down - Kryptonite", "50 Cent - In da Club") or the title's
+    ("7 rings.mp3", "99 Luftballons.flac")."""
+    stem = track.path.rsplit("/", 1)[-1].rsplit(".", 1)[0].casefold()
+    names = (
+        ctx.value(track, "title"),
+        ctx.value(track, "artist"),
+        ctx.value(track, "albumartist"),
+        ctx.scan.folder,
+    )
+    return any(_starts_with_word(stem, n.strip().casefold()) for n in names)
+
+
+def _starts_with_word(text: str, name: str) -> bool:
+    """Whether ``text`` starts with ``name``, a name starting with a digit, as a whole word
+    ("12 - x" does not start with the artist "1")."""
+    if not name[:1].isdigit() or not text.startswith(name):
+        return False
+    return len(text) == len(name) or not text[len(name)].isalnum()
 
 
 # --- stage 3: the artist as a whole -----------------------------------------------------------

@@ -314,6 +314,22 @@ QUIET = [
         "filename-mismatch",
         ArtistScan("X", (loose(path="1999 - Party.mp3", tags={"tracknumber": "3"}),)),
     ),
+    # The number starts the artist's name or the title, not a track number.
+    (
+        "filename-mismatch",
+        ArtistScan(
+            "3 Doors Down",
+            (loose(path="3 Doors Down - Kryptonite.mp3", tags={"tracknumber": "1"}),),
+        ),
+    ),
+    (
+        "filename-mismatch",
+        ArtistScan(
+            "X", (loose(path="7 rings.mp3", tags={"title": "7 Rings", "tracknumber": "3"}),)
+        ),
+    ),
+    # Disc 2 numbered on from disc 1.
+    ("track-gap", abbey({}, {"tags": {"discnumber": "2"}}, {"tags": {"discnumber": "2"}})),
     ("whitespace", abbey({"tags": {"title": "Come\tTogether", "genre": "Rock & Roll"}})),
     ("whitespace", abbey({"tags": {"genre": "   "}})),  # blank: nothing to trim, nothing lost
     ("mojibake", abbey({"tags": {"artist": "Motörhead", "title": "Don’t “Stop”"}})),
@@ -869,3 +885,66 @@ def test_a_track_gap_names_its_missing_numbers_as_spans():
     (gap,) = [f for f in find_issues(scan) if f.code == "track-gap"]
     assert gap.message == "Disc 1 has no track 3-98: a lost file, or a partial album?"
     assert gap.details["absent"] == tuple(range(3, 99))
+
+
+@pytest.mark.parametrize(
+    ("artist", "name", "title"),
+    [
+        ("3 Doors Down", "3 Doors Down - Kryptonite.mp3", "Kryptonite"),
+        ("50 Cent", "50 Cent - In da Club.mp3", "In da Club"),
+        ("Ariana Grande", "7 rings.mp3", "7 rings"),
+        ("Nena", "99 Luftballons (Remix).mp3", "99 Luftballons"),
+    ],
+)
+def test_a_number_that_starts_a_name_is_no_track_number(artist, name, title) -> None:
+    tags = {"artist": artist, "title": title, "tracknumber": "4"}
+    scan = ArtistScan(artist, (loose(path=name, tags=tags),))
+    assert of(find_issues(scan), "filename-mismatch") == []
+
+
+@pytest.mark.parametrize(
+    ("artist", "name"),
+    [
+        ("1", "12 - Song.mp3"),  # the artist "1" is not the start of "12"
+        ("Ariana Grande", "03 - 7 rings.mp3"),  # a track number before the title
+        ("3 Doors Down", "05 - Kryptonite.mp3"),
+    ],
+)
+def test_a_track_number_beside_a_numbered_name_still_counts(artist, name) -> None:
+    tags = {"artist": artist, "title": "7 rings", "tracknumber": "4"}
+    scan = ArtistScan(artist, (loose(path=name, tags=tags),))
+    [mismatch] = of(find_issues(scan), "filename-mismatch")
+    assert mismatch.details["tag_number"] == 4
+
+
+def test_a_disc_numbered_on_from_the_one_before_has_no_gap_before_it() -> None:
+    """Disc 1 holds 1-2, disc 2 goes on at 3-4: no gap; at 4-5 it lacks only track 3."""
+
+    def two_discs(*numbers):
+        return ArtistScan(
+            "The Beatles",
+            tuple(
+                track(n, f"Song {n}", tags={"discnumber": str(1 + (i > 1))})
+                for i, n in enumerate(numbers)
+            ),
+        )
+
+    assert of(find_issues(two_discs(1, 2, 3, 4)), "track-gap") == []
+    [gap] = of(find_issues(two_discs(1, 2, 4, 5)), "track-gap")
+    assert gap.details == {"disc": 2, "absent": (3,)}
+    # Numbered from 1 on each disc, a disc's own gap still shows.
+    [gap] = of(find_issues(two_discs(1, 2, 2, 3)), "track-gap")
+    assert gap.details == {"disc": 2, "absent": (1,)}
+
+
+def test_duplicates_whose_file_names_name_their_discs_ask_for_disc_numbers() -> None:
+    """iTunes names "1-01 x", "2-01 y": a clash of numbers there is a missing disc tag."""
+    names = ("1-01 Come Together", "1-02 Something", "2-01 Maxwell", "2-02 Oh Darling")
+    scan = ArtistScan(
+        "The Beatles",
+        tuple(track(int(name[3]), name[5:], path=f"{ALBUM}/{name}.m4a") for name in names),
+    )
+    [duplicate] = of(find_issues(scan), "duplicate-tracknumber")
+    assert duplicate.changes == ()
+    assert "file names put them on discs 1, 2" in duplicate.message
+    assert "set each track's disc number" in duplicate.message
