@@ -1,0 +1,111 @@
+"""What every music rule works with: the severity of each finding code, the ``Context`` a rule
+reads the scan through, and the small helpers that word findings alike.
+
+Paths: a per-file finding names the file, an album finding the album folder, and an
+artist-wide finding (artist-name-variant) the artist folder itself, as "".
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from mediakeeper.music.fixplan import Plan, parse_number
+from mediakeeper.music.model import ArtistScan, Finding, TagChange, Track
+
+# The severity of every code. error: the file is broken or unidentifiable; warning: wrong or
+# incomplete data a player or a lookup trips over; info: worth knowing, often deliberate.
+SEVERITY: dict[str, str] = {
+    "unreadable-file": "error",
+    "missing-title": "error",
+    "missing-artist": "error",
+    "missing-album": "warning",
+    "missing-albumartist": "warning",
+    "missing-tracknumber": "warning",
+    "missing-year": "warning",
+    "inconsistent-albumartist": "warning",
+    "inconsistent-album": "warning",
+    "inconsistent-year": "warning",
+    "duplicate-tracknumber": "warning",
+    "track-gap": "warning",
+    "filename-mismatch": "warning",
+    "whitespace": "warning",
+    "mojibake": "warning",
+    "mixed-formats": "info",
+    "missing-cover": "info",
+    "artist-name-variant": "warning",
+    "low-bitrate": "warning",
+    "legacy-tag": "warning",
+}
+
+_LABEL = {"albumartist": "album artist", "tracknumber": "track number", "date": "year"}
+
+
+def label(tag: str) -> str:
+    return _LABEL.get(tag, tag)
+
+
+def tag_code(prefix: str, tag: str) -> str:
+    """ "missing-album", "inconsistent-year" (the date tag's findings speak of the year)."""
+    return f"{prefix}-{'year' if tag == 'date' else tag}"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every rule reads: the scan, its tracks grouped, and tag values through the plan."""
+
+    scan: ArtistScan
+    plan: Plan
+    tracks: tuple[Track, ...]  # sorted by path
+    groups: tuple[tuple[str, tuple[Track, ...]], ...]  # by album folder, loose ("") included
+
+    @classmethod
+    def of(cls, scan: ArtistScan) -> Context:
+        tracks = tuple(sorted(scan.tracks, key=lambda t: t.path))
+        groups: dict[str, list[Track]] = defaultdict(list)
+        for track in tracks:
+            groups[track.album].append(track)
+        return cls(scan, Plan(), tracks, tuple((a, tuple(g)) for a, g in sorted(groups.items())))
+
+    def albums(self) -> Iterator[tuple[str, tuple[Track, ...]]]:
+        """Album folders only; loose tracks are not an album."""
+        return ((album, tracks) for album, tracks in self.groups if album)
+
+    # The plan's own methods, looked up once: the rules ask some 500 times an artist, and a
+    # method here that called them cost a call more each time.
+    @cached_property
+    def value(self) -> Callable[[Track, str], str]:
+        return self.plan.value
+
+    @cached_property
+    def key(self) -> Callable[[Track, str], str | None]:
+        return self.plan.key
+
+    def disc(self, track: Track) -> int:
+        return parse_number(self.value(track, "discnumber")) or track.disc_folder or 1
+
+    def change(self, track: Track, tag: str, new: str) -> TagChange:
+        return self.plan.change(track, tag, new)
+
+
+Rule = Callable[[Context], Iterable[Finding]]
+
+
+def finding(
+    code: str,
+    path: str,
+    album: str,
+    message: str,
+    changes: Iterable[TagChange] = (),
+    **details: Any,
+) -> Finding:
+    return Finding(code, SEVERITY[code], path, message, album, tuple(changes), details)
+
+
+def counts_text(counts: Counter[str]) -> str:
+    """ "3 say 'Abbey Road', 2 say 'Abbey Rd.'" with the commonest first."""
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{n} {'says' if n == 1 else 'say'} {v!r}" for v, n in ordered)
