@@ -60,9 +60,13 @@ class ChangeJournal:
         ]
         if not lines:
             return
-        self.dir.mkdir(parents=True, exist_ok=True)
+        data = encode_text("".join(lines))
         # One write per call: workers sharing a session never interleave.
-        append_lines(self.path, encode_text("".join(lines)), durable=False)
+        try:
+            append_lines(self.path, data, durable=False)
+        except FileNotFoundError:  # the first change of all: its folder is made once
+            self.dir.mkdir(parents=True, exist_ok=True)
+            append_lines(self.path, data, durable=False)
         if self.path not in _NAMED:
             # The file's name (and its folder's) must survive a crash too. Once per process,
             # after it has seen the file: another worker may have created it a moment ago and
