@@ -182,6 +182,9 @@ def _fill(
         year = folder_year(album) if tag == "date" else None
         if year is not None and set(vote.counts) <= {year}:  # no track's year contradicts it
             return year, "from the album folder's name"
+        artist = _sole_artist(ctx, tracks) if tag == "albumartist" else None
+        if artist is not None and set(vote.counts) <= {artist}:  # no album artist says else
+            return artist, f"the artist of all {count(len(tracks), 'track')} in the album"
         if vote.counts:
             return None, f"The other tracks disagree ({counts_text(vote.counts)}); choose a value."
         return None, _BY_HAND
@@ -200,6 +203,14 @@ def _fill(
         if str(named.track) not in taken and len(same_name) == 1:  # never create a duplicate
             return str(named.track), "from the file name"
     return None, _BY_HAND
+
+
+def _sole_artist(ctx: Context, tracks: Sequence[Track]) -> str | None:
+    """The artist every track of the album names, if they all name the same one: an album
+    with no album artist is that artist's (a guest on one track, or a compilation, and
+    they differ)."""
+    artists = {ctx.key(t, "artist") for t in tracks}
+    return artists.pop() if len(artists) == 1 else None
 
 
 def _unnamed_album(album: str, vote: _Vote) -> str | None:

@@ -951,22 +951,21 @@ def test_a_fix_to_an_id3v1_file_resolves_its_legacy_tag_finding(tmp_path, music_
     base = {"artist": "Oldie", "album": "Record"}
     # The first lacks its year: filled from the folder name, a fix that rewrites the file.
     synth.make_id3v1_only(album / "01 - One.mp3", {**base, "title": "One", "tracknumber": "1"})
-    two = {**base, "title": "Two", "tracknumber": "2", "date": "1980"}
-    synth.make_id3v1_only(album / "02 - Two.mp3", two)
+    # The second needs nothing: a loose single (an album track now takes its album artist,
+    # which ID3v1 cannot hold, from its artist).
+    two = {**base, "title": "Two", "date": "1980"}
+    synth.make_id3v1_only(album.parent / "Two.mp3", two)
     home = tmp_path / "home"
     done = music_script("process_music_batch.py", "--home", home, "--library", tmp_path / "Music")
     assert done.returncode == 0, done.stderr
     [doc] = (home / "outputs/music/artists").glob("*.json")
     document = json.loads(doc.read_text("utf-8"))
     legacy = {f["path"]: f["fixed"] for f in document["findings"] if f["code"] == "legacy-tag"}
-    assert legacy == {"1980 - Record/01 - One.mp3": True, "1980 - Record/02 - Two.mp3": False}
+    assert legacy == {"1980 - Record/01 - One.mp3": True, "Two.mp3": False}
     versions = {t["path"]: t["tag_version"] for t in document["tracks"]}
-    assert versions == {
-        "1980 - Record/01 - One.mp3": "ID3v2.4",
-        "1980 - Record/02 - Two.mp3": "ID3v1",
-    }
+    assert versions == {"1980 - Record/01 - One.mp3": "ID3v2.4", "Two.mp3": "ID3v1"}
     assert tags.read(album / "01 - One.mp3").tag_version == "ID3v2.4"
-    assert tags.read(album / "02 - Two.mp3").tag_version == "ID3v1"
+    assert tags.read(album.parent / "Two.mp3").tag_version == "ID3v1"
 
 
 def test_artist_flag_refuses_an_artist_another_batch_is_working_on(

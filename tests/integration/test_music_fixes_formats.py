@@ -138,9 +138,12 @@ def ambiguous_library(ext: str, id3: int):
     # A 1:1 tie on album and year: no majority.
     add(f"{u}/Tie/01 - Left", _track("Left", "1", "Tie", "2010", artist=u))
     add(f"{u}/Tie/02 - Right", _track("Right", "2", "Tye", "2011", artist=u))
-    # Half the album has an album artist: exactly half is not a majority.
+    # Half the album has an album artist: exactly half is not a majority. (It is not the
+    # tracks' artist, else every track's artist would be a safe album artist.)
     for n in range(1, 5):
-        tags = _track(f"Half {n}", str(n), "No Majority", "2012", artist=u)
+        tags = _track(
+            f"Half {n}", str(n), "No Majority", "2012", artist=u, albumartist="Undecided Band"
+        )
         if n > 2:
             del tags["albumartist"]
         add(f"{u}/No Majority/0{n} - Half {n}", tags)

@@ -948,3 +948,32 @@ def test_duplicates_whose_file_names_name_their_discs_ask_for_disc_numbers() -> 
     assert duplicate.changes == ()
     assert "file names put them on discs 1, 2" in duplicate.message
     assert "set each track's disc number" in duplicate.message
+
+
+def test_an_album_with_no_album_artist_takes_the_artist_all_its_tracks_name() -> None:
+    scan = abbey(*[{"tags": {"albumartist": None}}] * 3)
+    missing = of(find_issues(scan), "missing-albumartist")
+    assert [c for f in missing for c in f.changes] == [
+        TagChange(p, "albumartist", None, "The Beatles") for p in (P1, P2, P3)
+    ]
+    assert "the artist of all 3 tracks in the album" in missing[0].message
+    # One track already holding it agrees: the others take it too.
+    scan = abbey({}, {"tags": {"albumartist": None}}, {"tags": {"albumartist": None}})
+    missing = of(find_issues(scan), "missing-albumartist")
+    assert [c.new for f in missing for c in f.changes] == ["The Beatles", "The Beatles"]
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        # A guest on one track: whose album it is, is not certain.
+        ({"tags": {"artist": "The Beatles feat. Billy Preston"}}, {}, {}),
+        # An album artist that names someone else.
+        ({"tags": {"albumartist": "Various Artists"}}, {}, {}),
+    ],
+)
+def test_an_album_artist_is_not_taken_from_artists_that_do_not_all_agree(edits) -> None:
+    edits = tuple(e | {"tags": {"albumartist": None} | e.get("tags", {})} for e in edits)
+    missing = of(find_issues(abbey(*edits)), "missing-albumartist")
+    assert len(missing) >= 2
+    assert all(f.changes == () for f in missing)
