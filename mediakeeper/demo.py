@@ -117,8 +117,9 @@ ALBUMS: tuple[Album, ...] = (
         "Miles Davis", "Miles Davis", "1959", "Kind of Blue", "flac", "Jazz",
         ("So What", "Freddie Freeloader", "Blue in Green", "All Blues", "Flamenco Sketches"),
         cover="file",
-        planted="no year on any track (the folder name has it)",
-        tracks={n: Track({"date": None}) for n in range(1, 6)},
+        planted="no year and no album artist on any track "
+        "(the folder name has the year, every track's artist the album artist)",
+        tracks={n: Track({"date": None, "albumartist": None}) for n in range(1, 6)},
     ),
     Album(
         "Radiohead", "Radiohead", "1997", "OK Computer", "ogg", "Alternative Rock",
