@@ -184,7 +184,8 @@ def _fill(
             return year, "from the album folder's name"
         artist = _sole_artist(ctx, tracks) if tag == "albumartist" else None
         if artist is not None and set(vote.counts) <= {artist}:  # no album artist says else
-            return artist, f"the artist of all {count(len(tracks), 'track')} in the album"
+            n = len(tracks)
+            return artist, f"the artist of all {n} tracks" if n > 1 else "the track's artist"
         if vote.counts:
             return None, f"The other tracks disagree ({counts_text(vote.counts)}); choose a value."
         return None, _BY_HAND
@@ -206,11 +207,21 @@ def _fill(
 
 
 def _sole_artist(ctx: Context, tracks: Sequence[Track]) -> str | None:
-    """The artist every track of the album names, if they all name the same one: an album
-    with no album artist is that artist's (a guest on one track, or a compilation, and
-    they differ)."""
+    """The artist of a whole album by one artist: every track names that artist alone (no
+    guest: "X feat. Y" is not the album's artist), and each disc's numbers run 1 to its size
+    (a few tracks of a compilation, numbered 7 and 12, are not an album of their own)."""
     artists = {ctx.key(t, "artist") for t in tracks}
-    return artists.pop() if len(artists) == 1 else None
+    if len(artists) != 1 or (artist := artists.pop()) is None:
+        return None
+    if lead_artist(artist) != artist.casefold():
+        return None
+    discs: dict[int, list[str | None]] = {}
+    for t in tracks:
+        discs.setdefault(ctx.disc(t), []).append(ctx.key(t, "tracknumber"))
+    for keys in discs.values():
+        if sorted(int(k) if k else 0 for k in keys) != list(range(1, len(keys) + 1)):
+            return None
+    return artist
 
 
 def _unnamed_album(album: str, vote: _Vote) -> str | None:

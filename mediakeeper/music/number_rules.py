@@ -4,6 +4,8 @@ skipped, and file names whose number says otherwise.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 
@@ -48,16 +50,15 @@ def duplicate_numbers(ctx: Context) -> Iterator[Finding]:
             continue
         listed = ", ".join(map(str, duplicated))
         changes = _renumbering(ctx, tracks)
-        named_discs = _named_discs(ctx, tracks, counts)
-        if changes is None and len(named_discs) > 1:
-            advice = (
-                f"their file names put them on discs {', '.join(map(str, named_discs))}, so "
-                "their disc numbers are missing or wrong; set each track's disc number."
-            )
-        elif changes is None and len(albums := _albums_of(ctx, tracks)) > 1:
+        if changes is None and len(albums := _albums_of(ctx, tracks)) > 1:
             advice = (
                 f"the tracks belong to {len(albums)} different albums, so their file names' "
                 "order need not be their numbers; nothing is changed, renumber by hand if wrong."
+            )
+        elif changes is None and len(named_discs := _named_discs(ctx, tracks, counts)) > 1:
+            advice = (
+                f"their file names put them on discs {', '.join(map(str, named_discs))}, so "
+                "their disc numbers are missing or wrong; set each track's disc number."
             )
         elif changes is None:
             advice = "the file names do not run cleanly from 1, so renumber by hand."
@@ -69,12 +70,13 @@ def duplicate_numbers(ctx: Context) -> Iterator[Finding]:
 
 
 def _named_discs(ctx: Context, tracks: Sequence[Track], counts: Counter[str]) -> list[int]:
-    """The discs the file names of the tracks sharing a number put them on ("2-01 x")."""
-    discs = set()
-    for t in tracks:
-        if counts[ctx.key(t, "tracknumber") or ""] > 1 and (named := name_number(t.path)):
-            discs.add(named.disc)
-    return sorted(discs) if None not in discs else []
+    """The discs the file names of the tracks sharing a number put them on ("2-01 x"), if
+    every one names a disc and no two name the same disc and number; else none."""
+    named = [name_number(t.path) for t in tracks if counts[ctx.key(t, "tracknumber") or ""] > 1]
+    places = [(n.disc, n.track) for n in named if n is not None and n.disc is not None]
+    if len(places) < len(named) or len(set(places)) < len(places):
+        return []
+    return sorted({disc for disc, _ in places})
 
 
 def track_gaps(ctx: Context) -> Iterator[Finding]:
@@ -82,8 +84,10 @@ def track_gaps(ctx: Context) -> Iterator[Finding]:
     for album, disc, tracks in _discs(ctx):
         keys = [ctx.key(t, "tracknumber") for t in tracks]
         numbers = {int(k) for k in keys if k is not None}
-        before, last[album] = last.get(album, 0), max(numbers | {last.get(album, 0)})
         renumbered = len(numbers) < len(keys) and _renumbering(ctx, tracks) is not None
+        before = last.get(album, 0)
+        # As duplicate-tracknumber's fix leaves it: renumbered, the disc runs 1 to its size.
+        last[album] = max(before, len(tracks) if renumbered else max(numbers, default=0))
         if None in keys or renumbered:  # unknown numbers, or duplicate-tracknumber's fix closes it
             continue
         # A disc whose numbers go on from the disc before (disc 2 holds 13-24) starts after it.
@@ -91,7 +95,8 @@ def track_gaps(ctx: Context) -> Iterator[Finding]:
         absent = sorted(set(range(first, max(numbers) + 1)) - numbers)
         if absent:
             listed = _spans(absent)
-            message = f"Disc {disc} has no track {listed}: a lost file, or a partial album?"
+            on = f" (numbered on from the disc before, from {first})" if first > 1 else ""
+            message = f"Disc {disc}{on} has no track {listed}: a lost file, or a partial album?"
             yield finding("track-gap", album, album, message, disc=disc, absent=tuple(absent))
 
 
@@ -140,19 +145,29 @@ def _number_is_a_name(ctx: Context, track: Track) -> bool:
     """Whether the file name starts with a name that starts with a number, not with a track
     number: the artist's ("3 Doors Down - Kryptonite", "50 Cent - In da Club") or the title's
     ("7 rings.mp3", "99 Luftballons.flac")."""
-    stem = track.path.rsplit("/", 1)[-1].rsplit(".", 1)[0].casefold()
+    stem = _folded(track.path.rsplit("/", 1)[-1].rsplit(".", 1)[0])
     names = (
         ctx.value(track, "title"),
         ctx.value(track, "artist"),
         ctx.value(track, "albumartist"),
         ctx.scan.folder,
     )
-    return any(_starts_with_word(stem, n.strip().casefold()) for n in names)
+    return any(_starts_with_name(stem, _folded(n.strip())) for n in names)
 
 
-def _starts_with_word(text: str, name: str) -> bool:
-    """Whether ``text`` starts with ``name``, a name starting with a digit, as a whole word
-    ("12 - x" does not start with the artist "1")."""
-    if not name[:1].isdigit() or not text.startswith(name):
+def _folded(text: str) -> str:
+    """Compared as a person reads it: a macOS file name's decomposed accents are one letter."""
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+# A name that starts with a number as a word of its own: "7 rings", "50 cent", "3 doors down";
+# not a track number put before a title ("07 - x", "7. x", "07 x") nor a bare number.
+_NUMBERED_NAME = re.compile(r"[1-9]\d*\s+[^\W\d_]")
+
+
+def _starts_with_name(text: str, name: str) -> bool:
+    """Whether ``text`` starts with ``name``, a numbered name, as a whole word ("12 - x"
+    does not start with the artist "1")."""
+    if not _NUMBERED_NAME.match(name) or not text.startswith(name):
         return False
     return len(text) == len(name) or not text[len(name)].isalnum()

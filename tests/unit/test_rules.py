@@ -956,7 +956,7 @@ def test_an_album_with_no_album_artist_takes_the_artist_all_its_tracks_name() ->
     assert [c for f in missing for c in f.changes] == [
         TagChange(p, "albumartist", None, "The Beatles") for p in (P1, P2, P3)
     ]
-    assert "the artist of all 3 tracks in the album" in missing[0].message
+    assert "(the artist of all 3 tracks)" in missing[0].message
     # One track already holding it agrees: the others take it too.
     scan = abbey({}, {"tags": {"albumartist": None}}, {"tags": {"albumartist": None}})
     missing = of(find_issues(scan), "missing-albumartist")
@@ -968,8 +968,12 @@ def test_an_album_with_no_album_artist_takes_the_artist_all_its_tracks_name() ->
     [
         # A guest on one track: whose album it is, is not certain.
         ({"tags": {"artist": "The Beatles feat. Billy Preston"}}, {}, {}),
+        # The same guest on every track: still not the album's artist.
+        tuple({"tags": {"artist": "The Beatles feat. Billy Preston"}} for _ in range(3)),
         # An album artist that names someone else.
         ({"tags": {"albumartist": "Various Artists"}}, {}, {}),
+        # Tracks 1, 2 and 7: a few tracks of a compilation, not an album of their own.
+        ({}, {}, {"tags": {"tracknumber": "7"}, "path": f"{ALBUM}/07 - Maxwell.mp3"}),
     ],
 )
 def test_an_album_artist_is_not_taken_from_artists_that_do_not_all_agree(edits) -> None:
@@ -977,3 +981,83 @@ def test_an_album_artist_is_not_taken_from_artists_that_do_not_all_agree(edits) 
     missing = of(find_issues(abbey(*edits)), "missing-albumartist")
     assert len(missing) >= 2
     assert all(f.changes == () for f in missing)
+
+
+def test_a_single_takes_its_one_tracks_artist_as_album_artist() -> None:
+    single = "2019 - Single"
+    scan = ArtistScan("X", (track(1, "One", album=single, tags={"albumartist": None}),))
+    [missing] = of(find_issues(scan), "missing-albumartist")
+    assert [c.new for c in missing.changes] == ["The Beatles"]
+    assert "(the track's artist)" in missing.message
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("07 - Kryptonite.mp3", "07 - Kryptonite"),  # a title that kept the file's number
+        ("07 - Kryptonite.mp3", "07 Kryptonite"),
+        ("07 - Kryptonite.mp3", "7. Kryptonite"),
+        ("12 - Song.mp3", "12"),  # a bare number
+    ],
+)
+def test_a_title_that_holds_the_track_number_does_not_hide_a_mismatch(name, title) -> None:
+    scan = ArtistScan("X", (loose(path=name, tags={"title": title, "tracknumber": "3"}),))
+    [mismatch] = of(find_issues(scan), "filename-mismatch")
+    assert mismatch.details["tag_number"] == 3
+
+
+def test_a_numbered_title_is_found_in_a_decomposed_file_name() -> None:
+    """macOS writes "ñ" in file names as "n" and a combining tilde."""
+    import unicodedata
+
+    name = unicodedata.normalize("NFD", "7 Años.mp3")
+    scan = ArtistScan("X", (loose(path=name, tags={"title": "7 Años", "tracknumber": "3"}),))
+    assert of(find_issues(scan), "filename-mismatch") == []
+
+
+def test_a_disc_numbered_on_counts_from_where_the_renumbered_disc_before_ends() -> None:
+    """Disc 1's names run 1-3 but two tracks say 2: renumbered, disc 1 ends at 3, and a
+    disc 2 holding 4-5 lacks nothing; one holding 5-6 lacks 4, and says why it is counted
+    from there."""
+
+    def two_discs(*numbers):
+        return ArtistScan(
+            "The Beatles",
+            tuple(
+                track(i + 1, f"Song {i + 1}", tags={"tracknumber": str(n), "discnumber": "1"})
+                for i, n in enumerate((1, 2, 2))
+            )
+            + tuple(
+                track(n, f"Song {n}", tags={"discnumber": "2"}, path=f"{ALBUM}/2-0{n} Song.mp3")
+                for n in numbers
+            ),
+        )
+
+    assert of(find_issues(two_discs(4, 5)), "track-gap") == []
+    [gap] = of(find_issues(two_discs(5, 6)), "track-gap")
+    assert gap.details == {"disc": 2, "absent": (4,)}
+    assert gap.message.startswith("Disc 2 (numbered on from the disc before, from 4) has no")
+
+
+@pytest.mark.parametrize(
+    ("names", "albums", "advice"),
+    [
+        # Two albums in one folder: that is the first thing to say.
+        (("1-01 A", "2-01 B"), ("Alpha", "Beta"), "belong to 2 different albums"),
+        # Two files named 1-01: the names do not tell them apart.
+        (("1-01 A", "1-01 A2", "2-01 B"), ("Abbey Road",) * 3, "do not run cleanly"),
+    ],
+)
+def test_disc_advice_only_when_the_file_names_tell_the_clashing_tracks_apart(
+    names, albums, advice
+) -> None:
+    scan = ArtistScan(
+        "The Beatles",
+        tuple(
+            track(1, name[5:], tags={"album": album}, path=f"{ALBUM}/{name}.m4a")
+            for name, album in zip(names, albums, strict=True)
+        ),
+    )
+    [duplicate] = of(find_issues(scan), "duplicate-tracknumber")
+    assert advice in duplicate.message
+    assert "disc number" not in duplicate.message
