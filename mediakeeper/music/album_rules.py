@@ -142,13 +142,15 @@ def missing_tags(ctx: Context) -> Iterator[Finding]:
     for album, tracks in ctx.groups:
         required = _REQUIRED_EVERYWHERE + (_REQUIRED_IN_ALBUM if album else ())
         votes: dict[str, _Vote] = {}  # the album's, counted when a track first lacks the tag
+        # Without a majority, a fill is the same for every track: worked out once.
+        fallbacks: dict[str, tuple[str | None, str]] = {}
         for t in tracks:
             for tag in required:
                 if ctx.key(t, tag) is not None:
                     continue
                 if album and tag in _ALBUM_WIDE and tag not in votes:
                     votes[tag] = _album_vote(ctx, tracks, tag)
-                new, source = _fill(ctx, album, tracks, t, tag, votes)
+                new, source = _fill(ctx, album, tracks, t, tag, votes, fallbacks)
                 stored = ctx.value(t, tag)
                 message = f"The {label(tag)} tag " + (
                     f"{stored!r} is not a {label(tag)}." if stored.strip() else "is missing."
@@ -165,6 +167,7 @@ def _fill(
     track: Track,
     tag: str,
     votes: dict[str, _Vote],
+    fallbacks: dict[str, tuple[str | None, str]],
 ) -> tuple[str | None, str]:
     """(value, where it comes from) for a missing tag; (None, advice) when nothing is safe."""
     if tag in votes:
@@ -179,16 +182,9 @@ def _fill(
             if why is None:
                 return vote.value, f"as {said}"
             return None, f"Not filled: {said} {vote.value!r}, but {why}; choose a value."
-        year = folder_year(album) if tag == "date" else None
-        if year is not None and set(vote.counts) <= {year}:  # no track's year contradicts it
-            return year, "from the album folder's name"
-        artist = _sole_artist(ctx, tracks) if tag == "albumartist" else None
-        if artist is not None and set(vote.counts) <= {artist}:  # no album artist says else
-            n = len(tracks)
-            return artist, f"the artist of all {n} tracks" if n > 1 else "the track's artist"
-        if vote.counts:
-            return None, f"The other tracks disagree ({counts_text(vote.counts)}); choose a value."
-        return None, _BY_HAND
+        if tag not in fallbacks:
+            fallbacks[tag] = _without_majority(ctx, album, tracks, tag, vote)
+        return fallbacks[tag]
     named = name_number(track.path)
     if tag == "title" and named and named.title:
         return _title_from_name(ctx, track, named.title)
@@ -206,6 +202,23 @@ def _fill(
     return None, _BY_HAND
 
 
+def _without_majority(
+    ctx: Context, album: str, tracks: Sequence[Track], tag: str, vote: _Vote
+) -> tuple[str | None, str]:
+    """The fill of an album-wide tag no majority of the album holds: the folder's year, the
+    one artist of the album's tracks, or advice."""
+    year = folder_year(album) if tag == "date" else None
+    if year is not None and set(vote.counts) <= {year}:  # no track's year contradicts it
+        return year, "from the album folder's name"
+    artist = _sole_artist(ctx, tracks) if tag == "albumartist" else None
+    if artist is not None and set(vote.counts) <= {artist}:  # no album artist says else
+        n = len(tracks)
+        return artist, f"the artist of all {n} tracks" if n > 1 else "the track's artist"
+    if vote.counts:
+        return None, f"The other tracks disagree ({counts_text(vote.counts)}); choose a value."
+    return None, _BY_HAND
+
+
 def _sole_artist(ctx: Context, tracks: Sequence[Track]) -> str | None:
     """The artist of a whole album by one artist: every track names that artist alone (no
     guest: "X feat. Y" is not the album's artist), and each disc's numbers run 1 to its size
@@ -215,11 +228,9 @@ def _sole_artist(ctx: Context, tracks: Sequence[Track]) -> str | None:
         return None
     if lead_artist(artist) != artist.casefold():
         return None
-    discs: dict[int, list[str | None]] = {}
-    for t in tracks:
-        discs.setdefault(ctx.disc(t), []).append(ctx.key(t, "tracknumber"))
-    for keys in discs.values():
-        if sorted(int(k) if k else 0 for k in keys) != list(range(1, len(keys) + 1)):
+    for disc in ctx.by_disc(tracks).values():
+        numbers = sorted(int(k) if (k := ctx.key(t, "tracknumber")) else 0 for t in disc)
+        if numbers != list(range(1, len(disc) + 1)):
             return None
     return artist
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from mediakeeper.music.album_rules import vote_key
@@ -17,10 +17,7 @@ from mediakeeper.music.rule_base import Context, finding
 
 def _discs(ctx: Context) -> Iterator[tuple[str, int, tuple[Track, ...]]]:
     for album, tracks in ctx.albums():
-        by_disc: dict[int, list[Track]] = defaultdict(list)
-        for t in tracks:
-            by_disc[ctx.disc(t)].append(t)
-        for disc, disc_tracks in sorted(by_disc.items()):
+        for disc, disc_tracks in sorted(ctx.by_disc(tracks).items()):
             yield album, disc, tuple(disc_tracks)
 
 

@@ -87,6 +87,13 @@ class Context:
     def disc(self, track: Track) -> int:
         return parse_number(self.value(track, "discnumber")) or track.disc_folder or 1
 
+    def by_disc(self, tracks: Iterable[Track]) -> dict[int, list[Track]]:
+        """An album's tracks per disc, in their order."""
+        discs: dict[int, list[Track]] = defaultdict(list)
+        for track in tracks:
+            discs[self.disc(track)].append(track)
+        return discs
+
     def change(self, track: Track, tag: str, new: str) -> TagChange:
         return self.plan.change(track, tag, new)
 
