@@ -42,11 +42,11 @@ from mediakeeper.queue_items import (
     SKIPPED,
     check_transition,
     claim_is_stale,
+    given_back,
     is_eligible,
     iso,
     make_claim,
     queue_manager,
-    status_before_claim,
     structure_problems,
 )
 
@@ -567,9 +567,9 @@ class QueueStore:
         return [dict(item) for item in claimed]
 
     def _give_back(self, item: dict[str, Any]) -> None:
-        self._set_status(item, status_before_claim(item.get("claimed_by")))
-        item["claimed_by"] = None
-        item["started_at"] = None
+        back = given_back(item)
+        self._set_status(item, back.pop("status"))
+        item.update(back)
 
     def _owned(self, data: dict[str, Any], key: str, session: str) -> dict[str, Any]:
         item = data["items"][self._index[key]]

@@ -138,6 +138,15 @@ def status_before_claim(claim: Mapping[str, Any] | None) -> str:
     return was if was in (PENDING, ERROR, COMPLETED, SKIPPED) else PENDING
 
 
+def given_back(item: Mapping[str, Any]) -> dict[str, Any]:
+    """What giving a claimed item back sets: the status it had before, no claim, no start."""
+    return {
+        "status": status_before_claim(item.get("claimed_by")),
+        "claimed_by": None,
+        "started_at": None,
+    }
+
+
 def holds_results(item: Mapping[str, Any]) -> bool:
     """Whether the item's counters (tracks, issues) are results that stand: it is completed,
     or being processed again from completed (--enrich). A reset artist's last results are

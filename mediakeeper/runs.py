@@ -15,9 +15,9 @@ from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import (
     IN_PROGRESS,
     claim_is_stale,
+    given_back,
     is_eligible,
     new_item,
-    status_before_claim,
 )
 from mediakeeper.sessions import Session, start_session
 
@@ -60,7 +60,7 @@ def eligible_items(settings: Settings, kind: str, options: BatchOptions) -> list
 def _released_if_stale(item: dict[str, Any]) -> dict[str, Any]:
     if item["status"] != IN_PROGRESS or not claim_is_stale(item.get("claimed_by")):
         return item
-    return {**item, "status": status_before_claim(item.get("claimed_by")), "claimed_by": None}
+    return {**item, **given_back(item)}
 
 
 def run_batch(
