@@ -228,7 +228,8 @@ def test_ambiguous_and_unmatched_movies_write_nothing(fake, tmp_path):
     reset = f"`python utilities/movie_queue_manager.py --home {home} --reset-movie Solaris`"
     assert f"reset the movie: {reset}" in report
     # The advice works as written: the tag in the file's name, the reset, a batch.
-    assert "to the video file's name as `[tmdbid-N]`" in report
+    assert r"Add the right \[tmdbid-N\] to the video file's name" in report  # the finding's
+    assert "for example `movie [tmdbid-593].mkv`" in report
     (library / "Solaris/solaris.mkv").rename(library / "Solaris/solaris [tmdbid-593].mkv")
     manager(home, "--reset-movie", "Solaris")
     again = run(fake, home, library)
