@@ -125,7 +125,8 @@ class MusicJob:
                 "covers_fetched": covers,
             },
         }
-        ArtistOutputs(self.home, slug).write(artist, _after(tracks, done), records)
+        outputs = ArtistOutputs(self.home, slug)
+        outputs.write(artist, _after(tracks, done), records)
 
         found, resolved = len(findings), sum(fixed)
         this_run = {"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved}
@@ -156,7 +157,7 @@ class MusicJob:
             change, why = applied.refused[0]
             result.problem = (
                 f"{count(len(applied.refused), 'tag fix', 'tag fixes')} could not be written "
-                f"({change.path}: {why}); see {ArtistOutputs(self.home, slug).report_path}"
+                f"({change.path}: {why}); see {outputs.report_path}"
             )
         if self._resume_needs(state):  # killed before the runner records it: this result
             save_finished(work, state["token"], result)

@@ -109,6 +109,27 @@ def test_undo_after_fix_undo_fix_reports_each_tag_once(tmp_path):
     assert (again.restored, again.left_alone, len(again.already)) == ([], [], 1)
 
 
+def test_undo_leaves_a_tag_edited_since_alone_and_says_so_once(tmp_path):
+    """Two sessions took the title a -> b -> c, then someone set it to x: both entries are
+    refused, and the report has one line for the tag, the newest refusal."""
+    from mediakeeper.music.fixes import undo
+
+    path = synth.make_track(tmp_path / "Alpha" / "A" / "01 - a.flac", "flac", {"title": "a"})
+    status, artist = tmp_path / "status", path.parent.parent
+    for session, old, new in (("s1", "a", "b"), ("s2", "b", "c")):
+        change = TagChange("A/01 - a.flac", "title", old, new)
+        apply_changes(artist, "Alpha", [change], ChangeJournal(status, session))
+    tags.write(path, {"title": "x"})  # by hand, after both
+
+    report = undo(status, artist="Alpha")
+
+    assert tags.read(path).tags["title"] == "x"
+    assert report.restored == [] and report.already == []
+    [(entry, why)] = report.left_alone
+    assert (entry.session, entry.old, entry.new) == ("s2", "b", "c")
+    assert "was changed again since (now 'x')" in why
+
+
 def test_undo_walks_back_past_a_change_that_was_journaled_but_never_written(tmp_path):
     """The journal is written before the file: a run killed (or refused) after journaling
     b -> c leaves the file at b. Undo still takes it back to a, step by step."""
