@@ -73,6 +73,10 @@ def main(
         return _dry_run(settings, options, fix=not no_fix, enrich=enrich)
 
     store = opts.prepare_store(settings, "music", options, enrich=enrich)
+    if online:  # a setting every lookup needs: refused before any artist is claimed
+        from mediakeeper.lookup.musicbrainz import check_settings
+
+        check_settings(settings)
     session, report = opts.run_with_progress(
         store,
         lambda session: MusicJob(

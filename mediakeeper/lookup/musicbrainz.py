@@ -156,6 +156,11 @@ def musicbrainz_from_settings(settings: Settings) -> MusicBrainz:
     return MusicBrainz(session, mb["url"])
 
 
+def check_settings(settings: Settings) -> None:
+    """ConfigError if the ``[musicbrainz]`` settings cannot make a single lookup."""
+    _check_base_url(settings.get("musicbrainz", "url"))
+
+
 def _check_base_url(base_url: str) -> None:
     example = "e.g. https://musicbrainz.org, or http://localhost:5000 for a local mirror"
     check_http_url("[musicbrainz] url", base_url, example)

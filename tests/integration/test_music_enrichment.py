@@ -19,6 +19,7 @@ import pytest
 from mediakeeper import tags
 from mediakeeper.music import synth
 from mediakeeper.queue import QueueStore
+from mediakeeper.sessions import LOG_DIR
 from mediakeeper.slug import slugify
 from tests.servers.base import COVER_PNG
 from tests.servers.musicbrainz import FakeMusicBrainz
@@ -205,6 +206,8 @@ def test_a_setting_that_fails_every_lookup_stops_the_batch_and_marks_nothing(fak
     )
     assert {item["status"] for item in queue_of(home).values()} == {"pending"}
     assert fake.requests == []
+    # Refused before the batch began: no session, so no artist was claimed or scanned.
+    assert not (home / "status/music" / LOG_DIR).exists()
 
 
 def test_an_enrich_batch_that_stops_early_says_the_rest_stay_completed(fake, tmp_path):
