@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mediakeeper.findings import Finding
 from mediakeeper.lookup.musicbrainz import ArtistCandidate, ReleaseGroup
 from mediakeeper.music.enrich import (
     AlbumFolder,
@@ -19,7 +20,7 @@ from mediakeeper.music.enrich import (
     unidentified,
 )
 from mediakeeper.music.fixplan import most_common
-from mediakeeper.music.model import ArtistScan, Finding, TagChange, Track
+from mediakeeper.music.model import ArtistScan, TagChange, Track
 
 BJORK = ArtistCandidate(
     "87c5dedd", "Björk", "Björk", 100, aliases=("Bjork", "Björk Guðmundsdóttir")
