@@ -17,27 +17,31 @@ from tests.unit.test_movie_rules import FIRES as MOVIE_FIRES
 from tests.unit.test_rules import FIRES as MUSIC_FIRES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "findings.md"
-# Where each kind's firing cases live: (test file, its list of cases).
+# Where each kind's firing cases live: {test file: its list of cases, each (code, ...)}. A code
+# that fires elsewhere (while writing, say) gets its list of cases added here.
 FIRING = {
-    "music": ("tests/unit/test_rules.py", MUSIC_FIRES),
-    "enrichment": ("tests/unit/test_enrich.py", ENRICHMENT_FIRES),
-    "movies": ("tests/unit/test_movie_rules.py", MOVIE_FIRES),
+    "music": {"tests/unit/test_rules.py": MUSIC_FIRES},
+    "enrichment": {"tests/unit/test_enrich.py": ENRICHMENT_FIRES},
+    "movies": {"tests/unit/test_movie_rules.py": MOVIE_FIRES},
 }
 
 
 def test_every_code_has_a_case_that_fires_and_a_severity() -> None:
     assert set(FIRING) == set(KINDS)
     problems = []
-    for kind, (where, cases) in FIRING.items():
-        fired = {case.values[0] for case in cases}
+    for kind, lists in FIRING.items():
+        fired = set()
+        for where, cases in lists.items():
+            codes = {case.values[0] for case in cases}
+            fired |= codes
+            problems += [
+                f"{where}: FIRES has a case for {code}, not a {kind} code of mediakeeper.findings"
+                for code in sorted(codes - set(codes_of(kind)))
+            ]
         problems += [
-            f"{code} ({kind}): no case that fires in FIRES of {where}"
+            f"{code} ({kind}): no case that fires in FIRES of {' or '.join(lists)}"
             for code in codes_of(kind)
             if code not in fired
-        ]
-        problems += [
-            f"{where}: FIRES has a case for {code}, not a {kind} code in mediakeeper/findings.py"
-            for code in sorted(fired - set(codes_of(kind)))
         ]
     assert not problems, "\n".join(problems)
 
