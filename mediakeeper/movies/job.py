@@ -21,6 +21,7 @@ from mediakeeper.atomic import atomic_write_bytes
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.config import Settings
 from mediakeeper.errors import LibraryError, LookupFailed
+from mediakeeper.findings import Finding, finding_record
 from mediakeeper.lookup.clients import per_process
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.tmdb_types import KeyRefused, MovieDetails
@@ -48,7 +49,7 @@ class Preview:
     name: str
     parsed: ParsedName
     videos: VideoScan
-    findings: list[rules.Finding]
+    findings: list[Finding]
     lookup: str  # "" when no lookup would be made
     existing: tuple[str, ...] = ()  # files a match would write that are already there
 
@@ -171,7 +172,7 @@ class MovieJob:
                 spent = client.session.counters_since(before)  # its requests count all the same
                 raise ItemFailure("lookup", message, network=err.network, details=spent) from None
             state["lookups"] = client.session.counters_since(before)
-        state["findings"] = [rules.finding_record(f) for f in findings]
+        state["findings"] = [finding_record(f) for f in findings]
         return state, images
 
     def _identify(self, client, folder, parsed, state, findings) -> MovieDetails | None:

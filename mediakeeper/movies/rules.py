@@ -8,11 +8,12 @@ year is never matched by search (there is no year to agree with): its candidates
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from mediakeeper.findings import Finding, finding_of
 from mediakeeper.lookup.tmdb_types import MovieCandidate, MovieDetails
 from mediakeeper.movies.names import (
     ParsedName,
@@ -25,7 +26,7 @@ from mediakeeper.movies.videos import DISC_FOLDERS, VideoScan
 
 MATCHED, AMBIGUOUS, NO_MATCH = "matched", "ambiguous", "none"
 CANDIDATES_SHOWN = 10
-# Finding codes (a public contract, like the music ones).
+# Finding codes (a public contract: mediakeeper.findings.CODES lists them with the others).
 NO_VIDEO_FILE = "no-video-file"
 SEVERAL_MAIN_FILES = "several-main-files"
 MISSING_YEAR = "missing-year-in-name"
@@ -33,17 +34,6 @@ AMBIGUOUS_MATCH = "ambiguous-match"
 NO_MATCH_CODE = "no-match"
 FOLDER_NAME_DIFFERS = "folder-name-differs"
 NO_ARTWORK = "no-artwork"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing a person should know about a movie folder. ``path`` is relative to it."""
-
-    code: str
-    severity: str  # error | warning | info
-    message: str
-    path: str = ""
-    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,9 +94,9 @@ def local_findings(folder_name: str, parsed: ParsedName, videos: VideoScan) -> l
     if not videos.groups:
         others = [*videos.samples, *videos.extras]
         findings.append(
-            Finding(
+            finding_of(
                 NO_VIDEO_FILE,
-                "error",
+                "",
                 "no video file in this folder"
                 + (f" (only samples or extras: {', '.join(others[:5])})" if others else ""),
             )
@@ -114,9 +104,9 @@ def local_findings(folder_name: str, parsed: ParsedName, videos: VideoScan) -> l
     elif len(videos.groups) > 1:
         mains = [" + ".join(group) for group in videos.groups]
         findings.append(
-            Finding(
+            finding_of(
                 SEVERAL_MAIN_FILES,
-                "warning",
+                "",
                 f"{len(mains)} candidate main video files: {'; '.join(mains)} — keep one movie "
                 "per folder, name the parts of one movie cd1/cd2, or move extras to Extras/",
                 details={"files": [list(group) for group in videos.groups]},
@@ -129,7 +119,7 @@ def local_findings(folder_name: str, parsed: ParsedName, videos: VideoScan) -> l
             how = "the [tmdbid] tag identifies the movie anyway"
         else:
             how = "a TMDb match needs one, e.g. 'Title (1999)'"
-        findings.append(Finding(MISSING_YEAR, "warning", f"the folder name has no year: {how}"))
+        findings.append(finding_of(MISSING_YEAR, "", f"the folder name has no year: {how}"))
     return findings
 
 
@@ -158,7 +148,7 @@ def match_findings(choice: Choice, parsed: ParsedName) -> list[Finding]:
         found = f"candidates: {shown}" if listed else "TMDb found nothing"
         message = f"no TMDb movie matches {asked} in title and year ({found}). {advice}"
         code = NO_MATCH_CODE
-    return [Finding(code, "warning", message, details={"candidates": listed})]
+    return [finding_of(code, "", message, details={"candidates": listed})]
 
 
 def folder_finding(folder_name: str, movie: MovieDetails) -> Finding | None:
@@ -170,16 +160,16 @@ def folder_finding(folder_name: str, movie: MovieDetails) -> Finding | None:
     if tidy and folder.year == movie.year and normalise_title(folder.title) in titles:
         return None
     suggestion = suggested_name(movie.title, movie.year, movie.id if folder.tmdb_id else None)
-    return Finding(
+    return finding_of(
         FOLDER_NAME_DIFFERS,
-        "info",
+        "",
         f"the folder name differs from TMDb's title: suggested name '{suggestion}'",
         details={"suggested": suggestion, "tmdb_title": movie.title, "tmdb_year": movie.year},
     )
 
 
 def no_artwork(name: str, why: str) -> Finding:
-    return Finding(NO_ARTWORK, "info", f"{name} not downloaded: {why}", path=name)
+    return finding_of(NO_ARTWORK, name, f"{name} not downloaded: {why}")
 
 
 def candidate_record(candidate: MovieCandidate) -> dict[str, Any]:
@@ -188,17 +178,4 @@ def candidate_record(candidate: MovieCandidate) -> dict[str, Any]:
         "title": candidate.title,
         "original_title": candidate.original_title,
         "year": candidate.year,
-    }
-
-
-def finding_record(finding: Finding) -> dict[str, Any]:
-    """A finding as outputs and reports store it (nothing is fixed automatically)."""
-    return {
-        "code": finding.code,
-        "severity": finding.severity,
-        "path": finding.path,
-        "message": finding.message,
-        "fixable": False,
-        "fixed": False,
-        "details": dict(finding.details),
     }

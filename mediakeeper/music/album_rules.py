@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from mediakeeper.findings import Finding
 from mediakeeper.music.fixplan import (
     disc_suffix,
     folder_year,
@@ -21,7 +22,7 @@ from mediakeeper.music.fixplan import (
     names_album,
     strict_majority,
 )
-from mediakeeper.music.model import Finding, Track
+from mediakeeper.music.model import Track
 from mediakeeper.music.rule_base import Context, counts_text, finding, label, tag_code
 from mediakeeper.wording import count
 

@@ -13,17 +13,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from mediakeeper.findings import Finding, finding_of
 from mediakeeper.lookup.musicbrainz import ArtistCandidate, ReleaseGroup, cover_url
 from mediakeeper.music.fixplan import folder_year, most_common, year_of
-from mediakeeper.music.model import ArtistScan, Finding, TagChange, Track
+from mediakeeper.music.model import ArtistScan, TagChange, Track
 from mediakeeper.textfold import fold
 from mediakeeper.wording import count
 
 CONFIDENT_SCORE = 90
 MUSICBRAINZ = "https://musicbrainz.org"
-
-# New finding codes of this stage (DESIGN.md's table grows by these).
-SEVERITY = {"ambiguous-artist": "warning", "artist-not-found": "info", "unmatched-album": "info"}
 
 _EDITION = re.compile(
     r"\s*[\(\[][^)\]]*(remaster|edition|deluxe|expanded|anniversary|bonus|version|mono|stereo)"
@@ -285,7 +283,7 @@ def _unmatched(match: AlbumMatch) -> Finding:
 
 
 def _finding(code: str, path: str, message: str, *, album: str = "", **details) -> Finding:
-    return Finding(code, SEVERITY[code], path, message, album=album, details=details)
+    return finding_of(code, path, message, album=album, details=details)
 
 
 def fill_years(findings: Sequence[Finding], changes: Sequence[TagChange]) -> list[Finding]:

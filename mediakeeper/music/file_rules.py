@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+from mediakeeper.findings import Finding
 from mediakeeper.music.fixplan import clean_text, mojibake_repair, tidy_spaces
-from mediakeeper.music.model import Finding
 from mediakeeper.music.rule_base import Context, finding, label
 
 _LOW_BITRATE = 128_000

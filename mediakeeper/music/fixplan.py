@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache, partial
 from typing import TypeVar
 
-from mediakeeper.music.model import Finding, TagChange, Track
+from mediakeeper.findings import Finding
+from mediakeeper.music.model import TagChange, Track
 
 K = TypeVar("K", bound=Hashable)
 

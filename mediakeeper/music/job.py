@@ -21,11 +21,12 @@ from mediakeeper.atomic import atomic_write_bytes
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.config import Settings
 from mediakeeper.errors import LibraryError, LookupFailed
+from mediakeeper.findings import Finding, finding_record
 from mediakeeper.fsnames import is_temp_copy
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.music.fixes import ChangeJournal, apply_changes
-from mediakeeper.music.model import Finding, TagChange, Track
-from mediakeeper.music.outputs import ArtistOutputs, finding_record
+from mediakeeper.music.model import TagChange, Track
+from mediakeeper.music.outputs import ArtistOutputs
 from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import is_cover_file, scan_artist
 from mediakeeper.queue_items import finding_counts
@@ -101,12 +102,10 @@ class MusicJob:
             raise ItemFailure("fix", f"cannot write tags: {err}") from None
         done = set(applied.changes)
         written = {c.path for c in done}
-        fixed = [_fixed(f, done, written) for f in findings]
         why_not = dict(applied.refused)
-        records = [
-            finding_record(f, ok, None if ok else _why_not(f, why_not))
-            for f, ok in zip(findings, fixed, strict=True)
-        ]
+        settled = [_settled(f, done, written, why_not) for f in findings]
+        records = [finding_record(f) for f in settled]
+        fixed = sum(f.fixed for f in settled)
         covers = self._fetch_covers(folder, state, tracks) if self.fetch_covers else []
         lookups = state.get("lookups", {})
         artist = {
@@ -120,7 +119,7 @@ class MusicJob:
             "summary": {
                 "tracks": len(tracks),
                 "issues_found": len(findings),
-                "issues_resolved": sum(fixed),
+                "issues_resolved": fixed,
                 "refused_changes": [{**asdict(c), "reason": why} for c, why in applied.refused],
                 "covers_fetched": covers,
             },
@@ -128,7 +127,7 @@ class MusicJob:
         outputs = ArtistOutputs(self.home, slug)
         outputs.write(artist, _after(tracks, done), records)
 
-        found, resolved = len(findings), sum(fixed)
+        found, resolved = len(findings), fixed
         this_run = {"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved}
         by_code = finding_counts(records)
         if self.enrich_only:  # earlier fixes are in the files now: keep counting them
@@ -150,7 +149,7 @@ class MusicJob:
                 **lookups,
             },
             summary=f"{count(len(tracks), 'track')}, {count(len(findings), 'issue')}, "
-            f"{sum(fixed)} fixed" + (_matched(state.get("enrichment")) if enriched else ""),
+            f"{fixed} fixed" + (_matched(state.get("enrichment")) if enriched else ""),
             run_counts=this_run if self.enrich_only else None,
         )
         if applied.refused:  # done, and counted as it stands; the person must mend the cause
@@ -289,6 +288,16 @@ def _why_not(finding: Finding, refused: Mapping[TagChange, str]) -> str | None:
         if change in refused:
             return refused[change]
     return None
+
+
+def _settled(
+    finding: Finding, done: set[TagChange], written: set[str], refused: Mapping[TagChange, str]
+) -> Finding:
+    """The finding as the writes left it: fixed, or with why its planned fix was not written."""
+    if _fixed(finding, done, written):
+        return replace(finding, fixed=True)
+    why = _why_not(finding, refused)
+    return finding if why is None else replace(finding, not_written=why)
 
 
 def _after(tracks: list[Track], done: set[TagChange]) -> list[Track]:

@@ -1,4 +1,5 @@
-"""Plain records passed between scan, rules, fixes and outputs. No I/O here."""
+"""Plain records passed between scan, rules, fixes and outputs. No I/O here. (A finding is
+:class:`mediakeeper.findings.Finding`, the same for every kind.)"""
 
 from __future__ import annotations
 
@@ -24,9 +25,6 @@ LOGICAL_TAGS: tuple[str, ...] = (
     "musicbrainz_releasegroupid",
     "musicbrainz_trackid",
 )
-
-SEVERITIES = ("error", "warning", "info")
-
 
 @dataclass(frozen=True)
 class Track:
@@ -84,24 +82,3 @@ class TagChange:
     tag: str
     old: str | None
     new: str | None
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem found. ``code`` is a public contract (see DESIGN.md's findings table).
-
-    ``path`` is the file or album folder it concerns, relative to the artist folder.
-    ``changes`` is the safe fix, when there is one; a finding with changes is ``fixable``.
-    """
-
-    code: str
-    severity: str
-    path: str
-    message: str
-    album: str = ""
-    changes: tuple[TagChange, ...] = ()
-    details: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def fixable(self) -> bool:
-        return bool(self.changes)

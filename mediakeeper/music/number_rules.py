@@ -9,9 +9,10 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
+from mediakeeper.findings import Finding
 from mediakeeper.music.album_rules import vote_key
 from mediakeeper.music.fixplan import name_number
-from mediakeeper.music.model import Finding, TagChange, Track
+from mediakeeper.music.model import TagChange, Track
 from mediakeeper.music.rule_base import Context, finding
 
 

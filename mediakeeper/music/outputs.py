@@ -16,7 +16,7 @@ from typing import Any
 
 from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, encode_text
 from mediakeeper.jsonfmt import dumps_by_line
-from mediakeeper.music.model import LOGICAL_TAGS, Finding, Track
+from mediakeeper.music.model import LOGICAL_TAGS, Track
 from mediakeeper.queue_items import utility
 from mediakeeper.reports.render import render
 from mediakeeper.slug import inside
@@ -32,22 +32,6 @@ CSV_COLUMNS = (
     "has_picture",
     "findings",
 )
-
-
-def finding_record(finding: Finding, fixed: bool, not_written: str | None = None) -> dict[str, Any]:
-    """``not_written``: why its planned fix could not be written (the file refused it)."""
-    return {
-        "code": finding.code,
-        "severity": finding.severity,
-        "path": finding.path,
-        "album": finding.album,
-        "message": finding.message,
-        "fixable": finding.fixable,
-        "fixed": fixed,
-        "not_written": not_written,
-        "changes": [vars(c).copy() for c in finding.changes],
-        "details": dict(finding.details),
-    }
 
 
 def track_record(track: Track) -> dict[str, Any]:

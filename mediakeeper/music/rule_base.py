@@ -1,5 +1,5 @@
-"""What every music rule works with: the severity of each finding code, the ``Context`` a rule
-reads the scan through, and the small helpers that word findings alike.
+"""What every music rule works with: the ``Context`` a rule reads the scan through, and the
+small helpers that word findings alike (severities come from :mod:`mediakeeper.findings`).
 
 Paths: a per-file finding names the file, an album finding the album folder, and an
 artist-wide finding (artist-name-variant) the artist folder itself, as "".
@@ -13,33 +13,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from mediakeeper.findings import SEVERITY, Finding
 from mediakeeper.music.fixplan import Plan, parse_number
-from mediakeeper.music.model import ArtistScan, Finding, TagChange, Track
-
-# The severity of every code. error: the file is broken or unidentifiable; warning: wrong or
-# incomplete data a player or a lookup trips over; info: worth knowing, often deliberate.
-SEVERITY: dict[str, str] = {
-    "unreadable-file": "error",
-    "missing-title": "error",
-    "missing-artist": "error",
-    "missing-album": "warning",
-    "missing-albumartist": "warning",
-    "missing-tracknumber": "warning",
-    "missing-year": "warning",
-    "inconsistent-albumartist": "warning",
-    "inconsistent-album": "warning",
-    "inconsistent-year": "warning",
-    "duplicate-tracknumber": "warning",
-    "track-gap": "warning",
-    "filename-mismatch": "warning",
-    "whitespace": "warning",
-    "mojibake": "warning",
-    "mixed-formats": "info",
-    "missing-cover": "info",
-    "artist-name-variant": "warning",
-    "low-bitrate": "warning",
-    "legacy-tag": "warning",
-}
+from mediakeeper.music.model import ArtistScan, TagChange, Track
 
 _LABEL = {"albumartist": "album artist", "tracknumber": "track number", "date": "year"}
 

@@ -1,4 +1,4 @@
-"""Issue detection: pure functions from an ArtistScan to Findings (DESIGN.md, "Issue findings").
+"""Issue detection: pure functions from an ArtistScan to Findings (the codes: docs/findings.md).
 
 No disk, network or clock. Each rule family is one small function of a ``Context`` that yields
 findings; ``STAGES`` registers them, so adding a rule is one line. The families live by what
@@ -13,6 +13,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
+from mediakeeper.findings import Finding
 from mediakeeper.music.album_rules import inconsistent_tags, missing_tags
 from mediakeeper.music.file_rules import (
     legacy_tags,
@@ -24,11 +25,11 @@ from mediakeeper.music.file_rules import (
     whitespace,
 )
 from mediakeeper.music.fixplan import majority_of, planned_changes
-from mediakeeper.music.model import ArtistScan, Finding, TagChange
+from mediakeeper.music.model import ArtistScan, TagChange
 from mediakeeper.music.number_rules import duplicate_numbers, filename_mismatches, track_gaps
-from mediakeeper.music.rule_base import SEVERITY, Context, Rule, counts_text, finding
+from mediakeeper.music.rule_base import Context, Rule, counts_text, finding
 
-__all__ = ["SEVERITY", "STAGES", "Context", "find_issues", "planned_changes"]
+__all__ = ["STAGES", "Context", "find_issues", "planned_changes"]
 
 # --- stage 3: the artist as a whole -----------------------------------------------------------
 

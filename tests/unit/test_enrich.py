@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mediakeeper.findings import SEVERITY, Finding
 from mediakeeper.lookup.musicbrainz import ArtistCandidate, ReleaseGroup
 from mediakeeper.music.enrich import (
     AlbumFolder,
@@ -19,7 +20,7 @@ from mediakeeper.music.enrich import (
     unidentified,
 )
 from mediakeeper.music.fixplan import most_common
-from mediakeeper.music.model import ArtistScan, Finding, TagChange, Track
+from mediakeeper.music.model import ArtistScan, TagChange, Track
 
 BJORK = ArtistCandidate(
     "87c5dedd", "Björk", "Björk", 100, aliases=("Bjork", "Björk Guðmundsdóttir")
@@ -32,6 +33,46 @@ def track(path: str, folder: str, **tags) -> Track:
 
 def scan(*tracks: Track, folder: str = "Björk") -> ArtistScan:
     return ArtistScan(folder, tracks)
+
+
+JOHN_WILLIAMS = (
+    ArtistCandidate("a", "John Williams", score=100, disambiguation="film composer"),
+    ArtistCandidate("b", "John Williams", score=100, disambiguation="classical guitarist"),
+)
+
+
+def _named(name: str, candidates: list[ArtistCandidate]) -> list[Finding]:
+    return unidentified(scan(), choose_artist(candidates, [name]), name).findings
+
+
+# Every enrichment code fires: (code, what finds it, the path it names). The contract over
+# every kind's codes (tests/unit/test_findings.py) reads this list.
+FIRES = [
+    pytest.param(
+        "ambiguous-artist",
+        lambda: _named("John Williams", list(JOHN_WILLIAMS)),
+        "",
+        id="ambiguous-artist",
+    ),
+    pytest.param(
+        "artist-not-found", lambda: _named("Nobody Knows", []), "", id="artist-not-found"
+    ),
+    pytest.param(
+        "unmatched-album",
+        lambda: plan_enrichment(
+            scan(track("Odd/01.flac", "Odd", album="Not On MusicBrainz")), BJORK, [], {}
+        ).findings,
+        "Odd",
+        id="unmatched-album",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "find", "path"), FIRES)
+def test_code_fires(code, find, path):
+    [finding] = [f for f in find() if f.code == code]
+    assert (finding.path, finding.severity) == (path, SEVERITY[code])
+    assert finding.message and not finding.fixable
 
 
 @pytest.mark.parametrize(
@@ -60,8 +101,7 @@ def test_a_low_score_is_never_confident():
 
 
 def test_two_plausible_candidates_are_ambiguous_and_listed():
-    a = ArtistCandidate("a", "John Williams", score=100, disambiguation="film composer")
-    b = ArtistCandidate("b", "John Williams", score=100, disambiguation="classical guitarist")
+    a, b = JOHN_WILLIAMS
     choice = choose_artist([a, b], ["John Williams"])
     assert choice.artist is None and choice.plausible == (a, b)
     [finding] = unidentified(scan(), choice, "John Williams").findings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mediakeeper.findings import SEVERITY
 from mediakeeper.lookup.tmdb_types import MovieCandidate, MovieDetails
 from mediakeeper.movies import rules
 from mediakeeper.movies.names import ParsedName
@@ -56,6 +57,72 @@ def test_ambiguous_and_no_match_findings_list_the_candidates():
     assert rules.match_findings(rules.choose_movie([MATRIX], "The Matrix", 1999), None) == []
 
 
+def details(**fields):
+    base = dict(id=603, title="The Matrix", original_title="The Matrix", release_date="1999-03-30")
+    return MovieDetails(**{**base, **fields})
+
+
+def _local(folder: str, parsed: ParsedName, files: list[str]):
+    return rules.local_findings(folder, parsed, classify(files))
+
+
+def _matching(candidates, parsed: ParsedName):
+    return rules.match_findings(rules.choose_movie(candidates, parsed.title, parsed.year), parsed)
+
+
+# Every movie code fires: (code, what finds it, the path it names). The contract over every
+# kind's codes (tests/unit/test_findings.py) reads this list.
+FIRES = [
+    pytest.param(
+        "no-video-file", lambda: _local("M (1999)", ParsedName("M", 1999), []), "",
+        id="no-video-file",
+    ),
+    pytest.param(
+        "several-main-files",
+        lambda: _local("M (1999)", ParsedName("M", 1999), ["a.mkv", "b.mkv"]),
+        "",
+        id="several-main-files",
+    ),
+    pytest.param(
+        "missing-year-in-name",
+        lambda: _local("The Matrix", ParsedName("The Matrix"), ["m.mkv"]),
+        "",
+        id="missing-year-in-name",
+    ),
+    pytest.param(
+        "ambiguous-match",
+        lambda: _matching([SOLARIS_72, SOLARIS_02], ParsedName("Solaris")),
+        "",
+        id="ambiguous-match",
+    ),
+    pytest.param(
+        "no-match",
+        lambda: _matching([RELOADED], ParsedName("The Matrix", 1999)),
+        "",
+        id="no-match",
+    ),
+    pytest.param(
+        "folder-name-differs",
+        lambda: [rules.folder_finding("Matrix (1999)", details())],
+        "",
+        id="folder-name-differs",
+    ),
+    pytest.param(
+        "no-artwork",
+        lambda: [rules.no_artwork("poster.jpg", "TMDb has no poster for this movie")],
+        "poster.jpg",
+        id="no-artwork",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "find", "path"), FIRES)
+def test_code_fires(code, find, path):
+    [finding] = [f for f in find() if f.code == code]
+    assert (finding.path, finding.severity) == (path, SEVERITY[code])
+    assert finding.message and not finding.fixable
+
+
 def test_the_year_can_come_from_the_main_file_when_the_titles_agree():
     videos = classify(["The.Matrix.1999.1080p.mkv"])
     parsed = rules.lookup_name("The Matrix", videos)
@@ -91,11 +158,6 @@ def test_local_findings():
     assert no_year.code == "missing-year-in-name" and "needs one" in no_year.message
     [from_file] = rules.local_findings("The Matrix", ParsedName("The Matrix", 1999), one)
     assert "taken from the video file" in from_file.message
-
-
-def details(**fields):
-    base = dict(id=603, title="The Matrix", original_title="The Matrix", release_date="1999-03-30")
-    return MovieDetails(**{**base, **fields})
 
 
 @pytest.mark.parametrize(
