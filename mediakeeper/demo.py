@@ -2,9 +2,10 @@
 
 Builds ``demo/Music``: nine well-known albums with their real track lists, as one-second
 silent files made from the committed templates, in mixed formats. Most tags are clean; the
-problems listed with each album are planted on purpose, so that every finding code of
-DESIGN.md fires at least once, some fixable and some left for a person. Then it runs the real
-batch command on that library, shows the queue summary, and points to the reports and to undo.
+problems listed with each album are planted on purpose, so that every finding code of the
+music rules (docs/architecture.md, "Findings") fires at least once, some fixable and some left
+for a person. Then it runs the real batch command on that library, shows the queue summary,
+and points to the reports and to undo.
 
 The demo folder is wiped and rebuilt on every run, so the demo always shows the same thing. A
 folder is only ever wiped if it carries the marker file the demo writes into it.

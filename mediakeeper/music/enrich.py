@@ -22,7 +22,7 @@ from mediakeeper.wording import count
 CONFIDENT_SCORE = 90
 MUSICBRAINZ = "https://musicbrainz.org"
 
-# New finding codes of this stage (DESIGN.md's table grows by these).
+# The finding codes of this stage (docs/architecture.md, "Findings").
 SEVERITY = {"ambiguous-artist": "warning", "artist-not-found": "info", "unmatched-album": "info"}
 
 _EDITION = re.compile(

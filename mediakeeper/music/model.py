@@ -88,7 +88,7 @@ class TagChange:
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem found. ``code`` is a public contract (see DESIGN.md's findings table).
+    """One problem found. ``code`` is a public contract (docs/architecture.md, "Findings").
 
     ``path`` is the file or album folder it concerns, relative to the artist folder.
     ``changes`` is the safe fix, when there is one; a finding with changes is ``fixable``.

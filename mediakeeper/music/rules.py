@@ -1,4 +1,5 @@
-"""Issue detection: pure functions from an ArtistScan to Findings (DESIGN.md, "Issue findings").
+"""Issue detection: pure functions from an ArtistScan to Findings (see docs/architecture.md,
+"Findings").
 
 No disk, network or clock. Each rule family is one small function of a ``Context`` that yields
 findings; ``STAGES`` registers them, so adding a rule is one line. The families live by what
