@@ -320,7 +320,7 @@ def test_reset_artist_is_case_insensitive(cli, queue, typed, name):
 def test_subprocess_a_reset_artist_leaves_the_summary_s_tracks_and_issues(
     repo_root, home, library, child_env, store
 ):
-    """A reset artist is pending: its last results stay in its item as history (the README:
+    """A reset artist is pending: its last results stay in its item as history (docs/reference.md:
     a reset restarts failures, attempts count every try), but no longer in the summary."""
     assert (
         run_script(repo_root, home, child_env, "--init", "--library", str(library)).returncode == 0

@@ -9,8 +9,8 @@ import pytest
 from mediakeeper.errors import TransitionError
 from mediakeeper.queue_items import STATUSES, check_transition
 
-# Written out by hand from DESIGN.md, not derived from TRANSITIONS: a change to the table in
-# the code must be a deliberate change here too.
+# Written out by hand from docs/architecture.md, "The queue", not derived from TRANSITIONS: a
+# change to the table in the code must be a deliberate change here too.
 LEGAL = {
     ("pending", "in_progress"),  # claimed
     ("pending", "skipped"),  # --skip-artist
