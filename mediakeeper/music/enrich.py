@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from mediakeeper.lookup.musicbrainz import ArtistCandidate, ReleaseGroup, cover_url
 from mediakeeper.music.fixplan import folder_year, most_common, year_of
 from mediakeeper.music.model import ArtistScan, Finding, TagChange, Track
-from mediakeeper.textfold import fold
+from mediakeeper.textfold import words
 from mediakeeper.wording import count
 
 CONFIDENT_SCORE = 90
@@ -30,14 +30,11 @@ _EDITION = re.compile(
     r"[^)\]]*[\)\]]\s*$",
     re.IGNORECASE,
 )
-_NOT_WORD = re.compile(r"[^\w]+")
 
 
 def normalise(text: str) -> str:
     """For comparing names and titles: case, accents, punctuation, "&", a leading "The"."""
-    text = fold(text).replace("&", " and ")
-    text = _NOT_WORD.sub(" ", text).strip()
-    return text.removeprefix("the ").strip()
+    return words(text).removeprefix("the ")
 
 
 def normalise_title(title: str) -> str:
