@@ -5,18 +5,17 @@ The Click scripts in ``utilities/`` only parse flags and render what these funct
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import shlex
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.errors import LibraryError, NotFound, QueueError
+from mediakeeper.errors import LibraryError, QueueError
 from mediakeeper.fsnames import is_junk
+from mediakeeper.matching import find_name
 from mediakeeper.queue import QueueStore, statuses_of
 from mediakeeper.queue_items import (
     COMPLETED,
@@ -170,10 +169,6 @@ def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _fold_name(name: str) -> str:
-    return unicodedata.normalize("NFC", name).casefold().strip()
-
-
 def find_item(
     data: Mapping[str, Any],
     name: str,
@@ -181,23 +176,18 @@ def find_item(
     *,
     where: str = "the queue",
 ) -> dict[str, Any]:
-    """Case-insensitive lookup by name or key; NotFound suggests the closest names, or else
-    says where every name is shown (``every_name``: the queue manager's own flag by default;
-    another command names the queue manager's)."""
-    wanted = _fold_name(name)
+    """The item ``name`` means: its exact key, else its name as ``mediakeeper.matching``
+    finds names (accents and case aside, or the start of just one name). NotFound suggests
+    the closest names, or else says where every name is shown (``every_name``: the queue
+    manager's own flag by default; another command names the queue manager's)."""
+    by_name: dict[str, dict[str, Any]] = {}
     for item in data["items"]:
-        if wanted in (_fold_name(item["name"]), _fold_name(item["key"])):
+        if item["key"] == name:  # keys are unique: one typed exactly is that item
             return item
-    names = [item["name"] for item in data["items"]]
-    by_folded = {_fold_name(n): n for n in names}
-    close = difflib.get_close_matches(wanted, list(by_folded), n=3, cutoff=0.6)
-    close += [f for f in by_folded if wanted and wanted in f and f not in close]
-    hint = (
-        "did you mean: " + ", ".join(repr(by_folded.get(c, c)) for c in close[:3])
-        if close
-        else every_name
-    )
-    raise NotFound(f"no item named {name!r} in {where}", hint)
+        by_name.setdefault(item["name"], item)
+    missing = f"no item named {name!r} in {where}"
+    found = find_name(name, by_name, missing=missing, otherwise=every_name)
+    return by_name[found]
 
 
 def refuse_if_live(item: dict[str, Any]) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import unicodedata
 from pathlib import Path
 
 from mediakeeper.errors import MediakeeperError
+from mediakeeper.textfold import unaccented
 
 _SEPARATORS = tuple(sep for sep in (os.sep, os.altsep, "\0") if sep)
 _NOT_WORD = re.compile(r"[^\w]+")  # \w keeps letters of every script; "/", "." and ".." go
@@ -17,9 +17,7 @@ _NOT_WORD = re.compile(r"[^\w]+")  # \w keeps letters of every script; "/", "." 
 def slugify(name: str, *, max_length: int = 60) -> str:
     """``"AC⧸DC"`` -> ``"ac-dc-5d41402a"``. The hash of the exact name keeps two names that
     read alike ("AC/DC", "AC DC") from ever sharing a file."""
-    folded = unicodedata.normalize("NFKD", name)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
-    words = _NOT_WORD.sub("-", folded).strip("-_")[:max_length].strip("-_")
+    words = _NOT_WORD.sub("-", unaccented(name)).strip("-_")[:max_length].strip("-_")
     digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{words or 'item'}-{digest}"
 

@@ -62,7 +62,9 @@ def batch_size(noun: str):
 def item(noun: str):
     """``--<noun> NAME``: just this item, whatever its status (the value arrives as ``noun``)."""
     return click.option(
-        f"--{noun}", metavar="NAME", help=f"Process just this {noun} (case-insensitive)."
+        f"--{noun}",
+        metavar="NAME",
+        help=f"Process just this {noun} (case and accents aside, or a unique start).",
     )
 
 
@@ -155,7 +157,7 @@ def only_item(settings: Settings, kind: str, options: BatchOptions, name: str, d
 
 
 def find_named(settings: Settings, kind: str, name: str, dry_run: bool) -> dict[str, Any]:
-    """The queue item called ``name`` (case-insensitive). A dry run without a queue looks
+    """The queue item ``name`` means (``manager.find_item``). A dry run without a queue looks
     among the library's folders and writes nothing; a real run creates the queue."""
     store = QueueStore(settings.status_dir / kind, kind)
     if not store.exists() and dry_run:

@@ -246,7 +246,7 @@ def build(kind: str, noun: str) -> click.Command:
         f"--reset-{noun}",
         "reset_name",
         metavar="NAME",
-        help=f"Put one {noun} back to pending (name is case-insensitive).",
+        help=f"Put one {noun} back to pending (case and accents aside, or a unique start).",
     )
     @flag("--reset-errors", is_flag=True, help="Put every errored item back to pending.")
     @flag("--reset-stale", is_flag=True, help="Release claims whose process is gone.")

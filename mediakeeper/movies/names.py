@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from mediakeeper.textfold import fold
+from mediakeeper.textfold import words
 
 YEAR = r"(?:18[89]\d|19\d\d|20\d\d)"
 _TMDB_TAG = re.compile(r"[\[{(]\s*tmdb(?:id)?\s*[-=:]\s*(\d+)\s*[\]})]", re.IGNORECASE)
@@ -116,15 +116,12 @@ def _tidy(title: str) -> str:
 
 # ---- comparing and suggesting names -------------------------------------------------------
 
-_APOSTROPHES = re.compile(r"['’`´]")
-_NOT_WORD = re.compile(r"[^\w]+")
 
 
 def normalise_title(title: str) -> str:
     """Case, accents, punctuation and ``&``/``and`` ignored: ``Amélie`` == ``amelie``,
     ``Star Wars: Episode IV`` == ``Star Wars - Episode IV``, ``Hævnen`` == ``Haevnen``."""
-    bare = _APOSTROPHES.sub("", fold(title).replace("&", " and "))
-    return " ".join(_NOT_WORD.sub(" ", bare).replace("_", " ").split())
+    return " ".join(words(title, join_apostrophes=True).replace("_", " ").split())
 
 
 # What Windows, SMB shares and most NAS boxes refuse in a name, and what to put instead.

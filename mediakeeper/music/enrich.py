@@ -17,7 +17,7 @@ from mediakeeper.findings import Finding, finding_of
 from mediakeeper.lookup.musicbrainz import ArtistCandidate, ReleaseGroup, cover_url
 from mediakeeper.music.fixplan import folder_year, most_common, year_of
 from mediakeeper.music.model import ArtistScan, TagChange, Track
-from mediakeeper.textfold import fold
+from mediakeeper.textfold import words
 from mediakeeper.wording import count
 
 CONFIDENT_SCORE = 90
@@ -28,14 +28,11 @@ _EDITION = re.compile(
     r"[^)\]]*[\)\]]\s*$",
     re.IGNORECASE,
 )
-_NOT_WORD = re.compile(r"[^\w]+")
 
 
 def normalise(text: str) -> str:
     """For comparing names and titles: case, accents, punctuation, "&", a leading "The"."""
-    text = fold(text).replace("&", " and ")
-    text = _NOT_WORD.sub(" ", text).strip()
-    return text.removeprefix("the ").strip()
+    return words(text).removeprefix("the ")
 
 
 def normalise_title(title: str) -> str:

@@ -11,7 +11,6 @@ again since.
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -20,10 +19,12 @@ from typing import Any, NamedTuple
 
 from mediakeeper import tags
 from mediakeeper.atomic import append_lines, encode_text, fsync_dir
-from mediakeeper.errors import AudioError, MediakeeperError
+from mediakeeper.errors import AudioError, MediakeeperError, NotFound
 from mediakeeper.jsonfmt import dumps_one
+from mediakeeper.matching import find_name
 from mediakeeper.music.model import TagChange
 from mediakeeper.spares import folder_for as spares_folder
+from mediakeeper.textfold import caseless
 
 CHANGES_DIR = "changes"
 
@@ -245,26 +246,32 @@ def _moment(stamp: Any) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def _unknown_hint(everything: list[JournalEntry], artist: str | None) -> str:
-    """What the user may have meant: the artist spelled with its accents, else the batches
-    that changed tags (undo sessions only when there is nothing else)."""
+def _artist_named(everything: list[JournalEntry], artist: str) -> str:
+    """The journaled artist ``artist`` means, found as every command finds a name
+    (``mediakeeper.matching``), as its :func:`caseless` key: spellings that differ only by
+    case or by how an accent is encoded are one artist."""
+    spellings = {caseless(e.artist): e.artist for e in everything}
+    try:
+        found = find_name(
+            artist,
+            spellings.values(),
+            missing=f"no journaled changes for artist {artist!r}",
+            otherwise=_sessions_hint(everything),
+        )
+    except NotFound as err:  # a name that is not there is a usage error here
+        raise MediakeeperError(err.message, err.hint) from None
+    return caseless(found)
+
+
+def _sessions_hint(everything: list[JournalEntry]) -> str:
+    """The batches that changed tags, newest first (undo sessions only when there is
+    nothing else)."""
     if not everything:
         return "no changes yet"
-    if artist is not None:
-        wanted = _loose(artist)
-        near = sorted({e.artist for e in everything if _loose(e.artist) == wanted})
-        if near:
-            return "did you mean " + " or ".join(repr(name) for name in near) + "?"
     sessions = list(dict.fromkeys(e.session for e in reversed(everything)))  # newest first
     batches = [s for s in sessions if not s.startswith("undo_")] or sessions
     more = " (--list shows them all)" if len(sessions) > 5 else ""
     return "sessions with changes, newest first: " + ", ".join(batches[:5]) + more
-
-
-def _loose(name: str) -> str:
-    """A name without case, accents or spacing: Bjork, björk and BJÖRK are one."""
-    bare = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(ch for ch in bare if ch.isalnum())
 
 
 def _net(steps: list[_Step]) -> list[JournalEntry]:
@@ -297,15 +304,16 @@ def undo(
     if not (session or artist):
         raise MediakeeperError("say what to undo", "give --session ID or --artist NAME")
     everything = read_journal(status_kind_dir)
+    key = None if artist is None else _artist_named(everything, artist)
     wanted = [
         e
         for e in everything
         if (session is None or e.session == session)
-        and (artist is None or e.artist.casefold() == artist.casefold())
+        and (key is None or caseless(e.artist) == key)
     ]
     if not wanted:
         target = f"session {session}" if session else f"artist {artist!r}"
-        hint = _unknown_hint(everything, artist)
+        hint = _sessions_hint(everything)
         raise MediakeeperError(f"no journaled changes for {target}", hint)
 
     undo_id = "undo_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")

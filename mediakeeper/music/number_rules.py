@@ -5,7 +5,6 @@ skipped, and file names whose number says otherwise.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
@@ -14,6 +13,7 @@ from mediakeeper.music.album_rules import vote_key
 from mediakeeper.music.fixplan import name_number
 from mediakeeper.music.model import TagChange, Track
 from mediakeeper.music.rule_base import Context, finding
+from mediakeeper.textfold import caseless
 
 
 def _discs(ctx: Context) -> Iterator[tuple[str, int, tuple[Track, ...]]]:
@@ -143,19 +143,14 @@ def _number_is_a_name(ctx: Context, track: Track) -> bool:
     """Whether the file name starts with a name that starts with a number, not with a track
     number: the artist's ("3 Doors Down - Kryptonite", "50 Cent - In da Club") or the title's
     ("7 rings.mp3", "99 Luftballons.flac")."""
-    stem = _folded(track.path.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+    stem = caseless(track.path.rsplit("/", 1)[-1].rsplit(".", 1)[0])
     names = (
         ctx.value(track, "title"),
         ctx.value(track, "artist"),
         ctx.value(track, "albumartist"),
         ctx.scan.folder,
     )
-    return any(_starts_with_name(stem, _folded(n.strip())) for n in names)
-
-
-def _folded(text: str) -> str:
-    """Compared as a person reads it: a macOS file name's decomposed accents are one letter."""
-    return unicodedata.normalize("NFC", text).casefold()
+    return any(_starts_with_name(stem, caseless(n.strip())) for n in names)
 
 
 # A name that starts with a number as a word of its own: "7 rings", "50 cent", "3 doors down";

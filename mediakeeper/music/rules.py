@@ -9,7 +9,6 @@ they look at: ``file_rules`` (single files), ``album_rules`` (album-wide tags),
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
@@ -28,6 +27,7 @@ from mediakeeper.music.fixplan import majority_of, planned_changes
 from mediakeeper.music.model import ArtistScan, TagChange
 from mediakeeper.music.number_rules import duplicate_numbers, filename_mismatches, track_gaps
 from mediakeeper.music.rule_base import Context, Rule, counts_text, finding
+from mediakeeper.textfold import caseless
 
 __all__ = ["STAGES", "Context", "find_issues", "planned_changes"]
 
@@ -35,8 +35,8 @@ __all__ = ["STAGES", "Context", "find_issues", "planned_changes"]
 
 
 def _normal_name(name: str) -> str:
-    name = " ".join(unicodedata.normalize("NFC", name).split()).casefold()
-    return name.removeprefix("the ")
+    """One artist however it is spaced or cased, with or without "The"; accents count."""
+    return " ".join(caseless(name).split()).removeprefix("the ")
 
 
 def artist_name_variants(ctx: Context) -> Iterator[Finding]:

@@ -99,3 +99,34 @@ def test_a_missing_queue_names_the_command(cli):
     result = cli("--list")
     assert result.exit_code == 2
     assert "no movies queue" in result.output and "--init --library PATH" in result.output
+
+
+def test_a_movie_is_found_by_the_start_of_its_name_in_a_real_process(
+    tmp_path, home, music_script, store
+):
+    """"kill bill" is "Kill Bill (2003)", "amelie" is "Amélie (2001)"; "the" could be two
+    movies, so it lists them and changes nothing."""
+    library = tmp_path / "Films"
+    for name in ("Kill Bill (2003)", "The Matrix (1999)", "The Thing (1982)", "Amélie (2001)"):
+        (library / name).mkdir(parents=True)
+    manager = ("movie_queue_manager.py", "--home", home)
+    assert music_script(*manager, "--init", "--library", library).returncode == 0
+
+    skipped = music_script(*manager, "--skip-movie", "Kill B")
+    assert skipped.returncode == 0, skipped.stderr
+    assert "Skipped 'Kill Bill (2003)': pending -> skipped" in skipped.stdout
+    reset = music_script(*manager, "--reset-movie", "kill bill")
+    assert reset.returncode == 0, reset.stderr
+    assert "Reset 'Kill Bill (2003)': skipped -> pending" in reset.stdout
+    assert music_script(*manager, "--skip-movie", "amelie").returncode == 0
+    assert {i["name"]: i["status"] for i in store.load()["items"]}["Amélie (2001)"] == "skipped"
+
+    before = store.path.read_bytes()
+    for flag in ("--skip-movie", "--reset-movie"):
+        several = music_script(*manager, flag, "the")
+        assert several.returncode == 1
+        assert several.stderr == (
+            "Error: 'the' could be any of 2 names: 'The Matrix (1999)', 'The Thing (1982)' "
+            "(give the whole name of the one you mean)\n"
+        )
+    assert store.path.read_bytes() == before

@@ -218,9 +218,9 @@ def test_artist_takes_just_that_one_case_insensitively(
 
     # An unknown name is a usage error: exit 2, the closest names suggested, nothing written.
     before = tree_bytes(home)
-    unknown = music_script("process_music_batch.py", "--home", home, "--artist", "Delt")
+    unknown = music_script("process_music_batch.py", "--home", home, "--artist", "Detla")
     assert unknown.returncode == 2
-    assert "no item named 'Delt'" in unknown.stderr
+    assert "no item named 'Detla'" in unknown.stderr
     assert "did you mean" in unknown.stderr and "'Delta'" in unknown.stderr
     assert tree_bytes(home) == before
 

@@ -354,7 +354,7 @@ def test_reset_artist_of_a_pending_one_changes_nothing(cli, queue):
 
 @pytest.mark.parametrize(
     ("typed", "suggested"),
-    [("Beatle", ["'Beatles'"]), ("AC/DC", ["'AC⧸DC'"]), ("Motorhead", ["'Motörhead'"])],
+    [("Beatels", ["'Beatles'"]), ("AC/DC", ["'AC⧸DC'"]), ("Motrhead", ["'Motörhead'"])],
 )
 def test_reset_artist_not_found_suggests_the_closest_names(cli, queue, typed, suggested):
     before = queue.path.read_bytes()
@@ -363,6 +363,39 @@ def test_reset_artist_not_found_suggests_the_closest_names(cli, queue, typed, su
     assert f"no item named {typed!r} in the queue" in result.output
     hint = result.output.split("did you mean: ", 1)[1].rstrip(")\n")
     assert hint.split(", ") == suggested
+    assert queue.path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("motorhead", "Motörhead"),  # accents aside
+        ("SIGUR ROS", "Sigur Rós"),
+        ("beyonce", unicodedata.normalize("NFD", "Beyoncé")),
+        ("with spaces", "with  spaces "),  # spacing aside
+        ("beatl", "Beatles"),  # the start of just one name
+        ("日本", "日本のバンド"),
+        ("ac⧸", "AC⧸DC"),
+    ],
+)
+def test_reset_artist_folds_accents_and_takes_a_unique_start(cli, queue, typed, name):
+    work(queue, name, "error")
+    result = cli("--reset-artist", typed)
+    assert result.exit_code == 0, result.output
+    assert f"Reset {name!r}: error -> pending" in result.output
+    assert states(queue)[name] == "pending"
+
+
+@pytest.mark.parametrize("flag", ["--reset-artist", "--skip-artist"])
+def test_a_start_of_several_names_lists_them_and_changes_nothing(cli, queue, flag):
+    """"Be" could be Beatles or Beyoncé: neither is chosen, both are named."""
+    work(queue, "Beatles", "error")
+    before = queue.path.read_bytes()
+    result = cli(flag, "be")
+    assert result.exit_code == 1, result.output
+    beyonce = unicodedata.normalize("NFD", "Beyoncé")
+    assert f"'be' could be any of 2 names: 'Beatles', {beyonce!r}" in result.output
+    assert "give the whole name of the one you mean" in result.output
     assert queue.path.read_bytes() == before
 
 

@@ -7,6 +7,7 @@ alone) lives in test_music_fixes_formats.py; these are the command's other promi
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -74,19 +75,17 @@ def test_unknown_session_or_artist_exits_2_and_names_what_exists(
     assert library_tags(lib) == before
 
 
-def test_an_artist_misspelt_by_case_or_accents_is_suggested(
-    tmp_path, music_library, music_script, library_tags
-):
-    """'Bjork' for Björk: the hint names the artist, not the sessions; the newest batch
+def test_a_misspelt_artist_is_suggested(tmp_path, music_library, music_script, library_tags):
+    """'Bjrok' for Björk: the hint names the artist, not the sessions; the newest batch
     sessions come first otherwise, undo sessions only when there is nothing else."""
     lib = music_library(tmp_path / "Music", spec("Björk", "flac"))
     home = tmp_path / "home"
     assert music_script("process_music_batch.py", "--home", home, "--library", lib).returncode == 0
     before = library_tags(lib)
-    run = music_script("undo_changes.py", "--home", home, "--artist", "bjork")
+    run = music_script("undo_changes.py", "--home", home, "--artist", "Bjrok")
     assert run.returncode == 2
     assert run.stderr.strip().endswith(
-        "no journaled changes for artist 'bjork' (did you mean 'Björk'?)"
+        "no journaled changes for artist 'Bjrok' (did you mean: 'Björk')"
     ), run.stderr
     assert library_tags(lib) == before
     undone = music_script("undo_changes.py", "--home", home, "--artist", "Björk")
@@ -94,6 +93,53 @@ def test_an_artist_misspelt_by_case_or_accents_is_suggested(
     batch = music_script("undo_changes.py", "--home", home, "--list").stdout.split()[0]
     run = music_script("undo_changes.py", "--home", home, "--session", "2000")
     assert f"(sessions with changes, newest first: {batch})" in run.stderr  # not the undo's
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        unicodedata.normalize("NFD", "Björk"),  # as a macOS keyboard gives it
+        "bjork",  # accents and case aside
+        "BJÖ",  # the start of just one name
+    ],
+)
+def test_every_command_that_takes_a_name_finds_the_same_artist(
+    tmp_path, music_library, music_script, library_tags, music_queue, typed
+):
+    """Undo's --artist, the queue manager's --reset-artist and --skip-artist and the batch's
+    --artist all find Björk (an NFC folder) from the same typed name."""
+    lib = music_library(tmp_path / "Music", {**spec("Björk"), **spec("Bravo", "mp3")})
+    home = tmp_path / "home"
+    original = library_tags(lib)
+    assert music_script("process_music_batch.py", "--home", home, "--library", lib).returncode == 0
+    fixed = library_tags(lib)
+
+    undone = music_script("undo_changes.py", "--home", home, "--artist", typed)
+    assert undone.returncode == 0, undone.stderr
+    assert "1 value restored, 0 left alone" in undone.stdout
+    bjork = {rel for rel in original if rel.startswith("Björk/")}
+    assert {r: t for r, t in library_tags(lib).items() if r in bjork} == {
+        r: t for r, t in original.items() if r in bjork
+    }
+    assert {r: t for r, t in library_tags(lib).items() if r not in bjork} == {
+        r: t for r, t in fixed.items() if r not in bjork
+    }
+
+    manager = ("music_queue_manager.py", "--home", home)
+    reset = music_script(*manager, "--reset-artist", typed)
+    assert reset.returncode == 0, reset.stderr
+    assert "Reset 'Björk': completed -> pending" in reset.stdout
+    skipped = music_script(*manager, "--skip-artist", typed)
+    assert skipped.returncode == 0, skipped.stderr
+    assert "Skipped 'Björk': pending -> skipped" in skipped.stdout
+
+    again = music_script("process_music_batch.py", "--home", home, "--artist", typed)
+    assert again.returncode == 0, again.stderr
+    assert {i["name"]: i["status"] for i in music_queue(home)["items"]} == {
+        "Björk": "completed",
+        "Bravo": "completed",
+    }
+    assert library_tags(lib) == fixed  # the batch took Björk and fixed it again
 
 
 def test_an_undo_can_itself_be_undone(processed, music_script, library_tags):
