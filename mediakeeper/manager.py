@@ -6,7 +6,6 @@ The Click scripts in ``utilities/`` only parse flags and render what these funct
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import shlex
 import unicodedata
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mediakeeper import queue_files
 from mediakeeper.errors import LibraryError, NotFound, QueueError
 from mediakeeper.fsnames import is_junk
 from mediakeeper.queue import QueueStore, statuses_of
@@ -291,7 +291,7 @@ def validate_file(store: QueueStore, *, check_folders: bool = True) -> list[str]
     except QueueError as err:
         # The store stops at the first structural problem; a person wants to see them all.
         try:
-            raw = json.loads(store.path.read_bytes())
+            raw = queue_files.loads(store.path.read_bytes())
         except (OSError, ValueError):
             return [err.message]
         if not structure_problems(raw):

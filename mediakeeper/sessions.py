@@ -196,8 +196,8 @@ def load_sessions(status_dir: Path, kind: str) -> list[SessionRecord]:
             event = json.loads(line)
             at = datetime.fromisoformat(event["at"])
             sid = event["session"]
-        except (ValueError, KeyError, TypeError):
-            continue  # a torn last line from a killed run
+        except (ValueError, KeyError, TypeError, RecursionError):
+            continue  # a torn last line from a killed run, or a line damaged by hand
         kind_name = event.get("kind", kind)
         if event.get("event") == "start":
             records[sid] = SessionRecord(id=sid, kind=kind_name, started_at=at)

@@ -621,7 +621,17 @@ def test_restore_a_named_checkpoint(cli, queue):
     assert states(queue)["ABBA"] == "completed"
 
 
-@pytest.mark.parametrize("damage", [b"", b'{"version": 1, "items": [', b"\x00\xff\xfe", b"[]"])
+DAMAGED_CHECKPOINTS = [
+    b"",
+    b'{"version": 1, "items": [',
+    b"\x00\xff\xfe",
+    b"[]",
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"version": 1, "kind": "music", "items": [], "n": ' + b"9" * 5000 + b"}",
+]
+
+
+@pytest.mark.parametrize("damage", DAMAGED_CHECKPOINTS, ids=range(len(DAMAGED_CHECKPOINTS)))
 def test_a_corrupt_checkpoint_is_refused_and_the_queue_untouched(cli, queue, damage, home):
     work(queue, "ABBA", "completed")
     cli("--checkpoint")
@@ -791,6 +801,10 @@ BROKEN_QUEUES = {
     "not json": b"<html>Not Found</html>\n",
     "binary": b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe",
     "wrong shape": b'{"version": 1, "items": "none"}',
+    # Both crashed every command, --restore-checkpoint too: RecursionError, and ValueError
+    # ("exceeds the limit for integer string conversion").
+    "nested deep": b"[" * 100_000 + b"]" * 100_000,
+    "huge number": b'{"version": 1, "library": "/music", "items": [], "n": ' + b"9" * 5000 + b"}",
 }
 
 
@@ -844,6 +858,96 @@ def test_a_damaged_journal_line_is_reported_not_replaced(cli, queue, home):
     assert "damaged line" in result.output
     assert no_checkpoint_hint(home) in result.output
     assert queue.journal_path.read_bytes() == damaged
+
+
+def journal_line_of_the_wrong_shape(queue: QueueStore, case: str) -> bytes:
+    """A journal line that is JSON, of the current generation where it has one, but not what
+    the store writes; built from a real line of the queue's journal."""
+    real = json.loads(queue.journal_path.read_bytes().splitlines()[-1])
+    item = real["items"][0]
+    if case == "a list":
+        return b"[1, 2]"
+    if case == "an item's key only":
+        return b'{"key": 5}'
+    if case == "no generation":
+        real.pop("gen")
+    elif case == "items not a list":
+        real["items"] = {"ABBA": item}
+    elif case == "an item without a name":
+        item.pop("name")
+    elif case == "an unknown status":
+        item["status"] = "done"
+    elif case == "a mistyped counter":
+        item["track_count"] = "12"
+    elif case == "nested deep":
+        return b'{"gen": 1, "items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    elif case == "a huge number":
+        item["track_count"] = int("9" * 4000)  # written as is, read back it is too long
+        return json.dumps(real).replace("9" * 4000, "9" * 5000).encode()
+    return json.dumps(real).encode()
+
+
+WRONG_SHAPES = [
+    "a list",
+    "an item's key only",
+    "no generation",
+    "items not a list",
+    "an item without a name",
+    "an unknown status",
+    "a mistyped counter",
+    "nested deep",
+    "a huge number",
+]
+
+
+@pytest.mark.parametrize("case", WRONG_SHAPES)
+def test_a_journal_line_of_the_wrong_shape_is_named_and_never_folded(cli, queue, home, case):
+    """Valid JSON of the wrong shape crashed every command (AttributeError, KeyError), even
+    --validate-queue, and a batch folded it into the queue file."""
+    work(queue, "ABBA", "completed")  # a claim and a result: two lines
+    queue.journal_path.write_bytes(
+        queue.journal_path.read_bytes() + journal_line_of_the_wrong_shape(queue, case) + b"\n"
+    )
+    queue_bytes, journal_bytes = queue.path.read_bytes(), queue.journal_path.read_bytes()
+    where = f"{queue.journal_path} has a damaged line (line 3): "
+    validated = cli("--validate-queue")
+    assert validated.exit_code == 1, validated.output
+    assert where in validated.output
+    for args in (
+        ["--show-summary"],
+        ["--list"],
+        ["--reset-errors"],
+        ["--reset-all", "--yes"],
+        ["--refresh"],
+        ["--checkpoint"],
+    ):
+        result = cli(*args)
+        assert result.exit_code == 2, (args, result.output)
+        [line] = result.output.strip().splitlines()
+        assert line.startswith(f"Error: {where}"), line
+        assert no_checkpoint_hint(home) in line
+        assert queue.path.read_bytes() == queue_bytes
+        assert queue.journal_path.read_bytes() == journal_bytes
+    assert not queue.checkpoints()
+
+
+def test_subprocess_a_batch_never_folds_a_journal_line_of_the_wrong_shape(
+    queue, home, music_script
+):
+    work(queue, "ABBA", "completed")
+    line = journal_line_of_the_wrong_shape(queue, "an unknown status")
+    queue.journal_path.write_bytes(queue.journal_path.read_bytes() + line + b"\n")
+    queue_bytes, journal_bytes = queue.path.read_bytes(), queue.journal_path.read_bytes()
+    result = music_script("process_music_batch.py", "--home", home, "--offline")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Error: {queue.journal_path} has a damaged line (line 3): "), line
+    assert "unknown status 'done'" in line
+    assert queue.path.read_bytes() == queue_bytes
+    assert queue.journal_path.read_bytes() == journal_bytes
+    restored = music_script("music_queue_manager.py", "--home", home, "--validate-queue")
+    assert restored.returncode == 1 and "unknown status 'done'" in restored.stdout
 
 
 @pytest.mark.parametrize("action", ["--init", "--refresh"])
