@@ -71,6 +71,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _no() -> None:
+    """No check (see QueueStore.create)."""
+
+
 class QueueStore:
     """One queue file. All methods are safe to call from several processes at once."""
 
@@ -361,16 +365,21 @@ class QueueStore:
             if pending:
                 self._fold()
 
-    def create(self, data: dict[str, Any], *, replace: bool = False) -> Path | None:
+    def create(
+        self, data: dict[str, Any], *, replace: bool = False, check: Callable[[], None] = _no
+    ) -> Path | None:
         """Write a brand-new queue (``--init``). Refuses to replace one unless told to; the
-        one it replaces (damaged or not) is kept beside it, and returned."""
+        one it replaces (damaged or not) is kept beside it, and returned. ``check`` runs with
+        the lock held before a queue is replaced, and may refuse (raise)."""
         self.dir.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            if self.path.exists() and not replace:
-                raise QueueError(
-                    f"a {self.kind} queue already exists at {self.path}",
-                    "--refresh adds new folders; --init --force replaces it",
-                )
+            if self.path.exists():
+                if not replace:
+                    raise QueueError(
+                        f"a {self.kind} queue already exists at {self.path}",
+                        "--refresh adds new folders; --init --force replaces it",
+                    )
+                check()
             return self._replace_with(data)
 
     def _replace_with(self, data: dict[str, Any]) -> Path | None:
@@ -599,8 +608,9 @@ class QueueStore:
         found = [p for p in self.checkpoint_dir.glob("checkpoint_*.json") if p.is_file()]
         return sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
-    def restore(self, checkpoint: Path) -> Path | None:
-        """Replace the queue by a checkpoint after validating it; keeps a copy of the old one."""
+    def restore(self, checkpoint: Path, check: Callable[[], None] = _no) -> Path | None:
+        """Replace the queue by a checkpoint after validating it; keeps a copy of the old one.
+        ``check``: as for ``create``."""
         text = checkpoint.read_bytes()
         listed = f"`{self.manager_command()} --list-checkpoints` shows the others"
         others = f"the queue was not touched; {listed}"
@@ -609,6 +619,7 @@ class QueueStore:
             raise QueueCorrupt(f"{checkpoint} is a {restored.get('kind')!r} queue, not {self.kind}")
         self.dir.mkdir(parents=True, exist_ok=True)
         with self._lock:
+            check()
             return self._replace_with(restored)
 
     def _current_generation(self) -> int:

@@ -164,6 +164,8 @@ class SessionRecord:
     outcome: str = RUNNING
     items: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    pid: int | None = None  # the batch's process, and the host it runs on
+    host: str | None = None
 
     @property
     def items_done(self) -> int:
@@ -200,8 +202,15 @@ def load_sessions(status_dir: Path, kind: str) -> list[SessionRecord]:
             continue  # a torn last line from a killed run, or a line damaged by hand
         kind_name = event.get("kind", kind)
         if event.get("event") == "start":
-            records[sid] = SessionRecord(id=sid, kind=kind_name, started_at=at)
             claims[sid] = {k: event.get(k) for k in ("host", "pid", "pid_started")}
+            pid = claims[sid]["pid"]
+            records[sid] = SessionRecord(
+                id=sid,
+                kind=kind_name,
+                started_at=at,
+                pid=pid if type(pid) is int else None,
+                host=claims[sid]["host"],
+            )
         elif sid in records and event.get("event") == "item":
             records[sid].items.append(event)
         elif sid in records and event.get("event") == "end":

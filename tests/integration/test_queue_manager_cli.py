@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import unicodedata
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.queue import QueueStore
-from tests.conftest import immutable, queue_manager_cli, refuse_scandir
+from tests.conftest import immutable, queue_manager_cli, refuse_scandir, wait_until
 from utilities.music_queue_manager import main
 
 # Folder names a real library holds; every one is an ordinary artist.
@@ -1193,3 +1194,78 @@ def test_subprocess_a_mistyped_home_is_left_as_it_was(repo_root, tmp_path, child
         assert result.returncode == 2
         assert result.stderr.startswith(f"Error: no music queue at {typo}")
     assert not typo.exists()
+
+
+# ---- never under a running batch ---------------------------------------------------------
+
+
+@pytest.fixture
+def slow_batch(tmp_path, home, music_library, fake_musicbrainz, child_env, repo_root):
+    """``start()``: a real music batch, with a checkpoint of its queue taken first, that hangs
+    in its first MusicBrainz lookup (the fake answers after a minute); returns it once the
+    lookup has been asked, its artist claimed. Killed at teardown if still running."""
+    lib = music_library(
+        tmp_path / "Slow Library",
+        {f"{n}/Album/01 - Song.mp3": {"tags": {"title": "Song"}} for n in ("Alpha", "Bravo")},
+    )
+    started = []
+
+    def start() -> subprocess.Popen:
+        for args in (("--init", "--library", str(lib)), ("--checkpoint",)):
+            assert run_script(repo_root, home, child_env, *args).returncode == 0
+        fake_musicbrainz.delay(60, times=None)
+        env = {
+            **child_env,
+            "MEDIAKEEPER_MUSIC_LOOKUPS": "true",
+            "MEDIAKEEPER_MUSICBRAINZ_URL": fake_musicbrainz.url,
+            "MEDIAKEEPER_MUSICBRAINZ_COVERART_URL": fake_musicbrainz.url,
+            "MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT": "0",
+            "MEDIAKEEPER_MUSICBRAINZ_TIMEOUT": "120",
+        }
+        proc = subprocess.Popen(
+            [sys.executable, str(repo_root / "utilities" / "process_music_batch.py"),
+             "--home", str(home), "--workers", "1"],
+            cwd=repo_root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        started.append(proc)
+        assert wait_until(lambda: fake_musicbrainz.requests or proc.poll() is not None)
+        assert proc.poll() is None, proc.communicate()
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--restore-checkpoint", "latest"), ("--init", "--force")],
+    ids=["restore", "init --force"],
+)
+def test_subprocess_replacing_the_queue_is_refused_while_a_batch_runs(
+    repo_root, home, child_env, slow_batch, args
+):
+    """Both were done under a running batch, which then died without a summary."""
+    batch = slow_batch()
+    queue = QueueStore(home / "status" / "music", "music")
+    before = (queue.path.read_bytes(), queue.journal_path.read_bytes())
+    library = queue.peek()["library"]
+    extra = ("--library", library) if "--init" in args else ()
+    result = run_script(repo_root, home, child_env, *args, *extra)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Error: a music batch is working on {queue.path} right now "), line
+    assert f"(pid {batch.pid}, session " in line
+    assert "nothing was changed; wait for that batch to finish, or stop it" in line
+    assert (queue.path.read_bytes(), queue.journal_path.read_bytes()) == before
+    assert not [p for p in queue.dir.iterdir() if ".replaced-" in p.name]
+
+    batch.send_signal(signal.SIGINT)  # the batch stops as it should, with its summary
+    out, err = batch.communicate(timeout=60)
+    assert batch.returncode == 130, out + err
+    assert "interrupted:" in out and "put back to pending" in out
+    again = run_script(repo_root, home, child_env, *args, *extra)  # no batch now: done
+    assert again.returncode == 0, again.stdout + again.stderr
