@@ -6,6 +6,7 @@ Only this layer turns library errors into one-line messages and exit codes.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -15,6 +16,10 @@ import click
 
 from mediakeeper.config import Settings, load_settings
 from mediakeeper.errors import MediakeeperError
+from mediakeeper.interrupts import EXIT_INTERRUPTED, Interrupted, interruptible
+
+# What a script may hold back while its modules load (see ``hold_signals``).
+HELD = {signal.SIGINT, signal.SIGTERM}
 
 
 class Command(click.Command):
@@ -23,6 +28,19 @@ class Command(click.Command):
     def invoke(self, ctx: click.Context) -> Any:
         # The library warns (a damaged cache rebuilt, ...); a person gets one plain line.
         warnings.showwarning = _show_warning
+        # Ctrl+C or SIGTERM, at any moment of the command (a signal held while the script
+        # loaded is delivered now): "interrupted" and exit 130, after any step that must
+        # finish (an atomic write), never a KeyboardInterrupt traceback or Click's "Aborted!"
+        # (exit 1). A batch puts its own handlers in place while it runs.
+        with interruptible():
+            try:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)
+                return self._invoke(ctx)
+            except Interrupted:
+                click.echo("interrupted", err=True)
+                ctx.exit(EXIT_INTERRUPTED)
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
