@@ -28,7 +28,13 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, encode_text, write_all
+from mediakeeper.atomic import (
+    atomic_write_bytes,
+    atomic_write_text,
+    encode_text,
+    naming,
+    write_all,
+)
 from mediakeeper.errors import QueueCorrupt, QueueError, QueueMissing
 from mediakeeper.jsonfmt import dumps_one
 from mediakeeper.queue_files import (
@@ -302,16 +308,17 @@ class QueueStore:
         head = dumps_one({"gen": self._data.get("generation", 1), "at": stamp})[:-1]
         items = ", ".join(self._encode(item, fresh=True) for item in changed)
         line = encode_text(f'{head}, "items": [{items}]}}\n')
-        fd = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT, 0o644)
-        try:
-            # Cut off a torn tail left by a killed writer before appending after it.
-            if os.fstat(fd).st_size != self._journal_offset:
-                os.ftruncate(fd, self._journal_offset)
-            os.lseek(fd, self._journal_offset, os.SEEK_SET)
-            write_all(fd, line)
-            os.fdatasync(fd)
-        finally:
-            os.close(fd)
+        with naming(self.journal_path):
+            fd = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT, 0o644)
+            try:
+                # Cut off a torn tail left by a killed writer before appending after it.
+                if os.fstat(fd).st_size != self._journal_offset:
+                    os.ftruncate(fd, self._journal_offset)
+                os.lseek(fd, self._journal_offset, os.SEEK_SET)
+                write_all(fd, line)
+                os.fdatasync(fd)
+            finally:
+                os.close(fd)
         self._journal_offset += len(line)
         self._journal_lines += 1
         self._data["updated_at"] = stamp
@@ -336,7 +343,7 @@ class QueueStore:
         the old generation once the JSON file is written, and are skipped."""
         self._write_json(self._data)
         if self._journal_offset or self.journal_path.exists():
-            with open(self.journal_path, "wb") as f:
+            with naming(self.journal_path), open(self.journal_path, "wb") as f:
                 self._journal_offset = self._journal_lines = 0  # emptied, whatever fsync says
                 os.fsync(f.fileno())
         else:

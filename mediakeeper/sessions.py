@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mediakeeper.atomic import append_lines, encode_text
+from mediakeeper.atomic import append_lines, encode_text, naming
 from mediakeeper.jsonfmt import dumps_one
 from mediakeeper.processes import own_start_time
 from mediakeeper.queue_items import claim_is_stale, iso
@@ -63,7 +63,10 @@ class Session:
 
     def _log_lines(self, lines: list[str]) -> None:
         stamp = self.clock().isoformat(sep=" ", timespec="seconds")
-        with open(self.log_path, "a", encoding="utf-8", errors="backslashreplace") as f:
+        with (
+            naming(self.log_path),
+            open(self.log_path, "a", encoding="utf-8", errors="backslashreplace") as f,
+        ):
             f.write("".join(f"{stamp}  {line}\n" for line in lines))
 
     def _events(self, events: list[tuple[str, dict[str, Any]]]) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from mediakeeper import write_errors
 from mediakeeper.config import Settings, load_settings
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.interrupts import EXIT_INTERRUPTED, Interrupted, interruptible
@@ -50,10 +51,9 @@ class Command(click.Command):
         except MediakeeperError as err:
             click.echo(f"Error: {err}", err=True)
             ctx.exit(err.exit_code)
-        except OSError as err:
-            where = f": {err.filename}" if err.filename else ""
-            click.echo(f"Error: {err.strerror or err}{where}", err=True)
-            ctx.exit(2)
+        except OSError as err:  # the system refused: not a usage error (exit 2)
+            click.echo(f"Error: {write_errors.describe(err)}", err=True)
+            ctx.exit(1)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
