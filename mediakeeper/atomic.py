@@ -6,11 +6,23 @@ import contextlib
 import errno
 import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from mediakeeper.interrupts import critical
 from mediakeeper.linux import start_writeback
+
+
+@contextlib.contextmanager
+def naming(path: Path | str) -> Iterator[None]:
+    """An OSError raised inside names ``path`` when it names no file: a write to an open
+    file does not, and "No space left on device" alone does not say which file was lost."""
+    try:
+        yield
+    except OSError as err:
+        if err.filename is None:
+            raise OSError(err.errno, err.strerror or str(err), str(path)) from err
+        raise
 
 
 def fsync_dir(directory: Path | str) -> None:
@@ -67,13 +79,14 @@ def append_lines(path: Path, data: bytes, *, durable: bool) -> None:
     short write raises (ENOSPC): the tail is torn and the caller must know."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
     try:
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            data = b"\n" + data
-        if os.write(fd, data) != len(data):
-            raise OSError(errno.ENOSPC, "an append was cut short", str(path))
-        if durable:
-            os.fdatasync(fd)
+        with naming(path):
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                data = b"\n" + data
+            if os.write(fd, data) != len(data):
+                raise OSError(errno.ENOSPC, "an append was cut short", str(path))
+            if durable:
+                os.fdatasync(fd)
     finally:
         os.close(fd)
 
@@ -101,7 +114,7 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, durable: bool = True) -
     The file gets the mode any new file gets (0666 less the umask): reports and outputs are
     read by others (a shared home, a media server reading a movie's .nfo)."""
     path = Path(path)
-    with critical():  # a signal waits for the rename (or the clean-up): no temp leftovers
+    with naming(path), critical():  # a signal waits for the rename or the clean-up
         fd, tmp = create_temp(path.parent, f".{path.name}.", ".tmp", 0o666)
         try:
             try:

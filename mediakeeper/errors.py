@@ -37,6 +37,12 @@ class QueueCorrupt(QueueError):
     pass
 
 
+class BatchRunning(QueueError):
+    """A change that replaces the whole queue, asked for while a batch works on it."""
+
+    exit_code = 1
+
+
 class LibraryError(MediakeeperError):
     """A library path that does not exist, is not a folder, or cannot be read."""
 

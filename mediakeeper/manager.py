@@ -5,15 +5,16 @@ The Click scripts in ``utilities/`` only parse flags and render what these funct
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.errors import LibraryError, QueueError
+from mediakeeper import queue_files
+from mediakeeper.errors import BatchRunning, LibraryError, QueueError
 from mediakeeper.fsnames import is_junk
 from mediakeeper.matching import find_name
 from mediakeeper.queue import QueueStore, statuses_of
@@ -33,6 +34,7 @@ from mediakeeper.queue_items import (
     structure_problems,
     validate,
 )
+from mediakeeper.sessions import RUNNING, load_sessions
 
 
 def library_folders(library: Path) -> list[Path]:
@@ -100,11 +102,52 @@ def init_queue(
     store: QueueStore, library: Path, now, *, replace: bool = False
 ) -> tuple[int, Path | None]:
     """A new queue of ``library``'s folders: how many, and where the queue it replaced
-    (``replace``) is kept."""
+    (``replace``) is kept. Never while a batch works on the queue it would replace."""
     library = library.expanduser().resolve()
     items = [new_item(p.name, p.name, str(p)) for p in library_folders(library)]
-    backup = store.create(new_queue(store.kind, str(library), items, now), replace=replace)
+    queue = new_queue(store.kind, str(library), items, now)
+    backup = store.create(queue, replace=replace, check=lambda: refuse_while_a_batch_runs(store))
     return len(items), backup
+
+
+def restore_checkpoint(store: QueueStore, checkpoint: Path) -> Path | None:
+    """Put a checkpoint in place of the queue (see QueueStore.restore), never while a batch
+    works on it."""
+    return store.restore(checkpoint, check=lambda: refuse_while_a_batch_runs(store))
+
+
+def running_batch(store: QueueStore) -> tuple[int, str] | None:
+    """A batch of this machine working on the queue now: its pid and session. Its session
+    started and has not ended while its process lives (from before its first claim until
+    after its last record), or, for a batch from before sessions named their process, an
+    item it holds. Batches on other machines cannot be checked from here."""
+    host = socket.gethostname()
+    for record in reversed(load_sessions(store.dir.parent, store.kind)):
+        if record.outcome == RUNNING and record.host == host and record.pid is not None:
+            return record.pid, record.id
+    try:
+        items = store.peek()["items"]
+    except QueueError:
+        return None  # a damaged queue: its items cannot tell
+    for item in items:
+        claim = item.get("claimed_by") or {}
+        if is_live(item) and claim.get("host") == host:
+            return claim.get("pid"), str(claim.get("session"))
+    return None
+
+
+def refuse_while_a_batch_runs(store: QueueStore) -> None:
+    """Replacing the queue under a running batch would leave it recording into a queue that
+    no longer holds its items (it ended without a summary): refused, naming the batch."""
+    found = running_batch(store)
+    if found:
+        pid, session = found
+        raise BatchRunning(
+            f"a {store.kind} batch is working on {store.path} right now "
+            f"(pid {pid}, session {session})",
+            "nothing was changed; wait for that batch to finish, or stop it (Ctrl+C, or "
+            f"kill -INT {pid}) and run this again",
+        )
 
 
 @dataclass
@@ -281,7 +324,7 @@ def validate_file(store: QueueStore, *, check_folders: bool = True) -> list[str]
     except QueueError as err:
         # The store stops at the first structural problem; a person wants to see them all.
         try:
-            raw = json.loads(store.path.read_bytes())
+            raw = queue_files.loads(store.path.read_bytes())
         except (OSError, ValueError):
             return [err.message]
         if not structure_problems(raw):

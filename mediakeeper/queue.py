@@ -18,9 +18,7 @@ sees the complete current state.
 from __future__ import annotations
 
 import itertools
-import json
 import os
-import re
 import shlex
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -30,9 +28,25 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, encode_text, write_all
+from mediakeeper.atomic import (
+    atomic_write_bytes,
+    atomic_write_text,
+    encode_text,
+    naming,
+    write_all,
+)
 from mediakeeper.errors import QueueCorrupt, QueueError, QueueMissing
-from mediakeeper.jsonfmt import dumps_by_line, dumps_one
+from mediakeeper.jsonfmt import dumps_one
+from mediakeeper.queue_files import (
+    by_hand_hint,
+    dump_queue,
+    file_signature,
+    generation_of,
+    journal_entry,
+    library_on_disk,
+    parse_queue,
+    restore_hint,
+)
 from mediakeeper.queue_items import (
     COMPLETED,
     ERROR,
@@ -47,7 +61,6 @@ from mediakeeper.queue_items import (
     iso,
     make_claim,
     queue_manager,
-    structure_problems,
 )
 
 QUEUE_FILE = "processing_queue.json"
@@ -64,62 +77,8 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def dump_queue(data: Mapping[str, Any], *, item: Callable[[Any], str] = dumps_one) -> str:
-    """Human-readable JSON with one item per line: greppable, diffable, quick to parse.
-    ``item`` encodes one item (a store hands out the encodings it keeps)."""
-    return dumps_by_line(data, record=item)
-
-
-_LIBRARY_LINE = re.compile(r'"library": ("(?:[^"\\]|\\.)*")')
-_PATH_FIELD = re.compile(r'"path": ("(?:[^"\\]|\\.)*")')
-_GENERATION_LINE = re.compile(rb'^  "generation": (\d+),$', re.MULTILINE)
-
-
-def file_signature(path: Path) -> tuple:
-    """What tells a cached copy that the file was rewritten. Inode, size and mtime alone can
-    repeat (ext4 reuses a freed inode at once; many kernels stamp mtimes in 4 ms ticks), so the
-    generation near the top of the file, which every rewrite raises, is part of it."""
-    with open(path, "rb") as f:
-        st = os.fstat(f.fileno())
-        match = _GENERATION_LINE.search(f.read(4096))
-    return (st.st_ino, st.st_size, st.st_mtime_ns, match and match.group(1))
-
-
-def restore_hint(manager: str = "", *, by_hand: bool = False) -> str:
-    """How a person gets a damaged queue back, naming the queue manager's command if given;
-    ``by_hand``: the damage is one a person can correct in the file (a field of an item)."""
-    command = f"{manager} --restore-checkpoint latest".lstrip()
-    edit = _BY_HAND if by_hand else ""
-    return f"nothing was changed; {edit}`{command}` brings back the last good state"
-
-
-_BY_HAND = "correct it in the file (one item per line), or "  # a damage a person can mend
-
-
-def parse_queue(
-    text: str | bytes, source: Path, hint_for: Callable[..., str] = restore_hint
-) -> dict[str, Any]:
-    """Parse and structurally check queue JSON (every item's fields and types too), or raise
-    QueueCorrupt saying how to recover: ``hint_for(by_hand=...)``, by default the bare flag
-    (``by_hand``: the damage is one a person can correct in the file)."""
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise QueueCorrupt(
-                f"{source} is not UTF-8 text (byte {err.start})", hint_for()
-            ) from None
-    if not text.strip():
-        raise QueueCorrupt(f"{source} is empty", hint_for())
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise QueueCorrupt(f"{source} is not valid JSON ({err})", hint_for()) from None
-    problems = structure_problems(data)
-    if problems:
-        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise QueueCorrupt(f"{source}: {problems[0]}{more}", hint_for(by_hand=True))
-    return data
+def _no() -> None:
+    """No check (see QueueStore.create)."""
 
 
 class QueueStore:
@@ -261,15 +220,10 @@ class QueueStore:
         for raw in chunk.splitlines(keepends=True):
             if not raw.endswith(b"\n"):
                 break  # a torn tail from a writer that was killed mid-append: never returned
+            at = self._journal_offset + consumed
+            entry = journal_entry(raw, self.journal_path, at, self.recovery_hint)
             consumed += len(raw)
-            try:
-                entry = json.loads(raw)
-            except ValueError:
-                raise QueueCorrupt(
-                    f"{self.journal_path} has a damaged line at byte {self._journal_offset}",
-                    self.recovery_hint(),
-                ) from None
-            if entry.get("gen") == generation:
+            if entry["gen"] == generation:
                 self._apply(entry)
                 self._journal_lines += 1
                 self._completed = None  # another process changed items
@@ -282,35 +236,17 @@ class QueueStore:
         none), a new queue of the same library, which keeps the damaged file beside it."""
         if self.checkpoints():
             return restore_hint(self.manager_command(), by_hand=by_hand)
-        library = self._library_on_disk()
+        library = library_on_disk(self.path, self.journal_path)
         noun = ITEM_NOUNS.get(self.kind, "item")
         where = shlex.quote(library) if library else "PATH"
         what = "" if library else f", PATH being the folder of your {noun} folders,"
-        edit = _BY_HAND if by_hand else ""
+        edit = by_hand_hint(by_hand)
         return (
             f"nothing was changed; {edit}there is no checkpoint to restore yet: "
             f"`{self.manager_command()} --init --force --library {where}`{what} makes a new "
             f"queue, every {noun} pending (the damaged file is kept beside it; "
             "the undo journals, outputs and session logs are not touched)"
         )
-
-    def _library_on_disk(self) -> str | None:
-        """The library the damaged queue was for, read leniently: named near the top of the
-        queue file, or else the folder holding an item the journal recorded."""
-        for path, pattern, folder in (
-            (self.path, _LIBRARY_LINE, False),
-            (self.journal_path, _PATH_FIELD, True),
-        ):
-            try:
-                with open(path, "rb") as f:
-                    head = f.read(65536).decode("utf-8", errors="replace")
-                match = pattern.search(head)
-                if match:
-                    found = json.loads(match.group(1))
-                    return os.path.dirname(found) if folder else found
-            except (OSError, ValueError):
-                continue
-        return None
 
     def manager_command(self) -> str:
         """The queue manager's command for this queue, wherever it is typed: the data home
@@ -372,16 +308,17 @@ class QueueStore:
         head = dumps_one({"gen": self._data.get("generation", 1), "at": stamp})[:-1]
         items = ", ".join(self._encode(item, fresh=True) for item in changed)
         line = encode_text(f'{head}, "items": [{items}]}}\n')
-        fd = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT, 0o644)
-        try:
-            # Cut off a torn tail left by a killed writer before appending after it.
-            if os.fstat(fd).st_size != self._journal_offset:
-                os.ftruncate(fd, self._journal_offset)
-            os.lseek(fd, self._journal_offset, os.SEEK_SET)
-            write_all(fd, line)
-            os.fdatasync(fd)
-        finally:
-            os.close(fd)
+        with naming(self.journal_path):
+            fd = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT, 0o644)
+            try:
+                # Cut off a torn tail left by a killed writer before appending after it.
+                if os.fstat(fd).st_size != self._journal_offset:
+                    os.ftruncate(fd, self._journal_offset)
+                os.lseek(fd, self._journal_offset, os.SEEK_SET)
+                write_all(fd, line)
+                os.fdatasync(fd)
+            finally:
+                os.close(fd)
         self._journal_offset += len(line)
         self._journal_lines += 1
         self._data["updated_at"] = stamp
@@ -406,7 +343,7 @@ class QueueStore:
         the old generation once the JSON file is written, and are skipped."""
         self._write_json(self._data)
         if self._journal_offset or self.journal_path.exists():
-            with open(self.journal_path, "wb") as f:
+            with naming(self.journal_path), open(self.journal_path, "wb") as f:
                 self._journal_offset = self._journal_lines = 0  # emptied, whatever fsync says
                 os.fsync(f.fileno())
         else:
@@ -435,16 +372,21 @@ class QueueStore:
             if pending:
                 self._fold()
 
-    def create(self, data: dict[str, Any], *, replace: bool = False) -> Path | None:
+    def create(
+        self, data: dict[str, Any], *, replace: bool = False, check: Callable[[], None] = _no
+    ) -> Path | None:
         """Write a brand-new queue (``--init``). Refuses to replace one unless told to; the
-        one it replaces (damaged or not) is kept beside it, and returned."""
+        one it replaces (damaged or not) is kept beside it, and returned. ``check`` runs with
+        the lock held before a queue is replaced, and may refuse (raise)."""
         self.dir.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            if self.path.exists() and not replace:
-                raise QueueError(
-                    f"a {self.kind} queue already exists at {self.path}",
-                    "--refresh adds new folders; --init --force replaces it",
-                )
+            if self.path.exists():
+                if not replace:
+                    raise QueueError(
+                        f"a {self.kind} queue already exists at {self.path}",
+                        "--refresh adds new folders; --init --force replaces it",
+                    )
+                check()
             return self._replace_with(data)
 
     def _replace_with(self, data: dict[str, Any]) -> Path | None:
@@ -673,8 +615,9 @@ class QueueStore:
         found = [p for p in self.checkpoint_dir.glob("checkpoint_*.json") if p.is_file()]
         return sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
-    def restore(self, checkpoint: Path) -> Path | None:
-        """Replace the queue by a checkpoint after validating it; keeps a copy of the old one."""
+    def restore(self, checkpoint: Path, check: Callable[[], None] = _no) -> Path | None:
+        """Replace the queue by a checkpoint after validating it; keeps a copy of the old one.
+        ``check``: as for ``create``."""
         text = checkpoint.read_bytes()
         listed = f"`{self.manager_command()} --list-checkpoints` shows the others"
         others = f"the queue was not touched; {listed}"
@@ -683,17 +626,17 @@ class QueueStore:
             raise QueueCorrupt(f"{checkpoint} is a {restored.get('kind')!r} queue, not {self.kind}")
         self.dir.mkdir(parents=True, exist_ok=True)
         with self._lock:
+            check()
             return self._replace_with(restored)
 
     def _current_generation(self) -> int:
         """The highest generation on disk, read leniently (the queue may be the broken part)."""
         generations = [1]
-        with suppress(OSError, ValueError, AttributeError):
-            generations.append(int(json.loads(self.path.read_text("utf-8")).get("generation", 1)))
         with suppress(OSError):
-            for line in self.journal_path.read_text("utf-8", errors="replace").splitlines():
-                with suppress(ValueError, AttributeError):
-                    generations.append(int(json.loads(line).get("gen", 1)))
+            generations.append(generation_of(self.path.read_bytes(), "generation") or 1)
+        with suppress(OSError):
+            for line in self.journal_path.read_bytes().splitlines():
+                generations.append(generation_of(line, "gen") or 1)
         return max(generations)
 
 

@@ -6,6 +6,7 @@ Nothing here touches the disk; ``mediakeeper.queue`` stores what these functions
 from __future__ import annotations
 
 import os
+import reprlib
 import shlex
 import socket
 from collections.abc import Callable, Iterable, Mapping
@@ -220,35 +221,51 @@ def structure_problems(data: Any) -> list[str]:
         return ["the top level is not a JSON object"]
     problems = []
     if data.get("version") != QUEUE_VERSION:
-        problems.append(f"unsupported version {data.get('version')!r} (expected {QUEUE_VERSION})")
+        version = _short(data.get("version"))
+        problems.append(f"unsupported version {version} (expected {QUEUE_VERSION})")
     if not isinstance(data.get("items"), list):
         problems.append("'items' is missing or not a list")
         return problems
     seen: set[str] = set()
     fields = []  # after the keys and statuses: those problems matter first
     for n, item in enumerate(data["items"]):
-        if not isinstance(item, dict):
-            problems.append(f"item #{n + 1} is not an object")
-            continue
-        key = item.get("key")
-        if not isinstance(key, str) or not key:
-            problems.append(f"item #{n + 1} has no key")
-        elif key in seen:
-            problems.append(f"duplicate key {key!r}")
-        else:
-            seen.add(key)
-        if item.get("status") not in STATUSES:
-            problems.append(f"{_where(item, n)}: unknown status {item.get('status')!r}")
-        for field, required, types, kind in _CHECKS:
-            value = item.get(field, _ABSENT)
-            if value is _ABSENT:
-                if required:
-                    fields.append(f"{_where(item, n)}: the field {field!r} is missing")
-            elif type(value) not in types:
-                fields.append(f"{_where(item, n)}: {field} is {value!r}, expected {kind}")
+        first, later = _item_checks(item, n, seen)
+        problems += first
+        fields += later
     if not isinstance(data.get("library"), str):
         fields.append("'library' is missing or not text")
     return problems + fields
+
+
+def item_problems(item: Any, n: int, seen: set[str]) -> list[str]:
+    """What is wrong with one item (``n``: its place, from 0) as the store would load it;
+    ``seen``: the keys before it (a key met again is a duplicate)."""
+    first, fields = _item_checks(item, n, seen)
+    return first + fields
+
+
+def _item_checks(item: Any, n: int, seen: set[str]) -> tuple[list[str], list[str]]:
+    """(problems with its key and status, problems with its other fields)."""
+    if not isinstance(item, dict):
+        return [f"item #{n + 1} is not an object"], []
+    problems, fields = [], []
+    key = item.get("key")
+    if not isinstance(key, str) or not key:
+        problems.append(f"item #{n + 1} has no key")
+    elif key in seen:
+        problems.append(f"duplicate key {_short(key)}")
+    else:
+        seen.add(key)
+    if item.get("status") not in STATUSES:
+        problems.append(f"{_where(item, n)}: unknown status {_short(item.get('status'))}")
+    for field, required, types, kind in _CHECKS:
+        value = item.get(field, _ABSENT)
+        if value is _ABSENT:
+            if required:
+                fields.append(f"{_where(item, n)}: the field {field!r} is missing")
+        elif type(value) not in types:
+            fields.append(f"{_where(item, n)}: {field} is {_short(value)}, expected {kind}")
+    return problems, fields
 
 
 def is_live(item: Mapping[str, Any]) -> bool:
@@ -302,7 +319,17 @@ def _where(item: Mapping[str, Any], n: int) -> str:
 
 
 def _label(item: Mapping[str, Any], n: int) -> str:
-    return repr(item.get("name") or item.get("key") or f"item #{n + 1}")
+    return _short(item.get("name") or item.get("key") or f"item #{n + 1}")
+
+
+# A value in a one-line message: a hand edit may put a megabyte of text, or lists nested
+# thousands deep, where a name belongs.
+_SHORT = reprlib.Repr()
+_SHORT.maxstring, _SHORT.maxother = 200, 80
+
+
+def _short(value: Any) -> str:
+    return _SHORT.repr(value)
 
 
 def _is_aware_iso(value: Any) -> bool:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mediakeeper.atomic import append_lines, encode_text
+from mediakeeper.atomic import append_lines, encode_text, naming
 from mediakeeper.jsonfmt import dumps_one
 from mediakeeper.processes import own_start_time
 from mediakeeper.queue_items import claim_is_stale, iso
@@ -63,7 +63,10 @@ class Session:
 
     def _log_lines(self, lines: list[str]) -> None:
         stamp = self.clock().isoformat(sep=" ", timespec="seconds")
-        with open(self.log_path, "a", encoding="utf-8", errors="backslashreplace") as f:
+        with (
+            naming(self.log_path),
+            open(self.log_path, "a", encoding="utf-8", errors="backslashreplace") as f,
+        ):
             f.write("".join(f"{stamp}  {line}\n" for line in lines))
 
     def _events(self, events: list[tuple[str, dict[str, Any]]]) -> None:
@@ -164,6 +167,8 @@ class SessionRecord:
     outcome: str = RUNNING
     items: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    pid: int | None = None  # the batch's process, and the host it runs on
+    host: str | None = None
 
     @property
     def items_done(self) -> int:
@@ -196,12 +201,19 @@ def load_sessions(status_dir: Path, kind: str) -> list[SessionRecord]:
             event = json.loads(line)
             at = datetime.fromisoformat(event["at"])
             sid = event["session"]
-        except (ValueError, KeyError, TypeError):
-            continue  # a torn last line from a killed run
+        except (ValueError, KeyError, TypeError, RecursionError):
+            continue  # a torn last line from a killed run, or a line damaged by hand
         kind_name = event.get("kind", kind)
         if event.get("event") == "start":
-            records[sid] = SessionRecord(id=sid, kind=kind_name, started_at=at)
             claims[sid] = {k: event.get(k) for k in ("host", "pid", "pid_started")}
+            pid = claims[sid]["pid"]
+            records[sid] = SessionRecord(
+                id=sid,
+                kind=kind_name,
+                started_at=at,
+                pid=pid if type(pid) is int else None,
+                host=claims[sid]["host"],
+            )
         elif sid in records and event.get("event") == "item":
             records[sid].items.append(event)
         elif sid in records and event.get("event") == "end":

@@ -6,6 +6,7 @@ Only this layer turns library errors into one-line messages and exit codes.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -13,8 +14,13 @@ from typing import Any
 
 import click
 
+from mediakeeper import write_errors
 from mediakeeper.config import Settings, load_settings
 from mediakeeper.errors import MediakeeperError
+from mediakeeper.interrupts import EXIT_INTERRUPTED, Interrupted, interruptible
+
+# What a script may hold back while its modules load (see ``hold_signals``).
+HELD = {signal.SIGINT, signal.SIGTERM}
 
 
 class Command(click.Command):
@@ -23,6 +29,19 @@ class Command(click.Command):
     def invoke(self, ctx: click.Context) -> Any:
         # The library warns (a damaged cache rebuilt, ...); a person gets one plain line.
         warnings.showwarning = _show_warning
+        # Ctrl+C or SIGTERM, at any moment of the command (a signal held while the script
+        # loaded is delivered now): "interrupted" and exit 130, after any step that must
+        # finish (an atomic write), never a KeyboardInterrupt traceback or Click's "Aborted!"
+        # (exit 1). A batch puts its own handlers in place while it runs.
+        with interruptible():
+            try:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)
+                return self._invoke(ctx)
+            except Interrupted:
+                click.echo("interrupted", err=True)
+                ctx.exit(EXIT_INTERRUPTED)
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
@@ -32,10 +51,9 @@ class Command(click.Command):
         except MediakeeperError as err:
             click.echo(f"Error: {err}", err=True)
             ctx.exit(err.exit_code)
-        except OSError as err:
-            where = f": {err.filename}" if err.filename else ""
-            click.echo(f"Error: {err.strerror or err}{where}", err=True)
-            ctx.exit(2)
+        except OSError as err:  # the system refused: not a usage error (exit 2)
+            click.echo(f"Error: {write_errors.describe(err)}", err=True)
+            ctx.exit(1)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -167,7 +167,7 @@ def do_list_checkpoints(c: Call) -> None:
 
 def do_restore(c: Call) -> None:
     source = manager.resolve_checkpoint(c.store, c.value)
-    backup = c.store.restore(source)
+    backup = manager.restore_checkpoint(c.store, source)
     echo(f"Restored {c.store.path} from {source.name}")
     if backup:
         echo(f"The queue it replaced is kept as {backup}")

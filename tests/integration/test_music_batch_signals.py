@@ -22,6 +22,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -398,3 +399,57 @@ def test_a_second_signal_as_python_shuts_down_still_exits_130(signum, child_env)
     )  # fmt: skip
     assert done.returncode == 130, (done.returncode, done.stderr)
     assert done.stderr == "still here\n"  # the signal was sent, and nothing went wrong
+
+
+def holds_ctrl_c(pid: int) -> bool:
+    """Whether process ``pid`` holds SIGINT back (blocked: its SigBlk mask in /proc)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    mask = next(line for line in status.splitlines() if line.startswith("SigBlk:"))
+    return bool(int(mask.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+
+
+@pytest.mark.parametrize("offset", [0, 0.01, 0.03, 0.06, 0.1, 0.15, 0.25])
+def test_a_ctrl_c_as_the_batch_starts_exits_130_without_a_traceback(
+    offset, libraries, tmp_path, music_popen
+):
+    """A Ctrl+C in the first quarter second (the script loading its modules) printed a
+    KeyboardInterrupt traceback. The script holds Ctrl+C back from its first line on (what
+    comes before it is Python starting, not the script), until its command has the handler
+    in place; a Ctrl+C at any moment from then on ends it with exit 130 and one line."""
+    lib, home = copy_library(libraries, "large", tmp_path)
+    proc = music_popen("--home", home, "--library", lib, "--batch-size", 1000)
+    while not holds_ctrl_c(proc.pid):  # the script's first line has run
+        assert proc.poll() is None, "the script never held Ctrl+C back while loading"
+    time.sleep(offset)  # a moment to aim at, not a claim about how long anything takes
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err and "Aborted!" not in err, err
+    assert proc.returncode == 130, out + err
+    assert err.strip().splitlines()[-1] == "interrupted", err
+
+
+def test_one_ctrl_c_while_the_closing_reports_are_written_exits_130(
+    libraries, tmp_path, music_popen, music_queue
+):
+    """The batch had handed back its signal handlers: one Ctrl+C while it wrote its closing
+    reports printed Click's "Aborted!" and exited 1."""
+    lib, home = copy_library(libraries, "small", tmp_path)
+    proc = music_popen("--home", home, "--library", lib, "--batch-size", 1000)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if line.startswith("tracks "):  # the summary: the batch itself has ended
+            break
+    assert seen and seen[-1].startswith("tracks "), seen
+    sent = proc.poll() is None  # see test_a_second_signal_while_the_summary_is_written...
+    if sent:
+        proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    if not sent:
+        pytest.skip("the batch had ended before the signal could be sent")
+    assert "Aborted!" not in err and "Traceback" not in err, err
+    assert proc.returncode == 130, "".join(seen) + out + err
+    assert {i["status"] for i in music_queue(home)["items"]} == {"completed"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import unicodedata
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.queue import QueueStore
-from tests.conftest import immutable, queue_manager_cli, refuse_scandir
+from tests.conftest import immutable, queue_manager_cli, refuse_scandir, wait_until
 from utilities.music_queue_manager import main
 
 # Folder names a real library holds; every one is an ordinary artist.
@@ -654,7 +655,17 @@ def test_restore_a_named_checkpoint(cli, queue):
     assert states(queue)["ABBA"] == "completed"
 
 
-@pytest.mark.parametrize("damage", [b"", b'{"version": 1, "items": [', b"\x00\xff\xfe", b"[]"])
+DAMAGED_CHECKPOINTS = [
+    b"",
+    b'{"version": 1, "items": [',
+    b"\x00\xff\xfe",
+    b"[]",
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"version": 1, "kind": "music", "items": [], "n": ' + b"9" * 5000 + b"}",
+]
+
+
+@pytest.mark.parametrize("damage", DAMAGED_CHECKPOINTS, ids=range(len(DAMAGED_CHECKPOINTS)))
 def test_a_corrupt_checkpoint_is_refused_and_the_queue_untouched(cli, queue, damage, home):
     work(queue, "ABBA", "completed")
     cli("--checkpoint")
@@ -824,6 +835,10 @@ BROKEN_QUEUES = {
     "not json": b"<html>Not Found</html>\n",
     "binary": b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe",
     "wrong shape": b'{"version": 1, "items": "none"}',
+    # Both crashed every command, --restore-checkpoint too: RecursionError, and ValueError
+    # ("exceeds the limit for integer string conversion").
+    "nested deep": b"[" * 100_000 + b"]" * 100_000,
+    "huge number": b'{"version": 1, "library": "/music", "items": [], "n": ' + b"9" * 5000 + b"}",
 }
 
 
@@ -877,6 +892,96 @@ def test_a_damaged_journal_line_is_reported_not_replaced(cli, queue, home):
     assert "damaged line" in result.output
     assert no_checkpoint_hint(home) in result.output
     assert queue.journal_path.read_bytes() == damaged
+
+
+def journal_line_of_the_wrong_shape(queue: QueueStore, case: str) -> bytes:
+    """A journal line that is JSON, of the current generation where it has one, but not what
+    the store writes; built from a real line of the queue's journal."""
+    real = json.loads(queue.journal_path.read_bytes().splitlines()[-1])
+    item = real["items"][0]
+    if case == "a list":
+        return b"[1, 2]"
+    if case == "an item's key only":
+        return b'{"key": 5}'
+    if case == "no generation":
+        real.pop("gen")
+    elif case == "items not a list":
+        real["items"] = {"ABBA": item}
+    elif case == "an item without a name":
+        item.pop("name")
+    elif case == "an unknown status":
+        item["status"] = "done"
+    elif case == "a mistyped counter":
+        item["track_count"] = "12"
+    elif case == "nested deep":
+        return b'{"gen": 1, "items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    elif case == "a huge number":
+        item["track_count"] = int("9" * 4000)  # written as is, read back it is too long
+        return json.dumps(real).replace("9" * 4000, "9" * 5000).encode()
+    return json.dumps(real).encode()
+
+
+WRONG_SHAPES = [
+    "a list",
+    "an item's key only",
+    "no generation",
+    "items not a list",
+    "an item without a name",
+    "an unknown status",
+    "a mistyped counter",
+    "nested deep",
+    "a huge number",
+]
+
+
+@pytest.mark.parametrize("case", WRONG_SHAPES)
+def test_a_journal_line_of_the_wrong_shape_is_named_and_never_folded(cli, queue, home, case):
+    """Valid JSON of the wrong shape crashed every command (AttributeError, KeyError), even
+    --validate-queue, and a batch folded it into the queue file."""
+    work(queue, "ABBA", "completed")  # a claim and a result: two lines
+    queue.journal_path.write_bytes(
+        queue.journal_path.read_bytes() + journal_line_of_the_wrong_shape(queue, case) + b"\n"
+    )
+    queue_bytes, journal_bytes = queue.path.read_bytes(), queue.journal_path.read_bytes()
+    where = f"{queue.journal_path} has a damaged line (line 3): "
+    validated = cli("--validate-queue")
+    assert validated.exit_code == 1, validated.output
+    assert where in validated.output
+    for args in (
+        ["--show-summary"],
+        ["--list"],
+        ["--reset-errors"],
+        ["--reset-all", "--yes"],
+        ["--refresh"],
+        ["--checkpoint"],
+    ):
+        result = cli(*args)
+        assert result.exit_code == 2, (args, result.output)
+        [line] = result.output.strip().splitlines()
+        assert line.startswith(f"Error: {where}"), line
+        assert no_checkpoint_hint(home) in line
+        assert queue.path.read_bytes() == queue_bytes
+        assert queue.journal_path.read_bytes() == journal_bytes
+    assert not queue.checkpoints()
+
+
+def test_subprocess_a_batch_never_folds_a_journal_line_of_the_wrong_shape(
+    queue, home, music_script
+):
+    work(queue, "ABBA", "completed")
+    line = journal_line_of_the_wrong_shape(queue, "an unknown status")
+    queue.journal_path.write_bytes(queue.journal_path.read_bytes() + line + b"\n")
+    queue_bytes, journal_bytes = queue.path.read_bytes(), queue.journal_path.read_bytes()
+    result = music_script("process_music_batch.py", "--home", home, "--offline")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Error: {queue.journal_path} has a damaged line (line 3): "), line
+    assert "unknown status 'done'" in line
+    assert queue.path.read_bytes() == queue_bytes
+    assert queue.journal_path.read_bytes() == journal_bytes
+    restored = music_script("music_queue_manager.py", "--home", home, "--validate-queue")
+    assert restored.returncode == 1 and "unknown status 'done'" in restored.stdout
 
 
 @pytest.mark.parametrize("action", ["--init", "--refresh"])
@@ -1105,9 +1210,11 @@ def test_subprocess_reading_a_home_that_cannot_be_written(repo_root, home, libra
         assert (
             f"{len(ODD_NAMES)} artists" in run_script(repo_root, home, child_env, "--list").stdout
         )
-        # Changing the queue does need the lock: one line saying so.
+        # Changing the queue does need the lock: one line saying so (exit 1: the system
+        # refused, the command was well formed).
         reset = run_script(repo_root, home, child_env, "--reset-errors")
-        assert reset.returncode == 2 and "Traceback" not in reset.stderr
+        assert reset.returncode == 1 and "Traceback" not in reset.stderr
+        assert "processing_queue.json.lock" in reset.stderr
         assert len(reset.stderr.strip().splitlines()) == 1
     assert not (folder / "processing_queue.json.lock").exists()
 
@@ -1122,3 +1229,78 @@ def test_subprocess_a_mistyped_home_is_left_as_it_was(repo_root, tmp_path, child
         assert result.returncode == 2
         assert result.stderr.startswith(f"Error: no music queue at {typo}")
     assert not typo.exists()
+
+
+# ---- never under a running batch ---------------------------------------------------------
+
+
+@pytest.fixture
+def slow_batch(tmp_path, home, music_library, fake_musicbrainz, child_env, repo_root):
+    """``start()``: a real music batch, with a checkpoint of its queue taken first, that hangs
+    in its first MusicBrainz lookup (the fake answers after a minute); returns it once the
+    lookup has been asked, its artist claimed. Killed at teardown if still running."""
+    lib = music_library(
+        tmp_path / "Slow Library",
+        {f"{n}/Album/01 - Song.mp3": {"tags": {"title": "Song"}} for n in ("Alpha", "Bravo")},
+    )
+    started = []
+
+    def start() -> subprocess.Popen:
+        for args in (("--init", "--library", str(lib)), ("--checkpoint",)):
+            assert run_script(repo_root, home, child_env, *args).returncode == 0
+        fake_musicbrainz.delay(60, times=None)
+        env = {
+            **child_env,
+            "MEDIAKEEPER_MUSIC_LOOKUPS": "true",
+            "MEDIAKEEPER_MUSICBRAINZ_URL": fake_musicbrainz.url,
+            "MEDIAKEEPER_MUSICBRAINZ_COVERART_URL": fake_musicbrainz.url,
+            "MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT": "0",
+            "MEDIAKEEPER_MUSICBRAINZ_TIMEOUT": "120",
+        }
+        proc = subprocess.Popen(
+            [sys.executable, str(repo_root / "utilities" / "process_music_batch.py"),
+             "--home", str(home), "--workers", "1"],
+            cwd=repo_root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        started.append(proc)
+        assert wait_until(lambda: fake_musicbrainz.requests or proc.poll() is not None)
+        assert proc.poll() is None, proc.communicate()
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--restore-checkpoint", "latest"), ("--init", "--force")],
+    ids=["restore", "init --force"],
+)
+def test_subprocess_replacing_the_queue_is_refused_while_a_batch_runs(
+    repo_root, home, child_env, slow_batch, args
+):
+    """Both were done under a running batch, which then died without a summary."""
+    batch = slow_batch()
+    queue = QueueStore(home / "status" / "music", "music")
+    before = (queue.path.read_bytes(), queue.journal_path.read_bytes())
+    library = queue.peek()["library"]
+    extra = ("--library", library) if "--init" in args else ()
+    result = run_script(repo_root, home, child_env, *args, *extra)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Error: a music batch is working on {queue.path} right now "), line
+    assert f"(pid {batch.pid}, session " in line
+    assert "nothing was changed; wait for that batch to finish, or stop it" in line
+    assert (queue.path.read_bytes(), queue.journal_path.read_bytes()) == before
+    assert not [p for p in queue.dir.iterdir() if ".replaced-" in p.name]
+
+    batch.send_signal(signal.SIGINT)  # the batch stops as it should, with its summary
+    out, err = batch.communicate(timeout=60)
+    assert batch.returncode == 130, out + err
+    assert "interrupted:" in out and "put back to pending" in out
+    again = run_script(repo_root, home, child_env, *args, *extra)  # no batch now: done
+    assert again.returncode == 0, again.stdout + again.stderr

@@ -1,0 +1,95 @@
+"""A data home on a file system that fills up: the real scripts, on a real small tmpfs.
+
+Whatever write the full disk refuses (the queue, its journal, a session log, an output, the
+weekly report), the script says which file it could not write, that the disk is full and
+where that file system is mounted, and exits 1 (2 is for usage errors); the queue still
+loads and validates, and once there is room again the next run finishes the work.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mediakeeper.queue import QueueStore
+
+PAGE = 4096
+
+
+@pytest.fixture
+def small_home(tmp_path):
+    """A 512 KiB tmpfs mounted as the data home (root only); unmounted afterwards."""
+    home = tmp_path / "home"
+    home.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(home)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs as the data home: {mounted.stderr.strip()}")
+    yield home
+    subprocess.run(["umount", "-l", str(home)], check=False)
+
+
+def fill(home: Path, leave: int) -> Path:
+    """Write to ``home`` until the file system refuses, then give back ``leave`` bytes."""
+    path = home / "filler"
+    with open(path, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * PAGE)
+        except OSError as err:
+            assert err.errno == 28, err  # ENOSPC: the file system is full
+    os.truncate(path, max(0, path.stat().st_size - leave))
+    return path
+
+
+def empty(home: Path) -> None:
+    for path in home.iterdir():
+        subprocess.run(["rm", "-rf", str(path)], check=True)
+
+
+@pytest.mark.parametrize("pages", range(0, 20, 2))
+def test_a_full_data_home_names_the_file_and_the_mount_and_loses_nothing(
+    small_home, tmp_path, music_library, repo_root, child_env, pages
+):
+    """It printed "Error: No space left on device", naming no file, and exited 2."""
+    lib = music_library(
+        tmp_path / "Music",
+        {
+            f"{name}/Album/0{n} - Song.mp3": {"tags": {"title": f"Song  {n}", "artist": name}}
+            for name in ("Alpha", "Bravo", "Charlie")
+            for n in (1, 2)
+        },
+    )
+
+    def run(script: str, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(repo_root / "utilities" / script), "--home", str(small_home),
+             *args],
+            env=child_env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    empty(small_home)
+    assert run("music_queue_manager.py", "--init", "--library", str(lib)).returncode == 0
+    filler = fill(small_home, pages * PAGE)
+
+    batch = run("process_music_batch.py", "--offline")
+    assert "Traceback" not in batch.stderr, batch.stderr
+    assert batch.returncode in (0, 1), batch.stdout + batch.stderr
+    if batch.returncode == 1:
+        said = batch.stderr.strip().splitlines()[-1]
+        assert said.startswith(f"Error: disk full: could not write {small_home}/"), said
+        assert f"(no space left on the file system mounted at {small_home})" in said, said
+    validated = run("music_queue_manager.py", "--validate-queue")
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+
+    filler.unlink()  # room again: the next run finishes the work
+    again = run("process_music_batch.py", "--offline", "--retry-errors")
+    assert again.returncode == 0, again.stdout + again.stderr
+    items = QueueStore(small_home / "status" / "music", "music").load()["items"]
+    assert {item["status"] for item in items} == {"completed"}
