@@ -139,6 +139,19 @@ def test_a_trickling_answer_ends_at_the_timeout(fake_musicbrainz, tmp_path, chil
     assert one_get(search_url(fake_musicbrainz), tmp_path, child_env)["cached"] is True
 
 
+def test_an_answer_trickling_from_its_first_byte_ends_at_the_timeout(
+    fake_musicbrainz, tmp_path, child_env
+):
+    fake_musicbrainz.trickle(0.5, whole=True, times=None)
+    got = one_get(search_url(fake_musicbrainz), tmp_path, child_env, timeout=2)
+    assert got["network"] is True
+    assert got["error"] == (
+        f'musicbrainz: no answer from {search_url(fake_musicbrainz)}?query=artist:"Björk" '
+        "within 2 s"
+    )
+    assert len(fake_musicbrainz.requests) == 2  # one read retry, as for a silent server
+
+
 def test_a_slow_answer_within_the_timeout_is_whole_and_cached(fake_musicbrainz, lookup_session):
     session = lookup_session(timeout=20)
     whole = session.get(search_url(fake_musicbrainz), query("Björk")).content
