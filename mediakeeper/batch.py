@@ -35,7 +35,7 @@ from mediakeeper.queue_items import COMPLETED as ITEM_COMPLETED
 from mediakeeper.queue_items import ERROR, PENDING, is_eligible
 from mediakeeper.sessions import COMPLETED, FAILED, INTERRUPTED, ItemLine, Session
 from mediakeeper.wording import count
-from mediakeeper.workers import Workers
+from mediakeeper.workers import Workers, most_workers
 
 EXIT_OK, EXIT_SOME_ERRORS = 0, 1
 RECORD_WITHIN = 0.5  # seconds a result may wait for others to share its queue transaction
@@ -227,6 +227,7 @@ class BatchRunner:
         self._items: list[dict[str, Any]] = []  # the queue's items as the batch began
         self._network_failures = 0
         self._arrived: list[tuple[dict[str, Any], Done | Failed]] = []  # not yet recorded
+        self._planned_count = 0  # the items the batch means to take (set as it starts)
 
     def run(self) -> BatchReport:
         started = self.clock()
@@ -261,7 +262,8 @@ class BatchRunner:
         with self.store.locked() as data:  # (load() would drop the state the claims reuse)
             self._items = list(data["items"])
             eligible = sum(1 for i in data["items"] if is_eligible(i, statuses, keys))
-        return min(eligible, self.options.size)
+        self._planned_count = min(eligible, self.options.size)
+        return self._planned_count
 
     def _claim(self, count: int = 1) -> list[dict[str, Any]]:
         """Claim up to ``count`` more items, within the batch size (call in a transaction;
@@ -312,7 +314,9 @@ class BatchRunner:
             finished = [(items[0], _run_job(self.job, items[0]))]
 
     def _run_pool(self) -> None:
-        count = self.options.workers
+        # One process per item at most: more would only sit idle (and fork for nothing).
+        count = max(1, min(self.options.workers, self._planned_count, most_workers()))
+        self.session.log(f"WORKERS {count} processes")
         workers = Workers(
             count,
             run=partial(_run_job, self.job),

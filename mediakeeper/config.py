@@ -42,6 +42,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
 }
 
+def _none_or_at_least(least: float) -> Callable[[float], bool]:
+    return lambda n: n == 0 or n >= least
+
+
+_SOME_RATE = "0 (no limit) or requests per second >= 0.001"
+
+
 # The least a number may be, where 0 would break something: a timeout of 0 fails every request
 # at once, checkpoints every 0 completions never come. (Elsewhere 0 means "none": no rate limit,
 # no retries, never skip.)
@@ -50,6 +57,24 @@ MINIMUM: dict[tuple[str, str], tuple[Callable[[float], bool], str]] = {
     ("movies", "checkpoint_every"): (lambda n: n >= 1, "a whole number >= 1"),
     ("musicbrainz", "timeout"): (lambda n: n > 0, "a number of seconds > 0"),
     ("tmdb", "timeout"): (lambda n: n > 0, "a number of seconds > 0"),
+    # A spacing of one request per 1/rate seconds: a rate near 0 is a spacing past any clock.
+    ("musicbrainz", "rate_limit"): (_none_or_at_least(0.001), _SOME_RATE),
+    ("tmdb", "rate_limit"): (_none_or_at_least(0.001), _SOME_RATE),
+}
+
+# The most a number may be: beyond these a value is a typo, and some (a timeout of 1e300, a
+# billion retries) overflow the clocks and sleeps of every request.
+MAXIMUM: dict[tuple[str, str], float] = {
+    ("music", "checkpoint_every"): 1_000_000,
+    ("movies", "checkpoint_every"): 1_000_000,
+    ("music", "max_attempts"): 1000,
+    ("movies", "max_attempts"): 1000,
+    ("musicbrainz", "rate_limit"): 1000,
+    ("tmdb", "rate_limit"): 1000,
+    ("musicbrainz", "timeout"): 3600,
+    ("tmdb", "timeout"): 3600,
+    ("musicbrainz", "retries"): 20,
+    ("tmdb", "retries"): 20,
 }
 
 # Settings a value may also come from under a conventional name.
@@ -152,11 +177,14 @@ def _read_file(path: Path):
 
 def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
     """Give ``value`` the type of ``default`` (strings from the environment are parsed), and
-    hold it to the setting's ``MINIMUM``."""
+    hold it to the setting's ``MINIMUM`` and ``MAXIMUM``."""
     number = _typed(value, default, where)
-    bound = MINIMUM.get(name)
-    if bound is not None and not bound[0](number):
-        raise ConfigError(f"{where}: expected {bound[1]}, got {value!r}")
+    least, most = MINIMUM.get(name), MAXIMUM.get(name)
+    if (least is not None and not least[0](number)) or (most is not None and number > most):
+        expected = least[1] if least is not None else f"a {_TYPE_NAMES[type(default)]}"
+        if most is not None:
+            expected += f", at most {most:,}"
+        raise ConfigError(f"{where}: expected {expected}, got {value!r}")
     return number
 
 

@@ -23,6 +23,19 @@ from mediakeeper.interrupts import worker_signals
 from mediakeeper.linux import die_with_parent
 
 STOP_GRACE = 5.0  # seconds a stopped worker gets to finish its atomic write
+# A worker spends much of an item waiting for the disk or a web service, so a few per CPU
+# still pay; past that each adds memory and contention, not speed.
+PER_CPU, MOST = 4, 32
+
+
+def most_workers() -> int:
+    """The most worker processes a batch starts: ``PER_CPU`` per CPU this process may run
+    on, and never more than ``MOST``."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return min(MOST, PER_CPU * cpus)
 
 
 def _worker_init(parent: int) -> None:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from mediakeeper.batch import EXIT_INTERRUPTED, BatchOptions, BatchReport, Interrupted, Job
 from mediakeeper.config import Settings
@@ -44,6 +45,7 @@ from mediakeeper.reports.weekly import write_weekly_report
 from mediakeeper.runs import eligible_items, open_store, run_batch
 from mediakeeper.sessions import Session
 from mediakeeper.wording import count
+from mediakeeper.workers import MOST, PER_CPU, most_workers
 from utilities.progress import ProgressHooks, render_summary
 
 # ---- options --------------------------------------------------------------------------------
@@ -141,9 +143,28 @@ def runner_options(
         statuses=(PENDING, ERROR) if retry_errors else (PENDING,),
         checkpoint_every=settings.get(kind, "checkpoint_every"),
         max_attempts=settings.get(kind, "max_attempts"),
-        workers=workers,
+        workers=fitted_workers(workers, batch_size, ITEM_NOUNS[kind]),
         in_hand=2 if online else 6,
     )
+
+
+def fitted_workers(asked: int, batch_size: int, noun: str) -> int:
+    """``--workers`` within the batch size and ``most_workers()`` (the batch itself starts
+    no more than it has items). A number given on the command line that is lowered is said so
+    in one line; the default always fits."""
+    fitted = min(asked, batch_size, most_workers())
+    context = click.get_current_context(silent=True)
+    given = context is not None and (
+        context.get_parameter_source("workers") is ParameterSource.COMMANDLINE
+    )
+    if fitted < asked and given:
+        why = (
+            f"the batch takes at most {count(batch_size, noun)}"
+            if fitted == batch_size
+            else f"at most {PER_CPU} per CPU and {MOST} in all"
+        )
+        click.echo(f"--workers {asked} lowered to {fitted}: {why}", err=True)
+    return fitted
 
 
 def only_item(settings: Settings, kind: str, options: BatchOptions, name: str, dry_run: bool):

@@ -10,10 +10,12 @@ A request passes through these layers, outermost first:
    seconds (a spacing, not a burst allowance). With ``limiter_path`` the bucket is a table in
    a SQLite file guarded by a file lock, so every process on the machine shares one budget.
    Requests wait for their turn; they never fail because of the limit.
-3. **An HTTP adapter** that gives every request the session's timeout unless the caller set
-   one, and retries with urllib3 on connection errors and on 429/500/502/503/504, honouring
-   ``Retry-After`` (capped) and backing off exponentially otherwise. Each retry also waits for
-   the shared bucket, so retries respect the limit too.
+3. **An HTTP adapter** (``limits.BoundedAdapter``) that gives every request the session's
+   timeout unless the caller set one, and retries with urllib3 on connection errors and on
+   429/500/502/503/504, honouring ``Retry-After`` (capped) and backing off exponentially
+   otherwise. Each retry also waits for the shared bucket, so retries respect the limit too.
+   It reads each answer's body itself, within the timeout and a size limit, so that neither a
+   trickling nor an endless answer can hold or fill a worker.
 
 ``LookupSession.get`` is the only call the rest of the toolkit makes; it turns every failure
 into ``LookupFailed`` (``network=True`` when the service could not be reached or kept failing,
@@ -44,7 +46,6 @@ from pyrate_limiter import (
     SingleBucketFactory,
     SQLiteBucket,
 )
-from requests.adapters import HTTPAdapter
 from requests_cache import CacheMixin, SQLiteCache
 from requests_cache.policy import DEFAULT_IGNORED_PARAMS, NEVER_EXPIRE
 from requests_ratelimiter import LimiterMixin
@@ -53,6 +54,7 @@ from urllib3.util.retry import Retry
 from mediakeeper import __version__
 from mediakeeper.errors import ConfigError, LookupFailed
 from mediakeeper.lookup.images import image_suffix
+from mediakeeper.lookup.limits import BodyTimeout, BoundedAdapter, ResponseTooLarge
 from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is public here)
     CacheRebuiltWarning,
     inode,
@@ -170,7 +172,7 @@ class LookupSession:
             raise_on_status=False,  # the final 429/5xx comes back and is judged in get()
         )
         retry.before_retry = self._before_retry
-        adapter = _TimeoutAdapter(timeout, retry)
+        adapter = BoundedAdapter(timeout, retry, before_retry=self._before_retry)
         self.http.mount("http://", adapter)
         self.http.mount("https://", adapter)
         self.http.headers["User-Agent"] = user_agent
@@ -278,6 +280,14 @@ class LookupSession:
         the OS's reason is taken from it, never the text itself."""
         shown = self._shown(url, params)
         text = str(err)
+        if isinstance(err, ResponseTooLarge):  # its text names the host, never the query
+            return LookupFailed(f"{self.service}: {text}: {shown}", network=False)
+        if isinstance(err, BodyTimeout):
+            return LookupFailed(
+                f"{self.service}: the answer from {shown} did not arrive within "
+                f"{self.timeout:g} s",
+                network=True,
+            )
         if isinstance(err, requests.Timeout) or "timed out" in text.lower():
             return LookupFailed(
                 f"{self.service}: no answer from {shown} within {self.timeout:g} s", network=True
@@ -328,24 +338,6 @@ class _LimitedCachedSession(CacheMixin, LimiterMixin, requests.Session):
 
 class _CachedSession(CacheMixin, requests.Session):
     """For a service without a limit (a local mirror)."""
-
-
-class _TimeoutAdapter(HTTPAdapter):
-    """Gives every request the session's timeout unless the caller chose one."""
-
-    def __init__(self, timeout: float, retry: Retry):
-        self.default_timeout = timeout
-        super().__init__(max_retries=retry)
-
-    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
-        return super().send(
-            request,
-            stream=stream,
-            timeout=self.default_timeout if timeout is None else timeout,
-            verify=verify,
-            cert=cert,
-            proxies=proxies,
-        )
 
 
 class _PacedRetry(Retry):

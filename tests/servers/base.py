@@ -51,13 +51,15 @@ def image_type(data: bytes) -> str:
 
 @dataclass
 class Fault:
-    kind: str  # "status", "delay" or "malformed"
+    kind: str  # "status", "delay", "malformed", "trickle" or "endless"
     remaining: int | None  # None = every matching request from now on
     path: str | None = None  # only requests whose path starts with this
     status: int = 503
     retry_after: str | None = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # "delay": before the answer; "trickle": between its body's bytes
     body: bytes | None = None  # "malformed": this instead of the real answer cut short
+    content_type: str = "application/xml"  # "endless": what the body claims to be
+    whole: bool = False  # "trickle": the status line and headers too, not just the body
 
     def headers(self) -> dict[str, str]:
         """A refusal's headers: its Retry-After, if it was given one."""
@@ -156,6 +158,29 @@ class FakeService:
         captive portal would send)."""
         self.add_fault(Fault("malformed", times, path, status=200, body=body))
 
+    def trickle(
+        self,
+        seconds: float = 0.5,
+        *,
+        whole: bool = False,
+        times: int | None = 1,
+        path: str | None = None,
+    ) -> None:
+        """Send the real answer at once up to its body, then the body one byte every
+        ``seconds`` (each wait well within any timeout a client sets per read); ``whole``:
+        every byte of the answer so, from the status line on."""
+        self.add_fault(Fault("trickle", times, path, seconds=seconds, whole=whole))
+
+    def endless(
+        self,
+        content_type: str = "application/xml",
+        *,
+        times: int | None = 1,
+        path: str | None = None,
+    ) -> None:
+        """Answer 200 with a body that never ends (no Content-Length; until the client goes)."""
+        self.add_fault(Fault("endless", times, path, content_type=content_type))
+
     def add_fault(self, fault: Fault) -> None:
         with self._lock:
             self._faults.append(fault)
@@ -188,6 +213,8 @@ class RecordingHandler(BaseHTTPRequestHandler):
     """Records each GET, applies a delay fault, then leaves the answer to ``answer``."""
 
     protocol_version = "HTTP/1.1"
+    _byte_every = 0.0  # seconds between a trickled body's bytes (0: all at once)
+    _trickle_head = False  # the status line and headers trickle too
     disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stall
     server: _QuietServer
 
@@ -211,6 +238,11 @@ class RecordingHandler(BaseHTTPRequestHandler):
             if fake._stopping.wait(fault.seconds):
                 return  # the server is stopping
             fault = None
+        if fault is not None and fault.kind == "endless":
+            return self._send_endless(record, fault.content_type)
+        self._byte_every, self._trickle_head = 0.0, False
+        if fault is not None and fault.kind == "trickle":
+            self._byte_every, self._trickle_head, fault = fault.seconds, fault.whole, None
         self.answer(fake, record, fault)
 
     def answer(self, fake: Any, record: RecordedRequest, fault: Fault | None) -> None:
@@ -225,6 +257,36 @@ class RecordingHandler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            self._write(body, self._byte_every)
         except OSError:
             self.close_connection = True  # the client is gone
+
+    def flush_headers(self) -> None:
+        if self._trickle_head and getattr(self, "_headers_buffer", None):
+            head, self._headers_buffer = b"".join(self._headers_buffer), []
+            self._write(head, self._byte_every)
+        else:
+            super().flush_headers()
+
+    def _write(self, data: bytes, byte_every: float) -> None:
+        """All of ``data`` at once, or one byte every ``byte_every`` seconds."""
+        if not byte_every:
+            self.wfile.write(data)
+        for i in range(len(data) if byte_every else 0):
+            if self.server.fake._stopping.wait(byte_every):
+                raise OSError("the server is stopping")
+            self.wfile.write(data[i : i + 1])
+
+    def _send_endless(self, record: RecordedRequest, content_type: str) -> None:
+        record.status = 200
+        self.close_connection = True
+        chunk = b"<x>" + b"0" * 65533  # 64 kB
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            while not self.server.fake._stopping.is_set():
+                self.wfile.write(chunk)
+        except OSError:
+            pass  # the client is gone

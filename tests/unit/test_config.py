@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.config import DEFAULTS, load_settings, resolve_home
+from mediakeeper.config import DEFAULTS, MAXIMUM, load_settings, resolve_home
 from mediakeeper.errors import ConfigError
+
+SOME_RATE = "0 (no limit) or requests per second >= 0.001"
 
 
 def write_toml(home: Path, text: str) -> Path:
@@ -179,13 +181,21 @@ def test_a_bad_environment_value_names_the_variable(tmp_path, name, value):
 @pytest.mark.parametrize(
     ("name", "value", "expected"),
     [
-        ("MEDIAKEEPER_MUSICBRAINZ_TIMEOUT", "0", "a number of seconds > 0"),
-        ("MEDIAKEEPER_TMDB_TIMEOUT", "0.0", "a number of seconds > 0"),
+        ("MEDIAKEEPER_MUSICBRAINZ_TIMEOUT", "0", "a number of seconds > 0, at most 3,600"),
+        ("MEDIAKEEPER_TMDB_TIMEOUT", "0.0", "a number of seconds > 0, at most 3,600"),
         ("MEDIAKEEPER_MUSICBRAINZ_TIMEOUT", "inf", "a finite number >= 0"),
         ("MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT", "nan", "a finite number >= 0"),
         ("MEDIAKEEPER_TMDB_RATE_LIMIT", "-inf", "a finite number >= 0"),
-        ("MEDIAKEEPER_MUSIC_CHECKPOINT_EVERY", "0", "a whole number >= 1"),
-        ("MEDIAKEEPER_MOVIES_CHECKPOINT_EVERY", "0", "a whole number >= 1"),
+        ("MEDIAKEEPER_MUSIC_CHECKPOINT_EVERY", "0", "a whole number >= 1, at most 1,000,000"),
+        ("MEDIAKEEPER_MOVIES_CHECKPOINT_EVERY", "0", "a whole number >= 1, at most 1,000,000"),
+        # Numbers that pass as finite and then overflow every request's clock or spacing.
+        ("MEDIAKEEPER_MUSICBRAINZ_TIMEOUT", "1e300", "a number of seconds > 0, at most 3,600"),
+        ("MEDIAKEEPER_TMDB_TIMEOUT", "3601", "a number of seconds > 0, at most 3,600"),
+        ("MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT", "1e-300", f"{SOME_RATE}, at most 1,000"),
+        ("MEDIAKEEPER_TMDB_RATE_LIMIT", "1e300", f"{SOME_RATE}, at most 1,000"),
+        ("MEDIAKEEPER_TMDB_RETRIES", "1000000", "a whole number >= 0, at most 20"),
+        ("MEDIAKEEPER_MUSIC_MAX_ATTEMPTS", "1001", "a whole number >= 0, at most 1,000"),
+        ("MEDIAKEEPER_MOVIES_CHECKPOINT_EVERY", "1000001", "a whole number >= 1, at most 1,000,000"),  # noqa: E501
     ],
 )
 def test_a_value_that_would_break_every_item_is_refused_when_read(tmp_path, name, value, expected):
@@ -211,6 +221,34 @@ def test_the_least_values_and_zeros_that_mean_none_are_accepted(tmp_path):
     with pytest.raises(ConfigError, match=r"mediakeeper.toml: music.checkpoint_every: expected a"):
         (tmp_path / "mediakeeper.toml").write_text("[music]\ncheckpoint_every = 0\n")
         load_settings(tmp_path, environ={})
+
+
+def test_every_number_has_a_most_and_the_bounds_themselves_are_accepted(tmp_path):
+    numbers = {(s, k) for s, keys in DEFAULTS.items() for k, v in keys.items()
+               if type(v) in (int, float)}  # fmt: skip
+    assert numbers == set(MAXIMUM)
+    write_toml(tmp_path, "[musicbrainz]\ntimeout = 3600\nrate_limit = 0.001\nretries = 20\n"
+                         "[tmdb]\nrate_limit = 1000\n[movies]\nmax_attempts = 1000\n")  # fmt: skip
+    settings = load_settings(tmp_path, environ={})
+    assert settings.get("musicbrainz", "timeout") == 3600.0
+    assert settings.get("musicbrainz", "rate_limit") == 0.001
+    assert settings.get("tmdb", "rate_limit") == 1000.0
+
+
+def test_a_number_out_of_range_names_its_file_key_or_flag(tmp_path):
+    write_toml(tmp_path, "[musicbrainz]\ntimeout = 1e300\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path, environ={})
+    assert str(caught.value) == (
+        f"{tmp_path / 'mediakeeper.toml'}: musicbrainz.timeout: "
+        "expected a number of seconds > 0, at most 3,600, got 1e+300"
+    )
+    write_toml(tmp_path, "")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path, {"music": {"checkpoint_every": 10**9}}, {})
+    assert str(caught.value) == (
+        "--checkpoint-every: expected a whole number >= 1, at most 1,000,000, got 1000000000"
+    )
 
 
 def test_a_bad_flag_value_names_the_flag(tmp_path):

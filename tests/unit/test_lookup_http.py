@@ -7,6 +7,7 @@ nothing here times the client itself.
 from __future__ import annotations
 
 import itertools
+import json
 import socket
 import sqlite3
 import subprocess
@@ -85,6 +86,95 @@ def test_a_timeout_is_a_network_failure(fake_musicbrainz, lookup_session):
     # come after the client has given up on it.
     wait_until(lambda: len(fake_musicbrainz.requests) >= 2)
     assert len(fake_musicbrainz.requests) == 2  # one read retry, then it gives up
+
+
+# -- the whole answer's time and size --------------------------------------------------------
+
+ONE_GET = r"""
+import json, resource, sys
+from pathlib import Path
+from mediakeeper.lookup.http import LookupFailed, LookupSession
+
+url, cache, timeout = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3])
+# An answer read without a limit fails here, as a MemoryError, not by filling the machine.
+resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, resource.RLIM_INFINITY))
+session = LookupSession("musicbrainz", cache_path=cache, rate_limit=0, timeout=timeout,
+                        retries=2, user_agent="test", limiter_path=None, backoff=0.05)
+try:
+    response = session.get(url, {"query": 'artist:"Björk"'})
+    print(json.dumps({"bytes": len(response.content), "cached": response.from_cache}))
+except LookupFailed as err:
+    print(json.dumps({"error": str(err), "network": err.network}))
+"""
+
+
+def one_get(url: str, tmp_path, child_env, timeout: float = 5) -> dict:
+    """One ``LookupSession.get`` in a child process (memory-limited); what came of it. The
+    child's time limit guards against a request that never ends; it is no speed claim."""
+    cache = tmp_path / "cache" / "musicbrainz.sqlite"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", ONE_GET, url, str(cache), str(timeout)],
+            env=child_env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail("the request was still running after 60 s")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_trickling_answer_ends_at_the_timeout(fake_musicbrainz, tmp_path, child_env):
+    """One byte every 0.5 s never trips a 2 s timeout per read: the answer as a whole must
+    arrive within it. It is tried again once, as a late first byte is, then fails like one."""
+    fake_musicbrainz.trickle(0.5, times=None)
+    got = one_get(search_url(fake_musicbrainz), tmp_path, child_env, timeout=2)
+    assert got["network"] is True
+    assert got["error"] == (
+        f'musicbrainz: the answer from {search_url(fake_musicbrainz)}?query=artist:"Björk" '
+        "did not arrive within 2 s"
+    )
+    assert len(fake_musicbrainz.requests) == 2
+    fake_musicbrainz.clear_faults()  # nothing of the cut answers was kept
+    assert one_get(search_url(fake_musicbrainz), tmp_path, child_env)["cached"] is False
+    assert one_get(search_url(fake_musicbrainz), tmp_path, child_env)["cached"] is True
+
+
+def test_an_answer_trickling_from_its_first_byte_ends_at_the_timeout(
+    fake_musicbrainz, tmp_path, child_env
+):
+    fake_musicbrainz.trickle(0.5, whole=True, times=None)
+    got = one_get(search_url(fake_musicbrainz), tmp_path, child_env, timeout=2)
+    assert got["network"] is True
+    assert got["error"] == (
+        f'musicbrainz: no answer from {search_url(fake_musicbrainz)}?query=artist:"Björk" '
+        "within 2 s"
+    )
+    assert len(fake_musicbrainz.requests) == 2  # one read retry, as for a silent server
+
+
+def test_a_slow_answer_within_the_timeout_is_whole_and_cached(fake_musicbrainz, lookup_session):
+    session = lookup_session(timeout=20)
+    whole = session.get(search_url(fake_musicbrainz), query("Björk")).content
+    session.discard(session.get(search_url(fake_musicbrainz), query("Björk")))
+    fake_musicbrainz.trickle(0.001)
+    slow = session.get(search_url(fake_musicbrainz), query("Björk"))
+    assert slow.content == whole and not slow.from_cache
+    assert session.get(search_url(fake_musicbrainz), query("Björk")).content == whole
+    assert session.cache_hits == 2
+
+
+@pytest.mark.parametrize(("kind", "most"), [("application/xml", 8), ("image/jpeg", 64)])
+def test_an_endless_answer_is_cut_at_the_size_limit(
+    fake_musicbrainz, tmp_path, child_env, kind, most
+):
+    fake_musicbrainz.endless(kind, times=None)
+    got = one_get(search_url(fake_musicbrainz), tmp_path, child_env)
+    host = fake_musicbrainz.url.removeprefix("http://")
+    assert got["error"].startswith(f"musicbrainz: response larger than {most} MB from {host}: ")
+    assert got["network"] is False  # the service answered: trying again brings the same
+    assert len(fake_musicbrainz.requests) == 1
+    fake_musicbrainz.clear_faults()
+    assert one_get(search_url(fake_musicbrainz), tmp_path, child_env)["cached"] is False
 
 
 # -- retries ---------------------------------------------------------------------------------
