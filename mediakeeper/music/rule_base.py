@@ -20,6 +20,7 @@ from mediakeeper.music.model import ArtistScan, Finding, TagChange, Track
 # incomplete data a player or a lookup trips over; info: worth knowing, often deliberate.
 SEVERITY: dict[str, str] = {
     "unreadable-file": "error",
+    "skipped-folder": "warning",
     "missing-title": "error",
     "missing-artist": "error",
     "missing-album": "warning",
