@@ -22,11 +22,11 @@ from typing import Any, NamedTuple
 from mediakeeper import tags
 from mediakeeper.atomic import append_lines, encode_text, fsync_dir
 from mediakeeper.errors import AudioError, MediakeeperError
-from mediakeeper.jsonfmt import dumps_one
 from mediakeeper.music.journal import (
     CHANGES_DIR,
     JournalEntry,
     JournalProblem,
+    checked_line,
     read_journals,
 )
 from mediakeeper.music.model import TagChange
@@ -49,7 +49,7 @@ class ChangeJournal:
         # undo must still know which came first.
         stamp = datetime.now(UTC).isoformat(timespec="microseconds")
         lines = [
-            dumps_one(
+            checked_line(
                 {
                     "session": self.session,
                     "artist": artist,
@@ -60,7 +60,6 @@ class ChangeJournal:
                     "at": stamp,
                 }
             )
-            + "\n"
             for artist, path, c in changes
         ]
         if not lines:

@@ -11,7 +11,9 @@ things:
   would have parsed, never ending in the line's closing brace. It is reported as a note and
   never makes an undo fail: it would otherwise fail every undo of that session forever, for
   a change that was never made.
-- **damaged**: anything else (a flipped bit, a hand edit, an entry of the wrong shape). Its
+- **damaged**: anything else (a flipped bit, a hand edit, an entry of the wrong shape; each
+  line carries a CRC-32 of the rest, ``check``, so a flipped bit inside a value, which would
+  still parse, is caught too: undo would otherwise write that wrong value). Its
   change may have been made and cannot be undone, so it is reported with its file and line,
   and the command that met it exits 1 after doing what it can.
 """
@@ -21,11 +23,14 @@ from __future__ import annotations
 import json
 import os
 import stat
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.atomic import encode_text
+from mediakeeper.jsonfmt import dumps_one
 from mediakeeper.tags import TABLE
 
 CHANGES_DIR = "changes"
@@ -141,7 +146,19 @@ def _entry(raw: bytes) -> JournalEntry | tuple[str, bool]:
         return f"not a change entry (unknown tag {value['tag']!r})", False
     if not os.path.isabs(value["path"]):
         return f"not a change entry (the path {value['path']!r} is not absolute)", False
+    check = value.pop("check", None)  # absent from a line written by hand
+    if check is not None and check != _check(value):
+        return "does not match its checksum (damaged)", False
     return JournalEntry(**{key: value[key] for key in JournalEntry.__annotations__})
+
+
+def checked_line(entry: dict[str, Any]) -> str:
+    """The journal line of ``entry``, ending with its checksum and a newline."""
+    return f'{dumps_one(entry)[:-1]}, "check": "{_check(entry)}"}}\n'
+
+
+def _check(entry: dict[str, Any]) -> str:
+    return f"{zlib.crc32(encode_text(dumps_one(entry))):08x}"
 
 
 _TORN = ("an entry cut short (an append stopped by a kill or a crash)", True)

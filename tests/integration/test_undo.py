@@ -217,6 +217,24 @@ def test_a_damaged_journal_line_is_named_and_undo_exits_1_after_undoing_the_rest
     assert now[rel]["title"] == FIXED_TITLE  # the damaged one could not be
 
 
+def test_a_flipped_bit_inside_an_old_value_is_caught_not_written_back(
+    processed, music_script, library_tags
+):
+    """'Song 1  ' read back as 'Rong 1  ' still parses: the line's checksum catches it, and
+    undo never writes the wrong value into the file."""
+    lib, home, _original, session = processed
+    journal = journal_of(home, session)
+    data = journal.read_bytes()
+    assert data.count(b'"old": "Song 1  "') == 2
+    journal.write_bytes(data.replace(b'"old": "Song 1  "', b'"old": "Rong 1  "', 1))
+    run = music_script("undo_changes.py", "--home", home, "--session", session)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert f"{journal}: line 1: does not match its checksum" in run.stderr
+    titles = {rel: tags["title"] for rel, tags in library_tags(lib).items()}
+    assert "Rong 1  " not in titles.values()
+    assert sorted(t for t in titles.values() if t.startswith("Song 1")) == ["Song 1", "Song 1  "]
+
+
 def test_entries_of_the_wrong_type_are_named_not_a_traceback(processed, music_script):
     _lib, home, _original, session = processed
     journal = journal_of(home, session)

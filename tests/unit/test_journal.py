@@ -7,27 +7,27 @@ from pathlib import Path
 
 from mediakeeper.jsonfmt import dumps_one
 from mediakeeper.music.fixes import ChangeJournal
-from mediakeeper.music.journal import JournalEntry, _entry, read_journals
+from mediakeeper.music.journal import JournalEntry, _entry, checked_line, read_journals
 from mediakeeper.music.model import TagChange
 
-LINE = dumps_one(
-    {
-        "session": "20260101_session_001",
-        "artist": "Björk",
-        "path": "/m/Björk/Post/01 - Jóga.flac",
-        "tag": "title",
-        "old": "Jóga  ",
-        "new": "Jóga",
-        "at": "2026-01-01T00:00:00.000001+00:00",
-    }
-).encode()
+ENTRY = {
+    "session": "20260101_session_001",
+    "artist": "Björk",
+    "path": "/m/Björk/Post/01 - Jóga.flac",
+    "tag": "title",
+    "old": "Jóga  ",
+    "new": "Jóga",
+    "at": "2026-01-01T00:00:00.000001+00:00",
+}
+LINE = checked_line(ENTRY).encode().removesuffix(b"\n")
 
 
 def test_every_start_of_a_line_is_cut_short_and_no_flipped_bit_is():
     """A kill can stop an append at any byte (in a character, an escape, null); a flipped bit
-    anywhere is never taken for that: it is damage, or (inside a value) a line that still
-    reads."""
-    assert isinstance(_entry(LINE), JournalEntry)
+    anywhere is never taken for that, and never reads as another change: it is damage (the
+    checksum catches one inside a value), or one in the checksum's own name, which leaves
+    the change as it was."""
+    assert _entry(LINE) == JournalEntry(**ENTRY)
     for n in range(1, len(LINE)):
         assert _entry(LINE[:n]) == _entry(LINE[:n] + b"\x00\x00"), n  # zeros after a crash
         reason, torn = _entry(LINE[:n])
@@ -40,10 +40,13 @@ def test_every_start_of_a_line_is_cut_short_and_no_flipped_bit_is():
             if b"\n" in flipped:  # two lines, each judged on its own
                 continue
             read = _entry(bytes(flipped))
-            if not isinstance(read, JournalEntry):
+            if isinstance(read, JournalEntry):
+                assert read == JournalEntry(**ENTRY), (i, bit, bytes(flipped))
+                assert b'"check"' not in flipped
+            else:
                 assert read[1] is False, (i, bit, bytes(flipped))
                 damaged += 1
-    assert damaged > len(LINE) * 4  # most flips break the line
+    assert damaged > len(LINE) * 7.5
 
 
 def test_a_line_cut_short_stays_a_note_after_later_appends(tmp_path):
@@ -62,7 +65,7 @@ def test_a_line_cut_short_stays_a_note_after_later_appends(tmp_path):
 
 
 def test_entries_of_the_wrong_shape_are_damage_with_their_line(tmp_path):
-    good = LINE.decode()
+    good = dumps_one(ENTRY)  # as written by hand: no checksum
     lines = [
         good,
         "[1, 2]",
