@@ -129,7 +129,8 @@ ALBUMS: tuple[Album, ...] = (
          "Climbing Up the Walls", "No Surprises", "Lucky", "The Tourist"),
         cover="file",
         planted="track 7 cut off half-way (unreadable); "
-        'a title "Karma  Police" and an album "OK Computer " with stray spaces',
+        'a title "Karma  Police" and an album "OK Computer " with stray spaces; '
+        'a link "Favourites" to this album\'s folder',
         tracks={
             2: Track({"album": "OK Computer "}),
             6: Track({"title": "Karma  Police"}),
@@ -260,7 +261,10 @@ def build_album(music: Path, album: Album) -> int:
 
 def build_library(music: Path) -> int:
     """Write every album under ``music``; the number of files written."""
-    return sum(build_album(music, album) for album in ALBUMS)
+    files = sum(build_album(music, album) for album in ALBUMS)
+    # An album under a second name, as a link: reported, never scanned twice.
+    (music / "Radiohead" / "Favourites").symlink_to("1997 - OK Computer")
+    return files
 
 
 # --- the demo home ----------------------------------------------------------------------------

@@ -9,12 +9,13 @@ import os
 import shlex
 import socket
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mediakeeper import queue_files
 from mediakeeper.errors import BatchRunning, LibraryError, QueueError
+from mediakeeper.folderlinks import is_folder_link, not_followed
 from mediakeeper.fsnames import is_junk
 from mediakeeper.matching import find_name
 from mediakeeper.queue import QueueStore, statuses_of
@@ -38,17 +39,32 @@ from mediakeeper.sessions import RUNNING, load_sessions
 
 
 def library_folders(library: Path) -> list[Path]:
-    """The item folders directly inside ``library``, sorted by name (case-insensitively)."""
+    """The item folders directly inside ``library``, sorted by name (case-insensitively);
+    links to folders are not items (see ``folder_links``)."""
+    folders = [
+        Path(entry.path)
+        for entry in _listing(library)
+        if _is_dir(entry) and not is_folder_link(entry)
+    ]
+    return sorted(folders, key=lambda p: (p.name.casefold(), p.name))
+
+
+def folder_links(library: Path) -> list[tuple[str, str]]:
+    """The links to folders directly inside ``library``, by name, each with why it is not
+    followed (mediakeeper.folderlinks)."""
+    links = [entry for entry in _listing(library) if is_folder_link(entry)]
+    return [(e.name, not_followed(e.path, library)) for e in sorted(links, key=lambda e: e.name)]
+
+
+def _listing(library: Path) -> list[os.DirEntry]:
     if not library.exists():
         raise LibraryError(f"library folder does not exist: {library}")
     if not library.is_dir():
         raise LibraryError(f"library path is not a folder: {library}")
     try:
-        entries = list(os.scandir(library))
+        return [entry for entry in os.scandir(library) if not is_junk(entry.name)]
     except OSError as err:
         raise LibraryError(f"cannot read library folder {library}: {err.strerror}") from None
-    folders = [Path(entry.path) for entry in entries if not is_junk(entry.name) and _is_dir(entry)]
-    return sorted(folders, key=lambda p: (p.name.casefold(), p.name))
 
 
 def _is_dir(entry: os.DirEntry) -> bool:
@@ -155,6 +171,7 @@ class RefreshResult:
     added: list[str]
     vanished: list[str]
     returned: list[str]
+    links: list[tuple[str, str]] = field(default_factory=list)  # not followed, and why
 
 
 def refresh_queue(
@@ -168,6 +185,7 @@ def refresh_queue(
         check_library(store, data, library, origin)
         root = (library or Path(data["library"])).expanduser().resolve()
         on_disk = {p.name: p for p in library_folders(root)}
+        result.links[:] = folder_links(root)
         changed = []
         known = set()
         for item in data["items"]:

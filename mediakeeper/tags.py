@@ -308,8 +308,16 @@ class _VorbisStyle:
                 tags[name] = [value, *_others(tags[name])]
 
     def set_pair(self, tags, number: Key, total: Key, values: tuple[str | None, str | None]):
-        self.set(tags, number, values[0])
-        self.set(tags, total, values[1])
+        # Only a part that changes, kept where the file keeps it ("3/12" in TRACKNUMBER, or a
+        # total of its own): a tag the change did not name would outlive its undo.
+        (num, of), separate = values, self.get(tags, total)
+        embedded = (stored := _split(self.get(tags, number)))[1]
+        if of != (separate or embedded):
+            if separate or not embedded:
+                self.set(tags, total, of)
+            embedded = embedded and of
+        if (num, embedded) != stored:
+            self.set(tags, number, _join(num, embedded))
 
     def has_picture(self, audio, view) -> bool:
         if getattr(audio, "pictures", None):

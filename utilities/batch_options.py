@@ -29,7 +29,13 @@ from click.core import ParameterSource
 from mediakeeper.batch import EXIT_INTERRUPTED, BatchOptions, BatchReport, Interrupted, Job
 from mediakeeper.config import Settings
 from mediakeeper.errors import NotFound
-from mediakeeper.manager import empty_library_warning, find_item, refuse_if_live, reset_where
+from mediakeeper.manager import (
+    empty_library_warning,
+    find_item,
+    folder_links,
+    refuse_if_live,
+    reset_where,
+)
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import (
     COMPLETED,
@@ -229,8 +235,10 @@ def open_created(settings: Settings, kind: str) -> QueueStore:
         click.echo(
             f"Created the {kind} queue with {count(created, ITEM_NOUNS[kind])}: {store.path}"
         )
+        library = settings.library(kind).expanduser().resolve()
+        for name, why in folder_links(library):
+            click.echo(f"{name}: {why}")
         if not created:
-            library = settings.library(kind).expanduser().resolve()
             click.echo(f"Warning: {empty_library_warning(store, library)}", err=True)
     return store
 

@@ -54,6 +54,7 @@ def do_init(c: Call) -> None:
     )
     if backup:
         echo(f"The queue it replaced is kept as {backup}")
+    show_links(manager.folder_links(library.expanduser().resolve()))
     if not count:
         echo(f"Warning: {manager.empty_library_warning(c.store, library.resolve())}", err=True)
 
@@ -73,6 +74,12 @@ def do_refresh(c: Call) -> None:
     ):
         for name in names:
             echo(f"  {label:<8}{name}")
+    show_links(result.links)
+
+
+def show_links(links: list[tuple[str, str]]) -> None:
+    for name, why in links:
+        echo(f"{name}: {why}")
 
 
 def do_summary(c: Call) -> None:

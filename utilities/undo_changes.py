@@ -8,7 +8,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 import click
 
-from mediakeeper.music.fixes import read_journal, undo
+from mediakeeper.music.fixes import undo
+from mediakeeper.music.journal import read_journals
 from mediakeeper.wording import count
 from utilities.cli import Command, home_option, settings_for
 
@@ -26,30 +27,46 @@ def main(home, session, artist, list_sessions):
     settings = settings_for(home)
     kind_dir = settings.status_dir / "music"
     if list_sessions or not (session or artist):
-        entries = read_journal(kind_dir)
-        counts = Counter(e.session for e in entries)
+        journals = read_journals(kind_dir)
+        counts = Counter(e.session for e in journals.entries)
         artists: dict[str, set[str]] = {}
-        for e in entries:
+        for e in journals.entries:
             artists.setdefault(e.session, set()).add(e.artist)
         for sid, changes in counts.items():
             click.echo(f"{sid}  {count(changes, 'change')} to {count(len(artists[sid]), 'artist')}")
         if not counts:
             click.echo("No tag changes have been journaled yet.")
+        _show_problems(journals.problems)
         if not list_sessions:
             click.echo("Give --session ID or --artist NAME to undo.", err=True)
             sys.exit(2)
-        return
+        sys.exit(1 if journals.damaged else 0)
     report = undo(kind_dir, session=session, artist=artist)
     for entry in report.restored:
         click.echo(f"restored {entry.tag} of {entry.path}: {entry.new!r} -> {entry.old!r}")
     for entry, reason in report.left_alone:
         click.echo(f"left alone {entry.tag} of {entry.path}: {reason}")
+    _show_problems(report.problems)
+    damaged = sum(not p.torn for p in report.problems)
     click.echo(
         f"{count(len(report.restored), 'value')} restored, {len(report.left_alone)} left alone"
         + (f", {len(report.already)} already at the old value" if report.already else "")
+        + (f", {count(damaged, 'journal line')} unreadable" if damaged else "")
         + f" (undo session {report.undo_session})"
     )
-    sys.exit(1 if report.left_alone else 0)
+    sys.exit(0 if report.complete else 1)
+
+
+def _show_problems(problems) -> None:
+    """The journal lines passed over, on stderr: a damaged one is an error (its change may
+    stay), a cut-short one a note (its change was never made)."""
+    for problem in problems:
+        click.echo(f"{'note' if problem.torn else 'Error'}: {problem}", err=True)
+    if any(not p.torn for p in problems):
+        click.echo(
+            "Error: check those changes by hand; mend or delete the lines to stop this message",
+            err=True,
+        )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from mediakeeper.errors import LibraryError
+from mediakeeper.folderlinks import not_followed
 from mediakeeper.fsnames import is_junk
 
 VIDEO_SUFFIXES = frozenset(
@@ -122,6 +123,8 @@ def scan_videos(folder: Path) -> VideoScan:
     """Walk ``folder`` (not following links to folders) and classify what is there."""
     if not folder.is_dir():
         raise LibraryError(f"movie folder missing or not a folder: {folder}")
+    if folder.is_symlink():  # queued before it became a link
+        raise LibraryError(f"{folder}: {not_followed(folder, folder.parent)}")
     found: list[str] = []
     errors: list[OSError] = []
     for root, dirs, files in os.walk(folder, onerror=errors.append):

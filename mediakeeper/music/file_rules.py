@@ -20,6 +20,12 @@ def unreadable_files(ctx: Context) -> Iterator[Finding]:
         yield finding("unreadable-file", item.path, item.album, message)
 
 
+def skipped_folders(ctx: Context) -> Iterator[Finding]:
+    for path, reason in ctx.scan.skipped:  # links to folders, folders that cannot be read
+        message = f"This folder was not scanned: {reason}."
+        yield finding("skipped-folder", path, path, message, reason=reason)
+
+
 def low_bitrates(ctx: Context) -> Iterator[Finding]:
     for t in ctx.tracks:
         # Below ~8 kbps the figure is not a real encoding rate: mutagen derives it from the

@@ -10,7 +10,8 @@ again since.
 
 from __future__ import annotations
 
-import json
+import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -20,13 +21,17 @@ from typing import Any, NamedTuple
 from mediakeeper import tags
 from mediakeeper.atomic import append_lines, encode_text, fsync_dir
 from mediakeeper.errors import AudioError, MediakeeperError, NotFound
-from mediakeeper.jsonfmt import dumps_one
 from mediakeeper.matching import find_name
+from mediakeeper.music.journal import (
+    CHANGES_DIR,
+    JournalEntry,
+    JournalProblem,
+    checked_line,
+    read_journals,
+)
 from mediakeeper.music.model import TagChange
 from mediakeeper.spares import folder_for as spares_folder
 from mediakeeper.textfold import caseless
-
-CHANGES_DIR = "changes"
 
 
 class ChangeJournal:
@@ -45,7 +50,7 @@ class ChangeJournal:
         # undo must still know which came first.
         stamp = datetime.now(UTC).isoformat(timespec="microseconds")
         lines = [
-            dumps_one(
+            checked_line(
                 {
                     "session": self.session,
                     "artist": artist,
@@ -56,7 +61,6 @@ class ChangeJournal:
                     "at": stamp,
                 }
             )
-            + "\n"
             for artist, path, c in changes
         ]
         if not lines:
@@ -64,10 +68,13 @@ class ChangeJournal:
         data = encode_text("".join(lines))
         # One write per call: workers sharing a session never interleave.
         try:
-            append_lines(self.path, data, durable=False)
-        except FileNotFoundError:  # the first change of all: its folder is made once
-            self.dir.mkdir(parents=True, exist_ok=True)
-            append_lines(self.path, data, durable=False)
+            try:
+                append_lines(self.path, data, durable=False)
+            except FileNotFoundError:  # the first change of all: its folder is made once
+                self.dir.mkdir(parents=True, exist_ok=True)
+                append_lines(self.path, data, durable=False)
+        except OSError as err:  # a short write names no file: the journal is the one
+            raise OSError(err.errno, err.strerror, str(self.path)) from err
         if self.path not in _NAMED:
             # The file's name (and its folder's) must survive a crash too. Once per process,
             # after it has seen the file: another worker may have created it a moment ago and
@@ -208,42 +215,10 @@ def _by_path(records: Iterable[Any]) -> dict[str, list[Any]]:
 # ---- undo -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class JournalEntry:
-    session: str
-    artist: str
-    path: str
-    tag: str
-    old: str | None
-    new: str | None
-    at: str
-
-
 def read_journal(status_kind_dir: Path) -> list[JournalEntry]:
-    """Every journaled change of every session, oldest first (torn last lines passed over)."""
-    directory = status_kind_dir / CHANGES_DIR
-    entries = []
-    for path in sorted(directory.glob("*.jsonl")) if directory.is_dir() else ():
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                raw = json.loads(line)
-                entry = JournalEntry(**{k: raw[k] for k in JournalEntry.__annotations__})
-            except (ValueError, KeyError, TypeError):
-                continue
-            entries.append((_moment(entry.at), entry))
-    # By time (stamps from before microseconds were kept compare as times too), then as read.
-    entries.sort(key=lambda pair: pair[0])
-    return [entry for _, entry in entries]
-
-
-def _moment(stamp: Any) -> datetime:
-    """When an entry was journaled; a stamp that does not parse (edited by hand) counts as
-    the oldest, so its entry is still undone, last."""
-    try:
-        at = datetime.fromisoformat(stamp)
-    except (TypeError, ValueError):
-        return datetime.min.replace(tzinfo=UTC)
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    """Every journaled change of every session, oldest first (lines that cannot be read are
+    passed over: ``read_journals`` says which)."""
+    return read_journals(status_kind_dir).entries
 
 
 def _artist_named(everything: list[JournalEntry], artist: str) -> str:
@@ -295,15 +270,33 @@ class UndoReport:
     # Already holding the old value: undone before (e.g. by --artist, then by --session), or
     # journaled by a run killed before it wrote the file (the resumed run journals it again).
     already: list[JournalEntry] = field(default_factory=list)
+    # Lines of the journals undone that could not be read (see mediakeeper.music.journal).
+    problems: list[JournalProblem] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """Every change asked for was undone or found undone already."""
+        return not self.left_alone and not any(not p.torn for p in self.problems)
+
+
+class JournalUnwritable(MediakeeperError):
+    exit_code = 1
 
 
 def undo(
     status_kind_dir: Path, *, session: str | None = None, artist: str | None = None
 ) -> UndoReport:
-    """Put back the old values of one session's (or one artist's) changes, newest first."""
+    """Put back the old values of one session's (or one artist's) changes, newest first.
+
+    A damaged journal line does not stop the rest from being undone: its change cannot be
+    known, and refusing all the others for it would leave the user nothing to run (the
+    damage stays). Each undone value is still checked against its file, so a gap in a tag's
+    history leaves that tag alone rather than writing a wrong value; the report names the
+    line, and the command exits 1."""
     if not (session or artist):
         raise MediakeeperError("say what to undo", "give --session ID or --artist NAME")
-    everything = read_journal(status_kind_dir)
+    journals = read_journals(status_kind_dir)
+    everything = journals.entries
     key = None if artist is None else _artist_named(everything, artist)
     wanted = [
         e
@@ -311,30 +304,57 @@ def undo(
         if (session is None or e.session == session)
         and (key is None or caseless(e.artist) == key)
     ]
+    # Any journal may hold an artist's changes; a session's are in its own.
+    problems = [p for p in journals.problems if session is None or p.session == session]
+    undo_id = "undo_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     if not wanted:
+        if problems:
+            return UndoReport([], [], undo_id, problems=problems)
         target = f"session {session}" if session else f"artist {artist!r}"
         hint = _sessions_hint(everything)
         raise MediakeeperError(f"no journaled changes for {target}", hint)
 
-    undo_id = "undo_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     # Newest entry first, so a tag changed twice in the selection ends at its oldest value;
     # each step takes a tag back from the entry's new value to its old one.
-    files = [
-        (
-            Path(path),
-            [_Step(e.artist, TagChange(e.path, e.tag, e.new, e.old), e) for e in group],
-            None,
-        )
-        for path, group in _by_path(reversed(wanted)).items()
-    ]
+    files, odd = [], []
+    for path, group in _by_path(reversed(wanted)).items():
+        steps = [_Step(e.artist, TagChange(e.path, e.tag, e.new, e.old), e) for e in group]
+        why = _not_regular(path)
+        if why:  # never opened: a FIFO would wait forever, a device is no one's tags
+            odd += [(step, why) for step in steps]
+        else:
+            files.append((Path(path), steps, None))
     journal = ChangeJournal(status_kind_dir, undo_id)
-    done = _carry_out(files, journal, verify=True, changed="was changed again since")
+    try:
+        done = _carry_out(files, journal, verify=True, changed="was changed again since")
+    except OSError as err:
+        if err.filename != str(journal.path):
+            raise
+        # The journal is written before any file: nothing was changed.
+        why = os.strerror(err.errno) if err.errno else err.strerror
+        raise JournalUnwritable(
+            f"cannot write the undo's change journal {journal.path}: {why}",
+            "nothing was changed; free space in the data home or make it writable, "
+            "then undo again",
+        ) from None
     refused: dict[tuple[str, str], tuple[JournalEntry, str]] = {}
-    for step, why in done.refused:  # one line per tag: its newest refusal
+    for step, why in [*odd, *done.refused]:  # one line per tag: its newest refusal
         refused.setdefault((step.source.path, step.source.tag), (step.source, why))
     return UndoReport(
         restored=_net(done.written),
         left_alone=list(refused.values()),
         undo_session=undo_id,
         already=_net(done.already),
+        problems=problems,
     )
+
+
+def _not_regular(path: str) -> str | None:
+    """Why a journaled path is not a file to read and write, if it is not one."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # reading it says why
+    if stat.S_ISREG(mode):
+        return None
+    return "not a regular file (a folder)" if stat.S_ISDIR(mode) else "not a regular file"

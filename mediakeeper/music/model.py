@@ -67,8 +67,11 @@ class ArtistScan:
     tracks: tuple[Track, ...] = ()
     unreadable: tuple[UnreadableFile, ...] = ()
     cover_albums: frozenset[str] = frozenset()  # album folders holding a cover/folder image
-    skipped: tuple[str, ...] = ()  # what was passed over and why (symlink loops, no access)
+    # Folders passed over, and why (links to folders, no access): (path, reason).
+    skipped: tuple[tuple[str, str], ...] = ()
     leftovers: tuple[str, ...] = ()  # temp copies of killed tag writes (full paths): junk
+    # Track path -> where it leads, for links to files outside the library: never written.
+    outside: Mapping[str, str] = field(default_factory=dict)
     # Track path -> the file's parse (mediakeeper.tags.Parsed), kept for the tag writes that
     # follow the scan (scan_artist's keep_bytes); not part of what the scan found.
     parsed: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)

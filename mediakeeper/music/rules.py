@@ -10,7 +10,8 @@ they look at: ``file_rules`` (single files), ``album_rules`` (album-wide tags),
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 
 from mediakeeper.findings import Finding
 from mediakeeper.music.album_rules import inconsistent_tags, missing_tags
@@ -20,6 +21,7 @@ from mediakeeper.music.file_rules import (
     missing_covers,
     mixed_formats,
     mojibake,
+    skipped_folders,
     unreadable_files,
     whitespace,
 )
@@ -69,6 +71,7 @@ def artist_name_variants(ctx: Context) -> Iterator[Finding]:
 STAGES: tuple[tuple[Rule, ...], ...] = (
     (  # 1. files and raw text
         unreadable_files,
+        skipped_folders,
         low_bitrates,
         legacy_tags,
         whitespace,
@@ -105,4 +108,22 @@ def find_issues(scan: ArtistScan) -> list[Finding]:
         found = [each for rule in stage for each in rule(ctx)]
         ctx.plan.adopt(found)
         findings.extend(found)
-    return sorted(ctx.plan.settle(findings), key=_order)
+    settled = ctx.plan.settle(findings)
+    if scan.outside:
+        settled = [_not_written_outside(f, scan.outside) for f in settled]
+    return sorted(settled, key=_order)
+
+
+def _not_written_outside(found: Finding, outside: Mapping[str, str]) -> Finding:
+    """The finding without the changes to files that are links leading outside the library,
+    saying why (mediakeeper.folderlinks)."""
+    links = sorted({c.path for c in found.changes if c.path in outside})
+    if not links:
+        return found
+    why = "; ".join(f"{p} is a link to a file outside the library ({outside[p]})" for p in links)
+    return replace(
+        found,
+        changes=tuple(c for c in found.changes if c.path not in outside),
+        message=f"{found.message} Not fixed: {why}, and nothing outside it is written.",
+        details={**found.details, "not_fixed": why},
+    )

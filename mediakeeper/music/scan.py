@@ -2,7 +2,8 @@
 
 Layout: ``Artist/Album/track``, loose ``Artist/track`` (album ""), and disc folders such as
 ``Artist/Album/CD1`` that fold into their album. A damaged file becomes an UnreadableFile and
-a folder that cannot be entered is listed in ``skipped``; neither stops the scan.
+a folder that cannot be entered, or a link to a folder (never followed: see
+``mediakeeper.folderlinks``), is listed in ``skipped``; neither stops the scan.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from mediakeeper import tags as tagio
 from mediakeeper.errors import AudioError, LibraryError
+from mediakeeper.folderlinks import not_followed, outside
 from mediakeeper.fsnames import is_junk, is_temp_copy
 from mediakeeper.lookup.images import IMAGE_SUFFIXES
 from mediakeeper.music.model import ArtistScan, Track, UnreadableFile
@@ -43,7 +45,8 @@ class _Walk:
     tracks: list[Track] = field(default_factory=list)
     unreadable: list[UnreadableFile] = field(default_factory=list)
     covers: set[str] = field(default_factory=set)
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (folder, why)
+    outside: dict[str, str] = field(default_factory=dict)
     leftovers: list[str] = field(default_factory=list)
     parsed: dict[str, tagio.Parsed] = field(default_factory=dict)
 
@@ -55,6 +58,8 @@ def scan_artist(folder: Path, *, keep_bytes: int = 0) -> ArtistScan:
     (embedded pictures count in full), so that tag writes need not parse them again."""
     folder = Path(folder)
     walk = _Walk(folder, keep_bytes)
+    if folder.is_symlink() and folder.is_dir():  # queued before it became a link
+        raise LibraryError(f"{folder}: {not_followed(folder, folder.parent)}")
     try:
         root_id = _identity(os.stat(folder))
         entries = _entries(walk, folder)
@@ -72,6 +77,7 @@ def scan_artist(folder: Path, *, keep_bytes: int = 0) -> ArtistScan:
         cover_albums=frozenset(walk.covers),
         skipped=tuple(sorted(walk.skipped)),
         leftovers=tuple(sorted(walk.leftovers)),
+        outside=walk.outside,
         parsed=walk.parsed,
     )
 
@@ -110,7 +116,9 @@ def _scan_dir(
             is_dir = entry.is_dir()
         except OSError:
             is_dir = False
-        if is_dir:
+        if is_dir and entry.is_symlink():
+            walk.skipped.append((path, not_followed(entry.path, walk.root.parent)))
+        elif is_dir:
             _enter(walk, entry, path, album, ancestors)
         else:
             _scan_file(walk, entry, path, album, disc)
@@ -128,12 +136,12 @@ def _enter(
     sub_album, sub_disc = (album, number) if number is not None else (path, None)
     try:
         identity = _identity(entry.stat())
-        if identity in ancestors:  # only a symlink can lead back up the tree
-            walk.skipped.append(f"{path}: symlink loop")
+        if identity in ancestors:  # a bind mount, say: links are not followed
+            walk.skipped.append((path, "a folder that loops, not followed"))
             return
         entries = _entries(walk, entry.path)
     except OSError as exc:
-        walk.skipped.append(f"{path}: {exc.strerror or 'cannot read folder'}")
+        walk.skipped.append((path, exc.strerror or "cannot read folder"))
         return
     chain = (*ancestors, identity)
     _scan_dir(walk, entries, rel=path, album=sub_album, disc=sub_disc, ancestors=chain)
@@ -161,6 +169,8 @@ def _scan_file(
         reason = exc.message.removeprefix(f"{exc.path}: ")
         walk.unreadable.append(UnreadableFile(path, album, reason))
         return
+    if entry.is_symlink() and (target := outside(entry.path, walk.root.parent)):
+        walk.outside[path] = target
     if info.parsed is not None:
         cost = info.parsed.picture_bytes + PARSE_OVERHEAD
         if cost <= walk.keep_bytes:

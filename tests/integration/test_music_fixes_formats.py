@@ -328,3 +328,58 @@ def test_fixes_ambiguities_and_undo(
         assert (lib / rel).read_bytes() == data, rel
     leftovers = [p for p in tree_bytes(lib) if Path(p).name.startswith(".mediakeeper.")]
     assert leftovers == []
+
+
+def store_pair_as(path: Path, form: str) -> None:
+    """Store a Vorbis file's track number and total as some taggers do: "1/3" in
+    TRACKNUMBER alone ("combined"), or the total under the alias TOTALTRACKS ("alias")."""
+    audio = mutagen.File(path)
+    number, total = audio["TRACKNUMBER"][0], audio["TRACKTOTAL"][0]
+    del audio["TRACKTOTAL"]
+    if form == "combined":
+        audio["TRACKNUMBER"] = [f"{number}/{total}"]
+    else:
+        audio["TOTALTRACKS"] = [total]
+    audio.save()
+
+
+@pytest.mark.parametrize(("ext", "id3"), FORMATS)
+def test_a_renumbering_and_its_undo_give_back_every_stored_tag_exactly(
+    ext, id3, tmp_path, music_library, music_script, raw_frames
+):
+    """Three tracks all numbered 1 of 3, named 01..03: the fix renumbers two of them. However
+    the file stores the number and its total (ID3 "1/3", an MP4 pair, Vorbis TRACKNUMBER and
+    TRACKTOTAL, "1/3" in TRACKNUMBER alone, the alias TOTALTRACKS), the fix writes no tag it
+    did not journal, and undo gives back every stored tag exactly."""
+    lib, home = tmp_path / "Music", tmp_path / "home"
+    album = "Pairs/Dups"
+    spec = {
+        f"{album}/0{n} - {title}.{ext}": {
+            "tags": _track(title, "1", "Dups", "2006", artist="Pairs", tracktotal="3"),
+            "id3": id3,
+        }
+        for n, title in ((1, "Uno"), (2, "Dos"), (3, "Tres"))
+    }
+    music_library(lib, spec)
+    files = sorted(lib / rel for rel in spec)
+    if FAMILY[ext] == "vorbis":
+        store_pair_as(files[1], "combined")
+        store_pair_as(files[2], "alias")
+    before = {path: raw_frames(path) for path in files}
+
+    run = music_script("process_music_batch.py", "--home", home, "--library", lib)
+    assert run.returncode == 0, run.stdout + run.stderr
+    numbers = [tagio.read(path).tags for path in files]
+    assert [(t["tracknumber"], t["tracktotal"]) for t in numbers] == [
+        ("1", "3"),
+        ("2", "3"),
+        ("3", "3"),
+    ]
+    for path in files:  # nothing stored that was not there: a new tag would not be undone
+        assert set(raw_frames(path)) == set(before[path]), path
+
+    undone = undo(home, "--session", session_of(run.stdout))
+    assert undone.exit_code == 0, undone.output
+    assert "2 values restored, 0 left alone" in undone.output
+    for path in files:
+        assert raw_frames(path) == before[path], path

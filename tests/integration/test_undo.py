@@ -6,13 +6,21 @@ alone) lives in test_music_fixes_formats.py; these are the command's other promi
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import resource
+import signal
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import immutable
+from mediakeeper.music.fixes import ChangeJournal, apply_changes
+from mediakeeper.music.model import TagChange
+from tests.conftest import REPO_ROOT, immutable
 
 FIXED_TITLE = "Song 1"
 
@@ -211,3 +219,162 @@ def test_a_file_that_cannot_be_written_is_left_alone_and_the_rest_restored(
     assert titles(library_tags, lib) == {
         rel: tags["title"] for rel, tags in original.items() if "Song 1" in rel
     }
+
+
+# ---- a journal that cannot be read whole ---------------------------------------------------
+
+
+def journal_of(home: Path, session: str) -> Path:
+    return home / "status" / "music" / "changes" / f"{session}.jsonl"
+
+
+def flip_a_bit(path: Path, line: int) -> None:
+    """One bit of the line's first ':' flipped (':' -> ';'), as a bad sector or RAM would."""
+    lines = path.read_bytes().split(b"\n")
+    at = lines[line - 1].index(b":")
+    lines[line - 1] = lines[line - 1][:at] + b";" + lines[line - 1][at + 1 :]
+    path.write_bytes(b"\n".join(lines))
+
+
+def test_a_damaged_journal_line_is_named_and_undo_exits_1_after_undoing_the_rest(
+    processed, music_script, library_tags
+):
+    lib, home, original, session = processed
+    journal = journal_of(home, session)
+    damaged_path = json.loads(journal.read_text().splitlines()[0])["path"]
+    flip_a_bit(journal, 1)
+
+    listed = music_script("undo_changes.py", "--home", home, "--list")
+    assert listed.returncode == 1, listed.stdout + listed.stderr
+    assert f"{session}  1 change to 1 artist" in listed.stdout
+    assert f"Error: {journal}: line 1: not JSON" in listed.stderr
+    assert "Traceback" not in listed.stderr
+
+    run = music_script("undo_changes.py", "--home", home, "--session", session)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "1 value restored, 0 left alone, 1 journal line unreadable" in run.stdout
+    assert f"Error: {journal}: line 1: not JSON" in run.stderr
+    assert "Traceback" not in run.stderr
+    now = library_tags(lib)
+    rel = Path(damaged_path).relative_to(lib).as_posix()
+    for other, tags in original.items():
+        if "Song 1" in other and other != rel:
+            assert now[other] == tags, other  # the readable line was undone
+    assert now[rel]["title"] == FIXED_TITLE  # the damaged one could not be
+
+
+def test_a_flipped_bit_inside_an_old_value_is_caught_not_written_back(
+    processed, music_script, library_tags
+):
+    """'Song 1  ' read back as 'Rong 1  ' still parses: the line's checksum catches it, and
+    undo never writes the wrong value into the file."""
+    lib, home, _original, session = processed
+    journal = journal_of(home, session)
+    data = journal.read_bytes()
+    assert data.count(b'"old": "Song 1  "') == 2
+    journal.write_bytes(data.replace(b'"old": "Song 1  "', b'"old": "Rong 1  "', 1))
+    run = music_script("undo_changes.py", "--home", home, "--session", session)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert f"{journal}: line 1: does not match its checksum" in run.stderr
+    titles = {rel: tags["title"] for rel, tags in library_tags(lib).items()}
+    assert "Rong 1  " not in titles.values()
+    assert sorted(t for t in titles.values() if t.startswith("Song 1")) == ["Song 1", "Song 1  "]
+
+
+def test_entries_of_the_wrong_type_are_named_not_a_traceback(processed, music_script):
+    _lib, home, _original, session = processed
+    journal = journal_of(home, session)
+    good = json.loads(journal.read_text().splitlines()[0])
+    with open(journal, "a", encoding="utf-8") as f:
+        f.write("[1, 2]\n")
+        f.write(json.dumps({**good, "old": 5}) + "\n")
+        f.write(json.dumps({**good, "path": None}) + "\n")
+    run = music_script("undo_changes.py", "--home", home, "--session", session)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
+    assert f"{journal}: line 3: not a change entry (a JSON list)" in run.stderr
+    assert f'{journal}: line 4: not a change entry ("old" is a JSON int, not text)' in run.stderr
+    assert f'{journal}: line 5: not a change entry ("path" is null, not text)' in run.stderr
+    assert "2 values restored, 0 left alone, 3 journal lines unreadable" in run.stdout
+
+
+def test_an_append_cut_short_is_a_note_never_a_failure(processed, music_script, library_tags):
+    """A worker killed mid-append leaves the start of a line whose change was never made;
+    the session's other workers append after it. Undo notes it and succeeds, now and every
+    time after."""
+    lib, home, original, session = processed
+    journal = journal_of(home, session)
+    whole = journal.read_text().splitlines()[0]
+    with open(journal, "a", encoding="utf-8") as f:
+        f.write(whole[:70])  # torn: no newline, cut inside the path
+    # Another worker of the session fixes one more tag, journaled after the torn line.
+    change = TagChange("2000 - Album/02 - Song 2.ogg", "title", "Song 2", "Song Two")
+    later = ChangeJournal(home / "status" / "music", session)
+    assert apply_changes(lib / "Bravo", "Bravo", [change], later).changes == (change,)
+    for _ in range(2):
+        run = music_script("undo_changes.py", "--home", home, "--session", session)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert f"note: {journal}: line 3: an entry cut short" in run.stderr
+        assert "never made" in run.stderr and "unreadable" not in run.stdout
+    assert library_tags(lib) == original
+    listed = music_script("undo_changes.py", "--home", home, "--list")
+    assert listed.returncode == 0 and "line 3: an entry cut short" in listed.stderr
+
+
+def test_a_fifo_at_a_journaled_path_is_left_alone_not_waited_on(
+    processed, music_script, library_tags
+):
+    lib, home, original, session = processed
+    fifo = lib / "Alpha/2000 - Album/01 - Song 1.mp3"
+    fifo.unlink()
+    os.mkfifo(fifo)
+    run = music_script("undo_changes.py", "--home", home, "--session", session, timeout=60)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert f"left alone title of {fifo}: not a regular file" in run.stdout
+    assert "1 value restored, 1 left alone" in run.stdout
+    bravo = "Bravo/2000 - Album/01 - Song 1.ogg"
+    assert library_tags(lib)[bravo] == original[bravo]
+
+
+def test_undo_names_its_journal_when_the_data_home_is_full(
+    processed, library_tags, child_env, tree_bytes
+):
+    """The disk fills up under the undo's own journal (a real limit on the size of the files
+    the process writes): nothing is changed, the journal is named, exit 1; the torn append
+    it leaves is a note to the next undo, which then succeeds."""
+    lib, home, original, session = processed
+    fixed = tree_bytes(lib)
+
+    def full_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40, 40))
+
+    args = [sys.executable, "utilities/undo_changes.py", "--home", str(home)]
+    run = subprocess.run(
+        [*args, "--session", session],
+        cwd=REPO_ROOT,
+        env=child_env,
+        capture_output=True,
+        text=True,
+        preexec_fn=full_disk,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    undo_journal = next((home / "status/music/changes").glob("undo_*.jsonl"))
+    assert run.stderr.startswith(
+        f"Error: cannot write the undo's change journal {undo_journal}: No space left on device"
+    ), run.stderr
+    assert "nothing was changed" in run.stderr
+    assert tree_bytes(lib) == fixed
+
+    again = subprocess.run(
+        [*args, "--session", session], cwd=REPO_ROOT, env=child_env, capture_output=True,
+        text=True, timeout=120,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert library_tags(lib) == original
+    listed = subprocess.run(
+        [*args, "--list"], cwd=REPO_ROOT, env=child_env, capture_output=True, text=True
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert f"note: {undo_journal}: line 1: an entry cut short" in listed.stderr

@@ -81,3 +81,16 @@ def test_scan_a_real_folder(tmp_path):
 def test_a_missing_folder_is_a_library_error(tmp_path):
     with pytest.raises(LibraryError, match="missing"):
         scan_videos(tmp_path / "gone")
+
+
+def test_a_movie_folder_that_is_a_link_is_refused_saying_where_it_leads(tmp_path):
+    """Queued as a folder, then replaced by a link: nothing is read (or written) there."""
+    (tmp_path / "Elsewhere" / "Heat (1995)").mkdir(parents=True)
+    (tmp_path / "Elsewhere" / "Heat (1995)" / "heat.mkv").write_bytes(b"x")
+    (tmp_path / "Movies").mkdir()
+    (tmp_path / "Movies" / "Heat (1995)").symlink_to(tmp_path / "Elsewhere" / "Heat (1995)")
+    with pytest.raises(LibraryError, match=r"a link to a folder outside the library \("):
+        scan_videos(tmp_path / "Movies" / "Heat (1995)")
+    (tmp_path / "Movies" / "Again").symlink_to(tmp_path / "Movies")
+    with pytest.raises(LibraryError, match="a link to a folder that loops"):
+        scan_videos(tmp_path / "Movies" / "Again")

@@ -77,6 +77,13 @@ def of(findings: list[Finding], code: str) -> list[Finding]:
 # (code, scan, path, expected changes); severity always comes from SEVERITY, checked below.
 FIRES = [
     pytest.param(
+        "skipped-folder",
+        abbey(skipped=(("Live", "a link to a folder that loops, not followed"),)),
+        "Live",
+        [],
+        id="skipped-folder",
+    ),
+    pytest.param(
         "unreadable-file",
         abbey(unreadable=(UnreadableFile(f"{ALBUM}/04 - Oh! Darling.mp3", ALBUM, "empty"),)),
         f"{ALBUM}/04 - Oh! Darling.mp3",
@@ -279,6 +286,7 @@ def test_the_firing_cases_are_music_codes() -> None:
 
 QUIET = [
     ("unreadable-file", abbey()),
+    ("skipped-folder", abbey()),
     ("missing-album", ArtistScan("X", (loose(),))),
     ("missing-albumartist", ArtistScan("X", (loose(),))),
     ("missing-tracknumber", ArtistScan("X", (loose(),))),
@@ -1062,3 +1070,18 @@ def test_disc_advice_only_when_the_file_names_tell_the_clashing_tracks_apart(
     [duplicate] = of(find_issues(scan), "duplicate-tracknumber")
     assert advice in duplicate.message
     assert "disc number" not in duplicate.message
+
+
+def test_a_link_to_a_file_outside_the_library_is_found_but_not_fixed() -> None:
+    """Its findings stand; their changes to it are dropped, and the finding says why (the
+    rest of an album finding's changes stay)."""
+    scan = abbey({"tags": {"title": "Come  Together", "album": "Abbey  Road"}})
+    scan = replace(scan, outside={P1: "/elsewhere/01.mp3"})
+    found = of(find_issues(scan), "whitespace")
+    assert found and all(not f.fixable for f in found)
+    for f in found:
+        assert f"Not fixed: {P1} is a link to a file outside the library (/elsewhere/01.mp3)" in (
+            f.message
+        )
+        assert f.details["not_fixed"].startswith(P1)
+    assert of(find_issues(replace(scan, outside={})), "whitespace")[0].fixable

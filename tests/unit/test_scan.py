@@ -83,8 +83,8 @@ def test_covers_and_symlink_loops(artist):
     scan = scan_artist(artist)
     assert scan.cover_albums == {"2001 - First", "2005 - Double"}
     assert scan.skipped == (
-        "2001 - First/loop: symlink loop",
-        "2005 - Double/CD1/self: symlink loop",
+        ("2001 - First/loop", "a link to a folder that loops, not followed"),
+        ("2005 - Double/CD1/self", "a link to a folder that loops, not followed"),
     )
 
 
@@ -121,11 +121,48 @@ def test_scan_is_deterministic(artist):
     assert scan_artist(artist) == scan_artist(artist)
 
 
-def test_symlinked_album_outside_the_folder_is_followed(tmp_path):
+def test_links_to_folders_are_never_followed_and_say_where_they_lead(tmp_path):
+    """An album folder that is a link is passed over: one outside the library would have its
+    files rewritten there, one inside would be processed twice, one up the tree loops."""
+    library, elsewhere = tmp_path / "Music", tmp_path / "elsewhere"
+    synth.make_track(elsewhere / "01.mp3", "mp3", tagged("X", "1"))
+    synth.make_track(library / "Other" / "Album" / "01.mp3", "mp3", tagged("Y", "1"))
+    artist = library / "Artist"
+    synth.make_track(artist / "Real" / "01.mp3", "mp3", tagged("Z", "1"))
+    (artist / "Away").symlink_to(elsewhere)
+    (artist / "Borrowed").symlink_to(library / "Other" / "Album")
+    (artist / "Real" / "Up").symlink_to(library)
+    scan = scan_artist(artist)
+    assert [t.path for t in scan.tracks] == ["Real/01.mp3"]
+    assert scan.skipped == (
+        ("Away", f"a link to a folder outside the library ({elsewhere}), not followed"),
+        (
+            "Borrowed",
+            "a link to 'Other/Album' in the library, not followed "
+            "(its files would be processed twice)",
+        ),
+        ("Real/Up", "a link to a folder that loops, not followed"),
+    )
+
+
+def test_an_artist_folder_that_is_a_link_is_refused(tmp_path):
+    """A queue made before the folder became a link: the scan refuses it, saying why."""
+    synth.make_track(tmp_path / "elsewhere" / "A" / "01.mp3", "mp3", tagged("X", "1"))
+    (tmp_path / "Music").mkdir()
+    (tmp_path / "Music" / "Linked").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(LibraryError, match="a link to a folder outside the library"):
+        scan_artist(tmp_path / "Music" / "Linked")
+
+
+def test_a_linked_file_is_read_and_one_leading_outside_the_library_is_marked(tmp_path):
+    library = tmp_path / "Music"
     synth.make_track(tmp_path / "elsewhere" / "01.mp3", "mp3", tagged("X", "1"))
-    (tmp_path / "Artist").mkdir()
-    (tmp_path / "Artist" / "Album").symlink_to(tmp_path / "elsewhere")
-    assert [t.path for t in scan_artist(tmp_path / "Artist").tracks] == ["Album/01.mp3"]
+    synth.make_track(library / "Artist" / "A" / "02.mp3", "mp3", tagged("Y", "2"))
+    (library / "Artist" / "A" / "01.mp3").symlink_to(tmp_path / "elsewhere" / "01.mp3")
+    (library / "Artist" / "A" / "03.mp3").symlink_to("02.mp3")
+    scan = scan_artist(library / "Artist")
+    assert [t.path for t in scan.tracks] == ["A/01.mp3", "A/02.mp3", "A/03.mp3"]
+    assert scan.outside == {"A/01.mp3": str(tmp_path / "elsewhere" / "01.mp3")}
 
 
 def test_disc_folder_at_top_level_is_an_album(tmp_path):
@@ -145,7 +182,7 @@ def test_unreadable_subfolder_is_skipped(tmp_path, monkeypatch):
     finally:
         locked.chmod(0o755)
     assert scan.tracks == ()
-    assert scan.skipped == ("Locked: Permission denied",)
+    assert scan.skipped == (("Locked", "Permission denied"),)
 
 
 def test_empty_artist_folder(tmp_path):

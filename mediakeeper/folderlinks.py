@@ -1,0 +1,52 @@
+"""Links to folders are never followed into, anywhere in a library: why, in a person's words.
+
+A link that leaves the library would have a job write outside it (tag fixes, a movie's
+.nfo); one that loops (``ln -s . "Self Loop"``, a link to the library or a folder holding
+it) would make an item of the whole library, whose fixes collide with every other item's;
+one that stays inside would have the same files processed twice, under two names. So a
+folder link is reported, saying where it leads, and passed over: at ``--init`` and
+``--refresh`` when it stands for an item, by the scan when it is inside one, and by a job
+given one (a queue made before the link was). A link to a file is read like the file; if
+it leads outside the library, its fixes are not made (``outside``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def not_followed(link: Path | str, library: Path | str) -> str:
+    """Why the link to a folder at ``link`` is not followed; ``library``: the library's
+    folder (an item's parent)."""
+    target = os.path.realpath(link)
+    library = os.path.realpath(library)
+    where = os.path.realpath(os.path.dirname(os.path.abspath(link)))
+    if _inside(where, target):  # the link stands inside what it leads to
+        return "a link to a folder that loops, not followed"
+    if _inside(target, library):
+        inside = os.path.relpath(target, library)
+        return (
+            f"a link to {inside!r} in the library, not followed "
+            "(its files would be processed twice)"
+        )
+    return f"a link to a folder outside the library ({target}), not followed"
+
+
+def outside(link: Path | str, library: Path | str) -> str | None:
+    """Where a link to a file leads, if that is outside the library: the file is read (its
+    findings stand) but never written, and its findings say so."""
+    target = os.path.realpath(link)
+    return None if _inside(target, os.path.realpath(library)) else target
+
+
+def is_folder_link(entry: os.DirEntry[str]) -> bool:
+    """Whether a listed entry is a link that leads to a folder."""
+    try:
+        return entry.is_symlink() and entry.is_dir()
+    except OSError:
+        return False
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)

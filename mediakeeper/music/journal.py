@@ -1,0 +1,199 @@
+"""Reading the change journal back: every entry, and every line that could not be read.
+
+A journal is appended to one whole write at a time (``atomic.append_lines``), flushed to disk
+before any file is touched. So a line can be wrong in two ways only, and they mean different
+things:
+
+- **cut short** (``torn``): a kill or a crash stopped an append mid-way. The files of that
+  append were never touched (they wait for the journal on disk), so nothing is lost by
+  passing over it; the next append starts on a line of its own, so the fragment stays
+  behind, anywhere in the file. It is recognised by what it is: the start of a line that
+  would have parsed, never ending in the line's closing brace. It is reported as a note and
+  never makes an undo fail: it would otherwise fail every undo of that session forever, for
+  a change that was never made.
+- **damaged**: anything else (a flipped bit, a hand edit, an entry of the wrong shape; each
+  line carries a CRC-32 of the rest, ``check``, so a flipped bit inside a value, which would
+  still parse, is caught too: undo would otherwise write that wrong value). Its
+  change may have been made and cannot be undone, so it is reported with its file and line,
+  and the command that met it exits 1 after doing what it can.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.atomic import encode_text
+from mediakeeper.jsonfmt import dumps_one
+from mediakeeper.tags import TABLE
+
+CHANGES_DIR = "changes"
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    session: str
+    artist: str
+    path: str
+    tag: str
+    old: str | None
+    new: str | None
+    at: str
+
+
+@dataclass(frozen=True)
+class JournalProblem:
+    """A line of a journal that was passed over; ``line`` 0: the whole file."""
+
+    journal: Path
+    line: int
+    reason: str
+    torn: bool = False  # an append cut short: its change was never made
+
+    @property
+    def session(self) -> str:
+        return self.journal.stem
+
+    def __str__(self) -> str:
+        where = f"{self.journal}: line {self.line}" if self.line else str(self.journal)
+        if self.torn:
+            return f"{where}: {self.reason}, passed over (its change was never made)"
+        return f"{where}: {self.reason}; its change, if it was made, is not undone"
+
+
+@dataclass
+class Journals:
+    entries: list[JournalEntry] = field(default_factory=list)  # oldest first
+    problems: list[JournalProblem] = field(default_factory=list)
+
+    @property
+    def damaged(self) -> list[JournalProblem]:
+        return [p for p in self.problems if not p.torn]
+
+
+def read_journals(status_kind_dir: Path) -> Journals:
+    """Every journaled change of every session, oldest first, and the lines passed over."""
+    directory = status_kind_dir / CHANGES_DIR
+    found = Journals()
+    dated = []
+    for path in sorted(directory.glob("*.jsonl")) if directory.is_dir() else ():
+        try:
+            data = _read_regular(path)
+        except OSError as err:
+            found.problems.append(JournalProblem(path, 0, f"cannot be read ({err.strerror})"))
+            continue
+        for number, raw in enumerate(data.split(b"\n"), start=1):
+            if not raw.strip():  # a spare newline (see append_lines), or the end
+                continue
+            entry = _entry(raw)
+            if isinstance(entry, JournalEntry):
+                dated.append((_moment(entry.at), entry))
+            else:
+                reason, torn = entry
+                found.problems.append(JournalProblem(path, number, reason, torn))
+    # By time (stamps from before microseconds were kept compare as times too), then as read.
+    dated.sort(key=lambda pair: pair[0])
+    found.entries = [entry for _, entry in dated]
+    return found
+
+
+def _read_regular(path: Path) -> bytes:
+    """A journal's bytes; never waits on a FIFO or a device someone put in its place."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with open(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file")
+        return f.read()
+
+
+_TEXT = ("session", "artist", "path", "tag", "at")
+
+
+def _entry(raw: bytes) -> JournalEntry | tuple[str, bool]:
+    """The entry a line holds, or why it holds none and whether it was cut short."""
+    body = raw.rstrip(b"\x00 \t\r")  # a crash may leave zeros where the data never came
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.end < len(body) or err.reason != "unexpected end of data":
+            return "not UTF-8 text", False
+        text = body[: err.start].decode("utf-8")  # a character cut in two at the end
+        return _TORN if _cut_short(text) else ("not UTF-8 text", False)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        if _cut_short(text, err):
+            return _TORN
+        return f"not JSON ({err.msg} at column {err.pos + 1})", False
+    if not isinstance(value, dict):
+        return f"not a change entry (a JSON {type(value).__name__})", False
+    missing = [key for key in JournalEntry.__annotations__ if key not in value]
+    if missing:
+        return f"not a change entry (no {', '.join(missing)})", False
+    for key in _TEXT:
+        if not isinstance(value[key], str):
+            return f'not a change entry ("{key}" is {_kind(value[key])}, not text)', False
+    for key in ("old", "new"):
+        if value[key] is not None and not isinstance(value[key], str):
+            return f'not a change entry ("{key}" is {_kind(value[key])}, not text)', False
+    if value["tag"] not in TABLE:
+        return f"not a change entry (unknown tag {value['tag']!r})", False
+    if not os.path.isabs(value["path"]):
+        return f"not a change entry (the path {value['path']!r} is not absolute)", False
+    check = value.pop("check", None)  # absent from a line written by hand
+    if check is not None and check != _check(value):
+        return "does not match its checksum (damaged)", False
+    return JournalEntry(**{key: value[key] for key in JournalEntry.__annotations__})
+
+
+def checked_line(entry: dict[str, Any]) -> str:
+    """The journal line of ``entry``, ending with its checksum and a newline."""
+    return f'{dumps_one(entry)[:-1]}, "check": "{_check(entry)}"}}\n'
+
+
+def _check(entry: dict[str, Any]) -> str:
+    return f"{zlib.crc32(encode_text(dumps_one(entry))):08x}"
+
+
+_TORN = ("an entry cut short (an append stopped by a kill or a crash)", True)
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else f"a JSON {type(value).__name__}"
+
+
+def _cut_short(text: str, err: json.JSONDecodeError | None = None) -> bool:
+    """Whether ``text`` is the start of a line the journal writes: the parser ran out of text
+    (rather than meeting a wrong character), and the line's closing brace never came."""
+    text = text.rstrip()
+    if not text or text.endswith("}"):
+        return not text
+    if err is None:
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as again:
+            err = again
+        else:
+            return False
+    if err.msg.startswith("Unterminated string") or err.pos >= len(text):
+        return True
+    rest = text[err.pos :]
+    if err.msg == "Expecting value":  # inside null
+        return "null".startswith(rest)
+    return err.msg.startswith("Invalid \\uXXXX") and len(rest) < 6  # inside an escape
+
+
+def _moment(stamp: Any) -> datetime:
+    """When an entry was journaled; a stamp that does not parse (edited by hand) counts as
+    the oldest, so its entry is still undone, last."""
+    try:
+        at = datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return datetime.min.replace(tzinfo=UTC)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

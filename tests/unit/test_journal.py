@@ -1,0 +1,91 @@
+"""Reading the change journal back: a line cut short by a kill is told apart from a damaged
+one (see mediakeeper.music.journal)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mediakeeper.jsonfmt import dumps_one
+from mediakeeper.music.fixes import ChangeJournal
+from mediakeeper.music.journal import JournalEntry, _entry, checked_line, read_journals
+from mediakeeper.music.model import TagChange
+
+ENTRY = {
+    "session": "20260101_session_001",
+    "artist": "Björk",
+    "path": "/m/Björk/Post/01 - Jóga.flac",
+    "tag": "title",
+    "old": "Jóga  ",
+    "new": "Jóga",
+    "at": "2026-01-01T00:00:00.000001+00:00",
+}
+LINE = checked_line(ENTRY).encode().removesuffix(b"\n")
+
+
+def test_every_start_of_a_line_is_cut_short_and_no_flipped_bit_is():
+    """A kill can stop an append at any byte (in a character, an escape, null); a flipped bit
+    anywhere is never taken for that, and never reads as another change: it is damage (the
+    checksum catches one inside a value), or one in the checksum's own name, which leaves
+    the change as it was."""
+    assert _entry(LINE) == JournalEntry(**ENTRY)
+    for n in range(1, len(LINE)):
+        assert _entry(LINE[:n]) == _entry(LINE[:n] + b"\x00\x00"), n  # zeros after a crash
+        reason, torn = _entry(LINE[:n])
+        assert torn, (n, LINE[:n], reason)
+    damaged = 0
+    for i in range(len(LINE)):
+        for bit in range(8):
+            flipped = bytearray(LINE)
+            flipped[i] ^= 1 << bit
+            if b"\n" in flipped:  # two lines, each judged on its own
+                continue
+            read = _entry(bytes(flipped))
+            if isinstance(read, JournalEntry):
+                assert read == JournalEntry(**ENTRY), (i, bit, bytes(flipped))
+                assert b'"check"' not in flipped
+            else:
+                assert read[1] is False, (i, bit, bytes(flipped))
+                damaged += 1
+    assert damaged > len(LINE) * 7.5
+
+
+def test_a_line_cut_short_stays_a_note_after_later_appends(tmp_path):
+    journal = ChangeJournal(tmp_path, "s1")
+    change = [("Alpha", Path("/m/a.flac"), TagChange("a.flac", "title", "A ", "A"))]
+    journal.record(change)
+    with open(journal.path, "ab") as f:  # a kill in the middle of the next append
+        f.write(LINE[:40])
+    journal.record(change)
+    journal.record(change)
+    found = read_journals(tmp_path)
+    assert len(found.entries) == 3
+    assert [(p.line, p.torn) for p in found.problems] == [(2, True)]
+    assert found.damaged == []
+    assert "line 2: an entry cut short" in str(found.problems[0])
+
+
+def test_entries_of_the_wrong_shape_are_damage_with_their_line(tmp_path):
+    good = dumps_one(ENTRY)  # as written by hand: no checksum
+    lines = [
+        good,
+        "[1, 2]",
+        good.replace('"old": "Jóga  "', '"old": 5'),
+        good.replace('"path": "/m/Björk/Post/01 - Jóga.flac"', '"path": null'),
+        good.replace('"tag": "title"', '"tag": "mood"'),
+        good.replace('"/m/Björk', '"m/Björk'),
+        good.replace(', "at": "2026-01-01T00:00:00.000001+00:00"', ""),
+        good.replace('"tag"', '"tog"'),
+    ]
+    (tmp_path / "changes").mkdir()
+    (tmp_path / "changes" / "s1.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = read_journals(tmp_path)
+    assert len(found.entries) == 1
+    assert [(p.line, p.torn) for p in found.problems] == [(n, False) for n in range(2, 9)]
+    reasons = [p.reason for p in found.problems]
+    assert reasons[:3] == [
+        "not a change entry (a JSON list)",
+        'not a change entry ("old" is a JSON int, not text)',
+        'not a change entry ("path" is null, not text)',
+    ]
+    assert reasons[3] == "not a change entry (unknown tag 'mood')"
+    assert "not absolute" in reasons[4] and "(no at)" in reasons[5]
