@@ -30,14 +30,15 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from mediakeeper import kinds
 from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, encode_text, write_all
+from mediakeeper.commands import queue_manager
 from mediakeeper.errors import QueueCorrupt, QueueError, QueueMissing
 from mediakeeper.jsonfmt import dumps_by_line, dumps_one
 from mediakeeper.queue_items import (
     COMPLETED,
     ERROR,
     IN_PROGRESS,
-    ITEM_NOUNS,
     PENDING,
     SKIPPED,
     check_transition,
@@ -46,7 +47,6 @@ from mediakeeper.queue_items import (
     is_eligible,
     iso,
     make_claim,
-    queue_manager,
     structure_problems,
 )
 
@@ -283,7 +283,7 @@ class QueueStore:
         if self.checkpoints():
             return restore_hint(self.manager_command(), by_hand=by_hand)
         library = self._library_on_disk()
-        noun = ITEM_NOUNS.get(self.kind, "item")
+        noun = kinds.noun(self.kind)
         where = shlex.quote(library) if library else "PATH"
         what = "" if library else f", PATH being the folder of your {noun} folders,"
         edit = _BY_HAND if by_hand else ""
@@ -659,7 +659,7 @@ class QueueStore:
         # Written from the live state: folding the queue first would write it all twice. What
         # a transaction changed so far is journaled first: a checkpoint never runs ahead.
         self._flush()
-        noun = ITEM_NOUNS.get(self.kind, "item")
+        noun = kinds.noun(self.kind)
         name = f"checkpoint_{self.clock().date().isoformat()}_{noun}_{done:03d}.json"
         target = self.checkpoint_dir / name
         atomic_write_text(target, dump_queue(self._data, item=self._encode))

@@ -7,6 +7,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 import click
 
+from mediakeeper import selection
 from mediakeeper.batch import ItemFailure
 from mediakeeper.lookup.tmdb_types import KeyMissing, require_api_key
 from mediakeeper.movies.job import NFO, MovieJob
@@ -61,7 +62,7 @@ def main(
     opts.refuse_offline(artwork, online, "--artwork", "downloads from TMDb: drop --offline")
     if online and not dry_run:  # a dry run only says what it would look up: it asks nothing
         require_api_key(settings)  # no key: stop here, before anything is touched
-    options = opts.runner_options(
+    options = selection.runner_options(
         settings,
         "movies",
         batch_size=batch_size,

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, encode_text
+from mediakeeper.commands import tool_command
 from mediakeeper.jsonfmt import dumps_by_line
 from mediakeeper.music.model import LOGICAL_TAGS, Finding, Track
-from mediakeeper.queue_items import utility
 from mediakeeper.reports.render import render
 from mediakeeper.slug import inside
 
@@ -129,7 +129,7 @@ def render_report(
     *,
     home: Path | None = None,
 ) -> str:
-    """``home``: the data home, named in the undo command (see ``utility``)."""
+    """``home``: the data home, named in the undo command (see ``mediakeeper.commands``)."""
     albums: dict[str, list[dict]] = {}
     for finding in findings:
         albums.setdefault(finding["album"], []).append(finding)
@@ -140,5 +140,5 @@ def render_report(
         albums=sorted(albums.items(), key=lambda kv: (kv[0] != "", kv[0].casefold())),
         fixed=[f for f in findings if f["fixed"]],
         open=[f for f in findings if not f["fixed"]],
-        undo=f"{utility('undo_changes.py', home)} --artist {shlex.quote(artist['name'])}",
+        undo=f"{tool_command('undo', home)} --artist {shlex.quote(artist['name'])}",
     )

@@ -23,7 +23,7 @@ from jinja2 import (
 )
 from jinja2.bccache import Bucket
 
-from mediakeeper.queue_items import queue_manager
+from mediakeeper.commands import queue_manager
 from mediakeeper.wording import count
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from mediakeeper.commands import queue_manager
 from mediakeeper.queue import QueueStore
 from mediakeeper.slug import slugify
 from tests.servers.tmdb import API_KEY, FakeTMDb
@@ -225,7 +226,7 @@ def test_ambiguous_and_unmatched_movies_write_nothing(fake, tmp_path):
     assert "| Solaris | Солярис | 1972 | [593]" in report
     # the command that exists, with this data home and this movie's name (quoted for the
     # shell when they must be): it resets this home's movie, whatever the default home
-    reset = f"`python utilities/movie_queue_manager.py --home {home} --reset-movie Solaris`"
+    reset = f"`{queue_manager('movies', home)} --reset-movie Solaris`"
     assert f"reset the movie: {reset}" in report
     # The advice works as written: the tag in the file's name, the reset, a batch.
     assert r"Add the right \[tmdbid-N\] to the video file's name" in report  # the finding's
@@ -282,7 +283,8 @@ def test_another_library_than_the_queue_s_is_refused(fake, tmp_path):
         f"movies queue at {home / 'status/movies/processing_queue.json'} is for the library "
         f"{first}, not {other}" in run_.stderr
     )
-    assert f"movie_queue_manager.py --home {home} --init --force --library {other}`" in run_.stderr
+    hint = f"{queue_manager('movies', home)} --init --force --library {other}`"
+    assert hint in run_.stderr
     assert tree(home) == before
     refresh = CliRunner().invoke(
         movie_queue_manager, ["--home", str(home), "--refresh", "--library", str(other)]
