@@ -30,7 +30,7 @@ from mediakeeper.interrupts import (
     critical,
     interruptible,
 )
-from mediakeeper.kinds import ALL_COUNTERS
+from mediakeeper.kinds import all_counters
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import COMPLETED as ITEM_COMPLETED
 from mediakeeper.queue_items import ERROR, PENDING, is_eligible
@@ -436,7 +436,7 @@ class BatchRunner:
             "errors": report.count(ERROR),
             "skipped": report.count("skipped"),
             "released": report.count("released"),
-            **{c.field: report.total(c.field) for c in ALL_COUNTERS},
+            **{c.field: report.total(c.field) for c in all_counters()},
             "lookups": report.total_detail("lookups"),
             "cache_hits": report.total_detail("cache_hits"),
         }

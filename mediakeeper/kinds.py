@@ -128,14 +128,25 @@ MOVIES = Kind(
     output_dir=("outputs", "movies"),
 )
 
+_REGISTERED: dict[str, Kind] = {k.name: k for k in (MUSIC, MOVIES)}
 # In the order reports and the command line list them.
-KINDS: Mapping[str, Kind] = MappingProxyType({k.name: k for k in (MUSIC, MOVIES)})
+KINDS: Mapping[str, Kind] = MappingProxyType(_REGISTERED)
 
-# Every counter any kind has, in a stable order: what a batch's session summary and a
-# queue summary add up (a kind without one adds 0, as a movie's tracks).
-ALL_COUNTERS: tuple[Counter, ...] = tuple(
-    dict.fromkeys(c for k in KINDS.values() for c in k.counters)
-)
+
+def register(kind: Kind) -> None:
+    """Add a kind made at run time (a pipeline's). Settings loaded before know no section
+    for it: register it before ``load_settings``."""
+    _REGISTERED[kind.name] = kind
+
+
+def unregister(name: str) -> None:
+    _REGISTERED.pop(name, None)
+
+
+def all_counters() -> tuple[Counter, ...]:
+    """Every counter any kind has, in a stable order: what a batch's session summary and a
+    queue summary add up (a kind without one adds 0, as a movie's tracks)."""
+    return tuple(dict.fromkeys(c for k in KINDS.values() for c in k.counters))
 
 
 def get(name: str) -> Kind:

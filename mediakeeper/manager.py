@@ -184,7 +184,7 @@ def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
         "total": total,
         "statuses": counts,
         "missing_on_disk": sum(1 for i in items if i.get("missing")),
-        **{c.total: sum(i.get(c.field, 0) for i in done) for c in kinds.ALL_COUNTERS},
+        **{c.total: sum(i.get(c.field, 0) for i in done) for c in kinds.all_counters()},
         "percent_complete": round(100.0 * counts[COMPLETED] / total, 1) if total else 0.0,
         "updated_at": data.get("updated_at"),
     }
