@@ -30,6 +30,7 @@ from mediakeeper.interrupts import (
     critical,
     interruptible,
 )
+from mediakeeper.kinds import all_counters
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import COMPLETED as ITEM_COMPLETED
 from mediakeeper.queue_items import ERROR, PENDING, is_eligible
@@ -439,13 +440,11 @@ class BatchRunner:
             "errors": report.count(ERROR),
             "skipped": report.count("skipped"),
             "released": report.count("released"),
-            **{counter: report.total(counter) for counter in _SUMMED},
+            **{c.field: report.total(c.field) for c in all_counters()},
             "lookups": report.total_detail("lookups"),
             "cache_hits": report.total_detail("cache_hits"),
         }
 
-
-_SUMMED = ("track_count", "issues_found", "issues_resolved")
 
 
 def _as_they_were(options: BatchOptions) -> str:

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.errors import ConfigError
+from mediakeeper.kinds import KINDS
 
 CONFIG_FILE = "mediakeeper.toml"
 
 # The public contract: section -> key -> default. The default's type is the key's type.
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "music": {"library": "", "checkpoint_every": 50, "max_attempts": 3, "lookups": True},
-    "movies": {"library": "", "checkpoint_every": 50, "max_attempts": 3},
+    **{kind.name: kind.setting_defaults() for kind in KINDS.values()},
     "musicbrainz": {
         "url": "https://musicbrainz.org",
         "coverart_url": "https://coverartarchive.org",
@@ -53,8 +53,7 @@ _SOME_RATE = "0 (no limit) or requests per second >= 0.001"
 # at once, checkpoints every 0 completions never come. (Elsewhere 0 means "none": no rate limit,
 # no retries, never skip.)
 MINIMUM: dict[tuple[str, str], tuple[Callable[[float], bool], str]] = {
-    ("music", "checkpoint_every"): (lambda n: n >= 1, "a whole number >= 1"),
-    ("movies", "checkpoint_every"): (lambda n: n >= 1, "a whole number >= 1"),
+    **{(kind, "checkpoint_every"): (lambda n: n >= 1, "a whole number >= 1") for kind in KINDS},
     ("musicbrainz", "timeout"): (lambda n: n > 0, "a number of seconds > 0"),
     ("tmdb", "timeout"): (lambda n: n > 0, "a number of seconds > 0"),
     # A spacing of one request per 1/rate seconds: a rate near 0 is a spacing past any clock.

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import base64
+import importlib.metadata
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -25,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mediakeeper.commands import kind_argv, kind_command, tool_command
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.music import synth
 from mediakeeper.music.fixes import read_journal
@@ -303,17 +306,15 @@ def prepare_home(home: Path, *, fresh: bool) -> bool:
 # --- running the real commands ----------------------------------------------------------------
 
 
-def _python() -> str:
-    """How to spell this interpreter in a command a person can copy."""
-    exe = Path(sys.executable)
+def _again(home: Path) -> str:
+    """The command that runs the demo again, from any folder: from the checkout when the
+    package is not installed in this interpreter's environment."""
+    command = shlex.join([sys.executable, "-m", "mediakeeper.demo", "--home", str(home.resolve())])
     try:
-        return str(exe.relative_to(Path.cwd()))
-    except ValueError:
-        pass
-    found = shutil.which("python")
-    if found and Path(found).resolve() == exe.resolve():
-        return "python"
-    return str(exe)
+        importlib.metadata.distribution("mediakeeper")
+    except importlib.metadata.PackageNotFoundError:
+        return f"cd {shlex.quote(str(Path(__file__).resolve().parent.parent))} && {command}"
+    return command
 
 
 def _env() -> dict[str, str]:
@@ -325,10 +326,11 @@ def _env() -> dict[str, str]:
     return env
 
 
-def run_command(module: str, *args: str) -> int:
-    """Run ``python -m module args`` as a person would, its output straight to the terminal."""
-    print(f"$ {_python()} -m {module} {' '.join(args)}", flush=True)
-    done = subprocess.run([sys.executable, "-m", module, *args], env=_env(), check=False)
+def run_command(argv: list[str]) -> int:
+    """Run a command as a person would (worded by ``mediakeeper.commands``, so the line shown
+    can be pasted anywhere), its output straight to the terminal."""
+    print(f"$ {shlex.join(argv)}", flush=True)
+    done = subprocess.run(argv, env=_env(), check=False)
     return done.returncode
 
 
@@ -350,7 +352,6 @@ def _describe_library(home: Path, files: int, seconds: float) -> None:
 
 
 def _closing(home: Path) -> None:
-    py = _python()
     reports = home / "issues" / "music"
     _heading("3. What to look at next")
     print(f"One issue report per artist (Markdown), in {reports}/:")
@@ -368,12 +369,12 @@ def _closing(home: Path) -> None:
     if sessions:
         print(
             "\nEvery tag change was journaled with its old value. To put them all back:\n"
-            f"  {py} -m utilities.undo_changes --home {home} --session {sessions[-1]}"
+            f"  {tool_command('undo', home)} --session {sessions[-1]}"
         )
     print(
         "\nOn your own library, look first (--dry-run changes nothing, not even the queue):\n"
-        f"  {py} -m utilities.process_music_batch --library ~/Music --dry-run\n"
-        f"Run the demo again from scratch: make demo (or {py} -m mediakeeper.demo)"
+        f"  {kind_command('music', 'batch')} --library ~/Music --dry-run\n"
+        f"Run the demo again from scratch: {_again(home)}"
     )
 
 
@@ -421,14 +422,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _heading("1. Process a batch of 10 artists, offline (the real command)")
         code = run_command(
-            "utilities.process_music_batch",
-            *("--home", str(home), "--library", str(home / "Music")),
-            *("--batch-size", "10", "--offline"),
+            [
+                *kind_argv("music", "batch", home),
+                *("--library", str(home.resolve() / "Music"), "--batch-size", "10", "--offline"),
+            ]
         )
         if code == EXIT_USAGE:
             return EXIT_USAGE
         _heading("2. Where the queue stands")
-        run_command("utilities.music_queue_manager", "--home", str(home), "--show-summary")
+        run_command([*kind_argv("music", "queue", home), "--show-summary"])
         _closing(home)
     except KeyboardInterrupt:
         print("\ndemo: interrupted", file=sys.stderr)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mediakeeper import queue_files
+from mediakeeper import kinds, queue_files
 from mediakeeper.errors import BatchRunning, LibraryError, QueueError
 from mediakeeper.folderlinks import is_folder_link, not_followed
 from mediakeeper.fsnames import is_junk
@@ -22,7 +22,6 @@ from mediakeeper.queue import QueueStore, statuses_of
 from mediakeeper.queue_items import (
     COMPLETED,
     ERROR,
-    ITEM_NOUNS,
     PENDING,
     SKIPPED,
     STATUSES,
@@ -67,6 +66,27 @@ def _listing(library: Path) -> list[os.DirEntry]:
         raise LibraryError(f"cannot read library folder {library}: {err.strerror}") from None
 
 
+def item_folders(kind: str, library: Path) -> list[tuple[str, Path]]:
+    """The items of ``kind`` in ``library``: (key, folder) sorted by key (case-insensitively).
+    A key is the folder's path relative to the library, in POSIX form: for items directly
+    inside it, the folder's name; deeper, ``Artist A/Greatest Hits``."""
+    record = kinds.get(kind)
+    finder = record.finder()
+    if finder is not None:
+        folders = list(finder(library))
+    else:
+        folders = library_folders(library)
+        for _ in range(record.depth - 1):
+            folders = [inner for folder in folders for inner in library_folders(folder)]
+    keyed = [(folder.relative_to(library).as_posix(), folder) for folder in folders]
+    return sorted(keyed, key=lambda pair: (pair[0].casefold(), pair[0]))
+
+
+def new_items(kind: str, library: Path) -> list[dict[str, Any]]:
+    """A pending queue item for each of ``kind``'s items in ``library``."""
+    return [new_item(key, key, str(path)) for key, path in item_folders(kind, library)]
+
+
 def _is_dir(entry: os.DirEntry) -> bool:
     try:
         return entry.is_dir()
@@ -106,10 +126,11 @@ def _setting(origin: str) -> str:
 
 def empty_library_warning(store: QueueStore, library: Path) -> str:
     """What to say when a queue was created from a library with no item folders at all."""
-    noun = ITEM_NOUNS.get(store.kind, "item")
+    noun = kinds.noun(store.kind)
     command = store.manager_command()
     return (
-        f"{library} has no {noun} folders: each {noun} should be a folder directly inside it "
+        f"{library} has no {noun} folders: each {noun} should be a folder "
+        f"{kinds.get(store.kind).item_layout} "
         f"({library / ('<' + noun + '>')}); `{command} --refresh` adds them once they are there"
     )
 
@@ -120,7 +141,7 @@ def init_queue(
     """A new queue of ``library``'s folders: how many, and where the queue it replaced
     (``replace``) is kept. Never while a batch works on the queue it would replace."""
     library = library.expanduser().resolve()
-    items = [new_item(p.name, p.name, str(p)) for p in library_folders(library)]
+    items = new_items(store.kind, library)
     queue = new_queue(store.kind, str(library), items, now)
     backup = store.create(queue, replace=replace, check=lambda: refuse_while_a_batch_runs(store))
     return len(items), backup
@@ -184,7 +205,7 @@ def refresh_queue(
     def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
         check_library(store, data, library, origin)
         root = (library or Path(data["library"])).expanduser().resolve()
-        on_disk = {p.name: p for p in library_folders(root)}
+        on_disk = dict(item_folders(store.kind, root))
         result.links[:] = folder_links(root)
         changed = []
         known = set()
@@ -199,10 +220,10 @@ def refresh_queue(
                 item["missing"] = True
                 result.vanished.append(item["name"])
                 changed.append(item)
-        for name, path in on_disk.items():
-            if name not in known:
-                changed.append(new_item(name, name, str(path)))
-                result.added.append(name)
+        for key, path in on_disk.items():
+            if key not in known:
+                changed.append(new_item(key, key, str(path)))
+                result.added.append(key)
         return changed
 
     store.update(mutate, fold=True)
@@ -222,9 +243,7 @@ def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
         "total": total,
         "statuses": counts,
         "missing_on_disk": sum(1 for i in items if i.get("missing")),
-        "tracks": sum(i.get("track_count", 0) for i in done),
-        "issues_found": sum(i.get("issues_found", 0) for i in done),
-        "issues_resolved": sum(i.get("issues_resolved", 0) for i in done),
+        **{c.total: sum(i.get(c.field, 0) for i in done) for c in kinds.all_counters()},
         "percent_complete": round(100.0 * counts[COMPLETED] / total, 1) if total else 0.0,
         "updated_at": data.get("updated_at"),
     }

@@ -28,6 +28,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from mediakeeper import kinds
 from mediakeeper.atomic import (
     atomic_write_bytes,
     atomic_write_text,
@@ -35,6 +36,7 @@ from mediakeeper.atomic import (
     naming,
     write_all,
 )
+from mediakeeper.commands import queue_manager
 from mediakeeper.errors import QueueCorrupt, QueueError, QueueMissing
 from mediakeeper.jsonfmt import dumps_one
 from mediakeeper.queue_files import (
@@ -51,7 +53,6 @@ from mediakeeper.queue_items import (
     COMPLETED,
     ERROR,
     IN_PROGRESS,
-    ITEM_NOUNS,
     PENDING,
     SKIPPED,
     check_transition,
@@ -60,7 +61,6 @@ from mediakeeper.queue_items import (
     is_eligible,
     iso,
     make_claim,
-    queue_manager,
 )
 
 QUEUE_FILE = "processing_queue.json"
@@ -237,7 +237,7 @@ class QueueStore:
         if self.checkpoints():
             return restore_hint(self.manager_command(), by_hand=by_hand)
         library = library_on_disk(self.path, self.journal_path)
-        noun = ITEM_NOUNS.get(self.kind, "item")
+        noun = kinds.noun(self.kind)
         where = shlex.quote(library) if library else "PATH"
         what = "" if library else f", PATH being the folder of your {noun} folders,"
         edit = by_hand_hint(by_hand)
@@ -601,7 +601,7 @@ class QueueStore:
         # Written from the live state: folding the queue first would write it all twice. What
         # a transaction changed so far is journaled first: a checkpoint never runs ahead.
         self._flush()
-        noun = ITEM_NOUNS.get(self.kind, "item")
+        noun = kinds.noun(self.kind)
         name = f"checkpoint_{self.clock().date().isoformat()}_{noun}_{done:03d}.json"
         target = self.checkpoint_dir / name
         atomic_write_text(target, dump_queue(self._data, item=self._encode))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import reprlib
-import shlex
 import socket
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -39,24 +38,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # attempts: every recorded attempt; failures: failed ones since the last success or reset,
 # which max_attempts limits (an item completed once is not skipped sooner for it).
 COUNTERS = ("track_count", "issues_found", "issues_resolved", "attempts", "failures")
-
-# What one completed item is called in checkpoint names and messages, per media kind.
-ITEM_NOUNS = {"music": "artist", "movies": "movie"}
-QUEUE_MANAGERS = {"music": "music_queue_manager.py", "movies": "movie_queue_manager.py"}
-
-
-def utility(script: str, home: Path | str | None = None) -> str:
-    """A script of mediakeeper's ``utilities/`` as a person types it in mediakeeper's folder,
-    with ``--home`` when a data home is named (the default home is the current folder, so
-    without it the command would act on another home)."""
-    command = f"python utilities/{script}"
-    return f"{command} --home {shlex.quote(str(home))}" if home else command
-
-
-def queue_manager(kind: str, home: Path | str | None = None) -> str:
-    """The command that manages a kind's queue (see ``utility``)."""
-    return utility(QUEUE_MANAGERS.get(kind, f"{kind}_queue_manager.py"), home)
-
 
 def check_transition(old: str, new: str) -> None:
     if new not in TRANSITIONS.get(old, ()):

@@ -10,14 +10,13 @@ from typing import Any
 from mediakeeper.batch import BatchOptions, BatchReport, BatchRunner, Hooks, Job
 from mediakeeper.config import Settings
 from mediakeeper.errors import QueueMissing
-from mediakeeper.manager import check_library, init_queue, library_folders
+from mediakeeper.manager import check_library, init_queue, new_items
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import (
     IN_PROGRESS,
     claim_is_stale,
     given_back,
     is_eligible,
-    new_item,
 )
 from mediakeeper.sessions import Session, start_session
 
@@ -52,7 +51,7 @@ def eligible_items(settings: Settings, kind: str, options: BatchOptions) -> list
     else:
         if library is None:
             open_store(settings, kind, create=False)  # raises the helpful message
-        items = [new_item(p.name, p.name, str(p)) for p in library_folders(library.resolve())]
+        items = new_items(kind, library.resolve())
     chosen = [item for item in items if is_eligible(item, options.statuses, options.keys)]
     return chosen[: options.size]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import shlex
 import shutil
 import signal
 import subprocess
@@ -131,6 +132,15 @@ def child_env() -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     env.pop("MEDIAKEEPER_HOME", None)
     return env
+
+
+def run_pasted(command: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run a command the toolkit printed for a person as that person would paste it into a
+    shell in ``cwd``: no PYTHONPATH, no MEDIAKEEPER_HOME, nothing of the tests' set-up."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MEDIAKEEPER_HOME")}
+    return subprocess.run(
+        shlex.split(command), cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture

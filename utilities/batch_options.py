@@ -1,5 +1,6 @@
 """What every ``process_<kind>_batch.py`` shares: its Click options and the command-line steps
-around a batch (choosing items, running with a progress bar, the closing lines).
+around a batch (the queue created and said so, a progress bar, the closing lines). Which
+items a batch takes is the library's policy: ``mediakeeper.selection``.
 
 The options are decorator factories that take the item's noun (``artist``, ``movie``), so
 each script words its ``--help`` for its own items and keeps its own option order::
@@ -21,34 +22,18 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from typing import Any
 
 import click
 from click.core import ParameterSource
 
+from mediakeeper import kinds, selection
 from mediakeeper.batch import EXIT_INTERRUPTED, BatchOptions, BatchReport, Interrupted, Job
+from mediakeeper.commands import kind_command
 from mediakeeper.config import Settings
-from mediakeeper.errors import NotFound
-from mediakeeper.manager import (
-    empty_library_warning,
-    find_item,
-    folder_links,
-    refuse_if_live,
-    reset_where,
-)
+from mediakeeper.manager import empty_library_warning, folder_links
 from mediakeeper.queue import QueueStore
-from mediakeeper.queue_items import (
-    COMPLETED,
-    ERROR,
-    IN_PROGRESS,
-    ITEM_NOUNS,
-    PENDING,
-    SKIPPED,
-    STATUSES,
-    queue_manager,
-)
 from mediakeeper.reports.weekly import write_weekly_report
-from mediakeeper.runs import eligible_items, open_store, run_batch
+from mediakeeper.runs import open_store, run_batch
 from mediakeeper.sessions import Session
 from mediakeeper.wording import count
 from mediakeeper.workers import MOST, PER_CPU, most_workers
@@ -131,29 +116,6 @@ def workers(noun: str, default: int | None = None):
 # ---- the steps around a batch ---------------------------------------------------------------
 
 
-def runner_options(
-    settings: Settings,
-    kind: str,
-    *,
-    batch_size: int,
-    retry_errors: bool,
-    workers: int,
-    online: bool,
-) -> BatchOptions:
-    """The runner's options from the flags and the kind's ``[<kind>]`` settings. Offline,
-    each worker has six items in hand (an item takes milliseconds, and results share queue
-    transactions); with web lookups two (an item takes seconds, and a batch that stops for a
-    dead network finishes fewer failing lookups first)."""
-    return BatchOptions(
-        size=batch_size,
-        statuses=(PENDING, ERROR) if retry_errors else (PENDING,),
-        checkpoint_every=settings.get(kind, "checkpoint_every"),
-        max_attempts=settings.get(kind, "max_attempts"),
-        workers=fitted_workers(workers, batch_size, ITEM_NOUNS[kind]),
-        in_hand=2 if online else 6,
-    )
-
-
 def fitted_workers(asked: int, batch_size: int, noun: str) -> int:
     """``--workers`` within the batch size and ``most_workers()`` (the batch itself starts
     no more than it has items). A number given on the command line that is lowered is said so
@@ -174,33 +136,11 @@ def fitted_workers(asked: int, batch_size: int, noun: str) -> int:
 
 
 def only_item(settings: Settings, kind: str, options: BatchOptions, name: str, dry_run: bool):
-    """``--<noun> NAME``: the batch takes just that item, whatever its status, unless another
-    batch is working on it now (a claim whose process is gone is released and taken)."""
-    item = find_named(settings, kind, name, dry_run)
-    refuse_if_live(item)
-    options.keys = {item["key"]}
-    options.statuses = tuple(s for s in STATUSES if s != IN_PROGRESS)
-    options.size = 1
-
-
-def find_named(settings: Settings, kind: str, name: str, dry_run: bool) -> dict[str, Any]:
-    """The queue item ``name`` means (``manager.find_item``). A dry run without a queue looks
-    among the library's folders and writes nothing; a real run creates the queue."""
-    store = QueueStore(settings.status_dir / kind, kind)
-    if not store.exists() and dry_run:
-        everything = BatchOptions(size=sys.maxsize, statuses=(PENDING,))
-        items = eligible_items(settings, kind, everything)
-        every_name = f"each folder directly inside it is one {ITEM_NOUNS[kind]}"
-        where = f"the library {settings.library(kind)}"  # no queue yet
-    else:
-        items = open_created(settings, kind).peek()["items"]
-        every_name = f"`{queue_manager(kind, settings.home)} --list` shows every name"
-        where = "the queue"
-    try:
-        return find_item({"items": items}, name, every_name, where=where)
-    except NotFound as err:
-        err.exit_code = 2  # here an unknown name is a usage error, like any bad flag
-        raise
+    """``--<noun> NAME`` (see ``selection.only_item``); a real run creates the queue first,
+    and says so."""
+    if not dry_run:
+        open_created(settings, kind)
+    selection.only_item(settings, kind, options, name, dry_run)
 
 
 def prepare_store(
@@ -209,10 +149,7 @@ def prepare_store(
     """The kind's queue (created, and said so, on first use), with ``options`` narrowed for
     ``--enrich`` or made able to take the one item ``--<noun> NAME`` chose (``only_item``)."""
     store = open_created(settings, kind)
-    if enrich:  # completed items that were processed offline (--<noun> NAME: just that one)
-        enrich_only(store, options)
-    elif options.keys is not None:
-        make_claimable(store, options.keys)
+    selection.narrow(store, options, enrich=enrich)
     return store
 
 
@@ -233,7 +170,7 @@ def open_created(settings: Settings, kind: str) -> QueueStore:
     store, created = open_store(settings, kind, create=True)
     if created is not None:
         click.echo(
-            f"Created the {kind} queue with {count(created, ITEM_NOUNS[kind])}: {store.path}"
+            f"Created the {kind} queue with {count(created, kinds.noun(kind))}: {store.path}"
         )
         library = settings.library(kind).expanduser().resolve()
         for name, why in folder_links(library):
@@ -241,31 +178,6 @@ def open_created(settings: Settings, kind: str) -> QueueStore:
         if not created:
             click.echo(f"Warning: {empty_library_warning(store, library)}", err=True)
     return store
-
-
-def make_claimable(store: QueueStore, keys: set[str]) -> None:
-    """``--<noun> NAME`` re-processes a completed or skipped item: back to pending first."""
-    reset_where(store, lambda i: i["key"] in keys and i["status"] in (COMPLETED, SKIPPED))
-
-
-def not_enriched(store: QueueStore) -> set[str]:
-    """Completed items whose lookups have not happened yet (processed offline)."""
-    return {
-        i["key"]
-        for i in store.peek()["items"]
-        if i["status"] == COMPLETED and not i.get("details", {}).get("enriched")
-    }
-
-
-def enrich_only(store: QueueStore, options: BatchOptions) -> None:
-    """``--enrich``: the batch takes the completed items that were processed offline (within
-    ``options.keys`` when ``--<noun> NAME`` chose one). They stay completed until their
-    lookups are recorded: a batch never takes an item twice, so it moves on after each."""
-    wanted = not_enriched(store) if store.exists() else set()  # a dry run before any queue
-    if options.keys is not None:
-        wanted &= options.keys
-    options.keys = wanted
-    options.statuses = (COMPLETED,)
 
 
 def exit_on_signals_if_interrupted(report: BatchReport) -> None:
@@ -320,12 +232,12 @@ def finish(
     retry_errors: bool,
 ) -> None:
     """The closing lines (summary, session log, reports), this week's report, the exit code."""
-    noun = ITEM_NOUNS[kind]
+    noun = kinds.noun(kind)
     if not report.outcomes and not report.interrupted:
         click.echo(
             f"Nothing to do: no pending {noun}s"
             + (" or errors" if retry_errors else "")
-            + f". `{queue_manager(kind, settings.home)} --show-summary` shows where "
+            + f". `{kind_command(kind, 'queue', settings.home)} --show-summary` shows where "
             "things stand."
         )
     click.echo(render_summary(report, noun, offline=not online))

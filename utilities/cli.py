@@ -106,14 +106,6 @@ def not_a_command(what: str, *commands: str) -> None:
     sys.exit(2)
 
 
-def script_name() -> str:
-    """How the user invoked us, for hints that name the exact command to run."""
-    argv0 = sys.argv[0] if sys.argv else ""
-    if argv0.endswith(".py"):
-        return f"python {argv0}"
-    return argv0.rsplit("/", 1)[-1] or "mediakeeper"
-
-
 if __name__ == "__main__":  # run by mistake: say which commands to run instead
     not_a_command(
         "the scripts' shared command-line code", "process_music_batch.py", "music_queue_manager.py"

@@ -7,7 +7,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 from utilities.queue_manager import build
 
-main = build("movies", "movie")
+main = build("movies")
 
 if __name__ == "__main__":
     main()

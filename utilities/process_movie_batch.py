@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 import click
 
+from mediakeeper import selection
 from mediakeeper.batch import ItemFailure
 from mediakeeper.lookup.tmdb_types import KeyMissing, require_api_key
 from mediakeeper.movies.job import NFO, MovieJob
@@ -67,12 +68,12 @@ def main(
     opts.refuse_offline(artwork, online, "--artwork", "downloads from TMDb: drop --offline")
     if online and not dry_run:  # a dry run only says what it would look up: it asks nothing
         require_api_key(settings)  # no key: stop here, before anything is touched
-    options = opts.runner_options(
+    options = selection.runner_options(
         settings,
         "movies",
         batch_size=batch_size,
         retry_errors=retry_errors,
-        workers=workers,
+        workers=opts.fitted_workers(workers, batch_size, "movie"),
         online=online,
     )
     if movie:

@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 import click
 
+from mediakeeper import selection
 from mediakeeper.batch import ItemFailure
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.outputs import assemble_tracks_csv
@@ -63,19 +64,19 @@ def main(
     online = not offline and settings.get("music", "lookups")
     opts.refuse_offline(enrich, online, "--enrich", "looks artists up: it cannot run offline")
     opts.refuse_offline(fetch_covers, online, "--fetch-covers", "needs the network: drop --offline")
-    options = opts.runner_options(
+    options = selection.runner_options(
         settings,
         "music",
         batch_size=batch_size,
         retry_errors=retry_errors,
-        workers=workers,
+        workers=opts.fitted_workers(workers, batch_size, "artist"),
         online=online,
     )
     if artist:
         opts.only_item(settings, "music", options, artist, dry_run)
     if dry_run:
         if enrich:  # the same artists the batch would take, read without writing
-            opts.enrich_only(QueueStore(settings.status_dir / "music", "music"), options)
+            selection.enrich_only(QueueStore(settings.status_dir / "music", "music"), options)
         return _dry_run(settings, options, fix=not no_fix, enrich=enrich)
 
     store = opts.prepare_store(settings, "music", options, enrich=enrich)

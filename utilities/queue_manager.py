@@ -6,22 +6,21 @@ Not a command itself: music_queue_manager.py and movie_queue_manager.py build th
 from __future__ import annotations
 
 import json
-import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import click
 from click.core import ParameterSource
 
-from mediakeeper import manager, wording
+from mediakeeper import kinds, manager, wording
+from mediakeeper.commands import kind_command
 from mediakeeper.config import Settings
 from mediakeeper.errors import QueueMissing
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import STATUSES
-from utilities.cli import Command, home_option, not_a_command, script_name, settings_for
+from utilities.cli import Command, home_option, not_a_command, settings_for
 
 echo = click.echo
-TRACK_KINDS = frozenset({"music"})  # kinds whose items count tracks (a movie has none)
 
 
 @dataclass
@@ -99,9 +98,11 @@ def do_list(c: Call) -> None:
     for item in items:
         missing = "  (folder missing)" if item.get("missing") else ""
         error = f"  ! {item['last_error']}" if item.get("last_error") else ""
-        tracks = f"{wording.count(item['track_count'], 'track')}, " if c.kind in TRACK_KINDS else ""
+        extra = "".join(
+            f"{wording.count(item[x.field], x.noun)}, " for x in kinds.get(c.kind).extra_counters
+        )
         echo(
-            f"{item['status']:<12}{item['name']}  [{tracks}"
+            f"{item['status']:<12}{item['name']}  [{extra}"
             f"{wording.count(item['issues_found'], 'issue')}, "
             f"{item['issues_resolved']} fixed]{missing}{error}"
         )
@@ -226,9 +227,13 @@ def refuse_unused_options(ctx: click.Context, action: str) -> None:
             raise click.UsageError(f"{flags[name]} only works with {needed}")
 
 
-def build(kind: str, noun: str) -> click.Command:
-    """The ``<kind>_queue_manager`` command; ``noun`` names one item (artist, movie)."""
+def build(kind: str) -> click.Command:
+    """The ``<kind>_queue_manager`` command, worded from the kind's record (its noun: the
+    ``--reset-artist`` / ``--reset-movie`` flags)."""
     flag = click.option
+    record = kinds.get(kind)
+    noun = record.noun
+    extras = "".join(f", {x.noun}s" for x in record.extra_counters)
 
     @click.command(
         cls=Command,
@@ -244,7 +249,7 @@ def build(kind: str, noun: str) -> click.Command:
     @flag(
         "--show-summary",
         is_flag=True,
-        help=f"Counts by status{', tracks' if kind in TRACK_KINDS else ''}, issues, percent done.",
+        help=f"Counts by status{extras}, issues, percent done.",
     )
     @flag("--json", "as_json", is_flag=True, help="With --show-summary or --list: JSON output.")
     @flag("--list", "list_items", is_flag=True, help=f"List the {noun}s (see --status).")
@@ -301,8 +306,8 @@ def build(kind: str, noun: str) -> click.Command:
         try:
             ACTIONS[action](call)
         except QueueMissing as err:
-            where = f" --home {shlex.quote(home)}" if home else ""
-            err.hint = f"create it with: {script_name()}{where} --init --library PATH"
+            command = kind_command(kind, "queue", settings.home)
+            err.hint = f"create it with: {command} --init --library PATH"
             raise
 
     return command
@@ -317,13 +322,12 @@ def render_summary(summary: dict, noun: str) -> str:
         lines.append(
             f"  ({wording.count(summary['missing_on_disk'], f'{noun} folder')} missing on disk)"
         )
-    tracks = (
-        f"{wording.count(summary['tracks'], 'track', spec=',')} · "
-        if summary["kind"] in TRACK_KINDS
-        else ""
+    extra = "".join(
+        f"{wording.count(summary[x.total], x.noun, spec=',')} · "
+        for x in kinds.get(summary["kind"]).extra_counters
     )
     lines.append(
-        f"{summary['percent_complete']:.1f}% complete · {tracks}"
+        f"{summary['percent_complete']:.1f}% complete · {extra}"
         f"{wording.count(summary['issues_found'], 'issue', spec=',')} found, "
         f"{summary['issues_resolved']:,} resolved"
     )

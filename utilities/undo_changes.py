@@ -8,6 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 import click
 
+from mediakeeper import kinds
 from mediakeeper.music.fixes import undo
 from mediakeeper.music.journal import read_journals
 from mediakeeper.wording import count
@@ -25,7 +26,7 @@ def main(home, session, artist, list_sessions):
     since (by you or another program) is left alone and reported. An undo is journaled too,
     so it can itself be undone with the session id it prints."""
     settings = settings_for(home)
-    kind_dir = settings.status_dir / "music"
+    kind_dir = settings.status_dir / kinds.MUSIC.name
     if list_sessions or not (session or artist):
         journals = read_journals(kind_dir)
         counts = Counter(e.session for e in journals.entries)

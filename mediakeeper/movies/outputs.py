@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.atomic import atomic_write_text
+from mediakeeper.kinds import MOVIES
 from mediakeeper.reports.render import render
 from mediakeeper.slug import inside
 
@@ -16,8 +17,8 @@ from mediakeeper.slug import inside
 class MovieOutputs:
     def __init__(self, home: Path, slug: str):
         self.home = home
-        self.json_path = inside(home, "outputs", "movies", f"{slug}.json")
-        self.report_path = inside(home, "issues", "movies", f"{slug}.md")
+        self.json_path = inside(home, *MOVIES.output_dir, f"{slug}.json")
+        self.report_path = inside(home, "issues", MOVIES.name, f"{slug}.md")
 
     def write(self, movie: Mapping[str, Any]) -> None:
         # Derived data, rebuilt by re-processing: atomic (old or new), not worth an fsync.
@@ -28,4 +29,4 @@ class MovieOutputs:
 
 def render_report(movie: Mapping[str, Any], *, home: Path | None = None) -> str:
     """``home``: the data home, named in the commands the report shows."""
-    return render("movie_issues.md.j2", movie=movie, home=home)
+    return render(MOVIES.report_template, movie=movie, home=home)

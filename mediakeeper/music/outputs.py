@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, encode_text
+from mediakeeper.commands import tool_command
 from mediakeeper.jsonfmt import dumps_by_line
+from mediakeeper.kinds import MUSIC
 from mediakeeper.music.model import LOGICAL_TAGS, Track
-from mediakeeper.queue_items import utility
 from mediakeeper.reports.render import render
 from mediakeeper.slug import inside
 
@@ -44,9 +45,9 @@ class ArtistOutputs:
 
     def __init__(self, home: Path, slug: str):
         self.home = home
-        self.json_path = inside(home, "outputs", "music", "artists", f"{slug}.json")
+        self.json_path = inside(home, *MUSIC.output_dir, f"{slug}.json")
         self.csv_part = inside(home, "outputs", "music", "tracks", f"{slug}.csv")
-        self.report_path = inside(home, "issues", "music", f"{slug}.md")
+        self.report_path = inside(home, "issues", MUSIC.name, f"{slug}.md")
 
     def write(self, artist: Mapping[str, Any], tracks: Iterable[Track], findings: list[dict]):
         tracks = list(tracks)
@@ -113,16 +114,16 @@ def render_report(
     *,
     home: Path | None = None,
 ) -> str:
-    """``home``: the data home, named in the undo command (see ``utility``)."""
+    """``home``: the data home, named in the undo command (see ``mediakeeper.commands``)."""
     albums: dict[str, list[dict]] = {}
     for finding in findings:
         albums.setdefault(finding["album"], []).append(finding)
     return render(
-        "artist_issues.md.j2",
+        MUSIC.report_template,
         artist=artist,
         track_count=len(tracks),
         albums=sorted(albums.items(), key=lambda kv: (kv[0] != "", kv[0].casefold())),
         fixed=[f for f in findings if f["fixed"]],
         open=[f for f in findings if not f["fixed"]],
-        undo=f"{utility('undo_changes.py', home)} --artist {shlex.quote(artist['name'])}",
+        undo=f"{tool_command('undo', home)} --artist {shlex.quote(artist['name'])}",
     )

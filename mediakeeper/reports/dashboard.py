@@ -13,7 +13,8 @@ from datetime import datetime
 from pathlib import Path
 
 from mediakeeper.atomic import atomic_write_text
-from mediakeeper.queue_items import ERROR, SKIPPED, queue_manager, utility
+from mediakeeper.commands import kind_command, queue_manager
+from mediakeeper.queue_items import ERROR, SKIPPED
 from mediakeeper.reports.progress import Outstanding, QueueProgress, outstanding
 from mediakeeper.reports.records import Records, gather
 from mediakeeper.reports.render import render
@@ -51,7 +52,7 @@ class Dashboard:
 
     @property
     def batch_command(self) -> str:
-        return f"{utility('process_music_batch.py', self.home)} --batch-size 10"
+        return f"{kind_command('music', 'batch', self.home)} --batch-size 10"
 
     @property
     def queues(self) -> tuple[QueueProgress, ...]:

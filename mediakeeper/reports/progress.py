@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from mediakeeper.queue_items import COMPLETED, ERROR, ITEM_NOUNS, SKIPPED, STATUSES
+from mediakeeper import kinds
+from mediakeeper.queue_items import COMPLETED, ERROR, SKIPPED, STATUSES
 from mediakeeper.reports.records import QueueRecord
 from mediakeeper.reports.weeks import Week, parse_time
 from mediakeeper.wording import plural_of
@@ -93,7 +94,7 @@ def format_day(day: date | None) -> str:
 
 
 def nouns(kind: str) -> tuple[str, str]:
-    noun = ITEM_NOUNS.get(kind, "item")
+    noun = kinds.noun(kind)
     return noun, plural_of(noun)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.errors import MediakeeperError
+from mediakeeper.kinds import KINDS
 from mediakeeper.queue import QUEUE_FILE, QueueStore
 from mediakeeper.queue_items import COMPLETED, finding_counts
 from mediakeeper.reports.weeks import parse_time
@@ -25,9 +26,9 @@ from mediakeeper.sessions import EVENTS_FILE, SessionRecord, load_sessions
 from mediakeeper.slug import inside, slugify
 
 # The kinds listed first, in this order; any other kind follows alphabetically.
-KIND_ORDER = ("music", "movies")
+KIND_ORDER = tuple(KINDS)
 # Where a kind keeps one JSON document per item with its "findings" (kinds without: none).
-OUTPUT_DIRS = {"music": ("outputs", "music", "artists"), "movies": ("outputs", "movies")}
+OUTPUT_DIRS = {k.name: k.output_dir for k in KINDS.values() if k.output_dir}
 NOT_KINDS = {"reports", "cache"}
 KIND_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # what the toolkit names a kind's folder
 

@@ -28,8 +28,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from mediakeeper import kinds
 from mediakeeper.atomic import atomic_write_text
-from mediakeeper.queue_items import COMPLETED, queue_manager
+from mediakeeper.commands import queue_manager
+from mediakeeper.queue_items import COMPLETED
 from mediakeeper.reports import records as rec
 from mediakeeper.reports.chart import MAX_WEEKS, Chart, build_chart
 from mediakeeper.reports.progress import (
@@ -98,6 +100,10 @@ class QueueWeek:
     def kind(self) -> str:
         return self.progress.kind
 
+    @property
+    def counts_tracks(self) -> bool:
+        return kinds.get(self.kind).counts("track_count")
+
 
 @dataclass(frozen=True)
 class SessionLine:
@@ -162,7 +168,7 @@ class WeeklyReport:
 
     @property
     def has_tracks(self) -> bool:
-        return any(q.kind == "music" for q in self.queues)
+        return any(q.counts_tracks for q in self.queues)
 
     @property
     def has_work(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from mediakeeper.commands import kind_command, queue_manager
 from mediakeeper.queue import QueueStore
 from mediakeeper.slug import slugify
 from tests.servers.tmdb import API_KEY, FakeTMDb
@@ -45,10 +47,19 @@ def library_of(root: Path, files: list[str]) -> Path:
 
 
 def run(fake, home: Path, library: Path, *args: str, key: str | None = API_KEY, **env: str):
+    command = [sys.executable, "utilities/process_movie_batch.py", "--home", str(home),
+               "--library", str(library), "--batch-size", "100", *args]  # fmt: skip
+    return subprocess.run(command, cwd=REPO, env=tmdb_env(fake, key, **env), capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+
+
+def tmdb_env(fake, key: str | None = API_KEY, **env: str) -> dict[str, str]:
+    """The environment of a run against the fake TMDb (no PYTHONPATH: a script finds its
+    checkout itself)."""
     environment = {
         name: value
         for name, value in os.environ.items()
-        if name not in ("TMDB_API_KEY", "MEDIAKEEPER_TMDB_API_KEY")
+        if name not in ("TMDB_API_KEY", "MEDIAKEEPER_TMDB_API_KEY", "PYTHONPATH")
     }
     environment.update(
         MEDIAKEEPER_TMDB_URL=fake.url,
@@ -59,10 +70,7 @@ def run(fake, home: Path, library: Path, *args: str, key: str | None = API_KEY, 
     )
     if key is not None:
         environment["TMDB_API_KEY"] = key
-    command = [sys.executable, "utilities/process_movie_batch.py", "--home", str(home),
-               "--library", str(library), "--batch-size", "100", *args]  # fmt: skip
-    return subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True,
-                          timeout=120)  # fmt: skip
+    return environment
 
 
 def manager(home: Path, *args: str) -> str:
@@ -225,7 +233,7 @@ def test_ambiguous_and_unmatched_movies_write_nothing(fake, tmp_path):
     assert "| Solaris | Солярис | 1972 | [593]" in report
     # the command that exists, with this data home and this movie's name (quoted for the
     # shell when they must be): it resets this home's movie, whatever the default home
-    reset = f"`python utilities/movie_queue_manager.py --home {home} --reset-movie Solaris`"
+    reset = f"`{queue_manager('movies', home)} --reset-movie Solaris`"
     assert f"reset the movie: {reset}" in report
     # The advice works as written: the tag in the file's name, the reset, a batch.
     assert r"Add the right \[tmdbid-N\] to the video file's name" in report  # the finding's
@@ -260,8 +268,13 @@ def test_no_key_touches_nothing_and_offline_does_the_local_checks(fake, tmp_path
     assert codes(home, "Two (2001)") == ["several-main-files"]
     assert queue_of(home)["The Matrix"]["details"]["enriched"] is False
 
-    # Later, with a key: --enrich looks up what was done offline (the year from the file).
-    enriched = run(fake, home, library, "--enrich")
+    # Later, with a key: --enrich looks up what was done offline (the year from the file),
+    # as the report says, pasted in the data home.
+    report = (home / "issues/movies" / f"{slugify('The Matrix')}.md").read_text()
+    enrich = f"{kind_command('movies', 'batch', home)} --enrich"
+    assert f"only the local checks ran. `{enrich}` looks it up on TMDb." in report
+    enriched = subprocess.run(shlex.split(enrich), cwd=home, env=tmdb_env(fake),
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
     assert enriched.returncode == 0, enriched.stdout + enriched.stderr
     matrix = queue_of(home)["The Matrix"]
     assert matrix["details"]["enriched"] is True, enriched.stdout + enriched.stderr + str(matrix)
@@ -282,7 +295,8 @@ def test_another_library_than_the_queue_s_is_refused(fake, tmp_path):
         f"movies queue at {home / 'status/movies/processing_queue.json'} is for the library "
         f"{first}, not {other}" in run_.stderr
     )
-    assert f"movie_queue_manager.py --home {home} --init --force --library {other}`" in run_.stderr
+    hint = f"{queue_manager('movies', home)} --init --force --library {other}`"
+    assert hint in run_.stderr
     assert tree(home) == before
     refresh = CliRunner().invoke(
         movie_queue_manager, ["--home", str(home), "--refresh", "--library", str(other)]

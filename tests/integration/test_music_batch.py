@@ -24,11 +24,12 @@ import pytest
 from click.testing import CliRunner
 
 from mediakeeper import tags
+from mediakeeper.commands import queue_manager, tool_command
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.model import Track
 from mediakeeper.queue import QueueStore
 from mediakeeper.slug import slugify
-from tests.conftest import REPO_ROOT, immutable, refuse_scandir
+from tests.conftest import REPO_ROOT, immutable, refuse_scandir, run_pasted
 from utilities.process_music_batch import main as batch_main
 
 FORMATS = ("mp3", "flac", "m4a", "ogg", "opus")
@@ -120,10 +121,13 @@ def test_library_creates_the_queue_and_batches_take_the_next_artists(
     nothing = music_script("process_music_batch.py", "--home", home)
     assert nothing.returncode == 0
     assert "Nothing to do" in nothing.stdout
-    # The hint names this data home: it reaches it whatever the default home is.
-    assert f"`python utilities/music_queue_manager.py --home {home} --show-summary`" in (
-        nothing.stdout
-    )
+    # The hint names this data home: it reaches it whatever the default home is, and it
+    # works pasted where the person is (here the data home itself), checkout or not.
+    hint = f"{queue_manager('music', home)} --show-summary"
+    assert f"`{hint}`" in nothing.stdout
+    pasted = run_pasted(hint, home)
+    assert pasted.returncode == 0, pasted.stderr
+    assert "100.0% complete" in pasted.stdout
     after = queue_file.stat()  # a batch that changed nothing rewrites nothing
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
@@ -156,8 +160,7 @@ def test_another_library_than_the_queue_s_is_refused_the_same_one_is_not(
         [line] = run.stderr.strip().splitlines()
         assert f"is for the library {lib}, not {other}" in line, line
         assert (
-            f"`python utilities/music_queue_manager.py --home {home} --init --force "
-            f"--library '{other}'`" in line
+            f"`{queue_manager('music', home)} --init --force --library '{other}'`" in line
         ), line
         assert f"to go on with {lib}, leave out --library" in line
         assert tree_bytes(home) == before, extra  # no session, no queue change
@@ -246,7 +249,7 @@ def test_an_unknown_artist_with_no_close_name_names_the_command_that_lists_them(
     assert run.returncode == 2, run.stdout + run.stderr
     [line] = run.stderr.strip().splitlines()
     assert line.endswith(
-        f"(`python utilities/music_queue_manager.py --home {home} --list` shows every name)"
+        f"(`{queue_manager('music', home)} --list` shows every name)"
     ), line
     assert "Traceback" not in run.stderr
 
@@ -1119,15 +1122,16 @@ def test_the_undo_command_in_a_report_works_for_any_artist_name(
     home = tmp_path / "home"
     assert music_script("process_music_batch.py", "--home", home, "--library", lib).returncode == 0
     [report] = (home / "issues/music").glob("*.md")
-    line = next(x for x in report.read_text("utf-8").splitlines() if "undo_changes.py" in x)
-    fence = re.match(
-        r".*? (`+) ?(python utilities/undo_changes\.py .*?) ?\1 \(in mediakeeper's folder\)\.$",
-        line,
-    )
+    line = next(x for x in report.read_text("utf-8").splitlines() if "Undo this artist" in x)
+    fence = re.match(r".*? (`+) ?(.*?) ?\1\.$", line)
     assert fence, line
     # It names the data home: it undoes this home's changes, whatever the default home.
-    command = ["python", "utilities/undo_changes.py", "--home", str(home), "--artist", name]
+    command = [*shlex.split(tool_command("undo", home)), "--artist", name]
     assert shlex.split(fence.group(2)) == command
+    # Pasted in the data home, it runs and puts the artist's values back.
+    undone = run_pasted(fence.group(2), home)
+    assert undone.returncode == 0, undone.stderr
+    assert " restored" in undone.stdout
 
 
 def test_a_batch_writes_its_fixes_over_the_originals_it_replaced(

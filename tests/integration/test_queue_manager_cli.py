@@ -13,8 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from mediakeeper.commands import queue_manager
 from mediakeeper.queue import QueueStore
-from tests.conftest import immutable, queue_manager_cli, refuse_scandir, wait_until
+from tests.conftest import (
+    immutable,
+    queue_manager_cli,
+    refuse_scandir,
+    run_pasted,
+    wait_until,
+)
 from utilities.music_queue_manager import main
 
 # Folder names a real library holds; every one is an ordinary artist.
@@ -62,7 +69,7 @@ def cli(home):
 
 def manager_for(home: Path) -> str:
     """The command a hint must name: with the data home, so it works pasted anywhere."""
-    return f"python utilities/music_queue_manager.py --home {shlex.quote(str(home))}"
+    return queue_manager("music", home)
 
 
 def no_checkpoint_hint(home: Path) -> str:
@@ -1091,10 +1098,9 @@ def test_subprocess_missing_queue_names_the_exact_command(repo_root, home, child
     result = run_script(repo_root, home, child_env, "--show-summary")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr + result.stdout
-    script = repo_root / "utilities" / "music_queue_manager.py"
     assert result.stderr.strip() == (
         f"Error: no music queue at {home / 'status' / 'music' / 'processing_queue.json'} "
-        f"(create it with: python {script} --init --library PATH)"
+        f"(create it with: {manager_for(home)} --init --library PATH)"
     )
 
 
@@ -1150,10 +1156,10 @@ def test_subprocess_a_damaged_queue_points_to_a_checkpoint_only_when_there_is_on
     assert "the undo journals, outputs and session logs are not touched" in line
     assert path.read_bytes() == b""
 
-    # What it says works (PATH: the library, unknown once the file is empty).
+    # What it says works, pasted as it is in another folder (PATH: the library, unknown once
+    # the file is empty).
     command = line.split("`", 2)[1].replace("PATH", shlex.quote(str(lib)))
-    args = shlex.split(command)[2:]  # past "python utilities/music_queue_manager.py"
-    again = run_script(repo_root, home, child_env, *args)
+    again = run_pasted(command, tmp_path)
     assert again.returncode == 0, again.stderr
     assert "2 pending artists" in again.stdout
     kept = Path(again.stdout.split("kept as ", 1)[1].strip())

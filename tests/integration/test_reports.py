@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from mediakeeper.commands import queue_manager
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import new_item, new_queue
 from mediakeeper.reports import chart as chart_module
@@ -499,19 +500,18 @@ def test_no_queues_at_all_says_how_to_start(tmp_path):
     assert md_path == home / "status" / "reports" / "2026-11-16_weekly_progress.md"
     text = md_path.read_text(encoding="utf-8")
     assert "**No queues yet.**" in text
-    manager = f"python utilities/music_queue_manager.py --home '{home}'"
-    assert f"`{manager} --init --library PATH`" in text
+    assert f"`{queue_manager('music', home)} --init --library PATH`" in text
 
 
 def test_the_weekly_report_names_its_data_home_in_every_command(story):
     """The report is a file read from anywhere: a command without --home would act on
     whatever home the reader's current folder is."""
     md_path, html_path = write_weekly_report(story, date(2026, 1, 7), now=MID_W02)
-    manager = f"python utilities/music_queue_manager.py --home {shlex.quote(str(story))}"
+    manager = queue_manager("music", story)
     for text in (md_path.read_text(encoding="utf-8"), html_path.read_text(encoding="utf-8")):
         assert f"{manager} --reset-errors" in text
         assert f"{manager} --reset-artist NAME" in text
-        assert text.count("music_queue_manager.py") == text.count(f"{manager} ")  # all of them
+        assert text.count(queue_manager("music")) == text.count(f"{manager} ")  # all of them
 
 
 # ---- the dashboard ---------------------------------------------------------------------
@@ -544,20 +544,20 @@ def test_dashboard_text(story):
     assert "crashed" in sessions[1]
     assert "NEEDS ATTENTION  1 error, 1 skipped" in lines
     assert any(line.startswith("  error    Error Artist <b>") for line in lines)
-    manager = "python utilities/music_queue_manager.py --home /data"  # the home it shows
+    manager = queue_manager("music", "/data")  # the home it shows
     assert f"  music: {manager} --list --status error (or skipped) lists them;" in lines
-    table = [line for line in lines if "utilities/" not in line]  # a command is never cut
+    table = [line for line in lines if manager not in line]  # a command is never cut
     assert all(len(line) <= 100 for line in table), max(table, key=len)
 
 
 def test_the_dashboard_names_its_data_home_in_its_commands(story):
     board = build_dashboard(gather(story), MID_W02, home=str(story))
-    manager = f"python utilities/music_queue_manager.py --home {shlex.quote(str(story))}"
+    manager = queue_manager("music", story)
     text, page = render_text(board), dashboard_html(board)
     assert f"  music: {manager} --list --status error (or skipped) lists them;" in text
     assert f"{manager} --reset-errors retries the errors" in text
     assert f"<code>{manager} --list --status error</code>" in page
-    assert "music_queue_manager.py --list" not in text + page  # none without the home
+    assert f"{queue_manager('music')} --list" not in text + page  # none without the home
     nameless = build_dashboard(gather(story), MID_W02)  # no home: the current folder's
     assert "--home" not in render_text(nameless) + dashboard_html(nameless)
 
@@ -724,9 +724,7 @@ def test_dashboard_cli_with_no_queues_says_how_to_start(tmp_path):
     result = run(dashboard_main, "--home", str(home), "--now", "2026-11-21T10:00Z")
     assert result.exit_code == 0, result.output
     assert f"No queues yet under {home}/status." in result.output
-    assert f"  python utilities/music_queue_manager.py --home '{home}' --init --library PATH" in (
-        result.output.splitlines()
-    )
+    assert f"  {queue_manager('music', home)} --init --library PATH" in result.output.splitlines()
     assert not home.exists()  # looking writes nothing
 
 

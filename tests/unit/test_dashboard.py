@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import shlex
 from datetime import UTC, datetime
 
+from mediakeeper.commands import kind_command, queue_manager
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import new_item, new_queue
 from mediakeeper.reports.dashboard import (
@@ -40,9 +40,9 @@ def test_no_queues_says_how_to_start(tmp_path):
     board = dashboard_for(tmp_path, NOW)
     text = render_text(board)
     assert "No queues yet under" in text
-    home = shlex.quote(str(tmp_path))  # commands for this home, wherever they are pasted
-    start = f"python utilities/music_queue_manager.py --home {home} --init --library PATH"
-    batch = f"python utilities/process_music_batch.py --home {home} --batch-size 10"
+    # commands for this home, wherever they are pasted
+    start = f"{queue_manager('music', tmp_path)} --init --library PATH"
+    batch = f"{kind_command('music', 'batch', tmp_path)} --batch-size 10"
     assert f"  {start}\n" in text and f"  {batch}\n" in text
     page = render_html(board)
     assert "<strong>No queues yet.</strong>" in page and 'id="progress-chart"' not in page
@@ -98,5 +98,5 @@ def test_the_hint_names_each_kinds_own_queue_manager(tmp_path):
     board = build_dashboard(records, NOW)
     week = weekly_figures(records, Week.of(NOW), NOW)
     for text in (render_text(board), render_html(board), render_markdown(week), week_html(week)):
-        assert "python utilities/movie_queue_manager.py" in text
+        assert queue_manager("movies") in text
         assert "movies_queue_manager" not in text

@@ -15,6 +15,7 @@ import pytest
 from jinja2 import Environment
 from jinja2.bccache import bc_magic
 
+from mediakeeper.commands import queue_manager
 from mediakeeper.music.outputs import render_report
 from mediakeeper.reports import render
 from mediakeeper.reports.weekly import start_command
@@ -35,8 +36,9 @@ def test_a_folder_name_with_backticks_stays_inside_its_code_span():
 
 def test_the_first_queue_command_names_the_real_script():
     assert start_command("/data/my music") == (
-        "python utilities/music_queue_manager.py --home '/data/my music' --init --library PATH"
+        f"{queue_manager('music', '/data/my music')} --init --library PATH"
     )
+    assert "--home '/data/my music' --init" in start_command("/data/my music")
 
 
 # ---- compiled templates kept beside the templates -------------------------------------------

@@ -1,0 +1,54 @@
+"""The kinds' records: every per-kind fact the toolkit uses is read from them, and each one
+points at things that exist."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from mediakeeper import config, kinds
+from mediakeeper.reports import records
+from mediakeeper.reports.render import TEMPLATES
+from tests.conftest import REPO_ROOT
+
+
+def test_every_kind_has_its_settings_section_its_scripts_its_job_and_its_template():
+    for kind in kinds.KINDS.values():
+        assert config.DEFAULTS[kind.name] == kind.setting_defaults()
+        assert config.MINIMUM[(kind.name, "checkpoint_every")][0](0) is False
+        for script in (kind.queue_script, kind.batch_script):
+            assert (REPO_ROOT / "utilities" / f"{script}.py").is_file(), script
+        assert callable(getattr(kind.job_factory(), "process", None)), kind.job
+        assert (TEMPLATES / kind.report_template).is_file()
+        assert kind.output_dir is None or kind.output_dir[:2] == ("outputs", kind.name)
+    assert tuple(kinds.KINDS) == records.KIND_ORDER
+    assert set(records.OUTPUT_DIRS) <= set(kinds.KINDS)
+
+
+def test_a_kind_this_version_does_not_know_is_an_item_one_level_down():
+    other = kinds.get("comics")
+    assert (other.noun, other.depth, other.extra_counters) == ("item", 1, ())
+
+
+def test_counters_are_every_kinds_in_a_stable_order():
+    """A queue summary and a session summary add up these, for every kind (a movie queue
+    keeps its "tracks": 0, as before kinds had records)."""
+    assert [c.field for c in kinds.all_counters()] == [
+        "track_count",
+        "issues_found",
+        "issues_resolved",
+    ]
+    assert kinds.MUSIC.counts("track_count") and not kinds.MOVIES.counts("track_count")
+
+
+def test_reading_the_kinds_imports_nothing_else_of_the_toolkit(child_env):
+    """config reads the records at import, and --help must stay quick: no job, no script."""
+    code = (
+        "import sys, mediakeeper.kinds\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('mediakeeper.', 'utilities'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=child_env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['mediakeeper.kinds']"
