@@ -9,8 +9,11 @@ the server received:
   3. a first run over a copy whose files already carry the MusicBrainz artist id
      (a fresh data home, so nothing is cached).
 
-Plus one artist with 230 release groups (three browse pages). For comparison: beets'
-importer has no persistent cache and makes about six MusicBrainz requests per album.
+Plus one artist with 230 release groups (three browse pages), and --namesakes of the artists
+sharing their name with another MusicBrainz artist (scored 86 beside their 100, as the live
+search scores same-named artists): each costs one browse more, to compare the albums. For
+comparison: beets' importer has no persistent cache and makes about six MusicBrainz requests
+per album.
 
     python benchmarks/lookup_requests.py --artists 100
 """
@@ -72,12 +75,18 @@ def batch(fake: FakeMusicBrainz, home: Path, library: Path, *extra: str) -> tupl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--artists", type=int, default=100)
+    parser.add_argument(
+        "--namesakes", type=int, default=10, help="artists with a same-named rival (default 10)"
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="mk-lookups-"))
     fake = FakeMusicBrainz().start()
     try:
         artists = fake.add_synthetic_artists(args.artists, release_groups=3)
+        for artist in artists[: args.namesakes]:  # the artist scores 100, its namesake less
+            fake.add_artist(artist.name, type="Group", disambiguation="namesake", score=86,
+                            release_groups=[(f"{artist.name} Other", "1970")])  # fmt: skip
         prolific = fake.find("The Prolific Test Ensemble")
         plain, tagged = work / "Music", work / "Tagged"
         build(plain, artists + prolific, with_ids=False)
@@ -92,7 +101,9 @@ def main() -> None:
         second, t2 = batch(fake, work / "home", plain)
         with_ids, t3 = batch(fake, work / "home-ids", tagged)
 
-        print(f"{n} artists ({len(artists)} with 3 release groups, 1 with 230), 2 albums each\n")
+        namesakes = min(args.namesakes, len(artists))
+        print(f"{n} artists ({len(artists)} with 3 release groups, 1 with 230), 2 albums each; "
+              f"{namesakes} share their name with another artist\n")  # fmt: skip
         print(f"{'run':<46}{'requests':>10}{'per artist':>12}{'seconds':>10}")
         for label, count, seconds in (
             ("1. first run, no ids in the tags", first, t1),
@@ -100,8 +111,8 @@ def main() -> None:
             ("3. first run, artist ids already in tags", with_ids, t3),
         ):
             print(f"{label:<46}{count:>10}{count / n:>12.2f}{seconds:>10.1f}")
-        print("\ntargets: <= 2 per artist (+1 per extra page of 100 release groups), "
-              "<= 1 with ids, 0 on the second run")  # fmt: skip
+        print("\ntargets: <= 2 per artist (+1 per extra page of 100 release groups, +1 per "
+              "same-named artist compared), <= 1 with ids, 0 on the second run")  # fmt: skip
         print(f"for comparison (the brief's figure for beets, not measured here): about 6 "
               f"requests per album and no persistent cache, so ~{6 * 2 * n} requests on every "
               f"import of this library")  # fmt: skip

@@ -61,8 +61,15 @@ CODES: dict[str, Code] = {
     **_codes(
         "enrichment",
         {
-            "ambiguous-artist": ("warning", "MusicBrainz has several artists of this name"),
-            "artist-not-found": ("info", "no confident MusicBrainz match for the artist"),
+            "ambiguous-artist": (
+                "warning",
+                "MusicBrainz has several artists of this name and the albums do not tell which",
+            ),
+            "artist-not-found": ("info", "no MusicBrainz artist has the artist's name"),
+            "doubtful-artist": (
+                "info",
+                "the only MusicBrainz artist of this name has none of the folder's albums",
+            ),
             "unmatched-album": ("info", "no release group of this artist has the album's title"),
         },
     ),

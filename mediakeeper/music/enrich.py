@@ -1,10 +1,14 @@
-"""MusicBrainz enrichment decisions: pure functions, no network (``job.py`` does the fetching).
+"""MusicBrainz enrichment decisions: pure functions, no network (``lookups.py`` does the fetching).
 
-Who is this artist? ``choose_artist`` accepts only a confident match: a high search score and
-a normalised name or alias equal to a name we have. Two plausible candidates are ambiguous and
-nothing is written. Which release group is this album folder? ``match_albums`` compares
-normalised titles and uses the year to break ties. ``plan_enrichment`` turns the answers into
-tag changes (ids, and missing years from the first release date) and findings.
+Who is this artist? Every search candidate whose normalised name, sort name or alias equals a
+name we have is plausible, whatever its score: the live search scores same-named artists
+relative to its top hit (the grunge band 100, the 1960s UK band 86), so a score says nothing
+about which one the folder holds. The albums do: ``choose_artist`` takes the candidate whose
+release groups match clearly more of the folder's albums than every other's; when none does,
+the name is ambiguous, and a lone candidate matching none of them is doubtful. Nothing is
+written then. Which release group is this album folder? ``match_albums`` compares normalised
+titles and uses the year to break ties. ``plan_enrichment`` turns the answers into tag
+changes (ids, and missing years from the first release date) and findings.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from mediakeeper.music.model import ArtistScan, TagChange, Track
 from mediakeeper.textfold import words
 from mediakeeper.wording import count
 
-CONFIDENT_SCORE = 90
+# Same-named candidates whose albums are compared (one browse each), in the search's order.
+MAX_COMPARED = 5
 MUSICBRAINZ = "https://musicbrainz.org"
 
 _EDITION = re.compile(
@@ -74,25 +79,6 @@ def our_names(scan: ArtistScan) -> list[str]:
 def search_name(scan: ArtistScan) -> str:
     """What to search for: the dominant album artist tag, else the folder name."""
     return dominant(t.tags.get("albumartist", "") for t in scan.tracks) or scan.folder
-
-
-@dataclass(frozen=True)
-class ArtistChoice:
-    artist: ArtistCandidate | None
-    plausible: tuple[ArtistCandidate, ...] = ()  # when ambiguous: every plausible candidate
-
-
-def choose_artist(candidates: Sequence[ArtistCandidate], names: Sequence[str]) -> ArtistChoice:
-    wanted = {normalise(n) for n in names if n}
-    plausible = tuple(
-        c
-        for c in candidates
-        if c.score >= CONFIDENT_SCORE
-        and wanted & {normalise(n) for n in (c.name, c.sort_name, *c.aliases) if n}
-    )
-    if len(plausible) == 1:
-        return ArtistChoice(plausible[0])
-    return ArtistChoice(None, plausible)
 
 
 # ---- the albums -------------------------------------------------------------------------
@@ -150,6 +136,69 @@ def match_albums(albums: Sequence[AlbumFolder], groups: Sequence[ReleaseGroup]) 
     return matches
 
 
+# ---- which of the same-named artists --------------------------------------------------
+
+
+def plausible_artists(
+    candidates: Sequence[ArtistCandidate], names: Sequence[str]
+) -> tuple[ArtistCandidate, ...]:
+    """The candidates with a name, sort name or alias equal to one of ours, in the search's
+    order, whatever their scores (they are relative to the top hit, not to our name)."""
+    wanted = {normalise(n) for n in names if n}
+    return tuple(
+        c
+        for c in candidates
+        if wanted & {normalise(n) for n in (c.name, c.sort_name, *c.aliases) if n}
+    )
+
+
+@dataclass(frozen=True)
+class Compared:
+    """A plausible artist, its release groups, and how many of the folder's album titles they
+    have."""
+
+    artist: ArtistCandidate
+    groups: tuple[ReleaseGroup, ...]
+    matched: int
+
+
+@dataclass(frozen=True)
+class ArtistChoice:
+    artist: ArtistCandidate | None
+    groups: tuple[ReleaseGroup, ...] = ()  # the chosen artist's release groups
+    compared: tuple[Compared, ...] = ()  # when none is chosen: every candidate compared
+    albums: int = 0  # the folder's albums
+    not_compared: int = 0  # plausible candidates past MAX_COMPARED
+
+
+def choose_artist(
+    albums: Sequence[AlbumFolder],
+    browsed: Sequence[tuple[ArtistCandidate, Sequence[ReleaseGroup]]],
+    plausible: int | None = None,
+) -> ArtistChoice:
+    """The plausible artist (with its release groups, as browsed) whose release groups match
+    more of ``albums`` than every other's do; a lone one only when it matches at least one
+    album (or the folder has none). ``plausible``: how many there were, ``browsed`` being the
+    first MAX_COMPARED of them."""
+    compared = tuple(
+        Compared(artist, tuple(groups), _titles_matched(albums, groups))
+        for artist, groups in browsed
+    )
+    not_compared = max((plausible or 0) - len(compared), 0)
+    best = max((c.matched for c in compared), default=0)
+    winners = [c for c in compared if c.matched == best]
+    lone = len(compared) == 1 and not not_compared
+    if len(winners) == 1 and (best > 0 or (lone and not albums)):
+        return ArtistChoice(winners[0].artist, winners[0].groups)
+    return ArtistChoice(None, (), compared, len(albums), not_compared)
+
+
+def _titles_matched(albums: Sequence[AlbumFolder], groups: Sequence[ReleaseGroup]) -> int:
+    """Albums with a release group of their title, even when the year cannot tell which of
+    several it is: the artist has that album all the same."""
+    return sum(1 for m in match_albums(albums, groups) if m.group or m.candidates)
+
+
 # ---- the plan ---------------------------------------------------------------------------
 
 
@@ -196,28 +245,60 @@ class EnrichmentPlan:
         }
 
 
-def unidentified(scan: ArtistScan, choice: ArtistChoice, searched: str) -> EnrichmentPlan:
-    """No confident artist: a finding says why, and nothing is written."""
-    if choice.plausible:
-        listed = "; ".join(
-            f"{c.name}{f' ({c.disambiguation})' if c.disambiguation else ''} [{c.id}]"
-            for c in choice.plausible
-        )
-        finding = _finding(
-            "ambiguous-artist",
-            "",
-            f"MusicBrainz has {count(len(choice.plausible), 'artist')} called {searched!r}: "
-            f"{listed}. "
-            "Tag one track with the right MusicBrainz artist id and run --enrich again.",
-            candidates=[c.id for c in choice.plausible],
-        )
-    else:
+def unidentified(choice: ArtistChoice, searched: str) -> EnrichmentPlan:
+    """No artist chosen: a finding says why, and nothing is written."""
+    compared = choice.compared
+    retry = "tag one track with its MusicBrainz artist id and run --enrich again."
+    if not compared:
         finding = _finding(
             "artist-not-found",
             "",
-            f"No confident MusicBrainz match for {searched!r}; nothing was written.",
+            f"No MusicBrainz artist is called {searched!r} (by name, sort name or alias); "
+            "nothing was written.",
+        )
+    elif len(compared) == 1 and not choice.not_compared:
+        [only] = compared
+        finding = _finding(
+            "doubtful-artist",
+            "",
+            f"MusicBrainz's only artist called {searched!r}, {_named(only.artist)}, has none "
+            f"of the {count(choice.albums, 'album')} here: it may be another artist of that "
+            f"name, so nothing was written. If it is this one, {retry}",
+            candidates=_records(choice),
+            albums_total=choice.albums,
+        )
+    else:
+        plausible = len(compared) + choice.not_compared
+        listed = "; ".join(
+            f"{_named(c.artist)} matches {c.matched} of {choice.albums}" for c in compared
+        )
+        more = f"; {choice.not_compared} more not compared" if choice.not_compared else ""
+        finding = _finding(
+            "ambiguous-artist",
+            "",
+            f"MusicBrainz has {count(plausible, 'artist')} called {searched!r} and the albums "
+            f"do not tell them apart: {listed}{more}. Tell which: {retry}",
+            candidates=_records(choice),
+            albums_total=choice.albums,
         )
     return EnrichmentPlan(None, findings=[finding])
+
+
+def _named(artist: ArtistCandidate) -> str:
+    told = f" ({artist.disambiguation})" if artist.disambiguation else ""
+    return f"{artist.name}{told} [{artist.id}]"
+
+
+def _records(choice: ArtistChoice) -> list[dict]:
+    return [
+        {
+            "id": c.artist.id,
+            "name": c.artist.name,
+            "disambiguation": c.artist.disambiguation,
+            "albums_matched": c.matched,
+        }
+        for c in choice.compared
+    ]
 
 
 def plan_enrichment(

@@ -1,5 +1,6 @@
-"""The music job's web lookups: one MusicBrainz client per process, and the two or three
-requests that identify one artist and its albums. Decisions live in ``enrich.py``."""
+"""The music job's web lookups: one MusicBrainz client per process, and the requests that
+identify one artist and its albums (a search and a browse; a browse more for each other artist
+of the same name, up to ``MAX_COMPARED``). Decisions live in ``enrich.py``."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ from mediakeeper.lookup.musicbrainz import (
     musicbrainz_from_settings,
 )
 from mediakeeper.music.enrich import (
+    MAX_COMPARED,
     EnrichmentPlan,
+    album_folders,
     choose_artist,
     known_artist_id,
     our_names,
     plan_enrichment,
+    plausible_artists,
     search_name,
     unidentified,
 )
@@ -44,16 +48,18 @@ def lookup_client(settings: Settings) -> LookupClient:
 def enrich_artist(
     client: LookupClient, scan: ArtistScan, planned: Mapping[tuple[str, str], str | None]
 ) -> EnrichmentPlan:
-    """One search (none when the files carry an artist id) and one browse per 100 albums."""
+    """One search (none when the files carry an artist id) and one browse per 100 release
+    groups of each same-named artist compared (the first ``MAX_COMPARED``)."""
+    mb = client.musicbrainz
     artist_id = known_artist_id(scan)
     if artist_id:
         names = tuple(our_names(scan))
         artist = ArtistCandidate(artist_id, search_name(scan), score=100, aliases=names)
-    else:
-        searched = search_name(scan)
-        choice = choose_artist(client.musicbrainz.search_artists(searched), our_names(scan))
-        if choice.artist is None:
-            return unidentified(scan, choice, searched)
-        artist = choice.artist
-    groups = client.musicbrainz.release_groups(artist.id)
-    return plan_enrichment(scan, artist, groups, planned)
+        return plan_enrichment(scan, artist, mb.release_groups(artist.id), planned)
+    searched = search_name(scan)
+    plausible = plausible_artists(mb.search_artists(searched), our_names(scan))
+    browsed = [(c, mb.release_groups(c.id)) for c in plausible[:MAX_COMPARED]]
+    choice = choose_artist(album_folders(scan), browsed, len(plausible))
+    if choice.artist is None:
+        return unidentified(choice, searched)
+    return plan_enrichment(scan, choice.artist, choice.groups, planned)

@@ -17,6 +17,7 @@ import mutagen
 import pytest
 
 from mediakeeper import tags
+from mediakeeper.findings import codes_of
 from mediakeeper.music import synth
 from mediakeeper.queue import QueueStore
 from mediakeeper.sessions import LOG_DIR
@@ -124,9 +125,104 @@ def test_an_artist_id_in_the_tags_costs_one_request(fake, tmp_path):
     assert [r.path for r in fake.requests] == ["/ws/2/release-group"]
 
 
-def test_ambiguous_and_unknown_artists_write_nothing(fake, tmp_path):
+# The fixtures' "Nirvana" search answers as the live one did: the US grunge band 100, the
+# 1960s UK band 86, a Greek band 81 (all three called Nirvana) and "Nirvana 2002" 80.
+UK_ALBUMS = [("1968 - The Story of Simon Simopath", "The Story of Simon Simopath"),
+             ("1969 - Dedicated to Markos III", "Dedicated to Markos III")]  # fmt: skip
+US_ALBUMS = [("1991 - Nevermind", "Nevermind"), ("1993 - In Utero", "In Utero")]
+
+
+ENRICHMENT = set(codes_of("enrichment"))
+
+
+def nirvanas(fake: FakeMusicBrainz) -> dict[str, str]:
+    """The same-named artists' ids by disambiguation."""
+    return {a.disambiguation: a.id for a in fake.find("Nirvana")}
+
+
+@pytest.mark.parametrize(
+    "albums, band", [(UK_ALBUMS, "60s UK band"), (US_ALBUMS, "US grunge band")], ids=["uk", "us"]
+)
+def test_same_named_artists_are_told_apart_by_their_albums(fake, tmp_path, albums, band):
+    """A score of at least 90 let only the search's top hit through, so a folder of the UK
+    band's albums was given the grunge band's id: every same-named candidate is compared."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    for folder, title in albums:
+        album(library, "Nirvana", folder, title)
+    result = run(fake, home, library)
+    assert result.returncode == 0, result.stdout + result.stderr
+    ids = nirvanas(fake)
+    details = queue_of(home)["Nirvana"]["details"]
+    assert (details["musicbrainz_artist_id"], details["albums_matched"]) == (ids[band], 2)
+    flac = mutagen.File(library / "Nirvana" / albums[0][0] / "01 - Song 1.flac")
+    assert flac["musicbrainz_albumartistid"] == [ids[band]]
+    # One search, and one browse for each artist called Nirvana ("Nirvana 2002" is not).
+    assert [r.path for r in fake.requests] == ["/ws/2/artist"] + ["/ws/2/release-group"] * 3
+    browsed = {r.query["artist"][0] for r in fake.requests_to("/ws/2/release-group")}
+    assert browsed == set(ids.values())
+    assert "lookups: 4 requests sent" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "albums, matched",
+    [([("2000 - Something Else", "Something Else")], (0, 0, 0)),
+     ([US_ALBUMS[0], UK_ALBUMS[0]], (1, 1, 0))],
+    ids=["neither-has-them", "as-many-each"],
+)  # fmt: skip
+def test_same_named_artists_the_albums_cannot_tell_apart_write_nothing(
+    fake, tmp_path, albums, matched
+):
+    library, home = tmp_path / "Music", tmp_path / "home"
+    for folder, title in albums:
+        album(library, "Nirvana", folder, title)
+    before = {p: p.read_bytes() for p in sorted(library.rglob("*.flac"))}
+    result = run(fake, home, library, "--no-fix")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {p: p.read_bytes() for p in before} == before
+    assert queue_of(home)["Nirvana"]["details"]["musicbrainz_artist_id"] is None
+    findings = output(home, "Nirvana")["findings"]
+    [ambiguous] = [f for f in findings if f["code"] in ENRICHMENT]
+    assert ambiguous["code"] == "ambiguous-artist"
+    ids = nirvanas(fake)
+    listed = [(c["id"], c["disambiguation"], c["albums_matched"])
+              for c in ambiguous["details"]["candidates"]]  # fmt: skip
+    assert listed == [
+        (ids["US grunge band"], "US grunge band", matched[0]),
+        (ids["60s UK band"], "60s UK band", matched[1]),
+        (ids["Greek rock band"], "Greek rock band", matched[2]),
+    ]  # in the search's order
+    assert f"matches {matched[0]} of {len(albums)}" in ambiguous["message"]
+    # A rerun asks nothing: the search and the three browses are cached.
+    fake.clear_requests()
+    again = run(fake, home, library, "--artist", "Nirvana", "--no-fix")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert fake.requests == []
+    assert "lookups: 0 requests sent, 4 answered from the cache" in again.stdout
+
+
+def test_at_most_five_same_named_artists_are_compared(fake, tmp_path):
+    for n in range(8):
+        fake.add_artist("Echo", type="Group", disambiguation=f"band {n}", score=100 - n,
+                        release_groups=[(f"Echo Album {n}", "2000")])  # fmt: skip
+    library, home = tmp_path / "Music", tmp_path / "home"
+    album(library, "Echo", "2000 - Echo Album 7", "Echo Album 7")  # the eighth's album
+    result = run(fake, home, library)
+    assert result.returncode == 0, result.stdout + result.stderr
+    browsed = [r.query["artist"][0] for r in fake.requests_to("/ws/2/release-group")]
+    first_five = [a.id for a in sorted(fake.find("Echo"), key=lambda a: -a.score)][:5]
+    assert browsed == first_five and len(fake.requests) == 6
+    [ambiguous] = [f for f in output(home, "Echo")["findings"] if f["code"] == "ambiguous-artist"]
+    assert len(ambiguous["details"]["candidates"]) == 5
+    assert "8 artists called 'Echo'" in ambiguous["message"]
+    assert "3 more not compared" in ambiguous["message"]
+
+
+def test_ambiguous_doubtful_and_unknown_artists_write_nothing(fake, tmp_path):
+    fake.add_artist("Portishead", release_groups=DUMMY)
     library, home = tmp_path / "Music", tmp_path / "home"
     album(library, "John Williams", "1977 - Star Wars", "Star Wars")  # two in the fixtures
+    album(library, "John Williams", "1993 - The Seville Concert", "The Seville Concert")
+    album(library, "Portishead", "1998 - Mezzanine", "Mezzanine")  # another band's album
     album(library, "Nobody At All", "2001 - Quiet", "Quiet")
     before = {p: p.read_bytes() for p in sorted(library.rglob("*.flac"))}
     result = run(fake, home, library, "--no-fix")
@@ -135,7 +231,10 @@ def test_ambiguous_and_unknown_artists_write_nothing(fake, tmp_path):
     ambiguous = [
         f for f in output(home, "John Williams")["findings"] if f["code"] == "ambiguous-artist"
     ]
-    assert len(ambiguous) == 1 and len(ambiguous[0]["details"]["candidates"]) >= 2
+    assert len(ambiguous) == 1 and len(ambiguous[0]["details"]["candidates"]) == 2
+    [doubtful] = [f for f in output(home, "Portishead")["findings"] if f["code"] in ENRICHMENT]
+    assert doubtful["code"] == "doubtful-artist" and "none of the 1 album" in doubtful["message"]
+    assert queue_of(home)["Portishead"]["details"]["musicbrainz_artist_id"] is None
     codes = {f["code"] for f in output(home, "Nobody At All")["findings"]}
     assert "artist-not-found" in codes
 

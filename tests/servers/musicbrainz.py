@@ -14,7 +14,9 @@ Its database is ``tests/fixtures/musicbrainz/artists.xml`` plus artists made in 
 one with 230 release groups (three browse pages), and ``add_synthetic_artists(n)`` for
 benchmarks. Searching ignores case and diacritics (as MusicBrainz does): an exact name scores
 100, an exact alias or sort name 95, a name containing every word of the query less; unknown
-names find nothing.
+names find nothing. An artist may carry the score the live service gave it instead (``score``,
+``ns2:score`` in the fixtures): the live search scores same-named artists relative to its top
+hit, so the second "Nirvana" scores 86, not 100.
 
 It records every request (``requests``: path, query, headers, monotonic time received) and
 can be told to misbehave (``fail``, ``delay``, ``malformed``). It enforces no rate limit and
@@ -77,6 +79,7 @@ class FakeArtist:
     disambiguation: str = ""
     aliases: list[tuple[str, str, str]] = field(default_factory=list)  # (alias, sort name, type)
     release_groups: list[FakeReleaseGroup] = field(default_factory=list)
+    score: int | None = None  # what a search that finds it scores it (None: computed)
 
 
 class FakeMusicBrainz(FakeService):
@@ -104,9 +107,11 @@ class FakeMusicBrainz(FakeService):
         disambiguation: str = "",
         aliases: Iterable[str] = (),
         release_groups: int | Iterable[FakeReleaseGroup | tuple[str, str]] = (),
+        score: int | None = None,
     ) -> FakeArtist:
         """Add an artist. ``release_groups`` is a count (generated "Volume 001", ...), or
-        FakeReleaseGroup objects, or (title, first release date) pairs."""
+        FakeReleaseGroup objects, or (title, first release date) pairs. ``score``: what every
+        search that finds it scores it (as recorded from the live service), else computed."""
         artist_id = id or str(uuid.uuid5(_IDS, f"artist:{name}:{disambiguation}"))
         if isinstance(release_groups, int):
             release_groups = [
@@ -128,6 +133,7 @@ class FakeMusicBrainz(FakeService):
             disambiguation=disambiguation,
             aliases=[(alias, alias, "Search hint") for alias in aliases],
             release_groups=groups,
+            score=score,
         )
         with self._lock:
             self.artists[artist.id] = artist
@@ -156,6 +162,8 @@ class FakeMusicBrainz(FakeService):
         scored = []
         for artist in list(self.artists.values()):
             score = max((_score(artist, f, text) for f, text in terms), default=0)
+            if score > 0 and artist.score is not None:
+                score = artist.score
             if score > 0:
                 scored.append((-score, artist.name, artist.id, artist, score))
         scored.sort(key=lambda row: row[:3])
@@ -325,6 +333,7 @@ def load_artists(path: Path) -> list[FakeArtist]:
                     )
                     for rg in el.iterfind("mb:release-group-list/mb:release-group", ns)
                 ],
+                score=int(el.get(f"{{{EXT_NS}}}score")) if el.get(f"{{{EXT_NS}}}score") else None,
             )
         )
     return artists

@@ -7,6 +7,7 @@ import pytest
 from mediakeeper.findings import SEVERITY, Finding
 from mediakeeper.lookup.musicbrainz import ArtistCandidate, ReleaseGroup
 from mediakeeper.music.enrich import (
+    MAX_COMPARED,
     AlbumFolder,
     album_folders,
     choose_artist,
@@ -17,6 +18,7 @@ from mediakeeper.music.enrich import (
     normalise_title,
     our_names,
     plan_enrichment,
+    plausible_artists,
     unidentified,
 )
 from mediakeeper.music.fixplan import most_common
@@ -39,10 +41,23 @@ JOHN_WILLIAMS = (
     ArtistCandidate("a", "John Williams", score=100, disambiguation="film composer"),
     ArtistCandidate("b", "John Williams", score=100, disambiguation="classical guitarist"),
 )
+JAWS = ReleaseGroup("rg-jaws", "Jaws", "1975", "Album")
+SEVILLE = ReleaseGroup("rg-sev", "The Seville Concert", "1993", "Album")
+# As the live search answered "Nirvana": scores relative to the top hit, whatever the name.
+NIRVANA_US = ArtistCandidate("us", "Nirvana", "Nirvana", 100, disambiguation="US grunge band")
+NIRVANA_UK = ArtistCandidate("uk", "Nirvana", "Nirvana", 86, disambiguation="60s UK band")
+NIRVANA_2002 = ArtistCandidate("se", "Nirvana 2002", score=80, disambiguation="Swedish band")
+US_GROUPS = [ReleaseGroup("rg-b", "Bleach", "1989"), ReleaseGroup("rg-n", "Nevermind", "1991")]
+UK_GROUPS = [ReleaseGroup("rg-s", "The Story of Simon Simopath", "1968"),
+             ReleaseGroup("rg-a", "All of Us", "1968")]  # fmt: skip
 
 
-def _named(name: str, candidates: list[ArtistCandidate]) -> list[Finding]:
-    return unidentified(scan(), choose_artist(candidates, [name]), name).findings
+def albums(*titles: str) -> list[AlbumFolder]:
+    return [AlbumFolder(title, title, "") for title in titles]
+
+
+def _unidentified(titles, browsed, plausible=None) -> list[Finding]:
+    return unidentified(choose_artist(albums(*titles), browsed, plausible), "Nirvana").findings
 
 
 # Every enrichment code fires: (code, what finds it, the path it names). The contract over
@@ -50,12 +65,16 @@ def _named(name: str, candidates: list[ArtistCandidate]) -> list[Finding]:
 FIRES = [
     pytest.param(
         "ambiguous-artist",
-        lambda: _named("John Williams", list(JOHN_WILLIAMS)),
+        lambda: _unidentified(["Star Wars"], [(c, [JAWS]) for c in JOHN_WILLIAMS]),
         "",
         id="ambiguous-artist",
     ),
+    pytest.param("artist-not-found", lambda: _unidentified([], []), "", id="artist-not-found"),
     pytest.param(
-        "artist-not-found", lambda: _named("Nobody Knows", []), "", id="artist-not-found"
+        "doubtful-artist",
+        lambda: _unidentified(["Nevermind"], [(NIRVANA_UK, UK_GROUPS)]),
+        "",
+        id="doubtful-artist",
     ),
     pytest.param(
         "unmatched-album",
@@ -85,33 +104,74 @@ def test_titles_compare_without_case_accents_punctuation_or_edition_noise(ours, 
     assert normalise_title(ours) == normalise_title(theirs)
 
 
-def test_an_exact_name_with_a_high_score_is_accepted():
+def test_every_candidate_named_as_we_are_is_plausible_whatever_its_score():
     other = ArtistCandidate("x1", "Björk Smith", score=95)
-    assert choose_artist([BJORK, other], ["Björk"]).artist == BJORK
+    weak = ArtistCandidate("x2", "Björk", score=40)
+    assert plausible_artists([BJORK, other, weak], ["Björk"]) == (BJORK, weak)
+    assert plausible_artists([BJORK], ["Bjork"]) == (BJORK,)  # an alias; no accent on the folder
+    found = plausible_artists([NIRVANA_US, NIRVANA_UK, NIRVANA_2002], ["Nirvana"])
+    assert found == (NIRVANA_US, NIRVANA_UK)  # 86 is plausible; "Nirvana 2002" is not our name
 
 
-def test_an_alias_matches_too():
-    assert choose_artist([BJORK], ["Bjork"]).artist == BJORK  # the folder name has no accent
+def test_the_albums_decide_between_same_named_artists():
+    browsed = [(NIRVANA_US, US_GROUPS), (NIRVANA_UK, UK_GROUPS)]
+    uk = choose_artist(albums("All of Us", "The Story of Simon Simopath", "Bootleg"), browsed)
+    assert (uk.artist, uk.groups) == (NIRVANA_UK, tuple(UK_GROUPS))  # the 86, not the top hit
+    assert choose_artist(albums("Nevermind"), browsed).artist == NIRVANA_US
 
 
-def test_a_low_score_is_never_confident():
-    weak = ArtistCandidate("x", "Björk", score=70)
-    choice = choose_artist([weak], ["Björk"])
-    assert (choice.artist, choice.plausible) == (None, ())
-
-
-def test_two_plausible_candidates_are_ambiguous_and_listed():
-    a, b = JOHN_WILLIAMS
-    choice = choose_artist([a, b], ["John Williams"])
-    assert choice.artist is None and choice.plausible == (a, b)
-    [finding] = unidentified(scan(), choice, "John Williams").findings
-    assert finding.code == "ambiguous-artist" and finding.severity == "warning"
-    assert "film composer" in finding.message and "classical guitarist" in finding.message
+@pytest.mark.parametrize(
+    "titles",
+    [["Something Else"], ["Nevermind", "All of Us"], []],
+    ids=["neither-has-them", "as-many-each", "no-albums"],
+)
+def test_same_named_artists_the_albums_cannot_tell_apart_are_ambiguous(titles):
+    browsed = [(NIRVANA_US, US_GROUPS), (NIRVANA_UK, UK_GROUPS)]
+    choice = choose_artist(albums(*titles), browsed)
+    assert choice.artist is None and choice.groups == ()
+    [finding] = unidentified(choice, "Nirvana").findings
+    assert (finding.code, finding.severity) == ("ambiguous-artist", "warning")
+    matched = len(titles) // 2
+    assert finding.details["candidates"] == [
+        {"id": "us", "name": "Nirvana", "disambiguation": "US grunge band",
+         "albums_matched": matched},
+        {"id": "uk", "name": "Nirvana", "disambiguation": "60s UK band",
+         "albums_matched": matched},
+    ]  # fmt: skip
+    assert finding.details["albums_total"] == len(titles)
+    assert "US grunge band" in finding.message and "60s UK band" in finding.message
+    assert f"matches {matched} of {len(titles)}" in finding.message
     assert not finding.changes
 
 
+def test_candidates_past_the_compared_ones_are_counted_and_never_chosen_by_default():
+    browsed = [(NIRVANA_US, US_GROUPS), (NIRVANA_UK, UK_GROUPS)]
+    # The lone compared candidate is no sure thing when more were never compared.
+    choice = choose_artist(albums("Something Else"), browsed[:1], plausible=MAX_COMPARED + 3)
+    [finding] = unidentified(choice, "Nirvana").findings
+    assert finding.code == "ambiguous-artist"
+    assert f"{MAX_COMPARED + 2} more not compared" in finding.message
+    # But a clear winner among the compared ones is chosen.
+    assert choose_artist(albums("Bleach"), browsed, plausible=8).artist == NIRVANA_US
+
+
+def test_a_lone_candidate_with_none_of_the_albums_is_doubtful_not_identified():
+    choice = choose_artist(albums("Nevermind", "In Utero"), [(NIRVANA_UK, UK_GROUPS)], 1)
+    assert choice.artist is None
+    [finding] = unidentified(choice, "Nirvana").findings
+    assert (finding.code, finding.severity) == ("doubtful-artist", "info")
+    assert "60s UK band" in finding.message and "none of the 2 albums" in finding.message
+    assert finding.details["candidates"][0]["albums_matched"] == 0
+    # One album is enough, and a folder with no albums has nothing to doubt by.
+    assert choose_artist(albums("All of Us"), [(NIRVANA_UK, UK_GROUPS)]).artist == NIRVANA_UK
+    assert choose_artist([], [(NIRVANA_UK, UK_GROUPS)]).artist == NIRVANA_UK
+    # An album the year cannot place among two same-titled release groups is still theirs.
+    twins = [ReleaseGroup("r1", "Heroes", "1977"), ReleaseGroup("r2", "Heroes", "1977")]
+    assert choose_artist(albums("Heroes"), [(NIRVANA_UK, twins)]).artist == NIRVANA_UK
+
+
 def test_an_unknown_artist_is_reported_and_nothing_written():
-    plan = unidentified(scan(), choose_artist([], ["Nobody Knows"]), "Nobody Knows")
+    plan = unidentified(choose_artist(albums("Quiet"), []), "Nobody Knows")
     assert [f.code for f in plan.findings] == ["artist-not-found"] and plan.changes == []
 
 
