@@ -31,6 +31,7 @@ from mediakeeper.movies.nfo import movie_nfo
 from mediakeeper.movies.outputs import MovieOutputs
 from mediakeeper.movies.videos import VideoScan, scan_videos
 from mediakeeper.queue_items import finding_counts
+from mediakeeper.reach import go_offline, went_offline
 from mediakeeper.slug import inside, slugify
 from mediakeeper.wording import count
 from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
@@ -61,6 +62,7 @@ class MovieJob:
     settings: Settings | None = None  # None: offline, local checks only
     artwork: bool = False
     overwrite: bool = False
+    enrich_only: bool = False  # --enrich: a lookup that fails is the movie's failure
 
     @property
     def status_dir(self) -> Path:
@@ -112,7 +114,8 @@ class MovieJob:
             "findings": state["findings"],
         }
         MovieOutputs(self.home, slug).write(document)
-        online = self.settings is not None
+        # Offline (asked, or TMDb unreachable): its lookup waits for --enrich.
+        online = state["match"]["status"] != OFFLINE
         result = ItemResult(
             counts={"issues_found": len(state["findings"]), "issues_resolved": 0},
             details={
@@ -157,23 +160,41 @@ class MovieJob:
         }
         images: dict[str, bytes] = {}
         if self.settings is not None and videos.groups:
-            client = tmdb_client(self.settings)
-            before = client.session.counters()
-            try:
-                movie = self._identify(client, folder, parsed, state, findings)
-                if movie is not None:
-                    images = self._plan_files(client, folder, movie, state, findings)
-            except KeyRefused as err:
-                raise ItemFailure("lookup", str(err), stop=True) from None
-            except LookupFailed as err:
+            if not self.enrich_only and went_offline(self.status_dir, self.session):
+                state["match"] = {"status": OFFLINE}  # another movie found TMDb unreachable
+            else:
+                images = self._look_up(folder, parsed, state, findings)
+        state["findings"] = [finding_record(f) for f in findings]
+        return state, images
+
+    def _look_up(self, folder, parsed, state, findings) -> dict[str, bytes]:
+        """Identify the movie and plan its files. TMDb unreachable (outside --enrich): the
+        movie keeps its local checks only, its lookup waits for --enrich, and no movie of
+        this run (in any worker) asks again."""
+        client = tmdb_client(self.settings)
+        before = client.session.counters()
+        local = list(findings)
+        try:
+            movie = self._identify(client, folder, parsed, state, findings)
+            images = {}
+            if movie is not None:
+                images = self._plan_files(client, folder, movie, state, findings)
+        except KeyRefused as err:
+            raise ItemFailure("lookup", str(err), stop=True) from None
+        except LookupFailed as err:
+            spent = client.session.counters_since(before)  # its requests count all the same
+            if self.enrich_only or not err.network:
                 message = err.message
                 if err.status == 404 and parsed.tmdb_id:
                     message += f" (from [tmdbid-{parsed.tmdb_id}] in the folder or file name)"
-                spent = client.session.counters_since(before)  # its requests count all the same
                 raise ItemFailure("lookup", message, network=err.network, details=spent) from None
-            state["lookups"] = client.session.counters_since(before)
-        state["findings"] = [finding_record(f) for f in findings]
-        return state, images
+            go_offline(self.status_dir, self.session, "TMDb", err.message)
+            findings[:] = local
+            state.update(match={"status": OFFLINE}, tmdb=None, writes={}, existing=[], nfo=None)
+            state["lookups"] = spent
+            return {}
+        state["lookups"] = client.session.counters_since(before)
+        return images
 
     def _identify(self, client, folder, parsed, state, findings) -> MovieDetails | None:
         """One details request for a [tmdbid-N]; else one search, and details on a match."""
@@ -314,7 +335,7 @@ def _summary(state: dict[str, Any], written: list[str], kept: list[str]) -> str:
             files += f", kept existing {', '.join(kept)}"
         return f"{what}; {files}; {counted}"
     label = {
-        OFFLINE: "offline, local checks only",
+        OFFLINE: "offline, local checks only; not identified yet (--enrich)",
         NOT_LOOKED_UP: "not looked up (no video file)",
         rules.AMBIGUOUS: "ambiguous on TMDb, nothing written",
         rules.NO_MATCH: "no TMDb match, nothing written",

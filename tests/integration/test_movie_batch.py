@@ -367,17 +367,29 @@ def test_a_dry_run_without_a_key_previews_and_says_a_real_run_needs_one(fake, tm
     assert keyed.returncode == 0 and "note:" not in keyed.stdout
 
 
-def test_a_dead_service_stops_the_batch_early(fake, tmp_path):
-    names = [f"Film {n} (2000)" for n in range(5)]
+def test_a_dead_service_is_asked_once_and_the_batch_runs_offline(fake, tmp_path):
+    """TMDb unreachable used to make errors of three movies and stop: each movie is now done
+    with its local checks, its lookup left for --enrich, and TMDb is not asked again."""
+    names = ["The Matrix (1999)", "Heat (1995)", "Se7en (1995)", "Blade Runner (1982)", "Solaris"]
     library = library_of(tmp_path / "Movies", [f"{n}/f.mkv" for n in names])
     before = tree(library)
     home = tmp_path / "home"
     fake.fail(503, times=None)
     result = run(fake, home, library, MEDIAKEEPER_TMDB_RETRIES="1")
-    assert result.returncode == 1
-    assert "unreachable" in result.stdout
-    assert [queue_of(home)[n]["status"] for n in names] == ["error"] * 3 + ["pending"] * 2
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {queue_of(home)[n]["status"] for n in names} == {"completed"}
+    assert {queue_of(home)[n]["details"]["enriched"] for n in names} == {False}
+    assert len({r.path for r in fake.api_requests}) == 1  # the first movie's search only
+    assert len(fake.api_requests) == 2  # and its one retry
+    assert result.stdout.count("unreachable") == 1
+    assert "TMDb unreachable: ran offline; run --enrich later" in result.stdout
+    assert codes(home, "Solaris") == ["missing-year-in-name"]  # the local checks were made
     assert tree(library) == before
+    fake.clear_faults()
+    enriched = run(fake, home, library, "--enrich")
+    assert enriched.returncode == 0, enriched.stdout + enriched.stderr
+    assert queue_of(home)["Heat (1995)"]["details"]["tmdb_id"] == 949
+    assert nfo(library, "The Matrix (1999)").findtext("title") == "The Matrix"
 
 
 def test_the_key_never_reaches_a_file(fake, tmp_path):
