@@ -33,6 +33,7 @@ from mediakeeper.queue_items import (
     structure_problems,
     validate,
 )
+from mediakeeper.wording import queue_name
 
 
 def library_folders(library: Path) -> list[Path]:
@@ -70,7 +71,7 @@ def check_library(
     command = store.manager_command()
     keep = "leave out --library" if origin in ("", "--library") else f"set {_setting(origin)} to it"
     raise LibraryError(
-        f"the {store.kind} queue at {store.path} is for the library {queued}, not {given}",
+        f"the {queue_name(store.kind)} at {store.path} is for the library {queued}, not {given}",
         f"to start over with {given}: "
         f"`{command} --init --force --library {shlex.quote(str(given))}`; "
         f"to go on with {queued}, {keep}",

@@ -49,6 +49,7 @@ from mediakeeper.queue_items import (
     queue_manager,
     structure_problems,
 )
+from mediakeeper.wording import queue_name
 
 QUEUE_FILE = "processing_queue.json"
 JOURNAL_FILE = "processing_queue.journal"
@@ -197,7 +198,7 @@ class QueueStore:
             try:
                 before = file_signature(self.path)
             except FileNotFoundError:
-                raise QueueMissing(f"no {self.kind} queue at {self.path}") from None
+                raise QueueMissing(f"no {queue_name(self.kind)} at {self.path}") from None
             try:
                 data = self._sync()
             except QueueCorrupt:
@@ -236,7 +237,7 @@ class QueueStore:
         try:
             signature = file_signature(self.path)
         except FileNotFoundError:
-            raise QueueMissing(f"no {self.kind} queue at {self.path}") from None
+            raise QueueMissing(f"no {queue_name(self.kind)} at {self.path}") from None
         if signature != self._signature:
             text = self.path.read_bytes()
             self._data = parse_queue(text, self.path, self.recovery_hint)
@@ -442,7 +443,7 @@ class QueueStore:
         with self._lock:
             if self.path.exists() and not replace:
                 raise QueueError(
-                    f"a {self.kind} queue already exists at {self.path}",
+                    f"a {queue_name(self.kind)} already exists at {self.path}",
                     "--refresh adds new folders; --init --force replaces it",
                 )
             return self._replace_with(data)

@@ -43,7 +43,7 @@ from mediakeeper.queue_items import (
 from mediakeeper.reports.weekly import write_weekly_report
 from mediakeeper.runs import eligible_items, open_store, run_batch
 from mediakeeper.sessions import Session
-from mediakeeper.wording import count
+from mediakeeper.wording import count, queue_name
 from utilities.progress import ProgressHooks, render_summary
 
 # ---- options --------------------------------------------------------------------------------
@@ -206,7 +206,7 @@ def open_created(settings: Settings, kind: str) -> QueueStore:
     store, created = open_store(settings, kind, create=True)
     if created is not None:
         click.echo(
-            f"Created the {kind} queue with {count(created, ITEM_NOUNS[kind])}: {store.path}"
+            f"Created the {queue_name(kind)} with {count(created, ITEM_NOUNS[kind])}: {store.path}"
         )
         if not created:
             library = settings.library(kind).expanduser().resolve()

@@ -49,7 +49,7 @@ def do_init(c: Call) -> None:
         raise click.UsageError(f"--init needs --library PATH (or [{c.kind}] library in settings)")
     count, backup = manager.init_queue(c.store, library, datetime.now(UTC), replace=c.force)
     echo(
-        f"Created the {c.kind} queue at {c.store.path}: "
+        f"Created the {wording.queue_name(c.kind)} at {c.store.path}: "
         f"{wording.count(count, f'pending {c.noun}')} from {library.resolve()}"
     )
     if backup:
@@ -137,7 +137,8 @@ def do_reset_all(c: Call) -> None:
     if not c.yes:
         total = manager.summarize(c.store.peek())["total"]
         click.confirm(
-            f"Put all {wording.count(total, c.noun)} of the {c.kind} queue back to pending?",
+            f"Put all {wording.count(total, c.noun)} of the {wording.queue_name(c.kind)} back "
+            "to pending?",
             abort=True,
         )
     _report_reset(c, manager.reset_all(c.store), "")
@@ -225,7 +226,7 @@ def build(kind: str, noun: str) -> click.Command:
 
     @click.command(
         cls=Command,
-        help=f"Inspect and repair the {kind} processing queue "
+        help=f"Inspect and repair the {wording.queue_name(kind)} "
         f"(status/{kind}/processing_queue.json). Give one action; with none, --show-summary.",
         context_settings={"help_option_names": ["-h", "--help"]},
     )
@@ -302,7 +303,7 @@ def build(kind: str, noun: str) -> click.Command:
 
 
 def render_summary(summary: dict, noun: str) -> str:
-    lines = [f"{summary['kind']} queue — {summary['library']}"]
+    lines = [f"{wording.queue_name(summary['kind'])} — {summary['library']}"]
     for status, count in summary["statuses"].items():
         lines.append(f"  {status:<12}{count:>8,}")
     lines.append(f"  {'total':<12}{summary['total']:>8,}")

@@ -279,7 +279,7 @@ def test_another_library_than_the_queue_s_is_refused(fake, tmp_path):
     run_ = run(fake, home, other, "--offline")
     assert run_.returncode == 2, run_.stdout + run_.stderr
     assert (
-        f"movies queue at {home / 'status/movies/processing_queue.json'} is for the library "
+        f"movie queue at {home / 'status/movies/processing_queue.json'} is for the library "
         f"{first}, not {other}" in run_.stderr
     )
     assert f"movie_queue_manager.py --home {home} --init --force --library {other}`" in run_.stderr

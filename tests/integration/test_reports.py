@@ -9,7 +9,7 @@ Sun 4 Jan, 2026-W02 = Mon 5 Jan .. Sun 11 Jan):
 * Wed 2025-12-31 23:40 - Thu 2026-01-01 00:20  S2, over midnight and new year: Guns, Sigur Rós
 * Sun 2026-01-04 23:30 - Mon 2026-01-05 00:30  S3, over the week boundary: *NSYNC (Sun),
   "1. Numbered" (Mon), "Error Artist" fails (Mon)
-* Tue 2026-01-06 08:00  the movies queue is created: 3 movies
+* Tue 2026-01-06 08:00  the movie queue is created: 3 movies
 * Tue 2026-01-06 09:00  S4 completes Björk, skips "Skipped Artist", then crashes (no end)
 * Wed 2026-01-07 10:00-10:10  S5 (movies) completes Alien
 """
@@ -455,7 +455,7 @@ def test_write_all_renders_every_week_since_the_queue_was_created(story):
 
 
 def _young_home(home: Path, *, corrupt_movies: bool = False) -> Path:
-    """A music queue created a minute ago with no items, and a movies queue created today."""
+    """A music queue created a minute ago with no items, and a movie queue created today."""
     today = at("2026-11-21 09:00")
     QueueStore(home / "status" / "music", "music").create(new_queue("music", "/m", [], today))
     movies = QueueStore(home / "status" / "movies", "movies")
@@ -488,7 +488,7 @@ def test_a_queue_that_does_not_parse_is_reported_not_fatal(tmp_path):
     home = _young_home(tmp_path, corrupt_movies=True)
     md_path, html_path = write_weekly_report(home, None, now=at("2026-11-21 10:00"))
     text = md_path.read_text(encoding="utf-8")
-    assert "**The movies queue could not be read:**" in text
+    assert "**The movie queue could not be read:**" in text
     assert "no checkpoint to restore yet" in text and "--init --force --library" in text
     assert "could not be read" in html_path.read_text(encoding="utf-8")
 
