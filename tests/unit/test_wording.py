@@ -53,7 +53,12 @@ def test_a_queue_is_named_one_way_everywhere():
     """It was "the movies queue" in some messages and "the movie queue" in others."""
     assert (queue_name("music"), queue_name("movies")) == ("music queue", "movie queue")
     root = Path(__file__).resolve().parents[2]
-    sources = [*root.glob("mediakeeper/**/*.py"), *root.glob("mediakeeper/**/*.j2"),
-               *root.glob("utilities/*.py"), *root.glob("docs/*.md"), root / "README.md"]  # fmt: skip
+    sources = [
+        *root.glob("mediakeeper/**/*.py"),
+        *root.glob("mediakeeper/**/*.j2"),
+        *root.glob("utilities/*.py"),
+        *root.glob("docs/*.md"),
+        root / "README.md",
+    ]
     spelled = re.compile(r"movies'? (processing )?queue", re.IGNORECASE)
     assert [p.name for p in sources if spelled.search(p.read_text(encoding="utf-8"))] == []
