@@ -166,6 +166,11 @@ def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
         "issues_found": sum(i.get("issues_found", 0) for i in done),
         "issues_resolved": sum(i.get("issues_resolved", 0) for i in done),
         "percent_complete": round(100.0 * counts[COMPLETED] / total, 1) if total else 0.0,
+        "not_identified": sum(
+            1
+            for i in items
+            if i["status"] == COMPLETED and (i.get("details") or {}).get("unidentified")
+        ),
         "updated_at": data.get("updated_at"),
     }
 
@@ -234,6 +239,25 @@ def reset_named(store: QueueStore, name: str) -> tuple[str, str]:
         if item["status"] == PENDING:
             return []
         _reset(item)
+        return [item]
+
+    store.update(mutate, fold=True)
+    return previous["name"], previous["status"]
+
+
+def choose_named(store: QueueStore, name: str, choice: dict[str, Any]) -> tuple[str, str]:
+    """Keep a person's choice in the item (``{"tmdb_id": 24}``: the movie it is) and put it
+    back to pending, so the next batch takes it and honours the choice. Returns (its name,
+    its previous status)."""
+    previous = {}
+
+    def mutate(data):
+        item = find_item(data, name)
+        previous.update(status=item["status"], name=item["name"])
+        refuse_if_live(item)
+        item["choice"] = dict(choice)
+        if item["status"] != PENDING:
+            _reset(item)
         return [item]
 
     store.update(mutate, fold=True)

@@ -22,6 +22,7 @@ from utilities.cli import Command, home_option, not_a_command, script_name, sett
 
 echo = click.echo
 TRACK_KINDS = frozenset({"music"})  # kinds whose items count tracks (a movie has none)
+CHOOSES = {"movies": "TMDb"}  # kinds with --choose NAME ID, and whose id it takes
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Call:
     store: QueueStore
     settings: Settings
     noun: str
-    value: str | None
+    value: str | tuple[str, str] | None
     as_json: bool
     status: str | None
     yes: bool
@@ -92,6 +93,9 @@ def do_list(c: Call) -> None:
     for item in items:
         missing = "  (folder missing)" if item.get("missing") else ""
         error = f"  ! {item['last_error']}" if item.get("last_error") else ""
+        why = (item.get("details") or {}).get("unidentified")
+        if item["status"] == "completed" and why:  # done, but not identified: say why
+            error = f"  ○ {why}"
         tracks = f"{wording.count(item['track_count'], 'track')}, " if c.kind in TRACK_KINDS else ""
         echo(
             f"{item['status']:<12}{item['name']}  [{tracks}"
@@ -116,6 +120,18 @@ def do_skip_one(c: Call) -> None:
         f"{name!r} was already skipped; nothing changed"
         if previous == "skipped"
         else f"Skipped {name!r}: {previous} -> skipped"
+    )
+
+
+def do_choose(c: Call) -> None:
+    name, movie_id = c.value
+    if not movie_id.isdigit() or int(movie_id) == 0:
+        raise click.UsageError(f"--choose takes a NAME and a TMDb id (a number), not {movie_id!r}")
+    chosen, previous = manager.choose_named(c.store, name, {"tmdb_id": int(movie_id)})
+    echo(
+        f"Chose TMDb id {int(movie_id)} for {chosen!r} (no file renamed)"
+        + ("" if previous == "pending" else f"; {previous} -> pending")
+        + ": the next batch identifies it as that movie"
     )
 
 
@@ -190,6 +206,7 @@ ACTIONS = {
     "reset_stale": do_reset_stale,
     "reset_all": do_reset_all,
     "skip_name": do_skip_one,
+    "choose": do_choose,
     "validate_queue": do_validate,
     "checkpoint": do_checkpoint,
     "list_checkpoints": do_list_checkpoints,
@@ -280,7 +297,7 @@ def build(kind: str, noun: str) -> click.Command:
         action = chosen[0] if chosen else "show_summary"
         refuse_unused_options(click.get_current_context(), action)
         settings = settings_for(home, **{kind: {"library": library}})
-        value = actions.get(action) if isinstance(actions.get(action), str) else None
+        value = actions.get(action) if isinstance(actions.get(action), str | tuple) else None
         call = Call(
             QueueStore(settings.status_dir / kind, kind),
             settings,
@@ -299,6 +316,16 @@ def build(kind: str, noun: str) -> click.Command:
             err.hint = f"create it with: {script_name()}{where} --init --library PATH"
             raise
 
+    if kind in CHOOSES:  # a kind whose items a person may identify by hand
+        command.params.append(
+            click.Option(
+                ["--choose"],
+                nargs=2,
+                metavar="NAME ID",
+                help=f"Identify one {noun} as this {CHOOSES[kind]} id (a candidate its report "
+                "lists), without renaming a file; the next batch takes it.",
+            )
+        )
     return command
 
 
@@ -310,6 +337,11 @@ def render_summary(summary: dict, noun: str) -> str:
     if summary["missing_on_disk"]:
         lines.append(
             f"  ({wording.count(summary['missing_on_disk'], f'{noun} folder')} missing on disk)"
+        )
+    if summary["not_identified"]:
+        lines.append(
+            f"  ({summary['not_identified']:,} completed but not identified: "
+            f"--list --status completed shows why)"
         )
     tracks = (
         f"{wording.count(summary['tracks'], 'track', spec=',')} · "

@@ -12,7 +12,8 @@ file is written atomically. Lookups that fail leave the movie folder untouched.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+import shlex
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ from mediakeeper.movies.names import ParsedName
 from mediakeeper.movies.nfo import movie_nfo
 from mediakeeper.movies.outputs import MovieOutputs
 from mediakeeper.movies.videos import VideoScan, scan_videos
-from mediakeeper.queue_items import finding_counts
+from mediakeeper.queue_items import finding_counts, queue_manager
 from mediakeeper.reach import go_offline, went_offline
 from mediakeeper.slug import inside, slugify
 from mediakeeper.wording import count
@@ -75,8 +76,11 @@ class MovieJob:
         findings = rules.local_findings(folder.name, parsed, videos)
         lookup = ""
         if self.settings is not None and videos.groups:
+            chosen = _chosen(item)
             lookup = (
-                f"look up TMDb id {parsed.tmdb_id}"
+                f"look up TMDb id {chosen} (chosen with --choose)"
+                if chosen
+                else f"look up TMDb id {parsed.tmdb_id}"
                 if parsed.tmdb_id
                 else f"search TMDb for '{parsed.title}'"
                 + (f" ({parsed.year})" if parsed.year else " (no year)")
@@ -123,6 +127,7 @@ class MovieJob:
                 "enriched": online,
                 "match": state["match"]["status"],
                 "tmdb_id": tmdb["id"] if tmdb else None,
+                "unidentified": _unidentified(state),
                 "imdb_id": tmdb["imdb_id"] if tmdb else None,
                 "files_written": written,
                 "files_kept": kept,
@@ -141,8 +146,12 @@ class MovieJob:
         videos = _scan(folder)
         parsed = rules.lookup_name(folder.name, videos)
         findings = rules.local_findings(folder.name, parsed, videos)
+        if chosen := _chosen(item):  # a person's --choose outranks the name's own tag
+            parsed = replace(parsed, tmdb_id=chosen)
         state: dict[str, Any] = {
             "token": item.get("run_token"),
+            "chosen": chosen,
+            "choose": f"{queue_manager('movies', self.home)} --choose {shlex.quote(item['name'])}",
             "stage": "writing",
             "parsed": asdict(parsed),
             "videos": {
@@ -185,7 +194,9 @@ class MovieJob:
             spent = client.session.counters_since(before)  # its requests count all the same
             if self.enrich_only or not err.network:
                 message = err.message
-                if err.status == 404 and parsed.tmdb_id:
+                if err.status == 404 and state["chosen"]:
+                    message += f" (TMDb id {parsed.tmdb_id} was chosen with --choose)"
+                elif err.status == 404 and parsed.tmdb_id:
                     message += f" (from [tmdbid-{parsed.tmdb_id}] in the folder or file name)"
                 raise ItemFailure("lookup", message, network=err.network, details=spent) from None
             go_offline(self.status_dir, self.session, "TMDb", err.message)
@@ -199,7 +210,8 @@ class MovieJob:
     def _identify(self, client, folder, parsed, state, findings) -> MovieDetails | None:
         """One details request for a [tmdbid-N]; else one search, and details on a match."""
         if parsed.tmdb_id:
-            state["match"] = {"status": BY_ID, "candidates": []}
+            chosen = {"chosen": True} if state["chosen"] else {}
+            state["match"] = {"status": BY_ID, "candidates": [], **chosen}
             return client.movie(parsed.tmdb_id)
         candidates = client.search_movies(parsed.title, parsed.year)
         choice = rules.choose_movie(candidates, parsed.title, parsed.year)
@@ -207,7 +219,7 @@ class MovieJob:
             "status": choice.status,
             "candidates": [rules.candidate_record(c) for c in choice.candidates],
         }
-        findings += rules.match_findings(choice, parsed)
+        findings += rules.match_findings(choice, parsed, state["choose"])
         return client.movie(choice.movie_id) if choice.status == rules.MATCHED else None
 
     def _plan_files(self, client, folder, movie, state, findings) -> dict[str, bytes]:
@@ -312,6 +324,23 @@ def _make_tmdb(settings: Settings) -> TMDb:
     from mediakeeper.lookup.tmdb import tmdb_from_settings
 
     return tmdb_from_settings(settings)
+
+
+def _unidentified(state: dict[str, Any]) -> str:
+    """Why a completed movie is not identified, as the person's next step; "" when it is
+    (or when there is nothing to identify: no video file is its own finding)."""
+    status = state["match"]["status"]
+    if status == OFFLINE:
+        return "not identified yet (offline): process_movie_batch.py --enrich looks it up"
+    if status in (rules.NO_MATCH, rules.AMBIGUOUS):
+        what = "no TMDb match" if status == rules.NO_MATCH else "several TMDb movies fit"
+        return f"{what}: its report lists the candidates; take one with --choose NAME ID"
+    return ""
+
+
+def _chosen(item: dict[str, Any]) -> int | None:
+    """The TMDb id a person chose for this movie (``movie_queue_manager.py --choose``)."""
+    return (item.get("choice") or {}).get("tmdb_id")
 
 
 def _scan(folder: Path) -> VideoScan:

@@ -145,6 +145,9 @@ class MusicJob:
             details={
                 "slug": slug,
                 "enriched": enriched,
+                "unidentified": "not looked up (MusicBrainz was unreachable): run --enrich"
+                if self._left_for_later(state)
+                else "",
                 "finding_counts": by_code,
                 **state.get("enrichment", {}),
                 **lookups,
