@@ -34,6 +34,8 @@ from mediakeeper.kinds import all_counters
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import COMPLETED as ITEM_COMPLETED
 from mediakeeper.queue_items import ERROR, PENDING, is_eligible
+from mediakeeper.reach import clear as clear_offline
+from mediakeeper.reach import went_offline
 from mediakeeper.sessions import COMPLETED, FAILED, INTERRUPTED, ItemLine, Session
 from mediakeeper.wording import count
 from mediakeeper.workers import Workers, most_workers
@@ -134,6 +136,9 @@ class BatchReport:
     released_stale: list[str] = field(default_factory=list)
     interrupted: bool = False
     stopped_early: str | None = None
+    # (service, reason) when a job found its web service unreachable: the run went on
+    # offline, leaving its items' lookups for --enrich (see reach.py).
+    went_offline: tuple[str, str] | None = None
     seconds: float = 0.0
 
     def count(self, status: str) -> int:
@@ -254,6 +259,7 @@ class BatchRunner:
                     self._release_in_flight()  # work in hand goes back (none after a clean end)
                     self.store.fold()  # the JSON a person opens is complete and current
                     self.session.end(outcome, self._summary())
+                clear_offline(self.store.dir, self.session.id)
                 if (close := getattr(self.job, "close", None)) is not None:
                     close(self._items)
         return self.report
@@ -404,7 +410,20 @@ class BatchRunner:
         for _, checkpoint in stored:
             if checkpoint:
                 self.session.log(f"CHECKPOINT {checkpoint.name}")
+        self._note_offline()
         return done
+
+    def _note_offline(self) -> None:
+        """Said once in the session log, after the item that found the service unreachable
+        (its job raised the flag before it returned)."""
+        if self.report.went_offline is None and self.report.outcomes:
+            self.report.went_offline = went_offline(self.store.dir, self.session.id)
+            if self.report.went_offline:
+                service, reason = self.report.went_offline
+                self.session.log(
+                    f"WENT OFFLINE: {service} unreachable ({reason}); no more lookups in this "
+                    "run, run --enrich later"
+                )
 
     def _record_arrived(self) -> None:
         """Results that came back but wait for company when the batch ends (an interrupt):

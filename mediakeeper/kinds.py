@@ -67,6 +67,8 @@ class Kind:
     extra_counters: tuple[Counter, ...] = ()
     # Where one JSON document per item with its "findings" is kept, under the data home.
     output_dir: tuple[str, ...] | None = None
+    # The service whose id a person may give an item by hand (the queue manager's --choose).
+    chosen_by: str | None = None
 
     @property
     def plural(self) -> str:
@@ -126,6 +128,7 @@ MOVIES = Kind(
     queue_script="movie_queue_manager",
     batch_script="process_movie_batch",
     output_dir=("outputs", "movies"),
+    chosen_by="TMDb",
 )
 
 _REGISTERED: dict[str, Kind] = {k.name: k for k in (MUSIC, MOVIES)}

@@ -35,6 +35,7 @@ from mediakeeper.queue_items import (
     validate,
 )
 from mediakeeper.sessions import RUNNING, load_sessions
+from mediakeeper.wording import queue_name
 
 
 def library_folders(library: Path) -> list[Path]:
@@ -108,7 +109,7 @@ def check_library(
     command = store.manager_command()
     keep = "leave out --library" if origin in ("", "--library") else f"set {_setting(origin)} to it"
     raise LibraryError(
-        f"the {store.kind} queue at {store.path} is for the library {queued}, not {given}",
+        f"the {queue_name(store.kind)} at {store.path} is for the library {queued}, not {given}",
         f"to start over with {given}: "
         f"`{command} --init --force --library {shlex.quote(str(given))}`; "
         f"to go on with {queued}, {keep}",
@@ -245,6 +246,11 @@ def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
         "missing_on_disk": sum(1 for i in items if i.get("missing")),
         **{c.total: sum(i.get(c.field, 0) for i in done) for c in kinds.all_counters()},
         "percent_complete": round(100.0 * counts[COMPLETED] / total, 1) if total else 0.0,
+        "not_identified": sum(
+            1
+            for i in items
+            if i["status"] == COMPLETED and (i.get("details") or {}).get("unidentified")
+        ),
         "updated_at": data.get("updated_at"),
     }
 
@@ -313,6 +319,25 @@ def reset_named(store: QueueStore, name: str) -> tuple[str, str]:
         if item["status"] == PENDING:
             return []
         _reset(item)
+        return [item]
+
+    store.update(mutate, fold=True)
+    return previous["name"], previous["status"]
+
+
+def choose_named(store: QueueStore, name: str, choice: dict[str, Any]) -> tuple[str, str]:
+    """Keep a person's choice in the item (``{"tmdb_id": 24}``: the movie it is) and put it
+    back to pending, so the next batch takes it and honours the choice. Returns (its name,
+    its previous status)."""
+    previous = {}
+
+    def mutate(data):
+        item = find_item(data, name)
+        previous.update(status=item["status"], name=item["name"])
+        refuse_if_live(item)
+        item["choice"] = dict(choice)
+        if item["status"] != PENDING:
+            _reset(item)
         return [item]
 
     store.update(mutate, fold=True)

@@ -62,6 +62,7 @@ from mediakeeper.queue_items import (
     iso,
     make_claim,
 )
+from mediakeeper.wording import queue_name
 
 QUEUE_FILE = "processing_queue.json"
 JOURNAL_FILE = "processing_queue.journal"
@@ -156,7 +157,7 @@ class QueueStore:
             try:
                 before = file_signature(self.path)
             except FileNotFoundError:
-                raise QueueMissing(f"no {self.kind} queue at {self.path}") from None
+                raise QueueMissing(f"no {queue_name(self.kind)} at {self.path}") from None
             try:
                 data = self._sync()
             except QueueCorrupt:
@@ -195,7 +196,7 @@ class QueueStore:
         try:
             signature = file_signature(self.path)
         except FileNotFoundError:
-            raise QueueMissing(f"no {self.kind} queue at {self.path}") from None
+            raise QueueMissing(f"no {queue_name(self.kind)} at {self.path}") from None
         if signature != self._signature:
             text = self.path.read_bytes()
             self._data = parse_queue(text, self.path, self.recovery_hint)
@@ -383,7 +384,7 @@ class QueueStore:
             if self.path.exists():
                 if not replace:
                     raise QueueError(
-                        f"a {self.kind} queue already exists at {self.path}",
+                        f"a {queue_name(self.kind)} already exists at {self.path}",
                         "--refresh adds new folders; --init --force replaces it",
                     )
                 check()

@@ -19,6 +19,7 @@ from mediakeeper.queue_items import (
     is_eligible,
 )
 from mediakeeper.sessions import Session, start_session
+from mediakeeper.wording import queue_name
 
 
 def open_store(settings: Settings, kind: str, *, create: bool) -> tuple[QueueStore, int | None]:
@@ -33,7 +34,7 @@ def open_store(settings: Settings, kind: str, *, create: bool) -> tuple[QueueSto
         return store, None
     if not create or library is None:
         raise QueueMissing(
-            f"no {kind} queue at {store.path}",
+            f"no {queue_name(kind)} at {store.path}",
             f"give --library PATH once (or set [{kind}] library in mediakeeper.toml)",
         )
     return store, init_queue(store, library, datetime.now(UTC))[0]

@@ -2,8 +2,12 @@
 
 Each session writes two things under ``status/<kind>/``:
 
-* ``session_logs/YYYYMMDD_session_NNN.log`` — an append-only log for a person: start, each item
+* ``session_logs/YYYYMMDD_<kind>_NNN.log`` — an append-only log for a person: start, each item
   with its outcome, errors, and how the run ended (completed, interrupted, failed).
+
+A session id names its kind (``20261122_music_001``, ``20261122_movies_001``), so ids are
+unique within the data home: undo, the change journals and the reports can take one without
+being told the kind. Ids of older sessions (``20261122_session_001``) keep working as they are.
 * ``sessions.jsonl`` — append-only events for machines (start, item, end). ``load_sessions``
   folds them into one record per session; a session with no end event whose process is gone
   ended by a crash or kill, and says so.
@@ -125,15 +129,16 @@ def start_session(
     description: str = "",
     settings: Mapping[str, Any] | None = None,
 ) -> Session:
-    """Open a new session with the next free number of the day (safe against a racing run)."""
+    """Open a new session with the kind's next free number of the day (safe against a racing
+    run)."""
     kind_dir = status_dir / kind
     log_dir = kind_dir / LOG_DIR
     log_dir.mkdir(parents=True, exist_ok=True)
     day = clock().strftime("%Y%m%d")
-    taken = [p.stem for p in log_dir.glob(f"{day}_session_*.log")]
+    taken = [p.stem for p in log_dir.glob(f"{day}_{kind}_*.log")]
     number = 1 + max((int(s.rsplit("_", 1)[1]) for s in taken if s[-3:].isdigit()), default=0)
     while True:
-        session_id = f"{day}_session_{number:03d}"
+        session_id = f"{day}_{kind}_{number:03d}"
         log_path = log_dir / f"{session_id}.log"
         try:
             os.close(os.open(log_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))

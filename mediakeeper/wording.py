@@ -16,6 +16,15 @@ def plural_of(noun: str) -> str:
     return noun + ("es" if noun.endswith(_ES_ENDINGS) else "s")
 
 
+# Every kind's queue is named by its item's kind in the singular, as a person says it.
+_QUEUE_NAMES = {"movies": "movie queue"}
+
+
+def queue_name(kind: str) -> str:
+    """What a kind's queue is called in every message: "music queue", "movie queue"."""
+    return _QUEUE_NAMES.get(kind, f"{kind} queue")
+
+
 def count(n: int, noun: str, plural: str | None = None, *, spec: str = "") -> str:
     """``n`` and ``noun``, singular for exactly one and plural otherwise (``0 issues``).
     ``plural`` defaults to :func:`plural_of`; ``spec`` formats the number (``","``: 1,234)."""

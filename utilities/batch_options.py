@@ -35,7 +35,7 @@ from mediakeeper.queue import QueueStore
 from mediakeeper.reports.weekly import write_weekly_report
 from mediakeeper.runs import open_store, run_batch
 from mediakeeper.sessions import Session
-from mediakeeper.wording import count
+from mediakeeper.wording import count, queue_name
 from mediakeeper.workers import MOST, PER_CPU, most_workers
 from utilities.progress import ProgressHooks, render_summary
 
@@ -170,7 +170,7 @@ def open_created(settings: Settings, kind: str) -> QueueStore:
     store, created = open_store(settings, kind, create=True)
     if created is not None:
         click.echo(
-            f"Created the {kind} queue with {count(created, kinds.noun(kind))}: {store.path}"
+            f"Created the {queue_name(kind)} with {count(created, kinds.noun(kind))}: {store.path}"
         )
         library = settings.library(kind).expanduser().resolve()
         for name, why in folder_links(library):

@@ -20,9 +20,10 @@ if __package__ in (None, ""):  # run as a file from a checkout
 
 from mediakeeper import __version__, kinds
 from mediakeeper.commands import TOOLS
+from mediakeeper.wording import queue_name
 
 # What each subcommand does, for the group's --help (without importing its script).
-VERBS = {"queue": "Inspect and repair the {name} queue.", "batch": "Process the next {plural}."}
+VERBS = {"queue": "Inspect and repair the {queue}.", "batch": "Process the next {plural}."}
 TOOL_HELP = {
     "report": "Write the weekly progress report.",
     "dashboard": "Every queue at a glance.",
@@ -54,10 +55,10 @@ class LazyGroup(click.Group):
 
 
 def kind_group(kind: kinds.Kind) -> click.Group:
-    fill = {"name": kind.name, "plural": kind.plural}
+    fill = {"queue": queue_name(kind.name), "plural": kind.plural}
     return LazyGroup(
         kind.name,
-        help=f"The {kind.name} queue ({kind.plural}) and its batches.",
+        help=f"The {queue_name(kind.name)} ({kind.plural}) and its batches.",
         lazy={
             "batch": (kind.batch_script, VERBS["batch"].format(**fill)),
             "queue": (kind.queue_script, VERBS["queue"].format(**fill)),

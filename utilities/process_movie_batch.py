@@ -92,6 +92,7 @@ def main(
             settings=settings if online else None,
             artwork=artwork,
             overwrite=overwrite,
+            enrich_only=enrich,
         ),
         options,
         ProgressHooks("movie"),

@@ -11,6 +11,7 @@ from mediakeeper.batch import BatchReport, Hooks, Outcome
 from mediakeeper.wording import count
 
 MARKS = {"completed": "✓", "error": "✗", "skipped": "⤼", "released": "↺"}
+UNIDENTIFIED = "○"  # completed, but not identified (offline, no match): no tick
 
 
 class ProgressHooks(Hooks):
@@ -39,6 +40,8 @@ class ProgressHooks(Hooks):
 
     def item_finished(self, outcome: Outcome) -> None:
         mark = MARKS.get(outcome.status, "?")
+        if outcome.result and outcome.result.details.get("unidentified"):
+            mark = UNIDENTIFIED  # done, but not what a tick promises
         detail = outcome.result.summary if outcome.result else (outcome.error or "")
         line = f"{mark} {outcome.name} — {outcome.status}" + (f": {detail}" if detail else "")
         if outcome.result and outcome.result.problem:
@@ -57,9 +60,12 @@ class ProgressHooks(Hooks):
 
 def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> str:
     done = report.count("completed")
+    missed = sum(1 for o in report.outcomes if o.result and o.result.details.get("unidentified"))
     lines = [
         "",
-        f"{count(done, noun)} completed, {count(report.count('error'), 'error')}, "
+        f"{count(done, noun)} completed"
+        + (f" ({missed} not identified)" if missed else "")
+        + f", {count(report.count('error'), 'error')}, "
         f"{report.count('skipped')} skipped in {report.seconds:.1f}s",
         " · ".join(
             ([f"tracks {report.total('track_count'):,}"] if report.total("track_count") else [])
@@ -93,6 +99,8 @@ def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> 
             f"({names}); mend the cause (see each one's line above) and run it again with "
             f"--{noun} NAME"
         )
+    if report.went_offline:
+        lines.append(f"{report.went_offline[0]} unreachable: ran offline; run --enrich later")
     if report.stopped_early:
         lines.append(f"stopped early: {report.stopped_early}")
     if report.interrupted:

@@ -30,7 +30,7 @@ class Call:
     store: QueueStore
     settings: Settings
     noun: str
-    value: str | None
+    value: str | tuple[str, str] | None
     as_json: bool
     status: str | None
     yes: bool
@@ -48,7 +48,7 @@ def do_init(c: Call) -> None:
         raise click.UsageError(f"--init needs --library PATH (or [{c.kind}] library in settings)")
     count, backup = manager.init_queue(c.store, library, datetime.now(UTC), replace=c.force)
     echo(
-        f"Created the {c.kind} queue at {c.store.path}: "
+        f"Created the {wording.queue_name(c.kind)} at {c.store.path}: "
         f"{wording.count(count, f'pending {c.noun}')} from {library.resolve()}"
     )
     if backup:
@@ -98,6 +98,9 @@ def do_list(c: Call) -> None:
     for item in items:
         missing = "  (folder missing)" if item.get("missing") else ""
         error = f"  ! {item['last_error']}" if item.get("last_error") else ""
+        why = (item.get("details") or {}).get("unidentified")
+        if item["status"] == "completed" and why:  # done, but not identified: say why
+            error = f"  ○ {why}"
         extra = "".join(
             f"{wording.count(item[x.field], x.noun)}, " for x in kinds.get(c.kind).extra_counters
         )
@@ -127,6 +130,18 @@ def do_skip_one(c: Call) -> None:
     )
 
 
+def do_choose(c: Call) -> None:
+    name, movie_id = c.value
+    if not movie_id.isdigit() or int(movie_id) == 0:
+        raise click.UsageError(f"--choose takes a NAME and a TMDb id (a number), not {movie_id!r}")
+    chosen, previous = manager.choose_named(c.store, name, {"tmdb_id": int(movie_id)})
+    echo(
+        f"Chose TMDb id {int(movie_id)} for {chosen!r} (no file renamed)"
+        + ("" if previous == "pending" else f"; {previous} -> pending")
+        + ": the next batch identifies it as that movie"
+    )
+
+
 def _report_reset(c: Call, names: list[str], what: str) -> None:
     echo(f"Reset {wording.count(len(names), what + c.noun)} to pending")
     for name in names:
@@ -145,7 +160,8 @@ def do_reset_all(c: Call) -> None:
     if not c.yes:
         total = manager.summarize(c.store.peek())["total"]
         click.confirm(
-            f"Put all {wording.count(total, c.noun)} of the {c.kind} queue back to pending?",
+            f"Put all {wording.count(total, c.noun)} of the {wording.queue_name(c.kind)} back "
+            "to pending?",
             abort=True,
         )
     _report_reset(c, manager.reset_all(c.store), "")
@@ -197,6 +213,7 @@ ACTIONS = {
     "reset_stale": do_reset_stale,
     "reset_all": do_reset_all,
     "skip_name": do_skip_one,
+    "choose": do_choose,
     "validate_queue": do_validate,
     "checkpoint": do_checkpoint,
     "list_checkpoints": do_list_checkpoints,
@@ -237,7 +254,7 @@ def build(kind: str) -> click.Command:
 
     @click.command(
         cls=Command,
-        help=f"Inspect and repair the {kind} processing queue "
+        help=f"Inspect and repair the {wording.queue_name(kind)} "
         f"(status/{kind}/processing_queue.json). Give one action; with none, --show-summary.",
         context_settings={"help_option_names": ["-h", "--help"]},
     )
@@ -291,7 +308,7 @@ def build(kind: str) -> click.Command:
         action = chosen[0] if chosen else "show_summary"
         refuse_unused_options(click.get_current_context(), action)
         settings = settings_for(home, **{kind: {"library": library}})
-        value = actions.get(action) if isinstance(actions.get(action), str) else None
+        value = actions.get(action) if isinstance(actions.get(action), str | tuple) else None
         call = Call(
             QueueStore(settings.status_dir / kind, kind),
             settings,
@@ -310,17 +327,33 @@ def build(kind: str) -> click.Command:
             err.hint = f"create it with: {command} --init --library PATH"
             raise
 
+    chosen_by = kinds.get(kind).chosen_by
+    if chosen_by:  # a kind whose items a person may identify by hand
+        command.params.append(
+            click.Option(
+                ["--choose"],
+                nargs=2,
+                metavar="NAME ID",
+                help=f"Identify one {noun} as this {chosen_by} id (a candidate its report "
+                "lists), without renaming a file; the next batch takes it.",
+            )
+        )
     return command
 
 
 def render_summary(summary: dict, noun: str) -> str:
-    lines = [f"{summary['kind']} queue — {summary['library']}"]
+    lines = [f"{wording.queue_name(summary['kind'])} — {summary['library']}"]
     for status, count in summary["statuses"].items():
         lines.append(f"  {status:<12}{count:>8,}")
     lines.append(f"  {'total':<12}{summary['total']:>8,}")
     if summary["missing_on_disk"]:
         lines.append(
             f"  ({wording.count(summary['missing_on_disk'], f'{noun} folder')} missing on disk)"
+        )
+    if summary["not_identified"]:
+        lines.append(
+            f"  ({summary['not_identified']:,} completed but not identified: "
+            f"--list --status completed shows why)"
         )
     extra = "".join(
         f"{wording.count(summary[x.total], x.noun, spec=',')} · "

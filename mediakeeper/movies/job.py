@@ -12,13 +12,15 @@ file is written atomically. Lookups that fail leave the movie folder untouched.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+import shlex
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mediakeeper.atomic import atomic_write_bytes
 from mediakeeper.batch import ItemFailure, ItemResult
+from mediakeeper.commands import queue_manager
 from mediakeeper.config import Settings
 from mediakeeper.errors import LibraryError, LookupFailed
 from mediakeeper.findings import Finding, finding_record
@@ -31,6 +33,7 @@ from mediakeeper.movies.nfo import movie_nfo
 from mediakeeper.movies.outputs import MovieOutputs
 from mediakeeper.movies.videos import VideoScan, scan_videos
 from mediakeeper.queue_items import finding_counts
+from mediakeeper.reach import go_offline, went_offline
 from mediakeeper.slug import inside, slugify
 from mediakeeper.wording import count
 from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
@@ -61,6 +64,7 @@ class MovieJob:
     settings: Settings | None = None  # None: offline, local checks only
     artwork: bool = False
     overwrite: bool = False
+    enrich_only: bool = False  # --enrich: a lookup that fails is the movie's failure
 
     @property
     def status_dir(self) -> Path:
@@ -73,8 +77,11 @@ class MovieJob:
         findings = rules.local_findings(folder.name, parsed, videos)
         lookup = ""
         if self.settings is not None and videos.groups:
+            chosen = _chosen(item)
             lookup = (
-                f"look up TMDb id {parsed.tmdb_id}"
+                f"look up TMDb id {chosen} (chosen with --choose)"
+                if chosen
+                else f"look up TMDb id {parsed.tmdb_id}"
                 if parsed.tmdb_id
                 else f"search TMDb for '{parsed.title}'"
                 + (f" ({parsed.year})" if parsed.year else " (no year)")
@@ -112,7 +119,8 @@ class MovieJob:
             "findings": state["findings"],
         }
         MovieOutputs(self.home, slug).write(document)
-        online = self.settings is not None
+        # Offline (asked, or TMDb unreachable): its lookup waits for --enrich.
+        online = state["match"]["status"] != OFFLINE
         result = ItemResult(
             counts={"issues_found": len(state["findings"]), "issues_resolved": 0},
             details={
@@ -120,6 +128,7 @@ class MovieJob:
                 "enriched": online,
                 "match": state["match"]["status"],
                 "tmdb_id": tmdb["id"] if tmdb else None,
+                "unidentified": _unidentified(state),
                 "imdb_id": tmdb["imdb_id"] if tmdb else None,
                 "files_written": written,
                 "files_kept": kept,
@@ -138,8 +147,12 @@ class MovieJob:
         videos = _scan(folder)
         parsed = rules.lookup_name(folder.name, videos)
         findings = rules.local_findings(folder.name, parsed, videos)
+        if chosen := _chosen(item):  # a person's --choose outranks the name's own tag
+            parsed = replace(parsed, tmdb_id=chosen)
         state: dict[str, Any] = {
             "token": item.get("run_token"),
+            "chosen": chosen,
+            "choose": f"{queue_manager('movies', self.home)} --choose {shlex.quote(item['name'])}",
             "stage": "writing",
             "parsed": asdict(parsed),
             "videos": {
@@ -157,28 +170,49 @@ class MovieJob:
         }
         images: dict[str, bytes] = {}
         if self.settings is not None and videos.groups:
-            client = tmdb_client(self.settings)
-            before = client.session.counters()
-            try:
-                movie = self._identify(client, folder, parsed, state, findings)
-                if movie is not None:
-                    images = self._plan_files(client, folder, movie, state, findings)
-            except KeyRefused as err:
-                raise ItemFailure("lookup", str(err), stop=True) from None
-            except LookupFailed as err:
-                message = err.message
-                if err.status == 404 and parsed.tmdb_id:
-                    message += f" (from [tmdbid-{parsed.tmdb_id}] in the folder or file name)"
-                spent = client.session.counters_since(before)  # its requests count all the same
-                raise ItemFailure("lookup", message, network=err.network, details=spent) from None
-            state["lookups"] = client.session.counters_since(before)
+            if not self.enrich_only and went_offline(self.status_dir, self.session):
+                state["match"] = {"status": OFFLINE}  # another movie found TMDb unreachable
+            else:
+                images = self._look_up(folder, parsed, state, findings)
         state["findings"] = [finding_record(f) for f in findings]
         return state, images
+
+    def _look_up(self, folder, parsed, state, findings) -> dict[str, bytes]:
+        """Identify the movie and plan its files. TMDb unreachable (outside --enrich): the
+        movie keeps its local checks only, its lookup waits for --enrich, and no movie of
+        this run (in any worker) asks again."""
+        client = tmdb_client(self.settings)
+        before = client.session.counters()
+        local = list(findings)
+        try:
+            movie = self._identify(client, folder, parsed, state, findings)
+            images = {}
+            if movie is not None:
+                images = self._plan_files(client, folder, movie, state, findings)
+        except KeyRefused as err:
+            raise ItemFailure("lookup", str(err), stop=True) from None
+        except LookupFailed as err:
+            spent = client.session.counters_since(before)  # its requests count all the same
+            if self.enrich_only or not err.network:
+                message = err.message
+                if err.status == 404 and state["chosen"]:
+                    message += f" (TMDb id {parsed.tmdb_id} was chosen with --choose)"
+                elif err.status == 404 and parsed.tmdb_id:
+                    message += f" (from [tmdbid-{parsed.tmdb_id}] in the folder or file name)"
+                raise ItemFailure("lookup", message, network=err.network, details=spent) from None
+            go_offline(self.status_dir, self.session, "TMDb", err.message)
+            findings[:] = local
+            state.update(match={"status": OFFLINE}, tmdb=None, writes={}, existing=[], nfo=None)
+            state["lookups"] = spent
+            return {}
+        state["lookups"] = client.session.counters_since(before)
+        return images
 
     def _identify(self, client, folder, parsed, state, findings) -> MovieDetails | None:
         """One details request for a [tmdbid-N]; else one search, and details on a match."""
         if parsed.tmdb_id:
-            state["match"] = {"status": BY_ID, "candidates": []}
+            chosen = {"chosen": True} if state["chosen"] else {}
+            state["match"] = {"status": BY_ID, "candidates": [], **chosen}
             return client.movie(parsed.tmdb_id)
         candidates = client.search_movies(parsed.title, parsed.year)
         choice = rules.choose_movie(candidates, parsed.title, parsed.year)
@@ -186,7 +220,7 @@ class MovieJob:
             "status": choice.status,
             "candidates": [rules.candidate_record(c) for c in choice.candidates],
         }
-        findings += rules.match_findings(choice, parsed)
+        findings += rules.match_findings(choice, parsed, state["choose"])
         return client.movie(choice.movie_id) if choice.status == rules.MATCHED else None
 
     def _plan_files(self, client, folder, movie, state, findings) -> dict[str, bytes]:
@@ -293,6 +327,23 @@ def _make_tmdb(settings: Settings) -> TMDb:
     return tmdb_from_settings(settings)
 
 
+def _unidentified(state: dict[str, Any]) -> str:
+    """Why a completed movie is not identified, as the person's next step; "" when it is
+    (or when there is nothing to identify: no video file is its own finding)."""
+    status = state["match"]["status"]
+    if status == OFFLINE:
+        return "not identified yet (offline): process_movie_batch.py --enrich looks it up"
+    if status in (rules.NO_MATCH, rules.AMBIGUOUS):
+        what = "no TMDb match" if status == rules.NO_MATCH else "several TMDb movies fit"
+        return f"{what}: its report lists the candidates; take one with --choose NAME ID"
+    return ""
+
+
+def _chosen(item: dict[str, Any]) -> int | None:
+    """The TMDb id a person chose for this movie (``movie_queue_manager.py --choose``)."""
+    return (item.get("choice") or {}).get("tmdb_id")
+
+
 def _scan(folder: Path) -> VideoScan:
     try:
         return scan_videos(folder)
@@ -314,7 +365,7 @@ def _summary(state: dict[str, Any], written: list[str], kept: list[str]) -> str:
             files += f", kept existing {', '.join(kept)}"
         return f"{what}; {files}; {counted}"
     label = {
-        OFFLINE: "offline, local checks only",
+        OFFLINE: "offline, local checks only; not identified yet (--enrich)",
         NOT_LOOKED_UP: "not looked up (no video file)",
         rules.AMBIGUOUS: "ambiguous on TMDb, nothing written",
         rules.NO_MATCH: "no TMDb match, nothing written",

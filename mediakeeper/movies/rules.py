@@ -123,8 +123,9 @@ def local_findings(folder_name: str, parsed: ParsedName, videos: VideoScan) -> l
     return findings
 
 
-def match_findings(choice: Choice, parsed: ParsedName) -> list[Finding]:
-    """``ambiguous-match`` / ``no-match`` with the candidates; nothing for a match."""
+def match_findings(choice: Choice, parsed: ParsedName, choose: str) -> list[Finding]:
+    """``ambiguous-match`` / ``no-match`` with the candidates; nothing for a match.
+    ``choose``: the command that picks a TMDb id for this movie, but for the id."""
     if choice.status == MATCHED:
         return []
     listed = [candidate_record(c) for c in choice.candidates]
@@ -132,9 +133,12 @@ def match_findings(choice: Choice, parsed: ParsedName) -> list[Finding]:
         f"{c['title']} ({c['year'] or 'year unknown'}) [tmdbid-{c['id']}]" for c in listed
     )
     asked = f"'{parsed.title}'" + (f" ({parsed.year})" if parsed.year else "")
+    # The advice names a real id: the likeliest candidate's, which the person checks first.
+    some_id = str(listed[0]["id"]) if listed else "ID"
     advice = (
-        "Add the right [tmdbid-N] to the video file's name and reset the movie (a renamed "
-        "folder is a new item in the queue); nothing was written."
+        f"To take the right one, run `{choose} {some_id}` with its id (no file is renamed), "
+        f"or add its [tmdbid-{some_id}] to the video file's name and reset the movie; "
+        "nothing was written."
     )
     if choice.status == AMBIGUOUS:
         why = (

@@ -30,6 +30,7 @@ from mediakeeper.music.outputs import ArtistOutputs
 from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import is_cover_file, scan_artist
 from mediakeeper.queue_items import finding_counts
+from mediakeeper.reach import go_offline, went_offline
 from mediakeeper.slug import slugify
 from mediakeeper.spares import folders_for as spares_folders
 from mediakeeper.spares import remove as remove_spares
@@ -138,18 +139,22 @@ class MusicJob:
                 tally = by_code.setdefault(code, [0, 0])
                 tally[0] += fixed_then
                 tally[1] += fixed_then
-        enriched = self.settings is not None
+        enriched = "enrichment" in state  # not when MusicBrainz was unreachable: --enrich later
         result = ItemResult(
             counts={"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved},
             details={
                 "slug": slug,
                 "enriched": enriched,
+                "unidentified": "not looked up (MusicBrainz was unreachable): run --enrich"
+                if self._left_for_later(state)
+                else "",
                 "finding_counts": by_code,
                 **state.get("enrichment", {}),
                 **lookups,
             },
             summary=f"{count(len(tracks), 'track')}, {count(len(findings), 'issue')}, "
-            f"{fixed} fixed" + (_matched(state.get("enrichment")) if enriched else ""),
+            f"{fixed} fixed" + (_matched(state.get("enrichment")) if enriched else "")
+            + (", lookups left for --enrich" if self._left_for_later(state) else ""),
             run_counts=this_run if self.enrich_only else None,
         )
         if applied.refused:  # done, and counted as it stands; the person must mend the cause
@@ -175,6 +180,10 @@ class MusicJob:
         again (two file writes saved per clean artist)."""
         return bool(state["changes"]) or "lookups" in state or self.fetch_covers
 
+    def _left_for_later(self, state: dict[str, Any]) -> bool:
+        """This run would have looked the artist up, but MusicBrainz was unreachable."""
+        return self.settings is not None and "enrichment" not in state
+
     def _plan(self, item: dict[str, Any]) -> tuple[dict[str, Any], Mapping[str, Any]]:
         """Scan, find issues, look up (unless offline): everything decided before any write.
         Returns the state (what the work file keeps) and the scan's kept parses."""
@@ -183,7 +192,11 @@ class MusicJob:
         findings = find_issues(scan)
         changes = planned_changes(findings)
         state: dict[str, Any] = {"token": item.get("run_token"), "stage": "applying"}
-        if self.settings is not None:
+        # An --enrich run has nothing local left to do: there a lookup that fails is the
+        # item's failure. Any other run does its local work whatever the network does.
+        if self.settings is not None and (
+            self.enrich_only or not went_offline(self.status_dir, self.session)
+        ):
             # Imported here: the web stack (requests, its cache, the limiter) takes a third of
             # a second to import, and an offline run never needs it.
             from mediakeeper.music.enrich import fill_years
@@ -195,13 +208,19 @@ class MusicJob:
                 plan = enrich_artist(client, scan, {(c.path, c.tag): c.new for c in changes})
             except LookupFailed as err:
                 spent = client.session.counters_since(before)  # its requests count all the same
-                raise ItemFailure(
-                    "lookup", err.message, network=err.network, details=spent
-                ) from None
-            findings = fill_years(findings, plan.changes) + plan.findings
-            changes = planned_changes([*findings, _carrier(plan.changes)])
-            state.update(musicbrainz=plan.links(), enrichment=plan.summary())
-            state["lookups"] = client.session.counters_since(before)
+                if self.enrich_only or not err.network:
+                    raise ItemFailure(
+                        "lookup", err.message, network=err.network, details=spent
+                    ) from None
+                # Unreachable: the artist's lookups wait for --enrich, and no artist of this
+                # run (in any worker) asks again.
+                go_offline(self.status_dir, self.session, "MusicBrainz", err.message)
+                state["lookups"] = spent
+            else:
+                findings = fill_years(findings, plan.changes) + plan.findings
+                changes = planned_changes([*findings, _carrier(plan.changes)])
+                state.update(musicbrainz=plan.links(), enrichment=plan.summary())
+                state["lookups"] = client.session.counters_since(before)
         state.update(tracks=list(scan.tracks), findings=findings)
         state["changes"] = changes if self.fix else []
         return state, scan.parsed

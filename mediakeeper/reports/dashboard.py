@@ -15,7 +15,7 @@ from pathlib import Path
 from mediakeeper.atomic import atomic_write_text
 from mediakeeper.commands import kind_command, queue_manager
 from mediakeeper.queue_items import ERROR, SKIPPED
-from mediakeeper.reports.progress import Outstanding, QueueProgress, outstanding
+from mediakeeper.reports.progress import UNIDENTIFIED, Outstanding, QueueProgress, outstanding
 from mediakeeper.reports.records import Records, gather
 from mediakeeper.reports.render import render
 from mediakeeper.reports.weekly import (
@@ -45,6 +45,7 @@ class Dashboard:
     session_count: int
     attention: tuple[Outstanding, ...]
     attention_total: int
+    unidentified: int = 0  # completed items not identified (offline, no match), in attention
 
     @property
     def start_command(self) -> str:
@@ -71,7 +72,8 @@ def build_dashboard(records: Records, now: datetime, *, home: str = "") -> Dashb
     recent = sorted(records.sessions, key=lambda s: (s.started_at, s.id), reverse=True)
     rows = tuple(session_line(s, week.week, now) for s in recent[:LAST_SESSIONS])
     waiting = [o for queue in records.queues for o in outstanding(queue)]
-    waiting.sort(key=lambda o: o.status != ERROR)  # errors first; stable within each queue
+    # Errors first, then skipped, then the unidentified; stable within each queue.
+    waiting.sort(key=lambda o: {ERROR: 0, SKIPPED: 1}.get(o.status, 2))
     return Dashboard(
         now=now,
         home=home,
@@ -80,6 +82,7 @@ def build_dashboard(records: Records, now: datetime, *, home: str = "") -> Dashb
         session_count=len(records.sessions),
         attention=tuple(waiting[:ATTENTION_SHOWN]),
         attention_total=len(waiting),
+        unidentified=sum(1 for o in waiting if o.status == UNIDENTIFIED),
     )
 
 
@@ -164,7 +167,8 @@ def render_text(d: Dashboard) -> str:
     errors, skipped = d.attention_counts()
     lines += [
         "",
-        f"NEEDS ATTENTION  {count(errors, 'error', spec=',')}, {skipped:,} skipped",
+        f"NEEDS ATTENTION  {count(errors, 'error', spec=',')}, {skipped:,} skipped"
+        + (f", {d.unidentified:,} not identified" if d.unidentified else ""),
     ]
     if not d.attention:
         lines.append("  nothing: no errors and no skipped items")

@@ -24,6 +24,7 @@ from mediakeeper.wording import plural_of
 PACE_WEEKS = 4
 FAR_AWAY_DAYS = 100 * 365  # beyond this a projected date means nothing
 MESSAGE_LENGTH = 300
+UNIDENTIFIED = "unidentified"  # an Outstanding that is completed, but not identified
 
 
 @dataclass(frozen=True)
@@ -173,10 +174,18 @@ def combined_pace(
 
 
 def outstanding(queue: QueueRecord) -> list[Outstanding]:
-    """The queue's errored items, then its skipped ones, each with its latest message."""
+    """The queue's errored items, then its skipped ones, each with its latest message; then
+    the completed ones that are not identified (offline, no match), each with why."""
     found = []
     for item in queue.items:
         status = item.get("status")
+        why = (item.get("details") or {}).get("unidentified") if status == COMPLETED else ""
+        if why:
+            found.append(
+                Outstanding(queue.kind, str(item.get("name") or item.get("key")), UNIDENTIFIED,
+                            one_line(str(why)), "", int(item.get("attempts") or 0), None)
+            )  # fmt: skip
+            continue
         if status not in (ERROR, SKIPPED):
             continue
         history = item.get("error_history") or []
@@ -195,7 +204,8 @@ def outstanding(queue: QueueRecord) -> list[Outstanding]:
                 at=parse_time(last.get("at")),
             )
         )
-    found.sort(key=lambda o: (o.status != ERROR, o.name.casefold(), o.name))
+    order = {ERROR: 0, SKIPPED: 1}
+    found.sort(key=lambda o: (order.get(o.status, 2), o.name.casefold(), o.name))
     return found
 
 

@@ -24,7 +24,7 @@ from jinja2 import (
 from jinja2.bccache import Bucket
 
 from mediakeeper.commands import kind_command, queue_manager
-from mediakeeper.wording import count
+from mediakeeper.wording import count, queue_name
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 COMPILED = TEMPLATES / "__pycache__"
@@ -66,6 +66,7 @@ def environment() -> Environment:
     env.filters["under"] = path_under
     env.globals["queue_manager"] = queue_manager
     env.globals["kind_command"] = kind_command
+    env.globals["queue_name"] = queue_name
     env.globals["count"] = count  # "1 session", "2 sessions": as every message says it
     return env
 

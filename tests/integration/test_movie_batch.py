@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from mediakeeper.commands import kind_command, queue_manager
 from mediakeeper.queue import QueueStore
+from mediakeeper.reports.dashboard import dashboard_for, render_text
 from mediakeeper.slug import slugify
 from tests.servers.tmdb import API_KEY, FakeTMDb
 from utilities.movie_queue_manager import main as movie_queue_manager
@@ -236,7 +237,9 @@ def test_ambiguous_and_unmatched_movies_write_nothing(fake, tmp_path):
     reset = f"`{queue_manager('movies', home)} --reset-movie Solaris`"
     assert f"reset the movie: {reset}" in report
     # The advice works as written: the tag in the file's name, the reset, a batch.
-    assert r"Add the right \[tmdbid-N\] to the video file's name" in report  # the finding's
+    assert r"or add its \[tmdbid-593\] to the video file's name" in report  # the finding's
+    choose = f"`python utilities/movie_queue_manager.py --home {home} --choose Solaris 593`"
+    assert f"without renaming a file: {choose}" in report
     assert "for example `movie [tmdbid-593].mkv`" in report
     (library / "Solaris/solaris.mkv").rename(library / "Solaris/solaris [tmdbid-593].mkv")
     manager(home, "--reset-movie", "Solaris")
@@ -292,7 +295,7 @@ def test_another_library_than_the_queue_s_is_refused(fake, tmp_path):
     run_ = run(fake, home, other, "--offline")
     assert run_.returncode == 2, run_.stdout + run_.stderr
     assert (
-        f"movies queue at {home / 'status/movies/processing_queue.json'} is for the library "
+        f"movie queue at {home / 'status/movies/processing_queue.json'} is for the library "
         f"{first}, not {other}" in run_.stderr
     )
     hint = f"{queue_manager('movies', home)} --init --force --library {other}`"
@@ -381,17 +384,29 @@ def test_a_dry_run_without_a_key_previews_and_says_a_real_run_needs_one(fake, tm
     assert keyed.returncode == 0 and "note:" not in keyed.stdout
 
 
-def test_a_dead_service_stops_the_batch_early(fake, tmp_path):
-    names = [f"Film {n} (2000)" for n in range(5)]
+def test_a_dead_service_is_asked_once_and_the_batch_runs_offline(fake, tmp_path):
+    """TMDb unreachable used to make errors of three movies and stop: each movie is now done
+    with its local checks, its lookup left for --enrich, and TMDb is not asked again."""
+    names = ["The Matrix (1999)", "Heat (1995)", "Se7en (1995)", "Blade Runner (1982)", "Solaris"]
     library = library_of(tmp_path / "Movies", [f"{n}/f.mkv" for n in names])
     before = tree(library)
     home = tmp_path / "home"
     fake.fail(503, times=None)
     result = run(fake, home, library, MEDIAKEEPER_TMDB_RETRIES="1")
-    assert result.returncode == 1
-    assert "unreachable" in result.stdout
-    assert [queue_of(home)[n]["status"] for n in names] == ["error"] * 3 + ["pending"] * 2
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {queue_of(home)[n]["status"] for n in names} == {"completed"}
+    assert {queue_of(home)[n]["details"]["enriched"] for n in names} == {False}
+    assert len({r.path for r in fake.api_requests}) == 1  # the first movie's search only
+    assert len(fake.api_requests) == 2  # and its one retry
+    assert result.stdout.count("unreachable") == 1
+    assert "TMDb unreachable: ran offline; run --enrich later" in result.stdout
+    assert codes(home, "Solaris") == ["missing-year-in-name"]  # the local checks were made
     assert tree(library) == before
+    fake.clear_faults()
+    enriched = run(fake, home, library, "--enrich")
+    assert enriched.returncode == 0, enriched.stdout + enriched.stderr
+    assert queue_of(home)["Heat (1995)"]["details"]["tmdb_id"] == 949
+    assert nfo(library, "The Matrix (1999)").findtext("title") == "The Matrix"
 
 
 def test_the_key_never_reaches_a_file(fake, tmp_path):
@@ -420,3 +435,55 @@ def test_the_key_never_reaches_a_file(fake, tmp_path):
     for finished in outputs:
         assert API_KEY not in finished.stdout + finished.stderr
         assert WRONG_KEY not in finished.stdout + finished.stderr
+
+
+def test_movies_not_identified_are_counted_apart_and_choose_identifies_one(fake, tmp_path):
+    """An offline run used to tick every movie and call the queue done though none was
+    identified. A movie done but not identified gets no tick, is counted apart, listed under
+    what needs attention; the advice names a real candidate, and --choose takes it."""
+    fake.add_movie("Kill Bill: Vol. 1", "2003-10-10", id=24)
+    fake.add_movie("Kill Bill: Vol. 2", "2004-04-16", id=393)
+    library = library_of(tmp_path / "Movies", ["Kill Bill/kb.mkv", "Heat (1995)/h.mkv"])
+    home = tmp_path / "home"
+    offline = run(fake, home, library, "--offline")
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+    assert "✓" not in offline.stdout and "○ Kill Bill — completed" in offline.stdout
+    assert "2 movies completed (2 not identified), 0 errors" in offline.stdout
+    assert "(2 completed but not identified" in manager(home, "--show-summary")
+    assert "○ not identified yet (offline)" in manager(home, "--list")
+    board = render_text(dashboard_for(home, datetime.now(UTC)))
+    assert "NEEDS ATTENTION  0 errors, 0 skipped, 2 not identified" in board
+    assert "unidentified Kill Bill" in " ".join(board.split())
+
+    enriched = run(fake, home, library, "--enrich")
+    assert enriched.returncode == 0, enriched.stdout + enriched.stderr
+    assert "✓ Heat (1995)" in enriched.stdout and "○ Kill Bill" in enriched.stdout
+    assert "2 movies completed (1 not identified)" in enriched.stdout
+    findings = output(home, "Kill Bill")["findings"]
+    [no_match] = [f for f in findings if f["code"] == "no-match"]  # the title is longer
+    assert "--choose 'Kill Bill' 24`" in no_match["message"]
+    assert "[tmdbid-24]" in no_match["message"] and "tmdbid-N" not in no_match["message"]
+
+    chose = manager(home, "--choose", "kill bill", "24")
+    assert "Chose TMDb id 24 for 'Kill Bill' (no file renamed); completed -> pending" in chose
+    assert queue_of(home)["Kill Bill"]["choice"] == {"tmdb_id": 24}
+    again = run(fake, home, library)
+    assert again.returncode == 0, again.stdout + again.stderr
+    item = queue_of(home)["Kill Bill"]
+    assert (item["details"]["tmdb_id"], item["details"]["unidentified"]) == (24, "")
+    assert item["choice"] == {"tmdb_id": 24}  # kept: a reset and a new run honour it again
+    assert nfo(library, "Kill Bill").findtext("title") == "Kill Bill: Vol. 1"
+    assert sorted(p.name for p in (library / "Kill Bill").iterdir()) == ["kb.mkv", "movie.nfo"]
+    assert "not identified" not in manager(home, "--show-summary")
+
+
+def test_choose_takes_a_number_and_a_name_the_queue_holds(fake, tmp_path):
+    library = library_of(tmp_path / "Movies", ["Kill Bill/kb.mkv"])
+    home = tmp_path / "home"
+    assert run(fake, home, library, "--offline").returncode == 0
+    invoke = CliRunner().invoke
+    bad = invoke(movie_queue_manager, ["--home", str(home), "--choose", "Kill Bill", "tt24"])
+    assert bad.exit_code == 2 and "a TMDb id (a number), not 'tt24'" in bad.output
+    unknown = invoke(movie_queue_manager, ["--home", str(home), "--choose", "Nope", "24"])
+    assert unknown.exit_code != 0 and "Nope" in unknown.output
+    assert "choice" not in queue_of(home)["Kill Bill"]

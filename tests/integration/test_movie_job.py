@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import pytest
 
@@ -11,6 +11,7 @@ from mediakeeper.batch import ItemFailure
 from mediakeeper.config import load_settings
 from mediakeeper.movies.job import MovieJob
 from mediakeeper.movies.outputs import MovieOutputs
+from mediakeeper.reach import went_offline
 from tests.servers.tmdb import API_KEY, FakeTMDb
 
 
@@ -113,18 +114,19 @@ PORTAL = b"<!DOCTYPE html><html><body>Log in to the hotel Wi-Fi</body></html>"
 
 
 def test_a_web_page_in_place_of_artwork_is_the_network_and_nothing_is_written(fake, job, tmp_path):
-    """A captive portal answering 200 with its login page must never become poster.jpg."""
+    """A captive portal answering 200 with its login page must never become poster.jpg: the
+    run is offline from then on, the movie's lookup left for --enrich."""
     folder = tmp_path / "Movies" / "The Matrix (1999)"
     folder.mkdir(parents=True)
     (folder / "matrix.mkv").write_bytes(b"x")
     fake.malformed(times=None, path=fake.images_path, body=PORTAL)
-    with pytest.raises(ItemFailure) as caught:
-        job.process(item(folder, "t1"))
-    assert caught.value.network and "web page" in caught.value.message
+    offline = job.process(item(folder, "t1"))
+    assert (offline.details["match"], offline.details["enriched"]) == ("offline", False)
+    assert "web page" in went_offline(job.status_dir, job.session)[1]
     assert sorted(p.name for p in folder.iterdir()) == ["matrix.mkv"]
 
     fake.clear_faults()  # the network is back: the page was not cached, the artwork comes
-    result = job.process(item(folder, "t2"))
+    result = replace(job, session="20240310_movies_001").process(item(folder, "t2"))
     assert result.details["files_written"] == ["movie.nfo", "poster.jpg", "fanart.jpg"]
     assert (folder / "poster.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
 

@@ -44,12 +44,12 @@ def store(home) -> QueueStore:
 def test_init_summary_and_list_speak_of_movies(cli, library, store):
     created = cli("--init", "--library", str(library))
     assert created.exit_code == 0, created.output
-    assert "Created the movies queue" in created.output and "4 pending movies" in created.output
+    assert "Created the movie queue" in created.output and "4 pending movies" in created.output
     assert store.path == store.dir / "processing_queue.json" and store.exists()
 
     summary = cli()  # the default action
     assert summary.exit_code == 0
-    assert "movies queue" in summary.output and "pending            4" in summary.output
+    assert "movie queue" in summary.output and "pending            4" in summary.output
     assert "0.0% complete · 0 issues found, 0 resolved" in summary.output
     assert "tracks" not in summary.output
     as_json = json.loads(cli("--show-summary", "--json").output)
@@ -98,7 +98,7 @@ def test_validate_and_checkpoints(cli, library, store):
 def test_a_missing_queue_names_the_command(cli):
     result = cli("--list")
     assert result.exit_code == 2
-    assert "no movies queue" in result.output and "--init --library PATH" in result.output
+    assert "no movie queue" in result.output and "--init --library PATH" in result.output
 
 
 def test_a_movie_is_found_by_the_start_of_its_name_in_a_real_process(

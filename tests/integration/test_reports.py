@@ -9,7 +9,7 @@ Sun 4 Jan, 2026-W02 = Mon 5 Jan .. Sun 11 Jan):
 * Wed 2025-12-31 23:40 - Thu 2026-01-01 00:20  S2, over midnight and new year: Guns, Sigur Rós
 * Sun 2026-01-04 23:30 - Mon 2026-01-05 00:30  S3, over the week boundary: *NSYNC (Sun),
   "1. Numbered" (Mon), "Error Artist" fails (Mon)
-* Tue 2026-01-06 08:00  the movies queue is created: 3 movies
+* Tue 2026-01-06 08:00  the movie queue is created: 3 movies
 * Tue 2026-01-06 09:00  S4 completes Björk, skips "Skipped Artist", then crashes (no end)
 * Wed 2026-01-07 10:00-10:10  S5 (movies) completes Alien
 """
@@ -268,7 +268,7 @@ def test_2025_w52_before_the_movies_queue_existed(story):
     assert (music.tracks, music.issues_found, music.issues_resolved) == (21, 4, 3)
     assert by_code(music) == {"whitespace": (2, 2), "missing-year": (1, 1), "missing-cover": (1, 0)}
     assert r.minutes == 90
-    assert [s.id for s in r.sessions] == ["20251224_session_001"]
+    assert [s.id for s in r.sessions] == ["20251224_music_001"]
     assert (r.lookups, r.cache_hits) == (10, 4)
     p = music.progress
     assert (p.completed, p.total, p.percent) == (2, 12, 16.6)
@@ -300,8 +300,8 @@ def test_2026_w01_spans_new_year_and_splits_the_sessions_that_cross_midnight(sto
     assert music.without_output == 1  # Sigur Rós has no output document
     # S2 23:40-00:20 (40 min), and 30 of S3's 60 minutes (Sun 23:30 - Mon 00:30).
     assert {s.id: round(s.seconds_in_week / 60) for s in r.sessions} == {
-        "20251231_session_001": 40,
-        "20260104_session_001": 30,
+        "20251231_music_001": 40,
+        "20260104_music_001": 30,
     }
     assert r.minutes == 70
     assert (r.lookups, r.cache_hits) == (6, 3)  # S3 ended in W02: its lookups count there
@@ -320,9 +320,9 @@ def test_2026_w02_complete_covers_every_queue(story):
     # Movies have outputs too (outputs/movies/<slug>.json); this story wrote none for Alien.
     assert movies.has_outputs and movies.by_code == () and movies.without_output == 1
     assert {s.id: (s.outcome, round(s.seconds_in_week / 60)) for s in r.sessions} == {
-        "20260104_session_001": ("completed", 30),
-        "20260106_session_001": ("crashed", 50),  # counts until its last recorded item
-        "20260107_session_001": ("completed", 10),
+        "20260104_music_001": ("completed", 30),
+        "20260106_music_001": ("crashed", 50),  # counts until its last recorded item
+        "20260107_movies_001": ("completed", 10),
     }
     assert r.minutes == 90
     assert (r.lookups, r.cache_hits) == (8, 8)
@@ -383,7 +383,7 @@ def test_a_running_session_counts_until_now(tmp_path, clock):
     sunday = weekly_figures(records, parse_week("2026-W01"), at("2026-01-05 00:45"))
     monday = weekly_figures(records, parse_week("2026-W02"), at("2026-01-05 00:45"))
     assert (sunday.minutes, monday.minutes) == (60, 45)
-    assert session.id == "20260104_session_001"
+    assert session.id == "20260104_music_001"
 
 
 # ---- rendering -------------------------------------------------------------------------
@@ -456,7 +456,7 @@ def test_write_all_renders_every_week_since_the_queue_was_created(story):
 
 
 def _young_home(home: Path, *, corrupt_movies: bool = False) -> Path:
-    """A music queue created a minute ago with no items, and a movies queue created today."""
+    """A music queue created a minute ago with no items, and a movie queue created today."""
     today = at("2026-11-21 09:00")
     QueueStore(home / "status" / "music", "music").create(new_queue("music", "/m", [], today))
     movies = QueueStore(home / "status" / "movies", "movies")
@@ -489,7 +489,7 @@ def test_a_queue_that_does_not_parse_is_reported_not_fatal(tmp_path):
     home = _young_home(tmp_path, corrupt_movies=True)
     md_path, html_path = write_weekly_report(home, None, now=at("2026-11-21 10:00"))
     text = md_path.read_text(encoding="utf-8")
-    assert "**The movies queue could not be read:**" in text
+    assert "**The movie queue could not be read:**" in text
     assert "no checkpoint to restore yet" in text and "--init --force --library" in text
     assert "could not be read" in html_path.read_text(encoding="utf-8")
 
@@ -534,11 +534,11 @@ def test_dashboard_text(story):
     assert "  time invested 1 h 30 min in 3 sessions · lookups 8, cache hits 8" in lines
     sessions = lines[lines.index("LAST SESSIONS  (5 in all)") + 1 :][:5]
     assert [line.split()[0] for line in sessions] == [
-        "20260107_session_001",
-        "20260106_session_001",
-        "20260104_session_001",
-        "20251231_session_001",
-        "20251224_session_001",
+        "20260107_movies_001",
+        "20260106_music_001",
+        "20260104_music_001",
+        "20251231_music_001",
+        "20251224_music_001",
     ]
     assert "2026-01-04 23:30   1 h 00 min  completed      2 done   1 failed" in sessions[2]
     assert "crashed" in sessions[1]

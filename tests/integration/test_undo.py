@@ -378,3 +378,33 @@ def test_undo_names_its_journal_when_the_data_home_is_full(
     )
     assert listed.returncode == 0, listed.stderr
     assert f"note: {undo_journal}: line 1: an entry cut short" in listed.stderr
+
+
+def test_a_music_and_a_movie_batch_in_one_home_get_different_ids_and_undo_takes_either_form(
+    processed, music_script, library_tags, tmp_path
+):
+    """Both kinds used to number their sessions alike (two 20261122_session_001 in one home):
+    an id now names its kind. Journals written under the old form are undone as before."""
+    lib, home, original, session = processed
+    movies = tmp_path / "Movies" / "Alien (1979)"
+    movies.mkdir(parents=True)
+    (movies / "Alien.mkv").write_bytes(b"not really a video")
+    movie_run = music_script(
+        "process_movie_batch.py", "--home", home, "--library", movies.parent, "--offline"
+    )
+    assert movie_run.returncode == 0, movie_run.stdout + movie_run.stderr
+    movie_session = Path(re.search(r"session log: (.+)\.log", movie_run.stdout).group(1)).name
+    assert re.fullmatch(r"\d{8}_music_001", session)
+    assert re.fullmatch(r"\d{8}_movies_001", movie_session)
+
+    # A journal of an older version, under the id form it wrote then.
+    changes = home / "status/music/changes"
+    old = session.replace("_music_", "_session_")
+    (journal,) = changes.glob(f"{session}*")
+    (changes / journal.name.replace(session, old)).write_text(
+        journal.read_text(encoding="utf-8").replace(session, old), encoding="utf-8"
+    )
+    journal.unlink()
+    undone = music_script("undo_changes.py", "--home", home, "--session", old)
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert titles(library_tags, lib) == titles(lambda _: original, lib)

@@ -42,9 +42,12 @@ def test_choose_movie(candidates, title, year, status, movie_id):
     assert (choice.status, choice.movie_id) == (status, movie_id)
 
 
+CHOOSE = "python utilities/movie_queue_manager.py --choose 'The Matrix'"
+
+
 def test_ambiguous_and_no_match_findings_list_the_candidates():
     choice = rules.choose_movie([SOLARIS_72, SOLARIS_02], "Solaris", None)
-    [finding] = rules.match_findings(choice, ParsedName("Solaris"))
+    [finding] = rules.match_findings(choice, ParsedName("Solaris"), CHOOSE)
     assert finding.code == "ambiguous-match"
     assert finding.details["candidates"] == [
         {"id": 593, "title": "Solaris", "original_title": "Солярис", "year": 1972},
@@ -52,9 +55,15 @@ def test_ambiguous_and_no_match_findings_list_the_candidates():
     ]
     assert "[tmdbid-593]" in finding.message and "nothing was written" in finding.message
     choice = rules.choose_movie([RELOADED], "The Matrix", 1999)
-    [finding] = rules.match_findings(choice, ParsedName("The Matrix", 1999))
+    [finding] = rules.match_findings(choice, ParsedName("The Matrix", 1999), CHOOSE)
     assert finding.code == "no-match" and finding.details["candidates"][0]["id"] == 604
-    assert rules.match_findings(rules.choose_movie([MATRIX], "The Matrix", 1999), None) == []
+    # The advice names a real candidate's id, never a bare [tmdbid-N].
+    assert f"`{CHOOSE} 604`" in finding.message and "[tmdbid-604]" in finding.message
+    assert "tmdbid-N" not in finding.message
+    [nothing] = rules.match_findings(rules.choose_movie([], "Zzz", 1999), ParsedName("Zzz"), CHOOSE)
+    assert f"`{CHOOSE} ID`" in nothing.message
+    matched = rules.choose_movie([MATRIX], "The Matrix", 1999)
+    assert rules.match_findings(matched, None, CHOOSE) == []
 
 
 def details(**fields):
@@ -67,7 +76,8 @@ def _local(folder: str, parsed: ParsedName, files: list[str]):
 
 
 def _matching(candidates, parsed: ParsedName):
-    return rules.match_findings(rules.choose_movie(candidates, parsed.title, parsed.year), parsed)
+    choice = rules.choose_movie(candidates, parsed.title, parsed.year)
+    return rules.match_findings(choice, parsed, CHOOSE)
 
 
 # Every movie code fires: (code, what finds it, the path it names). The contract over every

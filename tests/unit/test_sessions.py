@@ -19,24 +19,24 @@ def test_sessions_are_numbered_per_day(tmp_path, clock):
     first = start_session(status, "music", clock=clock)
     clock.advance(hours=2)
     second = start_session(status, "music", clock=clock)
-    assert (first.id, second.id) == ("20240309_session_001", "20240309_session_002")
-    assert first.log_path == log_dir(status) / "20240309_session_001.log"
-    assert second.log_path == log_dir(status) / "20240309_session_002.log"
+    assert (first.id, second.id) == ("20240309_music_001", "20240309_music_002")
+    assert first.log_path == log_dir(status) / "20240309_music_001.log"
+    assert second.log_path == log_dir(status) / "20240309_music_002.log"
     assert sorted(p.name for p in log_dir(status).iterdir()) == [
-        "20240309_session_001.log",
-        "20240309_session_002.log",
+        "20240309_music_001.log",
+        "20240309_music_002.log",
     ]
     clock.advance(days=1)
-    assert start_session(status, "music", clock=clock).id == "20240310_session_001"
+    assert start_session(status, "music", clock=clock).id == "20240310_music_001"
 
 
 def test_numbering_continues_after_the_highest_number_of_the_day(tmp_path, clock):
     status = tmp_path / "status"
     log_dir(status).mkdir(parents=True)
-    (log_dir(status) / "20240309_session_007.log").write_text("")
-    (log_dir(status) / "20240308_session_041.log").write_text("")
-    (log_dir(status) / "20240309_session_notes.log").write_text("")
-    assert start_session(status, "music", clock=clock).id == "20240309_session_008"
+    (log_dir(status) / "20240309_music_007.log").write_text("")
+    (log_dir(status) / "20240308_music_041.log").write_text("")
+    (log_dir(status) / "20240309_music_notes.log").write_text("")
+    assert start_session(status, "music", clock=clock).id == "20240309_music_008"
 
 
 def test_the_log_has_start_items_and_end(tmp_path, clock):
@@ -51,7 +51,7 @@ def test_the_log_has_start_items_and_end(tmp_path, clock):
     session.end("interrupted", {"completed": 1, "errors": 1})
 
     lines = session.log_path.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("2024-03-09 10:30:00+00:00  START session 20240309_session_001")
+    assert lines[0].startswith("2024-03-09 10:30:00+00:00  START session 20240309_music_001")
     assert "batch of 10" in lines[0]
     assert lines[1] == "2024-03-09 10:30:30+00:00  COMPLETED  ABBA (tracks 12, issues found 3)"
     assert lines[2] == "2024-03-09 10:31:00+00:00  ERROR      AC⧸DC"
@@ -97,7 +97,7 @@ def test_load_sessions_folds_the_events(tmp_path, clock):
     two.end("failed")
 
     records = load_sessions(status, "music")
-    assert [r.id for r in records] == ["20240309_session_001", "20240309_session_002"]
+    assert [r.id for r in records] == ["20240309_music_001", "20240309_music_002"]
     first, second = records
     assert (first.kind, first.outcome, first.items_done, first.seconds) == (
         "music",
@@ -161,9 +161,9 @@ def test_a_torn_last_line_is_ignored_and_the_next_session_still_counts(tmp_path,
     one.item("a", "A", "completed")
     events = tmp_path / "music" / EVENTS_FILE
     with open(events, "ab") as f:  # a power cut in the middle of an append
-        f.write(b'{"session": "20240309_session_001", "event": "item", "at": "2024-03-')
+        f.write(b'{"session": "20240309_music_001", "event": "item", "at": "2024-03-')
     records = load_sessions(tmp_path, "music")
-    assert [(r.id, r.items_done) for r in records] == [("20240309_session_001", 1)]
+    assert [(r.id, r.items_done) for r in records] == [("20240309_music_001", 1)]
 
     clock.advance(minutes=1)
     one.end("completed")
@@ -173,8 +173,8 @@ def test_a_torn_last_line_is_ignored_and_the_next_session_still_counts(tmp_path,
     two.end("completed")
     records = load_sessions(tmp_path, "music")
     assert [(r.id, r.outcome, r.items_done) for r in records] == [
-        ("20240309_session_001", "completed", 1),
-        ("20240309_session_002", "completed", 1),
+        ("20240309_music_001", "completed", 1),
+        ("20240309_music_002", "completed", 1),
     ]
     # the damaged line stays a line of its own; every other line parses
     lines = events.read_bytes().splitlines()
@@ -196,20 +196,20 @@ def test_a_session_crossing_midnight_keeps_its_start_day(tmp_path, clock):
     session.item("a", "A", "completed")
     clock.advance(minutes=1)
     session.end("completed")
-    assert session.id == "20240309_session_001"
-    assert sorted(p.name for p in log_dir(tmp_path).iterdir()) == ["20240309_session_001.log"]
+    assert session.id == "20240309_music_001"
+    assert sorted(p.name for p in log_dir(tmp_path).iterdir()) == ["20240309_music_001.log"]
     log = session.log_path.read_text(encoding="utf-8")
     assert "2024-03-10 00:01:30+00:00  END completed after 120s" in log
     (record,) = load_sessions(tmp_path, "music")
-    assert (record.id, record.seconds, record.items_done) == ("20240309_session_001", 120.0, 1)
+    assert (record.id, record.seconds, record.items_done) == ("20240309_music_001", 120.0, 1)
     # the next run, after midnight, starts the new day's numbering
-    assert start_session(tmp_path, "music", clock=clock).id == "20240310_session_001"
+    assert start_session(tmp_path, "music", clock=clock).id == "20240310_music_001"
 
 
 def test_kinds_keep_separate_records(tmp_path, clock):
     start_session(tmp_path, "music", clock=clock).end("completed")
     movie = start_session(tmp_path, "movies", clock=clock)
-    assert movie.id == "20240309_session_001"
+    assert movie.id == "20240309_movies_001"
     assert movie.log_path.parent == tmp_path / "movies" / "session_logs"
     assert [r.kind for r in load_sessions(tmp_path, "movies")] == ["movies"]
     assert len(load_sessions(tmp_path, "music")) == 1

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from mediakeeper.reports.render import environment
-from mediakeeper.wording import count, plural_of
+from mediakeeper.wording import count, plural_of, queue_name
 
 
 @pytest.mark.parametrize(
@@ -44,3 +47,19 @@ def test_the_report_templates_count_with_the_same_helper():
         '{{ count(1, "cache hit", spec=",") }} · {{ count(1200, "cache hit", spec=",") }}'
     )
     assert template.render() == "1 cache hit · 1,200 cache hits"
+
+
+def test_a_queue_is_named_one_way_everywhere():
+    """It was "the movies queue" in some messages and "the movie queue" in others."""
+    assert (queue_name("music"), queue_name("movies")) == ("music queue", "movie queue")
+    root = Path(__file__).resolve().parents[2]
+    sources = [
+        *root.glob("mediakeeper/**/*.py"),
+        *root.glob("mediakeeper/**/*.j2"),
+        *root.glob("utilities/*.py"),
+        *root.glob("docs/*.md"),
+        root / "README.md",
+    ]
+    # "mediakeeper movies queue" is a command (the kind's name, then its verb), not a name.
+    spelled = re.compile(r"(?<!mediakeeper )movies'? (processing )?queue", re.IGNORECASE)
+    assert [p.name for p in sources if spelled.search(p.read_text(encoding="utf-8"))] == []
