@@ -238,7 +238,7 @@ def test_ambiguous_and_unmatched_movies_write_nothing(fake, tmp_path):
     assert f"reset the movie: {reset}" in report
     # The advice works as written: the tag in the file's name, the reset, a batch.
     assert r"or add its \[tmdbid-593\] to the video file's name" in report  # the finding's
-    choose = f"`python utilities/movie_queue_manager.py --home {home} --choose Solaris 593`"
+    choose = f"`{queue_manager('movies', home)} --choose Solaris 593`"
     assert f"without renaming a file: {choose}" in report
     assert "for example `movie [tmdbid-593].mkv`" in report
     (library / "Solaris/solaris.mkv").rename(library / "Solaris/solaris [tmdbid-593].mkv")
