@@ -1,7 +1,12 @@
-"""Stage 2 of the music rules, album-wide tags: an album's tracks vote on its album artist,
-album and year, and a strict majority is written over the rest only when nothing suggests the
-rest is deliberate (see ``_Vote``). Missing tags are filled from the vote, the folder's name
-or the file's name.
+"""Stages 2 and 4 of the music rules, album-wide tags: an album's tracks vote on its album
+artist, album and year, and a strict majority is written over the rest only when nothing
+suggests the rest is deliberate (see ``_Vote``). Missing tags are filled from the vote, the
+folder's name or the file's name.
+
+``missing`` and ``inconsistent`` make one rule for some of the tags, so that ``rules.STAGES``
+can run each where what its fixes read is already settled: the album name first (the track
+numbers' renumbering reads it), the track number with the number rules (an album artist is
+filled from the artist only on an album numbered 1 to n), the rest after both.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from mediakeeper.music.fixplan import (
     strict_majority,
 )
 from mediakeeper.music.model import Track
-from mediakeeper.music.rule_base import Context, counts_text, finding, label, tag_code
+from mediakeeper.music.rule_base import Context, Rule, counts_text, finding, label, tag_code
 from mediakeeper.wording import count
 
 _REQUIRED_EVERYWHERE = ("title", "artist", "date")
@@ -139,9 +144,20 @@ def _apart_reason(disc: int) -> str:
     return f"the tracks that differ are exactly disc {disc}'s, which may be a disc of its own"
 
 
-def missing_tags(ctx: Context) -> Iterator[Finding]:
+def missing(*tags: str) -> Rule:
+    """The missing-* rule for these tags only."""
+
+    def rule(ctx: Context) -> Iterator[Finding]:
+        return _missing_tags(ctx, tags)
+
+    rule.__name__ = rule.__qualname__ = f"missing_{'_'.join(tags)}"
+    return rule
+
+
+def _missing_tags(ctx: Context, tags: Sequence[str]) -> Iterator[Finding]:
     for album, tracks in ctx.groups:
         required = _REQUIRED_EVERYWHERE + (_REQUIRED_IN_ALBUM if album else ())
+        required = tuple(tag for tag in required if tag in tags)
         votes: dict[str, _Vote] = {}  # the album's, counted when a track first lacks the tag
         # Without a majority, a fill is the same for every track: worked out once.
         fallbacks: dict[str, tuple[str | None, str]] = {}
@@ -266,9 +282,19 @@ def _title_from_name(ctx: Context, track: Track, title: str) -> tuple[str | None
     return title, "from the file name"
 
 
-def inconsistent_tags(ctx: Context) -> Iterator[Finding]:
+def inconsistent(*tags: str) -> Rule:
+    """The inconsistent-* rule for these album-wide tags only."""
+
+    def rule(ctx: Context) -> Iterator[Finding]:
+        return _inconsistent_tags(ctx, tags)
+
+    rule.__name__ = rule.__qualname__ = f"inconsistent_{'_'.join(tags)}"
+    return rule
+
+
+def _inconsistent_tags(ctx: Context, tags: Sequence[str]) -> Iterator[Finding]:
     for album, tracks in ctx.albums():
-        for tag in _ALBUM_WIDE:
+        for tag in tags:
             vote = _album_vote(ctx, tracks, tag)
             if len(vote.counts) < 2:
                 continue

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
 from mediakeeper.findings import Finding
-from mediakeeper.music.album_rules import inconsistent_tags, missing_tags
+from mediakeeper.music.album_rules import inconsistent, missing
 from mediakeeper.music.file_rules import (
     legacy_tags,
     low_bitrates,
@@ -67,7 +67,10 @@ def artist_name_variants(ctx: Context) -> Iterator[Finding]:
         yield finding("artist-name-variant", "", "", message, changes, **details)
 
 
-# Later stages read values as earlier stages' fixes leave them (fixplan's conflict policy).
+# Later stages read values as earlier stages' fixes leave them (fixplan's conflict policy), and
+# rules within a stage as the stage before left them. So a rule whose decision reads a tag that
+# another rule fixes runs in a later stage than that rule: else the fix lands a run later and
+# can change the decision then, rewriting a tag the first run set (no fixed point).
 STAGES: tuple[tuple[Rule, ...], ...] = (
     (  # 1. files and raw text
         unreadable_files,
@@ -79,14 +82,18 @@ STAGES: tuple[tuple[Rule, ...], ...] = (
         mixed_formats,
         missing_covers,
     ),
-    (  # 2. album folders, on cleaned text
-        missing_tags,
-        inconsistent_tags,
+    (missing("album"), inconsistent("album")),  # 2. album names, on cleaned text
+    (  # 3. track numbers, within albums as named
+        missing("tracknumber"),
         duplicate_numbers,
         track_gaps,
         filename_mismatches,
     ),
-    (artist_name_variants,),  # 3. the artist as a whole, on cleaned and album-consistent text
+    (  # 4. the rest of the album folders' tags, on numbered tracks
+        missing("title", "artist", "date", "albumartist"),
+        inconsistent("albumartist", "date"),
+    ),
+    (artist_name_variants,),  # 5. the artist as a whole, on cleaned and album-consistent text
 )
 
 
