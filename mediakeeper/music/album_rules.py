@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from mediakeeper.findings import Finding
 from mediakeeper.music.fixplan import (
+    artist_identity,
     disc_suffix,
     folder_year,
     is_various_artists,
@@ -116,14 +117,15 @@ def _doubt(
 
 def _compilation(ctx: Context, tracks: Sequence[Track]) -> bool:
     """Album artist "Various Artists" (or "VA", "Various"), or no one artist (featured guests
-    aside) on more than half of the tracks that name one."""
+    and spellings aside: "Beatles" is "The Beatles") on more than half of the tracks that
+    name one."""
     # Keys, not values: stripped, and asked for (and kept) by the other rules already.
     if any(k and is_various_artists(k) for k in {ctx.key(t, "albumartist") for t in tracks}):
         return True
     artists = [k for t in tracks if (k := ctx.key(t, "artist"))]
     if len(set(artists)) < 2:  # one artist, or none: no compilation (and no guests to strip)
         return False
-    leads = [lead_artist(k) for k in artists]
+    leads = [artist_identity(lead_artist(k)) for k in artists]
     return strict_majority(leads, len(leads)) is None
 
 

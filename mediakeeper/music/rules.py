@@ -25,20 +25,14 @@ from mediakeeper.music.file_rules import (
     unreadable_files,
     whitespace,
 )
-from mediakeeper.music.fixplan import majority_of, planned_changes
+from mediakeeper.music.fixplan import artist_identity, majority_of, planned_changes
 from mediakeeper.music.model import ArtistScan, TagChange
 from mediakeeper.music.number_rules import duplicate_numbers, filename_mismatches, track_gaps
 from mediakeeper.music.rule_base import Context, Rule, counts_text, finding
-from mediakeeper.textfold import caseless
 
 __all__ = ["STAGES", "Context", "find_issues", "planned_changes"]
 
 # --- stage 3: the artist as a whole -----------------------------------------------------------
-
-
-def _normal_name(name: str) -> str:
-    """One artist however it is spaced or cased, with or without "The"; accents count."""
-    return " ".join(caseless(name).split()).removeprefix("the ")
 
 
 def artist_name_variants(ctx: Context) -> Iterator[Finding]:
@@ -46,7 +40,7 @@ def artist_name_variants(ctx: Context) -> Iterator[Finding]:
     for t in ctx.tracks:
         for tag in ("artist", "albumartist"):
             if value := ctx.value(t, tag).strip():
-                spellings[_normal_name(value)][value] += 1
+                spellings[artist_identity(value)][value] += 1
     for _, counts in sorted(spellings.items()):
         if len(counts) < 2:
             continue
