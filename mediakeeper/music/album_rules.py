@@ -1,7 +1,12 @@
-"""Stage 2 of the music rules, album-wide tags: an album's tracks vote on its album artist,
-album and year, and a strict majority is written over the rest only when nothing suggests the
-rest is deliberate (see ``_Vote``). Missing tags are filled from the vote, the folder's name
-or the file's name.
+"""Stages 2 and 4 of the music rules, album-wide tags: an album's tracks vote on its album
+artist, album and year, and a strict majority is written over the rest only when nothing
+suggests the rest is deliberate (see ``_Vote``). Missing tags are filled from the vote, the
+folder's name or the file's name.
+
+``missing`` and ``inconsistent`` make one rule for some of the tags, so that ``rules.STAGES``
+can run each where what its fixes read is already settled: the album name first (the track
+numbers' renumbering reads it), the track number with the number rules (an album artist is
+filled from the artist only on an album numbered 1 to n), the rest after both.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from dataclasses import dataclass
 
 from mediakeeper.findings import Finding
 from mediakeeper.music.fixplan import (
+    artist_identity,
     disc_suffix,
     folder_year,
     is_various_artists,
@@ -23,7 +29,7 @@ from mediakeeper.music.fixplan import (
     strict_majority,
 )
 from mediakeeper.music.model import Track
-from mediakeeper.music.rule_base import Context, counts_text, finding, label, tag_code
+from mediakeeper.music.rule_base import Context, Rule, counts_text, finding, label, tag_code
 from mediakeeper.wording import count
 
 _REQUIRED_EVERYWHERE = ("title", "artist", "date")
@@ -111,14 +117,15 @@ def _doubt(
 
 def _compilation(ctx: Context, tracks: Sequence[Track]) -> bool:
     """Album artist "Various Artists" (or "VA", "Various"), or no one artist (featured guests
-    aside) on more than half of the tracks that name one."""
+    and spellings aside: "Beatles" is "The Beatles") on more than half of the tracks that
+    name one."""
     # Keys, not values: stripped, and asked for (and kept) by the other rules already.
     if any(k and is_various_artists(k) for k in {ctx.key(t, "albumartist") for t in tracks}):
         return True
     artists = [k for t in tracks if (k := ctx.key(t, "artist"))]
     if len(set(artists)) < 2:  # one artist, or none: no compilation (and no guests to strip)
         return False
-    leads = [lead_artist(k) for k in artists]
+    leads = [artist_identity(lead_artist(k)) for k in artists]
     return strict_majority(leads, len(leads)) is None
 
 
@@ -139,9 +146,20 @@ def _apart_reason(disc: int) -> str:
     return f"the tracks that differ are exactly disc {disc}'s, which may be a disc of its own"
 
 
-def missing_tags(ctx: Context) -> Iterator[Finding]:
+def missing(*tags: str) -> Rule:
+    """The missing-* rule for these tags only."""
+
+    def rule(ctx: Context) -> Iterator[Finding]:
+        return _missing_tags(ctx, tags)
+
+    rule.__name__ = rule.__qualname__ = f"missing_{'_'.join(tags)}"
+    return rule
+
+
+def _missing_tags(ctx: Context, tags: Sequence[str]) -> Iterator[Finding]:
     for album, tracks in ctx.groups:
         required = _REQUIRED_EVERYWHERE + (_REQUIRED_IN_ALBUM if album else ())
+        required = tuple(tag for tag in required if tag in tags)
         votes: dict[str, _Vote] = {}  # the album's, counted when a track first lacks the tag
         # Without a majority, a fill is the same for every track: worked out once.
         fallbacks: dict[str, tuple[str | None, str]] = {}
@@ -266,9 +284,19 @@ def _title_from_name(ctx: Context, track: Track, title: str) -> tuple[str | None
     return title, "from the file name"
 
 
-def inconsistent_tags(ctx: Context) -> Iterator[Finding]:
+def inconsistent(*tags: str) -> Rule:
+    """The inconsistent-* rule for these album-wide tags only."""
+
+    def rule(ctx: Context) -> Iterator[Finding]:
+        return _inconsistent_tags(ctx, tags)
+
+    rule.__name__ = rule.__qualname__ = f"inconsistent_{'_'.join(tags)}"
+    return rule
+
+
+def _inconsistent_tags(ctx: Context, tags: Sequence[str]) -> Iterator[Finding]:
     for album, tracks in ctx.albums():
-        for tag in _ALBUM_WIDE:
+        for tag in tags:
             vote = _album_vote(ctx, tracks, tag)
             if len(vote.counts) < 2:
                 continue

@@ -25,6 +25,7 @@ from typing import TypeVar
 
 from mediakeeper.findings import Finding
 from mediakeeper.music.model import TagChange, Track
+from mediakeeper.textfold import caseless
 
 K = TypeVar("K", bound=Hashable)
 
@@ -168,6 +169,13 @@ def disc_suffix(album: str) -> tuple[str, int] | None:
     if match is None or match.start() == 0:
         return None
     return album[: match.start()], int(match["disc"])
+
+
+def artist_identity(name: str) -> str:
+    """One artist however it is spaced or cased, with or without "The"; accents count. The
+    artist-wide spelling fix makes the spellings of one identity one, so a decision an earlier
+    stage takes on artists compares identities: that fix cannot change it a run later."""
+    return " ".join(caseless(name).split()).removeprefix("the ")
 
 
 def lead_artist(artist: str) -> str:

@@ -1,4 +1,4 @@
-"""Stage 2 of the music rules, track numbers: per disc of an album, numbers held twice, numbers
+"""Stage 3 of the music rules, track numbers: per disc of an album, numbers held twice, numbers
 skipped, and file names whose number says otherwise.
 """
 

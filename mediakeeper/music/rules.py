@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
 from mediakeeper.findings import Finding
-from mediakeeper.music.album_rules import inconsistent_tags, missing_tags
+from mediakeeper.music.album_rules import inconsistent, missing
 from mediakeeper.music.file_rules import (
     legacy_tags,
     low_bitrates,
@@ -25,20 +25,14 @@ from mediakeeper.music.file_rules import (
     unreadable_files,
     whitespace,
 )
-from mediakeeper.music.fixplan import majority_of, planned_changes
+from mediakeeper.music.fixplan import artist_identity, majority_of, planned_changes
 from mediakeeper.music.model import ArtistScan, TagChange
 from mediakeeper.music.number_rules import duplicate_numbers, filename_mismatches, track_gaps
 from mediakeeper.music.rule_base import Context, Rule, counts_text, finding
-from mediakeeper.textfold import caseless
 
 __all__ = ["STAGES", "Context", "find_issues", "planned_changes"]
 
 # --- stage 3: the artist as a whole -----------------------------------------------------------
-
-
-def _normal_name(name: str) -> str:
-    """One artist however it is spaced or cased, with or without "The"; accents count."""
-    return " ".join(caseless(name).split()).removeprefix("the ")
 
 
 def artist_name_variants(ctx: Context) -> Iterator[Finding]:
@@ -46,7 +40,7 @@ def artist_name_variants(ctx: Context) -> Iterator[Finding]:
     for t in ctx.tracks:
         for tag in ("artist", "albumartist"):
             if value := ctx.value(t, tag).strip():
-                spellings[_normal_name(value)][value] += 1
+                spellings[artist_identity(value)][value] += 1
     for _, counts in sorted(spellings.items()):
         if len(counts) < 2:
             continue
@@ -67,7 +61,10 @@ def artist_name_variants(ctx: Context) -> Iterator[Finding]:
         yield finding("artist-name-variant", "", "", message, changes, **details)
 
 
-# Later stages read values as earlier stages' fixes leave them (fixplan's conflict policy).
+# Later stages read values as earlier stages' fixes leave them (fixplan's conflict policy), and
+# rules within a stage as the stage before left them. So a rule whose decision reads a tag that
+# another rule fixes runs in a later stage than that rule: else the fix lands a run later and
+# can change the decision then, rewriting a tag the first run set (no fixed point).
 STAGES: tuple[tuple[Rule, ...], ...] = (
     (  # 1. files and raw text
         unreadable_files,
@@ -79,14 +76,18 @@ STAGES: tuple[tuple[Rule, ...], ...] = (
         mixed_formats,
         missing_covers,
     ),
-    (  # 2. album folders, on cleaned text
-        missing_tags,
-        inconsistent_tags,
+    (missing("album"), inconsistent("album")),  # 2. album names, on cleaned text
+    (  # 3. track numbers, within albums as named
+        missing("tracknumber"),
         duplicate_numbers,
         track_gaps,
         filename_mismatches,
     ),
-    (artist_name_variants,),  # 3. the artist as a whole, on cleaned and album-consistent text
+    (  # 4. the rest of the album folders' tags, on numbered tracks
+        missing("title", "artist", "date", "albumartist"),
+        inconsistent("albumartist", "date"),
+    ),
+    (artist_name_variants,),  # 5. the artist as a whole, on cleaned and album-consistent text
 )
 
 

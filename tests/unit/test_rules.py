@@ -6,7 +6,7 @@ import random
 from dataclasses import replace
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mediakeeper.findings import SEVERITY, Finding, codes_of
@@ -602,8 +602,39 @@ def _apply(scan: ArtistScan, changes: list[TagChange]) -> ArtistScan:
     return replace(scan, tracks=tuple(tracks))
 
 
+# An album artist filled from the artist only once the track number is filled (from the file
+# name) tipped the artist-wide spelling vote a run later, rewriting the spaces fix of an artist.
+_FILL_WAITS_ON_A_NUMBER = ArtistScan(
+    "The Beatles",
+    (
+        Track("1969 - Abbey Road/01 - Song.0.mp3", "1969 - Abbey Road", "mp3",
+              {"albumartist": "The Beatles"}),
+        Track("1969 - Abbey Road/01 - Song.1.mp3", "1969 - Abbey Road", "mp3",
+              {"artist": "the beatles ", "albumartist": "Beatles"}),
+        Track("Let It Be/01 - Song.2.mp3", "Let It Be", "mp3", {"artist": "The Beatles"}),
+    ),
+)  # fmt: skip
+
+
+# Two spellings of one artist made the album look like a compilation, whose years are kept,
+# until the artist-wide spelling fix merged them: a run later the year vote rewrote a year
+# the spaces fix had set.
+_SPELLINGS_LOOK_LIKE_A_COMPILATION = ArtistScan(
+    "The Beatles",
+    (
+        Track("A/01 - a.mp3", "A", "mp3", {"artist": "The Beatles", "date": "1969"}),
+        Track("A/02 - b.mp3", "A", "mp3", {"artist": "Beatles", "date": "1969"}),
+        Track("A/03 - c.mp3", "A", "mp3", {"artist": "Wings", "date": " 1970"}),
+        Track("B/01 - a.mp3", "B", "mp3", {"artist": "The Beatles", "date": "1970"}),
+        Track("B/02 - b.mp3", "B", "mp3", {"artist": "The Beatles", "date": "1970"}),
+    ),
+)
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scans())
+@example(_FILL_WAITS_ON_A_NUMBER)
+@example(_SPELLINGS_LOOK_LIKE_A_COMPILATION)
 def test_fixes_change_only_named_tags_never_conflict_and_settle(scan: ArtistScan) -> None:
     findings = find_issues(scan)
     raw = {t.path: t.tags for t in scan.tracks}
@@ -765,6 +796,15 @@ def test_a_compilation_keeps_each_tracks_original_year(
         ],
     )
     assert "compilation" in unfixed(missing, "missing-year").message
+
+
+def test_spellings_of_one_artist_are_no_compilation() -> None:
+    # Two spellings of one artist are one artist: the artist-wide spelling fix merges them, and
+    # the year decision must not change when it does (a run later, over a fixed tag).
+    artists, years = ["The Beatles", "Beatles", "Wings"], ["1969", "1969", "1970"]
+    scan = album_of(ALBUM, *({"artist": a, "date": y} for a, y in zip(artists, years, strict=True)))
+    [finding] = of(find_issues(scan), "inconsistent-year")
+    assert [(c.old, c.new) for c in finding.changes] == [("1970", "1969")]
 
 
 def test_one_wrong_year_in_nine_tracks_is_still_fixed() -> None:
