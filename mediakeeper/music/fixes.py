@@ -2,7 +2,7 @@
 
 Every change is journaled before the file is touched: one JSON line per tag with its old and
 new value, in ``status/music/changes/<session>.jsonl``, on disk before any file is replaced.
-The tag write itself replaces the file atomically (see ``mediakeeper.tags.write``), so a kill
+The tag write itself replaces the file atomically (see ``mediakeeper.safewrite``), so a kill
 at any instant leaves each file old or new and the journal always knows at least as much as
 the files. Undo puts old values back, newest first, and leaves alone any tag that was changed
 again since.

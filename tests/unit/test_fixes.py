@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper import tags
+from mediakeeper import safewrite, tags
 from mediakeeper.music import synth
 from mediakeeper.music.fixes import ChangeJournal, apply_changes, read_journal
 from mediakeeper.music.model import TagChange
@@ -216,7 +216,7 @@ def test_the_journal_is_flushed_once_for_all_groups_of_copies(tmp_path, monkeypa
     """Each group of copies is flushed on its own; the journal, unchanged between groups,
     needs the disk only once: again with the next group only if the disk refused it."""
     artist = tmp_path / "Bob"
-    count = tags.WRITE_GROUP + 2  # two groups
+    count = safewrite.WRITE_GROUP + 2  # two groups
     paths = [
         synth.make_track(artist / "A" / f"{n:02d} - Song.flac", "flac", {"title": "Song "})
         for n in range(1, count + 1)
@@ -234,7 +234,7 @@ def test_the_journal_is_flushed_once_for_all_groups_of_copies(tmp_path, monkeypa
 
     monkeypatch.setattr(os, "fsync", fsync)
     applied = apply_changes(artist, "Bob", changes, journal, verify=False)
-    written = count - tags.WRITE_GROUP if first_refused else count
+    written = count - safewrite.WRITE_GROUP if first_refused else count
     assert len(applied.changes) == written and len(applied.refused) == count - written
     assert flushed.count(str(journal.path)) == (2 if first_refused else 1)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper import spares, tags
+from mediakeeper import safewrite, spares, tags
 from mediakeeper.music import synth
 from mediakeeper.tags import FileWrite
 
@@ -191,7 +191,7 @@ def test_a_copy_written_over_a_longer_spare_ends_where_the_copy_does(tmp_path, m
         f.write(b"\0" * 100)  # a longer original, in as many blocks
     assert spares._blocks(first.stat().st_size) == spares._blocks(second.stat().st_size)
     if large:
-        monkeypatch.setattr(tags, "IN_MEMORY_BYTES", 0)  # every file counts as large
+        monkeypatch.setattr(safewrite, "IN_MEMORY_BYTES", 0)  # every file counts as large
     folder = tmp_path / spares.SPARES
     old = first.stat().st_ino
     write(first, folder, "New One")
