@@ -1,5 +1,11 @@
 """Names in a library that are not media: file-system and NAS junk, our own temp files."""
 
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
 # Folders that file systems and NAS boxes create; everything else, leading dots included
 # ("...And Justice for All"), is media.
 JUNK_FOLDERS = frozenset(
@@ -7,7 +13,28 @@ JUNK_FOLDERS = frozenset(
      "@eaDir", "lost+found", "$RECYCLE.BIN", "System Volume Information", ".stfolder"}
 )  # fmt: skip
 
-TEMP_PREFIX = ".mediakeeper."  # tags.write's temp copies; a killed write leaves one behind
+TEMP_PREFIX = ".mediakeeper."  # safewrite's temp copies; a killed write leaves one behind
+
+
+def home_id(home: Path | str) -> str:
+    """A short stable id of a data home (its resolved path's hash), in the names of the temp
+    copies and spares it makes in a library another data home may work on too."""
+    resolved = os.path.realpath(home).encode("utf-8", "surrogateescape")
+    return hashlib.sha256(resolved).hexdigest()[:10]
+
+
+def temp_copy_owner(name: str) -> tuple[str, int] | None:
+    """Who made a temp copy: (its data home's id, "" for a copy from before they carried
+    one; its process id); None if ``name`` is no temp copy."""
+    end = name.find(".tmp", len(TEMP_PREFIX))
+    if not name.startswith(TEMP_PREFIX) or end < 0:
+        return None
+    head = name[len(TEMP_PREFIX) : end]
+    home, _, process = head.rpartition(".")
+    pid, _, serial = process.partition("-")
+    if not (pid.isdigit() and serial.isdigit()):
+        return None
+    return home, int(pid)
 
 
 def is_temp_copy(name: str) -> bool:

@@ -2,18 +2,37 @@
 
 A caller hands over a file and a function that turns the file's bytes into the new ones (in a
 work file object: in memory for a small file, the copy itself for a large one). The new
-content goes into a copy beside the original, the copies of a group are flushed to disk
-together and each is renamed over its original, so a crash at any instant leaves each file
-old or new, never a mix. The copy gets the original's owner, group and mode. Nothing here
-knows what the bytes mean: tag writes use it, and so can any job that replaces a user's file.
+content goes into a copy beside the original, which gets the original's owner, group, mode,
+extended attributes and ACL; the copies of a group are flushed to disk together and each is
+put in its original's place, so a crash at any instant leaves each file old or new, never a
+mix. Nothing here knows what the bytes mean: tag writes use it, and so can any job that
+replaces a user's file.
+
+Never over someone else's change: the original's identity (inode, size, mtime, ctime) is
+taken once its bytes are read, and the copy is put in place only if the file at that path
+still has it; a file changed, deleted or renamed meanwhile is left alone (``CHANGED``). On
+Linux the copy and the original swap names in one step (``renameat2(RENAME_EXCHANGE)``), which
+never creates a path that is gone, and the original swapped out is checked again: if it is
+not the file that was read, the swap is undone. Where the swap is missing (another kernel,
+some network file systems) a rename follows the check, and a file deleted in the moment
+between the two (microseconds) would come back. A change written into the file within the
+clock tick of the read that leaves its size alone (an in-place edit of a fixed-size field,
+less than ~4 ms after the read) looks like no change: the file system gives no finer sign.
+
+Not replaced at all: anything but a regular file (a FIFO is never opened for reading either),
+a file its owner made read-only (``READ_ONLY``), a symlink whose target is outside the
+library (``OUTSIDE``; one inside has its target replaced, and stays a link).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import io
 import os
 import shutil
+import signal
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -22,8 +41,16 @@ from typing import BinaryIO, NamedTuple
 from mediakeeper import spares as spare
 from mediakeeper.atomic import create_temp, flush_files, fsync_dir, write_all
 from mediakeeper.errors import FileError
-from mediakeeper.fsnames import TEMP_PREFIX
+from mediakeeper.fileattrs import same_attributes, same_owner_and_mode, user_name
+from mediakeeper.fsnames import TEMP_PREFIX, temp_copy_owner
 from mediakeeper.interrupts import critical
+from mediakeeper.linux import exchange
+from mediakeeper.processes import is_running
+
+# Finding codes of the files left alone for a reason a person should see on its own.
+CHANGED = "changed-during-fix"
+READ_ONLY = "read-only-file"
+OUTSIDE = "link-outside-library"
 
 # Files are replaced in groups of at most this many files and bytes (see replace_many): the
 # bound on how long a signal waits for a group to be in place.
@@ -39,45 +66,97 @@ IN_MEMORY_BYTES = 8 << 20
 # FileError to leave the file alone.
 Change = Callable[[BinaryIO, os.stat_result], None]
 
+_NO_EXCHANGE = (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP)
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+
 
 class Replacement(NamedTuple):
-    """One file to replace: its path, the change, and its size if the caller knows it (the
-    groups are bounded by bytes; unknown, it is asked of the file)."""
+    """One file to replace: its path; the change; its size if the caller knows it (the
+    groups are bounded by bytes; unknown, it is asked of the file); and the library it is
+    in (a symlinked file is replaced through its target only when that is inside it)."""
 
     path: Path
     change: Change
     size: int | None = None
+    root: Path | None = None
 
 
-def replace(path: Path | str, change: Change) -> None:
+def replace(path: Path | str, change: Change, *, root: Path | None = None) -> None:
     """Replace one file (see ``replace_many``); FileError if it is left alone."""
     path = Path(path)
-    failed = replace_many([Replacement(path, change)])
+    failed = replace_many([Replacement(path, change, root=root)])
     if path in failed:
         raise failed[path]
 
 
 def replace_many(
-    todo: Iterable[Replacement], *, flush_first: Sequence[Path] = (), spares: Path | None = None
+    todo: Iterable[Replacement],
+    *,
+    flush_first: Sequence[Path] = (),
+    spares: Path | None = None,
+    owner: str = "",
 ) -> dict[Path, FileError]:
     """Replace several files. Returns the files left alone, with the reason; every other
     one is replaced. ``flush_first``: files (a change journal) that must be on disk before
     any original is replaced; they are flushed with the first group's copies (again with the
     next group's if the disk refused them), which saves them a disk flush of their own.
     ``spares``: a folder (``mediakeeper.spares.SPARES``) on the files' file system where the
-    replaced originals are kept, for later copies to be written into.
+    replaced originals are set aside, to be deleted once the batch ends. ``owner``: the data
+    home's id (``fsnames.home_id``), in the names of the copies: stale copies a killed
+    process of the same data home left in these folders are removed first, others' are not.
 
-    A group's copies are all saved before they are flushed to disk together and renamed, so
-    one journal commit can cover the group instead of one per file (see ``flush_files``);
-    each file still ends old or new whenever a crash comes, and the folders are synced once.
+    A group's copies are all saved before they are flushed to disk together and put in
+    place, so one journal commit can cover the group instead of one per file (see
+    ``flush_files``); each file still ends old or new whenever a crash comes, and the
+    folders are synced once.
     """
     failed: dict[Path, FileError] = {}
+    swept: set[str] = set()
     for group in _groups(list(todo)):
-        group_failed, flushed = _replace_group(group, flush_first, spares)
+        for folder in {os.path.dirname(r.path) for r in group} - swept:
+            remove_stale_copies(folder, owner)
+            swept.add(folder)
+        group_failed, flushed = _replace_group(group, flush_first, spares, owner)
         failed.update(group_failed)
         if flushed:
             flush_first = ()  # on disk now
     return failed
+
+
+def stale_copies(folder: str, owner: str) -> tuple[list[str], list[str]]:
+    """The temp copies in ``folder`` left by ended processes: those of the data home
+    ``owner`` (safe to remove), and another data home's (its process may run where this one
+    cannot see it, in another container: left to it). A running process's are not stale."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return [], []
+    return sort_stale((os.path.join(folder, name) for name in names), owner)
+
+
+def sort_stale(paths: Iterable[str], owner: str) -> tuple[list[str], list[str]]:
+    """``stale_copies`` of the given paths (others than temp copies are passed over)."""
+    ours: list[str] = []
+    others: list[str] = []
+    for path in paths:
+        made_by = temp_copy_owner(os.path.basename(path))
+        if made_by is None:
+            continue
+        home, pid = made_by
+        if pid == os.getpid() or is_running(pid):
+            continue
+        # "": a copy from before copies carried their data home, removed as it was then.
+        (ours if home in (owner, "") else others).append(path)
+    return ours, others
+
+
+def remove_stale_copies(folder: str, owner: str) -> list[str]:
+    """Remove this data home's stale copies in ``folder``; returns the others' stale ones."""
+    ours, others = stale_copies(folder, owner)
+    for path in ours:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    return others
 
 
 def _groups(todo: list[Replacement]) -> Iterator[list[Replacement]]:
@@ -120,111 +199,331 @@ class _os_errors:  # ``with _os_errors(path):``
         return False
 
 
+class _Copy(NamedTuple):
+    """A saved copy waiting for its flush: the file as given, the regular file it replaces
+    (the path, or a symlink's target), the copy open and its path, and the original's
+    stat once its bytes were read."""
+
+    path: Path
+    target: str
+    fd: int
+    tmp: str
+    read: os.stat_result
+    source: io.FileIO  # the original, open: it holds the lease
+    leased: bool
+
+
 def _replace_group(
-    group: list[Replacement], flush_first: Sequence[Path], spares: Path | None
+    group: list[Replacement], flush_first: Sequence[Path], spares: Path | None, owner: str
 ) -> tuple[dict[Path, FileError], bool]:
     """The files left alone, and whether ``flush_first`` reached the disk."""
     failed: dict[Path, FileError] = {}
     flushed = False
-    saved: list[tuple[Path, int, str]] = []  # (original, its saved copy: open, and its path)
-    placed: dict[str, Path] = {}  # copy -> the original it has replaced
-    # A signal waits until every copy is renamed over its original or removed: no leftovers.
+    saved: list[_Copy] = []
+    placed: set[str] = set()  # copies no longer ours to remove
+    # A signal waits until every copy is in its original's place or removed: no leftovers.
     with critical():
         try:
             for r in group:
                 try:
-                    saved.append((r.path, *_saved_copy(r, spares)))
+                    saved.append(_saved_copy(r, owner))
                 except FileError as err:
                     failed[r.path] = err
             try:
-                flush_files([fd for _, fd, _ in saved], flush_first)
+                flush_files([c.fd for c in saved], flush_first)
             except OSError as err:  # the disk failed them: none is put in place
-                reason = err.strerror or str(err)
-                if err.filename is not None:  # not the copies: a file they wait for
-                    reason = f"{err.filename} could not be written to disk first ({reason})"
-                failed.update((path, FileError(str(path), reason)) for path, _, _ in saved)
+                reason = _flush_problem(err, saved)
+                failed.update((c.path, FileError(str(c.path), reason)) for c in saved)
             else:
                 flushed = True
-                for path, _, tmp in saved:
-                    original = spare.keep(path, spares) if spares else None
+                for c in saved:
                     try:
-                        with _os_errors(path):
-                            os.replace(tmp, path)
+                        _put_in_place(c, spares, owner)
                     except FileError as err:
-                        failed[path] = err
-                        if original is not None:
-                            spare.drop(original)  # still the file's own: never reused
+                        failed[c.path] = err
+                        if err.code == _KEPT_BACK:  # holds the user's file now: kept
+                            placed.add(c.tmp)
+                            err.code = CHANGED
                     else:
-                        placed[tmp] = path
-                        if original is not None:
-                            spare.kept(original)
+                        placed.add(c.tmp)
         finally:
-            for _, fd, tmp in saved:
-                os.close(fd)
-                if tmp not in placed:
+            for c in saved:
+                os.close(c.fd)
+                c.source.close()  # lets a writer waiting on the lease go on
+                if c.tmp not in placed:
                     with contextlib.suppress(OSError):
-                        os.unlink(tmp)
-    for folder in {os.path.dirname(path) for path in placed.values()}:
+                        os.unlink(c.tmp)
+    for folder in {os.path.dirname(c.target) for c in saved if c.tmp in placed}:
         fsync_dir(folder)  # the renames become durable, once per folder
     return failed, flushed
 
 
-def _saved_copy(r: Replacement, spares: Path | None) -> tuple[int, str]:
-    """A copy of the file with the change made, not yet flushed to disk: the copy's open
-    descriptor and its path. The copy is written over a spare of about its size if there is
-    one (see ``mediakeeper.spares``), else into a new file beside the original."""
-    path = r.path
+def _flush_problem(err: OSError, saved: list[_Copy]) -> str:
+    if err.errno in _FULL and saved:
+        return _disk_full(saved[0].target, sum(c.read.st_size for c in saved))
+    reason = err.strerror or str(err)
+    if err.filename is not None:  # not the copies: a file they wait for
+        reason = f"{err.filename} could not be written to disk first ({reason})"
+    return reason
+
+
+_KEPT_BACK = "kept-back"  # swapped back, its copy's name now holds the user's file
+
+
+def _put_in_place(c: _Copy, spares: Path | None, owner: str) -> None:
+    """Put the flushed copy in its original's place, if the original is still the file
+    that was read (see the module's docstring); FileError (``CHANGED``) if not."""
+    _refuse_if_changed(c)
+    try:
+        exchange(c.tmp, c.target)
+    except OSError as err:
+        if err.errno == errno.ENOENT:  # gone since the check
+            raise _changed(c, "deleted or renamed") from None
+        if err.errno not in _NO_EXCHANGE:
+            raise FileError(str(c.path), err.strerror or str(err)) from None
+        _renamed_in_place(c, spares, owner)
+        return
+    with _os_errors(c.path):
+        out = os.lstat(c.tmp)  # the original, swapped out
+    if _identity(out) != _identity(c.read) or _lease_broken(c):  # since the check
+        try:
+            exchange(c.tmp, c.target)
+        except OSError:
+            err = _changed(c, f"changed (it is now at {c.tmp}: put it back)")
+            err.code = _KEPT_BACK
+            raise err from None
+        raise _changed(c, "changed")
+    if not (spares and spare.set_aside(c.tmp, spares, out.st_size, owner)):
+        with contextlib.suppress(OSError):
+            os.unlink(c.tmp)
+
+
+def _renamed_in_place(c: _Copy, spares: Path | None, owner: str) -> None:
+    """Where names cannot be swapped: the copy renamed over the original, checked a moment
+    before. The original gets a second name in ``spares`` first, so the rename frees none of
+    its blocks (deleted with the others once the batch ends)."""
+    original = spare.keep(c.target, spares, owner) if spares else None
+    try:
+        with _os_errors(c.path):
+            os.replace(c.tmp, c.target)
+    except FileError:
+        if original is not None:
+            spare.drop(original)
+        raise
+    if original is not None:
+        spare.kept(original)
+
+
+def _identity(st: os.stat_result) -> tuple[int, ...]:
+    """What tells a file from its changed self (a rename changes its ctime: not here)."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _refuse_if_changed(c: _Copy) -> None:
+    """FileError (``CHANGED``) unless the file at the path is still the one that was read,
+    unchanged: its inode, size, mtime and ctime (a chmod, an attribute) as they were."""
+    try:
+        now = os.lstat(c.target)
+    except FileNotFoundError:
+        raise _changed(c, "deleted or renamed") from None
+    except OSError as err:
+        raise FileError(str(c.path), err.strerror or str(err)) from None
+    if _identity(now) != _identity(c.read) or now.st_ctime_ns != c.read.st_ctime_ns:
+        raise _changed(c, "changed")
+    if _lease_broken(c):  # opened to be written: the change may not be on disk yet
+        raise _changed(c, "opened for writing")
+
+
+def _changed(c: _Copy, what: str) -> FileError:
+    return FileError(
+        str(c.path), f"{what} by another program while being fixed: left alone", CHANGED
+    )
+
+
+def open_regular(path: str) -> int:
+    """``path`` opened for reading if it is a regular file, else OSError (a FIFO would block
+    the open, or the read: it is opened without waiting, and closed again)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+PERMISSION_DENIED = "permission denied"
+
+
+def cannot_read(err: OSError) -> str:
+    """Why a file could not be opened, worded with its fix where there is one."""
+    if isinstance(err, PermissionError):
+        return f"{PERMISSION_DENIED}: cannot read it as {user_name()}; fix its permissions"
+    return err.strerror or str(err)
+
+
+def _target(r: Replacement) -> str:
+    """The regular file to replace: the path, or the target of a symlink inside the library
+    (the link stays a link); FileError (``OUTSIDE``) for one outside it."""
+    path = os.fspath(r.path)
+    try:
+        is_link = stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError as err:
+        raise FileError(path, cannot_read(err)) from None
+    if not is_link:
+        return path
+    target = os.path.realpath(path)
+    root = os.path.realpath(r.root) if r.root is not None else None
+    if root is None or os.path.commonpath([root, target]) != root:
+        where = "outside the library" if root is not None else "not followed here"
+        raise FileError(
+            path,
+            f"a link to {target}, {where}: left alone; fix the file where it is",
+            OUTSIDE,
+        )
+    return target
+
+
+def _refuse_if_read_only(path: str, st: os.stat_result, target: str) -> None:
+    """A file its owner made read-only is meant to stay as it is. The mode bits decide, not
+    only ``os.access``: root may write any file."""
+    if not st.st_mode & stat.S_IWUSR or (os.geteuid() != 0 and not os.access(target, os.W_OK)):
+        raise FileError(
+            path,
+            f"read-only (mode {stat.S_IMODE(st.st_mode):03o}): left alone; "
+            "make it writable (chmod u+w) if it should be fixed",
+            READ_ONLY,
+        )
+
+
+def _saved_copy(r: Replacement, owner: str) -> _Copy:
+    """A copy of the file with the change made, not yet flushed to disk, in a new file
+    beside the original."""
+    path = str(r.path)
+    target = _target(r)
+    try:
+        src_fd = open_regular(target)
+    except OSError as err:
+        raise FileError(path, cannot_read(err)) from None
     # A raw file: the whole file is read in one go, and a buffered one costs a few syscalls
-    # and objects more per write.
-    with _os_errors(path), open(path, "rb", buffering=0) as src:
-        st = os.fstat(src.fileno())
+    # and objects more per write. Open until the copy is in place: it holds the lease.
+    src = open(src_fd, "rb", buffering=0)  # noqa: SIM115 (closed with the group)
+    try:
+        leased = _lease(src_fd, path)
+        fd, tmp, st = _copy_changed(r, path, target, src, owner)
+    except BaseException:
+        src.close()
+        raise
+    return _Copy(r.path, target, fd, tmp, st, src, leased)
+
+
+def _copy_changed(
+    r: Replacement, path: str, target: str, src: io.FileIO, owner: str
+) -> tuple[int, str, os.stat_result]:
+    """The copy (open, and its path) and the original's stat once its bytes were read."""
+    src_fd = src.fileno()
+    with _os_errors(path):
+        st = os.fstat(src_fd)
+        _refuse_if_read_only(path, st, target)
         if st.st_size <= IN_MEMORY_BYTES:
             with io.BytesIO(src.readall()) as work:
-                st = os.fstat(src.fileno())  # after the read: a change during it shows
+                st = os.fstat(src_fd)  # after the read: a change during it shows
                 r.change(work, st)
                 with work.getbuffer() as data:
-                    fd, tmp = _copy_file(path, spares, st.st_dev, len(data))
-                    with _removed_on_error(fd, tmp):
+                    fd, tmp = _new_copy(target, owner)
+                    with _removed_on_error(fd, tmp), _full(path, target, len(data)):
                         write_all(fd, data)
-                        os.ftruncate(fd, len(data))  # a spare may have been longer
-                        _same_owner_and_mode(fd, st, path)
+                        _same_attributes(src_fd, fd, st, path)
         else:
-            fd, tmp = _copy_file(path, spares, st.st_dev, st.st_size)
+            fd, tmp = _new_copy(target, owner)
             with _removed_on_error(fd, tmp), open(fd, "r+b", closefd=False) as work:
-                shutil.copyfileobj(src, work, 1 << 20)
-                work.truncate()  # a spare may have been longer
-                st = os.fstat(src.fileno())  # after the copy: a change during it shows
-                r.change(work, st)
-                _same_owner_and_mode(fd, st, path)
-    return fd, tmp
+                with _full(path, target, st.st_size):
+                    shutil.copyfileobj(src, work, 1 << 20)
+                st = os.fstat(src_fd)  # after the copy: a change during it shows
+                with _full(path, target, st.st_size):
+                    r.change(work, st)
+                _same_attributes(src_fd, fd, st, path)
+    return fd, tmp, st
 
 
-def _same_owner_and_mode(fd: int, st: os.stat_result, path: Path) -> None:
-    """Give the copy the original's owner, group and mode (in that order: a change of owner
-    clears set-id bits). The copy is made by whoever runs the batch; root (a NAS, a container)
-    would otherwise take every fixed file from its owner and its media server's group. A copy
-    that cannot belong to the original's owner is not put in its place. Asked only when the
-    owner differs: where a file system gives every file the same one (FAT, a share mounted
-    with uid=), a change of owner may be refused even when it changes nothing."""
-    copy = os.fstat(fd)
-    if (copy.st_uid, copy.st_gid) != (st.st_uid, st.st_gid):
-        try:
-            os.fchown(fd, st.st_uid, st.st_gid)
-        except PermissionError:
+# The signal a broken lease sends: one ignored unless handled (SIGIO, the default, kills).
+_LEASE_SIGNAL = signal.SIGURG
+_F_SETSIG = getattr(fcntl, "F_SETSIG", None)
+
+
+def _lease(fd: int, path: str) -> bool:
+    """Take a read lease on the original (Linux): any program that opens it for writing from
+    now on breaks it, and its open waits until the lease is let go, after the copy is in
+    place, or the swap undone. Whether it was taken: only the file's owner (or root) may,
+    and not every file system has leases. FileError (``CHANGED``) if another program has
+    the file open for writing now."""
+    if _F_SETSIG is None or not hasattr(fcntl, "F_SETLEASE"):
+        return False
+    try:
+        fcntl.fcntl(fd, _F_SETSIG, _LEASE_SIGNAL)
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+    except OSError as err:
+        if err.errno == errno.EAGAIN:
             raise FileError(
-                str(path),
-                f"cannot keep its owner (uid {st.st_uid}, gid {st.st_gid}): "
-                "run the batch as that user, or as root",
+                path, "open for writing by another program: left alone", CHANGED
             ) from None
-    os.fchmod(fd, stat.S_IMODE(st.st_mode))
+        return False
+    return True
 
 
-def _copy_file(path: Path, spares: Path | None, device: int, size: int) -> tuple[int, str]:
-    """Where a copy of ``size`` bytes goes: a spare that fits, or a new file beside the
-    original, a dot-name (the scanner skips it) that keeps the suffix mutagen sniffs
-    formats by."""
-    reused = spare.take(spares, device, size) if spares else None
-    return reused or create_temp(path.parent, TEMP_PREFIX, ".tmp" + path.suffix)
+def _lease_broken(c: _Copy) -> bool:
+    """Whether a program opened the original for writing since its lease was taken."""
+    return c.leased and fcntl.fcntl(c.source.fileno(), fcntl.F_GETLEASE) != fcntl.F_RDLCK
+
+
+def _same_attributes(src_fd: int, fd: int, st: os.stat_result, path: str) -> None:
+    same_owner_and_mode(fd, st, path)
+    same_attributes(src_fd, fd, path)  # the ACL last: it sets the mode's group bits
+
+
+def _new_copy(target: str, owner: str) -> tuple[int, str]:
+    """A new file beside the original, a dot-name (the scanner skips it) that names the data
+    home and process making it and keeps the suffix mutagen sniffs formats by."""
+    folder, name = os.path.split(target)
+    try:
+        prefix = f"{TEMP_PREFIX}{owner}." if owner else TEMP_PREFIX
+        return create_temp(Path(folder), prefix, ".tmp" + os.path.splitext(name)[1])
+    except OSError as err:
+        if isinstance(err, PermissionError):
+            reason = f"permission denied: cannot write in its folder as {user_name()}"
+            raise FileError(target, reason) from None
+        raise
+
+
+@contextlib.contextmanager
+def _full(path: str, target: str, needed: int) -> Iterator[None]:
+    """A full disk said as such, with what the copy needs and where (a write that fails
+    for want of room may surface as an OSError, or as one mutagen wraps)."""
+    try:
+        yield
+    except (OSError, FileError) as err:
+        cause = err if isinstance(err, OSError) else err.__cause__
+        if isinstance(cause, OSError) and cause.errno in _FULL:
+            raise FileError(path, _disk_full(target, needed)) from err
+        raise
+
+
+def _disk_full(target: str, needed: int) -> str:
+    megabytes = max(1, -(-needed // (1 << 20)))
+    return f"disk full ({megabytes} MB needed on {_mount_point(target)})"
+
+
+def _mount_point(path: str) -> str:
+    path = os.path.realpath(os.path.dirname(path))
+    device = os.stat(path).st_dev
+    while path != "/":
+        parent = os.path.dirname(path)
+        if os.stat(parent).st_dev != device:
+            break
+        path = parent
+    return path
 
 
 @contextlib.contextmanager

@@ -490,10 +490,16 @@ def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = No
     ``keep``: the result carries the parse (``parsed``), for a ``write`` that follows; ``st``:
     the file's stat, when the caller took it just before (a scan has it from its listing)."""
     path = os.fspath(path)
-    with _translated(path):
+    try:  # a regular file only: a FIFO put in a track's place would block the read
+        fd = safewrite.open_regular(path)
+    except OSError as err:
+        raise AudioError(path, safewrite.cannot_read(err)) from None
+    raw = io.FileIO(fd, "rb")
+    raw.name = path  # mutagen sniffs a format by its name too
+    with _translated(path), io.BufferedReader(raw) as source:
         if keep:  # taken before the parse: a change after it shows
-            signature = _signature(st if st is not None else os.stat(path))
-        audio = _load(path, os.path.splitext(path)[1])
+            signature = _signature(st if st is not None else os.fstat(fd))
+        audio = _load(source, os.path.splitext(path)[1])
         fmt, style = _KINDS[type(audio)]
         view = style.view(audio.tags) if audio.tags is not None else {}
         info = audio.info
@@ -537,8 +543,9 @@ def version_after_write(fmt: str, version: str) -> str:
 
 
 class FileWrite(NamedTuple):
-    """One file for ``write_many``: the values to set; the scan's kept parse, if any; and
-    what the named tags held when they were read (None: not checked). A file whose kept parse
+    """One file for ``write_many``: the values to set; the scan's kept parse, if any; what
+    the named tags held when they were read (None: not checked); the library it is in (a
+    symlinked file is written through its target only inside it). A file whose kept parse
     no longer matches it, or that has none, is parsed again and refused if one of those tags
     changed since: a fix never overwrites someone else's edit."""
 
@@ -546,6 +553,7 @@ class FileWrite(NamedTuple):
     values: Mapping[str, str | None]
     parsed: Parsed | None = None
     expect: Mapping[str, str | None] | None = None
+    root: Path | None = None
 
 
 def write(path: Path | str, values: Mapping[str, str | None], *, parsed: Parsed | None = None):
@@ -564,11 +572,15 @@ def write(path: Path | str, values: Mapping[str, str | None], *, parsed: Parsed 
 
 
 def write_many(
-    writes: Iterable[FileWrite], *, flush_first: Sequence[Path] = (), spares: Path | None = None
+    writes: Iterable[FileWrite],
+    *,
+    flush_first: Sequence[Path] = (),
+    spares: Path | None = None,
+    owner: str = "",
 ) -> dict[Path, AudioError]:
     """``write`` for several files, in groups (``safewrite.replace_many``, which says what
-    ``flush_first`` and ``spares`` do). Returns the files that could not be written, with the
-    reason; every other one is written."""
+    ``flush_first``, ``spares`` and ``owner`` do). Returns the files that could not be
+    written, with the reason; every other one is written."""
     # A str path too: the results are keyed by Path. (Making a Path costs 6 us: not twice.)
     todo = [w if isinstance(w.path, Path) else w._replace(path=Path(w.path)) for w in writes]
     if len({w.path for w in todo}) < len(todo):  # two copies of one file: one lost
@@ -578,7 +590,10 @@ def write_many(
         if unknown:
             raise ValueError(f"unknown logical tags: {sorted(unknown)}")
     failed = safewrite.replace_many(
-        (_replacement(w) for w in todo if w.values), flush_first=flush_first, spares=spares
+        (_replacement(w) for w in todo if w.values),
+        flush_first=flush_first,
+        spares=spares,
+        owner=owner,
     )
     return {path: _audio_error(err) for path, err in failed.items()}
 
@@ -597,9 +612,8 @@ def _replacement(w: FileWrite) -> safewrite.Replacement:
         with _translated(w.path):
             _save_changed(w, work, st)
 
-    return safewrite.Replacement(
-        w.path, change, w.parsed.signature[1] if w.parsed is not None else None
-    )
+    size = w.parsed.signature[1] if w.parsed is not None else None
+    return safewrite.Replacement(w.path, change, size, w.root)
 
 
 def _save_changed(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:

@@ -39,7 +39,17 @@ SEVERITY: dict[str, str] = {
     "artist-name-variant": "warning",
     "low-bitrate": "warning",
     "legacy-tag": "warning",
+    # A fix's file left alone (mediakeeper.safewrite). Changed by another program meanwhile:
+    # the fix is still to do, by a run again. A link out of the library: someone must say
+    # where the file belongs. Read-only: the person's own choice, worth knowing (and the
+    # finding whose fix it holds back stays open with its own severity).
+    "changed-during-fix": "warning",
+    "link-outside-library": "warning",
+    "read-only-file": "info",
 }
+
+# The codes above that no rule finds: a fix's file left alone when it was to be written.
+WRITE_CODES = frozenset({"changed-during-fix", "link-outside-library", "read-only-file"})
 
 _LABEL = {"albumartist": "album artist", "tracknumber": "track number", "date": "year"}
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from mediakeeper.music.rule_base import WRITE_CODES
 from mediakeeper.music.rules import SEVERITY
 
 
@@ -67,7 +68,7 @@ def test_the_queue_shows_every_artist_completed(demo_run):
 def test_every_finding_code_fires_somewhere(demo_run):
     cwd, _, _ = demo_run
     fired = {f["code"] for doc in artist_outputs(cwd / "demo").values() for f in doc["findings"]}
-    assert set(SEVERITY) - fired == set()
+    assert set(SEVERITY) - WRITE_CODES - fired == set()  # the write's own: none in a demo
 
 
 def test_fixes_are_applied_and_the_ambiguous_tie_is_left_alone(demo_run):

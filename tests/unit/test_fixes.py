@@ -190,18 +190,18 @@ def test_the_journal_is_on_disk_before_any_file_is_replaced(
         journal.path.write_text('{"session": "s1"}\n')
     changes = [TagChange(str(p.relative_to(artist)), "title", "Song ", "Song") for p in paths]
     calls = []
-    real_fsync, real_replace = os.fsync, os.replace
+    real_fsync, real_exchange = os.fsync, safewrite.exchange
 
     def fsync(fd):
         calls.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
         real_fsync(fd)
 
-    def replace(src, dst):
-        calls.append(("replace", str(dst)))
-        real_replace(src, dst)
+    def exchange(copy, original):  # the copy takes the original's place
+        calls.append(("replace", str(original)))
+        real_exchange(copy, original)
 
     monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(safewrite, "exchange", exchange)
     apply_changes(artist, "Bob", changes, journal, verify=False)
 
     first_replace = next(n for n, (call, _) in enumerate(calls) if call == "replace")
