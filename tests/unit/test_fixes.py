@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -282,3 +283,29 @@ def test_no_file_is_touched_until_its_changes_are_journaled(tmp_path):
         apply_changes(artist, "Bob", [change], journal, verify=False)
 
     assert path.read_bytes() == before
+
+
+def test_the_next_undo_removes_the_copies_a_killed_one_of_its_data_home_left(tmp_path):
+    """A killed undo leaves its full-size copies in the album folders: the next run over
+    those folders (an undo, or a batch) removes those of its own data home whose process has
+    ended, and leaves another data home's alone."""
+    from mediakeeper.fsnames import home_id
+    from mediakeeper.music.fixes import undo
+
+    path = synth.make_track(tmp_path / "Music/Alpha/A/01 - a.flac", "flac", {"title": "a "})
+    home = tmp_path / "home"
+    status = home / "status" / "music"
+    change = TagChange("A/01 - a.flac", "title", "a ", "a")
+    apply_changes(path.parent.parent, "Alpha", [change], ChangeJournal(status, "s1"))
+    child = subprocess.Popen(["true"])
+    child.wait()  # a pid whose process has ended, as a killed undo's has
+    ours = path.parent / f".mediakeeper.{home_id(home)}.{child.pid}-3.tmp.flac"
+    theirs = path.parent / f".mediakeeper.{home_id(tmp_path / 'other')}.{child.pid}-3.tmp.flac"
+    for copy in (ours, theirs):
+        copy.write_bytes(path.read_bytes())
+
+    report = undo(status, session="s1")
+
+    assert [e.new for e in report.restored] == ["a"]
+    assert tags.read(path).tags["title"] == "a "
+    assert not ours.exists() and theirs.exists()
