@@ -28,12 +28,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import io
 import os
 import shutil
-import signal
-import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
@@ -42,15 +39,21 @@ from mediakeeper import spares as spare
 from mediakeeper.atomic import create_temp, flush_files, fsync_dir, write_all
 from mediakeeper.errors import FileError
 from mediakeeper.fileattrs import same_attributes, same_owner_and_mode, user_name
-from mediakeeper.fsnames import TEMP_PREFIX, temp_copy_owner
+from mediakeeper.filechecks import (
+    CHANGED,
+    OUTSIDE,
+    READ_ONLY,
+    cannot_read,
+    disk_full,
+    lease,
+    lease_broken,
+    open_regular,
+    refuse_if_read_only,
+    target_of,
+)
+from mediakeeper.fsnames import TEMP_PREFIX, remove_stale_copies
 from mediakeeper.interrupts import critical
 from mediakeeper.linux import exchange
-from mediakeeper.processes import is_running
-
-# Finding codes of the files left alone for a reason a person should see on its own.
-CHANGED = "changed-during-fix"
-READ_ONLY = "read-only-file"
-OUTSIDE = "link-outside-library"
 
 # Files are replaced in groups of at most this many files and bytes (see replace_many): the
 # bound on how long a signal waits for a group to be in place.
@@ -68,6 +71,7 @@ Change = Callable[[BinaryIO, os.stat_result], None]
 
 _NO_EXCHANGE = (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP)
 _FULL = (errno.ENOSPC, errno.EDQUOT)
+__all__ = ["CHANGED", "OUTSIDE", "READ_ONLY", "Replacement", "replace", "replace_many"]
 
 
 class Replacement(NamedTuple):
@@ -121,42 +125,6 @@ def replace_many(
         if flushed:
             flush_first = ()  # on disk now
     return failed
-
-
-def stale_copies(folder: str, owner: str) -> tuple[list[str], list[str]]:
-    """The temp copies in ``folder`` left by ended processes: those of the data home
-    ``owner`` (safe to remove), and another data home's (its process may run where this one
-    cannot see it, in another container: left to it). A running process's are not stale."""
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return [], []
-    return sort_stale((os.path.join(folder, name) for name in names), owner)
-
-
-def sort_stale(paths: Iterable[str], owner: str) -> tuple[list[str], list[str]]:
-    """``stale_copies`` of the given paths (others than temp copies are passed over)."""
-    ours: list[str] = []
-    others: list[str] = []
-    for path in paths:
-        made_by = temp_copy_owner(os.path.basename(path))
-        if made_by is None:
-            continue
-        home, pid = made_by
-        if pid == os.getpid() or is_running(pid):
-            continue
-        # "": a copy from before copies carried their data home, removed as it was then.
-        (ours if home in (owner, "") else others).append(path)
-    return ours, others
-
-
-def remove_stale_copies(folder: str, owner: str) -> list[str]:
-    """Remove this data home's stale copies in ``folder``; returns the others' stale ones."""
-    ours, others = stale_copies(folder, owner)
-    for path in ours:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-    return others
 
 
 def _groups(todo: list[Replacement]) -> Iterator[list[Replacement]]:
@@ -260,7 +228,7 @@ def _replace_group(
 
 def _flush_problem(err: OSError, saved: list[_Copy]) -> str:
     if err.errno in _FULL and saved:
-        return _disk_full(saved[0].target, sum(c.read.st_size for c in saved))
+        return disk_full(saved[0].target, sum(c.read.st_size for c in saved))
     reason = err.strerror or str(err)
     if err.filename is not None:  # not the copies: a file they wait for
         reason = f"{err.filename} could not be written to disk first ({reason})"
@@ -340,69 +308,11 @@ def _changed(c: _Copy, what: str) -> FileError:
     )
 
 
-def open_regular(path: str) -> int:
-    """``path`` opened for reading if it is a regular file, else OSError (a FIFO would block
-    the open, or the read: it is opened without waiting, and closed again)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file")
-        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-PERMISSION_DENIED = "permission denied"
-
-
-def cannot_read(err: OSError) -> str:
-    """Why a file could not be opened, worded with its fix where there is one."""
-    if isinstance(err, PermissionError):
-        return f"{PERMISSION_DENIED}: cannot read it as {user_name()}; fix its permissions"
-    return err.strerror or str(err)
-
-
-def _target(r: Replacement) -> str:
-    """The regular file to replace: the path, or the target of a symlink inside the library
-    (the link stays a link); FileError (``OUTSIDE``) for one outside it."""
-    path = os.fspath(r.path)
-    try:
-        is_link = stat.S_ISLNK(os.lstat(path).st_mode)
-    except OSError as err:
-        raise FileError(path, cannot_read(err)) from None
-    if not is_link:
-        return path
-    target = os.path.realpath(path)
-    root = os.path.realpath(r.root) if r.root is not None else None
-    if root is None or os.path.commonpath([root, target]) != root:
-        where = "outside the library" if root is not None else "not followed here"
-        raise FileError(
-            path,
-            f"a link to {target}, {where}: left alone; fix the file where it is",
-            OUTSIDE,
-        )
-    return target
-
-
-def _refuse_if_read_only(path: str, st: os.stat_result, target: str) -> None:
-    """A file its owner made read-only is meant to stay as it is. The mode bits decide, not
-    only ``os.access``: root may write any file."""
-    if not st.st_mode & stat.S_IWUSR or (os.geteuid() != 0 and not os.access(target, os.W_OK)):
-        raise FileError(
-            path,
-            f"read-only (mode {stat.S_IMODE(st.st_mode):03o}): left alone; "
-            "make it writable (chmod u+w) if it should be fixed",
-            READ_ONLY,
-        )
-
-
 def _saved_copy(r: Replacement, owner: str) -> _Copy:
     """A copy of the file with the change made, not yet flushed to disk, in a new file
     beside the original."""
     path = str(r.path)
-    target = _target(r)
+    target = target_of(str(r.path), r.root)
     try:
         src_fd = open_regular(target)
     except OSError as err:
@@ -411,7 +321,7 @@ def _saved_copy(r: Replacement, owner: str) -> _Copy:
     # and objects more per write. Open until the copy is in place: it holds the lease.
     src = open(src_fd, "rb", buffering=0)  # noqa: SIM115 (closed with the group)
     try:
-        leased = _lease(src_fd, path)
+        leased = lease(src_fd, path)
         fd, tmp, st = _copy_changed(r, path, target, src, owner)
     except BaseException:
         src.close()
@@ -426,7 +336,7 @@ def _copy_changed(
     src_fd = src.fileno()
     with _os_errors(path):
         st = os.fstat(src_fd)
-        _refuse_if_read_only(path, st, target)
+        refuse_if_read_only(path, st, target)
         if st.st_size <= IN_MEMORY_BYTES:
             with io.BytesIO(src.readall()) as work:
                 st = os.fstat(src_fd)  # after the read: a change during it shows
@@ -448,34 +358,8 @@ def _copy_changed(
     return fd, tmp, st
 
 
-# The signal a broken lease sends: one ignored unless handled (SIGIO, the default, kills).
-_LEASE_SIGNAL = signal.SIGURG
-_F_SETSIG = getattr(fcntl, "F_SETSIG", None)
-
-
-def _lease(fd: int, path: str) -> bool:
-    """Take a read lease on the original (Linux): any program that opens it for writing from
-    now on breaks it, and its open waits until the lease is let go, after the copy is in
-    place, or the swap undone. Whether it was taken: only the file's owner (or root) may,
-    and not every file system has leases. FileError (``CHANGED``) if another program has
-    the file open for writing now."""
-    if _F_SETSIG is None or not hasattr(fcntl, "F_SETLEASE"):
-        return False
-    try:
-        fcntl.fcntl(fd, _F_SETSIG, _LEASE_SIGNAL)
-        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
-    except OSError as err:
-        if err.errno == errno.EAGAIN:
-            raise FileError(
-                path, "open for writing by another program: left alone", CHANGED
-            ) from None
-        return False
-    return True
-
-
 def _lease_broken(c: _Copy) -> bool:
-    """Whether a program opened the original for writing since its lease was taken."""
-    return c.leased and fcntl.fcntl(c.source.fileno(), fcntl.F_GETLEASE) != fcntl.F_RDLCK
+    return c.leased and lease_broken(c.source.fileno())
 
 
 def _same_attributes(src_fd: int, fd: int, st: os.stat_result, path: str) -> None:
@@ -506,24 +390,8 @@ def _full(path: str, target: str, needed: int) -> Iterator[None]:
     except (OSError, FileError) as err:
         cause = err if isinstance(err, OSError) else err.__cause__
         if isinstance(cause, OSError) and cause.errno in _FULL:
-            raise FileError(path, _disk_full(target, needed)) from err
+            raise FileError(path, disk_full(target, needed)) from err
         raise
-
-
-def _disk_full(target: str, needed: int) -> str:
-    megabytes = max(1, -(-needed // (1 << 20)))
-    return f"disk full ({megabytes} MB needed on {_mount_point(target)})"
-
-
-def _mount_point(path: str) -> str:
-    path = os.path.realpath(os.path.dirname(path))
-    device = os.stat(path).st_dev
-    while path != "/":
-        parent = os.path.dirname(path)
-        if os.stat(parent).st_dev != device:
-            break
-        path = parent
-    return path
 
 
 @contextlib.contextmanager

@@ -29,6 +29,7 @@ from mutagen.oggvorbis import OggVorbis
 
 from mediakeeper import safewrite
 from mediakeeper.errors import AudioError, FileError
+from mediakeeper.filechecks import cannot_read, open_regular
 from mediakeeper.music.model import LOGICAL_TAGS
 
 # .mp4 is left out on purpose: in a music folder it is usually a video.
@@ -491,9 +492,9 @@ def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = No
     the file's stat, when the caller took it just before (a scan has it from its listing)."""
     path = os.fspath(path)
     try:  # a regular file only: a FIFO put in a track's place would block the read
-        fd = safewrite.open_regular(path)
+        fd = open_regular(path)
     except OSError as err:
-        raise AudioError(path, safewrite.cannot_read(err)) from None
+        raise AudioError(path, cannot_read(err)) from None
     raw = io.FileIO(fd, "rb")
     raw.name = path  # mutagen sniffs a format by its name too
     with _translated(path), io.BufferedReader(raw) as source:

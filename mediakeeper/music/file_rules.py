@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+from mediakeeper.filechecks import PERMISSION_DENIED
 from mediakeeper.music.fixplan import clean_text, mojibake_repair, tidy_spaces
 from mediakeeper.music.model import Finding
 from mediakeeper.music.rule_base import Context, finding, label
-from mediakeeper.safewrite import PERMISSION_DENIED
 
 _LOW_BITRATE = 128_000
 _UNMEASURABLE_BITRATE = 8_000

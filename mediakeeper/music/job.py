@@ -23,7 +23,8 @@ from mediakeeper.atomic import atomic_write_bytes
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.config import Settings
 from mediakeeper.errors import LibraryError, LookupFailed
-from mediakeeper.fsnames import home_id, is_temp_copy
+from mediakeeper.filechecks import CHANGED
+from mediakeeper.fsnames import home_id, is_temp_copy, sort_stale
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.music.fixes import ChangeJournal, apply_changes
 from mediakeeper.music.model import Finding, TagChange, Track
@@ -32,7 +33,6 @@ from mediakeeper.music.rule_base import finding
 from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import is_cover_file, scan_artist
 from mediakeeper.queue_items import finding_counts
-from mediakeeper.safewrite import CHANGED, sort_stale
 from mediakeeper.slug import slugify
 from mediakeeper.spares import folders_for as spares_folders
 from mediakeeper.spares import remove as remove_spares

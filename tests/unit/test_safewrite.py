@@ -17,7 +17,7 @@ import pytest
 
 from mediakeeper import safewrite, tags
 from mediakeeper.errors import AudioError, FileError
-from mediakeeper.fsnames import home_id
+from mediakeeper.fsnames import home_id, stale_copies
 from mediakeeper.music import synth
 from mediakeeper.tags import FileWrite
 
@@ -330,4 +330,25 @@ def test_stale_copies_of_this_data_home_go_and_another_data_homes_stay(tmp_path)
         shutil.copyfile(path, copy)
     assert not tags.write_many([FileWrite(path, {"date": "2001"})], owner=home)
     assert not ours.exists() and theirs.exists() and running.exists()
-    assert safewrite.stale_copies(str(tmp_path), home) == ([], [str(theirs)])
+    assert stale_copies(str(tmp_path), home) == ([], [str(theirs)])
+
+
+def test_a_file_another_program_has_open_for_writing_is_left_alone(tmp_path):
+    """A tagger (or a download) in the middle of writing the file: its change may not be on
+    disk yet, so nothing read now is safe to write back."""
+    path = song(tmp_path)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", "import sys; f = open(sys.argv[1], 'r+b'); print(flush=True);"
+         " sys.stdin.read()", str(path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        writer.stdout.readline()  # it has the file open
+        with pytest.raises(AudioError) as refused:
+            tags.write(path, {"date": "2001"})
+    finally:
+        writer.stdin.close()
+        writer.wait()
+    assert refused.value.code == safewrite.CHANGED
+    assert refused.value.reason == "open for writing by another program: left alone"
+    assert tags.read(path).tags["date"] == "1999" and copies_left(tmp_path) == []
