@@ -10,7 +10,10 @@ replaces a user's file.
 
 Never over someone else's change: the original's identity (inode, size, mtime, ctime) is
 taken once its bytes are read, and the copy is put in place only if the file at that path
-still has it; a file changed, deleted or renamed meanwhile is left alone (``CHANGED``). On
+still has it and, where a read lease could be taken (Linux; the file's owner or root), no
+program opened it for writing meanwhile (that program's open waits until the copy is in
+place or the swap undone); a file changed, deleted or renamed meanwhile is left alone
+(``CHANGED``). On
 Linux the copy and the original swap names in one step (``renameat2(RENAME_EXCHANGE)``), which
 never creates a path that is gone, and the original swapped out is checked again: if it is
 not the file that was read, the swap is undone. Where the swap is missing (another kernel,
