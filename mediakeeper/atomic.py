@@ -66,9 +66,12 @@ def flush_files(fds: Sequence[int], paths: Sequence[Path] = ()) -> None:
 
 def write_all(fd: int, data: bytes | memoryview) -> None:
     """``os.write`` until every byte is written (one call may write only part)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+    # Released however it ends: a view left to a traceback would keep ``data``'s owner (a
+    # BytesIO) from being resized or closed, and hide the OSError behind a BufferError.
+    with memoryview(data) as view:
+        done = 0
+        while done < len(view):
+            done += os.write(fd, view[done:])
 
 
 def append_lines(path: Path, data: bytes, *, durable: bool) -> None:

@@ -57,13 +57,19 @@ class TransitionError(RuntimeError):
     """An illegal status change: always a bug in the caller, never user input."""
 
 
-class AudioError(MediakeeperError):
-    """A file mutagen cannot read or write; knows its path."""
+class FileError(MediakeeperError):
+    """A user's file that could not be read or was left alone; knows its path. ``code``: the
+    finding code a person sees it under, when it is one of its own (a read-only file)."""
 
-    def __init__(self, path: str, message: str):
+    def __init__(self, path: str, message: str, code: str | None = None):
         super().__init__(f"{path}: {message}")
         self.path = path
         self.reason = message  # without the path, for a line that names the file already
+        self.code = code
+
+
+class AudioError(FileError):
+    """A file mutagen cannot read or write."""
 
 
 class LookupFailed(MediakeeperError):

@@ -56,6 +56,14 @@ CODES: dict[str, Code] = {
             "artist-name-variant": ("warning", "the artist's name is spelled several ways"),
             "low-bitrate": ("warning", "a lossy file under 128 kbps"),
             "legacy-tag": ("warning", "the tags are ID3v1 only or ID3v2.2"),
+            # A fix's file left alone (mediakeeper.safewrite). Changed by another program
+            # meanwhile: the fix is still to do, by a run again. A link out of the library:
+            # someone must say where the file belongs. Read-only: the person's own choice,
+            # worth knowing (the finding whose fix it holds back stays open with its own
+            # severity).
+            "changed-during-fix": ("warning", "a file changed while being fixed; left alone"),
+            "link-outside-library": ("warning", "a link to a file out of the library; not fixed"),
+            "read-only-file": ("info", "a file made read-only is never rewritten"),
         },
     ),
     **_codes(

@@ -1,5 +1,15 @@
 """Names in a library that are not media: file-system and NAS junk, our own temp files."""
 
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from mediakeeper.processes import is_running
+
 # Folders that file systems and NAS boxes create; everything else, leading dots included
 # ("...And Justice for All"), is media.
 JUNK_FOLDERS = frozenset(
@@ -7,7 +17,28 @@ JUNK_FOLDERS = frozenset(
      "@eaDir", "lost+found", "$RECYCLE.BIN", "System Volume Information", ".stfolder"}
 )  # fmt: skip
 
-TEMP_PREFIX = ".mediakeeper."  # tags.write's temp copies; a killed write leaves one behind
+TEMP_PREFIX = ".mediakeeper."  # safewrite's temp copies; a killed write leaves one behind
+
+
+def home_id(home: Path | str) -> str:
+    """A short stable id of a data home (its resolved path's hash), in the names of the temp
+    copies and spares it makes in a library another data home may work on too."""
+    resolved = os.path.realpath(home).encode("utf-8", "surrogateescape")
+    return hashlib.sha256(resolved).hexdigest()[:10]
+
+
+def temp_copy_owner(name: str) -> tuple[str, int] | None:
+    """Who made a temp copy: (its data home's id, "" for a copy from before they carried
+    one; its process id); None if ``name`` is no temp copy."""
+    end = name.find(".tmp", len(TEMP_PREFIX))
+    if not name.startswith(TEMP_PREFIX) or end < 0:
+        return None
+    head = name[len(TEMP_PREFIX) : end]
+    home, _, process = head.rpartition(".")
+    pid, _, serial = process.partition("-")
+    if not (pid.isdigit() and serial.isdigit()):
+        return None
+    return home, int(pid)
 
 
 def is_temp_copy(name: str) -> bool:
@@ -18,3 +49,39 @@ def is_temp_copy(name: str) -> bool:
 def is_junk(name: str) -> bool:
     """macOS resource forks ("._x.mp3"), our own temp files, system folders."""
     return name.startswith(("._", TEMP_PREFIX)) or name in JUNK_FOLDERS
+
+
+def stale_copies(folder: str, owner: str) -> tuple[list[str], list[str]]:
+    """The temp copies in ``folder`` left by ended processes: those of the data home
+    ``owner`` (safe to remove), and another data home's (its process may run where this one
+    cannot see it, in another container: left to it). A running process's are not stale."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return [], []
+    return sort_stale((os.path.join(folder, name) for name in names), owner)
+
+
+def sort_stale(paths: Iterable[str], owner: str) -> tuple[list[str], list[str]]:
+    """``stale_copies`` of the given paths (others than temp copies are passed over)."""
+    ours: list[str] = []
+    others: list[str] = []
+    for path in paths:
+        made_by = temp_copy_owner(os.path.basename(path))
+        if made_by is None:
+            continue
+        home, pid = made_by
+        if pid == os.getpid() or is_running(pid):
+            continue
+        # "": a copy from before copies carried their data home, removed as it was then.
+        (ours if home in (owner, "") else others).append(path)
+    return ours, others
+
+
+def remove_stale_copies(folder: str, owner: str) -> list[str]:
+    """Remove this data home's stale copies in ``folder``; returns the others' stale ones."""
+    ours, others = stale_copies(folder, owner)
+    for path in ours:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    return others

@@ -1,13 +1,18 @@
-"""Two Linux calls Python's os module lacks, through ctypes; elsewhere they do nothing."""
+"""Linux calls Python's os module lacks, through ctypes; elsewhere they do nothing (or, for
+``exchange``, say they are missing)."""
 
 from __future__ import annotations
 
 import ctypes
+import errno
+import os
 import signal
 from functools import cache
 
 _PR_SET_PDEATHSIG = 1
 _SYNC_FILE_RANGE_WRITE = 2
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
 
 
 @cache
@@ -38,3 +43,25 @@ def start_writeback(fd: int) -> None:
     """Start writing a file's dirty data out, without waiting: a hint; fsync decides."""
     if (sync_file_range := _sync_file_range()) is not None:
         sync_file_range(fd, 0, 0, _SYNC_FILE_RANGE_WRITE)
+
+
+@cache
+def _renameat2():
+    call = getattr(_libc(), "renameat2", None)  # glibc 2.28 and later
+    if call is not None:
+        path = ctypes.c_char_p
+        call.argtypes = (ctypes.c_int, path, ctypes.c_int, path, ctypes.c_uint)
+    return call
+
+
+def exchange(first: str, second: str) -> None:
+    """Swap two existing paths in one atomic step (``renameat2(RENAME_EXCHANGE)``): each name
+    then leads to the other's file. OSError as a rename gives it: ENOENT if either is gone,
+    EINVAL or ENOSYS where the call or the file system lacks the exchange."""
+    call = _renameat2()
+    if call is None:
+        raise OSError(errno.ENOSYS, os.strerror(errno.ENOSYS))
+    a, b = os.fsencode(first), os.fsencode(second)
+    if call(_AT_FDCWD, a, _AT_FDCWD, b, _RENAME_EXCHANGE) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), first, None, second)

@@ -1,25 +1,22 @@
-"""Replaced originals kept and reused, so that fixing thousands of tags neither creates nor
-deletes thousands of files, nor frees and allocates their blocks.
+"""Replaced originals set aside and deleted after the batch, so that fixing thousands of tags
+does not delete thousands of files while the batch runs.
 
-A tag write saves a copy and renames it over the original, and the original used to be
-deleted by that rename. Deleting costs more than its own moment on some file systems: on ext4
-without a journal every file created in the next minute scans past each recently deleted
-one, and with the ``discard`` mount option freeing a file's blocks waits for the disk. On the
-build machine the two took a third of a pass that fixes 3,500 files. So the original gets a
-second name first, in a hidden folder beside the artist folders (``SPARES``), and a later
-copy of about its size is written over it instead of into a new file: its blocks are
-rewritten where they lie.
+A replaced original used to be deleted by the rename that replaced it. Deleting costs more
+than its own moment on some file systems: on ext4 without a journal every file created in the
+next minute scans past each recently deleted one, and with the ``discard`` mount option
+freeing a file's blocks waits for the disk. So the original is moved (or, where the copy is
+renamed over it, linked) into a hidden folder beside the artist folders (``SPARES``), and
+deleted from there when the batch ends, on a thread while the batch writes its reports.
 
-Safety: a spare is written into only while its hidden name is its last (``st_nlink == 1``),
-so a file the user has also linked elsewhere is never touched; its hidden name is simply
-dropped. A process reuses only its own spares. When the batch ends, the main process deletes
-the spares of every process that has ended (``remove``), a killed one's included.
+A spare is never written into: it may still be open in a player, which must go on reading
+its own track. A process keeps at most ``POOL_BYTES`` of them; beyond that an original is
+deleted at once. Names carry the data home's id and the process's id; ``remove`` deletes
+those of its own data home whose process has ended, this process's included.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import itertools
 import os
 import stat
@@ -31,14 +28,15 @@ from mediakeeper.fsnames import TEMP_PREFIX
 from mediakeeper.processes import is_running
 
 SPARES = f"{TEMP_PREFIX}spares"  # a junk name: scans and the queue pass it over
-# What one process keeps at most; beyond, an original is deleted by the rename as before.
-POOL_FILES = 64
-POOL_BYTES = 256 << 20
-BLOCK = 4096  # the usual file-system block: what a spare's fit is counted in
+POOL_BYTES = 1 << 30  # what one process keeps until the batch ends, at most
+
+_SERIAL = itertools.count()
+_folders: dict[str, bool] = {}  # folder -> whether originals may go there (asked once)
+_kept = [0, 0]  # [the process it counts for, bytes kept]
 
 
 def folder_for(artist_folder: Path | str) -> Path:
-    """Where the spares of tag writes in ``artist_folder`` go: beside it, in the library."""
+    """Where the originals replaced in ``artist_folder`` go: beside it, in the library."""
     return Path(_parent(artist_folder), SPARES)
 
 
@@ -52,89 +50,42 @@ def _parent(artist_folder: Path | str) -> str:
     return os.path.dirname(os.fspath(artist_folder).rstrip("/"))
 
 
-class _Pool:
-    """This process's spares in one folder (on ``device``): name -> size, and their sum."""
-
-    def __init__(self, device: int):
-        self.device = device
-        self.sizes: dict[str, int] = {}
-        self.total = 0
-
-    def pop(self, name: str) -> None:
-        self.total -= self.sizes.pop(name)
-
-
-# By the folder's path as a string: a tag write looks its pool up by a spare's name, and
-# making a Path of it cost more than the rest of the look-up.
-_pools: dict[str, _Pool | None] = {}
-_owner = 0  # the process the pools belong to (a forked child starts with none)
-_SERIAL = itertools.count()
+def set_aside(name: str, folder: Path, size: int, owner: str) -> bool:
+    """Move a replaced original (at ``name``) into ``folder``, named for the data home
+    ``owner``; False if it is not (the folder cannot be made or used, the budget is spent):
+    the caller deletes it."""
+    if not _room(folder, size):
+        return False
+    try:
+        os.rename(name, _new_name(folder, owner))
+    except OSError:
+        return False
+    _count(size)
+    return True
 
 
-def take(folder: Path, device: int, size: int) -> tuple[int, str] | None:
-    """A spare in ``folder`` on ``device`` for a copy of ``size`` bytes, open for reading and
-    writing; its path. None if none fits: make a new file as usual. Fits: as many blocks as
-    the copy needs, else fewer (the copy only adds blocks); one with more would free some."""
-    pool = _pools.get(os.fspath(folder)) if _owner == os.getpid() else None
-    if pool is None or pool.device != device:
+def keep(original: str, folder: Path, owner: str) -> str | None:
+    """Give ``original`` a second name in ``folder`` before a copy is renamed over it; pass
+    the name to ``kept`` once the copy is in place, or to ``drop`` if it is not. None: not
+    kept (no hard links here, the budget is spent): the rename deletes it as before."""
+    try:
+        size = os.lstat(original).st_size
+    except OSError:
         return None
-    room = _blocks(size) * BLOCK  # the largest spare that fits
-    while True:
-        name, best = None, -1
-        for candidate, have in pool.sizes.items():
-            if best < have <= room:
-                name, best = candidate, have
-        if name is None:
-            return None
-        pool.pop(name)
-        try:
-            fd = os.open(name, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError:
-            continue  # removed meanwhile
-        try:
-            st = os.fstat(fd)
-            if stat.S_ISREG(st.st_mode) and st.st_nlink == 1:
-                _clear_user_attributes(fd)
-                return fd, name
-        except OSError:
-            pass
-        os.close(fd)  # not ours alone any more: never written into
-        _unlink(name)
-
-
-def keep(original: Path, folder: Path) -> str | None:
-    """Give ``original`` a second name in ``folder`` before a copy replaces it; pass the name
-    to ``kept`` once the copy is in place, or to ``drop`` if it is not. None: not kept (the
-    file system refuses, another device, the pool is full); the rename deletes it as before."""
-    pool = _pool(folder)
-    if pool is None or len(pool.sizes) >= POOL_FILES:
+    if not _room(folder, size):
         return None
-    while True:
-        name = os.path.join(folder, f"{os.getpid()}-{next(_SERIAL)}")
-        try:
-            os.link(original, name, follow_symlinks=False)
-            return name
-        except FileExistsError:
-            continue  # left by an earlier process that had this pid
-        except OSError:
-            return None  # no hard links here (FAT, some network shares), another device
+    name = _new_name(folder, owner)
+    try:
+        os.link(original, name, follow_symlinks=False)
+    except OSError:
+        return None  # no hard links here (FAT, some network shares), another device
+    return name
 
 
 def kept(name: str) -> None:
-    """The copy has replaced the original: a later copy may be written over it. Over the
-    pool's byte budget the largest spare goes."""
-    pool = _pools[os.path.dirname(name)]
-    assert pool is not None  # keep() gave the name
-    try:
-        size = os.stat(name).st_size
-    except OSError:
-        return  # gone meanwhile
-    pool.sizes[name] = size
-    pool.total += size
-    while pool.total > POOL_BYTES:
-        largest = max(pool.sizes, key=pool.sizes.__getitem__)
-        pool.pop(largest)
-        _unlink(largest)
+    """The copy has replaced the original: its second name stays until the batch ends."""
+    with contextlib.suppress(OSError):
+        _count(os.lstat(name).st_size)
 
 
 def drop(name: str) -> None:
@@ -142,16 +93,41 @@ def drop(name: str) -> None:
     _unlink(name)
 
 
-def remove(folders: Iterable[Path], *, wait: bool = True) -> threading.Thread | None:
-    """Delete the spares in ``folders`` (``SPARES`` folders) of every process that has
-    ended, and this process's own: call once no more tag writes will come. An emptied
-    folder is removed too. They are chosen now; with ``wait=False`` they are deleted on a
-    thread of their own, returned started (not a daemon: the process waits for it before
-    it exits). Where freeing a file's blocks waits for the disk to trim them (the discard
-    mount option), a whole library's spares took 45 ms to delete, which the batch's closing
-    reports can take instead."""
-    global _pools
-    _pools = {}
+def _new_name(folder: Path, owner: str) -> str:
+    return os.path.join(folder, f"{owner}.{os.getpid()}-{next(_SERIAL)}")
+
+
+def _count(size: int) -> None:
+    if _kept[0] != os.getpid():
+        _kept[:] = [os.getpid(), 0]
+    _kept[1] += size
+
+
+def _room(folder: Path, size: int) -> bool:
+    if _kept[0] == os.getpid() and _kept[1] + size > POOL_BYTES:
+        return False
+    key = os.fspath(folder)
+    if key not in _folders:
+        try:
+            folder.mkdir(exist_ok=True)
+            # A symlink there is not a folder we made: originals go nowhere we did not choose.
+            _folders[key] = stat.S_ISDIR(os.lstat(folder).st_mode)
+        except OSError:
+            _folders[key] = False  # a library root we may not write to: delete as before
+    return _folders[key]
+
+
+def remove(
+    folders: Iterable[Path], owner: str, *, wait: bool = True
+) -> threading.Thread | None:
+    """Delete the spares in ``folders`` (``SPARES`` folders) of the data home ``owner``'s
+    processes
+    that have ended, and this process's own: call once no more files will be replaced. An
+    emptied folder is removed too. They are chosen now; with ``wait=False`` they are deleted
+    on a thread of their own, returned started (not a daemon: the process waits for it
+    before it exits), while the batch writes its closing reports."""
+    _folders.clear()
+    _kept[:] = [0, 0]
     folders = list(folders)
     ended = {os.getpid(): True}  # by pid, asked once: a process keeps dozens of spares
     doomed = []
@@ -161,13 +137,14 @@ def remove(folders: Iterable[Path], *, wait: bool = True) -> threading.Thread | 
         except OSError:
             continue  # none made here
         for name in names:
-            pid, _, serial = name.partition("-")
-            if not (pid.isdigit() and serial.isdigit()):
-                continue  # not a name keep() gives: not ours to delete
-            owner = int(pid)
-            if owner not in ended:
-                ended[owner] = not is_running(owner)
-            if ended[owner]:
+            home, _, process = name.rpartition(".")
+            pid, _, serial = process.partition("-")
+            if home not in (owner, "") or not (pid.isdigit() and serial.isdigit()):
+                continue  # another data home's, or not a name given here ("": from before
+                # names carried one, deleted by whichever data home ends a batch first)
+            if int(pid) not in ended:
+                ended[int(pid)] = not is_running(int(pid))
+            if ended[int(pid)]:
                 doomed.append(os.path.join(folder, name))
     if wait:
         _delete(doomed, folders)
@@ -183,40 +160,6 @@ def _delete(doomed: list[str], folders: list[Path]) -> None:
     for folder in folders:
         with contextlib.suppress(OSError):  # another batch's spares are still in it
             os.rmdir(folder)
-
-
-def _pool(folder: Path) -> _Pool | None:
-    """This process's pool in ``folder``; None where the folder cannot be made (asked once)."""
-    global _owner, _pools
-    if _owner != os.getpid():
-        _owner, _pools = os.getpid(), {}
-    key = os.fspath(folder)
-    if key not in _pools:
-        try:
-            folder.mkdir(exist_ok=True)
-            st = os.lstat(folder)
-            # A symlink there is not a folder we made: originals go nowhere we did not choose.
-            _pools[key] = _Pool(st.st_dev) if stat.S_ISDIR(st.st_mode) else None
-        except OSError:
-            _pools[key] = None  # a library root we may not write to: delete as before
-    return _pools[key]
-
-
-def _blocks(size: int) -> int:
-    return -(-size // BLOCK)
-
-
-def _clear_user_attributes(fd: int) -> None:
-    """The old file's own attributes are not the next one's."""
-    try:
-        names = os.listxattr(fd)
-    except OSError as err:
-        if err.errno in (errno.ENOTSUP, errno.EOPNOTSUPP):
-            return
-        raise
-    for attribute in names:
-        if attribute.startswith("user."):
-            os.removexattr(fd, attribute)
 
 
 def _unlink(name: str) -> None:

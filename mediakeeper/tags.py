@@ -14,9 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import shutil
-import stat
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
@@ -29,11 +27,9 @@ from mutagen.mp4 import MP4, AtomDataType, MP4FreeForm
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
-from mediakeeper import spares as spare
-from mediakeeper.atomic import create_temp, flush_files, fsync_dir, write_all
-from mediakeeper.errors import AudioError
-from mediakeeper.fsnames import TEMP_PREFIX
-from mediakeeper.interrupts import critical
+from mediakeeper import safewrite
+from mediakeeper.errors import AudioError, FileError
+from mediakeeper.filechecks import cannot_read, open_regular
 from mediakeeper.music.model import LOGICAL_TAGS
 
 # .mp4 is left out on purpose: in a music folder it is usually a video.
@@ -503,10 +499,16 @@ def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = No
     ``keep``: the result carries the parse (``parsed``), for a ``write`` that follows; ``st``:
     the file's stat, when the caller took it just before (a scan has it from its listing)."""
     path = os.fspath(path)
-    with _translated(path):
+    try:  # a regular file only: a FIFO put in a track's place would block the read
+        fd = open_regular(path)
+    except OSError as err:
+        raise AudioError(path, cannot_read(err)) from None
+    raw = io.FileIO(fd, "rb")
+    raw.name = path  # mutagen sniffs a format by its name too
+    with _translated(path), io.BufferedReader(raw) as source:
         if keep:  # taken before the parse: a change after it shows
-            signature = _signature(st if st is not None else os.stat(path))
-        audio = _load(path, os.path.splitext(path)[1])
+            signature = _signature(st if st is not None else os.fstat(fd))
+        audio = _load(source, os.path.splitext(path)[1])
         fmt, style = _KINDS[type(audio)]
         view = style.view(audio.tags) if audio.tags is not None else {}
         info = audio.info
@@ -549,15 +551,10 @@ def version_after_write(fmt: str, version: str) -> str:
     return _STYLE_OF_FORMAT[fmt].saved_version(version)
 
 
-# Files are written in groups of at most this many files and bytes (see write_many): the
-# bound on how long a signal waits for a group to be in place.
-WRITE_GROUP = 32
-GROUP_BYTES = 64 << 20
-
-
 class FileWrite(NamedTuple):
-    """One file for ``write_many``: the values to set; the scan's kept parse, if any; and
-    what the named tags held when they were read (None: not checked). A file whose kept parse
+    """One file for ``write_many``: the values to set; the scan's kept parse, if any; what
+    the named tags held when they were read (None: not checked); the library it is in (a
+    symlinked file is written through its target only inside it). A file whose kept parse
     no longer matches it, or that has none, is parsed again and refused if one of those tags
     changed since: a fix never overwrites someone else's edit."""
 
@@ -565,16 +562,17 @@ class FileWrite(NamedTuple):
     values: Mapping[str, str | None]
     parsed: Parsed | None = None
     expect: Mapping[str, str | None] | None = None
+    root: Path | None = None
 
 
 def write(path: Path | str, values: Mapping[str, str | None], *, parsed: Parsed | None = None):
     """Set each named logical tag (None deletes it) and leave every other tag alone.
 
-    The change is made on a copy in the same folder, flushed to disk and renamed over the
-    original, so a crash at any instant leaves the old file or the new one, never a mix.
-    MP3 files keep ID3v2.3 when they have it; all others (untagged, ID3v1, v2.2) get v2.4.
-    ``parsed`` (from ``read(keep=True)``) is saved instead of parsing the file again if the
-    file has not changed since. AudioError if the file cannot be written.
+    The file is replaced crash-safely (``mediakeeper.safewrite``): a crash at any instant
+    leaves the old file or the new one, never a mix. MP3 files keep ID3v2.3 when they have
+    it; all others (untagged, ID3v1, v2.2) get v2.4. ``parsed`` (from ``read(keep=True)``)
+    is saved instead of parsing the file again if the file has not changed since.
+    AudioError if the file cannot be written.
     """
     path = Path(path)
     failed = write_many([FileWrite(path, values, parsed)])
@@ -583,19 +581,15 @@ def write(path: Path | str, values: Mapping[str, str | None], *, parsed: Parsed 
 
 
 def write_many(
-    writes: Iterable[FileWrite], *, flush_first: Sequence[Path] = (), spares: Path | None = None
+    writes: Iterable[FileWrite],
+    *,
+    flush_first: Sequence[Path] = (),
+    spares: Path | None = None,
+    owner: str = "",
 ) -> dict[Path, AudioError]:
-    """``write`` for several files. Returns the files that could not be written, with the
-    reason; every other one is written. ``flush_first``: files (a change journal) that must
-    be on disk before any original is replaced; they are flushed with the first group's
-    copies (again with the next group's if the disk refused them), which saves them a disk
-    flush of their own. ``spares``: a folder (``mediakeeper.spares.SPARES``) on the files' file
-    system where the replaced originals are kept, for later copies to be written into.
-
-    A group's copies are all saved before they are flushed to disk together and renamed, so
-    one journal commit can cover the group instead of one per file (see ``flush_files``);
-    each file still ends old or new whenever a crash comes, and the folders are synced once.
-    """
+    """``write`` for several files, in groups (``safewrite.replace_many``, which says what
+    ``flush_first``, ``spares`` and ``owner`` do). Returns the files that could not be
+    written, with the reason; every other one is written."""
     # A str path too: the results are keyed by Path. (Making a Path costs 6 us: not twice.)
     todo = [w if isinstance(w.path, Path) else w._replace(path=Path(w.path)) for w in writes]
     if len({w.path for w in todo}) < len(todo):  # two copies of one file: one lost
@@ -604,159 +598,31 @@ def write_many(
         unknown = set(w.values) - set(TABLE)
         if unknown:
             raise ValueError(f"unknown logical tags: {sorted(unknown)}")
-    failed: dict[Path, AudioError] = {}
-    for group in _groups([w for w in todo if w.values]):
-        group_failed, flushed = _write_group(group, flush_first, spares)
-        failed.update(group_failed)
-        if flushed:
-            flush_first = ()  # on disk now
-    return failed
+    failed = safewrite.replace_many(
+        (_replacement(w) for w in todo if w.values),
+        flush_first=flush_first,
+        spares=spares,
+        owner=owner,
+    )
+    return {path: _audio_error(err) for path, err in failed.items()}
 
 
-def _groups(todo: list[FileWrite]) -> Iterator[list[FileWrite]]:
-    """The files in order, in groups of at most WRITE_GROUP files and GROUP_BYTES bytes (a
-    larger file is a group of its own)."""
-    group: list[FileWrite] = []
-    size = 0
-    for w in todo:
-        n = w.parsed.signature[1] if w.parsed is not None else _size(w.path)
-        if group and (len(group) == WRITE_GROUP or size + n > GROUP_BYTES):
-            yield group
-            group, size = [], 0
-        group.append(w)
-        size += n
-    if group:
-        yield group
+def _audio_error(err: FileError) -> AudioError:
+    """A file left alone, as the AudioError a tag write raises."""
+    if isinstance(err, AudioError):
+        return err
+    audio = AudioError(err.path, err.reason)
+    audio.code = err.code
+    return audio
 
 
-def _size(path: Path) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0  # the write will say why
+def _replacement(w: FileWrite) -> safewrite.Replacement:
+    def change(work: BinaryIO, st: os.stat_result) -> None:
+        with _translated(w.path):
+            _save_changed(w, work, st)
 
-
-def _write_group(
-    group: list[FileWrite], flush_first: Sequence[Path], spares: Path | None
-) -> tuple[dict[Path, AudioError], bool]:
-    """The files that could not be written, and whether ``flush_first`` reached the disk."""
-    failed: dict[Path, AudioError] = {}
-    flushed = False
-    saved: list[tuple[Path, int, str]] = []  # (original, its saved copy: open, and its path)
-    placed: dict[str, Path] = {}  # copy -> the original it has replaced
-    # A signal waits until every copy is renamed over its original or removed: no leftovers.
-    with critical():
-        try:
-            for w in group:
-                try:
-                    saved.append((w.path, *_saved_copy(w, spares)))
-                except AudioError as err:
-                    failed[w.path] = err
-            try:
-                flush_files([fd for _, fd, _ in saved], flush_first)
-            except OSError as err:  # the disk failed them: none is put in place
-                reason = err.strerror or str(err)
-                if err.filename is not None:  # not the copies: a file they wait for
-                    reason = f"{err.filename} could not be written to disk first ({reason})"
-                failed.update((path, AudioError(str(path), reason)) for path, _, _ in saved)
-            else:
-                flushed = True
-                for path, _, tmp in saved:
-                    original = spare.keep(path, spares) if spares else None
-                    try:
-                        with _translated(path):
-                            os.replace(tmp, path)
-                    except AudioError as err:
-                        failed[path] = err
-                        if original is not None:
-                            spare.drop(original)  # still the file's own: never reused
-                    else:
-                        placed[tmp] = path
-                        if original is not None:
-                            spare.kept(original)
-        finally:
-            for _, fd, tmp in saved:
-                os.close(fd)
-                if tmp not in placed:
-                    with contextlib.suppress(OSError):
-                        os.unlink(tmp)
-    for folder in {os.path.dirname(path) for path in placed.values()}:
-        fsync_dir(folder)  # the renames become durable, once per folder
-    return failed, flushed
-
-
-# A file up to this size is changed in memory and its copy written in one go; a larger one is
-# copied first and changed in the copy, so a worker holds at most about twice this in memory.
-IN_MEMORY_BYTES = 8 << 20
-
-
-def _saved_copy(w: FileWrite, spares: Path | None) -> tuple[int, str]:
-    """A copy of the file with the new values saved in, not yet flushed to disk: the copy's
-    open descriptor and its path. The copy is written over a spare of about its size if
-    there is one (see ``mediakeeper.spares``), else into a new file beside the original."""
-    path = w.path
-    # A raw file: the whole file is read in one go, and a buffered one costs a few syscalls
-    # and objects more per write.
-    with _translated(path), open(path, "rb", buffering=0) as src:
-        st = os.fstat(src.fileno())
-        if st.st_size <= IN_MEMORY_BYTES:
-            with io.BytesIO(src.readall()) as work:
-                st = os.fstat(src.fileno())  # after the read: a change during it shows
-                _save_changed(w, work, st)
-                with work.getbuffer() as data:
-                    fd, tmp = _copy_file(path, spares, st.st_dev, len(data))
-                    with _removed_on_error(fd, tmp):
-                        write_all(fd, data)
-                        os.ftruncate(fd, len(data))  # a spare may have been longer
-                        _same_owner_and_mode(fd, st, path)
-        else:
-            fd, tmp = _copy_file(path, spares, st.st_dev, st.st_size)
-            with _removed_on_error(fd, tmp), open(fd, "r+b", closefd=False) as work:
-                shutil.copyfileobj(src, work, 1 << 20)
-                work.truncate()  # a spare may have been longer
-                st = os.fstat(src.fileno())  # after the copy: a change during it shows
-                _save_changed(w, work, st)
-                _same_owner_and_mode(fd, st, path)
-    return fd, tmp
-
-
-def _same_owner_and_mode(fd: int, st: os.stat_result, path: Path) -> None:
-    """Give the copy the original's owner, group and mode (in that order: a change of owner
-    clears set-id bits). The copy is made by whoever runs the batch; root (a NAS, a container)
-    would otherwise take every fixed file from its owner and its media server's group. A copy
-    that cannot belong to the original's owner is not put in its place. Asked only when the
-    owner differs: where a file system gives every file the same one (FAT, a share mounted
-    with uid=), a change of owner may be refused even when it changes nothing."""
-    copy = os.fstat(fd)
-    if (copy.st_uid, copy.st_gid) != (st.st_uid, st.st_gid):
-        try:
-            os.fchown(fd, st.st_uid, st.st_gid)
-        except PermissionError:
-            raise AudioError(
-                str(path),
-                f"cannot keep its owner (uid {st.st_uid}, gid {st.st_gid}): "
-                "run the batch as that user, or as root",
-            ) from None
-    os.fchmod(fd, stat.S_IMODE(st.st_mode))
-
-
-def _copy_file(path: Path, spares: Path | None, device: int, size: int) -> tuple[int, str]:
-    """Where a copy of ``size`` bytes goes: a spare that fits, or a new file beside the
-    original, a dot-name (the scanner skips it) that keeps the suffix mutagen sniffs
-    formats by."""
-    reused = spare.take(spares, device, size) if spares else None
-    return reused or create_temp(path.parent, TEMP_PREFIX, ".tmp" + path.suffix)
-
-
-@contextlib.contextmanager
-def _removed_on_error(fd: int, tmp: str) -> Iterator[None]:
-    try:
-        yield
-    except BaseException:
-        os.close(fd)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    size = w.parsed.signature[1] if w.parsed is not None else None
+    return safewrite.Replacement(w.path, change, size, w.root)
 
 
 def _save_changed(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:

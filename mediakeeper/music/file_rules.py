@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+from mediakeeper.filechecks import PERMISSION_DENIED
 from mediakeeper.findings import Finding
 from mediakeeper.music.fixplan import clean_text, mojibake_repair, tidy_spaces
 from mediakeeper.music.rule_base import Context, finding, label
@@ -16,7 +17,9 @@ _LEGACY_TAGS = ("ID3v1", "ID3v2.2")
 
 def unreadable_files(ctx: Context) -> Iterator[Finding]:
     for item in ctx.scan.unreadable:
-        message = f"Cannot read this file ({item.reason}); replace it or delete it."
+        # A file that is only not ours to read is fine: its reason says what to do instead.
+        fix = "" if item.reason.startswith(PERMISSION_DENIED) else "; replace it or delete it"
+        message = f"Cannot read this file ({item.reason}){fix}."
         yield finding("unreadable-file", item.path, item.album, message)
 
 

@@ -2,7 +2,7 @@
 
 Every change is journaled before the file is touched: one JSON line per tag with its old and
 new value, in ``status/music/changes/<session>.jsonl``, on disk before any file is replaced.
-The tag write itself replaces the file atomically (see ``mediakeeper.tags.write``), so a kill
+The tag write itself replaces the file atomically (see ``mediakeeper.safewrite``), so a kill
 at any instant leaves each file old or new and the journal always knows at least as much as
 the files. Undo puts old values back, newest first, and leaves alone any tag that was changed
 again since.
@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from mediakeeper import tags
 from mediakeeper.atomic import append_lines, encode_text, fsync_dir
 from mediakeeper.errors import AudioError, MediakeeperError, NotFound
+from mediakeeper.fsnames import home_id
 from mediakeeper.matching import find_name
 from mediakeeper.music.journal import (
     CHANGES_DIR,
@@ -91,6 +92,9 @@ _NAMED: set[Path] = set()  # journals whose names this process has made durable
 class Applied:
     changes: tuple[TagChange, ...]  # written now, or found already in place (a resumed run)
     refused: tuple[tuple[TagChange, str], ...]  # left alone, with the reason
+    # Files left alone for a reason that is a finding of its own (changed while being fixed,
+    # read-only, a link out of the library): path in the artist folder -> (code, reason).
+    left_alone: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def apply_changes(
@@ -122,7 +126,9 @@ def apply_changes(
         spares=spares_folder(artist_dir),
     )
     applied = [step.source for step in done.already + done.written]
-    return Applied(tuple(applied), tuple((step.source, why) for step, why in done.refused))
+    refused = tuple((step.source, why) for step, why in done.refused)
+    coded = {str(path.relative_to(artist_dir)): found for path, found in done.coded.items()}
+    return Applied(tuple(applied), refused, coded)
 
 
 class _Step(NamedTuple):
@@ -139,6 +145,7 @@ class _Done:
     written: list[_Step] = field(default_factory=list)
     already: list[_Step] = field(default_factory=list)  # the file held the new value already
     refused: list[tuple[_Step, str]] = field(default_factory=list)
+    coded: dict[Path, tuple[str, str]] = field(default_factory=dict)  # see Applied.left_alone
 
 
 def _carry_out(
@@ -189,19 +196,35 @@ def _carry_out(
         if to_write:
             values = {step.change.tag: step.change.new for step in to_write}
             expect = {tag: held.get(tag) for tag in values}
-            writes.append((path, to_write, tags.FileWrite(path, values, kept, expect)))
+            root = _library(path, steps[0].artist)
+            writes.append((path, to_write, tags.FileWrite(path, values, kept, expect, root)))
     # The journal reaches the disk with the first copies, before any original is replaced.
     entries = ((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
     journal.record(entries)
     failed = tags.write_many(
-        (write for _, _, write in writes), flush_first=[journal.path], spares=spares
+        (write for _, _, write in writes),
+        flush_first=[journal.path],
+        spares=spares,
+        owner=home_id(journal.dir.parents[2]),  # <home>/status/<kind>/changes
     )
     for path, steps, _ in writes:
         if path in failed:
             done.refused += [(step, failed[path].reason) for step in steps]
+            if failed[path].code is not None:
+                done.coded[path] = (failed[path].code, failed[path].reason)
         else:
             done.written += steps
     return done
+
+
+def _library(path: Path, artist: str) -> Path | None:
+    """The library a file of the artist folder ``artist`` (its key: its path in the library)
+    is in: a symlinked file is fixed through its target only inside it."""
+    depth = len(Path(artist).parts)
+    for folder in path.parents:
+        if folder.parts[-depth:] == Path(artist).parts:
+            return folder.parents[depth - 1]
+    return None
 
 
 def _by_path(records: Iterable[Any]) -> dict[str, list[Any]]:

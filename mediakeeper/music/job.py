@@ -10,6 +10,8 @@ resume applies: a reset clears the token, and a stale work file is simply ignore
 from __future__ import annotations
 
 import os
+import posixpath
+import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
@@ -19,14 +21,17 @@ from typing import Any
 
 from mediakeeper.atomic import atomic_write_bytes
 from mediakeeper.batch import ItemFailure, ItemResult
+from mediakeeper.commands import queue_manager
 from mediakeeper.config import Settings
 from mediakeeper.errors import LibraryError, LookupFailed
+from mediakeeper.filechecks import CHANGED
 from mediakeeper.findings import Finding, finding_record
-from mediakeeper.fsnames import is_temp_copy
+from mediakeeper.fsnames import home_id, is_temp_copy, sort_stale
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.music.fixes import ChangeJournal, apply_changes
 from mediakeeper.music.model import TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs
+from mediakeeper.music.rule_base import finding
 from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import is_cover_file, scan_artist
 from mediakeeper.queue_items import finding_counts
@@ -83,7 +88,7 @@ class MusicJob:
             return result  # killed after finishing, before the runner recorded it
         resumed = saved is not None
         if resumed:  # no scan this time: look for a killed tag write's copy here
-            _remove(_temp_copies(folder))
+            self._remove_stale(_temp_copies(folder))
             state, parsed = _decoded(saved), {}
         else:
             state, parsed = self._plan(item)
@@ -106,6 +111,7 @@ class MusicJob:
         why_not = dict(applied.refused)
         settled = [_settled(f, done, written, why_not) for f in findings]
         records = [finding_record(f) for f in settled]
+        records += _left_alone(applied.left_alone, tracks, item["name"], self.home)
         fixed = sum(f.fixed for f in settled)
         covers = self._fetch_covers(folder, state, tracks) if self.fetch_covers else []
         lookups = state.get("lookups", {})
@@ -172,7 +178,13 @@ class MusicJob:
         and those of any killed one, beside every artist folder in the queue), deleted on a
         thread while the batch writes its closing reports. A process stopped before that
         thread ends leaves them to the next batch, which deletes those of ended processes."""
-        remove_spares(spares_folders(item["path"] for item in items), wait=False)
+        folders = spares_folders(item["path"] for item in items)
+        remove_spares(folders, home_id(self.home), wait=False)
+
+    def _remove_stale(self, copies: Iterable[str]) -> None:
+        """Remove the temp copies a killed process of this data home left (the originals
+        are intact); another data home's are its own to remove, and are left."""
+        _remove(sort_stale(copies, home_id(self.home))[0])
 
     def _resume_needs(self, state: dict[str, Any]) -> bool:
         """Whether a resumed run needs this plan to end where this one would: it writes tags,
@@ -188,7 +200,7 @@ class MusicJob:
         """Scan, find issues, look up (unless offline): everything decided before any write.
         Returns the state (what the work file keeps) and the scan's kept parses."""
         scan = self._scan(item, keep_bytes=KEEP_PARSED_BYTES if self.fix else 0)
-        _remove(scan.leftovers)  # a killed tag write's copies; the originals are intact
+        self._remove_stale(scan.leftovers)
         findings = find_issues(scan)
         changes = planned_changes(findings)
         state: dict[str, Any] = {"token": item.get("run_token"), "stage": "applying"}
@@ -299,6 +311,22 @@ def _fixed(finding: Finding, done: set[TagChange], written: set[str]) -> bool:
     if finding.details.get("resolved_by_rewrite"):
         return finding.path in written
     return bool(finding.changes) and all(c in done for c in finding.changes)
+
+
+def _left_alone(
+    coded: Mapping[str, tuple[str, str]], tracks: list[Track], artist: str, home: Path
+) -> list[dict[str, Any]]:
+    """The files whose fixes were left alone for a reason of their own, as findings."""
+    albums = {track.path: track.album for track in tracks}
+    records = []
+    for path, (code, reason) in sorted(coded.items()):
+        message = reason[0].upper() + reason[1:]
+        if code == CHANGED:
+            reset = f"{queue_manager('music', home)} --reset-artist {shlex.quote(artist)}"
+            message += f"; run the artist again to fix it ({reset})"
+        found = finding(code, path, albums.get(path, posixpath.dirname(path)), message + ".")
+        records.append(finding_record(found))
+    return records
 
 
 def _why_not(finding: Finding, refused: Mapping[TagChange, str]) -> str | None:

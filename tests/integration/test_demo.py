@@ -12,6 +12,7 @@ import pytest
 
 from mediakeeper.commands import tool_command
 from mediakeeper.findings import codes_of
+from mediakeeper.music.rule_base import WRITE_CODES
 
 
 def run_demo(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -68,7 +69,7 @@ def test_the_queue_shows_every_artist_completed(demo_run):
 def test_every_finding_code_fires_somewhere(demo_run):
     cwd, _, _ = demo_run
     fired = {f["code"] for doc in artist_outputs(cwd / "demo").values() for f in doc["findings"]}
-    assert set(codes_of("music")) - fired == set()
+    assert set(codes_of("music")) - WRITE_CODES - fired == set()  # the write's own: none in a demo
 
 
 def test_fixes_are_applied_and_the_ambiguous_tie_is_left_alone(demo_run):

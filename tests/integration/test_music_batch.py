@@ -25,6 +25,7 @@ from click.testing import CliRunner
 
 from mediakeeper import tags
 from mediakeeper.commands import queue_manager, tool_command
+from mediakeeper.fsnames import home_id
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.model import Track
 from mediakeeper.queue import QueueStore
@@ -378,13 +379,15 @@ def test_fixes_that_cannot_be_written_are_said_and_the_batch_exits_1(
         report = home / "issues" / "music" / f"{slugify(item['key'])}.md"
         problem = (
             "2 tag fixes could not be written "
-            f"(2000 - Album/01 - Song 1.mp3: Permission denied); see {report}"
+            "(2000 - Album/01 - Song 1.mp3: permission denied: cannot write in its folder as "
+            f"nobody); see {report}"
         )
         assert f"✓ Alpha — completed: 3 tracks, 3 issues, 0 fixed\n  ! {problem}\n" in run.stdout
         assert "needs you: 1 artist with fixes that could not be written (Alpha)" in run.stdout
         text = report.read_text("utf-8")
         assert "**0 fixed**" in text
-        assert text.count("(its fix could not be written: Permission denied)") == 2
+        why = "permission denied: cannot write in its folder as nobody"
+        assert text.count(f"(its fix could not be written: {why})") == 2
         # Mended, the artist is run again by name and its fixes are written.
         album.chmod(0o755)
         again = subprocess.run(
@@ -1061,16 +1064,29 @@ def test_a_batch_removes_the_temp_copy_a_killed_tag_write_left(
     tmp_path, music_library, music_script
 ):
     """Found by the scan (the work file that would have said so may be lost with a power
-    cut, it is not fsync'd): removed, never counted as a track."""
+    cut, it is not fsync'd): removed, never counted as a track. Only this data home's: the
+    copy of another data home working on the same library (its process may run where this
+    one cannot see it) is its own to remove."""
     lib = build(music_library, tmp_path / "Music", ["Alpha"])
     album = lib / "Alpha" / "2000 - Album"
-    leftover = album / ".mediakeeper.x1y2.tmp.mp3"
-    leftover.write_bytes((album / "01 - Song 1.mp3").read_bytes()[:100])
-    home = tmp_path / "home"
+    home, other_home = tmp_path / "home", tmp_path / "other"
+    ended = _ended_pid()
+    leftover = album / f".mediakeeper.{home_id(home)}.{ended}-1.tmp.mp3"
+    theirs = album / f".mediakeeper.{home_id(other_home)}.{ended}-2.tmp.mp3"
+    for copy in (leftover, theirs):
+        copy.write_bytes((album / "01 - Song 1.mp3").read_bytes()[:100])
     done = music_script("process_music_batch.py", "--home", home, "--library", lib)
     assert done.returncode == 0, done.stderr
     assert not leftover.exists()
+    assert theirs.exists()
     assert QueueStore(home / "status/music", "music").load()["items"][0]["track_count"] == 3
+
+
+def _ended_pid() -> int:
+    """The pid of a process that has ended (and been waited for)."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
 
 
 def test_on_a_terminal_a_progress_bar_names_the_artist_in_hand(tmp_path, music_library):
@@ -1134,23 +1150,66 @@ def test_the_undo_command_in_a_report_works_for_any_artist_name(
     assert " restored" in undone.stdout
 
 
-def test_a_batch_writes_its_fixes_over_the_originals_it_replaced(
+def test_a_track_open_in_a_player_keeps_its_own_bytes_through_a_batch(
     tmp_path, music_library, music_script
 ):
-    """Eight files fixed, two new files made: each replaced original takes a later copy
-    (mediakeeper.spares), and none is left behind once the batch ends."""
+    """A player holding a track open reads that track to its end, whatever the batch fixes:
+    a replaced original is never written into (it used to take a later file's copy, and the
+    player read another track's bytes). The originals set aside meanwhile are gone once the
+    batch ends."""
     spec = {}
     for name in ("Alpha", "Beta", "Gamma", "Delta"):
         spec.update(artist_spec(name, 3, "flac"))  # two fixes each, files of one size
     lib = music_library(tmp_path / "Music", spec)
-    before = {p.stat().st_ino for p in lib.rglob("*.flac")}
-    home = tmp_path / "home"
-    done = music_script("process_music_batch.py", "--home", home, "--library", lib, "--workers", 1)
-    assert done.returncode == 0, done.stderr
-    changes = (home / "status/music/changes").glob("*.jsonl")
-    assert sum(len(p.read_text().splitlines()) for p in changes) == 8
-    after = {p.stat().st_ino for p in lib.rglob("*.flac")}
-    assert len(after - before) == 2  # the first artist's two copies; the rest reuse
+    players = {path: open(path, "rb") for path in sorted(lib.rglob("*.flac"))}  # noqa: SIM115
+    try:
+        heard = {path: (player.read(), player.seek(0))[0] for path, player in players.items()}
+        home = tmp_path / "home"
+        done = music_script(
+            "process_music_batch.py", "--home", home, "--library", lib, "--workers", 1
+        )
+        assert done.returncode == 0, done.stderr
+        changes = (home / "status/music/changes").glob("*.jsonl")
+        assert sum(len(p.read_text().splitlines()) for p in changes) == 8
+        for path, player in players.items():
+            assert player.read() == heard[path], path
+        assert sum(path.read_bytes() != heard[path] for path in players) == 8  # fixed
+    finally:
+        for player in players.values():
+            player.close()
     assert sorted(p.name for p in lib.iterdir()) == ["Alpha", "Beta", "Delta", "Gamma"]
     for path in lib.rglob("*.flac"):
         assert tags.read(path).duration > 0.5, path
+
+
+def test_files_left_alone_by_their_fix_are_findings_that_say_why(tmp_path, music_library):
+    """A read-only track and a link to a track outside the library keep their bytes, and the
+    report says of each why it was left alone (besides the fix that stays open)."""
+    lib = build(music_library, tmp_path / "Music", ["Alpha"])
+    album = lib / "Alpha" / "2000 - Album"
+    read_only, linked = album / "01 - Song 1.mp3", album / "03 - Song 3.mp3"
+    read_only.chmod(0o444)
+    outside = tmp_path / "Elsewhere" / linked.name
+    outside.parent.mkdir()
+    linked.rename(outside)
+    linked.symlink_to(outside)
+    before = {p: p.read_bytes() for p in (read_only, outside)}
+    home = tmp_path / "home"
+    item = {"key": "Alpha", "name": "Alpha", "path": str(lib / "Alpha")}
+    result = MusicJob(home, "session_1").process(item)
+    assert result.counts["issues_resolved"] == 0
+    assert {p: p.read_bytes() for p in (read_only, outside)} == before
+    assert linked.is_symlink()
+    doc = json.loads((home / "outputs/music/artists" / f"{slugify('Alpha')}.json").read_text())
+    left = {f["code"]: f for f in doc["findings"] if f["code"] in SEVERITY_OF_LEFT_ALONE}
+    assert set(left) == {"read-only-file", "link-outside-library"}
+    assert left["read-only-file"]["path"] == "2000 - Album/01 - Song 1.mp3"
+    assert left["read-only-file"]["message"].startswith("Read-only (mode 444): left alone")
+    assert left["link-outside-library"]["message"].startswith(
+        f"A link to {outside}, outside the library: left alone"
+    )
+    assert left["read-only-file"]["severity"] == "info"
+    assert left["link-outside-library"]["severity"] == "warning"
+
+
+SEVERITY_OF_LEFT_ALONE = ("read-only-file", "link-outside-library", "changed-during-fix")

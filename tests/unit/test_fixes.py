@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import errno
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from mediakeeper import tags
+from mediakeeper import safewrite, tags
 from mediakeeper.music import synth
 from mediakeeper.music.fixes import ChangeJournal, apply_changes, read_journal
 from mediakeeper.music.model import TagChange
@@ -190,18 +191,18 @@ def test_the_journal_is_on_disk_before_any_file_is_replaced(
         journal.path.write_text('{"session": "s1"}\n')
     changes = [TagChange(str(p.relative_to(artist)), "title", "Song ", "Song") for p in paths]
     calls = []
-    real_fsync, real_replace = os.fsync, os.replace
+    real_fsync, real_exchange = os.fsync, safewrite.exchange
 
     def fsync(fd):
         calls.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
         real_fsync(fd)
 
-    def replace(src, dst):
-        calls.append(("replace", str(dst)))
-        real_replace(src, dst)
+    def exchange(copy, original):  # the copy takes the original's place
+        calls.append(("replace", str(original)))
+        real_exchange(copy, original)
 
     monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(safewrite, "exchange", exchange)
     apply_changes(artist, "Bob", changes, journal, verify=False)
 
     first_replace = next(n for n, (call, _) in enumerate(calls) if call == "replace")
@@ -216,7 +217,7 @@ def test_the_journal_is_flushed_once_for_all_groups_of_copies(tmp_path, monkeypa
     """Each group of copies is flushed on its own; the journal, unchanged between groups,
     needs the disk only once: again with the next group only if the disk refused it."""
     artist = tmp_path / "Bob"
-    count = tags.WRITE_GROUP + 2  # two groups
+    count = safewrite.WRITE_GROUP + 2  # two groups
     paths = [
         synth.make_track(artist / "A" / f"{n:02d} - Song.flac", "flac", {"title": "Song "})
         for n in range(1, count + 1)
@@ -234,7 +235,7 @@ def test_the_journal_is_flushed_once_for_all_groups_of_copies(tmp_path, monkeypa
 
     monkeypatch.setattr(os, "fsync", fsync)
     applied = apply_changes(artist, "Bob", changes, journal, verify=False)
-    written = count - tags.WRITE_GROUP if first_refused else count
+    written = count - safewrite.WRITE_GROUP if first_refused else count
     assert len(applied.changes) == written and len(applied.refused) == count - written
     assert flushed.count(str(journal.path)) == (2 if first_refused else 1)
 
@@ -282,3 +283,29 @@ def test_no_file_is_touched_until_its_changes_are_journaled(tmp_path):
         apply_changes(artist, "Bob", [change], journal, verify=False)
 
     assert path.read_bytes() == before
+
+
+def test_the_next_undo_removes_the_copies_a_killed_one_of_its_data_home_left(tmp_path):
+    """A killed undo leaves its full-size copies in the album folders: the next run over
+    those folders (an undo, or a batch) removes those of its own data home whose process has
+    ended, and leaves another data home's alone."""
+    from mediakeeper.fsnames import home_id
+    from mediakeeper.music.fixes import undo
+
+    path = synth.make_track(tmp_path / "Music/Alpha/A/01 - a.flac", "flac", {"title": "a "})
+    home = tmp_path / "home"
+    status = home / "status" / "music"
+    change = TagChange("A/01 - a.flac", "title", "a ", "a")
+    apply_changes(path.parent.parent, "Alpha", [change], ChangeJournal(status, "s1"))
+    child = subprocess.Popen(["true"])
+    child.wait()  # a pid whose process has ended, as a killed undo's has
+    ours = path.parent / f".mediakeeper.{home_id(home)}.{child.pid}-3.tmp.flac"
+    theirs = path.parent / f".mediakeeper.{home_id(tmp_path / 'other')}.{child.pid}-3.tmp.flac"
+    for copy in (ours, theirs):
+        copy.write_bytes(path.read_bytes())
+
+    report = undo(status, session="s1")
+
+    assert [e.new for e in report.restored] == ["a"]
+    assert tags.read(path).tags["title"] == "a "
+    assert not ours.exists() and theirs.exists()

@@ -46,6 +46,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "atomic",
             "folderlinks",
+            "fileattrs",
+            "filechecks",
             "spares",
             "safewrite",
             "tags",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import grp
 import os
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 from mutagen.id3 import ID3, TCON, TDAT, TIME, TPE1, TRCK, TSOP, TSOT, TYER
 from mutagen.mp4 import MP4
 
-from mediakeeper import tags
+from mediakeeper import safewrite, tags
 from mediakeeper.errors import AudioError
 from mediakeeper.music import synth
 from mediakeeper.music.model import LOGICAL_TAGS
@@ -122,7 +123,7 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="only root can give fi
 def test_a_write_keeps_the_files_owner_and_group(tmp_path, monkeypatch, large):
     """Run as root (a NAS, a container), a fix must not take the file from its owner."""
     if large:
-        monkeypatch.setattr(tags, "IN_MEMORY_BYTES", 0)
+        monkeypatch.setattr(safewrite, "IN_MEMORY_BYTES", 0)
     path = track(tmp_path, "flac")
     os.chown(path, 1000, 1001)
     path.chmod(0o664)
@@ -155,9 +156,10 @@ def _refused_as_nobody(folder: Path, path: Path) -> None:
         [*nobody, sys.executable, "-c", code, str(path)],
         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
     )  # fmt: skip
-    assert done.stdout.strip() == (
-        f"{path}: cannot keep its owner (uid 65534, gid 1001): run the batch as that user, "
-        "or as root"
+    group = grp.getgrgid(1001).gr_name if 1001 in {g.gr_gid for g in grp.getgrall()} else "1001"
+    assert done.stdout.strip() == (  # the file is nobody's own: its group is what fails
+        f"{path}: cannot keep its group {group} (gid 1001): you are not in that group; "
+        "add yourself to it or run as root"
     ), done.stderr
     assert path.read_bytes() == before
     assert (path.stat().st_uid, path.stat().st_gid) == (65534, 1001)
@@ -499,7 +501,7 @@ def test_a_kept_parse_counts_its_pictures(tmp_path, fmt):
 
 
 def test_write_many_writes_every_file_it_can_and_says_why_not_the_others(tmp_path, monkeypatch):
-    monkeypatch.setattr(tags, "WRITE_GROUP", 3)  # several groups, the last one short
+    monkeypatch.setattr(safewrite, "WRITE_GROUP", 3)  # several groups, the last one short
     paths = [track(tmp_path / str(n), synth.FORMATS[n % 5]) for n in range(7)]
     damaged = paths[4]
     damaged.write_bytes(damaged.read_bytes()[:40])
@@ -546,7 +548,7 @@ def test_a_large_file_is_changed_in_its_copy_to_the_same_bytes(tmp_path, monkeyp
     small, large = track(tmp_path / "s", fmt), track(tmp_path / "l", fmt)
     change = {"title": "New title that needs more room than the old one " * 20, "date": None}
     tags.write(small, change)  # in memory
-    monkeypatch.setattr(tags, "IN_MEMORY_BYTES", 0)  # every file counts as large
+    monkeypatch.setattr(safewrite, "IN_MEMORY_BYTES", 0)  # every file counts as large
     tags.write(large, change)  # copied, then changed in the copy
     assert large.read_bytes() == small.read_bytes()
     assert tags.read(large).tags["title"] == change["title"]
@@ -569,15 +571,15 @@ def test_a_write_is_refused_when_a_tag_changed_since_it_was_read(tmp_path, fmt):
 
 
 def test_groups_are_bounded_by_files_and_by_bytes(tmp_path, monkeypatch):
-    monkeypatch.setattr(tags, "WRITE_GROUP", 3)
-    monkeypatch.setattr(tags, "GROUP_BYTES", 100)
+    monkeypatch.setattr(safewrite, "WRITE_GROUP", 3)
+    monkeypatch.setattr(safewrite, "GROUP_BYTES", 100)
     sizes = [10, 10, 10, 10, 60, 50, 500, 10]
     writes = []
     for n, size in enumerate(sizes):
         path = tmp_path / f"{n}.mp3"
         path.write_bytes(b"x" * size)
-        writes.append(tags.FileWrite(path, {"title": "T"}))
-    groups = [[w.path.name for w in group] for group in tags._groups(writes)]
+        writes.append(safewrite.Replacement(path, lambda work, st: None))
+    groups = [[r.path.name for r in group] for group in safewrite._groups(writes)]
     assert groups == [
         ["0.mp3", "1.mp3", "2.mp3"],  # three files
         ["3.mp3", "4.mp3"],  # 70 bytes; 50 more would pass 100
@@ -594,10 +596,10 @@ def test_a_file_larger_than_the_memory_bound_is_changed_in_its_copy(tmp_path):
     data = path.read_bytes()
     tag_end = 10 + sum((b & 0x7F) << (7 * (3 - n)) for n, b in enumerate(data[6:10]))  # synchsafe
     frames = data[tag_end:]
-    audio = frames * (tags.IN_MEMORY_BYTES // len(frames) + 2)
+    audio = frames * (safewrite.IN_MEMORY_BYTES // len(frames) + 2)
     path.write_bytes(data[:tag_end] + audio)
     size = path.stat().st_size
-    assert size > tags.IN_MEMORY_BYTES
+    assert size > safewrite.IN_MEMORY_BYTES
 
     tracemalloc.start()
     try:

@@ -1,0 +1,354 @@
+"""Crash-safe replacement of a user's file (mediakeeper.safewrite), with real files, real
+other processes changing them, and real file systems."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import stat
+import struct
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from mediakeeper import safewrite, tags
+from mediakeeper.errors import AudioError, FileError
+from mediakeeper.fsnames import home_id, stale_copies
+from mediakeeper.music import synth
+from mediakeeper.tags import FileWrite
+
+REPO = Path(__file__).resolve().parents[2]
+root_only = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+
+
+def song(folder: Path, name: str = "01 - Song", fmt: str = "flac") -> Path:
+    return synth.make_track(folder / f"{name}.{fmt}", fmt, {"title": name, "date": "1999"})
+
+
+def copies_left(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob(".mediakeeper.*"))
+
+
+def by_another_program(*command: str) -> None:
+    subprocess.run(command, check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+# Another tagger: sets a copyright in place (the inode stays), in its own process.
+TAGGER = (
+    "import sys\nfrom mutagen.flac import FLAC\n"
+    "for path in sys.argv[1:]:\n    audio = FLAC(path)\n"
+    "    audio['COPYRIGHT'] = ['(c) Me']\n    audio.save()\n"
+)
+
+
+def tagged_elsewhere(path: Path) -> None:
+    by_another_program(sys.executable, "-c", TAGGER, str(path))
+
+
+def year_fix_while(act):
+    """A change that fixes the year, and does ``act`` (another program at work) once the
+    file's bytes were read and before the copy is put in place."""
+
+    def change(work, st):
+        audio = tags._load(work, ".flac")
+        audio["DATE"] = ["2001"]
+        work.seek(0)
+        audio.save(work)
+        act()
+
+    return change
+
+
+def test_an_edit_by_another_program_while_the_file_is_fixed_is_never_written_over(tmp_path):
+    """The copy is made from the bytes read; another tagger writes its copyright into the
+    file before the copy is put in place: the file keeps the tagger's edit, and the refusal
+    says so (a finding of its own)."""
+    path = song(tmp_path)
+    change = year_fix_while(lambda: tagged_elsewhere(path))
+    with pytest.raises(FileError) as refused:
+        safewrite.replace(path, change)
+    assert refused.value.code == safewrite.CHANGED
+    assert "changed by another program while being fixed: left alone" in refused.value.reason
+    audio = tags._load(str(path), ".flac")
+    assert audio["COPYRIGHT"] == ["(c) Me"] and audio["DATE"] == ["1999"]
+    assert copies_left(tmp_path) == []
+
+
+# The tagger waits until the write group has saved its first copy (so it edits files whose
+# bytes were read already), then sets its copyright on every track, in order.
+WAITING_TAGGER = (
+    "import os, sys, time\nfolder = sys.argv[1]\n"
+    "while not any(n.startswith('.mediakeeper.') for n in os.listdir(folder)):\n"
+    "    time.sleep(0.001)\n"
+    + TAGGER.replace("sys.argv[1:]", "sys.argv[2:]")
+)
+
+
+def test_many_files_edited_by_another_program_during_a_big_write_group_keep_every_edit(
+    tmp_path,
+):
+    """A tagger sets a copyright on thirty tracks while a write group fixes their year: each
+    file ends with the tagger's edit, and with the fix or a refusal saying it changed."""
+    paths = [song(tmp_path, f"{n:02d} - Song") for n in range(1, 31)]
+    for path in paths:  # big enough that saving thirty copies takes a while
+        audio = tags._load(str(path), ".flac")
+        audio["COMMENT"] = ["x" * (1 << 20)]
+        audio.save()
+    tagger = subprocess.Popen(
+        [sys.executable, "-c", WAITING_TAGGER, str(tmp_path), *map(str, paths)]
+    )
+    try:
+        failed = tags.write_many(FileWrite(p, {"date": "2001"}) for p in paths)
+    finally:
+        tagger.wait()
+    assert tagger.returncode == 0
+    for path in paths:
+        audio = tags._load(str(path), ".flac")
+        assert audio["COPYRIGHT"] == ["(c) Me"], path  # never lost
+        if path in failed:
+            assert failed[path].code == safewrite.CHANGED, failed[path]
+            assert audio["DATE"] == ["1999"]
+        else:
+            assert audio["DATE"] == ["2001"]
+    assert failed  # the tagger did edit files of the group while it was written
+    assert copies_left(tmp_path) == []
+
+
+@pytest.mark.parametrize("how", ["deleted", "renamed"])
+def test_a_file_deleted_or_renamed_while_it_is_fixed_does_not_come_back(tmp_path, how):
+    path = song(tmp_path)
+    moved = tmp_path / "Elsewhere.flac"
+    act = ["rm", str(path)] if how == "deleted" else ["mv", str(path), str(moved)]
+    with pytest.raises(FileError) as refused:
+        safewrite.replace(path, year_fix_while(lambda: by_another_program(*act)))
+    assert refused.value.code == safewrite.CHANGED
+    assert "deleted or renamed" in refused.value.reason
+    assert not path.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ([] if how == "deleted" else [moved.name])
+
+
+def test_a_file_deleted_just_before_the_exchange_is_not_created(tmp_path):
+    """The swap of names never creates a path that is gone (where a rename would)."""
+    copy, gone = tmp_path / "copy", tmp_path / "gone"
+    copy.write_bytes(b"new")
+    with pytest.raises(FileNotFoundError):
+        safewrite.exchange(str(copy), str(gone))
+    assert not gone.exists() and copy.read_bytes() == b"new"
+
+
+def _acl(uid: int) -> bytes:
+    """A POSIX access ACL as the kernel stores it: user::rw- user:<uid>:r-- group::r--
+    mask::r-- other::r--."""
+    undefined = 0xFFFFFFFF
+    entries = [(0x01, 6, undefined), (0x02, 4, uid), (0x04, 4, undefined), (0x10, 4, undefined),
+               (0x20, 4, undefined)]  # fmt: skip
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in entries)
+
+
+def test_extended_attributes_and_the_acl_are_kept(tmp_path):
+    path = song(tmp_path)
+    try:
+        os.setxattr(path, "user.origin", b"ripped from CD")
+    except OSError as err:
+        if err.errno in (errno.ENOTSUP, errno.EOPNOTSUPP):
+            pytest.skip(f"{tmp_path} does not keep user xattrs")
+        raise
+    try:
+        os.setxattr(path, "system.posix_acl_access", _acl(4242))
+    except OSError as err:
+        if err.errno not in (errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
+        acl = None  # no ACLs here: the user xattr alone
+    else:
+        acl = os.getxattr(path, "system.posix_acl_access")
+    tags.write(path, {"date": "2001"})
+    assert tags.read(path).tags["date"] == "2001"
+    assert os.getxattr(path, "user.origin") == b"ripped from CD"
+    if acl is not None:
+        assert os.getxattr(path, "system.posix_acl_access") == acl
+
+
+def test_a_symlinked_track_inside_the_library_is_fixed_through_its_target(tmp_path):
+    library = tmp_path / "Music"
+    target = song(library / "Artist" / "Album")
+    link = library / "Artist" / "Best Of" / "01 - Song.flac"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(target)
+    assert not tags.write_many([FileWrite(link, {"date": "2001"}, root=library)])
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert tags.read(target).tags["date"] == "2001"
+    assert copies_left(library) == []
+
+
+def test_a_symlinked_track_outside_the_library_is_left_alone(tmp_path):
+    library, outside = tmp_path / "Music", tmp_path / "Elsewhere"
+    target = song(outside)
+    before = target.read_bytes()
+    link = library / "Artist" / "Album" / "01 - Song.flac"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(target)
+    failed = tags.write_many([FileWrite(link, {"date": "2001"}, root=library)])
+    assert failed[link].code == safewrite.OUTSIDE
+    assert f"a link to {target}, outside the library: left alone" in failed[link].reason
+    assert link.is_symlink() and target.read_bytes() == before
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o000])
+def test_a_read_only_file_is_left_alone_even_by_root(tmp_path, mode):
+    """Root may write any file: the mode bits decide, not os.access."""
+    path = song(tmp_path)
+    path.chmod(mode)
+    with pytest.raises(AudioError) as refused:
+        tags.write(path, {"date": "2001"})
+    assert refused.value.code == safewrite.READ_ONLY
+    assert refused.value.reason.startswith(f"read-only (mode {mode:03o}): left alone")
+    path.chmod(0o644)
+    assert tags.read(path).tags["date"] == "1999"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o644 and copies_left(tmp_path) == []
+
+
+@root_only
+def test_a_file_its_owner_made_read_only_is_left_alone_when_fixed_as_its_owner():
+    with tempfile.TemporaryDirectory() as where:  # pytest's own folders are root's alone
+        folder = Path(where)
+        folder.chmod(0o777)
+        path = song(folder)
+        os.chown(path, 65534, 65534)
+        path.chmod(0o444)
+        code = (
+            "import sys; from mediakeeper import tags\n"
+            "try:\n    tags.write(sys.argv[1], {'date': '2001'})\n"
+            "except Exception as err:\n    print(err.code, err.reason)\n"
+        )
+        nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        done = subprocess.run([*nobody, sys.executable, "-c", code, str(path)],
+                              capture_output=True, text=True, cwd=REPO,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
+        assert done.stdout.startswith("read-only-file read-only (mode 444)"), done.stderr
+        assert tags.read(path).tags["date"] == "1999"
+
+
+def _in_a_child(code: str, path: Path) -> subprocess.CompletedProcess:
+    """Run ``code`` on ``path`` in a child process: a call that hangs fails the test (the
+    timeout is a safety net, not a measure)."""
+    return subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                          text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+                          timeout=60)  # fmt: skip
+
+
+@pytest.mark.parametrize("action", ["read", "write"])
+def test_a_fifo_in_a_tracks_place_is_never_opened_for_reading(tmp_path, action):
+    path = tmp_path / "01 - Song.mp3"
+    os.mkfifo(path)
+    call = "tags.read(p)" if action == "read" else "tags.write(p, {'date': '2001'})"
+    code = (
+        "import sys; from mediakeeper import tags; p = sys.argv[1]\n"
+        f"try:\n    {call}\nexcept Exception as err:\n    print(err.reason)\n"
+    )
+    done = _in_a_child(code, path)
+    assert done.stdout.strip() == "not a regular file", done.stderr
+    assert stat.S_ISFIFO(os.lstat(path).st_mode)
+
+
+@root_only
+def test_a_full_disk_is_said_as_such(tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    try:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], check=True,
+                       capture_output=True)  # fmt: skip
+    except (subprocess.CalledProcessError, FileNotFoundError) as err:
+        pytest.skip(f"cannot mount a small tmpfs here: {err}")
+    try:
+        path = song(disk)
+        data = path.read_bytes()
+        path.write_bytes(data + b"\0" * ((600 << 10) - len(data)))  # more than half the disk
+        with pytest.raises(AudioError) as refused:
+            tags.write(path, {"date": "2001"})
+        assert refused.value.reason == f"disk full (1 MB needed on {disk})"
+        assert tags.read(path).tags["date"] == "1999"
+        assert copies_left(disk) == []
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+@root_only
+def test_an_unreadable_file_says_whose_permission_is_missing():
+    with tempfile.TemporaryDirectory() as where:
+        folder = Path(where)
+        folder.chmod(0o777)
+        path = song(folder)
+        path.chmod(0o600)  # root's alone
+        nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        code = (
+            "import sys; from mediakeeper import tags\n"
+            "try:\n    tags.read(sys.argv[1])\nexcept Exception as err:\n    print(err.reason)\n"
+        )
+        done = subprocess.run([*nobody, sys.executable, "-c", code, str(path)],
+                              capture_output=True, text=True, cwd=REPO,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
+        assert done.stdout.strip() == (
+            "permission denied: cannot read it as nobody; fix its permissions"
+        ), done.stderr
+        # The scan's finding says so too, and advises no deletion.
+        code = (
+            "import sys; from pathlib import Path\n"
+            "from mediakeeper.music.scan import scan_artist\n"
+            "from mediakeeper.music.rules import find_issues\n"
+            "print(*[f.message for f in find_issues(scan_artist(Path(sys.argv[1])))], sep='\\n')"
+        )
+        done = subprocess.run([*nobody, sys.executable, "-c", code, str(folder)],
+                              capture_output=True, text=True, cwd=REPO,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
+        assert done.stdout.splitlines()[0] == (
+            "Cannot read this file (permission denied: cannot read it as nobody; fix its "
+            "permissions)."
+        ), done.stderr
+
+
+def _ended_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_stale_copies_of_this_data_home_go_and_another_data_homes_stay(tmp_path):
+    """A killed write (or undo) left its full-size copy: the next write in that folder by
+    the same data home removes it; another data home's is not this one's to remove, nor is a
+    running process's."""
+    path = song(tmp_path)
+    home, other = home_id(tmp_path / "home"), home_id(tmp_path / "other")
+    ended = _ended_pid()
+    ours = tmp_path / f".mediakeeper.{home}.{ended}-1.tmp.flac"
+    theirs = tmp_path / f".mediakeeper.{other}.{ended}-1.tmp.flac"
+    running = tmp_path / f".mediakeeper.{home}.{os.getppid()}-1.tmp.flac"
+    for copy in (ours, theirs, running):
+        shutil.copyfile(path, copy)
+    assert not tags.write_many([FileWrite(path, {"date": "2001"})], owner=home)
+    assert not ours.exists() and theirs.exists() and running.exists()
+    assert stale_copies(str(tmp_path), home) == ([], [str(theirs)])
+
+
+def test_a_file_another_program_has_open_for_writing_is_left_alone(tmp_path):
+    """A tagger (or a download) in the middle of writing the file: its change may not be on
+    disk yet, so nothing read now is safe to write back."""
+    path = song(tmp_path)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", "import sys; f = open(sys.argv[1], 'r+b'); print(flush=True);"
+         " sys.stdin.read()", str(path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        writer.stdout.readline()  # it has the file open
+        with pytest.raises(AudioError) as refused:
+            tags.write(path, {"date": "2001"})
+    finally:
+        writer.stdin.close()
+        writer.wait()
+    assert refused.value.code == safewrite.CHANGED
+    assert refused.value.reason == "open for writing by another program: left alone"
+    assert tags.read(path).tags["date"] == "1999" and copies_left(tmp_path) == []
