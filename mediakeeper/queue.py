@@ -13,13 +13,18 @@ Layout, beside ``processing_queue.json``:
 The JSON file is rewritten atomically ("folded") at the end of a run, by
 every queue-manager change, and when the journal grows long. A person opening it after a run
 sees the complete current state.
+
+``QueueStore`` is the one class callers use. This module holds what every other part stands
+on: the files, the lock, reading the state (with or without the lock), the journal and
+folding. The item life cycle (claims, results) is in ``mediakeeper.queue_claims``,
+checkpoints and replacing the whole queue in ``mediakeeper.queue_checkpoints``, both mixed
+into ``QueueStore``; checking what is read is in ``mediakeeper.queue_files``, and the pure
+rules for items in ``mediakeeper.queue_items``.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
-import shlex
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -28,40 +33,14 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from mediakeeper import kinds
-from mediakeeper.atomic import (
-    atomic_write_bytes,
-    atomic_write_text,
-    encode_text,
-    naming,
-    write_all,
-)
+from mediakeeper.atomic import atomic_write_text, encode_text, naming, write_all
 from mediakeeper.commands import queue_manager
 from mediakeeper.errors import QueueCorrupt, QueueError, QueueMissing
 from mediakeeper.jsonfmt import dumps_one
-from mediakeeper.queue_files import (
-    by_hand_hint,
-    dump_queue,
-    file_signature,
-    generation_of,
-    journal_entry,
-    library_on_disk,
-    parse_queue,
-    restore_hint,
-)
-from mediakeeper.queue_items import (
-    COMPLETED,
-    ERROR,
-    IN_PROGRESS,
-    PENDING,
-    SKIPPED,
-    check_transition,
-    claim_is_stale,
-    given_back,
-    is_eligible,
-    iso,
-    make_claim,
-)
+from mediakeeper.queue_checkpoints import CheckpointsMixin
+from mediakeeper.queue_claims import ClaimsMixin
+from mediakeeper.queue_files import dump_queue, file_signature, journal_entry, parse_queue
+from mediakeeper.queue_items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, iso
 from mediakeeper.wording import queue_name
 
 QUEUE_FILE = "processing_queue.json"
@@ -78,11 +57,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _no() -> None:
-    """No check (see QueueStore.create)."""
-
-
-class QueueStore:
+class QueueStore(ClaimsMixin, CheckpointsMixin):
     """One queue file. All methods are safe to call from several processes at once."""
 
     def __init__(self, directory: Path, kind: str, clock: Clock = utc_now):
@@ -231,24 +206,6 @@ class QueueStore:
                 self._claim_from = {}
         self._journal_offset += consumed
 
-    def recovery_hint(self, *, by_hand: bool = False) -> str:
-        """How a person gets this queue back when it cannot be read: the latest checkpoint
-        (see restore_hint) or, with none yet (a library under ``checkpoint_every`` items has
-        none), a new queue of the same library, which keeps the damaged file beside it."""
-        if self.checkpoints():
-            return restore_hint(self.manager_command(), by_hand=by_hand)
-        library = library_on_disk(self.path, self.journal_path)
-        noun = kinds.noun(self.kind)
-        where = shlex.quote(library) if library else "PATH"
-        what = "" if library else f", PATH being the folder of your {noun} folders,"
-        edit = by_hand_hint(by_hand)
-        return (
-            f"nothing was changed; {edit}there is no checkpoint to restore yet: "
-            f"`{self.manager_command()} --init --force --library {where}`{what} makes a new "
-            f"queue, every {noun} pending (the damaged file is kept beside it; "
-            "the undo journals, outputs and session logs are not touched)"
-        )
-
     def manager_command(self) -> str:
         """The queue manager's command for this queue, wherever it is typed: the data home
         is the folder holding ``status/<kind>/``."""
@@ -373,57 +330,6 @@ class QueueStore:
             if pending:
                 self._fold()
 
-    def create(
-        self, data: dict[str, Any], *, replace: bool = False, check: Callable[[], None] = _no
-    ) -> Path | None:
-        """Write a brand-new queue (``--init``). Refuses to replace one unless told to; the
-        one it replaces (damaged or not) is kept beside it, and returned. ``check`` runs with
-        the lock held before a queue is replaced, and may refuse (raise)."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            if self.path.exists():
-                if not replace:
-                    raise QueueError(
-                        f"a {queue_name(self.kind)} already exists at {self.path}",
-                        "--refresh adds new folders; --init --force replaces it",
-                    )
-                check()
-            return self._replace_with(data)
-
-    def _replace_with(self, data: dict[str, Any]) -> Path | None:
-        """Put ``data`` in place of the queue, whatever it holds (call with the lock held);
-        the files it replaces are kept beside it (``_keep_replaced``), the queue's is returned."""
-        backup = self._keep_replaced()
-        # The file is written one generation above anything the old journal holds: its lines
-        # are never replayed, not even by a reader that read the new file before the journal
-        # was emptied.
-        data["generation"] = max(data.get("generation", 1), self._current_generation())
-        self._data = data
-        self._index = {item["key"]: n for n, item in enumerate(data["items"])}
-        self._journal_offset = 0
-        self._derived_reset()
-        self._fold()
-        return backup
-
-    def _keep_replaced(self) -> Path | None:
-        """Copy the queue file and a journal with lines beside them as ``*.replaced-<time>``
-        (call with the lock held, before replacing them); returns the queue's copy."""
-        backup = None
-        stamp = second = self.clock().strftime("%Y%m%dT%H%M%S")
-        # Never over an earlier copy: two replacements within one second get -2, -3, ...
-        taken = {p.name.rsplit(".replaced-", 1)[1] for p in self.dir.glob("*.replaced-*")}
-        for serial in itertools.count(2):
-            if stamp not in taken:
-                break
-            stamp = f"{second}-{serial}"
-        if self.path.exists():
-            backup = self.path.with_name(f"{QUEUE_FILE}.replaced-{stamp}")
-            atomic_write_bytes(backup, self.path.read_bytes())
-        if self.journal_path.exists() and self.journal_path.stat().st_size:
-            kept = self.journal_path.with_name(f"{JOURNAL_FILE}.replaced-{stamp}")
-            atomic_write_bytes(kept, self.journal_path.read_bytes())
-        return backup
-
     def update(self, mutate: Callable[[dict[str, Any]], list[dict[str, Any]]], *, fold=False):
         """Run ``mutate(data)`` under the lock; it changes items in place and returns them.
         A returned item with a new key is added to the queue."""
@@ -436,209 +342,6 @@ class QueueStore:
             if fold and changed:  # a command that changed nothing leaves the file alone
                 self._fold()
             return changed
-
-    # ---- the item life cycle -----------------------------------------------------------
-
-    def _set_status(self, item: dict[str, Any], status: str) -> None:
-        check_transition(item["status"], status)
-        if self._completed is not None:
-            self._completed += (status == COMPLETED) - (item["status"] == COMPLETED)
-        item["status"] = status
-        for statuses, first in self._claim_from.items():
-            if status in statuses:  # it may be claimed again: claims must look from it on
-                self._claim_from[statuses] = min(first, self._index.get(item["key"], 0))
-
-    def _completed_count(self, data: dict[str, Any]) -> int:
-        """Completed items, for the checkpoint rule: counted once, then kept by _set_status
-        while only this process changes the queue (a count per record is O(n): 9.5 ms at
-        100,000 items)."""
-        if self._completed is None:
-            self._completed = sum(1 for i in data["items"] if i["status"] == COMPLETED)
-        return self._completed
-
-    def claim_next(
-        self,
-        session: str,
-        *,
-        statuses: tuple[str, ...] = (PENDING,),
-        keys: set[str] | None = None,
-    ) -> dict[str, Any] | None:
-        """Claim the first item in queue order whose status is one of ``statuses``."""
-        claimed = self.claim_many(session, 1, statuses=statuses, keys=keys)
-        return claimed[0] if claimed else None
-
-    def claim_many(
-        self,
-        session: str,
-        count: int,
-        *,
-        statuses: tuple[str, ...] = (PENDING,),
-        keys: set[str] | None = None,
-        skip: set[str] | frozenset[str] = frozenset(),
-    ) -> list[dict[str, Any]]:
-        """Claim up to ``count`` items in queue order, in one transaction (one journal line).
-        ``skip``: keys not to take (a batch never takes an item twice)."""
-        claimed: list[dict[str, Any]] = []
-        with self.locked() as data:
-            items, now = data["items"], self.clock()
-            # Claims start where the last one with these statuses left off: no item before it
-            # could be taken, and _set_status moves it back for one that can again. (Looking
-            # from the start each time cost 4.7 ms a claim at 100,000 items.)
-            first = self._claim_from.get(statuses, 0) if keys is None else 0
-            frontier = first  # every item before it: not eligible, or claimed just now
-            for position in range(first, len(items)):
-                if len(claimed) == count:
-                    break
-                item = items[position]
-                if not is_eligible(item, statuses, keys) or item["key"] in skip:
-                    if frontier == position and item["key"] not in skip:
-                        frontier += 1
-                    continue
-                was = item["status"]
-                self._set_status(item, IN_PROGRESS)
-                item["claimed_by"] = make_claim(session, now, was)
-                item["started_at"] = iso(now)
-                # Kept across an interrupted attempt, so the job can resume its own work file.
-                item["run_token"] = item.get("run_token") or f"{session}:{item['key']}"
-                claimed.append(item)
-                if frontier == position:
-                    frontier += 1
-            if keys is None:
-                self._claim_from[statuses] = frontier
-            if claimed:
-                self._commit(claimed)
-        return [dict(item) for item in claimed]
-
-    def _give_back(self, item: dict[str, Any]) -> None:
-        back = given_back(item)
-        self._set_status(item, back.pop("status"))
-        item.update(back)
-
-    def _owned(self, data: dict[str, Any], key: str, session: str) -> dict[str, Any]:
-        item = data["items"][self._index[key]]
-        claim = item.get("claimed_by") or {}
-        if item["status"] != IN_PROGRESS or claim.get("session") != session:
-            raise QueueError(f"{item['name']!r} is no longer claimed by session {session}")
-        return item
-
-    def record_success(
-        self,
-        key: str,
-        session: str,
-        *,
-        counts: Mapping[str, int] | None = None,
-        details: Mapping[str, Any] | None = None,
-        checkpoint_every: int = 0,
-    ) -> Path | None:
-        """Mark the item completed. Returns the checkpoint written, if this one was due."""
-        with self.locked() as data:
-            item = self._owned(data, key, session)
-            self._set_status(item, COMPLETED)
-            item.update(counts or {})
-            item["details"] = {**item.get("details", {}), **(details or {})}
-            item["attempts"] += 1
-            item["failures"] = 0
-            item["completed_at"] = iso(self.clock())
-            item["claimed_by"] = None
-            item["last_error"] = None
-            item["run_token"] = None
-            self._commit([item])
-            done = self._completed_count(data)
-            # Not again at the same count: --enrich takes completed items and completes them
-            # once more, which returns the count to the multiple it was already at.
-            if checkpoint_every and done % checkpoint_every == 0 and done != self._last_checkpoint:
-                return self._checkpoint(done)
-        return None
-
-    def record_failure(
-        self, key: str, session: str, *, stage: str, message: str, max_attempts: int = 3
-    ) -> str:
-        """Mark the item ``error``, or ``skipped`` once it has failed ``max_attempts`` times
-        since it last succeeded or was reset (a queue from before ``failures``: since then)."""
-        with self.locked() as data:
-            item = self._owned(data, key, session)
-            item["attempts"] += 1
-            item["failures"] = item.get("failures", 0) + 1
-            now = iso(self.clock())
-            item["error_history"].append(
-                {"at": now, "stage": stage, "message": message, "session": session}
-            )
-            item["last_error"] = message
-            item["claimed_by"] = None
-            item["run_token"] = None
-            status = SKIPPED if max_attempts and item["failures"] >= max_attempts else ERROR
-            self._set_status(item, status)
-            self._commit([item])
-            return status
-
-    def release(self, key: str, session: str) -> None:
-        """Give an unfinished claim back (interrupted): the status it was claimed from, no
-        attempt counted."""
-        with self.locked() as data:
-            item = self._owned(data, key, session)
-            self._give_back(item)
-            self._commit([item])
-
-    def release_stale(self, is_stale: Callable[[Any], bool] = claim_is_stale) -> list[str]:
-        """Give back every in_progress item whose process is gone."""
-
-        def mutate(data):
-            changed = []
-            for item in data["items"]:
-                if item["status"] == IN_PROGRESS and is_stale(item.get("claimed_by")):
-                    self._give_back(item)
-                    changed.append(item)
-            return changed
-
-        return [item["name"] for item in self.update(mutate)]
-
-    # ---- checkpoints -------------------------------------------------------------------
-
-    def checkpoint(self) -> Path:
-        with self.locked() as data:
-            return self._checkpoint(self._completed_count(data))
-
-    def _checkpoint(self, done: int) -> Path:
-        # Written from the live state: folding the queue first would write it all twice. What
-        # a transaction changed so far is journaled first: a checkpoint never runs ahead.
-        self._flush()
-        noun = kinds.noun(self.kind)
-        name = f"checkpoint_{self.clock().date().isoformat()}_{noun}_{done:03d}.json"
-        target = self.checkpoint_dir / name
-        atomic_write_text(target, dump_queue(self._data, item=self._encode))
-        self._last_checkpoint = done
-        return target
-
-    def checkpoints(self) -> list[Path]:
-        """Oldest first, by modification time then name."""
-        if not self.checkpoint_dir.is_dir():
-            return []
-        found = [p for p in self.checkpoint_dir.glob("checkpoint_*.json") if p.is_file()]
-        return sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name))
-
-    def restore(self, checkpoint: Path, check: Callable[[], None] = _no) -> Path | None:
-        """Replace the queue by a checkpoint after validating it; keeps a copy of the old one.
-        ``check``: as for ``create``."""
-        text = checkpoint.read_bytes()
-        listed = f"`{self.manager_command()} --list-checkpoints` shows the others"
-        others = f"the queue was not touched; {listed}"
-        restored = parse_queue(text, checkpoint, lambda by_hand=False: others)
-        if restored.get("kind") != self.kind:
-            raise QueueCorrupt(f"{checkpoint} is a {restored.get('kind')!r} queue, not {self.kind}")
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            check()
-            return self._replace_with(restored)
-
-    def _current_generation(self) -> int:
-        """The highest generation on disk, read leniently (the queue may be the broken part)."""
-        generations = [1]
-        with suppress(OSError):
-            generations.append(generation_of(self.path.read_bytes(), "generation") or 1)
-        with suppress(OSError):
-            for line in self.journal_path.read_bytes().splitlines():
-                generations.append(generation_of(line, "gen") or 1)
-        return max(generations)
 
 
 def statuses_of(data: Mapping[str, Any]) -> dict[str, int]:

@@ -428,7 +428,12 @@ def test_a_ctrl_c_as_the_batch_starts_exits_130_without_a_traceback(
     out, err = proc.communicate(timeout=60)
     assert "Traceback" not in err and "Aborted!" not in err, err
     assert proc.returncode == 130, out + err
-    assert err.strip().splitlines()[-1] == "interrupted", err
+    # While loading, the one line "interrupted" (stderr); once the batch runs, its own summary
+    # says so (stdout): which one depends on where the signal lands, and either is right.
+    said = err.strip().splitlines()[-1:] == ["interrupted"] or any(
+        line.startswith("interrupted") for line in out.splitlines()
+    )
+    assert said, out + err
 
 
 def test_one_ctrl_c_while_the_closing_reports_are_written_exits_130(
