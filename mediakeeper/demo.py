@@ -133,7 +133,8 @@ ALBUMS: tuple[Album, ...] = (
         cover="file",
         planted="track 7 cut off half-way (unreadable); "
         'a title "Karma  Police" and an album "OK Computer " with stray spaces; '
-        'a link "Favourites" to this album\'s folder',
+        'a link "Favourites" to this album\'s folder; track 6 a link to a file outside the '
+        "library",
         tracks={
             2: Track({"album": "OK Computer "}),
             6: Track({"title": "Karma  Police"}),
@@ -267,6 +268,12 @@ def build_library(music: Path) -> int:
     files = sum(build_album(music, album) for album in ALBUMS)
     # An album under a second name, as a link: reported, never scanned twice.
     (music / "Radiohead" / "Favourites").symlink_to("1997 - OK Computer")
+    # A track kept outside the library and linked in: read and reported, never written.
+    linked = next((music / "Radiohead" / "1997 - OK Computer").glob("06 *"))
+    outside = music.parent / "Elsewhere" / linked.name
+    outside.parent.mkdir(exist_ok=True)
+    linked.rename(outside)
+    linked.symlink_to(outside.resolve())
     return files
 
 

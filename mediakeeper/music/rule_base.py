@@ -18,7 +18,7 @@ from mediakeeper.music.fixplan import Plan, parse_number
 from mediakeeper.music.model import ArtistScan, TagChange, Track
 
 # The codes above that no rule finds: a fix's file left alone when it was to be written.
-WRITE_CODES = frozenset({"changed-during-fix", "link-outside-library", "read-only-file"})
+WRITE_CODES = frozenset({"changed-during-fix", "read-only-file"})
 
 _LABEL = {"albumartist": "album artist", "tracknumber": "track number", "date": "year"}
 

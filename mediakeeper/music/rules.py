@@ -112,7 +112,25 @@ def find_issues(scan: ArtistScan) -> list[Finding]:
     settled = ctx.plan.settle(findings)
     if scan.outside:
         settled = [_not_written_outside(f, scan.outside) for f in settled]
+        settled += _links_left_alone(scan, findings)
     return sorted(settled, key=_order)
+
+
+def _links_left_alone(scan: ArtistScan, findings: list[Finding]) -> list[Finding]:
+    """One ``link-outside-library`` per linked file a fix would have changed: the person
+    decides where that file belongs (mediakeeper.folderlinks)."""
+    albums = {t.path: t.album for t in scan.tracks}
+    wanted = {c.path for f in findings for c in f.changes if c.path in scan.outside}
+    return [
+        finding(
+            "link-outside-library",
+            path,
+            albums.get(path, ""),
+            f"A link to {scan.outside[path]}, outside the library: left alone; move the file "
+            "into the library (or the link out of it) to have it fixed.",
+        )
+        for path in sorted(wanted)
+    ]
 
 
 def _not_written_outside(found: Finding, outside: Mapping[str, str]) -> Finding:

@@ -77,6 +77,15 @@ def of(findings: list[Finding], code: str) -> list[Finding]:
 # (code, scan, path, expected changes); severity always comes from SEVERITY, checked below.
 FIRES = [
     pytest.param(
+        "link-outside-library",
+        replace(
+            abbey({"tags": {"title": "Come  Together"}}), outside={P1: "/elsewhere/01.mp3"}
+        ),
+        P1,
+        [],
+        id="link-outside-library",
+    ),
+    pytest.param(
         "skipped-folder",
         abbey(skipped=(("Live", "a link to a folder that loops, not followed"),)),
         "Live",
@@ -285,6 +294,7 @@ def test_the_firing_cases_are_music_codes() -> None:
 # --- and stays quiet on near misses ----------------------------------------------------------
 
 QUIET = [
+    ("link-outside-library", replace(abbey(), outside={P1: "/elsewhere/01.mp3"})),  # no fix
     ("unreadable-file", abbey()),
     ("skipped-folder", abbey()),
     ("missing-album", ArtistScan("X", (loose(),))),
