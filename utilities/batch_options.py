@@ -44,7 +44,7 @@ from mediakeeper.reports.weekly import write_weekly_report
 from mediakeeper.runs import eligible_items, open_store, run_batch
 from mediakeeper.sessions import Session
 from mediakeeper.wording import count
-from utilities.progress import ProgressHooks, render_summary
+from utilities.progress import ProgressHooks, render_summary, say
 
 # ---- options --------------------------------------------------------------------------------
 
@@ -299,7 +299,7 @@ def finish(
             + f". `{queue_manager(kind, settings.home)} --show-summary` shows where "
             "things stand."
         )
-    click.echo(render_summary(report, noun, offline=not online))
+    say(render_summary(report, noun, offline=not online))
     click.echo(f"session log: {session.log_path}")
     click.echo(f"issue reports: {settings.home / 'issues' / kind}")
     weekly_md, _html = write_weekly_report(settings.home)  # every run updates this week's

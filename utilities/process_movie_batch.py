@@ -14,7 +14,7 @@ from mediakeeper.runs import eligible_items
 from mediakeeper.wording import count
 from utilities import batch_options as opts
 from utilities.cli import Command, home_option, settings_for
-from utilities.progress import ProgressHooks
+from utilities.progress import ProgressHooks, verbosity_options
 
 
 @click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,6 +36,7 @@ from utilities.progress import ProgressHooks
 # One process by default: a movie is a few lookups, and the TMDb limit (shared by every
 # process of the data home) is what sets the pace, not the CPU.
 @opts.workers("movie", default=1)
+@verbosity_options
 def main(
     home,
     batch_size,

@@ -15,7 +15,7 @@ from mediakeeper.runs import eligible_items
 from mediakeeper.wording import count
 from utilities import batch_options as opts
 from utilities.cli import Command, home_option, settings_for
-from utilities.progress import ProgressHooks
+from utilities.progress import ProgressHooks, verbosity_options
 
 
 @click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,6 +36,7 @@ from utilities.progress import ProgressHooks
 @opts.library("Music")
 @opts.checkpoint_every("artist")
 @opts.workers("artist")
+@verbosity_options
 def main(
     home,
     batch_size,

@@ -179,7 +179,7 @@ def test_sigkill_at_random_moments_resumes_to_the_same_end_state(
         assert runs <= 150, f"no progress after {runs} runs ({kills} kills): {outcomes}"
         workers = 1 if runs % 3 == 0 else 2
         proc = music_popen(
-            "--home", home, "--library", lib, "--batch-size", 3, "--workers", workers
+            "--home", home, "--library", lib, "--batch-size", 3, "--workers", workers, "-v"
         )
         if runs % 4 == 0:
             # Right after an artist is recorded: the other worker is mid-artist.
@@ -251,7 +251,7 @@ def completed_log_lines(home: Path) -> Counter[str]:
 
 
 def start_and_wait_for_first_artist(music_popen, home: Path, lib: Path) -> subprocess.Popen:
-    proc = music_popen("--home", home, "--library", lib, "--batch-size", 1000)
+    proc = music_popen("--home", home, "--library", lib, "--batch-size", 1000, "-v")
     seen = []
     while not any(line.startswith("✓") for line in seen):
         line = proc.stdout.readline()
