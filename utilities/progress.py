@@ -14,7 +14,9 @@ time; ``--quiet`` draws no live line either.
 
 from __future__ import annotations
 
+import shutil
 import sys
+import textwrap
 
 import click
 
@@ -104,8 +106,15 @@ def _styled(out, segments: list[tuple[str, str]]):
 
 
 def say(text: str) -> None:
-    """Print ``text`` (lines) on standard output, wrapped to the terminal's width there."""
-    console().print(text)
+    """Print ``text`` (lines) on standard output; on a terminal each line wrapped between
+    words to its width, a path (a long word) kept whole, to be copied."""
+    if sys.stdout.isatty():
+        width = shutil.get_terminal_size().columns
+        text = "\n".join(
+            textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) or line
+            for line in text.split("\n")
+        )
+    click.echo(text)
 
 
 def needs_decision(outcome: Outcome) -> int:

@@ -11,7 +11,7 @@ import sys
 import time
 
 from mediakeeper.batch import ItemResult, Outcome
-from utilities.progress import NORMAL, QUIET, VERBOSE, ProgressHooks
+from utilities.progress import NORMAL, QUIET, VERBOSE, ProgressHooks, say
 
 ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -104,3 +104,16 @@ def test_verbose_gives_every_item_its_line_and_quiet_the_same_as_the_default(cap
         "✗ Delta — error: cannot read it\n"
         "✗ Delta — error: cannot read it\n"
     )
+
+
+def test_closing_lines_wrap_between_words_on_a_terminal_and_keep_a_path_whole(monkeypatch):
+    path = "/home/someone/mediakeeper/status/music/checkpoints/checkpoint_2026-11-23_artist_050"
+    line = "needs you: 2 artists with fixes that could not be written (Alpha, Bravo); mend it"
+
+    def run(hooks):
+        say(f"{line}\ncheckpoint: {path}")
+
+    out = on_a_terminal(monkeypatch, run, columns=40)
+    lines = out.replace("\r\n", "\n").rstrip("\n").split("\n")
+    assert " ".join(lines[:-2]) == line and all(len(x) <= 40 for x in lines[:-2]), lines
+    assert lines[-2:] == ["checkpoint:", path]  # copied whole, though wider than the terminal
