@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.errors import ConfigError
+from mediakeeper.errors import ConfigError, NoDataHome
 from mediakeeper.kinds import KINDS
 
 CONFIG_FILE = "mediakeeper.toml"
@@ -111,6 +111,17 @@ def resolve_home(flag: str | Path | None = None, environ: Mapping[str, str] | No
     environ = os.environ if environ is None else environ
     raw = flag or environ.get("MEDIAKEEPER_HOME") or "."
     return Path(raw).expanduser().resolve()
+
+
+def existing_home(flag: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    """The data home of a command that reads one: a folder without ``status/`` is none (every
+    run writes there first), so a mistyped ``--home`` is refused, and nothing is created."""
+    home = resolve_home(flag, environ)
+    if not (home / "status").is_dir():
+        raise NoDataHome(
+            f"no data home at {home} (no status/ folder): check --home, or run a batch there first"
+        )
+    return home
 
 
 def load_settings(

@@ -25,6 +25,10 @@ class ConfigError(MediakeeperError):
     """Bad settings: malformed TOML, unknown key, wrong type."""
 
 
+class NoDataHome(ConfigError):
+    """A command that reads a data home was given a folder that is none (a mistyped --home)."""
+
+
 class QueueError(MediakeeperError):
     """The queue file is missing, unreadable or invalid."""
 

@@ -37,7 +37,7 @@ from mediakeeper.runs import open_store, run_batch
 from mediakeeper.sessions import Session
 from mediakeeper.wording import count, queue_name
 from mediakeeper.workers import MOST, PER_CPU, most_workers
-from utilities.progress import ProgressHooks, render_summary
+from utilities.progress import ProgressHooks, render_summary, say
 
 # ---- options --------------------------------------------------------------------------------
 
@@ -240,7 +240,7 @@ def finish(
             + f". `{kind_command(kind, 'queue', settings.home)} --show-summary` shows where "
             "things stand."
         )
-    click.echo(render_summary(report, noun, offline=not online))
+    say(render_summary(report, noun, offline=not online))
     click.echo(f"session log: {session.log_path}")
     click.echo(f"issue reports: {settings.home / 'issues' / kind}")
     weekly_md, _html = write_weekly_report(settings.home)  # every run updates this week's

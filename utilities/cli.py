@@ -6,36 +6,43 @@ Only this layer turns library errors into one-line messages and exit codes.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
 from mediakeeper import write_errors
-from mediakeeper.config import Settings, load_settings
+from mediakeeper.config import Settings, existing_home, load_settings
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.interrupts import EXIT_INTERRUPTED, Interrupted, interruptible
 
-# What a script may hold back while its modules load (see ``hold_signals``).
-HELD = {signal.SIGINT, signal.SIGTERM}
-
 
 class Command(click.Command):
-    """A click command whose user errors end in one line on stderr and an exit code."""
+    """A click command whose user errors end in one line on stderr and an exit code.
+
+    ``reads_home``: the command reads a data home that must already be there (True, or a
+    function of the command's parameters that says so for one invocation: a queue manager's
+    ``--list`` reads, its ``--init`` creates). A ``--home`` that is no data home is then
+    refused, exit 2, before the command runs and creates anything.
+    """
+
+    def __init__(self, *args: Any, reads_home: bool | Callable[[dict], bool] = False, **kw):
+        super().__init__(*args, **kw)
+        self.reads_home = reads_home
 
     def invoke(self, ctx: click.Context) -> Any:
         # The library warns (a damaged cache rebuilt, ...); a person gets one plain line.
         warnings.showwarning = _show_warning
-        # Ctrl+C or SIGTERM, at any moment of the command (a signal held while the script
-        # loaded is delivered now): "interrupted" and exit 130, after any step that must
-        # finish (an atomic write), never a KeyboardInterrupt traceback or Click's "Aborted!"
-        # (exit 1). A batch puts its own handlers in place while it runs.
+        # Ctrl+C or SIGTERM, at any moment of the command (before it, while the script
+        # loaded, ``utilities.startup`` answers it): "interrupted" and exit 130, after any
+        # step that must finish (an atomic write), never a KeyboardInterrupt traceback or
+        # Click's "Aborted!" (exit 1). A batch puts its own handlers in place while it runs.
         with interruptible():
             try:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)
                 return self._invoke(ctx)
             except Interrupted:
                 click.echo("interrupted", err=True)
@@ -43,6 +50,9 @@ class Command(click.Command):
 
     def _invoke(self, ctx: click.Context) -> Any:
         try:
+            reads = self.reads_home(ctx.params) if callable(self.reads_home) else self.reads_home
+            if reads:
+                existing_home(ctx.params.get("home"))
             return super().invoke(ctx)
         except BrokenPipeError:
             # The reader went away (`| head`): stop quietly, like other command-line tools.
@@ -90,6 +100,22 @@ home_option = click.option(
 
 def settings_for(home: str | None, **overrides: dict[str, Any]) -> Settings:
     return load_settings(home, overrides)
+
+
+@contextmanager
+def stops_on_signals() -> Iterator[None]:
+    """For a command that is not a batch (the reports, the dashboard): Ctrl+C or SIGTERM ends
+    it with exit 130 and one word, never "Aborted!" and exit 1, once any file it was
+    replacing (``critical`` steps) is whole."""
+    try:
+        with interruptible():
+            yield
+    except Interrupted:
+        click.echo("interrupted", err=True)
+        sys.stdout.flush()
+        # At once: another signal while Python unwinds and shuts down could only cut that
+        # short, and every file is whole (a replacement waits for its rename).
+        os._exit(EXIT_INTERRUPTED)
 
 
 def not_a_command(what: str, *commands: str) -> None:

@@ -1,15 +1,13 @@
 """Process the next movies of the movie queue: python utilities/process_movie_batch.py --help"""
 
-import signal
 import sys
 from pathlib import Path
 
-# A Ctrl+C or SIGTERM while the modules below load (a quarter of a second) is held until the
-# command starts, which ends it with exit 130 and one line, not a KeyboardInterrupt traceback.
-# Only when run as a script: a process that imports the command keeps its own signals.
-if __name__ == "__main__":
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+
+import utilities.startup  # noqa: F401  (first: a Ctrl+C during the imports below exits 130)
+
+# isort: split
 
 import click
 
@@ -21,7 +19,7 @@ from mediakeeper.runs import eligible_items
 from mediakeeper.wording import count
 from utilities import batch_options as opts
 from utilities.cli import Command, home_option, settings_for
-from utilities.progress import ProgressHooks
+from utilities.progress import ProgressHooks, verbosity_options
 
 
 @click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"]})
@@ -43,6 +41,7 @@ from utilities.progress import ProgressHooks
 # One process by default: a movie is a few lookups, and the TMDb limit (shared by every
 # process of the data home) is what sets the pace, not the CPU.
 @opts.workers("movie", default=1)
+@verbosity_options
 def main(
     home,
     batch_size,

@@ -1,15 +1,13 @@
 """Process the next artists of the music queue: python utilities/process_music_batch.py --help"""
 
-import signal
 import sys
 from pathlib import Path
 
-# A Ctrl+C or SIGTERM while the modules below load (a quarter of a second) is held until the
-# command starts, which ends it with exit 130 and one line, not a KeyboardInterrupt traceback.
-# Only when run as a script: a process that imports the command keeps its own signals.
-if __name__ == "__main__":
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+
+import utilities.startup  # noqa: F401  (first: a Ctrl+C during the imports below exits 130)
+
+# isort: split
 
 import click
 
@@ -22,7 +20,7 @@ from mediakeeper.runs import eligible_items
 from mediakeeper.wording import count
 from utilities import batch_options as opts
 from utilities.cli import Command, home_option, settings_for
-from utilities.progress import ProgressHooks
+from utilities.progress import ProgressHooks, verbosity_options
 
 
 @click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"]})
@@ -43,6 +41,7 @@ from utilities.progress import ProgressHooks
 @opts.library("Music")
 @opts.checkpoint_every("artist")
 @opts.workers("artist")
+@verbosity_options
 def main(
     home,
     batch_size,

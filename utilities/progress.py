@@ -1,66 +1,234 @@
-"""Terminal rendering of a running batch: a progress bar with the item name and an ETA, one
-line per finished item, and the closing summary. Shared by every kind's batch script."""
+"""Terminal rendering of a running batch, shared by every kind's batch script.
+
+On a terminal a single live line at the bottom (rich's progress display) shows the count, an
+ETA and the item in hand, fitted to the terminal's width; the lines of finished items are
+printed above it and the live line is gone when the batch ends. Off a terminal (a pipe, a log
+file) there is no live line: plain lines only, never an escape code. Colour only on a
+terminal and never when ``NO_COLOR`` is set (rich's rules).
+
+How much is said (``-q``/``-v``, see ``verbosity_options``): by default a finished item gets a
+line only when it needs the person (it failed, it was given up on, a fix could not be written,
+its findings need a decision); ``--verbose`` gives every finished item its line, with its
+time; ``--quiet`` draws no live line either.
+"""
 
 from __future__ import annotations
 
+import shutil
 import sys
+import textwrap
 
 import click
 
 from mediakeeper.batch import BatchReport, Hooks, Outcome
+from mediakeeper.findings import CODES
 from mediakeeper.wording import count
 
 MARKS = {"completed": "✓", "error": "✗", "skipped": "⤼", "released": "↺"}
 UNIDENTIFIED = "○"  # completed, but not identified (offline, no match): no tick
+STYLES = {"completed": "green", "error": "red", "skipped": "yellow", "released": "yellow"}
+
+QUIET, NORMAL, VERBOSE = -1, 0, 1
+_VERBOSITY = "mediakeeper.verbosity"  # where -q/-v leave their choice on the click context
+
+
+def verbosity_options(f):
+    """``-q/--quiet`` and ``-v/--verbose`` for a batch script. The choice is kept on the click
+    context, where ``ProgressHooks`` reads it: the scripts' signatures stay as they are."""
+
+    def remember(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        if not value:
+            return
+        level = QUIET if param.name == "quiet" else VERBOSE
+        if ctx.meta.get(_VERBOSITY, level) != level:
+            raise click.UsageError("give -q/--quiet or -v/--verbose, not both", ctx)
+        ctx.meta[_VERBOSITY] = level
+
+    f = click.option(
+        "-v",
+        "--verbose",
+        is_flag=True,
+        expose_value=False,
+        callback=remember,
+        help="A line for every finished item (with its time), not only those that need you.",
+    )(f)
+    return click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        expose_value=False,
+        callback=remember,
+        help="No progress line: only the items that need you and the closing summary.",
+    )(f)
+
+
+def chosen_verbosity() -> int:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(_VERBOSITY, NORMAL) if ctx is not None else NORMAL
+
+
+def console(file=None):
+    """What prints the script's standard output. On a terminal, rich's console: it wraps at
+    the terminal's width and colours unless ``NO_COLOR`` is set. Elsewhere plain lines that
+    never wrap (a log line stays one line for grep), and rich is not even imported: a batch
+    run from cron starts that much sooner."""
+    file = file or sys.stdout
+    if not file.isatty():
+        return Plain(file)
+    from rich.console import Console
+
+    return Console(
+        file=file,
+        markup=False,  # names are printed as they are: "[2019]" is not a style
+        highlight=False,
+        emoji=False,
+    )
+
+
+class Plain:
+    """Lines for a pipe or a file: the text of each (text, style) segment, no style."""
+
+    is_terminal = False
+
+    def __init__(self, file):
+        self.file = file
+
+    def print(self, line: str | list[tuple[str, str]]) -> None:
+        text = line if isinstance(line, str) else "".join(part for part, _ in line)
+        click.echo(text, file=self.file)
+
+
+def _styled(out, segments: list[tuple[str, str]]):
+    if not out.is_terminal:
+        return segments
+    from rich.text import Text
+
+    return Text.assemble(*segments)
+
+
+def say(text: str) -> None:
+    """Print ``text`` (lines) on standard output; on a terminal each line wrapped between
+    words to its width, a path (a long word) kept whole, to be copied."""
+    if sys.stdout.isatty():
+        width = shutil.get_terminal_size().columns
+        text = "\n".join(
+            textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) or line
+            for line in text.split("\n")
+        )
+    click.echo(text)
+
+
+def needs_decision(outcome: Outcome) -> int:
+    """How many of the item's findings are left for a person: errors and warnings not fixed
+    (an unknown code counts: better said than missed)."""
+    if outcome.result is None:
+        return 0
+    tallies = outcome.result.details.get("finding_counts") or {}
+    left = 0
+    for code, (found, fixed) in tallies.items():
+        known = CODES.get(code)
+        if known is None or known.severity != "info":
+            left += found - fixed
+    return left
+
+
+def unidentified(outcome: Outcome) -> bool:
+    return bool(outcome.result and outcome.result.details.get("unidentified"))
+
+
+def needs_you(outcome: Outcome) -> bool:
+    return (
+        outcome.status in ("error", "skipped")
+        or unidentified(outcome)
+        or bool(outcome.result and outcome.result.problem)
+        or needs_decision(outcome) > 0
+    )
+
+
+def item_line(outcome: Outcome, *, verbose: bool) -> list[tuple[str, str]]:
+    """The finished item's line (and the lines under it) as (text, style) segments."""
+    detail = outcome.result.summary if outcome.result else (outcome.error or "")
+    # Done, but not what a tick promises: no tick for a movie that was not identified.
+    mark = UNIDENTIFIED if unidentified(outcome) else MARKS.get(outcome.status, "?")
+    line = [
+        (mark, STYLES.get(outcome.status, "")),
+        (f" {outcome.name} — {outcome.status}" + (f": {detail}" if detail else ""), ""),
+    ]
+    if verbose and outcome.seconds:
+        line.append((f" ({outcome.seconds:.1f}s)", ""))
+    if outcome.result and outcome.result.problem:
+        line += [("\n  ! ", "red"), (outcome.result.problem, "")]
+    if open_findings := needs_decision(outcome):
+        verb = "needs" if open_findings == 1 else "need"
+        line.append((f"\n  {count(open_findings, 'finding')} {verb} a decision", "yellow"))
+        line.append((" (its issue report says which)", ""))
+    return line
 
 
 class ProgressHooks(Hooks):
-    def __init__(self, noun: str):
+    def __init__(self, noun: str, verbosity: int | None = None):
         self.noun = noun
-        self.bar = None
-        self.tty = sys.stdout.isatty()
+        self.verbosity = chosen_verbosity() if verbosity is None else verbosity
+        self.console = console()
+        self.progress = None
+        self.task = None
 
     def started(self, total: int) -> None:
-        if total == 0 or not self.tty:  # a log file gets the per-artist lines only
+        if total == 0 or self.verbosity == QUIET or not self.console.is_terminal:
             return
-        self.bar = click.progressbar(
-            length=total,
-            label=f"{self.noun}s",
-            show_eta=True,
-            show_pos=True,
-            item_show_func=lambda name: name or "",
-            file=sys.stdout,
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
         )
-        self.bar.__enter__()
+        from rich.table import Column
+
+        self.progress = Progress(
+            TextColumn(f"{self.noun}s"),
+            BarColumn(bar_width=20),
+            MofNCompleteColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            # The item's name takes the rest of the line, cut short with … when too long.
+            TextColumn(
+                "{task.fields[name]}",
+                markup=False,
+                table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1),
+            ),
+            console=self.console,
+            # Redrawn on each event, no thread: the batch forks its workers after this.
+            auto_refresh=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+            transient=True,  # the closing summary says where the batch ended
+            expand=True,
+        )
+        self.task = self.progress.add_task("", total=total, name="")
+        self.progress.start()
+        self.progress.refresh()
 
     def item_started(self, item) -> None:
-        if self.bar is not None and self.tty:
-            self.bar.current_item = item["name"]
-            self.bar.render_progress()
+        if self.progress is not None:
+            self.progress.update(self.task, name=item["name"], refresh=True)
 
     def item_finished(self, outcome: Outcome) -> None:
-        mark = MARKS.get(outcome.status, "?")
-        if outcome.result and outcome.result.details.get("unidentified"):
-            mark = UNIDENTIFIED  # done, but not what a tick promises
-        detail = outcome.result.summary if outcome.result else (outcome.error or "")
-        line = f"{mark} {outcome.name} — {outcome.status}" + (f": {detail}" if detail else "")
-        if outcome.result and outcome.result.problem:
-            line += f"\n  ! {outcome.result.problem}"
-        if self.tty:
-            click.echo("\r\x1b[K", nl=False)
-        click.echo(line)
-        if self.bar is not None:
-            self.bar.update(1)
+        if self.verbosity == VERBOSE or needs_you(outcome):
+            line = item_line(outcome, verbose=self.verbosity == VERBOSE)
+            self.console.print(_styled(self.console, line))
+        if self.progress is not None:
+            self.progress.update(self.task, advance=1, refresh=True)
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
 
 
 def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> str:
     done = report.count("completed")
-    missed = sum(1 for o in report.outcomes if o.result and o.result.details.get("unidentified"))
+    missed = sum(1 for o in report.outcomes if unidentified(o))
     lines = [
         "",
         f"{count(done, noun)} completed"

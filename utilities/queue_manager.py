@@ -221,6 +221,14 @@ ACTIONS = {
     "prune_checkpoints": do_prune,
 }
 
+# The actions that read the queue and change nothing: they need a data home that is there.
+READ_ONLY = ("show_summary", "list_items", "validate_queue", "list_checkpoints")
+
+
+def only_reads(params: dict) -> bool:
+    """Whether this invocation only reads (no action given means --show-summary)."""
+    return all(name in READ_ONLY for name in ACTIONS if params.get(name))
+
 
 # option name -> the actions it changes. Given with any other, it would be silently ignored.
 OPTION_ACTIONS = {
@@ -254,6 +262,7 @@ def build(kind: str) -> click.Command:
 
     @click.command(
         cls=Command,
+        reads_home=only_reads,
         help=f"Inspect and repair the {wording.queue_name(kind)} "
         f"(status/{kind}/processing_queue.json). Give one action; with none, --show-summary.",
         context_settings={"help_option_names": ["-h", "--help"]},

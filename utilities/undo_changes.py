@@ -6,6 +6,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
+import utilities.startup  # noqa: F401  (first: a Ctrl+C during the imports below exits 130)
+
+# isort: split
+
 import click
 
 from mediakeeper import kinds
@@ -15,7 +19,11 @@ from mediakeeper.wording import count
 from utilities.cli import Command, home_option, settings_for
 
 
-@click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(
+    cls=Command,
+    reads_home=True,  # nothing to list or undo where no batch has run
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @home_option
 @click.option("--session", metavar="ID", help="Undo every change of this session.")
 @click.option("--artist", metavar="NAME", help="Undo every change made to this artist.")

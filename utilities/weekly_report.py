@@ -6,12 +6,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
+import utilities.startup  # noqa: F401  (first: a Ctrl+C during the imports below exits 130)
+
+# isort: split
 import click
 
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.reports.weekly import write_all_weekly_reports, write_weekly_report
 from mediakeeper.reports.weeks import Week, parse_time, parse_week
-from utilities.cli import Command, home_option, settings_for
+from utilities.cli import Command, home_option, settings_for, stops_on_signals
 
 
 class UsageProblem(MediakeeperError):
@@ -28,7 +31,9 @@ def moment(text: str | None) -> datetime:
     return parsed
 
 
-@click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(
+    cls=Command, reads_home=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @home_option
 @click.option(
     "--week", metavar="YYYY-Www", help="The ISO week to report, e.g. 2026-W47 (default: this week)."
@@ -48,14 +53,15 @@ def main(home, week, all_weeks, now):
         raise UsageProblem("give --week or --all, not both")
     settings = settings_for(home)
     when = moment(now)
-    if all_weeks:
-        written = write_all_weekly_reports(settings.home, now=when)
-    else:
-        chosen = parse_week(week) if week else Week.of(when)
-        written = [write_weekly_report(settings.home, chosen.monday, now=when)]
-    for md_path, html_path in written:
-        click.echo(md_path)
-        click.echo(html_path)
+    with stops_on_signals():  # each report's pair is replaced whole, or not at all
+        if all_weeks:
+            written = write_all_weekly_reports(settings.home, now=when)
+        else:
+            chosen = parse_week(week) if week else Week.of(when)
+            written = [write_weekly_report(settings.home, chosen.monday, now=when)]
+        for md_path, html_path in written:
+            click.echo(md_path)
+            click.echo(html_path)
 
 
 if __name__ == "__main__":

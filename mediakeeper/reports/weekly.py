@@ -31,6 +31,7 @@ from typing import Any
 from mediakeeper import kinds
 from mediakeeper.atomic import atomic_write_text
 from mediakeeper.commands import queue_manager
+from mediakeeper.interrupts import critical
 from mediakeeper.queue_items import COMPLETED
 from mediakeeper.reports import records as rec
 from mediakeeper.reports.chart import MAX_WEEKS, Chart, build_chart
@@ -349,9 +350,14 @@ def report_paths(home: Path, week: Week) -> tuple[Path, Path]:
 
 
 def _write(home: Path, report: WeeklyReport) -> tuple[Path, Path]:
+    """The .md and the .html are one report in two forms: both are rendered first, then
+    replaced together, each atomically, and a signal (Ctrl+C) waits for the pair, so a
+    reader never finds this week's .md beside last run's .html."""
     md_path, html_path = report_paths(home, report.week)
-    atomic_write_text(md_path, render_markdown(report))
-    atomic_write_text(html_path, render_html(report))
+    markdown, html = render_markdown(report), render_html(report)
+    with critical(exit_waits=True):  # two renames: a moment
+        atomic_write_text(md_path, markdown)
+        atomic_write_text(html_path, html)
     return md_path, html_path
 
 

@@ -95,7 +95,8 @@ def test_validate_and_checkpoints(cli, library, store):
     assert "1 marked missing" in refreshed.output
 
 
-def test_a_missing_queue_names_the_command(cli):
+def test_a_missing_queue_names_the_command(cli, home):
+    (home / "status").mkdir(parents=True)  # a data home, without the movies queue
     result = cli("--list")
     assert result.exit_code == 2
     assert "no movie queue" in result.output and "--init --library PATH" in result.output

@@ -426,7 +426,7 @@ def test_offline_then_enrich(fake, tmp_path):
     before = queue_of(home)["Portishead"]
     assert before["details"]["enriched"] is False
     assert before["details"]["finding_counts"]["whitespace"] == [3, 3]
-    enrich = run(fake, home, library, "--enrich")
+    enrich = run(fake, home, library, "--enrich", "-v")
     assert enrich.returncode == 0, enrich.stdout + enrich.stderr
     item = queue_of(home)["Portishead"]
     assert item["status"] == "completed" and item["details"]["enriched"] is True

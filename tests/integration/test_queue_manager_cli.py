@@ -828,6 +828,7 @@ READING_ACTIONS = [
 
 @pytest.mark.parametrize("args", READING_ACTIONS, ids=lambda a: " ".join(a))
 def test_a_missing_queue_says_the_exact_init_command(cli, home, args):
+    (home / "status").mkdir()  # a data home, without this queue
     result = cli(*args)
     assert result.exit_code != 0
     assert "no music queue at" in result.output
@@ -1095,6 +1096,7 @@ def test_every_shared_module_run_by_mistake_names_commands(repo_root, child_env,
 
 
 def test_subprocess_missing_queue_names_the_exact_command(repo_root, home, child_env):
+    (home / "status").mkdir()
     result = run_script(repo_root, home, child_env, "--show-summary")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr + result.stdout
@@ -1227,13 +1229,15 @@ def test_subprocess_reading_a_home_that_cannot_be_written(repo_root, home, libra
 
 @pytest.mark.parametrize("args", READ_ONLY_ACTIONS, ids=lambda a: " ".join(a) or "summary")
 def test_subprocess_a_mistyped_home_is_left_as_it_was(repo_root, tmp_path, child_env, args):
-    """It said "no music queue" but left status/music/processing_queue.json.lock behind."""
+    """It said "no music queue" but left status/music/processing_queue.json.lock behind; now
+    a folder with no status/ is no data home, and that is what it says."""
     typo = tmp_path / "nohomeX"
     result = run_script(repo_root, tmp_path, child_env, "--home", str(typo), *args)
-    assert "Traceback" not in result.stderr
-    if args not in (["--validate-queue"], ["--list-checkpoints"]):
-        assert result.returncode == 2
-        assert result.stderr.startswith(f"Error: no music queue at {typo}")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"Error: no data home at {typo} (no status/ folder): check --home, or run a batch "
+        "there first\n"
+    )
     assert not typo.exists()
 
 

@@ -620,10 +620,11 @@ def test_weekly_report_cli_defaults_to_this_week_and_does_all(story):
     ],
 )
 def test_weekly_report_cli_bad_input_is_one_line(tmp_path, args, message):
+    (tmp_path / "status").mkdir()  # a data home (where there is none, that is said first)
     result = run(weekly_main, "--home", str(tmp_path), *args)
     assert result.exit_code == 2
     assert result.output.splitlines() == [message]
-    assert not (tmp_path / "status").exists()
+    assert not (tmp_path / "status" / "reports").exists()
 
 
 @pytest.mark.parametrize(
@@ -651,12 +652,14 @@ def test_weekly_report_script_weeks_beyond_the_calendar_are_one_line(
 ):
     # --now late in 9999, so that 9999-W52 has started and only the calendar can refuse it.
     now = "9999-12-29T12:00Z"
+    (tmp_path / "status").mkdir()
     result = music_script("weekly_report.py", "--home", tmp_path, "--week", week, "--now", now)
     assert (result.returncode, result.stdout, result.stderr) == (2, "", message + "\n")
-    assert not (tmp_path / "status").exists()
+    assert not (tmp_path / "status" / "reports").exists()
 
 
 def test_weekly_report_script_reports_the_calendars_first_and_last_weeks(music_script, tmp_path):
+    (tmp_path / "status").mkdir()
     for week in ("0001-W26", "9999-W51"):
         result = music_script(
             "weekly_report.py", "--home", tmp_path, "--week", week, "--now", "9999-12-29T12:00Z"
@@ -670,6 +673,7 @@ def test_weekly_report_script_reports_the_calendars_first_and_last_weeks(music_s
 
 
 def test_weekly_report_cli_with_no_queues(tmp_path):
+    (tmp_path / "status").mkdir()  # a data home where no batch has run yet
     result = run(weekly_main, "--home", str(tmp_path), "--now", "2026-11-21T10:00Z")
     assert result.exit_code == 0, result.output
     assert "No queues yet" in Path(result.output.splitlines()[0]).read_text(encoding="utf-8")
@@ -721,11 +725,12 @@ def test_dashboard_script_refuses_an_html_path_that_is_no_file(
 
 def test_dashboard_cli_with_no_queues_says_how_to_start(tmp_path):
     home = tmp_path / "my home"
+    (home / "status").mkdir(parents=True)  # a data home whose queues are not made yet
     result = run(dashboard_main, "--home", str(home), "--now", "2026-11-21T10:00Z")
     assert result.exit_code == 0, result.output
     assert f"No queues yet under {home}/status." in result.output
     assert f"  {queue_manager('music', home)} --init --library PATH" in result.output.splitlines()
-    assert not home.exists()  # looking writes nothing
+    assert list(home.rglob("*")) == [home / "status"]  # looking writes nothing
 
 
 # ---- in a real browser -----------------------------------------------------------------

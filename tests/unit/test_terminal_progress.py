@@ -1,4 +1,5 @@
-"""The progress bar a batch draws on a terminal: the item in hand, its position, an ETA."""
+"""The live line a batch draws on a terminal (the item in hand, its position, a labelled ETA),
+and which finished items get a line of their own at each verbosity."""
 
 from __future__ import annotations
 
@@ -10,44 +11,109 @@ import sys
 import time
 
 from mediakeeper.batch import ItemResult, Outcome
-from utilities.progress import ProgressHooks
+from utilities.progress import NORMAL, QUIET, VERBOSE, ProgressHooks, say
+
+ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+CLEAN = Outcome("alpha", "Alpha", "completed", ItemResult(summary="2 tracks"), seconds=1.25)
+UNDECIDED = Outcome(
+    "bravo",
+    "Bravo",
+    "completed",
+    ItemResult(
+        summary="2 tracks, 3 issues, 1 fixed",
+        details={"finding_counts": {"missing-year": [2, 0], "whitespace": [1, 1]}},
+    ),
+)
+ONLY_INFO = Outcome(
+    "charlie",
+    "Charlie",
+    "completed",
+    ItemResult(summary="1 track", details={"finding_counts": {"missing-cover": [1, 0]}}),
+)
+FAILED = Outcome("delta", "Delta", "error", error="cannot read it")
+REFUSED = Outcome(
+    "echo", "Echo", "completed", ItemResult(summary="1 track", problem="1 tag fix could not be")
+)
 
 
-def test_the_bar_shows_the_item_in_hand_and_an_eta_once_an_item_took_a_while(monkeypatch):
+def on_a_terminal(monkeypatch, run, columns: int = 80) -> str:
+    """What ``run(hooks)`` writes to a real pseudo-terminal of ``columns``, escapes removed."""
     leader, follower = pty.openpty()
     terminal = open(follower, "w", encoding="utf-8", closefd=True)  # noqa: SIM115
     monkeypatch.setattr(sys, "stdout", terminal)
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.delenv("NO_COLOR", raising=False)
     try:
-        hooks = ProgressHooks("artist")
-        hooks.started(3)
-        hooks.item_started({"name": "Alpha"})
-        # Click estimates from steps at least a second apart: Alpha takes that long.
-        time.sleep(1.1)
-        hooks.item_finished(Outcome("alpha", "Alpha", "completed", ItemResult(summary="2 tracks")))
-        hooks.item_started({"name": "Bravo"})
-        hooks.close()
+        run(ProgressHooks("artist", NORMAL))
         terminal.flush()
         out = b""
         while select.select([leader], [], [], 0.5)[0]:
             out += os.read(leader, 65536)
-        out = out.decode("utf-8")
     finally:
         terminal.close()
         os.close(leader)
-    assert re.search(r"artists  \[[#-]+\]  0/3  Alpha", out), out
-    assert "\r\x1b[K✓ Alpha — completed: 2 tracks" in out  # the line replaces the bar
-    # Bravo's bar: one of three done, and the time left at Alpha's pace (two more items of
-    # at least 1.1 s each; a loaded machine only makes it longer)
-    [(hours, minutes, seconds)] = re.findall(
-        r"artists  \[[#-]+\]  1/3  (\d\d):(\d\d):(\d\d)  Bravo", out
-    )
-    assert int(hours) * 3600 + int(minutes) * 60 + int(seconds) >= 2, out
+    return ESCAPE.sub("", out.decode("utf-8"))
 
 
-def test_off_a_terminal_only_the_lines_are_written(capsys):
-    hooks = ProgressHooks("artist")
-    hooks.started(2)
-    hooks.item_started({"name": "Alpha"})
-    hooks.item_finished(Outcome("alpha", "Alpha", "error", error="cannot read it"))
+def test_the_live_line_shows_the_item_in_hand_and_a_labelled_eta(monkeypatch):
+    def run(hooks):
+        hooks.started(4)
+        for outcome in (UNDECIDED, CLEAN):
+            hooks.item_started({"name": outcome.name})
+            time.sleep(0.2)  # a pace to estimate from
+            hooks.item_finished(outcome)
+        hooks.item_started({"name": "Charlie " + "x" * 100})
+        hooks.close()
+
+    out = on_a_terminal(monkeypatch, run)
+    assert re.search(r"artists [━ ]+ 0/4 ETA -:--:-- Bravo", out), out
+    # the finished item's line replaces the live line, which is drawn again under it
+    assert re.search(r"\r✓ Bravo — completed: 2 tracks, 3 issues, 1 fixed\r?\n", out), out
+    assert "Alpha —" not in out  # it needs nothing: no line of its own
+    # two done of four: the time left at that pace, labelled; the long name cut to fit
+    bars = re.findall(r"artists [━╸╺ ]+ 2/4 ETA \d:\d\d:\d\d Charlie x+…", out)
+    assert bars and {len(bar) for bar in bars} == {80}, bars
+
+
+def test_off_a_terminal_only_the_items_that_need_you_get_a_line(capsys):
+    hooks = ProgressHooks("artist", NORMAL)
+    hooks.started(5)
+    for outcome in (CLEAN, UNDECIDED, ONLY_INFO, FAILED, REFUSED):
+        hooks.item_started({"name": outcome.name})
+        hooks.item_finished(outcome)
     hooks.close()
-    assert capsys.readouterr().out == "✗ Alpha — error: cannot read it\n"
+    assert capsys.readouterr().out == (
+        "✓ Bravo — completed: 2 tracks, 3 issues, 1 fixed\n"
+        "  2 findings need a decision (its issue report says which)\n"
+        "✗ Delta — error: cannot read it\n"
+        "✓ Echo — completed: 1 track\n"
+        "  ! 1 tag fix could not be\n"
+    )
+
+
+def test_verbose_gives_every_item_its_line_and_quiet_the_same_as_the_default(capsys):
+    for verbosity in (VERBOSE, QUIET):
+        hooks = ProgressHooks("artist", verbosity)
+        hooks.started(2)
+        for outcome in (CLEAN, FAILED):
+            hooks.item_finished(outcome)
+        hooks.close()
+    assert capsys.readouterr().out == (
+        "✓ Alpha — completed: 2 tracks (1.2s)\n"
+        "✗ Delta — error: cannot read it\n"
+        "✗ Delta — error: cannot read it\n"
+    )
+
+
+def test_closing_lines_wrap_between_words_on_a_terminal_and_keep_a_path_whole(monkeypatch):
+    path = "/home/someone/mediakeeper/status/music/checkpoints/checkpoint_2026-11-23_artist_050"
+    line = "needs you: 2 artists with fixes that could not be written (Alpha, Bravo); mend it"
+
+    def run(hooks):
+        say(f"{line}\ncheckpoint: {path}")
+
+    out = on_a_terminal(monkeypatch, run, columns=40)
+    lines = out.replace("\r\n", "\n").rstrip("\n").split("\n")
+    assert " ".join(lines[:-2]) == line and all(len(x) <= 40 for x in lines[:-2]), lines
+    assert lines[-2:] == ["checkpoint:", path]  # copied whole, though wider than the terminal
