@@ -64,7 +64,7 @@ def test_a_queue_written_before_keys_were_paths_loads_and_processes(old_queue, m
     result = refresh_queue(store)
     assert (result.added, result.vanished, result.returned) == ([], [], [])
 
-    run = music_script("process_music_batch.py", "--home", home, "--offline")
+    run = music_script("process_music_batch.py", "--home", home, "--offline", "-v")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Gamma Ray — completed: 2 tracks" in run.stdout
     after = {i["key"]: i for i in store.peek()["items"]}
@@ -72,7 +72,7 @@ def test_a_queue_written_before_keys_were_paths_loads_and_processes(old_queue, m
     assert {i["status"] for i in after.values()} == {COMPLETED}
     assert after["Alpha"] == items["Alpha"]  # what it had recorded stays as it was
 
-    again = music_script("process_music_batch.py", "--home", home, "--artist", "alpha")
+    again = music_script("process_music_batch.py", "--home", home, "--artist", "alpha", "-v")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Alpha — completed" in again.stdout
     valid = music_script("music_queue_manager.py", "--home", home, "--validate-queue")

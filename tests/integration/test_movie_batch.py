@@ -455,7 +455,7 @@ def test_movies_not_identified_are_counted_apart_and_choose_identifies_one(fake,
     assert "NEEDS ATTENTION  0 errors, 0 skipped, 2 not identified" in board
     assert "unidentified Kill Bill" in " ".join(board.split())
 
-    enriched = run(fake, home, library, "--enrich")
+    enriched = run(fake, home, library, "--enrich", "-v")  # -v: a clean item's line too
     assert enriched.returncode == 0, enriched.stdout + enriched.stderr
     assert "✓ Heat (1995)" in enriched.stdout and "○ Kill Bill" in enriched.stdout
     assert "2 movies completed (1 not identified)" in enriched.stdout
