@@ -111,6 +111,7 @@ class MusicJob:
         why_not = dict(applied.refused)
         settled = [_settled(f, done, written, why_not) for f in findings]
         records = [finding_record(f) for f in settled]
+        # A file a fix left alone (read-only, changed meanwhile) is an open issue of its own.
         records += _left_alone(applied.left_alone, tracks, item["name"], self.home)
         fixed = sum(f.fixed for f in settled)
         covers = self._fetch_covers(folder, state, tracks) if self.fetch_covers else []
@@ -125,7 +126,7 @@ class MusicJob:
             "musicbrainz": state.get("musicbrainz"),
             "summary": {
                 "tracks": len(tracks),
-                "issues_found": len(findings),
+                "issues_found": len(records),
                 "issues_resolved": fixed,
                 "refused_changes": [{**asdict(c), "reason": why} for c, why in applied.refused],
                 "covers_fetched": covers,
@@ -134,7 +135,7 @@ class MusicJob:
         outputs = ArtistOutputs(self.home, slug)
         outputs.write(artist, _after(tracks, done), records)
 
-        found, resolved = len(findings), fixed
+        found, resolved = len(records), fixed
         this_run = {"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved}
         by_code = finding_counts(records)
         if self.enrich_only:  # earlier fixes are in the files now: keep counting them
@@ -158,7 +159,7 @@ class MusicJob:
                 **state.get("enrichment", {}),
                 **lookups,
             },
-            summary=f"{count(len(tracks), 'track')}, {count(len(findings), 'issue')}, "
+            summary=f"{count(len(tracks), 'track')}, {count(len(records), 'issue')}, "
             f"{fixed} fixed" + (_matched(state.get("enrichment")) if enriched else "")
             + (", lookups left for --enrich" if self._left_for_later(state) else ""),
             run_counts=this_run if self.enrich_only else None,

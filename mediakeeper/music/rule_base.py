@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from mediakeeper.filechecks import CHANGED, OUTSIDE, READ_ONLY
 from mediakeeper.findings import SEVERITY, Finding
 from mediakeeper.music.fixplan import Plan, parse_number
 from mediakeeper.music.model import ArtistScan, TagChange, Track
 
 # The codes above that no rule finds: a fix's file left alone when it was to be written.
-WRITE_CODES = frozenset({"changed-during-fix", "link-outside-library", "read-only-file"})
+WRITE_CODES = frozenset({CHANGED, OUTSIDE, READ_ONLY})
 
 _LABEL = {"albumartist": "album artist", "tracknumber": "track number", "date": "year"}
 
