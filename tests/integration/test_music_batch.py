@@ -1082,6 +1082,34 @@ def test_a_batch_removes_the_temp_copy_a_killed_tag_write_left(
     assert QueueStore(home / "status/music", "music").load()["items"][0]["track_count"] == 3
 
 
+def test_another_data_homes_temp_copies_are_left_and_said_once_at_the_batchs_end(
+    tmp_path, music_library, music_script
+):
+    """Another data home's stale copies are not this batch's to remove; the person hears of
+    them once, in the batch's closing lines and its session log (not as a problem: the
+    batch did its work), with what to do."""
+    lib = build(music_library, tmp_path / "Music", ["Alpha", "Beta"])
+    album = lib / "Alpha" / "2000 - Album"
+    home, other = tmp_path / "home", home_id(tmp_path / "other")
+    ended = _ended_pid()
+    theirs = [album / f".mediakeeper.{other}.{ended}-{n}.tmp.mp3" for n in (1, 2)]
+    for copy in theirs:
+        copy.write_bytes((album / "01 - Song 1.mp3").read_bytes()[:100])
+    done = music_script("process_music_batch.py", "--home", home, "--library", lib)
+    assert done.returncode == 0, done.stderr
+    assert all(copy.exists() for copy in theirs)
+    said = (
+        f"2 temporary copies of another data home left in {album} (data home id {other}): "
+        "remove them with that home's next batch, or delete them if that home is gone"
+    )
+    assert done.stdout.splitlines().count(said) == 1, done.stdout
+    assert done.stdout.count("temporary cop") == 1
+    log = session_logs(home)[-1].read_text(encoding="utf-8")
+    assert [line.split("  ", 1)[1] for line in log.splitlines() if "NOTICE" in line] == [
+        f"NOTICE {said}"
+    ]
+
+
 def _ended_pid() -> int:
     """The pid of a process that has ended (and been waited for)."""
     child = subprocess.Popen(["true"])
