@@ -57,6 +57,9 @@ class ItemResult:
     # Something the person must mend though the item is done (a fix the file system would
     # not let it write): said under its line, and the batch exits 1.
     problem: str = ""
+    # What the person should know that is not this item's outcome (another data home's
+    # leftovers in its folder): said once per batch, at its end and in the session log.
+    notices: list[str] = field(default_factory=list)
 
     @property
     def this_run(self) -> dict[str, int]:
@@ -139,6 +142,7 @@ class BatchReport:
     # (service, reason) when a job found its web service unreachable: the run went on
     # offline, leaving its items' lookups for --enrich (see reach.py).
     went_offline: tuple[str, str] | None = None
+    notices: list[str] = field(default_factory=list)  # the items' notices, each once
     seconds: float = 0.0
 
     def count(self, status: str) -> int:
@@ -407,11 +411,20 @@ class BatchRunner:
             self.report.outcomes.append(noted)
             done.append(noted)
         self.session.items(lines)
+        self._note_notices(done)
         for _, checkpoint in stored:
             if checkpoint:
                 self.session.log(f"CHECKPOINT {checkpoint.name}")
         self._note_offline()
         return done
+
+    def _note_notices(self, done: list[Outcome]) -> None:
+        """Each notice once per batch, however many items say it."""
+        for outcome in done:
+            for notice in outcome.result.notices if outcome.result else ():
+                if notice not in self.report.notices:
+                    self.report.notices.append(notice)
+                    self.session.log(f"NOTICE {notice}")
 
     def _note_offline(self) -> None:
         """Said once in the session log, after the item that found the service unreachable

@@ -82,8 +82,10 @@ def same_attributes(source: int, copy: int, path: str) -> None:
             os.setxattr(copy, name, value)
         except OSError as err:
             what = "access ACL" if name == "system.posix_acl_access" else f"attribute {name}"
+            if err.errno in (errno.EPERM, errno.EACCES):  # security.*: root's to set
+                fix = f"{user_name()} may not set it; run the batch as root"
+            else:
+                fix = "the copy's file system refuses it; fix it by hand"
             raise FileError(
-                path,
-                f"cannot keep its {what} ({err.strerror}): the copy's file system refuses it; "
-                "fix it by hand or remove the attribute",
+                path, f"cannot keep its {what} ({err.strerror}): {fix} or remove the attribute"
             ) from None

@@ -267,6 +267,7 @@ def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> 
             f"({names}); mend the cause (see each one's line above) and run it again with "
             f"--{noun} NAME"
         )
+    lines += report.notices
     if report.went_offline:
         lines.append(f"{report.went_offline[0]} unreachable: ran offline; run --enrich later")
     if report.stopped_early:

@@ -26,7 +26,7 @@ from mediakeeper.config import Settings
 from mediakeeper.errors import LibraryError, LookupFailed
 from mediakeeper.filechecks import CHANGED
 from mediakeeper.findings import Finding, finding_record
-from mediakeeper.fsnames import home_id, is_temp_copy, sort_stale
+from mediakeeper.fsnames import home_id, is_temp_copy, sort_stale, temp_copy_owner
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.music.fixes import ChangeJournal, apply_changes
 from mediakeeper.music.model import TagChange, Track
@@ -88,10 +88,10 @@ class MusicJob:
             return result  # killed after finishing, before the runner recorded it
         resumed = saved is not None
         if resumed:  # no scan this time: look for a killed tag write's copy here
-            self._remove_stale(_temp_copies(folder))
+            others = self._remove_stale(_temp_copies(folder))
             state, parsed = _decoded(saved), {}
         else:
-            state, parsed = self._plan(item)
+            state, parsed, others = self._plan(item)
             if self._resume_needs(state):
                 save_work(work, _encoded(state))
         tracks, findings, changes = state["tracks"], state["findings"], state["changes"]
@@ -111,6 +111,7 @@ class MusicJob:
         why_not = dict(applied.refused)
         settled = [_settled(f, done, written, why_not) for f in findings]
         records = [finding_record(f) for f in settled]
+        # A file a fix left alone (read-only, changed meanwhile) is an open issue of its own.
         records += _left_alone(applied.left_alone, tracks, item["name"], self.home)
         fixed = sum(f.fixed for f in settled)
         covers = self._fetch_covers(folder, state, tracks) if self.fetch_covers else []
@@ -125,7 +126,7 @@ class MusicJob:
             "musicbrainz": state.get("musicbrainz"),
             "summary": {
                 "tracks": len(tracks),
-                "issues_found": len(findings),
+                "issues_found": len(records),
                 "issues_resolved": fixed,
                 "refused_changes": [{**asdict(c), "reason": why} for c, why in applied.refused],
                 "covers_fetched": covers,
@@ -134,7 +135,7 @@ class MusicJob:
         outputs = ArtistOutputs(self.home, slug)
         outputs.write(artist, _after(tracks, done), records)
 
-        found, resolved = len(findings), fixed
+        found, resolved = len(records), fixed
         this_run = {"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved}
         by_code = finding_counts(records)
         if self.enrich_only:  # earlier fixes are in the files now: keep counting them
@@ -158,10 +159,11 @@ class MusicJob:
                 **state.get("enrichment", {}),
                 **lookups,
             },
-            summary=f"{count(len(tracks), 'track')}, {count(len(findings), 'issue')}, "
+            summary=f"{count(len(tracks), 'track')}, {count(len(records), 'issue')}, "
             f"{fixed} fixed" + (_matched(state.get("enrichment")) if enriched else "")
             + (", lookups left for --enrich" if self._left_for_later(state) else ""),
             run_counts=this_run if self.enrich_only else None,
+            notices=_others_copies(others),
         )
         if applied.refused:  # done, and counted as it stands; the person must mend the cause
             change, why = applied.refused[0]
@@ -181,10 +183,12 @@ class MusicJob:
         folders = spares_folders(item["path"] for item in items)
         remove_spares(folders, home_id(self.home), wait=False)
 
-    def _remove_stale(self, copies: Iterable[str]) -> None:
+    def _remove_stale(self, copies: Iterable[str]) -> list[str]:
         """Remove the temp copies a killed process of this data home left (the originals
-        are intact); another data home's are its own to remove, and are left."""
-        _remove(sort_stale(copies, home_id(self.home))[0])
+        are intact); another data home's are its own to remove: left, and returned."""
+        ours, others = sort_stale(copies, home_id(self.home))
+        _remove(ours)
+        return others
 
     def _resume_needs(self, state: dict[str, Any]) -> bool:
         """Whether a resumed run needs this plan to end where this one would: it writes tags,
@@ -196,11 +200,12 @@ class MusicJob:
         """This run would have looked the artist up, but MusicBrainz was unreachable."""
         return self.settings is not None and "enrichment" not in state
 
-    def _plan(self, item: dict[str, Any]) -> tuple[dict[str, Any], Mapping[str, Any]]:
+    def _plan(self, item: dict[str, Any]) -> tuple[dict[str, Any], Mapping[str, Any], list[str]]:
         """Scan, find issues, look up (unless offline): everything decided before any write.
-        Returns the state (what the work file keeps) and the scan's kept parses."""
+        Returns the state (what the work file keeps), the scan's kept parses, and another
+        data home's stale temp copies in the folder."""
         scan = self._scan(item, keep_bytes=KEEP_PARSED_BYTES if self.fix else 0)
-        self._remove_stale(scan.leftovers)
+        others = self._remove_stale(scan.leftovers)
         findings = find_issues(scan)
         changes = planned_changes(findings)
         state: dict[str, Any] = {"token": item.get("run_token"), "stage": "applying"}
@@ -235,7 +240,7 @@ class MusicJob:
                 state["lookups"] = client.session.counters_since(before)
         state.update(tracks=list(scan.tracks), findings=findings)
         state["changes"] = changes if self.fix else []
-        return state, scan.parsed
+        return state, scan.parsed, others
 
     def _fetch_covers(self, folder: Path, state: dict[str, Any], tracks: list[Track]) -> list[str]:
         """A cover for each matched album that has none yet (never overwrites one): cover.jpg,
@@ -298,6 +303,23 @@ def _temp_copies(folder: Path) -> list[str]:
         for name in files
         if is_temp_copy(name)
     ]
+
+
+def _others_copies(paths: list[str]) -> list[str]:
+    """What to tell the person of another data home's temp copies, by folder: not ours to
+    remove (its batch may run where this one cannot see it), nor to leave unsaid."""
+    by_folder: dict[str, list[str]] = {}
+    for path in sorted(paths):
+        by_folder.setdefault(os.path.dirname(path), []).append(path)
+    notices = []
+    for folder, copies in by_folder.items():
+        homes = sorted({temp_copy_owner(os.path.basename(p))[0] for p in copies})
+        notices.append(
+            f"{count(len(copies), 'temporary copy', 'temporary copies')} of another data home "
+            f"left in {folder} (data home id {', '.join(homes)}): remove them with that home's "
+            "next batch, or delete them if that home is gone"
+        )
+    return notices
 
 
 def _remove(paths: Iterable[str]) -> None:

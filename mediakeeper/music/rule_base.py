@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from mediakeeper.filechecks import CHANGED, READ_ONLY
 from mediakeeper.findings import SEVERITY, Finding
 from mediakeeper.music.fixplan import Plan, parse_number
 from mediakeeper.music.model import ArtistScan, TagChange, Track
 
-# The codes above that no rule finds: a fix's file left alone when it was to be written.
-WRITE_CODES = frozenset({"changed-during-fix", "read-only-file"})
+# The music codes that only a write finds: a fix's file left alone when it was to be
+# written. (A link out of the library is found by the rules too, when the scan sees it, and
+# by the write, when it appears between the scan and the write.)
+WRITE_CODES = frozenset({CHANGED, READ_ONLY})
 
 _LABEL = {"albumartist": "album artist", "tracknumber": "track number", "date": "year"}
 

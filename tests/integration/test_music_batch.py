@@ -1082,6 +1082,34 @@ def test_a_batch_removes_the_temp_copy_a_killed_tag_write_left(
     assert QueueStore(home / "status/music", "music").load()["items"][0]["track_count"] == 3
 
 
+def test_another_data_homes_temp_copies_are_left_and_said_once_at_the_batchs_end(
+    tmp_path, music_library, music_script
+):
+    """Another data home's stale copies are not this batch's to remove; the person hears of
+    them once, in the batch's closing lines and its session log (not as a problem: the
+    batch did its work), with what to do."""
+    lib = build(music_library, tmp_path / "Music", ["Alpha", "Beta"])
+    album = lib / "Alpha" / "2000 - Album"
+    home, other = tmp_path / "home", home_id(tmp_path / "other")
+    ended = _ended_pid()
+    theirs = [album / f".mediakeeper.{other}.{ended}-{n}.tmp.mp3" for n in (1, 2)]
+    for copy in theirs:
+        copy.write_bytes((album / "01 - Song 1.mp3").read_bytes()[:100])
+    done = music_script("process_music_batch.py", "--home", home, "--library", lib)
+    assert done.returncode == 0, done.stderr
+    assert all(copy.exists() for copy in theirs)
+    said = (
+        f"2 temporary copies of another data home left in {album} (data home id {other}): "
+        "remove them with that home's next batch, or delete them if that home is gone"
+    )
+    assert done.stdout.splitlines().count(said) == 1, done.stdout
+    assert done.stdout.count("temporary cop") == 1
+    log = session_logs(home)[-1].read_text(encoding="utf-8")
+    assert [line.split("  ", 1)[1] for line in log.splitlines() if "NOTICE" in line] == [
+        f"NOTICE {said}"
+    ]
+
+
 def _ended_pid() -> int:
     """The pid of a process that has ended (and been waited for)."""
     child = subprocess.Popen(["true"])
@@ -1184,7 +1212,10 @@ def test_a_track_open_in_a_player_keeps_its_own_bytes_through_a_batch(
 
 def test_files_left_alone_by_their_fix_are_findings_that_say_why(tmp_path, music_library):
     """A read-only track and a link to a track outside the library keep their bytes, and the
-    report says of each why it was left alone (besides the fix that stays open)."""
+    report says of each why it was not fixed: the read-only one in a finding of its own (the
+    write refused it), the link in its fix's finding and in a link-outside-library finding
+    (the scan saw where it leads, so no fix of it was planned; a link made after the scan is
+    the write's to find: test_fixes.py)."""
     lib = build(music_library, tmp_path / "Music", ["Alpha"])
     album = lib / "Alpha" / "2000 - Album"
     read_only, linked = album / "01 - Song 1.mp3", album / "03 - Song 3.mp3"
@@ -1203,13 +1234,18 @@ def test_files_left_alone_by_their_fix_are_findings_that_say_why(tmp_path, music
     doc = json.loads((home / "outputs/music/artists" / f"{slugify('Alpha')}.json").read_text())
     left = {f["code"]: f for f in doc["findings"] if f["code"] in SEVERITY_OF_LEFT_ALONE}
     assert set(left) == {"read-only-file", "link-outside-library"}
-    assert left["read-only-file"]["path"] == "2000 - Album/01 - Song 1.mp3"
-    assert left["read-only-file"]["message"].startswith("Read-only (mode 444): left alone")
+    assert left["link-outside-library"]["path"] == "2000 - Album/03 - Song 3.mp3"
     assert left["link-outside-library"]["message"].startswith(
         f"A link to {outside}, outside the library: left alone"
     )
+    assert left["read-only-file"]["path"] == "2000 - Album/01 - Song 1.mp3"
+    assert left["read-only-file"]["message"].startswith("Read-only (mode 444): left alone")
     assert left["read-only-file"]["severity"] == "info"
-    assert left["link-outside-library"]["severity"] == "warning"
+    [link_fix] = [f for f in doc["findings"] if f["details"].get("not_fixed")]
+    assert link_fix["message"].endswith(
+        f"Not fixed: 2000 - Album/03 - Song 3.mp3 is a link to a file outside the library "
+        f"({outside}), and nothing outside it is written."
+    )
 
 
 SEVERITY_OF_LEFT_ALONE = ("read-only-file", "link-outside-library", "changed-during-fix")

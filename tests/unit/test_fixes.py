@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import json
 import os
 import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from mediakeeper import safewrite, tags
+from mediakeeper.commands import queue_manager
+from mediakeeper.config import Settings, load_settings
+from mediakeeper.findings import SEVERITY
 from mediakeeper.music import synth
 from mediakeeper.music.fixes import ChangeJournal, apply_changes, read_journal
+from mediakeeper.music.job import MusicJob
 from mediakeeper.music.model import TagChange
+from mediakeeper.music.rule_base import WRITE_CODES
 from mediakeeper.music.scan import scan_artist
+from mediakeeper.slug import slugify
 from tests.conftest import tag_by_hand
+from tests.servers.musicbrainz import FakeMusicBrainz
 
 
 def test_an_append_after_a_torn_line_is_read_back_whole(tmp_path):
@@ -309,3 +320,139 @@ def test_the_next_undo_removes_the_copies_a_killed_one_of_its_data_home_left(tmp
     assert [e.new for e in report.restored] == ["a"]
     assert tags.read(path).tags["title"] == "a "
     assert not ours.exists() and theirs.exists()
+
+
+# --- a file its fix leaves alone: a finding of its own -------------------------------------
+
+TRACK = "2000 - Album/01 - Song 1.flac"  # of the artist Alpha; its title has a trailing space
+# What the files are like while the music job runs (given the track, a folder outside the
+# library and the data home): yields the job's settings (None: offline).
+Arrange = Callable[[Path, Path, Path], contextlib.AbstractContextManager[Settings | None]]
+
+
+@contextlib.contextmanager
+def made_read_only(track: Path, elsewhere: Path, home: Path) -> Iterator[None]:
+    track.chmod(0o444)
+    yield None
+
+
+class _ActingHandler(FakeMusicBrainz.handler):
+    def answer(self, fake, record, fault):
+        fake.act()  # before the job hears back
+        super().answer(fake, record, fault)
+
+
+class ActingMusicBrainz(FakeMusicBrainz):
+    """The fake MusicBrainz, doing ``action`` when the first request arrives."""
+
+    handler = _ActingHandler
+
+    def __init__(self, action: Callable[[], None]):
+        super().__init__(fixtures=False, prolific_release_groups=0)
+        self.action: Callable[[], None] | None = action
+
+    def act(self) -> None:
+        action, self.action = self.action, None
+        if action is not None:
+            action()
+
+
+@contextlib.contextmanager
+def linked_from_outside_during_lookups(track: Path, elsewhere: Path, home: Path):
+    """While the job asks MusicBrainz (between its scan and its writes: minutes, on a big
+    artist), the person moves the track out of the library and leaves a link in its place."""
+
+    def move_out() -> None:
+        track.rename(elsewhere / track.name)
+        track.symlink_to(elsewhere / track.name)
+
+    with ActingMusicBrainz(move_out) as fake:
+        environ = {"MEDIAKEEPER_MUSICBRAINZ_URL": fake.url, "MEDIAKEEPER_MUSIC_LOOKUPS": "true",
+                   "MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT": "0"}  # fmt: skip
+        yield load_settings(home, environ=environ)
+        assert fake.action is None, "the job asked MusicBrainz nothing"
+
+
+@contextlib.contextmanager
+def open_for_writing_elsewhere(track: Path, elsewhere: Path, home: Path) -> Iterator[None]:
+    """Another program (a tagger, a download) holds the track open for writing while the job
+    runs: what the job read may not be all that program is writing."""
+    writer = subprocess.Popen(
+        [sys.executable, "-c", "import sys; f = open(sys.argv[1], 'r+b'); print(flush=True);"
+         " sys.stdin.read()", str(track)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        writer.stdout.readline()  # it has the file open
+        yield None
+    finally:
+        writer.stdin.close()
+        writer.wait()
+
+
+# (code, what the files are like while the music job runs, the finding's message: {elsewhere}
+# and {reset} filled in). tests/unit/test_findings.py counts these as the codes' firing cases.
+WRITE_FIRES = [
+    pytest.param(
+        "read-only-file",
+        made_read_only,
+        "Read-only (mode 444): left alone; make it writable (chmod u+w) if it should be fixed.",
+        id="read-only-file",
+    ),
+    pytest.param(
+        "link-outside-library",
+        linked_from_outside_during_lookups,
+        "A link to {elsewhere}/01 - Song 1.flac, outside the library: left alone; fix the file "
+        "where it is.",
+        id="link-outside-library",
+    ),
+    pytest.param(
+        "changed-during-fix",
+        open_for_writing_elsewhere,
+        "Open for writing by another program: left alone; run the artist again to fix it "
+        "({reset}).",
+        id="changed-during-fix",
+    ),
+]
+
+
+def test_the_write_codes_are_the_ones_with_a_case_here() -> None:
+    assert {case.values[0] for case in WRITE_FIRES} >= WRITE_CODES
+
+
+@pytest.mark.parametrize(("code", "arrange", "says"), WRITE_FIRES)
+def test_a_file_its_fix_leaves_alone_is_an_open_finding_that_says_why(
+    tmp_path, code: str, arrange: Arrange, says: str
+) -> None:
+    """The music job, on a real track whose title it would fix, with the track in a state
+    its fix must leave alone: the track keeps its bytes, and the artist's findings say why,
+    counted as an open issue alike in the queue item, the artist's JSON and its report."""
+    values = {"title": "Song 1 ", "artist": "Alpha", "albumartist": "Alpha", "album": "Album",
+              "tracknumber": "1", "date": "2000"}  # fmt: skip
+    track = synth.make_track(tmp_path / "Music" / "Alpha" / TRACK, "flac", values)
+    elsewhere, home = tmp_path / "Elsewhere", tmp_path / "home"
+    elsewhere.mkdir()
+    item = {"key": "Alpha", "name": "Alpha", "path": str(track.parents[1])}
+    before = track.read_bytes()
+    with arrange(track, elsewhere, home) as settings:
+        result = MusicJob(home, "session_1", settings=settings).process(item)
+    assert track.read_bytes() == before
+
+    doc = json.loads((home / "outputs/music/artists" / f"{slugify('Alpha')}.json").read_text())
+    [record] = [f for f in doc["findings"] if f["code"] == code]
+    reset = f"{queue_manager('music', home)} --reset-artist Alpha"
+    assert record["message"] == says.format(elsewhere=elsewhere, reset=reset)
+    assert record["severity"] == SEVERITY[code]
+    assert (record["path"], record["album"]) == (TRACK, "2000 - Album")
+    assert not record["fixed"] and not record["fixable"]
+    assert record["code"] not in {f["code"] for f in doc["findings"] if f["fixed"]}
+    # One count of open issues everywhere: the left-alone finding is one of them.
+    found = len(doc["findings"])
+    assert result.counts["issues_found"] == doc["summary"]["issues_found"] == found
+    assert result.counts["issues_resolved"] == doc["summary"]["issues_resolved"] == 0
+    assert result.problem.startswith("1 tag fix could not be written")
+    by_code = result.details["finding_counts"]
+    assert by_code[code] == [1, 0] and sum(n for n, _ in by_code.values()) == found
+    assert result.summary.startswith(f"1 track, {found} issues, 0 fixed")
+    report = (home / "issues/music" / f"{slugify('Alpha')}.md").read_text()
+    assert f"**0 fixed**, **{found} need a human decision**" in report

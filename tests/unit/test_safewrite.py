@@ -172,6 +172,39 @@ def test_extended_attributes_and_the_acl_are_kept(tmp_path):
         assert os.getxattr(path, "system.posix_acl_access") == acl
 
 
+@root_only
+def test_an_attribute_the_copy_cannot_get_leaves_the_file_alone_naming_it():
+    """An administrator put a security.* attribute (an integrity or a label module's) on a
+    track; its owner, fixing it, may read that attribute but not set it on the copy: the fix
+    is refused, naming the attribute, and the track keeps its bytes and the attribute."""
+    with tempfile.TemporaryDirectory() as where:  # pytest's own folders are root's alone
+        folder = Path(where)
+        folder.chmod(0o777)
+        path = song(folder)
+        os.chown(path, 65534, 65534)
+        try:
+            os.setxattr(path, "security.mediakeeper-test", b"set by root")
+        except OSError as err:
+            pytest.skip(f"cannot set a security.* attribute in {folder}: {err.strerror}")
+        before = path.read_bytes()
+        code = (
+            "import sys; from mediakeeper import tags\n"
+            "try:\n    tags.write(sys.argv[1], {'date': '2001'})\n"
+            "except Exception as err:\n    print(err.reason)\n"
+        )
+        nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        done = subprocess.run([*nobody, sys.executable, "-c", code, str(path)],
+                              capture_output=True, text=True, cwd=REPO,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
+        assert done.stdout.strip() == (
+            "cannot keep its attribute security.mediakeeper-test (Operation not permitted): "
+            "nobody may not set it; run the batch as root or remove the attribute"
+        ), done.stderr
+        assert path.read_bytes() == before
+        assert os.getxattr(path, "security.mediakeeper-test") == b"set by root"
+        assert copies_left(folder) == []
+
+
 def test_a_symlinked_track_inside_the_library_is_fixed_through_its_target(tmp_path):
     library = tmp_path / "Music"
     target = song(library / "Artist" / "Album")
