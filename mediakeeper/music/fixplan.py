@@ -24,6 +24,7 @@ from functools import cache, lru_cache, partial
 from typing import TypeVar
 
 from mediakeeper.findings import Finding
+from mediakeeper.music.discs import DISC
 from mediakeeper.music.model import TagChange, Track
 from mediakeeper.textfold import caseless
 
@@ -41,9 +42,7 @@ _NAME_NUMBER = re.compile(
 _FOLDER_YEAR = re.compile(r"^(?:(?P<a>(?:19|20)\d\d) - .+|[(\[](?P<b>(?:19|20)\d\d)[)\]] ?.+)$")
 # An album name's disc suffix: "X (Disc 1)", "X [Disc 2]", "X CD2", "X - Disc 2 of 2".
 _DISC_SUFFIX = re.compile(
-    r"(?:\s*[-:,]?\s*[(\[]\s*|\s*[-:,]\s*|\s+)(?:cd|dis[ck])[\s._-]*(?P<disc>\d{1,2})"
-    r"(?:\s*(?:of|/)\s*\d{1,2})?\s*[)\]]?\s*$",
-    re.IGNORECASE,
+    rf"(?:\s*[-:,]?\s*[(\[]\s*|\s*[-:,]\s*|\s+){DISC}\s*[)\]]?\s*$", re.IGNORECASE
 )
 _FEATURING = re.compile(r"\s+(?:feat\.?|ft\.|featuring)\s.*$", re.IGNORECASE)
 _NOT_ALNUM = re.compile(r"[\W_]+")

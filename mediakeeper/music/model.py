@@ -7,24 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# Logical tag names; mediakeeper/tags.py maps each to its key in every format.
-LOGICAL_TAGS: tuple[str, ...] = (
-    "title",
-    "artist",
-    "albumartist",
-    "album",
-    "tracknumber",
-    "tracktotal",
-    "discnumber",
-    "disctotal",
-    "date",
-    "genre",
-    "musicbrainz_artistid",
-    "musicbrainz_albumartistid",
-    "musicbrainz_albumid",
-    "musicbrainz_releasegroupid",
-    "musicbrainz_trackid",
-)
 
 @dataclass(frozen=True)
 class Track:

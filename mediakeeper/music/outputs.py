@@ -18,9 +18,10 @@ from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, encode_tex
 from mediakeeper.commands import tool_command
 from mediakeeper.jsonfmt import dumps_by_line
 from mediakeeper.kinds import MUSIC
-from mediakeeper.music.model import LOGICAL_TAGS, Track
+from mediakeeper.music.model import Track
 from mediakeeper.reports.render import render
 from mediakeeper.slug import inside
+from mediakeeper.tags.table import LOGICAL_TAGS
 
 CSV_COLUMNS = (
     "artist_folder",

@@ -18,12 +18,11 @@ from mediakeeper.errors import AudioError, LibraryError
 from mediakeeper.folderlinks import not_followed, outside
 from mediakeeper.fsnames import is_junk, is_temp_copy
 from mediakeeper.lookup.images import IMAGE_SUFFIXES
+from mediakeeper.music.discs import DISC
 from mediakeeper.music.model import ArtistScan, Track, UnreadableFile
 
 # "CD1", "CD 2", "Disc 1", "disk_02", "Disc 2 - Live", "Disc 1 of 2": the number is the disc.
-DISC_FOLDER = re.compile(
-    r"^(?:cd|dis[ck])[\s._-]*(\d{1,3})(?:\s+of\s+\d{1,3})?(?:\s+[-–:(\[].*)?$", re.IGNORECASE
-)
+DISC_FOLDER = re.compile(rf"^{DISC}(?:\s+[-–:(\[].*)?$", re.IGNORECASE)
 COVER_STEMS = frozenset({"cover", "folder", "front"})
 COVER_SUFFIXES = IMAGE_SUFFIXES | {".jpeg"}  # every kind a fetched cover is saved as
 
@@ -31,7 +30,7 @@ COVER_SUFFIXES = IMAGE_SUFFIXES | {".jpeg"}  # every kind a fetched cover is sav
 def disc_number(name: str) -> int | None:
     """The disc number a folder name stands for, or None if it is not a disc folder."""
     match = DISC_FOLDER.match(name)
-    return int(match.group(1)) if match else None
+    return int(match["disc"]) if match else None
 
 
 # What keeping one parse costs besides its pictures: a few KB measured, more with many tags.

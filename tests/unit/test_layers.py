@@ -86,10 +86,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # Known violations, each to be fixed by work in progress: (importer, imported) -> why it is
 # still here. The rule is not weakened for them: test_known_violations_are_still_there
 # fails as soon as one is gone, so that its entry is deleted here.
-KNOWN = {
-    ("tags", "music.model"): "tags.py takes music/model.py's Track; being moved out of "
-    "tags.py (safewrite/tags work), delete this entry once merged",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def module_name(path: Path, package: Path = PACKAGE) -> str:

@@ -14,6 +14,7 @@ from mediakeeper.music.fixplan import (
     _RUNS_OF_SPACE,
     NameNumber,
     Plan,
+    disc_suffix,
     name_number,
     one_space,
     planned_changes,
@@ -838,6 +839,29 @@ def test_a_disc_suffix_matching_the_disc_is_no_inconsistency(form: str) -> None:
     scan = album_of("1979 - The Wall", *({"album": form.format(d=d)} for d in discs), discs=discs)
     assert of(find_issues(scan), "inconsistent-album") == []
     assert planned_changes(find_issues(scan)) == []
+
+
+@pytest.mark.parametrize(
+    ("album", "suffix"),
+    [
+        ("The Wall (Disc 2)", ("The Wall", 2)),
+        ("The Wall [Disc 2]", ("The Wall", 2)),
+        ("The Wall CD2", ("The Wall", 2)),
+        ("The Wall - Disc 2 of 2", ("The Wall", 2)),
+        ("The Wall (CD 2/2)", ("The Wall", 2)),
+        ("The Wall, disk_02", ("The Wall", 2)),
+        ("The Wall (Disc 2of2)", ("The Wall", 2)),
+        # Up to three digits, as a disc folder's name (scan.disc_number): big box sets.
+        ("Bach Edition CD101", ("Bach Edition", 101)),
+        ("Bach Edition (Disc 101 of 155)", ("Bach Edition", 101)),
+        ("Disc 2", None),  # the whole name: no album before the suffix
+        ("The Wall CD1999", None),
+        ("The Wall Discography", None),
+        ("The Wall (Disc 2) Live", None),
+    ],
+)
+def test_an_album_names_disc_suffix(album: str, suffix: tuple[str, int] | None) -> None:
+    assert disc_suffix(album) == suffix
 
 
 def test_a_disc_suffix_that_does_not_match_the_disc_is_reported_not_fixed() -> None:

@@ -209,6 +209,9 @@ def test_bad_artist_folder_raises_library_error(tmp_path, name):
         ("CD1 (Bonus)", 1),
         ("Disc 1 of 2", 1),  # "of N" names the set's size, not another disc
         ("disc 2 of 2 - Live", 2),
+        ("Disc 1of2", 1),  # as an album name's disc suffix reads it (fixplan.disc_suffix)
+        ("CD101", 101),
+        ("Disc 101 of 155", 101),
         ("Disc 1 of", None),
         ("CDs", None),
         ("Discography", None),

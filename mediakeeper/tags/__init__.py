@@ -1,0 +1,35 @@
+"""One table maps each logical tag to its key in every format; read and write go through it.
+
+The package, split the way beets' mediafile splits its storage:
+
+- ``table``: the logical tags, defined once, and each one's ID3 frame, Vorbis comment keys
+  and MP4 atom;
+- ``styles``: how each tag container (ID3, Vorbis comments, MP4 atoms) gets and sets a key;
+- ``read``: a file's tags and stream properties, and the parse kept for a write;
+- ``write``: a file's change, handed to ``mediakeeper.safewrite`` for the crash-safe
+  replacement (write groups, spares, ownership) that other jobs use without tags.
+
+Callers import from here: ``from mediakeeper import tags``; ``tags.read(path)``.
+"""
+
+from mediakeeper.tags.read import AUDIO_EXTENSIONS, AudioInfo, Parsed, read
+
+# Parsing a file as ``read`` does, for tests that edit a parse themselves.
+from mediakeeper.tags.read import load as _load  # noqa: F401
+from mediakeeper.tags.table import LOGICAL_TAGS, PAIRS, TABLE, Key
+from mediakeeper.tags.write import FileWrite, version_after_write, write, write_many
+
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "LOGICAL_TAGS",
+    "PAIRS",
+    "TABLE",
+    "AudioInfo",
+    "FileWrite",
+    "Key",
+    "Parsed",
+    "read",
+    "version_after_write",
+    "write",
+    "write_many",
+]

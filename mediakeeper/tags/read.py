@@ -1,0 +1,194 @@
+"""Reading one file: its logical tags and stream properties, and the parse kept for a write.
+
+Every parse goes through ``load`` (the parser the extension promises, else mutagen's
+sniffing) inside ``translated``, the one place where mutagen's and the OS's exceptions
+become AudioError.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mutagen
+from mutagen.flac import FLAC
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
+
+from mediakeeper.errors import AudioError
+from mediakeeper.filechecks import cannot_read, open_regular
+from mediakeeper.tags.styles import KINDS
+from mediakeeper.tags.table import PAIR_KEYS
+
+# .mp4 is left out on purpose: in a music folder it is usually a video.
+# Set from the parsers per extension below (_BY_EXTENSION).
+AUDIO_EXTENSIONS: frozenset[str]
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What one file says about itself. ``tags``: logical tag -> first stored value."""
+
+    format: str  # "mp3" | "flac" | "m4a" | "ogg" | "opus"
+    tags: dict[str, str]
+    duration: float
+    bitrate: int  # bits per second, 0 when unknown
+    lossless: bool
+    tag_version: str  # "ID3v2.4" | "ID3v2.3" | "ID3v2.2" | "ID3v1" | "vorbis" | "mp4" | "none"
+    has_picture: bool
+    parsed: Parsed | None = field(default=None, compare=False, repr=False)  # read(keep=True)
+
+
+@dataclass(frozen=True, eq=False)
+class Parsed:
+    """A file as mutagen parsed it, and the file's signature at that moment. ``write`` saves
+    it instead of parsing the file again (a third of a write's cost) while the file still has
+    that signature. ``picture_bytes``: embedded art, most of what keeping it costs."""
+
+    audio: Any
+    signature: tuple[int, ...]
+    picture_bytes: int
+
+
+def stat_signature(st: os.stat_result) -> tuple[int, ...]:
+    """What tells a file changed since it was parsed (a write checks it before saving)."""
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+# What mutagen raises on damaged files besides its own errors.
+# A parser fed damaged files can fail in any way (mutagen recurses on nested MP4 boxes until
+# RecursionError, divides by a zero sample rate, ...): every such failure is the file's.
+_FOREIGN = (Exception,)
+
+
+class translated:  # named as what it is used for: ``with translated(path):``
+    """The one place where mutagen's and the OS's exceptions become AudioError. A class, not
+    a generator: a scan enters one for every file, and a generator's costs 1.4 us more."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: Path | str):
+        self.path = path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, traceback) -> bool:
+        if exc is None or isinstance(exc, AudioError) or not isinstance(exc, _FOREIGN):
+            return False  # nothing wrong, already worded, or not the file's (Ctrl+C)
+        reason = str(exc).strip() or "damaged or truncated file"
+        if isinstance(exc, RecursionError):
+            reason = "damaged file (its structure nests without end)"
+        if isinstance(exc, OSError) and exc.strerror:
+            reason = exc.strerror
+        with contextlib.suppress(OSError):
+            if os.stat(self.path).st_size == 0:
+                reason = "empty file"
+        raise AudioError(str(self.path), reason) from exc
+
+
+# The frames mutagen's translation to ID3v2.4 (``update_to_v24``) changes: TYER and its kin
+# become TDRC, "(17)"-style genres are spelled out, and so on. A v2.4 tag with none of them
+# comes out of it as it went in, so it is skipped there (8% of an MP3's parse, measured).
+_TRANSLATED_FRAMES = frozenset(
+    {"TCON", "APIC", "TYER", "TDAT", "TIME", "TORY", "IPLS", "RVAD", "EQUA", "TRDA", "TSIZ"}
+    | {"CHAP", "CTOC"}  # chapters hold frames of their own
+)
+
+
+def _load_mp3(source: Path | str | io.IOBase) -> MP3:
+    audio = MP3(source, translate=False)
+    tags = audio.tags
+    if tags is not None and (
+        tags.version < (2, 4, 0) or any(key[:4] in _TRANSLATED_FRAMES for key in tags)
+    ):
+        tags.update_to_v24()
+    return audio
+
+
+# How to parse the format a file's extension promises. Trying it first skips mutagen.File's
+# sniffing of every format; a file whose name lies (an .ogg holding Opus, an .m4a that is an
+# MP3) falls back to the sniffing.
+_BY_EXTENSION: dict[str, Callable[[Path | str | io.IOBase], Any]] = {
+    ".mp3": _load_mp3,
+    ".flac": FLAC,
+    ".m4a": MP4,
+    ".ogg": OggVorbis,
+    ".oga": OggVorbis,
+    ".opus": OggOpus,
+}
+
+AUDIO_EXTENSIONS = frozenset(_BY_EXTENSION)
+
+
+def load(source: Path | str | io.IOBase, suffix: str):
+    """Parse a file (a path or an open file object) whose name ends in ``suffix``."""
+    parse = _BY_EXTENSION.get(suffix.lower())
+    if parse is not None:
+        try:
+            return parse(source)
+        except mutagen.MutagenError:  # not what its name says: let mutagen sniff the format
+            if isinstance(source, io.IOBase):
+                source.seek(0)  # from the start, like the parse that failed
+    audio = mutagen.File(source, options=list(KINDS))
+    if audio is None:  # no format claimed the file; translated words the reason
+        raise mutagen.MutagenError("not a supported audio file")
+    return audio
+
+
+def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = None) -> AudioInfo:
+    """Read one file's tags and stream properties; AudioError if it cannot be parsed.
+    ``keep``: the result carries the parse (``parsed``), for a ``write`` that follows; ``st``:
+    the file's stat, when the caller took it just before (a scan has it from its listing)."""
+    path = os.fspath(path)
+    try:  # a regular file only: a FIFO put in a track's place would block the read
+        fd = open_regular(path)
+    except OSError as err:
+        raise AudioError(path, cannot_read(err)) from None
+    raw = io.FileIO(fd, "rb")
+    raw.name = path  # mutagen sniffs a format by its name too
+    with translated(path), io.BufferedReader(raw) as source:
+        if keep:  # taken before the parse: a change after it shows
+            signature = stat_signature(st if st is not None else os.fstat(fd))
+        audio = load(source, os.path.splitext(path)[1])
+        fmt, style = KINDS[type(audio)]
+        view = style.view(audio.tags) if audio.tags is not None else {}
+        info = audio.info
+        pictured = style.has_picture(audio, view)
+        return AudioInfo(
+            format=fmt,
+            tags=logical(style, view),
+            duration=float(info.length or 0.0),
+            bitrate=int(getattr(info, "bitrate", 0) or 0),
+            lossless=style.lossless(audio),
+            tag_version=style.tag_version(audio),
+            has_picture=pictured,
+            parsed=(
+                Parsed(audio, signature, style.picture_bytes(audio, view) if pictured else 0)
+                if keep
+                else None
+            ),
+        )
+
+
+def logical(style, view) -> dict[str, str]:
+    """Logical tag -> first stored value, from a style's view of a file's tags. (Each
+    style's ``firsts`` loops over the single tags itself: a ``get`` call per tag, most of
+    them absent, cost two fifths of what a read does besides mutagen's parse.)"""
+    if not view:
+        return {}
+    tags = style.firsts(view)
+    for number, total, number_key, total_key in PAIR_KEYS:
+        value, of = style.get_pair(view, number_key, total_key)
+        if value:
+            tags[number] = value
+        if of:
+            tags[total] = of
+    return tags

@@ -1,0 +1,137 @@
+"""Writing logical tags into files: each file's change made by its style on the file's bytes,
+the file replaced crash-safely by ``mediakeeper.safewrite`` (which knows nothing of tags).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import BinaryIO, NamedTuple
+
+from mediakeeper import safewrite
+from mediakeeper.errors import AudioError, FileError
+from mediakeeper.tags.read import Parsed, load, logical, stat_signature, translated
+from mediakeeper.tags.styles import KINDS, STYLE_OF_FORMAT
+from mediakeeper.tags.table import PAIRED, PAIRS, TABLE
+
+
+def version_after_write(fmt: str, version: str) -> str:
+    """The tag version a file of ``fmt`` has once :func:`write` saved it: MP3 keeps ID3v2.3
+    and gets ID3v2.4 otherwise (so an ID3v1-only or v2.2 file is upgraded by any write)."""
+    return STYLE_OF_FORMAT[fmt].saved_version(version)
+
+
+class FileWrite(NamedTuple):
+    """One file for ``write_many``: the values to set; the scan's kept parse, if any; what
+    the named tags held when they were read (None: not checked); the library it is in (a
+    symlinked file is written through its target only inside it). A file whose kept parse
+    no longer matches it, or that has none, is parsed again and refused if one of those tags
+    changed since: a fix never overwrites someone else's edit."""
+
+    path: Path
+    values: Mapping[str, str | None]
+    parsed: Parsed | None = None
+    expect: Mapping[str, str | None] | None = None
+    root: Path | None = None
+
+
+def write(path: Path | str, values: Mapping[str, str | None], *, parsed: Parsed | None = None):
+    """Set each named logical tag (None deletes it) and leave every other tag alone.
+
+    The file is replaced crash-safely (``mediakeeper.safewrite``): a crash at any instant
+    leaves the old file or the new one, never a mix. MP3 files keep ID3v2.3 when they have
+    it; all others (untagged, ID3v1, v2.2) get v2.4. ``parsed`` (from ``read(keep=True)``)
+    is saved instead of parsing the file again if the file has not changed since.
+    AudioError if the file cannot be written.
+    """
+    path = Path(path)
+    failed = write_many([FileWrite(path, values, parsed)])
+    if path in failed:
+        raise failed[path]
+
+
+def write_many(
+    writes: Iterable[FileWrite],
+    *,
+    flush_first: Sequence[Path] = (),
+    spares: Path | None = None,
+    owner: str = "",
+) -> dict[Path, AudioError]:
+    """``write`` for several files, in groups (``safewrite.replace_many``, which says what
+    ``flush_first``, ``spares`` and ``owner`` do). Returns the files that could not be
+    written, with the reason; every other one is written."""
+    # A str path too: the results are keyed by Path. (Making a Path costs 6 us: not twice.)
+    todo = [w if isinstance(w.path, Path) else w._replace(path=Path(w.path)) for w in writes]
+    if len({w.path for w in todo}) < len(todo):  # two copies of one file: one lost
+        raise ValueError("write_many takes each file once; merge its values")
+    for w in todo:
+        unknown = set(w.values) - set(TABLE)
+        if unknown:
+            raise ValueError(f"unknown logical tags: {sorted(unknown)}")
+    failed = safewrite.replace_many(
+        (_replacement(w) for w in todo if w.values),
+        flush_first=flush_first,
+        spares=spares,
+        owner=owner,
+    )
+    return {path: _audio_error(err) for path, err in failed.items()}
+
+
+def _audio_error(err: FileError) -> AudioError:
+    """A file left alone, as the AudioError a tag write raises."""
+    if isinstance(err, AudioError):
+        return err
+    audio = AudioError(err.path, err.reason)
+    audio.code = err.code
+    return audio
+
+
+def _replacement(w: FileWrite) -> safewrite.Replacement:
+    def change(work: BinaryIO, st: os.stat_result) -> None:
+        with translated(w.path):
+            _save_changed(w, work, st)
+
+    size = w.parsed.signature[1] if w.parsed is not None else None
+    return safewrite.Replacement(w.path, change, size, w.root)
+
+
+def _save_changed(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:
+    """Save the new values into ``work`` (the file's bytes), from the kept parse if the file
+    is as it was when parsed; else parsed again, refused if a tag changed since."""
+    work.seek(0)
+    if w.parsed is not None and w.parsed.signature == stat_signature(st):
+        audio = w.parsed.audio
+    else:
+        audio = load(work, w.path.suffix)
+        _refuse_if_changed(w.path, audio, w.expect)
+    style = KINDS[type(audio)][1]
+    audio = style.writable(audio, work)
+    _set(audio, w.values)
+    work.seek(0)  # mutagen saves from where the file object stands
+    style.save(audio, work)
+
+
+def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | None) -> None:
+    """AudioError if a tag no longer holds the value it had when it was read."""
+    if not expect:
+        return
+    style = KINDS[type(audio)][1]
+    now = logical(style, style.view(audio.tags) if audio.tags is not None else {})
+    for tag, value in expect.items():
+        if now.get(tag) != value:
+            raise AudioError(str(path), f"{tag} changed since it was read (now {now.get(tag)!r})")
+
+
+def _set(audio, values: Mapping[str, str | None]) -> None:
+    _fmt, style = KINDS[type(audio)]
+    if audio.tags is None:
+        audio.add_tags()
+    for name, value in values.items():
+        if name not in PAIRED:
+            style.set(audio.tags, TABLE[name], value or None)
+    for number, total in PAIRS:
+        if number in values or total in values:
+            old = style.get_pair(audio.tags, TABLE[number], TABLE[total])
+            new = (values.get(number, old[0]) or None, values.get(total, old[1]) or None)
+            style.set_pair(audio.tags, TABLE[number], TABLE[total], new)
