@@ -13,8 +13,6 @@ import ast
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parents[2] / "mediakeeper"
 FORBIDDEN = ("utilities", "click")
 
@@ -82,12 +80,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("reports", ("reports", "reports.*")),
     ("front", ("demo",)),
 )
-
-# Known violations, each to be fixed by work in progress: (importer, imported) -> why it is
-# still here. The rule is not weakened for them: test_known_violations_are_still_there
-# fails as soon as one is gone, so that its entry is deleted here.
-KNOWN: dict[tuple[str, str], str] = {}
-
 
 def module_name(path: Path, package: Path = PACKAGE) -> str:
     parts = path.relative_to(package).with_suffix("").parts
@@ -162,20 +154,8 @@ def test_the_library_imports_no_command_line_and_no_higher_layer():
     problems = [
         f"mediakeeper.{module} imports {target or '-'}: {why}"
         for module, target, why in layering_violations()
-        if (module, target) not in KNOWN
     ]
     assert problems == [], "\n".join(problems)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="a known layering violation is still there (KNOWN); when this test passes, the "
-    "violation is fixed: delete its entry from KNOWN",
-)
-def test_known_violations_are_still_there():
-    present = {(module, target) for module, target, _ in layering_violations()}
-    gone = [f"{a} -> {b}: {why}" for (a, b), why in KNOWN.items() if (a, b) not in present]
-    assert gone, "every known violation is still present"
 
 
 def test_the_checker_sees_a_violation(tmp_path):
