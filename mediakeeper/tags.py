@@ -27,7 +27,7 @@ from mutagen.mp4 import MP4, AtomDataType, MP4FreeForm
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
-from mediakeeper import safewrite
+from mediakeeper import safewrite, wording
 from mediakeeper.errors import AudioError, FileError
 from mediakeeper.filechecks import cannot_read, open_regular
 from mediakeeper.music.model import LOGICAL_TAGS
@@ -649,7 +649,8 @@ def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | Non
     now = _logical(style, style.view(audio.tags) if audio.tags is not None else {})
     for tag, value in expect.items():
         if now.get(tag) != value:
-            raise AudioError(str(path), f"{tag} changed since it was read (now {now.get(tag)!r})")
+            why = f"{tag} changed since it was read (now {wording.value(now.get(tag))})"
+            raise AudioError(str(path), why)
 
 
 def _set(audio, values: Mapping[str, str | None]) -> None:

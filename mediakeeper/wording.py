@@ -39,3 +39,9 @@ def first_few(names: Sequence[str], most: int = 5) -> str:
     AC/DC, Air, Alt-J, Anathema and 151 more". For a list too long to print whole."""
     shown = ", ".join(names[:most])
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def value(text: str | None) -> str:
+    """A tag's value in a message: quoted as Python writes it, or "(none)" when the tag was
+    absent (never Python's "None", which reads like a value)."""
+    return "(none)" if text is None else repr(text)
