@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 
 from mediakeeper.errors import NotFound
 from mediakeeper.textfold import caseless, name_key
+from mediakeeper.wording import first_few
 
 _SHOWN = 5  # candidates listed for an ambiguous name; the rest are counted
 
@@ -53,10 +54,9 @@ def _one(wanted: str, fits: list[str]) -> str:
     if len(fits) == 1:
         return fits[0]
     fits = sorted(fits, key=lambda name: (caseless(name), name))
-    shown = ", ".join(repr(name) for name in fits[:_SHOWN])
-    more = f" and {len(fits) - _SHOWN} more" if len(fits) > _SHOWN else ""
+    shown = first_few([repr(name) for name in fits], _SHOWN)
     raise NotFound(
-        f"{wanted!r} could be any of {len(fits)} names: {shown}{more}",
+        f"{wanted!r} could be any of {len(fits)} names: {shown}",
         "give the whole name of the one you mean",
     )
 

@@ -7,6 +7,8 @@ have it too, as the global ``count`` of the shared Jinja environment.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 _ES_ENDINGS = ("s", "x", "z", "ch", "sh")  # fix -> fixes, match -> matches, status -> statuses
 
 
@@ -30,3 +32,16 @@ def count(n: int, noun: str, plural: str | None = None, *, spec: str = "") -> st
     ``plural`` defaults to :func:`plural_of`; ``spec`` formats the number (``","``: 1,234)."""
     word = noun if n == 1 else (plural or plural_of(noun))
     return f"{format(n, spec)} {word}"
+
+
+def first_few(names: Sequence[str], most: int = 5) -> str:
+    """``names`` joined with commas, at most ``most`` of them and the rest counted: "ABBA,
+    AC/DC, Air, Alt-J, Anathema and 151 more". For a list too long to print whole."""
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def value(text: str | None) -> str:
+    """A tag's value in a message: quoted as Python writes it, or "(none)" when the tag was
+    absent (never Python's "None", which reads like a value)."""
+    return "(none)" if text is None else repr(text)

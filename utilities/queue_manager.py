@@ -6,18 +6,20 @@ Not a command itself: music_queue_manager.py and movie_queue_manager.py build th
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import click
 from click.core import ParameterSource
 
-from mediakeeper import kinds, manager, wording
+from mediakeeper import kinds, listing, manager, wording
 from mediakeeper.commands import kind_command
 from mediakeeper.config import Settings
 from mediakeeper.errors import QueueMissing
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import STATUSES
+from mediakeeper.textwidth import printable
 from utilities.cli import Command, home_option, not_a_command, settings_for
 
 echo = click.echo
@@ -36,6 +38,8 @@ class Call:
     yes: bool
     keep: int
     force: bool
+    sort: str | None = None
+    name: str | None = None  # --name: list only the items whose name contains it
 
     @property
     def kind(self) -> str:
@@ -92,24 +96,19 @@ def do_summary(c: Call) -> None:
 
 def do_list(c: Call) -> None:
     items = manager.list_items(c.store.peek(), c.status)
+    # JSON keeps the queue's order unless --sort is given: scripts read it as it always was.
+    order = c.sort or (None if c.as_json else "name")
+    items = listing.select(items, c.kind, name=c.name, order=order)
     if c.as_json:
         echo(json.dumps(items, indent=2, ensure_ascii=False))
         return
-    for item in items:
-        missing = "  (folder missing)" if item.get("missing") else ""
-        error = f"  ! {item['last_error']}" if item.get("last_error") else ""
-        why = (item.get("details") or {}).get("unidentified")
-        if item["status"] == "completed" and why:  # done, but not identified: say why
-            error = f"  ○ {why}"
-        extra = "".join(
-            f"{wording.count(item[x.field], x.noun)}, " for x in kinds.get(c.kind).extra_counters
-        )
-        echo(
-            f"{item['status']:<12}{item['name']}  [{extra}"
-            f"{wording.count(item['issues_found'], 'issue')}, "
-            f"{item['issues_resolved']} fixed]{missing}{error}"
-        )
-    echo(wording.count(len(items), c.noun) + (f" with status {c.status}" if c.status else ""))
+    for line in listing.table(items, c.kind, shutil.get_terminal_size().columns):
+        echo(line)
+    echo(
+        wording.count(len(items), c.noun)
+        + (f" with status {c.status}" if c.status else "")
+        + (f" whose name contains {c.name!r}" if c.name is not None else "")
+    )
 
 
 def do_reset_one(c: Call) -> None:
@@ -143,9 +142,9 @@ def do_choose(c: Call) -> None:
 
 
 def _report_reset(c: Call, names: list[str], what: str) -> None:
-    echo(f"Reset {wording.count(len(names), what + c.noun)} to pending")
-    for name in names:
-        echo(f"  {name}")
+    """How many went back to pending and the first few names (--list shows them all)."""
+    shown = f": {wording.first_few([printable(n) for n in names])}" if names else ""
+    echo(f"Reset {wording.count(len(names), what + c.noun)} to pending{shown}")
 
 
 def do_reset_errors(c: Call) -> None:
@@ -236,6 +235,8 @@ OPTION_ACTIONS = {
     "force": ("init",),
     "as_json": ("show_summary", "list_items"),
     "status": ("list_items",),
+    "sort": ("list_items",),
+    "name_filter": ("list_items",),
     "yes": ("reset_all",),
     "keep": ("prune_checkpoints",),
 }
@@ -281,6 +282,17 @@ def build(kind: str) -> click.Command:
     @flag("--list", "list_items", is_flag=True, help=f"List the {noun}s (see --status).")
     @flag("--status", type=click.Choice(STATUSES), help="With --list: only this status.")
     @flag(
+        "--name",
+        "name_filter",
+        metavar="TEXT",
+        help="With --list: only names containing TEXT (case, accents and spacing aside).",
+    )
+    @flag(
+        "--sort",
+        type=click.Choice(listing.sort_orders(kind)),
+        help="With --list: the order (default name; counts most first).",
+    )
+    @flag(
         f"--reset-{noun}",
         "reset_name",
         metavar="NAME",
@@ -307,7 +319,7 @@ def build(kind: str) -> click.Command:
         show_default=True,
         help="With --prune-checkpoints.",
     )
-    def command(home, library, force, as_json, status, yes, keep, **actions):
+    def command(home, library, force, as_json, status, name_filter, sort, yes, keep, **actions):
         chosen = [name for name in ACTIONS if actions.get(name)]
         if len(chosen) > 1:
             flags = {p.name: p.opts[0] for p in click.get_current_context().command.params}
@@ -328,6 +340,8 @@ def build(kind: str) -> click.Command:
             yes,
             keep,
             force,
+            sort,
+            name_filter,
         )
         try:
             ACTIONS[action](call)

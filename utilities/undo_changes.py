@@ -15,7 +15,7 @@ import click
 from mediakeeper import kinds
 from mediakeeper.music.fixes import undo
 from mediakeeper.music.journal import read_journals
-from mediakeeper.wording import count
+from mediakeeper.wording import count, value
 from utilities.cli import Command, home_option, settings_for
 
 
@@ -52,7 +52,8 @@ def main(home, session, artist, list_sessions):
         sys.exit(1 if journals.damaged else 0)
     report = undo(kind_dir, session=session, artist=artist)
     for entry in report.restored:
-        click.echo(f"restored {entry.tag} of {entry.path}: {entry.new!r} -> {entry.old!r}")
+        back = f"{value(entry.new)} -> {value(entry.old)}"
+        click.echo(f"restored {entry.tag} of {entry.path}: {back}")
     for entry, reason in report.left_alone:
         click.echo(f"left alone {entry.tag} of {entry.path}: {reason}")
     _show_problems(report.problems)

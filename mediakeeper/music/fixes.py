@@ -33,6 +33,7 @@ from mediakeeper.music.journal import (
 from mediakeeper.music.model import TagChange
 from mediakeeper.spares import folder_for as spares_folder
 from mediakeeper.textfold import caseless
+from mediakeeper.wording import value
 
 
 class ChangeJournal:
@@ -192,7 +193,7 @@ def _carry_out(
                 to_write.append(step)
                 current[tag] = new
             else:
-                done.refused.append((step, f"{tag} {changed} (now {now!r})"))
+                done.refused.append((step, f"{tag} {changed} (now {value(now)})"))
         if to_write:
             values = {step.change.tag: step.change.new for step in to_write}
             expect = {tag: held.get(tag) for tag in values}

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from mediakeeper import safewrite
+from mediakeeper import safewrite, wording
 from mediakeeper.errors import AudioError, FileError
 from mediakeeper.tags.read import Parsed, load, logical, stat_signature, translated
 from mediakeeper.tags.styles import KINDS, STYLE_OF_FORMAT
@@ -120,7 +120,8 @@ def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | Non
     now = logical(style, style.view(audio.tags) if audio.tags is not None else {})
     for tag, value in expect.items():
         if now.get(tag) != value:
-            raise AudioError(str(path), f"{tag} changed since it was read (now {now.get(tag)!r})")
+            why = f"{tag} changed since it was read (now {wording.value(now.get(tag))})"
+            raise AudioError(str(path), why)
 
 
 def _set(audio, values: Mapping[str, str | None]) -> None:

@@ -514,8 +514,9 @@ def test_counts_of_one_are_said_in_the_singular(tmp_path, music_library, music_s
     assert re.search(r"^1 artist completed, 0 errors, 0 skipped in ", run.stdout, re.M)
 
     listed = music_script("music_queue_manager.py", "--home", home, "--list")
-    assert listed.stdout.splitlines() == [
-        "completed   Solo  [1 track, 1 issue, 1 fixed]",
+    assert listed.stdout.splitlines() == [  # the counts in columns, under their headings
+        "STATUS       NAME  TRACKS  ISSUES  FIXED",
+        "completed    Solo       1       1      1",
         "1 artist",
     ]
     summary = music_script("music_queue_manager.py", "--home", home, "--show-summary")

@@ -414,3 +414,39 @@ def test_a_music_and_a_movie_batch_in_one_home_get_different_ids_and_undo_takes_
     undone = music_script("undo_changes.py", "--home", home, "--session", old)
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert titles(library_tags, lib) == titles(lambda _: original, lib)
+
+
+def test_an_absent_value_is_worded_none_never_python_s_none(processed, music_script, library_tags):
+    """A tag a fix added (old value absent) goes back to absent, and a tag removed since a fix
+    is left alone: both say "(none)", never Python's "None", which reads like a value."""
+    lib, home, _original, _session = processed
+    journals = home / "status" / "music"
+    removed = TagChange("2000 - Album/02 - Song 2.ogg", "album", "Album", None)
+    added = TagChange("2000 - Album/02 - Song 2.ogg", "genre", None, "Rock")
+    journal = ChangeJournal(journals, "20240101_session_001")
+    assert apply_changes(lib / "Bravo", "Bravo", [removed, added], journal).changes == (
+        removed,
+        added,
+    )
+    retitled = TagChange("2000 - Album/02 - Song 2.mp3", "title", "Song 2", "Song Two")
+    gone = TagChange("2000 - Album/02 - Song 2.mp3", "title", "Song Two", None)
+    for sid, change in (("20240101_session_002", retitled), ("20240101_session_003", gone)):
+        journal = ChangeJournal(journals, sid)
+        assert apply_changes(lib / "Alpha", "Alpha", [change], journal).changes == (change,)
+
+    put_back = music_script("undo_changes.py", "--home", home, "--session", "20240101_session_001")
+    assert put_back.returncode == 0, put_back.stdout + put_back.stderr
+    song = lib / "Bravo/2000 - Album/02 - Song 2.ogg"
+    assert f"restored album of {song}: (none) -> 'Album'" in put_back.stdout
+    assert f"restored genre of {song}: 'Rock' -> (none)" in put_back.stdout
+    held = library_tags(lib)["Bravo/2000 - Album/02 - Song 2.ogg"]
+    assert held["album"] == "Album" and "genre" not in held
+
+    refused = music_script("undo_changes.py", "--home", home, "--session", "20240101_session_002")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    song = lib / "Alpha/2000 - Album/02 - Song 2.mp3"
+    assert f"left alone title of {song}: title was changed again since (now (none))" in (
+        refused.stdout
+    )
+    for run in (put_back, refused):
+        assert "None" not in run.stdout

@@ -1,0 +1,45 @@
+"""mediakeeper.textwidth against wcwidth, an implementation that is not the toolkit's."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from wcwidth import wcswidth
+
+from mediakeeper.textwidth import cut, pad, printable, width
+
+NAMES = [
+    "ABBA",
+    "日本のバンド",
+    "🎸 Emoji Band",
+    unicodedata.normalize("NFD", "Beyoncé"),
+    "Sigur Rós",
+    "Ｆｕｌｌ　Ｗｉｄｔｈ",
+]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_width_is_the_cells_a_terminal_gives(name):
+    assert width(name) == wcswidth(name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("cells", [1, 2, 3, 5, 8, 40])
+def test_cut_and_pad_fill_exactly_the_cells(name, cells):
+    shown = pad(cut(name, cells), cells)
+    assert wcswidth(shown) == cells
+    if wcswidth(name) > cells:
+        assert shown.rstrip().endswith("…")
+    else:
+        assert shown.startswith(name)
+
+
+def test_a_decomposed_accent_stays_with_its_letter():
+    assert cut(unicodedata.normalize("NFD", "Beyoncé Knowles"), 8) == unicodedata.normalize(
+        "NFD", "Beyoncé…"
+    )
+
+
+def test_control_characters_do_not_move_the_cursor():
+    assert printable("Tab\there\nand a bell\a") == "Tab?here?and a bell?"
