@@ -120,7 +120,7 @@ def needs_you(queue: QueueRecord, latest: Mapping[tuple[str, str], Findings | No
         if not codes and not why:
             continue
         level = ERROR_LEVEL if any(c.severity == "error" for c in codes) else WARNING_LEVEL
-        note = f"not identified: {one_line(str(why))}" if why else ""
+        note = one_line(str(why))  # says itself that it is not identified, and what to do
         yield NeedsYou(
             queue.kind, name, level, codes, note, report_path(queue.kind, item) if reports else ""
         )
