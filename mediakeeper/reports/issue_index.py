@@ -23,7 +23,7 @@ def index_path(home: Path, kind: str) -> Path:
 def write_issue_indexes(home: Path) -> list[Path]:
     """Write the index of every kind's issue reports under ``home``; the paths written."""
     home = Path(home)
-    records = gather(home)
+    records = gather(home, changes_too=False)
     written = []
     for queue, needs in zip(records.queues, attention(records), strict=True):
         if queue.kind not in OUTPUT_DIRS or queue.problem:

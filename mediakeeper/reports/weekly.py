@@ -31,7 +31,6 @@ from typing import Any
 from mediakeeper import kinds
 from mediakeeper.atomic import atomic_write_text
 from mediakeeper.commands import queue_manager
-from mediakeeper.findings import SEVERITY
 from mediakeeper.queue_items import COMPLETED
 from mediakeeper.reports import records as rec
 from mediakeeper.reports.attention import KindAttention, attention, severity_rank
@@ -82,10 +81,6 @@ class CodeCount:
     code: str
     found: int
     resolved: int
-
-    @property
-    def severity(self) -> str:
-        return SEVERITY.get(self.code, "")
 
 
 @dataclass(frozen=True)
