@@ -32,6 +32,7 @@ from mediakeeper.commands import kind_command
 from mediakeeper.config import Settings
 from mediakeeper.manager import empty_library_warning, folder_links
 from mediakeeper.queue import QueueStore
+from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.reports.weekly import write_weekly_report
 from mediakeeper.runs import open_store, run_batch
 from mediakeeper.sessions import Session
@@ -242,7 +243,8 @@ def finish(
         )
     say(render_summary(report, noun, offline=not online))
     click.echo(f"session log: {session.log_path}")
-    click.echo(f"issue reports: {settings.home / 'issues' / kind}")
+    write_issue_indexes(settings.home)
+    click.echo(f"issue reports: {settings.home / 'issues' / kind} (index.md lists them)")
     weekly_md, _html = write_weekly_report(settings.home)  # every run updates this week's
     click.echo(f"weekly report: {weekly_md} (and .html)")
     # Python's last garbage collection as it exits walks every object the batch made (50-80

@@ -8,18 +8,21 @@ same with the shared Jinja environment. :func:`dashboard_for` reads a data home.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from mediakeeper.atomic import atomic_write_text
 from mediakeeper.commands import kind_command, queue_manager
 from mediakeeper.queue_items import ERROR, SKIPPED
+from mediakeeper.reports.attention import ERROR_LEVEL
 from mediakeeper.reports.progress import UNIDENTIFIED, Outstanding, QueueProgress, outstanding
 from mediakeeper.reports.records import Records, gather
 from mediakeeper.reports.render import render
 from mediakeeper.reports.weekly import (
-    FORMATS,
+    CONTEXT,
     SessionLine,
     WeeklyReport,
     session_line,
@@ -88,7 +91,8 @@ def build_dashboard(records: Records, now: datetime, *, home: str = "") -> Dashb
 
 def dashboard_for(home: Path, now: datetime) -> Dashboard:
     home = Path(home)
-    records = gather(home)  # the dashboard shows no issues by code: no output files to read
+    # The week's issues by code and every item's open findings come from the queue's details.
+    records = gather(home, findings_between=(Week.of(now).start, Week.of(now).end))
     return build_dashboard(records, now, home=str(home))
 
 
@@ -124,6 +128,7 @@ def render_text(d: Dashboard) -> str:
             f"  {d.batch_command}",
         ]
         return "\n".join(lines) + "\n"
+    lines += attention_lines(d)
     lines += ["", "QUEUES"]
     width = max(len(q.kind) for q in d.queues)
     for q in d.queues:
@@ -134,6 +139,7 @@ def render_text(d: Dashboard) -> str:
         lines.append(
             f"  {q.kind:<{width}}  {text_bar(q.percent)} {q.percent:5.1f}%  "
             f"{q.completed:,} of {count(q.total, q.noun, q.plural, spec=',')}"
+            + (f", {q.skipped:,} skipped" if q.skipped else "")
         )
         lines.append(
             pad + " · ".join(f"{s.replace('_', ' ')} {n:,}" for s, n in q.statuses.items())
@@ -149,6 +155,8 @@ def render_text(d: Dashboard) -> str:
     if w.has_tracks:
         figures.append(f"tracks {w.tracks:,}")
     figures.append(f"issues {w.issues_found:,} found, {w.issues_resolved:,} resolved")
+    if w.counts_changes:
+        figures.append(f"tag changes {w.changes:,}")
     lines.append("  " + " · ".join(figures))
     lines.append(
         f"  time invested {format_duration(w.seconds)} in {count(len(w.sessions), 'session')}"
@@ -164,14 +172,36 @@ def render_text(d: Dashboard) -> str:
             f"{s.duration:>11}  {plain(s.outcome, 11):<11} "
             f"{s.items_done:>4,} done {s.failed:>3,} failed"
         )
+    return "\n".join(lines) + "\n"
+
+
+def attention_lines(d: Dashboard) -> list[str]:
+    """What needs the user, first: each queue's open decisions (errors first, each item with
+    its open codes and its issue report), then the queues' errors and skipped items."""
     errors, skipped = d.attention_counts()
-    lines += [
+    lines = [
         "",
-        f"NEEDS ATTENTION  {count(errors, 'error', spec=',')}, {skipped:,} skipped"
+        f"NEEDS ATTENTION  {count(d.week.decisions, 'decision', spec=',')}"
+        f" · {count(errors, 'error', spec=',')}, {skipped:,} skipped"
         + (f", {d.unidentified:,} not identified" if d.unidentified else ""),
     ]
-    if not d.attention:
-        lines.append("  nothing: no errors and no skipped items")
+    for a in d.week.attention:
+        if not a.items:
+            continue
+        index = f" · every report: {a.index}" if a.index else ""
+        lines.append(f"  {a.kind}: {a.headline()}{index}")
+        for i in a.items[:ATTENTION_SHOWN]:
+            level = "error" if i.level == ERROR_LEVEL else "warning"
+            what = " · ".join(filter(None, (i.codes_text(), i.note)))
+            head = f"    {level:<8} {plain(i.name, NAME_WIDTH):<{NAME_WIDTH}}  "
+            lines.append(head + plain(what, max(20, LINE_WIDTH - len(head))))
+            if i.report:
+                lines.append(f"    {'':<8} {i.report}")
+        if len(a.items) > ATTENTION_SHOWN:
+            more = f"    … and {len(a.items) - ATTENTION_SHOWN:,} more"
+            lines.append(more + (f": {a.index} lists them all" if a.index else ""))
+    if not d.attention and not d.week.decisions:
+        lines.append("  nothing: no open findings, no errors and no skipped items")
     for o in d.attention:
         where = f"{o.stage}: " if o.stage else ""
         head = f"  {o.status:<8} {plain(o.name, NAME_WIDTH):<{NAME_WIDTH}}  {o.kind:<6}  "
@@ -183,17 +213,26 @@ def render_text(d: Dashboard) -> str:
             manager = queue_manager(q.kind, d.home)
             lines.append(f"  {q.kind}: {manager} --list --status error (or skipped) lists them;")
             lines.append(f"  {' ' * len(q.kind)}  {manager} --reset-errors retries the errors")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 # ---- page ------------------------------------------------------------------------------
 
 
-def render_html(d: Dashboard) -> str:
-    return render("dashboard.html.j2", d=d, r=d.week, bar=text_bar, **FORMATS)
+def render_html(d: Dashboard, folder: Path | None = None) -> str:
+    """``folder``: where the page is written, so its links to the issue reports (paths under
+    the data home) reach them from there (None: links relative to the data home)."""
+
+    def href(relative: str) -> str:
+        if folder is None or not d.home:
+            return quote(relative)
+        target = Path(os.path.abspath(Path(d.home) / relative))
+        return quote(os.path.relpath(target, os.path.abspath(folder)).replace(os.sep, "/"))
+
+    return render("dashboard.html.j2", d=d, r=d.week, bar=text_bar, href=href, **CONTEXT)
 
 
 def write_dashboard_html(path: Path, d: Dashboard) -> Path:
     path = Path(path)
-    atomic_write_text(path, render_html(d))
+    atomic_write_text(path, render_html(d, path.parent))
     return path

@@ -1,9 +1,13 @@
 """Progress and pace of one queue at one moment. Pure: records and a moment in, figures out.
 
 Pace is the number of items completed in the four ISO weeks ending with the report's week
-(weeks without work count as zero), per week of time that has passed in that window — so a
-week still running is not counted as a full week. The projected completion date divides what
-is left by that pace; with no pace there is no date, never a division by zero.
+(weeks without work count as zero), per week of time that has passed in that window since the
+queue was created — so a week still running is not counted as a full week, and the weeks
+before the queue existed are not counted at all (a queue younger than a week counts as a week
+old, so one busy evening does not promise that pace every day). What is left is what is
+neither completed nor skipped: a skipped item is decided (as the queue stands now, so in the
+current week's figures only). The projected completion date divides
+what is left by that pace; with no pace there is no date, never a division by zero.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from mediakeeper.reports.weeks import Week, parse_time
 from mediakeeper.wording import plural_of
 
 PACE_WEEKS = 4
+MIN_PACE_DAYS = 7.0  # the shortest time a pace is measured over
 FAR_AWAY_DAYS = 100 * 365  # beyond this a projected date means nothing
 MESSAGE_LENGTH = 300
 UNIDENTIFIED = "unidentified"  # an Outstanding that is completed, but not identified
@@ -62,14 +67,22 @@ class QueueProgress:
     pace: Pace
     created_at: datetime | None
     problem: str | None = None
+    # Skipped items counted as decided: the queue's now, so only when the moment is now (when
+    # an item was skipped is not recorded, a past week cannot place it).
+    skipped: int = 0
+
+    @property
+    def decided(self) -> int:
+        """Completed or skipped: nothing left to do for them."""
+        return min(self.total, self.completed + self.skipped)
 
     @property
     def percent(self) -> float:
-        return percent(self.completed, self.total)
+        return percent(self.decided, self.total)
 
     @property
     def remaining(self) -> int:
-        return self.total - self.completed
+        return self.total - self.decided
 
 
 @dataclass(frozen=True)
@@ -121,13 +134,20 @@ def count_in(times: Sequence[datetime], week: Week, as_of: datetime | None = Non
     return max(0, end - bisect_left(times, week.start))
 
 
-def pace_for(times: Sequence[datetime], remaining: int, week: Week, as_of: datetime) -> Pace:
-    """``times``: sorted completion times."""
+def pace_for(
+    times: Sequence[datetime],
+    remaining: int,
+    week: Week,
+    as_of: datetime,
+    since: datetime | None = None,
+) -> Pace:
+    """``times``: sorted completion times; ``since``: when the queue was created (None: the
+    window's start)."""
     window = [week.shift(n - PACE_WEEKS + 1) for n in range(PACE_WEEKS)]
-    start = window[0].start
+    start = max(window[0].start, since) if since else window[0].start
     per_week_counts = tuple((w, count_in(times, w, as_of)) for w in window)
     completed = sum(count for _, count in per_week_counts)
-    days = max(1.0, (as_of - start).total_seconds() / 86400)  # >= 21 days by construction
+    days = max(MIN_PACE_DAYS, (as_of - start).total_seconds() / 86400)
     per_week = completed * 7 / days
     projected, state = None, "projected"
     if remaining <= 0:
@@ -153,12 +173,15 @@ def queue_progress(queue: QueueRecord, week: Week, as_of: datetime, current: boo
     statuses = {status: 0 for status in STATUSES}
     for item in queue.items:
         statuses[item.get("status", "?")] = statuses.get(item.get("status", "?"), 0) + 1
-    pace = pace_for(times, total - completed, week, as_of)
+    skipped = statuses.get(SKIPPED, 0) if current else 0
+    remaining = total - min(total, completed + skipped)
+    pace = pace_for(times, remaining, week, as_of, queue.created_at)
     if total == 0:
         pace = Pace(pace.weeks, 0, pace.days, 0, 0.0, None, "empty")
     return QueueProgress(
-        queue.kind, noun, plural, total, completed, statuses, pace, queue.created_at, queue.problem
-    )
+        queue.kind, noun, plural, total, completed, statuses, pace, queue.created_at,
+        queue.problem, skipped,
+    )  # fmt: skip
 
 
 def combined_pace(
@@ -167,7 +190,9 @@ def combined_pace(
     """The pace of every queue together (items of all kinds counted alike)."""
     times = sorted(t for queue in queues for t in completion_times(queue.items)[0])
     total = sum(p.total for p in progress)
-    pace = pace_for(times, total - sum(p.completed for p in progress), week, as_of)
+    created = [q.created_at for q in queues if q.created_at]
+    since = min(created) if created and len(created) == len(queues) else None
+    pace = pace_for(times, sum(p.remaining for p in progress), week, as_of, since)
     if total == 0:
         pace = Pace(pace.weeks, 0, pace.days, 0, 0.0, None, "empty")
     return pace

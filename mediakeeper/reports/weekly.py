@@ -34,6 +34,7 @@ from mediakeeper.commands import queue_manager
 from mediakeeper.interrupts import critical
 from mediakeeper.queue_items import COMPLETED
 from mediakeeper.reports import records as rec
+from mediakeeper.reports.attention import KindAttention, attention, severity_rank
 from mediakeeper.reports.chart import MAX_WEEKS, Chart, build_chart
 from mediakeeper.reports.progress import (
     PACE_WEEKS,
@@ -73,6 +74,7 @@ def start_command(home: str = "") -> str:
 
 
 OUTSTANDING_SHOWN = 100  # per queue; the queue manager lists the rest
+CHANGE_KINDS = ("music",)  # the kinds whose fixes are journaled tag changes
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,21 @@ class WeeklyReport:
     pace: Pace
     chart: Chart
     home: str = ""  # the data home its commands name ("": none, the current folder's)
+    attention: tuple[KindAttention, ...] = ()  # what needs a person now, per queue
+    changes: int = 0  # tag changes journaled in the week (resets of the queue leave them)
+    later: tuple[rec.QueueRecord, ...] = ()  # queues created after this week
+
+    @property
+    def decisions(self) -> int:
+        return sum(a.decisions for a in self.attention)
+
+    @property
+    def sessions_done(self) -> int:
+        return sum(s.items_done for s in self.sessions)
+
+    @property
+    def counts_changes(self) -> bool:
+        return any(q.kind in CHANGE_KINDS for q in self.queues)
 
     @property
     def start_command(self) -> str:
@@ -149,7 +166,8 @@ class WeeklyReport:
 
     @property
     def percent(self) -> float:
-        return percent(self.completed, self.total)
+        """Completed or skipped (decided), of every item."""
+        return percent(sum(q.progress.decided for q in self.queues), self.total)
 
     @property
     def completed_this_week(self) -> int:
@@ -203,6 +221,7 @@ def weekly_figures(
     current = as_of == now
     # A past week shows the queues that existed by its end.
     existing = [q for q in records.queues if current or not q.created_at or q.created_at < week.end]
+    later = tuple(q for q in records.queues if q not in existing)
     queues = tuple(_queue_week(records, q, week, as_of, current) for q in existing)
     progress = [q.progress for q in queues]
     sessions = tuple(_session_lines(records.sessions, week, as_of))
@@ -221,6 +240,13 @@ def weekly_figures(
         pace=combined_pace(existing, progress, week, as_of),
         chart=progress_chart(records, existing, week, as_of),
         home=home,
+        attention=attention(records, existing),
+        changes=sum(
+            count_in(times, week, as_of)
+            for kind, times in records.changes.items()
+            if any(q.kind == kind for q in existing)
+        ),
+        later=later,
     )
 
 
@@ -245,7 +271,8 @@ def _queue_week(
         for code, (n, fixed) in findings.items():
             found[code] += n
             resolved[code] += fixed
-    by_code = sorted(found, key=lambda code: (-found[code], code))
+    # What needs a person first: errors, then warnings, then info; the most found first.
+    by_code = sorted(found, key=lambda code: (severity_rank(code), -found[code], code))
     waiting = outstanding(queue)
     return QueueWeek(
         progress=queue_progress(queue, week, as_of, current),
@@ -332,12 +359,29 @@ FORMATS = {
 _LIST_MARKER = re.compile(r"^(\d{0,9})([.)+-])(?=\s|$)")
 
 
+# What each of the week's figures counts: said under them, since a reset moves some and not others.
+LEGEND = (
+    "Completed: each item once, in the week of its latest completion (a reset and a re-run "
+    "move it there). Issues found / resolved: the findings of those items as last processed. "
+    "Tag changes made: every fix journaled this week, whatever resets came after. A session's "
+    "done: every item it finished, re-runs included."
+)
+ATTENTION_SHOWN = 100  # items per level and queue; the issue reports' index lists them all
+
+CONTEXT = {
+    **FORMATS,
+    "legend": LEGEND,
+    "shown": ATTENTION_SHOWN,
+    "week_of": lambda moment: Week.of(moment).label,
+}
+
+
 def render_markdown(report: WeeklyReport) -> str:
-    return render("weekly_progress.md.j2", r=report, **FORMATS)
+    return render("weekly_progress.md.j2", r=report, **CONTEXT)
 
 
 def render_html(report: WeeklyReport) -> str:
-    return render("weekly_progress.html.j2", r=report, **FORMATS)
+    return render("weekly_progress.html.j2", r=report, **CONTEXT)
 
 
 # ---- files -----------------------------------------------------------------------------

@@ -272,15 +272,17 @@ def test_2025_w52_before_the_movies_queue_existed(story):
     assert (r.lookups, r.cache_hits) == (10, 4)
     p = music.progress
     assert (p.completed, p.total, p.percent) == (2, 12, 16.6)
-    # Window 2025-W49..W52 (28 days), 2 done, 10 left: 140 days after Mon 29 Dec.
+    # Window 2025-W49..W52, counted from the queue's creation (Sat 20 Dec 10:00, 8 days 14 h
+    # before Mon 29 Dec; the weeks before it existed are no pace): 2 done, 10 left.
     assert [(w.label, n) for w, n in p.pace.weeks] == [
         ("2025-W49", 0),
         ("2025-W50", 0),
         ("2025-W51", 0),
         ("2025-W52", 2),
     ]
-    assert p.pace.per_week == 0.5
-    assert p.pace.projected == date(2026, 5, 18)
+    assert p.pace.days == 8 + 14 / 24
+    assert p.pace.per_week == 2 * 7 / (8 + 14 / 24)
+    assert p.pace.projected == date(2026, 2, 10)  # ceil(10 * 8.58 / 2) = 43 days
 
 
 def test_2026_w01_spans_new_year_and_splits_the_sessions_that_cross_midnight(story):
@@ -306,8 +308,8 @@ def test_2026_w01_spans_new_year_and_splits_the_sessions_that_cross_midnight(sto
     assert r.minutes == 70
     assert (r.lookups, r.cache_hits) == (6, 3)  # S3 ended in W02: its lookups count there
     assert (music.progress.completed, music.progress.percent) == (5, 41.6)
-    assert music.progress.pace.per_week == 1.25
-    assert music.progress.pace.projected == date(2026, 2, 14)  # ceil(7 * 28 / 5) = 40 days
+    assert music.progress.pace.per_week == 5 * 7 / (15 + 14 / 24)  # since Sat 20 Dec 10:00
+    assert music.progress.pace.projected == date(2026, 1, 27)  # ceil(7 * 15.58 / 5) = 22 days
 
 
 def test_2026_w02_complete_covers_every_queue(story):
@@ -329,12 +331,16 @@ def test_2026_w02_complete_covers_every_queue(story):
     assert (music.progress.completed, music.progress.total, music.progress.percent) == (7, 12, 58.3)
     assert (movies.progress.completed, movies.progress.total) == (1, 3)
     assert (r.completed, r.total, r.percent) == (8, 15, 53.3)
-    assert (music.progress.pace.per_week, music.progress.pace.projected) == (1.75, date(2026, 2, 1))
+    # Paces count from each queue's creation: music Sat 20 Dec 10:00 (22 days 14 h before the
+    # week's end), movies Tue 6 Jan 08:00 (under a week: counted as one week).
+    days = 22 + 14 / 24
+    assert music.progress.pace.per_week == 7 * 7 / days
+    assert music.progress.pace.projected == date(2026, 1, 29)  # ceil(5 * 22.58 / 7) = 17 days
     assert (movies.progress.pace.per_week, movies.progress.pace.projected) == (
-        0.25,
-        date(2026, 3, 9),
+        1.0,
+        date(2026, 1, 26),
     )
-    assert (r.pace.per_week, r.pace.projected) == (2.0, date(2026, 2, 6))
+    assert (r.pace.per_week, r.pace.projected) == (8 * 7 / days, date(2026, 2, 1))
     errors = [(o.name, o.status, o.stage, o.message) for o in music.outstanding]
     assert errors == [
         (
@@ -354,11 +360,12 @@ def test_a_week_in_progress_measures_pace_by_the_time_that_has_passed(story):
     assert r.partial and r.as_of == MID_W02
     music = queue_week(r, "music")
     pace = music.progress.pace
-    assert pace.days == 23.5  # Mon 15 Dec 00:00 to Wed 7 Jan 12:00
+    assert pace.days == 18 + 2 / 24  # the queue's creation, Sat 20 Dec 10:00, to Wed 7 Jan 12:00
     assert pace.completed == 7
-    assert round(pace.per_week, 2) == 2.09
-    assert pace.projected == date(2026, 1, 24)  # ceil(5 * 23.5 / 7) = 17 days
-    assert (r.pace.completed, r.pace.projected) == (8, date(2026, 1, 28))  # ceil(20.56) = 21
+    assert round(pace.per_week, 2) == 2.71
+    # Now, the skipped artist is decided: 4 left, ceil(4 * 18.08 / 7) = 11 days.
+    assert (pace.remaining, pace.projected) == (4, date(2026, 1, 18))
+    assert (r.pace.completed, r.pace.projected) == (8, date(2026, 1, 21))  # ceil(13.56) = 14
     assert r.minutes == 90  # S5 ended at 10:10, before now
 
 
@@ -400,7 +407,7 @@ def test_markdown_shows_the_figures_and_escapes_names(story):
     assert "| Time invested | 1 h 10 min (2 sessions) |" in text
     assert "| Lookups / cache hits | 6 / 3 |" in text
     assert "| `whitespace` | 2 | 1 | 1 |" in text
-    assert "| music | 5 | 12 | 41.6% | 1.2 artists/week · done around Sat 14 Feb 2026 |" in text
+    assert "| music | 5 | 12 | 41.6% | 2.2 artists/week · done around Tue 27 Jan 2026 |" in text
     assert "- \\*NSYNC\\_\\[x\\]\\|pipe" in text  # no emphasis, link or table cell break
     assert '- Guns N\' Roses "Live"' in text
     assert "| Error Artist \\<b\\> | error | scan | 1 | folder vanished:" in text
@@ -522,14 +529,15 @@ def test_dashboard_text(story):
     text = render_text(board)
     lines = text.splitlines()
     assert lines[0] == "mediakeeper dashboard · 2026-01-07 12:00 UTC · /data"
-    assert "  music   [#################-------------]  58.3%  7 of 12 artists" in lines
+    # The skipped artist is decided: counted in the percent, said beside it.
+    assert "  music   [###################-----------]  66.6%  7 of 12 artists, 1 skipped" in lines
     assert "  movies  [#########---------------------]  33.3%  1 of 3 movies" in lines
     assert "          pending 3 · in progress 0 · completed 7 · error 1 · skipped 1" in lines
-    assert "          pace 2.1 artists/week · done around Sat 24 Jan 2026" in lines
+    assert "          pace 2.7 artists/week · done around Sun 18 Jan 2026" in lines
     assert "THIS WEEK  2026-W02 · Mon 5 Jan – Sun 11 Jan 2026" in lines
     assert (
         "  artists completed 2 · movies completed 1 · tracks 14 · issues 1 found, 0 resolved"
-        in lines
+        " · tag changes 0" in lines
     )
     assert "  time invested 1 h 30 min in 3 sessions · lookups 8, cache hits 8" in lines
     sessions = lines[lines.index("LAST SESSIONS  (5 in all)") + 1 :][:5]
@@ -542,7 +550,7 @@ def test_dashboard_text(story):
     ]
     assert "2026-01-04 23:30   1 h 00 min  completed      2 done   1 failed" in sessions[2]
     assert "crashed" in sessions[1]
-    assert "NEEDS ATTENTION  1 error, 1 skipped" in lines
+    assert "NEEDS ATTENTION  3 decisions · 1 error, 1 skipped" in lines
     assert any(line.startswith("  error    Error Artist <b>") for line in lines)
     manager = queue_manager("music", "/data")  # the home it shows
     assert f"  music: {manager} --list --status error (or skipped) lists them;" in lines
@@ -682,7 +690,7 @@ def test_weekly_report_cli_with_no_queues(tmp_path):
 def test_dashboard_cli(story, tmp_path):
     result = run(dashboard_main, "--home", str(story), "--now", "2026-01-07T12:00Z")
     assert result.exit_code == 0, result.output
-    assert "[#################-------------]  58.3%" in result.output
+    assert "[###################-----------]  66.6%" in result.output
     assert f"--home {shlex.quote(str(story))} --reset-errors retries" in result.output
     target = tmp_path / "dash.html"
     result = run(
@@ -826,11 +834,11 @@ def test_the_page_loads_in_chromium_and_the_chart_is_visible(story, tmp_path, pa
     assert "Error Artist &lt;b&gt;" in dom.stdout
 
     shot = tmp_path / "shot.png"
-    run_shot = chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,1600", url)
+    run_shot = chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,2400", url)
     assert run_shot.returncode == 0, run_shot.stderr[-2000:]
     assert shot.is_file() and shot.stat().st_size > 20_000
     width, height, rows, bpp = read_png(shot)
-    assert (width, height) == (1200, 1600)
+    assert (width, height) == (1200, 2400)
     colours = {bytes(row[x * bpp : x * bpp + 3]) for row in rows[::20] for x in range(0, width, 20)}
     assert len(colours) > 5, "the page rendered as a blank single colour"
     bar, line = rgb(chart_module.BAR_COLOUR), rgb(chart_module.LINE_COLOUR)

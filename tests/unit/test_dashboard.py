@@ -63,7 +63,10 @@ def test_an_empty_queue_and_one_created_today(tmp_path):
     assert "  movies  [------------------------------]   0.0%  0 of 2 movies" in text
     assert "          pace no pace yet" in text
     assert "LAST SESSIONS\n  none yet" in text
-    assert "NEEDS ATTENTION  0 errors, 0 skipped\n  nothing: no errors and no skipped items" in text
+    assert (
+        "NEEDS ATTENTION  0 decisions · 0 errors, 0 skipped\n"
+        "  nothing: no open findings, no errors and no skipped items"
+    ) in text
 
 
 def test_errors_needing_attention_are_capped_and_point_to_the_full_list(tmp_path):
@@ -78,7 +81,7 @@ def test_errors_needing_attention_are_capped_and_point_to_the_full_list(tmp_path
     QueueStore(tmp_path / "status" / "music", "music").create(new_queue("music", "/m", items, NOW))
     board = build_dashboard(gather(tmp_path), NOW)
     lines = render_text(board).splitlines()
-    assert "NEEDS ATTENTION  14 errors, 1 skipped" in lines
+    assert "NEEDS ATTENTION  0 decisions · 14 errors, 1 skipped" in lines
     shown = [line for line in lines if line.startswith(("  error ", "  skipped "))]
     assert len(shown) == 10
     assert shown[0] == "  error    Band 00                       music   scan: boom 0 second line"

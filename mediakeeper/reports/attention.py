@@ -1,0 +1,141 @@
+"""What needs a person, item by item: the open findings of every completed item and the items
+completed but not identified (movies offline or without a match). Pure: records in, a list out.
+The queues' errors and skipped items are listed beside it, with their messages and the
+commands that retry them (``progress.outstanding``).
+
+"Open" is a finding of severity error or warning that was not fixed (info findings are worth
+knowing, not a decision). Each open finding is one decision; the list leads with the items
+that have an error-level one, then the rest, each with its open codes and the path of its
+issue report under the data home. It is the queues' now, whichever week a report is about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mediakeeper import kinds
+from mediakeeper.findings import SEVERITIES, SEVERITY
+from mediakeeper.queue_items import COMPLETED
+from mediakeeper.reports.progress import nouns, one_line
+from mediakeeper.reports.records import INDEX_FILE, OUTPUT_DIRS, Findings, QueueRecord, Records
+from mediakeeper.slug import slugify
+from mediakeeper.wording import count
+
+OPEN_SEVERITIES = ("error", "warning")
+ERROR_LEVEL, WARNING_LEVEL = 0, 1
+
+
+def severity_rank(code: str) -> int:
+    """error 0, warning 1, info 2; a code this version does not know after them."""
+    severity = SEVERITY.get(code)
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
+
+
+@dataclass(frozen=True)
+class OpenCode:
+    code: str
+    severity: str
+    open: int  # how many findings of this code are open on the item
+
+
+@dataclass(frozen=True)
+class NeedsYou:
+    """One item and what it asks of a person."""
+
+    kind: str
+    name: str
+    level: int  # ERROR_LEVEL or WARNING_LEVEL
+    codes: tuple[OpenCode, ...]  # error codes first, then warnings, then by name
+    note: str  # why the item is not identified ("": it is)
+    report: str  # its issue report, relative to the data home ("": none yet)
+
+    @property
+    def decisions(self) -> int:
+        """Its open findings; an unidentified item without any is one decision."""
+        return sum(c.open for c in self.codes) or 1
+
+    def codes_text(self) -> str:
+        """``unreadable-file, track-gap ×2``."""
+        return ", ".join(c.code + (f" ×{c.open}" if c.open > 1 else "") for c in self.codes)
+
+
+@dataclass(frozen=True)
+class KindAttention:
+    kind: str
+    noun: str
+    plural: str
+    items: tuple[NeedsYou, ...]
+    index: str  # issues/<kind>/index.md when it is on disk ("": not written yet)
+
+    @property
+    def decisions(self) -> int:
+        return sum(i.decisions for i in self.items)
+
+    @property
+    def errors(self) -> tuple[NeedsYou, ...]:
+        return tuple(i for i in self.items if i.level == ERROR_LEVEL)
+
+    @property
+    def warnings(self) -> tuple[NeedsYou, ...]:
+        return tuple(i for i in self.items if i.level != ERROR_LEVEL)
+
+    def headline(self) -> str:
+        """``9 decisions in 6 artists``."""
+        return (
+            f"{count(self.decisions, 'decision', spec=',')} in "
+            f"{count(len(self.items), self.noun, self.plural, spec=',')}"
+        )
+
+
+def open_codes(findings: Findings | None) -> tuple[OpenCode, ...]:
+    if not findings:
+        return ()
+    found = [
+        OpenCode(code, SEVERITY[code], n - fixed)
+        for code, (n, fixed) in findings.items()
+        if SEVERITY.get(code) in OPEN_SEVERITIES and n > fixed
+    ]
+    return tuple(sorted(found, key=lambda c: (severity_rank(c.code), c.code)))
+
+
+def report_path(kind: str, item: Mapping[str, Any]) -> str:
+    """Where an item's issue report is written, relative to the data home."""
+    details = item.get("details") if isinstance(item.get("details"), dict) else {}
+    slug = details.get("slug") or slugify(str(item["key"]))
+    return f"issues/{kind}/{slug}.md"
+
+
+def needs_you(queue: QueueRecord, latest: Mapping[tuple[str, str], Findings | None]):
+    """Every item of ``queue`` that needs a person, in no particular order."""
+    reports = queue.kind in OUTPUT_DIRS and bool(kinds.get(queue.kind).report_template)
+    for item in queue.items:
+        status = item.get("status")
+        name = str(item.get("name") or item.get("key"))
+        if status != COMPLETED:
+            continue
+        codes = open_codes(latest.get((queue.kind, item.get("key"))))
+        why = (item.get("details") or {}).get("unidentified") or ""
+        if not codes and not why:
+            continue
+        level = ERROR_LEVEL if any(c.severity == "error" for c in codes) else WARNING_LEVEL
+        note = one_line(str(why))  # says itself that it is not identified, and what to do
+        yield NeedsYou(
+            queue.kind, name, level, codes, note, report_path(queue.kind, item) if reports else ""
+        )
+
+
+def attention(records: Records, queues: Iterable[QueueRecord] | None = None):
+    """Per queue (those given, else every one), what needs a person: errors first, then by
+    how many decisions, then by name."""
+    result = []
+    for queue in records.queues if queues is None else queues:
+        items = sorted(
+            needs_you(queue, records.latest),
+            key=lambda i: (i.level, -i.decisions, i.name.casefold(), i.name),
+        )
+        noun, plural = nouns(queue.kind)
+        index = f"issues/{queue.kind}/{INDEX_FILE}" if queue.kind in records.indexes else ""
+        result.append(KindAttention(queue.kind, noun, plural, tuple(items), index))
+    return tuple(result)

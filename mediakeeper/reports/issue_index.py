@@ -1,0 +1,48 @@
+"""The index of a kind's issue reports: ``issues/<kind>/index.md``, written at the end of every
+batch, beside the reports it lists. What needs a person first (the items with an error-level
+finding or a queue error, then those with warnings, each with its open codes and a link to its
+report), then every other report. Derived data, rebuilt whole each time, written atomically.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mediakeeper.atomic import atomic_write_text
+from mediakeeper.queue_items import COMPLETED
+from mediakeeper.reports.attention import attention, report_path
+from mediakeeper.reports.records import INDEX_FILE, OUTPUT_DIRS, gather
+from mediakeeper.reports.render import render
+from mediakeeper.reports.weekly import CONTEXT
+
+
+def index_path(home: Path, kind: str) -> Path:
+    return Path(home) / "issues" / kind / INDEX_FILE
+
+
+def write_issue_indexes(home: Path) -> list[Path]:
+    """Write the index of every kind's issue reports under ``home``; the paths written."""
+    home = Path(home)
+    records = gather(home, changes_too=False)
+    written = []
+    for queue, needs in zip(records.queues, attention(records), strict=True):
+        if queue.kind not in OUTPUT_DIRS or queue.problem:
+            continue
+        asking = {i.report for i in needs.items}
+        others = sorted(
+            (str(item.get("name") or item.get("key")), report_path(queue.kind, item))
+            for item in queue.items
+            if item.get("status") == COMPLETED
+        )
+        others = [(name, path) for name, path in others if path not in asking]
+        text = render(
+            "issues_index.md.j2",
+            a=needs,
+            others=others,
+            link=lambda path: Path(path).name,
+            **CONTEXT,
+        )
+        target = index_path(home, queue.kind)
+        atomic_write_text(target, text, durable=False)
+        written.append(target)
+    return written
