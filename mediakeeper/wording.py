@@ -7,6 +7,8 @@ have it too, as the global ``count`` of the shared Jinja environment.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 _ES_ENDINGS = ("s", "x", "z", "ch", "sh")  # fix -> fixes, match -> matches, status -> statuses
 
 
@@ -30,3 +32,17 @@ def count(n: int, noun: str, plural: str | None = None, *, spec: str = "") -> st
     ``plural`` defaults to :func:`plural_of`; ``spec`` formats the number (``","``: 1,234)."""
     word = noun if n == 1 else (plural or plural_of(noun))
     return f"{format(n, spec)} {word}"
+
+
+def spans(numbers: Iterable[int]) -> str:
+    """Numbers as a person reads them: "2, 5-7, 9-98" (a hidden track numbered 99 would
+    otherwise list 94 missing numbers; fifteen tracks read "1-15")."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(
+        str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}-{b}" for a, b in runs
+    )
