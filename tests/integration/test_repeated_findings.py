@@ -62,6 +62,12 @@ def test_repeated_fixes_are_one_row_and_a_rewritten_legacy_tag_says_what_changed
         tags = {"artist": "Oldie", "album": "Record", "title": f"T{n}", "tracknumber": str(n)}
         synth.make_id3v1_only(album / f"0{n} - T{n}.mp3", tags)
     home = tmp_path / "home"
+    dry = music_script(
+        "process_music_batch.py", "--home", home, "--library", tmp_path / "Music", "--dry-run"
+    )
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "  would set date of 3 tracks (1-3) in '1980 - Record': None -> '1980'\n" in dry.stdout
+    assert dry.stdout.count("would set date") == 1
     run = music_script("process_music_batch.py", "--home", home, "--library", tmp_path / "Music")
     assert run.returncode == 0, run.stdout + run.stderr
     report = (home / "issues/music" / f"{slugify('Oldie')}.md").read_text("utf-8")
