@@ -7,7 +7,7 @@ have it too, as the global ``count`` of the shared Jinja environment.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 _ES_ENDINGS = ("s", "x", "z", "ch", "sh")  # fix -> fixes, match -> matches, status -> statuses
 
@@ -45,3 +45,17 @@ def value(text: str | None) -> str:
     """A tag's value in a message: quoted as Python writes it, or "(none)" when the tag was
     absent (never Python's "None", which reads like a value)."""
     return "(none)" if text is None else repr(text)
+
+
+def spans(numbers: Iterable[int]) -> str:
+    """Numbers as a person reads them: "2, 5-7, 9-98" (a hidden track numbered 99 would
+    otherwise list 94 missing numbers; fifteen tracks read "1-15")."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(
+        str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}-{b}" for a, b in runs
+    )

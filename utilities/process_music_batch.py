@@ -13,6 +13,8 @@ import click
 
 from mediakeeper import selection
 from mediakeeper.batch import ItemFailure
+from mediakeeper.findings import finding_record
+from mediakeeper.music.finding_groups import group_changes, group_findings, in_album
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.outputs import assemble_tracks_csv
 from mediakeeper.queue import QueueStore
@@ -117,14 +119,16 @@ def _dry_run(settings, options, *, fix, enrich):
             f"{count(len(preview.findings), 'issue')}, "
             f"{count(len(preview.changes), 'tag change')} would be made"
         )
-        for change in preview.changes:
-            click.echo(
-                f"  would set {change.tag} of {change.path!r}: {change.old!r} -> {change.new!r}"
-            )
+        for change, where in group_changes(preview.changes, preview.tracks):
+            click.echo(f"  would set {change.tag} of {where}: {change.old!r} -> {change.new!r}")
         shown = set(preview.changes)
-        for finding in preview.findings:  # each one no change above answers (--no-fix: all)
-            if not shown.intersection(finding.changes):
-                click.echo(f"  [{finding.code}] {finding.path or '(artist)'}: {finding.message}")
+        unanswered = [  # each finding no change above answers (--no-fix: all)
+            finding_record(f) for f in preview.findings if not shown.intersection(f.changes)
+        ]
+        for group in group_findings(unanswered, preview.tracks):
+            f = group.first
+            where = group.where if len(group.findings) == 1 else in_album(group.where, f["album"])
+            click.echo(f"  [{f['code']}] {where}: {f['message']}")
     lookups = "; their MusicBrainz lookups are not previewed (a dry run asks nothing)"
     click.echo(
         f"dry run: {count(len(items), 'artist')}, {count(total_changes, 'tag change')} "

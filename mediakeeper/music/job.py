@@ -56,6 +56,7 @@ class Preview:
     track_count: int
     findings: list[Finding]
     changes: list[TagChange]
+    tracks: tuple[Track, ...] = ()  # for their numbers, when findings of several are grouped
 
 
 @dataclass
@@ -77,7 +78,7 @@ class MusicJob:
         scan = self._scan(item)
         findings = find_issues(scan)
         changes = planned_changes(findings) if self.fix else []
-        return Preview(item["name"], len(scan.tracks), findings, changes)
+        return Preview(item["name"], len(scan.tracks), findings, changes, tuple(scan.tracks))
 
     def process(self, item: dict[str, Any]) -> ItemResult:
         folder = Path(item["path"])
@@ -128,6 +129,7 @@ class MusicJob:
                 "tracks": len(tracks),
                 "issues_found": len(records),
                 "issues_resolved": fixed,
+                "changes_written": len(done),  # MusicBrainz ids too: what undo can take back
                 "refused_changes": [{**asdict(c), "reason": why} for c, why in applied.refused],
                 "covers_fetched": covers,
             },

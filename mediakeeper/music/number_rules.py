@@ -14,6 +14,7 @@ from mediakeeper.music.fixplan import name_number
 from mediakeeper.music.model import TagChange, Track
 from mediakeeper.music.rule_base import Context, finding
 from mediakeeper.textfold import caseless
+from mediakeeper.wording import spans
 
 
 def _discs(ctx: Context) -> Iterator[tuple[str, int, tuple[Track, ...]]]:
@@ -92,24 +93,10 @@ def track_gaps(ctx: Context) -> Iterator[Finding]:
         first = before + 1 if before and min(numbers) > before else 1
         absent = sorted(set(range(first, max(numbers) + 1)) - numbers)
         if absent:
-            listed = _spans(absent)
+            listed = spans(absent)
             on = f" (numbered on from the disc before, from {first})" if first > 1 else ""
             message = f"Disc {disc}{on} has no track {listed}: a lost file, or a partial album?"
             yield finding("track-gap", album, album, message, disc=disc, absent=tuple(absent))
-
-
-def _spans(numbers: list[int]) -> str:
-    """Sorted numbers as a person reads them: "2, 5-7, 9-98" (a hidden track numbered 99
-    would otherwise list 94 missing numbers)."""
-    spans: list[list[int]] = []
-    for n in numbers:
-        if spans and n == spans[-1][1] + 1:
-            spans[-1][1] = n
-        else:
-            spans.append([n, n])
-    return ", ".join(
-        str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}-{b}" for a, b in spans
-    )
 
 
 def _renumbered_paths(ctx: Context) -> set[str]:

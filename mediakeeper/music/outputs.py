@@ -18,6 +18,7 @@ from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, encode_tex
 from mediakeeper.commands import tool_command
 from mediakeeper.jsonfmt import dumps_by_line
 from mediakeeper.kinds import MUSIC
+from mediakeeper.music.finding_groups import group_findings
 from mediakeeper.music.model import Track
 from mediakeeper.reports.render import render
 from mediakeeper.slug import inside
@@ -115,16 +116,22 @@ def render_report(
     *,
     home: Path | None = None,
 ) -> str:
-    """``home``: the data home, named in the undo command (see ``mediakeeper.commands``)."""
+    """``home``: the data home, named in the undo command (see ``mediakeeper.commands``),
+    which is offered only when this run wrote something (``summary["changes_written"]``)."""
     albums: dict[str, list[dict]] = {}
-    for finding in findings:
+    for finding in sorted(findings, key=lambda f: (f["album"] != "", f["album"].casefold())):
         albums.setdefault(finding["album"], []).append(finding)
+    written = (artist.get("summary") or {}).get("changes_written", 0)
+    undo = f"{tool_command('undo', home)} --artist {shlex.quote(artist['name'])}"
     return render(
         MUSIC.report_template,
         artist=artist,
         track_count=len(tracks),
-        albums=sorted(albums.items(), key=lambda kv: (kv[0] != "", kv[0].casefold())),
+        albums=[
+            (album, group_findings(found, tracks))
+            for album, found in albums.items()
+        ],
         fixed=[f for f in findings if f["fixed"]],
         open=[f for f in findings if not f["fixed"]],
-        undo=f"{tool_command('undo', home)} --artist {shlex.quote(artist['name'])}",
+        undo=undo if written else "",
     )
