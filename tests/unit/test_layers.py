@@ -46,6 +46,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "atomic",
             "folderlinks",
+            "fingerprints",
             "fileattrs",
             "filechecks",
             "spares",
