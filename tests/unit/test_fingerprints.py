@@ -72,5 +72,19 @@ def test_a_recorded_item_tells_added_removed_and_modified(tmp_path):
     assert change_since(status, queued, item) == Change(None, None, None)
 
 
+def test_a_list_already_kept_is_not_written_again(tmp_path):
+    status = tmp_path / "status"
+    item = folder_of(tmp_path / "A", {"1.mp3": b"1"})
+    queued = {"key": "A", "path": str(item)}
+    mark = Recorder(status)(queued)
+    kept = list_path(status, "A").stat()
+    assert Recorder(status)(queued) == mark  # a re-run over the same files
+    again = list_path(status, "A").stat()
+    assert (again.st_ino, again.st_mtime_ns) == (kept.st_ino, kept.st_mtime_ns)
+    (item / "1.mp3").write_bytes(b"22")
+    assert Recorder(status)(queued) != mark
+    assert list_path(status, "A").stat().st_ino != kept.st_ino  # the new list replaced it
+
+
 def test_an_unreadable_folder_records_nothing(tmp_path):
     assert Recorder(tmp_path / "status")({"key": "A", "path": str(tmp_path / "gone")}) is None
