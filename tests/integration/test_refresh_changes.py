@@ -18,10 +18,11 @@ from mediakeeper.fingerprints import FILES_DIR, FINGERPRINT
 from mediakeeper.music.synth import make_track
 from mediakeeper.queue import QueueStore
 from mediakeeper.slug import slugify
-from tests.conftest import tag_by_hand
+from tests.conftest import queue_manager_cli, refuse_scandir, tag_by_hand
 from tests.integration.test_movie_batch import library_of, queue_of
 from tests.integration.test_movie_batch import run as movie_batch
 from tests.servers.tmdb import FakeTMDb
+from utilities.music_queue_manager import main
 
 
 def messy(artist: str, album: str, track: int) -> dict:
@@ -148,6 +149,15 @@ def test_a_lost_file_list_still_tells_the_change(completed, music_script):
     out = refresh(music_script, home)
     assert "  changed Untouched  (its files changed (no record of which))" in out
     assert statuses(home)["Untouched"] == "pending"
+
+
+def test_an_unreadable_artist_folder_is_said_and_left_completed(completed, monkeypatch):
+    library, home = completed
+    refuse_scandir(monkeypatch, library / "Untouched")
+    result = queue_manager_cli(main, home)("--refresh")
+    assert result.exit_code == 0, result.output
+    assert "Untouched: cannot read its folder (Permission denied); left completed" in result.output
+    assert statuses(home)["Untouched"] == "completed"
 
 
 def test_a_list_is_kept_per_artist_and_the_queue_holds_a_short_fingerprint(completed):
