@@ -17,7 +17,7 @@ from mediakeeper.commands import kind_command
 from mediakeeper.config import Settings
 from mediakeeper.errors import QueueMissing
 from mediakeeper.queue import QueueStore
-from mediakeeper.queue_items import COMPLETED, STATUSES
+from mediakeeper.queue_items import STATUSES
 from utilities.cli import Command, home_option, not_a_command, settings_for
 
 echo = click.echo
@@ -78,9 +78,9 @@ def do_refresh(c: Call) -> None:
         echo(f"  changed {name}  ({change})")
     show_links(result.links)
     for name, why in result.unreadable:
-        echo(f"{name}: cannot read its folder ({why}); left {COMPLETED}", err=True)
+        echo(f"{name}: cannot read its folder ({why}); left completed", err=True)
     if result.unrecorded:
-        completed = wording.count(result.unrecorded, f"{COMPLETED} {c.noun}")
+        completed = wording.count(result.unrecorded, f"completed {c.noun}")
         echo(
             f"No record of the files yet for {completed} (completed before files were "
             "recorded): each gets one at its next run; --refresh notices changes from then on"
