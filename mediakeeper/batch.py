@@ -23,7 +23,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+from mediakeeper import kinds
 from mediakeeper.errors import ConfigError, MediakeeperError, QueueError
+from mediakeeper.fingerprints import FINGERPRINT, Recorder
 from mediakeeper.interrupts import (
     EXIT_INTERRUPTED,
     Interrupted,
@@ -197,11 +199,14 @@ class Failed(NamedTuple):
     details: dict[str, Any] | None = None
 
 
-def _run_job(job: Job, item: dict[str, Any]) -> Done | Failed:
-    """Run in a worker (or in-process): never raises, so results always come back."""
+def _run_job(job: Job, record: Recorder, item: dict[str, Any]) -> Done | Failed:
+    """Run in a worker (or in-process): never raises, so results always come back. A done
+    item's files are recorded as the job left them (see mediakeeper.fingerprints)."""
     started = time.monotonic()
     try:
-        return Done(job.process(item), time.monotonic() - started)
+        result = job.process(item)
+        result.details[FINGERPRINT] = record(item)
+        return Done(result, time.monotonic() - started)
     except ItemFailure as err:
         seconds = time.monotonic() - started
         return Failed(err.stage, err.message, err.network, err.stop, seconds, err.details)
@@ -238,6 +243,7 @@ class BatchRunner:
         self._network_failures = 0
         self._arrived: list[tuple[dict[str, Any], Done | Failed]] = []  # not yet recorded
         self._planned_count = 0  # the items the batch means to take (set as it starts)
+        self._run = partial(_run_job, job, Recorder(store.dir, kinds.get(store.kind).files_below))
 
     def run(self) -> BatchReport:
         started = self.clock()
@@ -322,7 +328,7 @@ class BatchRunner:
     def _run_inline(self) -> None:
         finished = []
         while items := self._record_and_claim(finished, 1):
-            finished = [(items[0], _run_job(self.job, items[0]))]
+            finished = [(items[0], self._run(items[0]))]
 
     def _run_pool(self) -> None:
         # One process per item at most: more would only sit idle (and fork for nothing).
@@ -330,7 +336,7 @@ class BatchRunner:
         self.session.log(f"WORKERS {count} processes")
         workers = Workers(
             count,
-            run=partial(_run_job, self.job),
+            run=self._run,
             lost=lambda item: Failed("crash", "its worker process died"),
         )
         # Items in flight are topped up once the results are recorded: while the main process

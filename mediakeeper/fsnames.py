@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,6 +19,12 @@ JUNK_FOLDERS = frozenset(
 )  # fmt: skip
 
 TEMP_PREFIX = ".mediakeeper."  # safewrite's temp copies; a killed write leaves one behind
+
+# Files that file managers make in a folder as it is browsed: never media, never a change.
+BROWSER_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".directory"})
+# The temp file of an atomic write (mediakeeper.atomic: ".<name>.<pid>-<n>.tmp"), which a
+# kill leaves behind beside the file it was writing (a movie's .nfo, a cover).
+_ATOMIC_TEMP = re.compile(r"\..+\.[0-9]+-[0-9]+\.tmp")
 
 
 def home_id(home: Path | str) -> str:
@@ -49,6 +56,12 @@ def is_temp_copy(name: str) -> bool:
 def is_junk(name: str) -> bool:
     """macOS resource forks ("._x.mp3"), our own temp files, system folders."""
     return name.startswith(("._", TEMP_PREFIX)) or name in JUNK_FOLDERS
+
+
+def is_not_media(name: str) -> bool:
+    """Junk, a file manager's own file, or a temp file of ours: nothing a change of which
+    makes an item's files different (``mediakeeper.fingerprints``)."""
+    return is_junk(name) or name in BROWSER_FILES or _ATOMIC_TEMP.fullmatch(name) is not None
 
 
 def stale_copies(folder: str, owner: str) -> tuple[list[str], list[str]]:

@@ -69,6 +69,15 @@ class Kind:
     output_dir: tuple[str, ...] | None = None
     # The service whose id a person may give an item by hand (the queue manager's --choose).
     chosen_by: str | None = None
+    # Which files are an item's, whose changes since it completed --refresh notices
+    # (mediakeeper.fingerprints): "tree", every file below its folder; "folder", only those
+    # directly in it (a kind whose items' folders hold other items).
+    item_files: str = "tree"
+
+    @property
+    def files_below(self) -> bool:
+        """Whether every file below an item's folder is the item's (``item_files``)."""
+        return self.item_files == "tree"
 
     @property
     def plural(self) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mediakeeper import kinds, queue_files
+from mediakeeper import fingerprints, kinds, queue_files
 from mediakeeper.errors import BatchRunning, LibraryError, QueueError
 from mediakeeper.folderlinks import is_folder_link, not_followed
 from mediakeeper.fsnames import is_junk
@@ -194,14 +194,20 @@ class RefreshResult:
     vanished: list[str]
     returned: list[str]
     links: list[tuple[str, str]] = field(default_factory=list)  # not followed, and why
+    # Completed items whose files changed since, put back to pending: (name, how).
+    changed: list[tuple[str, fingerprints.Change]] = field(default_factory=list)
+    unrecorded: int = 0  # completed items whose files were never recorded (see fingerprints)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (name, why)
 
 
 def refresh_queue(
     store: QueueStore, library: Path | None = None, origin: str = "--library"
 ) -> RefreshResult:
-    """Add folders new on disk; mark items whose folder vanished (unmark ones that are back).
+    """Add folders new on disk; mark items whose folder vanished (unmark ones that are back);
+    put back to pending the completed items whose files changed since they completed.
     ``library`` (given by ``origin``) must be the queue's own."""
     result = RefreshResult([], [], [])
+    tree = kinds.get(store.kind).files_below
 
     def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
         check_library(store, data, library, origin)
@@ -213,13 +219,13 @@ def refresh_queue(
         for item in data["items"]:
             known.add(item["key"])
             present = item["key"] in on_disk
-            if item.get("missing") and present:
-                item["missing"] = False
-                result.returned.append(item["name"])
-                changed.append(item)
-            elif not item.get("missing") and not present:
-                item["missing"] = True
-                result.vanished.append(item["name"])
+            touched = bool(item.get("missing")) == present  # vanished, or back on disk
+            if touched:
+                item["missing"] = not present
+                (result.returned if present else result.vanished).append(item["name"])
+            if present and item["status"] == COMPLETED:
+                touched |= _files_changed(store.dir, item, on_disk[item["key"]], tree, result)
+            if touched:
                 changed.append(item)
         for key, path in on_disk.items():
             if key not in known:
@@ -229,6 +235,26 @@ def refresh_queue(
 
     store.update(mutate, fold=True)
     return result
+
+
+def _files_changed(
+    status_dir: Path, item: dict[str, Any], folder: Path, tree: bool, result: RefreshResult
+) -> bool:
+    """Put a completed item whose files changed since it completed back to pending, noting
+    how in ``result``; whether it was. Reads directory entries and stat results only."""
+    if not (item.get("details") or {}).get(fingerprints.FINGERPRINT):
+        result.unrecorded += 1  # completed before its files were recorded: left as it is
+        return False
+    try:
+        change = fingerprints.change_since(status_dir, item, folder, tree=tree)
+    except OSError as err:
+        result.unreadable.append((item["name"], err.strerror or str(err)))
+        return False
+    if change is None:
+        return False
+    _reset(item)
+    result.changed.append((item["name"], change))
+    return True
 
 
 def summarize(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -68,7 +68,8 @@ def do_refresh(c: Call) -> None:
     )
     echo(
         f"Refreshed: {len(result.added)} added, {len(result.vanished)} marked missing, "
-        f"{len(result.returned)} back on disk"
+        f"{len(result.returned)} back on disk, "
+        f"{len(result.changed)} changed since completed (back to pending)"
     )
     for label, names in (
         ("added", result.added),
@@ -77,7 +78,17 @@ def do_refresh(c: Call) -> None:
     ):
         for name in names:
             echo(f"  {label:<8}{name}")
+    for name, change in result.changed:
+        echo(f"  changed {name}  ({change})")
     show_links(result.links)
+    for name, why in result.unreadable:
+        echo(f"{name}: cannot read its folder ({why}); left completed", err=True)
+    if result.unrecorded:
+        completed = wording.count(result.unrecorded, f"completed {c.noun}")
+        echo(
+            f"No record of the files yet for {completed} (completed before files were "
+            "recorded): each gets one at its next run; --refresh notices changes from then on"
+        )
 
 
 def show_links(links: list[tuple[str, str]]) -> None:
@@ -272,7 +283,12 @@ def build(kind: str) -> click.Command:
     @flag("--init", is_flag=True, help=f"Create the queue: one pending item per {noun} folder.")
     @flag("--library", type=click.Path(path_type=str), help="Library folder (--init, --refresh).")
     @flag("--force", is_flag=True, help="With --init: replace an existing queue.")
-    @flag("--refresh", is_flag=True, help="Add new folders; mark vanished ones as missing.")
+    @flag(
+        "--refresh",
+        is_flag=True,
+        help="Add new folders; mark vanished ones as missing; put back to pending the "
+        f"completed {noun}s whose files changed since.",
+    )
     @flag(
         "--show-summary",
         is_flag=True,

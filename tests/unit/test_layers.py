@@ -45,6 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "atomic",
             "folderlinks",
+            "fingerprints",
             "fileattrs",
             "filechecks",
             "spares",

@@ -1,0 +1,90 @@
+"""mediakeeper.fingerprints on real folders: which files count, and what a change is."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from mediakeeper.fingerprints import (
+    FINGERPRINT,
+    Change,
+    Recorder,
+    change_since,
+    files_of,
+    fingerprint,
+    list_path,
+)
+
+
+def folder_of(root: Path, files: dict[str, bytes]) -> Path:
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+def test_only_media_counts_and_folder_links_are_not_followed(tmp_path):
+    item = folder_of(tmp_path / "Artist", {
+        "Album/01.flac": b"one", "Album/cover.jpg": b"art", "notes.txt": b"n",
+        "._01.flac": b"fork", ".DS_Store": b"ds", "Album/Thumbs.db": b"t",
+        "Album/.01.flac.77-3.tmp": b"killed write", ".mediakeeper.x.1-2.tmp": b"copy",
+        "@eaDir/x.jpg": b"nas", ".Trashes/old.mp3": b"bin",
+    })  # fmt: skip
+    outside = folder_of(tmp_path / "Outside", {"far.flac": b"far"})
+    (item / "Linked").symlink_to(outside)
+    (item / "Album/02.flac").symlink_to(outside / "far.flac")  # a linked file: its target
+    (item / "gone.flac").symlink_to(tmp_path / "nowhere")  # a broken link: the link itself
+    files = files_of(item)
+    assert sorted(files) == ["Album/01.flac", "Album/02.flac", "Album/cover.jpg", "gone.flac",
+                             "notes.txt"]  # fmt: skip
+    assert files["Album/02.flac"][0] == 3  # far.flac's size
+    assert sorted(files_of(item, tree=False)) == ["gone.flac", "notes.txt"]
+
+
+def test_the_fingerprint_follows_path_size_and_mtime_only(tmp_path):
+    item = folder_of(tmp_path / "A", {"1.mp3": b"abc", "2.mp3": b"de"})
+    mark = fingerprint(files_of(item))
+    assert mark == fingerprint(files_of(item)) and mark["files"] == 2
+    os.chmod(item / "1.mp3", 0o600)  # its ctime moves: no change
+    assert fingerprint(files_of(item)) == mark
+    stamp = (item / "2.mp3").stat().st_mtime_ns
+    os.utime(item / "2.mp3", ns=(stamp, stamp + 1))
+    assert fingerprint(files_of(item)) != mark
+
+
+def test_a_recorded_item_tells_added_removed_and_modified(tmp_path):
+    status = tmp_path / "status" / "music"
+    item = folder_of(tmp_path / "Lib" / "A", {"x/1.mp3": b"1", "x/2.mp3": b"2", "3.mp3": b"3"})
+    queued = {"key": "A", "path": str(item)}
+    queued["details"] = {FINGERPRINT: Recorder(status)(queued)}
+    assert list_path(status, "A").is_file()
+    assert change_since(status, queued, item) is None
+
+    (item / "x/1.mp3").write_bytes(b"longer")
+    (item / "3.mp3").unlink()
+    (item / "4.mp3").write_bytes(b"4")
+    (item / "5.mp3").write_bytes(b"5")
+    assert change_since(status, queued, item) == Change(added=2, removed=1, modified=1)
+    assert str(Change(2, 1, 1)) == "2 added, 1 removed, 1 modified"
+
+    list_path(status, "A").write_text("{not json")  # a damaged list: only that it changed
+    assert change_since(status, queued, item) == Change(None, None, None)
+
+
+def test_a_list_already_kept_is_not_written_again(tmp_path):
+    status = tmp_path / "status"
+    item = folder_of(tmp_path / "A", {"1.mp3": b"1"})
+    queued = {"key": "A", "path": str(item)}
+    mark = Recorder(status)(queued)
+    kept = list_path(status, "A").stat()
+    assert Recorder(status)(queued) == mark  # a re-run over the same files
+    again = list_path(status, "A").stat()
+    assert (again.st_ino, again.st_mtime_ns) == (kept.st_ino, kept.st_mtime_ns)
+    (item / "1.mp3").write_bytes(b"22")
+    assert Recorder(status)(queued) != mark
+    assert list_path(status, "A").stat().st_ino != kept.st_ino  # the new list replaced it
+
+
+def test_an_unreadable_folder_records_nothing(tmp_path):
+    assert Recorder(tmp_path / "status")({"key": "A", "path": str(tmp_path / "gone")}) is None
