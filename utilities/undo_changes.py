@@ -13,8 +13,10 @@ import utilities.startup  # noqa: F401  (first: a Ctrl+C during the imports belo
 import click
 
 from mediakeeper import kinds
+from mediakeeper.manager import record_files_again
 from mediakeeper.music.fixes import undo
 from mediakeeper.music.journal import read_journals
+from mediakeeper.queue import QueueStore
 from mediakeeper.wording import count, value
 from utilities.cli import Command, home_option, settings_for
 
@@ -51,6 +53,9 @@ def main(home, session, artist, list_sessions):
             sys.exit(2)
         sys.exit(1 if journals.damaged else 0)
     report = undo(kind_dir, session=session, artist=artist)
+    if report.restored:  # the person's own undo is no change for --refresh to act on
+        store = QueueStore(kind_dir, kinds.MUSIC.name)
+        record_files_again(store, {entry.artist for entry in report.restored})
     for entry in report.restored:
         back = f"{value(entry.new)} -> {value(entry.old)}"
         click.echo(f"restored {entry.tag} of {entry.path}: {back}")

@@ -216,3 +216,15 @@ def test_movies_the_same_and_their_own_nfo_is_no_change(fake, tmp_path, music_sc
     again = movie_batch(fake, home, library, "--artwork")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "0 changed since completed" in refresh(music_script, home, "movie_queue_manager.py")
+
+
+def test_an_undo_is_no_change_that_sends_the_artist_back(completed, music_script):
+    """An undo puts the old values back on purpose: --refresh sending the artist back to
+    pending would have the next batch make the same fixes again, undoing the undo."""
+    _library, home = completed
+    undone = music_script("undo_changes.py", "--home", home, "--artist", "Retagged")
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert "restored title" in undone.stdout
+    out = refresh(music_script, home)
+    assert "0 changed since completed" in out, out
+    assert set(statuses(home).values()) == {"completed"}
