@@ -40,6 +40,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "images_url": "https://image.tmdb.org/t/p/original",
         "language": "en-US",
     },
+    "ffmpeg": {"path": ""},  # empty: ffmpeg on PATH, else the one imageio-ffmpeg ships
 }
 
 def _none_or_at_least(least: float) -> Callable[[float], bool]:
