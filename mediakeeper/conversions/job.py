@@ -150,6 +150,9 @@ class ConversionJob:
                 f"{out} already exists; it is never replaced silently: run with --overwrite "
                 "to replace it"
             )
+        for root in (self.output, self.archive, self.working_root):
+            if root is not None:
+                plan.check_writable(root)
         plan.check_space(self.needs(item, files), self.min_free_mb, item["name"])
         shutil.rmtree(wd, ignore_errors=True)
         (wd / SOURCE).mkdir(parents=True)

@@ -14,7 +14,7 @@ import mutagen
 from mediakeeper.conversions.albums import album_files
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.media.processors.convert import Profile, is_audio, is_lossy, output_name
-from mediakeeper.media.workdir import free_bytes, volume_of
+from mediakeeper.media.workdir import existing_parent, free_bytes, volume_of
 
 ENCODE, COPY_LOSSY, KEEP = "encode", "copy-lossy", "keep"
 MB = 1_000_000
@@ -106,6 +106,18 @@ def check_space(needs: Mapping[Path, int], min_free_mb: int, album: str) -> None
             )
     if short:
         raise NotEnoughSpace(f"not enough space for {album}: " + "; ".join(short))
+
+
+def check_writable(root: Path) -> None:
+    """Refuse, before an hour of encoding, a destination nothing can be written to."""
+    where = existing_parent(root)
+    if not os.access(where, os.W_OK):
+        why = "a read-only file system" if _read_only(where) else "not writable by this user"
+        raise MediakeeperError(f"cannot write under {where}: it is {why}")
+
+
+def _read_only(path: Path) -> bool:
+    return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
 
 
 def _mb(size: int) -> str:

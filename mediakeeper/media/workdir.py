@@ -112,11 +112,17 @@ def place_folder(folder: Path, target: Path, *, move: bool, overwrite: bool) -> 
     if target.exists() and not overwrite:
         raise PlaceTaken(f"{target} already exists")
     if move and same_volume(folder, parent):
-        staged = folder
-    else:
-        staged = parent / f"{PARTIAL}{target.name}"
+        _rename_into_place(folder, target)
+        return
+    staged = parent / f"{PARTIAL}{target.name}"
+    try:
         copy_folder_verified(folder, staged)
-    _rename_into_place(staged, target)
+        _rename_into_place(staged, target)
+    except BaseException:  # a full disk, a kill: nothing of it stays beside the target
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    if move:
+        shutil.rmtree(folder)
     if move and folder.exists():
         shutil.rmtree(folder)
 
