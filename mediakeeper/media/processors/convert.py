@@ -99,10 +99,12 @@ def output_name(source: Path, profile: Profile, *, copy: bool) -> str:
 
 def encode_args(source: Path, temp: Path, profile: Profile) -> list[str]:
     """ffmpeg's arguments for one track: the first audio stream only, no metadata or
-    pictures from ffmpeg (the toolkit writes them)."""
+    pictures from ffmpeg (the toolkit writes them); bit-exact, so one source always gives
+    the same bytes (no random Ogg serial, no muxing time): a resumed run ends as an
+    uninterrupted one would have."""
     return [
         "-i", os.fspath(source), "-map", "0:a:0", "-map_metadata", "-1", "-map_chapters", "-1",
-        *profile.codec, "-f", profile.muxer, "-y", os.fspath(temp),
+        *profile.codec, "-fflags", "+bitexact", "-f", profile.muxer, "-y", os.fspath(temp),
     ]  # fmt: skip
 
 
