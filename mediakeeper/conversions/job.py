@@ -38,6 +38,7 @@ from typing import Any
 from mediakeeper.atomic import atomic_write_text
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.conversions import plan
+from mediakeeper.conversions.outputs import write_outputs
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors.convert import (
@@ -278,8 +279,7 @@ class ConversionJob:
             "files": tracks,
             "findings": [],
         }
-        path = inside(self.home, "outputs", "conversions", f"{slug}.json")
-        atomic_write_text(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        write_outputs(self.home, slug, document)
         encoded = sum(1 for t in audio if t["action"] == "encoded")
         result = ItemResult(
             counts={"track_count": len(audio), "issues_found": 0, "issues_resolved": 0},
