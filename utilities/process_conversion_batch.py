@@ -64,8 +64,11 @@ KIND = "conversions"
 )
 @opts.library("Album")
 @opts.checkpoint_every("album")
-# One album at a time by default: its tracks are encoded in parallel, one ffmpeg per core.
-@opts.workers("album", default=1)
+# The cores are shared among the albums converted at once (each encodes its tracks in
+# parallel with its share): two albums at once keep both cores busy while the other one
+# copies, verifies or is placed (1.14 times plain ffmpeg's encodes and decodes, against
+# 1.33 one album at a time: docs/performance.md).
+@opts.workers("album")
 @verbosity_options
 def main(
     home,

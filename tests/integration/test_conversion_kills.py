@@ -126,3 +126,29 @@ def test_kill_9_at_random_moments_then_resume_ends_as_an_uninterrupted_run(
     queue = json.loads((home / "status" / "conversions" / "processing_queue.json").read_text())
     assert {i["status"] for i in queue["items"]} == {"completed"}
     assert list((home / "working" / "conversions").iterdir()) == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_stops_the_encoders_with_the_batch_and_the_next_run_finishes(
+    tmp_path, music_script, music_popen, workers
+):
+    library = _library(tmp_path / "lib")
+    home, out = tmp_path / "home", tmp_path / "out"
+    args = ["--home", home, "--output", out, "--library", library, "--workers", str(workers)]
+    proc = music_popen(*args, script="process_conversion_batch.py")
+    seen: dict[int, str] = {}
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        seen.update(_descendants(proc.pid))
+        if any("ffmpeg" in name for name in seen.values()):
+            break
+        time.sleep(0.005)
+    if proc.poll() is not None:
+        pytest.skip("the batch ended before an encoder could be seen")
+    proc.send_signal(signal.SIGINT)  # to the batch alone, not its process group
+    proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert [seen[p] for p in seen if _alive(p)] == []
+    final = music_script("process_conversion_batch.py", *args)
+    assert final.returncode == 0, final.stdout + final.stderr
+    assert len(list(out.rglob("*.opus"))) == 6
