@@ -40,6 +40,7 @@ from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.conversions import plan
 from mediakeeper.conversions.outputs import write_outputs
 from mediakeeper.errors import MediakeeperError
+from mediakeeper.findings import finding_record
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors.convert import (
     PROFILES,
@@ -55,6 +56,7 @@ from mediakeeper.media.workdir import (
     same_files,
     same_volume,
 )
+from mediakeeper.queue_items import finding_counts
 from mediakeeper.slug import inside, slugify
 from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
 
@@ -183,6 +185,8 @@ class ConversionJob:
 
     def _convert(self, wd: Path, state: dict[str, Any]) -> dict[str, Any]:
         exe = ffmpeg.find(self.ffmpeg_path)
+        (wd / PROCESSED).mkdir(exist_ok=True)  # (emptied by hand: the tracks are made again)
+        (wd / TRACKS).mkdir(exist_ok=True)
         profile = PROFILES[self.profile]
         files = plan.from_records(state["files"])
         todo = [e for e in files if not _done(wd, e)]
@@ -277,14 +281,19 @@ class ConversionJob:
             "bytes_after": after,
             "seconds": seconds,
             "files": tracks,
-            "findings": [],
+            "findings": [finding_record(f) for f in plan.findings(files)],
         }
         write_outputs(self.home, slug, document)
         encoded = sum(1 for t in audio if t["action"] == "encoded")
         result = ItemResult(
-            counts={"track_count": len(audio), "issues_found": 0, "issues_resolved": 0},
+            counts={
+                "track_count": len(audio),
+                "issues_found": len(document["findings"]),
+                "issues_resolved": 0,
+            },
             details={
                 "slug": slug,
+                "finding_counts": finding_counts(document["findings"]),
                 "stage": COMPLETED,
                 "profile": state["profile"],
                 "bytes_before": before,

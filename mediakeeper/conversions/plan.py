@@ -13,6 +13,7 @@ import mutagen
 
 from mediakeeper.conversions.albums import album_files
 from mediakeeper.errors import MediakeeperError
+from mediakeeper.findings import Finding, finding_of
 from mediakeeper.media.processors.convert import Profile, is_audio, is_lossy, output_name
 from mediakeeper.media.workdir import existing_parent, free_bytes, volume_of
 
@@ -135,3 +136,17 @@ def unchanged(folder: Path, entry: Entry) -> bool:
     except OSError:
         return False
     return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
+
+
+def findings(items: list[Entry]) -> list[Finding]:
+    """What a person may want to know of an album's plan (see docs/findings.md)."""
+    return [
+        finding_of(
+            "lossy-source-copied",
+            e.name,
+            f"{e.name} is lossy: copied as it is, not encoded a second time "
+            "(--allow-lossy re-encodes it)",
+        )
+        for e in items
+        if e.action == COPY_LOSSY
+    ]
