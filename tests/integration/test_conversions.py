@@ -120,6 +120,10 @@ def test_opus_end_to_end_carries_tags_cover_and_other_files(library, convert, tm
     assert [f["output"] for f in report["files"]] == [
         "01 Song.opus", "02 Song.opus", "cover.jpg", "rip.log",
     ]  # fmt: skip
+    # The weekly report counts the audio converted and the space saved.
+    weekly = next((home / "status" / "reports").glob("*_weekly_progress.md")).read_text()
+    assert "| Albums completed | 2 |" in weekly
+    assert "| Audio converted / space saved | 0.0 h / 0.0 GB |" in weekly
 
 
 def test_dry_run_shows_stages_commands_and_space_and_writes_nothing(library, convert, tmp_path):
