@@ -108,13 +108,16 @@ class ConversionJob:
         save_work(work, {"token": item.get("run_token")})
         state = self._load(wd, item)
         stage = state["stage"] if state else PREPARING
+        restarted = False
         try:
             while stage != COMPLETED:
                 try:
                     state = self._run_stage(stage, item, album, wd, state)
                 except Restart:
-                    state = None
-                    stage = PREPARING
+                    if restarted:  # its fresh copy vanished too: not a loop, a failure
+                        gone = f"the working directory {wd} keeps vanishing"
+                        raise MediakeeperError(gone) from None
+                    state, stage, restarted = None, PREPARING, True
                     continue
                 stage = state["stage"]
             return self._complete(item, wd, state, work)
@@ -288,7 +291,8 @@ class ConversionJob:
         result = ItemResult(
             counts={
                 "track_count": len(audio),
-                "issues_found": len(document["findings"]),
+                # An info finding (a lossy source copied) is no issue a person must see to.
+                "issues_found": sum(f["severity"] != "info" for f in document["findings"]),
                 "issues_resolved": 0,
             },
             details={

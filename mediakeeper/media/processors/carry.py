@@ -39,7 +39,7 @@ class Cover:
 def _table_names() -> set[str]:
     """Every key the tag table uses, upper-cased per container, so the rest is 'other'."""
     names: set[str] = set()
-    for key in getattr(tags, "TABLE", {}).values():
+    for key in tags.TABLE.values():
         names.update(k.upper() for k in key.vorbis)
         names.add(key.id3.upper())
         names.add(key.mp4.upper())
