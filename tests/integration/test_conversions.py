@@ -303,3 +303,21 @@ def test_a_read_only_output_is_refused_before_any_work(library, convert, tmp_pat
     assert last["stage"] == "failed_preparing", last
     assert f"cannot write under {out}: it is a read-only file system" in last["message"]
     assert files_under(tmp_path / "home" / "working") == {}
+
+
+def test_an_output_on_another_volume_is_copied_verified_and_renamed_into_place(
+    library, convert, tmp_path, mounts
+):
+    out = mounts("other_volume", "8m")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "mediakeeper.toml").write_text("[conversions]\nmin_free_mb = 1\n")
+    result = convert("--library", library, output=out)
+    assert result.returncode == 0, result.stdout
+    for artist in ("Artist A", ODD):
+        album = out / artist / "Greatest Hits"
+        assert sorted(p.name for p in album.iterdir()) == [
+            "01 Song.opus", "02 Song.opus", "cover.jpg", "rip.log",
+        ]  # fmt: skip
+    assert [p.name for p in out.rglob(".*")] == []  # no staged copy left beside them
+    assert files_under(home / "working") == {}
