@@ -95,8 +95,11 @@ class ConversionJob:
         return inside(self.working_root, slugify(item["key"]))
 
     def target(self, root: Path, item: dict[str, Any]) -> Path:
-        parts = Path(item["key"]).parts
-        return inside(root, *parts) if parts else root
+        """Where the album goes under ``root``: its path in the library. The library itself
+        (it holds audio files directly: key ``.``) goes under its own name, never onto
+        ``root`` itself, which holds every other album."""
+        parts = Path(item["key"]).parts or (Path(item["path"]).name,)
+        return inside(root, *parts)
 
     # ---- the stages ------------------------------------------------------------------
 

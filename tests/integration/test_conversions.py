@@ -321,3 +321,16 @@ def test_an_output_on_another_volume_is_copied_verified_and_renamed_into_place(
         ]  # fmt: skip
     assert [p.name for p in out.rglob(".*")] == []  # no staged copy left beside them
     assert files_under(home / "working") == {}
+
+
+def test_a_library_that_holds_audio_itself_goes_under_its_own_name(tmp_path, convert):
+    """The library folder is an album too: with --overwrite it must never replace the
+    output folder that holds every other album."""
+    lib = tmp_path / "Loose Rips"
+    synth.tone(EXE, lib / "single.flac", 1.0)
+    make_album(lib / "Artist A" / "Greatest Hits", "Artist A")
+    result = convert("--library", lib, "--overwrite")
+    assert result.returncode == 0, result.stdout
+    out = tmp_path / "out"
+    assert (out / "Loose Rips" / "single.opus").is_file()
+    assert (out / "Artist A" / "Greatest Hits" / "01 Song.opus").is_file()
