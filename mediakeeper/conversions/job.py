@@ -262,7 +262,8 @@ class ConversionJob:
                 raise Restart
             state = self._save(wd, {**state, "placed": str(target)}, FINALIZING)
         if self.delete_originals and (self.archive is None or state.get("archived")):
-            state["deleted"] = _delete_originals(album, plan.from_records(state["files"]))
+            files = plan.from_records(state["files"])
+            state["deleted"] = _delete_originals(album, files, keep_folder=item["key"] == ".")
         return self._save(wd, state, COMPLETED)
 
     def _complete(self, item, wd: Path, state: dict[str, Any], work: Path) -> ItemResult:
@@ -365,7 +366,7 @@ def _read_record(wd: Path, entry: plan.Entry) -> dict[str, Any] | None:
         return None
 
 
-def _delete_originals(album: Path, files: list[plan.Entry]) -> list[str]:
+def _delete_originals(album: Path, files: list[plan.Entry], *, keep_folder: bool) -> list[str]:
     """Delete the album's files that were copied, each only if it is still the file that
     was (size and modification time); the folder too once empty."""
     deleted = []
@@ -373,8 +374,9 @@ def _delete_originals(album: Path, files: list[plan.Entry]) -> list[str]:
         if plan.unchanged(album, entry):
             os.unlink(album / entry.name)
             deleted.append(entry.name)
-    with contextlib.suppress(OSError):  # something else is in it (a sub-album): it stays
-        album.rmdir()
+    if not keep_folder:  # (the library itself stays)
+        with contextlib.suppress(OSError):  # something else is in it (a sub-album): it stays
+            album.rmdir()
     return deleted
 
 

@@ -44,6 +44,9 @@ def job_from_settings(
             f"use one of {', '.join(PROFILES)}"
         )
     expand = lambda raw: Path(raw).expanduser().resolve() if raw else None  # noqa: E731
+    library = settings.library(KIND)
+    if library is not None:
+        _outside(library.expanduser().resolve(), expand, section)
     return partial(
         _job,
         home=settings.home,
@@ -61,6 +64,17 @@ def job_from_settings(
         # The cores shared among the albums converted at once.
         threads=max(1, (os.cpu_count() or 1) // max(1, workers)),
     )
+
+
+def _outside(library: Path, expand, section) -> None:
+    """A destination inside the library would be taken for albums to convert next time."""
+    for key in ("output", "archive", "working"):
+        where = expand(section[key])
+        if where is not None and (where == library or library in where.parents):
+            raise ConfigError(
+                f"the {key} folder {where} is inside the library {library}: its albums would "
+                f"be converted again; choose a {key} folder outside it"
+            )
 
 
 def _job(session: str, **fields: Any) -> ConversionJob:

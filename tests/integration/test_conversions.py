@@ -334,3 +334,10 @@ def test_a_library_that_holds_audio_itself_goes_under_its_own_name(tmp_path, con
     out = tmp_path / "out"
     assert (out / "Loose Rips" / "single.opus").is_file()
     assert (out / "Artist A" / "Greatest Hits" / "01 Song.opus").is_file()
+
+
+def test_an_output_inside_the_library_is_refused_before_anything(library, convert, tmp_path):
+    result = convert("--library", library, output=library / "Portable")
+    assert result.returncode == 2
+    assert "is inside the library" in result.stderr and "Traceback" not in result.stderr
+    assert not (library / "Portable").exists()
