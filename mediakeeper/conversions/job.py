@@ -196,6 +196,9 @@ class ConversionJob:
         profile = PROFILES[self.profile]
         files = plan.from_records(state["files"])
         todo = [e for e in files if not _done(wd, e)]
+        # Checked at preparing, but a resumed album may find its working volume filled since.
+        estimate = sum(plan.estimated_output(e, profile) for e in todo)
+        plan.check_space({self.working_root: estimate}, self.min_free_mb, state["key"])
         threads = self.threads or os.cpu_count() or 1
         pool = ThreadPoolExecutor(max_workers=max(1, threads))
         try:

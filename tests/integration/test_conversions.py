@@ -4,6 +4,7 @@ subprocesses, outputs read back with mutagen."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import subprocess
@@ -341,3 +342,37 @@ def test_an_output_inside_the_library_is_refused_before_anything(library, conver
     assert result.returncode == 2
     assert "is inside the library" in result.stderr and "Traceback" not in result.stderr
     assert not (library / "Portable").exists()
+
+
+@pytest.mark.parametrize("stage", ["converting", "finalizing"])
+def test_a_disk_filled_before_a_resumed_stage_fails_that_stage_then_resumes_it(
+    library, tmp_path, mounts, stage
+):
+    """An album stopped after preparing; meanwhile the volume its next writes go to fills
+    up (the working volume for converting, the output's own for finalizing)."""
+    from mediakeeper.batch import ItemFailure
+    from mediakeeper.conversions.job import ConversionJob
+
+    small = mounts("small", "2m")
+    working = small if stage == "converting" else tmp_path / "working"
+    output = small / "out" if stage == "finalizing" else tmp_path / "out"
+    job = ConversionJob(tmp_path / "home", "s1", output, working=working, threads=1)
+    album = library / "Artist A" / "Greatest Hits"
+    item = {"key": "Artist A/Greatest Hits", "name": "Artist A/Greatest Hits",
+            "path": str(album), "run_token": "t1"}  # fmt: skip
+    job._prepare(item, album, job.workdir(item))  # preparing done, then stopped
+    filler = small / "filler"
+    with open(filler, "wb", buffering=0) as f, contextlib.suppress(OSError):
+        while True:  # until the volume is full
+            f.write(b"\0" * 4096)
+    with pytest.raises(ItemFailure) as failed:
+        job.process(item)
+    assert failed.value.stage == f"failed_{stage}"
+    assert "MB missing" in failed.value.message and str(small) in failed.value.message
+    assert files_under(output) == {}
+    filler.unlink()
+    result = job.process(item)
+    assert result.details["stage"] == "completed"
+    assert sorted(p.name for p in (output / "Artist A" / "Greatest Hits").iterdir()) == [
+        "01 Song.opus", "02 Song.opus", "cover.jpg", "rip.log",
+    ]  # fmt: skip
