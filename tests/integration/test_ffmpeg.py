@@ -69,3 +69,22 @@ def test_ffmpeg_is_found_on_path_before_the_shipped_one(tmp_path, monkeypatch):
     assert ffmpeg.find() == str(fake)
     monkeypatch.setenv("PATH", "/nonexistent")
     assert "imageio_ffmpeg" in ffmpeg.find()
+
+
+def test_kill_running_ends_the_encoders_other_threads_wait_on():
+    """What Ctrl+C in the main thread does while an album's tracks encode in others."""
+    import threading
+
+    exe = ffmpeg.find()
+    endless = ["-f", "lavfi", "-i", "sine=frequency=440", "-f", "null", "-"]
+    results = []
+    thread = threading.Thread(target=lambda: results.append(ffmpeg.run(exe, endless)))
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not ffmpeg._RUNNING and time.monotonic() < deadline:
+        time.sleep(0.01)
+    ffmpeg.kill_running()
+    thread.join(30)
+    assert not thread.is_alive(), "the endless ffmpeg was not stopped"
+    assert results[0].returncode == -signal.SIGKILL
+    assert not ffmpeg._RUNNING
