@@ -40,6 +40,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "images_url": "https://image.tmdb.org/t/p/original",
         "language": "en-US",
     },
+    "ffmpeg": {"path": ""},  # empty: ffmpeg on PATH, else the one imageio-ffmpeg ships
 }
 
 def _none_or_at_least(least: float) -> Callable[[float], bool]:
@@ -68,6 +69,9 @@ MAXIMUM: dict[tuple[str, str], float] = {
     ("movies", "checkpoint_every"): 1_000_000,
     ("music", "max_attempts"): 1000,
     ("movies", "max_attempts"): 1000,
+    ("conversions", "checkpoint_every"): 1_000_000,
+    ("conversions", "max_attempts"): 1000,
+    ("conversions", "min_free_mb"): 100_000_000,  # 100 TB
     ("musicbrainz", "rate_limit"): 1000,
     ("tmdb", "rate_limit"): 1000,
     ("musicbrainz", "timeout"): 3600,

@@ -360,7 +360,7 @@ def _describe_library(home: Path, files: int, seconds: float) -> None:
 
 def _closing(home: Path) -> None:
     reports = home / "issues" / "music"
-    _heading("3. What to look at next")
+    _heading("4. What to look at next")
     print(f"One issue report per artist (Markdown), in {reports}/:")
     for report in sorted(reports.glob("*.md")):
         print(f"  {report}")
@@ -372,6 +372,7 @@ def _closing(home: Path) -> None:
     )
     print(f"\nEverything learned, as JSON:   {home / 'outputs' / 'music' / 'artists'}/*.json")
     print(f"Every track, one row each:     {home / 'outputs' / 'music' / 'tracks.csv'}")
+    print(f"The portable library (Opus):   {home / 'Portable'}")
     sessions = sorted({entry.session for entry in read_journal(home / "status" / "music")})
     if sessions:
         print(
@@ -438,6 +439,14 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
         _heading("2. Where the queue stands")
         run_command([*kind_argv("music", "queue", home), "--show-summary"])
+        _heading("3. Convert the albums into a portable Opus library (the real command)")
+        run_command(
+            [
+                *kind_argv("conversions", "batch", home),
+                *("--library", str(home.resolve() / "Music"), "--batch-size", "20"),
+                *("--output", str(home.resolve() / "Portable"), "--profile", "opus"),
+            ]
+        )
         _closing(home)
     except KeyboardInterrupt:
         print("\ndemo: interrupted", file=sys.stderr)

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
-# Who reports a code: an artist folder's own checks, its MusicBrainz stage, a movie folder.
-KINDS = ("music", "enrichment", "movies")
+# Who reports a code: an artist folder's own checks, its MusicBrainz stage, a movie folder,
+# an album conversion.
+KINDS = ("music", "enrichment", "movies", "conversions")
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,15 @@ CODES: dict[str, Code] = {
             "no-match": ("warning", "no TMDb movie has this title and year"),
             "folder-name-differs": ("info", "the folder is not Title (Year) with TMDb's title"),
             "no-artwork": ("info", "a poster or fanart was not downloaded"),
+        },
+    ),
+    **_codes(
+        "conversions",
+        {
+            "lossy-source-copied": (
+                "info",
+                "a lossy source was copied as it is, not encoded a second time",
+            ),
         },
     ),
 }

@@ -140,7 +140,30 @@ MOVIES = Kind(
     chosen_by="TMDb",
 )
 
-_REGISTERED: dict[str, Kind] = {k.name: k for k in (MUSIC, MOVIES)}
+CONVERSIONS = Kind(
+    name="conversions",
+    noun="album",
+    label="Album",
+    job="mediakeeper.conversions.job:ConversionJob",
+    report_template="album_conversion.md.j2",
+    queue_script="conversion_queue_manager",
+    batch_script="process_conversion_batch",
+    find="mediakeeper.conversions.albums:find",
+    settings={
+        "output": "",
+        "archive": "",
+        "profile": "opus",
+        "working": "",  # empty: <data home>/working/conversions
+        "delete_originals": False,
+        "cleanup_working_on_success": True,
+        "cleanup_working_on_failure": False,
+        "min_free_mb": 512,
+    },
+    extra_counters=(TRACKS,),
+    output_dir=("outputs", "conversions"),
+)
+
+_REGISTERED: dict[str, Kind] = {k.name: k for k in (MUSIC, MOVIES, CONVERSIONS)}
 # In the order reports and the command line list them.
 KINDS: Mapping[str, Kind] = MappingProxyType(_REGISTERED)
 

@@ -31,6 +31,19 @@ def die_with_parent() -> None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def child_dies_with_parent():
+    """A ``preexec_fn`` for a child that must not outlive the thread that starts it (an
+    encoder whose batch is killed): ``prctl`` is looked up here, before the fork, so the
+    child between fork and exec only makes the call."""
+    prctl = getattr(_libc(), "prctl", None)
+
+    def preexec() -> None:
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    return preexec
+
+
 @cache
 def _sync_file_range():
     call = getattr(_libc(), "sync_file_range", None)

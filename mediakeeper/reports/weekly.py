@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -98,6 +98,10 @@ class QueueWeek:
     without_output: int  # completed this week, but no readable output document
     outstanding: tuple[Outstanding, ...]
     outstanding_total: int
+    # What converted items (their details' "seconds", "bytes_before", "bytes_after") add up
+    # to: hours of audio and space saved; 0 for kinds that convert nothing.
+    audio_seconds: float = 0.0
+    bytes_saved: int = 0
 
     @property
     def kind(self) -> str:
@@ -188,6 +192,18 @@ class WeeklyReport:
     @property
     def has_tracks(self) -> bool:
         return any(q.counts_tracks for q in self.queues)
+
+    @property
+    def audio_hours(self) -> float:
+        return sum(q.audio_seconds for q in self.queues) / 3600
+
+    @property
+    def bytes_saved(self) -> int:
+        return sum(q.bytes_saved for q in self.queues)
+
+    @property
+    def has_conversions(self) -> bool:
+        return any(q.audio_seconds for q in self.queues)
 
     @property
     def has_work(self) -> bool:
@@ -285,7 +301,17 @@ def _queue_week(
         without_output=without_output,
         outstanding=tuple(waiting[:OUTSTANDING_SHOWN]),
         outstanding_total=len(waiting),
+        audio_seconds=sum(_number(item, "seconds") for _, _, item in done),
+        bytes_saved=int(
+            sum(_number(item, "bytes_before") - _number(item, "bytes_after") for _, _, item in done)
+        ),
     )
+
+
+def _number(item: Mapping[str, Any], key: str) -> float:
+    details = item.get("details")
+    value = details.get(key) if isinstance(details, Mapping) else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
 def session_end(session: SessionRecord, now: datetime) -> datetime:

@@ -104,3 +104,13 @@ def test_it_never_wipes_a_folder_it_did_not_make(tmp_path):
     assert "refusing to delete" in done.stderr
     assert precious.read_text() == "mine"
     assert sorted(p.name for p in precious.parent.iterdir()) == ["keep-me.txt"]
+
+
+def test_the_demo_converts_its_albums_into_a_portable_library(demo_run):
+    cwd, done, _ = demo_run
+    portable = cwd / "demo" / "Portable"
+    assert "Convert the albums into a portable Opus library" in done.stdout
+    made = {p.suffix for p in portable.rglob("*") if p.is_file()}
+    assert ".opus" in made  # the FLAC albums encoded; lossy ones copied as they are
+    assert not list(portable.rglob(".mediakeeper-partial-*"))
+

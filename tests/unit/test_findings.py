@@ -12,6 +12,7 @@ from mediakeeper.findings import CODES, KINDS, SEVERITIES, SEVERITY, codes_of, f
 from mediakeeper.movies import rules as movie_rules
 from mediakeeper.music.model import TagChange
 from mediakeeper.music.rule_base import finding
+from tests.unit.test_conversion_plan import FIRES as CONVERSION_FIRES
 from tests.unit.test_enrich import FIRES as ENRICHMENT_FIRES
 from tests.unit.test_fixes import WRITE_FIRES
 from tests.unit.test_movie_rules import FIRES as MOVIE_FIRES
@@ -24,6 +25,7 @@ FIRING = {
     "music": {"tests/unit/test_rules.py": MUSIC_FIRES, "tests/unit/test_fixes.py": WRITE_FIRES},
     "enrichment": {"tests/unit/test_enrich.py": ENRICHMENT_FIRES},
     "movies": {"tests/unit/test_movie_rules.py": MOVIE_FIRES},
+    "conversions": {"tests/unit/test_conversion_plan.py": CONVERSION_FIRES},
 }
 
 

@@ -1,0 +1,152 @@
+"""What converting one album means before anything is written: each file's fate (encoded,
+copied as a lossy source, or kept as a non-audio file), the space each volume needs, and
+whether that space is there, said in megabytes with exactly how much is missing."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import mutagen
+
+from mediakeeper.conversions.albums import album_files
+from mediakeeper.errors import MediakeeperError
+from mediakeeper.findings import Finding, finding_of
+from mediakeeper.media.processors.convert import Profile, is_audio, is_lossy, output_name
+from mediakeeper.media.workdir import existing_parent, free_bytes, volume_of
+
+ENCODE, COPY_LOSSY, KEEP = "encode", "copy-lossy", "keep"
+MB = 1_000_000
+CD_BYTES_PER_SECOND = 176_400  # an uncompressed source of unknown length: 16-bit stereo
+
+
+class NotEnoughSpace(MediakeeperError):
+    pass
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str  # in the album (and in _source)
+    output: str  # in _processed and the output album
+    action: str  # ENCODE | COPY_LOSSY | KEEP
+    size: int
+    mtime_ns: int
+    seconds: float
+
+
+def entries(folder: Path, profile: Profile, *, allow_lossy: bool) -> list[Entry]:
+    """The album's files and what becomes of each. Two files that would become one output
+    name (``01.flac`` and ``01.wav``) are refused: one would be lost."""
+    result: list[Entry] = []
+    for path in album_files(folder):
+        st = path.stat()
+        if is_audio(path.name):
+            copy = is_lossy(path) and not allow_lossy
+            action = COPY_LOSSY if copy else ENCODE
+            out = output_name(path, profile, copy=copy)
+            seconds = _seconds(path, st.st_size)
+        else:
+            action, out, seconds = KEEP, path.name, 0.0
+        result.append(Entry(path.name, out, action, st.st_size, st.st_mtime_ns, seconds))
+    names: dict[str, str] = {}
+    for entry in result:
+        other = names.setdefault(entry.output.casefold(), entry.name)
+        if other != entry.name:
+            raise MediakeeperError(
+                f"{entry.name} and {other} would both become {entry.output} in {folder}; "
+                "rename one of them"
+            )
+    return result
+
+
+def _seconds(path: Path, size: int) -> float:
+    try:
+        audio = mutagen.File(path)
+    except Exception:  # unreadable header: the encode says what is wrong with the file
+        audio = None
+    length = getattr(getattr(audio, "info", None), "length", 0) or 0
+    return float(length) or size / CD_BYTES_PER_SECOND
+
+
+def estimated_output(entry: Entry, profile: Profile) -> int:
+    """Bytes the output of ``entry`` will take, on the generous side."""
+    if entry.action != ENCODE:
+        return entry.size
+    if profile.lossy:
+        return int(entry.seconds * profile.kbps * 1000 / 8 * 1.1) + 65_536
+    return int(entry.size * 1.15) + 65_536  # ALAC runs a little larger than FLAC
+
+
+def as_records(items: list[Entry]) -> list[dict]:
+    return [asdict(e) for e in items]
+
+
+def from_records(records: list[Mapping]) -> list[Entry]:
+    return [Entry(**r) for r in records]
+
+
+def check_space(needs: Mapping[Path, int], min_free_mb: int, album: str) -> None:
+    """``needs``: bytes that will land under each path. Summed per volume; each volume must
+    keep ``min_free_mb`` free besides. NotEnoughSpace names every volume short and by how
+    much."""
+    by_volume: dict[int, tuple[Path, int]] = {}
+    for path, size in needs.items():
+        device, named = volume_of(path)
+        previous = by_volume.get(device, (named, 0))
+        by_volume[device] = (previous[0], previous[1] + size)
+    short = []
+    for named, size in by_volume.values():
+        want = size + min_free_mb * MB
+        have = free_bytes(named)
+        if have < want:
+            short.append(
+                f"{named} needs {_mb(size)} MB (+{min_free_mb} MB kept free) and has "
+                f"{_mb(have)} MB free: {_mb(want - have)} MB missing"
+            )
+    if short:
+        raise NotEnoughSpace(f"not enough space for {album}: " + "; ".join(short))
+
+
+def check_writable(root: Path) -> None:
+    """Refuse, before an hour of encoding, a destination nothing can be written to."""
+    where = existing_parent(root)
+    if not os.access(where, os.W_OK):
+        why = "a read-only file system" if _read_only(where) else "not writable by this user"
+        raise MediakeeperError(f"cannot write under {where}: it is {why}")
+
+
+def _read_only(path: Path) -> bool:
+    return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+
+
+def _mb(size: int) -> str:
+    return f"{max(size, 0) / MB:.1f}"
+
+
+def source_bytes(items: list[Entry]) -> int:
+    return sum(e.size for e in items)
+
+
+def unchanged(folder: Path, entry: Entry) -> bool:
+    """Whether an original is still the file that was copied (before it is deleted)."""
+    try:
+        st = os.stat(folder / entry.name)
+    except OSError:
+        return False
+    return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
+
+
+def findings(items: list[Entry]) -> list[Finding]:
+    """What a person may want to know of an album's plan (see docs/findings.md)."""
+    return [
+        finding_of(
+            "lossy-source-copied",
+            e.name,
+            f"{e.name} is lossy: copied as it is, not encoded a second time "
+            "(--allow-lossy re-encodes it)",
+        )
+        for e in items
+        if e.action == COPY_LOSSY
+    ]

@@ -1,0 +1,110 @@
+"""The conversion job built from settings, and what a dry run shows of one album: its stages,
+the exact ffmpeg command of each track and the space each volume needs. Reads only."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.config import Settings
+from mediakeeper.conversions import plan
+from mediakeeper.conversions.job import (
+    ARCHIVING,
+    COMPLETED,
+    CONVERTING,
+    FINALIZING,
+    PREPARING,
+    PROCESSED,
+    SOURCE,
+    ConversionJob,
+)
+from mediakeeper.errors import ConfigError
+from mediakeeper.media import ffmpeg
+from mediakeeper.media.processors.convert import PROFILES, encode_command
+
+KIND = "conversions"
+
+
+def job_from_settings(
+    settings: Settings, *, overwrite: bool, allow_lossy: bool, workers: int
+) -> Callable[[str], ConversionJob]:
+    """session id -> the job. ConfigError for a missing output or an unknown profile."""
+    section = settings.section(KIND)
+    if not section["output"]:
+        raise ConfigError(
+            "no output folder: give --output PATH or set [conversions] output in mediakeeper.toml"
+        )
+    if section["profile"] not in PROFILES:
+        raise ConfigError(
+            f"unknown profile {section['profile']!r} ({settings.origin(KIND, 'profile')}): "
+            f"use one of {', '.join(PROFILES)}"
+        )
+    expand = lambda raw: Path(raw).expanduser().resolve() if raw else None  # noqa: E731
+    library = settings.library(KIND)
+    if library is not None:
+        _outside(library.expanduser().resolve(), expand, section)
+    return partial(
+        _job,
+        home=settings.home,
+        output=expand(section["output"]),
+        profile=section["profile"],
+        archive=expand(section["archive"]),
+        working=expand(section["working"]),
+        delete_originals=bool(section["delete_originals"]),
+        overwrite=overwrite,
+        allow_lossy=allow_lossy,
+        cleanup_working_on_success=bool(section["cleanup_working_on_success"]),
+        cleanup_working_on_failure=bool(section["cleanup_working_on_failure"]),
+        min_free_mb=int(section["min_free_mb"]),
+        ffmpeg_path=settings.get("ffmpeg", "path"),
+        # The cores shared among the albums converted at once.
+        threads=max(1, (os.cpu_count() or 1) // max(1, workers)),
+    )
+
+
+def _outside(library: Path, expand, section) -> None:
+    """A destination inside the library would be taken for albums to convert next time."""
+    for key in ("output", "archive", "working"):
+        where = expand(section[key])
+        if where is not None and (where == library or library in where.parents):
+            raise ConfigError(
+                f"the {key} folder {where} is inside the library {library}: its albums would "
+                f"be converted again; choose a {key} folder outside it"
+            )
+
+
+def _job(session: str, **fields: Any) -> ConversionJob:
+    return ConversionJob(session=session, **fields)
+
+
+def preview(job: ConversionJob, item: dict[str, Any]) -> list[str]:
+    """The lines a dry run prints for one album."""
+    album = Path(item["path"])
+    profile = PROFILES[job.profile]
+    files = plan.entries(album, profile, allow_lossy=job.allow_lossy)
+    stages = [PREPARING, CONVERTING, *([ARCHIVING] if job.archive else []), FINALIZING, COMPLETED]
+    wd = job.workdir(item)
+    out = job.target(job.output, item)
+    lines = [f"{item['name']}: {' -> '.join(stages)}"]
+    exe = ffmpeg.find(job.ffmpeg_path)
+    for entry in files:
+        source = wd / SOURCE / entry.name
+        if entry.action == plan.ENCODE:
+            command = encode_command(exe, source, wd / PROCESSED / entry.output, profile)
+            lines.append(f"  {entry.name}: {shlex.join(command)}")
+        elif entry.action == plan.COPY_LOSSY:
+            lines.append(f"  {entry.name}: copied as it is (a lossy source; --allow-lossy)")
+        else:
+            lines.append(f"  {entry.name}: copied")
+    for path, size in job.needs(item, files).items():
+        lines.append(f"  space: {size / plan.MB:.1f} MB under {path}")
+    lines.append(f"  output: {out}" + (" (exists: needs --overwrite)" if out.exists() else ""))
+    if job.archive:
+        lines.append(f"  archive: {job.target(job.archive, item)}")
+    if job.delete_originals:
+        lines.append(f"  then deletes the original files in {album}")
+    return lines

@@ -1,0 +1,134 @@
+"""ffmpeg: found, run, and never left behind.
+
+Found in this order: the ``[ffmpeg] path`` setting, ``ffmpeg`` on ``PATH``, the binary the
+``imageio-ffmpeg`` wheel ships (a dependency, so a fresh ``pip install`` has one). There is no
+ffprobe: a length that must be exact comes from decoding the whole file (``-f null -``) and
+reading ffmpeg's own ``-progress`` lines.
+
+Every child is started with the kernel told to SIGKILL it when the thread that started it
+goes (``PR_SET_PDEATHSIG``): a process group does not die with its leader, so a batch (or a
+worker) killed with ``kill -9`` would otherwise leave its encoders running. An exception in
+the thread that waits (Ctrl+C in the main process) kills the child before it is raised on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mediakeeper.errors import ConfigError, MediakeeperError
+from mediakeeper.linux import child_dies_with_parent
+
+_RUNNING: set[subprocess.Popen] = set()  # this process's ffmpeg children, for kill_running
+_LOCK = threading.Lock()
+
+BASE = ("-nostdin", "-hide_banner", "-loglevel", "error", "-nostats")
+
+
+class FFmpegFailed(MediakeeperError):
+    """ffmpeg ended with an error; ``message`` is its own last error line."""
+
+
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    seconds: float  # the last ``out_time`` ffmpeg reported: the length it wrote or decoded
+    last_error: str
+
+
+def find(configured: str = "") -> str:
+    """The ffmpeg to run. A configured path that is not an executable is a ConfigError (the
+    batch stops: it is wrong for every album)."""
+    if configured:
+        path = shutil.which(os.path.expanduser(configured))
+        if path is None:
+            raise ConfigError(
+                f"[ffmpeg] path {configured!r} is not an executable file; fix the setting or "
+                "leave it empty to use the ffmpeg the toolkit ships"
+            )
+        return path
+    on_path = shutil.which("ffmpeg")
+    if on_path is not None:
+        return on_path
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise ConfigError(
+            "no ffmpeg found: install ffmpeg, or `pip install imageio-ffmpeg`, or set [ffmpeg] path"
+        ) from None
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def command(exe: str, args: Sequence[str]) -> list[str]:
+    """The full command line: no stdin, errors only, progress as key=value lines on stdout."""
+    return [exe, *BASE, "-progress", "pipe:1", *args]
+
+
+def run(exe: str, args: Sequence[str]) -> Run:
+    """Run ffmpeg to its end. Never raises for ffmpeg's own failure (see ``Run``)."""
+    proc = subprocess.Popen(
+        command(exe, args),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=child_dies_with_parent(),
+    )
+    with _LOCK:
+        _RUNNING.add(proc)
+    try:
+        out, err = proc.communicate()
+    except BaseException:
+        _kill(proc)
+        raise
+    finally:
+        with _LOCK:
+            _RUNNING.discard(proc)
+    return Run(proc.returncode, _last_time(out), _last_line(err))
+
+
+def kill_running() -> None:
+    """Kill every ffmpeg this process started that still runs (the threads waiting on them
+    see them end): for a Ctrl+C that the main thread receives while others encode."""
+    with _LOCK:
+        running = list(_RUNNING)
+    for proc in running:
+        with contextlib.suppress(OSError):
+            proc.send_signal(signal.SIGKILL)
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(OSError):
+        proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+def _last_time(progress: bytes) -> float:
+    micros = 0
+    for line in progress.splitlines():
+        if line.startswith(b"out_time_us="):
+            value = line.partition(b"=")[2].strip()
+            if value.lstrip(b"-").isdigit():
+                micros = int(value)
+    return max(micros, 0) / 1_000_000
+
+
+def _last_line(stderr: bytes) -> str:
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
+    lines = [line for line in lines if line]
+    return lines[-1] if lines else ""
+
+
+def decoded_length(exe: str, path: Path | str) -> float:
+    """The length of ``path``'s first audio stream, in seconds, by decoding all of it.
+    FFmpegFailed if it does not decode."""
+    result = run(exe, ["-i", os.fspath(path), "-map", "0:a:0", "-f", "null", "-"])
+    if result.returncode != 0:
+        raise FFmpegFailed(result.last_error or f"ffmpeg exited with {result.returncode}")
+    return result.seconds

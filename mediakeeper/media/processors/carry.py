@@ -1,0 +1,159 @@
+"""What a converted track carries beyond the toolkit's tag table: every other text field of
+its source (ReplayGain, composer, labels, ...) in the target's convention, and its embedded
+cover. Each container keeps these its own way: Vorbis comments (FLAC, Ogg, Opus: the cover as
+``METADATA_BLOCK_PICTURE``), ID3 ``TXXX`` frames and ``APIC`` (MP3), MP4 freeform atoms and
+``covr``. ReplayGain goes into Opus as ``R128_*`` gains (Q7.8, relative to -23 LUFS, where
+ReplayGain's reference is -18 LUFS), as RFC 7845 asks.
+
+Used on a converted file before it is renamed into place, so it is saved in place.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import mutagen
+from mutagen.flac import FLAC, Picture
+from mutagen.id3 import APIC, ID3, TXXX
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
+
+from mediakeeper import tags
+
+_ITUNES = "----:com.apple.iTunes:"
+_PICTURE = "METADATA_BLOCK_PICTURE"
+_GAIN = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(?:dB)?\s*$", re.IGNORECASE)
+R128_OFFSET = -5.0  # dB from a ReplayGain 2 gain (-18 LUFS) to an Opus R128 gain (-23 LUFS)
+
+
+@dataclass(frozen=True)
+class Cover:
+    data: bytes
+    mime: str
+    kind: int = 3  # front cover
+
+
+def _table_names() -> set[str]:
+    """Every key the tag table uses, upper-cased per container, so the rest is 'other'."""
+    names: set[str] = set()
+    for key in tags.TABLE.values():
+        names.update(k.upper() for k in key.vorbis)
+        names.add(key.id3.upper())
+        names.add(key.mp4.upper())
+        if key.mp4.startswith(_ITUNES):
+            names.add(key.mp4[len(_ITUNES) :].upper())
+        if key.id3.startswith("TXXX:"):
+            names.add(key.id3[5:].upper())
+    return names
+
+
+def fit_table_values(values: dict[str, str], target: Path) -> dict[str, str]:
+    """The table's values the target can hold: MP4 keeps track and disc numbers as whole
+    numbers only."""
+    if target.suffix.lower() not in (".m4a", ".mp4"):
+        return values
+    whole = {"tracknumber", "tracktotal", "discnumber", "disctotal"}
+    return {k: v for k, v in values.items() if k not in whole or v.strip().isdigit()}
+
+
+def read_rest(source: Path) -> tuple[dict[str, list[str]], Cover | None]:
+    """The source's fields outside the tag table (KEY -> values) and its embedded cover."""
+    try:
+        audio = mutagen.File(source)
+    except Exception:  # a damaged or untagged source carries nothing more
+        return {}, None
+    if audio is None or audio.tags is None:
+        return {}, None
+    table = _table_names()
+    fields: dict[str, list[str]] = {}
+    cover = None
+    if isinstance(audio, MP3) or isinstance(audio.tags, ID3):
+        for frame in audio.tags.getall("TXXX"):
+            if frame.desc.upper() not in table and f"TXXX:{frame.desc}".upper() not in table:
+                fields[frame.desc.upper()] = [str(t) for t in frame.text]
+        apics = audio.tags.getall("APIC")
+        if apics:
+            best = next((a for a in apics if a.type == 3), apics[0])
+            cover = Cover(best.data, best.mime, int(best.type))
+    elif isinstance(audio, MP4):
+        for key, values in audio.tags.items():
+            if key.startswith(_ITUNES) and key.upper() not in table:
+                name = key[len(_ITUNES) :].upper()
+                fields[name] = [bytes(v).decode("utf-8", "replace") for v in values]
+        covers = audio.tags.get("covr") or []
+        if covers:
+            c = covers[0]
+            mime = "image/png" if c.imageformat == MP4Cover.FORMAT_PNG else "image/jpeg"
+            cover = Cover(bytes(c), mime)
+    else:  # Vorbis comments: FLAC, Ogg Vorbis, Opus
+        for key, values in audio.tags.items():  # key -> its values
+            upper = key.upper()
+            if upper == _PICTURE:
+                if cover is None and values:
+                    cover = _cover_of(Picture(base64.b64decode(values[0])))
+                continue
+            if upper not in table:
+                fields.setdefault(upper, []).extend(values)
+        pictures = getattr(audio, "pictures", None)
+        if pictures:
+            cover = _cover_of(next((p for p in pictures if p.type == 3), pictures[0]))
+    return fields, cover
+
+
+def _cover_of(picture: Picture) -> Cover:
+    return Cover(picture.data, picture.mime or "image/jpeg", int(picture.type))
+
+
+def carry_rest(source: Path, target: Path) -> tuple[list[str], bool]:
+    """Write the source's other fields and cover into ``target``: (the fields written,
+    whether a cover was)."""
+    fields, cover = read_rest(source)
+    suffix = target.suffix.lower()
+    if suffix == ".opus":
+        fields = _as_r128(fields)
+    if not fields and cover is None:
+        return [], False
+    audio = mutagen.File(target)
+    if audio.tags is None:
+        audio.add_tags()
+    if isinstance(audio, MP3):
+        for name, values in fields.items():
+            audio.tags.add(TXXX(encoding=3, desc=name, text=values))
+        if cover:
+            audio.tags.add(APIC(encoding=3, mime=cover.mime, type=3, desc="", data=cover.data))
+    elif isinstance(audio, MP4):
+        for name, values in fields.items():
+            key = _ITUNES + (name.lower() if name.startswith("REPLAYGAIN_") else name)
+            audio.tags[key] = [MP4FreeForm(v.encode("utf-8")) for v in values]
+        if cover:
+            fmt = MP4Cover.FORMAT_PNG if cover.mime == "image/png" else MP4Cover.FORMAT_JPEG
+            audio.tags["covr"] = [MP4Cover(cover.data, imageformat=fmt)]
+    else:
+        for name, values in fields.items():
+            audio.tags[name] = values
+        if cover:
+            picture = Picture()
+            picture.data, picture.mime, picture.type = cover.data, cover.mime, cover.kind
+            if isinstance(audio, FLAC):
+                audio.clear_pictures()
+                audio.add_picture(picture)
+            else:
+                audio.tags[_PICTURE] = [base64.b64encode(picture.write()).decode("ascii")]
+    audio.save()
+    return sorted(fields), cover is not None
+
+
+def _as_r128(fields: dict[str, list[str]]) -> dict[str, list[str]]:
+    """ReplayGain gains as Opus R128 gains; peaks and the reference level dropped (Opus has
+    no place for them)."""
+    out = {k: v for k, v in fields.items() if not k.startswith("REPLAYGAIN_")}
+    for scope in ("TRACK", "ALBUM"):
+        raw = fields.get(f"REPLAYGAIN_{scope}_GAIN")
+        match = _GAIN.match(raw[0]) if raw else None
+        if match:
+            q78 = round((float(match.group(1)) + R128_OFFSET) * 256)
+            out[f"R128_{scope}_GAIN"] = [str(max(-32768, min(32767, q78)))]
+    return out

@@ -1,0 +1,90 @@
+"""ffmpeg as the toolkit runs it: found, and never left running by a killed parent."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mediakeeper.errors import ConfigError
+from mediakeeper.media import ffmpeg
+
+# A parent that starts an endless ffmpeg (from a thread, as an album's encodes are), says
+# its pid, and waits for it.
+PARENT = """
+import sys, threading, time
+from mediakeeper.media import ffmpeg
+exe = ffmpeg.find()
+args = ["-f", "lavfi", "-i", "sine=frequency=440", "-f", "null", "-"]
+threading.Thread(target=ffmpeg.run, args=(exe, args), daemon=True).start()
+while not ffmpeg._RUNNING:
+    time.sleep(0.01)
+print(next(iter(ffmpeg._RUNNING)).pid, flush=True)
+time.sleep(600)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")
+
+
+def test_an_ffmpeg_whose_parent_is_killed_dies_with_it(child_env, tmp_path):
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT], env=child_env, stdout=subprocess.PIPE, text=True
+    )
+    pid = int(parent.stdout.readline())
+    try:
+        assert not _gone(pid)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        # Without PR_SET_PDEATHSIG it would decode its endless tone for ever.
+        deadline = time.monotonic() + 30  # a bound on the wait, not a timing claim
+        while not _gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _gone(pid), "ffmpeg outlived its killed parent"
+    finally:
+        if not _gone(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_a_configured_ffmpeg_that_is_not_there_is_a_settings_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"\[ffmpeg\] path '/nowhere/ffmpeg' is not an"):
+        ffmpeg.find("/nowhere/ffmpeg")
+
+
+def test_ffmpeg_is_found_on_path_before_the_shipped_one(tmp_path, monkeypatch):
+    fake = tmp_path / "ffmpeg"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert ffmpeg.find() == str(fake)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert "imageio_ffmpeg" in ffmpeg.find()
+
+
+def test_kill_running_ends_the_encoders_other_threads_wait_on():
+    """What Ctrl+C in the main thread does while an album's tracks encode in others."""
+    import threading
+
+    exe = ffmpeg.find()
+    endless = ["-f", "lavfi", "-i", "sine=frequency=440", "-f", "null", "-"]
+    results = []
+    thread = threading.Thread(target=lambda: results.append(ffmpeg.run(exe, endless)))
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not ffmpeg._RUNNING and time.monotonic() < deadline:
+        time.sleep(0.01)
+    ffmpeg.kill_running()
+    thread.join(30)
+    assert not thread.is_alive(), "the endless ffmpeg was not stopped"
+    assert results[0].returncode == -signal.SIGKILL
+    assert not ffmpeg._RUNNING
