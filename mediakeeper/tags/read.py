@@ -118,6 +118,7 @@ def _load_mp3(source: Path | str | io.IOBase) -> MP3:
 # MP3) falls back to the sniffing.
 _BY_EXTENSION: dict[str, Callable[[Path | str | io.IOBase], Any]] = {
     ".mp3": _load_mp3,
+    ".mp2": _load_mp3,  # MPEG layer II: mutagen's MP3 reads it
     **BY_EXTENSION,
 }
 
