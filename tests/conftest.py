@@ -177,13 +177,13 @@ def zombie_pid(child_env):
 AUDIO_SUFFIXES = (".mp3", ".flac", ".m4a", ".ogg", ".opus")
 AUDIO_SUFFIXES += tuple(
     sorted(
-        {".wav", ".aiff", ".dsf", ".tta", ".ape", ".wv", ".mpc", ".tak", ".ofr", ".wma"}
+        {".wav", ".aiff", ".dsf", ".dff", ".tta", ".ape", ".wv", ".mpc", ".tak", ".ofr", ".wma"}
         | {".m4b", ".mp4", ".3gp", ".oga", ".spx", ".aac", ".ac3"}
     )
 )
 # The tag container each format of mediakeeper.music.synth keeps its tags in.
 FAMILY = {
-    **dict.fromkeys(("mp3", "wav", "aiff", "dsf", "tta"), "id3"),
+    **dict.fromkeys(("mp3", "wav", "aiff", "dsf", "dff", "tta"), "id3"),
     **dict.fromkeys(("flac", "ogg", "opus", "oggflac", "spx"), "vorbis"),
     **dict.fromkeys(("m4a", "m4b", "mp4", "3gp"), "mp4"),
     **dict.fromkeys(("ape", "wv", "mpc", "tak", "ofr"), "ape"),
@@ -265,12 +265,13 @@ def _build_library(root: Path, spec) -> Path:
     Per track: ``tags`` (logical names), ``id3`` (3 or 4, mp3 only), ``picture`` (embed a
     cover), ``composer`` (a tag outside mediakeeper's table, written raw with mutagen).
     """
-    from mediakeeper.music.synth import make_track
+    from mediakeeper.music.synth import FORMATS, READ_ONLY, make_track, suffix
 
+    format_of = {suffix(fmt): fmt for fmt in FORMATS + READ_ONLY}
     root.mkdir(parents=True, exist_ok=True)
     for rel, track in spec.items():
         path = root / rel
-        fmt = path.suffix.lstrip(".")
+        fmt = format_of[path.suffix]
         make_track(
             path,
             fmt,

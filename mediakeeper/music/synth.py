@@ -32,7 +32,7 @@ from mediakeeper.tags.formats import KINDS
 # Every format whose tags are written, by the name tags.read gives it; then those read only.
 FORMATS: tuple[str, ...] = (
     *("mp3", "flac", "m4a", "ogg", "opus"),
-    *("wav", "aiff", "dsf", "tta"),  # ID3 in another container
+    *("wav", "aiff", "dsf", "dff", "tta"),  # ID3 in another container
     *("ape", "wv", "mpc", "tak", "ofr"),  # APEv2
     "wma",  # ASF
     *("m4b", "mp4", "3gp"),  # the MP4 family

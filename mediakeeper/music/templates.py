@@ -8,7 +8,7 @@ Every template is about a second of silence with no tags. Made once and committe
   8 kHz silence, ``-fflags +bitexact`` so that a rerun gives the same bytes). Ogg FLAC is
   then stripped of the encoder comment ffmpeg adds.
 - ``HEADERS``: the formats ffmpeg cannot write (Monkey's Audio, Musepack SV7, TAK,
-  OptimFROG, DSF, Ogg Speex), built here from the structures mutagen's parsers read: their
+  OptimFROG, DSF, DSDIFF, Ogg Speex), built here from the structures mutagen's parsers read: their
   headers only, declaring one second, with no coded audio. mutagen identifies, reads and
   tags them like real files; a player would play nothing.
 """
@@ -94,6 +94,23 @@ def dsf() -> bytes:
     return b"DSD " + struct.pack("<QQQ", 28, total, 0) + fmt + data
 
 
+def _iff_chunk(cid: bytes, body: bytes) -> bytes:
+    """A DSDIFF chunk: id, 64-bit big-endian size, body padded to an even length."""
+    return cid + struct.pack(">Q", len(body)) + body + b"\x00" * (len(body) % 2)
+
+
+def dsdiff() -> bytes:
+    """DSDIFF: FRM8 "DSD " with its version, the sound properties (DSD64, mono, DST
+    compressed) and a DST chunk whose frame table declares 75 frames at 75 a second."""
+    prop = b"SND " + _iff_chunk(b"FS  ", struct.pack(">L", 2_822_400))
+    prop += _iff_chunk(b"CHNL", struct.pack(">H", 1) + b"C   ")
+    prop += _iff_chunk(b"CMPR", b"DST " + bytes([3]) + b"DST")
+    body = b"DSD " + _iff_chunk(b"FVER", struct.pack(">L", 0x01050000))
+    body += _iff_chunk(b"PROP", prop)
+    body += _iff_chunk(b"DST ", _iff_chunk(b"FRTE", struct.pack(">LH", 75, 75)))
+    return _iff_chunk(b"FRM8", body)
+
+
 def ogg_speex() -> bytes:
     """Ogg Speex: the 80-byte Speex header, an empty comment packet and a last page whose
     granule position is one second of 8 kHz narrowband audio."""
@@ -118,6 +135,7 @@ HEADERS: dict[str, Callable[[], bytes]] = {
     "silence.tak": tak,
     "silence.ofr": optimfrog,
     "silence.dsf": dsf,
+    "silence.dff": dsdiff,
     "silence.spx": ogg_speex,
 }
 

@@ -17,7 +17,7 @@ from mutagen.mp4 import MP4
 
 from mediakeeper import safewrite, tags
 from mediakeeper.errors import AudioError
-from mediakeeper.music import synth
+from mediakeeper.music import synth, templates
 from mediakeeper.tags import FileWrite
 from mediakeeper.tags.formats import KINDS
 from tests.conftest import FAMILY, tag_by_hand
@@ -42,7 +42,7 @@ FULL = {
     "musicbrainz_trackid": "f3c5e8a1-6f0e-4d2a-8b7c-1e2d3f4a5b66",
 }
 TAG_VERSION = {"id3": "ID3v2.4", "vorbis": "vorbis", "mp4": "mp4", "ape": "apev2", "asf": "asf"}
-LOSSLESS = {"flac", "wav", "aiff", "dsf", "tta", "ape", "wv", "tak", "ofr", "oggflac"}
+LOSSLESS = {"flac", "wav", "aiff", "dsf", "dff", "tta", "ape", "wv", "tak", "ofr", "oggflac"}
 
 every_format = pytest.mark.parametrize("fmt", synth.FORMATS)
 
@@ -168,7 +168,7 @@ def _refused_as_nobody(folder: Path, path: Path) -> None:
 def test_unreadable_files_raise_audio_error(tmp_path, fmt, damage):
     path = track(tmp_path, fmt)
     # mutagen reads only the header of these (a file cut in its audio reads fine): cut there.
-    cut = 12 if fmt in {"wav", "aiff", "dsf", "ape", "wv", "mpc", "tak", "ofr"} else 100
+    cut = 12 if fmt in {"wav", "aiff", "dsf", "dff", "ape", "wv", "mpc", "tak", "ofr"} else 100
     data = {"empty": b"", "truncated": path.read_bytes()[:cut], "text": b"not audio\n" * 40}
     path.write_bytes(data[damage])
     with pytest.raises(AudioError) as err:
@@ -745,3 +745,33 @@ def test_a_date_written_into_an_id3v23_file_goes_into_its_own_frames(tmp_path):
     tags.write(path, {"date": "2004"})
     raw = ID3(path, translate=False)
     assert raw["TYER"].text == ["2004"] and "TDAT" not in raw and "TIME" not in raw
+
+
+# --- formats read but never tagged, and templates ----------------------------------------
+
+
+@pytest.mark.parametrize("fmt", synth.READ_ONLY)
+def test_a_format_that_cannot_hold_tags_is_read_and_a_write_refused(tmp_path, fmt):
+    path = track(tmp_path, fmt, {})
+    info = tags.read(path)
+    assert (info.format, info.tags, info.tag_version) == (fmt, {}, "none")
+    assert 0.9 < info.duration < 1.2 and not tags.writable(fmt)
+    before = path.read_bytes()
+    with pytest.raises(AudioError, match="cannot hold tags"):
+        tags.write(path, {"title": "x"})
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == [path.name]
+
+
+def test_an_mp4_with_a_video_track_is_not_music(tmp_path):
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(synth.template_bytes("silence.mp4").replace(b"soun", b"vide"))
+    with pytest.raises(AudioError) as err:
+        tags.read(path)
+    assert err.value.code == "unsupported-format"
+    assert "video" in err.value.reason
+
+
+def test_the_header_only_templates_are_what_templates_py_builds():
+    for name, build in templates.HEADERS.items():
+        assert synth.template_bytes(name) == build(), name
