@@ -134,7 +134,7 @@ ALBUMS: tuple[Album, ...] = (
         planted="track 7 cut off half-way (unreadable); "
         'a title "Karma  Police" and an album "OK Computer " with stray spaces; '
         'a link "Favourites" to this album\'s folder; track 6 a link to a file outside the '
-        "library",
+        "library; a music video in Matroska (a format not read)",
         tracks={
             2: Track({"album": "OK Computer "}),
             6: Track({"title": "Karma  Police"}),
@@ -274,7 +274,10 @@ def build_library(music: Path) -> int:
     outside.parent.mkdir(exist_ok=True)
     linked.rename(outside)
     linked.symlink_to(outside.resolve())
-    return files
+    # A music video in a format the toolkit does not read (a Matroska header): reported.
+    video = music / "Radiohead" / "1997 - OK Computer" / "Karma Police (video).mkv"
+    video.write_bytes(b"\x1aE\xdf\xa3" + bytes(28))
+    return files + 1
 
 
 # --- the demo home ----------------------------------------------------------------------------

@@ -37,6 +37,7 @@ CODES: dict[str, Code] = {
         "music",
         {
             "unreadable-file": ("error", "an audio file that cannot be read"),
+            "unsupported-format": ("info", "a file of a format mediakeeper does not read"),
             "skipped-folder": ("warning", "a folder in the artist folder that was not scanned"),
             "missing-title": ("error", "a track has no title"),
             "missing-artist": ("error", "a track has no artist"),

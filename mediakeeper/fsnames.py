@@ -18,6 +18,20 @@ JUNK_FOLDERS = frozenset(
      "@eaDir", "lost+found", "$RECYCLE.BIN", "System Volume Information", ".stfolder"}
 )  # fmt: skip
 
+# Files that file systems, file managers and NAS boxes leave in any folder.
+JUNK_FILES = frozenset(
+    {".DS_Store", "Thumbs.db", "ehthumbs.db", "desktop.ini", "Desktop.ini", ".directory"}
+)
+
+# What comes with an album and is not media: pictures, cue sheets, rip logs, playlists,
+# notes, booklets, checksums, lyrics. Passed over without a word; any other file that is not
+# media the toolkit reads is reported (``unsupported-format``).
+COMPANION_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".heic"}
+    | {".cue", ".log", ".m3u", ".m3u8", ".pls", ".txt", ".nfo", ".pdf", ".rtf", ".md"}
+    | {".accurip", ".md5", ".sfv", ".ffp", ".sha1", ".sha256", ".st5", ".lrc", ".url"}
+)
+
 TEMP_PREFIX = ".mediakeeper."  # safewrite's temp copies; a killed write leaves one behind
 
 # Files that file managers make in a folder as it is browsed: never media, never a change.
@@ -54,8 +68,8 @@ def is_temp_copy(name: str) -> bool:
 
 
 def is_junk(name: str) -> bool:
-    """macOS resource forks ("._x.mp3"), our own temp files, system folders."""
-    return name.startswith(("._", TEMP_PREFIX)) or name in JUNK_FOLDERS
+    """macOS resource forks ("._x.mp3"), our own temp files, system folders and files."""
+    return name.startswith(("._", TEMP_PREFIX)) or name in JUNK_FOLDERS or name in JUNK_FILES
 
 
 def is_not_media(name: str) -> bool:

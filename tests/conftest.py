@@ -175,6 +175,20 @@ def zombie_pid(child_env):
 # (Used by tests/integration/test_music_batch*.py, test_music_fixes_formats.py, test_undo.py.)
 
 AUDIO_SUFFIXES = (".mp3", ".flac", ".m4a", ".ogg", ".opus")
+AUDIO_SUFFIXES += tuple(
+    sorted(
+        {".wav", ".aiff", ".dsf", ".dff", ".tta", ".ape", ".wv", ".mpc", ".tak", ".ofr", ".wma"}
+        | {".m4b", ".mp4", ".3gp", ".oga", ".spx", ".aac", ".ac3"}
+    )
+)
+# The tag container each format of mediakeeper.music.synth keeps its tags in.
+FAMILY = {
+    **dict.fromkeys(("mp3", "wav", "aiff", "dsf", "dff", "tta"), "id3"),
+    **dict.fromkeys(("flac", "ogg", "opus", "oggflac", "spx"), "vorbis"),
+    **dict.fromkeys(("m4a", "m4b", "mp4", "3gp"), "mp4"),
+    **dict.fromkeys(("ape", "wv", "mpc", "tak", "ofr"), "ape"),
+    "wma": "asf",
+}
 
 
 def _script_env() -> dict[str, str]:
@@ -251,12 +265,13 @@ def _build_library(root: Path, spec) -> Path:
     Per track: ``tags`` (logical names), ``id3`` (3 or 4, mp3 only), ``picture`` (embed a
     cover), ``composer`` (a tag outside mediakeeper's table, written raw with mutagen).
     """
-    from mediakeeper.music.synth import make_track
+    from mediakeeper.music.synth import FORMATS, READ_ONLY, make_track, suffix
 
+    format_of = {suffix(fmt): fmt for fmt in FORMATS + READ_ONLY}
     root.mkdir(parents=True, exist_ok=True)
     for rel, track in spec.items():
         path = root / rel
-        fmt = path.suffix.lstrip(".")
+        fmt = format_of[path.suffix]
         make_track(
             path,
             fmt,
@@ -344,6 +359,29 @@ RAW_KEYS = {
         "genre": "\xa9gen",
         "composer": "\xa9wrt",
     },
+    # Picard's APEv2 and ASF keys.
+    "ape": {
+        "title": "TITLE",
+        "artist": "ARTIST",
+        "albumartist": "ALBUM ARTIST",
+        "album": "ALBUM",
+        "tracknumber": "TRACK",
+        "tracktotal": "TRACK",
+        "date": "YEAR",
+        "genre": "GENRE",
+        "composer": "COMPOSER",
+    },
+    "asf": {
+        "title": "Title",
+        "artist": "Author",
+        "albumartist": "WM/AlbumArtist",
+        "album": "WM/AlbumTitle",
+        "tracknumber": "WM/TrackNumber",
+        "tracktotal": "TotalTracks",
+        "date": "WM/Year",
+        "genre": "WM/Genre",
+        "composer": "WM/Composer",
+    },
 }
 
 
@@ -351,20 +389,29 @@ def tag_by_hand(path: Path, tag: str, value: str, id3_version: int | None = None
     """What another tagger does (Picard, beets): set one tag with mutagen alone, saved into
     the same file (its inode stays), keeping its ID3 version unless told."""
     import mutagen
-    from mutagen.id3 import Frames
-    from mutagen.mp3 import MP3
-    from mutagen.mp4 import MP4
+    from mutagen.id3 import ID3, Frames
 
     audio = mutagen.File(path)
-    if isinstance(audio, MP3):
+    if isinstance(audio.tags, ID3):
         version = id3_version or audio.tags.version[1]
         audio.tags.add(Frames[RAW_KEYS["id3"][tag]](encoding=3, text=[value]))
         if version == 3:
             audio.tags.update_to_v23()
         audio.save(v2_version=version)
     else:
-        audio.tags[RAW_KEYS["mp4" if isinstance(audio, MP4) else "vorbis"][tag]] = [value]
+        audio.tags[RAW_KEYS[_family_of(audio)][tag]] = [value]
         audio.save()
+
+
+def _family_of(audio) -> str:
+    """The tag container of a file mutagen parsed: "id3", "vorbis", "mp4", "ape", "asf"."""
+    from mutagen.apev2 import APEv2
+    from mutagen.asf import ASFTags
+    from mutagen.id3 import ID3
+    from mutagen.mp4 import MP4Tags
+
+    kinds = ((ID3, "id3"), (MP4Tags, "mp4"), (APEv2, "ape"), (ASFTags, "asf"))
+    return next((name for kind, name in kinds if isinstance(audio.tags, kind)), "vorbis")
 
 
 @pytest.fixture(scope="session")
@@ -394,17 +441,18 @@ def library_tags():
 def _raw_frames(path: Path) -> dict[str, object]:
     """Every tag a file holds, read with mutagen alone: ID3 frames by hash key (text frames as
     their strings, binary frames as bytes), Vorbis comments by upper-case key (plus FLAC
-    picture data), MP4 atoms by name. Independent of mediakeeper's tag table."""
+    picture data), MP4 atoms by name, APEv2 items by upper-case key, ASF attributes by name.
+    Independent of mediakeeper's tag table."""
     import mutagen
+    from mutagen.apev2 import TEXT
     from mutagen.flac import FLAC
-    from mutagen.mp3 import MP3
-    from mutagen.mp4 import MP4
 
     audio = mutagen.File(path)
     raw: dict[str, object] = {}
     if audio.tags is None:
         return raw
-    if isinstance(audio, MP3):
+    family = _family_of(audio)
+    if family == "id3":
         for frame in audio.tags.values():
             if hasattr(frame, "text"):
                 raw[frame.HashKey] = [str(t) for t in frame.text]
@@ -412,9 +460,15 @@ def _raw_frames(path: Path) -> dict[str, object]:
                 raw[frame.HashKey] = bytes(frame.data)
             else:
                 raw[frame.HashKey] = repr(frame)
-    elif isinstance(audio, MP4):
+    elif family == "mp4":
         for key, values in audio.tags.items():
             raw[key] = [bytes(v) if isinstance(v, bytes) else v for v in values]
+    elif family == "ape":  # keys in any case are one key
+        for key, value in audio.tags.items():
+            raw[key.upper()] = list(value) if value.kind == TEXT else bytes(value.value)
+    elif family == "asf":
+        for key, values in audio.tags.as_dict().items():
+            raw[key] = [v.value if isinstance(v.value, bytes) else str(v.value) for v in values]
     else:
         for key, values in audio.tags.as_dict().items():
             raw[key.upper()] = list(values)

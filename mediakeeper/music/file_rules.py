@@ -23,6 +23,15 @@ def unreadable_files(ctx: Context) -> Iterator[Finding]:
         yield finding("unreadable-file", item.path, item.album, message)
 
 
+def unsupported_formats(ctx: Context) -> Iterator[Finding]:
+    for item in ctx.scan.unsupported:
+        message = (
+            f"Not checked: {item.reason} is not a format mediakeeper reads; "
+            "convert it or move it out of the music library if it is not music."
+        )
+        yield finding("unsupported-format", item.path, item.album, message, kind=item.reason)
+
+
 def skipped_folders(ctx: Context) -> Iterator[Finding]:
     for path, reason in ctx.scan.skipped:  # links to folders, folders that cannot be read
         message = f"This folder was not scanned: {reason}."

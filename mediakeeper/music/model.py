@@ -21,12 +21,12 @@ class Track:
 
     path: str
     album: str
-    format: str  # "mp3" | "flac" | "m4a" | "ogg" | "opus"
+    format: str  # "mp3", "flac", "m4a", "wav", "ape", ...: mediakeeper.tags.formats
     tags: Mapping[str, str]
     duration: float = 0.0  # seconds
     bitrate: int = 0  # bits per second, 0 when unknown
     lossless: bool = False
-    tag_version: str = "none"  # ID3v2.4, ID3v2.3, ID3v2.2, ID3v1, vorbis, mp4 or none
+    tag_version: str = "none"  # ID3v2.4, ID3v2.3, ID3v2.2, ID3v1, vorbis, mp4, apev2, asf, none
     has_picture: bool = False
     size: int = 0
     disc_folder: int | None = None
@@ -34,7 +34,8 @@ class Track:
 
 @dataclass(frozen=True)
 class UnreadableFile:
-    """An audio-named file that mutagen could not parse."""
+    """An audio-named file that mutagen could not parse; also (``ArtistScan.unsupported``) a
+    file of a format the toolkit does not read, ``reason`` saying what it is."""
 
     path: str
     album: str
@@ -48,6 +49,9 @@ class ArtistScan:
     folder: str  # the artist folder's own name
     tracks: tuple[Track, ...] = ()
     unreadable: tuple[UnreadableFile, ...] = ()
+    # Files that are neither audio the toolkit reads, nor an album's companions (pictures,
+    # cue sheets, logs: fsnames.COMPANION_SUFFIXES), nor junk: a video, a .mka, a .mid.
+    unsupported: tuple[UnreadableFile, ...] = ()
     cover_albums: frozenset[str] = frozenset()  # album folders holding a cover/folder image
     # Folders passed over, and why (links to folders, no access): (path, reason).
     skipped: tuple[tuple[str, str], ...] = ()

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
+from mediakeeper import tags
 from mediakeeper.findings import Finding
 from mediakeeper.music.album_rules import inconsistent, missing
 from mediakeeper.music.file_rules import (
@@ -23,6 +24,7 @@ from mediakeeper.music.file_rules import (
     mojibake,
     skipped_folders,
     unreadable_files,
+    unsupported_formats,
     whitespace,
 )
 from mediakeeper.music.fixplan import artist_identity, majority_of, planned_changes
@@ -68,6 +70,7 @@ def artist_name_variants(ctx: Context) -> Iterator[Finding]:
 STAGES: tuple[tuple[Rule, ...], ...] = (
     (  # 1. files and raw text
         unreadable_files,
+        unsupported_formats,
         skipped_folders,
         low_bitrates,
         legacy_tags,
@@ -113,6 +116,13 @@ def find_issues(scan: ArtistScan) -> list[Finding]:
     if scan.outside:
         settled = [_not_written_outside(f, scan.outside) for f in settled]
         settled += _links_left_alone(scan, findings)
+    untaggable = {
+        t.path: f"{t.path} is {tags.READ_ONLY[t.format]}, a format whose tags cannot be written"
+        for t in scan.tracks
+        if not tags.writable(t.format)
+    }
+    if untaggable:
+        settled = [_not_written_untaggable(f, untaggable) for f in settled]
     return sorted(settled, key=_order)
 
 
@@ -133,16 +143,29 @@ def _links_left_alone(scan: ArtistScan, findings: list[Finding]) -> list[Finding
     ]
 
 
+def _held_back(found: Finding, why_of: Mapping[str, str], tail: str = "") -> Finding:
+    """The finding without its changes to the files ``why_of`` names, saying why."""
+    paths = sorted({c.path for c in found.changes if c.path in why_of})
+    if not paths:
+        return found
+    why = "; ".join(why_of[p] for p in paths)
+    return replace(
+        found,
+        changes=tuple(c for c in found.changes if c.path not in why_of),
+        message=f"{found.message} Not fixed: {why}{tail}.",
+        details={**found.details, "not_fixed": why},
+    )
+
+
 def _not_written_outside(found: Finding, outside: Mapping[str, str]) -> Finding:
     """The finding without the changes to files that are links leading outside the library,
     saying why (mediakeeper.folderlinks)."""
-    links = sorted({c.path for c in found.changes if c.path in outside})
-    if not links:
-        return found
-    why = "; ".join(f"{p} is a link to a file outside the library ({outside[p]})" for p in links)
-    return replace(
-        found,
-        changes=tuple(c for c in found.changes if c.path not in outside),
-        message=f"{found.message} Not fixed: {why}, and nothing outside it is written.",
-        details={**found.details, "not_fixed": why},
-    )
+    why_of = {p: f"{p} is a link to a file outside the library ({t})" for p, t in outside.items()}
+    return _held_back(found, why_of, ", and nothing outside it is written")
+
+
+def _not_written_untaggable(found: Finding, why_of: Mapping[str, str]) -> Finding:
+    """The finding without the changes to files of a format mutagen reads but cannot tag
+    (AAC, AC-3): reported as not writable, never attempted."""
+    held = _held_back(found, why_of)
+    return held if held is found else replace(held, not_written=held.details["not_fixed"])

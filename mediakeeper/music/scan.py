@@ -16,7 +16,7 @@ from pathlib import Path
 from mediakeeper import tags as tagio
 from mediakeeper.errors import AudioError, LibraryError
 from mediakeeper.folderlinks import not_followed, outside
-from mediakeeper.fsnames import is_junk, is_temp_copy
+from mediakeeper.fsnames import COMPANION_SUFFIXES, is_junk, is_temp_copy
 from mediakeeper.lookup.images import IMAGE_SUFFIXES
 from mediakeeper.music.discs import DISC
 from mediakeeper.music.model import ArtistScan, Track, UnreadableFile
@@ -43,6 +43,7 @@ class _Walk:
     keep_bytes: int = 0  # what the kept parses may still take
     tracks: list[Track] = field(default_factory=list)
     unreadable: list[UnreadableFile] = field(default_factory=list)
+    unsupported: list[UnreadableFile] = field(default_factory=list)
     covers: set[str] = field(default_factory=set)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (folder, why)
     outside: dict[str, str] = field(default_factory=dict)
@@ -73,12 +74,38 @@ def scan_artist(folder: Path, *, keep_bytes: int = 0) -> ArtistScan:
         folder=folder.name,
         tracks=tuple(sorted(walk.tracks, key=lambda t: t.path)),
         unreadable=tuple(sorted(walk.unreadable, key=lambda u: u.path)),
+        unsupported=tuple(sorted(walk.unsupported, key=lambda u: u.path)),
         cover_albums=frozenset(walk.covers),
         skipped=tuple(sorted(walk.skipped)),
         leftovers=tuple(sorted(walk.leftovers)),
         outside=walk.outside,
         parsed=walk.parsed,
     )
+
+
+# What a person calls the media formats the toolkit does not read (others: by extension).
+_OTHER_MEDIA = {
+    **dict.fromkeys((".mka", ".mkv", ".webm"), "Matroska"),
+    **dict.fromkeys((".mid", ".midi", ".kar"), "MIDI score"),
+    **dict.fromkeys((".ra", ".rm", ".ram"), "RealAudio"),
+    **dict.fromkeys((".mod", ".xm", ".it", ".s3m"), "tracker module"),
+    **dict.fromkeys((".avi", ".mov", ".m4v", ".wmv", ".mpg", ".mpeg", ".vob", ".ts"), "video"),
+    **dict.fromkeys((".zip", ".rar", ".7z", ".tar", ".gz"), "archive"),
+    ".shn": "Shorten",
+    ".amr": "AMR",
+    ".au": "Sun audio",
+    ".caf": "Core Audio",
+    ".dts": "DTS",
+    ".wvc": "WavPack correction",
+}
+
+
+def unsupported_kind(suffix: str) -> str:
+    """What a file of a format the toolkit does not read is, for its finding."""
+    if not suffix:
+        return "a file with no extension"
+    kind = _OTHER_MEDIA.get(suffix)
+    return f"a {kind} file ({suffix})" if kind else f"a {suffix} file"
 
 
 def is_cover_file(name: str) -> bool:
@@ -150,9 +177,12 @@ def _scan_file(
     walk: _Walk, entry: os.DirEntry[str], path: str, album: str, disc: int | None
 ) -> None:
     name = entry.name
-    if os.path.splitext(name)[1].lower() not in tagio.AUDIO_EXTENSIONS:
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix not in tagio.AUDIO_EXTENSIONS:
         if is_cover_file(name):  # an image: never an audio file's suffix
             walk.covers.add(album)
+        elif suffix not in COMPANION_SUFFIXES:
+            walk.unsupported.append(UnreadableFile(path, album, unsupported_kind(suffix)))
         return
     try:
         st = entry.stat()
@@ -166,7 +196,8 @@ def _scan_file(
         return
     except AudioError as exc:
         reason = exc.message.removeprefix(f"{exc.path}: ")
-        walk.unreadable.append(UnreadableFile(path, album, reason))
+        found = walk.unsupported if exc.code == "unsupported-format" else walk.unreadable
+        found.append(UnreadableFile(path, album, reason))
         return
     if entry.is_symlink() and (target := outside(entry.path, walk.root.parent)):
         walk.outside[path] = target

@@ -2,7 +2,8 @@
 
 Each template in ``mediakeeper/data`` is about a second of silence with no tags at all; a
 track is a copy of one with tags written through ``mediakeeper.tags`` (the code under test
-for reading, the code the product uses for writing).
+for reading, the code the product uses for writing). ``mediakeeper.music.templates`` holds
+the exact ffmpeg command, or the header builder, that made each of the newer ones.
 """
 
 from __future__ import annotations
@@ -14,17 +15,37 @@ from importlib.resources import files
 from pathlib import Path
 
 import mutagen
+from mutagen.apev2 import BINARY, APEValue
+from mutagen.asf import ASFByteArrayAttribute
 from mutagen.flac import FLAC, Picture
 from mutagen.id3 import APIC, ID3, Encoding
 from mutagen.id3 import delete as delete_id3
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover
-from mutagen.oggopus import OggOpus
-from mutagen.oggvorbis import OggVorbis
 
 from mediakeeper import tags as tagio
+from mediakeeper.tags import styles as tagio_styles
+from mediakeeper.tags.ape import APE_STYLE
+from mediakeeper.tags.asf import ASF_STYLE
+from mediakeeper.tags.formats import KINDS
 
-FORMATS: tuple[str, ...] = ("mp3", "flac", "m4a", "ogg", "opus")
+# Every format whose tags are written, by the name tags.read gives it; then those read only.
+FORMATS: tuple[str, ...] = (
+    *("mp3", "flac", "m4a", "ogg", "opus"),
+    *("wav", "aiff", "dsf", "dff", "tta"),  # ID3 in another container
+    *("ape", "wv", "mpc", "tak", "ofr"),  # APEv2
+    "wma",  # ASF
+    *("m4b", "mp4", "3gp"),  # the MP4 family
+    *("oggflac", "spx"),  # Vorbis comments in Ogg
+)
+READ_ONLY: tuple[str, ...] = ("aac", "ac3")
+# The file name extension of a format whose name is not one.
+_SUFFIX = {"oggflac": "oga"}
+
+
+def suffix(fmt: str) -> str:
+    """The extension a file of ``fmt`` is named with (".oga" for Ogg FLAC)."""
+    return "." + _SUFFIX.get(fmt, fmt)
 
 # A valid 1x1 PNG: the smallest real picture every tag format accepts.
 PNG_1X1 = (
@@ -48,23 +69,31 @@ def make_track(
     picture: bool = False,
     template: str | None = None,
 ) -> Path:
-    """Write a ``fmt`` file at ``dest`` carrying exactly ``tags`` (logical names)."""
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")
+    """Write a ``fmt`` file at ``dest`` carrying exactly ``tags`` (logical names); a
+    read-only format (``READ_ONLY``) takes no tags."""
+    if fmt not in FORMATS + READ_ONLY:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS + READ_ONLY}")
+    if fmt in READ_ONLY and (tags or picture):
+        raise ValueError(f"{fmt} files cannot hold tags")
     if id3_version not in (3, 4):
         raise ValueError("id3_version must be 3 or 4")
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_bytes(template_bytes(template or f"silence.{fmt}"))
-    if fmt == "mp3" and id3_version == 3:
-        ID3().save(dest, v2_version=3)  # tags.write keeps the version a file already has
-    tagio.write(dest, dict(tags))
+    style = KINDS[type(mutagen.File(dest))][1]
+    id3 = style is tagio_styles.ID3_STYLE
+    if id3 and id3_version == 3:  # tags.write keeps the version a file already has
+        audio = mutagen.File(dest)
+        audio.add_tags()
+        audio.save(v2_version=3)
+    if fmt not in READ_ONLY:
+        tagio.write(dest, dict(tags))
     if picture:
         audio = mutagen.File(dest)
         if audio.tags is None:
             audio.add_tags()
-        _EMBED[type(audio)](audio)
-        if isinstance(audio, MP3) and id3_version == 3:
+        _EMBED[style](audio)
+        if id3 and id3_version == 3:
             audio.tags.update_to_v23()
             audio.save(v2_version=3)
         else:
@@ -89,7 +118,10 @@ def _embed_flac(audio: FLAC) -> None:
     audio.add_picture(_flac_picture())
 
 
-def _embed_ogg(audio: OggVorbis | OggOpus) -> None:
+def _embed_vorbis(audio) -> None:
+    if isinstance(audio, FLAC):
+        _embed_flac(audio)
+        return
     # Ogg has no picture block; the FLAC picture structure goes into a comment, base64'd.
     audio.tags["METADATA_BLOCK_PICTURE"] = [base64.b64encode(_flac_picture().write()).decode()]
 
@@ -98,12 +130,24 @@ def _embed_mp4(audio: MP4) -> None:
     audio.tags["covr"] = [MP4Cover(PNG_1X1, imageformat=MP4Cover.FORMAT_PNG)]
 
 
-_EMBED: dict[type, Callable] = {
-    MP3: _embed_id3,
-    FLAC: _embed_flac,
-    OggVorbis: _embed_ogg,
-    OggOpus: _embed_ogg,
-    MP4: _embed_mp4,
+def _embed_ape(audio) -> None:
+    # An APEv2 picture: its file name, a zero byte, the image (as foobar2000 and Picard).
+    audio.tags["Cover Art (Front)"] = APEValue(b"cover.png\x00" + PNG_1X1, BINARY)
+
+
+def _embed_asf(audio) -> None:
+    # WM/Picture: type, size, MIME type and description (UTF-16, zero-ended), then the image.
+    head = bytes([3]) + struct.pack("<I", len(PNG_1X1))
+    mime = "image/png\x00".encode("utf-16-le") + "\x00".encode("utf-16-le")
+    audio.tags["WM/Picture"] = [ASFByteArrayAttribute(head + mime + PNG_1X1)]
+
+
+_EMBED: dict[object, Callable] = {
+    tagio_styles.ID3_STYLE: _embed_id3,
+    tagio_styles.VORBIS_STYLE: _embed_vorbis,
+    tagio_styles.MP4_STYLE: _embed_mp4,
+    APE_STYLE: _embed_ape,
+    ASF_STYLE: _embed_asf,
 }
 
 

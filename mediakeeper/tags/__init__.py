@@ -2,9 +2,12 @@
 
 The package, split the way beets' mediafile splits its storage:
 
-- ``table``: the logical tags, defined once, and each one's ID3 frame, Vorbis comment keys
-  and MP4 atom;
-- ``styles``: how each tag container (ID3, Vorbis comments, MP4 atoms) gets and sets a key;
+- ``table``: the logical tags, defined once, and each one's ID3 frame, Vorbis comment keys,
+  MP4 atom, APEv2 keys and ASF attributes;
+- ``styles``, ``ape``, ``asf``: how each tag container (ID3, Vorbis comments, MP4 atoms,
+  APEv2, ASF) gets and sets a key;
+- ``formats``: every format mutagen reads, its style, the parser its extension promises,
+  and which cannot be tagged at all (AAC, AC-3: read, never written);
 - ``read``: a file's tags and stream properties, and the parse kept for a write;
 - ``write``: a file's change, handed to ``mediakeeper.safewrite`` for the crash-safe
   replacement (write groups, spares, ownership) that other jobs use without tags.
@@ -12,6 +15,7 @@ The package, split the way beets' mediafile splits its storage:
 Callers import from here: ``from mediakeeper import tags``; ``tags.read(path)``.
 """
 
+from mediakeeper.tags.formats import READ_ONLY, writable
 from mediakeeper.tags.read import AUDIO_EXTENSIONS, AudioInfo, Parsed, read
 
 # Parsing a file as ``read`` does, for tests that edit a parse themselves.
@@ -23,6 +27,7 @@ __all__ = [
     "AUDIO_EXTENSIONS",
     "LOGICAL_TAGS",
     "PAIRS",
+    "READ_ONLY",
     "TABLE",
     "AudioInfo",
     "FileWrite",
@@ -30,6 +35,7 @@ __all__ = [
     "Parsed",
     "read",
     "version_after_write",
+    "writable",
     "write",
     "write_many",
 ]

@@ -16,19 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import mutagen
-from mutagen.flac import FLAC
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
-from mutagen.oggopus import OggOpus
-from mutagen.oggvorbis import OggVorbis
 
 from mediakeeper.errors import AudioError
 from mediakeeper.filechecks import cannot_read, open_regular
-from mediakeeper.tags.styles import KINDS
+from mediakeeper.tags.formats import BY_EXTENSION, KINDS, MP4_NAMES, NotMusic
 from mediakeeper.tags.table import PAIR_KEYS
 
-# .mp4 is left out on purpose: in a music folder it is usually a video.
-# Set from the parsers per extension below (_BY_EXTENSION).
+# Every extension of a format mutagen reads, set from the parsers below (_BY_EXTENSION).
+# An .mp4 is music when it holds no picture track (formats.load_mp4_audio); else a video.
 AUDIO_EXTENSIONS: frozenset[str]
 
 
@@ -36,12 +33,13 @@ AUDIO_EXTENSIONS: frozenset[str]
 class AudioInfo:
     """What one file says about itself. ``tags``: logical tag -> first stored value."""
 
-    format: str  # "mp3" | "flac" | "m4a" | "ogg" | "opus"
+    format: str  # "mp3", "flac", "m4a", "ogg", "opus", "wav", ...: see formats.KINDS
     tags: dict[str, str]
     duration: float
     bitrate: int  # bits per second, 0 when unknown
     lossless: bool
-    tag_version: str  # "ID3v2.4" | "ID3v2.3" | "ID3v2.2" | "ID3v1" | "vorbis" | "mp4" | "none"
+    # "ID3v2.4" | "ID3v2.3" | "ID3v2.2" | "ID3v1" | "vorbis" | "mp4" | "apev2" | "asf" | "none"
+    tag_version: str
     has_picture: bool
     parsed: Parsed | None = field(default=None, compare=False, repr=False)  # read(keep=True)
 
@@ -83,6 +81,8 @@ class translated:  # named as what it is used for: ``with translated(path):``
     def __exit__(self, kind, exc, traceback) -> bool:
         if exc is None or isinstance(exc, AudioError) or not isinstance(exc, _FOREIGN):
             return False  # nothing wrong, already worded, or not the file's (Ctrl+C)
+        if isinstance(exc, NotMusic):  # not damaged: a format of its own
+            raise AudioError(str(self.path), str(exc), "unsupported-format") from exc
         reason = str(exc).strip() or "damaged or truncated file"
         if isinstance(exc, RecursionError):
             reason = "damaged file (its structure nests without end)"
@@ -118,11 +118,8 @@ def _load_mp3(source: Path | str | io.IOBase) -> MP3:
 # MP3) falls back to the sniffing.
 _BY_EXTENSION: dict[str, Callable[[Path | str | io.IOBase], Any]] = {
     ".mp3": _load_mp3,
-    ".flac": FLAC,
-    ".m4a": MP4,
-    ".ogg": OggVorbis,
-    ".oga": OggVorbis,
-    ".opus": OggOpus,
+    ".mp2": _load_mp3,  # MPEG layer II: mutagen's MP3 reads it
+    **BY_EXTENSION,
 }
 
 AUDIO_EXTENSIONS = frozenset(_BY_EXTENSION)
@@ -157,8 +154,11 @@ def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = No
     with translated(path), io.BufferedReader(raw) as source:
         if keep:  # taken before the parse: a change after it shows
             signature = stat_signature(st if st is not None else os.fstat(fd))
-        audio = load(source, os.path.splitext(path)[1])
+        suffix = os.path.splitext(path)[1]
+        audio = load(source, suffix)
         fmt, style = KINDS[type(audio)]
+        if type(audio) is MP4:
+            fmt = MP4_NAMES.get(suffix.lower(), fmt)
         view = style.view(audio.tags) if audio.tags is not None else {}
         info = audio.info
         pictured = style.has_picture(audio, view)

@@ -1,22 +1,23 @@
 """A style per tag container (ID3, Vorbis comments, MP4 atoms): how to get and set one
 logical tag's key (from ``table.TABLE``) there, and how a file of that container is saved.
+APEv2 and ASF, keyed like Vorbis comments, build on the Vorbis style (``ape``, ``asf``).
 
-The style is picked by a dict keyed by the mutagen class (``KINDS``), so adding a format is
-one entry there plus its fixtures.
+The style is picked by a dict keyed by the mutagen class (``formats.KINDS``), so adding a
+format is one entry there plus its fixtures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from mutagen.flac import FLAC
 from mutagen.id3 import TDAT, TIME, TXXX, TYER, UFID, Encoding, Frames, ID3TimeStamp
 from mutagen.mp3 import MP3
-from mutagen.mp4 import MP4, AtomDataType, MP4FreeForm
-from mutagen.oggopus import OggOpus
-from mutagen.oggvorbis import OggVorbis
+from mutagen.mp4 import AtomDataType, MP4FreeForm
+from mutagen.oggflac import OggFLAC
 
 from mediakeeper.tags.table import SINGLES, Key
 
@@ -113,13 +114,13 @@ class _ID3Style:
 
     def writable(self, audio, work: BinaryIO):
         """What a change is made in: the parse, or for ID3v2.3 the file parsed again as it is
-        on disk. Every read sees an MP3 through mutagen's translation to v2.4, and saving that
+        on disk. Every read sees ID3 through mutagen's translation to v2.4, and saving that
         back as v2.3 would drop the frames v2.3 lacks (the sort orders Picard writes) and a
         time of day, and join a frame's values with "/"."""
         if not _is_v23(audio.tags):
             return audio
         work.seek(0)
-        return MP3(work, translate=False)
+        return type(audio)(work, translate=False)  # MP3, AIFF, WAVE, DSF, ...
 
     def set(self, tags, key: Key, value: str | None) -> None:
         if key.id3 == "TDRC" and _is_v23(tags):  # v2.3 has no TDRC: its own date frames
@@ -146,7 +147,7 @@ class _ID3Style:
         return sum(len(frame.data) for key, frame in view.items() if key.startswith("APIC"))
 
     def lossless(self, audio) -> bool:
-        return False
+        return not isinstance(audio, MP3)  # ID3 in AIFF, WAV, DSF, DSDIFF, TTA: PCM and kin
 
     def saved_version(self, version: str) -> str:
         # Keep v2.3 files v2.3 (older players); everything else is written as v2.4.
@@ -162,6 +163,9 @@ class _ID3Style:
 
 
 class _VorbisStyle:
+    # The keys of a logical tag in this container, the one written first.
+    names = staticmethod(attrgetter("vorbis"))
+
     def view(self, tags) -> dict[str, list[str]]:
         """The comments as a dict, built in one pass: mutagen looks each key up by walking
         the whole list, and a read asks for some twenty keys."""
@@ -177,7 +181,7 @@ class _VorbisStyle:
         return audio
 
     def get(self, tags, key: Key) -> str | None:
-        for name in key.vorbis:
+        for name in self.names(key):
             if name in tags and (value := _first(tags[name])):
                 return value
         return None
@@ -194,9 +198,9 @@ class _VorbisStyle:
         return {name: value for name, key in SINGLES if (value := self.get(view, key))}
 
     def set(self, tags, key: Key, value: str | None) -> None:
-        primary, *aliases = key.vorbis
+        primary, *aliases = self.names(key)
         if value is None:
-            for name in key.vorbis:
+            for name in self.names(key):
                 if name in tags:
                     del tags[name]
             return
@@ -228,7 +232,7 @@ class _VorbisStyle:
         return blocks + sum(len(value) for value in encoded)
 
     def lossless(self, audio) -> bool:
-        return isinstance(audio, FLAC)
+        return isinstance(audio, (FLAC, OggFLAC))
 
     def saved_version(self, version: str) -> str:
         return "vorbis"
@@ -302,15 +306,4 @@ def _whole_number(value: str | None) -> int:
     return int(value)
 
 
-_ID3, _VORBIS, _MP4 = _ID3Style(), _VorbisStyle(), _MP4Style()
-
-# The strategy per mutagen class (exact class, so subclasses must be listed on purpose).
-KINDS: dict[type, tuple[str, _ID3Style | _VorbisStyle | _MP4Style]] = {
-    MP3: ("mp3", _ID3),
-    FLAC: ("flac", _VORBIS),
-    OggVorbis: ("ogg", _VORBIS),
-    OggOpus: ("opus", _VORBIS),
-    MP4: ("m4a", _MP4),
-}
-
-STYLE_OF_FORMAT = {fmt: style for fmt, style in KINDS.values()}
+ID3_STYLE, VORBIS_STYLE, MP4_STYLE = _ID3Style(), _VorbisStyle(), _MP4Style()

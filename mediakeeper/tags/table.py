@@ -1,8 +1,9 @@
 """The logical tags, defined once, and where each lives in every format.
 
 Like beets' mediafile, the table is the spec: ``TABLE["albumartist"]`` names the ID3 frame,
-the Vorbis comment keys and the MP4 atom. MusicBrainz keys follow MusicBrainz Picard's tag
-mapping, so files tagged by Picard read as tagged here and the other way round.
+the Vorbis comment keys, the MP4 atom, the APEv2 keys and the ASF attributes. MusicBrainz
+keys (and the APEv2 and ASF keys of every tag) follow MusicBrainz Picard's tag mapping, so
+files tagged by Picard read as tagged here and the other way round.
 """
 
 from __future__ import annotations
@@ -12,47 +13,75 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Key:
-    """Where one logical tag lives. Vorbis lists aliases after the key that is written."""
+    """Where one logical tag lives. Vorbis, APEv2 and ASF list aliases after the key that is
+    written. APEv2 keeps a total in its number's key ("3/12", as ID3 does): its totals have
+    no key of their own."""
 
     id3: str
     vorbis: tuple[str, ...]
     mp4: str
+    ape: tuple[str, ...]
+    asf: tuple[str, ...]
 
 
 _ITUNES = "----:com.apple.iTunes:"
 
+
+def _mbid(id3: str, vorbis: str, mp4: str, asf: str) -> Key:
+    """A MusicBrainz id: APEv2 uses the Vorbis key (as Picard does)."""
+    return Key(id3, (vorbis,), _ITUNES + mp4, (vorbis,), (asf,))
+
+
 TABLE: dict[str, Key] = {
-    "title": Key("TIT2", ("TITLE",), "\xa9nam"),
-    "artist": Key("TPE1", ("ARTIST",), "\xa9ART"),
-    "albumartist": Key("TPE2", ("ALBUMARTIST", "ALBUM ARTIST"), "aART"),
-    "album": Key("TALB", ("ALBUM",), "\xa9alb"),
-    # Number and total share one ID3 frame ("3/12") and one MP4 atom ((3, 12)); see PAIRS.
-    "tracknumber": Key("TRCK", ("TRACKNUMBER",), "trkn"),
-    "tracktotal": Key("TRCK", ("TRACKTOTAL", "TOTALTRACKS"), "trkn"),
-    "discnumber": Key("TPOS", ("DISCNUMBER",), "disk"),
-    "disctotal": Key("TPOS", ("DISCTOTAL", "TOTALDISCS"), "disk"),
+    "title": Key("TIT2", ("TITLE",), "\xa9nam", ("Title",), ("Title",)),
+    "artist": Key("TPE1", ("ARTIST",), "\xa9ART", ("Artist",), ("Author",)),
+    "albumartist": Key(
+        "TPE2",
+        ("ALBUMARTIST", "ALBUM ARTIST"),
+        "aART",
+        ("Album Artist", "ALBUMARTIST"),
+        ("WM/AlbumArtist",),
+    ),
+    "album": Key("TALB", ("ALBUM",), "\xa9alb", ("Album",), ("WM/AlbumTitle",)),
+    # Number and total share one ID3 frame and one APEv2 key ("3/12") and one MP4 atom
+    # ((3, 12)); see PAIRS.
+    "tracknumber": Key("TRCK", ("TRACKNUMBER",), "trkn", ("Track",), ("WM/TrackNumber",)),
+    "tracktotal": Key("TRCK", ("TRACKTOTAL", "TOTALTRACKS"), "trkn", (), ("TotalTracks",)),
+    "discnumber": Key("TPOS", ("DISCNUMBER",), "disk", ("Disc",), ("WM/PartOfSet",)),
+    "disctotal": Key("TPOS", ("DISCTOTAL", "TOTALDISCS"), "disk", (), ("TotalDiscs",)),
     # mutagen reads ID3v2.3 TYER/TDAT as TDRC and writes TDRC back as TYER/TDAT for v2.3.
-    "date": Key("TDRC", ("DATE",), "\xa9day"),
-    "genre": Key("TCON", ("GENRE",), "\xa9gen"),
-    "musicbrainz_artistid": Key(
-        "TXXX:MusicBrainz Artist Id", ("MUSICBRAINZ_ARTISTID",), _ITUNES + "MusicBrainz Artist Id"
+    "date": Key("TDRC", ("DATE",), "\xa9day", ("Year",), ("WM/Year",)),
+    "genre": Key("TCON", ("GENRE",), "\xa9gen", ("Genre",), ("WM/Genre",)),
+    "musicbrainz_artistid": _mbid(
+        "TXXX:MusicBrainz Artist Id",
+        "MUSICBRAINZ_ARTISTID",
+        "MusicBrainz Artist Id",
+        "MusicBrainz/Artist Id",
     ),
-    "musicbrainz_albumartistid": Key(
+    "musicbrainz_albumartistid": _mbid(
         "TXXX:MusicBrainz Album Artist Id",
-        ("MUSICBRAINZ_ALBUMARTISTID",),
-        _ITUNES + "MusicBrainz Album Artist Id",
+        "MUSICBRAINZ_ALBUMARTISTID",
+        "MusicBrainz Album Artist Id",
+        "MusicBrainz/Album Artist Id",
     ),
-    "musicbrainz_albumid": Key(
-        "TXXX:MusicBrainz Album Id", ("MUSICBRAINZ_ALBUMID",), _ITUNES + "MusicBrainz Album Id"
+    "musicbrainz_albumid": _mbid(
+        "TXXX:MusicBrainz Album Id",
+        "MUSICBRAINZ_ALBUMID",
+        "MusicBrainz Album Id",
+        "MusicBrainz/Album Id",
     ),
-    "musicbrainz_releasegroupid": Key(
+    "musicbrainz_releasegroupid": _mbid(
         "TXXX:MusicBrainz Release Group Id",
-        ("MUSICBRAINZ_RELEASEGROUPID",),
-        _ITUNES + "MusicBrainz Release Group Id",
+        "MUSICBRAINZ_RELEASEGROUPID",
+        "MusicBrainz Release Group Id",
+        "MusicBrainz/Release Group Id",
     ),
-    # Picard stores the recording id in UFID, not TXXX.
-    "musicbrainz_trackid": Key(
-        "UFID:http://musicbrainz.org", ("MUSICBRAINZ_TRACKID",), _ITUNES + "MusicBrainz Track Id"
+    # Picard stores the recording id in UFID, not TXXX (and as "Track Id" elsewhere).
+    "musicbrainz_trackid": _mbid(
+        "UFID:http://musicbrainz.org",
+        "MUSICBRAINZ_TRACKID",
+        "MusicBrainz Track Id",
+        "MusicBrainz/Track Id",
     ),
 }
 

@@ -11,8 +11,8 @@ from typing import BinaryIO, NamedTuple
 
 from mediakeeper import safewrite, wording
 from mediakeeper.errors import AudioError, FileError
+from mediakeeper.tags.formats import KINDS, STYLE_OF_FORMAT
 from mediakeeper.tags.read import Parsed, load, logical, stat_signature, translated
-from mediakeeper.tags.styles import KINDS, STYLE_OF_FORMAT
 from mediakeeper.tags.table import PAIRED, PAIRS, TABLE
 
 

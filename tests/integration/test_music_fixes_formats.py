@@ -1,6 +1,8 @@
 """Every safe fix, every ambiguous case and undo, on every audio format, through the real CLI.
 
-One contract, parametrized over MP3 (ID3v2.4 and ID3v2.3), FLAC, M4A, Ogg Vorbis and Opus: a
+One contract, parametrized over every format whose tags mediakeeper writes (MP3 with ID3v2.4
+and ID3v2.3, FLAC, M4A, Ogg Vorbis, Opus, ID3 in WAV/AIFF/DSF/TTA, APEv2 in Monkey's Audio,
+WavPack, Musepack, TAK and OptimFROG, ASF in WMA, the MP4 family, Ogg FLAC and Speex): a
 library with one album per fixable problem and one per ambiguous situation is processed by
 ``utilities/process_music_batch.py`` in a subprocess. Each file is read back with mutagen alone
 and with ``mediakeeper.tags.read``; fixed tags hold exactly the planned values, every other tag
@@ -20,7 +22,8 @@ from click.testing import CliRunner
 from mutagen.id3 import ID3
 
 from mediakeeper import tags as tagio
-from tests.conftest import RAW_KEYS, tag_by_hand
+from mediakeeper.music import synth
+from tests.conftest import FAMILY, RAW_KEYS, tag_by_hand
 from utilities.undo_changes import main as undo_main
 
 FORMATS = [
@@ -30,9 +33,8 @@ FORMATS = [
     pytest.param("m4a", 4, id="m4a"),
     pytest.param("ogg", 4, id="ogg-vorbis"),
     pytest.param("opus", 4, id="opus"),
+    *(pytest.param(fmt, 4, id=fmt) for fmt in synth.FORMATS[5:]),
 ]
-
-FAMILY = {"mp3": "id3", "flac": "vorbis", "ogg": "vorbis", "opus": "vorbis", "m4a": "mp4"}
 MB_ALBUM_ID = "0f5c1f4a-1b2c-4d3e-8f90-123456789abc"
 
 
@@ -196,7 +198,7 @@ def raw_expected(family: str, tag: str, final: dict[str, str]):
         number, total = final.get("tracknumber"), final.get("tracktotal")
         if family == "mp4":
             return [(int(number or 0), int(total or 0))]
-        if family == "id3":
+        if family in ("id3", "ape"):
             return [f"{number}/{total}" if total else number]
         return [final[tag]]
     return [final[tag]]
@@ -231,11 +233,11 @@ def undo(home: Path, *args: str):
 # ---- the contract --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("ext", "id3"), FORMATS)
+@pytest.mark.parametrize(("fmt", "id3"), FORMATS)
 def test_fixes_ambiguities_and_undo(
-    ext, id3, tmp_path, music_library, music_script, library_tags, raw_frames, tree_bytes
+    fmt, id3, tmp_path, music_library, music_script, library_tags, raw_frames, tree_bytes
 ):
-    family = FAMILY[ext]
+    family, ext = FAMILY[fmt], synth.suffix(fmt)[1:]
     lib, home = tmp_path / "Music", tmp_path / "home"
     spec, expected, fixed_codes = fixable_library(ext, id3)
     ambiguous_spec, unfixable = ambiguous_library(ext, id3)
@@ -259,7 +261,7 @@ def test_fixes_ambiguities_and_undo(
         assert after_tags[rel] == {**before, **changes}, rel
         info = tagio.read(lib / rel)
         assert info.duration > 0.5, rel
-        assert info.format == ext
+        assert info.format == fmt
         audio = mutagen.File(lib / rel)
         assert audio is not None and audio.info.length > 0.5, rel
         raw_after, raw_before = raw_frames(lib / rel), before_raw[rel]
@@ -343,15 +345,16 @@ def store_pair_as(path: Path, form: str) -> None:
     audio.save()
 
 
-@pytest.mark.parametrize(("ext", "id3"), FORMATS)
+@pytest.mark.parametrize(("fmt", "id3"), FORMATS)
 def test_a_renumbering_and_its_undo_give_back_every_stored_tag_exactly(
-    ext, id3, tmp_path, music_library, music_script, raw_frames
+    fmt, id3, tmp_path, music_library, music_script, raw_frames
 ):
     """Three tracks all numbered 1 of 3, named 01..03: the fix renumbers two of them. However
     the file stores the number and its total (ID3 "1/3", an MP4 pair, Vorbis TRACKNUMBER and
     TRACKTOTAL, "1/3" in TRACKNUMBER alone, the alias TOTALTRACKS), the fix writes no tag it
     did not journal, and undo gives back every stored tag exactly."""
     lib, home = tmp_path / "Music", tmp_path / "home"
+    ext = synth.suffix(fmt)[1:]
     album = "Pairs/Dups"
     spec = {
         f"{album}/0{n} - {title}.{ext}": {
@@ -362,7 +365,7 @@ def test_a_renumbering_and_its_undo_give_back_every_stored_tag_exactly(
     }
     music_library(lib, spec)
     files = sorted(lib / rel for rel in spec)
-    if FAMILY[ext] == "vorbis":
+    if FAMILY[fmt] == "vorbis":
         store_pair_as(files[1], "combined")
         store_pair_as(files[2], "alias")
     before = {path: raw_frames(path) for path in files}
@@ -383,3 +386,52 @@ def test_a_renumbering_and_its_undo_give_back_every_stored_tag_exactly(
     assert "2 values restored, 0 left alone" in undone.output
     for path in files:
         assert raw_frames(path) == before[path], path
+
+
+def test_untaggable_and_unsupported_files_are_reported_and_never_written(
+    tmp_path, music_library, music_script, tree_bytes
+):
+    """AC-3 and AAC (ADTS) files are read and checked, and their fixes reported as not
+    writable, never attempted; a file of a format the toolkit does not read is reported as
+    such; the tracks around them are fixed as ever."""
+    lib, home = tmp_path / "Music", tmp_path / "home"
+    album = "Odd Formats/2020 - Live"
+    tags = _track("Three ", "3", "Live", "2020", artist="Odd Formats")
+    music_library(
+        lib,
+        {
+            f"{album}/01 - Intro.ac3": {},
+            f"{album}/02 - Outro.aac": {},
+            f"{album}/03 - Three.mp3": {"tags": tags},
+        },
+    )
+    (lib / album / "bonus.mka").write_bytes(b"\x1aE\xdf\xa3" + bytes(60))
+    video = synth.template_bytes("silence.mp4").replace(b"soun", b"vide")
+    (lib / album / "film.mp4").write_bytes(video)
+    untouched = {
+        rel: data for rel, data in tree_bytes(lib).items() if not rel.endswith(".mp3") and data
+    }
+
+    run = music_script("process_music_batch.py", "--home", home, "--library", lib)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+    now = tree_bytes(lib)
+    assert {rel: now[rel] for rel in untouched} == untouched
+    assert tagio.read(lib / album / "03 - Three.mp3").tags["title"] == "Three"
+    doc = artist_documents(home)["Odd Formats"]
+    assert doc["summary"]["tracks"] == 3
+    found = {(f["code"], f["path"]): f for f in doc["findings"]}
+    for name, kind in (("01 - Intro.ac3", "AC-3"), ("02 - Outro.aac", "AAC (ADTS)")):
+        title = found["missing-title", f"{album.split('/')[1]}/{name}"]
+        assert not title["fixable"] and not title["fixed"], title
+        assert title["not_written"] == (
+            f"2020 - Live/{name} is {kind}, a format whose tags cannot be written"
+        )
+    for name, what in (("bonus.mka", "Matroska"), ("film.mp4", "MP4 video")):
+        unsupported = found["unsupported-format", f"2020 - Live/{name}"]
+        assert unsupported["severity"] == "info" and what in unsupported["message"]
+    journaled = "".join(
+        p.read_text() for p in (home / "status" / "music" / "changes").glob("*.jsonl")
+    )
+    assert "03 - Three.mp3" in journaled
+    assert ".ac3" not in journaled and ".aac" not in journaled

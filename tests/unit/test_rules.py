@@ -102,6 +102,13 @@ FIRES = [
         id="unreadable-file",
     ),
     pytest.param(
+        "unsupported-format",
+        abbey(unsupported=(UnreadableFile(f"{ALBUM}/video.mkv", ALBUM, "a video file (.mkv)"),)),
+        f"{ALBUM}/video.mkv",
+        [],
+        id="unsupported-format",
+    ),
+    pytest.param(
         "missing-title",
         abbey({}, {"tags": {"title": None}}),
         P2,
@@ -299,6 +306,7 @@ def test_the_firing_cases_are_music_codes() -> None:
 QUIET = [
     ("link-outside-library", replace(abbey(), outside={P1: "/elsewhere/01.mp3"})),  # no fix
     ("unreadable-file", abbey()),
+    ("unsupported-format", abbey()),
     ("skipped-folder", abbey()),
     ("missing-album", ArtistScan("X", (loose(),))),
     ("missing-albumartist", ArtistScan("X", (loose(),))),
@@ -1161,3 +1169,25 @@ def test_a_link_to_a_file_outside_the_library_is_found_but_not_fixed() -> None:
         )
         assert f.details["not_fixed"].startswith(P1)
     assert of(find_issues(replace(scan, outside={})), "whitespace")[0].fixable
+
+
+def test_a_fix_to_a_file_whose_tags_cannot_be_written_is_reported_not_planned() -> None:
+    """AC-3 and AAC (ADTS) are read but cannot hold tags: every rule still looks at them, and
+    a fix for one is reported as not writable, never planned; the same album's other files
+    are fixed as ever."""
+    ac3 = f"{ALBUM}/02 - Something.ac3"
+    scan = abbey(
+        {"tags": {"album": "Abbey  Road"}},
+        {"path": ac3, "format": "ac3", "tags": {"title": None, "album": "Abbey  Road"}},
+    )
+    findings = find_issues(scan)
+    [title] = [f for f in of(findings, "missing-title") if f.path == ac3]
+    assert not title.fixable
+    assert title.not_written == f"{ac3} is AC-3, a format whose tags cannot be written"
+    assert title.not_written in title.message
+    spaces = {f.path: f for f in of(findings, "whitespace")}
+    assert not spaces[ac3].fixable and spaces[ac3].not_written
+    assert spaces[P1].fixable and spaces[P1].not_written is None
+    assert all(c.path != ac3 for f in findings for c in f.changes)
+    mp3 = replace(scan, tracks=(scan.tracks[0], replace(scan.tracks[1], format="mp3")))
+    assert [f.fixable for f in of(find_issues(mp3), "missing-title")] == [True]

@@ -221,3 +221,47 @@ def test_bad_artist_folder_raises_library_error(tmp_path, name):
 )
 def test_disc_number(name, number):
     assert disc_number(name) == number
+
+
+def test_every_format_mutagen_reads_is_a_track(tmp_path):
+    """The formats a library holds besides MP3, FLAC, M4A and Ogg: each file is read, none
+    passed over (the read-only AAC and AC-3 too)."""
+    root = tmp_path / "Mixed"
+    for fmt in synth.FORMATS + synth.READ_ONLY:
+        values = {} if fmt in synth.READ_ONLY else tagged(fmt, "1")
+        synth.make_track(root / "Album" / f"{fmt}{synth.suffix(fmt)}", fmt, values)
+    scan = scan_artist(root)
+    assert (scan.unreadable, scan.unsupported) == ((), ())
+    assert sorted(t.format for t in scan.tracks) == sorted(synth.FORMATS + synth.READ_ONLY)
+    for t in scan.tracks:
+        assert t.tags.get("title") == (None if t.format in synth.READ_ONLY else t.format)
+
+
+def test_nothing_but_junk_and_companions_is_passed_over_in_silence(tmp_path):
+    """Files the toolkit does not read are reported as what they are; an audio extension
+    mutagen cannot identify is unreadable; pictures, cue sheets, logs and junk say nothing."""
+    album = tmp_path / "The Band" / "Album"
+    synth.make_track(album / "01 - One.mp3", "mp3", tagged("One", "1"))
+    for name in ("cover.jpg", "back.png", "rip.log", "disc.cue", "notes.txt", "list.m3u"):
+        (album / name).write_bytes(b"x")
+    for name in (".DS_Store", "Thumbs.db", "desktop.ini"):
+        (album / name).write_bytes(b"x")
+    for name in ("live.mka", "score.mid", "clip.mkv", "data.xyz", "README"):
+        (album / name).write_bytes(b"x" * 64)
+    (album / "noise.wv").write_bytes(b"not a wavpack file" * 8)
+    # An .mp4 is music when it holds no picture track: this one's only track is a video's.
+    video = synth.template_bytes("silence.mp4").replace(b"soun", b"vide")
+    (album / "film.mp4").write_bytes(video)
+    synth.make_track(album / "02 - Two.mp4", "mp4", tagged("Two", "2"))
+
+    scan = scan_artist(tmp_path / "The Band")
+    assert [t.path for t in scan.tracks] == ["Album/01 - One.mp3", "Album/02 - Two.mp4"]
+    assert [(u.path, u.reason) for u in scan.unsupported] == [
+        ("Album/README", "a file with no extension"),
+        ("Album/clip.mkv", "a Matroska file (.mkv)"),
+        ("Album/data.xyz", "a .xyz file"),
+        ("Album/film.mp4", "an MP4 video (it has a picture track), not music"),
+        ("Album/live.mka", "a Matroska file (.mka)"),
+        ("Album/score.mid", "a MIDI score file (.mid)"),
+    ]
+    assert [u.path for u in scan.unreadable] == ["Album/noise.wv"]
