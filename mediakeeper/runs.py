@@ -74,6 +74,8 @@ def run_batch(
 ) -> tuple[Session, BatchReport]:
     # What it takes, for ``sessions.py resume`` to take the rest of it.
     taking = {"batch_size": options.size, "statuses": list(options.statuses)}
+    if options.resumes:
+        taking["resumes"] = options.resumes
     session = start_session(
         store.dir.parent, store.kind, description=description, settings=taking, args=args
     )

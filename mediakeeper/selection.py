@@ -68,6 +68,7 @@ def resume_only(settings: Settings, kind: str, options: BatchOptions, session_id
     options.keys = resume_keys(settings.status_dir, session_id)
     options.statuses = tuple(s for s in STATUSES if s != IN_PROGRESS)
     options.size = len(options.keys)
+    options.resumes = session_id
 
 
 def find_named(settings: Settings, kind: str, name: str, dry_run: bool) -> dict[str, Any]:

@@ -170,7 +170,12 @@ def rest_of_batch(
     statuses = record.settings.get("statuses")
     if type(size) is not int or not isinstance(statuses, list):
         return []  # a session from before sessions recorded what they take
-    finished = sum(1 for e in record.items if e.get("outcome") in ("completed", "error", "skipped"))
+    finished = sum(
+        1
+        for session in [record, *_resumes_of(status_dir, record)]
+        for e in session.items
+        if e.get("outcome") in ("completed", "error", "skipped")
+    )
     room = size - finished - len(left)
     store = QueueStore(status_dir / record.kind, record.kind)
     if room <= 0 or not store.exists():
@@ -184,6 +189,16 @@ def rest_of_batch(
         and not (statuses == [COMPLETED] and item.get("details", {}).get("enriched"))
     ]
     return rest[:room]
+
+
+def _resumes_of(status_dir: Path, record: SessionRecord) -> list[SessionRecord]:
+    """The sessions that resumed ``record``, and those that resumed them: its batch's rest."""
+    found, wanted = [], {record.id}
+    for session in load_sessions(status_dir, record.kind):  # oldest first: a resume follows
+        if session.settings.get("resumes") in wanted:
+            found.append(session)
+            wanted.add(session.id)
+    return found
 
 
 def resumable(
