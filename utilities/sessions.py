@@ -20,6 +20,7 @@ from mediakeeper import kinds
 from mediakeeper import session_commands as sc
 from mediakeeper.commands import kind_argv
 from mediakeeper.errors import NotFound
+from mediakeeper.interrupts import Interrupted
 from mediakeeper.wording import count
 from utilities.cli import Command, home_option, settings_for
 
@@ -82,12 +83,18 @@ def show(home, session_id):
         click.echo(f"  {str(item.get('outcome', '')).upper():<10} {item.get('name')}")
         if item.get("error"):
             click.echo(f"             error: {item['error']}")
+    if record.outcome in (sc.SESSION_COMPLETED, sc.RUNNING):
+        return
     left = sc.unfinished(status_dir, record)
+    rest = sc.rest_of_batch(status_dir, record, left)
+    noun = kinds.noun(record.kind)
     if left:
-        noun = kinds.noun(record.kind)
         names = ", ".join(i["name"] for i in left)
         click.echo(f"left unfinished: {count(len(left), noun)} ({names})")
-        click.echo(f"`sessions.py resume {record.id}` runs them again")
+    if rest:
+        click.echo(f"not come to: the rest of its batch, {count(len(rest), noun)}")
+    if left or rest:
+        click.echo(f"`sessions.py resume {record.id}` runs them")
 
 
 @main.command(cls=Command, reads_home=True, context_settings=HELP)
@@ -112,7 +119,19 @@ def resume(home, session_id):
     argv = [*kind_argv(record.kind, "batch", home), *record.args, "--resume", record.id]
     click.echo(f"running: {shlex.join(argv)}")
     sys.stdout.flush()
-    sys.exit(subprocess.run(argv).returncode)
+    sys.exit(_run_to_its_end(argv))
+
+
+def _run_to_its_end(argv: list[str]) -> int:
+    """The batch's exit code. A Ctrl+C reaches the batch too (one process group), and the
+    batch stops well by itself (records what finished, gives the rest back): waited for, not
+    killed, and its 130 passed on."""
+    batch = subprocess.Popen(argv)
+    while True:
+        try:
+            return batch.wait()
+        except Interrupted:
+            continue
 
 
 def _age(ctx, param, value):

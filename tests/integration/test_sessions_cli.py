@@ -4,8 +4,11 @@ SIGKILL that ends where the batch alone ends, and a clean that leaves every queu
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -251,3 +254,37 @@ def test_a_bad_age_is_a_usage_error(tmp_path, music_script):
     bad = sessions(music_script, "clean", "--home", tmp_path, "--older-than", "soon")
     assert bad.returncode == 2
     assert "'soon' is no age" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_ctrl_c_during_a_resume_lets_the_batch_stop_well(
+    tmp_path, pristine, music_popen, music_script, child_env, repo_root
+):
+    """Ctrl+C reaches the whole process group: the resumed batch records what finished and
+    gives the rest back (its session "interrupted", no claim left), and 130 is passed on."""
+    lib, home = tmp_path / "Music", tmp_path / "home"
+    shutil.copytree(pristine, lib)
+    killed_mid_batch(music_popen, home, lib)
+    resume = subprocess.Popen(
+        [sys.executable, "utilities/sessions.py", "resume", "--home", str(home)],
+        cwd=repo_root,
+        env=child_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group, as a terminal gives a command
+    )
+    try:
+        for line in resume.stdout:
+            if line.startswith("✓"):
+                break
+        os.killpg(resume.pid, signal.SIGINT)
+        out, err = resume.communicate(timeout=60)
+    finally:
+        if resume.poll() is None:
+            os.killpg(resume.pid, signal.SIGKILL)
+    assert resume.returncode == 130, out + err
+    assert "Traceback" not in err
+    resumed = session_ids(music_script, home)[0]
+    assert resumed["outcome"] == "interrupted"
+    validate = music_script("music_queue_manager.py", "--home", home, "--validate-queue")
+    assert validate.returncode == 0, validate.stdout + validate.stderr  # no stale claim
