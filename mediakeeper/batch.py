@@ -121,6 +121,7 @@ class BatchOptions:
     # transaction; but a batch that stops early (the network is down) still finishes each
     # one it holds, so a job that waits on the web keeps few.
     in_hand: int = 2
+    resumes: str | None = None  # the session whose unfinished batch this one takes (--resume)
 
 
 @dataclass

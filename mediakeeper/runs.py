@@ -70,6 +70,13 @@ def run_batch(
     hooks: Hooks,
     *,
     description: str = "",
+    args: list[str] | None = None,
 ) -> tuple[Session, BatchReport]:
-    session = start_session(store.dir.parent, store.kind, description=description)
+    # What it takes, for ``sessions.py resume`` to take the rest of it.
+    taking = {"batch_size": options.size, "statuses": list(options.statuses)}
+    if options.resumes:
+        taking["resumes"] = options.resumes
+    session = start_session(
+        store.dir.parent, store.kind, description=description, settings=taking, args=args
+    )
     return session, BatchRunner(store, make_job(session), session, options, hooks).run()

@@ -1,6 +1,7 @@
-"""Which items a batch takes: the policy behind ``--retry-errors``, ``--<noun> NAME`` and
-``--enrich``, for any media kind. The batch scripts parse their flags, call these and render
-what happened; the runner then claims within the ``BatchOptions`` they set.
+"""Which items a batch takes: the policy behind ``--retry-errors``, ``--<noun> NAME``,
+``--resume SESSION_ID`` and ``--enrich``, for any media kind. The batch scripts parse their
+flags, call these and render what happened; the runner then claims within the
+``BatchOptions`` they set.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from typing import Any
 
 from mediakeeper import kinds
 from mediakeeper.batch import BatchOptions
-from mediakeeper.commands import queue_manager
+from mediakeeper.commands import kind_command, queue_manager
 from mediakeeper.config import Settings
 from mediakeeper.errors import NotFound
 from mediakeeper.manager import find_item, refuse_if_live, reset_where
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, STATUSES
 from mediakeeper.runs import eligible_items, open_store
+from mediakeeper.session_commands import find_session, resume_keys
 
 
 def runner_options(
@@ -50,6 +52,23 @@ def only_item(settings: Settings, kind: str, options: BatchOptions, name: str, d
     options.keys = {item["key"]}
     options.statuses = tuple(s for s in STATUSES if s != IN_PROGRESS)
     options.size = 1
+
+
+def resume_only(settings: Settings, kind: str, options: BatchOptions, session_id: str) -> None:
+    """``--resume SESSION_ID``: the batch takes just what that session of this kind left
+    unfinished and the rest of its batch (``session_commands.resumable``), whatever status
+    its items went back to."""
+    record = find_session(settings.status_dir, session_id)
+    if record.kind != kind:
+        raise NotFound(
+            f"session {session_id} is a {record.kind} session, not a {kind} one",
+            f"resume it with `{kind_command(record.kind, 'batch', settings.home)} --resume "
+            f"{session_id}`",
+        )
+    options.keys = resume_keys(settings.status_dir, session_id)
+    options.statuses = tuple(s for s in STATUSES if s != IN_PROGRESS)
+    options.size = len(options.keys)
+    options.resumes = session_id
 
 
 def find_named(settings: Settings, kind: str, name: str, dry_run: bool) -> dict[str, Any]:

@@ -128,9 +128,11 @@ def start_session(
     clock: Clock = lambda: datetime.now(UTC),
     description: str = "",
     settings: Mapping[str, Any] | None = None,
+    args: list[str] | None = None,
 ) -> Session:
     """Open a new session with the kind's next free number of the day (safe against a racing
-    run)."""
+    run). ``args``: the batch command's options that say how it works (not which items it
+    takes), so that ``sessions.py resume`` runs what it left unfinished the same way."""
     kind_dir = status_dir / kind
     log_dir = kind_dir / LOG_DIR
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -159,6 +161,7 @@ def start_session(
         pid_started=own_start_time(),
         description=description,
         **({"settings": dict(settings)} if settings else {}),
+        **({"args": list(args)} if args else {}),
     )
     return session
 
@@ -174,6 +177,9 @@ class SessionRecord:
     summary: dict[str, Any] = field(default_factory=dict)
     pid: int | None = None  # the batch's process, and the host it runs on
     host: str | None = None
+    args: list[str] = field(default_factory=list)  # how its batch was run (start_session)
+    description: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)  # its batch's: batch_size, statuses
 
     @property
     def items_done(self) -> int:
@@ -218,6 +224,9 @@ def load_sessions(status_dir: Path, kind: str) -> list[SessionRecord]:
                 started_at=at,
                 pid=pid if type(pid) is int else None,
                 host=claims[sid]["host"],
+                args=[a for a in event.get("args") or [] if isinstance(a, str)],
+                description=str(event.get("description") or ""),
+                settings=event["settings"] if isinstance(event.get("settings"), dict) else {},
             )
         elif sid in records and event.get("event") == "item":
             records[sid].items.append(event)

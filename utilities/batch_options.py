@@ -38,7 +38,14 @@ from mediakeeper.runs import open_store, run_batch
 from mediakeeper.sessions import Session
 from mediakeeper.wording import count, queue_name
 from mediakeeper.workers import MOST, PER_CPU, most_workers
-from utilities.progress import ProgressHooks, render_summary, say
+from utilities.progress import (
+    QUIET,
+    VERBOSE,
+    ProgressHooks,
+    chosen_verbosity,
+    render_summary,
+    say,
+)
 
 # ---- options --------------------------------------------------------------------------------
 
@@ -59,6 +66,16 @@ def item(noun: str):
         f"--{noun}",
         metavar="NAME",
         help=f"Process just this {noun} (case and accents aside, or a unique start).",
+    )
+
+
+def resume():
+    """``--resume SESSION_ID``: what ``sessions.py resume`` runs."""
+    return click.option(
+        "--resume",
+        metavar="SESSION_ID",
+        help="Take just what that session left unfinished when it was interrupted or killed "
+        "(`sessions.py list` shows the sessions).",
     )
 
 
@@ -144,6 +161,46 @@ def only_item(settings: Settings, kind: str, options: BatchOptions, name: str, d
     selection.only_item(settings, kind, options, name, dry_run)
 
 
+def resume_only(
+    settings: Settings, kind: str, options: BatchOptions, session_id: str, item_name: str | None
+) -> None:
+    """``--resume SESSION_ID`` (see ``selection.resume_only``); not with ``--<noun> NAME``."""
+    if item_name:
+        raise click.UsageError(f"give --resume or --{kinds.noun(kind)}, not both")
+    selection.resume_only(settings, kind, options, session_id)
+
+
+# Options that choose which items a batch takes, or where: left out of the way a session
+# is recorded to have run (``recorded_args``), as a resume chooses its own items.
+CHOOSING = {"home", "library", "batch_size", "retry_errors", "dry_run", "resume"}
+
+
+def recorded_args(kind: str) -> list[str]:
+    """The options given on this batch's command line that say how it works (--offline,
+    --no-fix, --workers 1, -v), for its session's record: ``sessions.py resume`` runs the
+    batch again with them."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return []
+    args: list[str] = []
+    for param in context.command.params:
+        if param.name in CHOOSING | {kinds.noun(kind)} or not isinstance(param, click.Option):
+            continue
+        if context.get_parameter_source(param.name) is not ParameterSource.COMMANDLINE:
+            continue
+        value = context.params.get(param.name)
+        if not param.expose_value:  # -q / -v keep their choice on the context
+            value = {"quiet": QUIET, "verbose": VERBOSE}.get(param.name) == chosen_verbosity()
+        if param.is_flag:
+            if value:
+                args.append(param.opts[-1])
+            elif value is False and param.secondary_opts:
+                args.append(param.secondary_opts[-1])
+        elif value is not None:
+            args += [param.opts[-1], str(value)]
+    return args
+
+
 def prepare_store(
     settings: Settings, kind: str, options: BatchOptions, *, enrich: bool
 ) -> QueueStore:
@@ -210,7 +267,14 @@ def run_with_progress(
     """Run the batch; a first Ctrl+C or SIGTERM ends the program with exit code 130.
     ``after`` runs once the batch has ended (closing files), as a second signal allows."""
     try:
-        session, report = run_batch(store, make_job, options, hooks, description=description)
+        session, report = run_batch(
+            store,
+            make_job,
+            options,
+            hooks,
+            description=description,
+            args=recorded_args(store.kind),
+        )
         exit_on_signals_if_interrupted(report)
         if after is not None:
             after(report)

@@ -1,6 +1,7 @@
 """The ``mediakeeper`` console command (``pip install`` puts it on PATH): one group holding
 every script's command, ``mediakeeper music batch``, ``mediakeeper movies queue``,
-``mediakeeper report``, ``mediakeeper dashboard``, ``mediakeeper undo``.
+``mediakeeper report``, ``mediakeeper dashboard``, ``mediakeeper undo``,
+``mediakeeper sessions``.
 
 Each subcommand is the very command object of its ``utilities/`` script, built from the
 kinds' records (``mediakeeper.kinds``): a kind added there is a subcommand here. A script is
@@ -28,6 +29,7 @@ TOOL_HELP = {
     "report": "Write the weekly progress report.",
     "dashboard": "Every queue at a glance.",
     "undo": "Put back tag values changed by mediakeeper.",
+    "sessions": "List, show, resume and clean up the batches' sessions.",
 }
 
 

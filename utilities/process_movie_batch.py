@@ -26,6 +26,7 @@ from utilities.progress import ProgressHooks, verbosity_options
 @home_option
 @opts.batch_size("movie")
 @opts.item("movie")
+@opts.resume()
 @opts.retry_errors("movie")
 @opts.dry_run()
 @opts.offline("Make no TMDb lookups: only the local checks (video files, folder name).")
@@ -46,6 +47,7 @@ def main(
     home,
     batch_size,
     movie,
+    resume,
     retry_errors,
     dry_run,
     offline,
@@ -75,7 +77,9 @@ def main(
         workers=opts.fitted_workers(workers, batch_size, "movie"),
         online=online,
     )
-    if movie:
+    if resume:
+        opts.resume_only(settings, "movies", options, resume, movie)
+    elif movie:
         opts.only_item(settings, "movies", options, movie, dry_run)
     if dry_run:
         return _dry_run(settings, options, online=online, artwork=artwork, overwrite=overwrite)

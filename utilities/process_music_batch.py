@@ -29,6 +29,7 @@ from utilities.progress import ProgressHooks, verbosity_options
 @home_option
 @opts.batch_size("artist")
 @opts.item("artist")
+@opts.resume()
 @opts.retry_errors("artist")
 @opts.dry_run()
 @click.option("--no-fix", is_flag=True, help="Report issues only; change no tags.")
@@ -48,6 +49,7 @@ def main(
     home,
     batch_size,
     artist,
+    resume,
     retry_errors,
     dry_run,
     no_fix,
@@ -73,7 +75,9 @@ def main(
         workers=opts.fitted_workers(workers, batch_size, "artist"),
         online=online,
     )
-    if artist:
+    if resume:
+        opts.resume_only(settings, "music", options, resume, artist)
+    elif artist:
         opts.only_item(settings, "music", options, artist, dry_run)
     if dry_run:
         if enrich:  # the same artists the batch would take, read without writing

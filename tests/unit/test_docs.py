@@ -27,6 +27,7 @@ SCRIPTS = (
     "conversion_queue_manager",
     "weekly_report",
     "media_dashboard",
+    "sessions",
 )
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -62,7 +63,9 @@ def command(script: str) -> click.Command:
 
 
 def long_options(cmd: click.Command) -> set[str]:
-    return {
+    """A group's are its subcommands' (``sessions.py list --kind``)."""
+    subcommands = cmd.commands.values() if isinstance(cmd, click.Group) else ()
+    return {opt for sub in subcommands for opt in long_options(sub)} | {
         opt
         for param in cmd.params
         if not getattr(param, "hidden", False)

@@ -72,6 +72,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "listing",
             "runs",
             "selection",
+            "session_commands",
             "reach",
         ),
     ),

@@ -1,0 +1,290 @@
+"""sessions.py over real batches of two kinds, in real subprocesses: list, show, a resume after
+SIGKILL that ends where the batch alone ends, and a clean that leaves every queue whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mediakeeper.session_commands import size_text
+from mediakeeper.slug import slugify
+from tests.conftest import wait_until
+
+N_ARTISTS, BATCH = 8, 6
+BATCH_ARGS = ("--batch-size", BATCH, "--offline", "--workers", 1, "--checkpoint-every", 1)
+
+
+def spec() -> dict[str, dict]:
+    """Artists whose tags get fixes (so each keeps a work file), six tracks each: long enough
+    for a kill to land in the middle of the batch."""
+    tracks = {}
+    for a in range(N_ARTISTS):
+        name = f"Artist {a}"
+        for n in range(1, 7):
+            tags = {"title": f"Song  {n} ", "artist": name, "album": "Record"}
+            tracks[f"{name}/Record/{n:02d} - Song.mp3"] = {"tags": {**tags, "tracknumber": str(n)}}
+    return tracks
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory, music_library):
+    return music_library(tmp_path_factory.mktemp("pristine") / "Music", spec())
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, pristine, music_script, music_queue, library_tags):
+    """The end state of the batch run uninterrupted."""
+    root = tmp_path_factory.mktemp("reference")
+    lib, home = root / "Music", root / "home"
+    shutil.copytree(pristine, lib)
+    run = music_script("process_music_batch.py", "--home", home, "--library", lib, *BATCH_ARGS)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return end_state(home, lib, music_queue, library_tags)
+
+
+def end_state(home: Path, lib: Path, music_queue, library_tags) -> dict:
+    items = {
+        i["key"]: (i["status"], i["track_count"], i["issues_found"], i["issues_resolved"])
+        for i in music_queue(home)["items"]
+    }
+    return {"items": items, "tags": library_tags(lib)}
+
+
+def sessions(music_script, *args):
+    return music_script("sessions.py", *args)
+
+
+def killed_mid_batch(
+    music_popen, home: Path, lib: Path, *, planned: int = 0, sig: int = signal.SIGKILL
+) -> None:
+    """The batch killed right after its first artist is recorded, the next one in hand (with
+    ``planned``: once that many artists have their plan in a work file)."""
+    proc = music_popen("--home", home, "--library", lib, *BATCH_ARGS, "-v")
+    for line in proc.stdout:
+        if line.startswith("✓"):
+            break
+    work = home / "status/music/work"
+    assert wait_until(lambda: len(list(work.glob("*.json"))) >= planned)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    expected = 130 if sig == signal.SIGINT else -sig
+    assert proc.returncode == expected, f"the batch ended before the signal: {out}{err}"
+
+
+def session_ids(music_script, home: Path) -> list[dict]:
+    listed = sessions(music_script, "list", "--home", home, "--json")
+    assert listed.returncode == 0, listed.stderr
+    return json.loads(listed.stdout)
+
+
+@pytest.mark.parametrize(
+    ("sig", "outcome"), [(signal.SIGKILL, "crashed"), (signal.SIGINT, "interrupted")]
+)
+def test_a_killed_batch_and_its_resume_end_as_the_batch_alone(
+    sig, outcome, tmp_path, pristine, reference, music_popen, music_script, music_queue,
+    library_tags
+):  # fmt: skip
+    lib, home = tmp_path / "Music", tmp_path / "home"
+    shutil.copytree(pristine, lib)
+    killed_mid_batch(music_popen, home, lib, sig=sig)
+    [crashed] = session_ids(music_script, home)
+    assert crashed["outcome"] == outcome and crashed["done"] >= 1
+    statuses = [i["status"] for i in music_queue(home)["items"]]
+    assert statuses.count("completed") < BATCH
+
+    shown = sessions(music_script, "show", "--home", home, crashed["id"])
+    assert shown.returncode == 0, shown.stderr
+    assert outcome in shown.stdout and "left unfinished: 1 artist" in shown.stdout
+
+    resumed = sessions(music_script, "resume", "--home", home)  # the latest crashed one
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert f"Resuming session {crashed['id']} ({outcome})" in resumed.stdout
+    [command] = [line for line in resumed.stdout.splitlines() if line.startswith("running: ")]
+    for option in ("--offline", "--workers 1", "--checkpoint-every 1", f"--resume {crashed['id']}"):
+        assert option in command  # run as the batch was
+    assert end_state(home, lib, music_queue, library_tags) == reference
+
+    # The crashed session is still crashed in its records, but it has nothing left to do;
+    # the resume's own session completed, and resuming that says so.
+    again = sessions(music_script, "resume", "--home", home, crashed["id"])
+    assert again.returncode == 1
+    assert "left nothing to do" in again.stderr
+    latest = session_ids(music_script, home)[0]
+    assert latest["outcome"] == "completed"
+    done = sessions(music_script, "resume", "--home", home, latest["id"])
+    assert done.returncode == 1
+    assert f"session {latest['id']} completed: it left nothing unfinished" in done.stderr
+    assert "Traceback" not in done.stderr + again.stderr
+
+
+def movie_batch(music_script, home: Path, movies: Path) -> None:
+    for title in ("Heat (1995)", "Alien (1979)"):
+        (movies / title).mkdir(parents=True)
+        (movies / title / "movie.mkv").write_bytes(b"\x1a\x45\xdf\xa3" + b"\0" * 64)
+    args = ("--home", home, "--library", movies, "--offline", "--batch-size", 2)
+    done = music_script("process_movie_batch.py", *args)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+
+
+def test_list_and_show_read_every_kind(tmp_path, pristine, music_script):
+    home, lib = tmp_path / "home", tmp_path / "Music"
+    shutil.copytree(pristine, lib)
+    args = ("--home", home, "--library", lib, "--offline", "--batch-size", 2)
+    done = music_script("process_music_batch.py", *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    movie_batch(music_script, home, tmp_path / "Movies")
+
+    rows = session_ids(music_script, home)
+    # Latest first (the two may have started within the same second).
+    assert rows[0]["started"] >= rows[1]["started"]
+    assert sorted((r["kind"], r["outcome"]) for r in rows) == [
+        ("movies", "completed"),
+        ("music", "completed"),
+    ]
+    music = next(r for r in rows if r["kind"] == "music")
+    assert music["done"] == 2 and music["failed"] == 0
+    assert {"id", "kind", "started", "seconds", "outcome", "done", "failed"} == set(rows[0])
+
+    table = sessions(music_script, "list", "--home", home).stdout.splitlines()
+    assert table[0].split() == ["SESSION", "KIND", "STARTED", "DURATION", "OUTCOME", "DONE/FAILED"]
+    assert [line.split()[0] for line in table[1:]] == [rows[0]["id"], rows[1]["id"]]
+    only_music = sessions(music_script, "list", "--home", home, "--kind", "music", "--json")
+    assert [r["id"] for r in json.loads(only_music.stdout)] == [music["id"]]
+    latest = sessions(music_script, "list", "--home", home, "--limit", 1, "--json")
+    assert [r["id"] for r in json.loads(latest.stdout)] == [rows[0]["id"]]
+
+    shown = sessions(music_script, "show", "--home", home, music["id"])
+    assert shown.returncode == 0, shown.stderr
+    assert "COMPLETED  Artist 0" in shown.stdout and "COMPLETED  Artist 1" in shown.stdout
+    assert "options: --offline" in shown.stdout
+    missing = sessions(music_script, "show", "--home", home, "20990101_music_001")
+    assert missing.returncode == 1 and "no session '20990101_music_001'" in missing.stderr
+    nothing = sessions(music_script, "resume", "--home", home)
+    assert nothing.returncode == 1 and "no interrupted or crashed session" in nothing.stderr
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_clean_deletes_logs_and_finished_work_files_and_nothing_a_queue_or_undo_needs(
+    tmp_path, pristine, reference, music_popen, music_script, music_queue, library_tags
+):
+    # Killed holding an artist whose plan is in its work file (the kill may land between two
+    # artists: then again, on a fresh copy).
+    for attempt in range(10):
+        lib, home = tmp_path / f"Music{attempt}", tmp_path / f"home{attempt}"
+        shutil.copytree(pristine, lib)
+        killed_mid_batch(music_popen, home, lib, planned=2)
+        status = home / "status" / "music"
+        in_hand = [i for i in music_queue(home)["items"] if i["status"] == "in_progress"]
+        kept = [status / "work" / f"{slugify(i['key'])}.json" for i in in_hand]
+        if kept and all(path.exists() for path in kept):
+            break
+    else:
+        pytest.fail("no kill landed while an artist was in hand")
+    [kept_work] = kept
+    movie_batch(music_script, home, tmp_path / "Movies")
+    logs = sorted((status / "session_logs").glob("*.log"))
+    finished_work = sorted(set((status / "work").glob("*.json")) - {kept_work})
+    assert logs and finished_work
+    untouchable = {name: tree(status / name) for name in ("changes", "checkpoints")} | {
+        f: (status / f).read_bytes() for f in ("processing_queue.json", "sessions.jsonl")}
+    assert untouchable["changes"] and untouchable["checkpoints"]
+
+    movies = home / "status/movies"  # its movies are all finished
+    movie_logs = sorted((movies / "session_logs").glob("*.log"))
+    assert movie_logs
+    movie_logs += sorted((movies / "work").glob("*.json"))
+    size = sum(p.stat().st_size for p in (*logs, *finished_work, *movie_logs))
+
+    checked = validated(music_script, home)
+    assert checked["movie_queue_manager.py"][0] == 0
+
+    asked = sessions(music_script, "clean", "--home", home, "--older-than", "0d")
+    assert asked.returncode == 0, asked.stderr
+    assert "nothing was deleted: add --yes" in asked.stdout
+    assert all(p.exists() for p in (*logs, *finished_work, kept_work))
+
+    cleaned = sessions(music_script, "clean", "--home", home, "--older-than", "0d", "--yes")
+    assert cleaned.returncode == 0, cleaned.stderr
+    n = len(logs) + len(finished_work) + len(movie_logs)
+    assert f"Deleted {n} files, freed {size_text(size)}." in cleaned.stdout
+    for path in (*logs, *finished_work, *movie_logs):
+        assert f"deleting {path.relative_to(home)}" in cleaned.stdout
+        assert not path.exists()
+    assert kept_work.exists()  # its artist is not finished: the resume continues from it
+    assert "change journal(s) of music: undo_changes.py reads them" in cleaned.stdout
+    assert "work file(s) of music: their items are not finished" in cleaned.stdout
+    after = {name: tree(status / name) for name in ("changes", "checkpoints")} | {
+        f: (status / f).read_bytes() for f in ("processing_queue.json", "sessions.jsonl")
+    }
+    assert after == untouchable
+    # The killed batch's stale claim is the only problem either queue has, before and after.
+    assert validated(music_script, home) == checked
+    assert "stale claim" in checked["music_queue_manager.py"][1]
+
+    # What clean kept is all a resume needs: it still ends where the batch alone ends.
+    resumed = sessions(music_script, "resume", "--home", home)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert end_state(home, lib, music_queue, library_tags) == reference
+    assert {code for code, _ in validated(music_script, home).values()} == {0}
+    assert sessions(music_script, "clean", "--home", home, "--older-than", "30d").stdout.endswith(
+        "Nothing to delete.\n"
+    )
+
+
+def validated(music_script, home: Path) -> dict[str, tuple[int, str]]:
+    found = {}
+    for manager in ("music_queue_manager.py", "movie_queue_manager.py"):
+        done = music_script(manager, "--home", home, "--validate-queue")
+        found[manager] = (done.returncode, done.stdout + done.stderr)
+    return found
+
+
+def test_a_bad_age_is_a_usage_error(tmp_path, music_script):
+    (tmp_path / "status").mkdir()
+    bad = sessions(music_script, "clean", "--home", tmp_path, "--older-than", "soon")
+    assert bad.returncode == 2
+    assert "'soon' is no age" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_ctrl_c_during_a_resume_lets_the_batch_stop_well(
+    tmp_path, pristine, music_popen, music_script, child_env, repo_root
+):
+    """Ctrl+C reaches the whole process group: the resumed batch records what finished and
+    gives the rest back (its session "interrupted", no claim left), and 130 is passed on."""
+    lib, home = tmp_path / "Music", tmp_path / "home"
+    shutil.copytree(pristine, lib)
+    killed_mid_batch(music_popen, home, lib)
+    resume = subprocess.Popen(
+        [sys.executable, "utilities/sessions.py", "resume", "--home", str(home)],
+        cwd=repo_root,
+        env=child_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group, as a terminal gives a command
+    )
+    try:
+        for line in resume.stdout:
+            if line.startswith("✓"):
+                break
+        os.killpg(resume.pid, signal.SIGINT)
+        out, err = resume.communicate(timeout=60)
+    finally:
+        if resume.poll() is None:
+            os.killpg(resume.pid, signal.SIGKILL)
+    assert resume.returncode == 130, out + err
+    assert "Traceback" not in err
+    resumed = session_ids(music_script, home)[0]
+    assert resumed["outcome"] == "interrupted"
+    validate = music_script("music_queue_manager.py", "--home", home, "--validate-queue")
+    assert validate.returncode == 0, validate.stdout + validate.stderr  # no stale claim
