@@ -3,8 +3,8 @@ come. The queue engine, batch runner, queue manager, reports and command line re
 records and keep no per-kind tables of their own.
 
 Adding a kind is one ``Kind(...)`` below, its package (``mediakeeper/<kind>/``: job, rules,
-outputs, report template) and its two thin scripts in ``utilities/``, which build their
-commands from this record.
+outputs, report template), what its batch adds (``utilities/<kind>_batch.py``) and its two
+scripts of a few lines in ``utilities/``, which build their commands from this record.
 
 This module imports nothing of the toolkit's: ``config`` reads it to know the settings
 sections, and ``--help`` must stay quick, so a kind's job is named by a dotted path and only
@@ -74,6 +74,10 @@ class Kind:
     # directly in it (a kind whose items' folders hold other items).
     item_files: str = "tree"
 
+    # "module:NAME" of the BatchSpec its batch script is built from (what the kind's batch
+    # adds: options, job, dry run), imported only when that command is built.
+    batch: str | None = None
+
     @property
     def files_below(self) -> bool:
         """Whether every file below an item's folder is the item's (``item_files``)."""
@@ -127,6 +131,7 @@ MUSIC = Kind(
     settings={"lookups": True},
     extra_counters=(TRACKS,),
     output_dir=("outputs", "music", "artists"),
+    batch="utilities.music_batch:BATCH",
 )
 MOVIES = Kind(
     name="movies",
@@ -138,6 +143,7 @@ MOVIES = Kind(
     batch_script="process_movie_batch",
     output_dir=("outputs", "movies"),
     chosen_by="TMDb",
+    batch="utilities.movie_batch:BATCH",
 )
 
 CONVERSIONS = Kind(

@@ -1,17 +1,10 @@
-"""What every ``process_<kind>_batch.py`` shares: its Click options and the command-line steps
+"""What every ``process_<kind>_batch`` shares: its Click options and the command-line steps
 around a batch (the queue created and said so, a progress bar, the closing lines). Which
-items a batch takes is the library's policy: ``mediakeeper.selection``.
+items a batch takes is the library's policy: ``mediakeeper.selection``. The command itself
+is assembled from these by ``utilities.batch_command.build_batch``.
 
 The options are decorator factories that take the item's noun (``artist``, ``movie``), so
-each script words its ``--help`` for its own items and keeps its own option order::
-
-    @click.command(cls=Command)
-    @home_option
-    @batch_size("movie")
-    @item("movie")                 # --movie NAME
-    @retry_errors("movie")
-    @dry_run()
-    ...
+each kind's ``--help`` is worded for its own items (``item("movie")`` is ``--movie NAME``).
 """
 
 from __future__ import annotations

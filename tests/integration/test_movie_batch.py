@@ -366,6 +366,25 @@ def test_dry_run_writes_and_asks_nothing(fake, tmp_path):
     assert fake.requests == [] and not home.exists() and tree(library) == before
 
 
+def test_a_dry_run_with_enrich_previews_the_movies_enrich_would_take(fake, tmp_path):
+    """--dry-run --enrich previewed the pending movies, not the completed ones processed
+    offline that --enrich takes (the music batch's dry run already narrowed to those)."""
+    library = library_of(tmp_path / "Movies", ["Heat (1995)/h.mkv", "The Matrix (1999)/m.mkv"])
+    home = tmp_path / "home"
+    first = run(fake, home, library, "--offline", "--movie", "Heat", key=None)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert {n: i["status"] for n, i in queue_of(home).items()} == {
+        "Heat (1995)": "completed",
+        "The Matrix (1999)": "pending",
+    }
+    before = tree(home)
+    result = run(fake, home, library, "--dry-run", "--enrich")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Heat (1995): " in result.stdout and "The Matrix" not in result.stdout
+    assert "dry run: 1 movie; nothing was written" in result.stdout
+    assert fake.requests == [] and tree(home) == before
+
+
 def test_a_dry_run_without_a_key_previews_and_says_a_real_run_needs_one(fake, tmp_path):
     library = library_of(tmp_path / "Movies", ["The Matrix (1999)/m.mkv", "Solaris/s.mkv"])
     before = tree(library)

@@ -3,6 +3,7 @@ points at things that exist."""
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
@@ -10,6 +11,8 @@ from mediakeeper import config, kinds
 from mediakeeper.reports import records
 from mediakeeper.reports.render import TEMPLATES
 from tests.conftest import REPO_ROOT
+from utilities import batch_command
+from utilities.batch_command import BatchSpec
 
 
 def test_every_kind_has_its_settings_section_its_scripts_its_job_and_its_template():
@@ -23,6 +26,23 @@ def test_every_kind_has_its_settings_section_its_scripts_its_job_and_its_templat
         assert kind.output_dir is None or kind.output_dir[:2] == ("outputs", kind.name)
     assert tuple(kinds.KINDS) == records.KIND_ORDER
     assert set(records.OUTPUT_DIRS) <= set(kinds.KINDS)
+
+
+def test_a_kind_s_batch_script_is_built_from_the_spec_its_record_names():
+    """Each batch script is ``build_batch(kind)``: what the kind's batch adds is the spec its
+    record names, and the built command has the kind's own options beside the common ones."""
+    for kind in kinds.KINDS.values():
+        if kind.batch is None:  # a kind whose batch script is still written out in full
+            continue
+        spec = kinds.load(kind.batch)
+        assert isinstance(spec, BatchSpec), kind.batch
+        command = importlib.import_module(f"utilities.{kind.batch_script}").main
+        names = {p.name for p in command.params}
+        assert {kind.noun, "batch_size", "dry_run", "workers"} <= names
+        assert {"offline", "enrich"} <= names or spec.offline_help is None
+    assert kinds.MUSIC.batch and kinds.MOVIES.batch
+    music = {p.name for p in batch_command.build_batch("music").params}
+    assert {"no_fix", "fetch_covers"} <= music and "artwork" not in music
 
 
 def test_a_kind_this_version_does_not_know_is_an_item_one_level_down():
