@@ -366,7 +366,9 @@ def _closing(home: Path) -> None:
     _heading("4. What to look at next")
     print(f"One issue report per artist (Markdown), in {reports}/:")
     for report in sorted(reports.glob("*.md")):
-        print(f"  {report}")
+        if report.name != "index.md":
+            print(f"  {report}")
+    print(f"and their index, what needs you first: {reports / 'index.md'}")
     tie = reports / f"{slugify('Pink Floyd')}.md"
     print(
         f"\nStart with {tie}:\n"
