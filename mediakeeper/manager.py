@@ -22,7 +22,6 @@ from mediakeeper.queue import QueueStore, statuses_of
 from mediakeeper.queue_items import (
     COMPLETED,
     ERROR,
-    IN_PROGRESS,
     PENDING,
     SKIPPED,
     STATUSES,
@@ -32,6 +31,7 @@ from mediakeeper.queue_items import (
     is_live,
     new_item,
     new_queue,
+    stages_in_progress,
     structure_problems,
     validate,
 )
@@ -302,17 +302,6 @@ def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
         "in_progress_stages": stages_in_progress(items),
         "updated_at": data.get("updated_at"),
     }
-
-
-def stages_in_progress(items: list[Mapping[str, Any]]) -> dict[str, int]:
-    """How many items in progress are at each stage their job reported (``item_progress``;
-    a kind that reports none has none), in the order first seen."""
-    stages: dict[str, int] = {}
-    for item in items:
-        stage = (item.get("details") or {}).get("stage")
-        if item["status"] == IN_PROGRESS and stage:
-            stages[stage] = stages.get(stage, 0) + 1
-    return stages
 
 
 def find_item(

@@ -144,6 +144,9 @@ def render_text(d: Dashboard) -> str:
         lines.append(
             pad + " · ".join(f"{s.replace('_', ' ')} {n:,}" for s, n in q.statuses.items())
         )
+        if q.stages:  # where the items in progress are (a conversion's stage)
+            at = ", ".join(f"{n:,} {stage}" for stage, n in q.stages.items())
+            lines.append(f"{pad}in progress: {at}")
         lines.append(pad + ("pace " + q.pace.describe(q.plural) if q.total else "no items yet"))
     w = d.week
     lines += ["", f"THIS WEEK  {w.week.label} · {w.week.span()}"]

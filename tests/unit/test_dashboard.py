@@ -121,12 +121,17 @@ def test_the_albums_converted_this_week_their_audio_and_the_space_saved(tmp_path
         album("B/Two", "2026-11-21T09:00:00+00:00", 3000.0, 400_000_000, 100_000_000),
         album("C/Old", "2026-11-10T09:00:00+00:00", 9000.0, 900_000_000, 100_000_000),
         new_item("D/Next", "D/Next", "/rips/D/Next"),
+        new_item("E/Now", "E/Now", "/rips/E/Now"),
     ]
+    items[-1].update(status="in_progress", details={"stage": "converting"})
     store = QueueStore(tmp_path / "status" / "conversions", "conversions")
     store.create(new_queue("conversions", "/rips", items, datetime(2026, 11, 1, tzinfo=UTC)))
     board = build_dashboard(gather(tmp_path), NOW)
-    assert "  converted 2 albums · 1.5 h of audio · 540.0 MB saved" in render_text(board)
+    text = render_text(board)
+    assert "  converted 2 albums · 1.5 h of audio · 540.0 MB saved" in text
+    assert "in progress: 1 converting" in text  # where the album being converted is
     page = render_html(board)
+    assert "In progress: 1 converting" in page
     assert '<div class="label">Albums converted</div><div class="value">2</div>' in page
     assert "1.5 h of audio · 540.0 MB saved" in page
     week = render_markdown(weekly_figures(gather(tmp_path), Week.of(NOW), NOW))
