@@ -24,14 +24,12 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from mediakeeper import kinds
+from mediakeeper.batch_report import BatchReport, Outcome
 from mediakeeper.errors import ConfigError, MediakeeperError, QueueError
 from mediakeeper.fingerprints import FINGERPRINT, Recorder
-from mediakeeper.interrupts import (
-    EXIT_INTERRUPTED,
-    Interrupted,
-    critical,
-    interruptible,
-)
+from mediakeeper.interrupts import EXIT_INTERRUPTED as EXIT_INTERRUPTED  # (for the scripts)
+from mediakeeper.interrupts import Interrupted, critical, interruptible
+from mediakeeper.item_progress import reporting
 from mediakeeper.kinds import all_counters
 from mediakeeper.queue import QueueStore
 from mediakeeper.queue_items import COMPLETED as ITEM_COMPLETED
@@ -42,7 +40,6 @@ from mediakeeper.sessions import COMPLETED, FAILED, INTERRUPTED, ItemLine, Sessi
 from mediakeeper.wording import count
 from mediakeeper.workers import Workers, most_workers
 
-EXIT_OK, EXIT_SOME_ERRORS = 0, 1
 RECORD_WITHIN = 0.5  # seconds a result may wait for others to share its queue transaction
 
 
@@ -122,54 +119,6 @@ class BatchOptions:
     # one it holds, so a job that waits on the web keeps few.
     in_hand: int = 2
     resumes: str | None = None  # the session whose unfinished batch this one takes (--resume)
-
-
-@dataclass
-class Outcome:
-    key: str
-    name: str
-    status: str  # completed | error | skipped | released
-    result: ItemResult | None = None
-    error: str | None = None
-    seconds: float = 0.0
-    details: dict[str, Any] = field(default_factory=dict)  # a failure's (see ItemFailure)
-
-
-@dataclass
-class BatchReport:
-    outcomes: list[Outcome] = field(default_factory=list)
-    checkpoints: list[str] = field(default_factory=list)
-    released_stale: list[str] = field(default_factory=list)
-    interrupted: bool = False
-    stopped_early: str | None = None
-    # (service, reason) when a job found its web service unreachable: the run went on
-    # offline, leaving its items' lookups for --enrich (see reach.py).
-    went_offline: tuple[str, str] | None = None
-    notices: list[str] = field(default_factory=list)  # the items' notices, each once
-    seconds: float = 0.0
-
-    def count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    def total(self, counter: str) -> int:
-        """What this run's items counted (``ItemResult.this_run``)."""
-        return sum(o.result.this_run.get(counter, 0) for o in self.outcomes if o.result)
-
-    def total_detail(self, key: str) -> int:
-        """A detail summed over every item, the failed ones too (their web requests count)."""
-        return sum(
-            (o.result.details if o.result else o.details).get(key, 0) or 0 for o in self.outcomes
-        )
-
-    @property
-    def exit_code(self) -> int:
-        if self.interrupted:
-            return EXIT_INTERRUPTED
-        failed = self.count(ERROR) + self.count("skipped") + len(self.with_problems())
-        return EXIT_SOME_ERRORS if failed or self.stopped_early else EXIT_OK
-
-    def with_problems(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.result and o.result.problem]
 
 
 class Hooks:
@@ -329,7 +278,14 @@ class BatchRunner:
     def _run_inline(self) -> None:
         finished = []
         while items := self._record_and_claim(finished, 1):
-            finished = [(items[0], self._run(items[0]))]
+            with reporting(partial(self._record_stage, items[0])):
+                finished = [(items[0], self._run(items[0]))]
+
+    def _record_stage(self, item: dict[str, Any], stage: str) -> None:
+        """A job's stage for the item in hand (``item_progress``), on its queue item: one
+        journal line. An item no longer this batch's (a checkpoint put back) is left alone."""
+        with critical(exit_waits=True), suppress(QueueError):
+            self.store.note_stage(item["key"], self.session.id, stage)
 
     def _run_pool(self) -> None:
         # One process per item at most: more would only sit idle (and fork for nothing).
@@ -339,6 +295,7 @@ class BatchRunner:
             count,
             run=self._run,
             lost=lambda item: Failed("crash", "its worker process died"),
+            progress=self._record_stage,
         )
         # Items in flight are topped up once the results are recorded: while the main process
         # records and claims, each worker is already busy with its next item, and the results

@@ -1,11 +1,12 @@
 """The queue manager's ``--list``: which items, in what order, laid out in columns.
 
 Columns: status, name, then the counts the kind keeps (music: tracks; every kind: issues
-found and fixed), then a note (folder missing, the last error, why a completed movie was not
-identified). Counts are shown only where they are results that stand (``holds_results``: as
-``--show-summary`` adds them up): a pending item has not been looked at, and an errored one has
-no results, so their counts are blank, never "0". A name too wide for the terminal is cut with
-"…" (``--json`` has every name whole); every column stays in line whatever the names hold.
+found and fixed), then a note (folder missing, the stage a job reported, the last error, why
+a completed movie was not identified). Counts are shown only where they are results that
+stand (``holds_results``: as ``--show-summary`` adds them up): a pending item has not been
+looked at, and an errored one has no results, so their counts are blank, never "0". A name
+too wide for the terminal is cut with "…" (``--json`` has every name whole); every column
+stays in line whatever the names hold.
 """
 
 from __future__ import annotations
@@ -76,7 +77,18 @@ def _note(item: Mapping[str, Any]) -> str:
         error = f"○ {why}"
     else:
         error = f"! {item['last_error']}" if item.get("last_error") else ""
-    return printable(_GAP.join(part for part in (missing, error) if part))
+    return printable(_GAP.join(part for part in (missing, _stage(item), error) if part))
+
+
+def _stage(item: Mapping[str, Any]) -> str:
+    """The stage a job reported (``item_progress``): where an item in progress is, and where
+    one given back (interrupted) stopped."""
+    stage = (item.get("details") or {}).get("stage")
+    if not stage or stage == "completed":
+        return ""
+    if item["status"] == "in_progress":
+        return f"stage: {stage}"
+    return f"stopped at {stage}" if item["status"] == "pending" else ""
 
 
 def table(items: Sequence[Mapping[str, Any]], kind: str, columns: int) -> list[str]:

@@ -31,6 +31,7 @@ from mediakeeper.queue_items import (
     is_live,
     new_item,
     new_queue,
+    stages_in_progress,
     structure_problems,
     validate,
 )
@@ -298,6 +299,7 @@ def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
             for i in items
             if i["status"] == COMPLETED and (i.get("details") or {}).get("unidentified")
         ),
+        "in_progress_stages": stages_in_progress(items),
         "updated_at": data.get("updated_at"),
     }
 

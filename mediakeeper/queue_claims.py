@@ -143,6 +143,16 @@ class ClaimsMixin:
                 return self._checkpoint(done)
         return None
 
+    def note_stage(self, key: str, session: str, stage: str) -> None:
+        """How far the job got with an item this session holds (``details.stage``, see
+        ``mediakeeper.item_progress``); kept when the item is given back, so a person sees
+        where it stopped."""
+        with self.locked() as data:
+            item = self._owned(data, key, session)
+            if (item.get("details") or {}).get("stage") != stage:
+                item["details"] = {**(item.get("details") or {}), "stage": stage}
+                self._commit([item])
+
     def record_failure(
         self, key: str, session: str, *, stage: str, message: str, max_attempts: int = 3
     ) -> str:

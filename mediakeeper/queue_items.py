@@ -336,3 +336,15 @@ def finding_counts(findings: Iterable[Mapping[str, Any]]) -> dict[str, list[int]
         tally[0] += 1
         tally[1] += bool(finding.get("fixed"))
     return counts
+
+
+def stages_in_progress(items: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """How many items in progress are at each stage their job reported (``item_progress``;
+    a kind that reports none has none), in the order first seen."""
+    stages: dict[str, int] = {}
+    for item in items:
+        details = item.get("details")
+        stage = details.get("stage") if isinstance(details, Mapping) else None
+        if item.get("status") == IN_PROGRESS and isinstance(stage, str) and stage:
+            stages[stage] = stages.get(stage, 0) + 1
+    return stages

@@ -5,6 +5,10 @@ a worker stopped at that instant dies holding it, and ``Pool.terminate()`` then 
 lock forever (seen here as a batch that hung after Ctrl+C). Here no lock is shared: the main
 process sends each worker its items down that worker's own pipe and waits on all the pipes at
 once, so stopping a worker at any instant can block nothing.
+
+A run may report its item's stage (``mediakeeper.item_progress``) before its result: the
+worker sends it up the same pipe, and the main process hands it to ``progress(item, stage)``
+for the item that worker holds first (a worker runs its items in the order they were sent).
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, NamedTuple
 
 from mediakeeper.interrupts import worker_signals
+from mediakeeper.item_progress import reporting
 from mediakeeper.linux import die_with_parent
 
 STOP_GRACE = 5.0  # seconds a stopped worker gets to finish its atomic write
@@ -36,6 +41,12 @@ def most_workers() -> int:
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 1
     return min(MOST, PER_CPU * cpus)
+
+
+class Stage(NamedTuple):
+    """A stage a run reported, sent before its result."""
+
+    stage: str
 
 
 def _worker_init(parent: int) -> None:
@@ -56,7 +67,9 @@ def _serve(conn: Connection, run: Callable[[Any], Any], parent: int) -> None:
             return
         if item is None:
             return
-        conn.send(run(item))
+        with reporting(lambda stage: conn.send(Stage(stage))):
+            result = run(item)
+        conn.send(result)
 
 
 @dataclass
@@ -69,11 +82,18 @@ class _Worker:
 class Workers:
     """``submit(item)`` runs ``run(item)`` in a worker; ``next_result()`` returns
     ``(item, result)`` as results come back. ``lost(item)`` makes the result of an item whose
-    worker died; a replacement worker is started."""
+    worker died; a replacement worker is started. ``progress(item, stage)`` gets the stages
+    runs report, as they come."""
 
-    def __init__(self, count: int, run: Callable[[Any], Any], lost: Callable[[Any], Any]):
+    def __init__(
+        self,
+        count: int,
+        run: Callable[[Any], Any],
+        lost: Callable[[Any], Any],
+        progress: Callable[[Any, str], None] = lambda item, stage: None,
+    ):
         self._context = multiprocessing.get_context("fork")
-        self._run, self._lost = run, lost
+        self._run, self._lost, self._progress = run, lost, progress
         self._workers = [self._start() for _ in range(count)]
 
     def _start(self) -> _Worker:
@@ -107,24 +127,30 @@ class Workers:
             ready = wait([w.conn for w in self._workers], timeout=left) if left > 0 else []
             if not ready:
                 return
-            results.append(self._receive(self._fullest(ready)))
+            if (got := self._receive(self._fullest(ready))) is not None:
+                results.append(got)
 
     def next_result(self) -> tuple[Any, Any]:
         while True:
             # A timeout brings the main thread back to Python, where signal handlers run.
-            if ready := wait([w.conn for w in self._workers if w.sent], timeout=0.5):
-                return self._receive(self._fullest(ready))
+            ready = wait([w.conn for w in self._workers if w.sent], timeout=0.5)
+            if ready and (got := self._receive(self._fullest(ready))) is not None:
+                return got
 
     def _fullest(self, ready: list[Any]) -> _Worker:
         """Of the workers with a result ready, the one with the most items sent: taking its
         result first keeps every worker's queue as long as it can be."""
         return max((w for w in self._workers if w.conn in ready), key=lambda w: len(w.sent))
 
-    def _receive(self, worker: _Worker) -> tuple[Any, Any]:
+    def _receive(self, worker: _Worker) -> tuple[Any, Any] | None:
+        """The worker's next result with its item; None for a stage (handed on)."""
         try:
             result = worker.conn.recv()
         except (EOFError, OSError):
             return self._replace(worker)
+        if isinstance(result, Stage):
+            self._progress(worker.sent[0], result.stage)
+            return None
         return worker.sent.popleft(), result
 
     def _replace(self, dead: _Worker) -> tuple[Any, Any]:

@@ -389,6 +389,9 @@ def render_summary(summary: dict, noun: str) -> str:
         lines.append(
             f"  ({wording.count(summary['missing_on_disk'], f'{noun} folder')} missing on disk)"
         )
+    if summary["in_progress_stages"]:
+        at = ", ".join(f"{n:,} {stage}" for stage, n in summary["in_progress_stages"].items())
+        lines.append(f"  (in progress: {at})")
     if summary["not_identified"]:
         lines.append(
             f"  ({summary['not_identified']:,} completed but not identified: "

@@ -4,8 +4,9 @@
 ``archiving``, ``finalizing``, ``completed``) and what the album holds; each stage's end is
 written there (atomically) before the next begins, so a run killed at any instant resumes
 at the stage it was in, and ends exactly as an uninterrupted run would have. The queue item
-gets the stage when the runner records it (``details.stage``; a failure as
-``failed_<stage>`` in its error history): during a batch only the runner writes the queue.
+shows each stage as it begins (``details.stage``, through ``item_progress``: during a batch
+only the runner writes the queue), ``completed`` once recorded, and a failure as
+``failed_<stage>`` in its error history.
 
 - preparing: free space on every volume checked; the album copied into ``_source`` and
   verified (size and SHA-256).
@@ -41,6 +42,7 @@ from mediakeeper.conversions import plan
 from mediakeeper.conversions.outputs import write_outputs
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.findings import finding_record
+from mediakeeper.item_progress import report_stage
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors.convert import (
     PROFILES,
@@ -114,6 +116,7 @@ class ConversionJob:
         restarted = False
         try:
             while stage != COMPLETED:
+                report_stage(stage)
                 try:
                     state = self._run_stage(stage, item, album, wd, state)
                 except Restart:

@@ -29,7 +29,7 @@ from mediakeeper.reports.weekly import (
     start_command,
     weekly_figures,
 )
-from mediakeeper.reports.weeks import Week, format_duration, format_moment, to_utc
+from mediakeeper.reports.weeks import Week, format_duration, format_moment, format_size, to_utc
 from mediakeeper.wording import count
 
 LAST_SESSIONS = 5
@@ -144,6 +144,9 @@ def render_text(d: Dashboard) -> str:
         lines.append(
             pad + " · ".join(f"{s.replace('_', ' ')} {n:,}" for s, n in q.statuses.items())
         )
+        if q.stages:  # where the items in progress are (a conversion's stage)
+            at = ", ".join(f"{n:,} {stage}" for stage, n in q.stages.items())
+            lines.append(f"{pad}in progress: {at}")
         lines.append(pad + ("pace " + q.pace.describe(q.plural) if q.total else "no items yet"))
     w = d.week
     lines += ["", f"THIS WEEK  {w.week.label} · {w.week.span()}"]
@@ -158,6 +161,11 @@ def render_text(d: Dashboard) -> str:
     if w.counts_changes:
         figures.append(f"tag changes {w.changes:,}")
     lines.append("  " + " · ".join(figures))
+    if w.has_conversions:  # the albums the weekly report counts, from the same records
+        lines.append(
+            f"  converted {count(w.converted, 'album', spec=',')} · "
+            f"{w.audio_hours:.1f} h of audio · {format_size(w.bytes_saved)} saved"
+        )
     lines.append(
         f"  time invested {format_duration(w.seconds)} in {count(len(w.sessions), 'session')}"
         f" · lookups {w.lookups:,}, "

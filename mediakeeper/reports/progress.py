@@ -15,12 +15,12 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from mediakeeper import kinds
-from mediakeeper.queue_items import COMPLETED, ERROR, SKIPPED, STATUSES
+from mediakeeper.queue_items import COMPLETED, ERROR, SKIPPED, STATUSES, stages_in_progress
 from mediakeeper.reports.records import QueueRecord
 from mediakeeper.reports.weeks import Week, parse_time
 from mediakeeper.wording import plural_of
@@ -70,6 +70,8 @@ class QueueProgress:
     # Skipped items counted as decided: the queue's now, so only when the moment is now (when
     # an item was skipped is not recorded, a past week cannot place it).
     skipped: int = 0
+    # The items in progress by the stage their job reported (conversions), now.
+    stages: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def decided(self) -> int:
@@ -180,7 +182,7 @@ def queue_progress(queue: QueueRecord, week: Week, as_of: datetime, current: boo
         pace = Pace(pace.weeks, 0, pace.days, 0, 0.0, None, "empty")
     return QueueProgress(
         queue.kind, noun, plural, total, completed, statuses, pace, queue.created_at,
-        queue.problem, skipped,
+        queue.problem, skipped, stages_in_progress(queue.items),
     )  # fmt: skip
 
 

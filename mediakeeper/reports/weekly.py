@@ -58,6 +58,7 @@ from mediakeeper.reports.weeks import (
     check_reach,
     format_duration,
     format_moment,
+    format_size,
     overlap_seconds,
     parse_time,
     to_utc,
@@ -204,6 +205,11 @@ class WeeklyReport:
     @property
     def has_conversions(self) -> bool:
         return any(q.audio_seconds for q in self.queues)
+
+    @property
+    def converted(self) -> int:
+        """Items completed this week in the queues that convert audio (albums)."""
+        return sum(len(q.completed) for q in self.queues if q.audio_seconds)
 
     @property
     def has_work(self) -> bool:
@@ -375,6 +381,7 @@ def _count(value: Any) -> int:
 FORMATS = {
     "num": lambda n: f"{n:,}",
     "duration": format_duration,
+    "size": format_size,
     "moment": format_moment,
     "day": format_day,
     "pct": lambda p: f"{p:.1f}%",

@@ -103,3 +103,43 @@ def test_the_hint_names_each_kinds_own_queue_manager(tmp_path):
     for text in (render_text(board), render_html(board), render_markdown(week), week_html(week)):
         assert queue_manager("movies") in text
         assert "movies_queue_manager" not in text
+
+
+def test_the_albums_converted_this_week_their_audio_and_the_space_saved(tmp_path):
+    """From the same records as the weekly report: albums completed this week, their hours
+    of audio and the bytes they shrank by; an album converted last week is not this week's."""
+
+    def album(name: str, at: str, seconds: float, before: int, after: int) -> dict:
+        item = new_item(name, name, f"/rips/{name}")
+        item.update(status="completed", attempts=1, completed_at=at, track_count=10)
+        item["details"] = {"stage": "completed", "seconds": seconds,
+                           "bytes_before": before, "bytes_after": after}  # fmt: skip
+        return item
+
+    items = [
+        album("A/One", "2026-11-20T10:00:00+00:00", 2400.0, 300_000_000, 60_000_000),
+        album("B/Two", "2026-11-21T09:00:00+00:00", 3000.0, 400_000_000, 100_000_000),
+        album("C/Old", "2026-11-10T09:00:00+00:00", 9000.0, 900_000_000, 100_000_000),
+        new_item("D/Next", "D/Next", "/rips/D/Next"),
+        new_item("E/Now", "E/Now", "/rips/E/Now"),
+    ]
+    items[-1].update(status="in_progress", details={"stage": "converting"})
+    store = QueueStore(tmp_path / "status" / "conversions", "conversions")
+    store.create(new_queue("conversions", "/rips", items, datetime(2026, 11, 1, tzinfo=UTC)))
+    board = build_dashboard(gather(tmp_path), NOW)
+    text = render_text(board)
+    assert "  converted 2 albums · 1.5 h of audio · 540.0 MB saved" in text
+    assert "in progress: 1 converting" in text  # where the album being converted is
+    page = render_html(board)
+    assert "In progress: 1 converting" in page
+    assert '<div class="label">Albums converted</div><div class="value">2</div>' in page
+    assert "1.5 h of audio · 540.0 MB saved" in page
+    week = render_markdown(weekly_figures(gather(tmp_path), Week.of(NOW), NOW))
+    assert "| Audio converted / space saved | 1.5 h / 0.5 GB |" in week
+
+
+def test_a_dashboard_without_conversions_says_nothing_of_them(tmp_path):
+    QueueStore(tmp_path / "status" / "music", "music").create(new_queue("music", "/m", [], NOW))
+    board = build_dashboard(gather(tmp_path), NOW)
+    assert "converted" not in render_text(board)
+    assert "Albums converted" not in render_html(board)
