@@ -167,6 +167,7 @@ CONVERSIONS = Kind(
     },
     extra_counters=(TRACKS,),
     output_dir=("outputs", "conversions"),
+    batch="utilities.conversion_batch:BATCH",
 )
 
 _REGISTERED: dict[str, Kind] = {k.name: k for k in (MUSIC, MOVIES, CONVERSIONS)}

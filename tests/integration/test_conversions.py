@@ -376,3 +376,27 @@ def test_a_disk_filled_before_a_resumed_stage_fails_that_stage_then_resumes_it(
     assert sorted(p.name for p in (output / "Artist A" / "Greatest Hits").iterdir()) == [
         "01 Song.opus", "02 Song.opus", "cover.jpg", "rip.log",
     ]  # fmt: skip
+
+
+def test_sessions_resume_finishes_a_killed_conversion_batch(tmp_path, music_popen, music_script):
+    """`sessions.py resume` runs the kind's batch with --resume SESSION_ID: the conversion
+    batch takes it as the others do (it is built from its kind's record), and ends the batch."""
+    lib, home, out = tmp_path / "lib", tmp_path / "home", tmp_path / "out"
+    for artist in ("Artist A", "Artist B"):
+        make_album(lib / artist / "Album", artist, tracks=4, seconds=5.0)
+    args = ("--home", home, "--library", lib, "--output", out, "--workers", 1, "-v")
+    proc = music_popen(*args, script="process_conversion_batch.py")
+    for line in proc.stdout:
+        if line.startswith("✓"):  # the first album recorded, the second in hand
+            break
+    proc.kill()
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == -9, f"the batch ended before the kill: {stdout}{stderr}"
+    assert sorted(i["status"] for i in queue_items(home).values()) != ["completed"] * 2
+
+    resumed = music_script("sessions.py", "resume", "--home", home)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "--resume " in resumed.stdout and "Traceback" not in resumed.stderr
+    assert [i["status"] for i in queue_items(home).values()] == ["completed"] * 2
+    for artist in ("Artist A", "Artist B"):
+        assert len(list((out / artist / "Album").glob("*.opus"))) == 4

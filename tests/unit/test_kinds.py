@@ -32,17 +32,18 @@ def test_a_kind_s_batch_script_is_built_from_the_spec_its_record_names():
     """Each batch script is ``build_batch(kind)``: what the kind's batch adds is the spec its
     record names, and the built command has the kind's own options beside the common ones."""
     for kind in kinds.KINDS.values():
-        if kind.batch is None:  # a kind whose batch script is still written out in full
-            continue
+        assert kind.batch, f"{kind.name}: its batch script is not built from a spec"
         spec = kinds.load(kind.batch)
         assert isinstance(spec, BatchSpec), kind.batch
         command = importlib.import_module(f"utilities.{kind.batch_script}").main
         names = {p.name for p in command.params}
         assert {kind.noun, "batch_size", "dry_run", "workers"} <= names
         assert {"offline", "enrich"} <= names or spec.offline_help is None
-    assert kinds.MUSIC.batch and kinds.MOVIES.batch
     music = {p.name for p in batch_command.build_batch("music").params}
     assert {"no_fix", "fetch_covers"} <= music and "artwork" not in music
+    conversions = {p.name for p in batch_command.build_batch("conversions").params}
+    own = {"output", "profile", "archive", "delete_originals", "overwrite", "allow_lossy"}
+    assert own | {"resume"} <= conversions and not {"offline", "enrich"} & conversions
 
 
 def test_a_kind_this_version_does_not_know_is_an_item_one_level_down():
