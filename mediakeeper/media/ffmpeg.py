@@ -41,6 +41,7 @@ class Run:
     returncode: int
     seconds: float  # the last ``out_time`` ffmpeg reported: the length it wrote or decoded
     last_error: str
+    stderr: str = ""  # all of it, for a filter that reports there (ebur128's summary)
 
 
 def find(configured: str = "") -> str:
@@ -90,7 +91,8 @@ def run(exe: str, args: Sequence[str]) -> Run:
     finally:
         with _LOCK:
             _RUNNING.discard(proc)
-    return Run(proc.returncode, _last_time(out), _last_line(err))
+    text = err.decode("utf-8", "replace")
+    return Run(proc.returncode, _last_time(out), _last_line(text), text)
 
 
 def kill_running() -> None:
@@ -119,8 +121,8 @@ def _last_time(progress: bytes) -> float:
     return max(micros, 0) / 1_000_000
 
 
-def _last_line(stderr: bytes) -> str:
-    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
+def _last_line(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines()]
     lines = [line for line in lines if line]
     return lines[-1] if lines else ""
 
