@@ -126,7 +126,11 @@ class PipelineJob:
         partial.mkdir()
         archive = self.target(self.pipeline.archive, item) if self.pipeline.archive else None
         context = registry.Context(exe, archive, self.threads)
-        result = processor.run(context, inputs, partial, step.params)
+        try:
+            result = processor.run(context, inputs, partial, step.params)
+        except BaseException:  # nothing half made stays; the steps before are kept
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
         os.rename(partial, done)
         return result
 

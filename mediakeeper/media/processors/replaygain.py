@@ -167,7 +167,7 @@ def read(path: Path) -> dict[str, str]:
             if key.startswith(ITUNES) and key[len(ITUNES) :].upper() in _ALL:
                 out[key] = bytes(vals[0]).decode("utf-8", "replace")
     else:
-        for key in tags:
+        for key in tags.keys():  # noqa: SIM118 (Vorbis comments iterate as pairs)
             if key.upper() in _ALL or key.upper().startswith("REPLAYGAIN_"):
                 value = tags[key]
                 out[key] = str(value[0] if isinstance(value, list) else value)
