@@ -91,6 +91,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output):
     options = selection.runner_options(
         settings, kind, batch_size=batch_size, retry_errors=resume, workers=1, online=True
     )
+    options.stop_on_error = not found.continue_on_error
     store = opts.prepare_store(settings, kind, options, enrich=False)
     threads = max(1, os.cpu_count() or 1)
     session, report = opts.run_with_progress(

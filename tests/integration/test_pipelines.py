@@ -207,3 +207,14 @@ def test_replaygain_values_and_keys_per_format(tmp_path, exe, ext):
     assert abs(float(gain.split()[0]) - (-18 - track_lufs)) < 0.5
     assert abs(float(album.split()[0]) - (-18 - album_lufs)) < 0.5
     assert abs(float(peak) - 10 ** (track_peak / 20)) < 0.01
+
+
+def test_continue_on_error_false_stops_the_run_at_the_first_failed_album(tmp_path, exe):
+    lib = library(exe, tmp_path)
+    home = tmp_path / "home"
+    pipeline = phone(tmp_path, lib, TO_FLAC + ARCHIVE,
+                     archive="settings: {continue_on_error: false}")  # fmt: skip
+    result = run("run", pipeline, "--home", home, "--batch-size", "2", cwd=tmp_path)
+    assert result.returncode == 1
+    queue = (home / "status" / "pipeline-phone" / "processing_queue.json").read_text()
+    assert queue.count('"status": "pending"') == 1  # the second album was not taken
