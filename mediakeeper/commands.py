@@ -32,7 +32,12 @@ CONSOLE = "mediakeeper"
 UTILITIES = Path(__file__).resolve().parent.parent / "utilities"
 
 # Tools that are no kind's: subcommand of ``mediakeeper`` -> module under utilities/.
-TOOLS = {"report": "weekly_report", "dashboard": "media_dashboard", "undo": "undo_changes"}
+TOOLS = {
+    "report": "weekly_report",
+    "dashboard": "media_dashboard",
+    "undo": "undo_changes",
+    "pipeline": "pipeline",
+}
 
 
 def kind_argv(kind: str, verb: str, home: Path | str | None = None) -> list[str]:

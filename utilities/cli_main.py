@@ -28,6 +28,7 @@ TOOL_HELP = {
     "report": "Write the weekly progress report.",
     "dashboard": "Every queue at a glance.",
     "undo": "Put back tag values changed by mediakeeper.",
+    "pipeline": "Check, preview and run pipelines (YAML files of steps).",
 }
 
 

@@ -27,6 +27,7 @@ SCRIPTS = (
     "conversion_queue_manager",
     "weekly_report",
     "media_dashboard",
+    "pipeline",
 )
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -62,9 +63,12 @@ def command(script: str) -> click.Command:
 
 
 def long_options(cmd: click.Command) -> set[str]:
+    """A group's (``pipeline.py``) are its subcommands' too."""
+    commands = [cmd, *getattr(cmd, "commands", {}).values()]
     return {
         opt
-        for param in cmd.params
+        for each in commands
+        for param in each.params
         if not getattr(param, "hidden", False)
         for opt in (*param.opts, *param.secondary_opts)
         if opt.startswith("--")

@@ -5,7 +5,7 @@ that turns a folder of input files into a folder of output files.
 A step function is pure: ``run(context, inputs, out, params)`` reads the files directly in
 ``inputs``, writes its outputs into the empty folder ``out`` (files it does not handle are
 passed through by ``pass_through``) and returns a JSON-able result. It never touches a queue,
-a session or a journal. Adding one: see docs/architecture.md, "Adding a processor".
+a session or a journal. Adding one: see docs/architecture.md, "Add a processor".
 """
 
 from __future__ import annotations
