@@ -37,6 +37,7 @@ FIELDS = ("REPLAYGAIN_TRACK_GAIN", "REPLAYGAIN_TRACK_PEAK", "REPLAYGAIN_ALBUM_GA
 OPUS_FIELDS = ("R128_TRACK_GAIN", "R128_ALBUM_GAIN")
 _ALL = frozenset((*FIELDS, *OPUS_FIELDS, "REPLAYGAIN_REFERENCE_LOUDNESS"))
 _FILTER = "ebur128=peak=true:framelog=verbose"
+_LOUDNESS_ONLY = "ebur128=framelog=verbose"  # (true peak oversamples: the costly part)
 _NUMBER = r"(-?(?:\d+(?:\.\d+)?|inf))"
 
 
@@ -69,14 +70,20 @@ class Loudness:
         return max(-32768, min(32767, round((REFERENCE_R128 - self.lufs) * 256)))
 
 
-def measure(exe: str, paths: Sequence[Path]) -> Loudness:
-    """The loudness of ``paths`` played one after the other (one path: a track)."""
+def measure(exe: str, paths: Sequence[Path], *, peak: bool = True) -> Loudness:
+    """The loudness of ``paths`` played one after the other (one path: a track). Without
+    ``peak`` the true peak is not measured (``peak_db`` is -inf).
+
+    The album is joined in its own pass rather than in the tracks' one (``asplit`` into
+    ``concat``): ffmpeg would hold every later track's decoded audio in memory while the
+    first plays (587 MB for 30 minutes)."""
     inputs = [arg for p in paths for arg in ("-i", os.fspath(p))]
+    meter = _FILTER if peak else _LOUDNESS_ONLY
     if len(paths) == 1:
-        graph = ["-map", "0:a:0", "-af", _FILTER]
+        graph = ["-map", "0:a:0", "-af", meter]
     else:
         joined = "".join(f"[{i}:a:0]" for i in range(len(paths)))
-        graph = ["-filter_complex", f"{joined}concat=n={len(paths)}:v=0:a=1,{_FILTER}"]
+        graph = ["-filter_complex", f"{joined}concat=n={len(paths)}:v=0:a=1,{meter}"]
     run = ffmpeg.run(exe, ["-loglevel", "info", *inputs, *graph, "-f", "null", "-"])
     if run.returncode != 0:
         raise MeasureFailed(run.last_error or f"ffmpeg exited with {run.returncode}")
@@ -88,9 +95,9 @@ def parse_summary(stderr: str, *, what: str = "") -> Loudness:
     summary = stderr.rpartition("Summary:")[2]
     loud = re.search(rf"\bI:\s+{_NUMBER} LUFS", summary)
     peak = re.search(rf"\bPeak:\s+{_NUMBER} dBFS", summary)
-    if not summary or loud is None or peak is None:
+    if not summary or loud is None:
         raise MeasureFailed(f"ffmpeg gave no loudness summary for {what}")
-    return Loudness(float(loud.group(1)), float(peak.group(1)))
+    return Loudness(float(loud.group(1)), float(peak.group(1)) if peak else -math.inf)
 
 
 def values(track: Loudness, album: Loudness | None, *, opus: bool) -> dict[str, str]:
@@ -177,9 +184,13 @@ def read(path: Path) -> dict[str, str]:
 def tag_album(exe: str, files: Sequence[Path], *, album: bool = True) -> dict[str, dict[str, str]]:
     """Measure every file (and the album joined) and write the tags: file name -> values."""
     tracks = {p: measure(exe, [p]) for p in files}
-    whole = measure(exe, list(files)) if album and len(files) > 1 else None
+    whole = None
     if album and len(files) == 1:
         whole = tracks[files[0]]
+    elif album and files:
+        # The album's true peak is its loudest track's: only its loudness needs the join.
+        joined = measure(exe, list(files), peak=False)
+        whole = Loudness(joined.lufs, max(t.peak_db for t in tracks.values()))
     written = {}
     for path, loudness in tracks.items():
         new = values(loudness, whole, opus=is_opus(path))
