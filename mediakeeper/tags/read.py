@@ -25,7 +25,7 @@ from mutagen.oggvorbis import OggVorbis
 from mediakeeper.errors import AudioError
 from mediakeeper.filechecks import cannot_read, open_regular
 from mediakeeper.tags.styles import KINDS
-from mediakeeper.tags.table import PAIR_KEYS
+from mediakeeper.tags.table import LOUDNESS, PAIR_KEYS
 
 # .mp4 is left out on purpose: in a music folder it is usually a video.
 # Set from the parsers per extension below (_BY_EXTENSION).
@@ -192,3 +192,17 @@ def logical(style, view) -> dict[str, str]:
         if of:
             tags[total] = of
     return tags
+
+
+def loudness_of(style, view) -> dict[str, str]:
+    """The loudness tags (``table.LOUDNESS``) a style's view of a file holds."""
+    return {name: value for name, key in LOUDNESS.items() if (value := style.get(view, key))}
+
+
+def loudness(path: Path | str) -> dict[str, str]:
+    """The loudness tags ``path`` holds (logical name -> value); AudioError if unreadable."""
+    path = os.fspath(path)
+    with translated(path), open(path, "rb") as source:
+        audio = load(source, os.path.splitext(path)[1])
+        style = KINDS[type(audio)][1]
+        return loudness_of(style, style.view(audio.tags) if audio.tags is not None else {})

@@ -181,8 +181,11 @@ def read(path: Path) -> dict[str, str]:
     return out
 
 
-def tag_album(exe: str, files: Sequence[Path], *, album: bool = True) -> dict[str, dict[str, str]]:
-    """Measure every file (and the album joined) and write the tags: file name -> values."""
+def measure_album(
+    exe: str, files: Sequence[Path], *, album: bool = True
+) -> dict[Path, dict[str, str]]:
+    """Each file's loudness tag values (upper-case field names), the album's measured over
+    ``files`` joined."""
     tracks = {p: measure(exe, [p]) for p in files}
     whole = None
     if album and len(files) == 1:
@@ -191,9 +194,15 @@ def tag_album(exe: str, files: Sequence[Path], *, album: bool = True) -> dict[st
         # The album's true peak is its loudest track's: only its loudness needs the join.
         joined = measure(exe, list(files), peak=False)
         whole = Loudness(joined.lufs, max(t.peak_db for t in tracks.values()))
+    return {path: values(loudness, whole, opus=is_opus(path)) for path, loudness in tracks.items()}
+
+
+def tag_album(exe: str, files: Sequence[Path], *, album: bool = True) -> dict[str, dict[str, str]]:
+    """Measure every file (and the album joined) and write the tags: file name -> values.
+    In place, unjournaled: for files of a pipeline's working folder. A library's files go
+    through ``mediakeeper.music.loudness``."""
     written = {}
-    for path, loudness in tracks.items():
-        new = values(loudness, whole, opus=is_opus(path))
+    for path, new in measure_album(exe, files, album=album).items():
         write(path, new)
         written[path.name] = new
     return written

@@ -1,0 +1,66 @@
+"""Loudness tags written to a music library's files are journaled like every tag change, and
+undo_changes.py takes them back: the old values restored, the new ones removed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import mutagen
+
+from mediakeeper.media import ffmpeg, synth
+from mediakeeper.music import loudness
+from mediakeeper.music.fixes import ChangeJournal
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def fields(path: Path) -> dict[str, str]:
+    """Every loudness field as mutagen reads it, upper-cased name -> value."""
+    audio = mutagen.File(path)
+    out = {}
+    for key in audio.tags.keys():  # noqa: SIM118 (Vorbis comments iterate as pairs)
+        name = key.split(":")[-1].upper()
+        if name.startswith(("REPLAYGAIN_", "R128_")):
+            value = audio.tags[key]
+            value = value[0] if isinstance(value, list) else value
+            out[name] = bytes(value).decode() if isinstance(value, mutagen.mp4.MP4FreeForm) else (
+                str(value.text[0]) if hasattr(value, "text") else str(value))  # fmt: skip
+    return out
+
+
+def test_loudness_is_journaled_and_undone(tmp_path):
+    exe = ffmpeg.find()
+    home = tmp_path / "home"
+    artist_dir = tmp_path / "lib" / "Artist"
+    album = artist_dir / "Album"
+    files = [synth.tone(exe, album / f"0{n}.{ext}", 1.0, frequency=200 * n)
+             for n, ext in enumerate(("flac", "mp3", "opus", "m4a"), 1)]  # fmt: skip
+    for path in (files[0], files[2]):  # values from an earlier tagger
+        audio = mutagen.File(path)
+        audio["REPLAYGAIN_TRACK_GAIN"] = ["+1.00 dB"]
+        audio.save()
+    before = {p.name: fields(p) for p in files}
+
+    journal = ChangeJournal(home / "status" / "music", "s1")
+    applied = loudness.apply(exe, artist_dir, "Artist", files, journal)
+    assert not applied.refused
+    flac, mp3, opus, m4a = (fields(p) for p in files)
+    assert set(flac) == set(mp3) == set(m4a) == {
+        "REPLAYGAIN_TRACK_GAIN", "REPLAYGAIN_TRACK_PEAK", "REPLAYGAIN_ALBUM_GAIN",
+        "REPLAYGAIN_ALBUM_PEAK"}  # fmt: skip
+    assert flac["REPLAYGAIN_TRACK_GAIN"] != "+1.00 dB"
+    assert set(opus) == {"R128_TRACK_GAIN", "R128_ALBUM_GAIN"}  # the ReplayGain one is gone
+    assert mp3["REPLAYGAIN_ALBUM_GAIN"] == m4a["REPLAYGAIN_ALBUM_GAIN"]
+    assert "----:com.apple.iTunes:replaygain_track_gain" in mutagen.File(files[3]).tags
+    assert journal.path.is_file()
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path])}
+    undo = subprocess.run(
+        [sys.executable, str(ROOT / "utilities" / "undo_changes.py"), "--home", str(home),
+         "--session", "s1"], capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert undo.returncode == 0, undo.stdout + undo.stderr
+    assert {p.name: fields(p) for p in files} == before
