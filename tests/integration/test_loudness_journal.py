@@ -64,3 +64,33 @@ def test_loudness_is_journaled_and_undone(tmp_path):
     )  # fmt: skip
     assert undo.returncode == 0, undo.stdout + undo.stderr
     assert {p.name: fields(p) for p in files} == before
+
+
+def test_the_music_job_with_replaygain_tags_each_album_and_journals_it(tmp_path):
+    """The music batch's --replaygain: the artist's albums get their loudness tags in the
+    same session's journal as its tag fixes, and an undo of that session takes them back."""
+    from mediakeeper.music.job import MusicJob
+
+    exe = ffmpeg.find()
+    artist = tmp_path / "Music" / "Artist"
+    for album in ("2001 - One", "2002 - Two"):
+        for n in (1, 2):
+            synth.tone(exe, artist / album / f"0{n}.flac", 1.0, frequency=250 * n)
+    home = tmp_path / "home"
+    item = {"key": "Artist", "name": "Artist", "path": str(artist), "run_token": "t"}
+    result = MusicJob(home, "s1", replaygain=True).process(item)
+    assert result.counts["track_count"] == 4
+    one = [fields(artist / "2001 - One" / f"0{n}.flac") for n in (1, 2)]
+    two = fields(artist / "2002 - Two" / "01.flac")
+    assert one[0]["REPLAYGAIN_ALBUM_GAIN"] == one[1]["REPLAYGAIN_ALBUM_GAIN"]  # per album
+    assert two["REPLAYGAIN_TRACK_GAIN"]
+    journal = (home / "status" / "music" / "changes" / "s1.jsonl").read_text()
+    assert journal.count('"tag": "replaygain_track_gain"') == 4
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path])}
+    undo = subprocess.run(
+        [sys.executable, str(ROOT / "utilities" / "undo_changes.py"), "--home", str(home),
+         "--session", "s1"], capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert undo.returncode == 0, undo.stdout + undo.stderr
+    assert fields(artist / "2001 - One" / "01.flac") == {}
