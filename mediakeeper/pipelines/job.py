@@ -60,6 +60,8 @@ class PipelineJob:
         notices: list[str] = []
         steps, hashes = self.pipeline.steps, self.pipeline.step_hashes()
         first = _first_to_run(wd, state, hashes)
+        while first > 0 and not _step_dir(wd, first - 1, steps[first - 1].name).is_dir():
+            first -= 1  # the input of the step to run is gone (emptied by hand): made again
         if state.get("pipeline") and state["pipeline"] != self.pipeline.hash and first < len(steps):
             notices.append(
                 f"{item['name']}: the pipeline {self.pipeline.name} changed since this album "

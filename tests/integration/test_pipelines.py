@@ -218,3 +218,37 @@ def test_continue_on_error_false_stops_the_run_at_the_first_failed_album(tmp_pat
     assert result.returncode == 1
     queue = (home / "status" / "pipeline-phone" / "processing_queue.json").read_text()
     assert queue.count('"status": "pending"') == 1  # the second album was not taken
+
+
+def test_split_cuts_at_a_fixed_length_and_at_silences(tmp_path, exe):
+    lib = tmp_path / "lib" / "Book"
+    lib.mkdir(parents=True)
+    # 1 s tone, 1 s silence, 1 s tone: one silence to cut at.
+    ffmpeg.run(exe, ["-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-f", "lavfi", "-i",
+                     "anullsrc=r=44100:cl=mono:d=1", "-filter_complex",
+                     "[0:a][1:a][0:a]concat=n=3:v=0:a=1", "-y", str(lib / "talk.flac")])  # fmt: skip
+    fixed = phone(tmp_path, tmp_path / "lib",
+                  "  - {name: cut, processor: split, params: {mode: fixed, seconds: 1}}\n")  # fmt: skip
+    result = run("run", fixed, "--home", tmp_path / "home", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    parts = sorted(os.listdir(tmp_path / "out" / "Book"))
+    assert parts == ["talk - 001.flac", "talk - 002.flac", "talk - 003.flac"]
+    lengths = [ffmpeg.decoded_length(exe, tmp_path / "out" / "Book" / p) for p in parts]
+    assert abs(sum(lengths) - 3.0) < 0.1
+
+    shutil_rmtree(tmp_path / "out", tmp_path / "home")
+    silence = phone(tmp_path, tmp_path / "lib", "  - {name: cut, processor: split, params: "
+                    "{mode: silence, threshold_db: -50, min_silence: 0.5}}\n")  # fmt: skip
+    result = run("run", silence, "--home", tmp_path / "home", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    parts = sorted(os.listdir(tmp_path / "out" / "Book"))
+    assert parts == ["talk - 001.flac", "talk - 002.flac"]
+    first = ffmpeg.decoded_length(exe, tmp_path / "out" / "Book" / parts[0])
+    assert 1.2 < first < 1.8  # cut in the middle of the silence
+
+
+def shutil_rmtree(*folders: Path) -> None:
+    import shutil
+
+    for folder in folders:
+        shutil.rmtree(folder)
