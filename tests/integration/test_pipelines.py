@@ -224,11 +224,12 @@ def test_split_cuts_at_a_fixed_length_and_at_silences(tmp_path, exe):
     lib = tmp_path / "lib" / "Book"
     lib.mkdir(parents=True)
     # 1 s tone, 1 s silence, 1 s tone: one silence to cut at.
+    graph = "[0:a][1:a][0:a]concat=n=3:v=0:a=1"
     ffmpeg.run(exe, ["-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-f", "lavfi", "-i",
-                     "anullsrc=r=44100:cl=mono:d=1", "-filter_complex",
-                     "[0:a][1:a][0:a]concat=n=3:v=0:a=1", "-y", str(lib / "talk.flac")])  # fmt: skip
-    fixed = phone(tmp_path, tmp_path / "lib",
-                  "  - {name: cut, processor: split, params: {mode: fixed, seconds: 1}}\n")  # fmt: skip
+                     "anullsrc=r=44100:cl=mono:d=1", "-filter_complex", graph,
+                     "-y", str(lib / "talk.flac")])  # fmt: skip
+    cut = "  - {name: cut, processor: split, params: {mode: fixed, seconds: 1}}\n"
+    fixed = phone(tmp_path, tmp_path / "lib", cut)
     result = run("run", fixed, "--home", tmp_path / "home", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     parts = sorted(os.listdir(tmp_path / "out" / "Book"))
