@@ -91,8 +91,7 @@ def run(exe: str, args: Sequence[str]) -> Run:
     finally:
         with _LOCK:
             _RUNNING.discard(proc)
-    text = err.decode("utf-8", "replace")
-    return Run(proc.returncode, _last_time(out), _last_line(text), text)
+    return Run(proc.returncode, _last_time(out), _last_line(err), err.decode("utf-8", "replace"))
 
 
 def kill_running() -> None:
@@ -121,8 +120,8 @@ def _last_time(progress: bytes) -> float:
     return max(micros, 0) / 1_000_000
 
 
-def _last_line(stderr: str) -> str:
-    lines = [line.strip() for line in stderr.splitlines()]
+def _last_line(stderr: bytes) -> str:
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
     lines = [line for line in lines if line]
     return lines[-1] if lines else ""
 

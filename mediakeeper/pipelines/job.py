@@ -127,7 +127,7 @@ class PipelineJob:
         partial = done.with_name(done.name + PARTIAL_STEP)
         partial.mkdir()
         archive = self.target(self.pipeline.archive, item) if self.pipeline.archive else None
-        context = registry.Context(exe, archive, self.threads)
+        context = registry.Context(exe, archive, self.threads, item["name"])
         try:
             result = processor.run(context, inputs, partial, step.params)
         except BaseException:  # nothing half made stays; the steps before are kept

@@ -253,3 +253,22 @@ def shutil_rmtree(*folders: Path) -> None:
 
     for folder in folders:
         shutil.rmtree(folder)
+
+
+def test_merge_m4b_is_a_processor_exactly_where_the_audiobooks_one_exists(tmp_path, exe):
+    import importlib.util
+
+    from mediakeeper.media.processors import registry
+
+    there = importlib.util.find_spec("mediakeeper.media.processors.merge_m4b") is not None
+    assert ("merge-m4b" in registry.names()) == there
+    if not there:
+        return
+    for n in (1, 2):
+        synth.tone(exe, tmp_path / "lib" / "Book" / f"0{n}.mp3", 1.0, frequency=300 * n)
+    step = "  - {name: book, processor: merge-m4b, params: {bitrate: 64k}}\n"
+    result = run("run", phone(tmp_path, tmp_path / "lib", step), "--home", tmp_path / "home",
+                 cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert os.listdir(tmp_path / "out" / "Book") == ["Book.m4b"]
+    assert abs(ffmpeg.decoded_length(exe, tmp_path / "out" / "Book" / "Book.m4b") - 2.0) < 0.5

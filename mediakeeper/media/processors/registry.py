@@ -74,6 +74,7 @@ class Context:
     ffmpeg: str
     archive: Path | None = None
     threads: int = 1
+    name: str = ""  # the album's (a book's default title)
 
 
 Step = Callable[[Context, Path, Path, Mapping[str, Any]], dict[str, Any]]
@@ -119,19 +120,12 @@ def register(processor: Processor) -> Processor:
 def _load() -> dict[str, Processor]:
     for module in BUILTIN_MODULES:
         importlib.import_module(module)
-    with _optional():
+    try:  # merge-m4b wraps the audiobooks' processor: registered where that exists
         importlib.import_module("mediakeeper.media.processors.merge_m4b_step")
+    except ModuleNotFoundError as err:
+        if err.name != "mediakeeper.media.processors.merge_m4b":
+            raise
     return _REGISTERED
-
-
-class _optional:
-    """merge-m4b is registered only where its processor exists in this version."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, value, tb):
-        return kind is not None and issubclass(kind, ImportError)
 
 
 def get(name: str) -> Processor | None:
