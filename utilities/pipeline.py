@@ -43,11 +43,13 @@ def validate(home, pipeline):
 
 @main.command("list", cls=Command)
 @home_option
-def list_(home):
-    """The built-in pipelines (the conversion profiles) and yours (<data home>/pipelines)."""
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+def list_(home, files):
+    """The built-in pipelines (the conversion profiles), yours (<data home>/pipelines/*.yaml)
+    and the FILES given."""
     for found in catalog.built_in().values():
         click.echo(f"{found.name:<16} built-in   {found.description}")
-    for path in catalog.user_files(resolve_home(home)):
+    for path in [*catalog.user_files(resolve_home(home)), *files]:
         try:
             found = catalog.resolve(resolve_home(home), str(path), check_input=False)
         except PipelineInvalid as err:

@@ -272,3 +272,15 @@ def test_merge_m4b_is_a_processor_exactly_where_the_audiobooks_one_exists(tmp_pa
     assert result.returncode == 0, result.stderr
     assert os.listdir(tmp_path / "out" / "Book") == ["Book.m4b"]
     assert abs(ffmpeg.decoded_length(exe, tmp_path / "out" / "Book" / "Book.m4b") - 2.0) < 0.5
+
+
+def test_list_shows_the_built_in_pipelines_yours_and_files_given(tmp_path):
+    home = tmp_path / "home"
+    (home / "pipelines").mkdir(parents=True)
+    phone(tmp_path, tmp_path, TO_FLAC).rename(home / "pipelines" / "phone.yaml")
+    other = write(tmp_path / "other.yaml", "name: other\nsteps: []\n")
+    result = run("list", "--home", home, other, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    names = [line.split()[0] for line in result.stdout.splitlines()]
+    assert names == ["opus", "aac", "mp3", "flac", "alac", "phone", "other"]
+    assert "INVALID" in result.stdout.splitlines()[-1]  # said, not a traceback
