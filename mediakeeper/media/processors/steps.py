@@ -45,10 +45,14 @@ def run_convert(context: Context, inputs: Path, out: Path, params: Mapping[str, 
     profile = _profile(params)
     audio = [p for p in input_files(inputs) if is_audio(p.name)]
     with ThreadPoolExecutor(max_workers=max(1, context.threads)) as pool:
-        done = list(pool.map(
-            lambda p: convert(context.ffmpeg, p, out / (p.stem + profile.extension), profile),
-            audio,
-        ))  # fmt: skip
+        try:
+            done = list(pool.map(
+                lambda p: convert(context.ffmpeg, p, out / (p.stem + profile.extension), profile),
+                audio,
+            ))  # fmt: skip
+        except BaseException:  # a failed track or an interrupt: no other encoder goes on
+            ffmpeg.kill_running()
+            raise
     kept = pass_through(inputs, out, lambda p: is_audio(p.name))
     return {"tracks": [asdict(d) for d in done], "kept": kept}
 
@@ -126,6 +130,3 @@ register(Processor(
     run_copy,
     (Param("overwrite", bool, default=False, help="replace an archive copy that differs"),),
 ))  # fmt: skip
-
-# ffmpeg is used by the functions above through the context; imported for type checkers.
-__all__ = ["ffmpeg", "run_convert", "run_copy", "run_replaygain"]
