@@ -12,7 +12,14 @@ from typing import Any
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors import replaygain
-from mediakeeper.media.processors.convert import PROFILES, Profile, convert, is_audio
+from mediakeeper.media.processors.convert import (
+    PROFILES,
+    Profile,
+    convert,
+    estimated_bytes,
+    header_seconds,
+    is_audio,
+)
 from mediakeeper.media.processors.registry import (
     Context,
     Param,
@@ -58,16 +65,12 @@ def run_convert(context: Context, inputs: Path, out: Path, params: Mapping[str, 
 
 
 def estimate_convert(inputs: list[Path], params: Mapping[str, Any]) -> int:
-    from mediakeeper.conversions import plan
-
     profile = _profile(params)
     total = 0
     for path in inputs:
         size = path.stat().st_size
         if is_audio(path.name):
-            seconds = plan._seconds(path, size)
-            entry = plan.Entry(path.name, path.name, plan.ENCODE, size, 0, seconds)
-            total += plan.estimated_output(entry, profile)
+            total += estimated_bytes(header_seconds(path, size), size, profile)
         else:
             total += size
     return total
