@@ -119,6 +119,7 @@ class BatchOptions:
     # one it holds, so a job that waits on the web keeps few.
     in_hand: int = 2
     resumes: str | None = None  # the session whose unfinished batch this one takes (--resume)
+    stop_on_error: bool = False  # the first failed item ends the batch (a pipeline's setting)
 
 
 class Hooks:
@@ -256,6 +257,8 @@ class BatchRunner:
         if stop:  # not one item's failure but the batch's: that item goes back untouched
             finished = [(i, o) for i, o in finished if not (isinstance(o, Failed) and o.stop)]
             count = 0
+        if self.options.stop_on_error and any(isinstance(o, Failed) for _, o in finished):
+            count = 0  # (said in the report as the failure is noted)
         was_stopping = self.report.stopped_early
         with critical(exit_waits=True):
             with self.store.transaction():
@@ -368,6 +371,8 @@ class BatchRunner:
                     details=dict(outcome.details or {}),
                 )  # fmt: skip
                 figures = {"stage": outcome.stage, "error": outcome.message}
+                if self.options.stop_on_error and not self.report.stopped_early:
+                    self.report.stopped_early = f"{name} failed, and the first failure stops it"
             lines.append(ItemLine(key, name, status, figures))
             if checkpoint:
                 self.report.checkpoints.append(str(checkpoint))

@@ -27,6 +27,8 @@ def _jobs(run: Run):
         settings=run.settings if run.online else None,
         enrich_only=run.enrich,
         fetch_covers=run.flags["fetch_covers"],
+        replaygain=run.flags["replaygain"],
+        ffmpeg_path=run.settings.get("ffmpeg", "path"),
     )
 
 
@@ -79,8 +81,17 @@ BATCH = BatchSpec(
         "no_fixes": run.flags["no_fix"],
         "offline": not run.online,
         "enrich": run.enrich,
+        "replaygain": run.flags["replaygain"],
     },
-    options=(click.option("--no-fix", is_flag=True, help="Report issues only; change no tags."),),
+    options=(
+        click.option("--no-fix", is_flag=True, help="Report issues only; change no tags."),
+        click.option(
+            "--replaygain",
+            is_flag=True,
+            help="Also measure each album's loudness (EBU R128) and write its ReplayGain tags "
+            "(R128 in Opus), journaled like every fix.",
+        ),
+    ),
     offline_help="Make no web lookups (also: [music] lookups = false in mediakeeper.toml).",
     lookup_options=(
         click.option(

@@ -9,17 +9,22 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import mutagen
-
 from mediakeeper.conversions.albums import album_files
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.findings import Finding, finding_of
-from mediakeeper.media.processors.convert import Profile, is_audio, is_lossy, output_name
+from mediakeeper.media.processors.convert import (
+    CD_BYTES_PER_SECOND,  # noqa: F401  (said here before it moved)
+    Profile,
+    estimated_bytes,
+    header_seconds,
+    is_audio,
+    is_lossy,
+    output_name,
+)
 from mediakeeper.media.workdir import existing_parent, free_bytes, volume_of
 
 ENCODE, COPY_LOSSY, KEEP = "encode", "copy-lossy", "keep"
 MB = 1_000_000
-CD_BYTES_PER_SECOND = 176_400  # an uncompressed source of unknown length: 16-bit stereo
 
 
 class NotEnoughSpace(MediakeeperError):
@@ -62,21 +67,14 @@ def entries(folder: Path, profile: Profile, *, allow_lossy: bool) -> list[Entry]
 
 
 def _seconds(path: Path, size: int) -> float:
-    try:
-        audio = mutagen.File(path)
-    except Exception:  # unreadable header: the encode says what is wrong with the file
-        audio = None
-    length = getattr(getattr(audio, "info", None), "length", 0) or 0
-    return float(length) or size / CD_BYTES_PER_SECOND
+    return header_seconds(path, size)
 
 
 def estimated_output(entry: Entry, profile: Profile) -> int:
     """Bytes the output of ``entry`` will take, on the generous side."""
     if entry.action != ENCODE:
         return entry.size
-    if profile.lossy:
-        return int(entry.seconds * profile.kbps * 1000 / 8 * 1.1) + 65_536
-    return int(entry.size * 1.15) + 65_536  # ALAC runs a little larger than FLAC
+    return estimated_bytes(entry.seconds, entry.size, profile)
 
 
 def as_records(items: list[Entry]) -> list[dict]:

@@ -41,6 +41,7 @@ class Run:
     returncode: int
     seconds: float  # the last ``out_time`` ffmpeg reported: the length it wrote or decoded
     last_error: str
+    stderr: str = ""  # all of it, for a filter that reports there (ebur128's summary)
 
 
 def find(configured: str = "") -> str:
@@ -90,7 +91,7 @@ def run(exe: str, args: Sequence[str]) -> Run:
     finally:
         with _LOCK:
             _RUNNING.discard(proc)
-    return Run(proc.returncode, _last_time(out), _last_line(err))
+    return Run(proc.returncode, _last_time(out), _last_line(err), err.decode("utf-8", "replace"))
 
 
 def kill_running() -> None:

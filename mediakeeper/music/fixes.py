@@ -171,6 +171,8 @@ def _carry_out(
             # embedded art than the scan's budget allows (and verifying is rare: a resume).
             if verify:
                 current = dict(tags.read(path).tags)
+                if any(step.change.tag in tags.LOUDNESS for step in steps):
+                    current.update(tags.loudness(path))
             else:  # each tag as its first step expects it
                 current = {}
                 for step in steps:

@@ -67,6 +67,8 @@ class MusicJob:
     settings: Settings | None = None  # None: offline, no web lookups
     enrich_only: bool = False  # --enrich: a completed artist gets its lookups now
     fetch_covers: bool = False
+    replaygain: bool = False  # --replaygain: each album's loudness tags, journaled
+    ffmpeg_path: str = ""
 
     @property
     def status_dir(self) -> Path:
@@ -107,6 +109,7 @@ class MusicJob:
             )
         except OSError as err:
             raise ItemFailure("fix", f"cannot write tags: {err}") from None
+        loudness = self._loudness(folder, item["key"], tracks, journal) if self.replaygain else 0
         done = set(applied.changes)
         written = {c.path for c in done}
         why_not = dict(applied.refused)
@@ -130,6 +133,7 @@ class MusicJob:
                 "issues_found": len(records),
                 "issues_resolved": fixed,
                 "changes_written": len(done),  # MusicBrainz ids too: what undo can take back
+                "loudness_changes": loudness,  # --replaygain (undo takes them back too)
                 "refused_changes": [{**asdict(c), "reason": why} for c, why in applied.refused],
                 "covers_fetched": covers,
             },
@@ -184,6 +188,22 @@ class MusicJob:
         thread ends leaves them to the next batch, which deletes those of ended processes."""
         folders = spares_folders(item["path"] for item in items)
         remove_spares(folders, home_id(self.home), wait=False)
+
+    def _loudness(self, folder: Path, key: str, tracks, journal: ChangeJournal) -> int:
+        """The loudness tags of every album folder (``mediakeeper.music.loudness``), through
+        the journal: how many values changed."""
+        from mediakeeper.media import ffmpeg
+        from mediakeeper.media.processors.replaygain import MeasureFailed
+        from mediakeeper.music import loudness
+
+        files = [folder / track.path for track in tracks]
+        try:
+            applied = loudness.apply(ffmpeg.find(self.ffmpeg_path), folder, key, files, journal)
+        except MeasureFailed as err:
+            raise ItemFailure("loudness", err.message) from None
+        except OSError as err:
+            raise ItemFailure("loudness", f"cannot write tags: {err}") from None
+        return len(applied.changes)
 
     def _remove_stale(self, copies: Iterable[str]) -> list[str]:
         """Remove the temp copies a killed process of this data home left (the originals

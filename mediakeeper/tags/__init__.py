@@ -16,16 +16,17 @@ Callers import from here: ``from mediakeeper import tags``; ``tags.read(path)``.
 """
 
 from mediakeeper.tags.formats import READ_ONLY, writable
-from mediakeeper.tags.read import AUDIO_EXTENSIONS, AudioInfo, Parsed, read
+from mediakeeper.tags.read import AUDIO_EXTENSIONS, AudioInfo, Parsed, loudness, read
 
 # Parsing a file as ``read`` does, for tests that edit a parse themselves.
 from mediakeeper.tags.read import load as _load  # noqa: F401
-from mediakeeper.tags.table import LOGICAL_TAGS, PAIRS, TABLE, Key
+from mediakeeper.tags.table import LOGICAL_TAGS, LOUDNESS, PAIRS, TABLE, Key
 from mediakeeper.tags.write import FileWrite, version_after_write, write, write_many
 
 __all__ = [
     "AUDIO_EXTENSIONS",
     "LOGICAL_TAGS",
+    "LOUDNESS",
     "PAIRS",
     "READ_ONLY",
     "TABLE",
@@ -33,6 +34,7 @@ __all__ = [
     "FileWrite",
     "Key",
     "Parsed",
+    "loudness",
     "read",
     "version_after_write",
     "writable",

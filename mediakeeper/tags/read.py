@@ -22,7 +22,7 @@ from mutagen.mp4 import MP4
 from mediakeeper.errors import AudioError
 from mediakeeper.filechecks import cannot_read, open_regular
 from mediakeeper.tags.formats import BY_EXTENSION, KINDS, MP4_NAMES, NotMusic
-from mediakeeper.tags.table import PAIR_KEYS
+from mediakeeper.tags.table import LOUDNESS, PAIR_KEYS
 
 # Every extension of a format mutagen reads, set from the parsers below (_BY_EXTENSION).
 # An .mp4 is music when it holds no picture track (formats.load_mp4_audio); else a video.
@@ -192,3 +192,17 @@ def logical(style, view) -> dict[str, str]:
         if of:
             tags[total] = of
     return tags
+
+
+def loudness_of(style, view) -> dict[str, str]:
+    """The loudness tags (``table.LOUDNESS``) a style's view of a file holds."""
+    return {name: value for name, key in LOUDNESS.items() if (value := style.get(view, key))}
+
+
+def loudness(path: Path | str) -> dict[str, str]:
+    """The loudness tags ``path`` holds (logical name -> value); AudioError if unreadable."""
+    path = os.fspath(path)
+    with translated(path), open(path, "rb") as source:
+        audio = load(source, os.path.splitext(path)[1])
+        style = KINDS[type(audio)][1]
+        return loudness_of(style, style.view(audio.tags) if audio.tags is not None else {})

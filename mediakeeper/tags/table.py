@@ -85,11 +85,25 @@ TABLE: dict[str, Key] = {
     ),
 }
 
+# Loudness, written by the replaygain processor (mediakeeper.media.processors.replaygain):
+# ReplayGain 2.0 at -18 LUFS (MP4 keeps it in lower-case freeform atoms, as iTunes-era
+# taggers do) and, for Opus, R128 gains at -23 LUFS. In the table so a change is journaled
+# and undone like any other; not columns of the music CSV.
+LOUDNESS: dict[str, Key] = {
+    name.lower(): Key(f"TXXX:{name}", (name,), _ITUNES + name.lower(), (name,), (name,))
+    for name in ("REPLAYGAIN_TRACK_GAIN", "REPLAYGAIN_TRACK_PEAK", "REPLAYGAIN_ALBUM_GAIN",
+                 "REPLAYGAIN_ALBUM_PEAK", "R128_TRACK_GAIN", "R128_ALBUM_GAIN")
+}  # fmt: skip
+TABLE.update(LOUDNESS)
+
 # The logical tag names, in the table's order (the columns of the music CSV follow it).
-LOGICAL_TAGS: tuple[str, ...] = tuple(TABLE)
+LOGICAL_TAGS: tuple[str, ...] = tuple(name for name in TABLE if name not in LOUDNESS)
 
 # (number, total) tags read and written together.
 PAIRS: tuple[tuple[str, str], ...] = (("tracknumber", "tracktotal"), ("discnumber", "disctotal"))
 PAIRED = frozenset(name for pair in PAIRS for name in pair)
-SINGLES = tuple((name, key) for name, key in TABLE.items() if name not in PAIRED)
+# Read by every scan; loudness only where asked for (``read.loudness_of``).
+SINGLES = tuple(
+    (name, key) for name, key in TABLE.items() if name not in PAIRED and name not in LOUDNESS
+)
 PAIR_KEYS = tuple((number, total, TABLE[number], TABLE[total]) for number, total in PAIRS)

@@ -12,8 +12,8 @@ from typing import BinaryIO, NamedTuple
 from mediakeeper import safewrite, wording
 from mediakeeper.errors import AudioError, FileError
 from mediakeeper.tags.formats import KINDS, STYLE_OF_FORMAT
-from mediakeeper.tags.read import Parsed, load, logical, stat_signature, translated
-from mediakeeper.tags.table import PAIRED, PAIRS, TABLE
+from mediakeeper.tags.read import Parsed, load, logical, loudness_of, stat_signature, translated
+from mediakeeper.tags.table import LOUDNESS, PAIRED, PAIRS, TABLE
 
 
 def version_after_write(fmt: str, version: str) -> str:
@@ -117,7 +117,10 @@ def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | Non
     if not expect:
         return
     style = KINDS[type(audio)][1]
-    now = logical(style, style.view(audio.tags) if audio.tags is not None else {})
+    view = style.view(audio.tags) if audio.tags is not None else {}
+    now = logical(style, view)
+    if any(tag in LOUDNESS for tag in expect):
+        now.update(loudness_of(style, view))
     for tag, value in expect.items():
         if now.get(tag) != value:
             why = f"{tag} changed since it was read (now {wording.value(now.get(tag))})"

@@ -27,6 +27,7 @@ SCRIPTS = (
     "conversion_queue_manager",
     "weekly_report",
     "media_dashboard",
+    "pipeline",
     "sessions",
 )
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
@@ -63,11 +64,12 @@ def command(script: str) -> click.Command:
 
 
 def long_options(cmd: click.Command) -> set[str]:
-    """A group's are its subcommands' (``sessions.py list --kind``)."""
-    subcommands = cmd.commands.values() if isinstance(cmd, click.Group) else ()
-    return {opt for sub in subcommands for opt in long_options(sub)} | {
+    """A group's (``pipeline.py``) are its subcommands' too."""
+    commands = [cmd, *getattr(cmd, "commands", {}).values()]
+    return {
         opt
-        for param in cmd.params
+        for each in commands
+        for param in each.params
         if not getattr(param, "hidden", False)
         for opt in (*param.opts, *param.secondary_opts)
         if opt.startswith("--")

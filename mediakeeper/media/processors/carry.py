@@ -39,7 +39,9 @@ class Cover:
 def _table_names() -> set[str]:
     """Every key the tag table uses, upper-cased per container, so the rest is 'other'."""
     names: set[str] = set()
-    for key in tags.TABLE.values():
+    for name, key in tags.TABLE.items():
+        if name in tags.LOUDNESS:  # carried as other fields (to Opus as R128 gains)
+            continue
         names.update(k.upper() for k in key.vorbis)
         names.add(key.id3.upper())
         names.add(key.mp4.upper())

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import mutagen
+
 from mediakeeper import tags
 from mediakeeper.errors import AudioError
 from mediakeeper.media import ffmpeg
@@ -75,6 +77,27 @@ class Converted:
     tags: list[str] = field(default_factory=list)  # logical tags written
     extra_tags: list[str] = field(default_factory=list)  # other fields carried
     cover: bool = False
+
+
+CD_BYTES_PER_SECOND = 176_400  # an uncompressed source of unknown length: 16-bit stereo
+
+
+def header_seconds(path: Path, size: int) -> float:
+    """A file's length from its header (mutagen), or from its size as CD audio: for space
+    estimates, before anything is decoded."""
+    try:
+        audio = mutagen.File(path)
+    except Exception:  # unreadable header: the encode says what is wrong with the file
+        audio = None
+    length = getattr(getattr(audio, "info", None), "length", 0) or 0
+    return float(length) or size / CD_BYTES_PER_SECOND
+
+
+def estimated_bytes(seconds: float, size: int, profile: Profile) -> int:
+    """Bytes one encoded track will take, on the generous side."""
+    if profile.lossy:
+        return int(seconds * profile.kbps * 1000 / 8 * 1.1) + 65_536
+    return int(size * 1.15) + 65_536  # ALAC runs a little larger than FLAC
 
 
 def is_audio(name: str) -> bool:

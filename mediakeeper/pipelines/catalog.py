@@ -1,0 +1,125 @@
+"""Which pipelines there are: the conversion profiles as built-in ones (one ``convert``
+step), and the person's own in ``<data home>/pipelines/*.yaml`` or given by path. Also the
+queue kind a pipeline's albums become (``pipeline-<name>``), registered at run time, the
+settings of a run, and what a dry run shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mediakeeper import kinds
+from mediakeeper.config import Settings, load_settings
+from mediakeeper.conversions.albums import album_files, find
+from mediakeeper.errors import MediakeeperError
+from mediakeeper.media.processors import registry
+from mediakeeper.media.processors.convert import PROFILES
+from mediakeeper.pipelines.spec import Pipeline, PipelineInvalid, Step, load
+
+
+def built_in() -> dict[str, Pipeline]:
+    return {
+        name: Pipeline(
+            name=name,
+            description=f"the {name} conversion profile",
+            input=None,
+            output=None,
+            archive=None,
+            steps=(Step("convert", "convert", {"codec": name}),),
+            source="built-in",
+            built_in=True,
+        )
+        for name in PROFILES
+    }
+
+
+def user_files(home: Path) -> list[Path]:
+    folder = home / "pipelines"
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def resolve(home: Path, given: str, *, check_input: bool = True) -> Pipeline:
+    """A path to a file, a user pipeline's name, or a built-in's."""
+    path = Path(given).expanduser()
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return load(path, check_input=check_input)
+    own = home / "pipelines" / f"{given}.yaml"
+    if own.is_file():
+        return load(own, check_input=check_input)
+    if given in built_in():
+        return built_in()[given]
+    raise PipelineInvalid([f"{given}: no pipeline file or pipeline of that name (see `list`)"])
+
+
+def register_kind(pipeline: Pipeline) -> kinds.Kind:
+    kind = kinds.Kind(
+        name=pipeline.kind,
+        noun="album",
+        label="Album",
+        job="mediakeeper.pipelines.job:PipelineJob",
+        report_template="",
+        queue_script="",
+        batch_script="pipeline",
+        find="mediakeeper.conversions.albums:find",
+        extra_counters=(kinds.TRACKS,),
+    )
+    kinds.register(kind)
+    return kind
+
+
+def settings_for(home: str | None, pipeline: Pipeline) -> Settings:
+    """The run's settings: the data home's, with a section for the pipeline's kind (the file
+    holds what mediakeeper.toml holds for a kind: its library and checkpoints)."""
+    register_kind(pipeline)
+    settings = load_settings(home)
+    settings.values[pipeline.kind] = {
+        **kinds.COMMON_SETTINGS,
+        "library": str(pipeline.input),
+        "checkpoint_every": pipeline.checkpoint_every,
+    }
+    settings.origins[pipeline.kind] = {"library": pipeline.source}
+    return settings
+
+
+def plan_lines(pipeline: Pipeline, albums: list[Path]) -> list[str]:
+    """What a dry run prints: the steps, the albums it would take, the space each needs.
+    Reads only."""
+    archive = f", archive {pipeline.archive}" if pipeline.archive else ""
+    lines = [f"Pipeline {pipeline.name} ({pipeline.source}): {pipeline.input} -> "
+             f"{pipeline.output}{archive}"]  # fmt: skip
+    for number, step in enumerate(pipeline.steps, 1):
+        processor = registry.get(step.processor)
+        params = ", ".join(f"{k}: {v}" for k, v in step.params.items())
+        what = processor.summary if processor else "?"
+        lines.append(f"Step {number}: {step.name} ({step.processor}) {params} - {what}")
+    total = 0
+    for album in albums:
+        files = album_files(album)
+        size = sum(p.stat().st_size for p in files)
+        need = size  # the verified copy in the working directory
+        current = files
+        for step in pipeline.steps:
+            processor = registry.get(step.processor)
+            out = processor.needs(current, step.params) if processor else size
+            need += out
+        total += need
+        lines.append(f"  {album.relative_to(pipeline.input) if album != pipeline.input else '.'}: "
+                     f"{len(files)} files, needs about {need / 2**20:.1f} MB")  # fmt: skip
+    lines.append(f"{len(albums)} albums would be taken; about {total / 2**20:.1f} MB of space "
+                 "needed at most; nothing was written")  # fmt: skip
+    return lines
+
+
+def albums(pipeline: Pipeline) -> list[Path]:
+    if pipeline.input is None:
+        raise MediakeeperError(f"{pipeline.name}: no input folder")
+    return find(pipeline.input.resolve())
+
+
+def describe(pipeline: Pipeline) -> dict[str, Any]:
+    return {
+        "name": pipeline.name,
+        "source": pipeline.source,
+        "description": pipeline.description,
+        "steps": [f"{s.name} ({s.processor})" for s in pipeline.steps],
+    }

@@ -1,0 +1,286 @@
+"""Pipelines: every validation error, a dry run that writes nothing, steps in order with a
+failure at step N keeping 1..N-1, a changed pipeline noticed; and the replaygain processor's
+values against ffmpeg's own measurement, tag keys per format read back with mutagen."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import mutagen
+import pytest
+
+from mediakeeper.media import ffmpeg, synth
+from mediakeeper.media.processors import replaygain
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "utilities" / "pipeline.py"
+
+
+@pytest.fixture(scope="module")
+def exe() -> str:
+    return ffmpeg.find()
+
+
+def run(*args, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path])}
+    return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+def library(exe: str, root: Path) -> Path:
+    for album in ("Artist/One", "Artist/Two"):
+        for n in (1, 2):
+            synth.tone(exe, root / "lib" / album / f"0{n}.flac", 1.0, frequency=300 * n)
+    return root / "lib"
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_validation_names_every_error_with_file_step_and_key(tmp_path):
+    bad = write(tmp_path / "bad.yaml", """\
+name: phone
+input: {missing}
+output: {out}
+steps:
+  - name: a
+    processor: convrt
+  - name: a
+    processor: convert
+    params: {{bitrate: 5}}
+  - name: cut
+    processor: split
+    params: {{mode: fixed, seconds: -3}}
+""".format(missing=tmp_path / "nowhere", out=tmp_path / "out"))
+    result = run("validate", bad, cwd=tmp_path)
+    assert result.returncode == 2
+    err = result.stderr
+    assert "Traceback" not in err
+    assert f"input: the folder {tmp_path / 'nowhere'} does not exist" in err
+    assert "step 1 (a): processor: no processor 'convrt'; did you mean convert?" in err
+    assert "step 2 (a): name: 'a' is used twice" in err
+    assert "step 2 (a): params.codec: required by convert, missing" in err
+    assert "step 2 (a): params.bitrate: must be text, not int 5" in err
+    assert "step 3 (cut): params.seconds: must be at least 1, not -3" in err
+    assert all(line.startswith(("Error: bad.yaml", "bad.yaml")) or str(bad) in line
+               for line in err.strip().splitlines())  # fmt: skip
+
+    broken = write(tmp_path / "broken.yaml", "name: x\nsteps: [a, b\n")
+    result = run("validate", broken, cwd=tmp_path)
+    assert result.returncode == 2
+    assert re.search(r"broken\.yaml: line \d+, column \d+: not valid YAML", result.stderr)
+    assert "Traceback" not in result.stderr
+
+
+def phone(tmp_path: Path, lib: Path, steps: str, archive: str = "") -> Path:
+    return write(tmp_path / "phone.yaml", f"""\
+name: phone
+input: {lib}
+output: {tmp_path / 'out'}
+{archive}
+steps:
+{steps}""")
+
+
+TO_FLAC = "  - {name: to-flac, processor: convert, params: {codec: flac}}\n"
+LOUDNESS = "  - {name: loudness, processor: replaygain, params: {album: true}}\n"
+ARCHIVE = "  - {name: keep, processor: copy}\n"
+
+
+def tree(root: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for p in root.rglob("*")}
+
+
+def test_a_dry_run_shows_each_step_and_writes_nothing(tmp_path, exe):
+    lib = library(exe, tmp_path)
+    pipeline = phone(tmp_path, lib, TO_FLAC + LOUDNESS)
+    before = tree(tmp_path)
+    result = run("run", pipeline, "--dry-run", "--home", tmp_path / "home", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Step 1: to-flac (convert)" in result.stdout
+    assert "Step 2: loudness (replaygain)" in result.stdout
+    assert "Artist/One: 2 files, needs about" in result.stdout
+    assert "2 albums would be taken" in result.stdout
+    assert tree(tmp_path) == before  # not even the data home or the queue
+
+
+def test_a_failing_step_keeps_the_steps_before_it_and_resume_goes_on_from_it(tmp_path, exe):
+    lib = library(exe, tmp_path)
+    home = tmp_path / "home"
+    # Step 2 copies to the archive, and the file names none: it fails, step 1 stays.
+    pipeline = phone(tmp_path, lib, TO_FLAC + ARCHIVE + LOUDNESS)
+    first = run("run", pipeline, "--home", home, "--batch-size", "1", cwd=tmp_path)
+    assert first.returncode == 1
+    assert "step 2 (keep): the copy step needs an archive" in first.stderr
+    wd = home / "working" / "pipeline-phone" / next(iter(
+        os.listdir(home / "working" / "pipeline-phone")))  # fmt: skip
+    names = sorted(os.listdir(wd))
+    assert [n.split("-")[0] for n in names] == ["1", "_source", "state.json"], names
+    # Step 1's result is not made again: a mark left in it reaches the output.
+    (wd / names[0] / "mark.txt").write_text("step 1 kept")
+    assert not (tmp_path / "out").exists()
+
+    phone(tmp_path, lib, TO_FLAC + ARCHIVE + LOUDNESS, archive=f"archive: {tmp_path / 'arch'}")
+    again = run("run", pipeline, "--home", home, "--resume", "--batch-size", "1", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    out = tmp_path / "out" / "Artist" / "One"
+    assert sorted(os.listdir(out)) == ["01.flac", "02.flac", "mark.txt"]
+    assert sorted(os.listdir(tmp_path / "arch" / "Artist" / "One")) == [
+        "01.flac", "02.flac", "mark.txt"]  # fmt: skip
+    assert replaygain.read(out / "01.flac")  # step 3 ran on step 2's outputs
+    assert not wd.exists()
+
+
+def test_a_changed_pipeline_redoes_the_album_from_its_first_changed_step(tmp_path, exe):
+    lib = library(exe, tmp_path)
+    home = tmp_path / "home"
+    pipeline = phone(tmp_path, lib, TO_FLAC + ARCHIVE)
+    assert run("run", pipeline, "--home", home, "--batch-size", "1", cwd=tmp_path).returncode == 1
+    wd = home / "working" / "pipeline-phone"
+    step1 = next(next(wd.iterdir()).glob("1-*"))
+    (step1 / "mark.txt").write_text("made by the old step 1")
+
+    to_mp3 = "  - {name: to-flac, processor: convert, params: {codec: mp3}}\n"
+    phone(tmp_path, lib, to_mp3 + LOUDNESS)
+    again = run("run", pipeline, "--home", home, "--resume", "--batch-size", "1", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "changed since this album was started: redone from step 1 (to-flac)" in (
+        home / "status" / "pipeline-phone" / "session_logs").joinpath(
+        os.listdir(home / "status" / "pipeline-phone" / "session_logs")[-1]).read_text()
+    assert sorted(os.listdir(tmp_path / "out" / "Artist" / "One")) == ["01.mp3", "02.mp3"]
+
+
+def ffmpeg_loudness(exe: str, paths: list[Path]) -> tuple[float, float]:
+    """ffmpeg's own ebur128 summary, run directly: (integrated LUFS, true peak dBFS)."""
+    inputs = [a for p in paths for a in ("-i", str(p))]
+    joined = "".join(f"[{i}:a]" for i in range(len(paths)))
+    graph = f"{joined}concat=n={len(paths)}:v=0:a=1,ebur128=peak=true"
+    err = subprocess.run([exe, "-nostdin", "-hide_banner", *inputs, "-filter_complex", graph,
+                          "-f", "null", "-"], capture_output=True, text=True).stderr  # fmt: skip
+    summary = err.rpartition("Summary:")[2]
+    loud = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
+    return loud, peak
+
+
+@pytest.mark.parametrize("ext", ["flac", "mp3", "ogg", "m4a", "opus", "wv"])
+def test_replaygain_values_and_keys_per_format(tmp_path, exe, ext):
+    files = [synth.tone(exe, tmp_path / f"0{n}.{ext}", 1.0 + n, frequency=220 * n) for n in (1, 2)]
+    old = mutagen.File(files[0])
+    if old.tags is None:
+        old.add_tags()
+    if ext in ("flac", "ogg", "wv", "opus"):  # an old variant in another letter case goes
+        old.tags["replaygain_track_gain"] = "+1.00 dB" if ext == "wv" else ["+1.00 dB"]
+        old.save()
+    replaygain.tag_album(exe, files, album=True)
+    track_lufs, track_peak = ffmpeg_loudness(exe, files[:1])
+    album_lufs, _ = ffmpeg_loudness(exe, files)
+    tags = mutagen.File(files[0]).tags
+    if ext == "opus":
+        keys = {k.upper() for k in tags.keys()}  # noqa: SIM118
+        assert {"R128_TRACK_GAIN", "R128_ALBUM_GAIN"} <= keys
+        assert not [k for k in keys if k.startswith("REPLAYGAIN_")]  # never in Opus
+        assert abs(int(tags["R128_TRACK_GAIN"][0]) / 256 - (-23 - track_lufs)) < 0.5
+        assert abs(int(tags["R128_ALBUM_GAIN"][0]) / 256 - (-23 - album_lufs)) < 0.5
+        return
+    if ext == "mp3":
+        gain = tags["TXXX:REPLAYGAIN_TRACK_GAIN"].text[0]
+        album = tags["TXXX:REPLAYGAIN_ALBUM_GAIN"].text[0]
+        peak = tags["TXXX:REPLAYGAIN_TRACK_PEAK"].text[0]
+    elif ext == "m4a":
+        key = "----:com.apple.iTunes:replaygain_"
+        gain, album, peak = (bytes(tags[key + n][0]).decode()
+                             for n in ("track_gain", "album_gain", "track_peak"))  # fmt: skip
+    else:
+        gain, album, peak = (str(tags[n] if ext == "wv" else tags[n][0]) for n in (
+            "REPLAYGAIN_TRACK_GAIN", "REPLAYGAIN_ALBUM_GAIN", "REPLAYGAIN_TRACK_PEAK"))  # fmt: skip
+        # The old lower-case one is gone: one field of that name, written upper-case.
+        pairs = tags.keys() if ext == "wv" else [k for k, _ in tags]
+        assert [k for k in pairs if k.upper() == "REPLAYGAIN_TRACK_GAIN"] == [
+            "REPLAYGAIN_TRACK_GAIN"]  # fmt: skip
+    assert abs(float(gain.split()[0]) - (-18 - track_lufs)) < 0.5
+    assert abs(float(album.split()[0]) - (-18 - album_lufs)) < 0.5
+    assert abs(float(peak) - 10 ** (track_peak / 20)) < 0.01
+
+
+def test_continue_on_error_false_stops_the_run_at_the_first_failed_album(tmp_path, exe):
+    lib = library(exe, tmp_path)
+    home = tmp_path / "home"
+    pipeline = phone(tmp_path, lib, TO_FLAC + ARCHIVE,
+                     archive="settings: {continue_on_error: false}")  # fmt: skip
+    result = run("run", pipeline, "--home", home, "--batch-size", "2", cwd=tmp_path)
+    assert result.returncode == 1
+    queue = (home / "status" / "pipeline-phone" / "processing_queue.json").read_text()
+    assert queue.count('"status": "pending"') == 1  # the second album was not taken
+
+
+def test_split_cuts_at_a_fixed_length_and_at_silences(tmp_path, exe):
+    lib = tmp_path / "lib" / "Book"
+    lib.mkdir(parents=True)
+    # 1 s tone, 1 s silence, 1 s tone: one silence to cut at.
+    graph = "[0:a][1:a][0:a]concat=n=3:v=0:a=1"
+    ffmpeg.run(exe, ["-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-f", "lavfi", "-i",
+                     "anullsrc=r=44100:cl=mono:d=1", "-filter_complex", graph,
+                     "-y", str(lib / "talk.flac")])  # fmt: skip
+    cut = "  - {name: cut, processor: split, params: {mode: fixed, seconds: 1}}\n"
+    fixed = phone(tmp_path, tmp_path / "lib", cut)
+    result = run("run", fixed, "--home", tmp_path / "home", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    parts = sorted(os.listdir(tmp_path / "out" / "Book"))
+    assert parts == ["talk - 001.flac", "talk - 002.flac", "talk - 003.flac"]
+    lengths = [ffmpeg.decoded_length(exe, tmp_path / "out" / "Book" / p) for p in parts]
+    assert abs(sum(lengths) - 3.0) < 0.1
+
+    shutil_rmtree(tmp_path / "out", tmp_path / "home")
+    silence = phone(tmp_path, tmp_path / "lib", "  - {name: cut, processor: split, params: "
+                    "{mode: silence, threshold_db: -50, min_silence: 0.5}}\n")  # fmt: skip
+    result = run("run", silence, "--home", tmp_path / "home", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    parts = sorted(os.listdir(tmp_path / "out" / "Book"))
+    assert parts == ["talk - 001.flac", "talk - 002.flac"]
+    first = ffmpeg.decoded_length(exe, tmp_path / "out" / "Book" / parts[0])
+    assert 1.2 < first < 1.8  # cut in the middle of the silence
+
+
+def shutil_rmtree(*folders: Path) -> None:
+    import shutil
+
+    for folder in folders:
+        shutil.rmtree(folder)
+
+
+def test_merge_m4b_is_a_processor_exactly_where_the_audiobooks_one_exists(tmp_path, exe):
+    import importlib.util
+
+    from mediakeeper.media.processors import registry
+
+    there = importlib.util.find_spec("mediakeeper.media.processors.merge_m4b") is not None
+    assert ("merge-m4b" in registry.names()) == there
+    if not there:
+        return
+    for n in (1, 2):
+        synth.tone(exe, tmp_path / "lib" / "Book" / f"0{n}.mp3", 1.0, frequency=300 * n)
+    step = "  - {name: book, processor: merge-m4b, params: {bitrate: 64k}}\n"
+    result = run("run", phone(tmp_path, tmp_path / "lib", step), "--home", tmp_path / "home",
+                 cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert os.listdir(tmp_path / "out" / "Book") == ["Book.m4b"]
+    assert abs(ffmpeg.decoded_length(exe, tmp_path / "out" / "Book" / "Book.m4b") - 2.0) < 0.5
+
+
+def test_list_shows_the_built_in_pipelines_yours_and_files_given(tmp_path):
+    home = tmp_path / "home"
+    (home / "pipelines").mkdir(parents=True)
+    phone(tmp_path, tmp_path, TO_FLAC).rename(home / "pipelines" / "phone.yaml")
+    other = write(tmp_path / "other.yaml", "name: other\nsteps: []\n")
+    result = run("list", "--home", home, other, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    names = [line.split()[0] for line in result.stdout.splitlines()]
+    assert names == ["opus", "aac", "mp3", "flac", "alac", "phone", "other"]
+    assert "INVALID" in result.stdout.splitlines()[-1]  # said, not a traceback
