@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from collections import deque
 from collections.abc import Callable
@@ -43,6 +44,9 @@ def most_workers() -> int:
     return min(MOST, PER_CPU * cpus)
 
 
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
 class Stage(NamedTuple):
     """A stage a run reported, sent before its result."""
 
@@ -51,6 +55,7 @@ class Stage(NamedTuple):
 
 def _worker_init(parent: int) -> None:
     worker_signals()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held since the fork (see _start)
     # A worker must not outlive a main process killed with -9: the next run would release
     # the claim as stale and work on the same item while the orphan still writes to it.
     die_with_parent()
@@ -101,7 +106,14 @@ class Workers:
         process = self._context.Process(
             target=_serve, args=(child_end, self._run, os.getpid()), daemon=True
         )
-        process.start()
+        # Ctrl+C and SIGTERM wait while the fork happens: a child gets them only once it has
+        # its own handlers (before, the parent's would raise in the middle of Python's
+        # after-fork clean-up, printing "Exception ignored" at a Ctrl+C).
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+        try:
+            process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         child_end.close()
         return _Worker(process, parent_end)
 
