@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -132,3 +133,67 @@ def decoded_length(exe: str, path: Path | str) -> float:
     if result.returncode != 0:
         raise FFmpegFailed(result.last_error or f"ffmpeg exited with {result.returncode}")
     return result.seconds
+
+
+@dataclass(frozen=True)
+class Stream:
+    codec: str  # "aac", "mp3", ...
+    rate: int
+    channels: int
+
+
+_STREAM = re.compile(r"Stream #0:\d+.*?: Audio: (\w+).*?, (\d+) Hz, ([^,]+)")
+_LAYOUTS = {"mono": 1, "stereo": 2, "2.1": 3, "quad": 4, "5.0": 5, "5.1": 6, "7.1": 8}
+
+
+def audio_stream(exe: str, path: Path | str) -> Stream:
+    """The first audio stream's codec, sample rate and channels, as ffmpeg reads them (there
+    is no ffprobe: ``ffmpeg -i`` describes its input, then says it has no output)."""
+    proc = subprocess.run(
+        [exe, "-nostdin", "-hide_banner", "-i", os.fspath(path)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        preexec_fn=child_dies_with_parent(),
+    )
+    text = proc.stderr.decode("utf-8", "replace")
+    match = _STREAM.search(text)
+    if match is None:
+        raise FFmpegFailed(_last_line(proc.stderr) or f"{path}: no audio stream")
+    layout = match.group(3).strip()
+    channels = _LAYOUTS.get(layout) or int(re.match(r"\d*", layout).group() or 0)
+    return Stream(match.group(1), int(match.group(2)), channels)
+
+
+def first_packets(exe: str, args: Sequence[str], boundaries: Sequence[int]) -> list[float]:
+    """The time (seconds) of the packets at the indices ``boundaries`` of the first audio
+    stream of ``args``' input, read from ffmpeg's ``framecrc`` listing: where a stream-copied
+    join puts each file, exactly, without decoding."""
+    result = subprocess.run(
+        [exe, *BASE, *args, "-map", "0:a:0", "-c", "copy", "-f", "framecrc", "-"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        preexec_fn=child_dies_with_parent(),
+    )
+    if result.returncode != 0:
+        raise FFmpegFailed(_last_line(result.stderr) or f"ffmpeg exited with {result.returncode}")
+    base, times = 1.0, []
+    for line in result.stdout.decode("ascii", "replace").splitlines():
+        if line.startswith("#tb 0:"):
+            num, _, den = line.split(":", 1)[1].strip().partition("/")
+            base = int(num) / int(den)
+        elif line and not line.startswith("#"):
+            times.append(int(line.split(",")[1]) * base)
+    return [times[i] if i < len(times) else float("nan") for i in boundaries]
+
+
+def packet_count(exe: str, path: Path | str) -> int:
+    """How many packets the first audio stream of ``path`` has (no decoding)."""
+    result = subprocess.run(
+        [exe, *BASE, "-i", os.fspath(path), "-map", "0:a:0", "-c", "copy", "-f", "framecrc", "-"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        preexec_fn=child_dies_with_parent(),
+    )
+    if result.returncode != 0:
+        raise FFmpegFailed(_last_line(result.stderr) or f"ffmpeg exited with {result.returncode}")
+    return sum(1 for line in result.stdout.splitlines() if line and not line.startswith(b"#"))
