@@ -164,30 +164,16 @@ def audio_stream(exe: str, path: Path | str) -> Stream:
     return Stream(match.group(1), int(match.group(2)), channels)
 
 
-def first_packets(exe: str, args: Sequence[str], boundaries: Sequence[int]) -> list[float]:
-    """The time (seconds) of the packets at the indices ``boundaries`` of the first audio
-    stream of ``args``' input, read from ffmpeg's ``framecrc`` listing: where a stream-copied
-    join puts each file, exactly, without decoding."""
-    result = subprocess.run(
-        [exe, *BASE, *args, "-map", "0:a:0", "-c", "copy", "-f", "framecrc", "-"],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        preexec_fn=child_dies_with_parent(),
-    )
-    if result.returncode != 0:
-        raise FFmpegFailed(_last_line(result.stderr) or f"ffmpeg exited with {result.returncode}")
-    base, times = 1.0, []
-    for line in result.stdout.decode("ascii", "replace").splitlines():
-        if line.startswith("#tb 0:"):
-            num, _, den = line.split(":", 1)[1].strip().partition("/")
-            base = int(num) / int(den)
-        elif line and not line.startswith("#"):
-            times.append(int(line.split(",")[1]) * base)
-    return [times[i] if i < len(times) else float("nan") for i in boundaries]
+@dataclass(frozen=True)
+class Packets:
+    count: int
+    first: float  # the first packet's time, seconds: minus the priming an edit list skips
+    frame: float  # one packet's length, seconds (1024 samples for AAC-LC)
 
 
-def packet_count(exe: str, path: Path | str) -> int:
-    """How many packets the first audio stream of ``path`` has (no decoding)."""
+def packets(exe: str, path: Path | str) -> Packets:
+    """The first audio stream's packets, read from ffmpeg's ``framecrc`` listing (no
+    decoding): what a stream copy carries of ``path``."""
     result = subprocess.run(
         [exe, *BASE, "-i", os.fspath(path), "-map", "0:a:0", "-c", "copy", "-f", "framecrc", "-"],
         stdin=subprocess.DEVNULL,
@@ -196,4 +182,13 @@ def packet_count(exe: str, path: Path | str) -> int:
     )
     if result.returncode != 0:
         raise FFmpegFailed(_last_line(result.stderr) or f"ffmpeg exited with {result.returncode}")
-    return sum(1 for line in result.stdout.splitlines() if line and not line.startswith(b"#"))
+    base, rows = 1.0, []
+    for line in result.stdout.decode("ascii", "replace").splitlines():
+        if line.startswith("#tb 0:"):
+            num, _, den = line.split(":", 1)[1].strip().partition("/")
+            base = int(num) / int(den)
+        elif line and not line.startswith("#"):
+            rows.append(line.split(","))
+    if not rows:
+        raise FFmpegFailed(f"{path}: no audio packets")
+    return Packets(len(rows), int(rows[0][2]) * base, int(rows[0][3]) * base)

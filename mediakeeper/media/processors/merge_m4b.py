@@ -97,7 +97,8 @@ def _escape(text: str) -> str:
 class Merged:
     copied: bool
     starts: list[float]
-    seconds: float
+    seconds: float  # the output's decoded length
+    carried: float  # of it, the priming and padding a stream copy keeps (0 for an encode)
 
 
 def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: Audio,
@@ -109,16 +110,17 @@ def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: A
     total = sum(i.seconds for i in inputs)
     try:
         if copy:
-            starts = _copy(exe, inputs, paths, links, temp, title)
+            starts, expected = _copy(exe, inputs, paths, links, temp, title)
         else:
             starts = _encode(exe, inputs, paths, links, temp, audio, title)
-        seconds = verify(exe, temp, total, starts)
+            expected = total
+        seconds = verify(exe, temp, expected, starts)
         _flush(temp)
         os.replace(temp, output)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temp)
-    return Merged(copy, starts, seconds)
+    return Merged(copy, starts, seconds, round(max(0.0, expected - total), 3))
 
 
 def _cumulative(inputs: Sequence[Input]) -> list[float]:
@@ -151,26 +153,37 @@ def _encode(exe, inputs, paths, links, temp, audio: Audio, title) -> list[float]
     return starts
 
 
-def _copy(exe, inputs, paths, links, temp, title) -> list[float]:
-    listing = links / "inputs.txt"
-    listing.write_text("".join(f"file '{p.name}'\n" for p in paths), encoding="utf-8")
-    counts = [ffmpeg.packet_count(exe, p) for p in paths]
-    primings = [-ffmpeg.first_packets(exe, ["-i", os.fspath(p)], [0])[0] for p in paths]
-    boundaries, at = [], 0
-    for count in counts:
-        boundaries.append(at)
-        at += count
-    joined = ["-f", "concat", "-i", os.fspath(listing)]
-    firsts = ffmpeg.first_packets(exe, joined, boundaries)
-    zero = firsts[0] + primings[0]
-    starts = [round(f + p - zero, 3) for f, p in zip(firsts, primings, strict=True)]
-    total = sum(i.seconds for i in inputs) + (starts[-1] - _cumulative(inputs)[-1])
+def _copy(exe, inputs, paths, links, temp, title) -> tuple[list[float], float]:
+    """Each input's packets as a raw ADTS stream (self-framing), joined by the concat
+    protocol and put into MP4 as they are: every packet keeps its full length, so the time
+    line is the one a player decodes (the concat demuxer shortens the last packet of each
+    file in the timestamps while players still play it whole: the marks drift by a frame
+    per file). Each file's priming plays, so a chapter starts where its file's first packet
+    lands, plus that file's own priming: where its audio begins. Returns the starts and the
+    length the copy holds."""
+    parts, starts, at = [], [], 0.0
+    for path in paths:
+        packets = ffmpeg.packets(exe, path)
+        part = path.with_suffix(".adts")
+        _run(exe, ["-i", os.fspath(path), "-map", "0:a:0", "-c", "copy", "-f", "adts", "-y",
+                   os.fspath(part)])  # fmt: skip
+        parts.append(part)
+        starts.append(at + max(0.0, -packets.first))
+        at += packets.count * packets.frame
+    starts[0] = 0.0
     meta = links / "chapters.txt"
     meta.write_text(ffmetadata(title, list(zip([i.title for i in inputs], starts, strict=True)),
-                               total), encoding="utf-8")  # fmt: skip
-    _run(exe, [*joined, "-i", os.fspath(meta), "-map", "0:a:0", "-map_metadata", "1",
-               "-map_chapters", "1", "-c", "copy", "-f", "ipod", "-y", os.fspath(temp)])  # fmt: skip
-    return starts
+                               at), encoding="utf-8")  # fmt: skip
+    joined = "concat:" + "|".join(os.fspath(p) for p in parts)
+    try:
+        _run(exe, ["-f", "aac", "-i", joined, "-i", os.fspath(meta), "-map", "0:a:0",
+                   "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", "-f", "ipod",
+                   "-y", os.fspath(temp)])  # fmt: skip
+    finally:
+        for part in parts:
+            with contextlib.suppress(OSError):
+                part.unlink()
+    return [round(s, 3) for s in starts], at
 
 
 def _layout(channels: int) -> str:

@@ -1,0 +1,202 @@
+"""One book folder through its working directory, step by step, resumable.
+
+``<working>/<slug>/state.json`` records the step reached: ``backup`` (the folder copied to
+``<backup>/<folder>_<YYYYMMDD_HHMMSS>/``, verified, with ``metadata.txt``), ``measure`` (each
+file decoded in full, its length and chapter title kept), ``merge`` (the M4B built, verified
+and tagged in the working directory), ``place`` (moved to its place in the output with
+``cover.jpg``), ``completed``. A killed run resumes at the step it was in; a finished step's
+verified result is never redone.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.atomic import atomic_write_bytes, atomic_write_text
+from mediakeeper.audiobooks import metadata
+from mediakeeper.audiobooks.books import book_files
+from mediakeeper.batch import ItemFailure, ItemResult
+from mediakeeper.conversions.plan import check_space
+from mediakeeper.errors import MediakeeperError
+from mediakeeper.findings import finding_of, finding_record
+from mediakeeper.media import ffmpeg
+from mediakeeper.media.processors import merge_m4b
+from mediakeeper.media.workdir import PlaceTaken, copy_verified, place_folder
+from mediakeeper.queue_items import finding_counts
+from mediakeeper.slug import inside, slugify
+
+BACKUP, MEASURE, MERGE, PLACE, COMPLETED = "backup", "measure", "merge", "place", "completed"
+STATE, BOOK = "state.json", "_book"
+
+
+@dataclass
+class AudiobookJob:
+    home: Path
+    session: str
+    output: Path
+    backup: Path | None = None  # None: <home>/backup
+    working: Path | None = None  # None: <home>/working/audiobooks
+    bitrate: str = "128k"
+    channels: int = 2
+    sample_rate: int = 44100
+    overwrite: bool = False
+    ffmpeg_path: str = ""
+    retries: int = 1
+
+    @property
+    def backup_root(self) -> Path:
+        return self.backup or self.home / "backup"
+
+    def workdir(self, item: dict[str, Any]) -> Path:
+        root = self.working or self.home / "working" / "audiobooks"
+        return inside(root, slugify(item["key"]))
+
+    def process(self, item: dict[str, Any]) -> ItemResult:
+        wd = self.workdir(item)
+        state = self._load(wd, item)
+        step = state.get("step", BACKUP)
+        try:
+            while step != COMPLETED:
+                state = getattr(self, f"_{step}")(item, wd, state)
+                step = state["step"]
+            return self._complete(item, wd, state)
+        except ItemFailure:
+            raise
+        except (MediakeeperError, OSError, merge_m4b.MergeFailed) as err:
+            raise ItemFailure(f"failed_{step}", _message(err)) from None
+
+    def _backup(self, item, wd: Path, state) -> dict:
+        folder = Path(item["path"])
+        files = [p for p in sorted(folder.rglob("*")) if p.is_file()]
+        if not files:
+            raise MediakeeperError(f"the book folder {folder} is gone or empty")
+        size = sum(p.stat().st_size for p in files)
+        stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
+        target = self.backup_root / f"{metadata.safe_name(folder.name)}_{stamp}"
+        check_space({self.backup_root: size}, 0, item["name"])
+        staged = target.with_name(".partial-" + target.name)
+        shutil.rmtree(staged, ignore_errors=True)
+        try:
+            for path in files:
+                dest = staged / path.relative_to(folder)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                copy_verified(path, dest)
+            (staged / "metadata.txt").write_text(
+                f"source: {folder}\nwhen: {datetime.now(UTC).isoformat(timespec='seconds')}\n"
+                f"files: {len(files)}\nbytes: {size}\n",
+                encoding="utf-8",
+            )
+            staged.rename(target)
+        except BaseException:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise
+        wd.mkdir(parents=True, exist_ok=True)
+        return self._save(wd, {"key": item["key"], "backup": str(target)}, MEASURE)
+
+    def _measure(self, item, wd: Path, state) -> dict:
+        folder, backup = Path(item["path"]), Path(state["backup"])
+        exe = ffmpeg.find(self.ffmpeg_path)
+        inputs, unreadable = [], []
+        for path in book_files(folder):
+            copy = backup / path.relative_to(folder)
+            try:
+                inputs.append(asdict(merge_m4b.measure(exe, copy, metadata.chapter_title(copy))))
+            except ffmpeg.FFmpegFailed as err:
+                unreadable.append({"path": str(path.relative_to(folder)), "why": str(err)})
+        if unreadable:
+            state["unreadable"] = unreadable
+            raise ItemFailure("failed_measure", f"{unreadable[0]['path']} does not decode: "
+                              f"{unreadable[0]['why']}")  # fmt: skip
+        if not inputs:
+            raise MediakeeperError(f"no audio files in {folder}")
+        book = metadata.gather(folder, item["key"], book_files(folder))
+        state = {**state, "inputs": inputs, "book": book.as_dict()}
+        return self._save(wd, state, MERGE)
+
+    def _merge(self, item, wd: Path, state) -> dict:
+        exe = ffmpeg.find(self.ffmpeg_path)
+        inputs = [merge_m4b.Input(**i) for i in state["inputs"]]
+        book = metadata.Book(**state["book"])
+        folder = Path(state["backup"])
+        cover = metadata.find_cover(folder, [Path(i.path) for i in inputs])
+        out = wd / BOOK / metadata.relative_output(book).name
+        shutil.rmtree(wd / BOOK, ignore_errors=True)
+        (wd / BOOK).mkdir(parents=True)
+        audio = merge_m4b.Audio(self.bitrate, self.channels, self.sample_rate)
+        for attempt in range(self.retries + 1):
+            try:
+                merged = merge_m4b.merge(exe, inputs, out, wd / "links", audio, book.title)
+                break
+            except merge_m4b.MergeFailed as err:
+                if not err.retry or attempt == self.retries:
+                    raise
+        metadata.write(out, book, cover)
+        if cover:
+            atomic_write_bytes(wd / BOOK / "cover.jpg", cover)
+        state = {**state, "copied": merged.copied, "starts": merged.starts,
+                 "seconds": merged.seconds, "carried": merged.carried,
+                 "cover": cover is not None}  # fmt: skip
+        return self._save(wd, state, PLACE)
+
+    def _place(self, item, wd: Path, state) -> dict:
+        book = metadata.Book(**state["book"])
+        target = self.output / metadata.relative_output(book).parent
+        if not state.get("placing") or (wd / BOOK).is_dir():
+            if target.exists() and not self.overwrite:
+                raise PlaceTaken(f"{target} already exists; run with --overwrite to replace it")
+            state = self._save(wd, {**state, "placing": True}, PLACE)
+            place_folder(wd / BOOK, target, move=True, overwrite=self.overwrite)
+        return self._save(wd, {**state, "placed": str(target)}, COMPLETED)
+
+    def _complete(self, item, wd: Path, state) -> ItemResult:
+        inputs = [merge_m4b.Input(**i) for i in state["inputs"]]
+        found = metadata.findings(metadata.Book(**state["book"]), b"" if state["cover"] else None)
+        if not state["copied"] and not all(i.codec == "aac" for i in inputs):
+            found.append(finding_of("mixed-audio-formats", "", "not every file is AAC of one "
+                                    "rate and channels: encoded once to AAC"))  # fmt: skip
+        records = [finding_record(f) for f in found]
+        document = {"key": item["key"], "session": self.session, "output": state["placed"],
+                    "backup": state["backup"], "seconds": state["seconds"],
+                    "copied": state["copied"], "carried_priming": state["carried"],
+                    "book": state["book"],
+                    "chapters": [{"title": i.title, "start": s}
+                                 for i, s in zip(inputs, state["starts"], strict=True)],
+                    "findings": records}  # fmt: skip
+        slug = slugify(item["key"])
+        atomic_write_text(inside(self.home, "outputs", "audiobooks", f"{slug}.json"),
+                          json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        shutil.rmtree(wd, ignore_errors=True)
+        return ItemResult(
+            counts={"issues_found": sum(r["severity"] != "info" for r in records),
+                    "issues_resolved": 0},
+            details={"slug": slug, "finding_counts": finding_counts(records),
+                     "stage": COMPLETED, "output": state["placed"], "seconds": state["seconds"]},
+            summary=f"{len(inputs)} chapters, {state['seconds'] / 3600:.2f} h, "
+            + ("stream copy" if state["copied"] else "encoded"),
+        )  # fmt: skip
+
+    def _load(self, wd: Path, item) -> dict:
+        try:
+            state = json.loads((wd / STATE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return state if isinstance(state, dict) and state.get("key") == item["key"] else {}
+
+    def _save(self, wd: Path, state: dict, step: str) -> dict:
+        state = {**state, "step": step}
+        wd.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(wd / STATE, json.dumps(state, ensure_ascii=False))
+        return state
+
+
+def _message(err: BaseException) -> str:
+    if isinstance(err, merge_m4b.MergeFailed):
+        return err.message
+    if isinstance(err, OSError) and err.filename:
+        return f"{err.strerror or err}: {err.filename}"
+    return str(err)
