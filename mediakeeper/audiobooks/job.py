@@ -18,16 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.atomic import atomic_write_bytes, atomic_write_text
-from mediakeeper.audiobooks import metadata
+from mediakeeper.audiobooks import checks, metadata
 from mediakeeper.audiobooks.books import book_files
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.conversions.plan import check_space
 from mediakeeper.errors import MediakeeperError
-from mediakeeper.findings import finding_of, finding_record
+from mediakeeper.findings import finding_record
+from mediakeeper.kinds import AUDIOBOOKS
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors import merge_m4b
 from mediakeeper.media.workdir import PlaceTaken, copy_verified, place_folder
 from mediakeeper.queue_items import finding_counts
+from mediakeeper.reports.render import render
 from mediakeeper.slug import inside, slugify
 
 BACKUP, MEASURE, MERGE, PLACE, COMPLETED = "backup", "measure", "merge", "place", "completed"
@@ -101,21 +103,16 @@ class AudiobookJob:
     def _measure(self, item, wd: Path, state) -> dict:
         folder, backup = Path(item["path"]), Path(state["backup"])
         exe = ffmpeg.find(self.ffmpeg_path)
-        inputs, unreadable = [], []
-        for path in book_files(folder):
-            copy = backup / path.relative_to(folder)
-            try:
-                inputs.append(asdict(merge_m4b.measure(exe, copy, metadata.chapter_title(copy))))
-            except ffmpeg.FFmpegFailed as err:
-                unreadable.append({"path": str(path.relative_to(folder)), "why": str(err)})
-        if unreadable:
-            state["unreadable"] = unreadable
-            raise ItemFailure("failed_measure", f"{unreadable[0]['path']} does not decode: "
-                              f"{unreadable[0]['why']}")  # fmt: skip
-        if not inputs:
+        copies = [backup / p.relative_to(folder) for p in book_files(folder)]
+        if not copies:
             raise MediakeeperError(f"no audio files in {folder}")
+        titles = [metadata.chapter_title(p) for p in copies]
+        inputs, unreadable = checks.measure(exe, backup, copies, titles)
+        if unreadable:
+            raise ItemFailure("failed_measure", f"unreadable-file: {unreadable[0].message} "
+                              f"(in {folder}): replace or remove it")  # fmt: skip
         book = metadata.gather(folder, item["key"], book_files(folder))
-        state = {**state, "inputs": inputs, "book": book.as_dict()}
+        state = {**state, "inputs": [asdict(i) for i in inputs], "book": book.as_dict()}
         return self._save(wd, state, MERGE)
 
     def _merge(self, item, wd: Path, state) -> dict:
@@ -156,11 +153,11 @@ class AudiobookJob:
     def _complete(self, item, wd: Path, state) -> ItemResult:
         inputs = [merge_m4b.Input(**i) for i in state["inputs"]]
         found = metadata.findings(metadata.Book(**state["book"]), b"" if state["cover"] else None)
-        if not state["copied"] and not all(i.codec == "aac" for i in inputs):
-            found.append(finding_of("mixed-audio-formats", "", "not every file is AAC of one "
-                                    "rate and channels: encoded once to AAC"))  # fmt: skip
+        found += checks.formats(inputs)
         records = [finding_record(f) for f in found]
-        document = {"key": item["key"], "session": self.session, "output": state["placed"],
+        document = {"name": item["name"], "key": item["key"], "session": self.session,
+                    "processed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "output": state["placed"],
                     "backup": state["backup"], "seconds": state["seconds"],
                     "copied": state["copied"], "carried_priming": state["carried"],
                     "book": state["book"],
@@ -168,8 +165,10 @@ class AudiobookJob:
                                  for i, s in zip(inputs, state["starts"], strict=True)],
                     "findings": records}  # fmt: skip
         slug = slugify(item["key"])
-        atomic_write_text(inside(self.home, "outputs", "audiobooks", f"{slug}.json"),
+        atomic_write_text(inside(self.home, *AUDIOBOOKS.output_dir, f"{slug}.json"),
                           json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        report = render(AUDIOBOOKS.report_template, book=document, home=self.home)
+        atomic_write_text(inside(self.home, "issues", AUDIOBOOKS.name, f"{slug}.md"), report)
         shutil.rmtree(wd, ignore_errors=True)
         return ItemResult(
             counts={"issues_found": sum(r["severity"] != "info" for r in records),

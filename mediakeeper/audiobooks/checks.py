@@ -1,0 +1,42 @@
+"""The findings of a book that are not its metadata's (``metadata.findings``): files that do
+not decode, a re-encode the formats forced, chapter marks off their files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from mediakeeper.findings import Finding, finding_of
+from mediakeeper.media import ffmpeg
+from mediakeeper.media.processors import merge_m4b
+
+
+def measure(exe: str, folder: Path, files: Sequence[Path], titles: Sequence[str]):
+    """(the inputs measured, an ``unreadable-file`` finding for each file that does not
+    decode); paths in findings relative to ``folder``."""
+    inputs, found = [], []
+    for path, title in zip(files, titles, strict=True):
+        try:
+            inputs.append(merge_m4b.measure(exe, path, title))
+        except ffmpeg.FFmpegFailed as err:
+            where = path.relative_to(folder).as_posix()
+            found.append(finding_of("unreadable-file", where, f"{where} does not decode: {err}"))
+    return inputs, found
+
+
+def formats(inputs: Sequence[merge_m4b.Input]) -> list[Finding]:
+    if not inputs or merge_m4b.can_copy(inputs):
+        return []
+    kinds = sorted({f"{i.codec} {i.rate} Hz {i.channels} ch" for i in inputs})
+    said = f"the files are {', '.join(kinds)}: encoded once to AAC (a stream copy needs AAC of "
+    return [finding_of("mixed-audio-formats", "", said + "one rate and channels)")]
+
+
+def drift(titles: Sequence[str], wanted: Sequence[float], found: Sequence[float]) -> list[Finding]:
+    """A ``chapter-drift`` for each mark more than 50 ms off its file's start (or missing)."""
+    out = []
+    for n in merge_m4b.drifted(wanted, found):
+        said = f"at {found[n]:.3f} s" if n < len(found) else "missing"
+        out.append(finding_of("chapter-drift", "", f"chapter {n + 1} ({titles[n]}) is {said}, "
+                              f"its file starts at {wanted[n]:.3f} s"))  # fmt: skip
+    return out
