@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.atomic import atomic_write_bytes, atomic_write_text
+from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
 from mediakeeper.audiobooks import checks, metadata
 from mediakeeper.audiobooks.books import book_files
 from mediakeeper.batch import ItemFailure, ItemResult
@@ -27,7 +27,7 @@ from mediakeeper.findings import finding_record
 from mediakeeper.kinds import AUDIOBOOKS
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors import merge_m4b
-from mediakeeper.media.workdir import PlaceTaken, copy_verified, place_folder
+from mediakeeper.media.workdir import PARTIAL, PlaceTaken, copy_verified, file_hash, place_folder
 from mediakeeper.queue_items import finding_counts
 from mediakeeper.reports.render import render
 from mediakeeper.slug import inside, slugify
@@ -78,10 +78,14 @@ class AudiobookJob:
         if not files:
             raise MediakeeperError(f"the book folder {folder} is gone or empty")
         size = sum(p.stat().st_size for p in files)
+        if state.get("backup") and Path(state["backup"]).is_dir():
+            # Renamed into place last of all, after its metadata.txt: there, it is whole.
+            return self._save(wd, state, MEASURE)
         stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
         target = self.backup_root / f"{metadata.safe_name(folder.name)}_{stamp}"
         check_space({self.backup_root: size}, 0, item["name"])
-        staged = target.with_name(".partial-" + target.name)
+        state = self._save(wd, {"key": item["key"], "backup": str(target)}, BACKUP)
+        staged = target.with_name(PARTIAL + target.name)
         shutil.rmtree(staged, ignore_errors=True)
         try:
             for path in files:
@@ -93,12 +97,12 @@ class AudiobookJob:
                 f"files: {len(files)}\nbytes: {size}\n",
                 encoding="utf-8",
             )
+            fsync_dir(staged)
             staged.rename(target)
         except BaseException:
             shutil.rmtree(staged, ignore_errors=True)
             raise
-        wd.mkdir(parents=True, exist_ok=True)
-        return self._save(wd, {"key": item["key"], "backup": str(target)}, MEASURE)
+        return self._save(wd, state, MEASURE)
 
     def _measure(self, item, wd: Path, state) -> dict:
         folder, backup = Path(item["path"]), Path(state["backup"])
@@ -112,6 +116,7 @@ class AudiobookJob:
             raise ItemFailure("failed_measure", f"unreadable-file: {unreadable[0].message} "
                               f"(in {folder}): replace or remove it")  # fmt: skip
         book = metadata.gather(folder, item["key"], book_files(folder))
+        self._free_place(book)  # before an hour of encoding
         state = {**state, "inputs": [asdict(i) for i in inputs], "book": book.as_dict()}
         return self._save(wd, state, MERGE)
 
@@ -134,20 +139,30 @@ class AudiobookJob:
                     raise
         metadata.write(out, book, cover)
         if cover:
-            atomic_write_bytes(wd / BOOK / "cover.jpg", cover)
-        state = {**state, "copied": merged.copied, "starts": merged.starts,
-                 "seconds": merged.seconds, "carried": merged.carried,
+            name = "cover.png" if cover.startswith(b"\x89PNG") else "cover.jpg"
+            atomic_write_bytes(wd / BOOK / name, cover)
+        state = {**state, "sha256": file_hash(out), "copied": merged.copied,
+                 "starts": merged.starts, "seconds": merged.seconds, "carried": merged.carried,
                  "cover": cover is not None}  # fmt: skip
         return self._save(wd, state, PLACE)
+
+    def _free_place(self, book: metadata.Book) -> Path:
+        target = self.output / metadata.relative_output(book).parent
+        if target.exists() and not self.overwrite:
+            raise PlaceTaken(f"{target} already exists; it is never replaced silently: run "
+                             "with --overwrite to replace it")  # fmt: skip
+        return target
 
     def _place(self, item, wd: Path, state) -> dict:
         book = metadata.Book(**state["book"])
         target = self.output / metadata.relative_output(book).parent
-        if not state.get("placing") or (wd / BOOK).is_dir():
-            if target.exists() and not self.overwrite:
-                raise PlaceTaken(f"{target} already exists; run with --overwrite to replace it")
+        placed = target / metadata.relative_output(book).name
+        if not (state.get("placing") and placed.is_file() and file_hash(placed) == state["sha256"]):
+            if not state.get("placing"):
+                self._free_place(book)
             state = self._save(wd, {**state, "placing": True}, PLACE)
-            place_folder(wd / BOOK, target, move=True, overwrite=self.overwrite)
+            place_folder(wd / BOOK, target, move=True,
+                         overwrite=self.overwrite or target.exists())  # fmt: skip
         return self._save(wd, {**state, "placed": str(target)}, COMPLETED)
 
     def _complete(self, item, wd: Path, state) -> ItemResult:

@@ -148,7 +148,7 @@ def _encode(exe, inputs, paths, links, temp, audio: Audio, title) -> list[float]
     args += ["-filter_complex", graph, "-map", "[out]", "-map_metadata", str(len(paths)),
              "-map_chapters", str(len(paths)), "-c:a", "aac", "-b:a", audio.bitrate,
              "-ar", str(audio.sample_rate), "-ac", str(audio.channels),
-             "-f", "ipod", "-y", os.fspath(temp)]  # fmt: skip
+             "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(temp)]  # fmt: skip
     _run(exe, args)
     return starts
 
@@ -177,8 +177,8 @@ def _copy(exe, inputs, paths, links, temp, title) -> tuple[list[float], float]:
     joined = "concat:" + "|".join(os.fspath(p) for p in parts)
     try:
         _run(exe, ["-f", "aac", "-i", joined, "-i", os.fspath(meta), "-map", "0:a:0",
-                   "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", "-f", "ipod",
-                   "-y", os.fspath(temp)])  # fmt: skip
+                   "-map_metadata", "1", "-map_chapters", "1", "-c", "copy",
+                   "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(temp)])  # fmt: skip
     finally:
         for part in parts:
             with contextlib.suppress(OSError):
