@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import mutagen
-from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
+from mutagen.mp4 import MP4, MP4Cover
 
 from mediakeeper import tags
 from mediakeeper.errors import AudioError, MediakeeperError
@@ -141,7 +141,6 @@ def atoms(book: Book, cover: bytes | None) -> dict:
         values["\xa9ART"] = values["aART"] = [book.author]
     if book.narrator:
         values["\xa9wrt"] = [book.narrator]
-        values["----:com.apple.iTunes:\xa9nrt"] = [MP4FreeForm(book.narrator.encode())]
         values["\xa9nrt"] = [book.narrator]
     if book.year:
         values["\xa9day"] = [book.year]
