@@ -225,3 +225,21 @@ def test_a_full_disk_at_the_backup_fails_the_book_cleanly_and_it_resumes(tmp_pat
     _, document = run_book(tmp_path, lib, book)
     assert len(list(backups.iterdir())) == 1
     assert Path(document["output"], "Big.m4b").is_file()
+
+
+def test_backups_past_the_retention_are_pruned_only_when_asked_and_named(tmp_path, music_script):
+    from datetime import UTC, datetime
+
+    backups = tmp_path / "home" / "backup"
+    (tmp_path / "home" / "status").mkdir(parents=True)  # a data home a batch has used
+    now = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
+    for name in ("Old Book_20200101_120000", f"New Book_{now}"):
+        (backups / name).mkdir(parents=True)
+        (backups / name / "metadata.txt").write_text("source: x\n", encoding="utf-8")
+    (backups / "Not Ours_20200101_120000").mkdir()  # no metadata.txt: not the toolkit's
+    done = music_script("audiobook_queue_manager.py", "--home", tmp_path / "home",
+                        "--prune-backups")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Deleted {backups / 'Old Book_20200101_120000'}" in done.stdout
+    assert sorted(p.name for p in backups.iterdir()) == [f"New Book_{now}",
+                                                         "Not Ours_20200101_120000"]  # fmt: skip
