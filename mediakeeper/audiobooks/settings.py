@@ -26,10 +26,6 @@ def job_from_settings(
         raise ConfigError(
             "no output folder: give --output PATH or set [audiobooks] output in mediakeeper.toml"
         )
-    for key in ("channels", "sample_rate"):
-        if not isinstance(section[key], int) or section[key] <= 0:
-            raise ConfigError(f"[audiobooks] {key} must be a whole number > 0, "
-                              f"not {section[key]!r}")  # fmt: skip
     expand = lambda raw: Path(raw).expanduser().resolve() if raw else None  # noqa: E731
     library = settings.library(KIND)
     output = expand(section["output"])
