@@ -31,6 +31,7 @@ from mediakeeper.media.workdir import PARTIAL, PlaceTaken, copy_verified, file_h
 from mediakeeper.queue_items import finding_counts
 from mediakeeper.reports.render import render
 from mediakeeper.slug import inside, slugify
+from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
 
 BACKUP, MEASURE, MERGE, PLACE, COMPLETED = "backup", "measure", "merge", "place", "completed"
 STATE, BOOK = "state.json", "_book"
@@ -60,13 +61,17 @@ class AudiobookJob:
 
     def process(self, item: dict[str, Any]) -> ItemResult:
         wd = self.workdir(item)
+        work = work_path(self.home / "status" / "audiobooks", slugify(item["key"]))
+        if (result := finished(load_work(work, item.get("run_token")))) is not None:
+            return result  # done and cleaned up, killed before the runner recorded it
+        save_work(work, {"token": item.get("run_token")})
         state = self._load(wd, item)
         step = state.get("step", BACKUP)
         try:
             while step != COMPLETED:
                 state = getattr(self, f"_{step}")(item, wd, state)
                 step = state["step"]
-            return self._complete(item, wd, state)
+            return self._complete(item, wd, state, work)
         except ItemFailure:
             raise
         except (MediakeeperError, OSError, merge_m4b.MergeFailed) as err:
@@ -165,7 +170,7 @@ class AudiobookJob:
                          overwrite=self.overwrite or target.exists())  # fmt: skip
         return self._save(wd, {**state, "placed": str(target)}, COMPLETED)
 
-    def _complete(self, item, wd: Path, state) -> ItemResult:
+    def _complete(self, item, wd: Path, state, work: Path) -> ItemResult:
         inputs = [merge_m4b.Input(**i) for i in state["inputs"]]
         found = metadata.findings(metadata.Book(**state["book"]), b"" if state["cover"] else None)
         found += checks.formats(inputs)
@@ -184,8 +189,7 @@ class AudiobookJob:
                           json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         report = render(AUDIOBOOKS.report_template, book=document, home=self.home)
         atomic_write_text(inside(self.home, "issues", AUDIOBOOKS.name, f"{slug}.md"), report)
-        shutil.rmtree(wd, ignore_errors=True)
-        return ItemResult(
+        result = ItemResult(
             counts={"issues_found": sum(r["severity"] != "info" for r in records),
                     "issues_resolved": 0},
             details={"slug": slug, "finding_counts": finding_counts(records),
@@ -193,6 +197,9 @@ class AudiobookJob:
             summary=f"{len(inputs)} chapters, {state['seconds'] / 3600:.2f} h, "
             + ("stream copy" if state["copied"] else "encoded"),
         )  # fmt: skip
+        save_finished(work, item.get("run_token"), result)
+        shutil.rmtree(wd, ignore_errors=True)
+        return result
 
     def _load(self, wd: Path, item) -> dict:
         try:

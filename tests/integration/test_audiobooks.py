@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import subprocess
+import uuid
 from pathlib import Path
 
 import mutagen
@@ -68,8 +69,9 @@ def job(tmp_path: Path, **fields) -> AudiobookJob:
 
 
 def item(library: Path, folder: Path) -> dict:
+    """A claim of the book, as the runner hands it to the job (each with its own token)."""
     key = folder.relative_to(library).as_posix()
-    return {"key": key, "name": key, "path": os.fspath(folder)}
+    return {"key": key, "name": key, "path": os.fspath(folder), "run_token": uuid.uuid4().hex}
 
 
 def run_book(tmp_path: Path, library: Path, folder: Path, **fields):
