@@ -11,6 +11,7 @@ verified result is never redone.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -132,6 +133,7 @@ class AudiobookJob:
         folder = Path(state["backup"])
         cover = metadata.find_cover(folder, [Path(i.path) for i in inputs])
         out = wd / BOOK / metadata.relative_output(book).name
+        check_space({wd: self._merge_bytes(inputs)}, 0, item["name"])
         shutil.rmtree(wd / BOOK, ignore_errors=True)
         (wd / BOOK).mkdir(parents=True)
         audio = merge_m4b.Audio(self.bitrate, self.channels, self.sample_rate)
@@ -157,6 +159,14 @@ class AudiobookJob:
             raise PlaceTaken(f"{target} already exists; it is never replaced silently: run "
                              "with --overwrite to replace it")  # fmt: skip
         return target
+
+    def _merge_bytes(self, inputs: list[merge_m4b.Input]) -> int:
+        """What the merge writes in the working directory, on the generous side: a copy's
+        ADTS parts and the book (twice the AAC inputs), or the encoded book."""
+        if merge_m4b.can_copy(inputs):
+            return 2 * sum(os.stat(i.path).st_size for i in inputs) + (1 << 20)
+        bits = int(self.bitrate.lower().rstrip("k") or 128) * 1000
+        return int(sum(i.seconds for i in inputs) * bits / 8 * 1.1) + (1 << 20)
 
     def _place(self, item, wd: Path, state) -> dict:
         book = metadata.Book(**state["book"])

@@ -245,3 +245,49 @@ def test_backups_past_the_retention_are_pruned_only_when_asked_and_named(tmp_pat
     assert f"Deleted {backups / 'Old Book_20200101_120000'}" in done.stdout
     assert sorted(p.name for p in backups.iterdir()) == [f"New Book_{now}",
                                                          "Not Ours_20200101_120000"]  # fmt: skip
+
+
+@pytest.fixture
+def small_volume(tmp_path):
+    """A real 256 KiB tmpfs (needs the right to mount; skipped without it)."""
+    where = tmp_path / "small"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(where)],
+                             capture_output=True, text=True)  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    yield where
+    subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def test_a_backup_volume_too_small_is_said_before_copying_and_leaves_nothing(
+    tmp_path, small_volume
+):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Long"
+    make(book / "01.wav", "sine=d=3")  # 530 KB: more than the volume holds
+    with pytest.raises(ItemFailure) as failed:
+        job(tmp_path, backup=small_volume).process(item(lib, book))
+    assert failed.value.stage == "failed_backup"
+    assert "not enough space" in failed.value.message and "MB missing" in failed.value.message
+    assert list(small_volume.iterdir()) == []
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_full_working_volume_at_the_merge_is_said_and_the_book_resumes_once_there_is_room(
+    tmp_path, small_volume
+):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Roomy"
+    make(book / "01.mp3", "sine=d=3")
+    make(book / "02.mp3", "sine=d=3")
+    with pytest.raises(ItemFailure) as failed:
+        job(tmp_path, working=small_volume).process(item(lib, book))
+    assert failed.value.stage == "failed_merge"
+    assert "not enough space" in failed.value.message
+    [backup] = (tmp_path / "home" / "backup").iterdir()
+    subprocess.run(["mount", "-o", "remount,size=16m", str(small_volume)], check=True)
+    _, document = run_book(tmp_path, lib, book, working=small_volume)
+    assert Path(document["backup"]) == backup  # resumed at the merge: the backup is kept
+    assert Path(document["output"], "Roomy.m4b").is_file()
+    assert list(small_volume.iterdir()) == []
