@@ -291,3 +291,22 @@ def test_a_full_working_volume_at_the_merge_is_said_and_the_book_resumes_once_th
     assert Path(document["backup"]) == backup  # resumed at the merge: the backup is kept
     assert Path(document["output"], "Roomy.m4b").is_file()
     assert list(small_volume.iterdir()) == []
+
+
+def test_the_scripts_dry_run_writes_nothing_then_the_batch_makes_the_book(tmp_path, music_script):
+    lib = tmp_path / "lib"
+    make(lib / "Jane Doe - Scripted" / "Chapter 10.mp3", "sine=d=1", "-metadata", "title=Ten")
+    make(lib / "Jane Doe - Scripted" / "Chapter 2.mp3", "sine=d=1")
+    home, out = tmp_path / "home", tmp_path / "out"
+    args = ["--home", home, "--library", lib, "--output", out, "--bitrate", "64k"]
+    dry = music_script("process_audiobook_batch.py", *args, "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "  1. Chapter 2.mp3: 'Chapter 2'" in dry.stdout
+    assert "  2. Chapter 10.mp3: 'Ten'" in dry.stdout
+    assert f"output: {out / 'Jane Doe' / 'Scripted' / 'Scripted.m4b'}" in dry.stdout
+    assert not home.exists() and not out.exists()
+    done = music_script("process_audiobook_batch.py", *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    m4b = out / "Jane Doe" / "Scripted" / "Scripted.m4b"
+    assert [t for _, t in chapters(m4b)] == ["Chapter 2", "Ten"]
+    assert MP4(m4b).info.bitrate < 100_000  # --bitrate 64k
