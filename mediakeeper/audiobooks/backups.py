@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mediakeeper.config import Settings
 
-_STAMP = re.compile(r"_(\d{8}_\d{6})$")
+_STAMP = re.compile(r"_(\d{8}_\d{6})(?:_\d+)?$")
 
 
 def backup_root(settings: Settings) -> Path:

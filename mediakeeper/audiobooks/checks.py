@@ -3,7 +3,9 @@ not decode, a re-encode the formats forced, chapter marks off their files."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from mediakeeper.findings import Finding, finding_of
@@ -11,17 +13,25 @@ from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors import merge_m4b
 
 
-def measure(exe: str, folder: Path, files: Sequence[Path], titles: Sequence[str]):
+def measure(exe: str, folder: Path, files: Sequence[Path], titles: Sequence[str], threads: int = 0):
     """(the inputs measured, an ``unreadable-file`` finding for each file that does not
-    decode); paths in findings relative to ``folder``."""
-    inputs, found = [], []
-    for path, title in zip(files, titles, strict=True):
+    decode); paths in findings relative to ``folder``. One decode per core at once."""
+
+    def one(path: Path, title: str):
         try:
-            inputs.append(merge_m4b.measure(exe, path, title))
+            return merge_m4b.measure(exe, path, title)
         except ffmpeg.FFmpegFailed as err:
             where = path.relative_to(folder).as_posix()
-            found.append(finding_of("unreadable-file", where, f"{where} does not decode: {err}"))
-    return inputs, found
+            return finding_of("unreadable-file", where, f"{where} does not decode: {err}")
+
+    with ThreadPoolExecutor(max_workers=max(1, threads or os.cpu_count() or 1)) as pool:
+        try:
+            results = list(pool.map(one, files, titles))
+        except BaseException:
+            ffmpeg.kill_running()  # Ctrl+C: no decoder goes on
+            raise
+    inputs = [r for r in results if isinstance(r, merge_m4b.Input)]
+    return inputs, [r for r in results if not isinstance(r, merge_m4b.Input)]
 
 
 def formats(inputs: Sequence[merge_m4b.Input]) -> list[Finding]:

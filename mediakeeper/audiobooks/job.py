@@ -87,8 +87,8 @@ class AudiobookJob:
         if state.get("backup") and Path(state["backup"]).is_dir():
             # Renamed into place last of all, after its metadata.txt: there, it is whole.
             return self._save(wd, state, MEASURE)
-        stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
-        target = self.backup_root / f"{metadata.safe_name(folder.name)}_{stamp}"
+        # Killed while copying: the same folder, made afresh (its partial copy removed).
+        target = Path(state["backup"]) if state.get("backup") else self._new_backup(folder)
         check_space({self.backup_root: size}, 0, item["name"])
         state = self._save(wd, {"key": item["key"], "backup": str(target)}, BACKUP)
         staged = target.with_name(PARTIAL + target.name)
@@ -109,6 +109,15 @@ class AudiobookJob:
             shutil.rmtree(staged, ignore_errors=True)
             raise
         return self._save(wd, state, MEASURE)
+
+    def _new_backup(self, folder: Path) -> Path:
+        stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
+        target = self.backup_root / f"{metadata.safe_name(folder.name)}_{stamp}"
+        number = 1
+        while target.exists():  # a backup of the same folder made in the same second
+            number += 1
+            target = self.backup_root / f"{metadata.safe_name(folder.name)}_{stamp}_{number}"
+        return target
 
     def _measure(self, item, wd: Path, state) -> dict:
         folder, backup = Path(item["path"]), Path(state["backup"])

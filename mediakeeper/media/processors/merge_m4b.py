@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,12 +162,20 @@ def _copy(exe, inputs, paths, links, temp, title) -> tuple[list[float], float]:
     per file). Each file's priming plays, so a chapter starts where its file's first packet
     lands, plus that file's own priming: where its audio begins. Returns the starts and the
     length the copy holds."""
-    parts, starts, at = [], [], 0.0
-    for path in paths:
-        packets = ffmpeg.packets(exe, path)
+    def part_of(path: Path) -> tuple[ffmpeg.Packets, Path]:
         part = path.with_suffix(".adts")
         _run(exe, ["-i", os.fspath(path), "-map", "0:a:0", "-c", "copy", "-f", "adts", "-y",
                    os.fspath(part)])  # fmt: skip
+        return ffmpeg.packets(exe, path), part
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        try:
+            made = list(pool.map(part_of, paths))
+        except BaseException:
+            ffmpeg.kill_running()
+            raise
+    parts, starts, at = [], [], 0.0
+    for packets, part in made:
         parts.append(part)
         starts.append(at + max(0.0, -packets.first))
         at += packets.count * packets.frame
