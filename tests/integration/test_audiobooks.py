@@ -310,3 +310,26 @@ def test_the_scripts_dry_run_writes_nothing_then_the_batch_makes_the_book(tmp_pa
     m4b = out / "Jane Doe" / "Scripted" / "Scripted.m4b"
     assert [t for _, t in chapters(m4b)] == ["Chapter 2", "Ten"]
     assert MP4(m4b).info.bitrate < 100_000  # --bitrate 64k
+
+
+def test_a_backup_killed_while_copying_is_made_again_under_its_name_and_no_partial_stays(
+    tmp_path,
+):
+    """What a kill -9 in the middle of the backup leaves: the state naming the backup, and
+    its hidden partial copy."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Killed"
+    make(book / "01.mp3", "sine=d=1")
+    the_job = job(tmp_path)
+    claim = item(lib, book)
+    wd = the_job.workdir(claim)
+    wd.mkdir(parents=True)
+    target = tmp_path / "home" / "backup" / "Jane Doe - Killed_20260101_000000"
+    (wd / "state.json").write_text(json.dumps({"key": claim["key"], "backup": str(target),
+                                               "step": "backup"}))  # fmt: skip
+    partial = target.with_name(".mediakeeper-partial-" + target.name)
+    partial.mkdir(parents=True)
+    (partial / "01.mp3").write_bytes(b"half")
+    the_job.process(claim)
+    assert [p.name for p in target.parent.iterdir()] == [target.name]
+    assert (target / "01.mp3").read_bytes() == (book / "01.mp3").read_bytes()
