@@ -121,6 +121,8 @@ class AudiobookJob:
 
     def _measure(self, item, wd: Path, state) -> dict:
         folder, backup = Path(item["path"]), Path(state["backup"])
+        if not backup.is_dir():  # deleted by hand since: made again first
+            return self._save(wd, {"key": item["key"]}, BACKUP)
         exe = ffmpeg.find(self.ffmpeg_path)
         copies = [backup / p.relative_to(folder) for p in book_files(folder)]
         if not copies:
@@ -185,8 +187,11 @@ class AudiobookJob:
             if not state.get("placing"):
                 self._free_place(book)
             state = self._save(wd, {**state, "placing": True}, PLACE)
-            place_folder(wd / BOOK, target, move=True,
-                         overwrite=self.overwrite or target.exists())  # fmt: skip
+            try:
+                place_folder(wd / BOOK, target, move=True, overwrite=self.overwrite)
+            except PlaceTaken:  # (appeared since the merge began)
+                raise PlaceTaken(f"{target} already exists; it is never replaced silently: "
+                                 "run with --overwrite to replace it") from None
         return self._save(wd, {**state, "placed": str(target)}, COMPLETED)
 
     def _complete(self, item, wd: Path, state, work: Path) -> ItemResult:
