@@ -60,6 +60,8 @@ MINIMUM: dict[tuple[str, str], tuple[Callable[[float], bool], str]] = {
     # A spacing of one request per 1/rate seconds: a rate near 0 is a spacing past any clock.
     ("musicbrainz", "rate_limit"): (_none_or_at_least(0.001), _SOME_RATE),
     ("tmdb", "rate_limit"): (_none_or_at_least(0.001), _SOME_RATE),
+    ("audiobooks", "channels"): (lambda n: n >= 1, "a whole number of channels >= 1"),
+    ("audiobooks", "sample_rate"): (lambda n: n >= 1, "a sample rate in Hz >= 1"),
 }
 
 # The most a number may be: beyond these a value is a typo, and some (a timeout of 1e300, a
@@ -72,6 +74,11 @@ MAXIMUM: dict[tuple[str, str], float] = {
     ("conversions", "checkpoint_every"): 1_000_000,
     ("conversions", "max_attempts"): 1000,
     ("conversions", "min_free_mb"): 100_000_000,  # 100 TB
+    ("audiobooks", "checkpoint_every"): 1_000_000,
+    ("audiobooks", "max_attempts"): 1000,
+    ("audiobooks", "backup_retention_days"): 36_500,
+    ("audiobooks", "channels"): 64,
+    ("audiobooks", "sample_rate"): 192_000,
     ("musicbrainz", "rate_limit"): 1000,
     ("tmdb", "rate_limit"): 1000,
     ("musicbrainz", "timeout"): 3600,

@@ -16,8 +16,8 @@ from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
 # Who reports a code: an artist folder's own checks, its MusicBrainz stage, a movie folder,
-# an album conversion.
-KINDS = ("music", "enrichment", "movies", "conversions")
+# an album conversion, an audiobook.
+KINDS = ("music", "enrichment", "movies", "conversions", "audiobooks")
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,11 @@ class Code:
     severity: str
     kind: str
     means: str  # one line for a person; docs/findings.md's "what it means" says the same
+    also: tuple[str, ...] = ()  # other kinds that report the same code, in the same sense
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return (self.kind, *self.also)
 
 
 def _codes(kind: str, table: Mapping[str, tuple[str, str]]) -> dict[str, Code]:
@@ -36,10 +41,10 @@ CODES: dict[str, Code] = {
     **_codes(
         "music",
         {
-            "unreadable-file": ("error", "an audio file that cannot be read"),
+            "unreadable-file": ("error", "an audio file that cannot be read"),  # + audiobooks
             "unsupported-format": ("info", "a file of a format mediakeeper does not read"),
             "skipped-folder": ("warning", "a folder in the artist folder that was not scanned"),
-            "missing-title": ("error", "a track has no title"),
+            "missing-title": ("error", "a track or a book has no title"),  # + audiobooks
             "missing-artist": ("error", "a track has no artist"),
             "missing-album": ("warning", "a track in an album folder has no album"),
             "missing-albumartist": ("warning", "a track in an album folder has no album artist"),
@@ -104,14 +109,30 @@ CODES: dict[str, Code] = {
             ),
         },
     ),
+    **_codes(
+        "audiobooks",
+        {
+            "missing-author": ("warning", "a book has no author in its tags or folder name"),
+            "no-cover": ("info", "a book has no cover image, in its folder or its first file"),
+            "mixed-audio-formats": (
+                "info",
+                "a book's files are not all AAC of one rate and channels: encoded once",
+            ),
+            "chapter-drift": ("error", "a written chapter mark is not where its file begins"),
+        },
+    ),
 }
+# A code two kinds report keeps one entry (its meaning is the same) naming both kinds.
+for _code in ("unreadable-file", "missing-title"):
+    CODES[_code] = Code(CODES[_code].severity, CODES[_code].kind, CODES[_code].means,
+                        also=("audiobooks",))  # fmt: skip
 
 SEVERITY: dict[str, str] = {code: entry.severity for code, entry in CODES.items()}
 
 
 def codes_of(kind: str) -> list[str]:
     """The codes one kind reports, in the table's order."""
-    return [code for code, entry in CODES.items() if entry.kind == kind]
+    return [code for code, entry in CODES.items() if kind in entry.kinds]
 
 
 @dataclass(frozen=True)

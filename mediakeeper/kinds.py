@@ -170,7 +170,28 @@ CONVERSIONS = Kind(
     batch="utilities.conversion_batch:BATCH",
 )
 
-_REGISTERED: dict[str, Kind] = {k.name: k for k in (MUSIC, MOVIES, CONVERSIONS)}
+AUDIOBOOKS = Kind(
+    name="audiobooks",
+    noun="book",
+    label="Audiobook",
+    job="mediakeeper.audiobooks.job:AudiobookJob",
+    report_template="audiobook.md.j2",
+    queue_script="audiobook_queue_manager",
+    batch_script="process_audiobook_batch",
+    find="mediakeeper.audiobooks.books:find",
+    settings={
+        "output": "",
+        "backup": "",  # empty: <data home>/backup
+        "backup_retention_days": 30,
+        "bitrate": "128k",
+        "channels": 2,
+        "sample_rate": 44100,
+    },
+    output_dir=("outputs", "audiobooks"),
+    batch="utilities.audiobook_batch:BATCH",
+)
+
+_REGISTERED: dict[str, Kind] = {k.name: k for k in (MUSIC, MOVIES, CONVERSIONS, AUDIOBOOKS)}
 # In the order reports and the command line list them.
 KINDS: Mapping[str, Kind] = MappingProxyType(_REGISTERED)
 

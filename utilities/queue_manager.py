@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -264,9 +265,14 @@ def refuse_unused_options(ctx: click.Context, action: str) -> None:
             raise click.UsageError(f"{flags[name]} only works with {needed}")
 
 
-def build(kind: str) -> click.Command:
+def build(
+    kind: str, extra: Mapping[str, tuple[click.Option, Callable[[Call], None]]] | None = None
+) -> click.Command:
     """The ``<kind>_queue_manager`` command, worded from the kind's record (its noun: the
-    ``--reset-artist`` / ``--reset-movie`` flags)."""
+    ``--reset-artist`` / ``--reset-movie`` flags). ``extra``: actions of this kind alone,
+    ``{name: (its flag, its handler)}`` (the audiobooks' ``--prune-backups``)."""
+    extra = extra or {}
+    handlers = {**ACTIONS, **{name: handler for name, (_, handler) in extra.items()}}
     flag = click.option
     record = kinds.get(kind)
     noun = record.noun
@@ -336,7 +342,7 @@ def build(kind: str) -> click.Command:
         help="With --prune-checkpoints.",
     )
     def command(home, library, force, as_json, status, name_filter, sort, yes, keep, **actions):
-        chosen = [name for name in ACTIONS if actions.get(name)]
+        chosen = [name for name in handlers if actions.get(name)]
         if len(chosen) > 1:
             flags = {p.name: p.opts[0] for p in click.get_current_context().command.params}
             raise click.UsageError(
@@ -360,7 +366,7 @@ def build(kind: str) -> click.Command:
             name_filter,
         )
         try:
-            ACTIONS[action](call)
+            handlers[action](call)
         except QueueMissing as err:
             command = kind_command(kind, "queue", settings.home)
             err.hint = f"create it with: {command} --init --library PATH"
@@ -377,6 +383,7 @@ def build(kind: str) -> click.Command:
                 "lists), without renaming a file; the next batch takes it.",
             )
         )
+    command.params.extend(option for option, _ in extra.values())
     return command
 
 

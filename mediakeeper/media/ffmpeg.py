@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -133,3 +134,62 @@ def decoded_length(exe: str, path: Path | str) -> float:
     if result.returncode != 0:
         raise FFmpegFailed(result.last_error or f"ffmpeg exited with {result.returncode}")
     return result.seconds
+
+
+@dataclass(frozen=True)
+class Stream:
+    codec: str  # "aac", "mp3", ...
+    rate: int
+    channels: int
+
+
+_STREAM = re.compile(r"Stream #0:\d+.*?: Audio: (\w+).*?, (\d+) Hz, ([^,]+)")
+_LAYOUTS = {"mono": 1, "stereo": 2, "2.1": 3, "quad": 4, "5.0": 5, "5.1": 6, "7.1": 8}
+
+
+def audio_stream(exe: str, path: Path | str) -> Stream:
+    """The first audio stream's codec, sample rate and channels, as ffmpeg reads them (there
+    is no ffprobe: ``ffmpeg -i`` describes its input, then says it has no output)."""
+    proc = subprocess.run(
+        [exe, "-nostdin", "-hide_banner", "-i", os.fspath(path)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        preexec_fn=child_dies_with_parent(),
+    )
+    text = proc.stderr.decode("utf-8", "replace")
+    match = _STREAM.search(text)
+    if match is None:
+        raise FFmpegFailed(_last_line(proc.stderr) or f"{path}: no audio stream")
+    layout = match.group(3).strip()
+    channels = _LAYOUTS.get(layout) or int(re.match(r"\d*", layout).group() or 0)
+    return Stream(match.group(1), int(match.group(2)), channels)
+
+
+@dataclass(frozen=True)
+class Packets:
+    count: int
+    first: float  # the first packet's time, seconds: minus the priming an edit list skips
+    frame: float  # one packet's length, seconds (1024 samples for AAC-LC)
+
+
+def packets(exe: str, path: Path | str) -> Packets:
+    """The first audio stream's packets, read from ffmpeg's ``framecrc`` listing (no
+    decoding): what a stream copy carries of ``path``."""
+    result = subprocess.run(
+        [exe, *BASE, "-i", os.fspath(path), "-map", "0:a:0", "-c", "copy", "-f", "framecrc", "-"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        preexec_fn=child_dies_with_parent(),
+    )
+    if result.returncode != 0:
+        raise FFmpegFailed(_last_line(result.stderr) or f"ffmpeg exited with {result.returncode}")
+    base, rows = 1.0, []
+    for line in result.stdout.decode("ascii", "replace").splitlines():
+        if line.startswith("#tb 0:"):
+            num, _, den = line.split(":", 1)[1].strip().partition("/")
+            base = int(num) / int(den)
+        elif line and not line.startswith("#"):
+            rows.append(line.split(","))
+    if not rows:
+        raise FFmpegFailed(f"{path}: no audio packets")
+    return Packets(len(rows), int(rows[0][2]) * base, int(rows[0][3]) * base)

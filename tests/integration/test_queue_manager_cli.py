@@ -1087,6 +1087,7 @@ def test_the_shared_module_run_by_mistake_names_the_commands(repo_root, home, ch
         ("music_batch.py", ("process_music_batch.py", "music_queue_manager.py")),
         ("movie_batch.py", ("process_movie_batch.py", "movie_queue_manager.py")),
         ("conversion_batch.py", ("process_conversion_batch.py", "conversion_queue_manager.py")),
+        ("audiobook_batch.py", ("process_audiobook_batch.py", "audiobook_queue_manager.py")),
     ],
 )
 def test_every_shared_module_run_by_mistake_names_commands(repo_root, child_env, module, commands):

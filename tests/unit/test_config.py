@@ -128,8 +128,8 @@ def test_tmdb_api_key_alias(tmp_path):
         ("[music]\nlibrary = \n", ["not valid TOML", "line 2"]),
         ('[music]\nlibrary = "/x"\nlibrary = "/y"\n', ["not valid TOML"]),
         (
-            "[music]\nmax_attempts = 3\n[audiobooks]\nlibrary = '/x'\n",
-            ["[audiobooks]", "music, movies"],
+            "[music]\nmax_attempts = 3\n[podcasts]\nlibrary = '/x'\n",
+            ["[podcasts]", "music, movies"],
         ),
         ("[music]\nlibary = '/x'\n", ["'music.libary'", "library"]),
         ("[tmdb]\napi-key = 'k'\n", ["'tmdb.api-key'", "api_key"]),

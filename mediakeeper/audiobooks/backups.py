@@ -1,0 +1,44 @@
+"""The backups books leave (``<backup>/<folder>_<YYYYMMDD_HHMMSS>/`` with ``metadata.txt``)
+and their pruning: only when a person asks (the queue manager's ``--prune-backups``), only
+folders this toolkit made (named so, holding ``metadata.txt``), only those older than
+``backup_retention_days``, each named as it goes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from mediakeeper.config import Settings
+
+_STAMP = re.compile(r"_(\d{8}_\d{6})(?:_\d+)?$")
+
+
+def backup_root(settings: Settings) -> Path:
+    raw = settings.get("audiobooks", "backup")
+    return Path(raw).expanduser() if raw else settings.home / "backup"
+
+
+def made_at(folder: Path) -> datetime | None:
+    match = _STAMP.search(folder.name)
+    if match is None or not (folder / "metadata.txt").is_file():
+        return None
+    return datetime.strptime(match.group(1), "%Y%m%d_%H%M%S").replace(tzinfo=UTC)
+
+
+def expired(root: Path, days: int, now: datetime) -> list[Path]:
+    """The backups under ``root`` made more than ``days`` days before ``now``, oldest first."""
+    if not root.is_dir():
+        return []
+    dated = [(when, p) for p in root.iterdir()
+             if p.is_dir() and not p.is_symlink() and (when := made_at(p)) is not None]  # fmt: skip
+    return [p for when, p in sorted(dated) if now - when > timedelta(days=days)]
+
+
+def prune(root: Path, days: int, now: datetime) -> list[Path]:
+    gone = []
+    for folder in expired(root, days, now):
+        shutil.rmtree(folder)
+        gone.append(folder)
+    return gone

@@ -1,0 +1,52 @@
+"""The findings of a book that are not its metadata's (``metadata.findings``): files that do
+not decode, a re-encode the formats forced, chapter marks off their files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from mediakeeper.findings import Finding, finding_of
+from mediakeeper.media import ffmpeg
+from mediakeeper.media.processors import merge_m4b
+
+
+def measure(exe: str, folder: Path, files: Sequence[Path], titles: Sequence[str], threads: int = 0):
+    """(the inputs measured, an ``unreadable-file`` finding for each file that does not
+    decode); paths in findings relative to ``folder``. One decode per core at once."""
+
+    def one(path: Path, title: str):
+        try:
+            return merge_m4b.measure(exe, path, title)
+        except ffmpeg.FFmpegFailed as err:
+            where = path.relative_to(folder).as_posix()
+            return finding_of("unreadable-file", where, f"{where} does not decode: {err}")
+
+    with ThreadPoolExecutor(max_workers=max(1, threads or os.cpu_count() or 1)) as pool:
+        try:
+            results = list(pool.map(one, files, titles))
+        except BaseException:
+            ffmpeg.kill_running()  # Ctrl+C: no decoder goes on
+            raise
+    inputs = [r for r in results if isinstance(r, merge_m4b.Input)]
+    return inputs, [r for r in results if not isinstance(r, merge_m4b.Input)]
+
+
+def formats(inputs: Sequence[merge_m4b.Input]) -> list[Finding]:
+    if not inputs or merge_m4b.can_copy(inputs):
+        return []
+    kinds = sorted({f"{i.codec} {i.rate} Hz {i.channels} ch" for i in inputs})
+    said = f"the files are {', '.join(kinds)}: encoded once to AAC (a stream copy needs AAC of "
+    return [finding_of("mixed-audio-formats", "", said + "one rate and channels)")]
+
+
+def drift(titles: Sequence[str], wanted: Sequence[float], found: Sequence[float]) -> list[Finding]:
+    """A ``chapter-drift`` for each mark more than 50 ms off its file's start (or missing)."""
+    out = []
+    for n in merge_m4b.drifted(wanted, found):
+        said = f"at {found[n]:.3f} s" if n < len(found) else "missing"
+        out.append(finding_of("chapter-drift", "", f"chapter {n + 1} ({titles[n]}) is {said}, "
+                              f"its file starts at {wanted[n]:.3f} s"))  # fmt: skip
+    return out

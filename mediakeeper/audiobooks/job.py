@@ -1,0 +1,247 @@
+"""One book folder through its working directory, step by step, resumable.
+
+``<working>/<slug>/state.json`` records the step reached: ``backup`` (the folder copied to
+``<backup>/<folder>_<YYYYMMDD_HHMMSS>/``, verified, with ``metadata.txt``), ``measure`` (each
+file decoded in full, its length and chapter title kept), ``merge`` (the M4B built, verified
+and tagged in the working directory), ``place`` (moved to its place in the output with
+``cover.jpg``), ``completed``. A killed run resumes at the step it was in; a finished step's
+verified result is never redone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
+from mediakeeper.audiobooks import checks, metadata
+from mediakeeper.audiobooks.books import book_files
+from mediakeeper.batch import ItemFailure, ItemResult
+from mediakeeper.conversions.plan import check_space
+from mediakeeper.errors import MediakeeperError
+from mediakeeper.findings import finding_record
+from mediakeeper.kinds import AUDIOBOOKS
+from mediakeeper.media import ffmpeg
+from mediakeeper.media.processors import merge_m4b
+from mediakeeper.media.workdir import PARTIAL, PlaceTaken, copy_verified, file_hash, place_folder
+from mediakeeper.queue_items import finding_counts
+from mediakeeper.reports.render import render
+from mediakeeper.slug import inside, slugify
+from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
+
+BACKUP, MEASURE, MERGE, PLACE, COMPLETED = "backup", "measure", "merge", "place", "completed"
+STATE, BOOK = "state.json", "_book"
+
+
+@dataclass
+class AudiobookJob:
+    home: Path
+    session: str
+    output: Path
+    backup: Path | None = None  # None: <home>/backup
+    working: Path | None = None  # None: <home>/working/audiobooks
+    bitrate: str = "128k"
+    channels: int = 2
+    sample_rate: int = 44100
+    overwrite: bool = False
+    ffmpeg_path: str = ""
+    retries: int = 1
+
+    @property
+    def backup_root(self) -> Path:
+        return self.backup or self.home / "backup"
+
+    def workdir(self, item: dict[str, Any]) -> Path:
+        root = self.working or self.home / "working" / "audiobooks"
+        return inside(root, slugify(item["key"]))
+
+    def process(self, item: dict[str, Any]) -> ItemResult:
+        wd = self.workdir(item)
+        work = work_path(self.home / "status" / "audiobooks", slugify(item["key"]))
+        if (result := finished(load_work(work, item.get("run_token")))) is not None:
+            return result  # done and cleaned up, killed before the runner recorded it
+        save_work(work, {"token": item.get("run_token")})
+        state = self._load(wd, item)
+        step = state.get("step", BACKUP)
+        try:
+            while step != COMPLETED:
+                state = getattr(self, f"_{step}")(item, wd, state)
+                step = state["step"]
+            return self._complete(item, wd, state, work)
+        except ItemFailure:
+            raise
+        except (MediakeeperError, OSError, merge_m4b.MergeFailed) as err:
+            raise ItemFailure(f"failed_{step}", _message(err)) from None
+
+    def _backup(self, item, wd: Path, state) -> dict:
+        folder = Path(item["path"])
+        files = [p for p in sorted(folder.rglob("*")) if p.is_file()]
+        if not files:
+            raise MediakeeperError(f"the book folder {folder} is gone or empty")
+        size = sum(p.stat().st_size for p in files)
+        if state.get("backup") and Path(state["backup"]).is_dir():
+            # Renamed into place last of all, after its metadata.txt: there, it is whole.
+            return self._save(wd, state, MEASURE)
+        # Killed while copying: the same folder, made afresh (its partial copy removed).
+        target = Path(state["backup"]) if state.get("backup") else self._new_backup(folder)
+        check_space({self.backup_root: size}, 0, item["name"])
+        state = self._save(wd, {"key": item["key"], "backup": str(target)}, BACKUP)
+        staged = target.with_name(PARTIAL + target.name)
+        shutil.rmtree(staged, ignore_errors=True)
+        try:
+            for path in files:
+                dest = staged / path.relative_to(folder)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                copy_verified(path, dest)
+            (staged / "metadata.txt").write_text(
+                f"source: {folder}\nwhen: {datetime.now(UTC).isoformat(timespec='seconds')}\n"
+                f"files: {len(files)}\nbytes: {size}\n",
+                encoding="utf-8",
+            )
+            fsync_dir(staged)
+            staged.rename(target)
+        except BaseException:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise
+        return self._save(wd, state, MEASURE)
+
+    def _new_backup(self, folder: Path) -> Path:
+        stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
+        target = self.backup_root / f"{metadata.safe_name(folder.name)}_{stamp}"
+        number = 1
+        while target.exists():  # a backup of the same folder made in the same second
+            number += 1
+            target = self.backup_root / f"{metadata.safe_name(folder.name)}_{stamp}_{number}"
+        return target
+
+    def _measure(self, item, wd: Path, state) -> dict:
+        folder, backup = Path(item["path"]), Path(state["backup"])
+        if not backup.is_dir():  # deleted by hand since: made again first
+            return self._save(wd, {"key": item["key"]}, BACKUP)
+        exe = ffmpeg.find(self.ffmpeg_path)
+        copies = [backup / p.relative_to(folder) for p in book_files(folder)]
+        if not copies:
+            raise MediakeeperError(f"no audio files in {folder}")
+        titles = [metadata.chapter_title(p) for p in copies]
+        inputs, unreadable = checks.measure(exe, backup, copies, titles)
+        if unreadable:
+            raise ItemFailure("failed_measure", f"unreadable-file: {unreadable[0].message} "
+                              f"(in {folder}): replace or remove it")  # fmt: skip
+        book = metadata.gather(folder, item["key"], book_files(folder))
+        self._free_place(book)  # before an hour of encoding
+        state = {**state, "inputs": [asdict(i) for i in inputs], "book": book.as_dict()}
+        return self._save(wd, state, MERGE)
+
+    def _merge(self, item, wd: Path, state) -> dict:
+        exe = ffmpeg.find(self.ffmpeg_path)
+        inputs = [merge_m4b.Input(**i) for i in state["inputs"]]
+        book = metadata.Book(**state["book"])
+        folder = Path(state["backup"])
+        cover = metadata.find_cover(folder, [Path(i.path) for i in inputs])
+        out = wd / BOOK / metadata.relative_output(book).name
+        check_space({wd: self._merge_bytes(inputs)}, 0, item["name"])
+        shutil.rmtree(wd / BOOK, ignore_errors=True)
+        (wd / BOOK).mkdir(parents=True)
+        audio = merge_m4b.Audio(self.bitrate, self.channels, self.sample_rate)
+        for attempt in range(self.retries + 1):
+            try:
+                merged = merge_m4b.merge(exe, inputs, out, wd / "links", audio, book.title)
+                break
+            except merge_m4b.MergeFailed as err:
+                if not err.retry or attempt == self.retries:
+                    raise
+        metadata.write(out, book, cover)
+        if cover:
+            name = "cover.png" if cover.startswith(b"\x89PNG") else "cover.jpg"
+            atomic_write_bytes(wd / BOOK / name, cover)
+        state = {**state, "sha256": file_hash(out), "copied": merged.copied,
+                 "starts": merged.starts, "seconds": merged.seconds, "carried": merged.carried,
+                 "cover": cover is not None}  # fmt: skip
+        return self._save(wd, state, PLACE)
+
+    def _free_place(self, book: metadata.Book) -> Path:
+        target = self.output / metadata.relative_output(book).parent
+        if target.exists() and not self.overwrite:
+            raise PlaceTaken(f"{target} already exists; it is never replaced silently: run "
+                             "with --overwrite to replace it")  # fmt: skip
+        return target
+
+    def _merge_bytes(self, inputs: list[merge_m4b.Input]) -> int:
+        """What the merge writes in the working directory, on the generous side: a copy's
+        ADTS parts and the book (twice the AAC inputs), or the encoded book."""
+        if merge_m4b.can_copy(inputs):
+            return 2 * sum(os.stat(i.path).st_size for i in inputs) + (1 << 20)
+        bits = int(self.bitrate.lower().rstrip("k") or 128) * 1000
+        return int(sum(i.seconds for i in inputs) * bits / 8 * 1.1) + (1 << 20)
+
+    def _place(self, item, wd: Path, state) -> dict:
+        book = metadata.Book(**state["book"])
+        target = self.output / metadata.relative_output(book).parent
+        placed = target / metadata.relative_output(book).name
+        if not (state.get("placing") and placed.is_file() and file_hash(placed) == state["sha256"]):
+            if not state.get("placing"):
+                self._free_place(book)
+            state = self._save(wd, {**state, "placing": True}, PLACE)
+            try:
+                place_folder(wd / BOOK, target, move=True, overwrite=self.overwrite)
+            except PlaceTaken:  # (appeared since the merge began)
+                raise PlaceTaken(f"{target} already exists; it is never replaced silently: "
+                                 "run with --overwrite to replace it") from None
+        return self._save(wd, {**state, "placed": str(target)}, COMPLETED)
+
+    def _complete(self, item, wd: Path, state, work: Path) -> ItemResult:
+        inputs = [merge_m4b.Input(**i) for i in state["inputs"]]
+        found = metadata.findings(metadata.Book(**state["book"]), b"" if state["cover"] else None)
+        found += checks.formats(inputs)
+        records = [finding_record(f) for f in found]
+        document = {"name": item["name"], "key": item["key"], "session": self.session,
+                    "processed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "output": state["placed"],
+                    "backup": state["backup"], "seconds": state["seconds"],
+                    "copied": state["copied"], "carried_priming": state["carried"],
+                    "book": state["book"],
+                    "chapters": [{"title": i.title, "start": s}
+                                 for i, s in zip(inputs, state["starts"], strict=True)],
+                    "findings": records}  # fmt: skip
+        slug = slugify(item["key"])
+        atomic_write_text(inside(self.home, *AUDIOBOOKS.output_dir, f"{slug}.json"),
+                          json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        report = render(AUDIOBOOKS.report_template, book=document, home=self.home)
+        atomic_write_text(inside(self.home, "issues", AUDIOBOOKS.name, f"{slug}.md"), report)
+        result = ItemResult(
+            counts={"issues_found": sum(r["severity"] != "info" for r in records),
+                    "issues_resolved": 0},
+            details={"slug": slug, "finding_counts": finding_counts(records),
+                     "stage": COMPLETED, "output": state["placed"], "seconds": state["seconds"]},
+            summary=f"{len(inputs)} chapters, {state['seconds'] / 3600:.2f} h, "
+            + ("stream copy" if state["copied"] else "encoded"),
+        )  # fmt: skip
+        save_finished(work, item.get("run_token"), result)
+        shutil.rmtree(wd, ignore_errors=True)
+        return result
+
+    def _load(self, wd: Path, item) -> dict:
+        try:
+            state = json.loads((wd / STATE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return state if isinstance(state, dict) and state.get("key") == item["key"] else {}
+
+    def _save(self, wd: Path, state: dict, step: str) -> dict:
+        state = {**state, "step": step}
+        wd.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(wd / STATE, json.dumps(state, ensure_ascii=False))
+        return state
+
+
+def _message(err: BaseException) -> str:
+    if isinstance(err, merge_m4b.MergeFailed):
+        return err.message
+    if isinstance(err, OSError) and err.filename:
+        return f"{err.strerror or err}: {err.filename}"
+    return str(err)

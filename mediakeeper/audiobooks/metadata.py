@@ -1,0 +1,173 @@
+"""A book's metadata: from its files' tags (album = title, album artist or artist = author,
+composer = narrator), then ``desc.txt``/``reader.txt`` beside them, then its folder's name
+(``Author - Title``, ``Author/Series/Title``); what stays missing is a finding. Written into
+the M4B with mutagen, after ffmpeg, and read back atom by atom."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import mutagen
+from mutagen.mp4 import MP4, MP4Cover
+
+from mediakeeper import tags
+from mediakeeper.errors import AudioError, MediakeeperError
+from mediakeeper.findings import Finding, finding_of
+
+IMAGES = ("cover.jpg", "cover.jpeg", "folder.jpg", "cover.png", "folder.png", "front.jpg")
+_LEADING_NUMBER = re.compile(r"^\s*\d+\s*[-._)]*\s*")
+_SERIES_PART = re.compile(r"^\s*(?:book\s*)?(\d+(?:\.\d+)?)\s*[-.]\s*(.+)$", re.IGNORECASE)
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+
+
+@dataclass
+class Book:
+    title: str = ""
+    author: str = ""
+    narrator: str = ""
+    year: str = ""
+    series: str = ""
+    part: str = ""
+    description: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def chapter_title(path: Path) -> str:
+    try:
+        title = tags.read(path).tags.get("title", "").strip()
+    except AudioError:
+        title = ""
+    return title or _LEADING_NUMBER.sub("", path.stem).strip() or path.stem
+
+
+def _text(folder: Path, name: str) -> str:
+    try:
+        return (folder / name).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def gather(folder: Path, key: str, files: list[Path]) -> Book:
+    values: dict[str, str] = {}
+    if files:
+        try:
+            values = tags.read(files[0]).tags
+        except AudioError:
+            values = {}
+    book = Book(
+        title=values.get("album", "").strip(),
+        author=(values.get("albumartist") or values.get("artist") or "").strip(),
+        narrator=(values.get("composer") or "").strip(),
+        year=(values.get("date") or values.get("year") or "")[:4].strip(),
+        description=_text(folder, "desc.txt"),
+    )
+    book.narrator = book.narrator or _text(folder, "reader.txt")
+    parts = Path(key).parts if key != "." else (folder.name,)
+    if len(parts) >= 3:  # Author/Series/Title
+        book.author = book.author or parts[-3]
+        book.series = parts[-2]
+        match = _SERIES_PART.match(parts[-1])
+        if match:
+            book.part = match.group(1)
+            book.title = book.title or match.group(2).strip()
+    name = parts[-1]
+    if " - " in name and not book.title:
+        author, _, title = name.partition(" - ")
+        book.author = book.author or author.strip()
+        book.title = title.strip()
+    if len(parts) == 2:
+        book.author = book.author or parts[0]
+    book.title = book.title or name
+    return book
+
+
+def findings(book: Book, cover: bytes | None) -> list[Finding]:
+    found = []
+    if not book.author:
+        found.append(finding_of("missing-author", "", "no author in the tags or the folder name"))
+    if not book.title:
+        found.append(finding_of("missing-title", "", "no title in the tags or the folder name"))
+    if cover is None:
+        found.append(finding_of("no-cover", "", "no cover image in the folder or the first file"))
+    return found
+
+
+def find_cover(folder: Path, files: list[Path]) -> bytes | None:
+    for name in IMAGES:
+        if (folder / name).is_file():
+            return (folder / name).read_bytes()
+    if files:
+        try:
+            audio = mutagen.File(files[0])
+        except Exception:
+            return None
+        for key in getattr(audio, "tags", None) or {}:
+            if str(key).startswith("APIC"):
+                return audio.tags[key].data
+        if isinstance(audio, MP4) and audio.tags and audio.tags.get("covr"):
+            return bytes(audio.tags["covr"][0])
+        pictures = getattr(audio, "pictures", None)
+        if pictures:
+            return pictures[0].data
+    return None
+
+
+def safe_name(name: str) -> str:
+    """A folder or file name FAT and exFAT accept: no reserved characters, no trailing dots or
+    spaces, at most 120 characters."""
+    cleaned = _UNSAFE.sub("_", name).strip().rstrip(". ")
+    return (cleaned[:120].rstrip(". ") or "_")
+
+
+def relative_output(book: Book) -> Path:
+    author = safe_name(book.author or "Unknown Author")
+    title = safe_name(book.title)
+    if book.series:
+        folder = safe_name(f"{book.part} - {book.title}" if book.part else book.title)
+        return Path(author, safe_name(book.series), folder, f"{title}.m4b")
+    return Path(author, title, f"{title}.m4b")
+
+
+def atoms(book: Book, cover: bytes | None) -> dict:
+    values: dict = {
+        "\xa9nam": [book.title], "\xa9alb": [book.title], "\xa9gen": ["Audiobook"],
+        "stik": [2],
+    }  # fmt: skip
+    if book.author:
+        values["\xa9ART"] = values["aART"] = [book.author]
+    if book.narrator:
+        values["\xa9wrt"] = [book.narrator]
+        values["\xa9nrt"] = [book.narrator]
+    if book.year:
+        values["\xa9day"] = [book.year]
+    if book.series:
+        values["\xa9mvn"] = [book.series]
+        values["\xa9grp"] = [f"{book.series} #{book.part}" if book.part else book.series]
+        if book.part.isdigit():
+            values["\xa9mvi"] = [int(book.part)]
+    if book.description:
+        values["desc"] = [book.description[:255]]
+        values["ldes"] = [book.description]
+    if cover:
+        fmt = MP4Cover.FORMAT_PNG if cover.startswith(b"\x89PNG") else MP4Cover.FORMAT_JPEG
+        values["covr"] = [MP4Cover(cover, imageformat=fmt)]
+    return values
+
+
+def write(path: Path, book: Book, cover: bytes | None) -> None:
+    """Write the atoms, save, read them back: MediakeeperError naming an atom that differs."""
+    audio = MP4(path)
+    if audio.tags is None:
+        audio.add_tags()
+    wanted = atoms(book, cover)
+    for key, value in wanted.items():
+        audio.tags[key] = value
+    audio.save()
+    back = MP4(path).tags or {}
+    for key, value in wanted.items():
+        if list(back.get(key, [])) != list(value):
+            raise MediakeeperError(f"{path.name}: the {key!r} atom does not read back as written")

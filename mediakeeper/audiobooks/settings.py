@@ -1,0 +1,69 @@
+"""The audiobook job built from settings, and what a dry run shows of one book: its files in
+order with their chapter titles, where it would go, and whether it would be joined as it is
+or encoded. Reads only (no decoding: lengths come when it runs)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.audiobooks import metadata
+from mediakeeper.audiobooks.books import book_files
+from mediakeeper.audiobooks.job import AudiobookJob
+from mediakeeper.config import Settings
+from mediakeeper.errors import ConfigError, MediakeeperError
+
+KIND = "audiobooks"
+
+
+def job_from_settings(
+    settings: Settings, *, overwrite: bool, retries: int = 1
+) -> Callable[[str], AudiobookJob]:
+    section = settings.section(KIND)
+    if not section["output"]:
+        raise ConfigError(
+            "no output folder: give --output PATH or set [audiobooks] output in mediakeeper.toml"
+        )
+    expand = lambda raw: Path(raw).expanduser().resolve() if raw else None  # noqa: E731
+    library = settings.library(KIND)
+    output = expand(section["output"])
+    if library is not None:
+        library = library.expanduser().resolve()
+        if output == library or library in output.parents:
+            raise ConfigError(f"the output folder {output} is inside the library {library}: "
+                              "its books would be made again; choose one outside it")  # fmt: skip
+    return partial(
+        _job,
+        home=settings.home,
+        output=output,
+        backup=expand(section["backup"]),
+        bitrate=str(section["bitrate"]),
+        channels=int(section["channels"]),
+        sample_rate=int(section["sample_rate"]),
+        overwrite=overwrite,
+        ffmpeg_path=settings.get("ffmpeg", "path"),
+        retries=retries,
+    )
+
+
+def _job(session: str, **fields: Any) -> AudiobookJob:
+    return AudiobookJob(session=session, **fields)
+
+
+def preview(job: AudiobookJob, item: dict[str, Any]) -> list[str]:
+    folder = Path(item["path"])
+    files = book_files(folder)
+    if not files:
+        raise MediakeeperError(f"no audio files in {folder}")
+    book = metadata.gather(folder, item["key"], files)
+    target = job.output / metadata.relative_output(book)
+    lines = [f"{item['name']}: backup -> measure -> merge -> place"]
+    for number, path in enumerate(files, 1):
+        rel = path.relative_to(folder).as_posix()
+        lines.append(f"  {number:3d}. {rel}: {metadata.chapter_title(path)!r}")
+    lines.append(f"  output: {target}" + (" (exists: needs --overwrite)"
+                                          if target.parent.exists() else ""))  # fmt: skip
+    lines.append(f"  backup under {job.backup_root}")
+    return lines

@@ -1,0 +1,335 @@
+"""The audiobooks kind on real audio made by ffmpeg: chapter marks where each file's audio
+begins (measured in the decoded output), VBR MP3 without a Xing header, AAC joined as it is,
+mixed formats encoded once, odd names, every atom read back with mutagen, the layout with
+and without a series, never overwriting, a full disk at the backup."""
+
+from __future__ import annotations
+
+import array
+import contextlib
+import json
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import mutagen
+import pytest
+from mutagen.mp4 import MP4
+
+from mediakeeper.audiobooks.books import find
+from mediakeeper.audiobooks.job import AudiobookJob
+from mediakeeper.batch import ItemFailure
+from mediakeeper.media import ffmpeg
+from mediakeeper.music.synth import PNG_1X1
+
+EXE = ffmpeg.find()
+RATE = 44100
+
+
+def make(dest: Path, source: str, *extra: str) -> Path:
+    """Audio from an ffmpeg test source (``sine=d=1.5``, ``anullsrc=d=1``) at ``dest``."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    result = ffmpeg.run(EXE, ["-f", "lavfi", "-i", source, "-ac", "2", "-ar", str(RATE),
+                              *extra, "-y", os.fspath(dest)])  # fmt: skip
+    assert result.returncode == 0, result.last_error
+    return dest
+
+
+def vbr_without_xing(dest: Path) -> Path:
+    """A VBR MP3 of 1 s of silence then 3 s of noise, with no Xing header: mutagen takes its
+    length from the first (silent, low-rate) frame and reads 11 s."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    result = ffmpeg.run(EXE, [
+        "-f", "lavfi", "-i", "anoisesrc=d=3:a=0.5", "-f", "lavfi", "-i", f"anullsrc=d=1:r={RATE}",
+        "-filter_complex", "[1][0]concat=n=2:v=0:a=1", "-ac", "2", "-ar", str(RATE),
+        "-c:a", "libmp3lame", "-q:a", "2", "-write_xing", "0", "-y", os.fspath(dest),
+    ])  # fmt: skip
+    assert result.returncode == 0, result.last_error
+    return dest
+
+
+def onset(path: Path, after: float = 0.0) -> float:
+    """Where sound first begins in ``path``'s decoded audio, at or after ``after`` seconds."""
+    raw = subprocess.run([EXE, "-nostdin", "-v", "error", "-i", os.fspath(path), "-f", "s16le",
+                          "-ac", "1", "-ar", str(RATE), "-"],
+                         capture_output=True, check=True).stdout  # fmt: skip
+    samples = array.array("h")
+    samples.frombytes(raw)
+    start = int(after * RATE)
+    return next(i for i in range(start, len(samples)) if abs(samples[i]) > 1000) / RATE
+
+
+def chapters(path: Path) -> list[tuple[float, str]]:
+    return [(round(c.start, 3), c.title) for c in MP4(path).chapters]
+
+
+def job(tmp_path: Path, **fields) -> AudiobookJob:
+    return AudiobookJob(home=tmp_path / "home", session="s", output=tmp_path / "out", **fields)
+
+
+def item(library: Path, folder: Path) -> dict:
+    """A claim of the book, as the runner hands it to the job (each with its own token)."""
+    key = folder.relative_to(library).as_posix()
+    return {"key": key, "name": key, "path": os.fspath(folder), "run_token": uuid.uuid4().hex}
+
+
+def run_book(tmp_path: Path, library: Path, folder: Path, **fields):
+    result = job(tmp_path, **fields).process(item(library, folder))
+    document = json.loads(next((tmp_path / "home" / "outputs" / "audiobooks").glob("*.json"))
+                          .read_text(encoding="utf-8"))  # fmt: skip
+    return result, document
+
+
+def test_vbr_mp3_without_xing_header_gives_chapters_at_decoded_lengths(tmp_path):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Noise"
+    first = vbr_without_xing(book / "01 - Noise.mp3")
+    assert mutagen.File(first).info.length > 10  # what a header-trusting tool would use
+    make(book / "02 - Quiet.mp3", "anullsrc=d=1")
+    make(book / "03 - Tone.mp3", "sine=frequency=440:d=1.5")
+    _, document = run_book(tmp_path, lib, book)
+    m4b = Path(document["output"]) / "Noise.m4b"
+    starts = [start for start, _ in chapters(m4b)]
+    decoded = ffmpeg.decoded_length(EXE, first)
+    assert abs(decoded - 4.0) < 0.1
+    assert abs(starts[1] - decoded) < 0.05
+    assert abs(onset(m4b, after=starts[2] - 0.5) - starts[2]) < 0.05
+    assert abs(ffmpeg.decoded_length(EXE, m4b) - (decoded + 1 + 1.5)) < 0.5
+    assert not document["copied"]
+
+
+def test_aac_files_are_joined_as_they_are_with_marks_where_each_files_audio_begins(tmp_path):
+    """Seven AAC files: a stream copy keeps each one's priming (23 ms here): marks computed
+    from the inputs' lengths alone would be 140 ms early by the last file."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Quiet Then Tone"
+    for n in range(1, 7):
+        make(book / f"{n:02d}.m4a", f"anullsrc=d=1.{n}:r={RATE}", "-c:a", "aac")
+    make(book / "07.m4a", "sine=frequency=440:d=1", "-c:a", "aac")
+    _, document = run_book(tmp_path, lib, book)
+    m4b = Path(document["output"]) / "Quiet Then Tone.m4b"
+    assert document["copied"]
+    assert not [f for f in document["findings"] if f["code"] == "mixed-audio-formats"]
+    last = chapters(m4b)[-1][0]
+    assert abs(onset(m4b) - last) < 0.05
+    inputs_total = sum(1 + n / 10 for n in range(1, 7)) + 1
+    assert abs(ffmpeg.decoded_length(EXE, m4b) - inputs_total) < 0.5
+    with contextlib.suppress(StopIteration):
+        assert onset(m4b) > last - 0.05
+
+
+def test_mixed_formats_are_encoded_once_and_say_so(tmp_path):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Mixed"
+    make(book / "01.m4a", "anullsrc=d=1.2", "-c:a", "aac")
+    make(book / "02.mp3", "sine=frequency=440:d=1")
+    _, document = run_book(tmp_path, lib, book, bitrate="64k")
+    m4b = Path(document["output"]) / "Mixed.m4b"
+    assert not document["copied"]
+    assert [f["code"] for f in document["findings"]].count("mixed-audio-formats") == 1
+    assert abs(onset(m4b) - chapters(m4b)[1][0]) < 0.05
+    assert MP4(m4b).info.codec.startswith("mp4a")
+
+
+def test_odd_names_reach_ffmpeg_whole(tmp_path):
+    lib = tmp_path / "lib"
+    book = lib / "Jane's \"Book\" – Über"
+    names = ["01 It's \"quoted\".mp3", "02 Ümläut\nnewline.mp3", "03 back\\slash $HOME.mp3",
+             "-dash; #x=y.m4a"]  # fmt: skip
+    for n, name in enumerate(names):
+        extra = ("-c:a", "aac") if name.endswith(".m4a") else ()
+        make(book / name, f"sine=frequency={300 + 100 * n}:d=1", *extra)
+    _, document = run_book(tmp_path, lib, book)
+    m4b = next(Path(document["output"]).glob("*.m4b"))
+    assert [t for _, t in chapters(m4b)] == [
+        "It's \"quoted\"", "Ümläut\nnewline", "back\\slash $HOME", "-dash; #x=y"]  # fmt: skip
+    assert abs(ffmpeg.decoded_length(EXE, m4b) - 4.0) < 0.5
+
+
+def test_every_atom_reads_back_and_a_series_book_goes_under_its_series(tmp_path):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe" / "Saga" / "2 - The Second"
+    for n in (1, 2):
+        path = make(book / f"0{n}.mp3", f"sine=d=1:frequency={400 * n}",
+                    "-metadata", "album=The Second", "-metadata", "artist=Jane Doe",
+                    "-metadata", "date=2019", "-metadata", f"title=Part {n}")  # fmt: skip
+    (book / "reader.txt").write_text("Nick Narrator\n", encoding="utf-8")
+    (book / "desc.txt").write_text("Long ago.\nFar away.", encoding="utf-8")
+    (book / "cover.png").write_bytes(PNG_1X1)
+    _, document = run_book(tmp_path, lib, book)
+    folder = tmp_path / "out" / "Jane Doe" / "Saga" / "2 - The Second"
+    assert Path(document["output"]) == folder
+    assert sorted(p.name for p in folder.iterdir()) == ["The Second.m4b", "cover.png"]
+    tags = MP4(folder / "The Second.m4b").tags
+    assert {k: list(v) for k, v in tags.items() if k != "covr"} == {
+        "\xa9nam": ["The Second"], "\xa9alb": ["The Second"],
+        "\xa9ART": ["Jane Doe"], "aART": ["Jane Doe"],
+        "\xa9wrt": ["Nick Narrator"], "\xa9nrt": ["Nick Narrator"],
+        "\xa9day": ["2019"], "\xa9gen": ["Audiobook"],
+        "\xa9mvn": ["Saga"], "\xa9mvi": [2], "\xa9grp": ["Saga #2"],
+        "desc": ["Long ago.\nFar away."], "ldes": ["Long ago.\nFar away."], "stik": [2],
+    }  # fmt: skip
+    assert bytes(tags["covr"][0]) == PNG_1X1
+    assert (folder / "cover.png").read_bytes() == PNG_1X1
+    assert [t for _, t in chapters(folder / "The Second.m4b")] == ["Part 1", "Part 2"]
+    assert not [f for f in document["findings"] if f["code"] == "no-cover"]
+    assert path.exists()  # the originals stay
+
+
+def test_a_book_without_series_goes_to_author_title_and_is_never_overwritten(tmp_path):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Alone"
+    make(book / "01.mp3", "sine=d=1")
+    _, document = run_book(tmp_path, lib, book)
+    assert Path(document["output"]) == tmp_path / "out" / "Jane Doe" / "Alone"
+    m4b = tmp_path / "out" / "Jane Doe" / "Alone" / "Alone.m4b"
+    before = m4b.read_bytes()
+    with pytest.raises(ItemFailure, match="--overwrite"):
+        job(tmp_path).process(item(lib, book))
+    assert m4b.read_bytes() == before
+    job(tmp_path, overwrite=True).process(item(lib, book))
+    assert m4b.is_file()
+
+
+def test_backup_is_verified_with_metadata_and_disc_folders_are_the_books(tmp_path):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Discs"
+    make(book / "CD2" / "01.mp3", "sine=d=1:frequency=600", "-metadata", "title=Two")
+    make(book / "CD1" / "01.mp3", "sine=d=1:frequency=300", "-metadata", "title=One")
+    assert find(lib) == [book]
+    _, document = run_book(tmp_path, lib, book)
+    backup = Path(document["backup"])
+    assert backup.parent == tmp_path / "home" / "backup"
+    assert backup.name.startswith("Jane Doe - Discs_")
+    assert (backup / "CD1" / "01.mp3").read_bytes() == (book / "CD1" / "01.mp3").read_bytes()
+    meta = (backup / "metadata.txt").read_text(encoding="utf-8")
+    assert f"source: {book}" in meta and "files: 2" in meta
+    assert [t for _, t in chapters(next(Path(document["output"]).glob("*.m4b")))] == ["One", "Two"]
+
+
+def test_a_full_disk_at_the_backup_fails_the_book_cleanly_and_it_resumes(tmp_path, full_disk):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Big"
+    make(book / "01.mp3", "sine=d=3")
+    make(book / "02.mp3", "sine=d=3")
+    size = (book / "01.mp3").stat().st_size
+    full_disk(size // 2)
+    try:
+        with pytest.raises(ItemFailure) as failed:
+            job(tmp_path).process(item(lib, book))
+    finally:
+        full_disk(1 << 62)
+    assert failed.value.stage == "failed_backup"
+    backups = tmp_path / "home" / "backup"
+    assert [p.name for p in backups.iterdir()] == []  # nothing partial left behind
+    assert not (tmp_path / "out").exists()
+    _, document = run_book(tmp_path, lib, book)
+    assert len(list(backups.iterdir())) == 1
+    assert Path(document["output"], "Big.m4b").is_file()
+
+
+def test_backups_past_the_retention_are_pruned_only_when_asked_and_named(tmp_path, music_script):
+    from datetime import UTC, datetime
+
+    backups = tmp_path / "home" / "backup"
+    (tmp_path / "home" / "status").mkdir(parents=True)  # a data home a batch has used
+    now = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
+    for name in ("Old Book_20200101_120000", f"New Book_{now}"):
+        (backups / name).mkdir(parents=True)
+        (backups / name / "metadata.txt").write_text("source: x\n", encoding="utf-8")
+    (backups / "Not Ours_20200101_120000").mkdir()  # no metadata.txt: not the toolkit's
+    done = music_script("audiobook_queue_manager.py", "--home", tmp_path / "home",
+                        "--prune-backups")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Deleted {backups / 'Old Book_20200101_120000'}" in done.stdout
+    assert sorted(p.name for p in backups.iterdir()) == [f"New Book_{now}",
+                                                         "Not Ours_20200101_120000"]  # fmt: skip
+
+
+@pytest.fixture
+def small_volume(tmp_path):
+    """A real 256 KiB tmpfs (needs the right to mount; skipped without it)."""
+    where = tmp_path / "small"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(where)],
+                             capture_output=True, text=True)  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    yield where
+    subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def test_a_backup_volume_too_small_is_said_before_copying_and_leaves_nothing(
+    tmp_path, small_volume
+):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Long"
+    make(book / "01.wav", "sine=d=3")  # 530 KB: more than the volume holds
+    with pytest.raises(ItemFailure) as failed:
+        job(tmp_path, backup=small_volume).process(item(lib, book))
+    assert failed.value.stage == "failed_backup"
+    assert "not enough space" in failed.value.message and "MB missing" in failed.value.message
+    assert list(small_volume.iterdir()) == []
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_full_working_volume_at_the_merge_is_said_and_the_book_resumes_once_there_is_room(
+    tmp_path, small_volume
+):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Roomy"
+    make(book / "01.mp3", "sine=d=3")
+    make(book / "02.mp3", "sine=d=3")
+    with pytest.raises(ItemFailure) as failed:
+        job(tmp_path, working=small_volume).process(item(lib, book))
+    assert failed.value.stage == "failed_merge"
+    assert "not enough space" in failed.value.message
+    [backup] = (tmp_path / "home" / "backup").iterdir()
+    subprocess.run(["mount", "-o", "remount,size=16m", str(small_volume)], check=True)
+    _, document = run_book(tmp_path, lib, book, working=small_volume)
+    assert Path(document["backup"]) == backup  # resumed at the merge: the backup is kept
+    assert Path(document["output"], "Roomy.m4b").is_file()
+    assert list(small_volume.iterdir()) == []
+
+
+def test_the_scripts_dry_run_writes_nothing_then_the_batch_makes_the_book(tmp_path, music_script):
+    lib = tmp_path / "lib"
+    make(lib / "Jane Doe - Scripted" / "Chapter 10.mp3", "sine=d=1", "-metadata", "title=Ten")
+    make(lib / "Jane Doe - Scripted" / "Chapter 2.mp3", "sine=d=1")
+    home, out = tmp_path / "home", tmp_path / "out"
+    args = ["--home", home, "--library", lib, "--output", out, "--bitrate", "64k"]
+    dry = music_script("process_audiobook_batch.py", *args, "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "  1. Chapter 2.mp3: 'Chapter 2'" in dry.stdout
+    assert "  2. Chapter 10.mp3: 'Ten'" in dry.stdout
+    assert f"output: {out / 'Jane Doe' / 'Scripted' / 'Scripted.m4b'}" in dry.stdout
+    assert not home.exists() and not out.exists()
+    done = music_script("process_audiobook_batch.py", *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    m4b = out / "Jane Doe" / "Scripted" / "Scripted.m4b"
+    assert [t for _, t in chapters(m4b)] == ["Chapter 2", "Ten"]
+    assert MP4(m4b).info.bitrate < 100_000  # --bitrate 64k
+
+
+def test_a_backup_killed_while_copying_is_made_again_under_its_name_and_no_partial_stays(
+    tmp_path,
+):
+    """What a kill -9 in the middle of the backup leaves: the state naming the backup, and
+    its hidden partial copy."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Killed"
+    make(book / "01.mp3", "sine=d=1")
+    the_job = job(tmp_path)
+    claim = item(lib, book)
+    wd = the_job.workdir(claim)
+    wd.mkdir(parents=True)
+    target = tmp_path / "home" / "backup" / "Jane Doe - Killed_20260101_000000"
+    (wd / "state.json").write_text(json.dumps({"key": claim["key"], "backup": str(target),
+                                               "step": "backup"}))  # fmt: skip
+    partial = target.with_name(".mediakeeper-partial-" + target.name)
+    partial.mkdir(parents=True)
+    (partial / "01.mp3").write_bytes(b"half")
+    the_job.process(claim)
+    assert [p.name for p in target.parent.iterdir()] == [target.name]
+    assert (target / "01.mp3").read_bytes() == (book / "01.mp3").read_bytes()

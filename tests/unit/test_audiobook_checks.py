@@ -1,0 +1,111 @@
+"""The audiobook kind's pure parts: which folders are books, the order of their files, where a
+book goes, what its folder name says, and the finding codes it reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mediakeeper.audiobooks import books, checks, metadata
+from mediakeeper.findings import SEVERITY
+from mediakeeper.media import ffmpeg
+from mediakeeper.media.processors.merge_m4b import Input
+from mediakeeper.music.synth import make_track
+
+
+def _touch(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"")
+    return path
+
+
+def _untagged_book(tmp_path: Path) -> list:
+    """A folder named after nothing, whose files carry no tags and no picture."""
+    folder = tmp_path / "lib" / "untitled"
+    make_track(folder / "01.mp3", "mp3", {})
+    book = metadata.gather(folder, "untitled", books.book_files(folder))
+    book.title = ""  # the folder name is the last resort: a book with no title at all
+    return metadata.findings(book, metadata.find_cover(folder, books.book_files(folder)))
+
+
+def _unreadable(tmp_path: Path) -> list:
+    folder = tmp_path / "book"
+    (folder).mkdir()
+    (folder / "01.mp3").write_bytes(b"not audio at all" * 100)
+    return checks.measure(ffmpeg.find(), folder, [folder / "01.mp3"], ["One"])[1]
+
+
+def _mixed(tmp_path: Path) -> list:
+    return checks.formats([Input("a.m4a", "A", 1.0, "aac", 44100, 2),
+                           Input("b.mp3", "B", 1.0, "mp3", 44100, 2)])  # fmt: skip
+
+
+def _drift(tmp_path: Path) -> list:
+    return checks.drift(["One", "Two"], [0.0, 10.0], [0.0, 10.2])
+
+
+FIRES = [
+    pytest.param("missing-author", _untagged_book, "", id="missing-author"),
+    pytest.param("missing-title", _untagged_book, "", id="missing-title"),
+    pytest.param("no-cover", _untagged_book, "", id="no-cover"),
+    pytest.param("unreadable-file", _unreadable, "01.mp3", id="unreadable-file"),
+    pytest.param("mixed-audio-formats", _mixed, "", id="mixed-audio-formats"),
+    pytest.param("chapter-drift", _drift, "", id="chapter-drift"),
+]
+
+
+@pytest.mark.parametrize(("code", "find", "path"), FIRES)
+def test_code_fires(code, find, path, tmp_path):
+    [finding] = [f for f in find(tmp_path) if f.code == code]
+    assert (finding.path, finding.severity) == (path, SEVERITY[code])
+    assert finding.message and not finding.fixable
+
+
+def test_no_drift_within_50_ms():
+    assert checks.drift(["One", "Two"], [0.0, 10.0], [0.0, 10.04]) == []
+
+
+def test_files_come_in_natural_order_discs_after_the_books_own(tmp_path):
+    book = tmp_path / "lib" / "Book"
+    for name in ("Chapter 10.mp3", "Chapter 2.mp3", "chapter 1.mp3", "cover.jpg"):
+        _touch(book / name)
+    for disc in ("Disc 10", "Disc 2", "CD1"):
+        _touch(book / disc / "01.mp3")
+    order = [p.relative_to(book).as_posix() for p in books.book_files(book)]
+    assert order == ["chapter 1.mp3", "Chapter 2.mp3", "Chapter 10.mp3",
+                     "CD1/01.mp3", "Disc 2/01.mp3", "Disc 10/01.mp3"]  # fmt: skip
+
+
+def test_a_book_is_one_item_with_its_disc_folders_and_others_are_books_of_their_own(tmp_path):
+    lib = tmp_path / "lib"
+    _touch(lib / "Author" / "Book One" / "CD1" / "01.mp3")
+    _touch(lib / "Author" / "Book One" / "Part 2" / "01.mp3")
+    _touch(lib / "Author" / "Series" / "1 - First" / "01.m4a")
+    _touch(lib / "Author" / "notes.txt")
+    found = [p.relative_to(lib).as_posix() for p in books.find(lib)]
+    assert found == ["Author/Book One", "Author/Series/1 - First"]
+
+
+def test_the_folder_names_author_title_and_series_when_the_tags_do_not(tmp_path):
+    plain = metadata.gather(tmp_path, "Jane Doe - My Book", [])
+    assert (plain.author, plain.title, plain.series) == ("Jane Doe", "My Book", "")
+    nested = metadata.gather(tmp_path, "Jane Doe/Saga/2 - The Second", [])
+    assert (nested.author, nested.series, nested.part, nested.title) == (
+        "Jane Doe", "Saga", "2", "The Second")  # fmt: skip
+
+
+def test_output_layout_with_and_without_series_and_fat_safe_names():
+    book = metadata.Book(title='What? A "Book": Part 1/2.', author="A:B")
+    assert metadata.relative_output(book) == Path(
+        "A_B", 'What_ A _Book__ Part 1_2', 'What_ A _Book__ Part 1_2.m4b')  # fmt: skip
+    series = metadata.Book(title="The Second", author="Jane", series="Saga", part="2")
+    assert metadata.relative_output(series) == Path("Jane", "Saga", "2 - The Second",
+                                                    "The Second.m4b")  # fmt: skip
+
+
+def test_a_chapter_is_titled_by_its_tag_else_its_name_without_the_number(tmp_path):
+    make_track(tmp_path / "03 - The Storm.mp3", "mp3", {})
+    make_track(tmp_path / "04 - x.mp3", "mp3", {"title": "Calm"})
+    assert metadata.chapter_title(tmp_path / "03 - The Storm.mp3") == "The Storm"
+    assert metadata.chapter_title(tmp_path / "04 - x.mp3") == "Calm"

@@ -1,0 +1,73 @@
+"""What the audiobook batch adds to every kind's (``utilities/batch_command.py``): the output
+and bitrate options over their [audiobooks] settings, --overwrite, the job's settings refused
+as a usage error before anything is touched, and the dry run's lines. It makes no web
+lookups: no --offline, no --enrich."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from mediakeeper.audiobooks.settings import job_from_settings, preview
+from mediakeeper.errors import ConfigError, MediakeeperError
+from mediakeeper.wording import count
+from utilities.batch_command import BatchSpec, Run
+from utilities.cli import not_a_command
+
+
+def _jobs(run: Run):
+    try:
+        return job_from_settings(run.settings, overwrite=run.flags["overwrite"])
+    except ConfigError as err:  # no output folder: the options' fault
+        raise click.UsageError(str(err)) from None
+
+
+def _dry_run(run: Run, items: list[dict[str, Any]]) -> None:
+    job = _jobs(run)("dry-run")
+    for item in items:
+        try:
+            lines = preview(job, item)
+        except (MediakeeperError, OSError) as err:  # a real run marks this book error
+            click.echo(f"{item['name']}: would fail: {err}")
+            continue
+        for line in lines:
+            click.echo(line)
+    click.echo(f"dry run: {count(len(items), 'book')}; nothing was written")
+
+
+BATCH = BatchSpec(
+    help="""Make each pending book folder (its CD1, Disc 2 ... folders with it) into one M4B with
+    one chapter per file: backed up first (verified), its files measured by decoding them,
+    joined (as they are when all are AAC of one rate and channels, else encoded once),
+    tagged and verified in a working directory (<data home>/working/audiobooks), then moved
+    into <output>/<Author>/<Title>/. Stop any time with Ctrl+C or even kill -9: the next run
+    resumes each book at its last finished step.""",
+    jobs=_jobs,
+    dry_run=_dry_run,
+    describe=lambda run: {"overwrite": run.flags["overwrite"]},
+    options=(
+        click.option(
+            "--output",
+            type=click.Path(path_type=str),
+            help="Audiobook library the M4B files go into ([audiobooks] output).",
+        ),
+        click.option(
+            "--bitrate",
+            help="AAC bit rate of a book that must be encoded, as ffmpeg says it: 64k "
+            "([audiobooks] bitrate, default 128k). A book of AAC files is joined as it is.",
+        ),
+        click.option(
+            "--overwrite", is_flag=True, help="Replace a book that is already in the output."
+        ),
+    ),
+    setting_options=("output", "bitrate"),
+)
+
+
+if __name__ == "__main__":  # run by mistake: say which commands to run instead
+    not_a_command(
+        "the audiobook batch's own parts",
+        "process_audiobook_batch.py",
+        "audiobook_queue_manager.py",
+    )
