@@ -5,14 +5,11 @@ lookups: no --offline, no --enrich."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from mediakeeper.audiobooks.settings import job_from_settings, preview
-from mediakeeper.errors import ConfigError, MediakeeperError
-from mediakeeper.wording import count
-from utilities.batch_command import BatchSpec, Run
+from mediakeeper.errors import ConfigError
+from utilities.batch_command import BatchSpec, Run, previewing
 from utilities.cli import not_a_command
 
 
@@ -23,19 +20,6 @@ def _jobs(run: Run):
         raise click.UsageError(str(err)) from None
 
 
-def _dry_run(run: Run, items: list[dict[str, Any]]) -> None:
-    job = _jobs(run)("dry-run")
-    for item in items:
-        try:
-            lines = preview(job, item)
-        except (MediakeeperError, OSError) as err:  # a real run marks this book error
-            click.echo(f"{item['name']}: would fail: {err}")
-            continue
-        for line in lines:
-            click.echo(line)
-    click.echo(f"dry run: {count(len(items), 'book')}; nothing was written")
-
-
 BATCH = BatchSpec(
     help="""Make each pending book folder (its CD1, Disc 2 ... folders with it) into one M4B with
     one chapter per file: backed up first (verified), its files measured by decoding them,
@@ -44,7 +28,7 @@ BATCH = BatchSpec(
     into <output>/<Author>/<Title>/. Stop any time with Ctrl+C or even kill -9: the next run
     resumes each book at its last finished step.""",
     jobs=_jobs,
-    dry_run=_dry_run,
+    dry_run=previewing(_jobs, preview, "book"),
     describe=lambda run: {"overwrite": run.flags["overwrite"]},
     options=(
         click.option(

@@ -22,8 +22,10 @@ import click
 from mediakeeper import kinds, selection
 from mediakeeper.batch import Job
 from mediakeeper.config import Settings
+from mediakeeper.errors import MediakeeperError
 from mediakeeper.queue import QueueStore
 from mediakeeper.runs import eligible_items
+from mediakeeper.wording import count
 from utilities import batch_options as opts
 from utilities.cli import Command, home_option, not_a_command, settings_for
 from utilities.progress import ProgressHooks, verbosity_options
@@ -75,6 +77,29 @@ class BatchSpec:
     requires: Callable[[Settings], None] | None = None
     before_claims: Callable[[Settings], None] | None = None
     after: Callable[[Settings], None] | None = None  # once the batch has ended (closing files)
+
+
+def previewing(
+    jobs: Callable[[Run], Callable[[str], Job]],
+    preview: Callable[[Any, dict[str, Any]], list[str]],
+    noun: str,
+) -> Callable[[Run, list[dict[str, Any]]], None]:
+    """The dry run of a kind whose job previews an item as lines (its stages, the ffmpeg
+    commands): each item's lines, or why a real run would fail it, then a closing line."""
+
+    def dry_run(run: Run, items: list[dict[str, Any]]) -> None:
+        job = jobs(run)("dry-run")
+        for item in items:
+            try:
+                lines = preview(job, item)
+            except (MediakeeperError, OSError) as err:  # a real run marks this item error
+                click.echo(f"{item['name']}: would fail: {err}")
+                continue
+            for line in lines:
+                click.echo(line)
+        click.echo(f"dry run: {count(len(items), noun)}; nothing was written")
+
+    return dry_run
 
 
 def spec_of(kind: str) -> BatchSpec:

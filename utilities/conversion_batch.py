@@ -6,15 +6,12 @@ lookups: no --offline, no --enrich."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from mediakeeper.conversions.preview import job_from_settings, preview
-from mediakeeper.errors import ConfigError, MediakeeperError
+from mediakeeper.errors import ConfigError
 from mediakeeper.media.processors.convert import PROFILES
-from mediakeeper.wording import count
-from utilities.batch_command import BatchSpec, Run
+from utilities.batch_command import BatchSpec, Run, previewing
 from utilities.cli import not_a_command
 
 
@@ -30,19 +27,6 @@ def _jobs(run: Run):
         raise click.UsageError(str(err)) from None
 
 
-def _dry_run(run: Run, items: list[dict[str, Any]]) -> None:
-    job = _jobs(run)("dry-run")
-    for item in items:
-        try:
-            lines = preview(job, item)
-        except (MediakeeperError, OSError) as err:  # a real run marks this album error
-            click.echo(f"{item['name']}: would fail: {err}")
-            continue
-        for line in lines:
-            click.echo(line)
-    click.echo(f"dry run: {count(len(items), 'album')}; nothing was written")
-
-
 BATCH = BatchSpec(
     help="""Convert the next pending albums into the output library through a working directory
     (<data home>/working/conversions): each album is copied and verified, its tracks encoded
@@ -50,7 +34,7 @@ BATCH = BatchSpec(
     Stop any time with Ctrl+C or even kill -9: the next run resumes each album at its stage,
     and nothing partial is ever seen in the output or the archive.""",
     jobs=_jobs,
-    dry_run=_dry_run,
+    dry_run=previewing(_jobs, preview, "album"),
     describe=lambda run: {
         "overwrite": run.flags["overwrite"],
         "allow_lossy": run.flags["allow_lossy"],
