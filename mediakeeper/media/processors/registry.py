@@ -23,6 +23,7 @@ from mediakeeper.media.workdir import copy_verified
 BUILTIN_MODULES = (
     "mediakeeper.media.processors.steps",
     "mediakeeper.media.processors.split",
+    "mediakeeper.media.processors.merge_m4b_step",
 )
 _REGISTERED: dict[str, Processor] = {}
 
@@ -120,11 +121,6 @@ def register(processor: Processor) -> Processor:
 def _load() -> dict[str, Processor]:
     for module in BUILTIN_MODULES:
         importlib.import_module(module)
-    try:  # merge-m4b wraps the audiobooks' processor: registered where that exists
-        importlib.import_module("mediakeeper.media.processors.merge_m4b_step")
-    except ModuleNotFoundError as err:
-        if err.name != "mediakeeper.media.processors.merge_m4b":
-            raise
     return _REGISTERED
 
 
