@@ -19,6 +19,7 @@ from pathlib import Path
 import mutagen
 
 from mediakeeper import tags
+from mediakeeper.atomic import flush_files
 from mediakeeper.errors import AudioError
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors import carry
@@ -164,7 +165,7 @@ def _convert_once(exe: str, source: Path, output: Path, temp: Path, profile: Pro
     if run.returncode != 0:
         why = run.last_error or f"ffmpeg exited with {run.returncode}"
         raise ConvertFailed(f"{source.name}: {why}", retry=True)
-    _flush(temp)
+    flush_files((), [temp])
     source_seconds = run.seconds
     header = _header_seconds(source)
     if header and abs(header - source_seconds) > 0.5:
@@ -182,7 +183,7 @@ def _convert_once(exe: str, source: Path, output: Path, temp: Path, profile: Pro
             retry=True,
         )
     written, extra, cover = _tag(source, temp)
-    _flush(temp)
+    flush_files((), [temp])
     os.replace(temp, output)
     return Converted(
         source=source.name,
@@ -227,14 +228,6 @@ def copy_track(source: Path, output: Path, seconds: float) -> Converted:
     copy_verified(source, output)
     size = output.stat().st_size
     return Converted(source.name, output.name, "copied", size, size, seconds, seconds)
-
-
-def _flush(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def describe(profiles: Sequence[str] = tuple(PROFILES)) -> str:

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from mediakeeper.atomic import flush_files
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.workdir import PARTIAL
 
@@ -116,7 +117,7 @@ def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: A
             starts = _encode(exe, inputs, paths, links, temp, audio, title)
             expected = total
         seconds = verify(exe, temp, expected, starts)
-        _flush(temp)
+        flush_files((), [temp])
         os.replace(temp, output)
     finally:
         with contextlib.suppress(OSError):
@@ -238,11 +239,3 @@ def drifted(wanted: Sequence[float], found: Sequence[float]) -> list[int]:
         n for n, want in enumerate(wanted)
         if n >= len(found) or abs(found[n] - want) > CHAPTER_TOLERANCE
     ]  # fmt: skip
-
-
-def _flush(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
