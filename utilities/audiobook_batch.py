@@ -8,16 +8,12 @@ from __future__ import annotations
 import click
 
 from mediakeeper.audiobooks.settings import job_from_settings, preview
-from mediakeeper.errors import ConfigError
 from utilities.batch_command import BatchSpec, Run, previewing
 from utilities.cli import not_a_command
 
 
 def _jobs(run: Run):
-    try:
-        return job_from_settings(run.settings, overwrite=run.flags["overwrite"])
-    except ConfigError as err:  # no output folder: the options' fault
-        raise click.UsageError(str(err)) from None
+    return job_from_settings(run.settings, overwrite=run.flags["overwrite"])
 
 
 BATCH = BatchSpec(

@@ -22,7 +22,7 @@ import click
 from mediakeeper import kinds, selection
 from mediakeeper.batch import Job
 from mediakeeper.config import Settings
-from mediakeeper.errors import MediakeeperError
+from mediakeeper.errors import ConfigError, MediakeeperError
 from mediakeeper.queue import QueueStore
 from mediakeeper.runs import eligible_items
 from mediakeeper.wording import count
@@ -51,9 +51,10 @@ class BatchSpec:
     """What a kind's batch command adds to the common one.
 
     ``jobs(run)`` returns the job of a session (a function of its id); it is called before
-    any item is chosen, so it may refuse the options (``click.UsageError``). ``dry_run(run,
-    items)`` prints the preview of the items a real run would take. ``describe(run)`` names
-    the run's choices for the session log, in order (``{"offline": True}`` -> "offline").
+    any item is chosen, so it may refuse the options (a ``ConfigError`` is a usage error).
+    ``dry_run(run, items)`` prints the preview of the items a real run would take.
+    ``describe(run)`` names the run's choices for the session log, in order
+    (``{"offline": True}`` -> "offline").
     """
 
     help: str  # the command's --help text
@@ -136,7 +137,10 @@ def build_batch(kind: str) -> click.Command:
             spec.requires(settings)  # stop here, before anything is touched
         workers = opts.fitted_workers(asked_workers, batch_size, noun)
         run = Run(settings, params, online=online, enrich=enrich, workers=workers)
-        make_job = spec.jobs(run)
+        try:
+            make_job = spec.jobs(run)
+        except ConfigError as err:  # a setting the kind's options give (no output folder)
+            raise click.UsageError(str(err)) from None
         options = selection.runner_options(
             settings,
             kind,

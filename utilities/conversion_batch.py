@@ -9,22 +9,18 @@ from __future__ import annotations
 import click
 
 from mediakeeper.conversions.preview import job_from_settings, preview
-from mediakeeper.errors import ConfigError
 from mediakeeper.media.processors.convert import PROFILES
 from utilities.batch_command import BatchSpec, Run, previewing
 from utilities.cli import not_a_command
 
 
 def _jobs(run: Run):
-    try:
-        return job_from_settings(
-            run.settings,
-            overwrite=run.flags["overwrite"],
-            allow_lossy=run.flags["allow_lossy"],
-            workers=run.workers,
-        )
-    except ConfigError as err:  # no output folder, an unknown profile: the options' fault
-        raise click.UsageError(str(err)) from None
+    return job_from_settings(
+        run.settings,
+        overwrite=run.flags["overwrite"],
+        allow_lossy=run.flags["allow_lossy"],
+        workers=run.workers,
+    )
 
 
 BATCH = BatchSpec(
