@@ -92,30 +92,38 @@ def test_many_files_edited_by_another_program_during_a_big_write_group_keep_ever
     tmp_path,
 ):
     """A tagger sets a copyright on thirty tracks while a write group fixes their year: each
-    file ends with the tagger's edit, and with the fix or a refusal saying it changed."""
-    paths = [song(tmp_path, f"{n:02d} - Song") for n in range(1, 31)]
-    for path in paths:  # big enough that saving thirty copies takes a while
-        audio = tags._load(str(path), ".flac")
-        audio["COMMENT"] = ["x" * (1 << 20)]
-        audio.save()
-    tagger = subprocess.Popen(
-        [sys.executable, "-c", WAITING_TAGGER, str(tmp_path), *map(str, paths)]
-    )
-    try:
-        failed = tags.write_many(FileWrite(p, {"date": "2001"}) for p in paths)
-    finally:
-        tagger.wait()
-    assert tagger.returncode == 0
-    for path in paths:
-        audio = tags._load(str(path), ".flac")
-        assert audio["COPYRIGHT"] == ["(c) Me"], path  # never lost
-        if path in failed:
-            assert failed[path].code == safewrite.CHANGED, failed[path]
-            assert audio["DATE"] == ["1999"]
-        else:
-            assert audio["DATE"] == ["2001"]
-    assert failed  # the tagger did edit files of the group while it was written
-    assert copies_left(tmp_path) == []
+    file ends with the tagger's edit, and with the fix or a refusal saying it changed. The
+    tagger is a real process, so on a busy machine the group may be done before it starts
+    editing: the run is tried again (at most five times) until the two overlap, and every
+    run, overlapping or not, must lose no edit."""
+    for attempt in range(5):
+        folder = tmp_path / f"run{attempt}"
+        folder.mkdir()
+        paths = [song(folder, f"{n:02d} - Song") for n in range(1, 31)]
+        for path in paths:  # big enough that saving thirty copies takes a while
+            audio = tags._load(str(path), ".flac")
+            audio["COMMENT"] = ["x" * (1 << 20)]
+            audio.save()
+        tagger = subprocess.Popen(
+            [sys.executable, "-c", WAITING_TAGGER, str(folder), *map(str, paths)]
+        )
+        try:
+            failed = tags.write_many(FileWrite(p, {"date": "2001"}) for p in paths)
+        finally:
+            tagger.wait()
+        assert tagger.returncode == 0
+        for path in paths:
+            audio = tags._load(str(path), ".flac")
+            assert audio["COPYRIGHT"] == ["(c) Me"], path  # never lost
+            if path in failed:
+                assert failed[path].code == safewrite.CHANGED, failed[path]
+                assert audio["DATE"] == ["1999"]
+            else:
+                assert audio["DATE"] == ["2001"]
+        assert copies_left(folder) == []
+        if failed:  # the tagger did edit files of the group while it was written
+            return
+    pytest.fail("in five runs the tagger never edited a file while the group was written")
 
 
 @pytest.mark.parametrize("how", ["deleted", "renamed"])
