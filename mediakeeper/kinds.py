@@ -43,6 +43,18 @@ TRACKS = Counter("track_count", "tracks", "track")
 
 
 @dataclass(frozen=True)
+class Makes:
+    """What each completed item of a kind makes, which the weekly report and the dashboard
+    count, this week and in all: the items, their hours of audio (their details' "seconds");
+    with ``saved`` the space saved ("bytes_before" - "bytes_after"); with ``copies`` how many
+    were made without re-encoding (the "copied" of their output documents)."""
+
+    verb: str  # what was done to one: "converted" ("Albums converted", "Audio converted")
+    saved: bool = False
+    copies: str = ""  # how one made without re-encoding is said; "": not counted
+
+
+@dataclass(frozen=True)
 class Kind:
     """What the toolkit knows about one media kind.
 
@@ -65,6 +77,8 @@ class Kind:
     settings: Mapping[str, Any] = field(default_factory=dict)  # beyond COMMON_SETTINGS
     # What an item counts beside its issues (music: tracks). Shown in lists and summaries.
     extra_counters: tuple[Counter, ...] = ()
+    # What its completed items make (audio), which the reports count beside them.
+    makes: Makes | None = None
     # Where one JSON document per item with its "findings" is kept, under the data home.
     output_dir: tuple[str, ...] | None = None
     # The service whose id a person may give an item by hand (the queue manager's --choose).
@@ -166,6 +180,7 @@ CONVERSIONS = Kind(
         "min_free_mb": 512,
     },
     extra_counters=(TRACKS,),
+    makes=Makes("converted", saved=True),
     output_dir=("outputs", "conversions"),
     batch="utilities.conversion_batch:BATCH",
 )
@@ -187,6 +202,7 @@ AUDIOBOOKS = Kind(
         "channels": 2,
         "sample_rate": 44100,
     },
+    makes=Makes("made", copies="joined without re-encoding"),
     output_dir=("outputs", "audiobooks"),
     batch="utilities.audiobook_batch:BATCH",
 )

@@ -29,7 +29,7 @@ from mediakeeper.reports.weekly import (
     start_command,
     weekly_figures,
 )
-from mediakeeper.reports.weeks import Week, format_duration, format_moment, format_size, to_utc
+from mediakeeper.reports.weeks import Week, format_duration, format_moment, to_utc
 from mediakeeper.wording import count
 
 LAST_SESSIONS = 5
@@ -161,11 +161,10 @@ def render_text(d: Dashboard) -> str:
     if w.counts_changes:
         figures.append(f"tag changes {w.changes:,}")
     lines.append("  " + " · ".join(figures))
-    if w.has_conversions:  # the albums the weekly report counts, from the same records
-        lines.append(
-            f"  converted {count(w.converted, 'album', spec=',')} · "
-            f"{w.audio_hours:.1f} h of audio · {format_size(w.bytes_saved)} saved"
-        )
+    for q in w.making:  # what the weekly report counts, from the same records
+        nouns = (q.makes, q.progress.noun, q.progress.plural)
+        lines.append(f"  {q.makes.verb} {q.made.describe(*nouns)}")
+        lines.append(f"    in all {q.made_in_all.describe(*nouns)}")
     lines.append(
         f"  time invested {format_duration(w.seconds)} in {count(len(w.sessions), 'session')}"
         f" · lookups {w.lookups:,}, "

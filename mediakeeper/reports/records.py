@@ -6,7 +6,9 @@ without taking the lock), every ``status/<kind>/sessions.jsonl`` and the moments
 changes journaled under ``status/<kind>/changes/`` (a reset of the queue leaves those alone).
 Each completed item's findings, counted by code, travel in its queue details
 (``finding_counts``); only an item recorded before they did has its
-``outputs/.../<slug>.json`` read instead.
+``outputs/.../<slug>.json`` read instead. A kind that counts what it made without
+re-encoding (``Kind.makes.copies``: audiobooks) has each completed item's document read for
+its ``copied``.
 A queue that does not parse becomes a record with a ``problem``; it never stops a report.
 """
 
@@ -32,6 +34,8 @@ from mediakeeper.slug import inside, slugify
 KIND_ORDER = tuple(KINDS)
 # Where a kind keeps one JSON document per item with its "findings" (kinds without: none).
 OUTPUT_DIRS = {k.name: k.output_dir for k in KINDS.values() if k.output_dir}
+# The kinds whose output documents say which items were made without re-encoding.
+COPIES = {k.name for k in KINDS.values() if k.makes and k.makes.copies and k.output_dir}
 NOT_KINDS = {"reports", "cache"}
 KIND_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # what the toolkit names a kind's folder
 
@@ -61,6 +65,9 @@ class Records:
     changes: dict[str, tuple[datetime, ...]] = field(default_factory=dict)
     # The kinds whose issue reports have their index (issues/<kind>/index.md) on disk.
     indexes: frozenset[str] = frozenset()
+    # (kind, item key) of the completed items whose output document says they were made
+    # without re-encoding ("copied"), of the kinds that count them (Kind.makes.copies).
+    copied: frozenset[tuple[str, str]] = frozenset()
 
     def earliest(self) -> datetime | None:
         """The first moment anything was recorded: a queue created or a session started."""
@@ -103,6 +110,7 @@ def gather(
     findings: dict[tuple[str, str], Findings | None] = {}
     latest: dict[tuple[str, str], Findings | None] = {}
     changes: dict[str, tuple[datetime, ...]] = {}
+    copied: set[tuple[str, str]] = set()
     for kind in kinds_in(status_dir):
         sessions += load_sessions(status_dir, kind)
         if changes_too and (status_dir / kind / CHANGES_DIR).is_dir():
@@ -114,6 +122,7 @@ def gather(
         queues.append(queue)
         if kind not in OUTPUT_DIRS:
             continue
+        counts_copies = kind in COPIES
         for item in queue.items:
             if item.get("status") != COMPLETED:
                 continue
@@ -121,11 +130,15 @@ def gather(
             latest[(kind, item["key"])] = read_findings(home, kind, item)
             if findings_between is not None and _completed_between(item, *findings_between):
                 findings[(kind, item["key"])] = latest[(kind, item["key"])]
+            if counts_copies and (read_output(home, kind, item) or {}).get("copied") is True:
+                copied.add((kind, item["key"]))
     sessions.sort(key=lambda s: (s.started_at, s.id))
     indexes = frozenset(
         q.kind for q in queues if (home / "issues" / q.kind / INDEX_FILE).is_file()
     )
-    return Records(tuple(queues), tuple(sessions), findings, latest, changes, indexes)
+    return Records(
+        tuple(queues), tuple(sessions), findings, latest, changes, indexes, frozenset(copied)
+    )
 
 
 INDEX_FILE = "index.md"  # issues/<kind>/index.md: every issue report, what needs a person first
@@ -165,11 +178,24 @@ def read_findings(home: Path, kind: str, item: dict[str, Any]) -> Findings | Non
             return {str(code): (int(found), int(fixed)) for code, (found, fixed) in counts.items()}
         except (TypeError, ValueError):
             pass  # not what a job writes: the output document decides
+    document = read_output(home, kind, item)
+    if document is None:
+        return None
+    try:
+        found = [f for f in document["findings"] if isinstance(f, dict) and f.get("code")]
+        return {code: (n, fixed) for code, (n, fixed) in finding_counts(found).items()}
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def read_output(home: Path, kind: str, item: dict[str, Any]) -> dict[str, Any] | None:
+    """One completed item's output document (``outputs/.../<slug>.json``); None if it is
+    missing or unreadable."""
+    details = item.get("details") if isinstance(item.get("details"), dict) else {}
     slug = details.get("slug") or slugify(str(item["key"]))
     try:
         path = inside(home, *OUTPUT_DIRS[kind], f"{slug}.json")
         document = json.loads(path.read_text(encoding="utf-8"))
-        found = [f for f in document["findings"] if isinstance(f, dict) and f.get("code")]
-        return {code: (n, fixed) for code, (n, fixed) in finding_counts(found).items()}
-    except (OSError, ValueError, KeyError, TypeError, MediakeeperError):
+    except (OSError, ValueError, TypeError, MediakeeperError):
         return None
+    return document if isinstance(document, dict) else None

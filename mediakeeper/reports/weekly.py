@@ -12,7 +12,9 @@ Three steps, so the same records always give the same report, byte for byte:
 :func:`write_all_weekly_reports` for every week since the first queue or session.
 
 What counts where: an item counts in the week its ``completed_at`` falls in; its tracks and
-issues are the queue's counters, its issues by code come from its output document. A session's
+issues are the queue's counters, its issues by code come from its output document. What a kind
+that makes something made (``Kind.makes``: books, their hours of audio) counts for the week
+and in all, up to the report's moment (:mod:`mediakeeper.reports.made`). A session's
 time counts by its overlap with the week (a session over midnight on Sunday is split); its
 lookups and cache hits count in the week it ended. Errors and skipped items are the queues' now.
 """
@@ -22,7 +24,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -36,6 +38,7 @@ from mediakeeper.queue_items import COMPLETED
 from mediakeeper.reports import records as rec
 from mediakeeper.reports.attention import KindAttention, attention, severity_rank
 from mediakeeper.reports.chart import MAX_WEEKS, Chart, build_chart
+from mediakeeper.reports.made import Made, made
 from mediakeeper.reports.progress import (
     PACE_WEEKS,
     Outstanding,
@@ -99,14 +102,17 @@ class QueueWeek:
     without_output: int  # completed this week, but no readable output document
     outstanding: tuple[Outstanding, ...]
     outstanding_total: int
-    # What converted items (their details' "seconds", "bytes_before", "bytes_after") add up
-    # to: hours of audio and space saved; 0 for kinds that convert nothing.
-    audio_seconds: float = 0.0
-    bytes_saved: int = 0
+    # What its items made this week and in all, for a kind that makes something (else None).
+    made: Made | None = None
+    made_in_all: Made | None = None
 
     @property
     def kind(self) -> str:
         return self.progress.kind
+
+    @property
+    def makes(self) -> kinds.Makes | None:
+        return kinds.get(self.kind).makes
 
     @property
     def counts_tracks(self) -> bool:
@@ -195,21 +201,9 @@ class WeeklyReport:
         return any(q.counts_tracks for q in self.queues)
 
     @property
-    def audio_hours(self) -> float:
-        return sum(q.audio_seconds for q in self.queues) / 3600
-
-    @property
-    def bytes_saved(self) -> int:
-        return sum(q.bytes_saved for q in self.queues)
-
-    @property
-    def has_conversions(self) -> bool:
-        return any(q.audio_seconds for q in self.queues)
-
-    @property
-    def converted(self) -> int:
-        """Items completed this week in the queues that convert audio (albums)."""
-        return sum(len(q.completed) for q in self.queues if q.audio_seconds)
+    def making(self) -> tuple[QueueWeek, ...]:
+        """The queues whose kind makes something (albums converted, books made)."""
+        return tuple(q for q in self.queues if q.made is not None)
 
     @property
     def has_work(self) -> bool:
@@ -296,6 +290,10 @@ def _queue_week(
     # What needs a person first: errors, then warnings, then info; the most found first.
     by_code = sorted(found, key=lambda code: (severity_rank(code), -found[code], code))
     waiting = outstanding(queue)
+    made_week = made_in_all = None
+    if kinds.get(queue.kind).makes and not queue.problem:
+        made_week = made(queue.kind, (item for _, _, item in done), records.copied)
+        made_in_all = made(queue.kind, _completed_by(queue, as_of, current), records.copied)
     return QueueWeek(
         progress=queue_progress(queue, week, as_of, current),
         completed=tuple(name for _, name, _ in done),
@@ -307,17 +305,20 @@ def _queue_week(
         without_output=without_output,
         outstanding=tuple(waiting[:OUTSTANDING_SHOWN]),
         outstanding_total=len(waiting),
-        audio_seconds=sum(_number(item, "seconds") for _, _, item in done),
-        bytes_saved=int(
-            sum(_number(item, "bytes_before") - _number(item, "bytes_after") for _, _, item in done)
-        ),
+        made=made_week,
+        made_in_all=made_in_all,
     )
 
 
-def _number(item: Mapping[str, Any], key: str) -> float:
-    details = item.get("details")
-    value = details.get(key) if isinstance(details, Mapping) else None
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+def _completed_by(queue: rec.QueueRecord, as_of: datetime, current: bool):
+    """The queue's items completed by ``as_of`` (when it is now: those with no time too), as
+    its progress counts them."""
+    for item in queue.items:
+        if item.get("status") != COMPLETED:
+            continue
+        moment = parse_time(item.get("completed_at"))
+        if (moment <= as_of) if moment else current:
+            yield item
 
 
 def session_end(session: SessionRecord, now: datetime) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from mediakeeper.commands import kind_command, queue_manager
@@ -136,6 +137,65 @@ def test_the_albums_converted_this_week_their_audio_and_the_space_saved(tmp_path
     assert "1.5 h of audio · 540.0 MB saved" in page
     week = render_markdown(weekly_figures(gather(tmp_path), Week.of(NOW), NOW))
     assert "| Audio converted / space saved | 1.5 h / 0.5 GB |" in week
+
+
+def test_books_and_albums_are_counted_apart_each_in_its_kinds_words(tmp_path):
+    """Audiobooks and conversions in one home, as their jobs record them (queue details with
+    "seconds"; a book's output document says whether it was joined without re-encoding): each
+    queue's figures this week and in all, none mixed with the other's; a book whose document
+    is gone still counts with its hours, not as a copy."""
+
+    def book(name: str, at: str, seconds: float, copied: bool | None) -> dict:
+        item = new_item(name, name, f"/incoming/{name}")
+        item.update(status="completed", attempts=1, completed_at=at)
+        slug = name.replace(" ", "-").lower()
+        item["details"] = {"slug": slug, "finding_counts": {}, "stage": "completed",
+                           "output": f"/books/{name}", "seconds": seconds}  # fmt: skip
+        if copied is not None:
+            document = {"name": name, "key": name, "seconds": seconds, "copied": copied,
+                        "findings": []}  # fmt: skip
+            out = tmp_path / "outputs" / "audiobooks" / f"{slug}.json"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(document), encoding="utf-8")
+        return item
+
+    books = [
+        book("A - Copied", "2026-11-20T10:00:00+00:00", 7200.0, True),
+        book("B - Encoded", "2026-11-21T09:00:00+00:00", 5400.0, False),
+        book("C - Old copy", "2026-11-10T09:00:00+00:00", 3600.0, True),
+        book("D - No document", "2026-11-12T09:00:00+00:00", 1800.0, None),
+        new_item("E - Next", "E - Next", "/incoming/E - Next"),
+    ]
+    created = datetime(2026, 11, 1, tzinfo=UTC)
+    QueueStore(tmp_path / "status" / "audiobooks", "audiobooks").create(
+        new_queue("audiobooks", "/incoming", books, created)
+    )
+    album = new_item("X/One", "X/One", "/rips/X/One")
+    album.update(status="completed", attempts=1, completed_at="2026-11-19T10:00:00+00:00",
+                 track_count=10, details={"stage": "completed", "seconds": 2400.0,
+                                          "bytes_before": 300_000_000, "bytes_after": 60_000_000})
+    QueueStore(tmp_path / "status" / "conversions", "conversions").create(
+        new_queue("conversions", "/rips", [album], created)
+    )
+    records = gather(tmp_path)
+    lines = render_text(build_dashboard(records, NOW)).splitlines()
+    assert "  converted 1 album · 0.7 h of audio · 240.0 MB saved" in lines
+    assert "    in all 1 album · 0.7 h of audio · 240.0 MB saved" in lines
+    assert "  made 2 books · 3.5 h of audio · 1 joined without re-encoding" in lines
+    assert "    in all 4 books · 5.0 h of audio · 2 joined without re-encoding" in lines
+    week = render_markdown(weekly_figures(records, Week.of(NOW), NOW))
+    assert "| Audio converted / space saved | 0.7 h / 0.2 GB |" in week
+    assert "| Albums converted in all / audio / space saved | 1 / 0.7 h / 0.2 GB |" in week
+    assert "| Audio made | 3.5 h |" in week
+    assert "| Books made in all / audio | 4 / 5.0 h |" in week
+    assert "| Books joined without re-encoding / in all | 1 / 2 |" in week
+    page = render_html(build_dashboard(records, NOW))
+    assert ('<div class="label">Books made in all</div><div class="value">4</div>'
+            '<div class="detail">5.0 h of audio · 2 joined without re-encoding</div>') in page
+    # The week before, as it stood at its end: the old books only, the newer not yet made.
+    before = render_markdown(weekly_figures(records, Week.of(NOW).shift(-1), NOW))
+    assert "| Audio made | 1.5 h |" in before
+    assert "| Books made in all / audio | 2 / 1.5 h |" in before
 
 
 def test_a_dashboard_without_conversions_says_nothing_of_them(tmp_path):
