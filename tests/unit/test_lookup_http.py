@@ -24,7 +24,16 @@ from mediakeeper.lookup.images import IMAGE_SUFFIXES, image_suffix
 from tests.conftest import wait_until
 
 RATE = 5.0  # requests per second in spacing tests: 0.2 s apart
-MIN_GAP = 0.75 / RATE  # the server stamps arrivals: a stalled thread may shift one by ~20 ms
+# The server stamps arrivals in its own thread: on a loaded machine a stalled thread stamps one
+# late by 100 ms and more, which shortens the gap before it. So a paced run is checked by its
+# span (the stamps' jitter does not add up) and by a floor that only a burst goes under.
+MIN_GAP = 0.4 / RATE
+
+
+def assert_paced(records) -> None:
+    times = sorted(r.received for r in records)
+    assert times[-1] - times[0] >= (len(times) - 1) / RATE - 0.1
+    assert min(gaps(records)) >= MIN_GAP
 
 
 def gaps(records) -> list[float]:
@@ -223,7 +232,7 @@ def test_retries_wait_for_the_rate_limit_too(fake_musicbrainz, lookup_session):
     fake_musicbrainz.fail(503, times=2)
     session.get(search_url(fake_musicbrainz), query("x"))
     assert len(fake_musicbrainz.requests) == 3
-    assert min(gaps(fake_musicbrainz.requests)) >= MIN_GAP
+    assert_paced(fake_musicbrainz.requests)
 
 
 @pytest.mark.parametrize("status", [400, 404])
@@ -379,7 +388,7 @@ def test_requests_are_spaced_at_the_configured_rate(fake_musicbrainz, lookup_ses
     for i in range(6):
         session.get(search_url(fake_musicbrainz), query(f"artist {i}"))
     assert len(fake_musicbrainz.requests) == 6
-    assert min(gaps(fake_musicbrainz.requests)) >= MIN_GAP
+    assert_paced(fake_musicbrainz.requests)
 
 
 CHILD = r"""
@@ -439,7 +448,7 @@ def test_two_processes_share_one_budget(fake_musicbrainz, tmp_path, child_env):
     shared = tmp_path / "ratelimit.sqlite"
     run_two_processes(fake_musicbrainz, tmp_path, child_env, [shared, shared])
     assert len(fake_musicbrainz.requests) == 10
-    assert min(gaps(fake_musicbrainz.requests)) >= MIN_GAP
+    assert_paced(fake_musicbrainz.requests)
 
     # The control: with a limiter file each, both processes keep their own pace and the
     # merged requests come closer together than the limit allows.
