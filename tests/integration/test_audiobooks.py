@@ -333,3 +333,28 @@ def test_a_backup_killed_while_copying_is_made_again_under_its_name_and_no_parti
     the_job.process(claim)
     assert [p.name for p in target.parent.iterdir()] == [target.name]
     assert (target / "01.mp3").read_bytes() == (book / "01.mp3").read_bytes()
+
+
+def test_special_characters_survive_every_atom_and_desc_is_cut_between_words(tmp_path):
+    """Quotes, umlauts and emoji in the tags; a desc.txt saved by Windows (a BOM, CR LF) that
+    holds an emoji where the 255th UTF-16 unit falls; a reader.txt with a BOM, two lines."""
+    lib = tmp_path / "lib"
+    book = lib / "Jürgen \"JD\" Doe - x"
+    title = "Die Bücher 📚 des \"Königs\" – l'été"
+    make(book / "01.mp3", "sine=d=1", "-metadata", f"album={title}",
+         "-metadata", "album_artist=Jürgen \"JD\" Doe")  # fmt: skip
+    words = "Ein Buch über Grün. " * 12  # 240 characters
+    text = f"{words}Zwölf Boxer 👩‍👩‍👧 jagen\r\nViktor 🇩🇪 quer über den großen Sylter Deich."
+    (book / "desc.txt").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    (book / "reader.txt").write_bytes("\ufeffAnna Ärger\r\nBjörn O'Neil\r\n".encode())
+    _, document = run_book(tmp_path, lib, book)
+    tags = MP4(next(Path(document["output"]).glob("*.m4b"))).tags
+    whole = text.replace("\r\n", "\n")
+    assert tags["\xa9nam"] == tags["\xa9alb"] == [title]
+    assert tags["\xa9ART"] == tags["aART"] == ["Jürgen \"JD\" Doe"]
+    assert tags["\xa9nrt"] == tags["\xa9wrt"] == ["Anna Ärger, Björn O'Neil"]
+    assert tags["ldes"] == [whole]
+    # 240 + "Zwölf Boxer " = 252 units; the family emoji (three people joined, 8 units)
+    # would end at 260: the cut falls after the last whole word that fits.
+    assert tags["desc"] == [f"{words}Zwölf Boxer"]
+    assert Path(document["output"]).name == "Die Bücher 📚 des _Königs_ – l'été"

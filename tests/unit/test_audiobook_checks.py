@@ -109,3 +109,24 @@ def test_a_chapter_is_titled_by_its_tag_else_its_name_without_the_number(tmp_pat
     make_track(tmp_path / "04 - x.mp3", "mp3", {"title": "Calm"})
     assert metadata.chapter_title(tmp_path / "03 - The Storm.mp3") == "The Storm"
     assert metadata.chapter_title(tmp_path / "04 - x.mp3") == "Calm"
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("😀" * 200, "😀" * 127),  # 2 UTF-16 units each: 254, never half of the 128th
+    ("x" + "😀" * 200, "x" + "😀" * 127),  # 255 units exactly
+    ("e\u0301" * 200, "e\u0301" * 127),  # never an "e" without its accent
+    ("🇩🇪" * 100, "🇩🇪" * 63),  # a flag is two letters, 4 units
+    ("👍🏽" * 100, "👍🏽" * 63),  # with its skin tone
+    ("👩\u200d👩\u200d👧" * 40, "👩\u200d👩\u200d👧" * 31),  # one family, 8 units
+    ("short one", "short one"),
+])  # fmt: skip
+def test_desc_is_the_first_255_utf16_units_cut_between_characters(text, kept):
+    assert metadata.short_description(text) == kept
+    assert metadata.atoms(metadata.Book(title="T", description=text), None)["desc"] == [kept]
+
+
+def test_desc_txt_and_reader_txt_lose_their_bom_and_crlf_in_utf8_and_utf16(tmp_path):
+    (tmp_path / "desc.txt").write_bytes("\ufeffLine one\r\nLine two\r\n".encode())
+    (tmp_path / "reader.txt").write_bytes("Anna Ärger\r\nBjörn\r\n".encode("utf-16"))  # BOM
+    book = metadata.gather(tmp_path, "Jane - Book", [])
+    assert (book.description, book.narrator) == ("Line one\nLine two", "Anna Ärger, Björn")
