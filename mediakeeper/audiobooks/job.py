@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
-from mediakeeper.audiobooks import checks, metadata
+from mediakeeper.audiobooks import checks, covers, metadata
 from mediakeeper.audiobooks.books import book_files
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.conversions.plan import check_space
@@ -142,7 +142,7 @@ class AudiobookJob:
         inputs = [merge_m4b.Input(**i) for i in state["inputs"]]
         book = metadata.Book(**state["book"])
         folder = Path(state["backup"])
-        cover = metadata.find_cover(folder, [Path(i.path) for i in inputs])
+        cover = covers.choose(exe, folder, [Path(i.path) for i in inputs], wd / "cover")
         out = wd / BOOK / metadata.relative_output(book).name
         check_space({wd: self._merge_bytes(inputs)}, 0, item["name"])
         shutil.rmtree(wd / BOOK, ignore_errors=True)
@@ -155,13 +155,12 @@ class AudiobookJob:
             except merge_m4b.MergeFailed as err:
                 if not err.retry or attempt == self.retries:
                     raise
-        metadata.write(out, book, cover)
-        if cover:
-            name = "cover.png" if cover.startswith(b"\x89PNG") else "cover.jpg"
-            atomic_write_bytes(wd / BOOK / name, cover)
+        metadata.write(out, book, cover.embed)
+        if cover.jpeg:
+            atomic_write_bytes(wd / BOOK / "cover.jpg", cover.jpeg)
         state = {**state, "sha256": file_hash(out), "copied": merged.copied,
                  "starts": merged.starts, "seconds": merged.seconds, "carried": merged.carried,
-                 "cover": cover is not None}  # fmt: skip
+                 "cover": cover.embed is not None, "cover_notes": cover.notes}  # fmt: skip
         return self._save(wd, state, PLACE)
 
     def _free_place(self, book: metadata.Book) -> Path:
@@ -197,7 +196,7 @@ class AudiobookJob:
     def _complete(self, item, wd: Path, state, work: Path) -> ItemResult:
         inputs = [merge_m4b.Input(**i) for i in state["inputs"]]
         found = metadata.findings(metadata.Book(**state["book"]), b"" if state["cover"] else None)
-        found += checks.formats(inputs)
+        found += covers.findings(state.get("cover_notes", [])) + checks.formats(inputs)
         records = [finding_record(f) for f in found]
         document = {"name": item["name"], "key": item["key"], "session": self.session,
                     "processed_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -9,7 +9,6 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import mutagen
 from mutagen.mp4 import MP4, MP4Cover
 
 from mediakeeper import tags
@@ -17,7 +16,6 @@ from mediakeeper.errors import AudioError, MediakeeperError
 from mediakeeper.findings import Finding, finding_of
 from mediakeeper.textcut import cut
 
-IMAGES = ("cover.jpg", "cover.jpeg", "folder.jpg", "cover.png", "folder.png", "front.jpg")
 DESC_UNITS = 255  # Apple's short description; the whole text goes into ``ldes``
 _LEADING_NUMBER = re.compile(r"^\s*\d+\s*[-._)]*\s*")
 _SERIES_PART = re.compile(r"^\s*(?:book\s*)?(\d+(?:\.\d+)?)\s*[-.]\s*(.+)$", re.IGNORECASE)
@@ -106,26 +104,6 @@ def findings(book: Book, cover: bytes | None) -> list[Finding]:
     if cover is None:
         found.append(finding_of("no-cover", "", "no cover image in the folder or the first file"))
     return found
-
-
-def find_cover(folder: Path, files: list[Path]) -> bytes | None:
-    for name in IMAGES:
-        if (folder / name).is_file():
-            return (folder / name).read_bytes()
-    if files:
-        try:
-            audio = mutagen.File(files[0])
-        except Exception:
-            return None
-        for key in getattr(audio, "tags", None) or {}:
-            if str(key).startswith("APIC"):
-                return audio.tags[key].data
-        if isinstance(audio, MP4) and audio.tags and audio.tags.get("covr"):
-            return bytes(audio.tags["covr"][0])
-        pictures = getattr(audio, "pictures", None)
-        if pictures:
-            return pictures[0].data
-    return None
 
 
 def safe_name(name: str) -> str:
