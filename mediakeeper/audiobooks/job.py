@@ -5,7 +5,8 @@
 file decoded in full, its length and chapter title kept), ``merge`` (the M4B built, verified
 and tagged in the working directory), ``place`` (moved to its place in the output with
 ``cover.jpg``), ``completed``. A killed run resumes at the step it was in; a finished step's
-verified result is never redone.
+verified result is never redone, except a merge resumed with other encode settings
+(``mediakeeper.audiobooks.resume``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
-from mediakeeper.audiobooks import checks, covers, metadata
+from mediakeeper.audiobooks import checks, covers, metadata, resume
 from mediakeeper.audiobooks.books import book_files
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.conversions.plan import check_space
@@ -147,7 +148,8 @@ class AudiobookJob:
         check_space({wd: self._merge_bytes(inputs)}, 0, item["name"])
         shutil.rmtree(wd / BOOK, ignore_errors=True)
         (wd / BOOK).mkdir(parents=True)
-        audio = merge_m4b.Audio(self.bitrate, self.channels, self.sample_rate)
+        audio = self._audio()
+        state = self._save(wd, {**state, "audio": resume.recorded(audio)}, MERGE)
         for attempt in range(self.retries + 1):
             try:
                 merged = merge_m4b.merge(exe, inputs, out, wd / "links", audio, book.title)
@@ -219,6 +221,7 @@ class AudiobookJob:
                      "stage": COMPLETED, "output": state["placed"], "seconds": state["seconds"]},
             summary=f"{len(inputs)} chapters, {state['seconds'] / 3600:.2f} h, "
             + ("stream copy" if state["copied"] else "encoded"),
+            notices=state.get("notes", []),
         )  # fmt: skip
         save_finished(work, item.get("run_token"), result)
         shutil.rmtree(wd, ignore_errors=True)
@@ -229,7 +232,16 @@ class AudiobookJob:
             state = json.loads((wd / STATE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        return state if isinstance(state, dict) and state.get("key") == item["key"] else {}
+        if not isinstance(state, dict) or state.get("key") != item["key"]:
+            return {}
+        again = resume.against_settings(
+            state, self._audio(), merge_step=MERGE, place_step=PLACE,
+            overwrite=self.overwrite, name=item["name"], leftovers=[wd / BOOK, wd / "links"],
+        )  # fmt: skip
+        return state if again is state else self._save(wd, again, again["step"])
+
+    def _audio(self) -> merge_m4b.Audio:
+        return merge_m4b.Audio(self.bitrate, self.channels, self.sample_rate)
 
     def _save(self, wd: Path, state: dict, step: str) -> dict:
         state = {**state, "step": step}

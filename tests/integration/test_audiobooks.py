@@ -361,6 +361,57 @@ def test_special_characters_survive_every_atom_and_desc_is_cut_between_words(tmp
     assert Path(document["output"]).name == "Die Bücher 📚 des _Königs_ – l'été"
 
 
+def run_until(the_job: AudiobookJob, claim: dict, step: str) -> Path:
+    """Run the book's real steps up to ``step`` and stop there: what a kill -9 just after the
+    step before it leaves (its state saved, its results in the working directory)."""
+    wd = the_job.workdir(claim)
+    state = the_job._load(wd, claim)
+    while state.get("step", "backup") != step:
+        state = getattr(the_job, f"_{state.get('step', 'backup')}")(claim, wd, state)
+    return wd
+
+
+def test_a_book_merged_then_resumed_with_another_bitrate_is_merged_again_and_says_so(tmp_path):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Rates"
+    make(book / "01.mp3", "anoisesrc=d=4:a=0.5")
+    make(book / "02.mp3", "anoisesrc=d=4:a=0.5")
+    claim = item(lib, book)
+    run_until(job(tmp_path, bitrate="32k"), claim, "place")
+    result = job(tmp_path, bitrate="160k").process({**claim, "run_token": "second"})
+    m4b = tmp_path / "out" / "Jane Doe" / "Rates" / "Rates.m4b"
+    assert MP4(m4b).info.bitrate > 100_000  # the settings of this run, not the killed one's
+    assert result.notices == [
+        "Jane Doe - Rates: settings changed since its merge (32k, 2 ch, 44100 Hz -> "
+        "160k, 2 ch, 44100 Hz): merged again"]  # fmt: skip
+
+
+def test_a_book_whose_placing_began_keeps_its_encode_unless_overwrite(tmp_path):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Placed"
+    make(book / "01.mp3", "anoisesrc=d=4:a=0.5")
+    claim = item(lib, book)
+    wd = run_until(job(tmp_path, bitrate="32k"), claim, "place")
+    state = json.loads((wd / "state.json").read_text(encoding="utf-8"))
+    (wd / "state.json").write_text(json.dumps({**state, "placing": True}))  # then killed
+    result = job(tmp_path, bitrate="160k").process({**claim, "run_token": "second"})
+    m4b = tmp_path / "out" / "Jane Doe" / "Placed" / "Placed.m4b"
+    assert MP4(m4b).info.bitrate < 64_000
+    assert "run with --overwrite to encode it again" in result.notices[0]
+
+
+def test_a_stream_copied_book_resumed_with_another_bitrate_is_not_merged_again(tmp_path):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Copy"
+    make(book / "01.m4a", "sine=d=1", "-c:a", "aac")
+    claim = item(lib, book)
+    wd = run_until(job(tmp_path, bitrate="32k"), claim, "place")
+    merged = next((wd / "_book").glob("*.m4b")).read_bytes()
+    result = job(tmp_path, bitrate="160k").process({**claim, "run_token": "second"})
+    assert (tmp_path / "out" / "Jane Doe" / "Copy" / "Copy.m4b").read_bytes() == merged
+    assert result.notices == []
+
+
 def _with_picture(dest: Path) -> Path:
     """An MP3 carrying an embedded JPEG (made by ffmpeg) as its front cover."""
     jpeg = make_image(dest.with_name("embedded.jpg"))
@@ -419,3 +470,25 @@ def test_a_cover_too_large_or_not_an_image_is_passed_over_with_a_finding_never_a
     embedded = mutagen.File(book / "01.mp3").tags.getall("APIC")[0].data
     assert (folder / "cover.jpg").read_bytes() == embedded
     assert bytes(MP4(folder / "Odd Covers.m4b").tags["covr"][0]) == embedded
+
+
+def test_an_encode_killed_then_resumed_with_another_bitrate_starts_afresh_and_says_so(
+    tmp_path,
+):
+    """What a kill -9 during the encode leaves: the state at the merge with the settings it
+    began with, and its half-made files in the working directory."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Half"
+    make(book / "01.mp3", "anoisesrc=d=4:a=0.5")
+    claim = item(lib, book)
+    wd = run_until(job(tmp_path, bitrate="32k"), claim, "merge")
+    state = json.loads((wd / "state.json").read_text(encoding="utf-8"))
+    audio = {"bitrate": "32k", "channels": 2, "sample_rate": 44100}
+    (wd / "state.json").write_text(json.dumps({**state, "audio": audio}))
+    (wd / "_book").mkdir()
+    (wd / "_book" / "part-0001.m4a").write_bytes(b"encoded at 32k")
+    result = job(tmp_path, bitrate="160k").process({**claim, "run_token": "second"})
+    folder = tmp_path / "out" / "Jane Doe" / "Half"
+    assert sorted(p.name for p in folder.iterdir()) == ["Half.m4b"]
+    assert MP4(folder / "Half.m4b").info.bitrate > 100_000
+    assert result.notices and result.notices[0].endswith("): merged again")
