@@ -103,9 +103,9 @@ def choose(exe: str, folder: Path, files: list[Path], scratch: Path) -> Cover:
     cover = Cover()
     for name, data, size in _candidates(folder, files):
         if size > MAX_IMAGE_BYTES:
-            limit = MAX_IMAGE_BYTES // 2**20
-            cover.notes.append(f"{name} is {size / 2**20:.0f} MB, more than the {limit} MB "
-                               "an image may be: not used")  # fmt: skip
+            mb, limit = -(-size // 2**20), MAX_IMAGE_BYTES // 2**20  # rounded up: never "64 > 64"
+            cover.notes.append(f"{name} is {mb} MB, more than the {limit} MB an image may "
+                               "be: not used")  # fmt: skip
             continue
         if not data:
             cover.notes.append(f"{name} is empty: not used")
