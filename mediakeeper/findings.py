@@ -114,6 +114,10 @@ CODES: dict[str, Code] = {
         {
             "missing-author": ("warning", "a book has no author in its tags or folder name"),
             "no-cover": ("info", "a book has no cover image, in its folder or its first file"),
+            "cover-unusable": (
+                "info",
+                "a book's cover image was passed over: too large, empty or not an image",
+            ),
             "mixed-audio-formats": (
                 "info",
                 "a book's files are not all AAC of one rate and channels: encoded once",

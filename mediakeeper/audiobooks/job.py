@@ -5,7 +5,8 @@
 file decoded in full, its length and chapter title kept), ``merge`` (the M4B built, verified
 and tagged in the working directory), ``place`` (moved to its place in the output with
 ``cover.jpg``), ``completed``. A killed run resumes at the step it was in; a finished step's
-verified result is never redone.
+verified result is never redone, except a merge resumed with other encode settings
+(``mediakeeper.audiobooks.resume``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
-from mediakeeper.audiobooks import checks, metadata
+from mediakeeper.audiobooks import checks, covers, metadata, resume
 from mediakeeper.audiobooks.books import book_files
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.conversions.plan import check_space
@@ -142,12 +143,13 @@ class AudiobookJob:
         inputs = [merge_m4b.Input(**i) for i in state["inputs"]]
         book = metadata.Book(**state["book"])
         folder = Path(state["backup"])
-        cover = metadata.find_cover(folder, [Path(i.path) for i in inputs])
+        cover = covers.choose(exe, folder, [Path(i.path) for i in inputs], wd / "cover")
         out = wd / BOOK / metadata.relative_output(book).name
         check_space({wd: self._merge_bytes(inputs)}, 0, item["name"])
         shutil.rmtree(wd / BOOK, ignore_errors=True)
         (wd / BOOK).mkdir(parents=True)
-        audio = merge_m4b.Audio(self.bitrate, self.channels, self.sample_rate)
+        audio = self._audio()
+        state = self._save(wd, {**state, "audio": resume.recorded(audio)}, MERGE)
         for attempt in range(self.retries + 1):
             try:
                 merged = merge_m4b.merge(exe, inputs, out, wd / "links", audio, book.title)
@@ -155,13 +157,12 @@ class AudiobookJob:
             except merge_m4b.MergeFailed as err:
                 if not err.retry or attempt == self.retries:
                     raise
-        metadata.write(out, book, cover)
-        if cover:
-            name = "cover.png" if cover.startswith(b"\x89PNG") else "cover.jpg"
-            atomic_write_bytes(wd / BOOK / name, cover)
+        metadata.write(out, book, cover.embed)
+        if cover.jpeg:
+            atomic_write_bytes(wd / BOOK / "cover.jpg", cover.jpeg)
         state = {**state, "sha256": file_hash(out), "copied": merged.copied,
                  "starts": merged.starts, "seconds": merged.seconds, "carried": merged.carried,
-                 "cover": cover is not None}  # fmt: skip
+                 "cover": cover.embed is not None, "cover_notes": cover.notes}  # fmt: skip
         return self._save(wd, state, PLACE)
 
     def _free_place(self, book: metadata.Book) -> Path:
@@ -197,7 +198,7 @@ class AudiobookJob:
     def _complete(self, item, wd: Path, state, work: Path) -> ItemResult:
         inputs = [merge_m4b.Input(**i) for i in state["inputs"]]
         found = metadata.findings(metadata.Book(**state["book"]), b"" if state["cover"] else None)
-        found += checks.formats(inputs)
+        found += covers.findings(state.get("cover_notes", [])) + checks.formats(inputs)
         records = [finding_record(f) for f in found]
         document = {"name": item["name"], "key": item["key"], "session": self.session,
                     "processed_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -220,6 +221,7 @@ class AudiobookJob:
                      "stage": COMPLETED, "output": state["placed"], "seconds": state["seconds"]},
             summary=f"{len(inputs)} chapters, {state['seconds'] / 3600:.2f} h, "
             + ("stream copy" if state["copied"] else "encoded"),
+            notices=state.get("notes", []),
         )  # fmt: skip
         save_finished(work, item.get("run_token"), result)
         shutil.rmtree(wd, ignore_errors=True)
@@ -230,7 +232,16 @@ class AudiobookJob:
             state = json.loads((wd / STATE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        return state if isinstance(state, dict) and state.get("key") == item["key"] else {}
+        if not isinstance(state, dict) or state.get("key") != item["key"]:
+            return {}
+        again = resume.against_settings(
+            state, self._audio(), merge_step=MERGE, place_step=PLACE,
+            overwrite=self.overwrite, name=item["name"], leftovers=[wd / BOOK, wd / "links"],
+        )  # fmt: skip
+        return state if again is state else self._save(wd, again, again["step"])
+
+    def _audio(self) -> merge_m4b.Audio:
+        return merge_m4b.Audio(self.bitrate, self.channels, self.sample_rate)
 
     def _save(self, wd: Path, state: dict, step: str) -> dict:
         state = {**state, "step": step}

@@ -9,14 +9,14 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import mutagen
 from mutagen.mp4 import MP4, MP4Cover
 
 from mediakeeper import tags
 from mediakeeper.errors import AudioError, MediakeeperError
 from mediakeeper.findings import Finding, finding_of
+from mediakeeper.textcut import cut
 
-IMAGES = ("cover.jpg", "cover.jpeg", "folder.jpg", "cover.png", "folder.png", "front.jpg")
+DESC_UNITS = 255  # Apple's short description; the whole text goes into ``ldes``
 _LEADING_NUMBER = re.compile(r"^\s*\d+\s*[-._)]*\s*")
 _SERIES_PART = re.compile(r"^\s*(?:book\s*)?(\d+(?:\.\d+)?)\s*[-.]\s*(.+)$", re.IGNORECASE)
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
@@ -45,10 +45,20 @@ def chapter_title(path: Path) -> str:
 
 
 def _text(folder: Path, name: str) -> str:
+    """A text file beside the book: UTF-8 (without the BOM Windows' editors start it with),
+    or UTF-16 with its BOM (Notepad's "Unicode"); CR LF and CR line ends read as line feeds."""
     try:
-        return (folder / name).read_text(encoding="utf-8").strip()
+        data = (folder / name).read_bytes()
+        utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+        text = data.decode("utf-16" if utf16 else "utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return ""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _one_line(text: str) -> str:
+    """Names given one a line (``reader.txt`` with two narrators) as one tag value."""
+    return ", ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def gather(folder: Path, key: str, files: list[Path]) -> Book:
@@ -65,7 +75,7 @@ def gather(folder: Path, key: str, files: list[Path]) -> Book:
         year=(values.get("date") or values.get("year") or "")[:4].strip(),
         description=_text(folder, "desc.txt"),
     )
-    book.narrator = book.narrator or _text(folder, "reader.txt")
+    book.narrator = book.narrator or _one_line(_text(folder, "reader.txt"))
     parts = Path(key).parts if key != "." else (folder.name,)
     if len(parts) >= 3:  # Author/Series/Title
         book.author = book.author or parts[-3]
@@ -96,31 +106,11 @@ def findings(book: Book, cover: bytes | None) -> list[Finding]:
     return found
 
 
-def find_cover(folder: Path, files: list[Path]) -> bytes | None:
-    for name in IMAGES:
-        if (folder / name).is_file():
-            return (folder / name).read_bytes()
-    if files:
-        try:
-            audio = mutagen.File(files[0])
-        except Exception:
-            return None
-        for key in getattr(audio, "tags", None) or {}:
-            if str(key).startswith("APIC"):
-                return audio.tags[key].data
-        if isinstance(audio, MP4) and audio.tags and audio.tags.get("covr"):
-            return bytes(audio.tags["covr"][0])
-        pictures = getattr(audio, "pictures", None)
-        if pictures:
-            return pictures[0].data
-    return None
-
-
 def safe_name(name: str) -> str:
     """A folder or file name FAT and exFAT accept: no reserved characters, no trailing dots or
     spaces, at most 120 characters."""
     cleaned = _UNSAFE.sub("_", name).strip().rstrip(". ")
-    return (cleaned[:120].rstrip(". ") or "_")
+    return cut(cleaned, 120).rstrip(". ") or "_"
 
 
 def relative_output(book: Book) -> Path:
@@ -150,12 +140,18 @@ def atoms(book: Book, cover: bytes | None) -> dict:
         if book.part.isdigit():
             values["\xa9mvi"] = [int(book.part)]
     if book.description:
-        values["desc"] = [book.description[:255]]
+        values["desc"] = [short_description(book.description)]
         values["ldes"] = [book.description]
     if cover:
         fmt = MP4Cover.FORMAT_PNG if cover.startswith(b"\x89PNG") else MP4Cover.FORMAT_JPEG
         values["covr"] = [MP4Cover(cover, imageformat=fmt)]
     return values
+
+
+def short_description(text: str) -> str:
+    """``desc``: the description's first 255 characters as Apple counts them (UTF-16 units),
+    cut after a word when one ends in them, never inside a character."""
+    return cut(text, DESC_UNITS, utf16=True, words=True)
 
 
 def write(path: Path, book: Book, cover: bytes | None) -> None:

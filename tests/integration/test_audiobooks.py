@@ -15,7 +15,7 @@ from pathlib import Path
 
 import mutagen
 import pytest
-from mutagen.mp4 import MP4
+from mutagen.mp4 import MP4, MP4Cover
 
 from mediakeeper.audiobooks.books import find
 from mediakeeper.audiobooks.job import AudiobookJob
@@ -160,7 +160,7 @@ def test_every_atom_reads_back_and_a_series_book_goes_under_its_series(tmp_path)
     _, document = run_book(tmp_path, lib, book)
     folder = tmp_path / "out" / "Jane Doe" / "Saga" / "2 - The Second"
     assert Path(document["output"]) == folder
-    assert sorted(p.name for p in folder.iterdir()) == ["The Second.m4b", "cover.png"]
+    assert sorted(p.name for p in folder.iterdir()) == ["The Second.m4b", "cover.jpg"]
     tags = MP4(folder / "The Second.m4b").tags
     assert {k: list(v) for k, v in tags.items() if k != "covr"} == {
         "\xa9nam": ["The Second"], "\xa9alb": ["The Second"],
@@ -170,8 +170,9 @@ def test_every_atom_reads_back_and_a_series_book_goes_under_its_series(tmp_path)
         "\xa9mvn": ["Saga"], "\xa9mvi": [2], "\xa9grp": ["Saga #2"],
         "desc": ["Long ago.\nFar away."], "ldes": ["Long ago.\nFar away."], "stik": [2],
     }  # fmt: skip
-    assert bytes(tags["covr"][0]) == PNG_1X1
-    assert (folder / "cover.png").read_bytes() == PNG_1X1
+    assert bytes(tags["covr"][0]) == PNG_1X1  # the PNG as it is: a covr type players read
+    assert tags["covr"][0].imageformat == MP4Cover.FORMAT_PNG
+    assert (folder / "cover.jpg").read_bytes().startswith(b"\xff\xd8\xff")  # a real JPEG
     assert [t for _, t in chapters(folder / "The Second.m4b")] == ["Part 1", "Part 2"]
     assert not [f for f in document["findings"] if f["code"] == "no-cover"]
     assert path.exists()  # the originals stay
@@ -333,3 +334,161 @@ def test_a_backup_killed_while_copying_is_made_again_under_its_name_and_no_parti
     the_job.process(claim)
     assert [p.name for p in target.parent.iterdir()] == [target.name]
     assert (target / "01.mp3").read_bytes() == (book / "01.mp3").read_bytes()
+
+
+def test_special_characters_survive_every_atom_and_desc_is_cut_between_words(tmp_path):
+    """Quotes, umlauts and emoji in the tags; a desc.txt saved by Windows (a BOM, CR LF) that
+    holds an emoji where the 255th UTF-16 unit falls; a reader.txt with a BOM, two lines."""
+    lib = tmp_path / "lib"
+    book = lib / "Jürgen \"JD\" Doe - x"
+    title = "Die Bücher 📚 des \"Königs\" – l'été"
+    make(book / "01.mp3", "sine=d=1", "-metadata", f"album={title}",
+         "-metadata", "album_artist=Jürgen \"JD\" Doe")  # fmt: skip
+    words = "Ein Buch über Grün. " * 12  # 240 characters
+    text = f"{words}Zwölf Boxer 👩‍👩‍👧 jagen\r\nViktor 🇩🇪 quer über den großen Sylter Deich."
+    (book / "desc.txt").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    (book / "reader.txt").write_bytes("\ufeffAnna Ärger\r\nBjörn O'Neil\r\n".encode())
+    _, document = run_book(tmp_path, lib, book)
+    tags = MP4(next(Path(document["output"]).glob("*.m4b"))).tags
+    whole = text.replace("\r\n", "\n")
+    assert tags["\xa9nam"] == tags["\xa9alb"] == [title]
+    assert tags["\xa9ART"] == tags["aART"] == ["Jürgen \"JD\" Doe"]
+    assert tags["\xa9nrt"] == tags["\xa9wrt"] == ["Anna Ärger, Björn O'Neil"]
+    assert tags["ldes"] == [whole]
+    # 240 + "Zwölf Boxer " = 252 units; the family emoji (three people joined, 8 units)
+    # would end at 260: the cut falls after the last whole word that fits.
+    assert tags["desc"] == [f"{words}Zwölf Boxer"]
+    assert Path(document["output"]).name == "Die Bücher 📚 des _Königs_ – l'été"
+
+
+def run_until(the_job: AudiobookJob, claim: dict, step: str) -> Path:
+    """Run the book's real steps up to ``step`` and stop there: what a kill -9 just after the
+    step before it leaves (its state saved, its results in the working directory)."""
+    wd = the_job.workdir(claim)
+    state = the_job._load(wd, claim)
+    while state.get("step", "backup") != step:
+        state = getattr(the_job, f"_{state.get('step', 'backup')}")(claim, wd, state)
+    return wd
+
+
+def test_a_book_merged_then_resumed_with_another_bitrate_is_merged_again_and_says_so(tmp_path):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Rates"
+    make(book / "01.mp3", "anoisesrc=d=4:a=0.5")
+    make(book / "02.mp3", "anoisesrc=d=4:a=0.5")
+    claim = item(lib, book)
+    run_until(job(tmp_path, bitrate="32k"), claim, "place")
+    result = job(tmp_path, bitrate="160k").process({**claim, "run_token": "second"})
+    m4b = tmp_path / "out" / "Jane Doe" / "Rates" / "Rates.m4b"
+    assert MP4(m4b).info.bitrate > 100_000  # the settings of this run, not the killed one's
+    assert result.notices == [
+        "Jane Doe - Rates: settings changed since its merge (32k, 2 ch, 44100 Hz -> "
+        "160k, 2 ch, 44100 Hz): merged again"]  # fmt: skip
+
+
+def test_a_book_whose_placing_began_keeps_its_encode_unless_overwrite(tmp_path):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Placed"
+    make(book / "01.mp3", "anoisesrc=d=4:a=0.5")
+    claim = item(lib, book)
+    wd = run_until(job(tmp_path, bitrate="32k"), claim, "place")
+    state = json.loads((wd / "state.json").read_text(encoding="utf-8"))
+    (wd / "state.json").write_text(json.dumps({**state, "placing": True}))  # then killed
+    result = job(tmp_path, bitrate="160k").process({**claim, "run_token": "second"})
+    m4b = tmp_path / "out" / "Jane Doe" / "Placed" / "Placed.m4b"
+    assert MP4(m4b).info.bitrate < 64_000
+    assert "run with --overwrite to encode it again" in result.notices[0]
+
+
+def test_a_stream_copied_book_resumed_with_another_bitrate_is_not_merged_again(tmp_path):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Copy"
+    make(book / "01.m4a", "sine=d=1", "-c:a", "aac")
+    claim = item(lib, book)
+    wd = run_until(job(tmp_path, bitrate="32k"), claim, "place")
+    merged = next((wd / "_book").glob("*.m4b")).read_bytes()
+    result = job(tmp_path, bitrate="160k").process({**claim, "run_token": "second"})
+    assert (tmp_path / "out" / "Jane Doe" / "Copy" / "Copy.m4b").read_bytes() == merged
+    assert result.notices == []
+
+
+def _with_picture(dest: Path) -> Path:
+    """An MP3 carrying an embedded JPEG (made by ffmpeg) as its front cover."""
+    jpeg = make_image(dest.with_name("embedded.jpg"))
+    result = ffmpeg.run(EXE, ["-f", "lavfi", "-i", "sine=d=1", "-i", os.fspath(jpeg),
+                              "-map", "0:a", "-map", "1:v", "-c:v", "copy", "-id3v2_version", "3",
+                              "-disposition:v", "attached_pic", "-y", os.fspath(dest)])  # fmt: skip
+    assert result.returncode == 0, result.last_error
+    jpeg.unlink()
+    return dest
+
+
+def make_image(dest: Path, size: str = "30x20") -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    result = ffmpeg.run(EXE, ["-f", "lavfi", "-i", f"color=c=red:s={size}", "-frames:v", "1",
+                              "-y", os.fspath(dest)])  # fmt: skip
+    assert result.returncode == 0, result.last_error
+    return dest
+
+
+@pytest.mark.parametrize("name", ["Cover.WEBP", "folder.png"])
+def test_a_cover_of_another_format_becomes_cover_jpg_and_covr_holds_a_jpeg_or_png(
+    tmp_path, name
+):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Pictured"
+    make(book / "01.mp3", "sine=d=1")
+    source = make_image(book / name).read_bytes()
+    (book / "back.jpg").write_bytes(b"\xff\xd8\xff not the cover")  # after folder and cover
+    _, document = run_book(tmp_path, lib, book)
+    folder = Path(document["output"])
+    assert sorted(p.name for p in folder.iterdir()) == ["Pictured.m4b", "cover.jpg"]
+    jpeg = (folder / "cover.jpg").read_bytes()
+    assert jpeg.startswith(b"\xff\xd8\xff") and jpeg != b"\xff\xd8\xff not the cover"
+    [covr] = MP4(folder / "Pictured.m4b").tags["covr"]
+    if name.endswith(".png"):
+        assert (bytes(covr), covr.imageformat) == (source, MP4Cover.FORMAT_PNG)
+    else:  # covr knows no WebP
+        assert (bytes(covr), covr.imageformat) == (jpeg, MP4Cover.FORMAT_JPEG)
+
+
+def test_a_cover_too_large_or_not_an_image_is_passed_over_with_a_finding_never_a_failure(
+    tmp_path,
+):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Odd Covers"
+    _with_picture(book / "01.mp3")
+    with open(book / "cover.jpg", "wb") as huge:  # sparse: 65 MB that are never read
+        huge.truncate(65 * 2**20)
+    (book / "folder.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    _, document = run_book(tmp_path, lib, book)
+    notes = [f["message"] for f in document["findings"] if f["code"] == "cover-unusable"]
+    assert notes[0] == "cover.jpg is 65 MB, more than the 64 MB an image may be: not used"
+    assert notes[1].startswith("folder.png is not an image ffmpeg can read (")
+    assert not [f for f in document["findings"] if f["code"] == "no-cover"]
+    folder = Path(document["output"])
+    embedded = mutagen.File(book / "01.mp3").tags.getall("APIC")[0].data
+    assert (folder / "cover.jpg").read_bytes() == embedded
+    assert bytes(MP4(folder / "Odd Covers.m4b").tags["covr"][0]) == embedded
+
+
+def test_an_encode_killed_then_resumed_with_another_bitrate_starts_afresh_and_says_so(
+    tmp_path,
+):
+    """What a kill -9 during the encode leaves: the state at the merge with the settings it
+    began with, and its half-made files in the working directory."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Half"
+    make(book / "01.mp3", "anoisesrc=d=4:a=0.5")
+    claim = item(lib, book)
+    wd = run_until(job(tmp_path, bitrate="32k"), claim, "merge")
+    state = json.loads((wd / "state.json").read_text(encoding="utf-8"))
+    audio = {"bitrate": "32k", "channels": 2, "sample_rate": 44100}
+    (wd / "state.json").write_text(json.dumps({**state, "audio": audio}))
+    (wd / "_book").mkdir()
+    (wd / "_book" / "part-0001.m4a").write_bytes(b"encoded at 32k")
+    result = job(tmp_path, bitrate="160k").process({**claim, "run_token": "second"})
+    folder = tmp_path / "out" / "Jane Doe" / "Half"
+    assert sorted(p.name for p in folder.iterdir()) == ["Half.m4b"]
+    assert MP4(folder / "Half.m4b").info.bitrate > 100_000
+    assert result.notices and result.notices[0].endswith("): merged again")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.audiobooks import books, checks, metadata
+from mediakeeper.audiobooks import books, checks, covers, metadata
 from mediakeeper.findings import SEVERITY
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors.merge_m4b import Input
@@ -26,7 +26,17 @@ def _untagged_book(tmp_path: Path) -> list:
     make_track(folder / "01.mp3", "mp3", {})
     book = metadata.gather(folder, "untitled", books.book_files(folder))
     book.title = ""  # the folder name is the last resort: a book with no title at all
-    return metadata.findings(book, metadata.find_cover(folder, books.book_files(folder)))
+    files = books.book_files(folder)
+    return metadata.findings(book, covers.choose(ffmpeg.find(), folder, files, tmp_path).embed)
+
+
+def _broken_cover(tmp_path: Path) -> list:
+    folder = tmp_path / "book"
+    make_track(folder / "01.mp3", "mp3", {})
+    (folder / "cover.png").write_bytes(b"\x89PNG\r\n\x1a\n and then nothing")
+    cover = covers.choose(ffmpeg.find(), folder, books.book_files(folder), tmp_path / "scratch")
+    assert cover.embed is None
+    return covers.findings(cover.notes)
 
 
 def _unreadable(tmp_path: Path) -> list:
@@ -49,6 +59,7 @@ FIRES = [
     pytest.param("missing-author", _untagged_book, "", id="missing-author"),
     pytest.param("missing-title", _untagged_book, "", id="missing-title"),
     pytest.param("no-cover", _untagged_book, "", id="no-cover"),
+    pytest.param("cover-unusable", _broken_cover, "", id="cover-unusable"),
     pytest.param("unreadable-file", _unreadable, "01.mp3", id="unreadable-file"),
     pytest.param("mixed-audio-formats", _mixed, "", id="mixed-audio-formats"),
     pytest.param("chapter-drift", _drift, "", id="chapter-drift"),
@@ -109,3 +120,35 @@ def test_a_chapter_is_titled_by_its_tag_else_its_name_without_the_number(tmp_pat
     make_track(tmp_path / "04 - x.mp3", "mp3", {"title": "Calm"})
     assert metadata.chapter_title(tmp_path / "03 - The Storm.mp3") == "The Storm"
     assert metadata.chapter_title(tmp_path / "04 - x.mp3") == "Calm"
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("😀" * 200, "😀" * 127),  # 2 UTF-16 units each: 254, never half of the 128th
+    ("x" + "😀" * 200, "x" + "😀" * 127),  # 255 units exactly
+    ("e\u0301" * 200, "e\u0301" * 127),  # never an "e" without its accent
+    ("🇩🇪" * 100, "🇩🇪" * 63),  # a flag is two letters, 4 units
+    ("👍🏽" * 100, "👍🏽" * 63),  # with its skin tone
+    ("👩\u200d👩\u200d👧" * 40, "👩\u200d👩\u200d👧" * 31),  # one family, 8 units
+    ("short one", "short one"),
+])  # fmt: skip
+def test_desc_is_the_first_255_utf16_units_cut_between_characters(text, kept):
+    assert metadata.short_description(text) == kept
+    assert metadata.atoms(metadata.Book(title="T", description=text), None)["desc"] == [kept]
+
+
+def test_desc_txt_and_reader_txt_lose_their_bom_and_crlf_in_utf8_and_utf16(tmp_path):
+    (tmp_path / "desc.txt").write_bytes("\ufeffLine one\r\nLine two\r\n".encode())
+    (tmp_path / "reader.txt").write_bytes("Anna Ärger\r\nBjörn\r\n".encode("utf-16"))  # BOM
+    book = metadata.gather(tmp_path, "Jane - Book", [])
+    assert (book.description, book.narrator) == ("Line one\nLine two", "Anna Ärger, Björn")
+
+
+def test_the_cover_is_chosen_as_audiobookshelf_does_then_folder_and_front(tmp_path):
+    book = tmp_path / "Book"
+    for name in ("01.mp3", "CD1/01.mp3", "CD1/cover.jpg", "a.jpg", "back.png", "Front.PNG",
+                 "folder.Jpeg", "._Cover.jpg", ".cover.jpg", "cover-thumb.webp", "Cover.WEBP",
+                 "notes.txt", "cover.gif"):  # fmt: skip
+        _touch(book / name)
+    chosen = [p.relative_to(book).as_posix() for p in covers.folder_images(book)]
+    assert chosen == ["Cover.WEBP", "folder.Jpeg", "Front.PNG", "a.jpg", "back.png",
+                      "CD1/cover.jpg"]  # fmt: skip

@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "processes",
             "textfold",
             "textwidth",
+            "textcut",
             "wording",
             "slug",
             "commands",
