@@ -1,9 +1,10 @@
 """How much does the audiobook batch cost beyond the one ffmpeg command a user would type,
 and do its chapter marks drift?
 
-Makes two books from ffmpeg's own test sources: one of VBR MP3 chapters without a Xing
-header (each chapter 0.5 s of silence then a tone, so where its audio begins can be found in
-the output), one of AAC chapters the same way. Then, in one run:
+Makes two books from ffmpeg's own test sources, as the issue sets them: a 3-hour book of 40
+VBR MP3 chapters without a Xing header, a 2-hour book of 40 AAC chapters (each chapter 0.5 s
+of silence then a tone, so where its audio begins can be found in the output; a few distinct
+chapters are made and linked in turn, which the batch cannot tell from 40). Then, in one run:
 
 - the MP3 book through ``process_audiobook_batch.py`` (backup, decode every file to measure
   it, one encode, decode to verify, tags) against the plain
@@ -15,7 +16,7 @@ the output), one of AAC chapters the same way. Then, in one run:
 Aims (issue 27): the MP3 book within 1.1 times plain ffmpeg; the stream copy at least 20 times
 faster than re-encoding; drift under 50 ms.
 
-    python benchmarks/audiobook_scale.py [--chapters 40] [--seconds 30]
+    python benchmarks/audiobook_scale.py [--chapters 40] [--mp3-hours 3] [--aac-hours 2]
 """
 
 from __future__ import annotations
@@ -93,7 +94,9 @@ def worst_drift(exe: str, m4b: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chapters", type=int, default=40)
-    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--mp3-hours", type=float, default=3.0)
+    parser.add_argument("--aac-hours", type=float, default=2.0)
+    parser.add_argument("--distinct", type=int, default=4, help="distinct chapters made")
     args = parser.parse_args()
     exe = ffmpeg.find()
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,14 +104,22 @@ def main() -> None:
         mp3_book = root / "mp3lib" / "Jane Doe - Variable"
         aac_book = root / "aaclib" / "Jane Doe - Copied"
         mixed_book = root / "mixedlib" / "Jane Doe - Forced"
+        mp3_seconds = args.mp3_hours * 3600 / args.chapters
+        aac_seconds = args.aac_hours * 3600 / args.chapters
         for n in range(1, args.chapters + 1):
-            chapter(exe, mp3_book / f"{n:03d}.mp3", args.seconds, n, MP3)
-            chapter(exe, aac_book / f"{n:03d}.m4a", args.seconds, n, AAC)
-            os.link(aac_book / f"{n:03d}.m4a", (mixed_book.mkdir(parents=True, exist_ok=True)
-                                                 or mixed_book) / f"{n:03d}.m4a")  # fmt: skip
-        chapter(exe, mixed_book / f"{args.chapters + 1:03d}.mp3", args.seconds, 0, MP3)
-        hours = args.chapters * args.seconds / 3600
-        print(f"two books of {args.chapters} chapters of {args.seconds:g} s ({hours:.2f} h each)")
+            made = (n - 1) % args.distinct + 1
+            for book, seconds, codec, ext in ((mp3_book, mp3_seconds, MP3, "mp3"),
+                                              (aac_book, aac_seconds, AAC, "m4a")):  # fmt: skip
+                if made == n:
+                    chapter(exe, book / f"{n:03d}.{ext}", seconds, n, codec)
+                else:
+                    os.link(book / f"{made:03d}.{ext}", book / f"{n:03d}.{ext}")
+            mixed_book.mkdir(parents=True, exist_ok=True)
+            os.link(aac_book / f"{n:03d}.m4a", mixed_book / f"{n:03d}.m4a")
+        os.link(mp3_book / "001.mp3", mixed_book / f"{args.chapters + 1:03d}.mp3")
+        print(f"a {args.mp3_hours:g} h book of {args.chapters} VBR MP3 chapters, a "
+              f"{args.aac_hours:g} h book of {args.chapters} AAC chapters (the same AAC book "
+              "with one MP3 chapter more to force a re-encode)")
         ours = batch(root / "h1", mp3_book.parent, root / "out1")
         theirs = plain(exe, mp3_book, root / "plain.m4b")
         copied = batch(root / "h2", aac_book.parent, root / "out2")

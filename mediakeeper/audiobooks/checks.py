@@ -14,15 +14,15 @@ from mediakeeper.media.processors import merge_m4b
 
 
 def measure(exe: str, folder: Path, files: Sequence[Path], titles: Sequence[str], threads: int = 0):
-    """(the inputs measured, an ``unreadable-file`` finding for each file that does not
-    decode); paths in findings relative to ``folder``. One decode per core at once."""
+    """(the inputs measured, an ``unreadable-file`` finding for each file ffmpeg cannot
+    read); paths in findings relative to ``folder``. One file per core at once."""
 
     def one(path: Path, title: str):
         try:
             return merge_m4b.measure(exe, path, title)
         except ffmpeg.FFmpegFailed as err:
             where = path.relative_to(folder).as_posix()
-            return finding_of("unreadable-file", where, f"{where} does not decode: {err}")
+            return finding_of("unreadable-file", where, f"{where} does not read: {err}")
 
     with ThreadPoolExecutor(max_workers=max(1, threads or os.cpu_count() or 1)) as pool:
         try:

@@ -2,8 +2,9 @@
 
 ``<working>/<slug>/state.json`` records the step reached: ``backup`` (the folder copied to
 ``<backup>/<folder>_<YYYYMMDD_HHMMSS>/``, verified, with ``metadata.txt``), ``measure`` (each
-file decoded in full, its length and chapter title kept), ``merge`` (the M4B built, verified
-and tagged in the working directory), ``place`` (moved to its place in the output with
+file read, not decoded: its format, its length from its packets, its chapter title), ``merge``
+(the M4B built, its chapters at what the encode decoded of each file, verified and tagged in
+the working directory), ``place`` (moved to its place in the output with
 ``cover.jpg``), ``completed``. A killed run resumes at the step it was in; a finished step's
 verified result is never redone, except a merge resumed with other encode settings
 (``mediakeeper.audiobooks.resume``).
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -160,7 +161,9 @@ class AudiobookJob:
         metadata.write(out, book, cover.embed)
         if cover.jpeg:
             atomic_write_bytes(wd / BOOK / "cover.jpg", cover.jpeg)
-        state = {**state, "sha256": file_hash(out), "copied": merged.copied,
+        measured = zip(inputs, merged.lengths, strict=True)
+        lengths = [asdict(replace(i, seconds=seconds)) for i, seconds in measured]
+        state = {**state, "inputs": lengths, "sha256": file_hash(out), "copied": merged.copied,
                  "starts": merged.starts, "seconds": merged.seconds, "carried": merged.carried,
                  "cover": cover.embed is not None, "cover_notes": cover.notes}  # fmt: skip
         return self._save(wd, state, PLACE)
@@ -174,11 +177,12 @@ class AudiobookJob:
 
     def _merge_bytes(self, inputs: list[merge_m4b.Input]) -> int:
         """What the merge writes in the working directory, on the generous side: a copy's
-        ADTS parts and the book (twice the AAC inputs), or the encoded book."""
+        ADTS parts and the book (twice the AAC inputs), or the encode and the book made of it
+        with its chapters (twice the encoded book)."""
         if merge_m4b.can_copy(inputs):
             return 2 * sum(os.stat(i.path).st_size for i in inputs) + (1 << 20)
         bits = int(self.bitrate.lower().rstrip("k") or 128) * 1000
-        return int(sum(i.seconds for i in inputs) * bits / 8 * 1.1) + (1 << 20)
+        return 2 * int(sum(i.seconds for i in inputs) * bits / 8 * 1.1) + (1 << 20)
 
     def _place(self, item, wd: Path, state) -> dict:
         book = metadata.Book(**state["book"])

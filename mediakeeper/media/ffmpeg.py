@@ -21,6 +21,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,10 +74,13 @@ def command(exe: str, args: Sequence[str]) -> list[str]:
     return [exe, *BASE, "-progress", "pipe:1", *args]
 
 
-def run(exe: str, args: Sequence[str]) -> Run:
-    """Run ffmpeg to its end. Never raises for ffmpeg's own failure (see ``Run``)."""
+def run(exe: str, args: Sequence[str], *, info: bool = False) -> Run:
+    """Run ffmpeg to its end. Never raises for ffmpeg's own failure (see ``Run``). ``info``:
+    ffmpeg's informational lines too, in ``Run.stderr`` (a filter's summary, e.g. astats);
+    ``last_error`` is still the last error line."""
+    level = ["-loglevel", "level+info"] if info else []
     proc = subprocess.Popen(
-        command(exe, args),
+        command(exe, [*level, *args]),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -121,16 +125,41 @@ def _last_time(progress: bytes) -> float:
     return max(micros, 0) / 1_000_000
 
 
+_LEVEL = re.compile(r"\[(?:info|verbose|debug|trace)\] ")
+
+
 def _last_line(stderr: bytes) -> str:
+    """The last line of ffmpeg's errors (lines it tags as information are passed over)."""
     lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
-    lines = [line for line in lines if line]
-    return lines[-1] if lines else ""
+    lines = [line for line in lines if line and not _LEVEL.search(line)]
+    return re.sub(r"\[(?:error|fatal|warning|panic)\] ", "", lines[-1]) if lines else ""
 
 
-def decoded_length(exe: str, path: Path | str) -> float:
+def decoded_length(exe: str, path: Path | str, *, pieces: int = 1, around: float = 0.0) -> float:
     """The length of ``path``'s first audio stream, in seconds, by decoding all of it.
-    FFmpegFailed if it does not decode."""
-    result = run(exe, ["-i", os.fspath(path), "-map", "0:a:0", "-f", "null", "-"])
+    FFmpegFailed if it does not decode. With ``pieces`` > 1 and a length ``around`` known
+    beforehand, the file is decoded in that many consecutive spans at once (an AAC decoder
+    uses one core): each span from an exact seek, so the spans' lengths add up to the
+    whole, the last one running to the file's real end."""
+    spans = _spans(pieces if around > 0 else 1, around)
+    with ThreadPoolExecutor(max_workers=len(spans)) as pool:
+        try:
+            results = list(pool.map(lambda span: _decode_span(exe, path, *span), spans))
+        except BaseException:
+            kill_running()
+            raise
+    return sum(results)
+
+
+def _spans(pieces: int, around: float) -> list[tuple[float, float | None]]:
+    step = around / max(1, pieces)
+    return [(n * step, step if n < pieces - 1 else None) for n in range(max(1, pieces))]
+
+
+def _decode_span(exe: str, path: Path | str, start: float, length: float | None) -> float:
+    span = ["-ss", f"{start:.6f}"] if start else []
+    span += ["-t", f"{length:.6f}"] if length is not None else []
+    result = run(exe, [*span, "-i", os.fspath(path), "-map", "0:a:0", "-f", "null", "-"])
     if result.returncode != 0:
         raise FFmpegFailed(result.last_error or f"ffmpeg exited with {result.returncode}")
     return result.seconds
@@ -141,9 +170,10 @@ class Stream:
     codec: str  # "aac", "mp3", ...
     rate: int
     channels: int
+    profile: str = ""  # "LC", "HE-AAC", ... (for other codecs, what ffmpeg says after the name)
 
 
-_STREAM = re.compile(r"Stream #0:\d+.*?: Audio: (\w+).*?, (\d+) Hz, ([^,]+)")
+_STREAM = re.compile(r"Stream #0:\d+.*?: Audio: (\w+)(?: \(([^)]*)\))?.*?, (\d+) Hz, ([^,]+)")
 _LAYOUTS = {"mono": 1, "stereo": 2, "2.1": 3, "quad": 4, "5.0": 5, "5.1": 6, "7.1": 8}
 
 
@@ -160,9 +190,9 @@ def audio_stream(exe: str, path: Path | str) -> Stream:
     match = _STREAM.search(text)
     if match is None:
         raise FFmpegFailed(_last_line(proc.stderr) or f"{path}: no audio stream")
-    layout = match.group(3).strip()
+    layout = match.group(4).strip()
     channels = _LAYOUTS.get(layout) or int(re.match(r"\d*", layout).group() or 0)
-    return Stream(match.group(1), int(match.group(2)), channels)
+    return Stream(match.group(1), int(match.group(3)), channels, match.group(2) or "")
 
 
 @dataclass(frozen=True)
@@ -170,13 +200,19 @@ class Packets:
     count: int
     first: float  # the first packet's time, seconds: minus the priming an edit list skips
     frame: float  # one packet's length, seconds (1024 samples for AAC-LC)
+    end: float = 0.0  # where the last packet ends, seconds: the length a player shows
+    sums: tuple[str, ...] = ()  # each packet's size and checksum, in order
 
 
-def packets(exe: str, path: Path | str) -> Packets:
+def packets(exe: str, path: Path | str, copy_to: Path | None = None) -> Packets:
     """The first audio stream's packets, read from ffmpeg's ``framecrc`` listing (no
-    decoding): what a stream copy carries of ``path``."""
+    decoding): what a stream copy carries of ``path``. ``copy_to``: the same packets are
+    written there as a raw ADTS stream by the same ffmpeg run."""
+    listing = ["-map", "0:a:0", "-c", "copy", "-f", "framecrc", "-"]
+    if copy_to is not None:
+        listing += ["-map", "0:a:0", "-c", "copy", "-f", "adts", "-y", os.fspath(copy_to)]
     result = subprocess.run(
-        [exe, *BASE, "-i", os.fspath(path), "-map", "0:a:0", "-c", "copy", "-f", "framecrc", "-"],
+        [exe, *BASE, "-i", os.fspath(path), *listing],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         preexec_fn=child_dies_with_parent(),
@@ -192,4 +228,6 @@ def packets(exe: str, path: Path | str) -> Packets:
             rows.append(line.split(","))
     if not rows:
         raise FFmpegFailed(f"{path}: no audio packets")
-    return Packets(len(rows), int(rows[0][2]) * base, int(rows[0][3]) * base)
+    end = (int(rows[-1][2]) + int(rows[-1][3])) * base
+    sums = tuple(f"{r[4].strip()}/{r[5].strip()}" for r in rows)
+    return Packets(len(rows), int(rows[0][2]) * base, int(rows[0][3]) * base, end, sums)

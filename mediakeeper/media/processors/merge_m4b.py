@@ -3,19 +3,26 @@ per file out. Pure: it writes only its output (built under a temporary name besi
 returns what it did.
 
 Chapter starts are never taken from headers (a VBR MP3 without a Xing header reads as a
-quarter of its length in mutagen): a re-encode joins the inputs with ffmpeg's ``concat``
-filter, whose output is exactly the decoded inputs end to end, so each start is the sum of
-the decoded lengths before it. A stream copy (every input AAC, one rate and channel count)
-joins the packets with the concat demuxer, which keeps each file's priming samples: its
-starts are read from where each file's first packet lands in the output, plus that file's
-own priming. Inputs reach ffmpeg as numbered links in a folder of the caller's (``links``),
-so no file name (quotes, newlines, a leading dash) is ever parsed by ffmpeg.
+quarter of its length in mutagen). A re-encode joins the inputs with ffmpeg's ``concat``
+filter, whose output is exactly the decoded inputs end to end, and counts the samples of
+each input as they enter it (``astats``): each start is the sum of the decoded lengths before
+it, counted by the very encode that joins them (no decode beforehand), and the chapters are
+added by a copy of the encoded stream. A stream copy (every input AAC of one profile, rate and
+channel count) joins the packets as they are, keeping each file's priming: its starts are
+where each file's first packet lands in the output, plus that file's own priming.
+
+Verification: an encode is decoded in full (in spans on every core); a stream copy is
+checked packet by packet (every packet of every input is in the output, in order, with the
+same checksum) and decoded around every join, where a copy could go wrong. Inputs reach
+ffmpeg as numbered links in a folder of the caller's (``links``), so no file name (quotes,
+newlines, a leading dash) is ever parsed by ffmpeg.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,10 +47,11 @@ class MergeFailed(Exception):
 class Input:
     path: str
     title: str
-    seconds: float  # decoded length
+    seconds: float  # from its packets when measured; once encoded, what ffmpeg decoded of it
     codec: str
     rate: int
     channels: int
+    profile: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,17 +62,22 @@ class Audio:
 
 
 def measure(exe: str, path: Path, title: str) -> Input:
-    """One input, its length decoded in full. FFmpegFailed if it does not decode."""
+    """One input, read without decoding it: its stream, and where its last packet ends (the
+    length a stream copy carries; an encode counts what it decodes instead, see ``merge``).
+    FFmpegFailed if ffmpeg cannot read it."""
     stream = ffmpeg.audio_stream(exe, path)
-    seconds = ffmpeg.decoded_length(exe, path)
-    return Input(os.fspath(path), title, seconds, stream.codec, stream.rate, stream.channels)
+    seconds = round(ffmpeg.packets(exe, path).end, 3)
+    return Input(os.fspath(path), title, seconds, stream.codec, stream.rate, stream.channels,
+                 stream.profile)  # fmt: skip
 
 
 def can_copy(inputs: Sequence[Input]) -> bool:
     first = inputs[0]
     return all(
-        i.codec == "aac" and (i.rate, i.channels) == (first.rate, first.channels) for i in inputs
-    )
+        i.codec == "aac" and (i.profile, i.rate, i.channels)
+        == (first.profile, first.rate, first.channels)
+        for i in inputs
+    )  # fmt: skip
 
 
 def link_inputs(inputs: Sequence[Input], links: Path) -> list[Path]:
@@ -99,8 +112,9 @@ def _escape(text: str) -> str:
 class Merged:
     copied: bool
     starts: list[float]
-    seconds: float  # the output's decoded length
+    seconds: float  # the output's length, as verified
     carried: float  # of it, the priming and padding a stream copy keeps (0 for an encode)
+    lengths: list[float]  # each input's length in the output
 
 
 def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: Audio,
@@ -112,75 +126,82 @@ def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: A
     total = sum(i.seconds for i in inputs)
     try:
         if copy:
-            starts, expected = _copy(exe, inputs, paths, links, temp, title)
+            starts, lengths, seconds = _copy(exe, inputs, paths, links, temp, title)
         else:
-            starts = _encode(exe, inputs, paths, links, temp, audio, title)
-            expected = total
-        seconds = verify(exe, temp, expected, starts)
+            starts, lengths, seconds = _encode(exe, inputs, paths, links, temp, audio, title)
         flush_files((), [temp])
         os.replace(temp, output)
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-    return Merged(copy, starts, seconds, round(max(0.0, expected - total), 3))
+        for leftover in (temp, links / ENCODED):
+            with contextlib.suppress(OSError):
+                os.unlink(leftover)
+    carried = round(max(0.0, seconds - total), 3) if copy else 0.0
+    return Merged(copy, starts, seconds, carried, lengths)
 
 
-def _cumulative(inputs: Sequence[Input]) -> list[float]:
-    starts, at = [], 0.0
-    for item in inputs:
-        starts.append(at)
-        at += item.seconds
-    return starts
+ENCODED = "encoded.m4a"  # in ``links``: the encode before its chapters are added
+_COUNTED = re.compile(r"\[astats@in(\d+) @ [^\]]*\] \[info\] Number of samples: (\d+)")
 
 
-def _encode(exe, inputs, paths, links, temp, audio: Audio, title) -> list[float]:
-    starts = _cumulative(inputs)
-    meta = links / "chapters.txt"
-    total = sum(i.seconds for i in inputs)
-    meta.write_text(ffmetadata(title, list(zip([i.title for i in inputs], starts, strict=True)),
-                               total), encoding="utf-8")  # fmt: skip
+def _encode(exe, inputs, paths, links, temp, audio: Audio, title):
+    """Encode once, counting each input's samples as the concat filter takes them; then the
+    chapters at those counts, by a copy of the encoded stream. (starts, lengths, seconds)"""
+    encoded = links / ENCODED
     args: list[str] = []
     for path in paths:
         args += ["-i", os.fspath(path)]
-    args += ["-i", os.fspath(meta)]
-    fit = f"aresample={audio.sample_rate},aformat=channel_layouts={_layout(audio.channels)}"
-    graph = "".join(f"[{n}:a:0]{fit}[a{n}];" for n in range(len(paths)))
+    fit = (f"aformat=sample_fmts=fltp:sample_rates={audio.sample_rate}:"
+           f"channel_layouts={_layout(audio.channels)}")  # fmt: skip
+    count = "measure_perchannel=none:measure_overall=Number_of_samples"
+    graph = "".join(f"[{n}:a:0]{fit},astats@in{n}={count}[a{n}];" for n in range(len(paths)))
     graph += "".join(f"[a{n}]" for n in range(len(paths)))
     graph += f"concat=n={len(paths)}:v=0:a=1[out]"
-    args += ["-filter_complex", graph, "-map", "[out]", "-map_metadata", str(len(paths)),
-             "-map_chapters", str(len(paths)), "-c:a", "aac", "-b:a", audio.bitrate,
-             "-ar", str(audio.sample_rate), "-ac", str(audio.channels),
-             "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(temp)]  # fmt: skip
-    _run(exe, args)
-    return starts
+    args += ["-filter_complex", graph, "-map", "[out]", "-c:a", "aac", "-b:a", audio.bitrate,
+             "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(encoded)]  # fmt: skip
+    counted = {int(n): int(samples) for n, samples in _COUNTED.findall(_run(exe, args).stderr)}
+    if len(counted) != len(paths):
+        raise MergeFailed("ffmpeg did not say how much of each file it decoded", retry=True)
+    lengths = [counted[n] / audio.sample_rate for n in range(len(paths))]
+    starts = [round(sum(lengths[:n]), 3) for n in range(len(lengths))]
+    total = sum(lengths)
+    meta = links / "chapters.txt"
+    meta.write_text(ffmetadata(title, list(zip([i.title for i in inputs], starts, strict=True)),
+                               total), encoding="utf-8")  # fmt: skip
+    _run(exe, ["-i", os.fspath(encoded), "-i", os.fspath(meta), "-map", "0:a:0",
+               "-map_metadata", "1", "-map_chapters", "1", "-c", "copy",
+               "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(temp)])  # fmt: skip
+    seconds = _decodes_whole(exe, temp, total)
+    check_chapters(temp, starts)
+    return starts, [round(x, 3) for x in lengths], seconds
 
 
-def _copy(exe, inputs, paths, links, temp, title) -> tuple[list[float], float]:
+def _copy(exe, inputs, paths, links, temp, title):
     """Each input's packets as a raw ADTS stream (self-framing), joined by the concat
     protocol and put into MP4 as they are: every packet keeps its full length, so the time
     line is the one a player decodes (the concat demuxer shortens the last packet of each
     file in the timestamps while players still play it whole: the marks drift by a frame
     per file). Each file's priming plays, so a chapter starts where its file's first packet
-    lands, plus that file's own priming: where its audio begins. Returns the starts and the
-    length the copy holds."""
+    lands, plus that file's own priming: where its audio begins. (starts, lengths, seconds)"""
     def part_of(path: Path) -> tuple[ffmpeg.Packets, Path]:
         part = path.with_suffix(".adts")
-        _run(exe, ["-i", os.fspath(path), "-map", "0:a:0", "-c", "copy", "-f", "adts", "-y",
-                   os.fspath(part)])  # fmt: skip
-        return ffmpeg.packets(exe, path), part
+        return ffmpeg.packets(exe, path, copy_to=part), part
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         try:
             made = list(pool.map(part_of, paths))
+        except ffmpeg.FFmpegFailed as err:
+            raise MergeFailed(str(err), retry=True) from None
         except BaseException:
             ffmpeg.kill_running()
             raise
-    parts, starts, at = [], [], 0.0
+    parts, starts, lengths, at = [], [], [], 0.0
     for packets, part in made:
         parts.append(part)
         starts.append(at + max(0.0, -packets.first))
+        lengths.append(packets.count * packets.frame)
         at += packets.count * packets.frame
     starts[0] = 0.0
+    starts = [round(s, 3) for s in starts]
     meta = links / "chapters.txt"
     meta.write_text(ffmetadata(title, list(zip([i.title for i in inputs], starts, strict=True)),
                                at), encoding="utf-8")  # fmt: skip
@@ -193,18 +214,22 @@ def _copy(exe, inputs, paths, links, temp, title) -> tuple[list[float], float]:
         for part in parts:
             with contextlib.suppress(OSError):
                 part.unlink()
-    return [round(s, 3) for s in starts], at
+    seconds = _same_packets(exe, temp, [p.sums for p, _ in made], at)
+    check_chapters(temp, starts)
+    _decodes_at(exe, temp, [*starts, max(0.0, at - 1.0)])
+    return starts, [round(x, 3) for x in lengths], seconds
 
 
 def _layout(channels: int) -> str:
     return {1: "mono", 2: "stereo"}.get(channels, f"{channels}c")
 
 
-def _run(exe: str, args: list[str]) -> None:
-    result = ffmpeg.run(exe, args)
+def _run(exe: str, args: list[str]) -> ffmpeg.Run:
+    result = ffmpeg.run(exe, args, info=True)
     if result.returncode != 0:
         raise MergeFailed(result.last_error or f"ffmpeg exited with {result.returncode}",
                           retry=True)  # fmt: skip
+    return result
 
 
 def read_chapters(path: Path) -> list[float]:
@@ -214,23 +239,61 @@ def read_chapters(path: Path) -> list[float]:
     return [c.start for c in chapters] if chapters else []
 
 
-def verify(exe: str, path: Path, total: float, starts: Sequence[float]) -> float:
-    """The output decodes, lasts the inputs' total, and has one chapter per input at its
-    start. MergeFailed (a ``chapter-drift`` when a start is off) otherwise."""
+def _decodes_whole(exe: str, path: Path, total: float) -> float:
+    """The output decodes in full and lasts the inputs' total. Its decoded length."""
     try:
-        seconds = ffmpeg.decoded_length(exe, path)
+        seconds = ffmpeg.decoded_length(exe, path, pieces=os.cpu_count() or 1, around=total)
     except ffmpeg.FFmpegFailed as err:
         raise MergeFailed(f"the joined book does not decode: {err}", retry=True) from None
+    _same_length(seconds, total)
+    return seconds
+
+
+def _same_packets(exe: str, path: Path, sums: Sequence[Sequence[str]], total: float) -> float:
+    """Every packet of every input is in the output, in order, with the same checksum, and
+    nothing else is: the output is the inputs' audio bit for bit. Its length."""
+    try:
+        found = ffmpeg.packets(exe, path)
+    except ffmpeg.FFmpegFailed as err:
+        raise MergeFailed(f"the joined book does not read back: {err}", retry=True) from None
+    wanted = [s for one in sums for s in one]
+    if list(found.sums) != wanted:
+        at = next((n for n, (a, b) in enumerate(zip(found.sums, wanted, strict=False)) if a != b),
+                  min(len(found.sums), len(wanted)))  # fmt: skip
+        raise MergeFailed(f"the joined book differs from its files at packet {at + 1} of "
+                          f"{len(wanted)}", retry=True)  # fmt: skip
+    _same_length(found.end - min(0.0, found.first), total)
+    return round(found.end, 3)
+
+
+def _decodes_at(exe: str, path: Path, starts: Sequence[float]) -> None:
+    """The output decodes for a second from each of ``starts`` (the joins of a copy)."""
+    args: list[str] = []
+    for start in starts:
+        args += ["-ss", f"{start:.3f}", "-t", "1", "-i", os.fspath(path)]
+    graph = "".join(f"[{n}:a:0]" for n in range(len(starts)))
+    args += ["-filter_complex", f"{graph}concat=n={len(starts)}:v=0:a=1[out]", "-map", "[out]",
+             "-f", "null", "-"]  # fmt: skip
+    result = ffmpeg.run(exe, args)
+    if result.returncode != 0:
+        raise MergeFailed(f"the joined book does not decode: {result.last_error}", retry=True)
+
+
+def _same_length(seconds: float, total: float) -> None:
     if abs(seconds - total) > LENGTH_TOLERANCE:
         raise MergeFailed(f"the joined book lasts {seconds:.2f} s, its files {total:.2f} s",
                           retry=True)  # fmt: skip
+
+
+def check_chapters(path: Path, starts: Sequence[float]) -> None:
+    """One chapter per input, each within 50 ms of where its file's audio begins: a
+    ``chapter-drift`` MergeFailed otherwise."""
     found = read_chapters(path)
     if len(found) != len(starts):
         raise MergeFailed(f"chapter-drift: {len(found)} chapters written, {len(starts)} wanted")
     for number in drifted(starts, found):
         raise MergeFailed(f"chapter-drift: chapter {number + 1} starts at {found[number]:.3f} s, "
                           f"its file at {starts[number]:.3f} s")  # fmt: skip
-    return seconds
 
 
 def drifted(wanted: Sequence[float], found: Sequence[float]) -> list[int]:

@@ -1,0 +1,75 @@
+"""How a joined book is checked, on real files ffmpeg makes: a stream copy packet by packet
+(a byte changed in the output's audio is found and named), an encode by decoding it in spans
+on every core (their lengths add up to the whole), and the inputs' lengths counted by the
+encode itself (a VBR MP3 without a Xing header is measured as what ffmpeg decodes of it)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from mediakeeper.media import ffmpeg
+from mediakeeper.media.processors import merge_m4b
+from tests.integration.test_audiobooks import EXE, make, vbr_without_xing
+
+
+def test_a_copy_is_its_files_packet_for_packet_and_a_changed_byte_is_named(tmp_path):
+    files = [make(tmp_path / "in" / f"{n}.m4a", f"sine=frequency={300 * n}:d=2", "-c:a", "aac")
+             for n in (1, 2)]  # fmt: skip
+    inputs = [merge_m4b.measure(EXE, p, p.stem) for p in files]
+    out = tmp_path / "book.m4b"
+    merged = merge_m4b.merge(EXE, inputs, out, tmp_path / "links", merge_m4b.Audio())
+    assert merged.copied
+    sums = [ffmpeg.packets(EXE, p).sums for p in files]
+    assert merge_m4b._same_packets(EXE, out, sums, sum(merged.lengths)) == merged.seconds
+
+    data = bytearray(out.read_bytes())
+    mdat = data.index(b"mdat") + 4
+    data[mdat + 4000] ^= 0x55  # inside the audio: the container still reads
+    bad = tmp_path / "bad.m4b"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(merge_m4b.MergeFailed, match=r"differs from its files at packet \d+ of"):
+        merge_m4b._same_packets(EXE, bad, sums, sum(merged.lengths))
+
+
+def test_an_encode_counts_what_it_decodes_of_each_file(tmp_path):
+    first = vbr_without_xing(tmp_path / "in" / "1.mp3")
+    second = make(tmp_path / "in" / "2.mp3", "sine=frequency=440:d=1.5")
+    inputs = [merge_m4b.measure(EXE, p, p.stem) for p in (first, second)]
+    merged = merge_m4b.merge(EXE, inputs, tmp_path / "book.m4b", tmp_path / "links",
+                             merge_m4b.Audio())  # fmt: skip
+    assert not merged.copied
+    decoded = [ffmpeg.decoded_length(EXE, p) for p in (first, second)]
+    assert merged.lengths == pytest.approx(decoded, abs=0.002)
+    assert merged.starts == [0.0, pytest.approx(decoded[0], abs=0.002)]
+    assert not (tmp_path / "links" / merge_m4b.ENCODED).exists()
+
+
+def test_a_length_decoded_in_spans_adds_up_to_the_whole(tmp_path):
+    book = make(tmp_path / "b.m4a", "sine=frequency=500:d=7.3", "-c:a", "aac")
+    whole = ffmpeg.decoded_length(EXE, book)
+    for pieces in (2, 3):
+        assert ffmpeg.decoded_length(EXE, book, pieces=pieces, around=whole) == pytest.approx(
+            whole, abs=0.03)
+    # A file shorter than thought: the last span runs to its real end, the others are empty.
+    assert ffmpeg.decoded_length(EXE, book, pieces=2, around=30.0) == pytest.approx(whole, abs=0.03)
+
+
+def test_a_failed_run_with_information_lines_still_says_its_error(tmp_path):
+    result = ffmpeg.run(EXE, ["-i", os.fspath(tmp_path / "nowhere.mp3"), "-f", "null", "-"],
+                        info=True)  # fmt: skip
+    assert result.returncode != 0
+    assert "No such file" in result.last_error and "[error]" not in result.last_error
+
+
+def test_two_aac_profiles_are_never_copied_into_one_stream():
+    lc = merge_m4b.Input("a.m4a", "A", 1.0, "aac", 44100, 2, "LC")
+    he = merge_m4b.Input("b.m4a", "B", 1.0, "aac", 44100, 2, "HE-AAC")
+    assert merge_m4b.can_copy([lc, lc]) and not merge_m4b.can_copy([lc, he])
+
+
+def test_the_stream_profile_is_read(tmp_path):
+    book = make(tmp_path / "b.m4a", "sine=d=1", "-c:a", "aac")
+    assert ffmpeg.audio_stream(EXE, Path(book)).profile == "LC"
