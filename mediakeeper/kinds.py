@@ -186,6 +186,7 @@ AUDIOBOOKS = Kind(
         "bitrate": "128k",
         "channels": 2,
         "sample_rate": 44100,
+        "stall_timeout": 300,  # seconds an ffmpeg of the merge may go without progress
     },
     output_dir=("outputs", "audiobooks"),
     batch="utilities.audiobook_batch:BATCH",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +96,32 @@ def _escape(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Watch:
+    """What the merge's ffmpeg runs are held to and tell. Each may run ``floor`` seconds plus
+    ``per_second`` times the seconds of audio it handles, and ``stall`` seconds at most
+    without writing further (None: no limit); one past either is killed, a ``MergeFailed``
+    to retry. ``progress(doing, fraction)`` hears how far through the book the join and the
+    verification are ("encoding", "joining", "verifying"; 0 to 1)."""
+
+    floor: float | None = None
+    per_second: float = 0.0
+    stall: float | None = None
+    progress: Callable[[str, float], None] | None = None
+
+    def limits(self, seconds: float, doing: str = "") -> dict:
+        """``ffmpeg.run``'s keywords for a run over ``seconds`` of audio (telling how far it
+        is when ``doing`` is said)."""
+        timeout = None if self.floor is None else self.floor + self.per_second * seconds
+        told = None
+        if doing and self.progress is not None and seconds > 0:
+            told = lambda at: self.progress(doing, at / seconds)  # noqa: E731
+        return {"progress": told, "timeout": timeout, "stall": self.stall}
+
+
+UNWATCHED = Watch()
+
+
+@dataclass(frozen=True)
 class Merged:
     copied: bool
     starts: list[float]
@@ -104,7 +130,7 @@ class Merged:
 
 
 def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: Audio,
-          title: str = "") -> Merged:  # fmt: skip
+          title: str = "", watch: Watch = UNWATCHED) -> Merged:  # fmt: skip
     """Join ``inputs`` into ``output`` (absent until whole and verified) with chapters."""
     temp = output.with_name(PARTIAL + output.name)
     paths = link_inputs(inputs, links)
@@ -112,11 +138,11 @@ def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: A
     total = sum(i.seconds for i in inputs)
     try:
         if copy:
-            starts, expected = _copy(exe, inputs, paths, links, temp, title)
+            starts, expected = _copy(exe, inputs, paths, links, temp, title, watch)
         else:
-            starts = _encode(exe, inputs, paths, links, temp, audio, title)
+            starts = _encode(exe, inputs, paths, links, temp, audio, title, watch)
             expected = total
-        seconds = verify(exe, temp, expected, starts)
+        seconds = verify(exe, temp, expected, starts, watch)
         flush_files((), [temp])
         os.replace(temp, output)
     finally:
@@ -133,7 +159,7 @@ def _cumulative(inputs: Sequence[Input]) -> list[float]:
     return starts
 
 
-def _encode(exe, inputs, paths, links, temp, audio: Audio, title) -> list[float]:
+def _encode(exe, inputs, paths, links, temp, audio: Audio, title, watch: Watch) -> list[float]:
     starts = _cumulative(inputs)
     meta = links / "chapters.txt"
     total = sum(i.seconds for i in inputs)
@@ -151,11 +177,11 @@ def _encode(exe, inputs, paths, links, temp, audio: Audio, title) -> list[float]
              "-map_chapters", str(len(paths)), "-c:a", "aac", "-b:a", audio.bitrate,
              "-ar", str(audio.sample_rate), "-ac", str(audio.channels),
              "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(temp)]  # fmt: skip
-    _run(exe, args)
+    _run(exe, args, watch.limits(total, "encoding"))
     return starts
 
 
-def _copy(exe, inputs, paths, links, temp, title) -> tuple[list[float], float]:
+def _copy(exe, inputs, paths, links, temp, title, watch: Watch) -> tuple[list[float], float]:
     """Each input's packets as a raw ADTS stream (self-framing), joined by the concat
     protocol and put into MP4 as they are: every packet keeps its full length, so the time
     line is the one a player decodes (the concat demuxer shortens the last packet of each
@@ -163,15 +189,15 @@ def _copy(exe, inputs, paths, links, temp, title) -> tuple[list[float], float]:
     per file). Each file's priming plays, so a chapter starts where its file's first packet
     lands, plus that file's own priming: where its audio begins. Returns the starts and the
     length the copy holds."""
-    def part_of(path: Path) -> tuple[ffmpeg.Packets, Path]:
+    def part_of(path: Path, seconds: float) -> tuple[ffmpeg.Packets, Path]:
         part = path.with_suffix(".adts")
         _run(exe, ["-i", os.fspath(path), "-map", "0:a:0", "-c", "copy", "-f", "adts", "-y",
-                   os.fspath(part)])  # fmt: skip
+                   os.fspath(part)], watch.limits(seconds))  # fmt: skip
         return ffmpeg.packets(exe, path), part
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         try:
-            made = list(pool.map(part_of, paths))
+            made = list(pool.map(part_of, paths, [i.seconds for i in inputs]))
         except BaseException:
             ffmpeg.kill_running()
             raise
@@ -188,7 +214,8 @@ def _copy(exe, inputs, paths, links, temp, title) -> tuple[list[float], float]:
     try:
         _run(exe, ["-f", "aac", "-i", joined, "-i", os.fspath(meta), "-map", "0:a:0",
                    "-map_metadata", "1", "-map_chapters", "1", "-c", "copy",
-                   "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(temp)])  # fmt: skip
+                   "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(temp)],
+             watch.limits(at, "joining"))  # fmt: skip
     finally:
         for part in parts:
             with contextlib.suppress(OSError):
@@ -200,11 +227,10 @@ def _layout(channels: int) -> str:
     return {1: "mono", 2: "stereo"}.get(channels, f"{channels}c")
 
 
-def _run(exe: str, args: list[str]) -> None:
-    result = ffmpeg.run(exe, args)
+def _run(exe: str, args: list[str], limits: dict) -> None:
+    result = ffmpeg.run(exe, args, **limits)
     if result.returncode != 0:
-        raise MergeFailed(result.last_error or f"ffmpeg exited with {result.returncode}",
-                          retry=True)  # fmt: skip
+        raise MergeFailed(result.error, retry=True)
 
 
 def read_chapters(path: Path) -> list[float]:
@@ -214,11 +240,12 @@ def read_chapters(path: Path) -> list[float]:
     return [c.start for c in chapters] if chapters else []
 
 
-def verify(exe: str, path: Path, total: float, starts: Sequence[float]) -> float:
+def verify(exe: str, path: Path, total: float, starts: Sequence[float],
+           watch: Watch = UNWATCHED) -> float:  # fmt: skip
     """The output decodes, lasts the inputs' total, and has one chapter per input at its
     start. MergeFailed (a ``chapter-drift`` when a start is off) otherwise."""
     try:
-        seconds = ffmpeg.decoded_length(exe, path)
+        seconds = ffmpeg.decoded_length(exe, path, **watch.limits(total, "verifying"))
     except ffmpeg.FFmpegFailed as err:
         raise MergeFailed(f"the joined book does not decode: {err}", retry=True) from None
     if abs(seconds - total) > LENGTH_TOLERANCE:
