@@ -6,8 +6,7 @@ printed above it and the live line is gone when the batch ends. A job that says 
 is through an item (``item_progress.report_fraction``: a book's encode) adds that and the
 item's own ETA after its name: ``Jane Doe - Title  encoding 43%  ETA 2:10``. Off a terminal
 (a pipe, a log file) there is no live line: plain lines only, never an escape code, nothing
-per percent. Colour only on a
-terminal and never when ``NO_COLOR`` is set (rich's rules).
+per percent. Colour only on a terminal and never when ``NO_COLOR`` is set (rich's rules).
 
 How much is said (``-q``/``-v``, see ``verbosity_options``): by default a finished item gets a
 line only when it needs the person (it failed, it was given up on, a fix could not be written,
@@ -200,13 +199,13 @@ class Through:
     first: tuple[float, float]  # (when, fraction) of its first report: its rate from there
     at: float  # when it last said
 
-    def text(self, now: float) -> str:
+    def text(self) -> str:
         """``encoding 43%``, with ``ETA 2:10`` from its rate so far once it has one."""
         said = f"{self.doing} {int(self.fraction * 100)}%"
         when, fraction = self.first
         if self.fraction > fraction and self.at > when:
             rate = (self.fraction - fraction) / (self.at - when)
-            said += f"  ETA {clock(max(0.0, (1 - self.fraction) / rate - (now - self.at)))}"
+            said += f"  ETA {clock((1 - self.fraction) / rate)}"
         return said
 
 
@@ -214,13 +213,13 @@ STILL = 3.0  # seconds an item shown may go without saying how far it is before 
 
 
 class ProgressHooks(Hooks):
-    def __init__(self, noun: str, verbosity: int | None = None, clock=time.monotonic):
+    def __init__(self, noun: str, verbosity: int | None = None, monotonic=time.monotonic):
         self.noun = noun
         self.verbosity = chosen_verbosity() if verbosity is None else verbosity
         self.console = console()
         self.progress = None
         self.task = None
-        self.clock = clock
+        self.monotonic = monotonic  # when a fraction is heard (a test gives its own)
         self.through: dict[str, Through] = {}  # by item key
         self.shown: str | None = None  # the key of the item whose fraction the line shows
         self.latest = ""  # the name of the item started last, shown when none says how far
@@ -267,7 +266,7 @@ class ProgressHooks(Hooks):
         while it goes on saying how far it is (two taking turns would flicker)."""
         if self.progress is None:
             return
-        now, key = self.clock(), item["key"]
+        now, key = self.monotonic(), item["key"]
         was = self.through.get(key)
         if was is None or was.doing != doing or fraction < was.fraction:
             was = Through(doing, fraction, (now, fraction), now)
@@ -277,7 +276,7 @@ class ProgressHooks(Hooks):
             return
         self.shown = key
         self.progress.update(
-            self.task, name=item["name"], through=self.through[key].text(now), refresh=True
+            self.task, name=item["name"], through=self.through[key].text(), refresh=True
         )
 
     def item_finished(self, outcome: Outcome) -> None:

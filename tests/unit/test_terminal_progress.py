@@ -130,7 +130,7 @@ BOOK = {"key": "jane", "name": "Jane Doe - A Title Long Enough To Be Cut Short "
 
 def test_how_far_a_book_is_shows_after_its_name_with_its_own_eta_and_is_never_cut(monkeypatch):
     def run(hooks):
-        hooks.clock = _ticking([100.0, 133.0])
+        hooks.monotonic = _ticking([100.0, 133.0])
         hooks.started(2)
         hooks.item_started(BOOK)
         hooks.item_fraction(BOOK, "encoding", 0.10)
@@ -151,7 +151,7 @@ def test_with_two_books_at_once_the_line_keeps_to_one_while_it_goes_on(monkeypat
     other = {"key": "john", "name": "John Roe - Other"}
 
     def run(hooks):
-        hooks.clock = _ticking([0.0, 1.0, 2.0, 6.0])
+        hooks.monotonic = _ticking([0.0, 1.0, 2.0, 6.0])
         hooks.started(2)
         hooks.item_started(BOOK)
         hooks.item_started(other)
