@@ -131,6 +131,10 @@ class Hooks:
 
     def item_finished(self, outcome: Outcome) -> None: ...
 
+    def item_fraction(self, item: dict[str, Any], doing: str, fraction: float) -> None:
+        """How far (0 to 1) the job is through ``doing`` with ``item`` (``item_progress``):
+        transient, a few a second at most; never recorded."""
+
 
 class Done(NamedTuple):
     """A job's result for one item, as it comes back from a worker."""
@@ -281,7 +285,9 @@ class BatchRunner:
     def _run_inline(self) -> None:
         finished = []
         while items := self._record_and_claim(finished, 1):
-            with reporting(partial(self._record_stage, items[0])):
+            with reporting(
+                partial(self._record_stage, items[0]), partial(self.hooks.item_fraction, items[0])
+            ):
                 finished = [(items[0], self._run(items[0]))]
 
     def _record_stage(self, item: dict[str, Any], stage: str) -> None:
@@ -299,6 +305,7 @@ class BatchRunner:
             run=self._run,
             lost=lambda item: Failed("crash", "its worker process died"),
             progress=self._record_stage,
+            fraction=self.hooks.item_fraction,
         )
         # Items in flight are topped up once the results are recorded: while the main process
         # records and claims, each worker is already busy with its next item, and the results

@@ -62,6 +62,7 @@ MINIMUM: dict[tuple[str, str], tuple[Callable[[float], bool], str]] = {
     ("tmdb", "rate_limit"): (_none_or_at_least(0.001), _SOME_RATE),
     ("audiobooks", "channels"): (lambda n: n >= 1, "a whole number of channels >= 1"),
     ("audiobooks", "sample_rate"): (lambda n: n >= 1, "a sample rate in Hz >= 1"),
+    ("audiobooks", "stall_timeout"): (lambda n: n >= 1, "a whole number of seconds >= 1"),
 }
 
 # The most a number may be: beyond these a value is a typo, and some (a timeout of 1e300, a
@@ -79,6 +80,7 @@ MAXIMUM: dict[tuple[str, str], float] = {
     ("audiobooks", "backup_retention_days"): 36_500,
     ("audiobooks", "channels"): 64,
     ("audiobooks", "sample_rate"): 192_000,
+    ("audiobooks", "stall_timeout"): 86_400,  # a day
     ("musicbrainz", "rate_limit"): 1000,
     ("tmdb", "rate_limit"): 1000,
     ("musicbrainz", "timeout"): 3600,

@@ -1,4 +1,5 @@
-"""How far a job got with the item in hand, for its queue item while it is in progress.
+"""How far a job got with the item in hand, for its queue item while it is in progress, and
+for the live line of a terminal.
 
 Only the runner writes the queue during a batch, and a job may run in a worker process, so a
 job does not write its stage itself: it calls :func:`report_stage`, and whoever runs it (the
@@ -10,14 +11,24 @@ nowhere.
 
 The stage is what a person sees (``--list``, ``--show-summary``, the dashboard), never what a
 job resumes from: after a ``kill -9`` it may lag behind the job's own record of its work.
+
+Beside it a transient channel, :func:`report_fraction`: how far through what it is doing the
+job is ("encoding", 0.43), for the live line of a batch on a terminal (through the runner's
+``Hooks``, up a worker's pipe the same way). It is never recorded anywhere, and at most one
+each ``EVERY`` seconds goes on.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+EVERY = 0.25  # seconds between two fractions passed on: a live line needs no more
+
 _report: Callable[[str], None] | None = None
+_tell: Callable[[str, float], None] | None = None
+_told: tuple[float, str] = (0.0, "")  # when the last fraction went on, and of what
 
 
 def report_stage(stage: str) -> None:
@@ -26,12 +37,30 @@ def report_stage(stage: str) -> None:
         _report(stage)
 
 
+def report_fraction(doing: str, fraction: float) -> None:
+    """Say how far (0 to 1) the item in hand is through ``doing`` (call from the thread
+    running the job). Dropped when the last one of the same ``doing`` went on less than
+    ``EVERY`` seconds ago, unless it says ``doing`` is done."""
+    global _told
+    if _tell is None:
+        return
+    now = time.monotonic()
+    when, what = _told
+    if what == doing and now - when < EVERY and fraction < 1:  # (the end always goes on)
+        return
+    _told = (now, doing)
+    _tell(doing, min(1.0, max(0.0, fraction)))
+
+
 @contextmanager
-def reporting(to: Callable[[str], None]) -> Iterator[None]:
-    """Send the stages reported meanwhile to ``to``."""
-    global _report
-    before, _report = _report, to
+def reporting(
+    to: Callable[[str], None], fractions: Callable[[str, float], None] | None = None
+) -> Iterator[None]:
+    """Send the stages reported meanwhile to ``to``, the fractions to ``fractions``."""
+    global _report, _tell, _told
+    before = _report, _tell, _told
+    _report, _tell, _told = to, fractions, (0.0, "")
     try:
         yield
     finally:
-        _report = before
+        _report, _tell, _told = before

@@ -201,6 +201,7 @@ AUDIOBOOKS = Kind(
         "bitrate": "128k",
         "channels": 2,
         "sample_rate": 44100,
+        "stall_timeout": 300,  # seconds an ffmpeg of the merge may go without progress
     },
     makes=Makes("made", copies="joined without re-encoding"),
     output_dir=("outputs", "audiobooks"),

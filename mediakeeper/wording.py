@@ -59,3 +59,10 @@ def spans(numbers: Iterable[int]) -> str:
     return ", ".join(
         str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}-{b}" for a, b in runs
     )
+
+
+def clock(seconds: float) -> str:
+    """``h:mm:ss``, or ``m:ss`` under an hour (as a clock shows a time left)."""
+    hours, rest = divmod(round(max(0.0, seconds)), 3600)
+    minutes, whole = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{whole:02d}" if hours else f"{minutes}:{whole:02d}"

@@ -9,6 +9,7 @@ once, so stopping a worker at any instant can block nothing.
 A run may report its item's stage (``mediakeeper.item_progress``) before its result: the
 worker sends it up the same pipe, and the main process hands it to ``progress(item, stage)``
 for the item that worker holds first (a worker runs its items in the order they were sent).
+The fractions a run reports go the same way, to ``fraction(item, doing, fraction)``.
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ class Stage(NamedTuple):
     stage: str
 
 
+class Fraction(NamedTuple):
+    """How far a run is through what it is doing, sent before its result (transient)."""
+
+    doing: str
+    fraction: float
+
+
 def _worker_init(parent: int) -> None:
     worker_signals()
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held since the fork (see _start)
@@ -72,7 +80,10 @@ def _serve(conn: Connection, run: Callable[[Any], Any], parent: int) -> None:
             return
         if item is None:
             return
-        with reporting(lambda stage: conn.send(Stage(stage))):
+        with reporting(
+            lambda stage: conn.send(Stage(stage)),
+            lambda doing, fraction: conn.send(Fraction(doing, fraction)),
+        ):
             result = run(item)
         conn.send(result)
 
@@ -88,7 +99,7 @@ class Workers:
     """``submit(item)`` runs ``run(item)`` in a worker; ``next_result()`` returns
     ``(item, result)`` as results come back. ``lost(item)`` makes the result of an item whose
     worker died; a replacement worker is started. ``progress(item, stage)`` gets the stages
-    runs report, as they come."""
+    runs report, as they come, ``fraction(item, doing, fraction)`` the fractions."""
 
     def __init__(
         self,
@@ -96,9 +107,11 @@ class Workers:
         run: Callable[[Any], Any],
         lost: Callable[[Any], Any],
         progress: Callable[[Any, str], None] = lambda item, stage: None,
+        fraction: Callable[[Any, str, float], None] = lambda item, doing, fraction: None,
     ):
         self._context = multiprocessing.get_context("fork")
         self._run, self._lost, self._progress = run, lost, progress
+        self._fraction = fraction
         self._workers = [self._start() for _ in range(count)]
 
     def _start(self) -> _Worker:
@@ -155,13 +168,16 @@ class Workers:
         return max((w for w in self._workers if w.conn in ready), key=lambda w: len(w.sent))
 
     def _receive(self, worker: _Worker) -> tuple[Any, Any] | None:
-        """The worker's next result with its item; None for a stage (handed on)."""
+        """The worker's next result with its item; None for a stage or fraction (handed on)."""
         try:
             result = worker.conn.recv()
         except (EOFError, OSError):
             return self._replace(worker)
         if isinstance(result, Stage):
             self._progress(worker.sent[0], result.stage)
+            return None
+        if isinstance(result, Fraction):
+            self._fraction(worker.sent[0], result.doing, result.fraction)
             return None
         return worker.sent.popleft(), result
 

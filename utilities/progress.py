@@ -2,9 +2,11 @@
 
 On a terminal a single live line at the bottom (rich's progress display) shows the count, an
 ETA and the item in hand, fitted to the terminal's width; the lines of finished items are
-printed above it and the live line is gone when the batch ends. Off a terminal (a pipe, a log
-file) there is no live line: plain lines only, never an escape code. Colour only on a
-terminal and never when ``NO_COLOR`` is set (rich's rules).
+printed above it and the live line is gone when the batch ends. A job that says how far it
+is through an item (``item_progress.report_fraction``: a book's encode) adds that and the
+item's own ETA after its name: ``Jane Doe - Title  encoding 43%  ETA 2:10``. Off a terminal
+(a pipe, a log file) there is no live line: plain lines only, never an escape code, nothing
+per percent. Colour only on a terminal and never when ``NO_COLOR`` is set (rich's rules).
 
 How much is said (``-q``/``-v``, see ``verbosity_options``): by default a finished item gets a
 line only when it needs the person (it failed, it was given up on, a fix could not be written,
@@ -17,12 +19,14 @@ from __future__ import annotations
 import shutil
 import sys
 import textwrap
+import time
+from dataclasses import dataclass
 
 import click
 
 from mediakeeper.batch import BatchReport, Hooks, Outcome
 from mediakeeper.findings import CODES
-from mediakeeper.wording import count
+from mediakeeper.wording import clock, count
 
 MARKS = {"completed": "✓", "error": "✗", "skipped": "⤼", "released": "↺"}
 UNIDENTIFIED = "○"  # completed, but not identified (offline, no match): no tick
@@ -165,13 +169,60 @@ def item_line(outcome: Outcome, *, verbose: bool) -> list[tuple[str, str]]:
     return line
 
 
+def _item_column(**options):
+    """The column of the item in hand: its name, then how far it is (never cut: the name
+    gives way to it)."""
+    from rich.progress import ProgressColumn
+    from rich.table import Table
+    from rich.text import Text
+
+    class ItemColumn(ProgressColumn):
+        def render(self, task):
+            name = Text(task.fields["name"], no_wrap=True, overflow="ellipsis")
+            if not task.fields["through"]:
+                return name
+            grid = Table.grid(padding=(0, 2), expand=True)
+            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+            grid.add_column(no_wrap=True)
+            grid.add_row(name, task.fields["through"])
+            return grid
+
+    return ItemColumn(**options)
+
+
+@dataclass
+class Through:
+    """How far one item in hand is through what it is doing, as its job last said."""
+
+    doing: str
+    fraction: float
+    first: tuple[float, float]  # (when, fraction) of its first report: its rate from there
+    at: float  # when it last said
+
+    def text(self) -> str:
+        """``encoding 43%``, with ``ETA 2:10`` from its rate so far once it has one."""
+        said = f"{self.doing} {int(self.fraction * 100)}%"
+        when, fraction = self.first
+        if self.fraction > fraction and self.at > when:
+            rate = (self.fraction - fraction) / (self.at - when)
+            said += f"  ETA {clock((1 - self.fraction) / rate)}"
+        return said
+
+
+STILL = 3.0  # seconds an item shown may go without saying how far it is before another's shows
+
+
 class ProgressHooks(Hooks):
-    def __init__(self, noun: str, verbosity: int | None = None):
+    def __init__(self, noun: str, verbosity: int | None = None, monotonic=time.monotonic):
         self.noun = noun
         self.verbosity = chosen_verbosity() if verbosity is None else verbosity
         self.console = console()
         self.progress = None
         self.task = None
+        self.monotonic = monotonic  # when a fraction is heard (a test gives its own)
+        self.through: dict[str, Through] = {}  # by item key
+        self.shown: str | None = None  # the key of the item whose fraction the line shows
+        self.latest = ""  # the name of the item started last, shown when none says how far
 
     def started(self, total: int) -> None:
         if total == 0 or self.verbosity == QUIET or not self.console.is_terminal:
@@ -192,11 +243,7 @@ class ProgressHooks(Hooks):
             TextColumn("ETA"),
             TimeRemainingColumn(),
             # The item's name takes the rest of the line, cut short with … when too long.
-            TextColumn(
-                "{task.fields[name]}",
-                markup=False,
-                table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1),
-            ),
+            _item_column(table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1)),
             console=self.console,
             # Redrawn on each event, no thread: the batch forks its workers after this.
             auto_refresh=False,
@@ -205,19 +252,42 @@ class ProgressHooks(Hooks):
             transient=True,  # the closing summary says where the batch ended
             expand=True,
         )
-        self.task = self.progress.add_task("", total=total, name="")
+        self.task = self.progress.add_task("", total=total, name="", through="")
         self.progress.start()
         self.progress.refresh()
 
     def item_started(self, item) -> None:
-        if self.progress is not None:
+        self.latest = item["name"]
+        if self.progress is not None and self.shown is None:
             self.progress.update(self.task, name=item["name"], refresh=True)
+
+    def item_fraction(self, item, doing: str, fraction: float) -> None:
+        """Shown after the item's name. With several items in hand the line keeps to one
+        while it goes on saying how far it is (two taking turns would flicker)."""
+        if self.progress is None:
+            return
+        now, key = self.monotonic(), item["key"]
+        was = self.through.get(key)
+        if was is None or was.doing != doing or fraction < was.fraction:
+            was = Through(doing, fraction, (now, fraction), now)
+        self.through[key] = Through(doing, fraction, was.first, now)
+        shown = self.through.get(self.shown) if self.shown else None
+        if shown is not None and self.shown != key and now - shown.at < STILL:
+            return
+        self.shown = key
+        self.progress.update(
+            self.task, name=item["name"], through=self.through[key].text(), refresh=True
+        )
 
     def item_finished(self, outcome: Outcome) -> None:
         if self.verbosity == VERBOSE or needs_you(outcome):
             line = item_line(outcome, verbose=self.verbosity == VERBOSE)
             self.console.print(_styled(self.console, line))
+        self.through.pop(outcome.key, None)
         if self.progress is not None:
+            if self.shown == outcome.key:
+                self.shown = None
+                self.progress.update(self.task, name=self.latest, through="")
             self.progress.update(self.task, advance=1, refresh=True)
 
     def close(self) -> None:

@@ -27,6 +27,7 @@ from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.conversions.plan import check_space
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.findings import finding_record
+from mediakeeper.item_progress import report_fraction
 from mediakeeper.kinds import AUDIOBOOKS
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors import merge_m4b
@@ -38,6 +39,11 @@ from mediakeeper.workfile import finished, load_work, save_finished, save_work, 
 
 BACKUP, MEASURE, MERGE, PLACE, COMPLETED = "backup", "measure", "merge", "place", "completed"
 STATE, BOOK = "state.json", "_book"
+# The longest one ffmpeg run of the merge may take: ten minutes plus the length of the audio
+# it handles, so it must go on average at least as fast as the book plays. A Raspberry Pi
+# encodes AAC several times faster than that: a healthy encode is never stopped, while an
+# input that stopped answering is stopped sooner, after stall_timeout seconds without progress.
+RUN_FLOOR, RUN_PER_SECOND = 600.0, 1.0
 
 
 @dataclass
@@ -53,6 +59,7 @@ class AudiobookJob:
     overwrite: bool = False
     ffmpeg_path: str = ""
     retries: int = 1
+    stall_timeout: int = 300  # seconds an ffmpeg of the merge may go without progress
 
     @property
     def backup_root(self) -> Path:
@@ -151,9 +158,11 @@ class AudiobookJob:
         (wd / BOOK).mkdir(parents=True)
         audio = self._audio()
         state = self._save(wd, {**state, "audio": resume.recorded(audio)}, MERGE)
+        watch = merge_m4b.Watch(RUN_FLOOR, RUN_PER_SECOND, self.stall_timeout, report_fraction)
         for attempt in range(self.retries + 1):
             try:
-                merged = merge_m4b.merge(exe, inputs, out, wd / "links", audio, book.title)
+                merged = merge_m4b.merge(exe, inputs, out, wd / "links", audio, book.title,
+                                         watch)  # fmt: skip
                 break
             except merge_m4b.MergeFailed as err:
                 if not err.retry or attempt == self.retries:

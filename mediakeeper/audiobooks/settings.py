@@ -42,6 +42,7 @@ def job_from_settings(
         bitrate=str(section["bitrate"]),
         channels=int(section["channels"]),
         sample_rate=int(section["sample_rate"]),
+        stall_timeout=int(section["stall_timeout"]),
         overwrite=overwrite,
         ffmpeg_path=settings.get("ffmpeg", "path"),
         retries=retries,

@@ -9,6 +9,11 @@ Every child is started with the kernel told to SIGKILL it when the thread that s
 goes (``PR_SET_PDEATHSIG``): a process group does not die with its leader, so a batch (or a
 worker) killed with ``kill -9`` would otherwise leave its encoders running. An exception in
 the thread that waits (Ctrl+C in the main process) kills the child before it is raised on.
+
+``run`` reads ffmpeg's ``-progress`` lines as they come (how far it has written, for a
+caller's progress display) and may hold it to limits: a total time, and a time without
+progress. A child past one is killed: an input that stopped answering (a FIFO nobody
+writes, a network mount that went away) would otherwise hold its batch for ever.
 """
 
 from __future__ import annotations
@@ -16,17 +21,21 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import selectors
 import shutil
 import signal
 import subprocess
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mediakeeper.errors import ConfigError, MediakeeperError
 from mediakeeper.linux import child_dies_with_parent
+from mediakeeper.wording import clock
 
 _RUNNING: set[subprocess.Popen] = set()  # this process's ffmpeg children, for kill_running
 _LOCK = threading.Lock()
@@ -44,6 +53,12 @@ class Run:
     seconds: float  # the last ``out_time`` ffmpeg reported: the length it wrote or decoded
     last_error: str
     stderr: str = ""  # all of it, for a filter that reports there (ebur128's summary)
+    stopped: str = ""  # why it was killed past a limit (``run``'s timeout or stall), or ""
+
+    @property
+    def error(self) -> str:
+        """What went wrong, for a message: why it was stopped, else ffmpeg's last error line."""
+        return self.stopped or self.last_error or f"ffmpeg exited with {self.returncode}"
 
 
 def find(configured: str = "") -> str:
@@ -74,10 +89,24 @@ def command(exe: str, args: Sequence[str]) -> list[str]:
     return [exe, *BASE, "-progress", "pipe:1", *args]
 
 
-def run(exe: str, args: Sequence[str], *, info: bool = False) -> Run:
-    """Run ffmpeg to its end. Never raises for ffmpeg's own failure (see ``Run``). ``info``:
-    ffmpeg's informational lines too, in ``Run.stderr`` (a filter's summary, e.g. astats);
-    ``last_error`` is still the last error line."""
+def run(
+    exe: str,
+    args: Sequence[str],
+    *,
+    progress: Callable[[float], None] | None = None,
+    timeout: float | None = None,
+    stall: float | None = None,
+    info: bool = False,
+) -> Run:
+    """Run ffmpeg to its end. Never raises for ffmpeg's own failure (see ``Run``).
+
+    Its ``-progress`` lines are read as they come: ``progress(seconds)`` hears each
+    ``out_time`` further than the last (about two a second). ``timeout``: the most seconds it
+    may run in all; ``stall``: the most it may go without its ``out_time`` moving on (an input
+    that stopped answering: a FIFO nobody writes, a network mount gone). Past either it is
+    killed and ``Run.stopped`` says why. None: no limit. ``info``: ffmpeg's informational
+    lines too, in ``Run.stderr`` (a filter's summary, e.g. astats); ``last_error`` is still
+    the last error line."""
     level = ["-loglevel", "level+info"] if info else []
     proc = subprocess.Popen(
         command(exe, [*level, *args]),
@@ -89,14 +118,80 @@ def run(exe: str, args: Sequence[str], *, info: bool = False) -> Run:
     with _LOCK:
         _RUNNING.add(proc)
     try:
-        out, err = proc.communicate()
+        last, err, stopped = _follow(proc, progress, timeout, stall)
     except BaseException:
         _kill(proc)
         raise
     finally:
         with _LOCK:
             _RUNNING.discard(proc)
-    return Run(proc.returncode, _last_time(out), _last_line(err), err.decode("utf-8", "replace"))
+        proc.stdout.close()
+        proc.stderr.close()
+    seconds = max(last, 0) / 1_000_000
+    return Run(proc.returncode, seconds, _last_line(err), err.decode("utf-8", "replace"), stopped)
+
+
+def _follow(
+    proc: subprocess.Popen,
+    progress: Callable[[float], None] | None,
+    timeout: float | None,
+    stall: float | None,
+) -> tuple[int, bytes, str]:
+    """Read ``proc``'s progress and errors until it ends or a limit passes: (its last
+    ``out_time_us``, all of its stderr, why it was stopped or "")."""
+    started = moved = time.monotonic()
+    last = furthest = -1
+    pending, err = b"", bytearray()
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        selector.register(proc.stderr, selectors.EVENT_READ)
+        while True:
+            now = time.monotonic()
+            limits = [] if timeout is None else [(started + timeout - now, "total")]
+            if stall is not None:
+                limits.append((moved + stall - now, "stall"))
+            left, which = min(limits) if limits else (None, "")
+            if left is not None and left <= 0:
+                _kill(proc)
+                return last, bytes(err), _stopped(which, timeout, stall)
+            if not selector.get_map():  # both pipes closed: it is ending
+                try:
+                    proc.wait(left)
+                except subprocess.TimeoutExpired:
+                    continue
+                return last, bytes(err), ""
+            for key, _ in selector.select(left):
+                chunk = os.read(key.fd, 1 << 16)
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                elif key.fileobj is proc.stderr:
+                    err += chunk
+                else:
+                    *lines, pending = (pending + chunk).split(b"\n")
+                    for line in lines:
+                        if (value := _out_time(line)) is None:
+                            continue
+                        last = value
+                        if value > furthest:
+                            furthest, moved = value, time.monotonic()
+                            if progress is not None:
+                                progress(value / 1_000_000)
+
+
+def _out_time(line: bytes) -> int | None:
+    if line.startswith(b"out_time_us="):
+        value = line.partition(b"=")[2].strip()
+        if value.lstrip(b"-").isdigit():
+            return int(value)
+    return None  # another key, or "N/A" before anything is written
+
+
+def _stopped(which: str, timeout: float | None, stall: float | None) -> str:
+    if which == "stall":
+        return (f"ffmpeg made no progress for {stall:g} s and was stopped: is an input on a "
+                "mount (a network share, a disk) that stopped answering?")  # fmt: skip
+    return (f"ffmpeg was still running after {clock(timeout or 0)}, the longest it may take, "
+            "and was stopped: is an input on a mount that has become very slow?")  # fmt: skip
 
 
 def kill_running() -> None:
@@ -115,16 +210,6 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def _last_time(progress: bytes) -> float:
-    micros = 0
-    for line in progress.splitlines():
-        if line.startswith(b"out_time_us="):
-            value = line.partition(b"=")[2].strip()
-            if value.lstrip(b"-").isdigit():
-                micros = int(value)
-    return max(micros, 0) / 1_000_000
-
-
 _LEVEL = re.compile(r"\[(?:info|verbose|debug|trace)\] ")
 
 
@@ -135,20 +220,45 @@ def _last_line(stderr: bytes) -> str:
     return re.sub(r"\[(?:error|fatal|warning|panic)\] ", "", lines[-1]) if lines else ""
 
 
-def decoded_length(exe: str, path: Path | str, *, pieces: int = 1, around: float = 0.0) -> float:
+def decoded_length(
+    exe: str, path: Path | str, *, pieces: int = 1, around: float = 0.0, **limits: Any
+) -> float:
     """The length of ``path``'s first audio stream, in seconds, by decoding all of it.
-    FFmpegFailed if it does not decode. With ``pieces`` > 1 and a length ``around`` known
-    beforehand, the file is decoded in that many consecutive spans at once (an AAC decoder
-    uses one core): each span from an exact seek, so the spans' lengths add up to the
-    whole, the last one running to the file's real end."""
+    FFmpegFailed if it does not decode (or is stopped: ``limits`` are ``run``'s keywords,
+    each span held to them). With ``pieces`` > 1 and a length ``around`` known beforehand,
+    the file is decoded in that many consecutive spans at once (an AAC decoder uses one
+    core): each span from an exact seek, so the spans' lengths add up to the whole, the last
+    one running to the file's real end; ``progress`` hears the spans' sum."""
     spans = _spans(pieces if around > 0 else 1, around)
+    told = _summed(limits.pop("progress", None), len(spans))
     with ThreadPoolExecutor(max_workers=len(spans)) as pool:
         try:
-            results = list(pool.map(lambda span: _decode_span(exe, path, *span), spans))
+            results = list(pool.map(
+                lambda n: _decode_span(exe, path, *spans[n], progress=told(n), **limits),
+                range(len(spans)),
+            ))  # fmt: skip
         except BaseException:
             kill_running()
             raise
     return sum(results)
+
+
+def _summed(progress: Callable[[float], None] | None, count: int):
+    """Per span, a ``progress`` that tells ``progress`` the sum of every span's (one at a
+    time: they are heard on several threads)."""
+    if progress is None:
+        return lambda n: None
+    reached, lock = [0.0] * count, threading.Lock()
+
+    def of(n: int) -> Callable[[float], None]:
+        def told(seconds: float) -> None:
+            with lock:
+                reached[n] = seconds
+                progress(sum(reached))
+
+        return told
+
+    return of
 
 
 def _spans(pieces: int, around: float) -> list[tuple[float, float | None]]:
@@ -156,12 +266,14 @@ def _spans(pieces: int, around: float) -> list[tuple[float, float | None]]:
     return [(n * step, step if n < pieces - 1 else None) for n in range(max(1, pieces))]
 
 
-def _decode_span(exe: str, path: Path | str, start: float, length: float | None) -> float:
+def _decode_span(exe: str, path: Path | str, start: float, length: float | None,
+                 **limits: Any) -> float:  # fmt: skip
     span = ["-ss", f"{start:.6f}"] if start else []
     span += ["-t", f"{length:.6f}"] if length is not None else []
-    result = run(exe, [*span, "-i", os.fspath(path), "-map", "0:a:0", "-f", "null", "-"])
+    result = run(exe, [*span, "-i", os.fspath(path), "-map", "0:a:0", "-f", "null", "-"],
+                 **limits)  # fmt: skip
     if result.returncode != 0:
-        raise FFmpegFailed(result.last_error or f"ffmpeg exited with {result.returncode}")
+        raise FFmpegFailed(result.error)
     return result.seconds
 
 
@@ -204,19 +316,27 @@ class Packets:
     sums: tuple[str, ...] = ()  # each packet's size and checksum, in order
 
 
-def packets(exe: str, path: Path | str, copy_to: Path | None = None) -> Packets:
+def packets(exe: str, path: Path | str, copy_to: Path | None = None,
+            timeout: float | None = None) -> Packets:  # fmt: skip
     """The first audio stream's packets, read from ffmpeg's ``framecrc`` listing (no
     decoding): what a stream copy carries of ``path``. ``copy_to``: the same packets are
-    written there as a raw ADTS stream by the same ffmpeg run."""
+    written there as a raw ADTS stream by the same ffmpeg run. ``timeout``: the most seconds
+    it may take (then it is killed, an FFmpegFailed)."""
     listing = ["-map", "0:a:0", "-c", "copy", "-f", "framecrc", "-"]
     if copy_to is not None:
         listing += ["-map", "0:a:0", "-c", "copy", "-f", "adts", "-y", os.fspath(copy_to)]
-    result = subprocess.run(
-        [exe, *BASE, "-i", os.fspath(path), *listing],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        preexec_fn=child_dies_with_parent(),
-    )
+    try:
+        result = subprocess.run(
+            [exe, *BASE, "-i", os.fspath(path), *listing],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            preexec_fn=child_dies_with_parent(),
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        raise FFmpegFailed(f"ffmpeg was still reading {path} after {clock(timeout or 0)}, the "
+                           "longest it may take, and was stopped: is it on a mount that has "
+                           "become very slow?") from None  # fmt: skip
     if result.returncode != 0:
         raise FFmpegFailed(_last_line(result.stderr) or f"ffmpeg exited with {result.returncode}")
     base, rows = 1.0, []

@@ -88,3 +88,73 @@ def test_kill_running_ends_the_encoders_other_threads_wait_on():
     assert not thread.is_alive(), "the endless ffmpeg was not stopped"
     assert results[0].returncode == -signal.SIGKILL
     assert not ffmpeg._RUNNING
+
+
+class Enough(Exception):
+    pass
+
+
+def _ffmpegs_reading(path: Path) -> list[int]:
+    """The pids of the processes whose command line names ``path``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and not _gone(int(entry.name)):
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if os.fsencode(path) in argv:
+                found.append(int(entry.name))
+    return found
+
+
+def test_progress_is_heard_while_ffmpeg_runs_and_a_listener_that_raises_stops_it():
+    """An endless encode: only progress read as it comes can be heard at all (before, the
+    lines were read once ffmpeg had ended)."""
+    heard = []
+
+    def listen(seconds: float) -> None:
+        heard.append(seconds)
+        if seconds >= 5:
+            raise Enough
+
+    endless = ["-f", "lavfi", "-i", "sine=frequency=440", "-f", "null", "-"]
+    with pytest.raises(Enough):
+        ffmpeg.run(ffmpeg.find(), endless, progress=listen)
+    assert heard == sorted(heard) and len(set(heard)) == len(heard)
+    assert heard[-1] >= 5
+    assert not ffmpeg._RUNNING  # killed on the way out
+
+
+def test_an_ffmpeg_reading_a_fifo_nobody_writes_is_stopped_after_the_stall_timeout(tmp_path):
+    fifo = tmp_path / "stalled.mp3"
+    os.mkfifo(fifo)
+    args = ["-i", os.fspath(fifo), "-f", "null", "-"]
+    result = ffmpeg.run(ffmpeg.find(), args, stall=1, timeout=3600)
+    assert result.returncode == -signal.SIGKILL
+    assert result.stopped.startswith("ffmpeg made no progress for 1 s and was stopped: is an")
+    assert result.error == result.stopped
+    assert not ffmpeg._RUNNING and not _ffmpegs_reading(fifo)
+    with pytest.raises(ffmpeg.FFmpegFailed, match="made no progress for 1 s"):
+        ffmpeg.decoded_length(ffmpeg.find(), fifo, stall=1)
+    assert not _ffmpegs_reading(fifo)
+
+
+def test_an_ffmpeg_that_goes_on_past_its_total_timeout_is_stopped():
+    """Progress all along (no stall), but past its time."""
+    heard = []
+    endless = ["-f", "lavfi", "-i", "sine=frequency=440", "-f", "null", "-"]
+    result = ffmpeg.run(ffmpeg.find(), endless, progress=heard.append, timeout=2, stall=600)
+    assert result.returncode == -signal.SIGKILL and heard
+    assert result.stopped.startswith("ffmpeg was still running after 0:02, the longest it may")
+    assert result.seconds == heard[-1]
+    assert not ffmpeg._RUNNING
+
+
+def test_a_run_within_its_limits_ends_as_before():
+    exe = ffmpeg.find()
+    heard = []
+    result = ffmpeg.run(exe, ["-f", "lavfi", "-i", "sine=d=3", "-f", "null", "-"],
+                        progress=heard.append, timeout=600, stall=300)  # fmt: skip
+    assert (result.returncode, result.stopped) == (0, "")
+    assert abs(result.seconds - 3) < 0.05 and heard[-1] == result.seconds

@@ -15,6 +15,7 @@ import time
 import pytest
 
 from mediakeeper.batch import BatchOptions, BatchRunner, Done, Hooks, ItemResult
+from mediakeeper.item_progress import EVERY, report_fraction, report_stage
 from mediakeeper.queue import QueueStore
 from mediakeeper.sessions import start_session
 
@@ -95,6 +96,39 @@ class Quick:
     def process(self, item) -> ItemResult:
         time.sleep(0.05)
         return ItemResult(counts={"track_count": 1})
+
+
+class Encodes:
+    """Reports a stage, then how far it is four times (spaced past the throttle)."""
+
+    def process(self, item) -> ItemResult:
+        report_stage("encode")
+        for fraction in (0.25, 0.5, 0.75, 1.0):
+            report_fraction("encoding", fraction)
+            time.sleep(EVERY * 1.2)
+        return ItemResult(counts={"track_count": 1})
+
+
+class HearsFractions(Hooks):
+    def __init__(self) -> None:
+        self.heard: list[tuple[str, str, float]] = []
+
+    def item_fraction(self, item, doing, fraction) -> None:
+        self.heard.append((item["key"], doing, fraction))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_fractions_reach_the_hooks_and_never_the_queue_journal(make_store, tmp_path, workers):
+    make_store(1)
+    store = CountsLines(tmp_path / "status" / "music", "music")
+    session = start_session(tmp_path / "status", "music")
+    hooks = HearsFractions()
+    options = BatchOptions(size=1, workers=workers)
+    BatchRunner(store, Encodes(), session, options, hooks).run()
+    key = store.load()["items"][0]["key"]
+    assert hooks.heard == [(key, "encoding", f) for f in (0.25, 0.5, 0.75, 1.0)]
+    assert len(store.lines) == 3  # the claim, the stage, the result: no line per fraction
+    assert store.load()["items"][0]["details"].get("stage") != "encoding"
 
 
 def test_results_that_come_back_together_share_one_queue_line(make_store, tmp_path):

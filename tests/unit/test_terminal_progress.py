@@ -37,7 +37,7 @@ REFUSED = Outcome(
 )
 
 
-def on_a_terminal(monkeypatch, run, columns: int = 80) -> str:
+def on_a_terminal(monkeypatch, run, columns: int = 80, noun: str = "artist") -> str:
     """What ``run(hooks)`` writes to a real pseudo-terminal of ``columns``, escapes removed."""
     leader, follower = pty.openpty()
     terminal = open(follower, "w", encoding="utf-8", closefd=True)  # noqa: SIM115
@@ -45,7 +45,7 @@ def on_a_terminal(monkeypatch, run, columns: int = 80) -> str:
     monkeypatch.setenv("COLUMNS", str(columns))
     monkeypatch.delenv("NO_COLOR", raising=False)
     try:
-        run(ProgressHooks("artist", NORMAL))
+        run(ProgressHooks(noun, NORMAL))
         terminal.flush()
         out = b""
         while select.select([leader], [], [], 0.5)[0]:
@@ -117,3 +117,60 @@ def test_closing_lines_wrap_between_words_on_a_terminal_and_keep_a_path_whole(mo
     lines = out.replace("\r\n", "\n").rstrip("\n").split("\n")
     assert " ".join(lines[:-2]) == line and all(len(x) <= 40 for x in lines[:-2]), lines
     assert lines[-2:] == ["checkpoint:", path]  # copied whole, though wider than the terminal
+
+
+def _ticking(times):
+    """A clock that says ``times`` in turn (one per report heard)."""
+    it = iter(times)
+    return lambda: next(it)
+
+
+BOOK = {"key": "jane", "name": "Jane Doe - A Title Long Enough To Be Cut Short " + "x" * 40}
+
+
+def test_how_far_a_book_is_shows_after_its_name_with_its_own_eta_and_is_never_cut(monkeypatch):
+    def run(hooks):
+        hooks.monotonic = _ticking([100.0, 133.0])
+        hooks.started(2)
+        hooks.item_started(BOOK)
+        hooks.item_fraction(BOOK, "encoding", 0.10)
+        hooks.item_fraction(BOOK, "encoding", 0.43)  # 33 % in 33 s: 57 s to go
+        hooks.item_finished(Outcome("jane", BOOK["name"], "completed", ItemResult()))
+        hooks.close()
+
+    out = on_a_terminal(monkeypatch, run, noun="book")
+    bars = re.findall(r"books [━ ]+ 0/2 ETA -:--:-- Jane Doe - A[^\r\n]*", out)
+    assert bars and {len(bar.rstrip()) for bar in bars} == {80}, bars
+    assert bars[-1].endswith("…  encoding 43%  ETA 0:57"), bars  # the name gave way
+    assert any(bar.endswith("…  encoding 10%") for bar in bars), bars  # no rate yet: no ETA
+    after = out.rsplit("1/2", 1)[-1]  # once the book is done, its fraction is gone
+    assert "encoding" not in after, after
+
+
+def test_with_two_books_at_once_the_line_keeps_to_one_while_it_goes_on(monkeypatch):
+    other = {"key": "john", "name": "John Roe - Other"}
+
+    def run(hooks):
+        hooks.monotonic = _ticking([0.0, 1.0, 2.0, 6.0])
+        hooks.started(2)
+        hooks.item_started(BOOK)
+        hooks.item_started(other)
+        hooks.item_fraction(BOOK, "encoding", 0.10)
+        hooks.item_fraction(other, "joining", 0.20)  # the first still goes on: not shown
+        hooks.item_fraction(BOOK, "encoding", 0.30)
+        hooks.item_fraction(other, "joining", 0.60)  # the first said nothing for 4 s
+        hooks.close()
+
+    out = on_a_terminal(monkeypatch, run, noun="book")
+    assert "encoding 30%" in out and "joining 60%" in out, out
+    assert "joining 20%" not in out, out
+
+
+def test_off_a_terminal_nothing_is_printed_per_percent(capsys):
+    hooks = ProgressHooks("book", VERBOSE)
+    hooks.started(1)
+    hooks.item_started(BOOK)
+    for n in range(10):
+        hooks.item_fraction(BOOK, "encoding", n / 10)
+    hooks.close()
+    assert capsys.readouterr().out == ""

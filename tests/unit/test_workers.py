@@ -1,4 +1,5 @@
-"""The worker set: real processes, a worker that dies, and stopping at any instant."""
+"""The worker set: real processes, a worker that dies, stopping at any instant, and what a
+run reports on the way (a real ffmpeg's progress)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import os
 import signal
 import time
 
+from mediakeeper.item_progress import report_fraction, report_stage
+from mediakeeper.media import ffmpeg
 from mediakeeper.workers import Workers
 
 
@@ -90,3 +93,30 @@ def test_a_stopped_worker_exits_by_sigterm_not_a_python_exception():
     process = workers._workers[0].process
     workers.stop(at_once=True)
     assert process.exitcode == -signal.SIGTERM
+
+
+def encode(seconds: int) -> str:
+    """A real AAC encode of ``seconds`` of tone, reporting how far it is as the job does."""
+    report_stage("encode")
+    args = ["-f", "lavfi", "-i", f"sine=d={seconds}", "-c:a", "aac", "-f", "null", "-"]
+    told = lambda at: report_fraction("encoding", at / seconds)  # noqa: E731
+    return str(ffmpeg.run(ffmpeg.find(), args, progress=told).returncode)
+
+
+def test_a_runs_fractions_come_up_its_workers_pipe_as_ffmpeg_goes_before_its_result():
+    heard, stages = [], []
+    workers = Workers(
+        1,
+        run=encode,
+        lost=lost,
+        progress=lambda item, stage: stages.append((item, stage)),
+        fraction=lambda item, doing, fraction: heard.append((item, doing, fraction)),
+    )
+    workers.submit(240)  # four minutes of tone: a few seconds of encoding, so several reports
+    assert workers.next_result() == (240, "0")
+    workers.stop(at_once=False)
+    assert stages == [(240, "encode")]
+    assert {(item, doing) for item, doing, _ in heard} == {(240, "encoding")}
+    fractions = [fraction for _, _, fraction in heard]
+    assert len(fractions) >= 2 and fractions == sorted(fractions), fractions
+    assert 0 < fractions[0] < 1 and fractions[-1] > 0.99  # the end is always told

@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +109,41 @@ def _escape(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Watch:
+    """What the merge's ffmpeg runs are held to and tell. Each may run ``floor`` seconds plus
+    ``per_second`` times the seconds of audio it handles, and ``stall`` seconds at most
+    without writing further (None: no limit); one past either is killed, a ``MergeFailed``
+    to retry. ``progress(doing, fraction)`` hears how far through the book the join and the
+    verification are ("encoding", "joining", "verifying"; 0 to 1)."""
+
+    floor: float | None = None
+    per_second: float = 0.0
+    stall: float | None = None
+    progress: Callable[[str, float], None] | None = None
+
+    def limits(self, seconds: float, doing: str = "") -> dict:
+        """``ffmpeg.run``'s keywords for a run over ``seconds`` of audio (telling how far it
+        is when ``doing`` is said)."""
+        told = None
+        if doing and self.progress is not None and seconds > 0:
+            told = lambda at: self.progress(doing, min(1.0, at / seconds))  # noqa: E731
+        return {"progress": told, "timeout": self.deadline(seconds), "stall": self.stall}
+
+    def finished(self, doing: str) -> None:
+        """``doing`` is done: its fraction is whole (the length it was told of beforehand,
+        from the files' packets, may be a little longer than what it decoded)."""
+        if self.progress is not None:
+            self.progress(doing, 1.0)
+
+    def deadline(self, seconds: float) -> float | None:
+        """The most a run over ``seconds`` of audio may take in all (None: no limit)."""
+        return None if self.floor is None else self.floor + self.per_second * seconds
+
+
+UNWATCHED = Watch()
+
+
+@dataclass(frozen=True)
 class Merged:
     copied: bool
     starts: list[float]
@@ -118,7 +153,7 @@ class Merged:
 
 
 def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: Audio,
-          title: str = "") -> Merged:  # fmt: skip
+          title: str = "", watch: Watch = UNWATCHED) -> Merged:  # fmt: skip
     """Join ``inputs`` into ``output`` (absent until whole and verified) with chapters."""
     temp = output.with_name(PARTIAL + output.name)
     paths = link_inputs(inputs, links)
@@ -126,9 +161,10 @@ def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: A
     total = sum(i.seconds for i in inputs)
     try:
         if copy:
-            starts, lengths, seconds = _copy(exe, inputs, paths, links, temp, title)
+            starts, lengths, seconds = _copy(exe, inputs, paths, links, temp, title, watch)
         else:
-            starts, lengths, seconds = _encode(exe, inputs, paths, links, temp, audio, title)
+            starts, lengths, seconds = _encode(exe, inputs, paths, links, temp, audio, title,
+                                               watch)  # fmt: skip
         flush_files((), [temp])
         os.replace(temp, output)
     finally:
@@ -143,10 +179,11 @@ ENCODED = "encoded.m4a"  # in ``links``: the encode before its chapters are adde
 _COUNTED = re.compile(r"\[astats@in(\d+) @ [^\]]*\] \[info\] Number of samples: (\d+)")
 
 
-def _encode(exe, inputs, paths, links, temp, audio: Audio, title):
+def _encode(exe, inputs, paths, links, temp, audio: Audio, title, watch: Watch):
     """Encode once, counting each input's samples as the concat filter takes them; then the
     chapters at those counts, by a copy of the encoded stream. (starts, lengths, seconds)"""
     encoded = links / ENCODED
+    estimate = sum(i.seconds for i in inputs)
     args: list[str] = []
     for path in paths:
         args += ["-i", os.fspath(path)]
@@ -158,7 +195,9 @@ def _encode(exe, inputs, paths, links, temp, audio: Audio, title):
     graph += f"concat=n={len(paths)}:v=0:a=1[out]"
     args += ["-filter_complex", graph, "-map", "[out]", "-c:a", "aac", "-b:a", audio.bitrate,
              "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(encoded)]  # fmt: skip
-    counted = {int(n): int(samples) for n, samples in _COUNTED.findall(_run(exe, args).stderr)}
+    result = _run(exe, args, watch.limits(estimate, "encoding"))
+    watch.finished("encoding")
+    counted = {int(n): int(samples) for n, samples in _COUNTED.findall(result.stderr)}
     if len(counted) != len(paths):
         raise MergeFailed("ffmpeg did not say how much of each file it decoded", retry=True)
     lengths = [counted[n] / audio.sample_rate for n in range(len(paths))]
@@ -169,26 +208,27 @@ def _encode(exe, inputs, paths, links, temp, audio: Audio, title):
                                total), encoding="utf-8")  # fmt: skip
     _run(exe, ["-i", os.fspath(encoded), "-i", os.fspath(meta), "-map", "0:a:0",
                "-map_metadata", "1", "-map_chapters", "1", "-c", "copy",
-               "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(temp)])  # fmt: skip
-    seconds = _decodes_whole(exe, temp, total)
+               "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(temp)],
+         watch.limits(total))  # fmt: skip
+    seconds = _decodes_whole(exe, temp, total, watch)
     check_chapters(temp, starts)
     return starts, [round(x, 3) for x in lengths], seconds
 
 
-def _copy(exe, inputs, paths, links, temp, title):
+def _copy(exe, inputs, paths, links, temp, title, watch: Watch):
     """Each input's packets as a raw ADTS stream (self-framing), joined by the concat
     protocol and put into MP4 as they are: every packet keeps its full length, so the time
     line is the one a player decodes (the concat demuxer shortens the last packet of each
     file in the timestamps while players still play it whole: the marks drift by a frame
     per file). Each file's priming plays, so a chapter starts where its file's first packet
     lands, plus that file's own priming: where its audio begins. (starts, lengths, seconds)"""
-    def part_of(path: Path) -> tuple[ffmpeg.Packets, Path]:
+    def part_of(path: Path, seconds: float) -> tuple[ffmpeg.Packets, Path]:
         part = path.with_suffix(".adts")
-        return ffmpeg.packets(exe, path, copy_to=part), part
+        return ffmpeg.packets(exe, path, copy_to=part, timeout=watch.deadline(seconds)), part
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         try:
-            made = list(pool.map(part_of, paths))
+            made = list(pool.map(part_of, paths, [i.seconds for i in inputs]))
         except ffmpeg.FFmpegFailed as err:
             raise MergeFailed(str(err), retry=True) from None
         except BaseException:
@@ -209,14 +249,15 @@ def _copy(exe, inputs, paths, links, temp, title):
     try:
         _run(exe, ["-f", "aac", "-i", joined, "-i", os.fspath(meta), "-map", "0:a:0",
                    "-map_metadata", "1", "-map_chapters", "1", "-c", "copy",
-                   "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(temp)])  # fmt: skip
+                   "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(temp)],
+             watch.limits(at, "joining"))  # fmt: skip
     finally:
         for part in parts:
             with contextlib.suppress(OSError):
                 part.unlink()
-    seconds = _same_packets(exe, temp, [p.sums for p, _ in made], at)
+    seconds = _same_packets(exe, temp, [p.sums for p, _ in made], at, watch)
     check_chapters(temp, starts)
-    _decodes_at(exe, temp, [*starts, max(0.0, at - 1.0)])
+    _decodes_at(exe, temp, [*starts, max(0.0, at - 1.0)], watch)
     return starts, [round(x, 3) for x in lengths], seconds
 
 
@@ -224,11 +265,10 @@ def _layout(channels: int) -> str:
     return {1: "mono", 2: "stereo"}.get(channels, f"{channels}c")
 
 
-def _run(exe: str, args: list[str]) -> ffmpeg.Run:
-    result = ffmpeg.run(exe, args, info=True)
+def _run(exe: str, args: list[str], limits: dict) -> ffmpeg.Run:
+    result = ffmpeg.run(exe, args, info=True, **limits)
     if result.returncode != 0:
-        raise MergeFailed(result.last_error or f"ffmpeg exited with {result.returncode}",
-                          retry=True)  # fmt: skip
+        raise MergeFailed(result.error, retry=True)
     return result
 
 
@@ -239,21 +279,23 @@ def read_chapters(path: Path) -> list[float]:
     return [c.start for c in chapters] if chapters else []
 
 
-def _decodes_whole(exe: str, path: Path, total: float) -> float:
+def _decodes_whole(exe: str, path: Path, total: float, watch: Watch) -> float:
     """The output decodes in full and lasts the inputs' total. Its decoded length."""
     try:
-        seconds = ffmpeg.decoded_length(exe, path, pieces=os.cpu_count() or 1, around=total)
+        seconds = ffmpeg.decoded_length(exe, path, pieces=os.cpu_count() or 1, around=total,
+                                        **watch.limits(total, "verifying"))  # fmt: skip
     except ffmpeg.FFmpegFailed as err:
         raise MergeFailed(f"the joined book does not decode: {err}", retry=True) from None
     _same_length(seconds, total)
     return seconds
 
 
-def _same_packets(exe: str, path: Path, sums: Sequence[Sequence[str]], total: float) -> float:
+def _same_packets(exe: str, path: Path, sums: Sequence[Sequence[str]], total: float,
+                  watch: Watch = UNWATCHED) -> float:  # fmt: skip
     """Every packet of every input is in the output, in order, with the same checksum, and
     nothing else is: the output is the inputs' audio bit for bit. Its length."""
     try:
-        found = ffmpeg.packets(exe, path)
+        found = ffmpeg.packets(exe, path, timeout=watch.deadline(total))
     except ffmpeg.FFmpegFailed as err:
         raise MergeFailed(f"the joined book does not read back: {err}", retry=True) from None
     wanted = [s for one in sums for s in one]
@@ -266,7 +308,7 @@ def _same_packets(exe: str, path: Path, sums: Sequence[Sequence[str]], total: fl
     return round(found.end, 3)
 
 
-def _decodes_at(exe: str, path: Path, starts: Sequence[float]) -> None:
+def _decodes_at(exe: str, path: Path, starts: Sequence[float], watch: Watch) -> None:
     """The output decodes for a second from each of ``starts`` (the joins of a copy)."""
     args: list[str] = []
     for start in starts:
@@ -274,9 +316,9 @@ def _decodes_at(exe: str, path: Path, starts: Sequence[float]) -> None:
     graph = "".join(f"[{n}:a:0]" for n in range(len(starts)))
     args += ["-filter_complex", f"{graph}concat=n={len(starts)}:v=0:a=1[out]", "-map", "[out]",
              "-f", "null", "-"]  # fmt: skip
-    result = ffmpeg.run(exe, args)
+    result = ffmpeg.run(exe, args, **watch.limits(len(starts)))
     if result.returncode != 0:
-        raise MergeFailed(f"the joined book does not decode: {result.last_error}", retry=True)
+        raise MergeFailed(f"the joined book does not decode: {result.error}", retry=True)
 
 
 def _same_length(seconds: float, total: float) -> None:
