@@ -4,7 +4,7 @@ not decode, a re-encode the formats forced, chapter marks off their files."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -13,13 +13,15 @@ from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors import merge_m4b
 
 
-def measure(exe: str, folder: Path, files: Sequence[Path], titles: Sequence[str], threads: int = 0):
+def measure(exe: str, folder: Path, files: Sequence[Path], titles: Sequence[str], threads: int = 0,
+            timeout: Callable[[Path], float | None] = lambda path: None):  # fmt: skip
     """(the inputs measured, an ``unreadable-file`` finding for each file ffmpeg cannot
-    read); paths in findings relative to ``folder``. One file per core at once."""
+    read, or not within ``timeout(path)`` seconds); paths in findings relative to
+    ``folder``. One file per core at once."""
 
     def one(path: Path, title: str):
         try:
-            return merge_m4b.measure(exe, path, title)
+            return merge_m4b.measure(exe, path, title, timeout(path))
         except ffmpeg.FFmpegFailed as err:
             where = path.relative_to(folder).as_posix()
             return finding_of("unreadable-file", where, f"{where} does not read: {err}")

@@ -137,7 +137,7 @@ class AudiobookJob:
         if not copies:
             raise MediakeeperError(f"no audio files in {folder}")
         titles = [metadata.chapter_title(p) for p in copies]
-        inputs, unreadable = checks.measure(exe, backup, copies, titles)
+        inputs, unreadable = checks.measure(exe, backup, copies, titles, timeout=_reading_time)
         if unreadable:
             raise ItemFailure("failed_measure", f"unreadable-file: {unreadable[0].message} "
                               f"(in {folder}): replace or remove it")  # fmt: skip
@@ -261,6 +261,12 @@ class AudiobookJob:
         wd.mkdir(parents=True, exist_ok=True)
         atomic_write_text(wd / STATE, json.dumps(state, ensure_ascii=False))
         return state
+
+
+def _reading_time(path: Path) -> float:
+    """The longest reading one file's packets may take: the floor, plus a second a megabyte
+    (a mount slower than that has stopped answering, for a book)."""
+    return RUN_FLOOR + os.stat(path).st_size / 1_000_000
 
 
 def _message(err: BaseException) -> str:

@@ -289,15 +289,11 @@ _STREAM = re.compile(r"Stream #0:\d+.*?: Audio: (\w+)(?: \(([^)]*)\))?.*?, (\d+)
 _LAYOUTS = {"mono": 1, "stereo": 2, "2.1": 3, "quad": 4, "5.0": 5, "5.1": 6, "7.1": 8}
 
 
-def audio_stream(exe: str, path: Path | str) -> Stream:
+def audio_stream(exe: str, path: Path | str, timeout: float | None = None) -> Stream:
     """The first audio stream's codec, sample rate and channels, as ffmpeg reads them (there
-    is no ffprobe: ``ffmpeg -i`` describes its input, then says it has no output)."""
-    proc = subprocess.run(
-        [exe, "-nostdin", "-hide_banner", "-i", os.fspath(path)],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        preexec_fn=child_dies_with_parent(),
-    )
+    is no ffprobe: ``ffmpeg -i`` describes its input, then says it has no output).
+    ``timeout``: as for ``packets``."""
+    proc = _read(exe, ["-nostdin", "-hide_banner", "-i", os.fspath(path)], path, timeout)
     text = proc.stderr.decode("utf-8", "replace")
     match = _STREAM.search(text)
     if match is None:
@@ -325,18 +321,7 @@ def packets(exe: str, path: Path | str, copy_to: Path | None = None,
     listing = ["-map", "0:a:0", "-c", "copy", "-f", "framecrc", "-"]
     if copy_to is not None:
         listing += ["-map", "0:a:0", "-c", "copy", "-f", "adts", "-y", os.fspath(copy_to)]
-    try:
-        result = subprocess.run(
-            [exe, *BASE, "-i", os.fspath(path), *listing],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            preexec_fn=child_dies_with_parent(),
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired:
-        raise FFmpegFailed(f"ffmpeg was still reading {path} after {clock(timeout or 0)}, the "
-                           "longest it may take, and was stopped: is it on a mount that has "
-                           "become very slow?") from None  # fmt: skip
+    result = _read(exe, [*BASE, "-i", os.fspath(path), *listing], path, timeout)
     if result.returncode != 0:
         raise FFmpegFailed(_last_line(result.stderr) or f"ffmpeg exited with {result.returncode}")
     base, rows = 1.0, []
@@ -351,3 +336,20 @@ def packets(exe: str, path: Path | str, copy_to: Path | None = None,
     end = (int(rows[-1][2]) + int(rows[-1][3])) * base
     sums = tuple(f"{r[4].strip()}/{r[5].strip()}" for r in rows)
     return Packets(len(rows), int(rows[0][2]) * base, int(rows[0][3]) * base, end, sums)
+
+
+def _read(exe: str, args: list[str], path: Path | str, timeout: float | None):
+    """ffmpeg run to its end for what it prints (a description, a listing), killed past
+    ``timeout`` seconds: an FFmpegFailed saying so."""
+    try:
+        return subprocess.run(
+            [exe, *args],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            preexec_fn=child_dies_with_parent(),
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        raise FFmpegFailed(f"ffmpeg was still reading {path} after {clock(timeout or 0)}, the "
+                           "longest it may take, and was stopped: is it on a mount that has "
+                           "become very slow?") from None  # fmt: skip

@@ -13,6 +13,7 @@ import pytest
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors import merge_m4b
 from tests.integration.test_audiobooks import EXE, make, vbr_without_xing
+from tests.integration.test_ffmpeg import _ffmpegs_reading
 
 
 def test_a_copy_is_its_files_packet_for_packet_and_a_changed_byte_is_named(tmp_path):
@@ -73,3 +74,12 @@ def test_two_aac_profiles_are_never_copied_into_one_stream():
 def test_the_stream_profile_is_read(tmp_path):
     book = make(tmp_path / "b.m4a", "sine=d=1", "-c:a", "aac")
     assert ffmpeg.audio_stream(EXE, Path(book)).profile == "LC"
+
+
+def test_a_file_still_being_read_past_its_time_is_stopped_and_said(tmp_path):
+    """What a book's measuring does on a mount that stopped answering: here, a real file and
+    a limit it cannot meet. No ffmpeg is left running."""
+    book = make(tmp_path / "b.mp3", "sine=d=2")
+    with pytest.raises(ffmpeg.FFmpegFailed, match=r"was still reading .*b\.mp3 after .* stopped"):
+        merge_m4b.measure(EXE, book, "b", timeout=0.001)
+    assert not _ffmpegs_reading(book)

@@ -61,12 +61,12 @@ class Audio:
     sample_rate: int = 44100
 
 
-def measure(exe: str, path: Path, title: str) -> Input:
+def measure(exe: str, path: Path, title: str, timeout: float | None = None) -> Input:
     """One input, read without decoding it: its stream, and where its last packet ends (the
     length a stream copy carries; an encode counts what it decodes instead, see ``merge``).
-    FFmpegFailed if ffmpeg cannot read it."""
-    stream = ffmpeg.audio_stream(exe, path)
-    seconds = round(ffmpeg.packets(exe, path).end, 3)
+    FFmpegFailed if ffmpeg cannot read it (or is still reading it after ``timeout`` s)."""
+    stream = ffmpeg.audio_stream(exe, path, timeout)
+    seconds = round(ffmpeg.packets(exe, path, timeout=timeout).end, 3)
     return Input(os.fspath(path), title, seconds, stream.codec, stream.rate, stream.channels,
                  stream.profile)  # fmt: skip
 
