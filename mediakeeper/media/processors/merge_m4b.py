@@ -27,6 +27,10 @@ from mediakeeper.media.workdir import PARTIAL
 
 LENGTH_TOLERANCE = 0.5  # seconds the output's length may differ from the inputs' total
 CHAPTER_TOLERANCE = 0.05
+# The QuickTime chapter track (the chapters Apple's players show) takes the movie's
+# timescale, which ffmpeg otherwise picks from its inputs: 28,224,000 for ADTS, in which a
+# chapter over 76 s has a duration past INT_MAX and is dropped, ffmpeg exiting 0.
+MUXER = ("-movie_timescale", "1000", "-f", "ipod")
 
 
 class MergeFailed(Exception):
@@ -150,7 +154,7 @@ def _encode(exe, inputs, paths, links, temp, audio: Audio, title) -> list[float]
     args += ["-filter_complex", graph, "-map", "[out]", "-map_metadata", str(len(paths)),
              "-map_chapters", str(len(paths)), "-c:a", "aac", "-b:a", audio.bitrate,
              "-ar", str(audio.sample_rate), "-ac", str(audio.channels),
-             "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(temp)]  # fmt: skip
+             "-fflags", "+bitexact", *MUXER, "-y", os.fspath(temp)]  # fmt: skip
     _run(exe, args)
     return starts
 
@@ -188,7 +192,7 @@ def _copy(exe, inputs, paths, links, temp, title) -> tuple[list[float], float]:
     try:
         _run(exe, ["-f", "aac", "-i", joined, "-i", os.fspath(meta), "-map", "0:a:0",
                    "-map_metadata", "1", "-map_chapters", "1", "-c", "copy",
-                   "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(temp)])  # fmt: skip
+                   "-fflags", "+bitexact", *MUXER, "-y", os.fspath(temp)])  # fmt: skip
     finally:
         for part in parts:
             with contextlib.suppress(OSError):
