@@ -34,6 +34,10 @@ from mediakeeper.media.workdir import PARTIAL
 
 LENGTH_TOLERANCE = 0.5  # seconds the output's length may differ from the inputs' total
 CHAPTER_TOLERANCE = 0.05
+# The QuickTime chapter track (the chapters Apple's players show) takes the movie's
+# timescale, which ffmpeg otherwise picks from its inputs: 28,224,000 for ADTS, in which a
+# chapter over 76 s has a duration past INT_MAX and is dropped, ffmpeg exiting 0.
+MUXER = ("-movie_timescale", "1000", "-f", "ipod")
 
 
 class MergeFailed(Exception):
@@ -208,7 +212,7 @@ def _encode(exe, inputs, paths, links, temp, audio: Audio, title, watch: Watch):
                                total), encoding="utf-8")  # fmt: skip
     _run(exe, ["-i", os.fspath(encoded), "-i", os.fspath(meta), "-map", "0:a:0",
                "-map_metadata", "1", "-map_chapters", "1", "-c", "copy",
-               "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(temp)],
+               "-fflags", "+bitexact", *MUXER, "-y", os.fspath(temp)],
          watch.limits(total))  # fmt: skip
     seconds = _decodes_whole(exe, temp, total, watch)
     check_chapters(temp, starts)
@@ -249,7 +253,7 @@ def _copy(exe, inputs, paths, links, temp, title, watch: Watch):
     try:
         _run(exe, ["-f", "aac", "-i", joined, "-i", os.fspath(meta), "-map", "0:a:0",
                    "-map_metadata", "1", "-map_chapters", "1", "-c", "copy",
-                   "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(temp)],
+                   "-fflags", "+bitexact", *MUXER, "-y", os.fspath(temp)],
              watch.limits(at, "joining"))  # fmt: skip
     finally:
         for part in parts:
