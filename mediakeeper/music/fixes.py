@@ -169,6 +169,7 @@ def _carry_out(
     step whose file holds a third value is refused."""
     done = _Done()
     writes: list[tuple[Path, list[_Step], tags.FileWrite]] = []
+    libraries: dict[tuple[Path, str], Path | None] = {}  # by folder and artist: one look each
     for path, steps, kept in files:
         try:
             # The read keeps no parse: a whole artist's parses at once could hold more
@@ -203,7 +204,10 @@ def _carry_out(
         if to_write:
             values = {step.change.tag: step.change.new for step in to_write}
             expect = {tag: held.get(tag) for tag in values}
-            root = _library(path, steps[0].artist)
+            where = (path.parent, steps[0].artist)
+            if where not in libraries:
+                libraries[where] = _library(path, steps[0].artist)
+            root = libraries[where]
             writes.append((path, to_write, tags.FileWrite(path, values, kept, expect, root)))
     # The journal reaches the disk with the first copies, before any original is replaced.
     entries = ((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
