@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from mediakeeper.processes import is_running
@@ -44,6 +45,18 @@ _ATOMIC_TEMP = re.compile(r"\..+\.[0-9]+-[0-9]+\.tmp")
 def home_id(home: Path | str) -> str:
     """A short stable id of a data home (its resolved path's hash), in the names of the temp
     copies and spares it makes in a library another data home may work on too."""
+    home = os.fspath(home)
+    # Asked at each artist's writes, and resolving a path is a stat a part: an absolute one
+    # is resolved once (a relative one depends on the working folder).
+    return _home_id(home) if os.path.isabs(home) else _hashed(home)
+
+
+@lru_cache(maxsize=16)
+def _home_id(home: str) -> str:
+    return _hashed(home)
+
+
+def _hashed(home: str) -> str:
     resolved = os.path.realpath(home).encode("utf-8", "surrogateescape")
     return hashlib.sha256(resolved).hexdigest()[:10]
 

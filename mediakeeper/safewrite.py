@@ -102,6 +102,7 @@ def replace_many(
     flush_first: Sequence[Path] = (),
     spares: Path | None = None,
     owner: str = "",
+    sweep: bool = True,
 ) -> dict[Path, FileError]:
     """Replace several files. Returns the files left alone, with the reason; every other
     one is replaced. ``flush_first``: files (a change journal) that must be on disk before
@@ -110,7 +111,8 @@ def replace_many(
     ``spares``: a folder (``mediakeeper.spares.SPARES``) on the files' file system where the
     replaced originals are set aside, to be deleted once the batch ends. ``owner``: the data
     home's id (``fsnames.home_id``), in the names of the copies: stale copies a killed
-    process of the same data home left in these folders are removed first, others' are not.
+    process of the same data home left in these folders are removed first, others' are not;
+    ``sweep=False``: the caller has just done that (a job that scanned the folders).
 
     A group's copies are all saved before they are flushed to disk together and put in
     place, so one journal commit can cover the group instead of one per file (see
@@ -120,7 +122,7 @@ def replace_many(
     failed: dict[Path, FileError] = {}
     swept: set[str] = set()
     for group in _groups(list(todo)):
-        for folder in {os.path.dirname(r.path) for r in group} - swept:
+        for folder in {os.path.dirname(r.path) for r in group} - swept if sweep else ():
             remove_stale_copies(folder, owner)
             swept.add(folder)
         group_failed, flushed = _replace_group(group, flush_first, spares, owner)

@@ -106,25 +106,28 @@ def apply_changes(
     *,
     verify: bool = True,
     parsed: Mapping[str, tags.Parsed] | None = None,
+    swept: bool = False,
 ) -> Applied:
     """Apply planned changes file by file. With ``verify`` each file is read first, which makes
     this idempotent: a change whose file already holds the new value counts as applied; one
     whose file no longer holds the old value is refused. ``parsed``: the scan's kept parses by
     path, written without parsing again while the file is unchanged; without ``verify`` too a
-    file whose tag changed since the scan is refused, by the write itself."""
+    file whose tag changed since the scan is refused, by the write itself. ``swept``: the
+    caller has just removed this data home's stale temp copies from the artist's folders."""
     parsed = parsed or {}
     files = [
         (artist_dir / rel, [_Step(artist, c, c) for c in group], parsed.get(rel))
         for rel, group in _by_path(changes).items()
     ]
-    # The originals the copies replace are kept beside the artist folders for the next copies
-    # (see mediakeeper.spares); the batch deletes them when it ends.
+    # The originals the copies replace are set aside beside the artist folders (see
+    # mediakeeper.spares); the batch deletes them when it ends.
     done = _carry_out(
         files,
         journal,
         verify=verify,
         changed="changed since the scan",
         spares=spares_folder(artist_dir),
+        sweep=not swept,
     )
     applied = [step.source for step in done.already + done.written]
     refused = tuple((step.source, why) for step, why in done.refused)
@@ -156,6 +159,7 @@ def _carry_out(
     verify: bool,
     changed: str,
     spares: Path | None = None,
+    sweep: bool = True,
 ) -> _Done:
     """Take each file's steps in order against the file's values (``verify``: read now, else
     taken to be each step's old value), a step seeing what the steps before it leave; then
@@ -165,6 +169,7 @@ def _carry_out(
     step whose file holds a third value is refused."""
     done = _Done()
     writes: list[tuple[Path, list[_Step], tags.FileWrite]] = []
+    libraries: dict[tuple[Path, str], Path | None] = {}  # by folder and artist: one look each
     for path, steps, kept in files:
         try:
             # The read keeps no parse: a whole artist's parses at once could hold more
@@ -199,7 +204,10 @@ def _carry_out(
         if to_write:
             values = {step.change.tag: step.change.new for step in to_write}
             expect = {tag: held.get(tag) for tag in values}
-            root = _library(path, steps[0].artist)
+            where = (path.parent, steps[0].artist)
+            if where not in libraries:
+                libraries[where] = _library(path, steps[0].artist)
+            root = libraries[where]
             writes.append((path, to_write, tags.FileWrite(path, values, kept, expect, root)))
     # The journal reaches the disk with the first copies, before any original is replaced.
     entries = ((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
@@ -209,6 +217,7 @@ def _carry_out(
         flush_first=[journal.path],
         spares=spares,
         owner=home_id(journal.dir.parents[2]),  # <home>/status/<kind>/changes
+        sweep=sweep,
     )
     for path, steps, _ in writes:
         if path in failed:

@@ -103,9 +103,10 @@ class MusicJob:
         try:
             # A fresh plan was made from values read a moment ago by this claim's holder (and
             # its parses are at hand); a resumed one must check each file again, some changes
-            # may already be in.
+            # may already be in. Our stale copies here are gone already (the scan, or the
+            # look above, removed them).
             applied = apply_changes(
-                folder, item["key"], changes, journal, verify=resumed, parsed=parsed
+                folder, item["key"], changes, journal, verify=resumed, parsed=parsed, swept=True
             )
         except OSError as err:
             raise ItemFailure("fix", f"cannot write tags: {err}") from None

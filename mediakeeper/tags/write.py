@@ -57,9 +57,10 @@ def write_many(
     flush_first: Sequence[Path] = (),
     spares: Path | None = None,
     owner: str = "",
+    sweep: bool = True,
 ) -> dict[Path, AudioError]:
     """``write`` for several files, in groups (``safewrite.replace_many``, which says what
-    ``flush_first``, ``spares`` and ``owner`` do). Returns the files that could not be
+    ``flush_first``, ``spares``, ``owner`` and ``sweep`` do). Returns the files that could not be
     written, with the reason; every other one is written."""
     # A str path too: the results are keyed by Path. (Making a Path costs 6 us: not twice.)
     todo = [w if isinstance(w.path, Path) else w._replace(path=Path(w.path)) for w in writes]
@@ -74,6 +75,7 @@ def write_many(
         flush_first=flush_first,
         spares=spares,
         owner=owner,
+        sweep=sweep,
     )
     return {path: _audio_error(err) for path, err in failed.items()}
 

@@ -374,6 +374,29 @@ def test_stale_copies_of_this_data_home_go_and_another_data_homes_stay(tmp_path)
     assert stale_copies(str(tmp_path), home) == ([], [str(theirs)])
 
 
+def test_a_data_home_given_by_a_relative_path_is_known_by_where_it_leads(tmp_path, monkeypatch):
+    """A data home's id is remembered for its absolute path (asked at each artist's writes);
+    a relative path leads elsewhere from another working folder, and its id follows it."""
+    ids = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        ids.append(home_id("home"))
+    assert ids == [home_id(tmp_path / "a" / "home"), home_id(tmp_path / "b" / "home")]
+    assert ids[0] != ids[1]
+
+
+def test_a_caller_that_removed_its_stale_copies_just_before_is_not_listed_again(tmp_path):
+    """``sweep=False`` (a job whose scan removed them a moment ago) saves listing each
+    folder a second time: a stale copy put there since stays for the next scan."""
+    path = song(tmp_path)
+    home = home_id(tmp_path / "home")
+    ours = tmp_path / f".mediakeeper.{home}.{_ended_pid()}-1.tmp.flac"
+    shutil.copyfile(path, ours)
+    assert not tags.write_many([FileWrite(path, {"date": "2001"})], owner=home, sweep=False)
+    assert ours.exists() and tags.read(path).tags["date"] == "2001"
+
+
 def test_a_file_another_program_has_open_for_writing_is_left_alone(tmp_path):
     """A tagger (or a download) in the middle of writing the file: its change may not be on
     disk yet, so nothing read now is safe to write back."""
