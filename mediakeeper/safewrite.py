@@ -344,7 +344,7 @@ def _copy_changed(
         refuse_if_read_only(path, st, target)
         if st.st_size <= IN_MEMORY_BYTES:
             with io.BytesIO(src.readall()) as work:
-                st = os.fstat(src_fd)  # after the read: a change during it shows
+                st = _unchanged_since(st, os.fstat(src_fd), path)
                 r.change(work, st)
                 with work.getbuffer() as data:
                     fd, tmp = _new_copy(target, owner)
@@ -356,11 +356,20 @@ def _copy_changed(
             with _removed_on_error(fd, tmp), open(fd, "r+b", closefd=False) as work:
                 with _full(path, target, st.st_size):
                     shutil.copyfileobj(src, work, 1 << 20)
-                st = os.fstat(src_fd)  # after the copy: a change during it shows
+                st = _unchanged_since(st, os.fstat(src_fd), path)
                 with _full(path, target, st.st_size):
                     r.change(work, st)
                 _same_attributes(src_fd, fd, st, path)
     return fd, tmp, st
+
+
+def _unchanged_since(before: os.stat_result, after: os.stat_result, path: str) -> os.stat_result:
+    """``after``, the file's stat once its bytes were read, if it is still ``before``'s:
+    else it changed while being read (an append the read missed, then taken as the file's
+    identity, would be swapped over), a ``CHANGED`` FileError."""
+    if _identity(after) != _identity(before) or after.st_ctime_ns != before.st_ctime_ns:
+        raise FileError(path, "changed by another program while being read: left alone", CHANGED)
+    return after
 
 
 def _lease_broken(c: _Copy) -> bool:

@@ -416,3 +416,19 @@ def test_a_file_another_program_has_open_for_writing_is_left_alone(tmp_path):
     assert refused.value.code == safewrite.CHANGED
     assert refused.value.reason == "open for writing by another program: left alone"
     assert tags.read(path).tags["date"] == "1999" and copies_left(tmp_path) == []
+
+
+def test_a_file_that_changed_while_its_bytes_were_read_is_refused_not_taken_as_it_is(tmp_path):
+    """The read's own check (the race it closes, an append landing between the last read
+    and the stat after it, is microseconds wide: a test cannot aim at it, so the check is
+    shown on a real file before and after a real append). Without it the stat after the
+    read became the file's identity, and the swap's later check saw nothing to refuse."""
+    track = tmp_path / "01.mp3"
+    track.write_bytes(b"ID3 old bytes")
+    before = os.stat(track)
+    assert safewrite._unchanged_since(before, os.stat(track), str(track)) is not None
+    with open(track, "ab") as other_program:
+        other_program.write(b" and an edit")
+    with pytest.raises(FileError) as refused:
+        safewrite._unchanged_since(before, os.stat(track), str(track))
+    assert refused.value.code == safewrite.CHANGED and "while being read" in str(refused.value)
