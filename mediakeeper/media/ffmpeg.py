@@ -294,10 +294,13 @@ def audio_stream(exe: str, path: Path | str, timeout: float | None = None) -> St
     is no ffprobe: ``ffmpeg -i`` describes its input, then says it has no output).
     ``timeout``: as for ``packets``."""
     proc = _read(exe, ["-nostdin", "-hide_banner", "-i", os.fspath(path)], path, timeout)
-    text = proc.stderr.decode("utf-8", "replace")
-    match = _STREAM.search(text)
+    return _stream(proc.stderr, path)
+
+
+def _stream(described: bytes, path: Path | str) -> Stream:
+    match = _STREAM.search(described.decode("utf-8", "replace"))
     if match is None:
-        raise FFmpegFailed(_last_line(proc.stderr) or f"{path}: no audio stream")
+        raise FFmpegFailed(_last_line(described) or f"{path}: no audio stream")
     layout = match.group(4).strip()
     channels = _LAYOUTS.get(layout) or int(re.match(r"\d*", layout).group() or 0)
     return Stream(match.group(1), int(match.group(3)), channels, match.group(2) or "")
@@ -309,33 +312,38 @@ class Packets:
     first: float  # the first packet's time, seconds: minus the priming an edit list skips
     frame: float  # one packet's length, seconds (1024 samples for AAC-LC)
     end: float = 0.0  # where the last packet ends, seconds: the length a player shows
-    sums: tuple[str, ...] = ()  # each packet's size and checksum, in order
+    sums: tuple[tuple[bytes, bytes], ...] = ()  # each packet's size and checksum, in order
+    stream: Stream | None = None  # the stream, as ffmpeg described it
+
+
+# A framecrc row: stream, dts, pts, duration, size, checksum (then flags, side data).
+_ROW = re.compile(rb"^\d+, *-?\d+, *(-?\d+), *(\d+), *(\d+), *(0x[0-9a-f]+)", re.M)
+_TIMEBASE = re.compile(rb"^#tb 0: (\d+)/(\d+)", re.M)
 
 
 def packets(exe: str, path: Path | str, copy_to: Path | None = None,
             timeout: float | None = None) -> Packets:  # fmt: skip
     """The first audio stream's packets, read from ffmpeg's ``framecrc`` listing (no
-    decoding): what a stream copy carries of ``path``. ``copy_to``: the same packets are
-    written there as a raw ADTS stream by the same ffmpeg run. ``timeout``: the most seconds
-    it may take (then it is killed, an FFmpegFailed)."""
+    decoding), and the stream as the same run describes it: what a stream copy carries of
+    ``path``. ``copy_to``: the same packets are written there as a raw ADTS stream by the
+    same run. ``timeout``: the most seconds it may take (then it is killed, an
+    FFmpegFailed)."""
     listing = ["-map", "0:a:0", "-c", "copy", "-f", "framecrc", "-"]
     if copy_to is not None:
         listing += ["-map", "0:a:0", "-c", "copy", "-f", "adts", "-y", os.fspath(copy_to)]
-    result = _read(exe, [*BASE, "-i", os.fspath(path), *listing], path, timeout)
+    described = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info"]
+    result = _read(exe, [*described, "-i", os.fspath(path), *listing], path, timeout)
     if result.returncode != 0:
         raise FFmpegFailed(_last_line(result.stderr) or f"ffmpeg exited with {result.returncode}")
-    base, rows = 1.0, []
-    for line in result.stdout.decode("ascii", "replace").splitlines():
-        if line.startswith("#tb 0:"):
-            num, _, den = line.split(":", 1)[1].strip().partition("/")
-            base = int(num) / int(den)
-        elif line and not line.startswith("#"):
-            rows.append(line.split(","))
+    rows = _ROW.findall(result.stdout)
     if not rows:
         raise FFmpegFailed(f"{path}: no audio packets")
-    end = (int(rows[-1][2]) + int(rows[-1][3])) * base
-    sums = tuple(f"{r[4].strip()}/{r[5].strip()}" for r in rows)
-    return Packets(len(rows), int(rows[0][2]) * base, int(rows[0][3]) * base, end, sums)
+    num, den = _TIMEBASE.search(result.stdout).groups()
+    base = int(num) / int(den)
+    end = (int(rows[-1][0]) + int(rows[-1][1])) * base
+    sums = tuple((size, crc) for _, _, size, crc in rows)
+    stream = _stream(result.stderr, path)
+    return Packets(len(rows), int(rows[0][0]) * base, int(rows[0][1]) * base, end, sums, stream)
 
 
 def _read(exe: str, args: list[str], path: Path | str, timeout: float | None):

@@ -69,10 +69,10 @@ def measure(exe: str, path: Path, title: str, timeout: float | None = None) -> I
     """One input, read without decoding it: its stream, and where its last packet ends (the
     length a stream copy carries; an encode counts what it decodes instead, see ``merge``).
     FFmpegFailed if ffmpeg cannot read it (or is still reading it after ``timeout`` s)."""
-    stream = ffmpeg.audio_stream(exe, path, timeout)
-    seconds = round(ffmpeg.packets(exe, path, timeout=timeout).end, 3)
-    return Input(os.fspath(path), title, seconds, stream.codec, stream.rate, stream.channels,
-                 stream.profile)  # fmt: skip
+    listed = ffmpeg.packets(exe, path, timeout=timeout)
+    stream = listed.stream
+    return Input(os.fspath(path), title, round(listed.end, 3), stream.codec, stream.rate,
+                 stream.channels, stream.profile)  # fmt: skip
 
 
 def can_copy(inputs: Sequence[Input]) -> bool:
