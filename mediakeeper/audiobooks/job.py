@@ -165,6 +165,11 @@ class AudiobookJob:
                                          watch)  # fmt: skip
                 break
             except merge_m4b.MergeFailed as err:
+                if err.marks is not None:  # said with each chapter's title
+                    drifts = checks.drift([i.title for i in inputs], *err.marks)
+                    said = "; ".join(d.message for d in drifts)
+                    raise ItemFailure("failed_merge", f"chapter-drift: {said}" if said
+                                      else err.message) from None  # fmt: skip
                 if not err.retry or attempt == self.retries:
                     raise
         metadata.write(out, book, cover.embed)

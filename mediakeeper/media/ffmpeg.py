@@ -289,15 +289,8 @@ _STREAM = re.compile(r"Stream #0:\d+.*?: Audio: (\w+)(?: \(([^)]*)\))?.*?, (\d+)
 _LAYOUTS = {"mono": 1, "stereo": 2, "2.1": 3, "quad": 4, "5.0": 5, "5.1": 6, "7.1": 8}
 
 
-def audio_stream(exe: str, path: Path | str, timeout: float | None = None) -> Stream:
-    """The first audio stream's codec, sample rate and channels, as ffmpeg reads them (there
-    is no ffprobe: ``ffmpeg -i`` describes its input, then says it has no output).
-    ``timeout``: as for ``packets``."""
-    proc = _read(exe, ["-nostdin", "-hide_banner", "-i", os.fspath(path)], path, timeout)
-    return _stream(proc.stderr, path)
-
-
 def _stream(described: bytes, path: Path | str) -> Stream:
+    """The first audio stream as ffmpeg describes its input (there is no ffprobe)."""
     match = _STREAM.search(described.decode("utf-8", "replace"))
     if match is None:
         raise FFmpegFailed(_last_line(described) or f"{path}: no audio stream")

@@ -73,7 +73,7 @@ def test_two_aac_profiles_are_never_copied_into_one_stream():
 
 def test_the_stream_profile_is_read(tmp_path):
     book = make(tmp_path / "b.m4a", "sine=d=1", "-c:a", "aac")
-    assert ffmpeg.audio_stream(EXE, Path(book)).profile == "LC"
+    assert ffmpeg.packets(EXE, Path(book)).stream == ffmpeg.Stream("aac", 44100, 2, "LC")
 
 
 def test_a_file_still_being_read_past_its_time_is_stopped_and_said(tmp_path):
@@ -83,3 +83,19 @@ def test_a_file_still_being_read_past_its_time_is_stopped_and_said(tmp_path):
     with pytest.raises(ffmpeg.FFmpegFailed, match=r"was still reading .*b\.mp3 after .* stopped"):
         merge_m4b.measure(EXE, book, "b", timeout=0.001)
     assert not _ffmpegs_reading(book)
+
+
+def test_a_mark_off_its_file_is_a_chapter_drift_naming_that_chapter(tmp_path):
+    """What the verification raises carries the marks, and the audiobooks' check turns them
+    into the ``chapter-drift`` finding the book fails with (titled, not just numbered)."""
+    from mediakeeper.audiobooks import checks
+
+    files = [make(tmp_path / "in" / f"{n}.m4a", "sine=d=2", "-c:a", "aac") for n in (1, 2)]
+    inputs = [merge_m4b.measure(EXE, p, f"Part {p.stem}") for p in files]
+    out = tmp_path / "book.m4b"
+    merged = merge_m4b.merge(EXE, inputs, out, tmp_path / "links", merge_m4b.Audio())
+    merge_m4b.check_chapters(out, merged.starts)  # as made: no drift
+    with pytest.raises(merge_m4b.MergeFailed, match="chapter-drift") as drift:
+        merge_m4b.check_chapters(out, [0.0, merged.starts[1] + 0.2])
+    [finding] = checks.drift([i.title for i in inputs], *drift.value.marks)
+    assert finding.code == "chapter-drift" and "chapter 2 (Part 2)" in finding.message

@@ -41,10 +41,14 @@ MUXER = ("-movie_timescale", "1000", "-f", "ipod")
 
 
 class MergeFailed(Exception):
-    def __init__(self, message: str, *, retry: bool = False):
+    """``marks``: for a ``chapter-drift``, the starts wanted and the ones read back."""
+
+    def __init__(self, message: str, *, retry: bool = False,
+                 marks: tuple[list[float], list[float]] | None = None):  # fmt: skip
         super().__init__(message)
         self.message = message
         self.retry = retry
+        self.marks = marks
 
 
 @dataclass(frozen=True)
@@ -335,11 +339,13 @@ def check_chapters(path: Path, starts: Sequence[float]) -> None:
     """One chapter per input, each within 50 ms of where its file's audio begins: a
     ``chapter-drift`` MergeFailed otherwise."""
     found = read_chapters(path)
+    marks = (list(starts), found)
     if len(found) != len(starts):
-        raise MergeFailed(f"chapter-drift: {len(found)} chapters written, {len(starts)} wanted")
+        raise MergeFailed(f"chapter-drift: {len(found)} chapters written, {len(starts)} wanted",
+                          marks=marks)  # fmt: skip
     for number in drifted(starts, found):
         raise MergeFailed(f"chapter-drift: chapter {number + 1} starts at {found[number]:.3f} s, "
-                          f"its file at {starts[number]:.3f} s")  # fmt: skip
+                          f"its file at {starts[number]:.3f} s", marks=marks)  # fmt: skip
 
 
 def drifted(wanted: Sequence[float], found: Sequence[float]) -> list[int]:
