@@ -236,7 +236,8 @@ class AudiobookJob:
             counts={"issues_found": sum(r["severity"] != "info" for r in records),
                     "issues_resolved": 0},
             details={"slug": slug, "finding_counts": finding_counts(records),
-                     "stage": COMPLETED, "output": state["placed"], "seconds": state["seconds"]},
+                     "stage": COMPLETED, "output": state["placed"], "seconds": state["seconds"],
+                     "copied": state["copied"]},
             summary=f"{len(inputs)} chapters, {state['seconds'] / 3600:.2f} h, "
             + ("stream copy" if state["copied"] else "encoded"),
             notices=state.get("notes", []),

@@ -6,9 +6,8 @@ without taking the lock), every ``status/<kind>/sessions.jsonl`` and the moments
 changes journaled under ``status/<kind>/changes/`` (a reset of the queue leaves those alone).
 Each completed item's findings, counted by code, travel in its queue details
 (``finding_counts``); only an item recorded before they did has its
-``outputs/.../<slug>.json`` read instead. A kind that counts what it made without
-re-encoding (``Kind.makes.copies``: audiobooks) has each completed item's document read for
-its ``copied``.
+``outputs/.../<slug>.json`` read instead; the same for ``copied`` (made without
+re-encoding), in a kind that counts it (``Kind.makes.copies``: audiobooks).
 A queue that does not parse becomes a record with a ``problem``; it never stops a report.
 """
 
@@ -130,7 +129,7 @@ def gather(
             latest[(kind, item["key"])] = read_findings(home, kind, item)
             if findings_between is not None and _completed_between(item, *findings_between):
                 findings[(kind, item["key"])] = latest[(kind, item["key"])]
-            if counts_copies and (read_output(home, kind, item) or {}).get("copied") is True:
+            if counts_copies and was_copied(home, kind, item):
                 copied.add((kind, item["key"]))
     sessions.sort(key=lambda s: (s.started_at, s.id))
     indexes = frozenset(
@@ -186,6 +185,15 @@ def read_findings(home: Path, kind: str, item: dict[str, Any]) -> Findings | Non
         return {code: (n, fixed) for code, (n, fixed) in finding_counts(found).items()}
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def was_copied(home: Path, kind: str, item: dict[str, Any]) -> bool:
+    """Whether the item was made without re-encoding, from its details or else (an item
+    completed before the details said so) its output document."""
+    details = item.get("details") if isinstance(item.get("details"), dict) else {}
+    if isinstance(details.get("copied"), bool):
+        return details["copied"]
+    return (read_output(home, kind, item) or {}).get("copied") is True
 
 
 def read_output(home: Path, kind: str, item: dict[str, Any]) -> dict[str, Any] | None:

@@ -141,17 +141,20 @@ def test_the_albums_converted_this_week_their_audio_and_the_space_saved(tmp_path
 
 def test_books_and_albums_are_counted_apart_each_in_its_kinds_words(tmp_path):
     """Audiobooks and conversions in one home, as their jobs record them (queue details with
-    "seconds"; a book's output document says whether it was joined without re-encoding): each
-    queue's figures this week and in all, none mixed with the other's; a book whose document
-    is gone still counts with its hours, not as a copy."""
+    "seconds" and, for a book, "copied": joined without re-encoding; a book recorded before
+    its details said so has it read from its output document): each queue's figures this
+    week and in all, none mixed with the other's; a book with neither still counts with its
+    hours, not as a copy."""
 
-    def book(name: str, at: str, seconds: float, copied: bool | None) -> dict:
+    def book(name: str, at: str, seconds: float, copied: bool | None, old: bool = False) -> dict:
         item = new_item(name, name, f"/incoming/{name}")
         item.update(status="completed", attempts=1, completed_at=at)
         slug = name.replace(" ", "-").lower()
         item["details"] = {"slug": slug, "finding_counts": {}, "stage": "completed",
                            "output": f"/books/{name}", "seconds": seconds}  # fmt: skip
-        if copied is not None:
+        if copied is not None and not old:  # its document is not read: there is none here
+            item["details"]["copied"] = copied
+        elif copied is not None:
             document = {"name": name, "key": name, "seconds": seconds, "copied": copied,
                         "findings": []}  # fmt: skip
             out = tmp_path / "outputs" / "audiobooks" / f"{slug}.json"
@@ -162,7 +165,7 @@ def test_books_and_albums_are_counted_apart_each_in_its_kinds_words(tmp_path):
     books = [
         book("A - Copied", "2026-11-20T10:00:00+00:00", 7200.0, True),
         book("B - Encoded", "2026-11-21T09:00:00+00:00", 5400.0, False),
-        book("C - Old copy", "2026-11-10T09:00:00+00:00", 3600.0, True),
+        book("C - Old copy", "2026-11-10T09:00:00+00:00", 3600.0, True, old=True),
         book("D - No document", "2026-11-12T09:00:00+00:00", 1800.0, None),
         new_item("E - Next", "E - Next", "/incoming/E - Next"),
     ]
