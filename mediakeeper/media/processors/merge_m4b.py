@@ -211,13 +211,8 @@ def _encode(exe, inputs, paths, links, temp, audio: Audio, title, watch: Watch):
     lengths = [counted[n] / audio.sample_rate for n in range(len(paths))]
     starts = [round(sum(lengths[:n]), 3) for n in range(len(lengths))]
     total = sum(lengths)
-    meta = links / "chapters.txt"
-    meta.write_text(ffmetadata(title, list(zip([i.title for i in inputs], starts, strict=True)),
-                               total), encoding="utf-8")  # fmt: skip
-    _run(exe, ["-i", os.fspath(encoded), "-i", os.fspath(meta), "-map", "0:a:0",
-               "-map_metadata", "1", "-map_chapters", "1", "-c", "copy",
-               "-fflags", "+bitexact", *MUXER, "-y", os.fspath(temp)],
-         watch.limits(total))  # fmt: skip
+    _with_chapters(exe, ["-i", os.fspath(encoded)], inputs, starts, total, links, temp, title,
+                   watch.limits(total))  # fmt: skip
     seconds = _decodes_whole(exe, temp, total, watch)
     check_chapters(temp, starts)
     return starts, [round(x, 3) for x in lengths], seconds
@@ -250,15 +245,10 @@ def _copy(exe, inputs, paths, links, temp, title, watch: Watch):
         at += packets.count * packets.frame
     starts[0] = 0.0
     starts = [round(s, 3) for s in starts]
-    meta = links / "chapters.txt"
-    meta.write_text(ffmetadata(title, list(zip([i.title for i in inputs], starts, strict=True)),
-                               at), encoding="utf-8")  # fmt: skip
     joined = "concat:" + "|".join(os.fspath(p) for p in parts)
     try:
-        _run(exe, ["-f", "aac", "-i", joined, "-i", os.fspath(meta), "-map", "0:a:0",
-                   "-map_metadata", "1", "-map_chapters", "1", "-c", "copy",
-                   "-fflags", "+bitexact", *MUXER, "-y", os.fspath(temp)],
-             watch.limits(at, "joining"))  # fmt: skip
+        _with_chapters(exe, ["-f", "aac", "-i", joined], inputs, starts, at, links, temp, title,
+                       watch.limits(at, "joining"))  # fmt: skip
     finally:
         for part in parts:
             with contextlib.suppress(OSError):
@@ -267,6 +257,18 @@ def _copy(exe, inputs, paths, links, temp, title, watch: Watch):
     check_chapters(temp, starts)
     _decodes_at(exe, temp, [*starts, max(0.0, at - 1.0)], watch)
     return starts, [round(x, 3) for x in lengths], seconds
+
+
+def _with_chapters(exe, source: list[str], inputs, starts, total, links, temp, title,
+                   limits: dict) -> None:  # fmt: skip
+    """The audio of ``source`` (ffmpeg's input arguments) copied as it is into ``temp``, with
+    one chapter per input at ``starts``."""
+    meta = links / "chapters.txt"
+    meta.write_text(ffmetadata(title, list(zip([i.title for i in inputs], starts, strict=True)),
+                               total), encoding="utf-8")  # fmt: skip
+    _run(exe, [*source, "-i", os.fspath(meta), "-map", "0:a:0", "-map_metadata", "1",
+               "-map_chapters", "1", "-c", "copy", "-fflags", "+bitexact", *MUXER, "-y",
+               os.fspath(temp)], limits)  # fmt: skip
 
 
 def _layout(channels: int) -> str:
