@@ -134,7 +134,7 @@ class Watch:
         is when ``doing`` is said)."""
         told = None
         if doing and self.progress is not None and seconds > 0:
-            told = lambda at: self.progress(doing, min(1.0, at / seconds))  # noqa: E731
+            told = lambda at: self.progress(doing, at / seconds)  # noqa: E731
         return {"progress": told, "timeout": self.deadline(seconds), "stall": self.stall}
 
     def finished(self, doing: str) -> None:
