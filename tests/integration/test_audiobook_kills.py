@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import random
 import shutil
-import signal
 import time
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from mediakeeper.media.workdir import PARTIAL
 from mediakeeper.music.synth import PNG_1X1
 from tests.integration.test_audiobooks import make
-from tests.integration.test_conversion_kills import _alive, _descendants, _files
+from tests.integration.test_conversion_kills import _descendants, _files, kill_9
 
 
 def _library(root: Path) -> Path:
@@ -66,13 +65,8 @@ def test_kill_9_at_random_moments_then_resume_ends_as_an_uninterrupted_run(
                 shutil.rmtree(folder, ignore_errors=True)
             scale /= 2
             continue
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        kill_9(proc, seen)
         kills += 1
-        deadline = time.monotonic() + 20
-        while any(_alive(p) for p in seen) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert [seen[p] for p in seen if _alive(p)] == [], "left running after kill -9"
         _whole_or_absent(out, reference)
     assert kills >= 1
     final = music_script("process_audiobook_batch.py", *args)

@@ -9,6 +9,7 @@ import os
 import random
 import shutil
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -66,6 +67,17 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def kill_9(proc: subprocess.Popen, seen: dict[int, str]) -> None:
+    """SIGKILL ``proc``: every process it started (``seen``) must be gone within 20 s (its
+    encoders die with it, PR_SET_PDEATHSIG), none left running."""
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    deadline = time.monotonic() + 20
+    while any(_alive(p) for p in seen) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [seen[p] for p in seen if _alive(p)] == [], "left running after kill -9"
+
+
 def _visible_albums_whole(root: Path, reference: dict[str, bytes]) -> None:
     """Each album folder under ``root`` that a person sees is the reference's, whole."""
     for album in root.glob("*/*"):
@@ -118,13 +130,8 @@ def test_kill_9_at_random_moments_then_resume_ends_as_an_uninterrupted_run(
             scale /= 2
             continue
         seen.update(_descendants(proc.pid))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        kill_9(proc, seen)
         kills += 1
-        deadline = time.monotonic() + 20
-        while any(_alive(p) for p in seen) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert [seen[p] for p in seen if _alive(p)] == [], "left running after kill -9"
         _visible_albums_whole(out, reference_out)
         _visible_albums_whole(arch, reference_arch)
     assert kills >= 1

@@ -6,7 +6,6 @@ resume from."""
 from __future__ import annotations
 
 import json
-import signal
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 
 from mediakeeper.media import ffmpeg, synth
 from mediakeeper.queue import JOURNAL_FILE, QueueStore
-from tests.integration.test_conversion_kills import _alive, _descendants
+from tests.integration.test_conversion_kills import _descendants, kill_9
 
 EXE = ffmpeg.find()
 KEY = "Artist/Album"
@@ -57,10 +56,7 @@ def test_the_stage_is_on_the_queue_item_while_the_album_converts_and_after_a_kil
         assert "converting" in stages, f"the queue item never showed the album converting: {stages}"
         pytest.skip("the album was converted before the batch could be seen converting it")
     seen.update(_descendants(proc.pid))
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate()
-    while any(_alive(p) for p in seen):  # its encoders die with it (PR_SET_PDEATHSIG)
-        time.sleep(0.01)
+    kill_9(proc, seen)
 
     # The last stage stays visible on the item its dead batch held ...
     assert _journal_stages(queue_dir) == ["preparing", "converting"]
