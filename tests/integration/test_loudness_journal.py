@@ -31,6 +31,16 @@ def fields(path: Path) -> dict[str, str]:
     return out
 
 
+
+def undo_session(home: Path) -> None:
+    """``undo_changes.py --session s1`` run as a person runs it; it must succeed."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path])}
+    undo = subprocess.run(
+        [sys.executable, str(ROOT / "utilities" / "undo_changes.py"), "--home", str(home),
+         "--session", "s1"], capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert undo.returncode == 0, undo.stdout + undo.stderr
+
 def test_loudness_is_journaled_and_undone(tmp_path):
     exe = ffmpeg.find()
     home = tmp_path / "home"
@@ -57,12 +67,7 @@ def test_loudness_is_journaled_and_undone(tmp_path):
     assert "----:com.apple.iTunes:replaygain_track_gain" in mutagen.File(files[3]).tags
     assert journal.path.is_file()
 
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path])}
-    undo = subprocess.run(
-        [sys.executable, str(ROOT / "utilities" / "undo_changes.py"), "--home", str(home),
-         "--session", "s1"], capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
-    assert undo.returncode == 0, undo.stdout + undo.stderr
+    undo_session(home)
     assert {p.name: fields(p) for p in files} == before
 
 
@@ -87,12 +92,7 @@ def test_the_music_job_with_replaygain_tags_each_album_and_journals_it(tmp_path)
     journal = (home / "status" / "music" / "changes" / "s1.jsonl").read_text()
     assert journal.count('"tag": "replaygain_track_gain"') == 4
 
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path])}
-    undo = subprocess.run(
-        [sys.executable, str(ROOT / "utilities" / "undo_changes.py"), "--home", str(home),
-         "--session", "s1"], capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
-    assert undo.returncode == 0, undo.stdout + undo.stderr
+    undo_session(home)
     assert fields(artist / "2001 - One" / "01.flac") == {}
 
 
