@@ -99,3 +99,18 @@ def test_a_mark_off_its_file_is_a_chapter_drift_naming_that_chapter(tmp_path):
         merge_m4b.check_chapters(out, [0.0, merged.starts[1] + 0.2])
     [finding] = checks.drift([i.title for i in inputs], *drift.value.marks)
     assert finding.code == "chapter-drift" and "chapter 2 (Part 2)" in finding.message
+
+
+def test_the_time_a_merge_may_take_is_its_audios_length_times_the_factor(tmp_path):
+    """With no floor, the limit is the book's length times ``per_second`` alone: a thousandth
+    of it (30 ms for 30 s) stops the encode, the book's own length lets it finish."""
+    files = [make(tmp_path / "in" / f"{n}.mp3", f"sine=d=15:frequency={300 * n}") for n in (1, 2)]
+    inputs = [merge_m4b.measure(EXE, p, p.stem) for p in files]
+    audio = merge_m4b.Audio()
+    hurried = merge_m4b.Watch(floor=0.0, per_second=0.001)
+    with pytest.raises(merge_m4b.MergeFailed, match="still running after"):
+        merge_m4b.merge(EXE, inputs, tmp_path / "a.m4b", tmp_path / "la", audio, "", hurried)
+    assert not (tmp_path / "a.m4b").exists()
+    in_time = merge_m4b.Watch(floor=0.0, per_second=1.0)
+    merged = merge_m4b.merge(EXE, inputs, tmp_path / "b.m4b", tmp_path / "lb", audio, "", in_time)
+    assert merged.seconds == pytest.approx(30.0, abs=0.1)
