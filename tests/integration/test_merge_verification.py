@@ -59,8 +59,8 @@ def test_a_length_decoded_in_spans_adds_up_to_the_whole(tmp_path):
 
 
 def test_a_failed_run_with_information_lines_still_says_its_error(tmp_path):
-    result = ffmpeg.run(EXE, ["-i", os.fspath(tmp_path / "nowhere.mp3"), "-f", "null", "-"],
-                        info=True)  # fmt: skip
+    result = ffmpeg.run(EXE, ["-loglevel", "level+info", "-i", os.fspath(tmp_path / "nowhere.mp3"),
+                              "-f", "null", "-"])  # fmt: skip
     assert result.returncode != 0
     assert "No such file" in result.last_error and "[error]" not in result.last_error
 

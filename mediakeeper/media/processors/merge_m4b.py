@@ -3,13 +3,13 @@ per file out. Pure: it writes only its output (built under a temporary name besi
 returns what it did.
 
 Chapter starts are never taken from headers (a VBR MP3 without a Xing header reads as a
-quarter of its length in mutagen). A re-encode joins the inputs with ffmpeg's ``concat``
-filter, whose output is exactly the decoded inputs end to end, and counts the samples of
-each input as they enter it (``astats``): each start is the sum of the decoded lengths before
-it, counted by the very encode that joins them (no decode beforehand), and the chapters are
-added by a copy of the encoded stream. A stream copy (every input AAC of one profile, rate and
-channel count) joins the packets as they are, keeping each file's priming: its starts are
-where each file's first packet lands in the output, plus that file's own priming.
+quarter of its length in mutagen). A re-encode decodes the inputs one after another into one
+encoder, counting each one's samples on the way (``pcm_feed``): each start is the sum of the
+decoded lengths before it, counted by the very encode that joins them (no decode
+beforehand), and the chapters are added by a copy of the encoded stream. A stream copy
+(every input AAC of one profile, rate and channel count) joins the packets as they are,
+keeping each file's priming: its starts are where each file's first packet lands in the
+output, plus that file's own priming.
 
 Verification: an encode is decoded in full (in spans on every core); a stream copy is
 checked packet by packet (every packet of every input is in the output, in order, with the
@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from mediakeeper.atomic import flush_files
-from mediakeeper.media import ffmpeg
+from mediakeeper.media import ffmpeg, pcm_feed
 from mediakeeper.media.workdir import PARTIAL
 
 LENGTH_TOLERANCE = 0.5  # seconds the output's length may differ from the inputs' total
@@ -184,31 +183,25 @@ def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: A
 
 
 ENCODED = "encoded.m4a"  # in ``links``: the encode before its chapters are added
-_COUNTED = re.compile(r"\[astats@in(\d+) @ [^\]]*\] \[info\] Number of samples: (\d+)")
 
 
 def _encode(exe, inputs, paths, links, temp, audio: Audio, title, watch: Watch):
-    """Encode once, counting each input's samples as the concat filter takes them; then the
-    chapters at those counts, by a copy of the encoded stream. (starts, lengths, seconds)"""
+    """Encode once, the inputs decoded one after another into the encoder and each one's
+    samples counted on the way (``pcm_feed``); then the chapters at those counts, by a copy
+    of the encoded stream. (starts, lengths, seconds)"""
     encoded = links / ENCODED
     estimate = sum(i.seconds for i in inputs)
-    args: list[str] = []
-    for path in paths:
-        args += ["-i", os.fspath(path)]
-    fit = (f"aformat=sample_fmts=fltp:sample_rates={audio.sample_rate}:"
-           f"channel_layouts={_layout(audio.channels)}")  # fmt: skip
-    count = "measure_perchannel=none:measure_overall=Number_of_samples"
-    graph = "".join(f"[{n}:a:0]{fit},astats@in{n}={count}[a{n}];" for n in range(len(paths)))
-    graph += "".join(f"[a{n}]" for n in range(len(paths)))
-    graph += f"concat=n={len(paths)}:v=0:a=1[out]"
-    args += ["-filter_complex", graph, "-map", "[out]", "-c:a", "aac", "-b:a", audio.bitrate,
-             "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(encoded)]  # fmt: skip
-    result = _run(exe, args, watch.limits(estimate, "encoding"))
+    pcm = pcm_feed.Pcm(audio.sample_rate, audio.channels)
+    with pcm_feed.Feed(exe, paths, pcm) as feed:
+        result = ffmpeg.run(exe, [*pcm.input_args(), "-c:a", "aac", "-b:a", audio.bitrate,
+                                  "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(encoded)],
+                            stdin=feed.stdin, **watch.limits(estimate, "encoding"))  # fmt: skip
+    if result.returncode != 0 or result.stopped:
+        raise MergeFailed(result.error, retry=True)
+    if feed.error or len(feed.counts) != len(paths):
+        raise MergeFailed(feed.error or "not every file reached the encoder", retry=True)
     watch.finished("encoding")
-    counted = {int(n): int(samples) for n, samples in _COUNTED.findall(result.stderr)}
-    if len(counted) != len(paths):
-        raise MergeFailed("ffmpeg did not say how much of each file it decoded", retry=True)
-    lengths = [counted[n] / audio.sample_rate for n in range(len(paths))]
+    lengths = [count / audio.sample_rate for count in feed.counts]
     starts = [round(sum(lengths[:n]), 3) for n in range(len(lengths))]
     total = sum(lengths)
     _with_chapters(exe, ["-i", os.fspath(encoded)], inputs, starts, total, links, temp, title,
@@ -271,12 +264,8 @@ def _with_chapters(exe, source: list[str], inputs, starts, total, links, temp, t
                os.fspath(temp)], limits)  # fmt: skip
 
 
-def _layout(channels: int) -> str:
-    return {1: "mono", 2: "stereo"}.get(channels, f"{channels}c")
-
-
 def _run(exe: str, args: list[str], limits: dict) -> ffmpeg.Run:
-    result = ffmpeg.run(exe, args, info=True, **limits)
+    result = ffmpeg.run(exe, args, **limits)
     if result.returncode != 0:
         raise MergeFailed(result.error, retry=True)
     return result
