@@ -27,7 +27,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +97,8 @@ def run(
     timeout: float | None = None,
     stall: float | None = None,
     stdin: int | None = None,
+    pass_fds: Sequence[int] = (),
+    cwd: Path | None = None,
 ) -> Run:
     """Run ffmpeg to its end. Never raises for ffmpeg's own failure (see ``Run``).
 
@@ -106,10 +108,12 @@ def run(
     that stopped answering: a FIFO nobody writes, a network mount gone). Past either it is
     killed and ``Run.stopped`` says why. None: no limit. ``stdin``: the read end of a pipe
     ffmpeg reads ``pipe:0`` from, handed over (closed here once ffmpeg has it, so that its
-    writer hears a broken pipe when ffmpeg ends)."""
+    writer hears a broken pipe when ffmpeg ends). ``pass_fds``: pipes' write ends ffmpeg
+    writes ``pipe:N`` to (the caller closes them). ``cwd``: where relative names are."""
     try:
         proc = spawn(command(exe, args), stdin=subprocess.DEVNULL if stdin is None else stdin,
-                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=pass_fds,
+                     cwd=cwd)  # fmt: skip
     finally:
         if stdin is not None:
             os.close(stdin)
@@ -352,6 +356,14 @@ def packets(exe: str, path: Path | str, copy_to: Path | None = None,
     sums = tuple((size, crc) for _, _, size, crc in rows)
     stream = _stream(result.stderr, path)
     return Packets(len(rows), int(rows[0][0]) * base, int(rows[0][1]) * base, end, sums, stream)
+
+
+def listed_packets(listing: Iterable[bytes]) -> Iterator[tuple[bytes, bytes]]:
+    """Each packet's size and checksum, from the lines of a ``framecrc`` listing."""
+    for line in listing:
+        fields = line.split(b",")
+        if not line.startswith(b"#") and len(fields) >= 6:
+            yield fields[4].strip(), fields[5].strip()
 
 
 def _read(exe: str, args: list[str], path: Path | str, timeout: float | None):

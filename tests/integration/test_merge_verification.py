@@ -35,6 +35,38 @@ def test_a_copy_is_its_files_packet_for_packet_and_a_changed_byte_is_named(tmp_p
         merge_m4b._same_packets(EXE, bad, sums, sum(merged.lengths))
 
 
+def test_an_encodes_book_is_its_encode_packet_for_packet_and_a_changed_byte_is_named(tmp_path):
+    """What the copy that adds the chapters to an encode is held to: the book's packets read
+    back against the listing the encode wrote of its own."""
+    links = tmp_path / "links"
+    links.mkdir()
+    encoded = make(tmp_path / "encoded.m4a", "sine=frequency=500:d=3", "-c:a", "aac")
+    listed = ffmpeg.run(EXE, ["-i", os.fspath(encoded), "-map", "0:a:0", "-c", "copy", "-f",
+                              "framecrc", os.fspath(links / merge_m4b.LISTED)])  # fmt: skip
+    assert listed.returncode == 0
+    length = merge_m4b._same_as_listed(EXE, encoded, links, 3.0, merge_m4b.UNWATCHED)
+    assert length == pytest.approx(3.0, abs=0.05)
+
+    data = bytearray(encoded.read_bytes())
+    data[data.index(b"mdat") + 4 + 3000] ^= 0x55  # inside the audio: the container still reads
+    bad = tmp_path / "bad.m4a"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(merge_m4b.MergeFailed, match=r"differs from its encode at packet \d+$"):
+        merge_m4b._same_as_listed(EXE, bad, links, 3.0, merge_m4b.UNWATCHED)
+
+
+def test_what_an_encode_writes_is_decoded_meanwhile_and_what_does_not_decode_is_said(tmp_path):
+    adts = make(tmp_path / "a.aac", "sine=d=2.5", "-c:a", "aac", "-f", "adts")
+    with merge_m4b._decoded_meanwhile(EXE, merge_m4b.UNWATCHED) as check:
+        os.write(check.fd, adts.read_bytes())
+    assert check.error == ""
+    assert check.seconds == pytest.approx(2.5, abs=0.05)  # the priming is decoded too
+    with merge_m4b._decoded_meanwhile(EXE, merge_m4b.UNWATCHED) as check:
+        os.write(check.fd, b"no audio here " * 100)
+    assert check.error and check.seconds == 0.0
+    assert not ffmpeg._RUNNING
+
+
 def test_an_encode_counts_what_it_decodes_of_each_file(tmp_path):
     first = vbr_without_xing(tmp_path / "in" / "1.mp3")
     second = make(tmp_path / "in" / "2.mp3", "sine=frequency=440:d=1.5")
@@ -45,7 +77,8 @@ def test_an_encode_counts_what_it_decodes_of_each_file(tmp_path):
     decoded = [ffmpeg.decoded_length(EXE, p) for p in (first, second)]
     assert merged.lengths == pytest.approx(decoded, abs=0.002)
     assert merged.starts == [0.0, pytest.approx(decoded[0], abs=0.002)]
-    assert not (tmp_path / "links" / merge_m4b.ENCODED).exists()
+    left = {merge_m4b.ENCODED, merge_m4b.LISTED, merge_m4b.READ_BACK}
+    assert not left & {p.name for p in (tmp_path / "links").iterdir()}
 
 
 def test_a_length_decoded_in_spans_adds_up_to_the_whole(tmp_path):

@@ -21,11 +21,14 @@ newlines, a leading dash) is ever parsed by ffmpeg.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from mutagen.mp4 import MP4
 
 from mediakeeper.atomic import flush_files
 from mediakeeper.media import ffmpeg, pcm_feed
@@ -175,7 +178,7 @@ def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: A
         flush_files((), [temp])
         os.replace(temp, output)
     finally:
-        for leftover in (temp, links / ENCODED):
+        for leftover in (temp, *(links / name for name in (ENCODED, LISTED, READ_BACK))):
             with contextlib.suppress(OSError):
                 os.unlink(leftover)
     carried = round(max(0.0, seconds - total), 3) if copy else 0.0
@@ -183,32 +186,80 @@ def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: A
 
 
 ENCODED = "encoded.m4a"  # in ``links``: the encode before its chapters are added
+LISTED = "encoded.crc"  # in ``links``: its packets' listing (size and checksum each)
+READ_BACK = "book.crc"  # in ``links``: the same listing, of the book with its chapters
 
 
 def _encode(exe, inputs, paths, links, temp, audio: Audio, title, watch: Watch):
     """Encode once, the inputs decoded one after another into the encoder and each one's
-    samples counted on the way (``pcm_feed``); then the chapters at those counts, by a copy
-    of the encoded stream. (starts, lengths, seconds)"""
-    encoded = links / ENCODED
+    samples counted on the way (``pcm_feed``). The encoded packets go three ways as they are
+    made (ffmpeg's ``tee``): into the encode, into their listing, and into a decoder that
+    checks meanwhile, on the core the encoder leaves idle, that they decode in full and
+    last the inputs' total. Then the chapters at the counts, by a copy of the encoded
+    stream that is read back and compared with the listing. (starts, lengths, seconds)"""
     estimate = sum(i.seconds for i in inputs)
     pcm = pcm_feed.Pcm(audio.sample_rate, audio.channels)
-    with pcm_feed.Feed(exe, paths, pcm) as feed:
-        result = ffmpeg.run(exe, [*pcm.input_args(), "-c:a", "aac", "-b:a", audio.bitrate,
-                                  "-fflags", "+bitexact", "-f", "ipod", "-y", os.fspath(encoded)],
-                            stdin=feed.stdin, **watch.limits(estimate, "encoding"))  # fmt: skip
-    if result.returncode != 0 or result.stopped:
-        raise MergeFailed(result.error, retry=True)
-    if feed.error or len(feed.counts) != len(paths):
-        raise MergeFailed(feed.error or "not every file reached the encoder", retry=True)
+    tee = f"[f=ipod]{ENCODED}|[f=framecrc]{LISTED}|[f=adts]pipe:{{fd}}"
+    with pcm_feed.Feed(exe, paths, pcm) as feed, _decoded_meanwhile(exe, watch) as check:
+        result = ffmpeg.run(exe, [*pcm.input_args(), "-map", "0:a", "-c:a", "aac", "-b:a",
+                                  audio.bitrate, "-fflags", "+bitexact", "-f", "tee",
+                                  tee.format(fd=check.fd)], stdin=feed.stdin,
+                            pass_fds=(check.fd,), cwd=links,
+                            **watch.limits(estimate, "encoding"))  # fmt: skip
+    if feed.error:  # the encoder saw its input end early: say which file, not that
+        raise MergeFailed(feed.error, retry=True)
+    if result.stopped:
+        raise MergeFailed(result.stopped, retry=True)
+    if result.returncode != 0:  # its checking decoder's end breaks the encoder's pipe too
+        raise MergeFailed(check.error or result.error, retry=True)
+    if len(feed.counts) != len(paths):
+        raise MergeFailed("not every file reached the encoder", retry=True)
+    if check.error:
+        raise MergeFailed(f"the encoded book does not decode: {check.error}", retry=True)
     watch.finished("encoding")
     lengths = [count / audio.sample_rate for count in feed.counts]
     starts = [round(sum(lengths[:n]), 3) for n in range(len(lengths))]
     total = sum(lengths)
-    _with_chapters(exe, ["-i", os.fspath(encoded)], inputs, starts, total, links, temp, title,
-                   watch.limits(total))  # fmt: skip
-    seconds = _decodes_whole(exe, temp, total, watch)
+    _same_length(check.seconds, total)
+    _with_chapters(exe, ["-i", os.fspath(links / ENCODED)], inputs, starts, total, links, temp,
+                   title, watch.limits(total))  # fmt: skip
+    seconds = _same_as_listed(exe, temp, links, total, watch)
     check_chapters(temp, starts)
     return starts, [round(x, 3) for x in lengths], seconds
+
+
+@dataclass
+class _Check:
+    fd: int  # the pipe's write end, for ``pipe:<fd>``
+    seconds: float = 0.0  # what it decoded
+    error: str = ""
+
+
+@contextlib.contextmanager
+def _decoded_meanwhile(exe: str, watch: Watch):
+    """A decoder, on its own thread, of the ADTS another ffmpeg writes to ``pipe:<fd>``
+    (``check.fd``); once left, ``check.seconds`` is how long it decoded, or ``check.error``
+    why it did not."""
+    read, write = os.pipe()
+    check = _Check(write)
+
+    def decode() -> None:
+        try:
+            check.seconds = ffmpeg.decoded_length(exe, "pipe:0", stdin=read,
+                                                  stall=watch.stall)  # fmt: skip
+        except ffmpeg.FFmpegFailed as err:
+            check.error = str(err)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        decoding = pool.submit(decode)
+        try:
+            yield check
+        except BaseException:
+            ffmpeg.kill_running()
+            raise
+        finally:
+            os.close(check.fd)  # its end of input, once the encoder has ended
+        decoding.result()
 
 
 def _copy(exe, inputs, paths, links, temp, title, watch: Watch):
@@ -272,21 +323,8 @@ def _run(exe: str, args: list[str], limits: dict) -> ffmpeg.Run:
 
 
 def read_chapters(path: Path) -> list[float]:
-    from mutagen.mp4 import MP4
-
     chapters = MP4(path).chapters
     return [c.start for c in chapters] if chapters else []
-
-
-def _decodes_whole(exe: str, path: Path, total: float, watch: Watch) -> float:
-    """The output decodes in full and lasts the inputs' total. Its decoded length."""
-    try:
-        seconds = ffmpeg.decoded_length(exe, path, pieces=os.cpu_count() or 1, around=total,
-                                        **watch.limits(total, "verifying"))  # fmt: skip
-    except ffmpeg.FFmpegFailed as err:
-        raise MergeFailed(f"the joined book does not decode: {err}", retry=True) from None
-    _same_length(seconds, total)
-    return seconds
 
 
 def _same_packets(exe: str, path: Path, sums: Sequence[Sequence[str]], total: float,
@@ -305,6 +343,29 @@ def _same_packets(exe: str, path: Path, sums: Sequence[Sequence[str]], total: fl
                           f"{len(wanted)}", retry=True)  # fmt: skip
     _same_length(found.end - min(0.0, found.first), total)
     return round(found.end, 3)
+
+
+def _same_as_listed(exe: str, path: Path, links: Path, total: float, watch: Watch) -> float:
+    """The book holds exactly the encoded packets (``LISTED``: size and checksum, in order):
+    the copy that added the chapters lost and changed nothing. Both listings are compared a
+    line at a time, so a 50-hour book's half a million lines are never held at once. The
+    book's length, as its container says (what a player shows)."""
+    readback = links / READ_BACK
+    result = ffmpeg.run(exe, ["-i", os.fspath(path), "-map", "0:a:0", "-c", "copy", "-f",
+                              "framecrc", "-y", os.fspath(readback)],
+                        **watch.limits(total, "verifying"))  # fmt: skip
+    if result.returncode != 0 or result.stopped:
+        raise MergeFailed(f"the joined book does not read back: {result.error}", retry=True)
+    with open(links / LISTED, "rb") as wanted, open(readback, "rb") as found:
+        pairs = itertools.zip_longest(ffmpeg.listed_packets(wanted), ffmpeg.listed_packets(found))
+        for number, (want, got) in enumerate(pairs, 1):
+            if want != got:
+                raise MergeFailed(f"the joined book differs from its encode at packet {number}",
+                                  retry=True)  # fmt: skip
+    watch.finished("verifying")
+    seconds = MP4(path).info.length
+    _same_length(seconds, total)
+    return round(seconds, 3)
 
 
 def _decodes_at(exe: str, path: Path, starts: Sequence[float], watch: Watch) -> None:
