@@ -25,6 +25,7 @@ import selectors
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -324,38 +325,83 @@ class Packets:
     first: float  # the first packet's time, seconds: minus the priming an edit list skips
     frame: float  # one packet's length, seconds (1024 samples for AAC-LC)
     end: float = 0.0  # where the last packet ends, seconds: the length a player shows
-    sums: tuple[tuple[bytes, bytes], ...] = ()  # each packet's size and checksum, in order
     stream: Stream | None = None  # the stream, as ffmpeg described it
 
 
-# A framecrc row: stream, dts, pts, duration, size, checksum (then flags, side data).
-_ROW = re.compile(rb"^\d+, *-?\d+, *(-?\d+), *(\d+), *(\d+), *(0x[0-9a-f]+)", re.M)
-_TIMEBASE = re.compile(rb"^#tb 0: (\d+)/(\d+)", re.M)
-
-
-def packets(exe: str, path: Path | str, copy_to: Path | None = None,
+def packets(exe: str, path: Path | str, copy_to: Path | None = None, keep: Path | None = None,
             timeout: float | None = None) -> Packets:  # fmt: skip
-    """The first audio stream's packets, read from ffmpeg's ``framecrc`` listing (no
-    decoding), and the stream as the same run describes it: what a stream copy carries of
-    ``path``. ``copy_to``: the same packets are written there as a raw ADTS stream by the
-    same run. ``timeout``: the most seconds it may take (then it is killed, an
-    FFmpegFailed)."""
+    """The first audio stream's packets, from ffmpeg's ``framecrc`` listing read as it
+    comes (no decoding; the eight million lines of a 50-hour book are never held at once),
+    and the stream as the same run describes it: what a stream copy carries of ``path``.
+    ``copy_to``: the same packets are written there as a raw ADTS stream by the same run.
+    ``keep``: the listing is kept there too (each packet's size and checksum, to compare a
+    copy with: ``listed_packets``). ``timeout``: the most seconds it may take (then it is
+    killed, an FFmpegFailed)."""
     listing = ["-map", "0:a:0", "-c", "copy", "-f", "framecrc", "-"]
     if copy_to is not None:
         listing += ["-map", "0:a:0", "-c", "copy", "-f", "adts", "-y", os.fspath(copy_to)]
     described = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info"]
-    result = _read(exe, [*described, "-i", os.fspath(path), *listing], path, timeout)
-    if result.returncode != 0:
-        raise FFmpegFailed(last_line(result.stderr) or f"ffmpeg exited with {result.returncode}")
-    rows = _ROW.findall(result.stdout)
-    if not rows:
+    rows = _Rows()
+    with tempfile.TemporaryFile() as errors, open(keep or os.devnull, "wb") as kept:
+        proc = spawn([exe, *described, "-i", os.fspath(path), *listing],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors)  # fmt: skip
+        stopped: list[bool] = []
+
+        def stop() -> None:
+            stopped.append(True)
+            proc.kill()
+
+        late = threading.Timer(timeout, stop) if timeout is not None else None
+        try:
+            if late is not None:
+                late.start()
+            for line in proc.stdout:
+                kept.write(line)
+                rows.add(line)
+            proc.wait()
+        except BaseException:
+            _kill(proc)
+            raise
+        finally:
+            if late is not None:
+                late.cancel()
+            forget(proc)
+            proc.stdout.close()
+        errors.seek(0)
+        described_text = errors.read()
+    if stopped:
+        raise FFmpegFailed(f"ffmpeg was still reading {path} after {clock(timeout or 0)}, the "
+                           "longest it may take, and was stopped: is it on a mount that has "
+                           "become very slow?")  # fmt: skip
+    if proc.returncode != 0:
+        raise FFmpegFailed(last_line(described_text) or f"ffmpeg exited with {proc.returncode}")
+    if not rows.count:
         raise FFmpegFailed(f"{path}: no audio packets")
-    num, den = _TIMEBASE.search(result.stdout).groups()
-    base = int(num) / int(den)
-    end = (int(rows[-1][0]) + int(rows[-1][1])) * base
-    sums = tuple((size, crc) for _, _, size, crc in rows)
-    stream = _stream(result.stderr, path)
-    return Packets(len(rows), int(rows[0][0]) * base, int(rows[0][1]) * base, end, sums, stream)
+    stream = _stream(described_text, path)
+    return Packets(rows.count, rows.first * rows.base, rows.frame * rows.base,
+                   rows.end * rows.base, stream)  # fmt: skip
+
+
+class _Rows:
+    """What ``packets`` keeps of a listing's lines: their count, the first packet's time and
+    length, where the last one ends, in the listing's time base."""
+
+    count = first = frame = end = 0
+    base = 1.0
+
+    def add(self, line: bytes) -> None:
+        if line.startswith(b"#tb 0: "):
+            num, _, den = line[7:].partition(b"/")
+            self.base = int(num) / int(den)
+        elif not line.startswith(b"#"):
+            fields = line.split(b",")  # stream, dts, pts, duration, size, checksum, ...
+            if len(fields) < 6:
+                return
+            pts, duration = int(fields[2]), int(fields[3])
+            if not self.count:
+                self.first, self.frame = pts, duration
+            self.count += 1
+            self.end = pts + duration
 
 
 def listed_packets(listing: Iterable[bytes]) -> Iterator[tuple[bytes, bytes]]:
@@ -364,20 +410,3 @@ def listed_packets(listing: Iterable[bytes]) -> Iterator[tuple[bytes, bytes]]:
         fields = line.split(b",")
         if not line.startswith(b"#") and len(fields) >= 6:
             yield fields[4].strip(), fields[5].strip()
-
-
-def _read(exe: str, args: list[str], path: Path | str, timeout: float | None):
-    """ffmpeg run to its end for what it prints (a description, a listing), killed past
-    ``timeout`` seconds: an FFmpegFailed saying so."""
-    try:
-        return subprocess.run(
-            [exe, *args],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            preexec_fn=child_dies_with_parent(),
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired:
-        raise FFmpegFailed(f"ffmpeg was still reading {path} after {clock(timeout or 0)}, the "
-                           "longest it may take, and was stopped: is it on a mount that has "
-                           "become very slow?") from None  # fmt: skip

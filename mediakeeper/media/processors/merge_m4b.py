@@ -11,9 +11,11 @@ beforehand), and the chapters are added by a copy of the encoded stream. A strea
 keeping each file's priming: its starts are where each file's first packet lands in the
 output, plus that file's own priming.
 
-Verification: an encode is decoded in full (in spans on every core); a stream copy is
-checked packet by packet (every packet of every input is in the output, in order, with the
-same checksum) and decoded around every join, where a copy could go wrong. Inputs reach
+Verification: an encode's packets are decoded in full while it runs (a second ffmpeg reads
+them as they are made, on the core the encoder leaves idle), and the book with its chapters
+is read back against their listing; a stream copy is checked packet by packet (every packet
+of every input is in the output, in order, with the same checksum) and decoded around every
+join, where a copy could go wrong. Inputs reach
 ffmpeg as numbered links in a folder of the caller's (``links``), so no file name (quotes,
 newlines, a leading dash) is ever parsed by ffmpeg.
 """
@@ -223,7 +225,7 @@ def _encode(exe, inputs, paths, links, temp, audio: Audio, title, watch: Watch):
     _same_length(check.seconds, total)
     _with_chapters(exe, ["-i", os.fspath(links / ENCODED)], inputs, starts, total, links, temp,
                    title, watch.limits(total))  # fmt: skip
-    seconds = _same_as_listed(exe, temp, links, total, watch)
+    seconds = _same_as_listed(exe, temp, links, [links / LISTED], total, watch, "its encode")
     check_chapters(temp, starts)
     return starts, [round(x, 3) for x in lengths], seconds
 
@@ -271,7 +273,8 @@ def _copy(exe, inputs, paths, links, temp, title, watch: Watch):
     lands, plus that file's own priming: where its audio begins. (starts, lengths, seconds)"""
     def part_of(path: Path, seconds: float) -> tuple[ffmpeg.Packets, Path]:
         part = path.with_suffix(".adts")
-        return ffmpeg.packets(exe, path, copy_to=part, timeout=watch.deadline(seconds)), part
+        return ffmpeg.packets(exe, path, copy_to=part, keep=part.with_suffix(".crc"),
+                              timeout=watch.deadline(seconds)), part  # fmt: skip
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         try:
@@ -297,7 +300,13 @@ def _copy(exe, inputs, paths, links, temp, title, watch: Watch):
         for part in parts:
             with contextlib.suppress(OSError):
                 part.unlink()
-    seconds = _same_packets(exe, temp, [p.sums for p, _ in made], at, watch)
+    listings = [part.with_suffix(".crc") for part in parts]
+    try:
+        seconds = _same_as_listed(exe, temp, links, listings, at, watch, "its files")
+    finally:
+        for listing in listings:
+            with contextlib.suppress(OSError):
+                listing.unlink()
     check_chapters(temp, starts)
     _decodes_at(exe, temp, [*starts, max(0.0, at - 1.0)], watch)
     return starts, [round(x, 3) for x in lengths], seconds
@@ -327,40 +336,26 @@ def read_chapters(path: Path) -> list[float]:
     return [c.start for c in chapters] if chapters else []
 
 
-def _same_packets(exe: str, path: Path, sums: Sequence[Sequence[str]], total: float,
-                  watch: Watch = UNWATCHED) -> float:  # fmt: skip
-    """Every packet of every input is in the output, in order, with the same checksum, and
-    nothing else is: the output is the inputs' audio bit for bit. Its length."""
-    try:
-        found = ffmpeg.packets(exe, path, timeout=watch.deadline(total))
-    except ffmpeg.FFmpegFailed as err:
-        raise MergeFailed(f"the joined book does not read back: {err}", retry=True) from None
-    wanted = [s for one in sums for s in one]
-    if list(found.sums) != wanted:
-        at = next((n for n, (a, b) in enumerate(zip(found.sums, wanted, strict=False)) if a != b),
-                  min(len(found.sums), len(wanted)))  # fmt: skip
-        raise MergeFailed(f"the joined book differs from its files at packet {at + 1} of "
-                          f"{len(wanted)}", retry=True)  # fmt: skip
-    _same_length(found.end - min(0.0, found.first), total)
-    return round(found.end, 3)
-
-
-def _same_as_listed(exe: str, path: Path, links: Path, total: float, watch: Watch) -> float:
-    """The book holds exactly the encoded packets (``LISTED``: size and checksum, in order):
-    the copy that added the chapters lost and changed nothing. Both listings are compared a
-    line at a time, so a 50-hour book's half a million lines are never held at once. The
-    book's length, as its container says (what a player shows)."""
+def _same_as_listed(exe: str, path: Path, links: Path, listings: Sequence[Path], total: float,
+                    watch: Watch, source: str) -> float:  # fmt: skip
+    """The book holds exactly the packets of ``listings`` (``framecrc`` listings of its
+    ``source``, one after another: each packet's size and checksum, in order): nothing was
+    lost, added or changed on the way. The listings are compared a line at a time, so a
+    50-hour book's eight million lines are never held at once. The book's length, as its
+    container says (what a player shows)."""
     readback = links / READ_BACK
     result = ffmpeg.run(exe, ["-i", os.fspath(path), "-map", "0:a:0", "-c", "copy", "-f",
                               "framecrc", "-y", os.fspath(readback)],
                         **watch.limits(total, "verifying"))  # fmt: skip
     if result.returncode != 0 or result.stopped:
         raise MergeFailed(f"the joined book does not read back: {result.error}", retry=True)
-    with open(links / LISTED, "rb") as wanted, open(readback, "rb") as found:
-        pairs = itertools.zip_longest(ffmpeg.listed_packets(wanted), ffmpeg.listed_packets(found))
-        for number, (want, got) in enumerate(pairs, 1):
+    with contextlib.ExitStack() as files:
+        wanted = (row for listing in listings
+                  for row in ffmpeg.listed_packets(files.enter_context(open(listing, "rb"))))
+        found = ffmpeg.listed_packets(files.enter_context(open(readback, "rb")))
+        for number, (want, got) in enumerate(itertools.zip_longest(wanted, found), 1):
             if want != got:
-                raise MergeFailed(f"the joined book differs from its encode at packet {number}",
+                raise MergeFailed(f"the joined book differs from {source} at packet {number}",
                                   retry=True)  # fmt: skip
     watch.finished("verifying")
     seconds = MP4(path).info.length
