@@ -6,8 +6,8 @@ VBR MP3 chapters without a Xing header, a 2-hour book of 40 AAC chapters (each c
 of silence then a tone, so where its audio begins can be found in the output; a few distinct
 chapters are made and linked in turn, which the batch cannot tell from 40). Then, in one run:
 
-- the MP3 book through ``process_audiobook_batch.py`` (backup, decode every file to measure
-  it, one encode, decode to verify, tags) against the plain
+- the MP3 book through ``process_audiobook_batch.py`` (backup, every file's packets listed,
+  one encode decoded meanwhile to verify it, the chapters, a read-back, tags) against the plain
   ``ffmpeg -f concat -safe 0 -i list.txt -c:a aac -b:a 128k book.m4b`` (no chapters);
 - the AAC book through the batch (joined as it is) against the batch forced to re-encode it
   (the same book, one MP3 chapter added at the end);
