@@ -153,7 +153,7 @@ class AudiobookJob:
         folder = Path(state["backup"])
         cover = covers.choose(exe, folder, [Path(i.path) for i in inputs], wd / "cover")
         out = wd / BOOK / metadata.relative_output(book).name
-        check_space({wd: self._merge_bytes(inputs)}, 0, item["name"])
+        check_space({wd: merge_m4b.working_bytes(inputs, self._audio())}, 0, item["name"])
         shutil.rmtree(wd / BOOK, ignore_errors=True)
         (wd / BOOK).mkdir(parents=True)
         audio = self._audio()
@@ -188,15 +188,6 @@ class AudiobookJob:
             raise PlaceTaken(f"{target} already exists; it is never replaced silently: run "
                              "with --overwrite to replace it")  # fmt: skip
         return target
-
-    def _merge_bytes(self, inputs: list[merge_m4b.Input]) -> int:
-        """What the merge writes in the working directory, on the generous side: a copy's
-        ADTS parts and the book (twice the AAC inputs), or the encode and the book made of it
-        with its chapters (twice the encoded book)."""
-        if merge_m4b.can_copy(inputs):
-            return 2 * sum(os.stat(i.path).st_size for i in inputs) + (1 << 20)
-        bits = int(self.bitrate.lower().rstrip("k") or 128) * 1000
-        return 2 * int(sum(i.seconds for i in inputs) * bits / 8 * 1.1) + (1 << 20)
 
     def _place(self, item, wd: Path, state) -> dict:
         book = metadata.Book(**state["book"])

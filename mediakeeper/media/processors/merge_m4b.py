@@ -105,6 +105,24 @@ def link_inputs(inputs: Sequence[Input], links: Path) -> list[Path]:
     return made
 
 
+LISTED_BYTES = 80  # a framecrc listing's line, at most about: what listing a packet costs
+
+
+def working_bytes(inputs: Sequence[Input], audio: Audio) -> int:
+    """What ``merge`` writes beside its output, on the generous side: a copy's ADTS parts and
+    the book (twice the AAC inputs), or the encode and the book made of it (twice the
+    encoded book); and twice a listing of their packets (one kept, one read back)."""
+    if can_copy(inputs):
+        written = 2 * sum(os.stat(i.path).st_size for i in inputs)
+        packets = sum(i.seconds * i.rate / 1024 for i in inputs)
+    else:
+        bits = int(audio.bitrate.lower().rstrip("k") or 128) * 1000
+        seconds = sum(i.seconds for i in inputs)
+        written = 2 * int(seconds * bits / 8 * 1.1)
+        packets = seconds * audio.sample_rate / 1024
+    return written + int(2 * packets * LISTED_BYTES) + (1 << 20)
+
+
 def ffmetadata(title: str, chapters: Sequence[tuple[str, float]], total: float) -> str:
     lines = [";FFMETADATA1", f"title={_escape(title)}"]
     ends = [start for _, start in chapters[1:]] + [total]
