@@ -29,7 +29,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -234,67 +233,21 @@ def last_line(stderr: bytes) -> str:
     return re.sub(r"\[(?:error|fatal|warning|panic)\] ", "", lines[-1]) if lines else ""
 
 
-def decoded_length(
-    exe: str, path: Path | str, *, pieces: int = 1, around: float = 0.0, **limits: Any
-) -> float:
-    """The length of ``path``'s first audio stream, in seconds, by decoding all of it.
-    FFmpegFailed if it does not decode (or is stopped: ``limits`` are ``run``'s keywords,
-    each span held to them). With ``pieces`` > 1 and a length ``around`` known beforehand,
-    the file is decoded in that many consecutive spans at once (an AAC decoder uses one
-    core): each span from an exact seek, so the spans' lengths add up to the whole, the last
-    one running to the file's real end; ``progress`` hears the spans' sum."""
-    spans = _spans(pieces if around > 0 else 1, around)
-    told = _summed(limits.pop("progress", None), len(spans))
-    with ThreadPoolExecutor(max_workers=len(spans)) as pool:
-        try:
-            results = list(pool.map(
-                lambda n: _decode_span(exe, path, *spans[n], progress=told(n), **limits),
-                range(len(spans)),
-            ))  # fmt: skip
-        except BaseException:
-            kill_running()
-            raise
-    return sum(results)
-
-
-def _summed(progress: Callable[[float], None] | None, count: int):
-    """Per span, a ``progress`` that tells ``progress`` the sum of every span's (one at a
-    time: they are heard on several threads)."""
-    if progress is None:
-        return lambda n: None
-    reached, lock = [0.0] * count, threading.Lock()
-
-    def of(n: int) -> Callable[[float], None]:
-        def told(seconds: float) -> None:
-            with lock:
-                reached[n] = seconds
-                progress(sum(reached))
-
-        return told
-
-    return of
-
-
-def _spans(pieces: int, around: float) -> list[tuple[float, float | None]]:
-    step = around / max(1, pieces)
-    return [(n * step, step if n < pieces - 1 else None) for n in range(max(1, pieces))]
-
-
 # Decoded frames handed on in blocks of 64k samples (the last one as it is, not padded): the
 # length is the same, and passing each 1024-sample frame between ffmpeg's threads costs more
 # than decoding it (8.3 s against 13.0 s for a 3-hour AAC book).
 _FEWER_FRAMES = "asetnsamples=n=65536:p=0"
 
 
-def _decode_span(exe: str, path: Path | str, start: float, length: float | None,
-                 **limits: Any) -> float:  # fmt: skip
-    span = ["-ss", f"{start:.6f}"] if start else []
-    span += ["-t", f"{length:.6f}"] if length is not None else []
-    result = run(exe, [*span, "-i", os.fspath(path), "-map", "0:a:0", "-af", _FEWER_FRAMES,
-                       "-f", "null", "-"], **limits)  # fmt: skip
+def decoded_length(exe: str, path: Path | str, **limits: Any) -> float:
+    """The length of ``path``'s first audio stream, in seconds, by decoding all of it.
+    FFmpegFailed if it does not decode (or is stopped: ``limits`` are ``run``'s keywords)."""
+    result = run(exe, ["-i", os.fspath(path), "-map", "0:a:0", "-af", _FEWER_FRAMES, "-f",
+                       "null", "-"], **limits)  # fmt: skip
     if result.returncode != 0:
         raise FFmpegFailed(result.error)
     return result.seconds
+
 
 
 @dataclass(frozen=True)
@@ -393,10 +346,7 @@ class _Rows:
         if line.startswith(b"#tb 0: "):
             num, _, den = line[7:].partition(b"/")
             self.base = int(num) / int(den)
-        elif not line.startswith(b"#"):
-            fields = line.split(b",")  # stream, dts, pts, duration, size, checksum, ...
-            if len(fields) < 6:
-                return
+        elif fields := _row(line):
             pts, duration = int(fields[2]), int(fields[3])
             if not self.count:
                 self.first, self.frame = pts, duration
@@ -407,6 +357,12 @@ class _Rows:
 def listed_packets(listing: Iterable[bytes]) -> Iterator[tuple[bytes, bytes]]:
     """Each packet's size and checksum, from the lines of a ``framecrc`` listing."""
     for line in listing:
-        fields = line.split(b",")
-        if not line.startswith(b"#") and len(fields) >= 6:
+        if fields := _row(line):
             yield fields[4].strip(), fields[5].strip()
+
+
+def _row(line: bytes) -> list[bytes]:
+    """A listing line's fields (stream, dts, pts, duration, size, checksum, ...), or none
+    for a header line."""
+    fields = [] if line.startswith(b"#") else line.split(b",")
+    return fields if len(fields) >= 6 else []

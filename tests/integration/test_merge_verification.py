@@ -24,6 +24,7 @@ def test_a_copy_is_its_files_packet_for_packet_and_a_changed_byte_is_named(tmp_p
     merged = merge_m4b.merge(EXE, inputs, out, tmp_path / "links", merge_m4b.Audio())
     assert merged.copied
     links, total = tmp_path / "links", sum(merged.lengths)
+    assert not [*links.glob("*.adts"), *links.glob("*.crc")]  # its parts and listings: gone
     listings = [links / f"{n}.crc" for n in (1, 2)]
     for path, listing in zip(files, listings, strict=True):
         ffmpeg.packets(EXE, path, keep=listing)
@@ -89,16 +90,6 @@ def test_an_encode_counts_what_it_decodes_of_each_file(tmp_path):
     assert merged.starts == [0.0, pytest.approx(decoded[0], abs=0.002)]
     left = {merge_m4b.ENCODED, merge_m4b.LISTED, merge_m4b.READ_BACK}
     assert not left & {p.name for p in (tmp_path / "links").iterdir()}
-
-
-def test_a_length_decoded_in_spans_adds_up_to_the_whole(tmp_path):
-    book = make(tmp_path / "b.m4a", "sine=frequency=500:d=7.3", "-c:a", "aac")
-    whole = ffmpeg.decoded_length(EXE, book)
-    for pieces in (2, 3):
-        assert ffmpeg.decoded_length(EXE, book, pieces=pieces, around=whole) == pytest.approx(
-            whole, abs=0.03)
-    # A file shorter than thought: the last span runs to its real end, the others are empty.
-    assert ffmpeg.decoded_length(EXE, book, pieces=2, around=30.0) == pytest.approx(whole, abs=0.03)
 
 
 def test_a_failed_run_with_information_lines_still_says_its_error(tmp_path):

@@ -197,8 +197,8 @@ def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: A
                                                watch)  # fmt: skip
         flush_files((), [temp])
         os.replace(temp, output)
-    finally:
-        for leftover in (temp, *(links / name for name in (ENCODED, LISTED, READ_BACK))):
+    finally:  # what the join made beside the links: the encode, a copy's parts, listings
+        for leftover in (temp, links / ENCODED, *links.glob("*.adts"), *links.glob("*.crc")):
             with contextlib.suppress(OSError):
                 os.unlink(leftover)
     carried = round(max(0.0, seconds - total), 3) if copy else 0.0
@@ -311,20 +311,10 @@ def _copy(exe, inputs, paths, links, temp, title, watch: Watch):
     starts[0] = 0.0
     starts = [round(s, 3) for s in starts]
     joined = "concat:" + "|".join(os.fspath(p) for p in parts)
-    try:
-        _with_chapters(exe, ["-f", "aac", "-i", joined], inputs, starts, at, links, temp, title,
-                       watch.limits(at, "joining"))  # fmt: skip
-    finally:
-        for part in parts:
-            with contextlib.suppress(OSError):
-                part.unlink()
+    _with_chapters(exe, ["-f", "aac", "-i", joined], inputs, starts, at, links, temp, title,
+                   watch.limits(at, "joining"))  # fmt: skip
     listings = [part.with_suffix(".crc") for part in parts]
-    try:
-        seconds = _same_as_listed(exe, temp, links, listings, at, watch, "its files")
-    finally:
-        for listing in listings:
-            with contextlib.suppress(OSError):
-                listing.unlink()
+    seconds = _same_as_listed(exe, temp, links, listings, at, watch, "its files")
     check_chapters(temp, starts)
     _decodes_at(exe, temp, [*starts, max(0.0, at - 1.0)], watch)
     return starts, [round(x, 3) for x in lengths], seconds
@@ -342,10 +332,12 @@ def _with_chapters(exe, source: list[str], inputs, starts, total, links, temp, t
                os.fspath(temp)], limits)  # fmt: skip
 
 
-def _run(exe: str, args: list[str], limits: dict) -> ffmpeg.Run:
+def _run(exe: str, args: list[str], limits: dict, failing: str = "") -> ffmpeg.Run:
+    """ffmpeg run to its end; a failure (or a stop past a limit) is a MergeFailed to retry,
+    its message ``failing`` (what it means for the book) then ffmpeg's own."""
     result = ffmpeg.run(exe, args, **limits)
     if result.returncode != 0:
-        raise MergeFailed(result.error, retry=True)
+        raise MergeFailed(f"{failing}: {result.error}" if failing else result.error, retry=True)
     return result
 
 
@@ -362,11 +354,9 @@ def _same_as_listed(exe: str, path: Path, links: Path, listings: Sequence[Path],
     50-hour book's eight million lines are never held at once. The book's length, as its
     container says (what a player shows)."""
     readback = links / READ_BACK
-    result = ffmpeg.run(exe, ["-i", os.fspath(path), "-map", "0:a:0", "-c", "copy", "-f",
-                              "framecrc", "-y", os.fspath(readback)],
-                        **watch.limits(total, "verifying"))  # fmt: skip
-    if result.returncode != 0 or result.stopped:
-        raise MergeFailed(f"the joined book does not read back: {result.error}", retry=True)
+    _run(exe, ["-i", os.fspath(path), "-map", "0:a:0", "-c", "copy", "-f", "framecrc", "-y",
+               os.fspath(readback)], watch.limits(total, "verifying"),
+         "the joined book does not read back")  # fmt: skip
     with contextlib.ExitStack() as files:
         wanted = (row for listing in listings
                   for row in ffmpeg.listed_packets(files.enter_context(open(listing, "rb"))))
@@ -389,9 +379,7 @@ def _decodes_at(exe: str, path: Path, starts: Sequence[float], watch: Watch) -> 
     graph = "".join(f"[{n}:a:0]" for n in range(len(starts)))
     args += ["-filter_complex", f"{graph}concat=n={len(starts)}:v=0:a=1[out]", "-map", "[out]",
              "-f", "null", "-"]  # fmt: skip
-    result = ffmpeg.run(exe, args, **watch.limits(len(starts)))
-    if result.returncode != 0:
-        raise MergeFailed(f"the joined book does not decode: {result.error}", retry=True)
+    _run(exe, args, watch.limits(len(starts)), "the joined book does not decode")
 
 
 def _same_length(seconds: float, total: float) -> None:
