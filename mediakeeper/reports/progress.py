@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -128,6 +128,17 @@ def completion_times(items: Iterable[Mapping[str, Any]]) -> tuple[list[datetime]
     return sorted(times), undated
 
 
+def completed_by(items: Iterable[Mapping[str, Any]], as_of: datetime,
+                 current: bool) -> Iterator[Mapping[str, Any]]:  # fmt: skip
+    """The items completed by ``as_of``; when it is now (``current``), those with no usable
+    time too (a past week can't place them). What a queue's progress counts as completed."""
+    for item in items:
+        if item.get("status") == COMPLETED:
+            moment = parse_time(item.get("completed_at"))
+            if (moment <= as_of) if moment else current:
+                yield item
+
+
 def count_in(times: Sequence[datetime], week: Week, as_of: datetime | None = None) -> int:
     """How many of the sorted ``times`` fall in ``week`` (and not after ``as_of``)."""
     end = bisect_left(times, week.end)
@@ -169,8 +180,8 @@ def queue_progress(queue: QueueRecord, week: Week, as_of: datetime, current: boo
     """Progress as of ``as_of``; ``current`` says the moment is now, so completed items with no
     recorded time count too (a past week can't place them)."""
     noun, plural = nouns(queue.kind)
-    times, undated = completion_times(queue.items)
-    completed = sum(1 for t in times if t <= as_of) + (undated if current else 0)
+    times, _ = completion_times(queue.items)
+    completed = sum(1 for _ in completed_by(queue.items, as_of, current))
     total = len(queue.items)
     statuses = {status: 0 for status in STATUSES}
     for item in queue.items:

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -125,11 +127,13 @@ def gather(
         for item in queue.items:
             if item.get("status") != COMPLETED:
                 continue
-            # Counted from the queue's details: no output file opened (but for old items).
-            latest[(kind, item["key"])] = read_findings(home, kind, item)
+            # Counted from the queue's details: no output file opened (but for old items,
+            # whose document is read once, when first needed).
+            document = cache(partial(read_output, home, kind, item))
+            latest[(kind, item["key"])] = read_findings(item, document)
             if findings_between is not None and _completed_between(item, *findings_between):
                 findings[(kind, item["key"])] = latest[(kind, item["key"])]
-            if counts_copies and was_copied(home, kind, item):
+            if counts_copies and was_copied(item, document):
                 copied.add((kind, item["key"]))
     sessions.sort(key=lambda s: (s.started_at, s.id))
     indexes = frozenset(
@@ -167,9 +171,9 @@ def _completed_between(item: dict[str, Any], start: datetime, end: datetime) -> 
     return moment is not None and start <= moment < end
 
 
-def read_findings(home: Path, kind: str, item: dict[str, Any]) -> Findings | None:
+def read_findings(item: dict[str, Any], document: Callable[[], dict | None]) -> Findings | None:
     """One item's findings counted by code, from its details' counts or else its output
-    document; None if there are neither."""
+    ``document()``; None if there are neither."""
     details = item.get("details") if isinstance(item.get("details"), dict) else {}
     counts = details.get("finding_counts")
     if isinstance(counts, dict):
@@ -177,23 +181,23 @@ def read_findings(home: Path, kind: str, item: dict[str, Any]) -> Findings | Non
             return {str(code): (int(found), int(fixed)) for code, (found, fixed) in counts.items()}
         except (TypeError, ValueError):
             pass  # not what a job writes: the output document decides
-    document = read_output(home, kind, item)
-    if document is None:
+    written = document()
+    if written is None:
         return None
     try:
-        found = [f for f in document["findings"] if isinstance(f, dict) and f.get("code")]
+        found = [f for f in written["findings"] if isinstance(f, dict) and f.get("code")]
         return {code: (n, fixed) for code, (n, fixed) in finding_counts(found).items()}
     except (ValueError, KeyError, TypeError):
         return None
 
 
-def was_copied(home: Path, kind: str, item: dict[str, Any]) -> bool:
+def was_copied(item: dict[str, Any], document: Callable[[], dict | None]) -> bool:
     """Whether the item was made without re-encoding, from its details or else (an item
-    completed before the details said so) its output document."""
+    completed before the details said so) its output ``document()``."""
     details = item.get("details") if isinstance(item.get("details"), dict) else {}
     if isinstance(details.get("copied"), bool):
         return details["copied"]
-    return (read_output(home, kind, item) or {}).get("copied") is True
+    return (document() or {}).get("copied") is True
 
 
 def read_output(home: Path, kind: str, item: dict[str, Any]) -> dict[str, Any] | None:

@@ -45,6 +45,7 @@ from mediakeeper.reports.progress import (
     Pace,
     QueueProgress,
     combined_pace,
+    completed_by,
     completion_times,
     count_in,
     format_day,
@@ -293,7 +294,7 @@ def _queue_week(
     made_week = made_in_all = None
     if kinds.get(queue.kind).makes and not queue.problem:
         made_week = made(queue.kind, (item for _, _, item in done), records.copied)
-        made_in_all = made(queue.kind, _completed_by(queue, as_of, current), records.copied)
+        made_in_all = made(queue.kind, completed_by(queue.items, as_of, current), records.copied)
     return QueueWeek(
         progress=queue_progress(queue, week, as_of, current),
         completed=tuple(name for _, name, _ in done),
@@ -308,17 +309,6 @@ def _queue_week(
         made=made_week,
         made_in_all=made_in_all,
     )
-
-
-def _completed_by(queue: rec.QueueRecord, as_of: datetime, current: bool):
-    """The queue's items completed by ``as_of`` (when it is now: those with no time too), as
-    its progress counts them."""
-    for item in queue.items:
-        if item.get("status") != COMPLETED:
-            continue
-        moment = parse_time(item.get("completed_at"))
-        if (moment <= as_of) if moment else current:
-            yield item
 
 
 def session_end(session: SessionRecord, now: datetime) -> datetime:
