@@ -292,6 +292,12 @@ def _identity(st: os.stat_result) -> tuple[int, ...]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    """Whether ``b`` is still the file ``a`` was: its identity and ctime (a chmod, an
+    attribute) as they were."""
+    return _identity(a) == _identity(b) and a.st_ctime_ns == b.st_ctime_ns
+
+
 def _refuse_if_changed(c: _Copy) -> None:
     """FileError (``CHANGED``) unless the file at the path is still the one that was read,
     unchanged: its inode, size, mtime and ctime (a chmod, an attribute) as they were."""
@@ -301,7 +307,7 @@ def _refuse_if_changed(c: _Copy) -> None:
         raise _changed(c, "deleted or renamed") from None
     except OSError as err:
         raise FileError(str(c.path), err.strerror or str(err)) from None
-    if _identity(now) != _identity(c.read) or now.st_ctime_ns != c.read.st_ctime_ns:
+    if not _same_file(c.read, now):
         raise _changed(c, "changed")
     if _lease_broken(c):  # opened to be written: the change may not be on disk yet
         raise _changed(c, "opened for writing")
@@ -367,7 +373,7 @@ def _unchanged_since(before: os.stat_result, after: os.stat_result, path: str) -
     """``after``, the file's stat once its bytes were read, if it is still ``before``'s:
     else it changed while being read (an append the read missed, then taken as the file's
     identity, would be swapped over), a ``CHANGED`` FileError."""
-    if _identity(after) != _identity(before) or after.st_ctime_ns != before.st_ctime_ns:
+    if not _same_file(before, after):
         raise FileError(path, "changed by another program while being read: left alone", CHANGED)
     return after
 

@@ -14,19 +14,12 @@ import unicodedata
 _ZWJ = "\u200d"
 
 
-def utf16_length(text: str) -> int:
-    """``text``'s length in UTF-16 code units (an emoji beyond the BMP counts two)."""
-    return len(text) + sum(ord(ch) > 0xFFFF for ch in text)
-
-
 def _extends(ch: str) -> bool:
     """Whether ``ch`` belongs to the character before it."""
     code = ord(ch)
     return (
-        unicodedata.category(ch) in ("Mn", "Me", "Mc")
+        unicodedata.category(ch) in ("Mn", "Me", "Mc")  # variation selectors among them
         or ch == _ZWJ
-        or 0xFE00 <= code <= 0xFE0F  # variation selectors (text or emoji look)
-        or 0xE0100 <= code <= 0xE01EF
         or 0x1F3FB <= code <= 0x1F3FF  # skin tones
         or 0xE0020 <= code <= 0xE007F  # tag characters (subdivision flags)
     )

@@ -23,17 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import mutagen
-from mutagen.mp4 import MP4
 
 from mediakeeper.audiobooks.books import disc_folders, natural_key
 from mediakeeper.findings import Finding, finding_of
-from mediakeeper.fsnames import is_junk
+from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.limits import MAX_IMAGE_BYTES
 from mediakeeper.media import ffmpeg
+from mediakeeper.media.processors.carry import embedded_cover
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 PREFERRED = ("cover", "folder", "front")
-_JPEG, _PNG = b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass
@@ -41,14 +40,6 @@ class Cover:
     embed: bytes | None = None  # for ``covr``: a JPEG or a PNG
     jpeg: bytes | None = None  # for ``cover.jpg``
     notes: list[str] = field(default_factory=list)  # candidates passed over, and why
-
-
-def is_jpeg(data: bytes) -> bool:
-    return data.startswith(_JPEG)
-
-
-def is_png(data: bytes) -> bool:
-    return data.startswith(_PNG)
 
 
 def folder_images(folder: Path) -> list[Path]:
@@ -61,7 +52,7 @@ def folder_images(folder: Path) -> list[Path]:
             continue
         images = [where / n for n in names
                   if n.lower().endswith(IMAGE_SUFFIXES) and not n.startswith(".")
-                  and not is_junk(n) and not Path(n).stem.lower().endswith("-thumb")
+                  and not Path(n).stem.lower().endswith("-thumb")
                   and (where / n).is_file()]  # fmt: skip
 
         def rank(path: Path) -> int:
@@ -73,18 +64,13 @@ def folder_images(folder: Path) -> list[Path]:
 
 
 def embedded(path: Path) -> bytes | None:
-    """The first picture embedded in ``path`` (ID3 APIC, MP4 covr, FLAC picture)."""
+    """The front cover embedded in ``path``, else its first picture."""
     try:
         audio = mutagen.File(path)
     except Exception:  # mutagen raises many kinds for a damaged file: then it has none
         return None
-    for key in getattr(audio, "tags", None) or {}:
-        if str(key).startswith("APIC"):
-            return audio.tags[key].data
-    if isinstance(audio, MP4) and audio.tags and audio.tags.get("covr"):
-        return bytes(audio.tags["covr"][0])
-    pictures = getattr(audio, "pictures", None)
-    return pictures[0].data if pictures else None
+    cover = embedded_cover(audio)
+    return cover.data if cover else None
 
 
 def _candidates(folder: Path, files: list[Path]) -> Iterator[tuple[str, bytes | None, int]]:
@@ -110,7 +96,7 @@ def choose(exe: str, folder: Path, files: list[Path], scratch: Path) -> Cover:
         if not data:
             cover.notes.append(f"{name} is empty: not used")
             continue
-        if is_jpeg(data):
+        if image_suffix(data) == ".jpg":
             cover.embed = cover.jpeg = data
             return cover
         try:
@@ -118,7 +104,7 @@ def choose(exe: str, folder: Path, files: list[Path], scratch: Path) -> Cover:
         except ffmpeg.FFmpegFailed as err:
             cover.notes.append(f"{name} is not an image ffmpeg can read ({err}): not used")
             continue
-        cover.embed, cover.jpeg = (data if is_png(data) else jpeg), jpeg
+        cover.embed, cover.jpeg = (data if image_suffix(data) == ".png" else jpeg), jpeg
         return cover
     return cover
 
@@ -134,9 +120,8 @@ def to_jpeg(exe: str, data: bytes, scratch: Path) -> bytes:
                                   "-fflags", "+bitexact", "-flags:v", "+bitexact",
                                   "-f", "mjpeg", "-y", os.fspath(target)])  # fmt: skip
         jpeg = target.read_bytes() if result.returncode == 0 and target.is_file() else b""
-        if not is_jpeg(jpeg):
-            raise ffmpeg.FFmpegFailed(result.last_error or f"ffmpeg exited with "
-                                      f"{result.returncode}")  # fmt: skip
+        if image_suffix(jpeg) != ".jpg":
+            raise ffmpeg.FFmpegFailed(result.error)
         return jpeg
     finally:
         for path in (source, target):

@@ -153,10 +153,10 @@ class AudiobookJob:
         folder = Path(state["backup"])
         cover = covers.choose(exe, folder, [Path(i.path) for i in inputs], wd / "cover")
         out = wd / BOOK / metadata.relative_output(book).name
-        check_space({wd: merge_m4b.working_bytes(inputs, self._audio())}, 0, item["name"])
+        audio = self._audio()
+        check_space({wd: merge_m4b.working_bytes(inputs, audio)}, 0, item["name"])
         shutil.rmtree(wd / BOOK, ignore_errors=True)
         (wd / BOOK).mkdir(parents=True)
-        audio = self._audio()
         state = self._save(wd, {**state, "audio": resume.recorded(audio)}, MERGE)
         watch = merge_m4b.Watch(RUN_FLOOR, RUN_PER_SECOND, self.stall_timeout, report_fraction)
         for attempt in range(self.retries + 1):

@@ -14,6 +14,7 @@ from mutagen.mp4 import MP4, MP4Cover
 from mediakeeper import tags
 from mediakeeper.errors import AudioError, MediakeeperError
 from mediakeeper.findings import Finding, finding_of
+from mediakeeper.lookup.images import image_suffix
 from mediakeeper.textcut import cut
 
 DESC_UNITS = 255  # Apple's short description; the whole text goes into ``ldes``
@@ -143,7 +144,7 @@ def atoms(book: Book, cover: bytes | None) -> dict:
         values["desc"] = [short_description(book.description)]
         values["ldes"] = [book.description]
     if cover:
-        fmt = MP4Cover.FORMAT_PNG if cover.startswith(b"\x89PNG") else MP4Cover.FORMAT_JPEG
+        fmt = MP4Cover.FORMAT_PNG if image_suffix(cover) == ".png" else MP4Cover.FORMAT_JPEG
         values["covr"] = [MP4Cover(cover, imageformat=fmt)]
     return values
 

@@ -472,6 +472,21 @@ def test_a_cover_too_large_or_not_an_image_is_passed_over_with_a_finding_never_a
     assert bytes(MP4(folder / "Odd Covers.m4b").tags["covr"][0]) == embedded
 
 
+def test_the_embedded_cover_is_the_front_one_when_a_back_cover_comes_first(tmp_path):
+    from mutagen.id3 import APIC
+
+    from mediakeeper.audiobooks import covers
+
+    mp3 = make(tmp_path / "01.mp3", "sine=d=1")
+    audio = mutagen.File(mp3)  # ffmpeg wrote an ID3 tag
+    back, front = b"\xff\xd8\xff back", b"\xff\xd8\xff front"
+    audio.tags.add(APIC(encoding=3, mime="image/jpeg", type=4, desc="back", data=back))
+    audio.tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="front", data=front))
+    audio.save()
+    assert mutagen.File(mp3).tags.getall("APIC")[0].data == back  # the first is the back
+    assert covers.embedded(mp3) == front
+
+
 def test_an_encode_killed_then_resumed_with_another_bitrate_starts_afresh_and_says_so(
     tmp_path,
 ):

@@ -71,38 +71,43 @@ def read_rest(source: Path) -> tuple[dict[str, list[str]], Cover | None]:
         return {}, None
     table = _table_names()
     fields: dict[str, list[str]] = {}
-    cover = None
     if isinstance(audio, MP3) or isinstance(audio.tags, ID3):
         for frame in audio.tags.getall("TXXX"):
             if frame.desc.upper() not in table and f"TXXX:{frame.desc}".upper() not in table:
                 fields[frame.desc.upper()] = [str(t) for t in frame.text]
-        apics = audio.tags.getall("APIC")
-        if apics:
-            best = next((a for a in apics if a.type == 3), apics[0])
-            cover = Cover(best.data, best.mime, int(best.type))
     elif isinstance(audio, MP4):
         for key, values in audio.tags.items():
             if key.startswith(_ITUNES) and key.upper() not in table:
                 name = key[len(_ITUNES) :].upper()
                 fields[name] = [bytes(v).decode("utf-8", "replace") for v in values]
-        covers = audio.tags.get("covr") or []
-        if covers:
-            c = covers[0]
-            mime = "image/png" if c.imageformat == MP4Cover.FORMAT_PNG else "image/jpeg"
-            cover = Cover(bytes(c), mime)
     else:  # Vorbis comments: FLAC, Ogg Vorbis, Opus
         for key, values in audio.tags.items():  # key -> its values
             upper = key.upper()
-            if upper == _PICTURE:
-                if cover is None and values:
-                    cover = _cover_of(Picture(base64.b64decode(values[0])))
-                continue
-            if upper not in table:
+            if upper != _PICTURE and upper not in table:
                 fields.setdefault(upper, []).extend(values)
-        pictures = getattr(audio, "pictures", None)
-        if pictures:
-            cover = _cover_of(next((p for p in pictures if p.type == 3), pictures[0]))
-    return fields, cover
+    return fields, embedded_cover(audio)
+
+
+def embedded_cover(audio) -> Cover | None:
+    """The front cover embedded in a file mutagen opened (else its first picture): ID3
+    APIC, MP4 ``covr``, FLAC picture, Ogg ``METADATA_BLOCK_PICTURE``."""
+    if audio is None or audio.tags is None:
+        return None
+    if isinstance(audio, MP3) or isinstance(audio.tags, ID3):
+        apics = audio.tags.getall("APIC")
+        best = next((a for a in apics if a.type == 3), apics[0]) if apics else None
+        return Cover(best.data, best.mime, int(best.type)) if best else None
+    if isinstance(audio, MP4):
+        covers = audio.tags.get("covr") or []
+        if not covers:
+            return None
+        png = covers[0].imageformat == MP4Cover.FORMAT_PNG
+        return Cover(bytes(covers[0]), "image/png" if png else "image/jpeg")
+    pictures = getattr(audio, "pictures", None)
+    if pictures:
+        return _cover_of(next((p for p in pictures if p.type == 3), pictures[0]))
+    blocks = next((v for k, v in audio.tags.items() if k.upper() == _PICTURE and v), None)
+    return _cover_of(Picture(base64.b64decode(blocks[0]))) if blocks else None
 
 
 def _cover_of(picture: Picture) -> Cover:
