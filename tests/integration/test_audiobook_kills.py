@@ -65,7 +65,7 @@ def test_kill_9_at_random_moments_then_resume_ends_as_an_uninterrupted_run(
                 shutil.rmtree(folder, ignore_errors=True)
             scale /= 2
             continue
-        kill_9(proc, seen)
+        kill_9(proc, seen, tmp_path)
         kills += 1
         _whole_or_absent(out, reference)
     assert kills >= 1

@@ -67,15 +67,36 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def kill_9(proc: subprocess.Popen, seen: dict[int, str]) -> None:
-    """SIGKILL ``proc``: every process it started (``seen``) must be gone within 20 s (its
-    encoders die with it, PR_SET_PDEATHSIG), none left running."""
+def kill_9(proc: subprocess.Popen, seen: dict[int, str], root: Path) -> None:
+    """SIGKILL ``proc``: every process it started must be gone within 20 s (its encoders
+    die with it, PR_SET_PDEATHSIG), none left running: those it had started when ``seen``
+    was taken, and any started since, found as a process working in ``root`` (its command
+    line names a path there, or its working directory is there)."""
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
     deadline = time.monotonic() + 20
-    while any(_alive(p) for p in seen) and time.monotonic() < deadline:
+    left = lambda: [seen[p] for p in seen if _alive(p)] + _working_in(root)  # noqa: E731
+    while left() and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert [seen[p] for p in seen if _alive(p)] == [], "left running after kill -9"
+    assert left() == [], "left running after kill -9"
+
+
+def _working_in(root: Path) -> list[str]:
+    """The live processes (not this one) whose command line or working directory is in
+    ``root``: their command names."""
+    found, inside = [], os.fsencode(root)
+    for entry in Path("/proc").iterdir():
+        pid = int(entry.name) if entry.name.isdigit() else os.getpid()
+        if pid == os.getpid() or not _alive(pid):
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        if any(inside in arg for arg in argv) or cwd.startswith(os.fsdecode(inside)):
+            found.append((entry / "comm").read_text().strip())
+    return found
 
 
 def _visible_albums_whole(root: Path, reference: dict[str, bytes]) -> None:
@@ -130,7 +151,7 @@ def test_kill_9_at_random_moments_then_resume_ends_as_an_uninterrupted_run(
             scale /= 2
             continue
         seen.update(_descendants(proc.pid))
-        kill_9(proc, seen)
+        kill_9(proc, seen, tmp_path)
         kills += 1
         _visible_albums_whole(out, reference_out)
         _visible_albums_whole(arch, reference_arch)

@@ -56,7 +56,7 @@ def test_the_stage_is_on_the_queue_item_while_the_album_converts_and_after_a_kil
         assert "converting" in stages, f"the queue item never showed the album converting: {stages}"
         pytest.skip("the album was converted before the batch could be seen converting it")
     seen.update(_descendants(proc.pid))
-    kill_9(proc, seen)
+    kill_9(proc, seen, tmp_path)
 
     # The last stage stays visible on the item its dead batch held ...
     assert _journal_stages(queue_dir) == ["preparing", "converting"]

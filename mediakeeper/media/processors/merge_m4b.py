@@ -313,6 +313,7 @@ def _copy(exe, inputs, paths, links, temp, title, watch: Watch):
     joined = "concat:" + "|".join(os.fspath(p) for p in parts)
     _with_chapters(exe, ["-f", "aac", "-i", joined], inputs, starts, at, links, temp, title,
                    watch.limits(at, "joining"))  # fmt: skip
+    watch.finished("joining")
     listings = [part.with_suffix(".crc") for part in parts]
     seconds = _same_as_listed(exe, temp, links, listings, at, watch, "its files")
     check_chapters(temp, starts)
