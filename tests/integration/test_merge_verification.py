@@ -152,16 +152,24 @@ def test_the_time_a_merge_may_take_is_its_audios_length_times_the_factor(tmp_pat
 
 @pytest.mark.parametrize("codec", [["-c:a", "aac"], ["-c:a", "libmp3lame"]])
 def test_the_space_a_merge_asks_for_holds_what_it_writes_beside_the_book(tmp_path, codec):
-    """A copy: the ADTS parts, their listings, the book and its listing read back; an encode:
-    the encode, its listing, the book and its listing read back (each as large as they are)."""
+    """Measured when the book has been read back, the moment everything is there at once: a
+    copy's ADTS parts, their listings, the book and its listing read back; an encode's
+    encode, its listing, the book and its listing read back."""
     suffix = ".m4a" if "aac" in codec else ".mp3"
     files = [make(tmp_path / "in" / f"{n}{suffix}", f"sine=frequency={300 * n}:d=20", *codec)
              for n in (1, 2)]  # fmt: skip
     inputs = [merge_m4b.measure(EXE, p, p.stem) for p in files]
-    book = tmp_path / "book.m4b"
-    merged = merge_m4b.merge(EXE, inputs, book, tmp_path / "links", merge_m4b.Audio())
-    listing = tmp_path / "book.crc"
-    ffmpeg.packets(EXE, book, keep=listing)
-    written = 2 * book.stat().st_size + 2 * listing.stat().st_size
+    book, links = tmp_path / "out" / "book.m4b", tmp_path / "links"
+    book.parent.mkdir()
+    peak = []
+
+    def heard(doing: str, fraction: float) -> None:
+        if (doing, fraction) == ("verifying", 1.0):
+            made = [*links.iterdir(), *book.parent.iterdir()]
+            peak.append(sum(p.lstat().st_size for p in made if not p.is_symlink()))
+
+    merged = merge_m4b.merge(EXE, inputs, book, links, merge_m4b.Audio(),
+                             watch=merge_m4b.Watch(progress=heard))  # fmt: skip
     assert merged.copied == ("aac" in codec)
-    assert merge_m4b.working_bytes(inputs, merge_m4b.Audio()) - (1 << 20) >= written  # no slack
+    assert peak and max(peak) > 2 * book.stat().st_size  # the book and more
+    assert merge_m4b.working_bytes(inputs, merge_m4b.Audio()) - (1 << 20) >= max(peak)  # no slack
