@@ -371,14 +371,28 @@ def run_until(the_job: AudiobookJob, claim: dict, step: str) -> Path:
     return wd
 
 
+def stopped_at_32k(tmp_path, claim, step: str, **state) -> Path:
+    """The book run at 32k until ``step``, its ``state.json`` then given ``state`` (what a
+    kill at that moment leaves): its working directory."""
+    wd = run_until(job(tmp_path, bitrate="32k"), claim, step)
+    if state:
+        recorded = json.loads((wd / "state.json").read_text(encoding="utf-8"))
+        (wd / "state.json").write_text(json.dumps({**recorded, **state}))
+    return wd
+
+
+def resumed_at_160k(tmp_path, claim):
+    return job(tmp_path, bitrate="160k").process({**claim, "run_token": "second"})
+
+
 def test_a_book_merged_then_resumed_with_another_bitrate_is_merged_again_and_says_so(tmp_path):
     lib = tmp_path / "lib"
     book = lib / "Jane Doe - Rates"
     make(book / "01.mp3", "anoisesrc=d=4:a=0.5")
     make(book / "02.mp3", "anoisesrc=d=4:a=0.5")
     claim = item(lib, book)
-    run_until(job(tmp_path, bitrate="32k"), claim, "place")
-    result = job(tmp_path, bitrate="160k").process({**claim, "run_token": "second"})
+    stopped_at_32k(tmp_path, claim, "place")
+    result = resumed_at_160k(tmp_path, claim)
     m4b = tmp_path / "out" / "Jane Doe" / "Rates" / "Rates.m4b"
     assert MP4(m4b).info.bitrate > 100_000  # the settings of this run, not the killed one's
     assert result.notices == [
@@ -391,10 +405,8 @@ def test_a_book_whose_placing_began_keeps_its_encode_unless_overwrite(tmp_path):
     book = lib / "Jane Doe - Placed"
     make(book / "01.mp3", "anoisesrc=d=4:a=0.5")
     claim = item(lib, book)
-    wd = run_until(job(tmp_path, bitrate="32k"), claim, "place")
-    state = json.loads((wd / "state.json").read_text(encoding="utf-8"))
-    (wd / "state.json").write_text(json.dumps({**state, "placing": True}))  # then killed
-    result = job(tmp_path, bitrate="160k").process({**claim, "run_token": "second"})
+    stopped_at_32k(tmp_path, claim, "place", placing=True)  # killed while placing
+    result = resumed_at_160k(tmp_path, claim)
     m4b = tmp_path / "out" / "Jane Doe" / "Placed" / "Placed.m4b"
     assert MP4(m4b).info.bitrate < 64_000
     assert "run with --overwrite to encode it again" in result.notices[0]
@@ -405,9 +417,9 @@ def test_a_stream_copied_book_resumed_with_another_bitrate_is_not_merged_again(t
     book = lib / "Jane Doe - Copy"
     make(book / "01.m4a", "sine=d=1", "-c:a", "aac")
     claim = item(lib, book)
-    wd = run_until(job(tmp_path, bitrate="32k"), claim, "place")
+    wd = stopped_at_32k(tmp_path, claim, "place")
     merged = next((wd / "_book").glob("*.m4b")).read_bytes()
-    result = job(tmp_path, bitrate="160k").process({**claim, "run_token": "second"})
+    result = resumed_at_160k(tmp_path, claim)
     assert (tmp_path / "out" / "Jane Doe" / "Copy" / "Copy.m4b").read_bytes() == merged
     assert result.notices == []
 
@@ -496,13 +508,11 @@ def test_an_encode_killed_then_resumed_with_another_bitrate_starts_afresh_and_sa
     book = lib / "Jane Doe - Half"
     make(book / "01.mp3", "anoisesrc=d=4:a=0.5")
     claim = item(lib, book)
-    wd = run_until(job(tmp_path, bitrate="32k"), claim, "merge")
-    state = json.loads((wd / "state.json").read_text(encoding="utf-8"))
     audio = {"bitrate": "32k", "channels": 2, "sample_rate": 44100}
-    (wd / "state.json").write_text(json.dumps({**state, "audio": audio}))
+    wd = stopped_at_32k(tmp_path, claim, "merge", audio=audio)
     (wd / "_book").mkdir()
     (wd / "_book" / "part-0001.m4a").write_bytes(b"encoded at 32k")
-    result = job(tmp_path, bitrate="160k").process({**claim, "run_token": "second"})
+    result = resumed_at_160k(tmp_path, claim)
     folder = tmp_path / "out" / "Jane Doe" / "Half"
     assert sorted(p.name for p in folder.iterdir()) == ["Half.m4b"]
     assert MP4(folder / "Half.m4b").info.bitrate > 100_000
