@@ -62,7 +62,10 @@ class Feed:
     input end early: its output must not be used). Leaving it early (the encoder failed or
     was stopped past a limit, Ctrl+C) kills the decoders still running."""
 
-    def __init__(self, exe: str, paths: Sequence[Path | str], pcm: Pcm):
+    def __init__(self, exe: str, paths: Sequence[Path | str], pcm: Pcm,
+                 names: Sequence[str] = ()):  # fmt: skip
+        """``names``: each file as ``error`` names it (by default its path's last part)."""
+        self.names = list(names) or [Path(p).name for p in paths]
         self.counts: list[int] = []
         self.error = ""
         self._exe, self._paths, self._pcm = exe, list(paths), pcm
@@ -93,12 +96,12 @@ class Feed:
         """Runs on its own thread: the decoders are its children, so they die with it."""
         try:
             ahead = self._start(0)
-            for n, path in enumerate(self._paths):
+            for n in range(len(self._paths)):
                 decoder, errors = ahead
                 ahead = self._start(n + 1) if n + 1 < len(self._paths) else None
                 moved = _move(decoder.stdout.fileno(), self._write)
                 decoder.wait()
-                if not self._counted(path, decoder.returncode, errors, moved):
+                if not self._counted(self.names[n], decoder.returncode, errors, moved):
                     return
         except BrokenPipeError:
             pass  # the encoder ended first: its own run says why
@@ -131,13 +134,13 @@ class Feed:
         _widen(decoder.stdout.fileno())
         return decoder, errors
 
-    def _counted(self, path, returncode: int, errors, moved: int) -> bool:
+    def _counted(self, name: str, returncode: int, errors, moved: int) -> bool:
         errors.seek(0)
         said = ffmpeg.last_line(errors.read())
         if self._stopping:
             return False
         if returncode != 0 or moved % self._pcm.frame_bytes:
-            self.error = f"{Path(path).name} does not decode: {said or 'ffmpeg failed'}"
+            self.error = f"{name} does not decode: {said or 'ffmpeg failed'}"
             return False
         self.counts.append(moved // self._pcm.frame_bytes)
         return True

@@ -132,15 +132,17 @@ def test_mixed_formats_are_encoded_once_and_say_so(tmp_path):
     assert MP4(m4b).info.codec.startswith("mp4a")
 
 
-def test_odd_names_reach_ffmpeg_whole(tmp_path):
+@pytest.mark.parametrize("copied", [False, True], ids=["encoded", "copied"])
+def test_odd_names_reach_ffmpeg_whole(tmp_path, copied):
     lib = tmp_path / "lib"
     book = lib / "Jane's \"Book\" – Über"
-    names = ["01 It's \"quoted\".mp3", "02 Ümläut\nnewline.mp3", "03 back\\slash $HOME.mp3",
-             "-dash; #x=y.m4a"]  # fmt: skip
-    for n, name in enumerate(names):
-        extra = ("-c:a", "aac") if name.endswith(".m4a") else ()
-        make(book / name, f"sine=frequency={300 + 100 * n}:d=1", *extra)
+    stems = ["01 It's \"quoted\"", "02 Ümläut\nnewline", "03 back\\slash $HOME", "-dash; #x=y"]
+    for n, stem in enumerate(stems):
+        aac = copied or n == 3  # an encode: MP3s and one AAC file
+        make(book / (stem + (".m4a" if aac else ".mp3")), f"sine=frequency={300 + 100 * n}:d=1",
+             *(("-c:a", "aac") if aac else ()))  # fmt: skip
     _, document = run_book(tmp_path, lib, book)
+    assert document["copied"] is copied
     m4b = next(Path(document["output"]).glob("*.m4b"))
     assert [t for _, t in chapters(m4b)] == [
         "It's \"quoted\"", "Ümläut\nnewline", "back\\slash $HOME", "-dash; #x=y"]  # fmt: skip
@@ -517,3 +519,63 @@ def test_an_encode_killed_then_resumed_with_another_bitrate_starts_afresh_and_sa
     assert sorted(p.name for p in folder.iterdir()) == ["Half.m4b"]
     assert MP4(folder / "Half.m4b").info.bitrate > 100_000
     assert result.notices and result.notices[0].endswith("): merged again")
+
+
+def logging_ffmpeg(tmp_path: Path) -> tuple[str, Path]:
+    """An ``[ffmpeg] path`` that runs the real ffmpeg and logs each command line: (the
+    path, the log)."""
+    log, wrapper = tmp_path / "ffmpeg.log", tmp_path / "ffmpeg-logged"
+    wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec "{EXE}" "$@"\n')
+    wrapper.chmod(0o755)
+    return os.fspath(wrapper), log
+
+
+def test_a_file_that_stops_decoding_at_the_merge_is_tried_twice_then_fails_with_ffmpegs_line(
+    tmp_path,
+):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Spoilt"
+    make(book / "01.mp3", "sine=d=2")
+    make(book / "02 Spoilt.mp3", "sine=d=2")
+    claim = item(lib, book)
+    path, log = logging_ffmpeg(tmp_path)
+    wd = run_until(job(tmp_path, ffmpeg_path=path), claim, "merge")
+    backup = Path(json.loads((wd / "state.json").read_text(encoding="utf-8"))["backup"])
+    (backup / "02 Spoilt.mp3").write_bytes(b"no longer audio " * 400)  # after its measuring
+    said = ffmpeg.run(EXE, ["-i", os.fspath(backup / "02 Spoilt.mp3"), "-f", "null", "-"])
+    log.write_text("")
+    with pytest.raises(ItemFailure) as failed:
+        job(tmp_path, ffmpeg_path=path).process({**claim, "run_token": "second"})
+    assert failed.value.stage == "failed_merge"
+    assert failed.value.message.endswith(f"02 Spoilt.mp3 does not decode: {said.last_error}")
+    lines = log.read_text().splitlines()
+    assert len([line for line in lines if "0002.mp3 -map 0:a:0 -f f32le" in line]) == 2  # a retry
+
+
+def test_a_book_resumed_after_its_measuring_is_not_measured_again(tmp_path):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Measured"
+    make(book / "01.mp3", "sine=d=1")
+    make(book / "02.mp3", "sine=d=1")
+    claim = item(lib, book)
+    path, log = logging_ffmpeg(tmp_path)
+    run_until(job(tmp_path, ffmpeg_path=path), claim, "merge")
+    measured = [line for line in log.read_text().splitlines() if line.endswith("framecrc -")]
+    assert len(measured) == 2  # each file listed once, by the measuring
+    log.write_text("")
+    job(tmp_path, ffmpeg_path=path).process({**claim, "run_token": "second"})
+    assert not [line for line in log.read_text().splitlines() if line.endswith("framecrc -")]
+    assert next((tmp_path / "out").rglob("*.m4b")).is_file()
+
+
+def test_a_file_that_does_not_read_fails_the_book_at_its_measuring_naming_it(tmp_path):
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Unread"
+    make(book / "01.mp3", "sine=d=1")
+    (book / "02 Unread.mp3").write_bytes(b"not audio " * 400)
+    with pytest.raises(ItemFailure) as failed:
+        job(tmp_path).process(item(lib, book))
+    assert failed.value.stage == "failed_measure"
+    assert failed.value.message.startswith("unreadable-file: 02 Unread.mp3 does not read: ")
+    assert failed.value.message.endswith(f"(in {book}): replace or remove it")
+    assert not (tmp_path / "out").exists()

@@ -220,7 +220,8 @@ def _encode(exe, inputs, paths, links, temp, audio: Audio, title, watch: Watch):
     estimate = sum(i.seconds for i in inputs)
     pcm = pcm_feed.Pcm(audio.sample_rate, audio.channels)
     tee = f"[f=ipod]{ENCODED}|[f=framecrc]{LISTED}|[f=adts]pipe:{{fd}}"
-    with pcm_feed.Feed(exe, paths, pcm) as feed, _decoded_meanwhile(exe, watch) as check:
+    names = [Path(i.path).name for i in inputs]  # not the links': what a person knows
+    with pcm_feed.Feed(exe, paths, pcm, names) as feed, _decoded_meanwhile(exe, watch) as check:
         result = ffmpeg.run(exe, [*pcm.input_args(), "-map", "0:a", "-c:a", "aac", "-b:a",
                                   audio.bitrate, "-fflags", "+bitexact", "-f", "tee",
                                   tee.format(fd=check.fd)], stdin=feed.stdin,
