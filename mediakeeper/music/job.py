@@ -199,7 +199,9 @@ class MusicJob:
 
         files = [folder / track.path for track in tracks]
         try:
-            applied = loudness.apply(ffmpeg.find(self.ffmpeg_path), folder, key, files, journal)
+            # swept: as for the fixes just before, our stale copies here are gone already
+            applied = loudness.apply(ffmpeg.find(self.ffmpeg_path), folder, key, files, journal,
+                                     swept=True)  # fmt: skip
         except MeasureFailed as err:
             raise ItemFailure("loudness", err.message) from None
         except OSError as err:

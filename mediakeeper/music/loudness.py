@@ -43,7 +43,9 @@ def planned(exe: str, artist_dir: Path, files: Iterable[Path]) -> list[TagChange
 
 
 def apply(
-    exe: str, artist_dir: Path, artist: str, files: Iterable[Path], journal: ChangeJournal
+    exe: str, artist_dir: Path, artist: str, files: Iterable[Path], journal: ChangeJournal,
+    *, swept: bool = False,
 ) -> Applied:
-    """Measure and write, journaled first (``apply_changes``)."""
-    return apply_changes(artist_dir, artist, planned(exe, artist_dir, files), journal)
+    """Measure and write, journaled first (``apply_changes``; ``swept`` as there)."""
+    return apply_changes(artist_dir, artist, planned(exe, artist_dir, files), journal,
+                         swept=swept)  # fmt: skip
