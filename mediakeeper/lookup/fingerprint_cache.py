@@ -1,0 +1,73 @@
+"""Chromaprint fingerprints kept by file identity, so a file is decoded for one only once.
+
+``status/cache/chromaprints.sqlite`` in the data home maps a file's identity (device, inode,
+size, mtime in nanoseconds) to its fingerprint and decoded duration. A file rewritten or
+replaced has another identity and is fingerprinted afresh; a tag edit changes the mtime too,
+which costs one decode more but never serves a fingerprint of other audio. Every worker
+process opens its own connection; a file that is not a readable SQLite database is moved
+aside and started afresh (``stores.py``), like the HTTP caches beside it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from mediakeeper.lookup.stores import open_sqlite
+from mediakeeper.media.chromaprint import Fingerprint
+
+FILE_NAME = "chromaprints.sqlite"
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS chromaprints (dev INTEGER, ino INTEGER, size INTEGER, "
+    "mtime_ns INTEGER, duration REAL, fingerprint TEXT, PRIMARY KEY (dev, ino, size, mtime_ns))"
+)
+
+Identity = tuple[int, int, int, int]
+
+
+def identity(path: Path | str) -> Identity:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(path, timeout=60, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute(_SCHEMA)
+    return con
+
+
+class FingerprintCache:
+    """``get(path, compute)``: the cached fingerprint of ``path``, or ``compute(path)``'s,
+    stored. ``computed`` and ``reused`` count what this process did."""
+
+    def __init__(self, cache_dir: Path):
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self.path = cache_dir / FILE_NAME
+        self._con, _ = open_sqlite(self.path, _connect)
+        self.computed = 0
+        self.reused = 0
+
+    def get(self, path: Path | str, compute: Callable[[Path | str], Fingerprint]) -> Fingerprint:
+        key = identity(path)
+        row = self._con.execute(
+            "SELECT duration, fingerprint FROM chromaprints "
+            "WHERE dev = ? AND ino = ? AND size = ? AND mtime_ns = ?",
+            key,
+        ).fetchone()
+        if row is not None:
+            self.reused += 1
+            return Fingerprint(float(row[0]), row[1])
+        found = compute(path)
+        self.computed += 1
+        if identity(path) == key:  # not one that changed while it was decoded
+            self._con.execute(
+                "INSERT OR REPLACE INTO chromaprints VALUES (?, ?, ?, ?, ?, ?)",
+                (*key, found.duration, found.fingerprint),
+            )
+        return found
+
+    def close(self) -> None:
+        self._con.close()
