@@ -33,16 +33,15 @@ ALBUM = [track("A/01.flac", "A"), track("A/02.flac", "A")]
 ALBUM_HEARD = [heard("A/01.flac", (0.97, rec("Speak to Me", DSOTM, ECHOES_BEST))),
                heard("A/02.flac", (0.99, rec("Breathe", DSOTM)))]  # fmt: skip
 
+def _one(found: Heard) -> list[Finding]:
+    return propose([track("x.flac")], [found])
+
+
 FIRES = [
-    pytest.param("album-sound-match", lambda: propose(ALBUM, ALBUM_HEARD), "A",
-                 id="album-sound-match"),  # fmt: skip
-    pytest.param("sound-match", lambda: propose([track("x.flac")],
-                 [heard("x.flac", (0.8, rec("Money")))]), "x.flac", id="sound-match"),  # fmt: skip
-    pytest.param("no-sound-match", lambda: propose([track("x.flac")], [heard("x.flac")]),
-                 "x.flac", id="no-sound-match"),  # fmt: skip
-    pytest.param("fingerprint-failed", lambda: propose(
-        [track("x.flac")], [Heard("x.flac", failed="Invalid data found")]), "x.flac",
-        id="fingerprint-failed"),  # fmt: skip
+    pytest.param("album-sound-match", lambda: propose(ALBUM, ALBUM_HEARD), "A", id="album"),
+    pytest.param("sound-match", lambda: _one(heard("x.flac", (0.8, rec("Money")))), "x.flac"),
+    pytest.param("no-sound-match", lambda: _one(heard("x.flac")), "x.flac"),
+    pytest.param("fingerprint-failed", lambda: _one(Heard("x.flac", failed="bad")), "x.flac"),
 ]
 
 
