@@ -64,8 +64,13 @@ class Choice:
 
 def wanted(track: Track, every: bool) -> bool:
     """Whether the track is looked up: no artist or title; with ``every``, no recording id."""
-    has = lambda tag: bool((track.tags.get(tag) or "").strip())  # noqa: E731
-    return not all(has(tag) for tag in IDENTITY) or (every and not has(RECORDING_ID))
+    return not all(_has(track, tag) for tag in IDENTITY) or (
+        every and not _has(track, RECORDING_ID)
+    )
+
+
+def _has(track: Track, tag: str) -> bool:
+    return bool((track.tags.get(tag) or "").strip())
 
 
 def propose(
@@ -217,7 +222,7 @@ def _changes(track: Track, rec: Recording, group: ReleaseGroupRef | None) -> lis
     return [
         TagChange(track.path, tag, track.tags.get(tag), new)
         for tag, new in values.items()
-        if new and not (track.tags.get(tag) or "").strip()
+        if new and not _has(track, tag)
     ]
 
 
