@@ -100,30 +100,27 @@ def settle(local: Sequence[Finding], proposals: Sequence[Finding]) -> list[Findi
     """The local findings beside the proposals: a missing tag's fill (a title from the file
     name) that the best choice contradicts is held back for the person; one an applied
     proposal writes is that proposal's value, so its finding is settled by the same write."""
-    best: dict[tuple[str, str], tuple[TagChange, float, bool]] = {}
+    best: dict[tuple[str, str], tuple[TagChange, Finding]] = {}
     for p in proposals:
-        choices = p.details.get("choices") or []
-        if choices:
-            top = choices[0]
-            for raw in top["changes"]:
-                change = TagChange(**raw)
-                best[(change.path, change.tag)] = (change, top["score"], bool(p.changes))
+        for raw in (p.details.get("choices") or [{"changes": []}])[0]["changes"]:
+            change = TagChange(**raw)
+            best[(change.path, change.tag)] = (change, p)
     return [_settled(f, best) for f in local]
 
 
-def _settled(f: Finding, best: Mapping[tuple[str, str], tuple[TagChange, float, bool]]) -> Finding:
+def _settled(f: Finding, best: Mapping[tuple[str, str], tuple[TagChange, Finding]]) -> Finding:
     tag = f.details.get("tag")
     if not f.code.startswith("missing-") or (f.path, tag) not in best:
         return f
-    change, score, applied = best[(f.path, tag)]
+    change, proposal = best[(f.path, tag)]
     if any(c.new == change.new for c in f.changes):
         return f
     missing = f"The {label(tag)} tag is missing."
-    if applied:
+    if proposal.changes:  # applied
+        score = proposal.details["score"]
         said = f" Setting it to {change.new!r} (it sounds like that: AcoustID score {score:.2f})."
         return replace(f, changes=(change,), message=missing + said)
-    said = (f" Not filled: the track sounds like {change.new!r} (its sound-match proposal); "
-            "choose.")  # fmt: skip
+    said = f" Not filled: it sounds like {change.new!r} (the {proposal.code} proposal); choose."
     return replace(f, changes=(), message=missing + said)
 
 

@@ -133,7 +133,7 @@ def test_a_file_name_fill_the_sound_contradicts_waits_for_the_person():
     proposal = propose([track("01 - Track 1.flac")], [heard("01 - Track 1.flac",
                        (0.9, rec("Money")))])  # fmt: skip
     (local,) = settle([_missing_title("01 - Track 1.flac", "Track 1")], proposal)
-    assert not local.changes and "sounds like 'Money'" in local.message
+    assert not local.changes and "it sounds like 'Money' (the sound-match" in local.message
 
 
 def test_a_file_name_fill_the_sound_agrees_with_stays():
