@@ -217,3 +217,12 @@ def test_fingerprints_are_kept_by_file_identity(tmp_path, prints):
     rows = sqlite3.connect(tmp_path / "cache" / "chromaprints.sqlite").execute(
         "SELECT count(*) FROM chromaprints").fetchone()  # fmt: skip
     assert rows == (2,)
+
+
+def test_an_ffmpeg_without_the_muxer_gives_way_to_the_bundled_one(tmp_path):
+    """A build without libchromaprint (listing no chromaprint muxer) is passed over."""
+    plain = tmp_path / "ffmpeg"
+    plain.write_text("#!/bin/sh\nprintf ' E  null            raw null video\\n'\n")
+    plain.chmod(0o755)
+    assert not chromaprint.has_muxer(str(plain))
+    assert chromaprint.fingerprinter(str(plain)) == BUNDLED
