@@ -2,8 +2,10 @@
 
 ``status/cache/chromaprints.sqlite`` in the data home maps a file's identity (device, inode,
 size, mtime in nanoseconds) to its fingerprint and decoded duration. A file rewritten or
-replaced has another identity and is fingerprinted afresh; a tag edit changes the mtime too,
-which costs one decode more but never serves a fingerprint of other audio. Every worker
+replaced has another identity and is fingerprinted afresh (another program's tag edit costs
+one decode more, but a fingerprint of other audio is never served); the toolkit's own tag
+writes, which leave the audio as it was, carry the fingerprint to the new identity
+(``follow``). Every worker
 process opens its own connection; a file that is not a readable SQLite database is moved
 aside and started afresh (``stores.py``), like the HTTP caches beside it.
 """
@@ -49,9 +51,10 @@ class FingerprintCache:
         self._con, _ = open_sqlite(self.path, _connect)
         self.computed = 0
         self.reused = 0
+        self._seen: dict[str, Identity] = {}  # path -> its identity when last read here
 
     def get(self, path: Path | str, compute: Callable[[Path | str], Fingerprint]) -> Fingerprint:
-        key = identity(path)
+        key = self._seen[os.fspath(path)] = identity(path)
         row = self._con.execute(
             "SELECT duration, fingerprint FROM chromaprints "
             "WHERE dev = ? AND ino = ? AND size = ? AND mtime_ns = ?",
@@ -68,6 +71,24 @@ class FingerprintCache:
                 (*key, found.duration, found.fingerprint),
             )
         return found
+
+    def follow(self, path: Path | str) -> bool:
+        """The file was just rewritten by the toolkit's own tag write, its audio untouched:
+        its fingerprint goes with it to its new identity (no decode on the next run)."""
+        old = self._seen.get(os.fspath(path))
+        try:
+            new = identity(path)
+        except OSError:
+            return False
+        if old is None or new == old:
+            return False
+        self._con.execute(
+            "INSERT OR IGNORE INTO chromaprints SELECT ?, ?, ?, ?, duration, fingerprint "
+            "FROM chromaprints WHERE dev = ? AND ino = ? AND size = ? AND mtime_ns = ?",
+            (*new, *old),
+        )
+        self._seen[os.fspath(path)] = new
+        return True
 
     def close(self) -> None:
         self._con.close()

@@ -81,3 +81,10 @@ def _hear(client: SoundClient, path: Path, rel: str) -> Heard:
             raise
         return Heard(rel, unheard=f"AcoustID did not look it up: {err.message}")
     return Heard(rel, matches=tuple(matches))
+
+
+def carry_fingerprints(settings: Settings, folder: Path, paths: Iterable[str]) -> None:
+    """The files the job's own tag writes just rewrote keep their fingerprints."""
+    cache = sound_client(settings).fingerprints
+    for rel in paths:
+        cache.follow(folder / rel)

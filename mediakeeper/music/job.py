@@ -115,6 +115,10 @@ class MusicJob:
         loudness = self._loudness(folder, item["key"], tracks, journal) if self.replaygain else 0
         done = set(applied.changes)
         written = {c.path for c in done}
+        if "identified" in state and written:  # the files just written keep their fingerprints
+            from mediakeeper.music.identify_lookups import carry_fingerprints
+
+            carry_fingerprints(self.settings, folder, written)
         why_not = dict(applied.refused)
         settled = [_settled(f, done, written, why_not) for f in findings]
         records = [finding_record(f) for f in settled]
@@ -277,8 +281,7 @@ class MusicJob:
         return not self.enrich_only and went_offline(self.status_dir, self.session) is not None
 
     def _identifies(self, scan) -> bool:
-        """Tracks are identified by their sound when AcoustID has a key (--identify needs
-        one: the batch refuses it without) and a track wants it."""
+        """AcoustID has a key (--identify is refused without one) and a track wants it."""
         from mediakeeper.music.identify import wanted
 
         return (self.settings is not None and bool(self.settings.get("acoustid", "key").strip())
@@ -287,8 +290,7 @@ class MusicJob:
     def _identify(
         self, item: dict[str, Any], scan, findings: list[Finding], state: dict[str, Any]
     ) -> list[Finding]:
-        """AcoustID's proposals for the tracks without artist or title (``--identify``: or
-        recording id), the local findings settled beside them (``music/identify.py``)."""
+        """AcoustID's proposals, the local findings settled beside them (music/identify.py)."""
         from mediakeeper.lookup.acoustid_types import KeyRefused
         from mediakeeper.music.identify_lookups import identify_tracks, sound_client
 

@@ -226,3 +226,17 @@ def test_an_ffmpeg_without_the_muxer_gives_way_to_the_bundled_one(tmp_path):
     plain.chmod(0o755)
     assert not chromaprint.has_muxer(str(plain))
     assert chromaprint.fingerprinter(str(plain)) == BUNDLED
+
+
+def test_a_fingerprint_follows_the_toolkits_own_tag_write(tmp_path, prints):
+    from mediakeeper import tags
+
+    path, expected = prints[1]
+    copy = tmp_path / "copy.flac"
+    copy.write_bytes(path.read_bytes())
+    cache = FingerprintCache(tmp_path / "cache")
+    cache.get(copy, lambda p: chromaprint.fingerprint(BUNDLED, p))
+    tags.write(copy, {"title": "Money"})  # a new file swapped in: another identity
+    assert cache.follow(copy)
+    assert cache.get(copy, lambda p: pytest.fail("decoded again")) == expected
+    assert not cache.follow(tmp_path / "never-read.flac")

@@ -61,8 +61,8 @@ def library(tmp_path, audio):
     untagged track, and one tagged track without a recording id."""
     root = tmp_path / "Music"
     files = {
-        "Untitled/01.flac": 1,
-        "Untitled/02.flac": 2,
+        "1973 - Untitled/01.flac": 1,
+        "1973 - Untitled/02.flac": 2,
         "track.flac": 3,
         "unknown.flac": 4,
         "tagged.flac": 5,
@@ -116,16 +116,16 @@ def test_untagged_tracks_become_proposals_and_nothing_is_written(fake, library, 
     found = findings(home)
 
     (album,) = found["album-sound-match"]
-    assert (album["path"], album["severity"]) == ("Untitled", "warning")
+    assert (album["path"], album["severity"]) == ("1973 - Untitled", "warning")
     assert "These 2 tracks sound like 'The Dark Side of the Moon' by Pink Floyd" in album["message"]
     assert "AcoustID score 0.97" in album["message"] and not album["fixed"]
     first, second = album["details"]["choices"]  # the plain album first, the compilation next
     assert first["release_group"] == DSOTM["id"] and second["release_group"] == BEST_OF["id"]
     assert {(c["path"], c["tag"], c["new"]) for c in first["changes"]} >= {
-        ("Untitled/01.flac", "title", "Speak to Me"),
-        ("Untitled/02.flac", "title", "Breathe"),
-        ("Untitled/02.flac", "album", "The Dark Side of the Moon"),
-        ("Untitled/02.flac", "musicbrainz_trackid", BREATHE["id"]),
+        ("1973 - Untitled/01.flac", "title", "Speak to Me"),
+        ("1973 - Untitled/02.flac", "title", "Breathe"),
+        ("1973 - Untitled/02.flac", "album", "The Dark Side of the Moon"),
+        ("1973 - Untitled/02.flac", "musicbrainz_trackid", BREATHE["id"]),
     }
     (track,) = found["sound-match"]
     assert track["path"] == "track.flac"
@@ -135,7 +135,7 @@ def test_untagged_tracks_become_proposals_and_nothing_is_written(fake, library, 
     assert unknown["path"] == "unknown.flac" and unknown["severity"] == "info"
     # The tagged track is not looked up without --identify; the rest once each.
     assert sorted(lookups(fake)) == sorted(audio[s][1] for s in (1, 2, 3, 4))
-    for path in before:  # the local fixes may write (none here); no proposal is
+    for path in before:  # the local fixes write (the folder's year); no proposal is
         written = tags.read(path).tags
         assert not {"album", "musicbrainz_trackid"} & set(written), path
         assert path.name == "tagged.flac" or "title" not in written
@@ -143,8 +143,12 @@ def test_untagged_tracks_become_proposals_and_nothing_is_written(fake, library, 
 
 
 def test_a_rerun_decodes_nothing_and_asks_nothing(fake, fake_musicbrainz, library, tmp_path):
+    """Also for the files the first run's own fixes rewrote (the album's year, from its
+    folder): their fingerprints went with them."""
     home = tmp_path / "home"
     run(fake, home, library, musicbrainz=fake_musicbrainz.url)
+    year = tags.read(library / FLOYD / "1973 - Untitled/01.flac").tags.get("date")
+    assert year == "1973"  # rewritten by the first run
     asked = len(fake.requests)
     queue = QueueStore(home / "status/music", "music")
     assert queue.load()["items"][0]["details"]["identified"]["fingerprinted"] == 4
@@ -165,7 +169,7 @@ def test_identify_apply_writes_the_confident_proposals_and_undo_takes_them_back(
     home = tmp_path / "home"
     done = run(fake, home, library, "--identify", "--apply")
     assert done.returncode in (0, 1), done.stderr
-    speak = library / FLOYD / "Untitled/01.flac"
+    speak = library / FLOYD / "1973 - Untitled/01.flac"
     values = tags.read(speak).tags
     assert values["title"] == "Speak to Me" and values["artist"] == FLOYD
     assert values["album"] == "The Dark Side of the Moon"
@@ -178,7 +182,7 @@ def test_identify_apply_writes_the_confident_proposals_and_undo_takes_them_back(
     matched = {f["path"]: f["fixed"] for f in found["sound-match"]}
     assert matched == {"track.flac": False, "tagged.flac": True}
     titles = {f["path"]: f for f in found["missing-title"]}
-    assert titles["Untitled/01.flac"]["fixed"]  # settled by the proposal's write
+    assert titles["1973 - Untitled/01.flac"]["fixed"]  # settled by the proposal's write
     assert not titles["track.flac"]["fixed"]
 
     undo = subprocess.run(
