@@ -17,6 +17,8 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from filelock import FileLock
+
 from mediakeeper.lookup.stores import open_sqlite
 from mediakeeper.media.chromaprint import Fingerprint
 
@@ -35,9 +37,12 @@ def identity(path: Path | str) -> Identity:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    con = sqlite3.connect(path, timeout=60, isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute(_SCHEMA)
+    # One process at a time: two workers setting WAL on a new file at once make SQLite
+    # refuse one ("database is locked") rather than wait (as for the HTTP caches).
+    with FileLock(f"{path}.lock"):
+        con = sqlite3.connect(path, timeout=60, isolation_level=None)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute(_SCHEMA)
     return con
 
 

@@ -249,3 +249,19 @@ def test_without_a_key_untagged_tracks_are_only_reported(fake, library, tmp_path
     assert "missing-title" in found and "sound-match" not in found
     assert fake.requests == []
     assert "title" not in tags.read(library / FLOYD / "track.flac").tags
+
+
+def test_two_workers_share_the_caches(fake, tmp_path, audio):
+    """Two artists at once, each worker with its own connections to one fingerprint cache
+    and one answer cache: both identified, each fingerprint asked for once."""
+    library = tmp_path / "Music"
+    for name, seed in (("First", 3), ("Second", 5)):
+        path = library / name / "untitled.flac"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(audio[seed][0])
+    home = tmp_path / "home"
+    done = run(fake, home, library, "--workers", "2")
+    assert done.returncode in (0, 1), done.stderr
+    items = QueueStore(home / "status/music", "music").load()["items"]
+    assert [i["details"]["identified"]["proposals"] for i in items] == [1, 1]
+    assert sorted(lookups(fake)) == sorted([audio[3][1], audio[5][1]])
