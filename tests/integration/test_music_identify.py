@@ -236,6 +236,8 @@ def test_acoustid_unreachable_leaves_the_lookups_for_enrich(
     assert "identified" not in item["details"] and not item["details"]["enriched"]
     assert "album-sound-match" not in findings(home)
     assert fake_musicbrainz.requests == []  # the run went on offline: MusicBrainz waits too
+    log = next((home / "status/music/session_logs").glob("*.log")).read_text()
+    assert "AcoustID" in log and "client=REDACTED" in log and API_KEY not in log
     fake.clear_faults()
     enriched = run(fake, home, library, "--enrich", musicbrainz=fake_musicbrainz.url)
     assert "album-sound-match" in findings(home), enriched.stdout + enriched.stderr
