@@ -39,10 +39,12 @@ def _jobs(run: Run):
 
 
 def _check_identify(run: Run) -> None:
-    """--apply only with --identify; --identify only with an AcoustID key."""
+    """--apply only with --identify; --identify only with an AcoustID key (a dry run asks
+    nothing: it needs none)."""
     if run.flags["apply"] and not run.flags["identify"]:
         raise ConfigError("--apply writes what --identify proposes: give both")
-    if run.flags["identify"] and run.online:
+    dry_run = click.get_current_context().params.get("dry_run", False)
+    if run.flags["identify"] and run.online and not dry_run:
         require_key(run.settings)
 
 

@@ -12,8 +12,8 @@ from mediakeeper.config import Settings
 from mediakeeper.errors import ConfigError, LookupFailed
 
 KEY_HELP = (
-    "set key in the [acoustid] section of mediakeeper.toml, or MEDIAKEEPER_ACOUSTID_KEY in the "
-    "environment (an application key is free: https://acoustid.org/new-application)"
+    "set key in the [acoustid] section of mediakeeper.toml or MEDIAKEEPER_ACOUSTID_KEY; an "
+    "application key is free at https://acoustid.org/new-application"
 )
 
 

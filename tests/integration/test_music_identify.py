@@ -222,6 +222,8 @@ def test_identify_without_a_key_is_refused_before_anything(fake, library, tmp_pa
     assert fake.requests == []
     done = run(fake, home, library, "--apply")
     assert done.returncode == 2 and "give both" in done.stderr
+    done = run(fake, home, library, "--identify", "--dry-run", key="")  # asks nothing
+    assert done.returncode == 0 and "nothing was written" in done.stdout
 
 
 def test_acoustid_unreachable_leaves_the_lookups_for_enrich(
