@@ -1,11 +1,12 @@
 """The demo: ``make demo`` (``python -m mediakeeper.demo``).
 
 Builds ``demo/Music``: nine well-known albums with their real track lists, as one-second
-silent files made from the committed templates, in mixed formats. Most tags are clean; the
-problems listed with each album are planted on purpose, so that every music finding code
-(docs/findings.md) fires at least once, some fixable and some left for a person. Then it runs
-the real batch command on that library, shows the queue summary, and points to the reports and
-to undo.
+silent files made from the committed templates, in mixed formats, and one track of real
+sound with no tags at all (identified by its sound where an AcoustID key is set). Most tags
+are clean; the problems listed with each album are planted on purpose, so that every music
+finding code (docs/findings.md) fires at least once, some fixable and some left for a person.
+Then it runs the real batch command on that library, shows the queue summary, and points to
+the reports and to undo.
 
 The demo folder is wiped and rebuilt on every run, so the demo always shows the same thing. A
 folder is only ever wiped if it carries the marker file the demo writes into it.
@@ -29,12 +30,15 @@ from pathlib import Path
 
 from mediakeeper.commands import kind_argv, kind_command, tool_command
 from mediakeeper.errors import MediakeeperError
+from mediakeeper.media import ffmpeg
+from mediakeeper.media import synth as sound
 from mediakeeper.music import synth
 from mediakeeper.music.fixes import read_journal
 from mediakeeper.slug import slugify
 from mediakeeper.wording import count
 
 MARKER = ".mediakeeper-demo"
+UNTAGGED = "Pink Floyd/untitled.flac"
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
@@ -277,7 +281,10 @@ def build_library(music: Path) -> int:
     # A music video in a format the toolkit does not read (a Matroska header): reported.
     video = music / "Radiohead" / "1997 - OK Computer" / "Karma Police (video).mkv"
     video.write_bytes(b"\x1aE\xdf\xa3" + bytes(28))
-    return files + 1
+    # A track with no tag at all, of real sound (20 s of noise): offline it is reported; with
+    # an AcoustID key it is looked up by its sound (this noise is one AcoustID does not know).
+    sound.noise(ffmpeg.find(), music / UNTAGGED, 20, seed=38)
+    return files + 2
 
 
 # --- the demo home ----------------------------------------------------------------------------
@@ -359,6 +366,7 @@ def _describe_library(home: Path, files: int, seconds: float) -> None:
         tracks = count(len(album.titles), "track")
         print(f"  {album.artist} — {album.title} ({album.year}), {tracks}, {'+'.join(formats)}")
         print(textwrap.fill(album.planted, 92, initial_indent=" " * 6, subsequent_indent=" " * 6))
+    print(f"  and {UNTAGGED}: 20 seconds of sound with no tags at all")
 
 
 def _closing(home: Path) -> None:
@@ -374,6 +382,12 @@ def _closing(home: Path) -> None:
         f"\nStart with {tie}:\n"
         "its tracks split 5-vs-5 on the year, so the toolkit asks you instead of guessing.\n"
         "Every report lists what was fixed and what needs a decision, album by album."
+    )
+    print(
+        f"\n{UNTAGGED} has no tags: offline it is only reported. With an AcoustID key (free:\n"
+        "https://acoustid.org/new-application) a batch identifies such tracks by their sound:\n"
+        f"  MEDIAKEEPER_ACOUSTID_KEY=<key> {kind_command('music', 'batch', home)} "
+        "--artist 'Pink Floyd'"
     )
     print(f"\nEverything learned, as JSON:   {home / 'outputs' / 'music' / 'artists'}/*.json")
     print(f"Every track, one row each:     {home / 'outputs' / 'music' / 'tracks.csv'}")

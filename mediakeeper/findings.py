@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
-# Who reports a code: an artist folder's own checks, its MusicBrainz stage, a movie folder,
-# an album conversion, an audiobook.
+# Who reports a code: an artist folder's own checks, its lookups (MusicBrainz, AcoustID), a
+# movie folder, an album conversion, an audiobook.
 KINDS = ("music", "enrichment", "movies", "conversions", "audiobooks")
 
 
@@ -86,6 +86,17 @@ CODES: dict[str, Code] = {
                 "the only MusicBrainz artist of this name has none of the folder's albums",
             ),
             "unmatched-album": ("info", "no release group of this artist has the album's title"),
+            # AcoustID (mediakeeper.music.identify): proposals are decisions, with choices.
+            "album-sound-match": (
+                "warning",
+                "an album's untagged tracks all sound like one release group: a proposal",
+            ),
+            "sound-match": (
+                "warning",
+                "an untagged track sounds like a known recording: a proposal",
+            ),
+            "no-sound-match": ("info", "AcoustID knows no recording that sounds like the track"),
+            "fingerprint-failed": ("warning", "a track could not be decoded for its fingerprint"),
         },
     ),
     **_codes(

@@ -16,6 +16,7 @@ from tests.unit.test_audiobook_checks import FIRES as AUDIOBOOK_FIRES
 from tests.unit.test_conversion_plan import FIRES as CONVERSION_FIRES
 from tests.unit.test_enrich import FIRES as ENRICHMENT_FIRES
 from tests.unit.test_fixes import WRITE_FIRES
+from tests.unit.test_identify import FIRES as IDENTIFY_FIRES
 from tests.unit.test_movie_rules import FIRES as MOVIE_FIRES
 from tests.unit.test_rules import FIRES as MUSIC_FIRES
 
@@ -24,7 +25,10 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "findings.md"
 # that fires elsewhere (while writing, say) gets its list of cases added here.
 FIRING = {
     "music": {"tests/unit/test_rules.py": MUSIC_FIRES, "tests/unit/test_fixes.py": WRITE_FIRES},
-    "enrichment": {"tests/unit/test_enrich.py": ENRICHMENT_FIRES},
+    "enrichment": {
+        "tests/unit/test_enrich.py": ENRICHMENT_FIRES,
+        "tests/unit/test_identify.py": IDENTIFY_FIRES,
+    },
     "movies": {"tests/unit/test_movie_rules.py": MOVIE_FIRES},
     "conversions": {"tests/unit/test_conversion_plan.py": CONVERSION_FIRES},
     "audiobooks": {"tests/unit/test_audiobook_checks.py": AUDIOBOOK_FIRES},
