@@ -121,7 +121,7 @@ class Check:
             return f"its last Ogg page is cut off: cut short at {_clock(self.seconds)}"
         if self.truncated:
             return (f"decodes to {self.seconds:.2f} s but its header says "
-                    f"{self.header.seconds:.2f} s: cut short at {_clock(self.seconds)}")  # fmt: skip
+                    f"{self.header.seconds:.2f} s: cut short at {_clock(self.seconds)}")
         return "whole"
 
 
@@ -215,7 +215,8 @@ def _spectrum(seconds: float) -> str:
     ``apad`` keeps the branch from ending empty when the header's length is wrong."""
     start = max(0.0, (seconds - WINDOW) / 2)
     chain = [f"atrim=start={start:.3f}:duration={WINDOW:g}", "apad=whole_len=1",
-             "aformat=sample_fmts=dblp:channel_layouts=mono", "dcshift=shift=0.000001", _level(0)]  # fmt: skip
+             "aformat=sample_fmts=dblp:channel_layouts=mono", "dcshift=shift=0.000001",
+             _level(0)]  # fmt: skip
     for hz in (REFERENCE, *CUTOFFS):
         chain += [f"highpass=f={hz}", f"highpass=f={hz}", f"highpass=f={hz}", _level(hz)]
     return ",".join(chain)
