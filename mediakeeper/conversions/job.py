@@ -219,10 +219,12 @@ class ConversionJob:
 
     def _one(self, exe: str, wd: Path, entry: plan.Entry, profile) -> None:
         source, output = wd / SOURCE / entry.name, wd / PROCESSED / entry.output
+        if entry.action == plan.LEAVE:
+            return  # a video: left where it is, said in the album's findings
         if entry.action == plan.ENCODE:
             result = convert(exe, source, output, profile)
         elif entry.action == plan.COPY_LOSSY:
-            result = copy_track(source, output, entry.seconds)
+            result = copy_track(source, output, entry.seconds, exe)
         else:
             copy_verified(source, output)
             size = output.stat().st_size
@@ -249,7 +251,8 @@ class ConversionJob:
         target = self.target(self.output, item)
         if not state.get("placed"):
             processed = wd / PROCESSED
-            expected = {e.output for e in plan.from_records(state["files"])}
+            files = plan.from_records(state["files"])
+            expected = {e.output for e in files if e.action != plan.LEAVE}
             if state.get("placing") and _holds(target, expected):
                 pass  # placed by an attempt killed before it could say so
             elif processed.is_dir():
@@ -274,7 +277,7 @@ class ConversionJob:
 
     def _complete(self, item, wd: Path, state: dict[str, Any], work: Path) -> ItemResult:
         files = plan.from_records(state["files"])
-        tracks = [_read_record(wd, e) for e in files]
+        tracks = [_read_record(wd, e) for e in files if e.action != plan.LEAVE]
         audio = [t for t in tracks if t and t["action"] != "kept"]
         before = sum(t["source_bytes"] for t in tracks if t)
         after = sum(t["output_bytes"] for t in tracks if t)
