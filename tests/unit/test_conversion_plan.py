@@ -18,6 +18,7 @@ def _album(tmp_path: Path) -> Path:
     make_track(folder / "01.flac", "flac", {"title": "a"})
     make_track(folder / "02.mp3", "mp3", {"title": "b"})
     (folder / "cover.jpg").write_bytes(b"jpg")
+    (folder / "Making of.mkv").write_bytes(b"mkv")
     (folder / ".hidden").write_bytes(b"x")
     return folder
 
@@ -28,6 +29,7 @@ def _plan_findings(tmp_path):
 
 FIRES = [
     pytest.param("lossy-source-copied", _plan_findings, "02.mp3", id="lossy-source-copied"),
+    pytest.param("video-left-out", _plan_findings, "Making of.mkv", id="video-left-out"),
 ]
 
 
@@ -46,10 +48,12 @@ def test_each_file_has_its_fate(tmp_path):
         "01.flac": ("encode", "01.m4a"),
         "02.mp3": ("copy-lossy", "02.mp3"),
         "cover.jpg": ("keep", "cover.jpg"),
+        "Making of.mkv": ("leave-out", "Making of.mkv"),
     }
     allowed = {e.name: e.action for e in plan.entries(folder, PROFILES["aac"], allow_lossy=True)}
     assert allowed["02.mp3"] == "encode"
-    assert plan.findings(plan.entries(folder, PROFILES["aac"], allow_lossy=True)) == []
+    allowed_findings = plan.findings(plan.entries(folder, PROFILES["aac"], allow_lossy=True))
+    assert [f.code for f in allowed_findings] == ["video-left-out"]
 
 
 def test_two_files_that_would_become_one_output_are_refused(tmp_path):

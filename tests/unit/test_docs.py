@@ -27,6 +27,8 @@ SCRIPTS = (
     "conversion_queue_manager",
     "process_audiobook_batch",
     "audiobook_queue_manager",
+    "process_verify_batch",
+    "verify_queue_manager",
     "weekly_report",
     "media_dashboard",
     "pipeline",
