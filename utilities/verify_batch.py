@@ -12,7 +12,9 @@ from utilities.cli import not_a_command
 
 
 def _jobs(run: Run):
-    return job_from_settings(run.settings, accept_changed=run.flags["accept_changed"])
+    return job_from_settings(
+        run.settings, accept_changed=run.flags["accept_changed"], workers=run.workers
+    )
 
 
 BATCH = BatchSpec(
@@ -25,6 +27,9 @@ BATCH = BatchSpec(
     jobs=_jobs,
     dry_run=previewing(_jobs, preview, "album"),
     describe=lambda run: {"accept_changed": run.flags["accept_changed"]},
+    # One album at a time by default, its files decoded one ffmpeg per core: albums of a few
+    # files still keep every core busy, and a batch stopped early holds one album, not two.
+    workers=1,
     options=(
         click.option(
             "--accept-changed",

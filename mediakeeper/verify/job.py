@@ -161,9 +161,14 @@ def _write_outputs(home: Path, slug: str, document: dict[str, Any]) -> None:
     atomic_write_text(inside(home, "issues", VERIFY.name, f"{slug}.md"), report)
 
 
-def job_from_settings(settings: Settings, *, accept_changed: bool) -> Callable[[str], VerifyJob]:
+def job_from_settings(
+    settings: Settings, *, accept_changed: bool, workers: int = 1
+) -> Callable[[str], VerifyJob]:
+    """The job of a batch of ``workers`` processes: the cores shared among them, one ffmpeg
+    per core in all."""
     section = settings.section(VERIFY.name)
     return partial(_job, home=settings.home, ffmpeg_path=settings.get("ffmpeg", "path"),
+                   threads=max(1, (os.cpu_count() or 1) // max(1, workers)),
                    analyse=bool(section["analyse"]), accept_changed=accept_changed)  # fmt: skip
 
 
