@@ -194,7 +194,7 @@ def check(exe: str, path: Path, *, analyse: bool = True, **limits) -> Check:
 def _args(path: Path, header: Header, *, analyse: bool) -> list[str]:
     """One input, read once: its packets hashed, its samples decoded once into the checks
     (and the MD5, for a FLAC that has one), and the spectrum window when analysing."""
-    source = os.fspath(path)
+    source = _named(path)
     watch = "asetnsamples=n=65536:p=0,volumedetect"
     if analyse:
         watch += f",silencedetect=n={SILENCE_DB}dB:d={SILENCE_SECONDS:g}"
@@ -206,6 +206,12 @@ def _args(path: Path, header: Header, *, analyse: bool) -> list[str]:
     if analyse and path.suffix.lower() in LOSSLESS:
         args += ["-map", "0:a:0", "-af", _spectrum(header.seconds), "-f", "null", "-"]
     return args
+
+
+def _named(path: Path) -> str:
+    """The file as ffmpeg must read it: through its file protocol, so that no name (one
+    beginning with "-", or "concat:" or "data:") is ever taken for an option or a protocol."""
+    return "file:" + os.fspath(path.absolute())
 
 
 def _spectrum(seconds: float) -> str:
@@ -228,8 +234,8 @@ def _level(hz: int) -> str:
 
 def _first_error_at(exe: str, path: Path, **limits) -> float | None:
     """Where the first decode error stops a decode, seconds (a damaged file only)."""
-    run = ffmpeg.run(exe, ["-xerror", "-i", os.fspath(path), "-map", "0:a:0", "-f", "null",
-                           "-"], **limits)  # fmt: skip
+    run = ffmpeg.run(exe, ["-xerror", "-i", _named(path), "-map", "0:a:0", "-f", "null", "-"],
+                     **limits)  # fmt: skip
     return round(run.seconds, 3) if run.returncode != 0 and not run.stopped else None
 
 

@@ -35,6 +35,10 @@ from mediakeeper.slug import inside, slugify
 from mediakeeper.verify import ledger, rules
 from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
 
+# Seconds an ffmpeg may go without its decode moving on before it is stopped (a mount that
+# stopped answering): the file is then reported as not decoding, and the batch goes on.
+STALL = 300.0
+
 
 @dataclass
 class VerifyJob:
@@ -83,7 +87,7 @@ class VerifyJob:
 
     def _one(self, exe: str, path: Path) -> dict[str, Any]:
         st = path.stat()
-        found = integrity.check(exe, path, analyse=self.analyse)
+        found = integrity.check(exe, path, analyse=self.analyse, stall=STALL)
         return {"check": asdict(found), "mtime_ns": st.st_mtime_ns, "size": st.st_size}
 
     def _complete(self, item, slug: str, files: list[Path], done: dict) -> ItemResult:
