@@ -18,7 +18,7 @@ One ffmpeg run reads the file once and gives, from that one decode:
   differently would change a hash of decoded samples, never this one;
 - what a person would want to know about the sound, for free from the same decode: samples
   at full scale (clipping), long silences (``silencedetect``), and, for a lossless file, the
-  spectrum above 16-20 kHz over 30 s from its middle (a "lossless" file whose spectrum stops
+  spectrum above 16-20 kHz over 10 s from its middle (a "lossless" file whose spectrum stops
   at a lossy encoder's low-pass was made from a lossy one).
 
 Pure: reads the file, writes nothing, returns a ``Check``.
@@ -41,15 +41,16 @@ EXACT_LENGTH = frozenset({".flac", ".wav", ".aif", ".aiff", ".wv", ".m4a", ".ogg
 LOSSLESS = frozenset({".flac", ".wav", ".aif", ".aiff", ".wv", ".ape"})
 SHORT_BY = 0.1  # seconds a decode may fall short of an exact header (rounding, priming)
 SILENCE_DB, SILENCE_SECONDS = -60, 10.0  # a long silence: this quiet, this long
-# The lossy-origin estimate: levels above these frequencies, over a 30 s window. The first
-# is the reference: music with something above 11 kHz (REFERENCE dB under the whole window's
+# The lossy-origin estimate: levels above these frequencies, over a 10 s window (a lossy
+# encoder's low-pass does not move; 30 s cost more than the decode itself). The first is the
+# reference: music with something above 11 kHz (HEARD dB under the whole window's
 # level at most) is music a low-pass would show in.
 REFERENCE, CUTOFFS = 11000, (16000, 17000, 18000, 19000, 20000)
-WINDOW = 30.0
+WINDOW = 10.0
 # The spectrum "stops" where the level above a frequency falls EMPTY dB under the reference
 # and at least CLIFF dB under the level above the cutoff before it: a lossy encoder's
 # low-pass is a wall; an old recording's roll-off is a slope.
-HEARD, EMPTY, CLIFF = 45.0, 40.0, 15.0
+HEARD, EMPTY, CLIFF = 45.0, 35.0, 12.0
 PCM = {8: "pcm_s8", 16: "pcm_s16le", 24: "pcm_s24le", 32: "pcm_s32le"}
 
 
@@ -224,7 +225,7 @@ def _spectrum(seconds: float) -> str:
              "aformat=sample_fmts=dblp:channel_layouts=mono", "dcshift=shift=0.000001",
              _level(0)]  # fmt: skip
     for hz in (REFERENCE, *CUTOFFS):
-        chain += [f"highpass=f={hz}", f"highpass=f={hz}", f"highpass=f={hz}", _level(hz)]
+        chain += [f"highpass=f={hz}", f"highpass=f={hz}", _level(hz)]
     return ",".join(chain)
 
 
