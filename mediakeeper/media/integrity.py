@@ -75,6 +75,7 @@ class Check:
     header: Header
     errors: tuple[str, ...] = ()  # ffmpeg's decode errors, each once
     error_at: float | None = None  # where the first error stops a decode, seconds
+    failure: str = ""  # why ffmpeg failed, when it did
     audio_checksum: str = ""  # hash of the audio packets: unchanged by tag edits
     samples_md5: str = ""  # MD5 of the decoded samples, computed for a FLAC with an MD5
     full_scale: int = 0  # samples at full scale (clipped, or mastered to the limit)
@@ -91,10 +92,15 @@ class Check:
         return short or not self.header.ends
 
     @property
-    def damaged(self) -> bool:
-        """Whether the file is not the audio it says it is: a decode error, an MD5 that
+    def harmed(self) -> bool:
+        """Whether the audio is not what the file says it is: a decode error, an MD5 that
         does not match, or a length short of its header's."""
-        return not self.decodes or bool(self.errors) or self.md5_mismatch or self.truncated
+        return bool(self.errors) or self.md5_mismatch or self.truncated
+
+    @property
+    def damaged(self) -> bool:
+        """Harmed, or not read to its end at all (it does not open, it is not audio)."""
+        return self.harmed or not self.decodes
 
     @property
     def cutoff(self) -> int | None:
@@ -114,7 +120,7 @@ class Check:
         """The damage in a few words, naming where it starts: for a message."""
         if self.errors or not self.decodes:
             at = f" at {_clock(self.error_at)}" if self.error_at is not None else ""
-            return f"does not decode{at}: {self.errors[0] if self.errors else 'no audio'}"
+            return f"does not decode{at}: {(*self.errors, self.failure)[0] or 'no audio'}"
         if self.md5_mismatch:
             return (f"its decoded audio's MD5 {self.samples_md5} is not the {self.header.md5} "
                     "its FLAC header holds: the audio changed since it was encoded")  # fmt: skip
@@ -167,23 +173,28 @@ def check(exe: str, path: Path, *, analyse: bool = True, **limits) -> Check:
     """Decode all of ``path`` once and say what was found (see the module's docstring).
     ``limits``: ``ffmpeg.run``'s timeout and stall."""
     header = read_header(path)
-    run = ffmpeg.run(exe, _args(path, header, analyse=analyse), **limits)
+    args = ["-loglevel", "level+info", "-i", _named(path), *outputs(path, header, analyse)]
+    return reading(exe, path, header, ffmpeg.run(exe, args, **limits), **limits)
+
+
+def reading(exe: str, path: Path, header: Header, run: ffmpeg.Run, **limits) -> Check:
+    """What a run given ``outputs`` (at log level ``level+info``) found; a run that also
+    encodes (a conversion) gets the same checks from its one decode. A damaged file is
+    decoded once more, to say where the damage starts."""
     text = run.stderr
-    errors = _errors(text)
+    errors = [run.stopped] if run.stopped else _errors(text)
     samples = _last_number(text, r"n_samples: (\d+)")
     rate, channels = _rate_channels(text)
     seconds = samples / (rate * channels) if samples and rate and channels else run.seconds
-    decodes = run.returncode == 0 and not run.stopped
-    if run.stopped:
-        errors = [run.stopped, *errors]
     error_at = _first_error_at(exe, path, **limits) if errors and not run.stopped else None
     return Check(
         path=os.fspath(path),
-        decodes=decodes,
+        decodes=run.returncode == 0 and not run.stopped,
         seconds=round(seconds, 3),
         header=header,
         errors=tuple(errors),
         error_at=error_at,
+        failure=run.error if run.returncode != 0 else "",
         audio_checksum=_value(text, r"^murmur3=([0-9a-f]+)"),
         samples_md5=_value(text, r"^MD5=([0-9a-f]+)"),
         full_scale=int(_last_number(text, r"histogram_0db: (\d+)") or 0),
@@ -192,15 +203,14 @@ def check(exe: str, path: Path, *, analyse: bool = True, **limits) -> Check:
     )
 
 
-def _args(path: Path, header: Header, *, analyse: bool) -> list[str]:
-    """One input, read once: its packets hashed, its samples decoded once into the checks
-    (and the MD5, for a FLAC that has one), and the spectrum window when analysing."""
-    source = _named(path)
+def outputs(path: Path, header: Header, analyse: bool) -> list[str]:
+    """The outputs that check input 0, read once: its packets hashed, its samples decoded
+    once into the checks (and the MD5, for a FLAC that has one), and the spectrum window
+    when analysing. ffmpeg decodes an input once for all the outputs that map it."""
     watch = "asetnsamples=n=65536:p=0,volumedetect"
     if analyse:
         watch += f",silencedetect=n={SILENCE_DB}dB:d={SILENCE_SECONDS:g}"
-    args = ["-loglevel", "level+info", "-i", source,
-            "-map", "0:a:0", "-c:a", "copy", "-f", "hash", "-hash", "murmur3", "pipe:2",
+    args = ["-map", "0:a:0", "-c:a", "copy", "-f", "hash", "-hash", "murmur3", "pipe:2",
             "-map", "0:a:0", "-af", watch, "-f", "null", "-"]  # fmt: skip
     if header.md5 and header.bits in PCM:  # the samples as decoded: no filter converts them
         args += ["-map", "0:a:0", "-c:a", PCM[header.bits], "-f", "md5", "pipe:2"]
@@ -240,17 +250,20 @@ def _first_error_at(exe: str, path: Path, **limits) -> float | None:
     return round(run.seconds, 3) if run.returncode != 0 and not run.stopped else None
 
 
-# A decode error as ffmpeg logs it: "[flac @ 0x55..] [error] invalid coding type". The
-# lines ffmpeg's own machinery adds about a failed task repeat the decoder's.
-_ERROR = re.compile(r"^(?:\[(\w+) @ [^]]+\] )*\[(?:error|fatal)\] (.+)$", re.M)
+# An input's error as ffmpeg logs it, with where it comes from: "[flac @ 0x55..] [error]
+# invalid coding type". Lines from the output side (an encoder, a muxer, a full disk) are
+# not the input's; neither are the lines ffmpeg's machinery adds about a failed task (they
+# repeat the decoder's), nor the last words without a source ("Conversion failed!").
+_ERROR = re.compile(r"^((?:\[[^]]+\] )*)\[(?:error|fatal)\] (.+)$", re.M)
+_OUTPUT_SIDE = re.compile(r"\[(?:aost#|vost#|out#|enc:)")
 _NOISE = ("Task finished", "Terminating thread", "Error processing packet", "decode_frame()")
 
 
 def _errors(text: str) -> list[str]:
     seen: dict[str, None] = {}
     for match in _ERROR.finditer(text):
-        line = match.group(2).strip()
-        if not any(n in line for n in _NOISE):
+        where, line = match.group(1), match.group(2).strip()
+        if where and not _OUTPUT_SIDE.search(where) and not any(n in line for n in _NOISE):
             seen.setdefault(line, None)
     return list(seen)
 

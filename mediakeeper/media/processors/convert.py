@@ -5,10 +5,10 @@ decodes, and its decoded length matches the source's within ``TOLERANCE``), give
 and cover by the toolkit (``tags`` for the tag table, ``carry`` for the rest: ffmpeg's own
 metadata mapping drops MusicBrainz and ReplayGain tags in MP4 and fails on a cover in Opus),
 and only then renamed to its name. A kill at any instant leaves the output name absent or
-whole. A source is verified before it is carried, encoded or copied (``integrity``: decode
-errors, a FLAC's MD5, a length short of its header's): a damaged track is never passed on as
-healthy, it fails with the file and where it fails named. Pure: it touches nothing but its
-output and returns what it did.
+whole. A source is verified as it is carried (``integrity``: decode errors, a FLAC's MD5, a
+length short of its header's; for an encode, from the encode's own decode): a damaged track
+is never passed on as healthy, it fails with the file and where it fails named. Pure: it
+touches nothing but its output and returns what it did.
 """
 
 from __future__ import annotations
@@ -119,8 +119,11 @@ def is_video(name: str) -> bool:
 
 def verify_source(exe: str, source: Path) -> None:
     """ConvertFailed (not worth a retry: the file is what it is) unless ``source`` decodes
-    whole, to the MD5 and length its header gives."""
-    found = integrity.check(exe, source, analyse=False)
+    whole, to the MD5 and length its header gives: for a source copied as it is."""
+    _refuse_damaged(source, integrity.check(exe, source, analyse=False))
+
+
+def _refuse_damaged(source: Path, found: integrity.Check) -> None:
     if found.damaged:
         raise ConvertFailed(f"{source.name}: {found.why()}; replace it from a good copy")
 
@@ -152,9 +155,19 @@ def encode_args(source: Path, temp: Path, profile: Profile) -> list[str]:
     ]  # fmt: skip
 
 
+def checked_encode_args(
+    source: Path, temp: Path, profile: Profile, header: integrity.Header
+) -> list[str]:
+    """The encode, with the source's checks (``integrity.outputs``) fed by the same decode:
+    verifying a source costs no second decode."""
+    checks = integrity.outputs(source, header, analyse=False)
+    return ["-loglevel", "level+info", *encode_args(source, temp, profile), *checks]
+
+
 def encode_command(exe: str, source: Path, output: Path, profile: Profile) -> list[str]:
     """The exact command a conversion runs (a dry run prints it)."""
-    return ffmpeg.command(exe, encode_args(source, _temp(output), profile))
+    header = integrity.read_header(source)
+    return ffmpeg.command(exe, checked_encode_args(source, _temp(output), profile, header))
 
 
 def _temp(output: Path) -> Path:
@@ -181,13 +194,16 @@ def convert(
 
 
 def _convert_once(exe: str, source: Path, output: Path, temp: Path, profile: Profile) -> Converted:
-    verify_source(exe, source)
-    run = ffmpeg.run(exe, encode_args(source, temp, profile))
+    header = integrity.read_header(source)
+    run = ffmpeg.run(exe, checked_encode_args(source, temp, profile, header))
+    found = integrity.reading(exe, source, header, run)
+    if found.harmed:
+        _refuse_damaged(source, found)
     if run.returncode != 0:
         why = run.last_error or f"ffmpeg exited with {run.returncode}"
         raise ConvertFailed(f"{source.name}: {why}", retry=True)
     flush_files((), [temp])
-    source_seconds = run.seconds
+    source_seconds = found.seconds
     try:
         output_seconds = ffmpeg.decoded_length(exe, temp)
     except ffmpeg.FFmpegFailed as err:
