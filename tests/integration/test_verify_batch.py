@@ -10,6 +10,7 @@ from pathlib import Path
 
 from mediakeeper import tags
 from mediakeeper.media import damage, ffmpeg, synth
+from mediakeeper.slug import slugify
 
 EXE = ffmpeg.find()
 
@@ -118,7 +119,7 @@ def test_a_kill_mid_album_resumes_without_checking_a_done_file_again(
     proc.kill()
     proc.communicate(timeout=60)
     [log] = checked.glob("*.checked.jsonl")
-    done = [json.loads(line)["name"] for line in log.read_text().splitlines()]
+    done = [json.loads(line)["name"] for line in log.read_text().split("\n")[:-1]]  # whole
     assert 1 <= len(done) < 8
     # A file already checked is not decoded again: damaged now, it is still told from its
     # record; one not checked yet is decoded on resume and its damage found.
@@ -131,3 +132,32 @@ def test_a_kill_mid_album_resumes_without_checking_a_done_file_again(
     assert [f["file"] for f in document["files"]] == [f"{n:02}.flac" for n in range(1, 9)]
     assert {f["path"] for f in document["findings"]} == {undone}
     assert not log.exists()
+
+
+def test_a_torn_last_line_of_the_checked_files_is_checked_again(music_script, tmp_path):
+    """A kill in the middle of writing a file's result leaves half a line: that file is
+    checked again, the whole lines before it are not."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    for n in (1, 2, 3):
+        synth.tone(EXE, lib / "Album" / f"0{n}.flac", 2.0)
+    init = music_script("verify_queue_manager.py", "--home", home, "--init", "--library", lib)
+    assert init.returncode == 0
+    # A batch that claimed the album and recorded one whole line and a torn one, then died:
+    # its claim is stale, its token kept, and these lines are its.
+    data = json.loads((home / "status" / "verify" / "processing_queue.json").read_text())
+    [item] = data["items"]
+    item.update(status="in_progress", run_token="t-1", claimed_by={
+        "host": os.uname().nodename, "pid": 2**22 + 7, "pid_start": 1, "session": "s",
+        "at": "2026-01-01T00:00:00+00:00", "was": "pending"})  # fmt: skip
+    (home / "status" / "verify" / "processing_queue.json").write_text(json.dumps(data))
+    log = home / "status" / "verify" / "work" / f"{slugify('Album')}.checked.jsonl"
+    log.parent.mkdir(parents=True)
+    whole = {"token": "t-1", "name": "01.flac", "mtime_ns": 0, "size": 0, "check": {
+        "path": "01.flac", "decodes": True, "seconds": 2.0, "header": {"seconds": 2.0},
+        "errors": ["a result from before the kill"], "silences": [], "levels": {}}}  # fmt: skip
+    log.write_text(json.dumps(whole) + "\n" + '{"token": "t-1", "name": "02.fl')
+    result = music_script("process_verify_batch.py", "--home", home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    [found] = _document(home, "Album")["findings"]
+    assert (found["path"], found["code"]) == ("01.flac", "decode-error")  # from its record
+    assert "a result from before the kill" in found["message"]
