@@ -108,6 +108,10 @@ CODES: dict[str, Code] = {
                 "a lossy source was copied as it is, not encoded a second time",
             ),
             "video-left-out": ("info", "a video file was not carried into the portable library"),
+            "damaged-source-left-out": (
+                "warning",
+                "a damaged source was left out of its portable album, as the settings ask",
+            ),
         },
     ),
     **_codes(

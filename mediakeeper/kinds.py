@@ -178,6 +178,7 @@ CONVERSIONS = Kind(
         "cleanup_working_on_success": True,
         "cleanup_working_on_failure": False,
         "min_free_mb": 512,
+        "damaged": "fail",  # a damaged source fails its album; "leave-out": left out of it
     },
     extra_counters=(TRACKS,),
     makes=Makes("converted", saved=True),

@@ -26,6 +26,9 @@ from mediakeeper.media.processors.convert import (
 from mediakeeper.media.workdir import existing_parent, free_bytes, volume_of
 
 ENCODE, COPY_LOSSY, KEEP, LEAVE = "encode", "copy-lossy", "keep", "leave-out"
+# What a damaged source does ([conversions] damaged): fail its album, or be left out of it
+# with a finding; a track left out is recorded with the action LEFT_OUT.
+FAIL, LEAVE_OUT, LEFT_OUT = "fail", "leave-out", "left-out"
 MB = 1_000_000
 
 
@@ -140,13 +143,18 @@ def unchanged(folder: Path, entry: Entry) -> bool:
     return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
 
 
-def findings(items: list[Entry]) -> list[Finding]:
-    """What a person may want to know of an album's plan (see docs/findings.md)."""
+def findings(items: list[Entry], tracks: list[Mapping] = ()) -> list[Finding]:
+    """What a person may want to know of an album's plan and, once converted, of its
+    ``tracks`` (their records): a damaged source left out (see docs/findings.md)."""
     said = {
         COPY_LOSSY: ("lossy-source-copied", "is lossy: copied as it is, not encoded a second "
                      "time (--allow-lossy re-encodes it)"),
         LEAVE: ("video-left-out", "is a video: not carried into the portable library, left "
                 "where it is"),
     }  # fmt: skip
-    return [finding_of(said[e.action][0], e.name, f"{e.name} {said[e.action][1]}")
-            for e in items if e.action in said]  # fmt: skip
+    planned = [finding_of(said[e.action][0], e.name, f"{e.name} {said[e.action][1]}")
+               for e in items if e.action in said]  # fmt: skip
+    left = [finding_of("damaged-source-left-out", t["source"], f"{t['note']}; left out of the "
+                       "portable album ([conversions] damaged)")
+            for t in tracks if t and t["action"] == LEFT_OUT]  # fmt: skip
+    return planned + left

@@ -88,3 +88,36 @@ def test_a_video_file_is_not_carried_into_the_portable_library(tmp_path, convert
     document = json.loads(next((tmp_path / "home" / "outputs" / "conversions").glob("*.json"))
                           .read_text())  # fmt: skip
     assert [f["code"] for f in document["findings"]] == ["video-left-out"]
+
+
+def test_the_setting_leaves_a_damaged_source_out_with_a_warning_and_keeps_it(
+    tmp_path, convert
+):
+    """``[conversions] damaged = "leave-out"``: the album is carried without the damaged
+    track, which is said as a warning; with --delete-originals and no archive, the damaged
+    original and the video (no copy of either exists) are kept, the carried ones deleted."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    home.mkdir()
+    (home / "mediakeeper.toml").write_text('[conversions]\ndamaged = "leave-out"\n')
+    rotten = damage.flip_bytes(_album(lib, "Album", "02 Rot.flac"))
+    video = rotten.with_name("Making of.mkv")
+    shutil.copy(synth.tone(EXE, tmp_path / "v.mkv", 1.0), video)
+    result = convert(lib, "--delete-originals")
+    assert result.returncode == 0, result.stdout
+    out = tmp_path / "out" / "Band" / "Album"
+    assert sorted(p.name for p in out.iterdir()) == ["01 Fine.opus"]
+    assert sorted(p.name for p in rotten.parent.iterdir()) == ["02 Rot.flac", "Making of.mkv"]
+    document = json.loads(next((home / "outputs" / "conversions").glob("*.json")).read_text())
+    left = [f for f in document["findings"] if f["code"] == "damaged-source-left-out"]
+    assert [(f["path"], f["severity"]) for f in left] == [("02 Rot.flac", "warning")]
+    assert "does not decode at 0:09" in left[0]["message"]
+
+
+def test_an_unknown_damaged_setting_is_refused_before_anything(tmp_path, convert):
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    home.mkdir()
+    (home / "mediakeeper.toml").write_text('[conversions]\ndamaged = "ignore"\n')
+    _album(lib, "Album", "02 Fine.flac", seconds=1.0)
+    result = convert(lib)
+    assert result.returncode == 2
+    assert "damaged is 'ignore'" in result.stderr and "Traceback" not in result.stderr

@@ -27,9 +27,21 @@ def _plan_findings(tmp_path):
     return plan.findings(plan.entries(_album(tmp_path), PROFILES["opus"], allow_lossy=False))
 
 
+def _left_out_findings(tmp_path):
+    """The record of a damaged source the job left out, as ``[conversions] damaged =
+    "leave-out"`` asks (tests/integration/test_source_checks.py makes one for real)."""
+    entries = plan.entries(_album(tmp_path), PROFILES["opus"], allow_lossy=False)
+    record = {"source": "01.flac", "action": plan.LEFT_OUT,
+              "note": "01.flac: does not decode at 0:09.729: invalid coding type"}  # fmt: skip
+    return plan.findings(entries, [record])
+
+
 FIRES = [
     pytest.param("lossy-source-copied", _plan_findings, "02.mp3", id="lossy-source-copied"),
     pytest.param("video-left-out", _plan_findings, "Making of.mkv", id="video-left-out"),
+    pytest.param(
+        "damaged-source-left-out", _left_out_findings, "01.flac", id="damaged-source-left-out"
+    ),
 ]
 
 

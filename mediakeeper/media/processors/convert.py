@@ -74,6 +74,10 @@ class ConvertFailed(Exception):
         self.retry = retry  # worth another try (ffmpeg failed, not the source)
 
 
+class DamagedSource(ConvertFailed):
+    """The source itself is damaged (``integrity``): never carried on as healthy."""
+
+
 @dataclass
 class Converted:
     source: str
@@ -86,6 +90,7 @@ class Converted:
     tags: list[str] = field(default_factory=list)  # logical tags written
     extra_tags: list[str] = field(default_factory=list)  # other fields carried
     cover: bool = False
+    note: str = ""  # why a source was left out ("left-out": damaged, by the settings)
 
 
 CD_BYTES_PER_SECOND = 176_400  # an uncompressed source of unknown length: 16-bit stereo
@@ -125,7 +130,7 @@ def verify_source(exe: str, source: Path) -> None:
 
 def _refuse_damaged(source: Path, found: integrity.Check) -> None:
     if found.damaged:
-        raise ConvertFailed(f"{source.name}: {found.why()}; replace it from a good copy")
+        raise DamagedSource(f"{source.name}: {found.why()}; replace it from a good copy")
 
 
 def is_lossy(path: Path) -> bool:
