@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -73,17 +73,22 @@ class VerifyJob:
         return result
 
     def _check_all(self, exe, todo: list[Path], checked: Path, token, done: dict) -> None:
-        one = partial(self._one, exe)
-        with ThreadPoolExecutor(max_workers=self.threads or os.cpu_count() or 1) as pool, \
-                open(checked, "a", encoding="utf-8") as log:  # fmt: skip
-            try:
-                for path, record in zip(todo, pool.map(one, todo), strict=True):
-                    log.write(json.dumps({"token": token, "name": path.name, **record}) + "\n")
+        """Check ``todo``, one ffmpeg per thread, each result recorded as soon as it comes
+        (not in order: a long file never holds back the record of shorter ones after it)."""
+        pool = ThreadPoolExecutor(max_workers=self.threads or os.cpu_count() or 1)
+        try:
+            with open(checked, "a", encoding="utf-8") as log:
+                futures = {pool.submit(self._one, exe, path): path for path in todo}
+                for future in as_completed(futures):
+                    name, record = futures[future].name, future.result()
+                    log.write(json.dumps({"token": token, "name": name, **record}) + "\n")
                     log.flush()  # a kill after this line never checks the file again
-                    done[path.name] = record
-            except BaseException:
-                ffmpeg.kill_running()
-                raise
+                    done[name] = record
+        except BaseException:
+            ffmpeg.kill_running()  # an interrupt or a failure: no decoder goes on
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
 
     def _one(self, exe: str, path: Path) -> dict[str, Any]:
         st = path.stat()
