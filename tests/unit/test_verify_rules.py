@@ -99,6 +99,15 @@ def test_a_whole_file_of_music_fires_nothing(tmp_path):
     assert rules.damage(path.name, found) + rules.sound(path.name, found) == []
 
 
+def test_a_gentle_roll_off_is_not_taken_for_a_lossy_origin(tmp_path):
+    """An old recording's slope (three poles from 9 kHz) stops nothing like a wall."""
+    path = _made(tmp_path, "old.flac", "anoisesrc=color=pink:duration=30:amplitude=0.3,"
+                 "lowpass=f=9000:p=1,lowpass=f=12000:p=2")  # fmt: skip
+    found = _checked(path)
+    assert found.levels[20000] < found.levels[11000] - 30  # it does roll off
+    assert [f.code for f in rules.sound(path.name, found)] == []
+
+
 def test_the_decode_error_names_where_the_damage_starts(tmp_path):
     [finding] = [f for f in _flipped(tmp_path) if f.code == "decode-error"]
     assert 9.0 < finding.details["at"] < 10.5  # the bytes flipped half-way into 20 s
