@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.atomic import atomic_write_text
+from mediakeeper.errors import MediakeeperError
 from mediakeeper.slug import inside
 
 
@@ -24,8 +25,6 @@ def load(path: Path) -> dict[str, dict[str, Any]]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as err:
-        from mediakeeper.errors import MediakeeperError
-
         raise MediakeeperError(f"the checksums {path} cannot be read ({err}); move it aside "
                                "to start that album's record afresh") from None  # fmt: skip
     return data if isinstance(data, dict) else {}
