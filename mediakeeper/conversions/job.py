@@ -48,6 +48,7 @@ from mediakeeper.media.processors.convert import (
     PROFILES,
     Converted,
     ConvertFailed,
+    DamagedSource,
     convert,
     copy_track,
 )
@@ -88,6 +89,7 @@ class ConversionJob:
     min_free_mb: int = 0
     ffmpeg_path: str = ""
     threads: int = 0  # ffmpeg processes at once per album; 0: one per core
+    damaged: str = plan.FAIL  # a damaged source fails its album, or is left out (LEAVE_OUT)
 
     @property
     def working_root(self) -> Path:
@@ -205,7 +207,7 @@ class ConversionJob:
         threads = self.threads or os.cpu_count() or 1
         pool = ThreadPoolExecutor(max_workers=max(1, threads))
         try:
-            futures = [pool.submit(self._one, exe, wd, e, profile) for e in todo]
+            futures = [pool.submit(self._carry, exe, wd, e, profile) for e in todo]
             wait(futures, return_when=FIRST_EXCEPTION)
             for future in futures:
                 if future.done() and future.exception() is not None:
@@ -217,12 +219,25 @@ class ConversionJob:
         pool.shutdown(wait=True)
         return self._save(wd, state, ARCHIVING if self.archive else FINALIZING)
 
+    def _carry(self, exe: str, wd: Path, entry: plan.Entry, profile) -> None:
+        """One file carried; a damaged source left out, with why, when the settings say so."""
+        try:
+            self._one(exe, wd, entry, profile)
+        except DamagedSource as damaged:
+            if self.damaged != plan.LEAVE_OUT:
+                raise
+            record = Converted(entry.name, "", plan.LEFT_OUT, entry.size, 0, 0.0, 0.0,
+                               note=damaged.message)  # fmt: skip
+            atomic_write_text(_record(wd, entry), json.dumps(asdict(record)), durable=False)
+
     def _one(self, exe: str, wd: Path, entry: plan.Entry, profile) -> None:
         source, output = wd / SOURCE / entry.name, wd / PROCESSED / entry.output
+        if entry.action == plan.LEAVE:
+            return  # a video: left where it is, said in the album's findings
         if entry.action == plan.ENCODE:
             result = convert(exe, source, output, profile)
         elif entry.action == plan.COPY_LOSSY:
-            result = copy_track(source, output, entry.seconds)
+            result = copy_track(source, output, entry.seconds, exe)
         else:
             copy_verified(source, output)
             size = output.stat().st_size
@@ -249,7 +264,8 @@ class ConversionJob:
         target = self.target(self.output, item)
         if not state.get("placed"):
             processed = wd / PROCESSED
-            expected = {e.output for e in plan.from_records(state["files"])}
+            files = plan.from_records(state["files"])
+            expected = {e.output for e in _carried(wd, files)}
             if state.get("placing") and _holds(target, expected):
                 pass  # placed by an attempt killed before it could say so
             elif processed.is_dir():
@@ -269,13 +285,15 @@ class ConversionJob:
             state = self._save(wd, {**state, "placed": str(target)}, FINALIZING)
         if self.delete_originals and (self.archive is None or state.get("archived")):
             files = plan.from_records(state["files"])
+            # Without an archive, only an original the output holds a copy of is deleted.
+            files = files if self.archive is not None else _carried(wd, files)
             state["deleted"] = _delete_originals(album, files, keep_folder=item["key"] == ".")
         return self._save(wd, state, COMPLETED)
 
     def _complete(self, item, wd: Path, state: dict[str, Any], work: Path) -> ItemResult:
         files = plan.from_records(state["files"])
-        tracks = [_read_record(wd, e) for e in files]
-        audio = [t for t in tracks if t and t["action"] != "kept"]
+        tracks = [_read_record(wd, e) for e in files if e.action != plan.LEAVE]
+        audio = [t for t in tracks if t and t["action"] not in ("kept", plan.LEFT_OUT)]
         before = sum(t["source_bytes"] for t in tracks if t)
         after = sum(t["output_bytes"] for t in tracks if t)
         seconds = round(sum(t["source_seconds"] for t in audio), 3)
@@ -294,7 +312,7 @@ class ConversionJob:
             "bytes_after": after,
             "seconds": seconds,
             "files": tracks,
-            "findings": [finding_record(f) for f in plan.findings(files)],
+            "findings": [finding_record(f) for f in plan.findings(files, tracks)],
         }
         write_outputs(self.home, slug, document)
         encoded = sum(1 for t in audio if t["action"] == "encoded")
@@ -350,6 +368,12 @@ class ConversionJob:
 
 def _record(wd: Path, entry: plan.Entry) -> Path:
     return wd / TRACKS / f"{entry.output}.json"
+
+
+def _carried(wd: Path, files: list[plan.Entry]) -> list[plan.Entry]:
+    """The entries whose output the album holds: not a video, not a damaged source left out."""
+    return [e for e in files if e.action != plan.LEAVE
+            and (_read_record(wd, e) or {}).get("action") != plan.LEFT_OUT]  # fmt: skip
 
 
 def _done(wd: Path, entry: plan.Entry) -> bool:

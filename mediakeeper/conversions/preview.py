@@ -43,6 +43,11 @@ def job_from_settings(
             f"unknown profile {section['profile']!r} ({settings.origin(KIND, 'profile')}): "
             f"use one of {', '.join(PROFILES)}"
         )
+    if section["damaged"] not in (plan.FAIL, plan.LEAVE_OUT):
+        raise ConfigError(
+            f"[conversions] damaged is {section['damaged']!r} ({settings.origin(KIND, 'damaged')})"
+            f": use {plan.FAIL!r} (a damaged source fails its album) or {plan.LEAVE_OUT!r}"
+        )
     expand = lambda raw: Path(raw).expanduser().resolve() if raw else None  # noqa: E731
     library = settings.library(KIND)
     if library is not None:
@@ -60,6 +65,7 @@ def job_from_settings(
         cleanup_working_on_success=bool(section["cleanup_working_on_success"]),
         cleanup_working_on_failure=bool(section["cleanup_working_on_failure"]),
         min_free_mb=int(section["min_free_mb"]),
+        damaged=section["damaged"],
         ffmpeg_path=settings.get("ffmpeg", "path"),
         # The cores shared among the albums converted at once.
         threads=max(1, (os.cpu_count() or 1) // max(1, workers)),

@@ -18,6 +18,7 @@ def _album(tmp_path: Path) -> Path:
     make_track(folder / "01.flac", "flac", {"title": "a"})
     make_track(folder / "02.mp3", "mp3", {"title": "b"})
     (folder / "cover.jpg").write_bytes(b"jpg")
+    (folder / "Making of.mkv").write_bytes(b"mkv")
     (folder / ".hidden").write_bytes(b"x")
     return folder
 
@@ -26,8 +27,21 @@ def _plan_findings(tmp_path):
     return plan.findings(plan.entries(_album(tmp_path), PROFILES["opus"], allow_lossy=False))
 
 
+def _left_out_findings(tmp_path):
+    """The record of a damaged source the job left out, as ``[conversions] damaged =
+    "leave-out"`` asks (tests/integration/test_source_checks.py makes one for real)."""
+    entries = plan.entries(_album(tmp_path), PROFILES["opus"], allow_lossy=False)
+    record = {"source": "01.flac", "action": plan.LEFT_OUT,
+              "note": "01.flac: does not decode at 0:09.729: invalid coding type"}  # fmt: skip
+    return plan.findings(entries, [record])
+
+
 FIRES = [
     pytest.param("lossy-source-copied", _plan_findings, "02.mp3", id="lossy-source-copied"),
+    pytest.param("video-left-out", _plan_findings, "Making of.mkv", id="video-left-out"),
+    pytest.param(
+        "damaged-source-left-out", _left_out_findings, "01.flac", id="damaged-source-left-out"
+    ),
 ]
 
 
@@ -46,10 +60,12 @@ def test_each_file_has_its_fate(tmp_path):
         "01.flac": ("encode", "01.m4a"),
         "02.mp3": ("copy-lossy", "02.mp3"),
         "cover.jpg": ("keep", "cover.jpg"),
+        "Making of.mkv": ("leave-out", "Making of.mkv"),
     }
     allowed = {e.name: e.action for e in plan.entries(folder, PROFILES["aac"], allow_lossy=True)}
     assert allowed["02.mp3"] == "encode"
-    assert plan.findings(plan.entries(folder, PROFILES["aac"], allow_lossy=True)) == []
+    allowed_findings = plan.findings(plan.entries(folder, PROFILES["aac"], allow_lossy=True))
+    assert [f.code for f in allowed_findings] == ["video-left-out"]
 
 
 def test_two_files_that_would_become_one_output_are_refused(tmp_path):

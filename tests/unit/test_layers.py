@@ -83,7 +83,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "kinds",  # one package per kind: its job, rules and outputs
         ("music", "music.*", "movies", "movies.*", "conversions", "conversions.*"),
     ),
-    ("kinds", ("audiobooks", "audiobooks.*", "pipelines", "pipelines.*")),
+    ("kinds", ("audiobooks", "audiobooks.*", "pipelines", "pipelines.*", "verify", "verify.*")),
     ("reports", ("reports", "reports.*")),
     ("front", ("demo",)),
 )
