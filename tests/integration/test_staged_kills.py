@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
+import re
 import signal
 import uuid
 from pathlib import Path
@@ -84,7 +84,9 @@ def _outcome(root: Path) -> dict[str, dict[str, bytes]]:
     return {
         "lib": _tree(root / "lib"),
         "out": _tree(root / "out"),
-        "arc": _tree(root / "arc", skip=("metadata.txt",)),
+        # (a backup's folder is named after the second it was made in)
+        "arc": {re.sub(r"_\d{8}_\d{6}/", "/", k): v
+                for k, v in _tree(root / "arc", skip=("metadata.txt",)).items()},
     }
 
 
@@ -124,7 +126,7 @@ def _pipeline(root: Path):
 
 BOUNDARIES = {
     _conversion: ("converting", "archiving", "finalizing", "deleting_originals", "completed",
-                  "cleaning", RETURNED),  # fmt: skip
+                  "cleaning", RETURNED),
     _audiobook: ("measure", "merge", "place", "completed", "cleaning", RETURNED),
     _pipeline: ("steps", "placing", "completed", "cleaning", RETURNED),
 }
