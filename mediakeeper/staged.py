@@ -219,7 +219,8 @@ class StagedJob:
         as copied; None: it deletes none."""
         return None
 
-    def message(self, err: BaseException) -> str:
+    def message(self, err: BaseException, stage: str = "") -> str:
+        """The one line a failure of ``stage`` is recorded with."""
         if isinstance(err, OSError) and err.filename:
             return f"{err.strerror or err}: {err.filename}"
         return str(err)
@@ -244,7 +245,7 @@ class StagedJob:
             while stage != DONE:
                 report_stage(stage)
                 try:
-                    stage = self._run(stage, attempt, work)
+                    stage = self._one_stage(stage, attempt, work)
                 except Restart:
                     if restarted:  # its fresh copy vanished too: not a loop, a failure
                         raise MediakeeperError(f"the working directory {wd} keeps vanishing") \
@@ -255,11 +256,11 @@ class StagedJob:
         except Exception as err:  # a crash too is this stage's failure, with where it was
             if self.cleanup_working_on_failure or isinstance(err, OriginalChanged):
                 shutil.rmtree(wd, ignore_errors=True)  # (changed: start afresh next time)
-            raise ItemFailure(f"failed_{stage}", self.message(err)) from None
+            raise ItemFailure(f"failed_{stage}", self.message(err, stage)) from None
         assert attempt.result is not None
         return attempt.result
 
-    def _run(self, stage: str, attempt: Attempt, work: Path) -> str:
+    def _one_stage(self, stage: str, attempt: Attempt, work: Path) -> str:
         if stage == DELETING:
             folder, recorded = self.originals(attempt) or (Path(), {})
             deleted = delete_originals(folder, recorded, keep_folder=attempt.item["key"] == ".")

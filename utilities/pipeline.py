@@ -20,6 +20,7 @@ from mediakeeper.config import resolve_home
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.pipelines import catalog
 from mediakeeper.pipelines.spec import PipelineInvalid
+from mediakeeper.staged import check_layout
 from mediakeeper.wording import count
 from utilities import batch_options as opts
 from utilities.cli import Command, home_option
@@ -81,6 +82,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output):
                                "and --output")  # fmt: skip
     if not found.input.is_dir():
         raise PipelineInvalid([f"{found.source}: input: the folder {found.input} does not exist"])
+    check_layout([("input", found.input)], [("output", found.output), ("archive", found.archive)])
     if dry_run:
         albums = catalog.albums(found)[:batch_size]
         for line in catalog.plan_lines(found, albums):

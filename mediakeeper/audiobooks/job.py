@@ -84,7 +84,7 @@ class AudiobookJob(StagedJob):
     def resumable(self, item: dict[str, Any], state: dict[str, Any]) -> bool:
         return state.get("key") == item["key"]
 
-    def message(self, err: BaseException) -> str:
+    def message(self, err: BaseException, stage: str = "") -> str:
         return _message(err)
 
     def _backup(self, a: Attempt) -> str:

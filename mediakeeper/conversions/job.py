@@ -120,7 +120,7 @@ class ConversionJob(StagedJob):
             return None
         return Path(attempt.item["path"]), attempt.state.get("originals", {})
 
-    def message(self, err: BaseException) -> str:
+    def message(self, err: BaseException, stage: str = "") -> str:
         return _message(err)
 
     # ---- the stages ------------------------------------------------------------------
