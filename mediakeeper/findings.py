@@ -107,6 +107,10 @@ CODES: dict[str, Code] = {
                 "info",
                 "a lossy source was copied as it is, not encoded a second time",
             ),
+            "original-changed": (
+                "error",
+                "an original changed after it was copied and verified: none was deleted",
+            ),
         },
     ),
     **_codes(

@@ -39,6 +39,7 @@ from mediakeeper.atomic import atomic_write_text
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.config import Settings
 from mediakeeper.errors import MediakeeperError
+from mediakeeper.findings import Finding, finding_of
 from mediakeeper.item_progress import report_stage
 from mediakeeper.media.workdir import copy_verified
 from mediakeeper.queue import QueueStore
@@ -125,21 +126,28 @@ def copy_original(source: Path, target: Path) -> list[int]:
     return before
 
 
-def delete_originals(
-    folder: Path, recorded: dict[str, list[int]], *, keep_folder: bool
-) -> list[str]:
-    """Delete ``folder``'s originals, all or none: OriginalChanged (nothing deleted) if one
-    is no longer the file copied (one already gone: deleted by an attempt killed meanwhile)."""
+def changed_originals(folder: Path, recorded: dict[str, list[int]]) -> list[Finding]:
+    """An ``original-changed`` finding for each original no longer the file that was copied
+    (one already gone: deleted by an attempt killed meanwhile, not a change)."""
     changed = []
     for name, was in recorded.items():
         with contextlib.suppress(FileNotFoundError):
             if identity(folder / name) != was:
-                changed.append(name)
-    if changed:
+                changed.append(finding_of("original-changed", name, f"{name} changed since it "
+                                          "was copied and verified: kept"))  # fmt: skip
+    return changed
+
+
+def delete_originals(
+    folder: Path, recorded: dict[str, list[int]], *, keep_folder: bool
+) -> list[str]:
+    """Delete ``folder``'s originals, all or none: OriginalChanged (nothing deleted) if one
+    is no longer the file copied."""
+    if changed := changed_originals(folder, recorded):
         raise OriginalChanged(
-            f"original-changed: {', '.join(changed)} in {folder} changed since it was copied "
-            "and verified: every original of it is kept; run it again with --overwrite "
-            "(and --retry-errors) to convert and archive it as it is now"
+            f"original-changed: {', '.join(f.path for f in changed)} in {folder} changed since "
+            "it was copied and verified: every original of it is kept; run it again with "
+            "--retry-errors --overwrite to convert and archive it as it is now"
         )
     for name in recorded:
         with contextlib.suppress(FileNotFoundError):
