@@ -326,6 +326,15 @@ class StagedJob:
         record = placements.Record(self._record_path(item))
         placements.check(target, names, record, overwrite=self.overwrite, noun=self.noun)
 
+    def place_note(self, item: dict[str, Any], target: Path, names: set[str]) -> str:
+        """What a dry run says of ``target``: nothing (free), that the item goes beside
+        what is there, or the refusal a run would meet."""
+        try:
+            self.check_place(item, target, names)
+        except MediakeeperError as err:
+            return f" (refused: {err})"
+        return " (exists: placed beside what is there)" if target.exists() else ""
+
     def _record_path(self, item: dict[str, Any]) -> Path:
         return inside(self.home / "status" / self.kind, PLACED_DIR, f"{slugify(item['key'])}.json")
 

@@ -61,7 +61,7 @@ def preview(job: AudiobookJob, item: dict[str, Any]) -> list[str]:
     for number, path in enumerate(files, 1):
         rel = path.relative_to(folder).as_posix()
         lines.append(f"  {number:3d}. {rel}: {metadata.chapter_title(path)!r}")
-    lines.append(f"  output: {target}" + (" (exists: needs --overwrite)"
-                                          if target.parent.exists() else ""))  # fmt: skip
+    place = target.parent
+    lines.append(f"  output: {target}" + job.place_note(item, place, {target.name}))
     lines.append(f"  backup under {job.backup_root}")
     return lines

@@ -1,24 +1,17 @@
-"""One album folder converted through its working directory, stage by stage.
+"""One album folder converted through its working directory, on the shared stage machine
+(``mediakeeper.staged``: the working directory, ``state.json``, resume, ``failed_<stage>``,
+placing, deleting originals and cleaning are its, not this module's).
 
-``<working>/<slug>/state.json`` records the stage reached (``preparing``, ``converting``,
-``archiving``, ``finalizing``, ``completed``) and what the album holds; each stage's end is
-written there (atomically) before the next begins, so a run killed at any instant resumes
-at the stage it was in, and ends exactly as an uninterrupted run would have. The queue item
-shows each stage as it begins (``details.stage``, through ``item_progress``: during a batch
-only the runner writes the queue), ``completed`` once recorded, and a failure as
-``failed_<stage>`` in its error history.
-
-- preparing: free space on every volume checked; the album copied into ``_source`` and
-  verified (size and SHA-256).
+- preparing: free space on every volume checked, and the output's place (refused now rather
+  than after the encodes); the album copied into ``_source`` and verified (size and SHA-256),
+  each original's identity recorded as it was copied (``staged.copy_original``).
 - converting: each audio file encoded into ``_processed`` (``convert``: temporary name,
   verified length, tags and cover, rename), several at once (one ffmpeg per core); a track
   already there with its record is skipped on resume; lossy sources and other files copied.
-- archiving (with an archive): ``_source`` copied to ``<archive>/<album>``, verified, renamed
-  into place.
-- finalizing: ``_processed`` placed at ``<output>/<album>`` (a rename on one volume; copied,
-  verified and renamed across volumes); the originals deleted only when asked, once the
-  archive (when set) is in place.
-- completed: ``outputs/conversions/<slug>.json`` written, the working directory cleaned.
+- archiving (with an archive): ``_source`` placed at ``<archive>/<album>`` (copied, verified).
+- finalizing: ``_processed`` placed at ``<output>/<album>``.
+- then the machine's: deleting_originals (only when asked, once the archive, when set, is in
+  place), completed (``outputs/conversions/<slug>.json``), cleaning.
 
 The working directory gone: the album starts again from its original; both gone: an error.
 """

@@ -91,7 +91,7 @@ def preview(job: ConversionJob, item: dict[str, Any]) -> list[str]:
             lines.append(f"  {entry.name}: copied")
     for path, size in job.needs(item, files).items():
         lines.append(f"  space: {size / plan.MB:.1f} MB under {path}")
-    lines.append(f"  output: {out}" + (" (exists: needs --overwrite)" if out.exists() else ""))
+    lines.append(f"  output: {out}" + job.place_note(item, out, {e.output for e in files}))
     if job.archive:
         lines.append(f"  archive: {job.target(job.archive, item)}")
     if job.delete_originals:
