@@ -211,11 +211,12 @@ class ConversionJob(StagedJob):
         assert self.archive is not None
         item, wd = attempt.item, attempt.wd
         target = self.target(self.archive, item)
-        # The same files, byte for byte, already there (archived by an earlier run): kept.
+        # The same files, byte for byte, already there (archived by an earlier run) need no
+        # room: placing them again moves nothing, it records them as this album's.
         if not (target.is_dir() and same_files(wd / SOURCE, target)):
             source = plan.source_bytes(plan.from_records(attempt.state["files"]))
             plan.check_space({self.archive: source}, self.min_free_mb, item["name"])
-            self.place(attempt, wd / SOURCE, target, "archive", move=False)
+        self.place(attempt, wd / SOURCE, target, "archive", move=False)
         return attempt.save(FINALIZING, archived=str(target))
 
     def _finalize(self, attempt: Attempt) -> str:
