@@ -215,6 +215,10 @@ class StagedJob:
     def resumable(self, item: dict[str, Any], state: dict[str, Any]) -> bool:
         return state.get("key") == item["key"]
 
+    def upgrade(self, state: dict[str, Any]) -> dict[str, Any]:
+        """A ``state.json`` an earlier version wrote, as this one reads it."""
+        return state
+
     def adjust(self, attempt: Attempt) -> None:
         """Change a resumed attempt's state before it goes on (other settings since)."""
 
@@ -299,7 +303,10 @@ class StagedJob:
             state = json.loads((wd / STATE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        ok = isinstance(state, dict) and isinstance(state.get("stage"), str)
+        if not isinstance(state, dict):
+            return {}
+        state = self.upgrade(state)
+        ok = isinstance(state.get("stage"), str)
         return state if ok and self.resumable(item, state) else {}
 
     # ---- what the stages share ------------------------------------------------------------

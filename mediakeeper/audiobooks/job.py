@@ -81,8 +81,14 @@ class AudiobookJob(StagedJob):
         return [("output", self.output), ("backup", self.backup_root),
                 ("working", self.working_root)]  # fmt: skip
 
-    def resumable(self, item: dict[str, Any], state: dict[str, Any]) -> bool:
-        return state.get("key") == item["key"]
+    def upgrade(self, state: dict[str, Any]) -> dict[str, Any]:
+        """A book's record from before the shared stage machine: ``step`` for ``stage``; a
+        placing begun then is begun still (its manifest is made again from what is left)."""
+        if "stage" in state or not isinstance(state.get("step"), str):
+            return state
+        placing = {"placing_output": {"target": "", "files": {}}} if state.get("placing") else {}
+        kept = {k: v for k, v in state.items() if k not in ("step", "placing")}
+        return {**kept, **placing, "stage": state["step"]}
 
     def message(self, err: BaseException, stage: str = "") -> str:
         return _message(err)
