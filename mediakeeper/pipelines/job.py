@@ -157,7 +157,8 @@ class PipelineJob(StagedJob):
         partial = done.with_name(done.name + PARTIAL_STEP)
         partial.mkdir()
         archive = self.target(self.pipeline.archive, item) if self.pipeline.archive else None
-        context = registry.Context(exe, archive, self.threads, item["name"])
+        context = registry.Context(exe, archive, self.threads, item["name"],
+                                   placed=self._record_path(item))  # fmt: skip
         try:
             result = processor.run(context, inputs, partial, step.params)
         except BaseException:  # nothing half made stays; the steps before are kept

@@ -13,6 +13,7 @@ from mutagen.flac import FLAC
 
 from mediakeeper.batch import ItemFailure
 from mediakeeper.conversions.job import ConversionJob
+from mediakeeper.media import ffmpeg
 from tests.integration.test_audiobooks import item as book_item
 from tests.integration.test_audiobooks import job as book_job
 from tests.integration.test_audiobooks import make as make_audio
@@ -200,3 +201,23 @@ def test_overwrite_advice_only_where_it_loses_nothing(lib, tmp_path, music_scrip
     assert made.returncode == 0, made.stdout + made.stderr
     assert (taken / "01 Song.opus").read_bytes().startswith(b"OggS")
     assert queue_items(home)["Artist A/Greatest Hits"]["status"] == "completed"
+
+
+def test_a_pipelines_copy_step_with_overwrite_keeps_what_it_did_not_place(tmp_path):
+    """The archive's album folder holds the user's notes and a nested album's folder: the copy
+    step (``overwrite: true``) adds the album beside them and removes neither."""
+    from tests.integration.test_pipelines import library, phone, run
+
+    lib = library(ffmpeg.find(), tmp_path)
+    arch = tmp_path / "arch"
+    kept = arch / "Artist" / "One"
+    (kept / "CD2").mkdir(parents=True)
+    (kept / "CD2" / "01.flac").write_bytes(b"CD2's only lossless copy")
+    (kept / "notes.txt").write_text("my notes")
+    copy = "  - {name: keep, processor: copy, params: {overwrite: true}}\n"
+    pipeline = phone(tmp_path, lib, copy, archive=f"archive: {arch}")
+    result = run("run", pipeline, "--home", tmp_path / "home", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (kept / "CD2" / "01.flac").read_bytes() == b"CD2's only lossless copy"
+    assert (kept / "notes.txt").read_text() == "my notes"
+    assert sorted(p.name for p in kept.glob("*.flac")) == ["01.flac", "02.flac"]
