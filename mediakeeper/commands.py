@@ -26,10 +26,11 @@ import shutil
 import sys
 from pathlib import Path
 
+import mediakeeper
 from mediakeeper import kinds
 
 CONSOLE = "mediakeeper"
-UTILITIES = Path(__file__).resolve().parent.parent / "utilities"
+UTILITIES = Path(mediakeeper.__file__).resolve().parent.parent / "utilities"  # beside the package
 
 # Tools that are no kind's: subcommand of ``mediakeeper`` -> module under utilities/.
 TOOLS = {

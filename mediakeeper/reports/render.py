@@ -17,7 +17,7 @@ import jinja2
 from jinja2 import (
     Environment,
     FileSystemBytecodeCache,
-    PackageLoader,
+    FileSystemLoader,
     StrictUndefined,
     select_autoescape,
 )
@@ -52,7 +52,7 @@ def path_under(path: str, folder: str) -> str:
 @cache
 def environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("mediakeeper.reports", "templates"),
+        loader=FileSystemLoader(TEMPLATES),  # beside this module, wherever it is
         bytecode_cache=CompiledTemplates(COMPILED, VERSION),
         autoescape=select_autoescape(["html", "html.j2"]),
         undefined=StrictUndefined,  # a typo in a template fails the tests, not the user

@@ -46,7 +46,7 @@ def test_every_code_has_a_case_that_fires_and_a_severity() -> None:
             codes = {case.values[0] for case in cases}
             fired |= codes
             problems += [
-                f"{where}: FIRES has a case for {code}, not a {kind} code of mediakeeper.findings"
+                f"{where}: FIRES has a case for {code}, not a {kind} code of CODES"
                 for code in sorted(codes - set(codes_of(kind)))
             ]
         problems += [
