@@ -17,15 +17,15 @@ from datetime import UTC, datetime
 
 import click
 
-from mediakeeper import kinds
-from mediakeeper import session_commands as sc
-from mediakeeper.commands import kind_argv, tool_argv, tool_command
-from mediakeeper.errors import NotFound
-from mediakeeper.linux import child_dies_with_parent
+from mediakeeper.batch import session_history as sc
+from mediakeeper.cli.command import Command, home_option, settings_for
+from mediakeeper.core import kinds
+from mediakeeper.core.commands import kind_argv, tool_argv, tool_command
+from mediakeeper.core.errors import NotFound
 from mediakeeper.pipelines import catalog
 from mediakeeper.pipelines.spec import PipelineInvalid
-from mediakeeper.wording import count
-from utilities.cli import Command, home_option, settings_for
+from mediakeeper.system.linux import child_dies_with_parent
+from mediakeeper.text.wording import count
 
 HELP = {"help_option_names": ["-h", "--help"]}
 PIPELINE = "pipeline-"  # a pipeline's queue kind: pipeline-<name>
