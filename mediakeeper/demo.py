@@ -27,12 +27,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mediakeeper.commands import kind_argv, kind_command, tool_command
-from mediakeeper.errors import MediakeeperError
+from mediakeeper.core.commands import kind_argv, kind_command, tool_command
+from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.music import synth
 from mediakeeper.music.fixes import read_journal
-from mediakeeper.slug import slugify
-from mediakeeper.wording import count
+from mediakeeper.text.slug import slugify
+from mediakeeper.text.wording import count
 
 MARKER = ".mediakeeper-demo"
 EXIT_USAGE = 2
@@ -337,7 +337,7 @@ def _env() -> dict[str, str]:
 
 
 def run_command(argv: list[str]) -> int:
-    """Run a command as a person would (worded by ``mediakeeper.commands``, so the line shown
+    """Run a command as a person would (worded by ``mediakeeper.core.commands``, so the line shown
     can be pasted anywhere), its output straight to the terminal."""
     print(f"$ {shlex.join(argv)}", flush=True)
     done = subprocess.run(argv, env=_env(), check=False)

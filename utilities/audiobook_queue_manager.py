@@ -12,8 +12,8 @@ import utilities.startup  # noqa: F401  (first: a Ctrl+C during the imports belo
 
 import click
 
-from mediakeeper import wording
-from utilities.queue_manager import Call, build
+from mediakeeper.cli.queue_manager import Call, build
+from mediakeeper.text import wording
 
 
 def prune_backups(c: Call) -> None:

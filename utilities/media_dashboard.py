@@ -10,8 +10,8 @@ import utilities.startup  # noqa: F401  (first: a Ctrl+C during the imports belo
 # isort: split
 import click
 
+from mediakeeper.cli.command import Command, OutputFile, home_option, settings_for, stops_on_signals
 from mediakeeper.reports.dashboard import dashboard_for, render_text, write_dashboard_html
-from utilities.cli import Command, OutputFile, home_option, settings_for, stops_on_signals
 from utilities.weekly_report import moment
 
 

@@ -9,7 +9,7 @@ import utilities.startup  # noqa: F401  (first: a Ctrl+C during the imports belo
 
 # isort: split
 
-from utilities.queue_manager import build
+from mediakeeper.cli.queue_manager import build
 
 main = build("movies")
 

@@ -15,15 +15,15 @@ import os
 
 import click
 
-from mediakeeper import selection
-from mediakeeper.config import resolve_home
-from mediakeeper.errors import MediakeeperError
+from mediakeeper.batch import selection
+from mediakeeper.cli import batch_options as opts
+from mediakeeper.cli.command import Command, home_option
+from mediakeeper.cli.progress_line import ProgressHooks, render_summary, say
+from mediakeeper.core.config import resolve_home
+from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.pipelines import catalog
 from mediakeeper.pipelines.spec import PipelineInvalid
-from mediakeeper.wording import count
-from utilities import batch_options as opts
-from utilities.cli import Command, home_option
-from utilities.progress import ProgressHooks, render_summary, say
+from mediakeeper.text.wording import count
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,7 +10,7 @@ import utilities.startup  # noqa: F401  (first: a Ctrl+C during the imports belo
 
 # isort: split
 
-from utilities.batch_command import build_batch
+from mediakeeper.cli.batch import build_batch
 
 main = build_batch("conversions")
 

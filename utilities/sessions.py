@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 
 import click
 
-from mediakeeper import kinds
-from mediakeeper import session_commands as sc
-from mediakeeper.commands import kind_argv
-from mediakeeper.errors import NotFound
-from mediakeeper.interrupts import Interrupted
-from mediakeeper.wording import count
-from utilities.cli import Command, home_option, settings_for
+from mediakeeper.batch import session_history as sc
+from mediakeeper.cli.command import Command, home_option, settings_for
+from mediakeeper.core import kinds
+from mediakeeper.core.commands import kind_argv
+from mediakeeper.core.errors import NotFound
+from mediakeeper.system.interrupts import Interrupted
+from mediakeeper.text.wording import count
 
 HELP = {"help_option_names": ["-h", "--help"]}
 

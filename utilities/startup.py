@@ -46,6 +46,6 @@ if _run_as_a_script():  # on import: the importing script's first line
 
 
 if __name__ == "__main__":  # run by mistake: say which commands to run instead
-    from utilities.cli import not_a_command
+    from mediakeeper.cli.command import not_a_command
 
     not_a_command("the commands' start-up code", "weekly_report.py", "process_music_batch.py")

@@ -12,13 +12,13 @@ import utilities.startup  # noqa: F401  (first: a Ctrl+C during the imports belo
 
 import click
 
-from mediakeeper import kinds
-from mediakeeper.manager import record_files_again
+from mediakeeper.cli.command import Command, home_option, settings_for
+from mediakeeper.core import kinds
 from mediakeeper.music.fixes import undo
 from mediakeeper.music.journal import read_journals
-from mediakeeper.queue import QueueStore
-from mediakeeper.wording import count, value
-from utilities.cli import Command, home_option, settings_for
+from mediakeeper.queue.manager import record_files_again
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.wording import count, value
 
 
 @click.command(

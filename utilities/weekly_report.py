@@ -11,10 +11,10 @@ import utilities.startup  # noqa: F401  (first: a Ctrl+C during the imports belo
 # isort: split
 import click
 
-from mediakeeper.errors import MediakeeperError
+from mediakeeper.cli.command import Command, home_option, settings_for, stops_on_signals
+from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.reports.weekly import write_all_weekly_reports, write_weekly_report
 from mediakeeper.reports.weeks import Week, parse_time, parse_week
-from utilities.cli import Command, home_option, settings_for, stops_on_signals
 
 
 class UsageProblem(MediakeeperError):

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mediakeeper.conversions.albums import album_files
-from mediakeeper.errors import LibraryError
-from mediakeeper.fsnames import is_junk
-from mediakeeper.media.processors.convert import is_audio
+from mediakeeper.core.errors import LibraryError
+from mediakeeper.fs.names import is_junk
+from mediakeeper.media.convert import is_audio
 
 DISC = re.compile(r"^(cd|disc|disk|part|teil)[\s._-]*\d+\b", re.IGNORECASE)
 

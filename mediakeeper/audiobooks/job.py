@@ -20,22 +20,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
 from mediakeeper.audiobooks import checks, covers, metadata, resume
 from mediakeeper.audiobooks.books import book_files
-from mediakeeper.batch import ItemFailure, ItemResult
+from mediakeeper.batch.runner import ItemFailure, ItemResult
+from mediakeeper.batch.stage_progress import report_fraction
+from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.conversions.plan import check_space
-from mediakeeper.errors import MediakeeperError
-from mediakeeper.findings import finding_record
-from mediakeeper.item_progress import report_fraction
-from mediakeeper.kinds import AUDIOBOOKS
-from mediakeeper.media import ffmpeg
-from mediakeeper.media.processors import merge_m4b
-from mediakeeper.media.workdir import PARTIAL, PlaceTaken, copy_verified, file_hash, place_folder
-from mediakeeper.queue_items import finding_counts
-from mediakeeper.reports.render import render
-from mediakeeper.slug import inside, slugify
-from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.findings import finding_record
+from mediakeeper.core.kinds import AUDIOBOOKS
+from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
+from mediakeeper.fs.workdir import PARTIAL, PlaceTaken, copy_verified, file_hash, place_folder
+from mediakeeper.media import ffmpeg, merge_m4b
+from mediakeeper.queue.items import finding_counts
+from mediakeeper.text.render import render
+from mediakeeper.text.slug import inside, slugify
 
 BACKUP, MEASURE, MERGE, PLACE, COMPLETED = "backup", "measure", "merge", "place", "completed"
 STATE, BOOK = "state.json", "_book"

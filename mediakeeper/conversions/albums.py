@@ -12,9 +12,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from mediakeeper.errors import LibraryError
-from mediakeeper.fsnames import is_junk
-from mediakeeper.media.processors.convert import is_audio
+from mediakeeper.core.errors import LibraryError
+from mediakeeper.fs.names import is_junk
+from mediakeeper.media.convert import is_audio
 
 
 def find(library: Path) -> list[Path]:

@@ -36,31 +36,31 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.atomic import atomic_write_text
-from mediakeeper.batch import ItemFailure, ItemResult
+from mediakeeper.batch.runner import ItemFailure, ItemResult
+from mediakeeper.batch.stage_progress import report_stage
+from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.conversions import plan
 from mediakeeper.conversions.outputs import write_outputs
-from mediakeeper.errors import MediakeeperError
-from mediakeeper.findings import finding_record
-from mediakeeper.item_progress import report_stage
-from mediakeeper.media import ffmpeg
-from mediakeeper.media.processors.convert import (
-    PROFILES,
-    Converted,
-    ConvertFailed,
-    convert,
-    copy_track,
-)
-from mediakeeper.media.workdir import (
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.findings import finding_record
+from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.workdir import (
     PlaceTaken,
     copy_verified,
     place_folder,
     same_files,
     same_volume,
 )
-from mediakeeper.queue_items import finding_counts
-from mediakeeper.slug import inside, slugify
-from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
+from mediakeeper.media import ffmpeg
+from mediakeeper.media.convert import (
+    PROFILES,
+    Converted,
+    ConvertFailed,
+    convert,
+    copy_track,
+)
+from mediakeeper.queue.items import finding_counts
+from mediakeeper.text.slug import inside, slugify
 
 PREPARING, CONVERTING, ARCHIVING = "preparing", "converting", "archiving"
 FINALIZING, COMPLETED = "finalizing", "completed"

@@ -10,9 +10,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mediakeeper.conversions.albums import album_files
-from mediakeeper.errors import MediakeeperError
-from mediakeeper.findings import Finding, finding_of
-from mediakeeper.media.processors.convert import (
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.findings import Finding, finding_of
+from mediakeeper.fs.workdir import existing_parent, free_bytes, volume_of
+from mediakeeper.media.convert import (
     CD_BYTES_PER_SECOND,  # noqa: F401  (said here before it moved)
     Profile,
     estimated_bytes,
@@ -21,7 +22,6 @@ from mediakeeper.media.processors.convert import (
     is_lossy,
     output_name,
 )
-from mediakeeper.media.workdir import existing_parent, free_bytes, volume_of
 
 ENCODE, COPY_LOSSY, KEEP = "encode", "copy-lossy", "keep"
 MB = 1_000_000

@@ -18,12 +18,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediakeeper.atomic import atomic_write_bytes
-from mediakeeper.batch import ItemFailure, ItemResult
-from mediakeeper.commands import queue_manager
-from mediakeeper.config import Settings
-from mediakeeper.errors import LibraryError, LookupFailed
-from mediakeeper.findings import Finding, finding_record
+from mediakeeper.batch.reach import go_offline, went_offline
+from mediakeeper.batch.runner import ItemFailure, ItemResult
+from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
+from mediakeeper.core.commands import queue_manager
+from mediakeeper.core.config import Settings
+from mediakeeper.core.errors import LibraryError, LookupFailed
+from mediakeeper.core.findings import Finding, finding_record
+from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.lookup.clients import per_process
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.tmdb_types import KeyRefused, MovieDetails
@@ -32,11 +34,9 @@ from mediakeeper.movies.names import ParsedName
 from mediakeeper.movies.nfo import movie_nfo
 from mediakeeper.movies.outputs import MovieOutputs
 from mediakeeper.movies.videos import VideoScan, scan_videos
-from mediakeeper.queue_items import finding_counts
-from mediakeeper.reach import go_offline, went_offline
-from mediakeeper.slug import inside, slugify
-from mediakeeper.wording import count
-from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
+from mediakeeper.queue.items import finding_counts
+from mediakeeper.text.slug import inside, slugify
+from mediakeeper.text.wording import count
 
 if TYPE_CHECKING:
     from mediakeeper.lookup.tmdb import TMDb

@@ -19,14 +19,18 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.atomic import atomic_write_bytes
-from mediakeeper.batch import ItemFailure, ItemResult
-from mediakeeper.commands import queue_manager
-from mediakeeper.config import Settings
-from mediakeeper.errors import LibraryError, LookupFailed
-from mediakeeper.filechecks import CHANGED
-from mediakeeper.findings import Finding, finding_record
-from mediakeeper.fsnames import home_id, is_temp_copy, sort_stale, temp_copy_owner
+from mediakeeper.batch.reach import go_offline, went_offline
+from mediakeeper.batch.runner import ItemFailure, ItemResult
+from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
+from mediakeeper.core.commands import queue_manager
+from mediakeeper.core.config import Settings
+from mediakeeper.core.errors import LibraryError, LookupFailed
+from mediakeeper.core.findings import Finding, finding_record
+from mediakeeper.fs.atomic import atomic_write_bytes
+from mediakeeper.fs.checks import CHANGED
+from mediakeeper.fs.names import home_id, is_temp_copy, sort_stale, temp_copy_owner
+from mediakeeper.fs.spares import folders_for as spares_folders
+from mediakeeper.fs.spares import remove as remove_spares
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.music.fixes import ChangeJournal, apply_changes
 from mediakeeper.music.model import TagChange, Track
@@ -34,14 +38,10 @@ from mediakeeper.music.outputs import ArtistOutputs
 from mediakeeper.music.rule_base import finding
 from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import is_cover_file, scan_artist
-from mediakeeper.queue_items import finding_counts
-from mediakeeper.reach import go_offline, went_offline
-from mediakeeper.slug import slugify
-from mediakeeper.spares import folders_for as spares_folders
-from mediakeeper.spares import remove as remove_spares
+from mediakeeper.queue.items import finding_counts
 from mediakeeper.tags import version_after_write
-from mediakeeper.wording import count
-from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
+from mediakeeper.text.slug import slugify
+from mediakeeper.text.wording import count
 
 # Memory the scan's parses may take per artist, so a fix is written without parsing its file
 # again (about a third of a tag write's time). Pictures count in full; beyond this, parse.
@@ -194,7 +194,7 @@ class MusicJob:
         """The loudness tags of every album folder (``mediakeeper.music.loudness``), through
         the journal: how many values changed."""
         from mediakeeper.media import ffmpeg
-        from mediakeeper.media.processors.replaygain import MeasureFailed
+        from mediakeeper.media.replaygain import MeasureFailed
         from mediakeeper.music import loudness
 
         files = [folder / track.path for track in tracks]

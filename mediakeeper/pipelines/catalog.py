@@ -8,13 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mediakeeper import kinds
-from mediakeeper.config import Settings, load_settings
 from mediakeeper.conversions.albums import album_files, find
-from mediakeeper.errors import MediakeeperError
-from mediakeeper.media.processors import registry
-from mediakeeper.media.processors.convert import PROFILES
+from mediakeeper.core import kinds
+from mediakeeper.core.config import Settings, load_settings
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.media.convert import PROFILES
 from mediakeeper.pipelines.spec import Pipeline, PipelineInvalid, Step, load
+from mediakeeper.pipelines.steps import registry
 
 
 def built_in() -> dict[str, Pipeline]:

@@ -20,16 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.atomic import atomic_write_text
-from mediakeeper.batch import ItemFailure, ItemResult
+from mediakeeper.batch.runner import ItemFailure, ItemResult
 from mediakeeper.conversions.albums import album_files
-from mediakeeper.errors import MediakeeperError
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.workdir import PlaceTaken, copy_verified, place_folder
 from mediakeeper.media import ffmpeg
-from mediakeeper.media.processors import registry
-from mediakeeper.media.processors.convert import ConvertFailed, is_audio
-from mediakeeper.media.workdir import PlaceTaken, copy_verified, place_folder
+from mediakeeper.media.convert import ConvertFailed, is_audio
 from mediakeeper.pipelines.spec import Pipeline
-from mediakeeper.slug import inside, slugify
+from mediakeeper.pipelines.steps import registry
+from mediakeeper.text.slug import inside, slugify
 
 SOURCE, STATE, PARTIAL_STEP = "_source", "state.json", ".partial"
 

@@ -14,13 +14,12 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from mediakeeper.atomic import atomic_write_text
-from mediakeeper.commands import kind_command, queue_manager
-from mediakeeper.queue_items import ERROR, SKIPPED
+from mediakeeper.core.commands import kind_command, queue_manager
+from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.queue.items import ERROR, SKIPPED
 from mediakeeper.reports.attention import ERROR_LEVEL
-from mediakeeper.reports.progress import UNIDENTIFIED, Outstanding, QueueProgress, outstanding
+from mediakeeper.reports.pace import UNIDENTIFIED, Outstanding, QueueProgress, outstanding
 from mediakeeper.reports.records import Records, gather
-from mediakeeper.reports.render import render
 from mediakeeper.reports.weekly import (
     CONTEXT,
     SessionLine,
@@ -30,7 +29,8 @@ from mediakeeper.reports.weekly import (
     weekly_figures,
 )
 from mediakeeper.reports.weeks import Week, format_duration, format_moment, to_utc
-from mediakeeper.wording import count
+from mediakeeper.text.render import render
+from mediakeeper.text.wording import count
 
 LAST_SESSIONS = 5
 ATTENTION_SHOWN = 10

@@ -16,23 +16,23 @@ import click
 import pytest
 
 import mediakeeper
-from mediakeeper import kinds
-from mediakeeper.commands import TOOLS, kind_command, queue_manager
+from mediakeeper.cli import main as cli_main
+from mediakeeper.core import kinds
+from mediakeeper.core.commands import TOOLS, kind_command, queue_manager
 from tests.conftest import REPO_ROOT, run_pasted
-from utilities import cli_main
 
 
 def console(cwd: Path, env, *args: str) -> subprocess.CompletedProcess:
-    """The console command as pip installs it (``utilities.cli_main:main``), in a process."""
+    """The console command as pip installs it (``mediakeeper.cli.main:main``), in a process."""
     return subprocess.run(
-        [sys.executable, "-m", "utilities.cli_main", *args],
+        [sys.executable, "-m", "mediakeeper.cli.main", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
 
 def test_pyproject_declares_the_console_command_and_its_version():
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert project["scripts"]["mediakeeper"] == "utilities.cli_main:main"
+    assert project["scripts"]["mediakeeper"] == "mediakeeper.cli.main:main"
     assert project["version"] == mediakeeper.__version__
 
 
@@ -62,7 +62,7 @@ def test_every_subcommand_is_the_scripts_own_command():
 def test_help_lists_everything_and_imports_no_script_and_no_job(tmp_path, child_env):
     code = (
         "import sys\n"
-        "from utilities.cli_main import main\n"
+        "from mediakeeper.cli.main import main\n"
         "try:\n"
         "    main(['--help'])\n"
         "except SystemExit:\n"
@@ -124,7 +124,7 @@ def installed(tmp_path) -> dict[str, str]:
     script.write_text(
         f"#!{venv / 'bin' / 'python'}\n"
         "import sys\n"
-        "from utilities.cli_main import main\n"
+        "from mediakeeper.cli.main import main\n"
         "sys.exit(main())\n",
         encoding="utf-8",
     )

@@ -30,7 +30,7 @@ import mutagen
 import pytest
 from click.testing import CliRunner
 
-from mediakeeper.slug import slugify
+from mediakeeper.text.slug import slugify
 from tests.conftest import wait_until
 from utilities.undo_changes import main as undo_main
 
@@ -372,8 +372,8 @@ def test_a_second_signal_while_the_summary_is_written_still_exits_130(
 # their default action (the last few milliseconds of a process: too short to aim at).
 SHUTDOWN = """
 import functools, os, signal, sys
-from mediakeeper.batch import BatchReport
-from utilities.batch_options import exit_on_signals_if_interrupted
+from mediakeeper.batch.runner import BatchReport
+from mediakeeper.cli.batch_options import exit_on_signals_if_interrupted
 
 class SignalOnTheWayOut:
     def __init__(self, signum):

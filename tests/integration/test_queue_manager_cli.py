@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.commands import queue_manager
-from mediakeeper.queue import QueueStore
+from mediakeeper.core.commands import queue_manager
+from mediakeeper.queue.store import QueueStore
 from tests.conftest import (
     immutable,
     queue_manager_cli,
@@ -1060,9 +1060,9 @@ def run_script(repo_root: Path, cwd: Path, env, *args: str) -> subprocess.Comple
 
 @pytest.mark.parametrize("args", [(), ("--help",), ("--show-summary",)])
 def test_the_shared_module_run_by_mistake_names_the_commands(repo_root, home, child_env, args):
-    """utilities/queue_manager.py sits beside the scripts but is their shared code."""
+    """mediakeeper/cli/queue_manager.py sits beside the scripts but is their shared code."""
     result = subprocess.run(
-        [sys.executable, "utilities/queue_manager.py", *args],
+        [sys.executable, "mediakeeper/cli/queue_manager.py", *args],
         cwd=repo_root,
         env=child_env,
         capture_output=True,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.session_commands import size_text
-from mediakeeper.slug import slugify
+from mediakeeper.batch.session_history import size_text
+from mediakeeper.text.slug import slugify
 from tests.conftest import wait_until
 
 N_ARTISTS, BATCH = 8, 6

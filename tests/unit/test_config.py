@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.config import DEFAULTS, MAXIMUM, load_settings, resolve_home
-from mediakeeper.errors import ConfigError
+from mediakeeper.core.config import DEFAULTS, MAXIMUM, load_settings, resolve_home
+from mediakeeper.core.errors import ConfigError
 
 SOME_RATE = "0 (no limit) or requests per second >= 0.001"
 

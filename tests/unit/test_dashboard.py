@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from mediakeeper.commands import kind_command, queue_manager
-from mediakeeper.queue import QueueStore
-from mediakeeper.queue_items import new_item, new_queue
+from mediakeeper.core.commands import kind_command, queue_manager
+from mediakeeper.queue.items import new_item, new_queue
+from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.dashboard import (
     build_dashboard,
     dashboard_for,

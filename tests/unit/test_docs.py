@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import pytest
 
-from mediakeeper.config import DEFAULTS
+from mediakeeper.core.config import DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", ROOT / "status" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

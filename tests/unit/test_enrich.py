@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mediakeeper.findings import SEVERITY, Finding
+from mediakeeper.core.findings import SEVERITY, Finding
 from mediakeeper.lookup.musicbrainz import ArtistCandidate, ReleaseGroup
 from mediakeeper.music.enrich import (
     MAX_COMPARED,

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mediakeeper.findings import CODES, KINDS, SEVERITIES, SEVERITY, codes_of, finding_record
+from mediakeeper.core.findings import CODES, KINDS, SEVERITIES, SEVERITY, codes_of, finding_record
 from mediakeeper.movies import rules as movie_rules
 from mediakeeper.music.model import TagChange
 from mediakeeper.music.rule_base import finding
@@ -89,10 +89,10 @@ def test_the_docs_list_every_code_with_its_severity_kind_and_meaning() -> None:
         elif rows[code][:3] != wanted:
             problems.append(
                 f"docs/findings.md says {code} is {rows[code][:3]}, "
-                f"mediakeeper/findings.py says {wanted}"
+                f"mediakeeper/core/findings.py says {wanted}"
             )
     problems += [
-        f"docs/findings.md lists {code}, which mediakeeper/findings.py's CODES does not have"
+        f"docs/findings.md lists {code}, which mediakeeper/core/findings.py's CODES does not have"
         for code in rows
         if code not in CODES
     ]
@@ -130,7 +130,7 @@ def test_music_and_movie_findings_are_recorded_in_one_shape() -> None:
 def test_the_findings_module_is_a_low_layer(child_env) -> None:
     """Shared vocabulary: importing it never pulls in a kind's package."""
     code = (
-        "import sys, mediakeeper.findings\n"
+        "import sys, mediakeeper.core.findings\n"
         "print(' '.join(m for m in sys.modules if m.startswith(('mediakeeper.music',"
         " 'mediakeeper.movies'))))\n"
     )

@@ -7,12 +7,12 @@ import importlib
 import subprocess
 import sys
 
-from mediakeeper import config, kinds
+from mediakeeper.cli import batch as batch_command
+from mediakeeper.cli.batch import BatchSpec
+from mediakeeper.core import config, kinds
 from mediakeeper.reports import records
-from mediakeeper.reports.render import TEMPLATES
+from mediakeeper.text.render import TEMPLATES
 from tests.conftest import REPO_ROOT
-from utilities import batch_command
-from utilities.batch_command import BatchSpec
 
 
 def test_every_kind_has_its_settings_section_its_scripts_its_job_and_its_template():
@@ -66,7 +66,7 @@ def test_reading_the_kinds_imports_nothing_else_of_the_toolkit(child_env):
     """config reads the records at import, and --help must stay quick: no job, no script
     (the packages holding the module, docstrings only, aside)."""
     code = (
-        "import sys, mediakeeper.kinds\n"
+        "import sys, mediakeeper.core.kinds\n"
         "print(sorted(m for m, module in sys.modules.items()\n"
         "             if m.startswith(('mediakeeper.', 'utilities'))\n"
         "             and not hasattr(module, '__path__')))\n"
@@ -75,4 +75,4 @@ def test_reading_the_kinds_imports_nothing_else_of_the_toolkit(child_env):
         [sys.executable, "-c", code], env=child_env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "['mediakeeper.kinds']"
+    assert done.stdout.strip() == "['mediakeeper.core.kinds']"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mediakeeper.findings import SEVERITY
+from mediakeeper.core.findings import SEVERITY
 from mediakeeper.lookup.tmdb_types import MovieCandidate, MovieDetails
 from mediakeeper.movies import rules
 from mediakeeper.movies.names import ParsedName

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from mediakeeper.findings import SEVERITY, Finding, codes_of
+from mediakeeper.core.findings import SEVERITY, Finding, codes_of
 from mediakeeper.music.fixplan import (
     _RUNS_OF_SPACE,
     NameNumber,

@@ -1,0 +1,53 @@
+"""What the audiobook batch adds to every kind's (``mediakeeper/cli/batch.py``): the output
+and bitrate options over their [audiobooks] settings, --overwrite, the job's settings refused
+as a usage error before anything is touched, and the dry run's lines. It makes no web
+lookups: no --offline, no --enrich."""
+
+from __future__ import annotations
+
+import click
+
+from mediakeeper.audiobooks.settings import job_from_settings, preview
+from mediakeeper.cli.batch import BatchSpec, Run, previewing
+from mediakeeper.cli.command import not_a_command
+
+
+def _jobs(run: Run):
+    return job_from_settings(run.settings, overwrite=run.flags["overwrite"])
+
+
+BATCH = BatchSpec(
+    help="""Make each pending book folder (its CD1, Disc 2 ... folders with it) into one M4B with
+    one chapter per file: backed up first (verified), its files measured by decoding them,
+    joined (as they are when all are AAC of one rate and channels, else encoded once),
+    tagged and verified in a working directory (<data home>/working/audiobooks), then moved
+    into <output>/<Author>/<Title>/. Stop any time with Ctrl+C or even kill -9: the next run
+    resumes each book at its last finished step.""",
+    jobs=_jobs,
+    dry_run=previewing(_jobs, preview, "book"),
+    describe=lambda run: {"overwrite": run.flags["overwrite"]},
+    options=(
+        click.option(
+            "--output",
+            type=click.Path(path_type=str),
+            help="Audiobook library the M4B files go into ([audiobooks] output).",
+        ),
+        click.option(
+            "--bitrate",
+            help="AAC bit rate of a book that must be encoded, as ffmpeg says it: 64k "
+            "([audiobooks] bitrate, default 128k). A book of AAC files is joined as it is.",
+        ),
+        click.option(
+            "--overwrite", is_flag=True, help="Replace a book that is already in the output."
+        ),
+    ),
+    setting_options=("output", "bitrate"),
+)
+
+
+if __name__ == "__main__":  # run by mistake: say which commands to run instead
+    not_a_command(
+        "the audiobook batch's own parts",
+        "process_audiobook_batch.py",
+        "audiobook_queue_manager.py",
+    )

@@ -1,0 +1,81 @@
+"""Commands worded for a person to paste: every hint, report and closing line that names a
+command of the toolkit gets it from here, so each one runs from wherever the person is.
+
+The program part:
+
+- ``mediakeeper music queue`` when the ``mediakeeper`` console command (``pip install``)
+  is on PATH and belongs to the environment of the interpreter running now (another
+  installation's could be another version);
+- else this interpreter and the script by absolute paths,
+  ``/venv/bin/python /src/utilities/music_queue_manager.py``: no activated environment,
+  no current folder and no PYTHONPATH is needed for it to run (each script puts its
+  checkout on ``sys.path`` itself).
+
+The data home: ``--home DIR``, absolute, whenever the caller knows the home, even when the
+person is in it now. A hint outlives the moment it was printed in (a report read next week,
+a log line, a session file) and is pasted from wherever the person is then; a redundant
+``--home`` costs nothing, a missing one acts on another home. Callers pass no home only for
+a command meant for the current folder ("on your own library, run ...").
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+import mediakeeper
+from mediakeeper.core import kinds
+
+CONSOLE = "mediakeeper"
+UTILITIES = Path(mediakeeper.__file__).resolve().parent.parent / "utilities"  # beside the package
+
+# Tools that are no kind's: subcommand of ``mediakeeper`` -> module under utilities/.
+TOOLS = {
+    "report": "weekly_report",
+    "dashboard": "media_dashboard",
+    "undo": "undo_changes",
+    "pipeline": "pipeline",
+    "sessions": "sessions",
+}
+
+
+def kind_argv(kind: str, verb: str, home: Path | str | None = None) -> list[str]:
+    """``verb`` is ``queue`` or ``batch``: the kind's queue manager or batch command."""
+    record = kinds.get(kind)
+    module = record.queue_script if verb == "queue" else record.batch_script
+    return _argv([kind, verb], module, home)
+
+
+def tool_argv(tool: str, home: Path | str | None = None) -> list[str]:
+    return _argv([tool], TOOLS[tool], home)
+
+
+def kind_command(kind: str, verb: str, home: Path | str | None = None) -> str:
+    return shlex.join(kind_argv(kind, verb, home))
+
+
+def tool_command(tool: str, home: Path | str | None = None) -> str:
+    return shlex.join(tool_argv(tool, home))
+
+
+def queue_manager(kind: str, home: Path | str | None = None) -> str:
+    """The command that manages a kind's queue (for templates and messages)."""
+    return kind_command(kind, "queue", home)
+
+
+def _argv(words: list[str], module: str, home: Path | str | None) -> list[str]:
+    console = _console()
+    program = [console, *words] if console else [sys.executable, str(UTILITIES / f"{module}.py")]
+    return [*program, "--home", os.path.abspath(home)] if home else program
+
+
+def _console() -> str | None:
+    """``mediakeeper`` when that command, as found on PATH, is this environment's."""
+    found = shutil.which(CONSOLE)
+    if not found:
+        return None
+    here = Path(sys.executable).parent.resolve()
+    return CONSOLE if Path(found).parent.resolve() == here else None
