@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from mediakeeper.batch import selection
-from mediakeeper.batch.runner import Job
+from mediakeeper.batch.job import Job
 from mediakeeper.batch.runs import eligible_items
 from mediakeeper.cli import batch_options as opts
 from mediakeeper.cli.command import Command, home_option, not_a_command, settings_for

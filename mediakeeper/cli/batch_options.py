@@ -20,7 +20,8 @@ import click
 from click.core import ParameterSource
 
 from mediakeeper.batch import selection
-from mediakeeper.batch.runner import EXIT_INTERRUPTED, BatchOptions, BatchReport, Interrupted, Job
+from mediakeeper.batch.job import Job
+from mediakeeper.batch.runner import EXIT_INTERRUPTED, BatchOptions, BatchReport, Interrupted
 from mediakeeper.batch.runs import open_store, run_batch
 from mediakeeper.batch.session_log import Session
 from mediakeeper.batch.workers import MOST, PER_CPU, most_workers

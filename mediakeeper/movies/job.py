@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.reach import go_offline, went_offline
-from mediakeeper.batch.runner import ItemFailure, ItemResult
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
