@@ -31,12 +31,12 @@ from mediakeeper.core.commands import kind_argv, kind_command, tool_command
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.music import synth
 from mediakeeper.music.fixes import read_journal
+from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
 
 MARKER = ".mediakeeper-demo"
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 # An 8x8 dark-grey baseline JPEG (204 bytes): the demo's cover.jpg.
 COVER_JPG = base64.b64decode(

@@ -37,7 +37,6 @@ from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
 from mediakeeper.queue.items import COMPLETED as ITEM_COMPLETED
 from mediakeeper.queue.items import ERROR, PENDING, is_eligible
 from mediakeeper.queue.store import QueueStore
-from mediakeeper.system.interrupts import EXIT_INTERRUPTED as EXIT_INTERRUPTED  # (for the scripts)
 from mediakeeper.system.interrupts import Interrupted, critical, interruptible
 from mediakeeper.text.wording import count
 

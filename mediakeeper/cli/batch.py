@@ -6,8 +6,7 @@ run, ``--offline`` and ``--enrich`` where the kind makes web lookups, library, c
 workers, -q/-v, --home) and the flow (settings, the items a batch takes, the queue created on
 first use, the run with its progress, the closing lines, the exit code). What differs is
 declared by the kind in a ``BatchSpec`` (its own options, its job, its dry run, a step after
-the batch), in a module under ``utilities/`` that its record names (``Kind.batch``), loaded
-only when its command is built.
+the batch), ``BATCH`` in its package's ``cli.py``, loaded only when its command is built.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from mediakeeper.batch import selection
 from mediakeeper.batch.job import Job
 from mediakeeper.batch.runs import eligible_items
 from mediakeeper.cli import batch_options as opts
-from mediakeeper.cli.command import Command, home_option, not_a_command, settings_for
+from mediakeeper.cli.command import Command, home_option, kind_part, not_a_command, settings_for
 from mediakeeper.cli.progress_line import ProgressHooks, verbosity_options
 from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
@@ -104,17 +103,18 @@ def previewing(
     return dry_run
 
 
-def spec_of(kind: str) -> BatchSpec:
-    record = kinds.get(kind)
-    if not record.batch:
-        raise LookupError(f"kind {kind!r} names no batch spec (Kind.batch)")
-    return kinds.load(record.batch)
+def spec_of(record: kinds.Kind) -> BatchSpec:
+    part = kind_part(record)
+    if part is None or not isinstance(getattr(part, "BATCH", None), BatchSpec):
+        raise LookupError(f"kind {record.name!r} has no BATCH in its package's cli.py")
+    return part.BATCH
 
 
 def build_batch(kind: str) -> click.Command:
     """The ``process_<kind>_batch`` command, worded from the kind's record (its noun: the
     ``--artist`` / ``--movie`` option) and its ``BatchSpec``."""
-    record, spec = kinds.get(kind), spec_of(kind)
+    record = kinds.get(kind)
+    spec = spec_of(record)
     noun = record.noun
     lookups = spec.offline_help is not None
 

@@ -21,7 +21,7 @@ from click.core import ParameterSource
 
 from mediakeeper.batch import selection
 from mediakeeper.batch.job import Job
-from mediakeeper.batch.runner import EXIT_INTERRUPTED, BatchOptions, BatchReport, Interrupted
+from mediakeeper.batch.runner import BatchOptions, BatchReport, Interrupted
 from mediakeeper.batch.runs import open_store, run_batch
 from mediakeeper.batch.session_log import Session
 from mediakeeper.batch.workers import MOST, PER_CPU, most_workers
@@ -40,6 +40,7 @@ from mediakeeper.queue.manager import empty_library_warning, folder_links
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.reports.weekly import write_weekly_report
+from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 from mediakeeper.text.wording import count, queue_name
 
 # ---- options --------------------------------------------------------------------------------

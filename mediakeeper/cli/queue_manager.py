@@ -14,7 +14,13 @@ from datetime import UTC, datetime
 import click
 from click.core import ParameterSource
 
-from mediakeeper.cli.command import Command, home_option, not_a_command, settings_for
+from mediakeeper.cli.command import (
+    Command,
+    home_option,
+    kind_part,
+    not_a_command,
+    settings_for,
+)
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import kind_command
 from mediakeeper.core.config import Settings
@@ -267,16 +273,18 @@ def refuse_unused_options(ctx: click.Context, action: str) -> None:
             raise click.UsageError(f"{flags[name]} only works with {needed}")
 
 
-def build(
-    kind: str, extra: Mapping[str, tuple[click.Option, Callable[[Call], None]]] | None = None
-) -> click.Command:
+def build(kind: str) -> click.Command:
     """The ``<kind>_queue_manager`` command, worded from the kind's record (its noun: the
-    ``--reset-artist`` / ``--reset-movie`` flags). ``extra``: actions of this kind alone,
-    ``{name: (its flag, its handler)}`` (the audiobooks' ``--prune-backups``)."""
-    extra = extra or {}
+    ``--reset-artist`` / ``--reset-movie`` flags), with the actions of this kind alone that
+    its package's ``cli.py`` declares: ``QUEUE_ACTIONS``, ``{name: (its flag, its handler)}``
+    (the audiobooks' ``--prune-backups``)."""
+    record = kinds.get(kind)
+    part = kind_part(record)
+    extra: Mapping[str, tuple[click.Option, Callable[[Call], None]]] = getattr(
+        part, "QUEUE_ACTIONS", {}
+    )
     handlers = {**ACTIONS, **{name: handler for name, (_, handler) in extra.items()}}
     flag = click.option
-    record = kinds.get(kind)
     noun = record.noun
     extras = "".join(f", {x.noun}s" for x in record.extra_counters)
 

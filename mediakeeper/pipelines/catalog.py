@@ -58,8 +58,6 @@ def register_kind(pipeline: Pipeline) -> kinds.Kind:
         label="Album",
         job="mediakeeper.pipelines.job:PipelineJob",
         report_template="",
-        queue_script="",
-        batch_script="pipeline",
         find="mediakeeper.conversions.albums:find",
         extra_counters=(kinds.TRACKS,),
     )

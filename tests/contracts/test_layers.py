@@ -158,7 +158,7 @@ def test_the_checker_sees_a_violation(tmp_path):
     (fake / "queue" / "store.py").write_text("import click\nfrom ..music import job\n")
     (fake / "music" / "job.py").write_text("from ..queue.store import QueueStore\n")
     (fake / "music" / "cli.py").write_text("import click\nfrom mediakeeper.music import job\n")
-    (fake / "cli" / "main.py").write_text("import click\nimport utilities.startup\n")
+    (fake / "cli" / "main.py").write_text("import click\nimport utilities.process_music_batch\n")
     (fake / "newthing.py").write_text("")
     found = {(a, b) for a, b, _ in layering_violations(fake)}
     assert found == {
@@ -166,6 +166,6 @@ def test_the_checker_sees_a_violation(tmp_path):
         ("queue.store", "click"),
         ("queue.store", "music"),
         ("queue.store", "music.job"),
-        ("cli.main", "utilities.startup"),
+        ("cli.main", "utilities.process_music_batch"),
         ("newthing", ""),
     }
