@@ -25,12 +25,18 @@ from mediakeeper.audiobooks.books import book_files
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.stage_progress import report_fraction
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
-from mediakeeper.conversions.plan import check_space
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
 from mediakeeper.core.kinds import AUDIOBOOKS
 from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
-from mediakeeper.fs.workdir import PARTIAL, PlaceTaken, copy_verified, file_hash, place_folder
+from mediakeeper.fs.workdir import (
+    PARTIAL,
+    PlaceTaken,
+    check_space,
+    copy_verified,
+    file_hash,
+    place_folder,
+)
 from mediakeeper.media import ffmpeg, merge_m4b
 from mediakeeper.queue.items import finding_counts
 from mediakeeper.text.render import render

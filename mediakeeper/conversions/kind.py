@@ -12,7 +12,7 @@ KIND = Kind(
     job="mediakeeper.conversions.job:ConversionJob",
     report_template="album_conversion.md.j2",
     package="mediakeeper.conversions",
-    find="mediakeeper.conversions.albums:find",
+    find="mediakeeper.media.albums:find",
     settings={
         "output": "",
         "archive": "",

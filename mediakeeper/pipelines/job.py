@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.batch.job import ItemFailure, ItemResult
-from mediakeeper.conversions.albums import album_files
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.workdir import PlaceTaken, copy_verified, place_folder
 from mediakeeper.media import ffmpeg
+from mediakeeper.media.albums import album_files
 from mediakeeper.media.convert import ConvertFailed, is_audio
 from mediakeeper.pipelines.spec import Pipeline
 from mediakeeper.pipelines.steps import registry
