@@ -14,6 +14,8 @@ import ast
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from mediakeeper.core.kinds import KINDS
+
 PACKAGE = Path(__file__).resolve().parents[2] / "mediakeeper"
 FORBIDDEN = ("utilities", "click")
 
@@ -27,7 +29,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("files", ("system", "fs", "tags", "media")),  # the system, files, tags, ffmpeg
     ("services", ("lookup",)),  # web services
     ("engine", ("queue", "batch")),  # queues, sessions, the batch runner (kind-free)
-    ("kinds", ("music", "movies", "conversions", "audiobooks", "pipelines")),
+    # every registered kind's package (a kind added to the registry is placed here), and the
+    # pipelines, whose kinds are made at run time
+    ("kinds", ("pipelines", *(k.package.removeprefix("mediakeeper.") for k in KINDS.values()))),
     ("reports", ("reports",)),
     ("front", ("cli", "*.cli", "demo", "__main__")),  # the command line, the demo
 )
