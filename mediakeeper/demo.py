@@ -328,10 +328,11 @@ def _again(home: Path) -> str:
 
 
 def _env() -> dict[str, str]:
-    """The environment for the commands: the checkout importable even when not installed."""
+    """The environment for the commands: the checkout importable even when not installed
+    (``python -m mediakeeper`` from any folder)."""
     env = dict(os.environ)
     root = Path(__file__).resolve().parent.parent
-    if (root / "utilities" / "__init__.py").is_file():
+    if (root / "utilities").is_dir():  # a checkout, beside its scripts
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     return env
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+import mediakeeper
 from mediakeeper.core.config import Settings, existing_home, load_settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.kinds import Kind
@@ -121,11 +122,17 @@ def stops_on_signals() -> Iterator[None]:
         os._exit(EXIT_INTERRUPTED)
 
 
+# The user's scripts, in a checkout: beside the package.
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(mediakeeper.__file__)))
+SCRIPTS = os.path.join(CHECKOUT, "utilities")
+
+
 def not_a_command(what: str, *commands: str) -> None:
-    """A helper module run as a script: say what it is and which commands (beside it) to run
-    instead, on stderr, and exit 2 (a usage error)."""
+    """A module of the package run as a script: say what it is and which of the user's
+    scripts (``utilities/``, from where the person is) to run instead, on stderr, and exit 2
+    (a usage error)."""
     argv0 = sys.argv[0] if sys.argv else ""
-    folder = os.path.dirname(argv0)
+    folder = os.path.relpath(SCRIPTS) if os.path.isdir(SCRIPTS) else "utilities"
     instead = " or ".join(f"python {os.path.join(folder, name)}" for name in commands)
     click.echo(
         f"Error: {os.path.basename(argv0)} is {what}, not a command: run {instead} "

@@ -14,6 +14,7 @@ from mediakeeper.batch import selection
 from mediakeeper.cli import batch_options as opts
 from mediakeeper.cli.command import Command, home_option
 from mediakeeper.cli.progress_line import ProgressHooks, render_summary, say
+from mediakeeper.core import kinds
 from mediakeeper.core.config import resolve_home
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.pipelines import catalog
@@ -89,7 +90,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output):
         settings, kind, batch_size=batch_size, retry_errors=resume, workers=1, online=True
     )
     options.stop_on_error = not found.continue_on_error
-    store = opts.prepare_store(settings, kind, options, enrich=False)
+    store = opts.prepare_store(settings, kinds.get(kind), options, enrich=False)
     threads = max(1, os.cpu_count() or 1)
     session, report = opts.run_with_progress(
         store,
@@ -97,6 +98,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output):
                                     ffmpeg_path=settings.get("ffmpeg", "path"), threads=threads),
         options,
         ProgressHooks("album"),
+        noun="album",
         description=opts.describe(options.size, resume=resume),
     )  # fmt: skip
     say(render_summary(report, "album", offline=False))

@@ -382,7 +382,7 @@ def build(kind: str) -> click.Command:
             err.hint = f"create it with: {command} --init --library PATH"
             raise
 
-    chosen_by = kinds.get(kind).chosen_by
+    chosen_by = record.chosen_by
     if chosen_by:  # a kind whose items a person may identify by hand
         command.params.append(
             click.Option(
