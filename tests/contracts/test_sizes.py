@@ -21,7 +21,6 @@ TO_SPLIT = {
     "mediakeeper.music.fixes:_carry_out": 69,
     "mediakeeper.music.job:process": 99,
     "mediakeeper.reports.chart:build_chart": 75,
-    "mediakeeper.reports.dashboard:render_text": 66,
 }
 
 
