@@ -42,7 +42,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import mutagen  # noqa: E402
 from library_scale import build  # noqa: E402
 
-from mediakeeper.batch.runner import BatchOptions, BatchRunner, ItemResult  # noqa: E402
+from mediakeeper.batch.job import ItemResult  # noqa: E402
+from mediakeeper.batch.runner import BatchOptions, BatchRunner  # noqa: E402
 from mediakeeper.batch.session_log import start_session  # noqa: E402
 from mediakeeper.queue import manager  # noqa: E402
 from mediakeeper.queue.fingerprints import Recorder  # noqa: E402

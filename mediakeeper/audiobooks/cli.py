@@ -5,11 +5,15 @@ lookups: no --offline, no --enrich."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 
 from mediakeeper.audiobooks.settings import job_from_settings, preview
 from mediakeeper.cli.batch import BatchSpec, Run, previewing
 from mediakeeper.cli.command import not_a_command
+from mediakeeper.cli.queue_manager import Call
+from mediakeeper.text import wording
 
 
 def _jobs(run: Run):
@@ -44,6 +48,26 @@ BATCH = BatchSpec(
     ),
     setting_options=("output", "bitrate"),
 )
+
+
+def prune_backups(c: Call) -> None:
+    from mediakeeper.audiobooks import backups
+
+    days = int(c.settings.get("audiobooks", "backup_retention_days"))
+    root = backups.backup_root(c.settings)
+    gone = backups.prune(root, days, datetime.now(UTC))
+    for folder in gone:
+        click.echo(f"Deleted {folder}")
+    click.echo(f"Deleted {wording.count(len(gone), 'backup')} older than {days} days in {root}")
+
+
+PRUNE = click.Option(
+    ["--prune-backups"],
+    is_flag=True,
+    help="Delete the books' backups older than [audiobooks] backup_retention_days (30), "
+    "naming each; nothing else ever deletes one.",
+)
+QUEUE_ACTIONS = {"prune_backups": (PRUNE, prune_backups)}  # its queue manager's own
 
 
 if __name__ == "__main__":  # run by mistake: say which commands to run instead

@@ -22,15 +22,14 @@ from typing import Any, ClassVar
 
 from mediakeeper.audiobooks import checks, covers, metadata, resume
 from mediakeeper.audiobooks.books import book_files
-from mediakeeper.batch.runner import ItemFailure, ItemResult
+from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.stage_progress import report_fraction
 from mediakeeper.batch.staged import COMPLETED, Attempt, Stage, StagedJob
-from mediakeeper.conversions.plan import check_space
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
 from mediakeeper.core.kinds import AUDIOBOOKS
 from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
-from mediakeeper.fs.workdir import PARTIAL, copy_verified, file_hash
+from mediakeeper.fs.workdir import PARTIAL, check_space, copy_verified, file_hash
 from mediakeeper.media import ffmpeg, merge_m4b
 from mediakeeper.queue.items import finding_counts
 from mediakeeper.text.render import render

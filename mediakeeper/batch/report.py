@@ -1,16 +1,14 @@
 """What a batch did, item by item: the runner's report, which the command line renders and
-turns into an exit code (``mediakeeper.batch.runner`` fills it in)."""
+turns into an exit code (``runner`` fills it in)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mediakeeper.batch.job import ItemResult
 from mediakeeper.queue.items import ERROR
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
-
-if TYPE_CHECKING:
-    from mediakeeper.batch.runner import ItemResult
 
 EXIT_OK, EXIT_SOME_ERRORS = 0, 1
 

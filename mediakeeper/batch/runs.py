@@ -7,7 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from mediakeeper.batch.runner import BatchOptions, BatchReport, BatchRunner, Hooks, Job
+from mediakeeper.batch.job import Job
+from mediakeeper.batch.runner import BatchOptions, BatchReport, BatchRunner, Hooks
 from mediakeeper.batch.session_log import Session, start_session
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import QueueMissing

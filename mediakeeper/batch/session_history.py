@@ -1,4 +1,4 @@
-"""What ``sessions.py`` does, over every kind: list and show sessions, find what one left
+"""What ``mediakeeper sessions`` does, over every kind: list and show sessions, find what one left
 unfinished (for ``resume`` and the batches' ``--resume``), and plan a clean-up of old
 session logs and work files.
 
@@ -42,6 +42,7 @@ from mediakeeper.batch.session_log import (
     load_sessions,
 )
 from mediakeeper.batch.workfile import WORK_DIR
+from mediakeeper.core.commands import tool_command
 from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.queue.items import (
     COMPLETED,
@@ -90,7 +91,7 @@ def find_session(status_dir: Path, session_id: str) -> SessionRecord:
             return record
     raise NotFound(
         f"no session {session_id!r} under {status_dir}",
-        "`sessions.py list` shows every session",
+        f"`{tool_command('sessions')} list` shows every session",
     )
 
 
@@ -216,7 +217,7 @@ def resumable(
         if not stopped:
             raise NothingToResume(
                 f"no interrupted or crashed session under {status_dir}",
-                "`sessions.py list` shows every session",
+                f"`{tool_command('sessions')} list` shows every session",
             )
         record = stopped[-1]
     else:
@@ -292,8 +293,8 @@ def plan_clean(home: Path, older_than: timedelta, now: datetime) -> CleanPlan:
             plan.kept.append(
                 (
                     f"{journals} change journal(s) of {kind}",
-                    "undo_changes.py reads them: a change can be undone as long as its "
-                    "journal is there",
+                    f"`{tool_command('undo')}` reads them: a change can be undone as long as "
+                    "its journal is there",
                 )
             )
         if (kind_dir / EVENTS_FILE).is_file():

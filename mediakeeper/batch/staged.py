@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from mediakeeper.batch import placements
-from mediakeeper.batch.runner import ItemFailure, ItemResult
+from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.stage_progress import report_stage
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core.config import Settings

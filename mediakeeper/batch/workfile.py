@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.batch.runner import ItemResult
+from mediakeeper.batch.job import ItemResult
 from mediakeeper.fs.atomic import encode_text
 from mediakeeper.text.slug import inside
 

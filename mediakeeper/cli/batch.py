@@ -6,8 +6,7 @@ run, ``--offline`` and ``--enrich`` where the kind makes web lookups, library, c
 workers, -q/-v, --home) and the flow (settings, the items a batch takes, the queue created on
 first use, the run with its progress, the closing lines, the exit code). What differs is
 declared by the kind in a ``BatchSpec`` (its own options, its job, its dry run, a step after
-the batch), in a module under ``utilities/`` that its record names (``Kind.batch``), loaded
-only when its command is built.
+the batch), ``BATCH`` in its package's ``cli.py``, loaded only when its command is built.
 """
 
 from __future__ import annotations
@@ -20,10 +19,10 @@ from typing import Any
 import click
 
 from mediakeeper.batch import selection
-from mediakeeper.batch.runner import Job
+from mediakeeper.batch.job import Job
 from mediakeeper.batch.runs import eligible_items
 from mediakeeper.cli import batch_options as opts
-from mediakeeper.cli.command import Command, home_option, not_a_command, settings_for
+from mediakeeper.cli.command import Command, home_option, kind_part, not_a_command, settings_for
 from mediakeeper.cli.progress_line import ProgressHooks, verbosity_options
 from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
@@ -104,19 +103,43 @@ def previewing(
     return dry_run
 
 
-def spec_of(kind: str) -> BatchSpec:
-    record = kinds.get(kind)
-    if not record.batch:
-        raise LookupError(f"kind {kind!r} names no batch spec (Kind.batch)")
-    return kinds.load(record.batch)
+def spec_of(record: kinds.Kind) -> BatchSpec:
+    part = kind_part(record)
+    if part is None or not isinstance(getattr(part, "BATCH", None), BatchSpec):
+        raise LookupError(f"kind {record.name!r} has no BATCH in its package's cli.py")
+    return part.BATCH
+
+
+def _options(record: kinds.Kind, spec: BatchSpec) -> list[Decorator]:
+    """The batch command's options in --help order, the first listed outermost (as stacked
+    decorators): every kind's, the kind's own after --dry-run, the lookup ones if it looks up."""
+    noun = record.noun
+    decorators: list[Decorator] = [
+        home_option,
+        opts.batch_size(noun),
+        opts.item(noun),
+        opts.resume(),
+        opts.retry_errors(noun),
+        opts.dry_run(),
+        *spec.options,
+    ]
+    if spec.offline_help is not None:
+        decorators += [opts.offline(spec.offline_help), opts.enrich(noun), *spec.lookup_options]
+    decorators += [
+        opts.library(record.label),
+        opts.checkpoint_every(noun),
+        opts.workers(noun, default=spec.workers),
+        verbosity_options,
+    ]
+    return decorators
 
 
 def build_batch(kind: str) -> click.Command:
     """The ``process_<kind>_batch`` command, worded from the kind's record (its noun: the
     ``--artist`` / ``--movie`` option) and its ``BatchSpec``."""
-    record, spec = kinds.get(kind), spec_of(kind)
+    record = kinds.get(kind)
+    spec = spec_of(record)
     noun = record.noun
-    lookups = spec.offline_help is not None
 
     def main(**params: Any) -> None:
         home, batch_size, name = params.pop("home"), params.pop("batch_size"), params.pop(noun)
@@ -151,15 +174,15 @@ def build_batch(kind: str) -> click.Command:
             online=online,
         )
         if resume:  # what `sessions.py resume` runs
-            opts.resume_only(settings, kind, options, resume, name)
+            opts.resume_only(settings, record, options, resume, name)
         elif name:
-            opts.only_item(settings, kind, options, name, dry_run)
+            opts.only_item(settings, record, options, name, dry_run)
         if dry_run:
             if enrich:  # the same items the batch would take, read without writing
                 selection.enrich_only(QueueStore(settings.status_dir / kind, kind), options)
             return spec.dry_run(run, eligible_items(settings, kind, options))
 
-        store = opts.prepare_store(settings, kind, options, enrich=enrich)
+        store = opts.prepare_store(settings, record, options, enrich=enrich)
         if spec.before_claims and online:
             spec.before_claims(settings)
         session, report = opts.run_with_progress(
@@ -167,30 +190,13 @@ def build_batch(kind: str) -> click.Command:
             lambda session: make_job(session.id),
             options,
             ProgressHooks(noun),
+            noun=noun,
             description=opts.describe(options.size, **spec.describe(run)),
             after=(lambda report: spec.after(settings)) if spec.after else None,
         )
-        opts.finish(settings, kind, session, report, online=online, retry_errors=retry_errors)
+        opts.finish(settings, record, session, report, online=online, retry_errors=retry_errors)
 
-    # The options in --help order, the first listed outermost (as stacked decorators).
-    decorators: list[Decorator] = [
-        home_option,
-        opts.batch_size(noun),
-        opts.item(noun),
-        opts.resume(),
-        opts.retry_errors(noun),
-        opts.dry_run(),
-        *spec.options,
-    ]
-    if lookups:
-        decorators += [opts.offline(spec.offline_help), opts.enrich(noun), *spec.lookup_options]
-    decorators += [
-        opts.library(record.label),
-        opts.checkpoint_every(noun),
-        opts.workers(noun, default=spec.workers),
-        verbosity_options,
-    ]
-    for decorate in reversed(decorators):
+    for decorate in reversed(_options(record, spec)):
         main = decorate(main)
     return click.command(
         cls=Command,

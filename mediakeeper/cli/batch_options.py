@@ -20,7 +20,8 @@ import click
 from click.core import ParameterSource
 
 from mediakeeper.batch import selection
-from mediakeeper.batch.runner import EXIT_INTERRUPTED, BatchOptions, BatchReport, Interrupted, Job
+from mediakeeper.batch.job import Job
+from mediakeeper.batch.runner import BatchOptions, BatchReport, Interrupted
 from mediakeeper.batch.runs import open_store, run_batch
 from mediakeeper.batch.session_log import Session
 from mediakeeper.batch.workers import MOST, PER_CPU, most_workers
@@ -32,13 +33,14 @@ from mediakeeper.cli.progress_line import (
     render_summary,
     say,
 )
-from mediakeeper.core import kinds
 from mediakeeper.core.commands import kind_command
 from mediakeeper.core.config import Settings
+from mediakeeper.core.kinds import Kind
 from mediakeeper.queue.manager import empty_library_warning, folder_links
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.reports.weekly import write_weekly_report
+from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 from mediakeeper.text.wording import count, queue_name
 
 # ---- options --------------------------------------------------------------------------------
@@ -147,21 +149,21 @@ def fitted_workers(asked: int, batch_size: int, noun: str) -> int:
     return fitted
 
 
-def only_item(settings: Settings, kind: str, options: BatchOptions, name: str, dry_run: bool):
+def only_item(settings: Settings, record: Kind, options: BatchOptions, name: str, dry_run: bool):
     """``--<noun> NAME`` (see ``selection.only_item``); a real run creates the queue first,
     and says so."""
     if not dry_run:
-        open_created(settings, kind)
-    selection.only_item(settings, kind, options, name, dry_run)
+        open_created(settings, record)
+    selection.only_item(settings, record.name, options, name, dry_run)
 
 
 def resume_only(
-    settings: Settings, kind: str, options: BatchOptions, session_id: str, item_name: str | None
+    settings: Settings, record: Kind, options: BatchOptions, session_id: str, item_name: str | None
 ) -> None:
     """``--resume SESSION_ID`` (see ``selection.resume_only``); not with ``--<noun> NAME``."""
     if item_name:
-        raise click.UsageError(f"give --resume or --{kinds.noun(kind)}, not both")
-    selection.resume_only(settings, kind, options, session_id)
+        raise click.UsageError(f"give --resume or --{record.noun}, not both")
+    selection.resume_only(settings, record.name, options, session_id)
 
 
 # Options that choose which items a batch takes, or where: left out of the way a session
@@ -170,7 +172,7 @@ CHOOSING = {"home", "library", "batch_size", "retry_errors", "dry_run", "resume"
             "resume_session"}
 
 
-def recorded_args(kind: str) -> list[str]:
+def recorded_args(noun: str) -> list[str]:
     """The options given on this batch's command line that say how it works (--offline,
     --no-fix, --workers 1, -v), for its session's record: ``sessions.py resume`` runs the
     batch again with them."""
@@ -179,7 +181,7 @@ def recorded_args(kind: str) -> list[str]:
         return []
     args: list[str] = []
     for param in context.command.params:
-        if param.name in CHOOSING | {kinds.noun(kind)} or not isinstance(param, click.Option):
+        if param.name in CHOOSING | {noun} or not isinstance(param, click.Option):
             continue
         if context.get_parameter_source(param.name) is not ParameterSource.COMMANDLINE:
             continue
@@ -197,11 +199,11 @@ def recorded_args(kind: str) -> list[str]:
 
 
 def prepare_store(
-    settings: Settings, kind: str, options: BatchOptions, *, enrich: bool
+    settings: Settings, record: Kind, options: BatchOptions, *, enrich: bool
 ) -> QueueStore:
     """The kind's queue (created, and said so, on first use), with ``options`` narrowed for
     ``--enrich`` or made able to take the one item ``--<noun> NAME`` chose (``only_item``)."""
-    store = open_created(settings, kind)
+    store = open_created(settings, record)
     selection.narrow(store, options, enrich=enrich)
     return store
 
@@ -219,13 +221,12 @@ def describe(size: int, **flags: bool) -> str:
     )
 
 
-def open_created(settings: Settings, kind: str) -> QueueStore:
-    store, created = open_store(settings, kind, create=True)
+def open_created(settings: Settings, record: Kind) -> QueueStore:
+    store, created = open_store(settings, record.name, create=True)
     if created is not None:
-        click.echo(
-            f"Created the {queue_name(kind)} with {count(created, kinds.noun(kind))}: {store.path}"
-        )
-        library = settings.library(kind).expanduser().resolve()
+        what = f"{queue_name(record.name)} with {count(created, record.noun)}"
+        click.echo(f"Created the {what}: {store.path}")
+        library = settings.library(record.name).expanduser().resolve()
         for name, why in folder_links(library):
             click.echo(f"{name}: {why}")
         if not created:
@@ -256,6 +257,7 @@ def run_with_progress(
     options: BatchOptions,
     hooks: ProgressHooks,
     *,
+    noun: str,
     description: str,
     after: Callable[[BatchReport], None] | None = None,
 ) -> tuple[Session, BatchReport]:
@@ -268,7 +270,7 @@ def run_with_progress(
             options,
             hooks,
             description=description,
-            args=recorded_args(store.kind),
+            args=recorded_args(noun),
         )
         exit_on_signals_if_interrupted(report)
         if after is not None:
@@ -284,7 +286,7 @@ def run_with_progress(
 
 def finish(
     settings: Settings,
-    kind: str,
+    record: Kind,
     session: Session,
     report: BatchReport,
     *,
@@ -292,7 +294,7 @@ def finish(
     retry_errors: bool,
 ) -> None:
     """The closing lines (summary, session log, reports), this week's report, the exit code."""
-    noun = kinds.noun(kind)
+    kind, noun = record.name, record.noun
     if not report.outcomes and not report.interrupted:
         click.echo(
             f"Nothing to do: no pending {noun}s"

@@ -5,18 +5,22 @@ Only this layer turns library errors into one-line messages and exit codes.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import click
 
+import mediakeeper
 from mediakeeper.core.config import Settings, existing_home, load_settings
 from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.kinds import Kind
 from mediakeeper.fs import write_errors
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted, interruptible
 
@@ -38,7 +42,7 @@ class Command(click.Command):
         # The library warns (a damaged cache rebuilt, ...); a person gets one plain line.
         warnings.showwarning = _show_warning
         # Ctrl+C or SIGTERM, at any moment of the command (before it, while the script
-        # loaded, ``utilities.startup`` answers it): "interrupted" and exit 130, after any
+        # loaded, ``mediakeeper.cli.startup`` answers it): "interrupted" and exit 130, after any
         # step that must finish (an atomic write), never a KeyboardInterrupt traceback or
         # Click's "Aborted!" (exit 1). A batch puts its own handlers in place while it runs.
         with interruptible():
@@ -118,11 +122,17 @@ def stops_on_signals() -> Iterator[None]:
         os._exit(EXIT_INTERRUPTED)
 
 
+# The user's scripts, in a checkout: beside the package.
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(mediakeeper.__file__)))
+SCRIPTS = os.path.join(CHECKOUT, "utilities")
+
+
 def not_a_command(what: str, *commands: str) -> None:
-    """A helper module run as a script: say what it is and which commands (beside it) to run
-    instead, on stderr, and exit 2 (a usage error)."""
+    """A module of the package run as a script: say what it is and which of the user's
+    scripts (``utilities/``, from where the person is) to run instead, on stderr, and exit 2
+    (a usage error)."""
     argv0 = sys.argv[0] if sys.argv else ""
-    folder = os.path.dirname(argv0)
+    folder = os.path.relpath(SCRIPTS) if os.path.isdir(SCRIPTS) else "utilities"
     instead = " or ".join(f"python {os.path.join(folder, name)}" for name in commands)
     click.echo(
         f"Error: {os.path.basename(argv0)} is {what}, not a command: run {instead} "
@@ -136,3 +146,12 @@ if __name__ == "__main__":  # run by mistake: say which commands to run instead
     not_a_command(
         "the scripts' shared command-line code", "process_music_batch.py", "music_queue_manager.py"
     )
+
+
+def kind_part(record: Kind) -> ModuleType | None:
+    """The kind's own command-line part, ``<its package>.cli`` (what its batch adds: its
+    ``BATCH``; its queue manager's own actions: ``QUEUE_ACTIONS``), None for a kind without
+    one (a pipeline's, a queue of a kind this version does not know)."""
+    if not record.package:
+        return None
+    return importlib.import_module(f"{record.package}.cli")

@@ -1,23 +1,21 @@
-"""The ``mediakeeper`` console command (``pip install`` puts it on PATH): one group holding
-every script's command, ``mediakeeper music batch``, ``mediakeeper movies queue``,
-``mediakeeper report``, ``mediakeeper dashboard``, ``mediakeeper undo``,
-``mediakeeper sessions``.
+"""The ``mediakeeper`` console command (``pip install`` puts it on PATH; ``python -m
+mediakeeper`` runs it too): one group holding every command, ``mediakeeper music batch``,
+``mediakeeper movies queue``, ``mediakeeper report``, ``mediakeeper dashboard``,
+``mediakeeper undo``, ``mediakeeper pipeline``, ``mediakeeper sessions``.
 
-Each subcommand is the very command object of its ``utilities/`` script, built from the
-kinds' records (``mediakeeper.core.kinds``): a kind added there is a subcommand here. A script is
-imported only when its subcommand runs, so ``mediakeeper --help`` stays quick.
+Each subcommand is the very command object a script of ``utilities/`` runs: a kind's two
+are built from its record (``mediakeeper.core.kinds``: a kind added there is a subcommand
+here), the others are ``main`` of their module in this package. A command is built or
+imported only when it runs, so ``mediakeeper --help`` stays quick.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
-from pathlib import Path
+from collections.abc import Callable
+from functools import cache, partial
 
 import click
-
-if __package__ in (None, ""):  # run as a file from a checkout
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mediakeeper import __version__
 from mediakeeper.core import kinds
@@ -35,19 +33,22 @@ TOOL_HELP = {
 }
 
 
-class LazyGroup(click.Group):
-    """A group whose subcommands are ``module:main`` of utilities/, imported when used."""
+Loader = Callable[[], click.Command]
 
-    def __init__(self, *args, lazy: dict[str, tuple[str, str]], **kwargs):
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are made when used (their modules imported then)."""
+
+    def __init__(self, *args, lazy: dict[str, tuple[Loader, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.lazy = lazy  # name -> (module, one-line help)
+        self.lazy = lazy  # name -> (what makes the command, one-line help)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*self.commands, *self.lazy]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy:
-            return importlib.import_module(f"utilities.{self.lazy[cmd_name][0]}").main
+            return self.lazy[cmd_name][0]()
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -58,14 +59,30 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
+# verb -> (module, the function that builds a kind's command from its name)
+BUILDERS = {"batch": ("batch", "build_batch"), "queue": ("queue_manager", "build")}
+
+
+@cache
+def command_of(kind: str, verb: str) -> click.Command:
+    """A kind's ``batch`` or ``queue`` command, built once: the scripts of ``utilities/``
+    and this group run the same object."""
+    module, builder = BUILDERS[verb]
+    return getattr(importlib.import_module(f"mediakeeper.cli.{module}"), builder)(kind)
+
+
+def _tool(name: str) -> Loader:
+    return lambda: importlib.import_module(f"mediakeeper.cli.{name}").main
+
+
 def kind_group(kind: kinds.Kind) -> click.Group:
     fill = {"queue": queue_name(kind.name), "plural": kind.plural}
     return LazyGroup(
         kind.name,
         help=f"The {queue_name(kind.name)} ({kind.plural}) and its batches.",
         lazy={
-            "batch": (kind.batch_script, VERBS["batch"].format(**fill)),
-            "queue": (kind.queue_script, VERBS["queue"].format(**fill)),
+            verb: (partial(command_of, kind.name, verb), VERBS[verb].format(**fill))
+            for verb in ("batch", "queue")
         },
         context_settings={"help_option_names": ["-h", "--help"]},
     )
@@ -76,7 +93,7 @@ def build() -> click.Group:
         "mediakeeper",
         help="Keeps a personal media library healthy, one small resumable batch at a time. "
         "Every command has --help.",
-        lazy={name: (module, TOOL_HELP[name]) for name, module in TOOLS.items()},
+        lazy={name: (_tool(name), TOOL_HELP[name]) for name in TOOLS},
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     for kind in kinds.KINDS.values():
@@ -85,6 +102,12 @@ def build() -> click.Group:
 
 
 main = build()
+
+
+def music_queue() -> None:
+    """``mediakeeper-music-queue``: the music queue manager as its own console command."""
+    command_of("music", "queue")()
+
 
 if __name__ == "__main__":
     main()

@@ -10,11 +10,18 @@ import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 from click.core import ParameterSource
 
-from mediakeeper.cli.command import Command, home_option, not_a_command, settings_for
+from mediakeeper.cli.command import (
+    Command,
+    home_option,
+    kind_part,
+    not_a_command,
+    settings_for,
+)
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import kind_command
 from mediakeeper.core.config import Settings
@@ -24,6 +31,8 @@ from mediakeeper.queue.items import STATUSES
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text import wording
 from mediakeeper.text.width import printable
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 echo = click.echo
 
@@ -267,82 +276,109 @@ def refuse_unused_options(ctx: click.Context, action: str) -> None:
             raise click.UsageError(f"{flags[name]} only works with {needed}")
 
 
-def build(
-    kind: str, extra: Mapping[str, tuple[click.Option, Callable[[Call], None]]] | None = None
-) -> click.Command:
-    """The ``<kind>_queue_manager`` command, worded from the kind's record (its noun: the
-    ``--reset-artist`` / ``--reset-movie`` flags). ``extra``: actions of this kind alone,
-    ``{name: (its flag, its handler)}`` (the audiobooks' ``--prune-backups``)."""
-    extra = extra or {}
-    handlers = {**ACTIONS, **{name: handler for name, (_, handler) in extra.items()}}
+def _checkpoint_options() -> list[Decorator]:
     flag = click.option
-    record = kinds.get(kind)
-    noun = record.noun
-    extras = "".join(f", {x.noun}s" for x in record.extra_counters)
+    return [
+        flag("--checkpoint", is_flag=True, help="Take a checkpoint now."),
+        flag("--list-checkpoints", is_flag=True, help="List checkpoints, oldest first."),
+        flag(
+            "--restore-checkpoint",
+            metavar="latest|FILE",
+            help="Validate a checkpoint and restore it (keeps a copy of the queue it replaces).",
+        ),
+        flag(
+            "--prune-checkpoints",
+            is_flag=True,
+            help="Delete all but the newest --keep checkpoints.",
+        ),
+        flag(
+            "--keep",
+            type=click.IntRange(min=0),
+            default=10,
+            show_default=True,
+            help="With --prune-checkpoints.",
+        ),
+    ]
 
-    @click.command(
-        cls=Command,
-        reads_home=only_reads,
-        help=f"Inspect and repair the {wording.queue_name(kind)} "
-        f"(status/{kind}/processing_queue.json). Give one action; with none, --show-summary.",
-        context_settings={"help_option_names": ["-h", "--help"]},
+
+def _options(record: kinds.Kind) -> list[Decorator]:
+    """The queue manager's options in --help order (the first listed outermost), worded for
+    the kind's items (``--reset-artist``), its counters in --show-summary's help."""
+    kind, noun, flag = record.name, record.noun, click.option
+    extras = "".join(f", {x.noun}s" for x in record.extra_counters)
+    return [
+        home_option,
+        flag("--init", is_flag=True, help=f"Create the queue: one pending item per {noun} folder."),
+        flag(
+            "--library", type=click.Path(path_type=str), help="Library folder (--init, --refresh)."
+        ),
+        flag("--force", is_flag=True, help="With --init: replace an existing queue."),
+        flag(
+            "--refresh",
+            is_flag=True,
+            help="Add new folders; mark vanished ones as missing; put back to pending the "
+            f"completed {noun}s whose files changed since.",
+        ),
+        flag(
+            "--show-summary",
+            is_flag=True,
+            help=f"Counts by status{extras}, issues, percent done.",
+        ),
+        flag("--json", "as_json", is_flag=True, help="With --show-summary or --list: JSON output."),
+        flag("--list", "list_items", is_flag=True, help=f"List the {noun}s (see --status)."),
+        flag("--status", type=click.Choice(STATUSES), help="With --list: only this status."),
+        flag(
+            "--name",
+            "name_filter",
+            metavar="TEXT",
+            help="With --list: only names containing TEXT (case, accents and spacing aside).",
+        ),
+        flag(
+            "--sort",
+            type=click.Choice(listing.sort_orders(kind)),
+            help="With --list: the order (default name; counts most first).",
+        ),
+        flag(
+            f"--reset-{noun}",
+            "reset_name",
+            metavar="NAME",
+            help=f"Put one {noun} back to pending (case and accents aside, or a unique start).",
+        ),
+        flag("--reset-errors", is_flag=True, help="Put every errored item back to pending."),
+        flag("--reset-stale", is_flag=True, help="Release claims whose process is gone."),
+        flag("--reset-all", is_flag=True, help="Put every item back to pending (asks first)."),
+        flag("--yes", is_flag=True, help="Do not ask for confirmation."),
+        flag(f"--skip-{noun}", "skip_name", metavar="NAME", help=f"Mark one {noun} skipped."),
+        flag("--validate-queue", is_flag=True, help="List every problem; exit 1 if any."),
+        *_checkpoint_options(),
+        *_choose_option(record),
+    ]
+
+
+def _choose_option(record: kinds.Kind) -> list[Decorator]:
+    """``--choose NAME ID`` for a kind whose items a person may identify by hand."""
+    if not record.chosen_by:
+        return []
+    words = (
+        f"Identify one {record.noun} as this {record.chosen_by} id (a candidate its report "
+        "lists), without renaming a file; the next batch takes it."
     )
-    @home_option
-    @flag("--init", is_flag=True, help=f"Create the queue: one pending item per {noun} folder.")
-    @flag("--library", type=click.Path(path_type=str), help="Library folder (--init, --refresh).")
-    @flag("--force", is_flag=True, help="With --init: replace an existing queue.")
-    @flag(
-        "--refresh",
-        is_flag=True,
-        help="Add new folders; mark vanished ones as missing; put back to pending the "
-        f"completed {noun}s whose files changed since.",
+    return [click.option("--choose", nargs=2, metavar="NAME ID", help=words)]
+
+
+def build(kind: str) -> click.Command:
+    """The ``<kind>_queue_manager`` command, worded from the kind's record (its noun: the
+    ``--reset-artist`` / ``--reset-movie`` flags), with the actions of this kind alone that
+    its package's ``cli.py`` declares: ``QUEUE_ACTIONS``, ``{name: (its flag, its handler)}``
+    (the audiobooks' ``--prune-backups``)."""
+    record = kinds.get(kind)
+    part = kind_part(record)
+    extra: Mapping[str, tuple[click.Option, Callable[[Call], None]]] = getattr(
+        part, "QUEUE_ACTIONS", {}
     )
-    @flag(
-        "--show-summary",
-        is_flag=True,
-        help=f"Counts by status{extras}, issues, percent done.",
-    )
-    @flag("--json", "as_json", is_flag=True, help="With --show-summary or --list: JSON output.")
-    @flag("--list", "list_items", is_flag=True, help=f"List the {noun}s (see --status).")
-    @flag("--status", type=click.Choice(STATUSES), help="With --list: only this status.")
-    @flag(
-        "--name",
-        "name_filter",
-        metavar="TEXT",
-        help="With --list: only names containing TEXT (case, accents and spacing aside).",
-    )
-    @flag(
-        "--sort",
-        type=click.Choice(listing.sort_orders(kind)),
-        help="With --list: the order (default name; counts most first).",
-    )
-    @flag(
-        f"--reset-{noun}",
-        "reset_name",
-        metavar="NAME",
-        help=f"Put one {noun} back to pending (case and accents aside, or a unique start).",
-    )
-    @flag("--reset-errors", is_flag=True, help="Put every errored item back to pending.")
-    @flag("--reset-stale", is_flag=True, help="Release claims whose process is gone.")
-    @flag("--reset-all", is_flag=True, help="Put every item back to pending (asks first).")
-    @flag("--yes", is_flag=True, help="Do not ask for confirmation.")
-    @flag(f"--skip-{noun}", "skip_name", metavar="NAME", help=f"Mark one {noun} skipped.")
-    @flag("--validate-queue", is_flag=True, help="List every problem; exit 1 if any.")
-    @flag("--checkpoint", is_flag=True, help="Take a checkpoint now.")
-    @flag("--list-checkpoints", is_flag=True, help="List checkpoints, oldest first.")
-    @flag(
-        "--restore-checkpoint",
-        metavar="latest|FILE",
-        help="Validate a checkpoint and restore it (keeps a copy of the queue it replaces).",
-    )
-    @flag("--prune-checkpoints", is_flag=True, help="Delete all but the newest --keep checkpoints.")
-    @flag(
-        "--keep",
-        type=click.IntRange(min=0),
-        default=10,
-        show_default=True,
-        help="With --prune-checkpoints.",
-    )
+    handlers = {**ACTIONS, **{name: handler for name, (_, handler) in extra.items()}}
+    noun = record.noun
+
     def command(home, library, force, as_json, status, name_filter, sort, yes, keep, **actions):
         chosen = [name for name in handlers if actions.get(name)]
         if len(chosen) > 1:
@@ -374,17 +410,16 @@ def build(
             err.hint = f"create it with: {command} --init --library PATH"
             raise
 
-    chosen_by = kinds.get(kind).chosen_by
-    if chosen_by:  # a kind whose items a person may identify by hand
-        command.params.append(
-            click.Option(
-                ["--choose"],
-                nargs=2,
-                metavar="NAME ID",
-                help=f"Identify one {noun} as this {chosen_by} id (a candidate its report "
-                "lists), without renaming a file; the next batch takes it.",
-            )
-        )
+    for decorate in reversed(_options(record)):
+        command = decorate(command)
+    command = click.command(
+        cls=Command,
+        reads_home=only_reads,
+        help=f"Inspect and repair the {wording.queue_name(kind)} "
+        f"(status/{kind}/processing_queue.json). Give one action; with none, --show-summary.",
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )(command)
+
     command.params.extend(option for option, _ in extra.values())
     return command
 

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from mediakeeper.batch.runner import ItemResult
+from mediakeeper.batch.job import ItemResult
 from mediakeeper.batch.staged import (
     COMPLETED,
     DELETING,

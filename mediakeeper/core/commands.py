@@ -6,10 +6,13 @@ The program part:
 - ``mediakeeper music queue`` when the ``mediakeeper`` console command (``pip install``)
   is on PATH and belongs to the environment of the interpreter running now (another
   installation's could be another version);
-- else this interpreter and the script by absolute paths,
-  ``/venv/bin/python /src/utilities/music_queue_manager.py``: no activated environment,
-  no current folder and no PYTHONPATH is needed for it to run (each script puts its
-  checkout on ``sys.path`` itself).
+- else this interpreter, by its absolute path, running the package:
+  ``/venv/bin/python -m mediakeeper music queue``: no activated environment, no current
+  folder and no PYTHONPATH is needed for it to run.
+
+Either way the words are the console command's (``<kind> queue|batch``, ``report``, ...):
+the library never names a script; which script or module runs a command is the command
+line's business (``mediakeeper.cli``).
 
 The data home: ``--home DIR``, absolute, whenever the caller knows the home, even when the
 person is in it now. A hint outlives the moment it was printed in (a report read next week,
@@ -26,31 +29,19 @@ import shutil
 import sys
 from pathlib import Path
 
-import mediakeeper
-from mediakeeper.core import kinds
-
 CONSOLE = "mediakeeper"
-UTILITIES = Path(mediakeeper.__file__).resolve().parent.parent / "utilities"  # beside the package
-
-# Tools that are no kind's: subcommand of ``mediakeeper`` -> module under utilities/.
-TOOLS = {
-    "report": "weekly_report",
-    "dashboard": "media_dashboard",
-    "undo": "undo_changes",
-    "pipeline": "pipeline",
-    "sessions": "sessions",
-}
+TOOLS = ("report", "dashboard", "undo", "pipeline", "sessions")  # the commands no kind's
 
 
 def kind_argv(kind: str, verb: str, home: Path | str | None = None) -> list[str]:
     """``verb`` is ``queue`` or ``batch``: the kind's queue manager or batch command."""
-    record = kinds.get(kind)
-    module = record.queue_script if verb == "queue" else record.batch_script
-    return _argv([kind, verb], module, home)
+    return _argv([kind, verb], home)
 
 
 def tool_argv(tool: str, home: Path | str | None = None) -> list[str]:
-    return _argv([tool], TOOLS[tool], home)
+    if tool not in TOOLS:
+        raise ValueError(f"no such command: {tool}")
+    return _argv([tool], home)
 
 
 def kind_command(kind: str, verb: str, home: Path | str | None = None) -> str:
@@ -66,9 +57,9 @@ def queue_manager(kind: str, home: Path | str | None = None) -> str:
     return kind_command(kind, "queue", home)
 
 
-def _argv(words: list[str], module: str, home: Path | str | None) -> list[str]:
+def _argv(words: list[str], home: Path | str | None) -> list[str]:
     console = _console()
-    program = [console, *words] if console else [sys.executable, str(UTILITIES / f"{module}.py")]
+    program = [console, *words] if console else [sys.executable, "-m", CONSOLE, *words]
     return [*program, "--home", os.path.abspath(home)] if home else program
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.core import kinds
 from mediakeeper.core.errors import ConfigError, NoDataHome
-from mediakeeper.core.kinds import KINDS
+from mediakeeper.core.kinds import KINDS, Limit
 
 CONFIG_FILE = "mediakeeper.toml"
 
@@ -50,58 +51,34 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "ffmpeg": {"path": ""},  # empty: ffmpeg on PATH, else the one imageio-ffmpeg ships
 }
 
-def _none_or_at_least(least: float) -> Callable[[float], bool]:
-    return lambda n: n == 0 or n >= least
-
-
+_TINY = 1e-9  # "more than 0"
 _SOME_RATE = "0 (no limit) or requests per second >= 0.001"
 
 
+# The limits of the services' number settings (each kind's are in its record: ``Kind.limits``).
 # The least a number may be, where 0 would break something: a timeout of 0 fails every request
-# at once, checkpoints every 0 completions never come. (Elsewhere 0 means "none": no rate limit,
-# no retries, never skip.)
-MINIMUM: dict[tuple[str, str], tuple[Callable[[float], bool], str]] = {
-    **{(kind, "checkpoint_every"): (lambda n: n >= 1, "a whole number >= 1") for kind in KINDS},
-    ("musicbrainz", "timeout"): (lambda n: n > 0, "a number of seconds > 0"),
-    ("tmdb", "timeout"): (lambda n: n > 0, "a number of seconds > 0"),
-    ("acoustid", "timeout"): (lambda n: n > 0, "a number of seconds > 0"),
-    # A spacing of one request per 1/rate seconds: a rate near 0 is a spacing past any clock.
-    ("musicbrainz", "rate_limit"): (_none_or_at_least(0.001), _SOME_RATE),
-    ("tmdb", "rate_limit"): (_none_or_at_least(0.001), _SOME_RATE),
-    ("acoustid", "rate_limit"): (_none_or_at_least(0.001), _SOME_RATE),
-    ("audiobooks", "channels"): (lambda n: n >= 1, "a whole number of channels >= 1"),
-    ("audiobooks", "sample_rate"): (lambda n: n >= 1, "a sample rate in Hz >= 1"),
-    ("audiobooks", "stall_timeout"): (lambda n: n >= 1, "a whole number of seconds >= 1"),
+# at once. (Elsewhere 0 means "none": no rate limit, no retries, never skip.) The most: beyond
+# these a value is a typo, and some (a timeout of 1e300, a billion retries) overflow the
+# clocks and sleeps of every request.
+_SECONDS = "a number of seconds > 0"
+SERVICE_LIMITS: dict[str, dict[str, Limit]] = {
+    service: {
+        "timeout": Limit(3600, least=_TINY, least_words=_SECONDS),
+        # A spacing of one request per 1/rate seconds: a rate near 0 is a spacing past any clock.
+        "rate_limit": Limit(1000, least=0.001, least_words=_SOME_RATE),
+        "retries": Limit(20),
+    }
+    for service in ("musicbrainz", "tmdb", "acoustid")
 }
 
-# The most a number may be: beyond these a value is a typo, and some (a timeout of 1e300, a
-# billion retries) overflow the clocks and sleeps of every request.
-MAXIMUM: dict[tuple[str, str], float] = {
-    ("music", "checkpoint_every"): 1_000_000,
-    ("movies", "checkpoint_every"): 1_000_000,
-    ("music", "max_attempts"): 1000,
-    ("movies", "max_attempts"): 1000,
-    ("conversions", "checkpoint_every"): 1_000_000,
-    ("conversions", "max_attempts"): 1000,
-    ("conversions", "min_free_mb"): 100_000_000,  # 100 TB
-    ("audiobooks", "checkpoint_every"): 1_000_000,
-    ("audiobooks", "max_attempts"): 1000,
-    ("audiobooks", "backup_retention_days"): 36_500,
-    ("audiobooks", "channels"): 64,
-    ("audiobooks", "sample_rate"): 192_000,
-    ("audiobooks", "stall_timeout"): 86_400,  # a day
-    ("verify", "checkpoint_every"): 1_000_000,
-    ("verify", "max_attempts"): 1000,
-    ("musicbrainz", "rate_limit"): 1000,
-    ("tmdb", "rate_limit"): 1000,
-    ("acoustid", "rate_limit"): 1000,
-    ("acoustid", "timeout"): 3600,
-    ("acoustid", "retries"): 20,
-    ("musicbrainz", "timeout"): 3600,
-    ("tmdb", "timeout"): 3600,
-    ("musicbrainz", "retries"): 20,
-    ("tmdb", "retries"): 20,
-}
+
+def limit_of(section: str, key: str) -> Limit | None:
+    """The range of a number setting: a service's, or the kind's (its record's own limits and
+    those every kind has), for a kind registered at run time too."""
+    if section in SERVICE_LIMITS:
+        return SERVICE_LIMITS[section].get(key)
+    return kinds.get(section).setting_limits().get(key)
+
 
 # Settings a value may also come from under a conventional name.
 ALIASES = {("tmdb", "api_key"): "TMDB_API_KEY"}
@@ -214,15 +191,22 @@ def _read_file(path: Path):
 
 def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
     """Give ``value`` the type of ``default`` (strings from the environment are parsed), and
-    hold it to the setting's ``MINIMUM`` and ``MAXIMUM``."""
+    hold it to the setting's limits (``limit_of``)."""
     number = _typed(value, default, where)
-    least, most = MINIMUM.get(name), MAXIMUM.get(name)
-    if (least is not None and not least[0](number)) or (most is not None and number > most):
-        expected = least[1] if least is not None else f"a {_TYPE_NAMES[type(default)]}"
-        if most is not None:
-            expected += f", at most {most:,}"
+    limit = limit_of(*name) if isinstance(number, int | float) else None
+    if limit is None:
+        return number
+    too_small = limit.least is not None and number < limit.least and not _none(name, number)
+    if too_small or number > limit.most:
+        expected = limit.least_words if limit.least is not None else None
+        expected = (expected or f"a {_TYPE_NAMES[type(default)]}") + f", at most {limit.most:,}"
         raise ConfigError(f"{where}: expected {expected}, got {value!r}")
     return number
+
+
+def _none(name: tuple[str, str], number: float) -> bool:
+    """A rate limit of 0 is "no limit", not a rate below the least."""
+    return name[1] == "rate_limit" and number == 0
 
 
 def _typed(value: Any, default: Any, where: str) -> Any:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mediakeeper.core.errors import FileError
 from mediakeeper.fs.attrs import user_name
+from mediakeeper.fs.write_errors import mount_point
 
 # Finding codes of the files left alone for a reason a person should see on its own.
 CHANGED = "changed-during-fix"
@@ -112,14 +113,3 @@ def lease_broken(fd: int) -> bool:
 def disk_full(target: str, needed: int) -> str:
     megabytes = max(1, -(-needed // (1 << 20)))
     return f"disk full ({megabytes} MB needed on {mount_point(target)})"
-
-
-def mount_point(path: str) -> str:
-    path = os.path.realpath(os.path.dirname(path))
-    device = os.stat(path).st_dev
-    while path != "/":
-        parent = os.path.dirname(path)
-        if os.stat(parent).st_dev != device:
-            break
-        path = parent
-    return path

@@ -55,6 +55,7 @@ from mediakeeper.fs.checks import (
     target_of,
 )
 from mediakeeper.fs.names import TEMP_PREFIX, remove_stale_copies
+from mediakeeper.fs.write_errors import FULL
 from mediakeeper.system.interrupts import critical
 from mediakeeper.system.linux import exchange
 
@@ -73,7 +74,6 @@ IN_MEMORY_BYTES = 8 << 20
 Change = Callable[[BinaryIO, os.stat_result], None]
 
 _NO_EXCHANGE = (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP)
-_FULL = (errno.ENOSPC, errno.EDQUOT)
 __all__ = ["CHANGED", "OUTSIDE", "READ_ONLY", "Replacement", "replace", "replace_many"]
 
 
@@ -232,7 +232,7 @@ def _replace_group(
 
 
 def _flush_problem(err: OSError, saved: list[_Copy]) -> str:
-    if err.errno in _FULL and saved:
+    if err.errno in FULL and saved:
         return disk_full(saved[0].target, sum(c.read.st_size for c in saved))
     reason = err.strerror or str(err)
     if err.filename is not None:  # not the copies: a file they wait for
@@ -409,7 +409,7 @@ def _full(path: str, target: str, needed: int) -> Iterator[None]:
         yield
     except (OSError, FileError) as err:
         cause = err if isinstance(err, OSError) else err.__cause__
-        if isinstance(cause, OSError) and cause.errno in _FULL:
+        if isinstance(cause, OSError) and cause.errno in FULL:
             raise FileError(path, disk_full(target, needed)) from err
         raise
 

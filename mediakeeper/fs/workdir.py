@@ -15,6 +15,7 @@ import errno
 import hashlib
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,3 +184,36 @@ def volume_of(path: Path) -> tuple[int, Path]:
     """(device, the folder to name it by) for a path that may not exist yet."""
     existing = existing_parent(path)
     return os.stat(existing).st_dev, existing
+
+
+MB = 1_000_000
+
+
+class NotEnoughSpace(MediakeeperError):
+    pass
+
+
+def check_space(needs: Mapping[Path, int], min_free_mb: int, album: str) -> None:
+    """``needs``: bytes that will land under each path. Summed per volume; each volume must
+    keep ``min_free_mb`` free besides. NotEnoughSpace names every volume short and by how
+    much."""
+    by_volume: dict[int, tuple[Path, int]] = {}
+    for path, size in needs.items():
+        device, named = volume_of(path)
+        previous = by_volume.get(device, (named, 0))
+        by_volume[device] = (previous[0], previous[1] + size)
+    short = []
+    for named, size in by_volume.values():
+        want = size + min_free_mb * MB
+        have = free_bytes(named)
+        if have < want:
+            short.append(
+                f"{named} needs {_mb(size)} MB (+{min_free_mb} MB kept free) and has "
+                f"{_mb(have)} MB free: {_mb(want - have)} MB missing"
+            )
+    if short:
+        raise NotEnoughSpace(f"not enough space for {album}: " + "; ".join(short))
+
+
+def _mb(size: int) -> str:
+    return f"{max(size, 0) / MB:.1f}"

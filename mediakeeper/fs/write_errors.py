@@ -6,13 +6,14 @@ from __future__ import annotations
 import errno
 import os
 
-FULL = {errno.ENOSPC, errno.EDQUOT}
+FULL = frozenset({errno.ENOSPC, errno.EDQUOT})  # what a full disk or quota says
 
 
 def mount_point(path: str) -> str:
     """The mount point of the file system holding ``path`` (which may not exist any more: a
-    temp file removed after its write failed)."""
-    here = os.path.abspath(path)
+    temp file removed after its write failed; or not yet: a target about to be written),
+    symbolic links resolved."""
+    here = os.path.realpath(path)
     while not os.path.exists(here) and here != os.path.dirname(here):
         here = os.path.dirname(here)
     while not os.path.ismount(here):

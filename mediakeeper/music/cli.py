@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from mediakeeper.batch.runner import ItemFailure
+from mediakeeper.batch.job import ItemFailure
 from mediakeeper.cli.batch import BatchSpec, Run
 from mediakeeper.cli.command import not_a_command
 from mediakeeper.core.config import Settings

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from mediakeeper.batch.runner import ItemFailure, ItemResult
+from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.stage_progress import report_stage
 from mediakeeper.batch.staged import Attempt, Stage, StagedJob, album_target
-from mediakeeper.conversions.albums import album_files
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.workdir import copy_verified
 from mediakeeper.media import ffmpeg
+from mediakeeper.media.albums import album_files
 from mediakeeper.media.convert import ConvertFailed, is_audio
 from mediakeeper.pipelines.spec import Pipeline
 from mediakeeper.pipelines.steps import registry

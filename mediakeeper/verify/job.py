@@ -20,15 +20,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.batch.runner import ItemFailure, ItemResult
+from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
-from mediakeeper.conversions.albums import album_files
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
 from mediakeeper.core.kinds import VERIFY
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.media import ffmpeg, integrity
+from mediakeeper.media.albums import album_files
 from mediakeeper.media.convert import is_audio
 from mediakeeper.queue.items import finding_counts
 from mediakeeper.text.render import render

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.audiobooks.job import AudiobookJob
-from mediakeeper.batch.runner import ItemFailure
+from mediakeeper.batch.job import ItemFailure
 from mediakeeper.batch.stage_progress import reporting
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.merge_m4b import Input

@@ -87,8 +87,6 @@ def deeper(depth: int) -> kinds.Kind:
         label="Album",
         job="",
         report_template="",
-        queue_script="",
-        batch_script="",
         depth=depth,
     )
 

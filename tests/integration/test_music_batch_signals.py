@@ -30,9 +30,9 @@ import mutagen
 import pytest
 from click.testing import CliRunner
 
+from mediakeeper.cli.undo import main as undo_main
 from mediakeeper.text.slug import slugify
 from tests.conftest import wait_until
-from utilities.undo_changes import main as undo_main
 
 FORMATS = ("mp3", "flac", "m4a", "ogg", "opus")
 MIN_KILLS = 15
@@ -402,7 +402,7 @@ def test_a_second_signal_as_python_shuts_down_still_exits_130(signum, child_env)
 
 
 def holds_ctrl_c(pid: int) -> bool:
-    """Whether the script's first line has run: from there (``utilities.startup``) it answers
+    """Whether the script's first line has run: from there (``mediakeeper.cli.startup``) it answers
     Ctrl+C and SIGTERM itself. Python catches SIGINT on its own before that, so the sign is
     a handler for SIGTERM (SigCgt in /proc), which Python leaves alone."""
     try:

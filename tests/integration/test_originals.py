@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from mutagen.flac import FLAC
 
-from mediakeeper.batch.runner import ItemFailure
+from mediakeeper.batch.job import ItemFailure
 from mediakeeper.conversions.job import ConversionJob
 from mediakeeper.media import ffmpeg
 from tests.integration.test_audiobooks import item as book_item

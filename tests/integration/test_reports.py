@@ -32,6 +32,8 @@ import pytest
 from click.testing import CliRunner
 
 from mediakeeper.batch.session_log import EVENTS_FILE, start_session
+from mediakeeper.cli.dashboard import main as dashboard_main
+from mediakeeper.cli.report import main as weekly_main
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.queue.items import new_item, new_queue
 from mediakeeper.queue.store import QueueStore
@@ -49,8 +51,6 @@ from mediakeeper.reports.weekly import (
 )
 from mediakeeper.reports.weeks import BadWeek, Week, parse_week
 from mediakeeper.text.slug import slugify
-from utilities.media_dashboard import main as dashboard_main
-from utilities.weekly_report import main as weekly_main
 
 
 def at(text: str) -> datetime:

@@ -61,7 +61,7 @@ def _unidentified(titles, browsed, plausible=None) -> list[Finding]:
 
 
 # Every enrichment code fires: (code, what finds it, the path it names). The contract over
-# every kind's codes (tests/unit/test_findings.py) reads this list.
+# every kind's codes (tests/contracts/test_findings.py) reads this list.
 FIRES = [
     pytest.param(
         "ambiguous-artist",

@@ -392,7 +392,7 @@ def open_for_writing_elsewhere(track: Path, elsewhere: Path, home: Path) -> Iter
 
 
 # (code, what the files are like while the music job runs, the finding's message: {elsewhere}
-# and {reset} filled in). tests/unit/test_findings.py counts these as the codes' firing cases.
+# and {reset} filled in). tests/contracts/test_findings.py counts these as the codes' firing cases.
 WRITE_FIRES = [
     pytest.param(
         "read-only-file",

@@ -10,7 +10,8 @@ import select
 import sys
 import time
 
-from mediakeeper.batch.runner import ItemResult, Outcome
+from mediakeeper.batch.job import ItemResult
+from mediakeeper.batch.runner import Outcome
 from mediakeeper.cli.progress_line import NORMAL, QUIET, VERBOSE, ProgressHooks, say
 
 ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mediakeeper.batch.runner import ItemResult
+from mediakeeper.batch.job import ItemResult
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 
 PLAN = {"token": "t1", "stage": "applying", "changes": [{"path": "a.mp3", "new": "Ünïcode"}]}

@@ -14,46 +14,30 @@ import ast
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from mediakeeper.core.kinds import KINDS
+
 PACKAGE = Path(__file__).resolve().parents[2] / "mediakeeper"
 FORBIDDEN = ("utilities", "click")
 
 # Lowest first. A pattern names a package of ``mediakeeper`` (``"queue"``: the package and
 # every module in it; ``""``: ``mediakeeper/__init__.py``), or, starting with ``*.``, a module
-# of that name in any package (``*.cli``: a kind's command-line part), which wins over its
-# package's layer. The flat names below the packages are the layout before the house move
-# (issue 37), kept until the move has landed.
+# of that name in any package, which wins over its package's layer: a kind's record
+# (``music/kind.py``) is vocabulary the registry reads, its command-line part
+# (``music/cli.py``) is the command line's.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (
-        "vocabulary",  # no state, no files of the data home: words, errors, settings, kinds
-        (
-            *("", "core", "text", "*.kind"),
-            *("errors", "fsnames", "interrupts", "jsonfmt", "kinds", "linux", "processes"),
-            *("textfold", "textwidth", "textcut", "wording", "slug", "commands", "config"),
-            *("findings", "matching", "write_errors"),
-        ),
-    ),
-    (
-        "files",  # the system, writing a file safely, tags, media, rendering a template
-        (
-            *("system", "fs", "tags", "media"),
-            *("atomic", "folderlinks", "fingerprints", "fileattrs", "filechecks", "spares"),
-            *("safewrite", "placements", "reports.render"),
-        ),
-    ),
-    ("services", ("lookup",)),
-    (
-        "engine",  # queues, sessions, the batch runner, what a batch takes (kind-free)
-        (
-            *("queue", "batch"),
-            *("queue_*", "sessions", "workers", "item_progress", "batch_report", "workfile"),
-            *("manager", "listing", "runs", "selection", "session_commands", "reach", "staged"),
-        ),
-    ),
-    ("kinds", ("music", "movies", "conversions")),  # one package per kind
-    ("kinds", ("audiobooks", "pipelines", "verify")),
+    ("vocabulary", ("", "core", "text", "*.kind")),  # words, errors, settings, the kinds
+    ("files", ("system", "fs", "tags", "media")),  # the system, files, tags, ffmpeg
+    ("services", ("lookup",)),  # web services
+    ("engine", ("queue", "batch")),  # queues, sessions, the batch runner (kind-free)
+    # every registered kind's package (a kind added to the registry is placed here), and the
+    # pipelines, whose kinds are made at run time
+    ("kinds", ("pipelines", *(k.package.removeprefix("mediakeeper.") for k in KINDS.values()))),
     ("reports", ("reports",)),
     ("front", ("cli", "*.cli", "demo", "__main__")),  # the command line, the demo
 )
+# The packages of the kinds' layer, which never import each other: what two kinds share
+# belongs a layer down (media/albums.py, fs/workdir.check_space).
+SIBLINGS = ("kinds",)
 # Only these layers may import click (and nothing imports utilities/).
 COMMAND_LINE = ("front",)
 
@@ -100,6 +84,10 @@ def _matches(module: str, pattern: str) -> bool:
     return module == pattern or (pattern != "" and module.startswith(pattern + "."))
 
 
+def _package(module: str) -> str:
+    return module.split(".")[0]
+
+
 def layer_of(module: str) -> int | None:
     for any_package in (True, False):  # "*.cli" before "music"
         for n, (_, patterns) in enumerate(LAYERS):
@@ -129,7 +117,10 @@ def layering_violations(package: Path = PACKAGE) -> list[tuple[str, str, str]]:
             if target is None or target == module:
                 continue
             theirs = layer_of(target)
-            if theirs is not None and theirs > mine:
+            apart = _package(target) != _package(module)
+            if theirs == mine and LAYERS[mine][0] in SIBLINGS and apart:
+                found.append((module, target, f"{LAYERS[mine][0]} never import each other"))
+            elif theirs is not None and theirs > mine:
                 why = f"{LAYERS[mine][0]} (layer {mine}) imports {LAYERS[theirs][0]} ({theirs})"
                 found.append((module, target, why))
     return found
@@ -145,10 +136,11 @@ def test_the_library_imports_no_command_line_and_no_higher_layer():
 
 def test_the_checker_sees_a_violation(tmp_path):
     """The rule catches what it should: a vocabulary module importing the engine, the engine
-    importing click, a relative import upward, the command line importing utilities/; and
-    lets a kind's command-line part (``music/cli.py``) import click."""
+    importing click, a relative import upward, the command line importing utilities/, one
+    kind importing another; and lets a kind's command-line part (``music/cli.py``) import
+    click."""
     fake = tmp_path / "mediakeeper"
-    for package in ("music", "queue", "core", "cli"):
+    for package in ("music", "movies", "queue", "core", "cli"):
         (fake / package).mkdir(parents=True)
         (fake / package / "__init__.py").write_text("")
     (fake / "__init__.py").write_text("")
@@ -158,7 +150,8 @@ def test_the_checker_sees_a_violation(tmp_path):
     (fake / "queue" / "store.py").write_text("import click\nfrom ..music import job\n")
     (fake / "music" / "job.py").write_text("from ..queue.store import QueueStore\n")
     (fake / "music" / "cli.py").write_text("import click\nfrom mediakeeper.music import job\n")
-    (fake / "cli" / "main.py").write_text("import click\nimport utilities.startup\n")
+    (fake / "cli" / "main.py").write_text("import click\nimport utilities.process_music_batch\n")
+    (fake / "movies" / "job.py").write_text("from mediakeeper.music.job import MusicJob\n")
     (fake / "newthing.py").write_text("")
     found = {(a, b) for a, b, _ in layering_violations(fake)}
     assert found == {
@@ -166,6 +159,51 @@ def test_the_checker_sees_a_violation(tmp_path):
         ("queue.store", "click"),
         ("queue.store", "music"),
         ("queue.store", "music.job"),
-        ("cli.main", "utilities.startup"),
+        ("cli.main", "utilities.process_music_batch"),
+        ("movies.job", "music.job"),
         ("newthing", ""),
     }
+
+
+def import_cycles(package: Path = PACKAGE) -> list[list[str]]:
+    """Every set of modules that import each other, directly or round about (imports under
+    ``TYPE_CHECKING`` and inside functions count: a cycle for the type checker is one for a
+    reader too)."""
+    graph = {
+        module: {t for name in imports_of(path, package) if (t := ours(name, package))} - {module}
+        for module, path in modules(package).items()
+    }
+    cycles, done = [], set()
+    for start in graph:  # each module's component: those it reaches that reach it back
+        if start in done:
+            continue
+        reach = _reachable(graph, start)
+        component = sorted(m for m in reach if start in _reachable(graph, m))
+        done.update(component)
+        if len(component) > 1:
+            cycles.append(component)
+    return cycles
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in graph.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def test_no_import_cycle_not_even_a_type_only_one(tmp_path):
+    assert import_cycles() == []
+    fake = tmp_path / "mediakeeper"
+    (fake / "batch").mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "batch" / "__init__.py").write_text("")
+    (fake / "batch" / "runner.py").write_text("from mediakeeper.batch.report import Outcome\n")
+    (fake / "batch" / "report.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+        "    from mediakeeper.batch.runner import ItemResult\n"
+    )
+    assert import_cycles(fake) == [["batch.report", "batch.runner"]]

@@ -1,8 +1,9 @@
-"""Imported first by a command that is not a batch (``import utilities.startup``): until its
-own signal handling is in place (``cli.stops_on_signals``), Ctrl+C or SIGTERM ends it with
-exit 130 and one word, not a KeyboardInterrupt traceback from whichever import was running.
-Nothing is written yet then. It imports nothing beyond ``os``, ``signal`` and ``sys``, so
-it is in place within milliseconds of the start."""
+"""Imported first by each script of ``utilities/`` (``import mediakeeper.cli.startup``): until
+the command's own signal handling is in place (``command.stops_on_signals``), Ctrl+C or
+SIGTERM ends it with exit 130 and one word, not a KeyboardInterrupt traceback from whichever
+import was running. Nothing is written yet then. It imports nothing beyond ``os``,
+``signal``, ``sys`` and ``system.interrupts`` (which imports no more), so it is in place
+within milliseconds of the start."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import os
 import signal
 import sys
 
-EXIT_INTERRUPTED = 130
+from mediakeeper.system.interrupts import EXIT_INTERRUPTED
+
+SCRIPTS = "utilities"  # the folder of the user's scripts, in a checkout
 
 
 def _stop(signum, frame) -> None:
@@ -30,12 +33,11 @@ def _ignore_signals() -> None:
 
 
 def _run_as_a_script() -> bool:
-    """Whether the process runs one of the scripts beside this file (``python
-    utilities/weekly_report.py`` or ``-m utilities.weekly_report``), not a program that
+    """Whether the process runs one of the user's scripts (``python
+    utilities/weekly_report.py``), not a program that
     imports it (a test, another tool), whose signals are its own business."""
     main = getattr(sys.modules.get("__main__"), "__file__", None) or ""
-    here = os.path.dirname(os.path.abspath(__file__))
-    return bool(main) and os.path.dirname(os.path.abspath(main)) == here
+    return bool(main) and os.path.basename(os.path.dirname(os.path.abspath(main))) == SCRIPTS
 
 
 if _run_as_a_script():  # on import: the importing script's first line

@@ -189,3 +189,13 @@ def test_the_reference_lists_every_setting():
         if f"`{section_name}.{key}`" not in settings
     ]
     assert not missing
+
+
+def test_the_reference_s_contents_list_every_section_in_order():
+    """The list at the top of reference.md is its table of contents: every ``##`` section,
+    in the page's order (it once left out conversions, audiobooks, pipelines and sessions)."""
+    text = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
+    sections = [anchor(h) for h in re.findall(r"^## (.+)$", text, re.MULTILINE)]
+    contents = text.split("\n## ", 1)[0]
+    listed = re.findall(r"^- \[[^\]]+\]\(#([^)]+)\)$", contents, re.MULTILINE)
+    assert listed == sections
