@@ -208,3 +208,10 @@ def test_broken_plugins_are_named_one_line_each_and_stop_nothing(
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert sorted(warnings_of(dry.stderr)) == sorted(RULES_BROKEN)
     assert SET_TITLE in dry.stdout
+
+
+def test_the_docs_show_the_example_package_the_tests_install():
+    page = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    for name in ("pyproject.toml", "mk_example/steps.py", "mk_example/rules.py"):
+        text = (PLUGINS / "example" / name).read_text(encoding="utf-8")
+        assert f"`{name}`:\n\n```" in page and f"\n{text}```" in page, name
