@@ -203,11 +203,20 @@ def test_broken_plugins_are_named_one_line_each_and_stop_nothing(
     assert mutagen.File(tmp_path / "out" / "Artist" / "One" / "01.flac").info.channels == 1
 
     lib = shouty_library(music_library, tmp_path / "Music")
-    dry = run(with_broken, "process_music_batch.py", "--home", tmp_path / "home2", "--library",
-              lib, "--dry-run", cwd=tmp_path)  # fmt: skip
+    music_library(lib, {"Other/2001 - Loud/01 - Hey.flac": {"tags": {
+        "artist": "Other", "albumartist": "Other", "album": "Loud", "date": "2001",
+        "title": "HEY THERE", "tracknumber": "1"}}})  # fmt: skip
+    batch = ("process_music_batch.py", "--home", tmp_path / "home2", "--library", lib)
+    dry = run(with_broken, *batch, "--dry-run", cwd=tmp_path)
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert sorted(warnings_of(dry.stderr)) == sorted(RULES_BROKEN)
     assert SET_TITLE in dry.stdout
+    # Two workers: the rules are read before they start, so each broken one is said once.
+    ran = run(with_broken, *batch, "--offline", "--workers", 2, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert sorted(warnings_of(ran.stderr)) == sorted(RULES_BROKEN)
+    items = QueueStore(tmp_path / "home2" / "status" / "music", "music").load()["items"]
+    assert [i["details"]["finding_counts"][CODE] for i in items] == [[1, 1], [1, 1]]
 
 
 def test_the_docs_show_the_example_package_the_tests_install():
