@@ -16,6 +16,7 @@ from pathlib import Path
 import mutagen
 import pytest
 
+from mediakeeper.core import plugins
 from mediakeeper.media import ffmpeg, replaygain, synth
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
@@ -217,6 +218,24 @@ def test_broken_plugins_are_named_one_line_each_and_stop_nothing(
     assert sorted(warnings_of(ran.stderr)) == sorted(RULES_BROKEN)
     items = QueueStore(tmp_path / "home2" / "status" / "music", "music").load()["items"]
     assert [i["details"]["finding_counts"][CODE] for i in items] == [[1, 1], [1, 1]]
+
+
+def test_the_loader_keeps_the_good_plugins_and_warns_of_each_bad_one(with_broken, monkeypatch):
+    """In this process, the library alone: what the command line shows as Warning lines are
+    PluginWarnings; the checks are the caller's (here: any object named like its entry)."""
+    monkeypatch.syspath_prepend(str(with_broken))
+    with pytest.warns(plugins.PluginWarning) as said:
+        found = plugins.load(plugins.PROCESSORS, lambda name, value: None, taken={"convert"})
+    assert [(p.name, p.package, p.version) for p in found] == [
+        ("downmix", "mediakeeper-example-plugin", "0.1.0"),
+        ("not-a-step", BROKEN_PACKAGE, "0.0.1"),  # this check takes any object
+    ]
+    assert found[0].value.name == "downmix" and found[1].value == "a string, not a processor"
+    assert sorted(str(w.message) for w in said) == [
+        f"plugin {which} (package {BROKEN_PACKAGE}) left out: {BROKEN[which]}"
+        for which in ("'convert' of mediakeeper.processors", "'explodes' of "
+                      "mediakeeper.processors")
+    ]  # fmt: skip
 
 
 def test_the_docs_show_the_example_package_the_tests_install():
