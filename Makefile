@@ -28,9 +28,12 @@ chromium:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
 	    >/dev/null 2>&1 || echo "Could not install chromium: the browser tests will be skipped."; }
 
+# Two workers (this machine's cores); a test file stays on one worker, so its module-scoped
+# fixtures (a processed library) are built once. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 test: compile chromium
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 demo: compile
 	$(BIN)/python -m mediakeeper.demo
