@@ -10,12 +10,14 @@ One ffmpeg run reads the file once and gives, from that one decode:
   hashed, so equal MD5s mean the very samples that were encoded;
 - the decoded length (samples counted by ``volumedetect``), compared with the header's where
   the header's is exact (FLAC, WAV, AIFF, WavPack, MP4, Ogg), so a file cut short says so;
-- the audio checksum that bit rot is measured against: a hash (murmur3, 128 bits) of the
-  audio stream's packets, copied out of the container by the same run. It is the audio bytes
-  without the tags (a tag edit, by the toolkit or another program, never changes it), it
-  costs a fraction of a hash of the decoded samples (the packets are 2-8 times smaller than
-  the samples), and it does not depend on the decoder: a new ffmpeg whose MP3 decoder rounds
-  differently would change a hash of decoded samples, never this one;
+- the audio checksum that bit rot is measured against. For a FLAC with an MD5 it is that
+  MD5 as decoded (``md5:`` and the hex): computed anyway, it is the very samples, and a
+  second hash of the packets cost a FLAC pass a quarter more (docs/performance.md). For
+  any other file, a hash (murmur3, 128 bits) of the audio stream's packets, copied out of
+  the container by the same run: the audio bytes without the tags, a fraction of a hash of
+  the decoded samples (the packets are 2-8 times smaller), and not the decoder's: a new
+  ffmpeg whose MP3 decoder rounds differently would change a hash of decoded samples, never
+  this one. Neither changes with a tag edit, by the toolkit or another program;
 - what a person would want to know about the sound, for free from the same decode: samples
   at full scale (clipping), long silences (``silencedetect``), and, for a lossless file, the
   spectrum above 16-20 kHz over 10 s from its middle (a "lossless" file whose spectrum stops
@@ -52,6 +54,7 @@ WINDOW = 10.0
 # low-pass is a wall; an old recording's roll-off is a slope.
 HEARD, EMPTY, CLIFF = 45.0, 35.0, 12.0
 PCM = {8: "pcm_s8", 16: "pcm_s16le", 24: "pcm_s24le", 32: "pcm_s32le"}
+SAMPLES = "md5:"  # a checksum that is the decoded samples' MD5 (a FLAC's), not the packets'
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,7 @@ def reading(exe: str, path: Path, header: Header, run: ffmpeg.Run, **limits) -> 
         errors=tuple(errors),
         error_at=error_at,
         failure=run.error if run.returncode != 0 else "",
-        audio_checksum=_value(text, r"^murmur3=([0-9a-f]+)"),
+        audio_checksum=_checksum(text),
         samples_md5=_value(text, r"^MD5=([0-9a-f]+)"),
         full_scale=int(_last_number(text, r"histogram_0db: (\d+)") or 0),
         silences=_silences(text),
@@ -210,9 +213,11 @@ def outputs(path: Path, header: Header, analyse: bool) -> list[str]:
     watch = "asetnsamples=n=65536:p=0,volumedetect"
     if analyse:
         watch += f",silencedetect=n={SILENCE_DB}dB:d={SILENCE_SECONDS:g}"
-    args = ["-map", "0:a:0", "-c:a", "copy", "-f", "hash", "-hash", "murmur3", "pipe:2",
-            "-map", "0:a:0", "-af", watch, "-f", "null", "-"]  # fmt: skip
-    if header.md5 and header.bits in PCM:  # the samples as decoded: no filter converts them
+    hashed = bool(header.md5) and header.bits in PCM  # its MD5 is its checksum: no packets'
+    args = [] if hashed else ["-map", "0:a:0", "-c:a", "copy", "-f", "hash", "-hash",
+                              "murmur3", "pipe:2"]  # fmt: skip
+    args += ["-map", "0:a:0", "-af", watch, "-f", "null", "-"]
+    if hashed:  # the samples as decoded: no filter converts them
         args += ["-map", "0:a:0", "-c:a", PCM[header.bits], "-f", "md5", "pipe:2"]
     if analyse and path.suffix.lower() in LOSSLESS:
         args += ["-map", "0:a:0", "-af", _spectrum(header.seconds), "-f", "null", "-"]
@@ -266,6 +271,14 @@ def _errors(text: str) -> list[str]:
         if where and not _OUTPUT_SIDE.search(where) and not any(n in line for n in _NOISE):
             seen.setdefault(line, None)
     return list(seen)
+
+
+def _checksum(text: str) -> str:
+    """The packets' hash, or, for a FLAC checked by its MD5, the decoded samples' MD5."""
+    if packets := _value(text, r"^murmur3=([0-9a-f]+)"):
+        return packets
+    samples = _value(text, r"^MD5=([0-9a-f]+)")
+    return SAMPLES + samples if samples else ""
 
 
 def _value(text: str, pattern: str) -> str:

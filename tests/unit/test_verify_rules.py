@@ -148,3 +148,30 @@ def test_a_24_bit_flac_is_hashed_at_its_own_depth(tmp_path):
     assert result.returncode == 0
     found = _checked(path)
     assert found.header.bits == 24 and found.samples_md5 == found.header.md5
+
+
+def test_a_flac_with_an_md5_is_checksummed_by_its_verified_md5(tmp_path):
+    """The samples' MD5, the one check flac -t makes, is the bit-rot checksum too: stable
+    under tag edits and cheaper than a second hash of the packets."""
+    found = _checked(synth.tone(EXE, tmp_path / "t.flac", 3.0))
+    assert found.header.md5 and found.audio_checksum == integrity.SAMPLES + found.header.md5
+
+
+def _known(checksum: str, path: Path) -> dict:
+    return {"checksum": checksum, "good_at": "2026-01-01T00:00:00+00:00",
+            "mtime_ns": path.stat().st_mtime_ns}  # fmt: skip
+
+
+def test_a_checksum_of_the_packets_kind_is_not_taken_for_a_change(tmp_path):
+    """A ledger written when a FLAC's checksum was its packets' hash: another kind of
+    checksum is not another audio (the pass records the new kind)."""
+    path = synth.tone(EXE, tmp_path / "t.flac", 3.0)
+    known = _known("9f0e5cbbd1b3a2f4a7c1e0d2b3a4c5d6", path)
+    assert rules.changed(path.name, _checked(path), known, path.stat().st_mtime_ns) == []
+
+
+def test_another_flac_md5_is_a_change(tmp_path):
+    path = synth.tone(EXE, tmp_path / "t.flac", 3.0)
+    known = _known(integrity.SAMPLES + "0" * 31 + "1", path)
+    [finding] = rules.changed(path.name, _checked(path), known, path.stat().st_mtime_ns)
+    assert finding.code == "audio-changed" and finding.details["was"] == known["checksum"]
