@@ -38,6 +38,9 @@ from mediakeeper.workfile import finished, load_work, save_finished, save_work, 
 # Seconds an ffmpeg may go without its decode moving on before it is stopped (a mount that
 # stopped answering): the file is then reported as not decoding, and the batch goes on.
 STALL = 300.0
+# The cores this process may run on (a benchmark, or taskset, may give it fewer than the
+# machine has): one ffmpeg per core means one per core it has.
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @dataclass
@@ -75,7 +78,7 @@ class VerifyJob:
     def _check_all(self, exe, todo: list[Path], checked: Path, token, done: dict) -> None:
         """Check ``todo``, one ffmpeg per thread, each result recorded as soon as it comes
         (not in order: a long file never holds back the record of shorter ones after it)."""
-        pool = ThreadPoolExecutor(max_workers=self.threads or os.cpu_count() or 1)
+        pool = ThreadPoolExecutor(max_workers=self.threads or CORES)
         try:
             with open(checked, "a", encoding="utf-8") as log:
                 futures = {pool.submit(self._one, exe, path): path for path in todo}
@@ -177,7 +180,7 @@ def job_from_settings(
     per core in all."""
     section = settings.section(VERIFY.name)
     return partial(_job, home=settings.home, ffmpeg_path=settings.get("ffmpeg", "path"),
-                   threads=max(1, (os.cpu_count() or 1) // max(1, workers)),
+                   threads=max(1, CORES // max(1, workers)),
                    analyse=bool(section["analyse"]), accept_changed=accept_changed)  # fmt: skip
 
 
