@@ -123,6 +123,10 @@ CODES: dict[str, Code] = {
                 "warning",
                 "a damaged source was left out of its portable album, as the settings ask",
             ),
+            "original-changed": (
+                "error",
+                "an original changed after it was copied and verified: none was deleted",
+            ),
         },
     ),
     **_codes(

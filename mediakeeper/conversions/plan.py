@@ -134,15 +134,6 @@ def source_bytes(items: list[Entry]) -> int:
     return sum(e.size for e in items)
 
 
-def unchanged(folder: Path, entry: Entry) -> bool:
-    """Whether an original is still the file that was copied (before it is deleted)."""
-    try:
-        st = os.stat(folder / entry.name)
-    except OSError:
-        return False
-    return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
-
-
 def findings(items: list[Entry], tracks: list[Mapping] = ()) -> list[Finding]:
     """What a person may want to know of an album's plan and, once converted, of its
     ``tracks`` (their records): a damaged source left out (see docs/findings.md)."""

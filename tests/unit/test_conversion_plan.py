@@ -3,10 +3,12 @@ space check's words."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from mediakeeper import staged
 from mediakeeper.conversions import plan
 from mediakeeper.findings import SEVERITY
 from mediakeeper.media.processors.convert import PROFILES
@@ -36,12 +38,26 @@ def _left_out_findings(tmp_path):
     return plan.findings(entries, [record])
 
 
+def _changed_original(tmp_path):
+    """An original written anew after it was copied (a tagger saving to a new file, renamed
+    over it), its size and mtime put back as they were: its inode tells (a tagger writing in
+    place changes its ctime: tests/integration/test_originals.py)."""
+    folder = _album(tmp_path)
+    copied = {"01.flac": staged.identity(folder / "01.flac")}
+    before = os.stat(folder / "01.flac")
+    (folder / "01.tmp").write_bytes((folder / "01.flac").read_bytes())
+    os.replace(folder / "01.tmp", folder / "01.flac")
+    os.utime(folder / "01.flac", ns=(before.st_atime_ns, before.st_mtime_ns))
+    return staged.changed_originals(folder, copied)
+
+
 FIRES = [
     pytest.param("lossy-source-copied", _plan_findings, "02.mp3", id="lossy-source-copied"),
     pytest.param("video-left-out", _plan_findings, "Making of.mkv", id="video-left-out"),
     pytest.param(
         "damaged-source-left-out", _left_out_findings, "01.flac", id="damaged-source-left-out"
     ),
+    pytest.param("original-changed", _changed_original, "01.flac", id="original-changed"),
 ]
 
 

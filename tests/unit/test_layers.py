@@ -55,6 +55,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "tags.*",
             "media",
             "media.*",
+            "placements",
             "reports.render",
         ),
     ),
@@ -77,6 +78,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "selection",
             "session_commands",
             "reach",
+            "staged",
         ),
     ),
     (
