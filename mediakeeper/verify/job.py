@@ -27,7 +27,7 @@ from mediakeeper.conversions.albums import album_files
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.findings import finding_record
 from mediakeeper.kinds import VERIFY
-from mediakeeper.media import ffmpeg, integrity
+from mediakeeper.media import ffmpeg, flactest, integrity
 from mediakeeper.media.processors.convert import is_audio
 from mediakeeper.queue_items import finding_counts
 from mediakeeper.reports.render import render
@@ -50,6 +50,7 @@ class VerifyJob:
     ffmpeg_path: str = ""
     threads: int = 0  # ffmpegs at once for one album; 0: one per core
     analyse: bool = True
+    flac: str = ""  # Debian's flac: a FLAC checked by flac -t when not analysing
     accept_changed: bool = False
 
     def process(self, item: dict[str, Any]) -> ItemResult:
@@ -95,7 +96,7 @@ class VerifyJob:
 
     def _one(self, exe: str, path: Path) -> dict[str, Any]:
         st = path.stat()
-        found = integrity.check(exe, path, analyse=self.analyse, stall=STALL)
+        found = integrity.check(exe, path, analyse=self.analyse, flac=self.flac, stall=STALL)
         return {"check": asdict(found), "mtime_ns": st.st_mtime_ns, "size": st.st_size}
 
     def _complete(self, item, slug: str, files: list[Path], done: dict) -> ItemResult:
@@ -181,7 +182,8 @@ def job_from_settings(
     section = settings.section(VERIFY.name)
     return partial(_job, home=settings.home, ffmpeg_path=settings.get("ffmpeg", "path"),
                    threads=max(1, CORES // max(1, workers)),
-                   analyse=bool(section["analyse"]), accept_changed=accept_changed)  # fmt: skip
+                   analyse=bool(section["analyse"]), flac=flactest.find(),
+                   accept_changed=accept_changed)  # fmt: skip
 
 
 def _job(session: str, **fields: Any) -> VerifyJob:

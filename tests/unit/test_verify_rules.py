@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.findings import SEVERITY
-from mediakeeper.media import damage, ffmpeg, integrity, synth
+from mediakeeper.media import damage, ffmpeg, flactest, integrity, synth
 from mediakeeper.verify import rules
 
 EXE = ffmpeg.find()
@@ -26,18 +26,27 @@ def _checked(path: Path) -> integrity.Check:
     return integrity.check(EXE, path)
 
 
-def _flipped(tmp_path):
-    path = damage.flip_bytes(synth.tone(EXE, tmp_path / "rot.flac", 20.0))
-    return rules.damage(path.name, _checked(path))
+def _rotten(tmp_path) -> Path:
+    return damage.flip_bytes(synth.tone(EXE, tmp_path / "rot.flac", 20.0))
 
 
-def _md5_differs(tmp_path):
+def _other_audio(tmp_path) -> Path:
     """Another tone's frames under this file's STREAMINFO: decodes cleanly, another MD5."""
     path, other = (synth.tone(EXE, tmp_path / n, 5.0, frequency=f)
                    for n, f in (("md5.flac", 440), ("other.flac", 500)))  # fmt: skip
     head = path.read_bytes().split(b"\xff\xf8")[0]
     frames = other.read_bytes()[len(other.read_bytes().split(b"\xff\xf8")[0]) :]
     path.write_bytes(head + frames)
+    return path
+
+
+def _flipped(tmp_path):
+    path = _rotten(tmp_path)
+    return rules.damage(path.name, _checked(path))
+
+
+def _md5_differs(tmp_path):
+    path = _other_audio(tmp_path)
     return rules.damage(path.name, _checked(path))
 
 
@@ -175,3 +184,36 @@ def test_another_flac_md5_is_a_change(tmp_path):
     known = _known(integrity.SAMPLES + "0" * 31 + "1", path)
     [finding] = rules.changed(path.name, _checked(path), known, path.stat().st_mtime_ns)
     assert finding.code == "audio-changed" and finding.details["was"] == known["checksum"]
+
+
+FLAC = flactest.find()
+needs_flac = pytest.mark.skipif(not FLAC, reason="Debian's flac is missing (make test installs it)")
+
+
+@needs_flac
+def test_a_whole_flac_is_checked_by_flac_t_alone_with_the_same_answer(tmp_path):
+    """Without the analysis, a FLAC with an MD5 is checked by `flac -t`: no ffmpeg runs (the
+    one given does not exist), and the answer is what ffmpeg's decode gives."""
+    path = _made(tmp_path, "fine.flac", "anoisesrc=color=pink:duration=20:amplitude=0.3")
+    by_flac = integrity.check(str(tmp_path / "no-ffmpeg"), path, analyse=False, flac=FLAC)
+    by_ffmpeg = integrity.check(EXE, path, analyse=False)
+    same = ("decodes", "seconds", "samples_md5", "audio_checksum", "errors", "damaged")
+    assert [getattr(by_flac, f) for f in same] == [getattr(by_ffmpeg, f) for f in same]
+    assert by_flac.audio_checksum == integrity.SAMPLES + by_flac.header.md5 and by_flac.seconds
+
+
+def _flac_cut(tmp_path) -> Path:
+    return damage.cut(synth.tone(EXE, tmp_path / "cut.flac", 20.0), keep=0.7)
+
+
+@needs_flac
+@pytest.mark.parametrize("damaged", [_flac_cut, _rotten, _other_audio])
+def test_a_damaged_flac_failing_flac_t_is_told_by_ffmpeg_exactly(damaged, tmp_path):
+    """`flac -t` only ever says "whole": a FLAC it fails gets ffmpeg's findings, with
+    where the damage starts, as without flac."""
+    path = damaged(tmp_path)
+    by_flac = integrity.check(EXE, path, analyse=False, flac=FLAC)
+    by_ffmpeg = integrity.check(EXE, path, analyse=False)
+    found = rules.damage(path.name, by_flac)
+    assert found and found == rules.damage(path.name, by_ffmpeg)
+    assert by_flac.error_at == by_ffmpeg.error_at
