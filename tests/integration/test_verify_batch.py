@@ -120,6 +120,33 @@ def test_without_the_analysis_flacs_are_checked_by_flac_t_and_damage_told_as_eve
     assert "at 0:09." in _document(home, "Other/Rotten")["findings"][0]["message"]
 
 
+@pytest.mark.skipif(not flactest.find(), reason="Debian's flac is missing (make test installs it)")
+def test_the_sound_is_analysed_once_and_its_findings_told_on_every_later_pass(
+    music_script, tmp_path, monkeypatch
+):
+    """The analysis measures a file the first time it is found good; later passes take the
+    measures kept with its checksum (the same info findings) and check it by `flac -t`: with
+    no ffmpeg that can run, the second pass still says the same."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    loud = lib / "Loud" / "01.flac"
+    loud.parent.mkdir(parents=True)
+    made = ffmpeg.run(EXE, ["-f", "lavfi", "-i", "sine=frequency=440:duration=5,volume=20",
+                            "-y", str(loud)])  # fmt: skip
+    assert made.returncode == 0, made.error
+    args = ("process_verify_batch.py", "--home", home, "--library", lib)
+    first = music_script(*args)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert _codes(home, "Loud") == ["clipping"]
+    message = _document(home, "Loud")["findings"][0]["message"]
+    assert music_script("verify_queue_manager.py", "--home", home, "--reset-all",
+                        "--yes").returncode == 0  # fmt: skip
+    monkeypatch.setenv("MEDIAKEEPER_FFMPEG_PATH", shutil.which("false"))
+    again = music_script(*args)
+    assert again.returncode == 0, again.stdout + again.stderr
+    [clipping] = _document(home, "Loud")["findings"]
+    assert (clipping["code"], clipping["message"]) == ("clipping", message)
+
+
 def test_refresh_requeues_only_the_albums_whose_files_changed(music_script, tmp_path):
     lib, home = _library(tmp_path / "lib"), tmp_path / "home"
     assert music_script("process_verify_batch.py", "--home", home, "--library", lib).returncode == 0
