@@ -46,7 +46,7 @@ bench: compile
 # root, with apt-get), as `make chromium` does for the browser tests.
 flac:
 	@command -v flac >/dev/null 2>&1 || { \
-	  echo "Installing flac for the verify benchmark (apt-get)..."; \
+	  echo "Installing flac for the verify kind (apt-get)..."; \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq flac; } \
 	    >/dev/null 2>&1 || echo "Could not install flac: its verify tests will be skipped."; }
 

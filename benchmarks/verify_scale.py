@@ -7,11 +7,15 @@ itself and so everything it starts to ``--cores``; each side runs one process pe
 
 - Debian's `flac -t` over every file (decode and MD5 check: what users run by hand);
 - plain ffmpeg decoding every file to nothing (`-f null`): the decode-bound floor;
-- the verify decode alone: the very ffmpeg command the batch runs for each file
-  (``integrity.outputs``, without the analysis), one per core, no Python around it;
-- ``process_verify_batch.py`` from start to exit, without the analysis
-  (``MEDIAKEEPER_VERIFY_ANALYSE=false``) and with it: every file decoded, its FLAC MD5
-  compared, its audio checksum recorded, reports written;
+- the verify decode by ffmpeg alone: the very ffmpeg command the batch runs for a file
+  without the analysis (``integrity.outputs``), one per core, no Python around it: what a
+  FLAC costs where `flac` is not installed, or one `flac -t` fails;
+- ``process_verify_batch.py`` from start to exit: without the analysis
+  (``MEDIAKEEPER_VERIFY_ANALYSE=false``: each FLAC checked by `flac -t`), a first pass with
+  it (each file decoded by ffmpeg and analysed), and a later pass with it (the first pass
+  untimed, every album requeued: the measures are kept, each FLAC checked by `flac -t`, as
+  on every regular bit-rot pass): every file's damage found, its checksum recorded,
+  reports written;
 - for the same audio as MP3 (V2) and Opus (128 kb/s, ``--other-tracks`` of them): plain
   ffmpeg's decode against the batch, the decode-bound pass for formats `flac -t` cannot check.
 
@@ -85,10 +89,14 @@ def drop_caches(warm: list[list[str]] = ()) -> bool:
     return True
 
 
-def per_core(commands: list[list[str]], cores: int) -> Callable[[], float]:
+Timer = Callable[[Callable[[], None]], float]  # settle() is called just before the clock starts
+
+
+def per_core(commands: list[list[str]], cores: int) -> Timer:
     """A timer of ``commands`` run one process per core at a time, wall seconds."""
 
-    def timed() -> float:
+    def timed(settle: Callable[[], None]) -> float:
+        settle()
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=cores) as pool:
             for code in pool.map(lambda c: subprocess.run(c, capture_output=True).returncode,
@@ -100,24 +108,35 @@ def per_core(commands: list[list[str]], cores: int) -> Callable[[], float]:
     return timed
 
 
-def batch(library: Path, work: Path, *, analyse: bool) -> Callable[[], float]:
-    """A timer of the whole batch over ``library``, from a new home each time."""
+def batch(library: Path, work: Path, *, analyse: bool, later: bool = False) -> Timer:
+    """A timer of the whole batch over ``library``, from a new home each time. ``later``: a
+    later pass (the regular bit-rot check): a first pass, untimed, then every album requeued
+    (``--reset-all``) and the batch timed again."""
     env = {**os.environ, "MEDIAKEEPER_VERIFY_ANALYSE": "true" if analyse else "false"}
 
-    def timed() -> float:
+    def timed(settle: Callable[[], None]) -> float:
         home = Path(tempfile.mkdtemp(prefix="home-", dir=work))
         command = [sys.executable, str(REPO / "utilities" / "process_verify_batch.py"),
                    "--home", str(home), "--library", str(library), "--batch-size", "1000",
                    "-q"]  # fmt: skip
+        if later:
+            _ran(command, env)
+            _ran([sys.executable, str(REPO / "utilities" / "verify_queue_manager.py"),
+                  "--home", str(home), "--reset-all", "--yes"], env)  # fmt: skip
+        settle()
         started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        _ran(command, env)
         elapsed = time.perf_counter() - started
-        if done.returncode != 0:
-            sys.exit(f"the batch failed ({done.returncode}): {done.stdout}{done.stderr}")
         shutil.rmtree(home, ignore_errors=True)
         return elapsed
 
     return timed
+
+
+def _ran(command: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        sys.exit(f"{command[1]} failed ({done.returncode}): {done.stdout}{done.stderr}")
 
 
 def decodes(exe: str, files: list[Path]) -> list[list[str]]:
@@ -131,20 +150,19 @@ def verify_decodes(exe: str, files: list[Path]) -> list[list[str]]:
         f, integrity.read_header(f), analyse=False)]) for f in files]  # fmt: skip
 
 
-def rounds(sides: dict[str, Callable[[], float]], runs: int, warm: list | None) -> dict:
+def rounds(sides: dict[str, Timer], runs: int, warm: list | None) -> dict:
     """Each side timed ``runs`` times, the sides in turn, the order rotated each round; the
-    page cache dropped before each (then ``warm`` run) unless ``warm`` is None."""
+    page cache dropped just before each is timed (then ``warm`` run) unless ``warm`` is None."""
     names, times = list(sides), {name: [] for name in sides}
+    settle = (lambda: None) if warm is None else (lambda: drop_caches(warm))
     for r in range(runs):
         for name in names[r % len(names):] + names[: r % len(names)]:
-            if warm is not None:
-                drop_caches(warm)
-            times[name].append(sides[name]())
+            times[name].append(sides[name](settle))
     return times
 
 
 def sides_of(ext: str, exe: str, flac: str, files: list[Path], library: Path, work: Path,
-             cores: int) -> dict[str, Callable[[], float]]:  # fmt: skip
+             cores: int) -> dict[str, Timer]:  # fmt: skip
     sides = {"flac -t, one per core": per_core([[flac, "-s", "-t", str(f)] for f in files],
                                                cores)} if ext == "flac" else {}  # fmt: skip
     sides["plain ffmpeg decode, one per core"] = per_core(decodes(exe, files), cores)
@@ -152,6 +170,8 @@ def sides_of(ext: str, exe: str, flac: str, files: list[Path], library: Path, wo
         sides["verify's ffmpeg alone, one per core"] = per_core(verify_decodes(exe, files), cores)
     sides["verify batch, damage and bit rot only"] = batch(library, work, analyse=False)
     sides["verify batch, with the analysis"] = batch(library, work, analyse=True)
+    sides["verify batch, a later pass (analysed)"] = batch(library, work, analyse=True,
+                                                          later=True)  # fmt: skip
     return sides
 
 
@@ -162,11 +182,13 @@ def report(ext: str, times: dict[str, list[float]]) -> None:
         print(f"  {name:40s} {median[name]:7.2f} s  ({min(t):.2f}-{max(t):.2f})")
     bare = median["verify batch, damage and bit rot only"]
     full = median["verify batch, with the analysis"]
+    later = median["verify batch, a later pass (analysed)"]
     for base in ("flac -t, one per core", "plain ffmpeg decode, one per core"):
         if base in median:
             aim = " (aim: at most 1.0)" if base.startswith("flac") else ""
             print(f"  ratio to {base.split(',')[0]}: {bare / median[base]:.2f} without the "
-                  f"analysis, {full / median[base]:.2f} with it{aim}")  # fmt: skip
+                  f"analysis, {full / median[base]:.2f} with it, {later / median[base]:.2f} "
+                  f"a later pass{aim}")  # fmt: skip
     alone = median.get("verify's ffmpeg alone, one per core")
     if alone is not None:
         print(f"  verify's ffmpeg alone to flac -t: {alone / median['flac -t, one per core']:.2f};"
