@@ -234,18 +234,32 @@ def reading(exe: str, path: Path, header: Header, run: ffmpeg.Run, **limits) -> 
 def outputs(path: Path, header: Header, analyse: bool) -> list[str]:
     """The outputs that check input 0, read once: its packets hashed, its samples decoded
     once into the checks (and the MD5, for a FLAC that has one), and the spectrum window
-    when analysing. ffmpeg decodes an input once for all the outputs that map it."""
-    watch = "asetnsamples=n=65536:p=0,volumedetect"
+    when analysing. ffmpeg decodes an input once for all the outputs that map it.
+
+    The decoded samples go to one filter graph that first gathers them into frames 16 times
+    larger, then splits them among the checks: ffmpeg hands every frame from thread to
+    thread (decoder, each output's filters, encoder, muxer), and a FLAC's 4096-sample frames
+    handed to each check on its own cost a pass with the analysis 40 % more CPU. Each branch
+    converts what it needs on its own: the MD5's stays the samples as decoded."""
+    watch = "volumedetect"
     if analyse:
         watch += f",silencedetect=n={SILENCE_DB}dB:d={SILENCE_SECONDS:g}"
+    branches = {"counted": watch}
     hashed = bool(header.md5) and header.bits in PCM  # its MD5 is its checksum: no packets'
+    if hashed:  # the samples as decoded: no filter converts them
+        branches["samples"] = "anull"
+    if analyse and path.suffix.lower() in LOSSLESS:
+        branches["spectrum"] = _spectrum(header.seconds)
+    split = "".join(f"[{name}_in]" for name in branches)
+    graph = ";".join([f"[0:a:0]{ffmpeg.FEWER_FRAMES},asplit={len(branches)}{split}"]
+                     + [f"[{name}_in]{chain}[{name}]" for name, chain in branches.items()])
     args = [] if hashed else ["-map", "0:a:0", "-c:a", "copy", "-f", "hash", "-hash",
                               "murmur3", "pipe:2"]  # fmt: skip
-    args += ["-map", "0:a:0", "-af", watch, "-f", "null", "-"]
-    if hashed:  # the samples as decoded: no filter converts them
-        args += ["-map", "0:a:0", "-c:a", PCM[header.bits], "-f", "md5", "pipe:2"]
-    if analyse and path.suffix.lower() in LOSSLESS:
-        args += ["-map", "0:a:0", "-af", _spectrum(header.seconds), "-f", "null", "-"]
+    args += ["-filter_complex", graph, "-map", "[counted]", "-f", "null", "-"]
+    if hashed:
+        args += ["-map", "[samples]", "-c:a", PCM[header.bits], "-f", "md5", "pipe:2"]
+    if "spectrum" in branches:
+        args += ["-map", "[spectrum]", "-f", "null", "-"]
     return args
 
 
