@@ -13,7 +13,7 @@ import pytest
 
 from mediakeeper import tags
 from mediakeeper.media import damage, ffmpeg, flactest, integrity, synth
-from mediakeeper.slug import slugify
+from mediakeeper.text.slug import slugify
 
 EXE = ffmpeg.find()
 
