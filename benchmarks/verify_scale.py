@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -89,21 +90,43 @@ def drop_caches(warm: list[list[str]] = ()) -> bool:
     return True
 
 
-Timer = Callable[[Callable[[], None]], float]  # settle() is called just before the clock starts
+# A timer: settle() is called just before its clock starts; it returns (wall, CPU) seconds.
+Timer = Callable[[Callable[[], None]], tuple[float, float]]
+
+
+class Clock:
+    """Wall seconds, and the CPU seconds (user and system) of every process started and
+    waited for meanwhile, their children's included: on a shared host the wall time is the
+    share the scheduler gave, the CPU time what the work cost."""
+
+    def __enter__(self) -> Clock:
+        self.wall, self.cpu = time.perf_counter(), _children_cpu()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, _children_cpu() - self.cpu
+
+    @property
+    def seconds(self) -> tuple[float, float]:
+        return self.wall, self.cpu
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def per_core(commands: list[list[str]], cores: int) -> Timer:
-    """A timer of ``commands`` run one process per core at a time, wall seconds."""
+    """A timer of ``commands`` run one process per core at a time."""
 
-    def timed(settle: Callable[[], None]) -> float:
+    def timed(settle: Callable[[], None]) -> tuple[float, float]:
         settle()
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=cores) as pool:
+        with Clock() as clock, ThreadPoolExecutor(max_workers=cores) as pool:
             for code in pool.map(lambda c: subprocess.run(c, capture_output=True).returncode,
                                  commands):  # fmt: skip
                 if code != 0:
                     sys.exit(f"a plain run failed ({code}): {commands[0]}")
-        return time.perf_counter() - started
+        return clock.seconds
 
     return timed
 
@@ -114,7 +137,7 @@ def batch(library: Path, work: Path, *, analyse: bool, later: bool = False) -> T
     (``--reset-all``) and the batch timed again."""
     env = {**os.environ, "MEDIAKEEPER_VERIFY_ANALYSE": "true" if analyse else "false"}
 
-    def timed(settle: Callable[[], None]) -> float:
+    def timed(settle: Callable[[], None]) -> tuple[float, float]:
         home = Path(tempfile.mkdtemp(prefix="home-", dir=work))
         command = [sys.executable, str(REPO / "utilities" / "process_verify_batch.py"),
                    "--home", str(home), "--library", str(library), "--batch-size", "1000",
@@ -124,11 +147,10 @@ def batch(library: Path, work: Path, *, analyse: bool, later: bool = False) -> T
             _ran([sys.executable, str(REPO / "utilities" / "verify_queue_manager.py"),
                   "--home", str(home), "--reset-all", "--yes"], env)  # fmt: skip
         settle()
-        started = time.perf_counter()
-        _ran(command, env)
-        elapsed = time.perf_counter() - started
+        with Clock() as clock:
+            _ran(command, env)
         shutil.rmtree(home, ignore_errors=True)
-        return elapsed
+        return clock.seconds
 
     return timed
 
@@ -175,24 +197,31 @@ def sides_of(ext: str, exe: str, flac: str, files: list[Path], library: Path, wo
     return sides
 
 
-def report(ext: str, times: dict[str, list[float]]) -> None:
-    median = {name: statistics.median(t) for name, t in times.items()}
-    print(f"\n{ext}: median (least-most) of {len(next(iter(times.values())))} rounds")
+def report(ext: str, times: dict[str, list[tuple[float, float]]]) -> None:
+    print(f"\n{ext}: median (least-most) of {len(next(iter(times.values())))} rounds, wall "
+          "seconds, then CPU seconds")  # fmt: skip
     for name, t in times.items():
-        print(f"  {name:40s} {median[name]:7.2f} s  ({min(t):.2f}-{max(t):.2f})")
+        walls, cpus = [w for w, _ in t], [c for _, c in t]
+        print(f"  {name:40s} {statistics.median(walls):7.2f} s ({min(walls):.2f}-{max(walls):.2f})"
+              f"  CPU {statistics.median(cpus):6.2f} s ({min(cpus):.2f}-{max(cpus):.2f})")
+    for i, what in enumerate(("wall", "CPU")):
+        ratios({name: statistics.median(x[i] for x in t) for name, t in times.items()}, what)
+
+
+def ratios(median: dict[str, float], what: str) -> None:
     bare = median["verify batch, damage and bit rot only"]
     full = median["verify batch, with the analysis"]
     later = median["verify batch, a later pass (analysed)"]
     for base in ("flac -t, one per core", "plain ffmpeg decode, one per core"):
         if base in median:
             aim = " (aim: at most 1.0)" if base.startswith("flac") else ""
-            print(f"  ratio to {base.split(',')[0]}: {bare / median[base]:.2f} without the "
+            print(f"  {what} ratio to {base.split(',')[0]}: {bare / median[base]:.2f} without the "
                   f"analysis, {full / median[base]:.2f} with it, {later / median[base]:.2f} "
                   f"a later pass{aim}")  # fmt: skip
     alone = median.get("verify's ffmpeg alone, one per core")
     if alone is not None:
-        print(f"  verify's ffmpeg alone to flac -t: {alone / median['flac -t, one per core']:.2f};"
-              f" the batch to its ffmpeg alone: {bare / alone:.2f}")
+        print(f"  {what}: verify's ffmpeg alone to flac -t: "
+              f"{alone / median['flac -t, one per core']:.2f}")
 
 
 def programs(exe: str, flac: str) -> list[list[str]]:
