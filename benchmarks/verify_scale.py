@@ -30,6 +30,15 @@ the median of its rounds (the least and most beside it).
     python benchmarks/verify_scale.py [--tracks 8] [--seconds 270] [--runs 3] [--cores N]
 
 `make bench-verify` installs Debian's `flac` first where it is missing.
+
+Each side's wall time and CPU seconds (its processes' and their children's) are printed,
+and the ratios of both: on a shared host the wall time is the share the scheduler gave,
+the CPU time what the work cost. On 2026-11-23 (2 cores at load 10-11, 8 tracks of 4.5
+min, 2 rounds, warm cache), CPU seconds: `flac -t` 2.88; plain ffmpeg decode 7.93; verify's
+ffmpeg alone 8.24; the batch without the analysis 3.31 (1.15 times `flac -t`: the batch's
+fixed 0.4 s, its per-file cost is `flac -t`'s), a later pass with the analysis on 3.33
+(1.16), a first pass with it 10.81 (3.75). Wall (mostly the scheduler's share): 9.98,
+6.47, 6.70, 11.55, 9.69, 11.97 s. Details and why: docs/performance.md.
 """
 
 from __future__ import annotations
