@@ -18,6 +18,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.media import ffmpeg
 
 
@@ -28,13 +29,15 @@ def find() -> str:
 
 def whole(flac: str, path: Path, timeout: float | None) -> bool:
     """Whether ``flac -t`` passes ``path``: decoded without an error, its MD5 verified.
-    ``timeout``: the most seconds it may take (a mount that stopped answering), or None."""
+    ``timeout``: the most seconds it may take (a mount that stopped answering), or None.
+    A flac killed by another (an interrupt's ``ffmpeg.kill_running``, a person) gives no
+    answer: MediakeeperError, never a second decode by ffmpeg that an interrupt would wait for."""
     # An absolute name: one beginning with "-" is never taken for an option.
     proc = ffmpeg.spawn([flac, "--silent", "--test", os.fspath(path.absolute())],
                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL)  # fmt: skip
     try:
-        return proc.wait(timeout) == 0
+        code = proc.wait(timeout)
     except subprocess.TimeoutExpired:
         return False  # the ffmpeg check, held to its own limits, says what is wrong
     finally:
@@ -42,3 +45,6 @@ def whole(flac: str, path: Path, timeout: float | None) -> bool:
             proc.kill()
             proc.wait()
         ffmpeg.forget(proc)
+    if code < 0:
+        raise MediakeeperError(f"flac -t was stopped (signal {-code}) checking {path.name}")
+    return code == 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import SEVERITY
 from mediakeeper.media import damage, ffmpeg, flactest, integrity, synth
 from mediakeeper.verify import rules
@@ -217,3 +218,15 @@ def test_a_damaged_flac_failing_flac_t_is_told_by_ffmpeg_exactly(damaged, tmp_pa
     found = rules.damage(path.name, by_flac)
     assert found and found == rules.damage(path.name, by_ffmpeg)
     assert by_flac.error_at == by_ffmpeg.error_at
+
+
+def test_a_flac_killed_by_another_gives_no_answer_and_no_second_decode(tmp_path):
+    """A flac killed from outside (as an interrupt's kill_running does) is neither whole nor
+    damaged: the check stops with a one-line error, and no ffmpeg decode starts after it
+    (the ffmpeg given does not exist)."""
+    path = synth.tone(EXE, tmp_path / "t.flac", 3.0)
+    killed = tmp_path / "flac"
+    killed.write_text("#!/bin/sh\nkill -9 $$\n")
+    killed.chmod(0o755)
+    with pytest.raises(MediakeeperError, match=r"flac -t was stopped \(signal 9\)"):
+        integrity.check(str(tmp_path / "no-ffmpeg"), path, analyse=False, flac=str(killed))
