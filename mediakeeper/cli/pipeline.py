@@ -90,18 +90,19 @@ def _package(rule: rule_plugins.LoadedRule) -> str:
 @home_option
 @click.argument("pipeline")
 @opts.batch_size("album")
-@click.option("--resume", is_flag=True, help="Also continue albums whose last run failed, "
-              "from the step that failed.")  # fmt: skip
+@click.option("--retry-errors", "--resume", "resume", is_flag=True, help="Also continue albums "
+              "whose last run failed, from the step that failed (as a batch's --retry-errors; "
+              "--resume is its old name).")  # fmt: skip
 @opts.dry_run()
 @click.option("--input", "input_", type=click.Path(path_type=Path), help="Input folder "
               "(required for a built-in pipeline).")  # fmt: skip
 @click.option("--output", type=click.Path(path_type=Path), help="Output folder "
               "(required for a built-in pipeline).")  # fmt: skip
 @click.option("--resume-session", metavar="SESSION_ID", help="Only what that session left "
-              "unfinished and the rest of its batch (what `sessions.py resume` runs).")
+              "unfinished and the rest of its batch (what `mediakeeper sessions resume` runs).")
 def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_session):
     """Run a pipeline on the next albums of its input (queue kind pipeline-<name>). Stop any
-    time: the next run (or --resume for failed albums) continues each album at its step."""
+    time: the next run (or --retry-errors for failed albums) continues each album at its step."""
     found = catalog.resolve(resolve_home(home), pipeline, check_input=input_ is None)
     if input_ or output:
         found = dataclasses.replace(found, input=input_ or found.input,
