@@ -17,6 +17,7 @@ from typing import Any
 
 from mediakeeper.errors import ConfigError, NoDataHome
 from mediakeeper.kinds import KINDS
+from mediakeeper.writemode import MODES
 
 CONFIG_FILE = "mediakeeper.toml"
 
@@ -57,6 +58,7 @@ MINIMUM: dict[tuple[str, str], tuple[Callable[[float], bool], str]] = {
     **{(kind, "checkpoint_every"): (lambda n: n >= 1, "a whole number >= 1") for kind in KINDS},
     ("musicbrainz", "timeout"): (lambda n: n > 0, "a number of seconds > 0"),
     ("tmdb", "timeout"): (lambda n: n > 0, "a number of seconds > 0"),
+    ("music", "write_mode"): (lambda v: v in MODES, f"one of {', '.join(MODES)}"),
     # A spacing of one request per 1/rate seconds: a rate near 0 is a spacing past any clock.
     ("musicbrainz", "rate_limit"): (_none_or_at_least(0.001), _SOME_RATE),
     ("tmdb", "rate_limit"): (_none_or_at_least(0.001), _SOME_RATE),

@@ -18,7 +18,9 @@ import click
 from mediakeeper import write_errors
 from mediakeeper.config import Settings, existing_home, load_settings
 from mediakeeper.errors import MediakeeperError
+from mediakeeper.inplace_journal import recover
 from mediakeeper.interrupts import EXIT_INTERRUPTED, Interrupted, interruptible
+from mediakeeper.writemode import journal_dir
 
 
 class Command(click.Command):
@@ -99,7 +101,17 @@ home_option = click.option(
 
 
 def settings_for(home: str | None, **overrides: dict[str, Any]) -> Settings:
-    return load_settings(home, overrides)
+    """The run's settings; first, what a killed run left half-written in place is finished
+    (``mediakeeper.inplace_journal``), and said."""
+    settings = load_settings(home, overrides)
+    finish_writes(settings.status_dir)
+    return settings
+
+
+def finish_writes(status_dir: Path) -> None:
+    """Complete the in-place writes a killed run left in this data home, each file said."""
+    for found in recover(journal_dir(status_dir)):
+        click.echo(f"{found.path}: an in-place write a killed run left: {found.outcome}", err=True)
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from mediakeeper.pipelines import catalog
 from mediakeeper.pipelines.spec import PipelineInvalid
 from mediakeeper.wording import count
 from utilities import batch_options as opts
-from utilities.cli import Command, home_option
+from utilities.cli import Command, finish_writes, home_option
 from utilities.progress import ProgressHooks, render_summary, say
 
 
@@ -89,6 +89,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output):
     from mediakeeper.pipelines.job import PipelineJob
 
     settings = catalog.settings_for(home, found)
+    finish_writes(settings.status_dir)
     kind = found.kind
     options = selection.runner_options(
         settings, kind, batch_size=batch_size, retry_errors=resume, workers=1, online=True

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mediakeeper import tags
+from mediakeeper import tags, writemode
 from mediakeeper.atomic import append_lines, encode_text, fsync_dir
 from mediakeeper.errors import AudioError, MediakeeperError, NotFound
 from mediakeeper.fsnames import home_id
@@ -37,12 +37,14 @@ from mediakeeper.wording import value
 
 
 class ChangeJournal:
-    """Append-only journal of one session's tag changes."""
+    """Append-only journal of one session's tag changes, and how they are written
+    (``write_mode``, see ``mediakeeper.writemode``)."""
 
-    def __init__(self, status_kind_dir: Path, session: str):
+    def __init__(self, status_kind_dir: Path, session: str, write_mode: str = writemode.DEFAULT):
         self.dir = status_kind_dir / CHANGES_DIR
         self.session = session
         self.path = self.dir / f"{session}.jsonl"
+        self.policy = writemode.policy_for(status_kind_dir.parent, write_mode)
 
     def record(self, changes: Iterable[tuple[str, Path, TagChange]]) -> None:
         """Append the changes (each with its artist and the file it is in) in one write. The
@@ -218,6 +220,7 @@ def _carry_out(
         spares=spares,
         owner=home_id(journal.dir.parents[2]),  # <home>/status/<kind>/changes
         sweep=sweep,
+        policy=journal.policy,
     )
     for path, steps, _ in writes:
         if path in failed:

@@ -19,6 +19,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from mediakeeper import writemode
 from mediakeeper.atomic import atomic_write_bytes
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.commands import queue_manager
@@ -69,6 +70,7 @@ class MusicJob:
     fetch_covers: bool = False
     replaygain: bool = False  # --replaygain: each album's loudness tags, journaled
     ffmpeg_path: str = ""
+    write_mode: str = writemode.DEFAULT  # how a fix is written (mediakeeper.writemode)
 
     @property
     def status_dir(self) -> Path:
@@ -99,7 +101,7 @@ class MusicJob:
                 save_work(work, _encoded(state))
         tracks, findings, changes = state["tracks"], state["findings"], state["changes"]
 
-        journal = ChangeJournal(self.status_dir, self.session)
+        journal = ChangeJournal(self.status_dir, self.session, self.write_mode)
         try:
             # A fresh plan was made from values read a moment ago by this claim's holder (and
             # its parses are at hand); a resumed one must check each file again, some changes
