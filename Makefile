@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup compile test demo lint bench clean chromium
+.PHONY: setup compile test demo lint bench clean chromium btrfs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,15 @@ chromium:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
 	    >/dev/null 2>&1 || echo "Could not install chromium: the browser tests will be skipped."; }
 
-test: compile chromium
+# The clone-and-swap tests mount a btrfs image (as root): install btrfs-progs when missing.
+# If that fails, those tests skip and say why.
+btrfs:
+	@command -v mkfs.btrfs >/dev/null 2>&1 || { \
+	  echo "Installing btrfs-progs for the clone tests (apt-get)..."; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq btrfs-progs; } \
+	    >/dev/null 2>&1 || echo "Could not install btrfs-progs: the clone tests will be skipped."; }
+
+test: compile chromium btrfs
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
