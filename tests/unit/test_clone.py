@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from mediakeeper import filecopy, tags, writemode
-from mediakeeper.errors import AudioError
 from mediakeeper.music import synth
 from mediakeeper.tags import FileWrite
 
