@@ -80,6 +80,23 @@ def test_a_tag_that_outgrows_its_padding_is_swapped_with_room_for_the_next_fix(t
     assert tags.read(path).tags["title"] == "A Much Longer Title, Too"
 
 
+def test_a_large_file_whose_tag_outgrows_its_padding_is_swapped_without_holding_it(tmp_path):
+    """The audio would have to move: the patch gives up past its limit (memory stays bounded
+    whatever the file's size) and the file is swapped, ending as the copy mode ends it."""
+    path = track(tmp_path)
+    mutagen.File(path).save(padding=lambda info: 0)
+    with open(path, "ab") as f:
+        f.write(os.urandom(12 << 20))  # more audio than a patch may hold
+    twin = tmp_path / "twin.flac"
+    shutil.copy(path, twin)
+    inode = path.stat().st_ino
+    values = {"title": "A Much Longer Title"}
+    assert not tags.write_many([FileWrite(path, values)], policy=in_place(tmp_path / "home"))
+    assert not tags.write_many([FileWrite(twin, values)], policy=writemode.WritePolicy())
+    assert path.stat().st_ino != inode
+    assert path.read_bytes() == twin.read_bytes()
+
+
 def test_a_file_another_program_has_open_is_swapped_not_written_under_it(tmp_path):
     """No write lease while a player reads the file: it is swapped instead (the player goes
     on reading its own copy), never changed under its feet."""
