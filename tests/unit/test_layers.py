@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "findings",
             "matching",
             "write_errors",
+            "writemode",
         ),
     ),
     (
@@ -51,6 +52,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "filechecks",
             "spares",
             "safewrite",
+            "inplace",
+            "inplace_journal",
+            "patchfile",
+            "filecopy",
             "tags",
             "tags.*",
             "media",
