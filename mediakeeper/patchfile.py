@@ -73,7 +73,7 @@ class PatchFile(io.RawIOBase):
             n, at = divmod(pos, PAGE)
             take = min(PAGE - at, end - pos)
             if n not in self._pages and pos + take <= self._zero_from:
-                take = min(end, self._zero_from) - pos  # a run of real bytes: one read
+                take = self._clean_run(pos, end)  # unwritten real bytes: one read
                 out[done : done + take] = os.pread(self._fd, take, pos)
             else:
                 out[done : done + take] = self._page(n)[at : at + take]
@@ -81,6 +81,14 @@ class PatchFile(io.RawIOBase):
             done += take
         self._pos = pos
         return done
+
+    def _clean_run(self, pos: int, end: int) -> int:
+        """How many bytes from ``pos`` (before ``end``) are the real file's, unwritten."""
+        stop = min(end, self._zero_from)
+        n = pos // PAGE + 1
+        while n * PAGE < stop and n not in self._pages:
+            n += 1
+        return min(stop, n * PAGE) - pos
 
     def write(self, data) -> int:
         data = memoryview(data).cast("B")

@@ -265,3 +265,23 @@ def test_an_unknown_write_mode_is_one_clear_line(tmp_path):
         load_settings(tmp_path)
     assert "expected one of in-place, swap, copy, got 'sideways'" in str(refused.value)
     assert load_settings(tmp_path / "x").get("music", "write_mode") == "in-place"
+
+
+def test_a_read_across_written_and_unwritten_pages_sees_every_write(tmp_path):
+    """A long read that starts in an unwritten page and runs over a written one further on
+    (mutagen reads back what it wrote) sees the write, not the file's old bytes."""
+    path = tmp_path / "f"
+    data = os.urandom(5 * 4096)
+    path.write_bytes(data)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        patch = PatchFile(fd, len(data))
+        patch.seek(3 * 4096 + 10)
+        patch.write(b"new")
+        patch.seek(100)
+        got = patch.read(4 * 4096)
+    finally:
+        os.close(fd)
+    expected = bytearray(data)
+    expected[3 * 4096 + 10 : 3 * 4096 + 13] = b"new"
+    assert got == bytes(expected[100 : 100 + 4 * 4096])
