@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper import writemode
+from mediakeeper.core import writemode
 
 KILLS = 8
 

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper import filecopy, tags, writemode
+from mediakeeper import tags
+from mediakeeper.core import writemode
+from mediakeeper.fs import filecopy
 from mediakeeper.music import synth
 from mediakeeper.tags import FileWrite
 

@@ -1,4 +1,4 @@
-"""Fixes written in place (mediakeeper.inplace): only the bytes that change, journaled in the
+"""Fixes written in place (mediakeeper.fs.inplace): only the bytes that change, journaled in the
 data home first; what a killed run leaves is completed by the next command. Real files, a
 real journal written by a real process that is then killed, real other programs."""
 
@@ -13,10 +13,11 @@ from pathlib import Path
 import mutagen
 import pytest
 
-from mediakeeper import tags, writemode
-from mediakeeper.config import load_settings
-from mediakeeper.errors import ConfigError
-from mediakeeper.inplace_journal import (
+from mediakeeper import tags
+from mediakeeper.core import writemode
+from mediakeeper.core.config import load_settings
+from mediakeeper.core.errors import ConfigError
+from mediakeeper.fs.inplace_journal import (
     COMPLETED,
     DONE,
     LEFT_ALONE,
@@ -26,8 +27,8 @@ from mediakeeper.inplace_journal import (
     journal_for,
     recover,
 )
+from mediakeeper.fs.patchfile import PatchFile
 from mediakeeper.music import synth
-from mediakeeper.patchfile import PatchFile
 from mediakeeper.tags import FileWrite
 
 REPO = Path(__file__).resolve().parents[2]
@@ -153,7 +154,7 @@ def test_the_patch_reads_back_what_was_written_and_finds_only_real_changes(tmp_p
 KILLED_RUN = """
 import os, signal, sys
 from pathlib import Path
-from mediakeeper.inplace_journal import decode, journal_for, pwrite_all
+from mediakeeper.fs.inplace_journal import decode, journal_for, pwrite_all
 folder, entry, written = Path(sys.argv[1]), Path(sys.argv[2]).read_bytes(), int(sys.argv[3])
 journal = journal_for(folder)
 if written < 0:
