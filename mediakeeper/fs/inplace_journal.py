@@ -22,6 +22,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import multiprocessing.util
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -134,8 +135,11 @@ def journal_for(folder: Path) -> Journal:
     """This process's journal in ``folder`` (a forked worker gets its own)."""
     key = (os.getpid(), folder)
     if key not in _journals:
-        _journals[key] = Journal(folder)
-        atexit.register(_journals[key].close)
+        journal = _journals[key] = Journal(folder)
+        atexit.register(journal.close)
+        # A batch's worker ends in os._exit, past atexit, after its multiprocessing
+        # finalizers: without one, each worker left an empty journal file behind.
+        multiprocessing.util.Finalize(journal, journal.close, exitpriority=0)
     return _journals[key]
 
 
