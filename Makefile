@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup compile test demo lint bench bench-verify clean chromium flac
+.PHONY: setup compile test demo lint bench bench-verify clean chromium flac btrfs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,18 @@ chromium:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
 	    >/dev/null 2>&1 || echo "Could not install chromium: the browser tests will be skipped."; }
 
+# The clone-and-swap tests mount a btrfs image (as root): install btrfs-progs when missing.
+# If that fails, those tests skip and say why.
+btrfs:
+	@command -v mkfs.btrfs >/dev/null 2>&1 || { \
+	  echo "Installing btrfs-progs for the clone tests (apt-get)..."; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq btrfs-progs; } \
+	    >/dev/null 2>&1 || echo "Could not install btrfs-progs: the clone tests will be skipped."; }
+
 # Two workers (this machine's cores); a test file stays on one worker, so its module-scoped
 # fixtures (a processed library) are built once. TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 2
-test: compile chromium flac
+test: compile chromium flac btrfs
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 

@@ -22,7 +22,9 @@ import mediakeeper
 from mediakeeper.core.config import Settings, existing_home, load_settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.kinds import Kind
+from mediakeeper.core.writemode import journal_dir
 from mediakeeper.fs import write_errors
+from mediakeeper.fs.inplace_journal import recover
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted, interruptible
 
 
@@ -125,7 +127,17 @@ home_option = click.option(
 
 
 def settings_for(home: str | None, **overrides: dict[str, Any]) -> Settings:
-    return load_settings(home, overrides)
+    """The run's settings; first, what a killed run left half-written in place is finished
+    (``mediakeeper.fs.inplace_journal``), and said."""
+    settings = load_settings(home, overrides)
+    finish_writes(settings.status_dir)
+    return settings
+
+
+def finish_writes(status_dir: Path) -> None:
+    """Complete the in-place writes a killed run left in this data home, each file said."""
+    for found in recover(journal_dir(status_dir)):
+        click.echo(f"{found.path}: an in-place write a killed run left: {found.outcome}", err=True)
 
 
 @contextmanager

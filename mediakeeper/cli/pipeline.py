@@ -13,7 +13,7 @@ import click
 from mediakeeper.batch import selection
 from mediakeeper.batch.staged import check_layout
 from mediakeeper.cli import batch_options as opts
-from mediakeeper.cli.command import Command, home_option
+from mediakeeper.cli.command import Command, finish_writes, home_option
 from mediakeeper.cli.progress_line import ProgressHooks, render_summary, say
 from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.config import resolve_home
@@ -121,6 +121,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
     from mediakeeper.pipelines.job import PipelineJob
 
     settings = catalog.settings_for(home, found)
+    finish_writes(settings.status_dir)
     kind = found.kind
     options = selection.runner_options(
         settings, kind, batch_size=batch_size, retry_errors=resume, workers=1, online=True

@@ -19,6 +19,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.errors import ConfigError, NoDataHome
 from mediakeeper.core.home import CONFIG_FILE, find_home
 from mediakeeper.core.kinds import KINDS, Limit
+from mediakeeper.core.writemode import MODES
 
 # The public contract: section -> key -> default. The default's type is the key's type.
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -78,6 +79,9 @@ def limit_of(section: str, key: str) -> Limit | None:
         return SERVICE_LIMITS[section].get(key)
     return kinds.get(section).setting_limits().get(key)
 
+
+# The settings whose value is one of a few words.
+CHOICES: dict[tuple[str, str], tuple[str, ...]] = {("music", "write_mode"): MODES}
 
 # Settings a value may also come from under a conventional name.
 ALIASES = {("tmdb", "api_key"): "TMDB_API_KEY"}
@@ -192,6 +196,8 @@ def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
     """Give ``value`` the type of ``default`` (strings from the environment are parsed), and
     hold it to the setting's limits (``limit_of``)."""
     number = _typed(value, default, where)
+    if name in CHOICES and number not in CHOICES[name]:
+        raise ConfigError(f"{where}: expected one of {', '.join(CHOICES[name])}, got {value!r}")
     limit = limit_of(*name) if isinstance(number, int | float) else None
     if limit is None:
         return number

@@ -6,7 +6,7 @@ import contextlib
 import errno
 import itertools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from mediakeeper.system.interrupts import critical
@@ -112,8 +112,11 @@ def create_temp(folder: Path, prefix: str, suffix: str, mode: int = 0o600) -> tu
             Path(folder).mkdir(parents=True, exist_ok=True)
 
 
-def atomic_write_bytes(path: Path | str, data: bytes, *, durable: bool = True) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder and an atomic rename.
+def atomic_write_bytes(
+    path: Path | str, data: bytes | Iterable[bytes], *, durable: bool = True
+) -> None:
+    """Write ``data`` (bytes, or chunks: a file joined from parts is never held whole) to
+    ``path`` via a temp file in the same folder and an atomic rename.
     The file gets the mode any new file gets (0666 less the umask): reports and outputs are
     read by others (a shared home, a media server reading a movie's .nfo)."""
     path = Path(path)
@@ -121,7 +124,8 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, durable: bool = True) -
         fd, tmp = create_temp(path.parent, f".{path.name}.", ".tmp", 0o666)
         try:
             try:
-                write_all(fd, data)
+                for chunk in (data,) if isinstance(data, bytes | bytearray) else data:
+                    write_all(fd, chunk)
                 if durable:
                     os.fsync(fd)
             finally:

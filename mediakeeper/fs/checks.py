@@ -68,6 +68,17 @@ def target_of(path: str, root: Path | None) -> str:
     return target
 
 
+def identity(st: os.stat_result) -> tuple[int, ...]:
+    """What tells a file from its changed self (a rename changes its ctime: not here)."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    """Whether ``b`` is still the file ``a`` was: its identity and ctime (a chmod, an
+    attribute) as they were."""
+    return identity(a) == identity(b) and a.st_ctime_ns == b.st_ctime_ns
+
+
 def refuse_if_read_only(path: str, st: os.stat_result, target: str) -> None:
     """A file its owner made read-only is meant to stay as it is. The mode bits decide, not
     only ``os.access``: root may write any file."""
@@ -108,6 +119,14 @@ def lease(fd: int, path: str) -> bool:
 def lease_broken(fd: int) -> bool:
     """Whether a program opened the file for writing since ``lease`` was taken on ``fd``."""
     return fcntl.fcntl(fd, fcntl.F_GETLEASE) != fcntl.F_RDLCK
+
+
+def not_flushed_first(err: OSError) -> str | None:
+    """Why nothing was written when a file that must reach the disk first (a change journal)
+    did not: named, with the system's reason; None if ``err`` is not about such a file."""
+    if err.filename is None:
+        return None
+    return f"{err.filename} could not be written to disk first ({err.strerror or err})"
 
 
 def disk_full(target: str, needed: int) -> str:

@@ -33,12 +33,13 @@ import contextlib
 import errno
 import io
 import os
-import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
+from mediakeeper.core import writemode
 from mediakeeper.core.errors import FileError
+from mediakeeper.fs import inplace
 from mediakeeper.fs import spares as spare
 from mediakeeper.fs.atomic import create_temp, flush_files, fsync_dir, write_all
 from mediakeeper.fs.attrs import same_attributes, same_owner_and_mode, user_name
@@ -48,12 +49,17 @@ from mediakeeper.fs.checks import (
     READ_ONLY,
     cannot_read,
     disk_full,
+    identity,
     lease,
     lease_broken,
+    not_flushed_first,
     open_regular,
     refuse_if_read_only,
+    same_file,
     target_of,
 )
+from mediakeeper.fs.filecopy import clone, copy_bytes, may_clone
+from mediakeeper.fs.inplace_journal import journal_for
 from mediakeeper.fs.names import TEMP_PREFIX, remove_stale_copies
 from mediakeeper.fs.write_errors import FULL
 from mediakeeper.system.interrupts import critical
@@ -103,6 +109,7 @@ def replace_many(
     spares: Path | None = None,
     owner: str = "",
     sweep: bool = True,
+    policy: writemode.WritePolicy | None = None,
 ) -> dict[Path, FileError]:
     """Replace several files. Returns the files left alone, with the reason; every other
     one is replaced. ``flush_first``: files (a change journal) that must be on disk before
@@ -113,6 +120,9 @@ def replace_many(
     home's id (``fsnames.home_id``), in the names of the copies: stale copies a killed
     process of the same data home left in these folders are removed first, others' are not;
     ``sweep=False``: the caller has just done that (a job that scanned the folders).
+    ``policy``: how (``mediakeeper.core.writemode``; by default ``writemode.fallback``): in place
+    where the change fits (``mediakeeper.fs.inplace``), the rest swapped, from a clone of the
+    original where the file system can make one unless the mode is ``copy``.
 
     A group's copies are all saved before they are flushed to disk together and put in
     place, so one journal commit can cover the group instead of one per file (see
@@ -121,11 +131,20 @@ def replace_many(
     """
     failed: dict[Path, FileError] = {}
     swept: set[str] = set()
+    policy = policy or writemode.fallback
+    journal = journal_for(policy.journal) if policy.in_place and policy.journal else None
     for group in _groups(list(todo)):
         for folder in {os.path.dirname(r.path) for r in group} - swept if sweep else ():
             remove_stale_copies(folder, owner)
             swept.add(folder)
-        group_failed, flushed = _replace_group(group, flush_first, spares, owner)
+        if journal is not None:
+            group, group_failed, flushed = inplace.write_group(group, journal, flush_first)
+            failed.update(group_failed)
+            if flushed:
+                flush_first = ()  # on disk now
+            if not group:
+                continue
+        group_failed, flushed = _replace_group(group, flush_first, spares, owner, policy.clones)
         failed.update(group_failed)
         if flushed:
             flush_first = ()  # on disk now
@@ -187,7 +206,11 @@ class _Copy(NamedTuple):
 
 
 def _replace_group(
-    group: list[Replacement], flush_first: Sequence[Path], spares: Path | None, owner: str
+    group: list[Replacement],
+    flush_first: Sequence[Path],
+    spares: Path | None,
+    owner: str,
+    clones: bool,
 ) -> tuple[dict[Path, FileError], bool]:
     """The files left alone, and whether ``flush_first`` reached the disk."""
     failed: dict[Path, FileError] = {}
@@ -199,7 +222,7 @@ def _replace_group(
         try:
             for r in group:
                 try:
-                    saved.append(_saved_copy(r, owner))
+                    saved.append(_saved_copy(r, owner, clones))
                 except FileError as err:
                     failed[r.path] = err
             try:
@@ -234,10 +257,7 @@ def _replace_group(
 def _flush_problem(err: OSError, saved: list[_Copy]) -> str:
     if err.errno in FULL and saved:
         return disk_full(saved[0].target, sum(c.read.st_size for c in saved))
-    reason = err.strerror or str(err)
-    if err.filename is not None:  # not the copies: a file they wait for
-        reason = f"{err.filename} could not be written to disk first ({reason})"
-    return reason
+    return not_flushed_first(err) or err.strerror or str(err)  # a file they wait for?
 
 
 _KEPT_BACK = "kept-back"  # swapped back, its copy's name now holds the user's file
@@ -258,7 +278,7 @@ def _put_in_place(c: _Copy, spares: Path | None, owner: str) -> None:
         return
     with _os_errors(c.path):
         out = os.lstat(c.tmp)  # the original, swapped out
-    if _identity(out) != _identity(c.read) or _lease_broken(c):  # since the check
+    if identity(out) != identity(c.read) or _lease_broken(c):  # since the check
         try:
             exchange(c.tmp, c.target)
         except OSError:
@@ -287,17 +307,6 @@ def _renamed_in_place(c: _Copy, spares: Path | None, owner: str) -> None:
         spare.kept(original)
 
 
-def _identity(st: os.stat_result) -> tuple[int, ...]:
-    """What tells a file from its changed self (a rename changes its ctime: not here)."""
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
-    """Whether ``b`` is still the file ``a`` was: its identity and ctime (a chmod, an
-    attribute) as they were."""
-    return _identity(a) == _identity(b) and a.st_ctime_ns == b.st_ctime_ns
-
-
 def _refuse_if_changed(c: _Copy) -> None:
     """FileError (``CHANGED``) unless the file at the path is still the one that was read,
     unchanged: its inode, size, mtime and ctime (a chmod, an attribute) as they were."""
@@ -307,7 +316,7 @@ def _refuse_if_changed(c: _Copy) -> None:
         raise _changed(c, "deleted or renamed") from None
     except OSError as err:
         raise FileError(str(c.path), err.strerror or str(err)) from None
-    if not _same_file(c.read, now):
+    if not same_file(c.read, now):
         raise _changed(c, "changed")
     if _lease_broken(c):  # opened to be written: the change may not be on disk yet
         raise _changed(c, "opened for writing")
@@ -319,7 +328,7 @@ def _changed(c: _Copy, what: str) -> FileError:
     )
 
 
-def _saved_copy(r: Replacement, owner: str) -> _Copy:
+def _saved_copy(r: Replacement, owner: str, clones: bool) -> _Copy:
     """A copy of the file with the change made, not yet flushed to disk, in a new file
     beside the original."""
     path = str(r.path)
@@ -333,7 +342,7 @@ def _saved_copy(r: Replacement, owner: str) -> _Copy:
     src = open(src_fd, "rb", buffering=0)  # noqa: SIM115 (closed with the group)
     try:
         leased = lease(src_fd, path)
-        fd, tmp, st = _copy_changed(r, path, target, src, owner)
+        fd, tmp, st = _copy_changed(r, path, target, src, owner, clones)
     except BaseException:
         src.close()
         raise
@@ -341,14 +350,17 @@ def _saved_copy(r: Replacement, owner: str) -> _Copy:
 
 
 def _copy_changed(
-    r: Replacement, path: str, target: str, src: io.FileIO, owner: str
+    r: Replacement, path: str, target: str, src: io.FileIO, owner: str, clones: bool
 ) -> tuple[int, str, os.stat_result]:
-    """The copy (open, and its path) and the original's stat once its bytes were read."""
+    """The copy (open, and its path) and the original's stat once its bytes were read. A
+    clone (shared blocks) is changed in place; a small file without one is changed in
+    memory and written whole; a large one is copied by the kernel and changed in the copy."""
     src_fd = src.fileno()
     with _os_errors(path):
         st = os.fstat(src_fd)
         refuse_if_read_only(path, st, target)
-        if st.st_size <= IN_MEMORY_BYTES:
+        cloned = _cloned(src_fd, target, owner) if clones and may_clone(src_fd) else None
+        if cloned is None and st.st_size <= IN_MEMORY_BYTES:
             with io.BytesIO(src.readall()) as work:
                 st = _unchanged_since(st, os.fstat(src_fd), path)
                 r.change(work, st)
@@ -358,10 +370,11 @@ def _copy_changed(
                         write_all(fd, data)
                         _same_attributes(src_fd, fd, st, path)
         else:
-            fd, tmp = _new_copy(target, owner)
+            fd, tmp = cloned or _new_copy(target, owner)
             with _removed_on_error(fd, tmp), open(fd, "r+b", closefd=False) as work:
-                with _full(path, target, st.st_size):
-                    shutil.copyfileobj(src, work, 1 << 20)
+                if cloned is None:
+                    with _full(path, target, st.st_size):
+                        copy_bytes(src_fd, fd, st.st_size)
                 st = _unchanged_since(st, os.fstat(src_fd), path)
                 with _full(path, target, st.st_size):
                     r.change(work, st)
@@ -369,11 +382,22 @@ def _copy_changed(
     return fd, tmp, st
 
 
+def _cloned(src_fd: int, target: str, owner: str) -> tuple[int, str] | None:
+    """A new copy sharing the original's blocks, or None where the file system cannot."""
+    fd, tmp = _new_copy(target, owner)
+    with _removed_on_error(fd, tmp):
+        if clone(src_fd, fd):
+            return fd, tmp
+    os.close(fd)
+    os.unlink(tmp)
+    return None
+
+
 def _unchanged_since(before: os.stat_result, after: os.stat_result, path: str) -> os.stat_result:
     """``after``, the file's stat once its bytes were read, if it is still ``before``'s:
     else it changed while being read (an append the read missed, then taken as the file's
     identity, would be swapped over), a ``CHANGED`` FileError."""
-    if not _same_file(before, after):
+    if not same_file(before, after):
         raise FileError(path, "changed by another program while being read: left alone", CHANGED)
     return after
 

@@ -35,6 +35,7 @@ def _jobs(run: Run):
         fetch_covers=run.flags["fetch_covers"],
         replaygain=run.flags["replaygain"],
         ffmpeg_path=run.settings.get("ffmpeg", "path"),
+        write_mode=run.settings.get("music", "write_mode"),
         identify=run.flags["identify"],
         apply_identified=run.flags["apply"],
     )

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mediakeeper import tags
+from mediakeeper.core import writemode
 from mediakeeper.core.errors import AudioError, MediakeeperError, NotFound
 from mediakeeper.fs.atomic import append_lines, encode_text, fsync_dir
 from mediakeeper.fs.names import home_id
@@ -37,12 +38,14 @@ from mediakeeper.text.wording import value
 
 
 class ChangeJournal:
-    """Append-only journal of one session's tag changes."""
+    """Append-only journal of one session's tag changes, and how they are written
+    (``write_mode``, see ``mediakeeper.core.writemode``)."""
 
-    def __init__(self, status_kind_dir: Path, session: str):
+    def __init__(self, status_kind_dir: Path, session: str, write_mode: str = writemode.DEFAULT):
         self.dir = status_kind_dir / CHANGES_DIR
         self.session = session
         self.path = self.dir / f"{session}.jsonl"
+        self.policy = writemode.policy_for(status_kind_dir.parent, write_mode)
 
     def record(self, changes: Iterable[tuple[str, Path, TagChange]]) -> None:
         """Append the changes (each with its artist and the file it is in) in one write. The
@@ -209,15 +212,15 @@ def _carry_out(
                 libraries[where] = _library(path, steps[0].artist)
             root = libraries[where]
             writes.append((path, to_write, tags.FileWrite(path, values, kept, expect, root)))
-    # The journal reaches the disk with the first copies, before any original is replaced.
-    entries = ((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
-    journal.record(entries)
+    # The journal reaches the disk before any file is touched (with the copies, or the entry).
+    journal.record((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
     failed = tags.write_many(
         (write for _, _, write in writes),
         flush_first=[journal.path],
         spares=spares,
         owner=home_id(journal.dir.parents[2]),  # <home>/status/<kind>/changes
         sweep=sweep,
+        policy=journal.policy,
     )
     for path, steps, _ in writes:
         if path in failed:

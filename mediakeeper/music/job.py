@@ -21,6 +21,7 @@ from typing import Any
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.reach import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
+from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import LibraryError, LookupFailed
@@ -69,6 +70,7 @@ class MusicJob:
     fetch_covers: bool = False
     replaygain: bool = False  # --replaygain: each album's loudness tags, journaled
     ffmpeg_path: str = ""
+    write_mode: str = writemode.DEFAULT  # how a fix is written (mediakeeper.core.writemode)
     identify: bool = False  # --identify: also tracks without a MusicBrainz recording id
     apply_identified: bool = False  # --apply: write a proposal scoring APPLY_SCORE or more
 
@@ -101,7 +103,7 @@ class MusicJob:
                 save_work(work, encoded(state))
         tracks, findings, changes = state["tracks"], state["findings"], state["changes"]
 
-        journal = ChangeJournal(self.status_dir, self.session)
+        journal = ChangeJournal(self.status_dir, self.session, self.write_mode)
         try:
             # A fresh plan was made from values read a moment ago by this claim's holder (and
             # its parses are at hand); a resumed one must check each file again, some changes

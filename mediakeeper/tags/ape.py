@@ -59,8 +59,8 @@ class APEStyle(_VorbisStyle):
     def saved_version(self, version: str) -> str:
         return "apev2"
 
-    def save(self, audio, target: Path) -> None:
-        audio.save(target)
+    def save(self, audio, target: Path, padding=None) -> None:
+        audio.save(target)  # APEv2 has no padding: a change of length moves its end
 
 
 APE_STYLE = APEStyle()

@@ -39,8 +39,8 @@ class ASFStyle(_VorbisStyle):
     def saved_version(self, version: str) -> str:
         return "asf"
 
-    def save(self, audio, target: Path) -> None:
-        audio.save(target)
+    def save(self, audio, target: Path, padding=None) -> None:
+        audio.save(target, padding=padding)
 
 
 ASF_STYLE = ASFStyle()

@@ -153,13 +153,13 @@ class _ID3Style:
         # Keep v2.3 files v2.3 (older players); everything else is written as v2.4.
         return "ID3v2.3" if version == "ID3v2.3" else "ID3v2.4"
 
-    def save(self, audio, target: Path) -> None:
+    def save(self, audio, target: Path, padding=None) -> None:
         if self.saved_version(self.tag_version(audio)) == "ID3v2.3":
             # Parsed untranslated (see writable): its frames are saved as they are, and
             # a frame with several values keeps them apart, as it was read.
-            audio.save(target, v2_version=3, v23_sep=None)
+            audio.save(target, v2_version=3, v23_sep=None, padding=padding)
         else:
-            audio.save(target, v2_version=4)
+            audio.save(target, v2_version=4, padding=padding)
 
 
 class _VorbisStyle:
@@ -237,8 +237,8 @@ class _VorbisStyle:
     def saved_version(self, version: str) -> str:
         return "vorbis"
 
-    def save(self, audio, target: Path) -> None:
-        audio.save(target)
+    def save(self, audio, target: Path, padding=None) -> None:
+        audio.save(target, padding=padding)
 
 
 class _MP4Style:
@@ -294,8 +294,8 @@ class _MP4Style:
     def saved_version(self, version: str) -> str:
         return "mp4"
 
-    def save(self, audio, target: Path) -> None:
-        audio.save(target)
+    def save(self, audio, target: Path, padding=None) -> None:
+        audio.save(target, padding=padding)
 
 
 def _whole_number(value: str | None) -> int:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
+from mediakeeper.core import writemode
 from mediakeeper.core.errors import AudioError, FileError
 from mediakeeper.fs import safewrite
 from mediakeeper.tags.formats import KINDS, STYLE_OF_FORMAT
@@ -59,10 +60,11 @@ def write_many(
     spares: Path | None = None,
     owner: str = "",
     sweep: bool = True,
+    policy: writemode.WritePolicy | None = None,
 ) -> dict[Path, AudioError]:
     """``write`` for several files, in groups (``safewrite.replace_many``, which says what
-    ``flush_first``, ``spares``, ``owner`` and ``sweep`` do). Returns the files that could not be
-    written, with the reason; every other one is written."""
+    ``flush_first``, ``spares``, ``owner``, ``sweep`` and ``policy`` do). Returns the files
+    that could not be written, with the reason; every other one is written."""
     # A str path too: the results are keyed by Path. (Making a Path costs 6 us: not twice.)
     todo = [w if isinstance(w.path, Path) else w._replace(path=Path(w.path)) for w in writes]
     if len({w.path for w in todo}) < len(todo):  # two copies of one file: one lost
@@ -77,6 +79,7 @@ def write_many(
         spares=spares,
         owner=owner,
         sweep=sweep,
+        policy=policy,
     )
     return {path: _audio_error(err) for path, err in failed.items()}
 
@@ -112,7 +115,14 @@ def _save_changed(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:
     audio = style.writable(audio, work)
     _set(audio, w.values)
     work.seek(0)  # mutagen saves from where the file object stands
-    style.save(audio, work)
+    style.save(audio, work, padding=_room)
+
+
+def _room(info) -> int:
+    """The padding a save leaves (mutagen's ``PaddingInfo``): the tag's as it is wherever
+    the change fits, so the file keeps its layout and is written in place; where it does
+    not, mutagen's default (1 KiB and 0.1% of the audio), so the next fix fits."""
+    return info.padding if info.padding >= 0 else info.get_default_padding()
 
 
 def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | None) -> None:

@@ -348,13 +348,16 @@ def test_no_fix_changes_no_file_and_reports_every_finding(
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run the batch as another user")
+@pytest.mark.parametrize("write_mode", ["copy", "swap", "in-place"])
 def test_fixes_that_cannot_be_written_are_said_and_the_batch_exits_1(
-    music_library, music_queue, child_env
+    music_library, music_queue, child_env, write_mode
 ):
     """A user who may read an album but not write into its folder: the fixes are planned and
     refused by the file system. The artist is done and counted as it stands (its other work
     is real), but that is no quiet success: its line and the summary say what to mend, the
-    batch exits 1, and the report says why each fix is missing."""
+    batch exits 1, and the report says why each fix is missing. In place a fix needs no new
+    file in the folder: written into the user's own files, the batch a success."""
+    child_env = {**child_env, "MEDIAKEEPER_MUSIC_WRITE_MODE": write_mode}
     with tempfile.TemporaryDirectory() as where:  # pytest's own folders are root's alone
         root = Path(where)
         lib, home = build(music_library, root / "Music", ["Alpha"]), root / "home"
@@ -370,6 +373,11 @@ def test_fixes_that_cannot_be_written_are_said_and_the_batch_exits_1(
         run = subprocess.run(
             command, cwd=REPO_ROOT, env=child_env, capture_output=True, text=True, timeout=120
         )
+        if write_mode == "in-place":
+            assert run.returncode == 0, run.stdout + run.stderr
+            assert sorted(audio_bytes(lib)) == sorted(before)  # the same files, no copies
+            assert music_queue(home)["items"][0]["issues_resolved"] == 2
+            return
 
         assert run.returncode == 1, run.stderr
         assert audio_bytes(lib) == before

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper import tags
+from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.findings import SEVERITY
@@ -185,25 +186,27 @@ def test_undo_keeps_a_change_from_outside_between_two_sessions_apart(tmp_path):
     ]
 
 
+@pytest.mark.parametrize("mode", writemode.MODES)
 @pytest.mark.parametrize("made_by_another_worker", [False, True], ids=["new", "just-made"])
 def test_the_journal_is_on_disk_before_any_file_is_replaced(
-    tmp_path, monkeypatch, made_by_another_worker
+    tmp_path, monkeypatch, made_by_another_worker, mode
 ):
     """A power cut after a file is replaced must find its change in the journal: the journal
     is flushed (with the copies, to save a flush) before the first rename, and its name and
-    its folder's are synced, also when another worker created the file a moment ago."""
+    its folder's are synced, also when another worker created the file a moment ago. In
+    place, before the first byte of a track is written."""
     artist = tmp_path / "Bob"
     paths = [
         synth.make_track(artist / "A" / f"0{n} - Song.{fmt}", fmt, {"title": "Song "})
         for n, fmt in enumerate(("flac", "mp3"), 1)
     ]
-    journal = ChangeJournal(tmp_path / "status", "s1")
+    journal = ChangeJournal(tmp_path / "status", "s1", mode)
     if made_by_another_worker:
         journal.dir.mkdir(parents=True)
         journal.path.write_text('{"session": "s1"}\n')
     changes = [TagChange(str(p.relative_to(artist)), "title", "Song ", "Song") for p in paths]
     calls = []
-    real_fsync, real_exchange = os.fsync, safewrite.exchange
+    real_fsync, real_exchange, real_pwrite = os.fsync, safewrite.exchange, os.pwrite
 
     def fsync(fd):
         calls.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
@@ -213,7 +216,13 @@ def test_the_journal_is_on_disk_before_any_file_is_replaced(
         calls.append(("replace", str(original)))
         real_exchange(copy, original)
 
+    def pwrite(fd, data, at):  # a track written in place
+        if os.readlink(f"/proc/self/fd/{fd}") in map(str, paths):
+            calls.append(("replace", os.readlink(f"/proc/self/fd/{fd}")))
+        return real_pwrite(fd, data, at)
+
     monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "pwrite", pwrite)
     monkeypatch.setattr(safewrite, "exchange", exchange)
     apply_changes(artist, "Bob", changes, journal, verify=False)
 

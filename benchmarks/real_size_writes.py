@@ -1,0 +1,222 @@
+"""What a fixing pass costs on files of real size, side by side in one run.
+
+Builds a library of real-sized tracks (FLAC of 20-30 MB, MP3 of 6-10 MB: real tags from the
+project's templates, audio-like bytes after them), about 30% with a safe fix (a title's
+stray spaces), then times, with the page cache dropped before each (when root and allowed):
+
+  bare      mutagen.File() of every file (the floor: reading the tags at all)
+  mutagen   mutagen's own in-place save() of the same fixes (what Picard and beets do)
+  in-place  the music batch, fixes on, write_mode "in-place" (the default)
+  copy      the music batch, fixes on, write_mode "copy" (a changed copy of each fixed file)
+  no-fix    the music batch with --no-fix: its own cost (start, scan, reports, queue) without
+            a byte written to the library, so in-place minus no-fix is what the fixes cost
+  start     the music batch over an empty library: its fixed cost (the program loaded from a
+            cold page cache, the queue, the closing reports), paid once per batch whatever its
+            size; "python" is the same for the interpreter and mutagen alone (the bare read's)
+
+Each runs in its own process; "written" is what the kernel accounted to it and its children
+as written to storage (getrusage ``ru_oublock``: pages dirtied, journals and reports
+included). Between methods every file's head (where its tags are) is put back as built, so
+each method starts from the same library without copying gigabytes. Every method but copy
+runs ``--rounds`` times, interleaved, and its medians are printed; copy runs once, last.
+
+    python benchmarks/real_size_writes.py --tracks 600 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+HEAD = 256 << 10  # the tags of these files live in their first bytes
+
+
+def build(root: Path, tracks: int) -> list[Path]:
+    """The library; returns the tracks that need a fix."""
+    from mediakeeper.music import synth
+
+    rng = random.Random(35)
+    noise = rng.randbytes(32 << 20)
+    needs = []
+    for n in range(tracks):
+        fmt = "flac" if n % 2 == 0 else "mp3"
+        artist = f"Artist {n // 8:03d}"
+        fixed = rng.random() < 0.3
+        title = f"Song  {n} " if fixed else f"Song {n}"
+        tags = {"title": title, "artist": artist, "albumartist": artist, "album": "Record",
+                "tracknumber": str(n % 8 + 1), "date": "1999", "genre": "Rock"}  # fmt: skip
+        path = root / artist / "Record" / f"{n % 8 + 1:02d} - Song {n}.{fmt}"
+        synth.make_track(path, fmt, tags)
+        size = rng.randint(20, 30) << 20 if fmt == "flac" else rng.randint(6, 10) << 20
+        with open(path, "ab") as f:
+            left = size - path.stat().st_size
+            while left > 0:
+                start = rng.randrange(0, len(noise) - (1 << 20))
+                chunk = noise[start : start + min(left, len(noise) - start)]
+                f.write(chunk)
+                left -= len(chunk)
+        if fixed:
+            needs.append(path)
+    return needs
+
+
+def heads(files: list[Path]) -> dict[Path, tuple[int, bytes]]:
+    return {p: (p.stat().st_size, p.read_bytes()[:HEAD]) for p in files}
+
+
+def restore(saved: dict[Path, tuple[int, bytes]]) -> None:
+    """Every file as built (a method changed only heads: sizes are checked)."""
+    for path, (size, head) in saved.items():
+        with open(path, "r+b") as f:
+            f.seek(0)
+            if f.read(len(head)) != head:
+                f.seek(0)
+                f.write(head)
+            f.truncate(size)
+
+
+def drop_caches() -> bool:
+    os.sync()
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+    except OSError:
+        return False
+    return True
+
+
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
+    """(wall s, CPU s, bytes written) of a command and its children."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(command, env={**os.environ, **(env or {})}, capture_output=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in (0, 1):
+        sys.exit(f"{command[1]} failed: {done.stderr.decode()[-2000:]}")
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu, (after.ru_oublock - before.ru_oublock) * 512
+
+
+def child(mode: str, listing: Path) -> None:
+    """A method in its own process: ``bare`` reads every file, ``mutagen`` saves each fix."""
+    import mutagen
+
+    for line in listing.read_text().splitlines():
+        audio = mutagen.File(line)
+        if mode == "mutagen":
+            key = "TIT2" if "TIT2" in audio.tags else "TITLE"
+            value = str(audio.tags[key][0] if key == "TITLE" else audio.tags[key].text[0])
+            if key == "TIT2":
+                audio.tags[key].text = [" ".join(value.split())]
+            else:
+                audio.tags[key] = [" ".join(value.split())]
+            audio.save()
+
+
+def methods_of(root: Path, work: Path, round_: int) -> dict[str, tuple[list[str], dict | None]]:
+    """Each method's command (a batch gets a new data home each round). ``copy`` is last: the
+    gigabytes it writes are still being written back by the host below a virtual disk after
+    ``sync`` returns, which slowed whatever ran next by seconds."""
+    me = [sys.executable, __file__, "--child"]
+    script = [sys.executable, str(REPO / "utilities" / "process_music_batch.py")]
+    options = ["--batch-size", "1000000", "--offline"]
+
+    def batch(name: str, library: Path = root) -> list[str]:
+        return [*script, "--library", str(library), *options, "--home",
+                str(work / f"home-{name}-{round_}")]  # fmt: skip
+
+    return {
+        "bare": ([*me, "bare", str(work / "all")], None),
+        "mutagen": ([*me, "mutagen", str(work / "fixes")], None),
+        "in-place": (batch("in-place"), None),
+        "no-fix": ([*batch("no-fix"), "--no-fix"], None),
+        "start": (batch("start", work / "empty"), None),
+        "python": ([sys.executable, "-c", "import mutagen.flac, mutagen.mp3"], None),
+        "copy": (batch("copy"), {"MEDIAKEEPER_MUSIC_WRITE_MODE": "copy"}),
+    }
+
+
+def measure(root: Path, work: Path, saved: dict, rounds: int) -> tuple[dict, bool]:
+    """Each method's (wall, CPU, written): the median of ``rounds`` rounds (``copy`` once,
+    in the last: minutes of writing, and its figures vary least); whether the page cache
+    could be dropped before each."""
+    runs: dict[str, list[tuple[float, float, int]]] = {}
+    dropped = True
+    for round_ in range(rounds):
+        for name, (command, env) in methods_of(root, work, round_).items():
+            if name == "copy" and round_ < rounds - 1:
+                continue
+            restore(saved)
+            dropped = drop_caches() and dropped
+            runs.setdefault(name, []).append(run(command, env))
+    restore(saved)
+    medians = {
+        name: tuple(statistics.median(r[i] for r in figures) for i in range(3))
+        for name, figures in runs.items()
+    }
+    return medians, dropped
+
+
+def report(figures: dict, rounds: int, dropped: bool) -> None:
+    print(f"page cache dropped before each: {'yes' if dropped else 'no (not allowed here)'}; "
+          f"medians of {rounds} rounds (copy: one)")
+    bare, mut = figures["bare"][0], figures["mutagen"][2]
+    print(f"{'method':<10} {'wall':>8} {'CPU':>8} {'written':>12}  vs bare read"
+          "  vs mutagen bytes")
+    for name, (wall, cpu, written) in figures.items():
+        ratio = f"{written / mut:.2f}x" if mut else "-"
+        print(f"{name:<10} {wall:7.2f}s {cpu:7.2f}s {written / 1e6:10.2f} MB"
+              f"  {wall / bare:10.2f}x  {ratio:>14}")
+    (wall, _, written), (base, _, own) = figures["in-place"], figures["no-fix"]
+    print(f"the fixes themselves (in-place minus no-fix): {wall - base:+.2f} s, "
+          f"{(written - own) / 1e6:.2f} MB ({(written - own) / mut:.2f}x mutagen's bytes)")
+    fixed, python = figures["start"][0], figures["python"][0]
+    print(f"less the fixed costs (in-place minus start, bare minus python): "
+          f"{wall - fixed:.2f} s against {bare - python:.2f} s, "
+          f"{(wall - fixed) / max(bare - python, 1e-3):.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tracks", type=int, default=240)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dir", type=Path, default=None, help="where to build (default: temp)")
+    args = parser.parse_args()
+    # Compiled first, as `make compile` does: where PYTHONDONTWRITEBYTECODE is set, a module
+    # changed since its last compile is compiled again at every start, which cost a cold
+    # batch more than its whole write path (an empty batch 2.96 s, 1.1 s compiled).
+    for folder in ("mediakeeper", "utilities"):
+        compileall.compile_dir(REPO / folder, quiet=1)
+    with tempfile.TemporaryDirectory(dir=args.dir) as where:
+        root, work = Path(where) / "Music", Path(where)
+        started = time.perf_counter()
+        needs = build(root, args.tracks)
+        files = sorted(root.rglob("*.*"))
+        total = sum(p.stat().st_size for p in files)
+        print(f"library: {len(files)} tracks, {total / 1e9:.1f} GB, {len(needs)} needing a fix "
+              f"({len(needs) / len(files):.0%}); built in {time.perf_counter() - started:.0f} s")
+        (work / "all").write_text("\n".join(map(str, files)))
+        (work / "fixes").write_text("\n".join(map(str, needs)))
+        (work / "empty").mkdir()
+        figures, dropped = measure(root, work, heads(files), args.rounds)
+        report(figures, args.rounds, dropped)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        child(sys.argv[2], Path(sys.argv[3]))
+    else:
+        main()

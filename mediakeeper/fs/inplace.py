@@ -1,0 +1,190 @@
+"""Writing a change into a user's file in place: only the byte ranges that change, journaled
+first (``mediakeeper.fs.inplace_journal``), under a write lease where Linux grants one.
+
+A change (the same function the swap of ``mediakeeper.fs.safewrite`` takes) is made on a
+``PatchFile`` over the file: what it would write is compared with the file's bytes. Where the
+file keeps its size, the differing ranges are the whole write; elsewhere (a tag that outgrew
+its padding) the file is handed back to be swapped. So is a file this path cannot write
+safely in place: one another program has open (no write lease), one not opened for writing
+here. The same guarantees as the swap's: the file's identity (inode, size, mtime, ctime) is
+checked right before its bytes are written, a symlink only inside the library, a read-only
+file left alone; owner, mode, xattrs and ACL are the file's own, never copied.
+
+Order, for a group of files: each change computed (no write); each file's write lease taken
+(no other program can open it until it is let go) and identity checked; the journal entry
+flushed; the ranges written; the files flushed; the entry retired. A crash leaves a file
+with some of its ranges new, others old, until the next command completes them.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import stat
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from mediakeeper.core.errors import FileError
+from mediakeeper.fs.atomic import flush_files
+from mediakeeper.fs.checks import (
+    CHANGED,
+    not_flushed_first,
+    refuse_if_read_only,
+    same_file,
+    target_of,
+)
+from mediakeeper.fs.inplace_journal import FilePatch, Journal, pwrite_all
+from mediakeeper.fs.patchfile import PatchFile
+from mediakeeper.system.interrupts import critical
+
+_F_SETLEASE = getattr(fcntl, "F_SETLEASE", None)
+
+
+class _Patch(NamedTuple):
+    r: Any  # safewrite.Replacement
+    target: str
+    fd: int
+    read: os.stat_result
+    ranges: list[tuple[int, bytes, bytes]]
+
+
+def write_group(
+    group: Sequence[Any], journal: Journal, flush_first: Sequence[Path] = ()
+) -> tuple[list[Any], dict[Path, FileError], bool]:
+    """Write what fits in place. Returns the replacements to swap instead, the files left
+    alone (with the reason), and whether ``flush_first`` reached the disk."""
+    swap: list[Any] = []
+    failed: dict[Path, FileError] = {}
+    ready: list[_Patch] = []
+    flushed = False
+    try:
+        for r in group:
+            try:
+                patch = _prepared(r)
+            except FileError as err:
+                failed[r.path] = err
+                continue
+            if patch is None:
+                swap.append(r)
+            elif patch.ranges:
+                ready.append(patch)
+            else:
+                os.close(patch.fd)  # the file holds the new bytes already
+        with critical():  # a signal waits until the group is written and retired
+            ready = _leased(ready, swap, failed)
+            if ready:
+                flushed = _write(ready, journal, flush_first, failed)
+    finally:
+        for patch in ready:
+            os.close(patch.fd)  # lets a program waiting on the lease go on
+    return swap, failed, flushed
+
+
+def _prepared(r) -> _Patch | None:
+    """The file open for writing and its change computed; None: swap it instead."""
+    path = str(r.path)
+    target = target_of(path, r.root)  # FileError for a link out of the library
+    try:
+        fd = os.open(target, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:
+        return None  # leased by another program, read-only to us, not a file: the swap says
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            return None
+        refuse_if_read_only(path, st, target)
+        patch = PatchFile(fd, st.st_size)
+        try:
+            r.change(patch, st)
+        except FileError:
+            if patch.outgrown:
+                os.close(fd)
+                return None
+            raise
+        if patch.size != st.st_size:
+            os.close(fd)
+            return None
+        if not same_file(st, os.fstat(fd)):
+            raise _changed(path, "deleted or renamed" if _moved(target, st) else "changed")
+        return _Patch(r, target, fd, st, patch.changes())
+    except BaseException:
+        os.close(fd)  # every way out that raises has it open
+        raise
+
+
+def _moved(target: str, st: os.stat_result) -> bool:
+    """Whether ``target`` no longer leads to the file ``st`` was taken of."""
+    try:
+        now = os.lstat(target)
+    except OSError:
+        return True
+    return (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino)
+
+
+def _changed(path: str, what: str) -> FileError:
+    return FileError(path, f"{what} by another program while being fixed: left alone", CHANGED)
+
+
+def _leased(ready: list[_Patch], swap: list[Any], failed: dict[Path, FileError]) -> list[_Patch]:
+    """The patches whose file is still the one read, each under a write lease where Linux
+    grants one; a file another program has open goes to the swap (which refuses it if that
+    program writes), a changed one is left alone."""
+    kept = []
+    for patch in ready:
+        if not _take_write_lease(patch.fd):
+            os.close(patch.fd)
+            swap.append(patch.r)
+            continue
+        try:
+            now: os.stat_result | None = os.lstat(patch.target)
+        except OSError:
+            now = None
+        if now is None or not same_file(patch.read, now):
+            os.close(patch.fd)
+            what = "deleted or renamed" if _moved(patch.target, patch.read) else "changed"
+            failed[patch.r.path] = _changed(str(patch.r.path), what)
+            continue
+        kept.append(patch)
+    return kept
+
+
+def _take_write_lease(fd: int) -> bool:
+    """A write lease on ``fd`` (no other program can open the file until ``fd`` is closed;
+    one that tries waits, and its open goes on once it is); False if another program has the
+    file open. Where leases are missing (another OS, some file systems, not the file's
+    owner) True: the identity check right before the write is what stands."""
+    if _F_SETLEASE is None:
+        return True
+    try:
+        fcntl.fcntl(fd, _F_SETLEASE, fcntl.F_WRLCK)
+    except OSError as err:
+        return err.errno != errno.EAGAIN
+    return True
+
+
+def _write(
+    ready: list[_Patch], journal: Journal, flush_first: Sequence[Path], failed: dict
+) -> bool:
+    """Journal, write, flush, retire. Whether ``flush_first`` reached the disk."""
+    try:
+        journal.record([FilePatch(p.target, p.read.st_size, p.ranges) for p in ready], flush_first)
+    except OSError as err:
+        reason = not_flushed_first(err) if err.filename in map(str, flush_first) else None
+        reason = reason or f"the in-place journal could not be written ({err.strerror or err})"
+        failed.update((p.r.path, FileError(str(p.r.path), reason)) for p in ready)
+        return False
+    try:
+        for patch in ready:
+            for at, _old, new in patch.ranges:
+                pwrite_all(patch.fd, new, at)
+        flush_files([p.fd for p in ready])
+    except OSError as err:
+        journal.abandon()  # the next command completes the ranges
+        reason = err.strerror or str(err)
+        failed.update((p.r.path, FileError(str(p.r.path), reason)) for p in ready)
+        return True
+    journal.retire()
+    return True

@@ -1,0 +1,99 @@
+"""A fixing batch of real-size files (FLAC of 20 MB, MP3 of 6 MB) written in place, killed
+with SIGKILL at random instants; then any command: every file is byte for byte its original
+or what the uninterrupted run made of it, and the in-place journal is empty."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from mediakeeper.core import writemode
+
+KILLS = 8
+
+
+def spec() -> dict[str, dict]:
+    """Two artists, FLAC and MP3, a third of the tracks with a safe fix (a title's spaces)."""
+    files = {}
+    for a, fmt in enumerate(("flac", "mp3")):
+        name = f"Artist {a}"
+        for n in range(1, 7):
+            title = f"Song  {n} " if n % 3 == 1 else f"Song {n}"
+            tags = {"title": title, "artist": name, "albumartist": name, "album": "Record",
+                    "tracknumber": str(n), "date": "1999", "genre": "Rock"}  # fmt: skip
+            files[f"{name}/1999 - Record/{n:02d} - Song {n}.{fmt}"] = {"tags": tags}
+    return files
+
+
+def real_size(lib: Path) -> None:
+    """Each track grown to a real size with audio-like bytes after its frames."""
+    rng = random.Random(35)
+    for path in sorted(lib.rglob("*.*")):
+        megabytes = rng.randint(20, 24) if path.suffix == ".flac" else rng.randint(6, 9)
+        with open(path, "ab") as f:
+            f.write(rng.randbytes(megabytes << 20))
+
+
+def digests(lib: Path) -> dict[str, str]:
+    return {
+        p.relative_to(lib).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(lib.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def entries(home: Path) -> list[str]:
+    folder = writemode.journal_dir(home / "status")
+    return [n for n in os.listdir(folder) if (folder / n).stat().st_size] if folder.exists() else []
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory, music_library, music_script):
+    """The library, and its files' digests before and after an uninterrupted run."""
+    base = tmp_path_factory.mktemp("real-size")
+    pristine = music_library(base / "pristine", spec())
+    real_size(pristine)
+    lib, home = base / "Music", base / "home"
+    shutil.copytree(pristine, lib)
+    started = time.monotonic()
+    run = music_script("process_music_batch.py", "--home", home, "--library", lib)
+    took = time.monotonic() - started  # where the kills are aimed, not a claim
+    assert run.returncode in (0, 1), run.stdout + run.stderr
+    after = digests(lib)
+    before = digests(pristine)
+    assert sum(after[k] != before[k] for k in before) == 4  # the four fixes
+    return pristine, before, after, took
+
+
+def test_sigkill_at_random_instants_leaves_each_file_old_or_new_and_no_journal(
+    pristine, tmp_path, music_popen, music_script
+):
+    source, before, after, took = pristine
+    rng = random.Random(20261123)
+    kills = 0
+    for attempt in range(KILLS * 3):
+        if kills == KILLS:
+            break
+        lib, home = tmp_path / f"Music{attempt}", tmp_path / f"home{attempt}"
+        shutil.copytree(source, lib)
+        proc = music_popen("--home", home, "--library", lib)
+        time.sleep(rng.uniform(0.0, took))
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+        kills += proc.returncode == -signal.SIGKILL
+        # Any command that opens the data home finishes what the killed run left.
+        listed = music_script("undo_changes.py", "--home", home, "--list")
+        assert "Traceback" not in listed.stderr, listed.stderr
+        now = digests(lib)
+        for name, digest in now.items():
+            assert digest in (before[name], after[name]), (name, listed.stderr)
+        assert entries(home) == []
+        shutil.rmtree(lib)
+    assert kills == KILLS

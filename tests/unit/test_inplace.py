@@ -1,0 +1,288 @@
+"""Fixes written in place (mediakeeper.fs.inplace): only the bytes that change, journaled in the
+data home first; what a killed run leaves is completed by the next command. Real files, a
+real journal written by a real process that is then killed, real other programs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import mutagen
+import pytest
+
+from mediakeeper import tags
+from mediakeeper.core import writemode
+from mediakeeper.core.config import load_settings
+from mediakeeper.core.errors import ConfigError
+from mediakeeper.fs.inplace_journal import (
+    COMPLETED,
+    DONE,
+    LEFT_ALONE,
+    UNTOUCHED,
+    FilePatch,
+    encode,
+    journal_for,
+    recover,
+)
+from mediakeeper.fs.patchfile import PatchFile
+from mediakeeper.music import synth
+from mediakeeper.tags import FileWrite
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def track(folder: Path, fmt: str = "flac", name: str = "01 - Song") -> Path:
+    return synth.make_track(folder / f"{name}.{fmt}", fmt, {"title": name, "date": "1999"})
+
+
+def in_place(home: Path) -> writemode.WritePolicy:
+    return writemode.policy_for(home / "status", writemode.IN_PLACE)
+
+
+def entries(home: Path) -> list[str]:
+    """The journal files of ``home`` that hold an entry."""
+    folder = writemode.journal_dir(home / "status")
+    return [n for n in os.listdir(folder) if (folder / n).stat().st_size] if folder.exists() else []
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "flac", "m4a", "ogg", "wma"])
+def test_a_fix_that_fits_changes_only_its_own_bytes_and_ends_as_the_swap_would(tmp_path, fmt):
+    original = track(tmp_path / "o", fmt)
+    ours, swapped = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
+    shutil.copy(original, ours)
+    shutil.copy(original, swapped)
+    inode = ours.stat().st_ino
+    values = {"date": "2001", "title": "Another Song"}
+    assert not tags.write_many([FileWrite(ours, values)], policy=in_place(tmp_path / "home"))
+    assert not tags.write_many([FileWrite(swapped, values)], policy=writemode.WritePolicy())
+    assert ours.read_bytes() == swapped.read_bytes()  # the same file, byte for byte
+    assert ours.stat().st_ino == inode and swapped.stat().st_ino != inode
+    before, after = original.read_bytes(), ours.read_bytes()
+    changed = sum(a != b for a, b in zip(before, after, strict=True))
+    assert 0 < changed < 200  # a year and a title (and a frame's length, an Ogg page's CRC)
+    assert entries(tmp_path / "home") == []  # retired
+
+
+def test_a_tag_that_outgrows_its_padding_is_swapped_with_room_for_the_next_fix(tmp_path):
+    path = track(tmp_path)
+    audio = mutagen.File(path)
+    audio.save(padding=lambda info: 0)  # no room at all
+    policy = in_place(tmp_path / "home")
+    first = path.stat().st_ino
+    assert not tags.write_many([FileWrite(path, {"title": "A Much Longer Title"})], policy=policy)
+    second = path.stat().st_ino
+    assert second != first  # swapped: it could not grow in place
+    assert not tags.write_many([FileWrite(path, {"title": "A Much Longer Title, Too"})],
+                               policy=policy)  # fmt: skip
+    assert path.stat().st_ino == second  # the padding left took it
+    assert tags.read(path).tags["title"] == "A Much Longer Title, Too"
+
+
+def test_a_large_file_whose_tag_outgrows_its_padding_is_swapped_without_holding_it(tmp_path):
+    """The audio would have to move: the patch gives up past its limit (memory stays bounded
+    whatever the file's size) and the file is swapped, ending as the copy mode ends it."""
+    path = track(tmp_path)
+    mutagen.File(path).save(padding=lambda info: 0)
+    with open(path, "ab") as f:
+        f.write(os.urandom(12 << 20))  # more audio than a patch may hold
+    twin = tmp_path / "twin.flac"
+    shutil.copy(path, twin)
+    inode = path.stat().st_ino
+    values = {"title": "A Much Longer Title"}
+    assert not tags.write_many([FileWrite(path, values)], policy=in_place(tmp_path / "home"))
+    assert not tags.write_many([FileWrite(twin, values)], policy=writemode.WritePolicy())
+    assert path.stat().st_ino != inode
+    assert path.read_bytes() == twin.read_bytes()
+
+
+def test_a_file_another_program_has_open_is_swapped_not_written_under_it(tmp_path):
+    """No write lease while a player reads the file: it is swapped instead (the player goes
+    on reading its own copy), never changed under its feet."""
+    path = track(tmp_path)
+    before = path.read_bytes()
+    player = subprocess.Popen(
+        [sys.executable, "-c", "import sys; f = open(sys.argv[1], 'rb'); print(flush=True);"
+         " sys.stdin.read(); sys.stdout.write(str(f.read() == open(sys.argv[2], 'rb').read()))",
+         str(path), str(tmp_path / "before")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    (tmp_path / "before").write_bytes(before)
+    try:
+        player.stdout.readline()  # it has the file open
+        inode = path.stat().st_ino
+        assert not tags.write_many([FileWrite(path, {"date": "2001"})],
+                                   policy=in_place(tmp_path / "home"))  # fmt: skip
+    finally:
+        said, _ = player.communicate("")
+    assert path.stat().st_ino != inode and tags.read(path).tags["date"] == "2001"
+    assert said == "True"  # the player read the bytes it opened, all of them
+
+
+def test_the_patch_reads_back_what_was_written_and_finds_only_real_changes(tmp_path):
+    path = tmp_path / "f"
+    data = os.urandom(20000)
+    path.write_bytes(data)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        patch = PatchFile(fd, len(data))
+        patch.seek(100)
+        patch.write(b"abc")
+        patch.seek(5000)
+        patch.write(data[5000:9000])  # the same bytes again: no change
+        patch.seek(12000)
+        patch.write(b"xyz")
+        patch.seek(0)
+        expected = data[:100] + b"abc" + data[103:12000] + b"xyz" + data[12003:]
+        assert patch.read() == expected
+        assert [(at, len(new)) for at, _, new in patch.changes()] == [(100, 3), (12000, 3)]
+        patch.truncate(50)  # cut and written back: no change at all
+        patch.seek(50)
+        patch.write(data[50:])
+        assert patch.changes() == []
+    finally:
+        os.close(fd)
+    assert path.read_bytes() == data  # the real file is only read
+
+
+# ---- a killed run's journal, completed by the next command -------------------------------
+
+# A run killed after its journal entry reached the disk and ``written`` bytes of the first
+# range reached the file (-1: the entry itself cut short after half its bytes).
+KILLED_RUN = """
+import os, signal, sys
+from pathlib import Path
+from mediakeeper.fs.inplace_journal import decode, journal_for, pwrite_all
+folder, entry, written = Path(sys.argv[1]), Path(sys.argv[2]).read_bytes(), int(sys.argv[3])
+journal = journal_for(folder)
+if written < 0:
+    folder.mkdir(parents=True, exist_ok=True)
+    journal.path.write_bytes(entry[: len(entry) // 2])
+else:
+    patch = decode(entry)[0]
+    journal.record([patch])
+    fd = os.open(patch.path, os.O_RDWR)
+    for at, old, new in patch.ranges:
+        pwrite_all(fd, new[:written], at)
+        written -= min(written, len(new))
+    os.fsync(fd)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def fix_of(path: Path) -> FilePatch:
+    """The in-place patch a year's fix makes to ``path``, computed, not written."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        patch = PatchFile(fd, os.fstat(fd).st_size)
+        audio = tags._load(patch, path.suffix)
+        audio["DATE"] = ["2001"]
+        patch.seek(0)
+        audio.save(patch)
+        return FilePatch(str(path), patch.size, patch.changes())
+    finally:
+        os.close(fd)
+
+
+def killed_run(home: Path, patch: FilePatch, written: int) -> None:
+    entry = home.parent / "entry"
+    entry.write_bytes(encode([patch]))
+    folder = writemode.journal_dir(home / "status")
+    run = subprocess.run([sys.executable, "-c", KILLED_RUN, str(folder), str(entry), str(written)],
+                         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
+    assert run.returncode == -9
+    assert os.listdir(folder)  # the killed run's journal is there
+
+
+@pytest.mark.parametrize(
+    ("written", "outcome"),
+    [(1, COMPLETED), (0, UNTOUCHED), (10_000, DONE), (-1, None)],
+    ids=["torn", "not-begun", "all-written", "entry-cut-short"],
+)
+def test_what_a_killed_run_left_ends_wholly_old_or_wholly_new(tmp_path, written, outcome):
+    path = track(tmp_path / "lib")
+    original = path.read_bytes()
+    patch = fix_of(path)
+    assert len(patch.ranges) >= 1
+    new = bytearray(original)
+    for at, _old, data in patch.ranges:
+        new[at : at + len(data)] = data
+    home = tmp_path / "home"
+    killed_run(home, patch, written)
+    if outcome == COMPLETED:  # torn as a crash leaves it: neither old nor new
+        assert path.read_bytes() not in (original, bytes(new))
+    found = recover(writemode.journal_dir(home / "status"))
+    assert [(f.path, f.outcome) for f in found] == ([(str(path), outcome)] if outcome else [])
+    assert path.read_bytes() == (original if outcome in (UNTOUCHED, None) else bytes(new))
+    assert os.listdir(writemode.journal_dir(home / "status")) == []  # nothing left to do
+    assert recover(writemode.journal_dir(home / "status")) == []  # and said once
+
+
+def test_a_file_changed_since_the_killed_run_is_left_as_the_other_program_left_it(tmp_path):
+    path = track(tmp_path / "lib")
+    home = tmp_path / "home"
+    killed_run(home, fix_of(path), 1)
+    audio = mutagen.File(path)
+    audio["DATE"] = ["1977"]  # another tagger, after the crash, before the next command
+    audio.save()
+    theirs = path.read_bytes()
+    found = recover(writemode.journal_dir(home / "status"))
+    assert [f.outcome for f in found] == [LEFT_ALONE]
+    assert path.read_bytes() == theirs
+
+
+def test_a_running_process_s_journal_is_never_taken_for_a_killed_one(tmp_path):
+    path = track(tmp_path / "lib")
+    folder = writemode.journal_dir(tmp_path / "home" / "status")
+    journal = journal_for(folder)
+    journal.record([fix_of(path)])
+    try:
+        assert recover(folder) == []  # ours: this process runs
+        assert journal.path.stat().st_size > 0
+    finally:
+        journal.retire()
+
+
+def test_any_command_completes_a_killed_run_s_write_first_and_says_so(tmp_path):
+    path = track(tmp_path / "lib")
+    patch = fix_of(path)
+    home = tmp_path / "home"
+    killed_run(home, patch, 1)
+    run = subprocess.run(
+        [sys.executable, "utilities/undo_changes.py", "--home", str(home), "--list"],
+        cwd=REPO, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert f"{path}: an in-place write a killed run left: completed" in run.stderr
+    assert tags.read(path).tags["date"] == "2001"
+    assert os.listdir(writemode.journal_dir(home / "status")) == []
+
+
+def test_an_unknown_write_mode_is_one_clear_line(tmp_path):
+    (tmp_path / "mediakeeper.toml").write_text('[music]\nwrite_mode = "sideways"\n')
+    with pytest.raises(ConfigError) as refused:
+        load_settings(tmp_path)
+    assert "expected one of in-place, swap, copy, got 'sideways'" in str(refused.value)
+    assert load_settings(tmp_path / "x").get("music", "write_mode") == "in-place"
+
+
+def test_a_read_across_written_and_unwritten_pages_sees_every_write(tmp_path):
+    """A long read that starts in an unwritten page and runs over a written one further on
+    (mutagen reads back what it wrote) sees the write, not the file's old bytes."""
+    path = tmp_path / "f"
+    data = os.urandom(5 * 4096)
+    path.write_bytes(data)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        patch = PatchFile(fd, len(data))
+        patch.seek(3 * 4096 + 10)
+        patch.write(b"new")
+        patch.seek(100)
+        got = patch.read(4 * 4096)
+    finally:
+        os.close(fd)
+    expected = bytearray(data)
+    expected[3 * 4096 + 10 : 3 * 4096 + 13] = b"new"
+    assert got == bytes(expected[100 : 100 + 4 * 4096])
