@@ -12,12 +12,30 @@ from pathlib import Path
 
 from mediakeeper.processes import is_running
 
-# Folders that file systems and NAS boxes create; everything else, leading dots included
-# ("...And Justice for All"), is media.
+# Folders that file systems, NAS boxes, sync and backup tools create: never media, never
+# looked into (docs/reference.md lists them). Every other folder is media, leading dots
+# included ("...And Justice for All", "...Like Clockwork"). Compared case-insensitively.
 JUNK_FOLDERS = frozenset(
     {".git", ".Trash", ".Trashes", ".AppleDouble", ".Spotlight-V100", ".fseventsd",
-     "@eaDir", "lost+found", "$RECYCLE.BIN", "System Volume Information", ".stfolder"}
+     ".TemporaryItems", ".DocumentRevisions-V100", "@eaDir", "lost+found", "$RECYCLE.BIN",
+     "System Volume Information", ".stfolder", ".stversions", ".sync", "#recycle",
+     "#snapshot", "@Recycle", "@Recently-Snapshot", ".@__thumb", ".snapshot", ".zfs"}
 )  # fmt: skip
+_JUNK_FOLDERS = frozenset(name.casefold() for name in JUNK_FOLDERS)
+# Folders named by a prefix: a desktop's trash on a removable volume (".Trash-1000"), and
+# the toolkit's own hidden working folders (".mediakeeper.spares", ".mediakeeper-partial-*").
+JUNK_FOLDER_PREFIXES = (".Trash-", ".mediakeeper")
+
+
+def skipped_folder(name: str) -> str | None:
+    """Why a folder of this name is never looked into, in a person's words; None: it is
+    looked into like any other."""
+    if name.startswith(".mediakeeper"):
+        return "the toolkit's own working folder"
+    if name.casefold() in _JUNK_FOLDERS or name.startswith(JUNK_FOLDER_PREFIXES):
+        return "a system folder"
+    return None
+
 
 # Files that file systems, file managers and NAS boxes leave in any folder.
 JUNK_FILES = frozenset(
@@ -82,7 +100,11 @@ def is_temp_copy(name: str) -> bool:
 
 def is_junk(name: str) -> bool:
     """macOS resource forks ("._x.mp3"), our own temp files, system folders and files."""
-    return name.startswith(("._", TEMP_PREFIX)) or name in JUNK_FOLDERS or name in JUNK_FILES
+    return (
+        name.startswith(("._", TEMP_PREFIX))
+        or name in JUNK_FILES
+        or skipped_folder(name) is not None
+    )
 
 
 def is_not_media(name: str) -> bool:

@@ -23,7 +23,7 @@ from mediakeeper import kinds, selection
 from mediakeeper.batch import EXIT_INTERRUPTED, BatchOptions, BatchReport, Interrupted, Job
 from mediakeeper.commands import kind_command
 from mediakeeper.config import Settings
-from mediakeeper.manager import empty_library_warning, folder_links
+from mediakeeper.manager import empty_library_warning
 from mediakeeper.queue import QueueStore
 from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.reports.weekly import write_weekly_report
@@ -220,13 +220,14 @@ def describe(size: int, **flags: bool) -> str:
 def open_created(settings: Settings, kind: str) -> QueueStore:
     store, created = open_store(settings, kind, create=True)
     if created is not None:
+        noun = kinds.noun(kind)
         click.echo(
-            f"Created the {queue_name(kind)} with {count(created, kinds.noun(kind))}: {store.path}"
+            f"Created the {queue_name(kind)} with {count(created.queued, noun)}: {store.path}"
         )
         library = settings.library(kind).expanduser().resolve()
-        for name, why in folder_links(library):
-            click.echo(f"{name}: {why}")
-        if not created:
+        for line in (created.line(noun), *created.skipped_lines()):
+            click.echo(line)
+        if not created.queued:
             click.echo(f"Warning: {empty_library_warning(store, library)}", err=True)
     return store
 

@@ -72,6 +72,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "batch_report",
             "workfile",
             "manager",
+            "survey",
             "listing",
             "runs",
             "selection",
