@@ -15,6 +15,7 @@ from mediakeeper import tags
 from mediakeeper.errors import AudioError, MediakeeperError
 from mediakeeper.findings import Finding, finding_of
 from mediakeeper.lookup.images import image_suffix
+from mediakeeper.tags import more
 from mediakeeper.textcut import cut
 
 DESC_UNITS = 255  # Apple's short description; the whole text goes into ``ldes``
@@ -69,6 +70,8 @@ def gather(folder: Path, key: str, files: list[Path]) -> Book:
             values = tags.read(files[0]).tags
         except AudioError:
             values = {}
+        # The narrator is the composer (Audiobookshelf's and iTunes' convention).
+        values["composer"] = ", ".join(more.read_file(files[0]).get("composer", []))
     book = Book(
         title=values.get("album", "").strip(),
         author=(values.get("albumartist") or values.get("artist") or "").strip(),
