@@ -279,6 +279,7 @@ class Packets:
     frame: float  # one packet's length, seconds (1024 samples for AAC-LC)
     end: float = 0.0  # where the last packet ends, seconds: the length a player shows
     stream: Stream | None = None  # the stream, as ffmpeg described it
+    size: int = 0  # the packets' bytes: the audio alone (no tags, no cover)
 
 
 def packets(exe: str, path: Path | str, copy_to: Path | None = None, keep: Path | None = None,
@@ -332,14 +333,14 @@ def packets(exe: str, path: Path | str, copy_to: Path | None = None, keep: Path 
         raise FFmpegFailed(f"{path}: no audio packets")
     stream = _stream(described_text, path)
     return Packets(rows.count, rows.first * rows.base, rows.frame * rows.base,
-                   rows.end * rows.base, stream)  # fmt: skip
+                   rows.end * rows.base, stream, rows.size)  # fmt: skip
 
 
 class _Rows:
     """What ``packets`` keeps of a listing's lines: their count, the first packet's time and
-    length, where the last one ends, in the listing's time base."""
+    length, where the last one ends, in the listing's time base; their bytes."""
 
-    count = first = frame = end = 0
+    count = first = frame = end = size = 0
     base = 1.0
 
     def add(self, line: bytes) -> None:
@@ -352,6 +353,7 @@ class _Rows:
                 self.first, self.frame = pts, duration
             self.count += 1
             self.end = pts + duration
+            self.size += int(fields[4])
 
 
 def listed_packets(listing: Iterable[bytes]) -> Iterator[tuple[bytes, bytes]]:

@@ -41,7 +41,9 @@ CHAPTER_TOLERANCE = 0.05
 # The QuickTime chapter track (the chapters Apple's players show) takes the movie's
 # timescale, which ffmpeg otherwise picks from its inputs: 28,224,000 for ADTS, in which a
 # chapter over 76 s has a duration past INT_MAX and is dropped, ffmpeg exiting 0.
-MUXER = ("-movie_timescale", "1000", "-f", "ipod")
+# The index (moov) goes first (faststart): a player or server streaming the book reads its
+# chapters and starts playing at once, without fetching its end first.
+MUXER = ("-movie_timescale", "1000", "-movflags", "+faststart", "-f", "ipod")
 
 
 class MergeFailed(Exception):
@@ -64,13 +66,36 @@ class Input:
     rate: int
     channels: int
     profile: str = ""
+    bitrate: int = 0  # bits per second of its audio packets; 0: not known
 
 
 @dataclass(frozen=True)
 class Audio:
+    """An encode's settings: ceilings, never exceeded, that a book's sources lower
+    (``fitted``)."""
+
     bitrate: str = "128k"
     channels: int = 2
     sample_rate: int = 44100
+
+
+def bits_per_second(bitrate: str) -> int:
+    """ "64k" -> 64000, "96000" -> 96000 (ffmpeg's own spelling of a bit rate)."""
+    text = bitrate.strip().lower()
+    return round(float(text[:-1]) * 1000) if text.endswith("k") else int(float(text))
+
+
+def fitted(audio: Audio, inputs: Sequence[Input]) -> Audio:
+    """The encode a book gets: no more channels, no higher sample rate and no higher bit
+    rate than its richest source has (a book of 64 kb/s mono MP3s is a 64 kb/s mono AAC,
+    not a 128 kb/s stereo one twice its size); the settings as they are where the sources
+    do not say."""
+    channels = min(audio.channels, max(i.channels for i in inputs))
+    rate = min(audio.sample_rate, max(i.rate for i in inputs))
+    bits = bits_per_second(audio.bitrate)
+    if all(i.bitrate for i in inputs):
+        bits = min(bits, max(i.bitrate for i in inputs))
+    return Audio(f"{max(1, round(bits / 1000))}k", channels, rate)
 
 
 def measure(exe: str, path: Path, title: str, timeout: float | None = None) -> Input:
@@ -79,8 +104,10 @@ def measure(exe: str, path: Path, title: str, timeout: float | None = None) -> I
     FFmpegFailed if ffmpeg cannot read it (or is still reading it after ``timeout`` s)."""
     listed = ffmpeg.packets(exe, path, timeout=timeout)
     stream = listed.stream
+    seconds = listed.end - max(0.0, listed.first)
+    bitrate = round(listed.size * 8 / seconds) if seconds > 0 else 0
     return Input(os.fspath(path), title, round(listed.end, 3), stream.codec, stream.rate,
-                 stream.channels, stream.profile)  # fmt: skip
+                 stream.channels, stream.profile, bitrate)  # fmt: skip
 
 
 def can_copy(inputs: Sequence[Input]) -> bool:
@@ -193,8 +220,8 @@ def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: A
         if copy:
             starts, lengths, seconds = _copy(exe, inputs, paths, links, temp, title, watch)
         else:
-            starts, lengths, seconds = _encode(exe, inputs, paths, links, temp, audio, title,
-                                               watch)  # fmt: skip
+            starts, lengths, seconds = _encode(exe, inputs, paths, links, temp,
+                                               fitted(audio, inputs), title, watch)  # fmt: skip
         flush_files((), [temp])
         os.replace(temp, output)
     finally:  # what the join made beside the links: the encode, a copy's parts, listings
