@@ -336,6 +336,18 @@ def packets(exe: str, path: Path | str, copy_to: Path | None = None, keep: Path 
                    rows.end * rows.base, stream, rows.size)  # fmt: skip
 
 
+_CHAPTER = re.compile(rb"^\s*Chapter #\d+:\d+: start (-?[\d.]+), end", re.MULTILINE)
+
+
+def chapter_starts(exe: str, path: Path | str) -> list[float]:
+    """Where each chapter of ``path`` starts, seconds, as ffmpeg reads them: from an MP4's
+    QuickTime chapter track, which holds every chapter (Nero's ``chpl``, what mutagen reads,
+    holds 255 at most: its count is one byte)."""
+    described = subprocess.run([exe, "-nostdin", "-hide_banner", "-i", os.fspath(path)],
+                               capture_output=True, check=False).stderr  # fmt: skip
+    return [float(start) for start in _CHAPTER.findall(described)]
+
+
 class _Rows:
     """What ``packets`` keeps of a listing's lines: their count, the first packet's time and
     length, where the last one ends, in the listing's time base; their bytes."""

@@ -49,10 +49,25 @@ def file_hash(path: Path | str) -> str:
     return digest.hexdigest()
 
 
+NAME_MAX = 255  # bytes of one name, on every Linux file system (and FAT/exFAT: 255 units)
+
+
+def beside(target: Path, prefix: str = PARTIAL) -> Path:
+    """The temporary name of ``target`` beside it: ``prefix`` + its name, or where that would
+    pass 255 bytes (a valid name of 245 bytes), ``prefix`` + a hash of its name + its
+    suffix, the same at each call so a resume finds it."""
+    name = prefix + target.name
+    if len(os.fsencode(name)) <= NAME_MAX:
+        return target.with_name(name)
+    digest = hashlib.sha256(os.fsencode(target.name)).hexdigest()[:20]
+    suffix = target.suffix if len(os.fsencode(target.suffix)) <= 16 else ""
+    return target.with_name(f"{prefix}{digest}{suffix}")
+
+
 def copy_verified(source: Path, target: Path) -> Copied:
     """Copy ``source`` to ``target`` (flushed, compared by size and hash, then renamed into
     place). CopyMismatch if the copy reads back different; OSError as the copy meets it."""
-    temp = target.with_name(PARTIAL + target.name)
+    temp = beside(target)
     digest = hashlib.sha256()
     try:
         with open(source, "rb") as src, open(temp, "wb") as dst:
@@ -97,7 +112,7 @@ def existing_parent(path: Path) -> Path:
 def clear_leftovers(parent: Path, name: str) -> None:
     """Remove what an earlier, killed placement of ``name`` left beside it."""
     for prefix in (PARTIAL, REPLACED):
-        leftover = parent / f"{prefix}{name}"
+        leftover = beside(parent / name, prefix)
         if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
 
@@ -114,7 +129,7 @@ def place_folder(folder: Path, target: Path, *, move: bool, overwrite: bool) -> 
     if move and same_volume(folder, parent):
         _rename_into_place(folder, target)
         return
-    staged = parent / f"{PARTIAL}{target.name}"
+    staged = beside(target)
     try:
         copy_folder_verified(folder, staged)
         _rename_into_place(staged, target)
@@ -140,7 +155,7 @@ def copy_folder_verified(folder: Path, target: Path) -> list[Copied]:
 
 
 def _rename_into_place(staged: Path, target: Path) -> None:
-    aside = target.with_name(f"{REPLACED}{target.name}")
+    aside = beside(target, REPLACED)
     replacing = target.exists()
     if replacing:
         os.rename(target, aside)

@@ -23,7 +23,7 @@ from mediakeeper.atomic import flush_files
 from mediakeeper.errors import AudioError
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors import carry
-from mediakeeper.media.workdir import PARTIAL, copy_verified
+from mediakeeper.media.workdir import beside, copy_verified
 
 TOLERANCE = 0.1  # seconds a verified output's length may differ from its source's
 
@@ -138,7 +138,7 @@ def encode_command(exe: str, source: Path, output: Path, profile: Profile) -> li
 
 
 def _temp(output: Path) -> Path:
-    return output.with_name(PARTIAL + output.name)
+    return beside(output)
 
 
 def convert(

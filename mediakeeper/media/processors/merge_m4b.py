@@ -34,7 +34,7 @@ from mutagen.mp4 import MP4
 
 from mediakeeper.atomic import flush_files
 from mediakeeper.media import ffmpeg, pcm_feed
-from mediakeeper.media.workdir import PARTIAL
+from mediakeeper.media.workdir import beside
 
 LENGTH_TOLERANCE = 0.5  # seconds the output's length may differ from the inputs' total
 CHAPTER_TOLERANCE = 0.05
@@ -212,7 +212,7 @@ class Merged:
 def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: Audio,
           title: str = "", watch: Watch = UNWATCHED) -> Merged:  # fmt: skip
     """Join ``inputs`` into ``output`` (absent until whole and verified) with chapters."""
-    temp = output.with_name(PARTIAL + output.name)
+    temp = beside(output)
     paths = link_inputs(inputs, links)
     copy = can_copy(inputs)
     total = sum(i.seconds for i in inputs)
@@ -272,7 +272,7 @@ def _encode(exe, inputs, paths, links, temp, audio: Audio, title, watch: Watch):
     _with_chapters(exe, ["-i", os.fspath(links / ENCODED)], inputs, starts, total, links, temp,
                    title, watch.limits(total))  # fmt: skip
     seconds = _same_as_listed(exe, temp, links, [links / LISTED], total, watch, "its encode")
-    check_chapters(temp, starts)
+    check_chapters(temp, starts, exe)
     return starts, [round(x, 3) for x in lengths], seconds
 
 
@@ -344,7 +344,7 @@ def _copy(exe, inputs, paths, links, temp, title, watch: Watch):
     watch.finished("joining")
     listings = [part.with_suffix(".crc") for part in parts]
     seconds = _same_as_listed(exe, temp, links, listings, at, watch, "its files")
-    check_chapters(temp, starts)
+    check_chapters(temp, starts, exe)
     _decodes_at(exe, temp, [*starts, max(0.0, at - 1.0)], watch)
     return starts, [round(x, 3) for x in lengths], seconds
 
@@ -417,17 +417,29 @@ def _same_length(seconds: float, total: float) -> None:
                           retry=True)  # fmt: skip
 
 
-def check_chapters(path: Path, starts: Sequence[float]) -> None:
+NERO_MOST = 255  # chapters Nero's ``chpl`` holds at most (its count is one byte)
+
+
+def check_chapters(path: Path, starts: Sequence[float], exe: str = "") -> None:
     """One chapter per input, each within 50 ms of where its file's audio begins: a
-    ``chapter-drift`` MergeFailed otherwise."""
-    found = read_chapters(path)
+    ``chapter-drift`` MergeFailed otherwise. With ``exe``, the QuickTime chapter track
+    (every chapter, as Apple's players, ffprobe and music-metadata read it) is checked as
+    ffmpeg reads it, and Nero's ``chpl`` (mutagen's) holds its first 255; without, the
+    ``chpl`` alone."""
+    found = ffmpeg.chapter_starts(exe, path) if exe else read_chapters(path)
     marks = (list(starts), found)
     if len(found) != len(starts):
         raise MergeFailed(f"chapter-drift: {len(found)} chapters written, {len(starts)} wanted",
                           marks=marks)  # fmt: skip
-    for number in drifted(starts, found):
-        raise MergeFailed(f"chapter-drift: chapter {number + 1} starts at {found[number]:.3f} s, "
-                          f"its file at {starts[number]:.3f} s", marks=marks)  # fmt: skip
+    nero = read_chapters(path) if exe else found
+    for read in (found, nero):
+        for number in drifted(starts[: len(read)], read):
+            raise MergeFailed(f"chapter-drift: chapter {number + 1} starts at "
+                              f"{read[number]:.3f} s, its file at {starts[number]:.3f} s",
+                              marks=marks)  # fmt: skip
+    if len(nero) < min(len(starts), NERO_MOST):
+        raise MergeFailed(f"chapter-drift: {len(nero)} chapters in the Nero list, "
+                          f"{min(len(starts), NERO_MOST)} wanted", marks=marks)  # fmt: skip
 
 
 def drifted(wanted: Sequence[float], found: Sequence[float]) -> list[int]:

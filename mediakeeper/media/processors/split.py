@@ -23,7 +23,7 @@ from mediakeeper.media.processors.registry import (
     pass_through,
     register,
 )
-from mediakeeper.media.workdir import PARTIAL
+from mediakeeper.media.workdir import beside
 
 
 def silences(exe: str, path: Path, threshold_db: float, min_silence: float) -> list[float]:
@@ -62,7 +62,7 @@ def run_split(context: Context, inputs: Path, out: Path, params: Mapping[str, An
         names = []
         for number, (start, end) in enumerate(itertools.pairwise(bounds), 1):
             name = f"{path.stem} - {number:03d}{path.suffix}"
-            temp = out / (PARTIAL + name)
+            temp = beside(out / name)
             bound = ["-to", f"{end:.3f}"] if end is not None else []
             args = ["-ss", f"{start:.3f}", *bound, "-i", os.fspath(path), "-map", "0:a:0",
                     "-c", "copy", "-y", os.fspath(temp)]  # fmt: skip

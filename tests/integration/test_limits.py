@@ -1,0 +1,76 @@
+"""Limits real libraries hit (issue 34): a file name of 245 bytes (valid: 255 is the most)
+converts and is copied though the toolkit's temporary names carry a prefix; a book of more
+than 255 chapters (Nero's chapter list holds no more) is made and checked whole."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from mutagen.mp4 import MP4
+
+from mediakeeper.media import ffmpeg, synth
+from mediakeeper.media.processors import merge_m4b
+from mediakeeper.media.processors.convert import PROFILES, convert
+from mediakeeper.media.workdir import beside, copy_verified, place_folder
+
+EXE = ffmpeg.find()
+
+
+def long_name(suffix: str, size: int = 245) -> str:
+    """A name of ``size`` bytes in UTF-8, accents included, ending in ``suffix``."""
+    stem = "Über " + "x" * size
+    while len((stem + suffix).encode()) > size:
+        stem = stem[:-1]
+    return stem + suffix
+
+
+def test_a_245_byte_name_converts_and_is_copied_and_placed(tmp_path):
+    name = long_name(".flac")
+    assert len(name.encode()) == 245
+    source = synth.tone(EXE, tmp_path / "src" / name, 1.0)
+    output = tmp_path / "out" / long_name(".opus")
+    output.parent.mkdir()
+    result = convert(EXE, source, output, PROFILES["opus"])
+    assert result.action == "encoded" and output.exists()
+    assert os.listdir(output.parent) == [output.name]  # no temporary left
+
+    copy = tmp_path / "copy" / name
+    copy.parent.mkdir()
+    copy_verified(source, copy)
+    assert copy.read_bytes() == source.read_bytes()
+
+    album = tmp_path / "placed" / long_name("", 250)
+    place_folder(source.parent, album, move=False, overwrite=False)
+    assert os.listdir(album) == [name]
+
+
+def test_a_temporary_name_stays_within_255_bytes_and_is_the_same_each_time(tmp_path):
+    short = tmp_path / "01 Song.opus"
+    assert beside(short).name == ".mediakeeper-partial-01 Song.opus"
+    long = tmp_path / long_name(".opus")
+    temp = beside(long)
+    assert len(temp.name.encode()) <= 255 and temp.name.endswith(".opus")
+    assert beside(long) == temp and beside(tmp_path / long_name(".opus", 244)) != temp
+
+
+def test_a_book_of_more_than_255_chapters_is_made_and_checked_whole(tmp_path):
+    one = tmp_path / "in" / "0001.mp3"
+    one.parent.mkdir()
+    made = ffmpeg.run(EXE, ["-f", "lavfi", "-i", "sine=d=0.3", "-ac", "1", "-b:a", "32k", "-y",
+                            os.fspath(one)])  # fmt: skip
+    assert made.returncode == 0, made.last_error
+    measured = merge_m4b.measure(EXE, one, "Chapter 1")
+    inputs = [measured]
+    for n in range(2, 301):
+        path = one.with_name(f"{n:04d}.mp3")
+        os.link(one, path)
+        inputs.append(merge_m4b.Input(os.fspath(path), f"Chapter {n}", measured.seconds,
+                                      measured.codec, measured.rate, measured.channels))
+    out = tmp_path / "book.m4b"
+    merged = merge_m4b.merge(EXE, inputs, out, tmp_path / "links", merge_m4b.Audio(), "Book")
+    assert len(merged.starts) == 300
+    starts = ffmpeg.chapter_starts(EXE, out)  # the QuickTime chapter track: every chapter
+    assert [round(s, 2) for s in starts] == [round(s, 2) for s in merged.starts]
+    assert len(MP4(out).chapters) == 255  # Nero's list: its first 255, all it can hold
+    assert [c.title for c in MP4(out).chapters][-1] == "Chapter 255"
