@@ -60,6 +60,18 @@ BROWSER_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".directory"
 _ATOMIC_TEMP = re.compile(r"\..+\.[0-9]+-[0-9]+\.tmp")
 
 
+def readable(name: str) -> str:
+    """A name as text a tag or a report can hold: a file name whose bytes are not UTF-8 (one
+    written in a legacy code page: ``Caf\xe9``) arrives with surrogate escapes, which no
+    UTF-8 writer takes; its bytes are read as Windows-1252 instead ("Café"), the code page
+    such names come from most often (any byte it lacks becomes U+FFFD)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("cp1252", "replace")
+    return name
+
+
 def home_id(home: Path | str) -> str:
     """A short stable id of a data home (its resolved path's hash), in the names of the temp
     copies and spares it makes in a library another data home may work on too."""

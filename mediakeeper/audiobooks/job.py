@@ -110,7 +110,7 @@ class AudiobookJob:
             (staged / "metadata.txt").write_text(
                 f"source: {folder}\nwhen: {datetime.now(UTC).isoformat(timespec='seconds')}\n"
                 f"files: {len(files)}\nbytes: {size}\n",
-                encoding="utf-8",
+                encoding="utf-8", errors="surrogateescape",  # a name's own bytes, not UTF-8
             )
             fsync_dir(staged)
             staged.rename(target)

@@ -1,6 +1,7 @@
 """Limits real libraries hit (issue 34): a file name of 245 bytes (valid: 255 is the most)
 converts and is copied though the toolkit's temporary names carry a prefix; a book of more
-than 255 chapters (Nero's chapter list holds no more) is made and checked whole."""
+than 255 chapters (Nero's chapter list holds no more) is made and checked whole; names that
+are not UTF-8 make a book; device names (AUX, CON) are made safe for FAT and exFAT."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from pathlib import Path
 
 from mutagen.mp4 import MP4
 
+from mediakeeper.audiobooks import metadata
+from mediakeeper.audiobooks.job import AudiobookJob
 from mediakeeper.media import ffmpeg, synth
 from mediakeeper.media.processors import merge_m4b
 from mediakeeper.media.processors.convert import PROFILES, convert
 from mediakeeper.media.workdir import beside, copy_verified, place_folder
+from mediakeeper.slug import fat_safe
 
 EXE = ffmpeg.find()
 
@@ -74,3 +78,29 @@ def test_a_book_of_more_than_255_chapters_is_made_and_checked_whole(tmp_path):
     assert [round(s, 2) for s in starts] == [round(s, 2) for s in merged.starts]
     assert len(MP4(out).chapters) == 255  # Nero's list: its first 255, all it can hold
     assert [c.title for c in MP4(out).chapters][-1] == "Chapter 255"
+
+
+def test_a_book_whose_names_are_not_utf8_is_made_with_readable_titles(tmp_path):
+    """Names written in a legacy code page (bytes that are not UTF-8) convert as an album
+    does; the book's title and chapters read them as Windows-1252."""
+    lib = tmp_path / "lib"
+    folder = lib / os.fsdecode(b"Jane Doe - Caf\xe9")
+    folder.mkdir(parents=True)
+    for n in (1, 2):
+        made = ffmpeg.run(EXE, ["-f", "lavfi", "-i", "sine=d=1", "-ac", "1", "-y", "x.mp3"],
+                          cwd=tmp_path)  # fmt: skip
+        assert made.returncode == 0
+        os.rename(tmp_path / "x.mp3", folder / os.fsdecode(b"0%d Caf\xe9 \xff.mp3" % n))
+    job = AudiobookJob(home=tmp_path / "home", session="s", output=tmp_path / "out")
+    key = folder.name
+    job.process({"key": key, "name": key, "path": os.fspath(folder), "run_token": "t"})
+    book = tmp_path / "out" / "Jane Doe" / "Café" / "Café.m4b"
+    assert [c.title for c in MP4(book).chapters] == ["Café ÿ", "Café ÿ"]
+    assert MP4(book).tags["\xa9nam"] == ["Café"]
+
+
+def test_device_names_are_made_safe_for_fat_and_exfat():
+    book = metadata.Book(title="CON", author="AUX")
+    assert metadata.relative_output(book) == Path("AUX_", "CON_", "CON_.m4b")
+    assert [fat_safe(n) for n in ("nul.txt", "COM1", "Lpt9", "Console", "a:b?.")] == [
+        "nul_.txt", "COM1_", "Lpt9_", "Console", "a_b_"]

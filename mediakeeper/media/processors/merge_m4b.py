@@ -33,6 +33,7 @@ from pathlib import Path
 from mutagen.mp4 import MP4
 
 from mediakeeper.atomic import flush_files
+from mediakeeper.fsnames import readable
 from mediakeeper.media import ffmpeg, pcm_feed
 from mediakeeper.media.workdir import beside
 
@@ -160,6 +161,7 @@ def ffmetadata(title: str, chapters: Sequence[tuple[str, float]], total: float) 
 
 
 def _escape(text: str) -> str:
+    text = readable(text)  # a title from a name that is not UTF-8
     for char in ("\\", "=", ";", "#", "\n"):
         text = text.replace(char, "\\" + char)
     return text
