@@ -1,20 +1,23 @@
 """Limits real libraries hit (issue 34): a file name of 245 bytes (valid: 255 is the most)
 converts and is copied though the toolkit's temporary names carry a prefix; a book of more
 than 255 chapters (Nero's chapter list holds no more) is made and checked whole; names that
-are not UTF-8 make a book; device names (AUX, CON) are made safe for FAT and exFAT."""
+are not UTF-8 make a book; device names (AUX, CON) are made safe for FAT and exFAT; a
+volume that fills during an encode is said to be full."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
+import pytest
 from mutagen.mp4 import MP4
 
 from mediakeeper.audiobooks import metadata
 from mediakeeper.audiobooks.job import AudiobookJob
 from mediakeeper.media import ffmpeg, synth
 from mediakeeper.media.processors import merge_m4b
-from mediakeeper.media.processors.convert import PROFILES, convert
+from mediakeeper.media.processors.convert import PROFILES, ConvertFailed, convert
 from mediakeeper.media.workdir import beside, copy_verified, place_folder
 from mediakeeper.slug import fat_safe
 
@@ -104,3 +107,27 @@ def test_device_names_are_made_safe_for_fat_and_exfat():
     assert metadata.relative_output(book) == Path("AUX_", "CON_", "CON_.m4b")
     assert [fat_safe(n) for n in ("nul.txt", "COM1", "Lpt9", "Console", "a:b?.")] == [
         "nul_.txt", "COM1_", "Lpt9_", "Console", "a_b_"]
+
+
+@pytest.fixture
+def small_volume(tmp_path):
+    where = tmp_path / "small"
+    where.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)],
+                          capture_output=True, text=True)  # fmt: skip
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}): needs root")
+    yield where
+    subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+@pytest.mark.parametrize("profile", ["opus", "aac", "flac"])
+def test_a_volume_that_fills_during_an_encode_says_disk_full(tmp_path, small_volume, profile):
+    source = synth.tone(EXE, tmp_path / "01 Song.flac", 8.0)
+    output = small_volume / f"01 Song{PROFILES[profile].extension}"
+    with pytest.raises(ConvertFailed) as failed:
+        convert(EXE, source, output, PROFILES[profile])
+    message = failed.value.message
+    assert message.startswith(f"{output.name}: disk full: ") and str(small_volume) in message
+    assert "partial" not in message
+    assert os.listdir(small_volume) == []  # nothing partial left

@@ -24,6 +24,7 @@ from mediakeeper.errors import AudioError
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors import carry
 from mediakeeper.media.workdir import beside, copy_verified
+from mediakeeper.write_errors import FULL, mount_point
 
 TOLERANCE = 0.1  # seconds a verified output's length may differ from its source's
 
@@ -60,10 +61,11 @@ PROFILES: dict[str, Profile] = {
 class ConvertFailed(Exception):
     """One track could not be converted; ``message`` says why (ffmpeg's own last line)."""
 
-    def __init__(self, message: str, *, retry: bool = False):
+    def __init__(self, message: str, *, retry: bool = False, said: str = ""):
         super().__init__(message)
         self.message = message
         self.retry = retry  # worth another try (ffmpeg failed, not the source)
+        self.said = said  # all ffmpeg wrote on stderr (a full disk's line is not its last)
 
 
 @dataclass
@@ -160,11 +162,42 @@ def convert(
     raise AssertionError("unreachable")
 
 
+FULL_BELOW = 1 << 20  # bytes free under which a failed encode's volume counts as full
+
+
+def _disk_full(output: Path, temp: Path, said: str = "") -> ConvertFailed | None:
+    """A failed encode whose volume filled ("No space left on device" anywhere in what
+    ffmpeg ``said``, or under 1 MB left): said as a full disk, naming the person's file and
+    the volume, not as the truncated file's failure to decode. None otherwise."""
+    try:
+        stat = os.statvfs(temp.parent)
+        nearly = stat.f_bavail * stat.f_frsize < FULL_BELOW
+    except OSError:
+        nearly = False
+    if "No space left on device" not in said and not nearly:
+        return None
+    return ConvertFailed(f"{output.name}: disk full: no space left on the file system mounted "
+                         f"at {mount_point(os.fspath(temp))}; free some space there and run "
+                         "this again")  # fmt: skip
+
+
 def _convert_once(exe: str, source: Path, output: Path, temp: Path, profile: Profile) -> Converted:
+    try:
+        return _encode_verified(exe, source, output, temp, profile)
+    except ConvertFailed as failure:
+        raise _disk_full(output, temp, failure.said) or failure from None
+    except OSError as err:  # tagging the encode, or flushing it
+        if err.errno in FULL:
+            raise _disk_full(output, temp, "No space left on device") from None
+        raise
+
+
+def _encode_verified(exe: str, source: Path, output: Path, temp: Path, profile: Profile
+                     ) -> Converted:  # fmt: skip
     run = ffmpeg.run(exe, encode_args(source, temp, profile))
     if run.returncode != 0:
         why = run.last_error or f"ffmpeg exited with {run.returncode}"
-        raise ConvertFailed(f"{source.name}: {why}", retry=True)
+        raise ConvertFailed(f"{source.name}: {why}", retry=True, said=run.stderr)
     flush_files((), [temp])
     source_seconds = run.seconds
     header = _header_seconds(source)
@@ -176,11 +209,13 @@ def _convert_once(exe: str, source: Path, output: Path, temp: Path, profile: Pro
     try:
         output_seconds = ffmpeg.decoded_length(exe, temp)
     except ffmpeg.FFmpegFailed as err:
-        raise ConvertFailed(f"{output.name} does not decode: {err}", retry=True) from None
+        raise ConvertFailed(f"{output.name} does not decode: {err}", retry=True,
+                            said=run.stderr) from None  # fmt: skip
     if abs(output_seconds - source_seconds) > TOLERANCE:
         raise ConvertFailed(
             f"{output.name} lasts {output_seconds:.2f} s, its source {source_seconds:.2f} s",
             retry=True,
+            said=run.stderr,
         )
     written, extra, cover = _tag(source, temp)
     flush_files((), [temp])
