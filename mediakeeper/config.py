@@ -17,6 +17,7 @@ from typing import Any
 
 from mediakeeper.errors import ConfigError, NoDataHome
 from mediakeeper.kinds import KINDS
+from mediakeeper.units import bitrate_problem
 
 CONFIG_FILE = "mediakeeper.toml"
 
@@ -61,7 +62,7 @@ MINIMUM: dict[tuple[str, str], tuple[Callable[[float], bool], str]] = {
     ("musicbrainz", "rate_limit"): (_none_or_at_least(0.001), _SOME_RATE),
     ("tmdb", "rate_limit"): (_none_or_at_least(0.001), _SOME_RATE),
     ("audiobooks", "channels"): (lambda n: n >= 1, "a whole number of channels >= 1"),
-    ("audiobooks", "sample_rate"): (lambda n: n >= 1, "a sample rate in Hz >= 1"),
+    ("audiobooks", "sample_rate"): (lambda n: n >= 8000, "a sample rate in Hz >= 8000"),
     ("audiobooks", "stall_timeout"): (lambda n: n >= 1, "a whole number of seconds >= 1"),
 }
 
@@ -87,6 +88,11 @@ MAXIMUM: dict[tuple[str, str], float] = {
     ("tmdb", "timeout"): 3600,
     ("musicbrainz", "retries"): 20,
     ("tmdb", "retries"): 20,
+}
+
+# Settings of text with a unit, and the check each is held to ("128k").
+CHECKED: dict[tuple[str, str], Callable[[Any], str | None]] = {
+    ("audiobooks", "bitrate"): bitrate_problem,
 }
 
 # Settings a value may also come from under a conventional name.
@@ -202,6 +208,9 @@ def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
     """Give ``value`` the type of ``default`` (strings from the environment are parsed), and
     hold it to the setting's ``MINIMUM`` and ``MAXIMUM``."""
     number = _typed(value, default, where)
+    problem = CHECKED[name](number) if name in CHECKED else None
+    if problem:
+        raise ConfigError(f"{where}: {problem}")
     least, most = MINIMUM.get(name), MAXIMUM.get(name)
     if (least is not None and not least[0](number)) or (most is not None and number > most):
         expected = least[1] if least is not None else f"a {_TYPE_NAMES[type(default)]}"

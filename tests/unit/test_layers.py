@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "findings",
             "matching",
             "write_errors",
+            "units",
         ),
     ),
     (

@@ -92,9 +92,10 @@ register(Processor(
     run_split,
     (
         Param("mode", str, required=True, choices=("fixed", "silence")),
-        Param("seconds", float, minimum=1, help="mode fixed: the length of each part"),
+        Param("seconds", float, minimum=1, maximum=86_400, help="mode fixed: each part's seconds"),
         Param("threshold_db", float, minimum=-120, maximum=0, help="mode silence: how quiet"),
-        Param("min_silence", float, minimum=0.05, help="mode silence: how long, seconds"),
+        Param("min_silence", float, minimum=0.05, maximum=3600,
+              help="mode silence: how long, seconds"),
     ),
     check=_check,
 ))  # fmt: skip
