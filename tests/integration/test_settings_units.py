@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def script(name: str, *args, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("MEDIAKEEPER_HOME", None)
-    return subprocess.run([sys.executable, str(ROOT / "utilities" / name), *map(str, args)],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    command = [sys.executable, str(ROOT / "utilities" / name), *map(str, args)]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize(
