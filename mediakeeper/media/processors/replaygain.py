@@ -7,9 +7,13 @@ loudness and true peak), written in each format's convention.
 - Opus: ``R128_TRACK_GAIN`` / ``R128_ALBUM_GAIN``, Q7.8 integers relative to -23 LUFS
   (RFC 7845), and never ``REPLAYGAIN_*`` (players would apply both).
 
-An album's gain is measured over its tracks joined (ffmpeg's ``concat``), not as the mean of
-the tracks' loudness: a quiet interlude counts for its length only. Variants of these tags in
-other letter cases are removed when the new ones are written.
+An album's gain is measured over its tracks joined (ffmpeg's ``concat``, each track's
+channels given a layout first: a decoder that names none, as TTA's, would fail the join), not
+as the mean of the tracks' loudness: a quiet interlude counts for its length only. Variants
+of these tags in other letter cases are removed when the new ones are written.
+
+Silence gets no gain: a track (or an album) with nothing above EBU R128's absolute gate
+(-70 LUFS) would get +52 dB, which a player applies to the next sound it meets.
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ _ALL = frozenset((*FIELDS, *OPUS_FIELDS, "REPLAYGAIN_REFERENCE_LOUDNESS"))
 _FILTER = "ebur128=peak=true:framelog=verbose"
 _LOUDNESS_ONLY = "ebur128=framelog=verbose"  # (true peak oversamples: the costly part)
 _NUMBER = r"(-?(?:\d+(?:\.\d+)?|inf))"
+SILENT_LUFS = -70.0  # EBU R128's absolute gate: ebur128 says -70 when nothing passes it
+# The layouts a joined track may take: one of these fits any track, so the join never meets a
+# stream whose decoder names no layout (TTA, some WAVs) and fails with "Conversion failed!".
+_LAYOUTS = "aformat=channel_layouts=mono|stereo|2.1|3.0|quad|5.0|5.1|6.1|7.1"
 
 
 class MeasureFailed(Exception):
@@ -53,6 +61,11 @@ class MeasureFailed(Exception):
 class Loudness:
     lufs: float  # integrated loudness
     peak_db: float  # true peak, dBTP
+
+    @property
+    def silent(self) -> bool:
+        """Nothing above the absolute gate: no gain to give."""
+        return self.lufs <= SILENT_LUFS
 
     @property
     def gain(self) -> float:
@@ -82,12 +95,15 @@ def measure(exe: str, paths: Sequence[Path], *, peak: bool = True) -> Loudness:
     if len(paths) == 1:
         graph = ["-map", "0:a:0", "-af", meter]
     else:
-        joined = "".join(f"[{i}:a:0]" for i in range(len(paths)))
-        graph = ["-filter_complex", f"{joined}concat=n={len(paths)}:v=0:a=1,{meter}"]
+        laid = ";".join(f"[{i}:a:0]{_LAYOUTS}[{i}]" for i in range(len(paths)))
+        joined = "".join(f"[{i}]" for i in range(len(paths)))
+        graph = ["-filter_complex", f"{laid};{joined}concat=n={len(paths)}:v=0:a=1,{meter}"]
     run = ffmpeg.run(exe, ["-loglevel", "info", *inputs, *graph, "-f", "null", "-"])
-    if run.returncode != 0:
-        raise MeasureFailed(run.last_error or f"ffmpeg exited with {run.returncode}")
-    return parse_summary(run.stderr, what=", ".join(p.name for p in paths))
+    what = paths[0].name if len(paths) == 1 else f"the album {paths[0].parent.name} joined"
+    if run.returncode != 0:  # ffmpeg's last line names no file ("Conversion failed!")
+        why = run.last_error or f"ffmpeg exited with {run.returncode}"
+        raise MeasureFailed(f"{what}: cannot measure its loudness: {why}")
+    return parse_summary(run.stderr, what=what)
 
 
 def parse_summary(stderr: str, *, what: str = "") -> Loudness:
@@ -101,13 +117,18 @@ def parse_summary(stderr: str, *, what: str = "") -> Loudness:
 
 
 def values(track: Loudness, album: Loudness | None, *, opus: bool) -> dict[str, str]:
-    """The tag values for one file (upper-case field names)."""
+    """The tag values for one file (upper-case field names); none for silence."""
+    album = None if album is None or album.silent else album
+    out: dict[str, str] = {}
     if opus:
-        out = {"R128_TRACK_GAIN": str(track.r128)}
+        if not track.silent:
+            out["R128_TRACK_GAIN"] = str(track.r128)
         if album is not None:
             out["R128_ALBUM_GAIN"] = str(album.r128)
         return out
-    out = {"REPLAYGAIN_TRACK_GAIN": _db(track.gain), "REPLAYGAIN_TRACK_PEAK": _peak(track.peak)}
+    if not track.silent:
+        out = {"REPLAYGAIN_TRACK_GAIN": _db(track.gain),
+               "REPLAYGAIN_TRACK_PEAK": _peak(track.peak)}  # fmt: skip
     if album is not None:
         out["REPLAYGAIN_ALBUM_GAIN"] = _db(album.gain)
         out["REPLAYGAIN_ALBUM_PEAK"] = _peak(album.peak)
@@ -185,8 +206,20 @@ def measure_album(
     exe: str, files: Sequence[Path], *, album: bool = True
 ) -> dict[Path, dict[str, str]]:
     """Each file's loudness tag values (upper-case field names), the album's measured over
-    ``files`` joined."""
-    tracks = {p: measure(exe, [p]) for p in files}
+    ``files`` joined. A silent file gets no track gain (``silent``)."""
+    tracks = measure_tracks(exe, files)
+    return gains(exe, tracks, album=album)
+
+
+def measure_tracks(exe: str, files: Sequence[Path]) -> dict[Path, Loudness]:
+    """Each file's loudness (MeasureFailed naming the file that does not decode)."""
+    return {p: measure(exe, [p]) for p in files}
+
+
+def gains(exe: str, tracks: dict[Path, Loudness], *, album: bool = True
+          ) -> dict[Path, dict[str, str]]:  # fmt: skip
+    """The tag values of measured ``tracks``, the album's measured over them joined."""
+    files = list(tracks)
     whole = None
     if album and len(files) == 1:
         whole = tracks[files[0]]
