@@ -127,6 +127,8 @@ def build_batch(kind: str) -> click.Command:
         overrides = {"library": library, "checkpoint_every": checkpoint_every}
         overrides.update({key: params[key] for key in spec.setting_options})
         settings = settings_for(home, **{kind: overrides})
+        if record.makes is not None:  # a batch that runs ffmpeg
+            opts.note_old_ffmpeg(settings)
         online = not offline and (
             settings.get(kind, "lookups") if "lookups" in record.setting_defaults() else True
         )

@@ -318,3 +318,14 @@ if __name__ == "__main__":  # run by mistake: say which commands to run instead
     not_a_command(
         "the batch scripts' shared options", "process_music_batch.py", "process_movie_batch.py"
     )
+
+
+def note_old_ffmpeg(settings: Settings) -> None:
+    """One line when the ffmpeg on PATH is older than the toolkit works with and the one it
+    ships is used instead (``ffmpeg.find``); nothing with ``[ffmpeg] path`` set."""
+    if settings.get("ffmpeg", "path"):
+        return
+    from mediakeeper.media.ffmpeg import passed_over  # imported by media batches alone
+
+    if note := passed_over():
+        click.echo(f"Note: {note}", err=True)

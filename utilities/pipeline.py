@@ -95,6 +95,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output):
     )
     options.stop_on_error = not found.continue_on_error
     store = opts.prepare_store(settings, kind, options, enrich=False)
+    opts.note_old_ffmpeg(settings)
     threads = max(1, os.cpu_count() or 1)
     session, report = opts.run_with_progress(
         store,

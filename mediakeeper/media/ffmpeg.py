@@ -19,6 +19,7 @@ writes, a network mount that went away) would otherwise hold its batch for ever.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import selectors
@@ -61,9 +62,16 @@ class Run:
         return self.stopped or self.last_error or f"ffmpeg exited with {self.returncode}"
 
 
+# The oldest ffmpeg the toolkit works with: Debian 12's 5.1 (the encoder's ``-ch_layout``
+# input option is 5.1's). An older one on PATH is passed over for the bundled one, and said.
+OLDEST = (5, 1)
+_VERSION = re.compile(rb"ffmpeg version n?(\d+)\.(\d+)")
+
+
 def find(configured: str = "") -> str:
-    """The ffmpeg to run. A configured path that is not an executable is a ConfigError (the
-    batch stops: it is wrong for every album)."""
+    """The ffmpeg to run: ``[ffmpeg] path``, else the one on PATH (5.1 or newer), else the one
+    the ``imageio-ffmpeg`` wheel ships. A configured path that is not an executable is a
+    ConfigError (the batch stops: it is wrong for every album)."""
     if configured:
         path = shutil.which(os.path.expanduser(configured))
         if path is None:
@@ -73,8 +81,13 @@ def find(configured: str = "") -> str:
             )
         return path
     on_path = shutil.which("ffmpeg")
-    if on_path is not None:
+    if on_path is not None and not too_old(on_path):
         return on_path
+    return bundled()
+
+
+def bundled() -> str:
+    """The ffmpeg the ``imageio-ffmpeg`` wheel ships."""
     try:
         import imageio_ffmpeg
     except ImportError:
@@ -82,6 +95,36 @@ def find(configured: str = "") -> str:
             "no ffmpeg found: install ffmpeg, or `pip install imageio-ffmpeg`, or set [ffmpeg] path"
         ) from None
     return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+@functools.lru_cache(maxsize=8)
+def version(exe: str) -> tuple[int, int] | None:
+    """``exe``'s version (major, minor), or None where it does not say one (a build from
+    git says "N-112233-g..."; taken as new enough)."""
+    try:
+        said = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True,
+                              timeout=30, check=False).stdout  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = _VERSION.search(said)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def too_old(exe: str) -> bool:
+    found = version(exe)
+    return found is not None and found < OLDEST
+
+
+def passed_over() -> str:
+    """One line when the ffmpeg on PATH is too old and the bundled one is used; else ""."""
+    on_path = shutil.which("ffmpeg")
+    if on_path is None or not too_old(on_path):
+        return ""
+    major, minor = version(on_path)
+    oldest = ".".join(map(str, OLDEST))
+    return (f"the ffmpeg on PATH ({on_path}, {major}.{minor}) is older than {oldest}, the "
+            "oldest this toolkit works with: using the ffmpeg it ships; set [ffmpeg] path "
+            "to choose another")  # fmt: skip
 
 
 def command(exe: str, args: Sequence[str]) -> list[str]:

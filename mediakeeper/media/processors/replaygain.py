@@ -7,8 +7,9 @@ loudness and true peak), written in each format's convention.
 - Opus: ``R128_TRACK_GAIN`` / ``R128_ALBUM_GAIN``, Q7.8 integers relative to -23 LUFS
   (RFC 7845), and never ``REPLAYGAIN_*`` (players would apply both).
 
-An album's gain is measured over its tracks joined (ffmpeg's ``concat``, each track's
-channels given a layout first: a decoder that names none, as TTA's, would fail the join), not
+An album's gain is measured over its tracks joined (ffmpeg's ``concat``; each track's
+channels are given a layout first: a decoder that names none, as TTA's, fails the join, and
+with ffmpeg 5.1 the meter itself), not
 as the mean of the tracks' loudness: a quiet interlude counts for its length only. Variants
 of these tags in other letter cases are removed when the new ones are written.
 
@@ -93,7 +94,7 @@ def measure(exe: str, paths: Sequence[Path], *, peak: bool = True) -> Loudness:
     inputs = [arg for p in paths for arg in ("-i", os.fspath(p))]
     meter = _FILTER if peak else _LOUDNESS_ONLY
     if len(paths) == 1:
-        graph = ["-map", "0:a:0", "-af", meter]
+        graph = ["-map", "0:a:0", "-af", f"{_LAYOUTS},{meter}"]
     else:
         laid = ";".join(f"[{i}:a:0]{_LAYOUTS}[{i}]" for i in range(len(paths)))
         joined = "".join(f"[{i}]" for i in range(len(paths)))
