@@ -216,7 +216,8 @@ def _follow(
                         last = value
                         if value > furthest:
                             furthest, moved = value, time.monotonic()
-                            if progress is not None:
+                            # ffmpeg 5.1 reports 0 before any output: no progress to tell
+                            if progress is not None and value > 0:
                                 progress(value / 1_000_000)
 
 
