@@ -23,6 +23,8 @@ from mediakeeper.music.fixes import Applied, ChangeJournal, apply_changes
 from mediakeeper.music.model import TagChange
 
 _RG = tuple(n for n in tags.LOUDNESS if n.startswith("replaygain_"))
+# The codes only a --replaygain run reports.
+CODES = frozenset({"loudness-not-measured", "silent-track"})
 _TRACK = ("replaygain_track_gain", "replaygain_track_peak", "r128_track_gain")
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from mediakeeper.pipelines.spec import PipelineInvalid, load
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -46,9 +48,21 @@ def test_a_pipeline_with_a_number_out_of_range_is_invalid(tmp_path, step, said):
     spec = tmp_path / "p.yaml"
     spec.write_text(f"name: p\ninput: {tmp_path / 'lib'}\noutput: {tmp_path / 'out'}\n"
                     f"steps:\n  - {{name: s, {step[1:]}\n", encoding="utf-8")  # fmt: skip
+    with pytest.raises(PipelineInvalid) as invalid:
+        load(spec)
+    assert any(said in problem for problem in invalid.value.problems), invalid.value.problems
+
+
+def test_pipeline_validate_says_so_in_one_line_and_exit_2(tmp_path):
+    (tmp_path / "lib").mkdir()
+    spec = tmp_path / "p.yaml"
+    spec.write_text(f"name: p\ninput: {tmp_path / 'lib'}\noutput: {tmp_path / 'out'}\nsteps:\n"
+                    "  - {name: s, processor: split,"
+                    " params: {mode: silence, threshold_db: .nan}}\n",
+                    encoding="utf-8")  # fmt: skip
     result = script("pipeline.py", "validate", spec, cwd=tmp_path)
     assert result.returncode == 2, result.stdout
-    assert said in result.stderr
+    assert "params.threshold_db: must be a finite number, not nan" in result.stderr
     assert "Traceback" not in result.stderr
 
 
