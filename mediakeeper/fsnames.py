@@ -60,6 +60,21 @@ BROWSER_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".directory"
 _ATOMIC_TEMP = re.compile(r"\..+\.[0-9]+-[0-9]+\.tmp")
 
 
+NAME_MAX = 255  # bytes of one name, on every Linux file system (and FAT/exFAT: 255 units)
+
+
+def beside(target: Path, prefix: str) -> Path:
+    """A temporary name of ``target`` beside it: ``prefix`` + its name, or where that would
+    pass 255 bytes (a valid name of 245 bytes), ``prefix`` + a hash of its name + its
+    suffix, the same at each call so a resume finds it."""
+    name = prefix + target.name
+    if len(os.fsencode(name)) <= NAME_MAX:
+        return target.with_name(name)
+    digest = hashlib.sha256(os.fsencode(target.name)).hexdigest()[:20]
+    suffix = target.suffix if len(os.fsencode(target.suffix)) <= 16 else ""
+    return target.with_name(f"{prefix}{digest}{suffix}")
+
+
 def readable(name: str) -> str:
     """A name as text a tag or a report can hold: a file name whose bytes are not UTF-8 (one
     written in a legacy code page: ``Caf\xe9``) arrives with surrogate escapes, which no

@@ -27,11 +27,12 @@ from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.conversions.plan import check_space
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.findings import finding_record
+from mediakeeper.fsnames import beside
 from mediakeeper.item_progress import report_fraction
 from mediakeeper.kinds import AUDIOBOOKS
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors import merge_m4b
-from mediakeeper.media.workdir import PlaceTaken, beside, copy_verified, file_hash, place_folder
+from mediakeeper.media.workdir import PARTIAL, PlaceTaken, copy_verified, file_hash, place_folder
 from mediakeeper.queue_items import finding_counts
 from mediakeeper.reports.render import render
 from mediakeeper.slug import inside, slugify
@@ -100,7 +101,7 @@ class AudiobookJob:
         target = Path(state["backup"]) if state.get("backup") else self._new_backup(folder)
         check_space({self.backup_root: size}, 0, item["name"])
         state = self._save(wd, {"key": item["key"], "backup": str(target)}, BACKUP)
-        staged = beside(target)
+        staged = beside(target, PARTIAL)
         shutil.rmtree(staged, ignore_errors=True)
         try:
             for path in files:

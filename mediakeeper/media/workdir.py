@@ -20,6 +20,7 @@ from pathlib import Path
 
 from mediakeeper.atomic import fsync_dir
 from mediakeeper.errors import MediakeeperError
+from mediakeeper.fsnames import beside
 
 CHUNK = 1 << 20
 PARTIAL = ".mediakeeper-partial-"  # the prefix of a copy or folder not yet in place
@@ -49,25 +50,10 @@ def file_hash(path: Path | str) -> str:
     return digest.hexdigest()
 
 
-NAME_MAX = 255  # bytes of one name, on every Linux file system (and FAT/exFAT: 255 units)
-
-
-def beside(target: Path, prefix: str = PARTIAL) -> Path:
-    """The temporary name of ``target`` beside it: ``prefix`` + its name, or where that would
-    pass 255 bytes (a valid name of 245 bytes), ``prefix`` + a hash of its name + its
-    suffix, the same at each call so a resume finds it."""
-    name = prefix + target.name
-    if len(os.fsencode(name)) <= NAME_MAX:
-        return target.with_name(name)
-    digest = hashlib.sha256(os.fsencode(target.name)).hexdigest()[:20]
-    suffix = target.suffix if len(os.fsencode(target.suffix)) <= 16 else ""
-    return target.with_name(f"{prefix}{digest}{suffix}")
-
-
 def copy_verified(source: Path, target: Path) -> Copied:
     """Copy ``source`` to ``target`` (flushed, compared by size and hash, then renamed into
     place). CopyMismatch if the copy reads back different; OSError as the copy meets it."""
-    temp = beside(target)
+    temp = beside(target, PARTIAL)
     digest = hashlib.sha256()
     try:
         with open(source, "rb") as src, open(temp, "wb") as dst:
@@ -129,7 +115,7 @@ def place_folder(folder: Path, target: Path, *, move: bool, overwrite: bool) -> 
     if move and same_volume(folder, parent):
         _rename_into_place(folder, target)
         return
-    staged = beside(target)
+    staged = beside(target, PARTIAL)
     try:
         copy_folder_verified(folder, staged)
         _rename_into_place(staged, target)

@@ -15,10 +15,11 @@ from mutagen.mp4 import MP4
 
 from mediakeeper.audiobooks import metadata
 from mediakeeper.audiobooks.job import AudiobookJob
+from mediakeeper.fsnames import beside
 from mediakeeper.media import ffmpeg, synth
 from mediakeeper.media.processors import merge_m4b
 from mediakeeper.media.processors.convert import PROFILES, ConvertFailed, convert
-from mediakeeper.media.workdir import beside, copy_verified, place_folder
+from mediakeeper.media.workdir import PARTIAL, copy_verified, place_folder
 from mediakeeper.slug import fat_safe
 
 EXE = ffmpeg.find()
@@ -54,11 +55,12 @@ def test_a_245_byte_name_converts_and_is_copied_and_placed(tmp_path):
 
 def test_a_temporary_name_stays_within_255_bytes_and_is_the_same_each_time(tmp_path):
     short = tmp_path / "01 Song.opus"
-    assert beside(short).name == ".mediakeeper-partial-01 Song.opus"
+    assert beside(short, PARTIAL).name == ".mediakeeper-partial-01 Song.opus"
     long = tmp_path / long_name(".opus")
-    temp = beside(long)
+    temp = beside(long, PARTIAL)
     assert len(temp.name.encode()) <= 255 and temp.name.endswith(".opus")
-    assert beside(long) == temp and beside(tmp_path / long_name(".opus", 244)) != temp
+    assert beside(long, PARTIAL) == temp
+    assert beside(tmp_path / long_name(".opus", 244), PARTIAL) != temp
 
 
 def test_a_book_of_more_than_255_chapters_is_made_and_checked_whole(tmp_path):

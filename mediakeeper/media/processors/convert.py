@@ -21,9 +21,10 @@ import mutagen
 from mediakeeper import tags
 from mediakeeper.atomic import flush_files
 from mediakeeper.errors import AudioError
+from mediakeeper.fsnames import beside
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors import carry
-from mediakeeper.media.workdir import beside, copy_verified
+from mediakeeper.media.workdir import PARTIAL, copy_verified
 from mediakeeper.write_errors import FULL, mount_point
 
 TOLERANCE = 0.1  # seconds a verified output's length may differ from its source's
@@ -140,7 +141,7 @@ def encode_command(exe: str, source: Path, output: Path, profile: Profile) -> li
 
 
 def _temp(output: Path) -> Path:
-    return beside(output)
+    return beside(output, PARTIAL)
 
 
 def convert(

@@ -33,9 +33,9 @@ from pathlib import Path
 from mutagen.mp4 import MP4
 
 from mediakeeper.atomic import flush_files
-from mediakeeper.fsnames import readable
+from mediakeeper.fsnames import beside, readable
 from mediakeeper.media import ffmpeg, pcm_feed
-from mediakeeper.media.workdir import beside
+from mediakeeper.media.workdir import PARTIAL
 
 LENGTH_TOLERANCE = 0.5  # seconds the output's length may differ from the inputs' total
 CHAPTER_TOLERANCE = 0.05
@@ -214,7 +214,7 @@ class Merged:
 def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: Audio,
           title: str = "", watch: Watch = UNWATCHED) -> Merged:  # fmt: skip
     """Join ``inputs`` into ``output`` (absent until whole and verified) with chapters."""
-    temp = beside(output)
+    temp = beside(output, PARTIAL)
     paths = link_inputs(inputs, links)
     copy = can_copy(inputs)
     total = sum(i.seconds for i in inputs)
