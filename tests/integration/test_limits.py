@@ -133,3 +133,12 @@ def test_a_volume_that_fills_during_an_encode_says_disk_full(tmp_path, small_vol
     assert message.startswith(f"{output.name}: disk full: ") and str(small_volume) in message
     assert "partial" not in message
     assert os.listdir(small_volume) == []  # nothing partial left
+
+
+def test_a_failed_encode_names_the_output_not_its_temporary_name(tmp_path):
+    source = synth.tone(EXE, tmp_path / "01 Song.flac", 1.0)
+    output = tmp_path / "gone" / "01 Song.opus"  # a folder that is not there
+    with pytest.raises(ConvertFailed) as failed:
+        convert(EXE, source, output, PROFILES["opus"], retries=0)
+    message = failed.value.message  # ffmpeg 5.1 names the file it could not open
+    assert message.startswith("01 Song.flac: ") and "partial" not in message, message

@@ -198,6 +198,7 @@ def _encode_verified(exe: str, source: Path, output: Path, temp: Path, profile: 
     run = ffmpeg.run(exe, encode_args(source, temp, profile))
     if run.returncode != 0:
         why = run.last_error or f"ffmpeg exited with {run.returncode}"
+        why = why.replace(os.fspath(temp), os.fspath(output))  # the name a person knows
         raise ConvertFailed(f"{source.name}: {why}", retry=True, said=run.stderr)
     flush_files((), [temp])
     source_seconds = run.seconds
