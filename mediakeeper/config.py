@@ -41,6 +41,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "images_url": "https://image.tmdb.org/t/p/original",
         "language": "en-US",
     },
+    "acoustid": {
+        "url": "https://api.acoustid.org",
+        "key": "",  # an application key (a secret: never in logs, caches or reports)
+        "rate_limit": 3.0,  # the service's limit for free use
+        "timeout": 30.0,
+        "retries": 4,
+    },
     "ffmpeg": {"path": ""},  # empty: ffmpeg on PATH, else the one imageio-ffmpeg ships
 }
 
@@ -58,9 +65,11 @@ MINIMUM: dict[tuple[str, str], tuple[Callable[[float], bool], str]] = {
     **{(kind, "checkpoint_every"): (lambda n: n >= 1, "a whole number >= 1") for kind in KINDS},
     ("musicbrainz", "timeout"): (lambda n: n > 0, "a number of seconds > 0"),
     ("tmdb", "timeout"): (lambda n: n > 0, "a number of seconds > 0"),
+    ("acoustid", "timeout"): (lambda n: n > 0, "a number of seconds > 0"),
     # A spacing of one request per 1/rate seconds: a rate near 0 is a spacing past any clock.
     ("musicbrainz", "rate_limit"): (_none_or_at_least(0.001), _SOME_RATE),
     ("tmdb", "rate_limit"): (_none_or_at_least(0.001), _SOME_RATE),
+    ("acoustid", "rate_limit"): (_none_or_at_least(0.001), _SOME_RATE),
     ("audiobooks", "channels"): (lambda n: n >= 1, "a whole number of channels >= 1"),
     ("audiobooks", "sample_rate"): (lambda n: n >= 8000, "a sample rate in Hz >= 8000"),
     ("audiobooks", "stall_timeout"): (lambda n: n >= 1, "a whole number of seconds >= 1"),
@@ -82,8 +91,13 @@ MAXIMUM: dict[tuple[str, str], float] = {
     ("audiobooks", "channels"): 64,
     ("audiobooks", "sample_rate"): 192_000,
     ("audiobooks", "stall_timeout"): 86_400,  # a day
+    ("verify", "checkpoint_every"): 1_000_000,
+    ("verify", "max_attempts"): 1000,
     ("musicbrainz", "rate_limit"): 1000,
     ("tmdb", "rate_limit"): 1000,
+    ("acoustid", "rate_limit"): 1000,
+    ("acoustid", "timeout"): 3600,
+    ("acoustid", "retries"): 20,
     ("musicbrainz", "timeout"): 3600,
     ("tmdb", "timeout"): 3600,
     ("musicbrainz", "retries"): 20,

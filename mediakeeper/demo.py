@@ -1,11 +1,12 @@
 """The demo: ``make demo`` (``python -m mediakeeper.demo``).
 
 Builds ``demo/Music``: nine well-known albums with their real track lists, as one-second
-silent files made from the committed templates, in mixed formats. Most tags are clean; the
-problems listed with each album are planted on purpose, so that every music finding code
-(docs/findings.md) fires at least once, some fixable and some left for a person. Then it runs
-the real batch command on that library, shows the queue summary, and points to the reports and
-to undo.
+silent files made from the committed templates, in mixed formats, and one track of real
+sound with no tags at all (identified by its sound where an AcoustID key is set). Most tags
+are clean; the problems listed with each album are planted on purpose, so that every music
+finding code (docs/findings.md) fires at least once, some fixable and some left for a person.
+Then it runs the real batch command on that library, shows the queue summary, and points to
+the reports and to undo.
 
 The demo folder is wiped and rebuilt on every run, so the demo always shows the same thing. A
 folder is only ever wiped if it carries the marker file the demo writes into it.
@@ -29,12 +30,15 @@ from pathlib import Path
 
 from mediakeeper.commands import kind_argv, kind_command, tool_command
 from mediakeeper.errors import MediakeeperError
+from mediakeeper.media import damage, ffmpeg
+from mediakeeper.media import synth as sound
 from mediakeeper.music import synth
 from mediakeeper.music.fixes import read_journal
 from mediakeeper.slug import slugify
 from mediakeeper.wording import count
 
 MARKER = ".mediakeeper-demo"
+UNTAGGED = "Pink Floyd/untitled.flac"
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
@@ -53,7 +57,8 @@ COVER_JPG = base64.b64decode(
 class Track:
     """How one track departs from clean tags. ``tags``: a value to store instead of the clean
     one, or None to leave that tag out. ``kind``: "id3v1" (an ID3v1-only MP3), "id3v22" (an
-    ID3v2.2 MP3) or "truncated" (the first half of a file, unreadable)."""
+    ID3v2.2 MP3), "truncated" (the first half of a file, unreadable) or "damaged" (a few bytes
+    of its audio frames inverted, as a failing disk leaves them: its tags read fine)."""
 
     tags: Mapping[str, str | None] = field(default_factory=dict)
     fmt: str | None = None
@@ -122,8 +127,13 @@ ALBUMS: tuple[Album, ...] = (
         ("So What", "Freddie Freeloader", "Blue in Green", "All Blues", "Flamenco Sketches"),
         cover="file",
         planted="no year and no album artist on any track "
-        "(the folder name has the year, every track's artist the album artist)",
-        tracks={n: Track({"date": None, "albumartist": None}) for n in range(1, 6)},
+        "(the folder name has the year, every track's artist the album artist); "
+        "track 3's audio damaged near its end (its tags read fine: the verify step finds it, "
+        "and the conversion refuses to carry it)",
+        tracks={
+            n: Track({"date": None, "albumartist": None}, kind="damaged" if n == 3 else "clean")
+            for n in range(1, 6)
+        },
     ),
     Album(
         "Radiohead", "Radiohead", "1997", "OK Computer", "ogg", "Alternative Rock",
@@ -258,6 +268,8 @@ def build_album(music: Path, album: Album) -> int:
         if spec.kind == "truncated":
             data = dest.read_bytes()
             dest.write_bytes(data[: len(data) // 2])
+        elif spec.kind == "damaged":  # the frames sit at the end, after the tags
+            damage.flip_bytes(dest, at=0.95, count=8)
     if album.cover == "file":
         (folder / "cover.jpg").write_bytes(COVER_JPG)
     return total
@@ -277,7 +289,10 @@ def build_library(music: Path) -> int:
     # A music video in a format the toolkit does not read (a Matroska header): reported.
     video = music / "Radiohead" / "1997 - OK Computer" / "Karma Police (video).mkv"
     video.write_bytes(b"\x1aE\xdf\xa3" + bytes(28))
-    return files + 1
+    # A track with no tag at all, of real sound (20 s of noise): offline it is reported; with
+    # an AcoustID key it is looked up by its sound (this noise is one AcoustID does not know).
+    sound.noise(ffmpeg.find(), music / UNTAGGED, 20, seed=38)
+    return files + 2
 
 
 # --- the demo home ----------------------------------------------------------------------------
@@ -359,11 +374,12 @@ def _describe_library(home: Path, files: int, seconds: float) -> None:
         tracks = count(len(album.titles), "track")
         print(f"  {album.artist} — {album.title} ({album.year}), {tracks}, {'+'.join(formats)}")
         print(textwrap.fill(album.planted, 92, initial_indent=" " * 6, subsequent_indent=" " * 6))
+    print(f"  and {UNTAGGED}: 20 seconds of sound with no tags at all")
 
 
 def _closing(home: Path) -> None:
     reports = home / "issues" / "music"
-    _heading("4. What to look at next")
+    _heading("5. What to look at next")
     print(f"One issue report per artist (Markdown), in {reports}/:")
     for report in sorted(reports.glob("*.md")):
         if report.name != "index.md":
@@ -375,9 +391,16 @@ def _closing(home: Path) -> None:
         "its tracks split 5-vs-5 on the year, so the toolkit asks you instead of guessing.\n"
         "Every report lists what was fixed and what needs a decision, album by album."
     )
+    print(
+        f"\n{UNTAGGED} has no tags: offline it is only reported. With an AcoustID key (free:\n"
+        "https://acoustid.org/new-application) a batch identifies such tracks by their sound:\n"
+        f"  MEDIAKEEPER_ACOUSTID_KEY=<key> {kind_command('music', 'batch', home)} "
+        "--artist 'Pink Floyd'"
+    )
     print(f"\nEverything learned, as JSON:   {home / 'outputs' / 'music' / 'artists'}/*.json")
     print(f"Every track, one row each:     {home / 'outputs' / 'music' / 'tracks.csv'}")
     print(f"The portable library (Opus):   {home / 'Portable'}")
+    print(f"What the verify step found:    {home / 'issues' / 'verify' / 'index.md'}")
     sessions = sorted({entry.session for entry in read_journal(home / "status" / "music")})
     if sessions:
         print(
@@ -450,6 +473,13 @@ def main(argv: list[str] | None = None) -> int:
                 *kind_argv("conversions", "batch", home),
                 *("--library", str(home.resolve() / "Music"), "--batch-size", "20"),
                 *("--output", str(home.resolve() / "Portable"), "--profile", "opus"),
+            ]
+        )
+        _heading("4. Verify every album: each file decoded in full (the real command)")
+        run_command(
+            [
+                *kind_argv("verify", "batch", home),
+                *("--library", str(home.resolve() / "Music"), "--batch-size", "20"),
             ]
         )
         _closing(home)

@@ -82,8 +82,11 @@ class LookupFailed(MediakeeperError):
     ``network`` is True when the service could not be reached, timed out, or kept answering
     429/5xx after every retry (worth trying again later); False when it answered and the
     answer was "no" (4xx, or a body that is not what the service sends). ``status`` is the
-    final HTTP status, when there was one.
+    final HTTP status, when there was one; ``body`` the start of a refusal's body (a service
+    that says why in it, as AcoustID does).
     """
+
+    body: bytes = b""
 
     def __init__(
         self, message: str, network: bool, status: int | None = None, hint: str | None = None

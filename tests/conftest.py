@@ -31,6 +31,7 @@ os.environ["MEDIAKEEPER_MUSIC_LOOKUPS"] = "false"
 os.environ["MEDIAKEEPER_MUSICBRAINZ_URL"] = "http://127.0.0.1:9"
 os.environ["MEDIAKEEPER_MUSICBRAINZ_COVERART_URL"] = "http://127.0.0.1:9"
 os.environ["MEDIAKEEPER_TMDB_URL"] = "http://127.0.0.1:9"
+os.environ["MEDIAKEEPER_ACOUSTID_URL"] = "http://127.0.0.1:9"
 
 
 class FakeClock:

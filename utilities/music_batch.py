@@ -10,8 +10,11 @@ import click
 
 from mediakeeper.batch import ItemFailure
 from mediakeeper.config import Settings
+from mediakeeper.errors import ConfigError
 from mediakeeper.findings import finding_record
+from mediakeeper.lookup.acoustid_types import require_key
 from mediakeeper.music.finding_groups import group_changes, group_findings, in_album
+from mediakeeper.music.identify import APPLY_SCORE
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.outputs import assemble_tracks_csv
 from mediakeeper.wording import count
@@ -20,6 +23,7 @@ from utilities.cli import not_a_command
 
 
 def _jobs(run: Run):
+    _check_identify(run)
     return lambda session_id: MusicJob(
         run.settings.home,
         session_id,
@@ -29,7 +33,19 @@ def _jobs(run: Run):
         fetch_covers=run.flags["fetch_covers"],
         replaygain=run.flags["replaygain"],
         ffmpeg_path=run.settings.get("ffmpeg", "path"),
+        identify=run.flags["identify"],
+        apply_identified=run.flags["apply"],
     )
+
+
+def _check_identify(run: Run) -> None:
+    """--apply only with --identify; --identify only with an AcoustID key (a dry run asks
+    nothing: it needs none)."""
+    if run.flags["apply"] and not run.flags["identify"]:
+        raise ConfigError("--apply writes what --identify proposes: give both")
+    dry_run = click.get_current_context().params.get("dry_run", False)
+    if run.flags["identify"] and run.online and not dry_run:
+        require_key(run.settings)
 
 
 def _check_musicbrainz(settings: Settings) -> None:
@@ -37,6 +53,10 @@ def _check_musicbrainz(settings: Settings) -> None:
     from mediakeeper.lookup.musicbrainz import check_settings
 
     check_settings(settings)
+    if settings.get("acoustid", "key").strip():
+        from mediakeeper.lookup.acoustid import check_settings as check_acoustid
+
+        check_acoustid(settings)
 
 
 def _dry_run(run: Run, items: list[dict[str, Any]]) -> None:
@@ -82,6 +102,8 @@ BATCH = BatchSpec(
         "offline": not run.online,
         "enrich": run.enrich,
         "replaygain": run.flags["replaygain"],
+        "identify": run.flags["identify"],
+        "apply": run.flags["apply"],
     },
     options=(
         click.option("--no-fix", is_flag=True, help="Report issues only; change no tags."),
@@ -100,8 +122,24 @@ BATCH = BatchSpec(
             help="Download a cover (cover.jpg, or .png, .gif or .webp as the image is) from the "
             "Cover Art Archive into matched albums that have none.",
         ),
+        click.option(
+            "--identify",
+            is_flag=True,
+            help="Identify by their sound (AcoustID, needs [acoustid] key) also the tracks "
+            "without a MusicBrainz recording id, not only those without artist or title.",
+        ),
+        click.option(
+            "--apply",
+            is_flag=True,
+            help=f"With --identify: write a proposal scoring {APPLY_SCORE:.2f} or more "
+            "(journaled: undo takes it back); any other waits for your choice.",
+        ),
     ),
-    needs_network={"fetch_covers": "needs the network: drop --offline"},
+    needs_network={
+        "fetch_covers": "needs the network: drop --offline",
+        "identify": "looks tracks up on AcoustID: drop --offline",
+        "apply": "writes what --identify looks up: drop --offline",
+    },
     before_claims=_check_musicbrainz,
     after=lambda settings: assemble_tracks_csv(settings.home),
 )

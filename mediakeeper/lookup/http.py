@@ -68,6 +68,7 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 NO_CONTACT = "contact not configured: set [musicbrainz] contact"
 DEFAULT_BACKOFF = 0.5  # seconds before the first retry; doubles for each further one
 MAX_RETRY_AFTER = 60  # a longer Retry-After is waited for this long, then retried
+MAX_REFUSAL_BODY = 4096  # bytes of a refusal's body kept on its LookupFailed
 # Failures of the way to the service (worth retrying later), as opposed to a refusal.
 _NETWORK_ERRORS = (
     requests.ConnectionError,  # includes connect timeouts, DNS, refused, reset, TLS
@@ -194,12 +195,17 @@ class LookupSession:
         code = response.status_code
         reason = f"HTTP {code} {response.reason or ''}".rstrip()
         if code in RETRY_STATUSES or code >= 500:
-            raise LookupFailed(
+            failed = LookupFailed(
                 f"{self.service}: {shown} answered {reason}, also after retrying",
                 network=True,
                 status=code,
             )
-        raise LookupFailed(f"{self.service}: {shown} answered {reason}", network=False, status=code)
+        else:
+            failed = LookupFailed(
+                f"{self.service}: {shown} answered {reason}", network=False, status=code
+            )
+        failed.body = response.content[:MAX_REFUSAL_BODY]  # a service's own words (AcoustID)
+        raise failed
 
     def get_image(self, url: str) -> bytes:
         """An image's bytes (JPEG, PNG, GIF or WebP: see ``image_suffix``). Anything else, such

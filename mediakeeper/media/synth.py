@@ -1,5 +1,6 @@
 """Real audio made by ffmpeg from its own test sources, for tests, benchmarks and the demo:
-a sine tone of any length, in any format ffmpeg writes, with optional tags and cover."""
+a sine tone or pink noise of any length, in any format ffmpeg writes, with optional tags
+and cover."""
 
 from __future__ import annotations
 
@@ -22,6 +23,18 @@ def tone(exe: str, dest: Path, seconds: float, *, frequency: int = 440, rate: in
         "-f", "lavfi", "-i", f"sine=frequency={frequency}:sample_rate={rate}:duration={seconds}",
         "-ac", "2", "-y", os.fspath(dest),
     ]  # fmt: skip
+    result = ffmpeg.run(exe, args)
+    if result.returncode != 0:
+        raise ffmpeg.FFmpegFailed(result.last_error)
+    return dest
+
+
+def noise(exe: str, dest: Path, seconds: float, *, seed: int = 1) -> Path:
+    """Stereo pink noise of ``seconds`` at ``dest``, the same for the same ``seed``: audio
+    with a fingerprint of its own (a sine tone's is nearly empty)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    args = ["-f", "lavfi", "-i", f"anoisesrc=duration={seconds}:color=pink:seed={seed}",
+            "-ac", "2", "-y", os.fspath(dest)]  # fmt: skip
     result = ffmpeg.run(exe, args)
     if result.returncode != 0:
         raise ffmpeg.FFmpegFailed(result.last_error)

@@ -69,6 +69,8 @@ class MusicJob:
     fetch_covers: bool = False
     replaygain: bool = False  # --replaygain: each album's loudness tags, journaled
     ffmpeg_path: str = ""
+    identify: bool = False  # --identify: also tracks without a MusicBrainz recording id
+    apply_identified: bool = False  # --apply: write a proposal scoring APPLY_SCORE or more
 
     @property
     def status_dir(self) -> Path:
@@ -114,6 +116,10 @@ class MusicJob:
                               if self.replaygain else (0, []))  # fmt: skip
         done = set(applied.changes)
         written = {c.path for c in done}
+        if "identified" in state and written:  # the files just written keep their fingerprints
+            from mediakeeper.music.identify_lookups import carry_fingerprints
+
+            carry_fingerprints(self.settings, folder, written)
         why_not = dict(applied.refused)
         settled = [_settled(f, done, written, why_not) for f in findings]
         records = [finding_record(f) for f in settled]
@@ -166,6 +172,7 @@ class MusicJob:
                 else "",
                 "finding_counts": by_code,
                 **state.get("enrichment", {}),
+                **({"identified": state["identified"]} if "identified" in state else {}),
                 **lookups,
             },
             summary=f"{count(len(tracks), 'track')}, {count(len(records), 'issue')}, "
@@ -237,9 +244,10 @@ class MusicJob:
         state: dict[str, Any] = {"token": item.get("run_token"), "stage": "applying"}
         # An --enrich run has nothing local left to do: there a lookup that fails is the
         # item's failure. Any other run does its local work whatever the network does.
-        if self.settings is not None and (
-            self.enrich_only or not went_offline(self.status_dir, self.session)
-        ):
+        if self._identifies(scan) and not self._offline_now():
+            findings = self._identify(item, scan, findings, state)
+            changes = planned_changes(findings)
+        if self.settings is not None and not self._offline_now():
             # Imported here: the web stack (requests, its cache, the limiter) takes a third of
             # a second to import, and an offline run never needs it.
             from mediakeeper.music.enrich import fill_years
@@ -258,15 +266,50 @@ class MusicJob:
                 # Unreachable: the artist's lookups wait for --enrich, and no artist of this
                 # run (in any worker) asks again.
                 go_offline(self.status_dir, self.session, "MusicBrainz", err.message)
-                state["lookups"] = spent
+                _spent(state, spent)
             else:
                 findings = fill_years(findings, plan.changes) + plan.findings
                 changes = planned_changes([*findings, _carrier(plan.changes)])
                 state.update(musicbrainz=plan.links(), enrichment=plan.summary())
-                state["lookups"] = client.session.counters_since(before)
+                _spent(state, client.session.counters_since(before))
         state.update(tracks=list(scan.tracks), findings=findings)
         state["changes"] = changes if self.fix else []
         return state, scan.parsed, others
+
+    def _offline_now(self) -> bool:
+        """An --enrich run has nothing local left to do: there a lookup that fails is the
+        item's failure. Any other run goes on offline once a service was found unreachable."""
+        return not self.enrich_only and went_offline(self.status_dir, self.session) is not None
+
+    def _identifies(self, scan) -> bool:
+        """AcoustID has a key (--identify is refused without one) and a track wants it."""
+        from mediakeeper.music.identify import wanted
+
+        return (self.settings is not None and bool(self.settings.get("acoustid", "key").strip())
+                and any(wanted(t, self.identify) for t in scan.tracks))  # fmt: skip
+
+    def _identify(
+        self, item: dict[str, Any], scan, findings: list[Finding], state: dict[str, Any]
+    ) -> list[Finding]:
+        """AcoustID's proposals, the local findings settled beside them (music/identify.py)."""
+        from mediakeeper.lookup.acoustid_types import KeyRefused
+        from mediakeeper.music.identify_lookups import identify_tracks, sound_client
+
+        client = sound_client(self.settings)
+        before = client.session.counters()
+        try:
+            findings, state["identified"] = identify_tracks(
+                client, Path(item["path"]), scan.tracks, findings, self.identify,
+                self.apply_identified)  # fmt: skip
+        except KeyRefused as err:  # wrong for every artist: the batch stops
+            raise ItemFailure("identify", str(err), stop=True) from None
+        except LookupFailed as err:  # unreachable: as for MusicBrainz below
+            if self.enrich_only:
+                spent = client.session.counters_since(before)
+                raise ItemFailure("identify", err.message, network=True, details=spent) from None
+            go_offline(self.status_dir, self.session, "AcoustID", err.message)
+        _spent(state, client.session.counters_since(before))
+        return findings
 
     def _fetch_covers(self, folder: Path, state: dict[str, Any], tracks: list[Track]) -> list[str]:
         """A cover for each matched album that has none yet (never overwrites one): cover.jpg,
@@ -301,6 +344,13 @@ class MusicJob:
             return scan_artist(folder, keep_bytes=keep_bytes)
         except LibraryError as err:
             raise ItemFailure("scan", err.message) from None
+
+
+def _spent(state: dict[str, Any], spent: Mapping[str, int]) -> None:
+    """Add a service's requests to the item's lookup counters (MusicBrainz and AcoustID)."""
+    total = state.setdefault("lookups", {})
+    for key, value in spent.items():
+        total[key] = total.get(key, 0) + value
 
 
 def _matched(enrichment: dict[str, Any] | None) -> str:

@@ -91,6 +91,16 @@ def test_fixes_are_applied_and_the_ambiguous_tie_is_left_alone(demo_run):
     assert undo.startswith(f"{tool_command('undo', cwd / 'demo')} --session ")
 
 
+def test_the_untagged_track_is_reported_offline_and_the_way_to_identify_it_is_shown(demo_run):
+    cwd, done, _ = demo_run
+    outputs = artist_outputs(cwd / "demo")
+    (floyd,) = (doc for doc in outputs.values() if doc["name"] == "Pink Floyd")
+    codes = {f["code"] for f in floyd["findings"] if f["path"] == "untitled.flac"}
+    assert {"missing-title", "missing-artist"} <= codes and "sound-match" not in codes
+    assert "MEDIAKEEPER_ACOUSTID_KEY=<key>" in done.stdout
+    assert "acoustid.org/new-application" in done.stdout
+
+
 def test_running_twice_finds_the_same(demo_run):
     cwd, _, first_findings = demo_run
     assert findings_of(artist_outputs(cwd / "demo")) == first_findings

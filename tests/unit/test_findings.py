@@ -17,8 +17,10 @@ from tests.unit.test_audiobook_checks import FIRES as AUDIOBOOK_FIRES
 from tests.unit.test_conversion_plan import FIRES as CONVERSION_FIRES
 from tests.unit.test_enrich import FIRES as ENRICHMENT_FIRES
 from tests.unit.test_fixes import WRITE_FIRES
+from tests.unit.test_identify import FIRES as IDENTIFY_FIRES
 from tests.unit.test_movie_rules import FIRES as MOVIE_FIRES
 from tests.unit.test_rules import FIRES as MUSIC_FIRES
+from tests.unit.test_verify_rules import FIRES as VERIFY_FIRES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "findings.md"
 # Where each kind's firing cases live: {test file: its list of cases, each (code, ...)}. A code
@@ -26,10 +28,14 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "findings.md"
 FIRING = {
     "music": {"tests/unit/test_rules.py": MUSIC_FIRES, "tests/unit/test_fixes.py": WRITE_FIRES,
               "tests/integration/test_loudness_albums.py": LOUDNESS_FIRES},
-    "enrichment": {"tests/unit/test_enrich.py": ENRICHMENT_FIRES},
+    "enrichment": {
+        "tests/unit/test_enrich.py": ENRICHMENT_FIRES,
+        "tests/unit/test_identify.py": IDENTIFY_FIRES,
+    },
     "movies": {"tests/unit/test_movie_rules.py": MOVIE_FIRES},
     "conversions": {"tests/unit/test_conversion_plan.py": CONVERSION_FIRES},
     "audiobooks": {"tests/unit/test_audiobook_checks.py": AUDIOBOOK_FIRES},
+    "verify": {"tests/unit/test_verify_rules.py": VERIFY_FIRES},
 }
 
 

@@ -1,0 +1,101 @@
+"""Chromaprint fingerprints of audio files, made by ffmpeg's own ``chromaprint`` muxer.
+
+The ffmpeg the ``imageio-ffmpeg`` wheel ships has the muxer, so nothing more needs
+installing; an ffmpeg found first (``[ffmpeg] path``, ``PATH``) that lacks it gives way to
+that one (``fingerprinter``). One decode gives both halves of a lookup: the fingerprint of
+the first ``LENGTH`` seconds (what ``fpcalc`` fingerprints, and what AcoustID holds) and the
+whole file's length, from a second output that decodes to the end.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from mediakeeper.errors import ConfigError
+from mediakeeper.media import ffmpeg
+
+LENGTH = 120  # seconds fingerprinted, as fpcalc does by default
+MUXER = "chromaprint"
+MIN_POINTS = 30  # sub-fingerprints (about 8 a second): fewer is too little to look up
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    duration: float  # seconds, from decoding the whole file
+    fingerprint: str  # compressed, URL-safe base64 (what AcoustID's lookup takes)
+
+    @property
+    def too_short(self) -> bool:
+        """Too little to recognise: under ``MIN_POINTS`` sub-fingerprints (a few seconds)."""
+        return points(self.fingerprint) < MIN_POINTS
+
+
+class FingerprintFailed(Exception):
+    """ffmpeg could not fingerprint the file; the message is its own last error line."""
+
+
+def points(fingerprint: str) -> int:
+    """How many sub-fingerprints a compressed fingerprint holds (its header's count)."""
+    try:
+        raw = base64.urlsafe_b64decode(fingerprint + "=" * (-len(fingerprint) % 4))
+    except (binascii.Error, ValueError):
+        return 0
+    return int.from_bytes(raw[1:4], "big") if len(raw) >= 4 else 0
+
+
+@functools.cache
+def has_muxer(exe: str) -> bool:
+    """Whether this ffmpeg was built with the chromaprint muxer (asked once per binary)."""
+    try:
+        listed = subprocess.run(
+            [exe, "-hide_banner", "-muxers"], capture_output=True, text=True, timeout=30
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return any(line.split()[1:2] == [MUXER] for line in listed.splitlines() if line.strip())
+
+
+def fingerprinter(configured: str = "") -> str:
+    """The ffmpeg to fingerprint with: the one the toolkit finds, if it has the muxer, else
+    the bundled one (Debian's ffmpeg has it; a build without libchromaprint does not)."""
+    found = ffmpeg.find(configured)
+    if has_muxer(found):
+        return found
+    try:
+        import imageio_ffmpeg
+
+        bundled = imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError):
+        bundled = ""
+    if bundled and has_muxer(bundled):
+        return bundled
+    raise ConfigError(
+        f"{found} has no chromaprint muxer, and no bundled ffmpeg has one: "
+        "`pip install imageio-ffmpeg`, or set [ffmpeg] path to an ffmpeg built with it"
+    )
+
+
+def fingerprint(exe: str, path: Path | str, *, length: int = LENGTH) -> Fingerprint:
+    """The fingerprint of ``path``'s first ``length`` seconds and its decoded duration."""
+    with tempfile.TemporaryDirectory(prefix="mediakeeper-chromaprint-") as tmp:
+        out = os.path.join(tmp, "fingerprint.txt")
+        args = [
+            "-i", os.fspath(path),
+            "-map", "0:a:0", "-t", str(length), "-f", MUXER, "-fp_format", "base64", out,
+            "-map", "0:a:0", "-f", "null", "-",
+        ]  # fmt: skip
+        run = ffmpeg.run(exe, args, stall=60)
+        if run.returncode != 0:
+            raise FingerprintFailed(run.error)
+        try:
+            text = Path(out).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeError) as err:
+            raise FingerprintFailed(f"no fingerprint written: {err}") from None
+    return Fingerprint(run.seconds, text)
