@@ -2,9 +2,9 @@
 against the bundled ffmpeg and the system's on PATH (Debian 12's 5.1, which `make readers`
 installs), each where it exists (``--ffmpeg both|bundled|system``, see conftest): an encode
 to each lossy profile, a book encoded and joined with its chapters where its files begin, a
-split into parts lasting the file's length, an album's loudness, and progress that only goes
-forward. The rest of the suite runs against the one ``ffmpeg.find`` picks (the system's when
-there is one)."""
+split into parts lasting the file's length, an album's loudness, a damaged source found
+with where its damage starts, and progress that only goes forward. The rest of the suite
+runs against the one ``ffmpeg.find`` picks (the system's when there is one)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.media import ffmpeg, synth
+from mediakeeper.media import damage, ffmpeg, integrity, synth
 from mediakeeper.media.processors import merge_m4b, replaygain
 from mediakeeper.media.processors.convert import PROFILES, convert
 from mediakeeper.media.processors.registry import Context
@@ -73,6 +73,18 @@ def test_an_album_with_a_tta_track_is_measured_and_silence_gets_no_gain(any_ffmp
     assert gains[tone]["REPLAYGAIN_TRACK_GAIN"].endswith(" dB")
     assert "REPLAYGAIN_TRACK_GAIN" not in gains[quiet]
     assert gains[quiet]["REPLAYGAIN_ALBUM_GAIN"] == gains[tone]["REPLAYGAIN_ALBUM_GAIN"]
+
+
+@pytest.mark.parametrize(("name", "damage_it"), [("rot.flac", damage.flip_bytes),
+                                                 ("cut.wav", damage.cut)])
+def test_a_damaged_source_is_found_and_where_its_damage_starts(any_ffmpeg, tmp_path, name,
+                                                               damage_it):  # fmt: skip
+    """Half-way into a 20 s file: ffmpeg 5.1 exits on the error before it reports progress,
+    so where a decode stops is counted in samples, not read from its progress."""
+    found = integrity.check(any_ffmpeg, damage_it(synth.tone(any_ffmpeg, tmp_path / name, 20)))
+    assert found.damaged and found.error_at is not None, found
+    assert 9.0 < found.error_at < 10.5, found.why()
+    assert found.why().startswith("does not decode at 0:09."), found.why()
 
 
 def test_progress_only_goes_forward_from_its_first_output(any_ffmpeg):
