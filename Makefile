@@ -29,14 +29,19 @@ chromium:
 	    >/dev/null 2>&1 || echo "Could not install chromium: the browser tests will be skipped."; }
 
 # Other programs' readers the tests check outputs with: ffprobe (Debian's ffmpeg package, as
-# root with apt-get; its ffmpeg is also the "system ffmpeg" the media tests run against) and
-# the npm package music-metadata, installed into tests/readers/node_modules. When missing and
-# not installable, the tests that need them skip and say why.
+# root with apt-get; its ffmpeg is also the "system ffmpeg" the media tests run against),
+# loudgain (Debian's, the ReplayGain reference) and the npm package music-metadata, installed
+# into tests/readers/node_modules. When missing and not installable, the tests that need them
+# skip and say why.
 readers:
 	@command -v ffprobe >/dev/null 2>&1 || { \
 	  echo "Installing Debian's ffmpeg (ffprobe) for the reader tests (apt-get)..."; \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; } \
 	    >/dev/null 2>&1 || echo "Could not install ffmpeg: the ffprobe tests will be skipped."; }
+	@command -v loudgain >/dev/null 2>&1 || { \
+	  echo "Installing loudgain for the ReplayGain test (apt-get)..."; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq loudgain; } \
+	    >/dev/null 2>&1 || echo "Could not install loudgain: its test will be skipped."; }
 	@test -d tests/readers/node_modules/music-metadata || { \
 	  echo "Installing music-metadata for the reader tests (npm)..."; \
 	  (cd tests/readers && npm install --no-audit --no-fund --silent) >/dev/null 2>&1 \

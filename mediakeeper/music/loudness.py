@@ -41,7 +41,7 @@ def planned(exe: str, artist_dir: Path, files: Iterable[Path]
         where = str(folder.relative_to(artist_dir))
         try:
             tracks = replaygain.measure_tracks(exe, album)
-            measured = replaygain.gains(exe, tracks)
+            measured = replaygain.gains(tracks)
         except replaygain.MeasureFailed as err:
             found.append(finding_of("loudness-not-measured", "" if where == "." else where,
                                     f"{err.message}; this album's gains were not written"))
