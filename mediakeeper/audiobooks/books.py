@@ -9,11 +9,12 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from mediakeeper.conversions.albums import Skipped, album_files, passed_over
-from mediakeeper.errors import LibraryError
-from mediakeeper.media.processors.convert import is_audio
+from mediakeeper.core.errors import LibraryError
+from mediakeeper.media.albums import Skipped, album_files, passed_over
+from mediakeeper.media.convert import is_audio
+from mediakeeper.text.discs import BOOK_PART
 
-DISC = re.compile(r"^(cd|disc|disk|part|teil)[\s._-]*\d+\b", re.IGNORECASE)
+DISC = re.compile(rf"^{BOOK_PART}", re.IGNORECASE)
 
 
 def natural_key(name: str) -> tuple:

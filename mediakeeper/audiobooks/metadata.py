@@ -12,13 +12,13 @@ from pathlib import Path
 from mutagen.mp4 import MP4, MP4Cover
 
 from mediakeeper import tags
-from mediakeeper.errors import AudioError, MediakeeperError
-from mediakeeper.findings import Finding, finding_of
-from mediakeeper.fsnames import readable
+from mediakeeper.core.errors import AudioError, MediakeeperError
+from mediakeeper.core.findings import Finding, finding_of
+from mediakeeper.fs.names import readable
 from mediakeeper.lookup.images import image_suffix
-from mediakeeper.slug import fat_safe
 from mediakeeper.tags import more
-from mediakeeper.textcut import cut
+from mediakeeper.text.cut import cut
+from mediakeeper.text.slug import fat_safe
 
 DESC_UNITS = 255  # Apple's short description; the whole text goes into ``ldes``
 _LEADING_NUMBER = re.compile(r"^\s*\d+\s*[-._)]*\s*")

@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mediakeeper import tags
-from mediakeeper.findings import Finding, finding_of
-from mediakeeper.media.processors import replaygain
+from mediakeeper.core.findings import Finding, finding_of
+from mediakeeper.media import replaygain
 from mediakeeper.music.fixes import Applied, ChangeJournal, apply_changes
 from mediakeeper.music.model import TagChange
 

@@ -15,13 +15,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mediakeeper import kinds
-from mediakeeper.findings import SEVERITIES, SEVERITY
-from mediakeeper.queue_items import COMPLETED
-from mediakeeper.reports.progress import nouns, one_line
+from mediakeeper.core import kinds
+from mediakeeper.core.findings import SEVERITIES, SEVERITY
+from mediakeeper.queue.items import COMPLETED
+from mediakeeper.reports.pace import nouns, one_line
 from mediakeeper.reports.records import INDEX_FILE, OUTPUT_DIRS, Findings, QueueRecord, Records
-from mediakeeper.slug import slugify
-from mediakeeper.wording import count
+from mediakeeper.text.slug import slugify
+from mediakeeper.text.wording import count
 
 OPEN_SEVERITIES = ("error", "warning")
 ERROR_LEVEL, WARNING_LEVEL = 0, 1

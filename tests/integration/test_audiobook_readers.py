@@ -15,8 +15,7 @@ import pytest
 from mutagen.mp4 import MP4
 
 from mediakeeper.audiobooks.job import AudiobookJob
-from mediakeeper.media import ffmpeg
-from mediakeeper.media.processors import merge_m4b
+from mediakeeper.media import ffmpeg, merge_m4b
 
 EXE = ffmpeg.find()
 READERS = Path(__file__).resolve().parents[1] / "readers"  # music-metadata's script, its node

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.media import damage, ffmpeg, integrity, synth
-from mediakeeper.media.processors import merge_m4b, replaygain
-from mediakeeper.media.processors.convert import PROFILES, convert
-from mediakeeper.media.processors.registry import Context
-from mediakeeper.media.processors.split import run_split
+from mediakeeper.media import damage, ffmpeg, integrity, merge_m4b, replaygain, synth
+from mediakeeper.media.convert import PROFILES, convert
+from mediakeeper.pipelines.steps.registry import Context
+from mediakeeper.pipelines.steps.split import run_split
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.audiobooks import books
-from mediakeeper.conversions import albums
+from mediakeeper.media import albums
 
 
 def _album(folder: Path, *names: str) -> Path:

@@ -15,12 +15,11 @@ from mutagen.mp4 import MP4
 
 from mediakeeper.audiobooks import metadata
 from mediakeeper.audiobooks.job import AudiobookJob
-from mediakeeper.fsnames import beside
-from mediakeeper.media import ffmpeg, synth
-from mediakeeper.media.processors import merge_m4b
-from mediakeeper.media.processors.convert import PROFILES, ConvertFailed, convert
-from mediakeeper.media.workdir import PARTIAL, copy_verified, place_folder
-from mediakeeper.slug import fat_safe
+from mediakeeper.fs.names import beside
+from mediakeeper.fs.workdir import PARTIAL, copy_verified, place_folder
+from mediakeeper.media import ffmpeg, merge_m4b, synth
+from mediakeeper.media.convert import PROFILES, ConvertFailed, convert
+from mediakeeper.text.slug import fat_safe
 
 EXE = ffmpeg.find()
 

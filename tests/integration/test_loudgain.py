@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.media import ffmpeg
-from mediakeeper.media.processors import replaygain
+from mediakeeper.media import ffmpeg, replaygain
 
 EXE = ffmpeg.find()
 LOUDGAIN = shutil.which("loudgain")

@@ -84,7 +84,7 @@ def a_silent_track(tmp_path: Path) -> None:
     assert fields(loud)["REPLAYGAIN_TRACK_GAIN"].endswith(" dB")
 
 
-# The loudness findings' firing cases (tests/unit/test_findings.py reads them): each code, and
+# The loudness findings' firing cases (tests/contracts/test_findings.py reads them): each code, and
 # a scenario that makes it fire and checks what follows.
 FIRES = [
     pytest.param("loudness-not-measured", an_album_that_cannot_be_measured, id="not-measured"),

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from mediakeeper.config import load_settings
+from mediakeeper.core.config import load_settings
 from mediakeeper.movies.job import MovieJob
 from tests.servers.tmdb import API_KEY, FakeTMDb
 

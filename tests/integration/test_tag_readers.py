@@ -11,7 +11,7 @@ import mutagen
 import pytest
 
 from mediakeeper.media import ffmpeg, synth
-from mediakeeper.media.processors.convert import PROFILES, convert
+from mediakeeper.media.convert import PROFILES, convert
 from mediakeeper.tags.table import MORE
 
 mediafile = pytest.importorskip("mediafile", reason="the test extra installs mediafile")
