@@ -237,7 +237,11 @@ def _encode_verified(exe: str, source: Path, output: Path, temp: Path, profile: 
     header = integrity.read_header(source)
     run = ffmpeg.run(exe, checked_encode_args(source, temp, profile, header))
     found = integrity.reading(exe, source, header, run)
-    if found.harmed:
+    if run.returncode != 0 and not found.errors:
+        # No error of the source's, nothing decoded: the output's side failed first (its
+        # folder gone, a full disk), or the source does not open. Reading it alone tells.
+        _refuse_damaged(source, integrity.check(exe, source, analyse=False))
+    elif found.harmed:
         _refuse_damaged(source, found)
     if run.returncode != 0:
         why = run.last_error or f"ffmpeg exited with {run.returncode}"

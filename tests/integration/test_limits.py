@@ -18,7 +18,7 @@ from mediakeeper.audiobooks.job import AudiobookJob
 from mediakeeper.fs.names import beside
 from mediakeeper.fs.workdir import PARTIAL, copy_verified, place_folder
 from mediakeeper.media import ffmpeg, merge_m4b, synth
-from mediakeeper.media.convert import PROFILES, ConvertFailed, convert
+from mediakeeper.media.convert import PROFILES, ConvertFailed, DamagedSource, convert
 from mediakeeper.text.slug import fat_safe
 
 EXE = ffmpeg.find()
@@ -141,3 +141,5 @@ def test_a_failed_encode_names_the_output_not_its_temporary_name(tmp_path):
         convert(EXE, source, output, PROFILES["opus"], retries=0)
     message = failed.value.message  # ffmpeg 5.1 names the file it could not open
     assert message.startswith("01 Song.flac: ") and "partial" not in message, message
+    # The output's failure, not the source's: the source is whole, nothing to replace.
+    assert not isinstance(failed.value, DamagedSource) and "replace it" not in message, message
