@@ -222,8 +222,8 @@ def read(path: Path) -> dict[str, str]:
 def measure_album(
     exe: str, files: Sequence[Path], *, album: bool = True
 ) -> dict[Path, dict[str, str]]:
-    """Each file's loudness tag values (upper-case field names), the album's measured over
-    ``files`` joined. A silent file gets no track gain (``silent``)."""
+    """Each file's loudness tag values (upper-case field names), the album's gated over all
+    of ``files``' blocks. A silent file gets no track gain (``silent``)."""
     tracks = measure_tracks(exe, files)
     return gains(tracks, album=album)
 
@@ -244,7 +244,7 @@ def gains(tracks: dict[Path, Loudness], *, album: bool = True) -> dict[Path, dic
 
 
 def tag_album(exe: str, files: Sequence[Path], *, album: bool = True) -> dict[str, dict[str, str]]:
-    """Measure every file (and the album joined) and write the tags: file name -> values.
+    """Measure every file (and so the album) and write the tags: file name -> values.
     In place, unjournaled: for files of a pipeline's working folder. A library's files go
     through ``mediakeeper.music.loudness``."""
     written = {}
