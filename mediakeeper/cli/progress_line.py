@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import click
 
 from mediakeeper.batch.runner import BatchReport, Hooks, Outcome
-from mediakeeper.core.findings import CODES
+from mediakeeper.core.rule_plugins import code_of
 from mediakeeper.text.wording import clock, count
 
 MARKS = {"completed": "✓", "error": "✗", "skipped": "⤼", "released": "↺"}
@@ -130,7 +130,7 @@ def needs_decision(outcome: Outcome) -> int:
     tallies = outcome.result.details.get("finding_counts") or {}
     left = 0
     for code, (found, fixed) in tallies.items():
-        known = CODES.get(code)
+        known = code_of(code)
         if known is None or known.severity != "info":
             left += found - fixed
     return left

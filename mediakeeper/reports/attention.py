@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mediakeeper.core import kinds
-from mediakeeper.core.findings import SEVERITIES, SEVERITY
+from mediakeeper.core.findings import SEVERITIES
+from mediakeeper.core.rule_plugins import severity_of
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.reports.pace import nouns, one_line
 from mediakeeper.reports.records import INDEX_FILE, OUTPUT_DIRS, Findings, QueueRecord, Records
@@ -28,8 +29,9 @@ ERROR_LEVEL, WARNING_LEVEL = 0, 1
 
 
 def severity_rank(code: str) -> int:
-    """error 0, warning 1, info 2; a code this version does not know after them."""
-    severity = SEVERITY.get(code)
+    """error 0, warning 1, info 2 (a plugin's code as a built-in's); a code this installation
+    does not know after them."""
+    severity = severity_of(code)
     return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
 
 
@@ -93,9 +95,9 @@ def open_codes(findings: Findings | None) -> tuple[OpenCode, ...]:
     if not findings:
         return ()
     found = [
-        OpenCode(code, SEVERITY[code], n - fixed)
+        OpenCode(code, severity, n - fixed)
         for code, (n, fixed) in findings.items()
-        if SEVERITY.get(code) in OPEN_SEVERITIES and n > fixed
+        if (severity := severity_of(code)) in OPEN_SEVERITIES and n > fixed
     ]
     return tuple(sorted(found, key=lambda c: (severity_rank(c.code), c.code)))
 
