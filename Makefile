@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup compile test demo lint bench bench-verify clean chromium flac btrfs
+.PHONY: setup compile test demo lint bench bench-verify clean chromium flac btrfs readers
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,10 +36,29 @@ btrfs:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq btrfs-progs; } \
 	    >/dev/null 2>&1 || echo "Could not install btrfs-progs: the clone tests will be skipped."; }
 
+# Other programs' readers the tests check outputs with: ffprobe (Debian's ffmpeg package, as
+# root with apt-get; its ffmpeg is also the "system ffmpeg" the media tests run against),
+# loudgain (Debian's, the ReplayGain reference) and the npm package music-metadata, installed
+# into tests/readers/node_modules. When missing and not installable, the tests that need them
+# skip and say why.
+readers:
+	@command -v ffprobe >/dev/null 2>&1 || { \
+	  echo "Installing Debian's ffmpeg (ffprobe) for the reader tests (apt-get)..."; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; } \
+	    >/dev/null 2>&1 || echo "Could not install ffmpeg: the ffprobe tests will be skipped."; }
+	@command -v loudgain >/dev/null 2>&1 || { \
+	  echo "Installing loudgain for the ReplayGain test (apt-get)..."; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq loudgain; } \
+	    >/dev/null 2>&1 || echo "Could not install loudgain: its test will be skipped."; }
+	@test -d tests/readers/node_modules/music-metadata || { \
+	  echo "Installing music-metadata for the reader tests (npm)..."; \
+	  (cd tests/readers && npm install --no-audit --no-fund --silent) >/dev/null 2>&1 \
+	    || echo "Could not install music-metadata: its tests will be skipped."; }
+
 # Two workers (this machine's cores); a test file stays on one worker, so its module-scoped
 # fixtures (a processed library) are built once. TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 2
-test: compile chromium flac btrfs
+test: compile chromium flac btrfs readers
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 

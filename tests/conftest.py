@@ -569,3 +569,38 @@ def lookup_session(tmp_path):
     yield build
     for session in made:
         session.close()
+
+
+# ---- every ffmpeg a user may have ----------------------------------------------------------
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--ffmpeg", choices=("both", "bundled", "system"), default="both",
+        help="which ffmpeg the tests taking `any_ffmpeg` run against: the one the wheel ships, "
+             "the one on PATH (Debian's, installed by `make readers`), or both (the default; "
+             "a missing one is skipped)",
+    )  # fmt: skip
+
+
+def pytest_generate_tests(metafunc) -> None:
+    if "any_ffmpeg" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("--ffmpeg")
+        which = ["bundled", "system"] if chosen == "both" else [chosen]
+        metafunc.parametrize("any_ffmpeg", which, indirect=True)
+
+
+@pytest.fixture
+def any_ffmpeg(request) -> str:
+    """The path of one ffmpeg: the bundled one, or the system's on PATH (skipped where there
+    is none, or it is too old: the toolkit would use the bundled one then)."""
+    from mediakeeper.media import ffmpeg
+
+    if request.param == "bundled":
+        return ffmpeg.bundled()
+    system = shutil.which("ffmpeg")
+    if system is None or os.path.realpath(system) == os.path.realpath(ffmpeg.bundled()):
+        pytest.skip("no system ffmpeg on PATH: `make readers` installs Debian's")
+    if ffmpeg.too_old(system):
+        pytest.skip(f"the system ffmpeg {system} is older than the toolkit supports")
+    return system

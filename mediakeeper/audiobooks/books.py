@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mediakeeper.core.errors import LibraryError
-from mediakeeper.fs.names import is_junk
-from mediakeeper.media.albums import album_files
+from mediakeeper.media.albums import Skipped, album_files, passed_over
 from mediakeeper.media.convert import is_audio
 from mediakeeper.text.discs import BOOK_PART
 
@@ -26,15 +25,18 @@ def natural_key(name: str) -> tuple:
     )
 
 
-def _subfolders(folder: Path) -> list[Path]:
+def _subfolders(folder: Path, library: Path | None = None, skipped: Skipped | None = None
+                ) -> list[Path]:
+    """The folders in ``folder`` looked into (system folders and links are not: those are
+    added to ``skipped``, with why), in natural order."""
     try:
         entries = list(os.scandir(folder))
     except OSError as err:
         raise LibraryError(f"cannot read folder {folder}: {err.strerror}") from None
+    noted: Skipped = [] if skipped is None else skipped
     return sorted(
         (Path(e.path) for e in entries
-         if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
-         and not is_junk(e.name)),
+         if not passed_over(e, library or folder, noted) and e.is_dir(follow_symlinks=False)),
         key=lambda p: natural_key(p.name),
     )  # fmt: skip
 
@@ -48,20 +50,21 @@ def disc_folders(folder: Path) -> list[Path]:
     return [d for d in _subfolders(folder) if DISC.match(d.name) and _audio_in(d)]
 
 
-def find(library: Path) -> list[Path]:
-    """Every book folder under ``library``."""
+def find(library: Path, skipped: Skipped | None = None) -> list[Path]:
+    """Every book folder under ``library``; the folders passed over are added to
+    ``skipped``."""
     if not library.is_dir():
         raise LibraryError(f"library folder does not exist: {library}")
-    return list(_walk(library))
+    return list(_walk(library, library, [] if skipped is None else skipped))
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def _walk(folder: Path, library: Path, skipped: Skipped) -> Iterator[Path]:
     discs = disc_folders(folder)
     if _audio_in(folder) or discs:
         yield folder
-    for sub in _subfolders(folder):
+    for sub in _subfolders(folder, library, skipped):
         if sub not in discs:
-            yield from _walk(sub)
+            yield from _walk(sub, library, skipped)
 
 
 def book_files(folder: Path) -> list[Path]:

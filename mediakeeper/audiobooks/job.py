@@ -29,6 +29,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
 from mediakeeper.core.kinds import AUDIOBOOKS
 from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
+from mediakeeper.fs.names import beside
 from mediakeeper.fs.workdir import PARTIAL, check_space, copy_verified, file_hash
 from mediakeeper.media import ffmpeg, merge_m4b
 from mediakeeper.queue.items import finding_counts
@@ -105,7 +106,7 @@ class AudiobookJob(StagedJob):
         target = Path(state["backup"]) if state.get("backup") else self._new_backup(folder)
         check_space({self.backup_root: size}, 0, item["name"])
         state = self._save(a, {"key": item["key"], "backup": str(target)}, BACKUP)
-        staged = target.with_name(PARTIAL + target.name)
+        staged = beside(target, PARTIAL)
         shutil.rmtree(staged, ignore_errors=True)
         try:
             for path in files:
@@ -115,7 +116,7 @@ class AudiobookJob(StagedJob):
             (staged / "metadata.txt").write_text(
                 f"source: {folder}\nwhen: {datetime.now(UTC).isoformat(timespec='seconds')}\n"
                 f"files: {len(files)}\nbytes: {size}\n",
-                encoding="utf-8",
+                encoding="utf-8", errors="surrogateescape",  # a name's own bytes, not UTF-8
             )
             fsync_dir(staged)
             staged.rename(target)

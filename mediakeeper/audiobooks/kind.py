@@ -25,7 +25,7 @@ KIND = Kind(
     limits={
         "backup_retention_days": Limit(36_500),
         "channels": Limit(64, least=1, least_words="a whole number of channels >= 1"),
-        "sample_rate": Limit(192_000, least=1, least_words="a sample rate in Hz >= 1"),
+        "sample_rate": Limit(192_000, least=8000, least_words="a sample rate in Hz >= 8000"),
         "stall_timeout": Limit(  # at most a day
             86_400, least=1, least_words="a whole number of seconds >= 1"
         ),

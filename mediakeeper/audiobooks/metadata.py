@@ -14,13 +14,15 @@ from mutagen.mp4 import MP4, MP4Cover
 from mediakeeper import tags
 from mediakeeper.core.errors import AudioError, MediakeeperError
 from mediakeeper.core.findings import Finding, finding_of
+from mediakeeper.fs.names import readable
 from mediakeeper.lookup.images import image_suffix
+from mediakeeper.tags import more
 from mediakeeper.text.cut import cut
+from mediakeeper.text.slug import fat_safe
 
 DESC_UNITS = 255  # Apple's short description; the whole text goes into ``ldes``
 _LEADING_NUMBER = re.compile(r"^\s*\d+\s*[-._)]*\s*")
 _SERIES_PART = re.compile(r"^\s*(?:book\s*)?(\d+(?:\.\d+)?)\s*[-.]\s*(.+)$", re.IGNORECASE)
-_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 
 
 @dataclass
@@ -42,7 +44,8 @@ def chapter_title(path: Path) -> str:
         title = tags.read(path).tags.get("title", "").strip()
     except AudioError:
         title = ""
-    return title or _LEADING_NUMBER.sub("", path.stem).strip() or path.stem
+    stem = readable(path.stem)  # a name that is not UTF-8 still makes a title
+    return title or _LEADING_NUMBER.sub("", stem).strip() or stem
 
 
 def _text(folder: Path, name: str) -> str:
@@ -69,6 +72,8 @@ def gather(folder: Path, key: str, files: list[Path]) -> Book:
             values = tags.read(files[0]).tags
         except AudioError:
             values = {}
+        # The narrator is the composer (Audiobookshelf's and iTunes' convention).
+        values["composer"] = ", ".join(more.read_file(files[0]).get("composer", []))
     book = Book(
         title=values.get("album", "").strip(),
         author=(values.get("albumartist") or values.get("artist") or "").strip(),
@@ -77,7 +82,7 @@ def gather(folder: Path, key: str, files: list[Path]) -> Book:
         description=_text(folder, "desc.txt"),
     )
     book.narrator = book.narrator or _one_line(_text(folder, "reader.txt"))
-    parts = Path(key).parts if key != "." else (folder.name,)
+    parts = tuple(map(readable, Path(key).parts if key != "." else (folder.name,)))
     if len(parts) >= 3:  # Author/Series/Title
         book.author = book.author or parts[-3]
         book.series = parts[-2]
@@ -108,10 +113,9 @@ def findings(book: Book, cover: bytes | None) -> list[Finding]:
 
 
 def safe_name(name: str) -> str:
-    """A folder or file name FAT and exFAT accept: no reserved characters, no trailing dots or
-    spaces, at most 120 characters."""
-    cleaned = _UNSAFE.sub("_", name).strip().rstrip(". ")
-    return cut(cleaned, 120).rstrip(". ") or "_"
+    """A folder or file name FAT and exFAT accept (``slug.fat_safe``): no reserved characters
+    or device names, no trailing dots or spaces, at most 120 characters."""
+    return fat_safe(name, 120)
 
 
 def relative_output(book: Book) -> Path:

@@ -20,12 +20,15 @@ from mediakeeper.queue.items import (
 )
 from mediakeeper.queue.manager import check_library, init_queue, new_items
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.queue.survey import Survey
 from mediakeeper.text.wording import queue_name
 
 
-def open_store(settings: Settings, kind: str, *, create: bool) -> tuple[QueueStore, int | None]:
+def open_store(
+    settings: Settings, kind: str, *, create: bool
+) -> tuple[QueueStore, Survey | None]:
     """The kind's queue; with ``create``, made from the library on first use.
-    Returns the store and how many items a newly created queue holds (None if it existed)."""
+    Returns the store and what a newly created queue was made of (None if it existed)."""
     store = QueueStore(settings.status_dir / kind, kind)
     library = settings.library(kind)
     if store.exists():

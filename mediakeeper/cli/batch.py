@@ -150,7 +150,7 @@ def build_batch(kind: str) -> click.Command:
         asked_workers = params.pop("workers")
         overrides = {"library": library, "checkpoint_every": checkpoint_every}
         overrides.update({key: params[key] for key in spec.setting_options})
-        settings = settings_for(home, **{kind: overrides})
+        settings = opts.note_old_ffmpeg(settings_for(home, **{kind: overrides}), record)
         online = not offline and (
             settings.get(kind, "lookups") if "lookups" in record.setting_defaults() else True
         )

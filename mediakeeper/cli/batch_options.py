@@ -36,7 +36,7 @@ from mediakeeper.cli.progress_line import (
 from mediakeeper.core.commands import kind_command
 from mediakeeper.core.config import Settings
 from mediakeeper.core.kinds import Kind
-from mediakeeper.queue.manager import empty_library_warning, folder_links
+from mediakeeper.queue.manager import empty_library_warning
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.reports.weekly import write_weekly_report
@@ -224,12 +224,13 @@ def describe(size: int, **flags: bool) -> str:
 def open_created(settings: Settings, record: Kind) -> QueueStore:
     store, created = open_store(settings, record.name, create=True)
     if created is not None:
-        what = f"{queue_name(record.name)} with {count(created, record.noun)}"
+        noun = record.noun
+        what = f"{queue_name(record.name)} with {count(created.queued, noun)}"
         click.echo(f"Created the {what}: {store.path}")
         library = settings.library(record.name).expanduser().resolve()
-        for name, why in folder_links(library):
-            click.echo(f"{name}: {why}")
-        if not created:
+        for line in (created.line(noun), *created.skipped_lines()):
+            click.echo(line)
+        if not created.queued:
             click.echo(f"Warning: {empty_library_warning(store, library)}", err=True)
     return store
 
@@ -315,9 +316,24 @@ def finish(
     sys.exit(report.exit_code)
 
 
+def note_old_ffmpeg(settings: Settings, record: Kind | None = None) -> Settings:
+    """One line when the ffmpeg on PATH is older than the toolkit works with and the one it
+    ships is used instead (``ffmpeg.find``), for a batch that runs ffmpeg (a kind that
+    ``makes`` files; ``record`` None: a pipeline); nothing with ``[ffmpeg] path`` set.
+    Returns ``settings``."""
+    if settings.get("ffmpeg", "path") or (record is not None and record.makes is None):
+        return settings
+    from mediakeeper.media.ffmpeg import passed_over  # imported by media batches alone
+
+    if note := passed_over():
+        click.echo(f"Note: {note}", err=True)
+    return settings
+
+
 if __name__ == "__main__":  # run by mistake: say which commands to run instead
     from mediakeeper.cli.command import not_a_command
 
     not_a_command(
         "the batch scripts' shared options", "process_music_batch.py", "process_movie_batch.py"
     )
+

@@ -29,6 +29,7 @@ from mediakeeper.core.errors import QueueMissing
 from mediakeeper.queue import listing, manager
 from mediakeeper.queue.items import STATUSES
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.queue.survey import Survey
 from mediakeeper.text import wording
 from mediakeeper.text.width import printable
 
@@ -62,15 +63,15 @@ def do_init(c: Call) -> None:
     library = c.settings.library(c.kind)
     if library is None:
         raise click.UsageError(f"--init needs --library PATH (or [{c.kind}] library in settings)")
-    count, backup = manager.init_queue(c.store, library, datetime.now(UTC), replace=c.force)
+    found, backup = manager.init_queue(c.store, library, datetime.now(UTC), replace=c.force)
     echo(
         f"Created the {wording.queue_name(c.kind)} at {c.store.path}: "
-        f"{wording.count(count, f'pending {c.noun}')} from {library.resolve()}"
+        f"{wording.count(found.queued, f'pending {c.noun}')} from {library.resolve()}"
     )
+    show_survey(found, c.noun)
     if backup:
         echo(f"The queue it replaced is kept as {backup}")
-    show_links(manager.folder_links(library.expanduser().resolve()))
-    if not count:
+    if not found.queued:
         echo(f"Warning: {manager.empty_library_warning(c.store, library.resolve())}", err=True)
 
 
@@ -92,7 +93,7 @@ def do_refresh(c: Call) -> None:
             echo(f"  {label:<8}{name}")
     for name, change in result.changed:
         echo(f"  changed {name}  ({change})")
-    show_links(result.links)
+    show_survey(result.survey, c.noun)
     for name, why in result.unreadable:
         echo(f"{name}: cannot read its folder ({why}); left completed", err=True)
     if result.unrecorded:
@@ -103,9 +104,10 @@ def do_refresh(c: Call) -> None:
         )
 
 
-def show_links(links: list[tuple[str, str]]) -> None:
-    for name, why in links:
-        echo(f"{name}: {why}")
+def show_survey(found: Survey, noun: str) -> None:
+    """ "N found, M queued, K skipped: names", then each skipped folder with why."""
+    for line in (found.line(noun), *found.skipped_lines()):
+        echo(line)
 
 
 def do_summary(c: Call) -> None:

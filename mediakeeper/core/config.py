@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.errors import ConfigError, NoDataHome
 from mediakeeper.core.home import CONFIG_FILE, find_home
 from mediakeeper.core.kinds import KINDS, Limit
+from mediakeeper.core.units import bitrate_problem
 from mediakeeper.core.writemode import MODES
 
 # The public contract: section -> key -> default. The default's type is the key's type.
@@ -80,8 +81,18 @@ def limit_of(section: str, key: str) -> Limit | None:
     return kinds.get(section).setting_limits().get(key)
 
 
-# The settings whose value is one of a few words.
-CHOICES: dict[tuple[str, str], tuple[str, ...]] = {("music", "write_mode"): MODES}
+
+
+def _one_of(words: tuple[str, ...]) -> Callable[[Any], str | None]:
+    return lambda value: None if value in words else f"expected one of {', '.join(words)}, got {value!r}"
+
+
+# Settings held to a check of their own (one of a few words; a text with a unit, "128k"):
+# the check says what is wrong with a value, or None.
+CHECKED: dict[tuple[str, str], Callable[[Any], str | None]] = {
+    ("music", "write_mode"): _one_of(MODES),
+    ("audiobooks", "bitrate"): bitrate_problem,
+}
 
 # Settings a value may also come from under a conventional name.
 ALIASES = {("tmdb", "api_key"): "TMDB_API_KEY"}
@@ -196,8 +207,9 @@ def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
     """Give ``value`` the type of ``default`` (strings from the environment are parsed), and
     hold it to the setting's limits (``limit_of``)."""
     number = _typed(value, default, where)
-    if name in CHOICES and number not in CHOICES[name]:
-        raise ConfigError(f"{where}: expected one of {', '.join(CHOICES[name])}, got {value!r}")
+    problem = CHECKED[name](number) if name in CHECKED else None
+    if problem:
+        raise ConfigError(f"{where}: {problem}")
     limit = limit_of(*name) if isinstance(number, int | float) else None
     if limit is None:
         return number

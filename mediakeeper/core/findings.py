@@ -71,6 +71,12 @@ CODES: dict[str, Code] = {
             "changed-during-fix": ("warning", "a file changed while being fixed; left alone"),
             "link-outside-library": ("warning", "a link to a file out of the library; not fixed"),
             "read-only-file": ("info", "a file made read-only is never rewritten"),
+            # --replaygain: each album is measured on its own.
+            "loudness-not-measured": (
+                "warning",
+                "an album's loudness could not be measured: its gains were not written",
+            ),
+            "silent-track": ("info", "a silent track: no ReplayGain track gain written"),
         },
     ),
     **_codes(

@@ -12,12 +12,30 @@ from pathlib import Path
 
 from mediakeeper.system.processes import is_running
 
-# Folders that file systems and NAS boxes create; everything else, leading dots included
-# ("...And Justice for All"), is media.
+# Folders that file systems, NAS boxes, sync and backup tools create: never media, never
+# looked into (docs/reference.md lists them). Every other folder is media, leading dots
+# included ("...And Justice for All", "...Like Clockwork"). Compared case-insensitively.
 JUNK_FOLDERS = frozenset(
     {".git", ".Trash", ".Trashes", ".AppleDouble", ".Spotlight-V100", ".fseventsd",
-     "@eaDir", "lost+found", "$RECYCLE.BIN", "System Volume Information", ".stfolder"}
+     ".TemporaryItems", ".DocumentRevisions-V100", "@eaDir", "lost+found", "$RECYCLE.BIN",
+     "System Volume Information", ".stfolder", ".stversions", ".sync", "#recycle",
+     "#snapshot", "@Recycle", "@Recently-Snapshot", ".@__thumb", ".snapshot", ".zfs"}
 )  # fmt: skip
+_JUNK_FOLDERS = frozenset(name.casefold() for name in JUNK_FOLDERS)
+# Folders named by a prefix: a desktop's trash on a removable volume (".Trash-1000"), and
+# the toolkit's own hidden working folders (".mediakeeper.spares", ".mediakeeper-partial-*").
+JUNK_FOLDER_PREFIXES = (".Trash-", ".mediakeeper")
+
+
+def skipped_folder(name: str) -> str | None:
+    """Why a folder of this name is never looked into, in a person's words; None: it is
+    looked into like any other."""
+    if name.startswith(".mediakeeper"):
+        return "the toolkit's own working folder"
+    if name.casefold() in _JUNK_FOLDERS or name.startswith(JUNK_FOLDER_PREFIXES):
+        return "a system folder"
+    return None
+
 
 # Files that file systems, file managers and NAS boxes leave in any folder.
 JUNK_FILES = frozenset(
@@ -40,6 +58,33 @@ BROWSER_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".directory"
 # The temp file of an atomic write (mediakeeper.fs.atomic: ".<name>.<pid>-<n>.tmp"), which a
 # kill leaves behind beside the file it was writing (a movie's .nfo, a cover).
 _ATOMIC_TEMP = re.compile(r"\..+\.[0-9]+-[0-9]+\.tmp")
+
+
+NAME_MAX = 255  # bytes of one name, on every Linux file system (and FAT/exFAT: 255 units)
+
+
+def beside(target: Path, prefix: str) -> Path:
+    """A temporary name of ``target`` beside it: ``prefix`` + its name, or where that would
+    pass 255 bytes (a valid name of 245 bytes), ``prefix`` + a hash of its name + its
+    suffix, the same at each call so a resume finds it."""
+    name = prefix + target.name
+    if len(os.fsencode(name)) <= NAME_MAX:
+        return target.with_name(name)
+    digest = hashlib.sha256(os.fsencode(target.name)).hexdigest()[:20]
+    suffix = target.suffix if len(os.fsencode(target.suffix)) <= 16 else ""
+    return target.with_name(f"{prefix}{digest}{suffix}")
+
+
+def readable(name: str) -> str:
+    """A name as text a tag or a report can hold: a file name whose bytes are not UTF-8 (one
+    written in a legacy code page: ``Caf\xe9``) arrives with surrogate escapes, which no
+    UTF-8 writer takes; its bytes are read as Windows-1252 instead ("Café"), the code page
+    such names come from most often (any byte it lacks becomes U+FFFD)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("cp1252", "replace")
+    return name
 
 
 def home_id(home: Path | str) -> str:
@@ -82,7 +127,11 @@ def is_temp_copy(name: str) -> bool:
 
 def is_junk(name: str) -> bool:
     """macOS resource forks ("._x.mp3"), our own temp files, system folders and files."""
-    return name.startswith(("._", TEMP_PREFIX)) or name in JUNK_FOLDERS or name in JUNK_FILES
+    return (
+        name.startswith(("._", TEMP_PREFIX))
+        or name in JUNK_FILES
+        or skipped_folder(name) is not None
+    )
 
 
 def is_not_media(name: str) -> bool:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.atomic import fsync_dir
+from mediakeeper.fs.names import beside
 
 CHUNK = 1 << 20
 PARTIAL = ".mediakeeper-partial-"  # the prefix of a copy or folder not yet in place
@@ -53,7 +54,7 @@ def file_hash(path: Path | str) -> str:
 def copy_verified(source: Path, target: Path) -> Copied:
     """Copy ``source`` to ``target`` (flushed, compared by size and hash, then renamed into
     place). CopyMismatch if the copy reads back different; OSError as the copy meets it."""
-    temp = target.with_name(PARTIAL + target.name)
+    temp = beside(target, PARTIAL)
     digest = hashlib.sha256()
     try:
         with open(source, "rb") as src, open(temp, "wb") as dst:
@@ -98,7 +99,7 @@ def existing_parent(path: Path) -> Path:
 def clear_leftovers(parent: Path, name: str) -> None:
     """Remove what an earlier, killed placement of ``name`` left beside it."""
     for prefix in (PARTIAL, REPLACED):
-        leftover = parent / f"{prefix}{name}"
+        leftover = beside(parent / name, prefix)
         if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
 
@@ -115,7 +116,7 @@ def place_folder(folder: Path, target: Path, *, move: bool, overwrite: bool) -> 
     if move and same_volume(folder, parent):
         _rename_into_place(folder, target)
         return
-    staged = parent / f"{PARTIAL}{target.name}"
+    staged = beside(target, PARTIAL)
     try:
         copy_folder_verified(folder, staged)
         _rename_into_place(staged, target)
@@ -141,7 +142,7 @@ def copy_folder_verified(folder: Path, target: Path) -> list[Copied]:
 
 
 def _rename_into_place(staged: Path, target: Path) -> None:
-    aside = target.with_name(f"{REPLACED}{target.name}")
+    aside = beside(target, REPLACED)
     replacing = target.exists()
     if replacing:
         os.rename(target, aside)

@@ -10,8 +10,9 @@ The API key is a secret: ``api_key`` is a secret parameter of the session, so it
 part of a cache key nor stored in the cache, and no message, record or file made here holds
 it. A 401 raises :class:`KeyRefused` (the key is wrong for every request, not for one movie).
 
-Requests: ``search_movies`` 1, ``movie`` 1 (images, external ids, credits and release dates
-appended), ``image`` 1 per picture; every repeated call is answered from the cache.
+Requests: ``search_movies`` 1, ``movie`` 1 (images, external ids, credits, release dates,
+keywords and videos appended), ``image`` 1 per picture; every repeated call is answered from
+the cache.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from mediakeeper.lookup.tmdb_types import (
     require_api_key,
 )
 
-APPENDED = "images,external_ids,credits,release_dates"
+APPENDED = "images,external_ids,credits,release_dates,keywords,videos"
 CAST_KEPT = 15  # top-billed actors kept in the details (and the NFO)
 _IMAGE_PATH = re.compile(r"/[A-Za-z0-9_.-]+")
 
@@ -241,6 +242,11 @@ def _details(raw: Mapping[str, Any]) -> MovieDetails:
         writers=_unique(_text(c, "name") for c in crew if c.get("department") == "Writing"),
         studios=_unique(_text(c, "name") for c in raw.get("production_companies") or []),
         countries=_unique(_text(c, "name") for c in raw.get("production_countries") or []),
+        vote_average=float(raw.get("vote_average") or 0.0),
+        vote_count=int(raw.get("vote_count") or 0),
+        collection=_text(raw.get("belongs_to_collection") or {}, "name"),
+        keywords=_unique(_text(k, "name") for k in (raw.get("keywords") or {}).get("keywords", [])),
+        trailer=_trailer(raw.get("videos") or {}),
         cast=tuple(
             CastMember(
                 name=_text(c, "name"),
@@ -252,6 +258,14 @@ def _details(raw: Mapping[str, Any]) -> MovieDetails:
             if _text(c, "name")
         ),
     )
+
+
+def _trailer(videos: Mapping[str, Any]) -> str:
+    """The YouTube key of the official trailer (else of any trailer), or ""."""
+    trailers = [v for v in videos.get("results") or []
+                if v.get("site") == "YouTube" and v.get("type") == "Trailer" and _text(v, "key")]
+    trailers.sort(key=lambda v: not v.get("official"))
+    return _text(trailers[0], "key") if trailers else ""
 
 
 def _first_image(raw: Mapping[str, Any], kind: str) -> str:

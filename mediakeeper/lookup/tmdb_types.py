@@ -83,6 +83,11 @@ class MovieDetails:
     studios: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     cast: tuple[CastMember, ...] = ()
+    vote_average: float = 0.0  # TMDb's users' rating, out of 10; 0 with no votes
+    vote_count: int = 0
+    collection: str = ""  # the collection it belongs to ("The Matrix Collection"), or ""
+    keywords: tuple[str, ...] = ()
+    trailer: str = ""  # the YouTube key of its official trailer, or ""
 
     @property
     def year(self) -> int | None:

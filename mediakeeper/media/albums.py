@@ -2,9 +2,10 @@
 holds audio files, at any depth (``Artist/Album``, ``Album``, ``Artist/Album/CD1``).
 
 Each album is its own item; its key is its path relative to the library, so two albums of
-one name under two artists are two items. Hidden folders, the toolkit's own temporary
-folders and system folders are not looked into; symbolic links to folders are not followed
-(a loop, or the same album twice)."""
+one name under two artists are two items. Only system folders and the toolkit's own working
+folders are not looked into (``fs.names.skipped_folder``: a name's leading dot means nothing,
+"...And Justice for All" is an album); symbolic links to folders are not followed (a loop, or
+the same album twice). Both are named, with why, in ``skipped``."""
 
 from __future__ import annotations
 
@@ -13,18 +14,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mediakeeper.core.errors import LibraryError
-from mediakeeper.fs.names import is_junk
+from mediakeeper.fs.links import is_folder_link, not_followed
+from mediakeeper.fs.names import is_junk, skipped_folder
 from mediakeeper.media.convert import is_audio
 
+Skipped = list[tuple[Path, str]]  # folders passed over, each with why
 
-def find(library: Path) -> list[Path]:
-    """Every album folder under ``library`` (the library itself too, if it holds audio)."""
+
+def find(library: Path, skipped: Skipped | None = None) -> list[Path]:
+    """Every album folder under ``library`` (the library itself too, if it holds audio);
+    the folders passed over are added to ``skipped``."""
     if not library.is_dir():
         raise LibraryError(f"library folder does not exist: {library}")
-    return list(_walk(library))
+    return list(_walk(library, library, [] if skipped is None else skipped))
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def _walk(folder: Path, library: Path, skipped: Skipped) -> Iterator[Path]:
     try:
         entries = list(os.scandir(folder))
     except OSError as err:
@@ -32,10 +37,27 @@ def _walk(folder: Path) -> Iterator[Path]:
     if any(_is_file(e) and is_audio(e.name) and not is_junk(e.name) for e in entries):
         yield folder
     for entry in sorted(entries, key=lambda e: e.name):
-        if entry.name.startswith(".") or is_junk(entry.name):
+        if passed_over(entry, library, skipped):
             continue
         if entry.is_dir(follow_symlinks=False):
-            yield from _walk(Path(entry.path))
+            yield from _walk(Path(entry.path), library, skipped)
+
+
+def passed_over(entry: os.DirEntry, library: Path, skipped: Skipped) -> bool:
+    """Whether ``entry`` is a folder not looked into (noted in ``skipped`` with why)."""
+    why = skipped_folder(entry.name) if _is_dir(entry) else None
+    if why is None and is_folder_link(entry):
+        why = not_followed(entry.path, library)
+    if why is not None:
+        skipped.append((Path(entry.path), why))
+    return why is not None or is_junk(entry.name)
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _is_file(entry: os.DirEntry) -> bool:

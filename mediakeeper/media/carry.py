@@ -1,6 +1,8 @@
-"""What a converted track carries beyond the toolkit's tag table: every other text field of
-its source (ReplayGain, composer, labels, ...) in the target's convention, and its embedded
-cover. Each container keeps these its own way: Vorbis comments (FLAC, Ogg, Opus: the cover as
+"""What a converted track carries beyond the toolkit's tag table: the fields of
+``tags.table.MORE`` (composer, ISRC, labels, ... every field beets' mediafile maps) under the
+target's standard keys (``tags.more``), every other text field of its source (ReplayGain,
+anything of a tagger's own) in the target's convention, and its embedded cover. Each
+container keeps these its own way: Vorbis comments (FLAC, Ogg, Opus: the cover as
 ``METADATA_BLOCK_PICTURE``), ID3 ``TXXX`` frames and ``APIC`` (MP3), MP4 freeform atoms and
 ``covr``. ReplayGain goes into Opus as ``R128_*`` gains (Q7.8, relative to -23 LUFS, where
 ReplayGain's reference is -18 LUFS), as RFC 7845 asks.
@@ -22,6 +24,7 @@ from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
 from mediakeeper import tags
+from mediakeeper.tags.more import names_used, read_more, write_more
 
 _ITUNES = "----:com.apple.iTunes:"
 _PICTURE = "METADATA_BLOCK_PICTURE"
@@ -37,8 +40,9 @@ class Cover:
 
 
 def _table_names() -> set[str]:
-    """Every key the tag table uses, upper-cased per container, so the rest is 'other'."""
-    names: set[str] = set()
+    """Every key the tag table and ``MORE`` use, upper-cased per container, so the rest is
+    'other'."""
+    names: set[str] = names_used()
     for name, key in tags.TABLE.items():
         if name in tags.LOUDNESS:  # carried as other fields (to Opus as R128 gains)
             continue
@@ -61,14 +65,28 @@ def fit_table_values(values: dict[str, str], target: Path) -> dict[str, str]:
     return {k: v for k, v in values.items() if k not in whole or v.strip().isdigit()}
 
 
-def read_rest(source: Path) -> tuple[dict[str, list[str]], Cover | None]:
-    """The source's fields outside the tag table (KEY -> values) and its embedded cover."""
+@dataclass(frozen=True)
+class Rest:
+    """What a source holds beyond the tag table: ``MORE`` fields, others (KEY -> values),
+    its embedded cover."""
+
+    more: dict[str, list[str]]
+    fields: dict[str, list[str]]
+    cover: Cover | None
+
+
+def read_rest(source: Path) -> Rest:
+    """The source's fields outside the tag table and its embedded cover."""
     try:
         audio = mutagen.File(source)
     except Exception:  # a damaged or untagged source carries nothing more
-        return {}, None
+        return Rest({}, {}, None)
     if audio is None or audio.tags is None:
-        return {}, None
+        return Rest({}, {}, None)
+    return Rest(read_more(audio.tags), _other_fields(audio), embedded_cover(audio))
+
+
+def _other_fields(audio) -> dict[str, list[str]]:
     table = _table_names()
     fields: dict[str, list[str]] = {}
     if isinstance(audio, MP3) or isinstance(audio.tags, ID3):
@@ -85,7 +103,7 @@ def read_rest(source: Path) -> tuple[dict[str, list[str]], Cover | None]:
             upper = key.upper()
             if upper != _PICTURE and upper not in table:
                 fields.setdefault(upper, []).extend(values)
-    return fields, embedded_cover(audio)
+    return fields
 
 
 def embedded_cover(audio) -> Cover | None:
@@ -117,15 +135,16 @@ def _cover_of(picture: Picture) -> Cover:
 def carry_rest(source: Path, target: Path) -> tuple[list[str], bool]:
     """Write the source's other fields and cover into ``target``: (the fields written,
     whether a cover was)."""
-    fields, cover = read_rest(source)
-    suffix = target.suffix.lower()
-    if suffix == ".opus":
+    rest = read_rest(source)
+    fields, cover = rest.fields, rest.cover
+    if target.suffix.lower() == ".opus":
         fields = _as_r128(fields)
-    if not fields and cover is None:
+    if not fields and not rest.more and cover is None:
         return [], False
     audio = mutagen.File(target)
     if audio.tags is None:
         audio.add_tags()
+    write_more(audio.tags, rest.more)
     if isinstance(audio, MP3):
         for name, values in fields.items():
             audio.tags.add(TXXX(encoding=3, desc=name, text=values))
@@ -150,7 +169,7 @@ def carry_rest(source: Path, target: Path) -> tuple[list[str], bool]:
             else:
                 audio.tags[_PICTURE] = [base64.b64encode(picture.write()).decode("ascii")]
     audio.save()
-    return sorted(fields), cover is not None
+    return sorted([*fields, *rest.more]), cover is not None
 
 
 def _as_r128(fields: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -24,7 +24,9 @@ import mutagen
 from mediakeeper import tags
 from mediakeeper.core.errors import AudioError
 from mediakeeper.fs.atomic import flush_files
+from mediakeeper.fs.names import beside
 from mediakeeper.fs.workdir import PARTIAL, copy_verified
+from mediakeeper.fs.write_errors import FULL, mount_point
 from mediakeeper.media import carry, ffmpeg, integrity
 
 TOLERANCE = 0.1  # seconds a verified output's length may differ from its source's
@@ -67,10 +69,11 @@ PROFILES: dict[str, Profile] = {
 class ConvertFailed(Exception):
     """One track could not be converted; ``message`` says why (ffmpeg's own last line)."""
 
-    def __init__(self, message: str, *, retry: bool = False):
+    def __init__(self, message: str, *, retry: bool = False, said: str = ""):
         super().__init__(message)
         self.message = message
         self.retry = retry  # worth another try (ffmpeg failed, not the source)
+        self.said = said  # all ffmpeg wrote on stderr (a full disk's line is not its last)
 
 
 class DamagedSource(ConvertFailed):
@@ -175,7 +178,7 @@ def encode_command(exe: str, source: Path, output: Path, profile: Profile) -> li
 
 
 def _temp(output: Path) -> Path:
-    return output.with_name(PARTIAL + output.name)
+    return beside(output, PARTIAL)
 
 
 def convert(
@@ -197,25 +200,65 @@ def convert(
     raise AssertionError("unreachable")
 
 
+FULL_BELOW = 1 << 20  # bytes free under which a failed encode's volume counts as full
+
+
+def _disk_full(output: Path, temp: Path, said: str = "") -> ConvertFailed | None:
+    """A failed encode whose volume filled ("No space left on device" anywhere in what
+    ffmpeg ``said``, or under 1 MB left): said as a full disk, naming the person's file and
+    the volume, not as the truncated file's failure to decode. None otherwise."""
+    try:
+        stat = os.statvfs(temp.parent)
+        nearly = stat.f_bavail * stat.f_frsize < FULL_BELOW
+    except OSError:
+        nearly = False
+    if "No space left on device" not in said and not nearly:
+        return None
+    return ConvertFailed(f"{output.name}: disk full: no space left on the file system mounted "
+                         f"at {mount_point(os.fspath(temp))}; free some space there and run "
+                         "this again")  # fmt: skip
+
+
 def _convert_once(exe: str, source: Path, output: Path, temp: Path, profile: Profile) -> Converted:
+    try:
+        return _encode_verified(exe, source, output, temp, profile)
+    except DamagedSource:
+        raise  # the source's own fault, whatever room is left
+    except ConvertFailed as failure:
+        raise _disk_full(output, temp, failure.said) or failure from None
+    except OSError as err:  # tagging the encode, or flushing it
+        if err.errno in FULL:
+            raise _disk_full(output, temp, "No space left on device") from None
+        raise
+
+
+def _encode_verified(exe: str, source: Path, output: Path, temp: Path, profile: Profile
+                     ) -> Converted:  # fmt: skip
     header = integrity.read_header(source)
     run = ffmpeg.run(exe, checked_encode_args(source, temp, profile, header))
     found = integrity.reading(exe, source, header, run)
-    if found.harmed:
+    if run.returncode != 0 and not found.errors:
+        # No error of the source's, nothing decoded: the output's side failed first (its
+        # folder gone, a full disk), or the source does not open. Reading it alone tells.
+        _refuse_damaged(source, integrity.check(exe, source, analyse=False))
+    elif found.harmed:
         _refuse_damaged(source, found)
     if run.returncode != 0:
         why = run.last_error or f"ffmpeg exited with {run.returncode}"
-        raise ConvertFailed(f"{source.name}: {why}", retry=True)
+        why = why.replace(os.fspath(temp), os.fspath(output))  # the name a person knows
+        raise ConvertFailed(f"{source.name}: {why}", retry=True, said=run.stderr)
     flush_files((), [temp])
     source_seconds = found.seconds
     try:
         output_seconds = ffmpeg.decoded_length(exe, temp)
     except ffmpeg.FFmpegFailed as err:
-        raise ConvertFailed(f"{output.name} does not decode: {err}", retry=True) from None
+        raise ConvertFailed(f"{output.name} does not decode: {err}", retry=True,
+                            said=run.stderr) from None  # fmt: skip
     if abs(output_seconds - source_seconds) > TOLERANCE:
         raise ConvertFailed(
             f"{output.name} lasts {output_seconds:.2f} s, its source {source_seconds:.2f} s",
             retry=True,
+            said=run.stderr,
         )
     written, extra, cover = _tag(source, temp)
     flush_files((), [temp])

@@ -19,6 +19,7 @@ writes, a network mount that went away) would otherwise hold its batch for ever.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import selectors
@@ -61,9 +62,16 @@ class Run:
         return self.stopped or self.last_error or f"ffmpeg exited with {self.returncode}"
 
 
+# The oldest ffmpeg the toolkit works with: Debian 12's 5.1 (the encoder's ``-ch_layout``
+# input option is 5.1's). An older one on PATH is passed over for the bundled one, and said.
+OLDEST = (5, 1)
+_VERSION = re.compile(rb"ffmpeg version n?(\d+)\.(\d+)")
+
+
 def find(configured: str = "") -> str:
-    """The ffmpeg to run. A configured path that is not an executable is a ConfigError (the
-    batch stops: it is wrong for every album)."""
+    """The ffmpeg to run: ``[ffmpeg] path``, else the one on PATH (5.1 or newer), else the one
+    the ``imageio-ffmpeg`` wheel ships. A configured path that is not an executable is a
+    ConfigError (the batch stops: it is wrong for every album)."""
     if configured:
         path = shutil.which(os.path.expanduser(configured))
         if path is None:
@@ -73,8 +81,13 @@ def find(configured: str = "") -> str:
             )
         return path
     on_path = shutil.which("ffmpeg")
-    if on_path is not None:
+    if on_path is not None and not too_old(on_path):
         return on_path
+    return bundled()
+
+
+def bundled() -> str:
+    """The ffmpeg the ``imageio-ffmpeg`` wheel ships."""
     try:
         import imageio_ffmpeg
     except ImportError:
@@ -82,6 +95,36 @@ def find(configured: str = "") -> str:
             "no ffmpeg found: install ffmpeg, or `pip install imageio-ffmpeg`, or set [ffmpeg] path"
         ) from None
     return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+@functools.lru_cache(maxsize=8)
+def version(exe: str) -> tuple[int, int] | None:
+    """``exe``'s version (major, minor), or None where it does not say one (a build from
+    git says "N-112233-g..."; taken as new enough)."""
+    try:
+        said = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True,
+                              timeout=30, check=False).stdout  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = _VERSION.search(said)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def too_old(exe: str) -> bool:
+    found = version(exe)
+    return found is not None and found < OLDEST
+
+
+def passed_over() -> str:
+    """One line when the ffmpeg on PATH is too old and the bundled one is used; else ""."""
+    on_path = shutil.which("ffmpeg")
+    if on_path is None or not too_old(on_path):
+        return ""
+    major, minor = version(on_path)
+    oldest = ".".join(map(str, OLDEST))
+    return (f"the ffmpeg on PATH ({on_path}, {major}.{minor}) is older than {oldest}, the "
+            "oldest this toolkit works with: using the ffmpeg it ships; set [ffmpeg] path "
+            "to choose another")  # fmt: skip
 
 
 def command(exe: str, args: Sequence[str]) -> list[str]:
@@ -173,7 +216,8 @@ def _follow(
                         last = value
                         if value > furthest:
                             furthest, moved = value, time.monotonic()
-                            if progress is not None:
+                            # ffmpeg 5.1 reports 0 before any output: no progress to tell
+                            if progress is not None and value > 0:
                                 progress(value / 1_000_000)
 
 
@@ -279,6 +323,7 @@ class Packets:
     frame: float  # one packet's length, seconds (1024 samples for AAC-LC)
     end: float = 0.0  # where the last packet ends, seconds: the length a player shows
     stream: Stream | None = None  # the stream, as ffmpeg described it
+    size: int = 0  # the packets' bytes: the audio alone (no tags, no cover)
 
 
 def packets(exe: str, path: Path | str, copy_to: Path | None = None, keep: Path | None = None,
@@ -332,14 +377,26 @@ def packets(exe: str, path: Path | str, copy_to: Path | None = None, keep: Path 
         raise FFmpegFailed(f"{path}: no audio packets")
     stream = _stream(described_text, path)
     return Packets(rows.count, rows.first * rows.base, rows.frame * rows.base,
-                   rows.end * rows.base, stream)  # fmt: skip
+                   rows.end * rows.base, stream, rows.size)  # fmt: skip
+
+
+_CHAPTER = re.compile(rb"^\s*Chapter #\d+:\d+: start (-?[\d.]+), end", re.MULTILINE)
+
+
+def chapter_starts(exe: str, path: Path | str) -> list[float]:
+    """Where each chapter of ``path`` starts, seconds, as ffmpeg reads them: from an MP4's
+    QuickTime chapter track, which holds every chapter (Nero's ``chpl``, what mutagen reads,
+    holds 255 at most: its count is one byte)."""
+    described = subprocess.run([exe, "-nostdin", "-hide_banner", "-i", os.fspath(path)],
+                               capture_output=True, check=False).stderr  # fmt: skip
+    return [float(start) for start in _CHAPTER.findall(described)]
 
 
 class _Rows:
     """What ``packets`` keeps of a listing's lines: their count, the first packet's time and
-    length, where the last one ends, in the listing's time base."""
+    length, where the last one ends, in the listing's time base; their bytes."""
 
-    count = first = frame = end = 0
+    count = first = frame = end = size = 0
     base = 1.0
 
     def add(self, line: bytes) -> None:
@@ -352,6 +409,7 @@ class _Rows:
                 self.first, self.frame = pts, duration
             self.count += 1
             self.end = pts + duration
+            self.size += int(fields[4])
 
 
 def listed_packets(listing: Iterable[bytes]) -> Iterator[tuple[bytes, bytes]]:

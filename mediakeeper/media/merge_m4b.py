@@ -33,6 +33,7 @@ from pathlib import Path
 from mutagen.mp4 import MP4
 
 from mediakeeper.fs.atomic import flush_files
+from mediakeeper.fs.names import beside, readable
 from mediakeeper.fs.workdir import PARTIAL
 from mediakeeper.media import ffmpeg, pcm_feed
 
@@ -41,7 +42,9 @@ CHAPTER_TOLERANCE = 0.05
 # The QuickTime chapter track (the chapters Apple's players show) takes the movie's
 # timescale, which ffmpeg otherwise picks from its inputs: 28,224,000 for ADTS, in which a
 # chapter over 76 s has a duration past INT_MAX and is dropped, ffmpeg exiting 0.
-MUXER = ("-movie_timescale", "1000", "-f", "ipod")
+# The index (moov) goes first (faststart): a player or server streaming the book reads its
+# chapters and starts playing at once, without fetching its end first.
+MUXER = ("-movie_timescale", "1000", "-movflags", "+faststart", "-f", "ipod")
 
 
 class MergeFailed(Exception):
@@ -64,13 +67,36 @@ class Input:
     rate: int
     channels: int
     profile: str = ""
+    bitrate: int = 0  # bits per second of its audio packets; 0: not known
 
 
 @dataclass(frozen=True)
 class Audio:
+    """An encode's settings: ceilings, never exceeded, that a book's sources lower
+    (``fitted``)."""
+
     bitrate: str = "128k"
     channels: int = 2
     sample_rate: int = 44100
+
+
+def bits_per_second(bitrate: str) -> int:
+    """ "64k" -> 64000, "96000" -> 96000 (ffmpeg's own spelling of a bit rate)."""
+    text = bitrate.strip().lower()
+    return round(float(text[:-1]) * 1000) if text.endswith("k") else int(float(text))
+
+
+def fitted(audio: Audio, inputs: Sequence[Input]) -> Audio:
+    """The encode a book gets: no more channels, no higher sample rate and no higher bit
+    rate than its richest source has (a book of 64 kb/s mono MP3s is a 64 kb/s mono AAC,
+    not a 128 kb/s stereo one twice its size); the settings as they are where the sources
+    do not say."""
+    channels = min(audio.channels, max(i.channels for i in inputs))
+    rate = min(audio.sample_rate, max(i.rate for i in inputs))
+    bits = bits_per_second(audio.bitrate)
+    if all(i.bitrate for i in inputs):
+        bits = min(bits, max(i.bitrate for i in inputs))
+    return Audio(f"{max(1, round(bits / 1000))}k", channels, rate)
 
 
 def measure(exe: str, path: Path, title: str, timeout: float | None = None) -> Input:
@@ -79,8 +105,10 @@ def measure(exe: str, path: Path, title: str, timeout: float | None = None) -> I
     FFmpegFailed if ffmpeg cannot read it (or is still reading it after ``timeout`` s)."""
     listed = ffmpeg.packets(exe, path, timeout=timeout)
     stream = listed.stream
+    seconds = listed.end - max(0.0, listed.first)
+    bitrate = round(listed.size * 8 / seconds) if seconds > 0 else 0
     return Input(os.fspath(path), title, round(listed.end, 3), stream.codec, stream.rate,
-                 stream.channels, stream.profile)  # fmt: skip
+                 stream.channels, stream.profile, bitrate)  # fmt: skip
 
 
 def can_copy(inputs: Sequence[Input]) -> bool:
@@ -133,6 +161,7 @@ def ffmetadata(title: str, chapters: Sequence[tuple[str, float]], total: float) 
 
 
 def _escape(text: str) -> str:
+    text = readable(text)  # a title from a name that is not UTF-8
     for char in ("\\", "=", ";", "#", "\n"):
         text = text.replace(char, "\\" + char)
     return text
@@ -185,7 +214,7 @@ class Merged:
 def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: Audio,
           title: str = "", watch: Watch = UNWATCHED) -> Merged:  # fmt: skip
     """Join ``inputs`` into ``output`` (absent until whole and verified) with chapters."""
-    temp = output.with_name(PARTIAL + output.name)
+    temp = beside(output, PARTIAL)
     paths = link_inputs(inputs, links)
     copy = can_copy(inputs)
     total = sum(i.seconds for i in inputs)
@@ -193,8 +222,8 @@ def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: A
         if copy:
             starts, lengths, seconds = _copy(exe, inputs, paths, links, temp, title, watch)
         else:
-            starts, lengths, seconds = _encode(exe, inputs, paths, links, temp, audio, title,
-                                               watch)  # fmt: skip
+            starts, lengths, seconds = _encode(exe, inputs, paths, links, temp,
+                                               fitted(audio, inputs), title, watch)  # fmt: skip
         flush_files((), [temp])
         os.replace(temp, output)
     finally:  # what the join made beside the links: the encode, a copy's parts, listings
@@ -245,7 +274,7 @@ def _encode(exe, inputs, paths, links, temp, audio: Audio, title, watch: Watch):
     _with_chapters(exe, ["-i", os.fspath(links / ENCODED)], inputs, starts, total, links, temp,
                    title, watch.limits(total))  # fmt: skip
     seconds = _same_as_listed(exe, temp, links, [links / LISTED], total, watch, "its encode")
-    check_chapters(temp, starts)
+    check_chapters(temp, starts, exe)
     return starts, [round(x, 3) for x in lengths], seconds
 
 
@@ -317,7 +346,7 @@ def _copy(exe, inputs, paths, links, temp, title, watch: Watch):
     watch.finished("joining")
     listings = [part.with_suffix(".crc") for part in parts]
     seconds = _same_as_listed(exe, temp, links, listings, at, watch, "its files")
-    check_chapters(temp, starts)
+    check_chapters(temp, starts, exe)
     _decodes_at(exe, temp, [*starts, max(0.0, at - 1.0)], watch)
     return starts, [round(x, 3) for x in lengths], seconds
 
@@ -390,17 +419,29 @@ def _same_length(seconds: float, total: float) -> None:
                           retry=True)  # fmt: skip
 
 
-def check_chapters(path: Path, starts: Sequence[float]) -> None:
+NERO_MOST = 255  # chapters Nero's ``chpl`` holds at most (its count is one byte)
+
+
+def check_chapters(path: Path, starts: Sequence[float], exe: str = "") -> None:
     """One chapter per input, each within 50 ms of where its file's audio begins: a
-    ``chapter-drift`` MergeFailed otherwise."""
-    found = read_chapters(path)
+    ``chapter-drift`` MergeFailed otherwise. With ``exe``, the QuickTime chapter track
+    (every chapter, as Apple's players, ffprobe and music-metadata read it) is checked as
+    ffmpeg reads it, and Nero's ``chpl`` (mutagen's) holds its first 255; without, the
+    ``chpl`` alone."""
+    found = ffmpeg.chapter_starts(exe, path) if exe else read_chapters(path)
     marks = (list(starts), found)
     if len(found) != len(starts):
         raise MergeFailed(f"chapter-drift: {len(found)} chapters written, {len(starts)} wanted",
                           marks=marks)  # fmt: skip
-    for number in drifted(starts, found):
-        raise MergeFailed(f"chapter-drift: chapter {number + 1} starts at {found[number]:.3f} s, "
-                          f"its file at {starts[number]:.3f} s", marks=marks)  # fmt: skip
+    nero = read_chapters(path) if exe else found
+    for read in (found, nero):
+        for number in drifted(starts[: len(read)], read):
+            raise MergeFailed(f"chapter-drift: chapter {number + 1} starts at "
+                              f"{read[number]:.3f} s, its file at {starts[number]:.3f} s",
+                              marks=marks)  # fmt: skip
+    if len(nero) < min(len(starts), NERO_MOST):
+        raise MergeFailed(f"chapter-drift: {len(nero)} chapters in the Nero list, "
+                          f"{min(len(starts), NERO_MOST)} wanted", marks=marks)  # fmt: skip
 
 
 def drifted(wanted: Sequence[float], found: Sequence[float]) -> list[int]:

@@ -101,7 +101,7 @@ class Feed:
                 ahead = self._start(n + 1) if n + 1 < len(self._paths) else None
                 moved = _move(decoder.stdout.fileno(), self._write)
                 decoder.wait()
-                if not self._counted(self.names[n], decoder.returncode, errors, moved):
+                if not self._counted(n, decoder.returncode, errors, moved):
                     return
         except BrokenPipeError:
             pass  # the encoder ended first: its own run says why
@@ -134,9 +134,11 @@ class Feed:
         _widen(decoder.stdout.fileno())
         return decoder, errors
 
-    def _counted(self, name: str, returncode: int, errors, moved: int) -> bool:
+    def _counted(self, n: int, returncode: int, errors, moved: int) -> bool:
         errors.seek(0)
-        said = ffmpeg.last_line(errors.read())
+        name, path = self.names[n], os.fspath(self._paths[n])
+        # ffmpeg 5.1 names the file it read in its line: the file, not our numbered link
+        said = ffmpeg.last_line(errors.read()).replace(path, os.path.realpath(path))
         if self._stopping:
             return False
         if returncode != 0 or moved % self._pcm.frame_bytes:

@@ -31,7 +31,7 @@ from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.tmdb_types import KeyRefused, MovieDetails
 from mediakeeper.movies import rules
 from mediakeeper.movies.names import ParsedName
-from mediakeeper.movies.nfo import movie_nfo
+from mediakeeper.movies.nfo import date_added, movie_nfo
 from mediakeeper.movies.outputs import MovieOutputs
 from mediakeeper.movies.videos import VideoScan, scan_videos
 from mediakeeper.queue.items import finding_counts
@@ -240,7 +240,8 @@ class MovieJob:
         difference = rules.folder_finding(folder.name, movie)
         if difference:
             findings.append(difference)
-        state["nfo"] = movie_nfo(movie, client.image_url).decode("utf-8")
+        added = date_added(folder, state["videos"]["main"])
+        state["nfo"] = movie_nfo(movie, client.image_url, added).decode("utf-8")
         writes = {NFO: "nfo"}
         if self.artwork:
             for name, path, what in (

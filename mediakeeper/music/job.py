@@ -114,7 +114,8 @@ class MusicJob:
             )
         except OSError as err:
             raise ItemFailure("fix", f"cannot write tags: {err}") from None
-        loudness = self._loudness(folder, item["key"], tracks, journal) if self.replaygain else 0
+        loudness, measured = (self._loudness(folder, item["key"], tracks, journal)
+                              if self.replaygain else (0, []))  # fmt: skip
         done = set(applied.changes)
         written = {c.path for c in done}
         if "identified" in state and written:  # the files just written keep their fingerprints
@@ -125,7 +126,7 @@ class MusicJob:
         settled = [_settled(f, done, written, why_not) for f in findings]
         records = [finding_record(f) for f in settled]
         # A file a fix left alone (read-only, changed meanwhile) is an open issue of its own.
-        records += _left_alone(applied.left_alone, tracks, item["name"], self.home)
+        records += [*_left_alone(applied.left_alone, tracks, item["name"], self.home), *measured]
         fixed = sum(f.fixed for f in settled)
         covers = self._fetch_covers(folder, state, tracks) if self.fetch_covers else []
         lookups = state.get("lookups", {})
@@ -193,23 +194,22 @@ class MusicJob:
         folders = spares_folders(item["path"] for item in items)
         remove_spares(folders, home_id(self.home), wait=False)
 
-    def _loudness(self, folder: Path, key: str, tracks, journal: ChangeJournal) -> int:
+    def _loudness(self, folder: Path, key: str, tracks, journal: ChangeJournal
+                  ) -> tuple[int, list[dict[str, Any]]]:  # fmt: skip
         """The loudness tags of every album folder (``mediakeeper.music.loudness``), through
-        the journal: how many values changed."""
+        the journal: how many values changed, and the records of its findings (an album not
+        measured, a silent track)."""
         from mediakeeper.media import ffmpeg
-        from mediakeeper.media.replaygain import MeasureFailed
         from mediakeeper.music import loudness
 
         files = [folder / track.path for track in tracks]
         try:
             # swept: as for the fixes just before, our stale copies here are gone already
-            applied = loudness.apply(ffmpeg.find(self.ffmpeg_path), folder, key, files, journal,
-                                     swept=True)  # fmt: skip
-        except MeasureFailed as err:
-            raise ItemFailure("loudness", err.message) from None
+            applied, found = loudness.apply(ffmpeg.find(self.ffmpeg_path), folder, key, files,
+                                            journal, swept=True)  # fmt: skip
         except OSError as err:
             raise ItemFailure("loudness", f"cannot write tags: {err}") from None
-        return len(applied.changes)
+        return len(applied.changes), [finding_record(f) for f in found]
 
     def _remove_stale(self, copies: Iterable[str]) -> list[str]:
         """Remove the temp copies a killed process of this data home left (the originals

@@ -37,19 +37,15 @@ from mediakeeper.queue.items import (
     validate,
 )
 from mediakeeper.queue.store import QueueStore, statuses_of
+from mediakeeper.queue.survey import Survey, listed_folders, listing, survey
 from mediakeeper.text.matching import find_name
 from mediakeeper.text.wording import queue_name
 
 
 def library_folders(library: Path) -> list[Path]:
     """The item folders directly inside ``library``, sorted by name (case-insensitively);
-    links to folders are not items (see ``folder_links``)."""
-    folders = [
-        Path(entry.path)
-        for entry in _listing(library)
-        if _is_dir(entry) and not is_folder_link(entry)
-    ]
-    return sorted(folders, key=lambda p: (p.name.casefold(), p.name))
+    links to folders are not items (see ``folder_links``), nor are system folders."""
+    return listed_folders(library)
 
 
 def folder_links(library: Path) -> list[tuple[str, str]]:
@@ -60,42 +56,18 @@ def folder_links(library: Path) -> list[tuple[str, str]]:
 
 
 def _listing(library: Path) -> list[os.DirEntry]:
-    if not library.exists():
-        raise LibraryError(f"library folder does not exist: {library}")
-    if not library.is_dir():
-        raise LibraryError(f"library path is not a folder: {library}")
-    try:
-        return [entry for entry in os.scandir(library) if not is_junk(entry.name)]
-    except OSError as err:
-        raise LibraryError(f"cannot read library folder {library}: {err.strerror}") from None
+    return [entry for entry in listing(library) if not is_junk(entry.name)]
 
 
 def item_folders(kind: str, library: Path) -> list[tuple[str, Path]]:
-    """The items of ``kind`` in ``library``: (key, folder) sorted by key (case-insensitively).
-    A key is the folder's path relative to the library, in POSIX form: for items directly
-    inside it, the folder's name; deeper, ``Artist A/Greatest Hits``."""
-    record = kinds.get(kind)
-    finder = record.finder()
-    if finder is not None:
-        folders = list(finder(library))
-    else:
-        folders = library_folders(library)
-        for _ in range(record.depth - 1):
-            folders = [inner for folder in folders for inner in library_folders(folder)]
-    keyed = [(folder.relative_to(library).as_posix(), folder) for folder in folders]
-    return sorted(keyed, key=lambda pair: (pair[0].casefold(), pair[0]))
+    """The items of ``kind`` in ``library``: (key, folder) sorted by key (see
+    ``survey.survey``, which also says what was passed over)."""
+    return survey(kind, library).found
 
 
 def new_items(kind: str, library: Path) -> list[dict[str, Any]]:
     """A pending queue item for each of ``kind``'s items in ``library``."""
     return [new_item(key, key, str(path)) for key, path in item_folders(kind, library)]
-
-
-def _is_dir(entry: os.DirEntry) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
 
 
 def check_library(
@@ -141,14 +113,17 @@ def empty_library_warning(store: QueueStore, library: Path) -> str:
 
 def init_queue(
     store: QueueStore, library: Path, now, *, replace: bool = False
-) -> tuple[int, Path | None]:
-    """A new queue of ``library``'s folders: how many, and where the queue it replaced
-    (``replace``) is kept. Never while a batch works on the queue it would replace."""
+) -> tuple[Survey, Path | None]:
+    """A new queue of ``library``'s folders: what was found, queued and passed over, and
+    where the queue it replaced (``replace``) is kept. Never while a batch works on the queue
+    it would replace."""
     library = library.expanduser().resolve()
-    items = new_items(store.kind, library)
+    found = survey(store.kind, library)
+    items = [new_item(key, key, str(path)) for key, path in found.found]
     queue = new_queue(store.kind, str(library), items, now)
     backup = store.create(queue, replace=replace, check=lambda: refuse_while_a_batch_runs(store))
-    return len(items), backup
+    found.queued = len(items)
+    return found, backup
 
 
 def restore_checkpoint(store: QueueStore, checkpoint: Path) -> Path | None:
@@ -201,6 +176,7 @@ class RefreshResult:
     changed: list[tuple[str, fingerprints.Change]] = field(default_factory=list)
     unrecorded: int = 0  # completed items whose files were never recorded (see fingerprints)
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (name, why)
+    survey: Survey = field(default_factory=lambda: Survey([]))  # what the look found
 
 
 def refresh_queue(
@@ -215,7 +191,8 @@ def refresh_queue(
     def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
         check_library(store, data, library, origin)
         root = (library or Path(data["library"])).expanduser().resolve()
-        on_disk = dict(item_folders(store.kind, root))
+        result.survey = survey(store.kind, root)
+        on_disk = dict(result.survey.found)
         result.links[:] = folder_links(root)
         changed = []
         known = set()
@@ -237,6 +214,7 @@ def refresh_queue(
         return changed
 
     store.update(mutate, fold=True)
+    result.survey.queued = len(result.added)
     return result
 
 

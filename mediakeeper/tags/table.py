@@ -107,3 +107,86 @@ SINGLES = tuple(
     (name, key) for name, key in TABLE.items() if name not in PAIRED and name not in LOUDNESS
 )
 PAIR_KEYS = tuple((number, total, TABLE[number], TABLE[total]) for number, total in PAIRS)
+
+# Every other field beets' mediafile maps (cover and loudness aside), each under its standard
+# key in every container, as mediafile and Picard write it: what a conversion carries
+# (``mediakeeper.tags.more``), read back under these keys by players and by beets. Not
+# columns of the music CSV, not checked by its rules. ID3 keys: a text frame ("TCOM"),
+# ``TXXX:<desc>``, or one of ``COMM``, ``USLT``, ``WXXX`` (no description), ``TIPL:<role>``;
+# MP4: an atom ("\xa9wrt", ``tmpo`` a number, ``cpil`` a flag) or a freeform one.
+
+
+# The MP4 atoms of these fields; any other MP4 name is a freeform atom's.
+_ATOMS = frozenset(
+    {"\xa9wrt", "\xa9grp", "\xa9cmt", "\xa9lyr", "\xa9url", "\xa9too", "soco", "soar", "soaa",
+     "cprt", "tmpo", "cpil"}
+)  # fmt: skip
+
+
+def _field(id3: str, vorbis: str | tuple[str, ...], mp4: str, asf: str) -> Key:
+    names = (vorbis,) if isinstance(vorbis, str) else vorbis
+    return Key(id3, names, mp4 if mp4 in _ATOMS else _ITUNES + mp4, names, (asf,))
+
+
+MORE: dict[str, Key] = {
+    "composer": _field("TCOM", "COMPOSER", "\xa9wrt", "WM/Composer"),
+    "composer_sort": _field("TSOC", "COMPOSERSORT", "soco", "WM/Composersortorder"),
+    "lyricist": _field("TEXT", "LYRICIST", "LYRICIST", "WM/Writer"),
+    "arranger": _field("TIPL:arranger", "ARRANGER", "Arranger", "beets/Arranger"),
+    "remixer": _field("TPE4", "REMIXER", "REMIXERS", "WM/REMIXERS"),
+    "grouping": _field("TIT1", "GROUPING", "\xa9grp", "WM/ContentGroupDescription"),
+    "subtitle": _field("TIT3", "SUBTITLE", "SUBTITLE", "Subtitle"),
+    "comments": _field("COMM", ("COMMENT", "DESCRIPTION"), "\xa9cmt", "WM/Comments"),
+    "lyrics": _field("USLT", "LYRICS", "\xa9lyr", "WM/Lyrics"),
+    "url": _field("WXXX", "URL", "\xa9url", "WM/URL"),
+    "copyright": _field("TCOP", "COPYRIGHT", "cprt", "Copyright"),
+    "bpm": _field("TBPM", "BPM", "tmpo", "WM/BeatsPerMinute"),
+    "comp": _field("TCMP", "COMPILATION", "cpil", "WM/IsCompilation"),
+    "artists": _field("TXXX:ARTISTS", "ARTISTS", "ARTISTS", "WM/ARTISTS"),
+    "albumartists": _field("TXXX:ALBUMARTISTS", "ALBUMARTISTS", "ALBUMARTISTS",
+                           "WM/AlbumArtists"),
+    "artist_sort": _field("TSOP", "ARTISTSORT", "soar", "WM/ArtistSortOrder"),
+    "albumartist_sort": _field("TSO2", "ALBUMARTISTSORT", "soaa", "WM/AlbumArtistSortOrder"),
+    "artists_sort": _field("TXXX:ARTISTS_SORT", "ARTISTS_SORT", "ARTISTS_SORT",
+                           "beets/ArtistsSort"),
+    "albumartists_sort": _field("TXXX:ALBUMARTISTS_SORT", "ALBUMARTISTS_SORT",
+                                "ALBUMARTISTS_SORT", "beets/AlbumArtistsSort"),
+    "artist_credit": _field("TXXX:Artist Credit", "ARTIST_CREDIT", "Artist Credit",
+                            "beets/Artist Credit"),
+    "artists_credit": _field("TXXX:ARTISTS_CREDIT", "ARTISTS_CREDIT", "ARTISTS_CREDIT",
+                             "beets/ArtistsCredit"),
+    "albumartist_credit": _field("TXXX:Album Artist Credit", "ALBUMARTIST_CREDIT",
+                                 "Album Artist Credit", "beets/Album Artist Credit"),
+    "albumartists_credit": _field("TXXX:ALBUMARTISTS_CREDIT", "ALBUMARTISTS_CREDIT",
+                                  "ALBUMARTISTS_CREDIT", "beets/AlbumArtistsCredit"),
+    "albumtype": _field("TXXX:MusicBrainz Album Type", ("RELEASETYPE", "MUSICBRAINZ_ALBUMTYPE"),
+                        "MusicBrainz Album Type", "MusicBrainz/Album Type"),
+    "albumstatus": _field("TXXX:MusicBrainz Album Status",
+                          ("RELEASESTATUS", "MUSICBRAINZ_ALBUMSTATUS"),
+                          "MusicBrainz Album Status", "MusicBrainz/Album Status"),
+    "albumdisambig": _field("TXXX:MusicBrainz Album Comment", "MUSICBRAINZ_ALBUMCOMMENT",
+                            "MusicBrainz Album Comment", "MusicBrainz/Album Comment"),
+    "country": _field("TXXX:MusicBrainz Album Release Country", "RELEASECOUNTRY",
+                      "MusicBrainz Album Release Country", "MusicBrainz/Album Release Country"),
+    "label": _field("TPUB", ("LABEL", "PUBLISHER"), "LABEL", "WM/Publisher"),
+    "catalognum": _field("TXXX:CATALOGNUMBER", "CATALOGNUMBER", "CATALOGNUMBER", "WM/CatalogNo"),
+    "barcode": _field("TXXX:BARCODE", "BARCODE", "BARCODE", "WM/Barcode"),
+    "asin": _field("TXXX:ASIN", "ASIN", "ASIN", "MusicBrainz/ASIN"),
+    "isrc": _field("TSRC", "ISRC", "ISRC", "WM/ISRC"),
+    "media": _field("TMED", "MEDIA", "MEDIA", "WM/Media"),
+    "disctitle": _field("TSST", "DISCSUBTITLE", "DISCSUBTITLE", "WM/SetSubTitle"),
+    "script": _field("TXXX:Script", "SCRIPT", "SCRIPT", "WM/Script"),
+    "language": _field("TLAN", "LANGUAGE", "LANGUAGE", "WM/Language"),
+    "original_date": _field("TDOR", ("ORIGINALDATE", "ORIGINALYEAR"), "ORIGINALDATE",
+                            "WM/OriginalReleaseYear"),
+    "encoder": _field("TENC", "ENCODEDBY", "\xa9too", "WM/EncodedBy"),
+    "initial_key": _field("TKEY", "INITIALKEY", "initialkey", "INITIALKEY"),
+    "musicbrainz_releasetrackid": _field(
+        "TXXX:MusicBrainz Release Track Id", "MUSICBRAINZ_RELEASETRACKID",
+        "MusicBrainz Release Track Id", "MusicBrainz/Release Track Id"),
+    "musicbrainz_workid": _field("TXXX:MusicBrainz Work Id", "MUSICBRAINZ_WORKID",
+                                 "MusicBrainz Work Id", "MusicBrainz/Work Id"),
+    "acoustid_id": _field("TXXX:Acoustid Id", "ACOUSTID_ID", "Acoustid Id", "Acoustid/Id"),
+    "acoustid_fingerprint": _field("TXXX:Acoustid Fingerprint", "ACOUSTID_FINGERPRINT",
+                                   "Acoustid Fingerprint", "Acoustid/Fingerprint"),
+}  # fmt: skip

@@ -8,10 +8,26 @@ import re
 from pathlib import Path
 
 from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.text.cut import cut
 from mediakeeper.text.fold import unaccented
 
 _SEPARATORS = tuple(sep for sep in (os.sep, os.altsep, "\0") if sep)
 _NOT_WORD = re.compile(r"[^\w]+")  # \w keeps letters of every script; "/", "." and ".." go
+
+
+_FAT_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+# Names Windows keeps for devices, with any extension ("CON.m4b" too), on FAT and exFAT
+# volumes a phone or a car reads: a file or folder so named cannot be made or opened there.
+_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\.|$)", re.IGNORECASE)
+
+
+def fat_safe(name: str, most: int = 120) -> str:
+    """A folder or file name FAT and exFAT accept: no reserved characters (``_`` instead), no
+    trailing dots or spaces, no device name (``AUX`` -> ``AUX_``, ``CON.m4b`` ->
+    ``CON_.m4b``), at most ``most`` characters; ``_`` for a name left empty."""
+    cleaned = _FAT_UNSAFE.sub("_", name).strip().rstrip(". ")
+    cleaned = cut(cleaned, most).rstrip(". ") or "_"
+    return _RESERVED.sub(lambda m: m.group(1) + "_" + m.group(2), cleaned)
 
 
 def slugify(name: str, *, max_length: int = 60) -> str:

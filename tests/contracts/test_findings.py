@@ -12,6 +12,7 @@ from mediakeeper.core.findings import CODES, KINDS, SEVERITIES, SEVERITY, codes_
 from mediakeeper.movies import rules as movie_rules
 from mediakeeper.music.model import TagChange
 from mediakeeper.music.rule_base import finding
+from tests.integration.test_loudness_albums import FIRES as LOUDNESS_FIRES
 from tests.unit.test_audiobook_checks import FIRES as AUDIOBOOK_FIRES
 from tests.unit.test_conversion_plan import FIRES as CONVERSION_FIRES
 from tests.unit.test_enrich import FIRES as ENRICHMENT_FIRES
@@ -25,7 +26,8 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "findings.md"
 # Where each kind's firing cases live: {test file: its list of cases, each (code, ...)}. A code
 # that fires elsewhere (while writing, say) gets its list of cases added here.
 FIRING = {
-    "music": {"tests/unit/test_rules.py": MUSIC_FIRES, "tests/unit/test_fixes.py": WRITE_FIRES},
+    "music": {"tests/unit/test_rules.py": MUSIC_FIRES, "tests/unit/test_fixes.py": WRITE_FIRES,
+              "tests/integration/test_loudness_albums.py": LOUDNESS_FIRES},
     "enrichment": {
         "tests/unit/test_enrich.py": ENRICHMENT_FIRES,
         "tests/unit/test_identify.py": IDENTIFY_FIRES,

@@ -117,7 +117,12 @@ def test_opus_end_to_end_carries_tags_cover_and_other_files(library, convert, tm
     assert {i["details"]["stage"] for i in items.values()} == {"completed"}
     slug = items["Artist A/Greatest Hits"]["details"]["slug"]
     report = json.loads((home / "outputs" / "conversions" / f"{slug}.json").read_text())
-    assert report["bytes_before"] > report["bytes_after"] > 0
+    # What each side holds, counted file by file (whether a 1 s tone is smaller as FLAC or as
+    # Opus depends on the ffmpeg that made it: Debian's 5.1 packs it tighter).
+    placed = out / "Artist A" / "Greatest Hits"
+    assert report["bytes_after"] == sum(f["output_bytes"] for f in report["files"])
+    assert report["bytes_after"] >= sum((placed / f"0{n} Song.opus").stat().st_size for n in (1, 2))
+    assert report["bytes_before"] > 0
     assert report["seconds"] == pytest.approx(2.0, abs=0.1)
     assert [f["output"] for f in report["files"]] == [
         "01 Song.opus", "02 Song.opus", "cover.jpg", "rip.log",
@@ -125,7 +130,7 @@ def test_opus_end_to_end_carries_tags_cover_and_other_files(library, convert, tm
     # The weekly report counts the audio converted and the space saved.
     weekly = next((home / "status" / "reports").glob("*_weekly_progress.md")).read_text()
     assert "| Albums completed | 2 |" in weekly
-    assert "| Audio converted / space saved | 0.0 h / 0.0 GB |" in weekly
+    assert "| Audio converted / space saved | 0.0 h / " in weekly  # (a few kB either way)
 
 
 def test_dry_run_shows_stages_commands_and_space_and_writes_nothing(library, convert, tmp_path):

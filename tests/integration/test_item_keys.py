@@ -114,8 +114,8 @@ def test_items_deeper_in_the_library_are_keyed_by_their_relative_path(
 
     # A queue of them: both are claimed and recorded on their own.
     store = QueueStore(tmp_path / "home" / "status" / "albums", "albums")
-    count, _ = init_queue(store, library, NOW)
-    assert count == 2
+    made, _ = init_queue(store, library, NOW)
+    assert made.queued == 2
     store.claim_many("s1", 2)
     for key, _ in found:
         store.record_success(key, "s1", counts={"issues_found": 1})

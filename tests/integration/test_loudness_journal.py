@@ -55,7 +55,8 @@ def test_loudness_is_journaled_and_undone(tmp_path):
     before = {p.name: fields(p) for p in files}
 
     journal = ChangeJournal(home / "status" / "music", "s1")
-    applied = loudness.apply(exe, artist_dir, "Artist", files, journal)
+    applied, found = loudness.apply(exe, artist_dir, "Artist", files, journal)
+    assert found == []
     assert not applied.refused
     flac, mp3, opus, m4a = (fields(p) for p in files)
     assert set(flac) == set(mp3) == set(m4a) == {

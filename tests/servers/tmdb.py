@@ -66,6 +66,9 @@ class FakeMovie:
     cast: tuple[tuple[str, str], ...] = ()  # (actor, character), top billed first
     companies: tuple[str, ...] = ()
     countries: tuple[tuple[str, str], ...] = (("US", "United States of America"),)
+    collection: str = ""  # the collection's name, "" for none
+    keywords: tuple[str, ...] = ()
+    trailer: str = ""  # a YouTube key
 
     def __post_init__(self) -> None:
         self.original_title = self.original_title or self.title
@@ -86,7 +89,9 @@ FIXTURE_MOVIES = [
               writers=("Lana Wachowski", "Lilly Wachowski"),
               cast=(("Keanu Reeves", "Thomas A. Anderson / Neo"),
                     ("Laurence Fishburne", "Morpheus"), ("Carrie-Anne Moss", "Trinity")),
-              companies=("Warner Bros. Pictures", "Village Roadshow Pictures")),
+              companies=("Warner Bros. Pictures", "Village Roadshow Pictures"),
+              collection="The Matrix Collection", trailer="vKQi3bBA1y8",
+              keywords=("dystopia", "artificial intelligence (a.i.)")),
     FakeMovie(604, "The Matrix Reloaded", "2003-05-15", imdb_id="tt0234215", popularity=40.0),
     FakeMovie(949, "Heat", "1995-12-15", imdb_id="tt0113277", runtime=170, genre_ids=(28, 80),
               directors=("Michael Mann",), cast=(("Al Pacino", "Lt. Vincent Hanna"),)),
@@ -188,6 +193,11 @@ class FakeTMDb(FakeService):
                 body["credits"] = _credits(movie)
             elif part == "release_dates":
                 body["release_dates"] = _release_dates(movie)
+            elif part == "keywords":
+                body["keywords"] = {"keywords": [{"id": 9000 + n, "name": k}
+                                                 for n, k in enumerate(movie.keywords)]}
+            elif part == "videos":
+                body["videos"] = {"results": _videos(movie)}
         return body
 
 
@@ -273,7 +283,9 @@ def _search_result(m: FakeMovie) -> dict:
 
 def _details(m: FakeMovie) -> dict:
     return {
-        "adult": False, "backdrop_path": m.backdrop_path or None, "belongs_to_collection": None,
+        "adult": False, "backdrop_path": m.backdrop_path or None,
+        "belongs_to_collection": {"id": 2344, "name": m.collection, "poster_path": None,
+                                  "backdrop_path": None} if m.collection else None,
         "budget": 0, "genres": [{"id": g, "name": GENRES.get(g, "Drama")} for g in m.genre_ids],
         "homepage": "", "id": m.id, "imdb_id": m.imdb_id or None,
         "original_language": m.original_language, "original_title": m.original_title,
@@ -288,6 +300,20 @@ def _details(m: FakeMovie) -> dict:
         "status": "Released", "tagline": m.tagline, "title": m.title, "video": False,
         "vote_average": 7.5, "vote_count": 1000,
     }  # fmt: skip
+
+
+def _videos(m: FakeMovie) -> list[dict]:
+    """A teaser on Vimeo and a fan-made trailer first, then the official YouTube trailer."""
+    if not m.trailer:
+        return []
+    return [
+        {"iso_639_1": "en", "name": "Teaser", "key": "v1", "site": "Vimeo", "type": "Teaser",
+         "official": True, "id": "a1"},
+        {"iso_639_1": "en", "name": "Fan trailer", "key": "fan", "site": "YouTube",
+         "type": "Trailer", "official": False, "id": "a2"},
+        {"iso_639_1": "en", "name": "Official Trailer", "key": m.trailer, "site": "YouTube",
+         "type": "Trailer", "official": True, "id": "a3"},
+    ]  # fmt: skip
 
 
 def _image(path: str, ratio: float) -> dict:

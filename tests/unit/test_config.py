@@ -77,6 +77,7 @@ def test_every_key_has_its_environment_variable(tmp_path):
         for key, default in keys.items():
             value = {str: "/somewhere", bool: str(not default).lower()}.get(type(default), "9")
             value = ONE_OF.get((section, key), value)  # a setting with a few words
+            value = {"bitrate": "96k", "sample_rate": "22050"}.get(key, value)  # with a unit
             name = f"MEDIAKEEPER_{section.upper()}_{key.upper()}"
             got = load_settings(tmp_path, environ={name: value}).get(section, key)
             expected = (not default) if isinstance(default, bool) else type(default)(value)

@@ -59,3 +59,11 @@ def test_nfo_leaves_out_what_tmdb_does_not_know_and_survives_control_characters(
     assert root.find("thumb") is None and root.find("fanart") is None
     assert root.findtext("originaltitle") == "The Matrix"
     assert [u.get("type") for u in root.findall("uniqueid")] == ["tmdb"]
+
+
+def test_outline_is_the_first_sentence_and_sorttitle_drops_the_article():
+    movie = details(overview="Neo wakes up. Then he learns kung fu.", title="The Matrix")
+    root = ET.fromstring(movie_nfo(movie, lambda path: path))
+    assert root.findtext("outline") == "Neo wakes up."
+    assert root.findtext("sorttitle") == "Matrix"
+    assert ET.fromstring(movie_nfo(details(title="Heat"), str)).find("sorttitle") is None

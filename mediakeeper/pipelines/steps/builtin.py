@@ -121,7 +121,7 @@ register(Processor(
     run_convert,
     (
         Param("codec", str, required=True, choices=tuple(PROFILES), help="the format"),
-        Param("bitrate", str, help="lossy codecs: kilobits per second, like 128k"),
+        Param("bitrate", str, help="lossy codecs: kilobits per second, like 128k", unit="bitrate"),
     ),
     estimate=estimate_convert,
     check=_check_convert,

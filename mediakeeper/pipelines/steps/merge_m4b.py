@@ -55,7 +55,8 @@ register(Processor(
     "join the audio files in name order into one M4B with a chapter per file",
     run_merge,
     (
-        Param("bitrate", str, default="128k", help="AAC bitrate when the files are re-encoded"),
+        Param("bitrate", str, default="128k", help="AAC bitrate when the files are re-encoded",
+              unit="bitrate"),
         Param("title", str, help="the book's title (default: the album folder's name)"),
     ),
 ))  # fmt: skip

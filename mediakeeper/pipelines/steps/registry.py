@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.core import plugins
+from mediakeeper.core.units import bitrate_problem
 from mediakeeper.fs.workdir import copy_verified
 
 # The modules whose import registers the built-in processors.
@@ -43,6 +45,7 @@ class Param:
     minimum: float | None = None
     maximum: float | None = None
     help: str = ""
+    unit: str = ""  # "bitrate": text held to ``units.bitrate_problem``
 
     def problem(self, value: Any) -> str | None:
         """Why ``value`` does not fit, or None."""
@@ -52,6 +55,10 @@ class Param:
             ok = True
         if not ok:
             return f"must be {_TYPE_NAMES[self.kind]}, not {_describe(value)}"
+        if self.kind in (int, float) and not math.isfinite(value):  # .nan, .inf in YAML
+            return f"must be a finite number, not {value!r}"
+        if self.unit == "bitrate":
+            return bitrate_problem(value)
         if self.choices and value not in self.choices:
             return f"must be one of {', '.join(map(str, self.choices))}, not {value!r}"
         if self.minimum is not None and value < self.minimum:

@@ -1,0 +1,29 @@
+"""Numbers with a unit a person types (a bit rate: ``128k``), checked where settings and a
+pipeline's parameters are read, before any work: a value that would fail at run time, or
+quietly mean something else (``64``: 64 bits per second), is refused with what to write."""
+
+from __future__ import annotations
+
+import re
+
+# The bit rates lossy encoders take (kilobits per second): Opus's least, AAC's most.
+BITRATE_KBPS = (6, 512)
+_BITRATE = re.compile(r"(\d+(?:\.\d+)?)([kK]?)")
+
+
+def bitrate_problem(value: object) -> str | None:
+    """Why ``value`` is no bit rate an encoder takes ("128k", or bits per second: "96000"),
+    or None. A bare number too small to be bits per second is taken to miss its "k"."""
+    text = str(value).strip()
+    match = _BITRATE.fullmatch(text)
+    least, most = BITRATE_KBPS
+    if not isinstance(value, str) or match is None:
+        return f"must be kilobits per second like 128k, not {value!r}"
+    number, kilo = float(match.group(1)), bool(match.group(2))
+    kbps = number if kilo else number / 1000
+    if not kilo and kbps < least:
+        return (f"{text} would be {text} bits per second, too little for any audio: "
+                f"write {text}k for kilobits per second")  # fmt: skip
+    if not least <= kbps <= most:
+        return f"must be between {least}k and {most}k, not {text}"
+    return None

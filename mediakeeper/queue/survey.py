@@ -1,0 +1,88 @@
+"""What a look at a library found: its item folders, and every folder passed over with why
+(a system folder, the toolkit's own working folder, a link to a folder), for the line each
+``--init``, ``--refresh`` and batch that makes a queue says: "9 found, 9 queued, 1 skipped"."""
+
+from __future__ import annotations
+
+import inspect
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mediakeeper.core import kinds
+from mediakeeper.core.errors import LibraryError
+from mediakeeper.fs.links import is_folder_link, not_followed
+from mediakeeper.fs.names import skipped_folder
+from mediakeeper.text.wording import count
+
+
+@dataclass
+class Survey:
+    found: list[tuple[str, Path]]  # (key, folder) of each item folder, sorted by key
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path in library, why)
+    queued: int = 0  # how many of them the queue took in (new ones)
+
+    def line(self, noun: str) -> str:
+        """ "9 albums found, 8 queued, 2 skipped:" (each skipped folder follows, with why,
+        in ``skipped_lines``)."""
+        said = f"{count(len(self.found), noun)} found, {self.queued} queued"
+        return f"{said}, {len(self.skipped)} skipped" + (":" if self.skipped else "")
+
+    def skipped_lines(self) -> list[str]:
+        return [f"  {name}: {why}" for name, why in self.skipped]
+
+
+def survey(kind: str, library: Path) -> Survey:
+    """The items of ``kind`` in ``library`` (key, folder), sorted by key (case-insensitively)
+    and the folders passed over. A key is the folder's path relative to the library, in
+    POSIX form: for items directly inside it, the folder's name; deeper,
+    ``Artist A/Greatest Hits``."""
+    record = kinds.get(kind)
+    finder = record.finder()
+    passed: list[tuple[Path, str]] = []
+    if finder is None:
+        folders = listed_folders(library, passed)
+        for _ in range(record.depth - 1):
+            folders = [inner for folder in folders for inner in listed_folders(folder, passed)]
+    elif "skipped" in inspect.signature(finder).parameters:
+        folders = list(finder(library, skipped=passed))
+    else:  # a kind's finder that does not say what it passes over
+        folders = list(finder(library))
+    keyed = [(folder.relative_to(library).as_posix(), folder) for folder in folders]
+    skipped = [(path.relative_to(library).as_posix(), why) for path, why in passed]
+    return Survey(sorted(keyed, key=lambda pair: (pair[0].casefold(), pair[0])), sorted(skipped))
+
+
+def listed_folders(folder: Path, skipped: list[tuple[Path, str]] | None = None) -> list[Path]:
+    """The item folders directly inside ``folder``, sorted by name (case-insensitively);
+    system folders and links to folders are not items: they are added to ``skipped``."""
+    folders = []
+    for entry in listing(folder):
+        why = skipped_folder(entry.name) if _is_dir(entry) else None
+        if why is None and is_folder_link(entry):
+            why = not_followed(entry.path, folder)
+        if why is not None:
+            if skipped is not None:
+                skipped.append((Path(entry.path), why))
+        elif _is_dir(entry):
+            folders.append(Path(entry.path))
+    return sorted(folders, key=lambda p: (p.name.casefold(), p.name))
+
+
+def listing(folder: Path) -> list[os.DirEntry]:
+    """Everything directly inside ``folder`` (a library, or a level of one)."""
+    if not folder.exists():
+        raise LibraryError(f"library folder does not exist: {folder}")
+    if not folder.is_dir():
+        raise LibraryError(f"library path is not a folder: {folder}")
+    try:
+        return list(os.scandir(folder))
+    except OSError as err:
+        raise LibraryError(f"cannot read library folder {folder}: {err.strerror}") from None
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False

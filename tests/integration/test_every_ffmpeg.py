@@ -1,0 +1,119 @@
+"""The media work with every ffmpeg a user may have (issue 34): a representative set run
+against the bundled ffmpeg and the system's on PATH (Debian 12's 5.1, which `make readers`
+installs), each where it exists (``--ffmpeg both|bundled|system``, see conftest): an encode
+to each lossy profile, a book encoded and joined with its chapters where its files begin, a
+split into parts lasting the file's length, an album's loudness, a damaged source found
+with where its damage starts, and progress that only goes forward. The rest of the suite
+runs against the one ``ffmpeg.find`` picks (the system's when there is one)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mediakeeper.media import damage, ffmpeg, integrity, merge_m4b, replaygain, synth
+from mediakeeper.media.convert import PROFILES, convert
+from mediakeeper.pipelines.steps.registry import Context
+from mediakeeper.pipelines.steps.split import run_split
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def make(exe: str, dest: Path, source: str, *extra: str) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    made = ffmpeg.run(exe, ["-f", "lavfi", "-i", source, *extra, "-y", os.fspath(dest)])
+    assert made.returncode == 0, made.last_error
+    return dest
+
+
+@pytest.mark.parametrize("profile", ["opus", "aac", "mp3"])
+def test_an_encode_lasts_its_source(any_ffmpeg, tmp_path, profile):
+    source = synth.tone(any_ffmpeg, tmp_path / "01.flac", 2.0)
+    output = tmp_path / f"01{PROFILES[profile].extension}"
+    result = convert(any_ffmpeg, source, output, PROFILES[profile])
+    assert abs(ffmpeg.decoded_length(any_ffmpeg, output) - result.source_seconds) <= 0.1
+
+
+@pytest.mark.parametrize("codec", ["mp3", "aac"])
+def test_a_book_is_encoded_or_joined_with_its_chapters_where_its_files_begin(
+    any_ffmpeg, tmp_path, codec
+):
+    extra, suffix = (["-c:a", "aac"], "m4a") if codec == "aac" else (["-ac", "1"], "mp3")
+    paths = [make(any_ffmpeg, tmp_path / "in" / f"0{n}.{suffix}", f"sine=d={n}", *extra)
+             for n in (1, 2, 3)]  # fmt: skip
+    inputs = [merge_m4b.measure(any_ffmpeg, p, f"Part {n}") for n, p in enumerate(paths, 1)]
+    out = tmp_path / "book.m4b"
+    merged = merge_m4b.merge(any_ffmpeg, inputs, out, tmp_path / "links", merge_m4b.Audio())
+    assert merged.copied == (codec == "aac")
+    assert [round(s) for s in merged.starts] == [0, 1, 3]
+    merge_m4b.check_chapters(out, merged.starts, any_ffmpeg)
+    assert merge_m4b.measure(any_ffmpeg, out, "book").channels == 1  # as its files
+
+
+def test_split_parts_last_the_files_length(any_ffmpeg, tmp_path):
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    make(any_ffmpeg, inputs / "talk.flac", "sine=d=3")
+    out.mkdir()
+    parts = run_split(Context(any_ffmpeg), inputs, out, {"mode": "fixed", "seconds": 1})
+    names = parts["parts"]["talk.flac"]
+    assert len(names) == 3
+    total = sum(ffmpeg.decoded_length(any_ffmpeg, out / n) for n in names)
+    assert abs(total - 3.0) < 0.1
+
+
+def test_an_album_with_a_tta_track_is_measured_and_silence_gets_no_gain(any_ffmpeg, tmp_path):
+    tone = make(any_ffmpeg, tmp_path / "01.tta", "sine=d=2")
+    quiet = make(any_ffmpeg, tmp_path / "02.flac", "anullsrc=d=2")
+    gains = replaygain.measure_album(any_ffmpeg, [tone, quiet])
+    assert gains[tone]["REPLAYGAIN_TRACK_GAIN"].endswith(" dB")
+    assert "REPLAYGAIN_TRACK_GAIN" not in gains[quiet]
+    assert gains[quiet]["REPLAYGAIN_ALBUM_GAIN"] == gains[tone]["REPLAYGAIN_ALBUM_GAIN"]
+
+
+@pytest.mark.parametrize(("name", "damage_it"), [("rot.flac", damage.flip_bytes),
+                                                 ("cut.wav", damage.cut)])
+def test_a_damaged_source_is_found_and_where_its_damage_starts(any_ffmpeg, tmp_path, name,
+                                                               damage_it):  # fmt: skip
+    """Half-way into a 20 s file: ffmpeg 5.1 exits on the error before it reports progress,
+    so where a decode stops is counted in samples, not read from its progress."""
+    found = integrity.check(any_ffmpeg, damage_it(synth.tone(any_ffmpeg, tmp_path / name, 20)))
+    assert found.damaged and found.error_at is not None, found
+    assert 9.0 < found.error_at < 10.5, found.why()
+    assert found.why().startswith("does not decode at 0:09."), found.why()
+
+
+def test_progress_only_goes_forward_from_its_first_output(any_ffmpeg):
+    """An encode's progress: ffmpeg 5.1 says 0 before any output, which tells nothing."""
+    heard: list[float] = []
+    args = ["-f", "lavfi", "-i", "sine=d=120", "-c:a", "aac", "-f", "null", "-"]
+    run = ffmpeg.run(any_ffmpeg, args, progress=heard.append)
+    assert run.returncode == 0
+    assert heard and heard == sorted(heard) and all(0 < s <= 120.05 for s in heard), heard
+    assert abs(run.seconds - 120.0) < 0.05
+
+
+def test_an_ffmpeg_older_than_51_on_path_is_passed_over_in_one_line(tmp_path):
+    old = tmp_path / "bin" / "ffmpeg"
+    old.parent.mkdir()
+    old.write_text("#!/bin/sh\necho 'ffmpeg version 4.4.2-0ubuntu0.22.04.1 Copyright (c)'\n")
+    old.chmod(0o755)
+    env = {**os.environ, "PATH": f"{old.parent}{os.pathsep}{os.environ['PATH']}",
+           "PYTHONPATH": str(ROOT)}  # fmt: skip
+    found = subprocess.run([sys.executable, "-c", "from mediakeeper.media import ffmpeg; "
+                            "print(ffmpeg.find()); print(ffmpeg.passed_over())"],
+                           env=env, capture_output=True, text=True, check=True).stdout  # fmt: skip
+    chosen, note = found.splitlines()
+    assert chosen == ffmpeg.bundled()
+    assert note == (f"the ffmpeg on PATH ({old}, 4.4) is older than 5.1, the oldest this "
+                    "toolkit works with: using the ffmpeg it ships; set [ffmpeg] path to choose "
+                    "another")  # fmt: skip
+    (tmp_path / "lib").mkdir()
+    run = subprocess.run([sys.executable, str(ROOT / "utilities" / "process_conversion_batch.py"),
+                          "--home", tmp_path / "home", "--library", tmp_path / "lib",
+                          "--output", tmp_path / "out", "--dry-run"],
+                         env=env, capture_output=True, text=True)  # fmt: skip
+    assert run.stderr.count("Note: the ffmpeg on PATH") == 1, run.stderr

@@ -1,0 +1,96 @@
+"""Every album there: a folder whose name begins with a dot is media; only the documented
+system folders are passed over, and every --init, --refresh and queue-making batch says
+what it found, queued and skipped, naming each skipped folder and why (issue 34)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mediakeeper.audiobooks import books
+from mediakeeper.media import albums
+
+
+def _album(folder: Path, *names: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names or ("01 Track.flac",):
+        (folder / name).write_bytes(b"")  # finders go by name: nothing here is decoded
+    return folder
+
+
+@pytest.fixture
+def library(tmp_path) -> Path:
+    lib = tmp_path / "lib"
+    _album(lib / "Metallica" / "...And Justice for All")
+    _album(lib / "Metallica" / "Master of Puppets")
+    _album(lib / "Queens of the Stone Age" / "...Like Clockwork")
+    _album(lib / ".Hidden Gem")  # a person's own dot-folder: media too
+    _album(lib / ".Trash-1000" / "Deleted Album")  # a desktop's trash on a USB disk
+    _album(lib / "Metallica" / "@eaDir")  # a Synology's thumbnails
+    _album(lib / "lost+found" / "#1234")
+    _album(lib / ".mediakeeper-partial-x")  # our own copy not yet in place
+    return lib
+
+
+FOUND = [
+    ".Hidden Gem",
+    "Metallica/...And Justice for All",
+    "Metallica/Master of Puppets",
+    "Queens of the Stone Age/...Like Clockwork",
+]
+SKIPPED = {
+    ".Trash-1000": "a system folder",
+    ".mediakeeper-partial-x": "the toolkit's own working folder",
+    "Metallica/@eaDir": "a system folder",
+    "lost+found": "a system folder",
+}
+
+
+def test_albums_whose_names_begin_with_a_dot_are_found(library):
+    found = sorted(p.relative_to(library).as_posix() for p in albums.find(library))
+    assert found == FOUND
+
+
+def test_books_whose_names_begin_with_a_dot_are_found(library):
+    found = sorted(p.relative_to(library).as_posix() for p in books.find(library))
+    assert found == FOUND
+
+
+def test_a_books_dot_disc_folder_is_its_own(tmp_path):
+    book = _album(tmp_path / "lib" / "Author" / "Title", "01.mp3")
+    _album(book / ".Trashes", "99.mp3")
+    assert [p.name for p in books.book_files(book)] == ["01.mp3"]
+    assert books.find(tmp_path / "lib") == [book]
+
+
+@pytest.mark.parametrize("kind", ["conversion", "audiobook"])
+def test_init_says_found_queued_and_skipped_with_each_name_and_why(
+    library, tmp_path, music_script, kind
+):
+    run = music_script(
+        f"{kind}_queue_manager.py", "--home", tmp_path / "home", "--init", "--library", library
+    )
+    assert run.returncode == 0, run.stderr
+    noun = {"conversion": "albums", "audiobook": "books"}[kind]
+    assert f"4 {noun} found, 4 queued, 4 skipped:" in run.stdout
+    for name, why in SKIPPED.items():
+        assert f"  {name}: {why}\n" in run.stdout
+
+    (library / "Newcomer" / "...Baby One More Time").mkdir(parents=True)
+    _album(library / "Newcomer" / "...Baby One More Time")
+    again = music_script(f"{kind}_queue_manager.py", "--home", tmp_path / "home", "--refresh")
+    assert again.returncode == 0, again.stderr
+    assert f"5 {noun} found, 1 queued, 4 skipped:" in again.stdout
+
+
+def test_a_batch_that_makes_its_queue_says_what_it_skipped(library, tmp_path, music_script):
+    home = tmp_path / "home"
+    made = music_script(
+        "process_music_batch.py", "--home", home, "--library", library, "--batch-size", "1",
+        "--offline",
+    )  # fmt: skip
+    assert "Traceback" not in made.stderr, made.stderr
+    # Music items are artists: the dot-folder one too; the system folders are named.
+    assert "3 artists found, 3 queued, 3 skipped:" in made.stdout
+    assert "  .Trash-1000: a system folder\n" in made.stdout
