@@ -20,6 +20,7 @@ import click
 
 from mediakeeper.batch import selection
 from mediakeeper.batch.job import Job
+from mediakeeper.batch.runner import BatchOptions
 from mediakeeper.batch.runs import eligible_items
 from mediakeeper.cli import batch_options as opts
 from mediakeeper.cli.command import Command, home_option, kind_part, not_a_command, settings_for
@@ -139,62 +140,9 @@ def build_batch(kind: str) -> click.Command:
     ``--artist`` / ``--movie`` option) and its ``BatchSpec``."""
     record = kinds.get(kind)
     spec = spec_of(record)
-    noun = record.noun
 
     def main(**params: Any) -> None:
-        home, batch_size, name = params.pop("home"), params.pop("batch_size"), params.pop(noun)
-        retry_errors, dry_run = params.pop("retry_errors"), params.pop("dry_run")
-        resume = params.pop("resume")
-        offline, enrich = params.pop("offline", False), params.pop("enrich", False)
-        library, checkpoint_every = params.pop("library"), params.pop("checkpoint_every")
-        asked_workers = params.pop("workers")
-        overrides = {"library": library, "checkpoint_every": checkpoint_every}
-        overrides.update({key: params[key] for key in spec.setting_options})
-        settings = opts.note_old_ffmpeg(settings_for(home, **{kind: overrides}), record)
-        online = not offline and (
-            settings.get(kind, "lookups") if "lookups" in record.setting_defaults() else True
-        )
-        opts.refuse_offline(enrich, online, "--enrich", f"looks {noun}s up: it cannot run offline")
-        for flag, why in spec.needs_network.items():
-            opts.refuse_offline(params[flag], online, f"--{flag.replace('_', '-')}", why)
-        if spec.requires and online and not dry_run:  # a dry run asks nothing: needs nothing
-            spec.requires(settings)  # stop here, before anything is touched
-        workers = opts.fitted_workers(asked_workers, batch_size, noun)
-        run = Run(settings, params, online=online, enrich=enrich, workers=workers)
-        try:
-            make_job = spec.jobs(run)
-        except ConfigError as err:  # a setting the kind's options give (no output folder)
-            raise click.UsageError(str(err)) from None
-        options = selection.runner_options(
-            settings,
-            kind,
-            batch_size=batch_size,
-            retry_errors=retry_errors,
-            workers=workers,
-            online=online,
-        )
-        if resume:  # what `sessions.py resume` runs
-            opts.resume_only(settings, record, options, resume, name)
-        elif name:
-            opts.only_item(settings, record, options, name, dry_run)
-        if dry_run:
-            if enrich:  # the same items the batch would take, read without writing
-                selection.enrich_only(QueueStore(settings.status_dir / kind, kind), options)
-            return spec.dry_run(run, eligible_items(settings, kind, options))
-
-        store = opts.prepare_store(settings, record, options, enrich=enrich)
-        if spec.before_claims and online:
-            spec.before_claims(settings)
-        session, report = opts.run_with_progress(
-            store,
-            lambda session: make_job(session.id),
-            options,
-            ProgressHooks(noun),
-            noun=noun,
-            description=opts.describe(options.size, **spec.describe(run)),
-            after=(lambda report: spec.after(settings)) if spec.after else None,
-        )
-        opts.finish(settings, record, session, report, online=online, retry_errors=retry_errors)
+        _run_batch(kind, record, spec, params)
 
     for decorate in reversed(_options(record, spec)):
         main = decorate(main)
@@ -203,6 +151,100 @@ def build_batch(kind: str) -> click.Command:
         help=inspect.cleandoc(spec.help),
         context_settings={"help_option_names": ["-h", "--help"]},
     )(main)
+
+
+def _run_batch(kind: str, record: kinds.Kind, spec: BatchSpec, params: dict[str, Any]) -> None:
+    """One invocation, in the order that keeps a refused one harmless: the options every batch
+    has are taken out of ``params`` (what remains is the kind's own, ``Run.flags``), the
+    settings read and every refusal made before the kind's job is built, the item or session
+    asked for checked, then a dry run or the run itself."""
+    noun = record.noun
+    home, batch_size, name = params.pop("home"), params.pop("batch_size"), params.pop(noun)
+    retry_errors, dry_run = params.pop("retry_errors"), params.pop("dry_run")
+    resume = params.pop("resume")
+    offline, enrich = params.pop("offline", False), params.pop("enrich", False)
+    library, checkpoint_every = params.pop("library"), params.pop("checkpoint_every")
+    asked_workers = params.pop("workers")
+    overrides = {"library": library, "checkpoint_every": checkpoint_every}
+    overrides.update({key: params[key] for key in spec.setting_options})
+    settings = opts.note_old_ffmpeg(settings_for(home, **{kind: overrides}), record)
+    online = _online(kind, record, spec, settings, params, offline, enrich, dry_run)
+    workers = opts.fitted_workers(asked_workers, batch_size, noun)
+    run = Run(settings, params, online=online, enrich=enrich, workers=workers)
+    try:
+        make_job = spec.jobs(run)
+    except ConfigError as err:  # a setting the kind's options give (no output folder)
+        raise click.UsageError(str(err)) from None
+    options = selection.runner_options(
+        settings,
+        kind,
+        batch_size=batch_size,
+        retry_errors=retry_errors,
+        workers=workers,
+        online=online,
+    )
+    if resume:  # what `sessions.py resume` runs
+        opts.resume_only(settings, record, options, resume, name)
+    elif name:
+        opts.only_item(settings, record, options, name, dry_run)
+    if dry_run:
+        if enrich:  # the same items the batch would take, read without writing
+            selection.enrich_only(QueueStore(settings.status_dir / kind, kind), options)
+        return spec.dry_run(run, eligible_items(settings, kind, options))
+    _run_for_real(record, spec, run, make_job, options, retry_errors)
+
+
+def _online(
+    kind: str,
+    record: kinds.Kind,
+    spec: BatchSpec,
+    settings: Settings,
+    params: Mapping[str, Any],
+    offline: bool,
+    enrich: bool,
+    dry_run: bool,
+) -> bool:
+    """Whether the run may look things up (not ``--offline``, and the kind's ``lookups``
+    setting where it has one), once every option that needs the network has been refused
+    without it and what a real run with lookups needs (a key) is there: all of it before
+    anything is touched, so a refused run leaves the home as it was."""
+    online = not offline and (
+        settings.get(kind, "lookups") if "lookups" in record.setting_defaults() else True
+    )
+    noun = record.noun
+    opts.refuse_offline(enrich, online, "--enrich", f"looks {noun}s up: it cannot run offline")
+    for flag, why in spec.needs_network.items():
+        opts.refuse_offline(params[flag], online, f"--{flag.replace('_', '-')}", why)
+    if spec.requires and online and not dry_run:  # a dry run asks nothing: needs nothing
+        spec.requires(settings)  # stop here, before anything is touched
+    return online
+
+
+def _run_for_real(
+    record: kinds.Kind,
+    spec: BatchSpec,
+    run: Run,
+    make_job: Callable[[str], Job],
+    options: BatchOptions,
+    retry_errors: bool,
+) -> None:
+    """The batch itself, apart from the choosing above so that a dry run never reaches it:
+    the queue opened (created on first use), the kind's check before any item is claimed,
+    the items run with their progress, then the closing lines and the exit code."""
+    settings, noun = run.settings, record.noun
+    store = opts.prepare_store(settings, record, options, enrich=run.enrich)
+    if spec.before_claims and run.online:
+        spec.before_claims(settings)
+    session, report = opts.run_with_progress(
+        store,
+        lambda session: make_job(session.id),
+        options,
+        ProgressHooks(noun),
+        noun=noun,
+        description=opts.describe(options.size, **spec.describe(run)),
+        after=(lambda report: spec.after(settings)) if spec.after else None,
+    )
+    opts.finish(settings, record, session, report, online=run.online, retry_errors=retry_errors)
 
 
 if __name__ == "__main__":  # run by mistake: say which commands to run instead

@@ -84,7 +84,10 @@ def limit_of(section: str, key: str) -> Limit | None:
 
 
 def _one_of(words: tuple[str, ...]) -> Callable[[Any], str | None]:
-    return lambda value: None if value in words else f"expected one of {', '.join(words)}, got {value!r}"
+    def problem(value: Any) -> str | None:
+        return None if value in words else f"expected one of {', '.join(words)}, got {value!r}"
+
+    return problem
 
 
 # Settings held to a check of their own (one of a few words; a text with a unit, "128k"):

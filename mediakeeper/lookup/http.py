@@ -138,45 +138,38 @@ class LookupSession:
         self.cache_hits = 0
         self.retries_made = 0
 
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
-        cache, self._cache_inode = open_sqlite(cache_path, _new_cache)
-        cache_settings: dict[str, Any] = {
-            "backend": cache,
-            "expire_after": NEVER_EXPIRE,
-            "allowable_codes": (200,),
-            "allowable_methods": ("GET", "HEAD"),
-            "ignored_parameters": (*DEFAULT_IGNORED_PARAMS, *secret_params),
-        }
-        self.limiter = _make_limiter(service, rate_limit, limiter_path)
-        if self.limiter is None:
-            self.http: requests.Session = _CachedSession(**cache_settings)
-        else:
-            self.http = _LimitedCachedSession(
-                **cache_settings,
-                limiter=self.limiter,
-                per_host=False,  # one budget per service, whatever host it redirects to
-                bucket_name=service,
-                max_delay=None,  # wait as long as the budget needs; never fail for it
-            )
-        retry = _PacedRetry(
-            total=retries,
-            connect=retries,
-            read=min(retries, 1),  # a server that hangs once may recover; twice, it is down
-            status=retries,
-            other=0,
-            allowed_methods=frozenset({"GET", "HEAD"}),
-            status_forcelist=RETRY_STATUSES,
-            backoff_factor=backoff,
-            backoff_max=max(backoff * 8, 1.0),
-            respect_retry_after_header=True,
-            retry_after_max=MAX_RETRY_AFTER,
-            raise_on_status=False,  # the final 429/5xx comes back and is judged in get()
-        )
+        self.http = self._open_session()
+        retry = _retry_policy(retries, backoff)
         retry.before_retry = self._before_retry
         adapter = BoundedAdapter(timeout, retry, before_retry=self._before_retry)
         self.http.mount("http://", adapter)
         self.http.mount("https://", adapter)
         self.http.headers["User-Agent"] = user_agent
+
+    def _open_session(self) -> requests.Session:
+        """The cache (a damaged file moved aside, see ``open_sqlite``) and the limiter, opened
+        in that order, under one ``requests`` session with the cache outermost. Sets
+        ``limiter`` and the cache file's inode, which ``_recover`` needs to tell whether
+        another process has already moved a bad file aside."""
+        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+        cache, self._cache_inode = open_sqlite(self.cache_path, _new_cache)
+        cache_settings: dict[str, Any] = {
+            "backend": cache,
+            "expire_after": NEVER_EXPIRE,
+            "allowable_codes": (200,),
+            "allowable_methods": ("GET", "HEAD"),
+            "ignored_parameters": (*DEFAULT_IGNORED_PARAMS, *self.secret_params),
+        }
+        self.limiter = _make_limiter(self.service, self.rate_limit, self.limiter_path)
+        if self.limiter is None:
+            return _CachedSession(**cache_settings)
+        return _LimitedCachedSession(
+            **cache_settings,
+            limiter=self.limiter,
+            per_host=False,  # one budget per service, whatever host it redirects to
+            bucket_name=self.service,
+            max_delay=None,  # wait as long as the budget needs; never fail for it
+        )
 
     # -- the one call --------------------------------------------------------------------
 
@@ -373,6 +366,26 @@ class _PacedRetry(Retry):
         super().sleep(response)
         if self.before_retry is not None:
             self.before_retry()
+
+
+def _retry_policy(retries: int, backoff: float) -> _PacedRetry:
+    """``retries`` more attempts on a failed connection or a 429/5xx, each after a back-off
+    that doubles (capped) or the service's ``Retry-After``; a read that hangs is retried once
+    only, and the final 429/5xx comes back to be judged by ``LookupSession.get``."""
+    return _PacedRetry(
+        total=retries,
+        connect=retries,
+        read=min(retries, 1),  # a server that hangs once may recover; twice, it is down
+        status=retries,
+        other=0,
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=backoff,
+        backoff_max=max(backoff * 8, 1.0),
+        respect_retry_after_header=True,
+        retry_after_max=MAX_RETRY_AFTER,
+        raise_on_status=False,  # the final 429/5xx comes back and is judged in get()
+    )
 
 
 class _SharedSQLiteBucket(SQLiteBucket):

@@ -171,47 +171,7 @@ def _carry_out(
     that cannot be read or written is left alone; the rest go on. ``changed`` words why a
     step whose file holds a third value is refused."""
     done = _Done()
-    writes: list[tuple[Path, list[_Step], tags.FileWrite]] = []
-    libraries: dict[tuple[Path, str], Path | None] = {}  # by folder and artist: one look each
-    for path, steps, kept in files:
-        try:
-            # The read keeps no parse: a whole artist's parses at once could hold more
-            # embedded art than the scan's budget allows (and verifying is rare: a resume).
-            if verify:
-                current = dict(tags.read(path).tags)
-                if any(step.change.tag in tags.LOUDNESS for step in steps):
-                    current.update(tags.loudness(path))
-            else:  # each tag as its first step expects it
-                current = {}
-                for step in steps:
-                    current.setdefault(step.change.tag, step.change.old)
-        except AudioError as err:
-            done.refused += [(step, err.reason) for step in steps]
-            continue
-        held = dict(current)  # what the write checks the file still holds
-        # Where each tag's steps lead: a file already there needs none of them (an undo run
-        # twice, over a tag the selection changed more than once).
-        target = {step.change.tag: step.change.new for step in steps}
-        done_tags = {tag for tag, value in target.items() if current.get(tag) == value}
-        to_write = []
-        for step in steps:
-            tag, old, new = step.change.tag, step.change.old, step.change.new
-            now = current.get(tag)
-            if now == new or tag in done_tags:
-                done.already.append(step)
-            elif now == old:
-                to_write.append(step)
-                current[tag] = new
-            else:
-                done.refused.append((step, f"{tag} {changed} (now {value(now)})"))
-        if to_write:
-            values = {step.change.tag: step.change.new for step in to_write}
-            expect = {tag: held.get(tag) for tag in values}
-            where = (path.parent, steps[0].artist)
-            if where not in libraries:
-                libraries[where] = _library(path, steps[0].artist)
-            root = libraries[where]
-            writes.append((path, to_write, tags.FileWrite(path, values, kept, expect, root)))
+    writes = _planned_writes(files, done, verify=verify, changed=changed)
     # The journal reaches the disk before any file is touched (with the copies, or the entry).
     journal.record((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
     failed = tags.write_many(
@@ -230,6 +190,79 @@ def _carry_out(
         else:
             done.written += steps
     return done
+
+
+def _planned_writes(
+    files: Iterable[tuple[Path, list[_Step], tags.Parsed | None]],
+    done: _Done,
+    *,
+    verify: bool,
+    changed: str,
+) -> list[tuple[Path, list[_Step], tags.FileWrite]]:
+    """Each file's write, decided before anything is journaled or written (so that the one
+    journal append can hold every change of the call): the steps already in place or refused
+    go to ``done``, a file that cannot be read is refused whole, and a file with steps left
+    gets one ``tags.FileWrite`` of their new values, expecting the values it held."""
+    writes: list[tuple[Path, list[_Step], tags.FileWrite]] = []
+    libraries: dict[tuple[Path, str], Path | None] = {}  # by folder and artist: one look each
+    for path, steps, kept in files:
+        try:
+            held = _values_now(path, steps, verify=verify)  # what the write checks it holds
+        except AudioError as err:
+            done.refused += [(step, err.reason) for step in steps]
+            continue
+        to_write = _sorted_steps(steps, held, done, changed=changed)
+        if to_write:
+            values = {step.change.tag: step.change.new for step in to_write}
+            expect = {tag: held.get(tag) for tag in values}
+            where = (path.parent, steps[0].artist)
+            if where not in libraries:
+                libraries[where] = _library(path, steps[0].artist)
+            root = libraries[where]
+            writes.append((path, to_write, tags.FileWrite(path, values, kept, expect, root)))
+    return writes
+
+
+def _values_now(path: Path, steps: list[_Step], *, verify: bool) -> dict[str, Any]:
+    """The file's values of the steps' tags: read now with ``verify`` (an ``AudioError`` if
+    it cannot be), else each tag as its first step expects it (the write itself refuses a
+    file that no longer holds that)."""
+    # The read keeps no parse: a whole artist's parses at once could hold more embedded art
+    # than the scan's budget allows (and verifying is rare: a resume).
+    if verify:
+        current = dict(tags.read(path).tags)
+        if any(step.change.tag in tags.LOUDNESS for step in steps):
+            current.update(tags.loudness(path))
+        return current
+    expected: dict[str, Any] = {}
+    for step in steps:
+        expected.setdefault(step.change.tag, step.change.old)
+    return expected
+
+
+def _sorted_steps(
+    steps: list[_Step], held: Mapping[str, Any], done: _Done, *, changed: str
+) -> list[_Step]:
+    """The steps still to write, in order, each seeing what the ones before it leave; a step
+    already in place goes to ``done.already``, one whose file holds a third value to
+    ``done.refused`` (``changed`` words why)."""
+    current = dict(held)
+    # Where each tag's steps lead: a file already there needs none of them (an undo run
+    # twice, over a tag the selection changed more than once).
+    target = {step.change.tag: step.change.new for step in steps}
+    done_tags = {tag for tag, value in target.items() if current.get(tag) == value}
+    to_write = []
+    for step in steps:
+        tag, old, new = step.change.tag, step.change.old, step.change.new
+        now = current.get(tag)
+        if now == new or tag in done_tags:
+            done.already.append(step)
+        elif now == old:
+            to_write.append(step)
+            current[tag] = new
+        else:
+            done.refused.append((step, f"{tag} {changed} (now {value(now)})"))
+    return to_write
 
 
 def _library(path: Path, artist: str) -> Path | None:

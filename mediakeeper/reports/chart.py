@@ -6,7 +6,7 @@ Pure arithmetic; ``templates/_chart.svg.j2`` draws it as inline SVG (no script, 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from mediakeeper.reports.weeks import Week
@@ -144,71 +144,111 @@ def build_chart(
 ) -> Chart:
     """``counts[i]`` completed in ``weeks[i]``; ``totals[i]`` completed by its end. The wide
     drawing carries the narrow one (``Chart.narrow``)."""
-    n = len(weeks)
-    x0, x1 = layout.left, layout.width - layout.right
-    y0, y1 = layout.top, layout.height - layout.bottom
-    slot = (x1 - x0) / max(1, n)
-    bar_width = min(56.0, slot * 0.64)
     left_top, left_step = nice_scale(max(counts, default=0))
     right_top, right_step = nice_scale(max(totals, default=0))
-    show_values = slot >= 50  # room for a four-digit count over each bar
-
-    def y_left(value: float) -> float:
-        return y1 - (y1 - y0) * value / left_top
-
-    def y_right(value: float) -> float:
-        return y1 - (y1 - y0) * value / right_top
-
-    bars, points, labels = [], [], []
-    label_every = math.ceil(layout.label_room / slot) if n else 1
-    previous_year = None
-    for i, (week, count, total) in enumerate(zip(weeks, counts, totals, strict=True)):
-        centre = x0 + slot * (i + 0.5)
-        top = y_left(count)
-        point = (round(centre, 1), round(y_right(total), 1))
-        text_y, inside = label_place(top, y1, point[1], layout.dot)
-        bars.append(
-            Bar(
-                x=round(centre - bar_width / 2, 1),
-                y=round(top, 1),
-                width=round(bar_width, 1),
-                height=round(y1 - top, 1),
-                value=count,
-                total=total,
-                title=f"{week.label} ({week.span()}): {count:,} completed, {total:,} in total",
-                value_label=f"{count:,}" if show_values and count else "",
-                text_y=text_y,
-                label_inside=inside,
-            )
-        )
-        points.append(point)
-        year = week.monday.isocalendar()[0]
-        if (n - 1 - i) % label_every == 0:  # counted from the report's week, always labelled
-            labels.append(
-                (round(centre, 1), week.short_label, "" if year == previous_year else str(year))
-            )
-            previous_year = year
-    left_ticks = tuple(
-        Tick(round(y_left(v), 1), f"{v:,}") for v in range(0, left_top + 1, left_step)
-    )
-    right_ticks = tuple(
-        Tick(round(y_right(v), 1), f"{v:,}") for v in range(0, right_top + 1, right_step)
-    )
-    span = f"{weeks[0].label} to {weeks[-1].label}" if weeks else "no weeks"
-    description = (
-        f"Bars: {plural} completed per week, {span}: "
-        + ", ".join(f"{c:,}" for c in counts)
-        + f". Line: total completed, reaching {totals[-1] if totals else 0:,}."
+    frame = _Frame(layout, len(weeks), left_top, right_top)
+    bars = tuple(
+        _bar(frame, i, week, count, total)
+        for i, (week, count, total) in enumerate(zip(weeks, counts, totals, strict=True))
     )
     return Chart(
         title=f"{plural.capitalize()} completed per week, and the running total",
-        description=description,
+        description=_description(weeks, counts, totals, plural),
         plural=plural,
-        bars=tuple(bars),
-        points=tuple(points),
-        left_ticks=left_ticks,
-        right_ticks=right_ticks,
-        x_labels=tuple(labels),
+        bars=bars,
+        points=tuple(frame.point(i, total) for i, total in enumerate(totals)),
+        left_ticks=_ticks(frame.y_left, left_top, left_step),
+        right_ticks=_ticks(frame.y_right, right_top, right_step),
+        x_labels=_week_labels(frame, weeks),
         layout=layout,
         narrow=build_chart(weeks, counts, totals, plural, NARROW) if layout is WIDE else None,
+    )
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """One drawing's plot area and its two scales (a week's count on the left, the running
+    total on the right), so that bars, dots, ticks and labels all place things alike."""
+
+    layout: Layout
+    weeks: int  # how many
+    left_top: int  # the scales' maxima (``nice_scale``)
+    right_top: int
+
+    x0 = property(lambda self: self.layout.left)
+    x1 = property(lambda self: self.layout.width - self.layout.right)
+    y0 = property(lambda self: self.layout.top)
+    y1 = property(lambda self: self.layout.height - self.layout.bottom)
+
+    @property
+    def slot(self) -> float:
+        """Each week's share of the width."""
+        return (self.x1 - self.x0) / max(1, self.weeks)
+
+    def centre(self, i: int) -> float:
+        return self.x0 + self.slot * (i + 0.5)
+
+    def y_left(self, value: float) -> float:
+        return self.y1 - (self.y1 - self.y0) * value / self.left_top
+
+    def y_right(self, value: float) -> float:
+        return self.y1 - (self.y1 - self.y0) * value / self.right_top
+
+    def point(self, i: int, total: int) -> tuple[float, float]:
+        """The running total's dot over week ``i``."""
+        return (round(self.centre(i), 1), round(self.y_right(total), 1))
+
+
+def _bar(frame: _Frame, i: int, week: Week, count: int, total: int) -> Bar:
+    """Week ``i``'s bar, its count printed over it where the weeks leave room for one (and
+    clear of the running total's dot), its tooltip naming the week and both figures."""
+    centre = frame.centre(i)
+    top = frame.y_left(count)
+    bar_width = min(56.0, frame.slot * 0.64)
+    show_values = frame.slot >= 50  # room for a four-digit count over each bar
+    text_y, inside = label_place(top, frame.y1, frame.point(i, total)[1], frame.layout.dot)
+    return Bar(
+        x=round(centre - bar_width / 2, 1),
+        y=round(top, 1),
+        width=round(bar_width, 1),
+        height=round(frame.y1 - top, 1),
+        value=count,
+        total=total,
+        title=f"{week.label} ({week.span()}): {count:,} completed, {total:,} in total",
+        value_label=f"{count:,}" if show_values and count else "",
+        text_y=text_y,
+        label_inside=inside,
+    )
+
+
+def _week_labels(frame: _Frame, weeks: Sequence[Week]) -> tuple[tuple[float, str, str], ...]:
+    """The x axis: as many week labels as fit (``Layout.label_room`` each), counted back from
+    the report's week so that it is always labelled; a label's year only where it changes."""
+    n = len(weeks)
+    label_every = math.ceil(frame.layout.label_room / frame.slot) if n else 1
+    labels = []
+    previous_year = None
+    for i, week in enumerate(weeks):
+        year = week.monday.isocalendar()[0]
+        if (n - 1 - i) % label_every == 0:  # counted from the report's week, always labelled
+            shown_year = "" if year == previous_year else str(year)
+            labels.append((round(frame.centre(i), 1), week.short_label, shown_year))
+            previous_year = year
+    return tuple(labels)
+
+
+def _ticks(place: Callable[[float], float], top: int, step: int) -> tuple[Tick, ...]:
+    """An axis's ticks from 0 to ``top``, ``step`` apart, placed by its scale."""
+    return tuple(Tick(round(place(v), 1), f"{v:,}") for v in range(0, top + 1, step))
+
+
+def _description(
+    weeks: Sequence[Week], counts: Sequence[int], totals: Sequence[int], plural: str
+) -> str:
+    """The chart in words, for a screen reader: every week's count and the total reached."""
+    span = f"{weeks[0].label} to {weeks[-1].label}" if weeks else "no weeks"
+    return (
+        f"Bars: {plural} completed per week, {span}: "
+        + ", ".join(f"{c:,}" for c in counts)
+        + f". Line: total completed, reaching {totals[-1] if totals else 0:,}."
     )
