@@ -36,6 +36,7 @@ TOOLS = {
     "report": "weekly_report",
     "dashboard": "media_dashboard",
     "undo": "undo_changes",
+    "decide": "decide",
     "pipeline": "pipeline",
     "sessions": "sessions",
 }

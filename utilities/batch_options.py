@@ -21,7 +21,7 @@ from click.core import ParameterSource
 
 from mediakeeper import kinds, selection
 from mediakeeper.batch import EXIT_INTERRUPTED, BatchOptions, BatchReport, Interrupted, Job
-from mediakeeper.commands import kind_command
+from mediakeeper.commands import kind_command, tool_command
 from mediakeeper.config import Settings
 from mediakeeper.manager import empty_library_warning, folder_links
 from mediakeeper.queue import QueueStore
@@ -302,6 +302,8 @@ def finish(
     click.echo(f"session log: {session.log_path}")
     write_issue_indexes(settings.home)
     click.echo(f"issue reports: {settings.home / 'issues' / kind} (index.md lists them)")
+    if report.awaiting():
+        click.echo(f"decide them: {tool_command('decide', settings.home)}")
     weekly_md, _html = write_weekly_report(settings.home)  # every run updates this week's
     click.echo(f"weekly report: {weekly_md} (and .html)")
     # Python's last garbage collection as it exits walks every object the batch made (50-80

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import click
 
 from mediakeeper.batch import BatchReport, Hooks, Outcome
-from mediakeeper.findings import CODES
+from mediakeeper.decisions import open_by_code
 from mediakeeper.wording import clock, count
 
 MARKS = {"completed": "✓", "error": "✗", "skipped": "⤼", "released": "↺"}
@@ -123,17 +123,10 @@ def say(text: str) -> None:
 
 
 def needs_decision(outcome: Outcome) -> int:
-    """How many of the item's findings are left for a person: errors and warnings not fixed
-    (an unknown code counts: better said than missed)."""
+    """How many of the item's findings are left for a person (``mediakeeper.decisions``)."""
     if outcome.result is None:
         return 0
-    tallies = outcome.result.details.get("finding_counts") or {}
-    left = 0
-    for code, (found, fixed) in tallies.items():
-        known = CODES.get(code)
-        if known is None or known.severity != "info":
-            left += found - fixed
-    return left
+    return sum(open_by_code(outcome.result.details.get("finding_counts")).values())
 
 
 def unidentified(outcome: Outcome) -> bool:
@@ -303,7 +296,7 @@ def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> 
         "",
         f"{count(done, noun)} completed"
         + (f" ({missed} not identified)" if missed else "")
-        + f", {count(report.count('error'), 'error')}, "
+        + f", {report.count('error')} failed, "
         f"{report.count('skipped')} skipped in {report.seconds:.1f}s",
         " · ".join(
             ([f"tracks {report.total('track_count'):,}"] if report.total("track_count") else [])
@@ -329,6 +322,11 @@ def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> 
     elif report.checkpoints:  # a long pass writes dozens: the latest is the one that matters
         lines.append(
             f"{count(len(report.checkpoints), 'checkpoint')}, the latest: {report.checkpoints[-1]}"
+        )
+    if awaiting := report.awaiting():
+        decisions = sum(report.decisions(o) for o in awaiting)
+        lines.append(
+            f"needs you: {count(decisions, 'decision')} in {count(len(awaiting), noun)}"
         )
     if problems := report.with_problems():
         names = ", ".join(o.name for o in problems)

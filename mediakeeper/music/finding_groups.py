@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mediakeeper.decisions import is_open
 from mediakeeper.music.fixplan import parse_number
 from mediakeeper.music.model import TagChange, Track
 from mediakeeper.reports.render import path_under
@@ -36,6 +37,11 @@ class Group:
     @property
     def fixed(self) -> bool:
         return self.first["fixed"]
+
+    @property
+    def open(self) -> bool:
+        """Decisions for a person (``mediakeeper.decisions``), not an info finding."""
+        return is_open(self.first)
 
 
 def group_findings(findings: Iterable[dict[str, Any]], tracks: Iterable[Track]) -> list[Group]:

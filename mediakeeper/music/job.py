@@ -120,7 +120,8 @@ class MusicJob:
 
             carry_fingerprints(self.settings, folder, written)
         why_not = dict(applied.refused)
-        settled = [_settled(f, done, written, why_not) for f in findings]
+        slots = {(c.path, c.tag): c for c in done}
+        settled = [_settled(f, slots, written, why_not) for f in findings]
         records = [finding_record(f) for f in settled]
         # A file a fix left alone (read-only, changed meanwhile) is an open issue of its own.
         records += _left_alone(applied.left_alone, tracks, item["name"], self.home)
@@ -402,12 +403,22 @@ def _remove(paths: Iterable[str]) -> None:
         Path(path).unlink(missing_ok=True)
 
 
-def _fixed(finding: Finding, done: set[TagChange], written: set[str]) -> bool:
-    """Its changes are all in; or, for a finding that any rewrite of its file resolves
-    (details["resolved_by_rewrite"], a legacy ID3v1 tag), its file was written."""
+def _fixed(finding: Finding, slots: Mapping[tuple[str, str], TagChange], written: set[str]) -> bool:
+    """Every tag its fix would set was written by this run (its own change, or the one a later
+    stage settled on for the same tag: ``fixplan.Plan``), so nothing is left to decide; or,
+    for a finding that any rewrite of its file resolves (details["resolved_by_rewrite"], a
+    legacy ID3v1 tag), its file was written."""
     if finding.details.get("resolved_by_rewrite"):
         return finding.path in written
-    return bool(finding.changes) and all(c in done for c in finding.changes)
+    wanted = _slots_of(finding)
+    return bool(wanted) and all(slot in slots for slot in wanted)
+
+
+def _slots_of(finding: Finding) -> list[tuple[str, str]]:
+    """The (file, tag) its fix sets: its own changes', and those that a later stage's fix
+    took over (``fixplan.Plan.settle``)."""
+    own = [(c.path, c.tag) for c in finding.changes]
+    return own + [(path, tag) for path, tag in finding.details.get("settled_elsewhere", ())]
 
 
 def _left_alone(
@@ -435,11 +446,16 @@ def _why_not(finding: Finding, refused: Mapping[TagChange, str]) -> str | None:
 
 
 def _settled(
-    finding: Finding, done: set[TagChange], written: set[str], refused: Mapping[TagChange, str]
+    finding: Finding,
+    slots: Mapping[tuple[str, str], TagChange],
+    written: set[str],
+    refused: Mapping[TagChange, str],
 ) -> Finding:
-    """The finding as the writes left it: fixed, or with why its planned fix was not written."""
-    if _fixed(finding, done, written):
-        return replace(finding, fixed=True)
+    """The finding as the writes left it: fixed (with the changes actually written for its
+    tags, which the report shows), or with why its planned fix was not written."""
+    if _fixed(finding, slots, written):
+        made = tuple(slots[slot] for slot in _slots_of(finding) if slot in slots)
+        return replace(finding, fixed=True, changes=made)
     why = _why_not(finding, refused)
     return finding if why is None else replace(finding, not_written=why)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, encode_text
 from mediakeeper.commands import tool_command
+from mediakeeper.decisions import is_open
 from mediakeeper.jsonfmt import dumps_by_line
 from mediakeeper.kinds import MUSIC
 from mediakeeper.music.finding_groups import group_findings
@@ -121,7 +122,8 @@ def render_report(
     albums: dict[str, list[dict]] = {}
     for finding in sorted(findings, key=lambda f: (f["album"] != "", f["album"].casefold())):
         albums.setdefault(finding["album"], []).append(finding)
-    written = (artist.get("summary") or {}).get("changes_written", 0)
+    summary = artist.get("summary") or {}
+    written = summary.get("changes_written", 0) + summary.get("loudness_changes", 0)
     undo = f"{tool_command('undo', home)} --artist {shlex.quote(artist['name'])}"
     return render(
         MUSIC.report_template,
@@ -132,6 +134,7 @@ def render_report(
             for album, found in albums.items()
         ],
         fixed=[f for f in findings if f["fixed"]],
-        open=[f for f in findings if not f["fixed"]],
+        open=[f for f in findings if is_open(f)],
+        loudness=summary.get("loudness_changes", 0),
         undo=undo if written else "",
     )

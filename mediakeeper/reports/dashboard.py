@@ -189,7 +189,7 @@ def attention_lines(d: Dashboard) -> list[str]:
     lines = [
         "",
         f"NEEDS ATTENTION  {count(d.week.decisions, 'decision', spec=',')}"
-        f" · {count(errors, 'error', spec=',')}, {skipped:,} skipped"
+        f" · {errors:,} failed, {skipped:,} skipped"
         + (f", {d.unidentified:,} not identified" if d.unidentified else ""),
     ]
     for a in d.week.attention:
@@ -208,7 +208,7 @@ def attention_lines(d: Dashboard) -> list[str]:
             more = f"    … and {len(a.items) - ATTENTION_SHOWN:,} more"
             lines.append(more + (f": {a.index} lists them all" if a.index else ""))
     if not d.attention and not d.week.decisions:
-        lines.append("  nothing: no open findings, no errors and no skipped items")
+        lines.append("  nothing: no open findings, no failed and no skipped items")
     for o in d.attention:
         where = f"{o.stage}: " if o.stage else ""
         head = f"  {o.status:<8} {plain(o.name, NAME_WIDTH):<{NAME_WIDTH}}  {o.kind:<6}  "

@@ -24,6 +24,7 @@ from jinja2 import (
 from jinja2.bccache import Bucket
 
 from mediakeeper.commands import kind_command, queue_manager
+from mediakeeper.decisions import MEANING
 from mediakeeper.wording import count, queue_name
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -68,6 +69,7 @@ def environment() -> Environment:
     env.globals["kind_command"] = kind_command
     env.globals["queue_name"] = queue_name
     env.globals["count"] = count  # "1 session", "2 sessions": as every message says it
+    env.globals["decision_means"] = MEANING
     return env
 
 

@@ -299,8 +299,9 @@ def _queue_week(
         progress=queue_progress(queue, week, as_of, current),
         completed=tuple(name for _, name, _ in done),
         tracks=sum(_count(item.get("track_count")) for _, _, item in done),
-        issues_found=sum(_count(item.get("issues_found")) for _, _, item in done),
-        issues_resolved=sum(_count(item.get("issues_resolved")) for _, _, item in done),
+        # From the same tallies as the table by code, so the two agree for every kind.
+        issues_found=sum(found.values()),
+        issues_resolved=sum(resolved.values()),
         by_code=tuple(CodeCount(c, found[c], resolved[c]) for c in by_code),
         has_outputs=has_outputs,
         without_output=without_output,

@@ -109,7 +109,7 @@ def test_the_index_lists_every_issue_report_what_needs_a_person_first(demo_home)
 def test_the_dashboard_leads_with_the_open_findings(demo_home, tmp_path):
     text = script("utilities/media_dashboard.py", "--home", demo_home).stdout
     lines = text.splitlines()
-    assert lines[2].startswith("NEEDS ATTENTION  11 decisions · 0 errors, 0 skipped")
+    assert lines[2].startswith("NEEDS ATTENTION  11 decisions · 0 failed, 0 skipped")
     assert "nothing:" not in text
     headline = "  music: 11 decisions in 6 artists · every report: issues/music/index.md"
     assert lines.index(headline) < lines.index("QUEUES")

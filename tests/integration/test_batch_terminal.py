@@ -159,7 +159,7 @@ def test_in_a_terminal_one_live_line_fits_the_width_and_only_what_needs_you_stay
     text = "\n".join(screen)
     assert f"✓ {UNDATED} —" in text.replace("\n", " ").replace("  ", " "), text
     assert LONG not in text and "Daft Punk" not in text, text  # clean: no line of their own
-    assert "14 artists completed, 0 errors, 0 skipped" in text
+    assert "14 artists completed, 0 failed, 0 skipped" in text
 
 
 def test_no_color_keeps_the_live_line_and_drops_the_colours(tmp_path, library):
@@ -202,7 +202,7 @@ def test_verbose_gives_every_artist_its_line_and_quiet_only_the_summary(tmp_path
     quiet = _piped(tmp_path / "q", library, "--quiet").stdout
     assert "Daft Punk" not in quiet and LONG not in quiet, quiet
     assert f"✓ {UNDATED} — completed" in quiet, quiet  # it needs a decision: still said
-    assert "14 artists completed, 0 errors, 0 skipped" in quiet, quiet
+    assert "14 artists completed, 0 failed, 0 skipped" in quiet, quiet
 
 
 def test_quiet_and_verbose_together_are_a_usage_error(tmp_path, library):

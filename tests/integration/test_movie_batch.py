@@ -467,11 +467,11 @@ def test_movies_not_identified_are_counted_apart_and_choose_identifies_one(fake,
     offline = run(fake, home, library, "--offline")
     assert offline.returncode == 0, offline.stdout + offline.stderr
     assert "✓" not in offline.stdout and "○ Kill Bill — completed" in offline.stdout
-    assert "2 movies completed (2 not identified), 0 errors" in offline.stdout
+    assert "2 movies completed (2 not identified), 0 failed" in offline.stdout
     assert "(2 completed but not identified" in manager(home, "--show-summary")
     assert "○ not identified yet (offline)" in manager(home, "--list")
     board = render_text(dashboard_for(home, datetime.now(UTC)))
-    assert "NEEDS ATTENTION  2 decisions · 0 errors, 0 skipped, 2 not identified" in board
+    assert "NEEDS ATTENTION  2 decisions · 0 failed, 0 skipped, 2 not identified" in board
     assert "unidentified Kill Bill" in " ".join(board.split())
 
     enriched = run(fake, home, library, "--enrich", "-v")  # -v: a clean item's line too

@@ -99,7 +99,7 @@ def test_library_creates_the_queue_and_batches_take_the_next_artists(
     assert first.returncode == 0, first.stderr
     assert "Created the music queue with 5 artists" in first.stdout
     # The closing summary: artists, errors, time; tracks, issues found and resolved.
-    assert re.search(r"^2 artists completed, 0 errors, 0 skipped in \d+\.\ds$", first.stdout, re.M)
+    assert re.search(r"^2 artists completed, 0 failed, 0 skipped in \d+\.\ds$", first.stdout, re.M)
     assert "tracks 6 · issues found 6 · resolved 4" in first.stdout
     assert statuses(music_queue(home)) == {
         "Alpha": "completed",
@@ -511,7 +511,7 @@ def test_counts_of_one_are_said_in_the_singular(tmp_path, music_library, music_s
     queue_file = home / "status" / "music" / "processing_queue.json"
     assert f"Created the music queue with 1 artist: {queue_file}" in run.stdout
     assert "✓ Solo — completed: 1 track, 1 issue, 1 fixed" in run.stdout
-    assert re.search(r"^1 artist completed, 0 errors, 0 skipped in ", run.stdout, re.M)
+    assert re.search(r"^1 artist completed, 0 failed, 0 skipped in ", run.stdout, re.M)
 
     listed = music_script("music_queue_manager.py", "--home", home, "--list")
     assert listed.stdout.splitlines() == [  # the counts in columns, under their headings

@@ -65,8 +65,8 @@ def test_an_empty_queue_and_one_created_today(tmp_path):
     assert "          pace no pace yet" in text
     assert "LAST SESSIONS\n  none yet" in text
     assert (
-        "NEEDS ATTENTION  0 decisions · 0 errors, 0 skipped\n"
-        "  nothing: no open findings, no errors and no skipped items"
+        "NEEDS ATTENTION  0 decisions · 0 failed, 0 skipped\n"
+        "  nothing: no open findings, no failed and no skipped items"
     ) in text
 
 
@@ -82,7 +82,7 @@ def test_errors_needing_attention_are_capped_and_point_to_the_full_list(tmp_path
     QueueStore(tmp_path / "status" / "music", "music").create(new_queue("music", "/m", items, NOW))
     board = build_dashboard(gather(tmp_path), NOW)
     lines = render_text(board).splitlines()
-    assert "NEEDS ATTENTION  0 decisions · 14 errors, 1 skipped" in lines
+    assert "NEEDS ATTENTION  0 decisions · 14 failed, 1 skipped" in lines
     shown = [line for line in lines if line.startswith(("  error ", "  skipped "))]
     assert len(shown) == 10
     assert shown[0] == "  error    Band 00                       music   scan: boom 0 second line"

@@ -37,6 +37,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "commands",
             "config",
             "findings",
+            "decisions",
             "matching",
             "write_errors",
         ),
