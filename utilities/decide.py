@@ -1,0 +1,119 @@
+"""Decide what needs you, from the toolkit: python utilities/decide.py --help"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+
+import utilities.startup  # noqa: F401  (first: a Ctrl+C during the imports below exits 130)
+
+# isort: split
+
+import click
+
+from mediakeeper import decide, kinds
+from mediakeeper.wording import count, value
+from utilities.cli import Command, home_option, settings_for
+
+
+@click.command(
+    cls=Command, reads_home=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@home_option
+@click.argument("kind", required=False)
+@click.argument("name", required=False)
+@click.option("--choose", type=click.IntRange(min=1), metavar="N", help="Take listed choice N.")
+@click.option("--set", "values", multiple=True, metavar="TAG=VALUE",
+              help="Set a tag on the item's tracks (of --album only, when given).")  # fmt: skip
+@click.option("--album", metavar="ALBUM", help="With --set: this album only (folder or name).")
+@click.option("--dismiss", metavar="CODE", help="Leave the findings of CODE as they are.")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+def main(home, kind, name, choose, values, album, dismiss, dry_run):
+    """Without arguments: the open decisions of every kind, one line per item, worst first.
+    With KIND NAME: that item's decisions, each with its numbered choices; --choose N,
+    --set TAG=VALUE or --dismiss CODE takes one. A choice is written through the change
+    journal (undo takes it back); the finding is closed with who decided it and when; the
+    item's issue report and the index are written again."""
+    settings = settings_for(home)
+    if kind is None:
+        _list(settings.home)
+        return
+    if name is None:
+        raise click.UsageError("give the item's NAME after its KIND")
+    if kind not in kinds.KINDS:
+        raise click.UsageError(f"no kind {kind!r}: one of {', '.join(kinds.KINDS)}")
+    found = decide.item_decisions(settings.home, kind, decide.find_item(settings.home, kind, name))
+    acts = sum(bool(x) for x in (choose, values, dismiss))
+    if acts > 1:
+        raise click.UsageError("one of --choose, --set or --dismiss at a time")
+    if not acts:
+        click.echo("\n".join(decide.describe(found)))
+        return
+    if kind == "movies" and choose:
+        label = decide.choose_movie(settings.home, found, choose, dry_run=dry_run)
+        verb = "would choose" if dry_run else "chose"
+        click.echo(f"{verb} {label} for {found.name}: the next movie batch identifies it so")
+        return
+    if kind != "music":
+        raise click.UsageError(f"{kind}: only --choose of a TMDb candidate is taken here")
+    changes, closing, what = _what(found, choose, values, album, dismiss)
+    taken = decide.take(settings.home, found, changes, closing, what, dry_run=dry_run)
+    _said(taken, dry_run)
+
+
+def _what(found, choose, values, album, dismiss):
+    """(changes, decisions closed, what the person decided)."""
+    if choose:
+        decision, choice = found.choice(choose)
+        return choice.changes, [decision], f"chose {choice.label}"
+    if dismiss:
+        closing = [d for d in found.decisions if d.finding["code"] == dismiss]
+        if not closing:
+            raise click.UsageError(f"{found.name} has no open {dismiss!r} finding")
+        return (), closing, "dismissed: left as it is"
+    changes, closing = [], []
+    for pair in values:
+        tag, sep, new = pair.partition("=")
+        if not sep:
+            raise click.UsageError(f"--set takes TAG=VALUE, not {pair!r}")
+        more, settles = decide.set_changes(found, tag.strip(), new, album)
+        changes += more
+        closing += [d for d in settles if d not in closing]
+    return tuple(changes), closing, "set " + ", ".join(values)
+
+
+def _said(taken, dry_run: bool) -> None:
+    for change in taken.changes:
+        verb = "would set" if dry_run else "set"
+        was, new = value(change.old), value(change.new)
+        click.echo(f"{verb} {change.tag} of {change.path}: {was} -> {new}")
+    for change, why in taken.refused:
+        click.echo(f"left alone {change.tag} of {change.path}: {why}", err=True)
+    if taken.refused:
+        click.echo("Nothing decided: a file changed since the batch read it; run the batch "
+                   "on the item again, then decide.", err=True)  # fmt: skip
+        sys.exit(1)
+    closed = count(len(taken.closed), "decision")
+    if dry_run:
+        click.echo(f"dry run: {closed} would be closed; nothing written")
+    else:
+        undo = f" (undo session {taken.session})" if taken.session else ""
+        click.echo(f"{closed} closed{undo}")
+
+
+def _list(home: Path) -> None:
+    items = decide.listing(home)
+    if not items:
+        click.echo("Nothing to decide.")
+        return
+    total = sum(i.decisions for i in items)
+    click.echo(f"{count(total, 'decision')} in {count(len(items), 'item')}, worst first:")
+    for n, i in enumerate(items, 1):
+        level = "error" if i.level == 0 else "warning"
+        what = " · ".join(filter(None, (i.codes_text(), i.note)))
+        click.echo(f"{n:>3}. {i.kind:<7} {i.name}  [{level}] {what}")
+    click.echo("See one: decide KIND NAME; take a choice: decide KIND NAME --choose N")
+
+
+if __name__ == "__main__":
+    main()
