@@ -223,7 +223,7 @@ def take(
     decided = {"what": what, "by": _who(), "at": stamp, "session": session if changes else ""}
     for decision in closing:
         found.document["findings"][decision.at]["decided"] = decided
-    _write_again(home, found)
+    write_again(home, found)
     return Taken(tuple(changes), closed, session if changes else "")
 
 
@@ -257,7 +257,7 @@ def _update_tracks(document: dict[str, Any], changes: Sequence[TagChange]) -> No
             tags.pop(change.tag, None)
 
 
-def _write_again(home: Path, found: ItemDecisions) -> None:
+def write_again(home: Path, found: ItemDecisions) -> None:
     """The item's document and issue report, its queue counts, its files as they are now,
     and the index: every surface tells the decision at once."""
     document, key = found.document, found.item["key"]

@@ -256,6 +256,12 @@ def read_journal(status_kind_dir: Path) -> list[JournalEntry]:
     return read_journals(status_kind_dir).entries
 
 
+def artist_named(everything: list[JournalEntry], artist: str) -> str:
+    """The journaled spelling of the artist ``artist`` means (as ``_artist_named``)."""
+    key = _artist_named(everything, artist)
+    return next(e.artist for e in everything if caseless(e.artist) == key)
+
+
 def _artist_named(everything: list[JournalEntry], artist: str) -> str:
     """The journaled artist ``artist`` means, found as every command finds a name
     (``mediakeeper.matching``), as its :func:`caseless` key: spellings that differ only by
@@ -319,7 +325,11 @@ class JournalUnwritable(MediakeeperError):
 
 
 def undo(
-    status_kind_dir: Path, *, session: str | None = None, artist: str | None = None
+    status_kind_dir: Path,
+    *,
+    session: str | None = None,
+    artist: str | None = None,
+    dry_run: bool = False,
 ) -> UndoReport:
     """Put back the old values of one session's (or one artist's) changes, newest first.
 
@@ -359,6 +369,9 @@ def undo(
             odd += [(step, why) for step in steps]
         else:
             files.append((Path(path), steps, None))
+    if dry_run:
+        would = _net([step for _, steps, _ in files for step in steps])
+        return UndoReport(would, [(s.source, why) for s, why in odd], "", problems=problems)
     journal = ChangeJournal(status_kind_dir, undo_id)
     try:
         done = _carry_out(files, journal, verify=True, changed="was changed again since")

@@ -281,7 +281,9 @@ def _queue_week(
     without_output = 0
     has_outputs = queue.kind in rec.OUTPUT_DIRS
     for _, _, item in done:
-        findings = records.findings.get((queue.kind, item.get("key")))
+        at = (queue.kind, item.get("key"))
+        # The week's own when gathered for it (a report of a past week), else as they stand.
+        findings = records.findings[at] if at in records.findings else records.latest.get(at)
         if findings is None:
             without_output += has_outputs
             continue

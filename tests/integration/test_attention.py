@@ -25,7 +25,7 @@ from mediakeeper.reports.weeks import Week
 REPO = Path(__file__).resolve().parents[2]
 
 
-def script(name: str, *args, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+def script(name: str, *args, cwd: Path = REPO, code: int = 0) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("MEDIAKEEPER_HOME", "TMDB_API_KEY")}
     env["PYTHONPATH"] = str(REPO)
     result = subprocess.run(
@@ -37,7 +37,7 @@ def script(name: str, *args, cwd: Path = REPO) -> subprocess.CompletedProcess[st
         timeout=120,
         check=False,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == code, result.stdout + result.stderr
     return result
 
 
@@ -153,7 +153,8 @@ def test_movies_not_identified_and_without_a_video_are_in_the_attention_section(
     (library / "Kill Bill" / "kb.mkv").write_bytes(b"not really a video")
     (library / "Empty (2000)").mkdir()
     home = tmp_path / "home"
-    script("utilities/process_movie_batch.py", "--home", home, "--library", library, "--offline")
+    batch = ("utilities/process_movie_batch.py", "--home", home, "--library", library, "--offline")
+    script(*batch, code=1)  # both need a decision
     text, _ = this_week_report(home)
     attention = section(text, "Needs attention")
     assert "### Movies: 2 decisions in 2 movies" in attention

@@ -210,7 +210,7 @@ def test_ambiguous_and_unmatched_movies_write_nothing(fake, tmp_path):
     before = tree(library)
     home = tmp_path / "home"
     result = run(fake, home, library)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr  # decisions left: exit 1
     assert tree(library) == before
     assert api_calls(fake) == ["/3/search/movie"] * 5  # a search each, never details
 
@@ -263,7 +263,7 @@ def test_no_key_touches_nothing_and_offline_does_the_local_checks(fake, tmp_path
     assert not home.exists() and tree(library) == before
 
     offline = run(fake, home, library, "--offline", key=None)
-    assert offline.returncode == 0, offline.stdout + offline.stderr
+    assert offline.returncode == 1, offline.stdout + offline.stderr
     assert fake.requests == [] and tree(library) == before
     assert "offline: no web lookups were made" in offline.stdout
     assert codes(home, "The Matrix") == ["missing-year-in-name"]
@@ -305,7 +305,7 @@ def test_another_library_than_the_queue_s_is_refused(fake, tmp_path):
         movie_queue_manager, ["--home", str(home), "--refresh", "--library", str(other)]
     )
     assert refresh.exit_code == 2 and "is for the library" in refresh.output
-    assert run(fake, home, first, "--offline").returncode == 0
+    assert run(fake, home, first, "--offline").returncode == 1
 
 
 def test_a_refused_key_stops_the_batch_and_marks_no_movie(fake, tmp_path):
@@ -372,7 +372,7 @@ def test_a_dry_run_with_enrich_previews_the_movies_enrich_would_take(fake, tmp_p
     library = library_of(tmp_path / "Movies", ["Heat (1995)/h.mkv", "The Matrix (1999)/m.mkv"])
     home = tmp_path / "home"
     first = run(fake, home, library, "--offline", "--movie", "Heat", key=None)
-    assert first.returncode == 0, first.stdout + first.stderr
+    assert first.returncode == 1, first.stdout + first.stderr
     assert {n: i["status"] for n, i in queue_of(home).items()} == {
         "Heat (1995)": "completed",
         "The Matrix (1999)": "pending",
@@ -412,7 +412,7 @@ def test_a_dead_service_is_asked_once_and_the_batch_runs_offline(fake, tmp_path)
     home = tmp_path / "home"
     fake.fail(503, times=None)
     result = run(fake, home, library, MEDIAKEEPER_TMDB_RETRIES="1")
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr
     assert {queue_of(home)[n]["status"] for n in names} == {"completed"}
     assert {queue_of(home)[n]["details"]["enriched"] for n in names} == {False}
     assert len({r.path for r in fake.api_requests}) == 1  # the first movie's search only
@@ -465,7 +465,7 @@ def test_movies_not_identified_are_counted_apart_and_choose_identifies_one(fake,
     library = library_of(tmp_path / "Movies", ["Kill Bill/kb.mkv", "Heat (1995)/h.mkv"])
     home = tmp_path / "home"
     offline = run(fake, home, library, "--offline")
-    assert offline.returncode == 0, offline.stdout + offline.stderr
+    assert offline.returncode == 1, offline.stdout + offline.stderr
     assert "✓" not in offline.stdout and "○ Kill Bill — completed" in offline.stdout
     assert "2 movies completed (2 not identified), 0 failed" in offline.stdout
     assert "(2 completed but not identified" in manager(home, "--show-summary")
@@ -499,7 +499,7 @@ def test_movies_not_identified_are_counted_apart_and_choose_identifies_one(fake,
 def test_choose_takes_a_number_and_a_name_the_queue_holds(fake, tmp_path):
     library = library_of(tmp_path / "Movies", ["Kill Bill/kb.mkv"])
     home = tmp_path / "home"
-    assert run(fake, home, library, "--offline").returncode == 0
+    assert run(fake, home, library, "--offline").returncode == 1
     invoke = CliRunner().invoke
     bad = invoke(movie_queue_manager, ["--home", str(home), "--choose", "Kill Bill", "tt24"])
     assert bad.exit_code == 2 and "a TMDb id (a number), not 'tt24'" in bad.output

@@ -280,7 +280,7 @@ def test_vanished_folder_is_an_error_the_batch_goes_on_and_retry_errors_takes_it
     assert "artist folder not found" in bravo["last_error"]
     assert len(bravo["error_history"]) == 1 and bravo["claimed_by"] is None
     assert re.search(r"^✗ Bravo — error: artist folder not found", run.stdout, re.M)
-    assert "4 artists completed, 1 error, 0 skipped" in run.stdout
+    assert "4 artists completed, 1 failed, 0 skipped" in run.stdout
     log = session_logs(home)[-1].read_text(encoding="utf-8")
     assert "ERROR      Bravo" in log and "artist folder not found" in log
     assert "END completed" in log
@@ -330,7 +330,7 @@ def test_no_fix_changes_no_file_and_reports_every_finding(
     lib, home = build(music_library, tmp_path / "Music", NAMES[:3]), tmp_path / "home"
     before = audio_bytes(lib)
     run = music_script("process_music_batch.py", "--home", home, "--library", lib, "--no-fix")
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 1, run.stderr  # every finding left open: decisions
     assert audio_bytes(lib) == before
     assert not (home / "status" / "music" / "changes").exists()  # nothing to undo
     for item in music_queue(home)["items"]:
@@ -654,7 +654,7 @@ def test_outputs_of_each_artist(tmp_path, music_library, music_script, music_que
         music_script("process_music_batch.py", "--home", home, "--library", lib, "--batch-size", 2),
         music_script("process_music_batch.py", "--home", home),
     ]
-    assert [r.returncode for r in runs] == [0, 0]
+    assert [r.returncode for r in runs] == [0, 1]  # the second leaves Charlie's decisions
     queue = music_queue(home)
     files_by_artist: dict[str, set[str]] = {}
     for rel in spec:
@@ -843,7 +843,7 @@ def test_a_damaged_file_the_parser_recurses_on_is_one_unreadable_file(
     )
     run = music_script("process_music_batch.py", "--home", home, "--library", lib)
     item = music_queue(home)["items"][0]
-    assert (run.returncode, item["status"]) == (0, "completed"), item["last_error"]
+    assert (run.returncode, item["status"]) == (1, "completed"), item["last_error"]
     doc = json.loads(
         (home / "outputs/music/artists" / f"{slugify('Alpha')}.json").read_text("utf-8")
     )
@@ -964,7 +964,7 @@ def test_a_fix_to_an_id3v1_file_resolves_its_legacy_tag_finding(tmp_path, music_
     synth.make_id3v1_only(album.parent / "Two.mp3", two)
     home = tmp_path / "home"
     done = music_script("process_music_batch.py", "--home", home, "--library", tmp_path / "Music")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # the loose single's open findings
     [doc] = (home / "outputs/music/artists").glob("*.json")
     document = json.loads(doc.read_text("utf-8"))
     legacy = {f["path"]: f["fixed"] for f in document["findings"] if f["code"] == "legacy-tag"}

@@ -550,7 +550,7 @@ def test_dashboard_text(story):
     ]
     assert "2026-01-04 23:30   1 h 00 min  completed      2 done   1 failed" in sessions[2]
     assert "crashed" in sessions[1]
-    assert "NEEDS ATTENTION  3 decisions · 1 error, 1 skipped" in lines
+    assert "NEEDS ATTENTION  3 decisions · 1 failed, 1 skipped" in lines
     assert any(line.startswith("  error    Error Artist <b>") for line in lines)
     manager = queue_manager("music", "/data")  # the home it shows
     assert f"  music: {manager} --list --status error (or skipped) lists them;" in lines

@@ -122,7 +122,9 @@ def test_every_command_that_takes_a_name_finds_the_same_artist(
     assert music_script("process_music_batch.py", "--home", home, "--library", lib).returncode == 0
     fixed = library_tags(lib)
 
-    undone = music_script("undo_changes.py", "--home", home, "--artist", typed)
+    # Only the start of a name: undo asks first (issue 36), so it is said with --yes here.
+    sure = ("--yes",) if typed == "BJÖ" else ()
+    undone = music_script("undo_changes.py", "--home", home, "--artist", typed, *sure)
     assert undone.returncode == 0, undone.stderr
     assert "1 value restored, 0 left alone" in undone.stdout
     bjork = {rel for rel in original if rel.startswith("Björk/")}

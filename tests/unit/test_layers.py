@@ -86,7 +86,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("kinds", ("audiobooks", "audiobooks.*", "pipelines", "pipelines.*")),
     ("reports", ("reports", "reports.*")),
-    ("front", ("demo", "decide")),
+    ("front", ("demo", "decide", "undone")),
 )
 
 def module_name(path: Path, package: Path = PACKAGE) -> str:
