@@ -244,7 +244,7 @@ def test_ambiguous_and_unmatched_movies_write_nothing(fake, tmp_path):
     (library / "Solaris/solaris.mkv").rename(library / "Solaris/solaris [tmdbid-593].mkv")
     manager(home, "--reset-movie", "Solaris")
     again = run(fake, home, library)
-    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.returncode == 1, again.stdout + again.stderr
     assert queue_of(home)["Solaris"]["details"]["tmdb_id"] == 593
     assert len(queue_of(home)) == 5  # the same item, no second one
 
@@ -278,7 +278,7 @@ def test_no_key_touches_nothing_and_offline_does_the_local_checks(fake, tmp_path
     assert f"only the local checks ran. `{enrich}` looks it up on TMDb." in report
     enriched = subprocess.run(shlex.split(enrich), cwd=home, env=tmdb_env(fake),
                               capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert enriched.returncode == 0, enriched.stdout + enriched.stderr
+    assert enriched.returncode == 1, enriched.stdout + enriched.stderr
     matrix = queue_of(home)["The Matrix"]
     assert matrix["details"]["enriched"] is True, enriched.stdout + enriched.stderr + str(matrix)
     assert matrix["details"]["tmdb_id"] == 603
@@ -423,7 +423,7 @@ def test_a_dead_service_is_asked_once_and_the_batch_runs_offline(fake, tmp_path)
     assert tree(library) == before
     fake.clear_faults()
     enriched = run(fake, home, library, "--enrich")
-    assert enriched.returncode == 0, enriched.stdout + enriched.stderr
+    assert enriched.returncode == 1, enriched.stdout + enriched.stderr
     assert queue_of(home)["Heat (1995)"]["details"]["tmdb_id"] == 949
     assert nfo(library, "The Matrix (1999)").findtext("title") == "The Matrix"
 
@@ -475,7 +475,7 @@ def test_movies_not_identified_are_counted_apart_and_choose_identifies_one(fake,
     assert "unidentified Kill Bill" in " ".join(board.split())
 
     enriched = run(fake, home, library, "--enrich", "-v")  # -v: a clean item's line too
-    assert enriched.returncode == 0, enriched.stdout + enriched.stderr
+    assert enriched.returncode == 1, enriched.stdout + enriched.stderr
     assert "✓ Heat (1995)" in enriched.stdout and "○ Kill Bill" in enriched.stdout
     assert "2 movies completed (1 not identified)" in enriched.stdout
     findings = output(home, "Kill Bill")["findings"]
@@ -487,7 +487,7 @@ def test_movies_not_identified_are_counted_apart_and_choose_identifies_one(fake,
     assert "Chose TMDb id 24 for 'Kill Bill' (no file renamed); completed -> pending" in chose
     assert queue_of(home)["Kill Bill"]["choice"] == {"tmdb_id": 24}
     again = run(fake, home, library)
-    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.returncode == 1, again.stdout + again.stderr  # its missing-year-in-name is left
     item = queue_of(home)["Kill Bill"]
     assert (item["details"]["tmdb_id"], item["details"]["unidentified"]) == (24, "")
     assert item["choice"] == {"tmdb_id": 24}  # kept: a reset and a new run honour it again
