@@ -28,13 +28,18 @@ from utilities.cli import Command, home_option, settings_for
 @click.option("--album", metavar="ALBUM", help="With --set: this album only (folder or name).")
 @click.option("--dismiss", metavar="CODE", help="Leave the findings of CODE as they are.")
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
-def main(home, kind, name, choose, values, album, dismiss, dry_run):
+@click.option("-i", "--interactive", is_flag=True,
+              help="Walk the open music decisions one by one, the choices as keys.")  # fmt: skip
+def main(home, kind, name, choose, values, album, dismiss, dry_run, interactive):
     """Without arguments: the open decisions of every kind, one line per item, worst first.
     With KIND NAME: that item's decisions, each with its numbered choices; --choose N,
     --set TAG=VALUE or --dismiss CODE takes one. A choice is written through the change
     journal (undo takes it back); the finding is closed with who decided it and when; the
     item's issue report and the index are written again."""
     settings = settings_for(home)
+    if interactive:
+        _walk(settings.home, dry_run)
+        return
     if kind is None:
         _list(settings.home)
         return
@@ -99,6 +104,60 @@ def _said(taken, dry_run: bool) -> None:
     else:
         undo = f" (undo session {taken.session})" if taken.session else ""
         click.echo(f"{closed} closed{undo}")
+
+
+KEYS = "123456789"  # a choice's key: its number among the decision's own choices
+
+
+def _walk(home: Path, dry_run: bool) -> None:
+    """One decision at a time, worst item first: a digit takes that choice, d dismisses the
+    finding's code, s passes it over, q stops. Each is written before the next is shown."""
+    if not sys.stdin.isatty():
+        raise click.UsageError("-i needs a terminal; without it, give --choose, --set or --dismiss")
+    passed: set[tuple[str, int]] = set()
+    for entry in [e for e in decide.listing(home) if e.kind == "music"]:
+        item = decide.find_item(home, entry.kind, entry.name)
+        while True:
+            found = decide.item_decisions(home, entry.kind, item)
+            waiting = [d for d in found.decisions if (entry.name, d.at) not in passed]
+            if not waiting:
+                break
+            decision = waiting[0]
+            key = _ask(found, decision)
+            if key == "q":
+                click.echo("Stopped; the rest wait for the next time.")
+                return
+            if key == "s":
+                passed.add((entry.name, decision.at))
+                continue
+            if key == "d":
+                code = decision.finding["code"]
+                closing = [d for d in found.decisions if d.finding["code"] == code]
+                taken = decide.take(home, found, (), closing, "dismissed: left as it is",
+                                    dry_run=dry_run)  # fmt: skip
+            else:
+                choice = decision.choices[KEYS.index(key)]
+                taken = decide.take(home, found, choice.changes, [decision],
+                                    f"chose {choice.label}", dry_run=dry_run)  # fmt: skip
+            _said(taken, dry_run)
+            if dry_run:
+                passed.add((entry.name, decision.at))
+    click.echo("Nothing left to decide.")
+
+
+def _ask(found, decision) -> str:
+    """Show one decision and read one key among those it offers."""
+    f = decision.finding
+    click.echo(f"\n{found.name} · {f['severity']} {f['code']} — {f['path'] or '(artist)'}")
+    click.echo(f"  {f['message']}")
+    keys = KEYS[: len(decision.choices)]
+    for key, choice in zip(keys, decision.choices, strict=False):
+        click.echo(f"  [{key}] {choice.label}")
+    click.echo("  [d] leave it as it is (dismiss)   [s] skip   [q] quit")
+    while (key := click.getchar().lower()) not in keys + "dsq":
+        pass
+    click.echo(f"> {key}")
+    return key
 
 
 def _list(home: Path) -> None:

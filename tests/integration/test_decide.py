@@ -6,13 +6,18 @@ index and the listing tell it at once. Real files, real scripts."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import mutagen
 import pytest
 
 from mediakeeper.slug import slugify
-from tests.conftest import _run_script
+from tests.conftest import _run_script, wait_until
 from tests.integration.test_decisions_truth import library_spec
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def decide(home, *args):
@@ -101,3 +106,40 @@ def test_a_name_that_is_not_one_item_is_refused_in_one_line(processed):
     assert "Traceback" not in several.stderr
     wrong = decide(home, "music", "Pink Floyd", "--choose", "9")
     assert wrong.returncode == 2 and "Pink Floyd has no choice 9" in wrong.stderr
+
+
+def test_decide_i_walks_the_decisions_on_a_terminal_with_the_choices_as_keys(processed, tmp_path):
+    """In tmux (a real terminal, 80x30): Metallica's error first, skipped with s, its
+    missing-year dismissed with d; Pink Floyd's year taken with the key 2."""
+    from tests.integration.test_batch_terminal import TMUX, WIDTH, Tmux, _env, _quote
+
+    if TMUX is None:
+        pytest.skip("tmux is not installed")
+    home, lib = processed
+    tmux = Tmux(tmp_path, _env())
+    ended = tmp_path / "status"
+    argv = [sys.executable, str(REPO / "utilities" / "decide.py"), "--home", str(home), "-i"]
+    script = f"{' '.join(map(_quote, argv))}; echo $? > {_quote(str(ended))}"
+    tmux("new-session", "-d", "-x", str(WIDTH), "-y", "30", "-s", "t", "sh", "-c", script)
+    try:
+        tmux("set-option", "-t", "t", "remain-on-exit", "on")
+
+        def screen() -> str:
+            return tmux("capture-pane", "-p", "-J", "-t", "t")
+
+        def answer(shown: str, key: str) -> None:
+            assert wait_until(lambda: shown in screen()), screen()
+            tmux("send-keys", "-t", "t", key)
+
+        answer("Metallica · error missing-artist", "s")
+        answer("Metallica · warning missing-year", "d")
+        answer("[2] date '1974' for the album's 4 tracks", "2")
+        assert wait_until(ended.exists), screen()
+        assert "Nothing left to decide." in screen()
+    finally:
+        subprocess.run([TMUX, "-S", str(tmux.socket), "kill-server"], capture_output=True)
+    assert ended.read_text().strip() == "0"
+    assert years(lib) == ["1974"] * 4
+    assert "(dismissed: left as it is by " in report(home, "Metallica")
+    listed = decide(home).stdout
+    assert listed.startswith("1 decision in 1 item") and "missing-artist" in listed
