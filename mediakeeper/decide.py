@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper import kinds
+from mediakeeper import dismissals, kinds
 from mediakeeper.atomic import atomic_write_text
 from mediakeeper.decisions import is_open
 from mediakeeper.errors import MediakeeperError
@@ -202,9 +202,11 @@ def take(
     what: str,
     *,
     dry_run: bool = False,
+    dismissing: str = "",
 ) -> Taken:
     """Write ``changes`` through the change journal, close ``closing`` with who and when, and
-    write the item's document, report, queue counts and the index again."""
+    write the item's document, report, queue counts and the index again. ``dismissing``: the
+    code dismissed, remembered until the item's files change (``dismissals``)."""
     closed = tuple(d.finding for d in closing)
     if dry_run:
         return Taken(tuple(changes), closed, "")
@@ -223,7 +225,12 @@ def take(
     decided = {"what": what, "by": _who(), "at": stamp, "session": session if changes else ""}
     for decision in closing:
         found.document["findings"][decision.at]["decided"] = decided
-    write_again(home, found)
+    extra = {}
+    if dismissing:
+        mark = dismissals.files_mark(found.item["path"], tree=kinds.get(found.kind).files_below)
+        details = found.item.get("details") or {}
+        extra[dismissals.KEY] = dismissals.remembered(details, dismissing, decided, mark)
+    write_again(home, found, extra)
     return Taken(tuple(changes), closed, session if changes else "")
 
 
@@ -257,7 +264,7 @@ def _update_tracks(document: dict[str, Any], changes: Sequence[TagChange]) -> No
             tags.pop(change.tag, None)
 
 
-def write_again(home: Path, found: ItemDecisions) -> None:
+def write_again(home: Path, found: ItemDecisions, extra: Mapping[str, Any] | None = None) -> None:
     """The item's document and issue report, its queue counts, its files as they are now,
     and the index: every surface tells the decision at once."""
     document, key = found.document, found.item["key"]
@@ -273,7 +280,8 @@ def write_again(home: Path, found: ItemDecisions) -> None:
     def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
         for item in data["items"]:
             if item["key"] == key and item["status"] == COMPLETED:
-                item["details"] = {**(item.get("details") or {}), "finding_counts": counts}
+                details = {**(item.get("details") or {}), **(extra or {})}
+                item["details"] = {**details, "finding_counts": counts}
                 item["issues_resolved"] = sum(done for _, done in counts.values())
                 return [item]
         return []

@@ -62,7 +62,8 @@ def main(home, kind, name, choose, values, album, dismiss, dry_run, interactive)
     if kind != "music":
         raise click.UsageError(f"{kind}: only --choose of a TMDb candidate is taken here")
     changes, closing, what = _what(found, choose, values, album, dismiss)
-    taken = decide.take(settings.home, found, changes, closing, what, dry_run=dry_run)
+    taken = decide.take(settings.home, found, changes, closing, what, dry_run=dry_run,
+                        dismissing=dismiss or "")  # fmt: skip
     _said(taken, dry_run)
 
 
@@ -134,7 +135,7 @@ def _walk(home: Path, dry_run: bool) -> None:
                 code = decision.finding["code"]
                 closing = [d for d in found.decisions if d.finding["code"] == code]
                 taken = decide.take(home, found, (), closing, "dismissed: left as it is",
-                                    dry_run=dry_run)  # fmt: skip
+                                    dry_run=dry_run, dismissing=code)  # fmt: skip
             else:
                 choice = decision.choices[KEYS.index(key)]
                 taken = decide.take(home, found, choice.changes, [decision],

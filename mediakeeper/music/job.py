@@ -19,6 +19,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from mediakeeper import dismissals
 from mediakeeper.atomic import atomic_write_bytes
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.commands import queue_manager
@@ -27,7 +28,9 @@ from mediakeeper.errors import LibraryError, LookupFailed
 from mediakeeper.filechecks import CHANGED
 from mediakeeper.findings import Finding, finding_record
 from mediakeeper.fsnames import home_id, is_temp_copy, sort_stale, temp_copy_owner
+from mediakeeper.kinds import MUSIC
 from mediakeeper.lookup.images import image_suffix
+from mediakeeper.music import settling
 from mediakeeper.music.fixes import ChangeJournal, apply_changes
 from mediakeeper.music.model import TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs
@@ -101,6 +104,8 @@ class MusicJob:
                 save_work(work, _encoded(state))
         tracks, findings, changes = state["tracks"], state["findings"], state["changes"]
 
+        # Before any write: the files as the person left them when dismissing a code.
+        dismissed = dismissals.standing(item, tree=MUSIC.files_below)
         journal = ChangeJournal(self.status_dir, self.session)
         try:
             # A fresh plan was made from values read a moment ago by this claim's holder (and
@@ -121,10 +126,11 @@ class MusicJob:
             carry_fingerprints(self.settings, folder, written)
         why_not = dict(applied.refused)
         slots = {(c.path, c.tag): c for c in done}
-        settled = [_settled(f, slots, written, why_not) for f in findings]
+        settled = [settling.settled(f, slots, written, why_not) for f in findings]
         records = [finding_record(f) for f in settled]
         # A file a fix left alone (read-only, changed meanwhile) is an open issue of its own.
         records += _left_alone(applied.left_alone, tracks, item["name"], self.home)
+        dismissals.close(records, dismissed)
         fixed = sum(f.fixed for f in settled)
         covers = self._fetch_covers(folder, state, tracks) if self.fetch_covers else []
         lookups = state.get("lookups", {})
@@ -403,24 +409,6 @@ def _remove(paths: Iterable[str]) -> None:
         Path(path).unlink(missing_ok=True)
 
 
-def _fixed(finding: Finding, slots: Mapping[tuple[str, str], TagChange], written: set[str]) -> bool:
-    """Every tag its fix would set was written by this run (its own change, or the one a later
-    stage settled on for the same tag: ``fixplan.Plan``), so nothing is left to decide; or,
-    for a finding that any rewrite of its file resolves (details["resolved_by_rewrite"], a
-    legacy ID3v1 tag), its file was written."""
-    if finding.details.get("resolved_by_rewrite"):
-        return finding.path in written
-    wanted = _slots_of(finding)
-    return bool(wanted) and all(slot in slots for slot in wanted)
-
-
-def _slots_of(finding: Finding) -> list[tuple[str, str]]:
-    """The (file, tag) its fix sets: its own changes', and those that a later stage's fix
-    took over (``fixplan.Plan.settle``)."""
-    own = [(c.path, c.tag) for c in finding.changes]
-    return own + [(path, tag) for path, tag in finding.details.get("settled_elsewhere", ())]
-
-
 def _left_alone(
     coded: Mapping[str, tuple[str, str]], tracks: list[Track], artist: str, home: Path
 ) -> list[dict[str, Any]]:
@@ -435,29 +423,6 @@ def _left_alone(
         found = finding(code, path, albums.get(path, posixpath.dirname(path)), message + ".")
         records.append(finding_record(found))
     return records
-
-
-def _why_not(finding: Finding, refused: Mapping[TagChange, str]) -> str | None:
-    """Why a fix planned for the finding was not written, if one was refused."""
-    for change in finding.changes:
-        if change in refused:
-            return refused[change]
-    return None
-
-
-def _settled(
-    finding: Finding,
-    slots: Mapping[tuple[str, str], TagChange],
-    written: set[str],
-    refused: Mapping[TagChange, str],
-) -> Finding:
-    """The finding as the writes left it: fixed (with the changes actually written for its
-    tags, which the report shows), or with why its planned fix was not written."""
-    if _fixed(finding, slots, written):
-        made = tuple(slots[slot] for slot in _slots_of(finding) if slot in slots)
-        return replace(finding, fixed=True, changes=made)
-    why = _why_not(finding, refused)
-    return finding if why is None else replace(finding, not_written=why)
 
 
 def _after(tracks: list[Track], done: set[TagChange]) -> list[Track]:

@@ -14,7 +14,7 @@ import mutagen
 import pytest
 
 from mediakeeper.slug import slugify
-from tests.conftest import _run_script, wait_until
+from tests.conftest import _run_script, tag_by_hand, wait_until
 from tests.integration.test_decisions_truth import library_spec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -143,3 +143,21 @@ def test_decide_i_walks_the_decisions_on_a_terminal_with_the_choices_as_keys(pro
     assert "(dismissed: left as it is by " in report(home, "Metallica")
     listed = decide(home).stdout
     assert listed.startswith("1 decision in 1 item") and "missing-artist" in listed
+
+
+def test_a_dismissal_sticks_until_the_files_change(processed):
+    home, lib = processed
+    assert decide(home, "music", "Metallica", "--dismiss", "missing-year").returncode == 0
+    manager = ("music_queue_manager.py", "--home", home)
+    batch = ("process_music_batch.py", "--home", home, "--offline", "--artist", "Metallica")
+
+    _run_script(*manager, "--reset-artist", "Metallica")
+    _run_script(*batch)  # the files as they were: the dismissal stands
+    assert "(dismissed: left as it is by " in report(home, "Metallica")
+    assert "missing-year" not in decide(home, "music", "Metallica").stdout
+
+    tag_by_hand(lib / "Metallica" / "Loose Song.flac", "title", "Loose Song (live)")
+    _run_script(*manager, "--reset-artist", "Metallica")
+    _run_script(*batch)  # a file changed: asked again
+    assert "dismissed" not in report(home, "Metallica")
+    assert "missing-year" in decide(home, "music", "Metallica").stdout

@@ -78,6 +78,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "selection",
             "session_commands",
             "reach",
+            "dismissals",
         ),
     ),
     (
