@@ -323,6 +323,9 @@ def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> 
         lines.append(
             f"{count(len(report.checkpoints), 'checkpoint')}, the latest: {report.checkpoints[-1]}"
         )
+    if loudness := report.total_detail("loudness_changes"):
+        lines.append(f"replaygain: {count(loudness, 'loudness tag')} written and journaled "
+                     "(each issue report offers the undo)")  # fmt: skip
     if awaiting := report.awaiting():
         decisions = sum(report.decisions(o) for o in awaiting)
         lines.append(

@@ -176,6 +176,7 @@ class MusicJob:
                 if self._left_for_later(state)
                 else "",
                 "finding_counts": by_code,
+                **({"loudness_changes": loudness} if self.replaygain else {}),
                 **state.get("enrichment", {}),
                 **({"identified": state["identified"]} if "identified" in state else {}),
                 **lookups,

@@ -16,6 +16,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import mutagen
 import pytest
 
 from mediakeeper.reports.weeks import Week
@@ -139,3 +140,27 @@ def test_the_index_dashboard_and_weekly_report_agree(processed):
     assert f"### Music: {DECISIONS} decisions in {ASKING} artists" in weekly
     weekly_html = Path(str(home / "status" / "reports" / f"{monday}_weekly_progress.html"))
     assert f"Music: {DECISIONS} decisions in {ASKING} artists" in weekly_html.read_text("utf-8")
+
+
+def test_replaygain_changes_are_counted_with_their_undo_line(tmp_path):
+    """--replaygain journaled its loudness tags while every report said "0 fixed" and offered
+    no undo (issue 36): the closing lines and the issue report count them and offer it."""
+    from mediakeeper.media import ffmpeg, synth
+    from tests.conftest import _run_script
+
+    exe = ffmpeg.find()
+    album = tmp_path / "lib" / "Tones" / "2001 - Tones"
+    for n in (1, 2):
+        path = synth.tone(exe, album / f"0{n} - Tone {n}.flac", 1.0, frequency=250 * n)
+        audio = mutagen.File(path)
+        audio.update({"title": f"Tone {n}", "artist": "Tones", "albumartist": "Tones",
+                      "album": "Tones", "date": "2001", "tracknumber": str(n)})  # fmt: skip
+        audio.save()
+    home = tmp_path / "home"
+    home.mkdir()
+    batch = _run_script("process_music_batch.py", "--home", home, "--library",
+                        tmp_path / "lib", "--offline", "--replaygain")  # fmt: skip
+    assert "replaygain: 8 loudness tags written and journaled" in batch.stdout, batch.stdout
+    report = (home / "issues" / "music" / f"{slugify('Tones')}.md").read_text("utf-8")
+    assert "ReplayGain (`--replaygain`): 8 loudness tags written." in report
+    assert "Undo this artist's fixes with " in report
