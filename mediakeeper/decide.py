@@ -143,7 +143,7 @@ def _choices(finding: Mapping[str, Any], document: Mapping[str, Any]):
     TMDb candidate (changes: none, its id is the choice: ``choose_movie``)."""
     details = finding.get("details") or {}
     if finding["code"] in MOVIE_MATCH:
-        for c in (document.get("match") or {}).get("candidates") or ():
+        for c in details.get("candidates") or ():
             yield f"{c['title']} ({c.get('year') or 'year unknown'}), TMDb id {c['id']}", ()
         return
     tracks = document.get("tracks") or []
@@ -238,9 +238,9 @@ def choose_movie(home: Path, found: ItemDecisions, number: int, *, dry_run=False
     """Take a movie's TMDb candidate: kept in its queue item, which goes back to pending so
     the next batch identifies it as that movie (the queue manager's ``--choose``). Returns
     the candidate's label."""
-    _, choice = found.choice(number)
-    candidates = (found.document.get("match") or {}).get("candidates") or []
-    movie_id = next(c["id"] for c in candidates if f"TMDb id {c['id']}" in choice.label)
+    decision, choice = found.choice(number)
+    candidates = (decision.finding.get("details") or {}).get("candidates") or []
+    movie_id = next(c["id"] for c in candidates if choice.label.endswith(f"TMDb id {c['id']}"))
     if not dry_run:
         store = QueueStore(home / "status" / found.kind, found.kind)
         choose_named(store, found.item["key"], {"tmdb_id": int(movie_id)})

@@ -506,3 +506,23 @@ def test_choose_takes_a_number_and_a_name_the_queue_holds(fake, tmp_path):
     unknown = invoke(movie_queue_manager, ["--home", str(home), "--choose", "Nope", "24"])
     assert unknown.exit_code != 0 and "Nope" in unknown.output
     assert "choice" not in queue_of(home)["Kill Bill"]
+
+
+def test_decide_takes_a_tmdb_candidate_and_the_next_batch_identifies_it(fake, tmp_path):
+    """``decide movies NAME --choose N`` (issue 36): the ambiguous movie's candidates listed
+    with their TMDb ids, the one chosen kept in the queue item as --choose does."""
+    library = library_of(tmp_path / "Movies", ["Solaris/solaris.mkv"])
+    home = tmp_path / "home"
+    assert run(fake, home, library).returncode == 1  # ambiguous: a decision
+    decide = [sys.executable, "utilities/decide.py", "--home", str(home), "movies", "Solaris"]
+    env = tmdb_env(fake)
+    shown = subprocess.run(decide, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert "1) Solaris (1972), TMDb id 593" in shown.stdout, shown.stdout + shown.stderr
+    assert "2) Solaris (2002), TMDb id 2103" in shown.stdout
+    took = subprocess.run([*decide, "--choose", "2"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert took.returncode == 0, took.stderr
+    assert "chose Solaris (2002), TMDb id 2103 for Solaris" in took.stdout
+    assert queue_of(home)["Solaris"]["status"] == "pending"
+    run(fake, home, library)
+    assert queue_of(home)["Solaris"]["details"]["tmdb_id"] == 2103
