@@ -169,7 +169,8 @@ def build_batch(kind: str) -> click.Command:
             description=opts.describe(options.size, **spec.describe(run)),
             after=(lambda report: spec.after(settings)) if spec.after else None,
         )
-        opts.finish(settings, kind, session, report, online=online, retry_errors=retry_errors)
+        opts.finish(settings, kind, session, report, online=online, retry_errors=retry_errors,
+                    lookups=lookups)  # fmt: skip
 
     # The options in --help order, the first listed outermost (as stacked decorators).
     decorators: list[Decorator] = [

@@ -288,6 +288,7 @@ def finish(
     *,
     online: bool,
     retry_errors: bool,
+    lookups: bool = True,
 ) -> None:
     """The closing lines (summary, session log, reports), this week's report, the exit code."""
     noun = kinds.noun(kind)
@@ -298,7 +299,7 @@ def finish(
             + f". `{kind_command(kind, 'queue', settings.home)} --show-summary` shows where "
             "things stand."
         )
-    say(render_summary(report, noun, offline=not online))
+    say(render_summary(report, noun, offline=not online, lookups=lookups))
     click.echo(f"session log: {session.log_path}")
     write_issue_indexes(settings.home)
     click.echo(f"issue reports: {settings.home / 'issues' / kind} (index.md lists them)")

@@ -289,7 +289,10 @@ class ProgressHooks(Hooks):
             self.progress = None
 
 
-def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> str:
+def render_summary(
+    report: BatchReport, noun: str, *, offline: bool = False, lookups: bool = True
+) -> str:
+    """The closing lines; ``lookups``: the kind asks web services (else no lookups line)."""
     done = report.count("completed")
     missed = sum(1 for o in report.outcomes if unidentified(o))
     lines = [
@@ -306,7 +309,9 @@ def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> 
             ]
         ),
     ]
-    if offline:
+    if not lookups:
+        pass  # a kind that never asks the web: "0 requests sent" would only puzzle
+    elif offline:
         lines.append("offline: no web lookups were made (`--enrich` adds them later)")
     else:
         lines.append(

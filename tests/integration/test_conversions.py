@@ -184,6 +184,13 @@ def test_lossy_sources_are_copied_as_they_are_unless_allowed(tmp_path, convert):
     assert result.returncode == 0, result.stdout
     copied = tmp_path / "out" / "Band" / "Live" / "01 Live.mp3"
     assert copied.read_bytes() == mp3.read_bytes()
+    assert "lookups:" not in result.stdout  # the kind asks no web service (issue 36)
+    # The copy's info finding is counted by the week's figures as by its table (issue 36:
+    # "Conversions: 0 found" above lossy-source-copied found 63).
+    [weekly] = (tmp_path / "home" / "status" / "reports").glob("*_weekly_progress.md")
+    text = weekly.read_text(encoding="utf-8")
+    assert "### Conversions: 1 found, 0 resolved" in text, text
+    assert "| `lossy-source-copied` | 1 | 0 |" in text
 
     again = convert(
         "--library", lib, "--allow-lossy", home=tmp_path / "home2", output=tmp_path / "out2"
