@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import click
@@ -165,7 +166,7 @@ def build_batch(kind: str) -> click.Command:
             store,
             lambda session: make_job(session.id),
             options,
-            ProgressHooks(noun),
+            ProgressHooks(noun, reports=_reports(settings.home, kind)),
             description=opts.describe(options.size, **spec.describe(run)),
             after=(lambda report: spec.after(settings)) if spec.after else None,
         )
@@ -197,6 +198,11 @@ def build_batch(kind: str) -> click.Command:
         help=inspect.cleandoc(spec.help),
         context_settings={"help_option_names": ["-h", "--help"]},
     )(main)
+
+
+def _reports(home: Path, kind: str) -> Path | None:
+    """The kind's issue reports folder, when it writes them."""
+    return home / "issues" / kind if kinds.get(kind).report_template else None
 
 
 if __name__ == "__main__":  # run by mistake: say which commands to run instead

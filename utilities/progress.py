@@ -21,6 +21,7 @@ import sys
 import textwrap
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
 
@@ -142,8 +143,11 @@ def needs_you(outcome: Outcome) -> bool:
     )
 
 
-def item_line(outcome: Outcome, *, verbose: bool) -> list[tuple[str, str]]:
-    """The finished item's line (and the lines under it) as (text, style) segments."""
+def item_line(
+    outcome: Outcome, *, verbose: bool, reports: Path | None = None
+) -> list[tuple[str, str]]:
+    """The finished item's line (and the lines under it) as (text, style) segments;
+    ``reports``: the kind's issue reports folder, so a line needing a decision names its own."""
     detail = outcome.result.summary if outcome.result else (outcome.error or "")
     # Done, but not what a tick promises: no tick for a movie that was not identified.
     mark = UNIDENTIFIED if unidentified(outcome) else MARKS.get(outcome.status, "?")
@@ -158,7 +162,9 @@ def item_line(outcome: Outcome, *, verbose: bool) -> list[tuple[str, str]]:
     if open_findings := needs_decision(outcome):
         verb = "needs" if open_findings == 1 else "need"
         line.append((f"\n  {count(open_findings, 'finding')} {verb} a decision", "yellow"))
-        line.append((" (its issue report says which)", ""))
+        slug = outcome.result.details.get("slug") if outcome.result else None
+        where = f"see {reports / slug}.md" if reports and slug else "its issue report says which"
+        line.append((f" ({where})", ""))
     return line
 
 
@@ -206,8 +212,15 @@ STILL = 3.0  # seconds an item shown may go without saying how far it is before 
 
 
 class ProgressHooks(Hooks):
-    def __init__(self, noun: str, verbosity: int | None = None, monotonic=time.monotonic):
+    def __init__(
+        self,
+        noun: str,
+        verbosity: int | None = None,
+        monotonic=time.monotonic,
+        reports: Path | None = None,  # the kind's issue reports, named by the items' lines
+    ):
         self.noun = noun
+        self.reports = reports
         self.verbosity = chosen_verbosity() if verbosity is None else verbosity
         self.console = console()
         self.progress = None
@@ -274,7 +287,7 @@ class ProgressHooks(Hooks):
 
     def item_finished(self, outcome: Outcome) -> None:
         if self.verbosity == VERBOSE or needs_you(outcome):
-            line = item_line(outcome, verbose=self.verbosity == VERBOSE)
+            line = item_line(outcome, verbose=self.verbosity == VERBOSE, reports=self.reports)
             self.console.print(_styled(self.console, line))
         self.through.pop(outcome.key, None)
         if self.progress is not None:
