@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup compile test demo lint bench clean chromium
+.PHONY: setup compile test demo lint bench bench-verify clean chromium flac
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,17 @@ lint: $(STAMP)
 
 bench: compile
 	$(BIN)/python benchmarks/queue_scale.py
+
+# The verify benchmark compares with Debian's `flac -t`: install it when missing (as root,
+# with apt-get), as `make chromium` does for the browser tests.
+flac:
+	@command -v flac >/dev/null 2>&1 || { \
+	  echo "Installing flac for the verify benchmark (apt-get)..."; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq flac; } \
+	    >/dev/null 2>&1 || echo "Could not install flac: benchmarks/verify_scale.py needs it."; }
+
+bench-verify: compile flac
+	$(BIN)/python benchmarks/verify_scale.py
 
 clean:
 	rm -rf $(VENV) demo

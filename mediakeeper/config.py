@@ -90,6 +90,8 @@ MAXIMUM: dict[tuple[str, str], float] = {
     ("audiobooks", "channels"): 64,
     ("audiobooks", "sample_rate"): 192_000,
     ("audiobooks", "stall_timeout"): 86_400,  # a day
+    ("verify", "checkpoint_every"): 1_000_000,
+    ("verify", "max_attempts"): 1000,
     ("musicbrainz", "rate_limit"): 1000,
     ("tmdb", "rate_limit"): 1000,
     ("acoustid", "rate_limit"): 1000,

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from mediakeeper.commands import kind_argv, kind_command, tool_command
 from mediakeeper.errors import MediakeeperError
-from mediakeeper.media import ffmpeg
+from mediakeeper.media import damage, ffmpeg
 from mediakeeper.media import synth as sound
 from mediakeeper.music import synth
 from mediakeeper.music.fixes import read_journal
@@ -57,7 +57,8 @@ COVER_JPG = base64.b64decode(
 class Track:
     """How one track departs from clean tags. ``tags``: a value to store instead of the clean
     one, or None to leave that tag out. ``kind``: "id3v1" (an ID3v1-only MP3), "id3v22" (an
-    ID3v2.2 MP3) or "truncated" (the first half of a file, unreadable)."""
+    ID3v2.2 MP3), "truncated" (the first half of a file, unreadable) or "damaged" (a few bytes
+    of its audio frames inverted, as a failing disk leaves them: its tags read fine)."""
 
     tags: Mapping[str, str | None] = field(default_factory=dict)
     fmt: str | None = None
@@ -126,8 +127,13 @@ ALBUMS: tuple[Album, ...] = (
         ("So What", "Freddie Freeloader", "Blue in Green", "All Blues", "Flamenco Sketches"),
         cover="file",
         planted="no year and no album artist on any track "
-        "(the folder name has the year, every track's artist the album artist)",
-        tracks={n: Track({"date": None, "albumartist": None}) for n in range(1, 6)},
+        "(the folder name has the year, every track's artist the album artist); "
+        "track 3's audio damaged near its end (its tags read fine: the verify step finds it, "
+        "and the conversion refuses to carry it)",
+        tracks={
+            n: Track({"date": None, "albumartist": None}, kind="damaged" if n == 3 else "clean")
+            for n in range(1, 6)
+        },
     ),
     Album(
         "Radiohead", "Radiohead", "1997", "OK Computer", "ogg", "Alternative Rock",
@@ -262,6 +268,8 @@ def build_album(music: Path, album: Album) -> int:
         if spec.kind == "truncated":
             data = dest.read_bytes()
             dest.write_bytes(data[: len(data) // 2])
+        elif spec.kind == "damaged":  # the frames sit at the end, after the tags
+            damage.flip_bytes(dest, at=0.95, count=8)
     if album.cover == "file":
         (folder / "cover.jpg").write_bytes(COVER_JPG)
     return total
@@ -371,7 +379,7 @@ def _describe_library(home: Path, files: int, seconds: float) -> None:
 
 def _closing(home: Path) -> None:
     reports = home / "issues" / "music"
-    _heading("4. What to look at next")
+    _heading("5. What to look at next")
     print(f"One issue report per artist (Markdown), in {reports}/:")
     for report in sorted(reports.glob("*.md")):
         if report.name != "index.md":
@@ -392,6 +400,7 @@ def _closing(home: Path) -> None:
     print(f"\nEverything learned, as JSON:   {home / 'outputs' / 'music' / 'artists'}/*.json")
     print(f"Every track, one row each:     {home / 'outputs' / 'music' / 'tracks.csv'}")
     print(f"The portable library (Opus):   {home / 'Portable'}")
+    print(f"What the verify step found:    {home / 'issues' / 'verify' / 'index.md'}")
     sessions = sorted({entry.session for entry in read_journal(home / "status" / "music")})
     if sessions:
         print(
@@ -464,6 +473,13 @@ def main(argv: list[str] | None = None) -> int:
                 *kind_argv("conversions", "batch", home),
                 *("--library", str(home.resolve() / "Music"), "--batch-size", "20"),
                 *("--output", str(home.resolve() / "Portable"), "--profile", "opus"),
+            ]
+        )
+        _heading("4. Verify every album: each file decoded in full (the real command)")
+        run_command(
+            [
+                *kind_argv("verify", "batch", home),
+                *("--library", str(home.resolve() / "Music"), "--batch-size", "20"),
             ]
         )
         _closing(home)

@@ -16,8 +16,8 @@ from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
 # Who reports a code: an artist folder's own checks, its lookups (MusicBrainz, AcoustID), a
-# movie folder, an album conversion, an audiobook.
-KINDS = ("music", "enrichment", "movies", "conversions", "audiobooks")
+# movie folder, an album conversion, an audiobook, an album's integrity check.
+KINDS = ("music", "enrichment", "movies", "conversions", "audiobooks", "verify")
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,15 @@ CODES: dict[str, Code] = {
                 "info",
                 "a lossy source was copied as it is, not encoded a second time",
             ),
+            "video-left-out": ("info", "a video file was not carried into the portable library"),
+            "damaged-source-left-out": (
+                "warning",
+                "a damaged source was left out of its portable album, as the settings ask",
+            ),
+            "original-changed": (
+                "error",
+                "an original changed after it was copied and verified: none was deleted",
+            ),
         },
     ),
     **_codes(
@@ -134,6 +143,27 @@ CODES: dict[str, Code] = {
                 "a book's files are not all AAC of one rate and channels: encoded once",
             ),
             "chapter-drift": ("error", "a written chapter mark is not where its file begins"),
+        },
+    ),
+    **_codes(
+        "verify",
+        {
+            "decode-error": ("error", "a file does not decode to its end: damaged from there"),
+            "audio-md5-mismatch": (
+                "error",
+                "a FLAC's decoded audio is not the audio whose MD5 its header holds",
+            ),
+            "truncated-audio": ("error", "a file decodes shorter than its header says: cut short"),
+            "audio-changed": (
+                "error",
+                "a file's audio is not what it was when last checked good, its tags aside",
+            ),
+            "clipping": ("info", "samples at full scale: the audio may have been clipped"),
+            "lossy-origin": (
+                "info",
+                "a lossless file whose spectrum stops at a lossy encoder's low-pass",
+            ),
+            "long-silence": ("info", "a silence of 10 s or more inside a track"),
         },
     ),
 }

@@ -178,6 +178,7 @@ CONVERSIONS = Kind(
         "cleanup_working_on_success": True,
         "cleanup_working_on_failure": False,
         "min_free_mb": 512,
+        "damaged": "fail",  # a damaged source fails its album; "leave-out": left out of it
     },
     extra_counters=(TRACKS,),
     makes=Makes("converted", saved=True),
@@ -208,7 +209,27 @@ AUDIOBOOKS = Kind(
     batch="utilities.audiobook_batch:BATCH",
 )
 
-_REGISTERED: dict[str, Kind] = {k.name: k for k in (MUSIC, MOVIES, CONVERSIONS, AUDIOBOOKS)}
+VERIFY = Kind(
+    name="verify",
+    noun="album",
+    label="Album",
+    job="mediakeeper.verify.job:VerifyJob",
+    report_template="verify_album.md.j2",
+    queue_script="verify_queue_manager",
+    batch_script="process_verify_batch",
+    find="mediakeeper.conversions.albums:find",
+    settings={"analyse": True},  # clipping, lossy origin, long silences: info findings
+    extra_counters=(TRACKS,),
+    makes=Makes("verified"),
+    output_dir=("outputs", "verify"),
+    # An album folder may hold other albums (CD1, CD2): only its own files are its.
+    item_files="folder",
+    batch="utilities.verify_batch:BATCH",
+)
+
+_REGISTERED: dict[str, Kind] = {
+    k.name: k for k in (MUSIC, MOVIES, CONVERSIONS, AUDIOBOOKS, VERIFY)
+}
 # In the order reports and the command line list them.
 KINDS: Mapping[str, Kind] = MappingProxyType(_REGISTERED)
 

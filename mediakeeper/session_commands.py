@@ -10,8 +10,10 @@ no run has finished since. A resume takes those, then the rest of the session's 
 size and statuses it recorded, less what it finished), so an interrupted batch and its
 resume end where the batch alone would have.
 
-``clean`` deletes only what nothing reads again: the logs of sessions that ended, and the
-work files of items that are finished. It keeps the session records (the weekly reports and
+``clean`` deletes only what nothing reads again: the logs of sessions that ended, the
+work files of items that are finished, and the working folders (``working/<kind>/<slug>``)
+of the staged kinds that no item will resume from (its item completed, skipped or gone).
+It keeps the session records (the weekly reports and
 ``resume`` are built from them), the queues and their checkpoints, every change journal
 (``undo`` reads them, however old: a change stays undoable as long as its journal is there),
 and the work file of every item that is not finished (the next run resumes from it).
@@ -20,6 +22,7 @@ and the work file of every item that is not finished (the next run resumes from 
 from __future__ import annotations
 
 import os
+import shutil
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -54,6 +57,7 @@ from mediakeeper.textwidth import pad, width
 from mediakeeper.workfile import WORK_DIR
 
 CHANGES_DIR = "changes"  # the change journals (music.journal's); never deleted here
+WORKING_DIR = "working"  # the staged kinds' working folders: working/<kind>/<slug>
 FINISHED = (COMPLETED, ERROR, SKIPPED)
 
 
@@ -259,11 +263,13 @@ def plan_clean(home: Path, older_than: timedelta, now: datetime) -> CleanPlan:
     status_dir = home / "status"
     cutoff = now - older_than
     plan = CleanPlan()
+    working = home / WORKING_DIR
     kinds = sorted(
         {
             *kinds_with_sessions(status_dir),
             *_kinds_with(status_dir, WORK_DIR),
             *_kinds_with(status_dir, CHANGES_DIR),
+            *(d.name for d in (working.iterdir() if working.is_dir() else ()) if d.is_dir()),
         }
     )
     for kind in kinds:
@@ -280,6 +286,7 @@ def plan_clean(home: Path, older_than: timedelta, now: datetime) -> CleanPlan:
         if running:
             plan.kept.append((f"{running} running session log(s) of {kind}", "still written"))
         _plan_work_files(plan, kind_dir, kind, cutoff)
+        _plan_working_dirs(plan, home / WORKING_DIR / kind, kind_dir, kind, cutoff)
         journals = len(list((kind_dir / CHANGES_DIR).glob("*.jsonl")))
         if journals:
             plan.kept.append(
@@ -322,6 +329,36 @@ def _plan_work_files(plan: CleanPlan, kind_dir: Path, kind: str, cutoff: datetim
         )
 
 
+def _plan_working_dirs(plan: CleanPlan, root: Path, kind_dir: Path, kind: str,
+                       cutoff: datetime) -> None:  # fmt: skip
+    """A staged kind's working directories (``working/<kind>/<slug>``, a full copy of an
+    album or book each) that no item will resume from: its item completed or skipped, or
+    gone from the queue. Those of items pending, in progress or failed (a retry resumes
+    from it) are kept."""
+    if not root.is_dir():
+        return
+    store = QueueStore(kind_dir, kind)
+    items = store.peek()["items"] if store.exists() else []
+    needed = {slugify(i["key"]) for i in items if i["status"] not in (COMPLETED, SKIPPED)}
+    kept = 0
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
+        if folder.name in needed:
+            kept += 1
+        elif _mtime(folder) <= cutoff.timestamp():
+            plan.delete.append((folder, _folder_size(folder)))
+    if kept:
+        plan.kept.append((f"{kept} working folder(s) of {kind}",
+                          "their items are not finished: a run resumes from them"))  # fmt: skip
+
+
+def _folder_size(folder: Path) -> int:
+    size = 0
+    for path in folder.rglob("*"):
+        with suppress(OSError):
+            size += path.lstat().st_size if path.is_file() else 0
+    return size
+
+
 def _mtime(path: Path) -> float:
     try:
         return path.stat().st_mtime
@@ -340,7 +377,10 @@ def carry_out(plan: CleanPlan) -> tuple[int, int]:
     count = freed = 0
     for path, size in plan.delete:
         try:
-            os.unlink(path)
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)  # a working folder
+            else:
+                os.unlink(path)
         except FileNotFoundError:
             continue
         count += 1

@@ -38,7 +38,8 @@ BATCH = BatchSpec(
             "([audiobooks] bitrate, default 128k). A book of AAC files is joined as it is.",
         ),
         click.option(
-            "--overwrite", is_flag=True, help="Replace a book that is already in the output."
+            "--overwrite", is_flag=True, help="Replace the book's own earlier M4B and cover in "
+            "the output; your files there are kept."
         ),
     ),
     setting_options=("output", "bitrate"),

@@ -165,7 +165,8 @@ def resume_only(
 
 # Options that choose which items a batch takes, or where: left out of the way a session
 # is recorded to have run (``recorded_args``), as a resume chooses its own items.
-CHOOSING = {"home", "library", "batch_size", "retry_errors", "dry_run", "resume"}
+CHOOSING = {"home", "library", "batch_size", "retry_errors", "dry_run", "resume",
+            "resume_session"}
 
 
 def recorded_args(kind: str) -> list[str]:

@@ -59,12 +59,13 @@ BATCH = BatchSpec(
             is_flag=True,
             default=None,  # not given: the setting decides
             help="Delete each original album once it is converted (and archived, with "
-            "--archive).",
+            "--archive), all its files or none: each must still be the file copied.",
         ),
         click.option(
             "--overwrite",
             is_flag=True,
-            help="Replace an output (or archive) album that already exists.",
+            help="Replace the album's own earlier output (or archive) files; files it did "
+            "not place there are never replaced.",
         ),
         click.option(
             "--allow-lossy",

@@ -20,6 +20,7 @@ from mediakeeper.config import resolve_home
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.pipelines import catalog
 from mediakeeper.pipelines.spec import PipelineInvalid
+from mediakeeper.staged import check_layout
 from mediakeeper.wording import count
 from utilities import batch_options as opts
 from utilities.cli import Command, home_option
@@ -69,7 +70,9 @@ def list_(home, files):
               "(required for a built-in pipeline).")  # fmt: skip
 @click.option("--output", type=click.Path(path_type=Path), help="Output folder "
               "(required for a built-in pipeline).")  # fmt: skip
-def run(home, pipeline, batch_size, resume, dry_run, input_, output):
+@click.option("--resume-session", metavar="SESSION_ID", help="Only what that session left "
+              "unfinished and the rest of its batch (what `sessions.py resume` runs).")
+def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_session):
     """Run a pipeline on the next albums of its input (queue kind pipeline-<name>). Stop any
     time: the next run (or --resume for failed albums) continues each album at its step."""
     found = catalog.resolve(resolve_home(home), pipeline, check_input=input_ is None)
@@ -81,6 +84,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output):
                                "and --output")  # fmt: skip
     if not found.input.is_dir():
         raise PipelineInvalid([f"{found.source}: input: the folder {found.input} does not exist"])
+    check_layout([("input", found.input)], [("output", found.output), ("archive", found.archive)])
     if dry_run:
         albums = catalog.albums(found)[:batch_size]
         for line in catalog.plan_lines(found, albums):
@@ -94,6 +98,8 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output):
         settings, kind, batch_size=batch_size, retry_errors=resume, workers=1, online=True
     )
     options.stop_on_error = not found.continue_on_error
+    if resume_session:
+        selection.resume_only(settings, kind, options, resume_session)
     store = opts.prepare_store(settings, kind, options, enrich=False)
     threads = max(1, os.cpu_count() or 1)
     session, report = opts.run_with_progress(

@@ -11,6 +11,7 @@ import utilities.startup  # noqa: F401  (first: a Ctrl+C during the imports belo
 
 import json
 import shlex
+import signal
 import subprocess
 from datetime import UTC, datetime
 
@@ -18,13 +19,16 @@ import click
 
 from mediakeeper import kinds
 from mediakeeper import session_commands as sc
-from mediakeeper.commands import kind_argv
+from mediakeeper.commands import kind_argv, tool_argv, tool_command
 from mediakeeper.errors import NotFound
-from mediakeeper.interrupts import Interrupted
+from mediakeeper.linux import child_dies_with_parent
+from mediakeeper.pipelines import catalog
+from mediakeeper.pipelines.spec import PipelineInvalid
 from mediakeeper.wording import count
 from utilities.cli import Command, home_option, settings_for
 
 HELP = {"help_option_names": ["-h", "--help"]}
+PIPELINE = "pipeline-"  # a pipeline's queue kind: pipeline-<name>
 
 
 @click.group(context_settings=HELP)
@@ -106,8 +110,7 @@ def resume(home, session_id):
     to resume: exit 1."""
     settings = settings_for(home)
     record, left, rest = sc.resumable(settings.status_dir, session_id)
-    if record.kind not in kinds.KINDS:
-        raise NotFound(f"session {record.id} is of kind {record.kind}, which has no batch here")
+    argv = _resume_argv(record, settings.home)
     noun = kinds.noun(record.kind)
     parts = []
     if left:
@@ -116,22 +119,48 @@ def resume(home, session_id):
     if rest:
         parts.append(f"the rest of its batch, {count(len(rest), noun)}")
     click.echo(f"Resuming session {record.id} ({record.outcome}): {' and '.join(parts)}")
-    argv = [*kind_argv(record.kind, "batch", home), *record.args, "--resume", record.id]
     click.echo(f"running: {shlex.join(argv)}")
     sys.stdout.flush()
     sys.exit(_run_to_its_end(argv))
 
 
+def _resume_argv(record, home) -> list[str]:
+    """The command that resumes ``record``: its kind's batch, or (a ``pipeline-<name>``
+    session) ``pipeline.py run <name>``, with the options it ran with."""
+    if record.kind in kinds.KINDS:
+        return [*kind_argv(record.kind, "batch", home), *record.args, "--resume", record.id]
+    name = record.kind.removeprefix(PIPELINE)
+    if not record.kind.startswith(PIPELINE):
+        raise NotFound(f"session {record.id} is of kind {record.kind}, which has no batch here")
+    try:  # (registers its kind: the queue and the noun are found through it)
+        catalog.register_kind(catalog.resolve(home, name, check_input=False))
+    except PipelineInvalid:
+        raise NotFound(f"session {record.id} ran the pipeline {name}, which is no longer "
+                       f"under {home / 'pipelines'} nor built in",
+                       f"run `{tool_command('pipeline')} run FILE --home {home} "
+                       f"--resume-session {record.id}` with its file") from None  # fmt: skip
+    return [*tool_argv("pipeline"), "run", name, "--home", str(Path(home).absolute()),
+            *record.args, "--resume-session", record.id]  # fmt: skip
+
+
 def _run_to_its_end(argv: list[str]) -> int:
-    """The batch's exit code. A Ctrl+C reaches the batch too (one process group), and the
-    batch stops well by itself (records what finished, gives the rest back): waited for, not
-    killed, and its 130 passed on."""
-    batch = subprocess.Popen(argv)
-    while True:
-        try:
-            return batch.wait()
-        except Interrupted:
-            continue
+    """The batch's exit code. The batch runs in its own process group, so a Ctrl+C on the
+    terminal reaches this process only, and a SIGINT or SIGTERM to it, from wherever it
+    comes, is passed on to the batch once: the batch stops well by itself (records what
+    finished, gives the rest back), is waited for, and its 130 passed on. A kill -9 of this
+    process kills the batch too (it dies with its parent)."""
+    batch = subprocess.Popen(argv, process_group=0, preexec_fn=child_dies_with_parent())
+
+    def forward(signum, frame) -> None:
+        batch.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        code = batch.wait()
+        return 128 - code if code < 0 else code  # killed by a signal: 128 + its number
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _age(ctx, param, value):
@@ -152,7 +181,8 @@ def _age(ctx, param, value):
 )
 @click.option("--yes", is_flag=True, help="Delete them; without it, only say what would go.")
 def clean(home, older_than, yes):
-    """Delete old session logs and the work files of finished items. Never touches the
+    """Delete old session logs, the work files of finished items and the working folders
+    (working/<kind>/<slug>) no unfinished item resumes from. Never touches the
     queues, their checkpoints, the change journals (undo needs them) or the session records
     (the weekly reports and resume read them)."""
     settings = settings_for(home)

@@ -18,7 +18,7 @@ import shutil
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
 from mediakeeper.audiobooks import checks, covers, metadata, resume
@@ -31,14 +31,14 @@ from mediakeeper.item_progress import report_fraction
 from mediakeeper.kinds import AUDIOBOOKS
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors import merge_m4b
-from mediakeeper.media.workdir import PARTIAL, PlaceTaken, copy_verified, file_hash, place_folder
+from mediakeeper.media.workdir import PARTIAL, copy_verified, file_hash
 from mediakeeper.queue_items import finding_counts
 from mediakeeper.reports.render import render
 from mediakeeper.slug import inside, slugify
-from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
+from mediakeeper.staged import COMPLETED, Attempt, Stage, StagedJob
 
-BACKUP, MEASURE, MERGE, PLACE, COMPLETED = "backup", "measure", "merge", "place", "completed"
-STATE, BOOK = "state.json", "_book"
+BACKUP, MEASURE, MERGE, PLACE = "backup", "measure", "merge", "place"
+BOOK = "_book"
 # The longest one ffmpeg run of the merge may take: ten minutes plus the length of the audio
 # it handles, so it must go on average at least as fast as the book plays. A Raspberry Pi
 # encodes AAC several times faster than that: a healthy encode is never stopped, while an
@@ -47,7 +47,7 @@ RUN_FLOOR, RUN_PER_SECOND = 600.0, 1.0
 
 
 @dataclass
-class AudiobookJob:
+class AudiobookJob(StagedJob):
     home: Path
     session: str
     output: Path
@@ -61,33 +61,40 @@ class AudiobookJob:
     retries: int = 1
     stall_timeout: int = 300  # seconds an ffmpeg of the merge may go without progress
 
+    noun: ClassVar[str] = "book"
+    first: ClassVar[str] = BACKUP
+    kind: ClassVar[str] = AUDIOBOOKS.name  # type: ignore[misc]
+
     @property
     def backup_root(self) -> Path:
         return self.backup or self.home / "backup"
 
-    def workdir(self, item: dict[str, Any]) -> Path:
-        root = self.working or self.home / "working" / "audiobooks"
-        return inside(root, slugify(item["key"]))
+    @property
+    def working_root(self) -> Path:
+        return self.working or self.home / "working" / self.kind
 
-    def process(self, item: dict[str, Any]) -> ItemResult:
-        wd = self.workdir(item)
-        work = work_path(self.home / "status" / "audiobooks", slugify(item["key"]))
-        if (result := finished(load_work(work, item.get("run_token")))) is not None:
-            return result  # done and cleaned up, killed before the runner recorded it
-        save_work(work, {"token": item.get("run_token")})
-        state = self._load(wd, item)
-        step = state.get("step", BACKUP)
-        try:
-            while step != COMPLETED:
-                state = getattr(self, f"_{step}")(item, wd, state)
-                step = state["step"]
-            return self._complete(item, wd, state, work)
-        except ItemFailure:
-            raise
-        except (MediakeeperError, OSError, merge_m4b.MergeFailed) as err:
-            raise ItemFailure(f"failed_{step}", _message(err)) from None
+    def stages(self) -> dict[str, Stage]:
+        return {BACKUP: self._backup, MEASURE: self._measure, MERGE: self._merge,
+                PLACE: self._place}  # fmt: skip
 
-    def _backup(self, item, wd: Path, state) -> dict:
+    def destinations(self) -> list[tuple[str, Path | None]]:
+        return [("output", self.output), ("backup", self.backup_root),
+                ("working", self.working_root)]  # fmt: skip
+
+    def upgrade(self, state: dict[str, Any]) -> dict[str, Any]:
+        """A book's record from before the shared stage machine: ``step`` for ``stage``; a
+        placing begun then is begun still (its manifest is made again from what is left)."""
+        if "stage" in state or not isinstance(state.get("step"), str):
+            return state
+        placing = {"placing_output": {"target": "", "files": {}}} if state.get("placing") else {}
+        kept = {k: v for k, v in state.items() if k not in ("step", "placing")}
+        return {**kept, **placing, "stage": state["step"]}
+
+    def message(self, err: BaseException, stage: str = "") -> str:
+        return _message(err)
+
+    def _backup(self, a: Attempt) -> str:
+        item, state = a.item, a.state
         folder = Path(item["path"])
         files = [p for p in sorted(folder.rglob("*")) if p.is_file()]
         if not files:
@@ -95,11 +102,11 @@ class AudiobookJob:
         size = sum(p.stat().st_size for p in files)
         if state.get("backup") and Path(state["backup"]).is_dir():
             # Renamed into place last of all, after its metadata.txt: there, it is whole.
-            return self._save(wd, state, MEASURE)
+            return self._save(a, state, MEASURE)["stage"]
         # Killed while copying: the same folder, made afresh (its partial copy removed).
         target = Path(state["backup"]) if state.get("backup") else self._new_backup(folder)
         check_space({self.backup_root: size}, 0, item["name"])
-        state = self._save(wd, {"key": item["key"], "backup": str(target)}, BACKUP)
+        state = self._save(a, {"key": item["key"], "backup": str(target)}, BACKUP)
         staged = target.with_name(PARTIAL + target.name)
         shutil.rmtree(staged, ignore_errors=True)
         try:
@@ -117,7 +124,7 @@ class AudiobookJob:
         except BaseException:
             shutil.rmtree(staged, ignore_errors=True)
             raise
-        return self._save(wd, state, MEASURE)
+        return self._save(a, state, MEASURE)["stage"]
 
     def _new_backup(self, folder: Path) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
@@ -128,10 +135,11 @@ class AudiobookJob:
             target = self.backup_root / f"{metadata.safe_name(folder.name)}_{stamp}_{number}"
         return target
 
-    def _measure(self, item, wd: Path, state) -> dict:
+    def _measure(self, a: Attempt) -> str:
+        item, state = a.item, a.state
         folder, backup = Path(item["path"]), Path(state["backup"])
         if not backup.is_dir():  # deleted by hand since: made again first
-            return self._save(wd, {"key": item["key"]}, BACKUP)
+            return self._save(a, {"key": item["key"]}, BACKUP)["stage"]
         exe = ffmpeg.find(self.ffmpeg_path)
         copies = [backup / p.relative_to(folder) for p in book_files(folder)]
         if not copies:
@@ -142,11 +150,12 @@ class AudiobookJob:
             raise ItemFailure("failed_measure", f"unreadable-file: {unreadable[0].message} "
                               f"(in {folder}): replace or remove it")  # fmt: skip
         book = metadata.gather(folder, item["key"], book_files(folder))
-        self._free_place(book)  # before an hour of encoding
+        self._free_place(item, book)  # before an hour of encoding
         state = {**state, "inputs": [asdict(i) for i in inputs], "book": book.as_dict()}
-        return self._save(wd, state, MERGE)
+        return self._save(a, state, MERGE)["stage"]
 
-    def _merge(self, item, wd: Path, state) -> dict:
+    def _merge(self, a: Attempt) -> str:
+        item, wd, state = a.item, a.wd, a.state
         exe = ffmpeg.find(self.ffmpeg_path)
         inputs = [merge_m4b.Input(**i) for i in state["inputs"]]
         book = metadata.Book(**state["book"])
@@ -157,7 +166,7 @@ class AudiobookJob:
         check_space({wd: merge_m4b.working_bytes(inputs, audio)}, 0, item["name"])
         shutil.rmtree(wd / BOOK, ignore_errors=True)
         (wd / BOOK).mkdir(parents=True)
-        state = self._save(wd, {**state, "audio": resume.recorded(audio)}, MERGE)
+        state = self._save(a, {**state, "audio": resume.recorded(audio)}, MERGE)
         watch = merge_m4b.Watch(RUN_FLOOR, RUN_PER_SECOND, self.stall_timeout, report_fraction)
         for attempt in range(self.retries + 1):
             try:
@@ -180,31 +189,24 @@ class AudiobookJob:
         state = {**state, "inputs": lengths, "sha256": file_hash(out), "copied": merged.copied,
                  "starts": merged.starts, "seconds": merged.seconds, "carried": merged.carried,
                  "cover": cover.embed is not None, "cover_notes": cover.notes}  # fmt: skip
-        return self._save(wd, state, PLACE)
+        return self._save(a, state, PLACE)["stage"]
 
-    def _free_place(self, book: metadata.Book) -> Path:
+    def _free_place(self, item: dict[str, Any], book: metadata.Book) -> Path:
+        """Its place in the output, refused now (before an hour of encoding) if placing the
+        book there will be."""
         target = self.output / metadata.relative_output(book).parent
-        if target.exists() and not self.overwrite:
-            raise PlaceTaken(f"{target} already exists; it is never replaced silently: run "
-                             "with --overwrite to replace it")  # fmt: skip
+        self.check_place(item, target, {metadata.relative_output(book).name})
         return target
 
-    def _place(self, item, wd: Path, state) -> dict:
-        book = metadata.Book(**state["book"])
+    def _place(self, a: Attempt) -> str:
+        book = metadata.Book(**a.state["book"])
         target = self.output / metadata.relative_output(book).parent
-        placed = target / metadata.relative_output(book).name
-        if not (state.get("placing") and placed.is_file() and file_hash(placed) == state["sha256"]):
-            if not state.get("placing"):
-                self._free_place(book)
-            state = self._save(wd, {**state, "placing": True}, PLACE)
-            try:
-                place_folder(wd / BOOK, target, move=True, overwrite=self.overwrite)
-            except PlaceTaken:  # (appeared since the merge began)
-                raise PlaceTaken(f"{target} already exists; it is never replaced silently: "
-                                 "run with --overwrite to replace it") from None
-        return self._save(wd, {**state, "placed": str(target)}, COMPLETED)
+        self.place(a, a.wd / BOOK, target, "output", move=True)
+        a.save(PLACE, placed=str(target))
+        return a.save(self.after_placing(a))
 
-    def _complete(self, item, wd: Path, state, work: Path) -> ItemResult:
+    def finish(self, a: Attempt) -> ItemResult:
+        item, state = a.item, a.state
         inputs = [merge_m4b.Input(**i) for i in state["inputs"]]
         found = metadata.findings(metadata.Book(**state["book"]), b"" if state["cover"] else None)
         found += covers.findings(state.get("cover_notes", [])) + checks.formats(inputs)
@@ -233,31 +235,26 @@ class AudiobookJob:
             + ("stream copy" if state["copied"] else "encoded"),
             notices=state.get("notes", []),
         )  # fmt: skip
-        save_finished(work, item.get("run_token"), result)
-        shutil.rmtree(wd, ignore_errors=True)
         return result
 
-    def _load(self, wd: Path, item) -> dict:
-        try:
-            state = json.loads((wd / STATE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(state, dict) or state.get("key") != item["key"]:
-            return {}
+    def adjust(self, a: Attempt) -> None:
+        """A book resumed with other encode settings (``resume.against_settings``)."""
         again = resume.against_settings(
-            state, self._audio(), merge_step=MERGE, place_step=PLACE,
-            overwrite=self.overwrite, name=item["name"], leftovers=[wd / BOOK, wd / "links"],
+            a.state, self._audio(), merge_step=MERGE, place_step=PLACE,
+            overwrite=self.overwrite, name=a.item["name"],
+            leftovers=[a.wd / BOOK, a.wd / "links"],
         )  # fmt: skip
-        return state if again is state else self._save(wd, again, again["step"])
+        if again is not a.state:
+            self._save(a, again, again["stage"])
 
     def _audio(self) -> merge_m4b.Audio:
         return merge_m4b.Audio(self.bitrate, self.channels, self.sample_rate)
 
-    def _save(self, wd: Path, state: dict, step: str) -> dict:
-        state = {**state, "step": step}
-        wd.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(wd / STATE, json.dumps(state, ensure_ascii=False))
-        return state
+    def _save(self, a: Attempt, state: dict, stage: str) -> dict:
+        """``state`` as the whole record (a stage may start it afresh), ``stage`` next."""
+        a.state = {k: v for k, v in state.items() if k != "stage"}
+        a.save(stage)
+        return a.state
 
 
 def _reading_time(path: Path) -> float:

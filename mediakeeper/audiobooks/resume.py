@@ -36,12 +36,12 @@ def against_settings(state: dict[str, Any], audio: merge_m4b.Audio, *, merge_ste
     removed, a note in ``state["notes"]``) when its merge encoded, or began to, with other
     settings; unchanged otherwise."""
     before, now = state.get("audio"), recorded(audio)
-    if state.get("step") not in (merge_step, place_step) or not before or before == now:
+    if state.get("stage") not in (merge_step, place_step) or not before or before == now:
         return state
     if merge_m4b.can_copy([merge_m4b.Input(**i) for i in state["inputs"]]):
         return state  # a stream copy is the same whatever the settings
     notes = list(state.get("notes", []))
-    if state.get("placing") and not overwrite:
+    if state.get("placing_output") and not overwrite:
         kept = (f"{name}: placed as encoded before ({_said(before)}), not at the settings now "
                 f"({_said(now)}): run with --overwrite to encode it again")  # fmt: skip
         return state if kept in notes else {**state, "notes": [*notes, kept]}
@@ -49,5 +49,5 @@ def against_settings(state: dict[str, Any], audio: merge_m4b.Audio, *, merge_ste
         shutil.rmtree(path, ignore_errors=True)
     notes.append(f"{name}: settings changed since its merge ({_said(before)} -> {_said(now)}): "
                  "merged again")  # fmt: skip
-    kept = {k: v for k, v in state.items() if k not in (*MERGED, "audio", "placing")}
-    return {**kept, "notes": notes, "step": merge_step}
+    kept = {k: v for k, v in state.items() if k not in (*MERGED, "audio", "placing_output")}
+    return {**kept, "notes": notes, "stage": merge_step}

@@ -14,6 +14,7 @@ from mediakeeper.audiobooks.books import book_files
 from mediakeeper.audiobooks.job import AudiobookJob
 from mediakeeper.config import Settings
 from mediakeeper.errors import ConfigError, MediakeeperError
+from mediakeeper.staged import check_layout, libraries
 
 KIND = "audiobooks"
 
@@ -27,13 +28,9 @@ def job_from_settings(
             "no output folder: give --output PATH or set [audiobooks] output in mediakeeper.toml"
         )
     expand = lambda raw: Path(raw).expanduser().resolve() if raw else None  # noqa: E731
-    library = settings.library(KIND)
     output = expand(section["output"])
-    if library is not None:
-        library = library.expanduser().resolve()
-        if output == library or library in output.parents:
-            raise ConfigError(f"the output folder {output} is inside the library {library}: "
-                              "its books would be made again; choose one outside it")  # fmt: skip
+    destinations = [("output", output), ("backup", expand(section["backup"]))]
+    check_layout(libraries(settings, KIND), destinations)
     return partial(
         _job,
         home=settings.home,
@@ -64,7 +61,7 @@ def preview(job: AudiobookJob, item: dict[str, Any]) -> list[str]:
     for number, path in enumerate(files, 1):
         rel = path.relative_to(folder).as_posix()
         lines.append(f"  {number:3d}. {rel}: {metadata.chapter_title(path)!r}")
-    lines.append(f"  output: {target}" + (" (exists: needs --overwrite)"
-                                          if target.parent.exists() else ""))  # fmt: skip
+    place = target.parent
+    lines.append(f"  output: {target}" + job.place_note(item, place, {target.name}))
     lines.append(f"  backup under {job.backup_root}")
     return lines

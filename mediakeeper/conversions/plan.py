@@ -1,6 +1,7 @@
 """What converting one album means before anything is written: each file's fate (encoded,
-copied as a lossy source, or kept as a non-audio file), the space each volume needs, and
-whether that space is there, said in megabytes with exactly how much is missing."""
+copied as a lossy source, kept as a non-audio file, or left out as a video), the space each
+volume needs, and whether that space is there, said in megabytes with exactly how much is
+missing."""
 
 from __future__ import annotations
 
@@ -19,11 +20,15 @@ from mediakeeper.media.processors.convert import (
     header_seconds,
     is_audio,
     is_lossy,
+    is_video,
     output_name,
 )
 from mediakeeper.media.workdir import existing_parent, free_bytes, volume_of
 
-ENCODE, COPY_LOSSY, KEEP = "encode", "copy-lossy", "keep"
+ENCODE, COPY_LOSSY, KEEP, LEAVE = "encode", "copy-lossy", "keep", "leave-out"
+# What a damaged source does ([conversions] damaged): fail its album, or be left out of it
+# with a finding; a track left out is recorded with the action LEFT_OUT.
+FAIL, LEAVE_OUT, LEFT_OUT = "fail", "leave-out", "left-out"
 MB = 1_000_000
 
 
@@ -35,7 +40,7 @@ class NotEnoughSpace(MediakeeperError):
 class Entry:
     name: str  # in the album (and in _source)
     output: str  # in _processed and the output album
-    action: str  # ENCODE | COPY_LOSSY | KEEP
+    action: str  # ENCODE | COPY_LOSSY | KEEP | LEAVE
     size: int
     mtime_ns: int
     seconds: float
@@ -53,10 +58,10 @@ def entries(folder: Path, profile: Profile, *, allow_lossy: bool) -> list[Entry]
             out = output_name(path, profile, copy=copy)
             seconds = _seconds(path, st.st_size)
         else:
-            action, out, seconds = KEEP, path.name, 0.0
+            action, out, seconds = LEAVE if is_video(path.name) else KEEP, path.name, 0.0
         result.append(Entry(path.name, out, action, st.st_size, st.st_mtime_ns, seconds))
     names: dict[str, str] = {}
-    for entry in result:
+    for entry in (e for e in result if e.action != LEAVE):
         other = names.setdefault(entry.output.casefold(), entry.name)
         if other != entry.name:
             raise MediakeeperError(
@@ -72,6 +77,8 @@ def _seconds(path: Path, size: int) -> float:
 
 def estimated_output(entry: Entry, profile: Profile) -> int:
     """Bytes the output of ``entry`` will take, on the generous side."""
+    if entry.action == LEAVE:
+        return 0
     if entry.action != ENCODE:
         return entry.size
     return estimated_bytes(entry.seconds, entry.size, profile)
@@ -127,24 +134,18 @@ def source_bytes(items: list[Entry]) -> int:
     return sum(e.size for e in items)
 
 
-def unchanged(folder: Path, entry: Entry) -> bool:
-    """Whether an original is still the file that was copied (before it is deleted)."""
-    try:
-        st = os.stat(folder / entry.name)
-    except OSError:
-        return False
-    return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
-
-
-def findings(items: list[Entry]) -> list[Finding]:
-    """What a person may want to know of an album's plan (see docs/findings.md)."""
-    return [
-        finding_of(
-            "lossy-source-copied",
-            e.name,
-            f"{e.name} is lossy: copied as it is, not encoded a second time "
-            "(--allow-lossy re-encodes it)",
-        )
-        for e in items
-        if e.action == COPY_LOSSY
-    ]
+def findings(items: list[Entry], tracks: list[Mapping] = ()) -> list[Finding]:
+    """What a person may want to know of an album's plan and, once converted, of its
+    ``tracks`` (their records): a damaged source left out (see docs/findings.md)."""
+    said = {
+        COPY_LOSSY: ("lossy-source-copied", "is lossy: copied as it is, not encoded a second "
+                     "time (--allow-lossy re-encodes it)"),
+        LEAVE: ("video-left-out", "is a video: not carried into the portable library, left "
+                "where it is"),
+    }  # fmt: skip
+    planned = [finding_of(said[e.action][0], e.name, f"{e.name} {said[e.action][1]}")
+               for e in items if e.action in said]  # fmt: skip
+    left = [finding_of("damaged-source-left-out", t["source"], f"{t['note']}; left out of the "
+                       "portable album ([conversions] damaged)")
+            for t in tracks if t and t["action"] == LEFT_OUT]  # fmt: skip
+    return planned + left

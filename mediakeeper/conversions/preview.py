@@ -25,6 +25,7 @@ from mediakeeper.conversions.job import (
 from mediakeeper.errors import ConfigError
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors.convert import PROFILES, encode_command
+from mediakeeper.staged import check_layout, libraries
 
 KIND = "conversions"
 
@@ -43,10 +44,14 @@ def job_from_settings(
             f"unknown profile {section['profile']!r} ({settings.origin(KIND, 'profile')}): "
             f"use one of {', '.join(PROFILES)}"
         )
+    if section["damaged"] not in (plan.FAIL, plan.LEAVE_OUT):
+        raise ConfigError(
+            f"[conversions] damaged is {section['damaged']!r} ({settings.origin(KIND, 'damaged')})"
+            f": use {plan.FAIL!r} (a damaged source fails its album) or {plan.LEAVE_OUT!r}"
+        )
     expand = lambda raw: Path(raw).expanduser().resolve() if raw else None  # noqa: E731
-    library = settings.library(KIND)
-    if library is not None:
-        _outside(library.expanduser().resolve(), expand, section)
+    destinations = [(key, expand(section[key])) for key in ("output", "archive", "working")]
+    check_layout(libraries(settings, KIND), destinations)
     return partial(
         _job,
         home=settings.home,
@@ -60,21 +65,11 @@ def job_from_settings(
         cleanup_working_on_success=bool(section["cleanup_working_on_success"]),
         cleanup_working_on_failure=bool(section["cleanup_working_on_failure"]),
         min_free_mb=int(section["min_free_mb"]),
+        damaged=section["damaged"],
         ffmpeg_path=settings.get("ffmpeg", "path"),
         # The cores shared among the albums converted at once.
         threads=max(1, (os.cpu_count() or 1) // max(1, workers)),
     )
-
-
-def _outside(library: Path, expand, section) -> None:
-    """A destination inside the library would be taken for albums to convert next time."""
-    for key in ("output", "archive", "working"):
-        where = expand(section[key])
-        if where is not None and (where == library or library in where.parents):
-            raise ConfigError(
-                f"the {key} folder {where} is inside the library {library}: its albums would "
-                f"be converted again; choose a {key} folder outside it"
-            )
 
 
 def _job(session: str, **fields: Any) -> ConversionJob:
@@ -102,7 +97,7 @@ def preview(job: ConversionJob, item: dict[str, Any]) -> list[str]:
             lines.append(f"  {entry.name}: copied")
     for path, size in job.needs(item, files).items():
         lines.append(f"  space: {size / plan.MB:.1f} MB under {path}")
-    lines.append(f"  output: {out}" + (" (exists: needs --overwrite)" if out.exists() else ""))
+    lines.append(f"  output: {out}" + job.place_note(item, out, {e.output for e in files}))
     if job.archive:
         lines.append(f"  archive: {job.target(job.archive, item)}")
     if job.delete_originals:

@@ -7,35 +7,37 @@ returned. A step writes into ``<n>-<name>.partial`` and that folder is renamed w
 has ended, so a kill at any instant leaves finished steps whole and the next run starts again
 at the step that was running. A step that fails stops the album there (its error names the
 step) and keeps the steps before it; a pipeline file changed since redoes the album from its
-first changed step (said so). The last step's folder reaches ``<output>/<album path>`` whole
-(``workdir.place_folder``), as the conversions kind places albums.
+first changed step (said so). The last step's folder reaches ``<output>/<album path>``
+through the shared stage machine (``mediakeeper.staged``: ``preparing``, ``steps``,
+``placing``, then ``completed`` and ``cleaning``), as the conversions kind places albums.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from mediakeeper.atomic import atomic_write_text
 from mediakeeper.batch import ItemFailure, ItemResult
 from mediakeeper.conversions.albums import album_files
 from mediakeeper.errors import MediakeeperError
+from mediakeeper.item_progress import report_stage
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors import registry
 from mediakeeper.media.processors.convert import ConvertFailed, is_audio
-from mediakeeper.media.workdir import PlaceTaken, copy_verified, place_folder
+from mediakeeper.media.workdir import copy_verified
 from mediakeeper.pipelines.spec import Pipeline
-from mediakeeper.slug import inside, slugify
+from mediakeeper.slug import slugify
+from mediakeeper.staged import Attempt, Stage, StagedJob, album_target
 
-SOURCE, STATE, PARTIAL_STEP = "_source", "state.json", ".partial"
+SOURCE, PARTIAL_STEP = "_source", ".partial"
+PREPARING, STEPS, PLACING = "preparing", "steps", "placing"
 
 
 @dataclass
-class PipelineJob:
+class PipelineJob(StagedJob):
     home: Path
     session: str
     pipeline: Pipeline
@@ -43,59 +45,87 @@ class PipelineJob:
     ffmpeg_path: str = ""
     threads: int = 1
 
+    noun: ClassVar[str] = "album"
+    first: ClassVar[str] = PREPARING
+
+    @property
+    def kind(self) -> str:
+        return self.pipeline.kind
+
     @property
     def working_root(self) -> Path:
-        return self.working or self.home / "working" / self.pipeline.kind
-
-    def workdir(self, item: dict[str, Any]) -> Path:
-        return inside(self.working_root, slugify(item["key"]))
+        return self.working or self.home / "working" / self.kind
 
     def target(self, root: Path, item: dict[str, Any]) -> Path:
-        parts = Path(item["key"]).parts or (Path(item["path"]).name,)
-        return inside(root, *parts)
+        return album_target(root, item)
 
-    def process(self, item: dict[str, Any]) -> ItemResult:
-        wd = self.workdir(item)
-        state = _load(wd)
-        notices: list[str] = []
-        steps, hashes = self.pipeline.steps, self.pipeline.step_hashes()
-        first = _first_to_run(wd, state, hashes)
+    def stages(self) -> dict[str, Stage]:
+        return {PREPARING: self._prepare, STEPS: self._steps, PLACING: self._place}
+
+    def destinations(self) -> list[tuple[str, Path | None]]:
+        return [("output", self.pipeline.output), ("archive", self.pipeline.archive),
+                ("working", self.working_root)]  # fmt: skip
+
+    def message(self, err: BaseException, stage: str = "") -> str:
+        return f"{stage}: {_message(err)}" if stage else _message(err)
+
+    def adjust(self, a: Attempt) -> None:
+        """A pipeline changed since the album's steps ran, its placing not begun: its steps
+        run again from the first changed one."""
+        placing = a.state.get("stage") == PLACING and not a.state.get("placing_output")
+        hashes = self.pipeline.step_hashes()
+        if placing and _first_to_run(a.state, hashes) < len(hashes):
+            a.save(STEPS)
+
+    # ---- the stages ------------------------------------------------------------------
+
+    def _prepare(self, a: Attempt) -> str:
+        self._source(a.item, a.wd)
+        return a.save(STEPS, key=a.item["key"], pipeline=self.pipeline.hash, steps=[])
+
+    def _steps(self, a: Attempt) -> str:
+        wd, steps, hashes = a.wd, self.pipeline.steps, self.pipeline.step_hashes()
+        first = _first_to_run(a.state, hashes)
         while first > 0 and not _step_dir(wd, first - 1, steps[first - 1].name).is_dir():
             first -= 1  # the input of the step to run is gone (emptied by hand): made again
-        if state.get("pipeline") and state["pipeline"] != self.pipeline.hash and first < len(steps):
-            notices.append(
-                f"{item['name']}: the pipeline {self.pipeline.name} changed since this album "
-                f"was started: redone from step {first + 1} ({steps[first].name})"
-            )
-        state = {"key": item["key"], "pipeline": self.pipeline.hash,
-                 "steps": state.get("steps", [])[:first]}  # fmt: skip
-        label = "preparing"
-        try:
-            self._source(item, wd)
-            exe = ffmpeg.find(self.ffmpeg_path)
-            for index in range(first, len(steps)):
-                step = steps[index]
-                label = f"step {index + 1} ({step.name})"
-                state["steps"].append({"hash": hashes[index], "result": self._run(
-                    exe, item, wd, index)})  # fmt: skip
-                atomic_write_text(wd / STATE, json.dumps(state, ensure_ascii=False))
-            label = "placing"
-            last = _step_dir(wd, len(steps) - 1, steps[-1].name)
-            files = sorted(p.name for p in last.iterdir())
-            target = self.target(self.pipeline.output, item)
-            place_folder(last, target, move=True, overwrite=False)
-        except Exception as err:
-            stage = "failed_" + (steps[index].name if label.startswith("step") else label)
-            raise ItemFailure(stage, f"{label}: {_message(err)}") from None
-        shutil.rmtree(wd, ignore_errors=True)
-        tracks = sum(1 for f in files if is_audio(f))
+        notes = list(a.state.get("notes", []))
+        if a.state.get("pipeline") != self.pipeline.hash and first < len(steps):
+            notes.append(f"{a.item['name']}: the pipeline {self.pipeline.name} changed since "
+                         f"this album was started: redone from step {first + 1} "
+                         f"({steps[first].name})")  # fmt: skip
+        done = a.state.get("steps", [])[:first]
+        a.save(STEPS, pipeline=self.pipeline.hash, steps=done, notes=notes)
+        self._source(a.item, wd)
+        exe = ffmpeg.find(self.ffmpeg_path)
+        for index in range(first, len(steps)):
+            report_stage(f"step {index + 1} ({steps[index].name})")
+            try:
+                result = self._run(exe, a.item, wd, index)
+            except Exception as err:  # the step names the failure, as the pipeline does
+                raise ItemFailure(f"failed_{steps[index].name}", f"step {index + 1} "
+                                  f"({steps[index].name}): {_message(err)}") from None  # fmt: skip
+            done = [*done, {"hash": hashes[index], "result": result}]
+            a.save(STEPS, steps=done)
+        return a.save(PLACING)
+
+    def _place(self, a: Attempt) -> str:
+        steps = self.pipeline.steps
+        last = _step_dir(a.wd, len(steps) - 1, steps[-1].name)
+        target = self.target(self.pipeline.output, a.item)
+        self.place(a, last, target, "output", move=True)
+        a.save(PLACING, placed=str(target))
+        return a.save(self.after_placing(a))
+
+    def finish(self, a: Attempt) -> ItemResult:
+        steps, target = self.pipeline.steps, a.state["placed"]
+        tracks = sum(1 for f in a.state["placing_output"]["files"] if is_audio(f))
         return ItemResult(
             counts={"track_count": tracks},
             details={"pipeline": self.pipeline.name, "pipeline_hash": self.pipeline.hash,
-                     "output": str(target), "steps": [s.name for s in steps]},
+                     "output": target, "steps": [s.name for s in steps]},
             summary=f"{len(steps)} steps, {tracks} tracks -> {target}",
-            notices=notices,
-        )
+            notices=a.state.get("notes", []),
+        )  # fmt: skip
 
     def _source(self, item: dict[str, Any], wd: Path) -> None:
         source = wd / SOURCE
@@ -127,7 +157,8 @@ class PipelineJob:
         partial = done.with_name(done.name + PARTIAL_STEP)
         partial.mkdir()
         archive = self.target(self.pipeline.archive, item) if self.pipeline.archive else None
-        context = registry.Context(exe, archive, self.threads, item["name"])
+        context = registry.Context(exe, archive, self.threads, item["name"],
+                                   placed=self._record_path(item))  # fmt: skip
         try:
             result = processor.run(context, inputs, partial, step.params)
         except BaseException:  # nothing half made stays; the steps before are kept
@@ -141,15 +172,7 @@ def _step_dir(wd: Path, index: int, name: str) -> Path:
     return wd / f"{index + 1}-{slugify(name)}"
 
 
-def _load(wd: Path) -> dict[str, Any]:
-    try:
-        state = json.loads((wd / STATE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return state if isinstance(state, dict) else {}
-
-
-def _first_to_run(wd: Path, state: dict[str, Any], hashes: list[str]) -> int:
+def _first_to_run(state: dict[str, Any], hashes: list[str]) -> int:
     """The first step whose result is missing or was made by a different pipeline."""
     done = state.get("steps") or []
     for index, expected in enumerate(hashes):
@@ -161,8 +184,6 @@ def _first_to_run(wd: Path, state: dict[str, Any], hashes: list[str]) -> int:
 def _message(err: BaseException) -> str:
     if isinstance(err, ConvertFailed):
         return err.message
-    if isinstance(err, PlaceTaken):
-        return f"{err}; it is never replaced silently: move it aside and run again"
     if isinstance(err, OSError) and err.filename:
         return f"{err.strerror or err}: {err.filename}"
     if isinstance(err, MediakeeperError | OSError):

@@ -56,7 +56,8 @@ def test_a_books_merge_says_how_far_it_is_through_the_book(tmp_path, codec):
         mine = [f for doing, f in fractions if doing == step]
         assert mine == sorted(mine) and all(0 <= f <= 1 for f in mine), fractions
         assert mine[-1] == 1.0, fractions
-    assert stages == []  # nothing for the queue: the steps are the job's own record
+    # For the queue, each stage as it begins (the shared stage machine's, as conversions').
+    assert stages == ["backup", "measure", "merge", "place", "completed", "cleaning"]
 
 
 def _fifo_writer(fifo: Path, opened: list[int], stop: threading.Event) -> threading.Thread:
@@ -91,7 +92,7 @@ def _stalled_book(the_job: AudiobookJob, library: Path, backup: Path) -> dict:
     claim = item(library, folder)
     inputs = [Input(os.fspath(backup / f"0{n}.mp3"), f"Chapter {n}", 2.0, "mp3", 44100, 2).__dict__
               for n in (1, 2)]  # fmt: skip
-    state = {"key": claim["key"], "backup": os.fspath(backup), "step": "merge", "inputs": inputs,
+    state = {"key": claim["key"], "backup": os.fspath(backup), "stage": "merge", "inputs": inputs,
              "book": {"title": "Stalled", "author": "Jane Doe"}}  # fmt: skip
     wd = the_job.workdir(claim)
     wd.mkdir(parents=True)

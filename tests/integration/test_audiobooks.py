@@ -22,6 +22,7 @@ from mediakeeper.audiobooks.job import AudiobookJob
 from mediakeeper.batch import ItemFailure
 from mediakeeper.media import ffmpeg
 from mediakeeper.music.synth import PNG_1X1
+from tests.integration.test_staged_kills import killed_at
 
 EXE = ffmpeg.find()
 RATE = 44100
@@ -329,7 +330,7 @@ def test_a_backup_killed_while_copying_is_made_again_under_its_name_and_no_parti
     wd.mkdir(parents=True)
     target = tmp_path / "home" / "backup" / "Jane Doe - Killed_20260101_000000"
     (wd / "state.json").write_text(json.dumps({"key": claim["key"], "backup": str(target),
-                                               "step": "backup"}))  # fmt: skip
+                                               "stage": "backup"}))  # fmt: skip
     partial = target.with_name(".mediakeeper-partial-" + target.name)
     partial.mkdir(parents=True)
     (partial / "01.mp3").write_bytes(b"half")
@@ -366,11 +367,8 @@ def test_special_characters_survive_every_atom_and_desc_is_cut_between_words(tmp
 def run_until(the_job: AudiobookJob, claim: dict, step: str) -> Path:
     """Run the book's real steps up to ``step`` and stop there: what a kill -9 just after the
     step before it leaves (its state saved, its results in the working directory)."""
-    wd = the_job.workdir(claim)
-    state = the_job._load(wd, claim)
-    while state.get("step", "backup") != step:
-        state = getattr(the_job, f"_{state.get('step', 'backup')}")(claim, wd, state)
-    return wd
+    killed_at(the_job, claim, step)
+    return the_job.workdir(claim)
 
 
 def stopped_at_32k(tmp_path, claim, step: str, **state) -> Path:
@@ -407,7 +405,8 @@ def test_a_book_whose_placing_began_keeps_its_encode_unless_overwrite(tmp_path):
     book = lib / "Jane Doe - Placed"
     make(book / "01.mp3", "anoisesrc=d=4:a=0.5")
     claim = item(lib, book)
-    stopped_at_32k(tmp_path, claim, "place", placing=True)  # killed while placing
+    stopped_at_32k(tmp_path, claim, "place",  # killed while placing: its manifest recorded
+                   placing_output={"target": "", "files": {}})
     result = resumed_at_160k(tmp_path, claim)
     m4b = tmp_path / "out" / "Jane Doe" / "Placed" / "Placed.m4b"
     assert MP4(m4b).info.bitrate < 64_000

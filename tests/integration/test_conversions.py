@@ -16,6 +16,7 @@ from mutagen.flac import Picture
 
 from mediakeeper.media import ffmpeg, synth
 from mediakeeper.music.synth import PNG_1X1
+from tests.integration.test_staged_kills import killed_at
 
 EXE = ffmpeg.find()
 ALBUM_ID = "0b1e0ad7-0000-4000-8000-000000000001"
@@ -149,6 +150,7 @@ def test_an_existing_output_album_is_never_replaced_silently(library, convert, t
     result = convert("--library", library)
     assert result.returncode == 1
     assert "already exists" in result.stdout and "--overwrite" in result.stdout
+    assert "mine.txt" in result.stdout  # named: it is kept, whatever the user decides
     assert (taken / "mine.txt").read_text() == "keep me"
     item = queue_items(tmp_path / "home")["Artist A/Greatest Hits"]
     assert item["status"] == "error"
@@ -157,8 +159,9 @@ def test_an_existing_output_album_is_never_replaced_silently(library, convert, t
     again = convert("--retry-errors", "--overwrite")
     assert again.returncode == 0, again.stdout
     assert sorted(p.name for p in taken.iterdir()) == [
-        "01 Song.opus", "02 Song.opus", "cover.jpg", "rip.log",
+        "01 Song.opus", "02 Song.opus", "cover.jpg", "mine.txt", "rip.log",
     ]  # fmt: skip
+    assert (taken / "mine.txt").read_text() == "keep me"  # --overwrite replaces only its own
 
 
 def test_a_track_ffmpeg_cannot_decode_fails_the_album_with_ffmpegs_own_line(
@@ -219,21 +222,26 @@ def test_working_directory_gone_starts_again_from_the_original_and_both_gone_is_
     item = {"key": "Artist A/Greatest Hits", "name": "Artist A/Greatest Hits",
             "path": str(library / "Artist A" / "Greatest Hits"), "run_token": "t1"}  # fmt: skip
     # An earlier attempt got to converting, then its working copy was deleted by hand.
-    wd = job.workdir(item)
-    job._save(wd, {"key": item["key"], "profile": "opus", "output": str(job.output),
-                   "archive": None, "files": []}, "converting")  # fmt: skip
+    _left(job.workdir(item), {"key": item["key"], "profile": "opus", "output": str(job.output),
+                              "archive": None, "files": [], "stage": "converting"})  # fmt: skip
     result = job.process(item)
     assert result.details["stage"] == "completed"
     assert (tmp_path / "out" / "Artist A" / "Greatest Hits" / "02 Song.opus").is_file()
 
     gone = {**item, "key": "Gone/Album", "name": "Gone/Album", "path": str(tmp_path / "nope"),
             "run_token": "t2"}  # fmt: skip
-    job._save(job.workdir(gone), {"key": gone["key"], "profile": "opus",
-              "output": str(job.output), "archive": None, "files": []}, "archiving")  # fmt: skip
+    _left(job.workdir(gone), {"key": gone["key"], "profile": "opus", "stage": "archiving",
+                              "output": str(job.output), "archive": None, "files": []})  # fmt: skip
     with pytest.raises(ItemFailure) as failed:
         job.process(gone)
     assert failed.value.stage == "failed_archiving"
     assert "is gone, and its working copy" in failed.value.message
+
+
+def _left(wd: Path, state: dict) -> None:
+    """The state.json an earlier attempt left in ``wd`` (its working copy deleted since)."""
+    wd.mkdir(parents=True)
+    (wd / "state.json").write_text(json.dumps(state))
 
 
 def _mount_tmpfs(where: Path, size: str, *options: str) -> None:
@@ -367,7 +375,7 @@ def test_a_disk_filled_before_a_resumed_stage_fails_that_stage_then_resumes_it(
     album = library / "Artist A" / "Greatest Hits"
     item = {"key": "Artist A/Greatest Hits", "name": "Artist A/Greatest Hits",
             "path": str(album), "run_token": "t1"}  # fmt: skip
-    job._prepare(item, album, job.workdir(item))  # preparing done, then stopped
+    killed_at(job, item, "converting")  # preparing done, then killed
     filler = small / "filler"
     with open(filler, "wb", buffering=0) as f, contextlib.suppress(OSError):
         while True:  # until the volume is full

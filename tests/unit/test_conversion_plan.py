@@ -3,10 +3,12 @@ space check's words."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from mediakeeper import staged
 from mediakeeper.conversions import plan
 from mediakeeper.findings import SEVERITY
 from mediakeeper.media.processors.convert import PROFILES
@@ -18,6 +20,7 @@ def _album(tmp_path: Path) -> Path:
     make_track(folder / "01.flac", "flac", {"title": "a"})
     make_track(folder / "02.mp3", "mp3", {"title": "b"})
     (folder / "cover.jpg").write_bytes(b"jpg")
+    (folder / "Making of.mkv").write_bytes(b"mkv")
     (folder / ".hidden").write_bytes(b"x")
     return folder
 
@@ -26,8 +29,35 @@ def _plan_findings(tmp_path):
     return plan.findings(plan.entries(_album(tmp_path), PROFILES["opus"], allow_lossy=False))
 
 
+def _left_out_findings(tmp_path):
+    """The record of a damaged source the job left out, as ``[conversions] damaged =
+    "leave-out"`` asks (tests/integration/test_source_checks.py makes one for real)."""
+    entries = plan.entries(_album(tmp_path), PROFILES["opus"], allow_lossy=False)
+    record = {"source": "01.flac", "action": plan.LEFT_OUT,
+              "note": "01.flac: does not decode at 0:09.729: invalid coding type"}  # fmt: skip
+    return plan.findings(entries, [record])
+
+
+def _changed_original(tmp_path):
+    """An original written anew after it was copied (a tagger saving to a new file, renamed
+    over it), its size and mtime put back as they were: its inode tells (a tagger writing in
+    place changes its ctime: tests/integration/test_originals.py)."""
+    folder = _album(tmp_path)
+    copied = {"01.flac": staged.identity(folder / "01.flac")}
+    before = os.stat(folder / "01.flac")
+    (folder / "01.tmp").write_bytes((folder / "01.flac").read_bytes())
+    os.replace(folder / "01.tmp", folder / "01.flac")
+    os.utime(folder / "01.flac", ns=(before.st_atime_ns, before.st_mtime_ns))
+    return staged.changed_originals(folder, copied)
+
+
 FIRES = [
     pytest.param("lossy-source-copied", _plan_findings, "02.mp3", id="lossy-source-copied"),
+    pytest.param("video-left-out", _plan_findings, "Making of.mkv", id="video-left-out"),
+    pytest.param(
+        "damaged-source-left-out", _left_out_findings, "01.flac", id="damaged-source-left-out"
+    ),
+    pytest.param("original-changed", _changed_original, "01.flac", id="original-changed"),
 ]
 
 
@@ -46,10 +76,12 @@ def test_each_file_has_its_fate(tmp_path):
         "01.flac": ("encode", "01.m4a"),
         "02.mp3": ("copy-lossy", "02.mp3"),
         "cover.jpg": ("keep", "cover.jpg"),
+        "Making of.mkv": ("leave-out", "Making of.mkv"),
     }
     allowed = {e.name: e.action for e in plan.entries(folder, PROFILES["aac"], allow_lossy=True)}
     assert allowed["02.mp3"] == "encode"
-    assert plan.findings(plan.entries(folder, PROFILES["aac"], allow_lossy=True)) == []
+    allowed_findings = plan.findings(plan.entries(folder, PROFILES["aac"], allow_lossy=True))
+    assert [f.code for f in allowed_findings] == ["video-left-out"]
 
 
 def test_two_files_that_would_become_one_output_are_refused(tmp_path):

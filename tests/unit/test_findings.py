@@ -19,6 +19,7 @@ from tests.unit.test_fixes import WRITE_FIRES
 from tests.unit.test_identify import FIRES as IDENTIFY_FIRES
 from tests.unit.test_movie_rules import FIRES as MOVIE_FIRES
 from tests.unit.test_rules import FIRES as MUSIC_FIRES
+from tests.unit.test_verify_rules import FIRES as VERIFY_FIRES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "findings.md"
 # Where each kind's firing cases live: {test file: its list of cases, each (code, ...)}. A code
@@ -32,6 +33,7 @@ FIRING = {
     "movies": {"tests/unit/test_movie_rules.py": MOVIE_FIRES},
     "conversions": {"tests/unit/test_conversion_plan.py": CONVERSION_FIRES},
     "audiobooks": {"tests/unit/test_audiobook_checks.py": AUDIOBOOK_FIRES},
+    "verify": {"tests/unit/test_verify_rules.py": VERIFY_FIRES},
 }
 
 

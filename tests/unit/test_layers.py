@@ -56,6 +56,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "tags.*",
             "media",
             "media.*",
+            "placements",
             "reports.render",
         ),
     ),
@@ -79,13 +80,14 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "session_commands",
             "reach",
             "dismissals",
+            "staged",
         ),
     ),
     (
         "kinds",  # one package per kind: its job, rules and outputs
         ("music", "music.*", "movies", "movies.*", "conversions", "conversions.*"),
     ),
-    ("kinds", ("audiobooks", "audiobooks.*", "pipelines", "pipelines.*")),
+    ("kinds", ("audiobooks", "audiobooks.*", "pipelines", "pipelines.*", "verify", "verify.*")),
     ("reports", ("reports", "reports.*")),
     ("front", ("demo", "decide", "undone")),
 )

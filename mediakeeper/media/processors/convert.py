@@ -5,7 +5,10 @@ decodes, and its decoded length matches the source's within ``TOLERANCE``), give
 and cover by the toolkit (``tags`` for the tag table, ``carry`` for the rest: ffmpeg's own
 metadata mapping drops MusicBrainz and ReplayGain tags in MP4 and fails on a cover in Opus),
 and only then renamed to its name. A kill at any instant leaves the output name absent or
-whole. Pure: it touches nothing but its output and returns what it did.
+whole. A source is verified as it is carried (``integrity``: decode errors, a FLAC's MD5, a
+length short of its header's; for an encode, from the encode's own decode): a damaged track
+is never passed on as healthy, it fails with the file and where it fails named. Pure: it
+touches nothing but its output and returns what it did.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import mutagen
 from mediakeeper import tags
 from mediakeeper.atomic import flush_files
 from mediakeeper.errors import AudioError
-from mediakeeper.media import ffmpeg
+from mediakeeper.media import ffmpeg, integrity
 from mediakeeper.media.processors import carry
 from mediakeeper.media.workdir import PARTIAL, copy_verified
 
@@ -31,6 +34,11 @@ TOLERANCE = 0.1  # seconds a verified output's length may differ from its source
 LOSSY_EXTENSIONS = frozenset({".mp3", ".ogg", ".opus", ".aac", ".mpc", ".wma"})
 LOSSLESS_EXTENSIONS = frozenset({".flac", ".wav", ".aif", ".aiff", ".wv", ".ape", ".alac"})
 AUDIO_EXTENSIONS = LOSSY_EXTENSIONS | LOSSLESS_EXTENSIONS | {".m4a"}
+# Not carried into a portable library of audio: a music video is a player's and a phone's
+# burden there, and a library of movies is another kind's.
+VIDEO_EXTENSIONS = frozenset(
+    {".mkv", ".mp4", ".m4v", ".avi", ".mov", ".webm", ".wmv", ".mpg", ".mpeg", ".ts", ".flv"}
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,10 @@ class ConvertFailed(Exception):
         self.retry = retry  # worth another try (ffmpeg failed, not the source)
 
 
+class DamagedSource(ConvertFailed):
+    """The source itself is damaged (``integrity``): never carried on as healthy."""
+
+
 @dataclass
 class Converted:
     source: str
@@ -78,6 +90,7 @@ class Converted:
     tags: list[str] = field(default_factory=list)  # logical tags written
     extra_tags: list[str] = field(default_factory=list)  # other fields carried
     cover: bool = False
+    note: str = ""  # why a source was left out ("left-out": damaged, by the settings)
 
 
 CD_BYTES_PER_SECOND = 176_400  # an uncompressed source of unknown length: 16-bit stereo
@@ -103,6 +116,21 @@ def estimated_bytes(seconds: float, size: int, profile: Profile) -> int:
 
 def is_audio(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS
+
+
+def is_video(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in VIDEO_EXTENSIONS
+
+
+def verify_source(exe: str, source: Path) -> None:
+    """ConvertFailed (not worth a retry: the file is what it is) unless ``source`` decodes
+    whole, to the MD5 and length its header gives: for a source copied as it is."""
+    _refuse_damaged(source, integrity.check(exe, source, analyse=False))
+
+
+def _refuse_damaged(source: Path, found: integrity.Check) -> None:
+    if found.damaged:
+        raise DamagedSource(f"{source.name}: {found.why()}; replace it from a good copy")
 
 
 def is_lossy(path: Path) -> bool:
@@ -132,9 +160,19 @@ def encode_args(source: Path, temp: Path, profile: Profile) -> list[str]:
     ]  # fmt: skip
 
 
+def checked_encode_args(
+    source: Path, temp: Path, profile: Profile, header: integrity.Header
+) -> list[str]:
+    """The encode, with the source's checks (``integrity.outputs``) fed by the same decode:
+    verifying a source costs no second decode."""
+    checks = integrity.outputs(source, header, analyse=False)
+    return ["-loglevel", "level+info", *encode_args(source, temp, profile), *checks]
+
+
 def encode_command(exe: str, source: Path, output: Path, profile: Profile) -> list[str]:
     """The exact command a conversion runs (a dry run prints it)."""
-    return ffmpeg.command(exe, encode_args(source, _temp(output), profile))
+    header = integrity.read_header(source)
+    return ffmpeg.command(exe, checked_encode_args(source, _temp(output), profile, header))
 
 
 def _temp(output: Path) -> Path:
@@ -161,18 +199,16 @@ def convert(
 
 
 def _convert_once(exe: str, source: Path, output: Path, temp: Path, profile: Profile) -> Converted:
-    run = ffmpeg.run(exe, encode_args(source, temp, profile))
+    header = integrity.read_header(source)
+    run = ffmpeg.run(exe, checked_encode_args(source, temp, profile, header))
+    found = integrity.reading(exe, source, header, run)
+    if found.harmed:
+        _refuse_damaged(source, found)
     if run.returncode != 0:
         why = run.last_error or f"ffmpeg exited with {run.returncode}"
         raise ConvertFailed(f"{source.name}: {why}", retry=True)
     flush_files((), [temp])
-    source_seconds = run.seconds
-    header = _header_seconds(source)
-    if header and abs(header - source_seconds) > 0.5:
-        raise ConvertFailed(
-            f"{source.name}: decodes to {source_seconds:.2f} s but its header says "
-            f"{header:.2f} s: the file is damaged"
-        )
+    source_seconds = found.seconds
     try:
         output_seconds = ffmpeg.decoded_length(exe, temp)
     except ffmpeg.FFmpegFailed as err:
@@ -199,17 +235,6 @@ def _convert_once(exe: str, source: Path, output: Path, temp: Path, profile: Pro
     )
 
 
-def _header_seconds(source: Path) -> float:
-    """The length a lossless source's header gives (exact for FLAC), 0 when unknown: a
-    damaged file that decodes shorter than it says is refused, not converted cut short."""
-    if source.suffix.lower() != ".flac":
-        return 0.0
-    try:
-        return tags.read(source).duration
-    except AudioError:
-        return 0.0
-
-
 def _tag(source: Path, target: Path) -> tuple[list[str], list[str], bool]:
     """The source's tags from the tag table, then every other field and the cover."""
     try:
@@ -223,8 +248,9 @@ def _tag(source: Path, target: Path) -> tuple[list[str], list[str], bool]:
     return sorted(values), extra, cover
 
 
-def copy_track(source: Path, output: Path, seconds: float) -> Converted:
-    """A lossy source kept as it is (no second lossy generation)."""
+def copy_track(source: Path, output: Path, seconds: float, exe: str = "") -> Converted:
+    """A lossy source kept as it is (no second lossy generation), verified first."""
+    verify_source(exe or ffmpeg.find(), source)
     copy_verified(source, output)
     size = output.stat().st_size
     return Converted(source.name, output.name, "copied", size, size, seconds, seconds)

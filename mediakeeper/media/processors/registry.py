@@ -76,6 +76,7 @@ class Context:
     archive: Path | None = None
     threads: int = 1
     name: str = ""  # the album's (a book's default title)
+    placed: Path | None = None  # the item's record of what it placed (``placements.Record``)
 
 
 Step = Callable[[Context, Path, Path, Mapping[str, Any]], dict[str, Any]]

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from mediakeeper import placements
 from mediakeeper.errors import MediakeeperError
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.processors import replaygain
@@ -104,8 +105,13 @@ def run_copy(context: Context, inputs: Path, out: Path, params: Mapping[str, Any
     at all) and passed on unchanged."""
     if context.archive is None:
         raise MediakeeperError("the copy step needs an archive: set `archive:` in the pipeline")
-    if not (context.archive.is_dir() and same_files(inputs, context.archive)):
-        place_folder(inputs, context.archive, move=False, overwrite=bool(params.get("overwrite")))
+    if context.placed is None:  # no record of what the item placed: only a free place
+        if not (context.archive.is_dir() and same_files(inputs, context.archive)):
+            place_folder(inputs, context.archive, move=False, overwrite=False)
+    else:  # only the album's own earlier archive files are replaced, with overwrite
+        placements.place(inputs, context.archive, placements.manifest(inputs),
+                         placements.Record(context.placed), move=False,
+                         overwrite=bool(params.get("overwrite")), noun="album")  # fmt: skip
     pass_through(inputs, out, lambda p: False)
     return {"archived": str(context.archive)}
 
@@ -131,5 +137,6 @@ register(Processor(
     "copy",
     "copy the files, verified, to the album's place in the archive",
     run_copy,
-    (Param("overwrite", bool, default=False, help="replace an archive copy that differs"),),
+    (Param("overwrite", bool, default=False,
+           help="replace the album's own earlier archive copy (never files it did not place)"),),
 ))  # fmt: skip

@@ -1,0 +1,309 @@
+"""Whether an audio file is whole: one full decode by ffmpeg, and what it tells.
+
+One ffmpeg run reads the file once and gives, from that one decode:
+
+- the decode errors ffmpeg reports (a damaged frame, a frame whose CRC fails); a second
+  decode that stops at the first error (``-xerror``) runs only for a damaged file, to say
+  where the damage starts;
+- for a FLAC whose STREAMINFO holds an MD5 (not zero), the MD5 of the decoded samples as
+  raw little-endian signed integers at the file's bit depth: exactly what the encoder
+  hashed, so equal MD5s mean the very samples that were encoded;
+- the decoded length (samples counted by ``volumedetect``), compared with the header's where
+  the header's is exact (FLAC, WAV, AIFF, WavPack, MP4, Ogg), so a file cut short says so;
+- the audio checksum that bit rot is measured against: a hash (murmur3, 128 bits) of the
+  audio stream's packets, copied out of the container by the same run. It is the audio bytes
+  without the tags (a tag edit, by the toolkit or another program, never changes it), it
+  costs a fraction of a hash of the decoded samples (the packets are 2-8 times smaller than
+  the samples), and it does not depend on the decoder: a new ffmpeg whose MP3 decoder rounds
+  differently would change a hash of decoded samples, never this one;
+- what a person would want to know about the sound, for free from the same decode: samples
+  at full scale (clipping), long silences (``silencedetect``), and, for a lossless file, the
+  spectrum above 16-20 kHz over 10 s from its middle (a "lossless" file whose spectrum stops
+  at a lossy encoder's low-pass was made from a lossy one).
+
+Pure: reads the file, writes nothing, returns a ``Check``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mutagen
+
+from mediakeeper.media import ffmpeg
+
+# Formats whose header gives the exact length: a shorter decode is a file cut short. (An
+# MP3's header length is an estimate; a file cut short shows as a decode error, if at all.)
+EXACT_LENGTH = frozenset({".flac", ".wav", ".aif", ".aiff", ".wv", ".m4a", ".ogg", ".opus"})
+LOSSLESS = frozenset({".flac", ".wav", ".aif", ".aiff", ".wv", ".ape"})
+SHORT_BY = 0.1  # seconds a decode may fall short of an exact header (rounding, priming)
+SILENCE_DB, SILENCE_SECONDS = -60, 10.0  # a long silence: this quiet, this long
+# The lossy-origin estimate: levels above these frequencies, over a 10 s window (a lossy
+# encoder's low-pass does not move; 30 s cost more than the decode itself). The first is the
+# reference: music with something above 11 kHz (HEARD dB under the whole window's
+# level at most) is music a low-pass would show in.
+REFERENCE, CUTOFFS = 11000, (16000, 17000, 18000, 19000, 20000)
+WINDOW = 10.0
+# The spectrum "stops" where the level above a frequency falls EMPTY dB under the reference
+# and at least CLIFF dB under the level above the cutoff before it: a lossy encoder's
+# low-pass is a wall; an old recording's roll-off is a slope.
+HEARD, EMPTY, CLIFF = 45.0, 35.0, 12.0
+PCM = {8: "pcm_s8", 16: "pcm_s16le", 24: "pcm_s24le", 32: "pcm_s32le"}
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the file's header says, before any decode (mutagen)."""
+
+    seconds: float = 0.0  # 0: unknown
+    exact: bool = False  # the header's length is exact (EXACT_LENGTH)
+    md5: str = ""  # FLAC STREAMINFO MD5, "" when zero or not a FLAC
+    bits: int = 0  # FLAC bits per sample
+    ends: bool = True  # an Ogg's last page is whole and marks the end of its stream
+
+
+@dataclass(frozen=True)
+class Check:
+    """What one decode of a file found."""
+
+    path: str
+    decodes: bool  # ffmpeg read it to its end (it may still have reported errors)
+    seconds: float  # decoded length
+    header: Header
+    errors: tuple[str, ...] = ()  # ffmpeg's decode errors, each once
+    error_at: float | None = None  # where the first error stops a decode, seconds
+    failure: str = ""  # why ffmpeg failed, when it did
+    audio_checksum: str = ""  # hash of the audio packets: unchanged by tag edits
+    samples_md5: str = ""  # MD5 of the decoded samples, computed for a FLAC with an MD5
+    full_scale: int = 0  # samples at full scale (clipped, or mastered to the limit)
+    silences: tuple[tuple[float, float], ...] = ()  # (start, length) of each long silence
+    levels: dict[int, float] = field(default_factory=dict)  # dB above each cutoff; 0: window
+
+    @property
+    def md5_mismatch(self) -> bool:
+        return bool(self.header.md5 and self.samples_md5 and self.header.md5 != self.samples_md5)
+
+    @property
+    def truncated(self) -> bool:
+        short = self.header.exact and self.seconds < self.header.seconds - SHORT_BY
+        return short or not self.header.ends
+
+    @property
+    def harmed(self) -> bool:
+        """Whether the audio is not what the file says it is: a decode error, an MD5 that
+        does not match, or a length short of its header's."""
+        return bool(self.errors) or self.md5_mismatch or self.truncated
+
+    @property
+    def damaged(self) -> bool:
+        """Harmed, or not read to its end at all (it does not open, it is not audio)."""
+        return self.harmed or not self.decodes
+
+    @property
+    def cutoff(self) -> int | None:
+        """The frequency where the spectrum stops like a lossy encoder's low-pass, or None."""
+        whole, reference = self.levels.get(0), self.levels.get(REFERENCE)
+        if whole is None or reference is None or reference < whole - HEARD:
+            return None  # nothing up there to tell by (a quiet or a dull recording)
+        before = reference
+        for hz in CUTOFFS:
+            level = self.levels.get(hz, 0.0)
+            if level < reference - EMPTY and level < before - CLIFF:
+                return hz
+            before = level
+        return None
+
+    def why(self) -> str:
+        """The damage in a few words, naming where it starts: for a message."""
+        if self.errors or not self.decodes:
+            at = f" at {_clock(self.error_at)}" if self.error_at is not None else ""
+            return f"does not decode{at}: {(*self.errors, self.failure)[0] or 'no audio'}"
+        if self.md5_mismatch:
+            return (f"its decoded audio's MD5 {self.samples_md5} is not the {self.header.md5} "
+                    "its FLAC header holds: the audio changed since it was encoded")  # fmt: skip
+        if not self.header.ends:
+            return f"its last Ogg page is cut off: cut short at {_clock(self.seconds)}"
+        if self.truncated:
+            return (f"decodes to {self.seconds:.2f} s but its header says "
+                    f"{self.header.seconds:.2f} s: cut short at {_clock(self.seconds)}")
+        return "whole"
+
+
+def read_header(path: Path) -> Header:
+    try:
+        audio = mutagen.File(path)
+    except Exception:  # an unreadable header: the decode says what is wrong
+        audio = None
+    info = getattr(audio, "info", None)
+    seconds = float(getattr(info, "length", 0) or 0)
+    md5 = getattr(info, "md5_signature", 0) or 0
+    exact = seconds > 0 and path.suffix.lower() in EXACT_LENGTH
+    ends = _ogg_ends(path) if path.suffix.lower() in OGG else True
+    return Header(seconds, exact, f"{md5:032x}" if md5 else "",
+                  int(getattr(info, "bits_per_sample", 0) or 0), ends)  # fmt: skip
+
+
+OGG = frozenset({".ogg", ".opus", ".oga", ".spx"})
+_PAGE_MAX = 27 + 255 + 255 * 255  # the longest an Ogg page can be
+
+
+def _ogg_ends(path: Path) -> bool:
+    """Whether the file's last Ogg page is whole and flagged end-of-stream. A truncated Ogg
+    decodes without a word (its header's length is read from the last page it has), so
+    this is how one cut short shows."""
+    try:
+        with open(path, "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(0, size - _PAGE_MAX))
+            tail = f.read()
+    except OSError:
+        return True  # unreadable: the decode says so
+    at = tail.rfind(b"OggS")
+    if at < 0 or len(tail) < at + 27:
+        return False
+    segments = tail[at + 27 : at + 27 + tail[at + 26]]
+    whole = len(segments) == tail[at + 26] and at + 27 + len(segments) + sum(segments) == len(tail)
+    return whole and bool(tail[at + 5] & 0x04)
+
+
+def check(exe: str, path: Path, *, analyse: bool = True, **limits) -> Check:
+    """Decode all of ``path`` once and say what was found (see the module's docstring).
+    ``limits``: ``ffmpeg.run``'s timeout and stall."""
+    header = read_header(path)
+    args = ["-loglevel", "level+info", "-i", _named(path), *outputs(path, header, analyse)]
+    return reading(exe, path, header, ffmpeg.run(exe, args, **limits), **limits)
+
+
+def reading(exe: str, path: Path, header: Header, run: ffmpeg.Run, **limits) -> Check:
+    """What a run given ``outputs`` (at log level ``level+info``) found; a run that also
+    encodes (a conversion) gets the same checks from its one decode. A damaged file is
+    decoded once more, to say where the damage starts."""
+    text = run.stderr
+    errors = [run.stopped] if run.stopped else _errors(text)
+    samples = _last_number(text, r"n_samples: (\d+)")
+    rate, channels = _rate_channels(text)
+    seconds = samples / (rate * channels) if samples and rate and channels else run.seconds
+    error_at = _first_error_at(exe, path, **limits) if errors and not run.stopped else None
+    return Check(
+        path=os.fspath(path),
+        decodes=run.returncode == 0 and not run.stopped,
+        seconds=round(seconds, 3),
+        header=header,
+        errors=tuple(errors),
+        error_at=error_at,
+        failure=run.error if run.returncode != 0 else "",
+        audio_checksum=_value(text, r"^murmur3=([0-9a-f]+)"),
+        samples_md5=_value(text, r"^MD5=([0-9a-f]+)"),
+        full_scale=int(_last_number(text, r"histogram_0db: (\d+)") or 0),
+        silences=_silences(text),
+        levels=_levels(text),
+    )
+
+
+def outputs(path: Path, header: Header, analyse: bool) -> list[str]:
+    """The outputs that check input 0, read once: its packets hashed, its samples decoded
+    once into the checks (and the MD5, for a FLAC that has one), and the spectrum window
+    when analysing. ffmpeg decodes an input once for all the outputs that map it."""
+    watch = "asetnsamples=n=65536:p=0,volumedetect"
+    if analyse:
+        watch += f",silencedetect=n={SILENCE_DB}dB:d={SILENCE_SECONDS:g}"
+    args = ["-map", "0:a:0", "-c:a", "copy", "-f", "hash", "-hash", "murmur3", "pipe:2",
+            "-map", "0:a:0", "-af", watch, "-f", "null", "-"]  # fmt: skip
+    if header.md5 and header.bits in PCM:  # the samples as decoded: no filter converts them
+        args += ["-map", "0:a:0", "-c:a", PCM[header.bits], "-f", "md5", "pipe:2"]
+    if analyse and path.suffix.lower() in LOSSLESS:
+        args += ["-map", "0:a:0", "-af", _spectrum(header.seconds), "-f", "null", "-"]
+    return args
+
+
+def _named(path: Path) -> str:
+    """The file as ffmpeg must read it: through its file protocol, so that no name (one
+    beginning with "-", or "concat:" or "data:") is ever taken for an option or a protocol."""
+    return "file:" + os.fspath(path.absolute())
+
+
+def _spectrum(seconds: float) -> str:
+    """The window's level, then the level above each cutoff (each a steeper high-pass on
+    what the one before left), in doubles, with a DC offset far under hearing: a filter's
+    state decaying through digital silence into denormals makes it 3-5 times slower.
+    ``apad`` keeps the branch from ending empty when the header's length is wrong."""
+    start = max(0.0, (seconds - WINDOW) / 2)
+    chain = [f"atrim=start={start:.3f}:duration={WINDOW:g}", "apad=whole_len=1",
+             "aformat=sample_fmts=dblp:channel_layouts=mono", "dcshift=shift=0.000001",
+             _level(0)]  # fmt: skip
+    for hz in (REFERENCE, *CUTOFFS):
+        chain += [f"highpass=f={hz}", f"highpass=f={hz}", _level(hz)]
+    return ",".join(chain)
+
+
+def _level(hz: int) -> str:
+    return f"astats@hp{hz}=measure_perchannel=none:measure_overall=RMS_level"
+
+
+def _first_error_at(exe: str, path: Path, **limits) -> float | None:
+    """Where the first decode error stops a decode, seconds (a damaged file only)."""
+    run = ffmpeg.run(exe, ["-xerror", "-i", _named(path), "-map", "0:a:0", "-f", "null", "-"],
+                     **limits)  # fmt: skip
+    return round(run.seconds, 3) if run.returncode != 0 and not run.stopped else None
+
+
+# An input's error as ffmpeg logs it, with where it comes from: "[flac @ 0x55..] [error]
+# invalid coding type". Lines from the output side (an encoder, a muxer, a full disk) are
+# not the input's; neither are the lines ffmpeg's machinery adds about a failed task (they
+# repeat the decoder's), nor the last words without a source ("Conversion failed!").
+_ERROR = re.compile(r"^((?:\[[^]]+\] )*)\[(?:error|fatal)\] (.+)$", re.M)
+_OUTPUT_SIDE = re.compile(r"\[(?:aost#|vost#|out#|enc:)")
+_NOISE = ("Task finished", "Terminating thread", "Error processing packet", "decode_frame()")
+
+
+def _errors(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for match in _ERROR.finditer(text):
+        where, line = match.group(1), match.group(2).strip()
+        if where and not _OUTPUT_SIDE.search(where) and not any(n in line for n in _NOISE):
+            seen.setdefault(line, None)
+    return list(seen)
+
+
+def _value(text: str, pattern: str) -> str:
+    found = re.findall(pattern, text, re.M)
+    return found[-1] if found else ""
+
+
+def _last_number(text: str, pattern: str) -> float:
+    found = re.findall(pattern, text)
+    return float(found[-1]) if found else 0.0
+
+
+_STREAM = re.compile(r"Stream #0:\d+.*?: Audio: .*?, (\d+) Hz, ([^,]+)")
+_LAYOUTS = {"mono": 1, "stereo": 2, "2.1": 3, "quad": 4, "5.0": 5, "5.1": 6, "7.1": 8}
+
+
+def _rate_channels(text: str) -> tuple[int, int]:
+    """The input's first audio stream's rate and channels, as ffmpeg describes it."""
+    match = _STREAM.search(text)
+    if match is None:
+        return 0, 0
+    layout = match.group(2).strip().split("(")[0]
+    channels = _LAYOUTS.get(layout) or int(re.match(r"\d*", layout).group() or 0)
+    return int(match.group(1)), channels
+
+
+def _silences(text: str) -> tuple[tuple[float, float], ...]:
+    ends = re.findall(r"silence_end: ([\d.]+) \| silence_duration: ([\d.]+)", text)
+    return tuple((round(float(e) - float(d), 3), round(float(d), 3)) for e, d in ends)
+
+
+def _levels(text: str) -> dict[int, float]:
+    levels: dict[int, float] = {}
+    for hz, db in re.findall(r"\[astats@hp(\d+) @ [^]]+\] \[info\] RMS level dB: (\S+)", text):
+        levels[int(hz)] = float(db) if db not in ("-inf", "nan") else -200.0
+    return levels
+
+
+def _clock(seconds: float | None) -> str:
+    total = seconds or 0.0
+    return f"{int(total // 60)}:{total % 60:06.3f}"

@@ -1,0 +1,190 @@
+"""One album folder verified: each audio file decoded in full (one ffmpeg per core), its
+damage and its audio's changes since it was last checked good reported.
+
+Resumable: each file's result is appended to ``status/verify/work/<slug>.checked.jsonl`` as
+it is checked, tagged with the item's run token; a run killed at any instant (``kill -9``
+mid-file) resumes the album with the files already checked taken from there, and checks only
+the file it was in and those after. The checksums (``ledger``) are written once, when the
+album is done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.atomic import atomic_write_text
+from mediakeeper.batch import ItemFailure, ItemResult
+from mediakeeper.config import Settings
+from mediakeeper.conversions.albums import album_files
+from mediakeeper.errors import MediakeeperError
+from mediakeeper.findings import finding_record
+from mediakeeper.kinds import VERIFY
+from mediakeeper.media import ffmpeg, integrity
+from mediakeeper.media.processors.convert import is_audio
+from mediakeeper.queue_items import finding_counts
+from mediakeeper.reports.render import render
+from mediakeeper.slug import inside, slugify
+from mediakeeper.verify import ledger, rules
+from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
+
+# Seconds an ffmpeg may go without its decode moving on before it is stopped (a mount that
+# stopped answering): the file is then reported as not decoding, and the batch goes on.
+STALL = 300.0
+
+
+@dataclass
+class VerifyJob:
+    home: Path
+    session: str
+    ffmpeg_path: str = ""
+    threads: int = 0  # ffmpegs at once for one album; 0: one per core
+    analyse: bool = True
+    accept_changed: bool = False
+
+    def process(self, item: dict[str, Any]) -> ItemResult:
+        slug = slugify(item["key"])
+        token = item.get("run_token")
+        work = work_path(self.home / "status" / VERIFY.name, slug)
+        if (result := finished(load_work(work, token))) is not None:
+            return result
+        save_work(work, {"token": token})
+        folder = Path(item["path"])
+        if not folder.is_dir():
+            raise ItemFailure("verify", f"the album folder {folder} is gone")
+        files = [p for p in album_files(folder) if is_audio(p.name)]
+        checked = work.with_suffix(".checked.jsonl")
+        done = _checked(checked, token)
+        try:
+            exe = ffmpeg.find(self.ffmpeg_path)
+            self._check_all(exe, [p for p in files if p.name not in done], checked, token, done)
+            result = self._complete(item, slug, files, done)
+        except (MediakeeperError, OSError) as err:
+            raise ItemFailure("verify", str(err)) from None
+        save_finished(work, token, result)
+        checked.unlink(missing_ok=True)
+        return result
+
+    def _check_all(self, exe, todo: list[Path], checked: Path, token, done: dict) -> None:
+        """Check ``todo``, one ffmpeg per thread, each result recorded as soon as it comes
+        (not in order: a long file never holds back the record of shorter ones after it)."""
+        pool = ThreadPoolExecutor(max_workers=self.threads or os.cpu_count() or 1)
+        try:
+            with open(checked, "a", encoding="utf-8") as log:
+                futures = {pool.submit(self._one, exe, path): path for path in todo}
+                for future in as_completed(futures):
+                    name, record = futures[future].name, future.result()
+                    log.write(json.dumps({"token": token, "name": name, **record}) + "\n")
+                    log.flush()  # a kill after this line never checks the file again
+                    done[name] = record
+        except BaseException:
+            ffmpeg.kill_running()  # an interrupt or a failure: no decoder goes on
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+
+    def _one(self, exe: str, path: Path) -> dict[str, Any]:
+        st = path.stat()
+        found = integrity.check(exe, path, analyse=self.analyse, stall=STALL)
+        return {"check": asdict(found), "mtime_ns": st.st_mtime_ns, "size": st.st_size}
+
+    def _complete(self, item, slug: str, files: list[Path], done: dict) -> ItemResult:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        where = ledger.path_of(self.home, slug)
+        known = ledger.load(where)
+        findings, entries = [], []
+        for path in files:
+            record = done[path.name]
+            found = _as_check(record["check"])
+            said = rules.damage(path.name, found)
+            said += rules.changed(path.name, found, known.get(path.name, {}), record["mtime_ns"])
+            said += rules.sound(path.name, found) if self.analyse else []
+            findings += said
+            if _good(found, said) or (self.accept_changed and not found.damaged):
+                known[path.name] = {
+                    "checksum": found.audio_checksum, "good_at": now,
+                    "size": record["size"], "mtime_ns": record["mtime_ns"],
+                }  # fmt: skip
+            entries.append({"file": path.name, "seconds": found.seconds,
+                            "checksum": found.audio_checksum, "damaged": found.damaged,
+                            "findings": [f.code for f in said]})  # fmt: skip
+        ledger.save(where, known)
+        records = [finding_record(f) for f in findings]
+        seconds = round(sum(e["seconds"] for e in entries), 3)
+        document = {"name": item["name"], "key": item["key"], "slug": slug,
+                    "session": self.session, "checked_at": now, "seconds": seconds,
+                    "files": entries, "findings": records}  # fmt: skip
+        _write_outputs(self.home, slug, document)
+        errors = sum(r["severity"] != "info" for r in records)
+        return ItemResult(
+            counts={"track_count": len(entries), "issues_found": errors, "issues_resolved": 0},
+            details={"slug": slug, "finding_counts": finding_counts(records), "seconds": seconds},
+            summary=f"{len(entries)} files, {seconds / 60:.1f} min of audio: "
+            + (f"{errors} damaged or changed" if errors else "all whole"),
+        )
+
+
+def _good(found: integrity.Check, said: list) -> bool:
+    """Whether this pass may record the file's checksum as good: whole and unchanged."""
+    return not found.damaged and not any(f.code == "audio-changed" for f in said)
+
+
+def _checked(path: Path, token: str | None) -> dict[str, dict[str, Any]]:
+    """The files this claim already checked (a torn last line is ignored)."""
+    done: dict[str, dict[str, Any]] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")[:-1]
+    except OSError:
+        return done
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if token and record.get("token") == token:
+            done[record.pop("name")] = {k: v for k, v in record.items() if k != "token"}
+    return done
+
+
+def _as_check(data: dict[str, Any]) -> integrity.Check:
+    fields = dict(data)
+    fields["header"] = integrity.Header(**fields["header"])
+    fields["errors"] = tuple(fields["errors"])
+    fields["silences"] = tuple(tuple(s) for s in fields["silences"])
+    fields["levels"] = {int(k): v for k, v in fields["levels"].items()}
+    return integrity.Check(**fields)
+
+
+def _write_outputs(home: Path, slug: str, document: dict[str, Any]) -> None:
+    assert VERIFY.output_dir is not None
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    atomic_write_text(inside(home, *VERIFY.output_dir, f"{slug}.json"), text)
+    report = render(VERIFY.report_template, album=document, home=home)
+    atomic_write_text(inside(home, "issues", VERIFY.name, f"{slug}.md"), report)
+
+
+def job_from_settings(
+    settings: Settings, *, accept_changed: bool, workers: int = 1
+) -> Callable[[str], VerifyJob]:
+    """The job of a batch of ``workers`` processes: the cores shared among them, one ffmpeg
+    per core in all."""
+    section = settings.section(VERIFY.name)
+    return partial(_job, home=settings.home, ffmpeg_path=settings.get("ffmpeg", "path"),
+                   threads=max(1, (os.cpu_count() or 1) // max(1, workers)),
+                   analyse=bool(section["analyse"]), accept_changed=accept_changed)  # fmt: skip
+
+
+def _job(session: str, **fields: Any) -> VerifyJob:
+    return VerifyJob(session=session, **fields)
+
+
+def preview(job: VerifyJob, item: dict[str, Any]) -> list[str]:
+    files = [p for p in album_files(Path(item["path"])) if is_audio(p.name)]
+    return [f"{item['name']}: would decode {len(files)} files in full"]

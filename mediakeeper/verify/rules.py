@@ -1,0 +1,81 @@
+"""What one file's check means for a person, as findings (pure: a ``Check``, what was known
+of the file before, and the time in; findings out). See docs/findings.md's verify rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mediakeeper.findings import Finding, finding_of
+from mediakeeper.media.integrity import Check
+
+CLIPPED_SAMPLES = 100  # fewer samples at full scale are a loud peak, not clipping
+
+
+def damage(name: str, check: Check) -> list[Finding]:
+    """The file is not the audio it says it is."""
+    found = []
+    if check.errors or not check.decodes:
+        details = {"at": check.error_at, "errors": list(check.errors)}
+        found.append(finding_of("decode-error", name, f"{name} {check.why()}", details=details))
+    if check.md5_mismatch:
+        found.append(finding_of("audio-md5-mismatch", name, f"{name}: {_md5(check)}",
+                                details={"header": check.header.md5,
+                                         "decoded": check.samples_md5}))  # fmt: skip
+    if check.truncated and not check.errors:
+        found.append(finding_of("truncated-audio", name, f"{name} {_cut(check)}",
+                                details={"seconds": check.seconds,
+                                         "header_seconds": check.header.seconds}))  # fmt: skip
+    return found
+
+
+def _md5(check: Check) -> str:
+    return (f"its decoded audio's MD5 is {check.samples_md5}, its FLAC header's "
+            f"{check.header.md5}: the audio changed after it was encoded")  # fmt: skip
+
+
+def _cut(check: Check) -> str:
+    if not check.header.ends:
+        return f"ends at {check.seconds:.2f} s in a cut-off Ogg page: cut short there"
+    return (f"decodes to {check.seconds:.2f} s but its header says {check.header.seconds:.2f} s:"
+            f" cut short at {check.seconds:.2f} s")  # fmt: skip
+
+
+def changed(name: str, check: Check, known: Mapping[str, Any], mtime_ns: int) -> list[Finding]:
+    """The audio is not what it was when last checked good (tags never count: the checksum
+    is of the audio packets alone)."""
+    if not known or not check.audio_checksum or known["checksum"] == check.audio_checksum:
+        return []
+    how = ("its modification time did not change: the disk changed it (bit rot, a failing "
+           "sector)" if known.get("mtime_ns") == mtime_ns else
+           "a program rewrote it since; if you replaced it on purpose, run the batch with "
+           "--accept-changed")  # fmt: skip
+    return [finding_of(
+        "audio-changed", name,
+        f"{name}: its audio is not what it was when last known good, {known['good_at']}; {how}. "
+        "A backup made before that date holds the good copy.",
+        details={"last_good": known["good_at"], "was": known["checksum"],
+                 "now": check.audio_checksum}
+    )]  # fmt: skip
+
+
+def sound(name: str, check: Check) -> list[Finding]:
+    """What a person may want to know of the sound: each an info finding with its figure."""
+    found = []
+    if check.full_scale >= CLIPPED_SAMPLES:
+        found.append(finding_of("clipping", name, f"{name}: {check.full_scale:,} samples at "
+                                "full scale", details={"samples": check.full_scale}))  # fmt: skip
+    if (cutoff := check.cutoff) is not None:
+        found.append(finding_of(
+            "lossy-origin", name,
+            f"{name}: its spectrum stops at about {cutoff / 1000:g} kHz, as a lossy encoder's "
+            "low-pass does (an old recording can roll off too)",
+            details={"cutoff_hz": cutoff, "levels_db": {str(k): v for k, v in
+                                                        check.levels.items()}},
+        ))  # fmt: skip
+    for start, length in check.silences:
+        if start > 0 and start + length < check.seconds - 0.5:  # inside the track
+            said = f"{name}: {length:.1f} s of silence from {start:.1f} s"
+            details = {"start": start, "seconds": length}
+            found.append(finding_of("long-silence", name, said, details=details))
+    return found

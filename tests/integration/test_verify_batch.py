@@ -1,0 +1,163 @@
+"""The verify kind end to end: real audio made by ffmpeg, damaged the way disks damage it,
+the real scripts in real subprocesses, a real kill -9 mid-album and a resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from mediakeeper import tags
+from mediakeeper.media import damage, ffmpeg, synth
+from mediakeeper.slug import slugify
+
+EXE = ffmpeg.find()
+
+
+def _noise(dest: Path, seconds: float) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    run = ffmpeg.run(EXE, ["-f", "lavfi", "-i", f"anoisesrc=color=pink:duration={seconds}:"
+                           "amplitude=0.3", "-ac", "2", "-y", str(dest)])  # fmt: skip
+    assert run.returncode == 0, run.error
+    return dest
+
+
+def _library(lib: Path) -> Path:
+    for n in (1, 2):
+        synth.tone(EXE, lib / "Band" / "Whole" / f"0{n}.flac", 3.0, frequency=300 + 100 * n)
+    synth.tone(EXE, lib / "Band" / "Wav" / "01.wav", 3.0)
+    synth.tone(EXE, lib / "Band" / "Wav" / "02.ogg", 3.0)
+    damage.flip_bytes(synth.tone(EXE, lib / "Other" / "Rotten" / "01 Rot.flac", 20.0))
+    return lib
+
+
+def _queue(home: Path) -> dict[str, dict]:
+    data = json.loads((home / "status" / "verify" / "processing_queue.json").read_text())
+    return {i["key"]: i for i in data["items"]}
+
+
+def _document(home: Path, key: str) -> dict:
+    slug = _queue(home)[key]["details"]["slug"]
+    return json.loads((home / "outputs" / "verify" / f"{slug}.json").read_text())
+
+
+def _codes(home: Path, key: str) -> list[str]:
+    return [f["code"] for f in _document(home, key)["findings"]]
+
+
+def test_damage_is_reported_with_where_and_the_week_counts_hours(music_script, tmp_path):
+    lib, home = _library(tmp_path / "lib"), tmp_path / "home"
+    init = music_script("verify_queue_manager.py", "--home", home, "--init", "--library", lib)
+    assert init.returncode == 0, init.stderr
+    result = music_script("process_verify_batch.py", "--home", home, "--batch-size", "20")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {k: i["status"] for k, i in _queue(home).items()} == {
+        "Band/Whole": "completed", "Band/Wav": "completed", "Other/Rotten": "completed"}
+    assert _codes(home, "Band/Whole") == [] and _codes(home, "Band/Wav") == []
+    assert _codes(home, "Other/Rotten") == ["decode-error", "audio-md5-mismatch"]
+    [decode] = [f for f in _document(home, "Other/Rotten")["findings"]
+                if f["code"] == "decode-error"]  # fmt: skip
+    assert decode["path"] == "01 Rot.flac" and "at 0:09." in decode["message"]
+    report = (home / "issues" / "verify" / f"{_document(home, 'Other/Rotten')['slug']}.md")
+    assert "does not decode at 0:09." in report.read_text()
+    weekly = next((home / "status" / "reports").glob("*_weekly_progress.md")).read_text()
+    assert "verified" in weekly.lower() and "decode-error" in weekly
+
+
+def test_bit_rot_is_told_from_a_tag_edit_and_says_when_it_was_last_good(music_script, tmp_path):
+    lib, home = _library(tmp_path / "lib"), tmp_path / "home"
+    args = ("--home", home, "--library", lib)
+    assert music_script("process_verify_batch.py", *args).returncode == 0
+    wav = lib / "Band" / "Wav" / "01.wav"
+    st = wav.stat()
+    damage.flip_bytes(wav, at=0.6, count=4)  # a WAV has no checksum: it still decodes whole
+    os.utime(wav, ns=(st.st_atime_ns, st.st_mtime_ns))  # as a failing disk leaves it
+    tags.write(lib / "Band" / "Whole" / "01.flac", {"title": "Retitled " * 40})
+    tags.write(lib / "Band" / "Wav" / "02.ogg", {"title": "Retitled " * 40})
+    reset = music_script("verify_queue_manager.py", "--home", home, "--reset-all", "--yes")
+    assert reset.returncode == 0, reset.stderr
+    again = music_script("process_verify_batch.py", *args)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert _codes(home, "Band/Whole") == []  # a tag edit is no change of the audio
+    [changed] = _document(home, "Band/Wav")["findings"]
+    assert (changed["code"], changed["path"]) == ("audio-changed", "01.wav")
+    assert "modification time did not change" in changed["message"]
+    assert changed["details"]["last_good"][:4] == time.strftime("%Y", time.gmtime())
+    # The good checksum is kept: the next pass says the same, never takes the rot as good.
+    music_script("verify_queue_manager.py", "--home", home, "--reset-all", "--yes")
+    music_script("process_verify_batch.py", *args)
+    assert _codes(home, "Band/Wav") == ["audio-changed"]
+
+
+def test_refresh_requeues_only_the_albums_whose_files_changed(music_script, tmp_path):
+    lib, home = _library(tmp_path / "lib"), tmp_path / "home"
+    assert music_script("process_verify_batch.py", "--home", home, "--library", lib).returncode == 0
+    tags.write(lib / "Band" / "Whole" / "02.flac", {"title": "New title"})
+    refresh = music_script("verify_queue_manager.py", "--home", home, "--refresh",
+                           "--library", lib)  # fmt: skip
+    assert refresh.returncode == 0, refresh.stderr
+    assert {k: i["status"] for k, i in _queue(home).items()} == {
+        "Band/Whole": "pending", "Band/Wav": "completed", "Other/Rotten": "completed"}
+
+
+def test_a_kill_mid_album_resumes_without_checking_a_done_file_again(
+    music_popen, music_script, tmp_path
+):
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    album = lib / "Long"
+    for n in range(1, 9):
+        _noise(album / f"{n:02}.flac", 30.0)
+    proc = music_popen("--home", home, "--library", lib, "--workers", 1,
+                       script="process_verify_batch.py")  # fmt: skip
+    checked = home / "status" / "verify" / "work"
+    deadline = time.monotonic() + 120
+    while not any(p.name.endswith(".checked.jsonl") and p.read_text().count("\n") >= 1
+                  for p in (checked.glob("*") if checked.is_dir() else ())):  # fmt: skip
+        assert proc.poll() is None and time.monotonic() < deadline, "the album ended unkilled"
+        time.sleep(0.005)
+    proc.kill()
+    proc.communicate(timeout=60)
+    [log] = checked.glob("*.checked.jsonl")
+    done = [json.loads(line)["name"] for line in log.read_text().split("\n")[:-1]]  # whole
+    assert 1 <= len(done) < 8
+    # A file already checked is not decoded again: damaged now, it is still told from its
+    # record; one not checked yet is decoded on resume and its damage found.
+    damage.flip_bytes(album / done[0])
+    undone = next(f"{n:02}.flac" for n in range(8, 0, -1) if f"{n:02}.flac" not in done)
+    damage.flip_bytes(album / undone)
+    resumed = music_script("process_verify_batch.py", "--home", home)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    document = _document(home, "Long")
+    assert [f["file"] for f in document["files"]] == [f"{n:02}.flac" for n in range(1, 9)]
+    assert {f["path"] for f in document["findings"]} == {undone}
+    assert not log.exists()
+
+
+def test_a_torn_last_line_of_the_checked_files_is_checked_again(music_script, tmp_path):
+    """A kill in the middle of writing a file's result leaves half a line: that file is
+    checked again, the whole lines before it are not."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    for n in (1, 2, 3):
+        synth.tone(EXE, lib / "Album" / f"0{n}.flac", 2.0)
+    init = music_script("verify_queue_manager.py", "--home", home, "--init", "--library", lib)
+    assert init.returncode == 0
+    # A batch that claimed the album and recorded one whole line and a torn one, then died:
+    # its claim is stale, its token kept, and these lines are its.
+    data = json.loads((home / "status" / "verify" / "processing_queue.json").read_text())
+    [item] = data["items"]
+    item.update(status="in_progress", run_token="t-1", claimed_by={
+        "host": os.uname().nodename, "pid": 2**22 + 7, "pid_start": 1, "session": "s",
+        "at": "2026-01-01T00:00:00+00:00", "was": "pending"})  # fmt: skip
+    (home / "status" / "verify" / "processing_queue.json").write_text(json.dumps(data))
+    log = home / "status" / "verify" / "work" / f"{slugify('Album')}.checked.jsonl"
+    log.parent.mkdir(parents=True)
+    whole = {"token": "t-1", "name": "01.flac", "mtime_ns": 0, "size": 0, "check": {
+        "path": "01.flac", "decodes": True, "seconds": 2.0, "header": {"seconds": 2.0},
+        "errors": ["a result from before the kill"], "silences": [], "levels": {}}}  # fmt: skip
+    log.write_text(json.dumps(whole) + "\n" + '{"token": "t-1", "name": "02.fl')
+    result = music_script("process_verify_batch.py", "--home", home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    [found] = _document(home, "Album")["findings"]
+    assert (found["path"], found["code"]) == ("01.flac", "decode-error")  # from its record
+    assert "a result from before the kill" in found["message"]
