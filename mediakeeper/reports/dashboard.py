@@ -18,7 +18,13 @@ from mediakeeper.atomic import atomic_write_text
 from mediakeeper.commands import kind_command, queue_manager
 from mediakeeper.queue_items import ERROR, SKIPPED
 from mediakeeper.reports.attention import ERROR_LEVEL
-from mediakeeper.reports.progress import UNIDENTIFIED, Outstanding, QueueProgress, outstanding
+from mediakeeper.reports.progress import (
+    UNIDENTIFIED,
+    Outstanding,
+    QueueProgress,
+    outstanding,
+    status_word,
+)
 from mediakeeper.reports.records import Records, gather
 from mediakeeper.reports.render import render
 from mediakeeper.reports.weekly import (
@@ -142,7 +148,7 @@ def render_text(d: Dashboard) -> str:
             + (f", {q.skipped:,} skipped" if q.skipped else "")
         )
         lines.append(
-            pad + " · ".join(f"{s.replace('_', ' ')} {n:,}" for s, n in q.statuses.items())
+            pad + " · ".join(f"{status_word(s)} {n:,}" for s, n in q.statuses.items())
         )
         if q.stages:  # where the items in progress are (a conversion's stage)
             at = ", ".join(f"{n:,} {stage}" for stage, n in q.stages.items())
@@ -211,7 +217,7 @@ def attention_lines(d: Dashboard) -> list[str]:
         lines.append("  nothing: no open findings, no failed and no skipped items")
     for o in d.attention:
         where = f"{o.stage}: " if o.stage else ""
-        head = f"  {o.status:<8} {plain(o.name, NAME_WIDTH):<{NAME_WIDTH}}  {o.kind:<6}  "
+        head = f"  {o.word:<8} {plain(o.name, NAME_WIDTH):<{NAME_WIDTH}}  {o.kind:<6}  "
         lines.append(head + plain(where + o.message, max(20, LINE_WIDTH - len(head))))
     if d.attention_total > len(d.attention):
         lines.append(f"  … and {d.attention_total - len(d.attention):,} more")

@@ -99,6 +99,16 @@ class Outstanding:
     attempts: int
     at: datetime | None
 
+    @property
+    def word(self) -> str:
+        return status_word(self.status)
+
+
+def status_word(status: str) -> str:
+    """A queue status as every surface says it: an item the batch could not finish (status
+    ``error``) "failed", since "error" is only ever a finding's severity (``decisions``)."""
+    return "failed" if status == ERROR else status.replace("_", " ")
+
 
 def percent(part: int, whole: int) -> float:
     """Rounded down to one decimal, so 100.0 means every item, never 99.96."""

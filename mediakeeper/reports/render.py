@@ -25,6 +25,7 @@ from jinja2.bccache import Bucket
 
 from mediakeeper.commands import kind_command, queue_manager
 from mediakeeper.decisions import MEANING
+from mediakeeper.reports.progress import status_word
 from mediakeeper.wording import count, queue_name
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -65,6 +66,7 @@ def environment() -> Environment:
     env.filters["shell"] = shlex.quote
     env.filters["code"] = markdown_code
     env.filters["under"] = path_under
+    env.filters["status"] = status_word
     env.globals["queue_manager"] = queue_manager
     env.globals["kind_command"] = kind_command
     env.globals["queue_name"] = queue_name

@@ -33,6 +33,7 @@ from typing import Any
 from mediakeeper import kinds
 from mediakeeper.atomic import atomic_write_text
 from mediakeeper.commands import queue_manager
+from mediakeeper.decisions import DECIDING, severity_of
 from mediakeeper.interrupts import critical
 from mediakeeper.queue_items import COMPLETED
 from mediakeeper.reports import records as rec
@@ -87,6 +88,11 @@ class CodeCount:
     code: str
     found: int
     resolved: int
+
+    @property
+    def open(self) -> int | None:
+        """Its open decisions; None for an info code, found but never a decision."""
+        return self.found - self.resolved if severity_of(self.code) in DECIDING else None
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,8 @@ def links(markdown: str, base: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory) -> Path:
     cwd = tmp_path_factory.mktemp("demo")
-    script("-m mediakeeper.demo", cwd=cwd)
+    shown = script("-m mediakeeper.demo", cwd=cwd).stdout
+    (cwd / "demo.out").write_text(shown, encoding="utf-8")  # what the demo said, for the counts
     return cwd / "demo"
 
 
@@ -75,13 +76,19 @@ def test_the_weekly_report_leads_with_the_open_findings(demo_home):
     # (low-bitrate), Pink Floyd (inconsistent-year; and its untagged track's missing-artist,
     # missing-title, missing-year), The Beatles (legacy-tag).
     assert "### Music: 14 decisions in 6 artists" in attention
+    # The verify step's findings are errors, so decisions too: Miles Davis's damaged track
+    # (decode-error and audio-md5-mismatch), Radiohead's cut-off track (decode-error).
+    assert "### Verify: 3 decisions in 2 albums" in attention
+    # The conversion refused those two damaged sources: two failed items, not "errors".
+    assert "### Conversions queue: 2 failed, 0 skipped" in attention
     errors, warnings = attention.split("**Warnings**")
     assert "`unreadable-file`" in errors and "`missing-artist`" in errors
     assert errors.index("Radiohead") < errors.index("Metallica")  # the most decisions first
     assert "| Björk | `filename-mismatch` ×2 |" in warnings
     assert "`low-bitrate`" in warnings and "`unreadable-file`" not in warnings
     reports = links(attention, md.parent)
-    assert len(reports) == 7  # six artists and the index
+    # Six artists and the music index; two albums and the verify index.
+    assert len(reports) == 10
     assert all(path.resolve().is_file() for path in reports), reports
     assert (md.parent / "../../issues/music/index.md").resolve() in [p.resolve() for p in reports]
 
@@ -110,7 +117,10 @@ def test_the_index_lists_every_issue_report_what_needs_a_person_first(demo_home)
 def test_the_dashboard_leads_with_the_open_findings(demo_home, tmp_path):
     text = script("utilities/media_dashboard.py", "--home", demo_home).stdout
     lines = text.splitlines()
-    assert lines[2].startswith("NEEDS ATTENTION  14 decisions · 0 failed, 0 skipped")
+    # 14 music decisions + 3 verify ones; the two conversions refused for their damaged source.
+    assert lines[2].startswith("NEEDS ATTENTION  17 decisions · 2 failed, 0 skipped")
+    assert "  verify: 3 decisions in 2 albums · every report: issues/verify/index.md" in lines
+    assert "  conversions  " in text and "completed 7 · failed 2 · skipped 0" in text
     assert "nothing:" not in text
     headline = "  music: 14 decisions in 6 artists · every report: issues/music/index.md"
     assert lines.index(headline) < lines.index("QUEUES")
@@ -142,6 +152,37 @@ def test_the_weekly_page_in_chromium_leads_with_what_needs_the_user(demo_home, t
     assert '<code class="severity-error">unreadable-file</code>' in page
     assert '<a href="../../issues/music/index.md">' in page
     assert "Nothing:" not in page
+
+
+def test_every_surface_tells_the_same_count_on_the_demo(demo_home):
+    """Issue 36: one definition of a decision, one count: each batch's closing line, each
+    kind's index, the weekly report, the dashboard and ``decide`` agree (14 + 3 = 17)."""
+    said = (demo_home.parent / "demo.out").read_text(encoding="utf-8")
+    assert re.findall(r"^needs you: (.+)$", said, re.M) == [
+        "14 decisions in 6 artists",  # the music batch
+        "3 decisions in 2 albums",  # the verify batch; the conversion batch has none
+    ]
+    for kind, headline in (
+        ("music", "14 decisions in 6 artists"),
+        ("verify", "3 decisions in 2 albums"),
+    ):
+        index = (demo_home / "issues" / kind / "index.md").read_text(encoding="utf-8")
+        assert f"**{headline}.**" in index
+    assert "Nothing to decide: no open findings." in (
+        demo_home / "issues" / "conversions" / "index.md"
+    ).read_text(encoding="utf-8")  # lossy-source-copied is info: found, never a decision
+    text, _ = this_week_report(demo_home)
+    kinds = re.findall(r"^### (\w+): (\d+) decisions? in", text, re.M)
+    assert kinds == [("Music", "14"), ("Verify", "3")]
+    board = script("utilities/media_dashboard.py", "--home", demo_home).stdout
+    assert "NEEDS ATTENTION  17 decisions · 2 failed" in board
+    listing = script("utilities/decide.py", "--home", demo_home).stdout
+    assert listing.startswith("17 decisions in 8 items, worst first:")
+    assert len(re.findall(r"^ +\d+\. (music|verify) ", listing, re.M)) == 8
+    # The weekly table's "open" column counts decisions only; an info code is never open.
+    assert "| `missing-cover` | 1 | 0 | — (info) |" in text
+    assert "| `lossy-source-copied` | 51 | 0 | — (info) |" in text
+    assert "| `filename-mismatch` | 2 | 0 | 2 |" in text
 
 
 # ---- movies --------------------------------------------------------------------------------

@@ -410,7 +410,7 @@ def test_markdown_shows_the_figures_and_escapes_names(story):
     assert "| music | 5 | 12 | 41.6% | 2.2 artists/week · done around Tue 27 Jan 2026 |" in text
     assert "- \\*NSYNC\\_\\[x\\]\\|pipe" in text  # no emphasis, link or table cell break
     assert '- Guns N\' Roses "Live"' in text
-    assert "| Error Artist \\<b\\> | error | scan | 1 | folder vanished:" in text
+    assert "| Error Artist \\<b\\> | failed | scan | 1 | folder vanished:" in text
     assert "1 artist completed this week has no readable output file" in text
     w02 = render_markdown(figures(story, "2026-W02"))
     assert "- 1\\. Numbered" in w02  # not an ordered list inside the list
@@ -532,7 +532,7 @@ def test_dashboard_text(story):
     # The skipped artist is decided: counted in the percent, said beside it.
     assert "  music   [###################-----------]  66.6%  7 of 12 artists, 1 skipped" in lines
     assert "  movies  [#########---------------------]  33.3%  1 of 3 movies" in lines
-    assert "          pending 3 · in progress 0 · completed 7 · error 1 · skipped 1" in lines
+    assert "          pending 3 · in progress 0 · completed 7 · failed 1 · skipped 1" in lines
     assert "          pace 2.7 artists/week · done around Sun 18 Jan 2026" in lines
     assert "THIS WEEK  2026-W02 · Mon 5 Jan – Sun 11 Jan 2026" in lines
     assert (
@@ -551,7 +551,7 @@ def test_dashboard_text(story):
     assert "2026-01-04 23:30   1 h 00 min  completed      2 done   1 failed" in sessions[2]
     assert "crashed" in sessions[1]
     assert "NEEDS ATTENTION  3 decisions · 1 failed, 1 skipped" in lines
-    assert any(line.startswith("  error    Error Artist <b>") for line in lines)
+    assert any(line.startswith("  failed   Error Artist <b>") for line in lines)
     manager = queue_manager("music", "/data")  # the home it shows
     assert f"  music: {manager} --list --status error (or skipped) lists them;" in lines
     table = [line for line in lines if manager not in line]  # a command is never cut

@@ -83,9 +83,9 @@ def test_errors_needing_attention_are_capped_and_point_to_the_full_list(tmp_path
     board = build_dashboard(gather(tmp_path), NOW)
     lines = render_text(board).splitlines()
     assert "NEEDS ATTENTION  0 decisions · 14 failed, 1 skipped" in lines
-    shown = [line for line in lines if line.startswith(("  error ", "  skipped "))]
+    shown = [line for line in lines if line.startswith(("  failed ", "  skipped "))]
     assert len(shown) == 10
-    assert shown[0] == "  error    Band 00                       music   scan: boom 0 second line"
+    assert shown[0] == "  failed   Band 00                       music   scan: boom 0 second line"
     assert "  … and 5 more" in lines
     assert any("music_queue_manager.py --list --status error" in line for line in lines)
     assert board.attention_total == 15 and board.attention[-1].status == "error"
