@@ -156,11 +156,9 @@ def render_text(d: Dashboard) -> str:
         lines.append(pad + ("pace " + q.pace.describe(q.plural) if q.total else "no items yet"))
     w = d.week
     lines += ["", f"THIS WEEK  {w.week.label} · {w.week.span()}"]
-    done = " · ".join(
-        f"{q.plural} completed {len(wq.completed):,}"
-        for wq, q in zip(w.queues, d.queues, strict=True)
-    )
-    figures = [done]
+    # A kind that makes something says its items on its own line below.
+    done = [f"{q.done_label} {len(q.completed):,}" for q in w.queues if q.made is None]
+    figures = [" · ".join(done)] if done else []
     if w.has_tracks:
         figures.append(f"tracks {w.tracks:,}")
     figures.append(f"issues {w.issues_found:,} found, {w.issues_resolved:,} resolved")
@@ -170,7 +168,8 @@ def render_text(d: Dashboard) -> str:
     for q in w.making:  # what the weekly report counts, from the same records
         nouns = (q.makes, q.progress.noun, q.progress.plural)
         lines.append(f"  {q.makes.verb} {q.made.describe(*nouns)}")
-        lines.append(f"    in all {q.made_in_all.describe(*nouns)}")
+        if q.made_before:
+            lines.append(f"    in all {q.made_in_all.describe(*nouns)}")
     lines.append(
         f"  time invested {format_duration(w.seconds)} in {count(len(w.sessions), 'session')}"
         f" · lookups {w.lookups:,}, "

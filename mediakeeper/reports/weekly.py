@@ -122,6 +122,17 @@ class QueueWeek:
         return kinds.get(self.kind).makes
 
     @property
+    def done_label(self) -> str:
+        """``albums converted``, ``albums verified``, ``artists completed``: what its figure of
+        the week counts, so two queues of albums never read as the same line."""
+        return f"{self.progress.plural} {self.makes.verb if self.makes else 'completed'}"
+
+    @property
+    def made_before(self) -> bool:
+        """Whether its items made in all are more than this week's (else one figure says both)."""
+        return bool(self.made_in_all and self.made and self.made_in_all.items > self.made.items)
+
+    @property
     def counts_tracks(self) -> bool:
         return kinds.get(self.kind).counts("track_count")
 
