@@ -107,7 +107,7 @@ def test_the_week_and_all_time_count_the_books_their_hours_and_the_copies(
     assert board.returncode == 0, board.stderr
     lines = board.stdout.splitlines()
     assert f"  made 2 books · {hours} h of audio · 1 joined without re-encoding" in lines
-    assert "in all" not in board.stdout
+    assert "    in all " not in board.stdout
     assert "converted" not in board.stdout
     dashboard = tmp_path / "dashboard.html"
     written = music_script("media_dashboard.py", "--home", made, "--html", dashboard)
