@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from mediakeeper.media import ffmpeg, synth  # noqa: E402
-from mediakeeper.media.processors.convert import PROFILES, encode_args  # noqa: E402
+from mediakeeper.media.convert import PROFILES, encode_args  # noqa: E402
 from mediakeeper.music.synth import PNG_1X1  # noqa: E402
 
 PER_ALBUM = 8

@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from mediakeeper.media import chromaprint, ffmpeg, synth  # noqa: E402
-from mediakeeper.queue import QueueStore  # noqa: E402
+from mediakeeper.queue.store import QueueStore  # noqa: E402
 from tests.servers.acoustid import (  # noqa: E402
     API_KEY,
     FakeAcoustID,

@@ -32,10 +32,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mediakeeper import manager  # noqa: E402
-from mediakeeper.atomic import atomic_write_text  # noqa: E402
-from mediakeeper.queue import FOLD_AFTER_LINES, QueueStore, dump_queue  # noqa: E402
-from mediakeeper.queue_items import new_item, new_queue  # noqa: E402
+from mediakeeper.fs.atomic import atomic_write_text  # noqa: E402
+from mediakeeper.queue import manager  # noqa: E402
+from mediakeeper.queue.items import new_item, new_queue  # noqa: E402
+from mediakeeper.queue.store import FOLD_AFTER_LINES, QueueStore, dump_queue  # noqa: E402
 
 SESSION = "20240309_session_001"
 

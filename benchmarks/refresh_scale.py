@@ -42,11 +42,12 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import mutagen  # noqa: E402
 from library_scale import build  # noqa: E402
 
-from mediakeeper import manager  # noqa: E402
-from mediakeeper.batch import BatchOptions, BatchRunner, ItemResult  # noqa: E402
-from mediakeeper.fingerprints import Recorder  # noqa: E402
-from mediakeeper.queue import QueueStore  # noqa: E402
-from mediakeeper.sessions import start_session  # noqa: E402
+from mediakeeper.batch.job import ItemResult  # noqa: E402
+from mediakeeper.batch.runner import BatchOptions, BatchRunner  # noqa: E402
+from mediakeeper.batch.session_log import start_session  # noqa: E402
+from mediakeeper.queue import manager  # noqa: E402
+from mediakeeper.queue.fingerprints import Recorder  # noqa: E402
+from mediakeeper.queue.store import QueueStore  # noqa: E402
 
 
 class Unchanging:

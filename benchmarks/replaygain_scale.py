@@ -29,8 +29,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mediakeeper.media import ffmpeg, synth  # noqa: E402
-from mediakeeper.media.processors import replaygain  # noqa: E402
+from mediakeeper.media import (  # noqa: E402
+    ffmpeg,
+    replaygain,
+    synth,
+)
 
 
 def main() -> None:

@@ -28,19 +28,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mediakeeper.commands import kind_argv, kind_command, tool_command
-from mediakeeper.errors import MediakeeperError
+from mediakeeper.core.commands import kind_argv, kind_command, tool_command
+from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.media import damage, ffmpeg
 from mediakeeper.media import synth as sound
 from mediakeeper.music import synth
 from mediakeeper.music.fixes import read_journal
-from mediakeeper.slug import slugify
-from mediakeeper.wording import count
+from mediakeeper.system.interrupts import EXIT_INTERRUPTED
+from mediakeeper.text.slug import slugify
+from mediakeeper.text.wording import count
 
 MARKER = ".mediakeeper-demo"
 UNTAGGED = "Pink Floyd/untitled.flac"
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 # An 8x8 dark-grey baseline JPEG (204 bytes): the demo's cover.jpg.
 COVER_JPG = base64.b64decode(
@@ -343,16 +343,17 @@ def _again(home: Path) -> str:
 
 
 def _env() -> dict[str, str]:
-    """The environment for the commands: the checkout importable even when not installed."""
+    """The environment for the commands: the checkout importable even when not installed
+    (``python -m mediakeeper`` from any folder)."""
     env = dict(os.environ)
     root = Path(__file__).resolve().parent.parent
-    if (root / "utilities" / "__init__.py").is_file():
+    if (root / "utilities").is_dir():  # a checkout, beside its scripts
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     return env
 
 
 def run_command(argv: list[str]) -> int:
-    """Run a command as a person would (worded by ``mediakeeper.commands``, so the line shown
+    """Run a command as a person would (worded by ``mediakeeper.core.commands``, so the line shown
     can be pasted anywhere), its output straight to the terminal."""
     print(f"$ {shlex.join(argv)}", flush=True)
     done = subprocess.run(argv, env=_env(), check=False)
@@ -414,7 +415,7 @@ def _closing(home: Path) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m mediakeeper.demo",
         description="Build a small music library with planted tag problems and run the "
@@ -433,7 +434,32 @@ def main(argv: list[str] | None = None) -> int:
         help="wipe and rebuild the demo home first (default: on); with --no-fresh an "
         "existing demo is processed as it stands",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _run_steps(home: Path) -> int:
+    """The real commands on the demo library, one heading each; the music batch's exit code
+    (a usage error there stops the demo)."""
+    library = str(home.resolve() / "Music")
+    _heading("1. Process a batch of 10 artists, offline (the real command)")
+    code = run_command([*kind_argv("music", "batch", home),
+                        *("--library", library, "--batch-size", "10", "--offline")])  # fmt: skip
+    if code == EXIT_USAGE:
+        return code
+    _heading("2. Where the queue stands")
+    run_command([*kind_argv("music", "queue", home), "--show-summary"])
+    _heading("3. Convert the albums into a portable Opus library (the real command)")
+    run_command([*kind_argv("conversions", "batch", home),
+                 *("--library", library, "--batch-size", "20"),
+                 *("--output", str(home.resolve() / "Portable"), "--profile", "opus")])  # fmt: skip
+    _heading("4. Verify every album: each file decoded in full (the real command)")
+    run_command([*kind_argv("verify", "batch", home),
+                 *("--library", library, "--batch-size", "20")])  # fmt: skip
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     home: Path = args.home
 
     print(
@@ -456,32 +482,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     try:
-        _heading("1. Process a batch of 10 artists, offline (the real command)")
-        code = run_command(
-            [
-                *kind_argv("music", "batch", home),
-                *("--library", str(home.resolve() / "Music"), "--batch-size", "10", "--offline"),
-            ]
-        )
+        code = _run_steps(home)
         if code == EXIT_USAGE:
             return EXIT_USAGE
-        _heading("2. Where the queue stands")
-        run_command([*kind_argv("music", "queue", home), "--show-summary"])
-        _heading("3. Convert the albums into a portable Opus library (the real command)")
-        run_command(
-            [
-                *kind_argv("conversions", "batch", home),
-                *("--library", str(home.resolve() / "Music"), "--batch-size", "20"),
-                *("--output", str(home.resolve() / "Portable"), "--profile", "opus"),
-            ]
-        )
-        _heading("4. Verify every album: each file decoded in full (the real command)")
-        run_command(
-            [
-                *kind_argv("verify", "batch", home),
-                *("--library", str(home.resolve() / "Music"), "--batch-size", "20"),
-            ]
-        )
         _closing(home)
     except KeyboardInterrupt:
         print("\ndemo: interrupted", file=sys.stderr)

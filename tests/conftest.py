@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.queue import QueueStore
-from mediakeeper.queue_items import new_item, new_queue
+from mediakeeper.queue.items import new_item, new_queue
+from mediakeeper.queue.store import QueueStore
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -504,7 +504,7 @@ def tree_bytes():
 
 def _load_queue(home: Path) -> dict:
     """The music queue of a data home as the product reads it (journal replayed)."""
-    from mediakeeper.queue import QueueStore
+    from mediakeeper.queue.store import QueueStore
 
     return QueueStore(Path(home) / "status" / "music", "music").load()
 

@@ -1,42 +1,10 @@
 """Every media queue at a glance: python utilities/media_dashboard.py --help"""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
-
-import utilities.startup  # noqa: F401  (first: a Ctrl+C during the imports below exits 130)
+import mediakeeper.cli.startup  # noqa: F401  (first: a Ctrl+C during the imports below exits 130)
 
 # isort: split
-import click
 
-from mediakeeper.reports.dashboard import dashboard_for, render_text, write_dashboard_html
-from utilities.cli import Command, OutputFile, home_option, settings_for, stops_on_signals
-from utilities.weekly_report import moment
-
-
-@click.command(
-    cls=Command, reads_home=True, context_settings={"help_option_names": ["-h", "--help"]}
-)
-@home_option
-@click.option(
-    "--html",
-    "html_path",
-    type=OutputFile("dashboard.html"),
-    help="Write the dashboard as a self-contained HTML page to this file instead.",
-)
-@click.option("--now", hidden=True, help="Show the dashboard as of this UTC moment (ISO-8601).")
-def main(home, html_path, now):
-    """Progress of every queue (bars, counts by status, pace), the last sessions, the errors
-    that need you, and this week's numbers. Works in a pipe or a log: no colours needed."""
-    settings = settings_for(home)
-    with stops_on_signals():  # the --html page is replaced whole, or not at all
-        board = dashboard_for(settings.home, moment(now))
-        if html_path is not None:
-            click.echo(f"Dashboard written: {write_dashboard_html(html_path, board)}")
-            return
-        click.echo(render_text(board), nl=False)
-
+from mediakeeper.cli.dashboard import main
 
 if __name__ == "__main__":
     main()

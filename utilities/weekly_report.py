@@ -1,68 +1,10 @@
 """Regenerate weekly progress reports: python utilities/weekly_report.py --help"""
 
-import sys
-from datetime import UTC, datetime
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
-
-import utilities.startup  # noqa: F401  (first: a Ctrl+C during the imports below exits 130)
+import mediakeeper.cli.startup  # noqa: F401  (first: a Ctrl+C during the imports below exits 130)
 
 # isort: split
-import click
 
-from mediakeeper.errors import MediakeeperError
-from mediakeeper.reports.weekly import write_all_weekly_reports, write_weekly_report
-from mediakeeper.reports.weeks import Week, parse_time, parse_week
-from utilities.cli import Command, home_option, settings_for, stops_on_signals
-
-
-class UsageProblem(MediakeeperError):
-    """A flag combination that makes no sense, said in one line."""
-
-
-def moment(text: str | None) -> datetime:
-    """--now (hidden): the moment to report as of, so a report can be reproduced exactly."""
-    if text is None:
-        return datetime.now(UTC)
-    parsed = parse_time(text)
-    if parsed is None:
-        raise UsageProblem(f"invalid --now {text!r}: write it as ISO-8601, e.g. 2026-11-21T18:00Z")
-    return parsed
-
-
-@click.command(
-    cls=Command, reads_home=True, context_settings={"help_option_names": ["-h", "--help"]}
-)
-@home_option
-@click.option(
-    "--week", metavar="YYYY-Www", help="The ISO week to report, e.g. 2026-W47 (default: this week)."
-)
-@click.option(
-    "--all",
-    "all_weeks",
-    is_flag=True,
-    help="Every week from the first queue or session to this one.",
-)
-@click.option("--now", hidden=True, help="Report as of this UTC moment (ISO-8601).")
-def main(home, week, all_weeks, now):
-    """Write the weekly progress report (Markdown and a self-contained HTML page) to
-    status/reports/YYYY-MM-DD_weekly_progress.md and .html, the date being the week's Monday.
-    Weeks run Monday to Sunday in UTC. Prints the paths written."""
-    if week and all_weeks:
-        raise UsageProblem("give --week or --all, not both")
-    settings = settings_for(home)
-    when = moment(now)
-    with stops_on_signals():  # each report's pair is replaced whole, or not at all
-        if all_weeks:
-            written = write_all_weekly_reports(settings.home, now=when)
-        else:
-            chosen = parse_week(week) if week else Week.of(when)
-            written = [write_weekly_report(settings.home, chosen.monday, now=when)]
-        for md_path, html_path in written:
-            click.echo(md_path)
-            click.echo(html_path)
-
+from mediakeeper.cli.report import main
 
 if __name__ == "__main__":
     main()

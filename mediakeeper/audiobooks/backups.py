@@ -10,7 +10,7 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mediakeeper.config import Settings
+from mediakeeper.core.config import Settings
 
 _STAMP = re.compile(r"_(\d{8}_\d{6})(?:_\d+)?$")
 

@@ -9,12 +9,13 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from mediakeeper.conversions.albums import album_files
-from mediakeeper.errors import LibraryError
-from mediakeeper.fsnames import is_junk
-from mediakeeper.media.processors.convert import is_audio
+from mediakeeper.core.errors import LibraryError
+from mediakeeper.fs.names import is_junk
+from mediakeeper.media.albums import album_files
+from mediakeeper.media.convert import is_audio
+from mediakeeper.text.discs import BOOK_PART
 
-DISC = re.compile(r"^(cd|disc|disk|part|teil)[\s._-]*\d+\b", re.IGNORECASE)
+DISC = re.compile(rf"^{BOOK_PART}", re.IGNORECASE)
 
 
 def natural_key(name: str) -> tuple:

@@ -8,9 +8,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from mediakeeper.findings import Finding, finding_of
-from mediakeeper.media import ffmpeg
-from mediakeeper.media.processors import merge_m4b
+from mediakeeper.core.findings import Finding, finding_of
+from mediakeeper.media import ffmpeg, merge_m4b
 
 
 def measure(exe: str, folder: Path, files: Sequence[Path], titles: Sequence[str], threads: int = 0,

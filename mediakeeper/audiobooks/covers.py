@@ -25,11 +25,11 @@ from pathlib import Path
 import mutagen
 
 from mediakeeper.audiobooks.books import disc_folders, natural_key
-from mediakeeper.findings import Finding, finding_of
+from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.limits import MAX_IMAGE_BYTES
 from mediakeeper.media import ffmpeg
-from mediakeeper.media.processors.carry import embedded_cover
+from mediakeeper.media.carry import embedded_cover
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 PREFERRED = ("cover", "folder", "front")

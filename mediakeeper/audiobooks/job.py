@@ -20,22 +20,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
 from mediakeeper.audiobooks import checks, covers, metadata, resume
 from mediakeeper.audiobooks.books import book_files
-from mediakeeper.batch import ItemFailure, ItemResult
-from mediakeeper.conversions.plan import check_space
-from mediakeeper.errors import MediakeeperError
-from mediakeeper.findings import finding_record
-from mediakeeper.item_progress import report_fraction
-from mediakeeper.kinds import AUDIOBOOKS
-from mediakeeper.media import ffmpeg
-from mediakeeper.media.processors import merge_m4b
-from mediakeeper.media.workdir import PARTIAL, copy_verified, file_hash
-from mediakeeper.queue_items import finding_counts
-from mediakeeper.reports.render import render
-from mediakeeper.slug import inside, slugify
-from mediakeeper.staged import COMPLETED, Attempt, Stage, StagedJob
+from mediakeeper.batch.job import ItemFailure, ItemResult
+from mediakeeper.batch.stage_progress import report_fraction
+from mediakeeper.batch.staged import COMPLETED, Attempt, Stage, StagedJob
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.findings import finding_record
+from mediakeeper.core.kinds import AUDIOBOOKS
+from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
+from mediakeeper.fs.workdir import PARTIAL, check_space, copy_verified, file_hash
+from mediakeeper.media import ffmpeg, merge_m4b
+from mediakeeper.queue.items import finding_counts
+from mediakeeper.text.render import render
+from mediakeeper.text.slug import inside, slugify
 
 BACKUP, MEASURE, MERGE, PLACE = "backup", "measure", "merge", "place"
 BOOK = "_book"

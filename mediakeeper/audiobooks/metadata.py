@@ -12,10 +12,10 @@ from pathlib import Path
 from mutagen.mp4 import MP4, MP4Cover
 
 from mediakeeper import tags
-from mediakeeper.errors import AudioError, MediakeeperError
-from mediakeeper.findings import Finding, finding_of
+from mediakeeper.core.errors import AudioError, MediakeeperError
+from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.lookup.images import image_suffix
-from mediakeeper.textcut import cut
+from mediakeeper.text.cut import cut
 
 DESC_UNITS = 255  # Apple's short description; the whole text goes into ``ldes``
 _LEADING_NUMBER = re.compile(r"^\s*\d+\s*[-._)]*\s*")

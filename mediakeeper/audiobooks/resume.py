@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.media.processors import merge_m4b
+from mediakeeper.media import merge_m4b
 
 # What a merge leaves in the state: gone when the book is merged again.
 MERGED = ("sha256", "copied", "starts", "seconds", "carried", "cover", "cover_notes")

@@ -12,9 +12,9 @@ from typing import Any
 from mediakeeper.audiobooks import metadata
 from mediakeeper.audiobooks.books import book_files
 from mediakeeper.audiobooks.job import AudiobookJob
-from mediakeeper.config import Settings
-from mediakeeper.errors import ConfigError, MediakeeperError
-from mediakeeper.staged import check_layout, libraries
+from mediakeeper.batch.staged import check_layout, libraries
+from mediakeeper.core.config import Settings
+from mediakeeper.core.errors import ConfigError, MediakeeperError
 
 KIND = "audiobooks"
 

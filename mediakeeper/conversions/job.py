@@ -1,5 +1,5 @@
 """One album folder converted through its working directory, on the shared stage machine
-(``mediakeeper.staged``: the working directory, ``state.json``, resume, ``failed_<stage>``,
+(``mediakeeper.batch.staged``: the working directory, ``state.json``, resume, ``failed_<stage>``,
 placing, deleting originals and cleaning are its, not this module's).
 
 - preparing: free space on every volume checked, and the output's place (refused now rather
@@ -28,25 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from mediakeeper.atomic import atomic_write_text
-from mediakeeper.batch import ItemResult
-from mediakeeper.conversions import plan
-from mediakeeper.conversions.outputs import write_outputs
-from mediakeeper.errors import MediakeeperError
-from mediakeeper.findings import finding_record
-from mediakeeper.media import ffmpeg
-from mediakeeper.media.processors.convert import (
-    PROFILES,
-    Converted,
-    ConvertFailed,
-    DamagedSource,
-    convert,
-    copy_track,
-)
-from mediakeeper.media.workdir import copy_verified, same_files, same_volume
-from mediakeeper.queue_items import finding_counts
-from mediakeeper.slug import slugify
-from mediakeeper.staged import (
+from mediakeeper.batch.job import ItemResult
+from mediakeeper.batch.staged import (
     COMPLETED,
     DELETING,
     Attempt,
@@ -56,6 +39,23 @@ from mediakeeper.staged import (
     album_target,
     copy_original,
 )
+from mediakeeper.conversions import plan
+from mediakeeper.conversions.outputs import write_outputs
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.findings import finding_record
+from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.workdir import copy_verified, same_files, same_volume
+from mediakeeper.media import ffmpeg
+from mediakeeper.media.convert import (
+    PROFILES,
+    Converted,
+    ConvertFailed,
+    DamagedSource,
+    convert,
+    copy_track,
+)
+from mediakeeper.queue.items import finding_counts
+from mediakeeper.text.slug import slugify
 
 PREPARING, CONVERTING, ARCHIVING, FINALIZING = "preparing", "converting", "archiving", "finalizing"
 STAGES = (PREPARING, CONVERTING, ARCHIVING, FINALIZING, DELETING, COMPLETED)

@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.atomic import atomic_write_text
-from mediakeeper.kinds import CONVERSIONS
-from mediakeeper.reports.render import render
-from mediakeeper.slug import inside
+from mediakeeper.core.kinds import CONVERSIONS
+from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.text.render import render
+from mediakeeper.text.slug import inside
 
 
 def write_outputs(home: Path, slug: str, album: Mapping[str, Any]) -> None:

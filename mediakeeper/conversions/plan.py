@@ -10,10 +10,20 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from mediakeeper.conversions.albums import album_files
-from mediakeeper.errors import MediakeeperError
-from mediakeeper.findings import Finding, finding_of
-from mediakeeper.media.processors.convert import (
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.findings import Finding, finding_of
+
+# Free space is checked per volume by fs.workdir (audiobooks check it too); a plan names it.
+from mediakeeper.fs.workdir import (  # noqa: F401
+    MB,
+    NotEnoughSpace,
+    check_space,
+    existing_parent,
+    free_bytes,
+    volume_of,
+)
+from mediakeeper.media.albums import album_files
+from mediakeeper.media.convert import (
     CD_BYTES_PER_SECOND,  # noqa: F401  (said here before it moved)
     Profile,
     estimated_bytes,
@@ -23,17 +33,11 @@ from mediakeeper.media.processors.convert import (
     is_video,
     output_name,
 )
-from mediakeeper.media.workdir import existing_parent, free_bytes, volume_of
 
 ENCODE, COPY_LOSSY, KEEP, LEAVE = "encode", "copy-lossy", "keep", "leave-out"
 # What a damaged source does ([conversions] damaged): fail its album, or be left out of it
 # with a finding; a track left out is recorded with the action LEFT_OUT.
 FAIL, LEAVE_OUT, LEFT_OUT = "fail", "leave-out", "left-out"
-MB = 1_000_000
-
-
-class NotEnoughSpace(MediakeeperError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -92,28 +96,6 @@ def from_records(records: list[Mapping]) -> list[Entry]:
     return [Entry(**r) for r in records]
 
 
-def check_space(needs: Mapping[Path, int], min_free_mb: int, album: str) -> None:
-    """``needs``: bytes that will land under each path. Summed per volume; each volume must
-    keep ``min_free_mb`` free besides. NotEnoughSpace names every volume short and by how
-    much."""
-    by_volume: dict[int, tuple[Path, int]] = {}
-    for path, size in needs.items():
-        device, named = volume_of(path)
-        previous = by_volume.get(device, (named, 0))
-        by_volume[device] = (previous[0], previous[1] + size)
-    short = []
-    for named, size in by_volume.values():
-        want = size + min_free_mb * MB
-        have = free_bytes(named)
-        if have < want:
-            short.append(
-                f"{named} needs {_mb(size)} MB (+{min_free_mb} MB kept free) and has "
-                f"{_mb(have)} MB free: {_mb(want - have)} MB missing"
-            )
-    if short:
-        raise NotEnoughSpace(f"not enough space for {album}: " + "; ".join(short))
-
-
 def check_writable(root: Path) -> None:
     """Refuse, before an hour of encoding, a destination nothing can be written to."""
     where = existing_parent(root)
@@ -126,8 +108,6 @@ def _read_only(path: Path) -> bool:
     return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
 
 
-def _mb(size: int) -> str:
-    return f"{max(size, 0) / MB:.1f}"
 
 
 def source_bytes(items: list[Entry]) -> int:

@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.config import Settings
+from mediakeeper.batch.staged import check_layout, libraries
 from mediakeeper.conversions import plan
 from mediakeeper.conversions.job import (
     ARCHIVING,
@@ -22,10 +22,10 @@ from mediakeeper.conversions.job import (
     SOURCE,
     ConversionJob,
 )
-from mediakeeper.errors import ConfigError
+from mediakeeper.core.config import Settings
+from mediakeeper.core.errors import ConfigError
 from mediakeeper.media import ffmpeg
-from mediakeeper.media.processors.convert import PROFILES, encode_command
-from mediakeeper.staged import check_layout, libraries
+from mediakeeper.media.convert import PROFILES, encode_command
 
 KIND = "conversions"
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mediakeeper import __version__
-from mediakeeper.config import Settings
+from mediakeeper.core.config import Settings
 from mediakeeper.lookup.acoustid_types import (
     KeyRefused,
     Match,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mediakeeper.config import Settings
-from mediakeeper.errors import ConfigError, LookupFailed
+from mediakeeper.core.config import Settings
+from mediakeeper.core.errors import ConfigError, LookupFailed
 
 KEY_HELP = (
     "set key in the [acoustid] section of mediakeeper.toml or MEDIAKEEPER_ACOUSTID_KEY; an "

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from mediakeeper.config import Settings
+from mediakeeper.core.config import Settings
 
 Client = TypeVar("Client")
 _clients: dict[tuple[Any, Any, int], Any] = {}

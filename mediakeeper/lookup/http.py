@@ -52,7 +52,7 @@ from requests_ratelimiter import LimiterMixin
 from urllib3.util.retry import Retry
 
 from mediakeeper import __version__
-from mediakeeper.errors import ConfigError, LookupFailed
+from mediakeeper.core.errors import ConfigError, LookupFailed
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.limits import BodyTimeout, BoundedAdapter, ResponseTooLarge
 from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is public here)

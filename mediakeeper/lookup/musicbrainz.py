@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from musicbrainzngs import mbxml
 
-from mediakeeper.config import Settings
+from mediakeeper.core.config import Settings
 from mediakeeper.lookup.http import LookupFailed, LookupSession, check_http_url, user_agent
 
 COVER_ART_ARCHIVE = "https://coverartarchive.org"

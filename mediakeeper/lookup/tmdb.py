@@ -24,7 +24,7 @@ import requests
 import tmdbsimple
 
 from mediakeeper import __version__
-from mediakeeper.config import Settings
+from mediakeeper.core.config import Settings
 from mediakeeper.lookup.http import LookupFailed, LookupSession, check_http_url
 from mediakeeper.lookup.tmdb_types import (
     CastMember,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mediakeeper.config import CONFIG_FILE, Settings
-from mediakeeper.errors import ConfigError, LookupFailed
+from mediakeeper.core.config import CONFIG_FILE, Settings
+from mediakeeper.core.errors import ConfigError, LookupFailed
 
 SITE = "https://www.themoviedb.org"
 IMDB_SITE = "https://www.imdb.com"

@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from mediakeeper.errors import ConfigError
+from mediakeeper.core.errors import ConfigError
 from mediakeeper.media import ffmpeg
 
 LENGTH = 120  # seconds fingerprinted, as fpcalc does by default

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.errors import ConfigError, MediakeeperError
-from mediakeeper.linux import child_dies_with_parent
-from mediakeeper.wording import clock
+from mediakeeper.core.errors import ConfigError, MediakeeperError
+from mediakeeper.system.linux import child_dies_with_parent
+from mediakeeper.text.wording import clock
 
 _RUNNING: set[subprocess.Popen] = set()  # this process's ffmpeg children, for kill_running
 _LOCK = threading.Lock()

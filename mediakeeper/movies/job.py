@@ -18,12 +18,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediakeeper.atomic import atomic_write_bytes
-from mediakeeper.batch import ItemFailure, ItemResult
-from mediakeeper.commands import queue_manager
-from mediakeeper.config import Settings
-from mediakeeper.errors import LibraryError, LookupFailed
-from mediakeeper.findings import Finding, finding_record
+from mediakeeper.batch.job import ItemFailure, ItemResult
+from mediakeeper.batch.reach import go_offline, went_offline
+from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
+from mediakeeper.core.commands import kind_command, queue_manager
+from mediakeeper.core.config import Settings
+from mediakeeper.core.errors import LibraryError, LookupFailed
+from mediakeeper.core.findings import Finding, finding_record
+from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.lookup.clients import per_process
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.tmdb_types import KeyRefused, MovieDetails
@@ -32,11 +34,9 @@ from mediakeeper.movies.names import ParsedName
 from mediakeeper.movies.nfo import movie_nfo
 from mediakeeper.movies.outputs import MovieOutputs
 from mediakeeper.movies.videos import VideoScan, scan_videos
-from mediakeeper.queue_items import finding_counts
-from mediakeeper.reach import go_offline, went_offline
-from mediakeeper.slug import inside, slugify
-from mediakeeper.wording import count
-from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
+from mediakeeper.queue.items import finding_counts
+from mediakeeper.text.slug import inside, slugify
+from mediakeeper.text.wording import count
 
 if TYPE_CHECKING:
     from mediakeeper.lookup.tmdb import TMDb
@@ -332,7 +332,8 @@ def _unidentified(state: dict[str, Any]) -> str:
     (or when there is nothing to identify: no video file is its own finding)."""
     status = state["match"]["status"]
     if status == OFFLINE:
-        return "not identified yet (offline): process_movie_batch.py --enrich looks it up"
+        enrich = f"{kind_command('movies', 'batch')} --enrich"
+        return f"not identified yet (offline): `{enrich}` looks it up"
     if status in (rules.NO_MATCH, rules.AMBIGUOUS):
         what = "no TMDb match" if status == rules.NO_MATCH else "several TMDb movies fit"
         return f"{what}: its report lists the candidates; take one with --choose NAME ID"
@@ -340,7 +341,7 @@ def _unidentified(state: dict[str, Any]) -> str:
 
 
 def _chosen(item: dict[str, Any]) -> int | None:
-    """The TMDb id a person chose for this movie (``movie_queue_manager.py --choose``)."""
+    """The TMDb id a person chose for this movie (the movie queue manager's ``--choose``)."""
     return (item.get("choice") or {}).get("tmdb_id")
 
 

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from mediakeeper.textfold import words
+from mediakeeper.text.fold import words
 
 YEAR = r"(?:18[89]\d|19\d\d|20\d\d)"
 _TMDB_TAG = re.compile(r"[\[{(]\s*tmdb(?:id)?\s*[-=:]\s*(\d+)\s*[\]})]", re.IGNORECASE)

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.atomic import atomic_write_text
-from mediakeeper.kinds import MOVIES
-from mediakeeper.reports.render import render
-from mediakeeper.slug import inside
+from mediakeeper.core.kinds import MOVIES
+from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.text.render import render
+from mediakeeper.text.slug import inside
 
 
 class MovieOutputs:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from mediakeeper.findings import Finding, finding_of
+from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.lookup.tmdb_types import MovieCandidate, MovieDetails
 from mediakeeper.movies.names import (
     ParsedName,
@@ -26,7 +26,7 @@ from mediakeeper.movies.videos import DISC_FOLDERS, VideoScan
 
 MATCHED, AMBIGUOUS, NO_MATCH = "matched", "ambiguous", "none"
 CANDIDATES_SHOWN = 10
-# Finding codes (a public contract: mediakeeper.findings.CODES lists them with the others).
+# Finding codes (a public contract: mediakeeper.core.findings.CODES lists them with the others).
 NO_VIDEO_FILE = "no-video-file"
 SEVERAL_MAIN_FILES = "several-main-files"
 MISSING_YEAR = "missing-year-in-name"

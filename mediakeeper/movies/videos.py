@@ -19,9 +19,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from mediakeeper.errors import LibraryError
-from mediakeeper.folderlinks import not_followed
-from mediakeeper.fsnames import is_junk
+from mediakeeper.core.errors import LibraryError
+from mediakeeper.fs.links import not_followed
+from mediakeeper.fs.names import is_junk
 
 VIDEO_SUFFIXES = frozenset(
     {".3gp", ".asf", ".avi", ".divx", ".flv", ".iso", ".m2ts", ".m4v", ".mkv", ".mov", ".mp4",

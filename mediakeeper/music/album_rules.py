@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from mediakeeper.findings import Finding
+from mediakeeper.core.findings import Finding
 from mediakeeper.music.fixplan import (
     artist_identity,
     disc_suffix,
@@ -30,7 +30,7 @@ from mediakeeper.music.fixplan import (
 )
 from mediakeeper.music.model import Track
 from mediakeeper.music.rule_base import Context, Rule, counts_text, finding, label, tag_code
-from mediakeeper.wording import count
+from mediakeeper.text.wording import count
 
 _REQUIRED_EVERYWHERE = ("title", "artist", "date")
 _REQUIRED_IN_ALBUM = ("album", "albumartist", "tracknumber")  # loose tracks may lack these

@@ -17,12 +17,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from mediakeeper.findings import Finding, finding_of
+from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.lookup.musicbrainz import ArtistCandidate, ReleaseGroup, cover_url
 from mediakeeper.music.fixplan import folder_year, most_common, year_of
 from mediakeeper.music.model import ArtistScan, TagChange, Track
-from mediakeeper.textfold import words
-from mediakeeper.wording import count
+from mediakeeper.text.fold import words
+from mediakeeper.text.wording import count
 
 # Same-named candidates whose albums are compared (one browse each), in the search's order.
 MAX_COMPARED = 5

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from mediakeeper.filechecks import PERMISSION_DENIED
-from mediakeeper.findings import Finding
+from mediakeeper.core.findings import Finding
+from mediakeeper.fs.checks import PERMISSION_DENIED
 from mediakeeper.music.fixplan import clean_text, mojibake_repair, tidy_spaces
 from mediakeeper.music.rule_base import Context, finding, label
 

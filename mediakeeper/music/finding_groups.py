@@ -14,17 +14,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mediakeeper.decisions import is_open
+from mediakeeper.core.decisions import is_open
 from mediakeeper.music.fixplan import parse_number
 from mediakeeper.music.model import TagChange, Track
-from mediakeeper.reports.render import path_under
 from mediakeeper.tags import version_after_write
-from mediakeeper.wording import count, spans
+from mediakeeper.text.render import path_under
+from mediakeeper.text.wording import count, spans
 
 
 @dataclass(frozen=True)
 class Group:
-    """Findings (records, as :func:`mediakeeper.findings.finding_record` makes them) said once."""
+    """Findings (records, as :func:`mediakeeper.core.findings.finding_record` makes them) said
+    once."""
 
     findings: tuple[dict[str, Any], ...]
     where: str  # "01 - Song.mp3", "15 tracks (1-15)", "(artist)"
@@ -40,7 +41,7 @@ class Group:
 
     @property
     def open(self) -> bool:
-        """Decisions for a person (``mediakeeper.decisions``), not an info finding."""
+        """Decisions for a person (``mediakeeper.core.decisions``), not an info finding."""
         return is_open(self.first)
 
 

@@ -2,7 +2,7 @@
 
 Every change is journaled before the file is touched: one JSON line per tag with its old and
 new value, in ``status/music/changes/<session>.jsonl``, on disk before any file is replaced.
-The tag write itself replaces the file atomically (see ``mediakeeper.safewrite``), so a kill
+The tag write itself replaces the file atomically (see ``mediakeeper.fs.safewrite``), so a kill
 at any instant leaves each file old or new and the journal always knows at least as much as
 the files. Undo puts old values back, newest first, and leaves alone any tag that was changed
 again since.
@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mediakeeper import tags
-from mediakeeper.atomic import append_lines, encode_text, fsync_dir
-from mediakeeper.errors import AudioError, MediakeeperError, NotFound
-from mediakeeper.fsnames import home_id
-from mediakeeper.matching import find_name
+from mediakeeper.core.errors import AudioError, MediakeeperError, NotFound
+from mediakeeper.fs.atomic import append_lines, encode_text, fsync_dir
+from mediakeeper.fs.names import home_id
+from mediakeeper.fs.spares import folder_for as spares_folder
 from mediakeeper.music.journal import (
     CHANGES_DIR,
     JournalEntry,
@@ -31,9 +31,9 @@ from mediakeeper.music.journal import (
     read_journals,
 )
 from mediakeeper.music.model import TagChange
-from mediakeeper.spares import folder_for as spares_folder
-from mediakeeper.textfold import caseless
-from mediakeeper.wording import value
+from mediakeeper.text.fold import caseless
+from mediakeeper.text.matching import find_name
+from mediakeeper.text.wording import value
 
 
 class ChangeJournal:
@@ -120,7 +120,7 @@ def apply_changes(
         for rel, group in _by_path(changes).items()
     ]
     # The originals the copies replace are set aside beside the artist folders (see
-    # mediakeeper.spares); the batch deletes them when it ends.
+    # mediakeeper.fs.spares); the batch deletes them when it ends.
     done = _carry_out(
         files,
         journal,
@@ -264,7 +264,7 @@ def artist_named(everything: list[JournalEntry], artist: str) -> str:
 
 def _artist_named(everything: list[JournalEntry], artist: str) -> str:
     """The journaled artist ``artist`` means, found as every command finds a name
-    (``mediakeeper.matching``), as its :func:`caseless` key: spellings that differ only by
+    (``mediakeeper.text.matching``), as its :func:`caseless` key: spellings that differ only by
     case or by how an accent is encoded are one artist."""
     spellings = {caseless(e.artist): e.artist for e in everything}
     try:
@@ -324,13 +324,8 @@ class JournalUnwritable(MediakeeperError):
     exit_code = 1
 
 
-def undo(
-    status_kind_dir: Path,
-    *,
-    session: str | None = None,
-    artist: str | None = None,
-    dry_run: bool = False,
-) -> UndoReport:
+def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | None = None,
+         dry_run: bool = False) -> UndoReport:  # fmt: skip
     """Put back the old values of one session's (or one artist's) changes, newest first.
 
     A damaged journal line does not stop the rest from being undone: its change cannot be

@@ -23,10 +23,10 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache, partial
 from typing import TypeVar
 
-from mediakeeper.findings import Finding
-from mediakeeper.music.discs import DISC
+from mediakeeper.core.findings import Finding
 from mediakeeper.music.model import TagChange, Track
-from mediakeeper.textfold import caseless
+from mediakeeper.text.discs import DISC
+from mediakeeper.text.fold import caseless
 
 K = TypeVar("K", bound=Hashable)
 

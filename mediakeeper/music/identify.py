@@ -20,11 +20,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mediakeeper.findings import Finding
+from mediakeeper.core.findings import Finding
 from mediakeeper.lookup.acoustid_types import Match, Recording, ReleaseGroupRef
 from mediakeeper.music.model import TagChange, Track
 from mediakeeper.music.rule_base import finding, label
-from mediakeeper.wording import count
+from mediakeeper.text.wording import count
 
 MIN_SCORE = 0.5  # AcoustID's matches below this are noise, never proposed
 APPLY_SCORE = 0.95  # --identify --apply writes a best choice scoring at least this

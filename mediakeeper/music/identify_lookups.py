@@ -9,8 +9,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.config import Settings
-from mediakeeper.findings import Finding
+from mediakeeper.core.config import Settings
+from mediakeeper.core.findings import Finding
 from mediakeeper.lookup.acoustid import AcoustID, acoustid_from_settings
 from mediakeeper.lookup.acoustid_types import KeyRefused
 from mediakeeper.lookup.clients import per_process

@@ -13,22 +13,24 @@ import os
 import posixpath
 import shlex
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from mediakeeper import dismissals
-from mediakeeper.atomic import atomic_write_bytes
-from mediakeeper.batch import ItemFailure, ItemResult
-from mediakeeper.commands import queue_manager
-from mediakeeper.config import Settings
-from mediakeeper.errors import LibraryError, LookupFailed
-from mediakeeper.filechecks import CHANGED
-from mediakeeper.findings import Finding, finding_record
-from mediakeeper.fsnames import home_id, is_temp_copy, sort_stale, temp_copy_owner
-from mediakeeper.kinds import MUSIC
+from mediakeeper.batch.job import ItemFailure, ItemResult
+from mediakeeper.batch.reach import go_offline, went_offline
+from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
+from mediakeeper.core.commands import queue_manager
+from mediakeeper.core.config import Settings
+from mediakeeper.core.errors import LibraryError, LookupFailed
+from mediakeeper.core.findings import Finding, finding_record
+from mediakeeper.core.kinds import MUSIC
+from mediakeeper.fs.atomic import atomic_write_bytes
+from mediakeeper.fs.checks import CHANGED
+from mediakeeper.fs.names import home_id, is_temp_copy, sort_stale, temp_copy_owner
+from mediakeeper.fs.spares import folders_for as spares_folders
+from mediakeeper.fs.spares import remove as remove_spares
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.music import settling
 from mediakeeper.music.fixes import ChangeJournal, apply_changes
@@ -37,14 +39,12 @@ from mediakeeper.music.outputs import ArtistOutputs
 from mediakeeper.music.rule_base import finding
 from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import is_cover_file, scan_artist
-from mediakeeper.queue_items import finding_counts
-from mediakeeper.reach import go_offline, went_offline
-from mediakeeper.slug import slugify
-from mediakeeper.spares import folders_for as spares_folders
-from mediakeeper.spares import remove as remove_spares
+from mediakeeper.music.work_state import decoded, encoded
+from mediakeeper.queue import dismissals
+from mediakeeper.queue.items import finding_counts
 from mediakeeper.tags import version_after_write
-from mediakeeper.wording import count
-from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
+from mediakeeper.text.slug import slugify
+from mediakeeper.text.wording import count
 
 # Memory the scan's parses may take per artist, so a fix is written without parsing its file
 # again (about a third of a tag write's time). Pictures count in full; beyond this, parse.
@@ -60,6 +60,10 @@ class Preview:
     findings: list[Finding]
     changes: list[TagChange]
     tracks: tuple[Track, ...] = ()  # for their numbers, when findings of several are grouped
+
+
+# Why an artist is left unidentified when MusicBrainz could not be asked (queue details).
+UNREACHABLE = "not looked up (MusicBrainz was unreachable): run --enrich"
 
 
 @dataclass
@@ -97,15 +101,13 @@ class MusicJob:
         resumed = saved is not None
         if resumed:  # no scan this time: look for a killed tag write's copy here
             others = self._remove_stale(_temp_copies(folder))
-            state, parsed = _decoded(saved), {}
+            state, parsed = decoded(saved), {}
         else:
             state, parsed, others = self._plan(item)
             if self._resume_needs(state):
-                save_work(work, _encoded(state))
+                save_work(work, encoded(state))
         tracks, findings, changes = state["tracks"], state["findings"], state["changes"]
-
-        # Before any write: the files as the person left them when dismissing a code.
-        dismissed = dismissals.standing(item, tree=MUSIC.files_below)
+        dismissed = dismissals.standing(item, tree=MUSIC.files_below)  # before any write
         journal = ChangeJournal(self.status_dir, self.session)
         try:
             # A fresh plan was made from values read a moment ago by this claim's holder (and
@@ -133,7 +135,7 @@ class MusicJob:
         dismissals.close(records, dismissed)
         fixed = sum(f.fixed for f in settled)
         covers = self._fetch_covers(folder, state, tracks) if self.fetch_covers else []
-        lookups = state.get("lookups", {})
+        later = self._left_for_later(state)  # MusicBrainz unreachable: lookups for --enrich
         artist = {
             "name": item["name"],
             "folder_name": folder.name,
@@ -159,31 +161,23 @@ class MusicJob:
         this_run = {"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved}
         by_code = finding_counts(records)
         if self.enrich_only:  # earlier fixes are in the files now: keep counting them
-            found += item.get("issues_resolved", 0)
-            resolved += item.get("issues_resolved", 0)
-            earlier = (item.get("details") or {}).get("finding_counts") or {}
-            for code, (_, fixed_then) in earlier.items():
-                tally = by_code.setdefault(code, [0, 0])
-                tally[0] += fixed_then
-                tally[1] += fixed_then
+            found, resolved = _with_earlier_fixes(item, found, resolved, by_code)
         enriched = "enrichment" in state  # not when MusicBrainz was unreachable: --enrich later
         result = ItemResult(
             counts={"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved},
             details={
                 "slug": slug,
                 "enriched": enriched,
-                "unidentified": "not looked up (MusicBrainz was unreachable): run --enrich"
-                if self._left_for_later(state)
-                else "",
+                "unidentified": UNREACHABLE if later else "",
                 "finding_counts": by_code,
                 **({"loudness_changes": loudness} if self.replaygain else {}),
                 **state.get("enrichment", {}),
                 **({"identified": state["identified"]} if "identified" in state else {}),
-                **lookups,
+                **state.get("lookups", {}),
             },
             summary=f"{count(len(tracks), 'track')}, {count(len(records), 'issue')}, "
             f"{fixed} fixed" + (_matched(state.get("enrichment")) if enriched else "")
-            + (", lookups left for --enrich" if self._left_for_later(state) else ""),
+            + (", lookups left for --enrich" if later else ""),
             run_counts=this_run if self.enrich_only else None,
             notices=_others_copies(others),
         )
@@ -209,7 +203,7 @@ class MusicJob:
         """The loudness tags of every album folder (``mediakeeper.music.loudness``), through
         the journal: how many values changed."""
         from mediakeeper.media import ffmpeg
-        from mediakeeper.media.processors.replaygain import MeasureFailed
+        from mediakeeper.media.replaygain import MeasureFailed
         from mediakeeper.music import loudness
 
         files = [folder / track.path for track in tracks]
@@ -444,38 +438,14 @@ def _after(tracks: list[Track], done: set[TagChange]) -> list[Track]:
     return result
 
 
-# A track in the work file: its fields in order, a list rather than a record. Read back only
-# by _decoded, it is a third less to encode than a record with every field named.
-_TRACK_ROW = attrgetter(*(f.name for f in fields(Track)))
-
-
-def _encoded(state: dict[str, Any]) -> dict[str, Any]:
-    """The state as the work file holds it (plain JSON)."""
-    return {
-        **state,
-        "tracks": [_TRACK_ROW(t) for t in state["tracks"]],
-        "findings": [_finding_to_dict(f) for f in state["findings"]],
-        "changes": [vars(c).copy() for c in state["changes"]],
-    }
-
-
-def _decoded(saved: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **saved,
-        # A record: a work file left by a version before rows, resumed after an upgrade.
-        "tracks": [Track(**t) if isinstance(t, dict) else Track(*t) for t in saved["tracks"]],
-        "findings": [_finding_from_dict(f) for f in saved["findings"]],
-        "changes": [TagChange(**c) for c in saved["changes"]],
-    }
-
-
-def _finding_to_dict(finding: Finding) -> dict[str, Any]:
-    data = vars(finding).copy()
-    data["changes"] = [vars(c).copy() for c in finding.changes]
-    data["details"] = dict(finding.details)  # tuples and sets: lists in the work file
-    return data
-
-
-def _finding_from_dict(data: dict[str, Any]) -> Finding:
-    changes = tuple(TagChange(**c) for c in data["changes"])
-    return Finding(**{**data, "changes": changes})
+def _with_earlier_fixes(
+    item: dict[str, Any], found: int, resolved: int, by_code: dict[str, list[int]]
+) -> tuple[int, int]:
+    """An --enrich run's counts with the fixes earlier runs wrote (``by_code`` too)."""
+    earlier_fixed = item.get("issues_resolved", 0)
+    earlier = (item.get("details") or {}).get("finding_counts") or {}
+    for code, (_, fixed_then) in earlier.items():
+        tally = by_code.setdefault(code, [0, 0])
+        tally[0] += fixed_then
+        tally[1] += fixed_then
+    return found + earlier_fixed, resolved + earlier_fixed

@@ -29,9 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.atomic import encode_text
-from mediakeeper.jsonfmt import dumps_one
+from mediakeeper.fs.atomic import encode_text
 from mediakeeper.tags import TABLE
+from mediakeeper.text.jsonfmt import dumps_one
 
 CHANGES_DIR = "changes"
 

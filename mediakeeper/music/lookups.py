@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mediakeeper.config import Settings
+from mediakeeper.core.config import Settings
 from mediakeeper.lookup.clients import per_process
 from mediakeeper.lookup.musicbrainz import (
     ArtistCandidate,

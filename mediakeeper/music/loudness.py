@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mediakeeper import tags
-from mediakeeper.media.processors import replaygain
+from mediakeeper.media import replaygain
 from mediakeeper.music.fixes import Applied, ChangeJournal, apply_changes
 from mediakeeper.music.model import TagChange
 

@@ -1,5 +1,5 @@
 """Plain records passed between scan, rules, fixes and outputs. No I/O here. (A finding is
-:class:`mediakeeper.findings.Finding`, the same for every kind.)"""
+:class:`mediakeeper.core.findings.Finding`, the same for every kind.)"""
 
 from __future__ import annotations
 

@@ -8,13 +8,13 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
-from mediakeeper.findings import Finding
+from mediakeeper.core.findings import Finding
 from mediakeeper.music.album_rules import vote_key
 from mediakeeper.music.fixplan import name_number
 from mediakeeper.music.model import TagChange, Track
 from mediakeeper.music.rule_base import Context, finding
-from mediakeeper.textfold import caseless
-from mediakeeper.wording import spans
+from mediakeeper.text.fold import caseless
+from mediakeeper.text.wording import spans
 
 
 def _discs(ctx: Context) -> Iterator[tuple[str, int, tuple[Track, ...]]]:

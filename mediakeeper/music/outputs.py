@@ -14,16 +14,16 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.atomic import atomic_write_bytes, atomic_write_text, encode_text
-from mediakeeper.commands import tool_command
-from mediakeeper.decisions import is_open
-from mediakeeper.jsonfmt import dumps_by_line
-from mediakeeper.kinds import MUSIC
+from mediakeeper.core.commands import tool_command
+from mediakeeper.core.decisions import is_open
+from mediakeeper.core.kinds import MUSIC
+from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text, encode_text
 from mediakeeper.music.finding_groups import group_findings
 from mediakeeper.music.model import Track
-from mediakeeper.reports.render import render
-from mediakeeper.slug import inside
 from mediakeeper.tags.table import LOGICAL_TAGS
+from mediakeeper.text.jsonfmt import dumps_by_line
+from mediakeeper.text.render import render
+from mediakeeper.text.slug import inside
 
 CSV_COLUMNS = (
     "artist_folder",
@@ -117,7 +117,7 @@ def render_report(
     *,
     home: Path | None = None,
 ) -> str:
-    """``home``: the data home, named in the undo command (see ``mediakeeper.commands``),
+    """``home``: the data home, named in the undo command (see ``mediakeeper.core.commands``),
     which is offered only when this run wrote something (``summary["changes_written"]``)."""
     albums: dict[str, list[dict]] = {}
     for finding in sorted(findings, key=lambda f: (f["album"] != "", f["album"].casefold())):

@@ -1,5 +1,5 @@
 """What every music rule works with: the ``Context`` a rule reads the scan through, and the
-small helpers that word findings alike (severities come from :mod:`mediakeeper.findings`).
+small helpers that word findings alike (severities come from :mod:`mediakeeper.core.findings`).
 
 Paths: a per-file finding names the file, an album finding the album folder, and an
 artist-wide finding (artist-name-variant) the artist folder itself, as "".
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from mediakeeper.filechecks import CHANGED, READ_ONLY
-from mediakeeper.findings import SEVERITY, Finding
+from mediakeeper.core.findings import SEVERITY, Finding
+from mediakeeper.fs.checks import CHANGED, READ_ONLY
 from mediakeeper.music.fixplan import Plan, parse_number
 from mediakeeper.music.model import ArtistScan, TagChange, Track
 

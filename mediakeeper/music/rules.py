@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
 from mediakeeper import tags
-from mediakeeper.findings import Finding
+from mediakeeper.core.findings import Finding
 from mediakeeper.music.album_rules import inconsistent, missing
 from mediakeeper.music.file_rules import (
     legacy_tags,
@@ -128,7 +128,7 @@ def find_issues(scan: ArtistScan) -> list[Finding]:
 
 def _links_left_alone(scan: ArtistScan, findings: list[Finding]) -> list[Finding]:
     """One ``link-outside-library`` per linked file a fix would have changed: the person
-    decides where that file belongs (mediakeeper.folderlinks)."""
+    decides where that file belongs (mediakeeper.fs.links)."""
     albums = {t.path: t.album for t in scan.tracks}
     wanted = {c.path for f in findings for c in f.changes if c.path in scan.outside}
     return [
@@ -159,7 +159,7 @@ def _held_back(found: Finding, why_of: Mapping[str, str], tail: str = "") -> Fin
 
 def _not_written_outside(found: Finding, outside: Mapping[str, str]) -> Finding:
     """The finding without the changes to files that are links leading outside the library,
-    saying why (mediakeeper.folderlinks)."""
+    saying why (mediakeeper.fs.links)."""
     why_of = {p: f"{p} is a link to a file outside the library ({t})" for p, t in outside.items()}
     return _held_back(found, why_of, ", and nothing outside it is written")
 

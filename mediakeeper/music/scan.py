@@ -3,7 +3,7 @@
 Layout: ``Artist/Album/track``, loose ``Artist/track`` (album ""), and disc folders such as
 ``Artist/Album/CD1`` that fold into their album. A damaged file becomes an UnreadableFile and
 a folder that cannot be entered, or a link to a folder (never followed: see
-``mediakeeper.folderlinks``), is listed in ``skipped``; neither stops the scan.
+``mediakeeper.fs.links``), is listed in ``skipped``; neither stops the scan.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mediakeeper import tags as tagio
-from mediakeeper.errors import AudioError, LibraryError
-from mediakeeper.folderlinks import not_followed, outside
-from mediakeeper.fsnames import COMPANION_SUFFIXES, is_junk, is_temp_copy
+from mediakeeper.core.errors import AudioError, LibraryError
+from mediakeeper.fs.links import not_followed, outside
+from mediakeeper.fs.names import COMPANION_SUFFIXES, is_junk, is_temp_copy
 from mediakeeper.lookup.images import IMAGE_SUFFIXES
-from mediakeeper.music.discs import DISC
 from mediakeeper.music.model import ArtistScan, Track, UnreadableFile
+from mediakeeper.text.discs import DISC
 
 # "CD1", "CD 2", "Disc 1", "disk_02", "Disc 2 - Live", "Disc 1 of 2": the number is the disc.
 DISC_FOLDER = re.compile(rf"^{DISC}(?:\s+[-–:(\[].*)?$", re.IGNORECASE)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from mediakeeper.findings import Finding
+from mediakeeper.core.findings import Finding
 from mediakeeper.music.model import TagChange
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mediakeeper import kinds
-from mediakeeper.config import Settings, load_settings
-from mediakeeper.conversions.albums import album_files, find
-from mediakeeper.errors import MediakeeperError
-from mediakeeper.media.processors import registry
-from mediakeeper.media.processors.convert import PROFILES
+from mediakeeper.core import kinds
+from mediakeeper.core.config import Settings, load_settings
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.media.albums import album_files, find
+from mediakeeper.media.convert import PROFILES
 from mediakeeper.pipelines.spec import Pipeline, PipelineInvalid, Step, load
+from mediakeeper.pipelines.steps import registry
 
 
 def built_in() -> dict[str, Pipeline]:
@@ -58,9 +58,7 @@ def register_kind(pipeline: Pipeline) -> kinds.Kind:
         label="Album",
         job="mediakeeper.pipelines.job:PipelineJob",
         report_template="",
-        queue_script="",
-        batch_script="pipeline",
-        find="mediakeeper.conversions.albums:find",
+        find="mediakeeper.media.albums:find",
         extra_counters=(kinds.TRACKS,),
     )
     kinds.register(kind)

@@ -8,7 +8,7 @@ has ended, so a kill at any instant leaves finished steps whole and the next run
 at the step that was running. A step that fails stops the album there (its error names the
 step) and keeps the steps before it; a pipeline file changed since redoes the album from its
 first changed step (said so). The last step's folder reaches ``<output>/<album path>``
-through the shared stage machine (``mediakeeper.staged``: ``preparing``, ``steps``,
+through the shared stage machine (``mediakeeper.batch.staged``: ``preparing``, ``steps``,
 ``placing``, then ``completed`` and ``cleaning``), as the conversions kind places albums.
 """
 
@@ -20,17 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from mediakeeper.batch import ItemFailure, ItemResult
-from mediakeeper.conversions.albums import album_files
-from mediakeeper.errors import MediakeeperError
-from mediakeeper.item_progress import report_stage
+from mediakeeper.batch.job import ItemFailure, ItemResult
+from mediakeeper.batch.stage_progress import report_stage
+from mediakeeper.batch.staged import Attempt, Stage, StagedJob, album_target
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.fs.workdir import copy_verified
 from mediakeeper.media import ffmpeg
-from mediakeeper.media.processors import registry
-from mediakeeper.media.processors.convert import ConvertFailed, is_audio
-from mediakeeper.media.workdir import copy_verified
+from mediakeeper.media.albums import album_files
+from mediakeeper.media.convert import ConvertFailed, is_audio
 from mediakeeper.pipelines.spec import Pipeline
-from mediakeeper.slug import slugify
-from mediakeeper.staged import Attempt, Stage, StagedJob, album_target
+from mediakeeper.pipelines.steps import registry
+from mediakeeper.text.slug import slugify
 
 SOURCE, PARTIAL_STEP = "_source", ".partial"
 PREPARING, STEPS, PLACING = "preparing", "steps", "placing"

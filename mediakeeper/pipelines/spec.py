@@ -23,8 +23,8 @@ from typing import Any
 
 import yaml
 
-from mediakeeper.errors import MediakeeperError
-from mediakeeper.media.processors import registry
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.pipelines.steps import registry
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 TOP_KEYS = ("name", "description", "input", "output", "archive", "settings", "steps")

@@ -3,7 +3,7 @@ completed but not identified (movies offline or without a match). Pure: records 
 The queues' errors and skipped items are listed beside it, with their messages and the
 commands that retry them (``progress.outstanding``).
 
-"Open" is ``mediakeeper.decisions``' one definition (info findings are worth knowing, not a
+"Open" is ``mediakeeper.core.decisions``' one definition (info findings are worth knowing, not a
 decision). Each open finding is one decision; the list leads with the items
 that have an error-level one, then the rest, each with its open codes and the path of its
 issue report under the data home. It is the queues' now, whichever week a report is about.
@@ -15,14 +15,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mediakeeper import kinds
-from mediakeeper.decisions import item_decisions, open_by_code, severity_of
-from mediakeeper.findings import SEVERITIES, SEVERITY
-from mediakeeper.queue_items import COMPLETED
-from mediakeeper.reports.progress import nouns, one_line
+from mediakeeper.core import kinds
+from mediakeeper.core.decisions import item_decisions, open_by_code, severity_of
+from mediakeeper.core.findings import SEVERITIES, SEVERITY
+from mediakeeper.queue.items import COMPLETED
+from mediakeeper.reports.pace import nouns, one_line
 from mediakeeper.reports.records import INDEX_FILE, OUTPUT_DIRS, Findings, QueueRecord, Records
-from mediakeeper.slug import slugify
-from mediakeeper.wording import count
+from mediakeeper.text.slug import slugify
+from mediakeeper.text.wording import count
 
 ERROR_LEVEL, WARNING_LEVEL = 0, 1
 

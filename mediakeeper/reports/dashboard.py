@@ -14,19 +14,13 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from mediakeeper.atomic import atomic_write_text
-from mediakeeper.commands import kind_command, queue_manager
-from mediakeeper.queue_items import ERROR, SKIPPED
+from mediakeeper.core.commands import kind_command, queue_manager
+from mediakeeper.core.decisions import status_word
+from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.queue.items import ERROR, SKIPPED
 from mediakeeper.reports.attention import ERROR_LEVEL
-from mediakeeper.reports.progress import (
-    UNIDENTIFIED,
-    Outstanding,
-    QueueProgress,
-    outstanding,
-    status_word,
-)
+from mediakeeper.reports.pace import UNIDENTIFIED, Outstanding, QueueProgress, outstanding
 from mediakeeper.reports.records import Records, gather
-from mediakeeper.reports.render import render
 from mediakeeper.reports.weekly import (
     CONTEXT,
     SessionLine,
@@ -36,7 +30,8 @@ from mediakeeper.reports.weekly import (
     weekly_figures,
 )
 from mediakeeper.reports.weeks import Week, format_duration, format_moment, to_utc
-from mediakeeper.wording import count
+from mediakeeper.text.render import render
+from mediakeeper.text.wording import count
 
 LAST_SESSIONS = 5
 ATTENTION_SHOWN = 10
@@ -135,7 +130,23 @@ def render_text(d: Dashboard) -> str:
         ]
         return "\n".join(lines) + "\n"
     lines += attention_lines(d)
-    lines += ["", "QUEUES"]
+    lines += _queue_lines(d)
+    lines += _week_lines(d)
+    lines += ["", f"LAST SESSIONS  ({d.session_count:,} in all)" if d.sessions else "LAST SESSIONS"]
+    if not d.sessions:
+        lines.append(f"  none yet: {d.batch_command}")
+    for s in d.sessions:
+        lines.append(
+            f"  {plain(s.id, 24):<24} {plain(s.kind, 8):<8} {format_moment(s.started)}  "
+            f"{s.duration:>11}  {plain(s.outcome, 11):<11} "
+            f"{s.items_done:>4,} done {s.failed:>3,} failed"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _queue_lines(d: Dashboard) -> list[str]:
+    """QUEUES: each queue's bar, statuses, stages in progress and pace."""
+    lines = ["", "QUEUES"]
     width = max(len(q.kind) for q in d.queues)
     for q in d.queues:
         pad = " " * (width + 4)
@@ -154,8 +165,13 @@ def render_text(d: Dashboard) -> str:
             at = ", ".join(f"{n:,} {stage}" for stage, n in q.stages.items())
             lines.append(f"{pad}in progress: {at}")
         lines.append(pad + ("pace " + q.pace.describe(q.plural) if q.total else "no items yet"))
+    return lines
+
+
+def _week_lines(d: Dashboard) -> list[str]:
+    """THIS WEEK: what was completed, found, fixed and made, and the time it took."""
     w = d.week
-    lines += ["", f"THIS WEEK  {w.week.label} · {w.week.span()}"]
+    lines = ["", f"THIS WEEK  {w.week.label} · {w.week.span()}"]
     # A kind that makes something says its items on its own line below.
     done = [f"{q.done_label} {len(q.completed):,}" for q in w.queues if q.made is None]
     figures = [" · ".join(done)] if done else []
@@ -175,16 +191,7 @@ def render_text(d: Dashboard) -> str:
         f" · lookups {w.lookups:,}, "
         f"cache hits {w.cache_hits:,}"
     )
-    lines += ["", f"LAST SESSIONS  ({d.session_count:,} in all)" if d.sessions else "LAST SESSIONS"]
-    if not d.sessions:
-        lines.append(f"  none yet: {d.batch_command}")
-    for s in d.sessions:
-        lines.append(
-            f"  {plain(s.id, 24):<24} {plain(s.kind, 8):<8} {format_moment(s.started)}  "
-            f"{s.duration:>11}  {plain(s.outcome, 11):<11} "
-            f"{s.items_done:>4,} done {s.failed:>3,} failed"
-        )
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def attention_lines(d: Dashboard) -> list[str]:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mediakeeper.atomic import atomic_write_text
-from mediakeeper.queue_items import COMPLETED
+from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.queue.items import COMPLETED
 from mediakeeper.reports.attention import attention, report_path
 from mediakeeper.reports.records import INDEX_FILE, OUTPUT_DIRS, gather
-from mediakeeper.reports.render import render
 from mediakeeper.reports.weekly import CONTEXT
+from mediakeeper.text.render import render
 
 
 def index_path(home: Path, kind: str) -> Path:

@@ -14,9 +14,9 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mediakeeper.kinds import Makes
+from mediakeeper.core.kinds import Makes
 from mediakeeper.reports.weeks import format_size
-from mediakeeper.wording import count
+from mediakeeper.text.wording import count
 
 
 @dataclass(frozen=True)

@@ -22,14 +22,14 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.errors import MediakeeperError
-from mediakeeper.kinds import KINDS
+from mediakeeper.batch.session_log import EVENTS_FILE, SessionRecord, load_sessions
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.kinds import KINDS
 from mediakeeper.music.journal import CHANGES_DIR, read_journals
-from mediakeeper.queue import QUEUE_FILE, QueueStore
-from mediakeeper.queue_items import COMPLETED, finding_counts
+from mediakeeper.queue.items import COMPLETED, finding_counts
+from mediakeeper.queue.store import QUEUE_FILE, QueueStore
 from mediakeeper.reports.weeks import parse_time
-from mediakeeper.sessions import EVENTS_FILE, SessionRecord, load_sessions
-from mediakeeper.slug import inside, slugify
+from mediakeeper.text.slug import inside, slugify
 
 # The kinds listed first, in this order; any other kind follows alphabetically.
 KIND_ORDER = tuple(KINDS)

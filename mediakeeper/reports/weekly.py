@@ -30,17 +30,17 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from mediakeeper import kinds
-from mediakeeper.atomic import atomic_write_text
-from mediakeeper.commands import queue_manager
-from mediakeeper.decisions import DECIDING, severity_of
-from mediakeeper.interrupts import critical
-from mediakeeper.queue_items import COMPLETED
+from mediakeeper.batch.session_log import RUNNING, SessionRecord
+from mediakeeper.core import kinds
+from mediakeeper.core.commands import queue_manager
+from mediakeeper.core.decisions import DECIDING, severity_of
+from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.queue.items import COMPLETED
 from mediakeeper.reports import records as rec
 from mediakeeper.reports.attention import KindAttention, attention, severity_rank
 from mediakeeper.reports.chart import MAX_WEEKS, Chart, build_chart
 from mediakeeper.reports.made import Made, made
-from mediakeeper.reports.progress import (
+from mediakeeper.reports.pace import (
     PACE_WEEKS,
     Outstanding,
     Pace,
@@ -55,7 +55,6 @@ from mediakeeper.reports.progress import (
     percent,
     queue_progress,
 )
-from mediakeeper.reports.render import render
 from mediakeeper.reports.weeks import (
     FIRST_WEEK,
     BadWeek,
@@ -69,7 +68,8 @@ from mediakeeper.reports.weeks import (
     to_utc,
     weeks_from,
 )
-from mediakeeper.sessions import RUNNING, SessionRecord
+from mediakeeper.system.interrupts import critical
+from mediakeeper.text.render import render
 
 REPORTS_DIR = ("status", "reports")
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from mediakeeper.errors import MediakeeperError
-from mediakeeper.wording import count
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.text.wording import count
 
 WEEK = timedelta(days=7)
 _WEEK_TEXT = re.compile(r"\s*(\d{4})-?[Ww](\d{1,2})\s*")

@@ -19,8 +19,8 @@ import mutagen
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 
-from mediakeeper.errors import AudioError
-from mediakeeper.filechecks import cannot_read, open_regular
+from mediakeeper.core.errors import AudioError
+from mediakeeper.fs.checks import cannot_read, open_regular
 from mediakeeper.tags.formats import BY_EXTENSION, KINDS, MP4_NAMES, NotMusic
 from mediakeeper.tags.table import LOUDNESS, PAIR_KEYS
 

@@ -85,7 +85,7 @@ TABLE: dict[str, Key] = {
     ),
 }
 
-# Loudness, written by the replaygain processor (mediakeeper.media.processors.replaygain):
+# Loudness, written by the replaygain processor (mediakeeper.media.replaygain):
 # ReplayGain 2.0 at -18 LUFS (MP4 keeps it in lower-case freeform atoms, as iTunes-era
 # taggers do) and, for Opus, R128 gains at -23 LUFS. In the table so a change is journaled
 # and undone like any other; not columns of the music CSV.

@@ -1,5 +1,5 @@
 """Writing logical tags into files: each file's change made by its style on the file's bytes,
-the file replaced crash-safely by ``mediakeeper.safewrite`` (which knows nothing of tags).
+the file replaced crash-safely by ``mediakeeper.fs.safewrite`` (which knows nothing of tags).
 """
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from mediakeeper import safewrite, wording
-from mediakeeper.errors import AudioError, FileError
+from mediakeeper.core.errors import AudioError, FileError
+from mediakeeper.fs import safewrite
 from mediakeeper.tags.formats import KINDS, STYLE_OF_FORMAT
 from mediakeeper.tags.read import Parsed, load, logical, loudness_of, stat_signature, translated
 from mediakeeper.tags.table import LOUDNESS, PAIRED, PAIRS, TABLE
+from mediakeeper.text import wording
 
 
 def version_after_write(fmt: str, version: str) -> str:
@@ -39,7 +40,7 @@ class FileWrite(NamedTuple):
 def write(path: Path | str, values: Mapping[str, str | None], *, parsed: Parsed | None = None):
     """Set each named logical tag (None deletes it) and leave every other tag alone.
 
-    The file is replaced crash-safely (``mediakeeper.safewrite``): a crash at any instant
+    The file is replaced crash-safely (``mediakeeper.fs.safewrite``): a crash at any instant
     leaves the old file or the new one, never a mix. MP3 files keep ID3v2.3 when they have
     it; all others (untagged, ID3v1, v2.2) get v2.4. ``parsed`` (from ``read(keep=True)``)
     is saved instead of parsing the file again if the file has not changed since.

@@ -20,20 +20,20 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.atomic import atomic_write_text
-from mediakeeper.batch import ItemFailure, ItemResult
-from mediakeeper.config import Settings
-from mediakeeper.conversions.albums import album_files
-from mediakeeper.errors import MediakeeperError
-from mediakeeper.findings import finding_record
-from mediakeeper.kinds import VERIFY
+from mediakeeper.batch.job import ItemFailure, ItemResult
+from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
+from mediakeeper.core.config import Settings
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.findings import finding_record
+from mediakeeper.core.kinds import VERIFY
+from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.media import ffmpeg, integrity
-from mediakeeper.media.processors.convert import is_audio
-from mediakeeper.queue_items import finding_counts
-from mediakeeper.reports.render import render
-from mediakeeper.slug import inside, slugify
+from mediakeeper.media.albums import album_files
+from mediakeeper.media.convert import is_audio
+from mediakeeper.queue.items import finding_counts
+from mediakeeper.text.render import render
+from mediakeeper.text.slug import inside, slugify
 from mediakeeper.verify import ledger, rules
-from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
 
 # Seconds an ffmpeg may go without its decode moving on before it is stopped (a mount that
 # stopped answering): the file is then reported as not decoding, and the batch goes on.

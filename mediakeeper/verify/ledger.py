@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.atomic import atomic_write_text
-from mediakeeper.errors import MediakeeperError
-from mediakeeper.slug import inside
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.text.slug import inside
 
 
 def path_of(home: Path, slug: str) -> Path:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mediakeeper.findings import Finding, finding_of
+from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.media.integrity import Check
 
 CLIPPED_SAMPLES = 100  # fewer samples at full scale are a loud peak, not clipping

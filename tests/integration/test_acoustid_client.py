@@ -9,8 +9,8 @@ import sqlite3
 import imageio_ffmpeg
 import pytest
 
-from mediakeeper.config import load_settings
-from mediakeeper.errors import ConfigError
+from mediakeeper.core.config import load_settings
+from mediakeeper.core.errors import ConfigError
 from mediakeeper.lookup.acoustid import AcoustID, acoustid_from_settings
 from mediakeeper.lookup.acoustid_types import KeyMissing, KeyRefused
 from mediakeeper.lookup.fingerprint_cache import FingerprintCache

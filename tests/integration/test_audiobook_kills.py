@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.media.workdir import PARTIAL
+from mediakeeper.fs.workdir import PARTIAL
 from mediakeeper.music.synth import PNG_1X1
 from tests.integration.test_audiobooks import make
 from tests.integration.test_conversion_kills import _descendants, _files, kill_9

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.audiobooks.job import AudiobookJob
-from mediakeeper.batch import ItemFailure
-from mediakeeper.item_progress import reporting
+from mediakeeper.batch.job import ItemFailure
+from mediakeeper.batch.stage_progress import reporting
 from mediakeeper.media import ffmpeg
-from mediakeeper.media.processors.merge_m4b import Input
+from mediakeeper.media.merge_m4b import Input
 from tests.integration.test_audiobooks import item, job, make
 from tests.integration.test_batch_terminal import WIDTH, Tmux, _drawn_lines, _env
 from tests.integration.test_ffmpeg import _ffmpegs_reading

@@ -19,7 +19,7 @@ from mutagen.mp4 import MP4, MP4Cover
 
 from mediakeeper.audiobooks.books import find
 from mediakeeper.audiobooks.job import AudiobookJob
-from mediakeeper.batch import ItemFailure
+from mediakeeper.batch.job import ItemFailure
 from mediakeeper.media import ffmpeg
 from mediakeeper.music.synth import PNG_1X1
 from tests.integration.test_staged_kills import killed_at

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from mediakeeper.batch.session_log import LOG_DIR
+from mediakeeper.batch.workers import MOST, PER_CPU, most_workers
 from mediakeeper.music import synth
-from mediakeeper.sessions import LOG_DIR
-from mediakeeper.workers import MOST, PER_CPU, most_workers
 
 REPO = Path(__file__).resolve().parents[2]
 ARTISTS = ("Alpha", "Bravo", "Charlie")

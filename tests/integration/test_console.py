@@ -16,23 +16,23 @@ import click
 import pytest
 
 import mediakeeper
-from mediakeeper import kinds
-from mediakeeper.commands import TOOLS, kind_command, queue_manager
+from mediakeeper.cli import main as cli_main
+from mediakeeper.core import kinds
+from mediakeeper.core.commands import TOOLS, kind_command, queue_manager
 from tests.conftest import REPO_ROOT, run_pasted
-from utilities import cli_main
 
 
 def console(cwd: Path, env, *args: str) -> subprocess.CompletedProcess:
-    """The console command as pip installs it (``utilities.cli_main:main``), in a process."""
+    """The console command as pip installs it (``mediakeeper.cli.main:main``), in a process."""
     return subprocess.run(
-        [sys.executable, "-m", "utilities.cli_main", *args],
+        [sys.executable, "-m", "mediakeeper.cli.main", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
 
 def test_pyproject_declares_the_console_command_and_its_version():
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert project["scripts"]["mediakeeper"] == "utilities.cli_main:main"
+    assert project["scripts"]["mediakeeper"] == "mediakeeper.cli.main:main"
     assert project["version"] == mediakeeper.__version__
 
 
@@ -43,32 +43,32 @@ def test_version(tmp_path, child_env):
 
 
 def test_every_subcommand_is_the_scripts_own_command():
-    import utilities.media_dashboard
-    import utilities.undo_changes
-    import utilities.weekly_report
+    import mediakeeper.cli.dashboard
+    import mediakeeper.cli.report
+    import mediakeeper.cli.undo
 
     ctx = click.Context(cli_main.main)
     for kind in kinds.KINDS.values():
         group = cli_main.main.get_command(ctx, kind.name)
-        for verb, module in (("batch", kind.batch_script), ("queue", kind.queue_script)):
-            script = __import__(f"utilities.{module}", fromlist=["main"])
-            assert group.get_command(ctx, verb) is script.main, (kind.name, verb)
-    assert cli_main.main.get_command(ctx, "report") is utilities.weekly_report.main
-    assert cli_main.main.get_command(ctx, "dashboard") is utilities.media_dashboard.main
-    assert cli_main.main.get_command(ctx, "undo") is utilities.undo_changes.main
+        for verb in ("batch", "queue"):
+            assert group.get_command(ctx, verb) is cli_main.command_of(kind.name, verb)
+    assert cli_main.main.get_command(ctx, "report") is mediakeeper.cli.report.main
+    assert cli_main.main.get_command(ctx, "dashboard") is mediakeeper.cli.dashboard.main
+    assert cli_main.main.get_command(ctx, "undo") is mediakeeper.cli.undo.main
     assert set(cli_main.main.list_commands(ctx)) == {*kinds.KINDS, *TOOLS}
 
 
 def test_help_lists_everything_and_imports_no_script_and_no_job(tmp_path, child_env):
     code = (
         "import sys\n"
-        "from utilities.cli_main import main\n"
+        "from mediakeeper.cli.main import main\n"
         "try:\n"
         "    main(['--help'])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "loaded = [m for m in sys.modules if m.startswith(('utilities.process', "
-        "'utilities.music_', 'utilities.movie_', 'mediakeeper.music', 'mediakeeper.movies'))]\n"
+        "loaded = [m for m, module in sys.modules.items() if m.startswith(('utilities', "
+        "'mediakeeper.music', 'mediakeeper.movies', 'mediakeeper.cli.batch')) "
+        "and not hasattr(module, '__path__') and not m.endswith('.kind')]\n"
         "print('loaded:', sorted(loaded))\n"
     )
     done = subprocess.run(
@@ -124,7 +124,7 @@ def installed(tmp_path) -> dict[str, str]:
     script.write_text(
         f"#!{venv / 'bin' / 'python'}\n"
         "import sys\n"
-        "from utilities.cli_main import main\n"
+        "from mediakeeper.cli.main import main\n"
         "sys.exit(main())\n",
         encoding="utf-8",
     )
@@ -159,20 +159,17 @@ def test_with_the_console_on_path_hints_name_it_and_work_pasted_in_the_home(
     assert "100.0% complete" in pasted.stdout
 
 
-def test_without_the_console_hints_name_the_script_and_work_pasted_in_the_home(
+def test_without_the_console_hints_name_the_interpreter_and_work_pasted_in_the_home(
     tmp_path, music_library
 ):
-    """Not installed (a checkout): the interpreter and script by absolute paths."""
+    """The console command not on PATH: this interpreter by its absolute path, ``-m
+    mediakeeper``: no script's name and no checkout in the library's words."""
     home = tmp_path / "home"
     hint = kind_command("music", "queue", home)
     if shlex.split(hint)[0] == "mediakeeper":
         pytest.skip("the mediakeeper console command is on PATH here")
-    assert shlex.split(hint) == [
-        sys.executable,
-        str(REPO_ROOT / "utilities" / "music_queue_manager.py"),
-        "--home",
-        str(home),
-    ]
+    assert shlex.split(hint) == [sys.executable, "-m", "mediakeeper", "music", "queue",
+                                 "--home", str(home)]  # fmt: skip
     lib = music_library(tmp_path / "Music", {"Alpha/Album/01 - Song.mp3": {"tags": {}}})
     home.mkdir()
     done = run_pasted(f"{hint} --init --library {shlex.quote(str(lib))}", home)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from mediakeeper.fs.workdir import PARTIAL
 from mediakeeper.media import ffmpeg, synth
-from mediakeeper.media.workdir import PARTIAL
 from mediakeeper.music.synth import PNG_1X1
 
 EXE = ffmpeg.find()

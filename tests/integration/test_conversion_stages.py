@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.media import ffmpeg, synth
-from mediakeeper.queue import JOURNAL_FILE, QueueStore
+from mediakeeper.queue.store import JOURNAL_FILE, QueueStore
 from tests.integration.test_conversion_kills import _descendants, kill_9
 
 EXE = ffmpeg.find()

@@ -220,7 +220,7 @@ def test_delete_originals_only_after_the_archive_is_in_place(library, convert, t
 def test_working_directory_gone_starts_again_from_the_original_and_both_gone_is_an_error(
     library, tmp_path
 ):
-    from mediakeeper.batch import ItemFailure
+    from mediakeeper.batch.job import ItemFailure
     from mediakeeper.conversions.job import ConversionJob
 
     job = ConversionJob(tmp_path / "home", "s1", tmp_path / "out", threads=1)
@@ -370,7 +370,7 @@ def test_a_disk_filled_before_a_resumed_stage_fails_that_stage_then_resumes_it(
 ):
     """An album stopped after preparing; meanwhile the volume its next writes go to fills
     up (the working volume for converting, the output's own for finalizing)."""
-    from mediakeeper.batch import ItemFailure
+    from mediakeeper.batch.job import ItemFailure
     from mediakeeper.conversions.job import ConversionJob
 
     small = mounts("small", "2m")

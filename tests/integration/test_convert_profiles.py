@@ -13,7 +13,7 @@ from mutagen.flac import Picture
 
 from mediakeeper import tags
 from mediakeeper.media import ffmpeg, synth
-from mediakeeper.media.processors.convert import PROFILES, ConvertFailed, convert
+from mediakeeper.media.convert import PROFILES, ConvertFailed, convert
 from mediakeeper.music.synth import PNG_1X1
 
 EXE = ffmpeg.find()

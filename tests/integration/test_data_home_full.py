@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.queue import QueueStore
+from mediakeeper.queue.store import QueueStore
 
 PAGE = 4096
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import mutagen
 import pytest
 
-from mediakeeper.slug import slugify
+from mediakeeper.text.slug import slugify
 from tests.conftest import _run_script, tag_by_hand, wait_until
 from tests.integration.test_decisions_truth import library_spec
 

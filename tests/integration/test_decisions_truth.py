@@ -20,7 +20,7 @@ import mutagen
 import pytest
 
 from mediakeeper.reports.weeks import Week
-from mediakeeper.slug import slugify
+from mediakeeper.text.slug import slugify
 
 TAGS = {"album": "Album", "date": "2001"}
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.commands import tool_command
-from mediakeeper.findings import codes_of
+from mediakeeper.core.commands import tool_command
+from mediakeeper.core.findings import codes_of
 from mediakeeper.music.rule_base import WRITE_CODES
 
 

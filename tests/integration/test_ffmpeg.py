@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.errors import ConfigError
+from mediakeeper.core.errors import ConfigError
 from mediakeeper.media import ffmpeg
 
 # A parent that starts an endless ffmpeg (from a thread, as an album's encodes are), says

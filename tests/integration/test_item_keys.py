@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper import kinds
-from mediakeeper.manager import init_queue, item_folders, refresh_queue
-from mediakeeper.queue import QueueStore
-from mediakeeper.queue_items import COMPLETED, PENDING
+from mediakeeper.core import kinds
+from mediakeeper.queue.items import COMPLETED, PENDING
+from mediakeeper.queue.manager import init_queue, item_folders, refresh_queue
+from mediakeeper.queue.store import QueueStore
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "queues" / "music_v1"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -87,8 +87,6 @@ def deeper(depth: int) -> kinds.Kind:
         label="Album",
         job="",
         report_template="",
-        queue_script="",
-        batch_script="",
         depth=depth,
     )
 

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.media import ffmpeg
-from mediakeeper.media.processors import merge_m4b
+from mediakeeper.media import ffmpeg, merge_m4b
 from tests.integration.test_audiobooks import EXE, make, vbr_without_xing
 from tests.integration.test_ffmpeg import _ffmpegs_reading
 

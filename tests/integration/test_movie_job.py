@@ -7,11 +7,11 @@ from dataclasses import asdict, replace
 
 import pytest
 
-from mediakeeper.batch import ItemFailure
-from mediakeeper.config import load_settings
+from mediakeeper.batch.job import ItemFailure
+from mediakeeper.batch.reach import went_offline
+from mediakeeper.core.config import load_settings
 from mediakeeper.movies.job import MovieJob
 from mediakeeper.movies.outputs import MovieOutputs
-from mediakeeper.reach import went_offline
 from tests.servers.tmdb import API_KEY, FakeTMDb
 
 

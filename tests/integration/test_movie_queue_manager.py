@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.queue import QueueStore
+from mediakeeper.queue.store import QueueStore
 from tests.conftest import queue_manager_cli
 from utilities.movie_queue_manager import main
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mediakeeper.config import load_settings
+from mediakeeper.core.config import load_settings
 from mediakeeper.lookup.http import LookupFailed
 from mediakeeper.lookup.tmdb import APPENDED, TMDb, tmdb_from_settings
 from mediakeeper.lookup.tmdb_types import KeyMissing, KeyRefused

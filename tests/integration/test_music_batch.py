@@ -24,12 +24,12 @@ import pytest
 from click.testing import CliRunner
 
 from mediakeeper import tags
-from mediakeeper.commands import queue_manager, tool_command
-from mediakeeper.fsnames import home_id
+from mediakeeper.core.commands import queue_manager, tool_command
+from mediakeeper.fs.names import home_id
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.model import Track
-from mediakeeper.queue import QueueStore
-from mediakeeper.slug import slugify
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.slug import slugify
 from tests.conftest import REPO_ROOT, immutable, refuse_scandir, run_pasted
 from utilities.process_music_batch import main as batch_main
 

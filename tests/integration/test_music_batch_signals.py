@@ -30,9 +30,9 @@ import mutagen
 import pytest
 from click.testing import CliRunner
 
-from mediakeeper.slug import slugify
+from mediakeeper.cli.undo import main as undo_main
+from mediakeeper.text.slug import slugify
 from tests.conftest import wait_until
-from utilities.undo_changes import main as undo_main
 
 FORMATS = ("mp3", "flac", "m4a", "ogg", "opus")
 MIN_KILLS = 15
@@ -372,8 +372,8 @@ def test_a_second_signal_while_the_summary_is_written_still_exits_130(
 # their default action (the last few milliseconds of a process: too short to aim at).
 SHUTDOWN = """
 import functools, os, signal, sys
-from mediakeeper.batch import BatchReport
-from utilities.batch_options import exit_on_signals_if_interrupted
+from mediakeeper.batch.runner import BatchReport
+from mediakeeper.cli.batch_options import exit_on_signals_if_interrupted
 
 class SignalOnTheWayOut:
     def __init__(self, signum):
@@ -402,7 +402,7 @@ def test_a_second_signal_as_python_shuts_down_still_exits_130(signum, child_env)
 
 
 def holds_ctrl_c(pid: int) -> bool:
-    """Whether the script's first line has run: from there (``utilities.startup``) it answers
+    """Whether the script's first line has run: from there (``mediakeeper.cli.startup``) it answers
     Ctrl+C and SIGTERM itself. Python catches SIGINT on its own before that, so the sign is
     a handler for SIGTERM (SigCgt in /proc), which Python leaves alone."""
     try:

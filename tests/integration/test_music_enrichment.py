@@ -18,11 +18,11 @@ import mutagen
 import pytest
 
 from mediakeeper import tags
-from mediakeeper.findings import codes_of
+from mediakeeper.batch.session_log import LOG_DIR
+from mediakeeper.core.findings import codes_of
 from mediakeeper.music import synth
-from mediakeeper.queue import QueueStore
-from mediakeeper.sessions import LOG_DIR
-from mediakeeper.slug import slugify
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.slug import slugify
 from tests.servers.base import COVER_PNG
 from tests.servers.musicbrainz import FakeMusicBrainz
 

@@ -22,9 +22,9 @@ from click.testing import CliRunner
 from mutagen.id3 import ID3
 
 from mediakeeper import tags as tagio
+from mediakeeper.cli.undo import main as undo_main
 from mediakeeper.music import synth
 from tests.conftest import FAMILY, RAW_KEYS, tag_by_hand
-from utilities.undo_changes import main as undo_main
 
 FORMATS = [
     pytest.param("mp3", 4, id="mp3-id3v2.4"),

@@ -18,8 +18,8 @@ import pytest
 
 from mediakeeper import tags
 from mediakeeper.media import chromaprint, synth
-from mediakeeper.queue import QueueStore
-from mediakeeper.slug import slugify
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.slug import slugify
 from tests.servers.acoustid import API_KEY, FakeAcoustID, match, recording, release_group
 
 REPO = Path(__file__).resolve().parents[2]

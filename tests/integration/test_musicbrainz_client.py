@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 from mediakeeper import __version__
-from mediakeeper.config import load_settings
-from mediakeeper.errors import ConfigError
+from mediakeeper.core.config import load_settings
+from mediakeeper.core.errors import ConfigError
 from mediakeeper.lookup.http import LookupFailed
 from mediakeeper.lookup.musicbrainz import (
     PAGE_SIZE,

@@ -1,7 +1,7 @@
 """Originals are sacred (issue 33): no layout, no advice of the toolkit's, no nested album and
 no file changed behind its back makes a conversion, audiobook or pipeline destroy what it was
 given. Each test here reproduces a loss found on the code before the shared stage machine
-(``mediakeeper/staged.py``)."""
+(``mediakeeper/batch/staged.py``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from mutagen.flac import FLAC
 
-from mediakeeper.batch import ItemFailure
+from mediakeeper.batch.job import ItemFailure
 from mediakeeper.conversions.job import ConversionJob
 from mediakeeper.media import ffmpeg
 from tests.integration.test_audiobooks import item as book_item

@@ -13,8 +13,7 @@ from pathlib import Path
 import mutagen
 import pytest
 
-from mediakeeper.media import ffmpeg, synth
-from mediakeeper.media.processors import replaygain
+from mediakeeper.media import ffmpeg, replaygain, synth
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "utilities" / "pipeline.py"
@@ -256,7 +255,7 @@ def shutil_rmtree(*folders: Path) -> None:
 
 
 def test_merge_m4b_joins_an_album_into_one_book(tmp_path, exe):
-    from mediakeeper.media.processors import registry
+    from mediakeeper.pipelines.steps import registry
 
     assert "merge-m4b" in registry.names()
     for n in (1, 2):

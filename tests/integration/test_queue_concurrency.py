@@ -9,9 +9,9 @@ from collections import Counter
 
 import pytest
 
-from mediakeeper import manager
-from mediakeeper.queue import QueueStore, parse_queue, statuses_of
-from mediakeeper.queue_items import default_folder_exists, validate
+from mediakeeper.queue import manager
+from mediakeeper.queue.items import default_folder_exists, validate
+from mediakeeper.queue.store import QueueStore, parse_queue, statuses_of
 
 ITEMS = 300
 WORKERS = 3
@@ -19,7 +19,7 @@ WORKERS = 3
 WORKER = """
 import json, os, sys, time
 from pathlib import Path
-from mediakeeper.queue import QueueStore
+from mediakeeper.queue.store import QueueStore
 
 store = QueueStore(Path(sys.argv[1]), "music")
 name = sys.argv[2]
@@ -129,7 +129,7 @@ def test_processes_never_claim_twice_nor_lose_an_update(tmp_path, make_store, ch
 MOVER = """
 import sys
 from pathlib import Path
-from mediakeeper.queue import QueueStore
+from mediakeeper.queue.store import QueueStore
 
 store = QueueStore(Path(sys.argv[1]), "music")
 count = int(sys.argv[2])

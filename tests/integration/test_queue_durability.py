@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.queue import QueueStore, parse_queue
-from mediakeeper.queue_items import default_folder_exists, validate
+from mediakeeper.queue.items import default_folder_exists, validate
+from mediakeeper.queue.store import QueueStore, parse_queue
 
 ITEMS = 200
 KILLS = 25
@@ -27,7 +27,7 @@ KILLS = 25
 WORKER = """
 import contextlib, os, random, sys
 from pathlib import Path
-from mediakeeper.queue import QueueStore
+from mediakeeper.queue.store import QueueStore
 
 store = QueueStore(Path(sys.argv[1]), "music")
 rng = random.Random(int(sys.argv[2]))
@@ -68,7 +68,7 @@ print("DONE", flush=True)
 FOLDER = """
 import sys
 from pathlib import Path
-from mediakeeper.queue import QueueStore
+from mediakeeper.queue.store import QueueStore
 
 store = QueueStore(Path(sys.argv[1]), "music")
 print("READY", flush=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.commands import queue_manager
-from mediakeeper.queue import QueueStore
+from mediakeeper.core.commands import queue_manager
+from mediakeeper.queue.store import QueueStore
 from tests.conftest import (
     immutable,
     queue_manager_cli,
@@ -1060,9 +1060,9 @@ def run_script(repo_root: Path, cwd: Path, env, *args: str) -> subprocess.Comple
 
 @pytest.mark.parametrize("args", [(), ("--help",), ("--show-summary",)])
 def test_the_shared_module_run_by_mistake_names_the_commands(repo_root, home, child_env, args):
-    """utilities/queue_manager.py sits beside the scripts but is their shared code."""
+    """mediakeeper/cli/queue_manager.py is the queue managers' shared code, not a script."""
     result = subprocess.run(
-        [sys.executable, "utilities/queue_manager.py", *args],
+        [sys.executable, "mediakeeper/cli/queue_manager.py", *args],
         cwd=repo_root,
         env=child_env,
         capture_output=True,
@@ -1080,26 +1080,29 @@ def test_the_shared_module_run_by_mistake_names_the_commands(repo_root, home, ch
 @pytest.mark.parametrize(
     ("module", "commands"),
     [
-        ("cli.py", ("process_music_batch.py", "music_queue_manager.py")),
-        ("batch_options.py", ("process_music_batch.py", "process_movie_batch.py")),
-        ("progress.py", ("process_music_batch.py", "process_movie_batch.py")),
-        ("batch_command.py", ("process_music_batch.py", "process_movie_batch.py")),
-        ("music_batch.py", ("process_music_batch.py", "music_queue_manager.py")),
-        ("movie_batch.py", ("process_movie_batch.py", "movie_queue_manager.py")),
-        ("conversion_batch.py", ("process_conversion_batch.py", "conversion_queue_manager.py")),
-        ("audiobook_batch.py", ("process_audiobook_batch.py", "audiobook_queue_manager.py")),
+        ("mediakeeper/cli/command.py", ("process_music_batch.py", "music_queue_manager.py")),
+        ("mediakeeper/cli/batch_options.py", ("process_music_batch.py", "process_movie_batch.py")),
+        ("mediakeeper/cli/progress_line.py", ("process_music_batch.py", "process_movie_batch.py")),
+        ("mediakeeper/cli/batch.py", ("process_music_batch.py", "process_movie_batch.py")),
+        ("mediakeeper/cli/startup.py", ("weekly_report.py", "process_music_batch.py")),
+        ("mediakeeper/music/cli.py", ("process_music_batch.py", "music_queue_manager.py")),
+        ("mediakeeper/movies/cli.py", ("process_movie_batch.py", "movie_queue_manager.py")),
+        ("mediakeeper/conversions/cli.py",
+         ("process_conversion_batch.py", "conversion_queue_manager.py")),
+        ("mediakeeper/audiobooks/cli.py",
+         ("process_audiobook_batch.py", "audiobook_queue_manager.py")),
     ],
-)
+)  # fmt: skip
 def test_every_shared_module_run_by_mistake_names_commands(repo_root, child_env, module, commands):
-    """The other modules beside the scripts that are not commands say so too (exit 2), and
-    the commands they name exist."""
+    """The command line's other modules, which are not commands, say so too (exit 2), and
+    the scripts they name exist."""
     result = subprocess.run(
-        [sys.executable, f"utilities/{module}", "--help"],
+        [sys.executable, module, "--help"],
         cwd=repo_root, env=child_env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert (result.returncode, result.stdout) == (2, ""), result.stderr
     first, second = (f"python utilities/{name}" for name in commands)
-    assert result.stderr.startswith(f"Error: {module} is ")
+    assert result.stderr.startswith(f"Error: {module.rsplit('/', 1)[-1]} is ")
     assert result.stderr.endswith(f", not a command: run {first} or {second} (each has --help)\n")
     assert all((repo_root / "utilities" / name).is_file() for name in commands)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from mediakeeper.music import synth
 from mediakeeper.music.finding_groups import tracks_where
 from mediakeeper.music.model import Track
-from mediakeeper.slug import slugify
+from mediakeeper.text.slug import slugify
 
 TAPE = "2001 - Tape"
 MESSAGE = "Lossy file at only 64 kbps; look for a better copy."

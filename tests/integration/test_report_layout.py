@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.queue import QueueStore
-from mediakeeper.queue_items import new_item, new_queue
+from mediakeeper.batch.session_log import start_session
+from mediakeeper.queue.items import new_item, new_queue
+from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.dashboard import build_dashboard, write_dashboard_html
 from mediakeeper.reports.records import gather
 from mediakeeper.reports.weekly import write_weekly_report
-from mediakeeper.sessions import start_session
 from tests.integration.test_reports import LATER, Clock, _complete, _fail, at, chromium
 
 # Completions per week, 2025-W49 to 2026-W02: the first week's bar and dot meet (its count is

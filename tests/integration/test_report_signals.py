@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.queue import QueueStore
-from mediakeeper.queue_items import iso, new_item, new_queue
+from mediakeeper.queue.items import iso, new_item, new_queue
+from mediakeeper.queue.store import QueueStore
 from tests.conftest import REPO_ROOT, wait_until
 
 NOW = "2026-11-20T10:00Z"

@@ -31,9 +31,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mediakeeper.commands import queue_manager
-from mediakeeper.queue import QueueStore
-from mediakeeper.queue_items import new_item, new_queue
+from mediakeeper.batch.session_log import EVENTS_FILE, start_session
+from mediakeeper.cli.dashboard import main as dashboard_main
+from mediakeeper.cli.report import main as weekly_main
+from mediakeeper.core.commands import queue_manager
+from mediakeeper.queue.items import new_item, new_queue
+from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports import chart as chart_module
 from mediakeeper.reports.dashboard import build_dashboard, render_text, write_dashboard_html
 from mediakeeper.reports.dashboard import render_html as dashboard_html
@@ -47,10 +50,7 @@ from mediakeeper.reports.weekly import (
     write_weekly_report,
 )
 from mediakeeper.reports.weeks import BadWeek, Week, parse_week
-from mediakeeper.sessions import EVENTS_FILE, start_session
-from mediakeeper.slug import slugify
-from utilities.media_dashboard import main as dashboard_main
-from utilities.weekly_report import main as weekly_main
+from mediakeeper.text.slug import slugify
 
 
 def at(text: str) -> datetime:

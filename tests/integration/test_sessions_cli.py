@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.session_commands import size_text
-from mediakeeper.slug import slugify
+from mediakeeper.batch.session_history import size_text
+from mediakeeper.text.slug import slugify
 from tests.conftest import wait_until
 
 N_ARTISTS, BATCH = 8, 6
@@ -221,7 +221,8 @@ def test_clean_deletes_logs_and_finished_work_files_and_nothing_a_queue_or_undo_
         assert f"deleting {path.relative_to(home)}" in cleaned.stdout
         assert not path.exists()
     assert kept_work.exists()  # its artist is not finished: the resume continues from it
-    assert "change journal(s) of music: undo_changes.py reads them" in cleaned.stdout
+    assert "change journal(s) of music: `" in cleaned.stdout
+    assert " undo` reads them" in cleaned.stdout
     assert "work file(s) of music: their items are not finished" in cleaned.stdout
     after = {name: tree(status / name) for name in ("changes", "checkpoints")} | {
         f: (status / f).read_bytes() for f in ("processing_queue.json", "sessions.jsonl")

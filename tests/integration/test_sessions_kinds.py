@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mediakeeper.slug import slugify
+from mediakeeper.text.slug import slugify
 from tests.conftest import wait_until
 from tests.integration.test_conversion_kills import _alive, _descendants
 from tests.integration.test_conversions import make_album, queue_items

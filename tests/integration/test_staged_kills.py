@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.audiobooks.job import AudiobookJob
+from mediakeeper.batch.stage_progress import reporting
 from mediakeeper.conversions.job import ConversionJob
-from mediakeeper.item_progress import reporting
+from mediakeeper.fs.workdir import PARTIAL
 from mediakeeper.media import ffmpeg, synth
-from mediakeeper.media.workdir import PARTIAL
 from mediakeeper.pipelines import catalog
 from mediakeeper.pipelines.job import PipelineJob
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import mutagen
 import pytest
 
-from mediakeeper.slug import slugify
+from mediakeeper.text.slug import slugify
 from tests.conftest import _run_script
 from tests.integration.test_decisions_truth import library_spec
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from mediakeeper import tags
 from mediakeeper.media import damage, ffmpeg, synth
-from mediakeeper.slug import slugify
+from mediakeeper.text.slug import slugify
 
 EXE = ffmpeg.find()
 

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from mediakeeper.atomic import append_lines, flush_files
+from mediakeeper.fs.atomic import append_lines, flush_files
 
 
 def test_an_append_cut_short_says_so_and_the_next_one_starts_a_line_of_its_own(tmp_path, full_disk):

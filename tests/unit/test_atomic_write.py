@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from mediakeeper.atomic import atomic_write_bytes
+from mediakeeper.fs.atomic import atomic_write_bytes
 
 
 @pytest.fixture

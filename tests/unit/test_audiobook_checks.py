@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.audiobooks import books, checks, covers, metadata
-from mediakeeper.findings import SEVERITY
+from mediakeeper.core.findings import SEVERITY
 from mediakeeper.media import ffmpeg
-from mediakeeper.media.processors.merge_m4b import Input
+from mediakeeper.media.merge_m4b import Input
 from mediakeeper.music.synth import make_track
 
 

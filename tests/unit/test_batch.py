@@ -15,10 +15,11 @@ import time
 
 import pytest
 
-from mediakeeper.batch import BatchOptions, BatchRunner, Done, Hooks, ItemResult
-from mediakeeper.item_progress import EVERY, report_fraction, report_stage
-from mediakeeper.queue import QueueStore
-from mediakeeper.sessions import start_session
+from mediakeeper.batch.job import ItemResult
+from mediakeeper.batch.runner import BatchOptions, BatchRunner, Done, Hooks
+from mediakeeper.batch.session_log import start_session
+from mediakeeper.batch.stage_progress import EVERY, report_fraction, report_stage
+from mediakeeper.queue.store import QueueStore
 
 
 class Recorded(Hooks):
@@ -197,10 +198,11 @@ SECOND_CTRL_C_WHILE_RECORDING = textwrap.dedent(
     import os, signal, sys
     from datetime import UTC, datetime
     from pathlib import Path
-    from mediakeeper.batch import BatchOptions, BatchRunner, Hooks, ItemResult
-    from mediakeeper.queue import QueueStore
-    from mediakeeper.queue_items import new_item, new_queue
-    from mediakeeper.sessions import start_session
+    from mediakeeper.batch.runner import BatchOptions, BatchRunner, Hooks
+    from mediakeeper.batch.job import ItemResult
+    from mediakeeper.queue.store import QueueStore
+    from mediakeeper.queue.items import new_item, new_queue
+    from mediakeeper.batch.session_log import start_session
 
     class CtrlCTwice(QueueStore):
         recording = False

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper import staged
+from mediakeeper.batch import staged
 from mediakeeper.conversions import plan
-from mediakeeper.findings import SEVERITY
-from mediakeeper.media.processors.convert import PROFILES
+from mediakeeper.core.findings import SEVERITY
+from mediakeeper.media.convert import PROFILES
 from mediakeeper.music.synth import make_track
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from mediakeeper.commands import kind_command, queue_manager
-from mediakeeper.queue import QueueStore
-from mediakeeper.queue_items import new_item, new_queue
+from mediakeeper.core.commands import kind_command, queue_manager
+from mediakeeper.queue.items import new_item, new_queue
+from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.dashboard import (
     build_dashboard,
     dashboard_for,
@@ -87,7 +87,7 @@ def test_errors_needing_attention_are_capped_and_point_to_the_full_list(tmp_path
     assert len(shown) == 10
     assert shown[0] == "  failed   Band 00                       music   scan: boom 0 second line"
     assert "  … and 5 more" in lines
-    assert any("music_queue_manager.py --list --status error" in line for line in lines)
+    assert any("music queue --list --status error" in line for line in lines)
     assert board.attention_total == 15 and board.attention[-1].status == "error"
 
 

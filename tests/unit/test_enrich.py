@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mediakeeper.findings import SEVERITY, Finding
+from mediakeeper.core.findings import SEVERITY, Finding
 from mediakeeper.lookup.musicbrainz import ArtistCandidate, ReleaseGroup
 from mediakeeper.music.enrich import (
     MAX_COMPARED,
@@ -61,7 +61,7 @@ def _unidentified(titles, browsed, plausible=None) -> list[Finding]:
 
 
 # Every enrichment code fires: (code, what finds it, the path it names). The contract over
-# every kind's codes (tests/unit/test_findings.py) reads this list.
+# every kind's codes (tests/contracts/test_findings.py) reads this list.
 FIRES = [
     pytest.param(
         "ambiguous-artist",

@@ -1,11 +1,11 @@
-"""mediakeeper.fingerprints on real folders: which files count, and what a change is."""
+"""mediakeeper.queue.fingerprints on real folders: which files count, and what a change is."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from mediakeeper.fingerprints import (
+from mediakeeper.queue.fingerprints import (
     FINGERPRINT,
     Change,
     Recorder,

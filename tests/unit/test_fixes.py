@@ -13,18 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper import safewrite, tags
-from mediakeeper.commands import queue_manager
-from mediakeeper.config import Settings, load_settings
-from mediakeeper.findings import SEVERITY
+from mediakeeper import tags
+from mediakeeper.core.commands import queue_manager
+from mediakeeper.core.config import Settings, load_settings
+from mediakeeper.core.findings import SEVERITY
+from mediakeeper.fs import safewrite
 from mediakeeper.music import synth
 from mediakeeper.music.fixes import ChangeJournal, apply_changes, read_journal
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.model import TagChange
 from mediakeeper.music.rule_base import WRITE_CODES
 from mediakeeper.music.scan import scan_artist
-from mediakeeper.slug import slugify
-from mediakeeper.wording import count
+from mediakeeper.text.slug import slugify
+from mediakeeper.text.wording import count
 from tests.conftest import tag_by_hand
 from tests.servers.musicbrainz import FakeMusicBrainz
 
@@ -301,7 +302,7 @@ def test_the_next_undo_removes_the_copies_a_killed_one_of_its_data_home_left(tmp
     """A killed undo leaves its full-size copies in the album folders: the next run over
     those folders (an undo, or a batch) removes those of its own data home whose process has
     ended, and leaves another data home's alone."""
-    from mediakeeper.fsnames import home_id
+    from mediakeeper.fs.names import home_id
     from mediakeeper.music.fixes import undo
 
     path = synth.make_track(tmp_path / "Music/Alpha/A/01 - a.flac", "flac", {"title": "a "})
@@ -392,7 +393,7 @@ def open_for_writing_elsewhere(track: Path, elsewhere: Path, home: Path) -> Iter
 
 
 # (code, what the files are like while the music job runs, the finding's message: {elsewhere}
-# and {reset} filled in). tests/unit/test_findings.py counts these as the codes' firing cases.
+# and {reset} filled in). tests/contracts/test_findings.py counts these as the codes' firing cases.
 WRITE_FIRES = [
     pytest.param(
         "read-only-file",

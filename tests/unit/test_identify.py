@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from mediakeeper.findings import SEVERITY, Finding
+from mediakeeper.core.findings import SEVERITY, Finding
 from mediakeeper.lookup.acoustid_types import Match, Recording, ReleaseGroupRef
 from mediakeeper.music import identify
 from mediakeeper.music.identify import Heard, propose, settle, wanted

@@ -10,7 +10,7 @@ import textwrap
 WORKER = textwrap.dedent(
     """
     import os, signal, sys
-    from mediakeeper.interrupts import critical, worker_signals
+    from mediakeeper.system.interrupts import critical, worker_signals
     worker_signals()
     with critical():
         os.kill(os.getpid(), signal.SIGTERM)   # the pool stopping, mid-write
@@ -22,7 +22,7 @@ WORKER = textwrap.dedent(
 MAIN = textwrap.dedent(
     """
     import os, signal
-    from mediakeeper.interrupts import Interrupted, critical, interruptible
+    from mediakeeper.system.interrupts import Interrupted, critical, interruptible
     with interruptible():
         try:
             with critical():
@@ -58,7 +58,7 @@ def test_the_main_process_is_interrupted_after_the_critical_step_then_a_second_s
 SECOND_DURING_CRITICAL = textwrap.dedent(
     """
     import os, signal
-    from mediakeeper.interrupts import Interrupted, critical, interruptible
+    from mediakeeper.system.interrupts import Interrupted, critical, interruptible
     with interruptible():
         try:
             os.kill(os.getpid(), signal.SIGINT)   # the first Ctrl+C: the orderly stop begins
@@ -81,7 +81,7 @@ def test_a_second_signal_in_a_critical_step_exits_as_the_step_ends():
 SECOND_DURING_LONG_STEP = textwrap.dedent(
     """
     import os, signal
-    from mediakeeper.interrupts import critical, interruptible
+    from mediakeeper.system.interrupts import critical, interruptible
     with interruptible():
         with critical():   # a long step (a group of tag copies in a --workers 1 run)
             os.kill(os.getpid(), signal.SIGINT)   # the first Ctrl+C waits for the step

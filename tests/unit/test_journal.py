@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mediakeeper.jsonfmt import dumps_one
 from mediakeeper.music.fixes import ChangeJournal
 from mediakeeper.music.journal import JournalEntry, _entry, checked_line, read_journals
 from mediakeeper.music.model import TagChange
+from mediakeeper.text.jsonfmt import dumps_one
 
 ENTRY = {
     "session": "20260101_session_001",

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mediakeeper.jsonfmt import dumps_by_line
+from mediakeeper.text.jsonfmt import dumps_by_line
 
 
 def test_a_list_of_objects_gets_a_line_per_object_and_everything_else_one_line():

@@ -7,20 +7,27 @@ import importlib
 import subprocess
 import sys
 
-from mediakeeper import config, kinds
+from mediakeeper.cli import batch as batch_command
+from mediakeeper.cli.batch import BatchSpec
+from mediakeeper.cli.main import command_of
+from mediakeeper.core import config, kinds
 from mediakeeper.reports import records
-from mediakeeper.reports.render import TEMPLATES
+from mediakeeper.text.render import TEMPLATES
 from tests.conftest import REPO_ROOT
-from utilities import batch_command
-from utilities.batch_command import BatchSpec
 
 
-def test_every_kind_has_its_settings_section_its_scripts_its_job_and_its_template():
+def test_every_kind_has_its_settings_section_its_package_its_job_and_its_template():
     for kind in kinds.KINDS.values():
         assert config.DEFAULTS[kind.name] == kind.setting_defaults()
-        assert config.MINIMUM[(kind.name, "checkpoint_every")][0](0) is False
-        for script in (kind.queue_script, kind.batch_script):
-            assert (REPO_ROOT / "utilities" / f"{script}.py").is_file(), script
+        assert config.limit_of(kind.name, "checkpoint_every").least == 1
+        assert kind.package == f"mediakeeper.{kind.name}"
+        assert importlib.import_module(f"{kind.package}.kind").KIND is kind
+    # each kind's two scripts in utilities/ run its two commands
+    scripts = {p.read_text().split("main = ", 1)[-1].split("\n", 1)[0]
+               for p in (REPO_ROOT / "utilities").glob("*.py")}  # fmt: skip
+    for kind in kinds.KINDS.values():
+        for verb in ("batch", "queue"):
+            assert f'command_of("{kind.name}", "{verb}")' in scripts, (kind.name, verb)
         assert callable(getattr(kind.job_factory(), "process", None)), kind.job
         assert (TEMPLATES / kind.report_template).is_file()
         assert kind.output_dir is None or kind.output_dir[:2] == ("outputs", kind.name)
@@ -28,14 +35,15 @@ def test_every_kind_has_its_settings_section_its_scripts_its_job_and_its_templat
     assert set(records.OUTPUT_DIRS) <= set(kinds.KINDS)
 
 
-def test_a_kind_s_batch_script_is_built_from_the_spec_its_record_names():
-    """Each batch script is ``build_batch(kind)``: what the kind's batch adds is the spec its
-    record names, and the built command has the kind's own options beside the common ones."""
+def test_a_kind_s_batch_command_is_built_from_the_spec_in_its_package():
+    """Each batch command is ``build_batch(kind)``: what the kind's batch adds is ``BATCH`` in
+    its package's cli.py, and the built command has the kind's own options beside the common
+    ones."""
     for kind in kinds.KINDS.values():
-        assert kind.batch, f"{kind.name}: its batch script is not built from a spec"
-        spec = kinds.load(kind.batch)
-        assert isinstance(spec, BatchSpec), kind.batch
-        command = importlib.import_module(f"utilities.{kind.batch_script}").main
+        spec = importlib.import_module(f"{kind.package}.cli").BATCH
+        assert isinstance(spec, BatchSpec), kind.name
+        assert batch_command.spec_of(kind) is spec
+        command = command_of(kind.name, "batch")
         names = {p.name for p in command.params}
         assert {kind.noun, "batch_size", "dry_run", "workers"} <= names
         assert {"offline", "enrich"} <= names or spec.offline_help is None
@@ -63,13 +71,19 @@ def test_counters_are_every_kinds_in_a_stable_order():
 
 
 def test_reading_the_kinds_imports_nothing_else_of_the_toolkit(child_env):
-    """config reads the records at import, and --help must stay quick: no job, no script."""
+    """config reads the records at import, and --help must stay quick: no job, no script;
+    only the registry, what a record is, and each kind's record (the packages holding them,
+    docstrings only, aside)."""
     code = (
-        "import sys, mediakeeper.kinds\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('mediakeeper.', 'utilities'))))\n"
+        "import sys, mediakeeper.core.kinds\n"
+        "print(sorted(m for m, module in sys.modules.items()\n"
+        "             if m.startswith(('mediakeeper.', 'utilities'))\n"
+        "             and not hasattr(module, '__path__')))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], env=child_env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "['mediakeeper.kinds']"
+    records = [f"mediakeeper.{name}.kind" for name in kinds.KINDS]
+    wanted = sorted(["mediakeeper.core.kind", "mediakeeper.core.kinds", *records])
+    assert done.stdout.strip() == str(wanted)

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from mediakeeper import __version__
-from mediakeeper.errors import MediakeeperError
+from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.lookup.http import CacheRebuiltWarning, LookupFailed, user_agent
 from mediakeeper.lookup.images import IMAGE_SUFFIXES, image_suffix
 from tests.conftest import wait_until

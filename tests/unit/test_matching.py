@@ -6,8 +6,8 @@ import unicodedata
 
 import pytest
 
-from mediakeeper.errors import NotFound
-from mediakeeper.matching import find_name
+from mediakeeper.core.errors import NotFound
+from mediakeeper.text.matching import find_name
 
 
 def find(wanted: str, names: list[str]) -> str:

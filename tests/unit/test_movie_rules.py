@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mediakeeper.findings import SEVERITY
+from mediakeeper.core.findings import SEVERITY
 from mediakeeper.lookup.tmdb_types import MovieCandidate, MovieDetails
 from mediakeeper.movies import rules
 from mediakeeper.movies.names import ParsedName
@@ -81,7 +81,7 @@ def _matching(candidates, parsed: ParsedName):
 
 
 # Every movie code fires: (code, what finds it, the path it names). The contract over every
-# kind's codes (tests/unit/test_findings.py) reads this list.
+# kind's codes (tests/contracts/test_findings.py) reads this list.
 FIRES = [
     pytest.param(
         "no-video-file", lambda: _local("M (1999)", ParsedName("M", 1999), []), "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mediakeeper.errors import LibraryError
+from mediakeeper.core.errors import LibraryError
 from mediakeeper.movies.videos import classify, scan_videos
 
 CASES = {

@@ -1,5 +1,5 @@
 """Placing a folder so that only the item's own files are ever replaced
-(``mediakeeper.placements``), and the layout refusal (``staged.check_layout``): on real
+(``mediakeeper.batch.placements``), and the layout refusal (``staged.check_layout``): on real
 folders and files."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper import placements
-from mediakeeper.media.workdir import PlaceTaken
-from mediakeeper.staged import LayoutRefused, check_layout, relation
+from mediakeeper.batch import placements
+from mediakeeper.batch.staged import LayoutRefused, check_layout, relation
+from mediakeeper.fs.workdir import PlaceTaken
 
 
 def _folder(path: Path, **files: bytes) -> Path:

@@ -10,22 +10,22 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mediakeeper import queue as queue_module
-from mediakeeper.errors import QueueCorrupt, QueueError, QueueMissing
-from mediakeeper.queue import (
-    FOLD_AFTER_LINES,
-    QueueStore,
-    dump_queue,
-    parse_queue,
-    statuses_of,
-)
-from mediakeeper.queue_items import (
+from mediakeeper.core.errors import QueueCorrupt, QueueError, QueueMissing
+from mediakeeper.queue import store as queue_module
+from mediakeeper.queue.items import (
     claim_is_stale,
     default_folder_exists,
     make_claim,
     new_item,
     new_queue,
     validate,
+)
+from mediakeeper.queue.store import (
+    FOLD_AFTER_LINES,
+    QueueStore,
+    dump_queue,
+    parse_queue,
+    statuses_of,
 )
 
 SESSION = "20240309_session_001"

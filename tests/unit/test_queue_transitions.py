@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from mediakeeper.errors import TransitionError
-from mediakeeper.queue_items import STATUSES, check_transition
+from mediakeeper.core.errors import TransitionError
+from mediakeeper.queue.items import STATUSES, check_transition
 
 # Written out by hand from docs/architecture.md, "The queue", not derived from TRANSITIONS: a
 # change to the table in the code must be a deliberate change here too.
@@ -53,6 +53,6 @@ def test_unknown_statuses_are_illegal(old, new):
 
 
 def test_transition_error_is_a_bug_not_user_input():
-    from mediakeeper.errors import MediakeeperError
+    from mediakeeper.core.errors import MediakeeperError
 
     assert not issubclass(TransitionError, MediakeeperError)

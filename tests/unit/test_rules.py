@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from mediakeeper.findings import SEVERITY, Finding, codes_of
+from mediakeeper.core.findings import SEVERITY, Finding, codes_of
 from mediakeeper.music.fixplan import (
     _RUNS_OF_SPACE,
     NameNumber,
@@ -296,7 +296,7 @@ def test_code_fires(code: str, scan: ArtistScan, path: str, changes: list[TagCha
 
 
 def test_the_firing_cases_are_music_codes() -> None:
-    # That every code has a case that fires: tests/unit/test_findings.py, over every kind. The
+    # That every code has a case that fires: tests/contracts/test_findings.py, over every kind. The
     # write's own codes fire while writing, never in a rule: tests/unit/test_fixes.py.
     assert {p.values[0] for p in FIRES} <= set(codes_of("music")) - WRITE_CODES
 

@@ -1,4 +1,4 @@
-"""Crash-safe replacement of a user's file (mediakeeper.safewrite), with real files, real
+"""Crash-safe replacement of a user's file (mediakeeper.fs.safewrite), with real files, real
 other processes changing them, and real file systems."""
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper import safewrite, tags
-from mediakeeper.errors import AudioError, FileError
-from mediakeeper.fsnames import home_id, stale_copies
+from mediakeeper import tags
+from mediakeeper.core.errors import AudioError, FileError
+from mediakeeper.fs import safewrite
+from mediakeeper.fs.names import home_id, stale_copies
 from mediakeeper.music import synth
 from mediakeeper.tags import FileWrite
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.errors import LibraryError
+from mediakeeper.core.errors import LibraryError
 from mediakeeper.music import synth
 from mediakeeper.music.scan import PARSE_OVERHEAD, disc_number, scan_artist
 from tests.conftest import refuse_scandir

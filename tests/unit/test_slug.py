@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.errors import MediakeeperError
-from mediakeeper.slug import inside, slugify
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.text.slug import inside, slugify
 
 
 @pytest.mark.parametrize("name", ["AC/DC", "../../etc/passwd", "..", ".", "", "a\0b", "Björk"])

@@ -1,4 +1,5 @@
-"""Replaced originals set aside by tag writes and deleted after the batch (mediakeeper.spares)."""
+"""Replaced originals set aside by tag writes and deleted after the batch
+(mediakeeper.fs.spares)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper import spares, tags
+from mediakeeper import tags
+from mediakeeper.fs import spares
 from mediakeeper.music import synth
 from mediakeeper.tags import FileWrite
 

@@ -15,9 +15,11 @@ import pytest
 from mutagen.id3 import ID3, TCON, TDAT, TIME, TPE1, TRCK, TSOP, TSOT, TYER
 from mutagen.mp4 import MP4
 
-from mediakeeper import safewrite, tags
-from mediakeeper.errors import AudioError
-from mediakeeper.music import synth, templates
+from mediakeeper import tags
+from mediakeeper.core.errors import AudioError
+from mediakeeper.fs import safewrite
+from mediakeeper.music import make_templates as templates
+from mediakeeper.music import synth
 from mediakeeper.tags import FileWrite
 from mediakeeper.tags.formats import KINDS
 from tests.conftest import FAMILY, tag_by_hand
@@ -144,7 +146,7 @@ def _refused_as_nobody(folder: Path, path: Path) -> None:
     path.chmod(0o664)
     before = path.read_bytes()
     code = (
-        "import sys; from mediakeeper import tags; from mediakeeper.errors import AudioError\n"
+        "import sys; from mediakeeper import tags; from mediakeeper.core.errors import AudioError\n"
         "try:\n    tags.write(sys.argv[1], {'title': 'New'})\n"
         "except AudioError as err:\n    print(err.message)\n"
     )

@@ -10,8 +10,9 @@ import select
 import sys
 import time
 
-from mediakeeper.batch import ItemResult, Outcome
-from utilities.progress import NORMAL, QUIET, VERBOSE, ProgressHooks, say
+from mediakeeper.batch.job import ItemResult
+from mediakeeper.batch.runner import Outcome
+from mediakeeper.cli.progress_line import NORMAL, QUIET, VERBOSE, ProgressHooks, say
 
 ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from mediakeeper.textfold import caseless, fold, name_key, unaccented, words
+from mediakeeper.text.fold import caseless, fold, name_key, unaccented, words
 
 NFD_BJORK = unicodedata.normalize("NFD", "Björk")
 

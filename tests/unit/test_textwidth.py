@@ -1,4 +1,4 @@
-"""mediakeeper.textwidth against wcwidth, an implementation that is not the toolkit's."""
+"""mediakeeper.text.width against wcwidth, an implementation that is not the toolkit's."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 from wcwidth import wcswidth
 
-from mediakeeper.textwidth import cut, pad, printable, width
+from mediakeeper.text.width import cut, pad, printable, width
 
 NAMES = [
     "ABBA",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.findings import SEVERITY
+from mediakeeper.core.findings import SEVERITY
 from mediakeeper.media import damage, ffmpeg, integrity, synth
 from mediakeeper.verify import rules
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from mediakeeper.reports.chart import build_chart, nice_scale
-from mediakeeper.reports.progress import format_day, pace_for, percent
+from mediakeeper.reports.pace import format_day, pace_for, percent
 from mediakeeper.reports.weekly import FORMATS
 from mediakeeper.reports.weeks import (
     FIRST_WEEK,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.reports.render import environment
-from mediakeeper.wording import count, plural_of, queue_name
+from mediakeeper.text.render import environment
+from mediakeeper.text.wording import count, plural_of, queue_name
 
 
 @pytest.mark.parametrize(

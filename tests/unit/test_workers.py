@@ -7,9 +7,9 @@ import os
 import signal
 import time
 
-from mediakeeper.item_progress import report_fraction, report_stage
+from mediakeeper.batch.stage_progress import report_fraction, report_stage
+from mediakeeper.batch.workers import Workers
 from mediakeeper.media import ffmpeg
-from mediakeeper.workers import Workers
 
 
 def square(n: int) -> int:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mediakeeper.batch import ItemResult
-from mediakeeper.workfile import finished, load_work, save_finished, save_work, work_path
+from mediakeeper.batch.job import ItemResult
+from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 
 PLAN = {"token": "t1", "stage": "applying", "changes": [{"path": "a.mp3", "new": "Ünïcode"}]}
 RESULT = ItemResult(counts={"track_count": 3}, details={"slug": "x"}, summary="3 tracks")

@@ -1,0 +1,1 @@
+"""The engine: the job protocol, runner, workers, sessions, selection."""

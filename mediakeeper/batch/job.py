@@ -1,0 +1,66 @@
+"""The job protocol: what a media kind's job is to the batch runner (``Job``), what it
+returns for one item (``ItemResult``) and how it fails one (``ItemFailure``). A kind imports
+these, never the runner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass
+class ItemResult:
+    """What a job learned about one item. ``counts`` go into the queue item's counters;
+    ``run_counts``, where they differ, are what this run found and did (an --enrich run's
+    counts keep the fixes of the run before it, for the queue; its summary is its own)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    summary: str = ""
+    run_counts: dict[str, int] | None = None
+    # Something the person must mend though the item is done (a fix the file system would
+    # not let it write): said under its line, and the batch exits 1.
+    problem: str = ""
+    # What the person should know that is not this item's outcome (another data home's
+    # leftovers in its folder): said once per batch, at its end and in the session log.
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def this_run(self) -> dict[str, int]:
+        return self.counts if self.run_counts is None else self.run_counts
+
+
+class ItemFailure(Exception):
+    """A job's failure for one item, with the stage it failed in (scan, fix, lookup, ...).
+
+    ``network``: the service could not be reached (enough in a row stop the batch).
+    ``stop``: not this item's failure but the whole batch's (a refused API key is wrong for
+    every item): the item goes back untouched and the batch ends with this message.
+    ``details``: what the attempt cost all the same (its web requests), for the run's totals.
+    """
+
+    def __init__(
+        self,
+        stage: str,
+        message: str,
+        *,
+        network: bool = False,
+        stop: bool = False,
+        details: dict[str, Any] | None = None,
+    ):
+        super().__init__(message)
+        self.stage = stage
+        self.message = message
+        self.network = network
+        self.stop = stop
+        self.details = details or {}
+
+
+class Job(Protocol):
+    """One media kind's work on one queue item. Must be picklable when workers > 1.
+
+    A job may also have ``close(items)``: run in the main process when the batch ends, once
+    no worker is left, with the queue's items as the batch began (to clear up after itself,
+    and after earlier batches that were killed)."""
+
+    def process(self, item: dict[str, Any]) -> ItemResult: ...

@@ -1,0 +1,406 @@
+"""The generic batch runner: claim -> process -> record, for any media kind.
+
+Only this module writes queue state during a batch; a job's ``process`` returns an
+:class:`ItemResult` and the runner records it. Jobs may run in worker processes (both cores);
+claiming and recording always happen here, in the main process.
+
+Interruption: the first Ctrl+C or SIGTERM stops claiming, kills the workers (every file a job
+writes is written atomically, so a kill leaves each file old or new), records results that
+already arrived, releases the rest back to ``pending`` and ends the session as interrupted.
+A second signal during that short clean-up exits at once; the claim it leaves behind is
+recognised as stale and released by the next run.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from mediakeeper.batch.job import ItemFailure, ItemResult, Job
+from mediakeeper.batch.reach import clear as clear_offline
+from mediakeeper.batch.reach import went_offline
+from mediakeeper.batch.report import BatchReport, Outcome
+from mediakeeper.batch.session_log import COMPLETED, FAILED, INTERRUPTED, ItemLine, Session
+from mediakeeper.batch.stage_progress import reporting
+from mediakeeper.batch.workers import Workers, most_workers
+from mediakeeper.core import kinds
+from mediakeeper.core.errors import ConfigError, MediakeeperError, QueueError
+from mediakeeper.core.kinds import all_counters
+from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
+from mediakeeper.queue.items import COMPLETED as ITEM_COMPLETED
+from mediakeeper.queue.items import ERROR, PENDING, is_eligible
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.system.interrupts import Interrupted, critical, interruptible
+from mediakeeper.text.wording import count
+
+RECORD_WITHIN = 0.5  # seconds a result may wait for others to share its queue transaction
+
+
+class BatchStopped(MediakeeperError):
+    """A job said no item can succeed (``ItemFailure(stop=True)``): the batch ended early."""
+
+
+@dataclass
+class BatchOptions:
+    size: int = 10
+    statuses: tuple[str, ...] = (PENDING,)
+    keys: set[str] | None = None
+    checkpoint_every: int = 50
+    max_attempts: int = 3
+    workers: int = 1
+    stop_after_network_failures: int = 3
+    # Items in hand per worker. More let the results that come back meanwhile share a queue
+    # transaction; but a batch that stops early (the network is down) still finishes each
+    # one it holds, so a job that waits on the web keeps few.
+    in_hand: int = 2
+    resumes: str | None = None  # the session whose unfinished batch this one takes (--resume)
+    stop_on_error: bool = False  # the first failed item ends the batch (a pipeline's setting)
+
+
+class Hooks:
+    """What the command line fills in (progress bar, lines); the default does nothing."""
+
+    def started(self, total: int) -> None: ...
+
+    def item_started(self, item: dict[str, Any]) -> None: ...
+
+    def item_finished(self, outcome: Outcome) -> None: ...
+
+    def item_fraction(self, item: dict[str, Any], doing: str, fraction: float) -> None:
+        """How far (0 to 1) the job is through ``doing`` with ``item`` (``item_progress``):
+        transient, a few a second at most; never recorded."""
+
+
+class Done(NamedTuple):
+    """A job's result for one item, as it comes back from a worker."""
+
+    result: ItemResult
+    seconds: float
+
+
+class Failed(NamedTuple):
+    """A job's failure for one item, as it comes back from a worker (see ItemFailure)."""
+
+    stage: str
+    message: str
+    network: bool = False
+    stop: bool = False
+    seconds: float = 0.0
+    details: dict[str, Any] | None = None
+
+
+def _run_job(job: Job, record: Recorder, item: dict[str, Any]) -> Done | Failed:
+    """Run in a worker (or in-process): never raises, so results always come back. A done
+    item's files are recorded as the job left them (see mediakeeper.queue.fingerprints)."""
+    started = time.monotonic()
+    try:
+        result = job.process(item)
+        result.details[FINGERPRINT] = record(item)
+        return Done(result, time.monotonic() - started)
+    except ItemFailure as err:
+        seconds = time.monotonic() - started
+        return Failed(err.stage, err.message, err.network, err.stop, seconds, err.details)
+    except ConfigError as err:  # wrong for every item (a setting): the batch stops, none fails
+        return Failed("settings", str(err), stop=True, seconds=time.monotonic() - started)
+    except Exception as err:  # a crash inside one item must not stop the batch
+        where = traceback.extract_tb(err.__traceback__)[-1]
+        message = (
+            f"{type(err).__name__}: {err} (at {os.path.basename(where.filename)}:{where.lineno})"
+        )
+        return Failed("crash", message, seconds=time.monotonic() - started)
+
+
+class BatchRunner:
+    def __init__(
+        self,
+        store: QueueStore,
+        job: Job,
+        session: Session,
+        options: BatchOptions,
+        hooks: Hooks | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.store = store
+        self.job = job
+        self.session = session
+        self.options = options
+        self.hooks = hooks or Hooks()
+        self.clock = clock
+        self.report = BatchReport()
+        self._in_flight: dict[str, dict[str, Any]] = {}
+        self._taken: set[str] = set()  # every key this batch claimed
+        self._items: list[dict[str, Any]] = []  # the queue's items as the batch began
+        self._network_failures = 0
+        self._arrived: list[tuple[dict[str, Any], Done | Failed]] = []  # not yet recorded
+        self._planned_count = 0  # the items the batch means to take (set as it starts)
+        self._run = partial(_run_job, job, Recorder(store.dir, kinds.get(store.kind).files_below))
+
+    def run(self) -> BatchReport:
+        started = self.clock()
+        outcome = FAILED  # unless it ends well or by a signal: anything else is raised on
+        with interruptible():
+            try:
+                self.report.released_stale = self.store.release_stale()
+                for name in self.report.released_stale:
+                    self.session.log(f"RELEASED stale claim of {name} (its process is gone)")
+                self.hooks.started(self._planned())
+                if self.options.workers > 1:
+                    self._run_pool()
+                else:
+                    self._run_inline()
+                outcome = FAILED if self.report.stopped_early else COMPLETED
+            except Interrupted:
+                self.report.interrupted = True
+                outcome = INTERRUPTED
+            finally:
+                self.report.seconds = self.clock() - started
+                with critical(exit_waits=True):
+                    self._record_arrived()  # results that came back, before the rest goes
+                    self._release_in_flight()  # work in hand goes back (none after a clean end)
+                    self.store.fold()  # the JSON a person opens is complete and current
+                    self.session.end(outcome, self._summary())
+                clear_offline(self.store.dir, self.session.id)
+                if (close := getattr(self.job, "close", None)) is not None:
+                    close(self._items)
+        return self.report
+
+    def _planned(self) -> int:
+        statuses, keys = self.options.statuses, self.options.keys
+        with self.store.locked() as data:  # (load() would drop the state the claims reuse)
+            self._items = list(data["items"])
+            eligible = sum(1 for i in data["items"] if is_eligible(i, statuses, keys))
+        self._planned_count = min(eligible, self.options.size)
+        return self._planned_count
+
+    def _claim(self, count: int = 1) -> list[dict[str, Any]]:
+        """Claim up to ``count`` more items, within the batch size (call in a transaction;
+        the items are the runner's once it has been written)."""
+        room = self.options.size - len(self.report.outcomes) - len(self._in_flight)
+        if self.report.stopped_early or min(room, count) <= 0:
+            return []
+        return self.store.claim_many(
+            self.session.id,
+            min(room, count),
+            statuses=self.options.statuses,
+            keys=self.options.keys,
+            skip=self._taken,  # --retry-errors, --enrich: what just failed or finished
+        )
+
+    def _record_and_claim(
+        self, finished: list[tuple[dict[str, Any], Done | Failed]], count: int
+    ) -> list[dict[str, Any]]:
+        """Record the results that came back and claim up to ``count`` more items as one
+        queue transaction: one journal line, one fsync. The runner counts the results as
+        done, logs them and runs the hooks only once that line is on disk."""
+        stop = next((o for _, o in finished if isinstance(o, Failed) and o.stop), None)
+        if stop:  # not one item's failure but the batch's: that item goes back untouched
+            finished = [(i, o) for i, o in finished if not (isinstance(o, Failed) and o.stop)]
+            count = 0
+        if self.options.stop_on_error and any(isinstance(o, Failed) for _, o in finished):
+            count = 0  # (said in the report as the failure is noted)
+        was_stopping = self.report.stopped_early
+        with critical(exit_waits=True):
+            with self.store.transaction():
+                stored = [self._store_outcome(item, outcome) for item, outcome in finished]
+                items = self._claim(count)
+            self._arrived = []
+            self._in_flight.update((item["key"], item) for item in items)
+            self._taken.update(item["key"] for item in items)
+            done = self._note_outcomes(finished, stored)
+            if self.report.stopped_early and not was_stopping:
+                self.session.log(f"STOPPING EARLY: {self.report.stopped_early}")
+        for outcome in done:
+            self.hooks.item_finished(outcome)
+        for item in items:
+            self.hooks.item_started(item)
+        if stop:
+            raise BatchStopped(stop.message)
+        return items
+
+    def _run_inline(self) -> None:
+        finished = []
+        while items := self._record_and_claim(finished, 1):
+            with reporting(
+                partial(self._record_stage, items[0]), partial(self.hooks.item_fraction, items[0])
+            ):
+                finished = [(items[0], self._run(items[0]))]
+
+    def _record_stage(self, item: dict[str, Any], stage: str) -> None:
+        """A job's stage for the item in hand (``item_progress``), on its queue item: one
+        journal line. An item no longer this batch's (a checkpoint put back) is left alone."""
+        with critical(exit_waits=True), suppress(QueueError):
+            self.store.note_stage(item["key"], self.session.id, stage)
+
+    def _run_pool(self) -> None:
+        # One process per item at most: more would only sit idle (and fork for nothing).
+        count = max(1, min(self.options.workers, self._planned_count, most_workers()))
+        self.session.log(f"WORKERS {count} processes")
+        workers = Workers(
+            count,
+            run=self._run,
+            lost=lambda item: Failed("crash", "its worker process died"),
+            progress=self._record_stage,
+            fraction=self.hooks.item_fraction,
+        )
+        # Items in flight are topped up once the results are recorded: while the main process
+        # records and claims, each worker is already busy with its next item, and the results
+        # that come back meanwhile share one transaction (with six in hand, about eight a
+        # transaction over 930 artists; with four, five; with two, one).
+        depth, at_once = self.options.in_hand * count, True
+        try:
+            while True:
+                for item in self._record_and_claim(self._arrived, depth - workers.in_flight):
+                    workers.submit(item)
+                if not workers.in_flight:
+                    break
+                workers.next_results(self._arrived, depth, RECORD_WITHIN)
+            at_once = False
+        finally:
+            workers.stop(at_once=at_once)
+
+    def _store_outcome(
+        self, item: dict[str, Any], outcome: Done | Failed
+    ) -> tuple[str, Path | None]:
+        """Write one result to the queue: (the item's status, the checkpoint now due). A run
+        of network failures stops the claims that follow in the same transaction (the session
+        log says so once the line is on disk)."""
+        key, session = item["key"], self.session.id
+        if isinstance(outcome, Done):
+            checkpoint = self.store.record_success(
+                key,
+                session,
+                counts=outcome.result.counts,
+                details=outcome.result.details,
+                checkpoint_every=self.options.checkpoint_every,
+            )
+            self._network_failures = 0
+            return ITEM_COMPLETED, checkpoint
+        status = self.store.record_failure(
+            key,
+            session,
+            stage=outcome.stage,
+            message=outcome.message,
+            max_attempts=self.options.max_attempts,
+        )
+        self._network_failures = self._network_failures + 1 if outcome.network else 0
+        limit = self.options.stop_after_network_failures
+        if not self.report.stopped_early and self._network_failures >= limit > 0:
+            self.report.stopped_early = (
+                f"{count(self._network_failures, 'item')} in a row failed on the network; "
+                f"the service looks unreachable, so the rest stay {_as_they_were(self.options)}"
+            )
+        return status, None
+
+    def _note_outcomes(
+        self,
+        finished: list[tuple[dict[str, Any], Done | Failed]],
+        stored: list[tuple[str, Path | None]],
+    ) -> list[Outcome]:
+        """The runner's side of results the queue holds now: the report and the session log
+        (one write for them all)."""
+        done, lines = [], []
+        for (item, outcome), (status, checkpoint) in zip(finished, stored, strict=True):
+            key, name = item["key"], item["name"]
+            if isinstance(outcome, Done):
+                result = outcome.result
+                noted = Outcome(key, name, status, result=result, seconds=outcome.seconds)
+                figures = {"seconds": round(outcome.seconds, 3), **result.this_run}
+                if result.problem:
+                    figures["problem"] = result.problem
+            else:
+                noted = Outcome(
+                    key, name, status, error=outcome.message, seconds=outcome.seconds,
+                    details=dict(outcome.details or {}),
+                )  # fmt: skip
+                figures = {"stage": outcome.stage, "error": outcome.message}
+                if self.options.stop_on_error and not self.report.stopped_early:
+                    self.report.stopped_early = f"{name} failed, and the first failure stops it"
+            lines.append(ItemLine(key, name, status, figures))
+            if checkpoint:
+                self.report.checkpoints.append(str(checkpoint))
+            del self._in_flight[key]
+            self.report.outcomes.append(noted)
+            done.append(noted)
+        self.session.items(lines)
+        self._note_notices(done)
+        for _, checkpoint in stored:
+            if checkpoint:
+                self.session.log(f"CHECKPOINT {checkpoint.name}")
+        self._note_offline()
+        return done
+
+    def _note_notices(self, done: list[Outcome]) -> None:
+        """Each notice once per batch, however many items say it."""
+        for outcome in done:
+            for notice in outcome.result.notices if outcome.result else ():
+                if notice not in self.report.notices:
+                    self.report.notices.append(notice)
+                    self.session.log(f"NOTICE {notice}")
+
+    def _note_offline(self) -> None:
+        """Said once in the session log, after the item that found the service unreachable
+        (its job raised the flag before it returned)."""
+        if self.report.went_offline is None and self.report.outcomes:
+            self.report.went_offline = went_offline(self.store.dir, self.session.id)
+            if self.report.went_offline:
+                service, reason = self.report.went_offline
+                self.session.log(
+                    f"WENT OFFLINE: {service} unreachable ({reason}); no more lookups in this "
+                    "run, run --enrich later"
+                )
+
+    def _record_arrived(self) -> None:
+        """Results that came back but wait for company when the batch ends (an interrupt):
+        recorded now. Should that fail too, their items go back with the rest."""
+        if not self._arrived:
+            return
+        with suppress(MediakeeperError, OSError):  # BatchStopped: that item goes back too
+            self._record_and_claim(self._arrived, 0)
+
+    def _release_in_flight(self) -> None:
+        """Give back the items in hand, in one queue line; logged once it is on disk."""
+        if not self._in_flight:
+            return
+        released = []
+        with self.store.transaction():
+            for key, item in self._in_flight.items():
+                try:
+                    self.store.release(key, self.session.id)
+                except QueueError:  # no longer ours (recorded, or a checkpoint put back): not
+                    continue  # ours to give back or to report
+                released.append(item)
+        self._in_flight.clear()
+        self.session.items(
+            [ItemLine(i["key"], i["name"], "released", {"reason": "interrupted"}) for i in released]
+        )
+        for item in released:
+            self.report.outcomes.append(Outcome(item["key"], item["name"], "released"))
+
+    def _summary(self) -> dict[str, Any]:
+        report = self.report
+        return {
+            "items_done": report.count("completed"),
+            "errors": report.count(ERROR),
+            "skipped": report.count("skipped"),
+            "released": report.count("released"),
+            **{c.field: report.total(c.field) for c in all_counters()},
+            "lookups": report.total_detail("lookups"),
+            "cache_hits": report.total_detail("cache_hits"),
+        }
+
+
+
+def _as_they_were(options: BatchOptions) -> str:
+    """The status the items a batch did not take keep: the statuses it takes from (pending;
+    completed for --enrich), as an item it claimed but did not start returns to its own."""
+    statuses = list(dict.fromkeys(options.statuses))
+    if len(statuses) == 1:
+        return statuses[0]
+    return f"as they were ({', '.join(statuses[:-1])} or {statuses[-1]})"

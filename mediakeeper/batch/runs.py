@@ -1,0 +1,83 @@
+"""Getting a batch of any media kind going: the queue (created on first use), the session,
+the runner. Scripts call :func:`run_batch`; dry runs call :func:`eligible_items`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from mediakeeper.batch.job import Job
+from mediakeeper.batch.runner import BatchOptions, BatchReport, BatchRunner, Hooks
+from mediakeeper.batch.session_log import Session, start_session
+from mediakeeper.core.config import Settings
+from mediakeeper.core.errors import QueueMissing
+from mediakeeper.queue.items import (
+    IN_PROGRESS,
+    claim_is_stale,
+    given_back,
+    is_eligible,
+)
+from mediakeeper.queue.manager import check_library, init_queue, new_items
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.wording import queue_name
+
+
+def open_store(settings: Settings, kind: str, *, create: bool) -> tuple[QueueStore, int | None]:
+    """The kind's queue; with ``create``, made from the library on first use.
+    Returns the store and how many items a newly created queue holds (None if it existed)."""
+    store = QueueStore(settings.status_dir / kind, kind)
+    library = settings.library(kind)
+    if store.exists():
+        # A queue that does not parse, or is another library's, stops the run here, before
+        # any session.
+        check_library(store, store.peek(), library, settings.origin(kind, "library"))
+        return store, None
+    if not create or library is None:
+        raise QueueMissing(
+            f"no {queue_name(kind)} at {store.path}",
+            f"give --library PATH once (or set [{kind}] library in mediakeeper.toml)",
+        )
+    return store, init_queue(store, library, datetime.now(UTC))[0]
+
+
+def eligible_items(settings: Settings, kind: str, options: BatchOptions) -> list[dict[str, Any]]:
+    """The items a batch would take, read without writing anything (not even a lock file)."""
+    store = QueueStore(settings.status_dir / kind, kind)
+    library = settings.library(kind)
+    if store.exists():
+        data = store.peek()
+        check_library(store, data, library, settings.origin(kind, "library"))
+        # As the batch will see them: it first gives back the claims of processes gone.
+        items = [_released_if_stale(item) for item in data["items"]]
+    else:
+        if library is None:
+            open_store(settings, kind, create=False)  # raises the helpful message
+        items = new_items(kind, library.resolve())
+    chosen = [item for item in items if is_eligible(item, options.statuses, options.keys)]
+    return chosen[: options.size]
+
+
+def _released_if_stale(item: dict[str, Any]) -> dict[str, Any]:
+    if item["status"] != IN_PROGRESS or not claim_is_stale(item.get("claimed_by")):
+        return item
+    return {**item, **given_back(item)}
+
+
+def run_batch(
+    store: QueueStore,
+    make_job: Callable[[Session], Job],
+    options: BatchOptions,
+    hooks: Hooks,
+    *,
+    description: str = "",
+    args: list[str] | None = None,
+) -> tuple[Session, BatchReport]:
+    # What it takes, for ``sessions.py resume`` to take the rest of it.
+    taking = {"batch_size": options.size, "statuses": list(options.statuses)}
+    if options.resumes:
+        taking["resumes"] = options.resumes
+    session = start_session(
+        store.dir.parent, store.kind, description=description, settings=taking, args=args
+    )
+    return session, BatchRunner(store, make_job(session), session, options, hooks).run()

@@ -1,0 +1,126 @@
+"""Which items a batch takes: the policy behind ``--retry-errors``, ``--<noun> NAME``,
+``--resume SESSION_ID`` and ``--enrich``, for any media kind. The batch scripts parse their
+flags, call these and render what happened; the runner then claims within the
+``BatchOptions`` they set.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from mediakeeper.batch.runner import BatchOptions
+from mediakeeper.batch.runs import eligible_items, open_store
+from mediakeeper.batch.session_history import find_session, resume_keys
+from mediakeeper.core import kinds
+from mediakeeper.core.commands import kind_command, queue_manager
+from mediakeeper.core.config import Settings
+from mediakeeper.core.errors import NotFound
+from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, STATUSES
+from mediakeeper.queue.manager import find_item, refuse_if_live, reset_where
+from mediakeeper.queue.store import QueueStore
+
+
+def runner_options(
+    settings: Settings,
+    kind: str,
+    *,
+    batch_size: int,
+    retry_errors: bool,
+    workers: int,
+    online: bool,
+) -> BatchOptions:
+    """The runner's options from the flags and the kind's ``[<kind>]`` settings. Offline,
+    each worker has six items in hand (an item takes milliseconds, and results share queue
+    transactions); with web lookups two (an item takes seconds, and a batch that stops for a
+    dead network finishes fewer failing lookups first)."""
+    return BatchOptions(
+        size=batch_size,
+        statuses=(PENDING, ERROR) if retry_errors else (PENDING,),
+        checkpoint_every=settings.get(kind, "checkpoint_every"),
+        max_attempts=settings.get(kind, "max_attempts"),
+        workers=workers,
+        in_hand=2 if online else 6,
+    )
+
+
+def only_item(settings: Settings, kind: str, options: BatchOptions, name: str, dry_run: bool):
+    """``--<noun> NAME``: the batch takes just that item, whatever its status, unless another
+    batch is working on it now (a claim whose process is gone is released and taken)."""
+    item = find_named(settings, kind, name, dry_run)
+    refuse_if_live(item)
+    options.keys = {item["key"]}
+    options.statuses = tuple(s for s in STATUSES if s != IN_PROGRESS)
+    options.size = 1
+
+
+def resume_only(settings: Settings, kind: str, options: BatchOptions, session_id: str) -> None:
+    """``--resume SESSION_ID``: the batch takes just what that session of this kind left
+    unfinished and the rest of its batch (``session_commands.resumable``), whatever status
+    its items went back to."""
+    record = find_session(settings.status_dir, session_id)
+    if record.kind != kind:
+        raise NotFound(
+            f"session {session_id} is a {record.kind} session, not a {kind} one",
+            f"resume it with `{kind_command(record.kind, 'batch', settings.home)} --resume "
+            f"{session_id}`",
+        )
+    options.keys = resume_keys(settings.status_dir, session_id)
+    options.statuses = tuple(s for s in STATUSES if s != IN_PROGRESS)
+    options.size = len(options.keys)
+    options.resumes = session_id
+
+
+def find_named(settings: Settings, kind: str, name: str, dry_run: bool) -> dict[str, Any]:
+    """The queue item called ``name`` (case-insensitive). A dry run without a queue looks
+    among the library's folders and writes nothing; a real run creates the queue."""
+    store = QueueStore(settings.status_dir / kind, kind)
+    if not store.exists() and dry_run:
+        everything = BatchOptions(size=sys.maxsize, statuses=(PENDING,))
+        items = eligible_items(settings, kind, everything)
+        record = kinds.get(kind)
+        every_name = f"each folder {record.item_layout} is one {record.noun}"
+        where = f"the library {settings.library(kind)}"  # no queue yet
+    else:
+        items = open_store(settings, kind, create=True)[0].peek()["items"]
+        every_name = f"`{queue_manager(kind, settings.home)} --list` shows every name"
+        where = "the queue"
+    try:
+        return find_item({"items": items}, name, every_name, where=where)
+    except NotFound as err:
+        err.exit_code = 2  # here an unknown name is a usage error, like any bad flag
+        raise
+
+
+def narrow(store: QueueStore, options: BatchOptions, *, enrich: bool) -> None:
+    """``options`` narrowed for ``--enrich``, or made able to take the one item
+    ``--<noun> NAME`` chose (``only_item``)."""
+    if enrich:  # completed items that were processed offline (--<noun> NAME: just that one)
+        enrich_only(store, options)
+    elif options.keys is not None:
+        make_claimable(store, options.keys)
+
+
+def make_claimable(store: QueueStore, keys: set[str]) -> None:
+    """``--<noun> NAME`` re-processes a completed or skipped item: back to pending first."""
+    reset_where(store, lambda i: i["key"] in keys and i["status"] in (COMPLETED, SKIPPED))
+
+
+def not_enriched(store: QueueStore) -> set[str]:
+    """Completed items whose lookups have not happened yet (processed offline)."""
+    return {
+        i["key"]
+        for i in store.peek()["items"]
+        if i["status"] == COMPLETED and not i.get("details", {}).get("enriched")
+    }
+
+
+def enrich_only(store: QueueStore, options: BatchOptions) -> None:
+    """``--enrich``: the batch takes the completed items that were processed offline (within
+    ``options.keys`` when ``--<noun> NAME`` chose one). They stay completed until their
+    lookups are recorded: a batch never takes an item twice, so it moves on after each."""
+    wanted = not_enriched(store) if store.exists() else set()  # a dry run before any queue
+    if options.keys is not None:
+        wanted &= options.keys
+    options.keys = wanted
+    options.statuses = (COMPLETED,)

@@ -1,0 +1,406 @@
+"""What ``mediakeeper sessions`` does, over every kind: list and show sessions, find what one left
+unfinished (for ``resume`` and the batches' ``--resume``), and plan a clean-up of old
+session logs and work files.
+
+A session belongs to one kind (``status/<kind>/sessions.jsonl``); every kind's records are
+read, those of a kind this version does not know too. What a session left unfinished: the
+items it claimed and did not finish, which its batch gave back when interrupted ("released"
+in its records) or which still carry its claim after it was killed (a stale claim), and that
+no run has finished since. A resume takes those, then the rest of the session's batch (the
+size and statuses it recorded, less what it finished), so an interrupted batch and its
+resume end where the batch alone would have.
+
+``clean`` deletes only what nothing reads again: the logs of sessions that ended, the
+work files of items that are finished, and the working folders (``working/<kind>/<slug>``)
+of the staged kinds that no item will resume from (its item completed, skipped or gone).
+It keeps the session records (the weekly reports and
+``resume`` are built from them), the queues and their checkpoints, every change journal
+(``undo`` reads them, however old: a change stays undoable as long as its journal is there),
+and the work file of every item that is not finished (the next run resumes from it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.batch.session_log import (
+    COMPLETED as SESSION_COMPLETED,
+)
+from mediakeeper.batch.session_log import (
+    CRASHED,
+    EVENTS_FILE,
+    INTERRUPTED,
+    LOG_DIR,
+    RUNNING,
+    SessionRecord,
+    load_sessions,
+)
+from mediakeeper.batch.workfile import WORK_DIR
+from mediakeeper.core.commands import tool_command
+from mediakeeper.core.errors import MediakeeperError, NotFound
+from mediakeeper.queue.items import (
+    COMPLETED,
+    ERROR,
+    IN_PROGRESS,
+    PENDING,
+    SKIPPED,
+    claim_is_stale,
+    is_eligible,
+)
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.slug import slugify
+from mediakeeper.text.width import pad, width
+
+CHANGES_DIR = "changes"  # the change journals (music.journal's); never deleted here
+WORKING_DIR = "working"  # the staged kinds' working folders: working/<kind>/<slug>
+FINISHED = (COMPLETED, ERROR, SKIPPED)
+
+
+class NothingToResume(MediakeeperError):
+    """A session that left nothing unfinished, or none that could be resumed."""
+
+    exit_code = 1
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+def kinds_with_sessions(status_dir: Path) -> list[str]:
+    if not status_dir.is_dir():
+        return []
+    return sorted(d.name for d in status_dir.iterdir() if (d / EVENTS_FILE).is_file())
+
+
+def all_sessions(status_dir: Path, kind: str | None = None) -> list[SessionRecord]:
+    """Every session of every kind (or of ``kind``), oldest first."""
+    records = []
+    for name in [kind] if kind else kinds_with_sessions(status_dir):
+        records += load_sessions(status_dir, name)
+    return sorted(records, key=lambda r: (r.started_at, r.id))
+
+
+def find_session(status_dir: Path, session_id: str) -> SessionRecord:
+    for record in all_sessions(status_dir):
+        if record.id == session_id:
+            return record
+    raise NotFound(
+        f"no session {session_id!r} under {status_dir}",
+        f"`{tool_command('sessions')} list` shows every session",
+    )
+
+
+def row(record: SessionRecord) -> dict[str, Any]:
+    """One line of ``list``, as ``--json`` gives it."""
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "started": record.started_at.isoformat(timespec="seconds"),
+        "seconds": round(record.seconds, 3),
+        "outcome": record.outcome,
+        "done": record.items_done,
+        "failed": record.items_failed,
+    }
+
+
+def duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+def aligned(rows: list[tuple[str, ...]]) -> list[str]:
+    """Rows of cells in columns as wide as their widest cell (names may be wide characters)."""
+    widths = [max(width(row[n]) for row in rows) for n in range(len(rows[0]))]
+    return ["  ".join(pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+
+
+def log_path(status_dir: Path, record: SessionRecord) -> Path:
+    return status_dir / record.kind / LOG_DIR / f"{record.id}.log"
+
+
+# ---- what a session left unfinished --------------------------------------------------------
+
+
+def unfinished(status_dir: Path, record: SessionRecord) -> list[dict[str, Any]]:
+    """The queue items ``record`` claimed and did not finish, and that no run has finished or
+    taken since, in queue order."""
+    store = QueueStore(status_dir / record.kind, record.kind)
+    if not store.exists():
+        return []
+    released = {e.get("key") for e in record.items if e.get("outcome") == "released"}
+    done_here = {
+        e.get("key") for e in record.items if e.get("outcome") in ("completed", "error", "skipped")
+    }
+    left = []
+    for item in store.peek()["items"]:
+        claim = item.get("claimed_by") or {}
+        if item["status"] == IN_PROGRESS:
+            if claim.get("session") == record.id and claim_is_stale(claim):
+                left.append(item)  # killed while holding it
+        elif item["key"] in released - done_here and _untouched_since(item, record):
+            left.append(item)
+    return left
+
+
+def _untouched_since(item: dict[str, Any], record: SessionRecord) -> bool:
+    """A released item that is still as the session gave it back: pending, (taken by
+    --retry-errors) an error that no later attempt recorded, or (by --enrich) a completed
+    item not looked up yet."""
+    if item["status"] == PENDING:
+        return True
+    if item["status"] == COMPLETED:
+        return "--enrich" in record.args and not item.get("details", {}).get("enriched")
+    if item["status"] != ERROR:
+        return False
+    history = item.get("error_history") or []
+    last = history[-1].get("at") if history and isinstance(history[-1], dict) else None
+    try:
+        return last is None or datetime.fromisoformat(last) <= record.started_at
+    except (TypeError, ValueError):
+        return False
+
+
+def rest_of_batch(
+    status_dir: Path, record: SessionRecord, left: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The items its batch had not come to yet: as many as its size leaves, after what it
+    finished and ``left``, taken as that batch would have (the next eligible, in queue order)."""
+    size = record.settings.get("batch_size")
+    statuses = record.settings.get("statuses")
+    if type(size) is not int or not isinstance(statuses, list):
+        return []  # a session from before sessions recorded what they take
+    finished = sum(
+        1
+        for session in [record, *_resumes_of(status_dir, record)]
+        for e in session.items
+        if e.get("outcome") in ("completed", "error", "skipped")
+    )
+    room = size - finished - len(left)
+    store = QueueStore(status_dir / record.kind, record.kind)
+    if room <= 0 or not store.exists():
+        return []
+    taken = {item["key"] for item in left}
+    rest = [
+        item
+        for item in store.peek()["items"]
+        if item["key"] not in taken
+        and is_eligible(item, statuses, None)
+        and not (statuses == [COMPLETED] and item.get("details", {}).get("enriched"))
+    ]
+    return rest[:room]
+
+
+def _resumes_of(status_dir: Path, record: SessionRecord) -> list[SessionRecord]:
+    """The sessions that resumed ``record``, and those that resumed them: its batch's rest."""
+    found, wanted = [], {record.id}
+    for session in load_sessions(status_dir, record.kind):  # oldest first: a resume follows
+        if session.settings.get("resumes") in wanted:
+            found.append(session)
+            wanted.add(session.id)
+    return found
+
+
+def resumable(
+    status_dir: Path, session_id: str | None
+) -> tuple[SessionRecord, list[dict[str, Any]], list[dict[str, Any]]]:
+    """The session to resume (``None``: the latest interrupted or crashed one), what it left
+    unfinished and the rest of its batch. Refused, exit 1 with the reason: a completed or
+    running session, or one with nothing left to do."""
+    if session_id is None:
+        stopped = [r for r in all_sessions(status_dir) if r.outcome in (INTERRUPTED, CRASHED)]
+        if not stopped:
+            raise NothingToResume(
+                f"no interrupted or crashed session under {status_dir}",
+                f"`{tool_command('sessions')} list` shows every session",
+            )
+        record = stopped[-1]
+    else:
+        record = find_session(status_dir, session_id)
+    if record.outcome == RUNNING:
+        raise NothingToResume(
+            f"session {record.id} is still running (pid {record.pid})",
+            "wait for it to end, or stop it first",
+        )
+    if record.outcome == SESSION_COMPLETED:
+        raise NothingToResume(f"session {record.id} completed: it left nothing unfinished")
+    left = unfinished(status_dir, record)
+    rest = rest_of_batch(status_dir, record, left)
+    if not left and not rest:
+        raise NothingToResume(
+            f"session {record.id} ({record.outcome}) left nothing to do: every item it took "
+            "has been finished since, and none is left for the rest of its batch"
+        )
+    return record, left, rest
+
+
+def resume_keys(status_dir: Path, session_id: str) -> set[str]:
+    """For a batch's ``--resume SESSION_ID``: the keys it takes (refused like ``resume``)."""
+    _record, left, rest = resumable(status_dir, session_id)
+    return {item["key"] for item in left + rest}
+
+
+# ---- clean ----------------------------------------------------------------------------------
+
+
+@dataclass
+class CleanPlan:
+    delete: list[tuple[Path, int]] = field(default_factory=list)  # path, bytes
+    kept: list[tuple[str, str]] = field(default_factory=list)  # what, why
+
+    @property
+    def freed(self) -> int:
+        return sum(size for _, size in self.delete)
+
+
+def plan_clean(home: Path, older_than: timedelta, now: datetime) -> CleanPlan:
+    """What ``clean --older-than`` deletes: logs of sessions that ended before ``now -
+    older_than``, and work files last written before then whose item is finished."""
+    status_dir = home / "status"
+    cutoff = now - older_than
+    plan = CleanPlan()
+    working = home / WORKING_DIR
+    kinds = sorted(
+        {
+            *kinds_with_sessions(status_dir),
+            *_kinds_with(status_dir, WORK_DIR),
+            *_kinds_with(status_dir, CHANGES_DIR),
+            *(d.name for d in (working.iterdir() if working.is_dir() else ()) if d.is_dir()),
+        }
+    )
+    for kind in kinds:
+        kind_dir = status_dir / kind
+        running = 0
+        for record in load_sessions(status_dir, kind):
+            path = log_path(status_dir, record)
+            if record.outcome == RUNNING:
+                running += path.exists()
+            else:  # a crashed session ended with its last record
+                ended = record.ended_at or record.started_at + timedelta(seconds=record.seconds)
+                if ended <= cutoff:
+                    _add(plan, path)
+        if running:
+            plan.kept.append((f"{running} running session log(s) of {kind}", "still written"))
+        _plan_work_files(plan, kind_dir, kind, cutoff)
+        _plan_working_dirs(plan, home / WORKING_DIR / kind, kind_dir, kind, cutoff)
+        journals = len(list((kind_dir / CHANGES_DIR).glob("*.jsonl")))
+        if journals:
+            plan.kept.append(
+                (
+                    f"{journals} change journal(s) of {kind}",
+                    f"`{tool_command('undo')}` reads them: a change can be undone as long as "
+                    "its journal is there",
+                )
+            )
+        if (kind_dir / EVENTS_FILE).is_file():
+            plan.kept.append(
+                (f"{kind}'s {EVENTS_FILE}", "the weekly reports and resume are built from it")
+            )
+    plan.kept.append(("every queue and its checkpoints", "they are the queues' state"))
+    return plan
+
+
+def _kinds_with(status_dir: Path, folder: str) -> list[str]:
+    if not status_dir.is_dir():
+        return []
+    return [d.name for d in status_dir.iterdir() if (d / folder).is_dir()]
+
+
+def _plan_work_files(plan: CleanPlan, kind_dir: Path, kind: str, cutoff: datetime) -> None:
+    work_dir = kind_dir / WORK_DIR
+    if not work_dir.is_dir():
+        return
+    store = QueueStore(kind_dir, kind)
+    items = store.peek()["items"] if store.exists() else []
+    finished = {slugify(i["key"]) for i in items if i["status"] in FINISHED}
+    needed = 0
+    for path in sorted(work_dir.glob("*.json")):
+        if path.stem not in finished:
+            needed += 1  # an unfinished item resumes from it (or a queue that is gone)
+        elif _mtime(path) <= cutoff.timestamp():
+            _add(plan, path)
+    if needed:
+        plan.kept.append(
+            (f"{needed} work file(s) of {kind}", "their items are not finished: a run resumes them")
+        )
+
+
+def _plan_working_dirs(plan: CleanPlan, root: Path, kind_dir: Path, kind: str,
+                       cutoff: datetime) -> None:  # fmt: skip
+    """A staged kind's working directories (``working/<kind>/<slug>``, a full copy of an
+    album or book each) that no item will resume from: its item completed or skipped, or
+    gone from the queue. Those of items pending, in progress or failed (a retry resumes
+    from it) are kept."""
+    if not root.is_dir():
+        return
+    store = QueueStore(kind_dir, kind)
+    items = store.peek()["items"] if store.exists() else []
+    needed = {slugify(i["key"]) for i in items if i["status"] not in (COMPLETED, SKIPPED)}
+    kept = 0
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
+        if folder.name in needed:
+            kept += 1
+        elif _mtime(folder) <= cutoff.timestamp():
+            plan.delete.append((folder, _folder_size(folder)))
+    if kept:
+        plan.kept.append((f"{kept} working folder(s) of {kind}",
+                          "their items are not finished: a run resumes from them"))  # fmt: skip
+
+
+def _folder_size(folder: Path) -> int:
+    size = 0
+    for path in folder.rglob("*"):
+        with suppress(OSError):
+            size += path.lstat().st_size if path.is_file() else 0
+    return size
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return float("inf")
+
+
+def _add(plan: CleanPlan, path: Path) -> None:
+    with suppress(FileNotFoundError):  # gone meanwhile: nothing to delete
+        plan.delete.append((path, path.stat().st_size))
+
+
+def carry_out(plan: CleanPlan) -> tuple[int, int]:
+    """Delete the plan's files; returns how many went and the bytes freed (a file gone
+    meanwhile is neither)."""
+    count = freed = 0
+    for path, size in plan.delete:
+        try:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)  # a working folder
+            else:
+                os.unlink(path)
+        except FileNotFoundError:
+            continue
+        count += 1
+        freed += size
+    return count, freed
+
+
+def parse_age(text: str) -> timedelta:
+    """``30d``, ``12h``, ``2w``, ``0d``: an age for ``--older-than``."""
+    units = {"d": "days", "h": "hours", "w": "weeks", "m": "minutes"}
+    number, unit = text[:-1], text[-1:].lower()
+    if unit not in units or not number.isdigit():
+        raise ValueError(f"{text!r} is no age: give a whole number and a unit, e.g. 30d, 12h, 2w")
+    return timedelta(**{units[unit]: int(number)})
+
+
+def size_text(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size} bytes"

@@ -1,0 +1,242 @@
+"""Session records: one per batch run.
+
+Each session writes two things under ``status/<kind>/``:
+
+* ``session_logs/YYYYMMDD_<kind>_NNN.log`` — an append-only log for a person: start, each item
+  with its outcome, errors, and how the run ended (completed, interrupted, failed).
+
+A session id names its kind (``20261122_music_001``, ``20261122_movies_001``), so ids are
+unique within the data home: undo, the change journals and the reports can take one without
+being told the kind. Ids of older sessions (``20261122_session_001``) keep working as they are.
+* ``sessions.jsonl`` — append-only events for machines (start, item, end). ``load_sessions``
+  folds them into one record per session; a session with no end event whose process is gone
+  ended by a crash or kill, and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from mediakeeper.fs.atomic import append_lines, encode_text, naming
+from mediakeeper.queue.items import claim_is_stale, iso
+from mediakeeper.system.processes import own_start_time
+from mediakeeper.text.jsonfmt import dumps_one
+
+Clock = Callable[[], datetime]
+EVENTS_FILE = "sessions.jsonl"
+LOG_DIR = "session_logs"
+
+COMPLETED, INTERRUPTED, FAILED, CRASHED, RUNNING = (
+    "completed",
+    "interrupted",
+    "failed",
+    "crashed",
+    "running",
+)
+
+
+class ItemLine(NamedTuple):
+    """One finished item: ``outcome`` is completed, error, skipped or released."""
+
+    key: str
+    name: str
+    outcome: str
+    figures: Mapping[str, Any]
+
+
+class Session:
+    """A running batch. Create with :func:`start_session`."""
+
+    def __init__(self, kind_dir: Path, session_id: str, log_path: Path, clock: Clock):
+        self.kind_dir = kind_dir
+        self.id = session_id
+        self.log_path = log_path
+        self.clock = clock
+        self.started_at = clock()
+        self.ended = False
+
+    def log(self, message: str) -> None:
+        self._log_lines(message.splitlines() or [""])
+
+    def _log_lines(self, lines: list[str]) -> None:
+        stamp = self.clock().isoformat(sep=" ", timespec="seconds")
+        with (
+            naming(self.log_path),
+            open(self.log_path, "a", encoding="utf-8", errors="backslashreplace") as f,
+        ):
+            f.write("".join(f"{stamp}  {line}\n" for line in lines))
+
+    def _events(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+        at = iso(self.clock())
+        lines = (
+            dumps_one({"session": self.id, "event": event, "at": at, **fields})
+            for event, fields in events
+        )
+        append_lines(
+            self.kind_dir / EVENTS_FILE,
+            encode_text("".join(f"{line}\n" for line in lines)),
+            durable=False,
+        )
+
+    def _event(self, event: str, **fields: Any) -> None:
+        self._events([(event, fields)])
+
+    def item(self, key: str, name: str, outcome: str, **figures: Any) -> None:
+        """One finished item: outcome is completed, error, skipped or released."""
+        self.items([ItemLine(key, name, outcome, figures)])
+
+    def items(self, finished: list[ItemLine]) -> None:
+        """Finished items, with one write to the log and one to the events."""
+        if not finished:
+            return
+        lines = []
+        for _key, name, outcome, figures in finished:
+            detail = ", ".join(
+                f"{k.replace('_', ' ')} {v}" for k, v in figures.items() if k != "error"
+            )
+            text = f"{outcome.upper():<10} {name}" + (f" ({detail})" if detail else "")
+            if error := figures.get("error"):
+                text += f"\n           error: {error}"
+            lines += text.splitlines()  # a name may hold a line break too: each line stamped
+        self._log_lines(lines)
+        self._events(
+            [("item", {"key": k, "name": n, "outcome": o, **f}) for k, n, o, f in finished]
+        )
+
+    def end(self, outcome: str, summary: Mapping[str, Any] | None = None) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        seconds = round((self.clock() - self.started_at).total_seconds(), 3)
+        summary = dict(summary or {})
+        parts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in summary.items())
+        self.log(f"END {outcome} after {seconds:.0f}s" + (f": {parts}" if parts else ""))
+        self._event("end", outcome=outcome, seconds=seconds, **summary)
+
+
+def start_session(
+    status_dir: Path,
+    kind: str,
+    *,
+    clock: Clock = lambda: datetime.now(UTC),
+    description: str = "",
+    settings: Mapping[str, Any] | None = None,
+    args: list[str] | None = None,
+) -> Session:
+    """Open a new session with the kind's next free number of the day (safe against a racing
+    run). ``args``: the batch command's options that say how it works (not which items it
+    takes), so that ``sessions.py resume`` runs what it left unfinished the same way."""
+    kind_dir = status_dir / kind
+    log_dir = kind_dir / LOG_DIR
+    log_dir.mkdir(parents=True, exist_ok=True)
+    day = clock().strftime("%Y%m%d")
+    taken = [p.stem for p in log_dir.glob(f"{day}_{kind}_*.log")]
+    number = 1 + max((int(s.rsplit("_", 1)[1]) for s in taken if s[-3:].isdigit()), default=0)
+    while True:
+        session_id = f"{day}_{kind}_{number:03d}"
+        log_path = log_dir / f"{session_id}.log"
+        try:
+            os.close(os.open(log_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            break
+        except FileExistsError:
+            number += 1
+    session = Session(kind_dir, session_id, log_path, clock)
+    pid = os.getpid()
+    session.log(
+        f"START session {session_id} ({kind}{', ' + description if description else ''}; "
+        f"pid {pid} on {socket.gethostname()})"
+    )
+    session._event(
+        "start",
+        kind=kind,
+        host=socket.gethostname(),
+        pid=pid,
+        pid_started=own_start_time(),
+        description=description,
+        **({"settings": dict(settings)} if settings else {}),
+        **({"args": list(args)} if args else {}),
+    )
+    return session
+
+
+@dataclass
+class SessionRecord:
+    id: str
+    kind: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    outcome: str = RUNNING
+    items: list[dict[str, Any]] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+    pid: int | None = None  # the batch's process, and the host it runs on
+    host: str | None = None
+    args: list[str] = field(default_factory=list)  # how its batch was run (start_session)
+    description: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)  # its batch's: batch_size, statuses
+
+    @property
+    def items_done(self) -> int:
+        return sum(1 for item in self.items if item.get("outcome") == "completed")
+
+    @property
+    def items_failed(self) -> int:
+        return sum(1 for item in self.items if item.get("outcome") in ("error", "skipped"))
+
+    @property
+    def seconds(self) -> float:
+        """How long it ran; a crashed session counts until its last recorded item."""
+        end = self.ended_at
+        if end is None and self.items:
+            end = datetime.fromisoformat(self.items[-1]["at"])
+        return max(0.0, (end - self.started_at).total_seconds()) if end else 0.0
+
+
+def load_sessions(status_dir: Path, kind: str) -> list[SessionRecord]:
+    """Every session of ``kind``, oldest first. Damaged lines are passed over, never fatal."""
+    path = status_dir / kind / EVENTS_FILE
+    records: dict[str, SessionRecord] = {}
+    claims: dict[str, dict[str, Any]] = {}
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
+    for line in lines:
+        try:
+            event = json.loads(line)
+            at = datetime.fromisoformat(event["at"])
+            sid = event["session"]
+        except (ValueError, KeyError, TypeError, RecursionError):
+            continue  # a torn last line from a killed run, or a line damaged by hand
+        kind_name = event.get("kind", kind)
+        if event.get("event") == "start":
+            claims[sid] = {k: event.get(k) for k in ("host", "pid", "pid_started")}
+            pid = claims[sid]["pid"]
+            records[sid] = SessionRecord(
+                id=sid,
+                kind=kind_name,
+                started_at=at,
+                pid=pid if type(pid) is int else None,
+                host=claims[sid]["host"],
+                args=[a for a in event.get("args") or [] if isinstance(a, str)],
+                description=str(event.get("description") or ""),
+                settings=event["settings"] if isinstance(event.get("settings"), dict) else {},
+            )
+        elif sid in records and event.get("event") == "item":
+            records[sid].items.append(event)
+        elif sid in records and event.get("event") == "end":
+            record = records[sid]
+            record.ended_at, record.outcome = at, event.get("outcome", COMPLETED)
+            record.summary = {
+                k: v for k, v in event.items() if k not in ("session", "event", "at", "outcome")
+            }
+    for sid, record in records.items():
+        if record.ended_at is None and claim_is_stale(claims[sid]):
+            record.outcome = CRASHED
+    return sorted(records.values(), key=lambda r: (r.started_at, r.id))

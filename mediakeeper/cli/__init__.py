@@ -1,0 +1,1 @@
+"""The command line (Click): every command, the only layer that prints."""

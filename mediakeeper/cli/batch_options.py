@@ -1,0 +1,326 @@
+"""What every ``process_<kind>_batch`` shares: its Click options and the command-line steps
+around a batch (the queue created and said so, a progress bar, the closing lines). Which
+items a batch takes is the library's policy: ``mediakeeper.batch.selection``. The command itself
+is assembled from these by ``mediakeeper.cli.batch.build_batch``.
+
+The options are decorator factories that take the item's noun (``artist``, ``movie``), so
+each kind's ``--help`` is worded for its own items (``item("movie")`` is ``--movie NAME``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import os
+import signal
+import sys
+from collections.abc import Callable
+
+import click
+from click.core import ParameterSource
+
+from mediakeeper.batch import selection
+from mediakeeper.batch.job import Job
+from mediakeeper.batch.runner import BatchOptions, BatchReport, Interrupted
+from mediakeeper.batch.runs import open_store, run_batch
+from mediakeeper.batch.session_log import Session
+from mediakeeper.batch.workers import MOST, PER_CPU, most_workers
+from mediakeeper.cli.progress_line import (
+    QUIET,
+    VERBOSE,
+    ProgressHooks,
+    chosen_verbosity,
+    render_summary,
+    say,
+)
+from mediakeeper.core.commands import kind_command, tool_command
+from mediakeeper.core.config import Settings
+from mediakeeper.core.kinds import Kind
+from mediakeeper.queue.manager import empty_library_warning, folder_links
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.reports.issue_index import write_issue_indexes
+from mediakeeper.reports.weekly import write_weekly_report
+from mediakeeper.system.interrupts import EXIT_INTERRUPTED
+from mediakeeper.text.wording import count, queue_name
+
+# ---- options --------------------------------------------------------------------------------
+
+
+def batch_size(noun: str):
+    return click.option(
+        "--batch-size",
+        type=click.IntRange(min=1),
+        default=10,
+        show_default=True,
+        help=f"How many {noun}s to process in this run.",
+    )
+
+
+def item(noun: str):
+    """``--<noun> NAME``: just this item, whatever its status (the value arrives as ``noun``)."""
+    return click.option(
+        f"--{noun}",
+        metavar="NAME",
+        help=f"Process just this {noun} (case and accents aside, or a unique start).",
+    )
+
+
+def resume():
+    """``--resume SESSION_ID``: what ``sessions.py resume`` runs."""
+    return click.option(
+        "--resume",
+        metavar="SESSION_ID",
+        help="Take just what that session left unfinished when it was interrupted or killed "
+        "(`sessions.py list` shows the sessions).",
+    )
+
+
+def retry_errors(noun: str):
+    return click.option(
+        "--retry-errors", is_flag=True, help=f"Also take {noun}s whose last run failed."
+    )
+
+
+def dry_run():
+    return click.option(
+        "--dry-run",
+        is_flag=True,
+        help="Show what would change; write nothing at all, not even the queue.",
+    )
+
+
+def offline(help: str):
+    return click.option("--offline", is_flag=True, help=help)
+
+
+def enrich(noun: str):
+    return click.option(
+        "--enrich", is_flag=True, help=f"Look up completed {noun}s that were processed offline."
+    )
+
+
+def library(label: str):
+    """``label``: how the library is called in ``--help`` ("Music", "Movie")."""
+    return click.option(
+        "--library",
+        type=click.Path(path_type=str),
+        help=f"{label} library folder; creates the queue on first use.",
+    )
+
+
+def checkpoint_every(noun: str):
+    return click.option(
+        "--checkpoint-every",
+        type=click.IntRange(min=1),
+        help=f"Completed {noun}s between checkpoints (default from settings: 50).",
+    )
+
+
+def workers(noun: str, default: int | None = None):
+    """``default``: None = two processes where there are two cores."""
+    return click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=default or min(2, os.cpu_count() or 1),
+        show_default=True,
+        help=f"{noun.capitalize()}s processed at once (one process each).",
+    )
+
+
+# ---- the steps around a batch ---------------------------------------------------------------
+
+
+def fitted_workers(asked: int, batch_size: int, noun: str) -> int:
+    """``--workers`` within the batch size and ``most_workers()`` (the batch itself starts
+    no more than it has items). A number given on the command line that is lowered is said so
+    in one line; the default always fits."""
+    fitted = min(asked, batch_size, most_workers())
+    context = click.get_current_context(silent=True)
+    given = context is not None and (
+        context.get_parameter_source("workers") is ParameterSource.COMMANDLINE
+    )
+    if fitted < asked and given:
+        why = (
+            f"the batch takes at most {count(batch_size, noun)}"
+            if fitted == batch_size
+            else f"at most {PER_CPU} per CPU and {MOST} in all"
+        )
+        click.echo(f"--workers {asked} lowered to {fitted}: {why}", err=True)
+    return fitted
+
+
+def only_item(settings: Settings, record: Kind, options: BatchOptions, name: str, dry_run: bool):
+    """``--<noun> NAME`` (see ``selection.only_item``); a real run creates the queue first,
+    and says so."""
+    if not dry_run:
+        open_created(settings, record)
+    selection.only_item(settings, record.name, options, name, dry_run)
+
+
+def resume_only(
+    settings: Settings, record: Kind, options: BatchOptions, session_id: str, item_name: str | None
+) -> None:
+    """``--resume SESSION_ID`` (see ``selection.resume_only``); not with ``--<noun> NAME``."""
+    if item_name:
+        raise click.UsageError(f"give --resume or --{record.noun}, not both")
+    selection.resume_only(settings, record.name, options, session_id)
+
+
+# Options that choose which items a batch takes, or where: left out of the way a session
+# is recorded to have run (``recorded_args``), as a resume chooses its own items.
+CHOOSING = {"home", "library", "batch_size", "retry_errors", "dry_run", "resume",
+            "resume_session"}
+
+
+def recorded_args(noun: str) -> list[str]:
+    """The options given on this batch's command line that say how it works (--offline,
+    --no-fix, --workers 1, -v), for its session's record: ``sessions.py resume`` runs the
+    batch again with them."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return []
+    args: list[str] = []
+    for param in context.command.params:
+        if param.name in CHOOSING | {noun} or not isinstance(param, click.Option):
+            continue
+        if context.get_parameter_source(param.name) is not ParameterSource.COMMANDLINE:
+            continue
+        value = context.params.get(param.name)
+        if not param.expose_value:  # -q / -v keep their choice on the context
+            value = {"quiet": QUIET, "verbose": VERBOSE}.get(param.name) == chosen_verbosity()
+        if param.is_flag:
+            if value:
+                args.append(param.opts[-1])
+            elif value is False and param.secondary_opts:
+                args.append(param.secondary_opts[-1])
+        elif value is not None:
+            args += [param.opts[-1], str(value)]
+    return args
+
+
+def prepare_store(
+    settings: Settings, record: Kind, options: BatchOptions, *, enrich: bool
+) -> QueueStore:
+    """The kind's queue (created, and said so, on first use), with ``options`` narrowed for
+    ``--enrich`` or made able to take the one item ``--<noun> NAME`` chose (``only_item``)."""
+    store = open_created(settings, record)
+    selection.narrow(store, options, enrich=enrich)
+    return store
+
+
+def refuse_offline(wanted: bool, online: bool, flag: str, why: str) -> None:
+    """A usage error for a flag that needs the network in an offline run."""
+    if wanted and not online:
+        raise click.UsageError(f"{flag} {why}")
+
+
+def describe(size: int, **flags: bool) -> str:
+    """The session log's name for a batch: ``batch of 10, offline, enrich``."""
+    return ", ".join(
+        [f"batch of {size}", *(name.replace("_", " ") for name, on in flags.items() if on)]
+    )
+
+
+def open_created(settings: Settings, record: Kind) -> QueueStore:
+    store, created = open_store(settings, record.name, create=True)
+    if created is not None:
+        what = f"{queue_name(record.name)} with {count(created, record.noun)}"
+        click.echo(f"Created the {what}: {store.path}")
+        library = settings.library(record.name).expanduser().resolve()
+        for name, why in folder_links(library):
+            click.echo(f"{name}: {why}")
+        if not created:
+            click.echo(f"Warning: {empty_library_warning(store, library)}", err=True)
+    return store
+
+
+def exit_on_signals_if_interrupted(report: BatchReport) -> None:
+    """After an interrupted batch (whose signal handlers are gone), one more Ctrl+C or SIGTERM
+    while the closing files are written still means "interrupted, stop now" (exit 130), not
+    Click's "Aborted!" (exit 1). Every write after a batch is atomic."""
+    if report.interrupted:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda signum, frame: os._exit(EXIT_INTERRUPTED))
+        # As Python shuts down it gives signals back their default action: one more then
+        # would end the process as killed by it (-2), not with 130. Everything is written.
+        atexit.register(_ignore_signals)
+
+
+def _ignore_signals() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+
+
+def run_with_progress(
+    store: QueueStore,
+    make_job: Callable[[Session], Job],
+    options: BatchOptions,
+    hooks: ProgressHooks,
+    *,
+    noun: str,
+    description: str,
+    after: Callable[[BatchReport], None] | None = None,
+) -> tuple[Session, BatchReport]:
+    """Run the batch; a first Ctrl+C or SIGTERM ends the program with exit code 130.
+    ``after`` runs once the batch has ended (closing files), as a second signal allows."""
+    try:
+        session, report = run_batch(
+            store,
+            make_job,
+            options,
+            hooks,
+            description=description,
+            args=recorded_args(noun),
+        )
+        exit_on_signals_if_interrupted(report)
+        if after is not None:
+            after(report)
+    except Interrupted:
+        hooks.close()  # the bar's last line first, then the word
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    finally:
+        hooks.close()
+    return session, report
+
+
+def finish(
+    settings: Settings,
+    record: Kind,
+    session: Session,
+    report: BatchReport,
+    *,
+    online: bool,
+    retry_errors: bool,
+    lookups: bool = True,
+) -> None:
+    """The closing lines (summary, session log, reports), this week's report, the exit code."""
+    kind, noun = record.name, record.noun
+    if not report.outcomes and not report.interrupted:
+        click.echo(
+            f"Nothing to do: no pending {noun}s"
+            + (" or errors" if retry_errors else "")
+            + f". `{kind_command(kind, 'queue', settings.home)} --show-summary` shows where "
+            "things stand."
+        )
+    say(render_summary(report, noun, offline=not online, lookups=lookups))
+    click.echo(f"session log: {session.log_path}")
+    write_issue_indexes(settings.home)
+    click.echo(f"issue reports: {settings.home / 'issues' / kind} (index.md lists them)")
+    if report.awaiting():
+        click.echo(f"decide them: {tool_command('decide', settings.home)}")
+    weekly_md, _html = write_weekly_report(settings.home)  # every run updates this week's
+    click.echo(f"weekly report: {weekly_md} (and .html)")
+    # Python's last garbage collection as it exits walks every object the batch made (50-80
+    # ms after 930 artists) to free memory the exit frees anyway. Every file is written and
+    # closed by now, none is left to a finalizer: those objects can be left out of it.
+    gc.freeze()
+    sys.exit(report.exit_code)
+
+
+if __name__ == "__main__":  # run by mistake: say which commands to run instead
+    from mediakeeper.cli.command import not_a_command
+
+    not_a_command(
+        "the batch scripts' shared options", "process_music_batch.py", "process_movie_batch.py"
+    )

@@ -1,0 +1,157 @@
+"""Click pieces every script shares: the --home option, settings, and error rendering.
+
+Only this layer turns library errors into one-line messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import click
+
+import mediakeeper
+from mediakeeper.core.config import Settings, existing_home, load_settings
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.kinds import Kind
+from mediakeeper.fs import write_errors
+from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted, interruptible
+
+
+class Command(click.Command):
+    """A click command whose user errors end in one line on stderr and an exit code.
+
+    ``reads_home``: the command reads a data home that must already be there (True, or a
+    function of the command's parameters that says so for one invocation: a queue manager's
+    ``--list`` reads, its ``--init`` creates). A ``--home`` that is no data home is then
+    refused, exit 2, before the command runs and creates anything.
+    """
+
+    def __init__(self, *args: Any, reads_home: bool | Callable[[dict], bool] = False, **kw):
+        super().__init__(*args, **kw)
+        self.reads_home = reads_home
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # The library warns (a damaged cache rebuilt, ...); a person gets one plain line.
+        warnings.showwarning = _show_warning
+        # Ctrl+C or SIGTERM, at any moment of the command (before it, while the script
+        # loaded, ``mediakeeper.cli.startup`` answers it): "interrupted" and exit 130, after any
+        # step that must finish (an atomic write), never a KeyboardInterrupt traceback or
+        # Click's "Aborted!" (exit 1). A batch puts its own handlers in place while it runs.
+        with interruptible():
+            try:
+                return self._invoke(ctx)
+            except Interrupted:
+                click.echo("interrupted", err=True)
+                ctx.exit(EXIT_INTERRUPTED)
+
+    def _invoke(self, ctx: click.Context) -> Any:
+        try:
+            reads = self.reads_home(ctx.params) if callable(self.reads_home) else self.reads_home
+            if reads:
+                existing_home(ctx.params.get("home"))
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop quietly, like other command-line tools.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(1)
+        except MediakeeperError as err:
+            click.echo(f"Error: {err}", err=True)
+            ctx.exit(err.exit_code)
+        except OSError as err:  # the system refused: not a usage error (exit 2)
+            click.echo(f"Error: {write_errors.describe(err)}", err=True)
+            ctx.exit(1)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    click.echo(f"Warning: {message}", err=True)
+
+
+class OutputFile(click.Path):
+    """A file the command writes. A name that is empty or names a folder ("", ".", "out/", an
+    existing folder) is a usage error that names the option, not a failed write."""
+
+    def __init__(self, example: str):
+        super().__init__(dir_okay=False, path_type=Path)
+        self.example = example  # a file name to suggest
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        text = os.fspath(value)
+        if not text:
+            self.fail(
+                f"the file name is empty: name the file to write, e.g. {self.example}", param, ctx
+            )
+        if os.path.basename(text) in ("", ".", "..") or os.path.isdir(text):
+            suggested = os.path.join(text, self.example)
+            self.fail(f"{text!r} is a folder: name a file to write, e.g. {suggested}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+home_option = click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=str),
+    envvar="MEDIAKEEPER_HOME",
+    help="Data home holding status/, outputs/ and issues/ (default: current folder).",
+)
+
+
+def settings_for(home: str | None, **overrides: dict[str, Any]) -> Settings:
+    return load_settings(home, overrides)
+
+
+@contextmanager
+def stops_on_signals() -> Iterator[None]:
+    """For a command that is not a batch (the reports, the dashboard): Ctrl+C or SIGTERM ends
+    it with exit 130 and one word, never "Aborted!" and exit 1, once any file it was
+    replacing (``critical`` steps) is whole."""
+    try:
+        with interruptible():
+            yield
+    except Interrupted:
+        click.echo("interrupted", err=True)
+        sys.stdout.flush()
+        # At once: another signal while Python unwinds and shuts down could only cut that
+        # short, and every file is whole (a replacement waits for its rename).
+        os._exit(EXIT_INTERRUPTED)
+
+
+# The user's scripts, in a checkout: beside the package.
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(mediakeeper.__file__)))
+SCRIPTS = os.path.join(CHECKOUT, "utilities")
+
+
+def not_a_command(what: str, *commands: str) -> None:
+    """A module of the package run as a script: say what it is and which of the user's
+    scripts (``utilities/``, from where the person is) to run instead, on stderr, and exit 2
+    (a usage error)."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    folder = os.path.relpath(SCRIPTS) if os.path.isdir(SCRIPTS) else "utilities"
+    instead = " or ".join(f"python {os.path.join(folder, name)}" for name in commands)
+    click.echo(
+        f"Error: {os.path.basename(argv0)} is {what}, not a command: run {instead} "
+        "(each has --help)",
+        err=True,
+    )
+    sys.exit(2)
+
+
+if __name__ == "__main__":  # run by mistake: say which commands to run instead
+    not_a_command(
+        "the scripts' shared command-line code", "process_music_batch.py", "music_queue_manager.py"
+    )
+
+
+def kind_part(record: Kind) -> ModuleType | None:
+    """The kind's own command-line part, ``<its package>.cli`` (what its batch adds: its
+    ``BATCH``; its queue manager's own actions: ``QUEUE_ACTIONS``), None for a kind without
+    one (a pipeline's, a queue of a kind this version does not know)."""
+    if not record.package:
+        return None
+    return importlib.import_module(f"{record.package}.cli")

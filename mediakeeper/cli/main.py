@@ -1,0 +1,114 @@
+"""The ``mediakeeper`` console command (``pip install`` puts it on PATH; ``python -m
+mediakeeper`` runs it too): one group holding every command, ``mediakeeper music batch``,
+``mediakeeper movies queue``, ``mediakeeper report``, ``mediakeeper dashboard``,
+``mediakeeper undo``, ``mediakeeper pipeline``, ``mediakeeper sessions``.
+
+Each subcommand is the very command object a script of ``utilities/`` runs: a kind's two
+are built from its record (``mediakeeper.core.kinds``: a kind added there is a subcommand
+here), the others are ``main`` of their module in this package. A command is built or
+imported only when it runs, so ``mediakeeper --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from functools import cache, partial
+
+import click
+
+from mediakeeper import __version__
+from mediakeeper.core import kinds
+from mediakeeper.core.commands import TOOLS
+from mediakeeper.text.wording import queue_name
+
+# What each subcommand does, for the group's --help (without importing its script).
+VERBS = {"queue": "Inspect and repair the {queue}.", "batch": "Process the next {plural}."}
+TOOL_HELP = {
+    "report": "Write the weekly progress report.",
+    "dashboard": "Every queue at a glance.",
+    "undo": "Put back tag values changed by mediakeeper.",
+    "decide": "List what needs you, and decide it: a choice, a value or a dismissal.",
+    "pipeline": "Check, preview and run pipelines (YAML files of steps).",
+    "sessions": "List, show, resume and clean up the batches' sessions.",
+}
+
+
+Loader = Callable[[], click.Command]
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are made when used (their modules imported then)."""
+
+    def __init__(self, *args, lazy: dict[str, tuple[Loader, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy  # name -> (what makes the command, one-line help)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*self.commands, *self.lazy]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            return self.lazy[cmd_name][0]()
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, cmd.get_short_help_str()) for name, cmd in self.commands.items()]
+        rows += [(name, help) for name, (_, help) in self.lazy.items()]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+# verb -> (module, the function that builds a kind's command from its name)
+BUILDERS = {"batch": ("batch", "build_batch"), "queue": ("queue_manager", "build")}
+
+
+@cache
+def command_of(kind: str, verb: str) -> click.Command:
+    """A kind's ``batch`` or ``queue`` command, built once: the scripts of ``utilities/``
+    and this group run the same object."""
+    module, builder = BUILDERS[verb]
+    return getattr(importlib.import_module(f"mediakeeper.cli.{module}"), builder)(kind)
+
+
+def _tool(name: str) -> Loader:
+    return lambda: importlib.import_module(f"mediakeeper.cli.{name}").main
+
+
+def kind_group(kind: kinds.Kind) -> click.Group:
+    fill = {"queue": queue_name(kind.name), "plural": kind.plural}
+    return LazyGroup(
+        kind.name,
+        help=f"The {queue_name(kind.name)} ({kind.plural}) and its batches.",
+        lazy={
+            verb: (partial(command_of, kind.name, verb), VERBS[verb].format(**fill))
+            for verb in ("batch", "queue")
+        },
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+
+def build() -> click.Group:
+    group = LazyGroup(
+        "mediakeeper",
+        help="Keeps a personal media library healthy, one small resumable batch at a time. "
+        "Every command has --help.",
+        lazy={name: (_tool(name), TOOL_HELP[name]) for name in TOOLS},
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    for kind in kinds.KINDS.values():
+        group.add_command(kind_group(kind))
+    return click.version_option(__version__, prog_name="mediakeeper")(group)
+
+
+main = build()
+
+
+def music_queue() -> None:
+    """``mediakeeper-music-queue``: the music queue manager as its own console command."""
+    command_of("music", "queue")()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Check, preview and run pipelines (YAML files of steps):
+python utilities/pipeline.py --help"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from mediakeeper.batch import selection
+from mediakeeper.batch.staged import check_layout
+from mediakeeper.cli import batch_options as opts
+from mediakeeper.cli.command import Command, home_option
+from mediakeeper.cli.progress_line import ProgressHooks, render_summary, say
+from mediakeeper.core import kinds
+from mediakeeper.core.config import resolve_home
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.pipelines import catalog
+from mediakeeper.pipelines.spec import PipelineInvalid
+from mediakeeper.text.wording import count
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """Pipelines: the steps of a YAML file (convert, replaygain, split, copy, ...) run in
+    order on each album folder of its input, through a crash-safe working directory."""
+
+
+@main.command(cls=Command)
+@home_option
+@click.argument("pipeline")
+def validate(home, pipeline):
+    """Check a pipeline file field by field: exit 0, or 2 with every problem."""
+    found = catalog.resolve(resolve_home(home), pipeline)
+    click.echo(f"{found.source}: valid ({count(len(found.steps), 'step')})")
+
+
+@main.command("list", cls=Command)
+@home_option
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+def list_(home, files):
+    """The built-in pipelines (the conversion profiles), yours (<data home>/pipelines/*.yaml)
+    and the FILES given."""
+    for found in catalog.built_in().values():
+        click.echo(f"{found.name:<16} built-in   {found.description}")
+    for path in [*catalog.user_files(resolve_home(home)), *files]:
+        try:
+            found = catalog.resolve(resolve_home(home), str(path), check_input=False)
+        except PipelineInvalid as err:
+            click.echo(f"{path.stem:<16} INVALID    {err.problems[0]}")
+            continue
+        click.echo(f"{found.name:<16} {path}  {found.description}")
+
+
+@main.command(cls=Command)
+@home_option
+@click.argument("pipeline")
+@opts.batch_size("album")
+@click.option("--resume", is_flag=True, help="Also continue albums whose last run failed, "
+              "from the step that failed.")  # fmt: skip
+@opts.dry_run()
+@click.option("--input", "input_", type=click.Path(path_type=Path), help="Input folder "
+              "(required for a built-in pipeline).")  # fmt: skip
+@click.option("--output", type=click.Path(path_type=Path), help="Output folder "
+              "(required for a built-in pipeline).")  # fmt: skip
+@click.option("--resume-session", metavar="SESSION_ID", help="Only what that session left "
+              "unfinished and the rest of its batch (what `sessions.py resume` runs).")
+def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_session):
+    """Run a pipeline on the next albums of its input (queue kind pipeline-<name>). Stop any
+    time: the next run (or --resume for failed albums) continues each album at its step."""
+    found = catalog.resolve(resolve_home(home), pipeline, check_input=input_ is None)
+    if input_ or output:
+        found = dataclasses.replace(found, input=input_ or found.input,
+                                    output=output or found.output)  # fmt: skip
+    if found.input is None or found.output is None:
+        raise click.UsageError(f"{found.name} has no input or output folder: give --input "
+                               "and --output")  # fmt: skip
+    if not found.input.is_dir():
+        raise PipelineInvalid([f"{found.source}: input: the folder {found.input} does not exist"])
+    check_layout([("input", found.input)], [("output", found.output), ("archive", found.archive)])
+    if dry_run:
+        albums = catalog.albums(found)[:batch_size]
+        for line in catalog.plan_lines(found, albums):
+            click.echo(line)
+        return
+    from mediakeeper.pipelines.job import PipelineJob
+
+    settings = catalog.settings_for(home, found)
+    kind = found.kind
+    options = selection.runner_options(
+        settings, kind, batch_size=batch_size, retry_errors=resume, workers=1, online=True
+    )
+    options.stop_on_error = not found.continue_on_error
+    if resume_session:
+        selection.resume_only(settings, kind, options, resume_session)
+    store = opts.prepare_store(settings, kinds.get(kind), options, enrich=False)
+    threads = max(1, os.cpu_count() or 1)
+    session, report = opts.run_with_progress(
+        store,
+        lambda session: PipelineJob(settings.home, session.id, found,
+                                    ffmpeg_path=settings.get("ffmpeg", "path"), threads=threads),
+        options,
+        ProgressHooks("album"),
+        noun="album",
+        description=opts.describe(options.size, resume=resume),
+    )  # fmt: skip
+    say(render_summary(report, "album", lookups=False))
+    for outcome in report.outcomes:
+        if outcome.error:
+            click.echo(f"{outcome.name}: {outcome.error}", err=True)
+    click.echo(f"session log: {session.log_path}")
+    sys.exit(report.exit_code)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except MediakeeperError as err:  # pragma: no cover - Command renders these
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(err.exit_code)

@@ -1,0 +1,380 @@
+"""Terminal rendering of a running batch, shared by every kind's batch script.
+
+On a terminal a single live line at the bottom (rich's progress display) shows the count, an
+ETA and the item in hand, fitted to the terminal's width; the lines of finished items are
+printed above it and the live line is gone when the batch ends. A job that says how far it
+is through an item (``item_progress.report_fraction``: a book's encode) adds that and the
+item's own ETA after its name: ``Jane Doe - Title  encoding 43%  ETA 2:10``. Off a terminal
+(a pipe, a log file) there is no live line: plain lines only, never an escape code, nothing
+per percent. Colour only on a terminal and never when ``NO_COLOR`` is set (rich's rules).
+
+How much is said (``-q``/``-v``, see ``verbosity_options``): by default a finished item gets a
+line only when it needs the person (it failed, it was given up on, a fix could not be written,
+its findings need a decision); ``--verbose`` gives every finished item its line, with its
+time; ``--quiet`` draws no live line either.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from mediakeeper.batch.runner import BatchReport, Hooks, Outcome
+from mediakeeper.core.decisions import open_by_code
+from mediakeeper.text.wording import clock, count
+
+MARKS = {"completed": "✓", "error": "✗", "skipped": "⤼", "released": "↺"}
+UNIDENTIFIED = "○"  # completed, but not identified (offline, no match): no tick
+STYLES = {"completed": "green", "error": "red", "skipped": "yellow", "released": "yellow"}
+
+QUIET, NORMAL, VERBOSE = -1, 0, 1
+_VERBOSITY = "mediakeeper.verbosity"  # where -q/-v leave their choice on the click context
+
+
+def verbosity_options(f):
+    """``-q/--quiet`` and ``-v/--verbose`` for a batch script. The choice is kept on the click
+    context, where ``ProgressHooks`` reads it: the scripts' signatures stay as they are."""
+
+    def remember(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        if not value:
+            return
+        level = QUIET if param.name == "quiet" else VERBOSE
+        if ctx.meta.get(_VERBOSITY, level) != level:
+            raise click.UsageError("give -q/--quiet or -v/--verbose, not both", ctx)
+        ctx.meta[_VERBOSITY] = level
+
+    f = click.option(
+        "-v",
+        "--verbose",
+        is_flag=True,
+        expose_value=False,
+        callback=remember,
+        help="A line for every finished item (with its time), not only those that need you.",
+    )(f)
+    return click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        expose_value=False,
+        callback=remember,
+        help="No progress line: only the items that need you and the closing summary.",
+    )(f)
+
+
+def chosen_verbosity() -> int:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(_VERBOSITY, NORMAL) if ctx is not None else NORMAL
+
+
+def console(file=None):
+    """What prints the script's standard output. On a terminal, rich's console: it wraps at
+    the terminal's width and colours unless ``NO_COLOR`` is set. Elsewhere plain lines that
+    never wrap (a log line stays one line for grep), and rich is not even imported: a batch
+    run from cron starts that much sooner."""
+    file = file or sys.stdout
+    if not file.isatty():
+        return Plain(file)
+    from rich.console import Console
+
+    return Console(
+        file=file,
+        markup=False,  # names are printed as they are: "[2019]" is not a style
+        highlight=False,
+        emoji=False,
+    )
+
+
+class Plain:
+    """Lines for a pipe or a file: the text of each (text, style) segment, no style."""
+
+    is_terminal = False
+
+    def __init__(self, file):
+        self.file = file
+
+    def print(self, line: str | list[tuple[str, str]]) -> None:
+        text = line if isinstance(line, str) else "".join(part for part, _ in line)
+        click.echo(text, file=self.file)
+
+
+def _styled(out, segments: list[tuple[str, str]]):
+    if not out.is_terminal:
+        return segments
+    from rich.text import Text
+
+    return Text.assemble(*segments)
+
+
+def say(text: str) -> None:
+    """Print ``text`` (lines) on standard output; on a terminal each line wrapped between
+    words to its width, a path (a long word) kept whole, to be copied."""
+    if sys.stdout.isatty():
+        width = shutil.get_terminal_size().columns
+        text = "\n".join(
+            textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) or line
+            for line in text.split("\n")
+        )
+    click.echo(text)
+
+
+def needs_decision(outcome: Outcome) -> int:
+    """How many of the item's findings are left for a person (``mediakeeper.core.decisions``)."""
+    if outcome.result is None:
+        return 0
+    return sum(open_by_code(outcome.result.details.get("finding_counts")).values())
+
+
+def unidentified(outcome: Outcome) -> bool:
+    return bool(outcome.result and outcome.result.details.get("unidentified"))
+
+
+def needs_you(outcome: Outcome) -> bool:
+    return (
+        outcome.status in ("error", "skipped")
+        or unidentified(outcome)
+        or bool(outcome.result and outcome.result.problem)
+        or needs_decision(outcome) > 0
+    )
+
+
+def item_line(
+    outcome: Outcome, *, verbose: bool, reports: Path | None = None
+) -> list[tuple[str, str]]:
+    """The finished item's line (and the lines under it) as (text, style) segments;
+    ``reports``: the kind's issue reports folder, so a line needing a decision names its own."""
+    detail = outcome.result.summary if outcome.result else (outcome.error or "")
+    # Done, but not what a tick promises: no tick for a movie that was not identified.
+    mark = UNIDENTIFIED if unidentified(outcome) else MARKS.get(outcome.status, "?")
+    line = [
+        (mark, STYLES.get(outcome.status, "")),
+        (f" {outcome.name} — {outcome.status}" + (f": {detail}" if detail else ""), ""),
+    ]
+    if verbose and outcome.seconds:
+        line.append((f" ({outcome.seconds:.1f}s)", ""))
+    if outcome.result and outcome.result.problem:
+        line += [("\n  ! ", "red"), (outcome.result.problem, "")]
+    if open_findings := needs_decision(outcome):
+        verb = "needs" if open_findings == 1 else "need"
+        line.append((f"\n  {count(open_findings, 'finding')} {verb} a decision", "yellow"))
+        slug = outcome.result.details.get("slug") if outcome.result else None
+        where = f"see {reports / slug}.md" if reports and slug else "its issue report says which"
+        line.append((f" ({where})", ""))
+    return line
+
+
+def _item_column(**options):
+    """The column of the item in hand: its name, then how far it is (never cut: the name
+    gives way to it)."""
+    from rich.progress import ProgressColumn
+    from rich.table import Table
+    from rich.text import Text
+
+    class ItemColumn(ProgressColumn):
+        def render(self, task):
+            name = Text(task.fields["name"], no_wrap=True, overflow="ellipsis")
+            if not task.fields["through"]:
+                return name
+            grid = Table.grid(padding=(0, 2), expand=True)
+            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+            grid.add_column(no_wrap=True)
+            grid.add_row(name, task.fields["through"])
+            return grid
+
+    return ItemColumn(**options)
+
+
+@dataclass
+class Through:
+    """How far one item in hand is through what it is doing, as its job last said."""
+
+    doing: str
+    fraction: float
+    first: tuple[float, float]  # (when, fraction) of its first report: its rate from there
+    at: float  # when it last said
+
+    def text(self) -> str:
+        """``encoding 43%``, with ``ETA 2:10`` from its rate so far once it has one."""
+        said = f"{self.doing} {int(self.fraction * 100)}%"
+        when, fraction = self.first
+        if self.fraction > fraction and self.at > when:
+            rate = (self.fraction - fraction) / (self.at - when)
+            said += f"  ETA {clock((1 - self.fraction) / rate)}"
+        return said
+
+
+STILL = 3.0  # seconds an item shown may go without saying how far it is before another's shows
+
+
+class ProgressHooks(Hooks):
+    def __init__(
+        self,
+        noun: str,
+        verbosity: int | None = None,
+        monotonic=time.monotonic,
+        reports: Path | None = None,  # the kind's issue reports, named by the items' lines
+    ):
+        self.noun = noun
+        self.reports = reports
+        self.verbosity = chosen_verbosity() if verbosity is None else verbosity
+        self.console = console()
+        self.progress = None
+        self.task = None
+        self.monotonic = monotonic  # when a fraction is heard (a test gives its own)
+        self.through: dict[str, Through] = {}  # by item key
+        self.shown: str | None = None  # the key of the item whose fraction the line shows
+        self.latest = ""  # the name of the item started last, shown when none says how far
+
+    def started(self, total: int) -> None:
+        if total == 0 or self.verbosity == QUIET or not self.console.is_terminal:
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+        from rich.table import Column
+
+        self.progress = Progress(
+            TextColumn(f"{self.noun}s"),
+            BarColumn(bar_width=20),
+            MofNCompleteColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            # The item's name takes the rest of the line, cut short with … when too long.
+            _item_column(table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1)),
+            console=self.console,
+            # Redrawn on each event, no thread: the batch forks its workers after this.
+            auto_refresh=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+            transient=True,  # the closing summary says where the batch ended
+            expand=True,
+        )
+        self.task = self.progress.add_task("", total=total, name="", through="")
+        self.progress.start()
+        self.progress.refresh()
+
+    def item_started(self, item) -> None:
+        self.latest = item["name"]
+        if self.progress is not None and self.shown is None:
+            self.progress.update(self.task, name=item["name"], refresh=True)
+
+    def item_fraction(self, item, doing: str, fraction: float) -> None:
+        """Shown after the item's name. With several items in hand the line keeps to one
+        while it goes on saying how far it is (two taking turns would flicker)."""
+        if self.progress is None:
+            return
+        now, key = self.monotonic(), item["key"]
+        was = self.through.get(key)
+        if was is None or was.doing != doing or fraction < was.fraction:
+            was = Through(doing, fraction, (now, fraction), now)
+        self.through[key] = Through(doing, fraction, was.first, now)
+        shown = self.through.get(self.shown) if self.shown else None
+        if shown is not None and self.shown != key and now - shown.at < STILL:
+            return
+        self.shown = key
+        self.progress.update(
+            self.task, name=item["name"], through=self.through[key].text(), refresh=True
+        )
+
+    def item_finished(self, outcome: Outcome) -> None:
+        if self.verbosity == VERBOSE or needs_you(outcome):
+            line = item_line(outcome, verbose=self.verbosity == VERBOSE, reports=self.reports)
+            self.console.print(_styled(self.console, line))
+        self.through.pop(outcome.key, None)
+        if self.progress is not None:
+            if self.shown == outcome.key:
+                self.shown = None
+                self.progress.update(self.task, name=self.latest, through="")
+            self.progress.update(self.task, advance=1, refresh=True)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+def _lookups_line(report: BatchReport, offline: bool) -> str:
+    if offline:
+        return "offline: no web lookups were made (`--enrich` adds them later)"
+    return (
+        f"lookups: {count(report.total_detail('lookups'), 'request', spec=',')} sent, "
+        f"{report.total_detail('cache_hits'):,} answered from the cache"
+    )
+
+
+def render_summary(
+    report: BatchReport, noun: str, *, offline: bool = False, lookups: bool = True
+) -> str:
+    """The closing lines; ``lookups``: the kind asks web services (else no lookups line)."""
+    done = report.count("completed")
+    missed = sum(1 for o in report.outcomes if unidentified(o))
+    lines = [
+        "",
+        f"{count(done, noun)} completed"
+        + (f" ({missed} not identified)" if missed else "")
+        + f", {report.count('error')} failed, "
+        f"{report.count('skipped')} skipped in {report.seconds:.1f}s",
+        " · ".join(
+            ([f"tracks {report.total('track_count'):,}"] if report.total("track_count") else [])
+            + [
+                f"issues found {report.total('issues_found'):,}",
+                f"resolved {report.total('issues_resolved'):,}",
+            ]
+        ),
+    ]
+    if lookups:  # a kind that never asks the web says nothing: "0 requests sent" would puzzle
+        lines.append(_lookups_line(report, offline))
+    if report.released_stale:
+        lines.append(
+            f"released {count(len(report.released_stale), 'stale claim')} from a crashed run"
+        )
+    if len(report.checkpoints) == 1:
+        lines.append(f"checkpoint: {report.checkpoints[0]}")
+    elif report.checkpoints:  # a long pass writes dozens: the latest is the one that matters
+        lines.append(
+            f"{count(len(report.checkpoints), 'checkpoint')}, the latest: {report.checkpoints[-1]}"
+        )
+    if loudness := report.total_detail("loudness_changes"):
+        lines.append(f"replaygain: {count(loudness, 'loudness tag')} written and journaled "
+                     "(each issue report offers the undo)")  # fmt: skip
+    if awaiting := report.awaiting():
+        decisions = sum(report.decisions(o) for o in awaiting)
+        lines.append(
+            f"needs you: {count(decisions, 'decision')} in {count(len(awaiting), noun)}"
+        )
+    if problems := report.with_problems():
+        names = ", ".join(o.name for o in problems)
+        lines.append(
+            f"needs you: {count(len(problems), noun)} with fixes that could not be written "
+            f"({names}); mend the cause (see each one's line above) and run it again with "
+            f"--{noun} NAME"
+        )
+    lines += report.notices
+    if report.went_offline:
+        lines.append(f"{report.went_offline[0]} unreachable: ran offline; run --enrich later")
+    if report.stopped_early:
+        lines.append(f"stopped early: {report.stopped_early}")
+    if report.interrupted:
+        released = report.count("released")
+        lines.append(
+            f"interrupted: {count(released, f'unfinished {noun}')} put back to pending; "
+            "run again to resume"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # run by mistake: say which commands to run instead
+    from mediakeeper.cli.command import not_a_command
+
+    not_a_command(
+        "the batch scripts' progress display", "process_music_batch.py", "process_movie_batch.py"
+    )

@@ -1,0 +1,459 @@
+"""The queue-manager command, built once and shared by every media kind.
+
+Not a command itself: music_queue_manager.py and movie_queue_manager.py build theirs from it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+from click.core import ParameterSource
+
+from mediakeeper.cli.command import (
+    Command,
+    home_option,
+    kind_part,
+    not_a_command,
+    settings_for,
+)
+from mediakeeper.core import kinds
+from mediakeeper.core.commands import kind_command
+from mediakeeper.core.config import Settings
+from mediakeeper.core.errors import QueueMissing
+from mediakeeper.queue import listing, manager
+from mediakeeper.queue.items import STATUSES
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.text import wording
+from mediakeeper.text.width import printable
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+echo = click.echo
+
+
+@dataclass
+class Call:
+    """What one invocation asked for, handed to the action that runs it."""
+
+    store: QueueStore
+    settings: Settings
+    noun: str
+    value: str | tuple[str, str] | None
+    as_json: bool
+    status: str | None
+    yes: bool
+    keep: int
+    force: bool
+    sort: str | None = None
+    name: str | None = None  # --name: list only the items whose name contains it
+
+    @property
+    def kind(self) -> str:
+        return self.store.kind
+
+
+def do_init(c: Call) -> None:
+    library = c.settings.library(c.kind)
+    if library is None:
+        raise click.UsageError(f"--init needs --library PATH (or [{c.kind}] library in settings)")
+    count, backup = manager.init_queue(c.store, library, datetime.now(UTC), replace=c.force)
+    echo(
+        f"Created the {wording.queue_name(c.kind)} at {c.store.path}: "
+        f"{wording.count(count, f'pending {c.noun}')} from {library.resolve()}"
+    )
+    if backup:
+        echo(f"The queue it replaced is kept as {backup}")
+    show_links(manager.folder_links(library.expanduser().resolve()))
+    if not count:
+        echo(f"Warning: {manager.empty_library_warning(c.store, library.resolve())}", err=True)
+
+
+def do_refresh(c: Call) -> None:
+    result = manager.refresh_queue(
+        c.store, c.settings.library(c.kind), c.settings.origin(c.kind, "library")
+    )
+    echo(
+        f"Refreshed: {len(result.added)} added, {len(result.vanished)} marked missing, "
+        f"{len(result.returned)} back on disk, "
+        f"{len(result.changed)} changed since completed (back to pending)"
+    )
+    for label, names in (
+        ("added", result.added),
+        ("missing", result.vanished),
+        ("back", result.returned),
+    ):
+        for name in names:
+            echo(f"  {label:<8}{name}")
+    for name, change in result.changed:
+        echo(f"  changed {name}  ({change})")
+    show_links(result.links)
+    for name, why in result.unreadable:
+        echo(f"{name}: cannot read its folder ({why}); left completed", err=True)
+    if result.unrecorded:
+        completed = wording.count(result.unrecorded, f"completed {c.noun}")
+        echo(
+            f"No record of the files yet for {completed} (completed before files were "
+            "recorded): each gets one at its next run; --refresh notices changes from then on"
+        )
+
+
+def show_links(links: list[tuple[str, str]]) -> None:
+    for name, why in links:
+        echo(f"{name}: {why}")
+
+
+def do_summary(c: Call) -> None:
+    summary = manager.summarize(c.store.peek())
+    echo(
+        json.dumps(summary, indent=2, ensure_ascii=False)
+        if c.as_json
+        else render_summary(summary, c.noun)
+    )
+
+
+def do_list(c: Call) -> None:
+    items = manager.list_items(c.store.peek(), c.status)
+    # JSON keeps the queue's order unless --sort is given: scripts read it as it always was.
+    order = c.sort or (None if c.as_json else "name")
+    items = listing.select(items, c.kind, name=c.name, order=order)
+    if c.as_json:
+        echo(json.dumps(items, indent=2, ensure_ascii=False))
+        return
+    for line in listing.table(items, c.kind, shutil.get_terminal_size().columns):
+        echo(line)
+    echo(
+        wording.count(len(items), c.noun)
+        + (f" with status {c.status}" if c.status else "")
+        + (f" whose name contains {c.name!r}" if c.name is not None else "")
+    )
+
+
+def do_reset_one(c: Call) -> None:
+    name, previous = manager.reset_named(c.store, c.value)
+    echo(
+        f"{name!r} was already pending; nothing changed"
+        if previous == "pending"
+        else f"Reset {name!r}: {previous} -> pending"
+    )
+
+
+def do_skip_one(c: Call) -> None:
+    name, previous = manager.skip_named(c.store, c.value)
+    echo(
+        f"{name!r} was already skipped; nothing changed"
+        if previous == "skipped"
+        else f"Skipped {name!r}: {previous} -> skipped"
+    )
+
+
+def do_choose(c: Call) -> None:
+    name, movie_id = c.value
+    if not movie_id.isdigit() or int(movie_id) == 0:
+        raise click.UsageError(f"--choose takes a NAME and a TMDb id (a number), not {movie_id!r}")
+    chosen, previous = manager.choose_named(c.store, name, {"tmdb_id": int(movie_id)})
+    echo(
+        f"Chose TMDb id {int(movie_id)} for {chosen!r} (no file renamed)"
+        + ("" if previous == "pending" else f"; {previous} -> pending")
+        + ": the next batch identifies it as that movie"
+    )
+
+
+def _report_reset(c: Call, names: list[str], what: str) -> None:
+    """How many went back to pending and the first few names (--list shows them all)."""
+    shown = f": {wording.first_few([printable(n) for n in names])}" if names else ""
+    echo(f"Reset {wording.count(len(names), what + c.noun)} to pending{shown}")
+
+
+def do_reset_errors(c: Call) -> None:
+    _report_reset(c, manager.reset_errors(c.store), "errored ")
+
+
+def do_reset_stale(c: Call) -> None:
+    _report_reset(c, c.store.release_stale(), "stale ")
+
+
+def do_reset_all(c: Call) -> None:
+    if not c.yes:
+        total = manager.summarize(c.store.peek())["total"]
+        click.confirm(
+            f"Put all {wording.count(total, c.noun)} of the {wording.queue_name(c.kind)} back "
+            "to pending?",
+            abort=True,
+        )
+    _report_reset(c, manager.reset_all(c.store), "")
+
+
+def do_validate(c: Call) -> None:
+    problems = manager.validate_file(c.store)
+    if not problems:
+        echo(f"{c.store.path}: valid, no problems found")
+        return
+    for problem in problems:
+        echo(f"- {problem}")
+    echo(f"{wording.count(len(problems), 'problem')} in {c.store.path}", err=True)
+    raise SystemExit(1)
+
+
+def do_checkpoint(c: Call) -> None:
+    echo(f"Checkpoint written: {c.store.checkpoint()}")
+
+
+def do_list_checkpoints(c: Call) -> None:
+    found = c.store.checkpoints()
+    for path in found:
+        echo(f"{path.name}  ({path.stat().st_size:,} bytes)")
+    echo(f"{wording.count(len(found), 'checkpoint')} in {c.store.checkpoint_dir}")
+
+
+def do_restore(c: Call) -> None:
+    source = manager.resolve_checkpoint(c.store, c.value)
+    backup = manager.restore_checkpoint(c.store, source)
+    echo(f"Restored {c.store.path} from {source.name}")
+    if backup:
+        echo(f"The queue it replaced is kept as {backup}")
+
+
+def do_prune(c: Call) -> None:
+    deleted = manager.prune_checkpoints(c.store, c.keep)
+    echo(f"Deleted {wording.count(len(deleted), 'checkpoint')}, kept the newest {c.keep}")
+
+
+# option name -> (handler, takes a value). Order is the order of --help.
+ACTIONS = {
+    "init": do_init,
+    "refresh": do_refresh,
+    "show_summary": do_summary,
+    "list_items": do_list,
+    "reset_name": do_reset_one,
+    "reset_errors": do_reset_errors,
+    "reset_stale": do_reset_stale,
+    "reset_all": do_reset_all,
+    "skip_name": do_skip_one,
+    "choose": do_choose,
+    "validate_queue": do_validate,
+    "checkpoint": do_checkpoint,
+    "list_checkpoints": do_list_checkpoints,
+    "restore_checkpoint": do_restore,
+    "prune_checkpoints": do_prune,
+}
+
+# The actions that read the queue and change nothing: they need a data home that is there.
+READ_ONLY = ("show_summary", "list_items", "validate_queue", "list_checkpoints")
+
+
+def only_reads(params: dict) -> bool:
+    """Whether this invocation only reads (no action given means --show-summary)."""
+    return all(name in READ_ONLY for name in ACTIONS if params.get(name))
+
+
+# option name -> the actions it changes. Given with any other, it would be silently ignored.
+OPTION_ACTIONS = {
+    "library": ("init", "refresh"),
+    "force": ("init",),
+    "as_json": ("show_summary", "list_items"),
+    "status": ("list_items",),
+    "sort": ("list_items",),
+    "name_filter": ("list_items",),
+    "yes": ("reset_all",),
+    "keep": ("prune_checkpoints",),
+}
+
+
+def refuse_unused_options(ctx: click.Context, action: str) -> None:
+    """A usage error for an option the chosen action does not use (``--status`` without
+    ``--list`` would otherwise just show the summary, as if it had been obeyed)."""
+    flags = {p.name: p.opts[0] for p in ctx.command.params}
+    for name, actions in OPTION_ACTIONS.items():
+        given = ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
+        if given and action not in actions:
+            needed = " or ".join(flags[a] for a in actions)
+            raise click.UsageError(f"{flags[name]} only works with {needed}")
+
+
+def _checkpoint_options() -> list[Decorator]:
+    flag = click.option
+    return [
+        flag("--checkpoint", is_flag=True, help="Take a checkpoint now."),
+        flag("--list-checkpoints", is_flag=True, help="List checkpoints, oldest first."),
+        flag(
+            "--restore-checkpoint",
+            metavar="latest|FILE",
+            help="Validate a checkpoint and restore it (keeps a copy of the queue it replaces).",
+        ),
+        flag(
+            "--prune-checkpoints",
+            is_flag=True,
+            help="Delete all but the newest --keep checkpoints.",
+        ),
+        flag(
+            "--keep",
+            type=click.IntRange(min=0),
+            default=10,
+            show_default=True,
+            help="With --prune-checkpoints.",
+        ),
+    ]
+
+
+def _options(record: kinds.Kind) -> list[Decorator]:
+    """The queue manager's options in --help order (the first listed outermost), worded for
+    the kind's items (``--reset-artist``), its counters in --show-summary's help."""
+    kind, noun, flag = record.name, record.noun, click.option
+    extras = "".join(f", {x.noun}s" for x in record.extra_counters)
+    return [
+        home_option,
+        flag("--init", is_flag=True, help=f"Create the queue: one pending item per {noun} folder."),
+        flag(
+            "--library", type=click.Path(path_type=str), help="Library folder (--init, --refresh)."
+        ),
+        flag("--force", is_flag=True, help="With --init: replace an existing queue."),
+        flag(
+            "--refresh",
+            is_flag=True,
+            help="Add new folders; mark vanished ones as missing; put back to pending the "
+            f"completed {noun}s whose files changed since.",
+        ),
+        flag(
+            "--show-summary",
+            is_flag=True,
+            help=f"Counts by status{extras}, issues, percent done.",
+        ),
+        flag("--json", "as_json", is_flag=True, help="With --show-summary or --list: JSON output."),
+        flag("--list", "list_items", is_flag=True, help=f"List the {noun}s (see --status)."),
+        flag("--status", type=click.Choice(STATUSES), help="With --list: only this status."),
+        flag(
+            "--name",
+            "name_filter",
+            metavar="TEXT",
+            help="With --list: only names containing TEXT (case, accents and spacing aside).",
+        ),
+        flag(
+            "--sort",
+            type=click.Choice(listing.sort_orders(kind)),
+            help="With --list: the order (default name; counts most first).",
+        ),
+        flag(
+            f"--reset-{noun}",
+            "reset_name",
+            metavar="NAME",
+            help=f"Put one {noun} back to pending (case and accents aside, or a unique start).",
+        ),
+        flag("--reset-errors", is_flag=True, help="Put every errored item back to pending."),
+        flag("--reset-stale", is_flag=True, help="Release claims whose process is gone."),
+        flag("--reset-all", is_flag=True, help="Put every item back to pending (asks first)."),
+        flag("--yes", is_flag=True, help="Do not ask for confirmation."),
+        flag(f"--skip-{noun}", "skip_name", metavar="NAME", help=f"Mark one {noun} skipped."),
+        flag("--validate-queue", is_flag=True, help="List every problem; exit 1 if any."),
+        *_checkpoint_options(),
+        *_choose_option(record),
+    ]
+
+
+def _choose_option(record: kinds.Kind) -> list[Decorator]:
+    """``--choose NAME ID`` for a kind whose items a person may identify by hand."""
+    if not record.chosen_by:
+        return []
+    words = (
+        f"Identify one {record.noun} as this {record.chosen_by} id (a candidate its report "
+        "lists), without renaming a file; the next batch takes it."
+    )
+    return [click.option("--choose", nargs=2, metavar="NAME ID", help=words)]
+
+
+def build(kind: str) -> click.Command:
+    """The ``<kind>_queue_manager`` command, worded from the kind's record (its noun: the
+    ``--reset-artist`` / ``--reset-movie`` flags), with the actions of this kind alone that
+    its package's ``cli.py`` declares: ``QUEUE_ACTIONS``, ``{name: (its flag, its handler)}``
+    (the audiobooks' ``--prune-backups``)."""
+    record = kinds.get(kind)
+    part = kind_part(record)
+    extra: Mapping[str, tuple[click.Option, Callable[[Call], None]]] = getattr(
+        part, "QUEUE_ACTIONS", {}
+    )
+    handlers = {**ACTIONS, **{name: handler for name, (_, handler) in extra.items()}}
+    noun = record.noun
+
+    def command(home, library, force, as_json, status, name_filter, sort, yes, keep, **actions):
+        chosen = [name for name in handlers if actions.get(name)]
+        if len(chosen) > 1:
+            flags = {p.name: p.opts[0] for p in click.get_current_context().command.params}
+            raise click.UsageError(
+                "give one action at a time, not " + ", ".join(flags[name] for name in chosen)
+            )
+        action = chosen[0] if chosen else "show_summary"
+        refuse_unused_options(click.get_current_context(), action)
+        settings = settings_for(home, **{kind: {"library": library}})
+        value = actions.get(action) if isinstance(actions.get(action), str | tuple) else None
+        call = Call(
+            QueueStore(settings.status_dir / kind, kind),
+            settings,
+            noun,
+            value,
+            as_json,
+            status,
+            yes,
+            keep,
+            force,
+            sort,
+            name_filter,
+        )
+        try:
+            handlers[action](call)
+        except QueueMissing as err:
+            command = kind_command(kind, "queue", settings.home)
+            err.hint = f"create it with: {command} --init --library PATH"
+            raise
+
+    for decorate in reversed(_options(record)):
+        command = decorate(command)
+    command = click.command(
+        cls=Command,
+        reads_home=only_reads,
+        help=f"Inspect and repair the {wording.queue_name(kind)} "
+        f"(status/{kind}/processing_queue.json). Give one action; with none, --show-summary.",
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )(command)
+
+    command.params.extend(option for option, _ in extra.values())
+    return command
+
+
+def render_summary(summary: dict, noun: str) -> str:
+    lines = [f"{wording.queue_name(summary['kind'])} — {summary['library']}"]
+    for status, count in summary["statuses"].items():
+        lines.append(f"  {status:<12}{count:>8,}")
+    lines.append(f"  {'total':<12}{summary['total']:>8,}")
+    if summary["missing_on_disk"]:
+        lines.append(
+            f"  ({wording.count(summary['missing_on_disk'], f'{noun} folder')} missing on disk)"
+        )
+    if summary["in_progress_stages"]:
+        at = ", ".join(f"{n:,} {stage}" for stage, n in summary["in_progress_stages"].items())
+        lines.append(f"  (in progress: {at})")
+    if summary["not_identified"]:
+        lines.append(
+            f"  ({summary['not_identified']:,} completed but not identified: "
+            f"--list --status completed shows why)"
+        )
+    extra = "".join(
+        f"{wording.count(summary[x.total], x.noun, spec=',')} · "
+        for x in kinds.get(summary["kind"]).extra_counters
+    )
+    lines.append(
+        f"{summary['percent_complete']:.1f}% complete · {extra}"
+        f"{wording.count(summary['issues_found'], 'issue', spec=',')} found, "
+        f"{summary['issues_resolved']:,} resolved"
+    )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # run by mistake: say which commands to run instead
+    not_a_command(
+        "the queue managers' shared code", "music_queue_manager.py", "movie_queue_manager.py"
+    )

@@ -1,0 +1,204 @@
+"""The batches' sessions, over every kind: python utilities/sessions.py --help"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from mediakeeper.batch import session_history as sc
+from mediakeeper.cli.command import Command, home_option, settings_for
+from mediakeeper.core import kinds
+from mediakeeper.core.commands import kind_argv, tool_argv, tool_command
+from mediakeeper.core.errors import NotFound
+from mediakeeper.pipelines import catalog
+from mediakeeper.pipelines.spec import PipelineInvalid
+from mediakeeper.system.linux import child_dies_with_parent
+from mediakeeper.text.wording import count
+
+HELP = {"help_option_names": ["-h", "--help"]}
+PIPELINE = "pipeline-"  # a pipeline's queue kind: pipeline-<name>
+
+
+@click.group(context_settings=HELP)
+def main():
+    """List the batches' sessions (every kind), show one, run again what an interrupted or
+    killed one left unfinished, and delete old session logs and work files."""
+
+
+@main.command("list", cls=Command, reads_home=True, context_settings=HELP)
+@home_option
+@click.option("--kind", metavar="KIND", help="Only this kind's sessions (music, movies, ...).")
+@click.option(
+    "--limit", type=click.IntRange(min=1), metavar="N", help="Only the latest N sessions."
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON list of the sessions.")
+def list_sessions(home, kind, limit, as_json):
+    """The sessions, latest first: id, kind, start, duration, outcome, items done/failed."""
+    status_dir = settings_for(home).status_dir
+    records = sc.all_sessions(status_dir, kind)[::-1][:limit]
+    rows = [sc.row(r) for r in records]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        where = f"{kind} sessions" if kind else "sessions"
+        click.echo(f"No {where} under {status_dir}.")
+        return
+    table = [("SESSION", "KIND", "STARTED", "DURATION", "OUTCOME", "DONE/FAILED")]
+    for r in rows:
+        started = r["started"].replace("T", " ")[:16]
+        done = f"{r['done']}/{r['failed']}"
+        table.append((r["id"], r["kind"], started, sc.duration(r["seconds"]), r["outcome"], done))
+    for line in sc.aligned(table):
+        click.echo(line)
+
+
+@main.command(cls=Command, reads_home=True, context_settings=HELP)
+@home_option
+@click.argument("session_id", metavar="SESSION_ID")
+def show(home, session_id):
+    """One session: how it ran and ended, each item and its outcome, what it left unfinished."""
+    status_dir = settings_for(home).status_dir
+    record = sc.find_session(status_dir, session_id)
+    about = f" ({record.description})" if record.description else ""
+    click.echo(f"session {record.id}: {record.kind}{about}")
+    click.echo(
+        f"started {record.started_at.isoformat(sep=' ', timespec='seconds')}, ran "
+        f"{sc.duration(record.seconds)}, {record.outcome}: {record.items_done} done, "
+        f"{record.items_failed} failed"
+    )
+    if record.args:
+        click.echo(f"options: {shlex.join(record.args)}")
+    log = sc.log_path(status_dir, record)
+    click.echo(f"log: {log}" if log.exists() else "log: deleted (sessions.py clean)")
+    for item in record.items:
+        click.echo(f"  {str(item.get('outcome', '')).upper():<10} {item.get('name')}")
+        if item.get("error"):
+            click.echo(f"             error: {item['error']}")
+    if record.outcome in (sc.SESSION_COMPLETED, sc.RUNNING):
+        return
+    left = sc.unfinished(status_dir, record)
+    rest = sc.rest_of_batch(status_dir, record, left)
+    noun = kinds.noun(record.kind)
+    if left:
+        names = ", ".join(i["name"] for i in left)
+        click.echo(f"left unfinished: {count(len(left), noun)} ({names})")
+    if rest:
+        click.echo(f"not come to: the rest of its batch, {count(len(rest), noun)}")
+    if left or rest:
+        click.echo(f"`sessions.py resume {record.id}` runs them")
+
+
+@main.command(cls=Command, reads_home=True, context_settings=HELP)
+@home_option
+@click.argument("session_id", metavar="[SESSION_ID]", required=False)
+def resume(home, session_id):
+    """Run again what a session left unfinished (default: the latest interrupted or crashed
+    one), with its kind's batch and the options it ran with. A completed session has nothing
+    to resume: exit 1."""
+    settings = settings_for(home)
+    record, left, rest = sc.resumable(settings.status_dir, session_id)
+    argv = _resume_argv(record, settings.home)
+    noun = kinds.noun(record.kind)
+    parts = []
+    if left:
+        names = ", ".join(i["name"] for i in left)
+        parts.append(f"{count(len(left), noun)} it left unfinished ({names})")
+    if rest:
+        parts.append(f"the rest of its batch, {count(len(rest), noun)}")
+    click.echo(f"Resuming session {record.id} ({record.outcome}): {' and '.join(parts)}")
+    click.echo(f"running: {shlex.join(argv)}")
+    sys.stdout.flush()
+    sys.exit(_run_to_its_end(argv))
+
+
+def _resume_argv(record, home) -> list[str]:
+    """The command that resumes ``record``: its kind's batch, or (a ``pipeline-<name>``
+    session) ``pipeline.py run <name>``, with the options it ran with."""
+    if record.kind in kinds.KINDS:
+        return [*kind_argv(record.kind, "batch", home), *record.args, "--resume", record.id]
+    name = record.kind.removeprefix(PIPELINE)
+    if not record.kind.startswith(PIPELINE):
+        raise NotFound(f"session {record.id} is of kind {record.kind}, which has no batch here")
+    try:  # (registers its kind: the queue and the noun are found through it)
+        catalog.register_kind(catalog.resolve(home, name, check_input=False))
+    except PipelineInvalid:
+        raise NotFound(f"session {record.id} ran the pipeline {name}, which is no longer "
+                       f"under {home / 'pipelines'} nor built in",
+                       f"run `{tool_command('pipeline')} run FILE --home {home} "
+                       f"--resume-session {record.id}` with its file") from None  # fmt: skip
+    return [*tool_argv("pipeline"), "run", name, "--home", str(Path(home).absolute()),
+            *record.args, "--resume-session", record.id]  # fmt: skip
+
+
+def _run_to_its_end(argv: list[str]) -> int:
+    """The batch's exit code. The batch runs in its own process group, so a Ctrl+C on the
+    terminal reaches this process only, and a SIGINT or SIGTERM to it, from wherever it
+    comes, is passed on to the batch once: the batch stops well by itself (records what
+    finished, gives the rest back), is waited for, and its 130 passed on. A kill -9 of this
+    process kills the batch too (it dies with its parent)."""
+    batch = subprocess.Popen(argv, process_group=0, preexec_fn=child_dies_with_parent())
+
+    def forward(signum, frame) -> None:
+        batch.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        code = batch.wait()
+        return 128 - code if code < 0 else code  # killed by a signal: 128 + its number
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _age(ctx, param, value):
+    try:
+        return sc.parse_age(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+@main.command(cls=Command, reads_home=True, context_settings=HELP)
+@home_option
+@click.option(
+    "--older-than",
+    required=True,
+    metavar="AGE",
+    callback=_age,
+    help="Delete what ended longer ago than this: 30d, 12h, 2w (0d: everything finished).",
+)
+@click.option("--yes", is_flag=True, help="Delete them; without it, only say what would go.")
+def clean(home, older_than, yes):
+    """Delete old session logs, the work files of finished items and the working folders
+    (working/<kind>/<slug>) no unfinished item resumes from. Never touches the
+    queues, their checkpoints, the change journals (undo needs them) or the session records
+    (the weekly reports and resume read them)."""
+    settings = settings_for(home)
+    plan = sc.plan_clean(settings.home, older_than, datetime.now(UTC))
+    for what, why in plan.kept:
+        click.echo(f"kept {what}: {why}")
+    size = sc.size_text(plan.freed)
+    if not plan.delete:
+        click.echo("Nothing to delete.")
+        return
+    for path, _ in plan.delete:
+        click.echo(f"{'deleting' if yes else 'would delete'} {path.relative_to(settings.home)}")
+    if not yes:
+        click.echo(
+            f"Would delete {count(len(plan.delete), 'file')} ({size}); nothing was deleted: "
+            "add --yes to delete them."
+        )
+        return
+    deleted, freed = sc.carry_out(plan)
+    click.echo(f"Deleted {count(deleted, 'file')}, freed {sc.size_text(freed)}.")
+
+
+if __name__ == "__main__":
+    main()

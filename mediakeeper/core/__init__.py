@@ -1,0 +1,1 @@
+"""The vocabulary every layer speaks: errors, settings, the kind registry, findings."""

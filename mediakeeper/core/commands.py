@@ -1,0 +1,72 @@
+"""Commands worded for a person to paste: every hint, report and closing line that names a
+command of the toolkit gets it from here, so each one runs from wherever the person is.
+
+The program part:
+
+- ``mediakeeper music queue`` when the ``mediakeeper`` console command (``pip install``)
+  is on PATH and belongs to the environment of the interpreter running now (another
+  installation's could be another version);
+- else this interpreter, by its absolute path, running the package:
+  ``/venv/bin/python -m mediakeeper music queue``: no activated environment, no current
+  folder and no PYTHONPATH is needed for it to run.
+
+Either way the words are the console command's (``<kind> queue|batch``, ``report``, ...):
+the library never names a script; which script or module runs a command is the command
+line's business (``mediakeeper.cli``).
+
+The data home: ``--home DIR``, absolute, whenever the caller knows the home, even when the
+person is in it now. A hint outlives the moment it was printed in (a report read next week,
+a log line, a session file) and is pasted from wherever the person is then; a redundant
+``--home`` costs nothing, a missing one acts on another home. Callers pass no home only for
+a command meant for the current folder ("on your own library, run ...").
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+CONSOLE = "mediakeeper"
+TOOLS = ("report", "dashboard", "undo", "decide", "pipeline", "sessions")  # the commands no kind's
+
+
+def kind_argv(kind: str, verb: str, home: Path | str | None = None) -> list[str]:
+    """``verb`` is ``queue`` or ``batch``: the kind's queue manager or batch command."""
+    return _argv([kind, verb], home)
+
+
+def tool_argv(tool: str, home: Path | str | None = None) -> list[str]:
+    if tool not in TOOLS:
+        raise ValueError(f"no such command: {tool}")
+    return _argv([tool], home)
+
+
+def kind_command(kind: str, verb: str, home: Path | str | None = None) -> str:
+    return shlex.join(kind_argv(kind, verb, home))
+
+
+def tool_command(tool: str, home: Path | str | None = None) -> str:
+    return shlex.join(tool_argv(tool, home))
+
+
+def queue_manager(kind: str, home: Path | str | None = None) -> str:
+    """The command that manages a kind's queue (for templates and messages)."""
+    return kind_command(kind, "queue", home)
+
+
+def _argv(words: list[str], home: Path | str | None) -> list[str]:
+    console = _console()
+    program = [console, *words] if console else [sys.executable, "-m", CONSOLE, *words]
+    return [*program, "--home", os.path.abspath(home)] if home else program
+
+
+def _console() -> str | None:
+    """``mediakeeper`` when that command, as found on PATH, is this environment's."""
+    found = shutil.which(CONSOLE)
+    if not found:
+        return None
+    here = Path(sys.executable).parent.resolve()
+    return CONSOLE if Path(found).parent.resolve() == here else None

@@ -1,0 +1,246 @@
+"""Settings: defaults, then ``mediakeeper.toml`` in the data home, then environment, then flags.
+
+Later wins. Every key is also the environment variable ``MEDIAKEEPER_<SECTION>_<KEY>``
+(``MEDIAKEEPER_MUSICBRAINZ_URL``); the data home itself is ``--home`` or ``MEDIAKEEPER_HOME``.
+A malformed file, an unknown key or a value of the wrong type is a one-line ``ConfigError``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.core import kinds
+from mediakeeper.core.errors import ConfigError, NoDataHome
+from mediakeeper.core.kinds import KINDS, Limit
+
+CONFIG_FILE = "mediakeeper.toml"
+
+# The public contract: section -> key -> default. The default's type is the key's type.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    **{kind.name: kind.setting_defaults() for kind in KINDS.values()},
+    "musicbrainz": {
+        "url": "https://musicbrainz.org",
+        "coverart_url": "https://coverartarchive.org",
+        "rate_limit": 1.0,
+        "contact": "",
+        "timeout": 30.0,
+        "retries": 4,
+    },
+    "tmdb": {
+        "url": "https://api.themoviedb.org",
+        "api_key": "",
+        "rate_limit": 4.0,
+        "timeout": 30.0,
+        "retries": 4,
+        "images_url": "https://image.tmdb.org/t/p/original",
+        "language": "en-US",
+    },
+    "acoustid": {
+        "url": "https://api.acoustid.org",
+        "key": "",  # an application key (a secret: never in logs, caches or reports)
+        "rate_limit": 3.0,  # the service's limit for free use
+        "timeout": 30.0,
+        "retries": 4,
+    },
+    "ffmpeg": {"path": ""},  # empty: ffmpeg on PATH, else the one imageio-ffmpeg ships
+}
+
+_TINY = 1e-9  # "more than 0"
+_SOME_RATE = "0 (no limit) or requests per second >= 0.001"
+
+
+# The limits of the services' number settings (each kind's are in its record: ``Kind.limits``).
+# The least a number may be, where 0 would break something: a timeout of 0 fails every request
+# at once. (Elsewhere 0 means "none": no rate limit, no retries, never skip.) The most: beyond
+# these a value is a typo, and some (a timeout of 1e300, a billion retries) overflow the
+# clocks and sleeps of every request.
+_SECONDS = "a number of seconds > 0"
+SERVICE_LIMITS: dict[str, dict[str, Limit]] = {
+    service: {
+        "timeout": Limit(3600, least=_TINY, least_words=_SECONDS),
+        # A spacing of one request per 1/rate seconds: a rate near 0 is a spacing past any clock.
+        "rate_limit": Limit(1000, least=0.001, least_words=_SOME_RATE),
+        "retries": Limit(20),
+    }
+    for service in ("musicbrainz", "tmdb", "acoustid")
+}
+
+
+def limit_of(section: str, key: str) -> Limit | None:
+    """The range of a number setting: a service's, or the kind's (its record's own limits and
+    those every kind has), for a kind registered at run time too."""
+    if section in SERVICE_LIMITS:
+        return SERVICE_LIMITS[section].get(key)
+    return kinds.get(section).setting_limits().get(key)
+
+
+# Settings a value may also come from under a conventional name.
+ALIASES = {("tmdb", "api_key"): "TMDB_API_KEY"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    values: Mapping[str, Mapping[str, Any]]
+    # section -> key -> where a value that is not the default came from, for messages:
+    # "--library", "environment MEDIAKEEPER_MUSIC_LIBRARY", "/home/mediakeeper.toml: music.library"
+    origins: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def get(self, section: str, key: str) -> Any:
+        return self.values[section][key]
+
+    def origin(self, section: str, key: str) -> str:
+        """Where the value came from ("" for the default)."""
+        return self.origins.get(section, {}).get(key, "")
+
+    def section(self, section: str) -> Mapping[str, Any]:
+        return self.values[section]
+
+    def library(self, kind: str) -> Path | None:
+        raw = self.values[kind]["library"]
+        return Path(raw).expanduser() if raw else None
+
+    @property
+    def status_dir(self) -> Path:
+        return self.home / "status"
+
+
+def resolve_home(flag: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    raw = flag or environ.get("MEDIAKEEPER_HOME") or "."
+    return Path(raw).expanduser().resolve()
+
+
+def existing_home(flag: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    """The data home of a command that reads one: a folder without ``status/`` is none (every
+    run writes there first), so a mistyped ``--home`` is refused, and nothing is created."""
+    home = resolve_home(flag, environ)
+    if not (home / "status").is_dir():
+        raise NoDataHome(
+            f"no data home at {home} (no status/ folder): check --home, or run a batch there first"
+        )
+    return home
+
+
+def load_settings(
+    home: str | Path | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build the settings for one run. ``overrides`` are command-line flags (None = not given)."""
+    environ = os.environ if environ is None else environ
+    home_path = resolve_home(home, environ)
+    values = {section: dict(keys) for section, keys in DEFAULTS.items()}
+    origins: dict[str, dict[str, str]] = {section: {} for section in DEFAULTS}
+
+    def put(section: str, key: str, value: Any, where: str) -> None:
+        values[section][key] = _coerce(value, DEFAULTS[section][key], where, (section, key))
+        origins[section][key] = where
+
+    config_path = home_path / CONFIG_FILE
+    for section, key, value in _read_file(config_path):
+        put(section, key, value, f"{config_path}: {section}.{key}")
+
+    for section, keys in DEFAULTS.items():
+        for key in keys:
+            names = [f"MEDIAKEEPER_{section.upper()}_{key.upper()}"]
+            if (section, key) in ALIASES:
+                names.insert(0, ALIASES[(section, key)])
+            for name in names:
+                if environ.get(name, "") != "":
+                    put(section, key, environ[name], f"environment {name}")
+
+    for section, keys in (overrides or {}).items():
+        for key, value in keys.items():
+            if value is not None:
+                put(section, key, value, f"--{key.replace('_', '-')}")
+    return Settings(home=home_path, values=values, origins=origins)
+
+
+def _read_file(path: Path):
+    if not path.exists():
+        return
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot be read: {err}") from None
+    for section, keys in data.items():
+        if section not in DEFAULTS:
+            raise ConfigError(
+                f"{path}: unknown section [{section}]",
+                f"known sections: {', '.join(DEFAULTS)}",
+            )
+        if not isinstance(keys, dict):
+            raise ConfigError(f"{path}: '{section}' must be a [section], not a value")
+        for key, value in keys.items():
+            if key not in DEFAULTS[section]:
+                raise ConfigError(
+                    f"{path}: unknown key '{section}.{key}'",
+                    f"known keys in [{section}]: {', '.join(DEFAULTS[section])}",
+                )
+            yield section, key, value
+
+
+def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
+    """Give ``value`` the type of ``default`` (strings from the environment are parsed), and
+    hold it to the setting's limits (``limit_of``)."""
+    number = _typed(value, default, where)
+    limit = limit_of(*name) if isinstance(number, int | float) else None
+    if limit is None:
+        return number
+    too_small = limit.least is not None and number < limit.least and not _none(name, number)
+    if too_small or number > limit.most:
+        expected = limit.least_words if limit.least is not None else None
+        expected = (expected or f"a {_TYPE_NAMES[type(default)]}") + f", at most {limit.most:,}"
+        raise ConfigError(f"{where}: expected {expected}, got {value!r}")
+    return number
+
+
+def _none(name: tuple[str, str], number: float) -> bool:
+    """A rate limit of 0 is "no limit", not a rate below the least."""
+    return name[1] == "rate_limit" and number == 0
+
+
+def _typed(value: Any, default: Any, where: str) -> Any:
+    kind = type(default)
+    try:
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            word = str(value).strip().lower()
+            if word in _TRUE or word in _FALSE:
+                return word in _TRUE
+        if kind is int and not isinstance(value, bool):
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError  # int() would quietly drop the fraction
+            number = int(value)
+            if number < 0:
+                raise ValueError
+            return number
+        if kind is float and not isinstance(value, bool):
+            number = float(value)
+            if not (0 <= number < math.inf):  # NaN compares false: refused too
+                raise ValueError
+            return number
+        if kind is str and isinstance(value, str | Path):
+            return str(value)
+    except (TypeError, ValueError):
+        pass
+    raise ConfigError(f"{where}: expected a {_TYPE_NAMES[kind]}, got {value!r}")
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+_TYPE_NAMES = {
+    bool: "true/false",
+    int: "whole number >= 0",
+    float: "finite number >= 0",
+    str: "string",
+}

@@ -1,0 +1,152 @@
+"""What a media kind is: the ``Kind`` record (everything that differs between music, movies
+and the kinds to come), its counters, what it makes, and the settings every kind has with
+their limits. Each kind's own record is ``KIND`` in its package's ``kind.py``
+(``mediakeeper/music/kind.py``); the registry of them is ``core/kinds.py``.
+
+This module imports nothing of the toolkit's: ``config`` reads the records to know the
+settings sections, and ``--help`` must stay quick, so a kind's job is named by a dotted path
+and only imported when a batch asks for it (``Kind.job_factory``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+# Every kind's settings section starts with these; a kind adds its own (``Kind.settings``).
+COMMON_SETTINGS: Mapping[str, Any] = MappingProxyType(
+    {"library": "", "checkpoint_every": 50, "max_attempts": 3}
+)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The range of a number setting: beyond ``most`` a value is a typo (and some overflow
+    clocks and sleeps); below ``least``, where there is one, it breaks something (checkpoints
+    every 0 completions never come), said as ``least_words``. Elsewhere 0 means "none"."""
+
+    most: float
+    least: float | None = None
+    least_words: str = ""
+
+
+COMMON_LIMITS: Mapping[str, Limit] = MappingProxyType(
+    {
+        "checkpoint_every": Limit(1_000_000, least=1, least_words="a whole number >= 1"),
+        "max_attempts": Limit(1000),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Counter:
+    """A number each item of a kind counts, summed over a queue and a batch: ``field`` in the
+    queue item, ``total`` its name in a queue summary, ``noun`` how one is said ("track")."""
+
+    field: str
+    total: str
+    noun: str
+
+
+ISSUES = (
+    Counter("issues_found", "issues_found", "issue"),
+    Counter("issues_resolved", "issues_resolved", "fixed issue"),
+)
+TRACKS = Counter("track_count", "tracks", "track")
+
+
+@dataclass(frozen=True)
+class Makes:
+    """What each completed item of a kind makes, which the weekly report and the dashboard
+    count, this week and in all: the items, their hours of audio (their details' "seconds");
+    with ``saved`` the space saved ("bytes_before" - "bytes_after"); with ``copies`` how many
+    were made without re-encoding (the "copied" of their output documents)."""
+
+    verb: str  # what was done to one: "converted" ("Albums converted", "Audio converted")
+    saved: bool = False
+    copies: str = ""  # how one made without re-encoding is said; "": not counted
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What the toolkit knows about one media kind.
+
+    ``name`` is the folder under ``status/``, ``issues/`` and ``outputs/`` and the settings
+    section. Items are the folders ``depth`` levels below the library (1: directly inside
+    it); ``find`` (``"module:function"``, taking the library's path and returning the item
+    folders) replaces that rule for a kind whose items are found otherwise. An item's key is
+    its folder's path relative to the library, in POSIX form.
+    """
+
+    name: str
+    noun: str  # one item: "artist"
+    label: str  # the library in --help: "Music library folder"
+    job: str  # "module:Class" of the job, imported only when a batch runs
+    report_template: str  # the per-item issue report, under text/templates/
+    # The kind's package ("mediakeeper.music"): its job, rules, outputs, and its command-line
+    # part (``<package>.cli``, which the command line finds there).
+    package: str = ""
+    depth: int = 1
+    find: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)  # beyond COMMON_SETTINGS
+    # The range of each of its own number settings (every number setting has one: a test).
+    limits: Mapping[str, Limit] = field(default_factory=dict)  # beyond COMMON_LIMITS
+    # What an item counts beside its issues (music: tracks). Shown in lists and summaries.
+    extra_counters: tuple[Counter, ...] = ()
+    # What its completed items make (audio), which the reports count beside them.
+    makes: Makes | None = None
+    # Where one JSON document per item with its "findings" is kept, under the data home.
+    output_dir: tuple[str, ...] | None = None
+    # The service whose id a person may give an item by hand (the queue manager's --choose).
+    chosen_by: str | None = None
+    # Which files are an item's, whose changes since it completed --refresh notices
+    # (mediakeeper.queue.fingerprints): "tree", every file below its folder; "folder", only those
+    # directly in it (a kind whose items' folders hold other items).
+    item_files: str = "tree"
+
+    @property
+    def files_below(self) -> bool:
+        """Whether every file below an item's folder is the item's (``item_files``)."""
+        return self.item_files == "tree"
+
+    @property
+    def plural(self) -> str:
+        return f"{self.noun}s"
+
+    @property
+    def counters(self) -> tuple[Counter, ...]:
+        return (*self.extra_counters, *ISSUES)
+
+    def counts(self, field_name: str) -> bool:
+        """Whether this kind's items count ``field_name`` (``"track_count"``)."""
+        return any(c.field == field_name for c in self.counters)
+
+    def setting_defaults(self) -> dict[str, Any]:
+        return {**COMMON_SETTINGS, **self.settings}
+
+    def setting_limits(self) -> dict[str, Limit]:
+        return {**COMMON_LIMITS, **self.limits}
+
+    def job_factory(self) -> Callable[..., Any]:
+        return load(self.job)
+
+    def finder(self) -> Callable[..., Any] | None:
+        return load(self.find) if self.find else None
+
+    @property
+    def item_layout(self) -> str:
+        """Where one item's folder sits, for messages: "directly inside it"."""
+        if self.find:
+            return "found inside it"
+        if self.depth == 1:
+            return "directly inside it"
+        return f"{self.depth} levels down inside it"
+
+
+def load(dotted: str) -> Callable[..., Any]:
+    """``"package.module:name"`` -> the object, imported now."""
+    module, _, name = dotted.partition(":")
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,145 @@
+"""Crash-safe file writes: a reader sees the old file or the new one, never a mix."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import itertools
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from mediakeeper.system.interrupts import critical
+from mediakeeper.system.linux import start_writeback
+
+
+@contextlib.contextmanager
+def naming(path: Path | str) -> Iterator[None]:
+    """An OSError raised inside names ``path`` when it names no file: a write to an open
+    file does not, and "No space left on device" alone does not say which file was lost."""
+    try:
+        yield
+    except OSError as err:
+        if err.filename is None:
+            raise OSError(err.errno, err.strerror or str(err), str(path)) from err
+        raise
+
+
+def fsync_dir(directory: Path | str) -> None:
+    """Make a rename inside ``directory`` durable (a no-op where directories can't be opened)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def flush_files(fds: Sequence[int], paths: Sequence[Path] = ()) -> None:
+    """Make several open files' data durable, and the files at ``paths`` (opened here, and
+    closed again whatever happens). Each one's writeback is started first, so the fsyncs that
+    follow wait for writes already on their way and one journal commit can cover them all,
+    instead of one commit per file (0.49-0.80 ms a file here, against 0.62-1.04 ms one by
+    one). Where that call is missing, they are simply fsynced one by one. An OSError about a
+    file at ``paths`` names it (``filename``); one about ``fds`` names none."""
+    opened: list[int] = []
+    try:
+        for path in paths:
+            opened.append(os.open(path, os.O_RDONLY | os.O_CLOEXEC))
+        for fd in (*opened, *fds):
+            start_writeback(fd)
+        for path, fd in zip(paths, opened, strict=True):
+            try:
+                os.fsync(fd)
+            except OSError as err:
+                raise OSError(err.errno, err.strerror, str(path)) from err
+        for fd in fds:
+            os.fsync(fd)
+    finally:
+        for fd in opened:
+            os.close(fd)
+
+
+def write_all(fd: int, data: bytes | memoryview) -> None:
+    """``os.write`` until every byte is written (one call may write only part)."""
+    # Released however it ends: a view left to a traceback would keep ``data``'s owner (a
+    # BytesIO) from being resized or closed, and hide the OSError behind a BufferError.
+    with memoryview(data) as view:
+        done = 0
+        while done < len(view):
+            done += os.write(fd, view[done:])
+
+
+def append_lines(path: Path, data: bytes, *, durable: bool) -> None:
+    """Append whole lines to a file several processes append to, in one write (O_APPEND:
+    theirs and ours never interleave). A file that ends inside a line (an append a kill or a
+    full disk cut short) gets a newline first, so this one is read back whole; a spare empty
+    line, should another writer end its line meanwhile, is passed over by the readers. A
+    short write raises (ENOSPC): the tail is torn and the caller must know."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+    try:
+        with naming(path):
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                data = b"\n" + data
+            if os.write(fd, data) != len(data):
+                raise OSError(errno.ENOSPC, "an append was cut short", str(path))
+            if durable:
+                os.fdatasync(fd)
+    finally:
+        os.close(fd)
+
+
+_SERIAL = itertools.count()
+
+
+def create_temp(folder: Path, prefix: str, suffix: str, mode: int = 0o600) -> tuple[int, str]:
+    """A new, empty file ``<prefix><pid>-<n><suffix>`` in ``folder`` (made if missing), open
+    for reading and writing, with ``mode`` less the umask. Like ``tempfile.mkstemp``, without
+    its random names and path checks, which cost as much again as creating the file."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    while True:
+        name = os.path.join(folder, f"{prefix}{os.getpid()}-{next(_SERIAL)}{suffix}")
+        try:
+            return os.open(name, flags, mode), name
+        except FileExistsError:
+            continue  # left by an earlier process that had this pid
+        except FileNotFoundError:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+def atomic_write_bytes(path: Path | str, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` via a temp file in the same folder and an atomic rename.
+    The file gets the mode any new file gets (0666 less the umask): reports and outputs are
+    read by others (a shared home, a media server reading a movie's .nfo)."""
+    path = Path(path)
+    with naming(path), critical():  # a signal waits for the rename or the clean-up
+        fd, tmp = create_temp(path.parent, f".{path.name}.", ".tmp", 0o666)
+        try:
+            try:
+                write_all(fd, data)
+                if durable:
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    if durable:
+        fsync_dir(path.parent)
+
+
+def encode_text(text: str) -> bytes:
+    """UTF-8, with undecodable file-name bytes (lone surrogates, as Python reads non-UTF-8
+    names) written as ``\\udcXX``: a valid JSON escape that reads back to the same name."""
+    return text.encode("utf-8", "backslashreplace")
+
+
+def atomic_write_text(path: Path | str, text: str, *, durable: bool = True) -> None:
+    atomic_write_bytes(path, encode_text(text), durable=durable)

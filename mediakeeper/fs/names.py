@@ -1,0 +1,127 @@
+"""Names in a library that are not media: file-system and NAS junk, our own temp files."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from mediakeeper.system.processes import is_running
+
+# Folders that file systems and NAS boxes create; everything else, leading dots included
+# ("...And Justice for All"), is media.
+JUNK_FOLDERS = frozenset(
+    {".git", ".Trash", ".Trashes", ".AppleDouble", ".Spotlight-V100", ".fseventsd",
+     "@eaDir", "lost+found", "$RECYCLE.BIN", "System Volume Information", ".stfolder"}
+)  # fmt: skip
+
+# Files that file systems, file managers and NAS boxes leave in any folder.
+JUNK_FILES = frozenset(
+    {".DS_Store", "Thumbs.db", "ehthumbs.db", "desktop.ini", "Desktop.ini", ".directory"}
+)
+
+# What comes with an album and is not media: pictures, cue sheets, rip logs, playlists,
+# notes, booklets, checksums, lyrics. Passed over without a word; any other file that is not
+# media the toolkit reads is reported (``unsupported-format``).
+COMPANION_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".heic"}
+    | {".cue", ".log", ".m3u", ".m3u8", ".pls", ".txt", ".nfo", ".pdf", ".rtf", ".md"}
+    | {".accurip", ".md5", ".sfv", ".ffp", ".sha1", ".sha256", ".st5", ".lrc", ".url"}
+)
+
+TEMP_PREFIX = ".mediakeeper."  # safewrite's temp copies; a killed write leaves one behind
+
+# Files that file managers make in a folder as it is browsed: never media, never a change.
+BROWSER_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".directory"})
+# The temp file of an atomic write (mediakeeper.fs.atomic: ".<name>.<pid>-<n>.tmp"), which a
+# kill leaves behind beside the file it was writing (a movie's .nfo, a cover).
+_ATOMIC_TEMP = re.compile(r"\..+\.[0-9]+-[0-9]+\.tmp")
+
+
+def home_id(home: Path | str) -> str:
+    """A short stable id of a data home (its resolved path's hash), in the names of the temp
+    copies and spares it makes in a library another data home may work on too."""
+    home = os.fspath(home)
+    # Asked at each artist's writes, and resolving a path is a stat a part: an absolute one
+    # is resolved once (a relative one depends on the working folder).
+    return _home_id(home) if os.path.isabs(home) else _hashed(home)
+
+
+@lru_cache(maxsize=16)
+def _home_id(home: str) -> str:
+    return _hashed(home)
+
+
+def _hashed(home: str) -> str:
+    resolved = os.path.realpath(home).encode("utf-8", "surrogateescape")
+    return hashlib.sha256(resolved).hexdigest()[:10]
+
+
+def temp_copy_owner(name: str) -> tuple[str, int] | None:
+    """Who made a temp copy: (its data home's id, "" for a copy from before they carried
+    one; its process id); None if ``name`` is no temp copy."""
+    end = name.find(".tmp", len(TEMP_PREFIX))
+    if not name.startswith(TEMP_PREFIX) or end < 0:
+        return None
+    head = name[len(TEMP_PREFIX) : end]
+    home, _, process = head.rpartition(".")
+    pid, _, serial = process.partition("-")
+    if not (pid.isdigit() and serial.isdigit()):
+        return None
+    return home, int(pid)
+
+
+def is_temp_copy(name: str) -> bool:
+    """A temp copy that a killed tag write left beside the file (the original is intact)."""
+    return name.startswith(TEMP_PREFIX) and ".tmp" in name
+
+
+def is_junk(name: str) -> bool:
+    """macOS resource forks ("._x.mp3"), our own temp files, system folders and files."""
+    return name.startswith(("._", TEMP_PREFIX)) or name in JUNK_FOLDERS or name in JUNK_FILES
+
+
+def is_not_media(name: str) -> bool:
+    """Junk, a file manager's own file, or a temp file of ours: nothing a change of which
+    makes an item's files different (``mediakeeper.queue.fingerprints``)."""
+    return is_junk(name) or name in BROWSER_FILES or _ATOMIC_TEMP.fullmatch(name) is not None
+
+
+def stale_copies(folder: str, owner: str) -> tuple[list[str], list[str]]:
+    """The temp copies in ``folder`` left by ended processes: those of the data home
+    ``owner`` (safe to remove), and another data home's (its process may run where this one
+    cannot see it, in another container: left to it). A running process's are not stale."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return [], []
+    return sort_stale((os.path.join(folder, name) for name in names), owner)
+
+
+def sort_stale(paths: Iterable[str], owner: str) -> tuple[list[str], list[str]]:
+    """``stale_copies`` of the given paths (others than temp copies are passed over)."""
+    ours: list[str] = []
+    others: list[str] = []
+    for path in paths:
+        made_by = temp_copy_owner(os.path.basename(path))
+        if made_by is None:
+            continue
+        home, pid = made_by
+        if pid == os.getpid() or is_running(pid):
+            continue
+        # "": a copy from before copies carried their data home, removed as it was then.
+        (ours if home in (owner, "") else others).append(path)
+    return ours, others
+
+
+def remove_stale_copies(folder: str, owner: str) -> list[str]:
+    """Remove this data home's stale copies in ``folder``; returns the others' stale ones."""
+    ours, others = stale_copies(folder, owner)
+    for path in ours:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    return others

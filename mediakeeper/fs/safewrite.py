@@ -1,0 +1,425 @@
+"""Crash-safe replacement of a user's file with new content, in groups.
+
+A caller hands over a file and a function that turns the file's bytes into the new ones (in a
+work file object: in memory for a small file, the copy itself for a large one). The new
+content goes into a copy beside the original, which gets the original's owner, group, mode,
+extended attributes and ACL; the copies of a group are flushed to disk together and each is
+put in its original's place, so a crash at any instant leaves each file old or new, never a
+mix. Nothing here knows what the bytes mean: tag writes use it, and so can any job that
+replaces a user's file.
+
+Never over someone else's change: the original's identity (inode, size, mtime, ctime) is
+taken once its bytes are read, and the copy is put in place only if the file at that path
+still has it and, where a read lease could be taken (Linux; the file's owner or root), no
+program opened it for writing meanwhile (that program's open waits until the copy is in
+place or the swap undone); a file changed, deleted or renamed meanwhile is left alone
+(``CHANGED``). On
+Linux the copy and the original swap names in one step (``renameat2(RENAME_EXCHANGE)``), which
+never creates a path that is gone, and the original swapped out is checked again: if it is
+not the file that was read, the swap is undone. Where the swap is missing (another kernel,
+some network file systems) a rename follows the check, and a file deleted in the moment
+between the two (microseconds) would come back. A change written into the file within the
+clock tick of the read that leaves its size alone (an in-place edit of a fixed-size field,
+less than ~4 ms after the read) looks like no change: the file system gives no finer sign.
+
+Not replaced at all: anything but a regular file (a FIFO is never opened for reading either),
+a file its owner made read-only (``READ_ONLY``), a symlink whose target is outside the
+library (``OUTSIDE``; one inside has its target replaced, and stays a link).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import io
+import os
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import BinaryIO, NamedTuple
+
+from mediakeeper.core.errors import FileError
+from mediakeeper.fs import spares as spare
+from mediakeeper.fs.atomic import create_temp, flush_files, fsync_dir, write_all
+from mediakeeper.fs.attrs import same_attributes, same_owner_and_mode, user_name
+from mediakeeper.fs.checks import (
+    CHANGED,
+    OUTSIDE,
+    READ_ONLY,
+    cannot_read,
+    disk_full,
+    lease,
+    lease_broken,
+    open_regular,
+    refuse_if_read_only,
+    target_of,
+)
+from mediakeeper.fs.names import TEMP_PREFIX, remove_stale_copies
+from mediakeeper.fs.write_errors import FULL
+from mediakeeper.system.interrupts import critical
+from mediakeeper.system.linux import exchange
+
+# Files are replaced in groups of at most this many files and bytes (see replace_many): the
+# bound on how long a signal waits for a group to be in place.
+WRITE_GROUP = 32
+GROUP_BYTES = 64 << 20
+
+# A file up to this size is changed in memory and its copy written in one go; a larger one is
+# copied first and changed in the copy, so a worker holds at most about twice this in memory.
+IN_MEMORY_BYTES = 8 << 20
+
+# Given a work file holding the file's bytes and the file's stat taken once they were read,
+# leaves the new content in the work file (from its start; it may grow or shrink it). Raises
+# FileError to leave the file alone.
+Change = Callable[[BinaryIO, os.stat_result], None]
+
+_NO_EXCHANGE = (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP)
+__all__ = ["CHANGED", "OUTSIDE", "READ_ONLY", "Replacement", "replace", "replace_many"]
+
+
+class Replacement(NamedTuple):
+    """One file to replace: its path; the change; its size if the caller knows it (the
+    groups are bounded by bytes; unknown, it is asked of the file); and the library it is
+    in (a symlinked file is replaced through its target only when that is inside it)."""
+
+    path: Path
+    change: Change
+    size: int | None = None
+    root: Path | None = None
+
+
+def replace(path: Path | str, change: Change, *, root: Path | None = None) -> None:
+    """Replace one file (see ``replace_many``); FileError if it is left alone."""
+    path = Path(path)
+    failed = replace_many([Replacement(path, change, root=root)])
+    if path in failed:
+        raise failed[path]
+
+
+def replace_many(
+    todo: Iterable[Replacement],
+    *,
+    flush_first: Sequence[Path] = (),
+    spares: Path | None = None,
+    owner: str = "",
+    sweep: bool = True,
+) -> dict[Path, FileError]:
+    """Replace several files. Returns the files left alone, with the reason; every other
+    one is replaced. ``flush_first``: files (a change journal) that must be on disk before
+    any original is replaced; they are flushed with the first group's copies (again with the
+    next group's if the disk refused them), which saves them a disk flush of their own.
+    ``spares``: a folder (``mediakeeper.fs.spares.SPARES``) on the files' file system where the
+    replaced originals are set aside, to be deleted once the batch ends. ``owner``: the data
+    home's id (``fsnames.home_id``), in the names of the copies: stale copies a killed
+    process of the same data home left in these folders are removed first, others' are not;
+    ``sweep=False``: the caller has just done that (a job that scanned the folders).
+
+    A group's copies are all saved before they are flushed to disk together and put in
+    place, so one journal commit can cover the group instead of one per file (see
+    ``flush_files``); each file still ends old or new whenever a crash comes, and the
+    folders are synced once.
+    """
+    failed: dict[Path, FileError] = {}
+    swept: set[str] = set()
+    for group in _groups(list(todo)):
+        for folder in {os.path.dirname(r.path) for r in group} - swept if sweep else ():
+            remove_stale_copies(folder, owner)
+            swept.add(folder)
+        group_failed, flushed = _replace_group(group, flush_first, spares, owner)
+        failed.update(group_failed)
+        if flushed:
+            flush_first = ()  # on disk now
+    return failed
+
+
+def _groups(todo: list[Replacement]) -> Iterator[list[Replacement]]:
+    """The files in order, in groups of at most WRITE_GROUP files and GROUP_BYTES bytes (a
+    larger file is a group of its own)."""
+    group: list[Replacement] = []
+    size = 0
+    for r in todo:
+        n = r.size if r.size is not None else _size(r.path)
+        if group and (len(group) == WRITE_GROUP or size + n > GROUP_BYTES):
+            yield group
+            group, size = [], 0
+        group.append(r)
+        size += n
+    if group:
+        yield group
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # the write will say why
+
+
+class _os_errors:  # ``with _os_errors(path):``
+    """An OSError about a file becomes FileError naming it."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: Path | str):
+        self.path = path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, traceback) -> bool:
+        if isinstance(exc, OSError):
+            raise FileError(str(self.path), exc.strerror or str(exc)) from exc
+        return False
+
+
+class _Copy(NamedTuple):
+    """A saved copy waiting for its flush: the file as given, the regular file it replaces
+    (the path, or a symlink's target), the copy open and its path, and the original's
+    stat once its bytes were read."""
+
+    path: Path
+    target: str
+    fd: int
+    tmp: str
+    read: os.stat_result
+    source: io.FileIO  # the original, open: it holds the lease
+    leased: bool
+
+
+def _replace_group(
+    group: list[Replacement], flush_first: Sequence[Path], spares: Path | None, owner: str
+) -> tuple[dict[Path, FileError], bool]:
+    """The files left alone, and whether ``flush_first`` reached the disk."""
+    failed: dict[Path, FileError] = {}
+    flushed = False
+    saved: list[_Copy] = []
+    placed: set[str] = set()  # copies no longer ours to remove
+    # A signal waits until every copy is in its original's place or removed: no leftovers.
+    with critical():
+        try:
+            for r in group:
+                try:
+                    saved.append(_saved_copy(r, owner))
+                except FileError as err:
+                    failed[r.path] = err
+            try:
+                flush_files([c.fd for c in saved], flush_first)
+            except OSError as err:  # the disk failed them: none is put in place
+                reason = _flush_problem(err, saved)
+                failed.update((c.path, FileError(str(c.path), reason)) for c in saved)
+            else:
+                flushed = True
+                for c in saved:
+                    try:
+                        _put_in_place(c, spares, owner)
+                    except FileError as err:
+                        failed[c.path] = err
+                        if err.code == _KEPT_BACK:  # holds the user's file now: kept
+                            placed.add(c.tmp)
+                            err.code = CHANGED
+                    else:
+                        placed.add(c.tmp)
+        finally:
+            for c in saved:
+                os.close(c.fd)
+                c.source.close()  # lets a writer waiting on the lease go on
+                if c.tmp not in placed:
+                    with contextlib.suppress(OSError):
+                        os.unlink(c.tmp)
+    for folder in {os.path.dirname(c.target) for c in saved if c.tmp in placed}:
+        fsync_dir(folder)  # the renames become durable, once per folder
+    return failed, flushed
+
+
+def _flush_problem(err: OSError, saved: list[_Copy]) -> str:
+    if err.errno in FULL and saved:
+        return disk_full(saved[0].target, sum(c.read.st_size for c in saved))
+    reason = err.strerror or str(err)
+    if err.filename is not None:  # not the copies: a file they wait for
+        reason = f"{err.filename} could not be written to disk first ({reason})"
+    return reason
+
+
+_KEPT_BACK = "kept-back"  # swapped back, its copy's name now holds the user's file
+
+
+def _put_in_place(c: _Copy, spares: Path | None, owner: str) -> None:
+    """Put the flushed copy in its original's place, if the original is still the file
+    that was read (see the module's docstring); FileError (``CHANGED``) if not."""
+    _refuse_if_changed(c)
+    try:
+        exchange(c.tmp, c.target)
+    except OSError as err:
+        if err.errno == errno.ENOENT:  # gone since the check
+            raise _changed(c, "deleted or renamed") from None
+        if err.errno not in _NO_EXCHANGE:
+            raise FileError(str(c.path), err.strerror or str(err)) from None
+        _renamed_in_place(c, spares, owner)
+        return
+    with _os_errors(c.path):
+        out = os.lstat(c.tmp)  # the original, swapped out
+    if _identity(out) != _identity(c.read) or _lease_broken(c):  # since the check
+        try:
+            exchange(c.tmp, c.target)
+        except OSError:
+            err = _changed(c, f"changed (it is now at {c.tmp}: put it back)")
+            err.code = _KEPT_BACK
+            raise err from None
+        raise _changed(c, "changed")
+    if not (spares and spare.set_aside(c.tmp, spares, out.st_size, owner)):
+        with contextlib.suppress(OSError):
+            os.unlink(c.tmp)
+
+
+def _renamed_in_place(c: _Copy, spares: Path | None, owner: str) -> None:
+    """Where names cannot be swapped: the copy renamed over the original, checked a moment
+    before. The original gets a second name in ``spares`` first, so the rename frees none of
+    its blocks (deleted with the others once the batch ends)."""
+    original = spare.keep(c.target, spares, owner) if spares else None
+    try:
+        with _os_errors(c.path):
+            os.replace(c.tmp, c.target)
+    except FileError:
+        if original is not None:
+            spare.drop(original)
+        raise
+    if original is not None:
+        spare.kept(original)
+
+
+def _identity(st: os.stat_result) -> tuple[int, ...]:
+    """What tells a file from its changed self (a rename changes its ctime: not here)."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    """Whether ``b`` is still the file ``a`` was: its identity and ctime (a chmod, an
+    attribute) as they were."""
+    return _identity(a) == _identity(b) and a.st_ctime_ns == b.st_ctime_ns
+
+
+def _refuse_if_changed(c: _Copy) -> None:
+    """FileError (``CHANGED``) unless the file at the path is still the one that was read,
+    unchanged: its inode, size, mtime and ctime (a chmod, an attribute) as they were."""
+    try:
+        now = os.lstat(c.target)
+    except FileNotFoundError:
+        raise _changed(c, "deleted or renamed") from None
+    except OSError as err:
+        raise FileError(str(c.path), err.strerror or str(err)) from None
+    if not _same_file(c.read, now):
+        raise _changed(c, "changed")
+    if _lease_broken(c):  # opened to be written: the change may not be on disk yet
+        raise _changed(c, "opened for writing")
+
+
+def _changed(c: _Copy, what: str) -> FileError:
+    return FileError(
+        str(c.path), f"{what} by another program while being fixed: left alone", CHANGED
+    )
+
+
+def _saved_copy(r: Replacement, owner: str) -> _Copy:
+    """A copy of the file with the change made, not yet flushed to disk, in a new file
+    beside the original."""
+    path = str(r.path)
+    target = target_of(str(r.path), r.root)
+    try:
+        src_fd = open_regular(target)
+    except OSError as err:
+        raise FileError(path, cannot_read(err)) from None
+    # A raw file: the whole file is read in one go, and a buffered one costs a few syscalls
+    # and objects more per write. Open until the copy is in place: it holds the lease.
+    src = open(src_fd, "rb", buffering=0)  # noqa: SIM115 (closed with the group)
+    try:
+        leased = lease(src_fd, path)
+        fd, tmp, st = _copy_changed(r, path, target, src, owner)
+    except BaseException:
+        src.close()
+        raise
+    return _Copy(r.path, target, fd, tmp, st, src, leased)
+
+
+def _copy_changed(
+    r: Replacement, path: str, target: str, src: io.FileIO, owner: str
+) -> tuple[int, str, os.stat_result]:
+    """The copy (open, and its path) and the original's stat once its bytes were read."""
+    src_fd = src.fileno()
+    with _os_errors(path):
+        st = os.fstat(src_fd)
+        refuse_if_read_only(path, st, target)
+        if st.st_size <= IN_MEMORY_BYTES:
+            with io.BytesIO(src.readall()) as work:
+                st = _unchanged_since(st, os.fstat(src_fd), path)
+                r.change(work, st)
+                with work.getbuffer() as data:
+                    fd, tmp = _new_copy(target, owner)
+                    with _removed_on_error(fd, tmp), _full(path, target, len(data)):
+                        write_all(fd, data)
+                        _same_attributes(src_fd, fd, st, path)
+        else:
+            fd, tmp = _new_copy(target, owner)
+            with _removed_on_error(fd, tmp), open(fd, "r+b", closefd=False) as work:
+                with _full(path, target, st.st_size):
+                    shutil.copyfileobj(src, work, 1 << 20)
+                st = _unchanged_since(st, os.fstat(src_fd), path)
+                with _full(path, target, st.st_size):
+                    r.change(work, st)
+                _same_attributes(src_fd, fd, st, path)
+    return fd, tmp, st
+
+
+def _unchanged_since(before: os.stat_result, after: os.stat_result, path: str) -> os.stat_result:
+    """``after``, the file's stat once its bytes were read, if it is still ``before``'s:
+    else it changed while being read (an append the read missed, then taken as the file's
+    identity, would be swapped over), a ``CHANGED`` FileError."""
+    if not _same_file(before, after):
+        raise FileError(path, "changed by another program while being read: left alone", CHANGED)
+    return after
+
+
+def _lease_broken(c: _Copy) -> bool:
+    return c.leased and lease_broken(c.source.fileno())
+
+
+def _same_attributes(src_fd: int, fd: int, st: os.stat_result, path: str) -> None:
+    same_owner_and_mode(fd, st, path)
+    same_attributes(src_fd, fd, path)  # the ACL last: it sets the mode's group bits
+
+
+def _new_copy(target: str, owner: str) -> tuple[int, str]:
+    """A new file beside the original, a dot-name (the scanner skips it) that names the data
+    home and process making it and keeps the suffix mutagen sniffs formats by."""
+    folder, name = os.path.split(target)
+    try:
+        prefix = f"{TEMP_PREFIX}{owner}." if owner else TEMP_PREFIX
+        return create_temp(Path(folder), prefix, ".tmp" + os.path.splitext(name)[1])
+    except OSError as err:
+        if isinstance(err, PermissionError):
+            reason = f"permission denied: cannot write in its folder as {user_name()}"
+            raise FileError(target, reason) from None
+        raise
+
+
+@contextlib.contextmanager
+def _full(path: str, target: str, needed: int) -> Iterator[None]:
+    """A full disk said as such, with what the copy needs and where (a write that fails
+    for want of room may surface as an OSError, or as one mutagen wraps)."""
+    try:
+        yield
+    except (OSError, FileError) as err:
+        cause = err if isinstance(err, OSError) else err.__cause__
+        if isinstance(cause, OSError) and cause.errno in FULL:
+            raise FileError(path, disk_full(target, needed)) from err
+        raise
+
+
+@contextlib.contextmanager
+def _removed_on_error(fd: int, tmp: str) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

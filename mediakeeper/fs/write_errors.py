@@ -1,0 +1,37 @@
+"""What a person is told when the system refuses a file operation (OSError): which file, and
+for a full disk, which file system is full."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+FULL = frozenset({errno.ENOSPC, errno.EDQUOT})  # what a full disk or quota says
+
+
+def mount_point(path: str) -> str:
+    """The mount point of the file system holding ``path`` (which may not exist any more: a
+    temp file removed after its write failed; or not yet: a target about to be written),
+    symbolic links resolved."""
+    here = os.path.realpath(path)
+    while not os.path.exists(here) and here != os.path.dirname(here):
+        here = os.path.dirname(here)
+    while not os.path.ismount(here):
+        here = os.path.dirname(here)
+    return here
+
+
+def describe(err: OSError) -> str:
+    """One line: a full disk names the file not written and the full file system's mount
+    point; any other refusal says what the system said, and about which file."""
+    name = err.filename if isinstance(err.filename, str) else None
+    if err.errno in FULL:
+        what = "disk full" if err.errno == errno.ENOSPC else "disk quota exceeded"
+        if name is None:
+            return f"{what}: a file could not be written ({err.strerror})"
+        return (
+            f"{what}: could not write {name} (no space left on the file system mounted at "
+            f"{mount_point(name)}); free some space there and run this again"
+        )
+    where = f": {name}" if name else ""
+    return f"{err.strerror or err}{where}"

@@ -1,0 +1,259 @@
+"""The ``convert`` processor: one audio file in, one file of a profile's format out.
+
+The encode goes to a temporary name beside the output; the file is flushed, verified (it
+decodes, and its decoded length matches the source's within ``TOLERANCE``), given its tags
+and cover by the toolkit (``tags`` for the tag table, ``carry`` for the rest: ffmpeg's own
+metadata mapping drops MusicBrainz and ReplayGain tags in MP4 and fails on a cover in Opus),
+and only then renamed to its name. A kill at any instant leaves the output name absent or
+whole. A source is verified as it is carried (``integrity``: decode errors, a FLAC's MD5, a
+length short of its header's; for an encode, from the encode's own decode): a damaged track
+is never passed on as healthy, it fails with the file and where it fails named. Pure: it
+touches nothing but its output and returns what it did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mutagen
+
+from mediakeeper import tags
+from mediakeeper.core.errors import AudioError
+from mediakeeper.fs.atomic import flush_files
+from mediakeeper.fs.workdir import PARTIAL, copy_verified
+from mediakeeper.media import carry, ffmpeg, integrity
+
+TOLERANCE = 0.1  # seconds a verified output's length may differ from its source's
+
+# Formats whose every file is lossy, by extension; .m4a depends on its codec (AAC or ALAC).
+LOSSY_EXTENSIONS = frozenset({".mp3", ".ogg", ".opus", ".aac", ".mpc", ".wma"})
+LOSSLESS_EXTENSIONS = frozenset({".flac", ".wav", ".aif", ".aiff", ".wv", ".ape", ".alac"})
+AUDIO_EXTENSIONS = LOSSY_EXTENSIONS | LOSSLESS_EXTENSIONS | {".m4a"}
+# Not carried into a portable library of audio: a music video is a player's and a phone's
+# burden there, and a library of movies is another kind's.
+VIDEO_EXTENSIONS = frozenset(
+    {".mkv", ".mp4", ".m4v", ".avi", ".mov", ".webm", ".wmv", ".mpg", ".mpeg", ".ts", ".flv"}
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    extension: str
+    muxer: str
+    codec: tuple[str, ...]
+    lossy: bool
+    kbps: int  # for the space estimate; 0: lossless (about the source's size)
+
+
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in (
+        Profile(
+            "opus", ".opus", "opus", ("-c:a", "libopus", "-b:a", "128k", "-vbr", "on"), True, 128
+        ),
+        Profile("aac", ".m4a", "ipod", ("-c:a", "aac", "-b:a", "256k"), True, 256),
+        Profile("mp3", ".mp3", "mp3", ("-c:a", "libmp3lame", "-q:a", "2"), True, 190),
+        Profile("flac", ".flac", "flac", ("-c:a", "flac", "-compression_level", "5"), False, 0),
+        Profile("alac", ".m4a", "ipod", ("-c:a", "alac"), False, 0),
+    )
+}
+
+
+class ConvertFailed(Exception):
+    """One track could not be converted; ``message`` says why (ffmpeg's own last line)."""
+
+    def __init__(self, message: str, *, retry: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.retry = retry  # worth another try (ffmpeg failed, not the source)
+
+
+class DamagedSource(ConvertFailed):
+    """The source itself is damaged (``integrity``): never carried on as healthy."""
+
+
+@dataclass
+class Converted:
+    source: str
+    output: str
+    action: str  # "encoded" | "copied" (a lossy source kept as it is)
+    source_bytes: int
+    output_bytes: int
+    source_seconds: float
+    output_seconds: float
+    tags: list[str] = field(default_factory=list)  # logical tags written
+    extra_tags: list[str] = field(default_factory=list)  # other fields carried
+    cover: bool = False
+    note: str = ""  # why a source was left out ("left-out": damaged, by the settings)
+
+
+CD_BYTES_PER_SECOND = 176_400  # an uncompressed source of unknown length: 16-bit stereo
+
+
+def header_seconds(path: Path, size: int) -> float:
+    """A file's length from its header (mutagen), or from its size as CD audio: for space
+    estimates, before anything is decoded."""
+    try:
+        audio = mutagen.File(path)
+    except Exception:  # unreadable header: the encode says what is wrong with the file
+        audio = None
+    length = getattr(getattr(audio, "info", None), "length", 0) or 0
+    return float(length) or size / CD_BYTES_PER_SECOND
+
+
+def estimated_bytes(seconds: float, size: int, profile: Profile) -> int:
+    """Bytes one encoded track will take, on the generous side."""
+    if profile.lossy:
+        return int(seconds * profile.kbps * 1000 / 8 * 1.1) + 65_536
+    return int(size * 1.15) + 65_536  # ALAC runs a little larger than FLAC
+
+
+def is_audio(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS
+
+
+def is_video(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in VIDEO_EXTENSIONS
+
+
+def verify_source(exe: str, source: Path) -> None:
+    """ConvertFailed (not worth a retry: the file is what it is) unless ``source`` decodes
+    whole, to the MD5 and length its header gives: for a source copied as it is."""
+    _refuse_damaged(source, integrity.check(exe, source, analyse=False))
+
+
+def _refuse_damaged(source: Path, found: integrity.Check) -> None:
+    if found.damaged:
+        raise DamagedSource(f"{source.name}: {found.why()}; replace it from a good copy")
+
+
+def is_lossy(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    if suffix in LOSSY_EXTENSIONS:
+        return True
+    if suffix == ".m4a":
+        try:
+            return not tags.read(path).lossless
+        except AudioError:
+            return False
+    return False
+
+
+def output_name(source: Path, profile: Profile, *, copy: bool) -> str:
+    return source.name if copy else source.stem + profile.extension
+
+
+def encode_args(source: Path, temp: Path, profile: Profile) -> list[str]:
+    """ffmpeg's arguments for one track: the first audio stream only, no metadata or
+    pictures from ffmpeg (the toolkit writes them); bit-exact, so one source always gives
+    the same bytes (no random Ogg serial, no muxing time): a resumed run ends as an
+    uninterrupted one would have."""
+    return [
+        "-i", os.fspath(source), "-map", "0:a:0", "-map_metadata", "-1", "-map_chapters", "-1",
+        *profile.codec, "-fflags", "+bitexact", "-f", profile.muxer, "-y", os.fspath(temp),
+    ]  # fmt: skip
+
+
+def checked_encode_args(
+    source: Path, temp: Path, profile: Profile, header: integrity.Header
+) -> list[str]:
+    """The encode, with the source's checks (``integrity.outputs``) fed by the same decode:
+    verifying a source costs no second decode."""
+    checks = integrity.outputs(source, header, analyse=False)
+    return ["-loglevel", "level+info", *encode_args(source, temp, profile), *checks]
+
+
+def encode_command(exe: str, source: Path, output: Path, profile: Profile) -> list[str]:
+    """The exact command a conversion runs (a dry run prints it)."""
+    header = integrity.read_header(source)
+    return ffmpeg.command(exe, checked_encode_args(source, _temp(output), profile, header))
+
+
+def _temp(output: Path) -> Path:
+    return output.with_name(PARTIAL + output.name)
+
+
+def convert(
+    exe: str, source: Path, output: Path, profile: Profile, *, retries: int = 1
+) -> Converted:
+    """Encode ``source`` into ``output`` (absent until it is whole and verified)."""
+    temp = _temp(output)
+    attempts = retries + 1
+    try:
+        for attempt in range(attempts):
+            try:
+                return _convert_once(exe, source, output, temp, profile)
+            except ConvertFailed as failure:
+                if not failure.retry or attempt == attempts - 1:
+                    raise
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+    raise AssertionError("unreachable")
+
+
+def _convert_once(exe: str, source: Path, output: Path, temp: Path, profile: Profile) -> Converted:
+    header = integrity.read_header(source)
+    run = ffmpeg.run(exe, checked_encode_args(source, temp, profile, header))
+    found = integrity.reading(exe, source, header, run)
+    if found.harmed:
+        _refuse_damaged(source, found)
+    if run.returncode != 0:
+        why = run.last_error or f"ffmpeg exited with {run.returncode}"
+        raise ConvertFailed(f"{source.name}: {why}", retry=True)
+    flush_files((), [temp])
+    source_seconds = found.seconds
+    try:
+        output_seconds = ffmpeg.decoded_length(exe, temp)
+    except ffmpeg.FFmpegFailed as err:
+        raise ConvertFailed(f"{output.name} does not decode: {err}", retry=True) from None
+    if abs(output_seconds - source_seconds) > TOLERANCE:
+        raise ConvertFailed(
+            f"{output.name} lasts {output_seconds:.2f} s, its source {source_seconds:.2f} s",
+            retry=True,
+        )
+    written, extra, cover = _tag(source, temp)
+    flush_files((), [temp])
+    os.replace(temp, output)
+    return Converted(
+        source=source.name,
+        output=output.name,
+        action="encoded",
+        source_bytes=source.stat().st_size,
+        output_bytes=output.stat().st_size,
+        source_seconds=round(source_seconds, 3),
+        output_seconds=round(output_seconds, 3),
+        tags=written,
+        extra_tags=extra,
+        cover=cover,
+    )
+
+
+def _tag(source: Path, target: Path) -> tuple[list[str], list[str], bool]:
+    """The source's tags from the tag table, then every other field and the cover."""
+    try:
+        values = dict(tags.read(source).tags)
+    except AudioError:
+        values = {}
+    values = carry.fit_table_values(values, target)
+    if values:
+        tags.write(target, values)
+    extra, cover = carry.carry_rest(source, target)
+    return sorted(values), extra, cover
+
+
+def copy_track(source: Path, output: Path, seconds: float, exe: str = "") -> Converted:
+    """A lossy source kept as it is (no second lossy generation), verified first."""
+    verify_source(exe or ffmpeg.find(), source)
+    copy_verified(source, output)
+    size = output.stat().st_size
+    return Converted(source.name, output.name, "copied", size, size, seconds, seconds)
+
+
+def describe(profiles: Sequence[str] = tuple(PROFILES)) -> str:
+    return ", ".join(profiles)

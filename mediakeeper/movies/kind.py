@@ -1,0 +1,16 @@
+"""The movie kind's record: a movie folder per item, chosen on TMDb by hand where need be."""
+
+from __future__ import annotations
+
+from mediakeeper.core.kind import Kind
+
+KIND = Kind(
+    name="movies",
+    noun="movie",
+    label="Movie",
+    job="mediakeeper.movies.job:MovieJob",
+    report_template="movie_issues.md.j2",
+    package="mediakeeper.movies",
+    output_dir=("outputs", "movies"),
+    chosen_by="TMDb",
+)

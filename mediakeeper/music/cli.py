@@ -1,0 +1,149 @@
+"""What the music batch adds to every kind's (``mediakeeper/cli/batch.py``): --no-fix and
+--fetch-covers, the MusicBrainz check before any artist is claimed, the dry run's lines, and
+tracks.csv assembled after the batch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from mediakeeper.batch.job import ItemFailure
+from mediakeeper.cli.batch import BatchSpec, Run
+from mediakeeper.cli.command import not_a_command
+from mediakeeper.core.config import Settings
+from mediakeeper.core.errors import ConfigError
+from mediakeeper.core.findings import finding_record
+from mediakeeper.lookup.acoustid_types import require_key
+from mediakeeper.music.finding_groups import group_changes, group_findings, in_album
+from mediakeeper.music.identify import APPLY_SCORE
+from mediakeeper.music.job import MusicJob
+from mediakeeper.music.outputs import assemble_tracks_csv
+from mediakeeper.text.wording import count
+
+
+def _jobs(run: Run):
+    _check_identify(run)
+    return lambda session_id: MusicJob(
+        run.settings.home,
+        session_id,
+        fix=not run.flags["no_fix"],
+        settings=run.settings if run.online else None,
+        enrich_only=run.enrich,
+        fetch_covers=run.flags["fetch_covers"],
+        replaygain=run.flags["replaygain"],
+        ffmpeg_path=run.settings.get("ffmpeg", "path"),
+        identify=run.flags["identify"],
+        apply_identified=run.flags["apply"],
+    )
+
+
+def _check_identify(run: Run) -> None:
+    """--apply only with --identify; --identify only with an AcoustID key (a dry run asks
+    nothing: it needs none)."""
+    if run.flags["apply"] and not run.flags["identify"]:
+        raise ConfigError("--apply writes what --identify proposes: give both")
+    dry_run = click.get_current_context().params.get("dry_run", False)
+    if run.flags["identify"] and run.online and not dry_run:
+        require_key(run.settings)
+
+
+def _check_musicbrainz(settings: Settings) -> None:
+    """A setting every lookup needs: refused before any artist is claimed."""
+    from mediakeeper.lookup.musicbrainz import check_settings
+
+    check_settings(settings)
+    if settings.get("acoustid", "key").strip():
+        from mediakeeper.lookup.acoustid import check_settings as check_acoustid
+
+        check_acoustid(settings)
+
+
+def _dry_run(run: Run, items: list[dict[str, Any]]) -> None:
+    job = MusicJob(run.settings.home, "dry-run", fix=not run.flags["no_fix"])
+    total_changes = 0
+    for item in items:
+        try:
+            preview = job.preview(item)
+        except ItemFailure as err:  # a real run marks this artist error and goes on
+            click.echo(f"{item['name']}: would fail ({err.stage}): {err.message}")
+            continue
+        total_changes += len(preview.changes)
+        click.echo(
+            f"{preview.name}: {count(preview.track_count, 'track')}, "
+            f"{count(len(preview.findings), 'issue')}, "
+            f"{count(len(preview.changes), 'tag change')} would be made"
+        )
+        for change, where in group_changes(preview.changes, preview.tracks):
+            click.echo(f"  would set {change.tag} of {where}: {change.old!r} -> {change.new!r}")
+        shown = set(preview.changes)
+        unanswered = [  # each finding no change above answers (--no-fix: all)
+            finding_record(f) for f in preview.findings if not shown.intersection(f.changes)
+        ]
+        for group in group_findings(unanswered, preview.tracks):
+            f = group.first
+            where = group.where if len(group.findings) == 1 else in_album(group.where, f["album"])
+            click.echo(f"  [{f['code']}] {where}: {f['message']}")
+    lookups = "; their MusicBrainz lookups are not previewed (a dry run asks nothing)"
+    click.echo(
+        f"dry run: {count(len(items), 'artist')}, {count(total_changes, 'tag change')} "
+        f"would be made; nothing was written{lookups if run.enrich else ''}"
+    )
+
+
+BATCH = BatchSpec(
+    help="""Process the next pending artists: scan tags, find issues, fix what is safe, identify
+    artists and albums on MusicBrainz, write outputs/music/ and issues/music/ reports. Stop
+    any time with Ctrl+C: the next run resumes where this one stopped.""",
+    jobs=_jobs,
+    dry_run=_dry_run,
+    describe=lambda run: {
+        "no_fixes": run.flags["no_fix"],
+        "offline": not run.online,
+        "enrich": run.enrich,
+        "replaygain": run.flags["replaygain"],
+        "identify": run.flags["identify"],
+        "apply": run.flags["apply"],
+    },
+    options=(
+        click.option("--no-fix", is_flag=True, help="Report issues only; change no tags."),
+        click.option(
+            "--replaygain",
+            is_flag=True,
+            help="Also measure each album's loudness (EBU R128) and write its ReplayGain tags "
+            "(R128 in Opus), journaled like every fix.",
+        ),
+    ),
+    offline_help="Make no web lookups (also: [music] lookups = false in mediakeeper.toml).",
+    lookup_options=(
+        click.option(
+            "--fetch-covers",
+            is_flag=True,
+            help="Download a cover (cover.jpg, or .png, .gif or .webp as the image is) from the "
+            "Cover Art Archive into matched albums that have none.",
+        ),
+        click.option(
+            "--identify",
+            is_flag=True,
+            help="Identify by their sound (AcoustID, needs [acoustid] key) also the tracks "
+            "without a MusicBrainz recording id, not only those without artist or title.",
+        ),
+        click.option(
+            "--apply",
+            is_flag=True,
+            help=f"With --identify: write a proposal scoring {APPLY_SCORE:.2f} or more "
+            "(journaled: undo takes it back); any other waits for your choice.",
+        ),
+    ),
+    needs_network={
+        "fetch_covers": "needs the network: drop --offline",
+        "identify": "looks tracks up on AcoustID: drop --offline",
+        "apply": "writes what --identify looks up: drop --offline",
+    },
+    before_claims=_check_musicbrainz,
+    after=lambda settings: assemble_tracks_csv(settings.home),
+)
+
+
+if __name__ == "__main__":  # run by mistake: say which command to run instead
+    not_a_command("the music batch's own parts", "process_music_batch.py", "music_queue_manager.py")

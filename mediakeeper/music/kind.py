@@ -1,0 +1,17 @@
+"""The music kind's record: an artist folder per item, its tracks counted."""
+
+from __future__ import annotations
+
+from mediakeeper.core.kind import TRACKS, Kind
+
+KIND = Kind(
+    name="music",
+    noun="artist",
+    label="Music",
+    job="mediakeeper.music.job:MusicJob",
+    report_template="artist_issues.md.j2",
+    package="mediakeeper.music",
+    settings={"lookups": True},
+    extra_counters=(TRACKS,),
+    output_dir=("outputs", "music", "artists"),
+)

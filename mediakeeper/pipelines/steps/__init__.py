@@ -1,0 +1,1 @@
+"""The pipelines' steps: the registry and the built-in steps."""

@@ -1,0 +1,151 @@
+"""Processors by name, for pipelines: each declares its parameters (type, required, range or
+choices) so a pipeline file is checked field by field before anything runs, and one function
+that turns a folder of input files into a folder of output files.
+
+A step function is pure: ``run(context, inputs, out, params)`` reads the files directly in
+``inputs``, writes its outputs into the empty folder ``out`` (files it does not handle are
+passed through by ``pass_through``) and returns a JSON-able result. It never touches a queue,
+a session or a journal. Adding one: see docs/architecture.md, "Add a processor".
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.fs.workdir import copy_verified
+
+# The modules whose import registers the built-in processors.
+BUILTIN_MODULES = (
+    "mediakeeper.pipelines.steps.builtin",
+    "mediakeeper.pipelines.steps.split",
+    "mediakeeper.pipelines.steps.merge_m4b",
+)
+_REGISTERED: dict[str, Processor] = {}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: type  # str, int, float or bool
+    required: bool = False
+    default: Any = None
+    choices: tuple[Any, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    help: str = ""
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` does not fit, or None."""
+        is_bool = isinstance(value, bool)
+        ok = isinstance(value, self.kind) and (self.kind is bool or not is_bool)
+        if self.kind is float and isinstance(value, int) and not isinstance(value, bool):
+            ok = True
+        if not ok:
+            return f"must be {_TYPE_NAMES[self.kind]}, not {_describe(value)}"
+        if self.choices and value not in self.choices:
+            return f"must be one of {', '.join(map(str, self.choices))}, not {value!r}"
+        if self.minimum is not None and value < self.minimum:
+            return f"must be at least {self.minimum:g}, not {value!r}"
+        if self.maximum is not None and value > self.maximum:
+            return f"must be at most {self.maximum:g}, not {value!r}"
+        return None
+
+
+_TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false"}
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    return f"{type(value).__name__} {value!r}"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a step may know beside its files: the ffmpeg to run, where the item's archive copy
+    goes (``copy``), and the cores it may use."""
+
+    ffmpeg: str
+    archive: Path | None = None
+    threads: int = 1
+    name: str = ""  # the album's (a book's default title)
+    placed: Path | None = None  # the item's record of what it placed (``placements.Record``)
+
+
+Step = Callable[[Context, Path, Path, Mapping[str, Any]], dict[str, Any]]
+# (input files, params) -> bytes the outputs take (a dry run and the space check)
+Estimate = Callable[[list[Path], Mapping[str, Any]], int]
+
+
+@dataclass(frozen=True)
+class Processor:
+    name: str
+    summary: str
+    run: Step
+    params: tuple[Param, ...] = ()
+    estimate: Estimate | None = None
+    # Checks across parameters (split: ``seconds`` with mode fixed): params -> [(key, why)]
+    check: Callable[[Mapping[str, Any]], list[tuple[str, str]]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def with_defaults(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        return {**{p.name: p.default for p in self.params if p.default is not None}, **params}
+
+    def needs(self, inputs: list[Path], params: Mapping[str, Any]) -> int:
+        if self.estimate is None:
+            return sum(_size(p) for p in inputs)
+        return self.estimate(inputs, self.with_defaults(params))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def register(processor: Processor) -> Processor:
+    _REGISTERED[processor.name] = processor
+    return processor
+
+
+def _load() -> dict[str, Processor]:
+    for module in BUILTIN_MODULES:
+        importlib.import_module(module)
+    return _REGISTERED
+
+
+def get(name: str) -> Processor | None:
+    return _load().get(name)
+
+
+def names() -> list[str]:
+    return sorted(_load())
+
+
+def closest(name: str) -> list[str]:
+    return difflib.get_close_matches(name, names(), n=3, cutoff=0.5)
+
+
+def pass_through(inputs: Path, out: Path, handled: Callable[[Path], bool]) -> list[str]:
+    """Copy (verified) every input file the step does not handle into ``out`` as it is."""
+    kept = []
+    for entry in sorted(inputs.iterdir()):
+        if entry.is_file() and not handled(entry):
+            copy_verified(entry, out / entry.name)
+            kept.append(entry.name)
+    return kept
+
+
+def input_files(inputs: Path) -> list[Path]:
+    return sorted(p for p in inputs.iterdir() if p.is_file())

@@ -1,0 +1,1 @@
+"""The durable JSON queue: store, claims, checkpoints, files, items, manager."""

@@ -1,0 +1,174 @@
+"""Reading the queue's files: the JSON file (or a checkpoint) and the journal's lines.
+
+Everything read here is checked before the store uses it: a file or a line that does not
+parse, or parses to the wrong shape, raises QueueCorrupt naming the file (and the line) and
+how to get the queue back. Nothing that fails these checks is ever replayed or folded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.core.errors import QueueCorrupt
+from mediakeeper.queue.items import item_problems, structure_problems
+from mediakeeper.text.jsonfmt import dumps_by_line, dumps_one
+
+_GENERATION_LINE = re.compile(rb'^  "generation": (\d+),$', re.MULTILINE)
+_LIBRARY_LINE = re.compile(r'"library": ("(?:[^"\\]|\\.)*")')
+_PATH_FIELD = re.compile(r'"path": ("(?:[^"\\]|\\.)*")')
+_BY_HAND = "correct it in the file (one item per line), or "  # a damage a person can mend
+
+
+class NotJSON(ValueError):
+    """Text that json cannot read, with the reason worded for a person."""
+
+
+def loads(text: str | bytes) -> Any:
+    """``json.loads``, with every way it fails as NotJSON: besides bad syntax, nesting too
+    deep for the parser (RecursionError) and a number too long to convert (ValueError)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise NotJSON(str(err)) from None
+    except RecursionError:
+        raise NotJSON("nested too deeply to be read") from None
+    except ValueError as err:
+        if "integer string conversion" in str(err):
+            limit = sys.get_int_max_str_digits()
+            raise NotJSON(f"holds a number longer than {limit} digits") from None
+        raise NotJSON(str(err)) from None
+
+
+def dump_queue(data: Mapping[str, Any], *, item: Callable[[Any], str] = dumps_one) -> str:
+    """Human-readable JSON with one item per line: greppable, diffable, quick to parse.
+    ``item`` encodes one item (a store hands out the encodings it keeps)."""
+    return dumps_by_line(data, record=item)
+
+
+def file_signature(path: Path) -> tuple:
+    """What tells a cached copy that the file was rewritten. Inode, size and mtime alone can
+    repeat (ext4 reuses a freed inode at once; many kernels stamp mtimes in 4 ms ticks), so the
+    generation near the top of the file, which every rewrite raises, is part of it."""
+    with open(path, "rb") as f:
+        st = os.fstat(f.fileno())
+        match = _GENERATION_LINE.search(f.read(4096))
+    return (st.st_ino, st.st_size, st.st_mtime_ns, match and match.group(1))
+
+
+def restore_hint(manager: str = "", *, by_hand: bool = False) -> str:
+    """How a person gets a damaged queue back, naming the queue manager's command if given;
+    ``by_hand``: the damage is one a person can correct in the file (a field of an item)."""
+    command = f"{manager} --restore-checkpoint latest".lstrip()
+    edit = by_hand_hint(by_hand)
+    return f"nothing was changed; {edit}`{command}` brings back the last good state"
+
+
+def by_hand_hint(by_hand: bool) -> str:
+    return _BY_HAND if by_hand else ""
+
+
+def parse_queue(
+    text: str | bytes, source: Path, hint_for: Callable[..., str] = restore_hint
+) -> dict[str, Any]:
+    """Parse and structurally check queue JSON (every item's fields and types too), or raise
+    QueueCorrupt saying how to recover: ``hint_for(by_hand=...)``, by default the bare flag
+    (``by_hand``: the damage is one a person can correct in the file)."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise QueueCorrupt(
+                f"{source} is not UTF-8 text (byte {err.start})", hint_for()
+            ) from None
+    if not text.strip():
+        raise QueueCorrupt(f"{source} is empty", hint_for())
+    try:
+        data = loads(text)
+    except NotJSON as err:
+        raise QueueCorrupt(f"{source} is not valid JSON ({err})", hint_for()) from None
+    problems = structure_problems(data)
+    if problems:
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise QueueCorrupt(f"{source}: {problems[0]}{more}", hint_for(by_hand=True))
+    return data
+
+
+def journal_entry(raw: bytes, source: Path, at: int, hint: Callable[[], str]) -> dict:
+    """One complete journal line (``at``: its first byte in the file), checked: an object
+    with its generation and the full state of every item it changed. Anything else raises
+    QueueCorrupt naming the file and the line: a line of the wrong shape must never be
+    replayed into the queue, nor folded into its file."""
+    try:
+        entry = loads(raw)
+    except NotJSON as err:
+        problem = f"not JSON ({err})"
+    else:
+        problem = entry_problem(entry)
+    if problem:
+        line = _line_number(source, at)
+        raise QueueCorrupt(f"{source} has a damaged line (line {line}): {problem}", hint())
+    return entry
+
+
+def _line_number(path: Path, at: int) -> int:
+    """The number (from 1) of the line starting at byte ``at``: counted only for a message,
+    so the store keeps no count of the lines it passed."""
+    try:
+        with open(path, "rb") as f:
+            return 1 + f.read(at).count(b"\n")
+    except OSError:
+        return 0
+
+
+def entry_problem(entry: Any) -> str | None:
+    """What is wrong with a parsed journal line, or None."""
+    if not isinstance(entry, dict):
+        return "not a JSON object"
+    if type(entry.get("gen")) is not int:
+        return "'gen' is missing or not a whole number"
+    if "at" in entry and not isinstance(entry["at"], str):
+        return "'at' is not text"
+    items = entry.get("items")
+    if not isinstance(items, list):
+        return "'items' is missing or not a list"
+    for n, item in enumerate(items):
+        problems = item_problems(item, n, set())
+        if problems:
+            return problems[0]
+    return None
+
+
+def library_on_disk(queue_path: Path, journal_path: Path) -> str | None:
+    """The library a damaged queue was for, read leniently: named near the top of the
+    queue file, or else the folder holding an item the journal recorded."""
+    for path, pattern, folder in (
+        (queue_path, _LIBRARY_LINE, False),
+        (journal_path, _PATH_FIELD, True),
+    ):
+        try:
+            with open(path, "rb") as f:
+                head = f.read(65536).decode("utf-8", errors="replace")
+            match = pattern.search(head)
+            if match:
+                found = json.loads(match.group(1))
+                return os.path.dirname(found) if folder else found
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def generation_of(text: str | bytes, field: str) -> int | None:
+    """The generation a queue file (``field`` "generation") or a journal line ("gen")
+    holds, read leniently: None for anything that is not one."""
+    try:
+        data = loads(text)
+    except NotJSON:
+        return None
+    value = data.get(field, 1) if isinstance(data, dict) else None
+    return value if type(value) is int else None

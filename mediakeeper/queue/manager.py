@@ -1,0 +1,469 @@
+"""What the queue managers do, for any media kind: init, refresh, summary, resets, checkpoints.
+
+The Click scripts in ``utilities/`` only parse flags and render what these functions return.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.batch.session_log import RUNNING, load_sessions
+from mediakeeper.core import kinds
+from mediakeeper.core.errors import BatchRunning, LibraryError, QueueError
+from mediakeeper.fs.links import is_folder_link, not_followed
+from mediakeeper.fs.names import is_junk
+from mediakeeper.queue import files as queue_files
+from mediakeeper.queue import fingerprints
+from mediakeeper.queue.items import (
+    COMPLETED,
+    ERROR,
+    PENDING,
+    SKIPPED,
+    STATUSES,
+    check_transition,
+    default_folder_exists,
+    holds_results,
+    is_live,
+    new_item,
+    new_queue,
+    stages_in_progress,
+    structure_problems,
+    validate,
+)
+from mediakeeper.queue.store import QueueStore, statuses_of
+from mediakeeper.text.matching import find_name
+from mediakeeper.text.wording import queue_name
+
+
+def library_folders(library: Path) -> list[Path]:
+    """The item folders directly inside ``library``, sorted by name (case-insensitively);
+    links to folders are not items (see ``folder_links``)."""
+    folders = [
+        Path(entry.path)
+        for entry in _listing(library)
+        if _is_dir(entry) and not is_folder_link(entry)
+    ]
+    return sorted(folders, key=lambda p: (p.name.casefold(), p.name))
+
+
+def folder_links(library: Path) -> list[tuple[str, str]]:
+    """The links to folders directly inside ``library``, by name, each with why it is not
+    followed (mediakeeper.fs.links)."""
+    links = [entry for entry in _listing(library) if is_folder_link(entry)]
+    return [(e.name, not_followed(e.path, library)) for e in sorted(links, key=lambda e: e.name)]
+
+
+def _listing(library: Path) -> list[os.DirEntry]:
+    if not library.exists():
+        raise LibraryError(f"library folder does not exist: {library}")
+    if not library.is_dir():
+        raise LibraryError(f"library path is not a folder: {library}")
+    try:
+        return [entry for entry in os.scandir(library) if not is_junk(entry.name)]
+    except OSError as err:
+        raise LibraryError(f"cannot read library folder {library}: {err.strerror}") from None
+
+
+def item_folders(kind: str, library: Path) -> list[tuple[str, Path]]:
+    """The items of ``kind`` in ``library``: (key, folder) sorted by key (case-insensitively).
+    A key is the folder's path relative to the library, in POSIX form: for items directly
+    inside it, the folder's name; deeper, ``Artist A/Greatest Hits``."""
+    record = kinds.get(kind)
+    finder = record.finder()
+    if finder is not None:
+        folders = list(finder(library))
+    else:
+        folders = library_folders(library)
+        for _ in range(record.depth - 1):
+            folders = [inner for folder in folders for inner in library_folders(folder)]
+    keyed = [(folder.relative_to(library).as_posix(), folder) for folder in folders]
+    return sorted(keyed, key=lambda pair: (pair[0].casefold(), pair[0]))
+
+
+def new_items(kind: str, library: Path) -> list[dict[str, Any]]:
+    """A pending queue item for each of ``kind``'s items in ``library``."""
+    return [new_item(key, key, str(path)) for key, path in item_folders(kind, library)]
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def check_library(
+    store: QueueStore, data: Mapping[str, Any], library: Path | None, origin: str = "--library"
+) -> None:
+    """Refuse a library other than the queue's (compared as resolved paths): the queue would
+    silently go on with its own, or mix the two. ``origin``: where ``library`` was given."""
+    queued = data.get("library")
+    if library is None or not isinstance(queued, str):
+        return
+    given = library.expanduser().resolve()
+    if given == Path(queued).expanduser().resolve():
+        return
+    command = store.manager_command()
+    keep = "leave out --library" if origin in ("", "--library") else f"set {_setting(origin)} to it"
+    raise LibraryError(
+        f"the {queue_name(store.kind)} at {store.path} is for the library {queued}, not {given}",
+        f"to start over with {given}: "
+        f"`{command} --init --force --library {shlex.quote(str(given))}`; "
+        f"to go on with {queued}, {keep}",
+    )
+
+
+def _setting(origin: str) -> str:
+    """A setting's origin as a person names it: "MEDIAKEEPER_MUSIC_LIBRARY",
+    "music.library in /home/mediakeeper.toml"."""
+    if origin.startswith("environment "):
+        return origin.removeprefix("environment ")
+    file, found, key = origin.rpartition(": ")
+    return f"{key} in {file}" if found else origin
+
+
+def empty_library_warning(store: QueueStore, library: Path) -> str:
+    """What to say when a queue was created from a library with no item folders at all."""
+    noun = kinds.noun(store.kind)
+    command = store.manager_command()
+    return (
+        f"{library} has no {noun} folders: each {noun} should be a folder "
+        f"{kinds.get(store.kind).item_layout} "
+        f"({library / ('<' + noun + '>')}); `{command} --refresh` adds them once they are there"
+    )
+
+
+def init_queue(
+    store: QueueStore, library: Path, now, *, replace: bool = False
+) -> tuple[int, Path | None]:
+    """A new queue of ``library``'s folders: how many, and where the queue it replaced
+    (``replace``) is kept. Never while a batch works on the queue it would replace."""
+    library = library.expanduser().resolve()
+    items = new_items(store.kind, library)
+    queue = new_queue(store.kind, str(library), items, now)
+    backup = store.create(queue, replace=replace, check=lambda: refuse_while_a_batch_runs(store))
+    return len(items), backup
+
+
+def restore_checkpoint(store: QueueStore, checkpoint: Path) -> Path | None:
+    """Put a checkpoint in place of the queue (see QueueStore.restore), never while a batch
+    works on it."""
+    return store.restore(checkpoint, check=lambda: refuse_while_a_batch_runs(store))
+
+
+def running_batch(store: QueueStore) -> tuple[int, str] | None:
+    """A batch of this machine working on the queue now: its pid and session. Its session
+    started and has not ended while its process lives (from before its first claim until
+    after its last record), or, for a batch from before sessions named their process, an
+    item it holds. Batches on other machines cannot be checked from here."""
+    host = socket.gethostname()
+    for record in reversed(load_sessions(store.dir.parent, store.kind)):
+        if record.outcome == RUNNING and record.host == host and record.pid is not None:
+            return record.pid, record.id
+    try:
+        items = store.peek()["items"]
+    except QueueError:
+        return None  # a damaged queue: its items cannot tell
+    for item in items:
+        claim = item.get("claimed_by") or {}
+        if is_live(item) and claim.get("host") == host:
+            return claim.get("pid"), str(claim.get("session"))
+    return None
+
+
+def refuse_while_a_batch_runs(store: QueueStore) -> None:
+    """Replacing the queue under a running batch would leave it recording into a queue that
+    no longer holds its items (it ended without a summary): refused, naming the batch."""
+    found = running_batch(store)
+    if found:
+        pid, session = found
+        raise BatchRunning(
+            f"a {store.kind} batch is working on {store.path} right now "
+            f"(pid {pid}, session {session})",
+            "nothing was changed; wait for that batch to finish, or stop it (Ctrl+C, or "
+            f"kill -INT {pid}) and run this again",
+        )
+
+
+@dataclass
+class RefreshResult:
+    added: list[str]
+    vanished: list[str]
+    returned: list[str]
+    links: list[tuple[str, str]] = field(default_factory=list)  # not followed, and why
+    # Completed items whose files changed since, put back to pending: (name, how).
+    changed: list[tuple[str, fingerprints.Change]] = field(default_factory=list)
+    unrecorded: int = 0  # completed items whose files were never recorded (see fingerprints)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (name, why)
+
+
+def refresh_queue(
+    store: QueueStore, library: Path | None = None, origin: str = "--library"
+) -> RefreshResult:
+    """Add folders new on disk; mark items whose folder vanished (unmark ones that are back);
+    put back to pending the completed items whose files changed since they completed.
+    ``library`` (given by ``origin``) must be the queue's own."""
+    result = RefreshResult([], [], [])
+    tree = kinds.get(store.kind).files_below
+
+    def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
+        check_library(store, data, library, origin)
+        root = (library or Path(data["library"])).expanduser().resolve()
+        on_disk = dict(item_folders(store.kind, root))
+        result.links[:] = folder_links(root)
+        changed = []
+        known = set()
+        for item in data["items"]:
+            known.add(item["key"])
+            present = item["key"] in on_disk
+            touched = bool(item.get("missing")) == present  # vanished, or back on disk
+            if touched:
+                item["missing"] = not present
+                (result.returned if present else result.vanished).append(item["name"])
+            if present and item["status"] == COMPLETED:
+                touched |= _files_changed(store.dir, item, on_disk[item["key"]], tree, result)
+            if touched:
+                changed.append(item)
+        for key, path in on_disk.items():
+            if key not in known:
+                changed.append(new_item(key, key, str(path)))
+                result.added.append(key)
+        return changed
+
+    store.update(mutate, fold=True)
+    return result
+
+
+def _files_changed(
+    status_dir: Path, item: dict[str, Any], folder: Path, tree: bool, result: RefreshResult
+) -> bool:
+    """Put a completed item whose files changed since it completed back to pending, noting
+    how in ``result``; whether it was. Reads directory entries and stat results only."""
+    if not (item.get("details") or {}).get(fingerprints.FINGERPRINT):
+        result.unrecorded += 1  # completed before its files were recorded: left as it is
+        return False
+    try:
+        change = fingerprints.change_since(status_dir, item, folder, tree=tree)
+    except OSError as err:
+        result.unreadable.append((item["name"], err.strerror or str(err)))
+        return False
+    if change is None:
+        return False
+    _reset(item)
+    result.changed.append((item["name"], change))
+    return True
+
+
+def record_files_again(store: QueueStore, keys: set[str]) -> None:
+    """Record the files of the completed items ``keys`` as they are now: after an undo put
+    their old tag values back, so that ``--refresh`` does not take the person's own undo for
+    a change and send the item back to have its fixes made again."""
+    record = fingerprints.Recorder(store.dir, kinds.get(store.kind).files_below)
+
+    def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
+        changed = []
+        for item in data["items"]:
+            details = item.get("details") or {}
+            if item["key"] in keys and item["status"] == COMPLETED and details.get(
+                fingerprints.FINGERPRINT
+            ):
+                details[fingerprints.FINGERPRINT] = record(item)
+                changed.append(item)
+        return changed
+
+    if store.exists():
+        store.update(mutate, fold=True)
+
+
+def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Counts by status; tracks and issues of the items whose results stand (completed), so
+    a reset item leaves them until it is processed again."""
+    items = data["items"]
+    counts = statuses_of(data)
+    total = len(items)
+    done = [i for i in items if holds_results(i)]
+    return {
+        "kind": data.get("kind"),
+        "library": data.get("library"),
+        "total": total,
+        "statuses": counts,
+        "missing_on_disk": sum(1 for i in items if i.get("missing")),
+        **{c.total: sum(i.get(c.field, 0) for i in done) for c in kinds.all_counters()},
+        "percent_complete": round(100.0 * counts[COMPLETED] / total, 1) if total else 0.0,
+        "not_identified": sum(
+            1
+            for i in items
+            if i["status"] == COMPLETED and (i.get("details") or {}).get("unidentified")
+        ),
+        "in_progress_stages": stages_in_progress(items),
+        "updated_at": data.get("updated_at"),
+    }
+
+
+def find_item(
+    data: Mapping[str, Any],
+    name: str,
+    every_name: str = "--list shows every name",
+    *,
+    where: str = "the queue",
+) -> dict[str, Any]:
+    """The item ``name`` means: its exact key, else its name as ``mediakeeper.text.matching``
+    finds names (accents and case aside, or the start of just one name). NotFound suggests
+    the closest names, or else says where every name is shown (``every_name``: the queue
+    manager's own flag by default; another command names the queue manager's)."""
+    by_name: dict[str, dict[str, Any]] = {}
+    for item in data["items"]:
+        if item["key"] == name:  # keys are unique: one typed exactly is that item
+            return item
+        by_name.setdefault(item["name"], item)
+    missing = f"no item named {name!r} in {where}"
+    found = find_name(name, by_name, missing=missing, otherwise=every_name)
+    return by_name[found]
+
+
+def refuse_if_live(item: dict[str, Any]) -> None:
+    """An item a running batch is working on is that batch's until it records it."""
+    if is_live(item):
+        raise QueueError(
+            f"{item['name']!r} is being processed right now by pid {item['claimed_by'].get('pid')}",
+            "wait for that batch to finish or stop it first",
+        )
+
+
+def _reset(item: dict[str, Any], status: str = PENDING) -> None:
+    check_transition(item["status"], status)
+    item["status"] = status
+    item["claimed_by"] = None
+    item["run_token"] = None  # a reset asks for fresh work, never a resumed one
+    if status == PENDING:  # attempts and error_history stay: they are the item's history
+        item["failures"] = 0
+        item["started_at"] = None
+        item["last_error"] = None
+
+
+def reset_where(store: QueueStore, wanted: Callable[[dict[str, Any]], bool]) -> list[str]:
+    """Put every item ``wanted`` selects back to pending; returns their names."""
+
+    def mutate(data):
+        changed = [i for i in data["items"] if i["status"] != PENDING and wanted(i)]
+        for item in changed:
+            _reset(item)
+        return changed
+
+    return [i["name"] for i in store.update(mutate, fold=True)]
+
+
+def reset_named(store: QueueStore, name: str) -> tuple[str, str]:
+    """Reset one item by name; returns (its name, its previous status)."""
+    previous = {}
+
+    def mutate(data):
+        item = find_item(data, name)
+        previous.update(status=item["status"], name=item["name"])
+        refuse_if_live(item)
+        if item["status"] == PENDING:
+            return []
+        _reset(item)
+        return [item]
+
+    store.update(mutate, fold=True)
+    return previous["name"], previous["status"]
+
+
+def choose_named(store: QueueStore, name: str, choice: dict[str, Any]) -> tuple[str, str]:
+    """Keep a person's choice in the item (``{"tmdb_id": 24}``: the movie it is) and put it
+    back to pending, so the next batch takes it and honours the choice. Returns (its name,
+    its previous status)."""
+    previous = {}
+
+    def mutate(data):
+        item = find_item(data, name)
+        previous.update(status=item["status"], name=item["name"])
+        refuse_if_live(item)
+        item["choice"] = dict(choice)
+        if item["status"] != PENDING:
+            _reset(item)
+        return [item]
+
+    store.update(mutate, fold=True)
+    return previous["name"], previous["status"]
+
+
+def skip_named(store: QueueStore, name: str) -> tuple[str, str]:
+    previous = {}
+
+    def mutate(data):
+        item = find_item(data, name)
+        previous.update(status=item["status"], name=item["name"])
+        if item["status"] == SKIPPED:
+            return []
+        refuse_if_live(item)
+        if item["status"] == COMPLETED:
+            raise QueueError(f"{item['name']!r} is already completed; reset it first to skip it")
+        _reset(item, SKIPPED)
+        return [item]
+
+    store.update(mutate, fold=True)
+    return previous["name"], previous["status"]
+
+
+def reset_errors(store: QueueStore) -> list[str]:
+    return reset_where(store, lambda i: i["status"] == ERROR)
+
+
+def reset_all(store: QueueStore) -> list[str]:
+    return reset_where(store, lambda i: not is_live(i))
+
+
+def list_items(data: Mapping[str, Any], status: str | None = None) -> list[dict[str, Any]]:
+    if status is not None and status not in STATUSES:
+        raise QueueError(f"unknown status {status!r}", "one of: " + ", ".join(STATUSES))
+    return [i for i in data["items"] if status is None or i["status"] == status]
+
+
+def validate_file(store: QueueStore, *, check_folders: bool = True) -> list[str]:
+    """Every problem with the queue on disk, including JSON that does not parse."""
+    if not store.exists():
+        return [f"no queue at {store.path}"]
+    folder_exists = default_folder_exists if check_folders else None
+    try:
+        data = store.peek()  # reading only: no lock file, no folder (a read-only home too)
+    except QueueError as err:
+        # The store stops at the first structural problem; a person wants to see them all.
+        try:
+            raw = queue_files.loads(store.path.read_bytes())
+        except (OSError, ValueError):
+            return [err.message]
+        if not structure_problems(raw):
+            return [err.message]  # e.g. a damaged journal line
+        return validate(raw, folder_exists=folder_exists)
+    return validate(data, folder_exists=folder_exists)
+
+
+def resolve_checkpoint(store: QueueStore, which: str) -> Path:
+    if which == "latest":
+        found = store.checkpoints()
+        if not found:
+            raise QueueError(f"no checkpoints in {store.checkpoint_dir}")
+        return found[-1]
+    path = Path(which)
+    if not path.is_absolute() and not path.exists():
+        path = store.checkpoint_dir / which
+    if not path.is_file():
+        raise QueueError(f"checkpoint not found: {which}", "--list-checkpoints shows them")
+    return path
+
+
+def prune_checkpoints(store: QueueStore, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` checkpoints; returns what was deleted."""
+    found = store.checkpoints()
+    doomed = found[: max(0, len(found) - keep)]
+    for path in doomed:
+        path.unlink()
+    return doomed

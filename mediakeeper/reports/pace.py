@@ -1,0 +1,258 @@
+"""Progress and pace of one queue at one moment. Pure: records and a moment in, figures out.
+
+Pace is the number of items completed in the four ISO weeks ending with the report's week
+(weeks without work count as zero), per week of time that has passed in that window since the
+queue was created — so a week still running is not counted as a full week, and the weeks
+before the queue existed are not counted at all (a queue younger than a week counts as a week
+old, so one busy evening does not promise that pace every day). What is left is what is
+neither completed nor skipped: a skipped item is decided (as the queue stands now, so in the
+current week's figures only). The projected completion date divides
+what is left by that pace; with no pace there is no date, never a division by zero.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from mediakeeper.core import kinds
+from mediakeeper.core.decisions import status_word
+from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED, STATUSES, stages_in_progress
+from mediakeeper.reports.records import QueueRecord
+from mediakeeper.reports.weeks import Week, parse_time
+from mediakeeper.text.wording import plural_of
+
+PACE_WEEKS = 4
+MIN_PACE_DAYS = 7.0  # the shortest time a pace is measured over
+FAR_AWAY_DAYS = 100 * 365  # beyond this a projected date means nothing
+MESSAGE_LENGTH = 300
+UNIDENTIFIED = "unidentified"  # an Outstanding that is completed, but not identified
+
+
+@dataclass(frozen=True)
+class Pace:
+    weeks: tuple[tuple[Week, int], ...]  # the window's weeks, oldest first, with completions
+    completed: int  # completed in the window, up to the report's moment
+    days: float  # how much of the window has passed
+    remaining: int
+    per_week: float
+    projected: date | None
+    state: str  # "empty", "done", "no pace", "projected", "too slow"
+
+    def describe(self, plural: str) -> str:
+        """``12.5 artists/week · done around Tue 2 Mar 2027``, or why there is no date."""
+        if self.state == "empty":
+            return "nothing queued"
+        if self.state == "done":
+            return "all done"
+        if self.state == "no pace":
+            return "no pace yet"
+        rate = f"{self.per_week:.1f} {plural}/week"
+        if self.state == "too slow":
+            return f"{rate} · more than 100 years to go at this pace"
+        return f"{rate} · done around {format_day(self.projected)}"
+
+
+@dataclass(frozen=True)
+class QueueProgress:
+    kind: str
+    noun: str
+    plural: str
+    total: int
+    completed: int  # as of the report's moment
+    statuses: Mapping[str, int]  # now
+    pace: Pace
+    created_at: datetime | None
+    problem: str | None = None
+    # Skipped items counted as decided: the queue's now, so only when the moment is now (when
+    # an item was skipped is not recorded, a past week cannot place it).
+    skipped: int = 0
+    # The items in progress by the stage their job reported (conversions), now.
+    stages: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def decided(self) -> int:
+        """Completed or skipped: nothing left to do for them."""
+        return min(self.total, self.completed + self.skipped)
+
+    @property
+    def percent(self) -> float:
+        return percent(self.decided, self.total)
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.decided
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    """An item that needs a person: errored (retryable) or skipped."""
+
+    kind: str
+    name: str
+    status: str
+    message: str
+    stage: str
+    attempts: int
+    at: datetime | None
+
+    @property
+    def word(self) -> str:
+        return status_word(self.status)
+
+
+def percent(part: int, whole: int) -> float:
+    """Rounded down to one decimal, so 100.0 means every item, never 99.96."""
+    return math.floor(1000 * part / whole) / 10 if whole else 0.0
+
+
+def format_day(day: date | None) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}" if day else "—"
+
+
+def nouns(kind: str) -> tuple[str, str]:
+    noun = kinds.noun(kind)
+    return noun, plural_of(noun)
+
+
+def completion_times(items: Iterable[Mapping[str, Any]]) -> tuple[list[datetime], int]:
+    """When each completed item was completed, sorted; and how many carry no usable time."""
+    times, undated = [], 0
+    for item in items:
+        if item.get("status") != COMPLETED:
+            continue
+        moment = parse_time(item.get("completed_at"))
+        if moment is None:
+            undated += 1
+        else:
+            times.append(moment)
+    return sorted(times), undated
+
+
+def completed_by(items: Iterable[Mapping[str, Any]], as_of: datetime,
+                 current: bool) -> Iterator[Mapping[str, Any]]:  # fmt: skip
+    """The items completed by ``as_of``; when it is now (``current``), those with no usable
+    time too (a past week can't place them). What a queue's progress counts as completed."""
+    for item in items:
+        if item.get("status") == COMPLETED:
+            moment = parse_time(item.get("completed_at"))
+            if (moment <= as_of) if moment else current:
+                yield item
+
+
+def count_in(times: Sequence[datetime], week: Week, as_of: datetime | None = None) -> int:
+    """How many of the sorted ``times`` fall in ``week`` (and not after ``as_of``)."""
+    end = bisect_left(times, week.end)
+    if as_of is not None:
+        end = min(end, bisect_right(times, as_of))
+    return max(0, end - bisect_left(times, week.start))
+
+
+def pace_for(
+    times: Sequence[datetime],
+    remaining: int,
+    week: Week,
+    as_of: datetime,
+    since: datetime | None = None,
+) -> Pace:
+    """``times``: sorted completion times; ``since``: when the queue was created (None: the
+    window's start)."""
+    window = [week.shift(n - PACE_WEEKS + 1) for n in range(PACE_WEEKS)]
+    start = max(window[0].start, since) if since else window[0].start
+    per_week_counts = tuple((w, count_in(times, w, as_of)) for w in window)
+    completed = sum(count for _, count in per_week_counts)
+    days = max(MIN_PACE_DAYS, (as_of - start).total_seconds() / 86400)
+    per_week = completed * 7 / days
+    projected, state = None, "projected"
+    if remaining <= 0:
+        state = "done"
+    elif completed == 0:
+        state = "no pace"
+    else:
+        needed = math.ceil(remaining * days / completed)
+        if needed > FAR_AWAY_DAYS:
+            state = "too slow"
+        else:
+            projected = as_of.date() + timedelta(days=needed)
+    return Pace(per_week_counts, completed, days, max(0, remaining), per_week, projected, state)
+
+
+def queue_progress(queue: QueueRecord, week: Week, as_of: datetime, current: bool) -> QueueProgress:
+    """Progress as of ``as_of``; ``current`` says the moment is now, so completed items with no
+    recorded time count too (a past week can't place them)."""
+    noun, plural = nouns(queue.kind)
+    times, _ = completion_times(queue.items)
+    completed = sum(1 for _ in completed_by(queue.items, as_of, current))
+    total = len(queue.items)
+    statuses = {status: 0 for status in STATUSES}
+    for item in queue.items:
+        statuses[item.get("status", "?")] = statuses.get(item.get("status", "?"), 0) + 1
+    skipped = statuses.get(SKIPPED, 0) if current else 0
+    remaining = total - min(total, completed + skipped)
+    pace = pace_for(times, remaining, week, as_of, queue.created_at)
+    if total == 0:
+        pace = Pace(pace.weeks, 0, pace.days, 0, 0.0, None, "empty")
+    return QueueProgress(
+        queue.kind, noun, plural, total, completed, statuses, pace, queue.created_at,
+        queue.problem, skipped, stages_in_progress(queue.items),
+    )  # fmt: skip
+
+
+def combined_pace(
+    queues: Sequence[QueueRecord], progress: Sequence[QueueProgress], week: Week, as_of: datetime
+) -> Pace:
+    """The pace of every queue together (items of all kinds counted alike)."""
+    times = sorted(t for queue in queues for t in completion_times(queue.items)[0])
+    total = sum(p.total for p in progress)
+    created = [q.created_at for q in queues if q.created_at]
+    since = min(created) if created and len(created) == len(queues) else None
+    pace = pace_for(times, sum(p.remaining for p in progress), week, as_of, since)
+    if total == 0:
+        pace = Pace(pace.weeks, 0, pace.days, 0, 0.0, None, "empty")
+    return pace
+
+
+def outstanding(queue: QueueRecord) -> list[Outstanding]:
+    """The queue's errored items, then its skipped ones, each with its latest message; then
+    the completed ones that are not identified (offline, no match), each with why."""
+    found = []
+    for item in queue.items:
+        status = item.get("status")
+        why = (item.get("details") or {}).get("unidentified") if status == COMPLETED else ""
+        if why:
+            found.append(
+                Outstanding(queue.kind, str(item.get("name") or item.get("key")), UNIDENTIFIED,
+                            one_line(str(why)), "", int(item.get("attempts") or 0), None)
+            )  # fmt: skip
+            continue
+        if status not in (ERROR, SKIPPED):
+            continue
+        history = item.get("error_history") or []
+        last = history[-1] if history and isinstance(history[-1], dict) else {}
+        message = item.get("last_error") or last.get("message") or ""
+        if not message and status == SKIPPED:
+            message = "skipped by hand"
+        found.append(
+            Outstanding(
+                kind=queue.kind,
+                name=str(item.get("name") or item.get("key")),
+                status=status,
+                message=one_line(str(message)),
+                stage=str(last.get("stage") or ""),
+                attempts=int(item.get("attempts") or 0),
+                at=parse_time(last.get("at")),
+            )
+        )
+    order = {ERROR: 0, SKIPPED: 1}
+    found.sort(key=lambda o: (order.get(o.status, 2), o.name.casefold(), o.name))
+    return found
+
+
+def one_line(text: str, limit: int = MESSAGE_LENGTH) -> str:
+    """Messages are data from anywhere (tracebacks too): one line, of a readable length."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

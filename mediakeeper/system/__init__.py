@@ -1,0 +1,1 @@
+"""The operating system: signals and critical steps, processes, Linux calls."""

@@ -1,0 +1,1 @@
+"""Words and names: folding, widths, cuts, wording, slugs, matching, templates."""

@@ -1,0 +1,73 @@
+"""Finding the one name a person meant among many: every command that takes a name
+(``--reset-artist``, ``--skip-movie``, a batch's ``--artist``, undo's ``--artist``) finds it
+the same way.
+
+The first of these that fits wins: the name exactly as typed; the same name with case aside
+(:func:`~mediakeeper.text.fold.caseless`, so an accent typed decomposed, as macOS keyboards
+give it, is the same letter); the same name with accents and spacing aside too
+(:func:`~mediakeeper.text.fold.name_key`: "motorhead" is "Motörhead"); the start of just
+one name ("kill bill" is "Kill Bill (2003)"). A step that fits several names lists them and
+chooses none; when nothing fits, the closest names are suggested.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+
+from mediakeeper.core.errors import NotFound
+from mediakeeper.text.fold import caseless, name_key
+from mediakeeper.text.wording import first_few
+
+_SHOWN = 5  # candidates listed for an ambiguous name; the rest are counted
+
+
+def _exactly(text: str) -> str:
+    return text
+
+
+_STEPS: tuple[Callable[[str], str], ...] = (_exactly, caseless, name_key)
+
+
+def find_name(wanted: str, names: Iterable[str], *, missing: str, otherwise: str) -> str:
+    """The one of ``names`` that ``wanted`` means (see the module docstring). Raises
+    :class:`NotFound` with ``missing`` as its message when none fits, hinting at the closest
+    names or else ``otherwise`` (where every name is shown); and when several fit, naming
+    them all."""
+    names = list(dict.fromkeys(names))
+    for same in _STEPS:
+        key = same(wanted)
+        fits = [name for name in names if same(name) == key]
+        if fits:
+            return _one(wanted, fits)
+    typed = name_key(wanted)
+    if typed:
+        starting = [name for name in names if name_key(name).startswith(typed)]
+        if starting:
+            return _one(wanted, starting)
+    close = suggestions(wanted, names)
+    hint = "did you mean: " + ", ".join(repr(name) for name in close) if close else otherwise
+    raise NotFound(missing, hint)
+
+
+def _one(wanted: str, fits: list[str]) -> str:
+    if len(fits) == 1:
+        return fits[0]
+    fits = sorted(fits, key=lambda name: (caseless(name), name))
+    shown = first_few([repr(name) for name in fits], _SHOWN)
+    raise NotFound(
+        f"{wanted!r} could be any of {len(fits)} names: {shown}",
+        "give the whole name of the one you mean",
+    )
+
+
+def suggestions(wanted: str, names: Iterable[str], most: int = 3) -> list[str]:
+    """Up to ``most`` names close to ``wanted`` (accents, case and spacing aside): the most
+    alike first, then names that contain it."""
+    typed = name_key(wanted)
+    by_key: dict[str, list[str]] = {}
+    for name in names:
+        by_key.setdefault(name_key(name), []).append(name)
+    close = difflib.get_close_matches(typed, list(by_key), n=most, cutoff=0.6)
+    close += [key for key in by_key if typed and typed in key and key not in close]
+    return [name for key in close for name in by_key[key]][:most]

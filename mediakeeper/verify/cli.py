@@ -1,0 +1,46 @@
+"""What the verify batch adds to every kind's (``mediakeeper/cli/batch.py``): the job from
+the [verify] settings, --accept-changed, and the dry run's lines. It makes no web lookups: no
+--offline, no --enrich."""
+
+from __future__ import annotations
+
+import click
+
+from mediakeeper.cli.batch import BatchSpec, Run, previewing
+from mediakeeper.cli.command import not_a_command
+from mediakeeper.verify.job import job_from_settings, preview
+
+
+def _jobs(run: Run):
+    return job_from_settings(
+        run.settings, accept_changed=run.flags["accept_changed"], workers=run.workers
+    )
+
+
+BATCH = BatchSpec(
+    help="""Check the next pending albums: every audio file decoded in full (one ffmpeg per
+    core), its decode errors, its FLAC MD5 and its length against its header reported, and its
+    audio compared with what it was when last checked good (bit rot; a tag edit never counts).
+    Clipping, a lossy origin and long silences are reported as information. Nothing in the
+    library is written. Stop any time, even with kill -9: the next run checks only what was
+    not checked.""",
+    jobs=_jobs,
+    dry_run=previewing(_jobs, preview, "album"),
+    describe=lambda run: {"accept_changed": run.flags["accept_changed"]},
+    # One album at a time by default, its files decoded one ffmpeg per core: albums of a few
+    # files still keep every core busy, and a batch stopped early holds one album, not two.
+    workers=1,
+    options=(
+        click.option(
+            "--accept-changed",
+            is_flag=True,
+            help="Take the audio of files that changed but decode whole as their new good "
+            "audio (after you replaced them on purpose).",
+        ),
+    ),
+)
+
+
+if __name__ == "__main__":  # run by mistake: say which commands to run instead
+    not_a_command("the verify batch's own parts", "process_verify_batch.py",
+                  "verify_queue_manager.py")  # fmt: skip

@@ -1,0 +1,22 @@
+"""The verify kind's record: an album folder per item (found at any depth, as conversions
+find them), each file checked to decode whole and, with ``analyse``, listened to."""
+
+from __future__ import annotations
+
+from mediakeeper.core.kind import TRACKS, Kind, Makes
+
+KIND = Kind(
+    name="verify",
+    noun="album",
+    label="Album",
+    job="mediakeeper.verify.job:VerifyJob",
+    report_template="verify_album.md.j2",
+    package="mediakeeper.verify",
+    find="mediakeeper.media.albums:find",
+    settings={"analyse": True},  # clipping, lossy origin, long silences: info findings
+    extra_counters=(TRACKS,),
+    makes=Makes("verified"),
+    output_dir=("outputs", "verify"),
+    # An album folder may hold other albums (CD1, CD2): only its own files are its.
+    item_files="folder",
+)

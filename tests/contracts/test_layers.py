@@ -1,0 +1,209 @@
+"""The library's import layering, read from the source (every import statement, those inside
+functions too: a lazy import is a dependency all the same).
+
+- Nothing under ``mediakeeper/`` imports ``utilities/``, and only the command line (the
+  ``front`` layer: ``cli/``, a kind's ``cli.py``) imports click: the library is usable
+  without it, and only the command line turns errors into exit codes.
+- Each module belongs to one layer; a module imports its own layer and those below, never
+  one above. A new module is placed in ``LAYERS`` (the test says so when one is not).
+"""
+
+from __future__ import annotations
+
+import ast
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from mediakeeper.core.kinds import KINDS
+
+PACKAGE = Path(__file__).resolve().parents[2] / "mediakeeper"
+FORBIDDEN = ("utilities", "click")
+
+# Lowest first. A pattern names a package of ``mediakeeper`` (``"queue"``: the package and
+# every module in it; ``""``: ``mediakeeper/__init__.py``), or, starting with ``*.``, a module
+# of that name in any package, which wins over its package's layer: a kind's record
+# (``music/kind.py``) is vocabulary the registry reads, its command-line part
+# (``music/cli.py``) is the command line's.
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("vocabulary", ("", "core", "text", "*.kind")),  # words, errors, settings, the kinds
+    ("files", ("system", "fs", "tags", "media")),  # the system, files, tags, ffmpeg
+    ("services", ("lookup",)),  # web services
+    ("engine", ("queue", "batch")),  # queues, sessions, the batch runner (kind-free)
+    # every registered kind's package (a kind added to the registry is placed here), and the
+    # pipelines, whose kinds are made at run time
+    ("kinds", ("pipelines", *(k.package.removeprefix("mediakeeper.") for k in KINDS.values()))),
+    ("reports", ("reports",)),
+    ("front", ("cli", "*.cli", "demo", "__main__")),  # the command line, the demo
+)
+# The packages of the kinds' layer, which never import each other: what two kinds share
+# belongs a layer down (media/albums.py, fs/workdir.check_space).
+SIBLINGS = ("kinds",)
+# Only these layers may import click (and nothing imports utilities/).
+COMMAND_LINE = ("front",)
+
+
+def module_name(path: Path, package: Path = PACKAGE) -> str:
+    parts = path.relative_to(package).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path, root: Path = PACKAGE) -> set[str]:
+    """Every module ``path`` imports, absolute (relative imports resolved), with
+    ``from x import y`` counted as ``x.y`` too (kept when that is a module of ours)."""
+    own = module_name(path, root)
+    package = own if path.name == "__init__.py" else own.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = ["mediakeeper", *filter(None, package.split("."))]
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, *filter(None, [base])])
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def ours(name: str, package: Path = PACKAGE) -> str | None:
+    """``mediakeeper.x.y`` -> ``x.y`` when that is a module or package of ours."""
+    if name != "mediakeeper" and not name.startswith("mediakeeper."):
+        return None
+    rest = name.removeprefix("mediakeeper").removeprefix(".")
+    as_path = package.joinpath(*rest.split(".")) if rest else package
+    if as_path.with_suffix(".py").is_file() or (as_path / "__init__.py").is_file():
+        return rest
+    return None
+
+
+def _matches(module: str, pattern: str) -> bool:
+    if "*" in pattern:
+        return fnmatchcase(module, pattern)
+    return module == pattern or (pattern != "" and module.startswith(pattern + "."))
+
+
+def _package(module: str) -> str:
+    return module.split(".")[0]
+
+
+def layer_of(module: str) -> int | None:
+    for any_package in (True, False):  # "*.cli" before "music"
+        for n, (_, patterns) in enumerate(LAYERS):
+            if any(_matches(module, p) for p in patterns if p.startswith("*.") == any_package):
+                return n
+    return None
+
+
+def modules(package: Path) -> dict[str, Path]:
+    return {module_name(p, package): p for p in sorted(package.rglob("*.py"))}
+
+
+def layering_violations(package: Path = PACKAGE) -> list[tuple[str, str, str]]:
+    """(importer, imported, why) for every import against the rules."""
+    found = []
+    for module, path in modules(package).items():
+        mine = layer_of(module)
+        if mine is None:
+            found.append((module, "", "is in no layer: add it to LAYERS in this test"))
+            continue
+        for name in sorted(imports_of(path, package)):
+            top = name.split(".")[0]
+            if top in FORBIDDEN and (top == "utilities" or LAYERS[mine][0] not in COMMAND_LINE):
+                found.append((module, name, "the library never imports the command line"))
+                continue
+            target = ours(name, package)
+            if target is None or target == module:
+                continue
+            theirs = layer_of(target)
+            apart = _package(target) != _package(module)
+            if theirs == mine and LAYERS[mine][0] in SIBLINGS and apart:
+                found.append((module, target, f"{LAYERS[mine][0]} never import each other"))
+            elif theirs is not None and theirs > mine:
+                why = f"{LAYERS[mine][0]} (layer {mine}) imports {LAYERS[theirs][0]} ({theirs})"
+                found.append((module, target, why))
+    return found
+
+
+def test_the_library_imports_no_command_line_and_no_higher_layer():
+    problems = [
+        f"mediakeeper.{module} imports {target or '-'}: {why}"
+        for module, target, why in layering_violations()
+    ]
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_checker_sees_a_violation(tmp_path):
+    """The rule catches what it should: a vocabulary module importing the engine, the engine
+    importing click, a relative import upward, the command line importing utilities/, one
+    kind importing another; and lets a kind's command-line part (``music/cli.py``) import
+    click."""
+    fake = tmp_path / "mediakeeper"
+    for package in ("music", "movies", "queue", "core", "cli"):
+        (fake / package).mkdir(parents=True)
+        (fake / package / "__init__.py").write_text("")
+    (fake / "__init__.py").write_text("")
+    (fake / "core" / "words.py").write_text(
+        "def f():\n    from mediakeeper.queue.store import QueueStore\n"
+    )
+    (fake / "queue" / "store.py").write_text("import click\nfrom ..music import job\n")
+    (fake / "music" / "job.py").write_text("from ..queue.store import QueueStore\n")
+    (fake / "music" / "cli.py").write_text("import click\nfrom mediakeeper.music import job\n")
+    (fake / "cli" / "main.py").write_text("import click\nimport utilities.process_music_batch\n")
+    (fake / "movies" / "job.py").write_text("from mediakeeper.music.job import MusicJob\n")
+    (fake / "newthing.py").write_text("")
+    found = {(a, b) for a, b, _ in layering_violations(fake)}
+    assert found == {
+        ("core.words", "queue.store"),
+        ("queue.store", "click"),
+        ("queue.store", "music"),
+        ("queue.store", "music.job"),
+        ("cli.main", "utilities.process_music_batch"),
+        ("movies.job", "music.job"),
+        ("newthing", ""),
+    }
+
+
+def import_cycles(package: Path = PACKAGE) -> list[list[str]]:
+    """Every set of modules that import each other, directly or round about (imports under
+    ``TYPE_CHECKING`` and inside functions count: a cycle for the type checker is one for a
+    reader too)."""
+    graph = {
+        module: {t for name in imports_of(path, package) if (t := ours(name, package))} - {module}
+        for module, path in modules(package).items()
+    }
+    cycles, done = [], set()
+    for start in graph:  # each module's component: those it reaches that reach it back
+        if start in done:
+            continue
+        reach = _reachable(graph, start)
+        component = sorted(m for m in reach if start in _reachable(graph, m))
+        done.update(component)
+        if len(component) > 1:
+            cycles.append(component)
+    return cycles
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in graph.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def test_no_import_cycle_not_even_a_type_only_one(tmp_path):
+    assert import_cycles() == []
+    fake = tmp_path / "mediakeeper"
+    (fake / "batch").mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "batch" / "__init__.py").write_text("")
+    (fake / "batch" / "runner.py").write_text("from mediakeeper.batch.report import Outcome\n")
+    (fake / "batch" / "report.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+        "    from mediakeeper.batch.runner import ItemResult\n"
+    )
+    assert import_cycles(fake) == [["batch.report", "batch.runner"]]
