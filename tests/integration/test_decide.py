@@ -127,11 +127,12 @@ def test_decide_i_walks_the_decisions_on_a_terminal_with_the_choices_as_keys(pro
         def screen() -> str:
             return tmux("capture-pane", "-p", "-J", "-t", "t")
 
-        def answer(shown: str, key: str) -> None:
-            assert wait_until(lambda: shown in screen()), screen()
+        def answer(shown: str, key: str, limit: float = 30.0) -> None:
+            assert wait_until(lambda: shown in screen(), limit=limit), screen()
             tmux("send-keys", "-t", "t", key)
 
-        answer("Metallica · error missing-artist", "s")
+        # The first screen waits for a cold start (imports, templates) on a busy machine.
+        answer("Metallica · error missing-artist", "s", limit=120.0)
         answer("Metallica · warning missing-year", "d")
         answer("[2] date '1974' for the album's 4 tracks", "2")
         assert wait_until(ended.exists), screen()
