@@ -19,7 +19,7 @@ from mediakeeper.core.decisions import status_word
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.queue.items import ERROR, SKIPPED
 from mediakeeper.reports.attention import ERROR_LEVEL
-from mediakeeper.reports.pace import UNIDENTIFIED, Outstanding, QueueProgress, outstanding
+from mediakeeper.reports.pace import Outstanding, QueueProgress, outstanding, unidentified
 from mediakeeper.reports.records import Records, gather
 from mediakeeper.reports.weekly import (
     CONTEXT,
@@ -76,7 +76,7 @@ def build_dashboard(records: Records, now: datetime, *, home: str = "") -> Dashb
     recent = sorted(records.sessions, key=lambda s: (s.started_at, s.id), reverse=True)
     rows = tuple(session_line(s, week.week, now) for s in recent[:LAST_SESSIONS])
     waiting = [o for queue in records.queues for o in outstanding(queue)]
-    # Errors first, then skipped, then the unidentified; stable within each queue.
+    # Failed first, then skipped; stable within each queue.
     waiting.sort(key=lambda o: {ERROR: 0, SKIPPED: 1}.get(o.status, 2))
     return Dashboard(
         now=now,
@@ -86,7 +86,7 @@ def build_dashboard(records: Records, now: datetime, *, home: str = "") -> Dashb
         session_count=len(records.sessions),
         attention=tuple(waiting[:ATTENTION_SHOWN]),
         attention_total=len(waiting),
-        unidentified=sum(1 for o in waiting if o.status == UNIDENTIFIED),
+        unidentified=sum(unidentified(queue) for queue in records.queues),
     )
 
 

@@ -202,6 +202,10 @@ def test_movies_not_identified_and_without_a_video_are_in_the_attention_section(
     errors, warnings = attention.split("**Warnings**")
     assert "| Empty (2000) | `no-video-file` · not identified yet (offline)" in errors
     assert "| Kill Bill | `missing-year-in-name` · not identified yet (offline)" in warnings
+    # What looks them up is said beside them; no queue table repeats them with the advice to
+    # --reset-errors, which only retries failed items (issue 36).
+    assert "--enrich\\` looks it up" in warnings
+    assert "Movies queue" not in attention and "--reset-errors" not in attention
     index = (home / "issues" / "movies" / "index.md").read_text(encoding="utf-8")
     assert "[empty-2000-" in index and "[kill-bill-" in index
 
