@@ -37,7 +37,7 @@ LAST_SESSIONS = 5
 ATTENTION_SHOWN = 10
 BAR_WIDTH = 30
 NAME_WIDTH = 28
-LINE_WIDTH = 100
+LINE_WIDTH = 80  # a terminal of 80 columns shows every line whole (a command is never cut)
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,18 @@ def text_bar(percent: float, width: int = BAR_WIDTH) -> str:
     return "[" + "#" * filled + "-" * (width - filled) + "]"
 
 
+def packed(parts: list[str], indent: str, width: int = LINE_WIDTH) -> list[str]:
+    """``parts`` joined by " · " into as few lines as fit ``width``."""
+    lines = [indent]
+    for part in parts:
+        joined = f"{lines[-1]} · {part}" if lines[-1].strip() else lines[-1] + part
+        if len(joined) > width and lines[-1].strip():
+            lines.append(indent + part)
+        else:
+            lines[-1] = joined
+    return lines
+
+
 def plain(text: str, width: int | None = None) -> str:
     """A name or message safe to print: no control characters, one line, at most ``width``."""
     text = "".join(ch if ch.isprintable() else " " for ch in str(text))
@@ -135,11 +147,10 @@ def render_text(d: Dashboard) -> str:
     lines += ["", f"LAST SESSIONS  ({d.session_count:,} in all)" if d.sessions else "LAST SESSIONS"]
     if not d.sessions:
         lines.append(f"  none yet: {d.batch_command}")
-    for s in d.sessions:
+    for s in d.sessions:  # its id says its day and kind: the row gives its time (80 columns)
         lines.append(
-            f"  {plain(s.id, 24):<24} {plain(s.kind, 8):<8} {format_moment(s.started)}  "
-            f"{s.duration:>11}  {plain(s.outcome, 11):<11} "
-            f"{s.items_done:>4,} done {s.failed:>3,} failed"
+            f"  {plain(s.id, 24):<24} {format_moment(s.started)[-5:]}  {s.duration:>10}  "
+            f"{plain(s.outcome, 11):<11} {s.items_done:>4,} done {s.failed:>3,} failed"
         )
     return "\n".join(lines) + "\n"
 
@@ -180,7 +191,7 @@ def _week_lines(d: Dashboard) -> list[str]:
     figures.append(f"issues {w.issues_found:,} found, {w.issues_resolved:,} resolved")
     if w.counts_changes:
         figures.append(f"tag changes {w.changes:,}")
-    lines.append("  " + " · ".join(figures))
+    lines += packed(figures, "  ")
     for q in w.making:  # what the weekly report counts, from the same records
         nouns = (q.makes, q.progress.noun, q.progress.plural)
         lines.append(f"  {q.makes.verb} {q.made.describe(*nouns)}")
