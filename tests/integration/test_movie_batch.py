@@ -474,7 +474,7 @@ def test_movies_not_identified_are_counted_apart_and_choose_identifies_one(fake,
     assert "NEEDS ATTENTION  2 decisions · 0 failed, 0 skipped, 2 not identified" in board
     # Listed once, as a decision whose note says what looks it up, never again below as a
     # queue item to --reset-errors (issue 36: unidentified movies were told to reset errors).
-    assert "warning  Kill Bill" in board and "movies batch --enrich" in board
+    assert "warning  Kill Bill" in board and "not identified yet (offline)" in board
     assert "unidentified Kill Bill" not in " ".join(board.split()) and "--reset-errors" not in board
 
     enriched = run(fake, home, library, "--enrich", "-v")  # -v: a clean item's line too
