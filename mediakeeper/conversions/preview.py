@@ -1,5 +1,6 @@
 """The conversion job built from settings, and what a dry run shows of one album: its stages,
-the exact ffmpeg command of each track and the space each volume needs. Reads only."""
+what becomes of each track (with ``-v`` its exact ffmpeg command) and the space each volume
+needs. Reads only."""
 
 from __future__ import annotations
 
@@ -76,8 +77,9 @@ def _job(session: str, **fields: Any) -> ConversionJob:
     return ConversionJob(session=session, **fields)
 
 
-def preview(job: ConversionJob, item: dict[str, Any]) -> list[str]:
-    """The lines a dry run prints for one album."""
+def preview(job: ConversionJob, item: dict[str, Any], *, commands: bool = False) -> list[str]:
+    """The lines a dry run prints for one album: a short one per track, with ``commands``
+    (``-v``) the exact ffmpeg command of each encoded one."""
     album = Path(item["path"])
     profile = PROFILES[job.profile]
     files = plan.entries(album, profile, allow_lossy=job.allow_lossy)
@@ -89,12 +91,15 @@ def preview(job: ConversionJob, item: dict[str, Any]) -> list[str]:
     for entry in files:
         source = wd / SOURCE / entry.name
         if entry.action == plan.ENCODE:
+            said = f"  {entry.name}: encoded to {entry.output} ({job.profile})"
             command = encode_command(exe, source, wd / PROCESSED / entry.output, profile)
-            lines.append(f"  {entry.name}: {shlex.join(command)}")
+            lines.append(f"{said}: {shlex.join(command)}" if commands else said)
         elif entry.action == plan.COPY_LOSSY:
             lines.append(f"  {entry.name}: copied as it is (a lossy source; --allow-lossy)")
         else:
             lines.append(f"  {entry.name}: copied")
+    if not commands and any(entry.action == plan.ENCODE for entry in files):
+        lines.append("  ffmpeg's command of each track: add -v")
     for path, size in job.needs(item, files).items():
         lines.append(f"  space: {size / plan.MB:.1f} MB under {path}")
     lines.append(f"  output: {out}" + job.place_note(item, out, {e.output for e in files}))

@@ -136,10 +136,15 @@ def test_dry_run_shows_stages_commands_and_space_and_writes_nothing(library, con
     assert result.returncode == 0, result.stderr
     text = result.stdout
     assert "Artist A/Greatest Hits: preparing -> converting -> archiving -> finalizing" in text
-    assert text.count("-c:a libopus -b:a 128k -vbr on") == 4
-    assert "'01 Song.flac'" in text or "01 Song.flac" in text
+    # One short line per track (issue 36: a 250-character ffmpeg command each); -v gives them.
+    assert "  01 Song.flac: encoded to 01 Song.opus (opus)" in text
+    assert "libopus" not in text and "  ffmpeg's command of each track: add -v" in text
+    assert max(len(line) for line in text.splitlines() if "Song" in line) < 80
     assert "space:" in text and "MB under" in text
     assert "cover.jpg: copied" in text
+    verbose = convert("--library", library, "--dry-run", "-v").stdout
+    assert verbose.count("-c:a libopus -b:a 128k -vbr on") == 4
+    assert "  01 Song.flac: encoded to 01 Song.opus (opus): " in verbose
     assert files_under(tmp_path) == before
     assert not (tmp_path / "home").exists()
 
