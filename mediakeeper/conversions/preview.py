@@ -4,8 +4,10 @@ needs. Reads only."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -24,9 +26,10 @@ from mediakeeper.conversions.job import (
     ConversionJob,
 )
 from mediakeeper.core.config import Settings
-from mediakeeper.core.errors import ConfigError
+from mediakeeper.core.errors import ConfigError, MediakeeperError
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.convert import PROFILES, encode_command
+from mediakeeper.queue.store import QueueStore
 
 KIND = "conversions"
 
@@ -53,6 +56,7 @@ def job_from_settings(
     expand = lambda raw: Path(raw).expanduser().resolve() if raw else None  # noqa: E731
     destinations = [(key, expand(section[key])) for key in ("output", "archive", "working")]
     check_layout(libraries(settings, KIND), destinations)
+    _same_profile(settings, expand(section["output"]), section["profile"])
     return partial(
         _job,
         home=settings.home,
@@ -71,6 +75,28 @@ def job_from_settings(
         # The cores shared among the albums converted at once.
         threads=max(1, (os.cpu_count() or 1) // max(1, workers)),
     )
+
+
+def _same_profile(settings: Settings, output: Path, profile: str) -> None:
+    """ConfigError when albums already converted into ``output`` were made with another
+    profile: a second --profile would mix their formats in one library (issue 36)."""
+    store, items = QueueStore(settings.status_dir / KIND, KIND), []
+    with contextlib.suppress(MediakeeperError, OSError):  # no queue yet, or one unreadable
+        items = store.peek()["items"] if store.exists() else []
+    made = Counter(
+        details["profile"]
+        for details in (item.get("details") or {} for item in items)
+        if details.get("profile") not in (None, profile)
+        and details.get("output")
+        and Path(details["output"]).is_relative_to(output)
+    )
+    if made:
+        (other, n), *_ = made.most_common()
+        raise ConfigError(
+            f"{n} album(s) in {output} were converted with the {other} profile: --profile "
+            f"{profile} would mix two formats in one library; use --profile {other}, or give "
+            "another --output"
+        )
 
 
 def _job(session: str, **fields: Any) -> ConversionJob:

@@ -149,6 +149,22 @@ def test_dry_run_shows_stages_commands_and_space_and_writes_nothing(library, con
     assert not (tmp_path / "home").exists()
 
 
+def test_another_profile_into_the_same_output_is_refused_not_mixed(library, convert, tmp_path):
+    """Issue 36: a second run with another --profile silently mixed .opus and .m4a albums in
+    one output. Refused in one line before anything is touched; another output is fine."""
+    first = convert("--library", library, "--batch-size", "1")
+    assert first.returncode == 0, first.stdout + first.stderr
+    before = files_under(tmp_path / "out")
+    mixed = convert("--library", library, "--profile", "aac")
+    assert mixed.returncode == 2, mixed.stdout + mixed.stderr
+    assert f"1 album(s) in {tmp_path / 'out'} were converted with the opus profile" in mixed.stderr
+    assert "use --profile opus, or give another --output" in mixed.stderr
+    assert "Traceback" not in mixed.stderr and files_under(tmp_path / "out") == before
+    apart = convert("--profile", "aac", "--dry-run", output=tmp_path / "aac")
+    assert apart.returncode == 0, apart.stdout + apart.stderr
+    assert "encoded to 01 Song.m4a (aac)" in apart.stdout
+
+
 def test_an_existing_output_album_is_never_replaced_silently(library, convert, tmp_path):
     out = tmp_path / "out"
     taken = out / "Artist A" / "Greatest Hits"
