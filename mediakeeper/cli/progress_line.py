@@ -228,7 +228,9 @@ class ProgressHooks(Hooks):
         self.monotonic = monotonic  # when a fraction is heard (a test gives its own)
         self.through: dict[str, Through] = {}  # by item key
         self.shown: str | None = None  # the key of the item whose fraction the line shows
-        self.latest = ""  # the name of the item started last, shown when none says how far
+        # The items claimed and not finished, oldest first: a batch claims some ahead of its
+        # workers, which take them in that order, so the oldest is one being worked on.
+        self.in_hand: dict[str, str] = {}
 
     def started(self, total: int) -> None:
         if total == 0 or self.verbosity == QUIET or not self.console.is_terminal:
@@ -263,9 +265,9 @@ class ProgressHooks(Hooks):
         self.progress.refresh()
 
     def item_started(self, item) -> None:
-        self.latest = item["name"]
+        self.in_hand[item.get("key", item["name"])] = item["name"]
         if self.progress is not None and self.shown is None:
-            self.progress.update(self.task, name=item["name"], refresh=True)
+            self.progress.update(self.task, name=next(iter(self.in_hand.values())), refresh=True)
 
     def item_fraction(self, item, doing: str, fraction: float) -> None:
         """Shown after the item's name. With several items in hand the line keeps to one
@@ -290,10 +292,12 @@ class ProgressHooks(Hooks):
             line = item_line(outcome, verbose=self.verbosity == VERBOSE, reports=self.reports)
             self.console.print(_styled(self.console, line))
         self.through.pop(outcome.key, None)
+        self.in_hand.pop(outcome.key, None)
         if self.progress is not None:
-            if self.shown == outcome.key:
+            if self.shown in (outcome.key, None):
                 self.shown = None
-                self.progress.update(self.task, name=self.latest, through="")
+                oldest = next(iter(self.in_hand.values()), "")
+                self.progress.update(self.task, name=oldest, through="")
             self.progress.update(self.task, advance=1, refresh=True)
 
     def close(self) -> None:

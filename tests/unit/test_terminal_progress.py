@@ -61,10 +61,10 @@ def test_the_live_line_shows_the_item_in_hand_and_a_labelled_eta(monkeypatch):
     def run(hooks):
         hooks.started(4)
         for outcome in (UNDECIDED, CLEAN):
-            hooks.item_started({"name": outcome.name})
+            hooks.item_started({"key": outcome.key, "name": outcome.name})
             time.sleep(0.2)  # a pace to estimate from
             hooks.item_finished(outcome)
-        hooks.item_started({"name": "Charlie " + "x" * 100})
+        hooks.item_started({"key": "charlie", "name": "Charlie " + "x" * 100})
         hooks.close()
 
     out = on_a_terminal(monkeypatch, run)
@@ -75,6 +75,22 @@ def test_the_live_line_shows_the_item_in_hand_and_a_labelled_eta(monkeypatch):
     # two done of four: the time left at that pace, labelled; the long name cut to fit
     bars = re.findall(r"artists [━╸╺ ]+ 2/4 ETA \d:\d\d:\d\d Charlie x+…", out)
     assert bars and {len(bar) for bar in bars} == {80}, bars
+
+
+def test_the_line_names_an_item_being_worked_on_not_one_claimed_ahead(monkeypatch):
+    """Issue 36: a batch claims items ahead of its workers, which take them in order; the line
+    named the last one claimed (not started yet) instead of one being worked on."""
+
+    def run(hooks):
+        hooks.started(6)
+        for name in ("Alpha", "Bravo", "Charlie", "Delta"):  # claimed at once
+            hooks.item_started({"key": name.lower(), "name": name})
+        hooks.item_finished(CLEAN)  # Alpha's
+        hooks.close()
+
+    bars = re.findall(r"artists [━╸╺ ]+ (\d)/6 ETA \S+ (\w+)", on_a_terminal(monkeypatch, run))
+    assert bars and {name for done, name in bars if done == "0"} == {"Alpha"}, bars
+    assert bars[-1] == ("1", "Bravo"), bars
 
 
 def test_off_a_terminal_only_the_items_that_need_you_get_a_line(capsys):
