@@ -235,6 +235,7 @@ class ProgressHooks(Hooks):
     def started(self, total: int) -> None:
         if total == 0 or self.verbosity == QUIET or not self.console.is_terminal:
             return
+        from rich.constrain import Constrain
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -244,7 +245,15 @@ class ProgressHooks(Hooks):
         )
         from rich.table import Column
 
-        self.progress = Progress(
+        terminal = self.console
+
+        class Line(Progress):
+            # Two columns short of the terminal: the "^C" a terminal echoes after a line that
+            # fills it wraps to a new line, and the bar left above it stayed on screen.
+            def get_renderable(self):
+                return Constrain(super().get_renderable(), max(20, terminal.width - 2))
+
+        self.progress = Line(
             TextColumn(f"{self.noun}s"),
             BarColumn(bar_width=20),
             MofNCompleteColumn(),
