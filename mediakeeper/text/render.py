@@ -66,6 +66,9 @@ def environment() -> Environment:
     env.filters["code"] = markdown_code
     env.filters["under"] = path_under
     env.filters["status"] = status_word
+    # A folder name's stand-in for "/" (U+29F8, "AC⧸DC") shown as the "/" it stands for on a
+    # page: few fonts draw it, and a browser showed a box.
+    env.filters["shown"] = lambda name: str(name).replace("\u29f8", "/")
     env.globals["queue_manager"] = queue_manager
     env.globals["kind_command"] = kind_command
     env.globals["queue_name"] = queue_name

@@ -9,6 +9,8 @@ paced over four weeks, and a skipped item kept a finish date forever.
 
 from __future__ import annotations
 
+import html as html_module
+import json
 import os
 import re
 import shutil
@@ -131,8 +133,44 @@ def test_the_dashboard_leads_with_the_open_findings(demo_home, tmp_path):
     script("utilities/media_dashboard.py", "--home", demo_home, "--html", page)
     html = page.read_text(encoding="utf-8")
     assert html.index('id="attention-heading"') < html.index('id="queues-heading"')
-    hrefs = re.findall(r'<a href="([^"]+)">issues/music/', html)
+    hrefs = re.findall(r'<a href="([^"]*issues/music/[^"]+)"', html)
     assert len(hrefs) == 7 and all((page.parent / h).resolve().is_file() for h in hrefs), hrefs
+    # Issue 36: "AC⧸DC" (a folder name's stand-in for "/") showed a box: the page says AC/DC.
+    assert "<td>AC/DC</td>" in html and "AC\u29f8DC" not in html
+
+
+REPORT_LINKS = """<script>
+(function () {
+  const links = [...document.querySelectorAll("td a")].map(a => {
+    let box = a.parentElement;  // the table's own scroll box, which would hide it
+    while (box && getComputedStyle(box).overflowX !== "auto") box = box.parentElement;
+    return {text: a.textContent, right: a.getBoundingClientRect().right,
+            box: box ? box.getBoundingClientRect().right : document.documentElement.clientWidth};
+  });
+  parent.document.getElementById("measured").textContent = JSON.stringify(links);
+})();
+</script>"""
+
+
+@pytest.mark.parametrize("width", [390, 880, 1280])
+def test_each_issue_report_link_is_on_screen_without_scrolling(demo_home, tmp_path, width):
+    """Issue 36: at 390 px the issue-report column was cut off (each link's text its path)."""
+    from tests.integration.test_report_layout import framed, window
+    from tests.integration.test_reports import chromium
+
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium is not installed")
+    _, md = this_week_report(demo_home)
+    board = tmp_path / "dashboard.html"
+    script("utilities/media_dashboard.py", "--home", demo_home, "--html", board)
+    for page in (md.with_suffix(".html"), board):
+        run = chromium(tmp_path, "--dump-dom", window(width),
+                       framed(page, tmp_path, width, REPORT_LINKS).as_uri())  # fmt: skip
+        assert run.returncode == 0, run.stderr[-2000:]
+        found = re.search(r'<pre id="measured">(.*?)</pre>', run.stdout, re.S)
+        links = json.loads(html_module.unescape(found.group(1)))
+        assert len(links) == 8 and {link["text"] for link in links} == {"report"}, links
+        assert [link for link in links if link["right"] > link["box"]] == [], (page, links)
 
 
 def test_the_weekly_page_in_chromium_leads_with_what_needs_the_user(demo_home, tmp_path):
