@@ -28,9 +28,12 @@ chromium:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
 	    >/dev/null 2>&1 || echo "Could not install chromium: the browser tests will be skipped."; }
 
-test: compile chromium
+# Two workers (this machine's cores); a test file stays on one worker, so its module-scoped
+# fixtures (a processed library) are built once. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
+test: compile chromium flac
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 demo: compile
 	$(BIN)/python -m mediakeeper.demo
@@ -41,13 +44,14 @@ lint: $(STAMP)
 bench: compile
 	$(BIN)/python benchmarks/queue_scale.py
 
-# The verify benchmark compares with Debian's `flac -t`: install it when missing (as root,
-# with apt-get), as `make chromium` does for the browser tests.
+# Debian's `flac`: the verify kind checks a FLAC by `flac -t` where it is installed (its
+# tests need it), and the verify benchmark compares with it. Installed when missing (as
+# root, with apt-get), as `make chromium` does for the browser tests.
 flac:
 	@command -v flac >/dev/null 2>&1 || { \
-	  echo "Installing flac for the verify benchmark (apt-get)..."; \
+	  echo "Installing flac for the verify kind (apt-get)..."; \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq flac; } \
-	    >/dev/null 2>&1 || echo "Could not install flac: benchmarks/verify_scale.py needs it."; }
+	    >/dev/null 2>&1 || echo "Could not install flac: its verify tests will be skipped."; }
 
 bench-verify: compile flac
 	$(BIN)/python benchmarks/verify_scale.py

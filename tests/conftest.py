@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +33,11 @@ os.environ["MEDIAKEEPER_MUSICBRAINZ_URL"] = "http://127.0.0.1:9"
 os.environ["MEDIAKEEPER_MUSICBRAINZ_COVERART_URL"] = "http://127.0.0.1:9"
 os.environ["MEDIAKEEPER_TMDB_URL"] = "http://127.0.0.1:9"
 os.environ["MEDIAKEEPER_ACOUSTID_URL"] = "http://127.0.0.1:9"
+# No home recorded by the person running the tests (``mediakeeper init``) reaches them: the
+# user's config is looked for in a folder of the temporary area holding no config.toml (a
+# test of it sets its own). Outside the checkout: programs the tests start (chromium) write
+# their own settings under XDG_CONFIG_HOME.
+os.environ["XDG_CONFIG_HOME"] = str(Path(tempfile.gettempdir()) / "mediakeeper-tests-config")
 
 
 class FakeClock:

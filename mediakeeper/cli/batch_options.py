@@ -71,7 +71,7 @@ def resume():
         "--resume",
         metavar="SESSION_ID",
         help="Take just what that session left unfinished when it was interrupted or killed "
-        "(`sessions.py list` shows the sessions).",
+        "(`mediakeeper sessions list` shows the sessions).",
     )
 
 

@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 import mediakeeper
 from mediakeeper.core.config import Settings, existing_home, load_settings
@@ -70,6 +71,11 @@ class Command(click.Command):
             ctx.exit(1)
 
 
+class Group(Command, click.Group):
+    """A group of commands (a queue manager's ``list``, ``reset``, ...) rendered as one: a
+    user error in the group or any of its commands ends in one line and an exit code."""
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     click.echo(f"Warning: {message}", err=True)
 
@@ -94,11 +100,27 @@ class OutputFile(click.Path):
         return super().convert(value, param, ctx)
 
 
+_HOME = "mediakeeper.home"  # where a --home given on the command line is left (ctx.meta)
+
+
+def home_given(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A ``--home`` holds for every command under the one it is given to: ``mediakeeper
+    --home X dashboard``, ``mediakeeper music queue --home X list``. Click shares ``meta``
+    along a command line, and the innermost ``--home`` given wins over an outer one, which
+    wins over ``MEDIAKEEPER_HOME``."""
+    if ctx.get_parameter_source(param.name) is ParameterSource.COMMANDLINE:
+        ctx.meta[_HOME] = value
+        return value
+    return ctx.meta.get(_HOME, value)
+
+
 home_option = click.option(
     "--home",
     type=click.Path(file_okay=False, path_type=str),
     envvar="MEDIAKEEPER_HOME",
-    help="Data home holding status/, outputs/ and issues/ (default: current folder).",
+    callback=home_given,
+    help="Data home holding status/, outputs/ and issues/ (default: found from the current "
+    "folder, see `mediakeeper init`).",
 )
 
 

@@ -18,6 +18,8 @@ from functools import cache, partial
 import click
 
 from mediakeeper import __version__
+from mediakeeper.cli.command import home_option
+from mediakeeper.cli.progress_line import verbosity_options
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import TOOLS
 from mediakeeper.text.wording import queue_name
@@ -31,6 +33,7 @@ TOOL_HELP = {
     "decide": "List what needs you, and decide it: a choice, a value or a dismissal.",
     "pipeline": "Check, preview and run pipelines (YAML files of steps).",
     "sessions": "List, show, resume and clean up the batches' sessions.",
+    "init": "Make a data home (asks the folders) and record it.",
 }
 
 
@@ -61,7 +64,7 @@ class LazyGroup(click.Group):
 
 
 # verb -> (module, the function that builds a kind's command from its name)
-BUILDERS = {"batch": ("batch", "build_batch"), "queue": ("queue_manager", "build")}
+BUILDERS = {"batch": ("batch", "build_batch"), "queue": ("queue_commands", "build")}
 
 
 @cache
@@ -89,11 +92,21 @@ def kind_group(kind: kinds.Kind) -> click.Group:
     )
 
 
+def _everywhere(home: str | None) -> None:
+    """The group's own options hold for the command under it: ``--home`` (``mediakeeper
+    --home X dashboard``) and ``-v``/``-q`` (``mediakeeper -q music batch``) are left on the
+    click context, which the whole command line shares (``command.home_option``,
+    ``progress_line.verbosity_options``)."""
+
+
 def build() -> click.Group:
+    callback = home_option(verbosity_options(_everywhere))
     group = LazyGroup(
         "mediakeeper",
         help="Keeps a personal media library healthy, one small resumable batch at a time. "
-        "Every command has --help.",
+        "--home, -v and -q hold for the command that follows. Every command has --help.",
+        callback=callback,
+        params=list(reversed(callback.__click_params__)),
         lazy={name: (_tool(name), TOOL_HELP[name]) for name in TOOLS},
         context_settings={"help_option_names": ["-h", "--help"]},
     )

@@ -15,11 +15,12 @@ from mediakeeper.batch.staged import check_layout
 from mediakeeper.cli import batch_options as opts
 from mediakeeper.cli.command import Command, home_option
 from mediakeeper.cli.progress_line import ProgressHooks, render_summary, say
-from mediakeeper.core import kinds
+from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.config import resolve_home
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.pipelines import catalog
 from mediakeeper.pipelines.spec import PipelineInvalid
+from mediakeeper.pipelines.steps import registry
 from mediakeeper.text.wording import count
 
 
@@ -36,6 +37,8 @@ def validate(home, pipeline):
     """Check a pipeline file field by field: exit 0, or 2 with every problem."""
     found = catalog.resolve(resolve_home(home), pipeline)
     click.echo(f"{found.source}: valid ({count(len(found.steps), 'step')})")
+    for number, step in enumerate(found.steps, 1):
+        click.echo(f"  step {number} {step.name}: {step.processor} ({_origin(step.processor)})")
 
 
 @main.command("list", cls=Command)
@@ -43,7 +46,8 @@ def validate(home, pipeline):
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 def list_(home, files):
     """The built-in pipelines (the conversion profiles), yours (<data home>/pipelines/*.yaml)
-    and the FILES given."""
+    and the FILES given; then every processor and the plugins' finding rules, each with the
+    package it comes from."""
     for found in catalog.built_in().values():
         click.echo(f"{found.name:<16} built-in   {found.description}")
     for path in [*catalog.user_files(resolve_home(home)), *files]:
@@ -53,24 +57,52 @@ def list_(home, files):
             click.echo(f"{path.stem:<16} INVALID    {err.problems[0]}")
             continue
         click.echo(f"{found.name:<16} {path}  {found.description}")
+    _list_plugins()
+
+
+def _list_plugins() -> None:
+    """Every processor and each plugin's rules, with where they come from."""
+    names = registry.names()
+    rules = rule_plugins.loaded()
+    origins = {name: _origin(name) for name in names}
+    width = max(len(o) for o in [*origins.values(), *(_package(r) for r in rules)])
+    click.echo("\nprocessors (the steps a pipeline can use):")
+    for name in names:
+        click.echo(f"  {name:<14} {origins[name]:<{width}}  {registry.get(name).summary}")
+    click.echo("\nmusic finding rules of plugins (the built-in ones: docs/findings.md):")
+    for rule in rules:
+        codes = ", ".join(rule.code(own) for own in rule.plugin.codes)
+        click.echo(f"  {rule.name:<14} {_package(rule):<{width}}  {codes}")
+    if not rules:
+        click.echo("  none installed")
+
+
+def _origin(processor: str) -> str:
+    where = registry.origin(processor)
+    return where if where == registry.BUILT_IN else f"plugin: {where}"
+
+
+def _package(rule: rule_plugins.LoadedRule) -> str:
+    return f"plugin: {rule.package} {rule.version}".strip()
 
 
 @main.command(cls=Command)
 @home_option
 @click.argument("pipeline")
 @opts.batch_size("album")
-@click.option("--resume", is_flag=True, help="Also continue albums whose last run failed, "
-              "from the step that failed.")  # fmt: skip
+@click.option("--retry-errors", "--resume", "resume", is_flag=True, help="Also continue albums "
+              "whose last run failed, from the step that failed (as a batch's --retry-errors; "
+              "--resume is its old name).")  # fmt: skip
 @opts.dry_run()
 @click.option("--input", "input_", type=click.Path(path_type=Path), help="Input folder "
               "(required for a built-in pipeline).")  # fmt: skip
 @click.option("--output", type=click.Path(path_type=Path), help="Output folder "
               "(required for a built-in pipeline).")  # fmt: skip
 @click.option("--resume-session", metavar="SESSION_ID", help="Only what that session left "
-              "unfinished and the rest of its batch (what `sessions.py resume` runs).")
+              "unfinished and the rest of its batch (what `mediakeeper sessions resume` runs).")
 def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_session):
     """Run a pipeline on the next albums of its input (queue kind pipeline-<name>). Stop any
-    time: the next run (or --resume for failed albums) continues each album at its step."""
+    time: the next run (or --retry-errors for failed albums) continues each album at its step."""
     found = catalog.resolve(resolve_home(home), pipeline, check_input=input_ is None)
     if input_ or output:
         found = dataclasses.replace(found, input=input_ or found.input,

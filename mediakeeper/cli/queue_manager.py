@@ -1,6 +1,6 @@
-"""The queue-manager command, built once and shared by every media kind.
-
-Not a command itself: music_queue_manager.py and movie_queue_manager.py build theirs from it.
+"""The queue manager's actions, shared by every media kind, and its flags (``--list``,
+``--reset-artist NAME``, ...); its commands (``list``, ``reset NAME``) are in
+``queue_commands.py``, which builds a kind's queue manager from both.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import click
 from click.core import ParameterSource
 
 from mediakeeper.cli.command import (
-    Command,
+    Group,
     home_option,
     kind_part,
     not_a_command,
@@ -24,7 +24,7 @@ from mediakeeper.cli.command import (
 )
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import kind_command
-from mediakeeper.core.config import Settings
+from mediakeeper.core.config import Settings, existing_home
 from mediakeeper.core.errors import QueueMissing
 from mediakeeper.queue import listing, manager
 from mediakeeper.queue.items import STATUSES
@@ -44,12 +44,12 @@ class Call:
     store: QueueStore
     settings: Settings
     noun: str
-    value: str | tuple[str, str] | None
-    as_json: bool
-    status: str | None
-    yes: bool
-    keep: int
-    force: bool
+    value: str | tuple[str, str] | None = None  # the action's own: a NAME, a checkpoint
+    as_json: bool = False
+    status: str | None = None
+    yes: bool = False
+    keep: int = 10
+    force: bool = False
     sort: str | None = None
     name: str | None = None  # --name: list only the items whose name contains it
 
@@ -247,11 +247,6 @@ ACTIONS = {
 READ_ONLY = ("show_summary", "list_items", "validate_queue", "list_checkpoints")
 
 
-def only_reads(params: dict) -> bool:
-    """Whether this invocation only reads (no action given means --show-summary)."""
-    return all(name in READ_ONLY for name in ACTIONS if params.get(name))
-
-
 # option name -> the actions it changes. Given with any other, it would be silently ignored.
 OPTION_ACTIONS = {
     "library": ("init", "refresh"),
@@ -366,62 +361,90 @@ def _choose_option(record: kinds.Kind) -> list[Decorator]:
     return [click.option("--choose", nargs=2, metavar="NAME ID", help=words)]
 
 
-def build(kind: str) -> click.Command:
-    """The ``<kind>_queue_manager`` command, worded from the kind's record (its noun: the
-    ``--reset-artist`` / ``--reset-movie`` flags), with the actions of this kind alone that
-    its package's ``cli.py`` declares: ``QUEUE_ACTIONS``, ``{name: (its flag, its handler)}``
-    (the audiobooks' ``--prune-backups``)."""
-    record = kinds.get(kind)
-    part = kind_part(record)
-    extra: Mapping[str, tuple[click.Option, Callable[[Call], None]]] = getattr(
-        part, "QUEUE_ACTIONS", {}
-    )
-    handlers = {**ACTIONS, **{name: handler for name, (_, handler) in extra.items()}}
-    noun = record.noun
+def handlers_of(record: kinds.Kind) -> dict[str, Callable[[Call], None]]:
+    """Every action of the kind's queue manager: the shared ones, then its package's own
+    (``QUEUE_ACTIONS`` in its ``cli.py``, ``{name: (its flag, its handler)}``)."""
+    extra = extra_actions(record)
+    return {**ACTIONS, **{name: handler for name, (_, handler) in extra.items()}}
+
+
+def extra_actions(record: kinds.Kind) -> Mapping[str, tuple[click.Option, Callable[[Call], None]]]:
+    return getattr(kind_part(record), "QUEUE_ACTIONS", {})
+
+
+def run_action(record: kinds.Kind, action: str, home: str | None, **given: Any) -> None:
+    """Run one action on the kind's queue: the flags' command and the subcommands
+    (``mediakeeper music queue list``) both end here. ``given``: ``library`` and the
+    fields of a ``Call`` (``value``, the action's argument; the options that shape it)."""
+    kind = record.name
+    if action in READ_ONLY:
+        existing_home(home)  # a mistyped --home is refused, and nothing is created
+    settings = settings_for(home, **{kind: {"library": given.get("library")}})
+    store = QueueStore(settings.status_dir / kind, kind)
+    shaping = {k: v for k, v in given.items() if k != "library"}
+    call = Call(store, settings, record.noun, **shaping)
+    try:
+        handlers_of(record)[action](call)
+    except QueueMissing as err:
+        command = kind_command(kind, "queue", settings.home)
+        err.hint = f"create it with: {command} --init --library PATH"
+        raise
+
+
+def flags_group(record: kinds.Kind) -> click.Group:
+    """The kind's queue manager as a group, worded from the kind's record (its noun: the
+    ``--reset-artist`` / ``--reset-movie`` flags), whose own flags are the actions as they
+    were first written (``--list``, ``--reset-artist NAME``), kept working; its commands
+    (``list``, ``reset``, ...) are added by ``cli/queue_commands.py``."""
+    kind = record.name
+    extra = extra_actions(record)
+    handlers = handlers_of(record)
 
     def command(home, library, force, as_json, status, name_filter, sort, yes, keep, **actions):
+        ctx = click.get_current_context()
         chosen = [name for name in handlers if actions.get(name)]
+        if ctx.invoked_subcommand is not None:
+            if chosen:
+                flag = {p.name: p.opts[0] for p in ctx.command.params}[chosen[0]]
+                raise click.UsageError(
+                    f"give {flag} or the {ctx.invoked_subcommand} command, not both"
+                )
+            return
         if len(chosen) > 1:
-            flags = {p.name: p.opts[0] for p in click.get_current_context().command.params}
+            flags = {p.name: p.opts[0] for p in ctx.command.params}
             raise click.UsageError(
                 "give one action at a time, not " + ", ".join(flags[name] for name in chosen)
             )
         action = chosen[0] if chosen else "show_summary"
-        refuse_unused_options(click.get_current_context(), action)
-        settings = settings_for(home, **{kind: {"library": library}})
+        refuse_unused_options(ctx, action)
         value = actions.get(action) if isinstance(actions.get(action), str | tuple) else None
-        call = Call(
-            QueueStore(settings.status_dir / kind, kind),
-            settings,
-            noun,
-            value,
-            as_json,
-            status,
-            yes,
-            keep,
-            force,
-            sort,
-            name_filter,
+        run_action(
+            record,
+            action,
+            home,
+            value=value,
+            library=library,
+            force=force,
+            as_json=as_json,
+            status=status,
+            name=name_filter,
+            sort=sort,
+            yes=yes,
+            keep=keep,
         )
-        try:
-            handlers[action](call)
-        except QueueMissing as err:
-            command = kind_command(kind, "queue", settings.home)
-            err.hint = f"create it with: {command} --init --library PATH"
-            raise
 
     for decorate in reversed(_options(record)):
         command = decorate(command)
-    command = click.command(
-        cls=Command,
-        reads_home=only_reads,
+    group = click.group(
+        cls=Group,
+        invoke_without_command=True,
         help=f"Inspect and repair the {wording.queue_name(kind)} "
-        f"(status/{kind}/processing_queue.json). Give one action; with none, --show-summary.",
+        f"(status/{kind}/processing_queue.json): give a command (list, reset, ...), or one "
+        "action flag as before (--list, --reset-errors, ...); with neither, the summary.",
         context_settings={"help_option_names": ["-h", "--help"]},
     )(command)
-
-    command.params.extend(option for option, _ in extra.values())
-    return command
+    group.params.extend(option for option, _ in extra.values())
+    return group
 
 
 def render_summary(summary: dict, noun: str) -> str:

@@ -77,7 +77,7 @@ def show(home, session_id):
     if record.args:
         click.echo(f"options: {shlex.join(record.args)}")
     log = sc.log_path(status_dir, record)
-    click.echo(f"log: {log}" if log.exists() else "log: deleted (sessions.py clean)")
+    click.echo(f"log: {log}" if log.exists() else "log: deleted (mediakeeper sessions clean)")
     for item in record.items:
         click.echo(f"  {str(item.get('outcome', '')).upper():<10} {item.get('name')}")
         if item.get("error"):
@@ -93,7 +93,7 @@ def show(home, session_id):
     if rest:
         click.echo(f"not come to: the rest of its batch, {count(len(rest), noun)}")
     if left or rest:
-        click.echo(f"`sessions.py resume {record.id}` runs them")
+        click.echo(f"`mediakeeper sessions resume {record.id}` runs them")
 
 
 @main.command(cls=Command, reads_home=True, context_settings=HELP)

@@ -1,7 +1,7 @@
 """Settings: defaults, then ``mediakeeper.toml`` in the data home, then environment, then flags.
 
 Later wins. Every key is also the environment variable ``MEDIAKEEPER_<SECTION>_<KEY>``
-(``MEDIAKEEPER_MUSICBRAINZ_URL``); the data home itself is ``--home`` or ``MEDIAKEEPER_HOME``.
+(``MEDIAKEEPER_MUSICBRAINZ_URL``); the data home itself is found by ``home.py``.
 A malformed file, an unknown key or a value of the wrong type is a one-line ``ConfigError``.
 """
 
@@ -17,9 +17,8 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import ConfigError, NoDataHome
+from mediakeeper.core.home import CONFIG_FILE, find_home
 from mediakeeper.core.kinds import KINDS, Limit
-
-CONFIG_FILE = "mediakeeper.toml"
 
 # The public contract: section -> key -> default. The default's type is the key's type.
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -112,15 +111,15 @@ class Settings:
 
 
 def resolve_home(flag: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
-    environ = os.environ if environ is None else environ
-    raw = flag or environ.get("MEDIAKEEPER_HOME") or "."
-    return Path(raw).expanduser().resolve()
+    """Where a home's own files would be (a user's pipelines), for a command that needs no
+    home: ``home.find_home``, else the current folder."""
+    return find_home(flag, environ, required=False)
 
 
 def existing_home(flag: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
     """The data home of a command that reads one: a folder without ``status/`` is none (every
     run writes there first), so a mistyped ``--home`` is refused, and nothing is created."""
-    home = resolve_home(flag, environ)
+    home = find_home(flag, environ)
     if not (home / "status").is_dir():
         raise NoDataHome(
             f"no data home at {home} (no status/ folder): check --home, or run a batch there first"
@@ -135,7 +134,7 @@ def load_settings(
 ) -> Settings:
     """Build the settings for one run. ``overrides`` are command-line flags (None = not given)."""
     environ = os.environ if environ is None else environ
-    home_path = resolve_home(home, environ)
+    home_path = find_home(home, environ)
     values = {section: dict(keys) for section, keys in DEFAULTS.items()}
     origins: dict[str, dict[str, str]] = {section: {} for section in DEFAULTS}
 

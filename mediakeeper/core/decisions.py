@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mediakeeper.core.findings import SEVERITY
+from mediakeeper.core import rule_plugins
 
 DECIDING = ("error", "warning")  # the severities that need a person
 # The definition as every report words it.
@@ -28,9 +28,9 @@ MEANING = (
 
 
 def severity_of(code: str) -> str:
-    """A code's severity; a code this version does not know counts as a warning (better
-    asked about than missed)."""
-    return SEVERITY.get(code, "warning")
+    """A code's severity (an installed plugin's code as a built-in's); a code this
+    installation does not know counts as a warning (better asked about than missed)."""
+    return rule_plugins.severity_of(code) or "warning"
 
 
 def is_open(finding: Mapping[str, Any]) -> bool:

@@ -236,13 +236,13 @@ def last_line(stderr: bytes) -> str:
 # Decoded frames handed on in blocks of 64k samples (the last one as it is, not padded): the
 # length is the same, and passing each 1024-sample frame between ffmpeg's threads costs more
 # than decoding it (8.3 s against 13.0 s for a 3-hour AAC book).
-_FEWER_FRAMES = "asetnsamples=n=65536:p=0"
+FEWER_FRAMES = "asetnsamples=n=65536:p=0"
 
 
 def decoded_length(exe: str, path: Path | str, **limits: Any) -> float:
     """The length of ``path``'s first audio stream, in seconds, by decoding all of it.
     FFmpegFailed if it does not decode (or is stopped: ``limits`` are ``run``'s keywords)."""
-    result = run(exe, ["-i", os.fspath(path), "-map", "0:a:0", "-af", _FEWER_FRAMES, "-f",
+    result = run(exe, ["-i", os.fspath(path), "-map", "0:a:0", "-af", FEWER_FRAMES, "-f",
                        "null", "-"], **limits)  # fmt: skip
     if result.returncode != 0:
         raise FFmpegFailed(result.error)

@@ -11,6 +11,7 @@ import click
 from mediakeeper.batch.job import ItemFailure
 from mediakeeper.cli.batch import BatchSpec, Run
 from mediakeeper.cli.command import not_a_command
+from mediakeeper.core import rule_plugins
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import ConfigError
 from mediakeeper.core.findings import finding_record
@@ -24,6 +25,7 @@ from mediakeeper.text.wording import count
 
 def _jobs(run: Run):
     _check_identify(run)
+    rule_plugins.loaded()  # the plugins' rules read (a broken one said) once, before any fork
     return lambda session_id: MusicJob(
         run.settings.home,
         session_id,

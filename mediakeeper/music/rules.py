@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
 from mediakeeper import tags
+from mediakeeper.core import rule_plugins
 from mediakeeper.core.findings import Finding
 from mediakeeper.music.album_rules import inconsistent, missing
 from mediakeeper.music.file_rules import (
@@ -94,6 +95,13 @@ STAGES: tuple[tuple[Rule, ...], ...] = (
 )
 
 
+def plugin_rules() -> tuple[Rule, ...]:
+    """The rules of installed plugins (``mediakeeper.rules`` entry points): a stage after the
+    built-in ones, reading values as every built-in fix leaves them; their codes namespaced
+    (``name:code``, mediakeeper.core.rule_plugins)."""
+    return tuple(each.run for each in rule_plugins.loaded())
+
+
 def _order(found: Finding) -> tuple[str, ...]:
     return (
         found.album,
@@ -108,7 +116,7 @@ def find_issues(scan: ArtistScan) -> list[Finding]:
     """Every finding for one artist, ordered by album, path, then code."""
     ctx = Context.of(scan)
     findings: list[Finding] = []
-    for stage in STAGES:
+    for stage in (*STAGES, plugin_rules()):
         found = [each for rule in stage for each in rule(ctx)]
         ctx.plan.adopt(found)
         findings.extend(found)

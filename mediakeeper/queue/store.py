@@ -91,7 +91,11 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
         if self._depth:  # already held by this store: nobody else can have changed the files
             yield self._data
             return
-        self.dir.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            # Refused before any lock file or folder is made: a command refused for want of
+            # a queue leaves the home as it found it (a stray .lock made a fresh home look
+            # used). ``create`` and a restore take the lock themselves.
+            raise QueueMissing(f"no {queue_name(self.kind)} at {self.path}")
         try:
             with self._lock:
                 self._depth += 1

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mediakeeper.core import kinds
+from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.decisions import item_decisions, open_by_code, severity_of
-from mediakeeper.core.findings import SEVERITIES, SEVERITY
+from mediakeeper.core.findings import SEVERITIES
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.reports.pace import nouns, one_line
 from mediakeeper.reports.records import INDEX_FILE, OUTPUT_DIRS, Findings, QueueRecord, Records
@@ -28,8 +28,9 @@ ERROR_LEVEL, WARNING_LEVEL = 0, 1
 
 
 def severity_rank(code: str) -> int:
-    """error 0, warning 1, info 2; a code this version does not know after them."""
-    severity = SEVERITY.get(code)
+    """error 0, warning 1, info 2 (a plugin's code as a built-in's); a code this installation
+    does not know after them."""
+    severity = rule_plugins.severity_of(code)
     return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
 
 

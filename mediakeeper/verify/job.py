@@ -6,6 +6,11 @@ it is checked, tagged with the item's run token; a run killed at any instant (``
 mid-file) resumes the album with the files already checked taken from there, and checks only
 the file it was in and those after. The checksums (``ledger``) are written once, when the
 album is done.
+
+The analysis (``[verify] analyse``) measures a file's sound the first time the file is found
+good; the measures are kept with its checksum and judged again on every later pass, so a
+later pass, whose work is damage and bit rot, decodes a FLAC by ``flac -t`` where it can (a
+file changed since, by size or time, is analysed again).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import json
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -27,7 +32,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
 from mediakeeper.core.kinds import VERIFY
 from mediakeeper.fs.atomic import atomic_write_text
-from mediakeeper.media import ffmpeg, integrity
+from mediakeeper.media import ffmpeg, flactest, integrity
 from mediakeeper.media.albums import album_files
 from mediakeeper.media.convert import is_audio
 from mediakeeper.queue.items import finding_counts
@@ -38,6 +43,9 @@ from mediakeeper.verify import ledger, rules
 # Seconds an ffmpeg may go without its decode moving on before it is stopped (a mount that
 # stopped answering): the file is then reported as not decoding, and the batch goes on.
 STALL = 300.0
+# The cores this process may run on (a benchmark, or taskset, may give it fewer than the
+# machine has): one ffmpeg per core means one per core it has.
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @dataclass
@@ -47,6 +55,7 @@ class VerifyJob:
     ffmpeg_path: str = ""
     threads: int = 0  # ffmpegs at once for one album; 0: one per core
     analyse: bool = True
+    flac: str = ""  # Debian's flac: a FLAC checked by flac -t when not analysing
     accept_changed: bool = False
 
     def process(self, item: dict[str, Any]) -> ItemResult:
@@ -63,22 +72,23 @@ class VerifyJob:
         checked = work.with_suffix(".checked.jsonl")
         done = _checked(checked, token)
         try:
-            exe = ffmpeg.find(self.ffmpeg_path)
-            self._check_all(exe, [p for p in files if p.name not in done], checked, token, done)
-            result = self._complete(item, slug, files, done)
+            known = ledger.load(ledger.path_of(self.home, slug))
+            one = partial(self._one, ffmpeg.find(self.ffmpeg_path), known)
+            self._check_all(one, [p for p in files if p.name not in done], checked, token, done)
+            result = self._complete(item, slug, files, done, known)
         except (MediakeeperError, OSError) as err:
             raise ItemFailure("verify", str(err)) from None
         save_finished(work, token, result)
         checked.unlink(missing_ok=True)
         return result
 
-    def _check_all(self, exe, todo: list[Path], checked: Path, token, done: dict) -> None:
+    def _check_all(self, one, todo: list[Path], checked: Path, token, done: dict) -> None:
         """Check ``todo``, one ffmpeg per thread, each result recorded as soon as it comes
         (not in order: a long file never holds back the record of shorter ones after it)."""
-        pool = ThreadPoolExecutor(max_workers=self.threads or os.cpu_count() or 1)
+        pool = ThreadPoolExecutor(max_workers=self.threads or CORES)
         try:
             with open(checked, "a", encoding="utf-8") as log:
-                futures = {pool.submit(self._one, exe, path): path for path in todo}
+                futures = {pool.submit(one, path): path for path in todo}
                 for future in as_completed(futures):
                     name, record = futures[future].name, future.result()
                     log.write(json.dumps({"token": token, "name": name, **record}) + "\n")
@@ -90,32 +100,38 @@ class VerifyJob:
             raise
         pool.shutdown(wait=True)
 
-    def _one(self, exe: str, path: Path) -> dict[str, Any]:
+    def _one(self, exe: str, known: dict, path: Path) -> dict[str, Any]:
+        """One file checked; analysed unless its sound was measured when it was last found
+        good and it has not changed since (the measures are kept with its checksum)."""
         st = path.stat()
-        found = integrity.check(exe, path, analyse=self.analyse, stall=STALL)
-        return {"check": asdict(found), "mtime_ns": st.st_mtime_ns, "size": st.st_size}
+        analyse = self.analyse and not _measured(known.get(path.name, {}), st)
+        found = integrity.check(exe, path, analyse=analyse, flac=self.flac, stall=STALL)
+        return {"check": asdict(found), "mtime_ns": st.st_mtime_ns, "size": st.st_size,
+                "analysed": analyse}  # fmt: skip
 
-    def _complete(self, item, slug: str, files: list[Path], done: dict) -> ItemResult:
+    def _complete(self, item, slug: str, files: list[Path], done: dict, known) -> ItemResult:
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        where = ledger.path_of(self.home, slug)
-        known = ledger.load(where)
         findings, entries = [], []
         for path in files:
             record = done[path.name]
             found = _as_check(record["check"])
+            was = known.get(path.name, {})
             said = rules.damage(path.name, found)
-            said += rules.changed(path.name, found, known.get(path.name, {}), record["mtime_ns"])
-            said += rules.sound(path.name, found) if self.analyse else []
+            said += rules.changed(path.name, found, was, record["mtime_ns"])
+            sound = _sound(found) if record.get("analysed", self.analyse) else was.get("sound")
+            if self.analyse and sound is not None:
+                said += rules.sound(path.name, replace(found, **_measures(sound)))
             findings += said
             if _good(found, said) or (self.accept_changed and not found.damaged):
                 known[path.name] = {
                     "checksum": found.audio_checksum, "good_at": now,
                     "size": record["size"], "mtime_ns": record["mtime_ns"],
+                    **({"sound": sound} if sound is not None else {}),
                 }  # fmt: skip
             entries.append({"file": path.name, "seconds": found.seconds,
                             "checksum": found.audio_checksum, "damaged": found.damaged,
                             "findings": [f.code for f in said]})  # fmt: skip
-        ledger.save(where, known)
+        ledger.save(ledger.path_of(self.home, slug), known)
         records = [finding_record(f) for f in findings]
         seconds = round(sum(e["seconds"] for e in entries), 3)
         document = {"name": item["name"], "key": item["key"], "slug": slug,
@@ -154,12 +170,30 @@ def _checked(path: Path, token: str | None) -> dict[str, dict[str, Any]]:
     return done
 
 
+def _measured(entry: dict[str, Any], st: os.stat_result) -> bool:
+    """Whether the file's sound was measured when it was last found good, and the file has
+    not changed since (the same size and modification time)."""
+    return "sound" in entry and (entry.get("size"), entry.get("mtime_ns")) == (
+        st.st_size, st.st_mtime_ns)  # fmt: skip
+
+
+def _sound(found: integrity.Check) -> dict[str, Any]:
+    """What the analysis measured: what ``rules.sound`` judges, kept with the checksum."""
+    return {"full_scale": found.full_scale, "silences": found.silences, "levels": found.levels}
+
+
+def _measures(data: dict[str, Any]) -> dict[str, Any]:
+    """The analysis's measures as a ``Check`` holds them, from JSON (lists, string keys)."""
+    return {"full_scale": int(data.get("full_scale", 0)),
+            "silences": tuple(tuple(s) for s in data.get("silences", ())),
+            "levels": {int(k): v for k, v in data.get("levels", {}).items()}}  # fmt: skip
+
+
 def _as_check(data: dict[str, Any]) -> integrity.Check:
     fields = dict(data)
     fields["header"] = integrity.Header(**fields["header"])
     fields["errors"] = tuple(fields["errors"])
-    fields["silences"] = tuple(tuple(s) for s in fields["silences"])
-    fields["levels"] = {int(k): v for k, v in fields["levels"].items()}
+    fields.update(_measures(fields))
     return integrity.Check(**fields)
 
 
@@ -178,8 +212,9 @@ def job_from_settings(
     per core in all."""
     section = settings.section(VERIFY.name)
     return partial(_job, home=settings.home, ffmpeg_path=settings.get("ffmpeg", "path"),
-                   threads=max(1, (os.cpu_count() or 1) // max(1, workers)),
-                   analyse=bool(section["analyse"]), accept_changed=accept_changed)  # fmt: skip
+                   threads=max(1, CORES // max(1, workers)),
+                   analyse=bool(section["analyse"]), flac=flactest.find(),
+                   accept_changed=accept_changed)  # fmt: skip
 
 
 def _job(session: str, **fields: Any) -> VerifyJob:

@@ -1,8 +1,10 @@
 """The audio checksums of an album's files as last checked good: what bit rot is measured
 against. ``status/verify/checksums/<slug>.json``, one per album (an album is checked by one
 worker at a time), replaced atomically: {file name: {"checksum", "good_at", "size",
-"mtime_ns"}}. A checksum is only ever written from a pass that found the file whole, and a
-changed one is never written over unless the person accepts it (``--accept-changed``)."""
+"mtime_ns", "sound"}}, ``sound`` the analysis's measures of the audio when it was first
+found good (absent when it was never analysed). A checksum is only ever written from a pass
+that found the file whole, and a changed one is never written over unless the person
+accepts it (``--accept-changed``)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mediakeeper.core.findings import Finding, finding_of
-from mediakeeper.media.integrity import Check
+from mediakeeper.media.integrity import SAMPLES, Check
 
 CLIPPED_SAMPLES = 100  # fewer samples at full scale are a loud peak, not clipping
 
@@ -43,8 +43,10 @@ def _cut(check: Check) -> str:
 
 def changed(name: str, check: Check, known: Mapping[str, Any], mtime_ns: int) -> list[Finding]:
     """The audio is not what it was when last checked good (tags never count: the checksum
-    is of the audio packets alone)."""
-    if not known or not check.audio_checksum or known["checksum"] == check.audio_checksum:
+    is of the audio alone). Checksums of two kinds (a FLAC's packets' hash recorded before
+    its MD5 became its checksum) are not compared: this pass records the new kind."""
+    was, now = known.get("checksum", ""), check.audio_checksum
+    if not was or not now or was == now or was.startswith(SAMPLES) != now.startswith(SAMPLES):
         return []
     how = ("its modification time did not change: the disk changed it (bit rot, a failing "
            "sector)" if known.get("mtime_ns") == mtime_ns else

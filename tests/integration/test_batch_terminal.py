@@ -207,6 +207,23 @@ def test_verbose_gives_every_artist_its_line_and_quiet_only_the_summary(tmp_path
     assert "14 artists completed, 0 failed, 0 skipped" in quiet, quiet
 
 
+def test_the_mediakeeper_group_s_v_and_q_are_the_batch_s(tmp_path, library):
+    """``mediakeeper -v music batch``: -v and -q given before the command hold for it."""
+    outputs = {}
+    for flag in ("-v", "-q"):
+        args = _batch_args(tmp_path / flag / "h", library)[2:]  # without the script
+        done = subprocess.run(
+            [sys.executable, "-m", "mediakeeper", flag, "music", "batch", *args],
+            env=_env(), capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        outputs[flag] = [line for line in done.stdout.splitlines() if line.startswith("✓ ")]
+    assert len(outputs["-v"]) == 14, outputs
+    # quiet: only the artists that need you (as --quiet gives, above)
+    assert any(line.startswith(f"✓ {UNDATED} — completed") for line in outputs["-q"])
+    assert not [line for line in outputs["-q"] if "Daft Punk" in line or LONG in line]
+
+
 def test_quiet_and_verbose_together_are_a_usage_error(tmp_path, library):
     done = subprocess.run(
         _batch_args(tmp_path / "h", library, "-q", "-v"),

@@ -36,6 +36,19 @@ def test_pyproject_declares_the_console_command_and_its_version():
     assert project["version"] == mediakeeper.__version__
 
 
+@pytest.mark.parametrize("name", ["mediakeeper", "mediakeeper-music-queue"])
+def test_every_console_script_pip_installs_runs(name, tmp_path, child_env):
+    """Each entry point names a module pip installs (utilities/ is not one): the script
+    pip wrote runs its --help from a folder that is not the checkout."""
+    script = Path(sysconfig.get_path("scripts")) / name
+    if not script.exists():
+        pytest.skip(f"{name} is not installed in this environment (pip install -e .)")
+    done = subprocess.run([str(script), "--help"], cwd=tmp_path, env=child_env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Usage: {name} ")
+
+
 def test_version(tmp_path, child_env):
     done = console(tmp_path, child_env, "--version")
     version = f"mediakeeper, version {mediakeeper.__version__}\n"

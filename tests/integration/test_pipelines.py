@@ -275,6 +275,9 @@ def test_list_shows_the_built_in_pipelines_yours_and_files_given(tmp_path):
     other = write(tmp_path / "other.yaml", "name: other\nsteps: []\n")
     result = run("list", "--home", home, other, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    names = [line.split()[0] for line in result.stdout.splitlines()]
-    assert names == ["opus", "aac", "mp3", "flac", "alac", "phone", "other"]
-    assert "INVALID" in result.stdout.splitlines()[-1]  # said, not a traceback
+    pipelines = result.stdout.split("\n\n")[0].splitlines()  # the processors follow
+    assert [line.split()[0] for line in pipelines] == [
+        "opus", "aac", "mp3", "flac", "alac", "phone", "other"]  # fmt: skip
+    assert "INVALID" in pipelines[-1]  # said, not a traceback
+    assert "\nprocessors (the steps a pipeline can use):\n  convert        built-in  " in (
+        result.stdout)  # fmt: skip

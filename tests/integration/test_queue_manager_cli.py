@@ -1046,11 +1046,13 @@ def test_a_malformed_settings_file_is_one_line(cli, home, queue):
 
 
 def run_script(repo_root: Path, cwd: Path, env, *args: str) -> subprocess.CompletedProcess:
+    """The script run in ``cwd``, its data home (named by MEDIAKEEPER_HOME: a folder that is
+    not one yet is found from nowhere, and refused)."""
     script = repo_root / "utilities" / "music_queue_manager.py"
     return subprocess.run(
         [sys.executable, str(script), *args],
         cwd=cwd,
-        env=env,
+        env={**env, "MEDIAKEEPER_HOME": str(cwd)},
         capture_output=True,
         text=True,
         encoding="utf-8",

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
+import pytest
+
 from mediakeeper import tags
-from mediakeeper.media import damage, ffmpeg, synth
+from mediakeeper.media import damage, ffmpeg, flactest, integrity, synth
 from mediakeeper.text.slug import slugify
 
 EXE = ffmpeg.find()
@@ -90,6 +93,60 @@ def test_bit_rot_is_told_from_a_tag_edit_and_says_when_it_was_last_good(music_sc
     music_script("verify_queue_manager.py", "--home", home, "--reset-all", "--yes")
     music_script("process_verify_batch.py", *args)
     assert _codes(home, "Band/Wav") == ["audio-changed"]
+
+
+@pytest.mark.skipif(not flactest.find(), reason="Debian's flac is missing (make test installs it)")
+def test_without_the_analysis_flacs_are_checked_by_flac_t_and_damage_told_as_ever(
+    music_script, tmp_path, monkeypatch
+):
+    """A pass without the analysis checks a FLAC with an MD5 by `flac -t`: with no ffmpeg
+    that can run (``false``), the whole FLACs still verify whole, with the checksum a decode
+    records; a FLAC `flac -t` fails is then decoded by ffmpeg and told as ever."""
+    lib, home = _library(tmp_path / "lib"), tmp_path / "home"
+    monkeypatch.setenv("MEDIAKEEPER_VERIFY_ANALYSE", "false")
+    monkeypatch.setenv("MEDIAKEEPER_FFMPEG_PATH", shutil.which("false"))
+    args = ("process_verify_batch.py", "--home", home, "--library", lib)
+    whole = music_script(*args, "--album", "Band/Whole")
+    assert whole.returncode == 0, whole.stdout + whole.stderr
+    assert _queue(home)["Band/Whole"]["status"] == "completed"
+    files = _document(home, "Band/Whole")["files"]
+    assert [(f["file"], f["damaged"], f["findings"]) for f in files] == [
+        ("01.flac", False, []), ("02.flac", False, [])]
+    flacs = [lib / "Band" / "Whole" / f["file"] for f in files]
+    assert [f["checksum"] for f in files] == [
+        integrity.SAMPLES + integrity.read_header(p).md5 for p in flacs]
+    monkeypatch.delenv("MEDIAKEEPER_FFMPEG_PATH")
+    rotten = music_script(*args, "--album", "Other/Rotten")
+    assert rotten.returncode == 0, rotten.stdout + rotten.stderr
+    assert _codes(home, "Other/Rotten") == ["decode-error", "audio-md5-mismatch"]
+    assert "at 0:09." in _document(home, "Other/Rotten")["findings"][0]["message"]
+
+
+@pytest.mark.skipif(not flactest.find(), reason="Debian's flac is missing (make test installs it)")
+def test_the_sound_is_analysed_once_and_its_findings_told_on_every_later_pass(
+    music_script, tmp_path, monkeypatch
+):
+    """The analysis measures a file the first time it is found good; later passes take the
+    measures kept with its checksum (the same info findings) and check it by `flac -t`: with
+    no ffmpeg that can run, the second pass still says the same."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    loud = lib / "Loud" / "01.flac"
+    loud.parent.mkdir(parents=True)
+    made = ffmpeg.run(EXE, ["-f", "lavfi", "-i", "sine=frequency=440:duration=5,volume=20",
+                            "-y", str(loud)])  # fmt: skip
+    assert made.returncode == 0, made.error
+    args = ("process_verify_batch.py", "--home", home, "--library", lib)
+    first = music_script(*args)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert _codes(home, "Loud") == ["clipping"]
+    message = _document(home, "Loud")["findings"][0]["message"]
+    assert music_script("verify_queue_manager.py", "--home", home, "--reset-all",
+                        "--yes").returncode == 0  # fmt: skip
+    monkeypatch.setenv("MEDIAKEEPER_FFMPEG_PATH", shutil.which("false"))
+    again = music_script(*args)
+    assert again.returncode == 0, again.stdout + again.stderr
+    [clipping] = _document(home, "Loud")["findings"]
+    assert (clipping["code"], clipping["message"]) == ("clipping", message)
 
 
 def test_refresh_requeues_only_the_albums_whose_files_changed(music_script, tmp_path):

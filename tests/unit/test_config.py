@@ -87,6 +87,7 @@ def test_home_comes_from_flag_then_environment_then_current_folder(tmp_path, mon
     environ = {"MEDIAKEEPER_HOME": str(env_home)}
     assert resolve_home(str(flag_home), environ) == flag_home.resolve()
     assert resolve_home(None, environ) == env_home.resolve()
+    (cwd / "status").mkdir()  # a data home (tests/unit/test_home.py: how else one is found)
     assert resolve_home(None, {}) == cwd.resolve()
     assert load_settings(None, environ={}).home == cwd.resolve()
 

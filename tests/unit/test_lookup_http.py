@@ -36,7 +36,9 @@ def span(records) -> float:
 
 
 def assert_paced(records) -> None:
-    assert span(records) >= (len(records) - 1) / RATE - 0.1
+    # 0.3 s: the first or last stamp late on a loaded machine (two test workers, ffmpeg);
+    # a burst, or two paces side by side (the control below), falls short by far more.
+    assert span(records) >= (len(records) - 1) / RATE - 0.3
     assert min(gaps(records)) >= MIN_GAP
 
 
@@ -460,7 +462,7 @@ def test_two_processes_share_one_budget(fake_musicbrainz, tmp_path, child_env):
     own = [tmp_path / "first.sqlite", tmp_path / "second.sqlite"]
     run_two_processes(fake_musicbrainz, tmp_path / "control", child_env, own)
     assert len(fake_musicbrainz.requests) == 10
-    assert span(fake_musicbrainz.requests) < (10 - 1) / RATE - 0.5  # two paces side by side
+    assert span(fake_musicbrainz.requests) < (10 - 1) / RATE - 0.4  # two paces side by side
 
 
 @pytest.mark.parametrize(

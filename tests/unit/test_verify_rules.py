@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import SEVERITY
-from mediakeeper.media import damage, ffmpeg, integrity, synth
+from mediakeeper.media import damage, ffmpeg, flactest, integrity, synth
 from mediakeeper.verify import rules
 
 EXE = ffmpeg.find()
@@ -26,18 +27,27 @@ def _checked(path: Path) -> integrity.Check:
     return integrity.check(EXE, path)
 
 
-def _flipped(tmp_path):
-    path = damage.flip_bytes(synth.tone(EXE, tmp_path / "rot.flac", 20.0))
-    return rules.damage(path.name, _checked(path))
+def _rotten(tmp_path) -> Path:
+    return damage.flip_bytes(synth.tone(EXE, tmp_path / "rot.flac", 20.0))
 
 
-def _md5_differs(tmp_path):
+def _other_audio(tmp_path) -> Path:
     """Another tone's frames under this file's STREAMINFO: decodes cleanly, another MD5."""
     path, other = (synth.tone(EXE, tmp_path / n, 5.0, frequency=f)
                    for n, f in (("md5.flac", 440), ("other.flac", 500)))  # fmt: skip
     head = path.read_bytes().split(b"\xff\xf8")[0]
     frames = other.read_bytes()[len(other.read_bytes().split(b"\xff\xf8")[0]) :]
     path.write_bytes(head + frames)
+    return path
+
+
+def _flipped(tmp_path):
+    path = _rotten(tmp_path)
+    return rules.damage(path.name, _checked(path))
+
+
+def _md5_differs(tmp_path):
+    path = _other_audio(tmp_path)
     return rules.damage(path.name, _checked(path))
 
 
@@ -148,3 +158,75 @@ def test_a_24_bit_flac_is_hashed_at_its_own_depth(tmp_path):
     assert result.returncode == 0
     found = _checked(path)
     assert found.header.bits == 24 and found.samples_md5 == found.header.md5
+
+
+def test_a_flac_with_an_md5_is_checksummed_by_its_verified_md5(tmp_path):
+    """The samples' MD5, the one check flac -t makes, is the bit-rot checksum too: stable
+    under tag edits and cheaper than a second hash of the packets."""
+    found = _checked(synth.tone(EXE, tmp_path / "t.flac", 3.0))
+    assert found.header.md5 and found.audio_checksum == integrity.SAMPLES + found.header.md5
+
+
+def _known(checksum: str, path: Path) -> dict:
+    return {"checksum": checksum, "good_at": "2026-01-01T00:00:00+00:00",
+            "mtime_ns": path.stat().st_mtime_ns}  # fmt: skip
+
+
+def test_a_checksum_of_the_packets_kind_is_not_taken_for_a_change(tmp_path):
+    """A ledger written when a FLAC's checksum was its packets' hash: another kind of
+    checksum is not another audio (the pass records the new kind)."""
+    path = synth.tone(EXE, tmp_path / "t.flac", 3.0)
+    known = _known("9f0e5cbbd1b3a2f4a7c1e0d2b3a4c5d6", path)
+    assert rules.changed(path.name, _checked(path), known, path.stat().st_mtime_ns) == []
+
+
+def test_another_flac_md5_is_a_change(tmp_path):
+    path = synth.tone(EXE, tmp_path / "t.flac", 3.0)
+    known = _known(integrity.SAMPLES + "0" * 31 + "1", path)
+    [finding] = rules.changed(path.name, _checked(path), known, path.stat().st_mtime_ns)
+    assert finding.code == "audio-changed" and finding.details["was"] == known["checksum"]
+
+
+FLAC = flactest.find()
+needs_flac = pytest.mark.skipif(not FLAC, reason="Debian's flac is missing (make test installs it)")
+
+
+@needs_flac
+def test_a_whole_flac_is_checked_by_flac_t_alone_with_the_same_answer(tmp_path):
+    """Without the analysis, a FLAC with an MD5 is checked by `flac -t`: no ffmpeg runs (the
+    one given does not exist), and the answer is what ffmpeg's decode gives."""
+    path = _made(tmp_path, "fine.flac", "anoisesrc=color=pink:duration=20:amplitude=0.3")
+    by_flac = integrity.check(str(tmp_path / "no-ffmpeg"), path, analyse=False, flac=FLAC)
+    by_ffmpeg = integrity.check(EXE, path, analyse=False)
+    same = ("decodes", "seconds", "samples_md5", "audio_checksum", "errors", "damaged")
+    assert [getattr(by_flac, f) for f in same] == [getattr(by_ffmpeg, f) for f in same]
+    assert by_flac.audio_checksum == integrity.SAMPLES + by_flac.header.md5 and by_flac.seconds
+
+
+def _flac_cut(tmp_path) -> Path:
+    return damage.cut(synth.tone(EXE, tmp_path / "cut.flac", 20.0), keep=0.7)
+
+
+@needs_flac
+@pytest.mark.parametrize("damaged", [_flac_cut, _rotten, _other_audio])
+def test_a_damaged_flac_failing_flac_t_is_told_by_ffmpeg_exactly(damaged, tmp_path):
+    """`flac -t` only ever says "whole": a FLAC it fails gets ffmpeg's findings, with
+    where the damage starts, as without flac."""
+    path = damaged(tmp_path)
+    by_flac = integrity.check(EXE, path, analyse=False, flac=FLAC)
+    by_ffmpeg = integrity.check(EXE, path, analyse=False)
+    found = rules.damage(path.name, by_flac)
+    assert found and found == rules.damage(path.name, by_ffmpeg)
+    assert by_flac.error_at == by_ffmpeg.error_at
+
+
+def test_a_flac_killed_by_another_gives_no_answer_and_no_second_decode(tmp_path):
+    """A flac killed from outside (as an interrupt's kill_running does) is neither whole nor
+    damaged: the check stops with a one-line error, and no ffmpeg decode starts after it
+    (the ffmpeg given does not exist)."""
+    path = synth.tone(EXE, tmp_path / "t.flac", 3.0)
+    killed = tmp_path / "flac"
+    killed.write_text("#!/bin/sh\nkill -9 $$\n")
+    killed.chmod(0o755)
+    with pytest.raises(MediakeeperError, match=r"flac -t was stopped \(signal 9\)"):
+        integrity.check(str(tmp_path / "no-ffmpeg"), path, analyse=False, flac=str(killed))

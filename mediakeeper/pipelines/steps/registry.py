@@ -5,7 +5,9 @@ that turns a folder of input files into a folder of output files.
 A step function is pure: ``run(context, inputs, out, params)`` reads the files directly in
 ``inputs``, writes its outputs into the empty folder ``out`` (files it does not handle are
 passed through by ``pass_through``) and returns a JSON-able result. It never touches a queue,
-a session or a journal. Adding one: see docs/architecture.md, "Add a processor".
+a session or a journal. Adding one: see docs/architecture.md, "Add a processor"; another
+installed package adds one through a ``mediakeeper.processors`` entry point naming its
+``Processor`` (docs/plugins.md), loaded with the built-ins, once.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.core import plugins
 from mediakeeper.fs.workdir import copy_verified
 
 # The modules whose import registers the built-in processors.
@@ -26,6 +29,8 @@ BUILTIN_MODULES = (
     "mediakeeper.pipelines.steps.merge_m4b",
 )
 _REGISTERED: dict[str, Processor] = {}
+BUILT_IN = "built-in"
+_ORIGINS: dict[str, str] = {}  # name -> "built-in", or the plugin's package and version
 
 
 @dataclass(frozen=True)
@@ -120,9 +125,34 @@ def register(processor: Processor) -> Processor:
 
 
 def _load() -> dict[str, Processor]:
-    for module in BUILTIN_MODULES:
-        importlib.import_module(module)
+    if not _ORIGINS:  # once a process: the built-ins, then the plugins beside them
+        for module in BUILTIN_MODULES:
+            importlib.import_module(module)
+        _ORIGINS.update(dict.fromkeys(_REGISTERED, BUILT_IN))
+        built_in = dict(_REGISTERED)
+        found = plugins.load(plugins.PROCESSORS, _check_plugin, taken=_ORIGINS)
+        _REGISTERED.clear()  # a plugin's own register() call never replaces a built-in
+        _REGISTERED.update(built_in)
+        for plugin in found:
+            _REGISTERED[plugin.name] = plugin.value
+            _ORIGINS[plugin.name] = f"{plugin.package} {plugin.version}".strip()
     return _REGISTERED
+
+
+def _check_plugin(name: str, value: Any) -> str | None:
+    if not isinstance(value, Processor):
+        return (f"names a {type(value).__name__}, not a "
+                "mediakeeper.pipelines.steps.registry.Processor")  # fmt: skip
+    if value.name != name:
+        return f"the entry point is named {name!r} but its processor {value.name!r}"
+    return None
+
+
+def origin(name: str) -> str:
+    """Where processor ``name`` comes from: "built-in", or the package (and version) of the
+    plugin that adds it."""
+    _load()
+    return _ORIGINS.get(name, "")
 
 
 def get(name: str) -> Processor | None:

@@ -1,0 +1,150 @@
+"""``mediakeeper init``: make a data home and record it, so every command finds it from any
+folder. On a terminal it asks (the library folders, the output profiles from presets), shows
+what it will write and writes it when told yes; ``--yes`` takes the flags and defaults without
+asking (for scripts)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from mediakeeper.cli.command import Command, home_given
+from mediakeeper.core.config import load_settings
+from mediakeeper.core.errors import ConfigError
+from mediakeeper.core.home import CONFIG_FILE, user_config
+from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.media.convert import PROFILES
+
+BITRATES = ("64k", "96k", "128k")  # an audiobook's encode: speech needs little
+
+# setting (section, key) -> (flag, what the wizard asks). Order is the order of the questions.
+FOLDERS = {
+    ("music", "library"): ("--music", "Music library (a folder per artist)"),
+    ("movies", "library"): ("--movies", "Movie library (a folder per movie)"),
+    ("conversions", "library"): ("--rips", "Albums to convert (any folder of albums)"),
+    ("conversions", "output"): ("--converted", "Where converted albums go"),
+    ("audiobooks", "library"): ("--books", "Audiobooks to join (a folder per book)"),
+    ("audiobooks", "output"): ("--audiobooks-output", "Where the joined M4B books go"),
+}
+CHOICES = {
+    ("conversions", "profile"): ("--profile", "Conversion profile", tuple(PROFILES), "opus"),
+    ("audiobooks", "bitrate"): ("--bitrate", "Audiobook bit rate", BITRATES, "128k"),
+}
+
+
+@dataclass
+class Plan:
+    home: Path
+    values: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def toml(self) -> str:
+        lines = ["# mediakeeper settings, written by mediakeeper init (docs/reference.md#settings)"]
+        for section in dict.fromkeys(s for s, _ in self.values):
+            lines += ["", f"[{section}]"]
+            for (s, key), value in self.values.items():
+                if s == section:
+                    lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+        return "\n".join(lines) + "\n"
+
+
+def _ask(plan: Plan, given: dict[str, str | None]) -> None:
+    """The wizard's questions; a library left empty is a kind not used (yet), whose output
+    and profile are then not asked."""
+    for (section, key), (flag, question) in FOLDERS.items():
+        if key == "output" and (section, "library") not in plan.values:
+            continue
+        answer = click.prompt(
+            f"{question} (empty: none)", default=given[flag] or "", show_default=False
+        ).strip()
+        if answer:
+            plan.values[(section, key)] = str(Path(answer).expanduser().resolve())
+    for (section, key), (flag, question, choices, default) in CHOICES.items():
+        if (section, "library") in plan.values:
+            answer = click.prompt(
+                f"{question} ({', '.join(choices)})",
+                type=click.Choice(choices),
+                default=given[flag] or default,
+                show_choices=False,
+            )
+            plan.values[(section, key)] = answer
+
+
+def _from_flags(plan: Plan, given: dict[str, str | None]) -> None:
+    for (section, key), (flag, _) in FOLDERS.items():
+        if given[flag]:
+            plan.values[(section, key)] = str(Path(given[flag]).expanduser().resolve())
+    for (section, key), (flag, _, _, default) in CHOICES.items():
+        if given[flag] or (section, "library") in plan.values:
+            plan.values[(section, key)] = given[flag] or default
+
+
+def _refuse_existing(plan: Plan, force: bool) -> None:
+    """Before a question is asked: a home's settings are replaced only when told to."""
+    config = plan.home / CONFIG_FILE
+    if config.exists() and not force:
+        raise ConfigError(f"{config} already exists", "give --force to replace it")
+
+
+def _write(plan: Plan) -> Path:
+    config = plan.home / CONFIG_FILE
+    plan.home.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(config, plan.toml())
+    load_settings(plan.home)  # what was written reads back as settings (a bad value: one line)
+    (plan.home / "status").mkdir(exist_ok=True)  # a data home from now on
+    recorded = user_config()
+    recorded.parent.mkdir(parents=True, exist_ok=True)
+    home = json.dumps(str(plan.home), ensure_ascii=False)
+    atomic_write_text(recorded, f"# written by mediakeeper init\nhome = {home}\n")
+    return recorded
+
+
+def _options(f):
+    for flag, question in reversed(list(FOLDERS.values())):
+        f = click.option(flag, type=click.Path(file_okay=False), help=question + ".")(f)
+    for flag, question, choices, default in CHOICES.values():
+        f = click.option(flag, type=click.Choice(choices), help=f"{question} (default {default}).")(
+            f
+        )
+    return f
+
+
+@click.command(cls=Command)
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    callback=home_given,  # `mediakeeper --home DIR init` too
+    help="The data home to make (default: the current folder).",
+)
+@click.option("--yes", is_flag=True, help="Ask nothing: take the flags (and defaults) and write.")
+@click.option("--force", is_flag=True, help=f"Replace an existing {CONFIG_FILE}.")
+@_options
+def main(home, yes, force, **given):
+    """Make a data home: ask the library folders and the output profiles, show the settings it
+    will write, write them to <home>/mediakeeper.toml and record the home in your config
+    ($XDG_CONFIG_HOME/mediakeeper/config.toml), so every command finds it from any folder."""
+    plan = Plan(Path(home or ".").expanduser().resolve())
+    flags = [flag for flag, *_ in (*FOLDERS.values(), *CHOICES.values())]
+    given = {flag: given[flag.lstrip("-").replace("-", "_")] for flag in flags}
+    _refuse_existing(plan, force)
+    if yes:
+        _from_flags(plan, given)
+    elif not sys.stdin.isatty():
+        raise click.UsageError("not a terminal to ask on: give --yes and the folders as flags")
+    else:
+        click.echo(f"Making a data home in {plan.home}: status/, outputs/ and issues/ go there.")
+        _ask(plan, given)
+    click.echo(f"{plan.home / CONFIG_FILE}:\n\n{plan.toml()}")
+    click.echo(f"and the home recorded in {user_config()}")
+    if not yes and not click.confirm("Write these?", default=True):
+        click.echo("Nothing written.")
+        return
+    recorded = _write(plan)
+    click.echo(f"Written. Every command now finds {plan.home} from any folder ({recorded}).")
+
+
+if __name__ == "__main__":
+    main()

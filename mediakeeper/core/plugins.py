@@ -1,0 +1,89 @@
+"""Extensions from other installed packages, found through entry points (importlib.metadata).
+
+Two groups: ``mediakeeper.processors`` (pipeline steps: ``mediakeeper.pipelines.steps``) and
+``mediakeeper.rules`` (music finding rules: ``mediakeeper.core.rule_plugins``). Each group is
+read by the module that uses it, once, when first needed. A plugin that cannot be used (its
+import fails, it names the wrong kind of object, its name is taken) is left out with one
+warning line naming it and its package; the others load all the same. The library never
+prints: the command line shows the warning as one ``Warning: ...`` line on stderr.
+Writing a plugin: docs/plugins.md.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+PROCESSORS = "mediakeeper.processors"
+RULES = "mediakeeper.rules"
+
+
+class PluginWarning(UserWarning):
+    """A plugin left out: the message names it, its package and why."""
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """One loaded entry point: its ``name``, the ``package`` (distribution) that provides it
+    and its ``version``, and the object it names."""
+
+    group: str
+    name: str
+    package: str
+    version: str
+    value: Any
+
+
+# (entry point name, the object it names) -> why it cannot be used, or None
+Check = Callable[[str, Any], str | None]
+
+
+def load(group: str, check: Check, taken: Iterable[str] = ()) -> tuple[Plugin, ...]:
+    """Every usable plugin of ``group``, in a stable order (by name, then package). ``taken``
+    are the built-in names: a plugin of such a name, or of a name an earlier plugin took, is
+    left out."""
+    owners = dict.fromkeys(taken, "a built-in")  # name -> who has it
+    found = []
+    entries = sorted(metadata.entry_points(group=group), key=lambda e: (e.name, _package(e)))
+    for entry in entries:
+        package, version = _package(entry), _version(entry)
+        try:
+            value = entry.load()
+        except Exception as err:  # any failure of someone else's import: said, left out
+            _left_out(group, entry.name, package, f"cannot be imported: {_one_line(err)}")
+            continue
+        if entry.name in owners:
+            _left_out(group, entry.name, package, f"{owners[entry.name]} has that name")
+            continue
+        why = check(entry.name, value)
+        if why is not None:
+            _left_out(group, entry.name, package, why)
+            continue
+        owners[entry.name] = f"the plugin of package {package}"
+        found.append(Plugin(group, entry.name, package, version, value))
+    return tuple(found)
+
+
+def _package(entry: metadata.EntryPoint) -> str:
+    dist = entry.dist
+    return dist.name if dist is not None else entry.module
+
+
+def _version(entry: metadata.EntryPoint) -> str:
+    return entry.dist.version if entry.dist is not None else ""
+
+
+def _one_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0]}" if text else type(err).__name__
+
+
+def _left_out(group: str, name: str, package: str, why: str) -> None:
+    warnings.warn(
+        f"plugin {name!r} of {group} (package {package}) left out: {why}",
+        PluginWarning,
+        stacklevel=2,
+    )

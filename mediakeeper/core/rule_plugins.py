@@ -1,0 +1,113 @@
+"""Finding rules from other packages (the ``mediakeeper.rules`` entry points) and their codes.
+
+A rule plugin is a :class:`RulePlugin`: a music rule (a function of
+``mediakeeper.music.rule_base.Context`` yielding findings, as the built-in rules are) and the
+table of the codes it reports. Its codes are namespaced by the entry point's name: the rule
+says ``too-quiet``, the reports say ``loudness:too-quiet``, so no plugin can take or change a
+built-in code, and ``docs/findings.md`` lists only the built-ins (a plugin documents its own).
+The music rules run them last (``mediakeeper.music.rules``); the reports ask
+:func:`code_of` for a code's severity, built-in or a plugin's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any
+
+from mediakeeper.core import plugins
+from mediakeeper.core.findings import CODES, SEVERITIES, Code, Finding
+
+CODE = re.compile(r"^[a-z]+(-[a-z0-9]+)*$")  # as the built-in codes (kebab-case)
+
+
+@dataclass(frozen=True)
+class RulePlugin:
+    """``codes``: code -> (severity, one line of what it means); ``rule``: a music rule,
+    ``rule(ctx) -> Iterable[Finding]``, each finding made with :meth:`finding`."""
+
+    codes: Mapping[str, tuple[str, str]]
+    rule: Callable[[Any], Iterable[Finding]]
+
+    def finding(self, code: str, path: str, album: str, message: str,
+                changes: Iterable[Any] = (), **details: Any) -> Finding:  # fmt: skip
+        """A finding of one of this plugin's codes, with its severity (as
+        ``rule_base.finding`` makes the built-ins'); a code it does not declare: KeyError."""
+        if code not in self.codes:
+            raise KeyError(f"{code!r} is not one of this rule plugin's codes")
+        return Finding(code, self.codes[code][0], path, message, album, tuple(changes), details)
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    name: str  # the entry point's: the codes' namespace
+    package: str
+    version: str
+    plugin: RulePlugin
+
+    def code(self, own: str) -> str:
+        return f"{self.name}:{own}"
+
+    def run(self, ctx: Any) -> Iterator[Finding]:
+        """The plugin's findings with their codes namespaced; a finding of a code it does not
+        declare is the plugin's error, said as such."""
+        for found in self.plugin.rule(ctx):
+            if not isinstance(found, Finding) or found.code not in self.plugin.codes:
+                raise RulePluginError(f"rule plugin {self.name!r} (package {self.package}) "
+                                      f"yielded {found!r}, not a finding of its codes")  # fmt: skip
+            yield replace(found, code=self.code(found.code),
+                          severity=self.plugin.codes[found.code][0])  # fmt: skip
+
+
+class RulePluginError(Exception):
+    """A rule plugin broke its contract while running (not a user error: recorded as the
+    item's crash, naming the plugin)."""
+
+
+def _check(name: str, value: Any) -> str | None:
+    if not isinstance(value, RulePlugin):
+        return f"names a {type(value).__name__}, not a mediakeeper.core.rule_plugins.RulePlugin"
+    if not CODE.match(name):
+        return "its name must be kebab-case (it namespaces the codes: name:code)"
+    if not callable(value.rule):
+        return "its rule is not a function"
+    for code, entry in value.codes.items():
+        ok = isinstance(entry, tuple) and len(entry) == 2 and entry[0] in SEVERITIES
+        if not (isinstance(code, str) and CODE.match(code) and ok):
+            return (f"its code {code!r} must be kebab-case with (severity, meaning), a severity "
+                    f"one of {', '.join(SEVERITIES)}")  # fmt: skip
+    return None
+
+
+@cache
+def loaded() -> tuple[LoadedRule, ...]:
+    """The usable rule plugins, read once a process (broken ones warned of and left out)."""
+    return tuple(
+        LoadedRule(p.name, p.package, p.version, p.value)
+        for p in plugins.load(plugins.RULES, _check)
+    )
+
+
+@cache
+def plugin_codes() -> dict[str, Code]:
+    """Every plugin's codes, namespaced, as the built-ins' table holds them."""
+    return {
+        each.code(own): Code(severity, "music", means)
+        for each in loaded()
+        for own, (severity, means) in each.plugin.codes.items()
+    }
+
+
+def code_of(code: str) -> Code | None:
+    """A code's entry, a built-in's or (``name:code``) an installed plugin's; None for a code
+    this installation does not know (a plugin removed since)."""
+    if ":" not in code:
+        return CODES.get(code)
+    return plugin_codes().get(code)
+
+
+def severity_of(code: str) -> str | None:
+    entry = code_of(code)
+    return entry.severity if entry else None

@@ -1,0 +1,169 @@
+"""``mediakeeper init``: the first-run wizard on a real terminal (tmux), and its flags."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT, wait_until
+from tests.integration.test_batch_terminal import TMUX, Tmux, _quote
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("MEDIAKEEPER_HOME", "TMUX")}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    return {**env, "TERM": "xterm-256color"}
+
+
+class Wizard:
+    """``mediakeeper init`` in an 80x30 tmux window, answered as a person would type."""
+
+    def __init__(self, tmp_path: Path, *args: str):
+        if TMUX is None:
+            pytest.skip("tmux is not installed")
+        self.tmux = Tmux(tmp_path, _env(tmp_path))
+        self.ended = tmp_path / "init.status"
+        argv = [sys.executable, "-m", "mediakeeper", "init", *args]
+        script = f"{' '.join(map(_quote, argv))}; echo $? > {_quote(str(self.ended))}; sleep 60"
+        self.tmux("new-session", "-d", "-x", "80", "-y", "30", "-s", "t", "sh", "-c", script)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-J", "-t", "t")
+
+    def answer(self, question: str, text: str) -> None:
+        """Wait for ``question`` on the last line of the screen, type ``text`` and Enter."""
+        def asked() -> bool:
+            lines = self.screen().rstrip().splitlines()
+            # the question, and nothing typed after it yet
+            return bool(lines) and lines[-1].startswith(question) and lines[-1].endswith(":")
+
+        assert wait_until(asked), self.screen()
+        if text:
+            self.tmux("send-keys", "-t", "t", "-l", text)
+        self.tmux("send-keys", "-t", "t", "Enter")
+
+    def status(self) -> int:
+        assert wait_until(self.ended.exists), self.screen()
+        return int(self.ended.read_text())
+
+    def close(self) -> None:
+        subprocess.run([TMUX, "-S", str(self.tmux.socket), "kill-server"], capture_output=True)
+
+
+@pytest.fixture
+def wizard(tmp_path):
+    made: list[Wizard] = []
+
+    def start(*args: str) -> Wizard:
+        made.append(Wizard(tmp_path, *args))
+        return made[-1]
+
+    yield start
+    for w in made:
+        w.close()
+
+
+def test_the_wizard_asks_shows_writes_and_records_the_home(wizard, tmp_path):
+    home, music, rips, out = (tmp_path / n for n in ("home", "Music", "Rips", "Phone"))
+    w = wizard("--home", str(home))
+    w.answer("Music library", str(music))
+    w.answer("Movie library", "")  # not used: no [movies] section
+    w.answer("Albums to convert", str(rips))
+    w.answer("Where converted albums go", str(out))
+    w.answer("Audiobooks to join", "")  # so no output or bit rate is asked
+    w.answer("Conversion profile (opus, aac, mp3, flac, alac) [opus]", "aac")
+    w.answer("Write these? [Y/n]", "y")
+    assert w.status() == 0, w.screen()
+    shown = w.screen()
+    # what it would write was shown before the question, as written
+    written = (home / "mediakeeper.toml").read_text()
+    assert "[conversions]" in shown and f'output = "{out}"' in shown
+    assert shown.index('profile = "aac"') < shown.index("Write these?")
+    assert tomllib.loads(written) == {
+        "music": {"library": str(music)},
+        "conversions": {"library": str(rips), "output": str(out), "profile": "aac"},
+    }
+    assert "Audiobook bit rate" not in shown and "Where the joined" not in shown
+    recorded = tmp_path / "config" / "mediakeeper" / "config.toml"
+    assert tomllib.loads(recorded.read_text()) == {"home": str(home)}
+    # ... and from any folder, the commands find that home
+    done = subprocess.run(
+        [sys.executable, "-m", "mediakeeper", "music", "queue", "summary"],
+        cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True,
+    )  # fmt: skip
+    assert f"no music queue at {home}/status/music" in done.stderr
+
+
+def test_a_wrong_choice_is_asked_again_and_declining_writes_nothing(wizard, tmp_path):
+    home = tmp_path / "home"
+    w = wizard("--home", str(home))
+    w.answer("Music library", "")
+    w.answer("Movie library", "")
+    w.answer("Albums to convert", str(tmp_path / "Rips"))
+    w.answer("Where converted albums go", str(tmp_path / "Out"))
+    w.answer("Audiobooks to join", str(tmp_path / "Books"))
+    w.answer("Where the joined M4B books go", str(tmp_path / "M4B"))
+    w.answer("Conversion profile", "ogg")
+    assert wait_until(lambda: "Error: 'ogg' is not one of 'opus', 'aac'" in w.screen())
+    w.answer("Conversion profile", "")  # asked again: Enter takes the preset
+    w.answer("Audiobook bit rate (64k, 96k, 128k) [128k]", "64k")
+    w.answer("Write these? [Y/n]", "n")
+    assert w.status() == 0
+    assert "Nothing written." in w.screen()
+    assert 'profile = "opus"' in w.screen() and 'bitrate = "64k"' in w.screen()
+    assert not home.exists()
+    assert not (tmp_path / "config").exists()
+
+
+def run_init(tmp_path: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mediakeeper", "init", *args], cwd=cwd or tmp_path,
+        env=_env(tmp_path), capture_output=True, text=True, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def test_yes_takes_the_flags_without_asking_and_an_existing_config_needs_force(tmp_path):
+    books = tmp_path / "Books"
+    done = run_init(tmp_path, "--yes", "--books", str(books), "--audiobooks-output", "M4B")
+    assert done.returncode == 0, done.stderr
+    assert tomllib.loads((tmp_path / "mediakeeper.toml").read_text()) == {
+        "audiobooks": {"library": str(books), "output": str(tmp_path / "M4B"), "bitrate": "128k"}
+    }
+    assert (tmp_path / "status").is_dir()
+    again = run_init(tmp_path, "--yes", "--music", "x")
+    assert again.returncode == 2
+    assert again.stderr == (
+        f"Error: {tmp_path / 'mediakeeper.toml'} already exists (give --force to replace it)\n"
+    )
+    forced = run_init(tmp_path, "--yes", "--force", "--music", "x")
+    assert forced.returncode == 0
+    assert tomllib.loads((tmp_path / "mediakeeper.toml").read_text()) == {
+        "music": {"library": str(tmp_path / "x")}
+    }
+
+
+def test_without_a_terminal_it_asks_for_yes_and_writes_nothing(tmp_path):
+    done = run_init(tmp_path, "--music", "x")
+    assert done.returncode == 2
+    assert "not a terminal to ask on: give --yes and the folders as flags" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_group_s_home_is_the_home_init_makes(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "mediakeeper", "--home", str(tmp_path / "h"), "init", "--yes",
+         "--music", "M"],
+        cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert tomllib.loads((tmp_path / "h" / "mediakeeper.toml").read_text()) == {
+        "music": {"library": str(tmp_path / "M")}
+    }
+    recorded = tomllib.loads((tmp_path / "config" / "mediakeeper" / "config.toml").read_text())
+    assert recorded == {"home": str(tmp_path / "h")}

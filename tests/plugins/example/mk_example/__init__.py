@@ -1,0 +1,1 @@
+"""An example mediakeeper plugin: the ``downmix`` step and the ``shouting`` rule."""
