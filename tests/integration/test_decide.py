@@ -127,7 +127,7 @@ def test_decide_i_walks_the_decisions_on_a_terminal_with_the_choices_as_keys(pro
         def screen() -> str:
             return tmux("capture-pane", "-p", "-J", "-t", "t")
 
-        def answer(shown: str, key: str, limit: float = 30.0) -> None:
+        def answer(shown: str, key: str, limit: float = 60.0) -> None:
             assert wait_until(lambda: shown in screen(), limit=limit), screen()
             tmux("send-keys", "-t", "t", key)
 
