@@ -360,6 +360,13 @@ def run_command(argv: list[str]) -> int:
     return done.returncode
 
 
+def _prose(text: str, indent: int = 0) -> None:
+    """``text`` filled to the terminal's width (80 off a terminal, 92 at most): a longer line
+    would be broken mid-word by it. Commands and paths are printed whole, never through here."""
+    width, pad = max(40, min(shutil.get_terminal_size((80, 24)).columns, 92)), " " * indent
+    print(textwrap.fill(text, width, initial_indent=pad, subsequent_indent=pad))
+
+
 def _heading(text: str) -> None:
     print(f"\n{text}\n{'─' * len(text)}", flush=True)
 
@@ -374,7 +381,7 @@ def _describe_library(home: Path, files: int, seconds: float) -> None:
         formats = sorted({album.fmt, *(t.fmt for t in album.tracks.values() if t.fmt)})
         tracks = count(len(album.titles), "track")
         print(f"  {album.artist} — {album.title} ({album.year}), {tracks}, {'+'.join(formats)}")
-        print(textwrap.fill(album.planted, 92, initial_indent=" " * 6, subsequent_indent=" " * 6))
+        _prose(album.planted, indent=6)
     print(f"  and {UNTAGGED}: 20 seconds of sound with no tags at all")
 
 
@@ -387,17 +394,14 @@ def _closing(home: Path) -> None:
             print(f"  {report}")
     print(f"and their index, what needs you first: {reports / 'index.md'}")
     tie = reports / f"{slugify('Pink Floyd')}.md"
-    print(
-        f"\nStart with {tie}:\n"
-        "its tracks split 5-vs-5 on the year, so the toolkit asks you instead of guessing.\n"
-        "Every report lists what was fixed and what needs a decision, album by album."
-    )
-    print(
-        f"\n{UNTAGGED} has no tags: offline it is only reported. With an AcoustID key (free:\n"
-        "https://acoustid.org/new-application) a batch identifies such tracks by their sound:\n"
-        f"  MEDIAKEEPER_ACOUSTID_KEY=<key> {kind_command('music', 'batch', home)} "
-        "--artist 'Pink Floyd'"
-    )
+    print(f"\nStart with {tie}:")
+    _prose("its tracks split 5-vs-5 on the year, so the toolkit asks you instead of guessing. "
+           "Every report lists what was fixed and what needs a decision, album by album.")
+    print()
+    _prose(f"{UNTAGGED} has no tags: offline it is only reported. With an AcoustID key (free: "
+           "https://acoustid.org/new-application) a batch identifies such tracks by their sound:")
+    print(f"  MEDIAKEEPER_ACOUSTID_KEY=<key> {kind_command('music', 'batch', home)} "
+          "--artist 'Pink Floyd'")  # fmt: skip
     print(f"\nEverything learned, as JSON:   {home / 'outputs' / 'music' / 'artists'}/*.json")
     print(f"Every track, one row each:     {home / 'outputs' / 'music' / 'tracks.csv'}")
     print(f"The portable library (Opus):   {home / 'Portable'}")
@@ -462,11 +466,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     home: Path = args.home
 
-    print(
-        "mediakeeper demo. mediakeeper keeps a music library healthy: it reads every tag,\n"
-        "reports what is wrong, fixes what is safe (journaled, so it can be undone) and\n"
-        "leaves the rest to you. Here it works on a small library built for the purpose.\n"
-    )
+    _prose("mediakeeper demo. mediakeeper keeps a music library healthy: it reads every tag, "
+           "reports what is wrong, fixes what is safe (journaled, so it can be undone) and leaves "
+           "the rest to you. Here it works on a small library built for the purpose.")
+    print()
     try:
         started = time.perf_counter()
         if prepare_home(home, fresh=args.fresh):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mediakeeper.batch.job import ItemResult
+from mediakeeper.core.decisions import item_decisions
 from mediakeeper.queue.items import ERROR
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 
@@ -50,12 +51,23 @@ class BatchReport:
             (o.result.details if o.result else o.details).get(key, 0) or 0 for o in self.outcomes
         )
 
+    def decisions(self, outcome: Outcome) -> int:
+        """What one completed item leaves for a person (``decisions.item_decisions``)."""
+        return item_decisions(outcome.result.details) if outcome.result else 0
+
+    def awaiting(self) -> list[Outcome]:
+        """The items of this run that completed with decisions left for a person."""
+        return [o for o in self.outcomes if self.decisions(o)]
+
     @property
     def exit_code(self) -> int:
+        """1 when some item needs the person: it failed or was skipped, a fix of it could
+        not be written, or it awaits a decision; or the batch stopped early."""
         if self.interrupted:
             return EXIT_INTERRUPTED
         failed = self.count(ERROR) + self.count("skipped") + len(self.with_problems())
-        return EXIT_SOME_ERRORS if failed or self.stopped_early else EXIT_OK
+        needs_you = failed or self.awaiting()
+        return EXIT_SOME_ERRORS if needs_you or self.stopped_early else EXIT_OK
 
     def with_problems(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.result and o.result.problem]

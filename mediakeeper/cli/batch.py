@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import click
@@ -239,12 +240,18 @@ def _run_for_real(
         store,
         lambda session: make_job(session.id),
         options,
-        ProgressHooks(noun),
+        ProgressHooks(noun, reports=_reports(settings.home, record)),
         noun=noun,
         description=opts.describe(options.size, **spec.describe(run)),
         after=(lambda report: spec.after(settings)) if spec.after else None,
     )
-    opts.finish(settings, record, session, report, online=run.online, retry_errors=retry_errors)
+    opts.finish(settings, record, session, report, online=run.online, retry_errors=retry_errors,
+                lookups=spec.offline_help is not None)  # fmt: skip
+
+
+def _reports(home: Path, record: kinds.Kind) -> Path | None:
+    """The kind's issue reports folder, when it writes them."""
+    return home / "issues" / record.name if record.report_template else None
 
 
 if __name__ == "__main__":  # run by mistake: say which commands to run instead

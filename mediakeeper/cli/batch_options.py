@@ -33,7 +33,7 @@ from mediakeeper.cli.progress_line import (
     render_summary,
     say,
 )
-from mediakeeper.core.commands import kind_command
+from mediakeeper.core.commands import kind_command, tool_command
 from mediakeeper.core.config import Settings
 from mediakeeper.core.kinds import Kind
 from mediakeeper.queue.manager import empty_library_warning
@@ -293,6 +293,7 @@ def finish(
     *,
     online: bool,
     retry_errors: bool,
+    lookups: bool = True,
 ) -> None:
     """The closing lines (summary, session log, reports), this week's report, the exit code."""
     kind, noun = record.name, record.noun
@@ -303,10 +304,12 @@ def finish(
             + f". `{kind_command(kind, 'queue', settings.home)} --show-summary` shows where "
             "things stand."
         )
-    say(render_summary(report, noun, offline=not online))
+    say(render_summary(report, noun, offline=not online, lookups=lookups))
     click.echo(f"session log: {session.log_path}")
     write_issue_indexes(settings.home)
     click.echo(f"issue reports: {settings.home / 'issues' / kind} (index.md lists them)")
+    if report.awaiting():
+        click.echo(f"decide them: {tool_command('decide', settings.home)}")
     weekly_md, _html = write_weekly_report(settings.home)  # every run updates this week's
     click.echo(f"weekly report: {weekly_md} (and .html)")
     # Python's last garbage collection as it exits walks every object the batch made (50-80

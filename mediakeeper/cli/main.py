@@ -30,6 +30,7 @@ TOOL_HELP = {
     "report": "Write the weekly progress report.",
     "dashboard": "Every queue at a glance.",
     "undo": "Put back tag values changed by mediakeeper.",
+    "decide": "List what needs you, and decide it: a choice, a value or a dismissal.",
     "pipeline": "Check, preview and run pipelines (YAML files of steps).",
     "sessions": "List, show, resume and clean up the batches' sessions.",
     "init": "Make a data home (asks the folders) and record it.",

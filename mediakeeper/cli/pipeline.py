@@ -141,7 +141,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
         noun="album",
         description=opts.describe(options.size, resume=resume),
     )  # fmt: skip
-    say(render_summary(report, "album", offline=False))
+    say(render_summary(report, "album", lookups=False))
     for outcome in report.outcomes:
         if outcome.error:
             click.echo(f"{outcome.name}: {outcome.error}", err=True)

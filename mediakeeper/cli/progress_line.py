@@ -21,11 +21,12 @@ import sys
 import textwrap
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
 
 from mediakeeper.batch.runner import BatchReport, Hooks, Outcome
-from mediakeeper.core.rule_plugins import code_of
+from mediakeeper.core.decisions import open_by_code
 from mediakeeper.text.wording import clock, count
 
 MARKS = {"completed": "✓", "error": "✗", "skipped": "⤼", "released": "↺"}
@@ -123,17 +124,10 @@ def say(text: str) -> None:
 
 
 def needs_decision(outcome: Outcome) -> int:
-    """How many of the item's findings are left for a person: errors and warnings not fixed
-    (an unknown code counts: better said than missed)."""
+    """How many of the item's findings are left for a person (``mediakeeper.core.decisions``)."""
     if outcome.result is None:
         return 0
-    tallies = outcome.result.details.get("finding_counts") or {}
-    left = 0
-    for code, (found, fixed) in tallies.items():
-        known = code_of(code)
-        if known is None or known.severity != "info":
-            left += found - fixed
-    return left
+    return sum(open_by_code(outcome.result.details.get("finding_counts")).values())
 
 
 def unidentified(outcome: Outcome) -> bool:
@@ -149,8 +143,11 @@ def needs_you(outcome: Outcome) -> bool:
     )
 
 
-def item_line(outcome: Outcome, *, verbose: bool) -> list[tuple[str, str]]:
-    """The finished item's line (and the lines under it) as (text, style) segments."""
+def item_line(
+    outcome: Outcome, *, verbose: bool, reports: Path | None = None
+) -> list[tuple[str, str]]:
+    """The finished item's line (and the lines under it) as (text, style) segments;
+    ``reports``: the kind's issue reports folder, so a line needing a decision names its own."""
     detail = outcome.result.summary if outcome.result else (outcome.error or "")
     # Done, but not what a tick promises: no tick for a movie that was not identified.
     mark = UNIDENTIFIED if unidentified(outcome) else MARKS.get(outcome.status, "?")
@@ -165,7 +162,9 @@ def item_line(outcome: Outcome, *, verbose: bool) -> list[tuple[str, str]]:
     if open_findings := needs_decision(outcome):
         verb = "needs" if open_findings == 1 else "need"
         line.append((f"\n  {count(open_findings, 'finding')} {verb} a decision", "yellow"))
-        line.append((" (its issue report says which)", ""))
+        slug = outcome.result.details.get("slug") if outcome.result else None
+        where = f"see {reports / slug}.md" if reports and slug else "its issue report says which"
+        line.append((f" ({where})", ""))
     return line
 
 
@@ -213,8 +212,15 @@ STILL = 3.0  # seconds an item shown may go without saying how far it is before 
 
 
 class ProgressHooks(Hooks):
-    def __init__(self, noun: str, verbosity: int | None = None, monotonic=time.monotonic):
+    def __init__(
+        self,
+        noun: str,
+        verbosity: int | None = None,
+        monotonic=time.monotonic,
+        reports: Path | None = None,  # the kind's issue reports, named by the items' lines
+    ):
         self.noun = noun
+        self.reports = reports
         self.verbosity = chosen_verbosity() if verbosity is None else verbosity
         self.console = console()
         self.progress = None
@@ -222,11 +228,14 @@ class ProgressHooks(Hooks):
         self.monotonic = monotonic  # when a fraction is heard (a test gives its own)
         self.through: dict[str, Through] = {}  # by item key
         self.shown: str | None = None  # the key of the item whose fraction the line shows
-        self.latest = ""  # the name of the item started last, shown when none says how far
+        # The items claimed and not finished, oldest first: a batch claims some ahead of its
+        # workers, which take them in that order, so the oldest is one being worked on.
+        self.in_hand: dict[str, str] = {}
 
     def started(self, total: int) -> None:
         if total == 0 or self.verbosity == QUIET or not self.console.is_terminal:
             return
+        from rich.constrain import Constrain
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -236,7 +245,15 @@ class ProgressHooks(Hooks):
         )
         from rich.table import Column
 
-        self.progress = Progress(
+        terminal = self.console
+
+        class Line(Progress):
+            # Two columns short of the terminal: the "^C" a terminal echoes after a line that
+            # fills it wraps to a new line, and the bar left above it stayed on screen.
+            def get_renderable(self):
+                return Constrain(super().get_renderable(), max(20, terminal.width - 2))
+
+        self.progress = Line(
             TextColumn(f"{self.noun}s"),
             BarColumn(bar_width=20),
             MofNCompleteColumn(),
@@ -257,9 +274,9 @@ class ProgressHooks(Hooks):
         self.progress.refresh()
 
     def item_started(self, item) -> None:
-        self.latest = item["name"]
+        self.in_hand[item.get("key", item["name"])] = item["name"]
         if self.progress is not None and self.shown is None:
-            self.progress.update(self.task, name=item["name"], refresh=True)
+            self.progress.update(self.task, name=next(iter(self.in_hand.values())), refresh=True)
 
     def item_fraction(self, item, doing: str, fraction: float) -> None:
         """Shown after the item's name. With several items in hand the line keeps to one
@@ -281,13 +298,15 @@ class ProgressHooks(Hooks):
 
     def item_finished(self, outcome: Outcome) -> None:
         if self.verbosity == VERBOSE or needs_you(outcome):
-            line = item_line(outcome, verbose=self.verbosity == VERBOSE)
+            line = item_line(outcome, verbose=self.verbosity == VERBOSE, reports=self.reports)
             self.console.print(_styled(self.console, line))
         self.through.pop(outcome.key, None)
+        self.in_hand.pop(outcome.key, None)
         if self.progress is not None:
-            if self.shown == outcome.key:
+            if self.shown in (outcome.key, None):
                 self.shown = None
-                self.progress.update(self.task, name=self.latest, through="")
+                oldest = next(iter(self.in_hand.values()), "")
+                self.progress.update(self.task, name=oldest, through="")
             self.progress.update(self.task, advance=1, refresh=True)
 
     def close(self) -> None:
@@ -296,14 +315,26 @@ class ProgressHooks(Hooks):
             self.progress = None
 
 
-def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> str:
+def _lookups_line(report: BatchReport, offline: bool) -> str:
+    if offline:
+        return "offline: no web lookups were made (`--enrich` adds them later)"
+    return (
+        f"lookups: {count(report.total_detail('lookups'), 'request', spec=',')} sent, "
+        f"{report.total_detail('cache_hits'):,} answered from the cache"
+    )
+
+
+def render_summary(
+    report: BatchReport, noun: str, *, offline: bool = False, lookups: bool = True
+) -> str:
+    """The closing lines; ``lookups``: the kind asks web services (else no lookups line)."""
     done = report.count("completed")
     missed = sum(1 for o in report.outcomes if unidentified(o))
     lines = [
         "",
         f"{count(done, noun)} completed"
         + (f" ({missed} not identified)" if missed else "")
-        + f", {count(report.count('error'), 'error')}, "
+        + f", {report.count('error')} failed, "
         f"{report.count('skipped')} skipped in {report.seconds:.1f}s",
         " · ".join(
             ([f"tracks {report.total('track_count'):,}"] if report.total("track_count") else [])
@@ -313,13 +344,8 @@ def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> 
             ]
         ),
     ]
-    if offline:
-        lines.append("offline: no web lookups were made (`--enrich` adds them later)")
-    else:
-        lines.append(
-            f"lookups: {count(report.total_detail('lookups'), 'request', spec=',')} sent, "
-            f"{report.total_detail('cache_hits'):,} answered from the cache"
-        )
+    if lookups:  # a kind that never asks the web says nothing: "0 requests sent" would puzzle
+        lines.append(_lookups_line(report, offline))
     if report.released_stale:
         lines.append(
             f"released {count(len(report.released_stale), 'stale claim')} from a crashed run"
@@ -329,6 +355,14 @@ def render_summary(report: BatchReport, noun: str, *, offline: bool = False) -> 
     elif report.checkpoints:  # a long pass writes dozens: the latest is the one that matters
         lines.append(
             f"{count(len(report.checkpoints), 'checkpoint')}, the latest: {report.checkpoints[-1]}"
+        )
+    if loudness := report.total_detail("loudness_changes"):
+        lines.append(f"replaygain: {count(loudness, 'loudness tag')} written and journaled "
+                     "(each issue report offers the undo)")  # fmt: skip
+    if awaiting := report.awaiting():
+        decisions = sum(report.decisions(o) for o in awaiting)
+        lines.append(
+            f"needs you: {count(decisions, 'decision')} in {count(len(awaiting), noun)}"
         )
     if problems := report.with_problems():
         names = ", ".join(o.name for o in problems)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from pathlib import Path
 
 import click
 
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import kinds
-from mediakeeper.music.fixes import undo
+from mediakeeper.music.fixes import artist_named, undo
 from mediakeeper.music.journal import read_journals
 from mediakeeper.queue.manager import record_files_again
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.reports.undone import after_undo
+from mediakeeper.text.fold import fold
 from mediakeeper.text.wording import count, value
 
 
@@ -25,7 +28,9 @@ from mediakeeper.text.wording import count, value
 @click.option("--session", metavar="ID", help="Undo every change of this session.")
 @click.option("--artist", metavar="NAME", help="Undo every change made to this artist.")
 @click.option("--list", "list_sessions", is_flag=True, help="List sessions that changed tags.")
-def main(home, session, artist, list_sessions):
+@click.option("--dry-run", is_flag=True, help="Show every value it would restore; write nothing.")
+@click.option("--yes", is_flag=True, help="Undo without asking when --artist is only a prefix.")
+def main(home, session, artist, list_sessions, dry_run, yes):
     """Undo tag fixes. Every change mediakeeper makes is journaled with its old value under
     status/music/changes/; this puts old values back, newest first. A tag changed again
     since (by you or another program) is left alone and reported. An undo is journaled too,
@@ -47,10 +52,16 @@ def main(home, session, artist, list_sessions):
             click.echo("Give --session ID or --artist NAME to undo.", err=True)
             sys.exit(2)
         sys.exit(1 if journals.damaged else 0)
-    report = undo(kind_dir, session=session, artist=artist)
+    if artist and not dry_run:
+        _confirm_artist(kind_dir, artist, yes)
+    report = undo(kind_dir, session=session, artist=artist, dry_run=dry_run)
+    if dry_run:
+        _said_dry(report)
+        return
     if report.restored:  # the person's own undo is no change for --refresh to act on
         store = QueueStore(kind_dir, kinds.MUSIC.name)
         record_files_again(store, {entry.artist for entry in report.restored})
+        after_undo(settings.home, report.restored, report.undo_session)  # reports and index
     for entry in report.restored:
         back = f"{value(entry.new)} -> {value(entry.old)}"
         click.echo(f"restored {entry.tag} of {entry.path}: {back}")
@@ -65,6 +76,25 @@ def main(home, session, artist, list_sessions):
         + f" (undo session {report.undo_session})"
     )
     sys.exit(0 if report.complete else 1)
+
+
+def _confirm_artist(kind_dir: Path, artist: str, yes: bool) -> None:
+    """A NAME that is only the start of a journaled artist's is asked about first (or needs
+    --yes); off a terminal, not answered, nothing is restored."""
+    found = artist_named(read_journals(kind_dir).entries, artist)
+    if fold(found) == fold(artist) or yes:
+        return
+    click.confirm(f"{artist!r} is the start of {found!r}: undo its changes?", abort=True)
+
+
+def _said_dry(report) -> None:
+    for entry in report.restored:
+        click.echo(f"would restore {entry.tag} of {entry.path}: "
+                   f"{value(entry.new)} -> {value(entry.old)}")  # fmt: skip
+    for entry, reason in report.left_alone:
+        click.echo(f"would leave alone {entry.tag} of {entry.path}: {reason}")
+    click.echo(f"dry run: {count(len(report.restored), 'value')} would be restored; "
+               "nothing written")  # fmt: skip
 
 
 def _show_problems(problems) -> None:

@@ -1,8 +1,8 @@
 """What the conversion batch adds to every kind's (``mediakeeper/cli/batch.py``): the output,
 profile, archive and delete-originals options over their [conversions] settings, --overwrite
 and --allow-lossy, the job's settings refused as a usage error before anything is touched,
-and the dry run's lines (each album's stages and exact ffmpeg commands). It makes no web
-lookups: no --offline, no --enrich."""
+and the dry run's lines (each album's stages, each track's fate; with -v its ffmpeg command).
+It makes no web lookups: no --offline, no --enrich."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import click
 
 from mediakeeper.cli.batch import BatchSpec, Run, previewing
 from mediakeeper.cli.command import not_a_command
+from mediakeeper.cli.progress_line import VERBOSE, chosen_verbosity
 from mediakeeper.conversions.preview import job_from_settings, preview
 from mediakeeper.media.convert import PROFILES
 
@@ -30,7 +31,9 @@ BATCH = BatchSpec(
     Stop any time with Ctrl+C or even kill -9: the next run resumes each album at its stage,
     and nothing partial is ever seen in the output or the archive.""",
     jobs=_jobs,
-    dry_run=previewing(_jobs, preview, "album"),
+    dry_run=previewing(
+        _jobs, lambda job, item: preview(job, item, commands=chosen_verbosity() == VERBOSE), "album"
+    ),
     describe=lambda run: {
         "overwrite": run.flags["overwrite"],
         "allow_lossy": run.flags["allow_lossy"],

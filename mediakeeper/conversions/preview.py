@@ -1,10 +1,13 @@
 """The conversion job built from settings, and what a dry run shows of one album: its stages,
-the exact ffmpeg command of each track and the space each volume needs. Reads only."""
+what becomes of each track (with ``-v`` its exact ffmpeg command) and the space each volume
+needs. Reads only."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -23,9 +26,10 @@ from mediakeeper.conversions.job import (
     ConversionJob,
 )
 from mediakeeper.core.config import Settings
-from mediakeeper.core.errors import ConfigError
+from mediakeeper.core.errors import ConfigError, MediakeeperError
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.convert import PROFILES, encode_command
+from mediakeeper.queue.store import QueueStore
 
 KIND = "conversions"
 
@@ -52,6 +56,7 @@ def job_from_settings(
     expand = lambda raw: Path(raw).expanduser().resolve() if raw else None  # noqa: E731
     destinations = [(key, expand(section[key])) for key in ("output", "archive", "working")]
     check_layout(libraries(settings, KIND), destinations)
+    _same_profile(settings, expand(section["output"]), section["profile"])
     return partial(
         _job,
         home=settings.home,
@@ -72,12 +77,35 @@ def job_from_settings(
     )
 
 
+def _same_profile(settings: Settings, output: Path, profile: str) -> None:
+    """ConfigError when albums already converted into ``output`` were made with another
+    profile: a second --profile would mix their formats in one library (issue 36)."""
+    store, items = QueueStore(settings.status_dir / KIND, KIND), []
+    with contextlib.suppress(MediakeeperError, OSError):  # no queue yet, or one unreadable
+        items = store.peek()["items"] if store.exists() else []
+    made = Counter(
+        details["profile"]
+        for details in (item.get("details") or {} for item in items)
+        if details.get("profile") not in (None, profile)
+        and details.get("output")
+        and Path(details["output"]).is_relative_to(output)
+    )
+    if made:
+        (other, n), *_ = made.most_common()
+        raise ConfigError(
+            f"{n} album(s) in {output} were converted with the {other} profile: --profile "
+            f"{profile} would mix two formats in one library; use --profile {other}, or give "
+            "another --output"
+        )
+
+
 def _job(session: str, **fields: Any) -> ConversionJob:
     return ConversionJob(session=session, **fields)
 
 
-def preview(job: ConversionJob, item: dict[str, Any]) -> list[str]:
-    """The lines a dry run prints for one album."""
+def preview(job: ConversionJob, item: dict[str, Any], *, commands: bool = False) -> list[str]:
+    """The lines a dry run prints for one album: a short one per track, with ``commands``
+    (``-v``) the exact ffmpeg command of each encoded one."""
     album = Path(item["path"])
     profile = PROFILES[job.profile]
     files = plan.entries(album, profile, allow_lossy=job.allow_lossy)
@@ -89,12 +117,15 @@ def preview(job: ConversionJob, item: dict[str, Any]) -> list[str]:
     for entry in files:
         source = wd / SOURCE / entry.name
         if entry.action == plan.ENCODE:
+            said = f"  {entry.name}: encoded to {entry.output} ({job.profile})"
             command = encode_command(exe, source, wd / PROCESSED / entry.output, profile)
-            lines.append(f"  {entry.name}: {shlex.join(command)}")
+            lines.append(f"{said}: {shlex.join(command)}" if commands else said)
         elif entry.action == plan.COPY_LOSSY:
             lines.append(f"  {entry.name}: copied as it is (a lossy source; --allow-lossy)")
         else:
             lines.append(f"  {entry.name}: copied")
+    if not commands and any(entry.action == plan.ENCODE for entry in files):
+        lines.append("  ffmpeg's command of each track: add -v")
     for path, size in job.needs(item, files).items():
         lines.append(f"  space: {size / plan.MB:.1f} MB under {path}")
     lines.append(f"  output: {out}" + job.place_note(item, out, {e.output for e in files}))

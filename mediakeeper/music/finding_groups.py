@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mediakeeper.core.decisions import is_open
 from mediakeeper.music.fixplan import parse_number
 from mediakeeper.music.model import TagChange, Track
 from mediakeeper.tags import version_after_write
@@ -37,6 +38,11 @@ class Group:
     @property
     def fixed(self) -> bool:
         return self.first["fixed"]
+
+    @property
+    def open(self) -> bool:
+        """Decisions for a person (``mediakeeper.core.decisions``), not an info finding."""
+        return is_open(self.first)
 
 
 def group_findings(findings: Iterable[dict[str, Any]], tracks: Iterable[Track]) -> list[Group]:

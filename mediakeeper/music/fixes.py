@@ -292,6 +292,12 @@ def read_journal(status_kind_dir: Path) -> list[JournalEntry]:
     return read_journals(status_kind_dir).entries
 
 
+def artist_named(everything: list[JournalEntry], artist: str) -> str:
+    """The journaled spelling of the artist ``artist`` means (as ``_artist_named``)."""
+    key = _artist_named(everything, artist)
+    return next(e.artist for e in everything if caseless(e.artist) == key)
+
+
 def _artist_named(everything: list[JournalEntry], artist: str) -> str:
     """The journaled artist ``artist`` means, found as every command finds a name
     (``mediakeeper.text.matching``), as its :func:`caseless` key: spellings that differ only by
@@ -354,9 +360,8 @@ class JournalUnwritable(MediakeeperError):
     exit_code = 1
 
 
-def undo(
-    status_kind_dir: Path, *, session: str | None = None, artist: str | None = None
-) -> UndoReport:
+def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | None = None,
+         dry_run: bool = False) -> UndoReport:  # fmt: skip
     """Put back the old values of one session's (or one artist's) changes, newest first.
 
     A damaged journal line does not stop the rest from being undone: its change cannot be
@@ -395,6 +400,9 @@ def undo(
             odd += [(step, why) for step in steps]
         else:
             files.append((Path(path), steps, None))
+    if dry_run:
+        would = _net([step for _, steps, _ in files for step in steps])
+        return UndoReport(would, [(s.source, why) for s, why in odd], "", problems=problems)
     journal = ChangeJournal(status_kind_dir, undo_id)
     try:
         done = _carry_out(files, journal, verify=True, changed="was changed again since")

@@ -280,17 +280,20 @@ class Plan:
                     winners.setdefault(key, set()).add(finding.code)
         settled = []
         for finding in findings:
-            kept, lost = [], set()
+            kept, lost, elsewhere = [], set(), []
             for change in finding.changes:
                 key = (change.path, change.tag)
                 if final.get(key, change.old) != change.new:
                     lost |= winners.get(key, set())
+                    elsewhere.append(list(key))
                 elif change.new != change.old:
                     kept.append(change)
             if len(kept) == len(finding.changes):
                 settled.append(finding)
                 continue
             details = dict(finding.details)
+            if elsewhere:  # the tags another finding's fix sets: written, they settle this one
+                details["settled_elsewhere"] = elsewhere
             if lost - {finding.code}:
                 details["superseded_by"] = tuple(sorted(lost - {finding.code}))
             settled.append(replace(finding, changes=tuple(kept), details=details))

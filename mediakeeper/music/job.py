@@ -26,12 +26,14 @@ from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import LibraryError, LookupFailed
 from mediakeeper.core.findings import Finding, finding_record
+from mediakeeper.core.kinds import MUSIC
 from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.fs.checks import CHANGED
 from mediakeeper.fs.names import home_id, is_temp_copy, sort_stale, temp_copy_owner
 from mediakeeper.fs.spares import folders_for as spares_folders
 from mediakeeper.fs.spares import remove as remove_spares
 from mediakeeper.lookup.images import image_suffix
+from mediakeeper.music import settling
 from mediakeeper.music.fixes import ChangeJournal, apply_changes
 from mediakeeper.music.model import TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs
@@ -39,6 +41,7 @@ from mediakeeper.music.rule_base import finding
 from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import is_cover_file, scan_artist
 from mediakeeper.music.work_state import decoded, encoded
+from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import finding_counts
 from mediakeeper.tags import version_after_write
 from mediakeeper.text.slug import slugify
@@ -58,6 +61,10 @@ class Preview:
     findings: list[Finding]
     changes: list[TagChange]
     tracks: tuple[Track, ...] = ()  # for their numbers, when findings of several are grouped
+
+
+# Why an artist is left unidentified when MusicBrainz could not be asked (queue details).
+UNREACHABLE = "not looked up (MusicBrainz was unreachable): run --enrich"
 
 
 @dataclass
@@ -101,81 +108,26 @@ class MusicJob:
             state, parsed, others = self._plan(item)
             if self._resume_needs(state):
                 save_work(work, encoded(state))
-        tracks, findings, changes = state["tracks"], state["findings"], state["changes"]
-
-        journal = ChangeJournal(self.status_dir, self.session, self.write_mode)
-        try:
-            # A fresh plan was made from values read a moment ago by this claim's holder (and
-            # its parses are at hand); a resumed one must check each file again, some changes
-            # may already be in. Our stale copies here are gone already (the scan, or the
-            # look above, removed them).
-            applied = apply_changes(
-                folder, item["key"], changes, journal, verify=resumed, parsed=parsed, swept=True
-            )
-        except OSError as err:
-            raise ItemFailure("fix", f"cannot write tags: {err}") from None
-        loudness, measured = (self._loudness(folder, item["key"], tracks, journal)
-                              if self.replaygain else (0, []))  # fmt: skip
+        tracks, findings = state["tracks"], state["findings"]
+        dismissed = dismissals.standing(item, tree=MUSIC.files_below)  # before any write
+        applied, loudness, measured = self._write(item, state, parsed, resumed=resumed)
         done = set(applied.changes)
         written = {c.path for c in done}
-        if "identified" in state and written:  # the files just written keep their fingerprints
-            from mediakeeper.music.identify_lookups import carry_fingerprints
-
-            carry_fingerprints(self.settings, folder, written)
         why_not = dict(applied.refused)
-        settled = [_settled(f, done, written, why_not) for f in findings]
+        slots = {(c.path, c.tag): c for c in done}
+        settled = [settling.settled(f, slots, written, why_not) for f in findings]
         records = [finding_record(f) for f in settled]
         # A file a fix left alone (read-only, changed meanwhile) is an open issue of its own.
         records += [*_left_alone(applied.left_alone, tracks, item["name"], self.home), *measured]
+        dismissals.close(records, dismissed)
         fixed = sum(f.fixed for f in settled)
         covers = self._fetch_covers(folder, state, tracks) if self.fetch_covers else []
-        lookups = state.get("lookups", {})
-        artist = {
-            "name": item["name"],
-            "folder_name": folder.name,
-            "folder": str(folder),
-            "slug": slug,
-            "session": self.session,
-            "processed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "musicbrainz": state.get("musicbrainz"),
-            "summary": {
-                "tracks": len(tracks),
-                "issues_found": len(records),
-                "issues_resolved": fixed,
-                "changes_written": len(done),  # MusicBrainz ids too: what undo can take back
-                "loudness_changes": loudness,  # --replaygain (undo takes them back too)
-                "refused_changes": [{**asdict(c), "reason": why} for c, why in applied.refused],
-                "covers_fetched": covers,
-            },
-        }
+        artist = self._document(item, state, records, fixed, applied, loudness, covers)
         outputs = ArtistOutputs(self.home, slug)
         outputs.write(artist, _after(tracks, done), records)
 
-        found, resolved = len(records), fixed
-        this_run = {"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved}
-        by_code = finding_counts(records)
-        if self.enrich_only:  # earlier fixes are in the files now: keep counting them
-            found, resolved = _with_earlier_fixes(item, found, resolved, by_code)
-        enriched = "enrichment" in state  # not when MusicBrainz was unreachable: --enrich later
-        result = ItemResult(
-            counts={"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved},
-            details={
-                "slug": slug,
-                "enriched": enriched,
-                "unidentified": "not looked up (MusicBrainz was unreachable): run --enrich"
-                if self._left_for_later(state)
-                else "",
-                "finding_counts": by_code,
-                **state.get("enrichment", {}),
-                **({"identified": state["identified"]} if "identified" in state else {}),
-                **lookups,
-            },
-            summary=f"{count(len(tracks), 'track')}, {count(len(records), 'issue')}, "
-            f"{fixed} fixed" + (_matched(state.get("enrichment")) if enriched else "")
-            + (", lookups left for --enrich" if self._left_for_later(state) else ""),
-            run_counts=this_run if self.enrich_only else None,
-            notices=_others_copies(others),
-        )
+        result = self._result(item, state, records, fixed, loudness)
+        result.notices = _others_copies(others)
         if applied.refused:  # done, and counted as it stands; the person must mend the cause
             change, why = applied.refused[0]
             result.problem = (
@@ -185,6 +137,90 @@ class MusicJob:
         if self._resume_needs(state):  # killed before the runner records it: this result
             save_finished(work, state["token"], result)
         return result
+
+    def _write(self, item: dict[str, Any], state: dict[str, Any], parsed, *, resumed: bool):
+        """The planned fixes written through the change journal, then (--replaygain) the
+        loudness tags: what was applied, how many loudness values changed, and the loudness
+        findings' records."""
+        folder = Path(item["path"])
+        journal = ChangeJournal(self.status_dir, self.session, self.write_mode)
+        try:
+            # A fresh plan was made from values read a moment ago by this claim's holder (and
+            # its parses are at hand); a resumed one must check each file again, some changes
+            # may already be in. Our stale copies here are gone already (the scan, or the
+            # look above, removed them).
+            applied = apply_changes(
+                folder, item["key"], state["changes"], journal, verify=resumed, parsed=parsed,
+                swept=True,
+            )  # fmt: skip
+        except OSError as err:
+            raise ItemFailure("fix", f"cannot write tags: {err}") from None
+        loudness, measured = (self._loudness(folder, item["key"], state["tracks"], journal)
+                              if self.replaygain else (0, []))  # fmt: skip
+        written = {c.path for c in applied.changes}
+        if "identified" in state and written:  # the files just written keep their fingerprints
+            from mediakeeper.music.identify_lookups import carry_fingerprints
+
+            carry_fingerprints(self.settings, folder, written)
+        return applied, loudness, measured
+
+    def _document(
+        self, item: dict[str, Any], state: dict[str, Any], records: list[dict[str, Any]],
+        fixed: int, applied, loudness: int, covers: list[str],
+    ) -> dict[str, Any]:  # fmt: skip
+        """The artist's outputs document (outputs/music/artists/<slug>.json) but its tracks
+        and findings, which ``ArtistOutputs.write`` adds."""
+        folder = Path(item["path"])
+        return {
+            "name": item["name"],
+            "folder_name": folder.name,
+            "folder": str(folder),
+            "slug": slugify(item["key"]),
+            "session": self.session,
+            "processed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "musicbrainz": state.get("musicbrainz"),
+            "summary": {
+                "tracks": len(state["tracks"]),
+                "issues_found": len(records),
+                "issues_resolved": fixed,
+                "changes_written": len(set(applied.changes)),  # ids too: undo takes them back
+                "loudness_changes": loudness,  # --replaygain (undo takes them back too)
+                "refused_changes": [{**asdict(c), "reason": why} for c, why in applied.refused],
+                "covers_fetched": covers,
+            },
+        }
+
+    def _result(
+        self, item: dict[str, Any], state: dict[str, Any], records: list[dict[str, Any]],
+        fixed: int, loudness: int,
+    ) -> ItemResult:  # fmt: skip
+        """What the runner records of the artist: its counts (an --enrich run keeps counting
+        the fixes earlier runs wrote), the details the reports read, and its line."""
+        tracks = state["tracks"]
+        found, resolved = len(records), fixed
+        this_run = {"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved}
+        by_code = finding_counts(records)
+        if self.enrich_only:  # earlier fixes are in the files now: keep counting them
+            found, resolved = _with_earlier_fixes(item, found, resolved, by_code)
+        enriched = "enrichment" in state  # not when MusicBrainz was unreachable: --enrich later
+        later = self._left_for_later(state)  # MusicBrainz unreachable: lookups for --enrich
+        return ItemResult(
+            counts={"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved},
+            details={
+                "slug": slugify(item["key"]),
+                "enriched": enriched,
+                "unidentified": UNREACHABLE if later else "",
+                "finding_counts": by_code,
+                **({"loudness_changes": loudness} if self.replaygain else {}),
+                **state.get("enrichment", {}),
+                **({"identified": state["identified"]} if "identified" in state else {}),
+                **state.get("lookups", {}),
+            },
+            summary=f"{count(len(tracks), 'track')}, {count(len(records), 'issue')}, "
+            f"{fixed} fixed" + (_matched(state.get("enrichment")) if enriched else "")
+            + (", lookups left for --enrich" if later else ""),
+            run_counts=this_run if self.enrich_only else None,
+        )
 
     def close(self, items: list[dict[str, Any]]) -> None:
         """The batch has ended: the originals that tag writes kept for reuse go (this batch's,
@@ -398,14 +434,6 @@ def _remove(paths: Iterable[str]) -> None:
         Path(path).unlink(missing_ok=True)
 
 
-def _fixed(finding: Finding, done: set[TagChange], written: set[str]) -> bool:
-    """Its changes are all in; or, for a finding that any rewrite of its file resolves
-    (details["resolved_by_rewrite"], a legacy ID3v1 tag), its file was written."""
-    if finding.details.get("resolved_by_rewrite"):
-        return finding.path in written
-    return bool(finding.changes) and all(c in done for c in finding.changes)
-
-
 def _left_alone(
     coded: Mapping[str, tuple[str, str]], tracks: list[Track], artist: str, home: Path
 ) -> list[dict[str, Any]]:
@@ -420,24 +448,6 @@ def _left_alone(
         found = finding(code, path, albums.get(path, posixpath.dirname(path)), message + ".")
         records.append(finding_record(found))
     return records
-
-
-def _why_not(finding: Finding, refused: Mapping[TagChange, str]) -> str | None:
-    """Why a fix planned for the finding was not written, if one was refused."""
-    for change in finding.changes:
-        if change in refused:
-            return refused[change]
-    return None
-
-
-def _settled(
-    finding: Finding, done: set[TagChange], written: set[str], refused: Mapping[TagChange, str]
-) -> Finding:
-    """The finding as the writes left it: fixed, or with why its planned fix was not written."""
-    if _fixed(finding, done, written):
-        return replace(finding, fixed=True)
-    why = _why_not(finding, refused)
-    return finding if why is None else replace(finding, not_written=why)
 
 
 def _after(tracks: list[Track], done: set[TagChange]) -> list[Track]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core.commands import tool_command
+from mediakeeper.core.decisions import is_open
 from mediakeeper.core.kinds import MUSIC
 from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text, encode_text
 from mediakeeper.music.finding_groups import group_findings
@@ -126,7 +127,8 @@ def render_report(
     albums: dict[str, list[dict]] = {}
     for finding in sorted(findings, key=lambda f: (f["album"] != "", f["album"].casefold())):
         albums.setdefault(finding["album"], []).append(finding)
-    written = (artist.get("summary") or {}).get("changes_written", 0)
+    summary = artist.get("summary") or {}
+    written = summary.get("changes_written", 0) + summary.get("loudness_changes", 0)
     undo = f"{tool_command('undo', home)} --artist {shlex.quote(artist['name'])}"
     return render(
         MUSIC.report_template,
@@ -137,6 +139,7 @@ def render_report(
             for album, found in albums.items()
         ],
         fixed=[f for f in findings if f["fixed"]],
-        open=[f for f in findings if not f["fixed"]],
+        open=[f for f in findings if is_open(f)],
+        loudness=summary.get("loudness_changes", 0),
         undo=undo if written else "",
     )

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.core.decisions import settled
 from mediakeeper.core.errors import TransitionError
 from mediakeeper.system.processes import is_running, own_start_time
 
@@ -327,14 +328,15 @@ def default_folder_exists(path: str) -> bool:
 
 
 def finding_counts(findings: Iterable[Mapping[str, Any]]) -> dict[str, list[int]]:
-    """What a job puts in an item's details for the reports: code -> [found, fixed]. Reading
+    """What a job puts in an item's details for the reports: code -> [found, settled] (fixed,
+    or decided by a person: ``decisions.settled``). Reading
     it from the queue spares a report opening every output document (930 of them after a
     full pass, a quarter of a second)."""
     counts: dict[str, list[int]] = {}
     for finding in findings:
         tally = counts.setdefault(str(finding["code"]), [0, 0])
         tally[0] += 1
-        tally[1] += bool(finding.get("fixed"))
+        tally[1] += settled(finding)
     return counts
 
 

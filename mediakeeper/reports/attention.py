@@ -3,8 +3,8 @@ completed but not identified (movies offline or without a match). Pure: records 
 The queues' errors and skipped items are listed beside it, with their messages and the
 commands that retry them (``progress.outstanding``).
 
-"Open" is a finding of severity error or warning that was not fixed (info findings are worth
-knowing, not a decision). Each open finding is one decision; the list leads with the items
+"Open" is ``mediakeeper.core.decisions``' one definition (info findings are worth knowing, not a
+decision). Each open finding is one decision; the list leads with the items
 that have an error-level one, then the rest, each with its open codes and the path of its
 issue report under the data home. It is the queues' now, whichever week a report is about.
 """
@@ -15,23 +15,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mediakeeper.core import kinds
+from mediakeeper.core import kinds, rule_plugins
+from mediakeeper.core.decisions import item_decisions, open_by_code, severity_of
 from mediakeeper.core.findings import SEVERITIES
-from mediakeeper.core.rule_plugins import severity_of
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.reports.pace import nouns, one_line
 from mediakeeper.reports.records import INDEX_FILE, OUTPUT_DIRS, Findings, QueueRecord, Records
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
 
-OPEN_SEVERITIES = ("error", "warning")
 ERROR_LEVEL, WARNING_LEVEL = 0, 1
 
 
 def severity_rank(code: str) -> int:
     """error 0, warning 1, info 2 (a plugin's code as a built-in's); a code this installation
     does not know after them."""
-    severity = severity_of(code)
+    severity = rule_plugins.severity_of(code)
     return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
 
 
@@ -52,11 +51,7 @@ class NeedsYou:
     codes: tuple[OpenCode, ...]  # error codes first, then warnings, then by name
     note: str  # why the item is not identified ("": it is)
     report: str  # its issue report, relative to the data home ("": none yet)
-
-    @property
-    def decisions(self) -> int:
-        """Its open findings; an unidentified item without any is one decision."""
-        return sum(c.open for c in self.codes) or 1
+    decisions: int  # decisions.item_decisions: its open findings, or 1 for an unidentified item
 
     def codes_text(self) -> str:
         """``unreadable-file, track-gap ×2``."""
@@ -92,13 +87,7 @@ class KindAttention:
 
 
 def open_codes(findings: Findings | None) -> tuple[OpenCode, ...]:
-    if not findings:
-        return ()
-    found = [
-        OpenCode(code, severity, n - fixed)
-        for code, (n, fixed) in findings.items()
-        if (severity := severity_of(code)) in OPEN_SEVERITIES and n > fixed
-    ]
+    found = [OpenCode(code, severity_of(code), n) for code, n in open_by_code(findings).items()]
     return tuple(sorted(found, key=lambda c: (severity_rank(c.code), c.code)))
 
 
@@ -117,15 +106,16 @@ def needs_you(queue: QueueRecord, latest: Mapping[tuple[str, str], Findings | No
         name = str(item.get("name") or item.get("key"))
         if status != COMPLETED:
             continue
-        codes = open_codes(latest.get((queue.kind, item.get("key"))))
+        tallies = latest.get((queue.kind, item.get("key")))
+        codes = open_codes(tallies)
         why = (item.get("details") or {}).get("unidentified") or ""
-        if not codes and not why:
+        decisions = item_decisions({"finding_counts": tallies, "unidentified": why})
+        if not decisions:
             continue
         level = ERROR_LEVEL if any(c.severity == "error" for c in codes) else WARNING_LEVEL
         note = one_line(str(why))  # says itself that it is not identified, and what to do
-        yield NeedsYou(
-            queue.kind, name, level, codes, note, report_path(queue.kind, item) if reports else ""
-        )
+        report = report_path(queue.kind, item) if reports else ""
+        yield NeedsYou(queue.kind, name, level, codes, note, report, decisions)
 
 
 def attention(records: Records, queues: Iterable[QueueRecord] | None = None):

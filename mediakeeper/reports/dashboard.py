@@ -15,10 +15,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 from mediakeeper.core.commands import kind_command, queue_manager
+from mediakeeper.core.decisions import status_word
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.queue.items import ERROR, SKIPPED
 from mediakeeper.reports.attention import ERROR_LEVEL
-from mediakeeper.reports.pace import UNIDENTIFIED, Outstanding, QueueProgress, outstanding
+from mediakeeper.reports.pace import Outstanding, QueueProgress, outstanding, unidentified
 from mediakeeper.reports.records import Records, gather
 from mediakeeper.reports.weekly import (
     CONTEXT,
@@ -36,7 +37,7 @@ LAST_SESSIONS = 5
 ATTENTION_SHOWN = 10
 BAR_WIDTH = 30
 NAME_WIDTH = 28
-LINE_WIDTH = 100
+LINE_WIDTH = 80  # a terminal of 80 columns shows every line whole (a command is never cut)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def build_dashboard(records: Records, now: datetime, *, home: str = "") -> Dashb
     recent = sorted(records.sessions, key=lambda s: (s.started_at, s.id), reverse=True)
     rows = tuple(session_line(s, week.week, now) for s in recent[:LAST_SESSIONS])
     waiting = [o for queue in records.queues for o in outstanding(queue)]
-    # Errors first, then skipped, then the unidentified; stable within each queue.
+    # Failed first, then skipped; stable within each queue.
     waiting.sort(key=lambda o: {ERROR: 0, SKIPPED: 1}.get(o.status, 2))
     return Dashboard(
         now=now,
@@ -85,7 +86,7 @@ def build_dashboard(records: Records, now: datetime, *, home: str = "") -> Dashb
         session_count=len(records.sessions),
         attention=tuple(waiting[:ATTENTION_SHOWN]),
         attention_total=len(waiting),
-        unidentified=sum(1 for o in waiting if o.status == UNIDENTIFIED),
+        unidentified=sum(unidentified(queue) for queue in records.queues),
     )
 
 
@@ -103,6 +104,18 @@ def text_bar(percent: float, width: int = BAR_WIDTH) -> str:
     """``[#########---------------------]``: plain characters, fine in a log or a pipe."""
     filled = min(width, max(0, math.floor(width * percent / 100)))
     return "[" + "#" * filled + "-" * (width - filled) + "]"
+
+
+def packed(parts: list[str], indent: str, width: int = LINE_WIDTH) -> list[str]:
+    """``parts`` joined by " · " into as few lines as fit ``width``."""
+    lines = [indent]
+    for part in parts:
+        joined = f"{lines[-1]} · {part}" if lines[-1].strip() else lines[-1] + part
+        if len(joined) > width and lines[-1].strip():
+            lines.append(indent + part)
+        else:
+            lines[-1] = joined
+    return lines
 
 
 def plain(text: str, width: int | None = None) -> str:
@@ -134,11 +147,10 @@ def render_text(d: Dashboard) -> str:
     lines += ["", f"LAST SESSIONS  ({d.session_count:,} in all)" if d.sessions else "LAST SESSIONS"]
     if not d.sessions:
         lines.append(f"  none yet: {d.batch_command}")
-    for s in d.sessions:
+    for s in d.sessions:  # its id says its day and kind: the row gives its time (80 columns)
         lines.append(
-            f"  {plain(s.id, 24):<24} {plain(s.kind, 8):<8} {format_moment(s.started)}  "
-            f"{s.duration:>11}  {plain(s.outcome, 11):<11} "
-            f"{s.items_done:>4,} done {s.failed:>3,} failed"
+            f"  {plain(s.id, 24):<24} {format_moment(s.started)[-5:]}  {s.duration:>10}  "
+            f"{plain(s.outcome, 11):<11} {s.items_done:>4,} done {s.failed:>3,} failed"
         )
     return "\n".join(lines) + "\n"
 
@@ -158,7 +170,7 @@ def _queue_lines(d: Dashboard) -> list[str]:
             + (f", {q.skipped:,} skipped" if q.skipped else "")
         )
         lines.append(
-            pad + " · ".join(f"{s.replace('_', ' ')} {n:,}" for s, n in q.statuses.items())
+            pad + " · ".join(f"{status_word(s)} {n:,}" for s, n in q.statuses.items())
         )
         if q.stages:  # where the items in progress are (a conversion's stage)
             at = ", ".join(f"{n:,} {stage}" for stage, n in q.stages.items())
@@ -171,21 +183,20 @@ def _week_lines(d: Dashboard) -> list[str]:
     """THIS WEEK: what was completed, found, fixed and made, and the time it took."""
     w = d.week
     lines = ["", f"THIS WEEK  {w.week.label} · {w.week.span()}"]
-    done = " · ".join(
-        f"{q.plural} completed {len(wq.completed):,}"
-        for wq, q in zip(w.queues, d.queues, strict=True)
-    )
-    figures = [done]
+    # A kind that makes something says its items on its own line below.
+    done = [f"{q.done_label} {len(q.completed):,}" for q in w.queues if q.made is None]
+    figures = [" · ".join(done)] if done else []
     if w.has_tracks:
         figures.append(f"tracks {w.tracks:,}")
     figures.append(f"issues {w.issues_found:,} found, {w.issues_resolved:,} resolved")
     if w.counts_changes:
         figures.append(f"tag changes {w.changes:,}")
-    lines.append("  " + " · ".join(figures))
+    lines += packed(figures, "  ")
     for q in w.making:  # what the weekly report counts, from the same records
         nouns = (q.makes, q.progress.noun, q.progress.plural)
         lines.append(f"  {q.makes.verb} {q.made.describe(*nouns)}")
-        lines.append(f"    in all {q.made_in_all.describe(*nouns)}")
+        if q.made_before:
+            lines.append(f"    in all {q.made_in_all.describe(*nouns)}")
     lines.append(
         f"  time invested {format_duration(w.seconds)} in {count(len(w.sessions), 'session')}"
         f" · lookups {w.lookups:,}, "
@@ -201,7 +212,7 @@ def attention_lines(d: Dashboard) -> list[str]:
     lines = [
         "",
         f"NEEDS ATTENTION  {count(d.week.decisions, 'decision', spec=',')}"
-        f" · {count(errors, 'error', spec=',')}, {skipped:,} skipped"
+        f" · {errors:,} failed, {skipped:,} skipped"
         + (f", {d.unidentified:,} not identified" if d.unidentified else ""),
     ]
     for a in d.week.attention:
@@ -220,10 +231,10 @@ def attention_lines(d: Dashboard) -> list[str]:
             more = f"    … and {len(a.items) - ATTENTION_SHOWN:,} more"
             lines.append(more + (f": {a.index} lists them all" if a.index else ""))
     if not d.attention and not d.week.decisions:
-        lines.append("  nothing: no open findings, no errors and no skipped items")
+        lines.append("  nothing: no open findings, no failed and no skipped items")
     for o in d.attention:
         where = f"{o.stage}: " if o.stage else ""
-        head = f"  {o.status:<8} {plain(o.name, NAME_WIDTH):<{NAME_WIDTH}}  {o.kind:<6}  "
+        head = f"  {o.word:<8} {plain(o.name, NAME_WIDTH):<{NAME_WIDTH}}  {o.kind:<6}  "
         lines.append(head + plain(where + o.message, max(20, LINE_WIDTH - len(head))))
     if d.attention_total > len(d.attention):
         lines.append(f"  … and {d.attention_total - len(d.attention):,} more")

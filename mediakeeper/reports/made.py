@@ -34,10 +34,14 @@ class Made:
         """``["1.5 h of audio", "540.0 MB saved"]``: what ``makes`` says its kind counts."""
         said = [f"{self.hours:.1f} h of audio"]
         if makes.saved:
-            said.append(f"{format_size(self.bytes_saved)} saved")
+            said.append(space_said(self.bytes_saved))
         if makes.copies:
             said.append(f"{self.copied:,} {makes.copies}")
         return said
+
+    def figures(self, makes: Makes) -> str:
+        """``7 · 1.5 h of audio · 540.0 MB saved``: under a label that names the items."""
+        return " · ".join([f"{self.items:,}", *self.phrases(makes)])
 
     def describe(self, makes: Makes, noun: str, plural: str) -> str:
         """``3 books · 2.5 h of audio · 2 joined without re-encoding``."""
@@ -56,6 +60,14 @@ def made(
         bytes_saved=int(sum(number(i, "bytes_before") - number(i, "bytes_after") for i in items)),
         copied=sum((kind, i.get("key")) in copied for i in items),
     )
+
+
+def space_said(saved: int) -> str:
+    """``"540.0 MB saved"``; a conversion that made the files larger (a lossless profile over
+    lossy sources) says so, never "-4 kB saved"."""
+    if saved < 0:
+        return f"{format_size(-saved)} larger than the sources"
+    return f"{format_size(saved)} saved"
 
 
 def number(item: Mapping[str, Any], key: str) -> float:

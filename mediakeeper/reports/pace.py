@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from mediakeeper.core import kinds
+from mediakeeper.core.decisions import status_word
 from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED, STATUSES, stages_in_progress
 from mediakeeper.reports.records import QueueRecord
 from mediakeeper.reports.weeks import Week, parse_time
@@ -29,7 +30,6 @@ PACE_WEEKS = 4
 MIN_PACE_DAYS = 7.0  # the shortest time a pace is measured over
 FAR_AWAY_DAYS = 100 * 365  # beyond this a projected date means nothing
 MESSAGE_LENGTH = 300
-UNIDENTIFIED = "unidentified"  # an Outstanding that is completed, but not identified
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,10 @@ class Outstanding:
     stage: str
     attempts: int
     at: datetime | None
+
+    @property
+    def word(self) -> str:
+        return status_word(self.status)
 
 
 def percent(part: int, whole: int) -> float:
@@ -211,19 +215,22 @@ def combined_pace(
     return pace
 
 
+def unidentified(queue: QueueRecord) -> int:
+    """Its completed items that are not identified (offline, no match)."""
+    return sum(
+        1
+        for item in queue.items
+        if item.get("status") == COMPLETED and (item.get("details") or {}).get("unidentified")
+    )
+
+
 def outstanding(queue: QueueRecord) -> list[Outstanding]:
-    """The queue's errored items, then its skipped ones, each with its latest message; then
-    the completed ones that are not identified (offline, no match), each with why."""
+    """The queue's failed items, then its skipped ones, each with its latest message. A
+    completed item not identified (offline, no match) is none of them: it is a decision,
+    listed with its findings and what looks it up (``attention``), counted apart here."""
     found = []
     for item in queue.items:
         status = item.get("status")
-        why = (item.get("details") or {}).get("unidentified") if status == COMPLETED else ""
-        if why:
-            found.append(
-                Outstanding(queue.kind, str(item.get("name") or item.get("key")), UNIDENTIFIED,
-                            one_line(str(why)), "", int(item.get("attempts") or 0), None)
-            )  # fmt: skip
-            continue
         if status not in (ERROR, SKIPPED):
             continue
         history = item.get("error_history") or []

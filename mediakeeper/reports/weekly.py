@@ -33,6 +33,7 @@ from typing import Any
 from mediakeeper.batch.session_log import RUNNING, SessionRecord
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import queue_manager
+from mediakeeper.core.decisions import DECIDING, severity_of
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.reports import records as rec
@@ -88,6 +89,11 @@ class CodeCount:
     found: int
     resolved: int
 
+    @property
+    def open(self) -> int | None:
+        """Its open decisions; None for an info code, found but never a decision."""
+        return self.found - self.resolved if severity_of(self.code) in DECIDING else None
+
 
 @dataclass(frozen=True)
 class QueueWeek:
@@ -114,6 +120,17 @@ class QueueWeek:
     @property
     def makes(self) -> kinds.Makes | None:
         return kinds.get(self.kind).makes
+
+    @property
+    def done_label(self) -> str:
+        """``albums converted``, ``albums verified``, ``artists completed``: what its figure of
+        the week counts, so two queues of albums never read as the same line."""
+        return f"{self.progress.plural} {self.makes.verb if self.makes else 'completed'}"
+
+    @property
+    def made_before(self) -> bool:
+        """Whether its items made in all are more than this week's (else one figure says both)."""
+        return bool(self.made_in_all and self.made and self.made_in_all.items > self.made.items)
 
     @property
     def counts_tracks(self) -> bool:
@@ -281,7 +298,9 @@ def _queue_week(
     without_output = 0
     has_outputs = queue.kind in rec.OUTPUT_DIRS
     for _, _, item in done:
-        findings = records.findings.get((queue.kind, item.get("key")))
+        at = (queue.kind, item.get("key"))
+        # The week's own when gathered for it (a report of a past week), else as they stand.
+        findings = records.findings[at] if at in records.findings else records.latest.get(at)
         if findings is None:
             without_output += has_outputs
             continue
@@ -299,8 +318,9 @@ def _queue_week(
         progress=queue_progress(queue, week, as_of, current),
         completed=tuple(name for _, name, _ in done),
         tracks=sum(_count(item.get("track_count")) for _, _, item in done),
-        issues_found=sum(_count(item.get("issues_found")) for _, _, item in done),
-        issues_resolved=sum(_count(item.get("issues_resolved")) for _, _, item in done),
+        # From the same tallies as the table by code, so the two agree for every kind.
+        issues_found=sum(found.values()),
+        issues_resolved=sum(resolved.values()),
         by_code=tuple(CodeCount(c, found[c], resolved[c]) for c in by_code),
         has_outputs=has_outputs,
         without_output=without_output,

@@ -24,6 +24,7 @@ from jinja2 import (
 from jinja2.bccache import Bucket
 
 from mediakeeper.core.commands import kind_command, queue_manager
+from mediakeeper.core.decisions import MEANING, status_word
 from mediakeeper.text.wording import count, queue_name
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -64,10 +65,15 @@ def environment() -> Environment:
     env.filters["shell"] = shlex.quote
     env.filters["code"] = markdown_code
     env.filters["under"] = path_under
+    env.filters["status"] = status_word
+    # A folder name's stand-in for "/" (U+29F8, "AC⧸DC") shown as the "/" it stands for on a
+    # page: few fonts draw it, and a browser showed a box.
+    env.filters["shown"] = lambda name: str(name).replace("\u29f8", "/")
     env.globals["queue_manager"] = queue_manager
     env.globals["kind_command"] = kind_command
     env.globals["queue_name"] = queue_name
     env.globals["count"] = count  # "1 session", "2 sessions": as every message says it
+    env.globals["decision_means"] = MEANING
     return env
 
 

@@ -140,7 +140,8 @@ class VerifyJob:
         _write_outputs(self.home, slug, document)
         errors = sum(r["severity"] != "info" for r in records)
         return ItemResult(
-            counts={"track_count": len(entries), "issues_found": errors, "issues_resolved": 0},
+            counts={"track_count": len(entries), "issues_found": len(records),
+                    "issues_resolved": 0},
             details={"slug": slug, "finding_counts": finding_counts(records), "seconds": seconds},
             summary=f"{len(entries)} files, {seconds / 60:.1f} min of audio: "
             + (f"{errors} damaged or changed" if errors else "all whole"),

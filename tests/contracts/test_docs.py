@@ -21,6 +21,7 @@ SCRIPTS = (
     "process_music_batch",
     "music_queue_manager",
     "undo_changes",
+    "decide",
     "process_movie_batch",
     "movie_queue_manager",
     "process_conversion_batch",

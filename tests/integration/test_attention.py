@@ -9,6 +9,8 @@ paced over four weeks, and a skipped item kept a finish date forever.
 
 from __future__ import annotations
 
+import html as html_module
+import json
 import os
 import re
 import shutil
@@ -25,7 +27,7 @@ from mediakeeper.reports.weeks import Week
 REPO = Path(__file__).resolve().parents[2]
 
 
-def script(name: str, *args, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+def script(name: str, *args, cwd: Path = REPO, code: int = 0) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("MEDIAKEEPER_HOME", "TMDB_API_KEY")}
     env["PYTHONPATH"] = str(REPO)
     result = subprocess.run(
@@ -37,7 +39,7 @@ def script(name: str, *args, cwd: Path = REPO) -> subprocess.CompletedProcess[st
         timeout=120,
         check=False,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == code, result.stdout + result.stderr
     return result
 
 
@@ -60,7 +62,8 @@ def links(markdown: str, base: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory) -> Path:
     cwd = tmp_path_factory.mktemp("demo")
-    script("-m mediakeeper.demo", cwd=cwd)
+    shown = script("-m mediakeeper.demo", cwd=cwd).stdout
+    (cwd / "demo.out").write_text(shown, encoding="utf-8")  # what the demo said, for the counts
     return cwd / "demo"
 
 
@@ -72,15 +75,22 @@ def test_the_weekly_report_leads_with_the_open_findings(demo_home):
     # Open = error or warning, not fixed: Radiohead (unreadable-file, skipped-folder,
     # link-outside-library and the whitespace its link keeps,
     # track-gap), Metallica (missing-artist), Björk (filename-mismatch x2), AC/DC
-    # (low-bitrate), Pink Floyd (inconsistent-year), The Beatles (legacy-tag).
-    assert "### Music: 11 decisions in 6 artists" in attention
+    # (low-bitrate), Pink Floyd (inconsistent-year; and its untagged track's missing-artist,
+    # missing-title, missing-year), The Beatles (legacy-tag).
+    assert "### Music: 14 decisions in 6 artists" in attention
+    # The verify step's findings are errors, so decisions too: Miles Davis's damaged track
+    # (decode-error and audio-md5-mismatch), Radiohead's cut-off track (decode-error).
+    assert "### Verify: 3 decisions in 2 albums" in attention
+    # The conversion refused those two damaged sources: two failed items, not "errors".
+    assert "### Conversions queue: 2 failed, 0 skipped" in attention
     errors, warnings = attention.split("**Warnings**")
     assert "`unreadable-file`" in errors and "`missing-artist`" in errors
     assert errors.index("Radiohead") < errors.index("Metallica")  # the most decisions first
     assert "| Björk | `filename-mismatch` ×2 |" in warnings
     assert "`low-bitrate`" in warnings and "`unreadable-file`" not in warnings
     reports = links(attention, md.parent)
-    assert len(reports) == 7  # six artists and the index
+    # Six artists and the music index; two albums and the verify index.
+    assert len(reports) == 10
     assert all(path.resolve().is_file() for path in reports), reports
     assert (md.parent / "../../issues/music/index.md").resolve() in [p.resolve() for p in reports]
 
@@ -98,7 +108,7 @@ def test_the_issues_table_puts_errors_first(demo_home):
 def test_the_index_lists_every_issue_report_what_needs_a_person_first(demo_home):
     index = demo_home / "issues" / "music" / "index.md"
     text = index.read_text(encoding="utf-8")
-    assert "**11 decisions in 6 artists.**" in text
+    assert "**14 decisions in 6 artists.**" in text
     assert text.index("## Errors") < text.index("## Warnings") < text.index("## Nothing to decide")
     targets = links(text, index.parent)
     reports = sorted(p for p in index.parent.glob("*.md") if p.name != "index.md")
@@ -109,9 +119,12 @@ def test_the_index_lists_every_issue_report_what_needs_a_person_first(demo_home)
 def test_the_dashboard_leads_with_the_open_findings(demo_home, tmp_path):
     text = script("utilities/media_dashboard.py", "--home", demo_home).stdout
     lines = text.splitlines()
-    assert lines[2].startswith("NEEDS ATTENTION  11 decisions · 0 errors, 0 skipped")
+    # 14 music decisions + 3 verify ones; the two conversions refused for their damaged source.
+    assert lines[2].startswith("NEEDS ATTENTION  17 decisions · 2 failed, 0 skipped")
+    assert "  verify: 3 decisions in 2 albums · every report: issues/verify/index.md" in lines
+    assert "  conversions  " in text and "completed 7 · failed 2 · skipped 0" in text
     assert "nothing:" not in text
-    headline = "  music: 11 decisions in 6 artists · every report: issues/music/index.md"
+    headline = "  music: 14 decisions in 6 artists · every report: issues/music/index.md"
     assert lines.index(headline) < lines.index("QUEUES")
     assert lines[4].split()[:2] == ["error", "Radiohead"]
     assert "             issues/music/radiohead-" in lines[5]
@@ -120,8 +133,44 @@ def test_the_dashboard_leads_with_the_open_findings(demo_home, tmp_path):
     script("utilities/media_dashboard.py", "--home", demo_home, "--html", page)
     html = page.read_text(encoding="utf-8")
     assert html.index('id="attention-heading"') < html.index('id="queues-heading"')
-    hrefs = re.findall(r'<a href="([^"]+)">issues/music/', html)
+    hrefs = re.findall(r'<a href="([^"]*issues/music/[^"]+)"', html)
     assert len(hrefs) == 7 and all((page.parent / h).resolve().is_file() for h in hrefs), hrefs
+    # Issue 36: "AC⧸DC" (a folder name's stand-in for "/") showed a box: the page says AC/DC.
+    assert "<td>AC/DC</td>" in html and "AC\u29f8DC" not in html
+
+
+REPORT_LINKS = """<script>
+(function () {
+  const links = [...document.querySelectorAll("td a")].map(a => {
+    let box = a.parentElement;  // the table's own scroll box, which would hide it
+    while (box && getComputedStyle(box).overflowX !== "auto") box = box.parentElement;
+    return {text: a.textContent, right: a.getBoundingClientRect().right,
+            box: box ? box.getBoundingClientRect().right : document.documentElement.clientWidth};
+  });
+  parent.document.getElementById("measured").textContent = JSON.stringify(links);
+})();
+</script>"""
+
+
+@pytest.mark.parametrize("width", [390, 880, 1280])
+def test_each_issue_report_link_is_on_screen_without_scrolling(demo_home, tmp_path, width):
+    """Issue 36: at 390 px the issue-report column was cut off (each link's text its path)."""
+    from tests.integration.test_report_layout import framed, window
+    from tests.integration.test_reports import chromium
+
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium is not installed")
+    _, md = this_week_report(demo_home)
+    board = tmp_path / "dashboard.html"
+    script("utilities/media_dashboard.py", "--home", demo_home, "--html", board)
+    for page in (md.with_suffix(".html"), board):
+        run = chromium(tmp_path, "--dump-dom", window(width),
+                       framed(page, tmp_path, width, REPORT_LINKS).as_uri())  # fmt: skip
+        assert run.returncode == 0, run.stderr[-2000:]
+        found = re.search(r'<pre id="measured">(.*?)</pre>', run.stdout, re.S)
+        links = json.loads(html_module.unescape(found.group(1)))
+        assert len(links) == 8 and {link["text"] for link in links} == {"report"}, links
+        assert [link for link in links if link["right"] > link["box"]] == [], (page, links)
 
 
 def test_the_weekly_page_in_chromium_leads_with_what_needs_the_user(demo_home, tmp_path):
@@ -137,10 +186,41 @@ def test_the_weekly_page_in_chromium_leads_with_what_needs_the_user(demo_home, t
     assert dom.returncode == 0, dom.stderr[-2000:]
     page = dom.stdout
     assert page.index('id="attention-heading"') < page.index('id="week-heading"')
-    assert "Music: 11 decisions in 6 artists" in page
+    assert "Music: 14 decisions in 6 artists" in page
     assert '<code class="severity-error">unreadable-file</code>' in page
     assert '<a href="../../issues/music/index.md">' in page
     assert "Nothing:" not in page
+
+
+def test_every_surface_tells_the_same_count_on_the_demo(demo_home):
+    """Issue 36: one definition of a decision, one count: each batch's closing line, each
+    kind's index, the weekly report, the dashboard and ``decide`` agree (14 + 3 = 17)."""
+    said = (demo_home.parent / "demo.out").read_text(encoding="utf-8")
+    assert re.findall(r"^needs you: (.+)$", said, re.M) == [
+        "14 decisions in 6 artists",  # the music batch
+        "3 decisions in 2 albums",  # the verify batch; the conversion batch has none
+    ]
+    for kind, headline in (
+        ("music", "14 decisions in 6 artists"),
+        ("verify", "3 decisions in 2 albums"),
+    ):
+        index = (demo_home / "issues" / kind / "index.md").read_text(encoding="utf-8")
+        assert f"**{headline}.**" in index
+    assert "Nothing to decide: no open findings." in (
+        demo_home / "issues" / "conversions" / "index.md"
+    ).read_text(encoding="utf-8")  # lossy-source-copied is info: found, never a decision
+    text, _ = this_week_report(demo_home)
+    kinds = re.findall(r"^### (\w+): (\d+) decisions? in", text, re.M)
+    assert kinds == [("Music", "14"), ("Verify", "3")]
+    board = script("utilities/media_dashboard.py", "--home", demo_home).stdout
+    assert "NEEDS ATTENTION  17 decisions · 2 failed" in board
+    listing = script("utilities/decide.py", "--home", demo_home).stdout
+    assert listing.startswith("17 decisions in 8 items, worst first:")
+    assert len(re.findall(r"^ +\d+\. (music|verify) ", listing, re.M)) == 8
+    # The weekly table's "open" column counts decisions only; an info code is never open.
+    assert "| `missing-cover` | 1 | 0 | — (info) |" in text
+    assert "| `lossy-source-copied` | 51 | 0 | — (info) |" in text
+    assert "| `filename-mismatch` | 2 | 0 | 2 |" in text
 
 
 # ---- movies --------------------------------------------------------------------------------
@@ -152,13 +232,18 @@ def test_movies_not_identified_and_without_a_video_are_in_the_attention_section(
     (library / "Kill Bill" / "kb.mkv").write_bytes(b"not really a video")
     (library / "Empty (2000)").mkdir()
     home = tmp_path / "home"
-    script("utilities/process_movie_batch.py", "--home", home, "--library", library, "--offline")
+    batch = ("utilities/process_movie_batch.py", "--home", home, "--library", library, "--offline")
+    script(*batch, code=1)  # both need a decision
     text, _ = this_week_report(home)
     attention = section(text, "Needs attention")
     assert "### Movies: 2 decisions in 2 movies" in attention
     errors, warnings = attention.split("**Warnings**")
     assert "| Empty (2000) | `no-video-file` · not identified yet (offline)" in errors
     assert "| Kill Bill | `missing-year-in-name` · not identified yet (offline)" in warnings
+    # What looks them up is said beside them; no queue table repeats them with the advice to
+    # --reset-errors, which only retries failed items (issue 36).
+    assert "--enrich\\` looks it up" in warnings
+    assert "Movies queue" not in attention and "--reset-errors" not in attention
     index = (home / "issues" / "movies" / "index.md").read_text(encoding="utf-8")
     assert "[empty-2000-" in index and "[kill-bill-" in index
 

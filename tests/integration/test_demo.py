@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -14,12 +15,14 @@ from mediakeeper.core.commands import tool_command
 from mediakeeper.core.findings import codes_of
 from mediakeeper.music import loudness
 from mediakeeper.music.rule_base import WRITE_CODES
+from mediakeeper.text.width import width
 
 
 def run_demo(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mediakeeper.demo", *args],
         cwd=cwd,
+        env={**os.environ, "COLUMNS": "80"},  # as an 80-column terminal
         capture_output=True,
         text=True,
         timeout=120,
@@ -52,6 +55,20 @@ def demo_run(tmp_path_factory):
     second = run_demo(cwd)  # wipes and rebuilds the same folder
     assert second.returncode == 0, second.stdout + second.stderr
     return cwd, second, first_findings
+
+
+def test_its_own_text_fits_an_80_column_terminal(demo_run):
+    """Issue 36: the demo's text was filled to 92 columns, so an 80-column terminal broke its
+    lines mid-word; it is filled to the terminal's width. Commands and paths stay whole (a
+    command cut in two could not be pasted)."""
+    cwd, done, _ = demo_run
+    intro, rest = done.stdout.split("\n1. Process", 1)
+    closing = rest.split("5. What to look at next", 1)[1]
+    prose = [line for line in (intro + closing).splitlines()
+             if str(cwd) not in line and sys.executable not in line]  # fmt: skip
+    assert len(prose) > 40
+    assert any(line.startswith('      artist spelled "the beatles"') for line in prose)
+    assert [line for line in prose if width(line) > 80] == []
 
 
 def test_the_queue_shows_every_artist_completed(demo_run):

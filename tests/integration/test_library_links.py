@@ -57,7 +57,7 @@ def test_a_batch_follows_no_folder_link_and_writes_nothing_outside_the_library(
     before = tree_bytes(outside)
 
     run = music_script("process_music_batch.py", "--home", home, "--library", lib)
-    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.returncode == 1, run.stdout + run.stderr  # decisions left
     assert f"Away: a link to a folder outside the library ({outside}), not followed" in run.stdout
     assert "Self Loop: a link to a folder that loops, not followed" in run.stdout
     assert (
@@ -124,7 +124,7 @@ def test_movie_folders_follow_the_same_rule(fake, tmp_path):
     (lib / "Again").symlink_to(lib)
     home = tmp_path / "home"
     run = movie_batch(fake, home, lib, "--offline", key=None)
-    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.returncode == 1, run.stdout + run.stderr  # decisions left
     assert "Again: a link to a folder that loops, not followed" in run.stdout
     assert "Alien (1979): a link to a folder outside the library" in run.stdout
     assert list(queue_of(home)) == ["Heat (1995)"]

@@ -210,7 +210,7 @@ def test_ambiguous_and_unmatched_movies_write_nothing(fake, tmp_path):
     before = tree(library)
     home = tmp_path / "home"
     result = run(fake, home, library)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr  # decisions left: exit 1
     assert tree(library) == before
     assert api_calls(fake) == ["/3/search/movie"] * 5  # a search each, never details
 
@@ -244,7 +244,7 @@ def test_ambiguous_and_unmatched_movies_write_nothing(fake, tmp_path):
     (library / "Solaris/solaris.mkv").rename(library / "Solaris/solaris [tmdbid-593].mkv")
     manager(home, "--reset-movie", "Solaris")
     again = run(fake, home, library)
-    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.returncode == 1, again.stdout + again.stderr
     assert queue_of(home)["Solaris"]["details"]["tmdb_id"] == 593
     assert len(queue_of(home)) == 5  # the same item, no second one
 
@@ -263,7 +263,7 @@ def test_no_key_touches_nothing_and_offline_does_the_local_checks(fake, tmp_path
     assert not home.exists() and tree(library) == before
 
     offline = run(fake, home, library, "--offline", key=None)
-    assert offline.returncode == 0, offline.stdout + offline.stderr
+    assert offline.returncode == 1, offline.stdout + offline.stderr
     assert fake.requests == [] and tree(library) == before
     assert "offline: no web lookups were made" in offline.stdout
     assert codes(home, "The Matrix") == ["missing-year-in-name"]
@@ -278,7 +278,7 @@ def test_no_key_touches_nothing_and_offline_does_the_local_checks(fake, tmp_path
     assert f"only the local checks ran. `{enrich}` looks it up on TMDb." in report
     enriched = subprocess.run(shlex.split(enrich), cwd=home, env=tmdb_env(fake),
                               capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert enriched.returncode == 0, enriched.stdout + enriched.stderr
+    assert enriched.returncode == 1, enriched.stdout + enriched.stderr
     matrix = queue_of(home)["The Matrix"]
     assert matrix["details"]["enriched"] is True, enriched.stdout + enriched.stderr + str(matrix)
     assert matrix["details"]["tmdb_id"] == 603
@@ -305,7 +305,7 @@ def test_another_library_than_the_queue_s_is_refused(fake, tmp_path):
         movie_queue_manager, ["--home", str(home), "--refresh", "--library", str(other)]
     )
     assert refresh.exit_code == 2 and "is for the library" in refresh.output
-    assert run(fake, home, first, "--offline").returncode == 0
+    assert run(fake, home, first, "--offline").returncode == 1
 
 
 def test_a_refused_key_stops_the_batch_and_marks_no_movie(fake, tmp_path):
@@ -372,7 +372,7 @@ def test_a_dry_run_with_enrich_previews_the_movies_enrich_would_take(fake, tmp_p
     library = library_of(tmp_path / "Movies", ["Heat (1995)/h.mkv", "The Matrix (1999)/m.mkv"])
     home = tmp_path / "home"
     first = run(fake, home, library, "--offline", "--movie", "Heat", key=None)
-    assert first.returncode == 0, first.stdout + first.stderr
+    assert first.returncode == 1, first.stdout + first.stderr
     assert {n: i["status"] for n, i in queue_of(home).items()} == {
         "Heat (1995)": "completed",
         "The Matrix (1999)": "pending",
@@ -412,7 +412,7 @@ def test_a_dead_service_is_asked_once_and_the_batch_runs_offline(fake, tmp_path)
     home = tmp_path / "home"
     fake.fail(503, times=None)
     result = run(fake, home, library, MEDIAKEEPER_TMDB_RETRIES="1")
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr
     assert {queue_of(home)[n]["status"] for n in names} == {"completed"}
     assert {queue_of(home)[n]["details"]["enriched"] for n in names} == {False}
     assert len({r.path for r in fake.api_requests}) == 1  # the first movie's search only
@@ -423,7 +423,7 @@ def test_a_dead_service_is_asked_once_and_the_batch_runs_offline(fake, tmp_path)
     assert tree(library) == before
     fake.clear_faults()
     enriched = run(fake, home, library, "--enrich")
-    assert enriched.returncode == 0, enriched.stdout + enriched.stderr
+    assert enriched.returncode == 1, enriched.stdout + enriched.stderr
     assert queue_of(home)["Heat (1995)"]["details"]["tmdb_id"] == 949
     assert nfo(library, "The Matrix (1999)").findtext("title") == "The Matrix"
 
@@ -465,17 +465,20 @@ def test_movies_not_identified_are_counted_apart_and_choose_identifies_one(fake,
     library = library_of(tmp_path / "Movies", ["Kill Bill/kb.mkv", "Heat (1995)/h.mkv"])
     home = tmp_path / "home"
     offline = run(fake, home, library, "--offline")
-    assert offline.returncode == 0, offline.stdout + offline.stderr
+    assert offline.returncode == 1, offline.stdout + offline.stderr
     assert "✓" not in offline.stdout and "○ Kill Bill — completed" in offline.stdout
-    assert "2 movies completed (2 not identified), 0 errors" in offline.stdout
+    assert "2 movies completed (2 not identified), 0 failed" in offline.stdout
     assert "(2 completed but not identified" in manager(home, "--show-summary")
     assert "○ not identified yet (offline)" in manager(home, "--list")
     board = render_text(dashboard_for(home, datetime.now(UTC)))
-    assert "NEEDS ATTENTION  2 decisions · 0 errors, 0 skipped, 2 not identified" in board
-    assert "unidentified Kill Bill" in " ".join(board.split())
+    assert "NEEDS ATTENTION  2 decisions · 0 failed, 0 skipped, 2 not identified" in board
+    # Listed once, as a decision whose note says what looks it up, never again below as a
+    # queue item to --reset-errors (issue 36: unidentified movies were told to reset errors).
+    assert "warning  Kill Bill" in board and "not identified yet (offline)" in board
+    assert "unidentified Kill Bill" not in " ".join(board.split()) and "--reset-errors" not in board
 
     enriched = run(fake, home, library, "--enrich", "-v")  # -v: a clean item's line too
-    assert enriched.returncode == 0, enriched.stdout + enriched.stderr
+    assert enriched.returncode == 1, enriched.stdout + enriched.stderr
     assert "✓ Heat (1995)" in enriched.stdout and "○ Kill Bill" in enriched.stdout
     assert "2 movies completed (1 not identified)" in enriched.stdout
     findings = output(home, "Kill Bill")["findings"]
@@ -487,7 +490,7 @@ def test_movies_not_identified_are_counted_apart_and_choose_identifies_one(fake,
     assert "Chose TMDb id 24 for 'Kill Bill' (no file renamed); completed -> pending" in chose
     assert queue_of(home)["Kill Bill"]["choice"] == {"tmdb_id": 24}
     again = run(fake, home, library)
-    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.returncode == 1, again.stdout + again.stderr  # its missing-year-in-name is left
     item = queue_of(home)["Kill Bill"]
     assert (item["details"]["tmdb_id"], item["details"]["unidentified"]) == (24, "")
     assert item["choice"] == {"tmdb_id": 24}  # kept: a reset and a new run honour it again
@@ -499,10 +502,30 @@ def test_movies_not_identified_are_counted_apart_and_choose_identifies_one(fake,
 def test_choose_takes_a_number_and_a_name_the_queue_holds(fake, tmp_path):
     library = library_of(tmp_path / "Movies", ["Kill Bill/kb.mkv"])
     home = tmp_path / "home"
-    assert run(fake, home, library, "--offline").returncode == 0
+    assert run(fake, home, library, "--offline").returncode == 1
     invoke = CliRunner().invoke
     bad = invoke(movie_queue_manager, ["--home", str(home), "--choose", "Kill Bill", "tt24"])
     assert bad.exit_code == 2 and "a TMDb id (a number), not 'tt24'" in bad.output
     unknown = invoke(movie_queue_manager, ["--home", str(home), "--choose", "Nope", "24"])
     assert unknown.exit_code != 0 and "Nope" in unknown.output
     assert "choice" not in queue_of(home)["Kill Bill"]
+
+
+def test_decide_takes_a_tmdb_candidate_and_the_next_batch_identifies_it(fake, tmp_path):
+    """``decide movies NAME --choose N`` (issue 36): the ambiguous movie's candidates listed
+    with their TMDb ids, the one chosen kept in the queue item as --choose does."""
+    library = library_of(tmp_path / "Movies", ["Solaris/solaris.mkv"])
+    home = tmp_path / "home"
+    assert run(fake, home, library).returncode == 1  # ambiguous: a decision
+    decide = [sys.executable, "utilities/decide.py", "--home", str(home), "movies", "Solaris"]
+    env = tmdb_env(fake)
+    shown = subprocess.run(decide, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert "1) Solaris (1972), TMDb id 593" in shown.stdout, shown.stdout + shown.stderr
+    assert "2) Solaris (2002), TMDb id 2103" in shown.stdout
+    took = subprocess.run([*decide, "--choose", "2"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert took.returncode == 0, took.stderr
+    assert "chose Solaris (2002), TMDb id 2103 for Solaris" in took.stdout
+    assert queue_of(home)["Solaris"]["status"] == "pending"
+    run(fake, home, library)
+    assert queue_of(home)["Solaris"]["details"]["tmdb_id"] == 2103

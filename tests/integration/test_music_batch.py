@@ -99,7 +99,7 @@ def test_library_creates_the_queue_and_batches_take_the_next_artists(
     assert first.returncode == 0, first.stderr
     assert "Created the music queue with 5 artists" in first.stdout
     # The closing summary: artists, errors, time; tracks, issues found and resolved.
-    assert re.search(r"^2 artists completed, 0 errors, 0 skipped in \d+\.\ds$", first.stdout, re.M)
+    assert re.search(r"^2 artists completed, 0 failed, 0 skipped in \d+\.\ds$", first.stdout, re.M)
     assert "tracks 6 · issues found 6 · resolved 4" in first.stdout
     assert statuses(music_queue(home)) == {
         "Alpha": "completed",
@@ -280,7 +280,7 @@ def test_vanished_folder_is_an_error_the_batch_goes_on_and_retry_errors_takes_it
     assert "artist folder not found" in bravo["last_error"]
     assert len(bravo["error_history"]) == 1 and bravo["claimed_by"] is None
     assert re.search(r"^✗ Bravo — error: artist folder not found", run.stdout, re.M)
-    assert "4 artists completed, 1 error, 0 skipped" in run.stdout
+    assert "4 artists completed, 1 failed, 0 skipped" in run.stdout
     log = session_logs(home)[-1].read_text(encoding="utf-8")
     assert "ERROR      Bravo" in log and "artist folder not found" in log
     assert "END completed" in log
@@ -330,7 +330,7 @@ def test_no_fix_changes_no_file_and_reports_every_finding(
     lib, home = build(music_library, tmp_path / "Music", NAMES[:3]), tmp_path / "home"
     before = audio_bytes(lib)
     run = music_script("process_music_batch.py", "--home", home, "--library", lib, "--no-fix")
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 1, run.stderr  # every finding left open: decisions
     assert audio_bytes(lib) == before
     assert not (home / "status" / "music" / "changes").exists()  # nothing to undo
     for item in music_queue(home)["items"]:
@@ -519,7 +519,7 @@ def test_counts_of_one_are_said_in_the_singular(tmp_path, music_library, music_s
     queue_file = home / "status" / "music" / "processing_queue.json"
     assert f"Created the music queue with 1 artist: {queue_file}" in run.stdout
     assert "✓ Solo — completed: 1 track, 1 issue, 1 fixed" in run.stdout
-    assert re.search(r"^1 artist completed, 0 errors, 0 skipped in ", run.stdout, re.M)
+    assert re.search(r"^1 artist completed, 0 failed, 0 skipped in ", run.stdout, re.M)
 
     listed = music_script("music_queue_manager.py", "--home", home, "--list")
     assert listed.stdout.splitlines() == [  # the counts in columns, under their headings
@@ -662,7 +662,7 @@ def test_outputs_of_each_artist(tmp_path, music_library, music_script, music_que
         music_script("process_music_batch.py", "--home", home, "--library", lib, "--batch-size", 2),
         music_script("process_music_batch.py", "--home", home),
     ]
-    assert [r.returncode for r in runs] == [0, 0]
+    assert [r.returncode for r in runs] == [0, 1]  # the second leaves Charlie's decisions
     queue = music_queue(home)
     files_by_artist: dict[str, set[str]] = {}
     for rel in spec:
@@ -851,7 +851,7 @@ def test_a_damaged_file_the_parser_recurses_on_is_one_unreadable_file(
     )
     run = music_script("process_music_batch.py", "--home", home, "--library", lib)
     item = music_queue(home)["items"][0]
-    assert (run.returncode, item["status"]) == (0, "completed"), item["last_error"]
+    assert (run.returncode, item["status"]) == (1, "completed"), item["last_error"]
     doc = json.loads(
         (home / "outputs/music/artists" / f"{slugify('Alpha')}.json").read_text("utf-8")
     )
@@ -972,7 +972,7 @@ def test_a_fix_to_an_id3v1_file_resolves_its_legacy_tag_finding(tmp_path, music_
     synth.make_id3v1_only(album.parent / "Two.mp3", two)
     home = tmp_path / "home"
     done = music_script("process_music_batch.py", "--home", home, "--library", tmp_path / "Music")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # the loose single's open findings
     [doc] = (home / "outputs/music/artists").glob("*.json")
     document = json.loads(doc.read_text("utf-8"))
     legacy = {f["path"]: f["fixed"] for f in document["findings"] if f["code"] == "legacy-tag"}

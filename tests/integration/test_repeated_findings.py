@@ -40,11 +40,11 @@ def test_an_albums_fifteen_low_bitrate_tracks_are_one_line_and_no_undo_is_offere
     ]
 
     run = music_script("process_music_batch.py", "--home", home, "--library", lib)
-    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.returncode == 1, run.stdout + run.stderr  # decisions left
     report = (home / "issues/music" / f"{slugify('Lofi')}.md").read_text("utf-8")
     lines = [line for line in report.splitlines() if "low-bitrate" in line]
     assert lines == [f"- **warning** `low-bitrate` — 15 tracks (1-15): {MESSAGE}"]
-    assert "**0 fixed**, **15 need a human decision**" in report
+    assert "**0 fixed**, **15 decisions for you**" in report
     assert "undo" not in report.lower()  # nothing was written: nothing to undo
     # The record keeps every finding; only the reading is grouped.
     [doc] = (home / "outputs/music/artists").glob("*.json")

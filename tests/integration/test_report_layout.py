@@ -147,3 +147,32 @@ def test_the_page_fits_the_screen_and_its_chart_reads(busy_home, tmp_path, kind,
         tmp_path, f"--screenshot={shot}", window(width), framed(page, tmp_path, width).as_uri()
     )
     assert run.returncode == 0 and shot.stat().st_size > 10_000, run.stderr[-2000:]
+
+
+WEEKS_TABLE = """<script>
+(function () {
+  const table = document.querySelector("table.pace-weeks");
+  const box = table.parentElement.getBoundingClientRect();
+  parent.document.getElementById("measured").textContent = JSON.stringify(
+    {right: table.getBoundingClientRect().right, box: box.right});
+})();
+</script>"""
+
+
+@pytest.mark.parametrize("width", [880, 1280])
+def test_four_queues_weeks_fit_without_scrolling(tmp_path, width):
+    """Issue 36: at 1280 px with four queues the last four weeks' table ran out of its box
+    ("items comple..."); its headings wrap between words now."""
+    home = tmp_path / "home"
+    for kind in ("music", "movies", "conversions", "verify"):
+        item = new_item(f"{kind} one", f"{kind} one", f"/library/{kind}")
+        store = QueueStore(home / "status" / kind, kind)
+        store.create(new_queue(kind, "/library", [item], at("2026-01-05 08:00")))
+    page = write_weekly_report(home, date(2026, 1, 7), now=LATER)[1]
+    probe = framed(page, tmp_path, width, WEEKS_TABLE)
+    run = chromium(tmp_path, "--dump-dom", window(width), probe.as_uri())
+    assert run.returncode == 0, run.stderr[-2000:]
+    found = re.search(r'<pre id="measured">(.*?)</pre>', run.stdout, re.S)
+    measured = json.loads(html.unescape(found.group(1)))
+    assert measured["right"] <= measured["box"] + 0.5, measured
+

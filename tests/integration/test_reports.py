@@ -51,6 +51,7 @@ from mediakeeper.reports.weekly import (
 )
 from mediakeeper.reports.weeks import BadWeek, Week, parse_week
 from mediakeeper.text.slug import slugify
+from mediakeeper.text.width import width
 
 
 def at(text: str) -> datetime:
@@ -410,7 +411,7 @@ def test_markdown_shows_the_figures_and_escapes_names(story):
     assert "| music | 5 | 12 | 41.6% | 2.2 artists/week · done around Tue 27 Jan 2026 |" in text
     assert "- \\*NSYNC\\_\\[x\\]\\|pipe" in text  # no emphasis, link or table cell break
     assert '- Guns N\' Roses "Live"' in text
-    assert "| Error Artist \\<b\\> | error | scan | 1 | folder vanished:" in text
+    assert "| Error Artist \\<b\\> | failed | scan | 1 | folder vanished:" in text
     assert "1 artist completed this week has no readable output file" in text
     w02 = render_markdown(figures(story, "2026-W02"))
     assert "- 1\\. Numbered" in w02  # not an ordered list inside the list
@@ -431,7 +432,8 @@ def test_html_is_self_contained_and_escapes_every_name(story):
     assert "<title>Artists completed per week, and the running total</title>" in page
     assert page.count('class="chart-bar"') == 2 * 4  # drawn for wide screens and for phones
     w52 = render_html(figures(story, "2025-W52"))
-    assert "AC⧸DC &amp; &lt;Friends&gt;" in w52 and "<Friends>" not in w52
+    # escaped, and its folder-name "⧸" shown as the "/" it stands for (a box in most fonts)
+    assert "AC/DC &amp; &lt;Friends&gt;" in w52 and "<Friends>" not in w52
 
 
 def test_the_same_records_give_the_same_bytes(story, tmp_path):
@@ -532,13 +534,14 @@ def test_dashboard_text(story):
     # The skipped artist is decided: counted in the percent, said beside it.
     assert "  music   [###################-----------]  66.6%  7 of 12 artists, 1 skipped" in lines
     assert "  movies  [#########---------------------]  33.3%  1 of 3 movies" in lines
-    assert "          pending 3 · in progress 0 · completed 7 · error 1 · skipped 1" in lines
+    assert "          pending 3 · in progress 0 · completed 7 · failed 1 · skipped 1" in lines
     assert "          pace 2.7 artists/week · done around Sun 18 Jan 2026" in lines
     assert "THIS WEEK  2026-W02 · Mon 5 Jan – Sun 11 Jan 2026" in lines
-    assert (
-        "  artists completed 2 · movies completed 1 · tracks 14 · issues 1 found, 0 resolved"
-        " · tag changes 0" in lines
-    )
+    week = lines[lines.index("THIS WEEK  2026-W02 · Mon 5 Jan – Sun 11 Jan 2026") + 1 :][:2]
+    assert week == [  # packed into lines of 80 columns
+        "  artists completed 2 · movies completed 1 · tracks 14",
+        "  issues 1 found, 0 resolved · tag changes 0",
+    ]
     assert "  time invested 1 h 30 min in 3 sessions · lookups 8, cache hits 8" in lines
     sessions = lines[lines.index("LAST SESSIONS  (5 in all)") + 1 :][:5]
     assert [line.split()[0] for line in sessions] == [
@@ -548,14 +551,17 @@ def test_dashboard_text(story):
         "20251231_music_001",
         "20251224_music_001",
     ]
-    assert "2026-01-04 23:30   1 h 00 min  completed      2 done   1 failed" in sessions[2]
+    # Its id says the day and the kind: the row gives the time, and fits 80 columns.
+    row = "  20260104_music_001       23:30  1 h 00 min  completed      2 done   1 failed"
+    assert sessions[2] == row
     assert "crashed" in sessions[1]
-    assert "NEEDS ATTENTION  3 decisions · 1 error, 1 skipped" in lines
-    assert any(line.startswith("  error    Error Artist <b>") for line in lines)
+    assert "NEEDS ATTENTION  3 decisions · 1 failed, 1 skipped" in lines
+    assert any(line.startswith("  failed   Error Artist <b>") for line in lines)
     manager = queue_manager("music", "/data")  # the home it shows
     assert f"  music: {manager} --list --status error (or skipped) lists them;" in lines
     table = [line for line in lines if manager not in line]  # a command is never cut
-    assert all(len(line) <= 100 for line in table), max(table, key=len)
+    # Issue 36: at 80 columns the session rows wrapped; every line fits now but a command.
+    assert all(width(line) <= 80 for line in table), max(table, key=width)
 
 
 def test_the_dashboard_names_its_data_home_in_its_commands(story):

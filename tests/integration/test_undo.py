@@ -122,7 +122,9 @@ def test_every_command_that_takes_a_name_finds_the_same_artist(
     assert music_script("process_music_batch.py", "--home", home, "--library", lib).returncode == 0
     fixed = library_tags(lib)
 
-    undone = music_script("undo_changes.py", "--home", home, "--artist", typed)
+    # Only the start of a name: undo asks first (issue 36), so it is said with --yes here.
+    sure = ("--yes",) if typed == "BJÖ" else ()
+    undone = music_script("undo_changes.py", "--home", home, "--artist", typed, *sure)
     assert undone.returncode == 0, undone.stderr
     assert "1 value restored, 0 left alone" in undone.stdout
     bjork = {rel for rel in original if rel.startswith("Björk/")}
@@ -392,7 +394,7 @@ def test_a_music_and_a_movie_batch_in_one_home_get_different_ids_and_undo_takes_
     movie_run = music_script(
         "process_movie_batch.py", "--home", home, "--library", movies.parent, "--offline"
     )
-    assert movie_run.returncode == 0, movie_run.stdout + movie_run.stderr
+    assert movie_run.returncode == 1, movie_run.stdout + movie_run.stderr  # decisions left
     movie_session = Path(re.search(r"session log: (.+)\.log", movie_run.stdout).group(1)).name
     assert re.fullmatch(r"\d{8}_music_001", session)
     assert re.fullmatch(r"\d{8}_movies_001", movie_session)

@@ -54,7 +54,9 @@ def test_damage_is_reported_with_where_and_the_week_counts_hours(music_script, t
     init = music_script("verify_queue_manager.py", "--home", home, "--init", "--library", lib)
     assert init.returncode == 0, init.stderr
     result = music_script("process_verify_batch.py", "--home", home, "--batch-size", "20")
-    assert result.returncode == 0, result.stdout + result.stderr
+    # Damage found is a decision waiting: exit 1, as every batch leaving decisions (issue 36).
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "needs you: 2 decisions in 1 album" in result.stdout
     assert {k: i["status"] for k, i in _queue(home).items()} == {
         "Band/Whole": "completed", "Band/Wav": "completed", "Other/Rotten": "completed"}
     assert _codes(home, "Band/Whole") == [] and _codes(home, "Band/Wav") == []
@@ -71,7 +73,7 @@ def test_damage_is_reported_with_where_and_the_week_counts_hours(music_script, t
 def test_bit_rot_is_told_from_a_tag_edit_and_says_when_it_was_last_good(music_script, tmp_path):
     lib, home = _library(tmp_path / "lib"), tmp_path / "home"
     args = ("--home", home, "--library", lib)
-    assert music_script("process_verify_batch.py", *args).returncode == 0
+    assert music_script("process_verify_batch.py", *args).returncode == 1  # Other/Rotten
     wav = lib / "Band" / "Wav" / "01.wav"
     st = wav.stat()
     damage.flip_bytes(wav, at=0.6, count=4)  # a WAV has no checksum: it still decodes whole
@@ -81,7 +83,7 @@ def test_bit_rot_is_told_from_a_tag_edit_and_says_when_it_was_last_good(music_sc
     reset = music_script("verify_queue_manager.py", "--home", home, "--reset-all", "--yes")
     assert reset.returncode == 0, reset.stderr
     again = music_script("process_verify_batch.py", *args)
-    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.returncode == 1, again.stdout + again.stderr  # decisions left
     assert _codes(home, "Band/Whole") == []  # a tag edit is no change of the audio
     [changed] = _document(home, "Band/Wav")["findings"]
     assert (changed["code"], changed["path"]) == ("audio-changed", "01.wav")
@@ -115,7 +117,7 @@ def test_without_the_analysis_flacs_are_checked_by_flac_t_and_damage_told_as_eve
         integrity.SAMPLES + integrity.read_header(p).md5 for p in flacs]
     monkeypatch.delenv("MEDIAKEEPER_FFMPEG_PATH")
     rotten = music_script(*args, "--album", "Other/Rotten")
-    assert rotten.returncode == 0, rotten.stdout + rotten.stderr
+    assert rotten.returncode == 1, rotten.stdout + rotten.stderr  # its damage: a decision
     assert _codes(home, "Other/Rotten") == ["decode-error", "audio-md5-mismatch"]
     assert "at 0:09." in _document(home, "Other/Rotten")["findings"][0]["message"]
 
@@ -149,7 +151,8 @@ def test_the_sound_is_analysed_once_and_its_findings_told_on_every_later_pass(
 
 def test_refresh_requeues_only_the_albums_whose_files_changed(music_script, tmp_path):
     lib, home = _library(tmp_path / "lib"), tmp_path / "home"
-    assert music_script("process_verify_batch.py", "--home", home, "--library", lib).returncode == 0
+    batch = music_script("process_verify_batch.py", "--home", home, "--library", lib)
+    assert batch.returncode == 1, batch.stdout  # Other/Rotten's damage waits for a decision
     tags.write(lib / "Band" / "Whole" / "02.flac", {"title": "New title"})
     refresh = music_script("verify_queue_manager.py", "--home", home, "--refresh",
                            "--library", lib)  # fmt: skip
@@ -184,7 +187,7 @@ def test_a_kill_mid_album_resumes_without_checking_a_done_file_again(
     undone = next(f"{n:02}.flac" for n in range(8, 0, -1) if f"{n:02}.flac" not in done)
     damage.flip_bytes(album / undone)
     resumed = music_script("process_verify_batch.py", "--home", home)
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert resumed.returncode == 1, resumed.stdout + resumed.stderr  # damage: a decision
     document = _document(home, "Long")
     assert [f["file"] for f in document["files"]] == [f"{n:02}.flac" for n in range(1, 9)]
     assert {f["path"] for f in document["findings"]} == {undone}
@@ -214,7 +217,7 @@ def test_a_torn_last_line_of_the_checked_files_is_checked_again(music_script, tm
         "errors": ["a result from before the kill"], "silences": [], "levels": {}}}  # fmt: skip
     log.write_text(json.dumps(whole) + "\n" + '{"token": "t-1", "name": "02.fl')
     result = music_script("process_verify_batch.py", "--home", home)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr  # its finding: a decision
     [found] = _document(home, "Album")["findings"]
     assert (found["path"], found["code"]) == ("01.flac", "decode-error")  # from its record
     assert "a result from before the kill" in found["message"]

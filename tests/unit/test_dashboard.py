@@ -65,8 +65,8 @@ def test_an_empty_queue_and_one_created_today(tmp_path):
     assert "          pace no pace yet" in text
     assert "LAST SESSIONS\n  none yet" in text
     assert (
-        "NEEDS ATTENTION  0 decisions · 0 errors, 0 skipped\n"
-        "  nothing: no open findings, no errors and no skipped items"
+        "NEEDS ATTENTION  0 decisions · 0 failed, 0 skipped\n"
+        "  nothing: no open findings, no failed and no skipped items"
     ) in text
 
 
@@ -82,10 +82,10 @@ def test_errors_needing_attention_are_capped_and_point_to_the_full_list(tmp_path
     QueueStore(tmp_path / "status" / "music", "music").create(new_queue("music", "/m", items, NOW))
     board = build_dashboard(gather(tmp_path), NOW)
     lines = render_text(board).splitlines()
-    assert "NEEDS ATTENTION  0 decisions · 14 errors, 1 skipped" in lines
-    shown = [line for line in lines if line.startswith(("  error ", "  skipped "))]
+    assert "NEEDS ATTENTION  0 decisions · 14 failed, 1 skipped" in lines
+    shown = [line for line in lines if line.startswith(("  failed ", "  skipped "))]
     assert len(shown) == 10
-    assert shown[0] == "  error    Band 00                       music   scan: boom 0 second line"
+    assert shown[0] == "  failed   Band 00                       music   scan: boom 0 second line"
     assert "  … and 5 more" in lines
     assert any("music queue --list --status error" in line for line in lines)
     assert board.attention_total == 15 and board.attention[-1].status == "error"
@@ -136,7 +136,28 @@ def test_the_albums_converted_this_week_their_audio_and_the_space_saved(tmp_path
     assert '<div class="label">Albums converted</div><div class="value">2</div>' in page
     assert "1.5 h of audio · 540.0 MB saved" in page
     week = render_markdown(weekly_figures(gather(tmp_path), Week.of(NOW), NOW))
-    assert "| Audio converted / space saved | 1.5 h / 0.5 GB |" in week
+    assert "| Albums converted | 2 · 1.5 h of audio · 540.0 MB saved |" in week
+    assert "| Albums converted in all | 3 · 4.0 h of audio · 1.3 GB saved |" in week
+    assert "    in all 3 albums · 4.0 h of audio · 1.3 GB saved" in text
+
+
+def test_a_conversion_that_grew_the_files_says_larger_never_a_negative_saving(tmp_path):
+    """Issue 36: a lossless profile over lossy sources read "-4 kB saved" and "-0.0 GB"."""
+    item = new_item("A/Lossy", "A/Lossy", "/rips/A/Lossy")
+    item.update(status="completed", attempts=1, completed_at="2026-11-20T10:00:00+00:00")
+    item["details"] = {"stage": "completed", "seconds": 1800.0,
+                       "bytes_before": 1_000_000, "bytes_after": 1_004_000}  # fmt: skip
+    store = QueueStore(tmp_path / "status" / "conversions", "conversions")
+    store.create(new_queue("conversions", "/rips", [item], datetime(2026, 11, 1, tzinfo=UTC)))
+    board = build_dashboard(gather(tmp_path), NOW)
+    week = weekly_figures(gather(tmp_path), Week.of(NOW), NOW)
+    said = "0.5 h of audio · 4 kB larger than the sources"
+    assert f"  converted 1 album · {said}" in render_text(board)
+    assert f'<div class="detail">{said}</div>' in render_html(board)
+    assert f'<div class="detail">{said}</div>' in week_html(week)
+    assert f"| Albums converted | 1 · {said} |" in render_markdown(week)
+    for page in (render_text(board), render_html(board), render_markdown(week), week_html(week)):
+        assert "-4 kB" not in page and "-0.0 GB" not in page and " saved" not in page
 
 
 def test_books_and_albums_are_counted_apart_each_in_its_kinds_words(tmp_path):
@@ -183,22 +204,23 @@ def test_books_and_albums_are_counted_apart_each_in_its_kinds_words(tmp_path):
     records = gather(tmp_path)
     lines = render_text(build_dashboard(records, NOW)).splitlines()
     assert "  converted 1 album · 0.7 h of audio · 240.0 MB saved" in lines
-    assert "    in all 1 album · 0.7 h of audio · 240.0 MB saved" in lines
+    assert "    in all 1 album · 0.7 h of audio · 240.0 MB saved" not in lines  # the same album
     assert "  made 2 books · 3.5 h of audio · 1 joined without re-encoding" in lines
     assert "    in all 4 books · 5.0 h of audio · 2 joined without re-encoding" in lines
     week = render_markdown(weekly_figures(records, Week.of(NOW), NOW))
-    assert "| Audio converted / space saved | 0.7 h / 0.2 GB |" in week
-    assert "| Albums converted in all / audio / space saved | 1 / 0.7 h / 0.2 GB |" in week
-    assert "| Audio made | 3.5 h |" in week
-    assert "| Books made in all / audio | 4 / 5.0 h |" in week
-    assert "| Books joined without re-encoding / in all | 1 / 2 |" in week
+    assert "| Albums converted | 1 · 0.7 h of audio · 240.0 MB saved |" in week
+    assert "Albums converted in all" not in week
+    assert "| Books made | 2 · 3.5 h of audio · 1 joined without re-encoding |" in week
+    assert "| Books made in all | 4 · 5.0 h of audio · 2 joined without re-encoding |" in week
     page = render_html(build_dashboard(records, NOW))
-    assert ('<div class="label">Books made in all</div><div class="value">4</div>'
-            '<div class="detail">5.0 h of audio · 2 joined without re-encoding</div>') in page
+    assert ('<div class="label">Books made</div><div class="value">2</div>'
+            '<div class="detail">3.5 h of audio · 1 joined without re-encoding</div>'
+            '<div class="detail">in all: 4 books · 5.0 h of audio · 2 joined without re-encoding'
+            "</div>") in page
     # The week before, as it stood at its end: the old books only, the newer not yet made.
     before = render_markdown(weekly_figures(records, Week.of(NOW).shift(-1), NOW))
-    assert "| Audio made | 1.5 h |" in before
-    assert "| Books made in all / audio | 2 / 1.5 h |" in before
+    assert "| Books made | 2 · 1.5 h of audio · 1 joined without re-encoding |" in before
+    assert "Books made in all" not in before  # none before them
 
 
 def test_a_dashboard_without_conversions_says_nothing_of_them(tmp_path):

@@ -26,6 +26,7 @@ from mediakeeper.music.model import TagChange
 from mediakeeper.music.rule_base import WRITE_CODES
 from mediakeeper.music.scan import scan_artist
 from mediakeeper.text.slug import slugify
+from mediakeeper.text.wording import count
 from tests.conftest import tag_by_hand
 from tests.servers.musicbrainz import FakeMusicBrainz
 
@@ -465,4 +466,7 @@ def test_a_file_its_fix_leaves_alone_is_an_open_finding_that_says_why(
     assert by_code[code] == [1, 0] and sum(n for n, _ in by_code.values()) == found
     assert result.summary.startswith(f"1 track, {found} issues, 0 fixed")
     report = (home / "issues/music" / f"{slugify('Alpha')}.md").read_text()
-    assert f"**0 fixed**, **{found} need a human decision**" in report
+    # Decisions: the open errors and warnings, never an info finding (missing-cover).
+    asked = [f for f in doc["findings"] if f["severity"] != "info"]
+    assert 0 < len(asked) < found
+    assert f"**0 fixed**, **{count(len(asked), 'decision')} for you**" in report

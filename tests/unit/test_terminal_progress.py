@@ -61,10 +61,10 @@ def test_the_live_line_shows_the_item_in_hand_and_a_labelled_eta(monkeypatch):
     def run(hooks):
         hooks.started(4)
         for outcome in (UNDECIDED, CLEAN):
-            hooks.item_started({"name": outcome.name})
+            hooks.item_started({"key": outcome.key, "name": outcome.name})
             time.sleep(0.2)  # a pace to estimate from
             hooks.item_finished(outcome)
-        hooks.item_started({"name": "Charlie " + "x" * 100})
+        hooks.item_started({"key": "charlie", "name": "Charlie " + "x" * 100})
         hooks.close()
 
     out = on_a_terminal(monkeypatch, run)
@@ -72,9 +72,27 @@ def test_the_live_line_shows_the_item_in_hand_and_a_labelled_eta(monkeypatch):
     # the finished item's line replaces the live line, which is drawn again under it
     assert re.search(r"\r✓ Bravo — completed: 2 tracks, 3 issues, 1 fixed\r?\n", out), out
     assert "Alpha —" not in out  # it needs nothing: no line of its own
-    # two done of four: the time left at that pace, labelled; the long name cut to fit
+    # two done of four: the time left at that pace, labelled; the long name cut to fit two
+    # columns short of the terminal: the "^C" a terminal echoes after a full line wraps to
+    # the next, and the bar above it stayed on screen after Ctrl+C (issue 36)
     bars = re.findall(r"artists [━╸╺ ]+ 2/4 ETA \d:\d\d:\d\d Charlie x+…", out)
-    assert bars and {len(bar) for bar in bars} == {80}, bars
+    assert bars and {len(bar) for bar in bars} == {78}, bars
+
+
+def test_the_line_names_an_item_being_worked_on_not_one_claimed_ahead(monkeypatch):
+    """Issue 36: a batch claims items ahead of its workers, which take them in order; the line
+    named the last one claimed (not started yet) instead of one being worked on."""
+
+    def run(hooks):
+        hooks.started(6)
+        for name in ("Alpha", "Bravo", "Charlie", "Delta"):  # claimed at once
+            hooks.item_started({"key": name.lower(), "name": name})
+        hooks.item_finished(CLEAN)  # Alpha's
+        hooks.close()
+
+    bars = re.findall(r"artists [━╸╺ ]+ (\d)/6 ETA \S+ (\w+)", on_a_terminal(monkeypatch, run))
+    assert bars and {name for done, name in bars if done == "0"} == {"Alpha"}, bars
+    assert bars[-1] == ("1", "Bravo"), bars
 
 
 def test_off_a_terminal_only_the_items_that_need_you_get_a_line(capsys):
@@ -140,8 +158,8 @@ def test_how_far_a_book_is_shows_after_its_name_with_its_own_eta_and_is_never_cu
         hooks.close()
 
     out = on_a_terminal(monkeypatch, run, noun="book")
-    bars = re.findall(r"books [━ ]+ 0/2 ETA -:--:-- Jane Doe - A[^\r\n]*", out)
-    assert bars and {len(bar.rstrip()) for bar in bars} == {80}, bars
+    bars = re.findall(r"books [━ ]+ 0/2 ETA -:--:-- Jane Doe -[^\r\n]*", out)
+    assert bars and {len(bar.rstrip()) for bar in bars} == {78}, bars  # room for a "^C"
     assert bars[-1].endswith("…  encoding 43%  ETA 0:57"), bars  # the name gave way
     assert any(bar.endswith("…  encoding 10%") for bar in bars), bars  # no rate yet: no ETA
     after = out.rsplit("1/2", 1)[-1]  # once the book is done, its fraction is gone

@@ -1,0 +1,70 @@
+"""What needs a person: the one definition of a decision, and the one count of them.
+
+A decision is a finding of severity error or warning that is still open: no fix of the run
+that found it resolved it (``fixed``), and no person has decided or dismissed it since
+(``decided``). Info findings are worth knowing, never a decision. An item that is done but
+not identified (a movie without a TMDb match, an artist MusicBrainz could not be asked about)
+is one decision when it has no open finding of its own.
+
+Every surface counts through here: a batch's lines, its closing lines and exit code, the
+issue reports, their index, the dashboard (text and HTML) and the weekly report. "Failed"
+is an item the batch could not finish (queue status ``error``); "error" is only ever the
+severity of a finding. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mediakeeper.core import rule_plugins
+
+DECIDING = ("error", "warning")  # the severities that need a person
+# The definition as every report words it.
+MEANING = (
+    "Open: a finding of severity error or warning that no fix of its run resolved and no one "
+    "has decided yet; each is one decision."
+)
+
+
+def severity_of(code: str) -> str:
+    """A code's severity (an installed plugin's code as a built-in's); a code this
+    installation does not know counts as a warning (better asked about than missed)."""
+    return rule_plugins.severity_of(code) or "warning"
+
+
+def is_open(finding: Mapping[str, Any]) -> bool:
+    """Whether one finding record (``findings.finding_record``) is a decision."""
+    severity = finding.get("severity") or severity_of(str(finding.get("code")))
+    return severity in DECIDING and not finding.get("fixed") and not finding.get("decided")
+
+
+def open_findings(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return [f for f in findings if is_open(f)]
+
+
+def settled(finding: Mapping[str, Any]) -> bool:
+    """Resolved: fixed by its run, or decided by a person (a choice taken, or dismissed)."""
+    return bool(finding.get("fixed") or finding.get("decided"))
+
+
+def open_by_code(tallies: Mapping[str, Any] | None) -> dict[str, int]:
+    """code -> open decisions, from an item's ``finding_counts`` (code -> [found, settled])."""
+    result = {}
+    for code, (found, done) in (tallies or {}).items():
+        if severity_of(code) in DECIDING and found > done:
+            result[code] = found - done
+    return result
+
+
+def item_decisions(details: Mapping[str, Any] | None) -> int:
+    """How many decisions one completed item asks for, from its queue details."""
+    details = details or {}
+    found = sum(open_by_code(details.get("finding_counts")).values())
+    return found or (1 if details.get("unidentified") else 0)
+
+
+def status_word(status: str) -> str:
+    """A queue status as every surface says it: an item the batch could not finish (status
+    ``error``, the queue's contract) "failed", since "error" is only a finding's severity."""
+    return "failed" if status == "error" else status.replace("_", " ")

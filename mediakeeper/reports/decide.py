@@ -1,0 +1,303 @@
+"""Deciding from the toolkit: the open decisions (``mediakeeper.core.decisions``) of one item with
+their choices, and taking one: a listed choice, a value set by the person, or a dismissal.
+
+A choice is written through the same journaled write as every fix (``fixes.apply_changes``,
+a session of its own, so ``undo`` takes it back); the finding is closed with who decided it
+and when (``decided``); the item's output document, its issue report, its queue counts and
+the index are written again, and its files recorded as they are now, so ``--refresh`` does
+not take the person's own decision for a change. Music only writes tags; another kind's
+decisions are listed (``listing``) and taken by its own commands.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.core import kinds
+from mediakeeper.core.decisions import is_open
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.music.fixes import ChangeJournal, apply_changes
+from mediakeeper.music.model import TagChange, Track
+from mediakeeper.music.outputs import ArtistOutputs, render_report
+from mediakeeper.music.rule_base import tag_code
+from mediakeeper.queue import dismissals
+from mediakeeper.queue.items import COMPLETED, finding_counts
+from mediakeeper.queue.manager import choose_named, record_files_again
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.reports.attention import NeedsYou, attention
+from mediakeeper.reports.issue_index import write_issue_indexes
+from mediakeeper.reports.records import gather, read_output
+from mediakeeper.tags.table import LOGICAL_TAGS
+from mediakeeper.text.fold import fold
+from mediakeeper.text.jsonfmt import dumps_by_line
+from mediakeeper.text.slug import slugify
+
+MOVIE_MATCH = ("ambiguous-match", "no-match")  # a movie's: settled by a TMDb id
+
+
+class DecideError(MediakeeperError):
+    """A name that matches nothing or several items, a choice not listed, a bad value."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    number: int  # across the item's decisions, as listed
+    label: str
+    changes: tuple[TagChange, ...]
+
+
+@dataclass(frozen=True)
+class Decision:
+    at: int  # its place in the output document's findings
+    finding: Mapping[str, Any]
+    choices: tuple[Choice, ...]
+
+
+@dataclass
+class ItemDecisions:
+    """One item's output document and its open decisions, each with its choices."""
+
+    kind: str
+    item: dict[str, Any]
+    document: dict[str, Any]
+    decisions: list[Decision] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return str(self.item.get("name") or self.item["key"])
+
+    def choice(self, number: int) -> tuple[Decision, Choice]:
+        for decision in self.decisions:
+            for choice in decision.choices:
+                if choice.number == number:
+                    return decision, choice
+        raise DecideError(f"{self.name} has no choice {number}", "its decisions list them")
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What a decision wrote (or, in a dry run, would write) and closed."""
+
+    changes: tuple[TagChange, ...]
+    closed: tuple[Mapping[str, Any], ...]
+    session: str  # the change journal's session: undo --session takes it back ("": none)
+    refused: tuple[tuple[TagChange, str], ...] = ()
+
+
+def listing(home: Path) -> list[NeedsYou]:
+    """Every item awaiting a decision, worst first: error-level ones of every kind, then the
+    rest, each by how many decisions, then by name (``reports.attention``)."""
+    items = [i for kind in attention(gather(home, changes_too=False)) for i in kind.items]
+    return sorted(items, key=lambda i: (i.level, -i.decisions, i.name.casefold(), i.kind))
+
+
+def find_item(home: Path, kind: str, name: str, *, prefix_ok: bool = False) -> dict[str, Any]:
+    """The completed item called ``name`` (case and accents folded); a prefix of one name
+    only when ``prefix_ok``. DecideError naming the candidates otherwise."""
+    store = QueueStore(home / "status" / kinds.get(kind).name, kind)
+    if not store.exists():
+        raise DecideError(f"no {kind} queue in {home}", "run a batch first")
+    items = [i for i in store.peek()["items"] if i.get("status") == COMPLETED]
+    wanted = fold(name)
+    exact = [i for i in items if fold(str(i.get("name") or i["key"])) == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    near = exact or [i for i in items if fold(str(i.get("name") or i["key"])).startswith(wanted)]
+    names = ", ".join(sorted(str(i.get("name") or i["key"]) for i in near)[:8])
+    if len(near) == 1 and prefix_ok:
+        return near[0]
+    if not near:
+        raise DecideError(f"no completed {kinds.noun(kind)} called {name!r}",
+                          "`decide` lists those with decisions")  # fmt: skip
+    raise DecideError(f"{name!r} is not the name of one {kinds.noun(kind)}: {names}",
+                      "give the full name")  # fmt: skip
+
+
+def item_decisions(home: Path, kind: str, item: dict[str, Any]) -> ItemDecisions:
+    """The item's open decisions, numbered choices included, from its output document."""
+    document = read_output(home, kind, item)
+    if document is None:
+        raise DecideError(f"no readable output for {item.get('name')!r}", "run it again")
+    result = ItemDecisions(kind, item, document)
+    number = 0
+    for at, finding in enumerate(document.get("findings") or []):
+        if not is_open(finding):
+            continue
+        choices = []
+        for label, changes in _choices(finding, document):
+            number += 1
+            choices.append(Choice(number, label, changes))
+        result.decisions.append(Decision(at, finding, tuple(choices)))
+    return result
+
+
+def _choices(finding: Mapping[str, Any], document: Mapping[str, Any]):
+    """(label, changes) for each way to settle a finding: a proposal's choices (AcoustID), its
+    planned fix, for an album whose tracks disagree each value they hold, for a movie each
+    TMDb candidate (changes: none, its id is the choice: ``choose_movie``)."""
+    details = finding.get("details") or {}
+    if finding["code"] in MOVIE_MATCH:
+        for c in details.get("candidates") or ():
+            yield f"{c['title']} ({c.get('year') or 'year unknown'}), TMDb id {c['id']}", ()
+        return
+    tracks = document.get("tracks") or []
+    for proposed in details.get("choices") or ():
+        score = f" (score {proposed['score']:.2f})" if "score" in proposed else ""
+        yield f"{proposed['label']}{score}", _changes(proposed.get("changes") or ())
+    if finding.get("changes") and not details.get("choices"):
+        yield "the fix it proposes", _changes(finding["changes"])
+    tag = details.get("tag")
+    if finding["code"] == tag_code("inconsistent", str(tag)) and not finding.get("changes"):
+        album = [t for t in tracks if t.get("album") == finding["album"]]
+        for value in sorted({t["tags"].get(tag) for t in album if t["tags"].get(tag)}):
+            changes = [_change(t, tag, value) for t in album if t["tags"].get(tag) != value]
+            yield f"{tag} {value!r} for the album's {len(album)} tracks", tuple(changes)
+
+
+def _changes(records: Sequence[Mapping[str, Any]]) -> tuple[TagChange, ...]:
+    return tuple(TagChange(r["path"], r["tag"], r["old"], r["new"]) for r in records)
+
+
+def _change(track: Mapping[str, Any], tag: str, value: str | None) -> TagChange:
+    return TagChange(track["path"], tag, track["tags"].get(tag), value)
+
+
+def set_changes(found: ItemDecisions, tag: str, value: str, album: str | None):
+    """The changes setting ``tag`` to ``value`` on every track (of ``album``, a folder or an
+    album name, when given), and the open decisions about that tag there they settle."""
+    if tag not in LOGICAL_TAGS:
+        raise DecideError(f"{tag!r} is not a tag mediakeeper writes",
+                          f"one of: {', '.join(LOGICAL_TAGS)}")  # fmt: skip
+    tracks = [t for t in found.document.get("tracks") or [] if _in_album(t, album)]
+    if not tracks:
+        raise DecideError(f"{found.name} has no album {album!r}", "its issue report names them")
+    changes = tuple(_change(t, tag, value) for t in tracks if t["tags"].get(tag) != value)
+    paths = {t["path"] for t in tracks}
+    albums = {t["album"] for t in tracks}
+    settles = [
+        d for d in found.decisions
+        if (d.finding.get("details") or {}).get("tag") == tag
+        and (d.finding["path"] in paths or (d.finding["path"] in albums and album is not None))
+    ]  # fmt: skip
+    return changes, settles
+
+
+def _in_album(track: Mapping[str, Any], album: str | None) -> bool:
+    if album is None:
+        return True
+    return fold(album) in (fold(track["album"]), fold(track["tags"].get("album") or ""))
+
+
+def take(
+    home: Path,
+    found: ItemDecisions,
+    changes: Sequence[TagChange],
+    closing: Sequence[Decision],
+    what: str,
+    *,
+    dry_run: bool = False,
+    dismissing: str = "",
+) -> Taken:
+    """Write ``changes`` through the change journal, close ``closing`` with who and when, and
+    write the item's document, report, queue counts and the index again. ``dismissing``: the
+    code dismissed, remembered until the item's files change (``dismissals``)."""
+    closed = tuple(d.finding for d in closing)
+    if dry_run:
+        return Taken(tuple(changes), closed, "")
+    session = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f_decide")
+    refused: tuple[tuple[TagChange, str], ...] = ()
+    status = home / "status" / found.kind
+    if changes:
+        folder = Path(found.document["folder"])
+        journal = ChangeJournal(status, session)
+        applied = apply_changes(folder, found.item["key"], changes, journal, verify=True)
+        refused = tuple(applied.refused)
+        if refused:  # a file changed since the batch read it: nothing is closed
+            return Taken(tuple(applied.changes), (), session, refused)
+        _update_tracks(found.document, applied.changes)
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    decided = {"what": what, "by": _who(), "at": stamp, "session": session if changes else ""}
+    for decision in closing:
+        found.document["findings"][decision.at]["decided"] = decided
+    extra = {}
+    if dismissing:
+        mark = dismissals.files_mark(found.item["path"], tree=kinds.get(found.kind).files_below)
+        details = found.item.get("details") or {}
+        extra[dismissals.KEY] = dismissals.remembered(details, dismissing, decided, mark)
+    write_again(home, found, extra)
+    return Taken(tuple(changes), closed, session if changes else "")
+
+
+def choose_movie(home: Path, found: ItemDecisions, number: int, *, dry_run=False) -> str:
+    """Take a movie's TMDb candidate: kept in its queue item, which goes back to pending so
+    the next batch identifies it as that movie (the queue manager's ``--choose``). Returns
+    the candidate's label."""
+    decision, choice = found.choice(number)
+    candidates = (decision.finding.get("details") or {}).get("candidates") or []
+    movie_id = next(c["id"] for c in candidates if choice.label.endswith(f"TMDb id {c['id']}"))
+    if not dry_run:
+        store = QueueStore(home / "status" / found.kind, found.kind)
+        choose_named(store, found.item["key"], {"tmdb_id": int(movie_id)})
+    return choice.label
+
+
+def _who() -> str:
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return str(os.getuid())
+
+
+def _update_tracks(document: dict[str, Any], changes: Sequence[TagChange]) -> None:
+    by_path = {t["path"]: t for t in document.get("tracks") or []}
+    for change in changes:
+        tags = by_path[change.path]["tags"]
+        if change.new:
+            tags[change.tag] = change.new
+        else:
+            tags.pop(change.tag, None)
+
+
+def write_again(home: Path, found: ItemDecisions, extra: Mapping[str, Any] | None = None) -> None:
+    """The item's document and issue report, its queue counts, its files as they are now,
+    and the index: every surface tells the decision at once."""
+    document, key = found.document, found.item["key"]
+    slug = (found.item.get("details") or {}).get("slug") or slugify(key)
+    outputs = ArtistOutputs(home, slug)
+    atomic_write_text(outputs.json_path, dumps_by_line(document), durable=False)
+    tracks = [Track(**{**t, "tags": t["tags"]}) for t in document.get("tracks") or []]
+    report = render_report(document, tracks, document["findings"], home=home)
+    atomic_write_text(outputs.report_path, report, durable=False)
+    counts = finding_counts(document["findings"])
+    store = QueueStore(home / "status" / found.kind, found.kind)
+
+    def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
+        for item in data["items"]:
+            if item["key"] == key and item["status"] == COMPLETED:
+                details = {**(item.get("details") or {}), **(extra or {})}
+                item["details"] = {**details, "finding_counts": counts}
+                item["issues_resolved"] = sum(done for _, done in counts.values())
+                return [item]
+        return []
+
+    store.update(mutate, fold=True)
+    record_files_again(store, {key})
+    write_issue_indexes(home)
+
+
+def describe(found: ItemDecisions) -> list[str]:
+    """One item's decisions, numbered choices under each, for a person."""
+    lines = [f"{found.name}: {len(found.decisions)} open"]
+    for n, decision in enumerate(found.decisions, 1):
+        f = decision.finding
+        where = f["path"] or "(artist)"
+        lines.append(f"  [{n}] {f['severity']} {f['code']} — {where}: {f['message']}")
+        lines += [f"      {c.number}) {c.label}" for c in decision.choices]
+    return lines

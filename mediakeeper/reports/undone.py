@@ -1,0 +1,62 @@
+"""After an undo: every surface tells it at once. The undone artists' fixes are no longer
+counted as fixed (their findings open again, saying which undo took them back), their
+output documents hold the restored values, and their issue reports (without the undo line,
+nothing is left to undo), queue counts and the index are written again
+(``decide.write_again``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from mediakeeper.core import kinds
+from mediakeeper.music.journal import JournalEntry
+from mediakeeper.queue.items import COMPLETED
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.reports.decide import ItemDecisions, write_again
+from mediakeeper.reports.records import read_output
+
+
+def after_undo(home: Path, restored: Iterable[JournalEntry], session: str) -> list[str]:
+    """Write the undone artists' outputs again; the names of those written."""
+    restored = list(restored)
+    store = QueueStore(home / "status" / kinds.MUSIC.name, kinds.MUSIC.name)
+    if not restored or not store.exists():
+        return []
+    artists = {e.artist for e in restored}
+    items = [i for i in store.peek()["items"] if i["key"] in artists and i["status"] == COMPLETED]
+    written = []
+    for item in items:
+        document = read_output(home, kinds.MUSIC.name, item)
+        if document is None:
+            continue
+        back = {(os.path.abspath(e.path), e.tag): e for e in restored if e.artist == item["key"]}
+        _reopen(document, back, session)
+        write_again(home, ItemDecisions(kinds.MUSIC.name, item, document))
+        written.append(str(item.get("name") or item["key"]))
+    return written
+
+
+def _reopen(document: dict, back: dict[tuple[str, str], JournalEntry], session: str) -> None:
+    """The document as the undo left the files: tags restored, the findings whose fixes it
+    took back open again, nothing of this artist's left to undo."""
+    folder = Path(document["folder"])
+
+    def slot(path: str, tag: str) -> tuple[str, str]:
+        return os.path.abspath(folder / path), tag
+
+    for track in document.get("tracks") or []:
+        for tag in {tag for path, tag in back if path == slot(track["path"], "")[0]}:
+            old = back[slot(track["path"], tag)].old
+            if old is None:
+                track["tags"].pop(tag, None)
+            else:
+                track["tags"][tag] = old
+    for finding in document.get("findings") or []:
+        taken_back = any(slot(c["path"], c["tag"]) in back for c in finding["changes"])
+        if finding.get("fixed") and taken_back:
+            finding["fixed"] = False
+            finding["details"] = {**finding.get("details", {}), "undone": session}
+    summary = document.setdefault("summary", {})
+    summary["changes_written"] = summary["loudness_changes"] = 0

@@ -1,0 +1,164 @@
+"""``decide`` (issue 36): the open decisions listed worst first, one item's decisions with
+numbered choices, a choice taken through the change journal (undo takes it back), a value
+set, a finding dismissed; each closes its findings with who and when, and the report, the
+index and the listing tell it at once. Real files, real scripts."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import mutagen
+import pytest
+
+from mediakeeper.text.slug import slugify
+from tests.conftest import _run_script, tag_by_hand, wait_until
+from tests.integration.test_decisions_truth import library_spec
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def decide(home, *args):
+    return _run_script("decide.py", "--home", home, *args)
+
+
+def years(lib) -> list[str]:
+    folder = lib / "Pink Floyd" / "1973 - Dark Side"
+    return [mutagen.File(p)["date"][0] for p in sorted(folder.glob("*.flac"))]
+
+
+@pytest.fixture
+def processed(tmp_path, music_library):
+    music_library(tmp_path / "lib", library_spec())
+    home = tmp_path / "home"
+    home.mkdir()
+    batch = _run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
+                        "--offline")  # fmt: skip
+    assert batch.returncode == 1, batch.stdout + batch.stderr
+    return home, tmp_path / "lib"
+
+
+def report(home, name: str) -> str:
+    return (home / "issues" / "music" / f"{slugify(name)}.md").read_text(encoding="utf-8")
+
+
+def test_the_listing_is_numbered_worst_first(processed):
+    home, _ = processed
+    out = decide(home).stdout
+    assert out.startswith("3 decisions in 2 items, worst first:")
+    lines = [line for line in out.splitlines() if re.match(r"\s+\d+\. ", line)]
+    assert [line.split()[:3] for line in lines] == [
+        ["1.", "music", "Metallica"], ["2.", "music", "Pink"]]  # fmt: skip
+    assert "[error] missing-artist, missing-year" in lines[0]
+
+
+def test_a_choice_is_written_journaled_closed_and_undone(processed):
+    home, lib = processed
+    shown = decide(home, "music", "Pink Floyd").stdout
+    assert "warning inconsistent-year — 1973 - Dark Side" in shown
+    assert "1) date '1973' for the album's 4 tracks" in shown
+    assert "2) date '1974' for the album's 4 tracks" in shown
+
+    dry = decide(home, "music", "Pink Floyd", "--choose", "2", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.count("would set date of ") == 2 and "nothing written" in dry.stdout
+    assert years(lib) == ["1973", "1973", "1974", "1974"]
+
+    took = decide(home, "music", "Pink Floyd", "--choose", "2")
+    assert took.returncode == 0, took.stderr
+    assert years(lib) == ["1974"] * 4
+    assert "1 decision closed (undo session " in took.stdout
+    text = report(home, "Pink Floyd")
+    assert "**0 decisions for you**" in text and "### Needs a decision" not in text
+    assert re.search(r"`inconsistent-year` — .*\(chose date '1974'.* by \w+, 20\d\d-", text)
+    index = (home / "issues" / "music" / "index.md").read_text(encoding="utf-8")
+    assert "**2 decisions in 1 artist.**" in index
+    assert "Pink Floyd" not in decide(home).stdout
+
+    undo = _run_script("undo_changes.py", "--home", home, "--artist", "Pink Floyd")
+    assert undo.returncode == 0, undo.stdout + undo.stderr
+    assert years(lib) == ["1973", "1973", "1974", "1974"]
+
+
+def test_a_value_set_and_a_dismissal_close_the_rest(processed):
+    home, lib = processed
+    took = decide(home, "music", "Metallica", "--set", "artist=Metallica")
+    assert took.returncode == 0, took.stderr
+    assert mutagen.File(lib / "Metallica" / "Loose Song.flac")["artist"] == ["Metallica"]
+    assert "1 decision closed" in took.stdout
+    left = decide(home, "music", "Metallica").stdout
+    assert "missing-year" in left and "missing-artist" not in left
+    gone = decide(home, "music", "Metallica", "--dismiss", "missing-year")
+    assert "1 decision closed" in gone.stdout and "undo session" not in gone.stdout
+    assert "(dismissed: left as it is by " in report(home, "Metallica")
+    assert "**0 decisions for you**" in report(home, "Metallica")
+    board = _run_script("media_dashboard.py", "--home", home).stdout
+    assert "NEEDS ATTENTION  1 decision · 0 failed" in board
+
+
+def test_a_name_that_is_not_one_item_is_refused_in_one_line(processed):
+    home, _ = processed
+    several = decide(home, "music", "Pink")
+    assert several.returncode == 2
+    assert "'Pink' is not the name of one artist: Pink Floyd" in several.stderr
+    assert "Traceback" not in several.stderr
+    wrong = decide(home, "music", "Pink Floyd", "--choose", "9")
+    assert wrong.returncode == 2 and "Pink Floyd has no choice 9" in wrong.stderr
+
+
+def test_decide_i_walks_the_decisions_on_a_terminal_with_the_choices_as_keys(processed, tmp_path):
+    """In tmux (a real terminal, 80x30): Metallica's error first, skipped with s, its
+    missing-year dismissed with d; Pink Floyd's year taken with the key 2."""
+    from tests.integration.test_batch_terminal import TMUX, WIDTH, Tmux, _env, _quote
+
+    if TMUX is None:
+        pytest.skip("tmux is not installed")
+    home, lib = processed
+    tmux = Tmux(tmp_path, _env())
+    ended = tmp_path / "status"
+    argv = [sys.executable, str(REPO / "utilities" / "decide.py"), "--home", str(home), "-i"]
+    script = f"{' '.join(map(_quote, argv))}; echo $? > {_quote(str(ended))}"
+    tmux("new-session", "-d", "-x", str(WIDTH), "-y", "30", "-s", "t", "sh", "-c", script)
+    try:
+        tmux("set-option", "-t", "t", "remain-on-exit", "on")
+
+        def screen() -> str:
+            return tmux("capture-pane", "-p", "-J", "-t", "t")
+
+        def answer(shown: str, key: str, limit: float = 60.0) -> None:
+            assert wait_until(lambda: shown in screen(), limit=limit), screen()
+            tmux("send-keys", "-t", "t", key)
+
+        # The first screen waits for a cold start (imports, templates) on a busy machine.
+        answer("Metallica · error missing-artist", "s", limit=120.0)
+        answer("Metallica · warning missing-year", "d")
+        answer("[2] date '1974' for the album's 4 tracks", "2")
+        assert wait_until(ended.exists), screen()
+        assert "Nothing left to decide." in screen()
+    finally:
+        subprocess.run([TMUX, "-S", str(tmux.socket), "kill-server"], capture_output=True)
+    assert ended.read_text().strip() == "0"
+    assert years(lib) == ["1974"] * 4
+    assert "(dismissed: left as it is by " in report(home, "Metallica")
+    listed = decide(home).stdout
+    assert listed.startswith("1 decision in 1 item") and "missing-artist" in listed
+
+
+def test_a_dismissal_sticks_until_the_files_change(processed):
+    home, lib = processed
+    assert decide(home, "music", "Metallica", "--dismiss", "missing-year").returncode == 0
+    manager = ("music_queue_manager.py", "--home", home)
+    batch = ("process_music_batch.py", "--home", home, "--offline", "--artist", "Metallica")
+
+    _run_script(*manager, "--reset-artist", "Metallica")
+    _run_script(*batch)  # the files as they were: the dismissal stands
+    assert "(dismissed: left as it is by " in report(home, "Metallica")
+    assert "missing-year" not in decide(home, "music", "Metallica").stdout
+
+    tag_by_hand(lib / "Metallica" / "Loose Song.flac", "title", "Loose Song (live)")
+    _run_script(*manager, "--reset-artist", "Metallica")
+    _run_script(*batch)  # a file changed: asked again
+    assert "dismissed" not in report(home, "Metallica")
+    assert "missing-year" in decide(home, "music", "Metallica").stdout
