@@ -15,14 +15,17 @@ CLIPPED_SAMPLES = 100  # fewer samples at full scale are a loud peak, not clippi
 def damage(name: str, check: Check) -> list[Finding]:
     """The file is not the audio it says it is."""
     found = []
-    if check.errors or not check.decodes:
+    broken = bool(check.errors) or not check.decodes
+    if broken:
         details = {"at": check.error_at, "errors": list(check.errors)}
         found.append(finding_of("decode-error", name, f"{name} {check.why()}", details=details))
     if check.md5_mismatch:
         found.append(finding_of("audio-md5-mismatch", name, f"{name}: {_md5(check)}",
                                 details={"header": check.header.md5,
                                          "decoded": check.samples_md5}))  # fmt: skip
-    if check.truncated and not check.errors:
+    # A decode that stopped at an error falls short because of it: the error already says
+    # where, and one damage is one decision (ffmpeg 5.1 stops where later ones go on).
+    if check.truncated and not broken:
         found.append(finding_of("truncated-audio", name, f"{name} {_cut(check)}",
                                 details={"seconds": check.seconds,
                                          "header_seconds": check.header.seconds}))  # fmt: skip
