@@ -143,8 +143,7 @@ def build_batch(kind: str) -> click.Command:
 
     def main(**params: Any) -> None:
         home, batch_size, name = params.pop("home"), params.pop("batch_size"), params.pop(noun)
-        retry_errors, dry_run = params.pop("retry_errors"), params.pop("dry_run")
-        resume = params.pop("resume")
+        retry_errors, dry_run, resume = map(params.pop, ("retry_errors", "dry_run", "resume"))
         offline, enrich = params.pop("offline", False), params.pop("enrich", False)
         library, checkpoint_every = params.pop("library"), params.pop("checkpoint_every")
         asked_workers = params.pop("workers")
@@ -194,6 +193,7 @@ def build_batch(kind: str) -> click.Command:
             description=opts.describe(options.size, **spec.describe(run)),
             after=(lambda report: spec.after(settings)) if spec.after else None,
         )
+        del store  # the queue's items, held by its store: not through the closing reports
         opts.finish(settings, record, session, report, online=online, retry_errors=retry_errors)
 
     for decorate in reversed(_options(record, spec)):

@@ -303,6 +303,11 @@ def finish(
             "things stand."
         )
     say(render_summary(report, noun, offline=not online))
+    exit_code = report.exit_code
+    # Each item's result was kept for the summary; the reports below read the data home, so
+    # the results are let go first: held through them, they made the process's peak grow
+    # with the batch's size.
+    report.outcomes.clear()
     click.echo(f"session log: {session.log_path}")
     write_issue_indexes(settings.home)
     click.echo(f"issue reports: {settings.home / 'issues' / kind} (index.md lists them)")
@@ -312,7 +317,7 @@ def finish(
     # ms after 930 artists) to free memory the exit frees anyway. Every file is written and
     # closed by now, none is left to a finalizer: those objects can be left out of it.
     gc.freeze()
-    sys.exit(report.exit_code)
+    sys.exit(exit_code)
 
 
 if __name__ == "__main__":  # run by mistake: say which commands to run instead
