@@ -245,6 +245,7 @@ def _run_for_real(
         description=opts.describe(options.size, **spec.describe(run)),
         after=(lambda report: spec.after(settings)) if spec.after else None,
     )
+    del store  # the queue's items, held by its store: not through the closing reports
     opts.finish(settings, record, session, report, online=run.online, retry_errors=retry_errors,
                 lookups=spec.offline_help is not None)  # fmt: skip
 

@@ -305,10 +305,15 @@ def finish(
             "things stand."
         )
     say(render_summary(report, noun, offline=not online, lookups=lookups))
+    exit_code, awaiting = report.exit_code, report.awaiting()
+    # Each item's result was kept for the summary; the reports below read the data home, so
+    # the results are let go first: held through them, they made the process's peak grow
+    # with the batch's size.
+    report.outcomes.clear()
     click.echo(f"session log: {session.log_path}")
     write_issue_indexes(settings.home)
     click.echo(f"issue reports: {settings.home / 'issues' / kind} (index.md lists them)")
-    if report.awaiting():
+    if awaiting:
         click.echo(f"decide them: {tool_command('decide', settings.home)}")
     weekly_md, _html = write_weekly_report(settings.home)  # every run updates this week's
     click.echo(f"weekly report: {weekly_md} (and .html)")
@@ -316,7 +321,7 @@ def finish(
     # ms after 930 artists) to free memory the exit frees anyway. Every file is written and
     # closed by now, none is left to a finalizer: those objects can be left out of it.
     gc.freeze()
-    sys.exit(report.exit_code)
+    sys.exit(exit_code)
 
 
 def note_old_ffmpeg(settings: Settings, record: Kind | None = None) -> Settings:

@@ -11,11 +11,16 @@ Writing a plugin: docs/plugins.md.
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from importlib import metadata
-from typing import Any
+from importlib.machinery import PathFinder
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from importlib import metadata
 
 PROCESSORS = "mediakeeper.processors"
 RULES = "mediakeeper.rules"
@@ -45,6 +50,10 @@ def load(group: str, check: Check, taken: Iterable[str] = ()) -> tuple[Plugin, .
     """Every usable plugin of ``group``, in a stable order (by name, then package). ``taken``
     are the built-in names: a plugin of such a name, or of a name an earlier plugin took, is
     left out."""
+    if not _may_declare(group):
+        return ()
+    from importlib import metadata  # ~30 modules (email, zipfile, csv...): only when needed
+
     owners = dict.fromkeys(taken, "a built-in")  # name -> who has it
     found = []
     entries = sorted(metadata.entry_points(group=group), key=lambda e: (e.name, _package(e)))
@@ -65,6 +74,40 @@ def load(group: str, check: Check, taken: Iterable[str] = ()) -> tuple[Plugin, .
         owners[entry.name] = f"the plugin of package {package}"
         found.append(Plugin(group, entry.name, package, version, value))
     return tuple(found)
+
+
+def _may_declare(group: str) -> bool:
+    """Whether an installed distribution may declare ``group``: its name looked for in the
+    entry point files importlib.metadata would read, without importing it, so the process of
+    a user with no plugin (nearly every one) saves its imports. Where this look cannot see
+    what importlib.metadata would (a zip or egg on the path, a finder of distributions other
+    than Python's own), the answer is yes and importlib.metadata decides."""
+    finders = [f for f in sys.meta_path if hasattr(f, "find_distributions")]
+    if finders != [PathFinder]:
+        return True
+    return any(_folder_may_declare(entry or ".", group) for entry in sys.path)
+
+
+def _folder_may_declare(entry: str, group: str) -> bool:
+    if not os.path.isdir(entry):
+        return os.path.exists(entry)  # a zip may hold distributions; a missing path none
+    if entry.lower().endswith(".egg"):
+        return True
+    try:
+        names = os.listdir(entry)
+    except OSError:
+        return True
+    for name in names:
+        if name.lower().endswith((".dist-info", ".egg-info")):
+            try:
+                with open(os.path.join(entry, name, "entry_points.txt"), "rb") as f:
+                    if group.encode() in f.read():
+                        return True
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # no entry points, or an egg-info that is a file: nothing declared
+            except OSError:
+                return True
+    return False
 
 
 def _package(entry: metadata.EntryPoint) -> str:

@@ -24,10 +24,11 @@ import json
 import os
 import stat
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from mediakeeper.fs.atomic import encode_text
 from mediakeeper.tags import TABLE
@@ -79,37 +80,57 @@ class Journals:
 
 def read_journals(status_kind_dir: Path) -> Journals:
     """Every journaled change of every session, oldest first, and the lines passed over."""
-    directory = status_kind_dir / CHANGES_DIR
     found = Journals()
     dated = []
-    for path in sorted(directory.glob("*.jsonl")) if directory.is_dir() else ():
-        try:
-            data = _read_regular(path)
-        except OSError as err:
-            found.problems.append(JournalProblem(path, 0, f"cannot be read ({err.strerror})"))
-            continue
-        for number, raw in enumerate(data.split(b"\n"), start=1):
-            if not raw.strip():  # a spare newline (see append_lines), or the end
-                continue
-            entry = _entry(raw)
-            if isinstance(entry, JournalEntry):
-                dated.append((_moment(entry.at), entry))
-            else:
-                reason, torn = entry
-                found.problems.append(JournalProblem(path, number, reason, torn))
+    for entry in _each_line(status_kind_dir):
+        if isinstance(entry, JournalEntry):
+            dated.append((_moment(entry.at), entry))
+        else:
+            found.problems.append(entry)
     # By time (stamps from before microseconds were kept compare as times too), then as read.
     dated.sort(key=lambda pair: pair[0])
     found.entries = [entry for _, entry in dated]
     return found
 
 
-def _read_regular(path: Path) -> bytes:
-    """A journal's bytes; never waits on a FIFO or a device someone put in its place."""
+def journal_stamps(status_kind_dir: Path) -> Iterator[str]:
+    """When each journaled change was made (its entry's ``at``), in the journals' order: read
+    a line at a time, so a report counting the changes holds none of them (the journals grow
+    with every change ever made)."""
+    for entry in _each_line(status_kind_dir):
+        if isinstance(entry, JournalEntry):
+            yield entry.at
+
+
+def _each_line(status_kind_dir: Path) -> Iterator[JournalEntry | JournalProblem]:
+    """Each journal's entries and passed-over lines, a line at a time."""
+    directory = status_kind_dir / CHANGES_DIR
+    for path in sorted(directory.glob("*.jsonl")) if directory.is_dir() else ():
+        try:
+            journal = _open_regular(path)
+        except OSError as err:
+            yield JournalProblem(path, 0, f"cannot be read ({err.strerror})")
+            continue
+        with journal:
+            for number, raw in enumerate(journal, start=1):
+                raw = raw.removesuffix(b"\n")
+                if not raw.strip():  # a spare newline (see append_lines), or the end
+                    continue
+                entry = _entry(raw)
+                if isinstance(entry, JournalEntry):
+                    yield entry
+                else:
+                    reason, torn = entry
+                    yield JournalProblem(path, number, reason, torn)
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """A journal opened to read; never waits on a FIFO or a device someone put in its place."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    with open(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(0, "not a regular file")
-        return f.read()
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(0, "not a regular file")
+    return os.fdopen(fd, "rb")
 
 
 _TEXT = ("session", "artist", "path", "tag", "at")

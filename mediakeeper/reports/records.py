@@ -25,7 +25,7 @@ from typing import Any
 from mediakeeper.batch.session_log import EVENTS_FILE, SessionRecord, load_sessions
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.kinds import KINDS
-from mediakeeper.music.journal import CHANGES_DIR, read_journals
+from mediakeeper.music.journal import CHANGES_DIR, journal_stamps
 from mediakeeper.queue.items import COMPLETED, finding_counts
 from mediakeeper.queue.store import QUEUE_FILE, QueueStore
 from mediakeeper.reports.weeks import parse_time
@@ -149,7 +149,7 @@ INDEX_FILE = "index.md"  # issues/<kind>/index.md: every issue report, what need
 
 def change_times(status_kind_dir: Path) -> tuple[datetime, ...]:
     """When each journaled change was made, sorted; an unreadable stamp is passed over."""
-    moments = (parse_time(e.at) for e in read_journals(status_kind_dir).entries)
+    moments = (parse_time(at) for at in journal_stamps(status_kind_dir))
     return tuple(sorted(m for m in moments if m is not None))
 
 

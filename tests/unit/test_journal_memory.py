@@ -1,0 +1,67 @@
+"""The closing reports of every batch count the journaled changes by time (the weekly report's
+"tag changes"): the journals hold every change ever made, so reading them must not hold them.
+Measured with tracemalloc as bytes of peak allocation per journal line, between two journal
+sizes: what is left is the stamps the report keeps (a datetime each), not the entries."""
+
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+
+from mediakeeper.music.journal import CHANGES_DIR, checked_line, read_journals
+from mediakeeper.reports.records import change_times
+
+SESSIONS = 4
+# A datetime (48 bytes) and its slots in the sorted list and the tuple: 64; room for the
+# allocator's rounding. Holding each entry (seven strings, a dataclass) takes over 600.
+MOST_PER_LINE = 160
+
+
+def _journals(kind_dir: Path, lines: int) -> None:
+    """``lines`` changes in SESSIONS journals, written as the batch writes them."""
+    folder = kind_dir / CHANGES_DIR
+    folder.mkdir(parents=True)
+    for s in range(SESSIONS):
+        session = f"20260101_00000{s}_session"
+        text = "".join(checked_line(_change(session, n)) for n in range(s, lines, SESSIONS))
+        (folder / f"{session}.jsonl").write_text(text, encoding="utf-8")
+
+
+def _change(session: str, n: int) -> dict[str, str]:
+    artist = f"Artist {n % 930:04d}"
+    return {
+        "session": session,
+        "artist": artist,
+        "path": f"/music/{artist}/2001 - Album/{n:05d} - Song {n}.flac",
+        "tag": "title",
+        "old": f"Song {n}  ",
+        "new": f"Song {n}",
+        "at": f"2026-01-01T00:{n // 60 % 60:02d}:{n % 60:02d}.{n:06d}+00:00",
+    }
+
+
+def _peak(kind_dir: Path) -> tuple[int, int]:
+    """(peak bytes allocated while the change times are read, how many were read)."""
+    tracemalloc.start()
+    try:
+        times = change_times(kind_dir)
+        return tracemalloc.get_traced_memory()[1], len(times)
+    finally:
+        tracemalloc.stop()
+
+
+def test_counting_the_changes_holds_a_stamp_per_change_not_the_change(tmp_path):
+    small, large = 1_000, 9_000
+    _journals(tmp_path / "small" / "music", small)
+    _journals(tmp_path / "large" / "music", large)
+    (peak_small, read_small), (peak_large, read_large) = (
+        _peak(tmp_path / "small" / "music"),
+        _peak(tmp_path / "large" / "music"),
+    )
+    assert (read_small, read_large) == (small, large)  # every line read, none passed over
+    per_line = (peak_large - peak_small) / (large - small)
+    assert per_line < MOST_PER_LINE, f"{per_line:.0f} bytes held per journal line"
+    # the same journals, read whole for undo, still give every entry in time order
+    entries = read_journals(tmp_path / "large" / "music").entries
+    assert len(entries) == large
+    assert [e.at for e in entries] == sorted(e.at for e in entries)
