@@ -123,7 +123,7 @@ def test_the_dashboard_leads_with_the_open_findings(demo_home, tmp_path):
     # 14 music decisions + 3 verify ones; the two conversions refused for their damaged source.
     assert lines[2].startswith("NEEDS ATTENTION  17 decisions · 2 failed, 0 skipped")
     assert "  verify: 3 decisions in 2 albums · every report: issues/verify/index.md" in lines
-    assert "  conversions  " in text and "completed 7 · failed 2 · skipped 0" in text
+    assert "  conversions  " in text and "completed 8 · failed 2 · skipped 0" in text
     assert "nothing:" not in text
     headline = "  music: 14 decisions in 6 artists · every report: issues/music/index.md"
     assert lines.index(headline) < lines.index("QUEUES")
@@ -220,7 +220,7 @@ def test_every_surface_tells_the_same_count_on_the_demo(demo_home):
     assert len(re.findall(r"^ +\d+\. (music|verify) ", listing, re.M)) == 8
     # The weekly table's "open" column counts decisions only; an info code is never open.
     assert "| `missing-cover` | 1 | 0 | — (info) |" in text
-    assert "| `lossy-source-copied` | 51 | 0 | — (info) |" in text
+    assert "| `lossy-source-copied` | 60 | 0 | — (info) |" in text
     assert "| `filename-mismatch` | 2 | 0 | 2 |" in text
 
 

@@ -81,15 +81,20 @@ def test_a_full_data_home_names_the_file_and_the_mount_and_loses_nothing(
     batch = run("process_music_batch.py", "--offline")
     assert "Traceback" not in batch.stderr, batch.stderr
     assert batch.returncode in (0, 1), batch.stdout + batch.stderr
-    if batch.returncode == 1:
+    if "Error:" in batch.stderr:  # the disk filled (exit 1 also says decisions are left)
         said = batch.stderr.strip().splitlines()[-1]
         assert said.startswith(f"Error: disk full: could not write {small_home}/"), said
         assert f"(no space left on the file system mounted at {small_home})" in said, said
     validated = run("music_queue_manager.py", "--validate-queue")
-    assert validated.returncode == 0, validated.stdout + validated.stderr
+    # The queue is whole; at most the claim a full disk kept the batch from giving back is
+    # left, stale (its process gone), and the next run releases it by itself.
+    problems = [line for line in validated.stdout.splitlines() if line.startswith("- ")]
+    assert validated.returncode == 0 or (
+        len(problems) == 1 and "stale claim" in problems[0]
+    ), validated.stdout + validated.stderr
 
     filler.unlink()  # room again: the next run finishes the work
     again = run("process_music_batch.py", "--offline", "--retry-errors")
-    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.returncode == 1, again.stdout + again.stderr  # done; the titles' decisions left
     items = QueueStore(small_home / "status" / "music", "music").load()["items"]
     assert {item["status"] for item in items} == {"completed"}

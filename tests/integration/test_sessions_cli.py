@@ -45,7 +45,7 @@ def reference(tmp_path_factory, pristine, music_script, music_queue, library_tag
     lib, home = root / "Music", root / "home"
     shutil.copytree(pristine, lib)
     run = music_script("process_music_batch.py", "--home", home, "--library", lib, *BATCH_ARGS)
-    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.returncode == 1, run.stdout + run.stderr  # done; its artists' decisions left
     return end_state(home, lib, music_queue, library_tags)
 
 
@@ -104,7 +104,7 @@ def test_a_killed_batch_and_its_resume_end_as_the_batch_alone(
     assert outcome in shown.stdout and "left unfinished: 1 artist" in shown.stdout
 
     resumed = sessions(music_script, "resume", "--home", home)  # the latest crashed one
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert resumed.returncode == 1, resumed.stdout + resumed.stderr  # the batch's: decisions
     assert f"Resuming session {crashed['id']} ({outcome})" in resumed.stdout
     [command] = [line for line in resumed.stdout.splitlines() if line.startswith("running: ")]
     for option in ("--offline", "--workers 1", "--checkpoint-every 1", f"--resume {crashed['id']}"):
@@ -138,7 +138,7 @@ def test_list_and_show_read_every_kind(tmp_path, pristine, music_script):
     shutil.copytree(pristine, lib)
     args = ("--home", home, "--library", lib, "--offline", "--batch-size", 2)
     done = music_script("process_music_batch.py", *args)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr  # done; decisions left
     movie_batch(music_script, home, tmp_path / "Movies")
 
     rows = session_ids(music_script, home)
@@ -234,7 +234,7 @@ def test_clean_deletes_logs_and_finished_work_files_and_nothing_a_queue_or_undo_
 
     # What clean kept is all a resume needs: it still ends where the batch alone ends.
     resumed = sessions(music_script, "resume", "--home", home)
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert resumed.returncode == 1, resumed.stdout + resumed.stderr  # the batch's: decisions
     assert end_state(home, lib, music_queue, library_tags) == reference
     assert {code for code, _ in validated(music_script, home).values()} == {0}
     assert sessions(music_script, "clean", "--home", home, "--older-than", "30d").stdout.endswith(
