@@ -613,3 +613,18 @@ def batch_done(run: subprocess.CompletedProcess) -> bool:
         return True
     said = run.stdout
     return run.returncode == 1 and "needs you:" in said and ", 0 failed," in said
+
+
+@contextlib.contextmanager
+def small_tmpfs(where: Path, size: str):
+    """A real tmpfs of ``size`` ("64k") mounted at ``where``, unmounted afterwards: a volume
+    that fills for real. Mounting needs root: the test is skipped without it."""
+    where.mkdir(exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+                             capture_output=True, text=True, check=False)  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs at {where}: {mounted.stderr.strip()} (needs root)")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)

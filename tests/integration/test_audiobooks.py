@@ -22,6 +22,7 @@ from mediakeeper.audiobooks.job import AudiobookJob
 from mediakeeper.batch.job import ItemFailure
 from mediakeeper.media import ffmpeg
 from mediakeeper.music.synth import PNG_1X1
+from tests.conftest import small_tmpfs
 from tests.integration.test_staged_kills import killed_at
 
 EXE = ffmpeg.find()
@@ -253,15 +254,9 @@ def test_backups_past_the_retention_are_pruned_only_when_asked_and_named(tmp_pat
 
 @pytest.fixture
 def small_volume(tmp_path):
-    """A real 256 KiB tmpfs (needs the right to mount; skipped without it)."""
-    where = tmp_path / "small"
-    where.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(where)],
-                             capture_output=True, text=True)  # fmt: skip
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    yield where
-    subprocess.run(["umount", "-l", str(where)], check=False)
+    """A real 256 KiB tmpfs."""
+    with small_tmpfs(tmp_path / "small", "256k") as where:
+        yield where
 
 
 def test_a_backup_volume_too_small_is_said_before_copying_and_leaves_nothing(

@@ -16,23 +16,16 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.queue.store import QueueStore
+from tests.conftest import small_tmpfs
 
 PAGE = 4096
 
 
 @pytest.fixture
 def small_home(tmp_path):
-    """A 512 KiB tmpfs mounted as the data home (root only); unmounted afterwards."""
-    home = tmp_path / "home"
-    home.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(home)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs as the data home: {mounted.stderr.strip()}")
-    yield home
-    subprocess.run(["umount", "-l", str(home)], check=False)
+    """A 512 KiB tmpfs mounted as the data home."""
+    with small_tmpfs(tmp_path / "home", "512k") as home:
+        yield home
 
 
 def fill(home: Path, leave: int) -> Path:

@@ -7,7 +7,6 @@ volume that fills during an encode is said to be full."""
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from mediakeeper.fs.workdir import PARTIAL, copy_verified, place_folder
 from mediakeeper.media import ffmpeg, merge_m4b, synth
 from mediakeeper.media.convert import PROFILES, ConvertFailed, DamagedSource, convert
 from mediakeeper.text.slug import fat_safe
+from tests.conftest import small_tmpfs
 
 EXE = ffmpeg.find()
 
@@ -112,14 +112,8 @@ def test_device_names_are_made_safe_for_fat_and_exfat():
 
 @pytest.fixture
 def small_volume(tmp_path):
-    where = tmp_path / "small"
-    where.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)],
-                          capture_output=True, text=True)  # fmt: skip
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}): needs root")
-    yield where
-    subprocess.run(["umount", "-l", str(where)], check=False)
+    with small_tmpfs(tmp_path / "small", "64k") as where:
+        yield where
 
 
 @pytest.mark.parametrize("profile", ["opus", "aac", "flac"])
