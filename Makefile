@@ -55,12 +55,12 @@ readers:
 	  (cd tests/readers && npm install --no-audit --no-fund --silent) >/dev/null 2>&1 \
 	    || echo "Could not install music-metadata: its tests will be skipped."; }
 
-# Two workers (this machine's cores); a test file stays on one worker, so its module-scoped
-# fixtures (a processed library) are built once. TEST_WORKERS=0 runs it in one process.
+# Two workers (this machine's cores); an idle worker takes tests waiting for the other, so a
+# long file at the end runs on both (worksteal). TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 2
 test: compile chromium flac btrfs readers
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal --durations=10
 
 demo: compile
 	$(BIN)/python -m mediakeeper.demo
