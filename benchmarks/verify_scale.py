@@ -259,9 +259,11 @@ def main() -> None:
           f"; {exe}")  # fmt: skip
     try:
         for ext in ("flac", "mp3", "opus"):
+            count = args.tracks if ext == "flac" else args.other_tracks
+            if not count:  # --other-tracks 0: FLAC against flac -t alone
+                continue
             library = work / ext
-            files = build(library, exe, args.tracks if ext == "flac" else args.other_tracks,
-                          args.seconds, ext)  # fmt: skip
+            files = build(library, exe, count, args.seconds, ext)
             if ext == "flac":
                 sizes = [f.stat().st_size / 1e6 for f in files]
                 print(f"FLAC files {min(sizes):.1f}-{max(sizes):.1f} MB")
