@@ -373,13 +373,7 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
         raise MediakeeperError("say what to undo", "give --session ID or --artist NAME")
     journals = read_journals(status_kind_dir)
     everything = journals.entries
-    key = None if artist is None else _artist_named(everything, artist)
-    wanted = [
-        e
-        for e in everything
-        if (session is None or e.session == session)
-        and (key is None or caseless(e.artist) == key)
-    ]
+    wanted = _selected(everything, session, artist)
     # Any journal may hold an artist's changes; a session's are in its own.
     problems = [p for p in journals.problems if session is None or p.session == session]
     undo_id = "undo_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
@@ -390,32 +384,11 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
         hint = _sessions_hint(everything)
         raise MediakeeperError(f"no journaled changes for {target}", hint)
 
-    # Newest entry first, so a tag changed twice in the selection ends at its oldest value;
-    # each step takes a tag back from the entry's new value to its old one.
-    files, odd = [], []
-    for path, group in _by_path(reversed(wanted)).items():
-        steps = [_Step(e.artist, TagChange(e.path, e.tag, e.new, e.old), e) for e in group]
-        why = _not_regular(path)
-        if why:  # never opened: a FIFO would wait forever, a device is no one's tags
-            odd += [(step, why) for step in steps]
-        else:
-            files.append((Path(path), steps, None))
+    files, odd = _undo_steps(wanted)
     if dry_run:
         would = _net([step for _, steps, _ in files for step in steps])
         return UndoReport(would, [(s.source, why) for s, why in odd], "", problems=problems)
-    journal = ChangeJournal(status_kind_dir, undo_id)
-    try:
-        done = _carry_out(files, journal, verify=True, changed="was changed again since")
-    except OSError as err:
-        if err.filename != str(journal.path):
-            raise
-        # The journal is written before any file: nothing was changed.
-        why = os.strerror(err.errno) if err.errno else err.strerror
-        raise JournalUnwritable(
-            f"cannot write the undo's change journal {journal.path}: {why}",
-            "nothing was changed; free space in the data home or make it writable, "
-            "then undo again",
-        ) from None
+    done = _write_undo(files, ChangeJournal(status_kind_dir, undo_id))
     refused: dict[tuple[str, str], tuple[JournalEntry, str]] = {}
     for step, why in [*odd, *done.refused]:  # one line per tag: its newest refusal
         refused.setdefault((step.source.path, step.source.tag), (step.source, why))
@@ -426,6 +399,47 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
         already=_net(done.already),
         problems=problems,
     )
+
+
+def _selected(
+    entries: list[JournalEntry], session: str | None, artist: str | None
+) -> list[JournalEntry]:
+    """The journaled changes of the session and/or the artist asked for."""
+    key = None if artist is None else _artist_named(entries, artist)
+    return [e for e in entries if (session is None or e.session == session)
+            and (key is None or caseless(e.artist) == key)]  # fmt: skip
+
+
+def _undo_steps(wanted: list[JournalEntry]):
+    """Each file's steps back, and the steps of paths that are not files (with why). Newest
+    entry first, so a tag changed twice in the selection ends at its oldest value; each step
+    takes a tag back from the entry's new value to its old one."""
+    files, odd = [], []
+    for path, group in _by_path(reversed(wanted)).items():
+        steps = [_Step(e.artist, TagChange(e.path, e.tag, e.new, e.old), e) for e in group]
+        why = _not_regular(path)
+        if why:  # never opened: a FIFO would wait forever, a device is no one's tags
+            odd += [(step, why) for step in steps]
+        else:
+            files.append((Path(path), steps, None))
+    return files, odd
+
+
+def _write_undo(files, journal: ChangeJournal):
+    """The steps written through the undo's own journal; a journal that cannot be written
+    stops it before any file is touched, said as such."""
+    try:
+        return _carry_out(files, journal, verify=True, changed="was changed again since")
+    except OSError as err:
+        if err.filename != str(journal.path):
+            raise
+        # The journal is written before any file: nothing was changed.
+        why = os.strerror(err.errno) if err.errno else err.strerror
+        raise JournalUnwritable(
+            f"cannot write the undo's change journal {journal.path}: {why}",
+            "nothing was changed; free space in the data home or make it writable, "
+            "then undo again",
+        ) from None
 
 
 def _not_regular(path: str) -> str | None:
