@@ -28,13 +28,13 @@ from mediakeeper.lookup.acoustid_types import (
     ReleaseGroupRef,
     require_key,
 )
-from mediakeeper.lookup.http import LookupFailed, LookupSession, check_http_url
+from mediakeeper.lookup.http import LookupFailed, LookupSession, ServiceClient, check_http_url
 
 META = "recordings releasegroups"
 INVALID_KEY = 4  # AcoustID's error code for an unknown application key
 
 
-class AcoustID:
+class AcoustID(ServiceClient):
     """lookup(fingerprint, duration) -> list[Match], best first (1 request)."""
 
     def __init__(self, session: LookupSession, base_url: str, key: str):
@@ -69,15 +69,6 @@ class AcoustID:
             )
             raise LookupFailed(f"acoustid: the answer was {problem}", network=network) from None
         return sorted(matches, key=lambda m: -m.score)
-
-    def close(self) -> None:
-        self.session.close()
-
-    def __enter__(self) -> AcoustID:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def acoustid_from_settings(settings: Settings) -> AcoustID:

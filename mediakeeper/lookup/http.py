@@ -33,7 +33,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from itertools import takewhile
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import requests
@@ -470,3 +470,19 @@ def _reason(err: Exception, text: str) -> str:
         if known.lower() in text.lower():
             return known
     return type(err).__name__
+
+
+class ServiceClient:
+    """A web service's client over one ``LookupSession`` (its ``session``): closing the client
+    closes the session, and ``with`` does so."""
+
+    session: LookupSession
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -20,7 +20,13 @@ from typing import Any, TypeVar
 from musicbrainzngs import mbxml
 
 from mediakeeper.core.config import Settings
-from mediakeeper.lookup.http import LookupFailed, LookupSession, check_http_url, user_agent
+from mediakeeper.lookup.http import (
+    LookupFailed,
+    LookupSession,
+    ServiceClient,
+    check_http_url,
+    user_agent,
+)
 
 COVER_ART_ARCHIVE = "https://coverartarchive.org"
 SEARCH_LIMIT = 10  # candidates per search: enough to see a rival of the best one
@@ -71,7 +77,7 @@ def is_mbid(value: str) -> bool:
     return bool(_MBID.fullmatch(value or ""))
 
 
-class MusicBrainz:
+class MusicBrainz(ServiceClient):
     """search_artists(name) -> list[ArtistCandidate] (1 request);
     release_groups(artist_id) -> list[ReleaseGroup] (browse, 100 per page, every page);
     artist(artist_id) -> ArtistCandidate (1 request, inc=aliases).
@@ -112,15 +118,6 @@ class MusicBrainz:
             offset += len(page)
             if not page or offset >= total:
                 return list(groups.values())
-
-    def close(self) -> None:
-        self.session.close()
-
-    def __enter__(self) -> MusicBrainz:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- internals -----------------------------------------------------------------------
 

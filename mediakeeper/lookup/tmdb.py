@@ -26,7 +26,7 @@ import tmdbsimple
 
 from mediakeeper import __version__
 from mediakeeper.core.config import Settings
-from mediakeeper.lookup.http import LookupFailed, LookupSession, check_http_url
+from mediakeeper.lookup.http import LookupFailed, LookupSession, ServiceClient, check_http_url
 from mediakeeper.lookup.tmdb_types import (
     CastMember,
     KeyMissing,
@@ -57,7 +57,7 @@ class _Transport:
         return self.last
 
 
-class TMDb:
+class TMDb(ServiceClient):
     """search_movies(title, year) -> list[MovieCandidate] (1 request, the first page);
     movie(id) -> MovieDetails (1 request); image(path) -> bytes (1 request).
     Failures raise LookupFailed (network=True when TMDb could not be reached or kept
@@ -130,15 +130,6 @@ class TMDb:
 
     def image(self, path: str) -> bytes:
         return self.session.get_image(self.image_url(path))
-
-    def close(self) -> None:
-        self.session.close()
-
-    def __enter__(self) -> TMDb:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- internals -----------------------------------------------------------------------
 
