@@ -91,9 +91,19 @@ def refuse_if_read_only(path: str, st: os.stat_result, target: str) -> None:
         )
 
 
-# The signal a broken lease sends: one ignored unless handled (SIGIO, the default, kills).
+# The signal a broken lease sends: one ignored unless handled. The default, SIGIO, kills the
+# lease holder the moment another program opens its file.
 _LEASE_SIGNAL = signal.SIGURG
 _F_SETSIG = getattr(fcntl, "F_SETSIG", None)
+LEASES = _F_SETSIG is not None and hasattr(fcntl, "F_SETLEASE")
+
+
+def take_lease(fd: int, kind: int) -> None:
+    """A lease of ``kind`` (``fcntl.F_RDLCK`` or ``F_WRLCK``) on ``fd``, whose breaking sends
+    a signal that does nothing (only ``F_GETLEASE`` tells). OSError as ``fcntl`` raises it:
+    EAGAIN while another program has the file open in a way the lease forbids."""
+    fcntl.fcntl(fd, _F_SETSIG, _LEASE_SIGNAL)
+    fcntl.fcntl(fd, fcntl.F_SETLEASE, kind)
 
 
 def lease(fd: int, path: str) -> bool:
@@ -102,17 +112,30 @@ def lease(fd: int, path: str) -> bool:
     place, or the swap undone. Whether it was taken: only the file's owner (or root) may,
     and not every file system has leases. FileError (``CHANGED``) if another program has
     the file open for writing now."""
-    if _F_SETSIG is None or not hasattr(fcntl, "F_SETLEASE"):
+    if not LEASES:
         return False
     try:
-        fcntl.fcntl(fd, _F_SETSIG, _LEASE_SIGNAL)
-        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+        take_lease(fd, fcntl.F_RDLCK)
     except OSError as err:
         if err.errno == errno.EAGAIN:
             raise FileError(
                 path, "open for writing by another program: left alone", CHANGED
             ) from None
         return False
+    return True
+
+
+def write_lease(fd: int) -> bool:
+    """A write lease on ``fd`` (no other program can open the file until ``fd`` is closed;
+    one that tries waits, and its open goes on once it is); False if another program has the
+    file open. Where leases are missing (another OS, some file systems, not the file's
+    owner) True: the identity check right before the write is what stands."""
+    if not LEASES:
+        return True
+    try:
+        take_lease(fd, fcntl.F_WRLCK)
+    except OSError as err:
+        return err.errno != errno.EAGAIN
     return True
 
 

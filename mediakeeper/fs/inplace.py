@@ -18,8 +18,6 @@ with some of its ranges new, others old, until the next command completes them.
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import os
 import stat
 from collections.abc import Sequence
@@ -34,12 +32,11 @@ from mediakeeper.fs.checks import (
     refuse_if_read_only,
     same_file,
     target_of,
+    write_lease,
 )
 from mediakeeper.fs.inplace_journal import FilePatch, Journal, pwrite_all
 from mediakeeper.fs.patchfile import PatchFile
 from mediakeeper.system.interrupts import critical
-
-_F_SETLEASE = getattr(fcntl, "F_SETLEASE", None)
 
 
 class _Patch(NamedTuple):
@@ -134,7 +131,7 @@ def _leased(ready: list[_Patch], swap: list[Any], failed: dict[Path, FileError])
     program writes), a changed one is left alone."""
     kept = []
     for patch in ready:
-        if not _take_write_lease(patch.fd):
+        if not write_lease(patch.fd):
             os.close(patch.fd)
             swap.append(patch.r)
             continue
@@ -149,20 +146,6 @@ def _leased(ready: list[_Patch], swap: list[Any], failed: dict[Path, FileError])
             continue
         kept.append(patch)
     return kept
-
-
-def _take_write_lease(fd: int) -> bool:
-    """A write lease on ``fd`` (no other program can open the file until ``fd`` is closed;
-    one that tries waits, and its open goes on once it is); False if another program has the
-    file open. Where leases are missing (another OS, some file systems, not the file's
-    owner) True: the identity check right before the write is what stands."""
-    if _F_SETLEASE is None:
-        return True
-    try:
-        fcntl.fcntl(fd, _F_SETLEASE, fcntl.F_WRLCK)
-    except OSError as err:
-        return err.errno != errno.EAGAIN
-    return True
 
 
 def _write(

@@ -286,3 +286,37 @@ def test_a_read_across_written_and_unwritten_pages_sees_every_write(tmp_path):
     expected = bytearray(data)
     expected[3 * 4096 + 10 : 3 * 4096 + 13] = b"new"
     assert got == bytes(expected[100 : 100 + 4 * 4096])
+
+
+# Holds a write lease the way an in-place write does, lets another program try to open the
+# file, waits until the kernel has started breaking the lease (it signals the holder then),
+# and lets go: the holder must live on.
+LEASE_HOLDER = """
+import fcntl, os, subprocess, sys, time
+from mediakeeper.fs.checks import write_lease
+path = sys.argv[1]
+fd = os.open(path, os.O_RDWR)
+assert write_lease(fd) and fcntl.fcntl(fd, fcntl.F_GETLEASE) == fcntl.F_WRLCK
+opener = subprocess.Popen([sys.executable, "-c", "import sys; open(sys.argv[1], 'rb').close()",
+                           path])
+give_up = time.monotonic() + 20
+while fcntl.fcntl(fd, fcntl.F_GETLEASE) == fcntl.F_WRLCK and time.monotonic() < give_up:
+    time.sleep(0.001)
+broken = fcntl.fcntl(fd, fcntl.F_GETLEASE) != fcntl.F_WRLCK
+time.sleep(0.2)
+os.close(fd)
+print("alive", broken, opener.wait(), flush=True)
+"""
+
+
+def test_a_program_opening_a_file_under_an_in_place_write_does_not_kill_the_batch(tmp_path):
+    """Opening a file holding a write lease makes the kernel signal the lease holder; with
+    the default signal (SIGIO) that killed the batch mid-write. The holder lives on, and the
+    other program's open goes on once the write lets go."""
+    path = track(tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-c", LEASE_HOLDER, str(path)], cwd=REPO, capture_output=True,
+        text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 0, (run.returncode, run.stderr[-500:])
+    assert run.stdout == "alive True 0\n"
