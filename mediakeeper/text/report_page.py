@@ -1,0 +1,71 @@
+"""An issue report as a web page: its Markdown, the one source of what the report says,
+rendered by markdown-it-py into a page styled as the dashboard and the weekly report are (the
+same ``_style.html.j2``).
+
+What a report shows comes from tags and folder names, which can hold anything (``<script>``):
+raw HTML in the Markdown is not passed through (``html: False``), so every character of it is
+shown as text, and markdown-it refuses ``javascript:`` and ``data:`` links. A link to another
+Markdown report (the index's) opens that report's page; a wide table scrolls in its own box,
+as on the other pages, so the page never scrolls sideways on a phone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from itertools import pairwise
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markupsafe import Markup
+
+from mediakeeper.text.render import html_twin, render, shown
+
+
+@cache
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.add_render_rule("table_open", lambda *_: '<div class="table-scroll">\n<table>\n')
+    md.add_render_rule("table_close", lambda *_: "</table>\n</div>\n")
+    return md
+
+
+def _relative(href: str) -> bool:
+    """A link within the data home (``x.md``, ``../music/x.md``), not a web address."""
+    return ":" not in href.split("/", 1)[0] and not href.startswith(("/", "#"))
+
+
+def _link_pages(tokens: Sequence[Token]) -> None:
+    for token in tokens:
+        if token.children:
+            _link_pages(token.children)
+        href = token.attrGet("href") if token.type == "link_open" else None
+        if isinstance(href, str) and _relative(href):
+            token.attrSet("href", html_twin(href))
+
+
+def _title(tokens: Sequence[Token]) -> str:
+    """The text of the report's first heading, for the window's title."""
+    for heading, inline in pairwise(tokens):
+        if heading.type == "heading_open" and inline.children is not None:
+            return "".join(c.content for c in inline.children if c.type in ("text", "code_inline"))
+    return "Issue report"
+
+
+def report_page(markdown: str, *, source: str, index: str = "") -> str:
+    """The page of one report. ``source``: the Markdown file's name, which the page names
+    (the terminal's and git's form); ``index``: the page of every report of the kind, linked
+    from the page's foot ("": this is the index)."""
+    md = _parser()
+    env: dict[str, Any] = {}
+    tokens = md.parse(markdown, env)
+    _link_pages(tokens)
+    body = shown(md.renderer.render(tokens, md.options, env))
+    return render(
+        "issue_report.html.j2",
+        title=shown(_title(tokens)),
+        body=Markup(body),  # markdown-it's output: every text in it escaped already
+        source=source,
+        index=index,
+    )
