@@ -5,8 +5,8 @@ same ``_style.html.j2``).
 What a report shows comes from tags and folder names, which can hold anything (``<script>``):
 raw HTML in the Markdown is not passed through (``html: False``), so every character of it is
 shown as text, and markdown-it refuses ``javascript:`` and ``data:`` links. A link to another
-Markdown report (the index's) opens that report's page; a wide table scrolls in its own box,
-as on the other pages, so the page never scrolls sideways on a phone.
+Markdown report (the index's) opens that report's page. On a phone a table's rows are stacked,
+each cell under its column's heading (``data-label``), so no column is out of sight.
 """
 
 from __future__ import annotations
@@ -45,11 +45,33 @@ def _link_pages(tokens: Sequence[Token]) -> None:
             token.attrSet("href", html_twin(href))
 
 
+def _text(inline: Token) -> str:
+    return "".join(c.content for c in inline.children or () if c.type in ("text", "code_inline"))
+
+
+def _label_cells(tokens: Sequence[Token]) -> None:
+    """Each cell of a table's body carries its column's heading, which a phone's layout shows
+    before the cell when it stacks the rows."""
+    headings: list[str] = []
+    column = 0
+    for token, following in pairwise(tokens):
+        if token.type == "thead_open":
+            headings = []
+        elif token.type == "th_open":
+            headings.append(_text(following))
+        elif token.type == "tr_open":
+            column = 0
+        elif token.type == "td_open":
+            if column < len(headings) and headings[column]:
+                token.attrSet("data-label", headings[column])
+            column += 1
+
+
 def _title(tokens: Sequence[Token]) -> str:
     """The text of the report's first heading, for the window's title."""
     for heading, inline in pairwise(tokens):
-        if heading.type == "heading_open" and inline.children is not None:
-            return "".join(c.content for c in inline.children if c.type in ("text", "code_inline"))
+        if heading.type == "heading_open":
+            return _text(inline)
     return "Issue report"
 
 
@@ -61,6 +83,7 @@ def report_page(markdown: str, *, source: str, index: str = "") -> str:
     env: dict[str, Any] = {}
     tokens = md.parse(markdown, env)
     _link_pages(tokens)
+    _label_cells(tokens)
     body = shown(md.renderer.render(tokens, md.options, env))
     return render(
         "issue_report.html.j2",
