@@ -26,7 +26,8 @@ from mediakeeper.text.render import html_twin, render, shown
 @cache
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    md.add_render_rule("table_open", lambda *_: '<div class="table-scroll">\n<table>\n')
+    table = '<div class="table-scroll">\n<table class="stack">\n'  # stacked on a phone
+    md.add_render_rule("table_open", lambda *_: table)
     md.add_render_rule("table_close", lambda *_: "</table>\n</div>\n")
     return md
 
@@ -37,12 +38,16 @@ def _relative(href: str) -> bool:
 
 
 def _link_pages(tokens: Sequence[Token]) -> None:
-    for token in tokens:
+    """A link to a report opens its page; a link that reads as its file's name (the index's
+    ``[x.md](x.md)``) reads as the page's."""
+    for token, following in pairwise([*tokens, Token("end", "", 0)]):
         if token.children:
             _link_pages(token.children)
         href = token.attrGet("href") if token.type == "link_open" else None
         if isinstance(href, str) and _relative(href):
             token.attrSet("href", html_twin(href))
+            if following.type == "text" and following.content == href:
+                following.content = html_twin(href)
 
 
 def _text(inline: Token) -> str:
