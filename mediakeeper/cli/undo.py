@@ -10,10 +10,9 @@ import click
 
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import kinds
+from mediakeeper.core.commands import queue_manager
 from mediakeeper.music.fixes import artist_named, undo
 from mediakeeper.music.journal import read_journals
-from mediakeeper.queue.manager import record_files_again
-from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.undone import after_undo
 from mediakeeper.text.fold import fold
 from mediakeeper.text.wording import count, value
@@ -58,15 +57,18 @@ def main(home, session, artist, list_sessions, dry_run, yes):
     if dry_run:
         _said_dry(report)
         return
-    if report.restored:  # the person's own undo is no change for --refresh to act on
-        store = QueueStore(kind_dir, kinds.MUSIC.name)
-        record_files_again(store, {entry.artist for entry in report.restored})
-        after_undo(settings.home, report.restored, report.undo_session)  # reports and index
+    # Its reports and index written again; the undone tags kept as the person's decision,
+    # which the next check of the artist (after --refresh) does not fix again.
+    again = after_undo(settings.home, report.restored, report.undo_session)
     for entry in report.restored:
         back = f"{value(entry.new)} -> {value(entry.old)}"
         click.echo(f"restored {entry.tag} of {entry.path}: {back}")
     for entry, reason in report.left_alone:
         click.echo(f"left alone {entry.tag} of {entry.path}: {reason}")
+    if again:
+        click.echo(f"`{queue_manager(kinds.MUSIC.name, home)} --refresh` sends "
+                   f"{', '.join(again)} back to be checked again; what you undid stays "
+                   "as it is, a decision for you")  # fmt: skip
     _show_problems(report.problems)
     damaged = sum(not p.torn for p in report.problems)
     click.echo(
