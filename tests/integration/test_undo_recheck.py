@@ -113,6 +113,13 @@ def test_the_undone_value_is_not_written_back_while_the_rest_is_fixed(undone):
     after = (lib / JOGA).stat()
     assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
     assert "(its fix was taken back by undo session undo_" in report(home)
+    # Left as it is by the person's dismissal: closed, and still not written on a next run.
+    dismissed = run("decide.py", "--home", home, "music", "Björk", "--dismiss", "mojibake")
+    assert "1 decision closed" in dismissed.stdout, dismissed.stdout + dismissed.stderr
+    last = run("process_music_batch.py", "--home", home, "--offline", "--artist", "Björk")
+    assert last.returncode == 0, last.stdout  # nothing left to decide
+    assert title(lib / JOGA) == MOJIBAKE
+    assert "**0 fixed**, **0 decisions for you**" in report(home)  # its fixes: earlier
 
 
 def test_a_file_changed_afterwards_by_another_program_is_fixed_as_normal(undone):
