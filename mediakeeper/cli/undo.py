@@ -65,10 +65,6 @@ def main(home, session, artist, list_sessions, dry_run, yes):
         click.echo(f"restored {entry.tag} of {entry.path}: {back}")
     for entry, reason in report.left_alone:
         click.echo(f"left alone {entry.tag} of {entry.path}: {reason}")
-    if again:
-        click.echo(f"`{queue_manager(kinds.MUSIC.name, home)} --refresh` sends "
-                   f"{', '.join(again)} back to be checked again; what you undid stays "
-                   "as it is, a decision for you")  # fmt: skip
     _show_problems(report.problems)
     damaged = sum(not p.torn for p in report.problems)
     click.echo(
@@ -77,6 +73,10 @@ def main(home, session, artist, list_sessions, dry_run, yes):
         + (f", {count(damaged, 'journal line')} unreadable" if damaged else "")
         + f" (undo session {report.undo_session})"
     )
+    if again:  # the undone artists are checked again once --refresh sends them back
+        who = ", ".join(again) if len(again) <= 3 else f"these {count(len(again), 'artist')}"
+        click.echo(f"To check {who} again, keeping what you undid as a decision "
+                   f"for you:\n  {queue_manager(kinds.MUSIC.name, home)} --refresh")  # fmt: skip
     sys.exit(0 if report.complete else 1)
 
 

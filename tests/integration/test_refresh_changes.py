@@ -227,7 +227,8 @@ def test_an_undo_sends_the_artist_back_and_its_check_keeps_the_undo(completed, m
     undone = music_script("undo_changes.py", "--home", home, "--artist", "Retagged")
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert "restored title" in undone.stdout
-    assert "--refresh` sends Retagged back to be checked again" in undone.stdout
+    assert "To check Retagged again, keeping what you undid as a decision for you:" in undone.stdout
+    assert undone.stdout.rstrip().endswith(" --refresh")
     out = refresh(music_script, home)
     assert "  changed Retagged  (0 added, 0 removed, 4 modified)" in out, out
     assert statuses(home)["Retagged"] == "pending"
