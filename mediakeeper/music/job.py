@@ -92,6 +92,7 @@ class MusicJob:
         findings = find_issues(scan)
         held = dismissals.undone_standing(item)  # what an undo took back is not planned
         changes = [c for c in planned_changes(findings) if (c.path, c.tag) not in held]
+        changes = changes if self.fix else []
         return Preview(item["name"], len(scan.tracks), findings, changes, tuple(scan.tracks))
 
     def process(self, item: dict[str, Any]) -> ItemResult:

@@ -81,6 +81,8 @@ def test_refresh_sends_the_undone_artist_back_and_the_batch_keeps_the_undo(undon
     assert "1 changed since completed" in refreshed, refreshed
     assert "  changed Björk  (0 added, 0 removed, 1 modified)" in refreshed
     assert statuses(home) == {"Björk": "pending", "Clean": "completed"}
+    dry = run("process_music_batch.py", "--home", home, "--offline", "--dry-run").stdout
+    assert "mojibake" in dry and "would set title" not in dry, dry
     batch = run("process_music_batch.py", "--home", home, "--offline")
     assert batch.returncode == 1  # a decision is waiting
     assert "Björk" in batch.stdout and "Clean" not in batch.stdout
