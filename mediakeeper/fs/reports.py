@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from mediakeeper.fs.atomic import atomic_write_text
-from mediakeeper.text.report_page import report_page
 
 INDEX = "index.md"  # issues/<kind>/index.md: every report of the kind
 
@@ -30,6 +29,10 @@ def write_report(path: Path, markdown: str, *, durable: bool = False) -> None:
 
 
 def _page(path: Path, markdown: str) -> str:
+    # Imported when a page is made: markdown-it's import costs about 40 ms, which the commands
+    # that only read reports (the dashboard, the weekly report's records) need not pay.
+    from mediakeeper.text.report_page import report_page
+
     index = "" if path.name == INDEX else page_path(path.with_name(INDEX)).name
     return report_page(markdown, source=path.name, index=index)
 
