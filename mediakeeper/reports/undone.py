@@ -1,10 +1,11 @@
 """After an undo: every surface tells it at once, and the next check keeps it. The undone
 artists' fixes are no longer counted as fixed (their findings open again, saying which undo
-took them back), their output documents hold the restored values, and their issue reports
-(without the undo line, nothing is left to undo), queue counts and the index are written
-again (``decide.write_again``). The tags it put back are marked in each artist's queue
-details (``dismissals.undone_marked``): the undo changed the files, so ``--refresh`` sends
-the artist back to be checked, and that check leaves those tags as the person put them."""
+took them back, as do the decisions whose choice it took back), their output documents hold
+the restored values, and their issue reports (without the undo line, nothing is left to
+undo), queue counts and the index are written again (``decide.write_again``). The tags it
+put back are marked in each artist's queue details (``dismissals.undone_marked``): the undo
+changed the files, so ``--refresh`` sends the artist back to be checked, and that check
+leaves those tags as the person put them."""
 
 from __future__ import annotations
 
@@ -80,10 +81,16 @@ def _reopen(document: dict, back: dict[tuple[str, str], JournalEntry], session: 
                 track["tags"].pop(tag, None)
             else:
                 track["tags"][tag] = old
+    sessions = {e.session for e in back.values()}
     for finding in document.get("findings") or []:
         taken_back = any(slot(c["path"], c["tag"]) in back for c in finding["changes"])
+        chosen = (finding.get("decided") or {}).get("session")
         if finding.get("fixed") and taken_back:
             finding["fixed"] = False
-            finding["details"] = {**finding.get("details", {}), "undone": session}
+        elif chosen and chosen in sessions:  # a person's choice taken back: asked again
+            finding.pop("decided")
+        else:
+            continue
+        finding["details"] = {**finding.get("details", {}), "undone": session}
     summary = document.setdefault("summary", {})
     summary["changes_written"] = summary["loudness_changes"] = 0

@@ -80,6 +80,9 @@ def test_a_choice_is_written_journaled_closed_and_undone(processed):
     undo = _run_script("undo_changes.py", "--home", home, "--artist", "Pink Floyd")
     assert undo.returncode == 0, undo.stdout + undo.stderr
     assert years(lib) == ["1973", "1973", "1974", "1974"]
+    text = report(home, "Pink Floyd")  # the choice taken back: the decision is open again
+    assert "chose date '1974'" not in text and "### Needs a decision" in text, text
+    assert "Pink Floyd" in decide(home).stdout
 
 
 def test_a_value_set_and_a_dismissal_close_the_rest(processed):
