@@ -146,9 +146,10 @@ def batch(library: Path, work: Path, *, analyse: bool, later: bool = False,
     later pass (the regular bit-rot check): a first pass, untimed, then every album requeued
     (``--reset-all``) and the batch timed again. ``repo``: the checkout whose batch runs
     (``--before``: another version of the toolkit, its modules first on the path)."""
-    env = {**os.environ, "MEDIAKEEPER_VERIFY_ANALYSE": "true" if analyse else "false"}
-    if repo != REPO:
-        env["PYTHONPATH"] = str(repo)
+    # Its own modules first on the path: an installed mediakeeper (an editable install of
+    # another checkout) must not answer for them.
+    env = {**os.environ, "MEDIAKEEPER_VERIFY_ANALYSE": "true" if analyse else "false",
+           "PYTHONPATH": str(repo)}  # fmt: skip
 
     def timed(settle: Callable[[], None]) -> tuple[float, float]:
         home = Path(tempfile.mkdtemp(prefix="home-", dir=work))
