@@ -89,7 +89,6 @@ class VerifyJob:
         try:
             with open(checked, "a", encoding="utf-8") as log:
                 futures = {pool.submit(one, path): path for path in todo}
-                _outputs_ready()  # while the first checks run, not before them
                 for future in as_completed(futures):
                     name, record = futures[future].name, future.result()
                     log.write(json.dumps({"token": token, "name": name, **record}) + "\n")
@@ -204,15 +203,11 @@ def _as_check(data: dict[str, Any]) -> integrity.Check:
     return integrity.Check(**fields)
 
 
-def _outputs_ready() -> None:
-    """Import what writes the album's report (jinja2: 15-25 ms). Called as the checks have
-    started, this thread then only waiting for them: imported with the job, it held back
-    a batch's first check."""
-    import mediakeeper.text.render  # noqa: F401
-
-
 def _write_outputs(home: Path, slug: str, document: dict[str, Any]) -> None:
-    from mediakeeper.text.render import render  # (imported already: _outputs_ready)
+    # Imported here, once the album's checks are done: jinja2 (15-25 ms) imported with the
+    # job held back the batch's first check. (Imported in this thread while the checks run,
+    # it held the GIL the check threads needed to start theirs.)
+    from mediakeeper.text.render import render
 
     assert VERIFY.output_dir is not None
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
