@@ -120,8 +120,8 @@ def test_an_ffmpeg_older_than_51_on_path_is_passed_over_in_one_line(tmp_path):
 
 
 def test_a_real_batch_says_the_old_ffmpeg_once_after_its_items_never_waiting_for_it(tmp_path):
-    """The version is asked as the batch starts and read once it has ended (its 80 ms no
-    longer before the first item): the note is said once, after the batch's summary."""
+    """The version is asked as the batch starts and read once its items are done (its 80 ms
+    no longer before the first item): the note is said once."""
     old = tmp_path / "bin" / "ffmpeg"
     old.parent.mkdir()
     old.write_text("#!/bin/sh\necho 'ffmpeg version 4.4.2-0ubuntu0.22.04.1 Copyright (c)'\n")
