@@ -4,8 +4,9 @@ checkout of the toolkit.
 For each checkout (this one, and ``--before DIR``: a `git worktree` or `git archive` of
 another version), in alternated runs, each from a new data home:
 
-- the music batch over an empty library (``process_music_batch.py``: the queue made, the
-  session, the closing reports and this week's report; nothing to do): its fixed cost;
+- the music batch over an empty library, offline (``process_music_batch.py --offline``, as
+  ``real_size_writes.py`` runs it: the queue made, the session, the closing reports and
+  this week's report; nothing to do): its fixed cost;
 - the verify batch over an empty library, the same;
 - the verify batch over one album of one short FLAC: the time from starting the process to
   its first check (a ``flac -t`` or an ffmpeg reading the file, heard by an audit hook in
@@ -87,7 +88,8 @@ def sides(repo: Path, label: str, work: Path) -> dict[str, tuple[list[str], dict
     empty, album = str(work / "empty"), str(work / "album")
     return {
         f"music batch, empty library{label}": (
-            [sys.executable, script.format("music"), "--library", empty, "-q"], env),
+            [sys.executable, script.format("music"), "--library", empty, "--offline", "-q"],
+            env),
         f"verify batch, empty library{label}": (
             [sys.executable, script.format("verify"), "--library", empty, "-q"], env),
         f"verify batch, one short FLAC{label}": (
