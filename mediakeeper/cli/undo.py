@@ -10,10 +10,9 @@ import click
 
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import kinds
+from mediakeeper.core.commands import queue_manager
 from mediakeeper.music.fixes import artist_named, undo
 from mediakeeper.music.journal import read_journals
-from mediakeeper.queue.manager import record_files_again
-from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.undone import after_undo
 from mediakeeper.text.fold import fold
 from mediakeeper.text.wording import count, value
@@ -58,10 +57,9 @@ def main(home, session, artist, list_sessions, dry_run, yes):
     if dry_run:
         _said_dry(report)
         return
-    if report.restored:  # the person's own undo is no change for --refresh to act on
-        store = QueueStore(kind_dir, kinds.MUSIC.name)
-        record_files_again(store, {entry.artist for entry in report.restored})
-        after_undo(settings.home, report.restored, report.undo_session)  # reports and index
+    # Its reports and index written again; the undone tags kept as the person's decision,
+    # which the next check of the artist (after --refresh) does not fix again.
+    again = after_undo(settings.home, report.restored, report.undo_session)
     for entry in report.restored:
         back = f"{value(entry.new)} -> {value(entry.old)}"
         click.echo(f"restored {entry.tag} of {entry.path}: {back}")
@@ -75,6 +73,10 @@ def main(home, session, artist, list_sessions, dry_run, yes):
         + (f", {count(damaged, 'journal line')} unreadable" if damaged else "")
         + f" (undo session {report.undo_session})"
     )
+    if again:  # the undone artists are checked again once --refresh sends them back
+        who = ", ".join(again) if len(again) <= 3 else f"these {count(len(again), 'artist')}"
+        click.echo(f"To check {who} again, keeping what you undid as a decision "
+                   f"for you:\n  {queue_manager(kinds.MUSIC.name, home)} --refresh")  # fmt: skip
     sys.exit(0 if report.complete else 1)
 
 

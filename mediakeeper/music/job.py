@@ -90,7 +90,9 @@ class MusicJob:
     def preview(self, item: dict[str, Any]) -> Preview:
         scan = self._scan(item)
         findings = find_issues(scan)
-        changes = planned_changes(findings) if self.fix else []
+        held = dismissals.undone_standing(item)  # what an undo took back is not planned
+        changes = [c for c in planned_changes(findings) if (c.path, c.tag) not in held]
+        changes = changes if self.fix else []
         return Preview(item["name"], len(scan.tracks), findings, changes, tuple(scan.tracks))
 
     def process(self, item: dict[str, Any]) -> ItemResult:
@@ -106,6 +108,7 @@ class MusicJob:
             state, parsed = decoded(saved), {}
         else:
             state, parsed, others = self._plan(item)
+            _hold_undone(state, dismissals.undone_standing(item))  # before any write
             if self._resume_needs(state):
                 save_work(work, encoded(state))
         tracks, findings = state["tracks"], state["findings"]
@@ -120,6 +123,8 @@ class MusicJob:
         # A file a fix left alone (read-only, changed meanwhile) is an open issue of its own.
         records += [*_left_alone(applied.left_alone, tracks, item["name"], self.home), *measured]
         dismissals.close(records, dismissed)
+        held = {(path, tag): session for path, tag, session in state.get("held", ())}
+        dismissals.reopen_undone(records, held)
         fixed = sum(f.fixed for f in settled)
         covers = self._fetch_covers(folder, state, tracks) if self.fetch_covers else []
         artist = self._document(item, state, records, fixed, applied, loudness, covers)
@@ -128,6 +133,8 @@ class MusicJob:
 
         result = self._result(item, state, records, fixed, loudness)
         result.notices = _others_copies(others)
+        if held or (item.get("details") or {}).get(dismissals.UNDONE):  # lifted ones go
+            result.details[dismissals.UNDONE] = dismissals.undone_kept(item["path"], held)
         if applied.refused:  # done, and counted as it stands; the person must mend the cause
             change, why = applied.refused[0]
             result.problem = (
@@ -401,6 +408,13 @@ def _has_cover(album_dir: Path) -> bool:
     except OSError:
         return True  # cannot look: do not write
     return any(is_cover_file(name) for name in names)
+
+
+def _hold_undone(state: dict[str, Any], held: Mapping[tuple[str, str], str]) -> None:
+    """Leave out of the plan the fixes of tags an undo put back (``dismissals``), and keep
+    which in the plan, so that a resumed run says the same."""
+    state["changes"] = [c for c in state["changes"] if (c.path, c.tag) not in held]
+    state["held"] = [[path, tag, session] for (path, tag), session in held.items()]
 
 
 def _temp_copies(folder: Path) -> list[str]:

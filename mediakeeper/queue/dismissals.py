@@ -1,18 +1,32 @@
-"""A dismissal that sticks until the files change: ``decide --dismiss CODE`` keeps, in the
-item's queue details, who dismissed the code and when, with the fingerprint of the item's
-files then (``fingerprints``). A later run of the item whose files still have that
-fingerprint closes that code's findings the same way; once a file changes, they are asked
-again (the person decided about files that are no longer what they were)."""
+"""A person's "leave it as it is" that sticks until the files change, in the item's queue
+details, in two shapes:
+
+- a dismissal (``decide --dismiss CODE``): who dismissed the code and when, with the
+  fingerprint of the item's files then (``fingerprints``). A later run of the item whose
+  files still have that fingerprint closes that code's findings the same way; once a file
+  changes, they are asked again (the person decided about files that are no longer what
+  they were).
+- an undo (``undo``): the tags it put back, per file, with that file's size and modification
+  time as the undo left it. A later run plans no fix of those tags while the file is as the
+  undo left it (making it again would silently take back what the person took back); the
+  findings it would have fixed stay open, saying which undo took their fix back, for the
+  person to decide. Another program's (or the person's) change of the file lifts it, and the
+  file is checked as any other. The run's own writes to the file's other tags are no change.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+import os
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
 from mediakeeper.core.decisions import is_open
 from mediakeeper.queue.fingerprints import files_of, fingerprint
 
 KEY = "dismissed"  # in the item's details: code -> {"decided": {...}, "files": fingerprint}
+UNDONE = "undone"  # in the item's details: file -> {"tags": [...], "session": ..., "file": [...]}
+
+Slot = tuple[str, str]  # (file relative to the item's folder, tag)
 
 
 def files_mark(path: str, *, tree: bool) -> dict[str, Any] | None:
@@ -45,3 +59,64 @@ def close(records: list[MutableMapping[str, Any]], codes: Mapping[str, Mapping])
     for record in records:
         if record["code"] in codes and is_open(record):
             record["decided"] = dict(codes[record["code"]])
+
+
+# ---- undos ---------------------------------------------------------------------------------
+
+
+def _file_mark(folder: str, rel: str) -> list[int] | None:
+    try:
+        info = os.stat(os.path.join(folder, rel))  # a link: the file it leads to, as the scan
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns]
+
+
+def undone_marked(
+    details: Mapping[str, Any], folder: str, restored: Iterable[Slot], session: str
+) -> dict[str, Any]:
+    """The item's undo marks (for its details under ``UNDONE``) with the ``restored`` slots
+    added, their files marked as they are now, just after the undo ``session``."""
+    marks = dict(details.get(UNDONE) or {})
+    for rel, tag in restored:
+        # The file's earlier mark is stale now (this undo wrote it): its tags are kept.
+        tags = {*(marks.get(rel) or {}).get("tags", ()), tag}
+        marks[rel] = {"tags": sorted(tags), "session": session, "file": _file_mark(folder, rel)}
+    return {rel: mark for rel, mark in marks.items() if mark["file"] is not None}
+
+
+def undone_standing(item: Mapping[str, Any]) -> dict[Slot, str]:
+    """(file, tag) -> the undo session, for the item's undone tags whose files are still as
+    the undo left them."""
+    marks = (item.get("details") or {}).get(UNDONE) or {}
+    return {
+        (rel, tag): mark["session"]
+        for rel, mark in marks.items()
+        if mark.get("file") is not None and _file_mark(item["path"], rel) == mark["file"]
+        for tag in mark["tags"]
+    }
+
+
+def undone_kept(folder: str, held: Mapping[Slot, str]) -> dict[str, Any]:
+    """The marks of the ``held`` slots with their files as they are now: after a run, whose
+    own writes to other tags of those files are no change (for the details under
+    ``UNDONE``; empty when nothing is held, so that lifted marks go)."""
+    marks: dict[str, Any] = {}
+    for (rel, tag), session in held.items():
+        mark = marks.setdefault(rel, {"tags": [], "session": session})
+        mark["tags"] = sorted({*mark["tags"], tag})
+    for rel, mark in marks.items():
+        mark["file"] = _file_mark(folder, rel)
+    return {rel: mark for rel, mark in marks.items() if mark["file"] is not None}
+
+
+def reopen_undone(records: list[MutableMapping[str, Any]], held: Mapping[Slot, str]) -> None:
+    """Say on each finding whose fix the ``held`` undo took back which undo it was (its fix
+    was not made, so it stays open: the person decides it)."""
+    for record in records:
+        details = record.get("details") or {}
+        slots = [(c["path"], c["tag"]) for c in record.get("changes") or ()]
+        slots += [tuple(s) for s in details.get("settled_elsewhere") or ()]
+        session = next((held[s] for s in slots if s in held), None)
+        if session and not record.get("fixed"):
+            record["details"] = {**details, UNDONE: session}

@@ -265,9 +265,12 @@ def _update_tracks(document: dict[str, Any], changes: Sequence[TagChange]) -> No
             tags.pop(change.tag, None)
 
 
-def write_again(home: Path, found: ItemDecisions, extra: Mapping[str, Any] | None = None) -> None:
-    """The item's document and issue report, its queue counts, its files as they are now,
-    and the index: every surface tells the decision at once."""
+def write_again(
+    home: Path, found: ItemDecisions, extra: Mapping[str, Any] | None = None, *, files_now=True
+) -> None:
+    """The item's document and issue report, its queue counts, its files as they are now
+    (``files_now``: a decision's own write is no change for ``--refresh``), and the index:
+    every surface tells the decision at once."""
     document, key = found.document, found.item["key"]
     slug = (found.item.get("details") or {}).get("slug") or slugify(key)
     outputs = ArtistOutputs(home, slug)
@@ -288,7 +291,8 @@ def write_again(home: Path, found: ItemDecisions, extra: Mapping[str, Any] | Non
         return []
 
     store.update(mutate, fold=True)
-    record_files_again(store, {key})
+    if files_now:
+        record_files_again(store, {key})
     write_issue_indexes(home)
 
 

@@ -1,17 +1,21 @@
-"""After an undo: every surface tells it at once. The undone artists' fixes are no longer
-counted as fixed (their findings open again, saying which undo took them back), their
-output documents hold the restored values, and their issue reports (without the undo line,
-nothing is left to undo), queue counts and the index are written again
-(``decide.write_again``)."""
+"""After an undo: every surface tells it at once, and the next check keeps it. The undone
+artists' fixes are no longer counted as fixed (their findings open again, saying which undo
+took them back), their output documents hold the restored values, and their issue reports
+(without the undo line, nothing is left to undo), queue counts and the index are written
+again (``decide.write_again``). The tags it put back are marked in each artist's queue
+details (``dismissals.undone_marked``): the undo changed the files, so ``--refresh`` sends
+the artist back to be checked, and that check leaves those tags as the person put them."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.music.journal import JournalEntry
+from mediakeeper.queue.dismissals import UNDONE, undone_marked
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.decide import ItemDecisions, write_again
@@ -19,11 +23,13 @@ from mediakeeper.reports.records import read_output
 
 
 def after_undo(home: Path, restored: Iterable[JournalEntry], session: str) -> list[str]:
-    """Write the undone artists' outputs again; the names of those written."""
+    """Mark what the undo put back, and write the undone artists' outputs again; the names
+    of those written."""
     restored = list(restored)
     store = QueueStore(home / "status" / kinds.MUSIC.name, kinds.MUSIC.name)
     if not restored or not store.exists():
         return []
+    _mark(store, restored, session)
     artists = {e.artist for e in restored}
     items = [i for i in store.peek()["items"] if i["key"] in artists and i["status"] == COMPLETED]
     written = []
@@ -33,9 +39,30 @@ def after_undo(home: Path, restored: Iterable[JournalEntry], session: str) -> li
             continue
         back = {(os.path.abspath(e.path), e.tag): e for e in restored if e.artist == item["key"]}
         _reopen(document, back, session)
-        write_again(home, ItemDecisions(kinds.MUSIC.name, item, document))
+        # Its files are not recorded as they are now: the undo is a change --refresh acts on.
+        write_again(home, ItemDecisions(kinds.MUSIC.name, item, document), files_now=False)
         written.append(str(item.get("name") or item["key"]))
     return written
+
+
+def _mark(store: QueueStore, restored: list[JournalEntry], session: str) -> None:
+    """Each undone artist's restored tags in its details, whatever its status: a pending
+    artist's next check keeps them too."""
+
+    def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
+        changed = []
+        for item in data["items"]:
+            folder = os.path.abspath(item["path"])
+            slots = [(os.path.relpath(os.path.abspath(e.path), folder), e.tag)
+                     for e in restored if e.artist == item["key"]]  # fmt: skip
+            if slots:
+                details = item.get("details") or {}
+                marks = undone_marked(details, folder, slots, session)
+                item["details"] = {**details, UNDONE: marks}
+                changed.append(item)
+        return changed
+
+    store.update(mutate, fold=True)
 
 
 def _reopen(document: dict, back: dict[tuple[str, str], JournalEntry], session: str) -> None:

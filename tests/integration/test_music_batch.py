@@ -885,6 +885,12 @@ def test_names_that_are_not_utf8_are_processed_and_round_trip(tmp_path, music_sc
     undo = music_script("undo_changes.py", "--home", home, "--artist", artist)
     assert undo.returncode == 0, undo.stdout + undo.stderr
     assert tags_of(track)["title"] == "Jóga  "
+    # The undo, kept in the queue under the file's name, holds when the artist is checked again.
+    refreshed = music_script("music_queue_manager.py", "--home", home, "--refresh")
+    assert "1 changed since completed" in refreshed.stdout, refreshed.stdout + refreshed.stderr
+    again = music_script("process_music_batch.py", "--home", home)
+    assert again.returncode == 1 and "Traceback" not in again.stderr, again.stdout + again.stderr
+    assert tags_of(track)["title"] == "Jóga  "
 
 
 def tags_of(path: Path) -> dict[str, str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from mediakeeper import tags
 from mediakeeper.music.synth import make_track
 from mediakeeper.queue.fingerprints import FILES_DIR, FINGERPRINT
 from mediakeeper.queue.store import QueueStore
@@ -218,13 +219,21 @@ def test_movies_the_same_and_their_own_nfo_is_no_change(fake, tmp_path, music_sc
     assert "0 changed since completed" in refresh(music_script, home, "movie_queue_manager.py")
 
 
-def test_an_undo_is_no_change_that_sends_the_artist_back(completed, music_script):
-    """An undo puts the old values back on purpose: --refresh sending the artist back to
-    pending would have the next batch make the same fixes again, undoing the undo."""
-    _library, home = completed
+def test_an_undo_sends_the_artist_back_and_its_check_keeps_the_undo(completed, music_script):
+    """An undo changes the files: --refresh sends the artist back to be checked (before: "0
+    changed", the restored values out of sight), and the next batch leaves the values the
+    undo put back as they are (making the same fixes again would undo the undo)."""
+    library, home = completed
     undone = music_script("undo_changes.py", "--home", home, "--artist", "Retagged")
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert "restored title" in undone.stdout
+    assert "To check Retagged again, keeping what you undid as a decision for you:" in undone.stdout
+    assert undone.stdout.rstrip().endswith(" --refresh")
     out = refresh(music_script, home)
-    assert "0 changed since completed" in out, out
-    assert set(statuses(home).values()) == {"completed"}
+    assert "  changed Retagged  (0 added, 0 removed, 4 modified)" in out, out
+    assert statuses(home)["Retagged"] == "pending"
+    again = music_script("process_music_batch.py", "--home", home, "--offline")
+    assert again.returncode == 1, again.stdout + again.stderr  # 4 decisions now
+    titles = {p.name: tags.read(p).tags["title"] for p in (library / "Retagged").rglob("*.*")}
+    assert sorted(titles.values()) == ["Song  1", "Song  1", "Song  2", "Song  2"]
+    assert "0 changed since completed" in refresh(music_script, home)

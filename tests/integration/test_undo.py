@@ -143,13 +143,17 @@ def test_every_command_that_takes_a_name_finds_the_same_artist(
     assert skipped.returncode == 0, skipped.stderr
     assert "Skipped 'Björk': pending -> skipped" in skipped.stdout
 
+    undone_tags = library_tags(lib)
     again = music_script("process_music_batch.py", "--home", home, "--artist", typed)
-    assert again.returncode == 0, again.stderr
+    assert again.returncode == 1, again.stderr  # Björk's undone fix: a decision now
     assert {i["name"]: i["status"] for i in music_queue(home)["items"]} == {
         "Björk": "completed",
         "Bravo": "completed",
     }
-    assert library_tags(lib) == fixed  # the batch took Björk and fixed it again
+    # The batch took Björk and checked it again, leaving the fix the undo took back undone.
+    assert "Björk — completed: 2 tracks, 2 issues, 0 fixed" in again.stdout
+    assert "1 finding needs a decision" in again.stdout
+    assert library_tags(lib) == undone_tags
 
 
 def test_an_undo_can_itself_be_undone(processed, music_script, library_tags):
@@ -168,17 +172,21 @@ def test_an_undo_can_itself_be_undone(processed, music_script, library_tags):
     assert library_tags(lib) == fixed
 
 
-def test_undo_by_artist_after_a_second_run_of_that_artist_restores_the_original(
+def test_undo_by_artist_after_the_fix_was_taken_again_restores_the_original(
     processed, music_script, library_tags
 ):
-    """Alpha is fixed, undone, and fixed again by a later session: undoing Alpha walks the
-    whole history back to the values it had before mediakeeper ever touched it."""
+    """Alpha is fixed, undone (a second run of Alpha leaves the undo as it is), and fixed
+    again by the person's choice, a later session: undoing Alpha walks the whole history
+    back to the values it had before mediakeeper ever touched it."""
     lib, home, original, _session = processed
     fixed = library_tags(lib)
     first_undo = music_script("undo_changes.py", "--home", home, "--artist", "alpha")
     assert first_undo.returncode == 0, first_undo.stdout + first_undo.stderr
     again = music_script("process_music_batch.py", "--home", home, "--artist", "ALPHA")
-    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.returncode == 1, again.stdout + again.stderr  # the undone fix: a decision
+    assert titles(library_tags, lib)["Alpha/2000 - Album/01 - Song 1.mp3"] == "Song 1  "
+    chose = music_script("decide.py", "--home", home, "music", "Alpha", "--choose", "1")
+    assert chose.returncode == 0, chose.stdout + chose.stderr
     assert titles(library_tags, lib)["Alpha/2000 - Album/01 - Song 1.mp3"] == FIXED_TITLE
 
     final = music_script("undo_changes.py", "--home", home, "--artist", "Alpha")
