@@ -393,6 +393,7 @@ def _closing(home: Path) -> None:
         if report.name != "index.md":
             print(f"  {report}")
     print(f"and their index, what needs you first: {reports / 'index.md'}")
+    print(f"Each is a web page too (.html), for a browser: {reports / 'index.html'}")
     tie = reports / f"{slugify('Pink Floyd')}.md"
     print(f"\nStart with {tie}:")
     _prose("its tracks split 5-vs-5 on the year, so the toolkit asks you instead of guessing. "

@@ -30,6 +30,7 @@ from mediakeeper.core.findings import finding_record
 from mediakeeper.core.kinds import AUDIOBOOKS
 from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
 from mediakeeper.fs.names import beside
+from mediakeeper.fs.reports import write_report
 from mediakeeper.fs.workdir import PARTIAL, check_space, copy_verified, file_hash
 from mediakeeper.media import ffmpeg, merge_m4b
 from mediakeeper.queue.items import finding_counts
@@ -223,7 +224,9 @@ class AudiobookJob(StagedJob):
         atomic_write_text(inside(self.home, *AUDIOBOOKS.output_dir, f"{slug}.json"),
                           json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         report = render(AUDIOBOOKS.report_template, book=document, home=self.home)
-        atomic_write_text(inside(self.home, "issues", AUDIOBOOKS.name, f"{slug}.md"), report)
+        write_report(
+            inside(self.home, "issues", AUDIOBOOKS.name, f"{slug}.md"), report, durable=True
+        )
         result = ItemResult(
             counts={"issues_found": len(records),  # every finding, as everywhere
                     "issues_resolved": 0},

@@ -335,9 +335,11 @@ def _unidentified(state: dict[str, Any]) -> str:
     if status == OFFLINE:
         enrich = f"{kind_command('movies', 'batch')} --enrich"
         return f"not identified yet (offline): `{enrich}` looks it up"
-    if status in (rules.NO_MATCH, rules.AMBIGUOUS):
-        what = "no TMDb match" if status == rules.NO_MATCH else "several TMDb movies fit"
-        return f"{what}: its report lists the candidates; take one with --choose NAME ID"
+    if status == rules.NO_MATCH:  # nothing to list: TMDb proposed none
+        return "no TMDb match: its report says what was searched; give its id with --choose NAME ID"
+    if status == rules.AMBIGUOUS:
+        return ("several TMDb movies fit: its report lists the candidates; take one with "
+                "--choose NAME ID")
     return ""
 
 

@@ -1,5 +1,6 @@
 """What one processed movie leaves under the data home: ``outputs/movies/<slug>.json`` (all
-that was learned) and ``issues/movies/<slug>.md`` (the report for a person), both atomic."""
+that was learned) and ``issues/movies/<slug>.md`` (the report for a person, and its web page
+``.html``), all atomic."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from mediakeeper.core.kinds import MOVIES
 from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.reports import write_report
 from mediakeeper.text.render import render
 from mediakeeper.text.slug import inside
 
@@ -24,7 +26,7 @@ class MovieOutputs:
         # Derived data, rebuilt by re-processing: atomic (old or new), not worth an fsync.
         text = json.dumps(movie, indent=2, ensure_ascii=False)
         atomic_write_text(self.json_path, text + "\n", durable=False)
-        atomic_write_text(self.report_path, render_report(movie, home=self.home), durable=False)
+        write_report(self.report_path, render_report(movie, home=self.home))
 
 
 def render_report(movie: Mapping[str, Any], *, home: Path | None = None) -> str:

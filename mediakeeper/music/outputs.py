@@ -1,4 +1,5 @@
-"""What one processed artist leaves behind: its JSON record, its CSV rows, its issue report.
+"""What one processed artist leaves behind: its JSON record, its CSV rows, its issue report
+(Markdown and its web page).
 
 All three are written atomically. ``tracks.csv`` for the whole library is assembled from the
 per-artist CSV parts at the end of a batch, so workers never rewrite a shared file.
@@ -18,6 +19,7 @@ from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import is_open
 from mediakeeper.core.kinds import MUSIC
 from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text, encode_text
+from mediakeeper.fs.reports import write_report
 from mediakeeper.music.finding_groups import group_findings
 from mediakeeper.music.model import Track
 from mediakeeper.tags.table import LOGICAL_TAGS
@@ -61,7 +63,7 @@ class ArtistOutputs:
         rows = _csv_rows(artist["folder_name"], tracks, findings)
         atomic_write_text(self.csv_part, rows, durable=False)
         report = render_report(artist, tracks, findings, home=self.home)
-        atomic_write_text(self.report_path, report, durable=False)
+        write_report(self.report_path, report)
 
 
 def _csv_rows(folder: str, tracks: list[Track], findings: list[dict]) -> str:

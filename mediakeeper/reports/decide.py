@@ -23,6 +23,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.decisions import is_open
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.reports import write_report
 from mediakeeper.music.fixes import ChangeJournal, apply_changes
 from mediakeeper.music.model import TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs, render_report
@@ -277,7 +278,7 @@ def write_again(
     atomic_write_text(outputs.json_path, dumps_by_line(document), durable=False)
     tracks = [Track(**{**t, "tags": t["tags"]}) for t in document.get("tracks") or []]
     report = render_report(document, tracks, document["findings"], home=home)
-    atomic_write_text(outputs.report_path, report, durable=False)
+    write_report(outputs.report_path, report)
     counts = finding_counts(document["findings"])
     store = QueueStore(home / "status" / found.kind, found.kind)
 

@@ -1,14 +1,17 @@
-"""The index of a kind's issue reports: ``issues/<kind>/index.md``, written at the end of every
-batch, beside the reports it lists. What needs a person first (the items with an error-level
-finding or a queue error, then those with warnings, each with its open codes and a link to its
-report), then every other report. Derived data, rebuilt whole each time, written atomically.
+"""The index of a kind's issue reports: ``issues/<kind>/index.md`` and its page ``index.html``,
+written at the end of every batch (and after ``decide`` and ``undo``), beside the reports it
+lists. What needs a person first (the items with an error-level finding or a queue error, then
+those with warnings, each with its open codes and a link to its report), then every other
+report. Derived data, rebuilt whole each time, written atomically.
+A report written by an older version, which has no page yet, gets its page here, so every link
+of the index and of the dashboard opens one.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.reports import write_missing_page, write_report
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.reports.attention import attention, report_path
 from mediakeeper.reports.records import INDEX_FILE, OUTPUT_DIRS, gather
@@ -34,6 +37,8 @@ def write_issue_indexes(home: Path) -> list[Path]:
             for item in queue.items
             if item.get("status") == COMPLETED
         )
+        for _, path in others:
+            write_missing_page(home / path)
         others = [(name, path) for name, path in others if path not in asking]
         text = render(
             "issues_index.md.j2",
@@ -43,6 +48,6 @@ def write_issue_indexes(home: Path) -> list[Path]:
             **CONTEXT,
         )
         target = index_path(home, queue.kind)
-        atomic_write_text(target, text, durable=False)
+        write_report(target, text)
         written.append(target)
     return written

@@ -25,6 +25,7 @@ from typing import Any
 from mediakeeper.batch.session_log import EVENTS_FILE, SessionRecord, load_sessions
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.kinds import KINDS
+from mediakeeper.fs.reports import INDEX
 from mediakeeper.music.journal import CHANGES_DIR, journal_stamps
 from mediakeeper.queue.items import COMPLETED, finding_counts
 from mediakeeper.queue.store import QUEUE_FILE, QueueStore
@@ -144,7 +145,7 @@ def gather(
     )
 
 
-INDEX_FILE = "index.md"  # issues/<kind>/index.md: every issue report, what needs a person first
+INDEX_FILE = INDEX  # issues/<kind>/index.md: every issue report, what needs a person first
 
 
 def change_times(status_kind_dir: Path) -> tuple[datetime, ...]:

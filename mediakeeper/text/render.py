@@ -66,15 +66,27 @@ def environment() -> Environment:
     env.filters["code"] = markdown_code
     env.filters["under"] = path_under
     env.filters["status"] = status_word
-    # A folder name's stand-in for "/" (U+29F8, "AC⧸DC") shown as the "/" it stands for on a
-    # page: few fonts draw it, and a browser showed a box.
-    env.filters["shown"] = lambda name: str(name).replace("\u29f8", "/")
+    env.filters["shown"] = shown
+    env.filters["page"] = html_twin
     env.globals["queue_manager"] = queue_manager
     env.globals["kind_command"] = kind_command
     env.globals["queue_name"] = queue_name
     env.globals["count"] = count  # "1 session", "2 sessions": as every message says it
     env.globals["decision_means"] = MEANING
     return env
+
+
+def shown(name: Any) -> str:
+    """A folder name's stand-in for "/" (U+29F8, "AC⧸DC") shown as the "/" it stands for on a
+    page: few fonts draw it, and a browser showed a box."""
+    return str(name).replace("\u29f8", "/")
+
+
+def html_twin(path: str) -> str:
+    """The web page of a Markdown report (``issues/music/x.md`` -> ``issues/music/x.html``):
+    every report is written in both forms (``mediakeeper.fs.reports``), and a page links
+    the page."""
+    return path[: -len(".md")] + ".html" if path.endswith(".md") else path
 
 
 def render(template: str, **context: Any) -> str:

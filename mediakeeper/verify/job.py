@@ -32,6 +32,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
 from mediakeeper.core.kinds import VERIFY
 from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.reports import write_report
 from mediakeeper.media import ffmpeg, flactest, integrity
 from mediakeeper.media.albums import album_files, is_audio
 from mediakeeper.queue.items import finding_counts
@@ -213,7 +214,7 @@ def _write_outputs(home: Path, slug: str, document: dict[str, Any]) -> None:
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     atomic_write_text(inside(home, *VERIFY.output_dir, f"{slug}.json"), text)
     report = render(VERIFY.report_template, album=document, home=home)
-    atomic_write_text(inside(home, "issues", VERIFY.name, f"{slug}.md"), report)
+    write_report(inside(home, "issues", VERIFY.name, f"{slug}.md"), report, durable=True)
 
 
 def job_from_settings(

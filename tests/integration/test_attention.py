@@ -189,7 +189,7 @@ def test_the_weekly_page_in_chromium_leads_with_what_needs_the_user(demo_home, t
     assert page.index('id="attention-heading"') < page.index('id="week-heading"')
     assert "Music: 14 decisions in 6 artists" in page
     assert '<code class="severity-error">unreadable-file</code>' in page
-    assert '<a href="../../issues/music/index.md">' in page
+    assert '<a href="../../issues/music/index.html">' in page  # the index as a page
     assert "Nothing:" not in page
 
 

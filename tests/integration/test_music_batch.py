@@ -759,7 +759,7 @@ def test_odd_folder_names_are_processed_and_outputs_stay_inside_the_data_home(
     docs = [json.loads(p.read_text("utf-8")) for p in artists_dir.glob("*.json")]
     assert sorted(d["folder_name"] for d in docs) == sorted(names)  # no two share a file
     for path in [*artists_dir.iterdir(), *(home / "issues/music").iterdir()]:
-        assert re.fullmatch(r"[\w-]+\.(json|md)", path.name), path.name
+        assert re.fullmatch(r"[\w-]+\.(json|md|html)", path.name), path.name
     # A name that looks like an option is still a name.
     dash = music_script("process_music_batch.py", "--home", home, "--artist=-dash start", "-v")
     assert dash.returncode == 0, dash.stderr

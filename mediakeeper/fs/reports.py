@@ -1,0 +1,51 @@
+"""An issue report on disk: its Markdown (for the terminal and git) and the web page made from
+that Markdown (for the dashboard's and the weekly report's links), ``x.md`` beside ``x.html``.
+
+Every writer of a report (each kind's, ``decide``, ``undo``, the index) goes through
+``write_report``, so the page is never left telling what the Markdown no longer says: the page
+is written first, then the Markdown, each atomically, so at every moment the page is at least
+as new as the Markdown beside it. Derived data (processing again rebuilds it): atomic, no fsync
+unless asked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mediakeeper.fs.atomic import atomic_write_text
+
+INDEX = "index.md"  # issues/<kind>/index.md: every report of the kind
+
+
+def page_path(report: Path) -> Path:
+    return Path(report).with_suffix(".html")
+
+
+def write_report(path: Path, markdown: str, *, durable: bool = False) -> None:
+    """``path``: the report's ``.md``; its page goes beside it."""
+    path = Path(path)
+    atomic_write_text(page_path(path), _page(path, markdown), durable=durable)
+    atomic_write_text(path, markdown, durable=durable)
+
+
+def _page(path: Path, markdown: str) -> str:
+    # Imported when a page is made: markdown-it's import costs about 40 ms, which the commands
+    # that only read reports (the dashboard, the weekly report's records) need not pay.
+    from mediakeeper.text.report_page import report_page
+
+    index = "" if path.name == INDEX else page_path(path.with_name(INDEX)).name
+    return report_page(markdown, source=path.name, index=index)
+
+
+def write_missing_page(path: Path) -> bool:
+    """The page of a report written before reports had pages (a data home of an older
+    version), made from its Markdown; True if one was written."""
+    path = Path(path)
+    if page_path(path).exists():
+        return False
+    try:
+        markdown = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return False
+    atomic_write_text(page_path(path), _page(path, markdown), durable=False)
+    return True

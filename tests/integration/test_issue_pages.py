@@ -1,0 +1,222 @@
+"""Issue 36: every issue report is written as a web page too, beside its Markdown, and the
+HTML pages link the pages (they opened the raw ``.md``). The page is the Markdown's page:
+what a tag holds shows as text, never as markup; a report written again (``decide``, ``undo``)
+writes its page again; on a phone, a tablet and a desktop (real headless Chromium) nothing of
+a page linked from the dashboard, nor of the dashboard and the weekly report, is cut off
+sideways."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from mediakeeper.text.report_page import report_page
+from mediakeeper.text.slug import slugify
+from tests.conftest import _run_script
+from tests.integration.test_attention import demo_home  # noqa: F401 (a fixture: the demo)
+from tests.integration.test_decisions_truth import library_spec
+from tests.integration.test_report_layout import window
+from tests.integration.test_reports import chromium
+
+
+class Page(HTMLParser):
+    """The tags a page holds and the text a person reads on it."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.tags: list[str] = []
+        self.words: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_data(self, data):
+        if self.lasttag not in ("style", "title"):
+            self.words.append(data)
+
+    @property
+    def text(self) -> str:
+        return re.sub(r"\s+", " ", "".join(self.words))
+
+
+def pages(home: Path, name: str) -> tuple[str, Page]:
+    """An artist's report: its Markdown and its page."""
+    md = home / "issues" / "music" / f"{slugify(name)}.md"
+    return md.read_text("utf-8"), Page(md.with_suffix(".html").read_text("utf-8"))
+
+
+def test_what_tags_hold_is_shown_as_text_never_as_markup(tmp_path, music_library):
+    hostile = "<script>alert(1)</script>"
+    folder = "<img src=x onerror=alert(1)>"
+    music_library(tmp_path / "lib", {
+        f"{folder}/2001 - Album/0{i} - Song.flac": {
+            "tags": {"title": f"{hostile}  ", "artist": folder, "album": "Album",
+                     "tracknumber": str(i), "date": "2001", "albumartist": folder},
+            "picture": True} for i in (1, 2)})  # fmt: skip
+    home = tmp_path / "home"
+    home.mkdir()
+    batch = _run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
+                        "--offline")  # fmt: skip
+    assert batch.returncode in (0, 1), batch.stdout + batch.stderr
+    md, page = pages(home, folder)
+    assert hostile.replace("<", "\\<").replace(">", "\\>") in md  # the whitespace fix names it
+    assert "script" not in page.tags and "img" not in page.tags
+    assert f"{folder} — issue report" in page.text and hostile in page.text
+    index = Page((home / "issues" / "music" / "index.html").read_text("utf-8"))
+    assert "script" not in index.tags and "img" not in index.tags and folder in index.text
+
+
+def test_raw_html_and_script_links_in_the_markdown_stay_text():
+    page = report_page(
+        "# A <b>bold</b> name\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) "
+        "[next](other.md) [web](https://musicbrainz.org/x.md)\n",
+        source="a.md",
+        index="index.html",
+    )
+    seen = Page(page)
+    assert "script" not in seen.tags and "b" not in seen.tags
+    assert "<script>alert(1)</script>" in seen.text and "<title>A <b>" not in page
+    assert 'href="javascript:' not in page
+    assert '<a href="other.html">next</a>' in page  # another report: its page
+    assert 'href="https://musicbrainz.org/x.md"' in page  # a web address as it is
+    assert '<a href="a.md">a.md</a>' in page and '<a href="index.html">' in page
+
+
+@pytest.fixture
+def processed(tmp_path, music_library):
+    music_library(tmp_path / "lib", library_spec())
+    home = tmp_path / "home"
+    home.mkdir()
+    batch = _run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
+                        "--offline")  # fmt: skip
+    assert batch.returncode == 1, batch.stdout + batch.stderr
+    return home
+
+
+def same(home: Path, name: str) -> str:
+    """The artist's page is the page of its Markdown as it is now; its text."""
+    md, page = pages(home, name)
+    md_path = home / "issues" / "music" / f"{slugify(name)}.md"
+    page_text = md_path.with_suffix(".html").read_text("utf-8")
+    assert page_text == report_page(md, source=md_path.name, index="index.html")
+    return page.text
+
+
+def test_decide_and_undo_write_the_page_again(processed):
+    home = processed
+    assert "0 fixed, 1 decision for you" in same(home, "Pink Floyd")
+    took = _run_script("decide.py", "--home", home, "music", "Pink Floyd", "--choose", "2")
+    assert took.returncode == 0, took.stderr
+    text = same(home, "Pink Floyd")
+    assert "0 decisions for you" in text and "Needs a decision" not in text
+    assert "chose date '1974'" in text
+    index = Page((home / "issues" / "music" / "index.html").read_text("utf-8")).text
+    assert "2 decisions in 1 artist." in index and "Pink Floyd" not in index.split("Nothing")[0]
+
+    assert "Undo this artist's fixes" in same(home, "Nina Simone")
+    undo = _run_script("undo_changes.py", "--home", home, "--artist", "Nina Simone")
+    assert undo.returncode == 0, undo.stdout + undo.stderr
+    text = same(home, "Nina Simone")
+    assert "0 fixed, 4 decisions for you" in text and "Undo this artist's fixes" not in text
+    index = Page((home / "issues" / "music" / "index.html").read_text("utf-8")).text
+    assert "6 decisions in 2 artists." in index
+
+
+def test_an_older_home_gets_the_pages_its_reports_lack(processed):
+    """A data home whose reports were written before they had pages: the next index (every
+    batch, decide, undo) writes the missing pages, so no link leads nowhere."""
+    home = processed
+    for page in (home / "issues" / "music").glob("*.html"):
+        page.unlink()
+    took = _run_script("decide.py", "--home", home, "music", "Metallica", "--dismiss",
+                       "missing-year")  # fmt: skip
+    assert took.returncode == 0, took.stderr
+    reports = sorted((home / "issues" / "music").glob("*.md"))
+    assert len(reports) == 5 and all(md.with_suffix(".html").is_file() for md in reports)
+    assert "Clean — issue report" in same(home, "Clean")
+
+
+# ---- in Chromium: from the dashboard to a report ------------------------------------------
+
+LINKS = """<script>
+document.getElementById("links").textContent = JSON.stringify(
+  [...document.querySelectorAll("a")].map(a => a.href));
+</script>"""
+
+MEASURE = """<script>
+(function () {
+  const width = document.documentElement.clientWidth;
+  const out = {width: width, page: document.documentElement.scrollWidth, beyond: [], small: [],
+               title: document.title};
+  for (const e of document.querySelectorAll("main *")) {
+    const box = e.getBoundingClientRect();
+    if (box.width > 0 && box.right > width + 0.5) {
+      out.beyond.push(e.tagName + " " + e.textContent.slice(0, 50));
+    }
+  }
+  for (const e of document.querySelectorAll("main p, main li, main td, main th, main footer")) {
+    if (parseFloat(getComputedStyle(e).fontSize) < 12) out.small.push(e.textContent.slice(0, 50));
+  }
+  parent.document.getElementById("m" + NUMBER).textContent = JSON.stringify(out);
+})();
+</script>"""
+
+
+def followed_links(board: Path, tmp_path: Path) -> list[str]:
+    """Where the dashboard's links lead, as Chromium resolves them from where it lies."""
+    probe = board.with_name("probe.html")
+    probe.write_text(
+        board.read_text("utf-8").replace("</body>", f'<pre id="links"></pre>{LINKS}</body>'),
+        "utf-8",
+    )
+    run = chromium(tmp_path, "--dump-dom", probe.as_uri())
+    assert run.returncode == 0, run.stderr[-2000:]
+    found = re.search(r'<pre id="links">(.*?)</pre>', run.stdout, re.S)
+    return json.loads(html.unescape(found.group(1)))
+
+
+def measured(targets: list[Path], tmp_path: Path, width: int) -> list[dict]:
+    """Each page laid out in a frame ``width`` CSS px wide (headless Chromium makes no window
+    under 500 px; a frame is a viewport of its own), as it measures itself."""
+    frames = "".join(
+        f'<pre id="m{n}"></pre><iframe style="border:0;display:block" width="{width}" '
+        f'height="9000" srcdoc="{html.escape(page.read_text("utf-8").replace("</body>", MEASURE.replace("NUMBER", str(n)) + "</body>"), quote=True)}"></iframe>'  # noqa: E501
+        for n, page in enumerate(targets)
+    )
+    frame = tmp_path / f"frames-{width}.html"
+    frame.write_text(f'<!DOCTYPE html><html><body style="margin:0">{frames}</body></html>', "utf-8")
+    run = chromium(tmp_path, "--dump-dom", window(width), frame.as_uri())
+    assert run.returncode == 0, run.stderr[-2000:]
+    found = re.findall(r'<pre id="m\d+">(.*?)</pre>', run.stdout, re.S)
+    assert len(found) == len(targets) and all(found), run.stdout[-2000:]
+    return [json.loads(html.unescape(one)) for one in found]
+
+
+def test_the_dashboard_links_open_report_pages_that_fit_every_screen(demo_home, tmp_path):  # noqa: F811
+    board = tmp_path / "pages" / "dashboard.html"
+    made = _run_script("media_dashboard.py", "--home", demo_home, "--html", board)
+    assert made.returncode == 0, made.stderr
+    links = [link for link in followed_links(board, tmp_path) if "/issues/" in link]
+    # Six artists, two verified albums, each kind's index: each link opens a page.
+    assert len(links) == 10, links
+    assert [link for link in links if not link.endswith(".html")] == []
+    targets = [Path(unquote(urlparse(link).path)) for link in links]
+    assert all(target.is_file() for target in targets), targets
+    # The pages that link them too: their failed items' messages (a long path) and the weekly
+    # codes table ran past the screen's edge at 880 and 390 px, in boxes to scroll.
+    weekly = sorted((demo_home / "status" / "reports").glob("*.html"))
+    pages = [*targets, board, *weekly]
+    for width in (390, 880, 1280):  # a phone, a tablet, a desktop
+        for target, m in zip(pages, measured(pages, tmp_path, width), strict=True):
+            assert m["width"] == width
+            assert m["page"] <= width, (target.name, width, "the page scrolls sideways")
+            assert m["beyond"] == [], (target.name, width, m["beyond"])
+            assert m["small"] == [], (target.name, width, m["small"])
+            assert m["title"].endswith(" · mediakeeper"), m["title"]
