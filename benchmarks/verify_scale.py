@@ -140,20 +140,25 @@ def per_core(commands: list[list[str]], cores: int) -> Timer:
     return timed
 
 
-def batch(library: Path, work: Path, *, analyse: bool, later: bool = False) -> Timer:
+def batch(library: Path, work: Path, *, analyse: bool, later: bool = False,
+          repo: Path = REPO) -> Timer:  # fmt: skip
     """A timer of the whole batch over ``library``, from a new home each time. ``later``: a
     later pass (the regular bit-rot check): a first pass, untimed, then every album requeued
-    (``--reset-all``) and the batch timed again."""
-    env = {**os.environ, "MEDIAKEEPER_VERIFY_ANALYSE": "true" if analyse else "false"}
+    (``--reset-all``) and the batch timed again. ``repo``: the checkout whose batch runs
+    (``--before``: another version of the toolkit, its modules first on the path)."""
+    # Its own modules first on the path: an installed mediakeeper (an editable install of
+    # another checkout) must not answer for them.
+    env = {**os.environ, "MEDIAKEEPER_VERIFY_ANALYSE": "true" if analyse else "false",
+           "PYTHONPATH": str(repo)}  # fmt: skip
 
     def timed(settle: Callable[[], None]) -> tuple[float, float]:
         home = Path(tempfile.mkdtemp(prefix="home-", dir=work))
-        command = [sys.executable, str(REPO / "utilities" / "process_verify_batch.py"),
+        command = [sys.executable, str(repo / "utilities" / "process_verify_batch.py"),
                    "--home", str(home), "--library", str(library), "--batch-size", "1000",
                    "-q"]  # fmt: skip
         if later:
             _ran(command, env)
-            _ran([sys.executable, str(REPO / "utilities" / "verify_queue_manager.py"),
+            _ran([sys.executable, str(repo / "utilities" / "verify_queue_manager.py"),
                   "--home", str(home), "--reset-all", "--yes"], env)  # fmt: skip
         settle()
         with Clock() as clock:
@@ -193,16 +198,21 @@ def rounds(sides: dict[str, Timer], runs: int, warm: list | None) -> dict:
 
 
 def sides_of(ext: str, exe: str, flac: str, files: list[Path], library: Path, work: Path,
-             cores: int) -> dict[str, Timer]:  # fmt: skip
+             args: argparse.Namespace) -> dict[str, Timer]:  # fmt: skip
+    cores = args.cores
     sides = {"flac -t, one per core": per_core([[flac, "-s", "-t", str(f)] for f in files],
                                                cores)} if ext == "flac" else {}  # fmt: skip
     sides["plain ffmpeg decode, one per core"] = per_core(decodes(exe, files), cores)
-    if ext == "flac":
+    if ext == "flac" and not args.quick:
         sides["verify's ffmpeg alone, one per core"] = per_core(verify_decodes(exe, files), cores)
-    sides["verify batch, damage and bit rot only"] = batch(library, work, analyse=False)
-    sides["verify batch, with the analysis"] = batch(library, work, analyse=True)
-    sides["verify batch, a later pass (analysed)"] = batch(library, work, analyse=True,
-                                                          later=True)  # fmt: skip
+    sides[BARE] = batch(library, work, analyse=False)
+    if not args.quick:
+        sides[FULL] = batch(library, work, analyse=True)
+    sides[LATER] = batch(library, work, analyse=True, later=True)
+    if args.before is not None:
+        before = args.before.resolve()
+        sides[BARE + BEFORE] = batch(library, work, analyse=False, repo=before)
+        sides[LATER + BEFORE] = batch(library, work, analyse=True, later=True, repo=before)
     return sides
 
 
@@ -217,26 +227,40 @@ def report(ext: str, times: dict[str, list[tuple[float, float]]]) -> None:
         ratios({name: statistics.median(x[i] for x in t) for name, t in times.items()}, what)
 
 
+BARE = "verify batch, damage and bit rot only"
+FULL = "verify batch, with the analysis"
+LATER = "verify batch, a later pass (analysed)"
+BEFORE = " [--before]"
+
+
 def ratios(median: dict[str, float], what: str) -> None:
-    bare = median["verify batch, damage and bit rot only"]
-    full = median["verify batch, with the analysis"]
-    later = median["verify batch, a later pass (analysed)"]
     for base in ("flac -t, one per core", "plain ffmpeg decode, one per core"):
-        if base in median:
-            aim = " (aim: at most 1.0)" if base.startswith("flac") else ""
-            print(f"  {what} ratio to {base.split(',')[0]}: {bare / median[base]:.2f} without the "
-                  f"analysis, {full / median[base]:.2f} with it, {later / median[base]:.2f} "
-                  f"a later pass{aim}")  # fmt: skip
+        if base not in median:
+            continue
+        aim = " (aim: at most 1.0)" if base.startswith("flac") else ""
+        said = [f"{median[name] / median[base]:.2f} {label}"
+                for name, label in ((BARE, "without the analysis"), (FULL, "with it"),
+                                    (LATER, "a later pass"),
+                                    (BARE + BEFORE, "without the analysis, --before"),
+                                    (LATER + BEFORE, "a later pass, --before"))
+                if name in median]  # fmt: skip
+        print(f"  {what} ratio to {base.split(',')[0]}: {', '.join(said)}{aim}")
     alone = median.get("verify's ffmpeg alone, one per core")
     if alone is not None:
         print(f"  {what}: verify's ffmpeg alone to flac -t: "
               f"{alone / median['flac -t, one per core']:.2f}")
 
 
-def programs(exe: str, flac: str) -> list[list[str]]:
-    """What reads every side's programs and Python modules back into the cache."""
-    batch_help = [sys.executable, str(REPO / "utilities" / "process_verify_batch.py"), "--help"]
-    return [[exe, "-version"], [flac, "--version"], batch_help]
+def programs(exe: str, flac: str, work: Path, before: Path | None) -> list[list[str]]:
+    """What reads every side's programs and Python modules back into the cache: each
+    checkout's batch over an empty library (``--help`` alone imports less than a batch)."""
+    (work / "empty").mkdir(exist_ok=True)
+    warm = [[exe, "-version"], [flac, "--version"]]
+    for repo in [REPO] + ([before.resolve()] if before is not None else []):
+        warm.append(["env", f"PYTHONPATH={repo}", sys.executable,
+                     str(repo / "utilities" / "process_verify_batch.py"), "--home",
+                     str(work / f"warm-{len(warm)}"), "--library", str(work / "empty"), "-q"])
+    return warm
 
 
 def main() -> None:
@@ -246,6 +270,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=270.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cores", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--before", type=Path, help="another checkout of the toolkit (git "
+                        "worktree, git archive) whose batch is timed beside this one's, in "
+                        "the same rounds")  # fmt: skip
+    parser.add_argument("--quick", action="store_true", help="leave out the first pass with "
+                        "the analysis and verify's ffmpeg alone (the slowest sides)")  # fmt: skip
     args = parser.parse_args()
     flac = shutil.which("flac")
     if flac is None:
@@ -267,8 +296,9 @@ def main() -> None:
             if ext == "flac":
                 sizes = [f.stat().st_size / 1e6 for f in files]
                 print(f"FLAC files {min(sizes):.1f}-{max(sizes):.1f} MB")
-            sides = sides_of(ext, exe, flac, files, library, work, args.cores)
-            report(ext, rounds(sides, args.runs, programs(exe, flac) if cold else None))
+            sides = sides_of(ext, exe, flac, files, library, work, args)
+            warm = programs(exe, flac, work, args.before) if cold else None
+            report(ext, rounds(sides, args.runs, warm))
             if ext == "flac" and cold:  # and from the cache: what the decoders cost alone
                 report("flac, warm page cache", rounds(sides, args.runs, None))
     finally:

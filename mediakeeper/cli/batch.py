@@ -168,7 +168,8 @@ def _run_batch(kind: str, record: kinds.Kind, spec: BatchSpec, params: dict[str,
     asked_workers = params.pop("workers")
     overrides = {"library": library, "checkpoint_every": checkpoint_every}
     overrides.update({key: params[key] for key in spec.setting_options})
-    settings = opts.note_old_ffmpeg(settings_for(home, **{kind: overrides}), record)
+    settings = settings_for(home, **{kind: overrides})
+    say_old_ffmpeg = opts.note_old_ffmpeg(settings, record)
     online = _online(kind, record, spec, settings, params, offline, enrich, dry_run)
     workers = opts.fitted_workers(asked_workers, batch_size, noun)
     run = Run(settings, params, online=online, enrich=enrich, workers=workers)
@@ -191,8 +192,9 @@ def _run_batch(kind: str, record: kinds.Kind, spec: BatchSpec, params: dict[str,
     if dry_run:
         if enrich:  # the same items the batch would take, read without writing
             selection.enrich_only(QueueStore(settings.status_dir / kind, kind), options)
+        say_old_ffmpeg()
         return spec.dry_run(run, eligible_items(settings, kind, options))
-    _run_for_real(record, spec, run, make_job, options, retry_errors)
+    _run_for_real(record, spec, run, make_job, options, retry_errors, say_old_ffmpeg)
 
 
 def _online(
@@ -228,10 +230,12 @@ def _run_for_real(
     make_job: Callable[[str], Job],
     options: BatchOptions,
     retry_errors: bool,
+    say_old_ffmpeg: Callable[[], None],
 ) -> None:
     """The batch itself, apart from the choosing above so that a dry run never reaches it:
     the queue opened (created on first use), the kind's check before any item is claimed,
-    the items run with their progress, then the closing lines and the exit code."""
+    the items run with their progress, then the closing lines (the old ffmpeg's first) and
+    the exit code."""
     settings, noun = run.settings, record.noun
     store = opts.prepare_store(settings, record, options, enrich=run.enrich)
     if spec.before_claims and run.online:
@@ -246,6 +250,7 @@ def _run_for_real(
         after=(lambda report: spec.after(settings)) if spec.after else None,
     )
     del store  # the queue's items, held by its store: not through the closing reports
+    say_old_ffmpeg()
     opts.finish(settings, record, session, report, online=run.online, retry_errors=retry_errors,
                 lookups=spec.offline_help is not None)  # fmt: skip
 

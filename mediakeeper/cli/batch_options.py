@@ -38,8 +38,6 @@ from mediakeeper.core.config import Settings
 from mediakeeper.core.kinds import Kind
 from mediakeeper.queue.manager import empty_library_warning
 from mediakeeper.queue.store import QueueStore
-from mediakeeper.reports.issue_index import write_issue_indexes
-from mediakeeper.reports.weekly import write_weekly_report
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 from mediakeeper.text.wording import count, queue_name
 
@@ -296,6 +294,12 @@ def finish(
     lookups: bool = True,
 ) -> None:
     """The closing lines (summary, session log, reports), this week's report, the exit code."""
+    # Imported here, not with the command: the reports bring jinja2, the tag tables and
+    # every mutagen format (a third of a batch's imports), which a media batch then
+    # imported before its first item.
+    from mediakeeper.reports.issue_index import write_issue_indexes
+    from mediakeeper.reports.weekly import write_weekly_report
+
     kind, noun = record.name, record.noun
     if not report.outcomes and not report.interrupted:
         click.echo(
@@ -324,18 +328,23 @@ def finish(
     sys.exit(exit_code)
 
 
-def note_old_ffmpeg(settings: Settings, record: Kind | None = None) -> Settings:
-    """One line when the ffmpeg on PATH is older than the toolkit works with and the one it
-    ships is used instead (``ffmpeg.find``), for a batch that runs ffmpeg (a kind that
-    ``makes`` files; ``record`` None: a pipeline); nothing with ``[ffmpeg] path`` set.
-    Returns ``settings``."""
+def note_old_ffmpeg(settings: Settings, record: Kind | None = None) -> Callable[[], None]:
+    """What says one line when the ffmpeg on PATH is older than the toolkit works with and
+    the one it ships is used instead (``ffmpeg.find``), for a batch that runs ffmpeg (a kind
+    that ``makes`` files; ``record`` None: a pipeline); nothing with ``[ffmpeg] path`` set.
+    The version is asked now and read when the line is said, after the batch: waiting for
+    it first held every media batch's first item back 80 ms."""
     if settings.get("ffmpeg", "path") or (record is not None and record.makes is None):
-        return settings
-    from mediakeeper.media.ffmpeg import passed_over  # imported by media batches alone
+        return lambda: None
+    from mediakeeper.media import ffmpeg  # imported by media batches alone
 
-    if note := passed_over():
-        click.echo(f"Note: {note}", err=True)
-    return settings
+    ffmpeg.ask_passed_over()
+
+    def say_it() -> None:
+        if note := ffmpeg.passed_over():
+            click.echo(f"Note: {note}", err=True)
+
+    return say_it
 
 
 if __name__ == "__main__":  # run by mistake: say which commands to run instead

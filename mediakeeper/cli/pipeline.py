@@ -130,7 +130,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
     if resume_session:
         selection.resume_only(settings, kind, options, resume_session)
     store = opts.prepare_store(settings, kinds.get(kind), options, enrich=False)
-    opts.note_old_ffmpeg(settings)
+    say_old_ffmpeg = opts.note_old_ffmpeg(settings)
     threads = max(1, os.cpu_count() or 1)
     session, report = opts.run_with_progress(
         store,
@@ -141,6 +141,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
         noun="album",
         description=opts.describe(options.size, resume=resume),
     )  # fmt: skip
+    say_old_ffmpeg()
     say(render_summary(report, "album", lookups=False))
     for outcome in report.outcomes:
         if outcome.error:

@@ -22,7 +22,6 @@ import base64
 import contextlib
 import hashlib
 import json
-import multiprocessing.util
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -137,6 +136,8 @@ def journal_for(folder: Path) -> Journal:
     if key not in _journals:
         journal = _journals[key] = Journal(folder)
         atexit.register(journal.close)
+        import multiprocessing.util  # here: every command recovers, few write in place
+
         # A batch's worker ends in os._exit, past atexit, after its multiprocessing
         # finalizers: without one, each worker left an empty journal file behind.
         multiprocessing.util.Finalize(journal, journal.close, exitpriority=0)

@@ -16,7 +16,18 @@ from pathlib import Path
 from mediakeeper.core.errors import LibraryError
 from mediakeeper.fs.links import is_folder_link, not_followed
 from mediakeeper.fs.names import is_junk, skipped_folder
-from mediakeeper.media.convert import is_audio
+
+# Formats whose every file is lossy, by extension; .m4a depends on its codec (AAC or ALAC).
+# Here, not with the conversions: a verify batch lists albums without their imports (tags,
+# every mutagen format).
+LOSSY_EXTENSIONS = frozenset({".mp3", ".ogg", ".opus", ".aac", ".mpc", ".wma"})
+LOSSLESS_EXTENSIONS = frozenset({".flac", ".wav", ".aif", ".aiff", ".wv", ".ape", ".alac"})
+AUDIO_EXTENSIONS = LOSSY_EXTENSIONS | LOSSLESS_EXTENSIONS | {".m4a"}
+
+
+def is_audio(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS
+
 
 Skipped = list[tuple[Path, str]]  # folders passed over, each with why
 

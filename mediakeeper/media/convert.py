@@ -28,13 +28,15 @@ from mediakeeper.fs.names import beside
 from mediakeeper.fs.workdir import PARTIAL, copy_verified
 from mediakeeper.fs.write_errors import FULL, mount_point
 from mediakeeper.media import carry, ffmpeg, integrity
+from mediakeeper.media.albums import (  # noqa: F401  (what a file is, for those importing it here)
+    AUDIO_EXTENSIONS,
+    LOSSLESS_EXTENSIONS,
+    LOSSY_EXTENSIONS,
+    is_audio,
+)
 
 TOLERANCE = 0.1  # seconds a verified output's length may differ from its source's
 
-# Formats whose every file is lossy, by extension; .m4a depends on its codec (AAC or ALAC).
-LOSSY_EXTENSIONS = frozenset({".mp3", ".ogg", ".opus", ".aac", ".mpc", ".wma"})
-LOSSLESS_EXTENSIONS = frozenset({".flac", ".wav", ".aif", ".aiff", ".wv", ".ape", ".alac"})
-AUDIO_EXTENSIONS = LOSSY_EXTENSIONS | LOSSLESS_EXTENSIONS | {".m4a"}
 # Not carried into a portable library of audio: a music video is a player's and a phone's
 # burden there, and a library of movies is another kind's.
 VIDEO_EXTENSIONS = frozenset(
@@ -114,10 +116,6 @@ def estimated_bytes(seconds: float, size: int, profile: Profile) -> int:
     if profile.lossy:
         return int(seconds * profile.kbps * 1000 / 8 * 1.1) + 65_536
     return int(size * 1.15) + 65_536  # ALAC runs a little larger than FLAC
-
-
-def is_audio(name: str) -> bool:
-    return os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS
 
 
 def is_video(name: str) -> bool:

@@ -97,14 +97,38 @@ def bundled() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+# ``exe -version`` runs started by ``ask_version``, whose answers ``version`` has not read,
+# by (asking process, exe): a forked worker shares the pipe, not the child, and asks anew.
+_ASKED: dict[tuple[int, str], subprocess.Popen] = {}
+
+
+def ask_version(exe: str) -> None:
+    """Start ``exe -version`` without waiting for it: ``version(exe)`` reads its answer later.
+    A dynamically linked ffmpeg takes 80 ms to say it, which a batch otherwise waited for
+    before its first item. A process, not a thread: a batch may fork its workers meanwhile."""
+    with contextlib.suppress(OSError):  # version() then runs it again and says None
+        if (os.getpid(), exe) not in _ASKED:
+            _ASKED[os.getpid(), exe] = _version_run(exe)
+
+
+def _version_run(exe: str) -> subprocess.Popen:
+    return subprocess.Popen([exe, "-hide_banner", "-version"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
+
+
 @functools.lru_cache(maxsize=8)
 def version(exe: str) -> tuple[int, int] | None:
     """``exe``'s version (major, minor), or None where it does not say one (a build from
     git says "N-112233-g..."; taken as new enough)."""
     try:
-        said = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True,
-                              timeout=30, check=False).stdout  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
+        proc = _ASKED.pop((os.getpid(), exe), None) or _version_run(exe)
+    except OSError:
+        return None
+    try:
+        said = proc.communicate(timeout=30)[0]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
         return None
     match = _VERSION.search(said)
     return (int(match.group(1)), int(match.group(2))) if match else None
@@ -113,6 +137,12 @@ def version(exe: str) -> tuple[int, int] | None:
 def too_old(exe: str) -> bool:
     found = version(exe)
     return found is not None and found < OLDEST
+
+
+def ask_passed_over() -> None:
+    """Start what ``passed_over`` asks, without waiting (``ask_version``)."""
+    if (on_path := shutil.which("ffmpeg")) is not None:
+        ask_version(on_path)
 
 
 def passed_over() -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.media import ffmpeg
+from mediakeeper.system import processes
 
 
 def find() -> str:
@@ -37,7 +38,7 @@ def whole(flac: str, path: Path, timeout: float | None) -> bool:
                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL)  # fmt: skip
     try:
-        code = proc.wait(timeout)
+        code = processes.wait(proc, timeout)
     except subprocess.TimeoutExpired:
         return False  # the ffmpeg check, held to its own limits, says what is wrong
     finally:

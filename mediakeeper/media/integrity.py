@@ -33,12 +33,15 @@ Pure: reads the file, writes nothing, returns a ``Check``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import mutagen
+from mutagen.flac import FLAC
 
 from mediakeeper.media import ffmpeg, flactest
 
@@ -142,7 +145,7 @@ class Check:
 
 def read_header(path: Path) -> Header:
     try:
-        audio = mutagen.File(path)
+        audio = _opened(path)
     except Exception:  # an unreadable header: the decode says what is wrong
         audio = None
     info = getattr(audio, "info", None)
@@ -152,6 +155,16 @@ def read_header(path: Path) -> Header:
     ends = _ogg_ends(path) if path.suffix.lower() in OGG else True
     return Header(seconds, exact, f"{md5:032x}" if md5 else "",
                   int(getattr(info, "bits_per_sample", 0) or 0), ends)  # fmt: skip
+
+
+def _opened(path: Path) -> mutagen.FileType | None:
+    """The file as mutagen reads it. A name ending in .flac is tried as a FLAC first:
+    ``mutagen.File`` imports every format's module to guess (35 ms, before a batch's first
+    check), and for a FLAC it would choose the same class."""
+    if path.suffix.lower() == ".flac":
+        with contextlib.suppress(mutagen.MutagenError):  # not a FLAC inside: mutagen guesses
+            return FLAC(path)
+    return mutagen.File(path)
 
 
 OGG = frozenset({".ogg", ".opus", ".oga", ".spx"})
@@ -177,14 +190,18 @@ def _ogg_ends(path: Path) -> bool:
     return whole and bool(tail[at + 5] & 0x04)
 
 
-def check(exe: str, path: Path, *, analyse: bool = True, flac: str = "", **limits) -> Check:
+def check(exe: str | Callable[[], str], path: Path, *, analyse: bool = True, flac: str = "",
+          **limits) -> Check:  # fmt: skip
     """Decode all of ``path`` once and say what was found (see the module's docstring).
+    ``exe``: the ffmpeg, or a function giving it, asked only when ffmpeg runs (a FLAC that
+    ``flac -t`` passes needs none, nor the version check finding one costs).
     ``flac``: Debian's flac, to check a FLAC with an MD5 by ``flac -t`` when there is no
     analysis (the same answer for a whole file in about half the time; ``flactest``).
     ``limits``: ``ffmpeg.run``'s timeout and stall."""
     header = read_header(path)
     if not analyse and flac and (whole := _by_flac(flac, path, header, **limits)) is not None:
         return whole
+    exe = exe if isinstance(exe, str) else exe()
     args = ["-loglevel", "level+info", "-i", _named(path), *outputs(path, header, analyse)]
     return reading(exe, path, header, ffmpeg.run(exe, args, **limits), **limits)
 

@@ -4,6 +4,8 @@ elsewhere only the kernel's yes or no)."""
 from __future__ import annotations
 
 import os
+import select
+import subprocess
 
 
 def _stat_fields(pid: int) -> list[str] | None:
@@ -52,3 +54,25 @@ def is_running(pid: int, started: str | None = None) -> bool:
     if fields[0] == "Z":
         return False
     return started is None or len(fields) <= 19 or fields[19] == started
+
+
+def wait(proc: subprocess.Popen, timeout: float | None) -> int:
+    """``proc.wait(timeout)``, woken the instant the child ends. ``Popen.wait`` with a timeout
+    polls, its sleeps doubling to 50 ms: a check of a few seconds then ended on average 25 ms
+    late, one core idle meanwhile (0.3 s of a 24-file verify pass). The kernel's process
+    file descriptor (``pidfd_open``, Linux 5.3) becomes readable as the child ends; where
+    there is none, ``Popen.wait`` as before. subprocess.TimeoutExpired past ``timeout``."""
+    if timeout is None or not hasattr(os, "pidfd_open"):
+        return proc.wait(timeout)
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except OSError:  # already reaped, or a kernel without it
+        return proc.wait(timeout)
+    try:
+        with select.epoll() as ready:  # poll() would take the timeout in whole milliseconds
+            ready.register(fd, select.EPOLLIN)
+            if not ready.poll(timeout):
+                raise subprocess.TimeoutExpired(proc.args, timeout)
+    finally:
+        os.close(fd)
+    return proc.wait()

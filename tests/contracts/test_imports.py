@@ -21,3 +21,60 @@ def test_starting_a_batch_imports_neither_the_web_stack_nor_ftfy(child_env):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+# What a verify batch needs only after its checks (the closing reports and this week's
+# report) or never (the tag tables and mutagen's other formats: a FLAC's header is read as
+# a FLAC): imported before the first check, they held it back.
+AFTER_THE_CHECKS = ("mediakeeper.reports.weekly", "mediakeeper.reports.issue_index",
+                    "mediakeeper.tags", "mutagen.mp3", "mutagen.mp4", "jinja2")  # fmt: skip
+# Imported by the job once an album's checks are done (its report): never with the command.
+WITH_THE_CHECKS = ("jinja2", "mediakeeper.text.render")
+
+# Runs the real verify batch in this process; as it starts its first check (a flac -t or an
+# ffmpeg reading a file, not the ffmpeg -version asked on the side) says which of the above
+# were imported by then.
+_FIRST_CHECK = """
+import sys
+from mediakeeper.cli.main import command_of
+
+seen = []
+
+def hook(event, args):
+    if event == "subprocess.Popen" and not seen and "-version" not in args[1]:
+        seen.append(" ".join(m for m in {names!r} if m in sys.modules) or "-")
+
+sys.addaudithook(hook)
+try:
+    command_of("verify", "batch")(["--home", {home!r}, "--library", {library!r}, "-q"])
+except SystemExit as stop:
+    print("imported at the first check:", *seen, "exit", stop.code)
+"""
+
+
+def test_a_verify_batch_starts_its_first_check_before_the_imports_its_reports_need(
+    child_env, tmp_path
+):
+    from mediakeeper.media import ffmpeg, synth
+
+    synth.tone(ffmpeg.find(), tmp_path / "lib" / "Band" / "Album" / "01.flac", 1.0)
+    code = _FIRST_CHECK.format(names=AFTER_THE_CHECKS, home=str(tmp_path / "home"),
+                               library=str(tmp_path / "lib"))  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=child_env, timeout=120
+    )
+    said = [line for line in result.stdout.splitlines() if line.startswith("imported at")]
+    assert said == ["imported at the first check: - exit 0"], result.stdout + result.stderr
+
+
+def test_the_verify_batch_command_and_job_import_no_report_template_engine(child_env):
+    code = (
+        "import sys\n"
+        "import utilities.process_verify_batch, mediakeeper.verify.job\n"
+        f"print(' '.join(m for m in {WITH_THE_CHECKS + AFTER_THE_CHECKS!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=child_env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""

@@ -117,3 +117,21 @@ def test_an_ffmpeg_older_than_51_on_path_is_passed_over_in_one_line(tmp_path):
                           "--output", tmp_path / "out", "--dry-run"],
                          env=env, capture_output=True, text=True)  # fmt: skip
     assert run.stderr.count("Note: the ffmpeg on PATH") == 1, run.stderr
+
+
+def test_a_real_batch_says_the_old_ffmpeg_once_after_its_items_never_waiting_for_it(tmp_path):
+    """The version is asked as the batch starts and read once its items are done (its 80 ms
+    no longer before the first item): the note is said once."""
+    old = tmp_path / "bin" / "ffmpeg"
+    old.parent.mkdir()
+    old.write_text("#!/bin/sh\necho 'ffmpeg version 4.4.2-0ubuntu0.22.04.1 Copyright (c)'\n")
+    old.chmod(0o755)
+    (tmp_path / "lib" / "Album").mkdir(parents=True)
+    env = {**os.environ, "PATH": f"{old.parent}{os.pathsep}{os.environ['PATH']}",
+           "PYTHONPATH": str(ROOT)}  # fmt: skip
+    run = subprocess.run([sys.executable, str(ROOT / "utilities" / "process_verify_batch.py"),
+                          "--home", tmp_path / "home", "--library", tmp_path / "lib"],
+                         env=env, capture_output=True, text=True)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.count(f"Note: the ffmpeg on PATH ({old}, 4.4) is older than 5.1") == 1, (
+        run.stderr)  # fmt: skip

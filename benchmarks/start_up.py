@@ -1,0 +1,139 @@
+"""What a batch costs before (and around) its items: its fixed cost, side by side with another
+checkout of the toolkit.
+
+For each checkout (this one, and ``--before DIR``: a `git worktree` or `git archive` of
+another version), in alternated runs, each from a new data home:
+
+- the music batch over an empty library, offline (``process_music_batch.py --offline``, as
+  ``real_size_writes.py`` runs it: the queue made, the session, the closing reports and
+  this week's report; nothing to do): its fixed cost;
+- the verify batch over an empty library, the same;
+- the verify batch over one album of one short FLAC: the time from starting the process to
+  its first check (a ``flac -t`` or an ffmpeg reading the file, heard by an audit hook in
+  the batch's own process), and the whole run;
+- the modules each batch imported (``python -X importtime``, counted once).
+
+Wall seconds and CPU seconds (the process and its children), medians of ``--runs`` (least
+and most beside them). The page cache is not dropped: the Python modules are read warm, as
+a person's second batch of the day reads them.
+
+    python benchmarks/start_up.py [--runs 10] [--before DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from mediakeeper.media import ffmpeg, synth  # noqa: E402
+
+# The batch run in this process with an audit hook: the first subprocess that is not the
+# side question of ffmpeg's version is the first check; its instant goes to stderr.
+HOOKED = """
+import runpy, sys, time
+seen = []
+def hook(event, args):
+    if event == "subprocess.Popen" and not seen and "-version" not in args[1]:
+        seen.append(time.time())
+        sys.stderr.write(f"FIRST CHECK {seen[0]!r}\\n")
+sys.addaudithook(hook)
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, float | None]:
+    """(wall, CPU, seconds to the first check or None) of one run."""
+    cpu, began = _cpu(), time.time()
+    wall = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    wall, cpu = time.perf_counter() - wall, _cpu() - cpu
+    if done.returncode != 0:
+        sys.exit(f"{command} failed ({done.returncode}): {done.stdout}{done.stderr}")
+    first = [float(line.split()[-1]) - began for line in done.stderr.splitlines()
+             if line.startswith("FIRST CHECK ")]  # fmt: skip
+    return wall, cpu, first[0] if first else None
+
+
+def modules(command: list[str], env: dict[str, str]) -> int:
+    done = subprocess.run([command[0], "-X", "importtime", *command[1:]], env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    # Distinct names: a forked worker that imports a module its parent had not counts once.
+    names = {line.rpartition("|")[2].strip() for line in done.stderr.splitlines()
+             if line.startswith("import time:") and "|" in line}  # fmt: skip
+    return len(names - {"imported package"})
+
+
+def sides(repo: Path, label: str, work: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """name -> (command, environment); each command gets a new home as it runs."""
+    env = {**os.environ, "PYTHONPATH": str(repo), "MEDIAKEEPER_VERIFY_ANALYSE": "false"}
+    env.pop("MEDIAKEEPER_HOME", None)
+    script = str(repo / "utilities" / "process_{}_batch.py")
+    empty, album = str(work / "empty"), str(work / "album")
+    return {
+        f"music batch, empty library{label}": (
+            [sys.executable, script.format("music"), "--library", empty, "--offline", "-q"],
+            env),
+        f"verify batch, empty library{label}": (
+            [sys.executable, script.format("verify"), "--library", empty, "-q"], env),
+        f"verify batch, one short FLAC{label}": (
+            [sys.executable, "-c", HOOKED, script.format("verify"), "--library", album, "-q"],
+            env),
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--before", type=Path, help="another checkout, timed beside this one")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="mk-start-"))
+    try:
+        (work / "empty").mkdir()
+        synth.tone(ffmpeg.find(), work / "album" / "Band" / "Album" / "01.flac", 1.0)
+        every = sides(REPO, "", work)
+        if args.before is not None:
+            every.update(sides(args.before.resolve(), " [--before]", work))
+        times: dict[str, list[tuple[float, float, float | None]]] = {n: [] for n in every}
+        names = list(every)
+        for run in range(args.runs):  # the order rotated each run
+            for name in names[run % len(names):] + names[: run % len(names)]:
+                command, env = every[name]
+                home = work / f"home-{len(times[name])}-{names.index(name)}"
+                times[name].append(timed([*command, "--home", str(home)], env))
+                shutil.rmtree(home, ignore_errors=True)
+        print(f"median (least-most) of {args.runs} alternated runs, warm page cache; "
+              f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+        for name, got in times.items():
+            walls, cpus = [w for w, _, _ in got], [c for _, c, _ in got]
+            firsts = [f for _, _, f in got if f is not None]
+            command, env = every[name]
+            line = (f"  {name:44s} wall {statistics.median(walls):.3f} s "
+                    f"({min(walls):.3f}-{max(walls):.3f})  CPU {statistics.median(cpus):.3f} s"
+                    f"  modules {modules([*command, '--home', str(work / 'm')], env)}")
+            if firsts:
+                line += f"  first check at {statistics.median(firsts):.3f} s"
+            print(line)
+            shutil.rmtree(work / "m", ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
