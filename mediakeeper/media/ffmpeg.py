@@ -112,8 +112,10 @@ def ask_version(exe: str) -> None:
 
 
 def _version_run(exe: str) -> subprocess.Popen:
+    # Dies with the batch: one stopped before its answer was read leaves no ffmpeg behind.
     return subprocess.Popen([exe, "-hide_banner", "-version"], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            preexec_fn=child_dies_with_parent())  # fmt: skip
 
 
 @functools.lru_cache(maxsize=8)

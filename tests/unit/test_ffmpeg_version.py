@@ -1,0 +1,44 @@
+"""``ffmpeg -version`` asked on the side (``ffmpeg.ask_version``): a batch stopped before it
+read the answer leaves no process behind. A real child process that exits at once, and an
+"ffmpeg" that hangs (as one on a mount that stopped answering would)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+ASKS_AND_EXITS = """
+import os, sys
+from mediakeeper.media import ffmpeg
+ffmpeg.ask_version(sys.argv[1])
+print(ffmpeg._ASKED[os.getpid(), sys.argv[1]].pid, flush=True)
+os._exit(0)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_an_ffmpeg_asked_its_version_dies_with_the_batch_that_asked(tmp_path):
+    hanging = tmp_path / "ffmpeg"
+    hanging.write_text("#!/bin/sh\nexec sleep 60\n")
+    hanging.chmod(0o755)
+    run = subprocess.run([sys.executable, "-c", ASKS_AND_EXITS, str(hanging)], cwd=REPO,
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    pid = int(run.stdout)
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _alive(pid), "the ffmpeg asked its version outlived the batch"
