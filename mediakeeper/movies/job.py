@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.reach import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
-from mediakeeper.core.commands import kind_command, queue_manager
+from mediakeeper.core.commands import kind_command, queue_manager, tool_command
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import LibraryError, LookupFailed
 from mediakeeper.core.findings import Finding, finding_record
@@ -128,7 +128,7 @@ class MovieJob:
                 "enriched": online,
                 "match": state["match"]["status"],
                 "tmdb_id": tmdb["id"] if tmdb else None,
-                "unidentified": _unidentified(state),
+                "unidentified": _unidentified(state, item["name"], self.home),
                 "imdb_id": tmdb["imdb_id"] if tmdb else None,
                 "files_written": written,
                 "files_kept": kept,
@@ -328,18 +328,19 @@ def _make_tmdb(settings: Settings) -> TMDb:
     return tmdb_from_settings(settings)
 
 
-def _unidentified(state: dict[str, Any]) -> str:
+def _unidentified(state: dict[str, Any], name: str, home: Path) -> str:
     """Why a completed movie is not identified, as the person's next step; "" when it is
     (or when there is nothing to identify: no video file is its own finding)."""
     status = state["match"]["status"]
     if status == OFFLINE:
         enrich = f"{kind_command('movies', 'batch')} --enrich"
         return f"not identified yet (offline): `{enrich}` looks it up"
+    choose = f"`{queue_manager('movies', home)} --choose {shlex.quote(name)} ID`"
     if status == rules.NO_MATCH:  # nothing to list: TMDb proposed none
-        return "no TMDb match: its report says what was searched; give its id with --choose NAME ID"
+        return f"no TMDb match: its report says what was searched; give its TMDb id with {choose}"
     if status == rules.AMBIGUOUS:
-        return ("several TMDb movies fit: its report lists the candidates; take one with "
-                "--choose NAME ID")
+        decide = f"`{tool_command('decide', home)} movies {shlex.quote(name)}`"
+        return f"several TMDb movies fit: {decide} lists them to take one"
     return ""
 
 

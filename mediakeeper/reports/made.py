@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mediakeeper.core.kinds import Makes
-from mediakeeper.reports.weeks import format_size
-from mediakeeper.text.wording import count
+from mediakeeper.text.wording import count, format_size
 
 
 @dataclass(frozen=True)

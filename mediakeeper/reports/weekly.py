@@ -62,7 +62,6 @@ from mediakeeper.reports.weeks import (
     check_reach,
     format_duration,
     format_moment,
-    format_size,
     overlap_seconds,
     parse_time,
     to_utc,
@@ -70,6 +69,7 @@ from mediakeeper.reports.weeks import (
 )
 from mediakeeper.system.interrupts import critical
 from mediakeeper.text.render import render
+from mediakeeper.text.wording import format_size
 
 REPORTS_DIR = ("status", "reports")
 

@@ -142,15 +142,6 @@ def format_duration(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def format_size(size: float) -> str:
-    """``"812 kB"``, ``"3.4 MB"``, ``"1.2 GB"`` (powers of 1000, as the weekly report's GB);
-    negative when a conversion made the files larger (a lossless profile)."""
-    for unit, scale in (("GB", 1e9), ("MB", 1e6)):
-        if abs(size) >= scale:
-            return f"{size / scale:.1f} {unit}"
-    return f"{round(size / 1e3):,} kB"
-
-
 def format_moment(moment: datetime | None) -> str:
     """``2026-11-18 14:02`` in UTC, or an em dash."""
     return to_utc(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"

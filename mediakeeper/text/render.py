@@ -25,7 +25,7 @@ from jinja2.bccache import Bucket
 
 from mediakeeper.core.commands import kind_command, queue_manager
 from mediakeeper.core.decisions import MEANING, status_word
-from mediakeeper.text.wording import count, queue_name
+from mediakeeper.text.wording import count, format_size, queue_name
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 COMPILED = TEMPLATES / "__pycache__"
@@ -68,6 +68,7 @@ def environment() -> Environment:
     env.filters["status"] = status_word
     env.filters["shown"] = shown
     env.filters["page"] = html_twin
+    env.filters["size"] = format_size  # "812 kB", "3.4 MB": never "0.0 MB" for a small file
     env.globals["queue_manager"] = queue_manager
     env.globals["kind_command"] = kind_command
     env.globals["queue_name"] = queue_name

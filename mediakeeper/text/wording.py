@@ -66,3 +66,12 @@ def clock(seconds: float) -> str:
     hours, rest = divmod(round(max(0.0, seconds)), 3600)
     minutes, whole = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{whole:02d}" if hours else f"{minutes}:{whole:02d}"
+
+
+def format_size(size: float) -> str:
+    """``"812 kB"``, ``"3.4 MB"``, ``"1.2 GB"`` (powers of 1000, as the weekly report's GB);
+    negative when a conversion made the files larger (a lossless profile)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6)):
+        if abs(size) >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{round(size / 1e3):,} kB"

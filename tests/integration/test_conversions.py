@@ -128,6 +128,9 @@ def test_opus_end_to_end_carries_tags_cover_and_other_files(library, convert, tm
     assert [f["output"] for f in report["files"]] == [
         "01 Song.opus", "02 Song.opus", "cover.jpg", "rip.log",
     ]  # fmt: skip
+    # Its issue report says the sizes in a unit that shows them (never "0.0 MB" for kilobytes).
+    said = (home / "issues" / "conversions" / f"{slug}.md").read_text(encoding="utf-8")
+    assert re.search(r"^\d+ kB before, \d+ kB after; ", said, re.M), said
     # The weekly report counts the audio converted and the space saved.
     weekly = next((home / "status" / "reports").glob("*_weekly_progress.md")).read_text()
     # (a few kB either way: a 1 s tone may grow as Opus)

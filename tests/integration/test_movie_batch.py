@@ -485,6 +485,9 @@ def test_movies_not_identified_are_counted_apart_and_choose_identifies_one(fake,
     [no_match] = [f for f in findings if f["code"] == "no-match"]  # the title is longer
     assert "--choose 'Kill Bill' 24`" in no_match["message"]
     assert "[tmdbid-24]" in no_match["message"] and "tmdbid-N" not in no_match["message"]
+    # What the index and the dashboard say to do names the command, for this movie.
+    said = queue_of(home)["Kill Bill"]["details"]["unidentified"]
+    assert f"`{queue_manager('movies', home)} --choose 'Kill Bill' ID`" in said, said
 
     chose = manager(home, "--choose", "kill bill", "24")
     assert "Chose TMDb id 24 for 'Kill Bill' (no file renamed); completed -> pending" in chose
