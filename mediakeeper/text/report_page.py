@@ -80,20 +80,74 @@ def _title(tokens: Sequence[Token]) -> str:
     return "Issue report"
 
 
+# Rows of a table parsed at a time: markdown-it holds about 8 KB of tokens per row, so an
+# index of 20,000 artists parsed whole would hold 160 MB; in slices a page costs the same at
+# any size.
+SLICE_ROWS = 200
+
+
 def report_page(markdown: str, *, source: str, index: str = "") -> str:
     """The page of one report. ``source``: the Markdown file's name, which the page names
     (the terminal's and git's form); ``index``: the page of every report of the kind, linked
     from the page's foot ("": this is the index)."""
     md = _parser()
-    env: dict[str, Any] = {}
-    tokens = md.parse(markdown, env)
-    _link_pages(tokens)
-    _label_cells(tokens)
-    body = shown(md.renderer.render(tokens, md.options, env))
+    body, title = [], ""
+    for text, opens, closes in _pieces(markdown):
+        env: dict[str, Any] = {}
+        tokens = md.parse(text, env)
+        _link_pages(tokens)
+        _label_cells(tokens)
+        title = title or _title(tokens)
+        tokens = _joined(tokens, opens, closes)
+        body.append(shown(md.renderer.render(tokens, md.options, env)))
     return render(
         "issue_report.html.j2",
-        title=shown(_title(tokens)),
-        body=Markup(body),  # markdown-it's output: every text in it escaped already
+        title=shown(title or "Issue report"),
+        body=Markup("".join(body)),  # markdown-it's output: every text in it escaped already
         source=source,
         index=index,
     )
+
+
+def _pieces(markdown: str):
+    """``(text, opens, closes)``: the Markdown in pieces parsed one at a time, a long table
+    cut into slices of SLICE_ROWS rows, each with the table's heading (``opens``: the piece
+    starts its table; ``closes``: it ends it). Only a table after a blank line is cut: that
+    one starts a block of its own whatever comes before."""
+    lines = markdown.split("\n")
+    start = n = 0
+    while n < len(lines):
+        if _table_at(lines, n) and (n == 0 or not lines[n - 1].strip()):
+            end = n + 2
+            while end < len(lines) and lines[end].startswith("|"):
+                end += 1
+            if end - n - 2 > SLICE_ROWS:
+                yield "\n".join(lines[start:n]), True, True
+                head, rows = lines[n : n + 2], lines[n + 2 : end]
+                for at in range(0, len(rows), SLICE_ROWS):
+                    piece = [*head, *rows[at : at + SLICE_ROWS]]
+                    yield "\n".join(piece), at == 0, at + SLICE_ROWS >= len(rows)
+                start = end
+            n = end
+        else:
+            n += 1
+    yield "\n".join(lines[start:]), True, True
+
+
+def _table_at(lines: list[str], n: int) -> bool:
+    """Whether a table's heading row starts at line ``n`` (its delimiter row follows)."""
+    if not lines[n].startswith("|") or n + 1 >= len(lines):
+        return False
+    delimiter = lines[n + 1].replace(" ", "")
+    return "-" in delimiter and set(delimiter) <= set("|-:")
+
+
+def _joined(tokens: list[Token], opens: bool, closes: bool) -> list[Token]:
+    """A table slice's tokens as part of one table: its heading only where the table opens,
+    its end only where it closes."""
+    if not opens:
+        body = next(i for i, t in enumerate(tokens) if t.type == "tbody_open")
+        tokens = tokens[body + 1 :]
+    if not closes:
+        tokens = [t for t in tokens if t.type not in ("tbody_close", "table_close")]
+    return tokens
