@@ -80,10 +80,12 @@ def _title(tokens: Sequence[Token]) -> str:
     return "Issue report"
 
 
-# Rows of a table parsed at a time: markdown-it holds about 8 KB of tokens per row, so an
-# index of 20,000 artists parsed whole would hold 160 MB; in slices a page costs the same at
-# any size.
-SLICE_ROWS = 200
+# Rows of a table, or items of a list, parsed at a time: markdown-it holds about 8 KB of
+# tokens a row, so an index of 20,000 artists parsed whole would hold 160 MB; in slices a
+# page's parse costs the same at any size.
+SLICE_ROWS = 50
+_STARTS = ("tbody_open", "bullet_list_open")  # what a slice after the first leaves out before
+_ENDS = ("tbody_close", "table_close", "bullet_list_close")  # and a slice before the last after
 
 
 def report_page(markdown: str, *, source: str, index: str = "") -> str:
@@ -111,27 +113,42 @@ def report_page(markdown: str, *, source: str, index: str = "") -> str:
 
 def _pieces(markdown: str):
     """``(text, opens, closes)``: the Markdown in pieces parsed one at a time, a long table
-    cut into slices of SLICE_ROWS rows, each with the table's heading (``opens``: the piece
-    starts its table; ``closes``: it ends it). Only a table after a blank line is cut: that
-    one starts a block of its own whatever comes before."""
+    or list cut into slices of SLICE_ROWS rows (a table's each with its heading; ``opens``:
+    the piece starts the block, ``closes``: it ends it). Only a block between blank lines is
+    cut: it is a block of its own whatever comes before and after it."""
     lines = markdown.split("\n")
     start = n = 0
     while n < len(lines):
-        if _table_at(lines, n) and (n == 0 or not lines[n - 1].strip()):
-            end = n + 2
-            while end < len(lines) and lines[end].startswith("|"):
-                end += 1
-            if end - n - 2 > SLICE_ROWS:
-                yield "\n".join(lines[start:n]), True, True
-                head, rows = lines[n : n + 2], lines[n + 2 : end]
-                for at in range(0, len(rows), SLICE_ROWS):
-                    piece = [*head, *rows[at : at + SLICE_ROWS]]
-                    yield "\n".join(piece), at == 0, at + SLICE_ROWS >= len(rows)
-                start = end
-            n = end
-        else:
+        run = _run_at(lines, n) if n == 0 or not lines[n - 1].strip() else None
+        if run is None:
             n += 1
+            continue
+        head, end = run
+        rows = end - n - head
+        if rows > SLICE_ROWS and (end == len(lines) or not lines[end].strip()):
+            yield "\n".join(lines[start:n]), True, True
+            for at in range(0, rows, SLICE_ROWS):
+                first = n + head + at
+                piece = [*lines[n : n + head], *lines[first : min(first + SLICE_ROWS, end)]]
+                yield "\n".join(piece), at == 0, at + SLICE_ROWS >= rows
+            start = end
+        n = end
     yield "\n".join(lines[start:]), True, True
+
+
+def _run_at(lines: list[str], n: int) -> tuple[int, int] | None:
+    """``(heading lines, end)`` of the table or the list of one-line items that starts at line
+    ``n``, or None."""
+    if _table_at(lines, n):
+        head, prefix = 2, "|"
+    elif lines[n].startswith("- "):
+        head, prefix = 0, "- "
+    else:
+        return None
+    end = n + head
+    while end < len(lines) and lines[end].startswith(prefix):
+        end += 1
+    return head, end
 
 
 def _table_at(lines: list[str], n: int) -> bool:
@@ -143,11 +160,11 @@ def _table_at(lines: list[str], n: int) -> bool:
 
 
 def _joined(tokens: list[Token], opens: bool, closes: bool) -> list[Token]:
-    """A table slice's tokens as part of one table: its heading only where the table opens,
-    its end only where it closes."""
+    """A slice's tokens as part of one table or list: its start (a table's heading) only
+    where the block opens, its end only where it closes."""
     if not opens:
-        body = next(i for i, t in enumerate(tokens) if t.type == "tbody_open")
+        body = next(i for i, t in enumerate(tokens) if t.type in _STARTS)
         tokens = tokens[body + 1 :]
     if not closes:
-        tokens = [t for t in tokens if t.type not in ("tbody_close", "table_close")]
+        tokens = [t for t in tokens if t.type not in _ENDS]
     return tokens
