@@ -18,6 +18,7 @@ writes, a network mount that went away) would otherwise hold its batch for ever.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import os
@@ -108,7 +109,18 @@ def ask_version(exe: str) -> None:
     before its first item. A process, not a thread: a batch may fork its workers meanwhile."""
     with contextlib.suppress(OSError):  # version() then runs it again and says None
         if (os.getpid(), exe) not in _ASKED:
+            if not _ASKED:
+                atexit.register(_unasked)
             _ASKED[os.getpid(), exe] = _version_run(exe)
+
+
+def _unasked() -> None:
+    """At exit, the answers never read (a batch stopped by Ctrl+C before its end): each run
+    stopped and waited for, so none outlives the batch even for an instant (the kernel's
+    kill at the batch's death comes a moment after it)."""
+    for (pid, _exe), proc in list(_ASKED.items()):
+        if pid == os.getpid():
+            _kill(proc)
 
 
 def _version_run(exe: str) -> subprocess.Popen:
