@@ -10,17 +10,20 @@ import sys
 HEAVY = ("requests", "requests_cache", "pyrate_limiter", "ftfy", "rich")
 
 
-def test_starting_a_batch_imports_neither_the_web_stack_nor_ftfy(child_env):
-    code = (
-        "import sys\n"
-        "import utilities.process_music_batch, mediakeeper.music.job, mediakeeper.movies.job\n"
-        f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))\n"
-    )
+def imported_of(modules: str, watched: tuple[str, ...], env: dict[str, str]) -> str:
+    """Which of ``watched`` a new process has imported once it imported ``modules``."""
+    code = (f"import sys\nimport {modules}\n"
+            f"print(' '.join(m for m in {watched!r} if m in sys.modules))\n")  # fmt: skip
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=child_env, timeout=60
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == ""
+    return result.stdout.strip()
+
+
+def test_starting_a_batch_imports_neither_the_web_stack_nor_ftfy(child_env):
+    batch = "utilities.process_music_batch, mediakeeper.music.job, mediakeeper.movies.job"
+    assert imported_of(batch, HEAVY, child_env) == ""
 
 
 # What a verify batch needs only after its checks (the closing reports and this week's
@@ -68,13 +71,5 @@ def test_a_verify_batch_starts_its_first_check_before_the_imports_its_reports_ne
 
 
 def test_the_verify_batch_command_and_job_import_no_report_template_engine(child_env):
-    code = (
-        "import sys\n"
-        "import utilities.process_verify_batch, mediakeeper.verify.job\n"
-        f"print(' '.join(m for m in {WITH_THE_CHECKS + AFTER_THE_CHECKS!r} if m in sys.modules))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=child_env, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == ""
+    batch = "utilities.process_verify_batch, mediakeeper.verify.job"
+    assert imported_of(batch, WITH_THE_CHECKS + AFTER_THE_CHECKS, child_env) == ""

@@ -14,13 +14,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import pytest
-
 from mediakeeper.text.report_page import report_page
 from mediakeeper.text.slug import slugify
 from tests.conftest import _run_script
 from tests.integration.test_attention import demo_home  # noqa: F401 (a fixture: the demo)
-from tests.integration.test_decisions_truth import library_spec
+from tests.integration.test_decide import processed  # noqa: F401 (a fixture: a batch run)
 from tests.integration.test_report_layout import window
 from tests.integration.test_reports import chromium
 
@@ -89,15 +87,6 @@ def test_raw_html_and_script_links_in_the_markdown_stay_text():
     assert '<a href="a.md">a.md</a>' in page and '<a href="index.html">' in page
 
 
-@pytest.fixture
-def processed(tmp_path, music_library):
-    music_library(tmp_path / "lib", library_spec())
-    home = tmp_path / "home"
-    home.mkdir()
-    batch = _run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
-                        "--offline")  # fmt: skip
-    assert batch.returncode == 1, batch.stdout + batch.stderr
-    return home
 
 
 def same(home: Path, name: str) -> str:
@@ -109,8 +98,8 @@ def same(home: Path, name: str) -> str:
     return page.text
 
 
-def test_decide_and_undo_write_the_page_again(processed):
-    home = processed
+def test_decide_and_undo_write_the_page_again(processed):  # noqa: F811
+    home, _ = processed
     assert "0 fixed, 1 decision for you" in same(home, "Pink Floyd")
     took = _run_script("decide.py", "--home", home, "music", "Pink Floyd", "--choose", "2")
     assert took.returncode == 0, took.stderr
@@ -129,10 +118,10 @@ def test_decide_and_undo_write_the_page_again(processed):
     assert "6 decisions in 2 artists." in index
 
 
-def test_an_older_home_gets_the_pages_its_reports_lack(processed):
+def test_an_older_home_gets_the_pages_its_reports_lack(processed):  # noqa: F811
     """A data home whose reports were written before they had pages: the next index (every
     batch, decide, undo) writes the missing pages, so no link leads nowhere."""
-    home = processed
+    home, _ = processed
     for page in (home / "issues" / "music").glob("*.html"):
         page.unlink()
     took = _run_script("decide.py", "--home", home, "music", "Metallica", "--dismiss",

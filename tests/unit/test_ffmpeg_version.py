@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from mediakeeper.system.processes import is_running
+
 REPO = Path(__file__).resolve().parents[2]
 
 ASKS_AND_EXITS = """
@@ -19,14 +21,6 @@ ffmpeg.ask_version(sys.argv[1])
 print(ffmpeg._ASKED[os.getpid(), sys.argv[1]].pid, flush=True)
 os._exit(0)
 """
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def test_an_ffmpeg_asked_its_version_dies_with_the_batch_that_asked(tmp_path):
@@ -39,6 +33,6 @@ def test_an_ffmpeg_asked_its_version_dies_with_the_batch_that_asked(tmp_path):
     assert run.returncode == 0, run.stderr
     pid = int(run.stdout)
     deadline = time.monotonic() + 10
-    while _alive(pid) and time.monotonic() < deadline:
+    while is_running(pid) and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert not _alive(pid), "the ffmpeg asked its version outlived the batch"
+    assert not is_running(pid), "the ffmpeg asked its version outlived the batch"
