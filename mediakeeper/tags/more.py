@@ -9,6 +9,7 @@ flag atoms (``tmpo``, ``cpil``) are kept as their digits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +38,7 @@ def read_more(tags: Any) -> dict[str, list[str]]:
     """The MORE fields a file's tags hold (field -> values), whatever the container."""
     if tags is None:
         return {}
-    if isinstance(tags, ID3):
-        read = _id3_get
-    elif isinstance(tags, MP4Tags):
-        read = _mp4_get
-    else:
-        read = _named_get
+    read, _ = _access(tags)
     found = {}
     for name, key in MORE.items():
         values = [v for v in read(tags, key) if v]
@@ -62,14 +58,19 @@ def read_file(path: Path) -> dict[str, list[str]]:
 
 def write_more(tags: Any, fields: dict[str, list[str]]) -> None:
     """Set ``fields`` (field -> values) in a file's tags, each under its standard key."""
-    if isinstance(tags, ID3):
-        write = _id3_set
-    elif isinstance(tags, MP4Tags):
-        write = _mp4_set
-    else:
-        write = _named_set
+    _, write = _access(tags)
     for name, values in fields.items():
         write(tags, MORE[name], values)
+
+
+def _access(tags: Any) -> tuple[Callable[..., list[str]], Callable[..., None]]:
+    """How a container's MORE fields are read and written: ID3 frames, MP4 atoms, or named
+    keys (Vorbis comments, APEv2, ASF)."""
+    if isinstance(tags, ID3):
+        return _id3_get, _id3_set
+    if isinstance(tags, MP4Tags):
+        return _mp4_get, _mp4_set
+    return _named_get, _named_set
 
 
 def _id3_get(tags: ID3, key: Key) -> list[str]:

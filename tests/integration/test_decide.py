@@ -15,7 +15,6 @@ import pytest
 
 from mediakeeper.text.slug import slugify
 from tests.conftest import _run_script, tag_by_hand, wait_until
-from tests.integration.test_decisions_truth import library_spec
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -27,17 +26,6 @@ def decide(home, *args):
 def years(lib) -> list[str]:
     folder = lib / "Pink Floyd" / "1973 - Dark Side"
     return [mutagen.File(p)["date"][0] for p in sorted(folder.glob("*.flac"))]
-
-
-@pytest.fixture
-def processed(tmp_path, music_library):
-    music_library(tmp_path / "lib", library_spec())
-    home = tmp_path / "home"
-    home.mkdir()
-    batch = _run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
-                        "--offline")  # fmt: skip
-    assert batch.returncode == 1, batch.stdout + batch.stderr
-    return home, tmp_path / "lib"
 
 
 def report(home, name: str) -> str:

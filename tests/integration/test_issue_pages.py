@@ -18,7 +18,6 @@ from mediakeeper.text.report_page import report_page
 from mediakeeper.text.slug import slugify
 from tests.conftest import _run_script
 from tests.integration.test_attention import demo_home  # noqa: F401 (a fixture: the demo)
-from tests.integration.test_decide import processed  # noqa: F401 (a fixture: a batch run)
 from tests.integration.test_report_layout import window
 from tests.integration.test_reports import chromium
 
@@ -98,7 +97,7 @@ def same(home: Path, name: str) -> str:
     return page.text
 
 
-def test_decide_and_undo_write_the_page_again(processed):  # noqa: F811
+def test_decide_and_undo_write_the_page_again(processed):
     home, _ = processed
     assert "0 fixed, 1 decision for you" in same(home, "Pink Floyd")
     took = _run_script("decide.py", "--home", home, "music", "Pink Floyd", "--choose", "2")
@@ -118,7 +117,7 @@ def test_decide_and_undo_write_the_page_again(processed):  # noqa: F811
     assert "6 decisions in 2 artists." in index
 
 
-def test_an_older_home_gets_the_pages_its_reports_lack(processed):  # noqa: F811
+def test_an_older_home_gets_the_pages_its_reports_lack(processed):
     """A data home whose reports were written before they had pages: the next index (every
     batch, decide, undo) writes the missing pages, so no link leads nowhere."""
     home, _ = processed

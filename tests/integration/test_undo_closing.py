@@ -6,22 +6,11 @@ the index say it (before: the report still said "fixed" and offered the undo).""
 from __future__ import annotations
 
 import mutagen
-import pytest
 
 from mediakeeper.text.slug import slugify
 from tests.conftest import _run_script
-from tests.integration.test_decisions_truth import library_spec
 
 SONG = "Nina Simone/1958 - Little Girl Blue/01 - Song 1.flac"
-
-
-@pytest.fixture
-def processed(tmp_path, music_library):
-    lib = music_library(tmp_path / "lib", library_spec())
-    home = tmp_path / "home"
-    home.mkdir()
-    _run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
-    return home, lib
 
 
 def tags(lib) -> dict:
