@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mediakeeper.core.commands import kind_command, queue_manager
+from mediakeeper.core.commands import kind_command, queue_manager, tool_command
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.dashboard import dashboard_for, render_text
 from mediakeeper.text.slug import slugify
@@ -241,6 +241,9 @@ def test_ambiguous_and_unmatched_movies_write_nothing(fake, tmp_path):
     choose = f"`{queue_manager('movies', home)} --choose Solaris 593`"
     assert f"without renaming a file: {choose}" in report
     assert "for example `movie [tmdbid-593].mkv`" in report
+    # The index and the dashboard name the command that lists its candidates to take one.
+    said = queue_of(home)["Solaris"]["details"]["unidentified"]
+    assert f"`{tool_command('decide', home)} movies Solaris` lists them" in said, said
     (library / "Solaris/solaris.mkv").rename(library / "Solaris/solaris [tmdbid-593].mkv")
     manager(home, "--reset-movie", "Solaris")
     again = run(fake, home, library)
