@@ -10,6 +10,7 @@ from pathlib import Path
 
 from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.media import ffmpeg, merge_m4b
+from mediakeeper.system import children
 from mediakeeper.text.wording import spans
 
 
@@ -30,7 +31,7 @@ def measure(exe: str, folder: Path, files: Sequence[Path], titles: Sequence[str]
         try:
             results = list(pool.map(one, files, titles))
         except BaseException:
-            ffmpeg.kill_running()  # Ctrl+C: no decoder goes on
+            children.kill_all()  # Ctrl+C: no decoder goes on
             raise
     inputs = [r for r in results if isinstance(r, merge_m4b.Input)]
     return inputs, [r for r in results if not isinstance(r, merge_m4b.Input)]

@@ -38,7 +38,7 @@ from mediakeeper.core.config import Settings
 from mediakeeper.core.kinds import Kind
 from mediakeeper.queue.manager import empty_library_warning
 from mediakeeper.queue.store import QueueStore
-from mediakeeper.system.interrupts import EXIT_INTERRUPTED
+from mediakeeper.system.interrupts import EXIT_INTERRUPTED, exit_now
 from mediakeeper.text.wording import count, queue_name
 
 # ---- options --------------------------------------------------------------------------------
@@ -239,7 +239,7 @@ def exit_on_signals_if_interrupted(report: BatchReport) -> None:
     Click's "Aborted!" (exit 1). Every write after a batch is atomic."""
     if report.interrupted:
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda signum, frame: os._exit(EXIT_INTERRUPTED))
+            signal.signal(sig, lambda signum, frame: exit_now())
         # As Python shuts down it gives signals back their default action: one more then
         # would end the process as killed by it (-2), not with 130. Everything is written.
         atexit.register(_ignore_signals)

@@ -25,7 +25,7 @@ from mediakeeper.core.kinds import Kind
 from mediakeeper.core.writemode import journal_dir
 from mediakeeper.fs import write_errors
 from mediakeeper.fs.inplace_journal import recover
-from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted, interruptible
+from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted, exit_now, interruptible
 
 
 class Command(click.Command):
@@ -153,7 +153,7 @@ def stops_on_signals() -> Iterator[None]:
         sys.stdout.flush()
         # At once: another signal while Python unwinds and shuts down could only cut that
         # short, and every file is whole (a replacement waits for its rename).
-        os._exit(EXIT_INTERRUPTED)
+        exit_now()
 
 
 # The user's scripts, in a checkout: beside the package.

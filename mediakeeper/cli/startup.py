@@ -12,14 +12,14 @@ import os
 import signal
 import sys
 
-from mediakeeper.system.interrupts import EXIT_INTERRUPTED
+from mediakeeper.system.interrupts import exit_now
 
 SCRIPTS = "utilities"  # the folder of the user's scripts, in a checkout
 
 
 def _stop(signum, frame) -> None:
     os.write(2, b"interrupted\n")
-    os._exit(EXIT_INTERRUPTED)
+    exit_now()
 
 
 def exit_130_on_signals() -> None:

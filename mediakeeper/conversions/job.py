@@ -55,6 +55,7 @@ from mediakeeper.media.convert import (
     copy_track,
 )
 from mediakeeper.queue.items import finding_counts
+from mediakeeper.system import children
 from mediakeeper.text.slug import slugify
 
 PREPARING, CONVERTING, ARCHIVING, FINALIZING = "preparing", "converting", "archiving", "finalizing"
@@ -195,7 +196,7 @@ class ConversionJob(StagedJob):
                 if future.done() and future.exception() is not None:
                     raise future.exception()
         except BaseException:
-            ffmpeg.kill_running()  # an interrupt or a failed track: no encoder goes on
+            children.kill_all()  # an interrupt or a failed track: no encoder goes on
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)

@@ -5,10 +5,11 @@ Found in this order: the ``[ffmpeg] path`` setting, ``ffmpeg`` on ``PATH``, the 
 ffprobe: a length that must be exact comes from decoding the whole file (``-f null -``) and
 reading ffmpeg's own ``-progress`` lines.
 
-Every child is started with the kernel told to SIGKILL it when the thread that started it
-goes (``PR_SET_PDEATHSIG``): a process group does not die with its leader, so a batch (or a
-worker) killed with ``kill -9`` would otherwise leave its encoders running. An exception in
-the thread that waits (Ctrl+C in the main process) kills the child before it is raised on.
+Every child is started through ``system.children``: the kernel kills it when the thread that
+started it goes (a process group does not die with its leader, so a batch or a worker killed
+with ``kill -9`` would otherwise leave its encoders running), and a command waits for it to
+have ended before it exits. An exception in the thread that waits (Ctrl+C in the main
+process) kills the child before it is raised on.
 
 ``run`` reads ffmpeg's ``-progress`` lines as they come (how far it has written, for a
 caller's progress display) and may hold it to limits: a total time, and a time without
@@ -18,7 +19,6 @@ writes, a network mount that went away) would otherwise hold its batch for ever.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import functools
 import os
@@ -36,11 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core.errors import ConfigError, MediakeeperError
-from mediakeeper.system.linux import child_dies_with_parent
+from mediakeeper.system import children
 from mediakeeper.text.wording import clock
-
-_RUNNING: set[subprocess.Popen] = set()  # this process's ffmpeg children, for kill_running
-_LOCK = threading.Lock()
 
 BASE = ("-nostdin", "-hide_banner", "-loglevel", "error", "-nostats")
 
@@ -106,28 +103,17 @@ _ASKED: dict[tuple[int, str], subprocess.Popen] = {}
 def ask_version(exe: str) -> None:
     """Start ``exe -version`` without waiting for it: ``version(exe)`` reads its answer later.
     A dynamically linked ffmpeg takes 80 ms to say it, which a batch otherwise waited for
-    before its first item. A process, not a thread: a batch may fork its workers meanwhile."""
+    before its first item. A process, not a thread: a batch may fork its workers meanwhile.
+    One whose answer is never read (a batch stopped first) ends with the batch
+    (``system.children``)."""
     with contextlib.suppress(OSError):  # version() then runs it again and says None
         if (os.getpid(), exe) not in _ASKED:
-            if not _ASKED:
-                atexit.register(_unasked)
             _ASKED[os.getpid(), exe] = _version_run(exe)
 
 
-def _unasked() -> None:
-    """At exit, the answers never read (a batch stopped by Ctrl+C before its end): each run
-    stopped and waited for, so none outlives the batch even for an instant (the kernel's
-    kill at the batch's death comes a moment after it)."""
-    for (pid, _exe), proc in list(_ASKED.items()):
-        if pid == os.getpid():
-            _kill(proc)
-
-
 def _version_run(exe: str) -> subprocess.Popen:
-    # Dies with the batch: one stopped before its answer was read leaves no ffmpeg behind.
-    return subprocess.Popen([exe, "-hide_banner", "-version"], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            preexec_fn=child_dies_with_parent())  # fmt: skip
+    return children.start([exe, "-hide_banner", "-version"], stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
 
 
 @functools.lru_cache(maxsize=8)
@@ -141,9 +127,13 @@ def version(exe: str) -> tuple[int, int] | None:
     try:
         said = proc.communicate(timeout=30)[0]
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
+        _kill(proc)
         return None
+    except BaseException:
+        _kill(proc)
+        raise
+    finally:
+        children.forget(proc)
     match = _VERSION.search(said)
     return (int(match.group(1)), int(match.group(2))) if match else None
 
@@ -198,9 +188,10 @@ def run(
     writer hears a broken pipe when ffmpeg ends). ``pass_fds``: pipes' write ends ffmpeg
     writes ``pipe:N`` to (the caller closes them). ``cwd``: where relative names are."""
     try:
-        proc = spawn(command(exe, args), stdin=subprocess.DEVNULL if stdin is None else stdin,
-                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=pass_fds,
-                     cwd=cwd)  # fmt: skip
+        proc = children.start(command(exe, args),
+                              stdin=subprocess.DEVNULL if stdin is None else stdin,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=pass_fds,
+                              cwd=cwd)  # fmt: skip
     finally:
         if stdin is not None:
             os.close(stdin)
@@ -210,7 +201,7 @@ def run(
         _kill(proc)
         raise
     finally:
-        forget(proc)
+        children.forget(proc)
         proc.stdout.close()
         proc.stderr.close()
     seconds = max(last, 0) / 1_000_000
@@ -279,30 +270,6 @@ def _stopped(which: str, timeout: float | None, stall: float | None) -> str:
                 "mount (a network share, a disk) that stopped answering?")  # fmt: skip
     return (f"ffmpeg was still running after {clock(timeout or 0)}, the longest it may take, "
             "and was stopped: is an input on a mount that has become very slow?")  # fmt: skip
-
-
-def spawn(args: Sequence[str], **popen: Any) -> subprocess.Popen:
-    """A child that the kernel kills with the thread starting it and that ``kill_running``
-    reaches; ``forget`` it once it has ended."""
-    proc = subprocess.Popen(args, preexec_fn=child_dies_with_parent(), **popen)
-    with _LOCK:
-        _RUNNING.add(proc)
-    return proc
-
-
-def forget(proc: subprocess.Popen) -> None:
-    with _LOCK:
-        _RUNNING.discard(proc)
-
-
-def kill_running() -> None:
-    """Kill every ffmpeg this process started that still runs (the threads waiting on them
-    see them end): for a Ctrl+C that the main thread receives while others encode."""
-    with _LOCK:
-        running = list(_RUNNING)
-    for proc in running:
-        with contextlib.suppress(OSError):
-            proc.send_signal(signal.SIGKILL)
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -385,8 +352,9 @@ def packets(exe: str, path: Path | str, copy_to: Path | None = None, keep: Path 
     described = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info"]
     rows = _Rows()
     with tempfile.TemporaryFile() as errors, open(keep or os.devnull, "wb") as kept:
-        proc = spawn([exe, *described, "-i", os.fspath(path), *listing],
-                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors)  # fmt: skip
+        proc = children.start([exe, *described, "-i", os.fspath(path), *listing],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=errors)  # fmt: skip
         stopped: list[bool] = []
 
         def stop() -> None:
@@ -407,7 +375,7 @@ def packets(exe: str, path: Path | str, copy_to: Path | None = None, keep: Path 
         finally:
             if late is not None:
                 late.cancel()
-            forget(proc)
+            children.forget(proc)
             proc.stdout.close()
         errors.seek(0)
         described_text = errors.read()

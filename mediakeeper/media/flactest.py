@@ -19,8 +19,7 @@ import subprocess
 from pathlib import Path
 
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.media import ffmpeg
-from mediakeeper.system import processes
+from mediakeeper.system import children, processes
 
 
 def find() -> str:
@@ -31,12 +30,12 @@ def find() -> str:
 def whole(flac: str, path: Path, timeout: float | None) -> bool:
     """Whether ``flac -t`` passes ``path``: decoded without an error, its MD5 verified.
     ``timeout``: the most seconds it may take (a mount that stopped answering), or None.
-    A flac killed by another (an interrupt's ``ffmpeg.kill_running``, a person) gives no
+    A flac killed by another (an interrupt's ``children.kill_all``, a person) gives no
     answer: MediakeeperError, never a second decode by ffmpeg that an interrupt would wait for."""
     # An absolute name: one beginning with "-" is never taken for an option.
-    proc = ffmpeg.spawn([flac, "--silent", "--test", os.fspath(path.absolute())],
-                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = children.start([flac, "--silent", "--test", os.fspath(path.absolute())],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         code = processes.wait(proc, timeout)
     except subprocess.TimeoutExpired:
@@ -45,7 +44,7 @@ def whole(flac: str, path: Path, timeout: float | None) -> bool:
         if proc.poll() is None:  # past its time, or an interrupt: it never runs on
             proc.kill()
             proc.wait()
-        ffmpeg.forget(proc)
+        children.forget(proc)
     if code < 0:
         raise MediakeeperError(f"flac -t was stopped (signal {-code}) checking {path.name}")
     return code == 0

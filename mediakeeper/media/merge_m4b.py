@@ -36,6 +36,7 @@ from mediakeeper.fs.atomic import flush_files
 from mediakeeper.fs.names import beside, readable
 from mediakeeper.fs.workdir import PARTIAL
 from mediakeeper.media import ffmpeg, pcm_feed
+from mediakeeper.system import children
 
 LENGTH_TOLERANCE = 0.5  # seconds the output's length may differ from the inputs' total
 CHAPTER_TOLERANCE = 0.05
@@ -305,7 +306,7 @@ def _decoded_meanwhile(exe: str, watch: Watch):
         try:
             yield check
         except BaseException:
-            ffmpeg.kill_running()
+            children.kill_all()
             raise
         finally:
             os.close(check.fd)  # its end of input, once the encoder has ended
@@ -330,7 +331,7 @@ def _copy(exe, inputs, paths, links, temp, title, watch: Watch):
         except ffmpeg.FFmpegFailed as err:
             raise MergeFailed(str(err), retry=True) from None
         except BaseException:
-            ffmpeg.kill_running()
+            children.kill_all()
             raise
     parts, starts, lengths, at = [], [], [], 0.0
     for packets, part in made:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.media import ffmpeg
+from mediakeeper.system import children
 
 SAMPLE_BYTES = 4  # 32-bit float: what a decoder gives, kept exact to the encoder
 PIPE_BYTES = 1 << 20  # a pipe's buffer, asked for (the kernel's default is 64 KiB)
@@ -114,7 +115,7 @@ class Feed:
                 proc.wait()
                 proc.stdout.close()
                 errors.close()
-                ffmpeg.forget(proc)
+                children.forget(proc)
 
     def _start(self, n: int):
         """Decoder ``n`` and the file its errors go to (a pipe could fill and stall it)."""
@@ -125,8 +126,8 @@ class Feed:
                 raise BrokenPipeError
             command = [self._exe, *ffmpeg.BASE, *self._pcm.decoder_args(self._paths[n])]
             try:
-                decoder = ffmpeg.spawn(command, stdin=subprocess.DEVNULL,
-                                       stdout=subprocess.PIPE, stderr=errors)  # fmt: skip
+                decoder = children.start(command, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.PIPE, stderr=errors)  # fmt: skip
             except BaseException:
                 errors.close()
                 raise

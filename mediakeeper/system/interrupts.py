@@ -31,6 +31,9 @@ class Interrupted(BaseException):
     """Raised in the main process by the first Ctrl+C or SIGTERM."""
 
 
+_BEFORE_EXIT: list[Callable[[], None]] = []  # exit_now's first steps
+
+
 class _State:
     depth = 0
     exit_waits = 0  # how many enclosing critical steps a second signal waits for too
@@ -79,8 +82,18 @@ def _raise_interrupted(name: str) -> Callable[[], None]:
     return action
 
 
-def _exit_now() -> None:
-    os._exit(EXIT_INTERRUPTED)
+def before_exit_now(action: Callable[[], None]) -> None:
+    """Have ``exit_now`` run ``action`` first (``system.children`` ends this process's
+    children: none may outlive it, even for a moment)."""
+    _BEFORE_EXIT.append(action)
+
+
+def exit_now(code: int = EXIT_INTERRUPTED) -> None:
+    """End the process at once, past Python's clean-up (which another signal could only cut
+    short): a second Ctrl+C, or a signal before a command's own handling."""
+    for action in _BEFORE_EXIT:
+        action()
+    os._exit(code)
 
 
 @contextmanager
@@ -92,15 +105,15 @@ def interruptible() -> Iterator[None]:
 
     def handler(signum, frame):
         if os.getpid() != owner:  # a worker forked before worker_signals() replaced this
-            _now_or_later(_exit_now)
+            _now_or_later(exit_now)
             return
         _State.hits += 1
         if _State.hits == 1:
             _now_or_later(_raise_interrupted(signal.Signals(signum).name))
         elif _State.exit_waits:  # a queue line and its log line: at the step's end
-            _State.deferred = _exit_now
+            _State.deferred = exit_now
         else:
-            _exit_now()
+            exit_now()
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

@@ -38,6 +38,21 @@ def own_start_time() -> str | None:
     return _OWN_START[pid]
 
 
+def children_of(parent: int) -> list[tuple[int, int]]:
+    """The processes whose parent is ``parent``, each with its start tick (``start_time``),
+    from a walk of /proc; none where there is no /proc."""
+    found = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    for entry in entries:
+        fields = _stat_fields(int(entry)) if entry.isdigit() else None
+        if fields and len(fields) > 19 and int(fields[1]) == parent:
+            found.append((int(entry), int(fields[19])))
+    return found
+
+
 def is_running(pid: int, started: str | None = None) -> bool:
     """Whether process ``pid`` runs: it exists and is no zombie (ended, not yet waited for by
     its parent); given ``started`` (its ``start_time`` when it was seen), it is still that

@@ -36,6 +36,7 @@ from mediakeeper.fs.reports import write_report
 from mediakeeper.media import ffmpeg, flactest, integrity
 from mediakeeper.media.albums import album_files, is_audio
 from mediakeeper.queue.items import finding_counts
+from mediakeeper.system import children
 from mediakeeper.text.slug import inside, slugify
 from mediakeeper.verify import ledger, rules
 
@@ -96,7 +97,7 @@ class VerifyJob:
                     log.flush()  # a kill after this line never checks the file again
                     done[name] = record
         except BaseException:
-            ffmpeg.kill_running()  # an interrupt or a failure: no decoder goes on
+            children.kill_all()  # an interrupt or a failure: no decoder goes on
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)

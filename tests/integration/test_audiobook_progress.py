@@ -19,8 +19,8 @@ import pytest
 from mediakeeper.audiobooks.job import AudiobookJob
 from mediakeeper.batch.job import ItemFailure
 from mediakeeper.batch.stage_progress import reporting
-from mediakeeper.media import ffmpeg
 from mediakeeper.media.merge_m4b import Input
+from mediakeeper.system import children
 from tests.integration.test_audiobooks import item, job, make
 from tests.integration.test_batch_terminal import WIDTH, Tmux, _drawn_lines, _env
 from tests.integration.test_ffmpeg import _ffmpegs_reading
@@ -124,7 +124,7 @@ def test_an_ffmpeg_whose_input_stops_answering_is_stopped_tried_again_then_fails
     )
     assert len(opened) == 2  # the first try, and the one more every failed encode gets
     link = the_job.workdir(claim) / "links" / "0002.mp3"  # how ffmpeg was given the FIFO
-    assert not ffmpeg._RUNNING and not _ffmpegs_reading(link)
+    assert not children.running() and not _ffmpegs_reading(link)
     assert not (tmp_path / "out").exists()
 
 

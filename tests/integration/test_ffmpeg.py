@@ -13,18 +13,20 @@ import pytest
 
 from mediakeeper.core.errors import ConfigError
 from mediakeeper.media import ffmpeg
+from mediakeeper.system import children
 
 # A parent that starts an endless ffmpeg (from a thread, as an album's encodes are), says
 # its pid, and waits for it.
 PARENT = """
 import sys, threading, time
 from mediakeeper.media import ffmpeg
+from mediakeeper.system import children
 exe = ffmpeg.find()
 args = ["-f", "lavfi", "-i", "sine=frequency=440", "-f", "null", "-"]
 threading.Thread(target=ffmpeg.run, args=(exe, args), daemon=True).start()
-while not ffmpeg._RUNNING:
+while not children.running():
     time.sleep(0.01)
-print(next(iter(ffmpeg._RUNNING)).pid, flush=True)
+print(next(iter(children.running())).pid, flush=True)
 time.sleep(600)
 """
 
@@ -71,7 +73,7 @@ def test_ffmpeg_is_found_on_path_before_the_shipped_one(tmp_path, monkeypatch):
     assert "imageio_ffmpeg" in ffmpeg.find()
 
 
-def test_kill_running_ends_the_encoders_other_threads_wait_on():
+def test_kill_all_ends_the_encoders_other_threads_wait_on():
     """What Ctrl+C in the main thread does while an album's tracks encode in others."""
     import threading
 
@@ -81,13 +83,13 @@ def test_kill_running_ends_the_encoders_other_threads_wait_on():
     thread = threading.Thread(target=lambda: results.append(ffmpeg.run(exe, endless)))
     thread.start()
     deadline = time.monotonic() + 30
-    while not ffmpeg._RUNNING and time.monotonic() < deadline:
+    while not children.running() and time.monotonic() < deadline:
         time.sleep(0.01)
-    ffmpeg.kill_running()
+    children.kill_all()
     thread.join(30)
     assert not thread.is_alive(), "the endless ffmpeg was not stopped"
     assert results[0].returncode == -signal.SIGKILL
-    assert not ffmpeg._RUNNING
+    assert not children.running()
 
 
 class Enough(Exception):
@@ -123,7 +125,7 @@ def test_progress_is_heard_while_ffmpeg_runs_and_a_listener_that_raises_stops_it
         ffmpeg.run(ffmpeg.find(), endless, progress=listen)
     assert heard == sorted(heard) and len(set(heard)) == len(heard)
     assert heard[-1] >= 5
-    assert not ffmpeg._RUNNING  # killed on the way out
+    assert not children.running()  # killed on the way out
 
 
 def test_an_ffmpeg_reading_a_fifo_nobody_writes_is_stopped_after_the_stall_timeout(tmp_path):
@@ -134,7 +136,7 @@ def test_an_ffmpeg_reading_a_fifo_nobody_writes_is_stopped_after_the_stall_timeo
     assert result.returncode == -signal.SIGKILL
     assert result.stopped.startswith("ffmpeg made no progress for 1 s and was stopped: is an")
     assert result.error == result.stopped
-    assert not ffmpeg._RUNNING and not _ffmpegs_reading(fifo)
+    assert not children.running() and not _ffmpegs_reading(fifo)
     with pytest.raises(ffmpeg.FFmpegFailed, match="made no progress for 1 s"):
         ffmpeg.decoded_length(ffmpeg.find(), fifo, stall=1)
     assert not _ffmpegs_reading(fifo)
@@ -148,7 +150,7 @@ def test_an_ffmpeg_that_goes_on_past_its_total_timeout_is_stopped():
     assert result.returncode == -signal.SIGKILL and heard
     assert result.stopped.startswith("ffmpeg was still running after 0:02, the longest it may")
     assert result.seconds == heard[-1]
-    assert not ffmpeg._RUNNING
+    assert not children.running()
 
 
 def test_a_run_within_its_limits_ends_as_before():

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.media import ffmpeg, merge_m4b
+from mediakeeper.system import children
 from tests.integration.test_audiobooks import EXE, make, vbr_without_xing
 from tests.integration.test_ffmpeg import _ffmpegs_reading
 
@@ -74,7 +75,7 @@ def test_what_an_encode_writes_is_decoded_meanwhile_and_what_does_not_decode_is_
     with merge_m4b._decoded_meanwhile(EXE, merge_m4b.UNWATCHED) as check:
         os.write(check.fd, b"no audio here " * 100)
     assert check.error and check.seconds == 0.0
-    assert not ffmpeg._RUNNING
+    assert not children.running()
 
 
 def test_an_encode_counts_what_it_decodes_of_each_file(tmp_path):

@@ -221,7 +221,7 @@ def test_a_damaged_flac_failing_flac_t_is_told_by_ffmpeg_exactly(damaged, tmp_pa
 
 
 def test_a_flac_killed_by_another_gives_no_answer_and_no_second_decode(tmp_path):
-    """A flac killed from outside (as an interrupt's kill_running does) is neither whole nor
+    """A flac killed from outside (an interrupt's ``children.kill_all``) is neither whole nor
     damaged: the check stops with a one-line error, and no ffmpeg decode starts after it
     (the ffmpeg given does not exist)."""
     path = synth.tone(EXE, tmp_path / "t.flac", 3.0)

@@ -12,7 +12,7 @@ from typing import Any
 from mediakeeper.batch import placements
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.workdir import copy_verified, place_folder, same_files
-from mediakeeper.media import ffmpeg, replaygain
+from mediakeeper.media import replaygain
 from mediakeeper.media.convert import (
     PROFILES,
     Profile,
@@ -29,6 +29,7 @@ from mediakeeper.pipelines.steps.registry import (
     pass_through,
     register,
 )
+from mediakeeper.system import children
 
 _BITRATE = r"^\d+k$"
 
@@ -58,7 +59,7 @@ def run_convert(context: Context, inputs: Path, out: Path, params: Mapping[str, 
                 audio,
             ))  # fmt: skip
         except BaseException:  # a failed track or an interrupt: no other encoder goes on
-            ffmpeg.kill_running()
+            children.kill_all()
             raise
     kept = pass_through(inputs, out, lambda p: is_audio(p.name))
     return {"tracks": [asdict(d) for d in done], "kept": kept}
