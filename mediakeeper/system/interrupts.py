@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -115,10 +116,29 @@ def interruptible() -> Iterator[None]:
         else:
             exit_now()
 
+    def unraisable(hook: sys.UnraisableHookArgs) -> None:
+        """Python drops an exception raised inside a ``__del__`` or a callback (an
+        "Exception ignored in" trace on stderr): an Interrupted raised there would leave the
+        batch running as if the Ctrl+C never came. It is sent again, a moment later and
+        from another thread: sent from here, its handler would run here, inside this hook,
+        and raise where it is dropped again."""
+        if isinstance(hook.exc_value, Interrupted) and os.getpid() == owner:
+            import threading
+
+            _State.hits -= 1
+            again = signal.Signals[str(hook.exc_value)]
+            resend = threading.Timer(0.01, os.kill, (owner, again))
+            resend.daemon = True
+            resend.start()
+        else:
+            dropped(hook)
+
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    dropped, sys.unraisablehook = sys.unraisablehook, unraisable
     try:
         yield
     finally:
+        sys.unraisablehook = dropped
         for sig, old in previous.items():
             signal.signal(sig, old)
 

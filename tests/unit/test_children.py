@@ -22,22 +22,19 @@ REPO = Path(__file__).resolve().parents[2]
 
 # Starts children for ever (an endless ffmpeg: one killed while its loader maps its hundred
 # libraries lives on for milliseconds), each killed and waited for in turn: a signal lands
-# inside Popen (forking, waiting for the exec) about as often as anywhere else. Each Popen is kept:
-# an exception a signal raises inside a Popen.__del__ would be ignored, the command then
-# going on for ever.
+# inside Popen (forking, waiting for the exec) about as often as anywhere else.
 RAISES = """
 import sys
 from mediakeeper.system import children
 from mediakeeper.system.interrupts import Interrupted, interruptible
-started = []
 with interruptible():
     try:
         print("ready", flush=True)
         while True:
-            started.append(children.start(sys.argv[1:]))
-            started[-1].kill()
-            started[-1].wait()
-            children.forget(started[-1])
+            child = children.start(sys.argv[1:])
+            child.kill()
+            child.wait()
+            children.forget(child)
     except Interrupted:
         sys.exit(130)
 """
@@ -58,7 +55,11 @@ for _ in range(int(sys.argv[3])):
     command.stdout.readline()
     time.sleep(random.uniform(0.01, 0.06))
     command.send_signal(signal.SIGINT)
-    assert command.wait(30) == 130, command.returncode
+    try:
+        assert command.wait(30) == 130, command.returncode
+    except subprocess.TimeoutExpired:
+        command.kill()  # it went on after the Ctrl+C: never left running
+        raise
     for entry in os.listdir("/proc"):
         try:
             stat = open(f"/proc/{entry}/stat").read()

@@ -98,3 +98,33 @@ def test_a_second_signal_in_a_long_critical_step_exits_at_once():
     result = run(SECOND_DURING_LONG_STEP)
     assert result.stdout.splitlines() == ["copy 1"]
     assert result.returncode == 130
+
+
+IN_A_FINALIZER = textwrap.dedent(
+    """
+    import os, signal, time
+    from mediakeeper.system.interrupts import Interrupted, interruptible
+
+    class Held:
+        def __del__(self):   # a Popen's or a file's clean-up as Python drops it
+            os.kill(os.getpid(), signal.SIGINT)   # the Ctrl+C lands in here
+            time.sleep(0.001)   # where its handler runs, and raises
+
+    with interruptible():
+        try:
+            Held()
+            for _ in range(1000):
+                time.sleep(0.001)
+            print("went on as if there had been no Ctrl+C", flush=True)
+        except Interrupted as err:
+            print("interrupted:", err, flush=True)
+    """
+)
+
+
+def test_a_ctrl_c_that_lands_in_a_finalizer_still_interrupts():
+    """Python drops an exception raised in a ``__del__`` (printing "Exception ignored in"):
+    the first Ctrl+C is delivered again, so the batch stops as asked, with no trace."""
+    result = run(IN_A_FINALIZER)
+    assert result.stdout.splitlines() == ["interrupted: SIGINT"], result.stdout
+    assert result.stderr == ""
