@@ -19,3 +19,17 @@ def processed(tmp_path, music_library):
                         "--offline")  # fmt: skip
     assert batch.returncode == 1, batch.stdout + batch.stderr
     return home, tmp_path / "lib"
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory):
+    """The demo, built once per test worker (a build takes 15-20 s): its home, with what the
+    demo said in ``demo.out`` beside it. Its users read it, or run commands that write the
+    same files again (reports, pages); ``test_demo`` builds it a second time in place and
+    checks that the second build finds the same."""
+    from tests.integration.test_attention import script
+
+    cwd = tmp_path_factory.mktemp("demo")
+    shown = script("-m mediakeeper.demo", cwd=cwd).stdout
+    (cwd / "demo.out").write_text(shown, encoding="utf-8")  # what the demo said, for the counts
+    return cwd / "demo"

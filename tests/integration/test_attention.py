@@ -59,13 +59,6 @@ def links(markdown: str, base: Path) -> list[Path]:
     return [base / target for target in re.findall(r"\]\(([^)]+\.md)\)", markdown)]
 
 
-@pytest.fixture(scope="module")
-def demo_home(tmp_path_factory) -> Path:
-    cwd = tmp_path_factory.mktemp("demo")
-    shown = script("-m mediakeeper.demo", cwd=cwd).stdout
-    (cwd / "demo.out").write_text(shown, encoding="utf-8")  # what the demo said, for the counts
-    return cwd / "demo"
-
 
 def test_the_weekly_report_leads_with_the_open_findings(demo_home):
     text, md = this_week_report(demo_home)

@@ -47,10 +47,8 @@ def findings_of(outputs: dict[str, dict]) -> dict[str, list[tuple]]:
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    cwd = tmp_path_factory.mktemp("demo")
-    first = run_demo(cwd)
-    assert first.returncode == 0, first.stdout + first.stderr
+def demo_run(demo_home):
+    cwd = demo_home.parent  # the demo built once, as a first run
     first_findings = findings_of(artist_outputs(cwd / "demo"))
     second = run_demo(cwd)  # wipes and rebuilds the same folder
     assert second.returncode == 0, second.stdout + second.stderr

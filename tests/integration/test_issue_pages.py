@@ -17,7 +17,6 @@ from urllib.parse import unquote, urlparse
 from mediakeeper.text.report_page import report_page
 from mediakeeper.text.slug import slugify
 from tests.conftest import _run_script
-from tests.integration.test_attention import demo_home  # noqa: F401 (a fixture: the demo)
 from tests.integration.test_report_layout import window
 from tests.integration.test_reports import chromium
 
@@ -187,7 +186,7 @@ def measured(targets: list[Path], tmp_path: Path, width: int) -> list[dict]:
     return [json.loads(html.unescape(one)) for one in found]
 
 
-def test_the_dashboard_links_open_report_pages_that_fit_every_screen(demo_home, tmp_path):  # noqa: F811
+def test_the_dashboard_links_open_report_pages_that_fit_every_screen(demo_home, tmp_path):
     board = tmp_path / "pages" / "dashboard.html"
     made = _run_script("media_dashboard.py", "--home", demo_home, "--html", board)
     assert made.returncode == 0, made.stderr
