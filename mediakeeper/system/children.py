@@ -3,14 +3,14 @@
 
 Each is started with the kernel told to SIGKILL it when the thread that started it ends
 (``PR_SET_PDEATHSIG``), so even ``kill -9`` of the batch leaves none running for long. But
-the kernel's kill lands a moment after the death, and a child killed is not yet gone: for a
-few milliseconds after a batch stopped by Ctrl+C had exited, an ffmpeg it started still ran.
-So every way a command ends on its own — its normal end (``atexit``) and the immediate exits
-of an interrupt (``system.interrupts.exit_now``) — first kills each child still here and
-waits until it has ended (``end_all``).
+that kill lands a moment after the death, and a child killed is not yet gone: an ffmpeg
+killed while its loader maps its libraries runs on for milliseconds. So every way a command
+ends on its own — its normal end (``atexit``) and the immediate exits of an interrupt
+(``system.interrupts.exit_now``) — first kills each child still here and waits until it has
+ended (``end_all``).
 
-This module imports nothing heavy: the start-up's signal handler reaches it within
-milliseconds of a script's start.
+It imports ``subprocess`` only when it starts a child: a command that starts none pays
+nothing for it.
 """
 
 from __future__ import annotations
