@@ -25,7 +25,6 @@ import os
 import re
 import selectors
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -127,13 +126,9 @@ def version(exe: str) -> tuple[int, int] | None:
     try:
         said = proc.communicate(timeout=30)[0]
     except subprocess.TimeoutExpired:
-        _kill(proc)
         return None
-    except BaseException:
-        _kill(proc)
-        raise
     finally:
-        children.forget(proc)
+        children.end(proc)  # past its time, or interrupted: it never runs on
     match = _VERSION.search(said)
     return (int(match.group(1)), int(match.group(2))) if match else None
 
@@ -197,11 +192,8 @@ def run(
             os.close(stdin)
     try:
         last, err, stopped = _follow(proc, progress, timeout, stall)
-    except BaseException:
-        _kill(proc)
-        raise
     finally:
-        children.forget(proc)
+        children.end(proc)  # an exception (Ctrl+C in this thread): it never runs on
         proc.stdout.close()
         proc.stderr.close()
     seconds = max(last, 0) / 1_000_000
@@ -229,7 +221,7 @@ def _follow(
                 limits.append((moved + stall - now, "stall"))
             left, which = min(limits) if limits else (None, "")
             if left is not None and left <= 0:
-                _kill(proc)
+                children.end(proc)
                 return last, bytes(err), _stopped(which, timeout, stall)
             if not selector.get_map():  # both pipes closed: it is ending
                 try:
@@ -270,12 +262,6 @@ def _stopped(which: str, timeout: float | None, stall: float | None) -> str:
                 "mount (a network share, a disk) that stopped answering?")  # fmt: skip
     return (f"ffmpeg was still running after {clock(timeout or 0)}, the longest it may take, "
             "and was stopped: is an input on a mount that has become very slow?")  # fmt: skip
-
-
-def _kill(proc: subprocess.Popen) -> None:
-    with contextlib.suppress(OSError):
-        proc.send_signal(signal.SIGKILL)
-    proc.wait()
 
 
 _LEVEL = re.compile(r"\[(?:info|verbose|debug|trace)\] ")
@@ -368,14 +354,10 @@ def packets(exe: str, path: Path | str, copy_to: Path | None = None, keep: Path 
             for line in proc.stdout:
                 kept.write(line)
                 rows.add(line)
-            proc.wait()
-        except BaseException:
-            _kill(proc)
-            raise
         finally:
             if late is not None:
                 late.cancel()
-            children.forget(proc)
+            children.end(proc)  # an exception (Ctrl+C): it never runs on
             proc.stdout.close()
         errors.seek(0)
         described_text = errors.read()

@@ -41,10 +41,7 @@ def whole(flac: str, path: Path, timeout: float | None) -> bool:
     except subprocess.TimeoutExpired:
         return False  # the ffmpeg check, held to its own limits, says what is wrong
     finally:
-        if proc.poll() is None:  # past its time, or an interrupt: it never runs on
-            proc.kill()
-            proc.wait()
-        children.forget(proc)
+        children.end(proc)  # past its time, or an interrupt: it never runs on
     if code < 0:
         raise MediakeeperError(f"flac -t was stopped (signal {-code}) checking {path.name}")
     return code == 0

@@ -112,10 +112,9 @@ class Feed:
             os.close(self._write)  # the encoder's end of input
             self._stop()
             for proc, errors in self._decoders:
-                proc.wait()
+                children.end(proc)
                 proc.stdout.close()
                 errors.close()
-                children.forget(proc)
 
     def _start(self, n: int):
         """Decoder ``n`` and the file its errors go to (a pipe could fill and stall it)."""

@@ -19,7 +19,6 @@ import atexit
 import contextlib
 import functools
 import os
-import select
 import signal
 import threading
 import time
@@ -76,9 +75,7 @@ def _child_class() -> type[subprocess.Popen]:
                 # only this object knows it (Popen itself leaves it be). Its pid unknown
                 # (the signal came as the fork returned), end_all finds it by its start.
                 if self.pid is not None:
-                    self.kill()
-                    self.wait()
-                    forget(self)
+                    end(self)
                 raise
 
     return Child
@@ -87,6 +84,16 @@ def _child_class() -> type[subprocess.Popen]:
 def forget(proc: subprocess.Popen) -> None:
     with _LOCK:
         _RUNNING.discard(proc)
+
+
+def end(proc: subprocess.Popen) -> None:
+    """Kill ``proc`` if it still runs, wait for it, and forget it: every child's last step,
+    whether it ended on its own, went past its time, or its waiter was interrupted."""
+    if proc.poll() is None:
+        with contextlib.suppress(OSError):
+            proc.kill()
+    proc.wait()
+    forget(proc)
 
 
 def running() -> list[subprocess.Popen]:
@@ -146,9 +153,9 @@ def _end_pid(pid: int, deadline: float, still_ours: Callable[[], bool] = lambda:
         if still_ours():
             with contextlib.suppress(OSError):
                 signal.pidfd_send_signal(fd, signal.SIGKILL)
-            poller = select.poll()
-            poller.register(fd, select.POLLIN)  # readable once it has ended
-            poller.poll(max(0, int((deadline - time.monotonic()) * 1000)))
+            from mediakeeper.system.processes import ended
+
+            ended(fd, deadline - time.monotonic())
     finally:
         os.close(fd)
 

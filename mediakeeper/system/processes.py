@@ -84,10 +84,17 @@ def wait(proc: subprocess.Popen, timeout: float | None) -> int:
     except OSError:  # already reaped, or a kernel without it
         return proc.wait(timeout)
     try:
-        with select.epoll() as ready:  # poll() would take the timeout in whole milliseconds
-            ready.register(fd, select.EPOLLIN)
-            if not ready.poll(timeout):
-                raise subprocess.TimeoutExpired(proc.args, timeout)
+        if not ended(fd, timeout):
+            raise subprocess.TimeoutExpired(proc.args, timeout)
     finally:
         os.close(fd)
     return proc.wait()
+
+
+def ended(pidfd: int, timeout: float) -> bool:
+    """Whether the process of ``pidfd`` has ended, waiting for it up to ``timeout`` seconds:
+    a pidfd becomes readable as its process ends (epoll: poll() would take the timeout in
+    whole milliseconds)."""
+    with select.epoll() as ready:
+        ready.register(pidfd, select.EPOLLIN)
+        return bool(ready.poll(max(0.0, timeout)))
