@@ -10,15 +10,17 @@ unless asked.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.text.slug import page_of
 
 INDEX = "index.md"  # issues/<kind>/index.md: every report of the kind
 
 
 def page_path(report: Path) -> Path:
-    return Path(report).with_suffix(".html")
+    return Path(page_of(os.fspath(report)))
 
 
 def write_report(path: Path, markdown: str, *, durable: bool = False) -> None:

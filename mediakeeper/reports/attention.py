@@ -18,9 +18,10 @@ from typing import Any
 from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.decisions import item_decisions, open_by_code, severity_of
 from mediakeeper.core.findings import SEVERITIES
+from mediakeeper.fs.reports import INDEX
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.reports.pace import nouns, one_line
-from mediakeeper.reports.records import INDEX_FILE, OUTPUT_DIRS, Findings, QueueRecord, Records
+from mediakeeper.reports.records import OUTPUT_DIRS, Findings, QueueRecord, Records
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
 
@@ -128,6 +129,6 @@ def attention(records: Records, queues: Iterable[QueueRecord] | None = None):
             key=lambda i: (i.level, -i.decisions, i.name.casefold(), i.name),
         )
         noun, plural = nouns(queue.kind)
-        index = f"issues/{queue.kind}/{INDEX_FILE}" if queue.kind in records.indexes else ""
+        index = f"issues/{queue.kind}/{INDEX}" if queue.kind in records.indexes else ""
         result.append(KindAttention(queue.kind, noun, plural, tuple(items), index))
     return tuple(result)

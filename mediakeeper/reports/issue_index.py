@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mediakeeper.fs.reports import write_missing_page, write_report
+from mediakeeper.fs.reports import INDEX, write_missing_page, write_report
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.reports.attention import attention, report_path
-from mediakeeper.reports.records import INDEX_FILE, OUTPUT_DIRS, gather
+from mediakeeper.reports.records import OUTPUT_DIRS, gather
 from mediakeeper.reports.weekly import CONTEXT
 from mediakeeper.text.render import render
 
 
 def index_path(home: Path, kind: str) -> Path:
-    return Path(home) / "issues" / kind / INDEX_FILE
+    return Path(home) / "issues" / kind / INDEX
 
 
 def write_issue_indexes(home: Path) -> list[Path]:

@@ -138,14 +138,12 @@ def gather(
                 copied.add((kind, item["key"]))
     sessions.sort(key=lambda s: (s.started_at, s.id))
     indexes = frozenset(
-        q.kind for q in queues if (home / "issues" / q.kind / INDEX_FILE).is_file()
+        q.kind for q in queues if (home / "issues" / q.kind / INDEX).is_file()
     )
     return Records(
         tuple(queues), tuple(sessions), findings, latest, changes, indexes, frozenset(copied)
     )
 
-
-INDEX_FILE = INDEX  # issues/<kind>/index.md: every issue report, what needs a person first
 
 
 def change_times(status_kind_dir: Path) -> tuple[datetime, ...]:

@@ -25,6 +25,7 @@ from jinja2.bccache import Bucket
 
 from mediakeeper.core.commands import kind_command, queue_manager
 from mediakeeper.core.decisions import MEANING, status_word
+from mediakeeper.text.slug import page_of
 from mediakeeper.text.wording import count, format_size, queue_name
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -67,7 +68,7 @@ def environment() -> Environment:
     env.filters["under"] = path_under
     env.filters["status"] = status_word
     env.filters["shown"] = shown
-    env.filters["page"] = html_twin
+    env.filters["page"] = page_of
     env.filters["size"] = format_size  # "812 kB", "3.4 MB": never "0.0 MB" for a small file
     env.globals["queue_manager"] = queue_manager
     env.globals["kind_command"] = kind_command
@@ -81,13 +82,6 @@ def shown(name: Any) -> str:
     """A folder name's stand-in for "/" (U+29F8, "AC⧸DC") shown as the "/" it stands for on a
     page: few fonts draw it, and a browser showed a box."""
     return str(name).replace("\u29f8", "/")
-
-
-def html_twin(path: str) -> str:
-    """The web page of a Markdown report (``issues/music/x.md`` -> ``issues/music/x.html``):
-    every report is written in both forms (``mediakeeper.fs.reports``), and a page links
-    the page."""
-    return path[: -len(".md")] + ".html" if path.endswith(".md") else path
 
 
 def render(template: str, **context: Any) -> str:

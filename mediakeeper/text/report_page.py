@@ -20,7 +20,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from mediakeeper.text.render import html_twin, render, shown
+from mediakeeper.text.render import render, shown
+from mediakeeper.text.slug import page_of
 
 
 @cache
@@ -45,9 +46,9 @@ def _link_pages(tokens: Sequence[Token]) -> None:
             _link_pages(token.children)
         href = token.attrGet("href") if token.type == "link_open" else None
         if isinstance(href, str) and _relative(href):
-            token.attrSet("href", html_twin(href))
+            token.attrSet("href", page_of(href))
             if following.type == "text" and following.content == href:
-                following.content = html_twin(href)
+                following.content = page_of(href)
 
 
 def _text(inline: Token) -> str:

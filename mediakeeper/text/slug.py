@@ -46,3 +46,10 @@ def inside(root: Path, *parts: str) -> Path:
         if part in ("", ".", "..") or any(sep in part for sep in _SEPARATORS):
             raise MediakeeperError(f"refusing to write outside {root}: {'/'.join(parts)!r}")
     return root.joinpath(*parts)
+
+
+def page_of(report: str) -> str:
+    """The web page of a Markdown report (``issues/music/x.md`` -> ``issues/music/x.html``):
+    every report is written in both forms (``mediakeeper.fs.reports``), and a page links
+    the page. Anything else is its own name."""
+    return report[: -len(".md")] + ".html" if report.endswith(".md") else report
