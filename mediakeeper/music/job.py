@@ -91,8 +91,7 @@ class MusicJob:
         scan = self._scan(item)
         findings = find_issues(scan)
         held = dismissals.undone_standing(item)  # what an undo took back is not planned
-        changes = [c for c in planned_changes(findings) if (c.path, c.tag) not in held]
-        changes = changes if self.fix else []
+        changes = dismissals.not_held(planned_changes(findings), held) if self.fix else []
         return Preview(item["name"], len(scan.tracks), findings, changes, tuple(scan.tracks))
 
     def process(self, item: dict[str, Any]) -> ItemResult:
@@ -413,7 +412,7 @@ def _has_cover(album_dir: Path) -> bool:
 def _hold_undone(state: dict[str, Any], held: Mapping[tuple[str, str], str]) -> None:
     """Leave out of the plan the fixes of tags an undo put back (``dismissals``), and keep
     which in the plan, so that a resumed run says the same."""
-    state["changes"] = [c for c in state["changes"] if (c.path, c.tag) not in held]
+    state["changes"] = dismissals.not_held(state["changes"], held)
     state["held"] = [[path, tag, session] for (path, tag), session in held.items()]
 
 

@@ -78,11 +78,11 @@ def undone_marked(
     """The item's undo marks (for its details under ``UNDONE``) with the ``restored`` slots
     added, their files marked as they are now, just after the undo ``session``."""
     marks = dict(details.get(UNDONE) or {})
-    for rel, tag in restored:
-        # The file's earlier mark is stale now (this undo wrote it): its tags are kept.
-        tags = {*(marks.get(rel) or {}).get("tags", ()), tag}
-        marks[rel] = {"tags": sorted(tags), "session": session, "file": _file_mark(folder, rel)}
-    return {rel: mark for rel, mark in marks.items() if mark["file"] is not None}
+    slots = {(rel, tag): session for rel, tag in restored}
+    for rel in {rel for rel, _ in restored}:
+        # This undo wrote the file: its earlier mark is stale, its tags are kept under this undo.
+        slots |= {(rel, tag): session for tag in (marks.pop(rel, None) or {}).get("tags", ())}
+    return {**marks, **undone_kept(folder, slots)}
 
 
 def undone_standing(item: Mapping[str, Any]) -> dict[Slot, str]:
@@ -98,9 +98,10 @@ def undone_standing(item: Mapping[str, Any]) -> dict[Slot, str]:
 
 
 def undone_kept(folder: str, held: Mapping[Slot, str]) -> dict[str, Any]:
-    """The marks of the ``held`` slots with their files as they are now: after a run, whose
-    own writes to other tags of those files are no change (for the details under
-    ``UNDONE``; empty when nothing is held, so that lifted marks go)."""
+    """The marks of the ``held`` slots (slot -> undo session) with their files as they are
+    now (for the details under ``UNDONE``): just after the undo, or after a run, whose own
+    writes to other tags of those files are no change; empty when nothing is held, so that
+    lifted marks go. A file gone has no mark."""
     marks: dict[str, Any] = {}
     for (rel, tag), session in held.items():
         mark = marks.setdefault(rel, {"tags": [], "session": session})
@@ -108,6 +109,11 @@ def undone_kept(folder: str, held: Mapping[Slot, str]) -> dict[str, Any]:
     for rel, mark in marks.items():
         mark["file"] = _file_mark(folder, rel)
     return {rel: mark for rel, mark in marks.items() if mark["file"] is not None}
+
+
+def not_held(changes: Iterable[Any], held: Mapping[Slot, str]) -> list[Any]:
+    """The planned ``changes`` (each with ``path`` and ``tag``) but those of held slots."""
+    return [c for c in changes if (c.path, c.tag) not in held]
 
 
 def reopen_undone(records: list[MutableMapping[str, Any]], held: Mapping[Slot, str]) -> None:
