@@ -1,6 +1,8 @@
-"""``ffmpeg -version`` asked on the side (``ffmpeg.ask_version``): a batch stopped before it
-read the answer leaves no process behind. A real child process that exits at once, and an
-"ffmpeg" that hangs (as one on a mount that stopped answering would)."""
+"""``ffmpeg -version`` asked on the side (``ffmpeg.ask_version``): a batch that ends past
+Python's clean-up (``os._exit``, as after ``kill -9``) before it read the answer leaves no
+process behind: an "ffmpeg" that hangs (as one on a mount that stopped answering would) is
+killed by the kernel with it. (An exit through Python's clean-up ends it at once:
+``test_children``.)"""
 
 from __future__ import annotations
 
