@@ -128,14 +128,17 @@ def test_the_patch_reads_back_what_was_written_and_finds_only_real_changes(tmp_p
     fd = os.open(path, os.O_RDONLY)
     try:
         patch = PatchFile(fd, len(data))
+        # Every byte unlike the one it replaces (a fixed b"abc" over random bytes matched
+        # its first one in one run of 256, and the change then rightly began a byte later).
+        first, last = (bytes(b ^ 0xFF for b in data[at : at + 3]) for at in (100, 12000))
         patch.seek(100)
-        patch.write(b"abc")
+        patch.write(first)
         patch.seek(5000)
         patch.write(data[5000:9000])  # the same bytes again: no change
         patch.seek(12000)
-        patch.write(b"xyz")
+        patch.write(last)
         patch.seek(0)
-        expected = data[:100] + b"abc" + data[103:12000] + b"xyz" + data[12003:]
+        expected = data[:100] + first + data[103:12000] + last + data[12003:]
         assert patch.read() == expected
         assert [(at, len(new)) for at, _, new in patch.changes()] == [(100, 3), (12000, 3)]
         patch.truncate(50)  # cut and written back: no change at all
