@@ -36,10 +36,15 @@ def child_dies_with_parent():
     encoder whose batch is killed): ``prctl`` is looked up here, before the fork, so the
     child between fork and exec only makes the call."""
     prctl = getattr(_libc(), "prctl", None)
+    parent = os.getpid()
 
     def preexec() -> None:
         if prctl is not None:
             prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            # A parent killed between the fork and the prctl sends no signal: the child
+            # has been handed to a reaper already, and must not run its endless job.
+            if os.getppid() != parent:
+                os._exit(1)
 
     return preexec
 

@@ -58,6 +58,43 @@ def test_an_ffmpeg_whose_parent_is_killed_dies_with_it(child_env, tmp_path):
             os.kill(pid, signal.SIGKILL)
 
 
+# The worst instant for a kill: after the fork, before the child's prctl, when the kernel
+# has no parent left to watch. The child waits for that instant itself, so the order is
+# certain rather than a race the test may lose.
+LATE_PARENT = """
+import os, time
+from mediakeeper.system.linux import child_dies_with_parent
+preexec = child_dies_with_parent()
+parent = os.getpid()
+child = os.fork()
+if child == 0:
+    while os.getppid() == parent:
+        time.sleep(0.001)
+    preexec()
+    time.sleep(600)  # the endless job it must not begin
+    os._exit(0)
+print(child, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_child_whose_parent_dies_before_its_prctl_does_not_run_on(child_env):
+    parent = subprocess.Popen(
+        [sys.executable, "-c", LATE_PARENT], env=child_env, stdout=subprocess.PIPE, text=True
+    )
+    pid = int(parent.stdout.readline())
+    try:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 30  # a bound on the wait, not a timing claim
+        while not _gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _gone(pid), "the child ran on after its parent died before the prctl"
+    finally:
+        if not _gone(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
 def test_a_configured_ffmpeg_that_is_not_there_is_a_settings_error(tmp_path):
     with pytest.raises(ConfigError, match=r"\[ffmpeg\] path '/nowhere/ffmpeg' is not an"):
         ffmpeg.find("/nowhere/ffmpeg")
