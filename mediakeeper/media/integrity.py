@@ -23,6 +23,11 @@ One ffmpeg run reads the file once and gives, from that one decode:
   spectrum above 16-20 kHz over 10 s from its middle (a "lossless" file whose spectrum stops
   at a lossy encoder's low-pass was made from a lossy one).
 
+A file last found whole whose audio bytes are the ones it had then is whole without a
+decode (the same bytes decode to the same samples): a later pass compares a FLAC's frames
+(``flacframes``, with its STREAMINFO MD5) and any other file's packets' hash (ffmpeg copying
+them out, no decode) with what the last good pass recorded; anything else is decoded.
+
 Without the analysis, a FLAC whose STREAMINFO holds an MD5 is checked by Debian's
 ``flac -t`` where it is installed (``flactest``): passing, it is whole by every check above
 (its checksum the same verified MD5), in about half ffmpeg's time; failing, the ffmpeg
@@ -36,14 +41,14 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import mutagen
 from mutagen.flac import FLAC
 
-from mediakeeper.media import ffmpeg, flactest
+from mediakeeper.media import ffmpeg, flacframes, flactest
 
 # Formats whose header gives the exact length: a shorter decode is a file cut short. (An
 # MP3's header length is an estimate; a file cut short shows as a decode error, if at all.)
@@ -63,6 +68,8 @@ WINDOW = 10.0
 HEARD, EMPTY, CLIFF = 45.0, 35.0, 12.0
 PCM = {8: "pcm_s8", 16: "pcm_s16le", 24: "pcm_s24le", 32: "pcm_s32le"}
 SAMPLES = "md5:"  # a checksum that is the decoded samples' MD5 (a FLAC's), not the packets'
+# The audio stream's packets hashed (murmur3, 128 bits) as they are copied out: no decode.
+PACKETS_HASH = ("-map", "0:a:0", "-c:a", "copy", "-f", "hash", "-hash", "murmur3", "pipe:2")
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,8 @@ class Check:
     full_scale: int = 0  # samples at full scale (clipped, or mastered to the limit)
     silences: tuple[tuple[float, float], ...] = ()  # (start, length) of each long silence
     levels: dict[int, float] = field(default_factory=dict)  # dB above each cutoff; 0: window
+    frames: str = ""  # a FLAC's frames' digest (``flacframes``), read before its decode
+    compared: bool = False  # whole by its audio bytes being the last good pass's: not decoded
 
     @property
     def md5_mismatch(self) -> bool:
@@ -191,26 +200,62 @@ def _ogg_ends(path: Path) -> bool:
 
 
 def check(exe: str | Callable[[], str], path: Path, *, analyse: bool = True, flac: str = "",
-          **limits) -> Check:  # fmt: skip
+          last_good: Mapping[str, object] | None = None, **limits) -> Check:  # fmt: skip
     """Decode all of ``path`` once and say what was found (see the module's docstring).
     ``exe``: the ffmpeg, or a function giving it, asked only when ffmpeg runs (a FLAC that
     ``flac -t`` passes needs none, nor the version check finding one costs).
     ``flac``: Debian's flac, to check a FLAC with an MD5 by ``flac -t`` when there is no
     analysis (the same answer for a whole file in about half the time; ``flactest``).
+    ``last_good``: what the last pass that found the file whole recorded (its ``checksum``,
+    ``frames`` and ``seconds``): audio bytes unchanged since, it is whole without a decode
+    (``Check.compared``). None: decode it whatever it holds.
     ``limits``: ``ffmpeg.run``'s timeout and stall."""
     header = read_header(path)
+    # Read before the decode: bytes changed after it are never taken for the checked ones.
+    frames = flacframes.digest(path) if _md5_checked(path, header) else ""
+    if last_good and (same := _same_audio(exe, path, header, frames, last_good, **limits)):
+        return same
     if not analyse and flac and (whole := _by_flac(flac, path, header, **limits)) is not None:
-        return whole
+        return replace(whole, frames=frames)
     exe = exe if isinstance(exe, str) else exe()
     args = ["-loglevel", "level+info", "-i", _named(path), *outputs(path, header, analyse)]
-    return reading(exe, path, header, ffmpeg.run(exe, args, **limits), **limits)
+    found = reading(exe, path, header, ffmpeg.run(exe, args, **limits), **limits)
+    return replace(found, frames=frames)
+
+
+def _md5_checked(path: Path, header: Header) -> bool:
+    """Whether the file's checksum is its decoded samples' MD5: a FLAC whose STREAMINFO
+    holds one, at a bit depth the MD5 can be computed for."""
+    return path.suffix.lower() == ".flac" and bool(header.md5) and header.bits in PCM
+
+
+def _same_audio(exe: str | Callable[[], str], path: Path, header: Header, frames: str,
+                last_good: Mapping[str, object], **limits) -> Check | None:  # fmt: skip
+    """The check of a file whose audio bytes are the ones the last good pass read, or None:
+    changed, or nothing recorded to compare with (then it is decoded in full)."""
+    checksum = str(last_good.get("checksum") or "")
+    if frames:  # a FLAC: its frames, and the MD5 its header holds, as they were
+        same = frames == last_good.get("frames") and checksum == SAMPLES + header.md5
+    elif checksum and not checksum.startswith(SAMPLES):  # any other file: its packets
+        exe = exe if isinstance(exe, str) else exe()
+        args = ["-loglevel", "level+info", "-i", _named(path), *PACKETS_HASH]
+        run = ffmpeg.run(exe, args, **limits)
+        same = run.returncode == 0 and not run.stopped and _checksum(run.stderr) == checksum
+    else:
+        return None
+    seconds = float(last_good.get("seconds") or header.seconds)  # type: ignore[arg-type]
+    found = Check(path=os.fspath(path), decodes=True, seconds=round(seconds, 3), header=header,
+                  audio_checksum=checksum, samples_md5=header.md5, frames=frames,
+                  compared=True)  # fmt: skip
+    # A header that now disagrees with the length last decoded: decoded, to say what is wrong.
+    return found if same and not found.damaged else None
 
 
 def _by_flac(flac: str, path: Path, header: Header, *, timeout=None, stall=None) -> Check | None:
     """The check of a whole FLAC by ``flac -t``, or None: not a FLAC it answers for, or not
     whole (the ffmpeg check then says what is wrong and where). Its checksum is the one the
     ffmpeg check records (the samples' MD5, verified equal to the header's)."""
-    if path.suffix.lower() != ".flac" or not (header.md5 and header.exact and header.bits in PCM):
+    if not (_md5_checked(path, header) and header.exact):
         return None
     # flac -t has no progress to watch: it may take the audio's length (it decodes tens of
     # times faster than that) plus the time a stalled ffmpeg would be given.
@@ -270,8 +315,7 @@ def outputs(path: Path, header: Header, analyse: bool) -> list[str]:
     split = "".join(f"[{name}_in]" for name in branches)
     graph = ";".join([f"[0:a:0]{ffmpeg.FEWER_FRAMES},asplit={len(branches)}{split}"]
                      + [f"[{name}_in]{chain}[{name}]" for name, chain in branches.items()])
-    args = [] if hashed else ["-map", "0:a:0", "-c:a", "copy", "-f", "hash", "-hash",
-                              "murmur3", "pipe:2"]  # fmt: skip
+    args = [] if hashed else [*PACKETS_HASH]
     args += ["-filter_complex", graph, "-map", "[counted]", "-f", "null", "-"]
     if hashed:
         args += ["-map", "[samples]", "-c:a", PCM[header.bits], "-f", "md5", "pipe:2"]

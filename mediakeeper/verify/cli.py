@@ -1,6 +1,6 @@
 """What the verify batch adds to every kind's (``mediakeeper/cli/batch.py``): the job from
-the [verify] settings, --accept-changed, and the dry run's lines. It makes no web lookups: no
---offline, no --enrich."""
+the [verify] settings, --accept-changed, --decode-all, and the dry run's lines. It makes no
+web lookups: no --offline, no --enrich."""
 
 from __future__ import annotations
 
@@ -12,21 +12,22 @@ from mediakeeper.verify.job import job_from_settings, preview
 
 
 def _jobs(run: Run):
-    return job_from_settings(
-        run.settings, accept_changed=run.flags["accept_changed"], workers=run.workers
-    )
+    return job_from_settings(run.settings, accept_changed=run.flags["accept_changed"],
+                             decode_all=run.flags["decode_all"], workers=run.workers)  # fmt: skip
 
 
 BATCH = BatchSpec(
     help="""Check the next pending albums: every audio file decoded in full (one ffmpeg per
     core), its decode errors, its FLAC MD5 and its length against its header reported, and its
     audio compared with what it was when last checked good (bit rot; a tag edit never counts).
+    A file whose audio bytes are the ones last checked good is not decoded again (the same
+    bytes decode the same): a later pass reads them and compares.
     Clipping, a lossy origin and long silences are reported as information. Nothing in the
     library is written. Stop any time, even with kill -9: the next run checks only what was
     not checked.""",
     jobs=_jobs,
     dry_run=previewing(_jobs, preview, "album"),
-    describe=lambda run: {"accept_changed": run.flags["accept_changed"]},
+    describe=lambda run: {key: run.flags[key] for key in ("accept_changed", "decode_all")},
     # One album at a time by default, its files decoded one ffmpeg per core: albums of a few
     # files still keep every core busy, and a batch stopped early holds one album, not two.
     workers=1,
@@ -36,6 +37,12 @@ BATCH = BatchSpec(
             is_flag=True,
             help="Take the audio of files that changed but decode whole as their new good "
             "audio (after you replaced them on purpose).",
+        ),
+        click.option(
+            "--decode-all",
+            is_flag=True,
+            help="Decode every file in full, also those whose audio bytes are the ones last "
+            "checked good (which are otherwise compared, not decoded).",
         ),
     ),
 )

@@ -7,10 +7,16 @@ mid-file) resumes the album with the files already checked taken from there, and
 the file it was in and those after. The checksums (``ledger``) are written once, when the
 album is done.
 
+A file whose audio bytes are the ones the last good pass read is whole without a decode
+(``integrity.check``'s ``last_good``): a later pass reads a FLAC's frames (a CRC-32, about a
+thirtieth of ``flac -t``'s time) and copies any other file's packets out to hash them, and
+decodes only what changed, or everything with ``decode_all``.
+
 The analysis (``[verify] analyse``) measures a file's sound the first time the file is found
 good; the measures are kept with its checksum and judged again on every later pass, so a
-later pass, whose work is damage and bit rot, decodes a FLAC by ``flac -t`` where it can (a
-file changed since, by size or time, is analysed again).
+later pass, whose work is damage and bit rot, decodes a FLAC by ``flac -t`` where it must
+decode it (a file changed since, by size or time, is analysed again unless its audio bytes
+are the same).
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ class VerifyJob:
     analyse: bool = True
     flac: str = ""  # Debian's flac: a FLAC checked by flac -t when not analysing
     accept_changed: bool = False
+    decode_all: bool = False  # decode even the files whose audio bytes are the last good's
 
     def process(self, item: dict[str, Any]) -> ItemResult:
         slug = slugify(item["key"])
@@ -106,10 +113,14 @@ class VerifyJob:
         """One file checked; analysed unless its sound was measured when it was last found
         good and it has not changed since (the measures are kept with its checksum)."""
         st = path.stat()
-        analyse = self.analyse and not _measured(known.get(path.name, {}), st)
-        found = integrity.check(exe, path, analyse=analyse, flac=self.flac, stall=STALL)
+        was = known.get(path.name, {})
+        analyse = self.analyse and not _measured(was, st)
+        # Compared, not decoded, only where what the decode would add is kept already.
+        compare = not self.decode_all and (not self.analyse or "sound" in was)
+        found = integrity.check(exe, path, analyse=analyse, flac=self.flac, stall=STALL,
+                                last_good=was if compare else None)  # fmt: skip
         return {"check": asdict(found), "mtime_ns": st.st_mtime_ns, "size": st.st_size,
-                "analysed": analyse}  # fmt: skip
+                "analysed": analyse and not found.compared}  # fmt: skip
 
     def _complete(self, item, slug: str, files: list[Path], done: dict, known) -> ItemResult:
         now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -128,10 +139,13 @@ class VerifyJob:
                 known[path.name] = {
                     "checksum": found.audio_checksum, "good_at": now,
                     "size": record["size"], "mtime_ns": record["mtime_ns"],
+                    "seconds": found.seconds,
+                    **({"frames": found.frames} if found.frames else {}),
                     **({"sound": sound} if sound is not None else {}),
                 }  # fmt: skip
             entries.append({"file": path.name, "seconds": found.seconds,
                             "checksum": found.audio_checksum, "damaged": found.damaged,
+                            "decoded": not found.compared,
                             "findings": [f.code for f in said]})  # fmt: skip
         ledger.save(ledger.path_of(self.home, slug), known)
         records = [finding_record(f) for f in findings]
@@ -219,7 +233,7 @@ def _write_outputs(home: Path, slug: str, document: dict[str, Any]) -> None:
 
 
 def job_from_settings(
-    settings: Settings, *, accept_changed: bool, workers: int = 1
+    settings: Settings, *, accept_changed: bool, decode_all: bool = False, workers: int = 1
 ) -> Callable[[str], VerifyJob]:
     """The job of a batch of ``workers`` processes: the cores shared among them, one ffmpeg
     per core in all."""
@@ -227,7 +241,7 @@ def job_from_settings(
     return partial(_job, home=settings.home, ffmpeg_path=settings.get("ffmpeg", "path"),
                    threads=max(1, CORES // max(1, workers)),
                    analyse=bool(section["analyse"]), flac=flactest.find(),
-                   accept_changed=accept_changed)  # fmt: skip
+                   accept_changed=accept_changed, decode_all=decode_all)  # fmt: skip
 
 
 def _job(session: str, **fields: Any) -> VerifyJob:
