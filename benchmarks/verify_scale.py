@@ -13,9 +13,9 @@ itself and so everything it starts to ``--cores``; each side runs one process pe
 - ``process_verify_batch.py`` from start to exit: without the analysis
   (``MEDIAKEEPER_VERIFY_ANALYSE=false``: each FLAC checked by `flac -t`), a first pass with
   it (each file decoded by ffmpeg and analysed), and a later pass with it (the first pass
-  untimed, every album requeued: the measures are kept, each FLAC checked by `flac -t`, as
-  on every regular bit-rot pass): every file's damage found, its checksum recorded,
-  reports written;
+  untimed, every album requeued: the measures are kept, and each file's audio bytes are
+  compared with the first pass's, decoded only if they changed, as on every regular
+  bit-rot pass): every file's damage found, its checksum recorded, reports written;
 - for the same audio as MP3 (V2) and Opus (128 kb/s, ``--other-tracks`` of them): plain
   ffmpeg's decode against the batch, the decode-bound pass for formats `flac -t` cannot check.
 
@@ -33,12 +33,10 @@ the median of its rounds (the least and most beside it).
 
 Each side's wall time and CPU seconds (its processes' and their children's) are printed,
 and the ratios of both: on a shared host the wall time is the share the scheduler gave,
-the CPU time what the work cost. On 2026-11-23 (2 cores at load 10-11, 8 tracks of 4.5
-min, 2 rounds, warm cache), CPU seconds: `flac -t` 2.88; plain ffmpeg decode 7.93; verify's
-ffmpeg alone 8.24; the batch without the analysis 3.31 (1.15 times `flac -t`: the batch's
-fixed 0.4 s, its per-file cost is `flac -t`'s), a later pass with the analysis on 3.33
-(1.16), a first pass with it 10.81 (3.75). Wall (mostly the scheduler's share): 9.98,
-6.47, 6.70, 11.55, 9.69, 11.97 s. Details and why: docs/performance.md.
+the CPU time what the work cost. On 2026-11-24 (2 cores, load under 1, 24 tracks of 4.5
+min, 3 rounds, ``--quick``), page cache dropped, wall and CPU ratios to `flac -t`: a later
+pass 0.18 / 0.09, the batch without the analysis 1.00 / 0.92; warm: 0.12 / 0.08 and
+1.23 / 1.12. Details and why: docs/performance.md.
 """
 
 from __future__ import annotations

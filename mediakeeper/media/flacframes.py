@@ -20,7 +20,7 @@ from pathlib import Path
 
 _MAGIC = b"fLaC"
 _LAST_BLOCK = 0x80
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18  # read into a buffer the CPU cache holds, then summed
 
 
 def digest(path: Path) -> str:
