@@ -39,23 +39,28 @@ def _gone(pid: int) -> bool:
     return state in ("Z", "X")
 
 
-def test_an_ffmpeg_whose_parent_is_killed_dies_with_it(child_env, tmp_path):
-    parent = subprocess.Popen(
-        [sys.executable, "-c", PARENT], env=child_env, stdout=subprocess.PIPE, text=True
-    )
+def _left_running(script: str, env: dict[str, str]) -> bool:
+    """Start ``script`` (it prints the pid of a child that would run for ever), kill it
+    with -9, and say whether that child still runs once the kernel had its chance."""
+    parent = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE,
+                              text=True)  # fmt: skip
     pid = int(parent.stdout.readline())
     try:
         assert not _gone(pid)
         parent.send_signal(signal.SIGKILL)
         parent.wait()
-        # Without PR_SET_PDEATHSIG it would decode its endless tone for ever.
         deadline = time.monotonic() + 30  # a bound on the wait, not a timing claim
         while not _gone(pid) and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert _gone(pid), "ffmpeg outlived its killed parent"
+        return not _gone(pid)
     finally:
         if not _gone(pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_an_ffmpeg_whose_parent_is_killed_dies_with_it(child_env):
+    # Without PR_SET_PDEATHSIG it would decode its endless tone for ever.
+    assert not _left_running(PARENT, child_env), "ffmpeg outlived its killed parent"
 
 
 # The worst instant for a kill: after the fork, before the child's prctl, when the kernel
@@ -79,20 +84,8 @@ time.sleep(600)
 
 
 def test_a_child_whose_parent_dies_before_its_prctl_does_not_run_on(child_env):
-    parent = subprocess.Popen(
-        [sys.executable, "-c", LATE_PARENT], env=child_env, stdout=subprocess.PIPE, text=True
-    )
-    pid = int(parent.stdout.readline())
-    try:
-        parent.send_signal(signal.SIGKILL)
-        parent.wait()
-        deadline = time.monotonic() + 30  # a bound on the wait, not a timing claim
-        while not _gone(pid) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert _gone(pid), "the child ran on after its parent died before the prctl"
-    finally:
-        if not _gone(pid):
-            os.kill(pid, signal.SIGKILL)
+    assert not _left_running(LATE_PARENT, child_env), (
+        "the child ran on after its parent died before the prctl")
 
 
 def test_a_configured_ffmpeg_that_is_not_there_is_a_settings_error(tmp_path):
