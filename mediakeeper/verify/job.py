@@ -250,4 +250,10 @@ def _job(session: str, **fields: Any) -> VerifyJob:
 
 def preview(job: VerifyJob, item: dict[str, Any]) -> list[str]:
     files = [p for p in album_files(Path(item["path"])) if is_audio(p.name)]
-    return [f"{item['name']}: would decode {len(files)} files in full"]
+    known = {} if job.decode_all else ledger.load(ledger.path_of(job.home, slugify(item["key"])))
+    compared = sum(1 for p in files if p.name in known)
+    if not compared:
+        return [f"{item['name']}: would decode {len(files)} files in full"]
+    return [f"{item['name']}: would check {len(files)} files: {compared} last found whole by "
+            f"their audio bytes (decoded if those changed), {len(files) - compared} decoded "
+            "in full"]

@@ -79,6 +79,10 @@ def test_a_later_pass_decodes_only_what_changed(music_script, tmp_path, monkeypa
 
     assert music_script("verify_queue_manager.py", "--home", home, "--reset-all",
                         "--yes").returncode == 0  # fmt: skip
+    dry = music_script(*args, "--dry-run")
+    assert "would check 4 files: 4 last found whole by their audio bytes" in dry.stdout, dry.stdout
+    assert "would decode 4 files in full" in music_script(*args, "--dry-run",
+                                                          "--decode-all").stdout  # fmt: skip
     log.unlink()
     again = music_script(*args)
     assert again.returncode == 1, again.stdout + again.stderr  # the rot waits for a decision
