@@ -96,6 +96,13 @@ def end(proc: subprocess.Popen) -> None:
     forget(proc)
 
 
+def held() -> list[subprocess.Popen]:
+    """The children started here and not yet ended, waited for and forgotten (``end``):
+    every way a child's waiter stops leaves none of them."""
+    with _LOCK:
+        return list(_RUNNING)
+
+
 def running() -> list[subprocess.Popen]:
     """The children started here that still run."""
     with _LOCK:

@@ -124,7 +124,7 @@ def test_an_ffmpeg_whose_input_stops_answering_is_stopped_tried_again_then_fails
     )
     assert len(opened) == 2  # the first try, and the one more every failed encode gets
     link = the_job.workdir(claim) / "links" / "0002.mp3"  # how ffmpeg was given the FIFO
-    assert not children.running() and not _ffmpegs_reading(link)
+    assert not children.held() and not _ffmpegs_reading(link)
     assert not (tmp_path / "out").exists()
 
 

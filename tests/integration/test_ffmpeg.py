@@ -119,7 +119,7 @@ def test_kill_all_ends_the_encoders_other_threads_wait_on():
     thread.join(30)
     assert not thread.is_alive(), "the endless ffmpeg was not stopped"
     assert results[0].returncode == -signal.SIGKILL
-    assert not children.running()
+    assert not children.held()
 
 
 class Enough(Exception):
@@ -155,7 +155,7 @@ def test_progress_is_heard_while_ffmpeg_runs_and_a_listener_that_raises_stops_it
         ffmpeg.run(ffmpeg.find(), endless, progress=listen)
     assert heard == sorted(heard) and len(set(heard)) == len(heard)
     assert heard[-1] >= 5
-    assert not children.running()  # killed on the way out
+    assert not children.held()  # killed on the way out
 
 
 def test_an_ffmpeg_reading_a_fifo_nobody_writes_is_stopped_after_the_stall_timeout(tmp_path):
@@ -166,7 +166,7 @@ def test_an_ffmpeg_reading_a_fifo_nobody_writes_is_stopped_after_the_stall_timeo
     assert result.returncode == -signal.SIGKILL
     assert result.stopped.startswith("ffmpeg made no progress for 1 s and was stopped: is an")
     assert result.error == result.stopped
-    assert not children.running() and not _ffmpegs_reading(fifo)
+    assert not children.held() and not _ffmpegs_reading(fifo)
     with pytest.raises(ffmpeg.FFmpegFailed, match="made no progress for 1 s"):
         ffmpeg.decoded_length(ffmpeg.find(), fifo, stall=1)
     assert not _ffmpegs_reading(fifo)
@@ -180,7 +180,7 @@ def test_an_ffmpeg_that_goes_on_past_its_total_timeout_is_stopped():
     assert result.returncode == -signal.SIGKILL and heard
     assert result.stopped.startswith("ffmpeg was still running after 0:02, the longest it may")
     assert result.seconds == heard[-1]
-    assert not children.running()
+    assert not children.held()
 
 
 def test_a_run_within_its_limits_ends_as_before():

@@ -75,7 +75,7 @@ def test_what_an_encode_writes_is_decoded_meanwhile_and_what_does_not_decode_is_
     with merge_m4b._decoded_meanwhile(EXE, merge_m4b.UNWATCHED) as check:
         os.write(check.fd, b"no audio here " * 100)
     assert check.error and check.seconds == 0.0
-    assert not children.running()
+    assert not children.held()
 
 
 def test_an_encode_counts_what_it_decodes_of_each_file(tmp_path):

@@ -37,7 +37,7 @@ def test_each_file_is_counted_as_ffmpeg_decodes_it_in_the_encoders_format(tmp_pa
     assert [c / 44100 for c in feed.counts] == pytest.approx(decoded, abs=0.002)
     assert feed.counts[2] == 55125  # a WAV's 1.25 s at 44.1 kHz, to the sample
     assert run.seconds == pytest.approx(sum(feed.counts) / 44100, abs=0.03)
-    assert not children.running()
+    assert not children.held()
 
 
 def test_a_file_that_does_not_decode_is_named_and_the_rest_is_not_fed(tmp_path):
@@ -49,7 +49,7 @@ def test_a_file_that_does_not_decode_is_named_and_the_rest_is_not_fed(tmp_path):
     assert feed.error.startswith("2 broken.mp3 does not decode: ")
     assert len(feed.counts) == 1
     assert run.seconds < 2.1  # the encoder saw its input end after the first file
-    assert not children.running()
+    assert not children.held()
 
 
 def test_a_decoder_that_stops_answering_stops_the_encode_and_none_is_left_running(tmp_path):
@@ -71,7 +71,7 @@ def test_a_decoder_that_stops_answering_stops_the_encode_and_none_is_left_runnin
         held.set()
     assert run.stopped.startswith("ffmpeg made no progress for 1 s")
     assert len(feed.counts) == 1 and feed.error == ""
-    assert not children.running() and not _ffmpegs_reading(fifo)
+    assert not children.held() and not _ffmpegs_reading(fifo)
 
 
 def test_an_encoder_that_fails_at_once_ends_the_feed_without_waiting_for_the_files(tmp_path):
@@ -82,4 +82,4 @@ def test_an_encoder_that_fails_at_once_ends_the_feed_without_waiting_for_the_fil
     # ffmpeg 7 says "Encoder not found", 5.1 "Unknown encoder 'no_such_codec'"
     assert run.returncode != 0
     assert "Encoder not found" in run.error or "Unknown encoder" in run.error
-    assert len(feed.counts) < 20 and not children.running()
+    assert len(feed.counts) < 20 and not children.held()
