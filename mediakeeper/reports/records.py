@@ -145,7 +145,6 @@ def gather(
     )
 
 
-
 def change_times(status_kind_dir: Path) -> tuple[datetime, ...]:
     """When each journaled change was made, sorted; an unreadable stamp is passed over."""
     moments = (parse_time(at) for at in journal_stamps(status_kind_dir))
