@@ -82,6 +82,9 @@ def run(fake, home: Path, library: Path, *args: str, key: str = API_KEY,
         "MEDIAKEEPER_MUSIC_LOOKUPS": "true",
         "MEDIAKEEPER_MUSICBRAINZ_URL": musicbrainz,  # unreachable unless a test gives one
         "MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT": "0",
+        # Unreachable: said at the first refusal, not after 7.5 s of backing off (the retries
+        # are the session's, tested with the enrichment).
+        "MEDIAKEEPER_MUSICBRAINZ_RETRIES": "0",
         "MEDIAKEEPER_ACOUSTID_URL": fake.url,
         "MEDIAKEEPER_ACOUSTID_KEY": key,
         "MEDIAKEEPER_ACOUSTID_RATE_LIMIT": "0",  # spacing is the session's, tested there
