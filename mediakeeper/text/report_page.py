@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from functools import cache
 
 from markupsafe import Markup
 
@@ -41,7 +42,20 @@ def renderer(name: str = "") -> Callable[[str], str]:
             if name:
                 raise
         else:
-            return markdown_it_pyrs.MarkdownIt("zero").enable_many(_RULES).render
+            fast = markdown_it_pyrs.MarkdownIt("zero").enable_many(_RULES).render
+
+            def render(markdown: str) -> str:
+                try:
+                    return fast(markdown)
+                except UnicodeEncodeError:  # a name that is not UTF-8, kept as surrogates
+                    return _markdown_it_py()(markdown)  # (Rust takes UTF-8 only)
+
+            return render
+    return _markdown_it_py()
+
+
+@cache
+def _markdown_it_py() -> Callable[[str], str]:
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
