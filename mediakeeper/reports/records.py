@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, partial
@@ -28,6 +28,7 @@ from mediakeeper.core.kinds import KINDS
 from mediakeeper.fs.reports import INDEX
 from mediakeeper.music.journal import CHANGES_DIR, journal_stamps
 from mediakeeper.queue.items import COMPLETED, finding_counts
+from mediakeeper.queue.reading import read_lines
 from mediakeeper.queue.store import QUEUE_FILE, QueueStore
 from mediakeeper.reports.weeks import parse_time
 from mediakeeper.text.slug import inside, slugify
@@ -48,7 +49,7 @@ Findings = dict[str, tuple[int, int]]  # code -> (found, fixed)
 class QueueRecord:
     kind: str
     created_at: datetime | None
-    items: tuple[dict[str, Any], ...] = ()
+    items: Sequence[dict[str, Any]] = ()  # each read decoded afresh (EncodedItems)
     problem: str | None = None  # why the queue could not be read
 
 
@@ -153,13 +154,14 @@ def change_times(status_kind_dir: Path) -> tuple[datetime, ...]:
 
 def read_queue(store: QueueStore) -> QueueRecord:
     try:
-        data = store.peek()  # no lock, no lock file: a report never gets in a batch's way
+        # No lock, no lock file: a report never gets in a batch's way. The items stay
+        # encoded: held as dicts, they made the reports' peak grow with the library.
+        view = read_lines(store)
     except MediakeeperError as err:
         return QueueRecord(store.kind, None, (), problem=str(err))
     except OSError as err:
         return QueueRecord(store.kind, None, (), problem=f"{store.path}: {err.strerror or err}")
-    items = tuple(item for item in data["items"] if isinstance(item, dict))
-    return QueueRecord(store.kind, parse_time(data.get("created_at")), items)
+    return QueueRecord(store.kind, parse_time(view.fields.get("created_at")), view.items)
 
 
 def _completed_between(item: dict[str, Any], start: datetime, end: datetime) -> bool:
