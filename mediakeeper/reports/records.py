@@ -115,7 +115,7 @@ def gather(
     changes: dict[str, tuple[datetime, ...]] = {}
     copied: set[tuple[str, str]] = set()
     for kind in kinds_in(status_dir):
-        sessions += load_sessions(status_dir, kind)
+        sessions += load_sessions(status_dir, kind, items=False)
         if changes_too and (status_dir / kind / CHANGES_DIR).is_dir():
             changes[kind] = change_times(status_dir / kind)
         store = QueueStore(status_dir / kind, kind)
