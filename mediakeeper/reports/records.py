@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -123,20 +123,8 @@ def gather(
             continue
         queue = read_queue(store)
         queues.append(queue)
-        if kind not in OUTPUT_DIRS:
-            continue
-        counts_copies = kind in COPIES
-        for item in queue.items:
-            if item.get("status") != COMPLETED:
-                continue
-            # Counted from the queue's details: no output file opened (but for old items,
-            # whose document is read once, when first needed).
-            document = cache(partial(read_output, home, kind, item))
-            latest[(kind, item["key"])] = read_findings(item, document)
-            if findings_between is not None and _completed_between(item, *findings_between):
-                findings[(kind, item["key"])] = latest[(kind, item["key"])]
-            if counts_copies and was_copied(item, document):
-                copied.add((kind, item["key"]))
+        if kind in OUTPUT_DIRS:
+            _tally_items(home, queue, findings_between, findings, latest, copied)
     sessions.sort(key=lambda s: (s.started_at, s.id))
     indexes = frozenset(
         q.kind for q in queues if (home / "issues" / q.kind / INDEX).is_file()
@@ -144,6 +132,46 @@ def gather(
     return Records(
         tuple(queues), tuple(sessions), findings, latest, changes, indexes, frozenset(copied)
     )
+
+
+def _tally_items(
+    home: Path,
+    queue: QueueRecord,
+    between: tuple[datetime, datetime] | None,
+    findings: dict[tuple[str, str], Findings | None],
+    latest: dict[tuple[str, str], Findings | None],
+    copied: set[tuple[str, str]],
+) -> None:
+    """Each completed item's findings into ``latest`` (and ``findings`` when it was completed
+    ``between``), and whether it was copied. Items with the same findings share one dict:
+    most of a library's items have one of a few, and one each made the reports grow."""
+    shared: dict[tuple[tuple[str, tuple[int, int]], ...], Findings] = {}
+    for item in queue.items:
+        if item.get("status") != COMPLETED:
+            continue
+        at = (queue.kind, item["key"])
+        # Counted from the queue's details: no output file opened (but for old items,
+        # whose document is read once, when first needed).
+        document = _once(partial(read_output, home, queue.kind, item))
+        found = read_findings(item, document)
+        latest[at] = found if found is None else shared.setdefault(tuple(found.items()), found)
+        if between is not None and _completed_between(item, *between):
+            findings[at] = latest[at]
+        if queue.kind in COPIES and was_copied(item, document):
+            copied.add(at)
+
+
+def _once(read: Callable[[], dict | None]) -> Callable[[], dict | None]:
+    """``read``, called at most once. (functools.cache made a cycle: each item's lingered
+    until a garbage collection.)"""
+    held: list[dict | None] = []
+
+    def document() -> dict | None:
+        if not held:
+            held.append(read())
+        return held[0]
+
+    return document
 
 
 def change_times(status_kind_dir: Path) -> tuple[datetime, ...]:

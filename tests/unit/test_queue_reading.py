@@ -5,6 +5,7 @@ generation and torn tail left out, a file laid out by hand, and damage named as 
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -97,3 +98,18 @@ def test_items_are_held_encoded_and_each_reading_is_a_new_dict(make_store):
     assert items[0]["status"] == "pending"  # what is held is the JSON, never this dict
     assert [i["key"] for i in items[1:]] == ["artist-0001", "artist-0002"]
     assert items == fresh(store).peek()["items"]
+
+
+def test_many_items_held_together_come_back_each_as_it_was():
+    """Far more than one piece of the compressed lines, of every length up to 20 KB (beyond
+    the piece decompressed at a time), unlike each other (random hex)."""
+    lines = [
+        json.dumps({"key": f"k{n}", "blob": os.urandom(n * 37 % 10_000).hex()}).encode()
+        for n in range(1500)
+    ]
+    items = EncodedItems(iter(lines))
+    assert len(items) == 1500
+    assert list(items) == [json.loads(line) for line in lines]
+    assert items[1499]["key"] == "k1499" and items[-2]["key"] == "k1498"
+    with pytest.raises(IndexError):
+        items[1500]
