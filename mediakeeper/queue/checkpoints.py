@@ -18,13 +18,13 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import QueueCorrupt, QueueError
-from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text
+from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.queue.files import (
     by_hand_hint,
-    dump_queue,
     generation_of,
     library_on_disk,
     parse_queue,
+    queue_chunks,
     restore_hint,
 )
 from mediakeeper.text.wording import queue_name
@@ -48,7 +48,7 @@ class CheckpointsMixin:
         noun = kinds.noun(self.kind)
         name = f"checkpoint_{self.clock().date().isoformat()}_{noun}_{done:03d}.json"
         target = self.checkpoint_dir / name
-        atomic_write_text(target, dump_queue(self._data, item=self._encode))
+        atomic_write_bytes(target, queue_chunks(self._data, item=self._encode))
         self._last_checkpoint = done
         return target
 

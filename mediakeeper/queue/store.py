@@ -35,10 +35,16 @@ from filelock import FileLock, Timeout
 
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.errors import QueueCorrupt, QueueError, QueueMissing
-from mediakeeper.fs.atomic import atomic_write_text, encode_text, naming, write_all
+from mediakeeper.fs.atomic import atomic_write_bytes, encode_text, naming, write_all
 from mediakeeper.queue.checkpoints import CheckpointsMixin
 from mediakeeper.queue.claims import ClaimsMixin
-from mediakeeper.queue.files import dump_queue, file_signature, journal_entry, parse_queue
+from mediakeeper.queue.files import (  # dump_queue: what the tests and benchmarks read here
+    dump_queue,  # noqa: F401
+    file_signature,
+    journal_entry,
+    parse_queue,
+    queue_chunks,
+)
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, iso
 from mediakeeper.text.jsonfmt import dumps_one
 from mediakeeper.text.wording import queue_name
@@ -317,7 +323,7 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
         generation = data.get("generation", 1)
         data["generation"] = generation + 1
         try:
-            atomic_write_text(self.path, dump_queue(data, item=self._encode))
+            atomic_write_bytes(self.path, queue_chunks(data, item=self._encode))
         except BaseException:  # the file was not replaced: lines still go to its generation
             data["generation"] = generation
             raise

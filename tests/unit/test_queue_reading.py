@@ -10,6 +10,7 @@ import os
 import pytest
 
 from mediakeeper.core.errors import QueueCorrupt, QueueMissing
+from mediakeeper.queue.files import dump_queue, queue_chunks
 from mediakeeper.queue.reading import EncodedItems, read_lines
 from mediakeeper.queue.store import QueueStore
 
@@ -113,3 +114,15 @@ def test_many_items_held_together_come_back_each_as_it_was():
     assert items[1499]["key"] == "k1499" and items[-2]["key"] == "k1498"
     with pytest.raises(IndexError):
         items[1500]
+
+
+def test_a_fold_writes_a_block_at_a_time_the_file_dump_queue_lays_out(make_store):
+    store = make_store(5, names=["Ünïcode", "b", "c", "d", "e"])
+    store.claim_next(SESSION)
+    store.record_success("Ünïcode", SESSION, counts={"track_count": 9})
+    store.fold()
+    data = fresh(store).peek()
+    whole = dump_queue(data).encode()
+    assert store.path.read_bytes() == whole
+    assert len(list(queue_chunks(data, size=100))) > 5
+    assert b"".join(queue_chunks(data, size=100)) == whole
