@@ -59,8 +59,8 @@ class ItemFailure(Exception):
 class Job(Protocol):
     """One media kind's work on one queue item. Must be picklable when workers > 1.
 
-    A job may also have ``close(items)``: run in the main process when the batch ends, once
-    no worker is left, with the queue's items as the batch began (to clear up after itself,
-    and after earlier batches that were killed)."""
+    A job may also have ``close(places)``: run in the main process when the batch ends, once
+    no worker is left, with the folders that hold the queue's item folders as the batch began,
+    each once (to clear up after itself there, and after earlier batches that were killed)."""
 
     def process(self, item: dict[str, Any]) -> ItemResult: ...

@@ -3,6 +3,7 @@ turns into an exit code (``runner`` fills it in)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,8 +26,23 @@ class Outcome:
     details: dict[str, Any] = field(default_factory=dict)  # a failure's (see ItemFailure)
 
 
+def unidentified(outcome: Outcome) -> bool:
+    """A completed item whose artist, album or movie no service could name."""
+    return bool(outcome.result and outcome.result.details.get("unidentified"))
+
+
+def _kept(outcome: Outcome) -> bool:
+    """An outcome the summary names: one that did not complete, or whose fix was not written."""
+    return outcome.status != "completed" or bool(outcome.result and outcome.result.problem)
+
+
 @dataclass
 class BatchReport:
+    """What the batch did. An item is counted as it is noted (``note``): its statuses, the
+    counters it ran up, the decisions it leaves. Only the outcomes the summary names are kept
+    (``outcomes``: failed, skipped, released, a fix not written): a completed item's result is
+    let go once counted, so a batch of any size holds the same."""
+
     outcomes: list[Outcome] = field(default_factory=list)
     checkpoints: list[str] = field(default_factory=list)
     released_stale: list[str] = field(default_factory=list)
@@ -37,27 +53,39 @@ class BatchReport:
     went_offline: tuple[str, str] | None = None
     notices: list[str] = field(default_factory=list)  # the items' notices, each once
     seconds: float = 0.0
+    noted: int = 0  # every outcome, kept or not
+    unidentified: int = 0
+    awaiting: int = 0  # completed items that leave decisions
+    decisions: int = 0  # the decisions they leave
+    _statuses: Counter[str] = field(default_factory=Counter)
+    _totals: Counter[str] = field(default_factory=Counter)
+    _details: Counter[str] = field(default_factory=Counter)
+
+    def note(self, outcome: Outcome) -> None:
+        self.noted += 1
+        self._statuses[outcome.status] += 1
+        result = outcome.result
+        if result is not None:
+            self._totals.update(result.this_run)
+            self.unidentified += unidentified(outcome)
+            if decisions := item_decisions(result.details):
+                self.awaiting += 1
+                self.decisions += decisions
+        details = result.details if result is not None else outcome.details
+        self._details.update({k: v for k, v in details.items() if type(v) is int})
+        if _kept(outcome):
+            self.outcomes.append(outcome)
 
     def count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
+        return self._statuses[status]
 
     def total(self, counter: str) -> int:
         """What this run's items counted (``ItemResult.this_run``)."""
-        return sum(o.result.this_run.get(counter, 0) for o in self.outcomes if o.result)
+        return self._totals[counter]
 
     def total_detail(self, key: str) -> int:
         """A detail summed over every item, the failed ones too (their web requests count)."""
-        return sum(
-            (o.result.details if o.result else o.details).get(key, 0) or 0 for o in self.outcomes
-        )
-
-    def decisions(self, outcome: Outcome) -> int:
-        """What one completed item leaves for a person (``decisions.item_decisions``)."""
-        return item_decisions(outcome.result.details) if outcome.result else 0
-
-    def awaiting(self) -> list[Outcome]:
-        """The items of this run that completed with decisions left for a person."""
-        return [o for o in self.outcomes if self.decisions(o)]
+        return self._details[key]
 
     @property
     def exit_code(self) -> int:
@@ -66,7 +94,7 @@ class BatchReport:
         if self.interrupted:
             return EXIT_INTERRUPTED
         failed = self.count(ERROR) + self.count("skipped") + len(self.with_problems())
-        needs_you = failed or self.awaiting()
+        needs_you = failed or self.awaiting
         return EXIT_SOME_ERRORS if needs_you or self.stopped_early else EXIT_OK
 
     def with_problems(self) -> list[Outcome]:

@@ -136,7 +136,7 @@ class BatchRunner:
         self.report = BatchReport()
         self._in_flight: dict[str, dict[str, Any]] = {}
         self._taken: set[str] = set()  # every key this batch claimed
-        self._items: list[dict[str, Any]] = []  # the queue's items as the batch began
+        self._places: set[str] = set()  # the folders holding the queue's item folders
         self._network_failures = 0
         self._arrived: list[tuple[dict[str, Any], Done | Failed]] = []  # not yet recorded
         self._planned_count = 0  # the items the batch means to take (set as it starts)
@@ -168,13 +168,13 @@ class BatchRunner:
                     self.session.end(outcome, self._summary())
                 clear_offline(self.store.dir, self.session.id)
                 if (close := getattr(self.job, "close", None)) is not None:
-                    close(self._items)
+                    close(self._places)
         return self.report
 
     def _planned(self) -> int:
         statuses, keys = self.options.statuses, self.options.keys
         with self.store.locked() as data:  # (load() would drop the state the claims reuse)
-            self._items = list(data["items"])
+            self._places = {os.path.dirname(i["path"].rstrip("/")) for i in data["items"]}
             eligible = sum(1 for i in data["items"] if is_eligible(i, statuses, keys))
         self._planned_count = min(eligible, self.options.size)
         return self._planned_count
@@ -182,7 +182,7 @@ class BatchRunner:
     def _claim(self, count: int = 1) -> list[dict[str, Any]]:
         """Claim up to ``count`` more items, within the batch size (call in a transaction;
         the items are the runner's once it has been written)."""
-        room = self.options.size - len(self.report.outcomes) - len(self._in_flight)
+        room = self.options.size - self.report.noted - len(self._in_flight)
         if self.report.stopped_early or min(room, count) <= 0:
             return []
         return self.store.claim_many(
@@ -326,7 +326,7 @@ class BatchRunner:
             if checkpoint:
                 self.report.checkpoints.append(str(checkpoint))
             del self._in_flight[key]
-            self.report.outcomes.append(noted)
+            self.report.note(noted)
             done.append(noted)
         self.session.items(lines)
         self._note_notices(done)
@@ -347,7 +347,7 @@ class BatchRunner:
     def _note_offline(self) -> None:
         """Said once in the session log, after the item that found the service unreachable
         (its job raised the flag before it returned)."""
-        if self.report.went_offline is None and self.report.outcomes:
+        if self.report.went_offline is None and self.report.noted:
             self.report.went_offline = went_offline(self.store.dir, self.session.id)
             if self.report.went_offline:
                 service, reason = self.report.went_offline
@@ -381,7 +381,7 @@ class BatchRunner:
             [ItemLine(i["key"], i["name"], "released", {"reason": "interrupted"}) for i in released]
         )
         for item in released:
-            self.report.outcomes.append(Outcome(item["key"], item["name"], "released"))
+            self.report.note(Outcome(item["key"], item["name"], "released"))
 
     def _summary(self) -> dict[str, Any]:
         report = self.report

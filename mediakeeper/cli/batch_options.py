@@ -301,7 +301,7 @@ def finish(
     from mediakeeper.reports.weekly import write_weekly_report
 
     kind, noun = record.name, record.noun
-    if not report.outcomes and not report.interrupted:
+    if not report.noted and not report.interrupted:
         click.echo(
             f"Nothing to do: no pending {noun}s"
             + (" or errors" if retry_errors else "")
@@ -309,11 +309,7 @@ def finish(
             "things stand."
         )
     say(render_summary(report, noun, offline=not online, lookups=lookups))
-    exit_code, awaiting = report.exit_code, report.awaiting()
-    # Each item's result was kept for the summary; the reports below read the data home, so
-    # the results are let go first: held through them, they made the process's peak grow
-    # with the batch's size.
-    report.outcomes.clear()
+    exit_code, awaiting = report.exit_code, report.awaiting
     click.echo(f"session log: {session.log_path}")
     write_issue_indexes(settings.home)
     click.echo(f"issue reports: {settings.home / 'issues' / kind} (index.md lists them)")

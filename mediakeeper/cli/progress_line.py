@@ -25,6 +25,7 @@ from pathlib import Path
 
 import click
 
+from mediakeeper.batch.report import unidentified
 from mediakeeper.batch.runner import BatchReport, Hooks, Outcome
 from mediakeeper.core.decisions import open_by_code
 from mediakeeper.text.wording import clock, count
@@ -128,10 +129,6 @@ def needs_decision(outcome: Outcome) -> int:
     if outcome.result is None:
         return 0
     return sum(open_by_code(outcome.result.details.get("finding_counts")).values())
-
-
-def unidentified(outcome: Outcome) -> bool:
-    return bool(outcome.result and outcome.result.details.get("unidentified"))
 
 
 def needs_you(outcome: Outcome) -> bool:
@@ -329,7 +326,7 @@ def render_summary(
 ) -> str:
     """The closing lines; ``lookups``: the kind asks web services (else no lookups line)."""
     done = report.count("completed")
-    missed = sum(1 for o in report.outcomes if unidentified(o))
+    missed = report.unidentified
     lines = [
         "",
         f"{count(done, noun)} completed"
@@ -359,10 +356,9 @@ def render_summary(
     if loudness := report.total_detail("loudness_changes"):
         lines.append(f"replaygain: {count(loudness, 'loudness tag')} written and journaled "
                      "(each issue report offers the undo)")  # fmt: skip
-    if awaiting := report.awaiting():
-        decisions = sum(report.decisions(o) for o in awaiting)
+    if report.awaiting:
         lines.append(
-            f"needs you: {count(decisions, 'decision')} in {count(len(awaiting), noun)}"
+            f"needs you: {count(report.decisions, 'decision')} in {count(report.awaiting, noun)}"
         )
     if problems := report.with_problems():
         names = ", ".join(o.name for o in problems)

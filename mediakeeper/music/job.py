@@ -30,7 +30,7 @@ from mediakeeper.core.kinds import MUSIC
 from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.fs.checks import CHANGED
 from mediakeeper.fs.names import home_id, is_temp_copy, sort_stale, temp_copy_owner
-from mediakeeper.fs.spares import folders_for as spares_folders
+from mediakeeper.fs.spares import SPARES
 from mediakeeper.fs.spares import remove as remove_spares
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.music import settling
@@ -228,12 +228,12 @@ class MusicJob:
             run_counts=this_run if self.enrich_only else None,
         )
 
-    def close(self, items: list[dict[str, Any]]) -> None:
+    def close(self, places: Iterable[str]) -> None:
         """The batch has ended: the originals that tag writes kept for reuse go (this batch's,
         and those of any killed one, beside every artist folder in the queue), deleted on a
         thread while the batch writes its closing reports. A process stopped before that
         thread ends leaves them to the next batch, which deletes those of ended processes."""
-        folders = spares_folders(item["path"] for item in items)
+        folders = {Path(place, SPARES) for place in places}
         remove_spares(folders, home_id(self.home), wait=False)
 
     def _loudness(self, folder: Path, key: str, tracks, journal: ChangeJournal

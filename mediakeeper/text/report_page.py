@@ -1,36 +1,62 @@
 """An issue report as a web page: its Markdown, the one source of what the report says,
-rendered by markdown-it-py into a page styled as the dashboard and the weekly report are (the
-same ``_style.html.j2``).
+rendered as CommonMark with tables into a page styled as the dashboard and the weekly report
+are (the same ``_style.html.j2``).
+
+The renderer is markdown-it: markdown-it-pyrs (its compiled port, the ``fast`` extra) where it
+is installed, 15 times faster, else markdown-it-py; both write the same HTML, byte for byte,
+and the few changes below work on that HTML, whichever wrote it.
 
 What a report shows comes from tags and folder names, which can hold anything (``<script>``):
-raw HTML in the Markdown is not passed through (``html: False``), so every character of it is
-shown as text, and markdown-it refuses ``javascript:`` and ``data:`` links. A link to another
-Markdown report (the index's) opens that report's page. On a phone a table's rows are stacked,
-each cell under its column's heading (``data-label``), so no column is out of sight.
+raw HTML in the Markdown is not passed through (the renderers have no HTML rule), so every
+character of it is shown as text, and markdown-it refuses ``javascript:`` and ``data:`` links.
+A link to another Markdown report (the index's) opens that report's page. On a phone a
+table's rows are stacked, each cell under its column's heading (``data-label``), so no column
+is out of sight.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import cache
-from itertools import pairwise
-from typing import Any
+import html
+import re
+from collections.abc import Callable
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from markupsafe import Markup
 
 from mediakeeper.text.render import render, shown
 from mediakeeper.text.slug import page_of
 
+# CommonMark's rules and tables, without raw HTML: in both renderers, the same set.
+_RULES = ["blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph",
+          "reference", "autolink", "backticks", "emphasis", "entity", "escape", "image", "link",
+          "newline", "table"]  # fmt: skip
 
-@cache
-def _parser() -> MarkdownIt:
+
+def renderer(name: str = "") -> Callable[[str], str]:
+    """Markdown to HTML: ``"markdown-it-pyrs"``, ``"markdown-it-py"``, or "" for the fastest
+    installed."""
+    if name in ("", "markdown-it-pyrs"):
+        try:
+            import markdown_it_pyrs
+        except ImportError:
+            if name:
+                raise
+        else:
+            return markdown_it_pyrs.MarkdownIt("zero").enable_many(_RULES).render
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    table = '<div class="table-scroll">\n<table class="stack">\n'  # stacked on a phone
-    md.add_render_rule("table_open", lambda *_: table)
-    md.add_render_rule("table_close", lambda *_: "</table>\n</div>\n")
-    return md
+    assert {*md.get_active_rules()["block"], *md.get_active_rules()["inline"]} >= set(_RULES)
+    return md.render
+
+
+_render: Callable[[str], str] | None = None  # the renderer this process uses, chosen once
+
+_LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.S)
+_TABLE = re.compile(r"<table>.*?</table>\n", re.S)
+_HEADING = re.compile(r"<th(?: [^>]*)?>(.*?)</th>", re.S)
+_TAG = re.compile(r"<[^>]*>")
+_TITLE = re.compile(r"<h[1-6]>(.*?)</h[1-6]>", re.S)
+_WRAPPED = '<div class="table-scroll">\n<table class="stack">'  # stacked on a phone
 
 
 def _relative(href: str) -> bool:
@@ -38,75 +64,64 @@ def _relative(href: str) -> bool:
     return ":" not in href.split("/", 1)[0] and not href.startswith(("/", "#"))
 
 
-def _link_pages(tokens: Sequence[Token]) -> None:
+def _link(match: re.Match) -> str:
     """A link to a report opens its page; a link that reads as its file's name (the index's
     ``[x.md](x.md)``) reads as the page's."""
-    for token, following in pairwise([*tokens, Token("end", "", 0)]):
-        if token.children:
-            _link_pages(token.children)
-        href = token.attrGet("href") if token.type == "link_open" else None
-        if isinstance(href, str) and _relative(href):
-            token.attrSet("href", page_of(href))
-            if following.type == "text" and following.content == href:
-                following.content = page_of(href)
+    href, text = match.groups()
+    if _relative(href):
+        text = page_of(text) if text == href else text
+        href = page_of(href)
+    return f'<a href="{href}">{text}</a>'
 
 
-def _text(inline: Token) -> str:
-    return "".join(c.content for c in inline.children or () if c.type in ("text", "code_inline"))
+def _text(fragment: str) -> str:
+    """What a piece of the renderer's HTML reads as, still escaped for HTML."""
+    return _TAG.sub("", fragment)
 
 
-def _label_cells(tokens: Sequence[Token]) -> None:
-    """Each cell of a table's body carries its column's heading, which a phone's layout shows
-    before the cell when it stacks the rows."""
-    headings: list[str] = []
-    column = 0
-    for token, following in pairwise(tokens):
-        if token.type == "thead_open":
-            headings = []
-        elif token.type == "th_open":
-            headings.append(_text(following))
-        elif token.type == "tr_open":
-            column = 0
-        elif token.type == "td_open":
-            if column < len(headings) and headings[column]:
-                token.attrSet("data-label", headings[column])
-            column += 1
+def _labelled(table: re.Match) -> str:
+    """The table wrapped to scroll, each cell of its body carrying its column's heading, which
+    a phone's layout shows before the cell when it stacks the rows."""
+    head, sep, body = table.group(0).partition("<tbody>")
+    headings = [_text(h) for h in _HEADING.findall(head)]
+    rows = body.split("<tr>")
+    for n, row in enumerate(rows[1:], 1):
+        cells = row.split("<td")
+        for c, cell in enumerate(cells[1:], 1):
+            if c <= len(headings) and headings[c - 1]:
+                attributes, rest = cell.split(">", 1)
+                cells[c] = f'{attributes} data-label="{headings[c - 1]}">{rest}'
+        rows[n] = "<td".join(cells)
+    return (head + sep + "<tr>".join(rows)).replace("<table>", _WRAPPED, 1) + "</div>\n"
 
 
-def _title(tokens: Sequence[Token]) -> str:
+def _title(body: str) -> str:
     """The text of the report's first heading, for the window's title."""
-    for heading, inline in pairwise(tokens):
-        if heading.type == "heading_open":
-            return _text(inline)
-    return "Issue report"
+    heading = _TITLE.search(body)
+    return html.unescape(_text(heading.group(1))) if heading else ""
 
 
-# Rows of a table, or items of a list, parsed at a time: markdown-it holds about 8 KB of
-# tokens a row, so an index of 20,000 artists parsed whole would hold 160 MB; in slices a
-# page's parse costs the same at any size.
+# Rows of a table, or items of a list, rendered at a time: markdown-it-py holds about 8 KB of
+# tokens a row, so an index of 20,000 artists rendered whole would hold 160 MB; in slices a
+# page's rendering costs the same at any size.
 SLICE_ROWS = 50
-_STARTS = ("tbody_open", "bullet_list_open")  # what a slice after the first leaves out before
-_ENDS = ("tbody_close", "table_close", "bullet_list_close")  # and a slice before the last after
 
 
 def report_page(markdown: str, *, source: str, index: str = "") -> str:
     """The page of one report. ``source``: the Markdown file's name, which the page names
     (the terminal's and git's form); ``index``: the page of every report of the kind, linked
     from the page's foot ("": this is the index)."""
-    md = _parser()
+    global _render
+    _render = _render or renderer()
     body, title = [], ""
     for text, opens, closes in _pieces(markdown):
-        env: dict[str, Any] = {}
-        tokens = md.parse(text, env)
-        _link_pages(tokens)
-        _label_cells(tokens)
-        title = title or _title(tokens)
-        tokens = _joined(tokens, opens, closes)
-        body.append(shown(md.renderer.render(tokens, md.options, env)))
+        piece = _LINK.sub(_link, _TABLE.sub(_labelled, _render(text)))
+        title = title or _title(piece)
+        body.append(shown(_joined(piece, opens, closes)))
     return render(
         "issue_report.html.j2",
         title=shown(title or "Issue report"),
-        body=Markup("".join(body)),  # markdown-it's output: every text in it escaped already
+        body=Markup("".join(body)),  # markdown-it's HTML: every text in it escaped already
         source=source,
         index=index,
     )
@@ -160,12 +175,11 @@ def _table_at(lines: list[str], n: int) -> bool:
     return "-" in delimiter and set(delimiter) <= set("|-:")
 
 
-def _joined(tokens: list[Token], opens: bool, closes: bool) -> list[Token]:
-    """A slice's tokens as part of one table or list: its start (a table's heading) only
-    where the block opens, its end only where it closes."""
+def _joined(piece: str, opens: bool, closes: bool) -> str:
+    """A slice's HTML as part of one table or list: its start (a table's heading) only where
+    the block opens, its end only where it closes."""
     if not opens:
-        body = next(i for i, t in enumerate(tokens) if t.type in _STARTS)
-        tokens = tokens[body + 1 :]
+        piece = piece.split("<tbody>\n", 1)[-1] if "<tbody>" in piece else piece[len("<ul>\n"):]
     if not closes:
-        tokens = [t for t in tokens if t.type not in _ENDS]
-    return tokens
+        piece = piece[: piece.rfind("</tbody>" if "</tbody>" in piece else "</ul>")]
+    return piece
