@@ -16,6 +16,10 @@ from typing import Any
 dumps_one: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False).encode
 
 
+class Encoded(list):
+    """A list whose elements are each one record's JSON already: written as they are."""
+
+
 def dumps_by_line(data: Mapping[str, Any], *, record: Callable[[Any], str] = dumps_one) -> str:
     """``{"a": 1, "items": [{...}, {...}]}`` as::
 
@@ -42,11 +46,13 @@ def pieces_by_line(
     yield "{\n"
     for n, (key, value) in enumerate(data.items()):
         yield f",\n  {dumps_one(key)}: " if n else f"  {dumps_one(key)}: "
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        encoded = isinstance(value, Encoded)
+        records = isinstance(value, list) and all(isinstance(v, dict) for v in value)
+        if value and (encoded or records):
             yield "[\n"
             for m, v in enumerate(value):
                 yield ",\n    " if m else "    "
-                yield record(v)
+                yield v if encoded else record(v)
             yield "\n  ]"  # the last element takes no comma
         else:
             yield dumps_one(value)

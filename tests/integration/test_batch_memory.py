@@ -2,12 +2,12 @@
 writes its closing reports is what a large library costs in memory. Measured with tracemalloc
 inside a real offline batch (started by a three-line wrapper, its workers forked as always)
 over two library sizes: the peak's growth per artist between them, a count of bytes, never a
-time. At these sizes the peak is the closing reports'; it is not flat yet (what is still held,
-and the run's own hold that becomes the peak in larger libraries: docs/performance.md). The
-bound keeps what was let go from coming back: the items' results and the queue store held
-through the closing reports and the change journals read whole by them (8.5 KB an artist
-here), then the queue parsed whole into dicts and every session's item events kept by the
-reports (4.1 KB an artist on 243a515, which fails this bound)."""
+time. The peak is the closing reports'; it is not flat yet (what is still held, there and
+while the batch runs: docs/performance.md). The bound keeps what was let go from coming back:
+the items' results and the queue store held through the closing reports and the change
+journals read whole by them (8.5 KB an artist here), then the queue parsed whole into dicts
+and every session's item events kept by the reports (4.1 KB an artist on 243a515, which fails
+this bound)."""
 
 from __future__ import annotations
 
