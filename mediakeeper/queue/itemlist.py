@@ -24,8 +24,10 @@ class ItemList(MutableSequence[dict[str, Any]]):
     __slots__ = ("_lines", "_live")
 
     def __init__(self, items: Iterable[dict[str, Any]] = ()):
-        self._lines: list[str] = [dumps_one(item) for item in items]
-        self._live: dict[int, dict[str, Any]] = {}
+        # Taken live, encoded when first settled: a state read only to be handed out whole
+        # (``load``, ``peek``) is never encoded at all.
+        self._live: dict[int, dict[str, Any]] = dict(enumerate(items))
+        self._lines: list[str] = [""] * len(self._live)
 
     def __len__(self) -> int:
         return len(self._lines)
@@ -81,9 +83,9 @@ class ItemList(MutableSequence[dict[str, Any]]):
         return Encoded(self._lines)
 
     def decoded(self) -> list[dict[str, Any]]:
-        """Every item as a new dict, none kept live (what is handed out whole)."""
-        self.settle()
-        return [json.loads(line) for line in self._lines]
+        """Every item as a dict, the live ones as they are (what is handed out whole, by a
+        store that forgets its state as it does)."""
+        return list(self.scan())
 
 
 def scan(items: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:

@@ -24,6 +24,7 @@ def test_an_item_changed_in_place_keeps_its_change_once_settled():
 
 def test_a_scan_decodes_for_the_moment_and_keeps_nothing():
     items = ItemList({"key": str(n)} for n in range(50))
+    items.settle()  # taken live, as a store reads them, until its section ends
     live = items[3]
     live["seen"] = True
     assert [i["key"] for i in scan(items)] == [str(n) for n in range(50)]
