@@ -34,6 +34,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.errors import ConfigError, MediakeeperError, QueueError
 from mediakeeper.core.kinds import all_counters
 from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
+from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import COMPLETED as ITEM_COMPLETED
 from mediakeeper.queue.items import ERROR, PENDING, is_eligible
 from mediakeeper.queue.store import QueueStore
@@ -174,8 +175,9 @@ class BatchRunner:
     def _planned(self) -> int:
         statuses, keys = self.options.statuses, self.options.keys
         with self.store.locked() as data:  # (load() would drop the state the claims reuse)
-            self._places = {os.path.dirname(i["path"].rstrip("/")) for i in data["items"]}
-            eligible = sum(1 for i in data["items"] if is_eligible(i, statuses, keys))
+            # Read through, not kept: the store holds its items encoded (queue/itemlist.py).
+            self._places = {os.path.dirname(i["path"].rstrip("/")) for i in scan(data["items"])}
+            eligible = sum(1 for i in scan(data["items"]) if is_eligible(i, statuses, keys))
         self._planned_count = min(eligible, self.options.size)
         return self._planned_count
 

@@ -77,11 +77,14 @@ def kinds_with_sessions(status_dir: Path) -> list[str]:
     return sorted(d.name for d in status_dir.iterdir() if (d / EVENTS_FILE).is_file())
 
 
-def all_sessions(status_dir: Path, kind: str | None = None) -> list[SessionRecord]:
-    """Every session of every kind (or of ``kind``), oldest first."""
+def all_sessions(
+    status_dir: Path, kind: str | None = None, *, items: bool = True
+) -> list[SessionRecord]:
+    """Every session of every kind (or of ``kind``), oldest first; ``items=False``: their
+    item events counted, not kept (see load_sessions)."""
     records = []
     for name in [kind] if kind else kinds_with_sessions(status_dir):
-        records += load_sessions(status_dir, name)
+        records += load_sessions(status_dir, name, items=items)
     return sorted(records, key=lambda r: (r.started_at, r.id))
 
 
@@ -276,7 +279,7 @@ def plan_clean(home: Path, older_than: timedelta, now: datetime) -> CleanPlan:
     for kind in kinds:
         kind_dir = status_dir / kind
         running = 0
-        for record in load_sessions(status_dir, kind):
+        for record in load_sessions(status_dir, kind, items=False):
             path = log_path(status_dir, record)
             if record.outcome == RUNNING:
                 running += path.exists()

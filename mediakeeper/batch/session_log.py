@@ -173,70 +173,86 @@ class SessionRecord:
     started_at: datetime
     ended_at: datetime | None = None
     outcome: str = RUNNING
-    items: list[dict[str, Any]] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)  # empty unless asked for
     summary: dict[str, Any] = field(default_factory=dict)
     pid: int | None = None  # the batch's process, and the host it runs on
     host: str | None = None
     args: list[str] = field(default_factory=list)  # how its batch was run (start_session)
     description: str = ""
     settings: dict[str, Any] = field(default_factory=dict)  # its batch's: batch_size, statuses
-
-    @property
-    def items_done(self) -> int:
-        return sum(1 for item in self.items if item.get("outcome") == "completed")
-
-    @property
-    def items_failed(self) -> int:
-        return sum(1 for item in self.items if item.get("outcome") in ("error", "skipped"))
+    # Counted from its item events as they are read, kept or not (see load_sessions).
+    items_done: int = 0
+    items_failed: int = 0
+    last_item_at: datetime | None = None
 
     @property
     def seconds(self) -> float:
         """How long it ran; a crashed session counts until its last recorded item."""
-        end = self.ended_at
-        if end is None and self.items:
-            end = datetime.fromisoformat(self.items[-1]["at"])
+        end = self.ended_at or self.last_item_at
         return max(0.0, (end - self.started_at).total_seconds()) if end else 0.0
 
+    def count(self, event: dict[str, Any], at: datetime, *, keep: bool) -> None:
+        """One item event of this session; ``keep``: held in ``items`` too."""
+        outcome = event.get("outcome")
+        self.items_done += outcome == "completed"
+        self.items_failed += outcome in ("error", "skipped")
+        self.last_item_at = at
+        if keep:
+            self.items.append(event)
 
-def load_sessions(status_dir: Path, kind: str) -> list[SessionRecord]:
-    """Every session of ``kind``, oldest first. Damaged lines are passed over, never fatal."""
+
+def load_sessions(status_dir: Path, kind: str, *, items: bool = True) -> list[SessionRecord]:
+    """Every session of ``kind``, oldest first. Damaged lines are passed over, never fatal.
+    ``items=False``: each session's item events are counted, not kept (a report's reading:
+    kept, every item of every session ever run stayed in memory). Read a line at a time."""
     path = status_dir / kind / EVENTS_FILE
     records: dict[str, SessionRecord] = {}
     claims: dict[str, dict[str, Any]] = {}
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = open(path, encoding="utf-8", errors="replace")  # noqa: SIM115 (closed below)
     except FileNotFoundError:
         return []
-    for line in lines:
-        try:
-            event = json.loads(line)
-            at = datetime.fromisoformat(event["at"])
-            sid = event["session"]
-        except (ValueError, KeyError, TypeError, RecursionError):
-            continue  # a torn last line from a killed run, or a line damaged by hand
-        kind_name = event.get("kind", kind)
-        if event.get("event") == "start":
-            claims[sid] = {k: event.get(k) for k in ("host", "pid", "pid_started")}
-            pid = claims[sid]["pid"]
-            records[sid] = SessionRecord(
-                id=sid,
-                kind=kind_name,
-                started_at=at,
-                pid=pid if type(pid) is int else None,
-                host=claims[sid]["host"],
-                args=[a for a in event.get("args") or [] if isinstance(a, str)],
-                description=str(event.get("description") or ""),
-                settings=event["settings"] if isinstance(event.get("settings"), dict) else {},
-            )
-        elif sid in records and event.get("event") == "item":
-            records[sid].items.append(event)
-        elif sid in records and event.get("event") == "end":
-            record = records[sid]
-            record.ended_at, record.outcome = at, event.get("outcome", COMPLETED)
-            record.summary = {
-                k: v for k, v in event.items() if k not in ("session", "event", "at", "outcome")
-            }
+    with lines:
+        for line in lines:
+            _fold_event(line, kind, records, claims, items)
     for sid, record in records.items():
         if record.ended_at is None and claim_is_stale(claims[sid]):
             record.outcome = CRASHED
     return sorted(records.values(), key=lambda r: (r.started_at, r.id))
+
+
+def _fold_event(
+    line: str,
+    kind: str,
+    records: dict[str, SessionRecord],
+    claims: dict[str, dict[str, Any]],
+    keep: bool,
+) -> None:
+    try:
+        event = json.loads(line)
+        at = datetime.fromisoformat(event["at"])
+        sid = event["session"]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return  # a torn last line from a killed run, or a line damaged by hand
+    kind_name = event.get("kind", kind)
+    if event.get("event") == "start":
+        claims[sid] = {k: event.get(k) for k in ("host", "pid", "pid_started")}
+        pid = claims[sid]["pid"]
+        records[sid] = SessionRecord(
+            id=sid,
+            kind=kind_name,
+            started_at=at,
+            pid=pid if type(pid) is int else None,
+            host=claims[sid]["host"],
+            args=[a for a in event.get("args") or [] if isinstance(a, str)],
+            description=str(event.get("description") or ""),
+            settings=event["settings"] if isinstance(event.get("settings"), dict) else {},
+        )
+    elif sid in records and event.get("event") == "item":
+        records[sid].count(event, at, keep=keep)
+    elif sid in records and event.get("event") == "end":
+        record = records[sid]
+        record.ended_at, record.outcome = at, event.get("outcome", COMPLETED)
+        record.summary = {
+            k: v for k, v in event.items() if k not in ("session", "event", "at", "outcome")
+        }

@@ -42,7 +42,7 @@ def main():
 def list_sessions(home, kind, limit, as_json):
     """The sessions, latest first: id, kind, start, duration, outcome, items done/failed."""
     status_dir = settings_for(home).status_dir
-    records = sc.all_sessions(status_dir, kind)[::-1][:limit]
+    records = sc.all_sessions(status_dir, kind, items=False)[::-1][:limit]
     rows = [sc.row(r) for r in records]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))

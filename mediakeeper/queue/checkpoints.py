@@ -18,15 +18,15 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import QueueCorrupt, QueueError
-from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text
+from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.queue.files import (
     by_hand_hint,
-    dump_queue,
     generation_of,
     library_on_disk,
     parse_queue,
     restore_hint,
 )
+from mediakeeper.queue.itemlist import ItemList
 from mediakeeper.text.wording import queue_name
 
 
@@ -48,7 +48,7 @@ class CheckpointsMixin:
         noun = kinds.noun(self.kind)
         name = f"checkpoint_{self.clock().date().isoformat()}_{noun}_{done:03d}.json"
         target = self.checkpoint_dir / name
-        atomic_write_text(target, dump_queue(self._data, item=self._encode))
+        atomic_write_bytes(target, self._file_chunks(self._data))
         self._last_checkpoint = done
         return target
 
@@ -108,8 +108,9 @@ class CheckpointsMixin:
         # are never replayed, not even by a reader that read the new file before the journal
         # was emptied.
         data["generation"] = max(data.get("generation", 1), self._current_generation())
-        self._data = data
         self._index = {item["key"]: n for n, item in enumerate(data["items"])}
+        data["items"] = ItemList(data["items"])  # held as JSON lines, as a store reads them
+        self._data = data
         self._journal_offset = 0
         self._derived_reset()
         self._fold()

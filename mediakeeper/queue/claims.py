@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core.errors import QueueError
+from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import (
     COMPLETED,
     ERROR,
@@ -46,7 +47,7 @@ class ClaimsMixin:
         while only this process changes the queue (a count per record is O(n): 9.5 ms at
         100,000 items)."""
         if self._completed is None:
-            self._completed = sum(1 for i in data["items"] if i["status"] == COMPLETED)
+            self._completed = sum(1 for i in scan(data["items"]) if i["status"] == COMPLETED)
         return self._completed
 
     def claim_next(

@@ -11,13 +11,14 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.core.errors import QueueCorrupt
+from mediakeeper.fs.atomic import encode_text
 from mediakeeper.queue.items import item_problems, structure_problems
-from mediakeeper.text.jsonfmt import dumps_by_line, dumps_one
+from mediakeeper.text.jsonfmt import dumps_by_line, dumps_one, pieces_by_line
 
 _GENERATION_LINE = re.compile(rb'^  "generation": (\d+),$', re.MULTILINE)
 _LIBRARY_LINE = re.compile(r'"library": ("(?:[^"\\]|\\.)*")')
@@ -49,6 +50,23 @@ def dump_queue(data: Mapping[str, Any], *, item: Callable[[Any], str] = dumps_on
     """Human-readable JSON with one item per line: greppable, diffable, quick to parse.
     ``item`` encodes one item (a store hands out the encodings it keeps)."""
     return dumps_by_line(data, record=item)
+
+
+def queue_chunks(
+    data: Mapping[str, Any], *, item: Callable[[Any], str] = dumps_one, size: int = 65536
+) -> Iterator[bytes]:
+    """:func:`dump_queue`'s file as bytes, about ``size`` at a time: what a fold and a
+    checkpoint write. Joined whole, the text and then its bytes were twice the queue's JSON
+    held at once, with every item held too: the batch's peak at its end grew with the queue."""
+    block: list[str] = []
+    held = 0
+    for piece in pieces_by_line(data, record=item):
+        block.append(piece)
+        held += len(piece)
+        if held >= size:
+            yield encode_text("".join(block))
+            block, held = [], 0
+    yield encode_text("".join(block))
 
 
 def file_signature(path: Path) -> tuple:

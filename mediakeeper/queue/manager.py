@@ -138,7 +138,7 @@ def running_batch(store: QueueStore) -> tuple[int, str] | None:
     after its last record), or, for a batch from before sessions named their process, an
     item it holds. Batches on other machines cannot be checked from here."""
     host = socket.gethostname()
-    for record in reversed(load_sessions(store.dir.parent, store.kind)):
+    for record in reversed(load_sessions(store.dir.parent, store.kind, items=False)):
         if record.outcome == RUNNING and record.host == host and record.pid is not None:
             return record.pid, record.id
     try:

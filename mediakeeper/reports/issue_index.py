@@ -9,6 +9,7 @@ of the index and of the dashboard opens one.
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 
 from mediakeeper.fs.reports import INDEX, write_missing_page, write_report
@@ -44,7 +45,9 @@ def write_issue_indexes(home: Path) -> list[Path]:
             "issues_index.md.j2",
             a=needs,
             others=others,
-            link=lambda path: Path(path).name,
+            # Not Path(path).name: pathlib (3.11) interns every part of every path it parses,
+            # and the interpreter's table of interned names grew with the index's rows.
+            link=posixpath.basename,
             **CONTEXT,
         )
         target = index_path(home, queue.kind)

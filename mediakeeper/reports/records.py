@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from mediakeeper.core.kinds import KINDS
 from mediakeeper.fs.reports import INDEX
 from mediakeeper.music.journal import CHANGES_DIR, journal_stamps
 from mediakeeper.queue.items import COMPLETED, finding_counts
+from mediakeeper.queue.reading import read_lines
 from mediakeeper.queue.store import QUEUE_FILE, QueueStore
 from mediakeeper.reports.weeks import parse_time
 from mediakeeper.text.slug import inside, slugify
@@ -48,7 +49,7 @@ Findings = dict[str, tuple[int, int]]  # code -> (found, fixed)
 class QueueRecord:
     kind: str
     created_at: datetime | None
-    items: tuple[dict[str, Any], ...] = ()
+    items: Sequence[dict[str, Any]] = ()  # each read decoded afresh (EncodedItems)
     problem: str | None = None  # why the queue could not be read
 
 
@@ -114,7 +115,7 @@ def gather(
     changes: dict[str, tuple[datetime, ...]] = {}
     copied: set[tuple[str, str]] = set()
     for kind in kinds_in(status_dir):
-        sessions += load_sessions(status_dir, kind)
+        sessions += load_sessions(status_dir, kind, items=False)
         if changes_too and (status_dir / kind / CHANGES_DIR).is_dir():
             changes[kind] = change_times(status_dir / kind)
         store = QueueStore(status_dir / kind, kind)
@@ -122,20 +123,8 @@ def gather(
             continue
         queue = read_queue(store)
         queues.append(queue)
-        if kind not in OUTPUT_DIRS:
-            continue
-        counts_copies = kind in COPIES
-        for item in queue.items:
-            if item.get("status") != COMPLETED:
-                continue
-            # Counted from the queue's details: no output file opened (but for old items,
-            # whose document is read once, when first needed).
-            document = cache(partial(read_output, home, kind, item))
-            latest[(kind, item["key"])] = read_findings(item, document)
-            if findings_between is not None and _completed_between(item, *findings_between):
-                findings[(kind, item["key"])] = latest[(kind, item["key"])]
-            if counts_copies and was_copied(item, document):
-                copied.add((kind, item["key"]))
+        if kind in OUTPUT_DIRS:
+            _tally_items(home, queue, findings_between, findings, latest, copied)
     sessions.sort(key=lambda s: (s.started_at, s.id))
     indexes = frozenset(
         q.kind for q in queues if (home / "issues" / q.kind / INDEX).is_file()
@@ -143,6 +132,46 @@ def gather(
     return Records(
         tuple(queues), tuple(sessions), findings, latest, changes, indexes, frozenset(copied)
     )
+
+
+def _tally_items(
+    home: Path,
+    queue: QueueRecord,
+    between: tuple[datetime, datetime] | None,
+    findings: dict[tuple[str, str], Findings | None],
+    latest: dict[tuple[str, str], Findings | None],
+    copied: set[tuple[str, str]],
+) -> None:
+    """Each completed item's findings into ``latest`` (and ``findings`` when it was completed
+    ``between``), and whether it was copied. Items with the same findings share one dict:
+    most of a library's items have one of a few, and one each made the reports grow."""
+    shared: dict[tuple[tuple[str, tuple[int, int]], ...], Findings] = {}
+    for item in queue.items:
+        if item.get("status") != COMPLETED:
+            continue
+        at = (queue.kind, item["key"])
+        # Counted from the queue's details: no output file opened (but for old items,
+        # whose document is read once, when first needed).
+        document = _once(partial(read_output, home, queue.kind, item))
+        found = read_findings(item, document)
+        latest[at] = found if found is None else shared.setdefault(tuple(found.items()), found)
+        if between is not None and _completed_between(item, *between):
+            findings[at] = latest[at]
+        if queue.kind in COPIES and was_copied(item, document):
+            copied.add(at)
+
+
+def _once(read: Callable[[], dict | None]) -> Callable[[], dict | None]:
+    """``read``, called at most once. (functools.cache made a cycle: each item's lingered
+    until a garbage collection.)"""
+    held: list[dict | None] = []
+
+    def document() -> dict | None:
+        if not held:
+            held.append(read())
+        return held[0]
+
+    return document
 
 
 def change_times(status_kind_dir: Path) -> tuple[datetime, ...]:
@@ -153,13 +182,14 @@ def change_times(status_kind_dir: Path) -> tuple[datetime, ...]:
 
 def read_queue(store: QueueStore) -> QueueRecord:
     try:
-        data = store.peek()  # no lock, no lock file: a report never gets in a batch's way
+        # No lock, no lock file: a report never gets in a batch's way. The items stay
+        # encoded: held as dicts, they made the reports' peak grow with the library.
+        view = read_lines(store)
     except MediakeeperError as err:
         return QueueRecord(store.kind, None, (), problem=str(err))
     except OSError as err:
         return QueueRecord(store.kind, None, (), problem=f"{store.path}: {err.strerror or err}")
-    items = tuple(item for item in data["items"] if isinstance(item, dict))
-    return QueueRecord(store.kind, parse_time(data.get("created_at")), items)
+    return QueueRecord(store.kind, parse_time(view.fields.get("created_at")), view.items)
 
 
 def _completed_between(item: dict[str, Any], start: datetime, end: datetime) -> bool:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -287,18 +287,20 @@ def weekly_figures(
 def _queue_week(
     records: rec.Records, queue: rec.QueueRecord, week: Week, as_of: datetime, current: bool
 ) -> QueueWeek:
-    done = []
-    for item in queue.items:
-        moment = parse_time(item.get("completed_at"))
-        if item.get("status") == COMPLETED and moment and week.contains(moment) and moment <= as_of:
-            done.append((moment, str(item.get("name") or item.get("key")), item))
+    # What the week's items are listed and counted by, not the items: a queue's items are
+    # decoded afresh at each reading (EncodedItems), and a week may hold all of them.
+    done = [
+        (moment, str(item.get("name") or item.get("key")), item.get("key"),
+         _count(item.get("track_count")))
+        for item, moment in _done_in(queue, week, as_of)
+    ]  # fmt: skip
     done.sort(key=lambda entry: (entry[0], entry[1].casefold(), entry[1]))
     found: Counter[str] = Counter()
     resolved: Counter[str] = Counter()
     without_output = 0
     has_outputs = queue.kind in rec.OUTPUT_DIRS
-    for _, _, item in done:
-        at = (queue.kind, item.get("key"))
+    for _, _, key, _ in done:
+        at = (queue.kind, key)
         # The week's own when gathered for it (a report of a past week), else as they stand.
         findings = records.findings[at] if at in records.findings else records.latest.get(at)
         if findings is None:
@@ -312,12 +314,12 @@ def _queue_week(
     waiting = outstanding(queue)
     made_week = made_in_all = None
     if kinds.get(queue.kind).makes and not queue.problem:
-        made_week = made(queue.kind, (item for _, _, item in done), records.copied)
+        made_week = made(queue.kind, (i for i, _ in _done_in(queue, week, as_of)), records.copied)
         made_in_all = made(queue.kind, completed_by(queue.items, as_of, current), records.copied)
     return QueueWeek(
         progress=queue_progress(queue, week, as_of, current),
-        completed=tuple(name for _, name, _ in done),
-        tracks=sum(_count(item.get("track_count")) for _, _, item in done),
+        completed=tuple(name for _, name, _, _ in done),
+        tracks=sum(tracks for *_, tracks in done),
         # From the same tallies as the table by code, so the two agree for every kind.
         issues_found=sum(found.values()),
         issues_resolved=sum(resolved.values()),
@@ -329,6 +331,16 @@ def _queue_week(
         made=made_week,
         made_in_all=made_in_all,
     )
+
+
+def _done_in(
+    queue: rec.QueueRecord, week: Week, as_of: datetime
+) -> Iterator[tuple[dict[str, Any], datetime]]:
+    """The queue's items completed in ``week`` by ``as_of``, each with that moment."""
+    for item in queue.items:
+        moment = parse_time(item.get("completed_at"))
+        if item.get("status") == COMPLETED and moment and week.contains(moment) and moment <= as_of:
+            yield item, moment
 
 
 def session_end(session: SessionRecord, now: datetime) -> datetime:

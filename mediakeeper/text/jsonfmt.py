@@ -8,12 +8,16 @@ objects, keeps the C encoder and is still easy to read, grep and diff.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 # One value on one line. (json.dumps with any option set builds a new encoder at every call:
 # a fifth of the time to encode a track's record, most of it for a key.)
 dumps_one: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False).encode
+
+
+class Encoded(list):
+    """A list whose elements are each one record's JSON already: written as they are."""
 
 
 def dumps_by_line(data: Mapping[str, Any], *, record: Callable[[Any], str] = dumps_one) -> str:
@@ -31,20 +35,25 @@ def dumps_by_line(data: Mapping[str, Any], *, record: Callable[[Any], str] = dum
     """
     # One join over every piece: a queue of 930 items is half a megabyte, and each
     # intermediate string that size is a fresh allocation the kernel must fault in.
-    parts = ["{\n"]
-    for key, value in data.items():
-        parts.append(f"  {dumps_one(key)}: ")
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            parts.append("[\n")
-            for v in value:
-                parts.append("    ")
-                parts.append(record(v))
-                parts.append(",\n")
-            parts[-1] = "\n  ]"  # the last element takes no comma
+    return "".join(pieces_by_line(data, record=record))
+
+
+def pieces_by_line(
+    data: Mapping[str, Any], *, record: Callable[[Any], str] = dumps_one
+) -> Iterator[str]:
+    """The pieces of :func:`dumps_by_line`'s text, in order: a writer that joins a block of
+    them at a time never holds the whole text (nor its bytes)."""
+    yield "{\n"
+    for n, (key, value) in enumerate(data.items()):
+        yield f",\n  {dumps_one(key)}: " if n else f"  {dumps_one(key)}: "
+        encoded = isinstance(value, Encoded)
+        records = isinstance(value, list) and all(isinstance(v, dict) for v in value)
+        if value and (encoded or records):
+            yield "[\n"
+            for m, v in enumerate(value):
+                yield ",\n    " if m else "    "
+                yield v if encoded else record(v)
+            yield "\n  ]"  # the last element takes no comma
         else:
-            parts.append(dumps_one(value))
-        parts.append(",\n")
-    if len(parts) > 1:
-        parts.pop()  # the last entry takes no comma either
-    parts.append("\n}\n")
-    return "".join(parts)
+            yield dumps_one(value)
+    yield "\n}\n"

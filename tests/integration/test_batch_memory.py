@@ -2,9 +2,12 @@
 writes its closing reports is what a large library costs in memory. Measured with tracemalloc
 inside a real offline batch (started by a three-line wrapper, its workers forked as always)
 over two library sizes: the peak's growth per artist between them, a count of bytes, never a
-time. It is not flat yet (docs/performance.md says what is still held); the bound keeps what
-was let go from coming back: the items' results and the queue store held through the closing
-reports, and the change journals read whole by them, took 8.5 KB an artist here."""
+time. The peak is the closing reports'; it is not flat yet (what is still held, there and
+while the batch runs: docs/performance.md). The bound keeps what was let go from coming back:
+the items' results and the queue store held through the closing reports and the change
+journals read whole by them (8.5 KB an artist here), then the queue parsed whole into dicts
+and every session's item events kept by the reports (4.1 KB an artist on 243a515, which fails
+this bound)."""
 
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
 TRACKS = 6  # an artist's tracks, one with a title to fix
-MOST_PER_ARTIST = 6_000  # bytes of peak per artist: 4,300 measured, 8,500 before the change
+MOST_PER_ARTIST = 1_500  # bytes of peak per artist: about 780 measured, 4,058 on 243a515
 
 
 def _library(root: Path, artists: int) -> Path:

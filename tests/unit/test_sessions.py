@@ -112,6 +112,24 @@ def test_load_sessions_folds_the_events(tmp_path, clock):
     assert (second.outcome, second.items_done, second.seconds) == ("failed", 0, 20.0)
 
 
+def test_a_reader_that_needs_counts_gets_them_without_the_item_events(tmp_path, clock):
+    """What a report reads: the same counts and times, no event kept (held, every item of
+    every session ever run stayed in memory); a name with a line separator of Unicode's
+    (written as it is by the JSON) is still one line."""
+    status = tmp_path / "status"
+    one = start_session(status, "music", clock=clock)
+    for n, outcome in enumerate(["completed", "error", "released", "completed", "skipped"]):
+        clock.advance(seconds=7)
+        one.item(f"k{n}", f"Name\u2028{n}", outcome)
+    (kept,) = load_sessions(status, "music")
+    (counted,) = load_sessions(status, "music", items=False)
+    assert [i["name"] for i in kept.items] == [f"Name\u2028{n}" for n in range(5)]
+    assert counted.items == []
+    assert (counted.items_done, counted.items_failed, counted.seconds) == (2, 2, 35.0)
+    assert (kept.items_done, kept.items_failed, kept.seconds) == (2, 2, 35.0)
+    assert counted.outcome == kept.outcome == "running"
+
+
 def test_no_sessions_yet(tmp_path):
     assert load_sessions(tmp_path / "status", "music") == []
 

@@ -1,0 +1,215 @@
+"""Reading a queue without holding it as Python objects: what read-only views use.
+
+``QueueStore.peek`` parses the whole file into dicts, about three times the file's size in
+memory (1.8 KB a music item against 0.6 KB of JSON), all held while a report reads them:
+the closing reports' peak grew with the library. :func:`read_lines` gives the same
+committed state read a line at a time (the file holds one item per line, ``dump_queue``),
+each item kept as its JSON bytes and decoded only when it is used.
+
+The same guarantee as ``peek``: the file is opened first (a rename replacing it leaves this
+read on the whole old file), the journal's lines of that file's generation are laid over its
+items (a torn last line never), and a read during which the file was replaced is done again.
+Anything else (a file laid out by hand over several lines, an old one without a generation
+before its items, any damage) is read by ``peek`` itself, which says what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import chain, islice
+from typing import IO, TYPE_CHECKING, Any, overload
+
+from mediakeeper.core.errors import QueueCorrupt
+from mediakeeper.queue.files import NotJSON, file_signature, journal_entry, loads
+from mediakeeper.queue.items import item_problems, structure_problems
+from mediakeeper.text.jsonfmt import dumps_one
+
+if TYPE_CHECKING:
+    from mediakeeper.queue.store import QueueStore
+
+_CHUNK = 16384  # the most bytes of items decompressed at a time (from a sixteenth of it)
+TRIES = 20  # as many as peek's: reads, each after a rewrite of the file seen during the last
+_ITEMS_OPEN = b'  "items": [\n'
+_ITEMS_EMPTY = (b'  "items": [],\n', b'  "items": []\n')
+_ITEMS_CLOSE = (b"  ]\n", b"  ],\n")
+
+
+class _Unusual(Exception):
+    """The file is not laid out as the store writes it, or does not pass its checks."""
+
+
+class EncodedItems(Sequence[dict[str, Any]]):
+    """Queue items held as their JSON lines, compressed together (one line per item: about
+    50 bytes a music item instead of 650 as JSON, 1,800 as a dict); each one read is decoded
+    afresh (a new dict: changing it changes nothing held). Made to be read in order, as the
+    reports read: reading item ``n`` alone decodes the ``n`` before it too."""
+
+    __slots__ = ("_count", "_packed")
+
+    def __init__(self, lines: Iterable[bytes]):
+        pack = zlib.compressobj()
+        parts, count = [], 0
+        for line in lines:
+            parts.append(pack.compress(line + b"\n"))
+            count += 1
+        parts.append(pack.flush())
+        self._packed, self._count = b"".join(parts), count
+
+    def _lines(self) -> Iterator[bytes]:
+        """The lines, decompressed a bounded piece at a time: all at once, they were twice
+        the queue's JSON held at the same time."""
+        unpack, rest, packed = zlib.decompressobj(), b"", memoryview(self._packed)
+        for at in range(0, len(packed), _CHUNK // 16):
+            piece = packed[at : at + _CHUNK // 16]
+            while piece:
+                *whole, rest = (rest + unpack.decompress(piece, _CHUNK)).split(b"\n")
+                piece = unpack.unconsumed_tail
+                yield from whole
+        yield from (rest + unpack.flush()).split(b"\n")[:-1]  # what the last piece held back
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, at: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, at: slice) -> EncodedItems: ...
+    def __getitem__(self, at):
+        if isinstance(at, slice):
+            return EncodedItems(list(self._lines())[at])
+        at = range(self._count)[at]  # an IndexError as a list gives it
+        return json.loads(next(islice(self._lines(), at, None)))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (json.loads(line) for line in self._lines())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EncodedItems):
+            return list(self._lines()) == list(other._lines())
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __hash__(self) -> int:
+        return hash(self._packed)
+
+    def __repr__(self) -> str:
+        return f"EncodedItems({len(self)} items)"
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """A queue's state as read: its fields but the items, and the items."""
+
+    fields: dict[str, Any]
+    items: EncodedItems
+
+
+def read_lines(store: QueueStore) -> QueueView:
+    """The queue's current state as ``store.peek()`` sees it, its items kept encoded."""
+    for _ in range(TRIES):
+        try:
+            before = file_signature(store.path)
+        except FileNotFoundError:
+            break  # peek says so
+        try:
+            with open(store.path, "rb") as f:
+                view = _read(f, store)
+        except (_Unusual, QueueCorrupt, OSError):
+            view = None  # damage on disk or a write seen half-way: peek tells which
+        try:
+            if file_signature(store.path) == before:
+                return view or _whole(store)
+        except FileNotFoundError:
+            continue
+    return _whole(store)
+
+
+def _whole(store: QueueStore) -> QueueView:
+    """Read by ``peek`` (which raises what is wrong), then encoded."""
+    data = dict(store.peek())
+    items = data.pop("items")
+    return QueueView(data, EncodedItems(dumps_one(item).encode() for item in items))
+
+
+def _read(f: IO[bytes], store: QueueStore) -> QueueView:
+    if f.readline() != b"{\n":
+        raise _Unusual
+    fields: dict[str, Any] = {}
+    items = EncodedItems(())
+    changed_at = None
+    for raw in f:
+        if raw == _ITEMS_OPEN or raw in _ITEMS_EMPTY:
+            if "generation" not in fields or "items" in fields:
+                raise _Unusual  # which journal lines are the file's could not be told
+            newer, changed_at = _journaled(store, fields["generation"])
+            # Compressed as they are read (a list of the lines first was the reports' peak),
+            # then the items the journal added.
+            lines = _item_lines(f, newer) if raw == _ITEMS_OPEN else iter(())
+            items = EncodedItems(chain(lines, newer.values()))
+            fields["items"] = []
+        elif raw == b"}\n":
+            if "items" not in fields or structure_problems(fields) or f.read().strip():
+                raise _Unusual
+            del fields["items"]
+            if changed_at is not None:
+                fields["updated_at"] = changed_at
+            return QueueView(fields, items)
+        else:
+            fields.update(_field(raw))
+    raise _Unusual  # cut short
+
+
+def _field(raw: bytes) -> dict[str, Any]:
+    """One ``  "key": value,`` line of the file's top level."""
+    line = raw.rstrip(b"\n")
+    try:
+        found = loads(b"{" + (line[:-1] if line.endswith(b",") else line) + b"}")
+    except NotJSON:
+        raise _Unusual from None
+    if not isinstance(found, dict) or len(found) != 1 or "items" in found:
+        raise _Unusual  # the items are one a line, never in a field's line
+    return found
+
+
+def _item_lines(f: IO[bytes], newer: dict[str, bytes]) -> Iterator[bytes]:
+    """The item lines up to the list's end, each checked as the store checks it, those the
+    journal changed since in their newer state (taken out of ``newer``)."""
+    seen: set[str] = set()
+    for raw in f:
+        if raw in _ITEMS_CLOSE:
+            return
+        line = raw.strip()
+        line = line[:-1] if line.endswith(b",") else line
+        try:
+            item = loads(line)
+        except NotJSON:
+            raise _Unusual from None
+        if item_problems(item, len(seen), seen):
+            raise _Unusual
+        yield newer.pop(item["key"], line)
+    raise _Unusual
+
+
+def _journaled(store: QueueStore, generation: Any) -> tuple[dict[str, bytes], str | None]:
+    """Each item's latest state in the journal's complete lines of the file's ``generation``,
+    encoded, in the order they first appear, and the time of the last of those lines."""
+    newer: dict[str, bytes] = {}
+    changed_at = None
+    try:
+        with open(store.journal_path, "rb") as f:
+            at = 0
+            for raw in f:
+                if not raw.endswith(b"\n"):
+                    break  # a torn tail from a writer that was killed mid-append
+                entry = journal_entry(raw, store.journal_path, at, lambda: "")
+                at += len(raw)
+                if entry["gen"] != generation:
+                    continue
+                for item in entry["items"]:
+                    newer[item["key"]] = dumps_one(item).encode()
+                changed_at = entry.get("at", changed_at)
+    except FileNotFoundError:
+        pass
+    return newer, changed_at
