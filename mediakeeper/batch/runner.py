@@ -33,6 +33,7 @@ from mediakeeper.batch.workers import Workers, most_workers
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import ConfigError, MediakeeperError, QueueError
 from mediakeeper.core.kinds import all_counters
+from mediakeeper.fs.readahead import ReadAhead
 from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
 from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import COMPLETED as ITEM_COMPLETED
@@ -256,15 +257,22 @@ class BatchRunner:
         # that come back meanwhile share one transaction (with six in hand, about eight a
         # transaction over 930 artists; with four, five; with two, one).
         depth, at_once = self.options.in_hand * count, True
+        # Started once the workers are forked (one forked later, to replace a dead one, never
+        # touches it): it asks the disk for what the items in the workers' queues will read.
+        ahead = ReadAhead(self.job.ahead) if hasattr(self.job, "ahead") else None
         try:
             while True:
                 for item in self._record_and_claim(self._arrived, depth - workers.in_flight):
                     workers.submit(item)
+                    if ahead:
+                        ahead.add(item)
                 if not workers.in_flight:
                     break
                 workers.next_results(self._arrived, depth, RECORD_WITHIN)
             at_once = False
         finally:
+            if ahead:
+                ahead.stop()
             workers.stop(at_once=at_once)
 
     def _store_outcome(

@@ -30,6 +30,7 @@ from mediakeeper.core.kinds import MUSIC
 from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.fs.checks import CHANGED
 from mediakeeper.fs.names import home_id, is_temp_copy, sort_stale, temp_copy_owner
+from mediakeeper.fs.readahead import hint_ends
 from mediakeeper.fs.spares import SPARES
 from mediakeeper.fs.spares import remove as remove_spares
 from mediakeeper.lookup.images import image_suffix
@@ -43,7 +44,7 @@ from mediakeeper.music.scan import is_cover_file, scan_artist
 from mediakeeper.music.work_state import decoded, encoded
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import finding_counts
-from mediakeeper.tags import version_after_write
+from mediakeeper.tags import AUDIO_EXTENSIONS, version_after_write
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
 
@@ -93,6 +94,10 @@ class MusicJob:
         held = dismissals.undone_standing(item)  # what an undo took back is not planned
         changes = dismissals.not_held(planned_changes(findings), held) if self.fix else []
         return Preview(item["name"], len(scan.tracks), findings, changes, tuple(scan.tracks))
+
+    def ahead(self, item: dict[str, Any]) -> None:
+        """The tags of the item's files asked for while a worker finishes the item before."""
+        hint_ends(Path(item["path"]), AUDIO_EXTENSIONS)
 
     def process(self, item: dict[str, Any]) -> ItemResult:
         folder = Path(item["path"])
