@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -58,7 +59,9 @@ def main() -> None:
         runs = []
         for n in range(1, args.runs + 1):
             seconds, printed = timed(batch)
-            done = sum(1 for line in printed.splitlines() if line.startswith("✓"))
+            # The summary says it: an artist that needs nothing is not listed one by one.
+            found = re.search(r"^(\d+) artists? completed", printed, re.M)
+            done = int(found.group(1)) if found else 0
             if done != 10:
                 sys.exit(f"batch {n} processed {done} artists, not 10:\n{printed[-2000:]}")
             runs.append(seconds)
