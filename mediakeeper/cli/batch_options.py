@@ -15,6 +15,8 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import click
 from click.core import ParameterSource
@@ -298,7 +300,8 @@ def finish(
     # every mutagen format (a third of a batch's imports), which a media batch then
     # imported before its first item.
     from mediakeeper.reports.issue_index import write_issue_indexes
-    from mediakeeper.reports.weekly import write_weekly_report
+    from mediakeeper.reports.records import indexes_on_disk
+    from mediakeeper.reports.weekly import Week, week_records, write_weekly_report
 
     kind, noun = record.name, record.noun
     if not report.noted and not report.interrupted:
@@ -311,11 +314,16 @@ def finish(
     say(render_summary(report, noun, offline=not online, lookups=lookups))
     exit_code, awaiting = report.exit_code, report.awaiting
     click.echo(f"session log: {session.log_path}")
-    write_issue_indexes(settings.home)
+    # The home read once for both reports (each read every queue and tallied every item).
+    now = datetime.now(UTC)
+    records = week_records(settings.home, Week.of(now))
+    write_issue_indexes(settings.home, records)
     click.echo(f"issue reports: {settings.home / 'issues' / kind} (index.md lists them)")
     if awaiting:
         click.echo(f"decide them: {tool_command('decide', settings.home)}")
-    weekly_md, _html = write_weekly_report(settings.home)  # every run updates this week's
+    records = replace(records, indexes=indexes_on_disk(settings.home, records.queues))
+    # every run updates this week's
+    weekly_md, _html = write_weekly_report(settings.home, now=now, records=records)
     click.echo(f"weekly report: {weekly_md} (and .html)")
     # Python's last garbage collection as it exits walks every object the batch made (50-80
     # ms after 930 artists) to free memory the exit frees anyway. Every file is written and

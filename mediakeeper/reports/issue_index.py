@@ -15,7 +15,7 @@ from pathlib import Path
 from mediakeeper.fs.reports import INDEX, write_missing_page, write_report
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.reports.attention import attention, report_path
-from mediakeeper.reports.records import OUTPUT_DIRS, gather
+from mediakeeper.reports.records import OUTPUT_DIRS, Records, gather
 from mediakeeper.reports.weekly import CONTEXT
 from mediakeeper.text.render import render
 
@@ -24,10 +24,11 @@ def index_path(home: Path, kind: str) -> Path:
     return Path(home) / "issues" / kind / INDEX
 
 
-def write_issue_indexes(home: Path) -> list[Path]:
-    """Write the index of every kind's issue reports under ``home``; the paths written."""
+def write_issue_indexes(home: Path, records: Records | None = None) -> list[Path]:
+    """Write the index of every kind's issue reports under ``home``; the paths written.
+    ``records``: the home as read already (a batch reads it once for the index and the week)."""
     home = Path(home)
-    records = gather(home, changes_too=False)
+    records = gather(home, changes_too=False) if records is None else records
     written = []
     for queue, needs in zip(records.queues, attention(records), strict=True):
         if queue.kind not in OUTPUT_DIRS or queue.problem:

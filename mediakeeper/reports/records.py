@@ -126,12 +126,15 @@ def gather(
         if kind in OUTPUT_DIRS:
             _tally_items(home, queue, findings_between, findings, latest, copied)
     sessions.sort(key=lambda s: (s.started_at, s.id))
-    indexes = frozenset(
-        q.kind for q in queues if (home / "issues" / q.kind / INDEX).is_file()
-    )
     return Records(
-        tuple(queues), tuple(sessions), findings, latest, changes, indexes, frozenset(copied)
-    )
+        tuple(queues), tuple(sessions), findings, latest, changes, indexes_on_disk(home, queues),
+        frozenset(copied),
+    )  # fmt: skip
+
+
+def indexes_on_disk(home: Path, queues: Sequence[QueueRecord]) -> frozenset[str]:
+    """The kinds of ``queues`` whose issue index is on disk now."""
+    return frozenset(q.kind for q in queues if (home / "issues" / q.kind / INDEX).is_file())
 
 
 def _tally_items(

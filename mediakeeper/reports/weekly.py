@@ -461,16 +461,22 @@ def _write(home: Path, report: WeeklyReport) -> tuple[Path, Path]:
     return md_path, html_path
 
 
+def week_records(home: Path, week: Week) -> rec.Records:
+    """What the report of ``week`` is computed from."""
+    return rec.gather(Path(home), findings_between=(week.start, week.end))
+
+
 def write_weekly_report(
-    home: Path, week: date | None = None, now: datetime | None = None
+    home: Path, week: date | None = None, now: datetime | None = None, *, records=None
 ) -> tuple[Path, Path]:
     """Regenerate one week's report (``week``: any day of it; default the week of ``now``).
     Returns the .md and .html paths. The report lives in the data home and is read from
-    anywhere, so its commands name that home."""
+    anywhere, so its commands name that home. ``records``: the week's (``week_records``),
+    when the caller has read them already."""
     now = to_utc(now) if now is not None else datetime.now(UTC)
     target = Week.of(week if week is not None else now)
     check_week(target, now)
-    records = rec.gather(Path(home), findings_between=(target.start, target.end))
+    records = week_records(home, target) if records is None else records
     return _write(Path(home), weekly_figures(records, target, now, home=str(home)))
 
 
