@@ -34,8 +34,9 @@ sys.path.insert(0, str(REPO))
 
 from mediakeeper.fs.atomic import atomic_write_text  # noqa: E402
 from mediakeeper.queue import manager  # noqa: E402
+from mediakeeper.queue.files import dump_queue  # noqa: E402
 from mediakeeper.queue.items import new_item, new_queue  # noqa: E402
-from mediakeeper.queue.store import FOLD_AFTER_LINES, QueueStore, dump_queue  # noqa: E402
+from mediakeeper.queue.store import FOLD_AFTER_LINES, QueueStore  # noqa: E402
 
 SESSION = "20240309_session_001"
 

@@ -175,10 +175,12 @@ class BatchRunner:
 
     def _planned(self) -> int:
         statuses, keys = self.options.statuses, self.options.keys
+        eligible = 0
         with self.store.locked() as data:  # (load() would drop the state the claims reuse)
-            # Read through, not kept: the store holds its items encoded (queue/itemlist.py).
-            self._places = {os.path.dirname(i["path"].rstrip("/")) for i in scan(data["items"])}
-            eligible = sum(1 for i in scan(data["items"]) if is_eligible(i, statuses, keys))
+            # Read through once, not kept: the store holds its items encoded (itemlist.py).
+            for item in scan(data["items"]):
+                self._places.add(os.path.dirname(item["path"].rstrip("/")))
+                eligible += is_eligible(item, statuses, keys)
         self._planned_count = min(eligible, self.options.size)
         return self._planned_count
 

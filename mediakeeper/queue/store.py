@@ -38,13 +38,7 @@ from mediakeeper.core.errors import QueueCorrupt, QueueError, QueueMissing
 from mediakeeper.fs.atomic import atomic_write_bytes, encode_text, naming, write_all
 from mediakeeper.queue.checkpoints import CheckpointsMixin
 from mediakeeper.queue.claims import ClaimsMixin
-from mediakeeper.queue.files import (  # dump_queue: what the tests and benchmarks read here
-    dump_queue,  # noqa: F401
-    file_signature,
-    journal_entry,
-    parse_queue,
-    queue_chunks,
-)
+from mediakeeper.queue.files import file_signature, journal_entry, parse_queue, queue_chunks
 from mediakeeper.queue.itemlist import ItemList
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, iso
 from mediakeeper.text.jsonfmt import dumps_one

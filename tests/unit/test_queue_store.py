@@ -12,6 +12,7 @@ import pytest
 
 from mediakeeper.core.errors import QueueCorrupt, QueueError, QueueMissing
 from mediakeeper.queue import store as queue_module
+from mediakeeper.queue.files import dump_queue
 from mediakeeper.queue.items import (
     claim_is_stale,
     default_folder_exists,
@@ -23,7 +24,6 @@ from mediakeeper.queue.items import (
 from mediakeeper.queue.store import (
     FOLD_AFTER_LINES,
     QueueStore,
-    dump_queue,
     parse_queue,
     statuses_of,
 )
