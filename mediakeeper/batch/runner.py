@@ -38,6 +38,7 @@ from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
 from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import COMPLETED as ITEM_COMPLETED
 from mediakeeper.queue.items import ERROR, PENDING, is_eligible
+from mediakeeper.queue.keyindex import KeySet
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.system.interrupts import Interrupted, critical, interruptible
 from mediakeeper.text.wording import count
@@ -137,7 +138,7 @@ class BatchRunner:
         self.clock = clock
         self.report = BatchReport()
         self._in_flight: dict[str, dict[str, Any]] = {}
-        self._taken: set[str] = set()  # every key this batch claimed
+        self._taken = KeySet()  # every key this batch claimed, as 8-byte hashes
         self._places: set[str] = set()  # the folders holding the queue's item folders
         self._network_failures = 0
         self._arrived: list[tuple[dict[str, Any], Done | Failed]] = []  # not yet recorded

@@ -23,10 +23,10 @@ from mediakeeper.queue.files import (
     by_hand_hint,
     generation_of,
     library_on_disk,
-    parse_queue,
     restore_hint,
 )
-from mediakeeper.queue.itemlist import ItemList
+from mediakeeper.queue.keyindex import KeyIndex
+from mediakeeper.queue.loading import held, load_queue
 from mediakeeper.text.wording import queue_name
 
 
@@ -62,16 +62,16 @@ class CheckpointsMixin:
     def restore(self, checkpoint: Path, check: Callable[[], None] = _no) -> Path | None:
         """Replace the queue by a checkpoint after validating it; keeps a copy of the old one.
         ``check``: as for ``create``."""
-        text = checkpoint.read_bytes()
         listed = f"`{self.manager_command()} --list-checkpoints` shows the others"
         others = f"the queue was not touched; {listed}"
-        restored = parse_queue(text, checkpoint, lambda by_hand=False: others)
-        if restored.get("kind") != self.kind:
-            raise QueueCorrupt(f"{checkpoint} is a {restored.get('kind')!r} queue, not {self.kind}")
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir.mkdir(parents=True, exist_ok=True)  # (the spill is made in it)
+        restored = load_queue(checkpoint, lambda by_hand=False: others, self.dir)
+        if restored[0].get("kind") != self.kind:
+            kind = restored[0].get("kind")
+            raise QueueCorrupt(f"{checkpoint} is a {kind!r} queue, not {self.kind}")
         with self._lock:
             check()
-            return self._replace_with(restored)
+            return self._replace_with(*restored)
 
     def _current_generation(self) -> int:
         """The highest generation on disk, read leniently (the queue may be the broken part)."""
@@ -100,17 +100,18 @@ class CheckpointsMixin:
                 check()
             return self._replace_with(data)
 
-    def _replace_with(self, data: dict[str, Any]) -> Path | None:
+    def _replace_with(self, data: dict[str, Any], index: KeyIndex | None = None) -> Path | None:
         """Put ``data`` in place of the queue, whatever it holds (call with the lock held);
-        the files it replaces are kept beside it (``_keep_replaced``), the queue's is returned."""
+        the files it replaces are kept beside it (``_keep_replaced``), the queue's is returned.
+        ``data``'s items: a list of dicts, or a spill read by ``load_queue`` with its ``index``."""
         backup = self._keep_replaced()
         # The file is written one generation above anything the old journal holds: its lines
         # are never replayed, not even by a reader that read the new file before the journal
         # was emptied.
         data["generation"] = max(data.get("generation", 1), self._current_generation())
-        self._index = {item["key"]: n for n, item in enumerate(data["items"])}
-        data["items"] = ItemList(data["items"])  # held as JSON lines, as a store reads them
-        self._data = data
+        if index is None:
+            data, index = held(data, self.dir)  # held in a spill, as a store reads them
+        self._data, self._index = data, index
         self._journal_offset = 0
         self._derived_reset()
         self._fold()

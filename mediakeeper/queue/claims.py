@@ -9,7 +9,7 @@ looks like once given back, are decided in ``mediakeeper.queue.items``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,7 @@ class ClaimsMixin:
         *,
         statuses: tuple[str, ...] = (PENDING,),
         keys: set[str] | None = None,
-        skip: set[str] | frozenset[str] = frozenset(),
+        skip: Container[str] = frozenset(),
     ) -> list[dict[str, Any]]:
         """Claim up to ``count`` items in queue order, in one transaction (one journal line).
         ``skip``: keys not to take (a batch never takes an item twice)."""

@@ -58,15 +58,15 @@ def queue_chunks(
     """:func:`dump_queue`'s file as bytes, about ``size`` at a time: what a fold and a
     checkpoint write. Joined whole, the text and then its bytes were twice the queue's JSON
     held at once, with every item held too: the batch's peak at its end grew with the queue."""
-    block: list[str] = []
+    block: list[bytes] = []
     held = 0
     for piece in pieces_by_line(data, record=item):
-        block.append(piece)
+        block.append(piece if type(piece) is bytes else encode_text(piece))
         held += len(piece)
         if held >= size:
-            yield encode_text("".join(block))
+            yield b"".join(block)
             block, held = [], 0
-    yield encode_text("".join(block))
+    yield b"".join(block)
 
 
 def file_signature(path: Path) -> tuple:

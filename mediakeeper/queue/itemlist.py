@@ -1,91 +1,254 @@
-"""The store's items as it holds them between two locked sections: each one its JSON line.
+"""The store's items as it holds them between two locked sections: each one's JSON line in a
+private spill file, the list holding only where each line is (12 bytes an item).
 
-A batch's store holds every item of the queue for the whole run. As dicts (with the values
-the workers' results brought) and their encodings beside them, that was about 2.5 KB an item,
-the largest part of what the batch's parent grew by with the library; as one line of JSON
-each, about 0.6 KB. An item read is decoded into a dict that stays live until the store
-settles the list (at the end of its outermost locked section): a caller may change it in
-place, as callers of ``locked()``, ``update()`` and transactions do, and every live item is
-encoded again then, changed or not, so what the store holds is what they left.
+A batch's store holds every item of the queue for the whole run. As dicts that was about
+2.5 KB an item; as one line of JSON each in memory, about 0.6 KB, still growing with the
+library. The lines now live in an unlinked temporary file beside the queue (nobody else can
+open it, so nothing outside can make a recorded offset lie; a kill takes it away with the
+process): the spill is never the truth, only this process's copy of the queue's items, read
+from the queue file and its journal and written back to them by the store as before.
+
+An item read is decoded into a dict that stays live until the store settles the list (at the
+end of its outermost locked section): a caller may change it in place, as callers of
+``locked()``, ``update()`` and transactions do; settled, every live item is encoded again and
+the ones that changed are appended to the spill. When the dead lines outweigh the live ones
+the spill is rewritten. Reading goes through a block of about 64 KB at a time, so reading the
+items in order (a scan, a fold, the claims' walk) costs a read a block, not one an item.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, MutableSequence
+import os
+import tempfile
+from array import array
+from collections.abc import Iterable, Iterator, MutableSequence, Sequence
+from pathlib import Path
 from typing import Any
 
+from mediakeeper.fs.atomic import encode_text
 from mediakeeper.text.jsonfmt import Encoded, dumps_one
+
+BLOCK = 65536  # bytes read from the spill at a time
+COMPACT_FLOOR = 1 << 20  # dead bytes below which the spill is never rewritten
+
+
+class Spill:
+    """An append-only private file (or, where none can be made, memory) of item lines."""
+
+    __slots__ = ("_fd", "_memory", "directory", "size")
+
+    def __init__(self, directory: Path | None):
+        self.directory = directory
+        self._fd = _private_file(directory) if directory is not None else None
+        self._memory = bytearray() if self._fd is None else None
+        self.size = 0
+
+    def append(self, data: bytes) -> int:
+        """Write ``data`` at the end; returns where it starts."""
+        at = self.size
+        if self._fd is None:
+            self._memory += data
+        else:
+            done = 0  # at an offset: a forked worker shares the file's position, never this
+            while done < len(data):
+                done += os.pwrite(self._fd, data[done:], at + done)
+        self.size += len(data)
+        return at
+
+    def read(self, at: int, count: int) -> bytes:
+        """Up to ``count`` bytes from ``at`` (fewer only past the end)."""
+        if self._fd is None:
+            return bytes(self._memory[at : at + count])
+        parts, got = [], 0
+        while got < count:
+            part = os.pread(self._fd, count - got, at + got)
+            if not part:
+                break
+            parts.append(part)
+            got += len(part)
+        return b"".join(parts)
+
+    def __del__(self) -> None:
+        if getattr(self, "_fd", None) is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _private_file(directory: Path) -> int | None:
+    """An unlinked file in ``directory`` (the queue's: on the data home's disk, not a /tmp
+    that may be memory); None where the folder takes none (the lines stay in memory)."""
+    try:
+        return os.open(directory, os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o600)
+    except (OSError, AttributeError):
+        pass
+    try:
+        fd, name = tempfile.mkstemp(dir=directory, prefix=".spill-")
+    except OSError:
+        return None
+    os.unlink(name)  # (a file system without O_TMPFILE: unlinked at once)
+    return fd
 
 
 class ItemList(MutableSequence[dict[str, Any]]):
-    """A list of queue items kept as their JSON lines, with the items in use decoded."""
+    """A list of queue items kept as JSON lines in a spill file, the items in use decoded."""
 
-    __slots__ = ("_lines", "_live")
+    __slots__ = ("_at", "_block", "_block_at", "_held", "_live", "_raw", "_size", "_spill")
 
-    def __init__(self, items: Iterable[dict[str, Any]] = ()):
+    def __init__(self, items: Iterable[dict[str, Any]] = (), directory: Path | None = None):
+        self._spill = Spill(directory)
+        self._at = array("Q")  # where each item's line starts in the spill
+        self._size = array("I")  # and its length (0: live, never written yet)
+        self._held = 0  # bytes of the spill that are current lines (the rest is dead)
+        self._live: dict[int, dict[str, Any]] = {}
+        self._raw: dict[int, bytes] = {}  # the line a live item was decoded from
+        self._block, self._block_at = b"", 0
         # Taken live, encoded when first settled: a state read only to be handed out whole
-        # (``load``, ``peek``) is never encoded at all.
-        self._live: dict[int, dict[str, Any]] = dict(enumerate(items))
-        self._lines: list[str] = [""] * len(self._live)
+        # is never encoded at all.
+        for item in items:
+            self.append(item)
+
+    # ---- what a loader adds ------------------------------------------------------------
+
+    def extend_lines(self, lines: Iterable[bytes]) -> None:
+        """Add items as their JSON lines (checked by the caller), a block written at a time."""
+        block: list[bytes] = []
+        start, held = self._spill.size, 0
+        for line in lines:
+            self._at.append(start + held)
+            self._size.append(len(line))
+            block.append(line)
+            held += len(line)
+            if held >= BLOCK:
+                self._spill.append(b"".join(block))
+                self._held += held
+                start, block, held = self._spill.size, [], 0
+        self._spill.append(b"".join(block))
+        self._held += held
+
+    # ---- reading -----------------------------------------------------------------------
+
+    def _line(self, at: int) -> bytes:
+        """Item ``at``'s line from the spill, through the block last read."""
+        start, size = self._at[at], self._size[at]
+        offset = start - self._block_at
+        if offset < 0 or offset + size > len(self._block):
+            self._block, self._block_at = self._spill.read(start, max(BLOCK, size)), start
+            offset = 0
+        return self._block[offset : offset + size]
 
     def __len__(self) -> int:
-        return len(self._lines)
+        return len(self._at)
 
     def __getitem__(self, at):
         if isinstance(at, slice):
             return [self[n] for n in range(*at.indices(len(self)))]
-        at = range(len(self._lines))[at]  # an IndexError as a list gives it
+        at = range(len(self._at))[at]  # an IndexError as a list gives it
         item = self._live.get(at)
         if item is None:
-            item = self._live[at] = json.loads(self._lines[at])
+            raw = self._line(at)
+            item = self._live[at] = json.loads(raw)
+            self._raw[at] = raw
         return item
+
+    def key_at(self, at: int) -> str:
+        """Item ``at``'s key, read without making it live (what the key index confirms)."""
+        item = self._live.get(at)
+        return item["key"] if item is not None else json.loads(self._line(at))["key"]
+
+    def scan(self) -> Iterator[dict[str, Any]]:
+        """Every item, in order, for reading only: those not live are decoded for the moment
+        and not kept (going through all of them keeps no more than one, and a block)."""
+        for at in range(len(self._at)):
+            item = self._live.get(at)
+            yield json.loads(self._line(at)) if item is None else item
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (self[n] for n in range(len(self._at)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Iterable) and list(self.scan()) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  (a list's: changed in place)
+
+    @property
+    def _lines(self) -> Sequence[str]:
+        """The settled items' lines as text (for a look at what is held)."""
+        return [self._line(at).decode() for at in range(len(self._at))]
+
+    # ---- changing ----------------------------------------------------------------------
 
     def __setitem__(self, at, item) -> None:
         if isinstance(at, slice):
             raise TypeError("the queue's items are replaced one at a time")
-        self._live[range(len(self._lines))[at]] = item
+        at = range(len(self._at))[at]
+        self._live[at] = item
+        self._raw.pop(at, None)  # another dict: written when settled
 
     def __delitem__(self, at) -> None:
         self.settle()
-        del self._lines[at]
+        self._held -= sum(self._size[at]) if isinstance(at, slice) else self._size[at]
+        del self._at[at]
+        del self._size[at]
 
     def insert(self, at: int, item: dict[str, Any]) -> None:
-        self.settle()
         at = min(max(at + len(self) if at < 0 else at, 0), len(self))
-        self._lines.insert(at, "")
+        if at < len(self):
+            self.settle()  # the live items' places move
+        self._at.insert(at, 0)
+        self._size.insert(at, 0)
         self._live[at] = item
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return (self[n] for n in range(len(self._lines)))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Iterable) and list(self) == list(other)
-
-    __hash__ = None  # type: ignore[assignment]  (a list's: changed in place)
-
-    def scan(self) -> Iterator[dict[str, Any]]:
-        """Every item, in order, for reading only: those not live are decoded for the moment
-        and not kept (going through all of them keeps no more than one)."""
-        for at, line in enumerate(self._lines):
-            item = self._live.get(at)
-            yield json.loads(line) if item is None else item
-
     def settle(self) -> None:
-        """Encode every live item again and let the dicts go."""
+        """Encode every live item again, append those that changed, and let the dicts go.
+        A spill the disk refuses raises with every item still live (and held in memory)."""
+        changed: list[tuple[int, bytes]] = []
         for at, item in self._live.items():
-            self._lines[at] = dumps_one(item)
+            line = encode_text(dumps_one(item))
+            if line != self._raw.get(at):
+                changed.append((at, line))
+        if changed:
+            start = self._spill.append(b"".join(line for _, line in changed))
+            for at, line in changed:
+                self._held += len(line) - self._size[at]
+                self._at[at], self._size[at] = start, len(line)
+                start += len(line)
         self._live.clear()
+        self._raw.clear()
+        if self._spill.size - self._held > max(self._held, COMPACT_FLOOR):
+            self._compact()
+
+    def _compact(self) -> None:
+        """Copy the current lines, in order, to a new spill (call settled); refused by the
+        disk, the old one stays."""
+        new = ItemList((), self._spill.directory)
+        new.extend_lines(self._settled_lines())
+        self._spill, self._at, self._size, self._held = new._spill, new._at, new._size, new._held
+        self._block, self._block_at = b"", 0
+
+    def _settled_lines(self) -> Iterator[bytes]:
+        """Every item's line, in order, from the spill as it is now."""
+        return _lines_of(self._spill, self._at, self._size)
 
     def encoded(self) -> Encoded:
-        """Each item's JSON, in order, settled first (what a fold writes)."""
+        """Each item's JSON line, in order, settled first (what a fold writes), read from
+        the spill a block at a time as it is written."""
         self.settle()
-        return Encoded(self._lines)
+        return Encoded(self._settled_lines(), len(self))
 
     def decoded(self) -> list[dict[str, Any]]:
         """Every item as a dict, the live ones as they are (what is handed out whole, by a
         store that forgets its state as it does)."""
         return list(self.scan())
+
+
+def _lines_of(spill: Spill, starts: array, sizes: array) -> Iterator[bytes]:
+    block, block_at = b"", 0
+    for start, size in zip(starts, sizes, strict=True):
+        offset = start - block_at
+        if offset < 0 or offset + size > len(block):
+            block, block_at, offset = spill.read(start, max(BLOCK, size)), start, 0
+        yield block[offset : offset + size]
 
 
 def scan(items: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:

@@ -41,6 +41,8 @@ from mediakeeper.queue.claims import ClaimsMixin
 from mediakeeper.queue.files import file_signature, journal_entry, parse_queue, queue_chunks
 from mediakeeper.queue.itemlist import ItemList
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, iso
+from mediakeeper.queue.keyindex import KeyIndex
+from mediakeeper.queue.loading import held, load_queue
 from mediakeeper.text.jsonfmt import dumps_one
 from mediakeeper.text.wording import queue_name
 
@@ -70,7 +72,7 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
         self.clock = clock
         self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT)
         self._data: dict[str, Any] | None = None
-        self._index: dict[str, int] = {}
+        self._index: KeyIndex | dict[str, int] = {}  # key -> position (keyindex.py)
         self._signature: tuple | None = None
         self._journal_offset = 0
         self._journal_lines = 0
@@ -79,7 +81,6 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
         self._depth = 0  # nested locked() calls: the state cannot change under our own lock
         self._batched: dict[str, dict[str, Any]] | None = None  # see transaction()
         self._claim_from: dict[tuple[str, ...], int] = {}  # see claim_many
-        self._encoded: dict[str, str] = {}  # see _encode
 
     # ---- reading -----------------------------------------------------------------------
 
@@ -87,8 +88,9 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
         return self.path.exists()
 
     @contextmanager
-    def locked(self) -> Iterator[dict[str, Any]]:
-        """Hold the lock with the current state loaded; yields the live data (don't keep it)."""
+    def locked(self, *, whole: bool = False) -> Iterator[dict[str, Any]]:
+        """Hold the lock with the current state loaded; yields the live data (don't keep it).
+        ``whole``: read to be handed out whole (see ``_sync``)."""
         if self._depth:  # already held by this store: nobody else can have changed the files
             yield self._data
             return
@@ -101,7 +103,7 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
             with self._lock:
                 self._depth += 1
                 try:
-                    yield self._sync()
+                    yield self._sync(whole=whole)
                 except BaseException:
                     # The cached state may hold changes that never reached the journal (a
                     # failed write, a refused update): read the files again next time.
@@ -118,7 +120,7 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
 
     def load(self) -> dict[str, Any]:
         """The current state, handed over: the store forgets it and re-reads on next use."""
-        with self.locked() as data:
+        with self.locked(whole=True) as data:
             self._forget()
             return _handed_out(data)
 
@@ -140,7 +142,7 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
             except FileNotFoundError:
                 raise QueueMissing(f"no {queue_name(self.kind)} at {self.path}") from None
             try:
-                data = self._sync()
+                data = self._sync(whole=True)
             except QueueCorrupt:
                 self._forget()
                 if attempt + 1 == PEEK_TRIES or not self._changed_since(before):
@@ -163,26 +165,29 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
 
     def _derived_reset(self) -> None:
         """The items changed in ways this store did not follow: drop what it derived from
-        them (the completed count, where claims go on from, the items' encodings)."""
+        them (the completed count, where claims go on from)."""
         self._completed = None
         self._claim_from = {}
-        self._encoded = {}
 
     def item(self, key: str) -> dict[str, Any]:
         with self.locked() as data:
             return dict(data["items"][self._index[key]])
 
-    def _sync(self) -> dict[str, Any]:
-        """Bring the cached state up to date: reload the JSON if it changed, replay new lines."""
+    def _sync(self, *, whole: bool = False) -> dict[str, Any]:
+        """Bring the cached state up to date: reload the JSON if it changed, replay new lines.
+        The file is read into a spill a line at a time (``loading.py``), or, ``whole``, for a
+        state handed out at once and forgotten (``load``, ``peek``), parsed whole: its items
+        are decoded once, with nothing written."""
         try:
             signature = file_signature(self.path)
         except FileNotFoundError:
             raise QueueMissing(f"no {queue_name(self.kind)} at {self.path}") from None
         if signature != self._signature:
-            text = self.path.read_bytes()
-            self._data = parse_queue(text, self.path, self.recovery_hint)
-            self._index = {item["key"]: n for n, item in enumerate(self._data["items"])}
-            self._data["items"] = ItemList(self._data["items"])  # held as JSON lines
+            if whole:
+                parsed = parse_queue(self.path.read_bytes(), self.path, self.recovery_hint)
+                self._data, self._index = held(parsed, None)  # live, never spilled
+            else:
+                self._data, self._index = load_queue(self.path, self.recovery_hint, self.dir)
             self._signature = signature
             self._journal_offset = 0
             self._journal_lines = 0
@@ -221,7 +226,6 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
     def _apply(self, entry: Mapping[str, Any]) -> None:
         items = self._data["items"]
         for item in entry.get("items", ()):
-            self._encoded.pop(item["key"], None)
             position = self._index.get(item["key"])
             if position is None:
                 self._index[item["key"]] = len(items)
@@ -258,7 +262,6 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
         else:
             for item in changed:
                 self._batched[item["key"]] = item
-                self._encoded.pop(item["key"], None)  # changed since it was last encoded
 
     def _flush(self) -> None:
         """Write what the transaction in progress changed so far."""
@@ -271,7 +274,7 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
         """Append the changed items as one journal line."""
         stamp = iso(self.clock())
         head = dumps_one({"gen": self._data.get("generation", 1), "at": stamp})[:-1]
-        items = ", ".join(self._encode(item, fresh=True) for item in changed)
+        items = ", ".join(dumps_one(item) for item in changed)
         line = encode_text(f'{head}, "items": [{items}]}}\n')
         with naming(self.journal_path):
             fd = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT, 0o644)
@@ -293,28 +296,22 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
             with suppress(OSError):
                 self._fold()
 
-    def _encode(self, item: dict[str, Any], *, fresh: bool = False) -> str:
-        """One item's JSON, kept until the item changes: a checkpoint or a fold of 930 items
-        re-encodes the few that changed since the last one, not all (39 ms each, measured).
-        Every change to an item is journaled, and journaling encodes it anew (``fresh``)."""
-        if isinstance(self._data["items"], ItemList):
-            return dumps_one(item)  # the list's lines are the items' encodings
-        key = item["key"]
-        if fresh or key not in self._encoded:
-            self._encoded[key] = dumps_one(item)
-        return self._encoded[key]
-
     def _settle(self) -> None:
         """The items decoded for the locked section just ended go back to their JSON."""
         if self._data is not None and isinstance(self._data["items"], ItemList):
-            self._data["items"].settle()
+            # Refused by a full disk, the items stay live, in memory, until the next section
+            # ends: whatever this one wrote to the journal stands, and its caller must not be
+            # told otherwise.
+            with suppress(OSError):
+                self._data["items"].settle()
 
     def _file_chunks(self, data: dict[str, Any]) -> Iterator[bytes]:
-        """The queue file's bytes for ``data``, a block at a time, its items' encodings reused."""
+        """The queue file's bytes for ``data``, a block at a time, its items' lines copied
+        from the spill as they are (only the items changed since were encoded again)."""
         items = data["items"]
         if isinstance(items, ItemList):
             data = {**data, "items": items.encoded()}
-        return queue_chunks(data, item=self._encode)
+        return queue_chunks(data)
 
     def _fold(self) -> None:
         """Rewrite the JSON file atomically from the current state, then empty the journal.

@@ -8,7 +8,7 @@ objects, keeps the C encoder and is still easy to read, grep and diff.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 # One value on one line. (json.dumps with any option set builds a new encoder at every call:
@@ -16,8 +16,20 @@ from typing import Any
 dumps_one: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False).encode
 
 
-class Encoded(list):
-    """A list whose elements are each one record's JSON already: written as they are."""
+class Encoded:
+    """Records each one's JSON already, as UTF-8 bytes: written as they are. ``lines`` yields
+    them (once), ``count`` says how many (a store reads them from its spill as it writes)."""
+
+    __slots__ = ("count", "lines")
+
+    def __init__(self, lines: Iterable[bytes], count: int):
+        self.lines, self.count = lines, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.lines)
 
 
 def dumps_by_line(data: Mapping[str, Any], *, record: Callable[[Any], str] = dumps_one) -> str:
@@ -40,9 +52,10 @@ def dumps_by_line(data: Mapping[str, Any], *, record: Callable[[Any], str] = dum
 
 def pieces_by_line(
     data: Mapping[str, Any], *, record: Callable[[Any], str] = dumps_one
-) -> Iterator[str]:
+) -> Iterator[str | bytes]:
     """The pieces of :func:`dumps_by_line`'s text, in order: a writer that joins a block of
-    them at a time never holds the whole text (nor its bytes)."""
+    them at a time never holds the whole text (nor its bytes). Records given ``Encoded``
+    come as bytes, the rest as text."""
     yield "{\n"
     for n, (key, value) in enumerate(data.items()):
         yield f",\n  {dumps_one(key)}: " if n else f"  {dumps_one(key)}: "
@@ -50,10 +63,20 @@ def pieces_by_line(
         records = isinstance(value, list) and all(isinstance(v, dict) for v in value)
         if value and (encoded or records):
             yield "[\n"
-            for m, v in enumerate(value):
-                yield ",\n    " if m else "    "
-                yield v if encoded else record(v)
+            if encoded:  # bytes: separators as bytes too, each piece encoded once
+                yield from _joined_lines(value)
+            else:
+                for m, v in enumerate(value):
+                    yield ",\n    " if m else "    "
+                    yield record(v)
             yield "\n  ]"  # the last element takes no comma
         else:
-            yield dumps_one(value)
+            yield "[]" if encoded else dumps_one(value)
     yield "\n}\n"
+
+
+def _joined_lines(value: Encoded) -> Iterator[bytes]:
+    between = b",\n    "
+    yield b"    "
+    for m, line in enumerate(value):
+        yield between + line if m else line

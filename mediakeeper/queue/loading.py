@@ -1,0 +1,135 @@
+"""Reading a queue file (or a checkpoint) into what a store holds: its fields, its items in a
+spill (``itemlist.ItemList``) and their keys' index (``keyindex.KeyIndex``).
+
+The file the toolkit writes has one item per line (``files.dump_queue``): it is read a line at
+a time, each item checked with the checks ``files.parse_queue`` makes (``item_problems``, the
+fields' ``structure_problems``, duplicate keys through the index) and its line copied to the
+spill as it is, so the whole parsed JSON is never held (about 2 KB an item of dicts, then
+their lines, at 100,000 items a quarter of a gigabyte at the store's start). Anything else
+(a file laid out another way by hand, one that fails a check, any damage) is read whole by
+``parse_queue``, which accepts it or says exactly what is wrong, as it always did.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from mediakeeper.queue.files import NotJSON, loads, parse_queue
+from mediakeeper.queue.itemlist import ItemList
+from mediakeeper.queue.items import item_problems, structure_problems
+from mediakeeper.queue.keyindex import KeyIndex, key_hash
+
+_ITEMS_OPEN = b'  "items": [\n'
+_ITEMS_EMPTY = (b'  "items": [],\n', b'  "items": []\n')
+_ITEMS_CLOSE = (b"  ]\n", b"  ],\n")
+_JSON_SPACE = b" \t\n\r"
+
+Held = tuple[dict[str, Any], KeyIndex]
+
+
+class _Unusual(Exception):
+    """Not laid out as the toolkit writes the file, or not passing its checks."""
+
+
+def load_queue(path: Path, hint_for: Callable[..., str], directory: Path) -> Held:
+    """The queue at ``path`` as a store holds it, its spill in ``directory``; QueueCorrupt
+    (from ``parse_queue``, worded as ever) when it cannot be used."""
+    with open(path, "rb") as f:
+        try:
+            return _streamed(f, directory)
+        except _Unusual:
+            f.seek(0)  # the same file, even if another has been renamed over it meanwhile
+            text = f.read()
+    return held(parse_queue(text, path, hint_for), directory)
+
+
+def held(data: dict[str, Any], directory: Path | None) -> Held:
+    """``data`` (its items a list of dicts) with its items put in a spill and indexed."""
+    keys = [item["key"] for item in data["items"]]
+    items = ItemList(data["items"], directory)
+    data["items"] = items
+    return data, KeyIndex(items.key_at, keys)
+
+
+def _streamed(f: IO[bytes], directory: Path) -> Held:
+    if f.readline() != b"{\n":
+        raise _Unusual
+    fields: dict[str, Any] = {}
+    items, hashes = None, array("I")
+    comma = True  # the element before ended with a comma (the first needs none)
+    for raw in f:
+        if raw == b"}\n":
+            if comma or items is None or structure_problems(fields):
+                raise _Unusual
+            if f.read().strip(_JSON_SPACE):
+                raise _Unusual
+            fields["items"] = items
+            index = KeyIndex.of_hashes(items.key_at, hashes)
+            if index.duplicates():
+                raise _Unusual  # parse_queue names the key
+            return fields, index
+        if not comma:
+            raise _Unusual
+        comma = raw.endswith(b",\n")
+        if raw == _ITEMS_OPEN or raw in _ITEMS_EMPTY:
+            if items is not None:
+                raise _Unusual
+            items = ItemList((), directory)
+            fields["items"] = []  # in its place among the fields, checked as a list
+            if raw == _ITEMS_OPEN:
+                comma = _read_items(f, items, hashes)
+        else:
+            field = _field(raw)
+            if field.keys() & fields.keys():
+                raise _Unusual
+            fields.update(field)
+    raise _Unusual  # cut short
+
+
+def _read_items(f: IO[bytes], items: ItemList, hashes: array) -> bool:
+    """Copy the item lines up to the list's end into ``items``; whether the end had a comma."""
+    ended: list[bytes] = []
+    items.extend_lines(_item_lines(f, hashes, ended))
+    if not ended:
+        raise _Unusual  # cut short
+    return ended[0] == _ITEMS_CLOSE[1]
+
+
+def _item_lines(f: IO[bytes], hashes: array, ended: list[bytes]) -> Iterator[bytes]:
+    """Each item's line, checked as parse_queue checks it; ``ended`` gets the closing line."""
+    comma = True
+    for raw in f:
+        if raw in _ITEMS_CLOSE:
+            if comma and hashes:
+                raise _Unusual  # a comma after the last item
+            ended.append(raw)
+            return
+        if not comma:
+            raise _Unusual
+        line = raw.rstrip(b"\n").strip(_JSON_SPACE)
+        comma = line.endswith(b",")
+        line = line[:-1] if comma else line
+        item = _decoded(line)
+        if item_problems(item, len(hashes), set()):
+            raise _Unusual
+        hashes.append(key_hash(item["key"]))
+        yield line
+
+
+def _field(raw: bytes) -> dict[str, Any]:
+    """One ``  "key": value,`` line of the file's top level."""
+    line = raw.rstrip(b"\n")
+    found = _decoded(b"{" + (line[:-1] if line.endswith(b",") else line) + b"}")
+    if not isinstance(found, dict) or len(found) != 1 or "items" in found:
+        raise _Unusual  # the items are one a line, never in a field's line
+    return found
+
+
+def _decoded(line: bytes) -> Any:
+    try:
+        return loads(line.decode("utf-8"))  # strictly UTF-8, as parse_queue reads the file
+    except (UnicodeDecodeError, NotJSON):
+        raise _Unusual from None
