@@ -188,7 +188,7 @@ class ClaimsMixin:
 
         def mutate(data):
             changed = []
-            for item in data["items"]:
+            for item in scan(data["items"]):  # one at a time; update() puts those changed back
                 if item["status"] == IN_PROGRESS and is_stale(item.get("claimed_by")):
                     self._give_back(item)
                     changed.append(item)

@@ -20,6 +20,7 @@ from mediakeeper.fs.links import is_folder_link, not_followed
 from mediakeeper.fs.names import is_junk
 from mediakeeper.queue import files as queue_files
 from mediakeeper.queue import fingerprints
+from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import (
     COMPLETED,
     ERROR,
@@ -195,9 +196,11 @@ def refresh_queue(
         on_disk = dict(result.survey.found)
         result.links[:] = folder_links(root)
         changed = []
-        known = set()
-        for item in data["items"]:
-            known.add(item["key"])
+        unseen = dict(on_disk)  # what is left of it once the queue's items are passed: new
+        # Read one at a time, not kept (the store's items are in its spill): every item it
+        # changes is returned, and the store puts it in place.
+        for item in scan(data["items"]):
+            unseen.pop(item["key"], None)
             present = item["key"] in on_disk
             touched = bool(item.get("missing")) == present  # vanished, or back on disk
             if touched:
@@ -207,10 +210,9 @@ def refresh_queue(
                 touched |= _files_changed(store.dir, item, on_disk[item["key"]], tree, result)
             if touched:
                 changed.append(item)
-        for key, path in on_disk.items():
-            if key not in known:
-                changed.append(new_item(key, key, str(path)))
-                result.added.append(key)
+        for key, path in unseen.items():
+            changed.append(new_item(key, key, str(path)))
+            result.added.append(key)
         return changed
 
     store.update(mutate, fold=True)

@@ -350,7 +350,9 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
 
     def update(self, mutate: Callable[[dict[str, Any]], list[dict[str, Any]]], *, fold=False):
         """Run ``mutate(data)`` under the lock; it changes items in place and returns them.
-        A returned item with a new key is added to the queue."""
+        A returned item with a new key is added to the queue. An item read with
+        ``itemlist.scan`` (which keeps none of them decoded) is a copy: returned, it takes
+        its item's place."""
         with self.locked() as data:
             changed = mutate(data)
             self._derived_reset()  # mutate may change any item, returned or not
