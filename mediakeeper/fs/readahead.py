@@ -23,7 +23,7 @@ HEAD = 128 << 10  # tags, headers and the first frames: what a tag read takes fr
 TAIL = 64 << 10  # ID3v1, APEv2, Lyrics3, and an MP4 whose index was written last
 
 
-def hint_ends(folder: Path, suffixes: Collection[str]) -> int:
+def hint_ends(folder: str | Path, suffixes: Collection[str]) -> int:
     """Hint the first HEAD and last TAIL bytes of every file below ``folder`` whose suffix
     (lower case, with its dot) is one of ``suffixes``; links are not followed. The count of
     files hinted."""

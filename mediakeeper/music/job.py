@@ -96,8 +96,10 @@ class MusicJob:
         return Preview(item["name"], len(scan.tracks), findings, changes, tuple(scan.tracks))
 
     def ahead(self, item: dict[str, Any]) -> None:
-        """The tags of the item's files asked for while a worker finishes the item before."""
-        hint_ends(Path(item["path"]), AUDIO_EXTENSIONS)
+        """The tags of the item's files asked for while a worker finishes the item before.
+        (Its path as text: in the batch's main process, a ``Path`` of every item would intern
+        each part of each one, and the interpreter's table of interned names never shrinks.)"""
+        hint_ends(item["path"], AUDIO_EXTENSIONS)
 
     def process(self, item: dict[str, Any]) -> ItemResult:
         folder = Path(item["path"])

@@ -64,11 +64,11 @@ class CheckpointsMixin:
         ``check``: as for ``create``."""
         listed = f"`{self.manager_command()} --list-checkpoints` shows the others"
         others = f"the queue was not touched; {listed}"
-        self.dir.mkdir(parents=True, exist_ok=True)  # (the spill is made in it)
         restored = load_queue(checkpoint, lambda by_hand=False: others, self.dir)
         if restored[0].get("kind") != self.kind:
             kind = restored[0].get("kind")
             raise QueueCorrupt(f"{checkpoint} is a {kind!r} queue, not {self.kind}")
+        self.dir.mkdir(parents=True, exist_ok=True)
         with self._lock:
             check()
             return self._replace_with(*restored)

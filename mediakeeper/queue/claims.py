@@ -80,14 +80,16 @@ class ClaimsMixin:
             # from the start each time cost 4.7 ms a claim at 100,000 items.)
             first = self._claim_from.get(statuses, 0) if keys is None else 0
             frontier = first  # every item before it: not eligible, or claimed just now
-            for position in range(first, len(items)):
+            # Looked at one at a time (scan keeps none decoded); only those claimed are taken
+            # live, to be changed in place.
+            for position, seen in enumerate(scan(items, first), first):
                 if len(claimed) == count:
                     break
-                item = items[position]
-                if not is_eligible(item, statuses, keys) or item["key"] in skip:
-                    if frontier == position and item["key"] not in skip:
+                if not is_eligible(seen, statuses, keys) or seen["key"] in skip:
+                    if frontier == position and seen["key"] not in skip:
                         frontier += 1
                     continue
+                item = items[position]
                 was = item["status"]
                 self._set_status(item, IN_PROGRESS)
                 item["claimed_by"] = make_claim(session, now, was)

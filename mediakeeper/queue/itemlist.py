@@ -156,10 +156,10 @@ class ItemList(MutableSequence[dict[str, Any]]):
         item = self._live.get(at)
         return item["key"] if item is not None else json.loads(self._line(at))["key"]
 
-    def scan(self) -> Iterator[dict[str, Any]]:
-        """Every item, in order, for reading only: those not live are decoded for the moment
-        and not kept (going through all of them keeps no more than one, and a block)."""
-        for at in range(len(self._at)):
+    def scan(self, start: int = 0) -> Iterator[dict[str, Any]]:
+        """Every item from ``start``, in order, for reading only: those not live are decoded
+        for the moment and not kept (going through all of them keeps one, and a block)."""
+        for at in range(start, len(self._at)):
             item = self._live.get(at)
             yield json.loads(self._line(at)) if item is None else item
 
@@ -202,14 +202,16 @@ class ItemList(MutableSequence[dict[str, Any]]):
     def settle(self) -> None:
         """Encode every live item again, append those that changed, and let the dicts go.
         A spill the disk refuses raises with every item still live (and held in memory)."""
-        changed: list[tuple[int, bytes]] = []
+        places: list[int] = []
+        lines: list[bytes] = []  # (two lists, not pairs: no tuple an item, even for a moment)
         for at, item in self._live.items():
             line = encode_text(dumps_one(item))
             if line != self._raw.get(at):
-                changed.append((at, line))
-        if changed:
-            start = self._spill.append(b"".join(line for _, line in changed))
-            for at, line in changed:
+                places.append(at)
+                lines.append(line)
+        if lines:
+            start = self._spill.append(b"".join(lines))
+            for at, line in zip(places, lines, strict=True):
                 self._held += len(line) - self._size[at]
                 self._at[at], self._size[at] = start, len(line)
                 start += len(line)
@@ -251,6 +253,9 @@ def _lines_of(spill: Spill, starts: array, sizes: array) -> Iterator[bytes]:
         yield block[offset : offset + size]
 
 
-def scan(items: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
-    """``items`` to read through without changing any: an ItemList's decoded one at a time."""
-    return items.scan() if isinstance(items, ItemList) else items
+def scan(items: Sequence[dict[str, Any]], start: int = 0) -> Iterable[dict[str, Any]]:
+    """``items`` from ``start`` to read through without changing any: an ItemList's decoded
+    one at a time."""
+    if isinstance(items, ItemList):
+        return items.scan(start)
+    return items[start:] if start else items
