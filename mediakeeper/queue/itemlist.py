@@ -27,10 +27,19 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.fs.atomic import encode_text
-from mediakeeper.text.jsonfmt import Encoded, dumps_one
+from mediakeeper.text.jsonfmt import RECORD_END, RECORD_INDENT, Encoded, dumps_one
 
 BLOCK = 65536  # bytes read from the spill at a time
 COMPACT_FLOOR = 1 << 20  # dead bytes below which the spill is never rewritten
+# Each line is held as the queue file has it (``jsonfmt``'s layout): the items a fold writes
+# from one stretch of the spill are copied as they are, not framed one by one.
+_HEAD, _END = RECORD_INDENT.encode(), RECORD_END.encode()
+
+
+def framed(line: bytes) -> bytes:
+    """An item's JSON line as the spill holds it (and as the queue file has every item but
+    its last)."""
+    return _HEAD + line + _END
 
 
 class Spill:
@@ -111,7 +120,8 @@ class ItemList(MutableSequence[dict[str, Any]]):
     # ---- what a loader adds ------------------------------------------------------------
 
     def extend_lines(self, lines: Iterable[bytes]) -> None:
-        """Add items as their JSON lines (checked by the caller), a block written at a time."""
+        """Add items as their ``framed`` JSON lines (checked by the caller), a block written
+        at a time."""
         block: list[bytes] = []
         start, held = self._spill.size, 0
         for line in lines:
@@ -129,13 +139,13 @@ class ItemList(MutableSequence[dict[str, Any]]):
     # ---- reading -----------------------------------------------------------------------
 
     def _line(self, at: int) -> bytes:
-        """Item ``at``'s line from the spill, through the block last read."""
+        """Item ``at``'s JSON line from the spill, through the block last read."""
         start, size = self._at[at], self._size[at]
         offset = start - self._block_at
         if offset < 0 or offset + size > len(self._block):
             self._block, self._block_at = self._spill.read(start, max(BLOCK, size)), start
             offset = 0
-        return self._block[offset : offset + size]
+        return self._block[offset + len(_HEAD) : offset + size - len(_END)]
 
     def __len__(self) -> int:
         return len(self._at)
@@ -210,6 +220,7 @@ class ItemList(MutableSequence[dict[str, Any]]):
                 places.append(at)
                 lines.append(line)
         if lines:
+            lines = [framed(line) for line in lines]
             start = self._spill.append(b"".join(lines))
             for at, line in zip(places, lines, strict=True):
                 self._held += len(line) - self._size[at]
@@ -229,14 +240,29 @@ class ItemList(MutableSequence[dict[str, Any]]):
         self._block, self._block_at = b"", 0
 
     def _settled_lines(self) -> Iterator[bytes]:
-        """Every item's line, in order, from the spill as it is now."""
+        """Every item's framed line, in order, from the spill as it is now."""
         return _lines_of(self._spill, self._at, self._size)
 
+    def _stretches(self) -> Iterator[bytes]:
+        """Every item's framed line, in order, the last one's end cut: each stretch of items
+        that lie one after the other in the spill read at once (up to about a block)."""
+        spill, starts, sizes = self._spill, self._at, self._size
+        first = end = -1
+        for start, size in zip(starts, sizes, strict=True):
+            if start == end and end - first < BLOCK:
+                end += size
+                continue
+            if end >= 0:
+                yield spill.read(first, end - first)
+            first, end = start, start + size
+        if end >= 0:
+            yield spill.read(first, end - first - len(_END))  # the last item takes no comma
+
     def encoded(self) -> Encoded:
-        """Each item's JSON line, in order, settled first (what a fold writes), read from
-        the spill a block at a time as it is written."""
+        """The items as the queue file lists them, settled first (what a fold writes), read
+        from the spill a stretch at a time as it is written."""
         self.settle()
-        return Encoded(self._settled_lines(), len(self))
+        return Encoded(self._stretches(), len(self))
 
     def decoded(self) -> list[dict[str, Any]]:
         """Every item as a dict, the live ones as they are (what is handed out whole, by a

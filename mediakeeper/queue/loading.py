@@ -18,14 +18,17 @@ from pathlib import Path
 from typing import IO, Any
 
 from mediakeeper.queue.files import NotJSON, loads, parse_queue
-from mediakeeper.queue.itemlist import ItemList
+from mediakeeper.queue.itemlist import ItemList, framed
 from mediakeeper.queue.items import item_problems, structure_problems
 from mediakeeper.queue.keyindex import KeyIndex, key_hash
+from mediakeeper.text.jsonfmt import RECORD_INDENT
 
 _ITEMS_OPEN = b'  "items": [\n'
 _ITEMS_EMPTY = (b'  "items": [],\n', b'  "items": []\n')
 _ITEMS_CLOSE = (b"  ]\n", b"  ],\n")
 _JSON_SPACE = b" \t\n\r"
+_FRAMING = len(framed(b""))
+_INDENT = RECORD_INDENT.encode()
 
 Held = tuple[dict[str, Any], KeyIndex]
 
@@ -116,7 +119,9 @@ def _item_lines(f: IO[bytes], hashes: array, ended: list[bytes]) -> Iterator[byt
         if item_problems(item, len(hashes), set()):
             raise _Unusual
         hashes.append(key_hash(item["key"]))
-        yield line
+        # The file's own line where it is framed as the spill holds it (all but the last).
+        as_held = len(raw) == len(line) + _FRAMING and raw.startswith(_INDENT)
+        yield raw if as_held and raw.endswith(b",\n") else framed(line)
 
 
 def _field(raw: bytes) -> dict[str, Any]:

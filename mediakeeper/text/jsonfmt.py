@@ -16,20 +16,26 @@ from typing import Any
 dumps_one: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False).encode
 
 
+RECORD_INDENT = "    "  # before each record of a top-level list
+RECORD_END = ",\n"  # after each but the last
+
+
 class Encoded:
-    """Records each one's JSON already, as UTF-8 bytes: written as they are. ``lines`` yields
-    them (once), ``count`` says how many (a store reads them from its spill as it writes)."""
+    """A top-level list's records written already, as UTF-8 bytes in the layout below, each
+    ``RECORD_INDENT`` + its JSON + ``RECORD_END`` but the last, which ends bare: ``chunks``
+    yields them (once), in pieces of any size; ``count`` says how many records (a store
+    copies them from its spill as it writes)."""
 
-    __slots__ = ("count", "lines")
+    __slots__ = ("chunks", "count")
 
-    def __init__(self, lines: Iterable[bytes], count: int):
-        self.lines, self.count = lines, count
+    def __init__(self, chunks: Iterable[bytes], count: int):
+        self.chunks, self.count = chunks, count
 
     def __len__(self) -> int:
         return self.count
 
     def __iter__(self) -> Iterator[bytes]:
-        return iter(self.lines)
+        return iter(self.chunks)
 
 
 def dumps_by_line(data: Mapping[str, Any], *, record: Callable[[Any], str] = dumps_one) -> str:
@@ -63,20 +69,14 @@ def pieces_by_line(
         records = isinstance(value, list) and all(isinstance(v, dict) for v in value)
         if value and (encoded or records):
             yield "[\n"
-            if encoded:  # bytes: separators as bytes too, each piece encoded once
-                yield from _joined_lines(value)
+            if encoded:
+                yield from value
             else:
                 for m, v in enumerate(value):
-                    yield ",\n    " if m else "    "
+                    yield f"{RECORD_END}{RECORD_INDENT}" if m else RECORD_INDENT
                     yield record(v)
             yield "\n  ]"  # the last element takes no comma
         else:
             yield "[]" if encoded else dumps_one(value)
     yield "\n}\n"
 
-
-def _joined_lines(value: Encoded) -> Iterator[bytes]:
-    between = b",\n    "
-    yield b"    "
-    for m, line in enumerate(value):
-        yield between + line if m else line

@@ -20,7 +20,7 @@ import pytest
 from mediakeeper.core.errors import QueueCorrupt
 from mediakeeper.queue import itemlist
 from mediakeeper.queue.files import dump_queue, parse_queue
-from mediakeeper.queue.itemlist import ItemList
+from mediakeeper.queue.itemlist import ItemList, framed
 from mediakeeper.queue.items import new_item, new_queue
 from mediakeeper.queue.keyindex import KeyIndex, KeySet, key_hash
 from mediakeeper.queue.loading import load_queue
@@ -78,7 +78,7 @@ def test_only_the_items_that_changed_are_written_again_when_settled(tmp_path):
     items[3]["status"] = "skipped"
     items.settle()
     line = json.dumps(items[3], ensure_ascii=False).encode()
-    assert items._spill.size == size + len(line)  # that one item, appended
+    assert items._spill.size == size + len(framed(line))  # that one item, appended
     assert items[3]["status"] == "skipped" and items[4]["status"] == "pending"
 
 
