@@ -217,3 +217,21 @@ def test_a_kill_at_any_instant_leaves_the_queue_whole_and_no_spill(tmp_path, chi
     assert all(items[key]["status"] == "completed" for key in recorded)
     assert all(items[key]["track_count"] == 3 for key in recorded)
     assert len(items) == 60
+
+
+def _reads() -> int:
+    """Read calls this process made so far (the kernel's count: pread included)."""
+    with open("/proc/self/io") as f:
+        return int(next(line for line in f if line.startswith("syscr")).split()[1])
+
+
+def test_a_claim_that_walks_the_queue_reads_it_a_block_at_a_time(tmp_path):
+    n = 10_000
+    _queue_file(tmp_path / "status" / "music", n)
+    store = QueueStore(tmp_path / "status" / "music", "music", clock=lambda: NOW)
+    store.fold()  # loaded: the spill holds every item
+    before = _reads()
+    last = store.claim_next(SESSION, keys={f"Artist {n - 1:06d}"})  # past every other item
+    reads = _reads() - before
+    assert last["key"] == f"Artist {n - 1:06d}"
+    assert reads < n / 50, f"{reads} reads for a walk over {n} items"
