@@ -34,6 +34,13 @@ COMPACT_FLOOR = 1 << 20  # dead bytes below which the spill is never rewritten
 # Each line is held as the queue file has it (``jsonfmt``'s layout): the items a fold writes
 # from one stretch of the spill are copied as they are, not framed one by one.
 _HEAD, _END = RECORD_INDENT.encode(), RECORD_END.encode()
+_DECODE = json.JSONDecoder().decode
+
+
+def _decoded(line: bytes) -> Any:
+    """An item from its line: decoded as text first, 5 µs against 8 for ``json.loads`` of
+    the bytes, which guesses their encoding (the lines are UTF-8: written so, or checked)."""
+    return _DECODE(line.decode())
 
 
 def framed(line: bytes) -> bytes:
@@ -157,21 +164,21 @@ class ItemList(MutableSequence[dict[str, Any]]):
         item = self._live.get(at)
         if item is None:
             raw = self._line(at)
-            item = self._live[at] = json.loads(raw)
+            item = self._live[at] = _decoded(raw)
             self._raw[at] = raw
         return item
 
     def key_at(self, at: int) -> str:
         """Item ``at``'s key, read without making it live (what the key index confirms)."""
         item = self._live.get(at)
-        return item["key"] if item is not None else json.loads(self._line(at))["key"]
+        return item["key"] if item is not None else _decoded(self._line(at))["key"]
 
     def scan(self, start: int = 0) -> Iterator[dict[str, Any]]:
         """Every item from ``start``, in order, for reading only: those not live are decoded
         for the moment and not kept (going through all of them keeps one, and a block)."""
         for at in range(start, len(self._at)):
             item = self._live.get(at)
-            yield json.loads(self._line(at)) if item is None else item
+            yield _decoded(self._line(at)) if item is None else item
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return (self[n] for n in range(len(self._at)))

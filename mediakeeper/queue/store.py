@@ -42,7 +42,7 @@ from mediakeeper.queue.files import file_signature, journal_entry, parse_queue, 
 from mediakeeper.queue.itemlist import ItemList
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, iso
 from mediakeeper.queue.keyindex import KeyIndex
-from mediakeeper.queue.loading import held, load_queue
+from mediakeeper.queue.loading import load_queue
 from mediakeeper.text.jsonfmt import dumps_one
 from mediakeeper.text.wording import queue_name
 
@@ -183,9 +183,10 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
         except FileNotFoundError:
             raise QueueMissing(f"no {queue_name(self.kind)} at {self.path}") from None
         if signature != self._signature:
-            if whole:
-                parsed = parse_queue(self.path.read_bytes(), self.path, self.recovery_hint)
-                self._data, self._index = held(parsed, None)  # live, never spilled
+            if whole:  # as before the spill: every item live, never spilled, a dict's index
+                self._data = parse_queue(self.path.read_bytes(), self.path, self.recovery_hint)
+                self._index = {item["key"]: n for n, item in enumerate(self._data["items"])}
+                self._data["items"] = ItemList(self._data["items"])
             else:
                 self._data, self._index = load_queue(self.path, self.recovery_hint, self.dir)
             self._signature = signature
