@@ -96,9 +96,8 @@ class MusicJob:
         return Preview(item["name"], len(scan.tracks), findings, changes, tuple(scan.tracks))
 
     def ahead(self, item: dict[str, Any]) -> None:
-        """The tags of the item's files asked for while a worker finishes the item before.
-        (Its path as text: in the batch's main process, a ``Path`` of every item would intern
-        each part of each one, and the interpreter's table of interned names never shrinks.)"""
+        """The tags of the item's files asked for while a worker finishes the item before (by
+        its path as text: a ``Path`` interns its parts, in a table that never shrinks)."""
         hint_ends(item["path"], AUDIO_EXTENSIONS)
 
     def process(self, item: dict[str, Any]) -> ItemResult:
