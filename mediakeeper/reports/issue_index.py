@@ -10,13 +10,16 @@ of the index and of the dashboard opens one.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mediakeeper.fs.reports import INDEX, write_missing_page, write_report
-from mediakeeper.queue.items import COMPLETED
-from mediakeeper.reports.attention import attention, report_path
+from mediakeeper.fs.spill import SortedRows
 from mediakeeper.reports.records import OUTPUT_DIRS, Records, gather
+from mediakeeper.reports.tally import Moment, attention, counted
 from mediakeeper.reports.weekly import CONTEXT
+from mediakeeper.reports.weeks import Week
 from mediakeeper.text.render import render
 
 
@@ -24,24 +27,24 @@ def index_path(home: Path, kind: str) -> Path:
     return Path(home) / "issues" / kind / INDEX
 
 
-def write_issue_indexes(home: Path, records: Records | None = None) -> list[Path]:
+def write_issue_indexes(home: Path, records: Records | None = None, counts=None) -> list[Path]:
     """Write the index of every kind's issue reports under ``home``; the paths written.
-    ``records``: the home as read already (a batch reads it once for the index and the week)."""
+    ``records`` and ``counts`` (``tally.Counted``, with the reports listed): the home as read
+    and counted already (a batch reads it once for the index and the week)."""
     home = Path(home)
     records = gather(home, changes_too=False) if records is None else records
+    if counts is None or any(found.reports is None for found in counts.queues):
+        now = datetime.now(UTC)
+        counts = counted(records, Moment(Week.of(now), now, True), listing=True)
     written = []
-    for queue, needs in zip(records.queues, attention(records), strict=True):
+    for queue, found, needs in zip(
+        records.queues, counts.queues, attention(records, tallies=counts.queues), strict=True
+    ):
         if queue.kind not in OUTPUT_DIRS or queue.problem:
             continue
-        asking = {i.report for i in needs.items}
-        others = sorted(
-            (str(item.get("name") or item.get("key")), report_path(queue.kind, item))
-            for item in queue.items
-            if item.get("status") == COMPLETED
-        )
-        for _, path in others:
+        others = Others(found.reports, {i.report for i in needs.items})
+        for _, path in found.reports:
             write_missing_page(home / path)
-        others = [(name, path) for name, path in others if path not in asking]
         text = render(
             "issues_index.md.j2",
             a=needs,
@@ -55,3 +58,18 @@ def write_issue_indexes(home: Path, records: Records | None = None) -> list[Path
         write_report(target, text)
         written.append(target)
     return written
+
+
+class Others:
+    """Every completed item's (name, report) but those that need a person, sorted: read from
+    the tally's rows (held a run at a time) each time the page lists them."""
+
+    def __init__(self, rows: SortedRows, asking: set[str]):
+        self._rows, self._asking = rows, asking
+        self._count = sum(1 for _ in self)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return ((name, path) for name, path in self._rows if path not in self._asking)
