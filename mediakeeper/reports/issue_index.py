@@ -2,7 +2,10 @@
 written at the end of every batch (and after ``decide`` and ``undo``), beside the reports it
 lists. What needs a person first (the items with an error-level finding or a queue error, then
 those with warnings, each with its open codes and a link to its report), then every other
-report. Derived data, rebuilt whole each time, written atomically.
+report, sorted by name, PAGE_ROWS to a page: ``index.md`` lists the first, ``index-2.md`` the
+next, and so on, each page linking every other (so neither a page's Markdown nor its web page
+is ever the size of the library). Derived data, rebuilt whole each time, each page written
+atomically; pages left from a longer list are removed.
 A report written by an older version, which has no page yet, gets its page here, so every link
 of the index and of the dashboard opens one.
 """
@@ -10,17 +13,23 @@ of the index and of the dashboard opens one.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
-from mediakeeper.fs.reports import INDEX, write_missing_page, write_report
+from mediakeeper.fs.reports import INDEX, page_path, write_missing_page, write_report
 from mediakeeper.fs.spill import SortedRows
+from mediakeeper.reports.attention import KindAttention
 from mediakeeper.reports.records import OUTPUT_DIRS, Records, gather
 from mediakeeper.reports.tally import Moment, attention, counted
 from mediakeeper.reports.weekly import CONTEXT
 from mediakeeper.reports.weeks import Week
 from mediakeeper.text.render import render
+
+PAGE_ROWS = 1000  # the other reports an index page lists; the rest on the next pages
+_PAGE = re.compile(r"index-(\d+)\.md")
 
 
 def index_path(home: Path, kind: str) -> Path:
@@ -45,19 +54,44 @@ def write_issue_indexes(home: Path, records: Records | None = None, counts=None)
         others = Others(found.reports, {i.report for i in needs.items})
         for _, path in found.reports:
             write_missing_page(home / path)
+        written += _write_pages(home / "issues" / queue.kind, needs, others)
+    return written
+
+
+def _write_pages(folder: Path, needs: KindAttention, others: Others) -> list[Path]:
+    """The index's pages: the first with what needs a person and the first PAGE_ROWS other
+    reports, each next one the next PAGE_ROWS (each page's text and web page bounded, at
+    any size of the library); pages left from a longer list removed."""
+    pages = max(1, -(-len(others) // PAGE_ROWS))
+    rows, written = iter(others), []
+    for page in range(1, pages + 1):
         text = render(
             "issues_index.md.j2",
             a=needs,
-            others=others,
+            others=list(islice(rows, PAGE_ROWS)),
+            page=page,
+            pages=pages,
+            first=(page - 1) * PAGE_ROWS + 1,
+            total=len(others),
+            page_name=page_name,
             # Not Path(path).name: pathlib (3.11) interns every part of every path it parses,
             # and the interpreter's table of interned names grew with the index's rows.
             link=posixpath.basename,
             **CONTEXT,
         )
-        target = index_path(home, queue.kind)
-        write_report(target, text)
-        written.append(target)
+        write_report(folder / page_name(page), text)
+        written.append(folder / page_name(page))
+    for stale in folder.glob("index-*.md"):
+        number = _PAGE.fullmatch(stale.name)
+        if number and int(number[1]) > pages:
+            stale.unlink(missing_ok=True)  # never a Markdown page without its web page
+            page_path(stale).unlink(missing_ok=True)
     return written
+
+
+def page_name(page: int) -> str:
+    """``index.md``, ``index-2.md``, ...: never an item's report (a slug ends in 8 hex digits)."""
+    return INDEX if page == 1 else f"index-{page}.md"
 
 
 class Others:
