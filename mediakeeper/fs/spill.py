@@ -4,8 +4,11 @@ completed item's name) is made from, so its size is not the process's.
 Rows are added in any order and held until a run of ``run`` of them is complete; the run is
 then sorted and appended to one unnamed temporary file (gone when closed, or when the process
 ends however it ends). Reading merges the runs (``heapq.merge``), each read a block at a time
-from its place in the file: what is held is a block of each run (16 KB a thousand rows: 440 KB
-for 27,000 artists). A row is a tuple of strings and integers, compared as tuples.
+from its place in the file, so what is held is a block of each run. So that the runs stay
+few, FAN_IN runs of one size are merged into one run (appended; the file's dead space goes
+with it) as soon as they are there, as a count carries in base FAN_IN: never more than
+FAN_IN - 1 runs of a size, about 40 runs at 27,000 artists, 60 at a million. A row is a tuple
+of strings and integers, compared as tuples.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
+from itertools import islice
 from typing import IO
 
 from mediakeeper.fs.atomic import write_all
 
-RUN = 1024  # rows held before they are sorted and written out
-_BLOCK = 16384  # bytes read at a time from a run
+RUN = 256  # rows held before they are sorted and written out
+_BLOCK = 4096  # bytes read at a time from a run
+FAN_IN = 16  # runs of one size merged into one
 
 
 class SortedRows:
@@ -31,7 +36,8 @@ class SortedRows:
         self._run = run
         self._held: list[tuple] = []
         self._file: IO[bytes] | None = None
-        self._runs: list[tuple[int, int]] = []  # where each run starts and ends in the file
+        # Where each run starts and ends in the file, and how many merges made it.
+        self._runs: list[tuple[int, int, int]] = []
         self._count = 0
 
     def add(self, row: tuple) -> None:
@@ -44,12 +50,26 @@ class SortedRows:
         self._held.sort()
         if self._file is None:
             self._file = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115 (read back later)
-        # ASCII JSON: any name (a lone surrogate from a file name too) reads back the same.
-        run = b"".join(json.dumps(row).encode() + b"\n" for row in self._held)
-        start = self._runs[-1][1] if self._runs else 0
-        write_all(self._file.fileno(), run)
-        self._runs.append((start, start + len(run)))
+        self._append(iter(self._held), 0)
         self._held = []
+        while len(self._runs) >= FAN_IN and self._runs[-FAN_IN][2] == self._runs[-1][2]:
+            merged, level = self._runs[-FAN_IN:], self._runs[-1][2] + 1
+            self._append(heapq.merge(*(self._read(run) for run in merged)), level)
+            del self._runs[-FAN_IN - 1 : -1]
+
+    def _append(self, rows: Iterator[tuple], level: int) -> None:
+        """``rows`` (sorted) written at the file's end as a run, a block at a time."""
+        fd = self._file.fileno()
+        start = end = self._runs[-1][1] if self._runs else 0
+        # ASCII JSON: any name (a lone surrogate from a file name too) reads back the same.
+        lines = (json.dumps(row).encode() + b"\n" for row in rows)
+        while block := b"".join(islice(lines, 64)):
+            write_all(fd, block)
+            end += len(block)
+        self._runs.append((start, end, level))
+
+    def _read(self, run: tuple[int, int, int]) -> Iterator[tuple]:
+        return _rows(self._file.fileno(), run[0], run[1])
 
     def __len__(self) -> int:
         return self._count
@@ -59,8 +79,7 @@ class SortedRows:
 
     def __iter__(self) -> Iterator[tuple]:
         self._held.sort()
-        fd = self._file.fileno() if self._file else -1
-        return heapq.merge(*(_rows(fd, *run) for run in self._runs), iter(self._held))
+        return heapq.merge(*(self._read(run) for run in self._runs), iter(self._held))
 
     def close(self) -> None:
         if self._file is not None:

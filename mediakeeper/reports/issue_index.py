@@ -12,6 +12,7 @@ of the index and of the dashboard opens one.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from mediakeeper.reports.weekly import CONTEXT
 from mediakeeper.reports.weeks import Week
 from mediakeeper.text.render import render
 
-PAGE_ROWS = 1000  # the other reports an index page lists; the rest on the next pages
+PAGE_ROWS = 500  # the other reports an index page lists; the rest on the next pages
 _PAGE = re.compile(r"index-(\d+)\.md")
 
 
@@ -53,7 +54,7 @@ def write_issue_indexes(home: Path, records: Records | None = None, counts=None)
             continue
         others = Others(found.reports, {i.report for i in needs.items})
         for _, path in found.reports:
-            write_missing_page(home / path)
+            write_missing_page(os.path.join(home, path))
         written += _write_pages(home / "issues" / queue.kind, needs, others)
     return written
 

@@ -33,7 +33,7 @@ from mediakeeper.batch.session_log import RUNNING, SessionRecord
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.decisions import DECIDING, severity_of
-from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.atomic import atomic_write_bytes, encode_text
 from mediakeeper.fs.spill import SortedRows
 from mediakeeper.reports import records as rec
 from mediakeeper.reports.attention import KindAttention, severity_rank
@@ -69,7 +69,7 @@ from mediakeeper.reports.weeks import (
     weeks_from,
 )
 from mediakeeper.system.interrupts import critical
-from mediakeeper.text.render import render
+from mediakeeper.text.render import render, render_pieces
 from mediakeeper.text.wording import format_size
 
 REPORTS_DIR = ("status", "reports")
@@ -448,14 +448,16 @@ def report_paths(home: Path, week: Week) -> tuple[Path, Path]:
 
 
 def _write(home: Path, report: WeeklyReport) -> tuple[Path, Path]:
-    """The .md and the .html are one report in two forms: both are rendered first, then
-    replaced together, each atomically, and a signal (Ctrl+C) waits for the pair, so a
-    reader never finds this week's .md beside last run's .html."""
+    """The .md and the .html are one report in two forms: each is written as it is rendered
+    (a week's list of names is never whole in memory) and replaced atomically, and a signal
+    (Ctrl+C) waits for the pair, so a reader never finds this week's .md beside last run's
+    .html."""
     md_path, html_path = report_paths(home, report.week)
-    markdown, html = render_markdown(report), render_html(report)
-    with critical(exit_waits=True):  # two renames: a moment
-        atomic_write_text(md_path, markdown)
-        atomic_write_text(html_path, html)
+    with critical(exit_waits=True):  # two pages rendered and renamed: a moment
+        for path, template in ((md_path, "weekly_progress.md.j2"),
+                               (html_path, "weekly_progress.html.j2")):  # fmt: skip
+            pieces = render_pieces(template, r=report, **CONTEXT)
+            atomic_write_bytes(path, map(encode_text, pieces))
     return md_path, html_path
 
 

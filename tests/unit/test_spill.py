@@ -15,7 +15,8 @@ def _rows(n: int) -> list[tuple]:
 
 
 def test_rows_come_back_sorted_across_many_runs_and_few():
-    for n, run in ((0, 4), (3, 4), (4, 4), (1000, 7), (1000, 5000)):
+    # 5,000 rows in runs of 3: runs merged into runs of 48 rows, those into runs of 768.
+    for n, run in ((0, 4), (3, 4), (4, 4), (1000, 7), (1000, 5000), (5000, 3)):
         rows = _rows(n)
         with SortedRows(run) as spilled:
             for row in rows:
