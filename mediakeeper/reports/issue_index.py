@@ -82,11 +82,12 @@ def _write_pages(folder: Path, needs: KindAttention, others: Others) -> list[Pat
         )
         write_report(folder / page_name(page), text)
         written.append(folder / page_name(page))
-    for stale in folder.glob("index-*.md"):
-        number = _PAGE.fullmatch(stale.name)
-        if number and int(number[1]) > pages:
-            stale.unlink(missing_ok=True)  # never a Markdown page without its web page
-            page_path(stale).unlink(missing_ok=True)
+    # The folder read an entry at a time (it holds every report: glob listed them all).
+    with os.scandir(folder) as entries:
+        stale = [e.name for e in entries if (n := _PAGE.fullmatch(e.name)) and int(n[1]) > pages]
+    for name in stale:
+        (folder / name).unlink(missing_ok=True)  # never a Markdown page without its web page
+        page_path(folder / name).unlink(missing_ok=True)
     return written
 
 

@@ -17,7 +17,7 @@ that is now): an item completed after it counts in none of the week's figures.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -110,6 +110,31 @@ class QueueTally:
         self.done.close()
         if self.reports is not None:
             self.reports.close()
+
+
+class Names:
+    """The week's completed names, in the order they were completed: read from the tally's
+    rows (held a run at a time) each time a page lists them."""
+
+    def __init__(self, rows: SortedRows):
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __bool__(self) -> bool:
+        return bool(self._rows)
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for *_, name in self._rows)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Names | tuple | list) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a tuple of the same names
+
+    def __repr__(self) -> str:
+        return f"Names({len(self)} names)"
 
 
 def tally(

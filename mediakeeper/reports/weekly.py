@@ -22,7 +22,7 @@ lookups and cache hits count in the week it ended. Errors and skipped items are 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
@@ -34,7 +34,6 @@ from mediakeeper.core import kinds
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.decisions import DECIDING, severity_of
 from mediakeeper.fs.atomic import atomic_write_bytes, encode_text
-from mediakeeper.fs.spill import SortedRows
 from mediakeeper.reports import records as rec
 from mediakeeper.reports.attention import KindAttention, severity_rank
 from mediakeeper.reports.chart import MAX_WEEKS, Chart, build_chart
@@ -50,6 +49,7 @@ from mediakeeper.reports.pace import (
 )
 from mediakeeper.reports.tally import (
     Moment,
+    Names,
     QueueTally,
     attention,
     combined_pace,
@@ -310,31 +310,6 @@ def _queue_week(queue: rec.QueueRecord, found: QueueTally, moment: Moment) -> Qu
         made=found.made_week.made() if making and found.made_week else None,
         made_in_all=found.made_all.made() if making and found.made_all else None,
     )
-
-
-class Names:
-    """The week's completed names, in the order they were completed: read from the tally's
-    rows (held a run at a time) each time a page lists them."""
-
-    def __init__(self, rows: SortedRows):
-        self._rows = rows
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def __bool__(self) -> bool:
-        return bool(self._rows)
-
-    def __iter__(self) -> Iterator[str]:
-        return (name for *_, name in self._rows)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Names | tuple | list) and tuple(self) == tuple(other)
-
-    __hash__ = None  # type: ignore[assignment]  # equal to a tuple of the same names
-
-    def __repr__(self) -> str:
-        return f"Names({len(self)} names)"
 
 
 def session_end(session: SessionRecord, now: datetime) -> datetime:
