@@ -195,7 +195,7 @@ def _item_lines(f: IO[bytes], newer: dict[str, bytes]) -> Iterator[Line]:
     """The item lines up to the list's end, each checked as the store checks it (so decoded,
     and given with its item), those the journal changed since in their newer state (taken
     out of ``newer``, not decoded yet)."""
-    seen: set[str] = set()
+    seen = _Keys()
     for raw in f:
         if raw in _ITEMS_CLOSE:
             return
@@ -210,6 +210,53 @@ def _item_lines(f: IO[bytes], newer: dict[str, bytes]) -> Iterator[Line]:
         changed = newer.pop(item["key"], None)
         yield (line, item) if changed is None else (changed, None)
     raise _Unusual
+
+
+class _Keys:
+    """The keys met so far, for the store's check that none is met twice, held as their
+    64-bit hashes in an open-addressed table at most half full (16-32 bytes an item; the set
+    of the keys themselves was about 110, the most a read held per item). Two keys with one
+    hash (once in 2^64 pairs) read as a duplicate: the queue is then read by ``peek``,
+    which tells whether it is one."""
+
+    __slots__ = ("_count", "_slots")
+
+    def __init__(self) -> None:
+        self._slots, self._count = memoryview(bytearray(8 * 1024)).cast("Q"), 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __contains__(self, key: object) -> bool:
+        slots, mark = self._slots, _mark(key)
+        at = mark % len(slots)
+        while slots[at]:
+            if slots[at] == mark:
+                return True
+            at = (at + 1) % len(slots)
+        return False
+
+    def add(self, key: object) -> None:
+        if 2 * (self._count + 1) > len(self._slots):
+            old = self._slots
+            self._slots = memoryview(bytearray(16 * len(old))).cast("Q")
+            for mark in old:
+                if mark:
+                    self._put(mark)
+        self._put(_mark(key))
+        self._count += 1
+
+    def _put(self, mark: int) -> None:
+        slots = self._slots
+        at = mark % len(slots)
+        while slots[at] and slots[at] != mark:
+            at = (at + 1) % len(slots)
+        slots[at] = mark
+
+
+def _mark(key: object) -> int:
+    """A key's hash as a slot's value: never 0, which marks an empty slot."""
+    return (hash(key) & 0xFFFF_FFFF_FFFF_FFFF) or 1
 
 
 def _added(newer: dict[str, bytes]) -> Iterator[Line]:
