@@ -30,7 +30,8 @@ FAN_IN = 16  # runs of one size merged into one
 
 
 class SortedRows:
-    """Rows added in any order, read back sorted (as often as wanted), held a run at a time."""
+    """Rows added in any order, read back sorted (as often as wanted), held a run at a time.
+    Its file goes with it (``close``, or when it is collected)."""
 
     def __init__(self, run: int = RUN):
         self._run = run

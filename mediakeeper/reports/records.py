@@ -6,8 +6,9 @@ without taking the lock), every ``status/<kind>/sessions.jsonl`` and the moments
 changes journaled under ``status/<kind>/changes/`` (a reset of the queue leaves those alone).
 Each completed item's findings, counted by code, travel in its queue details
 (``finding_counts``); only an item recorded before they did has its
-``outputs/.../<slug>.json`` read instead; the same for ``copied`` (made without
-re-encoding), in a kind that counts it (``Kind.makes.copies``: audiobooks).
+``outputs/.../<slug>.json`` read instead (``read_output``, when ``reports/tally.py`` counts
+it); the same for ``copied`` (made without re-encoding), in a kind that counts it
+(``Kind.makes.copies``: audiobooks).
 A queue that does not parse becomes a record with a ``problem``; it never stops a report.
 """
 

@@ -105,12 +105,6 @@ class QueueTally:
     # (name, report path) of every completed item, for the issue index (None: not asked for).
     reports: SortedRows | None = None
 
-    def close(self) -> None:
-        """Lets the spilled rows' files go (else when the tally is collected)."""
-        self.done.close()
-        if self.reports is not None:
-            self.reports.close()
-
 
 class Names:
     """The week's completed names, in the order they were completed: read from the tally's
@@ -287,7 +281,11 @@ def completions(tallies: Iterable[QueueTally]) -> Counter[date]:
     return by_week
 
 
-def attention(records: rec.Records, queues=None, tallies=None) -> tuple[KindAttention, ...]:
+def attention(
+    records: rec.Records,
+    queues: Iterable[rec.QueueRecord] | None = None,
+    tallies: Sequence[QueueTally] | None = None,
+) -> tuple[KindAttention, ...]:
     """Per queue (those given, else every one), what needs a person; ``tallies``: theirs, in
     the same order (else counted now)."""
     queues = records.queues if queues is None else tuple(queues)

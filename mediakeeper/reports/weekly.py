@@ -48,6 +48,7 @@ from mediakeeper.reports.pace import (
     percent,
 )
 from mediakeeper.reports.tally import (
+    Counted,
     Moment,
     Names,
     QueueTally,
@@ -246,7 +247,12 @@ def check_week(week: Week, now: datetime) -> None:
 
 
 def weekly_figures(
-    records: rec.Records, week: Week, now: datetime, *, home: str = "", counts=None
+    records: rec.Records,
+    week: Week,
+    now: datetime,
+    *,
+    home: str = "",
+    counts: Counted | None = None,
 ) -> WeeklyReport:
     """The figures of ``week`` as they stand at ``now`` (a past week: at its end). ``home``:
     the data home its commands name. ``counts``: the records counted for that moment
