@@ -299,9 +299,10 @@ def finish(
     # Imported here, not with the command: the reports bring jinja2, the tag tables and
     # every mutagen format (a third of a batch's imports), which a media batch then
     # imported before its first item.
+    from mediakeeper.reports.closing import read_closing
     from mediakeeper.reports.issue_index import write_issue_indexes
     from mediakeeper.reports.records import indexes_on_disk
-    from mediakeeper.reports.weekly import Week, week_records, write_weekly_report
+    from mediakeeper.reports.weekly import write_weekly_report
 
     kind, noun = record.name, record.noun
     if not report.noted and not report.interrupted:
@@ -314,16 +315,17 @@ def finish(
     say(render_summary(report, noun, offline=not online, lookups=lookups))
     exit_code, awaiting = report.exit_code, report.awaiting
     click.echo(f"session log: {session.log_path}")
-    # The home read once for both reports (each read every queue and tallied every item).
+    # The home read once for both reports, each queue's items counted as they are read, each
+    # decoded once (they read every queue again and again), none of them held.
     now = datetime.now(UTC)
-    records = week_records(settings.home, Week.of(now))
-    write_issue_indexes(settings.home, records)
+    records, counts = read_closing(settings.home, now)
+    write_issue_indexes(settings.home, records, counts)
     click.echo(f"issue reports: {settings.home / 'issues' / kind} (index.md lists them)")
     if awaiting:
         click.echo(f"decide them: {tool_command('decide', settings.home)}")
     records = replace(records, indexes=indexes_on_disk(settings.home, records.queues))
     # every run updates this week's
-    weekly_md, _html = write_weekly_report(settings.home, now=now, records=records)
+    weekly_md, _html = write_weekly_report(settings.home, now=now, records=records, counts=counts)
     click.echo(f"weekly report: {weekly_md} (and .html)")
     # Python's last garbage collection as it exits walks every object the batch made (50-80
     # ms after 930 artists) to free memory the exit frees anyway. Every file is written and

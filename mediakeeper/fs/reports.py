@@ -39,12 +39,15 @@ def _page(path: Path, markdown: str) -> str:
     return report_page(markdown, source=path.name, index=index)
 
 
-def write_missing_page(path: Path) -> bool:
+def write_missing_page(path: Path | str) -> bool:
     """The page of a report written before reports had pages (a data home of an older
     version), made from its Markdown; True if one was written."""
-    path = Path(path)
-    if page_path(path).exists():
+    # Looked for by name: a Path made for each of a library's reports (pathlib, 3.11, interns
+    # every part it parses) grew the interpreter's table of interned names with the library.
+    name = os.fspath(path)
+    if os.path.exists(page_of(name)) or not os.path.exists(name):
         return False
+    path = Path(name)
     try:
         markdown = path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:

@@ -24,7 +24,7 @@ import json
 import os
 import stat
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,14 +96,43 @@ def read_journals(status_kind_dir: Path) -> Journals:
 def journal_stamps(status_kind_dir: Path) -> Iterator[str]:
     """When each journaled change was made (its entry's ``at``), in the journals' order: read
     a line at a time, so a report counting the changes holds none of them (the journals grow
-    with every change ever made)."""
-    for entry in _each_line(status_kind_dir):
-        if isinstance(entry, JournalEntry):
-            yield entry.at
+    with every change ever made). A line as the toolkit wrote it (its checksum matches its
+    bytes) has its stamp cut out of it without decoding the entry; any other is read whole."""
+    for entry in _each_line(status_kind_dir, _stamp):
+        if isinstance(entry, JournalEntry | str):
+            yield entry if isinstance(entry, str) else entry.at
 
 
-def _each_line(status_kind_dir: Path) -> Iterator[JournalEntry | JournalProblem]:
-    """Each journal's entries and passed-over lines, a line at a time."""
+_CHECK_TAIL = len(b', "check": "00000000"}')
+_AT = b', "at": "'
+_STAMP = frozenset(b"0123456789-:.+TZ ")
+
+
+def _stamp(body: bytes) -> str | None:
+    """The stamp of a line exactly as ``checked_line`` writes it, its checksum matching: the
+    CRC-32 of the entry's own encoding, which is the line but its check. No key or value of
+    an entry holds an unescaped quote, so the entry's ``"at": "`` is found only as its own.
+    None: the line is to be read whole."""
+    head, tail = body[:-_CHECK_TAIL], body[-_CHECK_TAIL:]
+    if not tail.startswith(b', "check": "') or not head.startswith(b"{"):
+        return None
+    try:
+        check = int(tail[12:20], 16)
+    except ValueError:
+        return None
+    if zlib.crc32(head + b"}") != check or head.count(_AT) != 1:
+        return None
+    start = head.index(_AT) + len(_AT)
+    end = head.find(b'"', start)
+    stamp = head[start:end]
+    return stamp.decode("ascii") if end > 0 and _STAMP.issuperset(stamp) else None
+
+
+def _each_line(
+    status_kind_dir: Path, quick: Callable[[bytes], str | None] | None = None
+) -> Iterator[JournalEntry | JournalProblem | str]:
+    """Each journal's entries and passed-over lines, a line at a time; ``quick``: what a line
+    is taken as without decoding it, where it can tell (None: it cannot)."""
     directory = status_kind_dir / CHANGES_DIR
     for path in sorted(directory.glob("*.jsonl")) if directory.is_dir() else ():
         try:
@@ -116,8 +145,8 @@ def _each_line(status_kind_dir: Path) -> Iterator[JournalEntry | JournalProblem]
                 raw = raw.removesuffix(b"\n")
                 if not raw.strip():  # a spare newline (see append_lines), or the end
                     continue
-                entry = _entry(raw)
-                if isinstance(entry, JournalEntry):
+                entry = (quick and quick(raw.rstrip(b"\x00 \t\r"))) or _entry(raw)
+                if isinstance(entry, JournalEntry | str):
                     yield entry
                 else:
                     reason, torn = entry

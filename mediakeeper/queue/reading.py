@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
-from typing import IO, TYPE_CHECKING, Any, overload
+from typing import IO, TYPE_CHECKING, Any, TypeVar, overload
 
 from mediakeeper.core.errors import QueueCorrupt
 from mediakeeper.queue.files import NotJSON, file_signature, journal_entry, loads
@@ -30,6 +30,8 @@ from mediakeeper.text.jsonfmt import dumps_one
 if TYPE_CHECKING:
     from mediakeeper.queue.store import QueueStore
 
+T = TypeVar("T")
+Line = tuple[bytes, dict[str, Any] | None]  # an item's JSON line, and the item where decoded
 _CHUNK = 16384  # the most bytes of items decompressed at a time (from a sixteenth of it)
 TRIES = 20  # as many as peek's: reads, each after a rewrite of the file seen during the last
 _ITEMS_OPEN = b'  "items": [\n'
@@ -108,6 +110,16 @@ class QueueView:
 
 def read_lines(store: QueueStore) -> QueueView:
     """The queue's current state as ``store.peek()`` sees it, its items kept encoded."""
+    fields, items = read_each(store, lambda each: EncodedItems(line for line, _ in each))
+    return QueueView(fields, items)
+
+
+def read_each(store: QueueStore, take: Callable[[Iterator[Line]], T]) -> tuple[dict[str, Any], T]:
+    """The queue's fields but the items (as ``read_lines``), and what ``take`` made of its
+    items, handed to it one at a time as they are read, each as its JSON line and, where the
+    read decoded it already, the item (else None: ``decoded`` gives it). ``take`` may be
+    called more than once (a read during which the file was replaced is done again): only
+    its last call's result counts, so it keeps nothing from one call to the next."""
     for _ in range(TRIES):
         try:
             before = file_signature(store.path)
@@ -115,39 +127,45 @@ def read_lines(store: QueueStore) -> QueueView:
             break  # peek says so
         try:
             with open(store.path, "rb") as f:
-                view = _read(f, store)
+                read = _read(f, store, take)
         except (_Unusual, QueueCorrupt, OSError):
-            view = None  # damage on disk or a write seen half-way: peek tells which
+            read = None  # damage on disk or a write seen half-way: peek tells which
         try:
             if file_signature(store.path) == before:
-                return view or _whole(store)
+                return read or _whole(store, take)
         except FileNotFoundError:
             continue
-    return _whole(store)
+    return _whole(store, take)
 
 
-def _whole(store: QueueStore) -> QueueView:
-    """Read by ``peek`` (which raises what is wrong), then encoded."""
+def decoded(line: Line) -> dict[str, Any]:
+    """The item of one of ``read_each``'s lines, decoded once."""
+    raw, item = line
+    return json.loads(raw) if item is None else item
+
+
+def _whole(store: QueueStore, take: Callable[[Iterator[Line]], T]) -> tuple[dict[str, Any], T]:
+    """Read by ``peek`` (which raises what is wrong)."""
     data = dict(store.peek())
     items = data.pop("items")
-    return QueueView(data, EncodedItems(dumps_one(item).encode() for item in items))
+    return data, take((dumps_one(item).encode(), item) for item in items)
 
 
-def _read(f: IO[bytes], store: QueueStore) -> QueueView:
+def _read(f: IO[bytes], store: QueueStore, take: Callable[[Iterator[Line]], T]):
     if f.readline() != b"{\n":
         raise _Unusual
     fields: dict[str, Any] = {}
-    items = EncodedItems(())
+    items = None
     changed_at = None
     for raw in f:
         if raw == _ITEMS_OPEN or raw in _ITEMS_EMPTY:
             if "generation" not in fields or "items" in fields:
                 raise _Unusual  # which journal lines are the file's could not be told
             newer, changed_at = _journaled(store, fields["generation"])
-            # Compressed as they are read (a list of the lines first was the reports' peak),
-            # then the items the journal added.
+            # Taken as they are read (a list of the lines first was the reports' peak), then
+            # the items the journal added.
             lines = _item_lines(f, newer) if raw == _ITEMS_OPEN else iter(())
-            items = EncodedItems(chain(lines, newer.values()))
+            items = take(chain(lines, _added(newer)))
             fields["items"] = []
         elif raw == b"}\n":
             if "items" not in fields or structure_problems(fields) or f.read().strip():
@@ -155,7 +173,7 @@ def _read(f: IO[bytes], store: QueueStore) -> QueueView:
             del fields["items"]
             if changed_at is not None:
                 fields["updated_at"] = changed_at
-            return QueueView(fields, items)
+            return fields, items
         else:
             fields.update(_field(raw))
     raise _Unusual  # cut short
@@ -173,10 +191,11 @@ def _field(raw: bytes) -> dict[str, Any]:
     return found
 
 
-def _item_lines(f: IO[bytes], newer: dict[str, bytes]) -> Iterator[bytes]:
-    """The item lines up to the list's end, each checked as the store checks it, those the
-    journal changed since in their newer state (taken out of ``newer``)."""
-    seen: set[str] = set()
+def _item_lines(f: IO[bytes], newer: dict[str, bytes]) -> Iterator[Line]:
+    """The item lines up to the list's end, each checked as the store checks it (so decoded,
+    and given with its item), those the journal changed since in their newer state (taken
+    out of ``newer``, not decoded yet)."""
+    seen = _Keys()
     for raw in f:
         if raw in _ITEMS_CLOSE:
             return
@@ -188,8 +207,62 @@ def _item_lines(f: IO[bytes], newer: dict[str, bytes]) -> Iterator[bytes]:
             raise _Unusual from None
         if item_problems(item, len(seen), seen):
             raise _Unusual
-        yield newer.pop(item["key"], line)
+        changed = newer.pop(item["key"], None)
+        yield (line, item) if changed is None else (changed, None)
     raise _Unusual
+
+
+class _Keys:
+    """The keys met so far, for the store's check that none is met twice, held as their
+    64-bit hashes in an open-addressed table at most half full (16-32 bytes an item; the set
+    of the keys themselves was about 110, the most a read held per item). Two keys with one
+    hash (once in 2^64 pairs) read as a duplicate: the queue is then read by ``peek``,
+    which tells whether it is one."""
+
+    __slots__ = ("_count", "_slots")
+
+    def __init__(self) -> None:
+        self._slots, self._count = memoryview(bytearray(8 * 1024)).cast("Q"), 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __contains__(self, key: object) -> bool:
+        slots, mark = self._slots, _mark(key)
+        at = mark % len(slots)
+        while slots[at]:
+            if slots[at] == mark:
+                return True
+            at = (at + 1) % len(slots)
+        return False
+
+    def add(self, key: object) -> None:
+        if 2 * (self._count + 1) > len(self._slots):
+            old = self._slots
+            self._slots = memoryview(bytearray(16 * len(old))).cast("Q")
+            for mark in old:
+                if mark:
+                    self._put(mark)
+        self._put(_mark(key))
+        self._count += 1
+
+    def _put(self, mark: int) -> None:
+        slots = self._slots
+        at = mark % len(slots)
+        while slots[at] and slots[at] != mark:
+            at = (at + 1) % len(slots)
+        slots[at] = mark
+
+
+def _mark(key: object) -> int:
+    """A key's hash as a slot's value: never 0, which marks an empty slot."""
+    return (hash(key) & 0xFFFF_FFFF_FFFF_FFFF) or 1
+
+
+def _added(newer: dict[str, bytes]) -> Iterator[Line]:
+    """What is left of ``newer`` once the file's items took theirs: the items the journal
+    added (looked at only then: the file's items take theirs out as they are read)."""
+    yield from ((line, None) for line in newer.values())
 
 
 def _journaled(store: QueueStore, generation: Any) -> tuple[dict[str, bytes], str | None]:

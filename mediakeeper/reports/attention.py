@@ -11,7 +11,7 @@ issue report under the data home. It is the queues' now, whichever week a report
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +19,8 @@ from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.decisions import item_decisions, open_by_code, severity_of
 from mediakeeper.core.findings import SEVERITIES
 from mediakeeper.fs.reports import INDEX
-from mediakeeper.queue.items import COMPLETED
 from mediakeeper.reports.pace import nouns, one_line
-from mediakeeper.reports.records import OUTPUT_DIRS, Findings, QueueRecord, Records
+from mediakeeper.reports.records import OUTPUT_DIRS, Findings
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
 
@@ -99,36 +98,26 @@ def report_path(kind: str, item: Mapping[str, Any]) -> str:
     return f"issues/{kind}/{slug}.md"
 
 
-def needs_you(queue: QueueRecord, latest: Mapping[tuple[str, str], Findings | None]):
-    """Every item of ``queue`` that needs a person, in no particular order."""
-    reports = queue.kind in OUTPUT_DIRS and bool(kinds.get(queue.kind).report_template)
-    for item in queue.items:
-        status = item.get("status")
-        name = str(item.get("name") or item.get("key"))
-        if status != COMPLETED:
-            continue
-        tallies = latest.get((queue.kind, item.get("key")))
-        codes = open_codes(tallies)
-        why = (item.get("details") or {}).get("unidentified") or ""
-        decisions = item_decisions({"finding_counts": tallies, "unidentified": why})
-        if not decisions:
-            continue
-        level = ERROR_LEVEL if any(c.severity == "error" for c in codes) else WARNING_LEVEL
-        note = one_line(str(why))  # says itself that it is not identified, and what to do
-        report = report_path(queue.kind, item) if reports else ""
-        yield NeedsYou(queue.kind, name, level, codes, note, report, decisions)
+def need_of(kind: str, item: Mapping[str, Any], findings: Findings | None) -> NeedsYou | None:
+    """What the completed ``item`` of ``kind`` asks of a person (``findings``: its own,
+    counted by code), or None."""
+    codes = open_codes(findings)
+    why = (item.get("details") or {}).get("unidentified") or ""
+    decisions = item_decisions({"finding_counts": findings, "unidentified": why})
+    if not decisions:
+        return None
+    name = str(item.get("name") or item.get("key"))
+    level = ERROR_LEVEL if any(c.severity == "error" for c in codes) else WARNING_LEVEL
+    note = one_line(str(why))  # says itself that it is not identified, and what to do
+    reports = kind in OUTPUT_DIRS and bool(kinds.get(kind).report_template)
+    report = report_path(kind, item) if reports else ""
+    return NeedsYou(kind, name, level, codes, note, report, decisions)
 
 
-def attention(records: Records, queues: Iterable[QueueRecord] | None = None):
-    """Per queue (those given, else every one), what needs a person: errors first, then by
-    how many decisions, then by name."""
-    result = []
-    for queue in records.queues if queues is None else queues:
-        items = sorted(
-            needs_you(queue, records.latest),
-            key=lambda i: (i.level, -i.decisions, i.name.casefold(), i.name),
-        )
-        noun, plural = nouns(queue.kind)
-        index = f"issues/{queue.kind}/{INDEX}" if queue.kind in records.indexes else ""
-        result.append(KindAttention(queue.kind, noun, plural, tuple(items), index))
-    return tuple(result)
+def kind_attention(kind: str, needs: Iterable[NeedsYou], indexes: Collection[str]):
+    """What needs a person in one queue: errors first, then by how many decisions, then by
+    name. ``indexes``: the kinds whose issue index is on disk."""
+    items = sorted(needs, key=lambda i: (i.level, -i.decisions, i.name.casefold(), i.name))
+    noun, plural = nouns(kind)
+    index = f"issues/{kind}/{INDEX}" if kind in indexes else ""
+    return KindAttention(kind, noun, plural, tuple(items), index)

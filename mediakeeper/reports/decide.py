@@ -32,9 +32,10 @@ from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import COMPLETED, finding_counts
 from mediakeeper.queue.manager import choose_named, record_files_again
 from mediakeeper.queue.store import QueueStore
-from mediakeeper.reports.attention import NeedsYou, attention
+from mediakeeper.reports.attention import NeedsYou
 from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.reports.records import gather, read_output
+from mediakeeper.reports.tally import attention
 from mediakeeper.tags.table import LOGICAL_TAGS
 from mediakeeper.text.fold import fold
 from mediakeeper.text.jsonfmt import dumps_by_line

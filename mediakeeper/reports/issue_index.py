@@ -2,56 +2,110 @@
 written at the end of every batch (and after ``decide`` and ``undo``), beside the reports it
 lists. What needs a person first (the items with an error-level finding or a queue error, then
 those with warnings, each with its open codes and a link to its report), then every other
-report. Derived data, rebuilt whole each time, written atomically.
+report, sorted by name, PAGE_ROWS to a page: ``index.md`` lists the first, ``index-2.md`` the
+next, and so on, each page linking every other (so neither a page's Markdown nor its web page
+is ever the size of the library). Derived data, rebuilt whole each time, each page written
+atomically; pages left from a longer list are removed.
 A report written by an older version, which has no page yet, gets its page here, so every link
 of the index and of the dashboard opens one.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
-from mediakeeper.fs.reports import INDEX, write_missing_page, write_report
-from mediakeeper.queue.items import COMPLETED
-from mediakeeper.reports.attention import attention, report_path
+from mediakeeper.fs.reports import INDEX, page_path, write_missing_page, write_report
+from mediakeeper.fs.spill import SortedRows
+from mediakeeper.reports.attention import KindAttention
 from mediakeeper.reports.records import OUTPUT_DIRS, Records, gather
+from mediakeeper.reports.tally import Moment, attention, counted
 from mediakeeper.reports.weekly import CONTEXT
+from mediakeeper.reports.weeks import Week
 from mediakeeper.text.render import render
+
+PAGE_ROWS = 500  # the other reports an index page lists; the rest on the next pages
+_PAGE = re.compile(r"index-(\d+)\.md")
 
 
 def index_path(home: Path, kind: str) -> Path:
     return Path(home) / "issues" / kind / INDEX
 
 
-def write_issue_indexes(home: Path, records: Records | None = None) -> list[Path]:
+def write_issue_indexes(home: Path, records: Records | None = None, counts=None) -> list[Path]:
     """Write the index of every kind's issue reports under ``home``; the paths written.
-    ``records``: the home as read already (a batch reads it once for the index and the week)."""
+    ``records`` and ``counts`` (``tally.Counted``, with the reports listed): the home as read
+    and counted already (a batch reads it once for the index and the week)."""
     home = Path(home)
     records = gather(home, changes_too=False) if records is None else records
+    if counts is None or any(found.reports is None for found in counts.queues):
+        now = datetime.now(UTC)
+        counts = counted(records, Moment(Week.of(now), now, True), listing=True)
     written = []
-    for queue, needs in zip(records.queues, attention(records), strict=True):
+    for queue, found, needs in zip(
+        records.queues, counts.queues, attention(records, tallies=counts.queues), strict=True
+    ):
         if queue.kind not in OUTPUT_DIRS or queue.problem:
             continue
-        asking = {i.report for i in needs.items}
-        others = sorted(
-            (str(item.get("name") or item.get("key")), report_path(queue.kind, item))
-            for item in queue.items
-            if item.get("status") == COMPLETED
-        )
-        for _, path in others:
-            write_missing_page(home / path)
-        others = [(name, path) for name, path in others if path not in asking]
+        others = Others(found.reports, {i.report for i in needs.items})
+        for _, path in found.reports:
+            write_missing_page(os.path.join(home, path))
+        written += _write_pages(home / "issues" / queue.kind, needs, others)
+    return written
+
+
+def _write_pages(folder: Path, needs: KindAttention, others: Others) -> list[Path]:
+    """The index's pages: the first with what needs a person and the first PAGE_ROWS other
+    reports, each next one the next PAGE_ROWS (each page's text and web page bounded, at
+    any size of the library); pages left from a longer list removed."""
+    pages = max(1, -(-len(others) // PAGE_ROWS))
+    rows, written = iter(others), []
+    for page in range(1, pages + 1):
         text = render(
             "issues_index.md.j2",
             a=needs,
-            others=others,
+            others=list(islice(rows, PAGE_ROWS)),
+            page=page,
+            pages=pages,
+            first=(page - 1) * PAGE_ROWS + 1,
+            total=len(others),
+            page_name=page_name,
             # Not Path(path).name: pathlib (3.11) interns every part of every path it parses,
             # and the interpreter's table of interned names grew with the index's rows.
             link=posixpath.basename,
             **CONTEXT,
         )
-        target = index_path(home, queue.kind)
-        write_report(target, text)
-        written.append(target)
+        write_report(folder / page_name(page), text)
+        written.append(folder / page_name(page))
+    # The folder read an entry at a time (it holds every report: glob listed them all).
+    with os.scandir(folder) as entries:
+        stale = [e.name for e in entries if (n := _PAGE.fullmatch(e.name)) and int(n[1]) > pages]
+    for name in stale:
+        (folder / name).unlink(missing_ok=True)  # never a Markdown page without its web page
+        page_path(folder / name).unlink(missing_ok=True)
     return written
+
+
+def page_name(page: int) -> str:
+    """``index.md``, ``index-2.md``, ...: never an item's report (a slug ends in 8 hex digits)."""
+    return INDEX if page == 1 else f"index-{page}.md"
+
+
+class Others:
+    """Every completed item's (name, report) but those that need a person, sorted: read from
+    the tally's rows (held a run at a time) each time the page lists them."""
+
+    def __init__(self, rows: SortedRows, asking: set[str]):
+        self._rows, self._asking = rows, asking
+        self._count = sum(1 for _ in self)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return ((name, path) for name, path in self._rows if path not in self._asking)

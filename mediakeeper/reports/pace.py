@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.decisions import status_word
-from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED, STATUSES, stages_in_progress
+from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED
 from mediakeeper.reports.records import QueueRecord
 from mediakeeper.reports.weeks import Week, parse_time
 from mediakeeper.text.wording import plural_of
@@ -118,31 +118,6 @@ def nouns(kind: str) -> tuple[str, str]:
     return noun, plural_of(noun)
 
 
-def completion_times(items: Iterable[Mapping[str, Any]]) -> tuple[list[datetime], int]:
-    """When each completed item was completed, sorted; and how many carry no usable time."""
-    times, undated = [], 0
-    for item in items:
-        if item.get("status") != COMPLETED:
-            continue
-        moment = parse_time(item.get("completed_at"))
-        if moment is None:
-            undated += 1
-        else:
-            times.append(moment)
-    return sorted(times), undated
-
-
-def completed_by(items: Iterable[Mapping[str, Any]], as_of: datetime,
-                 current: bool) -> Iterator[Mapping[str, Any]]:  # fmt: skip
-    """The items completed by ``as_of``; when it is now (``current``), those with no usable
-    time too (a past week can't place them). What a queue's progress counts as completed."""
-    for item in items:
-        if item.get("status") == COMPLETED:
-            moment = parse_time(item.get("completed_at"))
-            if (moment <= as_of) if moment else current:
-                yield item
-
-
 def count_in(times: Sequence[datetime], week: Week, as_of: datetime | None = None) -> int:
     """How many of the sorted ``times`` fall in ``week`` (and not after ``as_of``)."""
     end = bisect_left(times, week.end)
@@ -160,9 +135,21 @@ def pace_for(
 ) -> Pace:
     """``times``: sorted completion times; ``since``: when the queue was created (None: the
     window's start)."""
+    return pace_from(lambda w: count_in(times, w, as_of), remaining, week, as_of, since)
+
+
+def pace_from(
+    completions: Callable[[Week], int],
+    remaining: int,
+    week: Week,
+    as_of: datetime,
+    since: datetime | None = None,
+) -> Pace:
+    """``pace_for`` from ``completions(week)``: how many items were completed in a week, up to
+    ``as_of``."""
     window = [week.shift(n - PACE_WEEKS + 1) for n in range(PACE_WEEKS)]
     start = max(window[0].start, since) if since else window[0].start
-    per_week_counts = tuple((w, count_in(times, w, as_of)) for w in window)
+    per_week_counts = tuple((w, completions(w)) for w in window)
     completed = sum(count for _, count in per_week_counts)
     days = max(MIN_PACE_DAYS, (as_of - start).total_seconds() / 86400)
     per_week = completed * 7 / days
@@ -180,41 +167,6 @@ def pace_for(
     return Pace(per_week_counts, completed, days, max(0, remaining), per_week, projected, state)
 
 
-def queue_progress(queue: QueueRecord, week: Week, as_of: datetime, current: bool) -> QueueProgress:
-    """Progress as of ``as_of``; ``current`` says the moment is now, so completed items with no
-    recorded time count too (a past week can't place them)."""
-    noun, plural = nouns(queue.kind)
-    times, _ = completion_times(queue.items)
-    completed = sum(1 for _ in completed_by(queue.items, as_of, current))
-    total = len(queue.items)
-    statuses = {status: 0 for status in STATUSES}
-    for item in queue.items:
-        statuses[item.get("status", "?")] = statuses.get(item.get("status", "?"), 0) + 1
-    skipped = statuses.get(SKIPPED, 0) if current else 0
-    remaining = total - min(total, completed + skipped)
-    pace = pace_for(times, remaining, week, as_of, queue.created_at)
-    if total == 0:
-        pace = Pace(pace.weeks, 0, pace.days, 0, 0.0, None, "empty")
-    return QueueProgress(
-        queue.kind, noun, plural, total, completed, statuses, pace, queue.created_at,
-        queue.problem, skipped, stages_in_progress(queue.items),
-    )  # fmt: skip
-
-
-def combined_pace(
-    queues: Sequence[QueueRecord], progress: Sequence[QueueProgress], week: Week, as_of: datetime
-) -> Pace:
-    """The pace of every queue together (items of all kinds counted alike)."""
-    times = sorted(t for queue in queues for t in completion_times(queue.items)[0])
-    total = sum(p.total for p in progress)
-    created = [q.created_at for q in queues if q.created_at]
-    since = min(created) if created and len(created) == len(queues) else None
-    pace = pace_for(times, sum(p.remaining for p in progress), week, as_of, since)
-    if total == 0:
-        pace = Pace(pace.weeks, 0, pace.days, 0, 0.0, None, "empty")
-    return pace
-
-
 def unidentified(queue: QueueRecord) -> int:
     """Its completed items that are not identified (offline, no match)."""
     return sum(
@@ -228,30 +180,35 @@ def outstanding(queue: QueueRecord) -> list[Outstanding]:
     """The queue's failed items, then its skipped ones, each with its latest message. A
     completed item not identified (offline, no match) is none of them: it is a decision,
     listed with its findings and what looks it up (``attention``), counted apart here."""
-    found = []
-    for item in queue.items:
-        status = item.get("status")
-        if status not in (ERROR, SKIPPED):
-            continue
-        history = item.get("error_history") or []
-        last = history[-1] if history and isinstance(history[-1], dict) else {}
-        message = item.get("last_error") or last.get("message") or ""
-        if not message and status == SKIPPED:
-            message = "skipped by hand"
-        found.append(
-            Outstanding(
-                kind=queue.kind,
-                name=str(item.get("name") or item.get("key")),
-                status=status,
-                message=one_line(str(message)),
-                stage=str(last.get("stage") or ""),
-                attempts=int(item.get("attempts") or 0),
-                at=parse_time(last.get("at")),
-            )
-        )
-    order = {ERROR: 0, SKIPPED: 1}
-    found.sort(key=lambda o: (order.get(o.status, 2), o.name.casefold(), o.name))
+    found = [o for o in (outstanding_of(queue.kind, item) for item in queue.items) if o]
+    found.sort(key=outstanding_key)
     return found
+
+
+def outstanding_of(kind: str, item: Mapping[str, Any]) -> Outstanding | None:
+    """The item as an outstanding one, if it failed or was skipped."""
+    status = item.get("status")
+    if status not in (ERROR, SKIPPED):
+        return None
+    history = item.get("error_history") or []
+    last = history[-1] if history and isinstance(history[-1], dict) else {}
+    message = item.get("last_error") or last.get("message") or ""
+    if not message and status == SKIPPED:
+        message = "skipped by hand"
+    return Outstanding(
+        kind=kind,
+        name=str(item.get("name") or item.get("key")),
+        status=status,
+        message=one_line(str(message)),
+        stage=str(last.get("stage") or ""),
+        attempts=int(item.get("attempts") or 0),
+        at=parse_time(last.get("at")),
+    )
+
+
+def outstanding_key(o: Outstanding) -> tuple[int, str, str]:
+    """Failed first, then skipped; by name."""
+    return ({ERROR: 0, SKIPPED: 1}.get(o.status, 2), o.name.casefold(), o.name)
 
 
 def one_line(text: str, limit: int = MESSAGE_LENGTH) -> str:

@@ -6,8 +6,9 @@ without taking the lock), every ``status/<kind>/sessions.jsonl`` and the moments
 changes journaled under ``status/<kind>/changes/`` (a reset of the queue leaves those alone).
 Each completed item's findings, counted by code, travel in its queue details
 (``finding_counts``); only an item recorded before they did has its
-``outputs/.../<slug>.json`` read instead; the same for ``copied`` (made without
-re-encoding), in a kind that counts it (``Kind.makes.copies``: audiobooks).
+``outputs/.../<slug>.json`` read instead (``read_output``, when ``reports/tally.py`` counts
+it); the same for ``copied`` (made without re-encoding), in a kind that counts it
+(``Kind.makes.copies``: audiobooks).
 A queue that does not parse becomes a record with a ``problem``; it never stops a report.
 """
 
@@ -18,7 +19,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.kinds import KINDS
 from mediakeeper.fs.reports import INDEX
 from mediakeeper.music.journal import CHANGES_DIR, journal_stamps
-from mediakeeper.queue.items import COMPLETED, finding_counts
+from mediakeeper.queue.items import finding_counts
 from mediakeeper.queue.reading import read_lines
 from mediakeeper.queue.store import QUEUE_FILE, QueueStore
 from mediakeeper.reports.weeks import parse_time
@@ -59,18 +59,11 @@ class Records:
 
     queues: tuple[QueueRecord, ...] = ()
     sessions: tuple[SessionRecord, ...] = ()
-    # (kind, item key) -> its findings; None when the output file is missing or unreadable.
-    # Only items whose kind has outputs and that were completed in the range asked for.
-    findings: dict[tuple[str, str], Findings | None] = field(default_factory=dict)
-    # Every completed item's findings (what is still open now), whatever week it was done in.
-    latest: dict[tuple[str, str], Findings | None] = field(default_factory=dict)
     # kind -> when each journaled change was made, sorted (what resets leave behind).
     changes: dict[str, tuple[datetime, ...]] = field(default_factory=dict)
     # The kinds whose issue reports have their index (issues/<kind>/index.md) on disk.
     indexes: frozenset[str] = frozenset()
-    # (kind, item key) of the completed items whose output document says they were made
-    # without re-encoding ("copied"), of the kinds that count them (Kind.makes.copies).
-    copied: frozenset[tuple[str, str]] = frozenset()
+    home: Path | None = None  # where they were read (an old item's output document is there)
 
     def earliest(self) -> datetime | None:
         """The first moment anything was recorded: a queue created or a session started."""
@@ -104,32 +97,23 @@ def gather(
     findings_between: tuple[datetime, datetime] | None = None,
     changes_too: bool = True,
 ) -> Records:
-    """Read the data home. ``findings_between`` = (start, end): also count by code the
-    findings of the items completed in that range. ``changes_too``: read when each journaled
-    change was made (every journal line: 28,000 take a third of a second)."""
+    """Read the data home. ``changes_too``: read when each journaled change was made (every
+    journal line: 28,000 take a third of a second). ``findings_between`` is not needed any
+    more (the items' findings are counted as their figures are, ``reports/tally.py``)."""
+    del findings_between  # what callers written before still pass
     home = Path(home)
     status_dir = home / "status"
     queues, sessions = [], []
-    findings: dict[tuple[str, str], Findings | None] = {}
-    latest: dict[tuple[str, str], Findings | None] = {}
     changes: dict[str, tuple[datetime, ...]] = {}
-    copied: set[tuple[str, str]] = set()
     for kind in kinds_in(status_dir):
         sessions += load_sessions(status_dir, kind, items=False)
         if changes_too and (status_dir / kind / CHANGES_DIR).is_dir():
             changes[kind] = change_times(status_dir / kind)
         store = QueueStore(status_dir / kind, kind)
-        if not store.exists():
-            continue
-        queue = read_queue(store)
-        queues.append(queue)
-        if kind in OUTPUT_DIRS:
-            _tally_items(home, queue, findings_between, findings, latest, copied)
+        if store.exists():
+            queues.append(read_queue(store))
     sessions.sort(key=lambda s: (s.started_at, s.id))
-    return Records(
-        tuple(queues), tuple(sessions), findings, latest, changes, indexes_on_disk(home, queues),
-        frozenset(copied),
-    )  # fmt: skip
+    return Records(tuple(queues), tuple(sessions), changes, indexes_on_disk(home, queues), home)
 
 
 def indexes_on_disk(home: Path, queues: Sequence[QueueRecord]) -> frozenset[str]:
@@ -137,34 +121,7 @@ def indexes_on_disk(home: Path, queues: Sequence[QueueRecord]) -> frozenset[str]
     return frozenset(q.kind for q in queues if (home / "issues" / q.kind / INDEX).is_file())
 
 
-def _tally_items(
-    home: Path,
-    queue: QueueRecord,
-    between: tuple[datetime, datetime] | None,
-    findings: dict[tuple[str, str], Findings | None],
-    latest: dict[tuple[str, str], Findings | None],
-    copied: set[tuple[str, str]],
-) -> None:
-    """Each completed item's findings into ``latest`` (and ``findings`` when it was completed
-    ``between``), and whether it was copied. Items with the same findings share one dict:
-    most of a library's items have one of a few, and one each made the reports grow."""
-    shared: dict[tuple[tuple[str, tuple[int, int]], ...], Findings] = {}
-    for item in queue.items:
-        if item.get("status") != COMPLETED:
-            continue
-        at = (queue.kind, item["key"])
-        # Counted from the queue's details: no output file opened (but for old items,
-        # whose document is read once, when first needed).
-        document = _once(partial(read_output, home, queue.kind, item))
-        found = read_findings(item, document)
-        latest[at] = found if found is None else shared.setdefault(tuple(found.items()), found)
-        if between is not None and _completed_between(item, *between):
-            findings[at] = latest[at]
-        if queue.kind in COPIES and was_copied(item, document):
-            copied.add(at)
-
-
-def _once(read: Callable[[], dict | None]) -> Callable[[], dict | None]:
+def once(read: Callable[[], dict | None]) -> Callable[[], dict | None]:
     """``read``, called at most once. (functools.cache made a cycle: each item's lingered
     until a garbage collection.)"""
     held: list[dict | None] = []
@@ -193,13 +150,6 @@ def read_queue(store: QueueStore) -> QueueRecord:
     except OSError as err:
         return QueueRecord(store.kind, None, (), problem=f"{store.path}: {err.strerror or err}")
     return QueueRecord(store.kind, parse_time(view.fields.get("created_at")), view.items)
-
-
-def _completed_between(item: dict[str, Any], start: datetime, end: datetime) -> bool:
-    if item.get("status") != COMPLETED:
-        return False
-    moment = parse_time(item.get("completed_at"))
-    return moment is not None and start <= moment < end
 
 
 def read_findings(item: dict[str, Any], document: Callable[[], dict | None]) -> Findings | None:

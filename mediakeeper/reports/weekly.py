@@ -22,11 +22,10 @@ lookups and cache hits count in the week it ended. Errors and skipped items are 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -34,26 +33,30 @@ from mediakeeper.batch.session_log import RUNNING, SessionRecord
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.decisions import DECIDING, severity_of
-from mediakeeper.fs.atomic import atomic_write_text
-from mediakeeper.queue.items import COMPLETED
+from mediakeeper.fs.atomic import atomic_write_bytes, encode_text
 from mediakeeper.reports import records as rec
-from mediakeeper.reports.attention import KindAttention, attention, severity_rank
+from mediakeeper.reports.attention import KindAttention, severity_rank
 from mediakeeper.reports.chart import MAX_WEEKS, Chart, build_chart
-from mediakeeper.reports.made import Made, made
+from mediakeeper.reports.made import Made
 from mediakeeper.reports.pace import (
     PACE_WEEKS,
     Outstanding,
     Pace,
     QueueProgress,
-    combined_pace,
-    completed_by,
-    completion_times,
-    count_in,
     format_day,
     nouns,
-    outstanding,
     percent,
-    queue_progress,
+)
+from mediakeeper.reports.tally import (
+    Counted,
+    Moment,
+    Names,
+    QueueTally,
+    attention,
+    combined_pace,
+    completions,
+    counted,
+    progress_of,
 )
 from mediakeeper.reports.weeks import (
     FIRST_WEEK,
@@ -63,12 +66,11 @@ from mediakeeper.reports.weeks import (
     format_duration,
     format_moment,
     overlap_seconds,
-    parse_time,
     to_utc,
     weeks_from,
 )
 from mediakeeper.system.interrupts import critical
-from mediakeeper.text.render import render
+from mediakeeper.text.render import render, render_pieces
 from mediakeeper.text.wording import format_size
 
 REPORTS_DIR = ("status", "reports")
@@ -245,18 +247,31 @@ def check_week(week: Week, now: datetime) -> None:
 
 
 def weekly_figures(
-    records: rec.Records, week: Week, now: datetime, *, home: str = ""
+    records: rec.Records,
+    week: Week,
+    now: datetime,
+    *,
+    home: str = "",
+    counts: Counted | None = None,
 ) -> WeeklyReport:
     """The figures of ``week`` as they stand at ``now`` (a past week: at its end). ``home``:
-    the data home its commands name."""
+    the data home its commands name. ``counts``: the records counted for that moment
+    (``tally.Counted``) when the caller has them; else they are counted here."""
     now = to_utc(now)
     check_week(week, now)
     as_of = min(now, week.end)
-    current = as_of == now
+    moment = Moment(week, as_of, as_of == now)
+    if counts is None or counts.moment != moment:
+        counts = counted(records, moment)
     # A past week shows the queues that existed by its end.
-    existing = [q for q in records.queues if current or not q.created_at or q.created_at < week.end]
-    later = tuple(q for q in records.queues if q not in existing)
-    queues = tuple(_queue_week(records, q, week, as_of, current) for q in existing)
+    shown = [
+        n for n, q in enumerate(records.queues)
+        if moment.current or not q.created_at or q.created_at < week.end
+    ]  # fmt: skip
+    existing = [records.queues[n] for n in shown]
+    tallies = [counts.queues[n] for n in shown]
+    later = tuple(q for n, q in enumerate(records.queues) if n not in shown)
+    queues = tuple(_queue_week(q, t, moment) for q, t in zip(existing, tallies, strict=True))
     progress = [q.progress for q in queues]
     sessions = tuple(_session_lines(records.sessions, week, as_of))
     ended_here = [s for s in records.sessions if s.ended_at and week.contains(s.ended_at)]
@@ -271,76 +286,36 @@ def weekly_figures(
         cache_hits=sum(_count(s.summary.get("cache_hits")) for s in ended_here),
         total=sum(p.total for p in progress),
         completed=sum(p.completed for p in progress),
-        pace=combined_pace(existing, progress, week, as_of),
-        chart=progress_chart(records, existing, week, as_of),
+        pace=combined_pace(existing, tallies, progress, moment),
+        chart=progress_chart(records, existing, tallies, moment),
         home=home,
-        attention=attention(records, existing),
+        attention=attention(records, existing, tallies),
         changes=sum(
-            count_in(times, week, as_of)
-            for kind, times in records.changes.items()
-            if any(q.kind == kind for q in existing)
+            n for kind, n in counts.changes.items() if any(q.kind == kind for q in existing)
         ),
         later=later,
     )
 
 
-def _queue_week(
-    records: rec.Records, queue: rec.QueueRecord, week: Week, as_of: datetime, current: bool
-) -> QueueWeek:
-    # What the week's items are listed and counted by, not the items: a queue's items are
-    # decoded afresh at each reading (EncodedItems), and a week may hold all of them.
-    done = [
-        (moment, str(item.get("name") or item.get("key")), item.get("key"),
-         _count(item.get("track_count")))
-        for item, moment in _done_in(queue, week, as_of)
-    ]  # fmt: skip
-    done.sort(key=lambda entry: (entry[0], entry[1].casefold(), entry[1]))
-    found: Counter[str] = Counter()
-    resolved: Counter[str] = Counter()
-    without_output = 0
-    has_outputs = queue.kind in rec.OUTPUT_DIRS
-    for _, _, key, _ in done:
-        at = (queue.kind, key)
-        # The week's own when gathered for it (a report of a past week), else as they stand.
-        findings = records.findings[at] if at in records.findings else records.latest.get(at)
-        if findings is None:
-            without_output += has_outputs
-            continue
-        for code, (n, fixed) in findings.items():
-            found[code] += n
-            resolved[code] += fixed
+def _queue_week(queue: rec.QueueRecord, found: QueueTally, moment: Moment) -> QueueWeek:
     # What needs a person first: errors, then warnings, then info; the most found first.
-    by_code = sorted(found, key=lambda code: (severity_rank(code), -found[code], code))
-    waiting = outstanding(queue)
-    made_week = made_in_all = None
-    if kinds.get(queue.kind).makes and not queue.problem:
-        made_week = made(queue.kind, (i for i, _ in _done_in(queue, week, as_of)), records.copied)
-        made_in_all = made(queue.kind, completed_by(queue.items, as_of, current), records.copied)
+    by_code = sorted(found.found, key=lambda code: (severity_rank(code), -found.found[code], code))
+    making = kinds.get(queue.kind).makes and not queue.problem
     return QueueWeek(
-        progress=queue_progress(queue, week, as_of, current),
-        completed=tuple(name for _, name, _, _ in done),
-        tracks=sum(tracks for *_, tracks in done),
+        progress=progress_of(queue, found, moment),
+        completed=Names(found.done),
+        tracks=found.tracks,
         # From the same tallies as the table by code, so the two agree for every kind.
-        issues_found=sum(found.values()),
-        issues_resolved=sum(resolved.values()),
-        by_code=tuple(CodeCount(c, found[c], resolved[c]) for c in by_code),
-        has_outputs=has_outputs,
-        without_output=without_output,
-        outstanding=tuple(waiting[:OUTSTANDING_SHOWN]),
-        outstanding_total=len(waiting),
-        made=made_week,
-        made_in_all=made_in_all,
+        issues_found=sum(found.found.values()),
+        issues_resolved=sum(found.resolved.values()),
+        by_code=tuple(CodeCount(c, found.found[c], found.resolved[c]) for c in by_code),
+        has_outputs=queue.kind in rec.OUTPUT_DIRS,
+        without_output=found.without_output,
+        outstanding=tuple(o for _, o in found.outstanding[:OUTSTANDING_SHOWN]),
+        outstanding_total=found.outstanding_total,
+        made=found.made_week.made() if making and found.made_week else None,
+        made_in_all=found.made_all.made() if making and found.made_all else None,
     )
-
-
-def _done_in(
-    queue: rec.QueueRecord, week: Week, as_of: datetime
-) -> Iterator[tuple[dict[str, Any], datetime]]:
-    """The queue's items completed in ``week`` by ``as_of``, each with that moment."""
-    for item in queue.items:
-        moment = parse_time(item.get("completed_at"))
-        if item.get("status") == COMPLETED and moment and week.contains(moment) and moment <= as_of:
-            yield item, moment
 
 
 def session_end(session: SessionRecord, now: datetime) -> datetime:
@@ -379,17 +354,21 @@ def _session_lines(sessions: Sequence[SessionRecord], week: Week, as_of: datetim
 
 
 def progress_chart(
-    records: rec.Records, queues: Sequence[rec.QueueRecord], week: Week, as_of: datetime
+    records: rec.Records,
+    queues: Sequence[rec.QueueRecord],
+    tallies: Sequence[QueueTally],
+    moment: Moment,
 ) -> Chart:
-    """Every queue's completions per week up to ``week`` (at most MAX_WEEKS bars, at least the
-    pace window), with the running total of all completions before each week's end."""
+    """Every queue's completions per week up to the moment's week (at most MAX_WEEKS bars, at
+    least the pace window), with the running total of all completions before each week's end."""
+    week = moment.week
     first = Week.of(records.earliest() or week.start)
     first = max(min(first, week.shift(1 - PACE_WEEKS)), week.shift(1 - MAX_WEEKS))
     weeks = weeks_from(first, week)
-    times = sorted(t for q in queues for t in completion_times(q.items)[0] if t <= as_of)
-    # times is sorted: counting by bisection keeps --all over years of weeks quick.
-    counts = [count_in(times, w) for w in weeks]
-    totals = [bisect_left(times, w.end) for w in weeks]
+    by_week = completions(tallies)
+    counts = [by_week[w.monday] for w in weeks]
+    before = sum(n for monday, n in by_week.items() if monday < first.monday)
+    totals = list(accumulate(counts, initial=before))[1:]
     plurals = {nouns(q.kind)[1] for q in queues}
     return build_chart(weeks, counts, totals, plurals.pop() if len(plurals) == 1 else "items")
 
@@ -450,14 +429,16 @@ def report_paths(home: Path, week: Week) -> tuple[Path, Path]:
 
 
 def _write(home: Path, report: WeeklyReport) -> tuple[Path, Path]:
-    """The .md and the .html are one report in two forms: both are rendered first, then
-    replaced together, each atomically, and a signal (Ctrl+C) waits for the pair, so a
-    reader never finds this week's .md beside last run's .html."""
+    """The .md and the .html are one report in two forms: each is written as it is rendered
+    (a week's list of names is never whole in memory) and replaced atomically, and a signal
+    (Ctrl+C) waits for the pair, so a reader never finds this week's .md beside last run's
+    .html."""
     md_path, html_path = report_paths(home, report.week)
-    markdown, html = render_markdown(report), render_html(report)
-    with critical(exit_waits=True):  # two renames: a moment
-        atomic_write_text(md_path, markdown)
-        atomic_write_text(html_path, html)
+    with critical(exit_waits=True):  # two pages rendered and renamed: a moment
+        for path, template in ((md_path, "weekly_progress.md.j2"),
+                               (html_path, "weekly_progress.html.j2")):  # fmt: skip
+            pieces = render_pieces(template, r=report, **CONTEXT)
+            atomic_write_bytes(path, map(encode_text, pieces))
     return md_path, html_path
 
 
@@ -467,17 +448,24 @@ def week_records(home: Path, week: Week) -> rec.Records:
 
 
 def write_weekly_report(
-    home: Path, week: date | None = None, now: datetime | None = None, *, records=None
+    home: Path,
+    week: date | None = None,
+    now: datetime | None = None,
+    *,
+    records=None,
+    counts=None,
 ) -> tuple[Path, Path]:
     """Regenerate one week's report (``week``: any day of it; default the week of ``now``).
     Returns the .md and .html paths. The report lives in the data home and is read from
     anywhere, so its commands name that home. ``records``: the week's (``week_records``),
-    when the caller has read them already."""
+    when the caller has read them already, and ``counts`` (``tally.Counted``) when it has
+    counted them for the same moment."""
     now = to_utc(now) if now is not None else datetime.now(UTC)
     target = Week.of(week if week is not None else now)
     check_week(target, now)
     records = week_records(home, target) if records is None else records
-    return _write(Path(home), weekly_figures(records, target, now, home=str(home)))
+    figures = weekly_figures(records, target, now, home=str(home), counts=counts)
+    return _write(Path(home), figures)
 
 
 def write_all_weekly_reports(home: Path, now: datetime | None = None) -> list[tuple[Path, Path]]:

@@ -10,6 +10,7 @@ import os
 import pytest
 
 from mediakeeper.core.errors import QueueCorrupt, QueueMissing
+from mediakeeper.queue import reading
 from mediakeeper.queue.files import dump_queue, queue_chunks
 from mediakeeper.queue.reading import EncodedItems, read_lines
 from mediakeeper.queue.store import QueueStore
@@ -126,3 +127,24 @@ def test_a_fold_writes_a_block_at_a_time_the_file_dump_queue_lays_out(make_store
     assert store.path.read_bytes() == whole
     assert len(list(queue_chunks(data, size=100))) > 5
     assert b"".join(queue_chunks(data, size=100)) == whole
+
+
+def test_a_key_met_twice_is_named_as_peek_names_it_among_thousands(make_store):
+    """The keys met are held as hashes (queue/reading._Keys); a key met again is still a
+    duplicate, after the table has grown many times."""
+    store = make_store(3000)
+    lines = store.path.read_text().split("\n")
+    first = next(n for n, line in enumerate(lines) if '"key": "artist-0000"' in line)
+    lines[first + 2999] = lines[first].rstrip(",")  # the last item made a copy of the first
+    store.path.write_text("\n".join(lines))
+    with pytest.raises(QueueCorrupt) as peeked:
+        fresh(store).peek()
+    with pytest.raises(QueueCorrupt) as read:
+        read_lines(fresh(store))
+    assert str(read.value) == str(peeked.value) and "duplicate key" in str(read.value)
+
+
+def test_keys_whose_hashes_are_alike_are_read_by_peek(make_store, monkeypatch):
+    store = make_store(50)
+    monkeypatch.setattr(reading, "_mark", lambda key: 7)  # every key's hash alike
+    assert as_read(store) == fresh(store).peek()

@@ -1,0 +1,72 @@
+"""The data home read once for the reports every batch writes as it ends (the issue index and
+this week's report), counted as it is read: each queue's items are handed to their tally as
+the file is read (``queue.reading.read_each``), each decoded once, none held; the journaled
+changes are counted, not kept. What the reports hold then is the tallies' counts and the rows
+spilled for the pages' lists (``reports/tally.py``), whatever the library's size.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from mediakeeper.batch.session_log import load_sessions
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.music.journal import CHANGES_DIR, journal_stamps
+from mediakeeper.queue.reading import decoded, read_each
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.reports import records as rec
+from mediakeeper.reports.tally import Counted, Moment, QueueTally, tally
+from mediakeeper.reports.weeks import Week, parse_time, to_utc
+
+
+def read_closing(home: Path, now: datetime) -> tuple[rec.Records, Counted]:
+    """The records of ``home`` (its queues without their items) and their counts for the
+    week of ``now``, as they stand at ``now``, with every completed item's report listed."""
+    home, now = Path(home), to_utc(now)
+    moment = Moment(Week.of(now), now, True)
+    status_dir = home / "status"
+    queues, tallies, sessions, changes = [], [], [], {}
+    for kind in rec.kinds_in(status_dir):
+        sessions += load_sessions(status_dir, kind, items=False)
+        if (status_dir / kind / CHANGES_DIR).is_dir():
+            changes[kind] = changes_in(status_dir / kind, moment)
+        store = QueueStore(status_dir / kind, kind)
+        if store.exists():
+            queue, found = _read_queue(home, store, moment)
+            queues.append(queue)
+            tallies.append(found)
+    sessions.sort(key=lambda s: (s.started_at, s.id))
+    records = rec.Records(
+        tuple(queues), tuple(sessions), {}, rec.indexes_on_disk(home, queues), home
+    )
+    return records, Counted(moment, tuple(tallies), changes)
+
+
+def _read_queue(
+    home: Path, store: QueueStore, moment: Moment
+) -> tuple[rec.QueueRecord, QueueTally]:
+    """As ``records.read_queue`` reads it, its items counted instead of kept."""
+
+    def count(lines) -> QueueTally:
+        items = (decoded(line) for line in lines)
+        return tally(store.kind, items, moment, home=home, listing=True)
+
+    try:
+        fields, found = read_each(store, count)
+    except MediakeeperError as err:
+        problem = str(err)
+    except OSError as err:
+        problem = f"{store.path}: {err.strerror or err}"
+    else:
+        created = parse_time(fields.get("created_at"))
+        return rec.QueueRecord(store.kind, created), found
+    return rec.QueueRecord(store.kind, None, (), problem=problem), count(())
+
+
+def changes_in(status_kind_dir: Path, moment: Moment) -> int:
+    """How many journaled changes were made in the moment's week, by its ``as_of``: counted
+    a line at a time, none kept (the journals hold every change ever made)."""
+    week, as_of = moment.week, moment.as_of
+    moments = (parse_time(at) for at in journal_stamps(status_kind_dir))
+    return sum(1 for m in moments if m is not None and week.contains(m) and m <= as_of)

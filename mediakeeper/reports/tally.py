@@ -1,0 +1,299 @@
+"""Every figure the reports take from a queue's items, in one pass: each item decoded once and
+let go, only counts and tallies by value kept (its findings, its week, what it made), so what
+the reports hold does not grow with the library. Pure but for an old item's output document
+(read when its queue details do not count its findings) and the lists of rows spilled to
+temporary files (``fs/spill.py``).
+
+Two lists do grow with it, as the pages list them: the week's completed names (the weekly
+report lists every one) and, for the issue index, every completed item's name and report.
+Those are rows of a ``SortedRows``: a run of a few thousand held, the rest on disk, merged
+in order as a page is written. What needs a person (``attention``) is kept whole: it is what
+the reports are for, and a library in good order has little of it.
+
+The figures are those of one moment (``Moment``: a week, the moment they stand at, whether
+that is now): an item completed after it counts in none of the week's figures.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import Any
+
+from mediakeeper.core import kinds
+from mediakeeper.fs.spill import SortedRows
+from mediakeeper.queue.items import COMPLETED, IN_PROGRESS, SKIPPED, STATUSES
+from mediakeeper.reports import records as rec
+from mediakeeper.reports.attention import (
+    KindAttention,
+    NeedsYou,
+    kind_attention,
+    need_of,
+    report_path,
+)
+from mediakeeper.reports.made import Made, number
+from mediakeeper.reports.pace import (
+    Outstanding,
+    Pace,
+    QueueProgress,
+    count_in,
+    nouns,
+    outstanding_key,
+    outstanding_of,
+    pace_from,
+)
+from mediakeeper.reports.weeks import Week, parse_time
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class Moment:
+    """What figures are for: ``week``, as they stand at ``as_of`` (a past week's: its end),
+    ``current`` when that moment is now (an item completed without a usable time counts as
+    completed only then)."""
+
+    week: Week
+    as_of: datetime
+    current: bool
+
+
+@dataclass
+class MadeSum:
+    """``made.made`` summed an item at a time (the same sums in the same order)."""
+
+    items: int = 0
+    seconds: float = 0
+    saved: float = 0
+    copied: int = 0
+
+    def add(self, item: Mapping[str, Any], copied: bool) -> None:
+        self.items += 1
+        self.seconds += number(item, "seconds")
+        self.saved += number(item, "bytes_before") - number(item, "bytes_after")
+        self.copied += copied
+
+    def made(self) -> Made:
+        return Made(self.items, self.seconds, int(self.saved), self.copied)
+
+
+@dataclass
+class QueueTally:
+    """One queue's figures at one moment (``tally``)."""
+
+    kind: str
+    total: int = 0
+    statuses: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    stages: dict[str, int] = field(default_factory=dict)  # in progress, by stage, first seen first
+    completed: int = 0  # by the moment (with no usable time too, when it is now)
+    by_week: Counter[date] = field(default_factory=Counter)  # completions by then, per Monday
+    # The week's completed items: (microseconds since 1970, name folded, name), their order.
+    done: SortedRows = field(default_factory=SortedRows)
+    tracks: int = 0  # the week's
+    found: Counter[str] = field(default_factory=Counter)  # the week's findings by code
+    resolved: Counter[str] = field(default_factory=Counter)
+    without_output: int = 0  # the week's items whose findings could not be read
+    outstanding: list[tuple[tuple, Outstanding]] = field(default_factory=list)  # the first
+    outstanding_total: int = 0
+    made_week: MadeSum | None = None  # for a kind that makes something
+    made_all: MadeSum | None = None
+    needs: list[NeedsYou] = field(default_factory=list)  # what needs a person, in queue order
+    # (name, report path) of every completed item, for the issue index (None: not asked for).
+    reports: SortedRows | None = None
+
+
+class Names:
+    """The week's completed names, in the order they were completed: read from the tally's
+    rows (held a run at a time) each time a page lists them."""
+
+    def __init__(self, rows: SortedRows):
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __bool__(self) -> bool:
+        return bool(self._rows)
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for *_, name in self._rows)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Names | tuple | list) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a tuple of the same names
+
+    def __repr__(self) -> str:
+        return f"Names({len(self)} names)"
+
+
+def tally(
+    kind: str,
+    items: Iterable[dict[str, Any]],
+    moment: Moment,
+    *,
+    home: Any = None,
+    shown: int = 100,
+    listing: bool = False,
+) -> QueueTally:
+    """``items`` (a queue of ``kind``'s) counted for ``moment``; ``home``: where an old item's
+    output document is read from; ``shown``: how many of the failed and skipped items are
+    kept (all are counted); ``listing``: also every completed item's name and report."""
+    found = QueueTally(kind, reports=SortedRows() if listing else None)
+    if kinds.get(kind).makes:
+        found.made_week, found.made_all = MadeSum(), MadeSum()
+    for n, item in enumerate(items):
+        found.total += 1
+        status = item.get("status", "?")
+        found.statuses[status] = found.statuses.get(status, 0) + 1
+        if status == COMPLETED:
+            _completed(found, item, moment, home)
+        elif status == IN_PROGRESS:
+            details = item.get("details")
+            stage = details.get("stage") if isinstance(details, Mapping) else None
+            if isinstance(stage, str) and stage:
+                found.stages[stage] = found.stages.get(stage, 0) + 1
+        waiting = outstanding_of(kind, item)
+        if waiting is not None:
+            found.outstanding_total += 1
+            _keep_first(found.outstanding, (*outstanding_key(waiting), n), waiting, shown)
+    found.outstanding.sort(key=lambda pair: pair[0])
+    del found.outstanding[shown:]
+    return found
+
+
+def _completed(found: QueueTally, item: dict[str, Any], moment: Moment, home: Any) -> None:
+    kind = found.kind
+    has_outputs = kind in rec.OUTPUT_DIRS
+    document = rec.once(partial(rec.read_output, home, kind, item))
+    findings = rec.read_findings(item, document) if has_outputs else None
+    copied = kind in rec.COPIES and rec.was_copied(item, document)
+    need = need_of(kind, item, findings)
+    if need is not None:
+        found.needs.append(need)
+    name = str(item.get("name") or item.get("key"))
+    if found.reports is not None:
+        found.reports.add((name, report_path(kind, item)))
+    at = parse_time(item.get("completed_at"))
+    if (at <= moment.as_of) if at else moment.current:
+        found.completed += 1
+        if found.made_all is not None:
+            found.made_all.add(item, copied)
+    if at is None or at > moment.as_of:
+        return
+    found.by_week[Week.of(at).monday] += 1
+    if not moment.week.contains(at):
+        return
+    found.done.add(((at - _EPOCH) // _MICROSECOND, name.casefold(), name))
+    found.tracks += _count(item.get("track_count"))
+    if found.made_week is not None:
+        found.made_week.add(item, copied)
+    if findings is None:
+        found.without_output += has_outputs
+        return
+    for code, (n, fixed) in findings.items():
+        found.found[code] += n
+        found.resolved[code] += fixed
+
+
+def _keep_first(kept: list, key: tuple, value: Any, most: int) -> None:
+    """``(key, value)`` into ``kept``, which keeps the ``most`` smallest keys (sorted at
+    twice that: a bounded list, sorted a few times)."""
+    kept.append((key, value))
+    if len(kept) >= 2 * max(most, 1):
+        kept.sort(key=lambda pair: pair[0])
+        del kept[most:]
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def skipped(found: QueueTally, moment: Moment) -> int:
+    """Skipped items count as decided as the queue stands now: only for a moment that is now."""
+    return found.statuses.get(SKIPPED, 0) if moment.current else 0
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What the reports count of a data home at one moment: each queue's tally (in the order
+    of the records' queues) and, per kind, the changes journaled in the week by then."""
+
+    moment: Moment
+    queues: tuple[QueueTally, ...]
+    changes: Mapping[str, int]
+
+
+def counted(records: rec.Records, moment: Moment, *, listing: bool = False) -> Counted:
+    """``records`` counted for ``moment`` (each queue's items decoded once)."""
+    queues = tuple(
+        tally(q.kind, q.items, moment, home=records.home, listing=listing) for q in records.queues
+    )
+    changes = {
+        kind: count_in(times, moment.week, moment.as_of) for kind, times in records.changes.items()
+    }
+    return Counted(moment, queues, changes)
+
+
+def progress_of(queue: rec.QueueRecord, found: QueueTally, moment: Moment) -> QueueProgress:
+    """A queue's progress at ``moment``, from its tally for it."""
+    noun, plural = nouns(queue.kind)
+    total, completed, skip = found.total, found.completed, skipped(found, moment)
+    remaining = total - min(total, completed + skip)
+    pace = pace_from(
+        lambda w: found.by_week[w.monday], remaining, moment.week, moment.as_of, queue.created_at
+    )
+    if total == 0:
+        pace = Pace(pace.weeks, 0, pace.days, 0, 0.0, None, "empty")
+    return QueueProgress(
+        queue.kind, noun, plural, total, completed, found.statuses, pace, queue.created_at,
+        queue.problem, skip, found.stages,
+    )  # fmt: skip
+
+
+def combined_pace(
+    queues: Sequence[rec.QueueRecord],
+    tallies: Sequence[QueueTally],
+    progress: Sequence[QueueProgress],
+    moment: Moment,
+) -> Pace:
+    """The pace of every queue together (items of all kinds counted alike)."""
+    by_week = completions(tallies)
+    total = sum(p.total for p in progress)
+    created = [q.created_at for q in queues if q.created_at]
+    since = min(created) if created and len(created) == len(queues) else None
+    remaining = sum(p.remaining for p in progress)
+    pace = pace_from(lambda w: by_week[w.monday], remaining, moment.week, moment.as_of, since)
+    if total == 0:
+        pace = Pace(pace.weeks, 0, pace.days, 0, 0.0, None, "empty")
+    return pace
+
+
+def completions(tallies: Iterable[QueueTally]) -> Counter[date]:
+    """The completions of every tally by their moment, per week (its Monday)."""
+    by_week: Counter[date] = Counter()
+    for found in tallies:
+        by_week.update(found.by_week)
+    return by_week
+
+
+def attention(
+    records: rec.Records,
+    queues: Iterable[rec.QueueRecord] | None = None,
+    tallies: Sequence[QueueTally] | None = None,
+) -> tuple[KindAttention, ...]:
+    """Per queue (those given, else every one), what needs a person; ``tallies``: theirs, in
+    the same order (else counted now)."""
+    queues = records.queues if queues is None else tuple(queues)
+    if tallies is None:
+        now = datetime.now(UTC)
+        tallies = [tally(q.kind, q.items, Moment(Week.of(now), now, True), home=records.home)
+                   for q in queues]  # fmt: skip
+    return tuple(
+        kind_attention(q.kind, t.needs, records.indexes)
+        for q, t in zip(queues, tallies, strict=True)
+    )

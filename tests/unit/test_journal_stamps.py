@@ -1,0 +1,36 @@
+"""The change journals' stamps read for the reports' count (music/journal.py ``journal_stamps``):
+a line as the toolkit wrote it has its stamp cut out without decoding it; every other line is
+read whole. Either way the stamps are exactly those of the entries a whole reading finds."""
+
+from __future__ import annotations
+
+import json
+
+from mediakeeper.music.journal import (
+    CHANGES_DIR,
+    JournalEntry,
+    _each_line,
+    checked_line,
+    journal_stamps,
+)
+
+
+def _change(n: int, **more) -> dict:
+    return {"session": "s", "artist": "A", "path": f"/m/A/{n:02d} \udcff \\\"at\\\": x.mp3",
+            "tag": "title", "old": f'"at": "{n}"', "new": None,
+            "at": f"2026-11-2{n % 7}T10:00:{n:02d}.000123+00:00", **more}  # fmt: skip
+
+
+def test_stamps_are_those_of_the_entries_a_whole_reading_finds(tmp_path):
+    folder = tmp_path / "music" / CHANGES_DIR
+    folder.mkdir(parents=True)
+    lines = [checked_line(_change(n)) for n in range(6)]
+    lines[1] = lines[1].replace("10:00:01", "10:00:09")  # edited: its checksum no longer holds
+    lines[2] = json.dumps(_change(2)) + "\n"  # written by hand, without a checksum: read whole
+    lines[3] = lines[3][:40] + "\n"  # cut short by a kill
+    lines.append(checked_line({"at": "2026-11-20T00:00:00+00:00", **_change(7)}))  # "at" first
+    text = "".join(lines)
+    (folder / "s.jsonl").write_bytes(text.encode("utf-8", "backslashreplace"))
+    whole = [e.at for e in _each_line(tmp_path / "music") if isinstance(e, JournalEntry)]
+    assert list(journal_stamps(tmp_path / "music")) == whole
+    assert len(whole) == 5 and "2026-11-22T10:00:09.000123+00:00" not in whole
