@@ -13,15 +13,16 @@ their lines, at 100,000 items a quarter of a gigabyte at the store's start). Any
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from mediakeeper.fs.atomic import encode_text
 from mediakeeper.queue.files import NotJSON, loads, parse_queue
 from mediakeeper.queue.itemlist import ItemList, framed
 from mediakeeper.queue.items import item_problems, structure_problems
 from mediakeeper.queue.keyindex import KeyIndex, key_hash
-from mediakeeper.text.jsonfmt import RECORD_INDENT
+from mediakeeper.text.jsonfmt import RECORD_INDENT, dumps_one
 
 _ITEMS_OPEN = b'  "items": [\n'
 _ITEMS_EMPTY = (b'  "items": [],\n', b'  "items": []\n')
@@ -50,11 +51,19 @@ def load_queue(path: Path, hint_for: Callable[..., str], directory: Path) -> Hel
 
 
 def held(data: dict[str, Any], directory: Path | None) -> Held:
-    """``data`` (its items a list of dicts) with its items put in a spill and indexed."""
-    keys = [item["key"] for item in data["items"]]
-    items = ItemList(data["items"], directory)
+    """``data`` (its items dicts, in a list or made as they are taken) with its items
+    written to a spill as they come, none kept decoded, and indexed."""
+    hashes = array("I")
+    items = ItemList((), directory)
+    items.extend_lines(_framed(data["items"], hashes))
     data["items"] = items
-    return data, KeyIndex(items.key_at, keys)
+    return data, KeyIndex.of_hashes(items.key_at, hashes)
+
+
+def _framed(items: Iterable[dict[str, Any]], hashes: array) -> Iterator[bytes]:
+    for item in items:
+        hashes.append(key_hash(item["key"]))
+        yield framed(encode_text(dumps_one(item)))
 
 
 def _streamed(f: IO[bytes], directory: Path) -> Held:

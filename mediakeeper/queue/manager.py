@@ -120,10 +120,11 @@ def init_queue(
     it would replace."""
     library = library.expanduser().resolve()
     found = survey(store.kind, library)
-    items = [new_item(key, key, str(path)) for key, path in found.found]
-    queue = new_queue(store.kind, str(library), items, now)
+    queue = new_queue(store.kind, str(library), (), now)
+    # Made one at a time as the store writes them to its spill: never all held at once.
+    queue["items"] = (new_item(key, key, str(path)) for key, path in found.found)
     backup = store.create(queue, replace=replace, check=lambda: refuse_while_a_batch_runs(store))
-    found.queued = len(items)
+    found.queued = len(found.found)
     return found, backup
 
 
