@@ -50,7 +50,8 @@ def framed(line: bytes) -> bytes:
 
 
 class Spill:
-    """An append-only private file (or, where none can be made, memory) of item lines."""
+    """An append-only private file (or, where none can be made or the disk takes no more,
+    memory) of item lines."""
 
     __slots__ = ("_fd", "_memory", "directory", "size")
 
@@ -63,14 +64,25 @@ class Spill:
     def append(self, data: bytes) -> int:
         """Write ``data`` at the end; returns where it starts."""
         at = self.size
+        if self._fd is not None:
+            try:
+                done = 0  # at an offset: a forked worker shares the file's position, never this
+                while done < len(data):
+                    done += os.pwrite(self._fd, data[done:], at + done)
+            except OSError:
+                # A full disk (or a failing one) refuses the spill: the lines move to memory,
+                # as every item was held before there was a spill, and the batch goes on to
+                # meet the full disk where it writes a file of its own, which is named then.
+                self._to_memory()
         if self._fd is None:
             self._memory += data
-        else:
-            done = 0  # at an offset: a forked worker shares the file's position, never this
-            while done < len(data):
-                done += os.pwrite(self._fd, data[done:], at + done)
         self.size += len(data)
         return at
+
+    def _to_memory(self) -> None:
+        self._memory = bytearray(self.read(0, self.size))
+        os.close(self._fd)
+        self._fd = None
 
     def read(self, at: int, count: int) -> bytes:
         """Up to ``count`` bytes from ``at`` (fewer only past the end)."""

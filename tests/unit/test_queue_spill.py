@@ -67,6 +67,32 @@ def test_the_items_live_in_an_unlinked_file_beside_the_queue(tmp_path):
     assert [i["key"] for i in items.scan()] == [f"Artist {i:06d}" for i in range(50)]
 
 
+REFUSED_SPILL = """
+import resource, signal, sys
+from pathlib import Path
+from mediakeeper.queue.itemlist import ItemList
+items = ItemList([{"key": f"k{n}", "n": n} for n in range(50)], Path(sys.argv[1]))
+items.settle()
+# The kernel refuses the spill from here on: a file may grow no more (EFBIG, not the signal).
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (items._spill.size, resource.RLIM_INFINITY))
+items[3]["n"] = "changed"
+items.settle()
+items.append({"key": "new", "n": 50})
+items.settle()
+print([item["n"] for item in items.scan()][:5], len(items), items._spill._fd is None)
+"""
+
+
+def test_a_spill_the_disk_refuses_moves_to_memory_and_loses_nothing(tmp_path, child_env):
+    done = subprocess.run(
+        [sys.executable, "-c", REFUSED_SPILL, str(tmp_path)],
+        capture_output=True, text=True, env=child_env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[0,", "1,", "2,", "'changed',", "4]", "51", "True"]
+
+
 def test_only_the_items_that_changed_are_written_again_when_settled(tmp_path):
     data, _ = load_queue(_queue_file(tmp_path / "q", 20), _hint, tmp_path / "q")
     items = data["items"]
