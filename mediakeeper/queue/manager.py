@@ -38,15 +38,9 @@ from mediakeeper.queue.items import (
     validate,
 )
 from mediakeeper.queue.store import QueueStore, statuses_of
-from mediakeeper.queue.survey import Survey, listed_folders, listing, survey
+from mediakeeper.queue.survey import Survey, listing, survey
 from mediakeeper.text.matching import find_name
 from mediakeeper.text.wording import queue_name
-
-
-def library_folders(library: Path) -> list[Path]:
-    """The item folders directly inside ``library``, sorted by name (case-insensitively);
-    links to folders are not items (see ``folder_links``), nor are system folders."""
-    return listed_folders(library)
 
 
 def folder_links(library: Path) -> list[tuple[str, str]]:
@@ -63,12 +57,12 @@ def _listing(library: Path) -> list[os.DirEntry]:
 def item_folders(kind: str, library: Path) -> list[tuple[str, Path]]:
     """The items of ``kind`` in ``library``: (key, folder) sorted by key (see
     ``survey.survey``, which also says what was passed over)."""
-    return survey(kind, library).found
+    return [(key, Path(folder)) for key, folder in survey(kind, library).found]
 
 
 def new_items(kind: str, library: Path) -> list[dict[str, Any]]:
     """A pending queue item for each of ``kind``'s items in ``library``."""
-    return [new_item(key, key, str(path)) for key, path in item_folders(kind, library)]
+    return [new_item(key, key, folder) for key, folder in survey(kind, library).found]
 
 
 def check_library(
@@ -122,7 +116,7 @@ def init_queue(
     found = survey(store.kind, library)
     queue = new_queue(store.kind, str(library), (), now)
     # Made one at a time as the store writes them to its spill: never all held at once.
-    queue["items"] = (new_item(key, key, str(path)) for key, path in found.found)
+    queue["items"] = (new_item(key, key, folder) for key, folder in found.found)
     backup = store.create(queue, replace=replace, check=lambda: refuse_while_a_batch_runs(store))
     found.queued = len(found.found)
     return found, backup
@@ -208,11 +202,12 @@ def refresh_queue(
                 item["missing"] = not present
                 (result.returned if present else result.vanished).append(item["name"])
             if present and item["status"] == COMPLETED:
-                touched |= _files_changed(store.dir, item, on_disk[item["key"]], tree, result)
+                folder = Path(on_disk[item["key"]])
+                touched |= _files_changed(store.dir, item, folder, tree, result)
             if touched:
                 changed.append(item)
-        for key, path in unseen.items():
-            changed.append(new_item(key, key, str(path)))
+        for key, folder in unseen.items():
+            changed.append(new_item(key, key, folder))
             result.added.append(key)
         return changed
 

@@ -18,7 +18,7 @@ from mediakeeper.text.wording import count
 
 @dataclass
 class Survey:
-    found: list[tuple[str, Path]]  # (key, folder) of each item folder, sorted by key
+    found: list[tuple[str, str]]  # (key, folder as text) of each item folder, sorted by key
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path in library, why)
     queued: int = 0  # how many of them the queue took in (new ones)
 
@@ -36,7 +36,9 @@ def survey(kind: str, library: Path) -> Survey:
     """The items of ``kind`` in ``library`` (key, folder), sorted by key (case-insensitively)
     and the folders passed over. A key is the folder's path relative to the library, in
     POSIX form: for items directly inside it, the folder's name; deeper,
-    ``Artist A/Greatest Hits``."""
+    ``Artist A/Greatest Hits``. The folders are paths as text: a ``Path`` interns every part
+    of itself, and the interpreter's table of interned names, once grown to hold a whole
+    library's folder names at once, never shrinks."""
     record = kinds.get(kind)
     finder = record.finder()
     passed: list[tuple[Path, str]] = []
@@ -44,18 +46,22 @@ def survey(kind: str, library: Path) -> Survey:
         folders = listed_folders(library, passed)
         for _ in range(record.depth - 1):
             folders = [inner for folder in folders for inner in listed_folders(folder, passed)]
-    elif "skipped" in inspect.signature(finder).parameters:
-        folders = list(finder(library, skipped=passed))
-    else:  # a kind's finder that does not say what it passes over
-        folders = list(finder(library))
-    keyed = [(folder.relative_to(library).as_posix(), folder) for folder in folders]
+        prefix = len(os.path.join(library, ""))  # the folders are made by joining names to it
+        keyed = [(folder[prefix:], folder) for folder in folders]
+    else:
+        if "skipped" in inspect.signature(finder).parameters:
+            found = finder(library, skipped=passed)
+        else:  # a kind's finder that does not say what it passes over
+            found = finder(library)
+        keyed = [(folder.relative_to(library).as_posix(), str(folder)) for folder in found]
     skipped = [(path.relative_to(library).as_posix(), why) for path, why in passed]
     return Survey(sorted(keyed, key=lambda pair: (pair[0].casefold(), pair[0])), sorted(skipped))
 
 
-def listed_folders(folder: Path, skipped: list[tuple[Path, str]] | None = None) -> list[Path]:
-    """The item folders directly inside ``folder``, sorted by name (case-insensitively);
-    system folders and links to folders are not items: they are added to ``skipped``."""
+def listed_folders(folder: Path | str, skipped: list[tuple[Path, str]] | None = None) -> list[str]:
+    """The item folders directly inside ``folder`` (their paths as text), sorted by name
+    (case-insensitively); system folders and links to folders are not items: they are added
+    to ``skipped``."""
     folders = []
     for entry in listing(folder):
         why = skipped_folder(entry.name) if _is_dir(entry) else None
@@ -65,15 +71,15 @@ def listed_folders(folder: Path, skipped: list[tuple[Path, str]] | None = None) 
             if skipped is not None:
                 skipped.append((Path(entry.path), why))
         elif _is_dir(entry):
-            folders.append(Path(entry.path))
-    return sorted(folders, key=lambda p: (p.name.casefold(), p.name))
+            folders.append(entry.path)
+    return sorted(folders, key=lambda p: (os.path.basename(p).casefold(), os.path.basename(p)))
 
 
-def listing(folder: Path) -> list[os.DirEntry]:
+def listing(folder: Path | str) -> list[os.DirEntry]:
     """Everything directly inside ``folder`` (a library, or a level of one)."""
-    if not folder.exists():
+    if not os.path.exists(folder):
         raise LibraryError(f"library folder does not exist: {folder}")
-    if not folder.is_dir():
+    if not os.path.isdir(folder):
         raise LibraryError(f"library path is not a folder: {folder}")
     try:
         return list(os.scandir(folder))
