@@ -138,7 +138,7 @@ class BatchRunner:
         self.clock = clock
         self.report = BatchReport()
         self._in_flight: dict[str, dict[str, Any]] = {}
-        self._taken = KeySet()  # every key this batch claimed, as 8-byte hashes
+        self._taken = KeySet()  # every key this batch claimed, as hashes
         self._places: set[str] = set()  # the folders holding the queue's item folders
         self._network_failures = 0
         self._arrived: list[tuple[dict[str, Any], Done | Failed]] = []  # not yet recorded

@@ -25,6 +25,18 @@ _LIBRARY_LINE = re.compile(r'"library": ("(?:[^"\\]|\\.)*")')
 _PATH_FIELD = re.compile(r'"path": ("(?:[^"\\]|\\.)*")')
 _BY_HAND = "correct it in the file (one item per line), or "  # a damage a person can mend
 
+# The file as ``dump_queue`` lays it out, as the readers that go a line at a time see it
+# (``reading.py`` for the reports, ``loading.py`` for a store): an item a line between these.
+ITEMS_OPEN = b'  "items": [\n'
+ITEMS_EMPTY = (b'  "items": [],\n', b'  "items": []\n')
+ITEMS_CLOSE = (b"  ]\n", b"  ],\n")
+JSON_SPACE = b" \t\n\r"
+
+
+class Unusual(Exception):
+    """A file not laid out as ``dump_queue`` writes it, or not passing the store's checks:
+    a line-at-a-time reader then leaves it to a whole parse, which says what is wrong."""
+
 
 class NotJSON(ValueError):
     """Text that json cannot read, with the reason worded for a person."""
@@ -44,6 +56,36 @@ def loads(text: str | bytes) -> Any:
             limit = sys.get_int_max_str_digits()
             raise NotJSON(f"holds a number longer than {limit} digits") from None
         raise NotJSON(str(err)) from None
+
+
+def line_json(line: bytes) -> Any:
+    """One line's JSON, read strictly as UTF-8 (as ``parse_queue`` reads the file)."""
+    try:
+        return loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, NotJSON):
+        raise Unusual from None
+
+
+def field_line(raw: bytes) -> dict[str, Any]:
+    """One ``  "key": value,`` line of the file's top level."""
+    line = raw.rstrip(b"\n")
+    found = line_json(b"{" + (line[:-1] if line.endswith(b",") else line) + b"}")
+    if not isinstance(found, dict) or len(found) != 1 or "items" in found:
+        raise Unusual  # the items are one a line, never in a field's line
+    return found
+
+
+def item_line(raw: bytes, position: int, seen: Any) -> tuple[bytes, bool, dict[str, Any]]:
+    """One item's line: its JSON without the comma that may end it, whether one did, and the
+    item, checked as ``parse_queue`` checks it (``seen``: the keys met before it, which a
+    check of duplicates adds it to)."""
+    line = raw.rstrip(b"\n").strip(JSON_SPACE)
+    comma = line.endswith(b",")
+    line = line[:-1] if comma else line
+    item = line_json(line)
+    if item_problems(item, position, seen):
+        raise Unusual
+    return line, comma, item
 
 
 def dump_queue(data: Mapping[str, Any], *, item: Callable[[Any], str] = dumps_one) -> str:

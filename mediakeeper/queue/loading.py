@@ -18,24 +18,25 @@ from pathlib import Path
 from typing import IO, Any
 
 from mediakeeper.fs.atomic import encode_text
-from mediakeeper.queue.files import NotJSON, loads, parse_queue
+from mediakeeper.queue.files import (
+    ITEMS_CLOSE,
+    ITEMS_EMPTY,
+    ITEMS_OPEN,
+    JSON_SPACE,
+    Unusual,
+    field_line,
+    item_line,
+    parse_queue,
+)
 from mediakeeper.queue.itemlist import ItemList, framed
-from mediakeeper.queue.items import item_problems, structure_problems
+from mediakeeper.queue.items import structure_problems
 from mediakeeper.queue.keyindex import KeyIndex, key_hash
 from mediakeeper.text.jsonfmt import RECORD_INDENT, dumps_one
 
-_ITEMS_OPEN = b'  "items": [\n'
-_ITEMS_EMPTY = (b'  "items": [],\n', b'  "items": []\n')
-_ITEMS_CLOSE = (b"  ]\n", b"  ],\n")
-_JSON_SPACE = b" \t\n\r"
 _FRAMING = len(framed(b""))
 _INDENT = RECORD_INDENT.encode()
 
 Held = tuple[dict[str, Any], KeyIndex]
-
-
-class _Unusual(Exception):
-    """Not laid out as the toolkit writes the file, or not passing its checks."""
 
 
 def load_queue(path: Path, hint_for: Callable[..., str], directory: Path) -> Held:
@@ -44,7 +45,7 @@ def load_queue(path: Path, hint_for: Callable[..., str], directory: Path) -> Hel
     with open(path, "rb") as f:
         try:
             return _streamed(f, directory)
-        except _Unusual:
+        except Unusual:
             f.seek(0)  # the same file, even if another has been renamed over it meanwhile
             text = f.read()
     return held(parse_queue(text, path, hint_for), directory)
@@ -68,37 +69,37 @@ def _framed(items: Iterable[dict[str, Any]], hashes: array) -> Iterator[bytes]:
 
 def _streamed(f: IO[bytes], directory: Path) -> Held:
     if f.readline() != b"{\n":
-        raise _Unusual
+        raise Unusual
     fields: dict[str, Any] = {}
     items, hashes = None, array("I")
     comma = True  # the element before ended with a comma (the first needs none)
     for raw in f:
         if raw == b"}\n":
             if comma or items is None or structure_problems(fields):
-                raise _Unusual
-            if f.read().strip(_JSON_SPACE):
-                raise _Unusual
+                raise Unusual
+            if f.read().strip(JSON_SPACE):
+                raise Unusual
             fields["items"] = items
             index = KeyIndex.of_hashes(items.key_at, hashes)
             if index.duplicates():
-                raise _Unusual  # parse_queue names the key
+                raise Unusual  # parse_queue names the key
             return fields, index
         if not comma:
-            raise _Unusual
+            raise Unusual
         comma = raw.endswith(b",\n")
-        if raw == _ITEMS_OPEN or raw in _ITEMS_EMPTY:
+        if raw == ITEMS_OPEN or raw in ITEMS_EMPTY:
             if items is not None:
-                raise _Unusual
+                raise Unusual
             items = ItemList((), directory)
             fields["items"] = []  # in its place among the fields, checked as a list
-            if raw == _ITEMS_OPEN:
+            if raw == ITEMS_OPEN:
                 comma = _read_items(f, items, hashes)
         else:
-            field = _field(raw)
+            field = field_line(raw)
             if field.keys() & fields.keys():
-                raise _Unusual
+                raise Unusual
             fields.update(field)
-    raise _Unusual  # cut short
+    raise Unusual  # cut short
 
 
 def _read_items(f: IO[bytes], items: ItemList, hashes: array) -> bool:
@@ -106,44 +107,23 @@ def _read_items(f: IO[bytes], items: ItemList, hashes: array) -> bool:
     ended: list[bytes] = []
     items.extend_lines(_item_lines(f, hashes, ended))
     if not ended:
-        raise _Unusual  # cut short
-    return ended[0] == _ITEMS_CLOSE[1]
+        raise Unusual  # cut short
+    return ended[0] == ITEMS_CLOSE[1]
 
 
 def _item_lines(f: IO[bytes], hashes: array, ended: list[bytes]) -> Iterator[bytes]:
     """Each item's line, checked as parse_queue checks it; ``ended`` gets the closing line."""
     comma = True
     for raw in f:
-        if raw in _ITEMS_CLOSE:
+        if raw in ITEMS_CLOSE:
             if comma and hashes:
-                raise _Unusual  # a comma after the last item
+                raise Unusual  # a comma after the last item
             ended.append(raw)
             return
         if not comma:
-            raise _Unusual
-        line = raw.rstrip(b"\n").strip(_JSON_SPACE)
-        comma = line.endswith(b",")
-        line = line[:-1] if comma else line
-        item = _decoded(line)
-        if item_problems(item, len(hashes), set()):
-            raise _Unusual
+            raise Unusual
+        line, comma, item = item_line(raw, len(hashes), set())  # duplicates: the index's
         hashes.append(key_hash(item["key"]))
         # The file's own line where it is framed as the spill holds it (all but the last).
         as_held = len(raw) == len(line) + _FRAMING and raw.startswith(_INDENT)
         yield raw if as_held and raw.endswith(b",\n") else framed(line)
-
-
-def _field(raw: bytes) -> dict[str, Any]:
-    """One ``  "key": value,`` line of the file's top level."""
-    line = raw.rstrip(b"\n")
-    found = _decoded(b"{" + (line[:-1] if line.endswith(b",") else line) + b"}")
-    if not isinstance(found, dict) or len(found) != 1 or "items" in found:
-        raise _Unusual  # the items are one a line, never in a field's line
-    return found
-
-
-def _decoded(line: bytes) -> Any:
-    try:
-        return loads(line.decode("utf-8"))  # strictly UTF-8, as parse_queue reads the file
-    except (UnicodeDecodeError, NotJSON):
-        raise _Unusual from None

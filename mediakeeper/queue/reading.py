@@ -23,8 +23,19 @@ from itertools import chain, islice
 from typing import IO, TYPE_CHECKING, Any, TypeVar, overload
 
 from mediakeeper.core.errors import QueueCorrupt
-from mediakeeper.queue.files import NotJSON, file_signature, journal_entry, loads
-from mediakeeper.queue.items import item_problems, structure_problems
+from mediakeeper.queue.files import (
+    ITEMS_CLOSE,
+    ITEMS_EMPTY,
+    ITEMS_OPEN,
+    JSON_SPACE,
+    Unusual,
+    field_line,
+    file_signature,
+    item_line,
+    journal_entry,
+)
+from mediakeeper.queue.items import structure_problems
+from mediakeeper.queue.keyindex import KeySet
 from mediakeeper.text.jsonfmt import dumps_one
 
 if TYPE_CHECKING:
@@ -34,13 +45,6 @@ T = TypeVar("T")
 Line = tuple[bytes, dict[str, Any] | None]  # an item's JSON line, and the item where decoded
 _CHUNK = 16384  # the most bytes of items decompressed at a time (from a sixteenth of it)
 TRIES = 20  # as many as peek's: reads, each after a rewrite of the file seen during the last
-_ITEMS_OPEN = b'  "items": [\n'
-_ITEMS_EMPTY = (b'  "items": [],\n', b'  "items": []\n')
-_ITEMS_CLOSE = (b"  ]\n", b"  ],\n")
-
-
-class _Unusual(Exception):
-    """The file is not laid out as the store writes it, or does not pass its checks."""
 
 
 class EncodedItems(Sequence[dict[str, Any]]):
@@ -128,7 +132,7 @@ def read_each(store: QueueStore, take: Callable[[Iterator[Line]], T]) -> tuple[d
         try:
             with open(store.path, "rb") as f:
                 read = _read(f, store, take)
-        except (_Unusual, QueueCorrupt, OSError):
+        except (Unusual, QueueCorrupt, OSError):
             read = None  # damage on disk or a write seen half-way: peek tells which
         try:
             if file_signature(store.path) == before:
@@ -153,110 +157,44 @@ def _whole(store: QueueStore, take: Callable[[Iterator[Line]], T]) -> tuple[dict
 
 def _read(f: IO[bytes], store: QueueStore, take: Callable[[Iterator[Line]], T]):
     if f.readline() != b"{\n":
-        raise _Unusual
+        raise Unusual
     fields: dict[str, Any] = {}
     items = None
     changed_at = None
     for raw in f:
-        if raw == _ITEMS_OPEN or raw in _ITEMS_EMPTY:
+        if raw == ITEMS_OPEN or raw in ITEMS_EMPTY:
             if "generation" not in fields or "items" in fields:
-                raise _Unusual  # which journal lines are the file's could not be told
+                raise Unusual  # which journal lines are the file's could not be told
             newer, changed_at = _journaled(store, fields["generation"])
             # Taken as they are read (a list of the lines first was the reports' peak), then
             # the items the journal added.
-            lines = _item_lines(f, newer) if raw == _ITEMS_OPEN else iter(())
+            lines = _item_lines(f, newer) if raw == ITEMS_OPEN else iter(())
             items = take(chain(lines, _added(newer)))
             fields["items"] = []
         elif raw == b"}\n":
-            if "items" not in fields or structure_problems(fields) or f.read().strip():
-                raise _Unusual
+            if "items" not in fields or structure_problems(fields) or f.read().strip(JSON_SPACE):
+                raise Unusual
             del fields["items"]
             if changed_at is not None:
                 fields["updated_at"] = changed_at
             return fields, items
         else:
-            fields.update(_field(raw))
-    raise _Unusual  # cut short
-
-
-def _field(raw: bytes) -> dict[str, Any]:
-    """One ``  "key": value,`` line of the file's top level."""
-    line = raw.rstrip(b"\n")
-    try:
-        found = loads(b"{" + (line[:-1] if line.endswith(b",") else line) + b"}")
-    except NotJSON:
-        raise _Unusual from None
-    if not isinstance(found, dict) or len(found) != 1 or "items" in found:
-        raise _Unusual  # the items are one a line, never in a field's line
-    return found
+            fields.update(field_line(raw))
+    raise Unusual  # cut short
 
 
 def _item_lines(f: IO[bytes], newer: dict[str, bytes]) -> Iterator[Line]:
     """The item lines up to the list's end, each checked as the store checks it (so decoded,
     and given with its item), those the journal changed since in their newer state (taken
     out of ``newer``, not decoded yet)."""
-    seen = _Keys()
+    seen = KeySet()  # the keys met, as hashes
     for raw in f:
-        if raw in _ITEMS_CLOSE:
+        if raw in ITEMS_CLOSE:
             return
-        line = raw.strip()
-        line = line[:-1] if line.endswith(b",") else line
-        try:
-            item = loads(line)
-        except NotJSON:
-            raise _Unusual from None
-        if item_problems(item, len(seen), seen):
-            raise _Unusual
+        line, _comma, item = item_line(raw, len(seen), seen)
         changed = newer.pop(item["key"], None)
         yield (line, item) if changed is None else (changed, None)
-    raise _Unusual
-
-
-class _Keys:
-    """The keys met so far, for the store's check that none is met twice, held as their
-    64-bit hashes in an open-addressed table at most half full (16-32 bytes an item; the set
-    of the keys themselves was about 110, the most a read held per item). Two keys with one
-    hash (once in 2^64 pairs) read as a duplicate: the queue is then read by ``peek``,
-    which tells whether it is one."""
-
-    __slots__ = ("_count", "_slots")
-
-    def __init__(self) -> None:
-        self._slots, self._count = memoryview(bytearray(8 * 1024)).cast("Q"), 0
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __contains__(self, key: object) -> bool:
-        slots, mark = self._slots, _mark(key)
-        at = mark % len(slots)
-        while slots[at]:
-            if slots[at] == mark:
-                return True
-            at = (at + 1) % len(slots)
-        return False
-
-    def add(self, key: object) -> None:
-        if 2 * (self._count + 1) > len(self._slots):
-            old = self._slots
-            self._slots = memoryview(bytearray(16 * len(old))).cast("Q")
-            for mark in old:
-                if mark:
-                    self._put(mark)
-        self._put(_mark(key))
-        self._count += 1
-
-    def _put(self, mark: int) -> None:
-        slots = self._slots
-        at = mark % len(slots)
-        while slots[at] and slots[at] != mark:
-            at = (at + 1) % len(slots)
-        slots[at] = mark
-
-
-def _mark(key: object) -> int:
-    """A key's hash as a slot's value: never 0, which marks an empty slot."""
-    return (hash(key) & 0xFFFF_FFFF_FFFF_FFFF) or 1
+    raise Unusual
 
 
 def _added(newer: dict[str, bytes]) -> Iterator[Line]:

@@ -179,9 +179,9 @@ def test_keys_sharing_a_hash_are_told_apart_by_the_items_real_keys():
     assert KeyIndex(twice.__getitem__, twice).duplicates()
 
 
-def test_a_set_of_taken_keys_holds_eight_bytes_a_key_and_answers_as_a_set():
+def test_a_set_of_taken_keys_held_as_hashes_answers_as_a_set():
     taken = KeySet()
-    taken.update(f"k{n}" for n in range(5000))  # merged into the sorted numbers on the way
+    taken.update(f"k{n}" for n in range(5000))  # its table grown several times on the way
     taken.update(["late"])
     assert all(f"k{n}" in taken for n in range(5000)) and "late" in taken
     assert "k5000" not in taken and None not in taken
