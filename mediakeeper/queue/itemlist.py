@@ -157,14 +157,18 @@ class ItemList(MutableSequence[dict[str, Any]]):
 
     # ---- reading -----------------------------------------------------------------------
 
-    def _line(self, at: int) -> bytes:
-        """Item ``at``'s JSON line from the spill, through the block last read."""
+    def _framed(self, at: int) -> bytes:
+        """Item ``at``'s line as the spill holds it, through the block last read."""
         start, size = self._at[at], self._size[at]
         offset = start - self._block_at
         if offset < 0 or offset + size > len(self._block):
             self._block, self._block_at = self._spill.read(start, max(BLOCK, size)), start
             offset = 0
-        return self._block[offset + len(_HEAD) : offset + size - len(_END)]
+        return self._block[offset : offset + size]
+
+    def _line(self, at: int) -> bytes:
+        """Item ``at``'s JSON line."""
+        return self._framed(at)[len(_HEAD) : -len(_END)]
 
     def __len__(self) -> int:
         return len(self._at)
@@ -229,8 +233,8 @@ class ItemList(MutableSequence[dict[str, Any]]):
         self._live[at] = item
 
     def settle(self) -> None:
-        """Encode every live item again, append those that changed, and let the dicts go.
-        A spill the disk refuses raises with every item still live (and held in memory)."""
+        """Encode every live item again, append those that changed, and let the dicts go (a
+        spill the disk refuses has moved to memory: ``Spill.append``)."""
         places: list[int] = []
         lines: list[bytes] = []  # (two lists, not pairs: no tuple an item, even for a moment)
         for at, item in self._live.items():
@@ -254,13 +258,9 @@ class ItemList(MutableSequence[dict[str, Any]]):
         """Copy the current lines, in order, to a new spill (call settled); refused by the
         disk, the old one stays."""
         new = ItemList((), self._spill.directory)
-        new.extend_lines(self._settled_lines())
+        new.extend_lines(self._framed(at) for at in range(len(self._at)))
         self._spill, self._at, self._size, self._held = new._spill, new._at, new._size, new._held
         self._block, self._block_at = b"", 0
-
-    def _settled_lines(self) -> Iterator[bytes]:
-        """Every item's framed line, in order, from the spill as it is now."""
-        return _lines_of(self._spill, self._at, self._size)
 
     def _stretches(self) -> Iterator[bytes]:
         """Every item's framed line, in order, the last one's end cut: each stretch of items
@@ -287,15 +287,6 @@ class ItemList(MutableSequence[dict[str, Any]]):
         """Every item as a dict, the live ones as they are (what is handed out whole, by a
         store that forgets its state as it does)."""
         return list(self.scan())
-
-
-def _lines_of(spill: Spill, starts: array, sizes: array) -> Iterator[bytes]:
-    block, block_at = b"", 0
-    for start, size in zip(starts, sizes, strict=True):
-        offset = start - block_at
-        if offset < 0 or offset + size > len(block):
-            block, block_at, offset = spill.read(start, max(BLOCK, size)), start, 0
-        yield block[offset : offset + size]
 
 
 def scan(items: Sequence[dict[str, Any]], start: int = 0) -> Iterable[dict[str, Any]]:

@@ -300,9 +300,9 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
     def _settle(self) -> None:
         """The items decoded for the locked section just ended go back to their JSON."""
         if self._data is not None and isinstance(self._data["items"], ItemList):
-            # Refused by a full disk, the items stay live, in memory, until the next section
-            # ends: whatever this one wrote to the journal stands, and its caller must not be
-            # told otherwise.
+            # A spill that cannot be read back to be rewritten (a failing disk) stays as it
+            # is: whatever this section wrote to the journal stands, and its caller must not
+            # be told otherwise.
             with suppress(OSError):
                 self._data["items"].settle()
 
