@@ -45,7 +45,7 @@ def write_missing_page(path: Path | str) -> bool:
     # Looked for by name: a Path made for each of a library's reports (pathlib, 3.11, interns
     # every part it parses) grew the interpreter's table of interned names with the library.
     name = os.fspath(path)
-    if os.path.exists(page_of(name)) or not os.path.exists(name):
+    if os.path.exists(page_of(name)):
         return False
     path = Path(name)
     try:

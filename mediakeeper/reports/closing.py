@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from mediakeeper.batch.session_log import load_sessions
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.music.journal import CHANGES_DIR, journal_stamps
+from mediakeeper.music.journal import journal_stamps
 from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports import records as rec
@@ -25,22 +24,14 @@ def read_closing(home: Path, now: datetime) -> tuple[rec.Records, Counted]:
     week of ``now``, as they stand at ``now``, with every completed item's report listed."""
     home, now = Path(home), to_utc(now)
     moment = Moment(Week.of(now), now, True)
-    status_dir = home / "status"
-    queues, tallies, sessions, changes = [], [], [], {}
-    for kind in rec.kinds_in(status_dir):
-        sessions += load_sessions(status_dir, kind, items=False)
-        if (status_dir / kind / CHANGES_DIR).is_dir():
-            changes[kind] = changes_in(status_dir / kind, moment)
-        store = QueueStore(status_dir / kind, kind)
-        if store.exists():
-            queue, found = _read_queue(home, store, moment)
-            queues.append(queue)
-            tallies.append(found)
-    sessions.sort(key=lambda s: (s.started_at, s.id))
+    read, sessions, changes = rec.read_home(
+        home, lambda store: _read_queue(home, store, moment), lambda d: changes_in(d, moment)
+    )
+    queues = [queue for queue, _ in read]
     records = rec.Records(
         tuple(queues), tuple(sessions), {}, rec.indexes_on_disk(home, queues), home
     )
-    return records, Counted(moment, tuple(tallies), changes)
+    return records, Counted(moment, tuple(found for _, found in read), changes)
 
 
 def _read_queue(

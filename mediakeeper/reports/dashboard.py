@@ -93,7 +93,7 @@ def build_dashboard(records: Records, now: datetime, *, home: str = "") -> Dashb
 def dashboard_for(home: Path, now: datetime) -> Dashboard:
     home = Path(home)
     # The week's issues by code and every item's open findings come from the queue's details.
-    records = gather(home, findings_between=(Week.of(now).start, Week.of(now).end))
+    records = gather(home)
     return build_dashboard(records, now, home=str(home))
 
 

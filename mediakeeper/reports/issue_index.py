@@ -52,9 +52,11 @@ def write_issue_indexes(home: Path, records: Records | None = None, counts=None)
     ):
         if queue.kind not in OUTPUT_DIRS or queue.problem:
             continue
-        others = Others(found.reports, {i.report for i in needs.items})
-        for _, path in found.reports:
+        asking, count = {i.report for i in needs.items}, 0
+        for _, path in found.reports:  # one pass: the pages missing, and the others counted
             write_missing_page(os.path.join(home, path))
+            count += path not in asking
+        others = Others(found.reports, asking, count)
         written += _write_pages(home / "issues" / queue.kind, needs, others)
     return written
 
@@ -97,12 +99,12 @@ def page_name(page: int) -> str:
 
 
 class Others:
-    """Every completed item's (name, report) but those that need a person, sorted: read from
-    the tally's rows (held a run at a time) each time the page lists them."""
+    """Every completed item's (name, report) but those that need a person (``count`` of
+    them), sorted: read from the tally's rows (held a run at a time) each time the pages list
+    them."""
 
-    def __init__(self, rows: SortedRows, asking: set[str]):
-        self._rows, self._asking = rows, asking
-        self._count = sum(1 for _ in self)
+    def __init__(self, rows: SortedRows, asking: set[str], count: int):
+        self._rows, self._asking, self._count = rows, asking, count
 
     def __len__(self) -> int:
         return self._count

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from mediakeeper.batch.session_log import EVENTS_FILE, SessionRecord, load_sessions
 from mediakeeper.core.errors import MediakeeperError
@@ -32,6 +32,8 @@ from mediakeeper.queue.reading import read_lines
 from mediakeeper.queue.store import QUEUE_FILE, QueueStore
 from mediakeeper.reports.weeks import parse_time
 from mediakeeper.text.slug import inside, slugify
+
+T = TypeVar("T")
 
 # The kinds listed first, in this order; any other kind follows alphabetically.
 KIND_ORDER = tuple(KINDS)
@@ -91,29 +93,33 @@ def kind_sort_key(kind: str) -> tuple[int, str]:
     return (KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER), kind)
 
 
-def gather(
-    home: Path,
-    *,
-    findings_between: tuple[datetime, datetime] | None = None,
-    changes_too: bool = True,
-) -> Records:
+def gather(home: Path, *, changes_too: bool = True) -> Records:
     """Read the data home. ``changes_too``: read when each journaled change was made (every
-    journal line: 28,000 take a third of a second). ``findings_between`` is not needed any
-    more (the items' findings are counted as their figures are, ``reports/tally.py``)."""
-    del findings_between  # what callers written before still pass
+    journal line: 28,000 take a third of a second)."""
     home = Path(home)
-    status_dir = home / "status"
-    queues, sessions = [], []
-    changes: dict[str, tuple[datetime, ...]] = {}
+    queues, sessions, changes = read_home(home, read_queue, change_times if changes_too else None)
+    return Records(tuple(queues), tuple(sessions), changes, indexes_on_disk(home, queues), home)
+
+
+def read_home(
+    home: Path,
+    read_queue: Callable[[QueueStore], T],
+    read_changes: Callable[[Path], Any] | None = None,
+) -> tuple[list[T], list[SessionRecord], dict[str, Any]]:
+    """Each kind's queue as ``read_queue`` reads it (where the kind has one), every session
+    (by start), and per kind what ``read_changes`` makes of its change journals (where it has
+    some; None: not read)."""
+    status_dir = Path(home) / "status"
+    queues, sessions, changes = [], [], {}
     for kind in kinds_in(status_dir):
         sessions += load_sessions(status_dir, kind, items=False)
-        if changes_too and (status_dir / kind / CHANGES_DIR).is_dir():
-            changes[kind] = change_times(status_dir / kind)
+        if read_changes is not None and (status_dir / kind / CHANGES_DIR).is_dir():
+            changes[kind] = read_changes(status_dir / kind)
         store = QueueStore(status_dir / kind, kind)
         if store.exists():
             queues.append(read_queue(store))
     sessions.sort(key=lambda s: (s.started_at, s.id))
-    return Records(tuple(queues), tuple(sessions), changes, indexes_on_disk(home, queues), home)
+    return queues, sessions, changes
 
 
 def indexes_on_disk(home: Path, queues: Sequence[QueueRecord]) -> frozenset[str]:

@@ -244,11 +244,7 @@ def progress_of(queue: rec.QueueRecord, found: QueueTally, moment: Moment) -> Qu
     noun, plural = nouns(queue.kind)
     total, completed, skip = found.total, found.completed, skipped(found, moment)
     remaining = total - min(total, completed + skip)
-    pace = pace_from(
-        lambda w: found.by_week[w.monday], remaining, moment.week, moment.as_of, queue.created_at
-    )
-    if total == 0:
-        pace = Pace(pace.weeks, 0, pace.days, 0, 0.0, None, "empty")
+    pace = _pace(found.by_week, total, remaining, moment, queue.created_at)
     return QueueProgress(
         queue.kind, noun, plural, total, completed, found.statuses, pace, queue.created_at,
         queue.problem, skip, found.stages,
@@ -266,7 +262,13 @@ def combined_pace(
     total = sum(p.total for p in progress)
     created = [q.created_at for q in queues if q.created_at]
     since = min(created) if created and len(created) == len(queues) else None
-    remaining = sum(p.remaining for p in progress)
+    return _pace(by_week, total, sum(p.remaining for p in progress), moment, since)
+
+
+def _pace(
+    by_week: Counter[date], total: int, remaining: int, moment: Moment, since: datetime | None
+) -> Pace:
+    """The pace of ``by_week``'s completions (per Monday) at ``moment``; "empty" for none."""
     pace = pace_from(lambda w: by_week[w.monday], remaining, moment.week, moment.as_of, since)
     if total == 0:
         pace = Pace(pace.weeks, 0, pace.days, 0, 0.0, None, "empty")

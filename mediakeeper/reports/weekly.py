@@ -444,7 +444,7 @@ def _write(home: Path, report: WeeklyReport) -> tuple[Path, Path]:
 
 def week_records(home: Path, week: Week) -> rec.Records:
     """What the report of ``week`` is computed from."""
-    return rec.gather(Path(home), findings_between=(week.start, week.end))
+    return rec.gather(Path(home))
 
 
 def write_weekly_report(
@@ -473,8 +473,7 @@ def write_all_weekly_reports(home: Path, now: datetime | None = None) -> list[tu
     now = to_utc(now) if now is not None else datetime.now(UTC)
     this_week = Week.of(now)
     check_week(this_week, now)
-    everything = (datetime.min.replace(tzinfo=UTC), this_week.end)
-    records = rec.gather(Path(home), findings_between=everything)
+    records = rec.gather(Path(home))
     first = min(Week.of(records.earliest() or now), this_week)
     # A record dated in the calendar's first half year (a hand-edited file) starts the reports
     # at the first week whose chart the calendar holds.

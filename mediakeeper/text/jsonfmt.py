@@ -79,4 +79,3 @@ def pieces_by_line(
         else:
             yield "[]" if encoded else dumps_one(value)
     yield "\n}\n"
-

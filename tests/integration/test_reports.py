@@ -244,7 +244,7 @@ MID_W02 = at("2026-01-07 12:00")  # Wednesday of 2026-W02, after S5
 
 def figures(home: Path, week: str, now: datetime = LATER):
     target = parse_week(week)
-    records = gather(home, findings_between=(target.start, target.end))
+    records = gather(home)
     return weekly_figures(records, target, now)
 
 
