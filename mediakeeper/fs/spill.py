@@ -8,7 +8,8 @@ from its place in the file, so what is held is a block of each run. So that the 
 few, FAN_IN runs of one size are merged into one run (appended; the file's dead space goes
 with it) as soon as they are there, as a count carries in base FAN_IN: never more than
 FAN_IN - 1 runs of a size, about 40 runs at 27,000 artists, 60 at a million. A row is a tuple
-of strings and integers, compared as tuples.
+of strings and integers, compared as tuples. Where the temporary folder refuses the file (full,
+missing, over a quota), the rows are held in memory from then on: a page is never lost to it.
 """
 
 from __future__ import annotations
@@ -40,23 +41,29 @@ class SortedRows:
         # Where each run starts and ends in the file, and how many merges made it.
         self._runs: list[tuple[int, int, int]] = []
         self._count = 0
+        self._spills = True  # until the temporary folder refuses a run
 
     def add(self, row: tuple) -> None:
         self._held.append(row)
         self._count += 1
-        if len(self._held) >= self._run:
+        if self._spills and len(self._held) >= self._run:
             self._spill()
 
     def _spill(self) -> None:
         self._held.sort()
-        if self._file is None:
-            self._file = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115 (read back later)
-        self._append(iter(self._held), 0)
-        self._held = []
-        while len(self._runs) >= FAN_IN and self._runs[-FAN_IN][2] == self._runs[-1][2]:
-            merged, level = self._runs[-FAN_IN:], self._runs[-1][2] + 1
-            self._append(heapq.merge(*(self._read(run) for run in merged)), level)
-            del self._runs[-FAN_IN - 1 : -1]
+        try:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115 (read back later)
+            self._append(iter(self._held), 0)
+            self._held = []
+            while len(self._runs) >= FAN_IN and self._runs[-FAN_IN][2] == self._runs[-1][2]:
+                merged, level = self._runs[-FAN_IN:], self._runs[-1][2] + 1
+                self._append(heapq.merge(*(self._read(run) for run in merged)), level)
+                del self._runs[-FAN_IN - 1 : -1]
+        except OSError:
+            # A run cut short is never listed, so the runs listed stay whole; the file ends
+            # in its bytes, so nothing more is appended: what comes is held in memory.
+            self._spills = False
 
     def _append(self, rows: Iterator[tuple], level: int) -> None:
         """``rows`` (sorted) written at the file's end as a run, a block at a time."""
@@ -86,6 +93,7 @@ class SortedRows:
         if self._file is not None:
             self._file.close()
         self._file, self._runs, self._held, self._count = None, [], [], 0
+        self._spills = True
 
     def __enter__(self) -> SortedRows:
         return self
