@@ -442,8 +442,9 @@ def _write(home: Path, report: WeeklyReport) -> tuple[Path, Path]:
     return md_path, html_path
 
 
-def week_records(home: Path, week: Week) -> rec.Records:
-    """What the report of ``week`` is computed from."""
+def week_records(home: Path) -> rec.Records:
+    """What any week's report is computed from: every record of the home (``weekly_figures``
+    takes the week's moment from them)."""
     return rec.gather(Path(home))
 
 
@@ -463,7 +464,7 @@ def write_weekly_report(
     now = to_utc(now) if now is not None else datetime.now(UTC)
     target = Week.of(week if week is not None else now)
     check_week(target, now)
-    records = week_records(home, target) if records is None else records
+    records = week_records(home) if records is None else records
     figures = weekly_figures(records, target, now, home=str(home), counts=counts)
     return _write(Path(home), figures)
 
