@@ -40,12 +40,6 @@ def folder_for(artist_folder: Path | str) -> Path:
     return Path(_parent(artist_folder), SPARES)
 
 
-def folders_for(artist_folders: Iterable[Path | str]) -> set[Path]:
-    """``folder_for`` of each, one Path per library folder: a batch ends with every artist
-    folder of its queue, which usually share one, and a Path each took 10 ms of 930."""
-    return {Path(parent, SPARES) for parent in {_parent(f) for f in artist_folders}}
-
-
 def _parent(artist_folder: Path | str) -> str:
     return os.path.dirname(os.fspath(artist_folder).rstrip("/"))
 

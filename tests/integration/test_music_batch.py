@@ -26,6 +26,7 @@ from click.testing import CliRunner
 from mediakeeper import tags
 from mediakeeper.core.commands import queue_manager, tool_command
 from mediakeeper.fs.names import home_id
+from mediakeeper.fs.spares import SPARES
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.model import Track
 from mediakeeper.queue.store import QueueStore
@@ -1095,6 +1096,24 @@ def test_a_batch_removes_the_temp_copy_a_killed_tag_write_left(
     assert not leftover.exists()
     assert theirs.exists()
     assert QueueStore(home / "status/music", "music").load()["items"][0]["track_count"] == 3
+
+
+def test_a_batch_ends_by_deleting_the_originals_a_killed_batch_set_aside(
+    tmp_path, music_library, music_script
+):
+    """Originals that copy-and-swap writes replaced wait beside the artist folders
+    (``fs/spares``) until their batch ends; a killed batch leaves them, and the next batch
+    of the same data home deletes them as it ends. Another data home's are its own."""
+    lib = build(music_library, tmp_path / "Music", ["Alpha"])
+    home, ended = tmp_path / "home", _ended_pid()
+    (lib / SPARES).mkdir()
+    ours = lib / SPARES / f"{home_id(home)}.{ended}-1"
+    theirs = lib / SPARES / f"{home_id(tmp_path / 'other')}.{ended}-2"
+    for spare in (ours, theirs):
+        spare.write_bytes(b"an original a copy replaced")
+    done = music_script("process_music_batch.py", "--home", home, "--library", lib)
+    assert done.returncode == 0, done.stderr
+    assert sorted((lib / SPARES).iterdir()) == [theirs]
 
 
 def test_another_data_homes_temp_copies_are_left_and_said_once_at_the_batchs_end(

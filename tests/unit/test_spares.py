@@ -136,10 +136,3 @@ def test_remove_can_delete_on_a_thread_of_its_own_what_it_chose_when_called(tmp_
     assert not thread.daemon  # the process waits for it before it exits
     kept = sorted(p.name for p in folder.iterdir())
     assert kept == [f"{HOME}.{os.getpid()}-2", "notes.txt"]
-
-
-def test_the_spares_folders_of_a_queue_are_one_per_library_folder(tmp_path):
-    music, more = tmp_path / "Music", tmp_path / "More Music"
-    artists = [music / "A", str(music / "B") + "/", str(more / "C"), music / "D"]
-    assert spares.folders_for(artists) == {music / spares.SPARES, more / spares.SPARES}
-    assert spares.folders_for(artists[:1]) == {spares.folder_for(music / "A")}
