@@ -61,8 +61,8 @@ class SortedRows:
                 self._append(heapq.merge(*(self._read(run) for run in merged)), level)
                 del self._runs[-FAN_IN - 1 : -1]
         except OSError:
-            # A run cut short is never listed, so the runs listed stay whole; the file ends
-            # in its bytes, so nothing more is appended: what comes is held in memory.
+            # A run cut short is never listed, so the listed runs stay whole. The file now
+            # ends in the cut run's bytes, so nothing more goes into it: rows stay in memory.
             self._spills = False
 
     def _append(self, rows: Iterator[tuple], level: int) -> None:
