@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, TypeVar
 
 from mediakeeper.core.errors import QueueCorrupt
 from mediakeeper.fs.atomic import encode_text
@@ -25,12 +25,14 @@ _LIBRARY_LINE = re.compile(r'"library": ("(?:[^"\\]|\\.)*")')
 _PATH_FIELD = re.compile(r'"path": ("(?:[^"\\]|\\.)*")')
 _BY_HAND = "correct it in the file (one item per line), or "  # a damage a person can mend
 
-# The file as ``dump_queue`` lays it out, as the readers that go a line at a time see it
-# (``reading.py`` for the reports, ``loading.py`` for a store): an item a line between these.
-ITEMS_OPEN = b'  "items": [\n'
-ITEMS_EMPTY = (b'  "items": [],\n', b'  "items": []\n')
-ITEMS_CLOSE = (b"  ]\n", b"  ],\n")
-JSON_SPACE = b" \t\n\r"
+# The file as ``dump_queue`` lays it out, as ``read_layout`` reads it a line at a time for
+# the reports (``reading.py``) and for a store (``loading.py``): an item a line between these.
+_ITEMS_OPEN = b'  "items": [\n'
+_ITEMS_EMPTY = (b'  "items": [],\n', b'  "items": []\n')
+_ITEMS_CLOSE = (b"  ]\n", b"  ],\n")
+_JSON_SPACE = b" \t\n\r"
+Item = tuple[bytes, bytes, dict[str, Any]]  # an item's line as read, its JSON, the item
+T = TypeVar("T")
 
 
 class Unusual(Exception):
@@ -58,7 +60,7 @@ def loads(text: str | bytes) -> Any:
         raise NotJSON(str(err)) from None
 
 
-def line_json(line: bytes) -> Any:
+def _line_json(line: bytes) -> Any:
     """One line's JSON, read strictly as UTF-8 (as ``parse_queue`` reads the file)."""
     try:
         return loads(line.decode("utf-8"))
@@ -66,26 +68,88 @@ def line_json(line: bytes) -> Any:
         raise Unusual from None
 
 
-def field_line(raw: bytes) -> dict[str, Any]:
+def _field_line(raw: bytes) -> dict[str, Any]:
     """One ``  "key": value,`` line of the file's top level."""
     line = raw.rstrip(b"\n")
-    found = line_json(b"{" + (line[:-1] if line.endswith(b",") else line) + b"}")
+    found = _line_json(b"{" + (line[:-1] if line.endswith(b",") else line) + b"}")
     if not isinstance(found, dict) or len(found) != 1 or "items" in found:
         raise Unusual  # the items are one a line, never in a field's line
     return found
 
 
-def item_line(raw: bytes, position: int, seen: Any) -> tuple[bytes, bool, dict[str, Any]]:
+def _item_line(raw: bytes, position: int, seen: Any) -> tuple[bytes, bool, dict[str, Any]]:
     """One item's line: its JSON without the comma that may end it, whether one did, and the
     item, checked as ``parse_queue`` checks it (``seen``: the keys met before it, which a
     check of duplicates adds it to)."""
-    line = raw.rstrip(b"\n").strip(JSON_SPACE)
+    line = raw.rstrip(b"\n").strip(_JSON_SPACE)
     comma = line.endswith(b",")
     line = line[:-1] if comma else line
-    item = line_json(line)
+    item = _line_json(line)
     if item_problems(item, position, seen):
         raise Unusual
     return line, comma, item
+
+
+def read_layout(
+    f: IO[bytes], take_items: Callable[[Iterator[Item], dict[str, Any]], T], seen: Any = None
+) -> tuple[dict[str, Any], T]:
+    """The top level of a file laid out as ``dump_queue`` writes it, read a line at a time:
+    its fields (the items' place among them held by an empty list) and what ``take_items``
+    made of the items. ``take_items(lines, fields)`` is handed the items' lines
+    (``item_lines``, with ``seen``) where the list opens, with the fields before it, and
+    must read them to the list's end. Unusual for
+    anything else: commas missing or to spare, a field met twice, text after the end, fields
+    that fail ``structure_problems``: the same checks for every reader."""
+    if f.readline() != b"{\n":
+        raise Unusual
+    fields: dict[str, Any] = {}
+    taken: Any = None  # take_items' (an end is refused before the items are met)
+    comma = True  # the element before ended with a comma (the first needs none)
+    for raw in f:
+        if raw == b"}\n":
+            if comma or "items" not in fields or structure_problems(fields):
+                raise Unusual
+            if f.read().strip(_JSON_SPACE):
+                raise Unusual
+            return fields, taken
+        if not comma:
+            raise Unusual
+        comma = raw.endswith(b",\n")
+        if raw == _ITEMS_OPEN or raw in _ITEMS_EMPTY:
+            if "items" in fields:
+                raise Unusual
+            fields["items"] = []  # in its place among the fields, checked as a list
+            ended: list[bytes] = []
+            lines = item_lines(f, seen, ended) if raw == _ITEMS_OPEN else iter(())
+            taken = take_items(lines, fields)
+            if raw == _ITEMS_OPEN:
+                if not ended:
+                    raise Unusual  # cut short, or not read to its end
+                comma = ended[0] == _ITEMS_CLOSE[1]
+        else:
+            field = _field_line(raw)
+            if field.keys() & fields.keys():
+                raise Unusual
+            fields.update(field)
+    raise Unusual  # cut short
+
+
+def item_lines(f: IO[bytes], seen: Any, ended: list[bytes]) -> Iterator[Item]:
+    """``(raw, line, item)`` of each item's line up to the list's end, checked as
+    ``parse_queue`` checks it (``_item_line``; ``seen`` None: duplicates are the caller's to
+    find); ``ended`` gets the list's closing line."""
+    comma = True
+    for position, raw in enumerate(f):
+        if raw in _ITEMS_CLOSE:
+            if comma and position:
+                raise Unusual  # a comma after the last item
+            ended.append(raw)
+            return
+        if not comma:
+            raise Unusual
+        line, comma, item = _item_line(raw, position, set() if seen is None else seen)
+        yield raw, line, item
+    raise Unusual  # cut short
 
 
 def dump_queue(data: Mapping[str, Any], *, item: Callable[[Any], str] = dumps_one) -> str:

@@ -18,18 +18,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from mediakeeper.fs.atomic import encode_text
-from mediakeeper.queue.files import (
-    ITEMS_CLOSE,
-    ITEMS_EMPTY,
-    ITEMS_OPEN,
-    JSON_SPACE,
-    Unusual,
-    field_line,
-    item_line,
-    parse_queue,
-)
+from mediakeeper.queue.files import Item, Unusual, parse_queue, read_layout
 from mediakeeper.queue.itemlist import ItemList, framed
-from mediakeeper.queue.items import structure_problems
 from mediakeeper.queue.keyindex import KeyIndex, key_hash
 from mediakeeper.text.jsonfmt import RECORD_INDENT, dumps_one
 
@@ -68,61 +58,24 @@ def _framed(items: Iterable[dict[str, Any]], hashes: array) -> Iterator[bytes]:
 
 
 def _streamed(f: IO[bytes], directory: Path) -> Held:
-    if f.readline() != b"{\n":
-        raise Unusual
-    fields: dict[str, Any] = {}
-    items, hashes = None, array("I")
-    comma = True  # the element before ended with a comma (the first needs none)
-    for raw in f:
-        if raw == b"}\n":
-            if comma or items is None or structure_problems(fields):
-                raise Unusual
-            if f.read().strip(JSON_SPACE):
-                raise Unusual
-            fields["items"] = items
-            index = KeyIndex.of_hashes(items.key_at, hashes)
-            if index.duplicates():
-                raise Unusual  # parse_queue names the key
-            return fields, index
-        if not comma:
-            raise Unusual
-        comma = raw.endswith(b",\n")
-        if raw == ITEMS_OPEN or raw in ITEMS_EMPTY:
-            if items is not None:
-                raise Unusual
-            items = ItemList((), directory)
-            fields["items"] = []  # in its place among the fields, checked as a list
-            if raw == ITEMS_OPEN:
-                comma = _read_items(f, items, hashes)
-        else:
-            field = field_line(raw)
-            if field.keys() & fields.keys():
-                raise Unusual
-            fields.update(field)
-    raise Unusual  # cut short
+    hashes = array("I")
+
+    def take(lines: Iterator[Item], _fields: dict[str, Any]) -> ItemList:
+        items = ItemList((), directory)  # its spill made once the file reaches the items
+        items.extend_lines(_as_held(lines, hashes))
+        return items
+
+    fields, items = read_layout(f, take)  # duplicates: the index's, below
+    fields["items"] = items
+    index = KeyIndex.of_hashes(items.key_at, hashes)
+    if index.duplicates():
+        raise Unusual  # parse_queue names the key
+    return fields, index
 
 
-def _read_items(f: IO[bytes], items: ItemList, hashes: array) -> bool:
-    """Copy the item lines up to the list's end into ``items``; whether the end had a comma."""
-    ended: list[bytes] = []
-    items.extend_lines(_item_lines(f, hashes, ended))
-    if not ended:
-        raise Unusual  # cut short
-    return ended[0] == ITEMS_CLOSE[1]
-
-
-def _item_lines(f: IO[bytes], hashes: array, ended: list[bytes]) -> Iterator[bytes]:
-    """Each item's line, checked as parse_queue checks it; ``ended`` gets the closing line."""
-    comma = True
-    for raw in f:
-        if raw in ITEMS_CLOSE:
-            if comma and hashes:
-                raise Unusual  # a comma after the last item
-            ended.append(raw)
-            return
-        if not comma:
-            raise Unusual
-        line, comma, item = item_line(raw, len(hashes), set())  # duplicates: the index's
+def _as_held(lines: Iterator[Item], hashes: array) -> Iterator[bytes]:
+    """Each item's line as the spill holds it, its key's hash added to ``hashes``."""
+    for raw, line, item in lines:
         hashes.append(key_hash(item["key"]))
         # The file's own line where it is framed as the spill holds it (all but the last).
         as_held = len(raw) == len(line) + _FRAMING and raw.startswith(_INDENT)

@@ -23,18 +23,7 @@ from itertools import chain, islice
 from typing import IO, TYPE_CHECKING, Any, TypeVar, overload
 
 from mediakeeper.core.errors import QueueCorrupt
-from mediakeeper.queue.files import (
-    ITEMS_CLOSE,
-    ITEMS_EMPTY,
-    ITEMS_OPEN,
-    JSON_SPACE,
-    Unusual,
-    field_line,
-    file_signature,
-    item_line,
-    journal_entry,
-)
-from mediakeeper.queue.items import structure_problems
+from mediakeeper.queue.files import Item, Unusual, file_signature, journal_entry, read_layout
 from mediakeeper.queue.keyindex import KeySet
 from mediakeeper.text.jsonfmt import dumps_one
 
@@ -156,45 +145,28 @@ def _whole(store: QueueStore, take: Callable[[Iterator[Line]], T]) -> tuple[dict
 
 
 def _read(f: IO[bytes], store: QueueStore, take: Callable[[Iterator[Line]], T]):
-    if f.readline() != b"{\n":
-        raise Unusual
-    fields: dict[str, Any] = {}
-    items = None
-    changed_at = None
-    for raw in f:
-        if raw == ITEMS_OPEN or raw in ITEMS_EMPTY:
-            if "generation" not in fields or "items" in fields:
-                raise Unusual  # which journal lines are the file's could not be told
-            newer, changed_at = _journaled(store, fields["generation"])
-            # Taken as they are read (a list of the lines first was the reports' peak), then
-            # the items the journal added.
-            lines = _item_lines(f, newer) if raw == ITEMS_OPEN else iter(())
-            items = take(chain(lines, _added(newer)))
-            fields["items"] = []
-        elif raw == b"}\n":
-            if "items" not in fields or structure_problems(fields) or f.read().strip(JSON_SPACE):
-                raise Unusual
-            del fields["items"]
-            if changed_at is not None:
-                fields["updated_at"] = changed_at
-            return fields, items
-        else:
-            fields.update(field_line(raw))
-    raise Unusual  # cut short
+    def take_items(lines: Iterator[Item], fields: dict[str, Any]) -> tuple[T, str | None]:
+        if "generation" not in fields:
+            raise Unusual  # which journal lines are the file's could not be told
+        newer, changed_at = _journaled(store, fields["generation"])
+        # Taken as they are read (a list of the lines first was the reports' peak), then the
+        # items the journal added.
+        return take(chain(_newest(lines, newer), _added(newer))), changed_at
+
+    fields, (items, changed_at) = read_layout(f, take_items, KeySet())  # keys met, as hashes
+    del fields["items"]
+    if changed_at is not None:
+        fields["updated_at"] = changed_at
+    return fields, items
 
 
-def _item_lines(f: IO[bytes], newer: dict[str, bytes]) -> Iterator[Line]:
-    """The item lines up to the list's end, each checked as the store checks it (so decoded,
-    and given with its item), those the journal changed since in their newer state (taken
-    out of ``newer``, not decoded yet)."""
-    seen = KeySet()  # the keys met, as hashes
-    for raw in f:
-        if raw in ITEMS_CLOSE:
-            return
-        line, _comma, item = item_line(raw, len(seen), seen)
+def _newest(lines: Iterator[Item], newer: dict[str, bytes]) -> Iterator[Line]:
+    """The file's item lines (checked as the store checks them, so decoded, and given with
+    their item), those the journal changed since in their newer state (taken out of
+    ``newer``, not decoded yet)."""
+    for _raw, line, item in lines:
         changed = newer.pop(item["key"], None)
         yield (line, item) if changed is None else (changed, None)
-    raise Unusual
 
 
 def _added(newer: dict[str, bytes]) -> Iterator[Line]:

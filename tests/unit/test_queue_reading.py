@@ -91,6 +91,25 @@ def test_damage_is_named_as_peek_names_it(make_store):
         read_lines(fresh(store))
 
 
+@pytest.mark.parametrize(
+    "old, new",
+    [("},\n", "}\n"), ("}\n  ]", "},\n  ]")],
+    ids=["a comma missing between items", "a comma after the last item"],
+)
+def test_the_reports_refuse_what_the_store_refuses(make_store, old, new):
+    """One reader of the file's layout (``files.read_layout``) for a store and the reports:
+    a file a batch will not load is not read by the reports as if it were sound."""
+    store = make_store(3)
+    text = store.path.read_text()
+    assert old in text
+    store.path.write_text(text.replace(old, new, 1))
+    with pytest.raises(QueueCorrupt) as refused:
+        fresh(store).load()
+    with pytest.raises(QueueCorrupt) as read:
+        read_lines(fresh(store))
+    assert str(read.value) == str(refused.value)
+
+
 def test_items_are_held_encoded_and_each_reading_is_a_new_dict(make_store):
     store = make_store(3)
     items = read_lines(fresh(store)).items
