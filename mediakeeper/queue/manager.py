@@ -54,12 +54,6 @@ def _listing(library: Path) -> list[os.DirEntry]:
     return [entry for entry in listing(library) if not is_junk(entry.name)]
 
 
-def item_folders(kind: str, library: Path) -> list[tuple[str, Path]]:
-    """The items of ``kind`` in ``library``: (key, folder) sorted by key (see
-    ``survey.survey``, which also says what was passed over)."""
-    return [(key, Path(folder)) for key, folder in survey(kind, library).found]
-
-
 def new_items(kind: str, library: Path) -> list[dict[str, Any]]:
     """A pending queue item for each of ``kind``'s items in ``library``."""
     return [new_item(key, key, folder) for key, folder in survey(kind, library).found]

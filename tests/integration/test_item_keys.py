@@ -16,8 +16,9 @@ import pytest
 
 from mediakeeper.core import kinds
 from mediakeeper.queue.items import COMPLETED, PENDING
-from mediakeeper.queue.manager import init_queue, item_folders, refresh_queue
+from mediakeeper.queue.manager import init_queue, refresh_queue
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.queue.survey import survey
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "queues" / "music_v1"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -60,7 +61,7 @@ def test_a_queue_written_before_keys_were_paths_loads_and_processes(old_queue, m
         "Gamma Ray": PENDING,
     }
     # The keys the library gives now are the keys it holds: nothing added, nothing missing.
-    assert [key for key, _ in item_folders("music", library)] == list(items)
+    assert [key for key, _ in survey("music", library).found] == list(items)
     result = refresh_queue(store)
     assert (result.added, result.vanished, result.returned) == ([], [], [])
 
@@ -102,14 +103,14 @@ def test_items_deeper_in_the_library_are_keyed_by_their_relative_path(
     record = deeper(2)
     kinds.register(record)
     request.addfinalizer(lambda: kinds.unregister(record.name))
-    found = item_folders("albums", library)
+    found = survey("albums", library).found
     assert [key for key, _ in found] == [
         "Artist A/2001 - Greatest Hits",
         "Artist B/2001 - Greatest Hits",
     ]
     assert [path for _, path in found] == [
-        library / "Artist A" / "2001 - Greatest Hits",
-        library / "Artist B" / "2001 - Greatest Hits",
+        str(library / "Artist A" / "2001 - Greatest Hits"),
+        str(library / "Artist B" / "2001 - Greatest Hits"),
     ]
 
     # A queue of them: both are claimed and recorded on their own.
@@ -136,4 +137,4 @@ def test_music_and_movies_keep_one_level(tmp_path):
     library = tmp_path / "Library"
     (library / "Artist" / "Album").mkdir(parents=True)
     for kind in ("music", "movies"):
-        assert [key for key, _ in item_folders(kind, library)] == ["Artist"]
+        assert [key for key, _ in survey(kind, library).found] == ["Artist"]
