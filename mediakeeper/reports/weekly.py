@@ -442,12 +442,6 @@ def _write(home: Path, report: WeeklyReport) -> tuple[Path, Path]:
     return md_path, html_path
 
 
-def week_records(home: Path) -> rec.Records:
-    """What any week's report is computed from: every record of the home (``weekly_figures``
-    takes the week's moment from them)."""
-    return rec.gather(Path(home))
-
-
 def write_weekly_report(
     home: Path,
     week: date | None = None,
@@ -458,13 +452,13 @@ def write_weekly_report(
 ) -> tuple[Path, Path]:
     """Regenerate one week's report (``week``: any day of it; default the week of ``now``).
     Returns the .md and .html paths. The report lives in the data home and is read from
-    anywhere, so its commands name that home. ``records``: the week's (``week_records``),
+    anywhere, so its commands name that home. ``records``: the home's (``records.gather``),
     when the caller has read them already, and ``counts`` (``tally.Counted``) when it has
     counted them for the same moment."""
     now = to_utc(now) if now is not None else datetime.now(UTC)
     target = Week.of(week if week is not None else now)
     check_week(target, now)
-    records = week_records(home) if records is None else records
+    records = rec.gather(Path(home)) if records is None else records
     figures = weekly_figures(records, target, now, home=str(home), counts=counts)
     return _write(Path(home), figures)
 
