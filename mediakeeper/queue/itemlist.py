@@ -19,14 +19,13 @@ items in order (a scan, a fold, the claims' walk) costs a read a block, not one 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, MutableSequence, Sequence
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.fs.atomic import encode_text
+from mediakeeper.fs.spill import Spill
 from mediakeeper.text.jsonfmt import RECORD_END, RECORD_INDENT, Encoded, dumps_one
 
 BLOCK = 65536  # bytes read from the spill at a time
@@ -47,75 +46,6 @@ def framed(line: bytes) -> bytes:
     """An item's JSON line as the spill holds it (and as the queue file has every item but
     its last)."""
     return _HEAD + line + _END
-
-
-class Spill:
-    """An append-only private file (or, where none can be made or the disk takes no more,
-    memory) of item lines."""
-
-    __slots__ = ("_fd", "_memory", "directory", "size")
-
-    def __init__(self, directory: Path | None):
-        self.directory = directory
-        self._fd = _private_file(directory) if directory is not None else None
-        self._memory = bytearray() if self._fd is None else None
-        self.size = 0
-
-    def append(self, data: bytes) -> int:
-        """Write ``data`` at the end; returns where it starts."""
-        at = self.size
-        if self._fd is not None:
-            try:
-                done = 0  # at an offset: a forked worker shares the file's position, never this
-                while done < len(data):
-                    done += os.pwrite(self._fd, data[done:], at + done)
-            except OSError:
-                # A full disk (or a failing one) refuses the spill: the lines move to memory,
-                # as every item was held before there was a spill, and the batch goes on to
-                # meet the full disk where it writes a file of its own, which is named then.
-                self._to_memory()
-        if self._fd is None:
-            self._memory += data
-        self.size += len(data)
-        return at
-
-    def _to_memory(self) -> None:
-        self._memory = bytearray(self.read(0, self.size))
-        os.close(self._fd)
-        self._fd = None
-
-    def read(self, at: int, count: int) -> bytes:
-        """Up to ``count`` bytes from ``at`` (fewer only past the end)."""
-        if self._fd is None:
-            return bytes(self._memory[at : at + count])
-        parts, got = [], 0
-        while got < count:
-            part = os.pread(self._fd, count - got, at + got)
-            if not part:
-                break
-            parts.append(part)
-            got += len(part)
-        return b"".join(parts)
-
-    def __del__(self) -> None:
-        if getattr(self, "_fd", None) is not None:
-            os.close(self._fd)
-            self._fd = None
-
-
-def _private_file(directory: Path) -> int | None:
-    """An unlinked file in ``directory`` (the queue's: on the data home's disk, not a /tmp
-    that may be memory); None where the folder takes none (the lines stay in memory)."""
-    try:
-        return os.open(directory, os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o600)
-    except (OSError, AttributeError):
-        pass
-    try:
-        fd, name = tempfile.mkstemp(dir=directory, prefix=".spill-")
-    except OSError:
-        return None
-    os.unlink(name)  # (a file system without O_TMPFILE: unlinked at once)
-    return fd
 
 
 class ItemList(MutableSequence[dict[str, Any]]):

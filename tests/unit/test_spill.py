@@ -1,5 +1,5 @@
-"""Rows sorted through temporary files (fs/spill.py): what the closing reports list every
-completed item from. Real files: runs written, merged back in order, read twice at once."""
+"""Rows sorted through a spill (fs/spill.py): what the closing reports list every completed
+item from. Real files: runs written, merged back in order, read twice at once."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_two_readings_at_once_each_read_every_row_in_order():
 
 
 REFUSED = """
-import os, random, resource, signal, sys
+import random, resource, signal, sys
 from mediakeeper.fs.spill import SortedRows
 pick = random.Random(7)
 rows = [(pick.randrange(50), f"n{i}") for i in range(2000)]
@@ -48,11 +48,12 @@ for row in rows[:100]:
 # The temporary folder refuses more from here on: the file may grow by 100 bytes, then no
 # more (EFBIG, not the signal), so a run is cut short.
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-size = os.fstat(spilled._file.fileno()).st_size
+size = spilled._spill.size
 resource.setrlimit(resource.RLIMIT_FSIZE, (size + 100, resource.RLIM_INFINITY))
 for row in rows[100:]:
     spilled.add(row)
-print(len(spilled), list(spilled) == sorted(rows), list(spilled) == sorted(rows))  # twice
+print(len(spilled), list(spilled) == sorted(rows), list(spilled) == sorted(rows),  # twice
+      spilled._spill._fd is None)  # moved to memory
 """
 
 
@@ -62,4 +63,4 @@ def test_rows_the_temporary_folder_refuses_are_held_in_memory_and_none_is_lost(c
         [sys.executable, "-c", REFUSED], capture_output=True, text=True, env=child_env, timeout=60
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["2000", "True", "True"]
+    assert done.stdout.split() == ["2000", "True", "True", "True"]
