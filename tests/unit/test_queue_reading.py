@@ -110,6 +110,18 @@ def test_the_reports_refuse_what_the_store_refuses(make_store, old, new):
     assert str(read.value) == str(refused.value)
 
 
+def test_a_field_met_twice_is_read_as_the_store_reads_it(make_store):
+    """A top-level field written twice (a hand edit): the line-at-a-time readers leave the
+    file to a whole parse, which takes the later value, for a store and the reports alike."""
+    store = make_store(3)
+    text = store.path.read_text()
+    line = next(line for line in text.splitlines(keepends=True) if '"library":' in line)
+    store.path.write_text(text.replace(line, line + '  "library": "/elsewhere",\n', 1))
+    read = as_read(store)
+    assert read == fresh(store).peek()
+    assert read["library"] == fresh(store).load()["library"] == "/elsewhere"
+
+
 def test_items_are_held_encoded_and_each_reading_is_a_new_dict(make_store):
     store = make_store(3)
     items = read_lines(fresh(store)).items
