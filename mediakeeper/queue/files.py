@@ -97,9 +97,9 @@ def read_layout(
     its fields (the items' place among them held by an empty list) and what ``take_items``
     made of the items. ``take_items(lines, fields)`` is handed the items' lines
     (``item_lines``, with ``seen``) where the list opens, with the fields before it, and
-    must read them to the list's end. Unusual for
-    anything else: commas missing or to spare, a field met twice, text after the end, fields
-    that fail ``structure_problems``: the same checks for every reader."""
+    must read them to the list's end. Unusual for anything else: commas missing or to spare,
+    a field met twice, text after the end, fields that fail ``structure_problems``: the same
+    checks for every reader."""
     if f.readline() != b"{\n":
         raise Unusual
     fields: dict[str, Any] = {}

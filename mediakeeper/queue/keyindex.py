@@ -100,7 +100,7 @@ class KeySet:
     """A set of keys held as their 64-bit hashes in an open-addressed table at most half full
     (16-32 bytes a key; a set of the keys' text held about 100): what a batch took, never to
     be taken again, and the keys a read of the queue met, for its check of duplicates. Two
-    keys sharing a hash (about one chance in 10^8 among a million keys) make the second look
+    keys sharing a hash (about 3 chances in 10^8 among a million keys) make the second look
     present: a batch leaves it pending for the next one (never is anything taken twice), a
     read takes it for a duplicate and leaves the file to ``peek``, which tells."""
 
