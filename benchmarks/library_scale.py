@@ -240,6 +240,8 @@ def main() -> None:
     )  # fmt: skip
     args = parser.parse_args()
 
+    if args.dir is not None:  # as real_size_writes.py: a folder named is made, not refused
+        args.dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="mk-libscale-", dir=args.dir))
     try:
         pristine = work / "pristine"
