@@ -80,7 +80,7 @@ def _field_line(raw: bytes) -> dict[str, Any]:
 def _item_line(raw: bytes, position: int, seen: Any) -> tuple[bytes, bool, dict[str, Any]]:
     """One item's line: its JSON without the comma that may end it, whether one did, and the
     item, checked as ``parse_queue`` checks it (``seen``: the keys met before it, which a
-    check of duplicates adds it to)."""
+    check of duplicates adds it to; None: no such check)."""
     line = raw.rstrip(b"\n").strip(_JSON_SPACE)
     comma = line.endswith(b",")
     line = line[:-1] if comma else line
@@ -96,7 +96,7 @@ def read_layout(
     """The top level of a file laid out as ``dump_queue`` writes it, read a line at a time:
     its fields (the items' place among them held by an empty list) and what ``take_items``
     made of the items. ``take_items(lines, fields)`` is handed the items' lines
-    (``item_lines``, with ``seen``) where the list opens, with the fields before it, and
+    (``_item_lines``, with ``seen``) where the list opens, with the fields before it, and
     must read them to the list's end. Unusual for anything else: commas missing or to spare,
     a field met twice, text after the end, fields that fail ``structure_problems``: the same
     checks for every reader."""
@@ -120,7 +120,7 @@ def read_layout(
                 raise Unusual
             fields["items"] = []  # in its place among the fields, checked as a list
             ended: list[bytes] = []
-            lines = item_lines(f, seen, ended) if raw == _ITEMS_OPEN else iter(())
+            lines = _item_lines(f, seen, ended) if raw == _ITEMS_OPEN else iter(())
             taken = take_items(lines, fields)
             if raw == _ITEMS_OPEN:
                 if not ended:
@@ -134,7 +134,7 @@ def read_layout(
     raise Unusual  # cut short
 
 
-def item_lines(f: IO[bytes], seen: Any, ended: list[bytes]) -> Iterator[Item]:
+def _item_lines(f: IO[bytes], seen: Any, ended: list[bytes]) -> Iterator[Item]:
     """``(raw, line, item)`` of each item's line up to the list's end, checked as
     ``parse_queue`` checks it (``_item_line``; ``seen`` None: duplicates are the caller's to
     find); ``ended`` gets the list's closing line."""
@@ -147,7 +147,7 @@ def item_lines(f: IO[bytes], seen: Any, ended: list[bytes]) -> Iterator[Item]:
             return
         if not comma:
             raise Unusual
-        line, comma, item = _item_line(raw, position, set() if seen is None else seen)
+        line, comma, item = _item_line(raw, position, seen)
         yield raw, line, item
     raise Unusual  # cut short
 
@@ -262,7 +262,7 @@ def entry_problem(entry: Any) -> str | None:
     if not isinstance(items, list):
         return "'items' is missing or not a list"
     for n, item in enumerate(items):
-        problems = item_problems(item, n, set())
+        problems = item_problems(item, n, None)
         if problems:
             return problems[0]
     return None

@@ -219,14 +219,15 @@ def structure_problems(data: Any) -> list[str]:
     return problems + fields
 
 
-def item_problems(item: Any, n: int, seen: set[str]) -> list[str]:
+def item_problems(item: Any, n: int, seen: set[str] | None) -> list[str]:
     """What is wrong with one item (``n``: its place, from 0) as the store would load it;
-    ``seen``: the keys before it (a key met again is a duplicate)."""
+    ``seen``: the keys before it (a key met again is a duplicate), or None where duplicates
+    are told elsewhere (a journal entry's items, a store's index of keys)."""
     first, fields = _item_checks(item, n, seen)
     return first + fields
 
 
-def _item_checks(item: Any, n: int, seen: set[str]) -> tuple[list[str], list[str]]:
+def _item_checks(item: Any, n: int, seen: set[str] | None) -> tuple[list[str], list[str]]:
     """(problems with its key and status, problems with its other fields)."""
     if not isinstance(item, dict):
         return [f"item #{n + 1} is not an object"], []
@@ -234,6 +235,8 @@ def _item_checks(item: Any, n: int, seen: set[str]) -> tuple[list[str], list[str
     key = item.get("key")
     if not isinstance(key, str) or not key:
         problems.append(f"item #{n + 1} has no key")
+    elif seen is None:
+        pass
     elif key in seen:
         problems.append(f"duplicate key {_short(key)}")
     else:
