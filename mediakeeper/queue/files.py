@@ -13,12 +13,15 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from mediakeeper.core.errors import QueueCorrupt
 from mediakeeper.fs.atomic import encode_text
 from mediakeeper.queue.items import item_problems, structure_problems
 from mediakeeper.text.jsonfmt import dumps_by_line, dumps_one, pieces_by_line
+
+if TYPE_CHECKING:
+    from mediakeeper.queue.items import Keys
 
 _GENERATION_LINE = re.compile(rb'^  "generation": (\d+),$', re.MULTILINE)
 _LIBRARY_LINE = re.compile(r'"library": ("(?:[^"\\]|\\.)*")')
@@ -77,7 +80,7 @@ def _field_line(raw: bytes) -> dict[str, Any]:
     return found
 
 
-def _item_line(raw: bytes, position: int, seen: Any) -> tuple[bytes, bool, dict[str, Any]]:
+def _item_line(raw: bytes, position: int, seen: Keys | None) -> tuple[bytes, bool, dict[str, Any]]:
     """One item's line: its JSON without the comma that may end it, whether one did, and the
     item, checked as ``parse_queue`` checks it (``seen``: the keys met before it, which a
     check of duplicates adds it to; None: no such check)."""
@@ -91,7 +94,9 @@ def _item_line(raw: bytes, position: int, seen: Any) -> tuple[bytes, bool, dict[
 
 
 def read_layout(
-    f: IO[bytes], take_items: Callable[[Iterator[Item], dict[str, Any]], T], seen: Any = None
+    f: IO[bytes],
+    take_items: Callable[[Iterator[Item], dict[str, Any]], T],
+    seen: Keys | None = None,
 ) -> tuple[dict[str, Any], T]:
     """The top level of a file laid out as ``dump_queue`` writes it, read a line at a time:
     its fields (the items' place among them held by an empty list) and what ``take_items``
@@ -134,7 +139,7 @@ def read_layout(
     raise Unusual  # cut short
 
 
-def _item_lines(f: IO[bytes], seen: Any, ended: list[bytes]) -> Iterator[Item]:
+def _item_lines(f: IO[bytes], seen: Keys | None, ended: list[bytes]) -> Iterator[Item]:
     """``(raw, line, item)`` of each item's line up to the list's end, checked as
     ``parse_queue`` checks it (``_item_line``; ``seen`` None: duplicates are the caller's to
     find); ``ended`` gets the list's closing line."""

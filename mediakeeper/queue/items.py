@@ -11,11 +11,16 @@ import socket
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediakeeper.core.decisions import settled
 from mediakeeper.core.errors import TransitionError
 from mediakeeper.system.processes import is_running, own_start_time
+
+if TYPE_CHECKING:
+    from mediakeeper.queue.keyindex import KeySet
+
+    Keys = set[str] | KeySet  # the keys a check of duplicates has met, and adds to
 
 QUEUE_VERSION = 1
 PENDING, IN_PROGRESS, COMPLETED, ERROR, SKIPPED = (
@@ -39,6 +44,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # attempts: every recorded attempt; failures: failed ones since the last success or reset,
 # which max_attempts limits (an item completed once is not skipped sooner for it).
 COUNTERS = ("track_count", "issues_found", "issues_resolved", "attempts", "failures")
+
 
 def check_transition(old: str, new: str) -> None:
     if new not in TRANSITIONS.get(old, ()):
@@ -219,7 +225,7 @@ def structure_problems(data: Any) -> list[str]:
     return problems + fields
 
 
-def item_problems(item: Any, n: int, seen: set[str] | None) -> list[str]:
+def item_problems(item: Any, n: int, seen: Keys | None) -> list[str]:
     """What is wrong with one item (``n``: its place, from 0) as the store would load it;
     ``seen``: the keys before it (a key met again is a duplicate), or None where duplicates
     are told elsewhere (a journal entry's items, a store's index of keys)."""
@@ -227,7 +233,7 @@ def item_problems(item: Any, n: int, seen: set[str] | None) -> list[str]:
     return first + fields
 
 
-def _item_checks(item: Any, n: int, seen: set[str] | None) -> tuple[list[str], list[str]]:
+def _item_checks(item: Any, n: int, seen: Keys | None) -> tuple[list[str], list[str]]:
     """(problems with its key and status, problems with its other fields)."""
     if not isinstance(item, dict):
         return [f"item #{n + 1} is not an object"], []
@@ -235,12 +241,11 @@ def _item_checks(item: Any, n: int, seen: set[str] | None) -> tuple[list[str], l
     key = item.get("key")
     if not isinstance(key, str) or not key:
         problems.append(f"item #{n + 1} has no key")
-    elif seen is None:
-        pass
-    elif key in seen:
-        problems.append(f"duplicate key {_short(key)}")
-    else:
-        seen.add(key)
+    elif seen is not None:
+        if key in seen:
+            problems.append(f"duplicate key {_short(key)}")
+        else:
+            seen.add(key)
     if item.get("status") not in STATUSES:
         problems.append(f"{_where(item, n)}: unknown status {_short(item.get('status'))}")
     for field, required, types, kind in _CHECKS:
