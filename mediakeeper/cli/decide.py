@@ -34,8 +34,9 @@ def main(home, kind, name, choose, values, album, dismiss, dry_run, interactive)
     journal (undo takes it back); the finding is closed with who decided it and when; the
     item's issue report and the index are written again."""
     settings = settings_for(home)
+    write_mode = settings.get("music", "write_mode")  # a choice is written as a fix is
     if interactive:
-        _walk(settings.home, dry_run)
+        _walk(settings.home, dry_run, write_mode)
         return
     if kind is None:
         _list(settings.home)
@@ -60,7 +61,7 @@ def main(home, kind, name, choose, values, album, dismiss, dry_run, interactive)
         raise click.UsageError(f"{kind}: only --choose of a TMDb candidate is taken here")
     changes, closing, what = _what(found, choose, values, album, dismiss)
     taken = decide.take(settings.home, found, changes, closing, what, dry_run=dry_run,
-                        dismissing=dismiss or "")  # fmt: skip
+                        dismissing=dismiss or "", write_mode=write_mode)  # fmt: skip
     _said(taken, dry_run)
 
 
@@ -107,7 +108,7 @@ def _said(taken, dry_run: bool) -> None:
 KEYS = "123456789"  # a choice's key: its number among the decision's own choices
 
 
-def _walk(home: Path, dry_run: bool) -> None:
+def _walk(home: Path, dry_run: bool, write_mode: str) -> None:
     """One decision at a time, worst item first: a digit takes that choice, d dismisses the
     finding's code, s passes it over, q stops. Each is written before the next is shown."""
     if not sys.stdin.isatty():
@@ -136,7 +137,8 @@ def _walk(home: Path, dry_run: bool) -> None:
             else:
                 choice = decision.choices[KEYS.index(key)]
                 taken = decide.take(home, found, choice.changes, [decision],
-                                    f"chose {choice.label}", dry_run=dry_run)  # fmt: skip
+                                    f"chose {choice.label}", dry_run=dry_run,
+                                    write_mode=write_mode)  # fmt: skip
             _said(taken, dry_run)
             if dry_run:
                 passed.add((entry.name, decision.at))

@@ -53,7 +53,8 @@ def main(home, session, artist, list_sessions, dry_run, yes):
         sys.exit(1 if journals.damaged else 0)
     if artist and not dry_run:
         _confirm_artist(kind_dir, artist, yes)
-    report = undo(kind_dir, session=session, artist=artist, dry_run=dry_run)
+    report = undo(kind_dir, session=session, artist=artist, dry_run=dry_run,
+                  write_mode=settings.get("music", "write_mode"))
     if dry_run:
         _said_dry(report)
         return

@@ -361,14 +361,15 @@ class JournalUnwritable(MediakeeperError):
 
 
 def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | None = None,
-         dry_run: bool = False) -> UndoReport:  # fmt: skip
+         dry_run: bool = False, write_mode: str = writemode.DEFAULT) -> UndoReport:  # fmt: skip
     """Put back the old values of one session's (or one artist's) changes, newest first.
 
     A damaged journal line does not stop the rest from being undone: its change cannot be
     known, and refusing all the others for it would leave the user nothing to run (the
     damage stays). Each undone value is still checked against its file, so a gap in a tag's
     history leaves that tag alone rather than writing a wrong value; the report names the
-    line, and the command exits 1."""
+    line, and the command exits 1. The values are written as ``write_mode`` (the
+    ``music.write_mode`` setting) says, as a batch's fixes are."""
     if not (session or artist):
         raise MediakeeperError("say what to undo", "give --session ID or --artist NAME")
     journals = read_journals(status_kind_dir)
@@ -388,7 +389,7 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
     if dry_run:
         would = _net([step for _, steps, _ in files for step in steps])
         return UndoReport(would, [(s.source, why) for s, why in odd], "", problems=problems)
-    done = _write_undo(files, ChangeJournal(status_kind_dir, undo_id))
+    done = _write_undo(files, ChangeJournal(status_kind_dir, undo_id, write_mode))
     refused: dict[tuple[str, str], tuple[JournalEntry, str]] = {}
     for step, why in [*odd, *done.refused]:  # one line per tag: its newest refusal
         refused.setdefault((step.source.path, step.source.tag), (step.source, why))

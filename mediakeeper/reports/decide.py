@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.core import kinds
+from mediakeeper.core import kinds, writemode
 from mediakeeper.core.decisions import is_open
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_text
@@ -206,10 +206,12 @@ def take(
     *,
     dry_run: bool = False,
     dismissing: str = "",
+    write_mode: str = writemode.DEFAULT,
 ) -> Taken:
-    """Write ``changes`` through the change journal, close ``closing`` with who and when, and
-    write the item's document, report, queue counts and the index again. ``dismissing``: the
-    code dismissed, remembered until the item's files change (``dismissals``)."""
+    """Write ``changes`` through the change journal (as the ``music.write_mode`` setting
+    ``write_mode`` says), close ``closing`` with who and when, and write the item's document,
+    report, queue counts and the index again. ``dismissing``: the code dismissed, remembered
+    until the item's files change (``dismissals``)."""
     closed = tuple(d.finding for d in closing)
     if dry_run:
         return Taken(tuple(changes), closed, "")
@@ -218,7 +220,7 @@ def take(
     status = home / "status" / found.kind
     if changes:
         folder = Path(found.document["folder"])
-        journal = ChangeJournal(status, session)
+        journal = ChangeJournal(status, session, write_mode)
         applied = apply_changes(folder, found.item["key"], changes, journal, verify=True)
         refused = tuple(applied.refused)
         if refused:  # a file changed since the batch read it: nothing is closed

@@ -153,3 +153,28 @@ def test_a_dismissal_sticks_until_the_files_change(processed):
     _run_script(*batch)  # a file changed: asked again
     assert "dismissed" not in report(home, "Metallica")
     assert "missing-year" in decide(home, "music", "Metallica").stdout
+
+
+def test_a_choice_and_its_undo_are_written_as_the_write_mode_says(processed):
+    """``music.write_mode = "copy"`` promises that no file is ever seen with a torn tag: a
+    choice and its undo must keep it too, each fixed file a changed copy put in its place (a
+    new inode), never bytes written into the file itself."""
+    home, lib = processed
+    (home / "mediakeeper.toml").write_text('[music]\nwrite_mode = "copy"\n', encoding="utf-8")
+    folder = lib / "Pink Floyd" / "1973 - Dark Side"
+
+    def inodes() -> dict[str, int]:
+        return {p.name: p.stat().st_ino for p in sorted(folder.glob("*.flac"))}
+
+    before = inodes()
+    took = decide(home, "music", "Pink Floyd", "--choose", "2")
+    assert took.returncode == 0, took.stdout + took.stderr
+    chosen = inodes()
+    swapped = {name for name in before if chosen[name] != before[name]}
+    assert len(swapped) == 2 and years(lib) == ["1974"] * 4  # the two tracks of 1973
+
+    undo = _run_script("undo_changes.py", "--home", home, "--artist", "Pink Floyd")
+    assert undo.returncode == 0, undo.stdout + undo.stderr
+    undone = inodes()
+    assert {name for name in chosen if undone[name] != chosen[name]} == swapped
+    assert years(lib) == ["1973", "1973", "1974", "1974"]
