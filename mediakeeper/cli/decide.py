@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from mediakeeper.cli.command import Command, home_option, settings_for
-from mediakeeper.core import kinds
+from mediakeeper.core import kinds, writemode
 from mediakeeper.reports import decide
 from mediakeeper.text.wording import count, value
 
@@ -34,9 +34,9 @@ def main(home, kind, name, choose, values, album, dismiss, dry_run, interactive)
     journal (undo takes it back); the finding is closed with who decided it and when; the
     item's issue report and the index are written again."""
     settings = settings_for(home)
-    write_mode = settings.get("music", "write_mode")  # a choice is written as a fix is
+    writing = writemode.chosen(settings.get)  # a choice is written as a fix is
     if interactive:
-        _walk(settings.home, dry_run, write_mode)
+        _walk(settings.home, dry_run, writing)
         return
     if kind is None:
         _list(settings.home)
@@ -61,7 +61,7 @@ def main(home, kind, name, choose, values, album, dismiss, dry_run, interactive)
         raise click.UsageError(f"{kind}: only --choose of a TMDb candidate is taken here")
     changes, closing, what = _what(found, choose, values, album, dismiss)
     taken = decide.take(settings.home, found, changes, closing, what, dry_run=dry_run,
-                        dismissing=dismiss or "", write_mode=write_mode)  # fmt: skip
+                        dismissing=dismiss or "", writing=writing)  # fmt: skip
     _said(taken, dry_run)
 
 
@@ -108,7 +108,7 @@ def _said(taken, dry_run: bool) -> None:
 KEYS = "123456789"  # a choice's key: its number among the decision's own choices
 
 
-def _walk(home: Path, dry_run: bool, write_mode: str) -> None:
+def _walk(home: Path, dry_run: bool, writing: writemode.Writing) -> None:
     """One decision at a time, worst item first: a digit takes that choice, d dismisses the
     finding's code, s passes it over, q stops. Each is written before the next is shown."""
     if not sys.stdin.isatty():
@@ -138,7 +138,7 @@ def _walk(home: Path, dry_run: bool, write_mode: str) -> None:
                 choice = decision.choices[KEYS.index(key)]
                 taken = decide.take(home, found, choice.changes, [decision],
                                     f"chose {choice.label}", dry_run=dry_run,
-                                    write_mode=write_mode)  # fmt: skip
+                                    writing=writing)  # fmt: skip
             _said(taken, dry_run)
             if dry_run:
                 passed.add((entry.name, decision.at))

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from mediakeeper.cli.command import Command, home_option, settings_for
-from mediakeeper.core import kinds
+from mediakeeper.core import kinds, writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.music.fixes import artist_named, undo
 from mediakeeper.music.journal import read_journals
@@ -53,8 +53,8 @@ def main(home, session, artist, list_sessions, dry_run, yes):
         sys.exit(1 if journals.damaged else 0)
     if artist and not dry_run:
         _confirm_artist(kind_dir, artist, yes)
-    report = undo(kind_dir, session=session, artist=artist, dry_run=dry_run,
-                  write_mode=settings.get("music", "write_mode"))
+    writing = writemode.chosen(settings.get)
+    report = undo(kind_dir, session=session, artist=artist, dry_run=dry_run, writing=writing)
     if dry_run:
         _said_dry(report)
         return

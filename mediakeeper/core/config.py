@@ -20,7 +20,7 @@ from mediakeeper.core.errors import ConfigError, NoDataHome
 from mediakeeper.core.home import CONFIG_FILE, find_home
 from mediakeeper.core.kinds import KINDS, Limit
 from mediakeeper.core.units import bitrate_problem
-from mediakeeper.core.writemode import MODES
+from mediakeeper.core.writemode import HARD_LINKS, MODES
 
 # The public contract: section -> key -> default. The default's type is the key's type.
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -94,6 +94,7 @@ def _one_of(words: tuple[str, ...]) -> Callable[[Any], str | None]:
 # the check says what is wrong with a value, or None.
 CHECKED: dict[tuple[str, str], Callable[[Any], str | None]] = {
     ("music", "write_mode"): _one_of(MODES),
+    ("music", "hard_links"): _one_of(HARD_LINKS),
     ("audiobooks", "bitrate"): bitrate_problem,
 }
 

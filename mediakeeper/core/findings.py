@@ -65,12 +65,13 @@ CODES: dict[str, Code] = {
             "legacy-tag": ("warning", "the tags are ID3v1 only or ID3v2.2"),
             # A fix's file left alone (mediakeeper.fs.safewrite). Changed by another program
             # meanwhile: the fix is still to do, by a run again. A link out of the library:
-            # someone must say where the file belongs. Read-only: the person's own choice,
-            # worth knowing (the finding whose fix it holds back stays open with its own
-            # severity).
+            # someone must say where the file belongs. Read-only, and a file with other names
+            # (hard links): the person's own setup, worth knowing (the finding whose fix it
+            # holds back stays open with its own severity).
             "changed-during-fix": ("warning", "a file changed while being fixed; left alone"),
             "link-outside-library": ("warning", "a link to a file out of the library; not fixed"),
             "read-only-file": ("info", "a file made read-only is never rewritten"),
+            "hard-linked-file": ("info", "a file with other names (hard links) is left alone"),
             # --replaygain: each album is measured on its own.
             "loudness-not-measured": (
                 "warning",

@@ -1,5 +1,5 @@
-"""How a change to a user's file is written: the ``write_mode`` setting and where the
-in-place journal lives.
+"""How a change to a user's file is written: the ``write_mode`` and ``hard_links`` settings
+and where the in-place journal lives.
 
 - ``in-place`` (the default): where the new bytes fit the file's layout (same size: the tag's
   padding absorbs the change) only the changed byte ranges are written, journaled first
@@ -11,24 +11,52 @@ in-place journal lives.
 The default is ``in-place`` because a large library's fixes then cost the bytes they change
 (a few KB a file) instead of a copy of every fixed file (tens of MB each), need no free
 space, and a crash is repaired by the next command from the journal.
+
+A file with other names (hard links: a download client's copy that must stay byte for byte
+as it was, to be seeded) is never written in place, which would change every name:
+
+- ``leave`` (the default): it is left alone, with a finding that says why;
+- ``separate``: it is swapped, so the library's name gets a file of its own (a clone where the
+  file system can make one, else a copy: the file's size again) and the other names keep
+  the original.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 IN_PLACE, SWAP, COPY = "in-place", "swap", "copy"
 MODES = (IN_PLACE, SWAP, COPY)
 DEFAULT = IN_PLACE
+LEAVE, SEPARATE = "leave", "separate"
+HARD_LINKS = (LEAVE, SEPARATE)
 JOURNAL_DIR = "writes"  # under the data home's status/
 
 
+class Writing(NamedTuple):
+    """What the settings chose: ``music.write_mode`` and ``music.hard_links``."""
+
+    mode: str = DEFAULT
+    hard_links: str = LEAVE
+
+
+DEFAULT_WRITING = Writing()
+
+
+def chosen(get: Callable[[str, str], Any]) -> Writing:
+    """The music settings' choice, through a settings ``get(section, key)``."""
+    return Writing(get("music", "write_mode"), get("music", "hard_links"))
+
+
 class WritePolicy(NamedTuple):
-    """The mode, and the folder of the in-place journal (None: nothing is written in place)."""
+    """The mode, the folder of the in-place journal (None: nothing is written in place), and
+    what a file with other names gets (``HARD_LINKS``)."""
 
     mode: str = COPY
     journal: Path | None = None
+    hard_links: str = LEAVE
 
     @property
     def in_place(self) -> bool:
@@ -43,11 +71,13 @@ def journal_dir(status_dir: Path) -> Path:
     return status_dir / JOURNAL_DIR
 
 
-def policy_for(status_dir: Path, mode: str = DEFAULT) -> WritePolicy:
+def policy_for(status_dir: Path, writing: Writing = DEFAULT_WRITING) -> WritePolicy:
     """The policy of a data home whose ``status/`` is ``status_dir``."""
-    if mode not in MODES:
-        raise ValueError(f"unknown write mode {mode!r}; expected one of {MODES}")
-    return WritePolicy(mode, journal_dir(status_dir))
+    if writing.mode not in MODES:
+        raise ValueError(f"unknown write mode {writing.mode!r}; expected one of {MODES}")
+    if writing.hard_links not in HARD_LINKS:
+        raise ValueError(f"unknown hard_links {writing.hard_links!r}; expected one of {HARD_LINKS}")
+    return WritePolicy(writing.mode, journal_dir(status_dir), writing.hard_links)
 
 
 # What a caller that names no policy gets (a single ``tags.write``, a test): the swap, which

@@ -1,7 +1,8 @@
 """What a file must be for the toolkit to replace it, and how a refusal is worded: a regular
 file (opened without waiting: a FIFO would block), readable, not made read-only by its owner,
-a symlink only to a target inside the library, not open for writing by another program (a
-read lease, Linux). ``mediakeeper.fs.safewrite`` asks these; ``tags.read`` opens files here too.
+a symlink only to a target inside the library, a file of one name unless the settings let
+its other names be separated from it, not open for writing by another program (a read
+lease, Linux). ``mediakeeper.fs.safewrite`` asks these; ``tags.read`` opens files here too.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import stat
 from pathlib import Path
 
 from mediakeeper.core.errors import FileError
+from mediakeeper.core.writemode import LEAVE
 from mediakeeper.fs.attrs import user_name
 from mediakeeper.fs.write_errors import mount_point
 
@@ -21,6 +23,7 @@ from mediakeeper.fs.write_errors import mount_point
 CHANGED = "changed-during-fix"
 READ_ONLY = "read-only-file"
 OUTSIDE = "link-outside-library"
+HARD_LINKED = "hard-linked-file"
 
 
 def open_regular(path: str) -> int:
@@ -88,6 +91,20 @@ def refuse_if_read_only(path: str, st: os.stat_result, target: str) -> None:
             f"read-only (mode {stat.S_IMODE(st.st_mode):03o}): left alone; "
             "make it writable (chmod u+w) if it should be fixed",
             READ_ONLY,
+        )
+
+
+def refuse_if_hard_linked(path: str, st: os.stat_result, hard_links: str) -> None:
+    """A file with other names (hard links) shares its bytes with whatever holds those: a
+    download client seeding it, another folder. A fix written into it changes them all, so
+    it is left alone unless ``hard_links`` (``core.writemode``) says to separate it."""
+    if st.st_nlink > 1 and hard_links == LEAVE:
+        raise FileError(
+            path,
+            f"has {st.st_nlink} names (hard links: a download client's copy, another folder): "
+            "left alone, since a fix would change every one; set "
+            'music.hard_links = "separate" to give the library a file of its own',
+            HARD_LINKED,
         )
 
 

@@ -93,6 +93,9 @@ def _prepared(r) -> _Patch | None:
             os.close(fd)
             return None
         refuse_if_read_only(path, st, target)
+        if st.st_nlink > 1:  # every name would change: the swap refuses it or separates it
+            os.close(fd)
+            return None
         patch = PatchFile(fd, st.st_size)
         try:
             r.change(patch, st)

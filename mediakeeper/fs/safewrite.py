@@ -24,7 +24,8 @@ less than ~4 ms after the read) looks like no change: the file system gives no f
 
 Not replaced at all: anything but a regular file (a FIFO is never opened for reading either),
 a file its owner made read-only (``READ_ONLY``), a symlink whose target is outside the
-library (``OUTSIDE``; one inside has its target replaced, and stays a link).
+library (``OUTSIDE``; one inside has its target replaced, and stays a link), a file with other
+names (``HARD_LINKED``) unless the policy separates it from them.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from mediakeeper.fs.atomic import create_temp, flush_files, fsync_dir, write_all
 from mediakeeper.fs.attrs import same_attributes, same_owner_and_mode, user_name
 from mediakeeper.fs.checks import (
     CHANGED,
+    HARD_LINKED,
     OUTSIDE,
     READ_ONLY,
     cannot_read,
@@ -54,6 +56,7 @@ from mediakeeper.fs.checks import (
     lease_broken,
     not_flushed_first,
     open_regular,
+    refuse_if_hard_linked,
     refuse_if_read_only,
     same_file,
     target_of,
@@ -80,7 +83,15 @@ IN_MEMORY_BYTES = 8 << 20
 Change = Callable[[BinaryIO, os.stat_result], None]
 
 _NO_EXCHANGE = (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP)
-__all__ = ["CHANGED", "OUTSIDE", "READ_ONLY", "Replacement", "replace", "replace_many"]
+__all__ = [
+    "CHANGED",
+    "HARD_LINKED",
+    "OUTSIDE",
+    "READ_ONLY",
+    "Replacement",
+    "replace",
+    "replace_many",
+]
 
 
 class Replacement(NamedTuple):
@@ -144,7 +155,7 @@ def replace_many(
                 flush_first = ()  # on disk now
             if not group:
                 continue
-        group_failed, flushed = _replace_group(group, flush_first, spares, owner, policy.clones)
+        group_failed, flushed = _replace_group(group, flush_first, spares, owner, policy)
         failed.update(group_failed)
         if flushed:
             flush_first = ()  # on disk now
@@ -210,7 +221,7 @@ def _replace_group(
     flush_first: Sequence[Path],
     spares: Path | None,
     owner: str,
-    clones: bool,
+    policy: writemode.WritePolicy,
 ) -> tuple[dict[Path, FileError], bool]:
     """The files left alone, and whether ``flush_first`` reached the disk."""
     failed: dict[Path, FileError] = {}
@@ -222,7 +233,7 @@ def _replace_group(
         try:
             for r in group:
                 try:
-                    saved.append(_saved_copy(r, owner, clones))
+                    saved.append(_saved_copy(r, owner, policy))
                 except FileError as err:
                     failed[r.path] = err
             try:
@@ -328,7 +339,7 @@ def _changed(c: _Copy, what: str) -> FileError:
     )
 
 
-def _saved_copy(r: Replacement, owner: str, clones: bool) -> _Copy:
+def _saved_copy(r: Replacement, owner: str, policy: writemode.WritePolicy) -> _Copy:
     """A copy of the file with the change made, not yet flushed to disk, in a new file
     beside the original."""
     path = str(r.path)
@@ -342,7 +353,7 @@ def _saved_copy(r: Replacement, owner: str, clones: bool) -> _Copy:
     src = open(src_fd, "rb", buffering=0)  # noqa: SIM115 (closed with the group)
     try:
         leased = lease(src_fd, path)
-        fd, tmp, st = _copy_changed(r, path, target, src, owner, clones)
+        fd, tmp, st = _copy_changed(r, path, target, src, owner, policy)
     except BaseException:
         src.close()
         raise
@@ -350,7 +361,12 @@ def _saved_copy(r: Replacement, owner: str, clones: bool) -> _Copy:
 
 
 def _copy_changed(
-    r: Replacement, path: str, target: str, src: io.FileIO, owner: str, clones: bool
+    r: Replacement,
+    path: str,
+    target: str,
+    src: io.FileIO,
+    owner: str,
+    policy: writemode.WritePolicy,
 ) -> tuple[int, str, os.stat_result]:
     """The copy (open, and its path) and the original's stat once its bytes were read. A
     clone (shared blocks) is changed in place; a small file without one is changed in
@@ -359,7 +375,9 @@ def _copy_changed(
     with _os_errors(path):
         st = os.fstat(src_fd)
         refuse_if_read_only(path, st, target)
-        cloned = _cloned(src_fd, target, owner) if clones and may_clone(src_fd) else None
+        refuse_if_hard_linked(path, st, policy.hard_links)
+        clones = policy.clones and may_clone(src_fd)
+        cloned = _cloned(src_fd, target, owner) if clones else None
         if cloned is None and st.st_size <= IN_MEMORY_BYTES:
             with io.BytesIO(src.readall()) as work:
                 st = _unchanged_since(st, os.fstat(src_fd), path)

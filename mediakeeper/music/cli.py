@@ -11,7 +11,7 @@ import click
 from mediakeeper.batch.job import ItemFailure
 from mediakeeper.cli.batch import BatchSpec, Run
 from mediakeeper.cli.command import not_a_command
-from mediakeeper.core import rule_plugins
+from mediakeeper.core import rule_plugins, writemode
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import ConfigError
 from mediakeeper.core.findings import finding_record
@@ -35,7 +35,7 @@ def _jobs(run: Run):
         fetch_covers=run.flags["fetch_covers"],
         replaygain=run.flags["replaygain"],
         ffmpeg_path=run.settings.get("ffmpeg", "path"),
-        write_mode=run.settings.get("music", "write_mode"),
+        writing=writemode.chosen(run.settings.get),
         identify=run.flags["identify"],
         apply_identified=run.flags["apply"],
     )

@@ -39,13 +39,19 @@ from mediakeeper.text.wording import value
 
 class ChangeJournal:
     """Append-only journal of one session's tag changes, and how they are written
-    (``write_mode``, see ``mediakeeper.core.writemode``)."""
+    (``writing``: the settings' ``write_mode`` and ``hard_links``, see
+    ``mediakeeper.core.writemode``)."""
 
-    def __init__(self, status_kind_dir: Path, session: str, write_mode: str = writemode.DEFAULT):
+    def __init__(
+        self,
+        status_kind_dir: Path,
+        session: str,
+        writing: writemode.Writing = writemode.DEFAULT_WRITING,
+    ):
         self.dir = status_kind_dir / CHANGES_DIR
         self.session = session
         self.path = self.dir / f"{session}.jsonl"
-        self.policy = writemode.policy_for(status_kind_dir.parent, write_mode)
+        self.policy = writemode.policy_for(status_kind_dir.parent, writing)
 
     def record(self, changes: Iterable[tuple[str, Path, TagChange]]) -> None:
         """Append the changes (each with its artist and the file it is in) in one write. The
@@ -361,15 +367,16 @@ class JournalUnwritable(MediakeeperError):
 
 
 def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | None = None,
-         dry_run: bool = False, write_mode: str = writemode.DEFAULT) -> UndoReport:  # fmt: skip
+         dry_run: bool = False,
+         writing: writemode.Writing = writemode.DEFAULT_WRITING) -> UndoReport:  # fmt: skip
     """Put back the old values of one session's (or one artist's) changes, newest first.
 
     A damaged journal line does not stop the rest from being undone: its change cannot be
     known, and refusing all the others for it would leave the user nothing to run (the
     damage stays). Each undone value is still checked against its file, so a gap in a tag's
     history leaves that tag alone rather than writing a wrong value; the report names the
-    line, and the command exits 1. The values are written as ``write_mode`` (the
-    ``music.write_mode`` setting) says, as a batch's fixes are."""
+    line, and the command exits 1. The values are written as ``writing`` (the music
+    settings ``write_mode`` and ``hard_links``) says, as a batch's fixes are."""
     if not (session or artist):
         raise MediakeeperError("say what to undo", "give --session ID or --artist NAME")
     journals = read_journals(status_kind_dir)
@@ -389,7 +396,7 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
     if dry_run:
         would = _net([step for _, steps, _ in files for step in steps])
         return UndoReport(would, [(s.source, why) for s, why in odd], "", problems=problems)
-    done = _write_undo(files, ChangeJournal(status_kind_dir, undo_id, write_mode))
+    done = _write_undo(files, ChangeJournal(status_kind_dir, undo_id, writing))
     refused: dict[tuple[str, str], tuple[JournalEntry, str]] = {}
     for step, why in [*odd, *done.refused]:  # one line per tag: its newest refusal
         refused.setdefault((step.source.path, step.source.tag), (step.source, why))

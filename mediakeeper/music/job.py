@@ -78,7 +78,7 @@ class MusicJob:
     fetch_covers: bool = False
     replaygain: bool = False  # --replaygain: each album's loudness tags, journaled
     ffmpeg_path: str = ""
-    write_mode: str = writemode.DEFAULT  # how a fix is written (mediakeeper.core.writemode)
+    writing: writemode.Writing = writemode.DEFAULT_WRITING  # how a fix is written
     identify: bool = False  # --identify: also tracks without a MusicBrainz recording id
     apply_identified: bool = False  # --apply: write a proposal scoring APPLY_SCORE or more
 
@@ -155,7 +155,7 @@ class MusicJob:
         loudness tags: what was applied, how many loudness values changed, and the loudness
         findings' records."""
         folder = Path(item["path"])
-        journal = ChangeJournal(self.status_dir, self.session, self.write_mode)
+        journal = ChangeJournal(self.status_dir, self.session, self.writing)
         try:
             # A fresh plan was made from values read a moment ago by this claim's holder (and
             # its parses are at hand); a resumed one must check each file again, some changes

@@ -14,14 +14,14 @@ from functools import cached_property
 from typing import Any
 
 from mediakeeper.core.findings import SEVERITY, Finding
-from mediakeeper.fs.checks import CHANGED, READ_ONLY
+from mediakeeper.fs.checks import CHANGED, HARD_LINKED, READ_ONLY
 from mediakeeper.music.fixplan import Plan, parse_number
 from mediakeeper.music.model import ArtistScan, TagChange, Track
 
 # The music codes that only a write finds: a fix's file left alone when it was to be
 # written. (A link out of the library is found by the rules too, when the scan sees it, and
 # by the write, when it appears between the scan and the write.)
-WRITE_CODES = frozenset({CHANGED, READ_ONLY})
+WRITE_CODES = frozenset({CHANGED, READ_ONLY, HARD_LINKED})
 
 _LABEL = {"albumartist": "album artist", "tracknumber": "track number", "date": "year"}
 

@@ -206,12 +206,12 @@ def take(
     *,
     dry_run: bool = False,
     dismissing: str = "",
-    write_mode: str = writemode.DEFAULT,
+    writing: writemode.Writing = writemode.DEFAULT_WRITING,
 ) -> Taken:
-    """Write ``changes`` through the change journal (as the ``music.write_mode`` setting
-    ``write_mode`` says), close ``closing`` with who and when, and write the item's document,
-    report, queue counts and the index again. ``dismissing``: the code dismissed, remembered
-    until the item's files change (``dismissals``)."""
+    """Write ``changes`` through the change journal (as the music settings ``writing`` say),
+    close ``closing`` with who and when, and write the item's document, report, queue counts
+    and the index again. ``dismissing``: the code dismissed, remembered until the item's files
+    change (``dismissals``)."""
     closed = tuple(d.finding for d in closing)
     if dry_run:
         return Taken(tuple(changes), closed, "")
@@ -220,7 +220,7 @@ def take(
     status = home / "status" / found.kind
     if changes:
         folder = Path(found.document["folder"])
-        journal = ChangeJournal(status, session, write_mode)
+        journal = ChangeJournal(status, session, writing)
         applied = apply_changes(folder, found.item["key"], changes, journal, verify=True)
         refused = tuple(applied.refused)
         if refused:  # a file changed since the batch read it: nothing is closed

@@ -69,7 +69,7 @@ def test_an_empty_environment_variable_counts_as_unset(tmp_path):
     assert settings.get("music", "max_attempts") == 4
 
 
-ONE_OF = {("music", "write_mode"): "copy"}
+ONE_OF = {("music", "write_mode"): "copy", ("music", "hard_links"): "separate"}
 
 
 def test_every_key_has_its_environment_variable(tmp_path):

@@ -201,7 +201,7 @@ def test_the_journal_is_on_disk_before_any_file_is_replaced(
         synth.make_track(artist / "A" / f"0{n} - Song.{fmt}", fmt, {"title": "Song "})
         for n, fmt in enumerate(("flac", "mp3"), 1)
     ]
-    journal = ChangeJournal(tmp_path / "status", "s1", mode)
+    journal = ChangeJournal(tmp_path / "status", "s1", writemode.Writing(mode))
     if made_by_another_worker:
         journal.dir.mkdir(parents=True)
         journal.path.write_text('{"session": "s1"}\n')
@@ -347,6 +347,15 @@ def made_read_only(track: Path, elsewhere: Path, home: Path) -> Iterator[None]:
     yield None
 
 
+@contextlib.contextmanager
+def hard_linked_elsewhere(track: Path, elsewhere: Path, home: Path) -> Iterator[None]:
+    """A download client seeds the track under another name (a hard link): its bytes there
+    must stay as they were."""
+    os.link(track, elsewhere / "seeding.flac")
+    yield None
+    assert (elsewhere / "seeding.flac").read_bytes() == track.read_bytes()
+
+
 class _ActingHandler(FakeMusicBrainz.handler):
     def answer(self, fake, record, fault):
         fake.act()  # before the job hears back
@@ -409,6 +418,14 @@ WRITE_FIRES = [
         made_read_only,
         "Read-only (mode 444): left alone; make it writable (chmod u+w) if it should be fixed.",
         id="read-only-file",
+    ),
+    pytest.param(
+        "hard-linked-file",
+        hard_linked_elsewhere,
+        "Has 2 names (hard links: a download client's copy, another folder): left alone, "
+        'since a fix would change every one; set music.hard_links = "separate" to give the '
+        "library a file of its own.",
+        id="hard-linked-file",
     ),
     pytest.param(
         "link-outside-library",

@@ -39,7 +39,7 @@ def track(folder: Path, fmt: str = "flac", name: str = "01 - Song") -> Path:
 
 
 def in_place(home: Path) -> writemode.WritePolicy:
-    return writemode.policy_for(home / "status", writemode.IN_PLACE)
+    return writemode.policy_for(home / "status", writemode.Writing(writemode.IN_PLACE))
 
 
 def entries(home: Path) -> list[str]:

@@ -300,6 +300,41 @@ def test_a_symlinked_track_outside_the_library_is_left_alone(tmp_path):
     assert link.is_symlink() and target.read_bytes() == before
 
 
+def test_a_file_with_other_names_is_left_alone_and_every_name_keeps_its_bytes(tmp_path):
+    """A hard link (a download client seeding the track): a fix written into the file would
+    change every name, and a swap would silently double it; by default it is neither."""
+    path = song(tmp_path / "Music")
+    seeding = tmp_path / "Downloads" / "seeding.flac"
+    seeding.parent.mkdir()
+    os.link(path, seeding)
+    before = path.read_bytes()
+    failed = tags.write_many([FileWrite(path, {"date": "2001"})])
+    assert failed[path].code == safewrite.HARD_LINKED
+    assert failed[path].reason.startswith("has 2 names (hard links: ")
+    assert path.read_bytes() == seeding.read_bytes() == before
+    assert os.stat(path).st_ino == os.stat(seeding).st_ino and os.stat(path).st_nlink == 2
+    assert copies_left(tmp_path) == []
+
+
+def test_separated_the_library_s_name_gets_its_own_file_and_the_others_keep_theirs(
+    tmp_path, monkeypatch
+):
+    """``hard_links = "separate"``: the fix is swapped in, also where it would fit in place, so
+    the library's name holds the fixed file and the other name the original, untouched."""
+    monkeypatch.setattr(writemode, "fallback", writemode.fallback._replace(hard_links="separate"))
+    path = song(tmp_path / "Music")
+    seeding = tmp_path / "Downloads" / "seeding.flac"
+    seeding.parent.mkdir()
+    os.link(path, seeding)
+    before, inode = path.read_bytes(), os.stat(path).st_ino
+    assert tags.write_many([FileWrite(path, {"date": "2001"})]) == {}
+    assert tags.read(path).tags["date"] == "2001"
+    assert seeding.read_bytes() == before and os.stat(seeding).st_ino == inode
+    assert os.stat(path).st_ino != inode
+    assert os.stat(path).st_nlink == os.stat(seeding).st_nlink == 1
+    assert copies_left(tmp_path) == []
+
+
 @pytest.mark.parametrize("mode", [0o444, 0o000])
 def test_a_read_only_file_is_left_alone_even_by_root(tmp_path, mode):
     """Root may write any file: the mode bits decide, not os.access."""
