@@ -18,6 +18,7 @@ from mediakeeper.core.errors import FileError
 from mediakeeper.core.writemode import LEAVE
 from mediakeeper.fs.attrs import user_name
 from mediakeeper.fs.write_errors import mount_point
+from mediakeeper.system.linux import APPEND_ONLY, IMMUTABLE, inode_flags
 
 # Finding codes of the files left alone for a reason a person should see on its own.
 CHANGED = "changed-during-fix"
@@ -106,6 +107,20 @@ def refuse_if_hard_linked(path: str, st: os.stat_result, hard_links: str) -> Non
             'music.hard_links = "separate" to give the library a file of its own',
             HARD_LINKED,
         )
+
+
+def refuse_if_flagged(path: str, fd: int) -> None:
+    """A file made immutable or append-only (``chattr +i``, ``+a``) cannot be replaced nor
+    written in place, even by root; asked before a copy of it is made for nothing."""
+    flags = inode_flags(fd)
+    for flag, what, letter in ((IMMUTABLE, "immutable", "i"), (APPEND_ONLY, "append-only", "a")):
+        if flags & flag:
+            raise FileError(
+                path,
+                f"{what} (chattr +{letter}): left alone; "
+                f"clear the flag (chattr -{letter}) if it should be fixed",
+                READ_ONLY,
+            )
 
 
 # The signal a broken lease sends: one ignored unless handled. The default, SIGIO, kills the

@@ -56,6 +56,7 @@ from mediakeeper.fs.checks import (
     lease_broken,
     not_flushed_first,
     open_regular,
+    refuse_if_flagged,
     refuse_if_hard_linked,
     refuse_if_read_only,
     same_file,
@@ -375,6 +376,7 @@ def _copy_changed(
     with _os_errors(path):
         st = os.fstat(src_fd)
         refuse_if_read_only(path, st, target)
+        refuse_if_flagged(path, src_fd)
         refuse_if_hard_linked(path, st, policy.hard_links)
         clones = policy.clones and may_clone(src_fd)
         cloned = _cloned(src_fd, target, owner) if clones else None

@@ -1,18 +1,22 @@
-"""Linux calls Python's os module lacks, through ctypes; elsewhere they do nothing (or, for
-``exchange``, say they are missing)."""
+"""Linux calls Python's os module lacks, through ctypes (or an ioctl); elsewhere they do
+nothing (or, for ``exchange``, say they are missing)."""
 
 from __future__ import annotations
 
 import ctypes
 import errno
+import fcntl
 import os
 import signal
+import sys
 from functools import cache
 
 _PR_SET_PDEATHSIG = 1
 _SYNC_FILE_RANGE_WRITE = 2
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
+_FS_IOC_GETFLAGS = 0x80086601  # _IOR('f', 1, long); the kernel reads and writes an int
+IMMUTABLE, APPEND_ONLY = 0x10, 0x20  # FS_IMMUTABLE_FL, FS_APPEND_FL: chattr +i, +a
 
 
 @cache
@@ -83,3 +87,14 @@ def exchange(first: str, second: str) -> None:
     if call(_AT_FDCWD, a, _AT_FDCWD, b, _RENAME_EXCHANGE) != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err), first, None, second)
+
+
+def inode_flags(fd: int) -> int:
+    """The file's inode flags, as ``lsattr`` shows them (``IMMUTABLE``, ``APPEND_ONLY``); 0
+    where the file system keeps none."""
+    flags = bytearray(8)
+    try:
+        fcntl.ioctl(fd, _FS_IOC_GETFLAGS, flags)
+    except OSError:
+        return 0
+    return int.from_bytes(flags[:4], sys.byteorder)

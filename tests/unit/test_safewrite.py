@@ -350,6 +350,30 @@ def test_a_read_only_file_is_left_alone_even_by_root(tmp_path, mode):
 
 
 @root_only
+@pytest.mark.parametrize(("flag", "what"), [("i", "immutable"), ("a", "append-only")])
+def test_a_file_made_immutable_or_append_only_is_left_alone_before_any_copy(
+    tmp_path, flag, what
+):
+    """``chattr +i`` / ``+a``: not even root may replace it or write into it. Said as the
+    read-only file is, with the command that lifts it, and found before the file is copied
+    for nothing."""
+    path = song(tmp_path)
+    if subprocess.run(["chattr", f"+{flag}", str(path)], capture_output=True).returncode:
+        pytest.skip("this file system keeps no chattr flags")
+    try:
+        before = path.read_bytes()
+        failed = tags.write_many([FileWrite(path, {"date": "2001"})])
+        assert failed[path].code == safewrite.READ_ONLY
+        assert failed[path].reason == (
+            f"{what} (chattr +{flag}): left alone; clear the flag (chattr -{flag}) "
+            "if it should be fixed"
+        )
+        assert path.read_bytes() == before and copies_left(tmp_path) == []
+    finally:
+        subprocess.run(["chattr", f"-{flag}", str(path)], check=True)
+
+
+@root_only
 def test_a_file_its_owner_made_read_only_is_left_alone_when_fixed_as_its_owner():
     with tempfile.TemporaryDirectory() as where:  # pytest's own folders are root's alone
         folder = Path(where)
