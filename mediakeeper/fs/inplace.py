@@ -156,7 +156,8 @@ def _write(
 ) -> bool:
     """Journal, write, flush, retire. Whether ``flush_first`` reached the disk."""
     try:
-        journal.record([FilePatch(p.target, p.read.st_size, p.ranges) for p in ready], flush_first)
+        patches = [FilePatch(p.target, p.read.st_size, p.ranges, p.read.st_dev) for p in ready]
+        journal.record(patches, flush_first)
     except OSError as err:
         reason = not_flushed_first(err) if err.filename in map(str, flush_first) else None
         reason = reason or f"the in-place journal could not be written ({err.strerror or err})"

@@ -12,7 +12,10 @@ cut short while being written, before any of its files was touched: it is discar
 process that no longer runs, each range is made wholly new where the file holds, byte by
 byte, the old or the new bytes (a write cut short is completed); a file whose every range
 still holds the old bytes was not yet touched and is left as it is; a file that holds other
-bytes, or another size, was changed since by another program and is left alone.
+bytes, or another size, was changed since by another program and is left alone. A file that
+cannot be reached now (its drive is not mounted, a network share is down, it may not be
+opened by this user) keeps its part of the entry, for the first command that reaches it;
+only a file gone from a drive that is there (deleted or moved) is given up.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import atexit
 import base64
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -27,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from mediakeeper.fs.atomic import flush_files, fsync_dir
+from mediakeeper.fs.atomic import atomic_write_bytes, flush_files, fsync_dir
 from mediakeeper.system.processes import is_running, own_start_time
 
 MAGIC = b"mediakeeper-inplace-1"
@@ -35,29 +39,36 @@ SUFFIX = ".journal"
 
 
 class FilePatch(NamedTuple):
-    """One file's ranges to overwrite: (offset, old bytes, new bytes)."""
+    """One file's ranges to overwrite: (offset, old bytes, new bytes); ``dev``: the file
+    system it is on (0: not known, an entry of an earlier version)."""
 
     path: str
     size: int
     ranges: Sequence[tuple[int, bytes, bytes]]
+    dev: int = 0
 
 
 class Recovered(NamedTuple):
     path: str
-    outcome: str  # COMPLETED, UNTOUCHED, DONE, LEFT_ALONE
+    outcome: str  # COMPLETED, UNTOUCHED, DONE, LEFT_ALONE, GONE, KEPT
 
 
 COMPLETED = "completed"  # cut short mid-write: finished now
 UNTOUCHED = "not begun"  # every range still old: left as it was
 DONE = "already complete"
 LEFT_ALONE = "changed since by another program: left alone"
+GONE = "gone since (deleted or moved): nothing to complete"
+KEPT = (
+    "out of reach now (its drive not mounted, or not this user's to open): kept, to be "
+    "completed by the first command that reaches it"
+)
 
 
 def encode(patches: Sequence[FilePatch]) -> bytes:
     b64 = base64.b64encode
     body = json.dumps(
         [
-            {"path": p.path, "size": p.size,
+            {"path": p.path, "size": p.size, "dev": p.dev,
              "ranges": [[at, b64(old).decode(), b64(new).decode()] for at, old, new in p.ranges]}
             for p in patches
         ],
@@ -77,7 +88,12 @@ def decode(data: bytes) -> list[FilePatch] | None:
         return None
     b64 = base64.b64decode
     return [
-        FilePatch(f["path"], f["size"], [(at, b64(old), b64(new)) for at, old, new in f["ranges"]])
+        FilePatch(
+            f["path"],
+            f["size"],
+            [(at, b64(old), b64(new)) for at, old, new in f["ranges"]],
+            f.get("dev", 0),
+        )
         for f in json.loads(body)
     ]
 
@@ -146,7 +162,8 @@ def journal_for(folder: Path) -> Journal:
 
 def recover(folder: Path) -> list[Recovered]:
     """Repair what the ended processes' journals in ``folder`` name (see the module's
-    docstring), and remove those journals. What was found, file by file."""
+    docstring), and remove those journals, or keep in each only the files out of reach now.
+    What was found, file by file."""
     try:
         names = sorted(os.listdir(folder))
     except OSError:
@@ -160,9 +177,14 @@ def recover(folder: Path) -> list[Recovered]:
             patches = decode(path.read_bytes())
         except (OSError, ValueError, KeyError, TypeError):
             patches = None  # cut short: nothing was written under it
-        found += [Recovered(p.path, repair(p)) for p in patches or ()]
+        outcomes = [(p, repair(p)) for p in patches or ()]
+        found += [Recovered(p.path, outcome) for p, outcome in outcomes]
+        kept = [p for p, outcome in outcomes if outcome == KEPT]
         with contextlib.suppress(OSError):
-            os.unlink(path)
+            if kept:
+                atomic_write_bytes(path, encode(kept))
+            else:
+                os.unlink(path)
     if found:
         fsync_dir(folder)
     return found
@@ -180,8 +202,10 @@ def repair(patch: FilePatch) -> str:
     """Make one file's ranges wholly new where it holds old or new bytes in each of them."""
     try:
         fd = os.open(patch.path, os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW)
-    except OSError:
-        return LEFT_ALONE  # gone, or replaced by something we may not open
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return LEFT_ALONE  # a link stands there now
+        return GONE if _gone(patch, err) else KEPT
     try:
         if os.fstat(fd).st_size != patch.size:
             return LEFT_ALONE
@@ -199,6 +223,27 @@ def repair(patch: FilePatch) -> str:
         return COMPLETED
     finally:
         os.close(fd)
+
+
+def _gone(patch: FilePatch, err: OSError) -> bool:
+    """Whether a file that cannot be opened is gone from a file system that is there, rather
+    than out of reach: its folder, or the nearest folder above it that exists, is on the file
+    system the file was on (an entry of an earlier version: its folder exists)."""
+    if err.errno not in (errno.ENOENT, errno.ENOTDIR):
+        return False  # EACCES, EIO, ESTALE, ...: there, perhaps, but not reachable now
+    folder = os.path.dirname(patch.path)
+    while True:
+        try:
+            st = os.stat(folder)
+        except OSError:
+            above = os.path.dirname(folder)
+            if above == folder:
+                return False
+            folder = above
+            continue
+        if patch.dev == 0:
+            return folder == os.path.dirname(patch.path)
+        return st.st_dev == patch.dev
 
 
 def pwrite_all(fd: int, data: bytes, at: int) -> None:

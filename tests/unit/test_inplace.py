@@ -184,7 +184,7 @@ def fix_of(path: Path) -> FilePatch:
         audio["DATE"] = ["2001"]
         patch.seek(0)
         audio.save(patch)
-        return FilePatch(str(path), patch.size, patch.changes())
+        return FilePatch(str(path), patch.size, patch.changes(), os.fstat(fd).st_dev)
     finally:
         os.close(fd)
 

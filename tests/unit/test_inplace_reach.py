@@ -1,0 +1,89 @@
+"""What a killed run left in place, for a file the next command cannot reach: on a drive that
+is not mounted now, the journal keeps the file's part of the entry (said at every command)
+until a command reaches the file again and completes it; a file deleted from a drive that
+is there is given up. Real journals left by a real killed process, a real loop-mounted
+file system."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from mediakeeper.core import writemode
+from mediakeeper.fs.inplace_journal import COMPLETED, GONE, KEPT, recover
+from tests.unit.test_inplace import fix_of, killed_run, track
+
+
+def new_bytes(path, patch) -> bytes:
+    data = bytearray(path.read_bytes())
+    for at, _old, new in patch.ranges:
+        data[at : at + len(new)] = new
+    return bytes(data)
+
+
+def journal_files(home) -> list[str]:
+    folder = writemode.journal_dir(home / "status")
+    return sorted(n for n in os.listdir(folder) if (folder / n).stat().st_size)
+
+
+@pytest.fixture
+def drive(tmp_path):
+    """A small ext4 image and where it mounts (root, and a kernel with loop devices)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a file system needs root")
+    image, where = tmp_path / "drive.img", tmp_path / "drive"
+    where.mkdir()
+    subprocess.run(["truncate", "-s", "16M", str(image)], check=True)
+    subprocess.run(["mkfs.ext4", "-q", "-F", str(image)], check=True, capture_output=True)
+
+    def mount() -> None:
+        done = subprocess.run(["mount", "-o", "loop", str(image), str(where)], capture_output=True)
+        if done.returncode:
+            pytest.skip(f"no loop mount here: {done.stderr.decode().strip()}")
+
+    def unmount() -> None:
+        subprocess.run(["umount", str(where)], check=True)
+
+    mount()
+    try:
+        yield where, mount, unmount
+    finally:
+        subprocess.run(["umount", str(where)], capture_output=True)
+
+
+def test_a_write_cut_short_on_a_drive_now_unmounted_is_kept_until_it_is_back(tmp_path, drive):
+    where, mount, unmount = drive
+    path = track(where / "Music" / "Artist" / "Album")
+    patch = fix_of(path)
+    home = tmp_path / "home"
+    killed_run(home, patch, 1)  # torn: some of the new bytes written, then the kill
+    torn, done = path.read_bytes(), new_bytes(path, patch)
+    assert torn != done
+    unmount()
+
+    for _ in range(2):  # every command says it, and keeps it
+        found = recover(writemode.journal_dir(home / "status"))
+        assert [(f.path, f.outcome) for f in found] == [(str(path), KEPT)]
+        assert len(journal_files(home)) == 1
+    assert os.listdir(where) == []  # nothing made where the drive mounts
+
+    mount()
+    assert path.read_bytes() == torn
+    found = recover(writemode.journal_dir(home / "status"))
+    assert [(f.path, f.outcome) for f in found] == [(str(path), COMPLETED)]
+    assert path.read_bytes() == done
+    assert journal_files(home) == [] and recover(writemode.journal_dir(home / "status")) == []
+
+
+def test_a_file_deleted_since_from_a_drive_that_is_there_is_given_up(tmp_path):
+    path = track(tmp_path / "Music" / "Artist" / "Album")
+    home = tmp_path / "home"
+    killed_run(home, fix_of(path), 1)
+    shutil.rmtree(tmp_path / "Music" / "Artist")  # the person deleted the artist meanwhile
+    found = recover(writemode.journal_dir(home / "status"))
+    assert [(f.path, f.outcome) for f in found] == [(str(path), GONE)]
+    assert journal_files(home) == []
+    assert not (tmp_path / "Music" / "Artist").exists()
