@@ -123,6 +123,33 @@ def refuse_if_flagged(path: str, fd: int) -> None:
             )
 
 
+def refuse_to_replace(path: str, st: os.stat_result, target: str, fd: int, hard_links: str) -> None:
+    """FileError if the file open at ``fd`` (``st``: its stat) is one the write leaves alone
+    whatever its change: read-only, immutable or append-only, or a name among others."""
+    refuse_if_read_only(path, st, target)
+    refuse_if_flagged(path, fd)
+    refuse_if_hard_linked(path, st, hard_links)
+
+
+def why_left_alone(path: str, root: Path | None, hard_links: str) -> FileError | None:
+    """What a write of ``path`` would refuse it for, told before it (a dry run): a link out
+    of the library ``root``, a file that cannot be read, or ``refuse_to_replace``'s; None if
+    it would be written (unless another program changes it meanwhile)."""
+    try:
+        target = target_of(path, root)
+        try:
+            fd = open_regular(target)
+        except OSError as err:
+            return FileError(path, cannot_read(err))
+        try:
+            refuse_to_replace(path, os.fstat(fd), target, fd, hard_links)
+        finally:
+            os.close(fd)
+    except FileError as err:
+        return err
+    return None
+
+
 # The signal a broken lease sends: one ignored unless handled. The default, SIGIO, kills the
 # lease holder the moment another program opens its file.
 _LEASE_SIGNAL = signal.SIGURG

@@ -56,9 +56,7 @@ from mediakeeper.fs.checks import (
     lease_broken,
     not_flushed_first,
     open_regular,
-    refuse_if_flagged,
-    refuse_if_hard_linked,
-    refuse_if_read_only,
+    refuse_to_replace,
     same_file,
     target_of,
 )
@@ -375,9 +373,7 @@ def _copy_changed(
     src_fd = src.fileno()
     with _os_errors(path):
         st = os.fstat(src_fd)
-        refuse_if_read_only(path, st, target)
-        refuse_if_flagged(path, src_fd)
-        refuse_if_hard_linked(path, st, policy.hard_links)
+        refuse_to_replace(path, st, target, src_fd, policy.hard_links)
         clones = policy.clones and may_clone(src_fd)
         cloned = _cloned(src_fd, target, owner) if clones else None
         if cloned is None and st.st_size <= IN_MEMORY_BYTES:

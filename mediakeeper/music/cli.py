@@ -63,7 +63,8 @@ def _check_musicbrainz(settings: Settings) -> None:
 
 
 def _dry_run(run: Run, items: list[dict[str, Any]]) -> None:
-    job = MusicJob(run.settings.home, "dry-run", fix=not run.flags["no_fix"])
+    job = MusicJob(run.settings.home, "dry-run", fix=not run.flags["no_fix"],
+                   writing=writemode.chosen(run.settings.get))  # fmt: skip
     total_changes = 0
     for item in items:
         try:
@@ -71,14 +72,18 @@ def _dry_run(run: Run, items: list[dict[str, Any]]) -> None:
         except ItemFailure as err:  # a real run marks this artist error and goes on
             click.echo(f"{item['name']}: would fail ({err.stage}): {err.message}")
             continue
-        total_changes += len(preview.changes)
+        made = [c for c in preview.changes if c.path not in preview.left_alone]
+        total_changes += len(made)
         click.echo(
             f"{preview.name}: {count(preview.track_count, 'track')}, "
             f"{count(len(preview.findings), 'issue')}, "
-            f"{count(len(preview.changes), 'tag change')} would be made"
+            f"{count(len(made), 'tag change')} would be made"
         )
-        for change, where in group_changes(preview.changes, preview.tracks):
+        for change, where in group_changes(made, preview.tracks):
             click.echo(f"  would set {change.tag} of {where}: {change.old!r} -> {change.new!r}")
+        for path, why in preview.left_alone.items():  # as the run's report will say it
+            held = sorted({c.tag for c in preview.changes if c.path == path})
+            click.echo(f"  would not set {' and '.join(held)} of {path!r}: {why}")
         shown = set(preview.changes)
         unanswered = [  # each finding no change above answers (--no-fix: all)
             finding_record(f) for f in preview.findings if not shown.intersection(f.changes)

@@ -22,6 +22,7 @@ from mediakeeper import tags
 from mediakeeper.core import writemode
 from mediakeeper.core.errors import AudioError, MediakeeperError, NotFound
 from mediakeeper.fs.atomic import append_lines, encode_text, fsync_dir
+from mediakeeper.fs.checks import why_left_alone
 from mediakeeper.fs.names import home_id
 from mediakeeper.fs.spares import folder_for as spares_folder
 from mediakeeper.music.journal import (
@@ -223,7 +224,7 @@ def _planned_writes(
             expect = {tag: held.get(tag) for tag in values}
             where = (path.parent, steps[0].artist)
             if where not in libraries:
-                libraries[where] = _library(path, steps[0].artist)
+                libraries[where] = library_of(path, steps[0].artist)
             root = libraries[where]
             writes.append((path, to_write, tags.FileWrite(path, values, kept, expect, root)))
     return writes
@@ -271,7 +272,7 @@ def _sorted_steps(
     return to_write
 
 
-def _library(path: Path, artist: str) -> Path | None:
+def library_of(path: Path, artist: str) -> Path | None:
     """The library a file of the artist folder ``artist`` (its key: its path in the library)
     is in: a symlinked file is fixed through its target only inside it."""
     depth = len(Path(artist).parts)
@@ -279,6 +280,22 @@ def _library(path: Path, artist: str) -> Path | None:
         if folder.parts[-depth:] == Path(artist).parts:
             return folder.parents[depth - 1]
     return None
+
+
+def would_be_left_alone(
+    item: Mapping[str, Any], changes: Iterable[TagChange], hard_links: str
+) -> dict[str, str]:
+    """The files of ``changes`` (paths in ``item``'s artist folder) that their write would
+    leave alone, with why, as far as can be told before it (a dry run): read-only, a name
+    among others, a link out of the library, unreadable."""
+    folder = Path(item["path"])
+    said = {}
+    for rel in _by_path(changes):
+        path = folder / rel
+        refused = why_left_alone(str(path), library_of(path, item["key"]), hard_links)
+        if refused is not None:
+            said[rel] = refused.reason
+    return said
 
 
 def _by_path(records: Iterable[Any]) -> dict[str, list[Any]]:

@@ -35,8 +35,8 @@ from mediakeeper.fs.spares import SPARES
 from mediakeeper.fs.spares import remove as remove_spares
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.music import settling
-from mediakeeper.music.fixes import ChangeJournal, apply_changes
-from mediakeeper.music.model import TagChange, Track
+from mediakeeper.music.fixes import ChangeJournal, apply_changes, would_be_left_alone
+from mediakeeper.music.model import Preview, TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs
 from mediakeeper.music.rule_base import finding
 from mediakeeper.music.rules import find_issues, planned_changes
@@ -51,17 +51,6 @@ from mediakeeper.text.wording import count
 # Memory the scan's parses may take per artist, so a fix is written without parsing its file
 # again (about a third of a tag write's time). Pictures count in full; beyond this, parse.
 KEEP_PARSED_BYTES = 16 << 20
-
-
-@dataclass(frozen=True)
-class Preview:
-    """What a dry run would do for one artist."""
-
-    name: str
-    track_count: int
-    findings: list[Finding]
-    changes: list[TagChange]
-    tracks: tuple[Track, ...] = ()  # for their numbers, when findings of several are grouped
 
 
 # Why an artist is left unidentified when MusicBrainz could not be asked (queue details).
@@ -93,7 +82,9 @@ class MusicJob:
         findings = find_issues(scan)
         held = dismissals.undone_standing(item)  # what an undo took back is not planned
         changes = dismissals.not_held(planned_changes(findings), held) if self.fix else []
-        return Preview(item["name"], len(scan.tracks), findings, changes, tuple(scan.tracks))
+        left_alone = would_be_left_alone(item, changes, self.writing.hard_links)
+        tracks = tuple(scan.tracks)
+        return Preview(item["name"], len(tracks), findings, changes, tracks, left_alone)
 
     def ahead(self, item: dict[str, Any]) -> None:
         """The tags of the item's files asked for while a worker finishes the item before (by

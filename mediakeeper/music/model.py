@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mediakeeper.core.findings import Finding
 
 
 @dataclass(frozen=True)
@@ -71,3 +74,15 @@ class TagChange:
     tag: str
     old: str | None
     new: str | None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a dry run would do for one artist."""
+
+    name: str
+    track_count: int
+    findings: list[Finding]
+    changes: list[TagChange]
+    tracks: tuple[Track, ...] = ()  # for their numbers, when findings of several are grouped
+    left_alone: Mapping[str, str] = field(default_factory=dict)  # path -> why the write would

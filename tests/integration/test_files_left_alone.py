@@ -1,7 +1,8 @@
-"""A track with another name (a hard link: a download client seeding it), through the real
-scripts and a real ``mediakeeper.toml``: left alone by default, with a finding that says how
-to have it fixed; with ``music.hard_links = "separate"`` fixed under the library's name
-alone; undone without touching the other name. The seeded copy never changes a byte."""
+"""Tracks a fix leaves alone, through the real scripts and a real ``mediakeeper.toml``. A
+track with another name (a hard link: a download client seeding it): left alone by default,
+with a finding that says how to have it fixed; with ``music.hard_links = "separate"`` fixed
+under the library's name alone; undone without touching the other name. The seeded copy
+never changes a byte. A dry run tells each of them, as the run would."""
 
 from __future__ import annotations
 
@@ -61,3 +62,41 @@ def test_a_hard_links_setting_that_is_not_one_of_its_words_is_one_clear_line(
     [line] = run.stderr.splitlines()
     assert "hard_links" in line and "expected one of leave, separate" in line, line
     assert sorted(p.name for p in home.iterdir()) == ["mediakeeper.toml"]  # nothing begun
+
+
+def test_a_dry_run_tells_the_fixes_the_run_would_leave_alone_and_why(
+    tmp_path, music_library, music_script
+):
+    lib = music_library(tmp_path / "Music", {**spec("Alpha"), **spec("Bravo")})
+    linked = lib / "Alpha" / "2000 - Album" / "01 - Song 1.flac"
+    os.link(linked, tmp_path / "seeding.flac")
+    read_only = lib / "Bravo" / "2000 - Album" / "01 - Song 1.flac"
+    read_only.chmod(0o444)
+    home = tmp_path / "home"
+    home.mkdir()
+
+    def dry_run() -> list[str]:
+        run = music_script("process_music_batch.py", "--home", home, "--library", lib,
+                           "--offline", "--dry-run")  # fmt: skip
+        assert run.returncode == 0, run.stdout + run.stderr
+        return run.stdout.splitlines()
+
+    said = dry_run()
+    assert "Alpha: 2 tracks, 2 issues, 0 tag changes would be made" in said
+    assert (
+        "  would not set title of '2000 - Album/01 - Song 1.flac': has 2 names (hard links: a "
+        "download client's copy, another folder): left alone, since a fix would change every "
+        'one; set music.hard_links = "separate" to give the library a file of its own'
+    ) in said
+    assert (
+        "  would not set title of '2000 - Album/01 - Song 1.flac': read-only (mode 444): left "
+        "alone; make it writable (chmod u+w) if it should be fixed"
+    ) in said
+    assert said[-1].startswith("dry run: 2 artists, 0 tag changes would be made")
+
+    (home / "mediakeeper.toml").write_text('[music]\nhard_links = "separate"\n', "utf-8")
+    said = dry_run()
+    assert "Alpha: 2 tracks, 2 issues, 1 tag change would be made" in said
+    fixed = f"'Song 1  ' -> '{FIXED_TITLE}'"
+    assert f"  would set title of '2000 - Album/01 - Song 1.flac': {fixed}" in said
+    assert sorted(p.name for p in home.iterdir()) == ["mediakeeper.toml"]  # nothing written
