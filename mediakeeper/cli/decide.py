@@ -93,6 +93,10 @@ def _said(taken, dry_run: bool) -> None:
         click.echo(f"{verb} {change.tag} of {change.path}: {was} -> {new}")
     for change, why in taken.refused:
         click.echo(f"left alone {change.tag} of {change.path}: {why}", err=True)
+    if taken.refused and not taken.session:  # refused before a byte was written
+        click.echo("Nothing decided, nothing written: mend what is said above, then decide "
+                   "again.", err=True)  # fmt: skip
+        sys.exit(1)
     if taken.refused:
         click.echo("Nothing decided: a file changed since the batch read it; run the batch "
                    "on the item again, then decide.", err=True)  # fmt: skip

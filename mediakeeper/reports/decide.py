@@ -24,7 +24,7 @@ from mediakeeper.core.decisions import is_open
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.reports import write_report
-from mediakeeper.music.fixes import ChangeJournal, apply_changes
+from mediakeeper.music.fixes import ChangeJournal, apply_changes, would_be_left_alone
 from mediakeeper.music.model import TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs, render_report
 from mediakeeper.music.rule_base import tag_code
@@ -211,8 +211,13 @@ def take(
     """Write ``changes`` through the change journal (as the music settings ``writing`` say),
     close ``closing`` with who and when, and write the item's document, report, queue counts
     and the index again. ``dismissing``: the code dismissed, remembered until the item's files
-    change (``dismissals``)."""
+    change (``dismissals``). A file the write would leave alone (read-only, hard-linked, ...)
+    refuses the whole decision before anything is written: ``refused``, no session."""
     closed = tuple(d.finding for d in closing)
+    if changes:
+        item = {"path": found.document["folder"], "key": found.item["key"]}
+        if why := would_be_left_alone(item, changes, writing.hard_links):
+            return Taken((), (), "", tuple((c, why[c.path]) for c in changes if c.path in why))
     if dry_run:
         return Taken(tuple(changes), closed, "")
     session = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f_decide")

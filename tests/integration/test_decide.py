@@ -178,3 +178,26 @@ def test_a_choice_and_its_undo_are_written_as_the_write_mode_says(processed):
     undone = inodes()
     assert {name for name in chosen if undone[name] != chosen[name]} == swapped
     assert years(lib) == ["1973", "1973", "1974", "1974"]
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["decide", "dry-run"])
+def test_a_choice_whose_file_would_be_left_alone_writes_nothing_and_says_why(processed, dry_run):
+    """A read-only track among the album's: the decision is refused before a byte is
+    written (not half taken), each file said with its own fix, and the decision stays open."""
+    home, lib = processed
+    folder = lib / "Pink Floyd" / "1973 - Dark Side"
+    read_only = sorted(folder.glob("*.flac"))[0]
+    read_only.chmod(0o444)
+    before = {p: p.read_bytes() for p in folder.glob("*.flac")}
+    took = decide(home, "music", "Pink Floyd", "--choose", "2", *(["--dry-run"] if dry_run else []))
+    assert took.returncode == 1, took.stdout + took.stderr
+    assert (
+        f"left alone date of {read_only.relative_to(folder.parent)}: read-only (mode 444): left "
+        "alone; make it writable (chmod u+w) if it should be fixed"
+    ) in took.stderr
+    assert "Nothing decided, nothing written: mend what is said above" in took.stderr
+    assert "changed since the batch read it" not in took.stderr
+    assert {p: p.read_bytes() for p in folder.glob("*.flac")} == before
+    assert "### Needs a decision" in report(home, "Pink Floyd")
+    journals = home / "status" / "music" / "changes"
+    assert not journals.exists() or not list(journals.glob("*_decide.jsonl"))
