@@ -72,6 +72,16 @@ def target_of(path: str, root: Path | None) -> str:
     return target
 
 
+def open_target(path: str, root: Path | None) -> tuple[str, int]:
+    """The file to replace at ``path`` (``target_of``) and it opened for reading
+    (``open_regular``); FileError, worded, if it may not be or cannot be."""
+    target = target_of(path, root)
+    try:
+        return target, open_regular(target)
+    except OSError as err:
+        raise FileError(path, cannot_read(err)) from None
+
+
 def identity(st: os.stat_result) -> tuple[int, ...]:
     """What tells a file from its changed self (a rename changes its ctime: not here)."""
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
@@ -136,11 +146,7 @@ def why_left_alone(path: str, root: Path | None, hard_links: str) -> FileError |
     of the library ``root``, a file that cannot be read, or ``refuse_to_replace``'s; None if
     it would be written (unless another program changes it meanwhile)."""
     try:
-        target = target_of(path, root)
-        try:
-            fd = open_regular(target)
-        except OSError as err:
-            return FileError(path, cannot_read(err))
+        target, fd = open_target(path, root)
         try:
             refuse_to_replace(path, os.fstat(fd), target, fd, hard_links)
         finally:

@@ -49,16 +49,14 @@ from mediakeeper.fs.checks import (
     HARD_LINKED,
     OUTSIDE,
     READ_ONLY,
-    cannot_read,
     disk_full,
     identity,
     lease,
     lease_broken,
     not_flushed_first,
-    open_regular,
+    open_target,
     refuse_to_replace,
     same_file,
-    target_of,
 )
 from mediakeeper.fs.filecopy import clone, copy_bytes, may_clone
 from mediakeeper.fs.inplace_journal import journal_for
@@ -342,11 +340,7 @@ def _saved_copy(r: Replacement, owner: str, policy: writemode.WritePolicy) -> _C
     """A copy of the file with the change made, not yet flushed to disk, in a new file
     beside the original."""
     path = str(r.path)
-    target = target_of(str(r.path), r.root)
-    try:
-        src_fd = open_regular(target)
-    except OSError as err:
-        raise FileError(path, cannot_read(err)) from None
+    target, src_fd = open_target(path, r.root)
     # A raw file: the whole file is read in one go, and a buffered one costs a few syscalls
     # and objects more per write. Open until the copy is in place: it holds the lease.
     src = open(src_fd, "rb", buffering=0)  # noqa: SIM115 (closed with the group)
