@@ -169,6 +169,7 @@ def recover(folder: Path) -> list[Recovered]:
     except OSError:
         return []
     found: list[Recovered] = []
+    removed = False
     for name in names:
         if not name.endswith(SUFFIX) or _still_running(name):
             continue
@@ -180,12 +181,15 @@ def recover(folder: Path) -> list[Recovered]:
         outcomes = [(p, repair(p)) for p in patches or ()]
         found += [Recovered(p.path, outcome) for p, outcome in outcomes]
         kept = [p for p, outcome in outcomes if outcome == KEPT]
+        if kept and len(kept) == len(outcomes):
+            continue  # none of its files reached: the entry stays as it is, unwritten
         with contextlib.suppress(OSError):
             if kept:
                 atomic_write_bytes(path, encode(kept))
             else:
                 os.unlink(path)
-    if found:
+        removed = True
+    if removed and found:
         fsync_dir(folder)
     return found
 

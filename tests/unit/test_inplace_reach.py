@@ -64,10 +64,14 @@ def test_a_write_cut_short_on_a_drive_now_unmounted_is_kept_until_it_is_back(tmp
     assert torn != done
     unmount()
 
-    for _ in range(2):  # every command says it, and keeps it
+    [entry] = journal_files(home)
+    entry_file = writemode.journal_dir(home / "status") / entry
+    stamp = (entry_file.stat().st_ino, entry_file.stat().st_mtime_ns)
+    for _ in range(2):  # every command says it, and keeps it as it is (not written again)
         found = recover(writemode.journal_dir(home / "status"))
         assert [(f.path, f.outcome) for f in found] == [(str(path), KEPT)]
-        assert len(journal_files(home)) == 1
+        assert journal_files(home) == [entry]
+        assert (entry_file.stat().st_ino, entry_file.stat().st_mtime_ns) == stamp
     assert os.listdir(where) == []  # nothing made where the drive mounts
 
     mount()
@@ -87,3 +91,21 @@ def test_a_file_deleted_since_from_a_drive_that_is_there_is_given_up(tmp_path):
     assert [(f.path, f.outcome) for f in found] == [(str(path), GONE)]
     assert journal_files(home) == []
     assert not (tmp_path / "Music" / "Artist").exists()
+
+
+@pytest.mark.parametrize(("removed", "outcome"), [("file", GONE), ("folder", KEPT)])
+def test_an_entry_that_names_no_device_gives_up_a_file_only_where_its_folder_is(
+    tmp_path, removed, outcome
+):
+    """An entry of an earlier version records no device: a file missing from a folder that is
+    there is gone; one whose folder is missing too may be on a drive that is away."""
+    path = track(tmp_path / "Music" / "Artist" / "Album")
+    home = tmp_path / "home"
+    killed_run(home, fix_of(path)._replace(dev=0), 1)
+    if removed == "folder":
+        shutil.rmtree(path.parent)
+    else:
+        path.unlink()
+    found = recover(writemode.journal_dir(home / "status"))
+    assert [(f.path, f.outcome) for f in found] == [(str(path), outcome)]
+    assert len(journal_files(home)) == (outcome == KEPT)
