@@ -85,4 +85,5 @@ class Preview:
     findings: list[Finding]
     changes: list[TagChange]
     tracks: tuple[Track, ...] = ()  # for their numbers, when findings of several are grouped
-    left_alone: Mapping[str, str] = field(default_factory=dict)  # path -> why the write would
+    # The files whose write would leave them alone (read-only, hard-linked, ...): path -> why.
+    left_alone: Mapping[str, str] = field(default_factory=dict)
