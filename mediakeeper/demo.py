@@ -33,7 +33,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.media import damage, ffmpeg
 from mediakeeper.media import synth as sound
 from mediakeeper.music import synth
-from mediakeeper.music.fixes import read_journal
+from mediakeeper.music.journal import read_journal
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count

@@ -11,8 +11,8 @@ import click
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.commands import queue_manager
-from mediakeeper.music.fixes import artist_named, undo
 from mediakeeper.music.journal import read_journals
+from mediakeeper.music.undo import artist_named, undo
 from mediakeeper.reports.undone import after_undo
 from mediakeeper.text.fold import fold
 from mediakeeper.text.wording import count, value
@@ -27,7 +27,12 @@ from mediakeeper.text.wording import count, value
 @click.option("--session", metavar="ID", help="Undo every change of this session.")
 @click.option("--artist", metavar="NAME", help="Undo every change made to this artist.")
 @click.option("--list", "list_sessions", is_flag=True, help="List sessions that changed tags.")
-@click.option("--dry-run", is_flag=True, help="Show every value it would restore; write nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Read the files and show every value it would restore, and every one it would "
+    "leave alone and why; write nothing.",
+)
 @click.option("--yes", is_flag=True, help="Undo without asking when --artist is only a prefix.")
 def main(home, session, artist, list_sessions, dry_run, yes):
     """Undo tag fixes. Every change mediakeeper makes is journaled with its old value under
@@ -96,8 +101,12 @@ def _said_dry(report) -> None:
                    f"{value(entry.new)} -> {value(entry.old)}")  # fmt: skip
     for entry, reason in report.left_alone:
         click.echo(f"would leave alone {entry.tag} of {entry.path}: {reason}")
-    click.echo(f"dry run: {count(len(report.restored), 'value')} would be restored; "
-               "nothing written")  # fmt: skip
+    click.echo(
+        f"dry run: {count(len(report.restored), 'value')} would be restored, "
+        f"{len(report.left_alone)} left alone"
+        + (f", {len(report.already)} already at the old value" if report.already else "")
+        + "; nothing written"
+    )
 
 
 def _show_problems(problems) -> None:

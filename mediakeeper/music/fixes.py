@@ -1,40 +1,29 @@
-"""Safe tag changes with a change journal, and undo.
+"""Safe tag changes with a change journal.
 
 Every change is journaled before the file is touched: one JSON line per tag with its old and
-new value, in ``status/music/changes/<session>.jsonl``, on disk before any file is replaced.
-The tag write itself replaces the file atomically (see ``mediakeeper.fs.safewrite``), so a kill
-at any instant leaves each file old or new and the journal always knows at least as much as
-the files. Undo puts old values back, newest first, and leaves alone any tag that was changed
-again since.
+new value, in ``status/music/changes/<session>.jsonl``, on disk before any file is written.
+The tag write itself (see ``mediakeeper.tags.write_many``) leaves each file old or new, or
+with ranges the next command completes, so the journal always knows at least as much as the
+files. ``mediakeeper.music.undo`` puts old values back through the same steps.
 """
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from mediakeeper import tags
 from mediakeeper.core import writemode
-from mediakeeper.core.errors import AudioError, MediakeeperError, NotFound
+from mediakeeper.core.errors import AudioError
 from mediakeeper.fs.atomic import append_lines, encode_text, fsync_dir
 from mediakeeper.fs.checks import why_left_alone
 from mediakeeper.fs.names import home_id
 from mediakeeper.fs.spares import folder_for as spares_folder
-from mediakeeper.music.journal import (
-    CHANGES_DIR,
-    JournalEntry,
-    JournalProblem,
-    checked_line,
-    read_journals,
-)
+from mediakeeper.music.journal import CHANGES_DIR, checked_line
 from mediakeeper.music.model import TagChange
-from mediakeeper.text.fold import caseless
-from mediakeeper.text.matching import find_name
 from mediakeeper.text.wording import value
 
 
@@ -126,12 +115,12 @@ def apply_changes(
     caller has just removed this data home's stale temp copies from the artist's folders."""
     parsed = parsed or {}
     files = [
-        (artist_dir / rel, [_Step(artist, c, c) for c in group], parsed.get(rel))
-        for rel, group in _by_path(changes).items()
+        (artist_dir / rel, [Step(artist, c, c) for c in group], parsed.get(rel))
+        for rel, group in by_path(changes).items()
     ]
     # The originals the copies replace are set aside beside the artist folders (see
     # mediakeeper.fs.spares); the batch deletes them when it ends.
-    done = _carry_out(
+    done = carry_out(
         files,
         journal,
         verify=verify,
@@ -145,7 +134,7 @@ def apply_changes(
     return Applied(tuple(applied), refused, coded)
 
 
-class _Step(NamedTuple):
+class Step(NamedTuple):
     """One tag of one file to take from ``change.old`` to ``change.new``, for ``artist``;
     ``source`` is what the caller is told about (the planned change, the undone entry)."""
 
@@ -155,30 +144,30 @@ class _Step(NamedTuple):
 
 
 @dataclass
-class _Done:
-    written: list[_Step] = field(default_factory=list)
-    already: list[_Step] = field(default_factory=list)  # the file held the new value already
-    refused: list[tuple[_Step, str]] = field(default_factory=list)
+class Done:
+    written: list[Step] = field(default_factory=list)
+    already: list[Step] = field(default_factory=list)  # the file held the new value already
+    refused: list[tuple[Step, str]] = field(default_factory=list)
     coded: dict[Path, tuple[str, str]] = field(default_factory=dict)  # see Applied.left_alone
 
 
-def _carry_out(
-    files: Iterable[tuple[Path, list[_Step], tags.Parsed | None]],
+def carry_out(
+    files: Iterable[tuple[Path, list[Step], tags.Parsed | None]],
     journal: ChangeJournal,
     *,
     verify: bool,
     changed: str,
     spares: Path | None = None,
     sweep: bool = True,
-) -> _Done:
+) -> Done:
     """Take each file's steps in order against the file's values (``verify``: read now, else
     taken to be each step's old value), a step seeing what the steps before it leave; then
     journal every change to be written, in one append, before any file is touched; then write
     each file once, refused if it no longer holds those values (``tags.FileWrite``). A file
     that cannot be read or written is left alone; the rest go on. ``changed`` words why a
     step whose file holds a third value is refused."""
-    done = _Done()
-    writes = _planned_writes(files, done, verify=verify, changed=changed)
+    done = Done()
+    writes = planned_writes(files, done, verify=verify, changed=changed)
     # The journal reaches the disk before any file is touched (with the copies, or the entry).
     journal.record((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
     failed = tags.write_many(
@@ -199,18 +188,18 @@ def _carry_out(
     return done
 
 
-def _planned_writes(
-    files: Iterable[tuple[Path, list[_Step], tags.Parsed | None]],
-    done: _Done,
+def planned_writes(
+    files: Iterable[tuple[Path, list[Step], tags.Parsed | None]],
+    done: Done,
     *,
     verify: bool,
     changed: str,
-) -> list[tuple[Path, list[_Step], tags.FileWrite]]:
+) -> list[tuple[Path, list[Step], tags.FileWrite]]:
     """Each file's write, decided before anything is journaled or written (so that the one
     journal append can hold every change of the call): the steps already in place or refused
     go to ``done``, a file that cannot be read is refused whole, and a file with steps left
     gets one ``tags.FileWrite`` of their new values, expecting the values it held."""
-    writes: list[tuple[Path, list[_Step], tags.FileWrite]] = []
+    writes: list[tuple[Path, list[Step], tags.FileWrite]] = []
     libraries: dict[tuple[Path, str], Path | None] = {}  # by folder and artist: one look each
     for path, steps, kept in files:
         try:
@@ -230,7 +219,7 @@ def _planned_writes(
     return writes
 
 
-def _values_now(path: Path, steps: list[_Step], *, verify: bool) -> dict[str, Any]:
+def _values_now(path: Path, steps: list[Step], *, verify: bool) -> dict[str, Any]:
     """The file's values of the steps' tags: read now with ``verify`` (an ``AudioError`` if
     it cannot be), else each tag as its first step expects it (the write itself refuses a
     file that no longer holds that)."""
@@ -248,8 +237,8 @@ def _values_now(path: Path, steps: list[_Step], *, verify: bool) -> dict[str, An
 
 
 def _sorted_steps(
-    steps: list[_Step], held: Mapping[str, Any], done: _Done, *, changed: str
-) -> list[_Step]:
+    steps: list[Step], held: Mapping[str, Any], done: Done, *, changed: str
+) -> list[Step]:
     """The steps still to write, in order, each seeing what the ones before it leave; a step
     already in place goes to ``done.already``, one whose file holds a third value to
     ``done.refused`` (``changed`` words why)."""
@@ -290,7 +279,7 @@ def would_be_left_alone(
     among others, a link out of the library, unreadable."""
     folder = Path(item["path"])
     said = {}
-    for rel in _by_path(changes):
+    for rel in by_path(changes):
         path = folder / rel
         refused = why_left_alone(str(path), library_of(path, item["key"]), hard_links)
         if refused is not None:
@@ -298,181 +287,9 @@ def would_be_left_alone(
     return said
 
 
-def _by_path(records: Iterable[Any]) -> dict[str, list[Any]]:
+def by_path(records: Iterable[Any]) -> dict[str, list[Any]]:
     """Changes or journal entries grouped by their ``path``, in their order."""
     grouped: dict[str, list[Any]] = {}
     for record in records:
         grouped.setdefault(record.path, []).append(record)
     return grouped
-
-
-# ---- undo -------------------------------------------------------------------------------
-
-
-def read_journal(status_kind_dir: Path) -> list[JournalEntry]:
-    """Every journaled change of every session, oldest first (lines that cannot be read are
-    passed over: ``read_journals`` says which)."""
-    return read_journals(status_kind_dir).entries
-
-
-def artist_named(everything: list[JournalEntry], artist: str) -> str:
-    """The journaled spelling of the artist ``artist`` means (as ``_artist_named``)."""
-    key = _artist_named(everything, artist)
-    return next(e.artist for e in everything if caseless(e.artist) == key)
-
-
-def _artist_named(everything: list[JournalEntry], artist: str) -> str:
-    """The journaled artist ``artist`` means, found as every command finds a name
-    (``mediakeeper.text.matching``), as its :func:`caseless` key: spellings that differ only by
-    case or by how an accent is encoded are one artist."""
-    spellings = {caseless(e.artist): e.artist for e in everything}
-    try:
-        found = find_name(
-            artist,
-            spellings.values(),
-            missing=f"no journaled changes for artist {artist!r}",
-            otherwise=_sessions_hint(everything),
-        )
-    except NotFound as err:  # a name that is not there is a usage error here
-        raise MediakeeperError(err.message, err.hint) from None
-    return caseless(found)
-
-
-def _sessions_hint(everything: list[JournalEntry]) -> str:
-    """The batches that changed tags, newest first (undo sessions only when there is
-    nothing else)."""
-    if not everything:
-        return "no changes yet"
-    sessions = list(dict.fromkeys(e.session for e in reversed(everything)))  # newest first
-    batches = [s for s in sessions if not s.startswith("undo_")] or sessions
-    more = " (--list shows them all)" if len(sessions) > 5 else ""
-    return "sessions with changes, newest first: " + ", ".join(batches[:5]) + more
-
-
-def _net(steps: list[_Step]) -> list[JournalEntry]:
-    """The sources of steps done to each tag, one entry per tag and file: from the value the
-    first step found to the one the last left (a tag fixed, undone and fixed again was walked
-    back step by step, each checked against the file, and is reported once)."""
-    first: dict[tuple[str, str], JournalEntry] = {}
-    last: dict[tuple[str, str], JournalEntry] = {}
-    for step in steps:
-        key = (step.source.path, step.source.tag)
-        first.setdefault(key, step.source)
-        last[key] = step.source
-    return [replace(entry, old=last[key].old) for key, entry in first.items()]
-
-
-@dataclass
-class UndoReport:
-    restored: list[JournalEntry]
-    left_alone: list[tuple[JournalEntry, str]]
-    undo_session: str
-    # Already holding the old value: undone before (e.g. by --artist, then by --session), or
-    # journaled by a run killed before it wrote the file (the resumed run journals it again).
-    already: list[JournalEntry] = field(default_factory=list)
-    # Lines of the journals undone that could not be read (see mediakeeper.music.journal).
-    problems: list[JournalProblem] = field(default_factory=list)
-
-    @property
-    def complete(self) -> bool:
-        """Every change asked for was undone or found undone already."""
-        return not self.left_alone and not any(not p.torn for p in self.problems)
-
-
-class JournalUnwritable(MediakeeperError):
-    exit_code = 1
-
-
-def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | None = None,
-         dry_run: bool = False,
-         writing: writemode.Writing = writemode.DEFAULT_WRITING) -> UndoReport:  # fmt: skip
-    """Put back the old values of one session's (or one artist's) changes, newest first.
-
-    A damaged journal line does not stop the rest from being undone: its change cannot be
-    known, and refusing all the others for it would leave the user nothing to run (the
-    damage stays). Each undone value is still checked against its file, so a gap in a tag's
-    history leaves that tag alone rather than writing a wrong value; the report names the
-    line, and the command exits 1. The values are written as ``writing`` (the music
-    settings ``write_mode`` and ``hard_links``) says, as a batch's fixes are."""
-    if not (session or artist):
-        raise MediakeeperError("say what to undo", "give --session ID or --artist NAME")
-    journals = read_journals(status_kind_dir)
-    everything = journals.entries
-    wanted = _selected(everything, session, artist)
-    # Any journal may hold an artist's changes; a session's are in its own.
-    problems = [p for p in journals.problems if session is None or p.session == session]
-    undo_id = "undo_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    if not wanted:
-        if problems:
-            return UndoReport([], [], undo_id, problems=problems)
-        target = f"session {session}" if session else f"artist {artist!r}"
-        hint = _sessions_hint(everything)
-        raise MediakeeperError(f"no journaled changes for {target}", hint)
-
-    files, odd = _undo_steps(wanted)
-    if dry_run:
-        would = _net([step for _, steps, _ in files for step in steps])
-        return UndoReport(would, [(s.source, why) for s, why in odd], "", problems=problems)
-    done = _write_undo(files, ChangeJournal(status_kind_dir, undo_id, writing))
-    refused: dict[tuple[str, str], tuple[JournalEntry, str]] = {}
-    for step, why in [*odd, *done.refused]:  # one line per tag: its newest refusal
-        refused.setdefault((step.source.path, step.source.tag), (step.source, why))
-    return UndoReport(
-        restored=_net(done.written),
-        left_alone=list(refused.values()),
-        undo_session=undo_id,
-        already=_net(done.already),
-        problems=problems,
-    )
-
-
-def _selected(
-    entries: list[JournalEntry], session: str | None, artist: str | None
-) -> list[JournalEntry]:
-    """The journaled changes of the session and/or the artist asked for."""
-    key = None if artist is None else _artist_named(entries, artist)
-    return [e for e in entries if (session is None or e.session == session)
-            and (key is None or caseless(e.artist) == key)]  # fmt: skip
-
-
-def _undo_steps(wanted: list[JournalEntry]):
-    """Each file's steps back, and the steps of paths that are not files (with why). Newest
-    entry first, so a tag changed twice in the selection ends at its oldest value; each step
-    takes a tag back from the entry's new value to its old one."""
-    files, odd = [], []
-    for path, group in _by_path(reversed(wanted)).items():
-        steps = [_Step(e.artist, TagChange(e.path, e.tag, e.new, e.old), e) for e in group]
-        why = _not_regular(path)
-        if why:  # never opened: a FIFO would wait forever, a device is no one's tags
-            odd += [(step, why) for step in steps]
-        else:
-            files.append((Path(path), steps, None))
-    return files, odd
-
-
-def _write_undo(files, journal: ChangeJournal):
-    """The steps written through the undo's own journal; a journal that cannot be written
-    stops it before any file is touched, said as such."""
-    try:
-        return _carry_out(files, journal, verify=True, changed="was changed again since")
-    except OSError as err:
-        if err.filename != str(journal.path):
-            raise
-        # The journal is written before any file: nothing was changed.
-        why = os.strerror(err.errno) if err.errno else err.strerror
-        raise JournalUnwritable(
-            f"cannot write the undo's change journal {journal.path}: {why}",
-            "nothing was changed; free space in the data home or make it writable, "
-            "then undo again",
-        ) from None
-
-
-def _not_regular(path: str) -> str | None:
-    """Why a journaled path is not a file to read and write, if it is not one."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return None  # reading it says why
-    if stat.S_ISREG(mode):
-        return None
-    return "not a regular file (a folder)" if stat.S_ISDIR(mode) else "not a regular file"

@@ -93,6 +93,12 @@ def read_journals(status_kind_dir: Path) -> Journals:
     return found
 
 
+def read_journal(status_kind_dir: Path) -> list[JournalEntry]:
+    """Every journaled change of every session, oldest first (lines that cannot be read are
+    passed over: ``read_journals`` says which)."""
+    return read_journals(status_kind_dir).entries
+
+
 def journal_stamps(status_kind_dir: Path) -> Iterator[str]:
     """When each journaled change was made (its entry's ``at``), in the journals' order: read
     a line at a time, so a report counting the changes holds none of them (the journals grow

@@ -5,6 +5,9 @@ the index say it (before: the report still said "fixed" and offered the undo).""
 
 from __future__ import annotations
 
+import os
+import re
+
 import mutagen
 
 from mediakeeper.text.slug import slugify
@@ -25,9 +28,46 @@ def test_a_dry_run_shows_every_value_and_writes_nothing(processed):
     assert dry.returncode == 0, dry.stderr
     assert f"would restore artist of {lib / SONG}: 'Nina Simone' -> 'nina simone'" in dry.stdout
     assert f"would restore albumartist of {lib / SONG}: 'Nina Simone' -> (none)" in dry.stdout
-    assert "dry run: 6 values would be restored; nothing written" in dry.stdout
+    assert "dry run: 6 values would be restored, 0 left alone; nothing written" in dry.stdout
     assert tags(lib) == before
     assert not list((home / "status" / "music" / "changes").glob("undo_*"))
+
+
+def _said(run, verb: str) -> list[str]:
+    """What each line starting with ``verb`` says, without the verb."""
+    return sorted(line.removeprefix(verb) for line in run.stdout.splitlines()
+                  if line.startswith(verb))  # fmt: skip
+
+
+def test_a_dry_run_foretells_what_the_undo_will_leave_alone_and_why(processed, tmp_path):
+    home, lib = processed
+    undo = ("undo_changes.py", "--home", home, "--artist", "Nina Simone")
+    said = _run_script(*undo, "--dry-run").stdout
+    files = sorted(set(re.findall(r"^would restore \w+ of (.+?): ", said, re.M)))
+    assert len(files) >= 3, said
+    edited, read_only, linked = map(lambda f: lib.joinpath(f), files[:3])
+    audio = mutagen.File(edited)  # another program changes an artist since the fix
+    audio["artist"] = "N. Simone"
+    audio.save()
+    read_only.chmod(0o444)
+    os.link(linked, tmp_path / "seeding.flac")
+    before = {f: f.read_bytes() for f in (edited, read_only, linked)}
+
+    dry = _run_script(*undo, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert f"would leave alone artist of {edited}: artist was changed again since (now " \
+        "'N. Simone')" in dry.stdout
+    assert f"would leave alone artist of {read_only}: read-only (mode 444)" in dry.stdout
+    assert f"would leave alone artist of {linked}: has 2 names (hard links" in dry.stdout
+    assert {f: f.read_bytes() for f in before} == before
+    assert not list((home / "status" / "music" / "changes").glob("undo_*"))
+
+    done = _run_script(*undo)
+    assert done.returncode == 1, done.stdout + done.stderr  # not everything could be undone
+    assert _said(done, "restored ") == _said(dry, "would restore ") != []
+    assert _said(done, "left alone ") == _said(dry, "would leave alone ")
+    assert mutagen.File(edited)["artist"] == ["N. Simone"]  # its other tags were restored
+    assert [f.read_bytes() for f in (read_only, linked)] == [before[read_only], before[linked]]
 
 
 def test_a_prefix_asks_first_and_yes_restores(processed):

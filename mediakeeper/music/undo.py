@@ -1,0 +1,210 @@
+"""Undo: the old values of journaled tag changes put back, newest first.
+
+Each value is checked against its file first: a tag changed again since (by the person or
+another program) is left alone and said. The values go through the same write as a batch's
+fixes (``mediakeeper.music.fixes.carry_out``), journaled under an undo session of their own,
+so an undo can be undone. A dry run reads the files and says what the undo would restore,
+what it would leave alone and why, and what already holds the old value; it writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mediakeeper.core import writemode
+from mediakeeper.core.errors import MediakeeperError, NotFound
+from mediakeeper.fs.checks import why_left_alone
+from mediakeeper.music.fixes import ChangeJournal, Done, Step, by_path, carry_out, planned_writes
+from mediakeeper.music.journal import JournalEntry, JournalProblem, read_journals
+from mediakeeper.music.model import TagChange
+from mediakeeper.text.fold import caseless
+from mediakeeper.text.matching import find_name
+
+CHANGED_AGAIN = "was changed again since"  # why a tag holding a third value is left alone
+
+
+def artist_named(everything: list[JournalEntry], artist: str) -> str:
+    """The journaled spelling of the artist ``artist`` means (as ``_artist_named``)."""
+    key = _artist_named(everything, artist)
+    return next(e.artist for e in everything if caseless(e.artist) == key)
+
+
+def _artist_named(everything: list[JournalEntry], artist: str) -> str:
+    """The journaled artist ``artist`` means, found as every command finds a name
+    (``mediakeeper.text.matching``), as its :func:`caseless` key: spellings that differ only by
+    case or by how an accent is encoded are one artist."""
+    spellings = {caseless(e.artist): e.artist for e in everything}
+    try:
+        found = find_name(
+            artist,
+            spellings.values(),
+            missing=f"no journaled changes for artist {artist!r}",
+            otherwise=_sessions_hint(everything),
+        )
+    except NotFound as err:  # a name that is not there is a usage error here
+        raise MediakeeperError(err.message, err.hint) from None
+    return caseless(found)
+
+
+def _sessions_hint(everything: list[JournalEntry]) -> str:
+    """The batches that changed tags, newest first (undo sessions only when there is
+    nothing else)."""
+    if not everything:
+        return "no changes yet"
+    sessions = list(dict.fromkeys(e.session for e in reversed(everything)))  # newest first
+    batches = [s for s in sessions if not s.startswith("undo_")] or sessions
+    more = " (--list shows them all)" if len(sessions) > 5 else ""
+    return "sessions with changes, newest first: " + ", ".join(batches[:5]) + more
+
+
+def _net(steps: list[Step]) -> list[JournalEntry]:
+    """The sources of steps done to each tag, one entry per tag and file: from the value the
+    first step found to the one the last left (a tag fixed, undone and fixed again was walked
+    back step by step, each checked against the file, and is reported once)."""
+    first: dict[tuple[str, str], JournalEntry] = {}
+    last: dict[tuple[str, str], JournalEntry] = {}
+    for step in steps:
+        key = (step.source.path, step.source.tag)
+        first.setdefault(key, step.source)
+        last[key] = step.source
+    return [replace(entry, old=last[key].old) for key, entry in first.items()]
+
+
+@dataclass
+class UndoReport:
+    restored: list[JournalEntry]
+    left_alone: list[tuple[JournalEntry, str]]
+    undo_session: str
+    # Already holding the old value: undone before (e.g. by --artist, then by --session), or
+    # journaled by a run killed before it wrote the file (the resumed run journals it again).
+    already: list[JournalEntry] = field(default_factory=list)
+    # Lines of the journals undone that could not be read (see mediakeeper.music.journal).
+    problems: list[JournalProblem] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """Every change asked for was undone or found undone already."""
+        return not self.left_alone and not any(not p.torn for p in self.problems)
+
+
+class JournalUnwritable(MediakeeperError):
+    exit_code = 1
+
+
+def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | None = None,
+         dry_run: bool = False,
+         writing: writemode.Writing = writemode.DEFAULT_WRITING) -> UndoReport:  # fmt: skip
+    """Put back the old values of one session's (or one artist's) changes, newest first.
+
+    A damaged journal line does not stop the rest from being undone: its change cannot be
+    known, and refusing all the others for it would leave the user nothing to run (the
+    damage stays). Each undone value is still checked against its file, so a gap in a tag's
+    history leaves that tag alone rather than writing a wrong value; the report names the
+    line, and the command exits 1. The values are written as ``writing`` (the music
+    settings ``write_mode`` and ``hard_links``) says, as a batch's fixes are."""
+    if not (session or artist):
+        raise MediakeeperError("say what to undo", "give --session ID or --artist NAME")
+    journals = read_journals(status_kind_dir)
+    everything = journals.entries
+    wanted = _selected(everything, session, artist)
+    # Any journal may hold an artist's changes; a session's are in its own.
+    problems = [p for p in journals.problems if session is None or p.session == session]
+    undo_id = "undo_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    if not wanted:
+        if problems:
+            return UndoReport([], [], undo_id, problems=problems)
+        target = f"session {session}" if session else f"artist {artist!r}"
+        hint = _sessions_hint(everything)
+        raise MediakeeperError(f"no journaled changes for {target}", hint)
+
+    files, odd = _undo_steps(wanted)
+    if dry_run:
+        done = _foreseen(files, writing.hard_links)
+        undo_id = ""
+    else:
+        done = _write_undo(files, ChangeJournal(status_kind_dir, undo_id, writing))
+    return UndoReport(
+        restored=_net(done.written),
+        left_alone=_one_per_tag([*odd, *done.refused]),
+        undo_session=undo_id,
+        already=_net(done.already),
+        problems=problems,
+    )
+
+
+def _foreseen(files, hard_links: str) -> Done:
+    """What the undo would do, nothing written: each value checked against its file as the
+    undo checks it, and each file its write would leave alone (read-only, a name among
+    others, a link out of the library) with why; ``written`` holds what would be."""
+    done = Done()
+    for path, steps, write in planned_writes(files, done, verify=True, changed=CHANGED_AGAIN):
+        refused = why_left_alone(str(path), write.root, hard_links)
+        if refused is None:
+            done.written += steps
+        else:
+            done.refused += [(step, refused.reason) for step in steps]
+    return done
+
+
+def _one_per_tag(refused: Iterable[tuple[Step, str]]) -> list[tuple[JournalEntry, str]]:
+    """One line per tag and file left alone: its newest step's reason."""
+    said: dict[tuple[str, str], tuple[JournalEntry, str]] = {}
+    for step, why in refused:
+        said.setdefault((step.source.path, step.source.tag), (step.source, why))
+    return list(said.values())
+
+
+def _selected(
+    entries: list[JournalEntry], session: str | None, artist: str | None
+) -> list[JournalEntry]:
+    """The journaled changes of the session and/or the artist asked for."""
+    key = None if artist is None else _artist_named(entries, artist)
+    return [e for e in entries if (session is None or e.session == session)
+            and (key is None or caseless(e.artist) == key)]  # fmt: skip
+
+
+def _undo_steps(wanted: list[JournalEntry]):
+    """Each file's steps back, and the steps of paths that are not files (with why). Newest
+    entry first, so a tag changed twice in the selection ends at its oldest value; each step
+    takes a tag back from the entry's new value to its old one."""
+    files, odd = [], []
+    for path, group in by_path(reversed(wanted)).items():
+        steps = [Step(e.artist, TagChange(e.path, e.tag, e.new, e.old), e) for e in group]
+        why = _not_regular(path)
+        if why:  # never opened: a FIFO would wait forever, a device is no one's tags
+            odd += [(step, why) for step in steps]
+        else:
+            files.append((Path(path), steps, None))
+    return files, odd
+
+
+def _write_undo(files, journal: ChangeJournal):
+    """The steps written through the undo's own journal; a journal that cannot be written
+    stops it before any file is touched, said as such."""
+    try:
+        return carry_out(files, journal, verify=True, changed=CHANGED_AGAIN)
+    except OSError as err:
+        if err.filename != str(journal.path):
+            raise
+        # The journal is written before any file: nothing was changed.
+        why = os.strerror(err.errno) if err.errno else err.strerror
+        raise JournalUnwritable(
+            f"cannot write the undo's change journal {journal.path}: {why}",
+            "nothing was changed; free space in the data home or make it writable, then undo again",
+        ) from None
+
+
+def _not_regular(path: str) -> str | None:
+    """Why a journaled path is not a file to read and write, if it is not one."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # reading it says why
+    if stat.S_ISREG(mode):
+        return None
+    return "not a regular file (a folder)" if stat.S_ISDIR(mode) else "not a regular file"
