@@ -1,20 +1,22 @@
 """What a killed run left in place, for a file the next command cannot reach: on a drive that
 is not mounted now, the journal keeps the file's part of the entry (said at every command)
 until a command reaches the file again and completes it; a file deleted from a drive that
-is there is given up. Real journals left by a real killed process, a real loop-mounted
-file system."""
+is there is given up; a file this user may not open is kept until one who may opens it.
+Real journals left by a real killed process, a real loop-mounted file system, a real
+process refused the file."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
 from mediakeeper.core import writemode
 from mediakeeper.fs.inplace_journal import COMPLETED, GONE, KEPT, recover
-from tests.unit.test_inplace import fix_of, killed_run, track
+from tests.unit.test_inplace import REPO, fix_of, killed_run, track
 
 
 def new_bytes(path, patch) -> bytes:
@@ -109,3 +111,41 @@ def test_an_entry_that_names_no_device_gives_up_a_file_only_where_its_folder_is(
     found = recover(writemode.journal_dir(home / "status"))
     assert [(f.path, f.outcome) for f in found] == [(str(path), outcome)]
     assert len(journal_files(home)) == (outcome == KEPT)
+
+
+# Root opens any file: without the capabilities that let it, it is refused as another user is.
+AS_ANY_USER = ["setpriv", "--inh-caps=-dac_override,-dac_read_search",
+               "--bounding-set=-dac_override,-dac_read_search"]  # fmt: skip
+RECOVER = """
+import sys
+from pathlib import Path
+from mediakeeper.fs.inplace_journal import recover
+for found in recover(Path(sys.argv[1])):
+    print(found.outcome)
+"""
+
+
+def test_a_file_this_user_may_not_open_is_kept_until_one_who_may_completes_it(tmp_path):
+    path = track(tmp_path / "Music" / "Artist" / "Album")
+    patch = fix_of(path)
+    home = tmp_path / "home"
+    killed_run(home, patch, 1)
+    torn, done = path.read_bytes(), new_bytes(path, patch)
+    folder = writemode.journal_dir(home / "status")
+    [entry] = journal_files(home)
+    mode = path.stat().st_mode
+    path.chmod(0)
+    without = AS_ANY_USER if os.geteuid() == 0 else []
+    if without and shutil.which("setpriv") is None:
+        pytest.skip("root opens any file, and setpriv (util-linux) is not here to stop it")
+    run = subprocess.run([*without, sys.executable, "-c", RECOVER, str(folder)], cwd=REPO,
+                         env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
+                         text=True)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [KEPT]  # EACCES: there, but not to this user
+    assert journal_files(home) == [entry]
+    path.chmod(mode)
+    assert path.read_bytes() == torn
+    found = recover(folder)
+    assert [(f.path, f.outcome) for f in found] == [(str(path), COMPLETED)]
+    assert path.read_bytes() == done and journal_files(home) == []
