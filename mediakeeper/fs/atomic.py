@@ -113,15 +113,15 @@ def create_temp(folder: Path, prefix: str, suffix: str, mode: int = 0o600) -> tu
 
 
 def atomic_write_bytes(
-    path: Path | str, data: bytes | Iterable[bytes], *, durable: bool = True
+    path: Path | str, data: bytes | Iterable[bytes], *, durable: bool = True, mode: int = 0o666
 ) -> None:
     """Write ``data`` (bytes, or chunks: a file joined from parts is never held whole) to
     ``path`` via a temp file in the same folder and an atomic rename.
-    The file gets the mode any new file gets (0666 less the umask): reports and outputs are
-    read by others (a shared home, a media server reading a movie's .nfo)."""
+    The file gets ``mode`` less the umask; by default the mode any new file gets: reports and
+    outputs are read by others (a shared home, a media server reading a movie's .nfo)."""
     path = Path(path)
     with naming(path), critical():  # a signal waits for the rename or the clean-up
-        fd, tmp = create_temp(path.parent, f".{path.name}.", ".tmp", 0o666)
+        fd, tmp = create_temp(path.parent, f".{path.name}.", ".tmp", mode)
         try:
             try:
                 for chunk in (data,) if isinstance(data, bytes | bytearray) else data:

@@ -36,6 +36,7 @@ from mediakeeper.system.processes import is_running, own_start_time
 
 MAGIC = b"mediakeeper-inplace-1"
 SUFFIX = ".journal"
+ENTRY_MODE = 0o600  # an entry holds the files' tag bytes: the user's alone, as their files are
 
 
 class FilePatch(NamedTuple):
@@ -112,7 +113,7 @@ class Journal:
         data = encode(patches)
         if self.fd is None:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, ENTRY_MODE)
             fsync_dir(self.folder)  # its name must outlive a crash as much as its bytes
         pwrite_all(self.fd, data, 0)
         os.ftruncate(self.fd, len(data))
@@ -185,7 +186,7 @@ def recover(folder: Path) -> list[Recovered]:
             continue  # none of its files reached: the entry stays as it is, unwritten
         with contextlib.suppress(OSError):
             if kept:
-                atomic_write_bytes(path, encode(kept))
+                atomic_write_bytes(path, encode(kept), mode=ENTRY_MODE)
             else:
                 os.unlink(path)
         removed = True

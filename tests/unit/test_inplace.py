@@ -152,8 +152,9 @@ def test_the_patch_reads_back_what_was_written_and_finds_only_real_changes(tmp_p
 
 # ---- a killed run's journal, completed by the next command -------------------------------
 
-# A run killed after its journal entry reached the disk and ``written`` bytes of the first
-# range reached the file (-1: the entry itself cut short after half its bytes).
+# A run killed after its journal entry (of every patch given) reached the disk and
+# ``written`` bytes of the first patch's first range reached its file (-1: the entry itself
+# cut short after half its bytes).
 KILLED_RUN = """
 import os, signal, sys
 from pathlib import Path
@@ -164,8 +165,9 @@ if written < 0:
     folder.mkdir(parents=True, exist_ok=True)
     journal.path.write_bytes(entry[: len(entry) // 2])
 else:
-    patch = decode(entry)[0]
-    journal.record([patch])
+    patches = decode(entry)
+    journal.record(patches)
+    patch = patches[0]
     fd = os.open(patch.path, os.O_RDWR)
     for at, old, new in patch.ranges:
         pwrite_all(fd, new[:written], at)
@@ -189,9 +191,9 @@ def fix_of(path: Path) -> FilePatch:
         os.close(fd)
 
 
-def killed_run(home: Path, patch: FilePatch, written: int) -> None:
+def killed_run(home: Path, patch: FilePatch, written: int, *more: FilePatch) -> None:
     entry = home.parent / "entry"
-    entry.write_bytes(encode([patch]))
+    entry.write_bytes(encode([patch, *more]))
     folder = writemode.journal_dir(home / "status")
     run = subprocess.run([sys.executable, "-c", KILLED_RUN, str(folder), str(entry), str(written)],
                          cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip

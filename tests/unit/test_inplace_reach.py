@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from mediakeeper.core import writemode
-from mediakeeper.fs.inplace_journal import COMPLETED, GONE, KEPT, recover
+from mediakeeper.fs.inplace_journal import COMPLETED, GONE, KEPT, UNTOUCHED, decode, recover
 from tests.unit.test_inplace import REPO, fix_of, killed_run, track
 
 
@@ -127,9 +127,10 @@ for found in recover(Path(sys.argv[1])):
 
 def test_a_file_this_user_may_not_open_is_kept_until_one_who_may_completes_it(tmp_path):
     path = track(tmp_path / "Music" / "Artist" / "Album")
+    other = track(tmp_path / "Music" / "Artist" / "Album", name="02 - Song")
     patch = fix_of(path)
     home = tmp_path / "home"
-    killed_run(home, patch, 1)
+    killed_run(home, patch, 1, fix_of(other))  # killed before it wrote the other file
     torn, done = path.read_bytes(), new_bytes(path, patch)
     folder = writemode.journal_dir(home / "status")
     [entry] = journal_files(home)
@@ -142,8 +143,11 @@ def test_a_file_this_user_may_not_open_is_kept_until_one_who_may_completes_it(tm
                          env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
                          text=True)  # fmt: skip
     assert run.returncode == 0, run.stderr
-    assert run.stdout.splitlines() == [KEPT]  # EACCES: there, but not to this user
+    assert run.stdout.splitlines() == [KEPT, UNTOUCHED]  # EACCES: there, but not to this user
+    # The entry keeps the file out of reach alone, and stays the user's own to read.
     assert journal_files(home) == [entry]
+    assert [p.path for p in decode((folder / entry).read_bytes())] == [str(path)]
+    assert (folder / entry).stat().st_mode & 0o777 == 0o600
     path.chmod(mode)
     assert path.read_bytes() == torn
     found = recover(folder)
