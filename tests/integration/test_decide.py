@@ -101,12 +101,16 @@ def test_a_name_that_is_not_one_item_is_refused_in_one_line(processed):
 
 def test_decide_i_walks_the_decisions_on_a_terminal_with_the_choices_as_keys(processed, tmp_path):
     """In tmux (a real terminal, 80x30): Metallica's error first, skipped with s, its
-    missing-year dismissed with d; Pink Floyd's year taken with the key 2."""
+    missing-year dismissed with d; Pink Floyd's year taken with the key 2, written as the
+    settings' ``write_mode = "copy"`` says (changed copies put in place: new inodes)."""
     from tests.integration.test_batch_terminal import TMUX, WIDTH, Tmux, _env, _quote
 
     if TMUX is None:
         pytest.skip("tmux is not installed")
     home, lib = processed
+    (home / "mediakeeper.toml").write_text('[music]\nwrite_mode = "copy"\n', encoding="utf-8")
+    folder = lib / "Pink Floyd" / "1973 - Dark Side"
+    inodes = {p: p.stat().st_ino for p in folder.glob("*.flac")}
     tmux = Tmux(tmp_path, _env())
     ended = tmp_path / "status"
     argv = [sys.executable, str(REPO / "utilities" / "decide.py"), "--home", str(home), "-i"]
@@ -132,6 +136,7 @@ def test_decide_i_walks_the_decisions_on_a_terminal_with_the_choices_as_keys(pro
         subprocess.run([TMUX, "-S", str(tmux.socket), "kill-server"], capture_output=True)
     assert ended.read_text().strip() == "0"
     assert years(lib) == ["1974"] * 4
+    assert sum(p.stat().st_ino != inode for p, inode in inodes.items()) == 2  # the 1973 two
     assert "(dismissed: left as it is by " in report(home, "Metallica")
     listed = decide(home).stdout
     assert listed.startswith("1 decision in 1 item") and "missing-artist" in listed
