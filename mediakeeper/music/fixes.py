@@ -113,18 +113,13 @@ def apply_changes(
     path, written without parsing again while the file is unchanged; without ``verify`` too a
     file whose tag changed since the scan is refused, by the write itself. ``swept``: the
     caller has just removed this data home's stale temp copies from the artist's folders."""
-    parsed = parsed or {}
-    files = [
-        (artist_dir / rel, [Step(artist, c, c) for c in group], parsed.get(rel))
-        for rel, group in by_path(changes).items()
-    ]
     # The originals the copies replace are set aside beside the artist folders (see
     # mediakeeper.fs.spares); the batch deletes them when it ends.
     done = carry_out(
-        files,
+        _files_of(artist_dir, artist, changes, parsed),
         journal,
         verify=verify,
-        changed="changed since the scan",
+        changed=CHANGED_SINCE_SCAN,
         spares=spares_folder(artist_dir),
         sweep=not swept,
     )
@@ -132,6 +127,23 @@ def apply_changes(
     refused = tuple((step.source, why) for step, why in done.refused)
     coded = {str(path.relative_to(artist_dir)): found for path, found in done.coded.items()}
     return Applied(tuple(applied), refused, coded)
+
+
+CHANGED_SINCE_SCAN = "changed since the scan"  # why a planned change's tag is left alone
+
+
+def _files_of(
+    artist_dir: Path,
+    artist: str,
+    changes: Iterable[TagChange],
+    parsed: Mapping[str, tags.Parsed] | None = None,
+) -> list[tuple[Path, list[Step], tags.Parsed | None]]:
+    """Each file's steps of planned ``changes`` (paths in ``artist_dir``), with its kept parse."""
+    parsed = parsed or {}
+    return [
+        (artist_dir / rel, [Step(artist, c, c) for c in group], parsed.get(rel))
+        for rel, group in by_path(changes).items()
+    ]
 
 
 class Step(NamedTuple):
@@ -167,7 +179,7 @@ def carry_out(
     that cannot be read or written is left alone; the rest go on. ``changed`` words why a
     step whose file holds a third value is refused."""
     done = Done()
-    writes = planned_writes(files, done, verify=verify, changed=changed)
+    writes = _planned_writes(files, done, verify=verify, changed=changed)
     # The journal reaches the disk before any file is touched (with the copies, or the entry).
     journal.record((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
     failed = tags.write_many(
@@ -188,7 +200,7 @@ def carry_out(
     return done
 
 
-def planned_writes(
+def _planned_writes(
     files: Iterable[tuple[Path, list[Step], tags.Parsed | None]],
     done: Done,
     *,
@@ -271,20 +283,35 @@ def library_of(path: Path, artist: str) -> Path | None:
     return None
 
 
+def foreseen(
+    files: Iterable[tuple[Path, list[Step], tags.Parsed | None]],
+    hard_links: str,
+    *,
+    verify: bool,
+    changed: str,
+) -> Done:
+    """What ``carry_out`` would do with ``files``, nothing journaled or written (a dry run):
+    each step sorted as it sorts them, and each file its write would leave alone (read-only,
+    immutable, a name among others, a link out of the library, unreadable) refused with why;
+    ``written`` holds what would be written."""
+    done = Done()
+    for path, steps, write in _planned_writes(files, done, verify=verify, changed=changed):
+        refused = why_left_alone(str(path), write.root, hard_links)
+        if refused is None:
+            done.written += steps
+        else:
+            done.refused += [(step, refused.reason) for step in steps]
+    return done
+
+
 def would_be_left_alone(
     item: Mapping[str, Any], changes: Iterable[TagChange], hard_links: str
 ) -> dict[str, str]:
-    """The files of ``changes`` (paths in ``item``'s artist folder) that their write would
-    leave alone, with why, as far as can be told before it (a dry run): read-only, a name
-    among others, a link out of the library, unreadable."""
-    folder = Path(item["path"])
-    said = {}
-    for rel in by_path(changes):
-        path = folder / rel
-        refused = why_left_alone(str(path), library_of(path, item["key"]), hard_links)
-        if refused is not None:
-            said[rel] = refused.reason
-    return said
+    """The files of planned ``changes`` (paths in ``item``'s artist folder) that their write
+    would leave alone, with why, as far as can be told before it (``foreseen``)."""
+    files = _files_of(Path(item["path"]), item["key"], changes)
+    done = foreseen(files, hard_links, verify=False, changed=CHANGED_SINCE_SCAN)
+    return {step.change.path: why for step, why in done.refused}
 
 
 def by_path(records: Iterable[Any]) -> dict[str, list[Any]]:

@@ -18,8 +18,7 @@ from pathlib import Path
 
 from mediakeeper.core import writemode
 from mediakeeper.core.errors import MediakeeperError, NotFound
-from mediakeeper.fs.checks import why_left_alone
-from mediakeeper.music.fixes import ChangeJournal, Done, Step, by_path, carry_out, planned_writes
+from mediakeeper.music.fixes import ChangeJournal, Step, by_path, carry_out, foreseen
 from mediakeeper.music.journal import JournalEntry, JournalProblem, read_journals
 from mediakeeper.music.model import TagChange
 from mediakeeper.text.fold import caseless
@@ -124,7 +123,7 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
 
     files, odd = _undo_steps(wanted)
     if dry_run:
-        done = _foreseen(files, writing.hard_links)
+        done = foreseen(files, writing.hard_links, verify=True, changed=CHANGED_AGAIN)
         undo_id = ""
     else:
         done = _write_undo(files, ChangeJournal(status_kind_dir, undo_id, writing))
@@ -135,20 +134,6 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
         already=_net(done.already),
         problems=problems,
     )
-
-
-def _foreseen(files, hard_links: str) -> Done:
-    """What the undo would do, nothing written: each value checked against its file as the
-    undo checks it, and each file its write would leave alone (read-only, a name among
-    others, a link out of the library) with why; ``written`` holds what would be."""
-    done = Done()
-    for path, steps, write in planned_writes(files, done, verify=True, changed=CHANGED_AGAIN):
-        refused = why_left_alone(str(path), write.root, hard_links)
-        if refused is None:
-            done.written += steps
-        else:
-            done.refused += [(step, refused.reason) for step in steps]
-    return done
 
 
 def _one_per_tag(refused: Iterable[tuple[Step, str]]) -> list[tuple[JournalEntry, str]]:
