@@ -361,8 +361,9 @@ def test_a_file_made_immutable_or_append_only_is_left_alone_before_any_copy(
     if subprocess.run(["chattr", f"+{flag}", str(path)], capture_output=True).returncode:
         pytest.skip("this file system keeps no chattr flags")
     try:
-        before = path.read_bytes()
+        before, folder = path.read_bytes(), path.parent.stat().st_mtime_ns
         failed = tags.write_many([FileWrite(path, {"date": "2001"})])
+        assert path.parent.stat().st_mtime_ns == folder  # no copy made (and removed) beside it
         assert failed[path].code == safewrite.READ_ONLY
         assert failed[path].reason == (
             f"{what} (chattr +{flag}): left alone; clear the flag (chattr -{flag}) "
