@@ -316,18 +316,16 @@ def test_a_file_with_other_names_is_left_alone_and_every_name_keeps_its_bytes(tm
     assert copies_left(tmp_path) == []
 
 
-def test_separated_the_library_s_name_gets_its_own_file_and_the_others_keep_theirs(
-    tmp_path, monkeypatch
-):
+def test_separated_the_library_s_name_gets_its_own_file_and_the_others_keep_theirs(tmp_path):
     """``hard_links = "separate"``: the fix is swapped in, also where it would fit in place, so
     the library's name holds the fixed file and the other name the original, untouched."""
-    monkeypatch.setattr(writemode, "fallback", writemode.fallback._replace(hard_links="separate"))
+    policy = writemode.fallback._replace(hard_links="separate")
     path = song(tmp_path / "Music")
     seeding = tmp_path / "Downloads" / "seeding.flac"
     seeding.parent.mkdir()
     os.link(path, seeding)
     before, inode = path.read_bytes(), os.stat(path).st_ino
-    assert tags.write_many([FileWrite(path, {"date": "2001"})]) == {}
+    assert tags.write_many([FileWrite(path, {"date": "2001"})], policy=policy) == {}
     assert tags.read(path).tags["date"] == "2001"
     assert seeding.read_bytes() == before and os.stat(seeding).st_ino == inode
     assert os.stat(path).st_ino != inode
