@@ -191,6 +191,14 @@ def fix_of(path: Path) -> FilePatch:
         os.close(fd)
 
 
+def new_bytes(path: Path, patch: FilePatch) -> bytes:
+    """``path``'s bytes with every range of ``patch`` new."""
+    data = bytearray(path.read_bytes())
+    for at, _old, new in patch.ranges:
+        data[at : at + len(new)] = new
+    return bytes(data)
+
+
 def killed_run(home: Path, patch: FilePatch, written: int, *more: FilePatch) -> None:
     entry = home.parent / "entry"
     entry.write_bytes(encode([patch, *more]))
@@ -211,16 +219,14 @@ def test_what_a_killed_run_left_ends_wholly_old_or_wholly_new(tmp_path, written,
     original = path.read_bytes()
     patch = fix_of(path)
     assert len(patch.ranges) >= 1
-    new = bytearray(original)
-    for at, _old, data in patch.ranges:
-        new[at : at + len(data)] = data
+    new = new_bytes(path, patch)
     home = tmp_path / "home"
     killed_run(home, patch, written)
     if outcome == COMPLETED:  # torn as a crash leaves it: neither old nor new
-        assert path.read_bytes() not in (original, bytes(new))
+        assert path.read_bytes() not in (original, new)
     found = recover(writemode.journal_dir(home / "status"))
     assert [(f.path, f.outcome) for f in found] == ([(str(path), outcome)] if outcome else [])
-    assert path.read_bytes() == (original if outcome in (UNTOUCHED, None) else bytes(new))
+    assert path.read_bytes() == (original if outcome in (UNTOUCHED, None) else new)
     assert os.listdir(writemode.journal_dir(home / "status")) == []  # nothing left to do
     assert recover(writemode.journal_dir(home / "status")) == []  # and said once
 

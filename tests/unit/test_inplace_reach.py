@@ -16,14 +16,7 @@ import pytest
 
 from mediakeeper.core import writemode
 from mediakeeper.fs.inplace_journal import COMPLETED, GONE, KEPT, UNTOUCHED, decode, recover
-from tests.unit.test_inplace import REPO, fix_of, killed_run, track
-
-
-def new_bytes(path, patch) -> bytes:
-    data = bytearray(path.read_bytes())
-    for at, _old, new in patch.ranges:
-        data[at : at + len(new)] = new
-    return bytes(data)
+from tests.unit.test_inplace import REPO, fix_of, killed_run, new_bytes, track
 
 
 def journal_files(home) -> list[str]:
