@@ -15,7 +15,8 @@ still holds the old bytes was not yet touched and is left as it is; a file that 
 bytes, or another size, was changed since by another program and is left alone. A file that
 cannot be reached now (its drive is not mounted, a network share is down, it may not be
 opened by this user) keeps its part of the entry, for the first command that reaches it;
-only a file gone from a drive that is there (deleted or moved) is given up.
+only a file gone from a drive that is there (deleted or moved) is given up. An entry that
+cannot be read (another user's, in a shared data home) is left as it is.
 """
 
 from __future__ import annotations
@@ -176,8 +177,12 @@ def recover(folder: Path) -> list[Recovered]:
             continue
         path = folder / name
         try:
-            patches = decode(path.read_bytes())
-        except (OSError, ValueError, KeyError, TypeError):
+            data = path.read_bytes()
+        except OSError:
+            continue  # not this user's to read, or the disk failed it: left for one who can
+        try:
+            patches = decode(data)
+        except (ValueError, KeyError, TypeError):
             patches = None  # cut short: nothing was written under it
         outcomes = [(p, repair(p)) for p in patches or ()]
         found += [Recovered(p.path, outcome) for p, outcome in outcomes]

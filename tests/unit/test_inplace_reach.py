@@ -1,7 +1,8 @@
 """What a killed run left in place, for a file the next command cannot reach: on a drive that
 is not mounted now, the journal keeps the file's part of the entry (said at every command)
 until a command reaches the file again and completes it; a file deleted from a drive that
-is there is given up; a file this user may not open is kept until one who may opens it.
+is there is given up; a file, or an entry, this user may not open is kept until one who may
+opens it.
 Real journals left by a real killed process, a real loop-mounted file system, a real
 process refused the file."""
 
@@ -118,6 +119,18 @@ for found in recover(Path(sys.argv[1])):
 """
 
 
+def recovered_as_another_user(folder) -> list[str]:
+    """What ``recover(folder)`` found, run in a process refused what its user may not open."""
+    without = AS_ANY_USER if os.geteuid() == 0 else []
+    if without and shutil.which("setpriv") is None:
+        pytest.skip("root opens any file, and setpriv (util-linux) is not here to stop it")
+    run = subprocess.run([*without, sys.executable, "-c", RECOVER, str(folder)], cwd=REPO,
+                         env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
+                         text=True)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    return run.stdout.splitlines()
+
+
 def test_a_file_this_user_may_not_open_is_kept_until_one_who_may_completes_it(tmp_path):
     path = track(tmp_path / "Music" / "Artist" / "Album")
     other = track(tmp_path / "Music" / "Artist" / "Album", name="02 - Song")
@@ -129,14 +142,8 @@ def test_a_file_this_user_may_not_open_is_kept_until_one_who_may_completes_it(tm
     [entry] = journal_files(home)
     mode = path.stat().st_mode
     path.chmod(0)
-    without = AS_ANY_USER if os.geteuid() == 0 else []
-    if without and shutil.which("setpriv") is None:
-        pytest.skip("root opens any file, and setpriv (util-linux) is not here to stop it")
-    run = subprocess.run([*without, sys.executable, "-c", RECOVER, str(folder)], cwd=REPO,
-                         env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
-                         text=True)  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.splitlines() == [KEPT, UNTOUCHED]  # EACCES: there, but not to this user
+    said = recovered_as_another_user(folder)
+    assert said == [KEPT, UNTOUCHED]  # EACCES: there, but not to this user
     # The entry keeps the file out of reach alone, and stays the user's own to read.
     assert journal_files(home) == [entry]
     assert [p.path for p in decode((folder / entry).read_bytes())] == [str(path)]
@@ -145,4 +152,22 @@ def test_a_file_this_user_may_not_open_is_kept_until_one_who_may_completes_it(tm
     assert path.read_bytes() == torn
     found = recover(folder)
     assert [(f.path, f.outcome) for f in found] == [(str(path), COMPLETED)]
+    assert path.read_bytes() == done and journal_files(home) == []
+
+
+def test_an_entry_this_user_may_not_read_is_left_for_one_who_may(tmp_path):
+    """Another user's entry in a shared data home (made 0600): not read, so not taken for
+    one cut short and deleted; its owner's next command completes its file."""
+    path = track(tmp_path / "Music" / "Artist" / "Album")
+    patch = fix_of(path)
+    home = tmp_path / "home"
+    killed_run(home, patch, 1)
+    folder = writemode.journal_dir(home / "status")
+    [entry] = journal_files(home)
+    (folder / entry).chmod(0)
+    torn, done = path.read_bytes(), new_bytes(path, patch)
+    assert recovered_as_another_user(folder) == []
+    assert journal_files(home) == [entry] and path.read_bytes() == torn
+    (folder / entry).chmod(0o600)
+    assert [(f.path, f.outcome) for f in recover(folder)] == [(str(path), COMPLETED)]
     assert path.read_bytes() == done and journal_files(home) == []
