@@ -52,7 +52,7 @@ class FilePatch(NamedTuple):
 
 class Recovered(NamedTuple):
     path: str
-    outcome: str  # COMPLETED, UNTOUCHED, DONE, LEFT_ALONE, GONE, KEPT
+    outcome: str  # COMPLETED, UNTOUCHED, DONE, LEFT_ALONE, GONE, KEPT, UNREADABLE
 
 
 COMPLETED = "completed"  # cut short mid-write: finished now
@@ -60,6 +60,7 @@ UNTOUCHED = "not begun"  # every range still old: left as it was
 DONE = "already complete"
 LEFT_ALONE = "changed since by another program: left alone"
 GONE = "gone since (deleted or moved): nothing to complete"
+UNREADABLE = "its journal entry cannot be read ({}): left for a command that can read it"
 KEPT = (
     "out of reach now (its drive not mounted, or not this user's to open): kept, to be "
     "completed by the first command that reaches it"
@@ -178,8 +179,9 @@ def recover(folder: Path) -> list[Recovered]:
         path = folder / name
         try:
             data = path.read_bytes()
-        except OSError:
-            continue  # not this user's to read, or the disk failed it: left for one who can
+        except OSError as err:  # another user's, or the disk failed it: left, and said
+            found.append(Recovered(str(path), UNREADABLE.format(err.strerror or err)))
+            continue
         try:
             patches = decode(data)
         except (ValueError, KeyError, TypeError):

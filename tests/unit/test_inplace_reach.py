@@ -16,7 +16,15 @@ import sys
 import pytest
 
 from mediakeeper.core import writemode
-from mediakeeper.fs.inplace_journal import COMPLETED, GONE, KEPT, UNTOUCHED, decode, recover
+from mediakeeper.fs.inplace_journal import (
+    COMPLETED,
+    GONE,
+    KEPT,
+    UNREADABLE,
+    UNTOUCHED,
+    decode,
+    recover,
+)
 from tests.unit.test_inplace import REPO, fix_of, killed_run, new_bytes, track
 
 
@@ -166,7 +174,7 @@ def test_an_entry_this_user_may_not_read_is_left_for_one_who_may(tmp_path):
     [entry] = journal_files(home)
     (folder / entry).chmod(0)
     torn, done = path.read_bytes(), new_bytes(path, patch)
-    assert recovered_as_another_user(folder) == []
+    assert recovered_as_another_user(folder) == [UNREADABLE.format("Permission denied")]
     assert journal_files(home) == [entry] and path.read_bytes() == torn
     (folder / entry).chmod(0o600)
     assert [(f.path, f.outcome) for f in recover(folder)] == [(str(path), COMPLETED)]
