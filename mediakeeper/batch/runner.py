@@ -406,8 +406,9 @@ class BatchRunner:
             **{c.field: report.total(c.field) for c in all_counters()},
             "lookups": report.total_detail("lookups"),
             "cache_hits": report.total_detail("cache_hits"),
+            # How the fixes reached the files (a kind that writes tags; said when it did).
+            **{k: n for k in ("files_written", "files_rewritten") if (n := report.total_detail(k))},
         }
-
 
 
 def _as_they_were(options: BatchOptions) -> str:

@@ -321,6 +321,21 @@ def _lookups_line(report: BatchReport, offline: bool) -> str:
     )
 
 
+def _written_line(report: BatchReport) -> str:
+    """How the tag fixes reached the files: in place (only their changed bytes written) or
+    rewritten whole (a copy swapped in: the write mode asks it, or the new tags outgrew the
+    room in the file); nothing when no fix was written."""
+    files, whole = report.total_detail("files_written"), report.total_detail("files_rewritten")
+    if not files:
+        return ""
+    said = f"tag fixes written to {count(files, 'file', spec=',')}"
+    if not whole:
+        return f"{said}, all in place"
+    if whole == files:
+        return f"{said}, all rewritten whole"
+    return f"{said}: {files - whole:,} in place, {whole:,} rewritten whole"
+
+
 def render_summary(
     report: BatchReport, noun: str, *, offline: bool = False, lookups: bool = True
 ) -> str:
@@ -341,6 +356,8 @@ def render_summary(
             ]
         ),
     ]
+    if written := _written_line(report):
+        lines.append(written)
     if lookups:  # a kind that never asks the web says nothing: "0 requests sent" would puzzle
         lines.append(_lookups_line(report, offline))
     if report.released_stale:

@@ -118,6 +118,7 @@ def replace_many(
     owner: str = "",
     sweep: bool = True,
     policy: writemode.WritePolicy | None = None,
+    rewritten: set[Path] | None = None,
 ) -> dict[Path, FileError]:
     """Replace several files. Returns the files left alone, with the reason; every other
     one is replaced. ``flush_first``: files (a change journal) that must be on disk before
@@ -131,6 +132,7 @@ def replace_many(
     ``policy``: how (``mediakeeper.core.writemode``; by default ``writemode.fallback``): in place
     where the change fits (``mediakeeper.fs.inplace``), the rest swapped, from a clone of the
     original where the file system can make one unless the mode is ``copy``.
+    ``rewritten``: given, the files written whole (swapped, not changed in place) are added.
 
     A group's copies are all saved before they are flushed to disk together and put in
     place, so one journal commit can cover the group instead of one per file (see
@@ -154,6 +156,8 @@ def replace_many(
                 continue
         group_failed, flushed = _replace_group(group, flush_first, spares, owner, policy)
         failed.update(group_failed)
+        if rewritten is not None:
+            rewritten.update(r.path for r in group if r.path not in group_failed)
         if flushed:
             flush_first = ()  # on disk now
     return failed

@@ -95,6 +95,8 @@ class Applied:
     # Files left alone for a reason that is a finding of its own (changed while being fixed,
     # read-only, a link out of the library): path in the artist folder -> (code, reason).
     left_alone: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    files_written: int = 0  # files a change was written to now
+    rewritten_whole: int = 0  # of them, those written whole (swapped), not in place
 
 
 def apply_changes(
@@ -126,7 +128,7 @@ def apply_changes(
     applied = [step.source for step in done.already + done.written]
     refused = tuple((step.source, why) for step, why in done.refused)
     coded = {str(path.relative_to(artist_dir)): found for path, found in done.coded.items()}
-    return Applied(tuple(applied), refused, coded)
+    return Applied(tuple(applied), refused, coded, done.files_written, done.rewritten_whole)
 
 
 CHANGED_SINCE_SCAN = "changed since the scan"  # why a planned change's tag is left alone
@@ -161,6 +163,8 @@ class Done:
     already: list[Step] = field(default_factory=list)  # the file held the new value already
     refused: list[tuple[Step, str]] = field(default_factory=list)
     coded: dict[Path, tuple[str, str]] = field(default_factory=dict)  # see Applied.left_alone
+    files_written: int = 0
+    rewritten_whole: int = 0  # of the files written, those swapped rather than changed in place
 
 
 def carry_out(
@@ -182,6 +186,7 @@ def carry_out(
     writes = _planned_writes(files, done, verify=verify, changed=changed)
     # The journal reaches the disk before any file is touched (with the copies, or the entry).
     journal.record((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
+    rewritten: set[Path] = set()
     failed = tags.write_many(
         (write for _, _, write in writes),
         flush_first=[journal.path],
@@ -189,6 +194,7 @@ def carry_out(
         owner=home_id(journal.dir.parents[2]),  # <home>/status/<kind>/changes
         sweep=sweep,
         policy=journal.policy,
+        rewritten=rewritten,
     )
     for path, steps, _ in writes:
         if path in failed:
@@ -197,6 +203,8 @@ def carry_out(
                 done.coded[path] = (failed[path].code, failed[path].reason)
         else:
             done.written += steps
+            done.files_written += 1
+            done.rewritten_whole += path in rewritten
     return done
 
 

@@ -127,7 +127,7 @@ class MusicJob:
         outputs = ArtistOutputs(self.home, slug)
         outputs.write(artist, _after(tracks, done), records)
 
-        result = self._result(item, state, records, fixed, loudness)
+        result = self._result(item, state, records, fixed, applied, loudness)
         result.notices = _others_copies(others)
         if held or (item.get("details") or {}).get(dismissals.UNDONE):  # lifted ones go
             result.details[dismissals.UNDONE] = dismissals.undone_kept(item["path"], held)
@@ -195,7 +195,7 @@ class MusicJob:
 
     def _result(
         self, item: dict[str, Any], state: dict[str, Any], records: list[dict[str, Any]],
-        fixed: int, loudness: int,
+        fixed: int, applied, loudness: int,
     ) -> ItemResult:  # fmt: skip
         """What the runner records of the artist: its counts (an --enrich run keeps counting
         the fixes earlier runs wrote), the details the reports read, and its line."""
@@ -214,6 +214,9 @@ class MusicJob:
                 "enriched": enriched,
                 "unidentified": UNREACHABLE if later else "",
                 "finding_counts": by_code,
+                # How the fixes reached the files: the closing summary's "written to" line.
+                "files_written": applied.files_written,
+                "files_rewritten": applied.rewritten_whole,
                 **({"loudness_changes": loudness} if self.replaygain else {}),
                 **state.get("enrichment", {}),
                 **({"identified": state["identified"]} if "identified" in state else {}),

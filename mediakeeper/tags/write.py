@@ -61,10 +61,11 @@ def write_many(
     owner: str = "",
     sweep: bool = True,
     policy: writemode.WritePolicy | None = None,
+    rewritten: set[Path] | None = None,
 ) -> dict[Path, AudioError]:
     """``write`` for several files, in groups (``safewrite.replace_many``, which says what
-    ``flush_first``, ``spares``, ``owner``, ``sweep`` and ``policy`` do). Returns the files
-    that could not be written, with the reason; every other one is written."""
+    ``flush_first``, ``spares``, ``owner``, ``sweep``, ``policy`` and ``rewritten`` do).
+    Returns the files that could not be written, with the reason; every other one is written."""
     # A str path too: the results are keyed by Path. (Making a Path costs 6 us: not twice.)
     todo = [w if isinstance(w.path, Path) else w._replace(path=Path(w.path)) for w in writes]
     if len({w.path for w in todo}) < len(todo):  # two copies of one file: one lost
@@ -80,6 +81,7 @@ def write_many(
         owner=owner,
         sweep=sweep,
         policy=policy,
+        rewritten=rewritten,
     )
     return {path: _audio_error(err) for path, err in failed.items()}
 

@@ -1,0 +1,60 @@
+"""The batch's closing summary and session log say how its tag fixes reached the files: in
+place (only the changed bytes written) or rewritten whole (a copy swapped in), as each file's
+inode shows it was."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import mutagen
+
+from tests.integration.test_music_batch import artist_spec
+
+
+def library(music_library, root: Path) -> tuple[Path, Path, Path]:
+    """One FLAC album with two fixes: the first track's title loses a trailing space (its tag
+    shrinks: in place); the last gains an album artist in a file with no padding left (its
+    tag outgrows the room: rewritten whole). Returns the library and those two tracks."""
+    lib = music_library(root, artist_spec("Alpha", 3, "flac"))
+    album = lib / "Alpha" / "2000 - Album"
+    first, last = album / "01 - Song 1.flac", album / "03 - Song 3.flac"
+    mutagen.File(last).save(padding=lambda info: 0)
+    return lib, first, last
+
+
+def summary_of(stdout: str) -> str:
+    return "\n".join(line for line in stdout.splitlines() if line.startswith("tag fixes"))
+
+
+def test_the_summary_says_which_fixes_were_written_in_place_and_which_whole(
+    tmp_path, music_library, music_script
+):
+    lib, first, last = library(music_library, tmp_path / "Music")
+    home = tmp_path / "home"
+    inodes = first.stat().st_ino, last.stat().st_ino
+    run = music_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert first.stat().st_ino == inodes[0]  # in place
+    assert last.stat().st_ino != inodes[1]  # swapped
+    assert summary_of(run.stdout) == "tag fixes written to 2 files: 1 in place, 1 rewritten whole"
+    (log,) = (home / "status/music/session_logs").glob("*.log")
+    assert re.search(r"END completed .*files written 2, files rewritten 1$", log.read_text())
+    # The artist again: its fixes are in, nothing is written, and nothing said of writes.
+    again = music_script("process_music_batch.py", "--home", home, "--artist", "Alpha", "--offline")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "resolved 0" in again.stdout and summary_of(again.stdout) == ""
+
+
+def test_in_copy_mode_every_fixed_file_is_said_rewritten_whole(
+    tmp_path, music_library, music_script
+):
+    lib, first, _ = library(music_library, tmp_path / "Music")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "mediakeeper.toml").write_text('[music]\nwrite_mode = "copy"\n', encoding="utf-8")
+    inode = first.stat().st_ino
+    run = music_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert first.stat().st_ino != inode
+    assert summary_of(run.stdout) == "tag fixes written to 2 files, all rewritten whole"
