@@ -28,7 +28,7 @@ import click
 from mediakeeper.batch.report import unidentified
 from mediakeeper.batch.runner import BatchReport, Hooks, Outcome
 from mediakeeper.core.decisions import open_by_code
-from mediakeeper.text.wording import clock, count
+from mediakeeper.text.wording import clock, count, written_to
 
 MARKS = {"completed": "✓", "error": "✗", "skipped": "⤼", "released": "↺"}
 UNIDENTIFIED = "○"  # completed, but not identified (offline, no match): no tick
@@ -325,15 +325,10 @@ def _written_line(report: BatchReport) -> str:
     """How the tag fixes reached the files: in place (only their changed bytes written) or
     rewritten whole (a copy swapped in: the write mode asks it, or the new tags outgrew the
     room in the file); nothing when no fix was written."""
-    files, whole = report.total_detail("files_written"), report.total_detail("files_rewritten")
+    files = report.total_detail("files_written")
     if not files:
         return ""
-    said = f"tag fixes written to {count(files, 'file', spec=',')}"
-    if not whole:
-        return f"{said}, all in place"
-    if whole == files:
-        return f"{said}, all rewritten whole"
-    return f"{said}: {files - whole:,} in place, {whole:,} rewritten whole"
+    return f"tag fixes {written_to(files, report.total_detail('files_rewritten'))}"
 
 
 def render_summary(

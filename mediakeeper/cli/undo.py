@@ -15,7 +15,7 @@ from mediakeeper.music.journal import read_journals
 from mediakeeper.music.undo import artist_named, undo
 from mediakeeper.reports.undone import after_undo
 from mediakeeper.text.fold import fold
-from mediakeeper.text.wording import count, value
+from mediakeeper.text.wording import count, value, written_to
 
 
 @click.command(
@@ -79,6 +79,8 @@ def main(home, session, artist, list_sessions, dry_run, yes):
         + (f", {count(damaged, 'journal line')} unreadable" if damaged else "")
         + f" (undo session {report.undo_session})"
     )
+    if report.files_written:
+        click.echo(f"values {written_to(report.files_written, report.rewritten_whole)}")
     if again:  # the undone artists are checked again once --refresh sends them back
         who = ", ".join(again) if len(again) <= 3 else f"these {count(len(again), 'artist')}"
         click.echo(f"To check {who} again, keeping what you undid as a decision "

@@ -84,6 +84,8 @@ class UndoReport:
     already: list[JournalEntry] = field(default_factory=list)
     # Lines of the journals undone that could not be read (see mediakeeper.music.journal).
     problems: list[JournalProblem] = field(default_factory=list)
+    files_written: int = 0  # files the restored values were written to (none in a dry run)
+    rewritten_whole: int = 0  # of them, those written whole (swapped), not in place
 
     @property
     def complete(self) -> bool:
@@ -133,6 +135,8 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
         undo_session=undo_id,
         already=_net(done.already),
         problems=problems,
+        files_written=done.files_written,
+        rewritten_whole=done.rewritten_whole,
     )
 
 

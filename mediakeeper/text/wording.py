@@ -34,6 +34,17 @@ def count(n: int, noun: str, plural: str | None = None, *, spec: str = "") -> st
     return f"{format(n, spec)} {word}"
 
 
+def written_to(files: int, whole: int) -> str:
+    """How tag changes reached ``files`` files, ``whole`` of them rewritten whole (swapped)
+    and the rest changed in place: "written to 134 files: 131 in place, 3 rewritten whole"."""
+    said = f"written to {count(files, 'file', spec=',')}"
+    if not whole:
+        return f"{said}, all in place"
+    if whole == files:
+        return f"{said}, all rewritten whole"
+    return f"{said}: {files - whole:,} in place, {whole:,} rewritten whole"
+
+
 def first_few(names: Sequence[str], most: int = 5) -> str:
     """``names`` joined with commas, at most ``most`` of them and the rest counted: "ABBA,
     AC/DC, Air, Alt-J, Anathema and 151 more". For a list too long to print whole."""

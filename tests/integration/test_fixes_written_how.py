@@ -1,6 +1,6 @@
-"""The batch's closing summary and session log say how its tag fixes reached the files: in
-place (only the changed bytes written) or rewritten whole (a copy swapped in), as each file's
-inode shows it was."""
+"""The batch's closing summary, its session log and an undo say how tag changes reached the
+files: in place (only the changed bytes written) or rewritten whole (a copy swapped in), as
+each file's inode shows it was."""
 
 from __future__ import annotations
 
@@ -44,6 +44,12 @@ def test_the_summary_says_which_fixes_were_written_in_place_and_which_whole(
     again = music_script("process_music_batch.py", "--home", home, "--artist", "Alpha", "--offline")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "resolved 0" in again.stdout and summary_of(again.stdout) == ""
+    # Undone, both fit in place now: the rewritten file was given room for its next change.
+    inodes = first.stat().st_ino, last.stat().st_ino
+    undone = music_script("undo_changes.py", "--home", home, "--session", log.stem)
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert "values written to 2 files, all in place" in undone.stdout.splitlines()
+    assert (first.stat().st_ino, last.stat().st_ino) == inodes
 
 
 def test_in_copy_mode_every_fixed_file_is_said_rewritten_whole(
