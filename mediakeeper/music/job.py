@@ -35,7 +35,7 @@ from mediakeeper.fs.spares import SPARES
 from mediakeeper.fs.spares import remove as remove_spares
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.music import settling
-from mediakeeper.music.fixes import ChangeJournal, apply_changes, would_be_left_alone
+from mediakeeper.music.fixes import Applied, ChangeJournal, apply_changes, would_be_left_alone
 from mediakeeper.music.model import Preview, TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs
 from mediakeeper.music.rule_base import finding
@@ -195,7 +195,7 @@ class MusicJob:
 
     def _result(
         self, item: dict[str, Any], state: dict[str, Any], records: list[dict[str, Any]],
-        fixed: int, applied, loudness: int,
+        fixed: int, applied: Applied, loudness: int,
     ) -> ItemResult:  # fmt: skip
         """What the runner records of the artist: its counts (an --enrich run keeps counting
         the fixes earlier runs wrote), the details the reports read, and its line."""
