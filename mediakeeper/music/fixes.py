@@ -128,7 +128,7 @@ def apply_changes(
     applied = [step.source for step in done.already + done.written]
     refused = tuple((step.source, why) for step, why in done.refused)
     coded = {str(path.relative_to(artist_dir)): found for path, found in done.coded.items()}
-    return Applied(tuple(applied), refused, coded, done.files_written, done.rewritten_whole)
+    return Applied(tuple(applied), refused, coded, done.files_written, len(done.rewritten))
 
 
 CHANGED_SINCE_SCAN = "changed since the scan"  # why a planned change's tag is left alone
@@ -163,8 +163,12 @@ class Done:
     already: list[Step] = field(default_factory=list)  # the file held the new value already
     refused: list[tuple[Step, str]] = field(default_factory=list)
     coded: dict[Path, tuple[str, str]] = field(default_factory=dict)  # see Applied.left_alone
-    files_written: int = 0
-    rewritten_whole: int = 0  # of the files written, those swapped rather than changed in place
+    rewritten: set[Path] = field(default_factory=set)  # written whole (swapped), not in place
+
+    @property
+    def files_written(self) -> int:
+        """How many files the written steps are in (a dry run's: would be in)."""
+        return len({step.change.path for step in self.written})
 
 
 def carry_out(
@@ -186,7 +190,6 @@ def carry_out(
     writes = _planned_writes(files, done, verify=verify, changed=changed)
     # The journal reaches the disk before any file is touched (with the copies, or the entry).
     journal.record((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
-    rewritten: set[Path] = set()
     failed = tags.write_many(
         (write for _, _, write in writes),
         flush_first=[journal.path],
@@ -194,7 +197,7 @@ def carry_out(
         owner=home_id(journal.dir.parents[2]),  # <home>/status/<kind>/changes
         sweep=sweep,
         policy=journal.policy,
-        rewritten=rewritten,
+        rewritten=done.rewritten,
     )
     for path, steps, _ in writes:
         if path in failed:
@@ -203,8 +206,6 @@ def carry_out(
                 done.coded[path] = (failed[path].code, failed[path].reason)
         else:
             done.written += steps
-            done.files_written += 1
-            done.rewritten_whole += path in rewritten
     return done
 
 

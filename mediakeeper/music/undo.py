@@ -84,7 +84,7 @@ class UndoReport:
     already: list[JournalEntry] = field(default_factory=list)
     # Lines of the journals undone that could not be read (see mediakeeper.music.journal).
     problems: list[JournalProblem] = field(default_factory=list)
-    files_written: int = 0  # files the restored values were written to (none in a dry run)
+    files_written: int = 0  # files the restored values were (a dry run: would be) written to
     rewritten_whole: int = 0  # of them, those written whole (swapped), not in place
 
     @property
@@ -136,7 +136,7 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
         already=_net(done.already),
         problems=problems,
         files_written=done.files_written,
-        rewritten_whole=done.rewritten_whole,
+        rewritten_whole=len(done.rewritten),
     )
 
 
