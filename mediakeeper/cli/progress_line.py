@@ -366,7 +366,11 @@ def render_summary(
             f"{count(len(report.checkpoints), 'checkpoint')}, the latest: {report.checkpoints[-1]}"
         )
     if loudness := report.total_detail("loudness_changes"):
-        lines.append(f"replaygain: {count(loudness, 'loudness tag')} written and journaled "
+        # No file written: a resumed run found the values already in the files.
+        files = report.total_detail("loudness_files_written")
+        whole = report.total_detail("loudness_files_rewritten")
+        how = f"{written_to(files, whole)}," if files else "written"
+        lines.append(f"replaygain: {count(loudness, 'loudness tag')} {how} and journaled "
                      "(each issue report offers the undo)")  # fmt: skip
     if report.awaiting:
         lines.append(

@@ -109,7 +109,7 @@ class MusicJob:
                 save_work(work, encoded(state))
         tracks, findings = state["tracks"], state["findings"]
         dismissed = dismissals.standing(item, tree=MUSIC.files_below)  # before any write
-        applied, loudness, measured = self._write(item, state, parsed, resumed=resumed)
+        applied, gain, measured = self._write(item, state, parsed, resumed=resumed)
         done = set(applied.changes)
         written = {c.path for c in done}
         why_not = dict(applied.refused)
@@ -123,11 +123,11 @@ class MusicJob:
         dismissals.reopen_undone(records, held)
         fixed = sum(f.fixed for f in settled)
         covers = self._fetch_covers(folder, state, tracks) if self.fetch_covers else []
-        artist = self._document(item, state, records, fixed, applied, loudness, covers)
+        artist = self._document(item, state, records, fixed, applied, len(gain.changes), covers)
         outputs = ArtistOutputs(self.home, slug)
         outputs.write(artist, _after(tracks, done), records)
 
-        result = self._result(item, state, records, fixed, applied, loudness)
+        result = self._result(item, state, records, fixed, applied, gain)
         result.notices = _others_copies(others)
         if held or (item.get("details") or {}).get(dismissals.UNDONE):  # lifted ones go
             result.details[dismissals.UNDONE] = dismissals.undone_kept(item["path"], held)
@@ -143,8 +143,8 @@ class MusicJob:
 
     def _write(self, item: dict[str, Any], state: dict[str, Any], parsed, *, resumed: bool):
         """The planned fixes written through the change journal, then (--replaygain) the
-        loudness tags: what was applied, how many loudness values changed, and the loudness
-        findings' records."""
+        loudness tags: the fixes applied, the loudness values applied (none without
+        --replaygain), and the loudness findings' records."""
         folder = Path(item["path"])
         journal = ChangeJournal(self.status_dir, self.session, self.writing)
         try:
@@ -158,14 +158,14 @@ class MusicJob:
             )  # fmt: skip
         except OSError as err:
             raise ItemFailure("fix", f"cannot write tags: {err}") from None
-        loudness, measured = (self._loudness(folder, item["key"], state["tracks"], journal)
-                              if self.replaygain else (0, []))  # fmt: skip
+        gain, measured = (self._loudness(folder, item["key"], state["tracks"], journal)
+                          if self.replaygain else (Applied((), ()), []))  # fmt: skip
         written = {c.path for c in applied.changes}
         if "identified" in state and written:  # the files just written keep their fingerprints
             from mediakeeper.music.identify_lookups import carry_fingerprints
 
             carry_fingerprints(self.settings, folder, written)
-        return applied, loudness, measured
+        return applied, gain, measured
 
     def _document(
         self, item: dict[str, Any], state: dict[str, Any], records: list[dict[str, Any]],
@@ -195,7 +195,7 @@ class MusicJob:
 
     def _result(
         self, item: dict[str, Any], state: dict[str, Any], records: list[dict[str, Any]],
-        fixed: int, applied: Applied, loudness: int,
+        fixed: int, applied: Applied, gain: Applied,
     ) -> ItemResult:  # fmt: skip
         """What the runner records of the artist: its counts (an --enrich run keeps counting
         the fixes earlier runs wrote), the details the reports read, and its line."""
@@ -217,7 +217,9 @@ class MusicJob:
                 # How the fixes reached the files: the closing summary's "written to" line.
                 "files_written": applied.files_written,
                 "files_rewritten": applied.rewritten_whole,
-                **({"loudness_changes": loudness} if self.replaygain else {}),
+                **({"loudness_changes": len(gain.changes),  # and how they reached the files
+                    "loudness_files_written": gain.files_written,
+                    "loudness_files_rewritten": gain.rewritten_whole} if self.replaygain else {}),
                 **state.get("enrichment", {}),
                 **({"identified": state["identified"]} if "identified" in state else {}),
                 **state.get("lookups", {}),
@@ -237,9 +239,9 @@ class MusicJob:
         remove_spares(folders, home_id(self.home), wait=False)
 
     def _loudness(self, folder: Path, key: str, tracks, journal: ChangeJournal
-                  ) -> tuple[int, list[dict[str, Any]]]:  # fmt: skip
+                  ) -> tuple[Applied, list[dict[str, Any]]]:  # fmt: skip
         """The loudness tags of every album folder (``mediakeeper.music.loudness``), through
-        the journal: how many values changed, and the records of its findings (an album not
+        the journal: the values applied, and the records of its findings (an album not
         measured, a silent track)."""
         from mediakeeper.media import ffmpeg
         from mediakeeper.music import loudness
@@ -251,7 +253,7 @@ class MusicJob:
                                             journal, swept=True)  # fmt: skip
         except OSError as err:
             raise ItemFailure("loudness", f"cannot write tags: {err}") from None
-        return len(applied.changes), [finding_record(f) for f in found]
+        return applied, [finding_record(f) for f in found]
 
     def _remove_stale(self, copies: Iterable[str]) -> list[str]:
         """Remove the temp copies a killed process of this data home left (the originals

@@ -64,3 +64,28 @@ def test_in_copy_mode_every_fixed_file_is_said_rewritten_whole(
     assert run.returncode == 0, run.stdout + run.stderr
     assert first.stat().st_ino != inode
     assert summary_of(run.stdout) == "tag fixes written to 2 files, all rewritten whole"
+
+
+def test_replaygain_says_how_its_loudness_tags_reached_the_files(tmp_path, music_script):
+    """--replaygain's line counts the files its loudness tags were written to, as the fixes'
+    line does: a track with room for them in place, one without rewritten whole."""
+    from mediakeeper.media import ffmpeg, synth
+
+    album = tmp_path / "Music" / "Tones" / "2001 - Tones"
+    tracks = []
+    for n in (1, 2):
+        path = synth.tone(ffmpeg.find(), album / f"0{n} - Tone {n}.flac", 1.0, frequency=250 * n)
+        audio = mutagen.File(path)
+        audio.update({"title": f"Tone {n}", "artist": "Tones", "albumartist": "Tones",
+                      "album": "Tones", "date": "2001", "tracknumber": str(n)})  # fmt: skip
+        audio.save(padding=(lambda info: 0) if n == 2 else None)  # no room left in the second
+        tracks.append(path)
+    inodes = [t.stat().st_ino for t in tracks]
+    home = tmp_path / "home"
+    run = music_script("process_music_batch.py", "--home", home, "--library",
+                       tmp_path / "Music", "--offline", "--replaygain")  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert [t.stat().st_ino == i for t, i in zip(tracks, inodes, strict=True)] == [True, False]
+    assert summary_of(run.stdout) == ""  # no fix needed: only the loudness tags were written
+    assert ("replaygain: 8 loudness tags written to 2 files: 1 in place, 1 rewritten whole, "
+            "and journaled (each issue report offers the undo)") in run.stdout.splitlines()
