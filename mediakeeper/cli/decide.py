@@ -10,7 +10,7 @@ import click
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import kinds, writemode
 from mediakeeper.reports import decide
-from mediakeeper.text.wording import count, value
+from mediakeeper.text.wording import count, value, written_to
 
 
 @click.command(
@@ -101,6 +101,8 @@ def _said(taken, dry_run: bool) -> None:
         click.echo("Nothing decided: a file changed since the batch read it; run the batch "
                    "on the item again, then decide.", err=True)  # fmt: skip
         sys.exit(1)
+    if taken.files_written:
+        click.echo(f"values {written_to(taken.files_written, taken.rewritten_whole)}")
     closed = count(len(taken.closed), "decision")
     if dry_run:
         click.echo(f"dry run: {closed} would be closed; nothing written")

@@ -52,12 +52,15 @@ def test_a_choice_is_written_journaled_closed_and_undone(processed):
     dry = decide(home, "music", "Pink Floyd", "--choose", "2", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.count("would set date of ") == 2 and "nothing written" in dry.stdout
+    assert "values written" not in dry.stdout
     assert years(lib) == ["1973", "1973", "1974", "1974"]
 
     took = decide(home, "music", "Pink Floyd", "--choose", "2")
     assert took.returncode == 0, took.stderr
     assert years(lib) == ["1974"] * 4
     assert "1 decision closed (undo session " in took.stdout
+    # How the values reached the files, in the words of the batch's summary and of undo.
+    assert "values written to 2 files, all in place" in took.stdout.splitlines(), took.stdout
     text = report(home, "Pink Floyd")
     assert "**0 decisions for you**" in text and "### Needs a decision" not in text
     assert re.search(r"`inconsistent-year` — .*\(chose date '1974'.* by \w+, 20\d\d-", text)
@@ -83,6 +86,7 @@ def test_a_value_set_and_a_dismissal_close_the_rest(processed):
     assert "missing-year" in left and "missing-artist" not in left
     gone = decide(home, "music", "Metallica", "--dismiss", "missing-year")
     assert "1 decision closed" in gone.stdout and "undo session" not in gone.stdout
+    assert "values written" not in gone.stdout  # a dismissal writes no file
     assert "(dismissed: left as it is by " in report(home, "Metallica")
     assert "**0 decisions for you**" in report(home, "Metallica")
     board = _run_script("media_dashboard.py", "--home", home).stdout
