@@ -136,6 +136,7 @@ def test_decide_i_walks_the_decisions_on_a_terminal_with_the_choices_as_keys(pro
         answer("[2] date '1974' for the album's 4 tracks", "2")
         assert wait_until(ended.exists), screen()
         assert "Nothing left to decide." in screen()
+        assert "values written to 2 files, all rewritten whole" in screen()  # copy mode
     finally:
         subprocess.run([TMUX, "-S", str(tmux.socket), "kill-server"], capture_output=True)
     assert ended.read_text().strip() == "0"
@@ -181,11 +182,13 @@ def test_a_choice_and_its_undo_are_written_as_the_write_mode_says(processed):
     chosen = inodes()
     swapped = {name for name in before if chosen[name] != before[name]}
     assert len(swapped) == 2 and years(lib) == ["1974"] * 4  # the two tracks of 1973
+    assert "values written to 2 files, all rewritten whole" in took.stdout.splitlines()
 
     undo = _run_script("undo_changes.py", "--home", home, "--artist", "Pink Floyd")
     assert undo.returncode == 0, undo.stdout + undo.stderr
     undone = inodes()
     assert {name for name in chosen if undone[name] != chosen[name]} == swapped
+    assert "values written to 2 files, all rewritten whole" in undo.stdout.splitlines()
     assert years(lib) == ["1973", "1973", "1974", "1974"]
 
 
