@@ -331,6 +331,20 @@ def _written_line(report: BatchReport) -> str:
     return f"tag fixes {written_to(files, report.total_detail('files_rewritten'))}"
 
 
+def _loudness_line(report: BatchReport) -> str:
+    """What --replaygain wrote, and how it reached the files as the fixes' line says it;
+    nothing without it."""
+    loudness = report.total_detail("loudness_changes")
+    if not loudness:
+        return ""
+    # No file written: a resumed run found the values already in the files.
+    files = report.total_detail("loudness_files_written")
+    whole = report.total_detail("loudness_files_rewritten")
+    how = f"{written_to(files, whole)}," if files else "written"
+    return (f"replaygain: {count(loudness, 'loudness tag')} {how} and journaled "
+            "(each issue report offers the undo)")  # fmt: skip
+
+
 def render_summary(
     report: BatchReport, noun: str, *, offline: bool = False, lookups: bool = True
 ) -> str:
@@ -365,13 +379,8 @@ def render_summary(
         lines.append(
             f"{count(len(report.checkpoints), 'checkpoint')}, the latest: {report.checkpoints[-1]}"
         )
-    if loudness := report.total_detail("loudness_changes"):
-        # No file written: a resumed run found the values already in the files.
-        files = report.total_detail("loudness_files_written")
-        whole = report.total_detail("loudness_files_rewritten")
-        how = f"{written_to(files, whole)}," if files else "written"
-        lines.append(f"replaygain: {count(loudness, 'loudness tag')} {how} and journaled "
-                     "(each issue report offers the undo)")  # fmt: skip
+    if loudness := _loudness_line(report):
+        lines.append(loudness)
     if report.awaiting:
         lines.append(
             f"needs you: {count(report.decisions, 'decision')} in {count(report.awaiting, noun)}"
