@@ -101,8 +101,8 @@ def _said(taken, dry_run: bool) -> None:
         click.echo("Nothing decided: a file changed since the batch read it; run the batch "
                    "on the item again, then decide.", err=True)  # fmt: skip
         sys.exit(1)
-    if taken.files_written:
-        click.echo(f"values {written_to(taken.files_written, taken.rewritten_whole)}")
+    if taken.files_written.files:
+        click.echo(f"values {written_to(*taken.files_written)}")
     closed = count(len(taken.closed), "decision")
     if dry_run:
         click.echo(f"dry run: {closed} would be closed; nothing written")

@@ -79,8 +79,8 @@ def main(home, session, artist, list_sessions, dry_run, yes):
         + (f", {count(damaged, 'journal line')} unreadable" if damaged else "")
         + f" (undo session {report.undo_session})"
     )
-    if report.files_written:
-        click.echo(f"values {written_to(report.files_written, report.rewritten_whole)}")
+    if report.files_written.files:
+        click.echo(f"values {written_to(*report.files_written)}")
     if again:  # the undone artists are checked again once --refresh sends them back
         who = ", ".join(again) if len(again) <= 3 else f"these {count(len(again), 'artist')}"
         click.echo(f"To check {who} again, keeping what you undid as a decision "

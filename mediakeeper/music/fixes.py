@@ -88,6 +88,15 @@ class ChangeJournal:
 _NAMED: set[Path] = set()  # journals whose names this process has made durable
 
 
+class FilesWritten(NamedTuple):
+    """How changes reached the files: how many were written, and how many of those whole
+    (a changed copy swapped in), the rest in place. The "written to" lines say it
+    (``text.wording.written_to``)."""
+
+    files: int = 0
+    whole: int = 0
+
+
 @dataclass(frozen=True)
 class Applied:
     changes: tuple[TagChange, ...]  # written now, or found already in place (a resumed run)
@@ -95,8 +104,8 @@ class Applied:
     # Files left alone for a reason that is a finding of its own (changed while being fixed,
     # read-only, a link out of the library): path in the artist folder -> (code, reason).
     left_alone: Mapping[str, tuple[str, str]] = field(default_factory=dict)
-    files_written: int = 0  # files a change was written to now
-    rewritten_whole: int = 0  # of them, those written whole (swapped), not in place
+    # The files a change was written to now.
+    files_written: FilesWritten = field(default_factory=FilesWritten)
 
 
 def apply_changes(
@@ -128,7 +137,7 @@ def apply_changes(
     applied = [step.source for step in done.already + done.written]
     refused = tuple((step.source, why) for step, why in done.refused)
     coded = {str(path.relative_to(artist_dir)): found for path, found in done.coded.items()}
-    return Applied(tuple(applied), refused, coded, done.files_written, len(done.rewritten))
+    return Applied(tuple(applied), refused, coded, done.files_written)
 
 
 CHANGED_SINCE_SCAN = "changed since the scan"  # why a planned change's tag is left alone
@@ -166,9 +175,10 @@ class Done:
     rewritten: set[Path] = field(default_factory=set)  # written whole (swapped), not in place
 
     @property
-    def files_written(self) -> int:
-        """How many files the written steps are in (a dry run's: would be in)."""
-        return len({step.change.path for step in self.written})
+    def files_written(self) -> FilesWritten:
+        """The files the written steps are in (a dry run's: would be in), and of them those
+        the write swapped."""
+        return FilesWritten(len({step.change.path for step in self.written}), len(self.rewritten))
 
 
 def carry_out(

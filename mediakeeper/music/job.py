@@ -215,11 +215,12 @@ class MusicJob:
                 "unidentified": UNREACHABLE if later else "",
                 "finding_counts": by_code,
                 # How the fixes reached the files: the closing summary's "written to" line.
-                "files_written": applied.files_written,
-                "files_rewritten": applied.rewritten_whole,
+                "files_written": applied.files_written.files,
+                "files_rewritten": applied.files_written.whole,
                 **({"loudness_changes": len(gain.changes),  # and how they reached the files
-                    "loudness_files_written": gain.files_written,
-                    "loudness_files_rewritten": gain.rewritten_whole} if self.replaygain else {}),
+                    "loudness_files_written": gain.files_written.files,
+                    "loudness_files_rewritten": gain.files_written.whole}
+                   if self.replaygain else {}),
                 **state.get("enrichment", {}),
                 **({"identified": state["identified"]} if "identified" in state else {}),
                 **state.get("lookups", {}),

@@ -18,7 +18,14 @@ from pathlib import Path
 
 from mediakeeper.core import writemode
 from mediakeeper.core.errors import MediakeeperError, NotFound
-from mediakeeper.music.fixes import ChangeJournal, Step, by_path, carry_out, foreseen
+from mediakeeper.music.fixes import (
+    ChangeJournal,
+    FilesWritten,
+    Step,
+    by_path,
+    carry_out,
+    foreseen,
+)
 from mediakeeper.music.journal import JournalEntry, JournalProblem, read_journals
 from mediakeeper.music.model import TagChange
 from mediakeeper.text.fold import caseless
@@ -84,8 +91,8 @@ class UndoReport:
     already: list[JournalEntry] = field(default_factory=list)
     # Lines of the journals undone that could not be read (see mediakeeper.music.journal).
     problems: list[JournalProblem] = field(default_factory=list)
-    files_written: int = 0  # files the restored values were (a dry run: would be) written to
-    rewritten_whole: int = 0  # of them, those written whole (swapped), not in place
+    # The files the restored values were (a dry run: would be) written to.
+    files_written: FilesWritten = field(default_factory=FilesWritten)
 
     @property
     def complete(self) -> bool:
@@ -136,7 +143,6 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
         already=_net(done.already),
         problems=problems,
         files_written=done.files_written,
-        rewritten_whole=len(done.rewritten),
     )
 
 

@@ -24,7 +24,12 @@ from mediakeeper.core.decisions import is_open
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.reports import write_report
-from mediakeeper.music.fixes import ChangeJournal, apply_changes, would_be_left_alone
+from mediakeeper.music.fixes import (
+    ChangeJournal,
+    FilesWritten,
+    apply_changes,
+    would_be_left_alone,
+)
 from mediakeeper.music.model import TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs, render_report
 from mediakeeper.music.rule_base import tag_code
@@ -91,8 +96,7 @@ class Taken:
     closed: tuple[Mapping[str, Any], ...]
     session: str  # the change journal's session: undo --session takes it back ("": none)
     refused: tuple[tuple[TagChange, str], ...] = ()
-    files_written: int = 0  # files the values were written to (none in a dry run)
-    rewritten_whole: int = 0  # of them, those written whole (swapped), not in place
+    files_written: FilesWritten = field(default_factory=FilesWritten)  # none in a dry run
 
 
 def listing(home: Path) -> list[NeedsYou]:
@@ -224,16 +228,16 @@ def take(
         return Taken(tuple(changes), closed, "")
     session = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f_decide")
     refused: tuple[tuple[TagChange, str], ...] = ()
-    written = (0, 0)  # files written, of them rewritten whole
+    written = FilesWritten()
     status = home / "status" / found.kind
     if changes:
         folder = Path(found.document["folder"])
         journal = ChangeJournal(status, session, writing)
         applied = apply_changes(folder, found.item["key"], changes, journal, verify=True)
         refused = tuple(applied.refused)
-        written = applied.files_written, applied.rewritten_whole
+        written = applied.files_written
         if refused:  # a file changed since the batch read it: nothing is closed
-            return Taken(tuple(applied.changes), (), session, refused, *written)
+            return Taken(tuple(applied.changes), (), session, refused, written)
         _update_tracks(found.document, applied.changes)
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     decided = {"what": what, "by": _who(), "at": stamp, "session": session if changes else ""}
@@ -245,7 +249,7 @@ def take(
         details = found.item.get("details") or {}
         extra[dismissals.KEY] = dismissals.remembered(details, dismissing, decided, mark)
     write_again(home, found, extra)
-    return Taken(tuple(changes), closed, session if changes else "", (), *written)
+    return Taken(tuple(changes), closed, session if changes else "", (), written)
 
 
 def choose_movie(home: Path, found: ItemDecisions, number: int, *, dry_run=False) -> str:
