@@ -172,7 +172,7 @@ def recover(folder: Path) -> list[Recovered]:
     except OSError:
         return []
     found: list[Recovered] = []
-    removed = False
+    changed = False  # an entry rewritten or removed: the folder flushed once at the end
     for name in names:
         if not name.endswith(SUFFIX) or _still_running(name):
             continue
@@ -196,8 +196,8 @@ def recover(folder: Path) -> list[Recovered]:
                 atomic_write_bytes(path, encode(kept), mode=ENTRY_MODE)
             else:
                 os.unlink(path)
-        removed = True
-    if removed and found:
+        changed = True
+    if changed:
         fsync_dir(folder)
     return found
 
