@@ -1010,20 +1010,18 @@ def test_artist_flag_refuses_an_artist_another_batch_is_working_on(
 
 def but_writes(result: ItemResult) -> ItemResult:
     """The result but what this run wrote (a resumed run finds the fixes in: it writes none)."""
-    details = {k: v for k, v in result.details.items() if k not in WRITES}
-    return dataclasses.replace(result, details=details)
+    return dataclasses.replace(result, details=_details_but_writes(result.details))
 
 
 def kept_but_writes(line: bytes) -> dict:
     """A work file's kept result but what its run wrote."""
     kept = json.loads(line)
-    kept["result"]["details"] = {
-        k: v for k, v in kept["result"]["details"].items() if k not in WRITES
-    }
+    kept["result"]["details"] = _details_but_writes(kept["result"]["details"])
     return kept
 
 
-WRITES = ("files_written", "files_rewritten")
+def _details_but_writes(details: dict) -> dict:
+    return {k: v for k, v in details.items() if k not in ("files_written", "files_rewritten")}
 
 
 def test_an_artist_killed_after_its_writes_resumes_its_plan_to_the_same_end(
