@@ -13,6 +13,10 @@ stray spaces), then times, with the page cache dropped before each (when root an
   start     the music batch over an empty library: its fixed cost (the program loaded from a
             cold page cache, the queue, the closing reports), paid once per batch whatever its
             size; "python" is the same for the interpreter and mutagen alone (the bare read's)
+  warm      the batch as a long-lived process would run it: in a process that has already
+            run it once (over the empty library), timed from the moment it is told to go, the
+            page cache dropped just before; "warm-bare" is the bare read in such a process.
+            What the batch would take if it were not a new process each time
 
 Each runs in its own process; "written" is what the kernel accounted to it and its children
 as written to storage (getrusage ``ru_oublock``: pages dirtied, journals and reports
@@ -36,6 +40,8 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import contextlib
+import functools
 import os
 import random
 import resource
@@ -143,9 +149,15 @@ def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, f
     return wall, cpu, (after.ru_oublock - before.ru_oublock) * 512
 
 
-def child(mode: str, listing: Path) -> None:
-    """A method in its own process: ``bare`` reads every file, ``mutagen`` saves each fix."""
+def child(mode: str, listing: Path, batch: list[str]) -> None:
+    """A method in its own process: ``bare`` reads every file, ``mutagen`` saves each fix;
+    ``warm-bare`` and ``warm`` are loaded first, then wait for the word to go (``run_warm``).
+    ``batch``: the batch's options, for ``warm``."""
     import mutagen
+
+    if mode.startswith("warm"):
+        warmed(mode, listing, batch)
+        return
 
     for line in listing.read_text().splitlines():
         audio = mutagen.File(line)
@@ -157,6 +169,72 @@ def child(mode: str, listing: Path) -> None:
             else:
                 audio.tags[key] = [" ".join(value.split())]
             audio.save()
+
+
+def warmed(mode: str, listing: Path, batch: list[str]) -> None:
+    """``warm``: the batch, in a process that has run it once already over the empty library
+    (every module it needs loaded, its templates compiled); ``warm-bare``: the bare read, its
+    modules loaded. Says READY, waits for a line, then does the work and says RESULT with its
+    wall, CPU and bytes written (itself and the batch's workers)."""
+    if mode == "warm":
+        import mediakeeper.cli.startup  # noqa: F401
+        from mediakeeper.cli.main import command_of
+
+        main = command_of("music", "batch")
+
+        def go(options: list[str] = batch[1:]) -> None:
+            with contextlib.suppress(SystemExit):  # 1: artists that need a person
+                main(options, standalone_mode=False)
+
+        empty, options = batch[0], batch[1:]  # a library after --library, a home after --home
+        go([{"--library": empty, "--home": f"{v}-warm-up"}.get(k, v)
+            for k, v in zip(["", *options], options, strict=False)])  # fmt: skip
+    else:
+        import mutagen
+
+        files = listing.read_text().splitlines()
+        mutagen.File(files[0])
+
+        def go() -> None:
+            for f in files:
+                mutagen.File(f)
+
+    print("READY", flush=True)
+    sys.stdin.readline()
+    before, started = _own_usage(), time.perf_counter()
+    go()
+    wall, after = time.perf_counter() - started, _own_usage()
+    cpu, written = (a - b for a, b in zip(after, before, strict=True))
+    print(f"RESULT {wall} {cpu} {written}", flush=True)
+
+
+def _own_usage() -> tuple[float, int]:
+    """(CPU s, bytes written) of this process and its ended children."""
+    both = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in both), sum(u.ru_oublock for u in both) * 512
+
+
+def _prepare(saved: dict, drops: list[bool]) -> None:
+    """Every file as built, then the page cache dropped (whether it could be: ``drops``)."""
+    restore(saved)
+    drops.append(drop_caches())
+
+
+def run_warm(command: list[str], prepare) -> tuple[float, float, int]:
+    """(wall s, CPU s, bytes written) of a ``warm`` method: started, loaded, then
+    ``prepare`` (the library put back, the cache dropped), then told to go."""
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    proc = subprocess.Popen(command, text=True, **pipes)  # warnings: the empty library's
+    for line in proc.stdout:
+        if line.startswith("READY"):
+            break
+    prepare()
+    out, err = proc.communicate("go\n")
+    results = [line.split()[1:] for line in out.splitlines() if line.startswith("RESULT ")]
+    if proc.returncode != 0 or not results:
+        sys.exit(f"{command[3]} failed (exit {proc.returncode}): {err[-2000:]}")
+    wall, cpu, written = results[-1]
+    return float(wall), float(cpu), int(written)
 
 
 def methods_of(root: Path, work: Path, round_: int) -> dict[str, tuple[list[str], dict | None]]:
@@ -178,6 +256,8 @@ def methods_of(root: Path, work: Path, round_: int) -> dict[str, tuple[list[str]
         "no-fix": ([*batch("no-fix"), "--no-fix"], None),
         "start": (batch("start", work / "empty"), None),
         "python": ([sys.executable, "-c", "import mutagen.flac, mutagen.mp3"], None),
+        "warm-bare": ([*me, "warm-bare", str(work / "all")], None),
+        "warm": ([*me, "warm", str(work / "all"), str(work / "empty"), *batch("warm")[2:]], None),
         "copy": (batch("copy"), {"MEDIAKEEPER_MUSIC_WRITE_MODE": "copy"}),
     }
 
@@ -194,9 +274,14 @@ def measure(
         for name, (command, env) in methods_of(root, work, round_).items():
             if name == "copy" and (round_ < rounds - 1 or not copy):
                 continue
-            restore(saved)
-            dropped = drop_caches() and dropped
-            runs.setdefault(name, []).append(run(command, env))
+            prepare = functools.partial(_prepare, saved, drops := [])
+            if name.startswith("warm"):
+                figures = run_warm(command, prepare)
+            else:
+                prepare()
+                figures = run(command, env)
+            dropped = dropped and all(drops)
+            runs.setdefault(name, []).append(figures)
     restore(saved)
     medians = {
         name: tuple(statistics.median(r[i] for r in figures) for i in range(3))
@@ -223,6 +308,9 @@ def report(figures: dict, rounds: int, dropped: bool) -> None:
     print(f"less the fixed costs (in-place minus start, bare minus python): "
           f"{wall - fixed:.2f} s against {bare - python:.2f} s, "
           f"{(wall - fixed) / max(bare - python, 1e-3):.2f}x")
+    warm, warm_bare = figures["warm"][0], figures["warm-bare"][0]
+    print(f"a long-lived process (warm): the batch {warm:.2f} s, {warm / bare:.2f}x the bare "
+          f"read, {warm / warm_bare:.2f}x the bare read in such a process ({warm_bare:.2f} s)")
 
 
 def main() -> None:
@@ -259,7 +347,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        child(sys.argv[2], Path(sys.argv[3]))
+    if len(sys.argv) >= 4 and sys.argv[1] == "--child":
+        child(sys.argv[2], Path(sys.argv[3]), sys.argv[4:])
     else:
         main()
