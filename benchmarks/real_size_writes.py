@@ -14,9 +14,9 @@ stray spaces), then times, with the page cache dropped before each (when root an
             cold page cache, the queue, the closing reports), paid once per batch whatever its
             size; "python" is the same for the interpreter and mutagen alone (the bare read's)
   warm      the batch as a long-lived process would run it: in a process that has already
-            run it once (over the empty library), timed from the moment it is told to go, the
-            page cache dropped just before; "warm-bare" is the bare read in such a process.
-            What the batch would take if it were not a new process each time
+            run it once (over the empty library), timed from then on; "warm-bare" is the
+            bare read in a process that has imported mutagen. What the batch would take if
+            it were not a new process each time
 
 Each runs in its own process; "written" is what the kernel accounted to it and its children
 as written to storage (getrusage ``ru_oublock``: pages dirtied, journals and reports
@@ -151,17 +151,25 @@ def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, f
 
 def child(mode: str, listing: Path, batch: list[str]) -> None:
     """A method in its own process: ``bare`` reads every file, ``mutagen`` saves each fix;
-    ``warm-bare`` and ``warm`` are loaded first, then wait for the word to go (``run_warm``).
-    ``batch``: the batch's options, for ``warm``."""
-    import mutagen
+    ``warm-bare`` and ``warm`` time themselves after a warm-up (``warmed``). ``batch``, for
+    ``warm``: the warm-up's library and data home, then the batch's options."""
+    if mode == "warm":
+        library, home, options = batch[0], batch[1], batch[2:]
+        # Given twice, an option's last value wins: the warm-up's library and home.
+        warm_up = [*options, "--library", library, "--home", home]
+        warmed(functools.partial(_batch, options), warm_up)
+    elif mode == "warm-bare":
+        warmed(functools.partial(_read, listing), None)
+    else:
+        _read(listing, fix=mode == "mutagen")
 
-    if mode.startswith("warm"):
-        warmed(mode, listing, batch)
-        return
+
+def _read(listing: Path, fix: bool = False) -> None:
+    import mutagen
 
     for line in listing.read_text().splitlines():
         audio = mutagen.File(line)
-        if mode == "mutagen":
+        if fix:
             key = "TIT2" if "TIT2" in audio.tags else "TITLE"
             value = str(audio.tags[key][0] if key == "TITLE" else audio.tags[key].text[0])
             if key == "TIT2":
@@ -171,38 +179,29 @@ def child(mode: str, listing: Path, batch: list[str]) -> None:
             audio.save()
 
 
-def warmed(mode: str, listing: Path, batch: list[str]) -> None:
-    """``warm``: the batch, in a process that has run it once already over the empty library
-    (every module it needs loaded, its templates compiled); ``warm-bare``: the bare read, its
-    modules loaded. Says READY, waits for a line, then does the work and says RESULT with its
-    wall, CPU and bytes written (itself and the batch's workers)."""
-    if mode == "warm":
-        import mediakeeper.cli.startup  # noqa: F401
-        from mediakeeper.cli.main import command_of
+def _batch(options: list[str]) -> None:
+    """The music batch in this process."""
+    import mediakeeper.cli.startup  # noqa: F401
+    from mediakeeper.cli.main import command_of
 
-        main = command_of("music", "batch")
+    with contextlib.suppress(SystemExit):  # 1: artists that need a person
+        command_of("music", "batch")(options, standalone_mode=False)
 
-        def go(options: list[str] = batch[1:]) -> None:
-            with contextlib.suppress(SystemExit):  # 1: artists that need a person
-                main(options, standalone_mode=False)
 
-        empty, options = batch[0], batch[1:]  # a library after --library, a home after --home
-        go([{"--library": empty, "--home": f"{v}-warm-up"}.get(k, v)
-            for k, v in zip(["", *options], options, strict=False)])  # fmt: skip
+def warmed(work, warm_up: list[str] | None) -> None:
+    """``work`` timed in a process already loaded: the batch run once first (over the empty
+    library: every module it needs loaded, its templates compiled), the bare read's modules
+    imported. The parent dropped the cache before this process started; what the warm-up
+    wrote is flushed before the clock starts. Prints RESULT: wall, CPU and bytes written (this
+    process and the batch's workers)."""
+    if warm_up is None:
+        import mutagen.flac
+        import mutagen.mp3  # noqa: F401
     else:
-        import mutagen
-
-        files = listing.read_text().splitlines()
-        mutagen.File(files[0])
-
-        def go() -> None:
-            for f in files:
-                mutagen.File(f)
-
-    print("READY", flush=True)
-    sys.stdin.readline()
+        _batch(warm_up)
+    os.sync()
     before, started = _own_usage(), time.perf_counter()
-    go()
+    work()
     wall, after = time.perf_counter() - started, _own_usage()
     cpu, written = (a - b for a, b in zip(after, before, strict=True))
     print(f"RESULT {wall} {cpu} {written}", flush=True)
@@ -214,25 +213,12 @@ def _own_usage() -> tuple[float, int]:
     return sum(u.ru_utime + u.ru_stime for u in both), sum(u.ru_oublock for u in both) * 512
 
 
-def _prepare(saved: dict, drops: list[bool]) -> None:
-    """Every file as built, then the page cache dropped (whether it could be: ``drops``)."""
-    restore(saved)
-    drops.append(drop_caches())
-
-
-def run_warm(command: list[str], prepare) -> tuple[float, float, int]:
-    """(wall s, CPU s, bytes written) of a ``warm`` method: started, loaded, then
-    ``prepare`` (the library put back, the cache dropped), then told to go."""
-    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
-    proc = subprocess.Popen(command, text=True, **pipes)  # warnings: the empty library's
-    for line in proc.stdout:
-        if line.startswith("READY"):
-            break
-    prepare()
-    out, err = proc.communicate("go\n")
-    results = [line.split()[1:] for line in out.splitlines() if line.startswith("RESULT ")]
-    if proc.returncode != 0 or not results:
-        sys.exit(f"{command[3]} failed (exit {proc.returncode}): {err[-2000:]}")
+def run_warm(command: list[str]) -> tuple[float, float, int]:
+    """(wall s, CPU s, bytes written) of a ``warm`` method, as it timed itself."""
+    done = subprocess.run(command, capture_output=True, text=True)
+    results = [line.split()[1:] for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    if done.returncode != 0 or not results:
+        sys.exit(f"{command[3]} failed (exit {done.returncode}): {done.stderr[-2000:]}")
     wall, cpu, written = results[-1]
     return float(wall), float(cpu), int(written)
 
@@ -243,12 +229,15 @@ def methods_of(root: Path, work: Path, round_: int) -> dict[str, tuple[list[str]
     ``sync`` returns, which slowed whatever ran next by seconds."""
     me = [sys.executable, __file__, "--child"]
     script = [sys.executable, str(REPO / "utilities" / "process_music_batch.py")]
-    options = ["--batch-size", "1000000", "--offline"]
 
-    def batch(name: str, library: Path = root) -> list[str]:
-        return [*script, "--library", str(library), *options, "--home",
+    def options(name: str, library: Path = root) -> list[str]:
+        return ["--library", str(library), "--batch-size", "1000000", "--offline", "--home",
                 str(work / f"home-{name}-{round_}")]  # fmt: skip
 
+    def batch(name: str, library: Path = root) -> list[str]:
+        return [*script, *options(name, library)]
+
+    warm_up = [str(work / "empty"), str(work / f"home-warm-up-{round_}")]
     return {
         "bare": ([*me, "bare", str(work / "all")], None),
         "mutagen": ([*me, "mutagen", str(work / "fixes")], None),
@@ -257,7 +246,7 @@ def methods_of(root: Path, work: Path, round_: int) -> dict[str, tuple[list[str]
         "start": (batch("start", work / "empty"), None),
         "python": ([sys.executable, "-c", "import mutagen.flac, mutagen.mp3"], None),
         "warm-bare": ([*me, "warm-bare", str(work / "all")], None),
-        "warm": ([*me, "warm", str(work / "all"), str(work / "empty"), *batch("warm")[2:]], None),
+        "warm": ([*me, "warm", str(work / "all"), *warm_up, *options("warm")], None),
         "copy": (batch("copy"), {"MEDIAKEEPER_MUSIC_WRITE_MODE": "copy"}),
     }
 
@@ -274,13 +263,9 @@ def measure(
         for name, (command, env) in methods_of(root, work, round_).items():
             if name == "copy" and (round_ < rounds - 1 or not copy):
                 continue
-            prepare = functools.partial(_prepare, saved, drops := [])
-            if name.startswith("warm"):
-                figures = run_warm(command, prepare)
-            else:
-                prepare()
-                figures = run(command, env)
-            dropped = dropped and all(drops)
+            restore(saved)
+            dropped = drop_caches() and dropped
+            figures = run_warm(command) if name.startswith("warm") else run(command, env)
             runs.setdefault(name, []).append(figures)
     restore(saved)
     medians = {
