@@ -227,17 +227,14 @@ def take(
     if dry_run:
         return Taken(tuple(changes), closed, "")
     session = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f_decide")
-    refused: tuple[tuple[TagChange, str], ...] = ()
     written = FilesWritten()
-    status = home / "status" / found.kind
     if changes:
         folder = Path(found.document["folder"])
-        journal = ChangeJournal(status, session, writing)
+        journal = ChangeJournal(home / "status" / found.kind, session, writing)
         applied = apply_changes(folder, found.item["key"], changes, journal, verify=True)
-        refused = tuple(applied.refused)
         written = applied.files_written
-        if refused:  # a file changed since the batch read it: nothing is closed
-            return Taken(tuple(applied.changes), (), session, refused, written)
+        if applied.refused:  # a file changed since the batch read it: nothing is closed
+            return Taken(tuple(applied.changes), (), session, tuple(applied.refused), written)
         _update_tracks(found.document, applied.changes)
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     decided = {"what": what, "by": _who(), "at": stamp, "session": session if changes else ""}
@@ -249,7 +246,7 @@ def take(
         details = found.item.get("details") or {}
         extra[dismissals.KEY] = dismissals.remembered(details, dismissing, decided, mark)
     write_again(home, found, extra)
-    return Taken(tuple(changes), closed, session if changes else "", (), written)
+    return Taken(tuple(changes), closed, session if changes else "", files_written=written)
 
 
 def choose_movie(home: Path, found: ItemDecisions, number: int, *, dry_run=False) -> str:
