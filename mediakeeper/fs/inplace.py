@@ -13,7 +13,9 @@ file left alone; owner, mode, xattrs and ACL are the file's own, never copied.
 Order, for a group of files: each change computed (no write); each file's write lease taken
 (no other program can open it until it is let go) and identity checked; the journal entry
 flushed; the ranges written; the files flushed; the entry retired. A crash leaves a file
-with some of its ranges new, others old, until the next command completes them.
+with some of its ranges new, others old, until the next command completes them. A group is
+one entry, whatever its files' sizes (it writes only what changes), unless its changes pass
+``ENTRY_BYTES``: then as many entries as that takes, each written in turn.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ from mediakeeper.fs.inplace_journal import FilePatch, Journal, pwrite_all
 from mediakeeper.fs.patchfile import PatchFile
 from mediakeeper.system.interrupts import critical
 
+# A journal entry is written once the changes gathered for it hold this many bytes (old and
+# new): what a worker holds in memory, twice over while the entry is encoded. A tag change is
+# a few hundred bytes; a tag that grows and shifts a cover picture behind it changes the
+# whole picture.
+ENTRY_BYTES = 8 << 20
+
 
 class _Patch(NamedTuple):
     r: Any  # safewrite.Replacement
@@ -51,10 +59,12 @@ def write_group(
     group: Sequence[Any], journal: Journal, flush_first: Sequence[Path] = ()
 ) -> tuple[list[Any], dict[Path, FileError], bool]:
     """Write what fits in place. Returns the replacements to swap instead, the files left
-    alone (with the reason), and whether ``flush_first`` reached the disk."""
+    alone (with the reason), and whether ``flush_first`` reached the disk. The group is
+    journaled in one entry, or in several where its changed bytes pass ``ENTRY_BYTES``."""
     swap: list[Any] = []
     failed: dict[Path, FileError] = {}
     ready: list[_Patch] = []
+    held = 0
     flushed = False
     try:
         for r in group:
@@ -65,18 +75,36 @@ def write_group(
                 continue
             if patch is None:
                 swap.append(r)
-            elif patch.ranges:
-                ready.append(patch)
-            else:
+            elif not patch.ranges:
                 os.close(patch.fd)  # the file holds the new bytes already
-        with critical():  # a signal waits until the group is written and retired
-            ready = _leased(ready, swap, failed)
-            if ready:
-                flushed = _write(ready, journal, flush_first, failed)
+            else:
+                ready.append(patch)
+                held += sum(len(old) + len(new) for _at, old, new in patch.ranges)
+            if held >= ENTRY_BYTES:
+                entry, ready, held = ready, [], 0
+                flushed = _committed(entry, journal, flush_first, swap, failed) or flushed
+                flush_first = () if flushed else flush_first
+        entry, ready = ready, []
+        if entry:
+            flushed = _committed(entry, journal, flush_first, swap, failed) or flushed
     finally:
         for patch in ready:
-            os.close(patch.fd)  # lets a program waiting on the lease go on
+            os.close(patch.fd)
     return swap, failed, flushed
+
+
+def _committed(
+    ready: list[_Patch], journal: Journal, flush_first: Sequence[Path], swap: list, failed: dict
+) -> bool:
+    """``ready`` leased, journaled, written, flushed and retired; every file closed after
+    (which lets a program waiting on a lease go on). Whether ``flush_first`` reached the disk."""
+    try:
+        with critical():  # a signal waits until the entry is written and retired
+            kept = _leased(ready, swap, failed)
+            return bool(kept) and _write(kept, journal, flush_first, failed)
+    finally:
+        for patch in ready:
+            os.close(patch.fd)
 
 
 def _prepared(r) -> _Patch | None:
@@ -131,11 +159,11 @@ def _changed(path: str, what: str) -> FileError:
 def _leased(ready: list[_Patch], swap: list[Any], failed: dict[Path, FileError]) -> list[_Patch]:
     """The patches whose file is still the one read, each under a write lease where Linux
     grants one; a file another program has open goes to the swap (which refuses it if that
-    program writes), a changed one is left alone."""
+    program writes), a changed one is left alone. Every file stays open (the caller closes
+    them)."""
     kept = []
     for patch in ready:
         if not write_lease(patch.fd):
-            os.close(patch.fd)
             swap.append(patch.r)
             continue
         try:
@@ -143,7 +171,6 @@ def _leased(ready: list[_Patch], swap: list[Any], failed: dict[Path, FileError])
         except OSError:
             now = None
         if now is None or not same_file(patch.read, now):
-            os.close(patch.fd)
             what = "deleted or renamed" if _moved(patch.target, patch.read) else "changed"
             failed[patch.r.path] = _changed(str(patch.r.path), what)
             continue

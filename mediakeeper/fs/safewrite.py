@@ -143,33 +143,38 @@ def replace_many(
     swept: set[str] = set()
     policy = policy or writemode.fallback
     journal = journal_for(policy.journal) if policy.in_place and policy.journal else None
-    for group in _groups(list(todo)):
+    # Written in place, a file costs the bytes that change, whatever its size: its group is
+    # bounded by its count alone (one journal entry and one flush for 32 files, not for the
+    # two or three real-sized FLACs that fill GROUP_BYTES). What must be swapped after all
+    # is regrouped by size below.
+    for group in _groups(list(todo), by_size=journal is None):
         for folder in {os.path.dirname(r.path) for r in group} - swept if sweep else ():
             remove_stale_copies(folder, owner)
             swept.add(folder)
+        swaps: Iterable[list[Replacement]] = [group]
         if journal is not None:
             group, group_failed, flushed = inplace.write_group(group, journal, flush_first)
             failed.update(group_failed)
             if flushed:
                 flush_first = ()  # on disk now
-            if not group:
-                continue
-        group_failed, flushed = _replace_group(group, flush_first, spares, owner, policy)
-        failed.update(group_failed)
-        if rewritten is not None:
-            rewritten.update(r.path for r in group if r.path not in group_failed)
-        if flushed:
-            flush_first = ()  # on disk now
+            swaps = _groups(group)
+        for swapped in swaps:
+            group_failed, flushed = _replace_group(swapped, flush_first, spares, owner, policy)
+            failed.update(group_failed)
+            if rewritten is not None:
+                rewritten.update(r.path for r in swapped if r.path not in group_failed)
+            if flushed:
+                flush_first = ()  # on disk now
     return failed
 
 
-def _groups(todo: list[Replacement]) -> Iterator[list[Replacement]]:
-    """The files in order, in groups of at most WRITE_GROUP files and GROUP_BYTES bytes (a
-    larger file is a group of its own)."""
+def _groups(todo: list[Replacement], by_size: bool = True) -> Iterator[list[Replacement]]:
+    """The files in order, in groups of at most WRITE_GROUP files and (``by_size``)
+    GROUP_BYTES bytes (a larger file is a group of its own)."""
     group: list[Replacement] = []
     size = 0
     for r in todo:
-        n = r.size if r.size is not None else _size(r.path)
+        n = (r.size if r.size is not None else _size(r.path)) if by_size else 0
         if group and (len(group) == WRITE_GROUP or size + n > GROUP_BYTES):
             yield group
             group, size = [], 0
