@@ -44,8 +44,9 @@ sys.exit(f"left alone: {failed}" if failed else 0)
 
 
 def flushes(tmp_path: Path, files: list[Path]) -> Counter:
-    """``fsync`` calls of a real in-place write of ``files``, by what they flushed: each
-    file's name, ``entry`` (the in-place journal) and ``first`` (the change journal)."""
+    """``fsync`` (and ``fdatasync``) calls of a real in-place write of ``files``, by what
+    they flushed: each file's name, ``entry`` (the in-place journal), ``first`` (the change
+    journal) and ``folder`` (the files' folder, flushed once for each group swapped)."""
     home, journal = tmp_path / "home", tmp_path / "changes.jsonl"
     journal.write_text("{}\n", encoding="utf-8")
     trace = tmp_path / "strace.txt"
@@ -55,8 +56,10 @@ def flushes(tmp_path: Path, files: list[Path]) -> Counter:
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     names = {str(f): f.name for f in files} | {str(journal): "first"}
+    names |= {str(f.parent): "folder" for f in files}
     counted: Counter = Counter()
-    for target in re.findall(r"fsync\(\d+<([^>]*)>\)", trace.read_text()):
+    # A call another thread interrupts is written "fsync(5</path> <unfinished ...>".
+    for target in re.findall(r"f(?:data)?sync\(\d+<([^>]*)>", trace.read_text()):
         if target.endswith(".journal") and "/status/" in target:
             counted["entry"] += 1
         else:
@@ -122,3 +125,20 @@ def test_a_group_can_mix_files_written_in_place_and_files_swapped(tmp_path):
     assert swapped == [False, True, False]
     assert all(retitled(f) for f in files)
 
+
+
+def test_files_that_must_be_swapped_are_regrouped_by_size(tmp_path):
+    """Three real-sized FLACs whose tags have no room left are each swapped; their copies
+    are regrouped by size as a copy's group must be (64 MB), so each is its own group and
+    the folder is flushed once for each."""
+    files = []
+    for n in range(3):
+        path = synth.make_track(tmp_path / "lib" / f"{n:02d}.flac", "flac", {"title": "Song"})
+        mutagen.File(path).save(padding=lambda info: 0)
+        os.truncate(path, 40 << 20)
+        files.append(path)
+    inodes = [f.stat().st_ino for f in files]
+    counted = flushes(tmp_path, files)
+    assert counted["entry"] == 0 and counted["folder"] == 3, counted
+    assert all(f.stat().st_ino != i for f, i in zip(files, inodes, strict=True))
+    assert all(retitled(f) and f.stat().st_size > 40 << 20 for f in files)
