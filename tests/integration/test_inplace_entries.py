@@ -1,10 +1,10 @@
 """How many journal entries and flushes an in-place write takes, seen from outside: a real
 process writes real files under ``strace``, and every ``fsync`` it makes is counted by the
 file it names. Written in place, a file costs the bytes that change, whatever its size, so a
-group of real-sized files is one journal entry and one round of flushes (they were grouped by
-size, as copies are: two or three 25 MB FLACs a group); an entry grows only until its
-changes hold ``ENTRY_BYTES``, so a change that shifts a large cover picture is not held with
-many others."""
+group of real-sized files is one journal entry and one round of flushes, where a group of
+copies is bounded by size (two or three 25 MB FLACs); an entry grows only until its changes
+hold ``ENTRY_BYTES``, so a change that shifts a large cover picture is not held with many
+others."""
 
 from __future__ import annotations
 
@@ -67,18 +67,27 @@ def flushes(tmp_path: Path, files: list[Path]) -> Counter:
     return counted
 
 
+def real_sized(tmp_path: Path, n: int, *, full: tuple[int, ...] = ()) -> list[Path]:
+    """``n`` FLACs of 40 MB (sparse: the sizes are real, the disk holds their heads); those
+    numbered in ``full`` have no room left in their tags, so a longer title must swap them."""
+    files = []
+    for k in range(n):
+        path = synth.make_track(tmp_path / "lib" / f"{k:02d}.flac", "flac", {"title": "Song"})
+        if k in full:
+            mutagen.File(path).save(padding=lambda info: 0)
+        os.truncate(path, 40 << 20)
+        files.append(path)
+    return files
+
+
 def retitled(path: Path) -> bool:
     return mutagen.File(path)["title"] == [TITLE]
 
 
 def test_real_sized_files_are_one_entry_and_one_flush_each(tmp_path):
-    """Four FLACs of 40 MB (sparse: the sizes are real, the disk holds their heads), in one
-    entry, each flushed once, the change journal once with the entry."""
-    files = []
-    for n in range(4):
-        path = synth.make_track(tmp_path / "lib" / f"{n:02d}.flac", "flac", {"title": "Song"})
-        os.truncate(path, 40 << 20)
-        files.append(path)
+    """Four FLACs of 40 MB in one entry, each flushed once, the change journal once with the
+    entry."""
+    files = real_sized(tmp_path, 4)
     counted = flushes(tmp_path, files)
     assert counted["entry"] == 1, counted
     assert counted["first"] == 1, counted
@@ -111,13 +120,7 @@ def test_changes_that_shift_large_pictures_are_split_into_entries_of_bounded_siz
 def test_a_group_can_mix_files_written_in_place_and_files_swapped(tmp_path):
     """One file whose tag has no room left is swapped; the others, real-sized, still share
     one entry, and all end as asked."""
-    files = []
-    for n in range(3):
-        path = synth.make_track(tmp_path / "lib" / f"{n:02d}.flac", "flac", {"title": "Song"})
-        os.truncate(path, 40 << 20)
-        files.append(path)
-    full = mutagen.File(files[1])
-    full.save(padding=lambda info: 0)
+    files = real_sized(tmp_path, 3, full=(1,))
     inodes = [f.stat().st_ino for f in files]
     counted = flushes(tmp_path, files)
     assert counted["entry"] == 1, counted
@@ -131,12 +134,7 @@ def test_files_that_must_be_swapped_are_regrouped_by_size(tmp_path):
     """Three real-sized FLACs whose tags have no room left are each swapped; their copies
     are regrouped by size as a copy's group must be (64 MB), so each is its own group and
     the folder is flushed once for each."""
-    files = []
-    for n in range(3):
-        path = synth.make_track(tmp_path / "lib" / f"{n:02d}.flac", "flac", {"title": "Song"})
-        mutagen.File(path).save(padding=lambda info: 0)
-        os.truncate(path, 40 << 20)
-        files.append(path)
+    files = real_sized(tmp_path, 3, full=(0, 1, 2))
     inodes = [f.stat().st_ino for f in files]
     counted = flushes(tmp_path, files)
     assert counted["entry"] == 0 and counted["folder"] == 3, counted
