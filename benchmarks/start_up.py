@@ -15,9 +15,10 @@ another version), in alternated runs, each from a new data home:
 
 Wall seconds and CPU seconds (the process and its children), medians of ``--runs`` (least
 and most beside them). The page cache is not dropped: the Python modules are read warm, as
-a person's second batch of the day reads them.
+a person's second batch of the day reads them. ``--cold`` drops it before each run (as
+root): the modules read from the disk, as a batch run days after the last reads them.
 
-    python benchmarks/start_up.py [--runs 10] [--before DIR]
+    python benchmarks/start_up.py [--runs 10] [--before DIR] [--cold]
 """
 
 from __future__ import annotations
@@ -56,6 +57,15 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 def _cpu() -> float:
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     return used.ru_utime + used.ru_stime
+
+
+def drop_caches() -> None:
+    os.sync()
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as drop:
+            drop.write("3\n")
+    except OSError as err:
+        sys.exit(f"--cold needs to drop the page cache, which needs root: {err}")
 
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, float | None]:
@@ -102,6 +112,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--before", type=Path, help="another checkout, timed beside this one")
+    parser.add_argument("--cold", action="store_true", help="drop the page cache before each run")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="mk-start-"))
     try:
@@ -116,9 +127,12 @@ def main() -> None:
             for name in names[run % len(names):] + names[: run % len(names)]:
                 command, env = every[name]
                 home = work / f"home-{len(times[name])}-{names.index(name)}"
+                if args.cold:
+                    drop_caches()
                 times[name].append(timed([*command, "--home", str(home)], env))
                 shutil.rmtree(home, ignore_errors=True)
-        print(f"median (least-most) of {args.runs} alternated runs, warm page cache; "
+        cache = "page cache dropped before each" if args.cold else "warm page cache"
+        print(f"median (least-most) of {args.runs} alternated runs, {cache}; "
               f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
         for name, got in times.items():
             walls, cpus = [w for w, _, _ in got], [c for _, c, _ in got]

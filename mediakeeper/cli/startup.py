@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 
+from mediakeeper.system import start_files
 from mediakeeper.system.interrupts import exit_now
 
 SCRIPTS = "utilities"  # the folder of the user's scripts, in a checkout
@@ -45,6 +46,8 @@ if _run_as_a_script():  # on import: the importing script's first line
     # As Python shuts down it gives signals back their default action: one then would end
     # the process as killed by it (-2), not with 130. Everything is written by then.
     atexit.register(_ignore_signals)
+    start_files.hint_at_start()
+    start_files.record_at_exit()
 
 
 if __name__ == "__main__":  # run by mistake: say which commands to run instead
