@@ -19,6 +19,8 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.fs.hints import will_need
+
 HEAD = 128 << 10  # tags, headers and the first frames: what a tag read takes from the front
 TAIL = 64 << 10  # ID3v1, APEv2, Lyrics3, and an MP4 whose index was written last
 
@@ -30,28 +32,11 @@ def hint_ends(folder: str | Path, suffixes: Collection[str]) -> int:
     hinted = 0
     for where, _folders, names in os.walk(folder):
         for name in names:
-            if os.path.splitext(name)[1].lower() in suffixes and _hint(os.path.join(where, name)):
+            if os.path.splitext(name)[1].lower() in suffixes and will_need(
+                os.path.join(where, name), HEAD, TAIL
+            ):
                 hinted += 1
     return hinted
-
-
-def _hint(path: str) -> bool:
-    try:
-        # O_NONBLOCK: a file another program holds a lease on is skipped, not waited for.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        size = os.fstat(fd).st_size
-        os.posix_fadvise(fd, 0, HEAD, os.POSIX_FADV_WILLNEED)
-        if size > HEAD:
-            start = max(HEAD, size - TAIL)
-            os.posix_fadvise(fd, start, size - start, os.POSIX_FADV_WILLNEED)
-        return True
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
 
 
 class ReadAhead:

@@ -17,7 +17,8 @@ an old one, or files that are gone cost nothing but the hints left out. When the
 of the list is in the page cache already (a read told not to wait succeeds), the cache is
 warm and nothing is forked.
 
-Imports nothing beyond ``os``, ``signal`` and ``sys``: it runs before everything else.
+Imports nothing beyond ``os``, ``signal``, ``sys`` and ``fs.hints`` (which imports ``os``
+alone): it runs before everything else.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
+
+from mediakeeper.fs.hints import will_need
 
 SETTING = "MEDIAKEEPER_START_FILES"  # "record": write the list at exit; "off": no hints
 LIST_SETTING = "MEDIAKEEPER_START_LIST"  # another list's path (a test's own)
@@ -96,16 +99,7 @@ def _fork_hinter(paths: list[bytes]) -> None:
 def hint(paths: list[bytes]) -> None:
     """Tell the kernel each file will be read whole, soon."""
     for path in paths:
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:
-            continue
-        try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        will_need(path)
 
 
 def loaded_files() -> list[str]:

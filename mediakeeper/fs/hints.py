@@ -1,0 +1,32 @@
+"""Telling the kernel that a file's bytes will be read soon (``posix_fadvise(WILLNEED)``), so
+that the disk fetches them while the program does other work. A hint changes no byte, moves
+nothing into the process and touches no access time; a file it cannot open is passed over.
+Two users: the library's read-ahead (``fs/readahead.py``: the ends of the next items' files)
+and the start's (``system/start_files.py``: every file a start reads, given before anything
+else is imported, so this module imports ``os`` alone)."""
+
+from __future__ import annotations
+
+import os
+
+
+def will_need(path: str | bytes, head: int = 0, tail: int = 0) -> bool:
+    """Hint ``path``'s first ``head`` and last ``tail`` bytes (``head`` 0: the whole file);
+    links are not followed, and a file another program holds a lease on is skipped, not
+    waited for (``O_NONBLOCK``). Whether the hint was given."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        os.posix_fadvise(fd, 0, head, os.POSIX_FADV_WILLNEED)
+        if head and tail:
+            size = os.fstat(fd).st_size
+            if size > head:
+                start = max(head, size - tail)
+                os.posix_fadvise(fd, start, size - start, os.POSIX_FADV_WILLNEED)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
