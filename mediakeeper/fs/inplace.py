@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -63,9 +64,21 @@ def write_group(
     journaled in one entry, or in several where its changed bytes pass ``ENTRY_BYTES``."""
     swap: list[Any] = []
     failed: dict[Path, FileError] = {}
+    flushed = False
+    with closing(_entries(group, swap, failed)) as entries:
+        for entry in entries:
+            first = () if flushed else flush_first  # once on disk, not flushed again
+            flushed = _committed(entry, journal, first, swap, failed) or flushed
+    return swap, failed, flushed
+
+
+def _entries(group: Sequence[Any], swap: list, failed: dict) -> Iterator[list[_Patch]]:
+    """The group's files that change in place, prepared (open, their ranges computed), in
+    entries of about ``ENTRY_BYTES``; the others go to ``swap`` or ``failed``, or are closed
+    at once when they hold the new bytes already. Each entry's files are the taker's to
+    close; those of an entry not yet taken are closed here."""
     ready: list[_Patch] = []
     held = 0
-    flushed = False
     try:
         for r in group:
             try:
@@ -82,15 +95,13 @@ def write_group(
                 held += sum(len(old) + len(new) for _at, old, new in patch.ranges)
             if held >= ENTRY_BYTES:
                 entry, ready, held = ready, [], 0
-                flushed = _committed(entry, journal, flush_first, swap, failed) or flushed
-                flush_first = () if flushed else flush_first
-        entry, ready = ready, []
-        if entry:
-            flushed = _committed(entry, journal, flush_first, swap, failed) or flushed
+                yield entry
+        if ready:
+            entry, ready = ready, []
+            yield entry
     finally:
         for patch in ready:
             os.close(patch.fd)
-    return swap, failed, flushed
 
 
 def _committed(
