@@ -2,8 +2,9 @@
 the command's own signal handling is in place (``command.stops_on_signals``), Ctrl+C or
 SIGTERM ends it with exit 130 and one word, not a KeyboardInterrupt traceback from whichever
 import was running. Nothing is written yet then. It imports nothing beyond ``os``,
-``signal``, ``sys`` and ``system.interrupts`` (which imports no more), so it is in place
-within milliseconds of the start."""
+``signal``, ``sys``, ``system.interrupts`` and ``system.start_files`` (which import no more
+but ``fs.hints``, itself ``os`` alone), so it is in place within milliseconds of the start.
+Then it asks the disk for the files the start will read (``system.start_files``)."""
 
 from __future__ import annotations
 

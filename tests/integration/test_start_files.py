@@ -11,6 +11,7 @@ import mmap
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -153,3 +154,38 @@ def test_a_process_is_forked_only_when_the_cache_is_cold_and_hints_are_wanted(
     stale = script("process_music_batch.py", "--help", env=env, strace=trace)
     assert stale.returncode == 0, stale.stderr
     assert forks(trace) == 0
+
+
+def blocked(pid: int) -> int:
+    """The signals a process holds (SigBlk in /proc), as a mask."""
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return int(next(line for line in lines if line.startswith("SigBlk:")).split()[1], 16)
+
+
+def test_the_signals_held_while_the_helper_is_forked_are_let_go(tmp_path, child_env):
+    """Signals are held while the helper is forked, so that it never runs the command's
+    handler; held on, the command would never hear Ctrl+C. Once its modules load (the json
+    extension mapped: the helper forked long before), a Ctrl+C ends the batch with 130."""
+    files = cold_files(tmp_path / "cold", 40)
+    (tmp_path / "library").mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "utilities/process_music_batch.py", "--library", tmp_path / "library",
+         "--home", tmp_path / "home", "--offline"],
+        cwd=REPO, env={**child_env, LIST_SETTING: str(listing(tmp_path, files))},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        while "_json" not in Path(f"/proc/{proc.pid}/maps").read_text():
+            assert proc.poll() is None, "the batch ended before its modules were seen loading"
+        assert not blocked(proc.pid) & (1 << (signal.SIGINT - 1))
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in err, err
+    assert err.strip().splitlines()[-1:] == ["interrupted"] or any(
+        line.startswith("interrupted") for line in out.splitlines()
+    ), out + err
