@@ -162,28 +162,21 @@ def blocked(pid: int) -> int:
     return int(next(line for line in lines if line.startswith("SigBlk:")).split()[1], 16)
 
 
-def test_the_signals_held_while_the_helper_is_forked_are_let_go(tmp_path, child_env):
+def test_the_signals_held_while_the_helper_is_forked_are_let_go(
+    tmp_path, monkeypatch, music_popen
+):
     """Signals are held while the helper is forked, so that it never runs the command's
     handler; held on, the command would never hear Ctrl+C. Once its modules load (the json
     extension mapped: the helper forked long before), a Ctrl+C ends the batch with 130."""
     files = cold_files(tmp_path / "cold", 40)
     (tmp_path / "library").mkdir()
-    proc = subprocess.Popen(
-        [sys.executable, "utilities/process_music_batch.py", "--library", tmp_path / "library",
-         "--home", tmp_path / "home", "--offline"],
-        cwd=REPO, env={**child_env, LIST_SETTING: str(listing(tmp_path, files))},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        while "_json" not in Path(f"/proc/{proc.pid}/maps").read_text():
-            assert proc.poll() is None, "the batch ended before its modules were seen loading"
-        assert not blocked(proc.pid) & (1 << (signal.SIGINT - 1))
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    monkeypatch.setenv(LIST_SETTING, str(listing(tmp_path, files)))
+    proc = music_popen("--library", tmp_path / "library", "--home", tmp_path / "home", "--offline")
+    while "_json" not in Path(f"/proc/{proc.pid}/maps").read_text():
+        assert proc.poll() is None, "the batch ended before its modules were seen loading"
+    assert not blocked(proc.pid) & (1 << (signal.SIGINT - 1))
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, out + err
     assert "Traceback" not in err, err
     assert err.strip().splitlines()[-1:] == ["interrupted"] or any(
