@@ -33,6 +33,7 @@ DEFAULT = IN_PLACE
 LEAVE, SEPARATE = "leave", "separate"
 HARD_LINKS = (LEAVE, SEPARATE)
 JOURNAL_DIR = "writes"  # under the data home's status/
+SPARES_LIST = "spares-folders"  # in JOURNAL_DIR: see spares_list
 
 
 class Writing(NamedTuple):
@@ -69,6 +70,12 @@ class WritePolicy(NamedTuple):
 
 def journal_dir(status_dir: Path) -> Path:
     return status_dir / JOURNAL_DIR
+
+
+def spares_list(status_dir: Path) -> Path:
+    """The folders where this data home's processes set replaced originals aside
+    (``mediakeeper.fs.spares``), one a line: what a killed batch left there is found from it."""
+    return journal_dir(status_dir) / SPARES_LIST
 
 
 def policy_for(status_dir: Path, writing: Writing = DEFAULT_WRITING) -> WritePolicy:

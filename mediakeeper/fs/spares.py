@@ -12,18 +12,27 @@ A spare is never written into: it may still be open in a player, which must go o
 its own track. A process keeps at most ``POOL_BYTES`` of them; beyond that an original is
 deleted at once. Names carry the data home's id and the process's id; ``remove`` deletes
 those of its own data home whose process has ended, this process's included.
+
+A batch killed before its end leaves its spares behind. So before a process sets the first
+original aside in a folder, it names the folder in its data home's list (``use`` says which:
+``writemode.spares_list``, beside the in-place journal), and every command that opens the
+data home first deletes what ended processes left in the listed folders (``sweep``), and
+says so.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import itertools
 import os
 import stat
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
+from mediakeeper.fs.atomic import fsync_dir, write_all
 from mediakeeper.fs.names import TEMP_PREFIX
 from mediakeeper.system.processes import is_running
 
@@ -33,6 +42,15 @@ POOL_BYTES = 1 << 30  # what one process keeps until the batch ends, at most
 _SERIAL = itertools.count()
 _folders: dict[str, bool] = {}  # folder -> whether originals may go there (asked once)
 _kept = [0, 0]  # [the process it counts for, bytes kept]
+_lists: dict[str, Path] = {}  # folder -> the list of its data home (``use``)
+_listed: set[tuple[int, str]] = set()  # (process, folder): named in its list already
+
+
+class Swept(NamedTuple):
+    """What ``sweep`` deleted: originals and their bytes."""
+
+    files: int
+    size: int
 
 
 def folder_for(artist_folder: Path | str) -> Path:
@@ -42,6 +60,12 @@ def folder_for(artist_folder: Path | str) -> Path:
 
 def _parent(artist_folder: Path | str) -> str:
     return os.path.dirname(os.fspath(artist_folder).rstrip("/"))
+
+
+def use(folder: Path, listed: Path) -> None:
+    """Originals set aside in ``folder`` belong to the data home whose list of such folders
+    is ``listed``: the first one a process puts there names the folder in it."""
+    _lists[os.fspath(folder)] = listed
 
 
 def set_aside(name: str, folder: Path, size: int, owner: str) -> bool:
@@ -108,7 +132,70 @@ def _room(folder: Path, size: int) -> bool:
             _folders[key] = stat.S_ISDIR(os.lstat(folder).st_mode)
         except OSError:
             _folders[key] = False  # a library root we may not write to: delete as before
+    if _folders[key]:
+        _name_in_list(key)
     return _folders[key]
+
+
+def _name_in_list(folder: str) -> None:
+    """Name ``folder`` in its data home's list (flushed) before this process's first original
+    goes there. Where it cannot be named, what a killed process leaves there waits for a
+    batch's end, as it did before the list."""
+    listed = _lists.get(folder)
+    if listed is None or (os.getpid(), folder) in _listed or "\n" in folder:
+        return
+    _listed.add((os.getpid(), folder))  # asked once, named or not
+    try:
+        os.makedirs(listed.parent, exist_ok=True)
+        with _locked(listed, os.O_WRONLY | os.O_APPEND | os.O_CREAT) as fd:
+            write_all(fd, os.fsencode(folder) + b"\n")
+            os.fsync(fd)
+            new = os.fstat(fd).st_size == len(os.fsencode(folder)) + 1
+        if new:
+            fsync_dir(listed.parent)
+    except OSError:
+        pass
+
+
+@contextlib.contextmanager
+def _locked(listed: Path, flags: int) -> Iterator[int]:
+    """The list open and locked: a process naming a folder and a sweep forgetting folders
+    never both write it."""
+    fd = os.open(listed, flags | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def sweep(listed: Path, owner: str) -> Swept:
+    """Delete what ended processes of the data home ``owner`` left in the folders its list
+    ``listed`` names (a killed batch's originals), and forget the folders now gone. Any
+    command that opens the data home does this first."""
+    try:
+        with _locked(listed, os.O_RDWR) as fd:
+            with os.fdopen(os.dup(fd), "rb") as f:
+                folders = list(dict.fromkeys(os.fsdecode(n) for n in f.read().split(b"\n") if n))
+            doomed = _ended_processes(folders, owner)
+            size = sum(_size(name) for name in doomed)
+            _delete(doomed, [Path(folder) for folder in folders])
+            left = [folder for folder in folders if os.path.isdir(folder)]
+            if left != folders:  # emptied in place: a process may be waiting on its lock
+                os.ftruncate(fd, 0)
+                os.lseek(fd, 0, os.SEEK_SET)  # the read left the shared offset at the end
+                write_all(fd, b"".join(os.fsencode(folder) + b"\n" for folder in left))
+                os.fsync(fd)
+    except OSError:
+        return Swept(0, 0)  # no list: nothing was ever set aside, or it cannot be read
+    return Swept(len(doomed), size)
+
+
+def _size(name: str) -> int:
+    try:
+        return os.lstat(name).st_size
+    except OSError:
+        return 0
 
 
 def remove(
@@ -123,6 +210,18 @@ def remove(
     _folders.clear()
     _kept[:] = [0, 0]
     folders = list(folders)
+    doomed = _ended_processes(folders, owner)
+    if wait:
+        _delete(doomed, folders)
+        return None
+    thread = threading.Thread(target=_delete, args=(doomed, folders), name="spares")
+    thread.start()
+    return thread
+
+
+def _ended_processes(folders: Iterable[Path | str], owner: str) -> list[str]:
+    """The spares in ``folders`` of the data home ``owner``'s processes that have ended, this
+    process's included."""
     ended = {os.getpid(): True}  # by pid, asked once: a process keeps dozens of spares
     doomed = []
     for folder in folders:
@@ -140,15 +239,10 @@ def remove(
                 ended[int(pid)] = not is_running(int(pid))
             if ended[int(pid)]:
                 doomed.append(os.path.join(folder, name))
-    if wait:
-        _delete(doomed, folders)
-        return None
-    thread = threading.Thread(target=_delete, args=(doomed, folders), name="spares")
-    thread.start()
-    return thread
+    return doomed
 
 
-def _delete(doomed: list[str], folders: list[Path]) -> None:
+def _delete(doomed: list[str], folders: Iterable[Path | str]) -> None:
     for name in doomed:
         _unlink(name)
     for folder in folders:

@@ -1,6 +1,7 @@
-"""A fixing batch of real-size files (FLAC of 20 MB, MP3 of 6 MB) written in place, killed
-with SIGKILL at random instants; then any command: every file is byte for byte its original
-or what the uninterrupted run made of it, and the in-place journal is empty."""
+"""A fixing batch of real-size files (FLAC of 20 MB, MP3 of 6 MB), written in place and
+(``write_mode = "copy"``) by copies swapped in, killed with SIGKILL at random instants; then
+any command: every file is byte for byte its original or what the uninterrupted run made of
+it, the in-place journal is empty, and no original the killed run had set aside is left."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.core import writemode
+from mediakeeper.fs.spares import SPARES
 
 KILLS = 8
 
@@ -54,9 +56,16 @@ def entries(home: Path) -> list[str]:
     return [n for n in os.listdir(folder) if (folder / n).stat().st_size] if folder.exists() else []
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory, music_library, music_script):
-    """The library, and its files' digests before and after an uninterrupted run."""
+@pytest.fixture(scope="module", params=[writemode.IN_PLACE, writemode.COPY])
+def pristine(request, tmp_path_factory, music_library, music_script):
+    """The library, and its files' digests before and after an uninterrupted run, in each
+    write mode (the kills' runs are in the same mode)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MEDIAKEEPER_MUSIC_WRITE_MODE", request.param)
+        yield _uninterrupted(tmp_path_factory, music_library, music_script)
+
+
+def _uninterrupted(tmp_path_factory, music_library, music_script):
     base = tmp_path_factory.mktemp("real-size")
     pristine = music_library(base / "pristine", spec())
     real_size(pristine)
@@ -98,5 +107,6 @@ def test_sigkill_at_random_instants_leaves_each_file_old_or_new_and_no_journal(
         for name, digest in now.items():
             assert digest in (before[name], after[name]), (name, listed.stderr)
         assert entries(home) == []
+        assert not (lib / SPARES).exists(), listed.stderr
         shutil.rmtree(lib)
     assert kills == KILLS

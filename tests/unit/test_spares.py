@@ -136,3 +136,82 @@ def test_remove_can_delete_on_a_thread_of_its_own_what_it_chose_when_called(tmp_
     assert not thread.daemon  # the process waits for it before it exits
     kept = sorted(p.name for p in folder.iterdir())
     assert kept == [f"{HOME}.{os.getpid()}-2", "notes.txt"]
+
+
+def test_the_first_original_set_aside_in_a_folder_names_it_once_in_the_data_homes_list(
+    tmp_path,
+):
+    folder, listed = tmp_path / spares.SPARES, tmp_path / "home" / "status" / "writes" / "list"
+    spares.use(folder, listed)
+    write(song(tmp_path, "One"), folder, "New One")
+    write(song(tmp_path, "Two"), folder, "New Two")
+    assert len(list(folder.iterdir())) == 2
+    assert listed.read_bytes() == os.fsencode(folder) + b"\n"
+
+
+def test_sweep_deletes_what_ended_processes_left_in_the_listed_folders_and_forgets_gone_ones(
+    tmp_path, dead_pid
+):
+    shared, emptied = tmp_path / "Music" / spares.SPARES, tmp_path / "Other" / spares.SPARES
+    never_made, listed = tmp_path / "Gone" / spares.SPARES, tmp_path / "list"
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        for folder in (shared, emptied):
+            folder.mkdir(parents=True)
+            (folder / f"{HOME}.{dead_pid}-1").write_bytes(b"x" * 3000)
+        (shared / f"{HOME}.{running.pid}-1").write_bytes(b"a running batch's original")
+        (shared / f"9876543210.{dead_pid}-1").write_bytes(b"another data home's")
+        listed.write_bytes(b"".join(os.fsencode(f) + b"\n" for f in
+                                    (shared, emptied, shared, never_made)))  # fmt: skip
+        assert spares.sweep(listed, HOME) == spares.Swept(2, 6000)
+        assert sorted(p.name for p in shared.iterdir()) == sorted(
+            [f"{HOME}.{running.pid}-1", f"9876543210.{dead_pid}-1"]
+        )
+        assert not emptied.exists()
+        assert listed.read_bytes() == os.fsencode(shared) + b"\n"
+        assert spares.sweep(listed, HOME) == spares.Swept(0, 0)
+    finally:
+        running.kill()
+        running.wait()
+    assert spares.sweep(tmp_path / "no list", HOME) == spares.Swept(0, 0)
+
+
+# A process that sets an original aside, as a batch's worker does, and ends before its batch
+# does (a kill): no exit handler of the toolkit's runs in it.
+_SETS_ONE_ASIDE = """
+import os, sys
+from pathlib import Path
+from mediakeeper import tags
+from mediakeeper.core.writemode import spares_list
+from mediakeeper.fs import spares
+from mediakeeper.fs.names import home_id
+track, home = Path(sys.argv[1]), Path(sys.argv[2])
+folder = spares.folder_for(track.parent.parent)
+spares.use(folder, spares_list(home / "status"))
+failed = tags.write_many([tags.FileWrite(track, {"title": "New"})], spares=folder,
+                         owner=home_id(home))  # a copy swapped in: the original set aside
+os._exit(1 if failed else 0)
+"""
+
+
+def test_any_command_deletes_what_a_stopped_batch_set_aside_and_says_so(
+    tmp_path, music_library, music_script
+):
+    library, home = tmp_path / "Music", tmp_path / "home"
+    music_library(library, {"Artist/Album/01 - One.flac": {"tags": {"title": "One"}}})
+    done = music_script("process_music_batch.py", "--home", home, "--library", library)
+    assert done.returncode in (0, 1), done.stderr
+    track = library / "Artist" / "Album" / "01 - One.flac"
+    child = subprocess.run([sys.executable, "-c", _SETS_ONE_ASIDE, str(track), str(home)],
+                           capture_output=True, text=True)  # fmt: skip
+    assert child.returncode == 0, child.stderr
+    aside = list((library / spares.SPARES).iterdir())
+    assert len(aside) == 1
+    size = aside[0].stat().st_size
+    listed = music_script("undo_changes.py", "--home", home, "--list")
+    assert (f"deleted 1 replaced original ({round(size / 1e3):,} kB) that a stopped batch had "
+            "kept until its end") in listed.stderr  # fmt: skip
+    assert not (library / spares.SPARES).exists()
+    assert tags.read(track).tags["title"] == "New"
+    again = music_script("undo_changes.py", "--home", home, "--list")
+    assert "replaced original" not in again.stderr
