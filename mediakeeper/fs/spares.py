@@ -176,7 +176,9 @@ def sweep(listed: Path, owner: str) -> Swept:
     try:
         with _locked(listed, os.O_RDWR) as fd:
             with os.fdopen(os.dup(fd), "rb") as f:
-                folders = list(dict.fromkeys(os.fsdecode(n) for n in f.read().split(b"\n") if n))
+                names = dict.fromkeys(os.fsdecode(n) for n in f.read().split(b"\n") if n)
+            # Only folders of spares: a line put there by hand empties and removes no other.
+            folders = [name for name in names if os.path.basename(name) == SPARES]
             doomed = _ended_processes(folders, owner)
             size = sum(_size(name) for name in doomed)
             _delete(doomed, [Path(folder) for folder in folders])

@@ -161,13 +161,17 @@ def test_sweep_deletes_what_ended_processes_left_in_the_listed_folders_and_forge
             (folder / f"{HOME}.{dead_pid}-1").write_bytes(b"x" * 3000)
         (shared / f"{HOME}.{running.pid}-1").write_bytes(b"a running batch's original")
         (shared / f"9876543210.{dead_pid}-1").write_bytes(b"another data home's")
+        not_spares = tmp_path / "Empty"  # a folder of another name: never emptied or removed
+        not_spares.mkdir()
+        (not_spares / f"{HOME}.{dead_pid}-1").write_bytes(b"not a spare")
         listed.write_bytes(b"".join(os.fsencode(f) + b"\n" for f in
-                                    (shared, emptied, shared, never_made)))  # fmt: skip
+                                    (shared, emptied, shared, never_made, not_spares)))  # fmt: skip
         assert spares.sweep(listed, HOME) == spares.Swept(2, 6000)
         assert sorted(p.name for p in shared.iterdir()) == sorted(
             [f"{HOME}.{running.pid}-1", f"9876543210.{dead_pid}-1"]
         )
         assert not emptied.exists()
+        assert [p.name for p in not_spares.iterdir()] == [f"{HOME}.{dead_pid}-1"]
         assert listed.read_bytes() == os.fsencode(shared) + b"\n"
         assert spares.sweep(listed, HOME) == spares.Swept(0, 0)
     finally:
