@@ -142,7 +142,7 @@ def finish_writes(status_dir: Path) -> None:
     delete the replaced originals it had set aside (``mediakeeper.fs.spares``)."""
     for found in recover(journal_dir(status_dir)):
         click.echo(f"{found.path}: an in-place write a killed run left: {found.outcome}", err=True)
-    swept = sweep(spares_list(status_dir), home_id(status_dir.parent))
+    swept = sweep(spares_list(journal_dir(status_dir)), home_id(status_dir.parent))
     if swept.files:
         click.echo(f"deleted {count(swept.files, 'replaced original')} ({format_size(swept.size)}) "
                    "that a stopped batch had kept until its end", err=True)  # fmt: skip

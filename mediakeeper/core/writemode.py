@@ -72,10 +72,11 @@ def journal_dir(status_dir: Path) -> Path:
     return status_dir / JOURNAL_DIR
 
 
-def spares_list(status_dir: Path) -> Path:
-    """The folders where this data home's processes set replaced originals aside
+def spares_list(journal: Path) -> Path:
+    """The folders where the processes of the data home whose in-place journal is in
+    ``journal`` (``journal_dir``, ``WritePolicy.journal``) set replaced originals aside
     (``mediakeeper.fs.spares``), one a line: what a killed batch left there is found from it."""
-    return journal_dir(status_dir) / SPARES_LIST
+    return journal / SPARES_LIST
 
 
 def policy_for(status_dir: Path, writing: Writing = DEFAULT_WRITING) -> WritePolicy:

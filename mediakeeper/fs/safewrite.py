@@ -143,6 +143,8 @@ def replace_many(
     swept: set[str] = set()
     policy = policy or writemode.fallback
     journal = journal_for(policy.journal) if policy.in_place and policy.journal else None
+    if spares is not None and policy.journal is not None:  # a data home's: listed there
+        spare.use(spares, writemode.spares_list(policy.journal))
     # Written in place, a file costs the bytes that change, whatever its size: its group is
     # bounded by its count alone (one journal entry and one flush for 32 files, not for the
     # two or three real-sized FLACs that fill GROUP_BYTES). What must be swapped after all

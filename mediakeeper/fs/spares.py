@@ -43,7 +43,6 @@ _SERIAL = itertools.count()
 _folders: dict[str, bool] = {}  # folder -> whether originals may go there (asked once)
 _kept = [0, 0]  # [the process it counts for, bytes kept]
 _lists: dict[str, Path] = {}  # folder -> the list of its data home (``use``)
-_listed: set[tuple[int, str]] = set()  # (process, folder): named in its list already
 
 
 class Swept(NamedTuple):
@@ -132,25 +131,25 @@ def _room(folder: Path, size: int) -> bool:
             _folders[key] = stat.S_ISDIR(os.lstat(folder).st_mode)
         except OSError:
             _folders[key] = False  # a library root we may not write to: delete as before
-    if _folders[key]:
-        _name_in_list(key)
+        if _folders[key]:
+            _name_in_list(key)
     return _folders[key]
 
 
 def _name_in_list(folder: str) -> None:
-    """Name ``folder`` in its data home's list (flushed) before this process's first original
-    goes there. Where it cannot be named, what a killed process leaves there waits for a
-    batch's end, as it did before the list."""
+    """Name ``folder`` in its data home's list (flushed) before the first original goes
+    there (asked once, with ``_room``'s look at the folder). Where it cannot be named, what a
+    killed process leaves there waits for a batch's end, as it did before the list."""
     listed = _lists.get(folder)
-    if listed is None or (os.getpid(), folder) in _listed or "\n" in folder:
+    if listed is None or "\n" in folder:
         return
-    _listed.add((os.getpid(), folder))  # asked once, named or not
+    line = os.fsencode(folder) + b"\n"
     try:
         os.makedirs(listed.parent, exist_ok=True)
         with _locked(listed, os.O_WRONLY | os.O_APPEND | os.O_CREAT) as fd:
-            write_all(fd, os.fsencode(folder) + b"\n")
+            write_all(fd, line)
             os.fsync(fd)
-            new = os.fstat(fd).st_size == len(os.fsencode(folder)) + 1
+            new = os.fstat(fd).st_size == len(line)
         if new:
             fsync_dir(listed.parent)
     except OSError:

@@ -22,7 +22,6 @@ from mediakeeper.fs.atomic import append_lines, encode_text, fsync_dir
 from mediakeeper.fs.checks import why_left_alone
 from mediakeeper.fs.names import home_id
 from mediakeeper.fs.spares import folder_for as spares_folder
-from mediakeeper.fs.spares import use as spares_listed_in
 from mediakeeper.music.journal import CHANGES_DIR, checked_line
 from mediakeeper.music.model import TagChange
 from mediakeeper.text.wording import value
@@ -201,14 +200,11 @@ def carry_out(
     writes = _planned_writes(files, done, verify=verify, changed=changed)
     # The journal reaches the disk before any file is touched (with the copies, or the entry).
     journal.record((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
-    status = journal.dir.parents[1]  # <home>/status/<kind>/changes
-    if spares is not None:  # a killed run's originals there are found from the list
-        spares_listed_in(spares, writemode.spares_list(status))
     failed = tags.write_many(
         (write for _, _, write in writes),
         flush_first=[journal.path],
         spares=spares,
-        owner=home_id(status.parent),
+        owner=home_id(journal.dir.parents[2]),  # <home>/status/<kind>/changes
         sweep=sweep,
         policy=journal.policy,
         rewritten=done.rewritten,

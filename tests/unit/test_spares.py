@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper import tags
+from mediakeeper.core import writemode
 from mediakeeper.fs import spares
 from mediakeeper.music import synth
 from mediakeeper.tags import FileWrite
@@ -39,6 +41,7 @@ def written_plainly(tmp_path: Path, path: Path, values: dict[str, str]) -> bytes
 
 
 HOME = "0123456789"  # a data home's id
+STRACE = shutil.which("strace")
 
 
 def write(path: Path, folder: Path, title: str) -> None:
@@ -138,14 +141,22 @@ def test_remove_can_delete_on_a_thread_of_its_own_what_it_chose_when_called(tmp_
     assert kept == [f"{HOME}.{os.getpid()}-2", "notes.txt"]
 
 
+def in_copy_mode(home: Path) -> writemode.WritePolicy:
+    """A data home's policy with every fix written by a copy swapped in (an original set
+    aside each time)."""
+    return writemode.policy_for(home / "status", writemode.Writing(writemode.COPY))
+
+
 def test_the_first_original_set_aside_in_a_folder_names_it_once_in_the_data_homes_list(
     tmp_path,
 ):
-    folder, listed = tmp_path / spares.SPARES, tmp_path / "home" / "status" / "writes" / "list"
-    spares.use(folder, listed)
-    write(song(tmp_path, "One"), folder, "New One")
-    write(song(tmp_path, "Two"), folder, "New Two")
+    folder, policy = tmp_path / spares.SPARES, in_copy_mode(tmp_path / "home")
+    for name in ("One", "Two"):
+        written = tags.write_many([FileWrite(song(tmp_path, name), {"title": f"New {name}"})],
+                                  spares=folder, owner=HOME, policy=policy)  # fmt: skip
+        assert written == {}
     assert len(list(folder.iterdir())) == 2
+    listed = writemode.spares_list(policy.journal)
     assert listed.read_bytes() == os.fsencode(folder) + b"\n"
 
 
@@ -186,16 +197,37 @@ _SETS_ONE_ASIDE = """
 import os, sys
 from pathlib import Path
 from mediakeeper import tags
-from mediakeeper.core.writemode import spares_list
+from mediakeeper.core import writemode
 from mediakeeper.fs import spares
 from mediakeeper.fs.names import home_id
 track, home = Path(sys.argv[1]), Path(sys.argv[2])
-folder = spares.folder_for(track.parent.parent)
-spares.use(folder, spares_list(home / "status"))
-failed = tags.write_many([tags.FileWrite(track, {"title": "New"})], spares=folder,
-                         owner=home_id(home))  # a copy swapped in: the original set aside
+policy = writemode.policy_for(home / "status", writemode.Writing(writemode.COPY))
+failed = tags.write_many([tags.FileWrite(track, {"title": "New"})], policy=policy,
+                         spares=spares.folder_for(track.parent.parent), owner=home_id(home))
 os._exit(1 if failed else 0)
 """
+
+
+def sets_one_aside(track: Path, home: Path, strace: Path | None = None) -> None:
+    command = [sys.executable, "-c", _SETS_ONE_ASIDE, str(track), str(home)]
+    if strace is not None:
+        command = [STRACE, "-f", "-y", "-o", str(strace),
+                   "-e", "trace=fsync,rename,renameat2,link,linkat", *command]  # fmt: skip
+    child = subprocess.run(command, capture_output=True, text=True)
+    assert child.returncode == 0, child.stderr
+
+
+@pytest.mark.skipif(STRACE is None, reason="needs strace, to see the calls in their order")
+def test_a_folder_is_named_and_flushed_before_the_first_original_goes_into_it(tmp_path):
+    """Else a kill between the two would leave an original no list names."""
+    track, home, trace = song(tmp_path, "One"), tmp_path / "home", tmp_path / "trace"
+    sets_one_aside(track, home, trace)
+    calls = trace.read_text().splitlines()
+    flushed = [i for i, c in enumerate(calls) if "fsync(" in c and "spares-folders>" in c]
+    aside = [i for i, c in enumerate(calls) if re.search(r"(rename|link)\w*\(.*/"
+                                                          + re.escape(spares.SPARES) + "/", c)]
+    assert flushed and aside, calls
+    assert flushed[0] < aside[0], calls
 
 
 def test_any_command_deletes_what_a_stopped_batch_set_aside_and_says_so(
@@ -206,9 +238,7 @@ def test_any_command_deletes_what_a_stopped_batch_set_aside_and_says_so(
     done = music_script("process_music_batch.py", "--home", home, "--library", library)
     assert done.returncode in (0, 1), done.stderr
     track = library / "Artist" / "Album" / "01 - One.flac"
-    child = subprocess.run([sys.executable, "-c", _SETS_ONE_ASIDE, str(track), str(home)],
-                           capture_output=True, text=True)  # fmt: skip
-    assert child.returncode == 0, child.stderr
+    sets_one_aside(track, home)
     aside = list((library / spares.SPARES).iterdir())
     assert len(aside) == 1
     size = aside[0].stat().st_size
