@@ -52,6 +52,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from page_cache import drop_caches
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -124,16 +126,6 @@ def restore(saved: dict[Path, tuple[int, bytes]]) -> None:
                 f.seek(0)
                 f.write(head)
             f.truncate(size)
-
-
-def drop_caches() -> bool:
-    os.sync()
-    try:
-        with open("/proc/sys/vm/drop_caches", "w") as f:
-            f.write("3\n")
-    except OSError:
-        return False
-    return True
 
 
 def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:

@@ -37,6 +37,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from page_cache import drop_caches  # noqa: E402
+
 from mediakeeper.media import ffmpeg, synth  # noqa: E402
 
 # The batch run in this process with an audit hook: the first subprocess that is not the
@@ -57,15 +59,6 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 def _cpu() -> float:
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     return used.ru_utime + used.ru_stime
-
-
-def drop_caches() -> None:
-    os.sync()
-    try:
-        with open("/proc/sys/vm/drop_caches", "w") as drop:
-            drop.write("3\n")
-    except OSError as err:
-        sys.exit(f"--cold needs to drop the page cache, which needs root: {err}")
 
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, float | None]:
@@ -127,8 +120,8 @@ def main() -> None:
             for name in names[run % len(names):] + names[: run % len(names)]:
                 command, env = every[name]
                 home = work / f"home-{len(times[name])}-{names.index(name)}"
-                if args.cold:
-                    drop_caches()
+                if args.cold and not drop_caches():
+                    sys.exit("--cold needs to drop the page cache, which needs root")
                 times[name].append(timed([*command, "--home", str(home)], env))
                 shutil.rmtree(home, ignore_errors=True)
         cache = "page cache dropped before each" if args.cold else "warm page cache"

@@ -57,6 +57,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from page_cache import drop_caches  # noqa: E402
+
 from mediakeeper.media import ffmpeg, integrity  # noqa: E402
 
 PER_ALBUM = 8
@@ -83,14 +85,11 @@ def build(library: Path, exe: str, tracks: int, seconds: float, ext: str) -> lis
     return made
 
 
-def drop_caches(warm: list[list[str]] = ()) -> bool:
-    """Empty the page cache (root, and a kernel that lets this container): True if done.
-    Then run ``warm``: the programs themselves are read back (a user's pass over thousands
-    of files starts them from the disk once), so only the audio files are cold."""
-    os.sync()
-    try:
-        Path("/proc/sys/vm/drop_caches").write_text("3\n")
-    except OSError:
+def cold_but(warm: list[list[str]]) -> bool:
+    """Empty the page cache (``page_cache.drop_caches``): True if done. Then run ``warm``: the
+    programs themselves are read back (a user's pass over thousands of files starts them from
+    the disk once), so only the audio files are cold."""
+    if not drop_caches():
         return False
     for command in warm:
         subprocess.run(command, capture_output=True)
@@ -188,7 +187,7 @@ def rounds(sides: dict[str, Timer], runs: int, warm: list | None) -> dict:
     """Each side timed ``runs`` times, the sides in turn, the order rotated each round; the
     page cache dropped just before each is timed (then ``warm`` run) unless ``warm`` is None."""
     names, times = list(sides), {name: [] for name in sides}
-    settle = (lambda: None) if warm is None else (lambda: drop_caches(warm))
+    settle = (lambda: None) if warm is None else (lambda: cold_but(warm))
     for r in range(runs):
         for name in names[r % len(names):] + names[: r % len(names)]:
             times[name].append(sides[name](settle))
