@@ -22,11 +22,11 @@ import mediakeeper
 from mediakeeper.core.config import Settings, existing_home, load_settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.kinds import Kind
-from mediakeeper.core.writemode import journal_dir, spares_list
+from mediakeeper.core.writemode import journal_dir, left_behind_list
 from mediakeeper.fs import write_errors
 from mediakeeper.fs.inplace_journal import recover
 from mediakeeper.fs.names import home_id
-from mediakeeper.fs.spares import sweep
+from mediakeeper.fs.sweep import sweep
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted, exit_now, interruptible
 from mediakeeper.text.wording import count, format_size
 
@@ -139,13 +139,19 @@ def settings_for(home: str | None, **overrides: dict[str, Any]) -> Settings:
 
 def finish_writes(status_dir: Path) -> None:
     """Complete the in-place writes a killed run left in this data home, each file said, and
-    delete the replaced originals it had set aside (``mediakeeper.fs.spares``)."""
+    delete the temp copies and the replaced originals it left in the library
+    (``mediakeeper.fs.sweep``)."""
     for found in recover(journal_dir(status_dir)):
         click.echo(f"{found.path}: an in-place write a killed run left: {found.outcome}", err=True)
-    swept = sweep(spares_list(journal_dir(status_dir)), home_id(status_dir.parent))
-    if swept.files:
-        click.echo(f"deleted {count(swept.files, 'replaced original')} ({format_size(swept.size)}) "
-                   "that a stopped batch had kept until its end", err=True)  # fmt: skip
+    swept = sweep(left_behind_list(journal_dir(status_dir)), home_id(status_dir.parent))
+    if swept.copies:
+        click.echo(f"deleted {count(swept.copies, 'temp copy', 'temp copies')} "
+                   f"({format_size(swept.copies_size)}) that a killed tag write had left beside "
+                   "its file", err=True)  # fmt: skip
+    if swept.originals:
+        click.echo(f"deleted {count(swept.originals, 'replaced original')} "
+                   f"({format_size(swept.originals_size)}) that a stopped batch had kept until "
+                   "its end", err=True)  # fmt: skip
 
 
 @contextmanager

@@ -33,7 +33,7 @@ DEFAULT = IN_PLACE
 LEAVE, SEPARATE = "leave", "separate"
 HARD_LINKS = (LEAVE, SEPARATE)
 JOURNAL_DIR = "writes"  # under the data home's status/
-SPARES_LIST = "spares-folders"  # in JOURNAL_DIR: see spares_list
+LEFT_BEHIND_LIST = "left-behind"  # in JOURNAL_DIR: see left_behind_list
 
 
 class Writing(NamedTuple):
@@ -72,11 +72,11 @@ def journal_dir(status_dir: Path) -> Path:
     return status_dir / JOURNAL_DIR
 
 
-def spares_list(journal: Path) -> Path:
-    """The folders where the processes of the data home whose in-place journal is in
-    ``journal`` (``journal_dir``, ``WritePolicy.journal``) set replaced originals aside
-    (``mediakeeper.fs.spares``), one a line: what a killed batch left there is found from it."""
-    return journal / SPARES_LIST
+def left_behind_list(journal: Path) -> Path:
+    """The list of the folders where the processes of the data home whose in-place journal
+    is in ``journal`` (``journal_dir``, ``WritePolicy.journal``) may leave files behind when
+    killed (``mediakeeper.fs.left_behind``): what a killed batch left is found from it."""
+    return journal / LEFT_BEHIND_LIST
 
 
 def policy_for(status_dir: Path, writing: Writing = DEFAULT_WRITING) -> WritePolicy:

@@ -40,7 +40,7 @@ from typing import BinaryIO, NamedTuple
 
 from mediakeeper.core import writemode
 from mediakeeper.core.errors import FileError
-from mediakeeper.fs import inplace
+from mediakeeper.fs import inplace, left_behind
 from mediakeeper.fs import spares as spare
 from mediakeeper.fs.atomic import create_temp, flush_files, fsync_dir, write_all
 from mediakeeper.fs.attrs import same_attributes, same_owner_and_mode, user_name
@@ -144,7 +144,7 @@ def replace_many(
     policy = policy or writemode.fallback
     journal = journal_for(policy.journal) if policy.in_place and policy.journal else None
     if spares is not None and policy.journal is not None:  # a data home's: listed there
-        spare.use(spares, writemode.spares_list(policy.journal))
+        spare.use(spares, writemode.left_behind_list(policy.journal))
     # Written in place, a file costs the bytes that change, whatever its size: its group is
     # bounded by its count alone (one journal entry and one flush for 32 files, not for the
     # two or three real-sized FLACs that fill GROUP_BYTES). What must be swapped after all
@@ -352,6 +352,9 @@ def _saved_copy(r: Replacement, owner: str, policy: writemode.WritePolicy) -> _C
     beside the original."""
     path = str(r.path)
     target, src_fd = open_target(path, r.root)
+    if policy.journal is not None:  # a data home's: a copy a kill leaves is found from there
+        listed = writemode.left_behind_list(policy.journal)
+        left_behind.name_temps_folder(listed, os.path.dirname(target))  # never raises
     # A raw file: the whole file is read in one go, and a buffered one costs a few syscalls
     # and objects more per write. Open until the copy is in place: it holds the lease.
     src = open(src_fd, "rb", buffering=0)  # noqa: SIM115 (closed with the group)

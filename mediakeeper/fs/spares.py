@@ -14,25 +14,23 @@ deleted at once. Names carry the data home's id and the process's id; ``remove``
 those of its own data home whose process has ended, this process's included.
 
 A batch killed before its end leaves its spares behind. So before a process sets the first
-original aside in a folder, it names the folder in its data home's list (``use`` says which:
-``writemode.spares_list``, beside the in-place journal), and every command that opens the
-data home first deletes what ended processes left in the listed folders (``sweep``), and
-says so.
+original aside in a folder, it names the folder in its data home's list of folders where
+files may be left behind (``mediakeeper.fs.left_behind``; ``use`` says which list), and every
+command that opens the data home first deletes what ended processes left there
+(``mediakeeper.fs.sweep``), and says so.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import itertools
 import os
 import stat
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
 
-from mediakeeper.fs.atomic import fsync_dir, write_all
+from mediakeeper.fs import left_behind
 from mediakeeper.fs.names import TEMP_PREFIX
 from mediakeeper.system.processes import is_running
 
@@ -43,13 +41,6 @@ _SERIAL = itertools.count()
 _folders: dict[str, bool] = {}  # folder -> whether originals may go there (asked once)
 _kept = [0, 0]  # [the process it counts for, bytes kept]
 _lists: dict[str, Path] = {}  # folder -> the list of its data home (``use``)
-
-
-class Swept(NamedTuple):
-    """What ``sweep`` deleted: originals and their bytes."""
-
-    files: int
-    size: int
 
 
 def folder_for(artist_folder: Path | str) -> Path:
@@ -137,90 +128,34 @@ def _room(folder: Path, size: int) -> bool:
 
 
 def _name_in_list(folder: str) -> None:
-    """Name ``folder`` in its data home's list (flushed) before the first original goes
-    there (asked once, with ``_room``'s look at the folder). Where it cannot be named, what a
-    killed process leaves there waits for a batch's end, as it did before the list."""
+    """Name ``folder`` in its data home's list (``use``) before the first original goes
+    there (asked once, with ``_room``'s look at the folder)."""
     listed = _lists.get(folder)
-    if listed is None or "\n" in folder:
-        return
-    line = os.fsencode(folder) + b"\n"
-    try:
-        os.makedirs(listed.parent, exist_ok=True)
-        with _locked(listed, os.O_WRONLY | os.O_APPEND | os.O_CREAT) as fd:
-            write_all(fd, line)
-            os.fsync(fd)
-            new = os.fstat(fd).st_size == len(line)
-        if new:
-            fsync_dir(listed.parent)
-    except OSError:
-        pass
-
-
-@contextlib.contextmanager
-def _locked(listed: Path, flags: int) -> Iterator[int]:
-    """The list open and locked: a process naming a folder and a sweep forgetting folders
-    never both write it."""
-    fd = os.open(listed, flags | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield fd
-    finally:
-        os.close(fd)
-
-
-def sweep(listed: Path, owner: str) -> Swept:
-    """Delete what ended processes of the data home ``owner`` left in the folders its list
-    ``listed`` names (a killed batch's originals), and forget the folders now gone. Any
-    command that opens the data home does this first."""
-    try:
-        with _locked(listed, os.O_RDWR) as fd:
-            with os.fdopen(os.dup(fd), "rb") as f:
-                names = dict.fromkeys(os.fsdecode(n) for n in f.read().split(b"\n") if n)
-            # Only folders of spares: a line put there by hand empties and removes no other.
-            folders = [name for name in names if os.path.basename(name) == SPARES]
-            doomed = _ended_processes(folders, owner)
-            size = sum(_size(name) for name in doomed)
-            _delete(doomed, [Path(folder) for folder in folders])
-            left = [folder for folder in folders if os.path.isdir(folder)]
-            if left != folders:  # emptied in place: a process may be waiting on its lock
-                os.ftruncate(fd, 0)
-                os.lseek(fd, 0, os.SEEK_SET)  # the read left the shared offset at the end
-                write_all(fd, b"".join(os.fsencode(folder) + b"\n" for folder in left))
-                os.fsync(fd)
-    except OSError:
-        return Swept(0, 0)  # no list: nothing was ever set aside, or it cannot be read
-    return Swept(len(doomed), size)
-
-
-def _size(name: str) -> int:
-    try:
-        return os.lstat(name).st_size
-    except OSError:
-        return 0
+    if listed is not None:
+        left_behind.name(listed, folder)
 
 
 def remove(
     folders: Iterable[Path], owner: str, *, wait: bool = True
 ) -> threading.Thread | None:
     """Delete the spares in ``folders`` (``SPARES`` folders) of the data home ``owner``'s
-    processes
-    that have ended, and this process's own: call once no more files will be replaced. An
+    processes that have ended, and this process's own: call once no more files will be replaced. An
     emptied folder is removed too. They are chosen now; with ``wait=False`` they are deleted
     on a thread of their own, returned started (not a daemon: the process waits for it
     before it exits), while the batch writes its closing reports."""
     _folders.clear()
     _kept[:] = [0, 0]
     folders = list(folders)
-    doomed = _ended_processes(folders, owner)
+    doomed = ended_processes(folders, owner)
     if wait:
-        _delete(doomed, folders)
+        delete(doomed, folders)
         return None
-    thread = threading.Thread(target=_delete, args=(doomed, folders), name="spares")
+    thread = threading.Thread(target=delete, args=(doomed, folders), name="spares")
     thread.start()
     return thread
 
 
-def _ended_processes(folders: Iterable[Path | str], owner: str) -> list[str]:
+def ended_processes(folders: Iterable[Path | str], owner: str) -> list[str]:
     """The spares in ``folders`` of the data home ``owner``'s processes that have ended, this
     process's included."""
     ended = {os.getpid(): True}  # by pid, asked once: a process keeps dozens of spares
@@ -243,7 +178,8 @@ def _ended_processes(folders: Iterable[Path | str], owner: str) -> list[str]:
     return doomed
 
 
-def _delete(doomed: list[str], folders: Iterable[Path | str]) -> None:
+def delete(doomed: list[str], folders: Iterable[Path | str]) -> None:
+    """Delete the spares ``doomed``, then each of ``folders`` that is empty now."""
     for name in doomed:
         _unlink(name)
     for folder in folders:

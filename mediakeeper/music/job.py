@@ -31,8 +31,7 @@ from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.fs.checks import CHANGED
 from mediakeeper.fs.names import home_id, is_temp_copy, sort_stale, temp_copy_owner
 from mediakeeper.fs.readahead import hint_ends
-from mediakeeper.fs.spares import SPARES
-from mediakeeper.fs.spares import remove as remove_spares
+from mediakeeper.fs.sweep import batch_ended
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.music import settling
 from mediakeeper.music.fixes import Applied, ChangeJournal, apply_changes, would_be_left_alone
@@ -232,12 +231,10 @@ class MusicJob:
         )
 
     def close(self, places: Iterable[str]) -> None:
-        """The batch has ended: the originals that tag writes kept for reuse go (this batch's,
-        and those of any killed one, beside every artist folder in the queue), deleted on a
-        thread while the batch writes its closing reports. A process stopped before that
-        thread ends leaves them to the next batch, which deletes those of ended processes."""
-        folders = {Path(place, SPARES) for place in places}
-        remove_spares(folders, home_id(self.home), wait=False)
+        """The batch has ended: what its tag writes left in the library goes, and what
+        killed batches left beside every artist folder in the queue (``fs.sweep``)."""
+        status = self.status_dir.parent
+        batch_ended(places, writemode.journal_dir(status), home_id(self.home))
 
     def _loudness(self, folder: Path, key: str, tracks, journal: ChangeJournal
                   ) -> tuple[Applied, list[dict[str, Any]]]:  # fmt: skip

@@ -1,7 +1,8 @@
 """A fixing batch of real-size files (FLAC of 20 MB, MP3 of 6 MB), written in place and
 (``write_mode = "copy"``) by copies swapped in, killed with SIGKILL at random instants; then
 any command: every file is byte for byte its original or what the uninterrupted run made of
-it, the in-place journal is empty, and no original the killed run had set aside is left."""
+it, the in-place journal is empty, and nothing the killed run left in the library (an
+original set aside, the temp copy of a swap) is there any more."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.core import writemode
+from mediakeeper.fs.names import TEMP_PREFIX
 from mediakeeper.fs.spares import SPARES
+from mediakeeper.system.processes import is_running
 
 KILLS = 8
 
@@ -54,6 +57,28 @@ def digests(lib: Path) -> dict[str, str]:
 def entries(home: Path) -> list[str]:
     folder = writemode.journal_dir(home / "status")
     return [n for n in os.listdir(folder) if (folder / n).stat().st_size] if folder.exists() else []
+
+
+def workers_gone(home: Path) -> None:
+    """Wait until the killed batch's workers (killed with it: ``PR_SET_PDEATHSIG``) are gone.
+    One still dying is a running process, whose temp copy the sweep rightly keeps."""
+    needle, deadline = os.fsencode(home), time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if not any(needle in argv and is_running(pid) for pid, argv in _command_lines()):
+            return
+        time.sleep(0.02)
+
+
+def _command_lines() -> list[tuple[int, bytes]]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    found.append((int(entry), f.read()))
+            except OSError:
+                continue  # gone already
+    return found
 
 
 @pytest.fixture(scope="module", params=[writemode.IN_PLACE, writemode.COPY])
@@ -97,6 +122,7 @@ def test_sigkill_at_random_instants_leaves_each_file_old_or_new_and_no_journal(
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=60)
         killed = proc.returncode == -signal.SIGKILL
+        workers_gone(home)
         kills += killed
         if not killed:  # it ended first (a faster moment than the timed run): kill sooner
             scale *= 0.7
@@ -108,5 +134,6 @@ def test_sigkill_at_random_instants_leaves_each_file_old_or_new_and_no_journal(
             assert digest in (before[name], after[name]), (name, listed.stderr)
         assert entries(home) == []
         assert not (lib / SPARES).exists(), listed.stderr
+        assert [p.name for p in lib.rglob(f"{TEMP_PREFIX}*")] == [], listed.stderr
         shutil.rmtree(lib)
     assert kills == KILLS

@@ -16,6 +16,7 @@ import pytest
 from mediakeeper import tags
 from mediakeeper.core import writemode
 from mediakeeper.fs import spares
+from mediakeeper.fs.sweep import Swept, sweep
 from mediakeeper.music import synth
 from mediakeeper.tags import FileWrite
 
@@ -156,8 +157,9 @@ def test_the_first_original_set_aside_in_a_folder_names_it_once_in_the_data_home
                                   spares=folder, owner=HOME, policy=policy)  # fmt: skip
         assert written == {}
     assert len(list(folder.iterdir())) == 2
-    listed = writemode.spares_list(policy.journal)
-    assert listed.read_bytes() == os.fsencode(folder) + b"\n"
+    listed = writemode.left_behind_list(policy.journal)
+    album = tmp_path / "Artist" / "Album"  # where each copy was made: named first, once
+    assert listed.read_text().splitlines() == [f"temps {os.getpid()} {album}", str(folder)]
 
 
 def test_sweep_deletes_what_ended_processes_left_in_the_listed_folders_and_forgets_gone_ones(
@@ -177,18 +179,18 @@ def test_sweep_deletes_what_ended_processes_left_in_the_listed_folders_and_forge
         (not_spares / f"{HOME}.{dead_pid}-1").write_bytes(b"not a spare")
         listed.write_bytes(b"".join(os.fsencode(f) + b"\n" for f in
                                     (shared, emptied, shared, never_made, not_spares)))  # fmt: skip
-        assert spares.sweep(listed, HOME) == spares.Swept(2, 6000)
+        assert sweep(listed, HOME) == Swept(2, 6000)
         assert sorted(p.name for p in shared.iterdir()) == sorted(
             [f"{HOME}.{running.pid}-1", f"9876543210.{dead_pid}-1"]
         )
         assert not emptied.exists()
         assert [p.name for p in not_spares.iterdir()] == [f"{HOME}.{dead_pid}-1"]
         assert listed.read_bytes() == os.fsencode(shared) + b"\n"
-        assert spares.sweep(listed, HOME) == spares.Swept(0, 0)
+        assert sweep(listed, HOME) == Swept()
     finally:
         running.kill()
         running.wait()
-    assert spares.sweep(tmp_path / "no list", HOME) == spares.Swept(0, 0)
+    assert sweep(tmp_path / "no list", HOME) == Swept()
 
 
 # A process that sets an original aside, as a batch's worker does, and ends before its batch
@@ -223,7 +225,8 @@ def test_a_folder_is_named_and_flushed_before_the_first_original_goes_into_it(tm
     track, home, trace = song(tmp_path, "One"), tmp_path / "home", tmp_path / "trace"
     sets_one_aside(track, home, trace)
     calls = trace.read_text().splitlines()
-    flushed = [i for i, c in enumerate(calls) if "fsync(" in c and "spares-folders>" in c]
+    listed = f"{writemode.LEFT_BEHIND_LIST}>"
+    flushed = [i for i, c in enumerate(calls) if "fsync(" in c and listed in c]
     aside = [i for i, c in enumerate(calls) if re.search(r"(rename|link)\w*\(.*/"
                                                           + re.escape(spares.SPARES) + "/", c)]
     assert flushed and aside, calls

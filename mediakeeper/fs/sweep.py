@@ -1,0 +1,77 @@
+"""What killed processes of a data home left in the library, deleted: the folders come from
+its list (``mediakeeper.fs.left_behind``). Every command that opens the data home sweeps
+first, and a batch sweeps the temp copies' folders again when it ends, while they are fresh
+in the page cache."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+from mediakeeper.core import writemode
+from mediakeeper.fs import left_behind, spares
+from mediakeeper.fs.names import stale_copies
+from mediakeeper.system.processes import is_running
+
+
+class Swept(NamedTuple):
+    """What ``sweep`` deleted: replaced originals and their bytes, temp copies and theirs."""
+
+    originals: int = 0
+    originals_size: int = 0
+    copies: int = 0
+    copies_size: int = 0
+
+
+def sweep(listed: Path, owner: str, *, originals: bool = True) -> Swept:
+    """Delete what ended processes of the data home ``owner`` left in the folders its list
+    ``listed`` names: the temp copies of a swap cut short, and (``originals``) replaced
+    originals a killed batch had set aside; forget the folders where nothing can be left any
+    more."""
+    counts = [0, 0, 0, 0]
+
+    def keep(line: str) -> bool:
+        temps = left_behind.temps_line(line)
+        if temps is not None:
+            pid, folder = temps
+            if pid != os.getpid() and is_running(pid):
+                return True  # it may be making one there now
+            _delete(stale_copies(folder, owner)[0], counts, 2)
+            return False
+        if os.path.basename(line) != spares.SPARES:
+            return False  # a line put there by hand: no other folder is emptied or removed
+        if originals:
+            _delete(spares.ended_processes([line], owner), counts, 0)
+            spares.delete([], [line])  # the folder too, once empty
+        return os.path.isdir(line)
+
+    # No list: nothing was ever left behind, or it cannot be read.
+    with contextlib.suppress(OSError):
+        left_behind.sweep(listed, keep)
+    return Swept(*counts)
+
+
+def batch_ended(places: Iterable[str], journal: Path, owner: str) -> None:
+    """A batch of the data home ``owner`` has ended: the originals its tag writes set aside
+    go (``SPARES`` beside each of ``places``, the folders holding the queue's items: this
+    batch's, and any killed one's), deleted on a thread while the batch writes its closing
+    reports; a process stopped before that thread ends leaves them to the next command. The
+    folders its workers named for temp copies are forgotten now, while fresh in the page
+    cache: the next command would read each of them again. ``journal``: the data home's
+    in-place journal folder (``writemode.journal_dir``)."""
+    spares.remove({Path(place, spares.SPARES) for place in places}, owner, wait=False)
+    sweep(writemode.left_behind_list(journal), owner, originals=False)
+
+
+def _delete(names: list[str], counts: list[int], at: int) -> None:
+    for name in names:
+        try:
+            size = os.lstat(name).st_size
+            os.unlink(name)
+        except OSError:
+            continue
+        counts[at] += 1
+        counts[at + 1] += size

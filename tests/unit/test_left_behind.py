@@ -1,0 +1,158 @@
+"""The data home's list of folders where a killed process may leave files behind, and the
+sweep every command runs (mediakeeper.fs.left_behind, mediakeeper.fs.sweep): the temp copy
+of a swap cut short by a kill is deleted by the next command, whatever it is."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mediakeeper import tags
+from mediakeeper.core import writemode
+from mediakeeper.fs import left_behind
+from mediakeeper.fs.names import TEMP_PREFIX, home_id
+from mediakeeper.fs.spares import SPARES
+from mediakeeper.fs.sweep import Swept, sweep
+
+HOME = "0123456789"  # a data home's id
+STRACE = shutil.which("strace")
+
+
+def copy_name(home: str, pid: int, suffix: str = ".flac") -> str:
+    return f"{TEMP_PREFIX}{home}.{pid}-1.tmp{suffix}"
+
+
+def test_a_folder_is_named_once_with_its_process_and_read_back(tmp_path):
+    listed, album = tmp_path / "status" / "writes" / "list", str(tmp_path / "Artist" / "Album")
+    for _ in range(3):
+        left_behind.name_temps_folder(listed, album)
+    assert listed.read_text() == f"temps {os.getpid()} {album}\n"
+    assert left_behind.temps_line(f"temps {os.getpid()} {album}") == (os.getpid(), album)
+    assert left_behind.temps_line(album) is None  # a folder of spares
+    assert left_behind.temps_line("temps x /a") is None
+    left_behind.name_temps_folder(listed, "/a\nb")  # a name a line cannot hold: not listed
+    assert listed.read_text().count("\n") == 1
+
+
+def test_a_process_remembers_only_its_last_folders(tmp_path):
+    """Memory stays flat over a library's thousands of albums; a folder met again after
+    many others is named again, which costs a line, never a copy left unlisted."""
+    listed = tmp_path / "list"
+    folders = [str(tmp_path / f"Album {n}") for n in range(200)]
+    for folder in folders + folders[:1]:
+        left_behind.name_temps_folder(listed, folder)
+    lines = listed.read_text().splitlines()
+    assert len(lines) == 201 and lines[0] == lines[-1]
+    assert len(left_behind._named) <= left_behind._RECENT
+
+
+def test_sweep_deletes_ended_processes_copies_of_this_home_and_keeps_a_running_ones(
+    tmp_path, dead_pid
+):
+    ended, busy, other = tmp_path / "Ended", tmp_path / "Busy", tmp_path / "Other home"
+    for folder in (ended, busy, other):
+        folder.mkdir()
+        (folder / "01 - Song.flac").write_bytes(b"the user's track")
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (ended / copy_name(HOME, dead_pid)).write_bytes(b"x" * 5000)
+        (ended / copy_name("9876543210", dead_pid)).write_bytes(b"another data home's")
+        (busy / copy_name(HOME, running.pid)).write_bytes(b"being made")
+        (other / copy_name(HOME, dead_pid)).write_bytes(b"listed by no line of this home")
+        listed = tmp_path / "list"
+        listed.write_text(f"temps {dead_pid} {ended}\ntemps {running.pid} {busy}\n"
+                          f"temps {dead_pid} {tmp_path / 'Gone'}\n")  # fmt: skip
+        assert sweep(listed, HOME) == Swept(copies=1, copies_size=5000)
+        assert sorted(p.name for p in ended.iterdir()) == [
+            copy_name("9876543210", dead_pid), "01 - Song.flac"]  # fmt: skip
+        assert len(list(busy.iterdir())) == 2 and len(list(other.iterdir())) == 2
+        assert listed.read_text() == f"temps {running.pid} {busy}\n"  # the ended ones forgotten
+    finally:
+        running.kill()
+        running.wait()
+    # Ended now: what it left is deleted, and nothing more can be left there.
+    assert sweep(listed, HOME) == Swept(copies=1, copies_size=len(b"being made"))
+    assert sorted(p.name for p in busy.iterdir()) == ["01 - Song.flac"]
+    assert listed.read_text() == ""
+
+
+# One tag write in copy mode, as a batch's worker makes it: the track is copied beside
+# itself, the copy changed and flushed, then swapped in.
+_WRITES_ONE = """
+import sys
+from pathlib import Path
+from mediakeeper import tags
+from mediakeeper.core import writemode
+from mediakeeper.fs.names import home_id
+track, home = Path(sys.argv[1]), Path(sys.argv[2])
+policy = writemode.policy_for(home / "status", writemode.Writing(writemode.COPY))
+sys.exit(1 if tags.write_many([tags.FileWrite(track, {"title": "New"})], policy=policy,
+                              owner=home_id(home)) else 0)
+"""
+
+
+def killed_while_copying(track: Path, home: Path, trace: Path) -> None:
+    """The write above, killed (SIGKILL, by strace) as its copy's flush begins: the copy is
+    whole beside the track, not yet swapped in."""
+    command = [STRACE, "-f", "-y", "-o", str(trace), "-e", "trace=fsync,openat,sync_file_range",
+               "-e", "inject=sync_file_range:signal=SIGKILL:when=1",
+               sys.executable, "-c", _WRITES_ONE, str(track), str(home)]  # fmt: skip
+    child = subprocess.run(command, capture_output=True, text=True)
+    assert child.returncode != 0, child.stderr
+
+
+@pytest.mark.skipif(STRACE is None, reason="needs strace, to kill the write at its instant")
+def test_a_copy_a_killed_write_left_is_deleted_by_the_next_command_which_says_so(
+    tmp_path, music_library, music_script
+):
+    library, home = tmp_path / "Music", tmp_path / "home"
+    music_library(library, {"Artist/Album/01 - One.flac": {"tags": {"title": "One"}}})
+    done = music_script("process_music_batch.py", "--home", home, "--library", library)
+    assert done.returncode in (0, 1), done.stderr
+    album = library / "Artist" / "Album"
+    track = album / "01 - One.flac"
+    original = track.read_bytes()
+    killed_while_copying(track, home, tmp_path / "trace")
+    copies = [p for p in album.iterdir() if p.name.startswith(TEMP_PREFIX)]
+    assert len(copies) == 1, sorted(p.name for p in album.iterdir())
+    size = copies[0].stat().st_size
+    # The folder was named and flushed before the copy was made.
+    calls = (tmp_path / "trace").read_text().splitlines()
+    flushed = [i for i, c in enumerate(calls)
+               if "fsync(" in c and f"{writemode.LEFT_BEHIND_LIST}>" in c]  # fmt: skip
+    made = [i for i, c in enumerate(calls)
+            if "openat(" in c and re.search(re.escape(TEMP_PREFIX + home_id(home)), c)]  # fmt: skip
+    assert flushed and made and flushed[0] < made[0], calls
+
+    listed = music_script("undo_changes.py", "--home", home, "--list")
+    assert (f"deleted 1 temp copy ({round(size / 1e3):,} kB) that a killed tag write had "
+            "left beside its file") in listed.stderr  # fmt: skip
+    assert sorted(p.name for p in album.iterdir()) == ["01 - One.flac"]
+    assert track.read_bytes() == original
+    assert tags.read(track).tags["title"] == "One"
+    again = music_script("undo_changes.py", "--home", home, "--list")
+    assert "temp cop" not in again.stderr
+    assert writemode.left_behind_list(writemode.journal_dir(home / "status")).read_text() == ""
+
+
+def test_a_batch_forgets_the_folders_its_workers_named_when_it_ends(
+    tmp_path, music_library, music_script, monkeypatch
+):
+    """Else the next command would read every album folder a copy was made in again."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    music_library(library, {f"Artist/Album {n}/01 - One.flac": {"tags": {"title": " One"}}
+                            for n in range(3)})  # fmt: skip
+    monkeypatch.setenv("MEDIAKEEPER_MUSIC_WRITE_MODE", writemode.COPY)  # a copy for each fix
+    run = music_script("process_music_batch.py", "--home", home, "--library", library)
+    assert run.returncode in (0, 1), run.stderr
+    assert all(tags.read(p).tags["title"] == "One" for p in library.rglob("*.flac"))
+    listed = writemode.left_behind_list(writemode.journal_dir(home / "status"))
+    lines = listed.read_text().splitlines()  # the spares folder's stays until it is gone
+    assert lines == [str(library / SPARES)]
+
