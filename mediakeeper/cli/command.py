@@ -145,9 +145,8 @@ def finish_writes(status_dir: Path) -> None:
         click.echo(f"{found.path}: an in-place write a killed run left: {found.outcome}", err=True)
     swept = sweep(left_behind_list(journal_dir(status_dir)), home_id(status_dir.parent))
     if swept.copies:
-        click.echo(f"deleted {count(swept.copies, 'temp copy', 'temp copies')} "
-                   f"({format_size(swept.copies_size)}) that a killed tag write had left beside "
-                   "its file", err=True)  # fmt: skip
+        click.echo(f"deleted {count(swept.copies, 'temp file')} ({format_size(swept.copies_size)}) "
+                   "that a killed write had left in the library", err=True)  # fmt: skip
     if swept.originals:
         click.echo(f"deleted {count(swept.originals, 'replaced original')} "
                    f"({format_size(swept.originals_size)}) that a stopped batch had kept until "

@@ -3,11 +3,13 @@ they are killed, so that the next command, whatever it is, can delete them
 (``mediakeeper.fs.sweep``).
 
 Two kinds of file are left behind: replaced originals set aside until a batch ends
-(``mediakeeper.fs.spares``), and the temp copy a swap was making (``mediakeeper.fs.safewrite``:
-a copy of a 25 MB track, hidden beside it). A folder is named, and the list flushed, before
-the first such file goes there, so no kill can leave one that no list names. A line is a
-folder of spares (``<folder>``) or a folder of one process's temp copies
-(``temps <pid> <folder>``); the sweep forgets a line once nothing can be left there any more.
+(``mediakeeper.fs.spares``), and temp files: the copy a swap was making
+(``mediakeeper.fs.safewrite``: a copy of a 25 MB track, hidden beside it), or an atomic
+write's (``mediakeeper.fs.atomic``: a movie's .nfo or artwork, an album's cover). A folder
+is named, and the list flushed, before the first such file goes there, so no kill can leave
+one that no list names. A line is a folder of spares (``<folder>``) or a folder of one
+process's temp files (``temps <pid> <folder>``); the sweep forgets a line once nothing can be
+left there any more.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from mediakeeper.core import writemode
 from mediakeeper.fs.atomic import fsync_dir, write_all
 
 TEMPS = "temps "  # a folder of one process's temp copies: "temps <pid> <folder>"
@@ -56,6 +59,15 @@ def name_temps_folder(listed: Path, folder: str) -> None:
     _named[key] = None
     if len(_named) > _RECENT:
         del _named[next(iter(_named))]
+
+
+def will_write_in(folder: Path | str, status_dir: Path) -> None:
+    """Before a job of the data home whose ``status/`` is ``status_dir`` writes files into a
+    library folder through temp files (``mediakeeper.fs.atomic``: a movie's .nfo and
+    artwork, an album's cover): name the folder, so that the next command deletes the temp
+    file a kill leaves there."""
+    listed = writemode.left_behind_list(writemode.journal_dir(status_dir))
+    name_temps_folder(listed, os.fspath(folder))
 
 
 def temps_line(line: str) -> tuple[int, str] | None:

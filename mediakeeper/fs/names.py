@@ -57,7 +57,7 @@ TEMP_PREFIX = ".mediakeeper."  # safewrite's temp copies; a killed write leaves 
 BROWSER_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".directory"})
 # The temp file of an atomic write (mediakeeper.fs.atomic: ".<name>.<pid>-<n>.tmp"), which a
 # kill leaves behind beside the file it was writing (a movie's .nfo, a cover).
-_ATOMIC_TEMP = re.compile(r"\..+\.[0-9]+-[0-9]+\.tmp")
+_ATOMIC_TEMP = re.compile(r"\..+\.([0-9]+)-[0-9]+\.tmp")
 
 
 NAME_MAX = 255  # bytes of one name, on every Linux file system (and FAT/exFAT: 255 units)
@@ -138,6 +138,12 @@ def is_not_media(name: str) -> bool:
     """Junk, a file manager's own file, or a temp file of ours: nothing a change of which
     makes an item's files different (``mediakeeper.queue.fingerprints``)."""
     return is_junk(name) or name in BROWSER_FILES or _ATOMIC_TEMP.fullmatch(name) is not None
+
+
+def atomic_temp_pid(name: str) -> int | None:
+    """The process that made an atomic write's temp file of this name; None: no such file."""
+    made = _ATOMIC_TEMP.fullmatch(name)
+    return int(made.group(1)) if made else None
 
 
 def stale_copies(folder: str, owner: str) -> tuple[list[str], list[str]]:

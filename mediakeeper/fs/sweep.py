@@ -13,12 +13,12 @@ from typing import NamedTuple
 
 from mediakeeper.core import writemode
 from mediakeeper.fs import left_behind, spares
-from mediakeeper.fs.names import stale_copies
+from mediakeeper.fs.names import atomic_temp_pid, sort_stale
 from mediakeeper.system.processes import is_running
 
 
 class Swept(NamedTuple):
-    """What ``sweep`` deleted: replaced originals and their bytes, temp copies and theirs."""
+    """What ``sweep`` deleted: replaced originals and their bytes, temp files and theirs."""
 
     originals: int = 0
     originals_size: int = 0
@@ -28,9 +28,9 @@ class Swept(NamedTuple):
 
 def sweep(listed: Path, owner: str, *, originals: bool = True) -> Swept:
     """Delete what ended processes of the data home ``owner`` left in the folders its list
-    ``listed`` names: the temp copies of a swap cut short, and (``originals``) replaced
-    originals a killed batch had set aside; forget the folders where nothing can be left any
-    more."""
+    ``listed`` names: the temp files of writes cut short (a swap's copy, an atomic write's),
+    and (``originals``) the replaced originals a killed batch had set aside; forget the
+    folders where nothing can be left any more."""
     counts = [0, 0, 0, 0]
 
     def keep(line: str) -> bool:
@@ -39,7 +39,7 @@ def sweep(listed: Path, owner: str, *, originals: bool = True) -> Swept:
             pid, folder = temps
             if pid != os.getpid() and is_running(pid):
                 return True  # it may be making one there now
-            _delete(stale_copies(folder, owner)[0], counts, 2)
+            _delete(_left_in(folder, pid, owner), counts, 2)
             return False
         if os.path.basename(line) != spares.SPARES:
             return False  # a line put there by hand: no other folder is emptied or removed
@@ -64,6 +64,19 @@ def batch_ended(places: Iterable[str], journal: Path, owner: str) -> None:
     in-place journal folder (``writemode.journal_dir``)."""
     spares.remove({Path(place, spares.SPARES) for place in places}, owner, wait=False)
     sweep(writemode.left_behind_list(journal), owner, originals=False)
+
+
+def _left_in(folder: str, pid: int, owner: str) -> list[str]:
+    """What the ended process ``pid`` may have left in ``folder``: the data home ``owner``'s
+    stale temp copies (``names.stale_copies``), and that process's atomic writes' temp files
+    (their names carry no data home; the process does)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []  # gone, or out of reach: nothing to delete there now
+    paths = [os.path.join(folder, name) for name in names]
+    made = [p for p, name in zip(paths, names, strict=True) if atomic_temp_pid(name) == pid]
+    return sort_stale(paths, owner)[0] + made
 
 
 def _delete(names: list[str], counts: list[int], at: int) -> None:

@@ -29,6 +29,7 @@ from mediakeeper.core.findings import Finding, finding_record
 from mediakeeper.core.kinds import MUSIC
 from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.fs.checks import CHANGED
+from mediakeeper.fs.left_behind import will_write_in
 from mediakeeper.fs.names import home_id, is_temp_copy, sort_stale, temp_copy_owner
 from mediakeeper.fs.readahead import hint_ends
 from mediakeeper.fs.sweep import batch_ended
@@ -371,6 +372,7 @@ class MusicJob:
                     raise ItemFailure("covers", err.message, network=True, details=spent) from None
                 continue  # no cover on the archive is normal; the report shows the link
             target = album_dir / f"cover{image_suffix(image)}"  # get_image: one of the kinds
+            will_write_in(album_dir, self.status_dir.parent)  # what a kill leaves: deleted
             atomic_write_bytes(target, image)
             fetched.append(str(target.relative_to(folder)))
         return fetched

@@ -82,6 +82,25 @@ def test_sweep_deletes_ended_processes_copies_of_this_home_and_keeps_a_running_o
     assert listed.read_text() == ""
 
 
+def test_sweep_deletes_the_atomic_writes_temp_files_of_the_ended_process_a_line_names(
+    tmp_path, dead_pid
+):
+    """An atomic write's temp name (a movie's .nfo, a cover) carries no data home: only the
+    process that named the folder is known to have made it."""
+    movie = tmp_path / "The Matrix (1999)"
+    movie.mkdir()
+    (movie / "movie.nfo").write_bytes(b"<movie/>")
+    (movie / f".movie.nfo.{dead_pid}-3.tmp").write_bytes(b"<movie><ti")
+    (movie / f".poster.jpg.{dead_pid + 1}-0.tmp").write_bytes(b"made by a process no line names")
+    (movie / f".notes.txt.{dead_pid}-3.tmp.bak").write_bytes(b"not a temp file of ours")
+    listed = tmp_path / "list"
+    left_behind.name(listed, f"temps {dead_pid} {movie}")
+    assert sweep(listed, HOME) == Swept(copies=1, copies_size=len(b"<movie><ti"))
+    assert sorted(p.name for p in movie.iterdir()) == [
+        f".notes.txt.{dead_pid}-3.tmp.bak", f".poster.jpg.{dead_pid + 1}-0.tmp", "movie.nfo"]
+    assert listed.read_text() == ""
+
+
 # One tag write in copy mode, as a batch's worker makes it: the track is copied beside
 # itself, the copy changed and flushed, then swapped in.
 _WRITES_ONE = """
@@ -131,13 +150,13 @@ def test_a_copy_a_killed_write_left_is_deleted_by_the_next_command_which_says_so
     assert flushed and made and flushed[0] < made[0], calls
 
     listed = music_script("undo_changes.py", "--home", home, "--list")
-    assert (f"deleted 1 temp copy ({round(size / 1e3):,} kB) that a killed tag write had "
-            "left beside its file") in listed.stderr  # fmt: skip
+    assert (f"deleted 1 temp file ({round(size / 1e3):,} kB) that a killed write had left in "
+            "the library") in listed.stderr  # fmt: skip
     assert sorted(p.name for p in album.iterdir()) == ["01 - One.flac"]
     assert track.read_bytes() == original
     assert tags.read(track).tags["title"] == "One"
     again = music_script("undo_changes.py", "--home", home, "--list")
-    assert "temp cop" not in again.stderr
+    assert "temp file" not in again.stderr
     assert writemode.left_behind_list(writemode.journal_dir(home / "status")).read_text() == ""
 
 
