@@ -427,6 +427,17 @@ def music_library():
     return _build_library
 
 
+@pytest.fixture
+def one_track_done(tmp_path, music_library):
+    """A library of one FLAC track ("Artist/Album/01 - One.flac", title "One") and a data home
+    whose music batch has run over it: (library, home, track)."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    music_library(library, {"Artist/Album/01 - One.flac": {"tags": {"title": "One"}}})
+    done = _run_script("process_music_batch.py", "--home", home, "--library", library)
+    assert done.returncode in (0, 1), done.stderr
+    return library, home, library / "Artist" / "Album" / "01 - One.flac"
+
+
 def _audio_files(root: Path) -> list[Path]:
     return sorted(
         p for p in Path(root).rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES

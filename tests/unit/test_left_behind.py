@@ -128,14 +128,10 @@ def killed_while_copying(track: Path, home: Path, trace: Path) -> None:
 
 @pytest.mark.skipif(STRACE is None, reason="needs strace, to kill the write at its instant")
 def test_a_copy_a_killed_write_left_is_deleted_by_the_next_command_which_says_so(
-    tmp_path, music_library, music_script
+    tmp_path, one_track_done, music_script
 ):
-    library, home = tmp_path / "Music", tmp_path / "home"
-    music_library(library, {"Artist/Album/01 - One.flac": {"tags": {"title": "One"}}})
-    done = music_script("process_music_batch.py", "--home", home, "--library", library)
-    assert done.returncode in (0, 1), done.stderr
-    album = library / "Artist" / "Album"
-    track = album / "01 - One.flac"
+    _library, home, track = one_track_done
+    album = track.parent
     original = track.read_bytes()
     killed_while_copying(track, home, tmp_path / "trace")
     copies = [p for p in album.iterdir() if p.name.startswith(TEMP_PREFIX)]

@@ -234,13 +234,9 @@ def test_a_folder_is_named_and_flushed_before_the_first_original_goes_into_it(tm
 
 
 def test_any_command_deletes_what_a_stopped_batch_set_aside_and_says_so(
-    tmp_path, music_library, music_script
+    one_track_done, music_script
 ):
-    library, home = tmp_path / "Music", tmp_path / "home"
-    music_library(library, {"Artist/Album/01 - One.flac": {"tags": {"title": "One"}}})
-    done = music_script("process_music_batch.py", "--home", home, "--library", library)
-    assert done.returncode in (0, 1), done.stderr
-    track = library / "Artist" / "Album" / "01 - One.flac"
+    library, home, track = one_track_done
     sets_one_aside(track, home)
     aside = list((library / spares.SPARES).iterdir())
     assert len(aside) == 1
