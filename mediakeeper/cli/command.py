@@ -139,7 +139,7 @@ def settings_for(home: str | None, **overrides: dict[str, Any]) -> Settings:
 
 def finish_writes(status_dir: Path) -> None:
     """Complete the in-place writes a killed run left in this data home, each file said, and
-    delete the temp copies and the replaced originals it left in the library
+    delete the temp files and the replaced originals it left in the library
     (``mediakeeper.fs.sweep``)."""
     for found in recover(journal_dir(status_dir)):
         click.echo(f"{found.path}: an in-place write a killed run left: {found.outcome}", err=True)

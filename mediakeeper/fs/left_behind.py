@@ -23,8 +23,8 @@ from pathlib import Path
 from mediakeeper.core import writemode
 from mediakeeper.fs.atomic import fsync_dir, write_all
 
-TEMPS = "temps "  # a folder of one process's temp copies: "temps <pid> <folder>"
-_RECENT = 64  # temp-copy folders a process remembers having named (an artist's albums)
+TEMPS = "temps "  # a folder of one process's temp files: "temps <pid> <folder>"
+_RECENT = 64  # folders a process remembers having named (an artist's albums, and more)
 
 _named: dict[tuple[int, str, str], None] = {}  # (process, list, folder), oldest first
 
@@ -49,7 +49,7 @@ def name(listed: Path, line: str) -> None:
 
 
 def name_temps_folder(listed: Path, folder: str) -> None:
-    """Before this process makes its first temp copy in ``folder``: name the folder, with
+    """Before this process makes its first temp file in ``folder``: name the folder, with
     this process, in the list ``listed``. Asked for each copy; each folder is named once
     while this process remembers it (its last few)."""
     key = (os.getpid(), os.fspath(listed), folder)
@@ -71,7 +71,7 @@ def will_write_in(folder: Path | str, status_dir: Path) -> None:
 
 
 def temps_line(line: str) -> tuple[int, str] | None:
-    """(process id, folder) of a line naming a folder of temp copies; None for another."""
+    """(process id, folder) of a line naming a folder of temp files; None for another."""
     if not line.startswith(TEMPS):
         return None
     pid, _, folder = line[len(TEMPS) :].partition(" ")

@@ -1,6 +1,6 @@
 """What killed processes of a data home left in the library, deleted: the folders come from
 its list (``mediakeeper.fs.left_behind``). Every command that opens the data home sweeps
-first, and a batch sweeps the temp copies' folders again when it ends, while they are fresh
+first, and a batch sweeps the temp files' folders again when it ends, while they are fresh
 in the page cache."""
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def batch_ended(places: Iterable[str], journal: Path, owner: str) -> None:
     go (``SPARES`` beside each of ``places``, the folders holding the queue's items: this
     batch's, and any killed one's), deleted on a thread while the batch writes its closing
     reports; a process stopped before that thread ends leaves them to the next command. The
-    folders its workers named for temp copies are forgotten now, while fresh in the page
+    folders its workers named for temp files are forgotten now, while fresh in the page
     cache: the next command would read each of them again. ``journal``: the data home's
     in-place journal folder (``writemode.journal_dir``)."""
     spares.remove({Path(place, spares.SPARES) for place in places}, owner, wait=False)
