@@ -34,6 +34,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.errors import ConfigError, MediakeeperError, QueueError
 from mediakeeper.core.kinds import all_counters
 from mediakeeper.fs.readahead import ReadAhead
+from mediakeeper.fs.sweep import sweep_home
 from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
 from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import COMPLETED as ITEM_COMPLETED
@@ -172,6 +173,7 @@ class BatchRunner:
                 clear_offline(self.store.dir, self.session.id)
                 if (close := getattr(self.job, "close", None)) is not None:
                     close(self._places)
+                sweep_home(self.store.dir.parent, originals=False)  # what its workers named
         return self.report
 
     def _planned(self) -> int:

@@ -22,11 +22,10 @@ import mediakeeper
 from mediakeeper.core.config import Settings, existing_home, load_settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.kinds import Kind
-from mediakeeper.core.writemode import journal_dir, left_behind_list
+from mediakeeper.core.writemode import journal_dir
 from mediakeeper.fs import write_errors
 from mediakeeper.fs.inplace_journal import recover
-from mediakeeper.fs.names import home_id
-from mediakeeper.fs.sweep import sweep
+from mediakeeper.fs.sweep import sweep_home
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted, exit_now, interruptible
 from mediakeeper.text.wording import count, format_size
 
@@ -143,9 +142,9 @@ def finish_writes(status_dir: Path) -> None:
     (``mediakeeper.fs.sweep``)."""
     for found in recover(journal_dir(status_dir)):
         click.echo(f"{found.path}: an in-place write a killed run left: {found.outcome}", err=True)
-    swept = sweep(left_behind_list(journal_dir(status_dir)), home_id(status_dir.parent))
-    if swept.copies:
-        click.echo(f"deleted {count(swept.copies, 'temp file')} ({format_size(swept.copies_size)}) "
+    swept = sweep_home(status_dir)
+    if swept.temps:
+        click.echo(f"deleted {count(swept.temps, 'temp file')} ({format_size(swept.temps_size)}) "
                    "that a killed write had left in the library", err=True)  # fmt: skip
     if swept.originals:
         click.echo(f"deleted {count(swept.originals, 'replaced original')} "

@@ -139,10 +139,10 @@ def remove(
     folders: Iterable[Path], owner: str, *, wait: bool = True
 ) -> threading.Thread | None:
     """Delete the spares in ``folders`` (``SPARES`` folders) of the data home ``owner``'s
-    processes that have ended, and this process's own: call once no more files will be replaced. An
-    emptied folder is removed too. They are chosen now; with ``wait=False`` they are deleted
-    on a thread of their own, returned started (not a daemon: the process waits for it
-    before it exits), while the batch writes its closing reports."""
+    processes that have ended, and this process's own: call once no more files will be
+    replaced. An emptied folder is removed too. They are chosen now; with ``wait=False``
+    they are deleted on a thread of their own, returned started (not a daemon: the process
+    waits for it before it exits), while the batch writes its closing reports."""
     _folders.clear()
     _kept[:] = [0, 0]
     folders = list(folders)

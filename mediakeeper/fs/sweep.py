@@ -1,19 +1,18 @@
 """What killed processes of a data home left in the library, deleted: the folders come from
 its list (``mediakeeper.fs.left_behind``). Every command that opens the data home sweeps
-first, and a batch sweeps the temp files' folders again when it ends, while they are fresh
-in the page cache."""
+first, and a batch sweeps again when it ends, while the folders are fresh in the page
+cache."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
 from mediakeeper.core import writemode
 from mediakeeper.fs import left_behind, spares
-from mediakeeper.fs.names import atomic_temp_pid, sort_stale
+from mediakeeper.fs.names import atomic_temp_pid, home_id, sort_stale
 from mediakeeper.system.processes import is_running
 
 
@@ -22,8 +21,8 @@ class Swept(NamedTuple):
 
     originals: int = 0
     originals_size: int = 0
-    copies: int = 0
-    copies_size: int = 0
+    temps: int = 0
+    temps_size: int = 0
 
 
 def sweep(listed: Path, owner: str, *, originals: bool = True) -> Swept:
@@ -54,16 +53,14 @@ def sweep(listed: Path, owner: str, *, originals: bool = True) -> Swept:
     return Swept(*counts)
 
 
-def batch_ended(places: Iterable[str], journal: Path, owner: str) -> None:
-    """A batch of the data home ``owner`` has ended: the originals its tag writes set aside
-    go (``SPARES`` beside each of ``places``, the folders holding the queue's items: this
-    batch's, and any killed one's), deleted on a thread while the batch writes its closing
-    reports; a process stopped before that thread ends leaves them to the next command. The
-    folders its workers named for temp files are forgotten now, while fresh in the page
-    cache: the next command would read each of them again. ``journal``: the data home's
-    in-place journal folder (``writemode.journal_dir``)."""
-    spares.remove({Path(place, spares.SPARES) for place in places}, owner, wait=False)
-    sweep(writemode.left_behind_list(journal), owner, originals=False)
+def sweep_home(status_dir: Path, *, originals: bool = True) -> Swept:
+    """``sweep`` the list of the data home whose ``status/`` is ``status_dir``. Every command
+    that opens the data home does this first; every batch again when it ends
+    (``originals=False``: its job deletes its own spares on a thread), as its workers have
+    ended then and the folders they named are fresh in the page cache: the next command
+    would read each of them again."""
+    listed = writemode.left_behind_list(writemode.journal_dir(status_dir))
+    return sweep(listed, home_id(status_dir.parent), originals=originals)
 
 
 def _left_in(folder: str, pid: int, owner: str) -> list[str]:

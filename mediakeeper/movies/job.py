@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,15 +21,12 @@ from typing import TYPE_CHECKING, Any
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.reach import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
-from mediakeeper.core import writemode
 from mediakeeper.core.commands import kind_command, queue_manager, tool_command
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import LibraryError, LookupFailed
 from mediakeeper.core.findings import Finding, finding_record
 from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.fs.left_behind import will_write_in
-from mediakeeper.fs.names import home_id
-from mediakeeper.fs.sweep import batch_ended
 from mediakeeper.lookup.clients import per_process
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.tmdb_types import KeyRefused, MovieDetails
@@ -94,11 +90,6 @@ class MovieJob:
         targets = (NFO, POSTER, FANART) if self.artwork else (NFO,)
         existing = tuple(name for name in targets if _exists(folder / name))
         return Preview(item["name"], parsed, videos, findings, lookup, existing)
-
-    def close(self, places: Iterable[str]) -> None:
-        """The batch has ended: the folders its workers named for temp files are forgotten,
-        and anything a killed one left there deleted (``fs.sweep``)."""
-        batch_ended(places, writemode.journal_dir(self.status_dir.parent), home_id(self.home))
 
     def process(self, item: dict[str, Any]) -> ItemResult:
         folder = Path(item["path"])

@@ -32,7 +32,8 @@ from mediakeeper.fs.checks import CHANGED
 from mediakeeper.fs.left_behind import will_write_in
 from mediakeeper.fs.names import home_id, is_temp_copy, sort_stale, temp_copy_owner
 from mediakeeper.fs.readahead import hint_ends
-from mediakeeper.fs.sweep import batch_ended
+from mediakeeper.fs.spares import SPARES
+from mediakeeper.fs.spares import remove as remove_spares
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.music import settling
 from mediakeeper.music.fixes import Applied, ChangeJournal, apply_changes, would_be_left_alone
@@ -232,10 +233,12 @@ class MusicJob:
         )
 
     def close(self, places: Iterable[str]) -> None:
-        """The batch has ended: what its tag writes left in the library goes, and what
-        killed batches left beside every artist folder in the queue (``fs.sweep``)."""
-        status = self.status_dir.parent
-        batch_ended(places, writemode.journal_dir(status), home_id(self.home))
+        """The batch has ended: the originals that tag writes kept for reuse go (this batch's,
+        and those of any killed one, beside every artist folder in the queue), deleted on a
+        thread while the batch writes its closing reports. A process stopped before that
+        thread ends leaves them to the next command (``mediakeeper.fs.sweep``)."""
+        folders = {Path(place, SPARES) for place in places}
+        remove_spares(folders, home_id(self.home), wait=False)
 
     def _loudness(self, folder: Path, key: str, tracks, journal: ChangeJournal
                   ) -> tuple[Applied, list[dict[str, Any]]]:  # fmt: skip

@@ -56,7 +56,15 @@ def digests(lib: Path) -> dict[str, str]:
 
 def entries(home: Path) -> list[str]:
     folder = writemode.journal_dir(home / "status")
-    return [n for n in os.listdir(folder) if (folder / n).stat().st_size] if folder.exists() else []
+    if not folder.exists():
+        return []
+    return [n for n in os.listdir(folder) if n.endswith(".journal") and (folder / n).stat().st_size]
+
+
+def forgotten(home: Path) -> bool:
+    """Whether the data home's list of folders where files may be left behind is empty."""
+    listed = writemode.left_behind_list(writemode.journal_dir(home / "status"))
+    return not listed.exists() or listed.stat().st_size == 0
 
 
 def workers_gone(home: Path) -> None:
@@ -133,6 +141,7 @@ def test_sigkill_at_random_instants_leaves_each_file_old_or_new_and_no_journal(
         for name, digest in now.items():
             assert digest in (before[name], after[name]), (name, listed.stderr)
         assert entries(home) == []
+        assert forgotten(home), listed.stderr  # nothing more can be left behind
         assert not (lib / SPARES).exists(), listed.stderr
         assert [p.name for p in lib.rglob(f"{TEMP_PREFIX}*")] == [], listed.stderr
         shutil.rmtree(lib)

@@ -68,7 +68,7 @@ def test_sweep_deletes_ended_processes_copies_of_this_home_and_keeps_a_running_o
         listed = tmp_path / "list"
         listed.write_text(f"temps {dead_pid} {ended}\ntemps {running.pid} {busy}\n"
                           f"temps {dead_pid} {tmp_path / 'Gone'}\n")  # fmt: skip
-        assert sweep(listed, HOME) == Swept(copies=1, copies_size=5000)
+        assert sweep(listed, HOME) == Swept(temps=1, temps_size=5000)
         assert sorted(p.name for p in ended.iterdir()) == [
             copy_name("9876543210", dead_pid), "01 - Song.flac"]  # fmt: skip
         assert len(list(busy.iterdir())) == 2 and len(list(other.iterdir())) == 2
@@ -77,7 +77,7 @@ def test_sweep_deletes_ended_processes_copies_of_this_home_and_keeps_a_running_o
         running.kill()
         running.wait()
     # Ended now: what it left is deleted, and nothing more can be left there.
-    assert sweep(listed, HOME) == Swept(copies=1, copies_size=len(b"being made"))
+    assert sweep(listed, HOME) == Swept(temps=1, temps_size=len(b"being made"))
     assert sorted(p.name for p in busy.iterdir()) == ["01 - Song.flac"]
     assert listed.read_text() == ""
 
@@ -95,7 +95,7 @@ def test_sweep_deletes_the_atomic_writes_temp_files_of_the_ended_process_a_line_
     (movie / f".notes.txt.{dead_pid}-3.tmp.bak").write_bytes(b"not a temp file of ours")
     listed = tmp_path / "list"
     left_behind.name(listed, f"temps {dead_pid} {movie}")
-    assert sweep(listed, HOME) == Swept(copies=1, copies_size=len(b"<movie><ti"))
+    assert sweep(listed, HOME) == Swept(temps=1, temps_size=len(b"<movie><ti"))
     assert sorted(p.name for p in movie.iterdir()) == [
         f".notes.txt.{dead_pid}-3.tmp.bak", f".poster.jpg.{dead_pid + 1}-0.tmp", "movie.nfo"]
     assert listed.read_text() == ""
@@ -116,10 +116,29 @@ sys.exit(1 if tags.write_many([tags.FileWrite(track, {"title": "New"})], policy=
 """
 
 
+def tracing_the_list(*calls: str) -> list[str]:
+    """strace's options to show every write with its bytes and every flush (what
+    ``flushed_after_naming`` reads), and ``calls``."""
+    return ["-f", "-y", "-s", "4096", "-e", "trace=" + ",".join(("write", "fsync", *calls))]
+
+
+def flushed_after_naming(calls: list[str], line: str) -> int:
+    """Where, in a trace made with ``tracing_the_list``, the list was first flushed after
+    ``line`` was written into it (-1: never): the line is on disk from there."""
+    listed = f"{writemode.LEFT_BEHIND_LIST}>"
+    wrote = [i for i, c in enumerate(calls)
+             if c.split(maxsplit=1)[-1].startswith("write(") and listed in c
+             and f'"{line}\\n"' in c]  # fmt: skip
+    if not wrote:
+        return -1
+    return next((i for i, c in enumerate(calls)
+                 if i > wrote[0] and "fsync(" in c and listed in c), -1)  # fmt: skip
+
+
 def killed_while_copying(track: Path, home: Path, trace: Path) -> None:
     """The write above, killed (SIGKILL, by strace) as its copy's flush begins: the copy is
     whole beside the track, not yet swapped in."""
-    command = [STRACE, "-f", "-y", "-o", str(trace), "-e", "trace=fsync,openat,sync_file_range",
+    command = [STRACE, *tracing_the_list("openat", "sync_file_range"), "-o", str(trace),
                "-e", "inject=sync_file_range:signal=SIGKILL:when=1",
                sys.executable, "-c", _WRITES_ONE, str(track), str(home)]  # fmt: skip
     child = subprocess.run(command, capture_output=True, text=True)
@@ -137,13 +156,13 @@ def test_a_copy_a_killed_write_left_is_deleted_by_the_next_command_which_says_so
     copies = [p for p in album.iterdir() if p.name.startswith(TEMP_PREFIX)]
     assert len(copies) == 1, sorted(p.name for p in album.iterdir())
     size = copies[0].stat().st_size
-    # The folder was named and flushed before the copy was made.
+    # The folder was named, with the process, and flushed before the copy was made.
     calls = (tmp_path / "trace").read_text().splitlines()
-    flushed = [i for i, c in enumerate(calls)
-               if "fsync(" in c and f"{writemode.LEFT_BEHIND_LIST}>" in c]  # fmt: skip
-    made = [i for i, c in enumerate(calls)
+    made = [(i, int(c.split()[0])) for i, c in enumerate(calls)
             if "openat(" in c and re.search(re.escape(TEMP_PREFIX + home_id(home)), c)]  # fmt: skip
-    assert flushed and made and flushed[0] < made[0], calls
+    assert made, calls
+    flushed = flushed_after_naming(calls, f"temps {made[0][1]} {album}")
+    assert 0 <= flushed < made[0][0], calls
 
     listed = music_script("undo_changes.py", "--home", home, "--list")
     assert (f"deleted 1 temp file ({round(size / 1e3):,} kB) that a killed write had left in "
@@ -168,6 +187,7 @@ def test_a_batch_forgets_the_folders_its_workers_named_when_it_ends(
     assert run.returncode in (0, 1), run.stderr
     assert all(tags.read(p).tags["title"] == "One" for p in library.rglob("*.flac"))
     listed = writemode.left_behind_list(writemode.journal_dir(home / "status"))
-    lines = listed.read_text().splitlines()  # the spares folder's stays until it is gone
-    assert lines == [str(library / SPARES)]
+    lines = listed.read_text().splitlines()  # the spares folder's stays while it is there
+    assert [line for line in lines if line.startswith(left_behind.TEMPS)] == []
+    assert lines in ([str(library / SPARES)], [])
 
