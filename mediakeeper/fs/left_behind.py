@@ -66,8 +66,12 @@ def will_write_in(folder: Path | str, status_dir: Path) -> None:
     library folder through temp files (``mediakeeper.fs.atomic``: a movie's .nfo and
     artwork, an album's cover): name the folder, so that the next command deletes the temp
     file a kill leaves there."""
-    listed = writemode.left_behind_list(writemode.journal_dir(status_dir))
-    name_temps_folder(listed, os.fspath(folder))
+    name_temps_folder(list_of(status_dir), os.fspath(folder))
+
+
+def list_of(status_dir: Path) -> Path:
+    """The list of the data home whose ``status/`` is ``status_dir``."""
+    return writemode.left_behind_list(writemode.journal_dir(status_dir))
 
 
 def temps_line(line: str) -> tuple[int, str] | None:

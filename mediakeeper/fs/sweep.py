@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
-from mediakeeper.core import writemode
 from mediakeeper.fs import left_behind, spares
 from mediakeeper.fs.names import atomic_temp_pid, home_id, sort_stale
 from mediakeeper.system.processes import is_running
@@ -59,8 +58,7 @@ def sweep_home(status_dir: Path, *, originals: bool = True) -> Swept:
     (``originals=False``: its job deletes its own spares on a thread), as its workers have
     ended then and the folders they named are fresh in the page cache: the next command
     would read each of them again."""
-    listed = writemode.left_behind_list(writemode.journal_dir(status_dir))
-    return sweep(listed, home_id(status_dir.parent), originals=originals)
+    return sweep(left_behind.list_of(status_dir), home_id(status_dir.parent), originals=originals)
 
 
 def _left_in(folder: str, pid: int, owner: str) -> list[str]:

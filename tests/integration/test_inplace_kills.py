@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.core import writemode
+from mediakeeper.fs import left_behind
 from mediakeeper.fs.names import TEMP_PREFIX
 from mediakeeper.fs.spares import SPARES
 from mediakeeper.system.processes import is_running
@@ -63,7 +64,7 @@ def entries(home: Path) -> list[str]:
 
 def forgotten(home: Path) -> bool:
     """Whether the data home's list of folders where files may be left behind is empty."""
-    listed = writemode.left_behind_list(writemode.journal_dir(home / "status"))
+    listed = left_behind.list_of(home / "status")
     return not listed.exists() or listed.stat().st_size == 0
 
 

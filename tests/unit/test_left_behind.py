@@ -172,7 +172,7 @@ def test_a_copy_a_killed_write_left_is_deleted_by_the_next_command_which_says_so
     assert tags.read(track).tags["title"] == "One"
     again = music_script("undo_changes.py", "--home", home, "--list")
     assert "temp file" not in again.stderr
-    assert writemode.left_behind_list(writemode.journal_dir(home / "status")).read_text() == ""
+    assert left_behind.list_of(home / "status").read_text() == ""
 
 
 def test_a_batch_forgets_the_folders_its_workers_named_when_it_ends(
@@ -186,7 +186,7 @@ def test_a_batch_forgets_the_folders_its_workers_named_when_it_ends(
     run = music_script("process_music_batch.py", "--home", home, "--library", library)
     assert run.returncode in (0, 1), run.stderr
     assert all(tags.read(p).tags["title"] == "One" for p in library.rglob("*.flac"))
-    listed = writemode.left_behind_list(writemode.journal_dir(home / "status"))
+    listed = left_behind.list_of(home / "status")
     lines = listed.read_text().splitlines()  # the spares folder's stays while it is there
     assert [line for line in lines if line.startswith(left_behind.TEMPS)] == []
     assert lines in ([str(library / SPARES)], [])
