@@ -111,13 +111,26 @@ def _save_changed(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:
     if w.parsed is not None and w.parsed.signature == stat_signature(st):
         audio = w.parsed.audio
     else:
-        audio = load(work, w.path.suffix)
+        audio = _parsed_again(w, work)
         _refuse_if_changed(w.path, audio, w.expect)
     style = KINDS[type(audio)][1]
     audio = style.writable(audio, work)
     _set(audio, w.values)
     work.seek(0)  # mutagen saves from where the file object stands
     style.save(audio, work, padding=_room)
+
+
+def _parsed_again(w: FileWrite, work: BinaryIO):
+    """The file parsed again. One the scan parsed that no longer parses has changed since,
+    and may be changing now (a tagger's save truncates a file, then writes it again): left
+    alone as changed (``CHANGED``, run again later), not as damaged."""
+    try:
+        return load(work, w.path.suffix)
+    except Exception as err:
+        if w.parsed is None:
+            raise  # nothing to compare with: the file is as damaged as it reads
+        why = "changed by another program since it was read, and unreadable as it is now"
+        raise AudioError(str(w.path), f"{why}: left alone", safewrite.CHANGED) from err
 
 
 def _room(info) -> int:

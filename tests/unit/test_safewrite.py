@@ -189,6 +189,30 @@ def test_many_files_edited_by_another_program_during_a_big_write_group_keep_ever
     pytest.fail("in five runs the tagger never edited a file while the group was written")
 
 
+def test_a_file_caught_half_saved_by_another_program_is_left_alone_as_changed(tmp_path):
+    """A tagger's save truncates a file, then writes it again: a fix that reads it between the
+    two finds a tag block cut short. A file the scan read whole has changed since: it is left
+    alone as such (run again later), not reported as damaged."""
+    path = song(tmp_path)
+    audio = tags._load(str(path), ".flac")
+    audio["COMMENT"] = ["x" * (1 << 20)]
+    audio.save()
+    scanned = tags.read(path, keep=True).parsed
+    with open(path, "r+b") as mid_save:  # where the other program's save stands
+        mid_save.truncate(1174)
+    half = path.read_bytes()
+
+    failed = tags.write_many([FileWrite(path, {"date": "2001"}, scanned)])
+
+    assert failed[path].code == safewrite.CHANGED, failed[path]
+    assert "changed by another program since it was read" in failed[path].reason
+    assert path.read_bytes() == half  # the other program's save goes on over it
+    assert copies_left(tmp_path) == []
+    # Never read whole, the same bytes are only a damaged file.
+    damaged = tags.write_many([FileWrite(path, {"date": "2001"})])[path]
+    assert damaged.code is None and "changed" not in damaged.reason
+
+
 @pytest.mark.parametrize("how", ["deleted", "renamed"])
 def test_a_file_deleted_or_renamed_while_it_is_fixed_does_not_come_back(tmp_path, how):
     path = song(tmp_path)
