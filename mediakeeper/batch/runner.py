@@ -33,6 +33,7 @@ from mediakeeper.batch.workers import Workers, most_workers
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import ConfigError, MediakeeperError, QueueError
 from mediakeeper.core.kinds import all_counters
+from mediakeeper.fs import left_behind
 from mediakeeper.fs.readahead import ReadAhead
 from mediakeeper.fs.sweep import sweep_home
 from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
@@ -151,6 +152,7 @@ class BatchRunner:
         outcome = FAILED  # unless it ends well or by a signal: anything else is raised on
         with interruptible():
             try:
+                left_behind.writing_home(self.store.dir.parent)  # a new home's first batch
                 self.report.released_stale = self.store.release_stale()
                 for name in self.report.released_stale:
                     self.session.log(f"RELEASED stale claim of {name} (its process is gone)")

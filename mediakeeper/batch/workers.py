@@ -26,6 +26,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, NamedTuple
 
 from mediakeeper.batch.stage_progress import reporting
+from mediakeeper.fs import left_behind
 from mediakeeper.system.interrupts import worker_signals
 from mediakeeper.system.linux import die_with_parent
 
@@ -184,6 +185,7 @@ class Workers:
     def _replace(self, dead: _Worker) -> tuple[Any, Any]:
         """A worker died (killed, out of memory): its first item fails, the rest move on."""
         item, rest = dead.sent.popleft(), list(dead.sent)
+        left_behind.lost_a_worker()  # a temp file it left in the data home: the next command's
         dead.conn.close()
         dead.process.join(0.1)
         self._workers[self._workers.index(dead)] = fresh = self._start()

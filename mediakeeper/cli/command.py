@@ -23,7 +23,7 @@ from mediakeeper.core.config import Settings, existing_home, load_settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.kinds import Kind
 from mediakeeper.core.writemode import journal_dir
-from mediakeeper.fs import write_errors
+from mediakeeper.fs import left_behind, write_errors
 from mediakeeper.fs.inplace_journal import recover
 from mediakeeper.fs.sweep import sweep_home
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted, exit_now, interruptible
@@ -138,11 +138,18 @@ def settings_for(home: str | None, **overrides: dict[str, Any]) -> Settings:
 
 def finish_writes(status_dir: Path) -> None:
     """Complete the in-place writes a killed run left in this data home, each file said, and
-    delete the temp files and the replaced originals it left in the library
-    (``mediakeeper.fs.sweep``)."""
+    delete the temp files and the replaced originals it left in the library and the data
+    home (``mediakeeper.fs.sweep``); then name the data home as written by this command
+    (``left_behind.writing_home``)."""
     for found in recover(journal_dir(status_dir)):
         click.echo(f"{found.path}: an in-place write a killed run left: {found.outcome}", err=True)
     swept = sweep_home(status_dir)
+    if status_dir.is_dir():  # a new data home is named by its first batch, once it is made
+        left_behind.writing_home(status_dir)
+    if swept.home_temps:
+        click.echo(f"deleted {count(swept.home_temps, 'temp file')} "
+                   f"({format_size(swept.home_temps_size)}) that a killed command had left "
+                   "in the data home", err=True)  # fmt: skip
     if swept.temps:
         click.echo(f"deleted {count(swept.temps, 'temp file')} ({format_size(swept.temps_size)}) "
                    "that a killed write had left in the library", err=True)  # fmt: skip

@@ -10,10 +10,16 @@ is named, and the list flushed, before the first such file goes there, so no kil
 one that no list names. A line is a folder of spares (``<folder>``) or a folder of one
 process's temp files (``temps <pid> <folder>``); the sweep forgets a line once nothing can be
 left there any more.
+
+The data home itself is written the same way (its queue, outputs, reports): every command
+that opens it adds ``home <pid> <start> <folder>`` and takes it away when it ends, so only a
+command that was killed, or a batch that lost a worker, leaves its line, and the sweep then
+looks through the whole data home once.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import os
@@ -22,17 +28,19 @@ from pathlib import Path
 
 from mediakeeper.core import writemode
 from mediakeeper.fs.atomic import fsync_dir, write_all
+from mediakeeper.system.processes import own_start_time
 
 TEMPS = "temps "  # a folder of one process's temp files: "temps <pid> <folder>"
+HOME = "home "  # a data home a running command writes: "home <pid> <start> <folder>"
 _RECENT = 64  # folders a process remembers having named (an artist's albums, and more)
 
 _named: dict[tuple[int, str, str], None] = {}  # (process, list, folder), oldest first
 
 
-def name(listed: Path, line: str) -> None:
-    """Add ``line`` to the list ``listed`` and flush it. Where it cannot be added, what a
-    killed process leaves there waits for that process's batch to run again, as it did
-    before the list."""
+def name(listed: Path, line: str, *, durable: bool = True) -> None:
+    """Add ``line`` to the list ``listed`` and (``durable``) flush it. Where it cannot be
+    added, what a killed process leaves there waits for that process's batch to run again,
+    as it did before the list."""
     if "\n" in line:
         return  # a folder whose name holds a line break cannot be listed
     data = os.fsencode(line) + b"\n"
@@ -40,12 +48,54 @@ def name(listed: Path, line: str) -> None:
         os.makedirs(listed.parent, exist_ok=True)
         with _locked(listed, os.O_WRONLY | os.O_APPEND | os.O_CREAT) as fd:
             write_all(fd, data)
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
             new = os.fstat(fd).st_size == len(data)
-        if new:
+        if new and durable:
             fsync_dir(listed.parent)
     except OSError:
         pass
+
+
+def writing_home(status_dir: Path) -> None:
+    """This command writes into the data home whose ``status/`` is ``status_dir``, and so do
+    the workers it starts: name the data home, and forget it again when the command ends
+    (not on a kill, nor when one of its workers was lost: ``lost_a_worker``). Not flushed:
+    a line a power cut loses leaves temp files until the next command that is killed, whose
+    sweep deletes every ended process's."""
+    listed, pid = list_of(status_dir), os.getpid()
+    if (pid, listed) in _writing:
+        return
+    line = f"{HOME}{pid} {own_start_time() or 0} {os.fspath(status_dir.parent)}"
+    name(listed, line, durable=False)
+    _writing.add((pid, listed))
+    atexit.register(_forget_at_exit, listed, line, pid)
+
+
+_writing: set[tuple[int, Path]] = set()  # (process, list) named by writing_home
+_kept_at_exit: set[int] = set()
+
+
+def lost_a_worker() -> None:
+    """A worker of this command died: the temp file it may have left in the data home is
+    looked for by the next command (this command's line stays when it ends)."""
+    _kept_at_exit.add(os.getpid())
+
+
+def _forget_at_exit(listed: Path, line: str, pid: int) -> None:
+    if os.getpid() != pid or pid in _kept_at_exit:  # a forked child ending, or a lost worker
+        return
+    with contextlib.suppress(OSError):
+        sweep(listed, lambda kept: kept != line, durable=False)
+
+
+def home_line(line: str) -> tuple[int, str, str] | None:
+    """(process id, its start, data home folder) of a line naming a data home; None else."""
+    if not line.startswith(HOME):
+        return None
+    pid, _, rest = line[len(HOME) :].partition(" ")
+    started, _, folder = rest.partition(" ")
+    return (int(pid), started, folder) if pid.isdigit() and folder else None
 
 
 def name_temps_folder(listed: Path, folder: str) -> None:
@@ -82,10 +132,10 @@ def temps_line(line: str) -> tuple[int, str] | None:
     return (int(pid), folder) if pid.isdigit() and folder else None
 
 
-def sweep(listed: Path, keep: Callable[[str], bool]) -> None:
+def sweep(listed: Path, keep: Callable[[str], bool], *, durable: bool = True) -> None:
     """Ask ``keep`` of each line of the list (it deletes what is left behind there, and says
-    whether the line is still needed) and forget the lines it does not keep. OSError: there
-    is no list, or it cannot be read."""
+    whether the line is still needed) and forget the lines it does not keep, flushed
+    (``durable``). OSError: there is no list, or it cannot be read."""
     _named.clear()  # the lines this process named may be forgotten now: named again
     with _locked(listed, os.O_RDWR) as fd:
         with os.fdopen(os.dup(fd), "rb") as f:
@@ -95,7 +145,8 @@ def sweep(listed: Path, keep: Callable[[str], bool]) -> None:
             os.ftruncate(fd, 0)
             os.lseek(fd, 0, os.SEEK_SET)  # the read left the shared offset at the end
             write_all(fd, b"".join(os.fsencode(line) + b"\n" for line in left))
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
 
 
 @contextlib.contextmanager

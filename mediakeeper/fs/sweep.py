@@ -1,7 +1,7 @@
-"""What killed processes of a data home left in the library, deleted: the folders come from
-its list (``mediakeeper.fs.left_behind``). Every command that opens the data home sweeps
-first, and a batch sweeps again when it ends, while the folders are fresh in the page
-cache."""
+"""What killed processes of a data home left in the library and in the data home, deleted:
+the folders come from its list (``mediakeeper.fs.left_behind``). Every command that opens
+the data home sweeps first, and a batch sweeps again when it ends, while the folders are
+fresh in the page cache."""
 
 from __future__ import annotations
 
@@ -16,12 +16,15 @@ from mediakeeper.system.processes import is_running
 
 
 class Swept(NamedTuple):
-    """What ``sweep`` deleted: replaced originals and their bytes, temp files and theirs."""
+    """What ``sweep`` deleted: replaced originals and their bytes, temp files and theirs (in
+    the library), temp files in the data home and theirs."""
 
     originals: int = 0
     originals_size: int = 0
     temps: int = 0
     temps_size: int = 0
+    home_temps: int = 0
+    home_temps_size: int = 0
 
 
 def sweep(listed: Path, owner: str, *, originals: bool = True) -> Swept:
@@ -29,9 +32,16 @@ def sweep(listed: Path, owner: str, *, originals: bool = True) -> Swept:
     ``listed`` names: the temp files of writes cut short (a swap's copy, an atomic write's),
     and (``originals``) the replaced originals a killed batch had set aside; forget the
     folders where nothing can be left any more."""
-    counts = [0, 0, 0, 0]
+    counts = [0, 0, 0, 0, 0, 0]
 
     def keep(line: str) -> bool:
+        home = left_behind.home_line(line)
+        if home is not None:
+            pid, started, folder = home
+            if pid == os.getpid() or is_running(pid, started):
+                return True  # writing there now
+            _delete(_home_temps(folder), counts, 4)
+            return False
         temps = left_behind.temps_line(line)
         if temps is not None:
             pid, folder = temps
@@ -72,6 +82,23 @@ def _left_in(folder: str, pid: int, owner: str) -> list[str]:
     paths = [os.path.join(folder, name) for name in names]
     made = [p for p, name in zip(paths, names, strict=True) if atomic_temp_pid(name) == pid]
     return sort_stale(paths, owner)[0] + made
+
+
+def _home_temps(home: str) -> list[str]:
+    """The temp files of atomic writes that ended processes left anywhere in the data home
+    ``home`` (its queue, outputs, reports: written by a command and by its workers)."""
+    ended: dict[int, bool] = {os.getpid(): False}
+    found = []
+    for where, _folders, names in os.walk(home):
+        for name in names:
+            pid = atomic_temp_pid(name)
+            if pid is None:
+                continue
+            if pid not in ended:
+                ended[pid] = not is_running(pid)
+            if ended[pid]:
+                found.append(os.path.join(where, name))
+    return found
 
 
 def _delete(names: list[str], counts: list[int], at: int) -> None:

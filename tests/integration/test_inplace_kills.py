@@ -18,7 +18,7 @@ import pytest
 
 from mediakeeper.core import writemode
 from mediakeeper.fs import left_behind
-from mediakeeper.fs.names import TEMP_PREFIX
+from mediakeeper.fs.names import TEMP_PREFIX, atomic_temp_pid
 from mediakeeper.fs.spares import SPARES
 from mediakeeper.system.processes import is_running
 
@@ -145,5 +145,7 @@ def test_sigkill_at_random_instants_leaves_each_file_old_or_new_and_no_journal(
         assert forgotten(home), listed.stderr  # nothing more can be left behind
         assert not (lib / SPARES).exists(), listed.stderr
         assert [p.name for p in lib.rglob(f"{TEMP_PREFIX}*")] == [], listed.stderr
+        left = [p.name for p in home.rglob(".*.tmp") if atomic_temp_pid(p.name) is not None]
+        assert left == [], listed.stderr  # nor an atomic write's in the data home
         shutil.rmtree(lib)
     assert kills == KILLS

@@ -18,7 +18,8 @@ from mediakeeper.core import writemode
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.names import TEMP_PREFIX, home_id
 from mediakeeper.fs.spares import SPARES
-from mediakeeper.fs.sweep import Swept, sweep
+from mediakeeper.fs.sweep import Swept, sweep, sweep_home
+from mediakeeper.system.processes import start_time
 
 HOME = "0123456789"  # a data home's id
 STRACE = shutil.which("strace")
@@ -191,3 +192,99 @@ def test_a_batch_forgets_the_folders_its_workers_named_when_it_ends(
     assert [line for line in lines if line.startswith(left_behind.TEMPS)] == []
     assert lines in ([str(library / SPARES)], [])
 
+
+# A command writing into its data home, in the middle of an atomic write of an output; a
+# worker it forked, in the middle of one of its own. argv: the data home's status/, then
+# "kill" (both are killed with SIGKILL, as a batch's workers die with it), "lost" (the worker
+# is killed, the command ends) or "end" (both end normally). It prints its pid, and whether
+# its line was still in the list once the worker had ended.
+_WRITES_THE_HOME = """
+import os, signal, sys
+from pathlib import Path
+from mediakeeper.fs import left_behind
+from mediakeeper.fs.atomic import create_temp
+status, how = Path(sys.argv[1]), sys.argv[2]
+left_behind.writing_home(status)
+left_behind.writing_home(status)  # asked again (the command, then its batch): named once
+fd, temp = create_temp(status.parent / "outputs" / "music" / "artists", ".a1.json.", ".tmp")
+os.write(fd, b'{"name": "Art')
+if os.fork() == 0:
+    fd, its_temp = create_temp(status / "music" / "work", ".a2.json.", ".tmp")
+    os.write(fd, b"worker's")
+    if how == "end":
+        os.unlink(its_temp)
+        sys.exit(0)  # runs the exit handlers it was forked with
+    os.kill(os.getpid(), signal.SIGKILL)
+os.wait()
+print(os.getpid(), f"home {os.getpid()} " in left_behind.list_of(status).read_text())
+if how == "kill":
+    os.kill(os.getpid(), signal.SIGKILL)
+os.unlink(temp)  # its write ends
+if how == "lost":
+    left_behind.lost_a_worker()
+"""
+
+
+def home_temps(home: Path) -> list[str]:
+    return sorted(p.name for p in home.rglob(".*.tmp"))
+
+
+def writing_the_home(home: Path, how: str, child_env) -> int:
+    run = subprocess.run([sys.executable, "-c", _WRITES_THE_HOME, str(home / "status"), how],
+                         env=child_env, capture_output=True, text=True)  # fmt: skip
+    assert run.stderr == "", run.stderr
+    pid, named = run.stdout.split()
+    assert named == "True"  # a forked worker's end takes nothing away
+    return int(pid)
+
+
+def test_the_temp_files_a_killed_command_left_in_its_data_home_are_deleted_by_the_next(
+    tmp_path, child_env
+):
+    home = tmp_path / "home"
+    pid = writing_the_home(home, "kill", child_env)
+    listed = left_behind.list_of(home / "status")
+    assert listed.read_text().startswith(f"home {pid} ") and listed.read_text().count("\n") == 1
+    assert len(home_temps(home)) == 2
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:  # a running command's write in progress is its own
+        (home / "outputs" / f".tracks.csv.{running.pid}-0.tmp").write_bytes(b"being made")
+        (home / "outputs" / f".notes.{pid}-0.tmp.txt").write_bytes(b"not a temp file of ours")
+        its_line = f"home {running.pid} {start_time(running.pid)} {home}"
+        left_behind.name(listed, its_line, durable=False)
+        swept = sweep_home(home / "status")
+        written = len(b'{"name": "Art') + len(b"worker's")
+        assert (swept.home_temps, swept.home_temps_size) == (2, written)
+        assert home_temps(home) == [f".tracks.csv.{running.pid}-0.tmp"]
+        assert (home / "outputs" / f".notes.{pid}-0.tmp.txt").exists()
+        assert listed.read_text() == its_line + "\n"  # the data home is walked once
+    finally:
+        running.kill()
+        running.wait()
+
+
+def test_a_command_that_ends_takes_its_line_away_unless_it_lost_a_worker(tmp_path, child_env):
+    """A command that ends has no temp file left (each atomic write ends whole, or removes
+    its own): nothing to walk the data home for. A worker that died may have left one: then
+    the line stays, and the next command looks."""
+    home = tmp_path / "home"
+    writing_the_home(home, "end", child_env)
+    listed = left_behind.list_of(home / "status")
+    assert listed.read_text() == "" and home_temps(home) == []
+    pid = writing_the_home(home, "lost", child_env)
+    assert listed.read_text().startswith(f"home {pid} ")
+    assert len(home_temps(home)) == 1  # the worker's
+    assert sweep_home(home / "status").home_temps == 1
+    assert home_temps(home) == [] and listed.read_text() == ""
+
+
+def test_any_command_says_what_it_deleted_in_the_data_home(tmp_path, child_env, music_script):
+    home = tmp_path / "home"
+    writing_the_home(home, "kill", child_env)
+    listed = music_script("undo_changes.py", "--home", home, "--list")
+    assert ("deleted 2 temp files (0 kB) that a killed command had left in the data home"
+            in listed.stderr), listed.stderr  # fmt: skip
+    assert home_temps(home) == []
+    again = music_script("undo_changes.py", "--home", home, "--list")
+    assert "temp file" not in again.stderr
+    assert left_behind.list_of(home / "status").read_text() == ""  # its own line gone too
