@@ -152,7 +152,7 @@ class BatchRunner:
         outcome = FAILED  # unless it ends well or by a signal: anything else is raised on
         with interruptible():
             try:
-                left_behind.writing_home(self.store.dir.parent)  # a new home's first batch
+                left_behind.writing_home(self.store.dir.parent, create=True)
                 self.report.released_stale = self.store.release_stale()
                 for name in self.report.released_stale:
                     self.session.log(f"RELEASED stale claim of {name} (its process is gone)")

@@ -144,8 +144,7 @@ def finish_writes(status_dir: Path) -> None:
     for found in recover(journal_dir(status_dir)):
         click.echo(f"{found.path}: an in-place write a killed run left: {found.outcome}", err=True)
     swept = sweep_home(status_dir)
-    if status_dir.is_dir():  # a new data home is named by its first batch, once it is made
-        left_behind.writing_home(status_dir)
+    left_behind.writing_home(status_dir)  # where a batch has made the list
     if swept.home_temps:
         click.echo(f"deleted {count(swept.home_temps, 'temp file')} "
                    f"({format_size(swept.home_temps_size)}) that a killed command had left "

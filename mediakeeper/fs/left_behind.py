@@ -37,16 +37,17 @@ _RECENT = 64  # folders a process remembers having named (an artist's albums, an
 _named: dict[tuple[int, str, str], None] = {}  # (process, list, folder), oldest first
 
 
-def name(listed: Path, line: str, *, durable: bool = True) -> None:
-    """Add ``line`` to the list ``listed`` and (``durable``) flush it. Where it cannot be
-    added, what a killed process leaves there waits for that process's batch to run again,
-    as it did before the list."""
+def name(listed: Path, line: str, *, durable: bool = True, create: bool = True) -> bool:
+    """Add ``line`` to the list ``listed`` (made if missing, with ``create``) and
+    (``durable``) flush it; whether it was added. Where it cannot be, what a killed process
+    leaves there waits for that process's batch to run again, as it did before the list."""
     if "\n" in line:
-        return  # a folder whose name holds a line break cannot be listed
+        return False  # a folder whose name holds a line break cannot be listed
     data = os.fsencode(line) + b"\n"
     try:
-        os.makedirs(listed.parent, exist_ok=True)
-        with _locked(listed, os.O_WRONLY | os.O_APPEND | os.O_CREAT) as fd:
+        if create:
+            os.makedirs(listed.parent, exist_ok=True)
+        with _locked(listed, os.O_WRONLY | os.O_APPEND | (os.O_CREAT * create)) as fd:
             write_all(fd, data)
             if durable:
                 os.fsync(fd)
@@ -54,22 +55,24 @@ def name(listed: Path, line: str, *, durable: bool = True) -> None:
         if new and durable:
             fsync_dir(listed.parent)
     except OSError:
-        pass
+        return False
+    return True
 
 
-def writing_home(status_dir: Path) -> None:
+def writing_home(status_dir: Path, *, create: bool = False) -> None:
     """This command writes into the data home whose ``status/`` is ``status_dir``, and so do
     the workers it starts: name the data home, and forget it again when the command ends
-    (not on a kill, nor when one of its workers was lost: ``lost_a_worker``). Not flushed:
-    a line a power cut loses leaves temp files until the next command that is killed, whose
-    sweep deletes every ended process's."""
+    (not on a kill, nor when one of its workers was lost: ``lost_a_worker``). The list is
+    made by a batch (``create``): a command that only looks, or one refused, leaves the data
+    home as it found it. Not flushed: a line a power cut loses leaves temp files until the
+    next command that is killed, whose sweep deletes every ended process's."""
     listed, pid = list_of(status_dir), os.getpid()
     if (pid, listed) in _writing:
         return
     line = f"{HOME}{pid} {own_start_time() or 0} {os.fspath(status_dir.parent)}"
-    name(listed, line, durable=False)
-    _writing.add((pid, listed))
-    atexit.register(_forget_at_exit, listed, line, pid)
+    if name(listed, line, durable=False, create=create):
+        _writing.add((pid, listed))
+        atexit.register(_forget_at_exit, listed, line, pid)
 
 
 _writing: set[tuple[int, Path]] = set()  # (process, list) named by writing_home

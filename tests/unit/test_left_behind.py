@@ -204,8 +204,9 @@ from pathlib import Path
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.atomic import create_temp
 status, how = Path(sys.argv[1]), sys.argv[2]
-left_behind.writing_home(status)
-left_behind.writing_home(status)  # asked again (the command, then its batch): named once
+left_behind.writing_home(status)  # as the command opens a new data home: no list to name it in
+left_behind.writing_home(status, create=True)  # its batch makes the list
+left_behind.writing_home(status, create=True)  # named once
 fd, temp = create_temp(status.parent / "outputs" / "music" / "artists", ".a1.json.", ".tmp")
 os.write(fd, b'{"name": "Art')
 if os.fork() == 0:
