@@ -80,9 +80,12 @@ def clock(seconds: float) -> str:
 
 
 def format_size(size: float) -> str:
-    """``"812 kB"``, ``"3.4 MB"``, ``"1.2 GB"`` (powers of 1000, as the weekly report's GB);
-    negative when a conversion made the files larger (a lossless profile)."""
+    """``"812 kB"``, ``"3.4 MB"``, ``"1.2 GB"`` (powers of 1000, as the weekly report's GB),
+    ``"22 bytes"`` under a kB (not ``"0 kB"``); negative when a conversion made the files
+    larger (a lossless profile)."""
     for unit, scale in (("GB", 1e9), ("MB", 1e6)):
         if abs(size) >= scale:
             return f"{size / scale:.1f} {unit}"
+    if abs(size) < 1e3:
+        return count(round(size), "byte")
     return f"{round(size / 1e3):,} kB"

@@ -283,7 +283,7 @@ def test_any_command_says_what_it_deleted_in_the_data_home(tmp_path, child_env, 
     home = tmp_path / "home"
     writing_the_home(home, "kill", child_env)
     listed = music_script("undo_changes.py", "--home", home, "--list")
-    assert ("deleted 2 temp files (0 kB) that a killed command had left in the data home"
+    assert ("deleted 2 temp files (21 bytes) that a killed command had left in the data home"
             in listed.stderr), listed.stderr  # fmt: skip
     assert home_temps(home) == []
     again = music_script("undo_changes.py", "--home", home, "--list")

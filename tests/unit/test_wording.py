@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.text.render import environment
-from mediakeeper.text.wording import count, plural_of, queue_name
+from mediakeeper.text.wording import count, format_size, plural_of, queue_name
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,13 @@ def test_a_queue_is_named_one_way_everywhere():
     # "mediakeeper movies queue" is a command (the kind's name, then its verb), not a name.
     spelled = re.compile(r"(?<!mediakeeper )movies'? (processing )?queue", re.IGNORECASE)
     assert [p.name for p in sources if spelled.search(p.read_text(encoding="utf-8"))] == []
+
+
+@pytest.mark.parametrize(
+    ("size", "said"),
+    [(0, "0 bytes"), (1, "1 byte"), (22, "22 bytes"), (999, "999 bytes"), (1000, "1 kB"),
+     (812_000, "812 kB"), (3_400_000, "3.4 MB"), (1.2e9, "1.2 GB"), (-22, "-22 bytes"),
+     (-5_000_000, "-5.0 MB")],
+)  # fmt: skip
+def test_a_size_is_said_in_the_unit_that_shows_it(size, said):
+    assert format_size(size) == said
