@@ -142,6 +142,8 @@ def _prepared(r) -> _Patch | None:
             if patch.outgrown:
                 os.close(fd)
                 return None
+            if not same_file(st, os.fstat(fd)):  # unreadable as another program saved it
+                raise _changed(path, "changed") from None
             raise
         if patch.size != st.st_size:
             os.close(fd)

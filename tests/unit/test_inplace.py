@@ -16,7 +16,8 @@ import pytest
 from mediakeeper import tags
 from mediakeeper.core import writemode
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.errors import ConfigError
+from mediakeeper.core.errors import AudioError, ConfigError
+from mediakeeper.fs import safewrite
 from mediakeeper.fs.inplace_journal import (
     COMPLETED,
     DONE,
@@ -119,6 +120,40 @@ def test_a_file_another_program_has_open_is_swapped_not_written_under_it(tmp_pat
         said, _ = player.communicate("")
     assert path.stat().st_ino != inode and tags.read(path).tags["date"] == "2001"
     assert said == "True"  # the player read the bytes it opened, all of them
+
+
+# Another tagger, in its own process: sets a copyright and saves (the file grows).
+TAGGER = (
+    "import sys\nfrom mutagen.flac import FLAC\naudio = FLAC(sys.argv[1])\n"
+    "audio['COPYRIGHT'] = ['(c) Me']\naudio.save()\n"
+)
+
+
+def test_a_file_that_cannot_be_read_as_another_program_saves_it_is_left_alone_as_changed(
+    tmp_path,
+):
+    """In place, the change is worked out before the write lease is taken: a tagger saving
+    the file then can leave it unreadable for an instant (its tag block cut short). A parse
+    that fails on a file that changed meanwhile is refused as a change, not as damage."""
+    path = track(tmp_path)
+
+    def change_caught_mid_save(work, st):
+        subprocess.run([sys.executable, "-c", TAGGER, str(path)], check=True)
+        raise AudioError(str(path), "file said 5197913 bytes, read 1174 bytes")
+
+    failed = safewrite.replace_many([safewrite.Replacement(path, change_caught_mid_save)],
+                                    policy=in_place(tmp_path / "home"))  # fmt: skip
+    assert failed[path].code == safewrite.CHANGED, failed[path]
+    assert mutagen.File(path)["COPYRIGHT"] == ["(c) Me"]  # the tagger's save, whole
+
+    def change_of_a_damaged_file(work, st):
+        raise AudioError(str(path), "damaged")
+
+    # The same failure on a file nobody touched is the file's own.
+    failed = safewrite.replace_many([safewrite.Replacement(path, change_of_a_damaged_file)],
+                                    policy=in_place(tmp_path / "home"))  # fmt: skip
+    assert failed[path].code is None and failed[path].reason == "damaged"
+    assert entries(tmp_path / "home") == []
 
 
 def test_the_patch_reads_back_what_was_written_and_finds_only_real_changes(tmp_path):
