@@ -145,17 +145,15 @@ def finish_writes(status_dir: Path) -> None:
         click.echo(f"{found.path}: an in-place write a killed run left: {found.outcome}", err=True)
     swept = sweep_home(status_dir)
     left_behind.writing_home(status_dir)  # where a batch has made the list
-    if swept.home_temps:
-        click.echo(f"deleted {count(swept.home_temps, 'temp file')} "
-                   f"({format_size(swept.home_temps_size)}) that a killed command had left "
-                   "in the data home", err=True)  # fmt: skip
-    if swept.temps:
-        click.echo(f"deleted {count(swept.temps, 'temp file')} ({format_size(swept.temps_size)}) "
-                   "that a killed write had left in the library", err=True)  # fmt: skip
-    if swept.originals:
-        click.echo(f"deleted {count(swept.originals, 'replaced original')} "
-                   f"({format_size(swept.originals_size)}) that a stopped batch had kept until "
-                   "its end", err=True)  # fmt: skip
+    for n, size, noun, why in (
+        (swept.home_temps, swept.home_temps_size, "temp file", "a killed command had left in "
+         "the data home"),
+        (swept.temps, swept.temps_size, "temp file", "a killed write had left in the library"),
+        (swept.originals, swept.originals_size, "replaced original", "a stopped batch had kept "
+         "until its end"),
+    ):  # fmt: skip
+        if n:
+            click.echo(f"deleted {count(n, noun)} ({format_size(size)}) that {why}", err=True)
 
 
 @contextmanager

@@ -142,18 +142,22 @@ def _prepared(r) -> _Patch | None:
             if patch.outgrown:
                 os.close(fd)
                 return None
-            if not same_file(st, os.fstat(fd)):  # unreadable as another program saved it
-                raise _changed(path, "changed") from None
+            _refuse_if_changed(path, target, st, fd)  # unreadable as another program saved it
             raise
         if patch.size != st.st_size:
             os.close(fd)
             return None
-        if not same_file(st, os.fstat(fd)):
-            raise _changed(path, "deleted or renamed" if _moved(target, st) else "changed")
+        _refuse_if_changed(path, target, st, fd)
         return _Patch(r, target, fd, st, patch.changes())
     except BaseException:
         os.close(fd)  # every way out that raises has it open
         raise
+
+
+def _refuse_if_changed(path: str, target: str, st: os.stat_result, fd: int) -> None:
+    """FileError (``CHANGED``) if the open file is no longer the one ``st`` was taken of."""
+    if not same_file(st, os.fstat(fd)):
+        raise _changed(path, "deleted or renamed" if _moved(target, st) else "changed")
 
 
 def _moved(target: str, st: os.stat_result) -> bool:

@@ -47,7 +47,8 @@ def name(listed: Path, line: str, *, durable: bool = True, create: bool = True) 
     try:
         if create:
             os.makedirs(listed.parent, exist_ok=True)
-        with _locked(listed, os.O_WRONLY | os.O_APPEND | (os.O_CREAT * create)) as fd:
+        flags = os.O_WRONLY | os.O_APPEND | (os.O_CREAT if create else 0)
+        with _locked(listed, flags) as fd:
             write_all(fd, data)
             if durable:
                 os.fsync(fd)
@@ -76,17 +77,18 @@ def writing_home(status_dir: Path, *, create: bool = False) -> None:
 
 
 _writing: set[tuple[int, Path]] = set()  # (process, list) named by writing_home
-_kept_at_exit: set[int] = set()
+_lost_a_worker = False
 
 
 def lost_a_worker() -> None:
     """A worker of this command died: the temp file it may have left in the data home is
     looked for by the next command (this command's line stays when it ends)."""
-    _kept_at_exit.add(os.getpid())
+    global _lost_a_worker
+    _lost_a_worker = True
 
 
 def _forget_at_exit(listed: Path, line: str, pid: int) -> None:
-    if os.getpid() != pid or pid in _kept_at_exit:  # a forked child ending, or a lost worker
+    if os.getpid() != pid or _lost_a_worker:  # a forked child ending, or a lost worker
         return
     with contextlib.suppress(OSError):
         sweep(listed, lambda kept: kept != line, durable=False)

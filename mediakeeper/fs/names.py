@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from mediakeeper.system.processes import is_running
+from mediakeeper.system.processes import Ended
 
 # Folders that file systems, NAS boxes, sync and backup tools create: never media, never
 # looked into (docs/reference.md lists them). Every other folder is media, leading dots
@@ -161,12 +161,13 @@ def sort_stale(paths: Iterable[str], owner: str) -> tuple[list[str], list[str]]:
     """``stale_copies`` of the given paths (others than temp copies are passed over)."""
     ours: list[str] = []
     others: list[str] = []
+    ended = Ended(own=False)
     for path in paths:
         made_by = temp_copy_owner(os.path.basename(path))
         if made_by is None:
             continue
         home, pid = made_by
-        if pid == os.getpid() or is_running(pid):
+        if not ended[pid]:
             continue
         # "": a copy from before copies carried their data home, removed as it was then.
         (ours if home in (owner, "") else others).append(path)

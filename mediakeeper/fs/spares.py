@@ -32,7 +32,7 @@ from pathlib import Path
 
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.names import TEMP_PREFIX
-from mediakeeper.system.processes import is_running
+from mediakeeper.system.processes import Ended
 
 SPARES = f"{TEMP_PREFIX}spares"  # a junk name: scans and the queue pass it over
 POOL_BYTES = 1 << 30  # what one process keeps until the batch ends, at most
@@ -158,7 +158,7 @@ def remove(
 def ended_processes(folders: Iterable[Path | str], owner: str) -> list[str]:
     """The spares in ``folders`` of the data home ``owner``'s processes that have ended, this
     process's included."""
-    ended = {os.getpid(): True}  # by pid, asked once: a process keeps dozens of spares
+    ended = Ended(own=True)
     doomed = []
     for folder in folders:
         try:
@@ -171,8 +171,6 @@ def ended_processes(folders: Iterable[Path | str], owner: str) -> list[str]:
             if home not in (owner, "") or not (pid.isdigit() and serial.isdigit()):
                 continue  # another data home's, or not a name given here ("": from before
                 # names carried one, deleted by whichever data home ends a batch first)
-            if int(pid) not in ended:
-                ended[int(pid)] = not is_running(int(pid))
             if ended[int(pid)]:
                 doomed.append(os.path.join(folder, name))
     return doomed

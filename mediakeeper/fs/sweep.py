@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from mediakeeper.fs import left_behind, spares
 from mediakeeper.fs.names import atomic_temp_pid, home_id, sort_stale
-from mediakeeper.system.processes import is_running
+from mediakeeper.system.processes import Ended, is_running
 
 
 class Swept(NamedTuple):
@@ -87,16 +87,12 @@ def _left_in(folder: str, pid: int, owner: str) -> list[str]:
 def _home_temps(home: str) -> list[str]:
     """The temp files of atomic writes that ended processes left anywhere in the data home
     ``home`` (its queue, outputs, reports: written by a command and by its workers)."""
-    ended: dict[int, bool] = {os.getpid(): False}
+    ended = Ended(own=False)
     found = []
     for where, _folders, names in os.walk(home):
         for name in names:
             pid = atomic_temp_pid(name)
-            if pid is None:
-                continue
-            if pid not in ended:
-                ended[pid] = not is_running(pid)
-            if ended[pid]:
+            if pid is not None and ended[pid]:
                 found.append(os.path.join(where, name))
     return found
 

@@ -71,6 +71,19 @@ def is_running(pid: int, started: str | None = None) -> bool:
     return started is None or len(fields) <= 19 or fields[19] == started
 
 
+class Ended(dict):
+    """Whether each process (by pid) has ended, asked of the kernel once a pid: a sweep meets
+    dozens of files one process left. ``own``: what this process counts as (its own
+    leftovers are stale for the batch that ends, in use for a command that runs)."""
+
+    def __init__(self, *, own: bool):
+        super().__init__({os.getpid(): own})
+
+    def __missing__(self, pid: int) -> bool:
+        self[pid] = ended = not is_running(pid)
+        return ended
+
+
 def wait(proc: subprocess.Popen, timeout: float | None) -> int:
     """``proc.wait(timeout)``, woken the instant the child ends. ``Popen.wait`` with a timeout
     polls, its sleeps doubling to 50 ms: a check of a few seconds then ended on average 25 ms

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from mediakeeper.text.wording import format_size
 from tests.integration.test_movie_batch import REPO, library_of, run, tmdb_env
 from tests.servers.tmdb import FakeTMDb
 
@@ -47,7 +48,7 @@ def test_a_temp_file_a_killed_movie_batch_left_is_deleted_by_the_next_command(fa
         cwd=REPO, env=tmdb_env(fake), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert shown.returncode == 0, shown.stderr
-    assert (f"deleted 1 temp file ({round(size / 1e3):,} kB) that a killed write had left in the "
+    assert (f"deleted 1 temp file ({format_size(size)}) that a killed write had left in the "
             "library") in shown.stderr  # fmt: skip
     assert sorted(p.name for p in folder.iterdir()) == ["The Matrix (1999).mkv"]
 

@@ -31,6 +31,7 @@ from mediakeeper.fs.inplace_journal import (
 from mediakeeper.fs.patchfile import PatchFile
 from mediakeeper.music import synth
 from mediakeeper.tags import FileWrite
+from tests.unit.test_safewrite import tagged_elsewhere
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -122,13 +123,6 @@ def test_a_file_another_program_has_open_is_swapped_not_written_under_it(tmp_pat
     assert said == "True"  # the player read the bytes it opened, all of them
 
 
-# Another tagger, in its own process: sets a copyright and saves (the file grows).
-TAGGER = (
-    "import sys\nfrom mutagen.flac import FLAC\naudio = FLAC(sys.argv[1])\n"
-    "audio['COPYRIGHT'] = ['(c) Me']\naudio.save()\n"
-)
-
-
 def test_a_file_that_cannot_be_read_as_another_program_saves_it_is_left_alone_as_changed(
     tmp_path,
 ):
@@ -138,7 +132,7 @@ def test_a_file_that_cannot_be_read_as_another_program_saves_it_is_left_alone_as
     path = track(tmp_path)
 
     def change_caught_mid_save(work, st):
-        subprocess.run([sys.executable, "-c", TAGGER, str(path)], check=True)
+        tagged_elsewhere(path)  # another tagger's save, in its own process
         raise AudioError(str(path), "file said 5197913 bytes, read 1174 bytes")
 
     failed = safewrite.replace_many([safewrite.Replacement(path, change_caught_mid_save)],

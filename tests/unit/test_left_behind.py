@@ -20,6 +20,7 @@ from mediakeeper.fs.names import TEMP_PREFIX, home_id
 from mediakeeper.fs.spares import SPARES
 from mediakeeper.fs.sweep import Swept, sweep, sweep_home
 from mediakeeper.system.processes import start_time
+from mediakeeper.text.wording import format_size
 
 HOME = "0123456789"  # a data home's id
 STRACE = shutil.which("strace")
@@ -166,7 +167,7 @@ def test_a_copy_a_killed_write_left_is_deleted_by_the_next_command_which_says_so
     assert 0 <= flushed < made[0][0], calls
 
     listed = music_script("undo_changes.py", "--home", home, "--list")
-    assert (f"deleted 1 temp file ({round(size / 1e3):,} kB) that a killed write had left in "
+    assert (f"deleted 1 temp file ({format_size(size)}) that a killed write had left in "
             "the library") in listed.stderr  # fmt: skip
     assert sorted(p.name for p in album.iterdir()) == ["01 - One.flac"]
     assert track.read_bytes() == original
@@ -250,13 +251,15 @@ def test_the_temp_files_a_killed_command_left_in_its_data_home_are_deleted_by_th
     running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:  # a running command's write in progress is its own
         (home / "outputs" / f".tracks.csv.{running.pid}-0.tmp").write_bytes(b"being made")
+        (home / "outputs" / f".index.md.{os.getpid()}-0.tmp").write_bytes(b"the sweeper's own")
         (home / "outputs" / f".notes.{pid}-0.tmp.txt").write_bytes(b"not a temp file of ours")
         its_line = f"home {running.pid} {start_time(running.pid)} {home}"
         left_behind.name(listed, its_line, durable=False)
         swept = sweep_home(home / "status")
         written = len(b'{"name": "Art') + len(b"worker's")
         assert (swept.home_temps, swept.home_temps_size) == (2, written)
-        assert home_temps(home) == [f".tracks.csv.{running.pid}-0.tmp"]
+        assert home_temps(home) == sorted(
+            [f".index.md.{os.getpid()}-0.tmp", f".tracks.csv.{running.pid}-0.tmp"])  # fmt: skip
         assert (home / "outputs" / f".notes.{pid}-0.tmp.txt").exists()
         assert listed.read_text() == its_line + "\n"  # the data home is walked once
     finally:

@@ -19,6 +19,7 @@ from mediakeeper.fs import spares
 from mediakeeper.fs.sweep import Swept, sweep
 from mediakeeper.music import synth
 from mediakeeper.tags import FileWrite
+from mediakeeper.text.wording import format_size
 from tests.unit.test_left_behind import flushed_after_naming, tracing_the_list
 
 
@@ -243,7 +244,7 @@ def test_any_command_deletes_what_a_stopped_batch_set_aside_and_says_so(
     assert len(aside) == 1
     size = aside[0].stat().st_size
     listed = music_script("undo_changes.py", "--home", home, "--list")
-    assert (f"deleted 1 replaced original ({round(size / 1e3):,} kB) that a stopped batch had "
+    assert (f"deleted 1 replaced original ({format_size(size)}) that a stopped batch had "
             "kept until its end") in listed.stderr  # fmt: skip
     assert not (library / spares.SPARES).exists()
     assert tags.read(track).tags["title"] == "New"
