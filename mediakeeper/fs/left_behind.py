@@ -35,12 +35,15 @@ HOME = "home "  # a data home a running command writes: "home <pid> <start> <fol
 _RECENT = 64  # folders a process remembers having named (an artist's albums, and more)
 
 _named: dict[tuple[int, str, str], None] = {}  # (process, list, folder), oldest first
+_writing: set[tuple[int, Path]] = set()  # (process, list) named by writing_home
+_lost_a_worker = False
 
 
 def name(listed: Path, line: str, *, durable: bool = True, create: bool = True) -> bool:
     """Add ``line`` to the list ``listed`` (made if missing, with ``create``) and
     (``durable``) flush it; whether it was added. Where it cannot be, what a killed process
-    leaves there waits for that process's batch to run again, as it did before the list."""
+    leaves there is not found by the sweep (a batch that reaches a folder again still deletes
+    the stale copies and spares it finds there)."""
     if "\n" in line:
         return False  # a folder whose name holds a line break cannot be listed
     data = os.fsencode(line) + b"\n"
@@ -75,9 +78,6 @@ def writing_home(status_dir: Path, *, create: bool = False) -> None:
         _writing.add((pid, listed))
         atexit.register(_forget_at_exit, listed, line, pid)
 
-
-_writing: set[tuple[int, Path]] = set()  # (process, list) named by writing_home
-_lost_a_worker = False
 
 
 def lost_a_worker() -> None:

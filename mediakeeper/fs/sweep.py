@@ -32,7 +32,7 @@ def sweep(listed: Path, owner: str, *, originals: bool = True) -> Swept:
     ``listed`` names: the temp files of writes cut short (a swap's copy, an atomic write's),
     and (``originals``) the replaced originals a killed batch had set aside; forget the
     folders where nothing can be left any more."""
-    counts = [0, 0, 0, 0, 0, 0]
+    deleted = {"originals": [0, 0], "temps": [0, 0], "home_temps": [0, 0]}  # [files, bytes]
 
     def keep(line: str) -> bool:
         home = left_behind.home_line(line)
@@ -40,26 +40,26 @@ def sweep(listed: Path, owner: str, *, originals: bool = True) -> Swept:
             pid, started, folder = home
             if pid == os.getpid() or is_running(pid, started):
                 return True  # writing there now
-            _delete(_home_temps(folder), counts, 4)
+            _delete(_home_temps(folder), deleted["home_temps"])
             return False
         temps = left_behind.temps_line(line)
         if temps is not None:
             pid, folder = temps
             if pid != os.getpid() and is_running(pid):
                 return True  # it may be making one there now
-            _delete(_left_in(folder, pid, owner), counts, 2)
+            _delete(_left_in(folder, pid, owner), deleted["temps"])
             return False
         if os.path.basename(line) != spares.SPARES:
             return False  # a line put there by hand: no other folder is emptied or removed
         if originals:
-            _delete(spares.ended_processes([line], owner), counts, 0)
+            _delete(spares.ended_processes([line], owner), deleted["originals"])
             spares.delete([], [line])  # the folder too, once empty
         return os.path.isdir(line)
 
     # No list: nothing was ever left behind, or it cannot be read.
     with contextlib.suppress(OSError):
         left_behind.sweep(listed, keep)
-    return Swept(*counts)
+    return Swept(*deleted["originals"], *deleted["temps"], *deleted["home_temps"])
 
 
 def sweep_home(status_dir: Path, *, originals: bool = True) -> Swept:
@@ -97,12 +97,13 @@ def _home_temps(home: str) -> list[str]:
     return found
 
 
-def _delete(names: list[str], counts: list[int], at: int) -> None:
+def _delete(names: list[str], tally: list[int]) -> None:
+    """Delete ``names``, adding to ``tally`` ([files, bytes]) what was deleted."""
     for name in names:
         try:
             size = os.lstat(name).st_size
             os.unlink(name)
         except OSError:
             continue
-        counts[at] += 1
-        counts[at + 1] += size
+        tally[0] += 1
+        tally[1] += size

@@ -292,3 +292,31 @@ def test_any_command_says_what_it_deleted_in_the_data_home(tmp_path, child_env, 
     again = music_script("undo_changes.py", "--home", home, "--list")
     assert "temp file" not in again.stderr
     assert left_behind.list_of(home / "status").read_text() == ""  # its own line gone too
+
+
+# A command that names its data home and runs one worker, which dies (SIGKILL: out of memory,
+# or killed by a person) on its item; the command goes on and ends normally.
+_LOSES_A_WORKER = """
+import os, signal, sys
+from pathlib import Path
+from mediakeeper.batch.workers import Workers
+from mediakeeper.fs import left_behind
+left_behind.writing_home(Path(sys.argv[1]), create=True)
+def dies(item):
+    os.kill(os.getpid(), signal.SIGKILL)
+workers = Workers(1, run=dies, lost=lambda item: "lost")
+workers.submit(1)
+assert workers.next_result() == (1, "lost")
+workers.stop(at_once=False)
+print(os.getpid())
+"""
+
+
+def test_a_command_whose_worker_died_keeps_its_line_for_the_next_command(tmp_path, child_env):
+    """The worker set itself says a worker was lost: its temp file in the data home, if it
+    left one, is looked for by the next command."""
+    status = tmp_path / "home" / "status"
+    run = subprocess.run([sys.executable, "-c", _LOSES_A_WORKER, str(status)],
+                         env=child_env, capture_output=True, text=True)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert left_behind.list_of(status).read_text().startswith(f"home {run.stdout.strip()} ")
