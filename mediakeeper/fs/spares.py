@@ -116,20 +116,33 @@ def _room(folder: Path, size: int) -> bool:
         return False
     key = os.fspath(folder)
     if key not in _folders:
-        try:
-            folder.mkdir(exist_ok=True)
-            # A symlink there is not a folder we made: originals go nowhere we did not choose.
-            _folders[key] = stat.S_ISDIR(os.lstat(folder).st_mode)
-        except OSError:
-            _folders[key] = False  # a library root we may not write to: delete as before
-        if _folders[key]:
-            _name_in_list(key)
+        _folders[key] = _usable(folder)
     return _folders[key]
+
+
+def _usable(folder: Path) -> bool:
+    """Whether originals may go into ``folder`` (asked once a process): named in its data
+    home's list, then made if missing. In that order: a kill between the two leaves a listed
+    folder, which the sweep removes once empty, never one that no list names. A link there
+    is not a folder we made: originals go nowhere we did not choose."""
+    try:
+        if not stat.S_ISDIR(os.lstat(folder).st_mode):
+            return False
+    except FileNotFoundError:
+        pass  # made below
+    except OSError:
+        return False
+    _name_in_list(os.fspath(folder))
+    try:
+        folder.mkdir(exist_ok=True)
+        return stat.S_ISDIR(os.lstat(folder).st_mode)
+    except OSError:
+        return False  # a library root we may not write to: delete as before
 
 
 def _name_in_list(folder: str) -> None:
     """Name ``folder`` in its data home's list (``use``) before the first original goes
-    there (asked once, with ``_room``'s look at the folder)."""
+    there."""
     listed = _lists.get(folder)
     if listed is not None:
         left_behind.name(listed, folder)

@@ -215,24 +215,29 @@ os._exit(1 if failed else 0)
 def sets_one_aside(track: Path, home: Path, strace: Path | None = None) -> None:
     command = [sys.executable, "-c", _SETS_ONE_ASIDE, str(track), str(home)]
     if strace is not None:
-        command = [STRACE, *tracing_the_list("rename", "renameat2", "link", "linkat"),
-                   "-o", str(strace), *command]  # fmt: skip
+        command = [STRACE, *tracing_the_list("rename", "renameat2", "link", "linkat", "mkdir",
+                                             "mkdirat"), "-o", str(strace), *command]  # fmt: skip
     child = subprocess.run(command, capture_output=True, text=True)
     assert child.returncode == 0, child.stderr
 
 
 @pytest.mark.skipif(STRACE is None, reason="needs strace, to see the calls in their order")
-def test_a_folder_is_named_and_flushed_before_the_first_original_goes_into_it(tmp_path):
-    """Else a kill between the two would leave an original no list names."""
+def test_a_folder_is_named_and_flushed_before_it_is_made_and_an_original_goes_into_it(
+    tmp_path,
+):
+    """Else a kill between the two would leave an original, or the folder itself, that no
+    list names."""
     track, home, trace = song(tmp_path, "One"), tmp_path / "home", tmp_path / "trace"
     sets_one_aside(track, home, trace)
     calls = trace.read_text().splitlines()
     # The spares folder's own line: the swap names the track's folder too, first.
-    flushed = flushed_after_naming(calls, str(spares.folder_for(track.parent.parent)))
+    folder = spares.folder_for(track.parent.parent)
+    flushed = flushed_after_naming(calls, str(folder))
+    made = [i for i, c in enumerate(calls) if "mkdir" in c and f'{folder}"' in c]
     aside = [i for i, c in enumerate(calls) if re.search(r"(rename|link)\w*\(.*/"
                                                           + re.escape(spares.SPARES) + "/", c)]
-    assert aside, calls
-    assert 0 <= flushed < aside[0], calls
+    assert made and aside, calls
+    assert 0 <= flushed < made[0] < aside[0], calls
 
 
 def test_any_command_deletes_what_a_stopped_batch_set_aside_and_says_so(
