@@ -146,10 +146,14 @@ def sweep(listed: Path, keep: Callable[[str], bool], *, durable: bool = True) ->
         with os.fdopen(os.dup(fd), "rb") as f:
             lines = dict.fromkeys(os.fsdecode(line) for line in f.read().split(b"\n") if line)
         left = [line for line in lines if keep(line)]
-        if len(left) != len(lines):  # emptied in place: a process may be waiting on its lock
-            os.ftruncate(fd, 0)
+        if len(left) != len(lines):  # rewritten in place: a process may be waiting on its lock
+            # The kept lines over the front, then the rest cut off: a kill between the two
+            # leaves each kept line listed, and a tail of old lines (perhaps the end of one)
+            # that the next sweep forgets, never a list emptied of lines still needed.
+            data = b"".join(os.fsencode(line) + b"\n" for line in left)
             os.lseek(fd, 0, os.SEEK_SET)  # the read left the shared offset at the end
-            write_all(fd, b"".join(os.fsencode(line) + b"\n" for line in left))
+            write_all(fd, data)
+            os.ftruncate(fd, len(data))
             if durable:
                 os.fsync(fd)
 

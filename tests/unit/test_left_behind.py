@@ -320,3 +320,31 @@ def test_a_command_whose_worker_died_keeps_its_line_for_the_next_command(tmp_pat
                          env=child_env, capture_output=True, text=True)  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert left_behind.list_of(status).read_text().startswith(f"home {run.stdout.strip()} ")
+
+
+_SWEEPS = """
+import sys
+from pathlib import Path
+from mediakeeper.fs import left_behind
+left_behind.sweep(Path(sys.argv[1]), lambda line: line.startswith("keep"))
+"""
+
+
+@pytest.mark.skipif(STRACE is None, reason="needs strace, to kill the sweep at its instant")
+@pytest.mark.parametrize("call", ["write", "ftruncate"])
+def test_a_sweep_killed_while_it_rewrites_the_list_loses_no_line_still_needed(tmp_path, call):
+    """The list is rewritten in place (a process may be waiting on its lock): killed at any
+    step of that, every line it keeps is still there, and the next sweep forgets the rest."""
+    listed = tmp_path / "list"
+    listed.write_text("gone 1\nkeep 2\ngone 3\nkeep 4\n")
+    killed = subprocess.run(
+        [STRACE, "-f", "-qq", "-o", "/dev/null", "-P", str(listed), "-e", f"trace={call}",
+         "-e", f"inject={call}:signal=SIGKILL:when=1", sys.executable, "-c", _SWEEPS,
+         str(listed)], capture_output=True, text=True,
+    )  # fmt: skip
+    assert killed.returncode in (-9, 137), killed.stderr
+    lines = listed.read_text().splitlines()
+    assert {"keep 2", "keep 4"} <= set(lines), lines
+    left_behind.sweep(listed, lambda line: line.startswith("keep"))
+    assert listed.read_text() == "keep 2\nkeep 4\n"
+
