@@ -16,6 +16,7 @@ from typing import Any
 from mediakeeper.batch.session_log import RUNNING, load_sessions
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import BatchRunning, LibraryError, QueueError
+from mediakeeper.fs import left_behind
 from mediakeeper.fs.links import is_folder_link, not_followed
 from mediakeeper.fs.names import is_junk
 from mediakeeper.queue import files as queue_files
@@ -107,6 +108,9 @@ def init_queue(
     where the queue it replaced (``replace``) is kept. Never while a batch works on the queue
     it would replace."""
     library = library.expanduser().resolve()
+    # The data home's first write (a batch's first run, --init): named first, so a kill
+    # leaves no temp file of the new queue that the next command cannot find.
+    left_behind.writing_home(store.dir.parent, create=True)
     found = survey(store.kind, library)
     queue = new_queue(store.kind, str(library), (), now)
     # Made one at a time as the store writes them to its spill: never all held at once.

@@ -348,3 +348,26 @@ def test_a_sweep_killed_while_it_rewrites_the_list_loses_no_line_still_needed(tm
     left_behind.sweep(listed, lambda line: line.startswith("keep"))
     assert listed.read_text() == "keep 2\nkeep 4\n"
 
+
+@pytest.mark.skipif(STRACE is None, reason="needs strace, to kill the batch at its instant")
+def test_a_first_batch_killed_as_it_puts_its_new_queue_in_place_leaves_nothing_behind(
+    tmp_path, music_library, music_script
+):
+    """Creating the queue is the data home's first write: the temp file of the new queue
+    that a kill leaves is found by the next command, as every later write's is."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    music_library(library, {"Artist/Album/01 - One.flac": {"tags": {"title": "One"}}})
+    killed = subprocess.run(
+        [STRACE, "-f", "-qq", "-o", "/dev/null", "-e", "trace=rename",
+         "-e", "inject=rename:signal=SIGKILL:when=1", sys.executable,
+         "utilities/process_music_batch.py", "--home", str(home), "--library", str(library)],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert killed.returncode in (-9, 137), killed.stderr
+    left = home_temps(home)
+    assert [re.sub(r"\d+-\d+", "N", name) for name in left] == [".processing_queue.json.N.tmp"]
+    size = next(home.rglob(left[0])).stat().st_size
+    listed = music_script("undo_changes.py", "--home", home, "--list")
+    assert (f"deleted 1 temp file ({format_size(size)}) that a killed command had left in the "
+            "data home") in listed.stderr, listed.stderr  # fmt: skip
+    assert home_temps(home) == []
