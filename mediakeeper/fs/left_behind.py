@@ -68,8 +68,9 @@ def writing_home(status_dir: Path, *, create: bool = False) -> None:
     the workers it starts: name the data home, and forget it again when the command ends
     (not on a kill, nor when one of its workers was lost: ``lost_a_worker``). The list is
     made (``create``) by a queue's creation and a batch's start: a command that only looks,
-    or one refused, leaves the data home as it found it. Not flushed: a line a power cut loses leaves temp files until the
-    next command that is killed, whose sweep deletes every ended process's."""
+    or one refused, leaves the data home as it found it. Not flushed: a line a power cut
+    loses leaves temp files until the next command that is killed, whose sweep deletes
+    every ended process's."""
     listed, pid = list_of(status_dir), os.getpid()
     if (pid, listed) in _writing:
         return
