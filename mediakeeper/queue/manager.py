@@ -108,13 +108,13 @@ def init_queue(
     where the queue it replaced (``replace``) is kept. Never while a batch works on the queue
     it would replace."""
     library = library.expanduser().resolve()
-    # The data home's first write (a batch's first run, --init): named first, so a kill
-    # leaves no temp file of the new queue that the next command cannot find.
-    left_behind.writing_home(store.dir.parent, create=True)
-    found = survey(store.kind, library)
+    found = survey(store.kind, library)  # raises for a library that is not there
     queue = new_queue(store.kind, str(library), (), now)
     # Made one at a time as the store writes them to its spill: never all held at once.
     queue["items"] = (new_item(key, key, folder) for key, folder in found.found)
+    # The data home's first write (a batch's first run, --init): named first, so a kill
+    # leaves no temp file of the new queue that the next command cannot find.
+    left_behind.writing_home(store.dir.parent, create=True)
     backup = store.create(queue, replace=replace, check=lambda: refuse_while_a_batch_runs(store))
     found.queued = len(found.found)
     return found, backup
