@@ -9,16 +9,12 @@ from datetime import UTC, datetime
 
 import click
 
-from mediakeeper.audiobooks.settings import job_from_settings, preview
-from mediakeeper.cli.batch import BatchSpec, Run, previewing
+from mediakeeper.audiobooks.batch import jobs
+from mediakeeper.audiobooks.settings import preview
+from mediakeeper.cli.batch import BatchSpec, previewing
 from mediakeeper.cli.command import not_a_command
 from mediakeeper.cli.queue_manager import Call
 from mediakeeper.text import wording
-
-
-def _jobs(run: Run):
-    return job_from_settings(run.settings, overwrite=run.flags["overwrite"])
-
 
 BATCH = BatchSpec(
     help="""Make each pending book folder (its CD1, Disc 2 ... folders with it) into one M4B with
@@ -27,9 +23,7 @@ BATCH = BatchSpec(
     tagged and verified in a working directory (<data home>/working/audiobooks), then moved
     into <output>/<Author>/<Title>/. Stop any time with Ctrl+C or even kill -9: the next run
     resumes each book at its last finished step.""",
-    jobs=_jobs,
-    dry_run=previewing(_jobs, preview, "book"),
-    describe=lambda run: {"overwrite": run.flags["overwrite"]},
+    dry_run=previewing(jobs, preview, "book"),
     options=(
         click.option(
             "--output",
@@ -46,7 +40,6 @@ BATCH = BatchSpec(
             "the output; your files there are kept."
         ),
     ),
-    setting_options=("output", "bitrate"),
 )
 
 

@@ -12,6 +12,7 @@ KIND = Kind(
     job="mediakeeper.audiobooks.job:AudiobookJob",
     report_template="audiobook.md.j2",
     package="mediakeeper.audiobooks",
+    batch="mediakeeper.audiobooks.batch:PLAN",
     find="mediakeeper.audiobooks.books:find",
     settings={
         "output": "",

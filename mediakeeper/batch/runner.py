@@ -82,6 +82,10 @@ class Hooks:
         """How far (0 to 1) the job is through ``doing`` with ``item`` (``item_progress``):
         transient, a few a second at most; never recorded."""
 
+    def note(self, line: str, *, warning: bool = False) -> None:
+        """A line for a person around the items (the queue created, a killed run's writes
+        finished); ``warning``: one that goes to the error stream."""
+
 
 class Done(NamedTuple):
     """A job's result for one item, as it comes back from a worker."""

@@ -4,82 +4,53 @@ script is ``main = build_batch("<kind>")``.
 What every batch has is here: the options (batch size, ``--<noun> NAME``, retry errors, dry
 run, ``--offline`` and ``--enrich`` where the kind makes web lookups, library, checkpoints,
 workers, -q/-v, --home) and the flow (settings, the items a batch takes, the queue created on
-first use, the run with its progress, the closing lines, the exit code). What differs is
-declared by the kind in a ``BatchSpec`` (its own options, its job, its dry run, a step after
-the batch), ``BATCH`` in its package's ``cli.py``, loaded only when its command is built.
+first use, the run with its progress, the closing lines, the exit code), over the library's
+batch (``mediakeeper.runs.batch``). What differs is declared by the kind: its plan
+(``<kind>/batch.py``: its job, its checks, a step after the batch) and a ``BatchSpec``
+(``BATCH`` in its package's ``cli.py``: its options, its --help, its dry run's lines),
+loaded only when its command is built.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
 
-from mediakeeper.batch import selection
 from mediakeeper.batch.job import Job
-from mediakeeper.batch.runner import BatchOptions
-from mediakeeper.batch.runs import eligible_items
+from mediakeeper.batch.plan import Run
 from mediakeeper.cli import batch_options as opts
-from mediakeeper.cli.command import Command, home_option, kind_part, not_a_command, settings_for
+from mediakeeper.cli.command import Command, home_option, kind_part, not_a_command
 from mediakeeper.cli.progress_line import ProgressHooks, verbosity_options
 from mediakeeper.core import kinds
-from mediakeeper.core.config import Settings
-from mediakeeper.core.errors import ConfigError, MediakeeperError
-from mediakeeper.queue.store import QueueStore
+from mediakeeper.core.errors import MediakeeperError, UsageError
+from mediakeeper.runs.batch import default_workers, open_home, prepare
 from mediakeeper.text.wording import count
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 @dataclass(frozen=True)
-class Run:
-    """One invocation, as the kind's hooks see it. ``flags``: the kind's own options, by
-    parameter name (``no_fix``); ``online``: web lookups allowed (not ``--offline``, and the
-    kind's ``lookups`` setting where it has one)."""
-
-    settings: Settings
-    flags: Mapping[str, Any]
-    online: bool
-    enrich: bool
-    workers: int
-
-
-@dataclass(frozen=True)
 class BatchSpec:
-    """What a kind's batch command adds to the common one.
+    """What a kind's batch command adds to the common one; the batch itself is the kind's
+    plan (``<kind>/batch.py``, run by ``mediakeeper.runs.batch``).
 
-    ``jobs(run)`` returns the job of a session (a function of its id); it is called before
-    any item is chosen, so it may refuse the options (a ``ConfigError`` is a usage error).
     ``dry_run(run, items)`` prints the preview of the items a real run would take.
-    ``describe(run)`` names the run's choices for the session log, in order
-    (``{"offline": True}`` -> "offline").
     """
 
     help: str  # the command's --help text
-    jobs: Callable[[Run], Callable[[str], Job]]
     dry_run: Callable[[Run, list[dict[str, Any]]], None]
-    describe: Callable[[Run], Mapping[str, bool]]
     # The kind's own options, placed after --dry-run (``click.option(...)`` decorators).
     options: tuple[Decorator, ...] = ()
     # A kind that makes web lookups: the --offline help. It gets --offline and --enrich, and
     # ``lookup_options`` after them. None: neither (a run is then never offline).
     offline_help: str | None = None
     lookup_options: tuple[Decorator, ...] = ()
-    # Options (parameter names) that need the network: refused with --offline, saying why.
-    needs_network: Mapping[str, str] = field(default_factory=dict)
-    # Options that override the [<kind>] setting of the same name (library and
-    # checkpoint_every always do).
-    setting_options: tuple[str, ...] = ()
-    workers: int | None = None  # --workers default; None: two where there are two cores
-    # A real run with lookups: what it needs before anything is touched (a key), and what it
-    # checks once the queue is open, before any item is claimed (the service's settings).
-    requires: Callable[[Settings], None] | None = None
-    before_claims: Callable[[Settings], None] | None = None
-    after: Callable[[Settings], None] | None = None  # once the batch has ended (closing files)
 
 
 def previewing(
@@ -130,7 +101,7 @@ def _options(record: kinds.Kind, spec: BatchSpec) -> list[Decorator]:
     decorators += [
         opts.library(record.label),
         opts.checkpoint_every(noun),
-        opts.workers(noun, default=spec.workers),
+        opts.workers(noun, default=default_workers(record.batch_plan())),
         verbosity_options,
     ]
     return decorators
@@ -143,7 +114,7 @@ def build_batch(kind: str) -> click.Command:
     spec = spec_of(record)
 
     def main(**params: Any) -> None:
-        _run_batch(kind, record, spec, params)
+        _run_batch(record, spec, params)
 
     for decorate in reversed(_options(record, spec)):
         main = decorate(main)
@@ -154,105 +125,36 @@ def build_batch(kind: str) -> click.Command:
     )(main)
 
 
-def _run_batch(kind: str, record: kinds.Kind, spec: BatchSpec, params: dict[str, Any]) -> None:
-    """One invocation, in the order that keeps a refused one harmless: the options every batch
-    has are taken out of ``params`` (what remains is the kind's own, ``Run.flags``), the
-    settings read and every refusal made before the kind's job is built, the item or session
-    asked for checked, then a dry run or the run itself."""
+def _run_batch(record: kinds.Kind, spec: BatchSpec, params: dict[str, Any]) -> None:
+    """One invocation: the options parsed into the library's batch (``runs.batch``), every
+    refusal made before anything is touched, then a dry run or the batch itself, drawn."""
     noun = record.noun
-    home, batch_size, name = params.pop("home"), params.pop("batch_size"), params.pop(noun)
-    retry_errors, dry_run = params.pop("retry_errors"), params.pop("dry_run")
-    resume = params.pop("resume")
-    offline, enrich = params.pop("offline", False), params.pop("enrich", False)
-    library, checkpoint_every = params.pop("library"), params.pop("checkpoint_every")
-    asked_workers = params.pop("workers")
-    overrides = {"library": library, "checkpoint_every": checkpoint_every}
-    overrides.update({key: params[key] for key in spec.setting_options})
-    settings = settings_for(home, **{kind: overrides})
+    home, batch_size, item = params.pop("home"), params.pop("batch_size"), params.pop(noun)
+    dry_run, asked_workers = params.pop("dry_run"), params.pop("workers")
+    retry_errors = params["retry_errors"]
+    hooks = ProgressHooks(noun)
+    settings = open_home(home, record, params, hooks)
     say_old_ffmpeg = opts.note_old_ffmpeg(settings, record)
-    online = _online(kind, record, spec, settings, params, offline, enrich, dry_run)
     workers = opts.fitted_workers(asked_workers, batch_size, noun)
-    run = Run(settings, params, online=online, enrich=enrich, workers=workers)
     try:
-        make_job = spec.jobs(run)
-    except ConfigError as err:  # a setting the kind's options give (no output folder)
+        batch = prepare(settings, record, batch_size=batch_size, item=item, dry_run=dry_run,
+                        workers=workers, args=opts.recorded_args(noun), **params)  # fmt: skip
+    except UsageError as err:  # options that do not go together: with the usage line
         raise click.UsageError(str(err)) from None
-    options = selection.runner_options(
-        settings,
-        kind,
-        batch_size=batch_size,
-        retry_errors=retry_errors,
-        workers=workers,
-        online=online,
-    )
-    if resume:  # what `sessions.py resume` runs
-        opts.resume_only(settings, record, options, resume, name)
-    elif name:
-        opts.only_item(settings, record, options, name, dry_run)
     if dry_run:
-        if enrich:  # the same items the batch would take, read without writing
-            selection.enrich_only(QueueStore(settings.status_dir / kind, kind), options)
+        items = batch.eligible()
         say_old_ffmpeg()
-        return spec.dry_run(run, eligible_items(settings, kind, options))
-    _run_for_real(record, spec, run, make_job, options, retry_errors, say_old_ffmpeg)
-
-
-def _online(
-    kind: str,
-    record: kinds.Kind,
-    spec: BatchSpec,
-    settings: Settings,
-    params: Mapping[str, Any],
-    offline: bool,
-    enrich: bool,
-    dry_run: bool,
-) -> bool:
-    """Whether the run may look things up (not ``--offline``, and the kind's ``lookups``
-    setting where it has one), once every option that needs the network has been refused
-    without it and what a real run with lookups needs (a key) is there: all of it before
-    anything is touched, so a refused run leaves the home as it was."""
-    online = not offline and (
-        settings.get(kind, "lookups") if "lookups" in record.setting_defaults() else True
-    )
-    noun = record.noun
-    opts.refuse_offline(enrich, online, "--enrich", f"looks {noun}s up: it cannot run offline")
-    for flag, why in spec.needs_network.items():
-        opts.refuse_offline(params[flag], online, f"--{flag.replace('_', '-')}", why)
-    if spec.requires and online and not dry_run:  # a dry run asks nothing: needs nothing
-        spec.requires(settings)  # stop here, before anything is touched
-    return online
-
-
-def _run_for_real(
-    record: kinds.Kind,
-    spec: BatchSpec,
-    run: Run,
-    make_job: Callable[[str], Job],
-    options: BatchOptions,
-    retry_errors: bool,
-    say_old_ffmpeg: Callable[[], None],
-) -> None:
-    """The batch itself, apart from the choosing above so that a dry run never reaches it:
-    the queue opened (created on first use), the kind's check before any item is claimed,
-    the items run with their progress, then the closing lines (the old ffmpeg's first) and
-    the exit code."""
-    settings, noun = run.settings, record.noun
-    store = opts.prepare_store(settings, record, options, enrich=run.enrich)
-    if spec.before_claims and run.online:
-        spec.before_claims(settings)
-    session, report = opts.run_with_progress(
-        store,
-        lambda session: make_job(session.id),
-        options,
-        ProgressHooks(noun, reports=_reports(settings.home, record)),
-        noun=noun,
-        description=opts.describe(options.size, **spec.describe(run)),
-        after=(lambda report: spec.after(settings)) if spec.after else None,
-    )
+        return spec.dry_run(batch.run, items)
+    hooks.reports = _reports(settings.home, record)
+    store = batch.open_queue(hooks)
+    batch.select(store)
+    session, report = opts.interruptible(hooks, partial(batch.run_items, store, hooks),
+                                         after=lambda report: batch.close())  # fmt: skip
     del store  # the queue's items, held by its store: not through the closing reports
     say_old_ffmpeg()
-    opts.finish(settings, record, session, report, online=run.online, retry_errors=retry_errors,
-                lookups=spec.offline_help is not None)  # fmt: skip
+    opts.finish(settings, record, session, report, online=batch.run.online,
+                retry_errors=retry_errors,
+                lookups=batch.plan.looks_up)  # fmt: skip
 
 
 def _reports(home: Path, record: kinds.Kind) -> Path | None:

@@ -15,8 +15,6 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import UTC, datetime
 
 import click
 from click.core import ParameterSource
@@ -38,10 +36,10 @@ from mediakeeper.cli.progress_line import (
 from mediakeeper.core.commands import kind_command, tool_command
 from mediakeeper.core.config import Settings
 from mediakeeper.core.kinds import Kind
-from mediakeeper.queue.manager import empty_library_warning
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.runs.batch import created_lines, write_reports
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, exit_now
-from mediakeeper.text.wording import count, queue_name
+from mediakeeper.text.wording import count
 
 # ---- options --------------------------------------------------------------------------------
 
@@ -149,23 +147,6 @@ def fitted_workers(asked: int, batch_size: int, noun: str) -> int:
     return fitted
 
 
-def only_item(settings: Settings, record: Kind, options: BatchOptions, name: str, dry_run: bool):
-    """``--<noun> NAME`` (see ``selection.only_item``); a real run creates the queue first,
-    and says so."""
-    if not dry_run:
-        open_created(settings, record)
-    selection.only_item(settings, record.name, options, name, dry_run)
-
-
-def resume_only(
-    settings: Settings, record: Kind, options: BatchOptions, session_id: str, item_name: str | None
-) -> None:
-    """``--resume SESSION_ID`` (see ``selection.resume_only``); not with ``--<noun> NAME``."""
-    if item_name:
-        raise click.UsageError(f"give --resume or --{record.noun}, not both")
-    selection.resume_only(settings, record.name, options, session_id)
-
-
 # Options that choose which items a batch takes, or where: left out of the way a session
 # is recorded to have run (``recorded_args``), as a resume chooses its own items.
 CHOOSING = {"home", "library", "batch_size", "retry_errors", "dry_run", "resume",
@@ -214,24 +195,12 @@ def refuse_offline(wanted: bool, online: bool, flag: str, why: str) -> None:
         raise click.UsageError(f"{flag} {why}")
 
 
-def describe(size: int, **flags: bool) -> str:
-    """The session log's name for a batch: ``batch of 10, offline, enrich``."""
-    return ", ".join(
-        [f"batch of {size}", *(name.replace("_", " ") for name, on in flags.items() if on)]
-    )
-
-
 def open_created(settings: Settings, record: Kind) -> QueueStore:
+    """The kind's queue, created from the library on first use, and said so."""
     store, created = open_store(settings, record.name, create=True)
     if created is not None:
-        noun = record.noun
-        what = f"{queue_name(record.name)} with {count(created.queued, noun)}"
-        click.echo(f"Created the {what}: {store.path}")
-        library = settings.library(record.name).expanduser().resolve()
-        for line in (created.line(noun), *created.skipped_lines()):
-            click.echo(line)
-        if not created.queued:
-            click.echo(f"Warning: {empty_library_warning(store, library)}", err=True)
+        for line, warning in created_lines(settings, record, store, created):
+            click.echo(line, err=warning)
     return store
 
 
@@ -262,17 +231,25 @@ def run_with_progress(
     description: str,
     after: Callable[[BatchReport], None] | None = None,
 ) -> tuple[Session, BatchReport]:
-    """Run the batch; a first Ctrl+C or SIGTERM ends the program with exit code 130.
+    """Run the batch (``interruptible``)."""
+    args = recorded_args(noun)
+    return interruptible(
+        hooks,
+        lambda: run_batch(store, make_job, options, hooks, description=description, args=args),
+        after=after,
+    )
+
+
+def interruptible(
+    hooks: ProgressHooks,
+    run: Callable[[], tuple[Session, BatchReport]],
+    *,
+    after: Callable[[BatchReport], None] | None = None,
+) -> tuple[Session, BatchReport]:
+    """Run a batch's items; a first Ctrl+C or SIGTERM ends the program with exit code 130.
     ``after`` runs once the batch has ended (closing files), as a second signal allows."""
     try:
-        session, report = run_batch(
-            store,
-            make_job,
-            options,
-            hooks,
-            description=description,
-            args=recorded_args(noun),
-        )
+        session, report = run()
         exit_on_signals_if_interrupted(report)
         if after is not None:
             after(report)
@@ -296,14 +273,6 @@ def finish(
     lookups: bool = True,
 ) -> None:
     """The closing lines (summary, session log, reports), this week's report, the exit code."""
-    # Imported here, not with the command: the reports bring jinja2, the tag tables and
-    # every mutagen format (a third of a batch's imports), which a media batch then
-    # imported before its first item.
-    from mediakeeper.reports.closing import read_closing
-    from mediakeeper.reports.issue_index import write_issue_indexes
-    from mediakeeper.reports.records import indexes_on_disk
-    from mediakeeper.reports.weekly import write_weekly_report
-
     kind, noun = record.name, record.noun
     if not report.noted and not report.interrupted:
         click.echo(
@@ -315,17 +284,10 @@ def finish(
     say(render_summary(report, noun, offline=not online, lookups=lookups))
     exit_code, awaiting = report.exit_code, report.awaiting
     click.echo(f"session log: {session.log_path}")
-    # The home read once for both reports, each queue's items counted as they are read, each
-    # decoded once (they read every queue again and again), none of them held.
-    now = datetime.now(UTC)
-    records, counts = read_closing(settings.home, now)
-    write_issue_indexes(settings.home, records, counts)
+    weekly_md = write_reports(settings.home)  # every run updates this week's
     click.echo(f"issue reports: {settings.home / 'issues' / kind} (index.md lists them)")
     if awaiting:
         click.echo(f"decide them: {tool_command('decide', settings.home)}")
-    records = replace(records, indexes=indexes_on_disk(settings.home, records.queues))
-    # every run updates this week's
-    weekly_md, _html = write_weekly_report(settings.home, now=now, records=records, counts=counts)
     click.echo(f"weekly report: {weekly_md} (and .html)")
     # Python's last garbage collection as it exits walks every object the batch made (50-80
     # ms after 930 artists) to free memory the exit frees anyway. Every file is written and

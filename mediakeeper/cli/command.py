@@ -22,12 +22,9 @@ import mediakeeper
 from mediakeeper.core.config import Settings, existing_home, load_settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.kinds import Kind
-from mediakeeper.core.writemode import journal_dir
-from mediakeeper.fs import left_behind, write_errors
-from mediakeeper.fs.inplace_journal import recover
-from mediakeeper.fs.sweep import sweep_home
+from mediakeeper.fs import write_errors
+from mediakeeper.fs.recovery import recover_home
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted, exit_now, interruptible
-from mediakeeper.text.wording import count, format_size
 
 
 class Command(click.Command):
@@ -137,23 +134,9 @@ def settings_for(home: str | None, **overrides: dict[str, Any]) -> Settings:
 
 
 def finish_writes(status_dir: Path) -> None:
-    """Complete the in-place writes a killed run left in this data home, each file said, and
-    delete the temp files and the replaced originals it left in the library and the data
-    home (``mediakeeper.fs.sweep``); then name the data home as written by this command
-    (``left_behind.writing_home``)."""
-    for found in recover(journal_dir(status_dir)):
-        click.echo(f"{found.path}: an in-place write a killed run left: {found.outcome}", err=True)
-    swept = sweep_home(status_dir)
-    left_behind.writing_home(status_dir)  # where a batch has made the list
-    for n, size, noun, why in (
-        (swept.home_temps, swept.home_temps_size, "temp file", "a killed command had left in "
-         "the data home"),
-        (swept.temps, swept.temps_size, "temp file", "a killed write had left in the library"),
-        (swept.originals, swept.originals_size, "replaced original", "a stopped batch had kept "
-         "until its end"),
-    ):  # fmt: skip
-        if n:
-            click.echo(f"deleted {count(n, noun)} ({format_size(size)}) that {why}", err=True)
+    """Complete what a killed run left in this data home (``fs.recovery``), each thing said."""
+    for line in recover_home(status_dir):
+        click.echo(line, err=True)
 
 
 @contextmanager

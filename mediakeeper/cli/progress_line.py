@@ -229,6 +229,9 @@ class ProgressHooks(Hooks):
         # workers, which take them in that order, so the oldest is one being worked on.
         self.in_hand: dict[str, str] = {}
 
+    def note(self, line: str, *, warning: bool = False) -> None:
+        click.echo(line, err=warning)
+
     def started(self, total: int) -> None:
         if total == 0 or self.verbosity == QUIET or not self.console.is_terminal:
             return

@@ -8,21 +8,12 @@ from __future__ import annotations
 
 import click
 
-from mediakeeper.cli.batch import BatchSpec, Run, previewing
+from mediakeeper.cli.batch import BatchSpec, previewing
 from mediakeeper.cli.command import not_a_command
 from mediakeeper.cli.progress_line import VERBOSE, chosen_verbosity
-from mediakeeper.conversions.preview import job_from_settings, preview
+from mediakeeper.conversions.batch import jobs
+from mediakeeper.conversions.preview import preview
 from mediakeeper.media.convert import PROFILES
-
-
-def _jobs(run: Run):
-    return job_from_settings(
-        run.settings,
-        overwrite=run.flags["overwrite"],
-        allow_lossy=run.flags["allow_lossy"],
-        workers=run.workers,
-    )
-
 
 BATCH = BatchSpec(
     help="""Convert the next pending albums into the output library through a working directory
@@ -30,15 +21,9 @@ BATCH = BatchSpec(
     and verified (length, tags, cover), optionally archived, then moved into place whole.
     Stop any time with Ctrl+C or even kill -9: the next run resumes each album at its stage,
     and nothing partial is ever seen in the output or the archive.""",
-    jobs=_jobs,
     dry_run=previewing(
-        _jobs, lambda job, item: preview(job, item, commands=chosen_verbosity() == VERBOSE), "album"
+        jobs, lambda job, item: preview(job, item, commands=chosen_verbosity() == VERBOSE), "album"
     ),
-    describe=lambda run: {
-        "overwrite": run.flags["overwrite"],
-        "allow_lossy": run.flags["allow_lossy"],
-        "delete_originals": bool(run.settings.get("conversions", "delete_originals")),
-    },
     options=(
         click.option(
             "--output",
@@ -77,12 +62,6 @@ BATCH = BatchSpec(
             "copied as they are.",
         ),
     ),
-    setting_options=("output", "profile", "archive", "delete_originals"),
-    # The default, two where there are two cores: the cores are shared among the albums
-    # converted at once (each encodes its tracks in parallel with its share), and two albums
-    # at once keep both cores busy while the other one copies, verifies or is placed (1.14
-    # times plain ffmpeg's encodes and decodes, against 1.33 one album at a time:
-    # docs/performance.md).
 )
 
 

@@ -12,6 +12,7 @@ KIND = Kind(
     job="mediakeeper.conversions.job:ConversionJob",
     report_template="album_conversion.md.j2",
     package="mediakeeper.conversions",
+    batch="mediakeeper.conversions.batch:PLAN",
     find="mediakeeper.media.albums:find",
     settings={
         "output": "",

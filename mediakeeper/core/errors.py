@@ -25,6 +25,11 @@ class ConfigError(MediakeeperError):
     """Bad settings: malformed TOML, unknown key, wrong type."""
 
 
+class UsageError(ConfigError):
+    """Options that do not go together (``--enrich`` offline): the command line says it as
+    a usage error, with the command's usage line."""
+
+
 class NoDataHome(ConfigError):
     """A command that reads a data home was given a folder that is none (a mistyped --home)."""
 

@@ -106,6 +106,9 @@ class Kind:
     # (mediakeeper.queue.fingerprints): "tree", every file below its folder; "folder", only those
     # directly in it (a kind whose items' folders hold other items).
     item_files: str = "tree"
+    # "module:PLAN": the kind's part of a batch (``batch.plan.BatchPlan``: its job from the
+    # options, what it checks first, its closing step), imported only when a batch runs.
+    batch: str = ""
 
     @property
     def files_below(self) -> bool:
@@ -132,6 +135,10 @@ class Kind:
 
     def job_factory(self) -> Callable[..., Any]:
         return load(self.job)
+
+    def batch_plan(self) -> Any:
+        """The kind's ``BatchPlan`` (``batch``), imported now; None for a kind without one."""
+        return load(self.batch) if self.batch else None
 
     def finder(self) -> Callable[..., Any] | None:
         return load(self.find) if self.find else None

@@ -1,6 +1,6 @@
-"""What the movie batch adds to every kind's (``mediakeeper/cli/batch.py``): --artwork and
---overwrite, the TMDb key a real run needs before anything is touched, one worker by
-default, and the dry run's lines."""
+"""What the movie batch command adds to every kind's (``mediakeeper/cli/batch.py``):
+--artwork and --overwrite, and the dry run's lines. The batch itself is the kind's plan
+(``movies/batch.py``: the TMDb key a real run needs, one worker by default)."""
 
 from __future__ import annotations
 
@@ -14,19 +14,6 @@ from mediakeeper.cli.command import not_a_command
 from mediakeeper.lookup.tmdb_types import KeyMissing, require_api_key
 from mediakeeper.movies.job import NFO, MovieJob
 from mediakeeper.text.wording import count
-
-
-def _jobs(run: Run):
-    # A key TMDb refuses stops the batch at the first answer (the job says so with
-    # ItemFailure(stop=True)): one line, exit 2, and every movie back as it was.
-    return lambda session_id: MovieJob(
-        run.settings.home,
-        session_id,
-        settings=run.settings if run.online else None,
-        artwork=run.flags["artwork"],
-        overwrite=run.flags["overwrite"],
-        enrich_only=run.enrich,
-    )
 
 
 def _dry_run(run: Run, items: list[dict[str, Any]]) -> None:
@@ -73,14 +60,7 @@ BATCH = BatchSpec(
     write outputs/movies/ and issues/movies/ reports. Needs a TMDb API key (TMDB_API_KEY or
     [tmdb] api_key) unless --offline or --dry-run. Stop any time with Ctrl+C: the next run
     resumes.""",
-    jobs=_jobs,
     dry_run=_dry_run,
-    describe=lambda run: {
-        "offline": not run.online,
-        "enrich": run.enrich,
-        "artwork": run.flags["artwork"],
-        "overwrite": run.flags["overwrite"],
-    },
     offline_help="Make no TMDb lookups: only the local checks (video files, folder name).",
     lookup_options=(
         click.option("--artwork", is_flag=True, help="Also download poster.jpg and fanart.jpg."),
@@ -90,11 +70,6 @@ BATCH = BatchSpec(
             help="Replace an existing movie.nfo, poster.jpg or fanart.jpg (kept by default).",
         ),
     ),
-    needs_network={"artwork": "downloads from TMDb: drop --offline"},
-    # One process by default: a movie is a few lookups, and the TMDb limit (shared by every
-    # process of the data home) is what sets the pace, not the CPU.
-    workers=1,
-    requires=require_api_key,  # no key: stop before anything is touched
 )
 
 

@@ -11,6 +11,7 @@ KIND = Kind(
     job="mediakeeper.movies.job:MovieJob",
     report_template="movie_issues.md.j2",
     package="mediakeeper.movies",
+    batch="mediakeeper.movies.batch:PLAN",
     output_dir=("outputs", "movies"),
     chosen_by="TMDb",
 )

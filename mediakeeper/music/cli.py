@@ -1,6 +1,6 @@
-"""What the music batch adds to every kind's (``mediakeeper/cli/batch.py``): --no-fix and
---fetch-covers, the MusicBrainz check before any artist is claimed, the dry run's lines, and
-tracks.csv assembled after the batch."""
+"""What the music batch command adds to every kind's (``mediakeeper/cli/batch.py``): --no-fix,
+--replaygain, --fetch-covers, --identify and --apply, and the dry run's lines. The batch
+itself is the kind's plan (``music/batch.py``)."""
 
 from __future__ import annotations
 
@@ -11,55 +11,12 @@ import click
 from mediakeeper.batch.job import ItemFailure
 from mediakeeper.cli.batch import BatchSpec, Run
 from mediakeeper.cli.command import not_a_command
-from mediakeeper.core import rule_plugins, writemode
-from mediakeeper.core.config import Settings
-from mediakeeper.core.errors import ConfigError
+from mediakeeper.core import writemode
 from mediakeeper.core.findings import finding_record
-from mediakeeper.lookup.acoustid_types import require_key
 from mediakeeper.music.finding_groups import group_changes, group_findings, in_album
 from mediakeeper.music.identify import APPLY_SCORE
 from mediakeeper.music.job import MusicJob
-from mediakeeper.music.outputs import assemble_tracks_csv
 from mediakeeper.text.wording import count
-
-
-def _jobs(run: Run):
-    _check_identify(run)
-    rule_plugins.loaded()  # the plugins' rules read (a broken one said) once, before any fork
-    return lambda session_id: MusicJob(
-        run.settings.home,
-        session_id,
-        fix=not run.flags["no_fix"],
-        settings=run.settings if run.online else None,
-        enrich_only=run.enrich,
-        fetch_covers=run.flags["fetch_covers"],
-        replaygain=run.flags["replaygain"],
-        ffmpeg_path=run.settings.get("ffmpeg", "path"),
-        writing=writemode.chosen(run.settings.get),
-        identify=run.flags["identify"],
-        apply_identified=run.flags["apply"],
-    )
-
-
-def _check_identify(run: Run) -> None:
-    """--apply only with --identify; --identify only with an AcoustID key (a dry run asks
-    nothing: it needs none)."""
-    if run.flags["apply"] and not run.flags["identify"]:
-        raise ConfigError("--apply writes what --identify proposes: give both")
-    dry_run = click.get_current_context().params.get("dry_run", False)
-    if run.flags["identify"] and run.online and not dry_run:
-        require_key(run.settings)
-
-
-def _check_musicbrainz(settings: Settings) -> None:
-    """A setting every lookup needs: refused before any artist is claimed."""
-    from mediakeeper.lookup.musicbrainz import check_settings
-
-    check_settings(settings)
-    if settings.get("acoustid", "key").strip():
-        from mediakeeper.lookup.acoustid import check_settings as check_acoustid
-
-        check_acoustid(settings)
 
 
 def _dry_run(run: Run, items: list[dict[str, Any]]) -> None:
@@ -103,16 +60,7 @@ BATCH = BatchSpec(
     help="""Process the next pending artists: scan tags, find issues, fix what is safe, identify
     artists and albums on MusicBrainz, write outputs/music/ and issues/music/ reports. Stop
     any time with Ctrl+C: the next run resumes where this one stopped.""",
-    jobs=_jobs,
     dry_run=_dry_run,
-    describe=lambda run: {
-        "no_fixes": run.flags["no_fix"],
-        "offline": not run.online,
-        "enrich": run.enrich,
-        "replaygain": run.flags["replaygain"],
-        "identify": run.flags["identify"],
-        "apply": run.flags["apply"],
-    },
     options=(
         click.option("--no-fix", is_flag=True, help="Report issues only; change no tags."),
         click.option(
@@ -143,13 +91,6 @@ BATCH = BatchSpec(
             "(journaled: undo takes it back); any other waits for your choice.",
         ),
     ),
-    needs_network={
-        "fetch_covers": "needs the network: drop --offline",
-        "identify": "looks tracks up on AcoustID: drop --offline",
-        "apply": "writes what --identify looks up: drop --offline",
-    },
-    before_claims=_check_musicbrainz,
-    after=lambda settings: assemble_tracks_csv(settings.home),
 )
 
 

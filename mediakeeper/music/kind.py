@@ -11,6 +11,7 @@ KIND = Kind(
     job="mediakeeper.music.job:MusicJob",
     report_template="artist_issues.md.j2",
     package="mediakeeper.music",
+    batch="mediakeeper.music.batch:PLAN",
     settings={"lookups": True, "write_mode": "in-place", "hard_links": "leave"},  # core.writemode
     extra_counters=(TRACKS,),
     output_dir=("outputs", "music", "artists"),

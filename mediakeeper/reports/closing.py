@@ -7,6 +7,7 @@ spilled for the pages' lists (``reports/tally.py``), whatever the library's size
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -61,3 +62,17 @@ def changes_in(status_kind_dir: Path, moment: Moment) -> int:
     week, as_of = moment.week, moment.as_of
     moments = (parse_time(at) for at in journal_stamps(status_kind_dir))
     return sum(1 for m in moments if m is not None and week.contains(m) and m <= as_of)
+
+
+def write_closing_reports(home: Path, now: datetime) -> Path:
+    """After a batch: every kind's issue index and this week's report, from the home read
+    once (each queue counted as it is read, none held). Returns the weekly report's
+    Markdown path (its web page beside it)."""
+    from mediakeeper.reports.issue_index import write_issue_indexes
+    from mediakeeper.reports.weekly import write_weekly_report
+
+    records, counts = read_closing(home, now)
+    write_issue_indexes(home, records, counts)
+    records = replace(records, indexes=rec.indexes_on_disk(home, records.queues))
+    weekly_md, _html = write_weekly_report(home, now=now, records=records, counts=counts)
+    return weekly_md

@@ -6,15 +6,10 @@ from __future__ import annotations
 
 import click
 
-from mediakeeper.cli.batch import BatchSpec, Run, previewing
+from mediakeeper.cli.batch import BatchSpec, previewing
 from mediakeeper.cli.command import not_a_command
-from mediakeeper.verify.job import job_from_settings, preview
-
-
-def _jobs(run: Run):
-    return job_from_settings(run.settings, accept_changed=run.flags["accept_changed"],
-                             decode_all=run.flags["decode_all"], workers=run.workers)  # fmt: skip
-
+from mediakeeper.verify.batch import jobs
+from mediakeeper.verify.job import preview
 
 BATCH = BatchSpec(
     help="""Check the next pending albums: every audio file decoded in full (one ffmpeg per
@@ -25,12 +20,7 @@ BATCH = BatchSpec(
     Clipping, a lossy origin and long silences are reported as information. Nothing in the
     library is written. Stop any time, even with kill -9: the next run checks only what was
     not checked.""",
-    jobs=_jobs,
-    dry_run=previewing(_jobs, preview, "album"),
-    describe=lambda run: {key: run.flags[key] for key in ("accept_changed", "decode_all")},
-    # One album at a time by default, its files decoded one ffmpeg per core: albums of a few
-    # files still keep every core busy, and a batch stopped early holds one album, not two.
-    workers=1,
+    dry_run=previewing(jobs, preview, "album"),
     options=(
         click.option(
             "--accept-changed",

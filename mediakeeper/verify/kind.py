@@ -12,6 +12,7 @@ KIND = Kind(
     job="mediakeeper.verify.job:VerifyJob",
     report_template="verify_album.md.j2",
     package="mediakeeper.verify",
+    batch="mediakeeper.verify.batch:PLAN",
     find="mediakeeper.media.albums:find",
     settings={"analyse": True},  # clipping, lossy origin, long silences: info findings
     extra_counters=(TRACKS,),

@@ -29,6 +29,7 @@ def test_every_kind_has_its_settings_section_its_package_its_job_and_its_templat
         for verb in ("batch", "queue"):
             assert f'command_of("{kind.name}", "{verb}")' in scripts, (kind.name, verb)
         assert callable(getattr(kind.job_factory(), "process", None)), kind.job
+        assert kind.batch_plan() is importlib.import_module(f"{kind.package}.batch").PLAN
         assert (TEMPLATES / kind.report_template).is_file()
         assert kind.output_dir is None or kind.output_dir[:2] == ("outputs", kind.name)
     assert tuple(kinds.KINDS) == records.KIND_ORDER
@@ -36,9 +37,9 @@ def test_every_kind_has_its_settings_section_its_package_its_job_and_its_templat
 
 
 def test_a_kind_s_batch_command_is_built_from_the_spec_in_its_package():
-    """Each batch command is ``build_batch(kind)``: what the kind's batch adds is ``BATCH`` in
-    its package's cli.py, and the built command has the kind's own options beside the common
-    ones."""
+    """Each batch command is ``build_batch(kind)``: what the kind's batch command adds is
+    ``BATCH`` in its package's cli.py, and the built command has exactly the kind's own flags
+    (its plan's) beside the common ones."""
     for kind in kinds.KINDS.values():
         spec = importlib.import_module(f"{kind.package}.cli").BATCH
         assert isinstance(spec, BatchSpec), kind.name
@@ -47,6 +48,10 @@ def test_a_kind_s_batch_command_is_built_from_the_spec_in_its_package():
         names = {p.name for p in command.params}
         assert {kind.noun, "batch_size", "dry_run", "workers"} <= names
         assert {"offline", "enrich"} <= names or spec.offline_help is None
+        common = {kind.noun, "home", "batch_size", "resume", "retry_errors", "dry_run",
+                  "offline", "enrich", "library", "checkpoint_every", "workers", "quiet",
+                  "verbose"}  # fmt: skip
+        assert names - common == set(kind.batch_plan().flags), kind.name
     music = {p.name for p in batch_command.build_batch("music").params}
     assert {"no_fix", "fetch_covers"} <= music and "artwork" not in music
     conversions = {p.name for p in batch_command.build_batch("conversions").params}

@@ -1,0 +1,22 @@
+"""The verify kind's part of a batch (``mediakeeper.batch.plan``): its job from the [verify]
+settings and the flags. It makes no web lookups."""
+
+from __future__ import annotations
+
+from mediakeeper.batch.plan import BatchPlan, Run
+from mediakeeper.verify.job import job_from_settings
+
+
+def jobs(run: Run):
+    return job_from_settings(run.settings, accept_changed=run.flags["accept_changed"],
+                             decode_all=run.flags["decode_all"], workers=run.workers)  # fmt: skip
+
+
+PLAN = BatchPlan(
+    jobs=jobs,
+    describe=lambda run: {key: run.flags[key] for key in ("accept_changed", "decode_all")},
+    flags={"accept_changed": False, "decode_all": False},
+    # One album at a time by default, its files decoded one ffmpeg per core: albums of a few
+    # files still keep every core busy, and a batch stopped early holds one album, not two.
+    workers=1,
+)
