@@ -1,29 +1,35 @@
-"""Shared fixtures: an injected clock, queues built in tmp_path, and subprocess helpers.
-
-pytest runs with ``--import-mode=importlib``, so anything tests share lives here as fixtures.
-"""
+"""Shared fixtures: an injected clock, queues built in tmp_path, real audio libraries, the
+scripts in real subprocesses, lookup sessions, every ffmpeg. What they are made of, and
+what tests import beside them, is in ``tests/helpers/``."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import resource
-import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from mediakeeper.queue.items import new_item, new_queue
 from mediakeeper.queue.store import QueueStore
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import (
+    REPO_ROOT,
+    FakeClock,
+    build_library,
+    load_music_queue,
+    raw_frames_of,
+    run_script,
+    script_env,
+    tag_map,
+    tree_of,
+)
 
 # Nothing in the suite may reach the internet: lookups are off unless a test turns them on
 # (pointing them at a local fake server), and even then the default URL is a dead local port.
@@ -40,20 +46,6 @@ os.environ["MEDIAKEEPER_ACOUSTID_URL"] = "http://127.0.0.1:9"
 os.environ["XDG_CONFIG_HOME"] = str(Path(tempfile.gettempdir()) / "mediakeeper-tests-config")
 
 
-class FakeClock:
-    """A clock the test moves by hand: every call returns the same moment until advanced."""
-
-    def __init__(self, start: datetime):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2024, 3, 9, 10, 30, 0, tzinfo=UTC))
@@ -62,24 +54,6 @@ def clock() -> FakeClock:
 @pytest.fixture
 def repo_root() -> Path:
     return REPO_ROOT
-
-
-def queue_manager_cli(main, home: Path):
-    """``invoke(*args, input=None, with_home=True)`` runs a queue-manager command in process
-    on ``home`` (MEDIAKEEPER_HOME unset); it may exit with any code, never with a traceback."""
-    from click.testing import CliRunner
-
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None, with_home: bool = True):
-        argv = ["--home", str(home), *args] if with_home else list(args)
-        result = runner.invoke(main, argv, input=input, env={"MEDIAKEEPER_HOME": None})
-        assert "Traceback" not in result.output, result.output
-        if result.exception is not None:
-            assert isinstance(result.exception, SystemExit), repr(result.exception)
-        return result
-
-    return invoke
 
 
 @pytest.fixture
@@ -134,20 +108,7 @@ def full_disk():
 @pytest.fixture
 def child_env() -> dict[str, str]:
     """Environment for Python subprocesses: the checkout importable, unbuffered output."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
-    env["PYTHONUNBUFFERED"] = "1"
-    env.pop("MEDIAKEEPER_HOME", None)
-    return env
-
-
-def run_pasted(command: str, cwd: Path) -> subprocess.CompletedProcess:
-    """Run a command the toolkit printed for a person as that person would paste it into a
-    shell in ``cwd``: no PYTHONPATH, no MEDIAKEEPER_HOME, nothing of the tests' set-up."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MEDIAKEEPER_HOME")}
-    return subprocess.run(
-        shlex.split(command), cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
+    return script_env()
 
 
 @pytest.fixture
@@ -181,61 +142,11 @@ def zombie_pid(child_env):
 # ---- music batches: real libraries, the real scripts in real subprocesses ----------------
 # (Used by tests/integration/test_music_batch*.py, test_music_fixes_formats.py, test_undo.py.)
 
-AUDIO_SUFFIXES = (".mp3", ".flac", ".m4a", ".ogg", ".opus")
-AUDIO_SUFFIXES += tuple(
-    sorted(
-        {".wav", ".aiff", ".dsf", ".dff", ".tta", ".ape", ".wv", ".mpc", ".tak", ".ofr", ".wma"}
-        | {".m4b", ".mp4", ".3gp", ".oga", ".spx", ".aac", ".ac3"}
-    )
-)
-# The tag container each format of mediakeeper.music.synth keeps its tags in.
-FAMILY = {
-    **dict.fromkeys(("mp3", "wav", "aiff", "dsf", "dff", "tta"), "id3"),
-    **dict.fromkeys(("flac", "ogg", "opus", "oggflac", "spx"), "vorbis"),
-    **dict.fromkeys(("m4a", "m4b", "mp4", "3gp"), "mp4"),
-    **dict.fromkeys(("ape", "wv", "mpc", "tak", "ofr"), "ape"),
-    "wma": "asf",
-}
-
-
-def _script_env() -> dict[str, str]:
-    """Like ``child_env``, for fixtures of any scope."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)
-    env["PYTHONUNBUFFERED"] = "1"
-    env.pop("MEDIAKEEPER_HOME", None)
-    return env
-
-
-def _run_script(script: str, *args, timeout: float = 120):
-    """Run a utility script to its end; one that hangs is made to dump every thread's stack
-    (faulthandler, SIGABRT) into the failure message instead of just timing out."""
-
-    proc = subprocess.Popen(
-        [sys.executable, f"utilities/{script}", *map(str, args)],
-        cwd=REPO_ROOT,
-        env={**_script_env(), "PYTHONFAULTHANDLER": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        encoding="utf-8",
-        errors="replace",  # a non-UTF-8 file name is printed as its original bytes
-    )
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGABRT)
-        out, err = proc.communicate()
-        raise AssertionError(
-            f"{script} {args} still running after {timeout}s\n{out}\n{err}"
-        ) from None
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
-
-
 @pytest.fixture(scope="session")
 def music_script():
     """``music_script("process_music_batch.py", "--home", home, ...)`` runs a utility script
     from the repo root in a real subprocess; returns the CompletedProcess (text output)."""
-    return _run_script
+    return run_script
 
 
 @pytest.fixture
@@ -250,7 +161,7 @@ def music_popen():
         proc = subprocess.Popen(
             [sys.executable, f"utilities/{script}", *map(str, args)],
             cwd=REPO_ROOT,
-            env=_script_env(),
+            env=script_env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -266,165 +177,10 @@ def music_popen():
         proc.communicate()
 
 
-def _build_library(root: Path, spec) -> Path:
-    """Write ``spec`` ({"Artist/Album/01 - x.flac": {"tags": {...}, ...}}) under ``root``.
-
-    Per track: ``tags`` (logical names), ``id3`` (3 or 4, mp3 only), ``picture`` (embed a
-    cover), ``composer`` (a tag outside mediakeeper's table, written raw with mutagen).
-    """
-    from mediakeeper.music.synth import FORMATS, READ_ONLY, make_track, suffix
-
-    format_of = {suffix(fmt): fmt for fmt in FORMATS + READ_ONLY}
-    root.mkdir(parents=True, exist_ok=True)
-    for rel, track in spec.items():
-        path = root / rel
-        fmt = format_of[path.suffix]
-        make_track(
-            path,
-            fmt,
-            track.get("tags", {}),
-            id3_version=track.get("id3", 4),
-            picture=track.get("picture", False),
-        )
-        if "composer" in track:
-            tag_by_hand(path, "composer", track["composer"], track.get("id3", 4))
-    return root
-
-
-def wait_until(predicate, *, limit: float = 30.0) -> bool:
-    """Poll ``predicate`` (a condition, not a time claim): False only after ``limit`` seconds."""
-    deadline = time.monotonic() + limit
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
-@contextlib.contextmanager
-def immutable(path: Path):
-    """``path`` immutable for the block (chattr +i: even root cannot replace it); the test is
-    skipped, saying why, where that cannot be done (it needs root, and a file system that
-    keeps the flag)."""
-    if not shutil.which("chattr"):
-        pytest.skip("chattr is not installed: cannot make a file immutable")
-    done = subprocess.run(["chattr", "+i", path], capture_output=True, text=True)
-    if done.returncode:
-        pytest.skip(f"cannot make a file immutable here: {done.stderr.strip()}")
-    try:
-        yield
-    finally:
-        subprocess.run(["chattr", "-i", path], check=True)
-
-
-def refuse_scandir(monkeypatch, folder: Path) -> None:
-    """The OS's refusal to list ``folder`` (as for a folder this user cannot read), made at
-    os.scandir: running as root, mode 000 stops nothing."""
-    real_scandir = os.scandir
-
-    def refusing(path="."):
-        if os.fspath(path) == os.fspath(folder):
-            raise PermissionError(13, "Permission denied", os.fspath(path))
-        return real_scandir(path)
-
-    monkeypatch.setattr(os, "scandir", refusing)
-
-
-# Where each logical tag is stored (what another tagger writes), independent of mediakeeper's
-# own table.
-RAW_KEYS = {
-    "id3": {
-        "title": "TIT2",
-        "artist": "TPE1",
-        "albumartist": "TPE2",
-        "album": "TALB",
-        "tracknumber": "TRCK",
-        "tracktotal": "TRCK",
-        "date": "TDRC",
-        "genre": "TCON",
-        "composer": "TCOM",
-    },
-    "vorbis": {
-        "title": "TITLE",
-        "artist": "ARTIST",
-        "albumartist": "ALBUMARTIST",
-        "album": "ALBUM",
-        "tracknumber": "TRACKNUMBER",
-        "tracktotal": "TRACKTOTAL",
-        "date": "DATE",
-        "genre": "GENRE",
-        "composer": "COMPOSER",
-    },
-    "mp4": {
-        "title": "\xa9nam",
-        "artist": "\xa9ART",
-        "albumartist": "aART",
-        "album": "\xa9alb",
-        "tracknumber": "trkn",
-        "tracktotal": "trkn",
-        "date": "\xa9day",
-        "genre": "\xa9gen",
-        "composer": "\xa9wrt",
-    },
-    # Picard's APEv2 and ASF keys.
-    "ape": {
-        "title": "TITLE",
-        "artist": "ARTIST",
-        "albumartist": "ALBUM ARTIST",
-        "album": "ALBUM",
-        "tracknumber": "TRACK",
-        "tracktotal": "TRACK",
-        "date": "YEAR",
-        "genre": "GENRE",
-        "composer": "COMPOSER",
-    },
-    "asf": {
-        "title": "Title",
-        "artist": "Author",
-        "albumartist": "WM/AlbumArtist",
-        "album": "WM/AlbumTitle",
-        "tracknumber": "WM/TrackNumber",
-        "tracktotal": "TotalTracks",
-        "date": "WM/Year",
-        "genre": "WM/Genre",
-        "composer": "WM/Composer",
-    },
-}
-
-
-def tag_by_hand(path: Path, tag: str, value: str, id3_version: int | None = None) -> None:
-    """What another tagger does (Picard, beets): set one tag with mutagen alone, saved into
-    the same file (its inode stays), keeping its ID3 version unless told."""
-    import mutagen
-    from mutagen.id3 import ID3, Frames
-
-    audio = mutagen.File(path)
-    if isinstance(audio.tags, ID3):
-        version = id3_version or audio.tags.version[1]
-        audio.tags.add(Frames[RAW_KEYS["id3"][tag]](encoding=3, text=[value]))
-        if version == 3:
-            audio.tags.update_to_v23()
-        audio.save(v2_version=version)
-    else:
-        audio.tags[RAW_KEYS[_family_of(audio)][tag]] = [value]
-        audio.save()
-
-
-def _family_of(audio) -> str:
-    """The tag container of a file mutagen parsed: "id3", "vorbis", "mp4", "ape", "asf"."""
-    from mutagen.apev2 import APEv2
-    from mutagen.asf import ASFTags
-    from mutagen.id3 import ID3
-    from mutagen.mp4 import MP4Tags
-
-    kinds = ((ID3, "id3"), (MP4Tags, "mp4"), (APEv2, "ape"), (ASFTags, "asf"))
-    return next((name for kind, name in kinds if isinstance(audio.tags, kind)), "vorbis")
-
-
 @pytest.fixture(scope="session")
 def music_library():
-    """``music_library(root, spec)`` builds a real audio library (see ``_build_library``)."""
-    return _build_library
+    """``music_library(root, spec)`` builds a real audio library (see ``build_library``)."""
+    return build_library
 
 
 @pytest.fixture
@@ -433,116 +189,37 @@ def one_track_done(tmp_path, music_library):
     whose music batch has run over it: (library, home, track)."""
     library, home = tmp_path / "Music", tmp_path / "home"
     music_library(library, {"Artist/Album/01 - One.flac": {"tags": {"title": "One"}}})
-    done = _run_script("process_music_batch.py", "--home", home, "--library", library)
+    done = run_script("process_music_batch.py", "--home", home, "--library", library)
     assert done.returncode in (0, 1), done.stderr
     return library, home, library / "Artist" / "Album" / "01 - One.flac"
-
-
-def _audio_files(root: Path) -> list[Path]:
-    return sorted(
-        p for p in Path(root).rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES
-    )
-
-
-def _tag_map(root: Path) -> dict[str, dict[str, str]]:
-    from mediakeeper import tags
-
-    return {p.relative_to(root).as_posix(): tags.read(p).tags for p in _audio_files(root)}
 
 
 @pytest.fixture(scope="session")
 def library_tags():
     """``library_tags(root)`` -> {relative path: mediakeeper.tags.read(path).tags}."""
-    return _tag_map
-
-
-def _raw_frames(path: Path) -> dict[str, object]:
-    """Every tag a file holds, read with mutagen alone: ID3 frames by hash key (text frames as
-    their strings, binary frames as bytes), Vorbis comments by upper-case key (plus FLAC
-    picture data), MP4 atoms by name, APEv2 items by upper-case key, ASF attributes by name.
-    Independent of mediakeeper's tag table."""
-    import mutagen
-    from mutagen.apev2 import TEXT
-    from mutagen.flac import FLAC
-
-    audio = mutagen.File(path)
-    raw: dict[str, object] = {}
-    if audio.tags is None:
-        return raw
-    family = _family_of(audio)
-    if family == "id3":
-        for frame in audio.tags.values():
-            if hasattr(frame, "text"):
-                raw[frame.HashKey] = [str(t) for t in frame.text]
-            elif hasattr(frame, "data"):
-                raw[frame.HashKey] = bytes(frame.data)
-            else:
-                raw[frame.HashKey] = repr(frame)
-    elif family == "mp4":
-        for key, values in audio.tags.items():
-            raw[key] = [bytes(v) if isinstance(v, bytes) else v for v in values]
-    elif family == "ape":  # keys in any case are one key
-        for key, value in audio.tags.items():
-            raw[key.upper()] = list(value) if value.kind == TEXT else bytes(value.value)
-    elif family == "asf":
-        for key, values in audio.tags.as_dict().items():
-            raw[key] = [v.value if isinstance(v.value, bytes) else str(v.value) for v in values]
-    else:
-        for key, values in audio.tags.as_dict().items():
-            raw[key.upper()] = list(values)
-        raw["<vendor>"] = audio.tags.vendor
-        if isinstance(audio, FLAC):
-            raw["<pictures>"] = [p.data for p in audio.pictures]
-    return raw
+    return tag_map
 
 
 @pytest.fixture(scope="session")
 def raw_frames():
     """``raw_frames(path)`` -> every stored tag of one file, read with mutagen only."""
-    return _raw_frames
-
-
-def _tree(root: Path) -> dict[str, bytes | None]:
-    """Every file (its bytes) and folder (None) under ``root``, by relative path."""
-    root = Path(root)
-    if not root.exists():
-        return {}
-    return {
-        p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None)
-        for p in sorted(root.rglob("*"))
-    }
+    return raw_frames_of
 
 
 @pytest.fixture(scope="session")
 def tree_bytes():
     """``tree_bytes(root)`` -> {relative path: bytes (files) or None (folders)}."""
-    return _tree
-
-
-def _load_queue(home: Path) -> dict:
-    """The music queue of a data home as the product reads it (journal replayed)."""
-    from mediakeeper.queue.store import QueueStore
-
-    return QueueStore(Path(home) / "status" / "music", "music").load()
+    return tree_of
 
 
 @pytest.fixture(scope="session")
 def music_queue():
     """``music_queue(home)`` -> the current music queue (dict) of that data home."""
-    return _load_queue
+    return load_music_queue
 
 
 # ---- lookups: the fake MusicBrainz on 127.0.0.1 and lookup sessions ----------------------
 # (Used by tests/unit/test_lookup_http.py and tests/integration/test_musicbrainz_client.py.)
-
-
-def _fake_musicbrainz_class():
-    """``tests.servers.musicbrainz.FakeMusicBrainz`` (the checkout made importable first)."""
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
-    from tests.servers.musicbrainz import FakeMusicBrainz
-
-    return FakeMusicBrainz
 
 
 @pytest.fixture
@@ -550,7 +227,9 @@ def fake_musicbrainz():
     """A started FakeMusicBrainz (fixture artists plus one with 230 release groups); point
     ``[musicbrainz] url`` (``MEDIAKEEPER_MUSICBRAINZ_URL``) and ``coverart_url`` at
     ``fake_musicbrainz.url``. Its ``requests`` record what it was asked."""
-    with _fake_musicbrainz_class()() as server:
+    from tests.servers.musicbrainz import FakeMusicBrainz
+
+    with FakeMusicBrainz() as server:
         yield server
 
 
@@ -617,25 +296,3 @@ def any_ffmpeg(request) -> str:
     return system
 
 
-def batch_done(run: subprocess.CompletedProcess) -> bool:
-    """A batch that did all it took: exit 0, or 1 for the decisions it leaves (the README's
-    exit codes: some items need you) with no item failed."""
-    if run.returncode == 0:
-        return True
-    said = run.stdout
-    return run.returncode == 1 and "needs you:" in said and ", 0 failed," in said
-
-
-@contextlib.contextmanager
-def small_tmpfs(where: Path, size: str):
-    """A real tmpfs of ``size`` ("64k") mounted at ``where``, unmounted afterwards: a volume
-    that fills for real. Mounting needs root: the test is skipped without it."""
-    where.mkdir(exist_ok=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
-                             capture_output=True, text=True, check=False)  # fmt: skip
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs at {where}: {mounted.stderr.strip()} (needs root)")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)

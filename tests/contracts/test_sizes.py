@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "mediakeeper"
 MODULE_LINES, FUNCTION_LINES = 500, 60
@@ -72,3 +72,18 @@ def test_the_length_counts_a_function_without_its_docstring(tmp_path):
     docstring = '    """Words.\n\n    More."""\n'
     module.write_text(f"def long():\n{docstring}{body}\ndef short():\n    pass\n")
     assert function_lengths(module) == {"long": 62, "short": 2}
+
+
+def test_the_tests_conftest_holds_fixtures_only_in_under_300_lines():
+    """What tests share beside fixtures lives in ``tests/helpers/``, imported by name."""
+    conftest = REPO_ROOT / "tests" / "conftest.py"
+    tree = ast.parse(conftest.read_text(encoding="utf-8"))
+    plain = [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.ClassDef)
+        and not node.name.startswith("pytest_")
+        and not any("fixture" in ast.unparse(d) for d in getattr(node, "decorator_list", []))
+    ]
+    assert plain == []
+    assert len(conftest.read_text(encoding="utf-8").splitlines()) < 300

@@ -40,7 +40,7 @@ CARDS = """<script>
 def made(tmp_path_factory, request):
     """Two real books through the real batch: one of AAC files, joined as they are (6 min),
     one of MP3 files, encoded (4 min): 10 min of audio, 0.2 h (either alone is 0.1 h)."""
-    from tests.conftest import _run_script
+    from tests.helpers import run_script
 
     root = tmp_path_factory.mktemp("books")
     library = root / "lib"
@@ -50,7 +50,7 @@ def made(tmp_path_factory, request):
     for n in range(1, 3):
         make(library / "John Roe - Encoded" / f"{n:02d}.mp3", f"sine=d=120:frequency={300 * n}")
     home = root / "home"
-    done = _run_script("process_audiobook_batch.py", "--home", home, "--output", root / "out",
+    done = run_script("process_audiobook_batch.py", "--home", home, "--output", root / "out",
                        "--library", library, "--batch-size", "5", timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     return home

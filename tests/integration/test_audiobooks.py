@@ -22,7 +22,7 @@ from mediakeeper.audiobooks.job import AudiobookJob
 from mediakeeper.batch.job import ItemFailure
 from mediakeeper.media import ffmpeg
 from mediakeeper.music.synth import PNG_1X1
-from tests.conftest import small_tmpfs
+from tests.helpers import small_tmpfs
 from tests.integration.test_staged_kills import killed_at
 
 EXE = ffmpeg.find()

@@ -17,7 +17,7 @@ from rich.cells import cell_len
 
 from mediakeeper.demo import build_library
 from mediakeeper.music.synth import make_track
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 TMUX = shutil.which("tmux")

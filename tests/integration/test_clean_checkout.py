@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.media import ffmpeg, synth
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 EXE = ffmpeg.find()
 

@@ -19,7 +19,7 @@ import mediakeeper
 from mediakeeper.cli import main as cli_main
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import TOOLS, kind_command, queue_manager
-from tests.conftest import REPO_ROOT, run_pasted
+from tests.helpers import REPO_ROOT, run_pasted
 
 
 def console(cwd: Path, env, *args: str) -> subprocess.CompletedProcess:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.queue.store import QueueStore
-from tests.conftest import small_tmpfs
+from tests.helpers import small_tmpfs
 
 PAGE = 4096
 

@@ -14,13 +14,13 @@ import mutagen
 import pytest
 
 from mediakeeper.text.slug import slugify
-from tests.conftest import _run_script, tag_by_hand, wait_until
+from tests.helpers import run_script, tag_by_hand, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def decide(home, *args):
-    return _run_script("decide.py", "--home", home, *args)
+    return run_script("decide.py", "--home", home, *args)
 
 
 def years(lib) -> list[str]:
@@ -68,7 +68,7 @@ def test_a_choice_is_written_journaled_closed_and_undone(processed):
     assert "**2 decisions in 1 artist.**" in index
     assert "Pink Floyd" not in decide(home).stdout
 
-    undo = _run_script("undo_changes.py", "--home", home, "--artist", "Pink Floyd")
+    undo = run_script("undo_changes.py", "--home", home, "--artist", "Pink Floyd")
     assert undo.returncode == 0, undo.stdout + undo.stderr
     assert years(lib) == ["1973", "1973", "1974", "1974"]
     text = report(home, "Pink Floyd")  # the choice taken back: the decision is open again
@@ -89,7 +89,7 @@ def test_a_value_set_and_a_dismissal_close_the_rest(processed):
     assert "values written" not in gone.stdout  # a dismissal writes no file
     assert "(dismissed: left as it is by " in report(home, "Metallica")
     assert "**0 decisions for you**" in report(home, "Metallica")
-    board = _run_script("media_dashboard.py", "--home", home).stdout
+    board = run_script("media_dashboard.py", "--home", home).stdout
     assert "NEEDS ATTENTION  1 decision · 0 failed" in board
 
 
@@ -153,14 +153,14 @@ def test_a_dismissal_sticks_until_the_files_change(processed):
     manager = ("music_queue_manager.py", "--home", home)
     batch = ("process_music_batch.py", "--home", home, "--offline", "--artist", "Metallica")
 
-    _run_script(*manager, "--reset-artist", "Metallica")
-    _run_script(*batch)  # the files as they were: the dismissal stands
+    run_script(*manager, "--reset-artist", "Metallica")
+    run_script(*batch)  # the files as they were: the dismissal stands
     assert "(dismissed: left as it is by " in report(home, "Metallica")
     assert "missing-year" not in decide(home, "music", "Metallica").stdout
 
     tag_by_hand(lib / "Metallica" / "Loose Song.flac", "title", "Loose Song (live)")
-    _run_script(*manager, "--reset-artist", "Metallica")
-    _run_script(*batch)  # a file changed: asked again
+    run_script(*manager, "--reset-artist", "Metallica")
+    run_script(*batch)  # a file changed: asked again
     assert "dismissed" not in report(home, "Metallica")
     assert "missing-year" in decide(home, "music", "Metallica").stdout
 
@@ -184,7 +184,7 @@ def test_a_choice_and_its_undo_are_written_as_the_write_mode_says(processed):
     assert len(swapped) == 2 and years(lib) == ["1974"] * 4  # the two tracks of 1973
     assert "values written to 2 files, all rewritten whole" in took.stdout.splitlines()
 
-    undo = _run_script("undo_changes.py", "--home", home, "--artist", "Pink Floyd")
+    undo = run_script("undo_changes.py", "--home", home, "--artist", "Pink Floyd")
     assert undo.returncode == 0, undo.stdout + undo.stderr
     undone = inodes()
     assert {name for name in chosen if undone[name] != chosen[name]} == swapped

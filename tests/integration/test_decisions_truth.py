@@ -68,11 +68,11 @@ ASKING = sum(1 for n in TRUTH.values() if n)
 def processed(tmp_path_factory, music_library):
     root = tmp_path_factory.mktemp("truth")
     music_library(root / "lib", library_spec())
-    from tests.conftest import _run_script
+    from tests.helpers import run_script
 
     home = root / "home"
     home.mkdir()
-    batch = _run_script("process_music_batch.py", "--home", home, "--library", root / "lib",
+    batch = run_script("process_music_batch.py", "--home", home, "--library", root / "lib",
                         "--offline", "-v")  # fmt: skip
     return home, batch
 
@@ -122,7 +122,7 @@ def test_nina_simone_is_not_asked_what_was_written(processed):
 
 def test_the_index_dashboard_and_weekly_report_agree(processed):
     home, _ = processed
-    from tests.conftest import _run_script
+    from tests.helpers import run_script
 
     index = (home / "issues" / "music" / "index.md").read_text(encoding="utf-8")
     assert f"**{DECISIONS} decisions in {ASKING} artists.**" in index
@@ -130,10 +130,10 @@ def test_the_index_dashboard_and_weekly_report_agree(processed):
     for name, truth in TRUTH.items():
         assert (f"| {name} |" in asking) == bool(truth), (name, index)
 
-    board = _run_script("media_dashboard.py", "--home", home)
+    board = run_script("media_dashboard.py", "--home", home)
     assert f"NEEDS ATTENTION  {DECISIONS} decisions · 0 failed, 0 skipped" in board.stdout
     page = home / "board.html"
-    _run_script("media_dashboard.py", "--home", home, "--html", page)
+    run_script("media_dashboard.py", "--home", home, "--html", page)
     html = page.read_text(encoding="utf-8")
     assert f"Needs attention <span class=\"muted\">· {DECISIONS} decisions · 0 failed" in html
     assert f"Music: {DECISIONS} decisions in {ASKING} artists" in html
@@ -149,7 +149,7 @@ def test_replaygain_changes_are_counted_with_their_undo_line(tmp_path):
     """--replaygain journaled its loudness tags while every report said "0 fixed" and offered
     no undo (issue 36): the closing lines and the issue report count them and offer it."""
     from mediakeeper.media import ffmpeg, synth
-    from tests.conftest import _run_script
+    from tests.helpers import run_script
 
     exe = ffmpeg.find()
     album = tmp_path / "lib" / "Tones" / "2001 - Tones"
@@ -161,7 +161,7 @@ def test_replaygain_changes_are_counted_with_their_undo_line(tmp_path):
         audio.save()
     home = tmp_path / "home"
     home.mkdir()
-    batch = _run_script("process_music_batch.py", "--home", home, "--library",
+    batch = run_script("process_music_batch.py", "--home", home, "--library",
                         tmp_path / "lib", "--offline", "--replaygain")  # fmt: skip
     said = "replaygain: 8 loudness tags written to 2 files, all in place, and journaled"
     assert said in batch.stdout, batch.stdout

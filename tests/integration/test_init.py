@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, wait_until
+from tests.helpers import REPO_ROOT, wait_until
 from tests.integration.test_batch_terminal import TMUX, Tmux, _quote
 
 

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlparse
 
 from mediakeeper.text.report_page import report_page
 from mediakeeper.text.slug import slugify
-from tests.conftest import _run_script
+from tests.helpers import run_script
 from tests.integration.test_report_layout import window
 from tests.integration.test_reports import chromium
 
@@ -58,7 +58,7 @@ def test_what_tags_hold_is_shown_as_text_never_as_markup(tmp_path, music_library
             "picture": True} for i in (1, 2)})  # fmt: skip
     home = tmp_path / "home"
     home.mkdir()
-    batch = _run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
+    batch = run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
                         "--offline")  # fmt: skip
     assert batch.returncode in (0, 1), batch.stdout + batch.stderr
     md, page = pages(home, folder)
@@ -99,7 +99,7 @@ def same(home: Path, name: str) -> str:
 def test_decide_and_undo_write_the_page_again(processed):
     home, _ = processed
     assert "0 fixed, 1 decision for you" in same(home, "Pink Floyd")
-    took = _run_script("decide.py", "--home", home, "music", "Pink Floyd", "--choose", "2")
+    took = run_script("decide.py", "--home", home, "music", "Pink Floyd", "--choose", "2")
     assert took.returncode == 0, took.stderr
     text = same(home, "Pink Floyd")
     assert "0 decisions for you" in text and "Needs a decision" not in text
@@ -108,7 +108,7 @@ def test_decide_and_undo_write_the_page_again(processed):
     assert "2 decisions in 1 artist." in index and "Pink Floyd" not in index.split("Nothing")[0]
 
     assert "Undo this artist's fixes" in same(home, "Nina Simone")
-    undo = _run_script("undo_changes.py", "--home", home, "--artist", "Nina Simone")
+    undo = run_script("undo_changes.py", "--home", home, "--artist", "Nina Simone")
     assert undo.returncode == 0, undo.stdout + undo.stderr
     text = same(home, "Nina Simone")
     assert "0 fixed, 4 decisions for you" in text and "Undo this artist's fixes" not in text
@@ -122,7 +122,7 @@ def test_an_older_home_gets_the_pages_its_reports_lack(processed):
     home, _ = processed
     for page in (home / "issues" / "music").glob("*.html"):
         page.unlink()
-    took = _run_script("decide.py", "--home", home, "music", "Metallica", "--dismiss",
+    took = run_script("decide.py", "--home", home, "music", "Metallica", "--dismiss",
                        "missing-year")  # fmt: skip
     assert took.returncode == 0, took.stderr
     reports = sorted((home / "issues" / "music").glob("*.md"))
@@ -188,7 +188,7 @@ def measured(targets: list[Path], tmp_path: Path, width: int) -> list[dict]:
 
 def test_the_dashboard_links_open_report_pages_that_fit_every_screen(demo_home, tmp_path):
     board = tmp_path / "pages" / "dashboard.html"
-    made = _run_script("media_dashboard.py", "--home", demo_home, "--html", board)
+    made = run_script("media_dashboard.py", "--home", demo_home, "--html", board)
     assert made.returncode == 0, made.stderr
     links = [link for link in followed_links(board, tmp_path) if "/issues/" in link]
     # Six artists, two verified albums, each kind's index: each link opens a page.

@@ -19,7 +19,7 @@ from mediakeeper.fs.workdir import PARTIAL, copy_verified, place_folder
 from mediakeeper.media import ffmpeg, merge_m4b, synth
 from mediakeeper.media.convert import PROFILES, ConvertFailed, DamagedSource, convert
 from mediakeeper.text.slug import fat_safe
-from tests.conftest import small_tmpfs
+from tests.helpers import small_tmpfs
 
 EXE = ffmpeg.find()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.queue.store import QueueStore
-from tests.conftest import queue_manager_cli
+from tests.helpers import queue_manager_cli
 from utilities.movie_queue_manager import main
 
 MOVIES = ["The Matrix (1999)", "Heat.1995.1080p.BluRay.x264", "Amélie (2001)", "Solaris"]

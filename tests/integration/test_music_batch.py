@@ -32,7 +32,7 @@ from mediakeeper.music.job import MusicJob
 from mediakeeper.music.model import Track
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
-from tests.conftest import REPO_ROOT, immutable, refuse_scandir, run_pasted
+from tests.helpers import REPO_ROOT, immutable, refuse_scandir, run_pasted
 from utilities.process_music_batch import main as batch_main
 
 FORMATS = ("mp3", "flac", "m4a", "ogg", "opus")
@@ -1178,13 +1178,13 @@ def test_on_a_terminal_a_progress_bar_names_the_artist_in_hand(tmp_path, music_l
     import select
     import sys
 
-    from tests.conftest import REPO_ROOT, _script_env
+    from tests.helpers import REPO_ROOT, script_env
 
     lib, home = build(music_library, tmp_path / "Music", NAMES), tmp_path / "home"
     leader, follower = pty.openpty()
     command = [sys.executable, "utilities/process_music_batch.py", "--home", str(home),
                "--library", str(lib), "--workers", "1", "-v"]  # fmt: skip
-    proc = subprocess.Popen(command, cwd=REPO_ROOT, env=_script_env(), stdin=follower,
+    proc = subprocess.Popen(command, cwd=REPO_ROOT, env=script_env(), stdin=follower,
                             stdout=follower, stderr=follower, close_fds=True)  # fmt: skip
     os.close(follower)
     out = b""

@@ -32,7 +32,7 @@ from click.testing import CliRunner
 
 from mediakeeper.cli.undo import main as undo_main
 from mediakeeper.text.slug import slugify
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 FORMATS = ("mp3", "flac", "m4a", "ogg", "opus")
 MIN_KILLS = 15

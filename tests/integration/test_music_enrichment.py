@@ -23,7 +23,7 @@ from mediakeeper.core.findings import codes_of
 from mediakeeper.music import synth
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
-from tests.conftest import batch_done
+from tests.helpers import batch_done
 from tests.servers.base import COVER_PNG
 from tests.servers.musicbrainz import FakeMusicBrainz
 

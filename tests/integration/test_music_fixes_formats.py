@@ -24,7 +24,7 @@ from mutagen.id3 import ID3
 from mediakeeper import tags as tagio
 from mediakeeper.cli.undo import main as undo_main
 from mediakeeper.music import synth
-from tests.conftest import FAMILY, RAW_KEYS, tag_by_hand
+from tests.helpers import FAMILY, RAW_KEYS, tag_by_hand
 
 FORMATS = [
     pytest.param("mp3", 4, id="mp3-id3v2.4"),

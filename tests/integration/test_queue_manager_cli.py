@@ -16,7 +16,7 @@ import pytest
 
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.queue.store import QueueStore
-from tests.conftest import (
+from tests.helpers import (
     immutable,
     queue_manager_cli,
     refuse_scandir,

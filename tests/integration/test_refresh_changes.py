@@ -19,7 +19,7 @@ from mediakeeper.music.synth import make_track
 from mediakeeper.queue.fingerprints import FILES_DIR, FINGERPRINT
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
-from tests.conftest import queue_manager_cli, refuse_scandir, tag_by_hand
+from tests.helpers import queue_manager_cli, refuse_scandir, tag_by_hand
 from tests.integration.test_movie_batch import library_of, queue_of
 from tests.integration.test_movie_batch import run as movie_batch
 from tests.servers.tmdb import FakeTMDb

@@ -22,7 +22,7 @@ import pytest
 
 from mediakeeper.queue.items import iso, new_item, new_queue
 from mediakeeper.queue.store import QueueStore
-from tests.conftest import REPO_ROOT, wait_until
+from tests.helpers import REPO_ROOT, wait_until
 
 NOW = "2026-11-20T10:00Z"
 OLD = 946684800  # 2000-01-01: the previous reports' time, before any this test writes

@@ -14,7 +14,7 @@ from mutagen import File
 import mediakeeper
 from mediakeeper.core.errors import UsageError
 from mediakeeper.queue.store import QueueStore
-from tests.conftest import REPO_ROOT, _script_env
+from tests.helpers import REPO_ROOT, script_env
 
 SCRIPT = """
 import json, sys
@@ -44,7 +44,7 @@ def test_a_script_runs_a_batch_without_loading_the_command_line(three_artists):
     library, home = three_artists
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(home), str(library)],
-        cwd=REPO_ROOT, env=_script_env(), capture_output=True, text=True, timeout=120,
+        cwd=REPO_ROOT, env=script_env(), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])

@@ -15,7 +15,7 @@ import pytest
 
 from mediakeeper.batch.session_history import size_text
 from mediakeeper.text.slug import slugify
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 N_ARTISTS, BATCH = 8, 6
 BATCH_ARGS = ("--batch-size", BATCH, "--offline", "--workers", 1, "--checkpoint-every", 1)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from mediakeeper.text.slug import slugify
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 from tests.integration.test_conversion_kills import _alive, _descendants
 from tests.integration.test_conversions import make_album, queue_items
 

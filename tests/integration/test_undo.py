@@ -20,7 +20,7 @@ import pytest
 
 from mediakeeper.music.fixes import ChangeJournal, apply_changes
 from mediakeeper.music.model import TagChange
-from tests.conftest import REPO_ROOT, immutable
+from tests.helpers import REPO_ROOT, immutable
 
 FIXED_TITLE = "Song 1"
 

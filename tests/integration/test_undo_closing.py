@@ -11,7 +11,7 @@ import re
 import mutagen
 
 from mediakeeper.text.slug import slugify
-from tests.conftest import _run_script
+from tests.helpers import run_script
 
 SONG = "Nina Simone/1958 - Little Girl Blue/01 - Song 1.flac"
 
@@ -24,7 +24,7 @@ def tags(lib) -> dict:
 def test_a_dry_run_shows_every_value_and_writes_nothing(processed):
     home, lib = processed
     before = tags(lib)
-    dry = _run_script("undo_changes.py", "--home", home, "--artist", "Nina Simone", "--dry-run")
+    dry = run_script("undo_changes.py", "--home", home, "--artist", "Nina Simone", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert f"would restore artist of {lib / SONG}: 'Nina Simone' -> 'nina simone'" in dry.stdout
     assert f"would restore albumartist of {lib / SONG}: 'Nina Simone' -> (none)" in dry.stdout
@@ -42,7 +42,7 @@ def _said(run, verb: str) -> list[str]:
 def test_a_dry_run_foretells_what_the_undo_will_leave_alone_and_why(processed, tmp_path):
     home, lib = processed
     undo = ("undo_changes.py", "--home", home, "--artist", "Nina Simone")
-    said = _run_script(*undo, "--dry-run").stdout
+    said = run_script(*undo, "--dry-run").stdout
     files = sorted(set(re.findall(r"^would restore \w+ of (.+?): ", said, re.M)))
     assert len(files) >= 3, said
     edited, read_only, linked = map(lambda f: lib.joinpath(f), files[:3])
@@ -53,7 +53,7 @@ def test_a_dry_run_foretells_what_the_undo_will_leave_alone_and_why(processed, t
     os.link(linked, tmp_path / "seeding.flac")
     before = {f: f.read_bytes() for f in (edited, read_only, linked)}
 
-    dry = _run_script(*undo, "--dry-run")
+    dry = run_script(*undo, "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert f"would leave alone artist of {edited}: artist was changed again since (now " \
         "'N. Simone')" in dry.stdout
@@ -62,7 +62,7 @@ def test_a_dry_run_foretells_what_the_undo_will_leave_alone_and_why(processed, t
     assert {f: f.read_bytes() for f in before} == before
     assert not list((home / "status" / "music" / "changes").glob("undo_*"))
 
-    done = _run_script(*undo)
+    done = run_script(*undo)
     assert done.returncode == 1, done.stdout + done.stderr  # not everything could be undone
     assert _said(done, "restored ") == _said(dry, "would restore ") != []
     assert _said(done, "left alone ") == _said(dry, "would leave alone ")
@@ -73,11 +73,11 @@ def test_a_dry_run_foretells_what_the_undo_will_leave_alone_and_why(processed, t
 def test_a_prefix_asks_first_and_yes_restores(processed):
     home, lib = processed
     before = tags(lib)
-    asked = _run_script("undo_changes.py", "--home", home, "--artist", "Nina")
+    asked = run_script("undo_changes.py", "--home", home, "--artist", "Nina")
     assert asked.returncode == 1
     assert "'Nina' is the start of 'Nina Simone': undo its changes?" in asked.stdout
     assert tags(lib) == before
-    done = _run_script("undo_changes.py", "--home", home, "--artist", "Nina", "--yes")
+    done = run_script("undo_changes.py", "--home", home, "--artist", "Nina", "--yes")
     assert done.returncode == 0, done.stderr
     assert tags(lib) == {"artist": ["nina simone"], "albumartist": None}
 
@@ -86,7 +86,7 @@ def test_after_an_undo_the_report_and_the_index_say_it(processed):
     home, _ = processed
     report = home / "issues" / "music" / f"{slugify('Nina Simone')}.md"
     assert "Undo this artist's fixes" in report.read_text("utf-8")
-    done = _run_script("undo_changes.py", "--home", home, "--artist", "Nina Simone")
+    done = run_script("undo_changes.py", "--home", home, "--artist", "Nina Simone")
     assert done.returncode == 0, done.stderr
     text = report.read_text("utf-8")
     assert "Undo this artist's fixes" not in text
@@ -94,5 +94,5 @@ def test_after_an_undo_the_report_and_the_index_say_it(processed):
     assert text.count("(its fix was taken back by undo session undo_") == 2  # grouped x3, +1
     index = (home / "issues" / "music" / "index.md").read_text("utf-8")
     assert "| Nina Simone | `artist-name-variant`, `missing-albumartist` ×3 |" in index
-    board = _run_script("media_dashboard.py", "--home", home).stdout
+    board = run_script("media_dashboard.py", "--home", home).stdout
     assert "NEEDS ATTENTION  7 decisions" in board

@@ -17,7 +17,7 @@ import pytest
 from mediakeeper.music.synth import make_track
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
-from tests.conftest import _run_script, tag_by_hand
+from tests.helpers import run_script, tag_by_hand
 
 MOJIBAKE, REPAIRED = "JÃ³ga", "Jóga"
 JOGA = "Björk/1997 - Homogenic/01 - Jóga.flac"
@@ -51,7 +51,7 @@ def statuses(home) -> dict[str, str]:
 
 
 def run(*args):
-    done = _run_script(*map(str, args))
+    done = run_script(*map(str, args))
     assert done.returncode in (0, 1), done.stdout + done.stderr
     return done
 

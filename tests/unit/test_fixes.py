@@ -28,7 +28,7 @@ from mediakeeper.music.rule_base import WRITE_CODES
 from mediakeeper.music.scan import scan_artist
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
-from tests.conftest import tag_by_hand
+from tests.helpers import tag_by_hand
 from tests.servers.musicbrainz import FakeMusicBrainz
 
 

@@ -21,7 +21,7 @@ from mediakeeper import __version__
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.lookup.http import CacheRebuiltWarning, LookupFailed, user_agent
 from mediakeeper.lookup.images import IMAGE_SUFFIXES, image_suffix
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 RATE = 5.0  # requests per second in spacing tests: 0.2 s apart
 # The server stamps arrivals in its own thread: on a loaded machine a stalled thread stamps one

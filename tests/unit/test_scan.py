@@ -10,7 +10,7 @@ import pytest
 from mediakeeper.core.errors import LibraryError
 from mediakeeper.music import synth
 from mediakeeper.music.scan import PARSE_OVERHEAD, disc_number, scan_artist
-from tests.conftest import refuse_scandir
+from tests.helpers import refuse_scandir
 
 ODD_ALBUM = "Ünïcødé 'quoted' \"album\" ..and more"
 

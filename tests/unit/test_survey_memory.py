@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 FOLDERS = 10_000
 # What may stay: the allocator's own bookkeeping, a few objects cached on first use.

@@ -22,7 +22,7 @@ from mediakeeper.music import make_templates as templates
 from mediakeeper.music import synth
 from mediakeeper.tags import FileWrite
 from mediakeeper.tags.formats import KINDS
-from tests.conftest import FAMILY, tag_by_hand
+from tests.helpers import FAMILY, tag_by_hand
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,34 @@
+"""What the tests share beside their fixtures (tests/conftest.py): subprocesses and the
+checkout (``processes``), real audio and its tags read back by mutagen alone (``audio``), and
+the operating system's refusals and limits made real (``system``)."""
+
+from tests.helpers.audio import (
+    AUDIO_SUFFIXES,
+    FAMILY,
+    RAW_KEYS,
+    audio_files,
+    build_library,
+    family_of,
+    load_music_queue,
+    raw_frames_of,
+    tag_by_hand,
+    tag_map,
+    tree_of,
+)
+from tests.helpers.processes import (
+    REPO_ROOT,
+    batch_done,
+    queue_manager_cli,
+    run_pasted,
+    run_script,
+    script_env,
+    wait_until,
+)
+from tests.helpers.system import FakeClock, immutable, refuse_scandir, small_tmpfs
+
+__all__ = [
+    "AUDIO_SUFFIXES", "FAMILY", "RAW_KEYS", "REPO_ROOT", "FakeClock", "audio_files",
+    "batch_done", "build_library", "family_of", "immutable", "load_music_queue",
+    "queue_manager_cli", "raw_frames_of", "refuse_scandir", "run_pasted", "run_script",
+    "script_env", "small_tmpfs", "tag_by_hand", "tag_map", "tree_of", "wait_until",
+]  # fmt: skip

@@ -1,0 +1,94 @@
+"""The checkout, and the toolkit's scripts run as a person runs them: in real subprocesses,
+from the checkout, with nothing of a person's own set-up (no recorded home)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def script_env() -> dict[str, str]:
+    """Environment for Python subprocesses: the checkout importable, unbuffered output, no
+    data home of the person running the tests."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.pop("MEDIAKEEPER_HOME", None)
+    return env
+
+
+def run_script(script: str, *args, timeout: float = 120):
+    """Run a utility script to its end; one that hangs is made to dump every thread's stack
+    (faulthandler, SIGABRT) into the failure message instead of just timing out."""
+
+    proc = subprocess.Popen(
+        [sys.executable, f"utilities/{script}", *map(str, args)],
+        cwd=REPO_ROOT,
+        env={**script_env(), "PYTHONFAULTHANDLER": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        encoding="utf-8",
+        errors="replace",  # a non-UTF-8 file name is printed as its original bytes
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        out, err = proc.communicate()
+        raise AssertionError(
+            f"{script} {args} still running after {timeout}s\n{out}\n{err}"
+        ) from None
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def run_pasted(command: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run a command the toolkit printed for a person as that person would paste it into a
+    shell in ``cwd``: no PYTHONPATH, no MEDIAKEEPER_HOME, nothing of the tests' set-up."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MEDIAKEEPER_HOME")}
+    return subprocess.run(
+        shlex.split(command), cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def wait_until(predicate, *, limit: float = 30.0) -> bool:
+    """Poll ``predicate`` (a condition, not a time claim): False only after ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def queue_manager_cli(main, home: Path):
+    """``invoke(*args, input=None, with_home=True)`` runs a queue-manager command in process
+    on ``home`` (MEDIAKEEPER_HOME unset); it may exit with any code, never with a traceback."""
+    from click.testing import CliRunner
+
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, with_home: bool = True):
+        argv = ["--home", str(home), *args] if with_home else list(args)
+        result = runner.invoke(main, argv, input=input, env={"MEDIAKEEPER_HOME": None})
+        assert "Traceback" not in result.output, result.output
+        if result.exception is not None:
+            assert isinstance(result.exception, SystemExit), repr(result.exception)
+        return result
+
+    return invoke
+
+
+def batch_done(run: subprocess.CompletedProcess) -> bool:
+    """A batch that did all it took: exit 0, or 1 for the decisions it leaves (the README's
+    exit codes: some items need you) with no item failed."""
+    if run.returncode == 0:
+        return True
+    said = run.stdout
+    return run.returncode == 1 and "needs you:" in said and ", 0 failed," in said
