@@ -13,16 +13,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Compiled modules, made ahead: where PYTHONDONTWRITEBYTECODE is set (as on the build machine)
-# Python compiles every module of ours again at each start, 0.1 s of a batch of ten. Cheap
-# when nothing changed; a module edited since is compiled in memory as usual.
-# Then the files a batch's start reads are listed, so that a script's first instant asks
-# the disk for them all at once (mediakeeper/system/start_files.py): one empty music batch,
-# in a folder of its own, writes the list into .venv. Without it a start reads as before.
+# Python compiles every module of ours again at each start (docs/performance.md). Cheap when
+# nothing changed; a module edited since is compiled in memory as usual.
 compile: $(STAMP)
 	@$(BIN)/python -m compileall -q mediakeeper utilities
-	@d=$$(mktemp -d) && mkdir "$$d/library" && MEDIAKEEPER_START_FILES=record \
-	  $(BIN)/python utilities/process_music_batch.py --library "$$d/library" --home "$$d/home" \
-	  --offline >/dev/null 2>&1; rm -rf "$$d"
 
 setup: compile
 

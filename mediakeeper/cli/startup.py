@@ -2,9 +2,8 @@
 the command's own signal handling is in place (``command.stops_on_signals``), Ctrl+C or
 SIGTERM ends it with exit 130 and one word, not a KeyboardInterrupt traceback from whichever
 import was running. Nothing is written yet then. It imports nothing beyond ``os``,
-``signal``, ``sys``, ``system.interrupts`` and ``system.start_files`` (which import no more
-but ``fs.hints``, itself ``os`` alone), so it is in place within milliseconds of the start.
-Then it asks the disk for the files the start will read (``system.start_files``)."""
+``signal``, ``sys`` and ``system.interrupts``, so it is in place within milliseconds of the
+start."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ import os
 import signal
 import sys
 
-from mediakeeper.system import start_files
 from mediakeeper.system.interrupts import exit_now
 
 SCRIPTS = "utilities"  # the folder of the user's scripts, in a checkout
@@ -47,8 +45,6 @@ if _run_as_a_script():  # on import: the importing script's first line
     # As Python shuts down it gives signals back their default action: one then would end
     # the process as killed by it (-2), not with 130. Everything is written by then.
     atexit.register(_ignore_signals)
-    start_files.hint_at_start()
-    start_files.record_at_exit()
 
 
 if __name__ == "__main__":  # run by mistake: say which commands to run instead

@@ -1,9 +1,7 @@
 """Telling the kernel that a file's bytes will be read soon (``posix_fadvise(WILLNEED)``), so
 that the disk fetches them while the program does other work. A hint changes no byte, moves
 nothing into the process and touches no access time; a file it cannot open is passed over.
-Two users: the library's read-ahead (``fs/readahead.py``: the ends of the next items' files)
-and the start's (``system/start_files.py``: every file a start reads, given before anything
-else is imported, so this module imports ``os`` alone)."""
+Its user: the batch's read-ahead (``fs/readahead.py``: the ends of the next items' files)."""
 
 from __future__ import annotations
 
