@@ -22,12 +22,12 @@ from typing import Any, ClassVar
 
 from mediakeeper.audiobooks import checks, covers, metadata, resume
 from mediakeeper.audiobooks.books import book_files
+from mediakeeper.audiobooks.kind import KIND as AUDIOBOOKS
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.stage_progress import report_fraction
 from mediakeeper.batch.staged import COMPLETED, Attempt, Stage, StagedJob
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
-from mediakeeper.core.kinds import AUDIOBOOKS
 from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
 from mediakeeper.fs.names import beside
 from mediakeeper.fs.reports import write_report

@@ -3,7 +3,7 @@ joined into one M4B."""
 
 from __future__ import annotations
 
-from mediakeeper.core.kind import Kind, Limit, Makes
+from mediakeeper.core.kind_record import Kind, Limit, Makes
 
 KIND = Kind(
     name="audiobooks",
@@ -13,6 +13,7 @@ KIND = Kind(
     report_template="audiobook.md.j2",
     package="mediakeeper.audiobooks",
     batch="mediakeeper.audiobooks.batch:PLAN",
+    order=4,
     find="mediakeeper.audiobooks.books:find",
     settings={
         "output": "",

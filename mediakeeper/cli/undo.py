@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from mediakeeper.cli.command import Command, home_option, settings_for
-from mediakeeper.core import kinds, writemode
+from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.music.journal import read_journals
 from mediakeeper.music.undo import artist_named, undo
@@ -40,7 +40,7 @@ def main(home, session, artist, list_sessions, dry_run, yes):
     since (by you or another program) is left alone and reported. An undo is journaled too,
     so it can itself be undone with the session id it prints."""
     settings = settings_for(home)
-    kind_dir = settings.status_dir / kinds.MUSIC.name
+    kind_dir = settings.status_dir / "music"
     if list_sessions or not (session or artist):
         journals = read_journals(kind_dir)
         counts = Counter(e.session for e in journals.entries)
@@ -84,7 +84,7 @@ def main(home, session, artist, list_sessions, dry_run, yes):
     if again:  # the undone artists are checked again once --refresh sends them back
         who = ", ".join(again) if len(again) <= 3 else f"these {count(len(again), 'artist')}"
         click.echo(f"To check {who} again, keeping what you undid as a decision "
-                   f"for you:\n  {queue_manager(kinds.MUSIC.name, home)} --refresh")  # fmt: skip
+                   f"for you:\n  {queue_manager('music', home)} --refresh")  # fmt: skip
     sys.exit(0 if report.complete else 1)
 
 

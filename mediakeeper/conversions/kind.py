@@ -3,7 +3,7 @@ through a working directory into an output tree."""
 
 from __future__ import annotations
 
-from mediakeeper.core.kind import TRACKS, Kind, Limit, Makes
+from mediakeeper.core.kind_record import TRACKS, Kind, Limit, Makes
 
 KIND = Kind(
     name="conversions",
@@ -13,6 +13,7 @@ KIND = Kind(
     report_template="album_conversion.md.j2",
     package="mediakeeper.conversions",
     batch="mediakeeper.conversions.batch:PLAN",
+    order=3,
     find="mediakeeper.media.albums:find",
     settings={
         "output": "",

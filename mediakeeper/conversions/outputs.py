@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.core.kinds import CONVERSIONS
+from mediakeeper.conversions.kind import KIND as CONVERSIONS
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.reports import write_report
 from mediakeeper.text.render import render

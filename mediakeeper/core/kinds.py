@@ -1,29 +1,48 @@
-"""The registry of media kinds: one line per kind, in the order reports and the command line
-list them. Each kind's record is ``KIND`` in its own package (``mediakeeper/<kind>/kind.py``);
-what a record holds is ``core/kind.py``. The queue engine, batch runner, queue manager,
-reports and command line read these records and keep no per-kind tables of their own.
+"""The registry of media kinds. Each kind registers itself: its package holds a ``kind.py``
+whose ``KIND`` is its record (``mediakeeper/<kind>/kind.py``; what a record holds is
+``core/kind_record.py``), found here by looking at the packages, so no line of core names a kind.
+The queue engine, batch runner, queue manager, reports and command line read these records
+and keep no per-kind tables of their own.
 
-Adding a kind: its package (record, job, rules, outputs, ``cli.py``), one line below, its
-tests (docs/architecture.md, "Add a kind").
+Adding a kind: its package (record, plan, job, rules, outputs, ``cli.py``) and its tests
+(docs/architecture.md, "Add a kind").
 """
 
 from __future__ import annotations
 
+import importlib
+import os
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from mediakeeper.audiobooks.kind import KIND as AUDIOBOOKS
-from mediakeeper.conversions.kind import KIND as CONVERSIONS
-from mediakeeper.core.kind import COMMON_SETTINGS, ISSUES, TRACKS, Counter, Kind, Limit, Makes, load
-from mediakeeper.movies.kind import KIND as MOVIES
-from mediakeeper.music.kind import KIND as MUSIC
-from mediakeeper.verify.kind import KIND as VERIFY
+from mediakeeper.core.kind_record import (
+    COMMON_SETTINGS,
+    ISSUES,
+    TRACKS,
+    Counter,
+    Kind,
+    Limit,
+    Makes,
+    load,
+)
 
 __all__ = ["COMMON_SETTINGS", "ISSUES", "TRACKS", "Counter", "Kind", "Limit", "Makes", "load"]
 
-_REGISTERED: dict[str, Kind] = {
-    k.name: k for k in (MUSIC, MOVIES, CONVERSIONS, AUDIOBOOKS, VERIFY)
-}
+PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # mediakeeper/
+
+
+def _built_in() -> dict[str, Kind]:
+    """Every package of ``mediakeeper`` that holds a ``kind.py``: its ``KIND``, in the order
+    the records ask for (``Kind.order``)."""
+    found = [
+        importlib.import_module(f"mediakeeper.{entry.name}.kind").KIND
+        for entry in os.scandir(PACKAGE)
+        if entry.is_dir() and os.path.isfile(os.path.join(entry.path, "kind.py"))
+    ]
+    return {kind.name: kind for kind in sorted(found, key=lambda kind: (kind.order, kind.name))}
+
+
+_REGISTERED: dict[str, Kind] = _built_in()
 # In the order reports and the command line list them.
 KINDS: Mapping[str, Kind] = MappingProxyType(_REGISTERED)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mediakeeper.core.kind import Kind
+from mediakeeper.core.kind_record import Kind
 
 KIND = Kind(
     name="movies",
@@ -12,6 +12,7 @@ KIND = Kind(
     report_template="movie_issues.md.j2",
     package="mediakeeper.movies",
     batch="mediakeeper.movies.batch:PLAN",
+    order=2,
     output_dir=("outputs", "movies"),
     chosen_by="TMDb",
 )

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.core.kinds import MOVIES
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.reports import write_report
+from mediakeeper.movies.kind import KIND as MOVIES
 from mediakeeper.text.render import render
 from mediakeeper.text.slug import inside
 

@@ -26,7 +26,6 @@ from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import LibraryError, LookupFailed
 from mediakeeper.core.findings import Finding, finding_record
-from mediakeeper.core.kinds import MUSIC
 from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.fs.checks import CHANGED
 from mediakeeper.fs.left_behind import will_write_in
@@ -37,6 +36,7 @@ from mediakeeper.fs.spares import remove as remove_spares
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.music import settling
 from mediakeeper.music.fixes import Applied, ChangeJournal, apply_changes, would_be_left_alone
+from mediakeeper.music.kind import KIND as MUSIC
 from mediakeeper.music.model import Preview, TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs
 from mediakeeper.music.rule_base import finding

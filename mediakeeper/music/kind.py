@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mediakeeper.core.kind import TRACKS, Kind
+from mediakeeper.core.kind_record import TRACKS, Kind
 
 KIND = Kind(
     name="music",
@@ -12,6 +12,7 @@ KIND = Kind(
     report_template="artist_issues.md.j2",
     package="mediakeeper.music",
     batch="mediakeeper.music.batch:PLAN",
+    order=1,
     settings={"lookups": True, "write_mode": "in-place", "hard_links": "leave"},  # core.writemode
     extra_counters=(TRACKS,),
     output_dir=("outputs", "music", "artists"),

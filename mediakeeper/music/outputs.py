@@ -17,10 +17,10 @@ from typing import Any
 
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import is_open
-from mediakeeper.core.kinds import MUSIC
 from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text, encode_text
 from mediakeeper.fs.reports import write_report
 from mediakeeper.music.finding_groups import group_findings
+from mediakeeper.music.kind import KIND as MUSIC
 from mediakeeper.music.model import Track
 from mediakeeper.tags.table import LOGICAL_TAGS
 from mediakeeper.text.jsonfmt import dumps_by_line

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.core import kinds
 from mediakeeper.music.journal import JournalEntry
 from mediakeeper.queue.dismissals import UNDONE, undone_marked
 from mediakeeper.queue.items import COMPLETED
@@ -27,7 +26,7 @@ def after_undo(home: Path, restored: Iterable[JournalEntry], session: str) -> li
     """Mark what the undo put back, and write the undone artists' outputs again; the names
     of those written."""
     restored = list(restored)
-    store = QueueStore(home / "status" / kinds.MUSIC.name, kinds.MUSIC.name)
+    store = QueueStore(home / "status" / "music", "music")
     if not restored or not store.exists():
         return []
     _mark(store, restored, session)
@@ -35,13 +34,13 @@ def after_undo(home: Path, restored: Iterable[JournalEntry], session: str) -> li
     items = [i for i in store.peek()["items"] if i["key"] in artists and i["status"] == COMPLETED]
     written = []
     for item in items:
-        document = read_output(home, kinds.MUSIC.name, item)
+        document = read_output(home, "music", item)
         if document is None:
             continue
         back = {(os.path.abspath(e.path), e.tag): e for e in restored if e.artist == item["key"]}
         _reopen(document, back, session)
         # Its files are not recorded as they are now: the undo is a change --refresh acts on.
-        write_again(home, ItemDecisions(kinds.MUSIC.name, item, document), files_now=False)
+        write_again(home, ItemDecisions("music", item, document), files_now=False)
         written.append(str(item.get("name") or item["key"]))
     return written
 

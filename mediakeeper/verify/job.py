@@ -36,7 +36,6 @@ from mediakeeper.batch.workfile import finished, load_work, save_finished, save_
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
-from mediakeeper.core.kinds import VERIFY
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.reports import write_report
 from mediakeeper.media import ffmpeg, flactest, integrity
@@ -45,6 +44,7 @@ from mediakeeper.queue.items import finding_counts
 from mediakeeper.system import children
 from mediakeeper.text.slug import inside, slugify
 from mediakeeper.verify import ledger, rules
+from mediakeeper.verify.kind import KIND as VERIFY
 
 # Seconds an ffmpeg may go without its decode moving on before it is stopped (a mount that
 # stopped answering): the file is then reported as not decoding, and the batch goes on.

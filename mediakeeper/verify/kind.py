@@ -3,7 +3,7 @@ find them), each file checked to decode whole and, with ``analyse``, listened to
 
 from __future__ import annotations
 
-from mediakeeper.core.kind import TRACKS, Kind, Makes
+from mediakeeper.core.kind_record import TRACKS, Kind, Makes
 
 KIND = Kind(
     name="verify",
@@ -13,6 +13,7 @@ KIND = Kind(
     report_template="verify_album.md.j2",
     package="mediakeeper.verify",
     batch="mediakeeper.verify.batch:PLAN",
+    order=5,
     find="mediakeeper.media.albums:find",
     settings={"analyse": True},  # clipping, lossy origin, long silences: info findings
     extra_counters=(TRACKS,),

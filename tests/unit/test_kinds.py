@@ -13,7 +13,7 @@ from mediakeeper.cli.main import command_of
 from mediakeeper.core import config, kinds
 from mediakeeper.reports import records
 from mediakeeper.text.render import TEMPLATES
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 
 def test_every_kind_has_its_settings_section_its_package_its_job_and_its_template():
@@ -72,7 +72,8 @@ def test_counters_are_every_kinds_in_a_stable_order():
         "issues_found",
         "issues_resolved",
     ]
-    assert kinds.MUSIC.counts("track_count") and not kinds.MOVIES.counts("track_count")
+    assert kinds.get("music").counts("track_count")
+    assert not kinds.get("movies").counts("track_count")
 
 
 def test_reading_the_kinds_imports_nothing_else_of_the_toolkit(child_env):
@@ -90,5 +91,5 @@ def test_reading_the_kinds_imports_nothing_else_of_the_toolkit(child_env):
     )
     assert done.returncode == 0, done.stderr
     records = [f"mediakeeper.{name}.kind" for name in kinds.KINDS]
-    wanted = sorted(["mediakeeper.core.kind", "mediakeeper.core.kinds", *records])
+    wanted = sorted(["mediakeeper.core.kind_record", "mediakeeper.core.kinds", *records])
     assert done.stdout.strip() == str(wanted)

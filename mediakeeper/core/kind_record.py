@@ -109,6 +109,7 @@ class Kind:
     # "module:PLAN": the kind's part of a batch (``batch.plan.BatchPlan``: its job from the
     # options, what it checks first, its closing step), imported only when a batch runs.
     batch: str = ""
+    order: int = 100  # where reports and the command line list it, lowest first
 
     @property
     def files_below(self) -> bool:
