@@ -44,9 +44,9 @@ from library_scale import build  # noqa: E402
 
 from mediakeeper.batch.job import ItemResult  # noqa: E402
 from mediakeeper.batch.runner import BatchOptions, BatchRunner  # noqa: E402
-from mediakeeper.batch.session_log import start_session  # noqa: E402
 from mediakeeper.queue import manager  # noqa: E402
 from mediakeeper.queue.fingerprints import Recorder  # noqa: E402
+from mediakeeper.queue.session_log import start_session  # noqa: E402
 from mediakeeper.queue.store import QueueStore  # noqa: E402
 
 

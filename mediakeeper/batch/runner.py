@@ -27,7 +27,6 @@ from mediakeeper.batch.job import ItemFailure, ItemResult, Job
 from mediakeeper.batch.reach import clear as clear_offline
 from mediakeeper.batch.reach import went_offline
 from mediakeeper.batch.report import BatchReport, Outcome
-from mediakeeper.batch.session_log import COMPLETED, FAILED, INTERRUPTED, ItemLine, Session
 from mediakeeper.batch.stage_progress import reporting
 from mediakeeper.batch.workers import Workers, most_workers
 from mediakeeper.core import kinds
@@ -41,6 +40,7 @@ from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import COMPLETED as ITEM_COMPLETED
 from mediakeeper.queue.items import ERROR, PENDING, is_eligible
 from mediakeeper.queue.keyindex import KeySet
+from mediakeeper.queue.session_log import COMPLETED, FAILED, INTERRUPTED, ItemLine, Session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.system.interrupts import Interrupted, critical, interruptible
 from mediakeeper.text.wording import count

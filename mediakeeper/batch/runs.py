@@ -9,7 +9,6 @@ from typing import Any
 
 from mediakeeper.batch.job import Job
 from mediakeeper.batch.runner import BatchOptions, BatchReport, BatchRunner, Hooks
-from mediakeeper.batch.session_log import Session, start_session
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import QueueMissing
 from mediakeeper.queue.items import (
@@ -19,6 +18,7 @@ from mediakeeper.queue.items import (
     is_eligible,
 )
 from mediakeeper.queue.manager import check_library, init_queue, new_items
+from mediakeeper.queue.session_log import Session, start_session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.queue.survey import Survey
 from mediakeeper.text.wording import queue_name

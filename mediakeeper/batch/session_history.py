@@ -29,18 +29,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.batch.session_log import (
-    COMPLETED as SESSION_COMPLETED,
-)
-from mediakeeper.batch.session_log import (
-    CRASHED,
-    EVENTS_FILE,
-    INTERRUPTED,
-    LOG_DIR,
-    RUNNING,
-    SessionRecord,
-    load_sessions,
-)
 from mediakeeper.batch.workfile import WORK_DIR
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.errors import MediakeeperError, NotFound
@@ -52,6 +40,18 @@ from mediakeeper.queue.items import (
     SKIPPED,
     claim_is_stale,
     is_eligible,
+)
+from mediakeeper.queue.session_log import (
+    COMPLETED as SESSION_COMPLETED,
+)
+from mediakeeper.queue.session_log import (
+    CRASHED,
+    EVENTS_FILE,
+    INTERRUPTED,
+    LOG_DIR,
+    RUNNING,
+    SessionRecord,
+    load_sessions,
 )
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify

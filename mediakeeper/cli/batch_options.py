@@ -23,7 +23,6 @@ from mediakeeper.batch import selection
 from mediakeeper.batch.job import Job
 from mediakeeper.batch.runner import BatchOptions, BatchReport, Interrupted
 from mediakeeper.batch.runs import open_store, run_batch
-from mediakeeper.batch.session_log import Session
 from mediakeeper.batch.workers import MOST, PER_CPU, most_workers
 from mediakeeper.cli.progress_line import (
     QUIET,
@@ -36,6 +35,7 @@ from mediakeeper.cli.progress_line import (
 from mediakeeper.core.commands import kind_command, tool_command
 from mediakeeper.core.config import Settings
 from mediakeeper.core.kinds import Kind
+from mediakeeper.queue.session_log import Session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.runs.batch import created_lines, write_reports
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, exit_now

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.batch.session_log import RUNNING, load_sessions
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import BatchRunning, LibraryError, QueueError
 from mediakeeper.fs import left_behind
@@ -38,6 +37,7 @@ from mediakeeper.queue.items import (
     structure_problems,
     validate,
 )
+from mediakeeper.queue.session_log import RUNNING, load_sessions
 from mediakeeper.queue.store import QueueStore, statuses_of
 from mediakeeper.queue.survey import Survey, listing, survey
 from mediakeeper.text.matching import find_name

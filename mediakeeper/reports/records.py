@@ -22,13 +22,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from mediakeeper.batch.session_log import EVENTS_FILE, SessionRecord, load_sessions
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.kinds import KINDS
 from mediakeeper.fs.reports import INDEX
 from mediakeeper.music.journal import CHANGES_DIR, journal_stamps
 from mediakeeper.queue.items import finding_counts
 from mediakeeper.queue.reading import read_lines
+from mediakeeper.queue.session_log import EVENTS_FILE, SessionRecord, load_sessions
 from mediakeeper.queue.store import QUEUE_FILE, QueueStore
 from mediakeeper.reports.weeks import parse_time
 from mediakeeper.text.slug import inside, slugify

@@ -29,11 +29,11 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.batch.session_log import RUNNING, SessionRecord
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.decisions import DECIDING, severity_of
 from mediakeeper.fs.atomic import atomic_write_bytes, encode_text
+from mediakeeper.queue.session_log import RUNNING, SessionRecord
 from mediakeeper.reports import records as rec
 from mediakeeper.reports.attention import KindAttention, severity_rank
 from mediakeeper.reports.chart import MAX_WEEKS, Chart, build_chart

@@ -19,7 +19,6 @@ from mediakeeper.batch.report import BatchReport
 from mediakeeper.batch.runner import BatchOptions, Hooks
 from mediakeeper.batch.runs import eligible_items, open_store
 from mediakeeper.batch.runs import run_batch as run_engine
-from mediakeeper.batch.session_log import Session
 from mediakeeper.batch.workers import most_workers
 from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings, load_settings
@@ -27,6 +26,7 @@ from mediakeeper.core.errors import UsageError
 from mediakeeper.fs.recovery import recover_home
 from mediakeeper.queue.items import ERROR, SKIPPED
 from mediakeeper.queue.manager import empty_library_warning
+from mediakeeper.queue.session_log import Session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.queue.survey import Survey
 from mediakeeper.text.wording import count, queue_name

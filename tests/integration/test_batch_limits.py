@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.batch.session_log import LOG_DIR
 from mediakeeper.batch.workers import MOST, PER_CPU, most_workers
 from mediakeeper.music import synth
+from mediakeeper.queue.session_log import LOG_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 ARTISTS = ("Alpha", "Bravo", "Charlie")

@@ -18,9 +18,9 @@ import mutagen
 import pytest
 
 from mediakeeper import tags
-from mediakeeper.batch.session_log import LOG_DIR
 from mediakeeper.core.findings import codes_of
 from mediakeeper.music import synth
+from mediakeeper.queue.session_log import LOG_DIR
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
 from tests.helpers import batch_done

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.batch.session_log import start_session
 from mediakeeper.queue.items import new_item, new_queue
+from mediakeeper.queue.session_log import start_session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.dashboard import build_dashboard, write_dashboard_html
 from mediakeeper.reports.records import gather

@@ -31,11 +31,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mediakeeper.batch.session_log import EVENTS_FILE, start_session
 from mediakeeper.cli.dashboard import main as dashboard_main
 from mediakeeper.cli.report import main as weekly_main
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.queue.items import new_item, new_queue
+from mediakeeper.queue.session_log import EVENTS_FILE, start_session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports import chart as chart_module
 from mediakeeper.reports.dashboard import build_dashboard, render_text, write_dashboard_html

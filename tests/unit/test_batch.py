@@ -17,8 +17,8 @@ import pytest
 
 from mediakeeper.batch.job import ItemResult
 from mediakeeper.batch.runner import BatchOptions, BatchRunner, Done, Hooks
-from mediakeeper.batch.session_log import start_session
 from mediakeeper.batch.stage_progress import EVERY, report_fraction, report_stage
+from mediakeeper.queue.session_log import start_session
 from mediakeeper.queue.store import QueueStore
 
 
@@ -202,7 +202,7 @@ SECOND_CTRL_C_WHILE_RECORDING = textwrap.dedent(
     from mediakeeper.batch.job import ItemResult
     from mediakeeper.queue.store import QueueStore
     from mediakeeper.queue.items import new_item, new_queue
-    from mediakeeper.batch.session_log import start_session
+    from mediakeeper.queue.session_log import start_session
 
     class CtrlCTwice(QueueStore):
         recording = False

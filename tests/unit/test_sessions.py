@@ -7,7 +7,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
-from mediakeeper.batch.session_log import EVENTS_FILE, ItemLine, load_sessions, start_session
+from mediakeeper.queue.session_log import EVENTS_FILE, ItemLine, load_sessions, start_session
 
 
 def log_dir(status_dir):
@@ -152,7 +152,7 @@ def test_a_session_whose_process_was_killed_is_crashed(tmp_path, child_env):
     script = (
         "import os, signal, sys\n"
         "from pathlib import Path\n"
-        "from mediakeeper.batch.session_log import start_session\n"
+        "from mediakeeper.queue.session_log import start_session\n"
         "s = start_session(Path(sys.argv[1]), 'music')\n"
         "s.item('queen', 'Queen', 'completed', tracks=5)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
