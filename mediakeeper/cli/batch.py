@@ -79,7 +79,7 @@ def previewing(
 def spec_of(record: kinds.Kind) -> BatchSpec:
     part = kind_part(record)
     if part is None or not isinstance(getattr(part, "BATCH", None), BatchSpec):
-        raise LookupError(f"kind {record.name!r} has no BATCH in its package's cli.py")
+        raise LookupError(f"kind {record.name!r} has no BATCH in mediakeeper/cli/kinds/")
     return part.BATCH
 
 

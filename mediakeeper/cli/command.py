@@ -182,9 +182,9 @@ if __name__ == "__main__":  # run by mistake: say which commands to run instead
 
 
 def kind_part(record: Kind) -> ModuleType | None:
-    """The kind's own command-line part, ``<its package>.cli`` (what its batch adds: its
+    """The kind's own command-line part, ``cli/kinds/<kind>.py`` (what its batch adds: its
     ``BATCH``; its queue manager's own actions: ``QUEUE_ACTIONS``), None for a kind without
     one (a pipeline's, a queue of a kind this version does not know)."""
     if not record.package:
         return None
-    return importlib.import_module(f"{record.package}.cli")
+    return importlib.import_module(f"mediakeeper.cli.kinds.{record.name}")

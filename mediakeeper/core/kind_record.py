@@ -87,7 +87,7 @@ class Kind:
     job: str  # "module:Class" of the job, imported only when a batch runs
     report_template: str  # the per-item issue report, under text/templates/
     # The kind's package ("mediakeeper.music"): its job, rules, outputs, and its command-line
-    # part (``<package>.cli``, which the command line finds there).
+    # part is ``mediakeeper/cli/kinds/<name>.py``.
     package: str = ""
     depth: int = 1
     find: str | None = None

@@ -38,10 +38,10 @@ def test_every_kind_has_its_settings_section_its_package_its_job_and_its_templat
 
 def test_a_kind_s_batch_command_is_built_from_the_spec_in_its_package():
     """Each batch command is ``build_batch(kind)``: what the kind's batch command adds is
-    ``BATCH`` in its package's cli.py, and the built command has exactly the kind's own flags
+    ``BATCH`` in ``cli/kinds/<kind>.py``, and the built command has exactly the kind's own flags
     (its plan's) beside the common ones."""
     for kind in kinds.KINDS.values():
-        spec = importlib.import_module(f"{kind.package}.cli").BATCH
+        spec = importlib.import_module(f"mediakeeper.cli.kinds.{kind.name}").BATCH
         assert isinstance(spec, BatchSpec), kind.name
         assert batch_command.spec_of(kind) is spec
         command = command_of(kind.name, "batch")
