@@ -16,7 +16,7 @@ from mediakeeper.core.errors import AudioError, MediakeeperError
 from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.fs.names import readable
 from mediakeeper.lookup.images import image_suffix
-from mediakeeper.tags import more
+from mediakeeper.tags import extra_fields
 from mediakeeper.text.cut import cut
 from mediakeeper.text.slug import fat_safe
 
@@ -73,7 +73,7 @@ def gather(folder: Path, key: str, files: list[Path]) -> Book:
         except AudioError:
             values = {}
         # The narrator is the composer (Audiobookshelf's and iTunes' convention).
-        values["composer"] = ", ".join(more.read_file(files[0]).get("composer", []))
+        values["composer"] = ", ".join(extra_fields.read_file(files[0]).get("composer", []))
     book = Book(
         title=values.get("album", "").strip(),
         author=(values.get("albumartist") or values.get("artist") or "").strip(),

@@ -49,7 +49,7 @@ class BatchReport:
     interrupted: bool = False
     stopped_early: str | None = None
     # (service, reason) when a job found its web service unreachable: the run went on
-    # offline, leaving its items' lookups for --enrich (see reach.py).
+    # offline, leaving its items' lookups for --enrich (see offline.py).
     went_offline: tuple[str, str] | None = None
     notices: list[str] = field(default_factory=list)  # the items' notices, each once
     seconds: float = 0.0

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mediakeeper.batch.job import ItemFailure, ItemResult, Job
-from mediakeeper.batch.reach import clear as clear_offline
-from mediakeeper.batch.reach import went_offline
+from mediakeeper.batch.offline import clear as clear_offline
+from mediakeeper.batch.offline import went_offline
 from mediakeeper.batch.report import BatchReport, Outcome
 from mediakeeper.batch.stage_progress import reporting
 from mediakeeper.batch.workers import Workers, most_workers

@@ -24,7 +24,7 @@ from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
 from mediakeeper import tags
-from mediakeeper.tags.more import names_used, read_more, write_more
+from mediakeeper.tags.extra_fields import names_used, read_more, write_more
 
 _ITUNES = "----:com.apple.iTunes:"
 _PICTURE = "METADATA_BLOCK_PICTURE"

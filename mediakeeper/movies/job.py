@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mediakeeper.batch.job import ItemFailure, ItemResult
-from mediakeeper.batch.reach import go_offline, went_offline
+from mediakeeper.batch.offline import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core.commands import kind_command, queue_manager, tool_command
 from mediakeeper.core.config import Settings

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.batch.job import ItemFailure, ItemResult
-from mediakeeper.batch.reach import go_offline, went_offline
+from mediakeeper.batch.offline import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
@@ -34,7 +34,7 @@ from mediakeeper.fs.readahead import hint_ends
 from mediakeeper.fs.spares import SPARES
 from mediakeeper.fs.spares import remove as remove_spares
 from mediakeeper.lookup.images import image_suffix
-from mediakeeper.music import settling
+from mediakeeper.music import fix_outcome
 from mediakeeper.music.fixes import Applied, ChangeJournal, apply_changes, would_be_left_alone
 from mediakeeper.music.kind import KIND as MUSIC
 from mediakeeper.music.model import Preview, TagChange, Track
@@ -115,7 +115,7 @@ class MusicJob:
         written = {c.path for c in done}
         why_not = dict(applied.refused)
         slots = {(c.path, c.tag): c for c in done}
-        settled = [settling.settled(f, slots, written, why_not) for f in findings]
+        settled = [fix_outcome.settled(f, slots, written, why_not) for f in findings]
         records = [finding_record(f) for f in settled]
         # A file a fix left alone (read-only, changed meanwhile) is an open issue of its own.
         records += [*_left_alone(applied.left_alone, tracks, item["name"], self.home), *measured]

@@ -34,7 +34,7 @@ from mediakeeper.reports.attention import (
     need_of,
     report_path,
 )
-from mediakeeper.reports.made import Made, number
+from mediakeeper.reports.made_totals import Made, number
 from mediakeeper.reports.pace import (
     Outstanding,
     Pace,
@@ -64,7 +64,7 @@ class Moment:
 
 @dataclass
 class MadeSum:
-    """``made.made`` summed an item at a time (the same sums in the same order)."""
+    """``made_totals.made`` summed an item at a time (the same sums in the same order)."""
 
     items: int = 0
     seconds: float = 0

@@ -14,7 +14,7 @@ Three steps, so the same records always give the same report, byte for byte:
 What counts where: an item counts in the week its ``completed_at`` falls in; its tracks and
 issues are the queue's counters, its issues by code come from its output document. What a kind
 that makes something made (``Kind.makes``: books, their hours of audio) counts for the week
-and in all, up to the report's moment (:mod:`mediakeeper.reports.made`). A session's
+and in all, up to the report's moment (:mod:`mediakeeper.reports.made_totals`). A session's
 time counts by its overlap with the week (a session over midnight on Sunday is split); its
 lookups and cache hits count in the week it ended. Errors and skipped items are the queues' now.
 """
@@ -37,7 +37,7 @@ from mediakeeper.queue.session_log import RUNNING, SessionRecord
 from mediakeeper.reports import records as rec
 from mediakeeper.reports.attention import KindAttention, severity_rank
 from mediakeeper.reports.chart import MAX_WEEKS, Chart, build_chart
-from mediakeeper.reports.made import Made
+from mediakeeper.reports.made_totals import Made
 from mediakeeper.reports.pace import (
     PACE_WEEKS,
     Outstanding,

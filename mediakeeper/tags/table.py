@@ -110,7 +110,7 @@ PAIR_KEYS = tuple((number, total, TABLE[number], TABLE[total]) for number, total
 
 # Every other field beets' mediafile maps (cover and loudness aside), each under its standard
 # key in every container, as mediafile and Picard write it: what a conversion carries
-# (``mediakeeper.tags.more``), read back under these keys by players and by beets. Not
+# (``mediakeeper.tags.extra_fields``), read back under these keys by players and by beets. Not
 # columns of the music CSV, not checked by its rules. ID3 keys: a text frame ("TCOM"),
 # ``TXXX:<desc>``, or one of ``COMM``, ``USLT``, ``WXXX`` (no description), ``TIPL:<role>``;
 # MP4: an atom ("\xa9wrt", ``tmpo`` a number, ``cpil`` a flag) or a freeform one.

@@ -8,7 +8,7 @@ from dataclasses import asdict, replace
 import pytest
 
 from mediakeeper.batch.job import ItemFailure
-from mediakeeper.batch.reach import went_offline
+from mediakeeper.batch.offline import went_offline
 from mediakeeper.core.config import load_settings
 from mediakeeper.movies.job import MovieJob
 from mediakeeper.movies.outputs import MovieOutputs
