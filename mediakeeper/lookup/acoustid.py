@@ -141,7 +141,7 @@ def _artist(credits: Any, screen: Screen) -> tuple[str, str]:
 def _credit(raw: Any) -> tuple[str, str, str]:
     raw = answers.record(raw, "credited artist")
     return (
-        answers.required_text(raw.get("name"), "an artist's name"),
+        answers.text(raw.get("name"), "an artist's name"),
         answers.text(raw.get("joinphrase"), "a join phrase", strip=False),
         answers.optional_mbid(raw.get("id"), "an artist id"),
     )
@@ -151,7 +151,7 @@ def _release_group(raw: Any, screen: Screen) -> ReleaseGroupRef:
     raw = answers.record(raw, "release group")
     return ReleaseGroupRef(
         id=answers.mbid(raw.get("id"), "a release group id"),
-        title=answers.required_text(raw.get("title"), "a release group's title"),
+        title=answers.text(raw.get("title"), "a release group's title"),
         type=screen.optional(answers.text, raw.get("type"), "a release group's type", ""),
         secondary_types=screen.texts(raw.get("secondarytypes"), "secondary type"),
         artist=_artist(raw.get("artists"), screen)[0],
@@ -163,7 +163,7 @@ def _recording(raw: Any, screen: Screen) -> Recording:
     artist, artist_id = _artist(raw.get("artists"), screen)
     return Recording(
         id=answers.mbid(raw.get("id"), "a recording id"),
-        title=answers.required_text(raw.get("title"), "a recording's title"),
+        title=answers.text(raw.get("title"), "a recording's title"),
         artist=artist,
         artist_id=artist_id,
         duration=round(screen.optional(answers.number, raw.get("duration") or 0, "a duration",
