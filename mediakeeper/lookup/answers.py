@@ -157,7 +157,8 @@ class Screen:
             try:
                 made.append(make(raw))
             except Unfit as err:
-                self.problems.append(f"a {what} left out: {err}")
+                article = "an" if what[0] in "aeiou" else "a"
+                self.problems.append(f"{article} {what} left out: {err}")
         return made
 
     def texts(self, raws: Any, what: str, *, limit: int = NAME_LIMIT) -> tuple[str, ...]:

@@ -140,3 +140,27 @@ def test_a_cover_that_is_no_whole_sane_picture_is_never_written(fake, tmp_path, 
     assert not [p.name for p in folder.iterdir() if p.name.startswith("cover")]
     said = [line for line in result.stdout.splitlines() if "cover of 1994 - Dummy" in line]
     assert len(said) == 1 and "was not written" in said[0], result.stdout
+
+
+def test_an_artist_without_a_valid_id_is_left_out_of_the_search(fake, tmp_path):
+    """A search answer whose first Portishead has no MusicBrainz id: it is left out (it used
+    to be browsed as 'not-an-id', refused, and the artist made an error); the real one is
+    chosen and written."""
+    real = fake.add_artist("Portishead", release_groups=DUMMY)
+    library, home = tmp_path / "Music", tmp_path / "home"
+    album(library, "Portishead", "1994 - Dummy", "Dummy")
+    search = (
+        f'<?xml version="1.0" encoding="UTF-8"?><metadata xmlns="{MMD_NS}" xmlns:ns2="{EXT_NS}">'
+        '<artist-list count="2" offset="0">'
+        '<artist id="not-an-id" type="Group" ns2:score="100"><name>Portishead</name></artist>'
+        f'<artist id="{real.id}" type="Group" ns2:score="lots"><name>Portishead</name>'
+        f"<sort-name>{'P' * 2000}</sort-name></artist></artist-list></metadata>"
+    ).encode()
+    fake.malformed(times=None, path="/ws/2/artist", body=search)
+    result = run(fake, home, library)
+    assert batch_done(result), result.stdout + result.stderr
+    track = raw_tags(library / "Portishead/1994 - Dummy/01 - Song 1.flac")
+    assert track["musicbrainz_albumartistid"] == [real.id]
+    (said,) = [line for line in result.stdout.splitlines() if "did not fit" in line]
+    assert "an artist left out: an artist id 'not-an-id' is not an id" in said
+    assert "a score 'lots' is not a whole number" in said and "2,000 characters" in said
