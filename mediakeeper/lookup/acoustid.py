@@ -7,6 +7,10 @@ session's secret parameter ``client``: never part of a cache key, stored as ``RE
 never in a message. A repeated lookup is answered from the cache (never expires) and costs
 no request.
 
+Every value is checked before it is used (``lookup/answers.py``): a result, recording or
+release group without a valid id is left out, any other value that does not fit alone, and
+the answer is noted once in the session's ``notes``.
+
 AcoustID answers a refusal with HTTP 400 (429 for its rate limit, 503 when unavailable) and a
 body ``{"status": "error", "error": {"code": 4, "message": "invalid API key"}}``: code 4 is
 :class:`KeyRefused` (wrong for every track), the others a ``LookupFailed`` saying AcoustID's

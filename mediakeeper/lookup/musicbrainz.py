@@ -1,8 +1,11 @@
 """MusicBrainz web service (XML) through the shared cached, rate-limited session.
 
 Responses are parsed with ``musicbrainzngs.mbxml.parse_message`` and turned into the small
-typed records below; no HTTP detail leaks out of this module. musicbrainzngs's own transport
-(urllib) is not used: it could not go through the cache or the machine-wide limiter.
+typed records below, every value checked on the way (``lookup/answers.py``: an artist or
+release group without a valid id or name is left out, any other value that does not fit
+alone, noted once per answer in the session's ``notes``); no HTTP detail leaks out of this
+module. musicbrainzngs's own transport (urllib) is not used: it could not go through the
+cache or the machine-wide limiter.
 
 Requests: ``search_artists`` 1, ``artist`` 1, ``release_groups`` 1 per 100 release groups;
 repeated calls are answered from the cache (never expires) and cost none.

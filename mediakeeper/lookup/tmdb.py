@@ -10,6 +10,10 @@ The API key is a secret: ``api_key`` is a secret parameter of the session, so it
 part of a cache key nor stored in the cache, and no message, record or file made here holds
 it. A 401 raises :class:`KeyRefused` (the key is wrong for every request, not for one movie).
 
+Every value of an answer is checked before it is used (``lookup/answers.py``): a result
+without a valid id or title is left out, any other value that does not fit alone, and the
+answer is noted once in the session's ``notes``.
+
 Requests: ``search_movies`` 1, ``movie`` 1 (images, external ids, credits, release dates,
 keywords and videos appended), ``image`` 1 per picture; every repeated call is answered from
 the cache.
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import requests
@@ -226,7 +231,7 @@ def _details(raw: Any, screen: Screen) -> MovieDetails:
     crew = screen.each(credits.get("crew"), lambda c: answers.record(c, "crew member"),
                        "crew member")
     cast = screen.each(credits.get("cast"), lambda c: _cast_member(c, screen), "cast member")
-    names = lambda items, what: _names(items, what, screen)  # noqa: E731
+    names = partial(_names, screen=screen)
     return MovieDetails(
         id=_movie_id(raw.get("id")),
         title=answers.required_text(raw.get("title"), "a title"),
