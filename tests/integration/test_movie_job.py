@@ -163,3 +163,18 @@ def test_an_nfo_is_never_written_from_values_that_do_not_fit(fake, job, tmp_path
     assert root.find("tagline") is None and root.find("ratings") is None
     (notice,) = result.notices
     assert notice.startswith("The Matrix (1999): TMDb's answer to the details of movie 603")
+
+
+def test_a_poster_cut_short_is_a_finding_not_a_file(fake, job, tmp_path):
+    """It starts as a JPEG does, but ends halfway: never poster.jpg; the fanart still comes."""
+    cut = fake.image_bytes("poster603.jpg")[:80]
+    fake.malformed(times=None, path=f"{fake.images_path}/poster603.jpg", body=cut)
+    folder = tmp_path / "Movies" / "The Matrix (1999)"
+    folder.mkdir(parents=True)
+    (folder / "matrix.mkv").write_bytes(b"x")
+    result = job.process(item(folder, "t"))
+    assert result.details["files_written"] == ["movie.nfo", "fanart.jpg"]
+    assert not (folder / "poster.jpg").exists()
+    outputs = json.loads(MovieOutputs(job.home, result.details["slug"]).json_path.read_text())
+    (missing,) = [f for f in outputs["findings"] if f["code"] == "no-artwork"]
+    assert "cut short" in missing["message"]
