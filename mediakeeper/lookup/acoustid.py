@@ -7,6 +7,10 @@ session's secret parameter ``client``: never part of a cache key, stored as ``RE
 never in a message. A repeated lookup is answered from the cache (never expires) and costs
 no request.
 
+Every value is checked before it is used (``lookup/answers.py``): a result, recording or
+release group without a valid id is left out, any other value that does not fit alone, and
+the answer is noted once in the session's ``notes``.
+
 AcoustID answers a refusal with HTTP 400 (429 for its rate limit, 503 when unavailable) and a
 body ``{"status": "error", "error": {"code": 4, "message": "invalid API key"}}``: code 4 is
 :class:`KeyRefused` (wrong for every track), the others a ``LookupFailed`` saying AcoustID's
@@ -16,11 +20,11 @@ own words.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mediakeeper import __version__
 from mediakeeper.core.config import Settings
+from mediakeeper.lookup import answers
 from mediakeeper.lookup.acoustid_types import (
     KeyRefused,
     Match,
@@ -28,10 +32,12 @@ from mediakeeper.lookup.acoustid_types import (
     ReleaseGroupRef,
     require_key,
 )
+from mediakeeper.lookup.answers import Screen
 from mediakeeper.lookup.http import LookupFailed, LookupSession, ServiceClient, check_http_url
 
 META = "recordings releasegroups"
 INVALID_KEY = 4  # AcoustID's error code for an unknown application key
+MAX_DURATION = 24 * 3600  # seconds: no recording is longer
 
 
 class AcoustID(ServiceClient):
@@ -46,7 +52,8 @@ class AcoustID(ServiceClient):
     def __repr__(self) -> str:  # never the key
         return f"AcoustID({self.base_url!r})"
 
-    def lookup(self, fingerprint: str, duration: float) -> list[Match]:
+    def lookup(self, fingerprint: str, duration: float, track: str = "") -> list[Match]:
+        """``track`` names the file in a note on what the answer held that did not fit."""
         params = {
             "client": self._key,
             "duration": max(1, round(duration)),
@@ -60,14 +67,18 @@ class AcoustID(ServiceClient):
             raise _refusal(err) from None
         try:
             data = json.loads(response.content)
-            if data.get("status") != "ok":
-                raise ValueError(f"status {data.get('status')!r}")
-            matches = [_match(raw) for raw in data["results"]]
-        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            if not isinstance(data, dict) or data.get("status") != "ok":
+                raise ValueError(f"status {_status(data)}")
+            if not isinstance(data.get("results"), list):
+                raise ValueError("no list of results")
+        except (ValueError, RecursionError) as err:  # RecursionError: nested past all reason
             problem, network = self.session.unusable(
                 response, f"not AcoustID's JSON ({err})", "AcoustID's JSON"
             )
             raise LookupFailed(f"acoustid: the answer was {problem}", network=network) from None
+        screen = Screen("AcoustID", f"the lookup of {track or 'a fingerprint'}")
+        matches = screen.each(data["results"], lambda raw: _match(raw, screen), "result")
+        screen.noted(self.session.notes)
         return sorted(matches, key=lambda m: -m.score)
 
 
@@ -116,39 +127,64 @@ def _refusal(err: LookupFailed) -> LookupFailed:
     )
 
 
-def _artist(credits: Sequence[Mapping[str, Any]] | None) -> str:
-    """The credited names joined as MusicBrainz joins them ("A feat. B"), else by ", "."""
-    credits = credits or []
-    if any("joinphrase" in c for c in credits):
-        return "".join(f"{c.get('name', '')}{c.get('joinphrase', '')}" for c in credits)
-    return ", ".join(c.get("name", "") for c in credits)
+def _status(data: object) -> str:
+    return repr(data.get("status")) if isinstance(data, dict) else "missing"
 
 
-def _release_group(raw: Mapping[str, Any]) -> ReleaseGroupRef:
+def _artist(credits: Any, screen: Screen) -> tuple[str, str]:
+    """The credited names joined as MusicBrainz joins them ("A feat. B"), else by ", ", and
+    the first credited artist's id."""
+    names = screen.each(credits, _credit, "credited artist")
+    if any(join for _, join, _ in names):
+        joined = "".join(f"{name}{join}" for name, join, _ in names)
+    else:
+        joined = ", ".join(name for name, _, _ in names)
+    return joined, names[0][2] if names else ""
+
+
+def _credit(raw: Any) -> tuple[str, str, str]:
+    raw = answers.record(raw, "credited artist")
+    return (
+        answers.text(raw.get("name"), "an artist's name"),
+        answers.text(raw.get("joinphrase"), "a join phrase", strip=False),
+        answers.optional_mbid(raw.get("id"), "an artist id"),
+    )
+
+
+def _release_group(raw: Any, screen: Screen) -> ReleaseGroupRef:
+    raw = answers.record(raw, "release group")
     return ReleaseGroupRef(
-        id=raw["id"],
-        title=raw.get("title") or "",
-        type=raw.get("type") or "",
-        secondary_types=tuple(raw.get("secondarytypes") or ()),
-        artist=_artist(raw.get("artists")),
+        id=answers.mbid(raw.get("id"), "a release group id"),
+        title=answers.text(raw.get("title"), "a release group's title"),
+        type=screen.optional(answers.text, raw.get("type"), "a release group's type", ""),
+        secondary_types=screen.texts(raw.get("secondarytypes"), "secondary type"),
+        artist=_artist(raw.get("artists"), screen)[0],
     )
 
 
-def _recording(raw: Mapping[str, Any]) -> Recording:
-    artists = raw.get("artists") or []
+def _recording(raw: Any, screen: Screen) -> Recording:
+    raw = answers.record(raw, "recording")
+    artist, artist_id = _artist(raw.get("artists"), screen)
     return Recording(
-        id=raw["id"],
-        title=raw.get("title") or "",
-        artist=_artist(artists),
-        artist_id=(artists[0].get("id") or "") if artists else "",
-        duration=int(raw.get("duration") or 0),
-        release_groups=tuple(_release_group(rg) for rg in raw.get("releasegroups") or ()),
+        id=answers.mbid(raw.get("id"), "a recording id"),
+        title=answers.text(raw.get("title"), "a recording's title"),
+        artist=artist,
+        artist_id=artist_id,
+        duration=round(screen.optional(answers.number, raw.get("duration") or 0, "a duration",
+                                       0.0, low=0, high=MAX_DURATION)),
+        release_groups=tuple(
+            screen.each(raw.get("releasegroups"), lambda r: _release_group(r, screen),
+                        "release group")
+        ),
     )
 
 
-def _match(raw: Mapping[str, Any]) -> Match:
+def _match(raw: Any, screen: Screen) -> Match:
+    raw = answers.record(raw, "result")
     return Match(
-        id=raw["id"],
-        score=float(raw["score"]),
-        recordings=tuple(_recording(r) for r in raw.get("recordings") or ()),
+        id=answers.mbid(raw.get("id"), "a result id"),
+        score=answers.number(raw.get("score"), "a score", low=0, high=1),
+        recordings=tuple(
+            screen.each(raw.get("recordings"), lambda r: _recording(r, screen), "recording")
+        ),
     )

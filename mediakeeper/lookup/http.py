@@ -53,7 +53,8 @@ from urllib3.util.retry import Retry
 
 from mediakeeper import __version__
 from mediakeeper.core.errors import ConfigError, LookupFailed
-from mediakeeper.lookup.images import image_suffix
+from mediakeeper.lookup.answers import UnfitAnswer
+from mediakeeper.lookup.images import image_problem
 from mediakeeper.lookup.limits import BodyTimeout, BoundedAdapter, ResponseTooLarge
 from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is public here)
     CacheRebuiltWarning,
@@ -102,7 +103,8 @@ class LookupSession:
 
     Counters: ``requests_sent`` (lookups that went to the network: cache misses, whether they
     succeeded or not), ``cache_hits`` (answered from the cache), ``retries_made`` (extra
-    network attempts made by the retry policy).
+    network attempts made by the retry policy). ``notes``: one line per answer that held
+    something its client left out, for the job to pass on (``notes[mark:]``).
     """
 
     def __init__(
@@ -137,6 +139,7 @@ class LookupSession:
         self.requests_sent = 0
         self.cache_hits = 0
         self.retries_made = 0
+        self.notes: list[str] = []  # what the clients left out of answers (lookup/answers.py)
 
         self.http = self._open_session()
         retry = _retry_policy(retries, backoff)
@@ -201,17 +204,17 @@ class LookupSession:
         raise failed
 
     def get_image(self, url: str) -> bytes:
-        """An image's bytes (JPEG, PNG, GIF or WebP: see ``image_suffix``). Anything else, such
-        as a captive portal's login page answered with 200, is forgotten and raises
-        ``LookupFailed``: it must never land on disk as a cover or a poster."""
+        """An image's bytes: a whole JPEG, PNG, GIF or WebP of a sane size (``image_problem``).
+        Anything else, such as a captive portal's login page answered with 200 or a picture
+        cut short, is forgotten and raises ``UnfitAnswer``: it must never land on disk as a
+        cover or a poster."""
         response = self.get(url)
         data = response.content
-        if image_suffix(data) is not None:
+        if (problem := image_problem(data)) is None:
             return data
-        problem, network = self.unusable(response, "something that is not an image", "an image")
-        raise LookupFailed(
-            f"{self.service}: {self._shown(url, None)} returned {problem}", network=network
-        )
+        problem, network = self.unusable(response, problem, "an image")
+        message = f"{self.service}: {self._shown(url, None)} returned {problem}"
+        raise LookupFailed(message, network=True) if network else UnfitAnswer(message)
 
     def _get(self, url: str, params: Mapping[str, Any] | None) -> requests.Response:
         try:

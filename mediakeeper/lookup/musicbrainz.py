@@ -1,8 +1,11 @@
 """MusicBrainz web service (XML) through the shared cached, rate-limited session.
 
 Responses are parsed with ``musicbrainzngs.mbxml.parse_message`` and turned into the small
-typed records below; no HTTP detail leaks out of this module. musicbrainzngs's own transport
-(urllib) is not used: it could not go through the cache or the machine-wide limiter.
+typed records below, every value checked on the way (``lookup/answers.py``: an artist or
+release group without a valid id or name is left out, any other value that does not fit
+alone, noted once per answer in the session's ``notes``); no HTTP detail leaks out of this
+module. musicbrainzngs's own transport (urllib) is not used: it could not go through the
+cache or the machine-wide limiter.
 
 Requests: ``search_artists`` 1, ``artist`` 1, ``release_groups`` 1 per 100 release groups;
 repeated calls are answered from the cache (never expires) and cost none.
@@ -20,6 +23,8 @@ from typing import Any, TypeVar
 from musicbrainzngs import mbxml
 
 from mediakeeper.core.config import Settings
+from mediakeeper.lookup import answers
+from mediakeeper.lookup.answers import Screen, Unfit
 from mediakeeper.lookup.http import (
     LookupFailed,
     LookupSession,
@@ -96,14 +101,19 @@ class MusicBrainz(ServiceClient):
         if not name.strip():
             return []
         params = {"query": artist_query(name), "limit": limit}
-        return self._fetch("artist", params, lambda data: [_artist(a) for a in data["artist-list"]])
+        return self._fetch(
+            "artist", params, f"the search for {name!r}",
+            lambda data, screen: screen.each(
+                data["artist-list"], lambda raw: _artist(raw, screen), "artist"),
+        )  # fmt: skip
 
     def artist(self, artist_id: str) -> ArtistCandidate:
         """The artist with this id (aliases included); score 100."""
         artist_id = _checked_id(artist_id)
         return self._fetch(
-            f"artist/{artist_id}", {"inc": "aliases"}, lambda data: _artist(data["artist"], 100)
-        )
+            f"artist/{artist_id}", {"inc": "aliases"}, f"the lookup of artist {artist_id}",
+            lambda data, screen: _the_artist(data["artist"], artist_id, screen),
+        )  # fmt: skip
 
     def release_groups(self, artist_id: str) -> list[ReleaseGroup]:
         """Every release group of the artist: one request per 100, in the service's order."""
@@ -112,7 +122,9 @@ class MusicBrainz(ServiceClient):
         offset = 0
         while True:
             params = {"artist": artist_id, "limit": PAGE_SIZE, "offset": offset}
-            page, total = self._fetch("release-group", params, _release_group_page)
+            page, total = self._fetch("release-group", params,
+                                      f"the release groups of artist {artist_id}",
+                                      _release_group_page)  # fmt: skip
             for rg in page:
                 groups.setdefault(rg.id, rg)
             offset += len(page)
@@ -121,16 +133,27 @@ class MusicBrainz(ServiceClient):
 
     # -- internals -----------------------------------------------------------------------
 
-    def _fetch(self, path: str, params: Mapping[str, Any], convert: Callable[[dict], T]) -> T:
-        """GET ``/ws/2/<path>``, parse, convert; an answer that fails is dropped from the cache."""
+    def _fetch(
+        self,
+        path: str,
+        params: Mapping[str, Any],
+        answer: str,
+        convert: Callable[[dict, Screen], T],
+    ) -> T:
+        """GET ``/ws/2/<path>``, parse, convert through one screen (its note, if any, goes to
+        the session's notes); an answer that fails is dropped from the cache."""
         url = f"{self.base_url}/ws/2/{path}"
         response = self.session.get(url, params)
+        screen = Screen("MusicBrainz", answer)
         try:
-            return convert(mbxml.parse_message(io.BytesIO(response.content)))
+            converted = convert(mbxml.parse_message(io.BytesIO(response.content)), screen)
         except (ET.ParseError, UnicodeError) as err:
             problem = f"not well-formed XML ({err})"
-        except (KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, RecursionError) as err:
             problem = f"XML without the expected {err} element"
+        else:
+            screen.noted(self.session.notes)
+            return converted
         problem, network = self.session.unusable(response, problem, "MusicBrainz XML")
         raise LookupFailed(f"musicbrainz: {url} returned {problem}", network=network)
 
@@ -171,37 +194,61 @@ def _checked_id(artist_id: str) -> str:
     return canonical
 
 
-def _artist(raw: Mapping[str, Any], score: int | None = None) -> ArtistCandidate:
+def _artist(raw: Any, screen: Screen, score: int | None = None) -> ArtistCandidate:
+    """An artist of an answer: ``Unfit`` without an id or a name; any other value that does
+    not fit is left out (a search's score is then 0: the candidate is still compared by its
+    albums)."""
+    raw = answers.record(raw, "artist")
+
+    def optional(key: str, what: str, limit: int = answers.NAME_LIMIT) -> str:
+        return screen.optional(answers.text, raw.get(key), what, "", limit=limit)
+
     return ArtistCandidate(
-        id=raw["id"],
-        name=raw.get("name") or "",
-        sort_name=raw.get("sort-name") or "",
-        score=score if score is not None else _int(raw.get("ext:score")),
-        aliases=tuple(a["alias"] for a in raw.get("alias-list", []) if a.get("alias")),
-        disambiguation=raw.get("disambiguation") or "",
-        country=raw.get("country") or "",
-        type=raw.get("type") or "",
+        id=answers.mbid(raw.get("id"), "an artist id"),
+        name=answers.required_text(raw.get("name"), "an artist's name"),
+        sort_name=optional("sort-name", "a sort name"),
+        score=score if score is not None else screen.optional(
+            answers.whole, raw.get("ext:score"), "a score", 0, high=100, digits=True),
+        aliases=screen.texts([_alias(a) for a in raw.get("alias-list") or ()], "alias"),
+        disambiguation=optional("disambiguation", "a disambiguation"),
+        country=optional("country", "a country", 8),
+        type=optional("type", "an artist's type", 64),
     )
 
 
-def _release_group_page(data: Mapping[str, Any]) -> tuple[list[ReleaseGroup], int]:
-    page = [_release_group(raw) for raw in data["release-group-list"]]
-    return page, int(data.get("release-group-count", 0))
+def _alias(raw: Any) -> Any:
+    return raw.get("alias") if isinstance(raw, Mapping) else raw
 
 
-def _release_group(raw: Mapping[str, Any]) -> ReleaseGroup:
-    return ReleaseGroup(
-        id=raw["id"],
-        title=raw.get("title") or "",
-        first_release_date=raw.get("first-release-date") or "",
-        primary_type=raw.get("primary-type") or "",
-        secondary_types=tuple(t for t in raw.get("secondary-type-list", []) if t),
-        disambiguation=raw.get("disambiguation") or "",
-    )
-
-
-def _int(value: Any) -> int:
+def _the_artist(raw: Any, asked: str, screen: Screen) -> ArtistCandidate:
+    """The artist a lookup by id answered: that one, or no answer at all."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+        artist = _artist(raw, screen, 100)
+    except Unfit as err:
+        raise ValueError(f"artist: {err}") from None
+    if artist.id != asked:
+        raise ValueError(f"artist {asked} (it answered {artist.id})")
+    return artist
+
+
+def _release_group_page(data: Mapping[str, Any], screen: Screen) -> tuple[list[ReleaseGroup], int]:
+    page = screen.each(data["release-group-list"], lambda raw: _release_group(raw, screen),
+                       "release group")
+    total = answers.whole(data.get("release-group-count", 0), "count", digits=True)
+    return page, total
+
+
+def _release_group(raw: Any, screen: Screen) -> ReleaseGroup:
+    raw = answers.record(raw, "release group")
+    return ReleaseGroup(
+        id=answers.mbid(raw.get("id"), "a release group id"),
+        title=answers.required_text(raw.get("title"), "a release group's title"),
+        first_release_date=screen.optional(
+            answers.release_date, raw.get("first-release-date"), "a first release date", ""
+        ),
+        primary_type=screen.optional(answers.text, raw.get("primary-type"), "a primary type",
+                                     "", limit=64),
+        secondary_types=screen.texts(raw.get("secondary-type-list"), "secondary type"),
+        disambiguation=screen.optional(answers.text, raw.get("disambiguation"),
+                                       "a disambiguation", ""),
+    )

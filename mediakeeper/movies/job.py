@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 NFO, POSTER, FANART = "movie.nfo", "poster.jpg", "fanart.jpg"
 BY_ID, OFFLINE, NOT_LOOKED_UP = "by-id", "offline", "not-looked-up"
+UNUSABLE = "lookup-failed"  # TMDb answered, with something this movie's lookup cannot use
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,9 @@ class MovieJob:
             "findings": state["findings"],
         }
         MovieOutputs(self.home, slug).write(document)
-        # Offline (asked, or TMDb unreachable): its lookup waits for --enrich.
-        online = state["match"]["status"] != OFFLINE
+        # Offline (asked, or TMDb unreachable) or an answer it could not use: its lookup
+        # waits for --enrich.
+        online = state["match"]["status"] not in (OFFLINE, UNUSABLE)
         result = ItemResult(
             counts={"issues_found": len(state["findings"]), "issues_resolved": 0},
             details={
@@ -138,6 +140,7 @@ class MovieJob:
                 **state["lookups"],
             },
             summary=_summary(state, written, kept),
+            notices=state.get("notes", []),
         )
         save_finished(work, state["token"], result)
         return result
@@ -183,7 +186,7 @@ class MovieJob:
         movie keeps its local checks only, its lookup waits for --enrich, and no movie of
         this run (in any worker) asks again."""
         client = tmdb_client(self.settings)
-        before = client.session.counters()
+        before, noted = client.session.counters(), len(client.session.notes)
         local = list(findings)
         try:
             movie = self._identify(client, folder, parsed, state, findings)
@@ -194,19 +197,26 @@ class MovieJob:
             raise ItemFailure("lookup", str(err), stop=True) from None
         except LookupFailed as err:
             spent = client.session.counters_since(before)  # its requests count all the same
-            if self.enrich_only or not err.network:
-                message = err.message
-                if err.status == 404 and state["chosen"]:
-                    message += f" (TMDb id {parsed.tmdb_id} was chosen with --choose)"
-                elif err.status == 404 and parsed.tmdb_id:
-                    message += f" (from [tmdbid-{parsed.tmdb_id}] in the folder or file name)"
+            message = err.message
+            if err.status == 404 and state["chosen"]:
+                message += f" (TMDb id {parsed.tmdb_id} was chosen with --choose)"
+            elif err.status == 404 and parsed.tmdb_id:
+                message += f" (from [tmdbid-{parsed.tmdb_id}] in the folder or file name)"
+            if self.enrich_only:
                 raise ItemFailure("lookup", message, network=err.network, details=spent) from None
-            go_offline(self.status_dir, self.session, "TMDb", err.message)
+            # The movie keeps its local checks; its lookup waits for --enrich. Unreachable: no
+            # movie of this run asks again; an answer it cannot use is this movie's alone.
+            if err.network:
+                go_offline(self.status_dir, self.session, "TMDb", err.message)
             findings[:] = local
-            state.update(match={"status": OFFLINE}, tmdb=None, writes={}, existing=[], nfo=None)
+            match = {"status": OFFLINE} if err.network else {"status": UNUSABLE, "why": message}
+            state.update(match=match, tmdb=None, writes={}, existing=[], nfo=None)
             state["lookups"] = spent
+            state["notes"] = [] if err.network else [f"{folder.name}: {message}"]
             return {}
         state["lookups"] = client.session.counters_since(before)
+        # What TMDb answered that did not fit and was left out: said once, at the batch's end.
+        state["notes"] = [f"{folder.name}: {note}" for note in client.session.notes[noted:]]
         return images
 
     def _identify(self, client, folder, parsed, state, findings) -> MovieDetails | None:
@@ -335,10 +345,13 @@ def _unidentified(state: dict[str, Any], name: str, home: Path) -> str:
     """Why a completed movie is not identified, as the person's next step; "" when it is
     (or when there is nothing to identify: no video file is its own finding)."""
     status = state["match"]["status"]
+    enrich = f"`{kind_command('movies', 'batch')} --enrich`"
     if status == OFFLINE:
-        enrich = f"{kind_command('movies', 'batch')} --enrich"
-        return f"not identified yet (offline): `{enrich}` looks it up"
+        return f"not identified yet (offline): {enrich} looks it up"
     choose = f"`{queue_manager('movies', home)} --choose {shlex.quote(name)} ID`"
+    if status == UNUSABLE:
+        why = state["match"]["why"]
+        return f"not identified: {why}; {enrich} asks again, or give its TMDb id with {choose}"
     if status == rules.NO_MATCH:  # nothing to list: TMDb proposed none
         return f"no TMDb match: its report says what was searched; give its TMDb id with {choose}"
     if status == rules.AMBIGUOUS:
@@ -374,6 +387,7 @@ def _summary(state: dict[str, Any], written: list[str], kept: list[str]) -> str:
         return f"{what}; {files}; {counted}"
     label = {
         OFFLINE: "offline, local checks only; not identified yet (--enrich)",
+        UNUSABLE: "TMDb's answer could not be used, local checks only; lookup left for --enrich",
         NOT_LOOKED_UP: "not looked up (no video file)",
         rules.AMBIGUOUS: "ambiguous on TMDb, nothing written",
         rules.NO_MATCH: "no TMDb match, nothing written",

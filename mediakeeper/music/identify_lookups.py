@@ -73,7 +73,7 @@ def _hear(client: SoundClient, path: Path, rel: str) -> Heard:
     if print_.too_short:
         return Heard(rel, unheard="It is too short or too quiet to recognise by its sound")
     try:
-        matches = client.acoustid.lookup(print_.fingerprint, print_.duration)
+        matches = client.acoustid.lookup(print_.fingerprint, print_.duration, rel)
     except KeyRefused:
         raise
     except LookupFailed as err:

@@ -26,14 +26,11 @@ from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import LibraryError, LookupFailed
 from mediakeeper.core.findings import Finding, finding_record
-from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.fs.checks import CHANGED
-from mediakeeper.fs.left_behind import will_write_in
 from mediakeeper.fs.names import home_id, is_temp_copy, sort_stale, temp_copy_owner
 from mediakeeper.fs.readahead import hint_ends
 from mediakeeper.fs.spares import SPARES
 from mediakeeper.fs.spares import remove as remove_spares
-from mediakeeper.lookup.images import image_suffix
 from mediakeeper.music import fix_outcome
 from mediakeeper.music.fixes import Applied, ChangeJournal, apply_changes, would_be_left_alone
 from mediakeeper.music.kind import KIND as MUSIC
@@ -41,7 +38,7 @@ from mediakeeper.music.model import Preview, TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs
 from mediakeeper.music.rule_base import finding
 from mediakeeper.music.rules import find_issues, planned_changes
-from mediakeeper.music.scan import is_cover_file, scan_artist
+from mediakeeper.music.scan import scan_artist
 from mediakeeper.music.work_state import decoded, encoded
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import finding_counts
@@ -56,6 +53,7 @@ KEEP_PARSED_BYTES = 16 << 20
 
 # Why an artist is left unidentified when MusicBrainz could not be asked (queue details).
 UNREACHABLE = "not looked up (MusicBrainz was unreachable): run --enrich"
+UNUSABLE = "not looked up (MusicBrainz's answer could not be used): run --enrich"
 
 
 @dataclass
@@ -123,13 +121,14 @@ class MusicJob:
         held = {(path, tag): session for path, tag, session in state.get("held", ())}
         dismissals.reopen_undone(records, held)
         fixed = sum(f.fixed for f in settled)
-        covers = self._fetch_covers(folder, state, tracks) if self.fetch_covers else []
+        covers, noted = self._covers(folder, state, tracks) if self.fetch_covers else ([], [])
+        _noted(state, item, noted)
         artist = self._document(item, state, records, fixed, applied, len(gain.changes), covers)
         outputs = ArtistOutputs(self.home, slug)
         outputs.write(artist, _after(tracks, done), records)
 
         result = self._result(item, state, records, fixed, applied, gain)
-        result.notices = _others_copies(others)
+        result.notices = [*_others_copies(others), *state.get("notes", ())]
         if held or (item.get("details") or {}).get(dismissals.UNDONE):  # lifted ones go
             result.details[dismissals.UNDONE] = dismissals.undone_kept(item["path"], held)
         if applied.refused:  # done, and counted as it stands; the person must mend the cause
@@ -213,7 +212,7 @@ class MusicJob:
             details={
                 "slug": slugify(item["key"]),
                 "enriched": enriched,
-                "unidentified": UNREACHABLE if later else "",
+                "unidentified": (UNUSABLE if "refused" in state else UNREACHABLE) if later else "",
                 "finding_counts": by_code,
                 # How the fixes reached the files: the closing summary's "written to" line.
                 "files_written": applied.files_written.files,
@@ -295,24 +294,29 @@ class MusicJob:
             from mediakeeper.music.lookups import enrich_artist, lookup_client
 
             client = lookup_client(self.settings)
-            before = client.session.counters()
+            before, noted = client.session.counters(), len(client.session.notes)
             try:
                 plan = enrich_artist(client, scan, {(c.path, c.tag): c.new for c in changes})
             except LookupFailed as err:
                 spent = client.session.counters_since(before)  # its requests count all the same
-                if self.enrich_only or not err.network:
+                if self.enrich_only:
                     raise ItemFailure(
                         "lookup", err.message, network=err.network, details=spent
                     ) from None
-                # Unreachable: the artist's lookups wait for --enrich, and no artist of this
-                # run (in any worker) asks again.
-                go_offline(self.status_dir, self.session, "MusicBrainz", err.message)
+                # The artist's lookups wait for --enrich. Unreachable: no artist of this run
+                # (in any worker) asks again; an answer it cannot use is this artist's alone.
+                if err.network:
+                    go_offline(self.status_dir, self.session, "MusicBrainz", err.message)
+                else:
+                    state["refused"] = err.message
+                    _noted(state, item, [f"{err.message}; its lookups wait for --enrich"])
                 _spent(state, spent)
             else:
                 findings = fill_years(findings, plan.changes) + plan.findings
                 changes = planned_changes([*findings, _carrier(plan.changes)])
                 state.update(musicbrainz=plan.links(), enrichment=plan.summary())
                 _spent(state, client.session.counters_since(before))
+            _noted(state, item, client.session.notes[noted:])
         state.update(tracks=list(scan.tracks), findings=findings)
         state["changes"] = changes if self.fix else []
         return state, scan.parsed, others
@@ -337,7 +341,7 @@ class MusicJob:
         from mediakeeper.music.identify_lookups import identify_tracks, sound_client
 
         client = sound_client(self.settings)
-        before = client.session.counters()
+        before, noted = client.session.counters(), len(client.session.notes)
         try:
             findings, state["identified"] = identify_tracks(
                 client, Path(item["path"]), scan.tracks, findings, self.identify,
@@ -350,35 +354,16 @@ class MusicJob:
                 raise ItemFailure("identify", err.message, network=True, details=spent) from None
             go_offline(self.status_dir, self.session, "AcoustID", err.message)
         _spent(state, client.session.counters_since(before))
+        _noted(state, item, client.session.notes[noted:])
         return findings
 
-    def _fetch_covers(self, folder: Path, state: dict[str, Any], tracks: list[Track]) -> list[str]:
-        """A cover for each matched album that has none yet (never overwrites one): cover.jpg,
-        or cover.png, .gif or .webp when the archive's image is one of those."""
-        if not state.get("musicbrainz"):
-            return []
-        with_art = {t.album for t in tracks if t.has_picture}
-        from mediakeeper.music.lookups import lookup_client  # see _plan
+    def _covers(self, folder: Path, state: dict[str, Any], tracks: list[Track]):
+        from mediakeeper.music.lookups import fetch_covers, lookup_client  # see _plan
 
+        if not state.get("musicbrainz"):
+            return [], []
         client = lookup_client(self.settings)
-        fetched = []
-        for album in state["musicbrainz"]["albums"]:
-            group = album["release_group"]
-            album_dir = folder / album["folder"]
-            if group is None or album["folder"] in with_art or _has_cover(album_dir):
-                continue
-            try:
-                image = client.cover(group["id"])
-            except LookupFailed as err:
-                if err.network:  # the archive is unreachable: this artist is not done
-                    spent = state.get("lookups", {})  # the identification's requests
-                    raise ItemFailure("covers", err.message, network=True, details=spent) from None
-                continue  # no cover on the archive is normal; the report shows the link
-            target = album_dir / f"cover{image_suffix(image)}"  # get_image: one of the kinds
-            will_write_in(album_dir, self.status_dir.parent)  # what a kill leaves: deleted
-            atomic_write_bytes(target, image)
-            fetched.append(str(target.relative_to(folder)))
-        return fetched
+        return fetch_covers(client, folder, state, tracks, self.status_dir.parent)
 
     def _scan(self, item: dict[str, Any], *, keep_bytes: int = 0):
         folder = Path(item["path"])
@@ -395,6 +380,12 @@ def _spent(state: dict[str, Any], spent: Mapping[str, int]) -> None:
         total[key] = total.get(key, 0) + value
 
 
+def _noted(state: dict[str, Any], item: dict[str, Any], notes: Iterable[str]) -> None:
+    """What a service answered that this artist's lookups left out or could not use: said
+    once, at the batch's end and in its log (the result's notices)."""
+    state.setdefault("notes", []).extend(f"{item['name']}: {note}" for note in notes)
+
+
 def _matched(enrichment: dict[str, Any] | None) -> str:
     if not enrichment or not enrichment.get("musicbrainz_artist_id"):
         return ", not identified on MusicBrainz"
@@ -404,14 +395,6 @@ def _matched(enrichment: dict[str, Any] | None) -> str:
 def _carrier(changes: list[TagChange]) -> Finding:
     """Enrichment's id changes travel through planned_changes like any finding's."""
     return Finding("musicbrainz-ids", "info", "", "", changes=tuple(changes))
-
-
-def _has_cover(album_dir: Path) -> bool:
-    try:
-        names = os.listdir(album_dir)
-    except OSError:
-        return True  # cannot look: do not write
-    return any(is_cover_file(name) for name in names)
 
 
 def _hold_undone(state: dict[str, Any], held: Mapping[tuple[str, str], str]) -> None:

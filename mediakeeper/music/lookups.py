@@ -4,10 +4,19 @@ of the same name, up to ``MAX_COMPARED``). Decisions live in ``enrich.py``."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
+from mediakeeper.batch.job import ItemFailure
 from mediakeeper.core.config import Settings
+from mediakeeper.core.errors import LookupFailed
+from mediakeeper.fs.atomic import atomic_write_bytes
+from mediakeeper.fs.left_behind import will_write_in
+from mediakeeper.lookup.answers import UnfitAnswer
 from mediakeeper.lookup.clients import per_process
+from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.musicbrainz import (
     ArtistCandidate,
     MusicBrainz,
@@ -26,7 +35,8 @@ from mediakeeper.music.enrich import (
     search_name,
     unidentified,
 )
-from mediakeeper.music.model import ArtistScan
+from mediakeeper.music.model import ArtistScan, Track
+from mediakeeper.music.scan import is_cover_file
 
 
 class LookupClient:
@@ -63,3 +73,40 @@ def enrich_artist(
     if choice.artist is None:
         return unidentified(choice, searched)
     return plan_enrichment(scan, choice.artist, choice.groups, planned)
+
+
+def fetch_covers(
+    client: LookupClient, folder: Path, state: dict[str, Any], tracks: list[Track], home: Path
+) -> tuple[list[str], list[str]]:
+    """A cover for each matched album that has none yet (never overwrites one): cover.jpg,
+    or cover.png, .gif or .webp when the archive's image is one of those. Returns the covers
+    written and the notes on what the archive sent that is no picture (never written)."""
+    with_art = {t.album for t in tracks if t.has_picture}
+    fetched, notes = [], []
+    for album in state["musicbrainz"]["albums"]:
+        group = album["release_group"]
+        album_dir = folder / album["folder"]
+        if group is None or album["folder"] in with_art or _has_cover(album_dir):
+            continue
+        try:
+            image = client.cover(group["id"])
+        except LookupFailed as err:
+            if err.network:  # the archive is unreachable: this artist is not done
+                spent = state.get("lookups", {})  # the identification's requests
+                raise ItemFailure("covers", err.message, network=True, details=spent) from None
+            if isinstance(err, UnfitAnswer):  # no cover on the archive is normal; this is not
+                notes.append(f"the cover of {album['folder']} was not written: {err.message}")
+            continue
+        target = album_dir / f"cover{image_suffix(image)}"  # get_image: one of the kinds
+        will_write_in(album_dir, home)  # what a kill leaves: deleted
+        atomic_write_bytes(target, image)
+        fetched.append(str(target.relative_to(folder)))
+    return fetched, notes
+
+
+def _has_cover(album_dir: Path) -> bool:
+    try:
+        names = os.listdir(album_dir)
+    except OSError:
+        return True  # cannot look: do not write
+    return any(is_cover_file(name) for name in names)

@@ -343,19 +343,27 @@ def test_429_with_and_without_retry_after_is_waited_out(fake, tmp_path):
     assert {i["status"] for i in queue_of(home).values()} == {"completed"}
 
 
-def test_an_unknown_tmdbid_fails_that_movie_only(fake, tmp_path):
+def test_an_unknown_tmdbid_leaves_that_movie_unidentified_and_its_lookup_waiting(fake, tmp_path):
+    """TMDb's 404 is no network failure and no reason to drop the movie's local checks: it is
+    completed, not identified, the reason said once and kept for the person; --enrich asks
+    again, and there, with nothing local left, the 404 is the movie's error."""
     library = library_of(tmp_path / "Movies", [
         "Ghost (2000) [tmdbid-99999999]/ghost.mkv", "The Matrix (1999)/m.mkv",
     ])  # fmt: skip
     home = tmp_path / "home"
     result = run(fake, home, library)
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
     ghost = queue_of(home)["Ghost (2000) [tmdbid-99999999]"]
-    assert ghost["status"] == "error"
-    assert "no movie with id 99999999" in ghost["last_error"]
-    assert "[tmdbid-99999999]" in ghost["last_error"]
+    assert (ghost["status"], ghost["details"]["enriched"]) == ("completed", False)
+    why = ghost["details"]["unidentified"]
+    assert "no movie with id 99999999" in why and "[tmdbid-99999999]" in why and "--choose" in why
+    assert result.stdout.count("no movie with id 99999999") == 1, result.stdout  # said once
     assert queue_of(home)["The Matrix (1999)"]["status"] == "completed"
     assert not (library / "Ghost (2000) [tmdbid-99999999]" / "movie.nfo").exists()
+    enrich = run(fake, home, library, "--enrich")
+    assert enrich.returncode == 1
+    ghost = queue_of(home)["Ghost (2000) [tmdbid-99999999]"]
+    assert ghost["status"] == "error" and "no movie with id 99999999" in ghost["last_error"]
 
 
 def test_dry_run_writes_and_asks_nothing(fake, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from dataclasses import asdict, replace
 
 import pytest
@@ -12,6 +13,7 @@ from mediakeeper.batch.offline import went_offline
 from mediakeeper.core.config import load_settings
 from mediakeeper.movies.job import MovieJob
 from mediakeeper.movies.outputs import MovieOutputs
+from tests.integration.test_movie_tmdb_client import hostile_details
 from tests.servers.tmdb import API_KEY, FakeTMDb
 
 
@@ -140,3 +142,39 @@ def test_an_answer_that_is_no_image_is_a_finding_not_a_file(fake, job, tmp_path)
     assert result.details["files_written"] == ["movie.nfo"]
     assert sorted(p.name for p in folder.iterdir()) == ["matrix.mkv", "movie.nfo"]
     assert result.counts["issues_found"] == 2  # no-artwork, for the poster and the fanart
+
+
+def test_an_nfo_is_never_written_from_values_that_do_not_fit(fake, job, tmp_path):
+    """TMDb's details with hostile values: the NFO holds what fits and nothing else, and the
+    movie's result says once what was left out."""
+    body = json.dumps(hostile_details(fake)).encode()
+    fake.malformed(times=None, path="/3/movie/603", body=body)
+    folder = tmp_path / "Movies" / "The Matrix (1999)"
+    folder.mkdir(parents=True)
+    (folder / "matrix.mkv").write_bytes(b"x")
+    result = job.process(item(folder, "t"))
+    assert result.details["files_written"] == ["movie.nfo", "poster.jpg", "fanart.jpg"]
+    nfo = (folder / "movie.nfo").read_text("utf-8")
+    for hostile in ("javascript", "nan", "xxxxxxxx", "\u202e", "passwd", "long", "0001"):
+        assert hostile not in nfo.lower(), hostile
+    root = ET.fromstring(nfo.encode())
+    assert root.findtext("title") == "The Matrix" and root.findtext("genre") == "Action"
+    assert [a.findtext("name") for a in root.iter("actor")] == ["Keanu Reeves"]
+    assert root.find("tagline") is None and root.find("ratings") is None
+    (notice,) = result.notices
+    assert notice.startswith("The Matrix (1999): TMDb's answer to the details of movie 603")
+
+
+def test_a_poster_cut_short_is_a_finding_not_a_file(fake, job, tmp_path):
+    """It starts as a JPEG does, but ends halfway: never poster.jpg; the fanart still comes."""
+    cut = fake.image_bytes("poster603.jpg")[:80]
+    fake.malformed(times=None, path=f"{fake.images_path}/poster603.jpg", body=cut)
+    folder = tmp_path / "Movies" / "The Matrix (1999)"
+    folder.mkdir(parents=True)
+    (folder / "matrix.mkv").write_bytes(b"x")
+    result = job.process(item(folder, "t"))
+    assert result.details["files_written"] == ["movie.nfo", "fanart.jpg"]
+    assert not (folder / "poster.jpg").exists()
+    outputs = json.loads(MovieOutputs(job.home, result.details["slug"]).json_path.read_text())
+    (missing,) = [f for f in outputs["findings"] if f["code"] == "no-artwork"]
+    assert "cut short" in missing["message"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from mediakeeper.core.config import load_settings
@@ -150,3 +153,69 @@ def test_settings_without_a_key_are_refused_before_any_request(tmp_path):
         tmdb_from_settings(settings)
     assert "TMDB_API_KEY" in str(caught.value) and "[tmdb]" in str(caught.value)
     assert not (tmp_path / "status").exists()
+
+
+def hostile_details(fake, movie_id: int = 603) -> dict:
+    """The Matrix's real details answer with a hostile value in almost every field."""
+    body = fake.details(movie_id, APPENDED.split(","))
+    body.update(
+        tagline=5, overview="Set in the\u0000 22nd century", runtime="long",
+        vote_average=float("nan"), vote_count=True, imdb_id="javascript:alert(1)",
+        release_date="0001-01-01", poster_path="javascript:x",
+        belongs_to_collection="The Matrix Collection",  # a text where an object belongs
+        genres=[{"name": 5}, {"name": "Action"}, "Drama"],
+    )  # fmt: skip
+    body["external_ids"]["imdb_id"] = "tt0133093\u202e"
+    body["credits"]["cast"] = [5, {"name": "Keanu Reeves", "character": "Neo", "order": 0},
+                               {"name": None, "character": "Morpheus"}]  # fmt: skip
+    body["credits"]["crew"] = [{"job": "Director", "department": "Directing", "name": "x" * 5000}]
+    body["videos"] = {"results": [{"site": "YouTube", "type": "Trailer", "official": True,
+                                   "key": "../../etc/passwd"}]}  # fmt: skip
+    return body
+
+
+def test_values_that_do_not_fit_are_left_out_and_noted_once(fake, client):
+    """Wrong types, control characters, a 5,000-character name, an implausible date, ids
+    and paths that are none: each is left out; what fits is kept; one note says so."""
+    fake.malformed(times=None, path="/3/movie/603", body=json.dumps(hostile_details(fake)).encode())
+    tmdb = client()
+    movie = tmdb.movie(603)
+    assert (movie.id, movie.title, movie.original_title) == (603, "The Matrix", "The Matrix")
+    assert (movie.tagline, movie.overview, movie.runtime) == ("", "", 0)
+    assert (movie.vote_average, movie.vote_count, movie.imdb_id) == (0.0, 0, "")
+    assert (movie.release_date, movie.year, movie.collection) == ("", None, "")
+    assert movie.genres == ("Action",)
+    assert [c.name for c in movie.cast] == ["Keanu Reeves"] and movie.directors == ()
+    assert movie.trailer == "" and movie.poster_path == "/poster603.jpg"  # from its images
+    (note,) = tmdb.session.notes
+    assert note.startswith("TMDb's answer to the details of movie 603 did not fit its format: ")
+    assert "a cast member left out: a cast member that is a number, not an object" in note
+    assert re.search(r"; and \d+ more$", note)  # the first three named, the rest counted
+
+
+def test_an_answer_for_another_movie_or_without_an_id_is_refused(fake, client):
+    tmdb = client()
+    other = fake.details(604, [])
+    fake.malformed(times=1, path="/3/movie/603", body=json.dumps(other).encode())
+    with pytest.raises(LookupFailed) as caught:
+        tmdb.movie(603)
+    assert "the details of movie 604, not of 603" in str(caught.value)
+    assert not caught.value.network
+    text_id = {**fake.details(603, []), "id": "603"}
+    fake.malformed(times=1, path="/3/movie/603", body=json.dumps(text_id).encode())
+    with pytest.raises(LookupFailed) as caught:
+        tmdb.movie(603)
+    assert "a movie id '603' is not a whole number" in str(caught.value)
+    assert tmdb.movie(603).title == "The Matrix"  # neither answer was kept in the cache
+
+
+def test_search_results_that_do_not_fit_are_left_out(fake, client):
+    answer = {"page": 1, "total_pages": 1, "total_results": 4, "results": [
+        {"id": True, "title": "Truth"}, {"id": 603, "title": ["The Matrix"]}, "Heat",
+        {"id": 949, "title": "Heat", "release_date": "1995-12-15"},
+    ]}  # fmt: skip
+    fake.malformed(times=1, path="/3/search/movie", body=json.dumps(answer).encode())
+    tmdb = client()
+    assert [(c.id, c.title, c.year) for c in tmdb.search_movies("Heat")] == [(949, "Heat", 1995)]
+    (note,) = tmdb.session.notes
+    assert note.count("a result left out") == 3

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mutagen
 import pytest
 
 from mediakeeper import tags
@@ -272,3 +273,36 @@ def test_two_workers_share_the_caches(fake, tmp_path, audio):
     items = QueueStore(home / "status/music", "music").load()["items"]
     assert [i["details"]["identified"]["proposals"] for i in items] == [1, 1]
     assert sorted(lookups(fake)) == sorted([audio[3][1], audio[5][1]])
+
+
+def test_answers_that_do_not_fit_never_reach_a_tag(audio, library, tmp_path):
+    """AcoustID's answers with a number for a title and no id, a title of 5,000 characters,
+    a control character in a title, a result without an id: each is left out (said once per
+    answer), nothing of them is proposed or written, and the rest of the run is as usual:
+    the local fixes and the one answer that fits are written."""
+    home = tmp_path / "home"
+    with FakeAcoustID() as server:
+        server.add_track(audio[1][1], 20, [match(0.99, {"id": None, "title": 5})])
+        server.add_track(audio[2][1], 20, [match(0.99, recording("x" * 5000, FLOYD, 20, DSOTM))])
+        server.add_track(audio[3][1], 20, [match(0.99, {**MONEY, "title": "Money\u0007"})])
+        server.add_track(audio[4][1], 20, [{"id": 7, "score": 0.9}])
+        server.add_track(audio[5][1], 20, [match(0.98, ECHOES)])
+        done = run(server, home, library, "--identify", "--apply")
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    folder = library / FLOYD
+    for rel in ("1973 - Untitled/01.flac", "1973 - Untitled/02.flac", "track.flac",
+                "unknown.flac"):  # fmt: skip
+        raw = mutagen.File(folder / rel)
+        assert "title" not in raw and "musicbrainz_trackid" not in raw, rel
+    assert mutagen.File(folder / "1973 - Untitled/01.flac")["date"] == ["1973"]  # local fix
+    assert mutagen.File(folder / "tagged.flac")["musicbrainz_trackid"] == [ECHOES["id"]]
+    found = findings(home)
+    assert "album-sound-match" not in found
+    assert [f["path"] for f in found["sound-match"]] == ["tagged.flac"]
+    said = [line for line in done.stdout.splitlines() if "did not fit" in line]
+    assert len(said) == 4, done.stdout
+    first = next(line for line in said if "1973 - Untitled/01.flac" in line)
+    assert "a recording left out: a recording id null is not an id" in first
+    assert "not an id" in next(line for line in said if "unknown.flac" in line)
+    assert "U+0007" in next(line for line in said if "track.flac" in line)
+    assert "5,000 characters" in next(line for line in said if "02.flac" in line)
