@@ -8,7 +8,8 @@ header (a FLAC part of a 3 s file said 3.0 s and the whole file's MD5 while hold
 
 So an output is decoded once and compared with what its header says: a FLAC exactly (every
 sample counted, the decoded samples' MD5 against STREAMINFO's, which must be set); any other
-format's header length (mutagen's) within ``TOLERANCE`` of the decoded length, either way.
+format's header length (mutagen's) within ``TOLERANCE`` of the decoded length, either way;
+and an MP3's Xing frame count exactly against the frames ffmpeg reads after it.
 Pure: reads the file, writes nothing.
 """
 
@@ -21,6 +22,7 @@ from typing import Any
 
 import mutagen
 from mutagen.flac import FLAC
+from mutagen.mp3 import MP3
 
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.media import ffmpeg
@@ -66,7 +68,29 @@ def decoded_truly(exe: str, path: Path, **limits: Any) -> float:
         if said and abs(said - samples / rate) > TOLERANCE:
             raise UntrueHeader(f"{path.name}: its header says {said:.3f} s, it decodes to "
                                f"{samples / rate:.3f} s")  # fmt: skip
+    if isinstance(audio, MP3) and (frames := xing_frames(path, audio.info)) is not None:
+        read = ffmpeg.packets(exe, path, timeout=limits.get("timeout")).count
+        if frames != read:
+            raise UntrueHeader(f"{path.name}: its Xing header counts {frames} frames, it "
+                               f"holds {read}")  # fmt: skip
     return samples / rate
+
+
+def xing_frames(path: Path, info: Any) -> int | None:
+    """The frame count an MP3's Xing (or Info) header holds, or None: no such header, or no
+    count in it. It sits in the first frame, after its side information (whose size is the
+    MPEG version's and the channel mode's)."""
+    mpeg1, mono = info.version == 1, info.mode == 3
+    side = (17 if mono else 32) if mpeg1 else (9 if mono else 17)
+    try:
+        with open(path, "rb") as f:
+            f.seek(info.frame_offset + 4 + side)
+            head = f.read(12)
+    except OSError:
+        return None
+    if len(head) < 12 or head[:4] not in (b"Xing", b"Info") or not head[7] & 0x01:
+        return None  # (flag 1: the frame count is there)
+    return int.from_bytes(head[8:12], "big")
 
 
 def _same_flac(path: Path, info: Any, samples: int, md5: str) -> None:

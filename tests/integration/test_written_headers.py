@@ -90,6 +90,25 @@ def test_an_mp4_whose_duration_is_not_its_audio_is_refused(any_ffmpeg, tmp_path)
         headers.decoded_truly(any_ffmpeg, made)
 
 
+@pytest.mark.parametrize("layout", [["-ac", "1"], ["-ac", "2"], ["-ac", "2", "-ar", "22050"]])
+def test_an_mp3_whose_xing_header_miscounts_its_frames_by_one_is_refused(any_ffmpeg, tmp_path,
+                                                                        layout):  # fmt: skip
+    made = synth.tone(any_ffmpeg, tmp_path / "a.mp3", 3.0)
+    made = ffmpeg.run(any_ffmpeg, ["-i", os.fspath(made), *layout, "-y",
+                                   os.fspath(tmp_path / "b.mp3")])  # fmt: skip
+    assert made.returncode == 0, made.last_error
+    path = tmp_path / "b.mp3"
+    assert headers.decoded_truly(any_ffmpeg, path) == pytest.approx(3.0, abs=0.01)
+    data = bytearray(path.read_bytes())
+    at = max(data.find(b"Xing"), data.find(b"Info")) + 8
+    frames = int.from_bytes(data[at : at + 4], "big")
+    data[at : at + 4] = (frames + 1).to_bytes(4, "big")  # 26 ms more: within any tolerance
+    path.write_bytes(bytes(data))
+    with pytest.raises(headers.UntrueHeader, match=f"counts {frames + 1} frames, it holds "
+                                                   f"{frames}"):  # fmt: skip
+        headers.decoded_truly(any_ffmpeg, path)
+
+
 @pytest.mark.parametrize("sample_fmt", ["s16", "s32"])
 def test_split_flac_parts_say_their_own_length_and_md5(any_ffmpeg, tmp_path, sample_fmt):
     source = tmp_path / "in" / "talk.flac"
