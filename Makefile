@@ -38,9 +38,10 @@ btrfs:
 
 # Other programs' readers the tests check outputs with: ffprobe (Debian's ffmpeg package, as
 # root with apt-get; its ffmpeg is also the "system ffmpeg" the media tests run against),
-# loudgain (Debian's, the ReplayGain reference) and the npm package music-metadata, installed
-# into tests/readers/node_modules. When missing and not installable, the tests that need them
-# skip and say why.
+# loudgain (Debian's, the ReplayGain reference) and the npm package music-metadata, both its
+# majors side by side (12.x, and 11.x under the alias music-metadata-11: what npm installs on
+# Node 20), installed into tests/readers/node_modules. When missing and not installable, the
+# tests that need them skip and say why.
 readers:
 	@command -v ffprobe >/dev/null 2>&1 || { \
 	  echo "Installing Debian's ffmpeg (ffprobe) for the reader tests (apt-get)..."; \
@@ -50,8 +51,9 @@ readers:
 	  echo "Installing loudgain for the ReplayGain test (apt-get)..."; \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq loudgain; } \
 	    >/dev/null 2>&1 || echo "Could not install loudgain: its test will be skipped."; }
-	@test -d tests/readers/node_modules/music-metadata || { \
-	  echo "Installing music-metadata for the reader tests (npm)..."; \
+	@{ test -d tests/readers/node_modules/music-metadata && \
+	   test -d tests/readers/node_modules/music-metadata-11; } || { \
+	  echo "Installing music-metadata 12 and 11 for the reader tests (npm)..."; \
 	  (cd tests/readers && npm install --no-audit --no-fund --silent) >/dev/null 2>&1 \
 	    || echo "Could not install music-metadata: its tests will be skipped."; }
 

@@ -1,6 +1,6 @@
 """What a converted track carries beyond the toolkit's tag table: the fields of
 ``tags.table.MORE`` (composer, ISRC, labels, ... every field beets' mediafile maps) under the
-target's standard keys (``tags.more``), every other text field of its source (ReplayGain,
+target's standard keys (``tags.extra_fields``), every other text field of its source (ReplayGain,
 anything of a tagger's own) in the target's convention, and its embedded cover. Each
 container keeps these its own way: Vorbis comments (FLAC, Ogg, Opus: the cover as
 ``METADATA_BLOCK_PICTURE``), ID3 ``TXXX`` frames and ``APIC`` (MP3), MP4 freeform atoms and

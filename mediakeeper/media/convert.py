@@ -1,14 +1,15 @@
 """The ``convert`` processor: one audio file in, one file of a profile's format out.
 
 The encode goes to a temporary name beside the output; the file is flushed, verified (it
-decodes, and its decoded length matches the source's within ``TOLERANCE``), given its tags
-and cover by the toolkit (``tags`` for the tag table, ``carry`` for the rest: ffmpeg's own
-metadata mapping drops MusicBrainz and ReplayGain tags in MP4 and fails on a cover in Opus),
-and only then renamed to its name. A kill at any instant leaves the output name absent or
-whole. A source is verified as it is carried (``integrity``: decode errors, a FLAC's MD5, a
-length short of its header's; for an encode, from the encode's own decode): a damaged track
-is never passed on as healthy, it fails with the file and where it fails named. Pure: it
-touches nothing but its output and returns what it did.
+decodes, its decoded length matches the source's within ``TOLERANCE``, and its own header
+says what it decodes to: ``headers``), given its tags and cover by the toolkit (``tags`` for
+the tag table, ``carry`` for the rest: ffmpeg's own metadata mapping drops MusicBrainz and
+ReplayGain tags in MP4 and fails on a cover in Opus), and only then renamed to its name. A
+kill at any instant leaves the output name absent or whole. A source is verified as it is
+carried (``integrity``: decode errors, a FLAC's MD5, a length short of its header's; for an
+encode, from the encode's own decode): a damaged track is never passed on as healthy, it
+fails with the file and where it fails named. Pure: it touches nothing but its output and
+returns what it did.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from mediakeeper.fs.atomic import flush_files
 from mediakeeper.fs.names import beside
 from mediakeeper.fs.workdir import PARTIAL, copy_verified
 from mediakeeper.fs.write_errors import FULL, mount_point
-from mediakeeper.media import carry, ffmpeg, integrity
+from mediakeeper.media import carry, ffmpeg, headers, integrity
 from mediakeeper.media.albums import (  # noqa: F401  (what a file is, for those importing it here)
     AUDIO_EXTENSIONS,
     LOSSLESS_EXTENSIONS,
@@ -248,9 +249,12 @@ def _encode_verified(exe: str, source: Path, output: Path, temp: Path, profile: 
     flush_files((), [temp])
     source_seconds = found.seconds
     try:
-        output_seconds = ffmpeg.decoded_length(exe, temp)
+        output_seconds = headers.decoded_truly(exe, temp)
     except ffmpeg.FFmpegFailed as err:
         raise ConvertFailed(f"{output.name} does not decode: {err}", retry=True,
+                            said=run.stderr) from None  # fmt: skip
+    except headers.UntrueHeader as err:
+        raise ConvertFailed(str(err).replace(temp.name, output.name), retry=True,
                             said=run.stderr) from None  # fmt: skip
     if abs(output_seconds - source_seconds) > TOLERANCE:
         raise ConvertFailed(

@@ -35,17 +35,15 @@ from mutagen.mp4 import MP4
 from mediakeeper.fs.atomic import flush_files
 from mediakeeper.fs.names import beside, readable
 from mediakeeper.fs.workdir import PARTIAL
-from mediakeeper.media import ffmpeg, pcm_feed
+from mediakeeper.media import chapters, ffmpeg, pcm_feed
 from mediakeeper.system import children
 
 LENGTH_TOLERANCE = 0.5  # seconds the output's length may differ from the inputs' total
 CHAPTER_TOLERANCE = 0.05
-# The QuickTime chapter track (the chapters Apple's players show) takes the movie's
-# timescale, which ffmpeg otherwise picks from its inputs: 28,224,000 for ADTS, in which a
-# chapter over 76 s has a duration past INT_MAX and is dropped, ffmpeg exiting 0.
-# The index (moov) goes first (faststart): a player or server streaming the book reads its
-# chapters and starts playing at once, without fetching its end first.
-MUXER = ("-movie_timescale", "1000", "-movflags", "+faststart", "-f", "ipod")
+# The movie's timescale, which ffmpeg otherwise picks from its inputs (28,224,000 for ADTS,
+# in which a 50-hour book's track durations pass 32 bits). The chapters, and the index
+# (moov) before the audio for a player streaming the book, are the toolkit's (``chapters``).
+MUXER = ("-movie_timescale", "1000", "-f", "ipod")
 
 
 class MergeFailed(Exception):
@@ -152,13 +150,8 @@ def working_bytes(inputs: Sequence[Input], audio: Audio) -> int:
     return written + int(2 * packets * LISTED_BYTES) + (1 << 20)
 
 
-def ffmetadata(title: str, chapters: Sequence[tuple[str, float]], total: float) -> str:
-    lines = [";FFMETADATA1", f"title={_escape(title)}"]
-    ends = [start for _, start in chapters[1:]] + [total]
-    for (name, start), end in zip(chapters, ends, strict=True):
-        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={round(start * 1000)}",
-                  f"END={round(end * 1000)}", f"title={_escape(name)}"]  # fmt: skip
-    return "\n".join(lines) + "\n"
+def ffmetadata(title: str) -> str:
+    return f";FFMETADATA1\ntitle={_escape(title)}\n"
 
 
 def _escape(text: str) -> str:
@@ -228,14 +221,16 @@ def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: A
         flush_files((), [temp])
         os.replace(temp, output)
     finally:  # what the join made beside the links: the encode, a copy's parts, listings
-        for leftover in (temp, links / ENCODED, *links.glob("*.adts"), *links.glob("*.crc")):
+        for leftover in (temp, links / ENCODED, links / UNCHAPTERED, *links.glob("*.adts"),
+                         *links.glob("*.crc")):  # fmt: skip
             with contextlib.suppress(OSError):
                 os.unlink(leftover)
     carried = round(max(0.0, seconds - total), 3) if copy else 0.0
     return Merged(copy, starts, seconds, carried, lengths)
 
 
-ENCODED = "encoded.m4a"  # in ``links``: the encode before its chapters are added
+ENCODED = "encoded.m4a"  # in ``links``: the encode, as the encoder wrote it
+UNCHAPTERED = "joined.m4b"  # in ``links``: the book, titled, before its chapters are written
 LISTED = "encoded.crc"  # in ``links``: its packets' listing (size and checksum each)
 READ_BACK = "book.crc"  # in ``links``: the same listing, of the book with its chapters
 
@@ -273,7 +268,7 @@ def _encode(exe, inputs, paths, links, temp, audio: Audio, title, watch: Watch):
     total = sum(lengths)
     _same_length(check.seconds, total)
     _with_chapters(exe, ["-i", os.fspath(links / ENCODED)], inputs, starts, total, links, temp,
-                   title, watch.limits(total))  # fmt: skip
+                   title, watch.limits(total), [links / ENCODED])  # fmt: skip
     seconds = _same_as_listed(exe, temp, links, [links / LISTED], total, watch, "its encode")
     check_chapters(temp, starts, exe)
     return starts, [round(x, 3) for x in lengths], seconds
@@ -343,7 +338,7 @@ def _copy(exe, inputs, paths, links, temp, title, watch: Watch):
     starts = [round(s, 3) for s in starts]
     joined = "concat:" + "|".join(os.fspath(p) for p in parts)
     _with_chapters(exe, ["-f", "aac", "-i", joined], inputs, starts, at, links, temp, title,
-                   watch.limits(at, "joining"))  # fmt: skip
+                   watch.limits(at, "joining"), parts)  # fmt: skip
     watch.finished("joining")
     listings = [part.with_suffix(".crc") for part in parts]
     seconds = _same_as_listed(exe, temp, links, listings, at, watch, "its files")
@@ -353,15 +348,29 @@ def _copy(exe, inputs, paths, links, temp, title, watch: Watch):
 
 
 def _with_chapters(exe, source: list[str], inputs, starts, total, links, temp, title,
-                   limits: dict) -> None:  # fmt: skip
-    """The audio of ``source`` (ffmpeg's input arguments) copied as it is into ``temp``, with
-    one chapter per input at ``starts``."""
-    meta = links / "chapters.txt"
-    meta.write_text(ffmetadata(title, list(zip([i.title for i in inputs], starts, strict=True)),
-                               total), encoding="utf-8")  # fmt: skip
+                   limits: dict, used: Sequence[Path]) -> None:  # fmt: skip
+    """The audio of ``source`` (ffmpeg's input arguments) copied as it is into an MP4 with
+    the book's title, then into ``temp`` with one chapter per input at ``starts``, written
+    by the toolkit (``chapters``: ffmpeg's chapter track reads as one chapter in
+    music-metadata 11). ``used``: what ``source`` reads, deleted once copied (a book's
+    working space stays twice the book)."""
+    meta = links / "metadata.txt"
+    meta.write_text(ffmetadata(title), encoding="utf-8")
+    joined = links / UNCHAPTERED
     _run(exe, [*source, "-i", os.fspath(meta), "-map", "0:a:0", "-map_metadata", "1",
-               "-map_chapters", "1", "-c", "copy", "-fflags", "+bitexact", *MUXER, "-y",
-               os.fspath(temp)], limits)  # fmt: skip
+               "-map_chapters", "-1", "-c", "copy", "-fflags", "+bitexact", *MUXER, "-y",
+               os.fspath(joined)], limits)  # fmt: skip
+    for path in used:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    try:
+        chapters.write(joined, temp, list(zip([i.title for i in inputs], starts, strict=True)),
+                       total)  # fmt: skip
+    except chapters.ChaptersFailed as err:
+        raise MergeFailed(f"the chapters could not be written: {err}", retry=True) from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(joined)
 
 
 def _run(exe: str, args: list[str], limits: dict, failing: str = "") -> ffmpeg.Run:
@@ -420,7 +429,7 @@ def _same_length(seconds: float, total: float) -> None:
                           retry=True)  # fmt: skip
 
 
-NERO_MOST = 255  # chapters Nero's ``chpl`` holds at most (its count is one byte)
+NERO_MOST = chapters.NERO_MOST
 
 
 def check_chapters(path: Path, starts: Sequence[float], exe: str = "") -> None:

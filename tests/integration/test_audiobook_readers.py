@@ -1,6 +1,7 @@
 """Audiobooks for every player (issue 34): the narrator from the chapters' composer, the
-index first, chapters read by ffprobe, mutagen and music-metadata alike, the source's
-channels and bit rate kept."""
+index first, chapters read by ffprobe, mutagen and music-metadata alike (both majors: 11.x,
+what npm installs on Node 20, reads only the QuickTime chapter track, one chapter per chunk;
+issue 63), the source's channels and bit rate kept."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from mediakeeper.media import ffmpeg, merge_m4b
 
 EXE = ffmpeg.find()
 READERS = Path(__file__).resolve().parents[1] / "readers"  # music-metadata's script, its node
+# The majors installed side by side (tests/readers/package.json: 11.x under an npm alias).
+MUSIC_METADATA = ("music-metadata", "music-metadata-11")
 
 
 def ffprobe() -> str:
@@ -29,12 +32,14 @@ def ffprobe() -> str:
     return found
 
 
-def music_metadata(path: Path, *mode: str) -> dict:
-    """What music-metadata reads of ``path`` (tests/readers/chapters.mjs)."""
-    if shutil.which("node") is None or not (READERS / "node_modules" / "music-metadata").is_dir():
-        pytest.skip("no music-metadata: `make readers` installs it into tests/readers")
-    run = subprocess.run(["node", os.fspath(READERS / "chapters.mjs"), os.fspath(path), *mode],
-                         capture_output=True, text=True, check=True)  # fmt: skip
+def music_metadata(path: Path, *mode: str, package: str = "music-metadata") -> dict:
+    """What music-metadata (``package``: one of MUSIC_METADATA) reads of ``path``
+    (tests/readers/chapters.mjs)."""
+    if shutil.which("node") is None or not (READERS / "node_modules" / package).is_dir():
+        pytest.skip(f"no {package}: `make readers` installs it into tests/readers")
+    run = subprocess.run(["node", os.fspath(READERS / "chapters.mjs"), os.fspath(path), *mode,
+                          "--package", package], capture_output=True, text=True,
+                         check=True)  # fmt: skip
     return json.loads(run.stdout)
 
 
@@ -76,11 +81,11 @@ def test_the_narrator_comes_from_the_chapters_composer(tmp_path):
 
 @pytest.fixture(scope="module")
 def book(tmp_path_factory) -> Path:
-    """A book of three MP3 chapters of 1, 1.5 and 2 s (64 kb/s mono)."""
+    """A book of five MP3 chapters of 1, 1.5, 1.5, 2 and 1 s (64 kb/s mono)."""
     tmp = tmp_path_factory.mktemp("book")
     lib = tmp / "lib"
     folder = lib / "Jane Doe - The First"
-    for n, seconds in ((1, 1.0), (2, 1.5), (3, 2.0)):
+    for n, seconds in ((1, 1.0), (2, 1.5), (3, 1.5), (4, 2.0), (5, 1.0)):
         make(folder / f"0{n}.mp3", f"sine=d={seconds}:frequency={300 * n}", "-ac", "1",
              "-b:a", "64k", "-metadata", f"title=Part {n}")  # fmt: skip
     return run_book(tmp, lib, folder)
@@ -93,14 +98,16 @@ def test_the_index_comes_before_the_audio(book):
 
 def test_mutagen_ffprobe_and_music_metadata_read_the_same_chapters(book):
     marks = [(c.title, round(c.start, 3)) for c in MP4(book).chapters]
-    assert [title for title, _ in marks] == ["Part 1", "Part 2", "Part 3"]
+    assert marks == [("Part 1", 0.0), ("Part 2", 1.0), ("Part 3", 2.5), ("Part 4", 4.0),
+                     ("Part 5", 6.0)]
     probed = json.loads(subprocess.run(
         [ffprobe(), "-v", "error", "-show_chapters", "-of", "json", os.fspath(book)],
         capture_output=True, text=True, check=True).stdout)["chapters"]  # fmt: skip
     assert [(c["tags"]["title"], round(float(c["start_time"]), 3)) for c in probed] == marks
-    for mode in ((), ("--stream",)):  # a file read at will, and a stream read front to back
-        read = music_metadata(book, *mode)["chapters"]
-        assert [(c["title"], round(c["start"], 3)) for c in read] == marks, mode
+    for package in MUSIC_METADATA:
+        for mode in ((), ("--stream",)):  # a file read at will, and one read front to back
+            read = music_metadata(book, *mode, package=package)["chapters"]
+            assert [(c["title"], round(c["start"], 3)) for c in read] == marks, (package, mode)
 
 
 def test_a_book_keeps_its_sources_channels_and_bit_rate(book):

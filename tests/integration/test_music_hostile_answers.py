@@ -11,7 +11,7 @@ from __future__ import annotations
 import mutagen
 import pytest
 
-from tests.conftest import batch_done
+from tests.helpers import batch_done
 from tests.integration.test_music_enrichment import DUMMY, album, queue_of, run
 from tests.servers.base import COVER_JPEG
 from tests.servers.musicbrainz import EXT_NS, MMD_NS, FakeMusicBrainz
