@@ -300,8 +300,8 @@ def note_old_ffmpeg(settings: Settings, record: Kind | None = None) -> Callable[
     """What says one line when the ffmpeg on PATH is older than the toolkit works with and
     the one it ships is used instead (``ffmpeg.find``), for a batch that runs ffmpeg (a kind
     that ``makes`` files; ``record`` None: a pipeline); nothing with ``[ffmpeg] path`` set.
-    The version is asked now and read when the line is said, after the batch: waiting for
-    it first held every media batch's first item back 80 ms."""
+    The version is asked now and read when the line is said, after the batch, so that no
+    media batch's first item waits for it."""
     if settings.get("ffmpeg", "path") or (record is not None and record.makes is None):
         return lambda: None
     from mediakeeper.media import ffmpeg  # imported by media batches alone

@@ -31,8 +31,8 @@ def write_report(path: Path, markdown: str, *, durable: bool = False) -> None:
 
 
 def _page(path: Path, markdown: str) -> str:
-    # Imported when a page is made: markdown-it's import costs about 40 ms, which the commands
-    # that only read reports (the dashboard, the weekly report's records) need not pay.
+    # Imported when a page is made: the commands that only read reports (the dashboard, the
+    # weekly report's records) need no Markdown renderer.
     from mediakeeper.text.report_page import report_page
 
     index = "" if path.name == INDEX else page_path(path.with_name(INDEX)).name

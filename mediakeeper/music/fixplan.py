@@ -85,8 +85,7 @@ def mojibake_repair(value: str) -> tuple[str, bool] | None:
 def _encoding_repair() -> Callable[[str], str]:
     """ftfy's encoding repair alone: curly quotes, ligatures, full-width letters and HTML
     entities are deliberate in many titles and must not count as mojibake. Imported on first
-    use: ftfy takes 50-80 ms to import, at the start of every batch, and an artist whose tags
-    are all ASCII never needs it."""
+    use: an artist whose tags are all ASCII never needs ftfy, which is slow to import."""
     import ftfy
 
     only_encoding = ftfy.TextFixerConfig(

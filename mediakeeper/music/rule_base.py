@@ -56,8 +56,7 @@ class Context:
         """Album folders only; loose tracks are not an album."""
         return ((album, tracks) for album, tracks in self.groups if album)
 
-    # The plan's own methods, looked up once: the rules ask some 500 times an artist, and a
-    # method here that called them cost a call more each time.
+    # The plan's own methods, looked up once: the rules ask them hundreds of times an artist.
     @cached_property
     def value(self) -> Callable[[Track, str], str]:
         return self.plan.value

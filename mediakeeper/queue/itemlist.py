@@ -37,8 +37,8 @@ _DECODE = json.JSONDecoder().decode
 
 
 def _decoded(line: bytes) -> Any:
-    """An item from its line: decoded as text first, 5 µs against 8 for ``json.loads`` of
-    the bytes, which guesses their encoding (the lines are UTF-8: written so, or checked)."""
+    """An item from its line, decoded as UTF-8 text first (the lines are UTF-8: written so, or
+    checked), so that ``json.loads`` need not guess the bytes' encoding."""
     return _DECODE(line.decode())
 
 

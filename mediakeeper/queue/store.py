@@ -3,8 +3,8 @@
 Layout, beside ``processing_queue.json``:
 
 * ``processing_queue.journal`` — one JSON line per committed change, each holding the full new
-  state of the items it touched. Recording one item is an fsync'd append (~0.1 ms), not a
-  rewrite of the whole file (~16 ms at 930 items, measured); ``transaction()`` makes several
+  state of the items it touched. Recording one item is an fsync'd append, not a rewrite of
+  the whole file (docs/performance.md); ``transaction()`` makes several
   changes one line (a batch records the results that came back and claims as many items).
   Lines carry the queue's ``generation``; only lines of the current generation are replayed,
   so a fold or a restore that crashes half-way never replays stale lines.

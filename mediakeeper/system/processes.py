@@ -30,8 +30,7 @@ _OWN_START: dict[int, str | None] = {}  # by pid: a forked child has its own
 
 
 def own_start_time() -> str | None:
-    """This process's start tick, read once: a read of /proc costs ~0.4 ms here, and a batch
-    claims hundreds of items."""
+    """This process's start tick, read once: a batch claims hundreds of items."""
     pid = os.getpid()
     if pid not in _OWN_START:
         _OWN_START[pid] = start_time(pid)
@@ -86,10 +85,10 @@ class Ended(dict):
 
 def wait(proc: subprocess.Popen, timeout: float | None) -> int:
     """``proc.wait(timeout)``, woken the instant the child ends. ``Popen.wait`` with a timeout
-    polls, its sleeps doubling to 50 ms: a check of a few seconds then ended on average 25 ms
-    late, one core idle meanwhile (0.3 s of a 24-file verify pass). The kernel's process
-    file descriptor (``pidfd_open``, Linux 5.3) becomes readable as the child ends; where
-    there is none, ``Popen.wait`` as before. subprocess.TimeoutExpired past ``timeout``."""
+    polls with growing sleeps, so a child that ended is heard late and a core idles
+    meanwhile. The kernel's process file descriptor (``pidfd_open``, Linux 5.3) becomes
+    readable as the child ends; where there is none, ``Popen.wait``.
+    subprocess.TimeoutExpired past ``timeout``."""
     if timeout is None or not hasattr(os, "pidfd_open"):
         return proc.wait(timeout)
     try:

@@ -101,8 +101,8 @@ def render_pieces(template: str, **context: Any) -> Iterator[str]:
 
 
 class CompiledTemplates(FileSystemBytecodeCache):
-    """Compiled templates kept from one run to the next: compiling the weekly report's took
-    about 0.15 s of every batch, a third of a batch of ten.
+    """Compiled templates kept from one run to the next: compiling the weekly report's is a
+    large share of a small batch's time (docs/performance.md).
 
     They live beside the templates, as Python keeps a module's compiled code beside it: these
     files are code the program runs, so they belong where only whoever may change the program
