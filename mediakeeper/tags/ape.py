@@ -13,7 +13,7 @@ from pathlib import Path
 from mutagen.apev2 import TEXT
 from mutagen.musepack import Musepack
 
-from mediakeeper.tags.styles import _first, _join, _split, _VorbisStyle
+from mediakeeper.tags.styles import _first, _join, _others, _split, _VorbisStyle
 from mediakeeper.tags.table import Key
 
 _COVER = "COVER ART"  # "Cover Art (Front)", "Cover Art (Back)", ...
@@ -39,6 +39,16 @@ class APEStyle(_VorbisStyle):
 
     def get_pair(self, tags, number: Key, total: Key) -> tuple[str | None, str | None]:
         return _split(self.get(tags, number))
+
+    def put(self, tags, name: str, value: str) -> bool:
+        """The item under ``name`` given ``value``, under its key as the file spells it (an
+        APEv2 key ignores case; mutagen saves the case it was last set in, and orders the
+        items by size, so the key's case is all that keeps an undo byte for byte)."""
+        stored = next((k for k in tags if k.upper() == name.upper()), None)
+        if stored is None:
+            return False
+        tags[stored] = [value, *_others(tags[stored])]
+        return True
 
     def set_pair(self, tags, number: Key, total: Key, values: tuple[str | None, str | None]):
         self.set(tags, number, _join(*values))

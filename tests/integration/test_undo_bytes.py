@@ -1,0 +1,132 @@
+"""Undo gives a file its bytes back, not only its values (issue 63): a batch's safe fixes,
+then ``undo_changes.py --session``, leave every file of every format byte for byte as it was
+(``cmp``), in each ``write_mode``: in place, clone and swap (on a btrfs image: skipped where
+none can be mounted), and copy and swap.
+
+The files are tagged as other programs tag them, not as mediakeeper would: Vorbis comments in
+lower case and in their own order (as ffmpeg and many taggers write them), APEv2 keys in upper
+case (Picard's are "Title", "Album Artist"), ASF attributes in their own order, ID3 text in
+Latin-1 (mediakeeper writes UTF-8). A fix that
+deleted such a field and added it again moved it to the end under the table's key, and its
+undo did the same: the values came back, the bytes did not.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import mutagen
+import pytest
+from mutagen.apev2 import APEv2
+from mutagen.asf import ASFTags
+from mutagen.id3 import ID3, Encoding
+from mutagen.mp4 import MP4Tags
+
+from mediakeeper.music import synth
+from tests.integration.test_music_batch import artist_spec
+from tests.unit import test_clone
+
+# Every format whose tags mediakeeper writes (each template in mediakeeper/data), and MP3 with
+# ID3v2.3 besides.
+FORMATS = [(fmt, 4) for fmt in synth.FORMATS] + [("mp3", 3)]
+btrfs = test_clone.btrfs  # a btrfs image, mounted (skipped where it cannot be)
+
+
+def foreign(path: Path) -> None:
+    """The file's tags as another program writes them (see the module's docstring)."""
+    audio = mutagen.File(path)
+    tags = audio.tags
+    if isinstance(tags, MP4Tags):
+        return  # one atom per tag, in an order of the format's own
+    if isinstance(tags, ID3):  # text in Latin-1 (as ID3v1-era taggers and ffmpeg write it)
+        for frame in tags.values():
+            if hasattr(frame, "encoding") and hasattr(frame, "text"):
+                frame.encoding = Encoding.LATIN1
+        audio.save(v2_version=tags.version[1])
+        return
+    if isinstance(tags, APEv2):
+        items = [(key, tags[key]) for key in tags.keys()]  # noqa: SIM118 (not a dict)
+        for key, _ in items:
+            del tags[key]
+        for key, value in items:
+            tags[key.upper()] = value
+    elif isinstance(tags, ASFTags):
+        fields = list(tags)
+        list.__init__(tags, reversed(fields))
+    else:  # Vorbis comments
+        fields = [(key.lower(), value) for key, value in tags]
+        del tags[:]
+        tags.extend([("encoder", "another program"), *reversed(fields)])
+    audio.save()
+
+
+FIXES = 3  # a format's values changed by the batch, and restored by the undo
+
+
+def library(music_library, root: Path) -> Path:
+    """An artist per format, each with three safe fixes: a title and an album that lose a
+    trailing space (fields changed: ASF keeps a title apart from its other attributes) and a
+    missing album artist (a field added)."""
+    spec = {}
+    for fmt, id3 in FORMATS:
+        name = f"Artist {fmt} {id3}"
+        for rel, track in artist_spec(name, 2, fmt).items():
+            if "albumartist" not in track["tags"]:
+                track["tags"]["album"] += " "
+            spec[str(Path(rel).with_suffix(synth.suffix(fmt)))] = {**track, "id3": id3}
+    music_library(root, spec)
+    for path in sorted(root.rglob("*.*")):
+        foreign(path)
+    return root
+
+
+def contents(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.*"))}
+
+
+def fixed_then_undone(root: Path, home: Path, mode: str, music_library, music_script):
+    """The files as they were before the batch, and as they are after its undo."""
+    lib = library(music_library, root)
+    before = contents(lib)
+    home.mkdir()
+    (home / "mediakeeper.toml").write_text(f'[music]\nwrite_mode = "{mode}"\n', encoding="utf-8")
+    run = music_script("process_music_batch.py", "--home", home, "--library", lib, "--offline",
+                       "--batch-size", len(FORMATS))  # fmt: skip
+    # Exit 1: the WMA template's low bit rate is a decision for the person, not a fix.
+    assert run.returncode in (0, 1) and "22 artists completed, 0 failed" in run.stdout, (
+        run.stdout + run.stderr
+    )
+    fixed = contents(lib)
+    changed = sorted(rel for rel in before if fixed[rel] != before[rel])
+    assert len(changed) == 2 * len(FORMATS), (sorted(set(before) - set(changed)), run.stdout)
+    session = Path(re.search(r"session log: (.+)\.log", run.stdout).group(1)).name
+    undone = music_script("undo_changes.py", "--home", home, "--session", session)
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert f"{FIXES * len(FORMATS)} values restored, 0 left alone" in undone.stdout
+    return before, contents(lib)
+
+
+@pytest.mark.parametrize("mode", ["in-place", "copy"])
+def test_an_undo_gives_every_format_its_bytes_back(tmp_path, mode, music_library, music_script):
+    before, after = fixed_then_undone(
+        tmp_path / "Music", tmp_path / "home", mode, music_library, music_script
+    )
+    assert [rel for rel in before if after[rel] != before[rel]] == []
+
+
+def test_an_undo_gives_every_format_its_bytes_back_when_cloned(
+    btrfs,
+    tmp_path,
+    music_library,
+    music_script,
+):
+    root = btrfs / "undo-bytes"
+    try:
+        before, after = fixed_then_undone(
+            root / "Music", tmp_path / "home", "swap", music_library, music_script
+        )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    assert [rel for rel in before if after[rel] != before[rel]] == []
