@@ -64,3 +64,26 @@ def test_an_id3_frame_keeps_its_encoding_where_the_text_fits_it(tmp_path):
     assert mutagen.File(path).tags["TIT2"].encoding == Encoding.LATIN1
     tags.write(path, {"title": "Café €"})  # not Latin-1
     assert mutagen.File(path).tags["TIT2"].encoding == Encoding.UTF8
+
+
+def padding_of(path: Path) -> int:
+    from mutagen.flac import Padding
+
+    return sum(b.length for b in mutagen.File(path).metadata_blocks if isinstance(b, Padding))
+
+
+def test_a_write_given_a_size_gives_it_back_through_the_padding_as_far_as_it_can(tmp_path):
+    """An undo's write is given the file's size before the change it takes back: its padding
+    makes the file that size again; it never pads out a file to a size it is far from."""
+    from mediakeeper.tags import FileWrite
+
+    path, audio = blank(tmp_path, "flac")
+    audio.tags["title"] = "Song"
+    audio.save(padding=lambda info: 1000)
+    size = path.stat().st_size
+    tags.write_many([FileWrite(path, {"title": "Songs"}, size=size - 300)])
+    assert path.stat().st_size == size - 300 and padding_of(path) == 699
+    tags.write_many([FileWrite(path, {"title": "Song"}, size=size - 5000)])  # grown since
+    assert padding_of(path) == 0
+    tags.write_many([FileWrite(path, {"title": "Son"}, size=size + 10**6)])  # shrunk since
+    assert padding_of(path) == 1  # the byte the change frees: not a megabyte of nothing
