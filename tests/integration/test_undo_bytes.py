@@ -206,14 +206,16 @@ def test_an_undo_takes_back_the_room_a_fix_added(tmp_path, mode, music_library, 
     assert [rel for rel in before if after[rel] != before[rel]] == []
 
 
-# Vorbis-comment files as ffmpeg makes them: keys in lower case in its own order, an "encoder"
-# comment, and (Ogg) no padding at all. Speex is mono and narrower.
+# Files as ffmpeg makes them: Vorbis comments with keys in lower case in its own order, an
+# "encoder" comment, and (Ogg) no padding at all; WavPack's APEv2 items in its own order, not
+# by size as mutagen saves them. Speex is mono and narrower.
 ENCODED = {
     ".flac": [],
     ".ogg": ["-c:a", "libvorbis"],
     ".opus": ["-c:a", "libopus"],
     ".oga": ["-c:a", "flac"],
     ".spx": ["-c:a", "libspeex", "-ar", "16000", "-ac", "1"],
+    ".wv": ["-c:a", "wavpack"],
 }
 
 
@@ -247,6 +249,8 @@ def test_files_made_by_ffmpeg_get_their_bytes_back(tmp_path, mode, music_script)
     session = fixed(lib, tmp_path / "home", mode, music_script, list(ENCODED))
     undone = music_script("undo_changes.py", "--home", tmp_path / "home", "--session", session)
     assert undone.returncode == 0, undone.stdout + undone.stderr
-    assert f"{2 * len(ENCODED)} values restored, 0 left alone" in undone.stdout, undone.stdout
+    # WavPack's date too: ffmpeg stores it as "date", APEv2's is "Year" (the folder's is taken).
+    restored = int(re.search(r"(\d+) values restored, 0 left alone", undone.stdout).group(1))
+    assert restored >= 2 * len(ENCODED), undone.stdout
     after = contents(lib)
     assert [rel for rel in before if after[rel] != before[rel]] == []
