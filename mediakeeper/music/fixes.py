@@ -9,6 +9,7 @@ files. ``mediakeeper.music.undo`` puts old values back through the same steps.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,10 +44,15 @@ class ChangeJournal:
         self.path = self.dir / f"{session}.jsonl"
         self.policy = writemode.policy_for(status_kind_dir.parent, writing)
 
-    def record(self, changes: Iterable[tuple[str, Path, TagChange]]) -> None:
-        """Append the changes (each with its artist and the file it is in) in one write. The
-        caller flushes the journal before it touches a file (``tags.write_many``'s
-        ``flush_first``); its name is made durable here."""
+    def record(
+        self,
+        changes: Iterable[tuple[str, Path, TagChange]],
+        sizes: Mapping[Path, int | None] | None = None,
+    ) -> None:
+        """Append the changes (each with its artist and the file it is in, and that file's
+        size now from ``sizes`` where known) in one write. The caller flushes the journal
+        before it touches a file (``tags.write_many``'s ``flush_first``); its name is made
+        durable here."""
         # To the microsecond: a fix, its undo and a fix again may all fall in one second, and
         # undo must still know which came first.
         stamp = datetime.now(UTC).isoformat(timespec="microseconds")
@@ -60,6 +66,7 @@ class ChangeJournal:
                     "old": c.old,
                     "new": c.new,
                     "at": stamp,
+                    **_size_of(path, sizes),
                 }
             )
             for artist, path, c in changes
@@ -86,6 +93,11 @@ class ChangeJournal:
 
 
 _NAMED: set[Path] = set()  # journals whose names this process has made durable
+
+
+def _size_of(path: Path, sizes: Mapping[Path, int | None] | None) -> dict[str, int]:
+    size = (sizes or {}).get(path)
+    return {} if size is None else {"size": size}
 
 
 class FilesWritten(NamedTuple):
@@ -159,11 +171,14 @@ def _files_of(
 
 class Step(NamedTuple):
     """One tag of one file to take from ``change.old`` to ``change.new``, for ``artist``;
-    ``source`` is what the caller is told about (the planned change, the undone entry)."""
+    ``source`` is what the caller is told about (the planned change, the undone entry);
+    ``size``: the file's size before ``change.old`` was written (an undo's step), which a
+    file whose every step is written gets back (``tags.FileWrite.size``)."""
 
     artist: str
     change: TagChange
     source: Any
+    size: int | None = None
 
 
 @dataclass
@@ -199,7 +214,8 @@ def carry_out(
     done = Done()
     writes = _planned_writes(files, done, verify=verify, changed=changed)
     # The journal reaches the disk before any file is touched (with the copies, or the entry).
-    journal.record((s.artist, path, s.change) for path, steps, _ in writes for s in steps)
+    sizes = {path: _size_now(path) for path, _, _ in writes}
+    journal.record(((s.artist, path, s.change) for path, steps, _ in writes for s in steps), sizes)
     failed = tags.write_many(
         (write for _, _, write in writes),
         flush_first=[journal.path],
@@ -217,6 +233,14 @@ def carry_out(
         else:
             done.written += steps
     return done
+
+
+def _size_now(path: Path) -> int | None:
+    """The file's size before it is written (journaled: an undo gives it back)."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None  # the write says why it cannot be written
 
 
 def _planned_writes(
@@ -246,7 +270,11 @@ def _planned_writes(
             if where not in libraries:
                 libraries[where] = library_of(path, steps[0].artist)
             root = libraries[where]
-            writes.append((path, to_write, tags.FileWrite(path, values, kept, expect, root)))
+            # The size the oldest step's change found, where every step is taken: the file
+            # is then taken all the way back, its padding too.
+            size = steps[-1].size if len(to_write) == len(steps) else None
+            write = tags.FileWrite(path, values, kept, expect, root, size)
+            writes.append((path, to_write, write))
     return writes
 
 

@@ -46,6 +46,9 @@ class JournalEntry:
     old: str | None
     new: str | None
     at: str
+    # The file's size before the change was written (None: a line from before it was kept):
+    # an undo gives the file that size back through its padding (``tags.FileWrite.size``).
+    size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,7 @@ def _open_regular(path: Path) -> BinaryIO:
 
 
 _TEXT = ("session", "artist", "path", "tag", "at")
+_REQUIRED = (*_TEXT, "old", "new")
 
 
 def _entry(raw: bytes) -> JournalEntry | tuple[str, bool]:
@@ -189,7 +193,7 @@ def _entry(raw: bytes) -> JournalEntry | tuple[str, bool]:
         return f"not JSON ({err.msg} at column {err.pos + 1})", False
     if not isinstance(value, dict):
         return f"not a change entry (a JSON {type(value).__name__})", False
-    missing = [key for key in JournalEntry.__annotations__ if key not in value]
+    missing = [key for key in _REQUIRED if key not in value]
     if missing:
         return f"not a change entry (no {', '.join(missing)})", False
     for key in _TEXT:
@@ -198,6 +202,9 @@ def _entry(raw: bytes) -> JournalEntry | tuple[str, bool]:
     for key in ("old", "new"):
         if value[key] is not None and not isinstance(value[key], str):
             return f'not a change entry ("{key}" is {_kind(value[key])}, not text)', False
+    size = value.get("size")
+    if size is not None and (type(size) is not int or size < 0):
+        return f'not a change entry ("size" is {_kind(size)}, not a size)', False
     if value["tag"] not in TABLE:
         return f"not a change entry (unknown tag {value['tag']!r})", False
     if not os.path.isabs(value["path"]):
@@ -205,7 +212,7 @@ def _entry(raw: bytes) -> JournalEntry | tuple[str, bool]:
     check = value.pop("check", None)  # absent from a line written by hand
     if check is not None and check != _check(value):
         return "does not match its checksum (damaged)", False
-    return JournalEntry(**{key: value[key] for key in JournalEntry.__annotations__})
+    return JournalEntry(**{key: value[key] for key in JournalEntry.__annotations__ if key in value})
 
 
 def checked_line(entry: dict[str, Any]) -> str:

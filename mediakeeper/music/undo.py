@@ -169,7 +169,7 @@ def _undo_steps(wanted: list[JournalEntry]):
     takes a tag back from the entry's new value to its old one."""
     files, odd = [], []
     for path, group in by_path(reversed(wanted)).items():
-        steps = [Step(e.artist, TagChange(e.path, e.tag, e.new, e.old), e) for e in group]
+        steps = [Step(e.artist, TagChange(e.path, e.tag, e.new, e.old), e, e.size) for e in group]
         why = _not_regular(path)
         if why:  # never opened: a FIFO would wait forever, a device is no one's tags
             odd += [(step, why) for step in steps]

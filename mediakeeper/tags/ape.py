@@ -7,16 +7,18 @@ Keys are Picard's (``table.Key.ape``): "Album Artist", "Track", "Disc", "Year",
 
 from __future__ import annotations
 
+import os
+import struct
 from operator import attrgetter
-from pathlib import Path
 
 from mutagen.apev2 import TEXT
 from mutagen.musepack import Musepack
 
-from mediakeeper.tags.styles import _first, _join, _split, _VorbisStyle
+from mediakeeper.tags.styles import _first, _join, _others, _split, _VorbisStyle
 from mediakeeper.tags.table import Key
 
 _COVER = "COVER ART"  # "Cover Art (Front)", "Cover Art (Back)", ...
+_FOOTER = 32  # an APEv2 tag's footer: "APETAGEX", version, size, item count, flags, reserved
 
 
 class APEStyle(_VorbisStyle):
@@ -40,6 +42,16 @@ class APEStyle(_VorbisStyle):
     def get_pair(self, tags, number: Key, total: Key) -> tuple[str | None, str | None]:
         return _split(self.get(tags, number))
 
+    def put(self, tags, name: str, value: str) -> bool:
+        """The item under ``name`` given ``value``, under its key as the file spells it (an
+        APEv2 key ignores case; mutagen saves the case it was last set in, and orders the
+        items by size, so the key's case is all that keeps an undo byte for byte)."""
+        stored = next((k for k in tags if k.upper() == name.upper()), None)
+        if stored is None:
+            return False
+        tags[stored] = [value, *_others(tags[stored])]
+        return True
+
     def set_pair(self, tags, number: Key, total: Key, values: tuple[str | None, str | None]):
         self.set(tags, number, _join(*values))
 
@@ -59,8 +71,45 @@ class APEStyle(_VorbisStyle):
     def saved_version(self, version: str) -> str:
         return "apev2"
 
-    def save(self, audio, target: Path, padding=None) -> None:
+    def save(self, audio, target, padding=None) -> None:
         audio.save(target)  # APEv2 has no padding: a change of length moves its end
+        _in_stored_order(audio.tags, target)
+
+
+def _in_stored_order(tags, target) -> None:
+    """The items mutagen's save just wrote (ordered by size, as the spec advises) put back in
+    the order the file kept them, new ones last: a change to one item then changes that item
+    alone, and its undo gives the file its bytes back. Same bytes, same length: only their
+    order changes; a tag that does not read as written is left as it is."""
+    target.seek(-_FOOTER, os.SEEK_END)
+    footer = target.read(_FOOTER)
+    if not footer.startswith(b"APETAGEX"):
+        return
+    size, count = struct.unpack("<2I", footer[12:20])
+    end = target.tell() - _FOOTER
+    start = end - (size - _FOOTER)
+    target.seek(start)
+    items = _items(target.read(end - start), count)
+    order = [key.upper() for key in tags.keys()]  # noqa: SIM118 (not a dict)
+    if items is None or sorted(order) != sorted(items):
+        return
+    target.seek(start)
+    target.write(b"".join(items[key] for key in order))
+
+
+def _items(data: bytes, count: int) -> dict[str, bytes] | None:
+    """Each item's bytes (value length, flags, key, NUL, value) by its key in upper case;
+    None where ``data`` is not ``count`` items exactly."""
+    items: dict[str, bytes] = {}
+    at = 0
+    for _ in range(count):
+        key_end = data.find(b"\0", at + 8)
+        if len(data) < at + 8 or key_end < 0:
+            return None
+        (length,) = struct.unpack("<I", data[at : at + 4])
+        key = data[at + 8 : key_end].decode("ascii", "replace").upper()
+        items[key], at = data[at : key_end + 1 + length], key_end + 1 + length
+    return items if at == len(data) and len(items) == count else None
 
 
 APE_STYLE = APEStyle()

@@ -5,12 +5,16 @@ attributes of their own. Keys are Picard's (``table.Key.asf``): "Author", "WM/Al
 
 from __future__ import annotations
 
+import contextlib
 from operator import attrgetter
 from pathlib import Path
+
+from mutagen.asf import ASFDWordAttribute, ASFQWordAttribute, ASFUnicodeAttribute, ASFWordAttribute
 
 from mediakeeper.tags.styles import _VorbisStyle
 
 _PICTURE = "WM/Picture"
+_NUMBERS = (ASFDWordAttribute, ASFQWordAttribute, ASFWordAttribute)
 
 
 class ASFStyle(_VorbisStyle):
@@ -26,6 +30,20 @@ class ASFStyle(_VorbisStyle):
 
     def tag_version(self, audio) -> str:
         return "none" if audio.tags is None else "asf"
+
+    def same_key(self, stored: str, name: str) -> bool:
+        return stored == name  # ASF attribute names are case-sensitive
+
+    def value_like(self, old, value: str):
+        """``value`` as an attribute of ``old``'s kind, language and stream: a number stays
+        a number where it reads back as the same text (a track number stored as a DWORD),
+        so an undo writes the attribute back as it was."""
+        where = {"language": old.language, "stream": old.stream}
+        if isinstance(old, _NUMBERS) and value.isascii() and value.isdigit():
+            with contextlib.suppress(ValueError):  # out of the number's range: text
+                if str(int(value)) == value:  # "07" would read back as "7"
+                    return type(old)(value, **where)
+        return ASFUnicodeAttribute(value, **where)
 
     def has_picture(self, audio, view) -> bool:
         return _PICTURE in view

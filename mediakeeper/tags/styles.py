@@ -90,6 +90,24 @@ def _set_v23_date(tags, value: str | None) -> None:
         tags.add(TIME(encoding=Encoding.LATIN1, text=f"{when.hour:02d}{when.minute:02d}"))
 
 
+def _encoding_for(old, text: list[str]) -> Encoding:
+    """The text encoding of a frame written again: the one it had, where the new text fits
+    it (Latin-1 holds only its own characters), else UTF-8. A frame changed and changed back
+    is then the same bytes again, so an undo gives the file back as it was."""
+    encoding = getattr(old, "encoding", Encoding.UTF8)
+    if encoding == Encoding.LATIN1 and not all(map(_latin1, text)):
+        return Encoding.UTF8
+    return encoding
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class _ID3Style:
     view = staticmethod(_snapshot)
 
@@ -132,10 +150,11 @@ class _ID3Style:
         else:
             old = tags.get(key.id3)
             text = [value, *_others(old.text if old is not None else ())]
+            encoding = _encoding_for(old, text)
             if key.id3.startswith("TXXX:"):
-                tags.add(TXXX(encoding=Encoding.UTF8, desc=key.id3[5:], text=text))
+                tags.add(TXXX(encoding=encoding, desc=key.id3[5:], text=text))
             else:
-                tags.add(Frames[key.id3](encoding=Encoding.UTF8, text=text))
+                tags.add(Frames[key.id3](encoding=encoding, text=text))
 
     def set_pair(self, tags, number: Key, total: Key, values: tuple[str | None, str | None]):
         self.set(tags, number, _join(*values))
@@ -204,10 +223,28 @@ class _VorbisStyle:
                 if name in tags:
                     del tags[name]
             return
-        tags[primary] = [value, *_others(tags.get(primary, ()))]
+        if not self.put(tags, primary, value):
+            tags[primary] = [value]  # a field new to the file: after the others
         for name in aliases:  # keep aliases that exist in step, never add new ones
-            if name in tags:
-                tags[name] = [value, *_others(tags[name])]
+            self.put(tags, name, value)
+
+    def put(self, tags, name: str, value: str) -> bool:
+        """The first field under ``name`` given ``value`` where it stands, under its key as
+        the file spells it (its other values stay as they are); whether there was one. A
+        field deleted and added again would move to the end, and its key to the table's
+        case: undoing the change must give the file its bytes back, not just its values."""
+        for at, (stored, old) in enumerate(tags):
+            if self.same_key(stored, name):
+                list.__setitem__(tags, at, (stored, self.value_like(old, value)))
+                return True
+        return False
+
+    def same_key(self, stored: str, name: str) -> bool:
+        return stored.upper() == name.upper()  # Vorbis comment keys ignore case
+
+    def value_like(self, old, value: str):
+        """``value`` stored as ``old`` was (a Vorbis comment is text)."""
+        return value
 
     def set_pair(self, tags, number: Key, total: Key, values: tuple[str | None, str | None]):
         # Only a part that changes, kept where the file keeps it ("3/12" in TRACKNUMBER, or a

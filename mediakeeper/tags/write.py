@@ -29,13 +29,16 @@ class FileWrite(NamedTuple):
     the named tags held when they were read (None: not checked); the library it is in (a
     symlinked file is written through its target only inside it). A file whose kept parse
     no longer matches it, or that has none, is parsed again and refused if one of those tags
-    changed since: a fix never overwrites someone else's edit."""
+    changed since: a fix never overwrites someone else's edit. ``size``: the size to give
+    the file back through its padding (an undo: the size it had before the change undone),
+    where the padding can make it so (``_room``)."""
 
     path: Path
     values: Mapping[str, str | None]
     parsed: Parsed | None = None
     expect: Mapping[str, str | None] | None = None
     root: Path | None = None
+    size: int | None = None
 
 
 def write(path: Path | str, values: Mapping[str, str | None], *, parsed: Parsed | None = None):
@@ -116,8 +119,20 @@ def _save_changed(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:
     style = KINDS[type(audio)][1]
     audio = style.writable(audio, work)
     _set(audio, w.values)
-    work.seek(0)  # mutagen saves from where the file object stands
-    style.save(audio, work, padding=_room)
+    now = st.st_size
+    for _ in range(3):
+        work.seek(0)  # mutagen saves from where the file object stands
+        style.save(audio, work, padding=lambda info, now=now: _room(info, w.size, now))
+        if w.size is None:
+            return
+        # A container's alignment (RIFF's even chunks, Ogg's lacing) may miss the size by a
+        # few bytes: saved again from what the save left, until it is met or comes no nearer.
+        size = work.seek(0, os.SEEK_END)
+        if size in (w.size, now):
+            return
+        now = size
+        work.seek(0)
+        audio = style.writable(load(work, w.path.suffix), work)
 
 
 def _parsed_again(w: FileWrite, work: BinaryIO):
@@ -133,11 +148,21 @@ def _parsed_again(w: FileWrite, work: BinaryIO):
         raise AudioError(str(w.path), f"{why}: left alone", safewrite.CHANGED) from err
 
 
-def _room(info) -> int:
+def _room(info, goal: int | None = None, now: int = 0) -> int:
     """The padding a save leaves (mutagen's ``PaddingInfo``): the tag's as it is wherever
     the change fits, so the file keeps its layout and is written in place; where it does
-    not, mutagen's default (1 KiB and 0.1% of the audio), so the next fix fits."""
-    return info.padding if info.padding >= 0 else info.get_default_padding()
+    not, mutagen's default (1 KiB and 0.1% of the audio), so the next fix fits.
+
+    With a ``goal`` size (the file is ``now`` bytes), the padding that gives the file that
+    size (none where even none leaves it larger: another program grew it since), unless that
+    is more than either rule gives (a file shrunk since is not padded out): an undo of a fix
+    that outgrew the padding takes back the room that fix added, so the file is its old
+    bytes again."""
+    room = info.padding if info.padding >= 0 else info.get_default_padding()
+    if goal is None:
+        return room
+    sized = info.padding + goal - now
+    return max(0, sized) if sized <= max(room, info.get_default_padding()) else room
 
 
 def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | None) -> None:

@@ -33,6 +33,7 @@ def test_the_summary_says_which_fixes_were_written_in_place_and_which_whole(
     lib, first, last = library(music_library, tmp_path / "Music")
     home = tmp_path / "home"
     inodes = first.stat().st_ino, last.stat().st_ino
+    originals = first.read_bytes(), last.read_bytes()
     run = music_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
     assert run.returncode == 0, run.stdout + run.stderr
     assert first.stat().st_ino == inodes[0]  # in place
@@ -44,12 +45,14 @@ def test_the_summary_says_which_fixes_were_written_in_place_and_which_whole(
     again = music_script("process_music_batch.py", "--home", home, "--artist", "Alpha", "--offline")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "resolved 0" in again.stdout and summary_of(again.stdout) == ""
-    # Undone, both fit in place now: the rewritten file was given room for its next change.
+    # Undone: the first in place; the last takes back the room its fix gave it (its old size,
+    # journaled), so it is rewritten whole. Both are their old bytes again.
     inodes = first.stat().st_ino, last.stat().st_ino
     undone = music_script("undo_changes.py", "--home", home, "--session", log.stem)
     assert undone.returncode == 0, undone.stdout + undone.stderr
-    assert "values written to 2 files, all in place" in undone.stdout.splitlines()
-    assert (first.stat().st_ino, last.stat().st_ino) == inodes
+    assert "values written to 2 files: 1 in place, 1 rewritten whole" in undone.stdout.splitlines()
+    assert first.stat().st_ino == inodes[0] and last.stat().st_ino != inodes[1]
+    assert (first.read_bytes(), last.read_bytes()) == originals
 
 
 def test_in_copy_mode_every_fixed_file_is_said_rewritten_whole(

@@ -89,3 +89,15 @@ def test_entries_of_the_wrong_shape_are_damage_with_their_line(tmp_path):
     ]
     assert reasons[3] == "not a change entry (unknown tag 'mood')"
     assert "not absolute" in reasons[4] and "(no at)" in reasons[5]
+
+
+def test_a_line_keeps_its_file_s_size_and_one_written_before_sizes_were_kept_reads_without():
+    """The size of the file before the change (what an undo gives it back) is read back; a
+    line without one (an earlier version's) is still a change, of no known size; a size that
+    is not a whole number of bytes is damage, never written back as a padding."""
+    sized = {**ENTRY, "size": 4096}
+    assert _entry(checked_line(sized).encode().removesuffix(b"\n")) == JournalEntry(**sized)
+    assert _entry(LINE).size is None
+    for wrong in (-1, 1.5, "4096", True):
+        reason, torn = _entry(checked_line({**ENTRY, "size": wrong}).encode())
+        assert "size" in reason and not torn, wrong
