@@ -20,6 +20,7 @@ from mediakeeper.core.errors import NotFound
 from mediakeeper.pipelines import catalog
 from mediakeeper.pipelines.spec import PipelineInvalid
 from mediakeeper.system.linux import child_dies_with_parent
+from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count
 
 HELP = {"help_option_names": ["-h", "--help"]}
@@ -79,16 +80,17 @@ def show(home, session_id):
     log = sc.log_path(status_dir, record)
     click.echo(f"log: {log}" if log.exists() else "log: deleted (mediakeeper sessions clean)")
     for item in record.items:
-        click.echo(f"  {str(item.get('outcome', '')).upper():<10} {item.get('name')}")
+        shown = visible(str(item.get("name")))  # a name's hidden controls shown as escapes
+        click.echo(f"  {str(item.get('outcome', '')).upper():<10} {shown}")
         if item.get("error"):
-            click.echo(f"             error: {item['error']}")
+            click.echo(f"             error: {visible(str(item['error']))}")
     if record.outcome in (sc.SESSION_COMPLETED, sc.RUNNING):
         return
     left = sc.unfinished(status_dir, record)
     rest = sc.rest_of_batch(status_dir, record, left)
     noun = kinds.noun(record.kind)
     if left:
-        names = ", ".join(i["name"] for i in left)
+        names = visible(", ".join(i["name"] for i in left))
         click.echo(f"left unfinished: {count(len(left), noun)} ({names})")
     if rest:
         click.echo(f"not come to: the rest of its batch, {count(len(rest), noun)}")
@@ -109,7 +111,7 @@ def resume(home, session_id):
     noun = kinds.noun(record.kind)
     parts = []
     if left:
-        names = ", ".join(i["name"] for i in left)
+        names = visible(", ".join(i["name"] for i in left))
         parts.append(f"{count(len(left), noun)} it left unfinished ({names})")
     if rest:
         parts.append(f"the rest of its batch, {count(len(rest), noun)}")
