@@ -30,6 +30,7 @@ from mediakeeper.media.albums import album_files
 from mediakeeper.media.convert import ConvertFailed, is_audio
 from mediakeeper.pipelines.spec import Pipeline
 from mediakeeper.pipelines.steps import registry
+from mediakeeper.pipelines.watchdog import run_watched
 from mediakeeper.text.slug import slugify
 
 SOURCE, PARTIAL_STEP = "_source", ".partial"
@@ -159,8 +160,9 @@ class PipelineJob(StagedJob):
         archive = self.target(self.pipeline.archive, item) if self.pipeline.archive else None
         context = registry.Context(exe, archive, self.threads, item["name"],
                                    placed=self._record_path(item))  # fmt: skip
-        try:
-            result = processor.run(context, inputs, partial, step.params)
+        try:  # in a child process, stopped if it stalls (mediakeeper.pipelines.watchdog)
+            result = run_watched(lambda: processor.run(context, inputs, partial, step.params),
+                                 partial, self.pipeline.stall_timeout, _message)  # fmt: skip
         except BaseException:  # nothing half made stays; the steps before are kept
             shutil.rmtree(partial, ignore_errors=True)
             raise

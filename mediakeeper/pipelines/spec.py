@@ -6,7 +6,7 @@ naming the file, the step and the key (never a traceback).
     input: ~/Music/flac
     output: ~/Music/phone
     archive: ~/Archive            # optional
-    settings: {checkpoint_every: 50, continue_on_error: true}
+    settings: {checkpoint_every: 50, continue_on_error: true, stall_timeout: 600}
     steps:
       - {name: to-opus, processor: convert, params: {codec: opus, bitrate: 128k}}
       - {name: loudness, processor: replaygain, params: {album: true}}
@@ -25,10 +25,12 @@ import yaml
 
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.pipelines.steps import registry
+from mediakeeper.pipelines.watchdog import DEFAULT_STALL
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 TOP_KEYS = ("name", "description", "input", "output", "archive", "settings", "steps")
-SETTINGS = {"checkpoint_every": (int, 1), "continue_on_error": (bool, None)}
+SETTINGS = {"checkpoint_every": (int, 1), "continue_on_error": (bool, None),
+            "stall_timeout": (int, 1)}  # fmt: skip
 STEP_KEYS = ("name", "processor", "params")
 
 
@@ -62,6 +64,7 @@ class Pipeline:
     steps: tuple[Step, ...]
     checkpoint_every: int = 50
     continue_on_error: bool = True
+    stall_timeout: int = DEFAULT_STALL  # seconds a step may go without progress (watchdog)
     source: str = ""  # the file, or "built-in"
     built_in: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -135,7 +138,7 @@ def parse(data: Any, where: str, *, check_input: bool = True) -> Pipeline:
     if check_input and folders.get("input") is not None and not folders["input"].is_dir():
         problems.append(f"{where}: input: the folder {folders['input']} does not exist")
     settings = data.get("settings") or {}
-    values = {"checkpoint_every": 50, "continue_on_error": True}
+    values = {"checkpoint_every": 50, "continue_on_error": True, "stall_timeout": DEFAULT_STALL}
     if not isinstance(settings, dict):
         problems.append(f"{where}: settings: must be a mapping")
         settings = {}
@@ -161,6 +164,7 @@ def parse(data: Any, where: str, *, check_input: bool = True) -> Pipeline:
         steps=tuple(steps),
         checkpoint_every=values["checkpoint_every"],
         continue_on_error=values["continue_on_error"],
+        stall_timeout=values["stall_timeout"],
         source=where,
     )
 
