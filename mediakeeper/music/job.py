@@ -27,7 +27,6 @@ from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import LibraryError, LookupFailed
 from mediakeeper.core.findings import Finding, finding_record
 from mediakeeper.core.kinds import MUSIC
-from mediakeeper.core.rule_plugins import RulePluginError
 from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.fs.checks import CHANGED
 from mediakeeper.fs.left_behind import will_write_in
@@ -38,10 +37,10 @@ from mediakeeper.fs.spares import remove as remove_spares
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.music import settling
 from mediakeeper.music.fixes import Applied, ChangeJournal, apply_changes, would_be_left_alone
-from mediakeeper.music.model import ArtistScan, Preview, TagChange, Track
+from mediakeeper.music.model import Preview, TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs
 from mediakeeper.music.rule_base import finding
-from mediakeeper.music.rules import find_issues, planned_changes
+from mediakeeper.music.rules import checked_issues, planned_changes
 from mediakeeper.music.scan import is_cover_file, scan_artist
 from mediakeeper.music.work_state import decoded, encoded
 from mediakeeper.queue import dismissals
@@ -81,7 +80,7 @@ class MusicJob:
 
     def preview(self, item: dict[str, Any]) -> Preview:
         scan = self._scan(item)
-        findings = _issues(scan)
+        findings = checked_issues(scan)
         held = dismissals.undone_standing(item)  # what an undo took back is not planned
         changes = dismissals.not_held(planned_changes(findings), held) if self.fix else []
         left_alone = would_be_left_alone(item, changes, self.writing.hard_links)
@@ -281,7 +280,7 @@ class MusicJob:
         data home's stale temp copies in the folder."""
         scan = self._scan(item, keep_bytes=KEEP_PARSED_BYTES if self.fix else 0)
         others = self._remove_stale(scan.leftovers)
-        findings = _issues(scan)
+        findings = checked_issues(scan)
         changes = planned_changes(findings)
         state: dict[str, Any] = {"token": item.get("run_token"), "stage": "applying"}
         # An --enrich run has nothing local left to do: there a lookup that fails is the
@@ -499,11 +498,3 @@ def _with_earlier_fixes(
         tally[1] += fixed_then
     return found + earlier_fixed, resolved + earlier_fixed
 
-
-def _issues(scan: ArtistScan) -> list[Finding]:
-    """The artist's findings; a rule plugin that breaks fails the artist (stage ``rules``)
-    with a message naming the plugin, its entry point and its package."""
-    try:
-        return find_issues(scan)
-    except RulePluginError as err:
-        raise ItemFailure("rules", str(err)) from None
