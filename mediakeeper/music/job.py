@@ -497,4 +497,3 @@ def _with_earlier_fixes(
         tally[0] += fixed_then
         tally[1] += fixed_then
     return found + earlier_fixed, resolved + earlier_fixed
-
