@@ -14,9 +14,10 @@ import gc
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 from click.core import ParameterSource
@@ -261,6 +262,7 @@ def run_with_progress(
     noun: str,
     description: str,
     after: Callable[[BatchReport], None] | None = None,
+    recorded: Mapping[str, Any] | None = None,
 ) -> tuple[Session, BatchReport]:
     """Run the batch; a first Ctrl+C or SIGTERM ends the program with exit code 130.
     ``after`` runs once the batch has ended (closing files), as a second signal allows."""
@@ -272,6 +274,7 @@ def run_with_progress(
             hooks,
             description=description,
             args=recorded_args(noun),
+            recorded=recorded,
         )
         exit_on_signals_if_interrupted(report)
         if after is not None:

@@ -141,6 +141,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
         ProgressHooks("album"),
         noun="album",
         description=opts.describe(options.size, resume=resume),
+        recorded=catalog.recorded(found),
     )  # fmt: skip
     say_old_ffmpeg()
     say(render_summary(report, "album", lookups=False))

@@ -123,20 +123,26 @@ def resume(home, session_id):
 
 def _resume_argv(record, home) -> list[str]:
     """The command that resumes ``record``: its kind's batch, or (a ``pipeline-<name>``
-    session) ``pipeline.py run <name>``, with the options it ran with."""
+    session) ``pipeline.py run`` of the file it recorded (or of its name), with the options
+    it ran with."""
     if record.kind in kinds.KINDS:
         return [*kind_argv(record.kind, "batch", home), *record.args, "--resume", record.id]
-    name = record.kind.removeprefix(PIPELINE)
     if not record.kind.startswith(PIPELINE):
         raise NotFound(f"session {record.id} is of kind {record.kind}, which has no batch here")
-    try:  # (registers its kind: the queue and the noun are found through it)
-        catalog.register_kind(catalog.resolve(home, name, check_input=False))
-    except PipelineInvalid:
-        raise NotFound(f"session {record.id} ran the pipeline {name}, which is no longer "
-                       f"under {home / 'pipelines'} nor built in",
-                       f"run `{tool_command('pipeline')} run FILE --home {home} "
-                       f"--resume-session {record.id}` with its file") from None  # fmt: skip
-    return [*tool_argv("pipeline"), "run", name, "--home", str(Path(home).absolute()),
+    if catalog.FILE in record.settings:  # the file it ran, wherever it lies, unchanged
+        found = catalog.recorded_file(home, record.id, record.settings)
+        given = found.file
+    else:  # a built-in, or an older session, which recorded no file: by name
+        given = record.kind.removeprefix(PIPELINE)
+        try:
+            found = catalog.resolve(home, given, check_input=False)
+        except PipelineInvalid:
+            raise NotFound(f"session {record.id} ran the pipeline {given}, which is no longer "
+                           f"under {home / 'pipelines'} nor built in",
+                           f"run `{tool_command('pipeline')} run FILE --home {home} "
+                           f"--resume-session {record.id}` with its file") from None  # fmt: skip
+    catalog.register_kind(found)  # its queue and its noun are found through its kind
+    return [*tool_argv("pipeline"), "run", given, "--home", str(Path(home).absolute()),
             *record.args, "--resume-session", record.id]  # fmt: skip
 
 

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from mediakeeper.core.bounded import PIPELINE_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.pipelines.steps import registry
 from mediakeeper.pipelines.watchdog import DEFAULT_STALL
@@ -66,6 +68,8 @@ class Pipeline:
     continue_on_error: bool = True
     stall_timeout: int = DEFAULT_STALL  # seconds a step may go without progress (watchdog)
     source: str = ""  # the file, or "built-in"
+    file: str = ""  # the file's absolute path ("" built-in): a session records it to resume
+    digest: str = ""  # the SHA-256 of the file's bytes as read, to see it changed since
     built_in: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -92,7 +96,10 @@ def load(path: Path, *, check_input: bool = True) -> Pipeline:
     """The pipeline in ``path``. PipelineInvalid with every problem found."""
     where = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_bounded(path, PIPELINE_FILE, "pipeline file")
+        text = raw.decode("utf-8")
+    except TooLarge as err:
+        raise PipelineInvalid([str(err)]) from None
     except OSError as err:
         raise PipelineInvalid([f"{where}: cannot read it: {err.strerror}"]) from None
     except UnicodeDecodeError:
@@ -104,7 +111,8 @@ def load(path: Path, *, check_input: bool = True) -> Pipeline:
         at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         why = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise PipelineInvalid([f"{where}: {at}not valid YAML: {why}"]) from None
-    return parse(data, where, check_input=check_input)
+    found = parse(data, where, check_input=check_input)
+    return replace(found, file=os.path.abspath(path), digest=hashlib.sha256(raw).hexdigest())
 
 
 def parse(data: Any, where: str, *, check_input: bool = True) -> Pipeline:
