@@ -39,3 +39,17 @@ def _escape(match: re.Match) -> str:
 def visible(text: str) -> str:
     """``text`` with every hidden control shown as the escape of its code point."""
     return HIDDEN.sub(_escape, text) if HIDDEN.search(text) else text
+
+
+# The same but the C0 controls: what a whole terminal stream is held to, whose escape sequences
+# (colours) and carriage returns (a progress line redrawn) are the toolkit's own. The names
+# in it were shown with ``visible`` where they were put in (``mediakeeper.cli.progress_line``).
+INVISIBLE = re.compile(
+    "[\x80-\x9f\u061c\u180e\u200b\u200e\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
+
+
+def visible_in_stream(text: str) -> str:
+    """``text`` with every hidden control but the C0 ones shown as its escape."""
+    return INVISIBLE.sub(_escape, text) if INVISIBLE.search(text) else text

@@ -24,13 +24,17 @@ def test_no_hidden_control_reaches_a_page_or_a_terminal_line(tmp_path, music_lib
                      "date": "2001", "albumartist": FOLDER}} for i in (1, 2)})  # fmt: skip
     home = tmp_path / "home"
     home.mkdir()
+    dry = _run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
+                      "--offline", "--dry-run")  # its own lines, names among them  # fmt: skip
     batch = _run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
                         "--offline", "--no-fix", "-v")  # fmt: skip
     assert batch.returncode in (0, 1), batch.stdout + batch.stderr
+    listed = _run_script("music_queue_manager.py", "--home", home, "--list")
     board_html = tmp_path / "board.html"
     board = _run_script("media_dashboard.py", "--home", home, "--html", board_html)
     shown = _run_script("media_dashboard.py", "--home", home)
-    for run in (batch, board, shown):
+    assert "Evil\\u202egpj.exe" in dry.stdout and "Evil\\u202egpj.exe" in listed.stdout
+    for run in (batch, dry, listed, board, shown):
         assert not RAW.search(run.stdout + run.stderr), run.stdout + run.stderr
     assert "Evil\\u202egpj.exe" in batch.stdout  # the artist's line names it, escaped
 
