@@ -103,8 +103,10 @@ class PipelineJob(StagedJob):
             try:
                 result = self._run(exe, a.item, wd, index)
             except Exception as err:  # the step names the failure, as the pipeline does
+                label = ", ".join(filter(None, [steps[index].name,
+                                                registry.plugin_label(steps[index].processor)]))
                 raise ItemFailure(f"failed_{steps[index].name}", f"step {index + 1} "
-                                  f"({steps[index].name}): {_message(err)}") from None  # fmt: skip
+                                  f"({label}): {_message(err)}") from None  # fmt: skip
             done = [*done, {"hash": hashes[index], "result": result}]
             a.save(STEPS, steps=done)
         return a.save(PLACING)

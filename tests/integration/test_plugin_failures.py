@@ -67,7 +67,9 @@ steps:
     ran = run(misbehaving, "pipeline.py", "run", pipeline, "--home", home, cwd=tmp_path)
     said = ran.stdout + ran.stderr
     assert ran.returncode == 1, said
-    stopped = "step 1 (wait): it showed no progress for 2 s and was stopped"
+    stopped = ("step 1 (wait, processor 'hangs' of plugin mediakeeper-misbehaving-plugin 0.0.1, "
+               "entry point mk_misbehaving.steps:HANGS): it showed no progress for 2 s and was "
+               "stopped")  # the plugin named, as every error it causes names it  # fmt: skip
     assert stopped in said
     [item] = QueueStore(home / "status" / "pipeline-waits", "pipeline-waits").load()["items"]
     assert item["status"] == "error" and stopped in item["last_error"]
