@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.conftest import _run_script
+from tests.integration.test_batch_terminal import TMUX, Tmux, _batch_args, _env
 from tests.integration.test_reports import chromium
 
 RLO = "\u202e"
@@ -51,3 +54,23 @@ def test_no_hidden_control_reaches_a_page_or_a_terminal_line(tmp_path, music_lib
     dom = chromium(tmp_path, "--dump-dom", report.as_uri()).stdout
     assert "Evil\\u202egpj.exe&lt;img src=x onerror=alert(1)&gt;" in dom
     assert "\\u202eSong\\u200b" in dom
+
+
+def test_the_live_line_and_the_lines_of_a_real_terminal_show_the_escapes(
+    tmp_path, music_library
+):
+    """In tmux: what the batch wrote to the terminal, its live line and escape codes and all,
+    holds no bidi control and no escape sequence of a name, only their escapes."""
+    if TMUX is None:
+        pytest.skip("tmux is not installed")
+    folder = f"Evil{RLO}gpj.exe\x1b[2J"  # a clear-screen sequence in a folder's name
+    music_library(tmp_path / "lib", {
+        f"{folder}/2001 - Album/0{i} - Song.flac": {
+            "tags": {"title": "Song", "artist": folder, "album": "Album", "tracknumber": str(i),
+                     "date": "2001", "albumartist": folder}} for i in (1, 2)})  # fmt: skip
+    argv = [*_batch_args(tmp_path / "h", tmp_path / "lib"), "-v"]
+    status, screen = Tmux(tmp_path, _env()).run(argv, tmp_path / "raw.out")
+    raw = (tmp_path / "raw.out").read_bytes().decode("utf-8", "replace")
+    assert status == 0, screen
+    assert RLO not in raw and "\x1b[2J" not in raw, raw
+    assert "Evil\\u202egpj.exe\\x1b[2J" in screen.replace("\n", ""), screen
