@@ -77,6 +77,8 @@ def show(home, session_id):
     )
     if record.args:
         click.echo(f"options: {shlex.join(record.args)}")
+    if catalog.FILE in record.settings:  # what `resume` runs again
+        click.echo(f"pipeline file: {record.settings[catalog.FILE]}")
     log = sc.log_path(status_dir, record)
     click.echo(f"log: {log}" if log.exists() else "log: deleted (mediakeeper sessions clean)")
     for item in record.items:

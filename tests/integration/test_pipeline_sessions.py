@@ -56,6 +56,11 @@ steps:
         run.communicate(timeout=60)
     assert run.returncode == -9
 
+    [session] = [line.split()[0] for line in finished("sessions.py", "list", "--home", home,
+                                                      cwd=elsewhere).stdout.splitlines()[1:]]
+    shown = finished("sessions.py", "show", session, "--home", home, cwd=elsewhere).stdout
+    assert f"pipeline file: {pipeline}\n" in shown
+
     pipeline.write_text(text + "# changed since\n", encoding="utf-8")
     changed = finished("sessions.py", "resume", "--home", home, cwd=elsewhere)
     assert changed.returncode == 1, changed.stdout + changed.stderr
