@@ -4,8 +4,8 @@ A processor is Python code (a plugin's among them) that can hang: a read from a 
 that stopped answering, a lock never released, a bug. A thread cannot be stopped from outside;
 a process can. So each step runs in a forked child, in a process group of its own, and the
 job's process watches it. The step is making progress while any of these moves: its output
-folder (a file added, a file growing), what it reads and writes (``/proc/<pid>/io``: the
-files it reads, an ffmpeg's progress from a pipe), what it reports (``report_stage``,
+folder (a file added, a file growing), the CPU time and the reads and writes of its
+processes (``/proc``: the step, an ffmpeg it runs), what it reports (``report_stage``,
 ``report_fraction``, passed up to the job's process as a step run in-process would). Past
 ``stall`` seconds with none of them, the child and every program it started (its group) are
 killed and the step fails with :class:`StepStalled`; the item is recorded as failed, and the
@@ -129,13 +129,10 @@ def _heard(message: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _signs(pid: int, out: Path) -> tuple[Any, ...]:
-    """What changes while the step works: its I/O counts and its output folder's files."""
-    try:
-        with open(f"/proc/{pid}/io", "rb") as f:
-            io = f.read()
-    except OSError:  # not Linux, or it has ended: its folder alone
-        io = b""
+def _signs(group: int, out: Path) -> tuple[Any, ...]:
+    """What changes while the step works: its output folder's files, and the CPU time and
+    I/O counts of every process of its group (the step, an ffmpeg it runs: a long file's
+    analysis writes nothing until its end, but works)."""
     files = []
     for folder, _, names in os.walk(out):
         for name in names:
@@ -143,7 +140,29 @@ def _signs(pid: int, out: Path) -> tuple[Any, ...]:
                 files.append((folder, name, os.stat(os.path.join(folder, name)).st_size))
             except OSError:
                 continue
-    return io, sorted(files)
+    return sorted(files), _group_work(group)
+
+
+def _group_work(group: int) -> list[tuple[str, bytes, bytes, bytes]]:
+    """(pid, user and system CPU ticks, ``/proc/<pid>/io``) of each process of ``group``;
+    nothing where there is no ``/proc`` (there the output folder alone shows progress)."""
+    found = []
+    try:
+        pids = [name for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return found
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[-1].split()  # after the command's name
+            if int(fields[2]) != group:  # state, ppid, pgrp, ...
+                continue
+            with open(f"/proc/{pid}/io", "rb") as f:
+                io = f.read()
+        except (OSError, IndexError, ValueError):  # ended meanwhile
+            continue
+        found.append((pid, fields[11], fields[12], io))  # utime, stime
+    return sorted(found)
 
 
 def _end(pid: int) -> None:

@@ -5,6 +5,8 @@ error, its death and its reports come back as the job's process would hear them 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -27,6 +29,18 @@ def test_a_step_that_keeps_writing_runs_past_its_stall_timeout(tmp_path):
         return {"wrote": (tmp_path / "out.bin").stat().st_size}
 
     assert run_watched(step, tmp_path, 1.0, describe) == {"wrote": 30}
+
+
+def test_a_program_the_step_runs_working_silently_is_progress(tmp_path):
+    """An ffmpeg analysing a long file writes nothing until it ends; its CPU time shows it
+    works (the busy loop here runs twice the stall timeout, printing and writing nothing)."""
+    busy = "import time\nend = time.monotonic() + 3\nwhile time.monotonic() < end: pass"
+
+    def step():
+        subprocess.run([sys.executable, "-c", busy], check=True, capture_output=True)
+        return {"done": True}
+
+    assert run_watched(step, tmp_path, 1.5, describe) == {"done": True}
 
 
 def test_a_step_that_shows_nothing_is_stopped(tmp_path):
