@@ -3,7 +3,7 @@ the runner. Scripts call :func:`run_batch`; dry runs call :func:`eligible_items`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,9 +75,11 @@ def run_batch(
     *,
     description: str = "",
     args: list[str] | None = None,
+    recorded: Mapping[str, Any] | None = None,
 ) -> tuple[Session, BatchReport]:
-    # What it takes, for ``sessions.py resume`` to take the rest of it.
-    taking = {"batch_size": options.size, "statuses": list(options.statuses)}
+    # What it takes, for ``sessions.py resume`` to take the rest of it, and what the caller
+    # records to be run again (a pipeline's file and its hash).
+    taking = {**(recorded or {}), "batch_size": options.size, "statuses": list(options.statuses)}
     if options.resumes:
         taking["resumes"] = options.resumes
     session = start_session(

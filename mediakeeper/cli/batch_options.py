@@ -14,7 +14,8 @@ import gc
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import click
 from click.core import ParameterSource
@@ -230,12 +231,15 @@ def run_with_progress(
     noun: str,
     description: str,
     after: Callable[[BatchReport], None] | None = None,
+    recorded: Mapping[str, Any] | None = None,
 ) -> tuple[Session, BatchReport]:
-    """Run the batch (``interruptible``)."""
+    """Run the batch (``interruptible``); ``recorded``: what its session records beside what
+    it takes (a pipeline's file and its hash, for a resume)."""
     args = recorded_args(noun)
     return interruptible(
         hooks,
-        lambda: run_batch(store, make_job, options, hooks, description=description, args=args),
+        lambda: run_batch(store, make_job, options, hooks, description=description, args=args,
+                          recorded=recorded),
         after=after,
     )
 

@@ -19,6 +19,7 @@ import click
 from click.core import ParameterSource
 
 import mediakeeper
+from mediakeeper.cli import safe_streams
 from mediakeeper.core.config import Settings, existing_home, load_settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.kinds import Kind
@@ -43,6 +44,7 @@ class Command(click.Command):
     def invoke(self, ctx: click.Context) -> Any:
         # The library warns (a damaged cache rebuilt, ...); a person gets one plain line.
         warnings.showwarning = _show_warning
+        safe_streams.install()  # no name's bidi control reaches the terminal raw
         # Ctrl+C or SIGTERM, at any moment of the command (before it, while the script
         # loaded, ``mediakeeper.cli.startup`` answers it): "interrupted" and exit 130, after any
         # step that must finish (an atomic write), never a KeyboardInterrupt traceback or

@@ -21,6 +21,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.pipelines import catalog
 from mediakeeper.pipelines.spec import PipelineInvalid
 from mediakeeper.pipelines.steps import registry
+from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count
 
 
@@ -140,12 +141,13 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
         ProgressHooks("album"),
         noun="album",
         description=opts.describe(options.size, resume=resume),
+        recorded=catalog.recorded(found),
     )  # fmt: skip
     say_old_ffmpeg()
     say(render_summary(report, "album", lookups=False))
     for outcome in report.outcomes:
         if outcome.error:
-            click.echo(f"{outcome.name}: {outcome.error}", err=True)
+            click.echo(visible(f"{outcome.name}: {outcome.error}"), err=True)
     click.echo(f"session log: {session.log_path}")
     sys.exit(report.exit_code)
 

@@ -28,6 +28,7 @@ import click
 from mediakeeper.batch.report import unidentified
 from mediakeeper.batch.runner import BatchReport, Hooks, Outcome
 from mediakeeper.core.decisions import open_by_code
+from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import clock, count, written_to
 
 MARKS = {"completed": "✓", "error": "✗", "skipped": "⤼", "released": "↺"}
@@ -101,7 +102,7 @@ class Plain:
 
     def print(self, line: str | list[tuple[str, str]]) -> None:
         text = line if isinstance(line, str) else "".join(part for part, _ in line)
-        click.echo(text, file=self.file)
+        click.echo(visible(text), file=self.file)
 
 
 def _styled(out, segments: list[tuple[str, str]]):
@@ -114,7 +115,9 @@ def _styled(out, segments: list[tuple[str, str]]):
 
 def say(text: str) -> None:
     """Print ``text`` (lines) on standard output; on a terminal each line wrapped between
-    words to its width, a path (a long word) kept whole, to be copied."""
+    words to its width, a path (a long word) kept whole, to be copied. A name's hidden
+    controls (a right-to-left override) are shown as escapes (``mediakeeper.text.visible``)."""
+    text = visible(text)
     if sys.stdout.isatty():
         width = shutil.get_terminal_size().columns
         text = "\n".join(
@@ -162,7 +165,7 @@ def item_line(
         slug = outcome.result.details.get("slug") if outcome.result else None
         where = f"see {reports / slug}.md" if reports and slug else "its issue report says which"
         line.append((f" ({where})", ""))
-    return line
+    return [(visible(text), style) for text, style in line]  # names as they show: escaped
 
 
 def _item_column(**options):
@@ -276,7 +279,8 @@ class ProgressHooks(Hooks):
     def item_started(self, item) -> None:
         self.in_hand[item.get("key", item["name"])] = item["name"]
         if self.progress is not None and self.shown is None:
-            self.progress.update(self.task, name=next(iter(self.in_hand.values())), refresh=True)
+            name = visible(next(iter(self.in_hand.values())))
+            self.progress.update(self.task, name=name, refresh=True)
 
     def item_fraction(self, item, doing: str, fraction: float) -> None:
         """Shown after the item's name. With several items in hand the line keeps to one
@@ -293,7 +297,7 @@ class ProgressHooks(Hooks):
             return
         self.shown = key
         self.progress.update(
-            self.task, name=item["name"], through=self.through[key].text(), refresh=True
+            self.task, name=visible(item["name"]), through=self.through[key].text(), refresh=True
         )
 
     def item_finished(self, outcome: Outcome) -> None:
@@ -306,7 +310,7 @@ class ProgressHooks(Hooks):
             if self.shown in (outcome.key, None):
                 self.shown = None
                 oldest = next(iter(self.in_hand.values()), "")
-                self.progress.update(self.task, name=oldest, through="")
+                self.progress.update(self.task, name=visible(oldest), through="")
             self.progress.update(self.task, advance=1, refresh=True)
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from mediakeeper.core.errors import NotFound
 from mediakeeper.pipelines import catalog
 from mediakeeper.pipelines.spec import PipelineInvalid
 from mediakeeper.system.linux import child_dies_with_parent
+from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count
 
 HELP = {"help_option_names": ["-h", "--help"]}
@@ -76,19 +77,22 @@ def show(home, session_id):
     )
     if record.args:
         click.echo(f"options: {shlex.join(record.args)}")
+    if catalog.FILE in record.settings:  # what `resume` runs again
+        click.echo(f"pipeline file: {record.settings[catalog.FILE]}")
     log = sc.log_path(status_dir, record)
     click.echo(f"log: {log}" if log.exists() else "log: deleted (mediakeeper sessions clean)")
     for item in record.items:
-        click.echo(f"  {str(item.get('outcome', '')).upper():<10} {item.get('name')}")
+        shown = visible(str(item.get("name")))  # a name's hidden controls shown as escapes
+        click.echo(f"  {str(item.get('outcome', '')).upper():<10} {shown}")
         if item.get("error"):
-            click.echo(f"             error: {item['error']}")
+            click.echo(f"             error: {visible(str(item['error']))}")
     if record.outcome in (sc.SESSION_COMPLETED, sc.RUNNING):
         return
     left = sc.unfinished(status_dir, record)
     rest = sc.rest_of_batch(status_dir, record, left)
     noun = kinds.noun(record.kind)
     if left:
-        names = ", ".join(i["name"] for i in left)
+        names = visible(", ".join(i["name"] for i in left))
         click.echo(f"left unfinished: {count(len(left), noun)} ({names})")
     if rest:
         click.echo(f"not come to: the rest of its batch, {count(len(rest), noun)}")
@@ -109,7 +113,7 @@ def resume(home, session_id):
     noun = kinds.noun(record.kind)
     parts = []
     if left:
-        names = ", ".join(i["name"] for i in left)
+        names = visible(", ".join(i["name"] for i in left))
         parts.append(f"{count(len(left), noun)} it left unfinished ({names})")
     if rest:
         parts.append(f"the rest of its batch, {count(len(rest), noun)}")
@@ -121,20 +125,26 @@ def resume(home, session_id):
 
 def _resume_argv(record, home) -> list[str]:
     """The command that resumes ``record``: its kind's batch, or (a ``pipeline-<name>``
-    session) ``pipeline.py run <name>``, with the options it ran with."""
+    session) ``pipeline.py run`` of the file it recorded (or of its name), with the options
+    it ran with."""
     if record.kind in kinds.KINDS:
         return [*kind_argv(record.kind, "batch", home), *record.args, "--resume", record.id]
-    name = record.kind.removeprefix(PIPELINE)
     if not record.kind.startswith(PIPELINE):
         raise NotFound(f"session {record.id} is of kind {record.kind}, which has no batch here")
-    try:  # (registers its kind: the queue and the noun are found through it)
-        catalog.register_kind(catalog.resolve(home, name, check_input=False))
-    except PipelineInvalid:
-        raise NotFound(f"session {record.id} ran the pipeline {name}, which is no longer "
-                       f"under {home / 'pipelines'} nor built in",
-                       f"run `{tool_command('pipeline')} run FILE --home {home} "
-                       f"--resume-session {record.id}` with its file") from None  # fmt: skip
-    return [*tool_argv("pipeline"), "run", name, "--home", str(Path(home).absolute()),
+    if catalog.FILE in record.settings:  # the file it ran, wherever it lies, unchanged
+        found = catalog.recorded_file(home, record.id, record.settings)
+        given = found.file
+    else:  # a built-in, or an older session, which recorded no file: by name
+        given = record.kind.removeprefix(PIPELINE)
+        try:
+            found = catalog.resolve(home, given, check_input=False)
+        except PipelineInvalid:
+            raise NotFound(f"session {record.id} ran the pipeline {given}, which is no longer "
+                           f"under {home / 'pipelines'} nor built in",
+                           f"run `{tool_command('pipeline')} run FILE --home {home} "
+                           f"--resume-session {record.id}` with its file") from None  # fmt: skip
+    catalog.register_kind(found)  # its queue and its noun are found through its kind
+    return [*tool_argv("pipeline"), "run", given, "--home", str(Path(home).absolute()),
             *record.args, "--resume-session", record.id]  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core import kinds
+from mediakeeper.core.bounded import SETTINGS_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import ConfigError, NoDataHome
 from mediakeeper.core.home import CONFIG_FILE, find_home
 from mediakeeper.core.kinds import KINDS, Limit
@@ -185,7 +186,9 @@ def _read_file(path: Path):
     if not path.exists():
         return
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_bounded(path, SETTINGS_FILE, "settings file").decode("utf-8"))
+    except TooLarge as err:
+        raise ConfigError(str(err)) from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from None
     except (OSError, UnicodeDecodeError) as err:

@@ -16,6 +16,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
+from mediakeeper.core.bounded import SETTINGS_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import NoDataHome
 
 CONFIG_FILE = "mediakeeper.toml"  # a data home's settings
@@ -72,10 +73,14 @@ def recorded_home(environ: Mapping[str, str], here: Path) -> Path:
 
 def _read_recorded(config: Path) -> Path | None:
     try:
-        with open(config, "rb") as f:
-            home = tomllib.load(f).get("home")
+        text = read_bounded(config, SETTINGS_FILE, "settings file").decode("utf-8")
+        home = tomllib.loads(text).get("home")
     except FileNotFoundError:
         return None
+    except TooLarge as err:
+        raise NoDataHome(f"{err}: correct or delete it") from None
+    except UnicodeDecodeError:
+        raise NoDataHome(f"cannot read {config}: not UTF-8 text: correct or delete it") from None
     except (OSError, tomllib.TOMLDecodeError) as err:
         raise NoDataHome(f"cannot read {config}: {err}: correct or delete it") from err
     if not isinstance(home, str) or not home:

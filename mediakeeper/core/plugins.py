@@ -33,13 +33,15 @@ class PluginWarning(UserWarning):
 @dataclass(frozen=True)
 class Plugin:
     """One loaded entry point: its ``name``, the ``package`` (distribution) that provides it
-    and its ``version``, and the object it names."""
+    and its ``version``, the object it names, and ``entry``: where (``module:object``), which
+    every error the plugin causes names beside its package."""
 
     group: str
     name: str
     package: str
     version: str
     value: Any
+    entry: str = ""
 
 
 # (entry point name, the object it names) -> why it cannot be used, or None
@@ -72,7 +74,7 @@ def load(group: str, check: Check, taken: Iterable[str] = ()) -> tuple[Plugin, .
             _left_out(group, entry.name, package, why)
             continue
         owners[entry.name] = f"the plugin of package {package}"
-        found.append(Plugin(group, entry.name, package, version, value))
+        found.append(Plugin(group, entry.name, package, version, value, entry.value))
     return tuple(found)
 
 

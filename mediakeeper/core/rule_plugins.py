@@ -12,6 +12,7 @@ The music rules run them last (``mediakeeper.music.rules``); the reports ask
 from __future__ import annotations
 
 import re
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
@@ -46,24 +47,44 @@ class LoadedRule:
     package: str
     version: str
     plugin: RulePlugin
+    entry: str = ""  # the entry point's object, ``module:object``
 
     def code(self, own: str) -> str:
         return f"{self.name}:{own}"
 
+    @property
+    def label(self) -> str:
+        """The plugin as every error it causes names it: its entry point and its package."""
+        where = f"entry point {self.entry}, " if self.entry else ""
+        return f"rule plugin {self.name!r} ({where}package {self.package} {self.version})"
+
     def run(self, ctx: Any) -> Iterator[Finding]:
-        """The plugin's findings with their codes namespaced; a finding of a code it does not
-        declare is the plugin's error, said as such."""
-        for found in self.plugin.rule(ctx):
-            if not isinstance(found, Finding) or found.code not in self.plugin.codes:
-                raise RulePluginError(f"rule plugin {self.name!r} (package {self.package}) "
-                                      f"yielded {found!r}, not a finding of its codes")  # fmt: skip
-            yield replace(found, code=self.code(found.code),
-                          severity=self.plugin.codes[found.code][0])  # fmt: skip
+        """The plugin's findings with their codes namespaced. Whatever goes wrong inside it
+        (it raises, it yields what is not a finding of its codes) is a RulePluginError naming
+        the plugin: a bare ``RuntimeError`` in a batch's output named no one."""
+        try:
+            found = list(self.plugin.rule(ctx))  # all of it, or none: never half its findings
+        except Exception as err:
+            raise RulePluginError(f"{self.label} raised {_said(err)}") from None
+        for each in found:
+            if not isinstance(each, Finding) or each.code not in self.plugin.codes:
+                raise RulePluginError(f"{self.label} yielded {each!r}, not a finding of its "
+                                      "codes")  # fmt: skip
+            yield replace(each, code=self.code(each.code),
+                          severity=self.plugin.codes[each.code][0])  # fmt: skip
+
+
+def _said(err: BaseException) -> str:
+    """``RuntimeError: boom (at rules.py:12)``: the error and the plugin's line it came from."""
+    text = " ".join(str(err).split()) or "(no message)"
+    frames = traceback.extract_tb(err.__traceback__)
+    at = f" (at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno})" if frames else ""
+    return f"{type(err).__name__}: {text}{at}"
 
 
 class RulePluginError(Exception):
-    """A rule plugin broke its contract while running (not a user error: recorded as the
-    item's crash, naming the plugin)."""
+    """A rule plugin broke its contract while running: its message names the plugin, its
+    entry point and package (recorded as the item's failure, stage ``rules``)."""
 
 
 def _check(name: str, value: Any) -> str | None:
@@ -85,7 +106,7 @@ def _check(name: str, value: Any) -> str | None:
 def loaded() -> tuple[LoadedRule, ...]:
     """The usable rule plugins, read once a process (broken ones warned of and left out)."""
     return tuple(
-        LoadedRule(p.name, p.package, p.version, p.value)
+        LoadedRule(p.name, p.package, p.version, p.value, p.entry)
         for p in plugins.load(plugins.RULES, _check)
     )
 

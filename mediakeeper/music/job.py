@@ -37,7 +37,7 @@ from mediakeeper.music.kind import KIND as MUSIC
 from mediakeeper.music.model import Preview, TagChange, Track
 from mediakeeper.music.outputs import ArtistOutputs
 from mediakeeper.music.rule_base import finding
-from mediakeeper.music.rules import find_issues, planned_changes
+from mediakeeper.music.rules import checked_issues, planned_changes
 from mediakeeper.music.scan import scan_artist
 from mediakeeper.music.work_state import decoded, encoded
 from mediakeeper.queue import dismissals
@@ -78,7 +78,7 @@ class MusicJob:
 
     def preview(self, item: dict[str, Any]) -> Preview:
         scan = self._scan(item)
-        findings = find_issues(scan)
+        findings = checked_issues(scan)
         held = dismissals.undone_standing(item)  # what an undo took back is not planned
         changes = dismissals.not_held(planned_changes(findings), held) if self.fix else []
         left_alone = would_be_left_alone(item, changes, self.writing.hard_links)
@@ -279,7 +279,7 @@ class MusicJob:
         data home's stale temp copies in the folder."""
         scan = self._scan(item, keep_bytes=KEEP_PARSED_BYTES if self.fix else 0)
         others = self._remove_stale(scan.leftovers)
-        findings = find_issues(scan)
+        findings = checked_issues(scan)
         changes = planned_changes(findings)
         state: dict[str, Any] = {"token": item.get("run_token"), "stage": "applying"}
         # An --enrich run has nothing local left to do: there a lookup that fails is the

@@ -1,16 +1,19 @@
 """Which pipelines there are: the conversion profiles as built-in ones (one ``convert``
 step), and the person's own in ``<data home>/pipelines/*.yaml`` or given by path. Also the
 queue kind a pipeline's albums become (``pipeline-<name>``), registered at run time, the
-settings of a run, and what a dry run shows."""
+settings of a run, what a dry run shows, and what a session records of its file to be
+resumed from anywhere."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.core import kinds
+from mediakeeper.core.commands import tool_command
 from mediakeeper.core.config import Settings, load_settings
-from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.media.albums import album_files, find
 from mediakeeper.media.convert import PROFILES
 from mediakeeper.pipelines.spec import Pipeline, PipelineInvalid, Step, load
@@ -112,6 +115,35 @@ def albums(pipeline: Pipeline) -> list[Path]:
     if pipeline.input is None:
         raise MediakeeperError(f"{pipeline.name}: no input folder")
     return find(pipeline.input.resolve())
+
+
+FILE, DIGEST = "pipeline_file", "pipeline_sha256"  # in a session's record
+
+
+def recorded(pipeline: Pipeline) -> dict[str, str]:
+    """What a session of ``pipeline`` records to be resumed from anywhere: the file's
+    absolute path and the hash of its bytes (nothing for a built-in)."""
+    return {FILE: pipeline.file, DIGEST: pipeline.digest} if pipeline.file else {}
+
+
+def recorded_file(home: Path, session: str, settings: dict[str, Any]) -> Pipeline:
+    """The pipeline a session ran, from the file it recorded, as it was then: NotFound (one
+    line, exit 1) when the file is gone, unusable, or changed since (its hash differs)."""
+    path = Path(settings[FILE])
+    if not path.is_file():
+        raise NotFound(f"session {session} ran the pipeline file {path}, which is no "
+                       "longer there: it cannot be resumed")  # fmt: skip
+    try:
+        found = load(path, check_input=False)
+    except PipelineInvalid as err:
+        raise NotFound(f"session {session} ran the pipeline file {path}, which cannot "
+                       f"be used now: {err.problems[0]}") from None  # fmt: skip
+    if found.digest != settings.get(DIGEST):
+        raise NotFound(f"session {session} ran the pipeline file {path}, which has changed "
+                       "since (its content hash differs): to resume it as it is now, run "
+                       f"`{tool_command('pipeline')} run {shlex.quote(str(path))} --home "
+                       f"{shlex.quote(str(home))} --resume-session {session}`")  # fmt: skip
+    return found
 
 
 def describe(pipeline: Pipeline) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from mediakeeper.media.albums import album_files
 from mediakeeper.media.convert import ConvertFailed, is_audio
 from mediakeeper.pipelines.spec import Pipeline
 from mediakeeper.pipelines.steps import registry
+from mediakeeper.pipelines.watchdog import run_watched
 from mediakeeper.text.slug import slugify
 
 SOURCE, PARTIAL_STEP = "_source", ".partial"
@@ -102,8 +103,10 @@ class PipelineJob(StagedJob):
             try:
                 result = self._run(exe, a.item, wd, index)
             except Exception as err:  # the step names the failure, as the pipeline does
+                label = ", ".join(filter(None, [steps[index].name,
+                                                registry.plugin_label(steps[index].processor)]))
                 raise ItemFailure(f"failed_{steps[index].name}", f"step {index + 1} "
-                                  f"({steps[index].name}): {_message(err)}") from None  # fmt: skip
+                                  f"({label}): {_message(err)}") from None  # fmt: skip
             done = [*done, {"hash": hashes[index], "result": result}]
             a.save(STEPS, steps=done)
         return a.save(PLACING)
@@ -159,8 +162,9 @@ class PipelineJob(StagedJob):
         archive = self.target(self.pipeline.archive, item) if self.pipeline.archive else None
         context = registry.Context(exe, archive, self.threads, item["name"],
                                    placed=self._record_path(item))  # fmt: skip
-        try:
-            result = processor.run(context, inputs, partial, step.params)
+        try:  # in a child process, stopped if it stalls (mediakeeper.pipelines.watchdog)
+            result = run_watched(lambda: processor.run(context, inputs, partial, step.params),
+                                 partial, self.pipeline.stall_timeout, _message)  # fmt: skip
         except BaseException:  # nothing half made stays; the steps before are kept
             shutil.rmtree(partial, ignore_errors=True)
             raise

@@ -6,7 +6,7 @@ naming the file, the step and the key (never a traceback).
     input: ~/Music/flac
     output: ~/Music/phone
     archive: ~/Archive            # optional
-    settings: {checkpoint_every: 50, continue_on_error: true}
+    settings: {checkpoint_every: 50, continue_on_error: true, stall_timeout: 600}
     steps:
       - {name: to-opus, processor: convert, params: {codec: opus, bitrate: 128k}}
       - {name: loudness, processor: replaygain, params: {album: true}}
@@ -16,19 +16,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from mediakeeper.core.bounded import PIPELINE_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.pipelines.steps import registry
+from mediakeeper.pipelines.watchdog import DEFAULT_STALL
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 TOP_KEYS = ("name", "description", "input", "output", "archive", "settings", "steps")
-SETTINGS = {"checkpoint_every": (int, 1), "continue_on_error": (bool, None)}
+SETTINGS = {"checkpoint_every": (int, 1), "continue_on_error": (bool, None),
+            "stall_timeout": (int, 1)}  # fmt: skip
 STEP_KEYS = ("name", "processor", "params")
 
 
@@ -62,7 +66,10 @@ class Pipeline:
     steps: tuple[Step, ...]
     checkpoint_every: int = 50
     continue_on_error: bool = True
+    stall_timeout: int = DEFAULT_STALL  # seconds a step may go without progress (watchdog)
     source: str = ""  # the file, or "built-in"
+    file: str = ""  # the file's absolute path ("" built-in): a session records it to resume
+    digest: str = ""  # the SHA-256 of the file's bytes as read, to see it changed since
     built_in: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -89,7 +96,10 @@ def load(path: Path, *, check_input: bool = True) -> Pipeline:
     """The pipeline in ``path``. PipelineInvalid with every problem found."""
     where = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_bounded(path, PIPELINE_FILE, "pipeline file")
+        text = raw.decode("utf-8")
+    except TooLarge as err:
+        raise PipelineInvalid([str(err)]) from None
     except OSError as err:
         raise PipelineInvalid([f"{where}: cannot read it: {err.strerror}"]) from None
     except UnicodeDecodeError:
@@ -101,7 +111,8 @@ def load(path: Path, *, check_input: bool = True) -> Pipeline:
         at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         why = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise PipelineInvalid([f"{where}: {at}not valid YAML: {why}"]) from None
-    return parse(data, where, check_input=check_input)
+    found = parse(data, where, check_input=check_input)
+    return replace(found, file=os.path.abspath(path), digest=hashlib.sha256(raw).hexdigest())
 
 
 def parse(data: Any, where: str, *, check_input: bool = True) -> Pipeline:
@@ -135,7 +146,7 @@ def parse(data: Any, where: str, *, check_input: bool = True) -> Pipeline:
     if check_input and folders.get("input") is not None and not folders["input"].is_dir():
         problems.append(f"{where}: input: the folder {folders['input']} does not exist")
     settings = data.get("settings") or {}
-    values = {"checkpoint_every": 50, "continue_on_error": True}
+    values = {"checkpoint_every": 50, "continue_on_error": True, "stall_timeout": DEFAULT_STALL}
     if not isinstance(settings, dict):
         problems.append(f"{where}: settings: must be a mapping")
         settings = {}
@@ -161,6 +172,7 @@ def parse(data: Any, where: str, *, check_input: bool = True) -> Pipeline:
         steps=tuple(steps),
         checkpoint_every=values["checkpoint_every"],
         continue_on_error=values["continue_on_error"],
+        stall_timeout=values["stall_timeout"],
         source=where,
     )
 

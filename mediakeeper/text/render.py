@@ -24,10 +24,12 @@ from jinja2 import (
     select_autoescape,
 )
 from jinja2.bccache import Bucket
+from markupsafe import Markup
 
 from mediakeeper.core.commands import kind_command, queue_manager
 from mediakeeper.core.decisions import MEANING, status_word
 from mediakeeper.text.slug import page_of
+from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, format_size, queue_name
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -63,6 +65,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=shown_safely,
     )
     env.filters["md"] = markdown_escape
     env.filters["shell"] = shlex.quote
@@ -84,6 +87,20 @@ def shown(name: Any) -> str:
     """A folder name's stand-in for "/" (U+29F8, "AC⧸DC") shown as the "/" it stands for on a
     page: few fonts draw it, and a browser showed a box."""
     return str(name).replace("\u29f8", "/")
+
+
+def shown_safely(value: Any) -> Any:
+    """Every value a template shows, with its hidden controls shown as escapes (a right-to-left
+    override from a tag reversed what the page read around it: ``mediakeeper.text.visible``).
+    HTML made by the toolkit (``Markup``: a report's rendered Markdown, ``tojson``) stays
+    HTML: an escape adds no markup. Autoescaping comes after, as before."""
+    if isinstance(value, Markup):
+        return Markup(visible(value))
+    if isinstance(value, str):
+        return visible(value)
+    if value is None or isinstance(value, int | float):
+        return value
+    return visible(str(value))  # a Path, a date: its text, as Jinja would show it
 
 
 def render(template: str, **context: Any) -> str:

@@ -11,7 +11,8 @@ raw HTML in the Markdown is not passed through (the renderers have no HTML rule)
 character of it is shown as text, and markdown-it refuses ``javascript:`` and ``data:`` links.
 A link to another Markdown report (the index's) opens that report's page. On a phone a
 table's rows are stacked, each cell under its column's heading (``data-label``), so no column
-is out of sight.
+is out of sight. A hidden control from a tag (a right-to-left override, a zero-width space)
+is shown as its escape, as on every page (``mediakeeper.text.visible``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from markupsafe import Markup
 
 from mediakeeper.text.render import render, shown
 from mediakeeper.text.slug import page_of
+from mediakeeper.text.visible import visible
 
 # CommonMark's rules and tables, without raw HTML: in both renderers, the same set.
 _RULES = ["blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph",
@@ -131,7 +133,7 @@ def report_page(markdown: str, *, source: str, index: str = "") -> str:
     for text, opens, closes in _pieces(markdown):
         piece = _LINK.sub(_link, _TABLE.sub(_labelled, _render(text)))
         title = title or _title(piece)
-        body.append(shown(_joined(piece, opens, closes)))
+        body.append(visible(shown(_joined(piece, opens, closes))))
     return render(
         "issue_report.html.j2",
         title=shown(title or "Issue report"),

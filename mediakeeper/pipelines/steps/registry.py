@@ -33,6 +33,7 @@ BUILTIN_MODULES = (
 _REGISTERED: dict[str, Processor] = {}
 BUILT_IN = "built-in"
 _ORIGINS: dict[str, str] = {}  # name -> "built-in", or the plugin's package and version
+_ENTRIES: dict[str, str] = {}  # a plugin's name -> its entry point's object, module:object
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ def _load() -> dict[str, Processor]:
         for plugin in found:
             _REGISTERED[plugin.name] = plugin.value
             _ORIGINS[plugin.name] = f"{plugin.package} {plugin.version}".strip()
+            _ENTRIES[plugin.name] = plugin.entry
     return _REGISTERED
 
 
@@ -160,6 +162,15 @@ def origin(name: str) -> str:
     plugin that adds it."""
     _load()
     return _ORIGINS.get(name, "")
+
+
+def plugin_label(name: str) -> str:
+    """A plugin's processor as its errors name it (its package and entry point); "" for a
+    built-in."""
+    where = origin(name)
+    if where in (BUILT_IN, ""):
+        return ""
+    return f"processor {name!r} of plugin {where}, entry point {_ENTRIES.get(name, '?')}"
 
 
 def get(name: str) -> Processor | None:

@@ -1,0 +1,46 @@
+"""Files a person writes, read only when their size is one such a file can have.
+
+A file the toolkit parses whole (YAML, TOML) costs time and memory in step with its size,
+and nothing stops a wrong path from naming a 40 MB log or a disk image: PyYAML took about
+twenty seconds to refuse one. So each is refused, one line naming it, its size and the
+bound, before a byte of it is parsed, and read no further than the bound (a file still
+growing, a FIFO). The bounds are far above any real file of the kind:
+
+* a pipeline file (YAML): ``PIPELINE_FILE``, 1 MB (a pipeline of a thousand steps is 100 kB);
+* a settings file (``mediakeeper.toml``, the recorded home's ``config.toml``):
+  ``SETTINGS_FILE``, 1 MB.
+
+Files the toolkit writes itself and reads back (queues, their journals, session records,
+work files) are not bounded here: they grow with the library (a queue of 55,000 artists
+holds tens of MB), and are read a line at a time where they grow without end.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.text.wording import format_size
+
+PIPELINE_FILE = 1_000_000
+SETTINGS_FILE = 1_000_000
+
+
+class TooLarge(MediakeeperError):
+    """A file larger than its kind may be: not parsed."""
+
+    exit_code = 2
+
+
+def read_bounded(path: str | os.PathLike, limit: int, what: str) -> bytes:
+    """The bytes of ``path``, a ``what`` ("pipeline file"); TooLarge when it holds more than
+    ``limit`` bytes, said from its size before anything is read where the system knows it."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        data = b"" if size > limit else f.read(limit + 1)
+    if size > limit or len(data) > limit:
+        held = format_size(size) if size > limit else f"more than {format_size(limit)}"
+        raise TooLarge(f"{Path(path)}: {held}, larger than a {what} may be "
+                       f"({format_size(limit)} at most): not read")  # fmt: skip
+    return data

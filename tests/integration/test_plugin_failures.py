@@ -1,0 +1,81 @@
+"""Issue 63: plugins that load well and then misbehave (tests/plugins/misbehaving, built and
+installed by pip). A rule that raises fails its artist with a message naming the plugin, its
+entry point and its package, in every place the error shows (the dry run, the batch's lines,
+the queue, the session log), and the other artists go on. A pipeline step that never ends is
+stopped once it has shown no progress for the pipeline's ``stall_timeout``, and its album is
+recorded as failed at that step, to be run again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mediakeeper.media import ffmpeg, synth
+from mediakeeper.queue.store import QueueStore
+from tests.integration.test_plugins import install, run
+
+LABEL = ("rule plugin 'raises' (entry point mk_misbehaving.rules:RAISES, package "
+         "mediakeeper-misbehaving-plugin 0.0.1) raised RuntimeError: cannot handle "
+         "2001 - Loud/01 - Boom.flac (at rules.py:9)")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def misbehaving(tmp_path_factory) -> Path:
+    return install(tmp_path_factory.mktemp("misbehaving") / "site", "misbehaving")
+
+
+def test_a_rule_plugin_that_raises_is_named_in_every_error_it_causes(
+    tmp_path, misbehaving, music_library
+):
+    def album(artist: str, title: str) -> dict:
+        tags = {"artist": artist, "albumartist": artist, "album": "Loud", "date": "2001",
+                "title": title, "tracknumber": "1"}  # fmt: skip
+        return {f"{artist}/2001 - Loud/01 - {title}.flac": {"tags": tags}}
+
+    lib = music_library(tmp_path / "Music", {**album("Bang", "Boom"), **album("Calm", "Hush")})
+    home = tmp_path / "home"
+    batch = ("process_music_batch.py", "--home", home, "--library", lib, "--offline")
+    dry = run(misbehaving, *batch, "--dry-run", cwd=tmp_path)
+    assert f"Bang: would fail (rules): {LABEL}" in dry.stdout, dry.stdout + dry.stderr
+
+    ran = run(misbehaving, *batch, cwd=tmp_path)
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert LABEL in ran.stdout + ran.stderr
+    items = {i["name"]: i for i in QueueStore(home / "status" / "music", "music").load()["items"]}
+    assert items["Calm"]["status"] == "completed"
+    assert items["Bang"]["status"] == "error" and items["Bang"]["last_error"] == LABEL
+    [log] = (home / "status" / "music" / "session_logs").glob("*.log")
+    assert f"error: {LABEL}" in log.read_text("utf-8")
+
+
+def test_a_step_that_hangs_is_stopped_after_its_stall_timeout_and_its_album_failed(
+    tmp_path, misbehaving
+):
+    exe = ffmpeg.find()
+    synth.tone(exe, tmp_path / "lib" / "Artist" / "One" / "01.flac", 1.0)
+    pipeline = tmp_path / "waits.yaml"
+    pipeline.write_text(f"""\
+name: waits
+input: {tmp_path / 'lib'}
+output: {tmp_path / 'out'}
+settings: {{stall_timeout: 2}}
+steps:
+  - {{name: wait, processor: hangs}}
+""", encoding="utf-8")
+    home = tmp_path / "home"
+    ran = run(misbehaving, "pipeline.py", "run", pipeline, "--home", home, cwd=tmp_path)
+    said = ran.stdout + ran.stderr
+    assert ran.returncode == 1, said
+    stopped = ("step 1 (wait, processor 'hangs' of plugin mediakeeper-misbehaving-plugin 0.0.1, "
+               "entry point mk_misbehaving.steps:HANGS): it showed no progress for 2 s and was "
+               "stopped")  # the plugin named, as every error it causes names it  # fmt: skip
+    assert stopped in said
+    [item] = QueueStore(home / "status" / "pipeline-waits", "pipeline-waits").load()["items"]
+    assert item["status"] == "error" and stopped in item["last_error"]
+    working = home / "working" / "pipeline-waits"
+    assert not list(working.glob("*/1-wait*")), "a stopped step leaves nothing half made"
+    # Failed, not lost: --retry-errors takes it again, from that step.
+    again = run(misbehaving, "pipeline.py", "run", pipeline, "--home", home, "--retry-errors",
+                cwd=tmp_path)  # fmt: skip
+    assert again.returncode == 1 and stopped in again.stdout + again.stderr

@@ -1,0 +1,1 @@
+"""Plugins that load and then misbehave."""

@@ -1,0 +1,25 @@
+"""The one function that makes tag and file-name text safe to show (issue 63)."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from mediakeeper.text.render import environment, shown_safely
+from mediakeeper.text.visible import visible
+
+
+def test_each_hidden_control_is_shown_as_its_escape_and_the_rest_kept():
+    assert visible("Evil\u202egpj.exe") == "Evil\\u202egpj.exe"
+    assert visible("\u2066a\u2069\u200e\u200f\u061c") == "\\u2066a\\u2069\\u200e\\u200f\\u061c"
+    assert visible("a\x1b[31mb\rc\x00\x85") == "a\\x1b[31mb\\x0dc\\x00\\x85"
+    assert visible("zero\u200bwidth\ufeff\U000e0041") == "zero\\u200bwidth\\ufeff\\U000e0041"
+    kept = "Sigur Rós\tتست\u200c\u200d👩\u200d💻 AC\u29f8DC\nnext"
+    assert visible(kept) is kept
+
+
+def test_every_value_a_template_shows_is_shown_safely_html_kept_html():
+    assert shown_safely(Markup("<b>\u202e</b>")) == Markup("<b>\\u202e</b>")
+    assert isinstance(shown_safely(Markup("<b>x</b>")), Markup)
+    assert shown_safely(3) == 3 and shown_safely(None) is None
+    template = environment().from_string("{{ name }}|{{ name | md }}")
+    assert template.render(name="a\u202e*b") == "a\\u202e*b|a\\u202e\\*b"
