@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from mediakeeper.batch import selection
+from mediakeeper.batch.plan import describe
 from mediakeeper.batch.staged import check_layout
 from mediakeeper.cli import batch_options as opts
 from mediakeeper.cli.command import Command, finish_writes, home_option
@@ -140,7 +141,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
         options,
         ProgressHooks("album"),
         noun="album",
-        description=opts.describe(options.size, resume=resume),
+        description=describe(options.size, resume=resume),
         recorded=catalog.recorded(found),
     )  # fmt: skip
     say_old_ffmpeg()
