@@ -168,7 +168,9 @@ def test_the_verify_batch_reports_every_cut_file_with_how_much_is_missing(
     assert result.returncode == 1, result.stdout + result.stderr  # the damage: decisions
     whole, cut = _document(home, "Band/Whole"), _document(home, "Band/Cut")
     assert whole["findings"] == []
+    assert all(f["decoded_in_full"] and not f["damaged"] for f in whole["files"]), whole
     assert {f["file"] for f in cut["files"] if f["damaged"]} == set(VISIBLE)
+    assert not any(f["decoded_in_full"] for f in cut["files"])
     told = {f["path"]: f for f in cut["findings"]}
     assert [f["path"] for f in cut["findings"]] == sorted(told) == sorted(VISIBLE)  # one each
     # Each says how much is missing where its headers count it (a FLAC's frames stop).
@@ -177,6 +179,29 @@ def test_the_verify_batch_reports_every_cut_file_with_how_much_is_missing(
     mp3 = told["vbr.mp3"]
     assert mp3["code"] == "truncated-audio" and mp3["details"]["missing_seconds"] > 3.5, mp3
     assert "its LAME/Xing header says 10.00 s" in mp3["message"]
+    report = (home / "issues" / "verify" / f"{cut['slug']}.md").read_text()
+    assert "Every file is whole" not in report and "0 decoded in full" in report
+    assert f"{len(VISIBLE)} not decoded in full" in report
+    assert f"{len(VISIBLE)} decoded in full" in _report(home, whole)
+
+
+def test_a_report_says_decoded_in_full_only_of_the_files_it_decoded(
+    music_script, tmp_path, monkeypatch
+):
+    """A later pass compares unchanged files by their audio bytes: its report says so."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    for name in ("01.flac", "02.mp3"):
+        _made(lib / "Album" / name)
+    monkeypatch.setenv("MEDIAKEEPER_VERIFY_ANALYSE", "false")
+    args = ("process_verify_batch.py", "--home", home, "--library", lib)
+    assert music_script(*args).returncode == 0
+    assert "2 decoded in full." in _report(home, _document(home, "Album"))
+    music_script("verify_queue_manager.py", "--home", home, "--reset-all", "--yes")
+    assert music_script(*args).returncode == 0
+    again = _document(home, "Album")
+    assert not any(f["decoded"] or f["decoded_in_full"] for f in again["files"]), again
+    said = _report(home, again)
+    assert "0 decoded in full, 2 compared by their audio bytes" in said, said
 
 
 def _document(home: Path, key: str) -> dict:
