@@ -9,7 +9,9 @@ One ffmpeg run reads the file once and gives, from that one decode:
   raw little-endian signed integers at the file's bit depth: exactly what the encoder
   hashed, so equal MD5s mean the very samples that were encoded;
 - the decoded length (samples counted by ``volumedetect``), compared with the header's where
-  the header's is exact (FLAC, WAV, AIFF, WavPack, MP4, Ogg), so a file cut short says so;
+  the header counts it (``promised``: an MP3's Xing/VBRI header, FLAC, WAV, AIFF, WavPack,
+  MP4, Ogg, APE, TTA, DSF), so a file cut short says so, and how much of it is missing (the
+  header's byte counts, read before the decode, say it in bytes too);
 - the audio checksum that bit rot is measured against. For a FLAC with an MD5 it is that
   MD5 as decoded (``md5:`` and the hex): computed anyway, it is the very samples, and a
   second hash of the packets cost a FLAC pass a quarter more (docs/performance.md). For
