@@ -61,10 +61,11 @@ def read(path: Path, audio) -> Promise:
     if kind == "MP3" or (audio is None and path.suffix.lower() == ".mp3"):
         mp3 = mpeg_frames.read(path)
         return Promise(mp3.seconds or seconds, bool(mp3.seconds), mp3.by, mp3.end, mp3.cut)
-    exact = seconds > 0 and kind in EXACT
+    end = _end(path, kind)
+    exact = seconds > 0 and kind in EXACT and end != UNKNOWN
     cut = _flac_cut(path, audio.info) if kind == "FLAC" else ""
     rate = getattr(audio.info, "sample_rate", 0) if kind == "MP4" else 0
-    return Promise(seconds, exact, EXACT.get(kind, "") if exact else "", _end(path, kind),
+    return Promise(seconds, exact, EXACT.get(kind, "") if exact else "", max(end, 0),
                    cut, MP4_PRIMING / rate if rate else 0.0)  # fmt: skip
 
 
@@ -76,8 +77,12 @@ def _flac_cut(path: Path, info) -> str:
                          getattr(info, "max_framesize", 0))  # fmt: skip
 
 
+UNKNOWN = -1  # sizes written as unknown (a WAV written to a pipe): the header counts nothing
+
+
 def _end(path: Path, kind: str) -> int:
-    """The byte where the file's audio data ends by its own headers, or 0: not said."""
+    """The byte where the file's audio data ends by its own headers; 0: not said;
+    ``UNKNOWN``: said to be unknown."""
     reader = _ENDS.get(kind) or _ENDS.get(path.suffix.lower())
     if reader is None:
         return 0
@@ -106,8 +111,8 @@ def _riff(f) -> int:
     if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
         return 0  # RF64 and others: their sizes are elsewhere
     for name, body, size in _chunks(f, 12, _size(f), big=False):
-        if name == b"data":
-            return body + size if 0 < size < 0xFFFFFFFF else 0  # 0, -1: written unknown
+        if name == b"data":  # 0 or all ones: written before its size was known
+            return body + size if 0 < size < 0xFFFFFFFF else UNKNOWN
     return 0
 
 
