@@ -14,6 +14,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from mutagen.apev2 import APEv2
+from mutagen.id3 import TIT2
+from mutagen.mp3 import MP3
 
 from mediakeeper.media import damage, ffmpeg, integrity, promised
 from mediakeeper.text.slug import slugify
@@ -113,6 +116,23 @@ def test_an_mp3_without_a_xing_header_is_told_by_its_last_frame_cut_short(tmp_pa
     found = integrity.check(EXE, path, analyse=False)
     assert found.header.cut.startswith("its last MPEG frame is cut short ("), found.header
     assert found.truncated and "cut short at 0:06.0" in found.why(), found.why()
+
+
+@pytest.mark.parametrize("name", ["vbr.mp3", "cbr.mp3"])
+def test_an_mp3_tagged_at_both_ends_is_whole_and_cut_still_says_so(tmp_path, name):
+    """A large ID3v2 tag before the frames, ID3v1 and APEv2 tags after them: the frames
+    are found and walked between them."""
+    path = _made(tmp_path / name, FORMATS[name])
+    audio = MP3(path)
+    audio.tags.add(TIT2(text=["A title " * 1000]))
+    audio.save(v1=2)
+    ape = APEv2()
+    ape["Title"] = "A title"
+    ape.save(path)
+    assert path.read_bytes()[-32:-24] == b"APETAGEX"
+    assert not integrity.check(EXE, path, analyse=False).damaged
+    found = integrity.check(EXE, _cut(path), analyse=False)
+    assert found.truncated and "missing" in found.why(), found.why()
 
 
 # The templates that hold no audio at all (a header alone, for the tag tests): they do not
