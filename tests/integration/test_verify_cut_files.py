@@ -146,6 +146,7 @@ STUBS = {"silence.ape", "silence.dff", "silence.dsf", "silence.mpc", "silence.of
 def test_no_silence_template_that_decodes_is_taken_for_cut(name):
     found = integrity.check(EXE, DATA / name, analyse=False)
     assert not found.damaged, found.why()
+    assert found.header.missing_bytes == 0 and not found.header.cut, found.header
 
 
 def test_a_wav_written_to_a_pipe_whose_sizes_say_unknown_is_whole(tmp_path):
