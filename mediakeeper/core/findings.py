@@ -160,7 +160,7 @@ CODES: dict[str, Code] = {
                 "error",
                 "a FLAC's decoded audio is not the audio whose MD5 its header holds",
             ),
-            "truncated-audio": ("error", "a file decodes shorter than its header says: cut short"),
+            "truncated-audio": ("error", "a file is shorter than its headers promise: cut short"),
             "audio-changed": (
                 "error",
                 "a file's audio is not what it was when last checked good, its tags aside",

@@ -9,7 +9,9 @@ One ffmpeg run reads the file once and gives, from that one decode:
   raw little-endian signed integers at the file's bit depth: exactly what the encoder
   hashed, so equal MD5s mean the very samples that were encoded;
 - the decoded length (samples counted by ``volumedetect``), compared with the header's where
-  the header's is exact (FLAC, WAV, AIFF, WavPack, MP4, Ogg), so a file cut short says so;
+  the header counts it (``promised``: an MP3's Xing/VBRI header, FLAC, WAV, AIFF, WavPack,
+  MP4, Ogg, APE, TTA, DSF), so a file cut short says so, and how much of it is missing (the
+  header's byte counts, read before the decode, say it in bytes too);
 - the audio checksum that bit rot is measured against. For a FLAC with an MD5 it is that
   MD5 as decoded (``md5:`` and the hex): computed anyway, it is the very samples, and a
   second hash of the packets cost a FLAC pass a quarter more (docs/performance.md). For
@@ -48,11 +50,8 @@ from pathlib import Path
 import mutagen
 from mutagen.flac import FLAC
 
-from mediakeeper.media import ffmpeg, flacframes, flactest
+from mediakeeper.media import ffmpeg, flacframes, flactest, promised
 
-# Formats whose header gives the exact length: a shorter decode is a file cut short. (An
-# MP3's header length is an estimate; a file cut short shows as a decode error, if at all.)
-EXACT_LENGTH = frozenset({".flac", ".wav", ".aif", ".aiff", ".wv", ".m4a", ".ogg", ".opus"})
 LOSSLESS = frozenset({".flac", ".wav", ".aif", ".aiff", ".wv", ".ape"})
 SHORT_BY = 0.1  # seconds a decode may fall short of an exact header (rounding, priming)
 SILENCE_DB, SILENCE_SECONDS = -60, 10.0  # a long silence: this quiet, this long
@@ -74,13 +73,23 @@ PACKETS_HASH = ("-map", "0:a:0", "-c:a", "copy", "-f", "hash", "-hash", "murmur3
 
 @dataclass(frozen=True)
 class Header:
-    """What the file's header says, before any decode (mutagen)."""
+    """What the file's header says, before any decode (mutagen, and ``promised``)."""
 
     seconds: float = 0.0  # 0: unknown
-    exact: bool = False  # the header's length is exact (EXACT_LENGTH)
+    exact: bool = False  # the header's length is a count, not an estimate (``promised``)
     md5: str = ""  # FLAC STREAMINFO MD5, "" when zero or not a FLAC
     bits: int = 0  # FLAC bits per sample
     ends: bool = True  # an Ogg's last page is whole and marks the end of its stream
+    by: str = ""  # what gives the length, for a message ("its LAME/Xing header")
+    end: int = 0  # the byte the audio should reach by the header; 0: not said
+    size: int = 0  # the file's bytes when its header was read
+    cut: str = ""  # how the header alone shows the file cut short (an MP3's last frame)
+    slack: float = 0.0  # seconds the header counts that a decode drops (an encoder's priming)
+
+    @property
+    def missing_bytes(self) -> int:
+        """Bytes the header promises past the file's end."""
+        return max(0, self.end - self.size) if self.end and self.size else 0
 
 
 @dataclass(frozen=True)
@@ -107,9 +116,21 @@ class Check:
         return bool(self.header.md5 and self.samples_md5 and self.header.md5 != self.samples_md5)
 
     @property
+    def missing_seconds(self) -> float:
+        """Seconds of audio the header counts that the decode did not give."""
+        short = self.header.seconds - self.seconds
+        exact, slack = self.header.exact, self.header.slack
+        return round(short, 3) if exact and short > SHORT_BY + slack else 0.0
+
+    @property
     def truncated(self) -> bool:
-        short = self.header.exact and self.seconds < self.header.seconds - SHORT_BY
-        return short or not self.header.ends
+        """Cut short: shorter than its header counts, its last Ogg page cut off, its last
+        MP3 frame cut short, or fewer bytes than its header says its audio takes. (Bytes
+        alone are not enough where the length is counted too: a tag removed from an MP3
+        whose Xing header counted it is no cut.)"""
+        header = self.header
+        fewer = header.missing_bytes and not (header.exact and header.seconds)
+        return bool(self.missing_seconds or not header.ends or header.cut or fewer)
 
     @property
     def harmed(self) -> bool:
@@ -137,33 +158,71 @@ class Check:
         return None
 
     def why(self) -> str:
-        """The damage in a few words, naming where it starts: for a message."""
+        """The damage in a few words, naming where it starts and how much is missing: for a
+        message."""
         if self.errors or not self.decodes:
             at = f" at {_clock(self.error_at)}" if self.error_at is not None else ""
-            return f"does not decode{at}: {(*self.errors, self.failure)[0] or 'no audio'}"
+            said = f"does not decode{at}: {(*self.errors, self.failure)[0] or 'no audio'}"
+            if self.header.cut:
+                said += f"; {self.header.cut}"
+            known = self.missing_seconds or self.header.missing_bytes or self.header.cut
+            return f"{said}; {self.missing()}" if known else said
         if self.md5_mismatch:
             return (f"its decoded audio's MD5 {self.samples_md5} is not the {self.header.md5} "
                     "its FLAC header holds: the audio changed since it was encoded")  # fmt: skip
-        if not self.header.ends:
-            return f"its last Ogg page is cut off: cut short at {_clock(self.seconds)}"
         if self.truncated:
-            return (f"decodes to {self.seconds:.2f} s but its header says "
-                    f"{self.header.seconds:.2f} s: cut short at {_clock(self.seconds)}")
+            return self.cut_short()
         return "whole"
+
+    def cut_short(self) -> str:
+        """How the file shows it is cut short, where, and how much is missing."""
+        header, at = self.header, _clock(self.seconds)
+        if not header.ends:
+            said = f"its last Ogg page is cut off: cut short at {at}"
+        elif header.cut:
+            said = f"{header.cut}: cut short at {at}"
+        elif self.missing_seconds:
+            said = (f"decodes to {self.seconds:.2f} s but {header.by or 'its header'} says "
+                    f"{header.seconds:.2f} s: cut short at {at}")  # fmt: skip
+        else:
+            said = f"its audio ends before {header.by or 'its header'} says: cut short at {at}"
+        return f"{said}; {self.missing()}"
+
+    def missing(self) -> str:
+        """How much of the file is missing, as far as its headers tell. A decode that
+        stopped at an error without the file shown cut short says how far it got: what did
+        not decode may be there, damaged."""
+        header = self.header
+        shown = header.missing_bytes or header.cut or not header.ends
+        if self.errors and self.missing_seconds and not shown:
+            return (f"{self.seconds:.2f} s of the {header.seconds:.2f} s "
+                    f"{header.by or 'its header'} counts decode")  # fmt: skip
+        parts = []
+        if self.missing_seconds:
+            parts.append(f"{self.missing_seconds:.2f} s of its {self.header.seconds:.2f} s")
+        if self.header.missing_bytes:
+            parts.append(f"{self.header.missing_bytes:,} of its {self.header.end:,} bytes")
+        if not parts:
+            return f"how much {'more ' if self.header.cut else ''}is missing its headers do not say"
+        return " (".join(parts) + (")" if len(parts) > 1 else "") + " missing"
 
 
 def read_header(path: Path) -> Header:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
     try:
         audio = _opened(path)
     except Exception:  # an unreadable header: the decode says what is wrong
         audio = None
     info = getattr(audio, "info", None)
-    seconds = float(getattr(info, "length", 0) or 0)
     md5 = getattr(info, "md5_signature", 0) or 0
-    exact = seconds > 0 and path.suffix.lower() in EXACT_LENGTH
     ends = _ogg_ends(path) if path.suffix.lower() in OGG else True
-    return Header(seconds, exact, f"{md5:032x}" if md5 else "",
-                  int(getattr(info, "bits_per_sample", 0) or 0), ends)  # fmt: skip
+    promise = promised.read(path, audio)
+    return Header(promise.seconds, promise.exact, f"{md5:032x}" if md5 else "",
+                  int(getattr(info, "bits_per_sample", 0) or 0), ends, promise.by,
+                  promise.end, size, promise.cut, promise.slack)  # fmt: skip
 
 
 def _opened(path: Path) -> mutagen.FileType | None:

@@ -146,6 +146,9 @@ class VerifyJob:
             entries.append({"file": path.name, "seconds": found.seconds,
                             "checksum": found.audio_checksum, "damaged": found.damaged,
                             "decoded": not found.compared,
+                            "decoded_in_full": not found.compared and not found.damaged,
+                            "missing_seconds": found.missing_seconds,
+                            "missing_bytes": found.header.missing_bytes,
                             "findings": [f.code for f in said]})  # fmt: skip
         ledger.save(ledger.path_of(self.home, slug), known)
         records = [finding_record(f) for f in findings]

@@ -16,32 +16,29 @@ def damage(name: str, check: Check) -> list[Finding]:
     """The file is not the audio it says it is."""
     found = []
     broken = bool(check.errors) or not check.decodes
+    missing = {"missing_seconds": check.missing_seconds,
+               "missing_bytes": check.header.missing_bytes}  # fmt: skip
     if broken:
-        details = {"at": check.error_at, "errors": list(check.errors)}
+        details = {"at": check.error_at, "errors": list(check.errors), **missing}
         found.append(finding_of("decode-error", name, f"{name} {check.why()}", details=details))
-    if check.md5_mismatch:
+    # The MD5 of a file shown cut short cannot match: the cut is its one damage.
+    if check.md5_mismatch and not (check.header.cut or check.header.missing_bytes):
         found.append(finding_of("audio-md5-mismatch", name, f"{name}: {_md5(check)}",
                                 details={"header": check.header.md5,
                                          "decoded": check.samples_md5}))  # fmt: skip
     # A decode that stopped at an error falls short because of it: the error already says
     # where, and one damage is one decision (ffmpeg 5.1 stops where later ones go on).
     if check.truncated and not broken:
-        found.append(finding_of("truncated-audio", name, f"{name} {_cut(check)}",
+        found.append(finding_of("truncated-audio", name, f"{name}: {check.cut_short()}",
                                 details={"seconds": check.seconds,
-                                         "header_seconds": check.header.seconds}))  # fmt: skip
+                                         "header_seconds": check.header.seconds,
+                                         **missing}))  # fmt: skip
     return found
 
 
 def _md5(check: Check) -> str:
     return (f"its decoded audio's MD5 is {check.samples_md5}, its FLAC header's "
             f"{check.header.md5}: the audio changed after it was encoded")  # fmt: skip
-
-
-def _cut(check: Check) -> str:
-    if not check.header.ends:
-        return f"ends at {check.seconds:.2f} s in a cut-off Ogg page: cut short there"
-    return (f"decodes to {check.seconds:.2f} s but its header says {check.header.seconds:.2f} s:"
-            f" cut short at {check.seconds:.2f} s")  # fmt: skip
 
 
 def changed(name: str, check: Check, known: Mapping[str, Any], mtime_ns: int) -> list[Finding]:

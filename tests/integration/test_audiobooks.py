@@ -562,6 +562,22 @@ def test_a_book_resumed_after_its_measuring_is_not_measured_again(tmp_path):
     assert next((tmp_path / "out").rglob("*.m4b")).is_file()
 
 
+def test_a_cut_mp3_fails_the_book_at_its_measuring_saying_how_much_is_missing(tmp_path):
+    """A copy cut short reads without a word: its LAME/Xing header's count tells (issue 63)."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Cut"
+    make(book / "01.mp3", "sine=d=1")
+    cut = make(book / "02 Cut.mp3", "sine=d=10")
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size * 6 // 10])  # head -c 60 %
+    with pytest.raises(ItemFailure) as failed:
+        job(tmp_path).process(item(lib, book))
+    assert failed.value.stage == "failed_measure"
+    said = failed.value.message
+    assert said.startswith("unreadable-file: 02 Cut.mp3 decodes to 6.0"), said
+    assert "header says 10.00 s" in said and "missing" in said, said
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_file_that_does_not_read_fails_the_book_at_its_measuring_naming_it(tmp_path):
     lib = tmp_path / "lib"
     book = lib / "Jane Doe - Unread"
