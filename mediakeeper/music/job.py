@@ -27,6 +27,7 @@ from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import LibraryError, LookupFailed
 from mediakeeper.core.findings import Finding, finding_record
 from mediakeeper.core.kinds import MUSIC
+from mediakeeper.fs import tree
 from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.fs.checks import CHANGED
 from mediakeeper.fs.left_behind import will_write_in
@@ -424,7 +425,7 @@ def _hold_undone(state: dict[str, Any], held: Mapping[tuple[str, str], str]) -> 
 def _temp_copies(folder: Path) -> list[str]:
     return [
         os.path.join(root, name)
-        for root, _dirs, files in os.walk(folder)
+        for root, _dirs, files in tree.walk(folder)
         for name in files
         if is_temp_copy(name)
     ]

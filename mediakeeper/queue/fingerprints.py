@@ -43,29 +43,32 @@ def files_of(folder: Path | str, *, tree: bool = True) -> Files:
     only those directly in it. An unreadable folder raises OSError: the item's files cannot
     be told."""
     found: Files = {}
-    _walk(os.fspath(folder), "", tree, found)
+    todo = [(os.fspath(folder), "")]  # a list, not a call per level: no depth is too deep
+    while todo:
+        where, prefix = todo.pop()
+        with os.scandir(where) as entries:
+            for entry in entries:
+                if is_not_media(entry.name):
+                    continue
+                path = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if tree:
+                        todo.append((entry.path, path + "/"))
+                    continue
+                _add(entry, path, found)
     return found
 
 
-def _walk(folder: str, prefix: str, tree: bool, found: Files) -> None:
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if is_not_media(entry.name):
-                continue
-            path = prefix + entry.name
-            if entry.is_dir(follow_symlinks=False):
-                if tree:
-                    _walk(entry.path, path + "/", tree, found)
-                continue
-            try:
-                info = entry.stat()  # a link: the file it leads to
-            except FileNotFoundError:
-                try:
-                    info = entry.stat(follow_symlinks=False)  # a broken link: the link
-                except FileNotFoundError:
-                    continue  # gone since the listing
-            if not stat.S_ISDIR(info.st_mode):  # a link to a folder is not followed
-                found[path] = (info.st_size, info.st_mtime_ns)
+def _add(entry: os.DirEntry, path: str, found: Files) -> None:
+    try:
+        info = entry.stat()  # a link: the file it leads to
+    except FileNotFoundError:
+        try:
+            info = entry.stat(follow_symlinks=False)  # a broken link: the link
+        except FileNotFoundError:
+            return  # gone since the listing
+    if not stat.S_ISDIR(info.st_mode):  # a link to a folder is not followed
+        found[path] = (info.st_size, info.st_mtime_ns)
 
 
 def fingerprint(files: Files) -> dict[str, Any]:
