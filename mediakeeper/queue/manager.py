@@ -55,9 +55,15 @@ def _listing(library: Path) -> list[os.DirEntry]:
     return [entry for entry in listing(library) if not is_junk(entry.name)]
 
 
-def new_items(kind: str, library: Path) -> list[dict[str, Any]]:
-    """A pending queue item for each of ``kind``'s items in ``library``."""
-    return [new_item(key, key, folder) for key, folder in survey(kind, library).found]
+def new_items(kind: str, library: Path, home: Path | None = None) -> list[dict[str, Any]]:
+    """A pending queue item for each of ``kind``'s items in ``library`` (the data home
+    ``home`` passed over)."""
+    return [new_item(key, key, folder) for key, folder in survey(kind, library, home).found]
+
+
+def home_of(store: QueueStore) -> Path:
+    """The data home of a queue (``<home>/status/<kind>/``): passed over in its library."""
+    return store.dir.parent.parent
 
 
 def check_library(
@@ -108,7 +114,7 @@ def init_queue(
     where the queue it replaced (``replace``) is kept. Never while a batch works on the queue
     it would replace."""
     library = library.expanduser().resolve()
-    found = survey(store.kind, library)  # raises for a library that is not there
+    found = survey(store.kind, library, home_of(store))  # raises for a library not there
     queue = new_queue(store.kind, str(library), (), now)
     # Made one at a time as the store writes them to its spill: never all held at once.
     queue["items"] = (new_item(key, key, folder) for key, folder in found.found)
@@ -185,7 +191,7 @@ def refresh_queue(
     def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
         check_library(store, data, library, origin)
         root = (library or Path(data["library"])).expanduser().resolve()
-        result.survey = survey(store.kind, root)
+        result.survey = survey(store.kind, root, home_of(store))
         on_disk = dict(result.survey.found)
         result.links[:] = folder_links(root)
         changed = []
