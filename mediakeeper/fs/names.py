@@ -27,6 +27,10 @@ _JUNK_FOLDERS = frozenset(name.casefold() for name in JUNK_FOLDERS)
 JUNK_FOLDER_PREFIXES = (".Trash-", ".mediakeeper")
 
 
+# Why a data home that lies in a library is passed over there (a survey, a music scan).
+HOME_FOLDER = "the data home (its reports and working copies are no media of the library)"
+
+
 def skipped_folder(name: str) -> str | None:
     """Why a folder of this name is never looked into, in a person's words; None: it is
     looked into like any other."""

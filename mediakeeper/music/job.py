@@ -384,7 +384,7 @@ class MusicJob:
     def _scan(self, item: dict[str, Any], *, keep_bytes: int = 0):
         folder = Path(item["path"])
         try:
-            return scan_artist(folder, keep_bytes=keep_bytes)
+            return scan_artist(folder, keep_bytes=keep_bytes, home=self.home)
         except LibraryError as err:
             raise ItemFailure("scan", err.message) from None
 

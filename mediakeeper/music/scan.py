@@ -8,6 +8,7 @@ a folder that cannot be entered, or a link to a folder (never followed: see
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from pathlib import Path
 from mediakeeper import tags as tagio
 from mediakeeper.core.errors import AudioError, LibraryError
 from mediakeeper.fs.links import not_followed, outside
-from mediakeeper.fs.names import COMPANION_SUFFIXES, is_junk, is_temp_copy
+from mediakeeper.fs.names import COMPANION_SUFFIXES, HOME_FOLDER, is_junk, is_temp_copy
 from mediakeeper.lookup.images import IMAGE_SUFFIXES
 from mediakeeper.music.model import ArtistScan, Track, UnreadableFile
 from mediakeeper.text.discs import DISC
@@ -50,15 +51,19 @@ class _Walk:
     outside: dict[str, str] = field(default_factory=dict)
     leftovers: list[str] = field(default_factory=list)
     parsed: dict[str, tagio.Parsed] = field(default_factory=dict)
+    home: tuple[int, int] | None = None  # the data home's identity: never read as media
 
 
-def scan_artist(folder: Path, *, keep_bytes: int = 0) -> ArtistScan:
+def scan_artist(folder: Path, *, keep_bytes: int = 0, home: Path | None = None) -> ArtistScan:
     """Read one artist folder. LibraryError if the folder itself is missing or unreadable.
 
     ``keep_bytes``: keep files' parses in ``ArtistScan.parsed``, up to about this much memory
-    (embedded pictures count in full), so that tag writes need not parse them again."""
+    (embedded pictures count in full), so that tag writes need not parse them again.
+    ``home``: the data home, passed over (in ``skipped``) should it lie in the folder."""
     folder = Path(folder)
     walk = _Walk(folder, keep_bytes)
+    with contextlib.suppress(OSError):
+        walk.home = _identity(os.stat(home)) if home is not None else None
     if folder.is_symlink() and folder.is_dir():  # queued before it became a link
         raise LibraryError(f"{folder}: {not_followed(folder, folder.parent)}")
     try:
@@ -181,6 +186,9 @@ def _enter(
         identity = _identity(entry.stat())
         if identity in ancestors:  # a bind mount, say: links are not followed
             walk.skipped.append((path, "a folder that loops, not followed"))
+            return None
+        if identity == walk.home:
+            walk.skipped.append((path, HOME_FOLDER))
             return None
         entries = _entries(walk, entry.path)
     except OSError as exc:

@@ -12,7 +12,7 @@ from pathlib import Path
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import LibraryError
 from mediakeeper.fs.links import is_folder_link, not_followed
-from mediakeeper.fs.names import skipped_folder
+from mediakeeper.fs.names import HOME_FOLDER, skipped_folder
 from mediakeeper.text.wording import count
 
 
@@ -62,12 +62,9 @@ def survey(kind: str, library: Path, home: Path | None = None) -> Survey:
     if inner_home is not None and (finder is not None or levels <= record.depth):
         keyed = [(key, folder) for key, folder in keyed if not _within(folder, inner_home)]
         passed = [(p, why) for p, why in passed if not _within(str(p), inner_home)]
-        passed.append((Path(inner_home), HOME_SKIPPED))
+        passed.append((Path(inner_home), HOME_FOLDER))
     skipped = [(path.relative_to(library).as_posix(), why) for path, why in passed]
     return Survey(sorted(keyed, key=lambda pair: (pair[0].casefold(), pair[0])), sorted(skipped))
-
-
-HOME_SKIPPED = "the data home (its reports and working copies are no media of the library)"
 
 
 def home_inside(home: Path, library: Path) -> str | None:

@@ -131,3 +131,23 @@ def test_a_batch_that_makes_its_queue_passes_over_a_home_in_the_library(library,
                         library, "--batch-size", "1", "--offline")  # fmt: skip
     assert "Traceback" not in made.stderr, made.stderr
     assert "3 artists found, 3 queued, 4 skipped:" in made.stdout and HOME_SKIPPED in made.stdout
+
+
+def test_a_home_inside_an_artist_folder_is_not_read_as_the_artists(library, music_script):
+    """Deeper than an item (``Metallica/mkhome``), the home is passed over by the artist's
+    scan: its working copies are neither read as the artist's tracks nor fixed."""
+    import mutagen
+
+    from mediakeeper.music.synth import make_track
+
+    home = library / "Metallica" / "mkhome"
+    copy = make_track(home / "working" / "conversions" / "a-1" / "_source" / "01 Copy.flac",
+                      "flac", {"title": "Copy ", "artist": "Metallica"})  # fmt: skip
+    before = copy.read_bytes()
+    made = music_script("process_music_batch.py", "--home", home, "--library", library,
+                        "--artist", "Metallica", "--offline")  # fmt: skip
+    assert "Traceback" not in made.stderr, made.stderr
+    assert copy.read_bytes() == before and mutagen.File(copy)["title"] == ["Copy "]
+    outputs = "".join(p.read_text(encoding="utf-8") for p in home.glob("outputs/music/**/*.json"))
+    assert "Metallica" in outputs and "01 Copy.flac" not in outputs
+    assert '"reason": "the data home (its reports' in outputs  # a skipped-folder finding
