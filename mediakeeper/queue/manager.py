@@ -61,10 +61,6 @@ def new_items(kind: str, library: Path, home: Path | None = None) -> list[dict[s
     return [new_item(key, key, folder) for key, folder in survey(kind, library, home).found]
 
 
-def home_of(store: QueueStore) -> Path:
-    """The data home of a queue (``<home>/status/<kind>/``): passed over in its library."""
-    return store.dir.parent.parent
-
 
 def check_library(
     store: QueueStore, data: Mapping[str, Any], library: Path | None, origin: str = "--library"
@@ -114,7 +110,8 @@ def init_queue(
     where the queue it replaced (``replace``) is kept. Never while a batch works on the queue
     it would replace."""
     library = library.expanduser().resolve()
-    found = survey(store.kind, library, home_of(store))  # raises for a library not there
+    home = fingerprints.home_of(store.dir)
+    found = survey(store.kind, library, home)  # raises for a library that is not there
     queue = new_queue(store.kind, str(library), (), now)
     # Made one at a time as the store writes them to its spill: never all held at once.
     queue["items"] = (new_item(key, key, folder) for key, folder in found.found)
@@ -191,7 +188,7 @@ def refresh_queue(
     def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
         check_library(store, data, library, origin)
         root = (library or Path(data["library"])).expanduser().resolve()
-        result.survey = survey(store.kind, root, home_of(store))
+        result.survey = survey(store.kind, root, fingerprints.home_of(store.dir))
         on_disk = dict(result.survey.found)
         result.links[:] = folder_links(root)
         changed = []

@@ -151,3 +151,6 @@ def test_a_home_inside_an_artist_folder_is_not_read_as_the_artists(library, musi
     outputs = "".join(p.read_text(encoding="utf-8") for p in home.glob("outputs/music/**/*.json"))
     assert "Metallica" in outputs and "01 Copy.flac" not in outputs
     assert '"reason": "the data home (its reports' in outputs  # a skipped-folder finding
+    # Its files change at every command: no change of the artist's files for --refresh.
+    again = music_script("music_queue_manager.py", "--home", home, "--refresh")
+    assert "0 changed since completed" in again.stdout, again.stdout + again.stderr
