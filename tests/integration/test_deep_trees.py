@@ -159,3 +159,13 @@ def test_music_and_movies_queue_refresh_and_work_a_deep_library(tmp_path, deep_l
     mediakeeper(home, "movies", "batch", "--library", movies, "--offline", code=(0, 1))
     said = mediakeeper(home, "movies", "queue", "--refresh", "--library", movies)
     assert "0 changed since completed" in said
+
+
+def test_a_pipeline_carries_an_album_from_the_bottom_of_a_deep_library(tmp_path, deep_library):
+    lib, _ = deep_library
+    pipeline = tmp_path / "phone.yaml"
+    pipeline.write_text(f"name: phone\ninput: {lib}\noutput: {tmp_path / 'out'}\nsteps:\n"
+                        "  - {name: to-opus, processor: convert, params: {codec: opus}}\n",
+                        encoding="utf-8")  # fmt: skip
+    mediakeeper(tmp_path / "home", "pipeline", "run", pipeline)
+    assert [p.name for p in (tmp_path / "out").joinpath(DEEP_KEY).iterdir()] == ["01 Deep.opus"]
