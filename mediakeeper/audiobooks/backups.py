@@ -6,11 +6,11 @@ folders this toolkit made (named so, holding ``metadata.txt``), only those older
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mediakeeper.core.config import Settings
+from mediakeeper.fs.tree import remove_tree
 
 _STAMP = re.compile(r"_(\d{8}_\d{6})(?:_\d+)?$")
 
@@ -39,6 +39,6 @@ def expired(root: Path, days: int, now: datetime) -> list[Path]:
 def prune(root: Path, days: int, now: datetime) -> list[Path]:
     gone = []
     for folder in expired(root, days, now):
-        shutil.rmtree(folder)
+        remove_tree(folder)  # a backup is as deep as its book
         gone.append(folder)
     return gone

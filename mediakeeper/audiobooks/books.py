@@ -55,16 +55,19 @@ def find(library: Path, skipped: Skipped | None = None) -> list[Path]:
     ``skipped``."""
     if not library.is_dir():
         raise LibraryError(f"library folder does not exist: {library}")
-    return list(_walk(library, library, [] if skipped is None else skipped))
+    return list(_walk(library, [] if skipped is None else skipped))
 
 
-def _walk(folder: Path, library: Path, skipped: Skipped) -> Iterator[Path]:
-    discs = disc_folders(folder)
-    if _audio_in(folder) or discs:
-        yield folder
-    for sub in _subfolders(folder, library, skipped):
-        if sub not in discs:
-            yield from _walk(sub, library, skipped)
+def _walk(library: Path, skipped: Skipped) -> Iterator[Path]:
+    """The book folders top-down, in natural order; the folders still to look into are
+    kept in a list, not in a call per level: no depth is too deep."""
+    todo = [library]
+    while todo:
+        folder = todo.pop()
+        discs = disc_folders(folder)
+        if _audio_in(folder) or discs:
+            yield folder
+        todo += reversed([sub for sub in _subfolders(folder, library, skipped) if sub not in discs])
 
 
 def book_files(folder: Path) -> list[Path]:

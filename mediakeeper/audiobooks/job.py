@@ -31,6 +31,7 @@ from mediakeeper.core.findings import finding_record
 from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
 from mediakeeper.fs.names import beside
 from mediakeeper.fs.reports import write_report
+from mediakeeper.fs.tree import files_below, make_folders, remove_tree
 from mediakeeper.fs.workdir import PARTIAL, check_space, copy_verified, file_hash
 from mediakeeper.media import ffmpeg, merge_m4b
 from mediakeeper.queue.items import finding_counts
@@ -96,7 +97,7 @@ class AudiobookJob(StagedJob):
     def _backup(self, a: Attempt) -> str:
         item, state = a.item, a.state
         folder = Path(item["path"])
-        files = [p for p in sorted(folder.rglob("*")) if p.is_file()]
+        files = sorted(map(Path, files_below(folder)))
         if not files:
             raise MediakeeperError(f"the book folder {folder} is gone or empty")
         size = sum(p.stat().st_size for p in files)
@@ -108,11 +109,11 @@ class AudiobookJob(StagedJob):
         check_space({self.backup_root: size}, 0, item["name"])
         state = self._save(a, {"key": item["key"], "backup": str(target)}, BACKUP)
         staged = beside(target, PARTIAL)
-        shutil.rmtree(staged, ignore_errors=True)
+        remove_tree(staged, ignore_errors=True)
         try:
             for path in files:
                 dest = staged / path.relative_to(folder)
-                dest.parent.mkdir(parents=True, exist_ok=True)
+                make_folders(dest.parent)
                 copy_verified(path, dest)
             (staged / "metadata.txt").write_text(
                 f"source: {folder}\nwhen: {datetime.now(UTC).isoformat(timespec='seconds')}\n"
@@ -122,7 +123,7 @@ class AudiobookJob(StagedJob):
             fsync_dir(staged)
             staged.rename(target)
         except BaseException:
-            shutil.rmtree(staged, ignore_errors=True)
+            remove_tree(staged, ignore_errors=True)
             raise
         return self._save(a, state, MEASURE)["stage"]
 

@@ -56,7 +56,7 @@ def eligible_items(settings: Settings, kind: str, options: BatchOptions) -> list
     else:
         if library is None:
             open_store(settings, kind, create=False)  # raises the helpful message
-        items = new_items(kind, library.resolve())
+        items = new_items(kind, library.resolve(), settings.home)
     chosen = [item for item in items if is_eligible(item, options.statuses, options.keys)]
     return chosen[: options.size]
 

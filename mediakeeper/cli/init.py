@@ -6,13 +6,16 @@ asking (for scripts)."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
+from mediakeeper.batch.staged import relation
 from mediakeeper.cli.command import Command, home_given
+from mediakeeper.core import kinds
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import ConfigError
 from mediakeeper.core.home import CONFIG_FILE, user_config
@@ -57,11 +60,16 @@ def _ask(plan: Plan, given: dict[str, str | None]) -> None:
     for (section, key), (flag, question) in FOLDERS.items():
         if key == "output" and (section, "library") not in plan.values:
             continue
-        answer = click.prompt(
+        while answer := click.prompt(
             f"{question} (empty: none)", default=given[flag] or "", show_default=False
-        ).strip()
-        if answer:
-            plan.values[(section, key)] = str(Path(answer).expanduser().resolve())
+        ).strip():
+            folder = str(Path(answer).expanduser().resolve())
+            problem = _folder_problem(plan.home, section, key, folder)
+            if problem is None:
+                plan.values[(section, key)] = folder
+                break
+            click.echo(f"{problem}: give another folder", err=True)
+            given[flag] = None  # not offered again as the default
     for (section, key), (flag, question, choices, default) in CHOICES.items():
         if (section, "library") in plan.values:
             answer = click.prompt(
@@ -80,6 +88,38 @@ def _from_flags(plan: Plan, given: dict[str, str | None]) -> None:
     for (section, key), (flag, _, _, default) in CHOICES.items():
         if given[flag] or (section, "library") in plan.values:
             plan.values[(section, key)] = given[flag] or default
+
+
+def _folder_problem(home: Path, section: str, key: str, folder: str) -> str | None:
+    """What is wrong with ``folder`` as the ``section``'s ``key`` (a library must be a
+    folder there, apart from the data home; an output must be a folder if it is there at
+    all); None: nothing."""
+    flag = FOLDERS[(section, key)][0]
+    if key == "library" and not os.path.isdir(folder):
+        return f"{flag} {folder}: " + ("not a folder" if os.path.exists(folder) else "not there")
+    if key != "library" and os.path.exists(folder) and not os.path.isdir(folder):
+        return f"{flag} {folder}: not a folder"
+    how = relation(home, Path(folder)) if key == "library" else None
+    if how is None:
+        return None
+    why = (
+        "the library would lie among the files the toolkit writes and clears"
+        if how == "holds"
+        else f"its reports and working copies would be taken for {kinds.noun(section)}s"
+    )
+    return (
+        f"the data home {home} {how} the {section} library {folder}: {why}; choose a home "
+        "apart from the library (neither in it nor holding it)"
+    )
+
+
+def _refuse_bad_folders(plan: Plan) -> None:
+    """Flags (``--yes``): a library not there, or one the home is in, is refused before
+    anything is written."""
+    for (section, key), folder in plan.values.items():
+        problem = (section, key) in FOLDERS and _folder_problem(plan.home, section, key, folder)
+        if problem:
+            raise ConfigError(problem)
 
 
 def _refuse_existing(plan: Plan, force: bool) -> None:
@@ -132,6 +172,7 @@ def main(home, yes, force, **given):
     _refuse_existing(plan, force)
     if yes:
         _from_flags(plan, given)
+        _refuse_bad_folders(plan)
     elif not sys.stdin.isatty():
         raise click.UsageError("not a terminal to ask on: give --yes and the folders as flags")
     else:

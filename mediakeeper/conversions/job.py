@@ -44,6 +44,7 @@ from mediakeeper.conversions.outputs import write_outputs
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
 from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.names import fitted
 from mediakeeper.fs.workdir import copy_verified, same_files, same_volume
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.convert import (
@@ -302,7 +303,7 @@ class ConversionJob(StagedJob):
 
 
 def _record(wd: Path, entry: plan.Entry) -> Path:
-    return wd / TRACKS / f"{entry.output}.json"
+    return wd / TRACKS / fitted("", entry.output, ".json")  # a 255-byte name's: its stand-in
 
 
 def _carried(wd: Path, files: list[plan.Entry]) -> list[plan.Entry]:

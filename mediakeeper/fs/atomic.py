@@ -9,6 +9,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from mediakeeper.fs.names import fitted
 from mediakeeper.system.interrupts import critical
 from mediakeeper.system.linux import start_writeback
 
@@ -95,6 +96,7 @@ def append_lines(path: Path, data: bytes, *, durable: bool) -> None:
 
 
 _SERIAL = itertools.count()
+TEMP_ROOM = 24  # bytes a temp name adds to its prefix: "<pid>-<n>.tmp"
 
 
 def create_temp(folder: Path, prefix: str, suffix: str, mode: int = 0o600) -> tuple[int, str]:
@@ -121,7 +123,8 @@ def atomic_write_bytes(
     outputs are read by others (a shared home, a media server reading a movie's .nfo)."""
     path = Path(path)
     with naming(path), critical():  # a signal waits for the rename or the clean-up
-        fd, tmp = create_temp(path.parent, f".{path.name}.", ".tmp", mode)
+        prefix = fitted(".", path.name, ".", room=TEMP_ROOM)  # within 255 bytes, as its name
+        fd, tmp = create_temp(path.parent, prefix, ".tmp", mode)
         try:
             try:
                 for chunk in (data,) if isinstance(data, bytes | bytearray) else data:

@@ -27,6 +27,10 @@ _JUNK_FOLDERS = frozenset(name.casefold() for name in JUNK_FOLDERS)
 JUNK_FOLDER_PREFIXES = (".Trash-", ".mediakeeper")
 
 
+# Why a data home that lies in a library is passed over there (a survey, a music scan).
+HOME_FOLDER = "the data home (its reports and working copies are no media of the library)"
+
+
 def skipped_folder(name: str) -> str | None:
     """Why a folder of this name is never looked into, in a person's words; None: it is
     looked into like any other."""
@@ -55,24 +59,55 @@ TEMP_PREFIX = ".mediakeeper."  # safewrite's temp copies; a killed write leaves 
 
 # Files that file managers make in a folder as it is browsed: never media, never a change.
 BROWSER_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".directory"})
-# The temp file of an atomic write (mediakeeper.fs.atomic: ".<name>.<pid>-<n>.tmp"), which a
+# The temp file of an atomic write (mediakeeper.fs.atomic: ".<name>.<pid>-<n>.tmp", a long
+# name's ``stand_in`` in place of the name), which a
 # kill leaves behind beside the file it was writing (a movie's .nfo, a cover).
 _ATOMIC_TEMP = re.compile(r"\..+\.([0-9]+)-[0-9]+\.tmp")
 
 
 NAME_MAX = 255  # bytes of one name, on every Linux file system (and FAT/exFAT: 255 units)
+SHORT_SUFFIX = 16  # bytes: a suffix longer than this is no format's, and is not kept
+
+
+def name_bytes(name: str) -> int:
+    return len(os.fsencode(name))
+
+
+def short_suffix(name: str) -> str:
+    """The suffix of ``name`` (``.flac``), which a temp copy keeps for the tools that go by
+    it; "" when it is too long to be a format's (a name of dots and words)."""
+    suffix = os.path.splitext(name)[1]
+    return suffix if name_bytes(suffix) <= SHORT_SUFFIX else ""
+
+
+def stand_in(name: str) -> str:
+    """A short name for ``name`` (at most 36 bytes), where ``name`` itself leaves no room:
+    a hash of it and its suffix, the same at each call (a resume finds it again)."""
+    return hashlib.sha256(os.fsencode(name)).hexdigest()[:20] + short_suffix(name)
+
+
+def fitted(prefix: str, name: str, suffix: str = "", *, room: int = 0) -> str:
+    """``prefix + name + suffix``, or where that with ``room`` bytes more (what a caller
+    adds: a process id) would pass NAME_MAX, ``prefix + stand_in(name) + suffix``: a temp
+    or record name never passes the limit the name it stands for keeps to."""
+    whole = prefix + name + suffix
+    return whole if name_bytes(whole) + room <= NAME_MAX else prefix + stand_in(name) + suffix
+
+
+def cut_to_fit(stem: str, suffix: str) -> str:
+    """``stem + suffix``, the stem cut (whole characters) where the two would pass NAME_MAX:
+    a 255-byte ``x.mp3`` converted is ``x.opus`` one byte shorter, not a name no file system
+    takes."""
+    while stem and name_bytes(stem + suffix) > NAME_MAX:
+        stem = stem[:-1]
+    return stem + suffix
 
 
 def beside(target: Path, prefix: str) -> Path:
     """A temporary name of ``target`` beside it: ``prefix`` + its name, or where that would
     pass 255 bytes (a valid name of 245 bytes), ``prefix`` + a hash of its name + its
     suffix, the same at each call so a resume finds it."""
-    name = prefix + target.name
-    if len(os.fsencode(name)) <= NAME_MAX:
-        return target.with_name(name)
-    digest = hashlib.sha256(os.fsencode(target.name)).hexdigest()[:20]
-    suffix = target.suffix if len(os.fsencode(target.suffix)) <= 16 else ""
-    return target.with_name(f"{prefix}{digest}{suffix}")
+    return target.with_name(fitted(prefix, target.name))
 
 
 def readable(name: str) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.fs import tree
 from mediakeeper.fs.hints import will_need
 
 HEAD = 128 << 10  # tags, headers and the first frames: what a tag read takes from the front
@@ -30,7 +31,7 @@ def hint_ends(folder: str | Path, suffixes: Collection[str]) -> int:
     (lower case, with its dot) is one of ``suffixes``; links are not followed. The count of
     files hinted."""
     hinted = 0
-    for where, _folders, names in os.walk(folder):
+    for where, _folders, names in tree.walk(folder):
         for name in names:
             if os.path.splitext(name)[1].lower() in suffixes and will_need(
                 os.path.join(where, name), HEAD, TAIL

@@ -60,7 +60,7 @@ from mediakeeper.fs.checks import (
 )
 from mediakeeper.fs.filecopy import clone, copy_bytes, may_clone
 from mediakeeper.fs.inplace_journal import journal_for
-from mediakeeper.fs.names import TEMP_PREFIX, remove_stale_copies
+from mediakeeper.fs.names import TEMP_PREFIX, remove_stale_copies, short_suffix
 from mediakeeper.fs.write_errors import FULL
 from mediakeeper.system.interrupts import critical
 from mediakeeper.system.linux import exchange
@@ -441,7 +441,7 @@ def _new_copy(target: str, owner: str) -> tuple[int, str]:
     folder, name = os.path.split(target)
     try:
         prefix = f"{TEMP_PREFIX}{owner}." if owner else TEMP_PREFIX
-        return create_temp(Path(folder), prefix, ".tmp" + os.path.splitext(name)[1])
+        return create_temp(Path(folder), prefix, ".tmp" + short_suffix(name))
     except OSError as err:
         if isinstance(err, PermissionError):
             reason = f"permission denied: cannot write in its folder as {user_name()}"

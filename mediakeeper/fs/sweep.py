@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
-from mediakeeper.fs import left_behind, spares
+from mediakeeper.fs import left_behind, spares, tree
 from mediakeeper.fs.names import atomic_temp_pid, home_id, sort_stale
 from mediakeeper.system.processes import Ended, is_running
 
@@ -89,7 +89,7 @@ def _home_temps(home: str) -> list[str]:
     ``home`` (its queue, outputs, reports: written by a command and by its workers)."""
     ended = Ended(own=False)
     found = []
-    for where, _folders, names in os.walk(home):
+    for where, _folders, names in tree.walk(home):
         for name in names:
             pid = atomic_temp_pid(name)
             if pid is not None and ended[pid]:

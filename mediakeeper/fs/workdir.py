@@ -22,6 +22,7 @@ from pathlib import Path
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.atomic import fsync_dir
 from mediakeeper.fs.names import beside
+from mediakeeper.fs.tree import make_folders
 
 CHUNK = 1 << 20
 PARTIAL = ".mediakeeper-partial-"  # the prefix of a copy or folder not yet in place
@@ -109,7 +110,7 @@ def place_folder(folder: Path, target: Path, *, move: bool, overwrite: bool) -> 
     gone afterwards (renamed on one volume); otherwise it stays (an archive copy). PlaceTaken
     if ``target`` exists and ``overwrite`` is false."""
     parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
+    make_folders(parent)  # an album's place may be 1,000 folders deep, as it was
     clear_leftovers(parent, target.name)
     if target.exists() and not overwrite:
         raise PlaceTaken(f"{target} already exists")

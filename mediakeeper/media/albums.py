@@ -37,21 +37,24 @@ def find(library: Path, skipped: Skipped | None = None) -> list[Path]:
     the folders passed over are added to ``skipped``."""
     if not library.is_dir():
         raise LibraryError(f"library folder does not exist: {library}")
-    return list(_walk(library, library, [] if skipped is None else skipped))
+    return list(_walk(library, [] if skipped is None else skipped))
 
 
-def _walk(folder: Path, library: Path, skipped: Skipped) -> Iterator[Path]:
-    try:
-        entries = list(os.scandir(folder))
-    except OSError as err:
-        raise LibraryError(f"cannot read folder {folder}: {err.strerror}") from None
-    if any(_is_file(e) and is_audio(e.name) and not is_junk(e.name) for e in entries):
-        yield folder
-    for entry in sorted(entries, key=lambda e: e.name):
-        if passed_over(entry, library, skipped):
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            yield from _walk(Path(entry.path), library, skipped)
+def _walk(library: Path, skipped: Skipped) -> Iterator[Path]:
+    """The album folders top-down, each folder's in order of name; the folders still to
+    look into are kept in a list, not in a call per level: no depth is too deep."""
+    todo = [library]
+    while todo:
+        folder = todo.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as err:
+            raise LibraryError(f"cannot read folder {folder}: {err.strerror}") from None
+        if any(_is_file(e) and is_audio(e.name) and not is_junk(e.name) for e in entries):
+            yield folder
+        entries.sort(key=lambda e: e.name)
+        inner = [e for e in entries if not passed_over(e, library, skipped) and _entered(e)]
+        todo += (Path(e.path) for e in reversed(inner))
 
 
 def passed_over(entry: os.DirEntry, library: Path, skipped: Skipped) -> bool:
@@ -62,6 +65,10 @@ def passed_over(entry: os.DirEntry, library: Path, skipped: Skipped) -> bool:
     if why is not None:
         skipped.append((Path(entry.path), why))
     return why is not None or is_junk(entry.name)
+
+
+def _entered(entry: os.DirEntry) -> bool:
+    return entry.is_dir(follow_symlinks=False)
 
 
 def _is_dir(entry: os.DirEntry) -> bool:

@@ -25,7 +25,7 @@ import mutagen
 from mediakeeper import tags
 from mediakeeper.core.errors import AudioError
 from mediakeeper.fs.atomic import flush_files
-from mediakeeper.fs.names import beside
+from mediakeeper.fs.names import beside, cut_to_fit
 from mediakeeper.fs.workdir import PARTIAL, copy_verified
 from mediakeeper.fs.write_errors import FULL, mount_point
 from mediakeeper.media import carry, ffmpeg, headers, integrity
@@ -147,7 +147,7 @@ def is_lossy(path: Path) -> bool:
 
 
 def output_name(source: Path, profile: Profile, *, copy: bool) -> str:
-    return source.name if copy else source.stem + profile.extension
+    return source.name if copy else cut_to_fit(source.stem, profile.extension)
 
 
 def encode_args(source: Path, temp: Path, profile: Profile) -> list[str]:

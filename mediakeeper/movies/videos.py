@@ -14,12 +14,12 @@ walks a folder and calls it. What is recognised, as Kodi, Jellyfin and Plex do:
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from mediakeeper.core.errors import LibraryError
+from mediakeeper.fs import tree
 from mediakeeper.fs.links import not_followed
 from mediakeeper.fs.names import is_junk
 
@@ -127,7 +127,7 @@ def scan_videos(folder: Path) -> VideoScan:
         raise LibraryError(f"{folder}: {not_followed(folder, folder.parent)}")
     found: list[str] = []
     errors: list[OSError] = []
-    for root, dirs, files in os.walk(folder, onerror=errors.append):
+    for root, dirs, files in tree.walk(folder, onerror=errors.append):
         dirs[:] = sorted(d for d in dirs if not is_junk(d))
         base = Path(root).relative_to(folder)
         for name in files:

@@ -26,6 +26,7 @@ from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import LibraryError, LookupFailed
 from mediakeeper.core.findings import Finding, finding_record
+from mediakeeper.fs import tree
 from mediakeeper.fs.checks import CHANGED
 from mediakeeper.fs.names import home_id, is_temp_copy, sort_stale, temp_copy_owner
 from mediakeeper.fs.readahead import hint_ends
@@ -368,7 +369,7 @@ class MusicJob:
     def _scan(self, item: dict[str, Any], *, keep_bytes: int = 0):
         folder = Path(item["path"])
         try:
-            return scan_artist(folder, keep_bytes=keep_bytes)
+            return scan_artist(folder, keep_bytes=keep_bytes, home=self.home)
         except LibraryError as err:
             raise ItemFailure("scan", err.message) from None
 
@@ -407,7 +408,7 @@ def _hold_undone(state: dict[str, Any], held: Mapping[tuple[str, str], str]) -> 
 def _temp_copies(folder: Path) -> list[str]:
     return [
         os.path.join(root, name)
-        for root, _dirs, files in os.walk(folder)
+        for root, _dirs, files in tree.walk(folder)
         for name in files
         if is_temp_copy(name)
     ]

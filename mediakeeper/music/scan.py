@@ -8,15 +8,17 @@ a folder that cannot be entered, or a link to a folder (never followed: see
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mediakeeper import tags as tagio
 from mediakeeper.core.errors import AudioError, LibraryError
 from mediakeeper.fs.links import not_followed, outside
-from mediakeeper.fs.names import COMPANION_SUFFIXES, is_junk, is_temp_copy
+from mediakeeper.fs.names import COMPANION_SUFFIXES, HOME_FOLDER, is_junk, is_temp_copy
 from mediakeeper.lookup.images import IMAGE_SUFFIXES
 from mediakeeper.music.model import ArtistScan, Track, UnreadableFile
 from mediakeeper.text.discs import DISC
@@ -49,15 +51,19 @@ class _Walk:
     outside: dict[str, str] = field(default_factory=dict)
     leftovers: list[str] = field(default_factory=list)
     parsed: dict[str, tagio.Parsed] = field(default_factory=dict)
+    home: tuple[int, int] | None = None  # the data home's identity: never read as media
 
 
-def scan_artist(folder: Path, *, keep_bytes: int = 0) -> ArtistScan:
+def scan_artist(folder: Path, *, keep_bytes: int = 0, home: Path | None = None) -> ArtistScan:
     """Read one artist folder. LibraryError if the folder itself is missing or unreadable.
 
     ``keep_bytes``: keep files' parses in ``ArtistScan.parsed``, up to about this much memory
-    (embedded pictures count in full), so that tag writes need not parse them again."""
+    (embedded pictures count in full), so that tag writes need not parse them again.
+    ``home``: the data home, passed over (in ``skipped``) should it lie in the folder."""
     folder = Path(folder)
     walk = _Walk(folder, keep_bytes)
+    with contextlib.suppress(OSError):
+        walk.home = _identity(os.stat(home)) if home is not None else None
     if folder.is_symlink() and folder.is_dir():  # queued before it became a link
         raise LibraryError(f"{folder}: {not_followed(folder, folder.parent)}")
     try:
@@ -127,6 +133,11 @@ def _entries(walk: _Walk, directory: Path | str) -> list[os.DirEntry[str]]:
     return sorted((e for e in entries if not is_junk(e.name)), key=lambda e: e.name)
 
 
+# A folder being read: where its listing stands, its path in the artist folder, the album
+# and disc its files are of, and the identities of the folders it is in (a loop's sign).
+_Level = tuple[Iterator[os.DirEntry[str]], str, str, int | None, tuple[tuple[int, int], ...]]
+
+
 def _scan_dir(
     walk: _Walk,
     entries: list[os.DirEntry[str]],
@@ -136,7 +147,15 @@ def _scan_dir(
     disc: int | None,
     ancestors: tuple[tuple[int, int], ...],
 ) -> None:
-    for entry in entries:
+    """Every file below, depth first in order of name. The folders being read are kept in a
+    list, not in a call per level: no depth is too deep."""
+    levels: list[_Level] = [(iter(entries), rel, album, disc, ancestors)]
+    while levels:
+        listing, rel, album, disc, ancestors = levels[-1]
+        entry = next(listing, None)
+        if entry is None:
+            levels.pop()
+            continue
         path = f"{rel}/{entry.name}" if rel else entry.name
         try:
             is_dir = entry.is_dir()
@@ -145,7 +164,9 @@ def _scan_dir(
         if is_dir and entry.is_symlink():
             walk.skipped.append((path, not_followed(entry.path, walk.root.parent)))
         elif is_dir:
-            _enter(walk, entry, path, album, ancestors)
+            inner = _enter(walk, entry, path, album, ancestors)
+            if inner is not None:
+                levels.append(inner)
         else:
             _scan_file(walk, entry, path, album, disc)
 
@@ -156,7 +177,8 @@ def _enter(
     path: str,
     album: str,
     ancestors: tuple[tuple[int, int], ...],
-) -> None:
+) -> _Level | None:
+    """The folder ``entry`` to read next; None: it is not read (said in ``skipped``)."""
     # Disc folders fold into the album they sit in; any other folder is an album of its own.
     number = disc_number(entry.name) if album else None
     sub_album, sub_disc = (album, number) if number is not None else (path, None)
@@ -164,13 +186,15 @@ def _enter(
         identity = _identity(entry.stat())
         if identity in ancestors:  # a bind mount, say: links are not followed
             walk.skipped.append((path, "a folder that loops, not followed"))
-            return
+            return None
+        if identity == walk.home:
+            walk.skipped.append((path, HOME_FOLDER))
+            return None
         entries = _entries(walk, entry.path)
     except OSError as exc:
         walk.skipped.append((path, exc.strerror or "cannot read folder"))
-        return
-    chain = (*ancestors, identity)
-    _scan_dir(walk, entries, rel=path, album=sub_album, disc=sub_disc, ancestors=chain)
+        return None
+    return iter(entries), path, sub_album, sub_disc, (*ancestors, identity)
 
 
 def _scan_file(

@@ -38,34 +38,56 @@ FILES_DIR = "files"  # under status/<kind>/
 Files = dict[str, tuple[int, int]]
 
 
-def files_of(folder: Path | str, *, tree: bool = True) -> Files:
+def files_of(folder: Path | str, *, tree: bool = True, home: Path | None = None) -> Files:
     """The files of the item whose folder is ``folder``: every one below it (``tree``), or
-    only those directly in it. An unreadable folder raises OSError: the item's files cannot
-    be told."""
+    only those directly in it; the data home ``home``, should it lie there, is none of
+    them (it changes at every command). An unreadable folder raises OSError: the item's
+    files cannot be told."""
     found: Files = {}
-    _walk(os.fspath(folder), "", tree, found)
+    home_id = _identity(home)
+    todo = [(os.fspath(folder), "")]  # a list, not a call per level: no depth is too deep
+    while todo:
+        where, prefix = todo.pop()
+        with os.scandir(where) as entries:
+            for entry in entries:
+                if is_not_media(entry.name):
+                    continue
+                path = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if tree and not (home_id and _is(entry, home_id)):
+                        todo.append((entry.path, path + "/"))
+                    continue
+                _add(entry, path, found)
     return found
 
 
-def _walk(folder: str, prefix: str, tree: bool, found: Files) -> None:
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if is_not_media(entry.name):
-                continue
-            path = prefix + entry.name
-            if entry.is_dir(follow_symlinks=False):
-                if tree:
-                    _walk(entry.path, path + "/", tree, found)
-                continue
-            try:
-                info = entry.stat()  # a link: the file it leads to
-            except FileNotFoundError:
-                try:
-                    info = entry.stat(follow_symlinks=False)  # a broken link: the link
-                except FileNotFoundError:
-                    continue  # gone since the listing
-            if not stat.S_ISDIR(info.st_mode):  # a link to a folder is not followed
-                found[path] = (info.st_size, info.st_mtime_ns)
+def _identity(path: Path | None) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path) if path is not None else None
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if st else None
+
+
+def _is(entry: os.DirEntry, identity: tuple[int, int]) -> bool:
+    """Whether ``entry`` is the folder of ``identity`` (its inode, free from the listing,
+    tells most folders apart without a stat)."""
+    if entry.inode() != identity[1]:
+        return False
+    st = entry.stat(follow_symlinks=False)
+    return (st.st_dev, st.st_ino) == identity
+
+
+def _add(entry: os.DirEntry, path: str, found: Files) -> None:
+    try:
+        info = entry.stat()  # a link: the file it leads to
+    except FileNotFoundError:
+        try:
+            info = entry.stat(follow_symlinks=False)  # a broken link: the link
+        except FileNotFoundError:
+            return  # gone since the listing
+    if not stat.S_ISDIR(info.st_mode):  # a link to a folder is not followed
+        found[path] = (info.st_size, info.st_mtime_ns)
 
 
 def fingerprint(files: Files) -> dict[str, Any]:
@@ -75,6 +97,11 @@ def fingerprint(files: Files) -> dict[str, Any]:
         size, mtime = files[path]
         digest.update(f"{path}\0{size}\0{mtime}\n".encode("utf-8", "surrogateescape"))
     return {"files": len(files), "sha256": digest.hexdigest()[:32]}
+
+
+def home_of(status_dir: Path) -> Path:
+    """The data home of ``<home>/status/<kind>/``."""
+    return status_dir.parent.parent
 
 
 def list_path(status_dir: Path, key: str) -> Path:
@@ -112,7 +139,7 @@ class Recorder:
 
     def __call__(self, item: Mapping[str, Any]) -> dict[str, Any] | None:
         try:
-            files = files_of(item["path"], tree=self.tree)
+            files = files_of(item["path"], tree=self.tree, home=home_of(self.status_dir))
             mark = fingerprint(files)
             # Creating the file is most of the cost: an item whose files are as its last run
             # left them (a re-run, --enrich) keeps the list it has.
@@ -143,7 +170,7 @@ def change_since(
 ) -> Change | None:
     """How the files of ``item`` (completed, with a fingerprint) changed; None if they did
     not. Raises OSError when its folder cannot be read."""
-    files = files_of(folder, tree=tree)
+    files = files_of(folder, tree=tree, home=home_of(status_dir))
     mark = item["details"][FINGERPRINT]
     if fingerprint(files) == mark:
         return None

@@ -55,9 +55,11 @@ def _listing(library: Path) -> list[os.DirEntry]:
     return [entry for entry in listing(library) if not is_junk(entry.name)]
 
 
-def new_items(kind: str, library: Path) -> list[dict[str, Any]]:
-    """A pending queue item for each of ``kind``'s items in ``library``."""
-    return [new_item(key, key, folder) for key, folder in survey(kind, library).found]
+def new_items(kind: str, library: Path, home: Path | None = None) -> list[dict[str, Any]]:
+    """A pending queue item for each of ``kind``'s items in ``library`` (the data home
+    ``home`` passed over)."""
+    return [new_item(key, key, folder) for key, folder in survey(kind, library, home).found]
+
 
 
 def check_library(
@@ -108,7 +110,8 @@ def init_queue(
     where the queue it replaced (``replace``) is kept. Never while a batch works on the queue
     it would replace."""
     library = library.expanduser().resolve()
-    found = survey(store.kind, library)  # raises for a library that is not there
+    home = fingerprints.home_of(store.dir)
+    found = survey(store.kind, library, home)  # raises for a library that is not there
     queue = new_queue(store.kind, str(library), (), now)
     # Made one at a time as the store writes them to its spill: never all held at once.
     queue["items"] = (new_item(key, key, folder) for key, folder in found.found)
@@ -185,7 +188,7 @@ def refresh_queue(
     def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
         check_library(store, data, library, origin)
         root = (library or Path(data["library"])).expanduser().resolve()
-        result.survey = survey(store.kind, root)
+        result.survey = survey(store.kind, root, fingerprints.home_of(store.dir))
         on_disk = dict(result.survey.found)
         result.links[:] = folder_links(root)
         changed = []

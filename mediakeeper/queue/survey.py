@@ -12,7 +12,7 @@ from pathlib import Path
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import LibraryError
 from mediakeeper.fs.links import is_folder_link, not_followed
-from mediakeeper.fs.names import skipped_folder
+from mediakeeper.fs.names import HOME_FOLDER, skipped_folder
 from mediakeeper.text.wording import count
 
 
@@ -32,13 +32,16 @@ class Survey:
         return [f"  {name}: {why}" for name, why in self.skipped]
 
 
-def survey(kind: str, library: Path) -> Survey:
+def survey(kind: str, library: Path, home: Path | None = None) -> Survey:
     """The items of ``kind`` in ``library`` (key, folder), sorted by key (case-insensitively)
     and the folders passed over. A key is the folder's path relative to the library, in
     POSIX form: for items directly inside it, the folder's name; deeper,
     ``Artist A/Greatest Hits``. The folders are paths as text: a ``Path`` interns every part
     of itself, and the interpreter's table of interned names, once grown to hold a whole
-    library's folder names at once, never shrinks."""
+    library's folder names at once, never shrinks. The data home ``home``, when it lies in
+    the library, is passed over, said as such (its reports and working copies are no item);
+    a home that is the library is refused (LibraryError)."""
+    inner_home = home_inside(home, library) if home is not None else None
     record = kinds.get(kind)
     finder = record.finder()
     passed: list[tuple[Path, str]] = []
@@ -54,8 +57,34 @@ def survey(kind: str, library: Path) -> Survey:
         else:  # a kind's finder that does not say what it passes over
             found = finder(library)
         keyed = [(folder.relative_to(library).as_posix(), str(folder)) for folder in found]
+    # Looked at where the survey looks (a finder's walk: anywhere; else its item levels).
+    levels = os.path.relpath(inner_home, library).count(os.sep) + 1 if inner_home else 0
+    if inner_home is not None and (finder is not None or levels <= record.depth):
+        keyed = [(key, folder) for key, folder in keyed if not _within(folder, inner_home)]
+        passed = [(p, why) for p, why in passed if not _within(str(p), inner_home)]
+        passed.append((Path(inner_home), HOME_FOLDER))
     skipped = [(path.relative_to(library).as_posix(), why) for path, why in passed]
     return Survey(sorted(keyed, key=lambda pair: (pair[0].casefold(), pair[0])), sorted(skipped))
+
+
+def home_inside(home: Path, library: Path) -> str | None:
+    """The data home's folder as it is named in ``library`` (the library as given, not
+    resolved, as the survey's folders are) when the home lies in the library; None when it
+    is apart or holds the library. LibraryError when it is the library itself."""
+    real_home, real_library = os.path.realpath(home), os.path.realpath(library)
+    if real_home == real_library:
+        raise LibraryError(
+            f"the data home {home} is the library {library}: its reports and working copies "
+            "would be taken for the library's own",
+            "give a --home DIR apart from the library (neither in it nor holding it)",
+        )
+    if not real_home.startswith(os.path.join(real_library, "")):
+        return None
+    return os.path.join(library, os.path.relpath(real_home, real_library))
+
+
+def _within(folder: str, top: str) -> bool:
+    return folder == top or folder.startswith(os.path.join(top, ""))
 
 
 def listed_folders(folder: Path | str, skipped: list[tuple[Path, str]] | None = None) -> list[str]:

@@ -21,19 +21,32 @@ _FAT_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 _RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\.|$)", re.IGNORECASE)
 
 
+SAFE_BYTES = 200  # of a made name in UTF-8: room in 255 for a suffix or a date after it
+
+
 def fat_safe(name: str, most: int = 120) -> str:
     """A folder or file name FAT and exFAT accept: no reserved characters (``_`` instead), no
     trailing dots or spaces, no device name (``AUX`` -> ``AUX_``, ``CON.m4b`` ->
-    ``CON_.m4b``), at most ``most`` characters; ``_`` for a name left empty."""
-    cleaned = _FAT_UNSAFE.sub("_", name).strip().rstrip(". ")
-    cleaned = cut(cleaned, most).rstrip(". ") or "_"
+    ``CON_.m4b``), at most ``most`` characters and SAFE_BYTES bytes (120 letters of three
+    bytes pass Linux's 255); ``_`` for a name left empty."""
+    cleaned = cut(_FAT_UNSAFE.sub("_", name).strip(), most)
+    while len(cleaned.encode("utf-8", "surrogatepass")) > SAFE_BYTES:
+        cleaned = cut(cleaned, len(cleaned) - 1)
+    cleaned = cleaned.rstrip(". ") or "_"
     return _RESERVED.sub(lambda m: m.group(1) + "_" + m.group(2), cleaned)
+
+
+SLUG_BYTES = 180  # of a slug's words, in UTF-8: a report's name and its temp name fit in 255
 
 
 def slugify(name: str, *, max_length: int = 60) -> str:
     """``"AC⧸DC"`` -> ``"ac-dc-5d41402a"``. The hash of the exact name keeps two names that
-    read alike ("AC/DC", "AC DC") from ever sharing a file."""
-    words = _NOT_WORD.sub("-", unaccented(name)).strip("-_")[:max_length].strip("-_")
+    read alike ("AC/DC", "AC DC") from ever sharing a file. At most ``max_length`` characters
+    of words and SLUG_BYTES bytes (60 letters of four bytes each would be 240)."""
+    words = _NOT_WORD.sub("-", unaccented(name)).strip("-_")[:max_length]
+    while len(words.encode("utf-8", "surrogatepass")) > SLUG_BYTES:
+        words = words[:-1]
+    words = words.strip("-_")
     digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{words or 'item'}-{digest}"
 

@@ -71,6 +71,7 @@ def wizard(tmp_path):
 
 def test_the_wizard_asks_shows_writes_and_records_the_home(wizard, tmp_path):
     home, music, rips, out = (tmp_path / n for n in ("home", "Music", "Rips", "Phone"))
+    music.mkdir(), rips.mkdir()
     w = wizard("--home", str(home))
     w.answer("Music library", str(music))
     w.answer("Movie library", "")  # not used: no [movies] section
@@ -102,6 +103,7 @@ def test_the_wizard_asks_shows_writes_and_records_the_home(wizard, tmp_path):
 
 def test_a_wrong_choice_is_asked_again_and_declining_writes_nothing(wizard, tmp_path):
     home = tmp_path / "home"
+    (tmp_path / "Rips").mkdir(), (tmp_path / "Books").mkdir()
     w = wizard("--home", str(home))
     w.answer("Music library", "")
     w.answer("Movie library", "")
@@ -129,22 +131,24 @@ def run_init(tmp_path: Path, *args: str, cwd: Path | None = None) -> subprocess.
 
 
 def test_yes_takes_the_flags_without_asking_and_an_existing_config_needs_force(tmp_path):
-    books = tmp_path / "Books"
-    done = run_init(tmp_path, "--yes", "--books", str(books), "--audiobooks-output", "M4B")
+    books, home, music = tmp_path / "Books", tmp_path / "home", tmp_path / "x"
+    books.mkdir(), home.mkdir(), music.mkdir()
+    done = run_init(tmp_path, "--yes", "--books", str(books), "--audiobooks-output", "M4B",
+                    cwd=home)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert tomllib.loads((tmp_path / "mediakeeper.toml").read_text()) == {
-        "audiobooks": {"library": str(books), "output": str(tmp_path / "M4B"), "bitrate": "128k"}
+    assert tomllib.loads((home / "mediakeeper.toml").read_text()) == {
+        "audiobooks": {"library": str(books), "output": str(home / "M4B"), "bitrate": "128k"}
     }
-    assert (tmp_path / "status").is_dir()
-    again = run_init(tmp_path, "--yes", "--music", "x")
+    assert (home / "status").is_dir()
+    again = run_init(tmp_path, "--yes", "--music", "../x", cwd=home)
     assert again.returncode == 2
     assert again.stderr == (
-        f"Error: {tmp_path / 'mediakeeper.toml'} already exists (give --force to replace it)\n"
+        f"Error: {home / 'mediakeeper.toml'} already exists (give --force to replace it)\n"
     )
-    forced = run_init(tmp_path, "--yes", "--force", "--music", "x")
+    forced = run_init(tmp_path, "--yes", "--force", "--music", "../x", cwd=home)
     assert forced.returncode == 0
-    assert tomllib.loads((tmp_path / "mediakeeper.toml").read_text()) == {
-        "music": {"library": str(tmp_path / "x")}
+    assert tomllib.loads((home / "mediakeeper.toml").read_text()) == {
+        "music": {"library": str(music)}
     }
 
 
@@ -156,6 +160,7 @@ def test_without_a_terminal_it_asks_for_yes_and_writes_nothing(tmp_path):
 
 
 def test_the_group_s_home_is_the_home_init_makes(tmp_path):
+    (tmp_path / "M").mkdir()
     done = subprocess.run(
         [sys.executable, "-m", "mediakeeper", "--home", str(tmp_path / "h"), "init", "--yes",
          "--music", "M"],
@@ -167,3 +172,48 @@ def test_the_group_s_home_is_the_home_init_makes(tmp_path):
     }
     recorded = tomllib.loads((tmp_path / "config" / "mediakeeper" / "config.toml").read_text())
     assert recorded == {"home": str(tmp_path / "h")}
+
+
+@pytest.mark.parametrize("flag", ["--music", "--movies", "--rips", "--books"])
+def test_a_library_that_is_not_there_is_refused_in_one_line_and_nothing_is_written(
+    tmp_path, flag
+):
+    done = run_init(tmp_path, "--home", "home", "--yes", flag, "/nonexistent")
+    assert done.returncode == 2
+    assert done.stderr == f"Error: {flag} /nonexistent: not there\n"
+    assert list(tmp_path.iterdir()) == []  # no home, no config
+
+
+@pytest.mark.parametrize(("home", "how"), [("Music/mkhome", "is inside"), ("Music", "is"),
+                                           (".", "holds")])  # fmt: skip
+def test_a_home_in_or_holding_a_library_is_refused_and_nothing_is_written(tmp_path, home, how):
+    (tmp_path / "Music" / "Artist").mkdir(parents=True)
+    done = run_init(tmp_path, "--home", home, "--yes", "--music", "Music")
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"Error: the data home {(tmp_path / home).resolve()} {how} the music library "
+        f"{tmp_path / 'Music'}: "
+        + ("the library would lie among the files the toolkit writes and clears"
+           if how == "holds" else "its reports and working copies would be taken for artists")
+        + "; choose a home apart from the library (neither in it nor holding it)\n"
+    )  # fmt: skip
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == [
+        "Music", "Music/Artist"]  # fmt: skip
+
+
+def test_the_wizard_asks_again_for_a_library_that_is_not_there(wizard, tmp_path):
+    home, music = tmp_path / "home", tmp_path / "Music"
+    music.mkdir()
+    w = wizard("--home", str(home))
+    w.answer("Music library", str(tmp_path / "Musik"))
+    said = f"--music {tmp_path / 'Musik'}: not there: give another folder"
+    assert wait_until(lambda: said in w.screen())
+    w.answer("Music library", str(home / "x"))  # not there either: asked again
+    w.answer("Music library", str(music))
+    w.answer("Movie library", "")
+    w.answer("Albums to convert", "")
+    w.answer("Audiobooks to join", "")
+    w.answer("Write these? [Y/n]", "y")
+    assert w.status() == 0, w.screen()
+    assert tomllib.loads((home / "mediakeeper.toml").read_text()) == {
+        "music": {"library": str(music)}}

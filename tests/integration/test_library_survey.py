@@ -94,3 +94,63 @@ def test_a_batch_that_makes_its_queue_says_what_it_skipped(library, tmp_path, mu
     # Music items are artists: the dot-folder one too; the system folders are named.
     assert "3 artists found, 3 queued, 3 skipped:" in made.stdout
     assert "  .Trash-1000: a system folder\n" in made.stdout
+
+
+HOME_SKIPPED = (
+    "  mkhome: the data home (its reports and working copies are no media of the library)\n"
+)
+
+
+@pytest.mark.parametrize("kind", ["music", "verify", "conversion", "movie"])
+def test_a_data_home_inside_the_library_is_passed_over_and_said(library, music_script, kind):
+    """A home given inside the library (``--home lib/mkhome``) is no artist, and the album
+    copies of its working folder are no albums: passed over at --init, --refresh and a
+    batch's first run, each saying so."""
+    home = library / "mkhome"
+    _album(home / "working" / "conversions" / "album-1234" / "_source")  # a working copy
+    manager = f"{kind}_queue_manager.py"
+    run = music_script(manager, "--home", home, "--init", "--library", library)
+    assert run.returncode == 0, run.stderr
+    assert HOME_SKIPPED in run.stdout
+    queue = (home / "status").glob("*/processing_queue.json")
+    assert "mkhome" not in next(queue).read_text(encoding="utf-8")
+    again = music_script(manager, "--home", home, "--refresh")
+    assert HOME_SKIPPED in again.stdout and ", 0 queued," in again.stdout
+
+
+def test_a_data_home_that_is_the_library_is_refused(library, music_script):
+    run = music_script("verify_queue_manager.py", "--home", library, "--init", "--library",
+                       library)  # fmt: skip
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert f"the data home {library} is the library {library}" in run.stderr
+    assert not (library / "status" / "verify" / "processing_queue.json").exists()
+
+
+def test_a_batch_that_makes_its_queue_passes_over_a_home_in_the_library(library, music_script):
+    made = music_script("process_music_batch.py", "--home", library / "mkhome", "--library",
+                        library, "--batch-size", "1", "--offline")  # fmt: skip
+    assert "Traceback" not in made.stderr, made.stderr
+    assert "3 artists found, 3 queued, 4 skipped:" in made.stdout and HOME_SKIPPED in made.stdout
+
+
+def test_a_home_inside_an_artist_folder_is_not_read_as_the_artists(library, music_script):
+    """Deeper than an item (``Metallica/mkhome``), the home is passed over by the artist's
+    scan: its working copies are neither read as the artist's tracks nor fixed."""
+    import mutagen
+
+    from mediakeeper.music.synth import make_track
+
+    home = library / "Metallica" / "mkhome"
+    copy = make_track(home / "working" / "conversions" / "a-1" / "_source" / "01 Copy.flac",
+                      "flac", {"title": "Copy ", "artist": "Metallica"})  # fmt: skip
+    before = copy.read_bytes()
+    made = music_script("process_music_batch.py", "--home", home, "--library", library,
+                        "--artist", "Metallica", "--offline")  # fmt: skip
+    assert "Traceback" not in made.stderr, made.stderr
+    assert copy.read_bytes() == before and mutagen.File(copy)["title"] == ["Copy "]
+    outputs = "".join(p.read_text(encoding="utf-8") for p in home.glob("outputs/music/**/*.json"))
+    assert "Metallica" in outputs and "01 Copy.flac" not in outputs
+    assert '"reason": "the data home (its reports' in outputs  # a skipped-folder finding
+    # Its files change at every command: no change of the artist's files for --refresh.
+    again = music_script("music_queue_manager.py", "--home", home, "--refresh")
+    assert "0 changed since completed" in again.stdout, again.stdout + again.stderr
