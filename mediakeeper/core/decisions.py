@@ -14,10 +14,14 @@ severity of a finding. Pure: no I/O.
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from mediakeeper.core import rule_plugins
+from mediakeeper.core.errors import ConfigError
+from mediakeeper.core.home import CONFIG_FILE
 
 DECIDING = ("error", "warning")  # the severities that need a person
 # The definition as every report words it.
@@ -68,3 +72,50 @@ def status_word(status: str) -> str:
     """A queue status as every surface says it: an item the batch could not finish (status
     ``error``, the queue's contract) "failed", since "error" is only a finding's severity."""
     return "failed" if status == "error" else status.replace("_", " ")
+
+
+# ---- rules: a person's answer recorded once for every later finding of a code ---------------
+
+RULES = "decisions"  # the table of mediakeeper.toml holding them: code = "dismiss"
+ANSWERS = ("dismiss",)  # what a rule may answer: the one choice every code has
+
+
+def check_rules(table: Any, where: str) -> dict[str, str]:
+    """The ``[decisions]`` table of ``where`` (a mediakeeper.toml) as code -> answer; a code
+    this installation does not know, or an answer no rule can give, a one-line ConfigError
+    (exit 2): a rule that silently matched nothing would leave its findings asked forever."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: '{RULES}' must be a [{RULES}] table, not a value")
+    rules = {}
+    for code, answer in table.items():
+        if rule_plugins.code_of(code) is None:
+            raise ConfigError(f"{where}: [{RULES}] names the unknown code {code!r}",
+                              "docs/findings.md lists the codes")  # fmt: skip
+        if answer not in ANSWERS:
+            raise ConfigError(f"{where}: [{RULES}] {code} = {answer!r} is not an answer",
+                              f"a rule answers one of: {', '.join(ANSWERS)}")  # fmt: skip
+        rules[code] = answer
+    return rules
+
+
+def rules_in(home: Path) -> dict[str, str]:
+    """The data home's rules (code -> answer), checked; none when it has no settings file."""
+    path = home / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot be read: {err}") from None
+    try:
+        table = tomllib.loads(text).get(RULES, {})
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    return check_rules(table, str(path))
+
+
+def by_rule(code: str, answer: str, at: str) -> dict[str, str]:
+    """The ``decided`` record of a finding the rule ``code = answer`` settled ``at`` (no
+    session: the batch's own)."""
+    what = f'{answer}ed by the rule {code} = "{answer}" in {CONFIG_FILE}'
+    return {"what": what, "by": "rule", "at": at, "session": ""}

@@ -109,7 +109,7 @@ class MusicJob:
             if self._resume_needs(state):
                 save_work(work, encoded(state))
         tracks, findings = state["tracks"], state["findings"]
-        dismissed = dismissals.standing(item, tree=MUSIC.files_below)  # before any write
+        dismissed = dismissals.standing(item, MUSIC.files_below, self.home)  # before any write
         applied, gain, measured = self._write(item, state, parsed, resumed=resumed)
         done = set(applied.changes)
         written = {c.path for c in done}
