@@ -213,12 +213,17 @@ def take(
     dry_run: bool = False,
     dismissing: str = "",
     writing: writemode.Writing = writemode.DEFAULT_WRITING,
+    session: str = "",
+    index: bool = True,
 ) -> Taken:
     """Write ``changes`` through the change journal (as the music settings ``writing`` say),
     close ``closing`` with who and when, and write the item's document, report, queue counts
     and the index again. ``dismissing``: the code dismissed, remembered until the item's files
     change (``dismissals``). A file the write would leave alone (read-only, hard-linked, ...)
-    refuses the whole decision before anything is written: ``refused``, no session."""
+    refuses the whole decision before anything is written: ``refused``, no session.
+    ``session``: a session shared with other items' decisions (a whole group's, which undo
+    takes back whole: its dismissals too); ``index``: write the index (a group's caller
+    writes it once, after the last item)."""
     closed = tuple(d.finding for d in closing)
     if changes:
         item = {"path": found.document["folder"], "key": found.item["key"]}
@@ -226,7 +231,7 @@ def take(
             return Taken((), (), "", tuple((c, why[c.path]) for c in changes if c.path in why))
     if dry_run:
         return Taken(tuple(changes), closed, "")
-    session = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f_decide")
+    shared, session = bool(session), session or new_session()
     written = FilesWritten()
     if changes:
         folder = Path(found.document["folder"])
@@ -237,7 +242,8 @@ def take(
             return Taken(tuple(applied.changes), (), session, tuple(applied.refused), written)
         _update_tracks(found.document, applied.changes)
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    decided = {"what": what, "by": _who(), "at": stamp, "session": session if changes else ""}
+    session = session if changes or shared else ""
+    decided = {"what": what, "by": _who(), "at": stamp, "session": session}
     for decision in closing:
         found.document["findings"][decision.at]["decided"] = decided
     extra = {}
@@ -245,8 +251,13 @@ def take(
         mark = dismissals.files_mark(found.item["path"], tree=kinds.get(found.kind).files_below)
         details = found.item.get("details") or {}
         extra[dismissals.KEY] = dismissals.remembered(details, dismissing, decided, mark)
-    write_again(home, found, extra)
-    return Taken(tuple(changes), closed, session if changes else "", files_written=written)
+    write_again(home, found, extra, index=index)
+    return Taken(tuple(changes), closed, session, files_written=written)
+
+
+def new_session() -> str:
+    """A decision's session id (its change journal's name, what ``undo --session`` takes)."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f_decide")
 
 
 def choose_movie(home: Path, found: ItemDecisions, number: int, *, dry_run=False) -> str:
@@ -280,7 +291,12 @@ def _update_tracks(document: dict[str, Any], changes: Sequence[TagChange]) -> No
 
 
 def write_again(
-    home: Path, found: ItemDecisions, extra: Mapping[str, Any] | None = None, *, files_now=True
+    home: Path,
+    found: ItemDecisions,
+    extra: Mapping[str, Any] | None = None,
+    *,
+    files_now: bool = True,
+    index: bool = True,
 ) -> None:
     """The item's document and issue report, its queue counts, its files as they are now
     (``files_now``: a decision's own write is no change for ``--refresh``), and the index:
@@ -307,7 +323,8 @@ def write_again(
     store.update(mutate, fold=True)
     if files_now:
         record_files_again(store, {key})
-    write_issue_indexes(home)
+    if index:
+        write_issue_indexes(home)
 
 
 def describe(found: ItemDecisions) -> list[str]:

@@ -33,6 +33,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # pipelines, whose kinds are made at run time
     ("kinds", ("pipelines", *(k.package.removeprefix("mediakeeper.") for k in KINDS.values()))),
     ("reports", ("reports",)),
+    ("decisions", ("decisions",)),  # decisions asked once for many: groups, rules, sessions
     ("front", ("cli", "*.cli", "demo", "__main__")),  # the command line, the demo
 )
 # The packages of the kinds' layer, which never import each other: what two kinds share
