@@ -11,7 +11,7 @@ import click
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.commands import tool_command
-from mediakeeper.core.decisions import rules_in
+from mediakeeper.core.decisions import questions, rules_in
 from mediakeeper.core.home import CONFIG_FILE
 from mediakeeper.decisions import groups, rules, taking
 from mediakeeper.music.fixes import CHANGED_SINCE_SCAN
@@ -152,7 +152,7 @@ def _said(taken, dry_run: bool) -> None:
         sys.exit(1)
     if taken.files_written.files:
         click.echo(f"values {written_to(*taken.files_written)}")
-    closed = count(len(taken.closed), "decision")
+    closed = count(questions(taken.closed, open_only=False), "decision")
     if dry_run:
         click.echo(f"dry run: {closed} would be closed; nothing written")
     else:

@@ -15,6 +15,7 @@ from typing import Any
 from mediakeeper.core import kinds
 from mediakeeper.core.findings import SEVERITIES
 from mediakeeper.reports.attention import NeedsYou, severity_rank
+from mediakeeper.reports.decide import SAID_AS
 from mediakeeper.reports.pace import nouns
 from mediakeeper.tags.table import LOGICAL_TAGS
 from mediakeeper.text.wording import count
@@ -59,10 +60,11 @@ def choices_of(kind: str, code: str) -> tuple[str, ...]:
         return ("<a TMDb candidate>",)
     if kind != "music":
         return ("decided by its own commands",)
-    family, _, tag = code.partition("-")
+    family, _, said = code.partition("-")
+    tag = SAID_AS.get(said, said)
     if family == "inconsistent" and tag:
         return (f"<one of the album's {tag} values>", f"set {tag}", DISMISS)
-    if family == "missing" and (tag in LOGICAL_TAGS or tag == "year"):
+    if family == "missing" and tag in LOGICAL_TAGS:
         return (f"set {tag}", DISMISS)
     return ("<the choices listed for it>", DISMISS)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.core.decisions import rules_in
+from mediakeeper.core.decisions import questions, rules_in
 from mediakeeper.decisions import rules
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.queue import dismissals
@@ -74,7 +74,7 @@ def undo(home: Path, session: str) -> Undone | None:
         if back or kept != (details.get(dismissals.KEY) or {}):
             write_again(home, ItemDecisions(kind, item, document), {dismissals.KEY: kept},
                         index=False)  # fmt: skip
-            reopened, items = reopened + back, items + 1
+            reopened, items = reopened + questions(back), items + 1
     rule = entry.get("rule") or ""
     if rule and rules_in(home).get(code) == rule:
         rules.forget(home, code)
@@ -83,10 +83,11 @@ def undo(home: Path, session: str) -> Undone | None:
     return Undone(reopened, items, f'{code} = "{rule}"' if rule else "")
 
 
-def _reopen(document: dict[str, Any], session: str) -> int:
-    back = 0
+def _reopen(document: dict[str, Any], session: str) -> list[dict[str, Any]]:
+    """The findings ``session`` closed, open again."""
+    back = []
     for finding in document.get("findings") or []:
         if (finding.get("decided") or {}).get("session") == session:
             finding.pop("decided")
-            back += 1
+            back.append(finding)
     return back

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core import kinds, writemode
-from mediakeeper.core.decisions import check_rules
+from mediakeeper.core.decisions import check_rules, questions
 from mediakeeper.decisions import rules, sessions
 from mediakeeper.decisions.groups import DISMISS
 from mediakeeper.queue.items import COMPLETED
@@ -39,7 +39,7 @@ class GroupTaken:
 
     @property
     def closed(self) -> int:
-        return sum(len(t.closed) for _, t in self.taken)
+        return sum(questions(t.closed, open_only=False) for _, t in self.taken)
 
     @property
     def refused(self) -> list[tuple[str, Taken]]:
@@ -113,7 +113,7 @@ def _counts_open(item: dict[str, Any], code: str) -> bool:
     counts = (item.get("details") or {}).get("finding_counts")
     if not isinstance(counts, dict):
         return True  # an old item: its output document says
-    found, done = counts.get(code) or (0, 0)
+    found, done, *_ = counts.get(code) or (0, 0)
     return found > done
 
 

@@ -492,7 +492,7 @@ def _with_earlier_fixes(
     """An --enrich run's counts with the fixes earlier runs wrote (``by_code`` too)."""
     earlier_fixed = item.get("issues_resolved", 0)
     earlier = (item.get("details") or {}).get("finding_counts") or {}
-    for code, (_, fixed_then) in earlier.items():
+    for code, (_, fixed_then, *_) in earlier.items():
         tally = by_code.setdefault(code, [0, 0])
         tally[0] += fixed_then
         tally[1] += fixed_then
