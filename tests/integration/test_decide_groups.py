@@ -160,6 +160,8 @@ def test_undo_of_a_remembering_session_forgets_its_rule(asked):
         (("--all", "--dismiss", "nonsense"), "no finding code 'nonsense'"),
         (("music", "--all"), "--all needs a choice"),
         (("--forget", "filename-mismatch"), "no rule for 'filename-mismatch'"),
+        (("--group", "filename-mismatch", "--all", "--choose", "1"),
+         "'filename-mismatch' has no choice 1"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2_and_writes_nothing(asked, args, said):
@@ -196,3 +198,28 @@ def test_the_users_words_work_year_and_a_name_as_typed(processed):
     several = decide(home, "music", "Nothing Like It")
     assert several.returncode == 2 and "no completed artist called 'Nothing Like It'" in (
         several.stderr)  # fmt: skip
+
+
+def test_a_group_choice_the_same_for_every_decision_is_one_session_undone_whole(processed):
+    """After an undo took Nina Simone's album-artist fill back, its three tracks' findings
+    each offer the same choice (the fix it proposes): ``--all --choose 1`` writes them as
+    one session, and undo of that session puts every value back and reopens them."""
+    home, lib = processed
+    album = lib / "Nina Simone" / "1958 - Little Girl Blue"
+
+    def albumartists() -> list:
+        return [mutagen.File(p).get("albumartist") for p in sorted(album.glob("*.flac"))]
+
+    undone = _run_script("undo_changes.py", "--home", home, "--artist", "Nina Simone")
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert albumartists() == [None] * 3
+    took = decide(home, "--group", "missing-albumartist", "--all", "--choose", "1")
+    assert took.returncode == 0, took.stdout + took.stderr
+    assert "1 decision in 1 artist closed (chose the fix it proposes)" in took.stdout
+    assert albumartists() == [["Nina Simone"]] * 3
+    assert "missing-albumartist" not in decide(home).stdout
+    session = re.search(r" undo .*--session (\S+)$", took.stdout, re.M).group(1)
+    back = _run_script("undo_changes.py", "--home", home, "--session", session)
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert albumartists() == [None] * 3
+    assert "missing-albumartist" in decide(home).stdout
