@@ -13,7 +13,7 @@ from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import questions, rules_in
 from mediakeeper.core.home import CONFIG_FILE
-from mediakeeper.decisions import groups, rules, taking
+from mediakeeper.decisions import groups, outstanding, rules, taking
 from mediakeeper.music.fixes import CHANGED_SINCE_SCAN
 from mediakeeper.reports import decide
 from mediakeeper.text.wording import count, plural_of, value, written_to
@@ -81,7 +81,14 @@ def main(home, kind, name, choose, values, album, dismiss, group, whole_group, r
         raise click.UsageError("one of --choose, --set or --dismiss at a time")
     if values:  # every value read before any file is: a bad one refuses the whole decision
         values = [_tag_value(pair) for pair in values]
-    found = decide.item_decisions(settings.home, kind, decide.find_item(settings.home, kind, name))
+    try:
+        item = decide.find_item(settings.home, kind, name)
+    except decide.DecideError:
+        if (failed := outstanding.find(settings.home, kind, name)) is None:
+            raise
+        _outstanding(settings.home, failed, choose, bool(values or dismiss))
+        return
+    found = decide.item_decisions(settings.home, kind, item)
     if not acts:
         click.echo("\n".join(decide.describe(found)))
         return
@@ -96,6 +103,16 @@ def main(home, kind, name, choose, values, album, dismiss, group, whole_group, r
     taken = decide.take(settings.home, found, changes, closing, what, dry_run=dry_run,
                         dismissing=dismiss or "", writing=writing)  # fmt: skip
     _said(taken, dry_run)
+
+
+def _outstanding(home: Path, failed, choose: int | None, other: bool) -> None:
+    """A failed or skipped item: shown with its last error and choices, or one taken."""
+    if other:
+        raise decide.DecideError(f"{failed.name} {failed.word}: its choices are --choose N")
+    if not choose:
+        click.echo("\n".join(outstanding.describe(failed)))
+        return
+    click.echo(outstanding.take(home, failed, choose))
 
 
 def _tag_value(pair: str) -> tuple[str, str]:
@@ -225,10 +242,14 @@ def _groups(home: Path, kind: str | None, code: str | None, as_json: bool) -> No
     found = groups.groups_of(needs)
     if code:
         found = _group_named(found, code, kind)
+    waiting = [] if code else outstanding.outstanding_in(home, kind)
     if as_json:
-        click.echo(json.dumps(groups.as_json(found), ensure_ascii=False))
+        shown = groups.as_json(found)
+        if waiting:  # failed and skipped items: counted apart, as every surface counts them
+            shown["outstanding"] = _outstanding_json(waiting)
+        click.echo(json.dumps(shown, ensure_ascii=False))
         return
-    if not found:
+    if not found and not waiting:
         click.echo("Nothing to decide.")
         return
     total = sum(g.count for g in found)
@@ -248,8 +269,26 @@ def _groups(home: Path, kind: str | None, code: str | None, as_json: bool) -> No
         click.echo(f"  {group.line()}")
     if len(shown) < len(found):
         click.echo(f"  ... and {count(len(found) - len(shown), 'more group')} (--json lists all)")
+    for entry in _outstanding_json(waiting):
+        noun = kinds.noun(entry["kind"])
+        names = ", ".join(entry["items"][:3]) + (" ..." if entry["count"] > 3 else "")
+        items = count(entry["count"], noun, plural_of(noun))
+        choices = " | ".join(entry["choices"])
+        click.echo(f"  {entry['kind']:<7} {entry['status']}  {items}: {names}  [{choices}]")
     click.echo("A group's items: decide --group CODE; one item: decide KIND NAME; "
                "a whole group: decide KIND --all --dismiss CODE")  # fmt: skip
+
+
+def _outstanding_json(waiting) -> list[dict]:
+    """The failed and skipped items by kind and status: each with its choices."""
+    by: dict[tuple[str, str], list] = {}
+    for item in waiting:
+        by.setdefault((item.kind, item.word), []).append(item)
+    return [
+        {"kind": kind, "status": word, "count": len(items), "items": [i.name for i in items],
+         "choices": [c.partition(" ")[0] for c in outstanding.choices_of(items[0])]}
+        for (kind, word), items in by.items()
+    ]  # fmt: skip
 
 
 def _open_in(need, code: str) -> int:

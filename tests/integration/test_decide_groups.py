@@ -223,3 +223,41 @@ def test_a_group_choice_the_same_for_every_decision_is_one_session_undone_whole(
     assert back.returncode == 0, back.stdout + back.stderr
     assert albumartists() == [None] * 3
     assert "missing-albumartist" in decide(home).stdout
+
+
+def test_a_failed_item_is_a_decision_retried_or_skipped_from_decide(tmp_path, music_library):
+    """An artist whose folder went away after the queue was made fails; ``decide`` lists it
+    with its last error and stage, and takes retry (back to pending) or skip."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    music_library(lib, {f"{a}/Album/01 - Song.flac": {"tags": {"title": "Song", "artist": a}}
+                        for a in ("Gone", "Here")})  # fmt: skip
+    init = _run_script("music_queue_manager.py", "--home", home, "--init", "--library", lib)
+    assert init.returncode == 0, init.stdout + init.stderr
+    moved = lib / "Gone"
+    moved.rename(tmp_path / "Gone")
+    _run_script("process_music_batch.py", "--home", home, "--offline")
+
+    listed = decide(home)
+    assert re.search(r"^  music   failed  1 artist: Gone  \[retry \| skip\]$", listed.stdout,
+                     re.M), listed.stdout  # fmt: skip
+    failed = {"kind": "music", "status": "failed", "count": 1, "items": ["Gone"],
+              "choices": ["retry", "skip"]}  # fmt: skip
+    assert groups_of(home)["outstanding"] == [failed]
+    shown = decide(home, "music", "gone").stdout
+    assert shown.startswith("Gone: failed at stage scan after 1 attempt: artist folder not found")
+    assert "1) retry" in shown and "2) skip" in shown
+
+    (tmp_path / "Gone").rename(moved)  # the folder is back: retry it
+    retried = decide(home, "music", "Gone", "--choose", "1")
+    assert retried.returncode == 0, retried.stdout + retried.stderr
+    assert "Gone: back to pending" in retried.stdout
+    again = _run_script("process_music_batch.py", "--home", home, "--offline")
+    assert "1 artist completed, 0 failed" in again.stdout, again.stdout
+    assert "outstanding" not in groups_of(home)
+
+    _run_script("music_queue_manager.py", "--home", home, "--reset-artist", "Here")
+    skipped = _run_script("music_queue_manager.py", "--home", home, "--skip-artist", "Here")
+    assert skipped.returncode == 0, skipped.stdout + skipped.stderr
+    assert decide(home, "music", "Here").stdout.splitlines()[1:] == [
+        "      1) retry (back to pending, its failures reset)"]  # a skipped one: retry only
+    assert decide(home, "music", "Here", "--choose", "2").returncode == 2
