@@ -71,12 +71,12 @@ def main(home, kind, name, choose, values, album, dismiss, group, whole_group, r
     if interactive:
         _walk(settings.home, dry_run, writing)
         return
-    if group or as_json or kind is None:
+    acts = sum(bool(x) for x in (choose, values, dismiss))
+    if name is None and acts:
+        raise click.UsageError("give the item's NAME after its KIND (or --all: a whole group)")
+    if group or as_json or name is None:
         _groups(settings.home, kind, group, as_json)
         return
-    if name is None:
-        raise click.UsageError("give the item's NAME after its KIND")
-    acts = sum(bool(x) for x in (choose, values, dismiss))
     if acts > 1:
         raise click.UsageError("one of --choose, --set or --dismiss at a time")
     if values:  # every value read before any file is: a bad one refuses the whole decision

@@ -62,6 +62,8 @@ def test_the_same_question_in_five_artists_is_one_group(asked):
     assert re.fullmatch(r"\s+music\s+filename-mismatch  5 decisions in 5 artists  \[.*dismiss\]",
                         lines[1]), lines[1]  # fmt: skip
     assert len(lines) <= 12
+    assert decide(home, "music").stdout == listed.stdout  # one kind's groups
+    assert decide(home, "movies").stdout.strip() == "Nothing to decide."
 
     found = groups_of(home)
     assert found == {"total": 5, "groups": [{
