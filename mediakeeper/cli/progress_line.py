@@ -128,7 +128,7 @@ def say(text: str) -> None:
 
 
 def needs_decision(outcome: Outcome) -> int:
-    """How many of the item's findings are left for a person (``mediakeeper.core.decisions``)."""
+    """How many decisions the item leaves for a person (``mediakeeper.core.decisions``)."""
     if outcome.result is None:
         return 0
     return sum(open_by_code(outcome.result.details.get("finding_counts")).values())
@@ -159,9 +159,8 @@ def item_line(
         line.append((f" ({outcome.seconds:.1f}s)", ""))
     if outcome.result and outcome.result.problem:
         line += [("\n  ! ", "red"), (outcome.result.problem, "")]
-    if open_findings := needs_decision(outcome):
-        verb = "needs" if open_findings == 1 else "need"
-        line.append((f"\n  {count(open_findings, 'finding')} {verb} a decision", "yellow"))
+    if decisions := needs_decision(outcome):
+        line.append((f"\n  {count(decisions, 'decision')} for you", "yellow"))
         slug = outcome.result.details.get("slug") if outcome.result else None
         where = f"see {reports / slug}.md" if reports and slug else "its issue report says which"
         line.append((f" ({where})", ""))

@@ -11,6 +11,7 @@ import click
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
+from mediakeeper.decisions import sessions
 from mediakeeper.music.journal import read_journals
 from mediakeeper.music.undo import artist_named, undo
 from mediakeeper.reports.undone import after_undo
@@ -56,6 +57,8 @@ def main(home, session, artist, list_sessions, dry_run, yes):
             click.echo("Give --session ID or --artist NAME to undo.", err=True)
             sys.exit(2)
         sys.exit(1 if journals.damaged else 0)
+    if session and not artist and not dry_run and _group_session(settings.home, kind_dir, session):
+        return
     if artist and not dry_run:
         _confirm_artist(kind_dir, artist, yes)
     writing = writemode.chosen(settings.get)
@@ -86,6 +89,19 @@ def main(home, session, artist, list_sessions, dry_run, yes):
         click.echo(f"To check {who} again, keeping what you undid as a decision "
                    f"for you:\n  {queue_manager('music', home)} --refresh")  # fmt: skip
     sys.exit(0 if report.complete else 1)
+
+
+def _group_session(home: Path, kind_dir: Path, session: str) -> bool:
+    """A group decided by ``decide --all``: its decisions open again, its dismissals and its
+    rule gone; the tags it wrote, if any, are put back by the journal's undo that follows.
+    True when that was all the session did."""
+    undone = sessions.undo(home, session)
+    if undone is None:
+        return False
+    rule = f"; rule {undone.rule} forgotten" if undone.rule else ""
+    click.echo(f"{count(undone.reopened, 'decision')} in {count(undone.items, 'item')} open "
+               f"again{rule} (session {session})")  # fmt: skip
+    return not any(e.session == session for e in read_journals(kind_dir).entries)
 
 
 def _confirm_artist(kind_dir: Path, artist: str, yes: bool) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.core import kinds
+from mediakeeper.core import decisions, kinds
 from mediakeeper.core.bounded import SETTINGS_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import ConfigError, NoDataHome
 from mediakeeper.core.home import CONFIG_FILE, find_home
@@ -194,6 +194,9 @@ def _read_file(path: Path):
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot be read: {err}") from None
     for section, keys in data.items():
+        if section == decisions.RULES:  # a person's rules, not settings: checked, read apart
+            decisions.check_rules(keys, str(path))
+            continue
         if section not in DEFAULTS:
             raise ConfigError(
                 f"{path}: unknown section [{section}]",

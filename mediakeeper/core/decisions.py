@@ -1,8 +1,11 @@
 """What needs a person: the one definition of a decision, and the one count of them.
 
-A decision is a finding of severity error or warning that is still open: no fix of the run
-that found it resolved it (``fixed``), and no person has decided or dismissed it since
-(``decided``). Info findings are worth knowing, never a decision. An item that is done but
+A finding of severity error or warning is open while no fix of the run that found it
+resolved it (``fixed``) and no person has decided or dismissed it since (``decided``). Info
+findings are worth knowing, never a decision. A **decision** is one question a person
+answers (``question``): one per item and code, per album where the finding is about an
+album; fifteen tracks of an album at a low bit rate, or five files whose names disagree with
+their tags, are one question each. An item that is done but
 not identified (a movie without a TMDb match, an artist MusicBrainz could not be asked about)
 is one decision when it has no open finding of its own.
 
@@ -14,16 +17,24 @@ severity of a finding. Pure: no I/O.
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from mediakeeper.core import rule_plugins
+from mediakeeper.core.errors import ConfigError
+from mediakeeper.core.home import CONFIG_FILE
 
 DECIDING = ("error", "warning")  # the severities that need a person
+# What no choice of the toolkit can mend: a copy worth replacing, listed as an upgrade
+# (``reports.upgrades``), worst first, never a decision.
+UPGRADES = ("low-bitrate", "lossy-origin", "clipping")
 # The definition as every report words it.
 MEANING = (
     "Open: a finding of severity error or warning that no fix of its run resolved and no one "
-    "has decided yet; each is one decision."
+    "has decided yet. A decision is one question: an item's open findings of one code (of "
+    "one album, where they are about an album) are one decision."
 )
 
 
@@ -35,12 +46,27 @@ def severity_of(code: str) -> str:
 
 def is_open(finding: Mapping[str, Any]) -> bool:
     """Whether one finding record (``findings.finding_record``) is a decision."""
-    severity = finding.get("severity") or severity_of(str(finding.get("code")))
-    return severity in DECIDING and not finding.get("fixed") and not finding.get("decided")
+    code = str(finding.get("code"))
+    severity = finding.get("severity") or severity_of(code)
+    deciding = severity in DECIDING and code not in UPGRADES
+    return deciding and not finding.get("fixed") and not finding.get("decided")
 
 
 def open_findings(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return [f for f in findings if is_open(f)]
+
+
+def question(finding: Mapping[str, Any]) -> tuple[str, str]:
+    """The question a finding asks a person: its code, and its album where the finding is
+    about an album (its path is the album's folder); ("code", "") otherwise."""
+    album = str(finding.get("album") or "")
+    return str(finding.get("code")), album if album and finding.get("path") == album else ""
+
+
+def questions(findings: Iterable[Mapping[str, Any]], *, open_only: bool = True) -> int:
+    """How many decisions the ``findings`` of one item ask for: their open questions (all
+    their questions, open or not, without ``open_only``: what a decision closed)."""
+    return len({question(f) for f in findings if is_open(f) or not open_only})
 
 
 def settled(finding: Mapping[str, Any]) -> bool:
@@ -49,11 +75,12 @@ def settled(finding: Mapping[str, Any]) -> bool:
 
 
 def open_by_code(tallies: Mapping[str, Any] | None) -> dict[str, int]:
-    """code -> open decisions, from an item's ``finding_counts`` (code -> [found, settled])."""
+    """code -> open decisions, from an item's ``finding_counts`` (code -> [found, settled],
+    and the open questions third where several open findings ask one)."""
     result = {}
-    for code, (found, done) in (tallies or {}).items():
-        if severity_of(code) in DECIDING and found > done:
-            result[code] = found - done
+    for code, (found, done, *asked) in (tallies or {}).items():
+        if severity_of(code) in DECIDING and code not in UPGRADES and found > done:
+            result[code] = asked[0] if asked else found - done
     return result
 
 
@@ -68,3 +95,50 @@ def status_word(status: str) -> str:
     """A queue status as every surface says it: an item the batch could not finish (status
     ``error``, the queue's contract) "failed", since "error" is only a finding's severity."""
     return "failed" if status == "error" else status.replace("_", " ")
+
+
+# ---- rules: a person's answer recorded once for every later finding of a code ---------------
+
+RULES = "decisions"  # the table of mediakeeper.toml holding them: code = "dismiss"
+ANSWERS = ("dismiss",)  # what a rule may answer: the one choice every code has
+
+
+def check_rules(table: Any, where: str) -> dict[str, str]:
+    """The ``[decisions]`` table of ``where`` (a mediakeeper.toml) as code -> answer; a code
+    this installation does not know, or an answer no rule can give, a one-line ConfigError
+    (exit 2): a rule that silently matched nothing would leave its findings asked forever."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: '{RULES}' must be a [{RULES}] table, not a value")
+    rules = {}
+    for code, answer in table.items():
+        if rule_plugins.code_of(code) is None:
+            raise ConfigError(f"{where}: [{RULES}] names the unknown code {code!r}",
+                              "docs/findings.md lists the codes")  # fmt: skip
+        if answer not in ANSWERS:
+            raise ConfigError(f"{where}: [{RULES}] {code} = {answer!r} is not an answer",
+                              f"a rule answers one of: {', '.join(ANSWERS)}")  # fmt: skip
+        rules[code] = answer
+    return rules
+
+
+def rules_in(home: Path) -> dict[str, str]:
+    """The data home's rules (code -> answer), checked; none when it has no settings file."""
+    path = home / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot be read: {err}") from None
+    try:
+        table = tomllib.loads(text).get(RULES, {})
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    return check_rules(table, str(path))
+
+
+def by_rule(code: str, answer: str, at: str) -> dict[str, str]:
+    """The ``decided`` record of a finding the rule ``code = answer`` settled ``at`` (no
+    session: the batch's own)."""
+    what = f'{answer}ed by the rule {code} = "{answer}" in {CONFIG_FILE}'
+    return {"what": what, "by": "rule", "at": at, "session": ""}

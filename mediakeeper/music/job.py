@@ -108,7 +108,7 @@ class MusicJob:
             if self._resume_needs(state):
                 save_work(work, encoded(state))
         tracks, findings = state["tracks"], state["findings"]
-        dismissed = dismissals.standing(item, tree=MUSIC.files_below)  # before any write
+        dismissed = dismissals.standing(item, MUSIC.files_below, self.home)  # before any write
         applied, gain, measured = self._write(item, state, parsed, resumed=resumed)
         done = set(applied.changes)
         written = {c.path for c in done}
@@ -476,7 +476,7 @@ def _with_earlier_fixes(
     """An --enrich run's counts with the fixes earlier runs wrote (``by_code`` too)."""
     earlier_fixed = item.get("issues_resolved", 0)
     earlier = (item.get("details") or {}).get("finding_counts") or {}
-    for code, (_, fixed_then) in earlier.items():
+    for code, (_, fixed_then, *_) in earlier.items():
         tally = by_code.setdefault(code, [0, 0])
         tally[0] += fixed_then
         tally[1] += fixed_then

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core.commands import tool_command
-from mediakeeper.core.decisions import is_open
+from mediakeeper.core.decisions import is_open, questions
 from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text, encode_text
 from mediakeeper.fs.reports import write_report
 from mediakeeper.music.finding_groups import group_findings
@@ -142,6 +142,7 @@ def render_report(
         ],
         fixed=[f for f in findings if f["fixed"]],
         open=[f for f in findings if is_open(f)],
+        decisions=questions(findings),
         loudness=summary.get("loudness_changes", 0),
         undo=undo if written else "",
     )

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, MutableMapping
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from mediakeeper.core.decisions import is_open
+from mediakeeper.core.decisions import by_rule, is_open, rules_in
 from mediakeeper.queue.fingerprints import files_of, fingerprint
 
 KEY = "dismissed"  # in the item's details: code -> {"decided": {...}, "files": fingerprint}
@@ -41,17 +43,28 @@ def remembered(details: Mapping[str, Any], code: str, decided: Mapping[str, Any]
     return {**(details.get(KEY) or {}), code: {"decided": dict(decided), "files": mark}}
 
 
-def standing(item: Mapping[str, Any], *, tree: bool) -> dict[str, Mapping[str, Any]]:
-    """code -> its ``decided`` record, for the item's dismissals its files still answer."""
+def standing(
+    item: Mapping[str, Any], tree: bool, home: Path | None = None
+) -> dict[str, Mapping[str, Any]]:
+    """code -> its ``decided`` record, for the item's dismissals its files still answer, and
+    (``home`` given) the rules of that data home, which answer a code in every item."""
+    found = by_rules(rules_in(home)) if home is not None else {}
     dismissed = (item.get("details") or {}).get(KEY) or {}
     if not dismissed:
-        return {}
+        return found
     mark = files_mark(item["path"], tree=tree)
-    return {
+    return found | {
         code: entry["decided"]
         for code, entry in dismissed.items()
         if mark is not None and entry.get("files") == mark
     }
+
+
+def by_rules(rules: Mapping[str, str]) -> dict[str, Mapping[str, Any]]:
+    """code -> the ``decided`` record of the person's rules (``core.decisions.rules_in``):
+    a rule settles its code's findings in every item, whatever its files."""
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    return {code: by_rule(code, answer, at) for code, answer in rules.items()}
 
 
 def close(records: list[MutableMapping[str, Any]], codes: Mapping[str, Mapping]) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediakeeper.core.decisions import settled
+from mediakeeper.core.decisions import question, settled
 from mediakeeper.core.errors import TransitionError
 from mediakeeper.system.processes import is_running, own_start_time
 
@@ -337,14 +337,23 @@ def default_folder_exists(path: str) -> bool:
 
 def finding_counts(findings: Iterable[Mapping[str, Any]]) -> dict[str, list[int]]:
     """What a job puts in an item's details for the reports: code -> [found, settled] (fixed,
-    or decided by a person: ``decisions.settled``). Reading
+    or decided by a person: ``decisions.settled``), and third the questions still open among
+    them (``decisions.question``: the decisions they ask) where that is not one for each
+    open finding (several tracks asking one question). Reading
     it from the queue spares a report opening every output document (930 of them after a
     full pass, a quarter of a second)."""
     counts: dict[str, list[int]] = {}
+    asked: dict[str, set[tuple[str, str]]] = {}
     for finding in findings:
         tally = counts.setdefault(str(finding["code"]), [0, 0])
         tally[0] += 1
         tally[1] += settled(finding)
+        if not settled(finding):
+            asked.setdefault(str(finding["code"]), set()).add(question(finding))
+    for code, open_questions in asked.items():
+        found, done = counts[code]
+        if len(open_questions) != found - done:
+            counts[code].append(len(open_questions))
     return counts
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core import kinds, writemode
-from mediakeeper.core.decisions import is_open
-from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.decisions import is_open, questions
+from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.reports import write_report
 from mediakeeper.music.fixes import (
@@ -44,9 +44,12 @@ from mediakeeper.reports.tally import attention
 from mediakeeper.tags.table import LOGICAL_TAGS
 from mediakeeper.text.fold import fold
 from mediakeeper.text.jsonfmt import dumps_by_line
+from mediakeeper.text.matching import find_name
 from mediakeeper.text.slug import slugify
+from mediakeeper.text.wording import count
 
 MOVIE_MATCH = ("ambiguous-match", "no-match")  # a movie's: settled by a TMDb id
+SAID_AS = {"year": "date"}  # the findings' word for a tag -> the tag it is ("year=1973")
 
 
 class DecideError(MediakeeperError):
@@ -106,26 +109,23 @@ def listing(home: Path) -> list[NeedsYou]:
     return sorted(items, key=lambda i: (i.level, -i.decisions, i.name.casefold(), i.kind))
 
 
-def find_item(home: Path, kind: str, name: str, *, prefix_ok: bool = False) -> dict[str, Any]:
-    """The completed item called ``name`` (case and accents folded); a prefix of one name
-    only when ``prefix_ok``. DecideError naming the candidates otherwise."""
+def find_item(home: Path, kind: str, name: str) -> dict[str, Any]:
+    """The completed item ``name`` means, found as every command finds a name
+    (``text.matching``: case, accents and spacing aside, or the start of just one name);
+    DecideError (a usage error) naming the candidates otherwise."""
     store = QueueStore(home / "status" / kinds.get(kind).name, kind)
     if not store.exists():
         raise DecideError(f"no {kind} queue in {home}", "run a batch first")
-    items = [i for i in store.peek()["items"] if i.get("status") == COMPLETED]
-    wanted = fold(name)
-    exact = [i for i in items if fold(str(i.get("name") or i["key"])) == wanted]
-    if len(exact) == 1:
-        return exact[0]
-    near = exact or [i for i in items if fold(str(i.get("name") or i["key"])).startswith(wanted)]
-    names = ", ".join(sorted(str(i.get("name") or i["key"]) for i in near)[:8])
-    if len(near) == 1 and prefix_ok:
-        return near[0]
-    if not near:
-        raise DecideError(f"no completed {kinds.noun(kind)} called {name!r}",
-                          "`decide` lists those with decisions")  # fmt: skip
-    raise DecideError(f"{name!r} is not the name of one {kinds.noun(kind)}: {names}",
-                      "give the full name")  # fmt: skip
+    items: dict[str, dict[str, Any]] = {}
+    for item in store.peek()["items"]:
+        if item.get("status") == COMPLETED:
+            items.setdefault(str(item.get("name") or item["key"]), item)
+    try:
+        found = find_name(name, items, missing=f"no completed {kinds.noun(kind)} called {name!r}",
+                          otherwise="`decide` lists those with decisions")  # fmt: skip
+    except NotFound as err:  # a name that fits none, or several: the person's to mend
+        raise DecideError(err.message, err.hint) from None
+    return items[found]
 
 
 def item_decisions(home: Path, kind: str, item: dict[str, Any]) -> ItemDecisions:
@@ -180,6 +180,7 @@ def _change(track: Mapping[str, Any], tag: str, value: str | None) -> TagChange:
 def set_changes(found: ItemDecisions, tag: str, value: str, album: str | None):
     """The changes setting ``tag`` to ``value`` on every track (of ``album``, a folder or an
     album name, when given), and the open decisions about that tag there they settle."""
+    tag = SAID_AS.get(tag.casefold(), tag)
     if tag not in LOGICAL_TAGS:
         raise DecideError(f"{tag!r} is not a tag mediakeeper writes",
                           f"one of: {', '.join(LOGICAL_TAGS)}")  # fmt: skip
@@ -213,12 +214,17 @@ def take(
     dry_run: bool = False,
     dismissing: str = "",
     writing: writemode.Writing = writemode.DEFAULT_WRITING,
+    session: str = "",
+    index: bool = True,
 ) -> Taken:
     """Write ``changes`` through the change journal (as the music settings ``writing`` say),
     close ``closing`` with who and when, and write the item's document, report, queue counts
     and the index again. ``dismissing``: the code dismissed, remembered until the item's files
     change (``dismissals``). A file the write would leave alone (read-only, hard-linked, ...)
-    refuses the whole decision before anything is written: ``refused``, no session."""
+    refuses the whole decision before anything is written: ``refused``, no session.
+    ``session``: a session shared with other items' decisions (a whole group's, which undo
+    takes back whole: its dismissals too); ``index``: write the index (a group's caller
+    writes it once, after the last item)."""
     closed = tuple(d.finding for d in closing)
     if changes:
         item = {"path": found.document["folder"], "key": found.item["key"]}
@@ -226,7 +232,7 @@ def take(
             return Taken((), (), "", tuple((c, why[c.path]) for c in changes if c.path in why))
     if dry_run:
         return Taken(tuple(changes), closed, "")
-    session = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f_decide")
+    shared, session = bool(session), session or new_session()
     written = FilesWritten()
     if changes:
         folder = Path(found.document["folder"])
@@ -237,7 +243,8 @@ def take(
             return Taken(tuple(applied.changes), (), session, tuple(applied.refused), written)
         _update_tracks(found.document, applied.changes)
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    decided = {"what": what, "by": _who(), "at": stamp, "session": session if changes else ""}
+    session = session if changes or shared else ""
+    decided = {"what": what, "by": _who(), "at": stamp, "session": session}
     for decision in closing:
         found.document["findings"][decision.at]["decided"] = decided
     extra = {}
@@ -245,8 +252,13 @@ def take(
         mark = dismissals.files_mark(found.item["path"], tree=kinds.get(found.kind).files_below)
         details = found.item.get("details") or {}
         extra[dismissals.KEY] = dismissals.remembered(details, dismissing, decided, mark)
-    write_again(home, found, extra)
-    return Taken(tuple(changes), closed, session if changes else "", files_written=written)
+    write_again(home, found, extra, index=index)
+    return Taken(tuple(changes), closed, session, files_written=written)
+
+
+def new_session() -> str:
+    """A decision's session id (its change journal's name, what ``undo --session`` takes)."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f_decide")
 
 
 def choose_movie(home: Path, found: ItemDecisions, number: int, *, dry_run=False) -> str:
@@ -280,7 +292,12 @@ def _update_tracks(document: dict[str, Any], changes: Sequence[TagChange]) -> No
 
 
 def write_again(
-    home: Path, found: ItemDecisions, extra: Mapping[str, Any] | None = None, *, files_now=True
+    home: Path,
+    found: ItemDecisions,
+    extra: Mapping[str, Any] | None = None,
+    *,
+    files_now: bool = True,
+    index: bool = True,
 ) -> None:
     """The item's document and issue report, its queue counts, its files as they are now
     (``files_now``: a decision's own write is no change for ``--refresh``), and the index:
@@ -300,19 +317,22 @@ def write_again(
             if item["key"] == key and item["status"] == COMPLETED:
                 details = {**(item.get("details") or {}), **(extra or {})}
                 item["details"] = {**details, "finding_counts": counts}
-                item["issues_resolved"] = sum(done for _, done in counts.values())
+                item["issues_resolved"] = sum(done for _, done, *_ in counts.values())
                 return [item]
         return []
 
     store.update(mutate, fold=True)
     if files_now:
         record_files_again(store, {key})
-    write_issue_indexes(home)
+    if index:
+        write_issue_indexes(home)
 
 
 def describe(found: ItemDecisions) -> list[str]:
     """One item's decisions, numbered choices under each, for a person."""
-    lines = [f"{found.name}: {len(found.decisions)} open"]
+    asked, findings = questions(d.finding for d in found.decisions), len(found.decisions)
+    more = f" ({count(findings, 'finding')})" if findings != asked else ""
+    lines = [f"{found.name}: {count(asked, 'decision')} open{more}"]
     for n, decision in enumerate(found.decisions, 1):
         f = decision.finding
         where = f["path"] or "(artist)"

@@ -25,6 +25,7 @@ from mediakeeper.fs.spill import SortedRows
 from mediakeeper.reports.attention import KindAttention
 from mediakeeper.reports.records import OUTPUT_DIRS, Records, gather
 from mediakeeper.reports.tally import Moment, attention, counted
+from mediakeeper.reports.upgrades import write_upgrades
 from mediakeeper.reports.weekly import CONTEXT
 from mediakeeper.reports.weeks import Week
 from mediakeeper.text.render import render
@@ -58,7 +59,7 @@ def write_issue_indexes(home: Path, records: Records | None = None, counts=None)
             count += path not in asking
         others = Others(found.reports, asking, count)
         written += _write_pages(home / "issues" / queue.kind, needs, others)
-    return written
+    return written + write_upgrades(home, counts.queues)
 
 
 def _write_pages(folder: Path, needs: KindAttention, others: Others) -> list[Path]:

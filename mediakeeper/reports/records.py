@@ -44,7 +44,8 @@ COPIES = {k.name for k in KINDS.values() if k.makes and k.makes.copies and k.out
 NOT_KINDS = {"reports", "cache"}
 KIND_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # what the toolkit names a kind's folder
 
-Findings = dict[str, tuple[int, int]]  # code -> (found, fixed)
+# code -> (found, settled, open questions); an item counted before questions: (found, settled)
+Findings = dict[str, tuple[int, ...]]
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def read_findings(item: dict[str, Any], document: Callable[[], dict | None]) -> 
     counts = details.get("finding_counts")
     if isinstance(counts, dict):
         try:
-            return {str(code): (int(found), int(fixed)) for code, (found, fixed) in counts.items()}
+            return {str(code): tuple(_counts(numbers)) for code, numbers in counts.items()}
         except (TypeError, ValueError):
             pass  # not what a job writes: the output document decides
     written = document()
@@ -173,9 +174,16 @@ def read_findings(item: dict[str, Any], document: Callable[[], dict | None]) -> 
         return None
     try:
         found = [f for f in written["findings"] if isinstance(f, dict) and f.get("code")]
-        return {code: (n, fixed) for code, (n, fixed) in finding_counts(found).items()}
+        return {code: tuple(numbers) for code, numbers in finding_counts(found).items()}
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _counts(numbers: Any) -> list[int]:
+    """[found, settled] or [found, settled, open questions] as a job writes them."""
+    if not isinstance(numbers, list | tuple) or len(numbers) not in (2, 3):
+        raise ValueError(numbers)
+    return [int(n) for n in numbers]
 
 
 def was_copied(item: dict[str, Any], document: Callable[[], dict | None]) -> bool:

@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any
 
 from mediakeeper.core import kinds
+from mediakeeper.core.decisions import UPGRADES
 from mediakeeper.fs.spill import SortedRows
 from mediakeeper.queue.items import COMPLETED, IN_PROGRESS, SKIPPED, STATUSES
 from mediakeeper.reports import records as rec
@@ -102,6 +103,7 @@ class QueueTally:
     made_week: MadeSum | None = None  # for a kind that makes something
     made_all: MadeSum | None = None
     needs: list[NeedsYou] = field(default_factory=list)  # what needs a person, in queue order
+    upgrading: list[dict[str, Any]] = field(default_factory=list)  # items worth a better copy
     # (name, report path) of every completed item, for the issue index (None: not asked for).
     reports: SortedRows | None = None
 
@@ -175,6 +177,8 @@ def _completed(found: QueueTally, item: dict[str, Any], moment: Moment, home: An
     need = need_of(kind, item, findings)
     if need is not None:
         found.needs.append(need)
+    if findings and any(code in UPGRADES for code in findings):
+        found.upgrading.append(item)  # kept whole: few, as what needs a person
     name = str(item.get("name") or item.get("key"))
     if found.reports is not None:
         found.reports.add((name, report_path(kind, item)))
@@ -195,7 +199,7 @@ def _completed(found: QueueTally, item: dict[str, Any], moment: Moment, home: An
     if findings is None:
         found.without_output += has_outputs
         return
-    for code, (n, fixed) in findings.items():
+    for code, (n, fixed, *_) in findings.items():
         found.found[code] += n
         found.resolved[code] += fixed
 

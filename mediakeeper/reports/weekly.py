@@ -31,10 +31,11 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import queue_manager
-from mediakeeper.core.decisions import DECIDING, severity_of
+from mediakeeper.core.decisions import DECIDING, UPGRADES, severity_of
 from mediakeeper.fs.atomic import atomic_write_bytes, encode_text
 from mediakeeper.queue.session_log import RUNNING, SessionRecord
 from mediakeeper.reports import records as rec
+from mediakeeper.reports import upgrades
 from mediakeeper.reports.attention import KindAttention, severity_rank
 from mediakeeper.reports.chart import MAX_WEEKS, Chart, build_chart
 from mediakeeper.reports.made_totals import Made
@@ -93,8 +94,14 @@ class CodeCount:
 
     @property
     def open(self) -> int | None:
-        """Its open decisions; None for an info code, found but never a decision."""
-        return self.found - self.resolved if severity_of(self.code) in DECIDING else None
+        """Its open findings; None for an info code or an upgrade, found but never a decision."""
+        deciding = severity_of(self.code) in DECIDING and self.code not in UPGRADES
+        return self.found - self.resolved if deciding else None
+
+    @property
+    def open_text(self) -> str:
+        """What the table's "open" column says when the code asks no decision."""
+        return "— (upgrade)" if self.code in UPGRADES else "— (info)"
 
 
 @dataclass(frozen=True)
@@ -174,6 +181,7 @@ class WeeklyReport:
     attention: tuple[KindAttention, ...] = ()  # what needs a person now, per queue
     changes: int = 0  # tag changes journaled in the week (resets of the queue leave them)
     later: tuple[rec.QueueRecord, ...] = ()  # queues created after this week
+    upgrades: int = 0  # albums worth a better copy now (``reports.upgrades``): no decisions
 
     @property
     def decisions(self) -> int:
@@ -294,6 +302,7 @@ def weekly_figures(
             n for kind, n in counts.changes.items() if any(q.kind == kind for q in existing)
         ),
         later=later,
+        upgrades=upgrades.total(upgrades.upgrades(records.home, tallies)) if records.home else 0,
     )
 
 

@@ -67,10 +67,10 @@ def test_the_weekly_report_leads_with_the_open_findings(demo_home):
     attention = section(text, "Needs attention")
     # Open = error or warning, not fixed: Radiohead (unreadable-file, skipped-folder,
     # link-outside-library and the whitespace its link keeps,
-    # track-gap), Metallica (missing-artist), Björk (filename-mismatch x2), AC/DC
-    # (low-bitrate), Pink Floyd (inconsistent-year; and its untagged track's missing-artist,
+    # track-gap), Metallica (missing-artist), Björk (filename-mismatch x2: one question),
+    # Pink Floyd (inconsistent-year; and its untagged track's missing-artist,
     # missing-title, missing-year), The Beatles (legacy-tag).
-    assert "### Music: 14 decisions in 6 artists" in attention
+    assert "### Music: 12 decisions in 5 artists" in attention
     # The verify step's findings are errors, so decisions too: Miles Davis's damaged track
     # (audio-md5-mismatch, and decode-error; ffmpeg 5.1 stops at the bad frame without a line:
     # truncated-audio), Radiohead's cut-off track (decode-error).
@@ -80,11 +80,15 @@ def test_the_weekly_report_leads_with_the_open_findings(demo_home):
     errors, warnings = attention.split("**Warnings**")
     assert "`unreadable-file`" in errors and "`missing-artist`" in errors
     assert errors.index("Radiohead") < errors.index("Metallica")  # the most decisions first
-    assert "| Björk | `filename-mismatch` ×2 |" in warnings
-    assert "`low-bitrate`" in warnings and "`unreadable-file`" not in warnings
+    assert "| Björk | `filename-mismatch` |" in warnings  # two tracks, one question
+    assert "`unreadable-file`" not in warnings
+    # AC/DC's low bit rate is no decision: no choice mends it; it is an upgrade (issue 60).
+    assert "`low-bitrate`" not in attention and "| AC/DC |" not in attention
+    assert "| `low-bitrate` | 1 | 0 | — (upgrade) |" in text  # found, no decision
+    assert "**Upgrades:** 1 album worth a better copy" in text
     reports = links(attention, md.parent)
-    # Six artists and the music index; two albums and the verify index.
-    assert len(reports) == 10
+    # Five artists and the music index; two albums and the verify index.
+    assert len(reports) == 9
     assert all(path.resolve().is_file() for path in reports), reports
     assert (md.parent / "../../issues/music/index.md").resolve() in [p.resolve() for p in reports]
 
@@ -102,10 +106,11 @@ def test_the_issues_table_puts_errors_first(demo_home):
 def test_the_index_lists_every_issue_report_what_needs_a_person_first(demo_home):
     index = demo_home / "issues" / "music" / "index.md"
     text = index.read_text(encoding="utf-8")
-    assert "**14 decisions in 6 artists.**" in text
+    assert "**12 decisions in 5 artists.**" in text
     assert text.index("## Errors") < text.index("## Warnings") < text.index("## Nothing to decide")
     targets = links(text, index.parent)
-    reports = sorted(p for p in index.parent.glob("*.md") if p.name != "index.md")
+    lists = ("index.md", "upgrades.md")
+    reports = sorted(p for p in index.parent.glob("*.md") if p.name not in lists)
     assert sorted(targets) == reports and len(reports) == 9
     assert "Daft Punk" in section(text, "Nothing to decide")
 
@@ -113,12 +118,12 @@ def test_the_index_lists_every_issue_report_what_needs_a_person_first(demo_home)
 def test_the_dashboard_leads_with_the_open_findings(demo_home, tmp_path):
     text = script("utilities/media_dashboard.py", "--home", demo_home).stdout
     lines = text.splitlines()
-    # 14 music decisions + 3 verify ones; the two conversions refused for their damaged source.
-    assert lines[2].startswith("NEEDS ATTENTION  17 decisions · 2 failed, 0 skipped")
+    # 12 music decisions + 3 verify ones; the two conversions refused for their damaged source.
+    assert lines[2].startswith("NEEDS ATTENTION  15 decisions · 2 failed, 0 skipped")
     assert "  verify: 3 decisions in 2 albums · every report: issues/verify/index.md" in lines
     assert "  conversions  " in text and "completed 8 · failed 2 · skipped 0" in text
     assert "nothing:" not in text
-    headline = "  music: 14 decisions in 6 artists · every report: issues/music/index.md"
+    headline = "  music: 12 decisions in 5 artists · every report: issues/music/index.md"
     assert lines.index(headline) < lines.index("QUEUES")
     assert lines[4].split()[:2] == ["error", "Radiohead"]
     assert "             issues/music/radiohead-" in lines[5]
@@ -128,9 +133,11 @@ def test_the_dashboard_leads_with_the_open_findings(demo_home, tmp_path):
     html = page.read_text(encoding="utf-8")
     assert html.index('id="attention-heading"') < html.index('id="queues-heading"')
     hrefs = re.findall(r'<a href="([^"]*issues/music/[^"]+)"', html)
-    assert len(hrefs) == 7 and all((page.parent / h).resolve().is_file() for h in hrefs), hrefs
-    # Issue 36: "AC⧸DC" (a folder name's stand-in for "/") showed a box: the page says AC/DC.
-    assert "<td>AC/DC</td>" in html and "AC\u29f8DC" not in html
+    assert len(hrefs) == 6 and all((page.parent / h).resolve().is_file() for h in hrefs), hrefs
+    # Issue 36: "AC⧸DC" (a folder name's stand-in for "/") showed a box: a page says AC/DC.
+    # AC/DC asks no decision now (its low bit rate is an upgrade): its upgrades page says it.
+    upgrades = (demo_home / "issues" / "music" / "upgrades.html").read_text(encoding="utf-8")
+    assert "AC/DC — 1980 - Back in Black" in upgrades and "AC\u29f8DC" not in upgrades
 
 
 REPORT_LINKS = """<script>
@@ -163,7 +170,7 @@ def test_each_issue_report_link_is_on_screen_without_scrolling(demo_home, tmp_pa
         assert run.returncode == 0, run.stderr[-2000:]
         found = re.search(r'<pre id="measured">(.*?)</pre>', run.stdout, re.S)
         links = json.loads(html_module.unescape(found.group(1)))
-        assert len(links) == 8 and {link["text"] for link in links} == {"report"}, links
+        assert len(links) == 7 and {link["text"] for link in links} == {"report"}, links
         assert [link for link in links if link["right"] > link["box"]] == [], (page, links)
 
 
@@ -180,7 +187,7 @@ def test_the_weekly_page_in_chromium_leads_with_what_needs_the_user(demo_home, t
     assert dom.returncode == 0, dom.stderr[-2000:]
     page = dom.stdout
     assert page.index('id="attention-heading"') < page.index('id="week-heading"')
-    assert "Music: 14 decisions in 6 artists" in page
+    assert "Music: 12 decisions in 5 artists" in page
     assert '<code class="severity-error">unreadable-file</code>' in page
     assert '<a href="../../issues/music/index.html">' in page  # the index as a page
     assert "Nothing:" not in page
@@ -188,14 +195,14 @@ def test_the_weekly_page_in_chromium_leads_with_what_needs_the_user(demo_home, t
 
 def test_every_surface_tells_the_same_count_on_the_demo(demo_home):
     """Issue 36: one definition of a decision, one count: each batch's closing line, each
-    kind's index, the weekly report, the dashboard and ``decide`` agree (14 + 3 = 17)."""
+    kind's index, the weekly report, the dashboard and ``decide`` agree (12 + 3 = 15)."""
     said = (demo_home.parent / "demo.out").read_text(encoding="utf-8")
     assert re.findall(r"^needs you: (.+)$", said, re.M) == [
-        "14 decisions in 6 artists",  # the music batch
+        "12 decisions in 5 artists",  # the music batch
         "3 decisions in 2 albums",  # the verify batch; the conversion batch has none
     ]
     for kind, headline in (
-        ("music", "14 decisions in 6 artists"),
+        ("music", "12 decisions in 5 artists"),
         ("verify", "3 decisions in 2 albums"),
     ):
         index = (demo_home / "issues" / kind / "index.md").read_text(encoding="utf-8")
@@ -205,12 +212,14 @@ def test_every_surface_tells_the_same_count_on_the_demo(demo_home):
     ).read_text(encoding="utf-8")  # lossy-source-copied is info: found, never a decision
     text, _ = this_week_report(demo_home)
     kinds = re.findall(r"^### (\w+): (\d+) decisions? in", text, re.M)
-    assert kinds == [("Music", "14"), ("Verify", "3")]
+    assert kinds == [("Music", "12"), ("Verify", "3")]
     board = script("utilities/media_dashboard.py", "--home", demo_home).stdout
-    assert "NEEDS ATTENTION  17 decisions · 2 failed" in board
+    assert "NEEDS ATTENTION  15 decisions · 2 failed" in board
     listing = script("utilities/decide.py", "--home", demo_home).stdout
-    assert listing.startswith("17 decisions in 8 items, worst first:")
-    assert len(re.findall(r"^ +\d+\. (music|verify) ", listing, re.M)) == 8
+    assert listing.startswith("15 decisions in 14 groups, worst first:")
+    grouped = json.loads(script("utilities/decide.py", "--home", demo_home, "--json").stdout)
+    assert grouped["total"] == sum(g["count"] for g in grouped["groups"]) == 15
+    assert len(grouped["groups"]) == 14
     # The weekly table's "open" column counts decisions only; an info code is never open.
     assert "| `missing-cover` | 1 | 0 | — (info) |" in text
     assert "| `lossy-source-copied` | 60 | 0 | — (info) |" in text

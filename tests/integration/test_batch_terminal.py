@@ -190,7 +190,7 @@ def test_in_a_pipe_plain_lines_only_for_what_needs_you(tmp_path, library):
     # a log keeps each line whole (no wrapping at 80 columns): grep finds the artist
     assert [line for line in lines if line.startswith(f"✓ {UNDATED} — completed: 2 tracks")]
     # and its issue report named, whole, to open (issue 36: "its issue report says which")
-    assert [line for line in lines if line.startswith("  2 findings need a decision (see /")
+    assert [line for line in lines if line.startswith("  1 decision for you (see /")
             and "/issues/music/somebody-with-a-name-so-long" in line], out  # fmt: skip
     assert LONG not in out and "Daft Punk" not in out, out
     assert not [line for line in lines if "ETA" in line], out

@@ -81,14 +81,14 @@ def test_the_batch_counts_the_truth_and_exits_1(processed):
     home, batch = processed
     out = batch.stdout
     assert batch.returncode == 1, out + batch.stderr  # some artists need you
-    per_item = [int(n) for n in re.findall(r"^  (\d+) findings? needs? a decision", out, re.M)]
+    per_item = [int(n) for n in re.findall(r"^  (\d+) decisions? for you", out, re.M)]
     assert sorted(per_item) == sorted(n for n in TRUTH.values() if n), out
     assert f"needs you: {DECISIONS} decisions in {ASKING} artists" in out, out
     assert "4 artists completed, 0 failed, 0 skipped" in out
     assert "decide them: " in out
     # Each line needing a decision names its own report, to open (issue 36).
     report = home / "issues" / "music" / f"{slugify('Metallica')}.md"
-    assert f"  2 findings need a decision (see {report})" in out, out
+    assert f"  2 decisions for you (see {report})" in out, out
 
 
 def test_each_issue_report_counts_its_truth(processed):

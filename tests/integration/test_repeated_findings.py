@@ -40,11 +40,14 @@ def test_an_albums_fifteen_low_bitrate_tracks_are_one_line_and_no_undo_is_offere
     ]
 
     run = music_script("process_music_batch.py", "--home", home, "--library", lib)
-    assert run.returncode == 1, run.stdout + run.stderr  # decisions left
+    # A low bit rate is no decision (no choice mends it): an upgrade, and no exit 1 for it.
+    assert run.returncode == 0, run.stdout + run.stderr
     report = (home / "issues/music" / f"{slugify('Lofi')}.md").read_text("utf-8")
     lines = [line for line in report.splitlines() if "low-bitrate" in line]
     assert lines == [f"- **warning** `low-bitrate` — 15 tracks (1-15): {MESSAGE}"]
-    assert "**0 fixed**, **15 decisions for you**" in report
+    assert "**0 fixed**, **0 decisions for you**" in report
+    upgrades = (home / "issues/music/upgrades.md").read_text("utf-8")
+    assert f"- **Lofi — {TAPE}**: low bit rate (mp3, 64 kbps, 15 files)" in upgrades
     assert "undo" not in report.lower()  # nothing was written: nothing to undo
     # The record keeps every finding; only the reading is grouped.
     [doc] = (home / "outputs/music/artists").glob("*.json")

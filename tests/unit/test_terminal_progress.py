@@ -104,7 +104,7 @@ def test_off_a_terminal_only_the_items_that_need_you_get_a_line(capsys):
     hooks.close()
     assert capsys.readouterr().out == (
         "✓ Bravo — completed: 2 tracks, 3 issues, 1 fixed\n"
-        "  2 findings need a decision (its issue report says which)\n"
+        "  2 decisions for you (its issue report says which)\n"
         "✗ Delta — error: cannot read it\n"
         "✓ Echo — completed: 1 track\n"
         "  ! 1 tag fix could not be\n"

@@ -1,0 +1,116 @@
+"""Identical questions across items, as one group: the same kind and code (the choices of a
+code are worded alike for every item; where they are item values, a value of the item's own,
+the group says so, and they never split it). ``decide`` lists groups worst first: the
+severity of their code, then how many decisions, then kind and code. Pure: the items that
+need a person (``reports.attention.NeedsYou``) in, groups out; read from the queues' counts
+alone, so listing a whole library opens no output document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from mediakeeper.core import kinds
+from mediakeeper.core.findings import SEVERITIES
+from mediakeeper.reports.attention import NeedsYou, severity_rank
+from mediakeeper.reports.decide import SAID_AS
+from mediakeeper.reports.pace import nouns
+from mediakeeper.tags.table import LOGICAL_TAGS
+from mediakeeper.text.wording import count
+
+UNIDENTIFIED = "unidentified"  # the group of items done but not identified (no finding code)
+DISMISS = "dismiss"
+MOVIE_MATCH = ("ambiguous-match", "no-match")  # a movie's: settled by a TMDb candidate
+
+
+@dataclass(frozen=True)
+class Group:
+    kind: str
+    code: str
+    severity: str
+    count: int  # the decisions in the group (``core.decisions``' count)
+    items: tuple[str, ...]  # the names of the items asking it, as listed
+    choices: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "code": self.code,
+            "severity": self.severity,
+            "count": self.count,
+            "items": list(self.items),
+            "choices": list(self.choices),
+        }
+
+    def line(self) -> str:
+        """``filename-mismatch  5 decisions in 5 artists  [the proposed fix | dismiss]``."""
+        noun, plural = nouns(self.kind)
+        where = f"{count(self.count, 'decision')} in {count(len(self.items), noun, plural)}"
+        return f"{self.kind:<7} {self.code}  {where}  [{' | '.join(self.choices)}]"
+
+
+def choices_of(kind: str, code: str) -> tuple[str, ...]:
+    """A code's choices as every item of its group offers them (``<...>``: a value of the
+    item's own, listed by ``decide KIND NAME``)."""
+    if code == UNIDENTIFIED:
+        return ("run it again online",)
+    if kind == "movies" and code in MOVIE_MATCH:
+        return ("<a TMDb candidate>",)
+    if kind != "music":
+        return ("decided by its own commands",)
+    family, _, said = code.partition("-")
+    tag = SAID_AS.get(said, said)
+    if family == "inconsistent" and tag:
+        return (f"<one of the album's {tag} values>", f"set {tag}", DISMISS)
+    if family == "missing" and tag in LOGICAL_TAGS:
+        return (f"set {tag}", DISMISS)
+    return ("<the choices listed for it>", DISMISS)
+
+
+def same_for_every_item(choices: Iterable[str]) -> bool:
+    """Whether a group's choices can be taken for all of it at once (no item's own value)."""
+    return not any(c.startswith("<") for c in choices)
+
+
+def groups_of(needs: Iterable[NeedsYou]) -> list[Group]:
+    """The groups of the open decisions of ``needs``, worst first."""
+    counts: dict[tuple[str, str], int] = {}
+    items: dict[tuple[str, str], list[str]] = {}
+    for need in needs:
+        codes = [(c.code, c.open) for c in need.codes] or [(UNIDENTIFIED, need.decisions)]
+        for code, n in codes:
+            counts[need.kind, code] = counts.get((need.kind, code), 0) + n
+            items.setdefault((need.kind, code), []).append(need.name)
+    groups = [
+        Group(kind, code, _severity(code), n, _names(items[kind, code]), choices_of(kind, code))
+        for (kind, code), n in counts.items()
+    ]
+    order = list(kinds.KINDS)
+    return sorted(groups, key=lambda g: (severity_rank(g.code), -g.count,
+                                         _place(order, g.kind), g.code))  # fmt: skip
+
+
+def _names(names: list[str]) -> tuple[str, ...]:
+    return tuple(sorted(names, key=str.casefold))
+
+
+def _severity(code: str) -> str:
+    rank = severity_rank(code)
+    return SEVERITIES[rank] if rank < len(SEVERITIES) else "warning"
+
+
+def _place(order: list[str], kind: str) -> int:
+    return order.index(kind) if kind in order else len(order)
+
+
+def as_json(groups: Iterable[Group]) -> dict[str, Any]:
+    """``{"total": N, "groups": [...]}``: the counts add up to the total."""
+    listed = [g.as_json() for g in groups]
+    return {"total": sum(g["count"] for g in listed), "groups": listed}
+
+
+def find_group(groups: Iterable[Group], code: str, kind: str | None) -> list[Group]:
+    """The groups of ``code`` (of ``kind`` when given)."""
+    return [g for g in groups if g.code == code and kind in (None, g.kind)]

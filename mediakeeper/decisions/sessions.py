@@ -1,0 +1,93 @@
+"""A group's decisions taken as one session, and that session taken back whole.
+
+A session of ``decide --all`` is recorded under ``status/<kind>/decisions/<session>.json``:
+its code, the items it decided and the rule it remembered. ``undo --session ID`` reads it:
+every finding that session closed is open again, the dismissals it left in the items'
+details go (so the next batch asks again), and the rule it recorded is forgotten; the tags
+it wrote (``--all --choose``) are the change journal's, put back by undo as any other.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.core.decisions import questions, rules_in
+from mediakeeper.decisions import rules
+from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.queue import dismissals
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.reports.decide import ItemDecisions, write_again
+from mediakeeper.reports.issue_index import write_issue_indexes
+from mediakeeper.reports.records import read_output
+
+FOLDER = "decisions"  # under status/<kind>/
+
+
+@dataclass(frozen=True)
+class Undone:
+    reopened: int  # decisions open again
+    items: int
+    rule: str  # the rule forgotten ("": none)
+
+
+def record(home: Path, kind: str, session: str, code: str, keys: list[str], rule: str) -> None:
+    path = _path(home, kind, session)
+    text = json.dumps({"session": session, "kind": kind, "code": code, "items": keys,
+                       "rule": rule}, ensure_ascii=False, indent=1)  # fmt: skip
+    atomic_write_text(path, text + "\n")
+
+
+def _path(home: Path, kind: str, session: str) -> Path:
+    return home / "status" / kind / FOLDER / f"{session}.json"
+
+
+def find(home: Path, session: str) -> Path | None:
+    """The record of the group session ``session``, of whichever kind (None: not one)."""
+    if not session or "/" in session or session.startswith("."):
+        return None
+    status = home / "status"
+    kinds = sorted(p.name for p in status.iterdir() if p.is_dir()) if status.is_dir() else []
+    return next((p for k in kinds if (p := _path(home, k, session)).is_file()), None)
+
+
+def undo(home: Path, session: str) -> Undone | None:
+    """Take back the group session ``session``; None when no group session has that id."""
+    path = find(home, session)
+    if path is None:
+        return None
+    entry = json.loads(path.read_text(encoding="utf-8"))
+    kind, code, keys = entry["kind"], entry["code"], set(entry["items"])
+    store = QueueStore(home / "status" / kind, kind)
+    reopened = items = 0
+    for item in [i for i in store.peek()["items"] if i["key"] in keys]:
+        document = read_output(home, kind, item)
+        if document is None:
+            continue
+        back = _reopen(document, session)
+        details = item.get("details") or {}
+        kept = {c: d for c, d in (details.get(dismissals.KEY) or {}).items()
+                if (d.get("decided") or {}).get("session") != session}  # fmt: skip
+        if back or kept != (details.get(dismissals.KEY) or {}):
+            write_again(home, ItemDecisions(kind, item, document), {dismissals.KEY: kept},
+                        index=False)  # fmt: skip
+            reopened, items = reopened + questions(back), items + 1
+    rule = entry.get("rule") or ""
+    if rule and rules_in(home).get(code) == rule:
+        rules.forget(home, code)
+    write_issue_indexes(home)
+    os.unlink(path)  # taken back: undoing it again finds nothing to undo
+    return Undone(reopened, items, f'{code} = "{rule}"' if rule else "")
+
+
+def _reopen(document: dict[str, Any], session: str) -> list[dict[str, Any]]:
+    """The findings ``session`` closed, open again."""
+    back = []
+    for finding in document.get("findings") or []:
+        if (finding.get("decided") or {}).get("session") == session:
+            finding.pop("decided")
+            back.append(finding)
+    return back

@@ -1,0 +1,135 @@
+"""A whole group decided at once: the same choice taken for every open decision of one code
+in one kind's items, as ONE session (``sessions``), so one ``undo --session`` brings every one
+of them back. A dismissal, or the choice numbered N among each decision's own choices where
+those are the same for every decision of the group (checked before anything is written).
+With ``remember`` the answer becomes a rule (``rules``) later batches apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.core import kinds, writemode
+from mediakeeper.core.decisions import check_rules, questions
+from mediakeeper.decisions import rules, sessions
+from mediakeeper.decisions.groups import DISMISS
+from mediakeeper.queue.items import COMPLETED
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.reports.decide import (
+    DecideError,
+    ItemDecisions,
+    Taken,
+    item_decisions,
+    new_session,
+    take,
+)
+from mediakeeper.reports.issue_index import write_issue_indexes
+
+DISMISSED = "dismissed: left as it is"
+
+
+@dataclass
+class GroupTaken:
+    session: str  # "" in a dry run, or when nothing was decided
+    what: str
+    taken: list[tuple[str, Taken]] = field(default_factory=list)  # (item name, what it took)
+    rule: str = ""  # the rule recorded ("": none)
+
+    @property
+    def closed(self) -> int:
+        return sum(questions(t.closed, open_only=False) for _, t in self.taken)
+
+    @property
+    def refused(self) -> list[tuple[str, Taken]]:
+        return [(name, t) for name, t in self.taken if t.refused]
+
+
+def take_group(
+    home: Path,
+    kind: str,
+    code: str,
+    *,
+    choose: int | None = None,
+    remember: bool = False,
+    dry_run: bool = False,
+    writing: writemode.Writing = writemode.DEFAULT_WRITING,
+) -> GroupTaken:
+    """Dismiss (``choose`` None) or take choice ``choose`` for every open decision of
+    ``code`` in ``kind``'s items."""
+    if kind != kinds.MUSIC.name:
+        raise DecideError(f"{kind}: a whole group is decided here for music only",
+                          f"decide each item: decide {kind} NAME")  # fmt: skip
+    if remember:
+        if choose is not None:
+            raise DecideError("--remember records a dismissal only",
+                              "give --all --dismiss CODE --remember")  # fmt: skip
+        check_rules({code: DISMISS}, "--remember")
+    asking = _asking(home, kind, code)
+    if not asking:
+        raise DecideError(f"no open {code!r} decision in {kind}", "`decide` lists the groups")
+    label = _same_choice(asking, code, choose) if choose is not None else ""
+    what = f"chose {label}" if choose is not None else DISMISSED
+    session = "" if dry_run else new_session()
+    result = GroupTaken(session, what)
+    for found in asking:
+        closing = [d for d in found.decisions if d.finding["code"] == code]
+        changes = tuple(c for d in closing for c in d.choices[choose - 1].changes) if choose else ()
+        taken = take(home, found, changes, closing, what, dry_run=dry_run, writing=writing,
+                     dismissing="" if choose else code, session=session, index=False)  # fmt: skip
+        result.taken.append((found.name, taken))
+    if dry_run:
+        return result
+    if remember and rules.remember(home, code, DISMISS):
+        result.rule = f'{code} = "{DISMISS}"'
+    decided = [found.item["key"] for found, (_, t) in zip(asking, result.taken, strict=True)
+               if t.closed]  # fmt: skip
+    sessions.record(home, kind, session, code, decided, DISMISS if result.rule else "")
+    write_issue_indexes(home)
+    return result
+
+
+def _asking(home: Path, kind: str, code: str) -> list[ItemDecisions]:
+    """Every completed item with an open decision of ``code``, its decisions read (an
+    item's queue counts say whether to open its output document)."""
+    store = QueueStore(home / "status" / kinds.get(kind).name, kind)
+    if not store.exists():
+        raise DecideError(f"no {kind} queue in {home}", "run a batch first")
+    found = []
+    for item in store.peek()["items"]:
+        if item.get("status") != COMPLETED or not _counts_open(item, code):
+            continue
+        try:
+            decisions = item_decisions(home, kind, item)
+        except DecideError:  # no readable output: `decide` says so for that item
+            continue
+        if any(d.finding["code"] == code for d in decisions.decisions):
+            found.append(decisions)
+    return sorted(found, key=lambda f: f.name.casefold())
+
+
+def _counts_open(item: dict[str, Any], code: str) -> bool:
+    counts = (item.get("details") or {}).get("finding_counts")
+    if not isinstance(counts, dict):
+        return True  # an old item: its output document says
+    found, done, *_ = counts.get(code) or (0, 0)
+    return found > done
+
+
+def _same_choice(asking: list[ItemDecisions], code: str, choose: int) -> str:
+    """The label of choice ``choose``, the same in every decision of the group, or why not."""
+    labels = {
+        tuple(c.label for c in d.choices)
+        for found in asking
+        for d in found.decisions
+        if d.finding["code"] == code
+    }
+    if len(labels) != 1:
+        raise DecideError(f"the choices of {code!r} are not the same for every item",
+                          "decide each item: decide KIND NAME")  # fmt: skip
+    (choices,) = labels
+    if not 1 <= choose <= len(choices):
+        listed = "; ".join(f"{n}) {label}" for n, label in enumerate(choices, 1)) or "none"
+        raise DecideError(f"{code!r} has no choice {choose}", f"its choices: {listed}")
+    return choices[choose - 1]

@@ -1,0 +1,112 @@
+"""The upgrades list: what no choice of the toolkit can mend (a lossy file at a low bit rate,
+a lossless file of lossy origin, clipped audio) is no decision: it is a copy worth replacing.
+One line per album, worst first (the lowest bit rate, then lossy origins, then clipping):
+what is wrong, the format and bit rate, and which copy would be better; written as
+``issues/<kind>/upgrades.md`` (and its page) beside the kind's index.
+
+Only the output documents of the items whose counts hold such a code are read (the
+reports' one pass over the queues keeps those items: ``QueueTally.upgrading``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.core.decisions import UPGRADES
+from mediakeeper.fs.reports import write_report
+from mediakeeper.reports.records import OUTPUT_DIRS, read_output
+from mediakeeper.reports.tally import QueueTally
+from mediakeeper.text.render import markdown_escape, shown
+from mediakeeper.text.wording import count
+
+PAGE = "upgrades.md"
+WORDS = {"low-bitrate": "low bit rate", "lossy-origin": "lossy origin", "clipping": "clipping"}
+BETTER = "a lossless copy, or a lossy one of 256 kbps or more"
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    item: str
+    album: str  # "" for the item itself (an album already, or loose tracks)
+    codes: tuple[str, ...]  # in UPGRADES' order
+    formats: tuple[str, ...]
+    bitrate: int  # the lowest of its flagged files, bits per second (0: unknown)
+    files: int
+
+    def rank(self) -> tuple:
+        first = UPGRADES.index(self.codes[0])
+        return (first, self.bitrate or 10**9, self.item.casefold(), self.album.casefold())
+
+    def line(self) -> str:
+        where = " — ".join(markdown_escape(shown(w)) for w in (self.item, self.album) if w)
+        what = ", ".join(WORDS[c] for c in self.codes)
+        rate = f", {self.bitrate // 1000} kbps" if self.bitrate else ""
+        kind = "/".join(self.formats) or "format unknown"
+        return (f"- **{where}**: {what} ({kind}{rate}, {count(self.files, 'file')}); "
+                f"better: {BETTER}")  # fmt: skip
+
+
+def upgrades_of(item: Mapping[str, Any], document: Mapping[str, Any]) -> list[Upgrade]:
+    """The item's albums worth a better copy, from its output document."""
+    tracks = {t.get("path"): t for t in document.get("tracks") or () if isinstance(t, dict)}
+    albums: dict[str, list[Mapping[str, Any]]] = {}
+    for finding in document.get("findings") or ():
+        if isinstance(finding, dict) and finding.get("code") in UPGRADES:
+            albums.setdefault(str(finding.get("album") or ""), []).append(finding)
+    name = str(item.get("name") or item.get("key"))
+    found = []
+    for album, findings in albums.items():
+        flagged = [tracks[p] for p in {f.get("path") for f in findings} if p in tracks]
+        rates = [int(t.get("bitrate") or 0) for t in flagged if t.get("bitrate")]
+        if not rates:  # tracks not in the document: the findings' own figure
+            said = [(f.get("details") or {}).get("bitrate") for f in findings]
+            rates = [int(r) for r in said if r]
+        codes = tuple(c for c in UPGRADES if any(f["code"] == c for f in findings))
+        formats = tuple(sorted({str(t.get("format")) for t in flagged if t.get("format")}))
+        files = len({f.get("path") for f in findings})
+        found.append(Upgrade(name, album, codes, formats, min(rates, default=0), files))
+    return found
+
+
+def upgrades(home: Path, tallies: Iterable[QueueTally]) -> dict[str, list[Upgrade]]:
+    """kind -> its albums worth a better copy, worst first, from the items each queue's
+    tally kept (``QueueTally.upgrading``)."""
+    found: dict[str, list[Upgrade]] = {}
+    for tally in tallies:
+        if tally.kind not in OUTPUT_DIRS:
+            continue
+        listed = found.setdefault(tally.kind, [])
+        for item in tally.upgrading:
+            document = read_output(home, tally.kind, item)
+            listed += upgrades_of(item, document) if document else []
+        listed.sort(key=Upgrade.rank)
+    return found
+
+
+def write_upgrades(home: Path, tallies: Iterable[QueueTally]) -> list[Path]:
+    """Each kind's upgrades list (where it has one, or had: an emptied list says so)."""
+    written = []
+    for kind, listed in upgrades(home, tallies).items():
+        path = Path(home) / "issues" / kind / PAGE
+        if not listed and not path.exists():
+            continue
+        lines = [f"# Upgrades — {kind}", ""]
+        if listed:
+            lines += [
+                f"**{count(len(listed), 'album')} worth a better copy**, worst first: no "
+                "choice of the toolkit mends these, so they are no decision.",
+                "",
+            ]
+            lines += [u.line() for u in listed]
+        else:
+            lines.append("Nothing to upgrade.")
+        write_report(path, "\n".join(lines) + "\n")
+        written.append(path)
+    return written
+
+
+def total(found: Mapping[str, Iterable[Upgrade]]) -> int:
+    return sum(len(list(listed)) for listed in found.values())
