@@ -213,3 +213,33 @@ def test_no_import_cycle_not_even_a_type_only_one(tmp_path):
         "    from mediakeeper.batch.runner import ItemResult\n"
     )
     assert import_cycles(fake) == [["batch.report", "batch.runner"]]
+
+
+def package_loops(package: Path = PACKAGE) -> list[tuple[str, str, str, str]]:
+    """Pairs of packages that import each other, with one import each way: (a, b, a's
+    module -> b's, b's module -> a's). Modules may form no cycle; packages neither."""
+    edges: dict[tuple[str, str], str] = {}
+    for module, path in modules(package).items():
+        mine = module.split(".")[0]
+        for name in imports_of(path, package):
+            theirs = ours(name, package)
+            if theirs is not None and (other := theirs.split(".")[0]) != mine:
+                edges.setdefault((mine, other), f"{module} -> {theirs}")
+    return sorted(
+        (a, b, why, edges[(b, a)]) for (a, b), why in edges.items() if a < b and (b, a) in edges
+    )
+
+
+def test_no_two_packages_import_each_other(tmp_path):
+    assert package_loops() == []
+    fake = tmp_path / "mediakeeper"
+    for name in ("queue", "batch"):
+        (fake / name).mkdir(parents=True)
+        (fake / name / "__init__.py").write_text("")
+    (fake / "__init__.py").write_text("")
+    (fake / "queue" / "manager.py").write_text("from mediakeeper.batch.log import x\n")
+    (fake / "batch" / "log.py").write_text("x = 1\n")
+    (fake / "batch" / "runner.py").write_text("from mediakeeper.queue.manager import y\n")
+    assert package_loops(fake) == [
+        ("batch", "queue", "batch.runner -> queue.manager", "queue.manager -> batch.log")
+    ]
