@@ -34,9 +34,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from mediakeeper.decisions import groups  # noqa: E402
+from mediakeeper.decisions import item as decide  # noqa: E402
 from mediakeeper.queue.items import new_item, new_queue  # noqa: E402
 from mediakeeper.queue.store import QueueStore  # noqa: E402
-from mediakeeper.reports import decide  # noqa: E402
 
 CODES = ("low-bitrate", "filename-mismatch", "missing-year", "inconsistent-year", "track-gap",
          "missing-albumartist", "whitespace", "mojibake", "missing-artist", "missing-title",

@@ -14,8 +14,8 @@ from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import questions, rules_in
 from mediakeeper.core.home import CONFIG_FILE
 from mediakeeper.decisions import groups, outstanding, rules, taking
+from mediakeeper.decisions import item as decide
 from mediakeeper.music.fixes import CHANGED_SINCE_SCAN
-from mediakeeper.reports import decide
 from mediakeeper.text.wording import count, plural_of, value, written_to
 
 

@@ -13,10 +13,10 @@ from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.decisions import sessions
 from mediakeeper.music.journal import read_journals
-from mediakeeper.music.undo import artist_named, undo
-from mediakeeper.reports.undone import after_undo
 from mediakeeper.text.fold import fold
 from mediakeeper.text.wording import count, value, written_to
+from mediakeeper.undo.restore import artist_named, undo
+from mediakeeper.undo.surfaces import after_undo
 
 
 @click.command(

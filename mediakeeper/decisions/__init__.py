@@ -3,5 +3,5 @@ many items), a group decided in one session that undo takes back whole, and the 
 person records so later batches settle a code's findings without asking.
 
 What a decision is and how it is counted stays ``mediakeeper.core.decisions``' one
-definition; one item's decisions and the writing of a choice stay ``reports.decide``'s.
+definition; one item's decisions and the writing of a choice stay ``decisions.item``'s.
 """

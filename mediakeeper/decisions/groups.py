@@ -14,8 +14,8 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.findings import SEVERITIES
+from mediakeeper.decisions.item import SAID_AS
 from mediakeeper.reports.attention import NeedsYou, severity_rank
-from mediakeeper.reports.decide import SAID_AS
 from mediakeeper.reports.pace import nouns
 from mediakeeper.tags.table import LOGICAL_TAGS
 from mediakeeper.text.wording import count

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import NotFound
+from mediakeeper.decisions.item import DecideError
 from mediakeeper.queue.items import ERROR
 from mediakeeper.queue.manager import reset_named, skip_named
 from mediakeeper.queue.store import QueueStore
-from mediakeeper.reports.decide import DecideError
 from mediakeeper.reports.pace import Outstanding, outstanding
 from mediakeeper.reports.records import gather
 from mediakeeper.text.matching import find_name

@@ -17,10 +17,10 @@ from typing import Any
 
 from mediakeeper.core.decisions import questions, rules_in
 from mediakeeper.decisions import rules
+from mediakeeper.decisions.item import ItemDecisions, write_again
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.store import QueueStore
-from mediakeeper.reports.decide import ItemDecisions, write_again
 from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.reports.records import read_output
 

@@ -15,9 +15,7 @@ from mediakeeper.core import kinds, writemode
 from mediakeeper.core.decisions import check_rules, questions
 from mediakeeper.decisions import rules, sessions
 from mediakeeper.decisions.groups import DISMISS
-from mediakeeper.queue.items import COMPLETED
-from mediakeeper.queue.store import QueueStore
-from mediakeeper.reports.decide import (
+from mediakeeper.decisions.item import (
     DecideError,
     ItemDecisions,
     Taken,
@@ -25,6 +23,8 @@ from mediakeeper.reports.decide import (
     new_session,
     take,
 )
+from mediakeeper.queue.items import COMPLETED
+from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.issue_index import write_issue_indexes
 
 DISMISSED = "dismissed: left as it is"
@@ -58,7 +58,7 @@ def take_group(
 ) -> GroupTaken:
     """Dismiss (``choose`` None) or take choice ``choose`` for every open decision of
     ``code`` in ``kind``'s items."""
-    if kind != kinds.MUSIC.name:
+    if kind != "music":
         raise DecideError(f"{kind}: a whole group is decided here for music only",
                           f"decide each item: decide {kind} NAME")  # fmt: skip
     if remember:

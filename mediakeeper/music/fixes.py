@@ -4,7 +4,7 @@ Every change is journaled before the file is touched: one JSON line per tag with
 new value, in ``status/music/changes/<session>.jsonl``, on disk before any file is written.
 The tag write itself (see ``mediakeeper.tags.write_many``) leaves each file old or new, or
 with ranges the next command completes, so the journal always knows at least as much as the
-files. ``mediakeeper.music.undo`` puts old values back through the same steps.
+files. ``mediakeeper.undo.restore`` puts old values back through the same steps.
 """
 
 from __future__ import annotations

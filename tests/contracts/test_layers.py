@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # pipelines, whose kinds are made at run time
     ("kinds", ("pipelines", *(k.package.removeprefix("mediakeeper.") for k in KINDS.values()))),
     ("reports", ("reports",)),
-    ("decisions", ("decisions",)),  # decisions asked once for many: groups, rules, sessions
+    ("decisions", ("decisions", "undo")),  # a person's choices taken, and changes undone
     ("runs", ("runs",)),  # what a face starts, composed from every layer: one batch
     ("front", ("cli", "demo", "__main__")),  # the command line, the demo
 )

@@ -127,9 +127,9 @@ def test_a_remembered_rule_settles_later_batches_until_forgotten(asked):
     spec = {f"Fugees/Album/0{n} - S.flac": {"tags": {"title": "S", "artist": "Fugees",
             "albumartist": "Fugees", "album": "Album", "date": "1996",
             "tracknumber": str(3 - n)}, "picture": True} for n in (1, 2)}  # fmt: skip
-    from tests.helpers import _build_library
+    from tests.helpers import build_library
 
-    _build_library(lib, spec)
+    build_library(lib, spec)
     new = run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
     assert new.returncode == 0, new.stdout + new.stderr
     assert groups_of(home)["total"] == 0

@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.decisions.item import ItemDecisions, write_again
 from mediakeeper.music.journal import JournalEntry
 from mediakeeper.queue.dismissals import UNDONE, undone_marked
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.store import QueueStore
-from mediakeeper.reports.decide import ItemDecisions, write_again
 from mediakeeper.reports.records import read_output
 
 
