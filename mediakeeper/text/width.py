@@ -1,9 +1,8 @@
-"""How wide text shows in a terminal, for output laid out in columns.
-
-A character takes one cell, two when it is East Asian wide or full-width ("日", most emoji),
-none when it only marks the one before it (a combining accent, as a decomposed "é" from a macOS
-file name has one) or formats without showing (a zero-width joiner). Counting characters
-instead would push every column after "日本のバンド" or "Beyonce\\u0301" out of line.
+"""How wide text shows in a terminal, for output laid out in columns: rich's cell widths
+(``rich.cells``: East Asian wide and full-width characters take two cells, combining marks
+and invisible format characters none), so "日本のバンド" or a decomposed "Beyonce\\u0301"
+keep every column after them in line. rich is imported on first use: a batch that lays
+nothing out in columns never loads it.
 """
 
 from __future__ import annotations
@@ -11,18 +10,13 @@ from __future__ import annotations
 import unicodedata
 
 ELLIPSIS = "…"
-_ZERO_WIDTH = ("Mn", "Me", "Cf")
-
-
-def _cells(ch: str) -> int:
-    if unicodedata.category(ch) in _ZERO_WIDTH:
-        return 0
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
 def width(text: str) -> int:
     """The cells ``text`` takes in a terminal."""
-    return sum(_cells(ch) for ch in text)
+    from rich.cells import cell_len
+
+    return cell_len(text)
 
 
 def printable(text: str) -> str:
@@ -32,12 +26,15 @@ def printable(text: str) -> str:
 
 
 def cut(text: str, cells: int) -> str:
-    """``text`` if it fits in ``cells``, else as much of it as fits before a "…"."""
+    """``text`` if it fits in ``cells``, else as much of it as fits before a "…" (a combining
+    mark stays with its letter)."""
+    from rich.cells import get_character_cell_size
+
     if width(text) <= cells:
         return text
     kept, used = [], 0
     for ch in text:
-        taken = _cells(ch)
+        taken = get_character_cell_size(ch)
         if used + taken > cells - 1:
             break
         kept.append(ch)
