@@ -32,9 +32,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mediakeeper.media import ffmpeg, synth  # noqa: E402
+from mediakeeper.demo import sound as synth  # noqa: E402
+from mediakeeper.demo.tracks import PNG_1X1  # noqa: E402
+from mediakeeper.media import ffmpeg  # noqa: E402
 from mediakeeper.media.convert import PROFILES, encode_args  # noqa: E402
-from mediakeeper.music.synth import PNG_1X1  # noqa: E402
 
 PER_ALBUM = 8
 

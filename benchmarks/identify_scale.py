@@ -29,7 +29,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mediakeeper.media import chromaprint, ffmpeg, synth  # noqa: E402
+from mediakeeper.demo import sound as synth  # noqa: E402
+from mediakeeper.media import chromaprint, ffmpeg  # noqa: E402
 from mediakeeper.queue.store import QueueStore  # noqa: E402
 from tests.servers.acoustid import (  # noqa: E402
     API_KEY,

@@ -51,7 +51,7 @@ import mutagen
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mediakeeper.music import synth  # noqa: E402
+from mediakeeper.demo import tracks as synth  # noqa: E402
 
 FORMATS = ("mp3", "flac", "ogg", "m4a", "opus")
 

@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from mediakeeper import tags  # noqa: E402
-from mediakeeper.music import synth  # noqa: E402
+from mediakeeper.demo import tracks as synth  # noqa: E402
 from tests.servers.musicbrainz import FakeMusicBrainz  # noqa: E402
 
 

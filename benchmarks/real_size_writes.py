@@ -64,7 +64,7 @@ SPARSE_HEAD, SPARSE_TAIL = 256 << 10, 64 << 10  # what a sparse file's ends hold
 def build(root: Path, tracks: int, artists: int, sparse: bool) -> list[Path]:
     """The library (``tracks`` spread over ``artists``, up to 12 a record); returns the tracks
     that need a fix. ``sparse``: only each file's ends hold data (see the module's doc)."""
-    from mediakeeper.music import synth
+    from mediakeeper.demo import tracks as synth
 
     rng = random.Random(35)
     noise = rng.randbytes(32 << 20)

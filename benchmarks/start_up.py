@@ -39,7 +39,8 @@ sys.path.insert(0, str(REPO))
 
 from page_cache import drop_caches  # noqa: E402
 
-from mediakeeper.media import ffmpeg, synth  # noqa: E402
+from mediakeeper.demo import sound as synth  # noqa: E402
+from mediakeeper.media import ffmpeg  # noqa: E402
 
 # The batch run in this process with an audit hook: the first subprocess that is not the
 # side question of ffmpeg's version is the first check; its instant goes to stderr.

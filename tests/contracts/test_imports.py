@@ -58,7 +58,8 @@ except SystemExit as stop:
 def test_a_verify_batch_starts_its_first_check_before_the_imports_its_reports_need(
     child_env, tmp_path
 ):
-    from mediakeeper.media import ffmpeg, synth
+    from mediakeeper.demo import sound as synth
+    from mediakeeper.media import ffmpeg
 
     synth.tone(ffmpeg.find(), tmp_path / "lib" / "Band" / "Album" / "01.flac", 1.0)
     code = _FIRST_CHECK.format(names=AFTER_THE_CHECKS, home=str(tmp_path / "home"),

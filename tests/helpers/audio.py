@@ -12,7 +12,7 @@ AUDIO_SUFFIXES += tuple(
         | {".m4b", ".mp4", ".3gp", ".oga", ".spx", ".aac", ".ac3"}
     )
 )
-# The tag container each format of mediakeeper.music.synth keeps its tags in.
+# The tag container each format of mediakeeper.demo.tracks keeps its tags in.
 FAMILY = {
     **dict.fromkeys(("mp3", "wav", "aiff", "dsf", "dff", "tta"), "id3"),
     **dict.fromkeys(("flac", "ogg", "opus", "oggflac", "spx"), "vorbis"),
@@ -28,7 +28,7 @@ def build_library(root: Path, spec) -> Path:
     Per track: ``tags`` (logical names), ``id3`` (3 or 4, mp3 only), ``picture`` (embed a
     cover), ``composer`` (a tag outside mediakeeper's table, written raw with mutagen).
     """
-    from mediakeeper.music.synth import FORMATS, READ_ONLY, make_track, suffix
+    from mediakeeper.demo.tracks import FORMATS, READ_ONLY, make_track, suffix
 
     format_of = {suffix(fmt): fmt for fmt in FORMATS + READ_ONLY}
     root.mkdir(parents=True, exist_ok=True)

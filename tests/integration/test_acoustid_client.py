@@ -11,11 +11,12 @@ import pytest
 
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import ConfigError
+from mediakeeper.demo import sound as synth
 from mediakeeper.lookup.acoustid import AcoustID, acoustid_from_settings
 from mediakeeper.lookup.acoustid_types import KeyMissing, KeyRefused
 from mediakeeper.lookup.fingerprint_cache import FingerprintCache
 from mediakeeper.lookup.http import LookupFailed
-from mediakeeper.media import chromaprint, synth
+from mediakeeper.media import chromaprint
 from tests.servers.acoustid import API_KEY, FakeAcoustID, match, recording, release_group
 
 BUNDLED = imageio_ffmpeg.get_ffmpeg_exe()

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from mediakeeper.demo.tracks import PNG_1X1
 from mediakeeper.fs.workdir import PARTIAL
-from mediakeeper.music.synth import PNG_1X1
 from tests.integration.test_audiobooks import make
 from tests.integration.test_conversion_kills import _descendants, _files, kill_9
 

@@ -20,8 +20,8 @@ from mutagen.mp4 import MP4, MP4Cover
 from mediakeeper.audiobooks.books import find
 from mediakeeper.audiobooks.job import AudiobookJob
 from mediakeeper.batch.job import ItemFailure
+from mediakeeper.demo.tracks import PNG_1X1
 from mediakeeper.media import ffmpeg
-from mediakeeper.music.synth import PNG_1X1
 from tests.helpers import small_tmpfs
 from tests.integration.test_staged_kills import killed_at
 

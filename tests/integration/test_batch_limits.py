@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.batch.workers import MOST, PER_CPU, most_workers
-from mediakeeper.music import synth
+from mediakeeper.demo import tracks as synth
 from mediakeeper.queue.session_log import LOG_DIR
 
 REPO = Path(__file__).resolve().parents[2]

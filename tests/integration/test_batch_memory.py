@@ -18,7 +18,7 @@ from pathlib import Path
 
 import mutagen
 
-from mediakeeper.music import synth
+from mediakeeper.demo import tracks as synth
 
 ROOT = Path(__file__).resolve().parents[2]
 WRAPPER = """\

@@ -16,7 +16,7 @@ import pytest
 from rich.cells import cell_len
 
 from mediakeeper.demo import build_library
-from mediakeeper.music.synth import make_track
+from mediakeeper.demo.tracks import make_track
 from tests.helpers import wait_until
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.media import ffmpeg, synth
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import ffmpeg
 from tests.helpers import REPO_ROOT
 
 EXE = ffmpeg.find()

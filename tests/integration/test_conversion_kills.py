@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from mediakeeper.demo import sound as synth
+from mediakeeper.demo.tracks import PNG_1X1
 from mediakeeper.fs.workdir import PARTIAL
-from mediakeeper.media import ffmpeg, synth
-from mediakeeper.music.synth import PNG_1X1
+from mediakeeper.media import ffmpeg
 
 EXE = ffmpeg.find()
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.media import ffmpeg, synth
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import ffmpeg
 from mediakeeper.queue.store import JOURNAL_FILE, QueueStore
 from tests.integration.test_conversion_kills import _descendants, kill_9
 

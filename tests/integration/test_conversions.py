@@ -15,8 +15,9 @@ import mutagen
 import pytest
 from mutagen.flac import Picture
 
-from mediakeeper.media import ffmpeg, synth
-from mediakeeper.music.synth import PNG_1X1
+from mediakeeper.demo import sound as synth
+from mediakeeper.demo.tracks import PNG_1X1
+from mediakeeper.media import ffmpeg
 from tests.integration.test_staged_kills import killed_at
 
 EXE = ffmpeg.find()

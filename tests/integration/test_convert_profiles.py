@@ -12,9 +12,10 @@ import pytest
 from mutagen.flac import Picture
 
 from mediakeeper import tags
-from mediakeeper.media import ffmpeg, synth
+from mediakeeper.demo import sound as synth
+from mediakeeper.demo.tracks import PNG_1X1
+from mediakeeper.media import ffmpeg
 from mediakeeper.media.convert import PROFILES, ConvertFailed, convert
-from mediakeeper.music.synth import PNG_1X1
 
 EXE = ffmpeg.find()
 TAGS = {

@@ -148,7 +148,8 @@ def test_the_index_dashboard_and_weekly_report_agree(processed):
 def test_replaygain_changes_are_counted_with_their_undo_line(tmp_path):
     """--replaygain journaled its loudness tags while every report said "0 fixed" and offered
     no undo (issue 36): the closing lines and the issue report count them and offer it."""
-    from mediakeeper.media import ffmpeg, synth
+    from mediakeeper.demo import sound as synth
+    from mediakeeper.media import ffmpeg
     from tests.helpers import run_script
 
     exe = ffmpeg.find()

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.audiobooks import backups
+from mediakeeper.demo.tracks import template_bytes
 from mediakeeper.fs import tree
 from mediakeeper.media import albums
-from mediakeeper.music.synth import template_bytes
 from mediakeeper.queue import fingerprints
 from tests.helpers import REPO_ROOT
 

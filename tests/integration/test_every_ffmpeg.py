@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.media import damage, ffmpeg, integrity, merge_m4b, replaygain, synth
+from mediakeeper.demo import damage
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import ffmpeg, integrity, merge_m4b, replaygain
 from mediakeeper.media.convert import PROFILES, convert
 from mediakeeper.pipelines.steps.registry import Context
 from mediakeeper.pipelines.steps.split import run_split

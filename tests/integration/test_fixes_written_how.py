@@ -72,7 +72,8 @@ def test_in_copy_mode_every_fixed_file_is_said_rewritten_whole(
 def test_replaygain_says_how_its_loudness_tags_reached_the_files(tmp_path, music_script):
     """--replaygain's line counts the files its loudness tags were written to, as the fixes'
     line does: a track with room for them in place, one without rewritten whole."""
-    from mediakeeper.media import ffmpeg, synth
+    from mediakeeper.demo import sound as synth
+    from mediakeeper.media import ffmpeg
 
     album = tmp_path / "Music" / "Tones" / "2001 - Tones"
     tracks = []

@@ -20,8 +20,8 @@ import mutagen
 import pytest
 from mutagen.flac import Picture
 
+from mediakeeper.demo import tracks as synth
 from mediakeeper.fs.inplace import ENTRY_BYTES
-from mediakeeper.music import synth
 
 STRACE = shutil.which("strace")
 pytestmark = pytest.mark.skipif(STRACE is None, reason="strace is not installed")

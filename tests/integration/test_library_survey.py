@@ -138,7 +138,7 @@ def test_a_home_inside_an_artist_folder_is_not_read_as_the_artists(library, musi
     scan: its working copies are neither read as the artist's tracks nor fixed."""
     import mutagen
 
-    from mediakeeper.music.synth import make_track
+    from mediakeeper.demo.tracks import make_track
 
     home = library / "Metallica" / "mkhome"
     copy = make_track(home / "working" / "conversions" / "a-1" / "_source" / "01 Copy.flac",

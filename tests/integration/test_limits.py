@@ -14,9 +14,10 @@ from mutagen.mp4 import MP4
 
 from mediakeeper.audiobooks import metadata
 from mediakeeper.audiobooks.job import AudiobookJob
+from mediakeeper.demo import sound as synth
 from mediakeeper.fs.names import beside
 from mediakeeper.fs.workdir import PARTIAL, copy_verified, place_folder
-from mediakeeper.media import ffmpeg, merge_m4b, synth
+from mediakeeper.media import ffmpeg, merge_m4b
 from mediakeeper.media.convert import PROFILES, ConvertFailed, DamagedSource, convert
 from mediakeeper.text.slug import fat_safe
 from tests.helpers import small_tmpfs

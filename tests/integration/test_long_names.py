@@ -15,10 +15,11 @@ from pathlib import Path
 import mutagen
 import pytest
 
+from mediakeeper.demo import sound as synth
 from mediakeeper.fs import safewrite
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.names import NAME_MAX, cut_to_fit, fitted, name_bytes
-from mediakeeper.media import ffmpeg, synth
+from mediakeeper.media import ffmpeg
 from mediakeeper.text.slug import slugify
 from tests.helpers import REPO_ROOT
 from tests.integration.test_movie_batch import API_KEY, FakeTMDb, tmdb_env
@@ -115,7 +116,7 @@ def test_a_file_whose_long_name_ends_in_a_long_suffix_is_replaced(tmp_path):
 def tagged_album(album: Path, artist: str, suffix: str = ".flac") -> list[Path]:
     """Four tracks of long names; the first's title has a trailing space, the last has no
     album artist and no padding left: one fix is written in place, one by a copy."""
-    from mediakeeper.music.synth import make_track
+    from mediakeeper.demo.tracks import make_track
 
     tracks = []
     for n, name in enumerate(long_names(suffix), start=1):

@@ -12,7 +12,8 @@ from pathlib import Path
 import mutagen
 import pytest
 
-from mediakeeper.media import ffmpeg, synth
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import ffmpeg
 from mediakeeper.music.job import MusicJob
 
 EXE = ffmpeg.find()

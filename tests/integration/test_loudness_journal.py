@@ -10,7 +10,8 @@ from pathlib import Path
 
 import mutagen
 
-from mediakeeper.media import ffmpeg, synth
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import ffmpeg
 from mediakeeper.music import loudness
 from mediakeeper.music.fixes import ChangeJournal
 

@@ -864,7 +864,7 @@ def test_a_damaged_file_the_parser_recurses_on_is_one_unreadable_file(
 
 def test_names_that_are_not_utf8_are_processed_and_round_trip(tmp_path, music_script):
     # Old Latin-1 rips: the folder and file names are bytes that do not decode as UTF-8.
-    from mediakeeper.music import synth
+    from mediakeeper.demo import tracks as synth
 
     library = tmp_path / "Music"
     artist = os.fsdecode(b"Bj\xf6rk")
@@ -968,7 +968,7 @@ def test_the_report_counts_findings_from_the_queue_not_the_output_files(
 def test_a_fix_to_an_id3v1_file_resolves_its_legacy_tag_finding(tmp_path, music_script):
     """Any write stores the tags as ID3v2.4, so the legacy-tag finding of a file that got a
     fix is resolved by it; an ID3v1 file that needed nothing is left as it was, still open."""
-    from mediakeeper.music import synth
+    from mediakeeper.demo import tracks as synth
 
     album = tmp_path / "Music" / "Oldie" / "1980 - Record"
     base = {"artist": "Oldie", "album": "Record"}

@@ -19,7 +19,7 @@ import pytest
 
 from mediakeeper import tags
 from mediakeeper.core.findings import codes_of
-from mediakeeper.music import synth
+from mediakeeper.demo import tracks as synth
 from mediakeeper.queue.session_log import LOG_DIR
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify

@@ -23,7 +23,7 @@ from mutagen.id3 import ID3
 
 from mediakeeper import tags as tagio
 from mediakeeper.cli.undo import main as undo_main
-from mediakeeper.music import synth
+from mediakeeper.demo import tracks as synth
 from tests.helpers import FAMILY, RAW_KEYS, tag_by_hand
 
 FORMATS = [

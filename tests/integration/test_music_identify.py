@@ -18,7 +18,8 @@ import mutagen
 import pytest
 
 from mediakeeper import tags
-from mediakeeper.media import chromaprint, synth
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import chromaprint
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
 from tests.servers.acoustid import API_KEY, FakeAcoustID, match, recording, release_group

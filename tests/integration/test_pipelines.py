@@ -13,7 +13,8 @@ from pathlib import Path
 import mutagen
 import pytest
 
-from mediakeeper.media import ffmpeg, replaygain, synth
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import ffmpeg, replaygain
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "utilities" / "pipeline.py"

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.media import ffmpeg, synth
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import ffmpeg
 from mediakeeper.queue.store import QueueStore
 from tests.integration.test_plugins import install, run
 

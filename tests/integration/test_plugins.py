@@ -17,7 +17,8 @@ import mutagen
 import pytest
 
 from mediakeeper.core import plugins
-from mediakeeper.media import ffmpeg, replaygain, synth
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import ffmpeg, replaygain
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper import tags
-from mediakeeper.music.synth import make_track
+from mediakeeper.demo.tracks import make_track
 from mediakeeper.queue.fingerprints import FILES_DIR, FINGERPRINT
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify

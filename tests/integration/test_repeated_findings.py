@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mediakeeper.music import synth
+from mediakeeper.demo import tracks as synth
 from mediakeeper.music.finding_groups import tracks_where
 from mediakeeper.music.model import Track
 from mediakeeper.text.slug import slugify

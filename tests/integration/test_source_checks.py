@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.media import damage, ffmpeg, synth
+from mediakeeper.demo import damage
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import ffmpeg
 
 EXE = ffmpeg.find()
 

@@ -23,8 +23,9 @@ import pytest
 from mediakeeper.audiobooks.job import AudiobookJob
 from mediakeeper.batch.stage_progress import reporting
 from mediakeeper.conversions.job import ConversionJob
+from mediakeeper.demo import sound as synth
 from mediakeeper.fs.workdir import PARTIAL
-from mediakeeper.media import ffmpeg, synth
+from mediakeeper.media import ffmpeg
 from mediakeeper.pipelines import catalog
 from mediakeeper.pipelines.job import PipelineJob
 

@@ -10,7 +10,8 @@ import datetime
 import mutagen
 import pytest
 
-from mediakeeper.media import ffmpeg, synth
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import ffmpeg
 from mediakeeper.media.convert import PROFILES, convert
 from mediakeeper.tags.table import MORE
 

@@ -24,7 +24,7 @@ from mutagen.asf import ASFTags
 from mutagen.id3 import ID3, Encoding
 from mutagen.mp4 import MP4Tags
 
-from mediakeeper.music import synth
+from mediakeeper.demo import tracks as synth
 from tests.integration.test_music_batch import artist_spec
 from tests.unit import test_clone
 

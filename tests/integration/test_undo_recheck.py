@@ -14,7 +14,7 @@ from __future__ import annotations
 import mutagen
 import pytest
 
-from mediakeeper.music.synth import make_track
+from mediakeeper.demo.tracks import make_track
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
 from tests.helpers import run_script, tag_by_hand

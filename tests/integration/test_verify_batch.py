@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from mediakeeper import tags
-from mediakeeper.media import damage, ffmpeg, flactest, integrity, synth
+from mediakeeper.demo import damage
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import ffmpeg, flactest, integrity
 from mediakeeper.text.slug import slugify
 
 EXE = ffmpeg.find()

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from mutagen.flac import FLAC
 
-from mediakeeper.media import damage, ffmpeg, flacframes, flactest, synth
+from mediakeeper.demo import damage
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import ffmpeg, flacframes, flactest
 
 EXE = ffmpeg.find()
 pytestmark = pytest.mark.skipif(not flactest.find(), reason="Debian's flac is missing "

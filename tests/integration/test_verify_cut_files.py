@@ -18,7 +18,8 @@ from mutagen.apev2 import APEv2
 from mutagen.id3 import TIT2
 from mutagen.mp3 import MP3
 
-from mediakeeper.media import damage, ffmpeg, integrity, promised
+from mediakeeper.demo import damage
+from mediakeeper.media import ffmpeg, integrity, promised
 from mediakeeper.text.slug import slugify
 
 EXE = ffmpeg.find()

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from mutagen.flac import FLAC
 
-from mediakeeper.media import ffmpeg, headers, synth
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import ffmpeg, headers
 from mediakeeper.media.convert import PROFILES, ConvertFailed, convert
 from mediakeeper.pipelines.steps.registry import Context
 from mediakeeper.pipelines.steps.split import run_split

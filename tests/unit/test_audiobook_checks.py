@@ -9,9 +9,9 @@ import pytest
 
 from mediakeeper.audiobooks import books, checks, covers, metadata
 from mediakeeper.core.findings import SEVERITY
+from mediakeeper.demo.tracks import make_track
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.merge_m4b import Input
-from mediakeeper.music.synth import make_track
 
 
 def _touch(path: Path) -> Path:

@@ -13,8 +13,8 @@ import pytest
 
 from mediakeeper import tags
 from mediakeeper.core import writemode
+from mediakeeper.demo import tracks as synth
 from mediakeeper.fs import filecopy
-from mediakeeper.music import synth
 from mediakeeper.tags import FileWrite
 
 

@@ -11,8 +11,8 @@ import pytest
 from mediakeeper.batch import staged
 from mediakeeper.conversions import plan
 from mediakeeper.core.findings import SEVERITY
+from mediakeeper.demo.tracks import make_track
 from mediakeeper.media.convert import PROFILES
-from mediakeeper.music.synth import make_track
 
 
 def _album(tmp_path: Path) -> Path:

@@ -18,8 +18,8 @@ from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.findings import SEVERITY
+from mediakeeper.demo import tracks as synth
 from mediakeeper.fs import safewrite
-from mediakeeper.music import synth
 from mediakeeper.music.fixes import ChangeJournal, apply_changes
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.journal import read_journal

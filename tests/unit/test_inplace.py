@@ -17,6 +17,7 @@ from mediakeeper import tags
 from mediakeeper.core import writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import AudioError, ConfigError
+from mediakeeper.demo import tracks as synth
 from mediakeeper.fs import safewrite
 from mediakeeper.fs.inplace_journal import (
     COMPLETED,
@@ -29,7 +30,6 @@ from mediakeeper.fs.inplace_journal import (
     recover,
 )
 from mediakeeper.fs.patchfile import PatchFile
-from mediakeeper.music import synth
 from mediakeeper.tags import FileWrite
 from tests.unit.test_safewrite import tagged_elsewhere
 

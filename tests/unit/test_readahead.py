@@ -8,9 +8,9 @@ import fcntl
 import os
 from pathlib import Path
 
+from mediakeeper.demo import tracks as synth
 from mediakeeper.fs.checks import take_lease
 from mediakeeper.fs.readahead import ReadAhead, hint_ends
-from mediakeeper.music import synth
 from mediakeeper.tags import AUDIO_EXTENSIONS
 
 

@@ -19,9 +19,9 @@ import pytest
 from mediakeeper import tags
 from mediakeeper.core import writemode
 from mediakeeper.core.errors import AudioError, FileError
+from mediakeeper.demo import tracks as synth
 from mediakeeper.fs import safewrite
 from mediakeeper.fs.names import home_id, stale_copies
-from mediakeeper.music import synth
 from mediakeeper.tags import FileWrite
 
 REPO = Path(__file__).resolve().parents[2]

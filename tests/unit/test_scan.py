@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.core.errors import LibraryError
-from mediakeeper.music import synth
+from mediakeeper.demo import tracks as synth
 from mediakeeper.music.scan import PARSE_OVERHEAD, disc_number, scan_artist
 from tests.helpers import refuse_scandir
 

@@ -15,9 +15,9 @@ import pytest
 
 from mediakeeper import tags
 from mediakeeper.core import writemode
+from mediakeeper.demo import tracks as synth
 from mediakeeper.fs import spares
 from mediakeeper.fs.sweep import Swept, sweep
-from mediakeeper.music import synth
 from mediakeeper.tags import FileWrite
 from mediakeeper.text.wording import format_size
 from tests.unit.test_left_behind import flushed_after_naming, tracing_the_list

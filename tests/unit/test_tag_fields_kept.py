@@ -11,7 +11,7 @@ from mutagen.asf import ASFDWordAttribute, ASFUnicodeAttribute
 from mutagen.id3 import TIT2, Encoding
 
 from mediakeeper import tags
-from mediakeeper.music import synth
+from mediakeeper.demo import tracks as synth
 
 
 def blank(tmp_path: Path, fmt: str):

@@ -17,9 +17,9 @@ from mutagen.mp4 import MP4
 
 from mediakeeper import tags
 from mediakeeper.core.errors import AudioError
+from mediakeeper.demo import templates
+from mediakeeper.demo import tracks as synth
 from mediakeeper.fs import safewrite
-from mediakeeper.music import make_templates as templates
-from mediakeeper.music import synth
 from mediakeeper.tags import FileWrite
 from mediakeeper.tags.formats import KINDS
 from tests.helpers import FAMILY, tag_by_hand

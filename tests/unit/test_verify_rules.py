@@ -10,7 +10,9 @@ import pytest
 
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import SEVERITY
-from mediakeeper.media import damage, ffmpeg, flactest, integrity, synth
+from mediakeeper.demo import damage
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import ffmpeg, flactest, integrity
 from mediakeeper.verify import rules
 
 EXE = ffmpeg.find()

@@ -30,9 +30,9 @@ from pathlib import Path
 
 from mediakeeper.core.commands import kind_argv, kind_command, tool_command
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.media import damage, ffmpeg
-from mediakeeper.media import synth as sound
-from mediakeeper.music import synth
+from mediakeeper.demo import damage, sound
+from mediakeeper.demo import tracks as synth
+from mediakeeper.media import ffmpeg
 from mediakeeper.music.journal import read_journal
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 from mediakeeper.text.slug import slugify

@@ -1,7 +1,7 @@
 """How each template in ``mediakeeper/data`` was made (``synth`` copies them into tracks).
 
 Every template is about a second of silence with no tags. Made once and committed; run
-``python -m mediakeeper.music.make_templates DIR`` to make them again into DIR (ffmpeg from the
+``python -m mediakeeper.demo.templates DIR`` to make them again into DIR (ffmpeg from the
 ``imageio_ffmpeg`` package for the first group).
 
 - ``FFMPEG``: the formats ffmpeg writes, each with the exact command that made it (mono

@@ -2,7 +2,7 @@
 
 Each template in ``mediakeeper/data`` is about a second of silence with no tags at all; a
 track is a copy of one with tags written through ``mediakeeper.tags`` (the code under test
-for reading, the code the product uses for writing). ``mediakeeper.music.make_templates`` holds
+for reading, the code the product uses for writing). ``mediakeeper.demo.templates`` holds
 the exact ffmpeg command, or the header builder, that made each of the newer ones.
 """
 
