@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import click
 
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import kinds, writemode
+from mediakeeper.core.errors import UsageError
 from mediakeeper.reports import decide
 from mediakeeper.text.wording import count, value, written_to
 
@@ -27,7 +29,9 @@ from mediakeeper.text.wording import count, value, written_to
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
 @click.option("-i", "--interactive", is_flag=True,
               help="Walk the open music decisions one by one, the choices as keys.")  # fmt: skip
-def main(home, kind, name, choose, values, album, dismiss, dry_run, interactive):
+@click.option("--json", "as_json", is_flag=True,
+              help="The open decisions as JSON (what /api/decisions answers).")  # fmt: skip
+def main(home, kind, name, choose, values, album, dismiss, dry_run, interactive, as_json):
     """Without arguments: the open decisions of every kind, one line per item, worst first.
     With KIND NAME: that item's decisions, each with its numbered choices; --choose N,
     --set TAG=VALUE or --dismiss CODE takes one. A choice is written through the change
@@ -37,6 +41,9 @@ def main(home, kind, name, choose, values, album, dismiss, dry_run, interactive)
     writing = writemode.chosen(settings.get)  # a choice is written as a fix is
     if interactive:
         _walk(settings.home, dry_run, writing)
+        return
+    if as_json:
+        click.echo(json.dumps(decide.decisions_json(settings.home), ensure_ascii=False, indent=2))
         return
     if kind is None:
         _list(settings.home)
@@ -66,24 +73,12 @@ def main(home, kind, name, choose, values, album, dismiss, dry_run, interactive)
 
 
 def _what(found, choose, values, album, dismiss):
-    """(changes, decisions closed, what the person decided)."""
-    if choose:
-        decision, choice = found.choice(choose)
-        return choice.changes, [decision], f"chose {choice.label}"
-    if dismiss:
-        closing = [d for d in found.decisions if d.finding["code"] == dismiss]
-        if not closing:
-            raise click.UsageError(f"{found.name} has no open {dismiss!r} finding")
-        return (), closing, "dismissed: left as it is"
-    changes, closing = [], []
-    for pair in values:
-        tag, sep, new = pair.partition("=")
-        if not sep:
-            raise click.UsageError(f"--set takes TAG=VALUE, not {pair!r}")
-        more, settles = decide.set_changes(found, tag.strip(), new, album)
-        changes += more
-        closing += [d for d in settles if d not in closing]
-    return tuple(changes), closing, "set " + ", ".join(values)
+    """(changes, decisions closed, what the person decided): the library's reading, its
+    refusals with the usage line."""
+    try:
+        return decide.what_to_take(found, choose, values, album, dismiss)
+    except UsageError as err:
+        raise click.UsageError(str(err)) from None
 
 
 def _said(taken, dry_run: bool) -> None:

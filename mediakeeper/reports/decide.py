@@ -21,7 +21,7 @@ from typing import Any
 
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.decisions import is_open
-from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.reports import write_report
 from mediakeeper.music.fixes import (
@@ -175,6 +175,62 @@ def _changes(records: Sequence[Mapping[str, Any]]) -> tuple[TagChange, ...]:
 
 def _change(track: Mapping[str, Any], tag: str, value: str | None) -> TagChange:
     return TagChange(track["path"], tag, track["tags"].get(tag), value)
+
+
+def decisions_json(home: Path) -> dict[str, Any]:
+    """What ``decide --json`` prints and ``/api/decisions`` answers: the open decisions of
+    every kind, ``{"total", "groups": [{"kind", "code", "severity", "count", "items",
+    "choices"}]}``, a group per kind and code, worst first (``listing``'s order)."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for entry in listing(home):
+        for code in entry.codes or ():
+            group = groups.setdefault((entry.kind, code.code), {
+                "kind": entry.kind, "code": code.code, "severity": code.severity,
+                "count": 0, "items": [], "choices": [],
+            })  # fmt: skip
+            group["count"] += code.open
+            group["items"].append(entry.name)
+        if not entry.codes:  # an item not identified: one decision of its own
+            group = groups.setdefault((entry.kind, "unidentified"), {
+                "kind": entry.kind, "code": "unidentified", "severity": "warning",
+                "count": 0, "items": [], "choices": [],
+            })  # fmt: skip
+            group["count"] += entry.decisions
+            group["items"].append(entry.name)
+    rank = {"error": 0, "warning": 1}
+    ordered = sorted(groups.values(), key=lambda g: (rank.get(g["severity"], 2), -g["count"]))
+    return {"total": sum(g["count"] for g in ordered), "groups": ordered}
+
+
+def what_to_take(
+    found: ItemDecisions,
+    choose: int | None = None,
+    values: Sequence[str] = (),
+    album: str | None = None,
+    dismiss: str | None = None,
+) -> tuple[tuple[TagChange, ...], list[Decision], str]:
+    """A music item's decision as a person gives it (one of ``choose`` N, ``values``
+    TAG=VALUE, ``dismiss`` CODE): (the changes, the decisions it closes, what was decided)."""
+    if sum(bool(x) for x in (choose, values, dismiss)) != 1:
+        raise UsageError("one of choose, set or dismiss at a time")
+    if choose:
+        decision, choice = found.choice(choose)
+        return choice.changes, [decision], f"chose {choice.label}"
+    if dismiss:
+        closing = [d for d in found.decisions if d.finding["code"] == dismiss]
+        if not closing:
+            raise UsageError(f"{found.name} has no open {dismiss!r} finding")
+        return (), closing, "dismissed: left as it is"
+    changes: list[TagChange] = []
+    closing = []
+    for pair in values:
+        tag, sep, new = pair.partition("=")
+        if not sep:
+            raise UsageError(f"--set takes TAG=VALUE, not {pair!r}")
+        more, settles = set_changes(found, tag.strip(), new, album)
+        changes += more
+        closing += [d for d in settles if d not in closing]
+    return tuple(changes), closing, "set " + ", ".join(values)
 
 
 def set_changes(found: ItemDecisions, tag: str, value: str, album: str | None):
