@@ -44,18 +44,22 @@ class Web:
 
 
 def _poll(web: Web, stop: threading.Event) -> None:
-    while not stop.wait(POLL_EVERY):
+    """Sync now (the state events are told against; a request meanwhile waits for it), then
+    every ``POLL_EVERY`` seconds."""
+    while True:
         try:
             web.follower.sync()
             web.launcher.reap()
+            web.follower.poll_problem = ""
         except Exception as err:  # the follower says it at /healthz; the poller goes on
             web.follower.poll_problem = str(err)
+        if stop.wait(POLL_EVERY):
+            return
 
 
 def build(settings: Settings, *, host: str, token: str, base_path: str = "") -> Guard:
     """The app for ``settings.home``, as bound to ``host``; ``token``: "" for none."""
     web = Web(settings, host, token, base_path.rstrip("/"))
-    web.follower.sync()  # the state events are told against: read before the first request
 
     @asynccontextmanager
     async def lifespan(app):

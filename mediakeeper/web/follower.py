@@ -39,7 +39,7 @@ SPEED_WINDOW = 300.0  # seconds of finished items the speed is measured over
 EVENT_OF = {IN_PROGRESS: "claimed", COMPLETED: "completed", ERROR: "failed", SKIPPED: "skipped"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Seen:
     """What the follower keeps of one item: enough to tell what changed."""
 
@@ -93,21 +93,28 @@ class QueueFollow:
             size = (self.dir / JOURNAL_FILE).stat().st_size
         except OSError:
             size = 0
+        first = self.signature is None
+        keys: set[str] = set()
+
+        def take(lines) -> None:
+            # Each item compared as it is read (none of them held): a read done again
+            # because the file was replaced meanwhile only finds the newer states.
+            keys.clear()
+            for line in lines:
+                item = decoded(line)
+                keys.add(item["key"])
+                self._apply(item, emit=None if first else emit)
+
         try:
-            fields, items = read_each(store, lambda each: [decoded(line) for line in each])
+            fields, _ = read_each(store, take)
         except (MediakeeperError, OSError) as err:
             self.problem = str(err)
             return
-        first = self.signature is None
         self.problem = ""
         self.signature, self.generation = signature, fields.get("generation")
         # Lines appended after ``size`` are read again as the journal's: the same states
         # again are no change, so nothing is told twice or missed.
         self.journal_at = size
-        keys = set()
-        for item in items:
-            keys.add(item["key"])
-            self._apply(item, emit=None if first else emit)
         for gone in set(self.items) - keys:  # a queue manager removed it
             self.counts[self.items.pop(gone).status] -= 1
 
@@ -208,6 +215,7 @@ class HomeFollower:
         self.start = format(int(time.time() * 1000), "x")
         self.number = 0
         self._lock = threading.Lock()  # one sync at a time (the poller, a request)
+        self.poll_problem = ""  # what stopped the last background sync, if anything
         self.changed = threading.Condition()
 
     def sync(self) -> None:
@@ -253,4 +261,7 @@ class HomeFollower:
         return {kind: follow.summary() for kind, follow in sorted(self.queues.items())}
 
     def problems(self) -> dict[str, str]:
-        return {kind: f.problem for kind, f in self.queues.items() if f.problem}
+        found = {kind: f.problem for kind, f in self.queues.items() if f.problem}
+        if self.poll_problem:
+            found["(following)"] = self.poll_problem
+        return found
