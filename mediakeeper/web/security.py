@@ -65,16 +65,17 @@ class Guard:
         scope = dict(scope)
         path = scope["path"]
         if self.base_path and (path == self.base_path or path.startswith(self.base_path + "/")):
-            scope["path"] = path[len(self.base_path):] or "/"
-        scope["root_path"] = self.base_path
+            path = path[len(self.base_path):] or "/"
+        # As ASGI has it: the full path, and the prefix the app is mounted under.
+        scope["path"], scope["root_path"] = self.base_path + path, self.base_path
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         name = host_name(headers.get("host", ""))
         if not (name in self.hosts or is_loopback(name)):
             return await _answer(send, 421, "this server does not answer to that Host")
         if scope["method"] not in SAFE_METHODS and not self._same_site(headers):
             return await _answer(send, 403, "a request from another site is refused")
-        if self.token and not scope["path"].startswith(OPEN_PATHS) and not self._signed(headers):
-            if scope["path"].startswith(("/api/", "/metrics", "/healthz")):
+        if self.token and not path.startswith(OPEN_PATHS) and not self._signed(headers):
+            if path.startswith(("/api/", "/metrics", "/healthz")):
                 return await _answer(send, 401, "give Authorization: Bearer TOKEN",
                                      {"www-authenticate": "Bearer"})  # fmt: skip
             scope["signed_in"] = False  # the page shows its sign-in form

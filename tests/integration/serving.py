@@ -157,3 +157,42 @@ def receiver() -> Receiver:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return Receiver(server, bodies)
+
+
+def proxy(prefix: str, target: str, *, strip: bool) -> ThreadingHTTPServer:
+    """A small reverse proxy serving ``target`` under ``prefix``, passing the Host on (as
+    Caddy and Traefik do, and nginx with ``proxy_set_header Host $host``); ``strip``: the
+    prefix taken off the path it passes on. Bodies stream through (the event stream)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _forward(self):
+            if not self.path.startswith(prefix):
+                self.send_error(404)
+                return
+            path = self.path[len(prefix):] or "/" if strip else self.path
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length) if length else None
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}
+            answer = requests.request(self.command, target + path, data=body, headers=headers,
+                                      stream=True, allow_redirects=False, timeout=60)  # fmt: skip
+            self.send_response(answer.status_code)
+            for key, value in answer.headers.items():
+                if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                    self.send_header(key, value)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            with contextlib.suppress(OSError, requests.RequestException):
+                for chunk in answer.iter_content(chunk_size=None):  # each as it comes
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+            answer.close()
+
+        do_GET = do_POST = _forward
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
