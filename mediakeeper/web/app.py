@@ -18,7 +18,7 @@ from mediakeeper.web import batches, decisions, events, metrics, page, queues
 from mediakeeper.web.follower import HomeFollower
 from mediakeeper.web.security import Guard
 
-POLL_EVERY = 0.2  # seconds between looks at the queues' files (events within a second)
+POLL_EVERY = 0.1  # seconds between looks at the queues' files (events within a second)
 STATIC = Path(__file__).parent / "static"
 
 

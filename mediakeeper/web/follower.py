@@ -78,6 +78,10 @@ class QueueFollow:
     def sync(self, emit) -> None:
         """Read what changed since the last call; ``emit(kind, event, data)`` each change."""
         store = QueueStore(self.dir, self.kind)
+        if self.signature is not None:
+            # The journal first: a fold that rewrote the file since empties it next, and
+            # the lines still there tell the steps the rewritten file no longer shows.
+            self._read_journal(store, emit)
         try:
             signature = file_signature(store.path)
         except OSError as err:
