@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.text.slug import slugify
-from tests.integration.serving import free_port, receiver, script
+from tests.conftest import wait_until
+from tests.integration.serving import free_port, open_stream, receiver, script, serve
 from tests.integration.test_music_batch import NAMES, build
 
 FAILING = NAMES[:4]  # Alpha..Delta fail, Echo completes
@@ -93,3 +94,19 @@ def test_alerts_test_without_a_webhook_is_a_usage_error(streak_home):
     assert sent.returncode == 2
     assert sent.stderr.startswith("Error: no [alerts] webhook_url is set")
     assert "Traceback" not in sent.stderr
+
+
+def test_a_served_home_tells_the_alert_as_an_event(streak_home):
+    server = serve(streak_home)
+    stream = open_stream(server)
+    try:
+        run = batch(streak_home, "")
+        assert run.returncode == 1
+        assert wait_until(lambda: [e for e in stream.events if e["event"] == "alert"]
+                          and any(e["data"].get("event") == "resolved" for e in stream.events))
+    finally:
+        stream.close()
+        server.stop()
+    alert = next(e["data"] for e in stream.events if e["event"] == "alert")
+    assert alert["event"] == "alert" and alert["kind"] == "music"
+    assert alert["consecutive_failures"] == 3 and alert["version"] == 1

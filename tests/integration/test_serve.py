@@ -255,3 +255,19 @@ def test_serve_loads_no_web_module_into_a_batch():
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=_script_env(),
                           capture_output=True, text=True, check=True)  # fmt: skip
     assert done.stdout.strip() == "[]"
+
+
+def test_healthz_names_a_queue_it_cannot_read(tmp_path):
+    home = tmp_path / "home"
+    (home / "status" / "movies").mkdir(parents=True)
+    (home / "status" / "movies" / "processing_queue.json").write_text("{ not json")
+    server = serve(home)
+    try:
+        health = server.get("/healthz")
+        assert health.status_code == 503
+        body = health.json()
+        assert body["status"] == "failing"
+        assert [f for f in body["failing"] if f.startswith("queue movies:")]
+        assert server.get("/ping").text == "pong"
+    finally:
+        server.stop()
