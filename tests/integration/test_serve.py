@@ -92,6 +92,13 @@ def test_reconnecting_with_last_event_id_resumes_without_gaps(served, batch_seen
     assert [e["id"] for e in stream.events[: len(rest)]] == [e["id"] for e in rest]
 
 
+def test_an_id_of_another_start_gets_every_event_kept(served, batch_seen):
+    stream = open_stream(served, **{"Last-Event-ID": "0-3"})
+    assert wait_until(lambda: len(stream.events) >= len(batch_seen))
+    stream.close()
+    assert [e["id"] for e in stream.events[: len(batch_seen)]] == [e["id"] for e in batch_seen]
+
+
 def test_the_event_stream_s_headers(served):
     with httpx.stream("GET", served.url + "/api/events", timeout=30) as answer:
         assert answer.headers["content-type"].startswith("text/event-stream")
@@ -161,6 +168,8 @@ def test_bad_decisions_are_refused_with_a_reason(served, batch_seen):
         assert answer.status_code == code, (body, answer.text)
         assert answer.json()["error"]
     assert served.post("/api/undo", {}).status_code == 400
+    unknown = served.post("/api/undo", {"session": "20200101T000000_decide"})
+    assert unknown.status_code in (400, 404) and unknown.json()["error"]
 
 
 def test_another_site_and_another_host_are_refused(served):
