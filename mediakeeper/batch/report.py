@@ -24,6 +24,7 @@ class Outcome:
     error: str | None = None
     seconds: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)  # a failure's (see ItemFailure)
+    stage: str = ""  # a failure's: the stage it failed in
 
 
 def unidentified(outcome: Outcome) -> bool:

@@ -338,7 +338,7 @@ class BatchRunner:
             else:
                 noted = Outcome(
                     key, name, status, error=outcome.message, seconds=outcome.seconds,
-                    details=dict(outcome.details or {}),
+                    details=dict(outcome.details or {}), stage=outcome.stage,
                 )  # fmt: skip
                 figures = {"stage": outcome.stage, "error": outcome.message}
                 if self.options.stop_on_error and not self.report.stopped_early:

@@ -12,9 +12,11 @@ from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import questions, rules_in
+from mediakeeper.core.errors import UsageError
 from mediakeeper.core.home import CONFIG_FILE
 from mediakeeper.decisions import groups, outstanding, rules, taking
 from mediakeeper.decisions import item as decide
+from mediakeeper.decisions.listing import outstanding_json
 from mediakeeper.music.fixes import CHANGED_SINCE_SCAN
 from mediakeeper.text.wording import count, plural_of, value, written_to
 
@@ -136,21 +138,12 @@ def _shown(text: str) -> str:
 
 
 def _what(found, choose, values, album, dismiss):
-    """(changes, decisions closed, what the person decided)."""
-    if choose:
-        decision, choice = found.choice(choose)
-        return choice.changes, [decision], f"chose {choice.label}"
-    if dismiss:
-        closing = [d for d in found.decisions if d.finding["code"] == dismiss]
-        if not closing:
-            raise click.UsageError(f"{found.name} has no open {dismiss!r} finding")
-        return (), closing, "dismissed: left as it is"
-    changes, closing = [], []
-    for tag, new in values:
-        more, settles = decide.set_changes(found, tag, new, album)
-        changes += more
-        closing += [d for d in settles if d not in closing]
-    return tuple(changes), closing, "set " + ", ".join(f"{t}={v}" for t, v in values)
+    """(changes, decisions closed, what the person decided): ``decide.what_to_take``, its
+    refusals said as usage errors."""
+    try:
+        return decide.what_to_take(found, choose, values, album, dismiss)
+    except UsageError as err:
+        raise click.UsageError(str(err)) from None
 
 
 def _said(taken, dry_run: bool) -> None:
@@ -246,7 +239,7 @@ def _groups(home: Path, kind: str | None, code: str | None, as_json: bool) -> No
     if as_json:
         shown = groups.as_json(found)
         if waiting:  # failed and skipped items: counted apart, as every surface counts them
-            shown["outstanding"] = _outstanding_json(waiting)
+            shown["outstanding"] = outstanding_json(waiting)
         click.echo(json.dumps(shown, ensure_ascii=False))
         return
     if not found and not waiting:
@@ -269,7 +262,7 @@ def _groups(home: Path, kind: str | None, code: str | None, as_json: bool) -> No
         click.echo(f"  {group.line()}")
     if len(shown) < len(found):
         click.echo(f"  ... and {count(len(found) - len(shown), 'more group')} (--json lists all)")
-    for entry in _outstanding_json(waiting):
+    for entry in outstanding_json(waiting):
         noun = kinds.noun(entry["kind"])
         names = ", ".join(entry["items"][:3]) + (" ..." if entry["count"] > 3 else "")
         items = count(entry["count"], noun, plural_of(noun))
@@ -277,18 +270,6 @@ def _groups(home: Path, kind: str | None, code: str | None, as_json: bool) -> No
         click.echo(f"  {entry['kind']:<7} {entry['status']}  {items}: {names}  [{choices}]")
     click.echo("A group's items: decide --group CODE; one item: decide KIND NAME; "
                "a whole group: decide KIND --all --dismiss CODE")  # fmt: skip
-
-
-def _outstanding_json(waiting) -> list[dict]:
-    """The failed and skipped items by kind and status: each with its choices."""
-    by: dict[tuple[str, str], list] = {}
-    for item in waiting:
-        by.setdefault((item.kind, item.word), []).append(item)
-    return [
-        {"kind": kind, "status": word, "count": len(items), "items": [i.name for i in items],
-         "choices": [c.partition(" ")[0] for c in outstanding.choices_of(items[0])]}
-        for (kind, word), items in by.items()
-    ]  # fmt: skip
 
 
 def _open_in(need, code: str) -> int:

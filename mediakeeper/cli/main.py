@@ -34,6 +34,8 @@ TOOL_HELP = {
     "pipeline": "Check, preview and run pipelines (YAML files of steps).",
     "sessions": "List, show, resume and clean up the batches' sessions.",
     "init": "Make a data home (asks the folders) and record it.",
+    "serve": "Serve the web page, the API, live events and metrics.",
+    "alerts": "Test the alerts a batch raises on failure streaks.",
 }
 
 

@@ -11,12 +11,12 @@ import click
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
-from mediakeeper.decisions import sessions
 from mediakeeper.music.journal import read_journals
 from mediakeeper.text.fold import fold
 from mediakeeper.text.wording import count, value, written_to
 from mediakeeper.undo.restore import artist_named, undo
 from mediakeeper.undo.surfaces import after_undo
+from mediakeeper.undo.whole import undo_session
 
 
 @click.command(
@@ -57,18 +57,25 @@ def main(home, session, artist, list_sessions, dry_run, yes):
             click.echo("Give --session ID or --artist NAME to undo.", err=True)
             sys.exit(2)
         sys.exit(1 if journals.damaged else 0)
-    if session and not artist and not dry_run and _group_session(settings.home, kind_dir, session):
-        return
     if artist and not dry_run:
         _confirm_artist(kind_dir, artist, yes)
     writing = writemode.chosen(settings.get)
-    report = undo(kind_dir, session=session, artist=artist, dry_run=dry_run, writing=writing)
-    if dry_run:
-        _said_dry(report)
-        return
-    # Its reports and index written again; the undone tags kept as the person's decision,
-    # which the next check of the artist (after --refresh) does not fix again.
-    again = after_undo(settings.home, report.restored, report.undo_session)
+    if session and not artist and not dry_run:
+        # Its reports and index written again; the undone tags kept as the person's
+        # decision, which the next check of the artist (after --refresh) does not fix again.
+        undone = undo_session(settings.home, session, writing)
+        if undone.group is not None:
+            _said_group(undone.group, session)
+        if undone.report is None:
+            return
+        report, again = undone.report, undone.again
+    else:
+        report = undo(kind_dir, session=session, artist=artist, dry_run=dry_run,
+                      writing=writing)  # fmt: skip
+        if dry_run:
+            _said_dry(report)
+            return
+        again = after_undo(settings.home, report.restored, report.undo_session)
     for entry in report.restored:
         back = f"{value(entry.new)} -> {value(entry.old)}"
         click.echo(f"restored {entry.tag} of {entry.path}: {back}")
@@ -91,17 +98,11 @@ def main(home, session, artist, list_sessions, dry_run, yes):
     sys.exit(0 if report.complete else 1)
 
 
-def _group_session(home: Path, kind_dir: Path, session: str) -> bool:
-    """A group decided by ``decide --all``: its decisions open again, its dismissals and its
-    rule gone; the tags it wrote, if any, are put back by the journal's undo that follows.
-    True when that was all the session did."""
-    undone = sessions.undo(home, session)
-    if undone is None:
-        return False
+def _said_group(undone, session: str) -> None:
+    """A group decided by ``decide --all``: its decisions open again, its rule forgotten."""
     rule = f"; rule {undone.rule} forgotten" if undone.rule else ""
     click.echo(f"{count(undone.reopened, 'decision')} in {count(undone.items, 'item')} open "
                f"again{rule} (session {session})")  # fmt: skip
-    return not any(e.session == session for e in read_journals(kind_dir).entries)
 
 
 def _confirm_artist(kind_dir: Path, artist: str, yes: bool) -> None:

@@ -51,6 +51,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "retries": 4,
     },
     "ffmpeg": {"path": ""},  # empty: ffmpeg on PATH, else the one imageio-ffmpeg ships
+    # ``mediakeeper serve``: loopback unless told; any other address needs the token (a
+    # secret: never in logs). base_path: the prefix a reverse proxy serves it under.
+    "serve": {"host": "127.0.0.1", "port": 8000, "token": "", "base_path": ""},
+    # A batch's failure streaks (``batch/alerts.py``): threshold failed items of a kind in a
+    # row (0: off) alert once, POSTed to webhook_url when set (it may hold a secret).
+    "alerts": {"threshold": 5, "webhook_url": ""},
 }
 
 _TINY = 1e-9  # "more than 0"
@@ -72,6 +78,11 @@ SERVICE_LIMITS: dict[str, dict[str, Limit]] = {
     }
     for service in ("musicbrainz", "tmdb", "acoustid")
 }
+# The toolkit's own services' numbers (the web app, the alerts).
+OWN_LIMITS: dict[str, dict[str, Limit]] = {
+    "serve": {"port": Limit(65535, least=1, least_words="a port number from 1")},
+    "alerts": {"threshold": Limit(10_000)},
+}
 
 
 def limit_of(section: str, key: str) -> Limit | None:
@@ -79,6 +90,8 @@ def limit_of(section: str, key: str) -> Limit | None:
     those every kind has), for a kind registered at run time too."""
     if section in SERVICE_LIMITS:
         return SERVICE_LIMITS[section].get(key)
+    if section in OWN_LIMITS:
+        return OWN_LIMITS[section].get(key)
     return kinds.get(section).setting_limits().get(key)
 
 

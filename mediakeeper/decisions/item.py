@@ -21,7 +21,7 @@ from typing import Any
 
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.decisions import is_open, questions
-from mediakeeper.core.errors import MediakeeperError, NotFound
+from mediakeeper.core.errors import MediakeeperError, NotFound, UsageError
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.reports import write_report
 from mediakeeper.music.fixes import (
@@ -175,6 +175,35 @@ def _changes(records: Sequence[Mapping[str, Any]]) -> tuple[TagChange, ...]:
 
 def _change(track: Mapping[str, Any], tag: str, value: str | None) -> TagChange:
     return TagChange(track["path"], tag, track["tags"].get(tag), value)
+
+
+def what_to_take(
+    found: ItemDecisions,
+    choose: int | None = None,
+    values: Sequence[tuple[str, str]] = (),
+    album: str | None = None,
+    dismiss: str | None = None,
+) -> tuple[tuple[TagChange, ...], list[Decision], str]:
+    """A music item's decision as a person gives it (one of ``choose`` N, ``values``
+    (tag, value) pairs, ``dismiss`` CODE): (the changes, the decisions it closes, what was
+    decided)."""
+    if sum(bool(x) for x in (choose, values, dismiss)) != 1:
+        raise UsageError("one of choose, set or dismiss at a time")
+    if choose:
+        decision, choice = found.choice(choose)
+        return choice.changes, [decision], f"chose {choice.label}"
+    if dismiss:
+        closing = [d for d in found.decisions if d.finding["code"] == dismiss]
+        if not closing:
+            raise UsageError(f"{found.name} has no open {dismiss!r} finding")
+        return (), closing, "dismissed: left as it is"
+    changes: list[TagChange] = []
+    closing = []
+    for tag, new in values:
+        more, settles = set_changes(found, tag, new, album)
+        changes += more
+        closing += [d for d in settles if d not in closing]
+    return tuple(changes), closing, "set " + ", ".join(f"{t}={v}" for t, v in values)
 
 
 def set_changes(found: ItemDecisions, tag: str, value: str, album: str | None):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.batch import selection
+from mediakeeper.batch.alerts import AlertingHooks, AlertWatch
 from mediakeeper.batch.job import Job
 from mediakeeper.batch.plan import BatchPlan, Run, describe
 from mediakeeper.batch.report import BatchReport
@@ -135,12 +136,22 @@ class Batch:
         ``report.interrupted``."""
         if self.plan.before_claims and self.run.online:
             self.plan.before_claims(self.settings)
-        session, report = run_engine(
-            store, lambda session: self.make_job(session.id), self.options, hooks,
-            description=describe(self.options.size, **self.plan.describe(self.run)),
-            args=self.args,
-        )  # fmt: skip
+        watched = AlertingHooks(hooks, self.alert_watch())  # failure streaks alert
+        try:
+            session, report = run_engine(
+                store, lambda session: self.make_job(session.id), self.options, watched,
+                description=describe(self.options.size, **self.plan.describe(self.run)),
+                args=self.args,
+            )  # fmt: skip
+        finally:
+            watched.finish()
         return session, report
+
+    def alert_watch(self) -> AlertWatch:
+        """The watch over this batch's failure streaks, as ``[alerts]`` says."""
+        get = self.settings.get
+        return AlertWatch(self.settings.home, self.record.name, get("alerts", "threshold"),
+                          get("alerts", "webhook_url"))  # fmt: skip
 
     def close(self) -> None:
         """The kind's closing step once the items are done (music: tracks.csv)."""

@@ -34,7 +34,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("reports", ("reports",)),
     ("decisions", ("decisions", "undo")),  # a person's choices taken, and changes undone
     ("runs", ("runs",)),  # what a face starts, composed from every layer: one batch
-    ("front", ("cli", "demo", "__main__")),  # the command line, the demo
+    # the command line, the demo, the web app (``serve``)
+    ("front", ("cli", "demo", "__main__", "web")),
 )
 # The packages of the kinds' layer, which never import each other: what two kinds share
 # belongs a layer down (media/albums.py, fs/workdir.check_space).

@@ -1,0 +1,181 @@
+"""Alerts on failure streaks, raised by the batch itself (served or not).
+
+After ``[alerts] threshold`` items of one kind fail in a row (across batches: the streak is
+kept in ``status/<kind>/alerts_state.json``), one alert is raised for that streak; the first
+item to complete after it raises one ``resolved``. Each is appended to
+``status/<kind>/alerts.jsonl`` (what ``mediakeeper serve`` follows for its ``alert`` events)
+and POSTed as JSON to ``[alerts] webhook_url`` when one is set.
+
+A webhook that is down or slow never fails or slows the batch: each POST runs in a thread of
+its own with a short timeout; what went wrong is told once the batch's items are done, without
+the URL (it may hold a secret), and the batch waits at most ``SEND_TIMEOUT`` for a POST still
+under way when it ends.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.batch.report import Outcome
+from mediakeeper.batch.runner import Hooks
+from mediakeeper.fs.atomic import append_lines, atomic_write_text, encode_text
+from mediakeeper.queue.items import COMPLETED, ERROR
+from mediakeeper.text.jsonfmt import dumps_one
+
+VERSION = 1  # the payload's shape: a receiver can rely on its fields
+SEND_TIMEOUT = 3.0  # seconds a webhook may take to answer (connecting and reading each)
+STATE_FILE = "alerts_state.json"
+EVENTS_FILE = "alerts.jsonl"
+KEPT_ERRORS = 10  # the streak's last errors the alert names
+
+
+def alert_payload(home: Path, kind: str, streak: int, errors: list[dict[str, str]]) -> dict:
+    """An alert, as the webhook receives it and the event stream says it."""
+    return {"version": VERSION, "event": "alert", "kind": kind, "consecutive_failures": streak,
+            "errors": errors[-KEPT_ERRORS:], "home": str(home), "at": _now()}  # fmt: skip
+
+
+def resolved_payload(home: Path, kind: str, streak: int, item: str) -> dict:
+    """The first success after an alerted streak: ``item`` completed."""
+    return {"version": VERSION, "event": "resolved", "kind": kind,
+            "consecutive_failures": streak, "item": item, "home": str(home),
+            "at": _now()}  # fmt: skip
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def post(url: str, payload: dict[str, Any], timeout: float = SEND_TIMEOUT) -> str | None:
+    """POST ``payload`` to ``url``: None when the receiver took it, else what went wrong
+    (never naming the URL)."""
+    import requests  # only when an alert goes out
+
+    try:
+        answer = requests.post(url, json=payload, timeout=(timeout, timeout))
+    except requests.RequestException as err:
+        return f"not reached ({type(err).__name__})"
+    if answer.status_code >= 300:
+        return f"answered HTTP {answer.status_code}"
+    return None
+
+
+@dataclass
+class AlertWatch:
+    """One batch's watch over its items' outcomes (``heard``), for ``kind`` in ``home``."""
+
+    home: Path
+    kind: str
+    threshold: int
+    webhook_url: str = ""
+    send: Callable[[str, dict[str, Any]], str | None] = post
+    problems: list[str] = field(default_factory=list)  # what the webhook said, told at the end
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    @property
+    def kind_dir(self) -> Path:
+        return self.home / "status" / self.kind
+
+    def heard(self, outcome: Outcome) -> str | None:
+        """One finished item; returns the line the batch's output says when it raised an
+        alert (or a ``resolved``)."""
+        if self.threshold <= 0 or outcome.status not in (COMPLETED, ERROR, "skipped"):
+            return None  # off, or an item given back (neither a failure nor a success)
+        state = self._state()
+        if outcome.status == COMPLETED:
+            if not state["streak"]:
+                return None
+            was, alerted = state["streak"], state["alerted"]
+            self._keep({"streak": 0, "alerted": False, "errors": []})
+            if alerted:
+                self._raise(resolved_payload(self.home, self.kind, was, outcome.name))
+                return f"Resolved: {outcome.name} completed after {was} failed {self.kind} items"
+            return None
+        error = {"item": outcome.name, "stage": outcome.stage or "",
+                 "message": outcome.error or outcome.status}  # fmt: skip
+        state["streak"] += 1
+        state["errors"] = [*state["errors"], error][-KEPT_ERRORS:]
+        line = None
+        if state["streak"] >= self.threshold and not state["alerted"]:
+            state["alerted"] = True
+            self._raise(alert_payload(self.home, self.kind, state["streak"], state["errors"]))
+            line = (f"ALERT: {state['streak']} {self.kind} items failed in a row "
+                    f"(last: {outcome.name}: {error['message']})")  # fmt: skip
+        self._keep(state)
+        return line
+
+    def _state(self) -> dict[str, Any]:
+        try:
+            state = json.loads((self.kind_dir / STATE_FILE).read_text(encoding="utf-8"))
+            if isinstance(state.get("streak"), int) and isinstance(state.get("errors"), list):
+                return {"streak": state["streak"], "alerted": bool(state.get("alerted")),
+                        "errors": state["errors"]}  # fmt: skip
+        except (OSError, ValueError, AttributeError):
+            pass  # none yet, or damaged: a new streak starts
+        return {"streak": 0, "alerted": False, "errors": []}
+
+    def _keep(self, state: dict[str, Any]) -> None:
+        atomic_write_text(self.kind_dir / STATE_FILE, dumps_one(state) + "\n", durable=False)
+
+    def _raise(self, payload: dict[str, Any]) -> None:
+        append_lines(self.kind_dir / EVENTS_FILE, encode_text(dumps_one(payload) + "\n"),
+                     durable=False)  # fmt: skip
+        if self.webhook_url:
+            thread = threading.Thread(target=self._deliver, args=(payload,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _deliver(self, payload: dict[str, Any]) -> None:
+        problem = self.send(self.webhook_url, payload)
+        if problem:
+            self.problems.append(f"the alert webhook ([alerts] webhook_url) {problem}")
+
+    def close(self) -> list[str]:
+        """Wait (briefly) for the POSTs under way; what went wrong with them."""
+        deadline = time.monotonic() + SEND_TIMEOUT * 2 + 1
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return list(self.problems)
+
+
+class AlertingHooks(Hooks):
+    """``hooks`` as they were, each finished item also heard by ``watch``; an alert's line is
+    said through ``hooks.note`` (on the error stream)."""
+
+    def __init__(self, hooks: Hooks, watch: AlertWatch):
+        self.inner, self.watch = hooks, watch
+
+    def __getattr__(self, name: str) -> Any:  # what the wrapped hooks carry besides
+        return getattr(self.inner, name)
+
+    def started(self, total: int) -> None:
+        self.inner.started(total)
+
+    def item_started(self, item: dict[str, Any]) -> None:
+        self.inner.item_started(item)
+
+    def item_fraction(self, item: dict[str, Any], doing: str, fraction: float) -> None:
+        self.inner.item_fraction(item, doing, fraction)
+
+    def note(self, line: str, *, warning: bool = False) -> None:
+        self.inner.note(line, warning=warning)
+
+    def item_finished(self, outcome: Outcome) -> None:
+        self.inner.item_finished(outcome)
+        try:
+            line = self.watch.heard(outcome)
+        except OSError as err:  # an alert never fails the batch
+            line = f"Warning: an alert could not be recorded: {err}"
+        if line:
+            self.inner.note(line, warning=True)
+
+    def finish(self) -> None:
+        for problem in self.watch.close():
+            self.inner.note(f"Warning: {problem}; the batch went on", warning=True)

@@ -1,0 +1,271 @@
+"""Following a data home's queues from their files, whoever changes them.
+
+Every queue of the home (``status/<kind>/processing_queue.json``) is read once, then followed:
+the lines a batch appends to its journal are read as they come (each holds the full new state
+of the items it changed), and a rewritten file (a fold, a queue manager's change) is read
+again whole. Each item's state is compared with the one seen before: a change is an event
+(``claimed``, ``progress``, ``completed``, ``failed``, ``skipped``, ``decision``), a CLI batch
+in another terminal's as much as one this server started. The alerts a batch raises are
+followed from ``status/<kind>/alerts.jsonl``.
+
+Events are numbered in the order they were seen; the last ``KEPT`` are kept, so a client that
+reconnects with ``Last-Event-ID`` gets every one after it. An id holds the follower's start
+(``<start>-<n>``): an id of another start (the server restarted) cannot be resumed from, and
+the stream then begins with the events seen since this start that are still kept.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.batch.alerts import EVENTS_FILE as ALERTS_FILE
+from mediakeeper.core.decisions import item_decisions
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.queue.files import file_signature
+from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED
+from mediakeeper.queue.reading import decoded, read_each
+from mediakeeper.queue.store import JOURNAL_FILE, QUEUE_FILE, QueueStore
+
+STATUSES = (PENDING, IN_PROGRESS, COMPLETED, ERROR, SKIPPED)
+KEPT = 10_000  # events kept for clients that reconnect
+SPEED_WINDOW = 300.0  # seconds of finished items the speed is measured over
+EVENT_OF = {IN_PROGRESS: "claimed", COMPLETED: "completed", ERROR: "failed", SKIPPED: "skipped"}
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What the follower keeps of one item: enough to tell what changed."""
+
+    name: str
+    status: str
+    stage: str
+    session: str
+    decisions: int
+
+
+def seen_of(item: dict[str, Any], before: Seen | None) -> Seen:
+    details = item.get("details") or {}
+    claim = item.get("claimed_by") or {}
+    session = str(claim.get("session") or (before.session if before else "") or "")
+    decisions = item_decisions(details) if item.get("status") == COMPLETED else 0
+    return Seen(str(item.get("name") or item["key"]), str(item.get("status")),
+                str(details.get("stage") or ""), session, decisions)  # fmt: skip
+
+
+@dataclass
+class QueueFollow:
+    """One kind's queue as last read: each item's state, the counts, where its journal was."""
+
+    kind: str
+    dir: Path
+    items: dict[str, Seen] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+    signature: tuple | None = None
+    generation: Any = None
+    journal_at: int = 0
+    alerts_at: int = 0
+    alerts_read: bool = False
+    finished: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
+    problem: str = ""  # the queue could not be read (said by /healthz)
+
+    def sync(self, emit) -> None:
+        """Read what changed since the last call; ``emit(kind, event, data)`` each change."""
+        store = QueueStore(self.dir, self.kind)
+        if self.signature is not None:
+            # The journal first: a fold that rewrote the file since empties it next, and
+            # the lines still there tell the steps the rewritten file no longer shows.
+            self._read_journal(store, emit)
+        try:
+            signature = file_signature(store.path)
+        except OSError as err:
+            self.problem = f"{store.path}: {err.strerror or err}"
+            return
+        if signature != self.signature:
+            self._read_whole(store, signature, emit)
+        self._read_journal(store, emit)
+        self._read_alerts(emit)
+
+    def _read_whole(self, store: QueueStore, signature: tuple, emit) -> None:
+        try:
+            size = (self.dir / JOURNAL_FILE).stat().st_size
+        except OSError:
+            size = 0
+        first = self.signature is None
+        keys: set[str] = set()
+
+        def take(lines) -> None:
+            # Each item compared as it is read (none of them held): a read done again
+            # because the file was replaced meanwhile only finds the newer states.
+            keys.clear()
+            for line in lines:
+                item = decoded(line)
+                keys.add(item["key"])
+                self._apply(item, emit=None if first else emit)
+
+        try:
+            fields, _ = read_each(store, take)
+        except (MediakeeperError, OSError) as err:
+            self.problem = str(err)
+            return
+        self.problem = ""
+        self.signature, self.generation = signature, fields.get("generation")
+        # Lines appended after ``size`` are read again as the journal's: the same states
+        # again are no change, so nothing is told twice or missed.
+        self.journal_at = size
+        for gone in set(self.items) - keys:  # a queue manager removed it
+            self.counts[self.items.pop(gone).status] -= 1
+
+    def _read_journal(self, store: QueueStore, emit) -> None:
+        try:
+            with open(store.journal_path, "rb") as f:
+                f.seek(self.journal_at)
+                chunk = f.read()
+        except OSError:
+            return
+        if not chunk:
+            return
+        complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written waits
+        self.journal_at += len(complete)
+        for raw in complete.splitlines():
+            try:
+                entry = json.loads(raw)
+            except ValueError:
+                continue  # a damaged line: the store refuses it, the follower passes it over
+            if isinstance(entry, dict) and entry.get("gen") == self.generation:
+                for item in entry.get("items") or ():
+                    if isinstance(item, dict) and "key" in item:
+                        self._apply(item, emit)
+
+    def _read_alerts(self, emit) -> None:
+        try:
+            with open(self.dir / ALERTS_FILE, "rb") as f:
+                f.seek(self.alerts_at)
+                chunk = f.read()
+        except OSError:
+            chunk = b""
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        self.alerts_at += len(complete)
+        first, self.alerts_read = not self.alerts_read, True
+        if first:
+            return  # alerts raised before the server started are history, not news
+        for raw in complete.splitlines():
+            try:
+                payload = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(payload, dict):
+                emit(self.kind, "alert", {"kind": self.kind, "item": "", "status": "alert",
+                                          "session": "", **payload})  # fmt: skip
+
+    def _apply(self, item: dict[str, Any], emit) -> None:
+        key = item["key"]
+        before = self.items.get(key)
+        now = seen_of(item, before)
+        if now == before:
+            return
+        self.items[key] = now
+        if before is not None:
+            self.counts[before.status] -= 1
+        self.counts[now.status] += 1
+        if emit is None:
+            return
+        if before is None or before.status != now.status:
+            if now.status in (COMPLETED, ERROR, SKIPPED):
+                self.finished.append(time.monotonic())
+            event = EVENT_OF.get(now.status, "progress")  # back to pending: progress
+        elif now.stage != before.stage:
+            event = "progress"
+        elif now.decisions != before.decisions:
+            event = "decision"
+        else:
+            return  # a change no one watches (a counter, a fingerprint)
+        data = {"kind": self.kind, "item": now.name, "key": key, "status": now.status,
+                "session": now.session, "stage": now.stage, **self.progress()}  # fmt: skip
+        if event == "decision":
+            data["decisions"] = now.decisions
+        emit(self.kind, event, data)
+
+    def progress(self) -> dict[str, float]:
+        """How far the queue is (percent of its items done, failed or skipped) and how fast
+        items finish (per minute, over the last ``SPEED_WINDOW`` seconds seen)."""
+        total = sum(self.counts.values())
+        settled = sum(self.counts[s] for s in (COMPLETED, ERROR, SKIPPED))
+        since = time.monotonic() - SPEED_WINDOW
+        recent = [t for t in self.finished if t >= since]
+        speed = 0.0
+        if len(recent) >= 2:
+            speed = (len(recent) - 1) / max(recent[-1] - recent[0], 1e-6) * 60
+        return {"percent": round(100 * settled / total, 2) if total else 0.0,
+                "speed": round(speed, 2)}  # fmt: skip
+
+    def summary(self) -> dict[str, int]:
+        return {status: max(0, self.counts[status]) for status in STATUSES}
+
+
+class HomeFollower:
+    """Every queue of a data home, followed; the events seen, numbered and kept."""
+
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        self.queues: dict[str, QueueFollow] = {}
+        self.events: deque[tuple[int, str, dict[str, Any]]] = deque(maxlen=KEPT)
+        self.start = format(int(time.time() * 1000), "x")
+        self.number = 0
+        self._lock = threading.Lock()  # one sync at a time (the poller, a request)
+        self.poll_problem = ""  # what stopped the last background sync, if anything
+        self.changed = threading.Condition()
+
+    def sync(self) -> None:
+        """Read every queue's changes (and find queues made since)."""
+        with self._lock:
+            status = self.home / "status"
+            try:
+                found = sorted(p.parent.name for p in status.glob(f"*/{QUEUE_FILE}"))
+            except OSError:
+                found = []
+            for kind in found:
+                if kind not in self.queues:
+                    self.queues[kind] = QueueFollow(kind, status / kind)
+            for follow in self.queues.values():
+                follow.sync(self.emit)
+
+    def emit(self, kind: str, event: str, data: dict[str, Any]) -> None:
+        """Keep one event and wake whoever waits for events."""
+        with self.changed:
+            self.number += 1
+            self.events.append((self.number, event, data))
+            self.changed.notify_all()
+
+    def event_id(self, number: int) -> str:
+        return f"{self.start}-{number}"
+
+    def after(self, last_event_id: str | None) -> int:
+        """The number to send events after, for a client's ``Last-Event-ID`` (0: every event
+        kept, for an id of another start or none given: only new ones)."""
+        if last_event_id is None:
+            return self.number
+        start, _, number = last_event_id.strip().partition("-")
+        if start == self.start and number.isdigit():
+            return min(int(number), self.number)
+        return 0
+
+    def since(self, number: int) -> Iterator[tuple[int, str, dict[str, Any]]]:
+        with self.changed:
+            kept = list(self.events)
+        return (e for e in kept if e[0] > number)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {kind: follow.summary() for kind, follow in sorted(self.queues.items())}
+
+    def problems(self) -> dict[str, str]:
+        found = {kind: f.problem for kind, f in self.queues.items() if f.problem}
+        if self.poll_problem:
+            found["(following)"] = self.poll_problem
+        return found

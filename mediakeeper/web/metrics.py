@@ -1,0 +1,140 @@
+"""``/metrics``: the home in Prometheus' text format (prometheus-client).
+
+- ``mediakeeper_queue_items{kind,status}`` (gauge): the queue files' items by status.
+- ``mediakeeper_items_processed_total{kind,outcome}`` (counter): every item a batch finished
+  (completed, error, skipped, released), from the sessions' events (``sessions.jsonl``).
+- ``mediakeeper_item_seconds{kind}`` (histogram): how long each completed item took.
+- ``mediakeeper_lookups_total{kind,source}`` (counter): web lookups of ended sessions,
+  ``source`` ``network`` (requests sent) or ``cache`` (answered from the cache).
+- ``mediakeeper_files_written_total{kind}`` (counter): files the fixes wrote.
+
+The sessions' events are read on from where the last scrape stopped: a scrape reads only
+what was appended since.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mediakeeper.batch.session_log import EVENTS_FILE
+from mediakeeper.web.follower import HomeFollower
+
+BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800)  # seconds an item takes
+
+
+@dataclass
+class SessionTally:
+    """What one kind's ``sessions.jsonl`` says so far."""
+
+    at: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    buckets: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
+    seconds: float = 0.0
+    lookups: Counter[str] = field(default_factory=Counter)
+    files_written: int = 0
+
+    def read_on(self, path: Path) -> None:
+        try:
+            with open(path, "rb") as f:
+                f.seek(self.at)
+                chunk = f.read()
+        except OSError:
+            return
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        self.at += len(complete)
+        for raw in complete.splitlines():
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                continue  # a torn or damaged line: passed over, as load_sessions does
+            if isinstance(event, dict):
+                self._count(event)
+
+    def _count(self, event: dict) -> None:
+        if event.get("event") == "item":
+            self.outcomes[str(event.get("outcome"))] += 1
+            seconds = event.get("seconds")
+            if event.get("outcome") == "completed" and isinstance(seconds, int | float):
+                self.seconds += seconds
+                at = next((n for n, le in enumerate(BUCKETS) if seconds <= le), len(BUCKETS))
+                self.buckets[at] += 1
+        elif event.get("event") == "end":
+            for source, key in (("network", "lookups"), ("cache", "cache_hits")):
+                if isinstance(event.get(key), int):
+                    self.lookups[source] += event[key]
+            if isinstance(event.get("files_written"), int):
+                self.files_written += event["files_written"]
+
+
+class HomeCollector:
+    """The collector prometheus-client asks at each scrape."""
+
+    def __init__(self, follower: HomeFollower):
+        self.follower = follower
+        self.tallies: dict[str, SessionTally] = {}
+
+    def collect(self):
+        queue_items = GaugeMetricFamily("mediakeeper_queue_items",
+                                        "Items of each queue by status.",
+                                        labels=["kind", "status"])  # fmt: skip
+        for kind, counts in self.follower.counts().items():
+            for status, n in counts.items():
+                queue_items.add_metric([kind, status], n)
+        yield queue_items
+        processed = CounterMetricFamily("mediakeeper_items_processed",
+                                        "Items the batches finished, by outcome.",
+                                        labels=["kind", "outcome"])  # fmt: skip
+        seconds = HistogramMetricFamily("mediakeeper_item_seconds",
+                                        "Seconds each completed item took.", labels=["kind"])
+        lookups = CounterMetricFamily("mediakeeper_lookups", "Web lookups of ended batches.",
+                                      labels=["kind", "source"])  # fmt: skip
+        written = CounterMetricFamily("mediakeeper_files_written", "Files the fixes wrote.",
+                                      labels=["kind"])  # fmt: skip
+        for kind in self.follower.queues:
+            tally = self.tallies.setdefault(kind, SessionTally())
+            tally.read_on(self.follower.home / "status" / kind / EVENTS_FILE)
+            for outcome, n in sorted(tally.outcomes.items()):
+                processed.add_metric([kind, outcome], n)
+            cumulative, buckets = 0, []
+            for le, n in zip((*map(str, BUCKETS), "+Inf"), tally.buckets, strict=True):
+                cumulative += n
+                buckets.append((le, cumulative))
+            seconds.add_metric([kind], buckets, tally.seconds)
+            for source in ("network", "cache"):
+                lookups.add_metric([kind, source], tally.lookups[source])
+            written.add_metric([kind], tally.files_written)
+        yield from (processed, seconds, lookups, written)
+
+
+def registry_for(follower: HomeFollower) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(HomeCollector(follower))
+    return registry
+
+
+async def metrics(request: Request) -> Response:
+    web = request.app.state.web
+
+    def scrape() -> bytes:
+        web.follower.sync()
+        return generate_latest(web.registry)
+
+    return Response(await asyncio.to_thread(scrape), media_type=CONTENT_TYPE_LATEST)
+
+
+ROUTES = [Route("/metrics", metrics)]

@@ -1,0 +1,114 @@
+"""Who may ask what: the token, the Host (DNS rebinding) and the Origin (another site's page
+in the person's browser). A plain ASGI middleware, so the event stream streams through it.
+
+- ``Host`` must be the bound name, ``localhost``, a loopback address (or, bound to every
+  address, this machine's own name): anything else is 421, whatever the token.
+- A state-changing request (not GET/HEAD) whose ``Origin`` (or, without one, ``Referer``) is
+  another site than the one asked is 403, on loopback too. No CORS headers are ever sent.
+- With a token, everything but ``/ping`` needs ``Authorization: Bearer TOKEN`` or the cookie
+  the page's sign-in sets (HttpOnly, SameSite=Strict); the API answers 401 without it, the page
+  shows its sign-in form. A token in a query string counts for nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import socket
+from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import urlsplit
+
+COOKIE = "mediakeeper_token"
+OPEN_PATHS = ("/ping", "/static/", "/login")  # answered without the token
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+ASGI = Callable[[dict, Callable, Callable], Awaitable[None]]
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def allowed_hosts(bound: str) -> set[str]:
+    names = {bound.lower(), "localhost"}
+    if bound in ("0.0.0.0", "::", ""):  # every address: this machine's names too
+        names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
+    return names
+
+
+def host_name(value: str) -> str:
+    """``example.org:8000`` -> ``example.org``; ``[::1]:8000`` -> ``::1``."""
+    if value.startswith("["):
+        return value[1 : value.find("]")].lower()
+    return value.rsplit(":", 1)[0].lower() if value.count(":") == 1 else value.lower()
+
+
+class Guard:
+    """The middleware: ``app`` behind the checks above; ``base_path`` taken off a path that
+    carries it (a proxy that keeps the prefix; one that strips it sends the path bare)."""
+
+    def __init__(self, app: ASGI, *, host: str, token: str, base_path: str):
+        self.app, self.token, self.base_path = app, token, base_path
+        self.hosts = allowed_hosts(host)
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        scope = dict(scope)
+        path = scope["path"]
+        if self.base_path and (path == self.base_path or path.startswith(self.base_path + "/")):
+            path = path[len(self.base_path):] or "/"
+        # As ASGI has it: the full path, and the prefix the app is mounted under.
+        scope["path"], scope["root_path"] = self.base_path + path, self.base_path
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        name = host_name(headers.get("host", ""))
+        if not (name in self.hosts or is_loopback(name)):
+            return await _answer(send, 421, "this server does not answer to that Host")
+        if scope["method"] not in SAFE_METHODS and not self._same_site(headers):
+            return await _answer(send, 403, "a request from another site is refused")
+        if self.token and not path.startswith(OPEN_PATHS) and not self._signed(headers):
+            if path.startswith(("/api/", "/metrics", "/healthz")):
+                return await _answer(send, 401, "give Authorization: Bearer TOKEN",
+                                     {"www-authenticate": "Bearer"})  # fmt: skip
+            scope["signed_in"] = False  # the page shows its sign-in form
+        return await self.app(scope, receive, send)
+
+    def _same_site(self, headers: dict[str, str]) -> bool:
+        source = headers.get("origin") or headers.get("referer")
+        if not source:
+            return True  # not a browser's cross-site request (a browser sends Origin)
+        if source == "null":
+            return False
+        parts = urlsplit(source)
+        return parts.netloc.lower() == headers.get("host", "").lower()
+
+    def _signed(self, headers: dict[str, str]) -> bool:
+        given = ""
+        scheme, _, value = headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            given = value.strip()
+        elif "cookie" in headers:
+            cookie = SimpleCookie()
+            try:
+                cookie.load(headers["cookie"])
+            except Exception:  # a malformed cookie header is no token
+                return False
+            given = cookie[COOKIE].value if COOKIE in cookie else ""
+        return bool(given) and hmac.compare_digest(given.encode(), self.token.encode())
+
+
+async def _answer(send: Callable, status: int, message: str, extra: dict | None = None) -> None:
+    body = json.dumps({"error": message}).encode()
+    headers: list[Any] = [(b"content-type", b"application/json"),
+                          (b"content-length", str(len(body)).encode())]  # fmt: skip
+    headers += [(k.encode(), v.encode()) for k, v in (extra or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

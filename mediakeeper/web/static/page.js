@@ -1,0 +1,177 @@
+// The dashboard, kept current from /api/events without reloading. Everything shown is set
+// as text (textContent), never as HTML: names come from tags and file names.
+"use strict";
+(function () {
+  const base = document.body.dataset.base || "";
+  const said = document.getElementById("said");
+  const say = (text) => { said.textContent = text; };
+
+  async function call(method, path, body) {
+    const answer = await fetch(base + path, {
+      method, credentials: "same-origin",
+      headers: body ? { "Content-Type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    let data = {};
+    try { data = await answer.json(); } catch (e) { data = {}; }
+    if (!answer.ok) throw new Error(data.error || ("HTTP " + answer.status));
+    return data;
+  }
+
+  function field(kind, name) {
+    return document.querySelector(`[data-field="${CSS.escape(kind)}:${name}"]`);
+  }
+
+  async function refreshQueues() {
+    const queues = await call("GET", "/api/queues");
+    for (const [kind, q] of Object.entries(queues)) {
+      for (const [status, n] of Object.entries(q)) {
+        const el = document.querySelector(`[data-count="${CSS.escape(kind)}:${status}"]`);
+        if (el) el.textContent = String(n);
+      }
+      const bar = document.querySelector(`[data-percent="${CSS.escape(kind)}"]`);
+      if (bar) bar.value = q.percent;
+      if (field(kind, "percent")) field(kind, "percent").textContent = String(q.percent);
+      if (field(kind, "speed")) field(kind, "speed").textContent = String(q.speed);
+      const left = q.pending + q.in_progress;
+      if (field(kind, "left")) {
+        field(kind, "left").textContent = q.speed > 0 ? Math.ceil(left / q.speed) + " min" : "–";
+      }
+    }
+  }
+
+  function button(label, action) {
+    const b = document.createElement("button");
+    b.type = "button"; b.dataset.action = action; b.textContent = label;
+    return b;
+  }
+
+  async function refreshDecisions() {
+    const decisions = await call("GET", "/api/decisions");
+    document.getElementById("decisions-total").textContent = String(decisions.total);
+    const groups = document.getElementById("groups");
+    groups.replaceChildren();
+    if (!decisions.groups.length) {
+      const p = document.createElement("p"); p.textContent = "Nothing to decide.";
+      groups.append(p);
+    }
+    for (const g of decisions.groups) {
+      const article = document.createElement("article");
+      article.className = "group";
+      const h = document.createElement("h3");
+      h.textContent = `${g.severity} ${g.kind} · ${g.code} · ${g.count}`;
+      const ul = document.createElement("ul");
+      for (const name of g.items) {
+        const li = document.createElement("li");
+        const span = document.createElement("span"); span.className = "name"; span.textContent = name;
+        const acts = document.createElement("span");
+        acts.className = "acts";
+        Object.assign(acts.dataset, { kind: g.kind, name, code: g.code });
+        acts.append(button("Leave as it is", "dismiss"), button("Choose…", "choose"),
+                    button("Set a value…", "set"));
+        li.append(span, " ", acts);
+        ul.append(li);
+      }
+      article.append(h, ul);
+      groups.append(article);
+    }
+  }
+
+  function current(kind, data) {
+    const el = document.querySelector(`[data-current="${CSS.escape(kind)}"]`);
+    if (!el) return;
+    if (data.status === "in_progress") {
+      el.textContent = data.item + (data.stage ? ` (${data.stage})` : "");
+    } else if (el.textContent.startsWith(data.item)) {
+      el.textContent = "nothing";
+    }
+  }
+
+  function failure(kind, data) {
+    const ul = document.querySelector(`[data-failures="${CSS.escape(kind)}"]`);
+    if (!ul) return;
+    const li = document.createElement("li");
+    const strong = document.createElement("strong"); strong.textContent = data.item;
+    li.append(strong, ": " + (data.error || "failed"));
+    ul.prepend(li);
+  }
+
+  let pending = null;
+  function soon(what) {  // one refresh for a burst of events
+    if (pending) return;
+    pending = setTimeout(() => { pending = null; what().catch((e) => say(e.message)); }, 100);
+  }
+
+  function listen() {
+    const live = document.getElementById("live");
+    const source = new EventSource(base + "/api/events");
+    source.onopen = () => { live.textContent = "live"; soon(refreshQueues); };
+    source.onerror = () => { live.textContent = "reconnecting…"; };
+    for (const type of ["claimed", "progress", "completed", "failed", "skipped"]) {
+      source.addEventListener(type, (e) => {
+        const data = JSON.parse(e.data);
+        current(data.kind, data);
+        if (type === "failed") failure(data.kind, data);
+        soon(refreshQueues);
+        if (type === "completed") refreshDecisions().catch((err) => say(err.message));
+      });
+    }
+    source.addEventListener("decision", () => { refreshDecisions().catch((e) => say(e.message)); });
+    source.addEventListener("alert", (e) => {
+      const data = JSON.parse(e.data);
+      const el = document.getElementById("alert");
+      el.hidden = false;
+      el.textContent = data.event === "resolved"
+        ? `Resolved: ${data.kind} items complete again`
+        : `Alert: ${data.consecutive_failures} ${data.kind} items failed in a row`;
+    });
+  }
+
+  async function act(target) {
+    const action = target.dataset.action;
+    const acts = target.closest(".acts");
+    if (acts) {
+      const body = { kind: acts.dataset.kind, name: acts.dataset.name };
+      if (action === "dismiss") body.dismiss = acts.dataset.code;
+      if (action === "choose") {
+        const n = window.prompt("Take which choice (its number, as decide lists them)?");
+        if (!n) return;
+        body.choose = parseInt(n, 10);
+      }
+      if (action === "set") {
+        const pair = window.prompt("TAG=VALUE");
+        if (!pair || !pair.includes("=")) return;
+        const at = pair.indexOf("=");
+        body.set = { [pair.slice(0, at).trim()]: pair.slice(at + 1) };
+      }
+      const done = await call("POST", "/api/decisions", body);
+      if (done.session) document.getElementById("undo-session").value = done.session;
+      say(`Decided${done.session ? " (undo session " + done.session + ")" : ""}.`);
+      await refreshDecisions();
+    } else if (action === "stop") {
+      await call("POST", `/api/batches/${encodeURIComponent(target.dataset.session)}/stop`);
+      say("Stopping " + target.dataset.session + "…");
+    }
+  }
+
+  document.addEventListener("click", (e) => {
+    const target = e.target.closest("button[data-action]");
+    if (target) act(target).catch((err) => say(err.message));
+  });
+
+  document.addEventListener("submit", (e) => {
+    const form = e.target;
+    e.preventDefault();
+    if (form.dataset.action === "start") {
+      const size = parseInt(form.elements.batch_size.value, 10);
+      call("POST", "/api/batches", { kind: form.dataset.kind, batch_size: size })
+        .then((d) => say("Started " + d.session)).catch((err) => say(err.message));
+    } else if (form.dataset.action === "undo") {
+      call("POST", "/api/undo", { session: form.elements.session.value })
+        .then((d) => { say(`Undone: ${d.restored} values back (session ${d.session}).`); return refreshDecisions(); })
+        .catch((err) => say(err.message));
+    }
+  });
+
+  listen();
+})();

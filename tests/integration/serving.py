@@ -1,0 +1,198 @@
+"""What the serve, page and alert tests share: a real ``mediakeeper serve`` on a free port,
+real scripts in other processes, a local webhook receiver, and a reader of server-sent
+events over a real HTTP connection."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import requests
+
+from tests.helpers import REPO_ROOT, script_env, wait_until
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def script(*args, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``python -m mediakeeper ARGS`` run to its end (text output)."""
+    return subprocess.run([sys.executable, "-m", "mediakeeper", *map(str, args)], cwd=REPO_ROOT,
+                          env={**script_env(), **(env or {})}, capture_output=True, text=True,
+                          timeout=timeout)  # fmt: skip
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    url: str
+    home: Path
+
+    def get(self, path: str, **kw) -> requests.Response:
+        return requests.get(self.url + path, timeout=30, **kw)
+
+    def post(self, path: str, body=None, **kw) -> requests.Response:
+        return requests.post(self.url + path, json=body, timeout=90, **kw)
+
+    def stop(self) -> tuple[int, str]:
+        """SIGTERM, then its exit code and everything it printed."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        out, _ = self.process.communicate(timeout=30)
+        return self.process.returncode, out
+
+
+def serve(home: Path, *args, env: dict | None = None, host: str = "127.0.0.1") -> Server:
+    """Start ``mediakeeper serve`` and wait until it answers ``/ping``."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mediakeeper", "serve", "--home", str(home), "--host", host,
+         "--port", str(port), *args],
+        cwd=REPO_ROOT, env={**script_env(), **(env or {})}, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"serve ended: {process.communicate()[0]}")
+        try:
+            return requests.get(url + "/ping", timeout=2).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    assert wait_until(up, limit=60)
+    return Server(process, url, home)
+
+
+def read_events(response: requests.Response, into: list, stop: threading.Event) -> None:
+    """The events of an open ``/api/events`` response, as dicts with ``id``, ``event`` and
+    ``data`` (decoded), appended to ``into`` until the stream ends or ``stop`` is set."""
+    with contextlib.suppress(requests.RequestException, AttributeError, OSError):
+        _read(response, into, stop)  # until the test hangs up
+
+
+def _read(response: requests.Response, into: list, stop: threading.Event) -> None:
+    event: dict = {}
+    for line in response.iter_lines(decode_unicode=True):
+        if stop.is_set():
+            break
+        if line == "":
+            if "data" in event:
+                event["data"] = json.loads(event["data"])
+                into.append(event)
+            event = {}
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            event[name] = value.removeprefix(" ")
+
+
+@dataclass
+class Stream:
+    """An ``/api/events`` stream read in a thread."""
+
+    response: requests.Response
+    events: list = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.thread = threading.Thread(target=read_events,
+                                       args=(self.response, self.events, self.stop), daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        """Hang up at once (a close alone waits for the next line: a heartbeat away)."""
+        self.stop.set()
+        connection = getattr(self.response.raw, "connection", None)
+        sock = getattr(connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self.thread.join(10)
+        self.response.close()
+
+
+def open_stream(server: Server, **headers) -> Stream:
+    response = requests.get(server.url + "/api/events", stream=True, timeout=60, headers=headers)
+    assert response.status_code == 200
+    return Stream(response)
+
+
+@dataclass
+class Receiver:
+    """A local webhook: every POST's JSON body, in order."""
+
+    server: ThreadingHTTPServer
+    bodies: list = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook?key=SECRET-IN-URL"
+
+
+def receiver() -> Receiver:
+    bodies: list = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            length = int(self.headers.get("content-length") or 0)
+            bodies.append(json.loads(self.rfile.read(length)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return Receiver(server, bodies)
+
+
+def proxy(prefix: str, target: str, *, strip: bool) -> ThreadingHTTPServer:
+    """A small reverse proxy serving ``target`` under ``prefix``, passing the Host on (as
+    Caddy and Traefik do, and nginx with ``proxy_set_header Host $host``); ``strip``: the
+    prefix taken off the path it passes on. Bodies stream through (the event stream)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _forward(self):
+            if not self.path.startswith(prefix):
+                self.send_error(404)
+                return
+            path = self.path[len(prefix):] or "/" if strip else self.path
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length) if length else None
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}
+            answer = requests.request(self.command, target + path, data=body, headers=headers,
+                                      stream=True, allow_redirects=False, timeout=60)  # fmt: skip
+            self.send_response(answer.status_code)
+            for key, value in answer.headers.items():
+                if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                    self.send_header(key, value)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            with contextlib.suppress(OSError, requests.RequestException):
+                for chunk in answer.iter_content(chunk_size=None):  # each as it comes
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+            answer.close()
+
+        do_GET = do_POST = _forward
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

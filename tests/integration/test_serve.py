@@ -1,0 +1,282 @@
+"""``mediakeeper serve`` (issue 61): the API over a real home, served by a real uvicorn on a
+free port and asked by real HTTP clients (requests, httpx); a CLI batch in another process
+while the event stream is read; metrics parsed by prometheus-client's own parser."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from mediakeeper.queue.store import QueueStore
+from tests.helpers import REPO_ROOT, script_env, wait_until
+from tests.integration.serving import open_stream, script, serve
+from tests.integration.test_decisions_truth import library_spec
+
+STATUSES = ("pending", "in_progress", "completed", "error", "skipped")
+
+
+def queue_counts(home: Path) -> dict[str, int]:
+    items = QueueStore(home / "status" / "music", "music").peek()["items"]
+    counts = Counter(i["status"] for i in items)
+    return {status: counts[status] for status in STATUSES}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, request):
+    """The decisions library with its queue made (nothing run yet), and a server on it."""
+    from tests.helpers import build_library
+
+    root = tmp_path_factory.mktemp("serve")
+    lib = build_library(root / "lib", library_spec())
+    home = root / "home"
+    made = script("music", "queue", "--home", home, "--init", "--library", lib)
+    assert made.returncode == 0, made.stderr
+    server = serve(home)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def batch_seen(served):
+    """A CLI batch run in another process while ``/api/events`` is read: the events."""
+    stream = open_stream(served)
+    run = script("music", "batch", "--home", served.home, "--offline")
+    assert run.returncode == 1, run.stdout + run.stderr  # it leaves decisions
+    assert wait_until(lambda: sum(e["event"] == "completed" for e in stream.events) == 4)
+    stream.close()
+    return stream.events
+
+
+def test_ping_and_healthz(served):
+    pong = served.get("/ping")
+    assert pong.status_code == 200 and pong.text == "pong"
+    health = served.get("/healthz").json()
+    assert health["status"] == "ok" and health["home"] == str(served.home)
+    assert health["version"] and health["checks"]["queues"] == {"music": "ok"}
+    assert health["checks"]["ffmpeg"]
+
+
+def test_every_change_of_a_cli_batch_is_an_event(served, batch_seen):
+    by_item = {}
+    for event in batch_seen:
+        assert {"kind", "item", "status", "session"} <= set(event["data"])
+        by_item.setdefault(event["data"]["item"], []).append(event["event"])
+    assert set(by_item) == {"Clean", "Metallica", "Nina Simone", "Pink Floyd"}
+    for events in by_item.values():
+        assert events[-1] == "completed"
+    # Claims are told too (one whose result came within the same look, just before the batch
+    # rewrote its queue, is told by its result alone).
+    assert any(e["event"] == "claimed" for e in batch_seen)
+    completed = [e for e in batch_seen if e["event"] == "completed"]
+    session = completed[0]["data"]["session"]
+    assert session.endswith("_music_001") and all(e["data"]["session"] == session
+                                                   for e in completed)  # fmt: skip
+    assert completed[-1]["data"]["percent"] == 100.0
+    assert all("speed" in e["data"] for e in completed)
+
+
+def test_reconnecting_with_last_event_id_resumes_without_gaps(served, batch_seen):
+    middle = batch_seen[len(batch_seen) // 2]
+    stream = open_stream(served, **{"Last-Event-ID": middle["id"]})
+    rest = batch_seen[len(batch_seen) // 2 + 1 :]
+    assert wait_until(lambda: len(stream.events) >= len(rest))
+    stream.close()
+    assert [e["id"] for e in stream.events[: len(rest)]] == [e["id"] for e in rest]
+
+
+def test_an_id_of_another_start_gets_every_event_kept(served, batch_seen):
+    stream = open_stream(served, **{"Last-Event-ID": "0-3"})
+    assert wait_until(lambda: len(stream.events) >= len(batch_seen))
+    stream.close()
+    assert [e["id"] for e in stream.events[: len(batch_seen)]] == [e["id"] for e in batch_seen]
+
+
+def test_the_event_stream_s_headers(served):
+    with httpx.stream("GET", served.url + "/api/events", timeout=30) as answer:
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        assert answer.headers["cache-control"] == "no-cache"
+        assert answer.headers["x-accel-buffering"] == "no"
+        assert "access-control-allow-origin" not in answer.headers
+
+
+def test_queues_and_metrics_equal_the_queue_files(served, batch_seen):
+    counts = queue_counts(served.home)
+    shown = served.get("/api/queues").json()
+    assert {s: shown["music"][s] for s in STATUSES} == counts
+    metrics = {}
+    for family in text_string_to_metric_families(served.get("/metrics").text):
+        for sample in family.samples:
+            metrics.setdefault(sample.name, []).append(sample)
+    gauges = {s.labels["status"]: s.value for s in metrics["mediakeeper_queue_items"]
+              if s.labels["kind"] == "music"}  # fmt: skip
+    assert gauges == {s: float(n) for s, n in counts.items()}
+    processed = {s.labels["outcome"]: s.value for s in metrics["mediakeeper_items_processed_total"]}
+    assert processed == {"completed": 4.0}
+    assert [s.value for s in metrics["mediakeeper_item_seconds_count"]] == [4.0]
+
+
+def test_items_page_with_the_total(served, batch_seen):
+    first = served.get("/api/queues/music/items", params={"limit": 2}).json()
+    second = served.get("/api/queues/music/items", params={"limit": 2, "offset": 2}).json()
+    assert first["total"] == second["total"] == 4
+    names = [i["name"] for i in first["items"] + second["items"]]
+    assert sorted(names) == ["Clean", "Metallica", "Nina Simone", "Pink Floyd"]
+    found = served.get("/api/queues/music/items", params={"q": "pink"}).json()
+    assert [i["name"] for i in found["items"]] == ["Pink Floyd"] and found["total"] == 1
+    assert served.get("/api/queues/music/items", params={"status": "error"}).json()["total"] == 0
+    assert served.get("/api/queues/music/items", params={"limit": "x"}).status_code == 400
+    assert served.get("/api/queues/music/items", params={"status": "done"}).status_code == 400
+    assert served.get("/api/queues/movies/items").status_code == 404
+
+
+def test_decisions_are_decide_json_taken_and_undone(served, batch_seen):
+    cli = script("decide", "--home", served.home, "--json")
+    assert cli.returncode == 0, cli.stderr
+    assert served.get("/api/decisions").json() == json.loads(cli.stdout)
+    before = json.loads(cli.stdout)["total"]
+    stream = open_stream(served)
+    took = served.post("/api/decisions", {"kind": "music", "name": "Pink Floyd", "choose": 2})
+    assert took.status_code == 200, took.text
+    session = took.json()["session"]
+    assert session.endswith("_decide")
+    assert served.get("/api/decisions").json()["total"] == before - 1
+    assert wait_until(lambda: any(e["event"] == "decision" for e in stream.events))
+    undone = served.post("/api/undo", {"session": session})
+    assert undone.status_code == 200, undone.text
+    assert undone.json()["restored"] == 2
+    assert served.get("/api/decisions").json()["total"] == before
+    stream.close()
+
+
+def test_bad_decisions_are_refused_with_a_reason(served, batch_seen):
+    for body, code in [
+        ({"kind": "music", "name": "Pink Floyd"}, 400),  # no choice
+        ({"kind": "music", "name": "Pink Floyd", "choose": 1, "dismiss": "x"}, 400),
+        ({"kind": "nope", "name": "x", "choose": 1}, 400),
+        ({"kind": "music", "name": "Nobody", "choose": 1}, 404),
+        ({"kind": "music", "name": "Pink Floyd", "choose": 99}, 404),
+    ]:
+        answer = served.post("/api/decisions", body)
+        assert answer.status_code == code, (body, answer.text)
+        assert answer.json()["error"]
+    assert served.post("/api/undo", {}).status_code == 400
+    unknown = served.post("/api/undo", {"session": "20200101T000000_decide"})
+    assert unknown.status_code in (400, 404) and unknown.json()["error"]
+
+
+def test_another_site_and_another_host_are_refused(served):
+    body = {"kind": "music", "name": "Pink Floyd", "dismiss": "inconsistent-year"}
+    evil = served.post("/api/decisions", body, headers={"Origin": "http://evil.example"})
+    assert evil.status_code == 403
+    referer = served.post("/api/batches", {"kind": "music"},
+                          headers={"Referer": "http://evil.example/page"})  # fmt: skip
+    assert referer.status_code == 403
+    rebound = served.get("/api/queues", headers={"Host": "evil.example:8000"})
+    assert rebound.status_code == 421
+    assert served.get("/api/queues", headers={"Host": "localhost"}).status_code == 200
+    # The decision was never taken.
+    groups = served.get("/api/decisions").json()["groups"]
+    assert any(g["code"] == "inconsistent-year" for g in groups)
+
+
+def test_batches_start_refuse_a_second_and_stop_as_ctrl_c(served, batch_seen):
+    reset = script("music", "queue", "--home", served.home, "--reset-all", "--yes")
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    store = QueueStore(served.home / "status" / "music", "music")
+    with store.locked():  # the batch starts, then waits for the queue: it stays running
+        started = served.post("/api/batches", {"kind": "music", "batch_size": 2})
+        assert started.status_code == 202, started.text
+        session = started.json()["session"]
+        sessions = script("sessions", "list", "--home", served.home, "--json")
+        assert session in sessions.stdout
+        again = served.post("/api/batches", {"kind": "music", "batch_size": 2})
+        assert again.status_code == 409, again.text
+        running = served.get("/api/batches").json()["running"]
+        assert [r["session"] for r in running] == [session]
+        stopped = served.post(f"/api/batches/{session}/stop")
+        assert stopped.status_code == 202
+    # (Waiting for the queue's lock, it stops once it has it, as it would on Ctrl+C.)
+    assert wait_until(lambda: not served.get("/api/batches").json()["running"])
+    listed = json.loads(script("sessions", "list", "--home", served.home, "--json").stdout)
+    assert next(s for s in listed if s["id"] == session)["outcome"] == "interrupted"
+    assert served.post("/api/batches/nope_music_001/stop").status_code == 404
+    assert served.post("/api/batches", {"kind": "music", "batch_size": 0}).status_code == 400
+
+
+def test_a_token_is_needed_everywhere_but_ping(served):
+    token = "tok-" + "s3cret"
+    server = serve(served.home, env={"MEDIAKEEPER_SERVE_TOKEN": token})
+    try:
+        assert server.get("/ping").status_code == 200
+        for path in ("/api/queues", "/metrics", "/healthz", "/api/events"):
+            assert server.get(path).status_code == 401, path
+            assert server.get(path + f"?token={token}").status_code == 401, path
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert server.get("/api/queues", headers=bearer).status_code == 200
+        assert server.get("/api/queues", headers={"Authorization": "Bearer wrong"}).status_code \
+            == 401  # fmt: skip
+        page = server.get("/")
+        assert page.status_code == 200 and 'name="token"' in page.text  # the sign-in form
+        with httpx.Client(base_url=server.url) as client:
+            signed = client.post("/login", data={"token": token})
+            assert signed.status_code == 303
+            cookie = signed.headers["set-cookie"].lower()
+            assert "httponly" in cookie and "samesite=strict" in cookie
+            assert client.get("/api/queues").status_code == 200  # the cookie counts
+    finally:
+        _, said = server.stop()
+    assert token not in said
+
+
+def test_an_open_bind_without_a_token_refuses_to_start(served):
+    refused = script("serve", "--home", served.home, "--host", "0.0.0.0", "--port", "1")
+    assert refused.returncode == 2
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1 and "token" in lines[0] and lines[0].startswith("Error: ")
+
+
+def test_sigterm_stops_the_server_within_seconds(served):
+    server = serve(served.home)
+    stream = open_stream(server)  # an open event stream does not hold it up
+    server.process.send_signal(signal.SIGTERM)
+    try:
+        server.process.wait(timeout=10)
+    finally:
+        stream.close()
+    assert server.process.returncode is not None
+
+
+def test_serve_loads_no_web_module_into_a_batch():
+    code = (
+        "import sys, mediakeeper, mediakeeper.runs.batch, mediakeeper.cli.batch\n"
+        "web = ('starlette', 'uvicorn', 'sse_starlette', 'prometheus_client')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in web "
+        "or m.startswith('mediakeeper.web')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=script_env(),
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    assert done.stdout.strip() == "[]"
+
+
+def test_healthz_names_a_queue_it_cannot_read(tmp_path):
+    home = tmp_path / "home"
+    (home / "status" / "movies").mkdir(parents=True)
+    (home / "status" / "movies" / "processing_queue.json").write_text("{ not json")
+    server = serve(home)
+    try:
+        health = server.get("/healthz")
+        assert health.status_code == 503
+        body = health.json()
+        assert body["status"] == "failing"
+        assert [f for f in body["failing"] if f.startswith("queue movies:")]
+        assert server.get("/ping").text == "pong"
+    finally:
+        server.stop()
