@@ -26,9 +26,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from mediakeeper.batch.session_log import RUNNING, load_sessions
 from mediakeeper.core import kinds
 from mediakeeper.queue.manager import running_batch
+from mediakeeper.queue.session_log import RUNNING, load_sessions
 from mediakeeper.queue.store import QueueStore
 
 STARTING = 60.0  # seconds a batch has to write its session's start

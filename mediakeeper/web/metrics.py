@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mediakeeper.batch.session_log import EVENTS_FILE
+from mediakeeper.queue.session_log import EVENTS_FILE
 from mediakeeper.web.follower import HomeFollower
 
 BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800)  # seconds an item takes

@@ -21,12 +21,12 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from mediakeeper import __version__
-from mediakeeper.batch.session_log import load_sessions
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.decisions.listing import decisions_json
 from mediakeeper.queue.items import ERROR, IN_PROGRESS
 from mediakeeper.queue.reading import decoded, read_each
+from mediakeeper.queue.session_log import load_sessions
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.web.security import COOKIE
 
