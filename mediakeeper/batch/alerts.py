@@ -128,11 +128,16 @@ class AlertWatch:
         append_lines(self.kind_dir / EVENTS_FILE, encode_text(dumps_one(payload) + "\n"),
                      durable=False)  # fmt: skip
         if self.webhook_url:
-            thread = threading.Thread(target=self._deliver, args=(payload,), daemon=True)
+            # Off the batch's thread, and after the one before: a receiver hears an alert
+            # before the resolved that ends its streak, never the other way round.
+            before = self._threads[-1] if self._threads else None
+            thread = threading.Thread(target=self._deliver, args=(payload, before), daemon=True)
             thread.start()
             self._threads.append(thread)
 
-    def _deliver(self, payload: dict[str, Any]) -> None:
+    def _deliver(self, payload: dict[str, Any], before: threading.Thread | None) -> None:
+        if before is not None:
+            before.join()
         problem = self.send(self.webhook_url, payload)
         if problem:
             self.problems.append(f"the alert webhook ([alerts] webhook_url) {problem}")

@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import load_settings
@@ -161,3 +162,10 @@ def _undo(home, session: str) -> dict[str, Any]:
                                     for e, why in report.left_alone]
             result["complete"] = report.complete
         return result  # fmt: skip
+
+
+ROUTES = [
+    Route("/api/decisions", list_decisions, methods=["GET"]),
+    Route("/api/decisions", take_decision, methods=["POST"]),
+    Route("/api/undo", take_undo, methods=["POST"]),
+]

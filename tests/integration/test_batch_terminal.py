@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-from mediakeeper.demo import build_library
 from mediakeeper.demo.tracks import make_track
+from mediakeeper.demo.walkthrough import build_library
 from tests.helpers import wait_until
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
