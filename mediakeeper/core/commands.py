@@ -30,7 +30,8 @@ import sys
 from pathlib import Path
 
 CONSOLE = "mediakeeper"
-TOOLS = ("report", "dashboard", "undo", "decide", "pipeline", "sessions", "init")  # no kind's
+TOOLS = ("report", "dashboard", "undo", "decide", "pipeline", "sessions", "init", "watch",
+         "schedule")  # no kind's
 
 
 def kind_argv(kind: str, verb: str, home: Path | str | None = None) -> list[str]:

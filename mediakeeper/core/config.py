@@ -50,6 +50,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "retries": 4,
     },
     "ffmpeg": {"path": ""},  # empty: ffmpeg on PATH, else the one imageio-ffmpeg ships
+    # `mediakeeper watch`: how long a folder must stand still before it is queued, the
+    # longest it may keep changing before it is given up with a note, whether to run the
+    # kind's batch for what was queued, and more names to pass over (globs, by commas)
+    "watch": {"settle_seconds": 30.0, "max_wait_seconds": 3600.0, "run": False, "ignore": ""},
 }
 
 _TINY = 1e-9  # "more than 0"
@@ -70,6 +74,10 @@ SERVICE_LIMITS: dict[str, dict[str, Limit]] = {
         "retries": Limit(20),
     }
     for service in ("musicbrainz", "tmdb", "acoustid")
+}
+SERVICE_LIMITS["watch"] = {
+    "settle_seconds": Limit(86_400, least=0.1, least_words="a number of seconds >= 0.1"),
+    "max_wait_seconds": Limit(7 * 86_400, least=1, least_words="a number of seconds >= 1"),
 }
 
 

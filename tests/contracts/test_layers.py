@@ -32,7 +32,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # pipelines, whose kinds are made at run time
     ("kinds", ("pipelines", *(k.package.removeprefix("mediakeeper.") for k in KINDS.values()))),
     ("reports", ("reports",)),
-    ("runs", ("runs",)),  # what a face starts, composed from every layer: one batch
+    ("runs", ("runs", "watch")),  # what a face starts, composed from every layer: one batch;
+    # the watcher and the scrub, which start batches
     ("front", ("cli", "demo", "__main__")),  # the command line, the demo
 )
 # The packages of the kinds' layer, which never import each other: what two kinds share

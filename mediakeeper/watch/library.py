@@ -1,0 +1,103 @@
+"""The libraries a watcher follows, and what it does with a folder that settled: the same
+refresh rule as ``--refresh`` (``queue.manager.refresh_queue``), narrowed to the item folders
+under the settled top-level folders. A new folder is queued pending, a completed item whose
+files changed goes back to pending, a deleted one is marked missing, one that is back is
+unmarked: one rule for the command and the watcher."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mediakeeper.core import kinds
+from mediakeeper.core.config import Settings
+from mediakeeper.core.errors import QueueError, UsageError
+from mediakeeper.fs import left_behind
+from mediakeeper.queue.items import new_queue
+from mediakeeper.queue.manager import RefreshResult, refresh_queue
+from mediakeeper.queue.store import QueueStore
+
+
+@dataclass(frozen=True)
+class Watched:
+    """A kind whose library is watched: the library as an absolute path (text)."""
+
+    kind: str
+    library: str
+
+    def top_of(self, path: str) -> str | None:
+        """The top-level folder of the library that ``path`` is in (its name); None for the
+        library itself or a path outside it."""
+        rel = os.path.relpath(path, self.library)
+        if rel == "." or rel.startswith(".." + os.sep) or rel == "..":
+            return None
+        return rel.split(os.sep, 1)[0]
+
+
+def watched_libraries(settings: Settings, names: Collection[str] = ()) -> list[Watched]:
+    """Each kind (of ``names``; all when empty) with a library: its setting, else the one its
+    queue was made from. A kind named that has none is a usage error."""
+    for name in names:
+        if name not in kinds.KINDS:
+            raise UsageError(f"no such kind: {name} (one of {', '.join(kinds.KINDS)})")
+    found = []
+    for record in kinds.KINDS.values():
+        if names and record.name not in names:
+            continue
+        library = settings.library(record.name) or _queue_library(settings, record.name)
+        if library is None:
+            if names:
+                raise UsageError(f"the {record.name} kind has no library to watch",
+                                 f"set [{record.name}] library")  # fmt: skip
+            continue
+        found.append(Watched(record.name, os.path.abspath(library.expanduser())))
+    return found
+
+
+def _queue_library(settings: Settings, kind: str) -> Path | None:
+    store = QueueStore(settings.status_dir / kind, kind)
+    if not store.exists():
+        return None
+    try:
+        library = store.peek().get("library")
+    except QueueError:
+        return None
+    return Path(library) if isinstance(library, str) and library else None
+
+
+def store_of(settings: Settings, kind: str) -> QueueStore:
+    return QueueStore(settings.status_dir / kind, kind)
+
+
+def refresh_settled(
+    settings: Settings, watched: Watched, tops: Collection[str] | None,
+    skip: Collection[str] = (),
+) -> RefreshResult:  # fmt: skip
+    """Apply the refresh rule to the items under the top-level folders ``tops`` (None:
+    every one but those in ``skip``, a catch-up's), making the kind's queue, empty, if it has
+    none yet (its folders are then queued as they settle, never all at once)."""
+    store = store_of(settings, watched.kind)
+    if not store.exists():
+        left_behind.writing_home(store.dir.parent, create=True)
+        store.create(new_queue(watched.kind, watched.library, (), datetime.now(UTC)))
+
+    def only(key: str) -> bool:
+        top = key.split("/", 1)[0]
+        return (top in tops) if tops is not None else top not in skip
+
+    origin = settings.origin(watched.kind, "library") or "the queue's library"
+    return refresh_queue(store, Path(watched.library), origin, only=only)
+
+
+def change_lines(kind: str, result: RefreshResult) -> list[str]:
+    """One line per change queued, with the kind and the item's name."""
+    lines = [f"{kind}: queued {name} (new)" for name in result.added]
+    lines += [f"{kind}: queued {name} again ({change})" for name, change in result.changed]
+    lines += [f"{kind}: {name} is gone: marked missing" for name in result.vanished]
+    lines += [f"{kind}: {name} is back" for name in result.returned]
+    lines += [f"{kind}: {name}: cannot read its folder now ({why}); looked at again on its "
+              "next change" for name, why in result.unreadable]  # fmt: skip
+    return lines
