@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.helpers import REPO_ROOT, build_library, run_script, script_env, tag_by_hand, wait_until
+from tests.helpers import REPO_ROOT, build_library, run_script, script_env, tag_by_hand
 from tests.integration.watching import Watching, home_for, items, library, track
 
 
