@@ -16,6 +16,8 @@ from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import QueueError, UsageError
 from mediakeeper.fs import left_behind
+from mediakeeper.queue import fingerprints
+from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import new_queue
 from mediakeeper.queue.manager import RefreshResult, refresh_queue
 from mediakeeper.queue.store import QueueStore
@@ -92,9 +94,73 @@ def refresh_settled(
     return refresh_queue(store, Path(watched.library), origin, only=only)
 
 
-def change_lines(kind: str, result: RefreshResult) -> list[str]:
+# What a moved item keeps of its own: where it is now, and whether it is there.
+OWN_FIELDS = ("key", "name", "path", "missing", "claimed_by", "run_token")
+
+
+def recognise_moves(
+    settings: Settings, watched: Watched, result: RefreshResult
+) -> list[tuple[str, str]]:
+    """Folders the refresh found gone and new at once whose files are the same (the same
+    relative paths, sizes and modification times: what a rename or a move within one file
+    system keeps): the new item takes the gone one's history (its status, findings, counts,
+    recorded files), the gone one stays marked missing with where it went. Each pair is
+    taken out of ``result``'s added and vanished; returned as (from, to)."""
+    if not (result.added and result.vanished):
+        return []
+    store = store_of(settings, watched.kind)
+    tree = kinds.get(watched.kind).files_below
+    gone = set(result.vanished)
+    by_mark = {}
+    for item in store.peek()["items"]:
+        mark = (item.get("details") or {}).get(fingerprints.FINGERPRINT)
+        if item["name"] in gone and mark:
+            by_mark[_mark_key(mark)] = item
+    moves: dict[str, dict] = {}  # the new key -> the gone item
+    for key in result.added:
+        try:
+            files = fingerprints.files_of(os.path.join(watched.library, key), tree=tree)
+        except OSError:
+            continue
+        old = by_mark.pop(_mark_key(fingerprints.fingerprint(files)), None)
+        if old is not None:
+            moves[key] = old
+            fingerprints.save(store.dir, key, old["details"][fingerprints.FINGERPRINT], files)
+    if not moves:
+        return []
+    moved_to = {old["key"]: key for key, old in moves.items()}
+
+    def mutate(data: dict) -> list[dict]:
+        changed = []
+        for item in scan(data["items"]):
+            if item["key"] in moves:
+                old = moves[item["key"]]
+                item.update({f: v for f, v in old.items() if f not in OWN_FIELDS})
+                item["details"] = {**(old.get("details") or {}), "moved_from": old["key"]}
+                changed.append(item)
+            elif item["key"] in moved_to:
+                item["details"] = {**(item.get("details") or {}),
+                                   "moved_to": moved_to[item["key"]]}  # fmt: skip
+                changed.append(item)
+        return changed
+
+    store.update(mutate, fold=True)
+    pairs = [(old["name"], key) for key, old in moves.items()]
+    result.added[:] = [k for k in result.added if k not in moves]
+    result.vanished[:] = [n for n in result.vanished if n not in {o for o, _ in pairs}]
+    return pairs
+
+
+def _mark_key(mark) -> tuple:
+    return tuple(sorted(mark.items()))
+
+
+def change_lines(
+    kind: str, result: RefreshResult, moves: Collection[tuple[str, str]] = ()
+) -> list[str]:
     """One line per change queued, with the kind and the item's name."""
-    lines = [f"{kind}: queued {name} (new)" for name in result.added]
+    lines = [f"{kind}: {old} moved to {new}: its history kept" for old, new in moves]
+    lines += [f"{kind}: queued {name} (new)" for name in result.added]
     lines += [f"{kind}: queued {name} again ({change})" for name, change in result.changed]
     lines += [f"{kind}: {name} is gone: marked missing" for name in result.vanished]
     lines += [f"{kind}: {name} is back" for name in result.returned]

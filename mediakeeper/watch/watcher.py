@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.watch.ignore import Ignore, marked
-from mediakeeper.watch.library import Watched, change_lines, refresh_settled
+from mediakeeper.watch.library import Watched, change_lines, recognise_moves, refresh_settled
 from mediakeeper.watch.settle import Settler, look
 
 RESCAN = 3600.0  # seconds between whole comparisons (events an overflow lost)
@@ -150,29 +150,35 @@ class Watcher:
         for w in self.watched:
             if w.library not in self.present or (only is not None and w.library not in only):
                 continue
-            skip = set()
+            skip, settling = set(), 0
             for entry in _top_folders(w.library):
                 if self.ignore.noise(entry.name) or marked(entry.path):
                     skip.add(entry.name)
                 elif not look(entry.path, self.settle, open_files=False).ready:
                     skip.add(entry.name)
                     self.settler.touch(entry.path)
-            self._refresh(w, None, skip=skip)
+                    settling += 1
+            queued = self._refresh(w, None, skip=skip)
+            self.say(f"{w.kind}: caught up with {w.library} ({queued} queued, "
+                     f"{settling} folders still being written)")  # fmt: skip
 
     def _refresh(self, w: Watched, tops: set[str] | None, *, skip: set[str] = frozenset(),
-                 retry: list[str] = ()) -> None:  # fmt: skip
+                 retry: list[str] = ()) -> int:  # fmt: skip
+        """Apply the refresh rule; how many items it queued (new or changed)."""
         try:
             result = refresh_settled(self.settings, w, tops, skip)
         except MediakeeperError as err:  # a queue locked by a batch, a library gone
             self.say(f"{w.kind}: not refreshed now ({err}); tried again shortly")
             for folder in retry:
                 self.settler.touch(folder)
-            return
-        for line in change_lines(w.kind, result):
+            return 0
+        moves = recognise_moves(self.settings, w, result)
+        for line in change_lines(w.kind, result, moves):
             self.say(line)
         queued = len(result.added) + len(result.changed)
         if queued and self.run is not None and not self.stop.is_set():
             self.run(w.kind, queued)
+        return queued
 
 
 def _notifier(roots: list[str], polling: bool):

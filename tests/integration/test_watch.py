@@ -140,3 +140,24 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
         )  # fmt: skip
         assert run.returncode == 2, (args, run.stderr)
         assert words in run.stderr and "Traceback" not in run.stderr, run.stderr
+
+
+def test_a_folder_moved_within_the_library_keeps_its_history(tmp_path, watching):
+    music = library(tmp_path / "Music", "Old Name", "Other")
+    home = home_for(tmp_path, music=music)
+    done = run_script("process_music_batch.py", "--home", home, "--offline")
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    before = items(home)["Old Name"]
+    watcher = watching(home)
+    assert watcher.said("music: caught up"), watcher.text()
+    (music / "Old Name").rename(music / "New Name")
+    assert watcher.said("music: Old Name moved to New Name: its history kept"), watcher.text()
+    moved = items(home)["New Name"]
+    assert moved["status"] == "completed" and moved["completed_at"] == before["completed_at"]
+    assert moved["details"]["moved_from"] == "Old Name"
+    assert items(home)["Old Name"]["missing"] is True
+    (music / "New Name").rename(music / "NEW NAME")  # a case-only rename
+    assert watcher.said("music: New Name moved to NEW NAME: its history kept"), watcher.text()
+    assert items(home)["NEW NAME"]["status"] == "completed"
+    assert "queued NEW NAME" not in watcher.text() and "queued New Name" not in watcher.text()
+    assert watcher.stop() == 0
