@@ -62,6 +62,7 @@ def main(home, kind_names, settle, run):
         say=say, stop=stop,
         ignore=Ignore.from_setting(settings.get("watch", "ignore")),
         run=run_batch if settings.get("watch", "run") else None,
+        polling=settings.get("watch", "polling"),
     )  # fmt: skip
     with WatchLock(settings.status_dir):
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -52,8 +52,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "ffmpeg": {"path": ""},  # empty: ffmpeg on PATH, else the one imageio-ffmpeg ships
     # `mediakeeper watch`: how long a folder must stand still before it is queued, the
     # longest it may keep changing before it is given up with a note, whether to run the
-    # kind's batch for what was queued, and more names to pass over (globs, by commas)
-    "watch": {"settle_seconds": 30.0, "max_wait_seconds": 3600.0, "run": False, "ignore": ""},
+    # kind's batch for what was queued, more names to pass over (globs, by commas), and
+    # scanning instead of inotify (a network share that sends no events)
+    "watch": {"settle_seconds": 30.0, "max_wait_seconds": 3600.0, "run": False, "ignore": "",
+              "polling": False},
 }
 
 _TINY = 1e-9  # "more than 0"

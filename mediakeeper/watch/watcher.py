@@ -57,8 +57,9 @@ class Watcher:
     # ---- the loop -----------------------------------------------------------------------
 
     def keep_watch(self) -> None:
+        how = " (scanning for changes: [watch] polling)" if self.polling else ""
         for w in self.watched:
-            self.say(f"{w.kind}: watching {w.library}")
+            self.say(f"{w.kind}: watching {w.library}{how}")
         caught_up = False
         while not self.stop.is_set():
             if not self.present:
@@ -68,7 +69,7 @@ class Watcher:
             try:
                 # The watch is in place before the catch-up reads the libraries: a change
                 # made meanwhile is heard, never lost between the two.
-                with _notifier(sorted(self.present), self.polling) as notify:
+                with _notifier(sorted(self.present), self.polling, self.settle) as notify:
                     if not caught_up:
                         self.catch_up()
                         caught_up = True
@@ -181,12 +182,14 @@ class Watcher:
         return queued
 
 
-def _notifier(roots: list[str], polling: bool):
-    """The event source over ``roots``, started now: inotify, or a scan where it cannot."""
+def _notifier(roots: list[str], polling: bool, settle: float):
+    """The event source over ``roots``, started now: inotify, or a scan where it cannot
+    (every half settle time, between a second and half a minute: a scan reads every folder)."""
     # Imported here: a batch, which imports this package's neighbours, never needs it.
     from watchfiles._rust_notify import RustNotify
 
-    return RustNotify(roots, False, polling, 300, True, True)
+    every_ms = int(1000 * min(30.0, max(1.0, settle / 2)))
+    return RustNotify(roots, False, polling, every_ms, True, True)
 
 
 def _top_folders(library: str) -> list[os.DirEntry]:

@@ -161,3 +161,30 @@ def test_a_folder_moved_within_the_library_keeps_its_history(tmp_path, watching)
     assert items(home)["NEW NAME"]["status"] == "completed"
     assert "queued NEW NAME" not in watcher.text() and "queued New Name" not in watcher.text()
     assert watcher.stop() == 0
+
+
+def test_scanning_instead_of_inotify_for_a_share_that_sends_no_events(tmp_path, watching):
+    music = library(tmp_path / "Music", "A")
+    home = home_for(tmp_path, music=music)
+    with (home / "mediakeeper.toml").open("a") as settings:
+        settings.write("[watch]\npolling = true\n")
+    watcher = watching(home)
+    assert watcher.said("(scanning for changes: [watch] polling)"), watcher.text()
+    assert watcher.said("music: caught up"), watcher.text()
+    library(music, "Scanned")
+    assert watcher.said("music: queued Scanned (new)"), watcher.text()
+    assert watcher.stop() == 0
+
+
+def test_folders_marked_to_be_left_alone_and_dot_folders_are_never_queued(tmp_path, watching):
+    music = library(tmp_path / "Music", "Kept", "Private")
+    (music / "Private" / ".mediakeeperignore").write_text("")
+    home = home_for(tmp_path, music=music)
+    watcher = watching(home)
+    assert watcher.said("music: caught up"), watcher.text()
+    library(music, ".Trash-1000", "Later")
+    (music / "Later" / ".mediakeeperignore").write_text("")
+    library(music, "Arrived")
+    assert watcher.said("music: queued Arrived (new)"), watcher.text()
+    assert set(items(home)) == {"Kept", "Arrived"}
+    assert watcher.stop() == 0
