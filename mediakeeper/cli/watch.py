@@ -15,6 +15,7 @@ from mediakeeper.watch.ignore import Ignore
 from mediakeeper.watch.library import watched_libraries
 from mediakeeper.watch.lock import WatchLock
 from mediakeeper.watch.runner import run_batch_process
+from mediakeeper.watch.state import WatchState
 from mediakeeper.watch.watcher import Watcher
 
 
@@ -43,17 +44,38 @@ def main(home, kind_names, settle, run):
     if not watched:
         raise UsageError("no kind has a library to watch", "set [music] library (or another "
                          "kind's) in the data home's mediakeeper.toml")  # fmt: skip
-    stop, heard = threading.Event(), []
+    heard: list[int] = []  # the signals that asked the watcher to stop
+    with WatchLock(settings.status_dir):  # before anything is said or written
+        stop = threading.Event()
 
-    def on_signal(signum, frame) -> None:
-        heard.append(signum)
-        stop.set()
+        def on_signal(signum, frame) -> None:
+            heard.append(signum)
+            stop.set()
+
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            _keep_watch(settings, watched, stop, stopping=lambda: len(heard))
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+    click.echo("stopped" + (" (SIGTERM)" if heard and heard[0] == signal.SIGTERM else ""))
+    if heard and heard[0] == signal.SIGINT:
+        raise SystemExit(EXIT_INTERRUPTED)
+
+
+def _keep_watch(settings, watched, stop: threading.Event, stopping) -> None:
+    """The watcher, its lines said and kept for the other faces (``status/watch.json``),
+    until ``stop``; ``stopping()``: how many signals asked it to."""
+    polling = settings.get("watch", "polling")
+    libraries = [{"kind": w.kind, "library": w.library} for w in watched]
+    state = WatchState(settings.status_dir, libraries, polling)
 
     def say(line: str) -> None:
         click.echo(line)
+        state.said(line)
 
     def run_batch(kind: str, count: int) -> None:
-        run_batch_process(settings.home, kind, count, stop, say, stopping=lambda: len(heard))
+        run_batch_process(settings.home, kind, count, stop, say, stopping=stopping)
 
     watcher = Watcher(
         settings, watched,
@@ -62,19 +84,12 @@ def main(home, kind_names, settle, run):
         say=say, stop=stop,
         ignore=Ignore.from_setting(settings.get("watch", "ignore")),
         run=run_batch if settings.get("watch", "run") else None,
-        polling=settings.get("watch", "polling"),
+        polling=polling, tick=state.write,
     )  # fmt: skip
-    with WatchLock(settings.status_dir):
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            watcher.keep_watch()
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-    said = "stopped" + (" (SIGTERM)" if heard and heard[0] == signal.SIGTERM else "")
-    click.echo(said)
-    if heard and heard[0] == signal.SIGINT:
-        raise SystemExit(EXIT_INTERRUPTED)
+    try:
+        watcher.keep_watch()
+    finally:
+        state.stopped()
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ class Watcher:
     # ``run(kind, how_many)``: a batch for what was queued (``watch --run``); None: queue only
     run: Callable[[str, int], None] | None = None
     polling: bool = False
+    tick: Callable[[], None] = lambda: None  # after each wake (the state file's write)
     settler: Settler = field(init=False)
     present: set[str] = field(init=False, default_factory=set)
 
@@ -93,6 +94,7 @@ class Watcher:
                 for _change, path in changes:
                     self.heard(path)
             self.take_settled()
+            self.tick()
             if self._look_at_roots():
                 return
             if time.monotonic() >= rescan_at:

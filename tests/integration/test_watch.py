@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.helpers import REPO_ROOT, build_library, run_script, script_env, tag_by_hand
+from tests.helpers import REPO_ROOT, build_library, run_script, script_env, tag_by_hand, wait_until
 from tests.integration.watching import Watching, home_for, items, library, track
 
 
@@ -188,3 +188,25 @@ def test_folders_marked_to_be_left_alone_and_dot_folders_are_never_queued(tmp_pa
     assert watcher.said("music: queued Arrived (new)"), watcher.text()
     assert set(items(home)) == {"Kept", "Arrived"}
     assert watcher.stop() == 0
+
+
+def test_whether_a_watcher_runs_and_what_it_queued_is_there_for_the_other_faces(
+    tmp_path, watching
+):
+    from mediakeeper.watch.state import watch_status
+
+    music = library(tmp_path / "Music", "A")
+    home = home_for(tmp_path, music=music)
+    assert watch_status(home / "status") == {"running": False, "holder": None}
+    watcher = watching(home)
+    assert watcher.said("music: queued A (new)"), watcher.text()
+    def told() -> list[str]:
+        return [r["line"] for r in watch_status(home / "status").get("recent", [])]
+
+    assert wait_until(lambda: "music: queued A (new)" in told())
+    status = watch_status(home / "status")
+    assert status["running"] and status["holder"]["pid"] == watcher.proc.pid
+    assert status["libraries"] == [{"kind": "music", "library": str(music)}]
+    assert watcher.stop() == 0
+    after = watch_status(home / "status")
+    assert not after["running"] and after["stopped"]
