@@ -70,6 +70,15 @@ def _queue_library(settings: Settings, kind: str) -> Path | None:
     return Path(library) if isinstance(library, str) and library else None
 
 
+def holds_items(settings: Settings, watched: Watched) -> bool:
+    """Whether the kind's queue holds any item not already marked missing."""
+    store = store_of(settings, watched.kind)
+    try:
+        return store.exists() and any(not i.get("missing") for i in store.peek()["items"])
+    except QueueError:
+        return False
+
+
 def store_of(settings: Settings, kind: str) -> QueueStore:
     return QueueStore(settings.status_dir / kind, kind)
 

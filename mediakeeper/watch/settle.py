@@ -12,6 +12,7 @@ note, rather than queued half-written."""
 from __future__ import annotations
 
 import os
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ def look(folder: str, settle: float, *, wall: Callable[[], float] = time.time,
                 return Look(f"a file is still being written under a temporary name: {name}")
             if max(info.st_mtime, info.st_ctime) > recent:
                 return Look(f"a file changed less than the settle time ago: {name}")
-            if open_files:
+            if open_files and stat.S_ISREG(info.st_mode):  # a FIFO's open would wait forever
                 with open(path, "rb"):
                     pass
     except FileNotFoundError:

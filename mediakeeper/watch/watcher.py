@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.watch.ignore import Ignore, marked
-from mediakeeper.watch.library import Watched, change_lines, recognise_moves, refresh_settled
+from mediakeeper.watch.library import (
+    Watched,
+    change_lines,
+    holds_items,
+    recognise_moves,
+    refresh_settled,
+)
 from mediakeeper.watch.settle import Settler, look
 
 RESCAN = 3600.0  # seconds between whole comparisons (events an overflow lost)
@@ -168,6 +174,13 @@ class Watcher:
     def _refresh(self, w: Watched, tops: set[str] | None, *, skip: set[str] = frozenset(),
                  retry: list[str] = ()) -> int:  # fmt: skip
         """Apply the refresh rule; how many items it queued (new or changed)."""
+        if not _top_folders(w.library) and holds_items(self.settings, w):
+            # Every folder gone at once is a mount gone (its empty mount point left), far
+            # more often than a library emptied: nothing is marked missing for it.
+            self.say(f"{w.kind}: the library folder {w.library} is empty (a mount gone?): "
+                     "nothing marked missing; `queue --refresh` marks them if they were "
+                     "deleted")  # fmt: skip
+            return 0
         try:
             result = refresh_settled(self.settings, w, tops, skip)
         except MediakeeperError as err:  # a queue locked by a batch, a library gone

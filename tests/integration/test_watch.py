@@ -210,3 +210,21 @@ def test_whether_a_watcher_runs_and_what_it_queued_is_there_for_the_other_faces(
     assert watcher.stop() == 0
     after = watch_status(home / "status")
     assert not after["running"] and after["stopped"]
+
+
+def test_a_library_emptied_at_once_is_taken_for_a_mount_gone_not_deletions(tmp_path, watching):
+    music = library(tmp_path / "Music", "A", "B")
+    home = home_for(tmp_path, music=music)
+    watcher = watching(home)
+    assert watcher.said("music: queued B (new)"), watcher.text()
+    for artist in ("A", "B"):
+        shutil.rmtree(music / artist)
+    assert watcher.said(f"music: the library folder {music} is empty (a mount gone?)"), (
+        watcher.text()
+    )
+    assert not any(item.get("missing") for item in items(home).values())
+    library(music, "A", "B")  # the mount is back
+    library(music, "C")
+    assert watcher.said("music: queued C (new)"), watcher.text()
+    assert not any(item.get("missing") for item in items(home).values())
+    assert watcher.stop() == 0

@@ -45,3 +45,14 @@ def test_the_ignore_list():
         assert ignore.noise(name), name
     for name in ("Artist", "Album (2001)", ".mediakeeperignore"):
         assert not ignore.noise(name), name
+
+
+def test_a_fifo_in_a_folder_is_looked_at_never_opened(tmp_path):
+    """Opening a named pipe waits for a writer: the watcher would wait forever."""
+    import os
+
+    album = tmp_path / "Artist"
+    album.mkdir()
+    os.mkfifo(album / "pipe")
+    now = time.time()
+    assert look(str(album), 1, wall=lambda: now + 5).state == SETTLED
