@@ -52,10 +52,12 @@ class Watcher:
     tick: Callable[[], None] = lambda: None  # after each wake (the state file's write)
     settler: Settler = field(init=False)
     present: set[str] = field(init=False, default_factory=set)
+    mounts: dict[str, tuple[int, int]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.settler = Settler(self.settle, self.longest)
         self.present = {w.library for w in self.watched if os.path.isdir(w.library)}
+        self.mounts = {root: _identity(root) for root in self.present}
         for w in self.watched:
             if w.library not in self.present:
                 self.say(f"{w.kind}: the library folder {w.library} is not there: "
@@ -74,19 +76,27 @@ class Watcher:
                 self._look_at_roots()
                 continue
             try:
-                # The watch is in place before the catch-up reads the libraries: a change
-                # made meanwhile is heard, never lost between the two.
-                with _notifier(sorted(self.present), self.polling, self.settle) as notify:
-                    if not caught_up:
-                        self.catch_up()
-                        caught_up = True
-                    self._follow(notify)
+                notify = _notifier(sorted(self.present), self.polling, self.settle)
             except (OSError, RuntimeError) as err:  # the watch limit; a share without events
-                if self.polling:
-                    raise
-                self.say(f"cannot watch with inotify ({err}): falling back to scanning "
-                         "the libraries for changes")  # fmt: skip
-                self.polling = True
+                self._fall_back(err)
+                continue
+            # The watch is in place before the catch-up reads the libraries: a change made
+            # meanwhile is heard, never lost between the two.
+            with notify:
+                if not caught_up:
+                    self.catch_up()
+                    caught_up = True
+                try:
+                    self._follow(notify)
+                except RuntimeError as err:  # watchfiles' own: a folder it could not watch
+                    self._fall_back(err)
+
+    def _fall_back(self, err: Exception) -> None:
+        if self.polling:
+            raise err
+        self.say(f"cannot watch with inotify ({err}): falling back to scanning the "
+                 "libraries for changes")  # fmt: skip
+        self.polling = True
 
     def _follow(self, notify) -> None:
         """Follow the libraries until a stop, a library folder gone or back (the watch is
@@ -110,15 +120,21 @@ class Watcher:
     def _look_at_roots(self) -> bool:
         """Say each library folder gone or back; whether any was (the watch is remade)."""
         now = {w.library for w in self.watched if os.path.isdir(w.library)}
-        if now == self.present:
+        mounts = {root: _identity(root) for root in now}
+        if now == self.present and mounts == self.mounts:
             return False
+        remounted = {r for r in now & self.present if mounts[r] != self.mounts.get(r)}
+        self.mounts = mounts
+        for root in sorted(remounted):  # the same path, another file system: watched anew
+            self.say(f"the library folder {root} is another folder now (mounted again?): "
+                     "watching it anew")  # fmt: skip
         for w in self.watched:
             if w.library in self.present and w.library not in now:
                 self.say(f"{w.kind}: the library folder {w.library} went away: nothing in it "
                          "is marked missing; still watching the others")  # fmt: skip
             elif w.library in now and w.library not in self.present:
                 self.say(f"{w.kind}: the library folder {w.library} is back: watching it")
-        back = now - self.present
+        back = (now - self.present) | remounted
         self.present = now
         if back:
             self.catch_up(only=back)
@@ -205,6 +221,15 @@ def _notifier(roots: list[str], polling: bool, settle: float):
 
     every_ms = int(1000 * min(30.0, max(1.0, settle / 2)))
     return RustNotify(roots, False, polling, every_ms, True, True)
+
+
+def _identity(folder: str) -> tuple[int, int]:
+    """Which folder a path is now: a file system mounted again on it is another one."""
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return (0, 0)
+    return info.st_dev, info.st_ino
 
 
 def _top_folders(library: str) -> list[os.DirEntry]:

@@ -228,3 +228,27 @@ def test_a_library_emptied_at_once_is_taken_for_a_mount_gone_not_deletions(tmp_p
     assert watcher.said("music: queued C (new)"), watcher.text()
     assert not any(item.get("missing") for item in items(home).values())
     assert watcher.stop() == 0
+
+
+def test_a_mount_that_goes_away_and_comes_back_is_watched_anew(tmp_path, watching):
+    from tests.helpers import small_tmpfs
+
+    music = tmp_path / "Music"
+    home = home_for(tmp_path, music=music)
+    with small_tmpfs(music, "16m"):
+        library(music, "On The Share")
+        watcher = watching(home)
+        assert watcher.said("music: queued On The Share (new)"), watcher.text()
+    # Unmounted: the empty mount point is left.
+    assert watcher.said(f"music: the library folder {music} is empty (a mount gone?)"), (
+        watcher.text()
+    )
+    assert not items(home)["On The Share"].get("missing")
+    with small_tmpfs(music, "16m"):
+        library(music, "On The Share", "Added Later")
+        assert watcher.said("watching it anew"), watcher.text()
+        assert watcher.said("music: queued Added Later (new)"), watcher.text()
+        library(music, "Heard After")  # heard by the new watch
+        assert watcher.said("music: queued Heard After (new)"), watcher.text()
+        assert watcher.stop() == 0
+    assert not items(home)["On The Share"].get("missing")
