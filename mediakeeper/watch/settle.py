@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from mediakeeper.watch.ignore import in_progress
 
 SETTLED, GONE = "settled", "gone"
+FUTURE = 2.0  # seconds ahead of our clock past which a file's time is another clock's
 
 
 @dataclass(frozen=True)
@@ -39,13 +40,17 @@ def look(folder: str, settle: float, *, wall: Callable[[], float] = time.time,
     check before queuing; a catch-up over a whole library reads the times only)."""
     if not os.path.lexists(folder):
         return Look(GONE)
-    recent = wall() - settle
+    now = wall()
+    recent = now - settle
     try:
         for path, info in _files(folder):
             name = os.path.basename(path)
             if in_progress(name):
                 return Look(f"a file is still being written under a temporary name: {name}")
-            if max(info.st_mtime, info.st_ctime) > recent:
+            changed = max(info.st_mtime, info.st_ctime)
+            # A time in the future is a share's clock ahead of ours, not a write: the events'
+            # quiet alone tells then (else the folder would wait until the longest wait).
+            if recent < changed <= now + FUTURE:
                 return Look(f"a file changed less than the settle time ago: {name}")
             if open_files and stat.S_ISREG(info.st_mode):  # a FIFO's open would wait forever
                 with open(path, "rb"):

@@ -56,3 +56,15 @@ def test_a_fifo_in_a_folder_is_looked_at_never_opened(tmp_path):
     os.mkfifo(album / "pipe")
     now = time.time()
     assert look(str(album), 1, wall=lambda: now + 5).state == SETTLED
+
+
+def test_a_file_time_from_a_clock_ahead_of_ours_does_not_keep_a_folder_waiting(tmp_path):
+    import os
+
+    album = tmp_path / "Artist"
+    album.mkdir()
+    (album / "01.flac").write_bytes(b"x")
+    ahead = time.time() + 3600  # written by a share whose clock is an hour ahead
+    os.utime(album / "01.flac", (ahead, ahead))
+    now = time.time()
+    assert look(str(album), 30, wall=lambda: now + 31).state == SETTLED
