@@ -73,6 +73,9 @@ class Watcher:
             time.sleep(0.005)
         return time.monotonic() - self.started
 
+    def line(self, words: str) -> str:
+        return next(said for said in self.log.read_text().splitlines() if words in said)
+
     def stop(self) -> None:
         self.proc.terminate()
         code = self.proc.wait(timeout=60)
@@ -106,13 +109,13 @@ def main() -> None:
 
         first = Watcher(home, args.settle, root / "first.log")
         took = first.wait_for("music: caught up")
-        print(f"(a) first start, queue made ({args.artists} artists queued): {took:.2f} s")
+        print(f"(a) first start, the queue made: {took:.2f} s: {first.line('caught up')}")
         first.stop()
 
         watcher = Watcher(home, args.settle, root / "again.log")
         took = watcher.wait_for("music: caught up")
         rss, peak = memory_mb(watcher.proc.pid)
-        print(f"(a) restart, nothing changed: {took:.2f} s")
+        print(f"(a) restart, nothing changed: {took:.2f} s: {watcher.line('caught up')}")
         print(f"(b) memory after the catch-up: {rss:.1f} MB resident, peak {peak:.1f} MB")
 
         before = cpu_seconds(watcher.proc.pid)
