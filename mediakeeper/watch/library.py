@@ -21,6 +21,7 @@ from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import new_queue
 from mediakeeper.queue.manager import RefreshResult, refresh_queue
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.watch.ignore import marked
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,8 @@ def refresh_settled(
 
     def only(key: str) -> bool:
         top = key.split("/", 1)[0]
-        return (top in tops) if tops is not None else top not in skip
+        taken = (top in tops) if tops is not None else top not in skip
+        return taken and not _marked_on_the_way(watched.library, key)
 
     origin = settings.origin(watched.kind, "library") or "the queue's library"
     return refresh_queue(store, Path(watched.library), origin, only=only)
@@ -162,6 +164,13 @@ def recognise_moves(
 
 def _mark_key(mark) -> tuple:
     return tuple(sorted(mark.items()))
+
+
+def _marked_on_the_way(library: str, key: str) -> bool:
+    """Whether the item's folder, or a folder between it and the library, holds a
+    ``.mediakeeperignore``."""
+    parts = key.split("/")
+    return any(marked(os.path.join(library, *parts[:n])) for n in range(1, len(parts) + 1))
 
 
 def change_lines(

@@ -199,7 +199,7 @@ class Watcher:
             return 0
         try:
             result = refresh_settled(self.settings, w, tops, skip)
-        except MediakeeperError as err:  # a queue locked by a batch, a library gone
+        except (MediakeeperError, OSError) as err:  # a queue locked by a batch, a full disk
             self.say(f"{w.kind}: not refreshed now ({err}); tried again shortly")
             for folder in retry:
                 self.settler.touch(folder)

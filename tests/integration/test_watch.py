@@ -252,3 +252,17 @@ def test_a_mount_that_goes_away_and_comes_back_is_watched_anew(tmp_path, watchin
         assert watcher.said("music: queued Heard After (new)"), watcher.text()
         assert watcher.stop() == 0
     assert not items(home)["On The Share"].get("missing")
+
+
+def test_an_album_marked_to_be_left_alone_deeper_in_the_library_is_not_queued(
+    tmp_path, watching
+):
+    spec = {f"Band/{album}/01 - One.flac": track("One") for album in ("Kept", "Bootleg")}
+    albums = build_library(tmp_path / "Albums", spec)
+    (albums / "Band" / "Bootleg" / ".mediakeeperignore").write_text("")
+    home = home_for(tmp_path, verify=albums)
+    watcher = watching(home)
+    assert watcher.said("verify: queued Band/Kept (new)"), watcher.text()
+    assert watcher.said("verify: caught up"), watcher.text()
+    assert set(items(home, "verify")) == {"Band/Kept"}
+    assert watcher.stop() == 0
