@@ -40,6 +40,8 @@ def look(folder: str, settle: float, *, wall: Callable[[], float] = time.time,
     check before queuing; a catch-up over a whole library reads the times only)."""
     if not os.path.lexists(folder):
         return Look(GONE)
+    if not os.path.isdir(folder):
+        return Look(SETTLED)  # a loose file beside the item folders: no item, nothing to wait for
     now = wall()
     recent = now - settle
     try:

@@ -68,3 +68,8 @@ def test_a_file_time_from_a_clock_ahead_of_ours_does_not_keep_a_folder_waiting(t
     os.utime(album / "01.flac", (ahead, ahead))
     now = time.time()
     assert look(str(album), 30, wall=lambda: now + 31).state == SETTLED
+
+
+def test_a_loose_file_beside_the_item_folders_is_nothing_to_wait_for(tmp_path):
+    (tmp_path / "notes.txt").write_text("x")
+    assert look(str(tmp_path / "notes.txt"), 30).state == SETTLED
