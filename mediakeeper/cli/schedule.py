@@ -9,7 +9,7 @@ from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core.errors import UsageError
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.watch.library import watched_libraries
-from mediakeeper.watch.schedule import enable_command, jobs, user_unit_dir
+from mediakeeper.watch.schedule import enable_command, jobs, user_unit_dir, watcher
 
 
 @click.command(
@@ -22,9 +22,9 @@ from mediakeeper.watch.schedule import enable_command, jobs, user_unit_dir
               "nothing is enabled.")  # fmt: skip
 def main(home, install):
     """Print a systemd user service and timer (OnCalendar=, Persistent=true) for a nightly
-    batch of each kind with a library and a nightly scrub of the verify library, then the
-    same as crontab lines: this installation's interpreter and the data home by absolute
-    path."""
+    batch of each kind with a library and a nightly scrub of the verify library, and a
+    service that keeps the watcher running; then the same as crontab lines: this
+    installation's interpreter and the data home by absolute path."""
     settings = settings_for(home)
     libraries = watched_libraries(settings)
     if not libraries:
@@ -32,22 +32,23 @@ def main(home, install):
                          "set [music] library (or another kind's) first")  # fmt: skip
     kinds = [w.kind for w in libraries]
     found = jobs(settings.home, kinds, scrub="verify" in kinds)
+    service = watcher(settings.home)
+    every = [*found, service]
     folder = user_unit_dir()
     if install:
-        for job in found:
-            for name, text in job.units().items():
+        for unit in every:
+            for name, text in unit.units().items():
                 atomic_write_text(folder / name, text)
                 click.echo(f"Written: {folder / name}")
-        click.echo(f"Nothing is enabled yet. To enable them: {enable_command(found)}")
+        click.echo(f"Nothing is enabled yet. To enable them: {enable_command(found, service)}")
         return
-    for job in found:
-        for name, text in job.units().items():
+    for unit in every:
+        for name, text in unit.units().items():
             click.echo(f"# {folder / name}\n{text}")
-    click.echo(f"# enable with: {enable_command(found)}\n")
+    click.echo(f"# enable with: {enable_command(found, service)}\n")
     click.echo("# or, instead, these crontab lines (crontab -e):")
-    for job in found:
-        click.echo(job.crontab())
-
+    for unit in every:
+        click.echo(unit.crontab())
 
 if __name__ == "__main__":
     main()

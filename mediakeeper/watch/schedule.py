@@ -3,9 +3,10 @@
 interpreter and the data home by absolute path, so that they run from anywhere, with no
 environment activated.
 
-A nightly batch per kind with a library, one after another, and a scrub of the verify
-library. ``Persistent=true``: a night the machine was off is caught up at the next start.
-The units only ever run the toolkit's own commands; enabling them is the person's step."""
+A nightly batch per kind with a library, one after another, a scrub of the verify library,
+and the watcher as a service of its own. ``Persistent=true``: a night the machine was off is
+caught up at the next start. The units only ever run the toolkit's own commands; enabling
+them is the person's step."""
 
 from __future__ import annotations
 
@@ -58,8 +59,7 @@ class Job:
         return {f"{self.name}.service": self.service(), f"{self.name}.timer": self.timer()}
 
     def crontab(self) -> str:
-        command = shlex.join(self.argv).replace("%", "\\%")  # cron reads % as a new line
-        return f"{self.minute} {self.hour} * * * {command}"
+        return f"{self.minute} {self.hour} * * * {cron_command(self.argv)}"
 
 
 def jobs(home: Path, batch_kinds: Iterable[str], scrub: bool,
@@ -80,6 +80,42 @@ def jobs(home: Path, batch_kinds: Iterable[str], scrub: bool,
     return found
 
 
+@dataclass(frozen=True)
+class Service:
+    """The watcher, kept running: started with the user's session, started again if it
+    fails (``Restart=on-failure``: a SIGTERM from ``systemctl stop`` ends it with exit 0)."""
+
+    name: str
+    argv: tuple[str, ...]
+
+    def units(self) -> dict[str, str]:
+        text = (
+            "[Unit]\n"
+            "Description=mediakeeper: keep watch over the libraries\n"
+            "\n[Service]\n"
+            "Type=simple\n"
+            f"ExecStart={' '.join(systemd_quote(a) for a in self.argv)}\n"
+            "Restart=on-failure\n"
+            "RestartSec=30\n"
+            "Nice=10\n"
+            "\n[Install]\n"
+            "WantedBy=default.target\n"
+        )
+        return {f"{self.name}.service": text}
+
+    def crontab(self) -> str:
+        return f"@reboot {cron_command(self.argv)}"
+
+
+def watcher(home: Path, python: str = sys.executable) -> Service:
+    return Service(f"{UNIT_PREFIX}watch",
+                   (python, "-m", "mediakeeper", "--home", os.path.abspath(home), "watch"))
+
+
+def cron_command(argv: Iterable[str]) -> str:
+    return shlex.join(argv).replace("%", "\\%")  # cron reads a bare % as a new line
+
+
 def systemd_quote(arg: str) -> str:
     """One word of an ``ExecStart=`` line: quoted when it holds a space or a quote, and
     ``%`` doubled (systemd's specifier sign)."""
@@ -96,6 +132,8 @@ def user_unit_dir(environ: dict[str, str] | None = None) -> Path:
     return Path(config) / "systemd" / "user"
 
 
-def enable_command(found: list[Job]) -> str:
-    timers = " ".join(f"{job.name}.timer" for job in found)
-    return f"systemctl --user daemon-reload && systemctl --user enable --now {timers}"
+def enable_command(found: list[Job], service: Service | None = None) -> str:
+    units = [f"{job.name}.timer" for job in found]
+    if service is not None:
+        units.append(f"{service.name}.service")
+    return f"systemctl --user daemon-reload && systemctl --user enable --now {' '.join(units)}"

@@ -60,11 +60,17 @@ def test_the_units_and_crontab_lines_name_this_python_and_the_home(scheduled, tm
     printed = schedule(scheduled)
     assert printed.returncode == 0, printed.stderr
     units = units_of(printed.stdout)
-    assert set(units) == {f"mediakeeper-{name}.{suffix}"
-                          for name in ("music-batch", "verify-batch", "verify-scrub")
-                          for suffix in ("service", "timer")}  # fmt: skip
+    nightly = {f"mediakeeper-{name}.{suffix}"
+               for name in ("music-batch", "verify-batch", "verify-scrub")
+               for suffix in ("service", "timer")}  # fmt: skip
+    assert set(units) == nightly | {"mediakeeper-watch.service"}
     crontab = [line for line in printed.stdout.splitlines() if re.match(r"\d+ \d+ \* \* \* ", line)]
     assert len(crontab) == 3
+    watch = units.pop("mediakeeper-watch.service")
+    watch_argv = exec_argv(watch["Service.ExecStart"][0])
+    assert watch_argv == [sys.executable, "-m", "mediakeeper", "--home", str(scheduled), "watch"]
+    assert watch["Service.Restart"] == ["on-failure"]
+    assert f"@reboot {shlex.join(watch_argv)}" in printed.stdout.splitlines()
     for name, unit in units.items():
         if name.endswith(".timer"):
             assert unit["Timer.Persistent"] == ["true"]
@@ -96,8 +102,9 @@ def test_install_writes_the_units_where_systemd_reads_them_and_enables_nothing(
     assert installed.returncode == 0, installed.stderr
     folder = config / "systemd" / "user"
     names = sorted(p.name for p in folder.iterdir())
-    assert len(names) == 6 and all(n.startswith("mediakeeper-") for n in names)
+    assert len(names) == 7 and all(n.startswith("mediakeeper-") for n in names)
     assert "systemctl --user enable --now mediakeeper-music-batch.timer" in installed.stdout
+    assert installed.stdout.rstrip().endswith("mediakeeper-watch.service")
     assert not (folder / "timers.target.wants").exists()  # nothing enabled
     assert units_of(schedule(scheduled).stdout)["mediakeeper-music-batch.service"] == units_of(
         "# /x/mediakeeper-music-batch.service\n"
