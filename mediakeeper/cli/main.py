@@ -25,7 +25,10 @@ from mediakeeper.core.commands import TOOLS
 from mediakeeper.text.wording import queue_name
 
 # What each subcommand does, for the group's --help (without importing its script).
-VERBS = {"queue": "Inspect and repair the {queue}.", "batch": "Process the next {plural}."}
+VERBS = {"queue": "Inspect and repair the {queue}.", "batch": "Process the next {plural}.",
+         "scrub": "Verify the {plural} least recently verified, a share of the library a run."}
+# A kind's commands beyond its batch and queue.
+OWN_VERBS = {"verify": ("scrub",)}
 TOOL_HELP = {
     "report": "Write the weekly progress report.",
     "dashboard": "Every queue at a glance.",
@@ -36,6 +39,8 @@ TOOL_HELP = {
     "init": "Make a data home (asks the folders) and record it.",
     "serve": "Serve the web page, the API, live events and metrics.",
     "alerts": "Test the alerts a batch raises on failure streaks.",
+    "watch": "Watch the libraries and queue what settles (--run: process it too).",
+    "schedule": "Print (or --install) systemd units and crontab lines for nightly runs.",
 }
 
 
@@ -66,7 +71,8 @@ class LazyGroup(click.Group):
 
 
 # verb -> (module, the function that builds a kind's command from its name)
-BUILDERS = {"batch": ("batch", "build_batch"), "queue": ("queue_commands", "build")}
+BUILDERS = {"batch": ("batch", "build_batch"), "queue": ("queue_commands", "build"),
+            "scrub": ("scrub", "build")}
 
 
 @cache
@@ -88,7 +94,7 @@ def kind_group(kind: kinds.Kind) -> click.Group:
         help=f"The {queue_name(kind.name)} ({kind.plural}) and its batches.",
         lazy={
             verb: (partial(command_of, kind.name, verb), VERBS[verb].format(**fill))
-            for verb in ("batch", "queue")
+            for verb in ("batch", "queue", *OWN_VERBS.get(kind.name, ()))
         },
         context_settings={"help_option_names": ["-h", "--help"]},
     )

@@ -57,6 +57,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     # A batch's failure streaks (``batch/alerts.py``): threshold failed items of a kind in a
     # row (0: off) alert once, POSTed to webhook_url when set (it may hold a secret).
     "alerts": {"threshold": 5, "webhook_url": ""},
+    # `mediakeeper watch`: how long a folder must stand still before it is queued, the
+    # longest it may keep changing before it is given up with a note, whether to run the
+    # kind's batch for what was queued, more names to pass over (globs, by commas), and
+    # scanning instead of inotify (a network share that sends no events)
+    "watch": {"settle_seconds": 30.0, "max_wait_seconds": 3600.0, "run": False, "ignore": "",
+              "polling": False},
 }
 
 _TINY = 1e-9  # "more than 0"
@@ -82,6 +88,10 @@ SERVICE_LIMITS: dict[str, dict[str, Limit]] = {
 OWN_LIMITS: dict[str, dict[str, Limit]] = {
     "serve": {"port": Limit(65535, least=1, least_words="a port number from 1")},
     "alerts": {"threshold": Limit(10_000)},
+    "watch": {
+        "settle_seconds": Limit(86_400, least=0.1, least_words="a number of seconds >= 0.1"),
+        "max_wait_seconds": Limit(7 * 86_400, least=1, least_words="a number of seconds >= 1"),
+    },
 }
 
 

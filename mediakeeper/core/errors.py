@@ -52,6 +52,12 @@ class BatchRunning(QueueError):
     exit_code = 1
 
 
+class WatcherRunning(MediakeeperError):
+    """A second watcher asked for on a data home another one watches already."""
+
+    exit_code = 1
+
+
 class LibraryError(MediakeeperError):
     """A library path that does not exist, is not a folder, or cannot be read."""
 

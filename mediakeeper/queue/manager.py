@@ -177,11 +177,15 @@ class RefreshResult:
 
 
 def refresh_queue(
-    store: QueueStore, library: Path | None = None, origin: str = "--library"
+    store: QueueStore,
+    library: Path | None = None,
+    origin: str = "--library",
+    only: Callable[[str], bool] | None = None,
 ) -> RefreshResult:
     """Add folders new on disk; mark items whose folder vanished (unmark ones that are back);
     put back to pending the completed items whose files changed since they completed.
-    ``library`` (given by ``origin``) must be the queue's own."""
+    ``library`` (given by ``origin``) must be the queue's own. ``only``: the keys looked at
+    (the watcher's settled folders); every other item and folder is left as it is."""
     result = RefreshResult([], [], [])
     tree = kinds.get(store.kind).files_below
 
@@ -189,13 +193,15 @@ def refresh_queue(
         check_library(store, data, library, origin)
         root = (library or Path(data["library"])).expanduser().resolve()
         result.survey = survey(store.kind, root, fingerprints.home_of(store.dir))
-        on_disk = dict(result.survey.found)
+        on_disk = {k: f for k, f in result.survey.found if only is None or only(k)}
         result.links[:] = folder_links(root)
         changed = []
         unseen = dict(on_disk)  # what is left of it once the queue's items are passed: new
         # Read one at a time, not kept (the store's items are in its spill): every item it
         # changes is returned, and the store puts it in place.
         for item in scan(data["items"]):
+            if only is not None and not only(item["key"]):
+                continue
             unseen.pop(item["key"], None)
             present = item["key"] in on_disk
             touched = bool(item.get("missing")) == present  # vanished, or back on disk

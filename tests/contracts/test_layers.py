@@ -33,7 +33,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("kinds", ("pipelines", *(k.package.removeprefix("mediakeeper.") for k in KINDS.values()))),
     ("reports", ("reports",)),
     ("decisions", ("decisions", "undo")),  # a person's choices taken, and changes undone
-    ("runs", ("runs",)),  # what a face starts, composed from every layer: one batch
+    # what a face starts, composed from every layer: one batch; the watcher and the scrub,
+    # which start batches
+    ("runs", ("runs", "watch")),
     # the command line, the demo, the web app (``serve``)
     ("front", ("cli", "demo", "__main__", "web")),
 )

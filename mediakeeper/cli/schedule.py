@@ -1,0 +1,54 @@
+"""``mediakeeper schedule``: the nightly batches and scrub as systemd user units and crontab
+lines (printed), or ``--install``ed into the user's systemd folder (never enabled)."""
+
+from __future__ import annotations
+
+import click
+
+from mediakeeper.cli.command import Command, home_option, settings_for
+from mediakeeper.core.errors import UsageError
+from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.watch.library import watched_libraries
+from mediakeeper.watch.schedule import enable_command, jobs, user_unit_dir, watcher
+
+
+@click.command(
+    cls=Command, reads_home=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@home_option
+@click.option("--install", is_flag=True,
+              help="Write the units into the user's systemd folder ($XDG_CONFIG_HOME/systemd/"
+              "user, else ~/.config/systemd/user) and say the command that enables them; "
+              "nothing is enabled.")  # fmt: skip
+def main(home, install):
+    """Print a systemd user service and timer (OnCalendar=, Persistent=true) for a nightly
+    batch of each kind with a library and a nightly scrub of the verify library, and a
+    service that keeps the watcher running; then the same as crontab lines: this
+    installation's interpreter and the data home by absolute path."""
+    settings = settings_for(home)
+    libraries = watched_libraries(settings)
+    if not libraries:
+        raise UsageError("no kind has a library: nothing to schedule",
+                         "set [music] library (or another kind's) first")  # fmt: skip
+    kinds = [w.kind for w in libraries]
+    found = jobs(settings.home, kinds, scrub="verify" in kinds)
+    service = watcher(settings.home)
+    every = [*found, service]
+    folder = user_unit_dir()
+    if install:
+        for unit in every:
+            for name, text in unit.units().items():
+                atomic_write_text(folder / name, text)
+                click.echo(f"Written: {folder / name}")
+        click.echo(f"Nothing is enabled yet. To enable them: {enable_command(found, service)}")
+        return
+    for unit in every:
+        for name, text in unit.units().items():
+            click.echo(f"# {folder / name}\n{text}")
+    click.echo(f"# enable with: {enable_command(found, service)}\n")
+    click.echo("# or, instead, these crontab lines (crontab -e):")
+    for unit in every:
+        click.echo(unit.crontab())
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""``mediakeeper verify scrub``: verify the albums least recently verified, a share of the
+library per run, each run going on where the last stopped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+
+from mediakeeper.batch.runs import open_store
+from mediakeeper.cli.command import Command, home_option, settings_for
+from mediakeeper.core.errors import ConfigError, MediakeeperError
+from mediakeeper.runs.batch import run_batch
+from mediakeeper.system.interrupts import EXIT_INTERRUPTED
+from mediakeeper.watch import scrub
+
+DEFAULT_PERCENT = 5.0
+DEFAULT_DAYS = 30.0  # the coverage window when no --older-than is given
+
+
+@click.command(
+    cls=Command, reads_home=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@home_option
+@click.option("--percent", type=float, metavar="P",
+              help="Verify this share of the library (default 5, unless --older-than is "
+              "given): --percent 5 nightly covers the library every 20 nights.")  # fmt: skip
+@click.option("--older-than", "older_than", type=float, metavar="DAYS",
+              help="Verify the albums not verified within this many days (at most --percent "
+              "of the library when both are given).")  # fmt: skip
+def main(home, percent, older_than):
+    """Verify the albums least recently verified first (never-verified first of all), as the
+    verify batch does: every file decoded or compared with its recorded audio checksum (bit
+    rot). One line per album; each run goes on where the last stopped. Any album that fails
+    or needs you makes the run end non-zero."""
+    if percent is None and older_than is None:
+        percent = DEFAULT_PERCENT
+    settings = settings_for(home)
+    now = datetime.now(UTC)
+    store, _created = open_store(settings, scrub.KIND, create=True)
+    record = scrub.load_record(settings.status_dir)
+    albums = scrub.albums_of(store.peek()["items"], record["albums"])
+    chosen = scrub.choose(albums, now, percent=percent, older_than=older_than)
+    click.echo(f"Scrub: {len(chosen)} of {len(albums)} albums, least recently verified first")
+    worst = 0
+    for album in chosen:
+        code = _verify(settings.home, album)
+        if code == EXIT_INTERRUPTED:
+            click.echo("interrupted: the next scrub goes on from here", err=True)
+            raise SystemExit(EXIT_INTERRUPTED)
+        scrub.scrubbed(settings.status_dir, [album.key], datetime.now(UTC))
+        worst = max(worst, code)
+    days = older_than if older_than is not None else DEFAULT_DAYS
+    after = scrub.albums_of(store.peek()["items"], scrub.load_record(settings.status_dir)["albums"])
+    within, total = scrub.coverage(after, datetime.now(UTC), days)
+    share = f"{100 * within / total:.0f}%" if total else "nothing to verify"
+    click.echo(f"Coverage: {within} of {total} albums verified within {days:g} days ({share})")
+    if worst:
+        raise SystemExit(worst)
+
+
+def _verify(home, album: scrub.Album) -> int:
+    """Verify one album (its own batch); its line; the batch's exit code (an error: 1)."""
+    try:
+        result = run_batch(home, scrub.KIND, batch_size=1, item=album.name)
+    except ConfigError:  # the settings: every album would fail the same way
+        raise
+    except MediakeeperError as err:
+        click.echo(f"{album.name}: not verified ({err})", err=True)
+        return 1
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    if result.failed:
+        said = "could not be verified (see the verify queue's errors)"
+    elif result.exit_code:
+        said = "needs you: damage or bit rot found (see `mediakeeper decide`)"
+    else:
+        said = "fine"
+    click.echo(f"verified {album.name}: {said}")
+    return 1 if result.failed else result.exit_code
+
+
+def build(kind: str) -> click.Command:
+    """The scrub as the verify kind's ``scrub`` command (``mediakeeper verify scrub``)."""
+    del kind
+    return main
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""The libraries a watcher follows, and what it does with a folder that settled: the same
+refresh rule as ``--refresh`` (``queue.manager.refresh_queue``), narrowed to the item folders
+under the settled top-level folders. A new folder is queued pending, a completed item whose
+files changed goes back to pending, a deleted one is marked missing, one that is back is
+unmarked: one rule for the command and the watcher."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mediakeeper.core import kinds
+from mediakeeper.core.config import Settings
+from mediakeeper.core.errors import QueueError, UsageError
+from mediakeeper.fs import left_behind
+from mediakeeper.queue import fingerprints
+from mediakeeper.queue.itemlist import scan
+from mediakeeper.queue.items import new_queue
+from mediakeeper.queue.manager import RefreshResult, refresh_queue
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.watch.ignore import marked
+
+
+@dataclass(frozen=True)
+class Watched:
+    """A kind whose library is watched: the library as an absolute path (text)."""
+
+    kind: str
+    library: str
+
+    def top_of(self, path: str) -> str | None:
+        """The top-level folder of the library that ``path`` is in (its name); None for the
+        library itself or a path outside it."""
+        rel = os.path.relpath(path, self.library)
+        if rel == "." or rel.startswith(".." + os.sep) or rel == "..":
+            return None
+        return rel.split(os.sep, 1)[0]
+
+
+def watched_libraries(settings: Settings, names: Collection[str] = ()) -> list[Watched]:
+    """Each kind (of ``names``; all when empty) with a library: its setting, else the one its
+    queue was made from. A kind named that has none is a usage error."""
+    for name in names:
+        if name not in kinds.KINDS:
+            raise UsageError(f"no such kind: {name} (one of {', '.join(kinds.KINDS)})")
+    found = []
+    for record in kinds.KINDS.values():
+        if names and record.name not in names:
+            continue
+        library = settings.library(record.name) or _queue_library(settings, record.name)
+        if library is None:
+            if names:
+                raise UsageError(f"the {record.name} kind has no library to watch",
+                                 f"set [{record.name}] library")  # fmt: skip
+            continue
+        found.append(Watched(record.name, os.path.abspath(library.expanduser())))
+    return found
+
+
+def _queue_library(settings: Settings, kind: str) -> Path | None:
+    store = QueueStore(settings.status_dir / kind, kind)
+    if not store.exists():
+        return None
+    try:
+        library = store.peek().get("library")
+    except QueueError:
+        return None
+    return Path(library) if isinstance(library, str) and library else None
+
+
+def holds_items(settings: Settings, watched: Watched) -> bool:
+    """Whether the kind's queue holds any item not already marked missing."""
+    store = store_of(settings, watched.kind)
+    try:
+        return store.exists() and any(not i.get("missing") for i in store.peek()["items"])
+    except QueueError:
+        return False
+
+
+def store_of(settings: Settings, kind: str) -> QueueStore:
+    return QueueStore(settings.status_dir / kind, kind)
+
+
+def refresh_settled(
+    settings: Settings, watched: Watched, tops: Collection[str] | None,
+    skip: Collection[str] = (),
+) -> RefreshResult:  # fmt: skip
+    """Apply the refresh rule to the items under the top-level folders ``tops`` (None:
+    every one but those in ``skip``, a catch-up's), making the kind's queue, empty, if it has
+    none yet (its folders are then queued as they settle, never all at once)."""
+    store = store_of(settings, watched.kind)
+    if not store.exists():
+        left_behind.writing_home(store.dir.parent, create=True)
+        store.create(new_queue(watched.kind, watched.library, (), datetime.now(UTC)))
+
+    def only(key: str) -> bool:
+        top = key.split("/", 1)[0]
+        taken = (top in tops) if tops is not None else top not in skip
+        return taken and not _marked_on_the_way(watched.library, key)
+
+    origin = settings.origin(watched.kind, "library") or "the queue's library"
+    return refresh_queue(store, Path(watched.library), origin, only=only)
+
+
+# What a moved item keeps of its own: where it is now, and whether it is there.
+OWN_FIELDS = ("key", "name", "path", "missing", "claimed_by", "run_token")
+
+
+def recognise_moves(
+    settings: Settings, watched: Watched, result: RefreshResult
+) -> list[tuple[str, str]]:
+    """Folders the refresh found gone and new at once whose files are the same (the same
+    relative paths, sizes and modification times: what a rename or a move within one file
+    system keeps): the new item takes the gone one's history (its status, findings, counts,
+    recorded files), the gone one stays marked missing with where it went. Each pair is
+    taken out of ``result``'s added and vanished; returned as (from, to)."""
+    if not (result.added and result.vanished):
+        return []
+    store = store_of(settings, watched.kind)
+    tree = kinds.get(watched.kind).files_below
+    gone = set(result.vanished)
+    by_mark = {}
+    for item in store.peek()["items"]:
+        mark = (item.get("details") or {}).get(fingerprints.FINGERPRINT)
+        if item["name"] in gone and mark:
+            by_mark[_mark_key(mark)] = item
+    moves: dict[str, dict] = {}  # the new key -> the gone item
+    for key in result.added:
+        try:
+            files = fingerprints.files_of(os.path.join(watched.library, key), tree=tree)
+        except OSError:
+            continue
+        old = by_mark.pop(_mark_key(fingerprints.fingerprint(files)), None)
+        if old is not None:
+            moves[key] = old
+            fingerprints.save(store.dir, key, old["details"][fingerprints.FINGERPRINT], files)
+    if not moves:
+        return []
+    moved_to = {old["key"]: key for key, old in moves.items()}
+
+    def mutate(data: dict) -> list[dict]:
+        changed = []
+        for item in scan(data["items"]):
+            if item["key"] in moves:
+                old = moves[item["key"]]
+                item.update({f: v for f, v in old.items() if f not in OWN_FIELDS})
+                item["details"] = {**(old.get("details") or {}), "moved_from": old["key"]}
+                changed.append(item)
+            elif item["key"] in moved_to:
+                item["details"] = {**(item.get("details") or {}),
+                                   "moved_to": moved_to[item["key"]]}  # fmt: skip
+                changed.append(item)
+        return changed
+
+    store.update(mutate, fold=True)
+    pairs = [(old["name"], key) for key, old in moves.items()]
+    result.added[:] = [k for k in result.added if k not in moves]
+    result.vanished[:] = [n for n in result.vanished if n not in {o for o, _ in pairs}]
+    return pairs
+
+
+def _mark_key(mark) -> tuple:
+    return tuple(sorted(mark.items()))
+
+
+def _marked_on_the_way(library: str, key: str) -> bool:
+    """Whether the item's folder, or a folder between it and the library, holds a
+    ``.mediakeeperignore``."""
+    parts = key.split("/")
+    return any(marked(os.path.join(library, *parts[:n])) for n in range(1, len(parts) + 1))
+
+
+def change_lines(
+    kind: str, result: RefreshResult, moves: Collection[tuple[str, str]] = ()
+) -> list[str]:
+    """One line per change queued, with the kind and the item's name."""
+    lines = [f"{kind}: {old} moved to {new}: its history kept" for old, new in moves]
+    lines += [f"{kind}: queued {name} (new)" for name in result.added]
+    lines += [f"{kind}: queued {name} again ({change})" for name, change in result.changed]
+    lines += [f"{kind}: {name} is gone: marked missing" for name in result.vanished]
+    lines += [f"{kind}: {name} is back" for name in result.returned]
+    lines += [f"{kind}: {name}: cannot read its folder now ({why}); looked at again on its "
+              "next change" for name, why in result.unreadable]  # fmt: skip
+    return lines

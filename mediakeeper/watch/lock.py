@@ -1,0 +1,83 @@
+"""One watcher per data home: ``status/watch.lock``, held with ``flock`` for the watcher's
+life (the kernel lets go of it when the process ends, however it ends) and naming its holder,
+so that a second watcher is refused with who holds the home."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mediakeeper.core.errors import WatcherRunning
+
+LOCK_NAME = "watch.lock"
+
+
+class WatchLock:
+    def __init__(self, status_dir: Path):
+        self.path = status_dir / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise WatcherRunning(
+                f"another watcher keeps watch over this data home: {self.holder_words()}",
+                "one watcher per home; stop that one first (kill -TERM its pid)",
+            ) from None
+        holder = {"pid": os.getpid(), "host": socket.gethostname(),
+                  "since": datetime.now(UTC).isoformat(timespec="seconds"),
+                  "command": " ".join(sys.argv)}  # fmt: skip
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, (json.dumps(holder) + "\n").encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            os.close(self._fd)
+            self._fd = None
+
+    def holder(self) -> dict | None:
+        """Who holds the lock, as it wrote itself down; None when nobody said."""
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def holder_words(self) -> str:
+        held = self.holder()
+        if not held:
+            return "a process that has not said who it is yet"
+        return f"pid {held.get('pid')} on {held.get('host')}, since {held.get('since')}"
+
+    def __enter__(self) -> WatchLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def running_watcher(status_dir: Path) -> dict | None:
+    """The watcher holding this home now (for ``serve``'s health); None when none does."""
+    lock = WatchLock(status_dir)
+    try:
+        fd = os.open(lock.path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return lock.holder() or {}
+    finally:
+        os.close(fd)
+    return None

@@ -1,0 +1,139 @@
+"""What ``mediakeeper schedule`` prints and installs: systemd user units (a ``.service`` and a
+``.timer`` per nightly job) and the same jobs as crontab lines, each naming this installation's
+interpreter and the data home by absolute path, so that they run from anywhere, with no
+environment activated.
+
+A nightly batch per kind with a library, one after another, a scrub of the verify library,
+and the watcher as a service of its own. ``Persistent=true``: a night the machine was off is
+caught up at the next start. The units only ever run the toolkit's own commands; enabling
+them is the person's step."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+FIRST_BATCH = (2, 0)  # the first kind's batch, 02:00; the next kinds half an hour apart
+SCRUB_AT = (4, 30)
+SCRUB_PERCENT = 5  # the whole library every 20 nights
+UNIT_PREFIX = "mediakeeper-"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One nightly job: its unit name (without suffix), what it does, when, and its argv."""
+
+    name: str
+    description: str
+    hour: int
+    minute: int
+    argv: tuple[str, ...]
+
+    def service(self) -> str:
+        return (
+            "[Unit]\n"
+            f"Description={self.description}\n"
+            "\n[Service]\n"
+            "Type=oneshot\n"
+            f"ExecStart={' '.join(systemd_quote(a) for a in self.argv)}\n"
+            "Nice=10\n"
+            "IOSchedulingClass=idle\n"
+        )
+
+    def timer(self) -> str:
+        return (
+            "[Unit]\n"
+            f"Description={self.description}, nightly\n"
+            "\n[Timer]\n"
+            f"OnCalendar=*-*-* {self.hour:02d}:{self.minute:02d}:00\n"
+            "Persistent=true\n"
+            "\n[Install]\n"
+            "WantedBy=timers.target\n"
+        )
+
+    def units(self) -> dict[str, str]:
+        return {f"{self.name}.service": self.service(), f"{self.name}.timer": self.timer()}
+
+    def crontab(self) -> str:
+        return f"{self.minute} {self.hour} * * * {cron_command(self.argv)}"
+
+
+def jobs(home: Path, batch_kinds: Iterable[str], scrub: bool,
+         python: str = sys.executable) -> list[Job]:  # fmt: skip
+    """The nightly jobs of ``home``: a batch of each of ``batch_kinds``, and a scrub."""
+    base = (python, "-m", "mediakeeper", "--home", os.path.abspath(home))
+    found = []
+    hour, minute = FIRST_BATCH
+    for kind in batch_kinds:
+        found.append(Job(f"{UNIT_PREFIX}{kind}-batch", f"mediakeeper: the next {kind} batch",
+                         hour, minute, (*base, kind, "batch")))  # fmt: skip
+        hour, minute = divmod(hour * 60 + minute + 30, 60)
+        hour %= 24
+    if scrub:
+        argv = (*base, "verify", "scrub", "--percent", str(SCRUB_PERCENT))
+        what = f"mediakeeper: scrub {SCRUB_PERCENT} percent of the verify library"
+        found.append(Job(f"{UNIT_PREFIX}verify-scrub", what, *SCRUB_AT, argv))
+    return found
+
+
+@dataclass(frozen=True)
+class Service:
+    """The watcher, kept running: started with the user's session, started again if it
+    fails (``Restart=on-failure``: a SIGTERM from ``systemctl stop`` ends it with exit 0)."""
+
+    name: str
+    argv: tuple[str, ...]
+
+    def units(self) -> dict[str, str]:
+        text = (
+            "[Unit]\n"
+            "Description=mediakeeper: keep watch over the libraries\n"
+            "\n[Service]\n"
+            "Type=simple\n"
+            f"ExecStart={' '.join(systemd_quote(a) for a in self.argv)}\n"
+            "Restart=on-failure\n"
+            "RestartSec=30\n"
+            "Nice=10\n"
+            "\n[Install]\n"
+            "WantedBy=default.target\n"
+        )
+        return {f"{self.name}.service": text}
+
+    def crontab(self) -> str:
+        return f"@reboot {cron_command(self.argv)}"
+
+
+def watcher(home: Path, python: str = sys.executable) -> Service:
+    return Service(f"{UNIT_PREFIX}watch",
+                   (python, "-m", "mediakeeper", "--home", os.path.abspath(home), "watch"))
+
+
+def cron_command(argv: Iterable[str]) -> str:
+    return shlex.join(argv).replace("%", "\\%")  # cron reads a bare % as a new line
+
+
+def systemd_quote(arg: str) -> str:
+    """One word of an ``ExecStart=`` line: quoted when it holds a space or a quote, and
+    ``%`` doubled (systemd's specifier sign)."""
+    text = arg.replace("%", "%%")
+    if text and not any(c in text for c in ' \t"\'\\;$'):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def user_unit_dir(environ: dict[str, str] | None = None) -> Path:
+    """Where systemd looks for a user's own units: ``$XDG_CONFIG_HOME/systemd/user``."""
+    environ = os.environ if environ is None else environ
+    config = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(config) / "systemd" / "user"
+
+
+def enable_command(found: list[Job], service: Service | None = None) -> str:
+    units = [f"{job.name}.timer" for job in found]
+    if service is not None:
+        units.append(f"{service.name}.service")
+    return f"systemctl --user daemon-reload && systemctl --user enable --now {' '.join(units)}"

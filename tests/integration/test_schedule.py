@@ -1,0 +1,125 @@
+"""``mediakeeper schedule``: the printed systemd units and crontab lines, parsed, checked by
+systemd itself where it is installed, and run as systemd or cron would run them."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO_ROOT, script_env
+from tests.integration.watching import home_for, library
+
+
+def schedule(home: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mediakeeper", "schedule", "--home", str(home), *args],
+        cwd=REPO_ROOT, env={**script_env(), **(env or {})}, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+
+
+def units_of(text: str) -> dict[str, dict[str, list[str]]]:
+    """Each printed unit (by file name): {"Section.Key": [values]}."""
+    found: dict[str, dict[str, list[str]]] = {}
+    current, section = None, ""
+    for line in text.splitlines():
+        header = re.fullmatch(r"# (/.+/(mediakeeper-[\w-]+\.(?:service|timer)))", line)
+        if header:
+            current, section = found.setdefault(header.group(2), {}), ""
+        elif current is not None and re.fullmatch(r"\[\w+\]", line):
+            section = line.strip("[]")
+        elif current is not None and "=" in line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            current.setdefault(f"{section}.{key}", []).append(value)
+        elif line.startswith("# enable") or line.startswith("# or"):
+            current = None
+    return found
+
+
+def exec_argv(value: str) -> list[str]:
+    """An ExecStart= line as systemd splits it (our units quote like a shell, no specifiers
+    but %% for a percent sign)."""
+    return [word.replace("%%", "%") for word in shlex.split(value)]
+
+
+@pytest.fixture
+def scheduled(tmp_path):
+    music = library(tmp_path / "My Music", "A")
+    albums = library(tmp_path / "Albums", "B")
+    home = home_for(tmp_path / "a home with spaces", music=music, verify=albums)
+    return home
+
+
+def test_the_units_and_crontab_lines_name_this_python_and_the_home(scheduled, tmp_path):
+    printed = schedule(scheduled)
+    assert printed.returncode == 0, printed.stderr
+    units = units_of(printed.stdout)
+    nightly = {f"mediakeeper-{name}.{suffix}"
+               for name in ("music-batch", "verify-batch", "verify-scrub")
+               for suffix in ("service", "timer")}  # fmt: skip
+    assert set(units) == nightly | {"mediakeeper-watch.service"}
+    crontab = [line for line in printed.stdout.splitlines() if re.match(r"\d+ \d+ \* \* \* ", line)]
+    assert len(crontab) == 3
+    watch = units.pop("mediakeeper-watch.service")
+    watch_argv = exec_argv(watch["Service.ExecStart"][0])
+    assert watch_argv == [sys.executable, "-m", "mediakeeper", "--home", str(scheduled), "watch"]
+    assert watch["Service.Restart"] == ["on-failure"]
+    assert f"@reboot {shlex.join(watch_argv)}" in printed.stdout.splitlines()
+    for name, unit in units.items():
+        if name.endswith(".timer"):
+            assert unit["Timer.Persistent"] == ["true"]
+            assert re.fullmatch(r"\*-\*-\* \d\d:\d\d:00", unit["Timer.OnCalendar"][0])
+            assert unit["Install.WantedBy"] == ["timers.target"]
+            continue
+        argv = exec_argv(unit["Service.ExecStart"][0])
+        assert argv[:5] == [sys.executable, "-m", "mediakeeper", "--home", str(scheduled)]
+        assert unit["Service.Type"] == ["oneshot"]
+        minute, hour = (int(x) for x in units[name.replace(".service", ".timer")][
+            "Timer.OnCalendar"][0].split()[1].split(":")[1::-1])  # fmt: skip
+        line = next(c for c in crontab if shlex.split(c.replace("\\%", "%"))[5:] == argv)
+        assert line.startswith(f"{minute} {hour} * * * ")
+    scrub = exec_argv(units["mediakeeper-verify-scrub.service"]["Service.ExecStart"][0])
+    assert scrub[5:] == ["verify", "scrub", "--percent", "5"]
+    # Run as systemd would: from another folder, with no PYTHONPATH and no MEDIAKEEPER_HOME.
+    env = {k: v for k, v in script_env().items() if k not in ("PYTHONPATH",)}
+    ran = subprocess.run(scrub, cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=300)  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "verified B/Album: fine" in ran.stdout
+
+
+def test_install_writes_the_units_where_systemd_reads_them_and_enables_nothing(
+    scheduled, tmp_path
+):
+    config = tmp_path / "config"
+    installed = schedule(scheduled, "--install", env={"XDG_CONFIG_HOME": str(config)})
+    assert installed.returncode == 0, installed.stderr
+    folder = config / "systemd" / "user"
+    names = sorted(p.name for p in folder.iterdir())
+    assert len(names) == 7 and all(n.startswith("mediakeeper-") for n in names)
+    assert "systemctl --user enable --now mediakeeper-music-batch.timer" in installed.stdout
+    assert installed.stdout.rstrip().endswith("mediakeeper-watch.service")
+    assert not (folder / "timers.target.wants").exists()  # nothing enabled
+    assert units_of(schedule(scheduled).stdout)["mediakeeper-music-batch.service"] == units_of(
+        "# /x/mediakeeper-music-batch.service\n"
+        + (folder / "mediakeeper-music-batch.service").read_text()
+    )["mediakeeper-music-batch.service"]
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed: the units were not checked by systemd")
+    checked = subprocess.run(["systemd-analyze", "verify", "--man=no",
+                              *sorted(str(p) for p in folder.iterdir())],
+                             capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    assert "Unknown" not in checked.stderr and "ignoring" not in checked.stderr, checked.stderr
+
+
+def test_a_home_without_any_library_is_refused(tmp_path):
+    refused = schedule(home_for(tmp_path))
+    assert refused.returncode == 2
+    assert "no kind has a library: nothing to schedule" in refused.stderr

@@ -1,0 +1,93 @@
+"""``mediakeeper verify scrub``: real albums, the real verify batch, in real subprocesses.
+
+Each run verifies the albums least recently verified, so runs of a quarter of the library
+cover it in four, no album twice; bit rot is told against the audio checksum recorded when
+the album was last found good, and makes the run end non-zero (fail closed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from mediakeeper.media import damage
+from tests.helpers import REPO_ROOT, script_env
+from tests.integration.watching import home_for, library
+
+ALBUMS = ("A", "B", "C", "D")
+
+
+def scrub(home, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mediakeeper", "--home", str(home), "verify", "scrub", *args],
+        cwd=REPO_ROOT, env=script_env(), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def verified(run: subprocess.CompletedProcess) -> list[str]:
+    return [line.split()[1].rstrip(":") for line in run.stdout.splitlines()
+            if line.startswith("verified ")]  # fmt: skip
+
+
+def test_runs_of_a_quarter_cover_the_library_each_album_once_then_start_over(tmp_path):
+    albums = library(tmp_path / "Albums", *ALBUMS)
+    home = home_for(tmp_path, verify=albums)
+    seen = []
+    for night in range(1, 5):
+        run = scrub(home, "--percent", "25")
+        assert run.returncode == 0, run.stdout + run.stderr
+        [album] = verified(run)
+        seen.append(album)
+        assert f"Coverage: {night} of 4 albums verified within 30 days ({night * 25}%)" in (
+            run.stdout
+        )
+    assert sorted(seen) == [f"{a}/Album" for a in ALBUMS]  # every album, none twice
+    record = json.loads((home / "status" / "verify" / "scrub.json").read_text())
+    assert set(record["albums"]) == set(seen) and record["last_scrub"]
+    again = scrub(home, "--percent", "25")
+    assert verified(again) == [seen[0]]  # the least recently verified: the first one
+
+
+def test_never_verified_albums_come_first_and_older_than_takes_only_the_old(tmp_path):
+    albums = library(tmp_path / "Albums", "Old", "Older")
+    home = home_for(tmp_path, verify=albums)
+    assert scrub(home, "--percent", "100").returncode == 0
+    library(albums, "New")
+    subprocess.run([sys.executable, "-m", "mediakeeper", "--home", str(home), "verify",
+                    "queue", "--refresh"], cwd=REPO_ROOT, env=script_env(), check=True,
+                   capture_output=True)  # fmt: skip
+    first = scrub(home, "--percent", "1")  # one album: the one never verified
+    assert verified(first) == ["New/Album"], first.stdout
+    none = scrub(home, "--older-than", "1")  # all verified within a day: nothing to do
+    assert none.returncode == 0 and verified(none) == [], none.stdout
+    assert "Coverage: 3 of 3 albums verified within 1 days (100%)" in none.stdout
+
+
+def test_bit_rot_is_told_and_the_run_ends_non_zero(tmp_path):
+    albums = library(tmp_path / "Albums", "Sound", "Rotting")
+    home = home_for(tmp_path, verify=albums)
+    assert scrub(home, "--percent", "100").returncode == 0
+    track = albums / "Rotting" / "Album" / "01 - One.flac"
+    st = track.stat()
+    damage.flip_bytes(track, at=0.95, count=8)  # in the frames, past the padding
+    os.utime(track, ns=(st.st_atime_ns, st.st_mtime_ns))  # as a failing disk leaves it
+    run = scrub(home, "--percent", "100")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "verified Sound/Album: fine" in run.stdout
+    assert "verified Rotting/Album: needs you" in run.stdout
+
+
+def test_no_scrub_recorded_when_none_ran_and_bad_input_is_one_line(tmp_path):
+    albums = tmp_path / "Albums"
+    albums.mkdir()
+    home = home_for(tmp_path, verify=albums)
+    empty = scrub(home)
+    assert empty.returncode == 0, empty.stderr
+    assert not (home / "status" / "verify" / "scrub.json").exists()
+    refusals = ((["--percent", "0"], "--percent must be more than 0"),
+                (["--older-than", "-2"], "--older-than must be 0 days or more"))  # fmt: skip
+    for args, words in refusals:
+        bad = scrub(home, *args)
+        assert bad.returncode == 2 and words in bad.stderr, bad.stderr
+        assert "Traceback" not in bad.stderr

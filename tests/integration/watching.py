@@ -1,0 +1,77 @@
+"""A real watcher in a real subprocess (``python -m mediakeeper watch``), its output read as
+it comes, and the libraries and data homes the watch tests share."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from mediakeeper.queue.store import QueueStore
+from tests.helpers import REPO_ROOT, build_library, script_env, wait_until
+
+SETTLE = "1.5"  # seconds: short, so the tests do not wait half a minute per folder
+
+
+def track(title: str, artist: str = "Artist", album: str = "Album") -> dict:
+    return {"tags": {"title": title, "artist": artist, "albumartist": artist,
+                     "album": album, "tracknumber": "1", "date": "2001"}}  # fmt: skip
+
+
+def home_for(tmp_path: Path, **libraries: Path) -> Path:
+    """A data home whose settings name each kind's library (``music=path``)."""
+    home = tmp_path / "home"
+    (home / "status").mkdir(parents=True, exist_ok=True)
+    text = "".join(f'[{kind}]\nlibrary = "{path}"\n' for kind, path in libraries.items())
+    (home / "mediakeeper.toml").write_text(text, encoding="utf-8")
+    return home
+
+
+def library(root: Path, *artists: str) -> Path:
+    return build_library(root, {f"{a}/Album/01 - One.flac": track("One", a) for a in artists})
+
+
+def items(home: Path, kind: str = "music") -> dict[str, dict]:
+    store = QueueStore(home / "status" / kind, kind)
+    if not store.exists():
+        return {}
+    return {item["name"]: item for item in store.peek()["items"]}
+
+
+class Watching:
+    """``python -m mediakeeper watch --home H ...`` running; ``lines()`` what it said."""
+
+    def __init__(self, tmp_path: Path, home: Path, *args: str, settle: str = SETTLE):
+        self.out = tmp_path / f"watch-{len(list(tmp_path.glob('watch-*')))}.log"
+        self.handle = self.out.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mediakeeper", "watch", "--home", str(home),
+             "--settle", settle, *args],
+            cwd=REPO_ROOT, env=script_env(), stdout=self.handle, stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+
+    def text(self) -> str:
+        return self.out.read_text(encoding="utf-8", errors="replace")
+
+    def lines(self) -> list[str]:
+        return self.text().splitlines()
+
+    def said(self, words: str, *, limit: float = 60) -> bool:
+        return wait_until(lambda: words in self.text() or self.proc.poll() is not None,
+                          limit=limit) and words in self.text()  # fmt: skip
+
+    def stop(self, sig: int = signal.SIGTERM, limit: float = 60) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=limit)
+        finally:
+            self.handle.close()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.handle.close()
