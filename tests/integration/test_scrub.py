@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 
-from mediakeeper.media import damage
+from mediakeeper.demo import damage
 from tests.helpers import REPO_ROOT, script_env
 from tests.integration.watching import home_for, library
 
