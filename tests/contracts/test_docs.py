@@ -200,3 +200,11 @@ def test_the_reference_s_contents_list_every_section_in_order():
     contents = text.split("\n## ", 1)[0]
     listed = re.findall(r"^- \[[^\]]+\]\(#([^)]+)\)$", contents, re.MULTILINE)
     assert listed == sections
+
+
+def test_the_architecture_and_performance_pages_stay_short():
+    """Each says a thing once: the layers and flows in under 30 KB, the benchmarks and one
+    table of results in under 25 KB (the details live in docstrings and in git's history)."""
+    docs = ROOT / "docs"
+    assert (docs / "architecture.md").stat().st_size < 30_000
+    assert (docs / "performance.md").stat().st_size < 25_000
