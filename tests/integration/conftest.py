@@ -33,3 +33,20 @@ def demo_home(tmp_path_factory):
     shown = script("-m mediakeeper.demo", cwd=cwd).stdout
     (cwd / "demo.out").write_text(shown, encoding="utf-8")  # what the demo said, for the counts
     return cwd / "demo"
+
+
+@pytest.fixture
+def watching(tmp_path):
+    """``watching(home, *args)`` starts ``mediakeeper watch`` on ``home`` (a ``Watching``);
+    every watcher it started is killed at teardown."""
+    from tests.integration.watching import Watching
+
+    started: list[Watching] = []
+
+    def start(home, *args, **kw) -> Watching:
+        started.append(Watching(tmp_path, home, *args, **kw))
+        return started[-1]
+
+    yield start
+    for watcher in started:
+        watcher.kill()

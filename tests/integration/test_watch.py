@@ -13,23 +13,8 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from tests.helpers import REPO_ROOT, build_library, run_script, script_env, tag_by_hand, wait_until
-from tests.integration.watching import Watching, home_for, items, library, track
-
-
-@pytest.fixture
-def watching(tmp_path):
-    started: list[Watching] = []
-
-    def start(home, *args, **kw) -> Watching:
-        started.append(Watching(tmp_path, home, *args, **kw))
-        return started[-1]
-
-    yield start
-    for watcher in started:
-        watcher.kill()
+from tests.integration.watching import home_for, items, library, track
 
 
 def copy_slowly(source, target, chunk: int = 4096, pause: float = 0.3) -> None:

@@ -7,25 +7,10 @@ import signal
 import subprocess
 import sys
 
-import pytest
-
 from mediakeeper.demo import sound as synth
 from mediakeeper.media import ffmpeg
 from tests.helpers import REPO_ROOT, script_env, wait_until
-from tests.integration.watching import Watching, home_for, items, library
-
-
-@pytest.fixture
-def watching(tmp_path):
-    started: list[Watching] = []
-
-    def start(home, *args, **kw) -> Watching:
-        started.append(Watching(tmp_path, home, *args, **kw))
-        return started[-1]
-
-    yield start
-    for watcher in started:
-        watcher.kill()
+from tests.integration.watching import home_for, items, library
 
 
 def test_run_processes_what_it_queued(tmp_path, watching):
