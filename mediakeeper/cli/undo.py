@@ -11,9 +11,11 @@ import click
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
+from mediakeeper.dupes import moves
 from mediakeeper.music.journal import read_journals
 from mediakeeper.music.undo import artist_named, undo
 from mediakeeper.reports.undone import after_undo
+from mediakeeper.runs.dupes import put_back
 from mediakeeper.text.fold import fold
 from mediakeeper.text.wording import count, value, written_to
 
@@ -56,6 +58,8 @@ def main(home, session, artist, list_sessions, dry_run, yes):
             click.echo("Give --session ID or --artist NAME to undo.", err=True)
             sys.exit(2)
         sys.exit(1 if journals.damaged else 0)
+    if session and not artist and _put_back(home, session, kind_dir, dry_run):
+        return  # a set-aside session without tag changes: its files are back
     if artist and not dry_run:
         _confirm_artist(kind_dir, artist, yes)
     writing = writemode.chosen(settings.get)
@@ -86,6 +90,29 @@ def main(home, session, artist, list_sessions, dry_run, yes):
         click.echo(f"To check {who} again, keeping what you undid as a decision "
                    f"for you:\n  {queue_manager('music', home)} --refresh")  # fmt: skip
     sys.exit(0 if report.complete else 1)
+
+
+def _put_back(home, session: str, kind_dir: Path, dry_run: bool) -> bool:
+    """The files a ``dupes set-aside`` session moved, put back at their own paths (its tag
+    changes are undone as any others). Whether that was all the session did."""
+    planned = moves.moved(settings_for(home).home, session)
+    if not planned:
+        return False
+    if dry_run:
+        for entry in planned:
+            click.echo(f"would put back {entry['from']}")
+    else:
+        done = put_back(home, session)
+        for path in done.restored:
+            click.echo(f"put back {path}")
+        for path, why in done.left_alone:
+            click.echo(f"left alone {path}: {why}")
+        click.echo(
+            f"{count(len(done.restored), 'file')} put back, {len(done.left_alone)} left alone"
+        )
+        if done.left_alone:
+            sys.exit(1)
+    return not any(e.session == session for e in read_journals(kind_dir).entries)
 
 
 def _confirm_artist(kind_dir: Path, artist: str, yes: bool) -> None:
