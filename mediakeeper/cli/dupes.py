@@ -48,7 +48,7 @@ def main(ctx, home, as_json):
     the groups it found, album groups first, the most space wasted first."""
     if ctx.invoked_subcommand is not None:
         return
-    found = load_groups(existing_home(home))
+    found = load_groups(existing_home(home)) or []
     if as_json:
         groups = [
             {**{k: g[k] for k in PUBLIC}, "copies": [{k: c[k] for k in COPY} for c in g["copies"]]}
@@ -89,7 +89,7 @@ def scan(home, library, workers):
     click.echo(f"{count(len(result.groups), 'duplicate group')}: "
                + ", ".join(f"{n} {level}" for level, n in levels.items())
                + "; `mediakeeper dupes` lists them")  # fmt: skip
-    sys.exit(0 if not result.batch.failed else 1)
+    sys.exit(1 if result.batch and result.batch.failed else 0)
 
 
 @main.command("set-aside", cls=Command)

@@ -48,22 +48,37 @@ def library_of(settings: Settings) -> Path:
     return found.expanduser().resolve()
 
 
-def save_groups(home: Path, groups: list[dict[str, Any]]) -> None:
-    text = json.dumps({"groups": groups}, indent=1, ensure_ascii=False) + "\n"
+def stamp(store: QueueStore) -> str:
+    """What the groups were made from: every completed album's key and recorded files (a
+    hash). The same stamp, the same groups: a scan that changed nothing groups nothing."""
+    digest = hashlib.sha256()
+    for item in sorted(store.peek()["items"], key=lambda i: i["key"]):
+        if item["status"] == COMPLETED and not item.get("missing"):
+            mark = (item.get("details") or {}).get("fingerprint")
+            digest.update(json.dumps([item["key"], item.get("completed_at"), mark]).encode())
+    return digest.hexdigest()[:32]
+
+
+def save_groups(home: Path, groups: list[dict[str, Any]], *, stamp: str = "") -> None:
+    text = json.dumps({"stamp": stamp, "groups": groups}, indent=1, ensure_ascii=False) + "\n"
     atomic_write_text(groups_path(home), text)
 
 
-def load_groups(home: Path) -> list[dict[str, Any]]:
+def load_groups(home: Path, *, stamp: str | None = None) -> list[dict[str, Any]] | None:
+    """The groups of the last scan; with ``stamp``, only if they were made from it (None
+    otherwise, or when there are none)."""
     try:
-        return json.loads(groups_path(home).read_text("utf-8"))["groups"]
-    except (OSError, ValueError, KeyError):
-        return []
+        saved = json.loads(groups_path(home).read_text("utf-8"))
+        groups = saved["groups"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return groups if stamp is None or saved.get("stamp") == stamp else None
 
 
 def dupe_groups(home: str | Path | None = None) -> list[dict[str, Any]]:
     """The groups of the last scan, album groups first, worst waste first: what ``decide``
     offers as a decision group (keep the best, keep all, choose another copy)."""
-    return load_groups(load_settings(home).home)
+    return load_groups(load_settings(home).home) or []
 
 
 def build(home: Path, store: QueueStore) -> list[dict[str, Any]]:

@@ -32,7 +32,7 @@ CHANGED = "changed since the scan"
 @dataclass(frozen=True)
 class ScanResult:
     groups: list[dict[str, Any]]
-    batch: BatchResult
+    batch: BatchResult | None  # None: nothing was new or changed
     interrupted: bool
 
 
@@ -48,12 +48,18 @@ def scan(home: str | Path | None, *, library: str | Path | None = None, hooks=No
         size = sum(i["status"] != COMPLETED and not i.get("missing") for i in store.peek()["items"])
     else:
         size = len(find(root))
-    result = run_batch(settings.home, KIND.name, batch_size=max(1, size), library=str(root),
-                       retry_errors=True, hooks=hooks, workers=workers)  # fmt: skip
-    if result.interrupted:
-        return ScanResult(dupes.load_groups(settings.home), result, True)
-    found = dupes.build(settings.home, store)
-    dupes.save_groups(settings.home, found)
+    result = None
+    if size or not store.exists():  # nothing to fingerprint: no batch (and no session)
+        result = run_batch(settings.home, KIND.name, batch_size=max(1, size), library=str(root),
+                           retry_errors=True, hooks=hooks, workers=workers)  # fmt: skip
+        if result.interrupted:
+            return ScanResult(dupes.load_groups(settings.home), result, True)
+    # Grouped again only when the albums' fingerprints are not the ones last grouped.
+    stamp = dupes.stamp(store)
+    found = dupes.load_groups(settings.home, stamp=stamp)
+    if found is None:
+        found = dupes.build(settings.home, store)
+        dupes.save_groups(settings.home, found, stamp=stamp)
     return ScanResult(found, result, False)
 
 
@@ -96,7 +102,7 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
     --session`` takes back. A copy changed since the scan is left alone, and said."""
     settings = load_settings(home)
     library = dupes.library_of(settings)
-    wanted = chosen(dupes.load_groups(settings.home), list(ids), every=every,
+    wanted = chosen(dupes.load_groups(settings.home) or [], list(ids), every=every,
                     include_releases=include_releases)  # fmt: skip
     done = SetAside("dupes_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f"), settings.home)
     holding = holding_of(settings)

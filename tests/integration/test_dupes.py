@@ -210,6 +210,15 @@ def test_a_copy_changed_since_the_scan_is_left_alone_and_said(own_library, tmp_p
     assert done.returncode == 1
     assert f"left alone {loose}: changed since the scan" in done.stdout
     assert loose.exists() and not (home / "set-aside" / "Unsorted").exists()
+    # the next scan fingerprints that file again, and only it
+    caches = home / "status" / "dupes" / "fingerprints"
+    before = {p.name: json.loads(p.read_text())["files"] for p in caches.glob("*.json")}
+    again = scanned(home, own_library)
+    assert [g["id"] for g in again] == [g["id"] for g in groups]  # the same copies
+    after = {p.name: json.loads(p.read_text())["files"] for p in caches.glob("*.json")}
+    changed = {(album, name) for album in after for name in after[album]
+               if after[album][name] != before[album][name]}  # fmt: skip
+    assert [name for _, name in changed] == ["track02.m4a"]
 
 
 def test_set_aside_refuses_what_it_cannot_do(library, scan):
