@@ -5,8 +5,8 @@ Three parts, in one run:
 
 1. **Fingerprinting**, per hour of audio: ``--files`` FLAC files of ``--seconds`` each
    (pink noise under a sine: music's compression, not a tone's), fingerprinted one after
-   the other by the toolkit (the bundled ffmpeg's ``chromaprint`` muxer, its first 120 s,
-   with a second output decoding to the end for the duration) and by ``fpcalc -raw``
+   the other by the toolkit (the bundled ffmpeg's ``chromaprint`` muxer, only the first
+   120 s decoded, the duration from the header, as the dupes job does) and by ``fpcalc -raw``
    (Debian's ``libchromaprint-tools``; its column says "not installed" where it is not),
    side by side on the same files.
 2. **Grouping** ``--tracks`` tracks (default 17,274, albums of ``--per-album``) of synthetic
@@ -60,7 +60,7 @@ def fingerprinting(folder: Path, files: int, seconds: int) -> None:
     exe = chromaprint.fingerprinter()
     started = time.monotonic()
     for path in made:
-        chromaprint.raw_fingerprint(exe, path)
+        chromaprint.raw_fingerprint(exe, path, whole=False)  # as the dupes job does
     ours = time.monotonic() - started
     fpcalc = shutil.which("fpcalc")
     theirs = None
@@ -92,8 +92,12 @@ def synthetic(tracks: int, per_album: int) -> list[tuple[str, array]]:
         if album % 20 == 0:
             for n, s in enumerate(songs):
                 mask = [sum(1 << b for b in range(32) if rng.random() < 0.05) for _ in s]
-                made.append((f"Album {album:05d} (copy)/{n:02d}.mp3",
-                             array("I", [p ^ m for p, m in zip(s, mask, strict=True)][7:])))
+                made.append(
+                    (
+                        f"Album {album:05d} (copy)/{n:02d}.mp3",
+                        array("I", [p ^ m for p, m in zip(s, mask, strict=True)][7:]),
+                    )
+                )
         album += 1
     return made[:tracks]
 

@@ -82,8 +82,8 @@ def candidates(tracks: Sequence[Track]) -> dict[tuple[int, int], int]:
         if informative(track):
             coded.extend(map(n.__or__, map(bits.__rlshift__, keys(track.points))))
     coded.sort()
-    shifted = list(map(bits.__rrshift__, coded))
-    repeated = compress(count(), map(eq, shifted, islice(shifted, 1, None)))
+    key = bits.__rrshift__  # a coded entry's key; compared lazily, never held as a list
+    repeated = compress(count(), map(eq, map(key, coded), map(key, islice(coded, 1, None))))
     mask = (1 << bits) - 1
     shared: Counter[tuple[int, int]] = Counter()
     for start, end in _runs(repeated):

@@ -128,14 +128,19 @@ def _save(path: Path, item: dict[str, Any], folder: Path, entries: dict[str, Any
 
 
 def _entry(exe: str, file: Path, st: os.stat_result, made: dict[str, Any]) -> dict[str, Any]:
-    seconds, points = chromaprint.raw_fingerprint(exe, file, length=LENGTH)
-    entry: dict[str, Any] = {
-        "size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino, "made": made,
-        "duration": seconds, "fingerprint": encode(points),
-    }  # fmt: skip
+    # Only the fingerprinted opening is decoded (as fpcalc does): the duration is the
+    # header's, decoded to the end only where mutagen cannot read the file.
     try:
         info = read(file, keep=True)
     except AudioError:  # a file mutagen cannot parse still has its sound
+        info = None
+    seconds, points = chromaprint.raw_fingerprint(exe, file, length=LENGTH, whole=info is None)
+    entry: dict[str, Any] = {
+        "size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino, "made": made,
+        "duration": info.duration if info and info.duration else seconds,
+        "fingerprint": encode(points),
+    }  # fmt: skip
+    if info is None:
         return {**entry, "format": file.suffix.lstrip(".").lower(), "tags": {}}
     stream = info.parsed.audio.info if info.parsed else None
     return {
@@ -146,10 +151,9 @@ def _entry(exe: str, file: Path, st: os.stat_result, made: dict[str, Any]) -> di
         "sample_rate": int(getattr(stream, "sample_rate", 0) or 0),
         "bits": int(getattr(stream, "bits_per_sample", 0) or 0),
         "cover": info.has_picture,
-        "tags": {
-            k: v for k, v in {**info.tags, **loudness(file)}.items() if k in CARRIED + DESCRIBING
-        },
-    }
+        "tags": {k: v for k, v in {**info.tags, **loudness(file)}.items()
+                 if k in CARRIED + DESCRIBING},
+    }  # fmt: skip
 
 
 def preview(job: DupesJob, item: dict[str, Any]) -> list[str]:

@@ -92,21 +92,28 @@ def fingerprint(exe: str, path: Path | str, *, length: int = LENGTH) -> Fingerpr
         raise FingerprintFailed(f"no fingerprint written: {err}") from None
 
 
-def raw_fingerprint(exe: str, path: Path | str, *, length: int = LENGTH) -> tuple[float, list[int]]:
+def raw_fingerprint(
+    exe: str, path: Path | str, *, length: int = LENGTH, whole: bool = True
+) -> tuple[float, list[int]]:
     """The uncompressed sub-fingerprints (32-bit, about 8 a second) of ``path``'s first
-    ``length`` seconds, with its decoded duration: what comparing two files needs."""
-    seconds, raw = _muxed(exe, path, length, "raw")
+    ``length`` seconds, with its decoded duration: what comparing two files needs. Not
+    ``whole``: only those seconds are decoded (the duration is then at most ``length``: the
+    caller knows it from the file's header)."""
+    seconds, raw = _muxed(exe, path, length, "raw", whole=whole)
     return seconds, list(struct.unpack(f"<{len(raw) // 4}I", raw[: len(raw) // 4 * 4]))
 
 
-def _muxed(exe: str, path: Path | str, length: int, fp_format: str) -> tuple[float, bytes]:
+def _muxed(
+    exe: str, path: Path | str, length: int, fp_format: str, *, whole: bool = True
+) -> tuple[float, bytes]:
     with tempfile.TemporaryDirectory(prefix="mediakeeper-chromaprint-") as tmp:
         out = os.path.join(tmp, "fingerprint.out")
         args = [
             "-i", os.fspath(path),
             "-map", "0:a:0", "-t", str(length), "-f", MUXER, "-fp_format", fp_format, out,
-            "-map", "0:a:0", "-f", "null", "-",
         ]  # fmt: skip
+        if whole:  # a second output decoding to the end: the decoded duration
+            args += ["-map", "0:a:0", "-f", "null", "-"]
         run = ffmpeg.run(exe, args, stall=60)
         if run.returncode != 0:
             raise FingerprintFailed(run.error)
