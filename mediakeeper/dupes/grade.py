@@ -19,13 +19,13 @@ from mediakeeper.text.slug import inside, slugify
 
 # How much a kbps of each codec is worth against MP3's (what listening tests find, roughly).
 CODEC_WEIGHT = {"opus": 1.6, "m4a": 1.3, "aac": 1.3, "ogg": 1.3, "mp3": 1.0}
-LOSSY_ORIGIN_KBPS = 256  # a lossless file of lossy origin: as good as a good lossy file
+LOSSY_ORIGIN_KBPS = 192  # a lossless file of lossy origin: as an ordinary lossy rip
 DAMAGE = ("decode-error", "flac-md5-mismatch", "truncated-audio", "audio-changed")
 
 
 @dataclass(frozen=True)
 class Grade:
-    rank: tuple  # higher is better
+    rank: tuple  # (whole, sound, resolution, tags): higher is better
     text: str  # "FLAC 44.1 kHz/16-bit", "MP3 128 kbps (damaged)"
     tags: int  # how many of the graded tags (and a cover) it carries
 
@@ -56,22 +56,26 @@ def grade(entry: dict[str, Any], notes: set[str] = frozenset()) -> Grade:
         sound = (LOSSY_ORIGIN_KBPS if origin else kbps) * CODEC_WEIGHT.get(fmt, 1.0)
         text = f"{fmt.upper()} {kbps} kbps" if not origin else f"{fmt.upper()} (lossy origin)"
     said = []
-    if notes & set(DAMAGE):
-        sound, said = sound / 1000, ["damaged"]
+    whole = not notes & set(DAMAGE)  # a damaged copy is below every whole one
+    if not whole:
+        said = ["damaged"]
     if "clipping" in notes:
         sound, said = sound * 0.9, [*said, "clipped"]
     tags = sum(bool(entry.get("tags", {}).get(t)) for t in GRADED_TAGS) + bool(entry.get("cover"))
     text += f" ({', '.join(said)})" if said else ""
-    return Grade((sound, rate * bits, tags), text, tags)
+    return Grade((whole, sound, rate * bits, tags), text, tags)
 
 
 def why(best: Grade, other: Grade) -> str:
-    """Why ``best`` was kept over ``other``, in words."""
+    """Why ``best`` was kept over ``other``, in words. A rank is (whole, sound, resolution,
+    tags), an album's (whole, sound, resolution, tracks, tags)."""
     if best.rank[0] != other.rank[0]:
-        return f"better sound: {best.text} over {other.text}"
+        return f"whole: {best.text} over {other.text}"
     if best.rank[1] != other.rank[1]:
+        return f"better sound: {best.text} over {other.text}"
+    if best.rank[2] != other.rank[2]:
         return f"higher resolution: {best.text} over {other.text}"
-    if len(best.rank) > 3 and best.rank[2] != other.rank[2]:
+    if len(best.rank) > 4 and best.rank[3] != other.rank[3]:
         return f"a more complete album: {best.text} over {other.text}"
     if best.tags != other.tags:
         return f"more complete tags: {best.tags} over {other.tags} of {len(GRADED_TAGS) + 1}"

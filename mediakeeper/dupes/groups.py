@@ -156,7 +156,7 @@ def _album_copy(folder: str, found: Group, entries: dict, graded: dict) -> dict[
     worst = min(grades, key=lambda g: g.rank)
     tags = min(g.tags for g in grades)
     formats = Counter(entries[p].get("format", "") for p in mine)
-    whole = grading.Grade((worst.rank[0], worst.rank[1], every, tags),
+    whole = grading.Grade((*worst.rank[:3], every, tags),
                           f"{worst.text}, {every} tracks", tags)  # fmt: skip
     return {"path": folder, "grade": whole.text, "format": formats.most_common(1)[0][0],
             "bitrate": round(sum(entries[p].get("bitrate", 0) for p in mine) / len(mine)),
