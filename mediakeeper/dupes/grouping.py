@@ -1,7 +1,7 @@
 """Which copies are the same recording, and which folders the same album: pure, over
 fingerprints already made (``job.py``).
 
-Never all pairs. Each track's opening is cut into keys (the upper 24 bits of a
+Never all pairs. Each track's opening is cut into keys (the upper 26 bits of a
 sub-fingerprint, one in ``SAMPLE`` kept by its own value, so two copies keep the same ones),
 the keys of every track sorted together, and only tracks sharing ``MIN_SHARED`` keys become
 candidates: the inverted index of AcoustID's, as a sort. A candidate pair is then compared
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from itertools import compress, count, filterfalse, islice
 from operator import eq, xor
 
-KEY_SHIFT = 8  # keys: the upper 24 bits of a sub-fingerprint
+KEY_SHIFT = 6  # keys: the upper 26 bits of a sub-fingerprint
 SAMPLE = 4  # one key in four kept, chosen by its value
 INDEX_POINTS = 480  # the first minute (about 8 sub-fingerprints a second) is indexed
 MAX_POSTINGS = 64  # a key this common says nothing (silence in every track)
@@ -85,15 +85,15 @@ def candidates(tracks: Sequence[Track]) -> dict[tuple[int, int], int]:
     key = bits.__rrshift__  # a coded entry's key; compared lazily, never held as a list
     repeated = compress(count(), map(eq, map(key, coded), map(key, islice(coded, 1, None))))
     mask = (1 << bits) - 1
-    shared: Counter[tuple[int, int]] = Counter()
+    shared: Counter[int] = Counter()  # a pair as one int: most are chance meetings, held once
     for start, end in _runs(repeated):
         if end - start <= MAX_POSTINGS:
             run = [c & mask for c in coded[start:end]]
             for i, a in enumerate(run):
                 for b in run[i + 1 :]:
                     if tracks[a].made == tracks[b].made:
-                        shared[a, b] += 1
-    return {pair: n for pair, n in shared.items() if n >= MIN_SHARED}
+                        shared[a << bits | b] += 1
+    return {(pair >> bits, pair & mask): n for pair, n in shared.items() if n >= MIN_SHARED}
 
 
 def _runs(repeated: Iterator[int]) -> Iterator[tuple[int, int]]:
