@@ -13,13 +13,11 @@ from mediakeeper.cli.command import Command, Group, home_option
 from mediakeeper.cli.progress_line import ProgressHooks
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.config import existing_home
-from mediakeeper.dupes.groups import load_groups
+from mediakeeper.dupes.groups import load_groups, public
 from mediakeeper.runs import dupes
 from mediakeeper.text.wording import count, format_size
 
 KIND_VERBS = ("batch", "queue")
-PUBLIC = ("id", "level", "best", "why", "waste")  # a group's fields in --json, beside copies
-COPY = ("path", "grade", "format", "bitrate", "size")
 
 
 class DupesGroup(Group):
@@ -50,11 +48,7 @@ def main(ctx, home, as_json):
         return
     found = load_groups(existing_home(home)) or []
     if as_json:
-        groups = [
-            {**{k: g[k] for k in PUBLIC}, "copies": [{k: c[k] for k in COPY} for c in g["copies"]]}
-            for g in found
-        ]
-        click.echo(json.dumps({"groups": groups}, indent=2, ensure_ascii=False))
+        click.echo(json.dumps({"groups": public(found)}, indent=2, ensure_ascii=False))
         return
     for g in found:
         click.echo(f"{g['level']} {g['id']}: {count(len(g['copies']), 'copy', 'copies')}, "

@@ -30,6 +30,8 @@ from mediakeeper.text.fold import fold
 from mediakeeper.text.slug import inside, slugify
 
 LEVELS = ("album", "track", "release")  # the order they are listed in
+PUBLIC = ("id", "level", "best", "why", "waste")  # a group's fields shown, beside its copies
+COPY = ("path", "grade", "format", "bitrate", "size")
 
 
 def groups_path(home: Path) -> Path:
@@ -76,9 +78,16 @@ def load_groups(home: Path, *, stamp: str | None = None) -> list[dict[str, Any]]
 
 
 def dupe_groups(home: str | Path | None = None) -> list[dict[str, Any]]:
-    """The groups of the last scan, album groups first, worst waste first: what ``decide``
-    offers as a decision group (keep the best, keep all, choose another copy)."""
-    return load_groups(load_settings(home).home) or []
+    """The groups of the last scan as ``mediakeeper dupes --json`` gives them, album groups
+    first, worst waste first: what ``decide`` offers as a decision group (keep the best,
+    keep all, choose another copy)."""
+    return public(load_groups(load_settings(home).home) or [])
+
+
+def public(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Groups as they are shown: without each copy's files as the scan saw them."""
+    return [{**{k: g[k] for k in PUBLIC}, "copies": [{k: c[k] for k in COPY} for c in g["copies"]]}
+            for g in groups]  # fmt: skip
 
 
 def build(home: Path, store: QueueStore) -> list[dict[str, Any]]:
