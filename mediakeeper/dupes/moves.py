@@ -91,10 +91,10 @@ def put_back(home: Path, session: str, holding: Path) -> PutBack:
     done = PutBack()
     for entry in reversed(moved(home, session)):
         source, target = Path(entry["from"]), Path(entry["to"])
+        if source.exists() and not target.exists():
+            continue  # journaled, then the run was killed before the move: never made
         if source.exists():
-            why = "it is at its own path already" if not target.exists() else (
-                "another file is at its own path")  # fmt: skip
-            done.left_alone.append((str(source), why))
+            done.left_alone.append((str(source), "another file is at its own path"))
             continue
         if not target.exists():
             done.left_alone.append((str(source), f"it is no longer at {target}"))
