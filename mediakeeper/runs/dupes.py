@@ -102,8 +102,8 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
     --session`` takes back. A copy changed since the scan is left alone, and said."""
     settings = load_settings(home)
     library = dupes.library_of(settings)
-    wanted = chosen(dupes.load_groups(settings.home) or [], list(ids), every=every,
-                    include_releases=include_releases)  # fmt: skip
+    every_group = dupes.load_groups(settings.home) or []
+    wanted = chosen(every_group, list(ids), every=every, include_releases=include_releases)
     done = SetAside("dupes_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f"), settings.home)
     holding = holding_of(settings)
     journal = ChangeJournal(settings.status_dir / "music", done.session,
@@ -127,8 +127,22 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
                 moves.move(settings.home, done.session, path, target)
                 done.moved.append((str(path), str(target)))
                 done.freed += file["size"]
+    _forget_moved(settings.home, every_group, {source for source, _ in done.moved})
     _refresh_queues(settings)
     return done
+
+
+def _forget_moved(home: Path, every_group: list[dict[str, Any]], moved: set[str]) -> None:
+    """The groups kept without the copies set aside (a group left with one copy goes), and
+    with the kept files' new tags as the scan's: a second set-aside does not take them for
+    changes. Stamped as of no scan: the next scan groups afresh."""
+    kept = []
+    for found in every_group:
+        copies = [c for c in found["copies"] if not all(f["path"] in moved for f in c["files"])]
+        if len(copies) > 1:
+            waste = sum(c["size"] for c in copies if c["path"] != found["best"])
+            kept.append({**found, "copies": copies, "waste": waste})
+    dupes.save_groups(home, kept)
 
 
 def _unchanged(file: dict[str, Any]) -> bool:

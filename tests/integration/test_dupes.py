@@ -187,6 +187,8 @@ def test_set_aside_then_undo_puts_every_file_back_byte_for_byte(own_library, tmp
 
     kept = own_library / "Artist A" / "Album" / "04 - Song 4.flac"
     assert read(kept).tags["musicbrainz_trackid"] == "5c4f0000-0000-4000-8000-000000000004"
+    listed = json.loads(mediakeeper(home, "dupes", "--json").stdout)["groups"]
+    assert [g["level"] for g in listed] == ["release"]  # what is left to set aside
     session = done.stdout.split("--session ")[1].split()[0]
     assert "mediakeeper undo" in done.stdout
     undone = mediakeeper(home, "undo", "--session", session)
