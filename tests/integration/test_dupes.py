@@ -145,9 +145,12 @@ def test_a_second_scan_reads_nothing_unchanged(library, scan):
     assert {p: p.read_bytes() for p in caches} == before
 
 
-def test_a_scan_killed_mid_file_goes_on_and_groups_the_same(library, scan, tmp_path):
-    """kill -9 while ffmpeg fingerprints (an ffmpeg made slow so the kill lands mid-scan):
-    the rerun finishes what was left and finds the same groups."""
+@pytest.mark.parametrize(
+    ("stop", "code"), [(signal.SIGKILL, -signal.SIGKILL), (signal.SIGINT, 130)]
+)
+def test_a_scan_stopped_mid_file_goes_on_and_groups_the_same(library, scan, tmp_path, stop, code):
+    """kill -9 or Ctrl+C while ffmpeg fingerprints (an ffmpeg made slow so the signal lands
+    mid-scan): the rerun finishes what was left and finds the same groups."""
     slow = tmp_path / "ffmpeg"
     slow.write_text(f'#!/bin/sh\nsleep 0.2\nexec {shutil.which("ffmpeg")} "$@"\n')
     slow.chmod(0o755)
@@ -160,8 +163,8 @@ def test_a_scan_killed_mid_file_goes_on_and_groups_the_same(library, scan, tmp_p
     )  # fmt: skip
     fingerprints = home / "status" / "dupes" / "fingerprints"
     assert wait_until(lambda: fingerprints.is_dir() and any(fingerprints.iterdir()), limit=120)
-    proc.send_signal(signal.SIGKILL)
-    assert proc.wait() == -signal.SIGKILL
+    proc.send_signal(stop)
+    assert proc.wait(timeout=120) == code
     assert not (home / "status" / "dupes" / "groups.json").exists()
     done = mediakeeper(home, "dupes", "scan", "--library", library, env=env)
     assert done.returncode == 0, done.stderr
