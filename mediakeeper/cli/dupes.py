@@ -13,6 +13,7 @@ from mediakeeper.cli.command import Command, Group, home_option
 from mediakeeper.cli.progress_line import ProgressHooks
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.config import existing_home
+from mediakeeper.dupes import kept
 from mediakeeper.dupes.groups import load_groups, public
 from mediakeeper.runs import dupes
 from mediakeeper.text.wording import count, format_size
@@ -46,7 +47,9 @@ def main(ctx, home, as_json):
     the groups it found, album groups first, the most space wasted first."""
     if ctx.invoked_subcommand is not None:
         return
-    found = load_groups(existing_home(home)) or []
+    where = existing_home(home)
+    kept_whole = kept.load(where)
+    found = [g for g in load_groups(where) or [] if g["id"] not in kept_whole]
     if as_json:
         click.echo(json.dumps({"groups": public(found)}, indent=2, ensure_ascii=False))
         return
@@ -58,6 +61,8 @@ def main(ctx, home, as_json):
             click.echo(f"  {mark} {c['path']}  [{c['grade']}, {format_size(c['size'])}]")
         for why in g["why"]:
             click.echo(f"       kept: {why}")
+    if kept_whole:
+        click.echo(f"({count(len(kept_whole), 'group')} kept whole: `mediakeeper dupes kept`)")
     if not found:
         click.echo("No duplicates found (run `mediakeeper dupes scan` after a change).")
         return
@@ -113,3 +118,34 @@ def set_aside(home, ids, every, include_releases):
     if done.moved or done.tagged:
         click.echo(f"To put them back: {tool_command('undo', done.home)} --session {done.session}")
     sys.exit(1 if done.left_alone else 0)
+
+
+@main.command("keep-all", cls=Command)
+@home_option
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+def keep_all(home, ids):
+    """Keep every copy of these groups: they are no longer listed nor set aside by --all
+    (remembered while their copies are the same; `dupes kept --reset` forgets)."""
+    where = existing_home(home)
+    added = kept.keep(where, load_groups(where) or [], list(ids))
+    click.echo(f"{count(len(added), 'group')} kept whole" + (
+        f" ({len(ids) - len(added)} already)" if len(added) < len(ids) else ""))  # fmt: skip
+
+
+@main.command("kept", cls=Command)
+@home_option
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--reset", is_flag=True, help="Forget the groups given (every one without ID).")
+def kept_groups(home, ids, reset):
+    """List the groups kept whole ("keep all"), or forget them with --reset."""
+    where = existing_home(home)
+    if reset:
+        gone = kept.reset(where, list(ids))
+        click.echo(f"{count(len(gone), 'group')} no longer kept whole")
+        return
+    if ids:
+        raise click.UsageError("IDs go with --reset")
+    for group_id, entry in kept.load(where).items():
+        click.echo(f"{entry['level']} {group_id} (kept {entry['at']}):")
+        for path in entry["copies"]:
+            click.echo(f"  {path}")

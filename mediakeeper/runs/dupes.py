@@ -5,6 +5,7 @@ groups and moves, and the music kind's journaled tag write for what the kept cop
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.dupes import groups as dupes
+from mediakeeper.dupes import kept as keeping
 from mediakeeper.dupes import moves
 from mediakeeper.dupes.job import CARRIED, same_file
 from mediakeeper.dupes.kind import KIND
@@ -79,14 +81,17 @@ def holding_of(settings: Settings) -> Path:
     return Path(given).expanduser().resolve() if given else settings.home / "set-aside"
 
 
-def chosen(found: list[dict[str, Any]], ids: list[str], *, every: bool,
-           include_releases: bool) -> list[dict[str, Any]]:  # fmt: skip
-    """The groups asked for: by id (a release group too), or every album and track group
-    (and release group with ``include_releases``)."""
+def chosen(
+    found: list[dict[str, Any]], ids: list[str], *, every: bool, include_releases: bool,
+    kept_whole: Collection[str] = (),
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The groups asked for: by id (a release group too, a group kept whole too), or every
+    album and track group (and release group with ``include_releases``) not kept whole."""
     if every == bool(ids):
         raise UsageError("give --all or one or more group IDs, not both")
     if every:
-        return [g for g in found if g["level"] != "release" or include_releases]
+        return [g for g in found if (g["level"] != "release" or include_releases)
+                and g["id"] not in kept_whole]  # fmt: skip
     by_id = {g["id"]: g for g in found}
     unknown = [i for i in ids if i not in by_id]
     if unknown:
@@ -103,7 +108,8 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
     settings = load_settings(home)
     library = dupes.library_of(settings)
     every_group = dupes.load_groups(settings.home) or []
-    wanted = chosen(every_group, list(ids), every=every, include_releases=include_releases)
+    wanted = chosen(every_group, list(ids), every=every, include_releases=include_releases,
+                    kept_whole=keeping.load(settings.home))  # fmt: skip
     done = SetAside("dupes_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f"), settings.home)
     holding = holding_of(settings)
     journal = ChangeJournal(settings.status_dir / "music", done.session,

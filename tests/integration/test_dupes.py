@@ -247,3 +247,24 @@ def test_release_groups_only_with_include_releases_and_the_groups_for_decide(own
     assert not compilation.exists()
     assert (home / "set-aside" / "Various" / "Hits" / "05 - Song 1.opus").is_file()
     assert (own_library / "Various" / "Hits" / "06 - Other.opus").is_file()  # no copy: stays
+
+
+def test_a_group_kept_whole_is_not_listed_nor_set_aside_until_reset(library, scan, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(scan[0], home)  # the module's scan, read only here
+    groups = scan[1]
+    track = next(g for g in groups if g["level"] == "track")
+    done = mediakeeper(home, "dupes", "keep-all", track["id"])
+    assert done.returncode == 0 and "1 group kept whole" in done.stdout
+    listed = json.loads(mediakeeper(home, "dupes", "--json").stdout)["groups"]
+    assert track["id"] not in [g["id"] for g in listed] and len(listed) == len(groups) - 1
+    assert track["id"] in mediakeeper(home, "dupes", "kept").stdout
+    from mediakeeper.dupes import kept
+    from mediakeeper.runs.dupes import chosen
+
+    every = chosen(groups, [], every=True, include_releases=True, kept_whole=kept.load(home))
+    assert track["id"] not in [g["id"] for g in every]
+    reset = mediakeeper(home, "dupes", "kept", "--reset")
+    assert reset.returncode == 0 and "1 group no longer kept whole" in reset.stdout
+    again = json.loads(mediakeeper(home, "dupes", "--json").stdout)["groups"]
+    assert [g["id"] for g in again] == [g["id"] for g in groups]
