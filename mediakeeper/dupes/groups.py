@@ -84,6 +84,16 @@ def dupe_groups(home: str | Path | None = None) -> list[dict[str, Any]]:
     return public(load_groups(load_settings(home).home) or [])
 
 
+def would_free(home: Path) -> tuple[int, int]:
+    """What ``set-aside --all`` would act on now: (groups, bytes), the groups kept whole and
+    the release groups aside: what the dashboard shows."""
+    from mediakeeper.dupes import kept  # its own small file, read only here
+
+    whole = kept.load(home)
+    acted = [g for g in load_groups(home) or [] if g["level"] != "release" and g["id"] not in whole]
+    return len(acted), sum(g["waste"] for g in acted)
+
+
 def public(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Groups as they are shown: without each copy's files as the scan saw them."""
     return [{**{k: g[k] for k in PUBLIC}, "copies": [{k: c[k] for k in COPY} for c in g["copies"]]}

@@ -268,3 +268,16 @@ def test_a_group_kept_whole_is_not_listed_nor_set_aside_until_reset(library, sca
     assert reset.returncode == 0 and "1 group no longer kept whole" in reset.stdout
     again = json.loads(mediakeeper(home, "dupes", "--json").stdout)["groups"]
     assert [g["id"] for g in again] == [g["id"] for g in groups]
+
+
+def test_the_dashboard_says_what_setting_aside_would_free(scan, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(scan[0], home)
+    acted = [g for g in scan[1] if g["level"] != "release"]
+    shown = mediakeeper(home, "dashboard")
+    assert shown.returncode == 0, shown.stderr
+    from mediakeeper.text.wording import format_size
+
+    size = format_size(sum(g["waste"] for g in acted))
+    assert f"DUPLICATES  {len(acted)} groups: setting them aside would free {size}" in shown.stdout
+    assert "dupes set-aside --home " in shown.stdout
