@@ -112,6 +112,8 @@ def build(home: Path, store: QueueStore) -> list[dict[str, Any]]:
         folder = document.get("folder", item["path"])
         verified = grading.verify_notes(home, item["key"])
         for name, entry in document.get("files", {}).items():
+            if "fingerprint" not in entry:
+                continue  # ffmpeg could not decode it: never grouped
             path = str(Path(folder) / name)
             entries[path], notes[path] = entry, verified.get(name, set())
             tags = entry.get("tags", {})

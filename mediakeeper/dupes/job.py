@@ -94,9 +94,9 @@ class DupesJob:
         path = cache_path(self.home, slug)
         known = load_cache(path)
         files = [p for p in album_files(folder) if is_audio(p.name)]
+        exe = chromaprint.fingerprinter(self.ffmpeg_path)  # none with the muxer: stops the batch
+        made = settings_of(exe)
         try:
-            exe = chromaprint.fingerprinter(self.ffmpeg_path)
-            made = settings_of(exe)
             entries = dict(known.get("files", {}))
             kept = {p.name for p in files}
             for name in list(entries):
@@ -108,23 +108,33 @@ class DupesJob:
                 was = entries.get(file.name)
                 if was and same_file(was, st) and was.get("made") == made:
                     continue
-                entries[file.name] = _entry(exe, file, st, made)
+                try:
+                    entries[file.name] = _entry(exe, file, st, made)
+                except chromaprint.FingerprintFailed as err:  # the album's others still count
+                    entries[file.name] = {**_stat(st), "made": made, "error": str(err)}
                 read_now += 1
                 _save(path, item, folder, entries)  # a kill after this never reads it again
             _save(path, item, folder, entries)
-        except (MediakeeperError, OSError, chromaprint.FingerprintFailed) as err:
+        except (MediakeeperError, OSError) as err:
             raise ItemFailure("fingerprinting", str(err)) from None
         seconds = round(sum(e.get("duration", 0) for e in entries.values()), 3)
+        failed = sum("error" in e for e in entries.values())
         return ItemResult(
             counts={"track_count": len(entries), "issues_found": 0, "issues_resolved": 0},
             details={"slug": slug, "seconds": seconds},
-            summary=f"{len(entries)} files, {read_now} fingerprinted now",
+            summary=f"{len(entries)} files, {read_now} fingerprinted now"
+            + (f", {failed} that ffmpeg cannot decode left out" if failed else ""),
         )
 
 
 def _save(path: Path, item: dict[str, Any], folder: Path, entries: dict[str, Any]) -> None:
     document = {"key": item["key"], "folder": str(folder.resolve()), "files": entries}
     atomic_write_text(path, json.dumps(document, ensure_ascii=False) + "\n")
+
+
+def _stat(st: os.stat_result) -> dict[str, int]:
+    """What tells the file changed since its fingerprint was made."""
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
 
 
 def _entry(exe: str, file: Path, st: os.stat_result, made: dict[str, Any]) -> dict[str, Any]:
@@ -136,9 +146,8 @@ def _entry(exe: str, file: Path, st: os.stat_result, made: dict[str, Any]) -> di
         info = None
     seconds, points = chromaprint.raw_fingerprint(exe, file, length=LENGTH, whole=info is None)
     entry: dict[str, Any] = {
-        "size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino, "made": made,
+        **_stat(st), "made": made, "fingerprint": encode(points),
         "duration": info.duration if info and info.duration else seconds,
-        "fingerprint": encode(points),
     }  # fmt: skip
     if info is None:
         return {**entry, "format": file.suffix.lstrip(".").lower(), "tags": {}}

@@ -46,9 +46,12 @@ def build(root: Path) -> Path:
     encode(remaster, lib / "Remasters" / "Song 3 (Remaster).flac")
     namesake = encode(sources[9], lib / "Other Artist" / "Album" / "01 - Song 1.flac")
     tag_by_hand(namesake, "title", "Song 1")
+    broken = lib / "Drone" / "broken.mp3"  # no decoder reads it: left out, the album done
+    broken.parent.mkdir(parents=True)
+    broken.write_bytes(b"not audio at all " * 100)
     for folder, ext in (("Drone", "flac"), ("Drone 2", "mp3")):
         target = lib / folder / f"tone.{ext}"
-        target.parent.mkdir(parents=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
                         f"sine=f=440:d={SECONDS}", str(target)], check=True)  # fmt: skip
     shutil.rmtree(wav)
@@ -118,6 +121,9 @@ def test_exactly_the_copies_of_one_recording_are_grouped(library, scan):
         ("track", frozenset({"Artist A/Album/03 - Song 3.flac",
                              "Remasters/Song 3 (Remaster).flac"})),
     }  # fmt: skip
+    # the file no decoder reads is left out, its album done
+    queue = json.loads((scan[0] / "status" / "dupes" / "processing_queue.json").read_text())
+    assert {i["status"] for i in queue["items"]} == {"completed"}
     # album groups first; every path absolute; each copy graded
     assert groups[0]["level"] == "album"
     for g in groups:
