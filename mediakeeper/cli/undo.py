@@ -40,7 +40,8 @@ def main(home, session, artist, list_sessions, dry_run, yes):
     """Undo tag fixes. Every change mediakeeper makes is journaled with its old value under
     status/music/changes/; this puts old values back, newest first. A tag changed again
     since (by you or another program) is left alone and reported. An undo is journaled too,
-    so it can itself be undone with the session id it prints."""
+    so it can itself be undone with the session id it prints. The session of a `dupes
+    set-aside` also puts every file it moved back at its own path."""
     settings = settings_for(home)
     kind_dir = settings.status_dir / "music"
     if list_sessions or not (session or artist):
