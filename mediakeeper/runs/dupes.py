@@ -25,7 +25,7 @@ from mediakeeper.music.model import TagChange
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.queue.store import QueueStore
-from mediakeeper.runs.batch import BatchResult, run_batch
+from mediakeeper.runs.batch import BatchResult, run_batch, write_reports
 from mediakeeper.tags.read import loudness, read
 
 CHANGED = "changed since the scan"
@@ -62,6 +62,7 @@ def scan(home: str | Path | None, *, library: str | Path | None = None, hooks=No
     if found is None:
         found = dupes.build(settings.home, store)
         dupes.save_groups(settings.home, found, stamp=stamp)
+        write_reports(settings.home)  # this week's report counts the new groups
     return ScanResult(found, result, False)
 
 

@@ -287,3 +287,6 @@ def test_the_dashboard_says_what_setting_aside_would_free(scan, tmp_path):
     size = format_size(sum(g["waste"] for g in acted))
     assert f"DUPLICATES  {len(acted)} groups: setting them aside would free {size}" in shown.stdout
     assert "dupes set-aside --home " in shown.stdout
+    # and this week's report, written when the scan grouped
+    weekly = next((scan[0] / "status" / "reports").glob("*_weekly_progress.md")).read_text()
+    assert f"| Duplicates: setting them aside would free | {size} ({len(acted)} groups) |" in weekly
