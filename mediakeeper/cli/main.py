@@ -43,6 +43,10 @@ TOOL_HELP = {
     "schedule": "Print (or --install) systemd units and crontab lines for nightly runs.",
 }
 
+# Kinds whose command is a group of their own (its ``batch`` and ``queue`` among its
+# commands): ``mediakeeper.cli.<name>.main``.
+KIND_FACES = {"dupes": "Duplicates found by sound: scan, list, set aside (never deleted)."}
+
 
 Loader = Callable[[], click.Command]
 
@@ -115,11 +119,13 @@ def build() -> click.Group:
         "--home, -v and -q hold for the command that follows. Every command has --help.",
         callback=callback,
         params=list(reversed(callback.__click_params__)),
-        lazy={name: (_tool(name), TOOL_HELP[name]) for name in TOOLS},
+        lazy={name: (_tool(name), TOOL_HELP[name]) for name in TOOLS}
+        | {name: (_tool(name), help) for name, help in KIND_FACES.items()},
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     for kind in kinds.KINDS.values():
-        group.add_command(kind_group(kind))
+        if kind.name not in KIND_FACES:
+            group.add_command(kind_group(kind))
     return click.version_option(__version__, prog_name="mediakeeper")(group)
 
 

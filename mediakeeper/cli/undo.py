@@ -11,7 +11,9 @@ import click
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
+from mediakeeper.dupes import moves
 from mediakeeper.music.journal import read_journals
+from mediakeeper.runs.dupes import put_back
 from mediakeeper.text.fold import fold
 from mediakeeper.text.wording import count, value, written_to
 from mediakeeper.undo.restore import artist_named, undo
@@ -39,7 +41,8 @@ def main(home, session, artist, list_sessions, dry_run, yes):
     """Undo tag fixes. Every change mediakeeper makes is journaled with its old value under
     status/music/changes/; this puts old values back, newest first. A tag changed again
     since (by you or another program) is left alone and reported. An undo is journaled too,
-    so it can itself be undone with the session id it prints."""
+    so it can itself be undone with the session id it prints. The session of a `dupes
+    set-aside` also puts every file it moved back at its own path."""
     settings = settings_for(home)
     kind_dir = settings.status_dir / "music"
     if list_sessions or not (session or artist):
@@ -57,6 +60,8 @@ def main(home, session, artist, list_sessions, dry_run, yes):
             click.echo("Give --session ID or --artist NAME to undo.", err=True)
             sys.exit(2)
         sys.exit(1 if journals.damaged else 0)
+    if session and not artist and _put_back(home, session, kind_dir, dry_run):
+        return  # a set-aside session without tag changes: its files are back
     if artist and not dry_run:
         _confirm_artist(kind_dir, artist, yes)
     writing = writemode.chosen(settings.get)
@@ -103,6 +108,29 @@ def _said_group(undone, session: str) -> None:
     rule = f"; rule {undone.rule} forgotten" if undone.rule else ""
     click.echo(f"{count(undone.reopened, 'decision')} in {count(undone.items, 'item')} open "
                f"again{rule} (session {session})")  # fmt: skip
+
+
+def _put_back(home, session: str, kind_dir: Path, dry_run: bool) -> bool:
+    """The files a ``dupes set-aside`` session moved, put back at their own paths (its tag
+    changes are undone as any others). Whether that was all the session did."""
+    planned = moves.moved(settings_for(home).home, session)
+    if not planned:
+        return False
+    if dry_run:
+        for entry in planned:
+            click.echo(f"would put back {entry['from']}")
+    else:
+        done = put_back(home, session)
+        for path in done.restored:
+            click.echo(f"put back {path}")
+        for path, why in done.left_alone:
+            click.echo(f"left alone {path}: {why}")
+        click.echo(
+            f"{count(len(done.restored), 'file')} put back, {len(done.left_alone)} left alone"
+        )
+        if done.left_alone:
+            sys.exit(1)
+    return not any(e.session == session for e in read_journals(kind_dir).entries)
 
 
 def _confirm_artist(kind_dir: Path, artist: str, yes: bool) -> None:

@@ -13,6 +13,7 @@ import base64
 import binascii
 import functools
 import os
+import struct
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -84,18 +85,39 @@ def fingerprinter(configured: str = "") -> str:
 
 def fingerprint(exe: str, path: Path | str, *, length: int = LENGTH) -> Fingerprint:
     """The fingerprint of ``path``'s first ``length`` seconds and its decoded duration."""
+    seconds, text = _muxed(exe, path, length, "base64")
+    try:
+        return Fingerprint(seconds, text.decode("ascii").strip())
+    except UnicodeError as err:
+        raise FingerprintFailed(f"no fingerprint written: {err}") from None
+
+
+def raw_fingerprint(
+    exe: str, path: Path | str, *, length: int = LENGTH, whole: bool = True
+) -> tuple[float, list[int]]:
+    """The uncompressed sub-fingerprints (32-bit, about 8 a second) of ``path``'s first
+    ``length`` seconds, with its decoded duration: what comparing two files needs. Not
+    ``whole``: only those seconds are decoded (the duration is then at most ``length``: the
+    caller knows it from the file's header)."""
+    seconds, raw = _muxed(exe, path, length, "raw", whole=whole)
+    return seconds, list(struct.unpack(f"<{len(raw) // 4}I", raw[: len(raw) // 4 * 4]))
+
+
+def _muxed(
+    exe: str, path: Path | str, length: int, fp_format: str, *, whole: bool = True
+) -> tuple[float, bytes]:
     with tempfile.TemporaryDirectory(prefix="mediakeeper-chromaprint-") as tmp:
-        out = os.path.join(tmp, "fingerprint.txt")
+        out = os.path.join(tmp, "fingerprint.out")
         args = [
             "-i", os.fspath(path),
-            "-map", "0:a:0", "-t", str(length), "-f", MUXER, "-fp_format", "base64", out,
-            "-map", "0:a:0", "-f", "null", "-",
+            "-map", "0:a:0", "-t", str(length), "-f", MUXER, "-fp_format", fp_format, out,
         ]  # fmt: skip
+        if whole:  # a second output decoding to the end: the decoded duration
+            args += ["-map", "0:a:0", "-f", "null", "-"]
         run = ffmpeg.run(exe, args, stall=60)
         if run.returncode != 0:
             raise FingerprintFailed(run.error)
         try:
-            text = Path(out).read_text(encoding="ascii").strip()
-        except (OSError, UnicodeError) as err:
+            return run.seconds, Path(out).read_bytes()
+        except OSError as err:
             raise FingerprintFailed(f"no fingerprint written: {err}") from None
-    return Fingerprint(run.seconds, text)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
 from mediakeeper.core.commands import kind_command, queue_manager
 from mediakeeper.core.decisions import status_word
+from mediakeeper.dupes.groups import would_free
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.queue.items import ERROR, SKIPPED
 from mediakeeper.reports.attention import ERROR_LEVEL
@@ -31,7 +32,7 @@ from mediakeeper.reports.weekly import (
 )
 from mediakeeper.reports.weeks import Week, format_duration, format_moment, to_utc
 from mediakeeper.text.render import render
-from mediakeeper.text.wording import count
+from mediakeeper.text.wording import count, format_size
 
 LAST_SESSIONS = 5
 ATTENTION_SHOWN = 10
@@ -50,6 +51,7 @@ class Dashboard:
     attention: tuple[Outstanding, ...]
     attention_total: int
     unidentified: int = 0  # completed items not identified (offline, no match), in attention
+    duplicates: tuple[int, int] = (0, 0)  # groups and bytes `dupes set-aside --all` would move
 
     @property
     def start_command(self) -> str:
@@ -94,7 +96,7 @@ def dashboard_for(home: Path, now: datetime) -> Dashboard:
     home = Path(home)
     # The week's issues by code and every item's open findings come from the queue's details.
     records = gather(home)
-    return build_dashboard(records, now, home=str(home))
+    return replace(build_dashboard(records, now, home=str(home)), duplicates=would_free(home))
 
 
 # ---- terminal --------------------------------------------------------------------------
@@ -144,6 +146,7 @@ def render_text(d: Dashboard) -> str:
     lines += attention_lines(d)
     lines += _queue_lines(d)
     lines += _week_lines(d)
+    lines += _duplicate_lines(d)
     lines += ["", f"LAST SESSIONS  ({d.session_count:,} in all)" if d.sessions else "LAST SESSIONS"]
     if not d.sessions:
         lines.append(f"  none yet: {d.batch_command}")
@@ -153,6 +156,16 @@ def render_text(d: Dashboard) -> str:
             f"{plain(s.outcome, 11):<11} {s.items_done:>4,} done {s.failed:>3,} failed"
         )
     return "\n".join(lines) + "\n"
+
+
+def _duplicate_lines(d: Dashboard) -> list[str]:
+    """DUPLICATES: what `dupes set-aside --all` would free, when the last scan found any."""
+    groups, size = d.duplicates
+    if not groups:
+        return []
+    command = f"{kind_command('dupes', 'set-aside', d.home)} --all"
+    return ["", f"DUPLICATES  {count(groups, 'group')}: setting them aside would free "
+            f"{format_size(size)}", f"  {command}"]  # fmt: skip
 
 
 def _queue_lines(d: Dashboard) -> list[str]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
@@ -32,6 +32,7 @@ from typing import Any
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.decisions import DECIDING, UPGRADES, severity_of
+from mediakeeper.dupes.groups import would_free
 from mediakeeper.fs.atomic import atomic_write_bytes, encode_text
 from mediakeeper.queue.session_log import RUNNING, SessionRecord
 from mediakeeper.reports import records as rec
@@ -182,6 +183,9 @@ class WeeklyReport:
     changes: int = 0  # tag changes journaled in the week (resets of the queue leave them)
     later: tuple[rec.QueueRecord, ...] = ()  # queues created after this week
     upgrades: int = 0  # albums worth a better copy now (``reports.upgrades``): no decisions
+    # groups and bytes `dupes set-aside --all` would move, as the last scan left them (the
+    # report of the week running; (0, 0) for a past week)
+    duplicates: tuple[int, int] = (0, 0)
 
     @property
     def decisions(self) -> int:
@@ -469,6 +473,8 @@ def write_weekly_report(
     check_week(target, now)
     records = rec.gather(Path(home)) if records is None else records
     figures = weekly_figures(records, target, now, home=str(home), counts=counts)
+    if figures.partial:
+        figures = replace(figures, duplicates=would_free(Path(home)))
     return _write(Path(home), figures)
 
 

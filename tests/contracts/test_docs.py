@@ -30,6 +30,8 @@ SCRIPTS = (
     "audiobook_queue_manager",
     "process_verify_batch",
     "verify_queue_manager",
+    "process_dupes_batch",
+    "dupes_queue_manager",
     "weekly_report",
     "media_dashboard",
     "pipeline",
@@ -173,7 +175,7 @@ def test_the_reference_lists_every_option_of_every_script(script):
     own = [h for h in re.findall(r"^## .+$", reference, re.M) if f"{script}.py" in h]
     assert own, f"docs/reference.md has no section for {script}.py"
     if script in ("movie_queue_manager", "conversion_queue_manager", "audiobook_queue_manager",
-                  "verify_queue_manager"):  # fmt: skip
+                  "verify_queue_manager", "dupes_queue_manager"):  # fmt: skip
         own.append("## music_queue_manager.py")
     text = "".join(section(reference, heading) for heading in own)
     missing = {opt for opt in long_options(command(script)) if f"`{opt}" not in text}

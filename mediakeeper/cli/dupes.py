@@ -1,0 +1,151 @@
+"""``mediakeeper dupes``: copies of one recording found by their sound, listed, and the
+non-best set aside (never deleted). Thin over the library (``mediakeeper.runs.dupes``,
+``mediakeeper.dupes.groups``); ``batch`` and ``queue`` are the kind's own commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from mediakeeper.cli.command import Command, Group, home_option
+from mediakeeper.cli.progress_line import ProgressHooks
+from mediakeeper.core.commands import tool_command
+from mediakeeper.core.config import existing_home
+from mediakeeper.dupes import kept
+from mediakeeper.dupes.groups import load_groups, public
+from mediakeeper.runs import dupes
+from mediakeeper.text.wording import count, format_size
+
+KIND_VERBS = ("batch", "queue")
+
+
+class DupesGroup(Group):
+    """The listing, ``scan`` and ``set-aside``, and the kind's ``batch`` and ``queue``."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*self.commands, *KIND_VERBS]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in KIND_VERBS:
+            from mediakeeper.cli.main import command_of  # main imports this module lazily
+
+            return command_of("dupes", cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=DupesGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})  # fmt: skip
+@home_option
+@click.option("--json", "as_json", is_flag=True, help="Print the groups as JSON.")
+@click.pass_context
+def main(ctx, home, as_json):
+    """Duplicates found by their sound (Chromaprint, locally) across the music library: the
+    same album twice, the same recording as a loose or untagged copy, the same recording on
+    another release (listed, never set aside by --all). Run `dupes scan` first; this lists
+    the groups it found, album groups first, the most space wasted first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    where = existing_home(home)
+    kept_whole = kept.load(where)
+    found = [g for g in load_groups(where) or [] if g["id"] not in kept_whole]
+    if as_json:
+        click.echo(json.dumps({"groups": public(found)}, indent=2, ensure_ascii=False))
+        return
+    for g in found:
+        click.echo(f"{g['level']} {g['id']}: {count(len(g['copies']), 'copy', 'copies')}, "
+                   f"{format_size(g['waste'])} in the copies not kept")  # fmt: skip
+        for c in g["copies"]:
+            mark = "keep" if c["path"] == g["best"] else "    "
+            click.echo(f"  {mark} {c['path']}  [{c['grade']}, {format_size(c['size'])}]")
+        for why in g["why"]:
+            click.echo(f"       kept: {why}")
+    if kept_whole:
+        click.echo(f"({count(len(kept_whole), 'group')} kept whole: `mediakeeper dupes kept`)")
+    if not found:
+        click.echo("No duplicates found (run `mediakeeper dupes scan` after a change).")
+        return
+    freed = sum(g["waste"] for g in found if g["level"] != "release")
+    click.echo(f"{count(len(found), 'group')}; `mediakeeper dupes set-aside --all` would move "
+               f"{format_size(freed)} out of the library (release groups aside)")  # fmt: skip
+
+
+@main.command("scan", cls=Command)
+@home_option
+@click.option("--library", type=click.Path(file_okay=False), help="The music library to scan "
+              "(default: [dupes] library, else [music] library).")  # fmt: skip
+@click.option("--workers", type=click.IntRange(1, 64), help="Albums fingerprinted at once.")
+def scan(home, library, workers):
+    """Fingerprint every audio file not fingerprinted yet or changed since (a resumable
+    batch: stop it any time, even with kill -9; the next scan goes on), then group."""
+    result = dupes.scan(home, library=library, hooks=ProgressHooks("album"), workers=workers)
+    if result.interrupted:
+        click.echo("interrupted: `mediakeeper dupes scan` goes on from here", err=True)
+        sys.exit(130)
+    levels = {level: sum(g["level"] == level for g in result.groups)
+              for level in ("album", "track", "release")}  # fmt: skip
+    click.echo(f"{count(len(result.groups), 'duplicate group')}: "
+               + ", ".join(f"{n} {level}" for level, n in levels.items())
+               + "; `mediakeeper dupes` lists them")  # fmt: skip
+    sys.exit(1 if result.batch and result.batch.failed else 0)
+
+
+@main.command("set-aside", cls=Command)
+@home_option
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--all", "every", is_flag=True, help="Every album and track group.")
+@click.option(
+    "--include-releases",
+    is_flag=True,
+    help="With --all: release groups too (a compilation's or a single's copy).",
+)
+def set_aside(home, ids, every, include_releases):
+    """Move every copy but the best of the groups given into the holding folder ([dupes]
+    holding, default <home>/set-aside/), each at its path relative to the library. Nothing
+    is deleted; the kept copy first gains the MusicBrainz ids and ReplayGain it lacks. All of
+    it journaled: the undo command it prints puts every file back."""
+    existing_home(home)
+    done = dupes.set_aside(home, list(ids), every=every, include_releases=include_releases)
+    for change in done.tagged:
+        click.echo(f"kept copy gained {change.tag}: {change.path}")
+    for source, target in done.moved:
+        click.echo(f"set aside {source} -> {target}")
+    for path, why in done.left_alone:
+        click.echo(f"left alone {path}: {why}")
+    click.echo(f"{count(len(done.moved), 'file')} of {count(done.groups, 'group')} set aside "
+               f"({format_size(done.freed)})")  # fmt: skip
+    if done.moved or done.tagged:
+        click.echo(f"To put them back: {tool_command('undo', done.home)} --session {done.session}")
+    sys.exit(1 if done.left_alone else 0)
+
+
+@main.command("keep-all", cls=Command)
+@home_option
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+def keep_all(home, ids):
+    """Keep every copy of these groups: they are no longer listed nor set aside by --all
+    (remembered while their copies are the same; `dupes kept --reset` forgets)."""
+    where = existing_home(home)
+    added = kept.keep(where, load_groups(where) or [], list(ids))
+    click.echo(f"{count(len(added), 'group')} kept whole" + (
+        f" ({len(ids) - len(added)} already)" if len(added) < len(ids) else ""))  # fmt: skip
+
+
+@main.command("kept", cls=Command)
+@home_option
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--reset", is_flag=True, help="Forget the groups given (every one without ID).")
+def kept_groups(home, ids, reset):
+    """List the groups kept whole ("keep all"), or forget them with --reset."""
+    where = existing_home(home)
+    if reset:
+        gone = kept.reset(where, list(ids))
+        click.echo(f"{count(len(gone), 'group')} no longer kept whole")
+        return
+    if ids:
+        raise click.UsageError("IDs go with --reset")
+    for group_id, entry in kept.load(where).items():
+        click.echo(f"{entry['level']} {group_id} (kept {entry['at']}):")
+        for path in entry["copies"]:
+            click.echo(f"  {path}")

@@ -1,0 +1,82 @@
+"""A copy's quality grade from what the toolkit knows of it, and why a keeper won.
+
+In order: sound (a genuine lossless file; then a lossy one, by its codec's bit rate
+weighed, a lossless file verify found to be of lossy origin counted as a good lossy one;
+a damaged or clipped copy below what it would be), then resolution (sample rate times bit
+depth), then tags (MusicBrainz ids, ReplayGain, a cover): "ties go to the most complete
+tags". Verify's analysis is read where it ran (``outputs/verify/<slug>.json``); without
+it a lossless file is taken as genuine."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.dupes.job import GRADED_TAGS
+from mediakeeper.text.slug import inside, slugify
+
+# How much a kbps of each codec is worth against MP3's (what listening tests find, roughly).
+CODEC_WEIGHT = {"opus": 1.6, "m4a": 1.3, "aac": 1.3, "ogg": 1.3, "mp3": 1.0}
+LOSSY_ORIGIN_KBPS = 192  # a lossless file of lossy origin: as an ordinary lossy rip
+DAMAGE = ("decode-error", "flac-md5-mismatch", "truncated-audio", "audio-changed")
+
+
+@dataclass(frozen=True)
+class Grade:
+    rank: tuple  # (whole, sound, resolution, tags): higher is better
+    text: str  # "FLAC 44.1 kHz/16-bit", "MP3 128 kbps (damaged)"
+    tags: int  # how many of the graded tags (and a cover) it carries
+
+
+def verify_notes(home: Path, key: str) -> dict[str, set[str]]:
+    """Verify's finding codes per file name of the album folder ``key``, where it ran."""
+    try:
+        document = json.loads(
+            inside(home, "outputs", "verify", f"{slugify(key)}.json").read_text("utf-8")
+        )
+    except (OSError, ValueError):
+        return {}
+    if document.get("key") != key:
+        return {}
+    return {entry["file"]: set(entry.get("findings", ())) for entry in document.get("files", ())}
+
+
+def grade(entry: dict[str, Any], notes: set[str] = frozenset()) -> Grade:
+    fmt = str(entry.get("format", "")).lower()
+    kbps = round(int(entry.get("bitrate") or 0) / 1000)
+    rate, bits = int(entry.get("sample_rate") or 0), int(entry.get("bits") or 0)
+    lossless = bool(entry.get("lossless"))
+    origin = lossless and "lossy-origin" in notes
+    if lossless and not origin:
+        sound = 2_000_000.0
+        text = f"{fmt.upper()} {rate / 1000:g} kHz/{bits}-bit" if rate else fmt.upper()
+    else:
+        sound = (LOSSY_ORIGIN_KBPS if origin else kbps) * CODEC_WEIGHT.get(fmt, 1.0)
+        text = f"{fmt.upper()} {kbps} kbps" if not origin else f"{fmt.upper()} (lossy origin)"
+    said = []
+    whole = not notes & set(DAMAGE)  # a damaged copy is below every whole one
+    if not whole:
+        said = ["damaged"]
+    if "clipping" in notes:
+        sound, said = sound * 0.9, [*said, "clipped"]
+    tags = sum(bool(entry.get("tags", {}).get(t)) for t in GRADED_TAGS) + bool(entry.get("cover"))
+    text += f" ({', '.join(said)})" if said else ""
+    return Grade((whole, sound, rate * bits, tags), text, tags)
+
+
+def why(best: Grade, other: Grade) -> str:
+    """Why ``best`` was kept over ``other``, in words. A rank is (whole, sound, resolution,
+    tags), an album's (whole, sound, resolution, tracks, tags)."""
+    if best.rank[0] != other.rank[0]:
+        return f"whole: {best.text} over {other.text}"
+    if best.rank[1] != other.rank[1]:
+        return f"better sound: {best.text} over {other.text}"
+    if best.rank[2] != other.rank[2]:
+        return f"higher resolution: {best.text} over {other.text}"
+    if len(best.rank) > 4 and best.rank[3] != other.rank[3]:
+        return f"a more complete album: {best.text} over {other.text}"
+    if best.tags != other.tags:
+        return f"more complete tags: {best.tags} over {other.tags} of {len(GRADED_TAGS) + 1}"
+    return f"as good ({best.text}); the first by path"

@@ -1,0 +1,186 @@
+"""The duplicates of a data home: the scan (the dupes queue refreshed and run to its end,
+then every fingerprint grouped) and the groups it leaves in ``status/dupes/groups.json``,
+which ``mediakeeper dupes``, ``set-aside`` and the decisions read (``dupe_groups``).
+
+A group: ``{"id", "level", "best", "why", "waste", "copies": [{"path", "grade", "format",
+"bitrate", "size", "files": [{"path", "size", "mtime_ns", "inode"}]}]}``; a track copy's
+``files`` is itself, an album copy's the tracks of its folder that have a copy in the
+others (a bonus track no other folder holds is never set aside). ``id``: the first hex
+digits of a hash of the group's paths, the same from one scan to the next."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.core.config import Settings, load_settings
+from mediakeeper.core.errors import UsageError
+from mediakeeper.dupes import grade as grading
+from mediakeeper.dupes.grouping import Group, Track, group
+from mediakeeper.dupes.job import cache_path, decode, load_cache
+from mediakeeper.dupes.kind import KIND
+from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.queue.items import COMPLETED
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.fold import fold
+from mediakeeper.text.slug import inside, slugify
+
+LEVELS = ("album", "track", "release")  # the order they are listed in
+PUBLIC = ("id", "level", "best", "why", "waste")  # a group's fields shown, beside its copies
+COPY = ("path", "grade", "format", "bitrate", "size")
+
+
+def groups_path(home: Path) -> Path:
+    return inside(home, "status", KIND.name, "groups.json")
+
+
+def library_of(settings: Settings) -> Path:
+    """The library scanned: [dupes] library, else the one the dupes queue was made from,
+    else the music library."""
+    store = QueueStore(settings.status_dir / KIND.name, KIND.name)
+    queued = store.peek().get("library") if store.exists() else None
+    found = settings.library(KIND.name) or (Path(queued) if queued else None)
+    found = found or settings.library("music")
+    if found is None:
+        raise UsageError("no library to scan: give --library PATH or set [music] library")
+    return found.expanduser().resolve()
+
+
+def stamp(store: QueueStore) -> str:
+    """What the groups were made from: every completed album's key and recorded files (a
+    hash). The same stamp, the same groups: a scan that changed nothing groups nothing."""
+    digest = hashlib.sha256()
+    for item in sorted(store.peek()["items"], key=lambda i: i["key"]):
+        if item["status"] == COMPLETED and not item.get("missing"):
+            mark = (item.get("details") or {}).get("fingerprint")
+            digest.update(json.dumps([item["key"], item.get("completed_at"), mark]).encode())
+    return digest.hexdigest()[:32]
+
+
+def save_groups(home: Path, groups: list[dict[str, Any]], *, stamp: str = "") -> None:
+    text = json.dumps({"stamp": stamp, "groups": groups}, indent=1, ensure_ascii=False) + "\n"
+    atomic_write_text(groups_path(home), text)
+
+
+def load_groups(home: Path, *, stamp: str | None = None) -> list[dict[str, Any]] | None:
+    """The groups of the last scan; with ``stamp``, only if they were made from it (None
+    otherwise, or when there are none)."""
+    try:
+        saved = json.loads(groups_path(home).read_text("utf-8"))
+        groups = saved["groups"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return groups if stamp is None or saved.get("stamp") == stamp else None
+
+
+def dupe_groups(home: str | Path | None = None) -> list[dict[str, Any]]:
+    """The groups of the last scan as ``mediakeeper dupes --json`` gives them, album groups
+    first, worst waste first: what ``decide`` offers as a decision group (keep the best,
+    keep all, choose another copy)."""
+    return public(load_groups(load_settings(home).home) or [])
+
+
+def would_free(home: Path) -> tuple[int, int]:
+    """What ``set-aside --all`` would act on now: (groups, bytes), the groups kept whole and
+    the release groups aside: what the dashboard shows."""
+    from mediakeeper.dupes import kept  # its own small file, read only here
+
+    whole = kept.load(home)
+    acted = [g for g in load_groups(home) or [] if g["level"] != "release" and g["id"] not in whole]
+    return len(acted), sum(g["waste"] for g in acted)
+
+
+def public(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Groups as they are shown: without each copy's files as the scan saw them."""
+    return [{**{k: g[k] for k in PUBLIC}, "copies": [{k: c[k] for k in COPY} for c in g["copies"]]}
+            for g in groups]  # fmt: skip
+
+
+def build(home: Path, store: QueueStore) -> list[dict[str, Any]]:
+    """Every completed, present album's fingerprints grouped, each group graded."""
+    entries: dict[str, dict[str, Any]] = {}  # path -> its cached entry
+    notes: dict[str, set[str]] = {}
+    tracks = []
+    for item in store.peek()["items"]:
+        if item["status"] != COMPLETED or item.get("missing"):
+            continue
+        document = load_cache(cache_path(home, slugify(item["key"])))
+        folder = document.get("folder", item["path"])
+        verified = grading.verify_notes(home, item["key"])
+        for name, entry in document.get("files", {}).items():
+            if "fingerprint" not in entry:
+                continue  # ffmpeg could not decode it: never grouped
+            path = str(Path(folder) / name)
+            entries[path], notes[path] = entry, verified.get(name, set())
+            tags = entry.get("tags", {})
+            tracks.append(Track(path, folder, float(entry.get("duration", 0)),
+                                decode(entry["fingerprint"]), json.dumps(entry.get("made")),
+                                tags.get("musicbrainz_trackid", ""),
+                                fold(tags.get("album", ""))))  # fmt: skip
+    graded = {path: grading.grade(entry, notes[path]) for path, entry in entries.items()}
+    found = group(tracks)
+    described = [_describe(g, entries, graded) for g in found if g.level == "album"]
+    # A track copy in an album copy not kept is the album group's to set aside.
+    covered = {f["path"] for g in described for c in g["copies"] if c["path"] != g["best"]
+               for f in c["files"]}  # fmt: skip
+    for g in found:
+        members = tuple(p for p in g.members if p not in covered)
+        if g.level != "album" and len(members) > 1:
+            described.append(_describe(replace(g, members=members), entries, graded))
+    return sorted(described, key=lambda g: (LEVELS.index(g["level"]), -g["waste"], g["id"]))
+
+
+def _describe(found: Group, entries: dict, graded: dict) -> dict[str, Any]:
+    if found.level == "album":
+        copies = [_album_copy(folder, found, entries, graded) for folder in found.members]
+    else:
+        copies = [_track_copy(path, entries[path], graded[path]) for path in found.members]
+    best = max(copies, key=lambda c: (c["rank"], [-ord(ch) for ch in c["path"]]))
+    why = sorted({grading.why(best["grade_of"], c["grade_of"]) for c in copies if c is not best})
+    for copy in copies:
+        del copy["rank"], copy["grade_of"]
+    digest = hashlib.sha1("\n".join(found.members).encode("utf-8")).hexdigest()[:10]
+    waste = sum(c["size"] for c in copies if c is not best)
+    return {"id": digest, "level": found.level, "best": best["path"], "why": why,
+            "waste": waste, "copies": copies}  # fmt: skip
+
+
+def _file(path: str, entry: dict[str, Any], recording: int = 0) -> dict[str, Any]:
+    """One file of a copy as the scan saw it; ``recording``: which of the group's recordings
+    it is (an album's tracks), what the kept copy's tags are carried by."""
+    return {"path": path, "size": entry["size"], "mtime_ns": entry["mtime_ns"],
+            "inode": entry["inode"], "recording": recording}  # fmt: skip
+
+
+def _track_copy(path: str, entry: dict[str, Any], g: grading.Grade) -> dict[str, Any]:
+    return {"path": path, "grade": g.text, "format": entry.get("format", ""),
+            "bitrate": entry.get("bitrate", 0), "size": entry["size"],
+            "files": [_file(path, entry)], "rank": g.rank, "grade_of": g}  # fmt: skip
+
+
+def _album_copy(folder: str, found: Group, entries: dict, graded: dict) -> dict[str, Any]:
+    """An album folder as a copy: its matched tracks, graded as a whole by their worst
+    sound, then their resolution, then how many tracks the folder holds (the more complete
+    album), then their tags."""
+    mine, recording = [], {}
+    for n, paths in enumerate(found.tracks):
+        for p in paths:
+            if str(Path(p).parent) == folder:
+                mine.append(p)
+                recording[p] = n
+    grades = [graded[p] for p in mine]
+    every = sum(1 for p in entries if str(Path(p).parent) == folder)
+    worst = min(grades, key=lambda g: g.rank)
+    tags = min(g.tags for g in grades)
+    formats = Counter(entries[p].get("format", "") for p in mine)
+    whole = grading.Grade((*worst.rank[:3], every, tags),
+                          f"{worst.text}, {every} tracks", tags)  # fmt: skip
+    return {"path": folder, "grade": whole.text, "format": formats.most_common(1)[0][0],
+            "bitrate": round(sum(entries[p].get("bitrate", 0) for p in mine) / len(mine)),
+            "size": sum(entries[p]["size"] for p in mine),
+            "files": [_file(p, entries[p], recording[p]) for p in mine], "rank": whole.rank,
+            "grade_of": whole}  # fmt: skip

@@ -1,0 +1,55 @@
+"""Groups a person chose to keep whole ("keep all"): remembered in
+``status/dupes/kept.json`` (``{id: {"at", "level", "copies"}}``), left out of the listing and of
+``set-aside --all`` while the group's copies are the same (its id is made from them), until
+reset."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.core.errors import UsageError
+from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.text.slug import inside
+
+
+def kept_path(home: Path) -> Path:
+    return inside(home, "status", "dupes", "kept.json")
+
+
+def load(home: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads(kept_path(home).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def keep(home: Path, groups: list[dict[str, Any]], ids: list[str]) -> list[str]:
+    """Remember the groups ``ids`` as kept whole; the ids newly remembered."""
+    by_id = {g["id"]: g for g in groups}
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        raise UsageError(f"no duplicate group {unknown[0]}: `mediakeeper dupes` lists them")
+    kept = load(home)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    added = [i for i in ids if i not in kept]
+    for i in added:
+        kept[i] = {"at": now, "level": by_id[i]["level"],
+                   "copies": [c["path"] for c in by_id[i]["copies"]]}  # fmt: skip
+    _save(home, kept)
+    return added
+
+
+def reset(home: Path, ids: list[str]) -> list[str]:
+    """Forget the kept groups ``ids`` (all of them when none is given); those forgotten."""
+    kept = load(home)
+    gone = [i for i in (ids or list(kept)) if kept.pop(i, None) is not None]
+    _save(home, kept)
+    return gone
+
+
+def _save(home: Path, kept: dict[str, dict[str, Any]]) -> None:
+    atomic_write_text(kept_path(home), json.dumps(kept, indent=1, ensure_ascii=False) + "\n")

@@ -1,0 +1,27 @@
+"""The dupes kind's record. Its items are album folders (any folder that directly holds
+audio files, found as verify and conversions find them), not single files: an album is the
+unit the album level compares, a queue of 17,274 file items would be rewritten on every
+completion, and a folder's files are what ``--refresh`` already knows how to notice
+changes in. Each file is fingerprinted once and cached by size, mtime and inode
+(``dupes/job.py``), so an album put back to pending reads only its changed files."""
+
+from __future__ import annotations
+
+from mediakeeper.core.kind_record import TRACKS, Kind
+
+KIND = Kind(
+    name="dupes",
+    noun="album",
+    label="Music library folder",
+    job="mediakeeper.dupes.job:DupesJob",
+    report_template="dupes_album.md.j2",
+    package="mediakeeper.dupes",
+    batch="mediakeeper.dupes.batch:PLAN",
+    order=6,
+    find="mediakeeper.media.albums:find",
+    # holding: where set-aside copies go, keeping their path relative to the library;
+    # "": <home>/set-aside/. The library: the music library when this one is not set.
+    settings={"holding": ""},
+    extra_counters=(TRACKS,),
+    item_files="folder",
+)

@@ -1,0 +1,292 @@
+"""``mediakeeper dupes``: real recordings (seeded melodies, ffmpeg's encoders) across artist
+folders, a compilation and an untagged copy, scanned by the real command in a subprocess;
+exactly the copies of one recording grouped, the best kept, set aside and put back."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO_ROOT, script_env, tag_by_hand, tree_of, wait_until
+from tests.helpers.melody import encode, melody_wav
+
+SECONDS = 12
+
+
+def build(root: Path) -> Path:
+    """The library: one album in FLAC and again as an MP3 rip under another spelling of the
+    artist; song 1 on a compilation (Opus); song 2 loose and untagged (AAC); song 3 as a
+    remaster (quieter, after 1.5 s of silence); another recording also called "Song 1";
+    a drone (one tone) twice."""
+    wav, lib = root / "wav", root / "Music"
+    wav.mkdir(parents=True)
+    sources = {n: melody_wav(wav / f"{n}.wav", n, SECONDS) for n in (1, 2, 3, 4, 9, 10)}
+    remaster = melody_wav(wav / "3r.wav", 3, SECONDS, gain=0.5, lead=1.5)
+    for n in (1, 2, 3, 4):
+        flac = encode(sources[n], lib / "Artist A" / "Album" / f"0{n} - Song {n}.flac")
+        mp3 = encode(sources[n], lib / "Artist A." / "Album (mp3)" / f"0{n} - Song {n}.mp3",
+                     "-b:a", "128k")  # fmt: skip
+        for path in (flac, mp3):
+            tag_by_hand(path, "album", "Album")
+            tag_by_hand(path, "title", f"Song {n}")
+    recording_id(lib / "Artist A" / "Album" / "01 - Song 1.flac", "1")
+    # What the kept FLAC lacks and its MP3 copy carries: gained before the MP3 is set aside.
+    recording_id(lib / "Artist A." / "Album (mp3)" / "04 - Song 4.mp3", "4")
+    comp = encode(sources[1], lib / "Various" / "Hits" / "05 - Song 1.opus", "-b:a", "64k")
+    tag_by_hand(comp, "album", "Hits")
+    encode(sources[10], lib / "Various" / "Hits" / "06 - Other.opus", "-b:a", "64k")
+    encode(sources[2], lib / "Unsorted" / "track02.m4a", "-b:a", "96k")
+    encode(remaster, lib / "Remasters" / "Song 3 (Remaster).flac")
+    namesake = encode(sources[9], lib / "Other Artist" / "Album" / "01 - Song 1.flac")
+    tag_by_hand(namesake, "title", "Song 1")
+    broken = lib / "Drone" / "broken.mp3"  # no decoder reads it: left out, the album done
+    broken.parent.mkdir(parents=True)
+    broken.write_bytes(b"not audio at all " * 100)
+    for folder, ext in (("Drone", "flac"), ("Drone 2", "mp3")):
+        target = lib / folder / f"tone.{ext}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                        f"sine=f=440:d={SECONDS}", str(target)], check=True)  # fmt: skip
+    shutil.rmtree(wav)
+    return lib
+
+
+def recording_id(path: Path, n: str) -> None:
+    """A MusicBrainz recording id, as Picard writes it (mutagen alone)."""
+    import mutagen
+    from mutagen.id3 import UFID
+
+    value = f"5c4f0000-0000-4000-8000-00000000000{n}"
+    audio = mutagen.File(path)
+    if path.suffix == ".mp3":
+        audio.tags.add(UFID(owner="http://musicbrainz.org", data=value.encode()))
+    else:
+        audio["MUSICBRAINZ_TRACKID"] = [value]
+    audio.save()
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("dupes"))
+
+
+@pytest.fixture
+def own_library(library, tmp_path) -> Path:
+    """A copy of the module's library a test may change (set aside, edit)."""
+    return Path(shutil.copytree(library, tmp_path / "Music"))
+
+
+def mediakeeper(home: Path, *args, env=None, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mediakeeper", *map(str, args), "--home", str(home)],
+        cwd=REPO_ROOT, env=env or script_env(), capture_output=True, text=True, timeout=300, **kw,
+    )  # fmt: skip
+
+
+def scanned(home: Path, lib: Path) -> list[dict]:
+    done = mediakeeper(home, "dupes", "scan", "--library", lib)
+    assert done.returncode == 0, done.stderr
+    listed = mediakeeper(home, "dupes", "--json")
+    assert listed.returncode == 0, listed.stderr
+    return json.loads(listed.stdout)["groups"]
+
+
+def members(groups: list[dict], lib: Path) -> set[tuple[str, frozenset]]:
+    return {(g["level"], frozenset(os.path.relpath(c["path"], lib) for c in g["copies"]))
+            for g in groups}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def scan(library, tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    return home, scanned(home, library)
+
+
+def test_exactly_the_copies_of_one_recording_are_grouped(library, scan):
+    _, groups = scan
+    assert members(groups, library) == {
+        ("album", frozenset({"Artist A/Album", "Artist A./Album (mp3)"})),
+        # the compilation's copy: another release, listed apart
+        ("release", frozenset({"Artist A/Album/01 - Song 1.flac",
+                               "Various/Hits/05 - Song 1.opus"})),
+        ("track", frozenset({"Artist A/Album/02 - Song 2.flac", "Unsorted/track02.m4a"})),
+        # the remaster (other gain, 1.5 s of silence before it) is the same recording
+        ("track", frozenset({"Artist A/Album/03 - Song 3.flac",
+                             "Remasters/Song 3 (Remaster).flac"})),
+    }  # fmt: skip
+    # the file no decoder reads is left out, its album done
+    queue = json.loads((scan[0] / "status" / "dupes" / "processing_queue.json").read_text())
+    assert {i["status"] for i in queue["items"]} == {"completed"}
+    # album groups first; every path absolute; each copy graded
+    assert groups[0]["level"] == "album"
+    for g in groups:
+        assert all(os.path.isabs(c["path"]) for c in g["copies"]) and os.path.isabs(g["best"])
+        assert all({"path", "grade", "format", "bitrate", "size"} <= set(c) for c in g["copies"])
+
+
+def test_the_flac_is_kept_over_its_mp3_and_ties_go_to_the_tagged_copy(library, scan):
+    _, groups = scan
+    best = {g["level"] + ":" + os.path.relpath(g["best"], library) for g in groups}
+    assert "album:Artist A/Album" in best
+    assert "track:Artist A/Album/02 - Song 2.flac" in best
+    # Two FLACs at one resolution: the one with its tags wins, and says so.
+    remaster = next(g for g in groups if any("Remaster" in c["path"] for c in g["copies"]))
+    assert remaster["best"].endswith("03 - Song 3.flac")
+    album = next(g for g in groups if g["level"] == "album")
+    assert any("FLAC" in why and "MP3" in why for why in album["why"])
+
+
+def test_a_second_scan_reads_nothing_unchanged(library, scan):
+    home, groups = scan
+    caches = sorted((home / "status" / "dupes" / "fingerprints").glob("*.json"))
+    before = {p: p.read_bytes() for p in caches}
+    assert scanned(home, library) == groups
+    assert {p: p.read_bytes() for p in caches} == before
+
+
+@pytest.mark.parametrize(
+    ("stop", "code"), [(signal.SIGKILL, -signal.SIGKILL), (signal.SIGINT, 130)]
+)
+def test_a_scan_stopped_mid_file_goes_on_and_groups_the_same(library, scan, tmp_path, stop, code):
+    """kill -9 or Ctrl+C while ffmpeg fingerprints (an ffmpeg made slow so the signal lands
+    mid-scan): the rerun finishes what was left and finds the same groups."""
+    slow = tmp_path / "ffmpeg"
+    slow.write_text(f'#!/bin/sh\nsleep 0.2\nexec {shutil.which("ffmpeg")} "$@"\n')
+    slow.chmod(0o755)
+    env = {**script_env(), "MEDIAKEEPER_FFMPEG_PATH": str(slow)}
+    home = tmp_path / "home"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mediakeeper", "dupes", "scan", "--library", str(library),
+         "--home", str(home)], cwd=REPO_ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    fingerprints = home / "status" / "dupes" / "fingerprints"
+    assert wait_until(lambda: fingerprints.is_dir() and any(fingerprints.iterdir()), limit=120)
+    proc.send_signal(stop)
+    assert proc.wait(timeout=120) == code
+    assert not (home / "status" / "dupes" / "groups.json").exists()
+    done = mediakeeper(home, "dupes", "scan", "--library", library, env=env)
+    assert done.returncode == 0, done.stderr
+    again = json.loads(mediakeeper(home, "dupes", "--json").stdout)["groups"]
+    assert members(again, library) == members(scan[1], library)
+
+
+def test_set_aside_then_undo_puts_every_file_back_byte_for_byte(own_library, tmp_path):
+    home = tmp_path / "home"
+    groups = scanned(home, own_library)
+    before = tree_of(own_library)
+    done = mediakeeper(home, "dupes", "set-aside", "--all")
+    assert done.returncode == 0, done.stdout + done.stderr
+    holding = home / "set-aside"
+    # every non-best copy of the album and track groups, at its path under the library
+    held = sorted(p.relative_to(holding).as_posix() for p in holding.rglob("*") if p.is_file())
+    assert held == sorted([*(f"Artist A./Album (mp3)/0{n} - Song {n}.mp3" for n in (1, 2, 3, 4)),
+                           "Unsorted/track02.m4a", "Remasters/Song 3 (Remaster).flac"])  # fmt: skip
+    # the release group (the compilation's copy) stays unless asked for
+    assert (own_library / "Various" / "Hits" / "05 - Song 1.opus").exists()
+    # the kept FLAC gained the MusicBrainz id its MP3 copy carried
+    from mediakeeper.tags.read import read
+
+    kept = own_library / "Artist A" / "Album" / "04 - Song 4.flac"
+    assert read(kept).tags["musicbrainz_trackid"] == "5c4f0000-0000-4000-8000-000000000004"
+    listed = json.loads(mediakeeper(home, "dupes", "--json").stdout)["groups"]
+    assert [g["level"] for g in listed] == ["release"]  # what is left to set aside
+    session = done.stdout.split("--session ")[1].split()[0]
+    assert "mediakeeper undo" in done.stdout
+    undone = mediakeeper(home, "undo", "--session", session)
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    after = tree_of(own_library)
+    assert "musicbrainz_trackid" not in read(kept).tags  # its tag change undone too
+    moved_back = {k for k in before if k.endswith((".mp3", ".m4a")) or "Remaster" in k}
+    assert {k: after[k] for k in moved_back} == {k: before[k] for k in moved_back}
+    assert set(after) == set(before)
+    assert not any(p.is_file() for p in holding.rglob("*"))
+    assert len(groups) == 4
+
+
+def test_a_copy_changed_since_the_scan_is_left_alone_and_said(own_library, tmp_path):
+    home = tmp_path / "home"
+    groups = scanned(home, own_library)
+    loose = own_library / "Unsorted" / "track02.m4a"
+    tag_by_hand(loose, "title", "edited after the scan")
+    track = next(g for g in groups if any(c["path"] == str(loose) for c in g["copies"]))
+    done = mediakeeper(home, "dupes", "set-aside", track["id"])
+    assert done.returncode == 1
+    assert f"left alone {loose}: changed since the scan" in done.stdout
+    assert loose.exists() and not (home / "set-aside" / "Unsorted").exists()
+    # the next scan fingerprints that file again, and only it
+    caches = home / "status" / "dupes" / "fingerprints"
+    before = {p.name: json.loads(p.read_text())["files"] for p in caches.glob("*.json")}
+    again = scanned(home, own_library)
+    assert [g["id"] for g in again] == [g["id"] for g in groups]  # the same copies
+    after = {p.name: json.loads(p.read_text())["files"] for p in caches.glob("*.json")}
+    changed = {(album, name) for album in after for name in after[album]
+               if after[album][name] != before[album][name]}  # fmt: skip
+    assert [name for _, name in changed] == ["track02.m4a"]
+
+
+def test_set_aside_refuses_what_it_cannot_do(library, scan):
+    home, _ = scan
+    neither = mediakeeper(home, "dupes", "set-aside")
+    assert neither.returncode == 2
+    assert "Error: give --all or one or more group IDs" in neither.stderr
+    unknown = mediakeeper(home, "dupes", "set-aside", "nosuchid")
+    assert unknown.returncode == 2 and "no duplicate group nosuchid" in unknown.stderr
+
+
+def test_release_groups_only_with_include_releases_and_the_groups_for_decide(own_library, tmp_path):
+    home = tmp_path / "home"
+    groups = scanned(home, own_library)
+    from mediakeeper.dupes.groups import dupe_groups
+
+    assert dupe_groups(home) == groups  # what `decide` will offer, read by the library
+    compilation = own_library / "Various" / "Hits" / "05 - Song 1.opus"
+    done = mediakeeper(home, "dupes", "set-aside", "--all", "--include-releases")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not compilation.exists()
+    assert (home / "set-aside" / "Various" / "Hits" / "05 - Song 1.opus").is_file()
+    assert (own_library / "Various" / "Hits" / "06 - Other.opus").is_file()  # no copy: stays
+
+
+def test_a_group_kept_whole_is_not_listed_nor_set_aside_until_reset(library, scan, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(scan[0], home)  # the module's scan, read only here
+    groups = scan[1]
+    track = next(g for g in groups if g["level"] == "track")
+    done = mediakeeper(home, "dupes", "keep-all", track["id"])
+    assert done.returncode == 0 and "1 group kept whole" in done.stdout
+    listed = json.loads(mediakeeper(home, "dupes", "--json").stdout)["groups"]
+    assert track["id"] not in [g["id"] for g in listed] and len(listed) == len(groups) - 1
+    assert track["id"] in mediakeeper(home, "dupes", "kept").stdout
+    from mediakeeper.dupes import kept
+    from mediakeeper.runs.dupes import chosen
+
+    every = chosen(groups, [], every=True, include_releases=True, kept_whole=kept.load(home))
+    assert track["id"] not in [g["id"] for g in every]
+    reset = mediakeeper(home, "dupes", "kept", "--reset")
+    assert reset.returncode == 0 and "1 group no longer kept whole" in reset.stdout
+    again = json.loads(mediakeeper(home, "dupes", "--json").stdout)["groups"]
+    assert [g["id"] for g in again] == [g["id"] for g in groups]
+
+
+def test_the_dashboard_says_what_setting_aside_would_free(scan, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(scan[0], home)
+    acted = [g for g in scan[1] if g["level"] != "release"]
+    shown = mediakeeper(home, "dashboard")
+    assert shown.returncode == 0, shown.stderr
+    from mediakeeper.text.wording import format_size
+
+    size = format_size(sum(g["waste"] for g in acted))
+    assert f"DUPLICATES  {len(acted)} groups: setting them aside would free {size}" in shown.stdout
+    assert "dupes set-aside --home " in shown.stdout
+    # and this week's report, written when the scan grouped
+    weekly = next((scan[0] / "status" / "reports").glob("*_weekly_progress.md")).read_text()
+    assert f"| Duplicates: setting them aside would free | {size} ({len(acted)} groups) |" in weekly

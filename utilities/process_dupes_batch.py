@@ -1,0 +1,12 @@
+"""Fingerprint the next albums of the dupes queue: python utilities/process_dupes_batch.py --help"""
+
+import mediakeeper.cli.startup  # noqa: F401  (first: a Ctrl+C during the imports below exits 130)
+
+# isort: split
+
+from mediakeeper.cli.main import command_of
+
+main = command_of("dupes", "batch")
+
+if __name__ == "__main__":
+    main()
