@@ -15,6 +15,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.media.ffmpeg import find
 from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.watch.state import watch_status
 from mediakeeper.web.follower import STATUSES
 
 MOST_LISTED = 500  # the most items one page of a listing holds
@@ -28,7 +29,8 @@ async def ping(request: Request) -> PlainTextResponse:
 
 
 async def healthz(request: Request) -> JSONResponse:
-    """The detailed check: ffmpeg found, space free in the home, every queue readable."""
+    """The detailed check: ffmpeg found, space free in the home, every queue readable; and
+    the watcher, if one ever ran on the home."""
     web = request.app.state.web
     await asyncio.to_thread(web.follower.sync)
     checks: dict[str, Any] = {}
@@ -45,6 +47,9 @@ async def healthz(request: Request) -> JSONResponse:
     problems = web.follower.problems()
     checks["queues"] = {kind: problems.get(kind, "ok") for kind in web.follower.queues}
     failing += [f"queue {kind}: {problem}" for kind, problem in problems.items()]
+    # Whether a watcher runs on this home, who holds it, what it watches and last said
+    # (``mediakeeper watch``'s status/watch.json).
+    checks["watcher"] = await asyncio.to_thread(watch_status, web.home / "status")
     body = {"status": "failing" if failing else "ok", "version": __version__,
             "home": str(web.home), "checks": checks}  # fmt: skip
     if failing:

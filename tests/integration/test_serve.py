@@ -280,3 +280,24 @@ def test_healthz_names_a_queue_it_cannot_read(tmp_path):
         assert server.get("/ping").text == "pong"
     finally:
         server.stop()
+
+
+def test_healthz_says_whether_a_watcher_runs_and_what_it_watches(tmp_path, watching):
+    """Issue 62: serve shows whether a watcher is running (who holds the home) and what it
+    watches; once the watcher is stopped, that it no longer runs."""
+    from tests.integration.watching import home_for, library
+
+    music = library(tmp_path / "Music", "Artist A")
+    home = home_for(tmp_path, music=music)
+    server = serve(home)
+    try:
+        assert server.get("/healthz").json()["checks"]["watcher"]["running"] is False
+        watcher = watching(home, "--kind", "music")
+        assert watcher.said("Artist A")  # caught up: it queued what it found
+        seen = server.get("/healthz").json()["checks"]["watcher"]
+        assert seen["running"] is True and str(watcher.proc.pid) in str(seen["holder"])
+        assert str(music) in json.dumps(seen)
+        assert watcher.stop() == 0
+        assert server.get("/healthz").json()["checks"]["watcher"]["running"] is False
+    finally:
+        server.stop()
