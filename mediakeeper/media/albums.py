@@ -10,7 +10,7 @@ the same album twice). Both are named, with why, in ``skipped``."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from mediakeeper.core.errors import LibraryError
@@ -25,22 +25,39 @@ LOSSLESS_EXTENSIONS = frozenset({".flac", ".wav", ".aif", ".aiff", ".wv", ".ape"
 AUDIO_EXTENSIONS = LOSSY_EXTENSIONS | LOSSLESS_EXTENSIONS | {".m4a"}
 
 
+# What verify also checks, beyond what the other kinds take: formats ffmpeg decodes and
+# whose headers say how long they are (True Audio, DSD in DSF and DSDIFF, TAK), which the
+# conversions do not take as sources.
+CHECKED_EXTENSIONS = AUDIO_EXTENSIONS | {".tta", ".dsf", ".dff", ".tak"}
+
+
 def is_audio(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS
+
+
+def is_checked(name: str) -> bool:
+    """Whether verify checks a file of this name (``CHECKED_EXTENSIONS``)."""
+    return os.path.splitext(name)[1].lower() in CHECKED_EXTENSIONS
 
 
 Skipped = list[tuple[Path, str]]  # folders passed over, each with why
 
 
-def find(library: Path, skipped: Skipped | None = None) -> list[Path]:
-    """Every album folder under ``library`` (the library itself too, if it holds audio);
-    the folders passed over are added to ``skipped``."""
+def find(library: Path, skipped: Skipped | None = None, *,
+         audio: Callable[[str], bool] = is_audio) -> list[Path]:  # fmt: skip
+    """Every album folder under ``library`` (the library itself too, if it holds audio: a
+    file whose name ``audio`` takes); the folders passed over are added to ``skipped``."""
     if not library.is_dir():
         raise LibraryError(f"library folder does not exist: {library}")
-    return list(_walk(library, [] if skipped is None else skipped))
+    return list(_walk(library, [] if skipped is None else skipped, audio))
 
 
-def _walk(library: Path, skipped: Skipped) -> Iterator[Path]:
+def find_checked(library: Path, skipped: Skipped | None = None) -> list[Path]:
+    """The album folders verify checks: those holding any file it checks (``is_checked``)."""
+    return find(library, skipped, audio=is_checked)
+
+
+def _walk(library: Path, skipped: Skipped, audio: Callable[[str], bool]) -> Iterator[Path]:
     """The album folders top-down, each folder's in order of name; the folders still to
     look into are kept in a list, not in a call per level: no depth is too deep."""
     todo = [library]
@@ -50,7 +67,7 @@ def _walk(library: Path, skipped: Skipped) -> Iterator[Path]:
             entries = list(os.scandir(folder))
         except OSError as err:
             raise LibraryError(f"cannot read folder {folder}: {err.strerror}") from None
-        if any(_is_file(e) and is_audio(e.name) and not is_junk(e.name) for e in entries):
+        if any(_is_file(e) and audio(e.name) and not is_junk(e.name) for e in entries):
             yield folder
         entries.sort(key=lambda e: e.name)
         inner = [e for e in entries if not passed_over(e, library, skipped) and _entered(e)]

@@ -39,7 +39,7 @@ from mediakeeper.core.findings import finding_record
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.reports import write_report
 from mediakeeper.media import ffmpeg, flactest, integrity
-from mediakeeper.media.albums import album_files, is_audio
+from mediakeeper.media.albums import album_files, is_checked
 from mediakeeper.queue.items import finding_counts
 from mediakeeper.system import children
 from mediakeeper.text.slug import inside, slugify
@@ -75,7 +75,7 @@ class VerifyJob:
         folder = Path(item["path"])
         if not folder.is_dir():
             raise ItemFailure("verify", f"the album folder {folder} is gone")
-        files = [p for p in album_files(folder) if is_audio(p.name)]
+        files = [p for p in album_files(folder) if is_checked(p.name)]
         checked = work.with_suffix(".checked.jsonl")
         done = _checked(checked, token)
         try:
@@ -252,7 +252,7 @@ def _job(session: str, **fields: Any) -> VerifyJob:
 
 
 def preview(job: VerifyJob, item: dict[str, Any]) -> list[str]:
-    files = [p for p in album_files(Path(item["path"])) if is_audio(p.name)]
+    files = [p for p in album_files(Path(item["path"])) if is_checked(p.name)]
     known = {} if job.decode_all else ledger.load(ledger.path_of(job.home, slugify(item["key"])))
     compared = sum(1 for p in files if p.name in known)
     if not compared:
