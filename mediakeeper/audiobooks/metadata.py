@@ -12,6 +12,7 @@ from pathlib import Path
 from mutagen.mp4 import MP4, MP4Cover
 
 from mediakeeper import tags
+from mediakeeper.core.bounded import TEXT_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import AudioError, MediakeeperError
 from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.fs.names import readable
@@ -50,12 +51,13 @@ def chapter_title(path: Path) -> str:
 
 def _text(folder: Path, name: str) -> str:
     """A text file beside the book: UTF-8 (without the BOM Windows' editors start it with),
-    or UTF-16 with its BOM (Notepad's "Unicode"); CR LF and CR line ends read as line feeds."""
+    or UTF-16 with its BOM (Notepad's "Unicode"); CR LF and CR line ends read as line feeds.
+    One larger than any description (``TEXT_FILE``) is not read, as one that cannot be."""
     try:
-        data = (folder / name).read_bytes()
+        data = read_bounded(folder / name, TEXT_FILE, "book's text file")
         utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
         text = data.decode("utf-16" if utf16 else "utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+    except (OSError, UnicodeDecodeError, TooLarge):
         return ""
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 

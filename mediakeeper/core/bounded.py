@@ -8,7 +8,9 @@ growing, a FIFO). The bounds are far above any real file of the kind:
 
 * a pipeline file (YAML): ``PIPELINE_FILE``, 1 MB (a pipeline of a thousand steps is 100 kB);
 * a settings file (``mediakeeper.toml``, the recorded home's ``config.toml``):
-  ``SETTINGS_FILE``, 1 MB.
+  ``SETTINGS_FILE``, 1 MB;
+* a book's ``desc.txt`` or ``reader.txt``: ``TEXT_FILE``, 1 MB (read as one that cannot
+  be: the book is made without it).
 
 Files the toolkit writes itself and reads back (queues, their journals, session records,
 work files) are not bounded here: they grow with the library (a queue of 55,000 artists
@@ -24,6 +26,7 @@ from mediakeeper.core.errors import MediakeeperError
 
 PIPELINE_FILE = 1_000_000
 SETTINGS_FILE = 1_000_000
+TEXT_FILE = 1_000_000  # a book's desc.txt or reader.txt
 
 
 class TooLarge(MediakeeperError):

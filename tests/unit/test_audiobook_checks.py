@@ -152,3 +152,10 @@ def test_the_cover_is_chosen_as_audiobookshelf_does_then_folder_and_front(tmp_pa
     chosen = [p.relative_to(book).as_posix() for p in covers.folder_images(book)]
     assert chosen == ["Cover.WEBP", "folder.Jpeg", "Front.PNG", "a.jpg", "back.png",
                       "CD1/cover.jpg"]  # fmt: skip
+
+
+def test_a_text_file_larger_than_any_description_is_not_read(tmp_path):
+    (tmp_path / "desc.txt").write_bytes(b"x" * 2_000_001)  # no description is 2 MB
+    (tmp_path / "reader.txt").write_text("Anna", encoding="utf-8")
+    book = metadata.gather(tmp_path, "Jane - Book", [])
+    assert (book.description, book.narrator) == ("", "Anna")
