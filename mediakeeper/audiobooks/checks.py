@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from mediakeeper.core.findings import Finding, finding_of
-from mediakeeper.media import ffmpeg, integrity, merge_m4b
+from mediakeeper.media import ffmpeg, merge_m4b
 from mediakeeper.system import children
 from mediakeeper.text.wording import spans
 
@@ -23,15 +23,11 @@ def measure(exe: str, folder: Path, files: Sequence[Path], titles: Sequence[str]
     def one(path: Path, title: str):
         where = path.relative_to(folder).as_posix()
         try:
-            measured = merge_m4b.measure(exe, path, title, timeout(path))
+            return merge_m4b.measure_whole(exe, path, title, timeout(path))
+        except merge_m4b.CutShort as err:  # read, but shorter than its headers say
+            return finding_of("unreadable-file", where, f"{where} {err.why}")
         except ffmpeg.FFmpegFailed as err:
             return finding_of("unreadable-file", where, f"{where} does not read: {err}")
-        # A file cut short reads without a word (an MP3 above all): its headers tell.
-        listed = integrity.Check(os.fspath(path), decodes=True, seconds=measured.seconds,
-                                 header=integrity.read_header(path))  # fmt: skip
-        if listed.truncated:
-            return finding_of("unreadable-file", where, f"{where} {listed.cut_short()}")
-        return measured
 
     with ThreadPoolExecutor(max_workers=max(1, threads or os.cpu_count() or 1)) as pool:
         try:

@@ -35,7 +35,7 @@ from mutagen.mp4 import MP4
 from mediakeeper.fs.atomic import flush_files
 from mediakeeper.fs.names import beside, readable
 from mediakeeper.fs.workdir import PARTIAL
-from mediakeeper.media import chapters, ffmpeg, pcm_feed
+from mediakeeper.media import chapters, ffmpeg, integrity, pcm_feed
 from mediakeeper.system import children
 
 LENGTH_TOLERANCE = 0.5  # seconds the output's length may differ from the inputs' total
@@ -55,6 +55,15 @@ class MergeFailed(Exception):
         self.message = message
         self.retry = retry
         self.marks = marks
+
+
+class CutShort(MergeFailed):
+    """An input shorter than its own headers promise: not joined. ``why``: how much of it is
+    missing, as its headers count it."""
+
+    def __init__(self, name: str, why: str):
+        super().__init__(f"{name} {why}")
+        self.why = why
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,18 @@ def measure(exe: str, path: Path, title: str, timeout: float | None = None) -> I
     bitrate = round(listed.size * 8 / seconds) if seconds > 0 else 0
     return Input(os.fspath(path), title, round(listed.end, 3), stream.codec, stream.rate,
                  stream.channels, stream.profile, bitrate)  # fmt: skip
+
+
+def measure_whole(exe: str, path: Path, title: str, timeout: float | None = None) -> Input:
+    """``measure``, then the file's own headers asked whether it is whole: a file cut short
+    reads without a word (an MP3 above all), and a book must not carry a chapter missing its
+    end. CutShort says how much is missing."""
+    measured = measure(exe, path, title, timeout)
+    listed = integrity.Check(os.fspath(path), decodes=True, seconds=measured.seconds,
+                             header=integrity.read_header(path))  # fmt: skip
+    if listed.truncated:
+        raise CutShort(path.name, listed.cut_short())
+    return measured
 
 
 def can_copy(inputs: Sequence[Input]) -> bool:

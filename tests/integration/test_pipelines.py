@@ -270,6 +270,22 @@ def test_merge_m4b_joins_an_album_into_one_book(tmp_path, exe):
     assert abs(ffmpeg.decoded_length(exe, tmp_path / "out" / "Book" / "Book.m4b") - 2.0) < 0.5
 
 
+def test_merge_m4b_refuses_a_file_cut_short_saying_how_much_is_missing(tmp_path, exe):
+    """Issue 63: a chapter file cut to 60% reads without an error (its packets just end), and
+    the book must not be joined with it; the album fails at the step, nothing is placed."""
+    for n in (1, 2):
+        synth.tone(exe, tmp_path / "lib" / "Book" / f"0{n}.mp3", 4.0, frequency=300 * n)
+    cut = tmp_path / "lib" / "Book" / "02.mp3"
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size * 6 // 10])
+    step = "  - {name: book, processor: merge-m4b, params: {bitrate: 64k}}\n"
+    result = run("run", phone(tmp_path, tmp_path / "lib", step), "--home", tmp_path / "home",
+                 cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    said = result.stdout + result.stderr
+    assert "02.mp3" in said and "missing" in said, said
+    assert not (tmp_path / "out" / "Book" / "Book.m4b").exists()
+
+
 def test_list_shows_the_built_in_pipelines_yours_and_files_given(tmp_path):
     home = tmp_path / "home"
     (home / "pipelines").mkdir(parents=True)

@@ -29,7 +29,7 @@ def run_merge(context: Context, inputs: Path, out: Path, params: Mapping[str, An
         raise MediakeeperError("merge-m4b: no audio files to join")
     title = params.get("title") or context.name or inputs.name
     try:
-        parts = [merge_m4b.measure(context.ffmpeg, p, p.stem) for p in audio]
+        parts = [merge_m4b.measure_whole(context.ffmpeg, p, p.stem) for p in audio]
         merged = merge_m4b.merge(
             context.ffmpeg,
             parts,
