@@ -37,6 +37,10 @@ STATUSES = (PENDING, IN_PROGRESS, COMPLETED, ERROR, SKIPPED)
 KEPT = 10_000  # events kept for clients that reconnect
 SPEED_WINDOW = 300.0  # seconds of finished items the speed is measured over
 EVENT_OF = {IN_PROGRESS: "claimed", COMPLETED: "completed", ERROR: "failed", SKIPPED: "skipped"}
+# A status an item is claimed from, and those only a claimed item reaches (a skip by hand
+# goes from pending to skipped unclaimed): seen one after the other, the claim was missed.
+TAKEN_FROM = (PENDING, ERROR, COMPLETED)
+DONE = (COMPLETED, ERROR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +183,12 @@ class QueueFollow:
         if before is None or before.status != now.status:
             if now.status in (COMPLETED, ERROR, SKIPPED):
                 self.finished.append(time.monotonic())
+            if before is not None and before.status in TAKEN_FROM and now.status in DONE:
+                # Claimed and done between two looks (a fast batch folds its journal before
+                # the next): the claim happened all the same, and is told first.
+                emit(self.kind, "claimed", {"kind": self.kind, "item": now.name, "key": key,
+                                            "status": IN_PROGRESS, "session": now.session,
+                                            "stage": now.stage, **self.progress()})  # fmt: skip
             event = EVENT_OF.get(now.status, "progress")  # back to pending: progress
         elif now.stage != before.stage:
             event = "progress"

@@ -72,9 +72,9 @@ def test_every_change_of_a_cli_batch_is_an_event(served, batch_seen):
     assert set(by_item) == {"Clean", "Metallica", "Nina Simone", "Pink Floyd"}
     for events in by_item.values():
         assert events[-1] == "completed"
-    # Claims are told too (one whose result came within the same look, just before the batch
-    # rewrote its queue, is told by its result alone).
-    assert any(e["event"] == "claimed" for e in batch_seen)
+    # Every item is told claimed, then done (claimed and done between two looks: both).
+    for events in by_item.values():
+        assert "claimed" in events and events.index("claimed") < events.index("completed")
     completed = [e for e in batch_seen if e["event"] == "completed"]
     session = completed[0]["data"]["session"]
     assert session.endswith("_music_001") and all(e["data"]["session"] == session

@@ -1,0 +1,48 @@
+"""The web app's follower of a home's queues (``web/follower.py``), over real queue files
+written by the real store: every change is an event, a claim included when it and its
+result fall between two looks (a fast batch folds its journal before the next)."""
+
+from __future__ import annotations
+
+from mediakeeper.web.follower import HomeFollower
+
+
+def events_of(follower: HomeFollower) -> list[tuple[str, str]]:
+    return [(event, data["item"]) for _, event, data in follower.since(0)]
+
+
+def test_a_claim_and_its_result_between_two_looks_are_both_told_claim_first(make_store, tmp_path):
+    store = make_store(2)
+    follower = HomeFollower(tmp_path)
+    follower.sync()  # the queue as it is: two pending, nothing happened yet
+    before = events_of(follower)
+    item = store.claim_next("s1")
+    store.record_success(item["key"], "s1")
+    store.fold()  # the journal gone into the file, as at a batch's end
+    follower.sync()
+    assert events_of(follower)[len(before):] == [("claimed", "artist-0000"),
+                                                 ("completed", "artist-0000")]  # fmt: skip
+
+
+def test_a_claim_seen_on_its_own_is_told_once(make_store, tmp_path):
+    store = make_store(1)
+    follower = HomeFollower(tmp_path)
+    follower.sync()
+    item = store.claim_next("s1")
+    follower.sync()  # the claim, in the journal
+    store.record_success(item["key"], "s1")
+    follower.sync()
+    told = [e for e in events_of(follower) if e[1] == "artist-0000"]
+    assert told == [("claimed", "artist-0000"), ("completed", "artist-0000")]
+
+
+def test_a_pending_item_skipped_by_hand_was_never_claimed(make_store, tmp_path):
+    from mediakeeper.queue.manager import skip_named
+
+    store = make_store(1)
+    follower = HomeFollower(tmp_path)
+    follower.sync()
+    skip_named(store, "artist-0000")
+    follower.sync()
+    assert [e for e in events_of(follower) if e[1] == "artist-0000"] == [
+        ("skipped", "artist-0000")]  # fmt: skip
