@@ -1,0 +1,72 @@
+"""A watcher whose inotify fails says so and scans that library instead, never silently
+stopping: the kernel's watch limit reached (at start, or later as folders arrive) and a folder
+it may not read, each for real, in a user namespace of the watcher's own whose inotify limit
+is lowered (``watching.in_user_namespace``)."""
+
+from __future__ import annotations
+
+import os
+
+from tests.integration.watching import STRANGER, home_for, in_user_namespace, items, library
+
+LIMIT = "the inotify watch limit is reached (fs.inotify.max_user_watches)"
+
+
+def folders_below(root) -> int:
+    return 1 + sum(len(dirs) for _, dirs, _ in os.walk(root))
+
+
+def test_the_watch_limit_reached_at_start_is_said_and_only_that_library_is_scanned(
+    tmp_path, watching
+):
+    albums = library(tmp_path / "Albums", *(f"Band {n}" for n in range(12)))  # 25 folders
+    music = library(tmp_path / "Music", "A")  # 3 folders
+    home = home_for(tmp_path, music=music, verify=albums)
+    limit = folders_below(albums) - 5  # too few for the albums, enough for the music
+    watcher = watching(home, within=in_user_namespace(limit))
+    assert watcher.said(f"verify: cannot watch {albums} with inotify ({LIMIT}): scanning it "
+                        "for changes every 1 seconds instead"), watcher.text()  # fmt: skip
+    assert watcher.said("verify: caught up"), watcher.text()
+    library(albums, "Scanned Band")
+    assert watcher.said("verify: queued Scanned Band/Album (new)"), watcher.text()
+    library(music, "Heard")
+    assert watcher.said("music: queued Heard (new)"), watcher.text()
+    assert "music: cannot watch" not in watcher.text()  # inotify still follows the music
+    assert watcher.stop() == 0
+
+
+def test_the_watch_limit_reached_as_folders_arrive_is_said_and_nothing_is_missed(
+    tmp_path, watching
+):
+    music = library(tmp_path / "Music", "A", "B")  # 5 folders
+    home = home_for(tmp_path, music=music)
+    watcher = watching(home, within=in_user_namespace(folders_below(music) + 3))
+    assert watcher.said("music: caught up"), watcher.text()
+    arrivals = [f"New {n}" for n in range(4)]  # 8 folders more: past the limit
+    library(music, *arrivals)
+    assert watcher.said(f"music: cannot watch {music} with inotify ({LIMIT})"), watcher.text()
+    for name in arrivals:
+        assert watcher.said(f"music: queued {name} (new)"), watcher.text()
+    library(music, "After")  # heard by the scan now
+    assert watcher.said("music: queued After (new)"), watcher.text()
+    assert {n for n, i in items(home).items() if i["status"] == "pending"} >= {*arrivals, "After"}
+    assert watcher.stop() == 0
+
+
+def test_a_folder_the_watcher_may_not_read_is_said_and_the_rest_of_its_library_still_seen(
+    tmp_path, watching
+):
+    """Told to pass over a folder it cannot read, ``watchfiles`` stops watching the rest of
+    the library too, silently (a ``lost+found`` at the top of a disk is enough)."""
+    music = library(tmp_path / "Music", "A", "B")
+    lost = music / "lost+found"
+    lost.mkdir(mode=0o700)
+    os.chown(lost, STRANGER, STRANGER)
+    home = home_for(tmp_path, music=music)
+    watcher = watching(home, within=in_user_namespace(10_000))
+    assert watcher.said(f"music: cannot watch {music} with inotify (a folder in it cannot be "
+                        f"read: {lost})"), watcher.text()  # fmt: skip
+    assert watcher.said("music: caught up"), watcher.text()
+    library(music, "C")
+    assert watcher.said("music: queued C (new)"), watcher.text()
+    assert watcher.stop() == 0
