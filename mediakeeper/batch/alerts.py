@@ -67,6 +67,11 @@ def post(url: str, payload: dict[str, Any], timeout: float = SEND_TIMEOUT) -> st
     return None
 
 
+def keep(kind_dir: Path, payload: dict[str, Any]) -> None:
+    """Append an alert to the kind's ``alerts.jsonl`` (what ``serve`` follows)."""
+    append_lines(kind_dir / EVENTS_FILE, encode_text(dumps_one(payload) + "\n"), durable=False)
+
+
 @dataclass
 class AlertWatch:
     """One batch's watch over its items' outcomes (``heard``), for ``kind`` in ``home``."""
@@ -125,8 +130,7 @@ class AlertWatch:
         atomic_write_text(self.kind_dir / STATE_FILE, dumps_one(state) + "\n", durable=False)
 
     def _raise(self, payload: dict[str, Any]) -> None:
-        append_lines(self.kind_dir / EVENTS_FILE, encode_text(dumps_one(payload) + "\n"),
-                     durable=False)  # fmt: skip
+        keep(self.kind_dir, payload)
         if self.webhook_url:
             # Off the batch's thread, and after the one before: a receiver hears an alert
             # before the resolved that ends its streak, never the other way round.
