@@ -95,7 +95,11 @@ def refresh_settled(
         store.create(new_queue(watched.kind, watched.library, (), datetime.now(UTC)))
 
     origin = settings.origin(watched.kind, "library") or "the queue's library"
-    return refresh_queue(store, Path(watched.library), origin, only=taken(watched, tops, skip))
+    def read(top: str) -> bool:  # a top-level folder the refresh reads
+        return top in tops if tops is not None else top not in skip
+
+    only = taken(watched, tops, skip)
+    return refresh_queue(store, Path(watched.library), origin, only=only, tops=read)
 
 
 def taken(

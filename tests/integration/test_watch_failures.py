@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import os
 
-from tests.integration.watching import STRANGER, home_for, in_user_namespace, items, library
+from tests.helpers import build_library
+from tests.integration.watching import (
+    STRANGER,
+    home_for,
+    in_user_namespace,
+    items,
+    library,
+    track,
+)
 
 LIMIT = "the inotify watch limit is reached (fs.inotify.max_user_watches)"
 
@@ -69,4 +77,27 @@ def test_a_folder_the_watcher_may_not_read_is_said_and_the_rest_of_its_library_s
     assert watcher.said("music: caught up"), watcher.text()
     library(music, "C")
     assert watcher.said("music: queued C (new)"), watcher.text()
+    assert watcher.stop() == 0
+
+
+def test_an_artist_folder_that_cannot_be_read_holds_back_only_itself(tmp_path, watching):
+    """Albums are two levels down: a refresh reads each artist folder. One it cannot read
+    (a share gone stale, another user's) is never taken for its albums gone, and the rest
+    of the library is still queued."""
+    spec = {f"{band}/Album/01 - One.flac": track("One", band) for band in ("Open", "Shut")}
+    albums = build_library(tmp_path / "Albums", spec)
+    home = home_for(tmp_path, verify=albums)
+    watcher = watching(home, within=in_user_namespace(10_000))
+    assert watcher.said("verify: queued Shut/Album (new)"), watcher.text()
+    os.chown(albums / "Shut", STRANGER, STRANGER)
+    (albums / "Shut").chmod(0o700)
+    (albums / "Shut" / "Album" / "02 - Two.flac").write_bytes(b"")  # a change: a look due
+    library(albums, "Later")
+    assert watcher.said("verify: queued Later/Album (new)"), watcher.text()
+    assert not items(home, "verify")["Shut/Album"].get("missing")
+    (albums / "Shut").chmod(0o755)
+    library(albums, "After")
+    assert watcher.said("verify: queued After/Album (new)"), watcher.text()
+    assert not items(home, "verify")["Shut/Album"].get("missing")
+    assert "Shut/Album is gone" not in watcher.text()
     assert watcher.stop() == 0
