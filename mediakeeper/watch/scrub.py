@@ -82,8 +82,8 @@ def albums_of(
         last = max(datetime.fromisoformat(s) for s in stamps) if stamps else None
         failed = tried.get(item["key"])
         failed_at = datetime.fromisoformat(failed) if failed else None
-        if failed_at is not None and last is not None and failed_at <= last:
-            failed_at = None  # verified since
+        if failed_at is not None and last is not None and failed_at < last:
+            failed_at = None  # verified since (in the same second: fail closed, not since)
         found.append(Album(item["key"], item["name"], last, failed_at))
     return sorted(found, key=lambda a: (a.looked, a.key.casefold(), a.key))
 

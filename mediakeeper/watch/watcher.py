@@ -29,6 +29,7 @@ from mediakeeper.watch.library import (
     store_of,
     taken,
 )
+from mediakeeper.watch.mounts import Mounts
 from mediakeeper.watch.moves import moved_tops, recognise_moves, remember
 from mediakeeper.watch.settle import Settler, look
 from mediakeeper.watch.sources import Source, WatchFailed, open_source, why_unwatched
@@ -57,11 +58,13 @@ class Watcher:
     present: set[str] = field(init=False, default_factory=set)
     mounts: dict[str, tuple[int, int]] = field(init=False, default_factory=dict)
     scanned: set[str] = field(init=False, default_factory=set)  # where inotify failed
+    inner: Mounts = field(init=False)  # the mounts inside the libraries
 
     def __post_init__(self) -> None:
         self.settler = Settler(self.settle, self.longest)
         self.present = {w.library for w in self.watched if os.path.isdir(w.library)}
         self.mounts = {root: _identity(root) for root in self.present}
+        self.inner = Mounts(w.library for w in self.watched)
         for w in self.watched:
             if w.library not in self.present:
                 self.say(f"{w.kind}: the library folder {w.library} is not there: "
@@ -153,8 +156,26 @@ class Watcher:
                 self.catch_up()
                 rescan_at = time.monotonic() + RESCAN
 
+    def _look_at_mounts(self) -> bool:
+        """Say each mount inside a library gone or come; whether any was (the watches are
+        remade: those on a mount gone died with it, a mount come hides the folder they
+        were on)."""
+        gone, come = self.inner.changed()
+        for point in sorted(gone):
+            self.say(f"{point} was unmounted: nothing in it is marked missing until it is "
+                     "mounted again")  # fmt: skip
+        for point in sorted(come):
+            self.say(f"{point} is mounted: watching it")
+        roots = {w.library for w in self.watched
+                 if any(p.startswith(os.path.join(w.library, "")) for p in come)}  # fmt: skip
+        if roots & self.present:
+            self.catch_up(only=roots & self.present)
+        return bool(gone or come)
+
     def _look_at_roots(self) -> bool:
         """Say each library folder gone or back; whether any was (the watch is remade)."""
+        if self._look_at_mounts():
+            return True
         now = {w.library for w in self.watched if os.path.isdir(w.library)}
         mounts = {root: _identity(root) for root in now}
         if now == self.present and mounts == self.mounts:
@@ -204,6 +225,7 @@ class Watcher:
         for w in self.watched:
             tops = {os.path.basename(f) for f in settled
                     if os.path.dirname(f) == w.library and not marked(f)}  # fmt: skip
+            tops -= self.inner.held_back(w.library)
             if tops and w.library in self.present:
                 self._refresh(w, tops, retry=[os.path.join(w.library, t) for t in tops])
         return self._check_watched(sources, settled)
@@ -229,7 +251,7 @@ class Watcher:
         for w in self.watched:
             if w.library not in self.present or (only is not None and w.library not in only):
                 continue
-            skip, settling = set(), 0
+            skip, settling = self.inner.held_back(w.library), 0
             for entry in _top_folders(w.library):
                 if self.ignore.noise(entry.name) or marked(entry.path):
                     skip.add(entry.name)

@@ -101,3 +101,32 @@ def test_an_artist_folder_that_cannot_be_read_holds_back_only_itself(tmp_path, w
     assert not items(home, "verify")["Shut/Album"].get("missing")
     assert "Shut/Album is gone" not in watcher.text()
     assert watcher.stop() == 0
+
+
+def test_a_share_mounted_inside_the_library_that_goes_away_is_never_taken_for_deleted(
+    tmp_path, watching
+):
+    from tests.helpers import small_tmpfs
+
+    albums = library(tmp_path / "Albums", "Local")
+    share = albums / "Share"
+    home = home_for(tmp_path, verify=albums)
+    with small_tmpfs(share, "16m"):
+        library(share, "Band")
+        watcher = watching(home)
+        assert watcher.said("verify: queued Share/Band/Album (new)"), watcher.text()
+    assert watcher.said(f"{share} was unmounted: nothing in it is marked missing"), (
+        watcher.text()
+    )
+    library(albums, "Meanwhile")
+    assert watcher.said("verify: queued Meanwhile/Album (new)"), watcher.text()
+    assert not items(home, "verify")["Share/Band/Album"].get("missing")
+    with small_tmpfs(share, "16m"):
+        library(share, "Band", "New Band")
+        assert watcher.said(f"{share} is mounted: watching it"), watcher.text()
+        assert watcher.said("verify: queued Share/New Band/Album (new)"), watcher.text()
+        library(share, "Later")  # heard by the watches made on the share anew
+        assert watcher.said("verify: queued Share/Later/Album (new)"), watcher.text()
+        assert watcher.stop() == 0
+    assert not items(home, "verify")["Share/Band/Album"].get("missing")
+    assert "is gone" not in watcher.text()

@@ -1,0 +1,58 @@
+"""The file systems mounted inside the libraries (a share mounted on an artist folder), as the
+kernel lists them (``/proc/self/mountinfo``), and those that went away while watched.
+
+A mount that goes away leaves its mount point behind, empty: its items are not gone, and none
+is marked missing until it is back. A mount that comes back (or a new one) hides the folder
+the watches were on: the watches are made anew. (A library folder that is itself a mount
+point is the watcher's roots' own affair.)"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+
+MOUNTINFO = "/proc/self/mountinfo"
+_ESCAPE = re.compile(r"\\([0-7]{3})")
+
+
+def mount_points() -> set[str]:
+    """Every mount point the kernel lists for this process (none where it lists none)."""
+    try:
+        with open(MOUNTINFO, encoding="utf-8", errors="surrogateescape") as info:
+            lines = info.read().splitlines()
+    except OSError:
+        return set()
+    found = set()
+    for line in lines:
+        fields = line.split(" ")
+        if len(fields) > 4:  # the fifth: the mount point, its spaces written \040
+            found.add(_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), fields[4]))
+    return found
+
+
+class Mounts:
+    """The mounts strictly inside ``libraries``: those there now, and those gone."""
+
+    def __init__(self, libraries: Iterable[str]):
+        self.libraries = [os.path.join(lib, "") for lib in libraries]
+        self.now = self._inside()
+        self.absent: set[str] = set()
+
+    def _inside(self) -> set[str]:
+        return {m for m in mount_points() if any(m.startswith(lib) for lib in self.libraries)}
+
+    def changed(self) -> tuple[set[str], set[str]]:
+        """(mounts gone, mounts come) since the last call."""
+        now = self._inside()
+        gone, come = self.now - now, now - self.now
+        self.now = now
+        self.absent = (self.absent | gone) - come
+        return gone, come
+
+    def held_back(self, library: str) -> set[str]:
+        """The top-level folders of ``library`` with a mount gone at or below them (the
+        kernel asked again: one gone a moment ago counts, said or not yet)."""
+        prefix = os.path.join(library, "")
+        gone = self.absent | (self.now - self._inside())
+        return {m[len(prefix) :].split(os.sep, 1)[0] for m in gone if m.startswith(prefix)}
