@@ -4,8 +4,6 @@ being reloaded, takes a decision, and runs no script from a name read from the l
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from tests.helpers import build_library
@@ -13,8 +11,6 @@ from tests.integration.serving import script, serve
 from tests.integration.test_decisions_truth import library_spec
 
 sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium (make chromium)")
 EVIL = "<img src=x onerror=alert(1)>"
 
 
@@ -29,14 +25,6 @@ def served(tmp_path_factory):
     server = serve(home)
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 def test_the_page_follows_a_batch_takes_a_decision_and_runs_no_name(served, browser):

@@ -96,11 +96,73 @@
     ul.prepend(li);
   }
 
-  let pending = null;
-  function soon(what) {  // one refresh for a burst of events
-    if (pending) return;
-    pending = setTimeout(() => { pending = null; what().catch((e) => say(e.message)); }, 100);
+  const pending = new Map();
+  function soon(what) {  // one refresh of each kind for a burst of events
+    if (pending.has(what)) return;
+    pending.set(what, setTimeout(() => {
+      pending.delete(what);
+      what().catch((e) => say(e.message));
+    }, 100));
   }
+
+  // The batches running on each queue, each with its Stop button; asked again while any
+  // runs, since a batch's end is no queue event.
+  let anyRunning = document.querySelector("[data-running] li") !== null;
+  async function refreshBatches() {
+    const running = (await call("GET", "/api/batches")).running;
+    anyRunning = running.length > 0;
+    for (const ul of document.querySelectorAll("[data-running]")) {
+      ul.replaceChildren(...running.filter((r) => r.kind === ul.dataset.running).map((r) => {
+        const li = document.createElement("li");
+        const session = document.createElement("span");
+        session.className = "session"; session.textContent = r.session;
+        const stop = button("Stop", "stop"); stop.dataset.session = r.session;
+        li.append("Batch ", session,
+                  ` running: ${r.items_done} done, ${r.items_failed} failed `, stop);
+        return li;
+      }));
+    }
+  }
+
+  // Whether a watcher runs and what it said last (what it queued): asked every few seconds,
+  // since a watcher that starts or stops changes no queue.
+  async function refreshWatcher() {
+    const w = await call("GET", "/api/watcher");
+    const state = document.getElementById("watcher-state");
+    const holder = w.holder || {};
+    if (w.running) {
+      state.textContent = "Running" + (holder.pid
+        ? ` (pid ${holder.pid} on ${holder.host}, since ${holder.since})` : "")
+        + (w.polling ? ", scanning instead of inotify" : "");
+    } else {
+      const code = document.createElement("code"); code.textContent = "mediakeeper watch";
+      state.replaceChildren("No watcher runs on this home"
+        + (w.stopped ? ` (the last stopped ${w.stopped})` : "") + ": ", code, " starts one");
+    }
+    document.getElementById("watcher-libraries").replaceChildren(
+      ...(w.running ? w.libraries || [] : []).map((lib) => {
+        const li = document.createElement("li");
+        li.textContent = `Watching ${lib.kind}: ${lib.library}`;
+        return li;
+      }));
+    const lines = (w.recent || []).slice(-10).map((said) => {
+      const li = document.createElement("li");
+      const at = document.createElement("span"); at.className = "muted"; at.textContent = said.at;
+      li.append(at, " " + said.line);
+      return li;
+    });
+    if (!lines.length) {
+      const none = document.createElement("li"); none.className = "muted";
+      none.textContent = "nothing yet"; lines.push(none);
+    }
+    document.getElementById("watcher-lines").replaceChildren(...lines);
+  }
+
+  const LOOK_EVERY = 3000;  // ms between looks at the watcher (and the batches, while any runs)
+  setInterval(() => {
+    refreshWatcher().catch((e) => say(e.message));
+    if (anyRunning) refreshBatches().catch((e) => say(e.message));
+  }, LOOK_EVERY);
 
   function listen() {
     const live = document.getElementById("live");
@@ -113,6 +175,7 @@
         current(data.kind, data);
         if (type === "failed") failure(data.kind, data);
         soon(refreshQueues);
+        soon(refreshBatches);
         if (type === "completed") refreshDecisions().catch((err) => say(err.message));
       });
     }
@@ -149,8 +212,10 @@
       say(`Decided${done.session ? " (undo session " + done.session + ")" : ""}.`);
       await refreshDecisions();
     } else if (action === "stop") {
+      target.disabled = true;
       await call("POST", `/api/batches/${encodeURIComponent(target.dataset.session)}/stop`);
       say("Stopping " + target.dataset.session + "…");
+      anyRunning = true;  // looked at until it has ended
     }
   }
 
@@ -165,7 +230,8 @@
     if (form.dataset.action === "start") {
       const size = parseInt(form.elements.batch_size.value, 10);
       call("POST", "/api/batches", { kind: form.dataset.kind, batch_size: size })
-        .then((d) => say("Started " + d.session)).catch((err) => say(err.message));
+        .then((d) => { say("Started " + d.session); return refreshBatches(); })
+        .catch((err) => say(err.message));
     } else if (form.dataset.action === "undo") {
       call("POST", "/api/undo", { session: form.elements.session.value })
         .then((d) => { say(`Undone: ${d.restored} values back (session ${d.session}).`); return refreshDecisions(); })
