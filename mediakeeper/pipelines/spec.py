@@ -212,27 +212,7 @@ def _steps(raw: Any, where: str, problems: list[str]) -> list[Step]:
                 f"(known: {', '.join(registry.names())})"
             )
         else:
-            _check_params(processor, params, label, problems)
+            problems += [f"{label}: params.{key}: {why}" for key, why in processor.problems(params)]
         if isinstance(name, str) and processor is not None:
             steps.append(Step(name, processor_name, processor.with_defaults(params)))
     return steps
-
-
-def _check_params(processor, params: dict, label: str, problems: list[str]) -> None:
-    before = len(problems)
-    for param in processor.params:
-        if param.required and param.name not in params:
-            problems.append(
-                f"{label}: params.{param.name}: required by {processor.name}, missing"
-                + (f" (one of {', '.join(map(str, param.choices))})" if param.choices else "")
-            )
-    for key, value in params.items():
-        param = processor.param(key)
-        if param is None:
-            known = ", ".join(p.name for p in processor.params) or "none"
-            problems.append(f"{label}: params.{key}: unknown to {processor.name} (known: {known})")
-        elif (why := param.problem(value)) is not None:
-            problems.append(f"{label}: params.{key}: {why}")
-    if len(problems) == before and processor.check is not None:
-        for key, why in processor.check(params):
-            problems.append(f"{label}: params.{key}: {why}")
