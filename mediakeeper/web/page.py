@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -30,13 +31,21 @@ from mediakeeper.queue.items import ERROR, IN_PROGRESS
 from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.session_log import load_sessions
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.visible import visible
 from mediakeeper.watch.state import watch_status
 from mediakeeper.web.batches import running_batches
 from mediakeeper.web.security import COOKIE
 
+
+def _shown(value):
+    """Every text a page shows, its hidden controls made visible (``text.visible``)."""
+    return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
+    finalize=_shown,
 )
 SHOWN_FAILURES = 20  # a kind's failed items shown
 SHOWN_SESSIONS = 5  # a kind's latest sessions shown

@@ -5,6 +5,15 @@
   const base = document.body.dataset.base || "";
   const said = document.getElementById("said");
   const say = (text) => { said.textContent = text; };
+  // Controls that are not seen but change what is (a right-to-left override), shown as the
+  // escape of their code point, as the server's pages and the terminal show them
+  // (mediakeeper.text.visible).
+  const HIDDEN = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
+  const hex = (n, width) => n.toString(16).padStart(width, "0");
+  const shown = (text) => String(text).replace(HIDDEN, (c) => {
+    const n = c.codePointAt(0);
+    return n < 0x100 ? "\\x" + hex(n, 2) : n < 0x10000 ? "\\u" + hex(n, 4) : "\\U" + hex(n, 8);
+  });
 
   async function call(method, path, body) {
     const answer = await fetch(base + path, {
@@ -63,7 +72,7 @@
       const ul = document.createElement("ul");
       for (const name of g.items) {
         const li = document.createElement("li");
-        const span = document.createElement("span"); span.className = "name"; span.textContent = name;
+        const span = document.createElement("span"); span.className = "name"; span.textContent = shown(name);
         const acts = document.createElement("span");
         acts.className = "acts";
         Object.assign(acts.dataset, { kind: g.kind, name, code: g.code });
@@ -81,8 +90,8 @@
     const el = document.querySelector(`[data-current="${CSS.escape(kind)}"]`);
     if (!el) return;
     if (data.status === "in_progress") {
-      el.textContent = data.item + (data.stage ? ` (${data.stage})` : "");
-    } else if (el.textContent.startsWith(data.item)) {
+      el.textContent = shown(data.item) + (data.stage ? ` (${data.stage})` : "");
+    } else if (el.textContent.startsWith(shown(data.item))) {
       el.textContent = "nothing";
     }
   }
@@ -91,8 +100,8 @@
     const ul = document.querySelector(`[data-failures="${CSS.escape(kind)}"]`);
     if (!ul) return;
     const li = document.createElement("li");
-    const strong = document.createElement("strong"); strong.textContent = data.item;
-    li.append(strong, ": " + (data.error || "failed"));
+    const strong = document.createElement("strong"); strong.textContent = shown(data.item);
+    li.append(strong, ": " + shown(data.error || "failed"));
     ul.prepend(li);
   }
 
@@ -142,13 +151,13 @@
     document.getElementById("watcher-libraries").replaceChildren(
       ...(w.running ? w.libraries || [] : []).map((lib) => {
         const li = document.createElement("li");
-        li.textContent = `Watching ${lib.kind}: ${lib.library}`;
+        li.textContent = `Watching ${lib.kind}: ${shown(lib.library)}`;
         return li;
       }));
     const lines = (w.recent || []).slice(-10).map((said) => {
       const li = document.createElement("li");
       const at = document.createElement("span"); at.className = "muted"; at.textContent = said.at;
-      li.append(at, " " + said.line);
+      li.append(at, " " + shown(said.line));
       return li;
     });
     if (!lines.length) {
