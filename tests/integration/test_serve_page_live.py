@@ -65,6 +65,11 @@ def test_a_batch_started_from_the_page_and_stopped_from_it(gated, browser):
     expect(count(page, "pending")).to_have_text("0")
     expect(count(page, "in_progress")).to_have_text("2")
     assert [b["session"] for b in gated.get("/api/batches").json()["running"]] == [session]
+    # Both items in hand are shown, and the session's row came without a reload.
+    expect(page.locator('[data-current="music"] [data-item]')).to_have_count(2)
+    expect(page.locator('[data-current="music"] .none')).to_be_hidden()
+    row = page.locator("#sessions tbody tr", has_text=session)
+    expect(row).to_contain_text("running", timeout=WAIT)
 
     running.get_by_role("button", name="Stop").click()
     # Stopped as Ctrl+C stops it: what it finished stays, what it held goes back.
@@ -72,6 +77,9 @@ def test_a_batch_started_from_the_page_and_stopped_from_it(gated, browser):
     expect(count(page, "pending")).to_have_text("2")
     expect(count(page, "completed")).to_have_text("1")
     expect(running).to_have_count(0, timeout=WAIT)
+    expect(row).to_contain_text("interrupted", timeout=WAIT)
+    expect(page.locator('[data-current="music"] [data-item]')).to_have_count(0)
+    expect(page.locator('[data-current="music"] .none')).to_be_visible()
     assert wait_until(lambda: not gated.get("/api/batches").json()["running"])
     listed = script("sessions", "list", "--home", gated.home, "--json").stdout
     assert f'"id": "{session}"' in listed and '"outcome": "interrupted"' in listed
@@ -108,6 +116,30 @@ def test_the_page_shows_whether_a_watcher_runs_and_what_it_queued(tmp_path, brow
         expect(page.locator("#watcher-libraries li")).to_have_count(0)
         expect(lines).to_contain_text("music: queued Artist A (new)")  # what the last one did
         plain.context.close()
+        page.close()
+    finally:
+        server.stop()
+
+
+def test_a_queue_made_after_the_page_appears_on_it_with_its_batch(tmp_path, browser):
+    lib = build_library(tmp_path / "lib", {f"{n}/Album/01 - One.flac": track("One", n)
+                                           for n in NAMES})  # fmt: skip
+    home = tmp_path / "home"
+    assert script("music", "queue", "--home", home, "--init", "--library", lib).returncode == 0
+    server = serve(home)
+    try:
+        page = browser.new_page()
+        page.goto(server.url + "/")
+        expect(page.locator("#live")).to_have_text("live")
+        expect(page.locator('#queues article[data-kind="verify"]')).to_have_count(0)
+        made = script("verify", "queue", "--home", home, "--init", "--library", lib)
+        assert made.returncode == 0, made.stdout + made.stderr
+        run = script("verify", "batch", "--home", home)  # another process, another kind
+        assert run.returncode in (0, 1), run.stdout + run.stderr
+        queue = page.locator('#queues article[data-kind="verify"]')
+        expect(queue).to_have_count(1, timeout=WAIT)
+        expect(queue.locator('[data-count="verify:completed"]')).to_have_text("3")
+        expect(page.locator("#sessions tbody tr", has_text="verify")).to_have_count(1)
         page.close()
     finally:
         server.stop()

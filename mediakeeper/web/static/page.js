@@ -86,14 +86,43 @@
     }
   }
 
+  // Every item a queue's batches have in hand, each claimed, moved on and finished by its
+  // events; a kind the page does not show yet (a queue new since it was made) brings the
+  // server's rendering of the queues.
   function current(kind, data) {
     const el = document.querySelector(`[data-current="${CSS.escape(kind)}"]`);
-    if (!el) return;
+    if (!el) { later(refreshFromPage); return; }
+    const name = shown(data.item);
+    const none = el.querySelector(".none");
+    let item = [...el.querySelectorAll("[data-item]")].find((s) => s.dataset.item === name);
     if (data.status === "in_progress") {
-      el.textContent = shown(data.item) + (data.stage ? ` (${data.stage})` : "");
-    } else if (el.textContent.startsWith(shown(data.item))) {
-      el.textContent = "nothing";
+      if (!item) {
+        item = document.createElement("span");
+        item.dataset.item = name;
+        el.insertBefore(item, none);
+      }
+      item.textContent = name + (data.stage ? ` (${data.stage})` : "");
+    } else if (item) {
+      item.remove();
     }
+    if (none) none.hidden = el.querySelector("[data-item]") !== null;
+  }
+
+  // What no event carries, taken from the server's own rendering of the page: the sessions
+  // table, and the queues when one appeared or went. Parsed, never run: the page's policy
+  // allows no inline script, and every name in it was escaped by the server.
+  async function refreshFromPage() {
+    const answer = await fetch(base + "/", { credentials: "same-origin" });
+    if (!answer.ok) return;
+    const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+    const swap = (id) => {
+      const now = document.getElementById(id), got = fresh.getElementById(id);
+      if (now && got) now.replaceWith(document.adoptNode(got));
+    };
+    const kinds = (doc) => [...doc.querySelectorAll("#queues article[data-kind]")]
+      .map((q) => q.dataset.kind).join("\n");
+    if (kinds(fresh) !== kinds(document)) swap("queues");
+    swap("sessions");
   }
 
   function failure(kind, data) {
@@ -106,19 +135,21 @@
   }
 
   const pending = new Map();
-  function soon(what) {  // one refresh of each kind for a burst of events
+  function soon(what, ms = 100) {  // one refresh of each kind for a burst of events
     if (pending.has(what)) return;
     pending.set(what, setTimeout(() => {
       pending.delete(what);
       what().catch((e) => say(e.message));
-    }, 100));
+    }, ms));
   }
+  const later = (what) => soon(what, 1000);  // a whole page rendered: at most once a second
 
   // The batches running on each queue, each with its Stop button; asked again while any
   // runs, since a batch's end is no queue event.
   let anyRunning = document.querySelector("[data-running] li") !== null;
   async function refreshBatches() {
     const running = (await call("GET", "/api/batches")).running;
+    if (anyRunning && !running.length) later(refreshFromPage);  // a batch ended: its session
     anyRunning = running.length > 0;
     for (const ul of document.querySelectorAll("[data-running]")) {
       ul.replaceChildren(...running.filter((r) => r.kind === ul.dataset.running).map((r) => {
@@ -183,6 +214,7 @@
         const data = JSON.parse(e.data);
         current(data.kind, data);
         if (type === "failed") failure(data.kind, data);
+        if (type !== "progress") later(refreshFromPage);
         soon(refreshQueues);
         soon(refreshBatches);
         if (type === "completed") refreshDecisions().catch((err) => say(err.message));
