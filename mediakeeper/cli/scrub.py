@@ -90,16 +90,17 @@ def _verify(home, album: scrub.Album) -> tuple[int, str | None]:
 
 def _alert(settings, problems: list[dict[str, str]], looked: int, coverage: str) -> None:
     """One alert for a run with problems: kept for ``serve``, sent to ``[alerts]
-    webhook_url`` when one is set; what went wrong with the sending is said."""
+    webhook_url`` and ``apprise`` when set; what went wrong with the sending is said."""
     counts = Counter(p["problem"] for p in problems)
     summary = (f"scrub on {socket.gethostname()}: {len(problems)} of {looked} albums with a "
                f"problem ({', '.join(f'{n} {what}' for what, n in sorted(counts.items()))}); "
                f"coverage {coverage}")  # fmt: skip
     payload = scrub.alert_payload(settings.home, summary, problems, datetime.now(UTC))
     alerts.keep(settings.status_dir / scrub.KIND, payload)
-    url = settings.get("alerts", "webhook_url")
-    said = alerts.post(url, payload) if url else None
-    click.echo(f"ALERT: {summary}" + (f" (the alert webhook {said})" if said else ""), err=True)
+    click.echo(f"ALERT: {summary}", err=True)
+    get = settings.get
+    for problem in alerts.send_now(payload, get("alerts", "webhook_url"), get("alerts", "apprise")):
+        click.echo(f"Warning: {problem}", err=True)
 
 
 def build(kind: str) -> click.Command:

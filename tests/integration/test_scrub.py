@@ -101,12 +101,14 @@ def test_an_album_that_cannot_be_verified_is_no_coverage_and_raises_one_alert(tm
 
     albums = library(tmp_path / "Albums", "Sound", "Gone")
     home = home_for(tmp_path, verify=albums)
-    hook = receiver()
+    hook, told = receiver(), receiver()
+    port = told.server.server_address[1]
     with (home / "mediakeeper.toml").open("a") as settings:
-        settings.write(f'[alerts]\nwebhook_url = "{hook.url}"\n')
+        settings.write(f'[alerts]\nwebhook_url = "{hook.url}"\n'
+                       f'apprise = ["json://127.0.0.1:{port}/n"]\n')  # fmt: skip
     fine = scrub(home, "--percent", "100")
     assert fine.returncode == 0, fine.stdout + fine.stderr
-    assert "ALERT" not in fine.stderr and hook.bodies == []  # no problem, no alert
+    assert "ALERT" not in fine.stderr and hook.bodies == told.bodies == []  # no alert
     assert not (home / "status" / "verify" / "alerts.jsonl").exists()
     shutil.rmtree(albums / "Gone")  # still in the queue: its verify fails
     red = scrub(home, "--percent", "50")  # the least recently verified: Sound, then Gone
@@ -121,9 +123,14 @@ def test_an_album_that_cannot_be_verified_is_no_coverage_and_raises_one_alert(tm
     [sent] = hook.bodies
     assert sent["event"] == "scrub" and sent["host"] == host and sent["summary"] == summary
     assert sent["problems"] == [{"album": "Gone/Album", "problem": "could not be verified"}]
+    [notified] = told.bodies  # through Apprise: a title and a few lines
+    assert notified["title"] == f"mediakeeper: the scrub on {host} found problems"
+    assert notified["message"].splitlines()[:2] == [summary, "Gone/Album: could not be verified"]
     kept = (home / "status" / "verify" / "alerts.jsonl").read_text().splitlines()
     assert [json.loads(line)["summary"] for line in kept] == [summary]
+    assert "Warning" not in red.stderr
     hook.server.shutdown()
+    told.server.shutdown()
 
 
 def test_last_scrub_is_not_written_by_a_run_that_verified_nothing(tmp_path):
