@@ -253,6 +253,8 @@ class Watcher:
                 continue
             skip, settling = self.inner.held_back(w.library), 0
             for entry in _top_folders(w.library):
+                if self.stop.is_set():  # a catch-up of a large library is cancelled at once
+                    return
                 if self.ignore.noise(entry.name) or marked(entry.path):
                     skip.add(entry.name)
                 elif not look(entry.path, self.settle, open_files=False).ready:
