@@ -29,7 +29,7 @@ from mediakeeper.watch.library import (
     store_of,
     taken,
 )
-from mediakeeper.watch.mounts import Mounts
+from mediakeeper.watch.mounts import Mounts, network_file_system
 from mediakeeper.watch.moves import moved_tops, recognise_moves, remember
 from mediakeeper.watch.settle import Settler, look
 from mediakeeper.watch.sources import Source, WatchFailed, open_source, why_unwatched
@@ -99,6 +99,9 @@ class Watcher:
         inotify cannot follow (each said, the others keep inotify)."""
         sources = []
         for root in sorted(self.present):
+            if not (self.polling or root in self.scanned) and (remote := network_file_system(root)):
+                self._fall_back(root, f"it is on a network file system ({remote}): changes "
+                                "made from another machine send no events")  # fmt: skip
             scan = self.polling or root in self.scanned
             try:
                 sources.append(open_source(root, scan, self.scan_every))
