@@ -95,6 +95,7 @@ def refresh_settled(
         store.create(new_queue(watched.kind, watched.library, (), datetime.now(UTC)))
 
     origin = settings.origin(watched.kind, "library") or "the queue's library"
+
     def read(top: str) -> bool:  # a top-level folder the refresh reads
         return top in tops if tops is not None else top not in skip
 

@@ -115,9 +115,7 @@ def test_a_share_mounted_inside_the_library_that_goes_away_is_never_taken_for_de
         library(share, "Band")
         watcher = watching(home)
         assert watcher.said("verify: queued Share/Band/Album (new)"), watcher.text()
-    assert watcher.said(f"{share} was unmounted: nothing in it is marked missing"), (
-        watcher.text()
-    )
+    assert watcher.said(f"{share} was unmounted: nothing in it is marked missing"), watcher.text()
     library(albums, "Meanwhile")
     assert watcher.said("verify: queued Meanwhile/Album (new)"), watcher.text()
     assert not items(home, "verify")["Share/Band/Album"].get("missing")

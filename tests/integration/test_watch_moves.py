@@ -64,9 +64,7 @@ def test_a_folder_moved_and_retagged_at_once_keeps_its_history_and_is_queued_aga
     assert watcher.stop() == 0
 
 
-def test_a_folder_brought_over_from_another_file_system_is_told_by_its_content(
-    tmp_path, watching
-):
+def test_a_folder_brought_over_from_another_file_system_is_told_by_its_content(tmp_path, watching):
     music = library(tmp_path / "Music", "Band")
     home = home_for(tmp_path, music=music)
     processed(home)
@@ -76,9 +74,7 @@ def test_a_folder_brought_over_from_another_file_system_is_told_by_its_content(
     # the original removed.
     shutil.copytree(music / "Band", music / "Band (Remastered)", copy_function=shutil.copy2)
     shutil.rmtree(music / "Band")
-    assert watcher.said("music: Band moved to Band (Remastered): its history kept"), (
-        watcher.text()
-    )
+    assert watcher.said("music: Band moved to Band (Remastered): its history kept"), watcher.text()
     assert items(home)["Band (Remastered)"]["status"] == "completed"
     assert "queued Band (Remastered)" not in watcher.text()
     assert watcher.stop() == 0

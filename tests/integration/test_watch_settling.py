@@ -28,9 +28,7 @@ def settings(home, text: str) -> None:
         file.write(text)
 
 
-def test_a_download_under_a_temporary_name_holds_its_folder_until_it_is_renamed(
-    tmp_path, watching
-):
+def test_a_download_under_a_temporary_name_holds_its_folder_until_it_is_renamed(tmp_path, watching):
     music = library(tmp_path / "Music")
     home = home_for(tmp_path, music=music)
     watcher = watching(home)
