@@ -74,8 +74,8 @@ class Scan:
               stop: threading.Event) -> Any:  # fmt: skip
         wait = self.due - time.monotonic()
         if wait > timeout_ms / 1000:
-            return "stop" if stop.wait(timeout_ms / 1000) else "timeout"
-        if wait > 0 and stop.wait(wait):
+            return "stop" if pause(stop, timeout_ms / 1000, step_ms / 1000) else "timeout"
+        if wait > 0 and pause(stop, wait, step_ms / 1000):
             return "stop"
         try:
             now = _signatures(self.root)
@@ -97,6 +97,19 @@ class Scan:
 Source = Events | Scan
 
 
+def pause(stop: threading.Event, seconds: float, step: float = 0.2) -> bool:
+    """Sleep up to ``seconds``, looking at ``stop`` every ``step``; whether it was set.
+    Never ``stop.wait()``: the signal handler that sets ``stop`` runs in this same thread,
+    and one that comes while ``wait`` holds the event's lock waits for it forever."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(step, left))
+    return True
+
+
 def open_source(root: str, polling: bool, every: float) -> Source:
     """Follow ``root`` from now on: inotify (every folder below it, or WatchFailed), or a
     scan every ``every`` seconds."""
@@ -109,14 +122,25 @@ def open_source(root: str, polling: bool, every: float) -> Source:
     try:
         notify = RustNotify([root], False, False, 1000, True, False)
     except PermissionError as err:
-        raise WatchFailed(f"a folder in it cannot be read: {_about(err)}") from None
+        why = f"a folder in it cannot be read: {_about(err)}"
     except OSError as err:
-        if "MaxFilesWatch" in str(err) or err.errno == errno.ENOSPC:
-            raise WatchFailed(LIMIT) from None
-        raise WatchFailed(_about(err)) from None
+        limit = "MaxFilesWatch" in str(err) or err.errno == errno.ENOSPC
+        why = LIMIT if limit else _about(err)
     except RuntimeError as err:  # watchfiles' own: the watcher could not be made at all
-        raise WatchFailed(str(err)) from None
-    return Events(root, notify, min(_inotify_fds() - before, default=None))
+        why = str(err)
+    else:
+        return Events(root, notify, min(_inotify_fds() - before, default=None))
+    _let_go(before)
+    raise WatchFailed(why)
+
+
+def _let_go(before: set[int], longest: float = 2.0) -> None:
+    """Wait (briefly) for the watches of a watcher that failed half made to be let go: its
+    thread closes them after the failure is told, and until then they count against the
+    limit the next library's watches are made under."""
+    deadline = time.monotonic() + longest
+    while _inotify_fds() - before and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def why_unwatched(folder: str) -> str:

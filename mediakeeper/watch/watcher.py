@@ -32,7 +32,7 @@ from mediakeeper.watch.library import (
 from mediakeeper.watch.mounts import Mounts, network_file_system
 from mediakeeper.watch.moves import moved_tops, recognise_moves, remember
 from mediakeeper.watch.settle import Settler, look
-from mediakeeper.watch.sources import Source, WatchFailed, open_source, why_unwatched
+from mediakeeper.watch.sources import Source, WatchFailed, open_source, pause, why_unwatched
 
 RESCAN = 3600.0  # seconds between whole comparisons (events an overflow lost)
 WAKE_MS = 1000  # the longest the watcher sleeps between looks at its clock, in ms
@@ -57,7 +57,7 @@ class Watcher:
     settler: Settler = field(init=False)
     present: set[str] = field(init=False, default_factory=set)
     mounts: dict[str, tuple[int, int]] = field(init=False, default_factory=dict)
-    scanned: set[str] = field(init=False, default_factory=set)  # where inotify failed
+    scanned: dict[str, str] = field(init=False, default_factory=dict)  # inotify failed: why
     inner: Mounts = field(init=False)  # the mounts inside the libraries
 
     def __post_init__(self) -> None:
@@ -79,7 +79,7 @@ class Watcher:
         caught_up = False
         while not self.stop.is_set():
             if not self.present:
-                self.stop.wait(GONE_LOOK)
+                pause(self.stop, GONE_LOOK)
                 self._look_at_roots()
                 continue
             # The watches are in place before the catch-up reads the libraries: a change
@@ -99,7 +99,8 @@ class Watcher:
         inotify cannot follow (each said, the others keep inotify)."""
         sources = []
         for root in sorted(self.present):
-            if not (self.polling or root in self.scanned) and (remote := network_file_system(root)):
+            remote = None if self.polling or root in self.scanned else network_file_system(root)
+            if remote:
                 self._fall_back(root, f"it is on a network file system ({remote}): changes "
                                 "made from another machine send no events")  # fmt: skip
             scan = self.polling or root in self.scanned
@@ -117,7 +118,8 @@ class Watcher:
         return sources
 
     def _fall_back(self, root: str, why: str) -> None:
-        self.scanned.add(root)
+        self.scanned[root] = why
+        self.tick()  # told to the other faces at once
         for w in self.watched:
             if w.library == root:
                 self.say(f"{w.kind}: cannot watch {root} with inotify ({why}): scanning it "
@@ -138,7 +140,7 @@ class Watcher:
             due = self.settler.next_due()
             wake = WAKE_MS if due is None else min(WAKE_MS, max(STEP_MS, int(due * 1000)))
             if not sources:  # none could be made: the look at the roots tells why
-                self.stop.wait(wake / 1000)
+                pause(self.stop, wake / 1000)
             for source in sources:  # each source gathers its events while another is asked
                 try:
                     changes = source.watch(
@@ -196,7 +198,8 @@ class Watcher:
                 self.say(f"{w.kind}: the library folder {w.library} is back: watching it")
         back = (now - self.present) | remounted
         self.present = now
-        self.scanned -= back  # a library back, or mounted again: inotify is tried anew
+        for root in back:  # a library back, or mounted again: inotify is tried anew
+            self.scanned.pop(root, None)
         if back:
             self.catch_up(only=back)
         return True

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 
-from tests.helpers import build_library
+from mediakeeper.watch.state import watch_status
+from tests.helpers import build_library, wait_until
 from tests.integration.watching import (
     STRANGER,
     home_for,
@@ -35,6 +36,9 @@ def test_the_watch_limit_reached_at_start_is_said_and_only_that_library_is_scann
     assert watcher.said(f"verify: cannot watch {albums} with inotify ({LIMIT}): scanning it "
                         "for changes every 1 seconds instead"), watcher.text()  # fmt: skip
     assert watcher.said("verify: caught up"), watcher.text()
+    assert wait_until(  # told to the other faces (serve's health) too
+        lambda: watch_status(home / "status").get("scanned") == {str(albums): LIMIT}
+    ), watch_status(home / "status")
     library(albums, "Scanned Band")
     assert watcher.said("verify: queued Scanned Band/Album (new)"), watcher.text()
     library(music, "Heard")
