@@ -118,6 +118,21 @@ def dupe_groups(home: str | Path | None = None) -> list[dict[str, Any]]:
     return public(load_groups(load_settings(home).home) or [])
 
 
+def better_copies(home: Path) -> dict[str, str]:
+    """Each file of a copy graded below its group's best, by path: the best copy, said with
+    its grade ("/Music/A/Album (FLAC 44.1 kHz/16-bit, 10 tracks)"): what the upgrades list
+    names as the better copy the library holds."""
+    found = {}
+    for found_group in load_groups(home) or []:
+        copies = found_group["copies"]
+        best = next(c for c in copies if c["path"] == found_group["best"])
+        for copy in copies:
+            if copy.get("below"):
+                for file in copy["files"]:
+                    found.setdefault(file["path"], f"{best['path']} ({best['grade']})")
+    return found
+
+
 def would_free(home: Path) -> tuple[int, int]:
     """What ``set-aside --all`` would act on now: (groups, bytes), the groups kept whole and
     the release groups aside: what the dashboard shows."""
@@ -175,6 +190,8 @@ def _describe(found: Group, entries: dict, graded: dict) -> dict[str, Any]:
         copies = [_track_copy(path, entries[path], graded[path]) for path in found.members]
     best = max(copies, key=lambda c: (c["rank"], [-ord(ch) for ch in c["path"]]))
     why = sorted({grading.why(best["grade_of"], c["grade_of"]) for c in copies if c is not best})
+    for copy in copies:
+        copy["below"] = copy["rank"] < best["rank"]  # a tie is no better copy
     for copy in copies:
         del copy["rank"], copy["grade_of"]
     digest = hashlib.sha1("\n".join(found.members).encode("utf-8")).hexdigest()[:10]

@@ -1,8 +1,8 @@
 """Duplicate groups decided (issue 64): listed by ``decide`` as decision groups counted apart,
 a group's copy chosen (the best, another, or all of them), a whole level decided as one
 session, the kept copy gaining the tags and the cover the others carry, every session undone
-exactly by ``undo --session`` and by ``POST /api/undo`` on a real server. Real recordings,
-the real command in subprocesses."""
+exactly by ``undo --session`` and by ``POST /api/undo`` on a real server; the upgrades list
+naming the better copy the library holds. Real recordings, the real command in subprocesses."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from mutagen.id3 import APIC, TXXX, UFID
 
 from mediakeeper.demo.tracks import PNG_1X1
 from mediakeeper.tags.cover import cover
+from mediakeeper.text.render import markdown_escape
 from tests.helpers import tree_of
 from tests.helpers.dupes import build, mediakeeper, scanned
 from tests.helpers.melody import encode, melody_wav
@@ -165,3 +166,19 @@ def test_a_whole_level_is_decided_as_one_session_and_put_back_by_the_web_undo(li
         served.stop()
     assert tree_of(lib) == before
     assert not any(p.is_file() for p in (home / "set-aside").rglob("*"))
+
+
+def test_the_upgrades_list_names_the_better_copy_the_library_holds(library, tmp_path):
+    lib, home, _ = own(library, tmp_path)
+    batch = mediakeeper(home, "music", "batch", "--library", lib, "--offline",
+                        "--batch-size", "20")  # fmt: skip
+    assert batch.returncode in (0, 1), batch.stdout + batch.stderr
+    text = (home / "issues" / "music" / "upgrades.md").read_text(encoding="utf-8")
+    flac = markdown_escape(str(lib / "Artist A" / "Album" / "02 - Song 2.flac"))  # as written
+    assert (f"- **Unsorted**: low bit rate (m4a, 97 kbps, 1 file); better: a better copy exists "
+            f"in the library: {flac} (FLAC 44.1 kHz/16-bit)") in text  # fmt: skip
+    # the compilation's two low-rate tracks: one has a better copy, the other none
+    assert "- **Various — Hits**: low bit rate (opus, " in text
+    assert "better: a better copy of 1 file exists in the library: " in text
+    # a drone has no copy: the list's own advice
+    assert "- **Drone 2**: low bit rate (mp3, 64 kbps, 1 file); better: a lossless copy" in text
