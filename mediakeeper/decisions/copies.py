@@ -26,7 +26,7 @@ from mediakeeper.music.model import TagChange
 from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.closing import write_closing_reports
-from mediakeeper.tags.cover import COVER, cover
+from mediakeeper.tags.cover import COVER, cover, takes_cover
 from mediakeeper.tags.read import loudness, read
 
 CHANGED = "changed since the scan"
@@ -145,6 +145,8 @@ def _carry_tags(best: dict, others: list[dict], journal: ChangeJournal, done: Se
     files = []
     for kept in best["files"]:
         have = _carried(kept["path"])
+        if not _takes_cover(kept["path"]):
+            have[COVER] = ""  # an APE or ASF file: its cover is not written here
         gained: dict[str, str] = {}
         for copy in others:
             for other in copy["files"]:
@@ -179,6 +181,13 @@ def _carried(path: str) -> dict[str, str]:
     except (MediakeeperError, OSError):
         return {}
     return {tag: values[tag] for tag in (*CARRIED, COVER) if values.get(tag)}
+
+
+def _takes_cover(path: str) -> bool:
+    try:
+        return takes_cover(read(path).format)
+    except (MediakeeperError, OSError):
+        return False
 
 
 def refresh_queues(settings: Settings) -> None:

@@ -24,7 +24,9 @@ from mutagen.id3 import APIC, ID3
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover
 
+from mediakeeper.tags.formats import STYLE_OF_FORMAT
 from mediakeeper.tags.read import load, translated
+from mediakeeper.tags.styles import ID3_STYLE, MP4_STYLE, VORBIS_STYLE
 
 COVER = "cover"  # the value's name beside the tag table's
 FRONT = 3  # the picture type of a front cover (ID3, FLAC)
@@ -82,6 +84,11 @@ def cover(path: Path | str) -> str | None:
     """The value of a file's cover (AudioError if it cannot be read)."""
     with translated(path):
         return as_value(embedded_cover(load(path, os.path.splitext(path)[1])))
+
+
+def takes_cover(fmt: str) -> bool:
+    """Whether ``set_cover`` writes into a file of ``fmt`` (``read``'s format names)."""
+    return STYLE_OF_FORMAT.get(fmt) in (ID3_STYLE, MP4_STYLE, VORBIS_STYLE)
 
 
 def set_cover(audio, value: str | None) -> None:

@@ -56,3 +56,10 @@ def test_a_container_whose_pictures_are_not_written_refuses_and_is_left_alone(tm
 def test_a_cover_is_said_by_its_type_and_size_not_its_bytes():
     assert value(as_value(PNG)) == f"a picture (image/png, {len(PNG.data)} bytes)"
     assert value("data: not a picture") == "'data: not a picture'"
+
+
+def test_the_formats_that_take_a_cover_are_those_written():
+    from mediakeeper.tags.cover import takes_cover
+
+    assert all(takes_cover(fmt) for fmt in (*PICTURED, "mp4", "spx", "tta", "dsf"))
+    assert not any(takes_cover(fmt) for fmt in ("ape", "wv", "mpc", "tak", "wma", "aac", "ac3"))
