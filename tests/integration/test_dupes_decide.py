@@ -17,6 +17,7 @@ from mutagen.id3 import APIC, TXXX, UFID
 from mediakeeper.demo.tracks import PNG_1X1
 from mediakeeper.tags.cover import cover
 from mediakeeper.text.render import markdown_escape
+from mediakeeper.text.wording import count, format_size
 from tests.helpers import tree_of
 from tests.helpers.dupes import build, mediakeeper, scanned
 from tests.helpers.melody import encode, melody_wav
@@ -148,6 +149,7 @@ def test_a_whole_level_is_decided_as_one_session_and_put_back_by_the_web_undo(li
     codes = [d["code"] for d in json.loads(mediakeeper(home, "decide", "--json").stdout)
              ["duplicates"]]  # fmt: skip
     assert codes == ["duplicate-album", "duplicate-release"]
+    assert weekly_frees(home) == [g for g in groups if g["level"] == "album"]  # rewritten
     served = serve(home)
     try:
         undone = served.post("/api/undo", {"session": session_of(done.stdout)})
@@ -166,6 +168,18 @@ def test_a_whole_level_is_decided_as_one_session_and_put_back_by_the_web_undo(li
         served.stop()
     assert tree_of(lib) == before
     assert not any(p.is_file() for p in (home / "set-aside").rglob("*"))
+    assert weekly_frees(home) == [g for g in groups if g["level"] != "release"]
+
+
+def weekly_frees(home: Path) -> list[dict]:
+    """The groups whose space this week's report says setting aside would free (those of
+    ``dupes --json`` whose waste adds up to it, album and track groups)."""
+    text = next((home / "status" / "reports").glob("*_weekly_progress.md")).read_text()
+    acted = [g for g in listed(home) if g["level"] != "release"]
+    size = format_size(sum(g["waste"] for g in acted))
+    groups = count(len(acted), "group")
+    assert f"| Duplicates: setting them aside would free | {size} ({groups}) |" in text
+    return acted
 
 
 def test_the_upgrades_list_names_the_better_copy_the_library_holds(library, tmp_path):
