@@ -8,15 +8,16 @@ from pathlib import Path
 
 import click
 
+from mediakeeper.cli import decide_dupes
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import questions, rules_in
 from mediakeeper.core.errors import UsageError
 from mediakeeper.core.home import CONFIG_FILE
-from mediakeeper.decisions import groups, outstanding, rules, taking
+from mediakeeper.decisions import dupes, groups, outstanding, rules, taking
 from mediakeeper.decisions import item as decide
-from mediakeeper.decisions.listing import outstanding_json
+from mediakeeper.decisions.listing import decisions_json, outstanding_json
 from mediakeeper.music.fixes import CHANGED_SINCE_SCAN
 from mediakeeper.text.wording import count, plural_of, value, written_to
 
@@ -81,6 +82,10 @@ def main(home, kind, name, choose, values, album, dismiss, group, whole_group, r
         return
     if acts > 1:
         raise click.UsageError("one of --choose, --set or --dismiss at a time")
+    if kind == dupes.KIND.name and decide_dupes.decide_one(
+        settings.home, name, choose=choose, dismiss=dismiss, values=values, dry_run=dry_run
+    ):
+        return
     if values:  # every value read before any file is: a bad one refuses the whole decision
         values = [_tag_value(pair) for pair in values]
     try:
@@ -231,18 +236,27 @@ SCREEN = 12  # groups listed before the rest are only counted: a screen, with it
 def _groups(home: Path, kind: str | None, code: str | None, as_json: bool) -> None:
     """The groups worst first (of ``kind`` when given), or the items of the group of
     ``code``; as one JSON object with ``as_json``."""
+    if code in dupes.CODES and kind in (None, dupes.KIND.name):
+        if as_json:
+            chosen = [g for g in dupes.as_json(home) if g["code"] == code]
+            click.echo(json.dumps({"total": 0, "groups": [], "duplicates": chosen}))
+        else:
+            decide_dupes.group_items(home, code)
+        return
+    if as_json and not code:
+        click.echo(json.dumps(decisions_json(home, kind), ensure_ascii=False))
+        return
     needs = [n for n in decide.listing(home) if kind in (None, n.kind)]
     found = groups.groups_of(needs)
     if code:
         found = _group_named(found, code, kind)
-    waiting = [] if code else outstanding.outstanding_in(home, kind)
     if as_json:
-        shown = groups.as_json(found)
-        if waiting:  # failed and skipped items: counted apart, as every surface counts them
-            shown["outstanding"] = outstanding_json(waiting)
-        click.echo(json.dumps(shown, ensure_ascii=False))
+        click.echo(json.dumps(groups.as_json(found), ensure_ascii=False))
         return
-    if not found and not waiting:
+    waiting = [] if code else outstanding.outstanding_in(home, kind)
+    asking_dupes = not code and kind in (None, dupes.KIND.name)
+    duplicates = decide_dupes.listing_lines(home) if asking_dupes else []
+    if not found and not waiting and not duplicates:
         click.echo("Nothing to decide.")
         return
     total = sum(g.count for g in found)
@@ -268,6 +282,8 @@ def _groups(home: Path, kind: str | None, code: str | None, as_json: bool) -> No
         items = count(entry["count"], noun, plural_of(noun))
         choices = " | ".join(entry["choices"])
         click.echo(f"  {entry['kind']:<7} {entry['status']}  {items}: {names}  [{choices}]")
+    for line in duplicates:  # counted apart too: a group a line
+        click.echo(line)
     click.echo("A group's items: decide --group CODE; one item: decide KIND NAME; "
                "a whole group: decide KIND --all --dismiss CODE")  # fmt: skip
 
@@ -301,6 +317,9 @@ def _whole_group(home, kind, name, code, choose, dismiss, values, remember, dry_
         raise decide.DecideError("one of --choose or --dismiss at a time")
     if choose and not code:
         raise decide.DecideError("--all --choose N needs the group: --group CODE")
+    if code in dupes.CODES:
+        decide_dupes.decide_whole(home, code, choose=choose, remember=remember, dry_run=dry_run)
+        return
     chosen = _group_named(groups.groups_of(decide.listing(home)), code, kind)
     if len(chosen) > 1:
         raise decide.DecideError(f"{code!r} is asked in several kinds: give the KIND")

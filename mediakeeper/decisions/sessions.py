@@ -4,7 +4,8 @@ A session of ``decide --all`` is recorded under ``status/<kind>/decisions/<sessi
 its code, the items it decided and the rule it remembered. ``undo --session ID`` reads it:
 every finding that session closed is open again, the dismissals it left in the items'
 details go (so the next batch asks again), and the rule it recorded is forgotten; the tags
-it wrote (``--all --choose``) are the change journal's, put back by undo as any other.
+it wrote (``--all --choose``) are the change journal's, put back by undo as any other. A
+dupes session's items are duplicate groups kept whole ("keep all"): its undo asks them again.
 """
 
 from __future__ import annotations
@@ -12,15 +13,19 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.core.decisions import questions, rules_in
 from mediakeeper.decisions import rules
 from mediakeeper.decisions.item import ItemDecisions, write_again
+from mediakeeper.dupes import kept as kept_whole
+from mediakeeper.dupes.kind import KIND as DUPES
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.reports.closing import write_closing_reports
 from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.reports.records import read_output
 
@@ -61,6 +66,11 @@ def undo(home: Path, session: str) -> Undone | None:
         return None
     entry = json.loads(path.read_text(encoding="utf-8"))
     kind, code, keys = entry["kind"], entry["code"], set(entry["items"])
+    if kind == DUPES.name:  # duplicate groups kept whole: asked again
+        again = kept_whole.forget_session(home, session)
+        write_closing_reports(home, datetime.now(UTC))  # the space setting aside would free
+        os.unlink(path)
+        return Undone(len(again), len(again), "")
     store = QueueStore(home / "status" / kind, kind)
     reopened = items = 0
     for item in [i for i in store.peek()["items"] if i["key"] in keys]:

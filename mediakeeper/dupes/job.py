@@ -33,7 +33,7 @@ ALGORITHM = 1  # the chromaprint muxer's default (fpcalc's): never compared with
 LENGTH = 120  # seconds fingerprinted, as fpcalc does
 MBIDS = ("musicbrainz_trackid", "musicbrainz_albumid", "musicbrainz_artistid")
 GRADED_TAGS = (*MBIDS, "replaygain_track_gain", "replaygain_album_gain")
-# What a kept copy gains from the copies set aside, where it lacks it (a cover aside).
+# The tags a kept copy gains from the copies set aside, where it lacks them (its cover too).
 CARRIED = (*MBIDS, "replaygain_track_gain", "replaygain_track_peak", "replaygain_album_gain",
            "replaygain_album_peak")  # fmt: skip
 DESCRIBING = ("title", "artist", "album", "albumartist", "tracknumber")

@@ -15,6 +15,7 @@ from mediakeeper.core.errors import AudioError, FileError
 from mediakeeper.fs import safewrite
 from mediakeeper.fs.patchfile import PatchFile
 from mediakeeper.fs.recorded import Recorded, Span
+from mediakeeper.tags.cover import COVER, as_value, embedded_cover, set_cover
 from mediakeeper.tags.formats import KINDS, STYLE_OF_FORMAT
 from mediakeeper.tags.read import Parsed, load, logical, loudness_of, stat_signature, translated
 from mediakeeper.tags.table import LOUDNESS, PAIRED, PAIRS, TABLE
@@ -91,7 +92,7 @@ def write_many(
     if len({w.path for w in todo}) < len(todo):  # two copies of one file: one lost
         raise ValueError("write_many takes each file once; merge its values")
     for w in todo:
-        unknown = set(w.values) - set(TABLE)
+        unknown = set(w.values) - set(TABLE) - {COVER}
         if unknown:
             raise ValueError(f"unknown logical tags: {sorted(unknown)}")
     failed = safewrite.replace_many(
@@ -237,6 +238,8 @@ def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | Non
     now = logical(style, view)
     if any(tag in LOUDNESS for tag in expect):
         now.update(loudness_of(style, view))
+    if COVER in expect:
+        now[COVER] = as_value(embedded_cover(audio))
     for tag, value in expect.items():
         if now.get(tag) != value:
             why = f"{tag} changed since it was read (now {wording.value(now.get(tag))})"
@@ -248,7 +251,9 @@ def _set(audio, values: Mapping[str, str | None]) -> None:
     if audio.tags is None:
         audio.add_tags()
     for name, value in values.items():
-        if name not in PAIRED:
+        if name == COVER:
+            set_cover(audio, value)
+        elif name not in PAIRED:
             style.set(audio.tags, TABLE[name], value or None)
     for number, total in PAIRS:
         if number in values or total in values:
