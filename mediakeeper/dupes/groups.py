@@ -213,10 +213,18 @@ def _track_copy(path: str, entry: dict[str, Any], g: grading.Grade) -> dict[str,
             "files": [_file(path, entry)], "rank": g.rank, "grade_of": g}  # fmt: skip
 
 
+def _release_tracks(entries) -> int:
+    """The track count of the MusicBrainz release a folder's files say they are from (their
+    track total, where they carry the release's id), 0 where none says."""
+    totals = [str(e.get("tags", {}).get("tracktotal") or "") for e in entries
+              if e.get("tags", {}).get("musicbrainz_albumid")]  # fmt: skip
+    return max((int(t) for t in totals if t.isdigit()), default=0)
+
+
 def _album_copy(folder: str, found: Group, entries: dict, graded: dict) -> dict[str, Any]:
     """An album folder as a copy: its matched tracks, graded as a whole by their worst
-    sound, then their resolution, then how many tracks the folder holds (the more complete
-    album), then their tags."""
+    sound, then their resolution, then how complete the album is (the tracks missing
+    against its MusicBrainz release, then how many the folder holds), then their tags."""
     mine, recording = [], {}
     for n, paths in enumerate(found.tracks):
         for p in paths:
@@ -228,8 +236,11 @@ def _album_copy(folder: str, found: Group, entries: dict, graded: dict) -> dict[
     worst = min(grades, key=lambda g: g.rank)
     tags = min(g.tags for g in grades)
     formats = Counter(entries[p].get("format", "") for p in mine)
-    whole = grading.Grade((*worst.rank[:3], every, tags),
-                          f"{worst.text}, {every} tracks", tags)  # fmt: skip
+    expected = _release_tracks(entries[p] for p in entries if str(Path(p).parent) == folder)
+    missing = max(0, expected - every) if expected else 0
+    counted = f"{every} of {expected} tracks" if expected else f"{every} tracks"
+    whole = grading.Grade((*worst.rank[:3], (-missing, every), tags),
+                          f"{worst.text}, {counted}", tags)  # fmt: skip
     return {"path": folder, "grade": whole.text, "format": formats.most_common(1)[0][0],
             "bitrate": round(sum(entries[p].get("bitrate", 0) for p in mine) / len(mine)),
             "size": sum(entries[p]["size"] for p in mine),

@@ -36,7 +36,8 @@ GRADED_TAGS = (*MBIDS, "replaygain_track_gain", "replaygain_album_gain")
 # The tags a kept copy gains from the copies set aside, where it lacks them (its cover too).
 CARRIED = (*MBIDS, "replaygain_track_gain", "replaygain_track_peak", "replaygain_album_gain",
            "replaygain_album_peak")  # fmt: skip
-DESCRIBING = ("title", "artist", "album", "albumartist", "tracknumber")
+# tracktotal: with a MusicBrainz album id, the release's own count (how complete a copy is).
+DESCRIBING = ("title", "artist", "album", "albumartist", "tracknumber", "tracktotal")
 
 
 def cache_path(home: Path, slug: str) -> Path:

@@ -216,3 +216,38 @@ def test_the_dashboard_says_what_setting_aside_would_free(scan, tmp_path):
     # and this week's report, written when the scan grouped
     weekly = next((scan[0] / "status" / "reports").glob("*_weekly_progress.md")).read_text()
     assert f"| Duplicates: setting them aside would free | {size} ({len(acted)} groups) |" in weekly
+
+
+def test_the_complete_release_is_kept_over_a_copy_with_more_files_but_a_track_missing(tmp_path):
+    """A standard edition (3 of its 3 tracks) and a deluxe one holding those three and a
+    bonus track but missing a fifth of its MusicBrainz release: the complete album wins,
+    though it holds fewer files (issue 64: completeness against its MusicBrainz release)."""
+    import mutagen
+
+    from tests.helpers.dupes import SECONDS
+    from tests.helpers.melody import encode, melody_wav
+
+    wav, lib = tmp_path / "wav", tmp_path / "Music"
+    wav.mkdir()
+    editions = {"Standard": ((1, 2, 3), 3, "1"), "Deluxe": ((1, 2, 3, 4), 5, "2")}
+    for edition, (songs, total, release) in editions.items():
+        for n in songs:
+            source = wav / f"{n}.wav"
+            if not source.exists():
+                melody_wav(source, n, SECONDS)
+            path = encode(source, lib / "Artist" / edition / f"0{n} - Song {n}.flac")
+            audio = mutagen.File(path)
+            audio["TITLE"], audio["TRACKNUMBER"], audio["TRACKTOTAL"] = (
+                f"Song {n}",
+                str(n),
+                str(total),
+            )
+            audio["MUSICBRAINZ_ALBUMID"] = f"00000000-0000-4000-8000-00000000000{release}"
+            audio.save()
+    groups = scanned(tmp_path / "home", lib)
+    (album,) = [g for g in groups if g["level"] == "album"]
+    assert os.path.relpath(album["best"], lib) == "Artist/Standard", album
+    grades = {os.path.relpath(c["path"], lib): c["grade"] for c in album["copies"]}
+    assert grades["Artist/Standard"].endswith("3 of 3 tracks"), grades
+    assert grades["Artist/Deluxe"].endswith("4 of 5 tracks"), grades
+    assert any("more complete album" in why for why in album["why"]), album["why"]
