@@ -288,6 +288,8 @@ def _values_now(path: Path, steps: list[Step], *, verify: bool) -> dict[str, Any
         current = dict(tags.read(path).tags)
         if any(step.change.tag in tags.LOUDNESS for step in steps):
             current.update(tags.loudness(path))
+        if any(step.change.tag in tags.MORE for step in steps):
+            current.update(tags.more(path))
         return current
     expected: dict[str, Any] = {}
     for step in steps:

@@ -12,9 +12,10 @@ from typing import BinaryIO, NamedTuple
 from mediakeeper.core import writemode
 from mediakeeper.core.errors import AudioError, FileError
 from mediakeeper.fs import safewrite
+from mediakeeper.tags import extra_fields
 from mediakeeper.tags.formats import KINDS, STYLE_OF_FORMAT
 from mediakeeper.tags.read import Parsed, load, logical, loudness_of, stat_signature, translated
-from mediakeeper.tags.table import LOUDNESS, PAIRED, PAIRS, TABLE
+from mediakeeper.tags.table import LOUDNESS, MORE, PAIRED, PAIRS, TABLE, WRITABLE
 from mediakeeper.text import wording
 
 
@@ -74,7 +75,7 @@ def write_many(
     if len({w.path for w in todo}) < len(todo):  # two copies of one file: one lost
         raise ValueError("write_many takes each file once; merge its values")
     for w in todo:
-        unknown = set(w.values) - set(TABLE)
+        unknown = set(w.values) - WRITABLE
         if unknown:
             raise ValueError(f"unknown logical tags: {sorted(unknown)}")
     failed = safewrite.replace_many(
@@ -174,6 +175,8 @@ def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | Non
     now = logical(style, view)
     if any(tag in LOUDNESS for tag in expect):
         now.update(loudness_of(style, view))
+    if any(tag in MORE for tag in expect):
+        now.update(extra_fields.firsts(audio.tags))
     for tag, value in expect.items():
         if now.get(tag) != value:
             why = f"{tag} changed since it was read (now {wording.value(now.get(tag))})"
@@ -185,7 +188,9 @@ def _set(audio, values: Mapping[str, str | None]) -> None:
     if audio.tags is None:
         audio.add_tags()
     for name, value in values.items():
-        if name not in PAIRED:
+        if name in MORE:
+            extra_fields.set_first(audio.tags, style, name, value or None)
+        elif name not in PAIRED:
             style.set(audio.tags, TABLE[name], value or None)
     for number, total in PAIRS:
         if number in values or total in values:
