@@ -21,7 +21,7 @@ from mutagen.mp4 import MP4
 
 from mediakeeper.core.errors import AudioError
 from mediakeeper.fs.checks import cannot_read, open_regular
-from mediakeeper.tags import extra_fields
+from mediakeeper.tags.extra_fields import firsts
 from mediakeeper.tags.formats import BY_EXTENSION, KINDS, MP4_NAMES, NotMusic
 from mediakeeper.tags.table import LOUDNESS, PAIR_KEYS
 
@@ -215,4 +215,4 @@ def more(path: Path | str) -> dict[str, str]:
     path = os.fspath(path)
     with translated(path), open(path, "rb") as source:
         audio = load(source, os.path.splitext(path)[1])
-        return extra_fields.firsts(audio.tags)
+        return firsts(audio.tags)

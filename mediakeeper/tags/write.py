@@ -12,7 +12,7 @@ from typing import BinaryIO, NamedTuple
 from mediakeeper.core import writemode
 from mediakeeper.core.errors import AudioError, FileError
 from mediakeeper.fs import safewrite
-from mediakeeper.tags import extra_fields
+from mediakeeper.tags.extra_fields import firsts, set_first
 from mediakeeper.tags.formats import KINDS, STYLE_OF_FORMAT
 from mediakeeper.tags.read import Parsed, load, logical, loudness_of, stat_signature, translated
 from mediakeeper.tags.table import LOUDNESS, MORE, PAIRED, PAIRS, TABLE, WRITABLE
@@ -176,7 +176,7 @@ def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | Non
     if any(tag in LOUDNESS for tag in expect):
         now.update(loudness_of(style, view))
     if any(tag in MORE for tag in expect):
-        now.update(extra_fields.firsts(audio.tags))
+        now.update(firsts(audio.tags))
     for tag, value in expect.items():
         if now.get(tag) != value:
             why = f"{tag} changed since it was read (now {wording.value(now.get(tag))})"
@@ -189,7 +189,7 @@ def _set(audio, values: Mapping[str, str | None]) -> None:
         audio.add_tags()
     for name, value in values.items():
         if name in MORE:
-            extra_fields.set_first(audio.tags, style, name, value or None)
+            set_first(audio.tags, style, name, value or None)
         elif name not in PAIRED:
             style.set(audio.tags, TABLE[name], value or None)
     for number, total in PAIRS:
