@@ -182,8 +182,8 @@ def what_to_take(
     album: str | None = None,
     dismiss: str | None = None,
 ) -> tuple[tuple[TagChange, ...], list[Decision], str]:
-    """A music item's decision as a person gives it (one of ``choose`` N, ``values``
-    (tag, value) pairs, ``dismiss`` CODE): (the changes, the decisions it closes, what was
+    """An item's decision as a person gives it (one of ``choose`` N, ``values`` (tag,
+    value) pairs, ``dismiss`` CODE): (the changes, the decisions it closes, what was
     decided)."""
     if sum(bool(x) for x in (choose, values, dismiss)) != 1:
         raise UsageError("one of choose, set or dismiss at a time")
@@ -336,8 +336,10 @@ def _who() -> str:
 
 
 def _update_tracks(document: dict[str, Any], changes: Sequence[TagChange]) -> None:
+    """The document's tracks as the changes left them (the tags the scan reads: a field it
+    does not, composer or ISRC, is read from the file when asked again)."""
     by_path = {t["path"]: t for t in document.get("tracks") or []}
-    for change in changes:
+    for change in (c for c in changes if c.tag in LOGICAL_TAGS):
         tags = by_path[change.path]["tags"]
         if change.new:
             tags[change.tag] = change.new
