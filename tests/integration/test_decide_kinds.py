@@ -145,9 +145,14 @@ def test_movies_questions_dismissed_whole_and_a_dismissed_match_is_no_longer_ask
     assert sum(before.values()) + 1 == sum(groups_of(home).values())
     assert "NEEDS ATTENTION" in board
 
-    took = decide(home, "movies", "--all", "--dismiss", "missing-year-in-name")
+    took = decide(home, "movies", "--all", "--dismiss", "missing-year-in-name", "--remember")
     assert "2 decisions in 2 movies closed" in took.stdout, took.stdout + took.stderr
     assert "(dismissed: left as it is by " in report(home, "movies", "Kill Bill")
+    (lib / "Heat" / "heat.mkv").parent.mkdir()
+    (lib / "Heat" / "heat.mkv").write_bytes(b"not really a video")
+    assert run_script("movie_queue_manager.py", "--home", home, "--refresh").returncode == 0
+    run_script("process_movie_batch.py", "--home", home, "--offline")
+    assert 'by the rule missing-year-in-name = "dismiss"' in report(home, "movies", "Heat")
     # A candidate is each movie's own: never taken for a whole group.
     refused = decide(home, "movies", "--all", "--group", "ambiguous-match", "--choose", "1")
     assert refused.returncode == 2 and "are each item's own" in refused.stderr
