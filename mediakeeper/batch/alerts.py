@@ -3,13 +3,14 @@
 After ``[alerts] threshold`` items of one kind fail in a row (across batches: the streak is
 kept in ``status/<kind>/alerts_state.json``), one alert is raised for that streak; the first
 item to complete after it raises one ``resolved``. Each is appended to
-``status/<kind>/alerts.jsonl`` (what ``mediakeeper serve`` follows for its ``alert`` events)
-and POSTed as JSON to ``[alerts] webhook_url`` when one is set.
+``status/<kind>/alerts.jsonl`` (what ``mediakeeper serve`` follows for its ``alert`` events),
+POSTed as JSON to ``[alerts] webhook_url`` when one is set, and told in a few lines to each of
+``[alerts] apprise`` (Apprise URLs: ntfy, Discord, e-mail and the rest, ``apprise_send``).
 
-A webhook that is down or slow never fails or slows the batch: each POST runs in a thread of
-its own with a short timeout; what went wrong is told once the batch's items are done, without
-the URL (it may hold a secret), and the batch waits at most ``SEND_TIMEOUT`` for a POST still
-under way when it ends.
+A receiver that is down or slow never fails or slows the batch: the sending runs in a thread
+of its own with short timeouts; what went wrong is told once the batch's items are done,
+without the URL (it may hold a secret), and the batch waits a few seconds at most for a
+sending still under way when it ends.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.batch.apprise_send import notify
 from mediakeeper.batch.report import Outcome
 from mediakeeper.batch.runner import Hooks
 from mediakeeper.fs.atomic import append_lines, atomic_write_text, encode_text
@@ -75,8 +77,9 @@ class AlertWatch:
     kind: str
     threshold: int
     webhook_url: str = ""
+    apprise: tuple[str, ...] = ()
     send: Callable[[str, dict[str, Any]], str | None] = post
-    problems: list[str] = field(default_factory=list)  # what the webhook said, told at the end
+    problems: list[str] = field(default_factory=list)  # what the receivers said, told at the end
     _threads: list[threading.Thread] = field(default_factory=list)
 
     @property
@@ -127,7 +130,7 @@ class AlertWatch:
     def _raise(self, payload: dict[str, Any]) -> None:
         append_lines(self.kind_dir / EVENTS_FILE, encode_text(dumps_one(payload) + "\n"),
                      durable=False)  # fmt: skip
-        if self.webhook_url:
+        if self.webhook_url or self.apprise:
             # Off the batch's thread, and after the one before: a receiver hears an alert
             # before the resolved that ends its streak, never the other way round.
             before = self._threads[-1] if self._threads else None
@@ -138,15 +141,18 @@ class AlertWatch:
     def _deliver(self, payload: dict[str, Any], before: threading.Thread | None) -> None:
         if before is not None:
             before.join()
-        problem = self.send(self.webhook_url, payload)
-        if problem:
+        if self.webhook_url and (problem := self.send(self.webhook_url, payload)):
             self.problems.append(f"the alert webhook ([alerts] webhook_url) {problem}")
+        if self.apprise and (problem := notify(self.apprise, payload)):
+            self.problems.append(f"the alert's Apprise notification ([alerts] apprise) {problem}")
 
     def close(self) -> list[str]:
         """Wait (briefly) for the POSTs under way; what went wrong with them."""
         deadline = time.monotonic() + SEND_TIMEOUT * 2 + 1
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        if any(thread.is_alive() for thread in self._threads):
+            return [*self.problems, "an alert was still being sent as the batch ended"]
         return list(self.problems)
 
 

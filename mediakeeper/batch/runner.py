@@ -23,6 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from mediakeeper.batch import usage
 from mediakeeper.batch.job import ItemFailure, ItemResult, Job
 from mediakeeper.batch.offline import clear as clear_offline
 from mediakeeper.batch.offline import went_offline
@@ -92,6 +93,7 @@ class Done(NamedTuple):
 
     result: ItemResult
     seconds: float
+    spent: dict[str, Any] | None = None  # its lookups and bytes (``usage.since``)
 
 
 class Failed(NamedTuple):
@@ -103,11 +105,19 @@ class Failed(NamedTuple):
     stop: bool = False
     seconds: float = 0.0
     details: dict[str, Any] | None = None
+    spent: dict[str, Any] | None = None
 
 
 def _run_job(job: Job, record: Recorder, item: dict[str, Any]) -> Done | Failed:
-    """Run in a worker (or in-process): never raises, so results always come back. A done
-    item's files are recorded as the job left them (see mediakeeper.queue.fingerprints)."""
+    """Run in a worker (or in-process): never raises, so results always come back, with
+    what the item's work spent (``usage``)."""
+    before = usage.mark()
+    return _outcome(job, record, item)._replace(spent=usage.since(before))
+
+
+def _outcome(job: Job, record: Recorder, item: dict[str, Any]) -> Done | Failed:
+    """The job's result or failure. A done item's files are recorded as the job left them
+    (see mediakeeper.queue.fingerprints)."""
     started = time.monotonic()
     try:
         result = job.process(item)
@@ -332,7 +342,8 @@ class BatchRunner:
             if isinstance(outcome, Done):
                 result = outcome.result
                 noted = Outcome(key, name, status, result=result, seconds=outcome.seconds)
-                figures = {"seconds": round(outcome.seconds, 3), **result.this_run}
+                figures = {"seconds": round(outcome.seconds, 3), **result.this_run,
+                           **(outcome.spent or {})}  # fmt: skip
                 if result.problem:
                     figures["problem"] = result.problem
             else:
@@ -340,7 +351,8 @@ class BatchRunner:
                     key, name, status, error=outcome.message, seconds=outcome.seconds,
                     details=dict(outcome.details or {}), stage=outcome.stage,
                 )  # fmt: skip
-                figures = {"stage": outcome.stage, "error": outcome.message}
+                figures = {"stage": outcome.stage, "error": outcome.message,
+                           **(outcome.spent or {})}  # fmt: skip
                 if self.options.stop_on_error and not self.report.stopped_early:
                     self.report.stopped_early = f"{name} failed, and the first failure stops it"
             lines.append(ItemLine(key, name, status, figures))

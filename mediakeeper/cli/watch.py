@@ -11,6 +11,7 @@ import click
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core.errors import UsageError
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
+from mediakeeper.text.visible import visible
 from mediakeeper.watch.ignore import Ignore
 from mediakeeper.watch.library import watched_libraries
 from mediakeeper.watch.lock import WatchLock
@@ -71,7 +72,7 @@ def _keep_watch(settings, watched, stop: threading.Event, stopping) -> None:
     state = WatchState(settings.status_dir, libraries, polling)
 
     def say(line: str) -> None:
-        click.echo(line)
+        click.echo(visible(line))  # names of folders: their hidden controls shown
         state.said(line)
 
     def run_batch(kind: str, count: int) -> None:

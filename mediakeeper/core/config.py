@@ -55,8 +55,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     # secret: never in logs). base_path: the prefix a reverse proxy serves it under.
     "serve": {"host": "127.0.0.1", "port": 8000, "token": "", "base_path": ""},
     # A batch's failure streaks (``batch/alerts.py``): threshold failed items of a kind in a
-    # row (0: off) alert once, POSTed to webhook_url when set (it may hold a secret).
-    "alerts": {"threshold": 5, "webhook_url": ""},
+    # row (0: off) alert once, POSTed to webhook_url when set, and sent to each Apprise URL
+    # (ntfy, Discord, e-mail, ...); each may hold a secret.
+    "alerts": {"threshold": 5, "webhook_url": "", "apprise": ()},
     # `mediakeeper watch`: how long a folder must stand still before it is queued, the
     # longest it may keep changing before it is given up with a note, whether to run the
     # kind's batch for what was queued, more names to pass over (globs, by commas), and
@@ -282,6 +283,10 @@ def _typed(value: Any, default: Any, where: str) -> Any:
             return number
         if kind is str and isinstance(value, str | Path):
             return str(value)
+        if kind is tuple and isinstance(value, str):  # the environment's: by white space
+            return tuple(value.split())
+        if kind is tuple and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
     except (TypeError, ValueError):
         pass
     raise ConfigError(f"{where}: expected a {_TYPE_NAMES[kind]}, got {value!r}")
@@ -293,4 +298,5 @@ _TYPE_NAMES = {
     int: "whole number >= 0",
     float: "finite number >= 0",
     str: "string",
+    tuple: "list of strings",
 }

@@ -137,7 +137,7 @@ class PatchFile(io.RawIOBase):
             if start >= end:
                 continue
             old = os.pread(self._fd, end - start, start)
-            for a, b in _differing(old, bytes(self._page(n)[: end - start])):
+            for a, b in differing(old, bytes(self._page(n)[: end - start])):
                 if spans and start + a - spans[-1][1] <= GAP:
                     spans[-1][1] = start + b
                 else:
@@ -153,7 +153,7 @@ class PatchFile(io.RawIOBase):
             self._pos = pos
 
 
-def _differing(old: bytes, new: bytes) -> list[tuple[int, int]]:
+def differing(old: bytes, new: bytes) -> list[tuple[int, int]]:
     """The spans [a, b) where ``old`` and ``new`` (same length) differ, found GAP bytes at a
     time (a tag rewritten whole is mostly unchanged: its bytes are compared in C) and
     trimmed to the first and last differing byte."""

@@ -53,6 +53,7 @@ from urllib3.util.retry import Retry
 
 from mediakeeper import __version__
 from mediakeeper.core.errors import ConfigError, LookupFailed
+from mediakeeper.lookup import tally
 from mediakeeper.lookup.answers import UnfitAnswer
 from mediakeeper.lookup.images import image_problem
 from mediakeeper.lookup.limits import BodyTimeout, BoundedAdapter, ResponseTooLarge
@@ -221,11 +222,14 @@ class LookupSession:
             response = self.http.get(url, params=params)
         except requests.RequestException as err:
             self.requests_sent += 1
+            tally.count(self.service, tally.NETWORK)
             raise self._failure(err, url, params) from None
-        if getattr(response, "from_cache", False):
+        cached = getattr(response, "from_cache", False)
+        if cached:
             self.cache_hits += 1
         else:
             self.requests_sent += 1
+        tally.count(self.service, tally.CACHE if cached else tally.NETWORK)
         return response
 
     def discard(self, response: requests.Response) -> None:

@@ -74,6 +74,9 @@ class MovieJob:
     artwork: bool = False
     overwrite: bool = False
     enrich_only: bool = False  # --enrich: a lookup that fails is the movie's failure
+    # Why TMDb's image host could not be reached by this process, once it could not: the
+    # movies after it get their NFO and leave their artwork for --enrich without asking.
+    images_down: str | None = None
 
     @property
     def status_dir(self) -> Path:
@@ -130,7 +133,9 @@ class MovieJob:
         MovieOutputs(self.home, slug).write(document)
         # Offline (asked, or TMDb unreachable) or an answer it could not use: its lookup
         # waits for --enrich.
+        # Artwork its host did not give waits for --enrich too.
         online = state["match"]["status"] not in (OFFLINE, UNUSABLE)
+        online = online and not state.get("artwork_waits")
         result = ItemResult(
             counts={"issues_found": len(state["findings"]), "issues_resolved": 0},
             details={
@@ -281,12 +286,18 @@ class MovieJob:
             if path == "nfo" or (name in state["existing"] and not self.overwrite):
                 continue
             try:
+                if self.images_down and not self.enrich_only:
+                    raise LookupFailed(self.images_down, network=True)
                 images[name] = _artwork(client, name, path)
             except LookupFailed as err:
-                if err.network:
+                if err.network and self.enrich_only:
                     raise
                 del writes[name]
-                findings.append(rules.no_artwork(name, err.message))
+                if err.network:  # the image host alone: the NFO is written all the same
+                    self.images_down = err.message
+                    state["artwork_waits"] = True
+                later = "; --enrich --artwork fetches it" if err.network else ""
+                findings.append(rules.no_artwork(name, err.message + later))
         state["writes"] = writes
         return images
 

@@ -23,6 +23,7 @@ from mediakeeper.fs.atomic import append_lines, encode_text, fsync_dir
 from mediakeeper.fs.checks import why_left_alone
 from mediakeeper.fs.names import home_id
 from mediakeeper.fs.spares import folder_for as spares_folder
+from mediakeeper.music import originals
 from mediakeeper.music.journal import CHANGES_DIR, checked_line
 from mediakeeper.music.model import TagChange
 from mediakeeper.text.wording import value
@@ -204,15 +205,22 @@ def carry_out(
     changed: str,
     spares: Path | None = None,
     sweep: bool = True,
+    backs: Mapping[Path, list[tags.BytesBack]] | None = None,
 ) -> Done:
     """Take each file's steps in order against the file's values (``verify``: read now, else
     taken to be each step's old value), a step seeing what the steps before it leave; then
     journal every change to be written, in one append, before any file is touched; then write
     each file once, refused if it no longer holds those values (``tags.FileWrite``). A file
     that cannot be read or written is left alone; the rest go on. ``changed`` words why a
-    step whose file holds a third value is refused."""
+    step whose file holds a third value is refused. ``backs``: an undo's, the bytes to put
+    back in a file instead of its values (``mediakeeper.music.originals``); what each write
+    replaced is kept there, for the undo of this one."""
     done = Done()
-    writes = _planned_writes(files, done, verify=verify, changed=changed)
+    made: dict[Path, list | None] = {}
+    writes = [
+        (path, steps, write._replace(made=made, back=(backs or {}).get(path)))
+        for path, steps, write in _planned_writes(files, done, verify=verify, changed=changed)
+    ]
     # The journal reaches the disk before any file is touched (with the copies, or the entry).
     sizes = {path: _size_now(path) for path, _, _ in writes}
     journal.record(((s.artist, path, s.change) for path, steps, _ in writes for s in steps), sizes)
@@ -232,6 +240,8 @@ def carry_out(
                 done.coded[path] = (failed[path].code, failed[path].reason)
         else:
             done.written += steps
+    kept = {path: spans for path, spans in made.items() if path not in failed}
+    originals.record(journal.dir.parent, journal.session, kept)
     return done
 
 

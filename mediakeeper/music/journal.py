@@ -220,6 +220,18 @@ def checked_line(entry: dict[str, Any]) -> str:
     return f'{dumps_one(entry)[:-1]}, "check": "{_check(entry)}"}}\n'
 
 
+def line_checked(raw: bytes) -> dict[str, Any] | None:
+    """The JSON object a line written by ``checked_line`` holds, its checksum matching; None
+    for anything else (cut short, damaged)."""
+    try:
+        value = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(value, dict) or value.pop("check", None) != _check(value):
+        return None
+    return value
+
+
 def _check(entry: dict[str, Any]) -> str:
     return f"{zlib.crc32(encode_text(dumps_one(entry))):08x}"
 

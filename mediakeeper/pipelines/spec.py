@@ -1,5 +1,8 @@
-"""A pipeline file read and checked field by field: every problem found, one line each,
-naming the file, the step and the key (never a traceback).
+"""A pipeline file read and checked: every problem found, one line each, naming the file, the
+step (number and name) and the key, never a traceback. pydantic models hold the file's shape
+(its keys, settings and steps; an unknown key is a problem) and give each problem its place;
+a step's params are checked by its processor's declared ``Param``s (``steps/registry.py``),
+the one place a parameter is declared.
 
     name: phone
     description: FLAC albums to Opus for the phone
@@ -20,9 +23,21 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from mediakeeper.core.bounded import PIPELINE_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import MediakeeperError
@@ -30,10 +45,6 @@ from mediakeeper.pipelines.steps import registry
 from mediakeeper.pipelines.watchdog import DEFAULT_STALL
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-TOP_KEYS = ("name", "description", "input", "output", "archive", "settings", "steps")
-SETTINGS = {"checkpoint_every": (int, 1), "continue_on_error": (bool, None),
-            "stall_timeout": (int, 1)}  # fmt: skip
-STEP_KEYS = ("name", "processor", "params")
 
 
 class PipelineInvalid(MediakeeperError):
@@ -116,123 +127,190 @@ def load(path: Path, *, check_input: bool = True) -> Pipeline:
 
 
 def parse(data: Any, where: str, *, check_input: bool = True) -> Pipeline:
-    problems: list[str] = []
-    if not isinstance(data, dict):
-        raise PipelineInvalid([f"{where}: must be a mapping of name, input, output, steps, ..."])
-    for key in data:
-        if key not in TOP_KEYS:
-            problems.append(f"{where}: unknown key {key!r} (known: {', '.join(TOP_KEYS)})")
-    name = data.get("name")
-    if not isinstance(name, str) or not NAME.match(name):
-        problems.append(
-            f"{where}: name: must be lower-case letters, digits, '-' or '_', not {name!r}"
-        )
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        problems.append(f"{where}: description: must be text")
-    folders = {}
-    for key in ("input", "output", "archive"):
-        raw = data.get(key)
-        if raw is None:
-            if key != "archive":
-                problems.append(f"{where}: {key}: missing (a folder)")
-            folders[key] = None
-            continue
-        if not isinstance(raw, str) or not raw.strip():
-            problems.append(f"{where}: {key}: must be a folder path, not {raw!r}")
-            folders[key] = None
-            continue
-        folders[key] = Path(raw).expanduser()
-    if check_input and folders.get("input") is not None and not folders["input"].is_dir():
-        problems.append(f"{where}: input: the folder {folders['input']} does not exist")
-    settings = data.get("settings") or {}
-    values = {"checkpoint_every": 50, "continue_on_error": True, "stall_timeout": DEFAULT_STALL}
-    if not isinstance(settings, dict):
-        problems.append(f"{where}: settings: must be a mapping")
-        settings = {}
-    for key, value in settings.items():
-        if key not in SETTINGS:
-            problems.append(f"{where}: settings.{key}: unknown (known: {', '.join(SETTINGS)})")
-            continue
-        kind, least = SETTINGS[key]
-        param = registry.Param(key, kind, minimum=least)
-        if (why := param.problem(value)) is not None:
-            problems.append(f"{where}: settings.{key}: {why}")
-        else:
-            values[key] = value
-    steps = _steps(data.get("steps"), where, problems)
-    if problems:
-        raise PipelineInvalid(problems)
+    try:
+        found = PipelineFile.model_validate(data, context={"check_input": check_input})
+    except ValidationError as err:
+        found, errors = None, err.errors()
+    else:
+        errors = []
+    errors = _used_twice(data) + errors  # a step's name first, as the file says it
+    if errors:
+        raise PipelineInvalid(_lines(errors, data, where))
+    settings = found.settings
     return Pipeline(
-        name=name,
-        description=description,
-        input=folders["input"],
-        output=folders["output"],
-        archive=folders["archive"],
-        steps=tuple(steps),
-        checkpoint_every=values["checkpoint_every"],
-        continue_on_error=values["continue_on_error"],
-        stall_timeout=values["stall_timeout"],
+        name=found.name,
+        description=found.description,
+        input=found.input,
+        output=found.output,
+        archive=found.archive,
+        steps=tuple(
+            Step(s.name, s.processor, registry.get(s.processor).with_defaults(s.params))
+            for s in found.steps
+        ),
+        checkpoint_every=settings.checkpoint_every,
+        continue_on_error=settings.continue_on_error,
+        stall_timeout=settings.stall_timeout,
         source=where,
     )
 
 
-def _steps(raw: Any, where: str, problems: list[str]) -> list[Step]:
-    if not isinstance(raw, list) or not raw:
-        problems.append(f"{where}: steps: must be a list of at least one step")
-        return []
-    steps, seen = [], {}
-    for number, entry in enumerate(raw, 1):
-        label = f"{where}: step {number}"
-        if not isinstance(entry, dict):
-            problems.append(f"{label}: must be a mapping of name, processor, params")
-            continue
-        name = entry.get("name")
-        if isinstance(name, str) and name:
-            label = f"{where}: step {number} ({name})"
-            if name in seen:
-                problems.append(f"{label}: name: {name!r} is used twice (step {seen[name]} too)")
-            seen.setdefault(name, number)
-        else:
-            problems.append(f"{label}: name: missing (text that names the step)")
-        for key in entry:
-            if key not in STEP_KEYS:
-                problems.append(f"{label}: unknown key {key!r} (known: {', '.join(STEP_KEYS)})")
-        processor_name = entry.get("processor")
-        params = entry.get("params") or {}
-        if not isinstance(params, dict):
-            problems.append(f"{label}: params: must be a mapping")
-            params = {}
-        processor = registry.get(processor_name) if isinstance(processor_name, str) else None
-        if processor is None:
-            close = registry.closest(processor_name) if isinstance(processor_name, str) else []
-            hint = f"; did you mean {' or '.join(close)}?" if close else ""
-            problems.append(
-                f"{label}: processor: no processor {processor_name!r}{hint} "
-                f"(known: {', '.join(registry.names())})"
-            )
-        else:
-            _check_params(processor, params, label, problems)
-        if isinstance(name, str) and processor is not None:
-            steps.append(Step(name, processor_name, processor.with_defaults(params)))
-    return steps
+def _refuse(why: str) -> PydanticCustomError:
+    """A problem in our words; pydantic adds where it is."""
+    return PydanticCustomError("pipeline", why)
 
 
-def _check_params(processor, params: dict, label: str, problems: list[str]) -> None:
-    before = len(problems)
-    for param in processor.params:
-        if param.required and param.name not in params:
-            problems.append(
-                f"{label}: params.{param.name}: required by {processor.name}, missing"
-                + (f" (one of {', '.join(map(str, param.choices))})" if param.choices else "")
-            )
-    for key, value in params.items():
-        param = processor.param(key)
-        if param is None:
-            known = ", ".join(p.name for p in processor.params) or "none"
-            problems.append(f"{label}: params.{key}: unknown to {processor.name} (known: {known})")
-        elif (why := param.problem(value)) is not None:
-            problems.append(f"{label}: params.{key}: {why}")
-    if len(problems) == before and processor.check is not None:
-        for key, why in processor.check(params):
-            problems.append(f"{label}: params.{key}: {why}")
+def _checked_when_missing() -> Any:
+    """A field whose validator runs when its key is missing too: missing and empty are one
+    problem, said by the validator."""
+    return Field(None, validate_default=True)
+
+
+def _name(value: Any) -> str:
+    if isinstance(value, str) and NAME.match(value):
+        return value
+    raise _refuse(f"must be lower-case letters, digits, '-' or '_', not {value!r}")
+
+
+def _folder(*, needed: bool = True, must_exist: bool = False) -> PlainValidator:
+    """A folder path (``~`` expanded); ``must_exist`` when the run asks (validation context)."""
+
+    def check(value: Any, info: ValidationInfo) -> Path | None:
+        if value is None and not needed:
+            return None
+        if value is None:
+            raise _refuse("missing (a folder)")
+        if not isinstance(value, str) or not value.strip():
+            raise _refuse(f"must be a folder path, not {value!r}")
+        folder = Path(value).expanduser()
+        if must_exist and (info.context or {}).get("check_input") and not folder.is_dir():
+            raise _refuse(f"the folder {folder} does not exist")
+        return folder
+
+    return PlainValidator(check)
+
+
+def _setting(kind: type, minimum: int | None = None) -> PlainValidator:
+    """A setting checked as a processor's parameter is (``registry.Param``): one wording for
+    every number."""
+    param = registry.Param("setting", kind, minimum=minimum)
+
+    def check(value: Any) -> Any:
+        if (why := param.problem(value)) is not None:
+            raise _refuse(why)
+        return value
+
+    return PlainValidator(check)
+
+
+def _step_name(value: Any) -> str:
+    if isinstance(value, str) and value:
+        return value
+    raise _refuse("missing (text that names the step)")
+
+
+def _known_processor(value: Any) -> str:
+    if isinstance(value, str) and registry.get(value) is not None:
+        return value
+    close = registry.closest(value) if isinstance(value, str) else []
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    raise _refuse(f"no processor {value!r}{hint} (known: {', '.join(registry.names())})")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # an unknown key is a problem, named
+
+
+class FileSettings(_Model):
+    checkpoint_every: Annotated[int, _setting(int, minimum=1)] = 50
+    continue_on_error: Annotated[bool, _setting(bool)] = True
+    # seconds a step may go without progress (watchdog)
+    stall_timeout: Annotated[int, _setting(int, minimum=1)] = DEFAULT_STALL
+
+
+class FileStep(_Model):
+    name: Annotated[str, PlainValidator(_step_name)] = _checked_when_missing()
+    processor: Annotated[str, PlainValidator(_known_processor)] = _checked_when_missing()
+    params: Annotated[dict[Any, Any], BeforeValidator(lambda v: v or {})] = _checked_when_missing()
+
+    @field_validator("params")
+    @classmethod
+    def _fit_the_processor(cls, params: dict, info: ValidationInfo) -> dict:
+        """Checked against the processor's declared parameters (the registry), each problem
+        at its key; not at all when the processor is unknown (its own problem)."""
+        processor = registry.get(info.data.get("processor"))
+        if problems := processor.problems(params) if processor else []:
+            raise ValidationError.from_exception_data("params", [
+                InitErrorDetails(type=_refuse(why), loc=(key,), input=params.get(key))
+                for key, why in problems
+            ])  # fmt: skip
+        return params
+
+
+class PipelineFile(_Model):
+    name: Annotated[str, PlainValidator(_name)] = _checked_when_missing()
+    description: StrictStr = ""
+    input: Annotated[Path, _folder(must_exist=True)] = _checked_when_missing()
+    output: Annotated[Path, _folder()] = _checked_when_missing()
+    archive: Annotated[Path | None, _folder(needed=False)] = None
+    settings: Annotated[FileSettings, BeforeValidator(lambda v: v or {})] = FileSettings()
+    steps: list[FileStep] = Field(None, validate_default=True, min_length=1)
+
+
+def _used_twice(data: Any) -> list[dict[str, Any]]:
+    """Each step named as an earlier one, said as pydantic says a problem: a rule across
+    steps, kept beside the models (whose checks across fields run only once all fit)."""
+    first: dict[str, int] = {}
+    found = []
+    for number, entry in enumerate(_entries(data), 1):
+        if (name := _given_name(entry)) in first:
+            found.append({"type": "twice", "loc": ("steps", number - 1, "name"),
+                          "msg": f"{name!r} is used twice (step {first[name]} too)"})  # fmt: skip
+        elif name:
+            first[name] = number
+    return found
+
+
+def _entries(data: Any) -> list[Any]:
+    steps = data.get("steps") if isinstance(data, dict) else None
+    return steps if isinstance(steps, list) else []
+
+
+def _given_name(entry: Any) -> str | None:
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
+def _lines(errors: list[Any], data: Any, where: str) -> list[str]:
+    """One line per problem, in the file's order: the file, the step (number and name), the
+    key, what is wrong."""
+
+    def step_index(error: Any) -> int:
+        loc = error["loc"]
+        return loc[1] if loc[:1] == ("steps",) and len(loc) > 1 else -1
+
+    lines = []
+    for error in sorted(errors, key=step_index):
+        place, loc, owner = [where], list(error["loc"]), PipelineFile
+        if (index := step_index(error)) >= 0:
+            name = _given_name(_entries(data)[index])
+            place.append(f"step {index + 1}" + (f" ({name})" if name else ""))
+            loc, owner = loc[2:], FileStep
+        loc, what = _said(error, loc, FileSettings if loc[:1] == ["settings"] else owner)
+        lines.append(": ".join([*place, *([".".join(map(str, loc))] if loc else []), what]))
+    return lines
+
+
+# pydantic's own problems (the rest are ours, said in the validators), in our words
+_WORDS = {"string_type": "must be text", "dict_type": "must be a mapping",
+          "list_type": "must be a list of at least one step",
+          "too_short": "must be a list of at least one step"}  # fmt: skip
+
+
+def _said(error: Any, loc: list, owner: type[BaseModel]) -> tuple[list, str]:
+    """Where and what: an unknown key is said at its owner's place, with the keys it knows."""
+    kind, keys = error["type"], ", ".join(owner.model_fields)
+    if kind in ("extra_forbidden", "invalid_key"):  # invalid_key: a key that is not text
+        return loc[:-1], f"unknown key {loc[-1]!r} (known: {keys})"
+    if kind == "model_type":
+        return loc, f"must be a mapping of {keys}"
+    return loc, _WORDS.get(kind, error["msg"])

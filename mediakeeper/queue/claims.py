@@ -134,6 +134,7 @@ class ClaimsMixin:
             item["attempts"] += 1
             item["failures"] = 0
             item["completed_at"] = iso(self.clock())
+            item["completed_by"] = session  # who did it, seen by a follower that missed the claim
             item["claimed_by"] = None
             item["last_error"] = None
             item["run_token"] = None

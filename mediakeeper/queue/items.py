@@ -179,6 +179,7 @@ ITEM_FIELDS: dict[str, tuple[bool, str]] = {
     "failures": (False, _WHOLE),  # queues from before it count failures from their next one
     "started_at": (False, _TEXT_OR_NULL),
     "completed_at": (False, _TEXT_OR_NULL),
+    "completed_by": (False, _TEXT_OR_NULL),
     "last_error": (False, _TEXT_OR_NULL),
     "run_token": (False, _TEXT_OR_NULL),
     "claimed_by": (False, "an object or null"),

@@ -151,7 +151,7 @@ class Batch:
         """The watch over this batch's failure streaks, as ``[alerts]`` says."""
         get = self.settings.get
         return AlertWatch(self.settings.home, self.record.name, get("alerts", "threshold"),
-                          get("alerts", "webhook_url"))  # fmt: skip
+                          get("alerts", "webhook_url"), get("alerts", "apprise"))  # fmt: skip
 
     def close(self) -> None:
         """The kind's closing step once the items are done (music: tracks.csv)."""

@@ -21,7 +21,14 @@ from mediakeeper.tags.read import AUDIO_EXTENSIONS, AudioInfo, Parsed, loudness,
 # Parsing a file as ``read`` does, for tests that edit a parse themselves.
 from mediakeeper.tags.read import load as _load  # noqa: F401
 from mediakeeper.tags.table import LOGICAL_TAGS, LOUDNESS, MORE, PAIRS, TABLE, WRITABLE, Key
-from mediakeeper.tags.write import FileWrite, version_after_write, write, write_many
+from mediakeeper.tags.write import (
+    BytesBack,
+    FileWrite,
+    holds,
+    version_after_write,
+    write,
+    write_many,
+)
 
 __all__ = [
     "AUDIO_EXTENSIONS",
@@ -33,9 +40,11 @@ __all__ = [
     "TABLE",
     "WRITABLE",
     "AudioInfo",
+    "BytesBack",
     "FileWrite",
     "Key",
     "Parsed",
+    "holds",
     "loudness",
     "more",
     "read",

@@ -4,6 +4,7 @@ the file replaced crash-safely by ``mediakeeper.fs.safewrite`` (which knows noth
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -12,6 +13,8 @@ from typing import BinaryIO, NamedTuple
 from mediakeeper.core import writemode
 from mediakeeper.core.errors import AudioError, FileError
 from mediakeeper.fs import safewrite
+from mediakeeper.fs.patchfile import PatchFile
+from mediakeeper.fs.recorded import Recorded, Span
 from mediakeeper.tags.extra_fields import firsts, set_first
 from mediakeeper.tags.formats import KINDS, STYLE_OF_FORMAT
 from mediakeeper.tags.read import Parsed, load, logical, loudness_of, stat_signature, translated
@@ -32,7 +35,11 @@ class FileWrite(NamedTuple):
     no longer matches it, or that has none, is parsed again and refused if one of those tags
     changed since: a fix never overwrites someone else's edit. ``size``: the size to give
     the file back through its padding (an undo: the size it had before the change undone),
-    where the padding can make it so (``_room``)."""
+    where the padding can make it so (``_room``).
+
+    ``back``: an undo's, the bytes to put back instead of saving ``values``, newest first
+    (see :class:`BytesBack`). ``made``: given, what the write replaced is put in it under the
+    file's path (``Recorded.spans``), so that an undo can put those bytes back."""
 
     path: Path
     values: Mapping[str, str | None]
@@ -40,6 +47,16 @@ class FileWrite(NamedTuple):
     expect: Mapping[str, str | None] | None = None
     root: Path | None = None
     size: int | None = None
+    back: Sequence[BytesBack] | None = None
+    made: dict[Path, list[Span] | None] | None = None
+
+
+class BytesBack(NamedTuple):
+    """The bytes an earlier write replaced, to be put back where the file still holds what
+    that write left: ``size`` bytes long, each span's bytes those it wrote."""
+
+    size: int
+    spans: Sequence[Span]
 
 
 def write(path: Path | str, values: Mapping[str, str | None], *, parsed: Parsed | None = None):
@@ -109,8 +126,54 @@ def _replacement(w: FileWrite) -> safewrite.Replacement:
 
 
 def _save_changed(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:
-    """Save the new values into ``work`` (the file's bytes), from the kept parse if the file
-    is as it was when parsed; else parsed again, refused if a tag changed since."""
+    """Make the change in ``work`` (the file's bytes): the bytes given back, or the values
+    saved; what it replaced kept in ``w.made`` when asked."""
+    kept = Recorded(work, st.st_size) if w.made is not None else work
+    if w.back is not None:
+        _put_back(w.path, w.back, kept, st.st_size)
+    else:
+        _save_values(w, kept, st)
+    if isinstance(kept, Recorded) and w.made is not None:
+        w.made[w.path] = kept.spans()
+
+
+def holds(path: Path, back: Sequence[BytesBack]) -> bool:
+    """Whether ``back`` can be put back in the file: it holds what each write left."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        size = os.fstat(fd).st_size
+        _put_back(path, back, PatchFile(fd, size), size)
+    except (AudioError, OSError):
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def _put_back(path: Path, back: Sequence[BytesBack], work: BinaryIO, size: int) -> None:
+    """The old bytes written over what each earlier write left, newest first; refused if the
+    file holds anything else (changed since: its values are then undone one by one)."""
+    for write in back:
+        ok = size == write.size
+        for span in write.spans if ok else ():
+            work.seek(span.offset)
+            if hashlib.sha256(work.read(len(span.old))).hexdigest() != span.new_sha256:
+                ok = False
+                break
+        if not ok:
+            why = "changed since the undo read it: left alone"
+            raise AudioError(str(path), why, safewrite.CHANGED)
+        for span in write.spans:
+            work.seek(span.offset)
+            work.write(span.old)
+
+
+def _save_values(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:
+    """Save the new values into ``work``, from the kept parse if the file is as it was when
+    parsed; else parsed again, refused if a tag changed since."""
     work.seek(0)
     if w.parsed is not None and w.parsed.signature == stat_signature(st):
         audio = w.parsed.audio

@@ -3,8 +3,10 @@
 Each value is checked against its file first: a tag changed again since (by the person or
 another program) is left alone and said. The values go through the same write as a batch's
 fixes (``mediakeeper.music.fixes.carry_out``), journaled under an undo session of their own,
-so an undo can be undone. A dry run reads the files and says what the undo would restore,
-what it would leave alone and why, and what already holds the old value; it writes nothing.
+so an undo can be undone. Where a file still holds what the undone writes left, the bytes
+they replaced are put back instead, so the file is byte for byte what it was. A dry run
+reads the files and says what the undo would restore, what it would leave alone and why,
+and what already holds the old value; it writes nothing.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mediakeeper import tags
 from mediakeeper.core import writemode
 from mediakeeper.core.errors import MediakeeperError, NotFound
+from mediakeeper.music import originals
 from mediakeeper.music.fixes import (
     ChangeJournal,
     FilesWritten,
@@ -135,7 +139,8 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
         done = foreseen(files, writing.hard_links, verify=True, changed=CHANGED_AGAIN)
         undo_id = ""
     else:
-        done = _write_undo(files, ChangeJournal(status_kind_dir, undo_id, writing))
+        journal = ChangeJournal(status_kind_dir, undo_id, writing)
+        done = _write_undo(files, journal, _bytes_back(status_kind_dir, files))
     return UndoReport(
         restored=_net(done.written),
         left_alone=_one_per_tag([*odd, *done.refused]),
@@ -178,11 +183,32 @@ def _undo_steps(wanted: list[JournalEntry]):
     return files, odd
 
 
-def _write_undo(files, journal: ChangeJournal):
+def _bytes_back(status_kind_dir: Path, files) -> dict[Path, list[tags.BytesBack]]:
+    """The bytes each file's undone writes replaced, newest first, where the file still holds
+    what every one of them left (``mediakeeper.music.originals``): put back, the file is its
+    old bytes again. Any other file gets its old values back."""
+    kept: dict[str, dict[str, list[tags.BytesBack]]] = {}
+    backs: dict[Path, list[tags.BytesBack]] = {}
+    for path, steps, _ in files:
+        chain: list[tags.BytesBack] = []
+        for session in dict.fromkeys(step.source.session for step in steps):  # newest first
+            if session not in kept:
+                kept[session] = originals.read(status_kind_dir, session)
+            writes = kept[session].get(str(path))
+            if not writes:
+                break
+            chain += reversed(writes)
+        else:
+            if chain and tags.holds(path, chain):
+                backs[path] = chain
+    return backs
+
+
+def _write_undo(files, journal: ChangeJournal, backs: dict[Path, list[tags.BytesBack]]):
     """The steps written through the undo's own journal; a journal that cannot be written
     stops it before any file is touched, said as such."""
     try:
-        return carry_out(files, journal, verify=True, changed=CHANGED_AGAIN)
+        return carry_out(files, journal, verify=True, changed=CHANGED_AGAIN, backs=backs)
     except OSError as err:
         if err.filename != str(journal.path):
             raise

@@ -156,8 +156,8 @@ async def stop_batch(request: Request) -> JSONResponse:
     return JSONResponse({"session": session, "stopping": True}, status_code=202)
 
 
-def _listing(home: Path) -> list[dict[str, Any]]:
-    """The running batches of every kind with a queue."""
+def running_batches(home: Path) -> list[dict[str, Any]]:
+    """The running batches of every kind with a queue (here and on the page)."""
     found = []
     for queue in sorted((home / "status").glob("*/processing_queue.json")):
         for record in load_sessions(home / "status", queue.parent.name, items=False):
@@ -171,7 +171,7 @@ def _listing(home: Path) -> list[dict[str, Any]]:
 
 async def list_batches(request: Request) -> JSONResponse:
     web = request.app.state.web
-    return JSONResponse({"running": await asyncio.to_thread(_listing, web.home)})
+    return JSONResponse({"running": await asyncio.to_thread(running_batches, web.home)})
 
 
 ROUTES = [

@@ -57,10 +57,22 @@ class Seen:
 def seen_of(item: dict[str, Any], before: Seen | None) -> Seen:
     details = item.get("details") or {}
     claim = item.get("claimed_by") or {}
-    session = str(claim.get("session") or (before.session if before else "") or "")
+    # Whose change it was: the claim's, else the session that ended it (a whole batch may
+    # run between two looks, its journal folded away).
+    session = claim.get("session") or _ended_by(item) or (before.session if before else "")
     decisions = item_decisions(details) if item.get("status") == COMPLETED else 0
     return Seen(str(item.get("name") or item["key"]), str(item.get("status")),
-                str(details.get("stage") or ""), session, decisions)  # fmt: skip
+                str(details.get("stage") or ""), str(session or ""), decisions)  # fmt: skip
+
+
+def _ended_by(item: dict[str, Any]) -> str:
+    """The session that completed the item, or whose failure it last was."""
+    status, history = item.get("status"), item.get("error_history")
+    if status == COMPLETED:
+        return item.get("completed_by") or ""
+    if status in (ERROR, SKIPPED) and history and isinstance(history[-1], dict):
+        return history[-1].get("session") or ""
+    return ""
 
 
 @dataclass

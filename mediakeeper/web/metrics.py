@@ -4,18 +4,23 @@
 - ``mediakeeper_items_processed_total{kind,outcome}`` (counter): every item a batch finished
   (completed, error, skipped, released), from the sessions' events (``sessions.jsonl``).
 - ``mediakeeper_item_seconds{kind}`` (histogram): how long each completed item took.
-- ``mediakeeper_lookups_total{kind,source}`` (counter): web lookups of ended sessions,
+- ``mediakeeper_lookups_total{kind,service,source}`` (counter): the items' web lookups,
   ``source`` ``network`` (requests sent) or ``cache`` (answered from the cache).
-- ``mediakeeper_files_written_total{kind}`` (counter): files the fixes wrote.
+- ``mediakeeper_read_bytes_total{kind}``, ``mediakeeper_written_bytes_total{kind}``
+  (counters): what the items' jobs read and wrote (``batch/usage.py`` says how it is counted).
+- ``mediakeeper_files_written_total{kind}`` (counter): files the fixes of ended batches wrote.
 
-The sessions' events are read on from where the last scrape stopped: a scrape reads only
-what was appended since.
+The server is another process than the batches: it counts what each batch recorded of each
+item it finished (its ``item`` event), as the item is recorded, whoever ran the batch and
+however it ended. The sessions' events are read on from where the last scrape stopped: a
+scrape reads only what was appended since.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +40,7 @@ from mediakeeper.queue.session_log import EVENTS_FILE
 from mediakeeper.web.follower import HomeFollower
 
 BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800)  # seconds an item takes
+SOURCES = ("network", "cache")  # what answered a lookup (``lookup/tally.py``)
 
 
 @dataclass
@@ -45,7 +51,8 @@ class SessionTally:
     outcomes: Counter[str] = field(default_factory=Counter)
     buckets: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
     seconds: float = 0.0
-    lookups: Counter[str] = field(default_factory=Counter)
+    lookups: Counter[tuple[str, str]] = field(default_factory=Counter)  # (service, source)
+    bytes: Counter[str] = field(default_factory=Counter)  # "read", "written"
     files_written: int = 0
 
     def read_on(self, path: Path) -> None:
@@ -73,12 +80,21 @@ class SessionTally:
                 self.seconds += seconds
                 at = next((n for n, le in enumerate(BUCKETS) if seconds <= le), len(BUCKETS))
                 self.buckets[at] += 1
-        elif event.get("event") == "end":
-            for source, key in (("network", "lookups"), ("cache", "cache_hits")):
-                if isinstance(event.get(key), int):
-                    self.lookups[source] += event[key]
-            if isinstance(event.get("files_written"), int):
-                self.files_written += event["files_written"]
+            self._spent(event)
+        elif event.get("event") == "end" and isinstance(event.get("files_written"), int):
+            self.files_written += event["files_written"]
+
+    def _spent(self, event: dict) -> None:
+        """An item's lookups and bytes (``batch/usage.py``), where its event has them."""
+        lookups = event.get("lookups")
+        for service, sources in lookups.items() if isinstance(lookups, dict) else ():
+            for source, n in sources.items() if isinstance(sources, dict) else ():
+                if source in SOURCES and type(n) is int and n > 0:
+                    self.lookups[(str(service), source)] += n
+        for way in ("read", "written"):
+            n = event.get(f"bytes_{way}")
+            if type(n) is int and n > 0:
+                self.bytes[way] += n
 
 
 class HomeCollector:
@@ -87,6 +103,7 @@ class HomeCollector:
     def __init__(self, follower: HomeFollower):
         self.follower = follower
         self.tallies: dict[str, SessionTally] = {}
+        self._lock = threading.Lock()  # two scrapes at once read each event once
 
     def collect(self):
         queue_items = GaugeMetricFamily("mediakeeper_queue_items",
@@ -96,18 +113,29 @@ class HomeCollector:
             for status, n in counts.items():
                 queue_items.add_metric([kind, status], n)
         yield queue_items
+        with self._lock:
+            for kind in self.follower.queues:
+                tally = self.tallies.setdefault(kind, SessionTally())
+                tally.read_on(self.follower.home / "status" / kind / EVENTS_FILE)
+            yield from self._from_sessions()
+
+    def _from_sessions(self):
         processed = CounterMetricFamily("mediakeeper_items_processed",
                                         "Items the batches finished, by outcome.",
                                         labels=["kind", "outcome"])  # fmt: skip
         seconds = HistogramMetricFamily("mediakeeper_item_seconds",
-                                        "Seconds each completed item took.", labels=["kind"])
-        lookups = CounterMetricFamily("mediakeeper_lookups", "Web lookups of ended batches.",
-                                      labels=["kind", "source"])  # fmt: skip
+                                        "Seconds each completed item took.",
+                                        labels=["kind"])  # fmt: skip
+        lookups = CounterMetricFamily("mediakeeper_lookups",
+                                      "Web lookups of the items, by service and what answered.",
+                                      labels=["kind", "service", "source"])  # fmt: skip
+        read = CounterMetricFamily("mediakeeper_read_bytes", "Bytes the items' jobs read.",
+                                   labels=["kind"])  # fmt: skip
+        wrote = CounterMetricFamily("mediakeeper_written_bytes", "Bytes the items' jobs wrote.",
+                                    labels=["kind"])  # fmt: skip
         written = CounterMetricFamily("mediakeeper_files_written", "Files the fixes wrote.",
                                       labels=["kind"])  # fmt: skip
-        for kind in self.follower.queues:
-            tally = self.tallies.setdefault(kind, SessionTally())
-            tally.read_on(self.follower.home / "status" / kind / EVENTS_FILE)
+        for kind, tally in sorted(self.tallies.items()):
             for outcome, n in sorted(tally.outcomes.items()):
                 processed.add_metric([kind, outcome], n)
             cumulative, buckets = 0, []
@@ -115,10 +143,12 @@ class HomeCollector:
                 cumulative += n
                 buckets.append((le, cumulative))
             seconds.add_metric([kind], buckets, tally.seconds)
-            for source in ("network", "cache"):
-                lookups.add_metric([kind, source], tally.lookups[source])
+            for (service, source), n in sorted(tally.lookups.items()):
+                lookups.add_metric([kind, service, source], n)
+            read.add_metric([kind], tally.bytes["read"])
+            wrote.add_metric([kind], tally.bytes["written"])
             written.add_metric([kind], tally.files_written)
-        yield from (processed, seconds, lookups, written)
+        return processed, seconds, lookups, read, wrote, written
 
 
 def registry_for(follower: HomeFollower) -> CollectorRegistry:

@@ -1,5 +1,7 @@
 """``GET /``: the dashboard page, rendered on the server (readable without JavaScript), then
-kept current by ``static/page.js`` from ``/api/events``. Everything from tags and file names
+kept current by ``static/page.js`` from ``/api/events``, and from ``/api/batches`` and
+``/api/watcher`` every few seconds for what changes no queue (a batch's end, a watcher that
+starts or stops). Everything from tags and file names
 is escaped by the template (autoescape); the script only ever sets text, never HTML, and the
 page allows no inline script (Content-Security-Policy).
 
@@ -16,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -28,11 +31,21 @@ from mediakeeper.queue.items import ERROR, IN_PROGRESS
 from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.session_log import load_sessions
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.visible import visible
+from mediakeeper.watch.state import watch_status
+from mediakeeper.web.batches import running_batches
 from mediakeeper.web.security import COOKIE
+
+
+def _shown(value):
+    """Every text a page shows, its hidden controls made visible (``text.visible``)."""
+    return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
+    finalize=_shown,
 )
 SHOWN_FAILURES = 20  # a kind's failed items shown
 SHOWN_SESSIONS = 5  # a kind's latest sessions shown
@@ -61,8 +74,11 @@ def gather(web) -> dict[str, Any]:
                        "working": working, "batchable": bool(kinds.KINDS.get(kind)
                                                              and kinds.KINDS[kind].batch),
                        "problem": follow.problem, **follow.progress()})  # fmt: skip
+    running = running_batches(web.home)
     return {
         "queues": queues,
+        "running": {q["kind"]: [r for r in running if r["kind"] == q["kind"]] for q in queues},
+        "watcher": watch_status(web.home / "status"),
         "decisions": decisions_json(web.home),
         "failures": {q["kind"]: _failures(web.home, q["kind"]) for q in queues},
         "sessions": [s for q in queues for s in _sessions(web.home, q["kind"])],

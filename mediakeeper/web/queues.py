@@ -1,4 +1,5 @@
-"""``/ping``, ``/healthz``, ``/api/queues`` and its items: what the home holds now."""
+"""``/ping``, ``/healthz``, ``/api/queues`` and its items, ``/api/watcher``: what the home
+holds now."""
 
 from __future__ import annotations
 
@@ -55,6 +56,13 @@ async def healthz(request: Request) -> JSONResponse:
     if failing:
         body["failing"] = failing
     return JSONResponse(body, status_code=503 if failing else 200)
+
+
+async def watcher(request: Request) -> JSONResponse:
+    """Whether a watcher runs on the home and what it last said (what it queued): as
+    ``/healthz`` tells it, cheap enough for the page to ask every few seconds."""
+    web = request.app.state.web
+    return JSONResponse(await asyncio.to_thread(watch_status, web.home / "status"))
 
 
 async def queues(request: Request) -> JSONResponse:
@@ -124,4 +132,5 @@ ROUTES = [
     Route("/healthz", healthz),
     Route("/api/queues", queues),
     Route("/api/queues/{kind}/items", items),
+    Route("/api/watcher", watcher),
 ]

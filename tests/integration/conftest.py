@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from tests.helpers import run_script
@@ -50,3 +52,17 @@ def watching(tmp_path):
     yield start
     for watcher in started:
         watcher.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """The system's Chromium driven by Playwright (no browser download), for the web page's
+    tests; they skip, saying why, where either is missing (``make chromium`` installs it)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no chromium (make chromium)")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield launched
+        launched.close()

@@ -92,7 +92,7 @@ def test_alerts_test_sends_the_real_shape(streak_home):
 def test_alerts_test_without_a_webhook_is_a_usage_error(streak_home):
     sent = script("alerts", "test", "--home", streak_home)
     assert sent.returncode == 2
-    assert sent.stderr.startswith("Error: no [alerts] webhook_url is set")
+    assert sent.stderr.startswith("Error: no [alerts] webhook_url or apprise is set")
     assert "Traceback" not in sent.stderr
 
 
@@ -110,3 +110,57 @@ def test_a_served_home_tells_the_alert_as_an_event(streak_home):
     alert = next(e["data"] for e in stream.events if e["event"] == "alert")
     assert alert["event"] == "alert" and alert["kind"] == "music"
     assert alert["consecutive_failures"] == 3 and alert["version"] == 1
+
+
+def test_apprise_urls_hear_the_alert_and_its_resolved(streak_home):
+    """``[alerts] apprise`` (a TOML list): Apprise's ``json://`` plugin POSTs each to a real
+    local receiver, a failure then a success notification; the URL's secret is never said."""
+    hook = receiver()
+    port = hook.server.server_address[1]
+    (streak_home / "mediakeeper.toml").write_text(
+        f'[alerts]\nthreshold = 3\napprise = ["json://someone:SECRET-IN-URL@127.0.0.1:{port}/n"]\n'
+    )
+    run = script("music", "batch", "--home", streak_home, "--offline", "--workers", "1")
+    assert run.returncode == 1, run.stdout + run.stderr  # the items' failures, nothing more
+    alert, resolved = hook.bodies
+    assert alert["type"] == "failure"
+    assert alert["title"] == "mediakeeper: 3 music items failed in a row"
+    assert [line.split(" (")[0] for line in alert["message"].splitlines()[:3]] == FAILING[:3]
+    assert alert["message"].endswith(f"Data home: {streak_home}")
+    assert resolved["type"] == "success"
+    assert resolved["message"].startswith("Echo completed after 4 failed music items.")
+    assert "Warning" not in run.stderr
+    assert "SECRET" not in run.stdout + run.stderr
+
+
+def test_an_apprise_url_down_or_unknown_never_fails_the_batch(streak_home):
+    down = f"json://127.0.0.1:{free_port()}/n"  # nothing listens there
+    env = {"MEDIAKEEPER_ALERTS_THRESHOLD": "3",
+           "MEDIAKEEPER_ALERTS_APPRISE": f"{down} nosuchservice://SECRET-IN-URL"}  # fmt: skip
+    run = script("music", "batch", "--home", streak_home, "--offline", "--workers", "1", env=env)
+    assert run.returncode == 1, run.stdout + run.stderr
+    warnings = [line for line in run.stderr.splitlines() if "[alerts] apprise" in line]
+    said = (
+        "Warning: the alert's Apprise notification ([alerts] apprise) URL 2 not an address "
+        "Apprise knows; not taken by every receiver; the batch went on"
+    )
+    assert warnings == [said, said]  # the alert's and the resolved's
+    assert "SECRET" not in run.stdout + run.stderr and down not in run.stderr
+    queue = script("music", "queue", "--home", streak_home, "--show-summary")
+    assert "completed" in queue.stdout
+
+
+def test_alerts_test_reaches_the_apprise_urls_too(streak_home):
+    hook, apprised = receiver(), receiver()
+    port = apprised.server.server_address[1]
+    env = {"MEDIAKEEPER_ALERTS_WEBHOOK_URL": hook.url,
+           "MEDIAKEEPER_ALERTS_APPRISE": f"json://127.0.0.1:{port}/n"}  # fmt: skip
+    sent = script("alerts", "test", "--home", streak_home, env=env)
+    assert sent.returncode == 0, sent.stderr
+    assert hook.bodies[0]["event"] == "alert"
+    (told,) = apprised.bodies
+    assert told["type"] == "failure" and "(a test alert) (test)" in told["message"]
+    dead = {**env, "MEDIAKEEPER_ALERTS_APPRISE": f"json://127.0.0.1:{free_port()}/n"}
+    failed = script("alerts", "test", "--home", streak_home, env=dead)
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("Error: the test alert to the Apprise URLs ([alerts] apprise)")

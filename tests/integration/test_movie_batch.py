@@ -64,10 +64,9 @@ def tmdb_env(fake, key: str | None = API_KEY, **env: str) -> dict[str, str]:
     }
     environment.update(
         MEDIAKEEPER_TMDB_URL=fake.url,
-        MEDIAKEEPER_TMDB_IMAGES_URL=fake.images_url,
         MEDIAKEEPER_TMDB_RATE_LIMIT="0",  # spacing is tested in the lookup session's tests
         MEDIAKEEPER_TMDB_TIMEOUT="5",
-        **{"MEDIAKEEPER_TMDB_RETRIES": "2", **env},
+        **{"MEDIAKEEPER_TMDB_RETRIES": "2", "MEDIAKEEPER_TMDB_IMAGES_URL": fake.images_url, **env},
     )
     if key is not None:
         environment["TMDB_API_KEY"] = key
@@ -543,3 +542,37 @@ def test_decide_takes_a_tmdb_candidate_and_the_next_batch_identifies_it(fake, tm
     assert queue_of(home)["Solaris"]["status"] == "pending"
     run(fake, home, library)
     assert queue_of(home)["Solaris"]["details"]["tmdb_id"] == 2103
+
+
+def test_an_unreachable_image_host_leaves_artwork_for_enrich_and_the_batch_online(
+    fake, tmp_path
+):
+    """TMDb answers but its image host does not: each movie gets its NFO, its artwork waits
+    for --enrich, and the batch goes on looking movies up (issue 60)."""
+    import socket
+
+    names = ["The Matrix (1999)", "Heat (1995)", "Se7en (1995)"]
+    library = library_of(tmp_path / "Movies", [f"{n}/f.mkv" for n in names])
+    home = tmp_path / "home"
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{closed.getsockname()[1]}/t/p/original"
+    result = run(fake, home, library, "--artwork", MEDIAKEEPER_TMDB_IMAGES_URL=dead)
+    assert "ran offline" not in result.stdout, result.stdout
+    assert sorted(api_calls(fake)) == sorted(
+        ["/3/search/movie"] * 3 + ["/3/movie/603", "/3/movie/949", "/3/movie/807"]
+    )
+    queue = queue_of(home)
+    for name in names:
+        assert queue[name]["status"] == "completed"
+        assert queue[name]["details"]["files_written"] == ["movie.nfo"]
+        assert queue[name]["details"]["enriched"] is False
+        assert not (library / name / "poster.jpg").exists()
+        assert "no-artwork" in codes(home, name)
+    assert nfo(library, "Heat (1995)").findtext("title") == "Heat"
+
+    enriched = run(fake, home, library, "--enrich", "--artwork")
+    assert enriched.returncode in (0, 1), enriched.stdout + enriched.stderr
+    for name in names:
+        assert (library / name / "poster.jpg").read_bytes()[:2] == b"\xff\xd8"
+        assert queue_of(home)[name]["details"]["enriched"] is True

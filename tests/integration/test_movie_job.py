@@ -115,21 +115,23 @@ def test_an_offline_run_cannot_finish_artwork_an_online_run_planned(fake, job, t
 PORTAL = b"<!DOCTYPE html><html><body>Log in to the hotel Wi-Fi</body></html>"
 
 
-def test_a_web_page_in_place_of_artwork_is_the_network_and_nothing_is_written(fake, job, tmp_path):
+def test_a_web_page_in_place_of_artwork_is_the_network_and_never_a_poster(fake, job, tmp_path):
     """A captive portal answering 200 with its login page must never become poster.jpg: the
-    run is offline from then on, the movie's lookup left for --enrich."""
+    image host counts as unreachable, the NFO is written (TMDb itself answered) and the
+    artwork is left for --enrich; the run does not go offline for it."""
     folder = tmp_path / "Movies" / "The Matrix (1999)"
     folder.mkdir(parents=True)
     (folder / "matrix.mkv").write_bytes(b"x")
     fake.malformed(times=None, path=fake.images_path, body=PORTAL)
-    offline = job.process(item(folder, "t1"))
-    assert (offline.details["match"], offline.details["enriched"]) == ("offline", False)
-    assert "web page" in went_offline(job.status_dir, job.session)[1]
-    assert sorted(p.name for p in folder.iterdir()) == ["matrix.mkv"]
+    waiting = job.process(item(folder, "t1"))
+    assert (waiting.details["match"], waiting.details["enriched"]) == ("matched", False)
+    assert went_offline(job.status_dir, job.session) is None
+    assert sorted(p.name for p in folder.iterdir()) == ["matrix.mkv", "movie.nfo"]
 
     fake.clear_faults()  # the network is back: the page was not cached, the artwork comes
-    result = replace(job, session="20240310_movies_001").process(item(folder, "t2"))
-    assert result.details["files_written"] == ["movie.nfo", "poster.jpg", "fanart.jpg"]
+    later = replace(job, session="20240310_movies_001", images_down=None)
+    result = later.process(item(folder, "t2"))
+    assert result.details["files_written"] == ["poster.jpg", "fanart.jpg"]
     assert (folder / "poster.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
 
 

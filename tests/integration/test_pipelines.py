@@ -48,15 +48,19 @@ def test_validation_names_every_error_with_file_step_and_key(tmp_path):
 name: phone
 input: {missing}
 output: {out}
+colour: red
+settings: {{checkpoint_evry: 5}}
 steps:
   - name: a
     processor: convrt
+    parms: {{}}
   - name: a
     processor: convert
     params: {{bitrate: 5}}
   - name: cut
     processor: split
     params: {{mode: fixed, seconds: -3}}
+  - just text
 """.format(missing=tmp_path / "nowhere", out=tmp_path / "out"))
     result = run("validate", bad, cwd=tmp_path)
     assert result.returncode == 2
@@ -68,6 +72,11 @@ steps:
     assert "step 2 (a): params.codec: required by convert, missing" in err
     assert "step 2 (a): params.bitrate: must be text, not int 5" in err
     assert "step 3 (cut): params.seconds: must be at least 1, not -3" in err
+    assert "bad.yaml: unknown key 'colour' (known: name, description, input, " in err
+    assert "bad.yaml: settings: unknown key 'checkpoint_evry' (known: checkpoint_every, " in err
+    assert "step 1 (a): unknown key 'parms' (known: name, processor, params)" in err
+    assert "step 4: must be a mapping of name, processor, params" in err
+    assert len(err.strip().splitlines()) == 10, err  # each problem once
     assert all(line.startswith(("Error: bad.yaml", "bad.yaml")) or str(bad) in line
                for line in err.strip().splitlines())  # fmt: skip
 

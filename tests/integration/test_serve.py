@@ -297,6 +297,12 @@ def test_healthz_says_whether_a_watcher_runs_and_what_it_watches(tmp_path, watch
         seen = server.get("/healthz").json()["checks"]["watcher"]
         assert seen["running"] is True and str(watcher.proc.pid) in str(seen["holder"])
         assert str(music) in json.dumps(seen)
+        # What it queued, among its last lines (written within a second of saying them);
+        # /api/watcher, which the page asks, tells the same.
+        queued = "music: queued Artist A (new)"
+        assert wait_until(lambda: queued in [r["line"] for r in server.get(
+            "/healthz").json()["checks"]["watcher"].get("recent", [])])  # fmt: skip
+        assert queued in [r["line"] for r in server.get("/api/watcher").json()["recent"]]
         assert watcher.stop() == 0
         assert server.get("/healthz").json()["checks"]["watcher"]["running"] is False
     finally:

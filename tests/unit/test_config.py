@@ -281,3 +281,16 @@ def test_a_switch_with_another_word_is_a_one_line_error(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_settings(tmp_path, environ={"MEDIAKEEPER_MUSIC_LOOKUPS": "maybe"})
     assert "MEDIAKEEPER_MUSIC_LOOKUPS" in str(err.value) and "true/false" in str(err.value)
+
+
+def test_a_list_setting_from_the_file_and_from_the_environment(tmp_path):
+    write_toml(tmp_path, '[alerts]\napprise = ["ntfy://topic", "mailto://a@b.example"]\n')
+    assert load_settings(tmp_path, environ={}).get("alerts", "apprise") == (
+        "ntfy://topic", "mailto://a@b.example")  # fmt: skip
+    spaced = {"MEDIAKEEPER_ALERTS_APPRISE": " ntfy://other\njson://127.0.0.1/x "}
+    assert load_settings(tmp_path, environ=spaced).get("alerts", "apprise") == (
+        "ntfy://other", "json://127.0.0.1/x")  # fmt: skip
+    assert load_settings(tmp_path / "none", environ={}).get("alerts", "apprise") == ()
+    write_toml(tmp_path, "[alerts]\napprise = [1]\n")
+    with pytest.raises(ConfigError, match=r"alerts.apprise: expected a list of strings, got \[1\]"):
+        load_settings(tmp_path, environ={})

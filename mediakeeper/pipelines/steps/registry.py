@@ -111,6 +111,25 @@ class Processor:
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
 
+    def problems(self, params: Mapping[Any, Any]) -> list[tuple[str, str]]:
+        """What is wrong with ``params``, as (key, why): a required one missing, an unknown
+        one, a value that does not fit; the checks across them only once each fits."""
+        found = []
+        for param in self.params:
+            if param.required and param.name not in params:
+                one_of = f" (one of {', '.join(map(str, param.choices))})" if param.choices else ""
+                found.append((param.name, f"required by {self.name}, missing{one_of}"))
+        for key, value in params.items():
+            param = self.param(key)
+            if param is None:
+                known = ", ".join(p.name for p in self.params) or "none"
+                found.append((str(key), f"unknown to {self.name} (known: {known})"))
+            elif (why := param.problem(value)) is not None:
+                found.append((key, why))
+        if not found and self.check is not None:
+            found = list(self.check(params))
+        return found
+
     def with_defaults(self, params: Mapping[str, Any]) -> dict[str, Any]:
         return {**{p.name: p.default for p in self.params if p.default is not None}, **params}
 

@@ -5,6 +5,15 @@
   const base = document.body.dataset.base || "";
   const said = document.getElementById("said");
   const say = (text) => { said.textContent = text; };
+  // Controls that are not seen but change what is (a right-to-left override), shown as the
+  // escape of their code point, as the server's pages and the terminal show them
+  // (mediakeeper.text.visible).
+  const HIDDEN = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
+  const hex = (n, width) => n.toString(16).padStart(width, "0");
+  const shown = (text) => String(text).replace(HIDDEN, (c) => {
+    const n = c.codePointAt(0);
+    return n < 0x100 ? "\\x" + hex(n, 2) : n < 0x10000 ? "\\u" + hex(n, 4) : "\\U" + hex(n, 8);
+  });
 
   async function call(method, path, body) {
     const answer = await fetch(base + path, {
@@ -63,7 +72,7 @@
       const ul = document.createElement("ul");
       for (const name of g.items) {
         const li = document.createElement("li");
-        const span = document.createElement("span"); span.className = "name"; span.textContent = name;
+        const span = document.createElement("span"); span.className = "name"; span.textContent = shown(name);
         const acts = document.createElement("span");
         acts.className = "acts";
         Object.assign(acts.dataset, { kind: g.kind, name, code: g.code });
@@ -81,8 +90,8 @@
     const el = document.querySelector(`[data-current="${CSS.escape(kind)}"]`);
     if (!el) return;
     if (data.status === "in_progress") {
-      el.textContent = data.item + (data.stage ? ` (${data.stage})` : "");
-    } else if (el.textContent.startsWith(data.item)) {
+      el.textContent = shown(data.item) + (data.stage ? ` (${data.stage})` : "");
+    } else if (el.textContent.startsWith(shown(data.item))) {
       el.textContent = "nothing";
     }
   }
@@ -91,16 +100,78 @@
     const ul = document.querySelector(`[data-failures="${CSS.escape(kind)}"]`);
     if (!ul) return;
     const li = document.createElement("li");
-    const strong = document.createElement("strong"); strong.textContent = data.item;
-    li.append(strong, ": " + (data.error || "failed"));
+    const strong = document.createElement("strong"); strong.textContent = shown(data.item);
+    li.append(strong, ": " + shown(data.error || "failed"));
     ul.prepend(li);
   }
 
-  let pending = null;
-  function soon(what) {  // one refresh for a burst of events
-    if (pending) return;
-    pending = setTimeout(() => { pending = null; what().catch((e) => say(e.message)); }, 100);
+  const pending = new Map();
+  function soon(what) {  // one refresh of each kind for a burst of events
+    if (pending.has(what)) return;
+    pending.set(what, setTimeout(() => {
+      pending.delete(what);
+      what().catch((e) => say(e.message));
+    }, 100));
   }
+
+  // The batches running on each queue, each with its Stop button; asked again while any
+  // runs, since a batch's end is no queue event.
+  let anyRunning = document.querySelector("[data-running] li") !== null;
+  async function refreshBatches() {
+    const running = (await call("GET", "/api/batches")).running;
+    anyRunning = running.length > 0;
+    for (const ul of document.querySelectorAll("[data-running]")) {
+      ul.replaceChildren(...running.filter((r) => r.kind === ul.dataset.running).map((r) => {
+        const li = document.createElement("li");
+        const session = document.createElement("span");
+        session.className = "session"; session.textContent = r.session;
+        const stop = button("Stop", "stop"); stop.dataset.session = r.session;
+        li.append("Batch ", session,
+                  ` running: ${r.items_done} done, ${r.items_failed} failed `, stop);
+        return li;
+      }));
+    }
+  }
+
+  // Whether a watcher runs and what it said last (what it queued): asked every few seconds,
+  // since a watcher that starts or stops changes no queue.
+  async function refreshWatcher() {
+    const w = await call("GET", "/api/watcher");
+    const state = document.getElementById("watcher-state");
+    const holder = w.holder || {};
+    if (w.running) {
+      state.textContent = "Running" + (holder.pid
+        ? ` (pid ${holder.pid} on ${holder.host}, since ${holder.since})` : "")
+        + (w.polling ? ", scanning instead of inotify" : "");
+    } else {
+      const code = document.createElement("code"); code.textContent = "mediakeeper watch";
+      state.replaceChildren("No watcher runs on this home"
+        + (w.stopped ? ` (the last stopped ${w.stopped})` : "") + ": ", code, " starts one");
+    }
+    document.getElementById("watcher-libraries").replaceChildren(
+      ...(w.running ? w.libraries || [] : []).map((lib) => {
+        const li = document.createElement("li");
+        li.textContent = `Watching ${lib.kind}: ${shown(lib.library)}`;
+        return li;
+      }));
+    const lines = (w.recent || []).slice(-10).map((said) => {
+      const li = document.createElement("li");
+      const at = document.createElement("span"); at.className = "muted"; at.textContent = said.at;
+      li.append(at, " " + shown(said.line));
+      return li;
+    });
+    if (!lines.length) {
+      const none = document.createElement("li"); none.className = "muted";
+      none.textContent = "nothing yet"; lines.push(none);
+    }
+    document.getElementById("watcher-lines").replaceChildren(...lines);
+  }
+
+  const LOOK_EVERY = 3000;  // ms between looks at the watcher (and the batches, while any runs)
+  setInterval(() => {
+    refreshWatcher().catch((e) => say(e.message));
+    if (anyRunning) refreshBatches().catch((e) => say(e.message));
+  }, LOOK_EVERY);
 
   function listen() {
     const live = document.getElementById("live");
@@ -113,6 +184,7 @@
         current(data.kind, data);
         if (type === "failed") failure(data.kind, data);
         soon(refreshQueues);
+        soon(refreshBatches);
         if (type === "completed") refreshDecisions().catch((err) => say(err.message));
       });
     }
@@ -149,8 +221,10 @@
       say(`Decided${done.session ? " (undo session " + done.session + ")" : ""}.`);
       await refreshDecisions();
     } else if (action === "stop") {
+      target.disabled = true;
       await call("POST", `/api/batches/${encodeURIComponent(target.dataset.session)}/stop`);
       say("Stopping " + target.dataset.session + "…");
+      anyRunning = true;  // looked at until it has ended
     }
   }
 
@@ -165,7 +239,8 @@
     if (form.dataset.action === "start") {
       const size = parseInt(form.elements.batch_size.value, 10);
       call("POST", "/api/batches", { kind: form.dataset.kind, batch_size: size })
-        .then((d) => say("Started " + d.session)).catch((err) => say(err.message));
+        .then((d) => { say("Started " + d.session); return refreshBatches(); })
+        .catch((err) => say(err.message));
     } else if (form.dataset.action === "undo") {
       call("POST", "/api/undo", { session: form.elements.session.value })
         .then((d) => { say(`Undone: ${d.restored} values back (session ${d.session}).`); return refreshDecisions(); })

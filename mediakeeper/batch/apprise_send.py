@@ -1,0 +1,55 @@
+"""An alert told through Apprise (``[alerts] apprise``): one short notification to each URL,
+for ntfy, Discord, e-mail and every other service Apprise knows. The alert's payload is the
+webhook's (``alerts.alert_payload``); here it becomes a title and a few lines of text, names
+from tags and file names shown with their hidden controls escaped (``text.visible``).
+
+Apprise is imported only when an alert goes out. Its log, which may name a URL and so a
+secret, is kept to itself; what went wrong is said without any URL (``notify``'s answer).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from mediakeeper.text.visible import visible
+
+TITLE = "mediakeeper"
+
+
+def message(payload: dict[str, Any]) -> tuple[str, str]:
+    """(title, body) of an alert or a resolved payload."""
+    kind, streak = payload["kind"], payload["consecutive_failures"]
+    if payload["event"] == "resolved":
+        title = f"{TITLE}: {kind} items complete again"
+        lines = [f"{visible(payload['item'])} completed after {streak} failed {kind} items."]
+    else:
+        title = f"{TITLE}: {streak} {kind} items failed in a row"
+        lines = [f"{visible(e['item'])} ({e['stage']}): {visible(e['message'])}"
+                 for e in payload["errors"]]  # fmt: skip
+    lines.append(f"Data home: {visible(payload['home'])}")
+    return title, "\n".join(lines)
+
+
+def notify(urls: tuple[str, ...], payload: dict[str, Any]) -> str | None:
+    """Send ``payload`` to every Apprise URL: None when each took it, else what went wrong
+    (never naming a URL: the second of the list is "URL 2")."""
+    import apprise  # only when an alert goes out
+
+    logging.getLogger("apprise").propagate = False  # its lines may hold a URL's secret
+    sender, unknown = apprise.Apprise(), []
+    for n, url in enumerate(urls, 1):
+        if not sender.add(url):
+            unknown.append(f"URL {n}")
+    title, body = message(payload)
+    resolved = payload["event"] == "resolved"
+    sent = len(sender) == 0 or sender.notify(
+        body=body, title=title, body_format=apprise.NotifyFormat.TEXT,
+        notify_type=apprise.NotifyType.SUCCESS if resolved else apprise.NotifyType.FAILURE,
+    )  # fmt: skip
+    problems = []
+    if unknown:
+        problems.append(f"{', '.join(unknown)} not an address Apprise knows")
+    if not sent:
+        problems.append("not taken by every receiver")
+    return "; ".join(problems) or None

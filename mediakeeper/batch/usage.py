@@ -1,0 +1,44 @@
+"""What working on one item cost, measured around its job (``runner._run_job``) in the
+process that ran it, whatever the kind: its web lookups by service and by what answered them
+(``lookup.tally``), and the bytes read and written (``system.linux.io_bytes``: the job's
+files and pipes, and those of the programs it ran and waited for, such as ffmpeg). A worker
+runs one item at a time, so the difference is that item's; a batch run in one process also
+counts what its progress line wrote meanwhile (a few bytes a second).
+
+Recorded on the item's event in ``sessions.jsonl``, which ``mediakeeper serve`` reads for
+``/metrics``: the server is another process, and the sessions' events are what every batch
+leaves, whoever ran it."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from mediakeeper.lookup import tally
+from mediakeeper.system.linux import io_bytes
+
+
+class Mark(NamedTuple):
+    lookups: dict[tuple[str, str], int]
+    io: tuple[int, int] | None
+
+
+def mark() -> Mark:
+    return Mark(tally.made(), io_bytes())
+
+
+def since(before: Mark) -> dict[str, Any]:
+    """The item event's fields for what was spent since ``before``: ``lookups`` {service:
+    {"network": n, "cache": n}} (when it made any), ``bytes_read``, ``bytes_written`` (where
+    the system counts them)."""
+    now = mark()
+    spent: dict[str, Any] = {}
+    lookups: dict[str, dict[str, int]] = {}
+    for (service, source), n in now.lookups.items():
+        if n > before.lookups.get((service, source), 0):
+            lookups.setdefault(service, {})[source] = n - before.lookups.get((service, source), 0)
+    if lookups:
+        spent["lookups"] = lookups
+    if now.io is not None and before.io is not None:
+        spent["bytes_read"] = now.io[0] - before.io[0]
+        spent["bytes_written"] = now.io[1] - before.io[1]
+    return spent

@@ -1,0 +1,102 @@
+"""A file object that keeps the bytes a save overwrites: what an undo needs to give a file
+back byte for byte, whatever the tag library did to its layout (frame order, padding,
+field case), as long as the file kept its size.
+
+It wraps the file a change is made in (a patch, a copy, bytes in memory) and passes every
+call through; before a page is first written, its bytes as they were are kept. Past
+``limit`` kept bytes (a save that moves the audio) it stops keeping them and says so: such
+a change is undone by its values instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from typing import BinaryIO, NamedTuple
+
+from mediakeeper.fs.patchfile import PAGE, differing
+
+LIMIT = 1 << 20  # bytes kept before a change counts as too large to give back byte for byte
+
+
+class Span(NamedTuple):
+    """Bytes a change replaced: where, what they were, and the SHA-256 of what it wrote."""
+
+    offset: int
+    old: bytes
+    new_sha256: str
+
+
+class Recorded(io.RawIOBase):
+    """``work`` (``size`` bytes) passed through, the old bytes of every written page kept."""
+
+    def __init__(self, work: BinaryIO, size: int, limit: int = LIMIT):
+        super().__init__()
+        self._work = work
+        self._base = size
+        self._limit = limit
+        self._before: dict[int, bytes] = {}
+        self.overflowed = False
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._work.tell()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._work.seek(offset, whence)
+
+    def readinto(self, buffer) -> int:
+        return self._work.readinto(buffer)
+
+    def fileno(self) -> int:  # no mmap around the recorder: every write must pass here
+        raise io.UnsupportedOperation("a recorded file has no descriptor")
+
+    def write(self, data) -> int:
+        data = memoryview(data).cast("B")
+        pos = self._work.tell()
+        self._keep(pos, pos + len(data))
+        return self._work.write(data)
+
+    def truncate(self, size: int | None = None) -> int:
+        size = self._work.tell() if size is None else size
+        self._keep(size, self._base)
+        return self._work.truncate(size)
+
+    def _keep(self, start: int, end: int) -> None:
+        """The pages of [start, end) within the old size, kept before they change."""
+        if self.overflowed:
+            return
+        pos = self._work.tell()
+        for n in range(start // PAGE, -(-min(end, self._base) // PAGE)):
+            if n in self._before:
+                continue
+            if len(self._before) * PAGE >= self._limit:
+                self.overflowed = True
+                self._before.clear()
+                break
+            self._work.seek(n * PAGE)
+            self._before[n] = self._work.read(min(PAGE, self._base - n * PAGE))
+        self._work.seek(pos)
+
+    def spans(self) -> list[Span] | None:
+        """What the change replaced, in order; None where it cannot be given back byte for
+        byte (it changed the size, or moved more than ``limit`` bytes)."""
+        size = self._work.seek(0, io.SEEK_END)
+        if self.overflowed or size != self._base:
+            return None
+        found: list[Span] = []
+        for n in sorted(self._before):
+            old = self._before[n]
+            self._work.seek(n * PAGE)
+            new = self._work.read(len(old))
+            for a, b in differing(old, new):
+                found.append(Span(n * PAGE + a, old[a:b], hashlib.sha256(new[a:b]).hexdigest()))
+        return found

@@ -1,0 +1,113 @@
+"""The dashboard page (issues 61 and 62) in a real browser, the system's Chromium driven by
+Playwright: a batch started from the page and stopped from it, its counts changing live; and
+whether a watcher runs on the home and what it queued, as it starts and stops. A real
+``serve``, real batches and a real watcher in processes of their own."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import build_library, wait_until
+from tests.integration.serving import script, serve
+from tests.integration.watching import home_for, library, track
+from tests.servers.musicbrainz import FakeMusicBrainz
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+WAIT = 60_000  # ms a page may take to show a change (a batch's start, a watcher's look)
+NAMES = ("Zzyzx Alpha", "Zzyzx Bravo", "Zzyzx Charlie")  # artists MusicBrainz does not know
+
+
+@pytest.fixture
+def gated(tmp_path):
+    """A home of three artists, served with lookups against the local MusicBrainz, which
+    answers the first request at once and every later one only as it stops: a batch
+    completes one artist (one search each), then waits on the web with the others in hand."""
+    fake = FakeMusicBrainz().start()
+    fake.delay(0, times=1)
+    fake.delay(3600, times=None)
+    lib = build_library(tmp_path / "lib", {f"{n}/Album/01 - One.flac": track("One", n)
+                                           for n in NAMES})  # fmt: skip
+    home = tmp_path / "home"
+    assert script("music", "queue", "--home", home, "--init", "--library", lib).returncode == 0
+    env = {"MEDIAKEEPER_MUSIC_LOOKUPS": "true", "MEDIAKEEPER_MUSICBRAINZ_URL": fake.url,
+           "MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT": "0", "MEDIAKEEPER_MUSICBRAINZ_TIMEOUT": "3600",
+           "MEDIAKEEPER_MUSICBRAINZ_RETRIES": "0"}  # fmt: skip
+    server = serve(home, env=env)
+    yield server
+    server.stop()
+    fake.stop()  # a batch still waiting on it (a failed test) goes on offline, and ends
+
+
+def count(page, status: str):
+    return page.locator(f'[data-count="music:{status}"]')
+
+
+def test_a_batch_started_from_the_page_and_stopped_from_it(gated, browser):
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(gated.url + "/")
+    expect(page.locator("#live")).to_have_text("live")
+    expect(count(page, "pending")).to_have_text("3")
+    expect(page.locator('[data-running="music"] li')).to_have_count(0)
+
+    form = page.locator('form.batch[data-kind="music"]')
+    form.locator('input[name="batch_size"]').fill("3")
+    form.get_by_role("button", name="Start a batch").click()
+    expect(page.locator("#said")).to_contain_text("Started ", timeout=WAIT)
+    session = page.locator("#said").text_content().removeprefix("Started ")
+    running = page.locator('[data-running="music"] li')
+    expect(running).to_have_count(1)
+    expect(running.locator(".session")).to_have_text(session)
+    # The counts change without a reload: one artist done, the others in hand.
+    expect(count(page, "completed")).to_have_text("1", timeout=WAIT)
+    expect(count(page, "pending")).to_have_text("0")
+    expect(count(page, "in_progress")).to_have_text("2")
+    assert [b["session"] for b in gated.get("/api/batches").json()["running"]] == [session]
+
+    running.get_by_role("button", name="Stop").click()
+    # Stopped as Ctrl+C stops it: what it finished stays, what it held goes back.
+    expect(count(page, "in_progress")).to_have_text("0", timeout=WAIT)
+    expect(count(page, "pending")).to_have_text("2")
+    expect(count(page, "completed")).to_have_text("1")
+    expect(running).to_have_count(0, timeout=WAIT)
+    assert wait_until(lambda: not gated.get("/api/batches").json()["running"])
+    listed = script("sessions", "list", "--home", gated.home, "--json").stdout
+    assert f'"id": "{session}"' in listed and '"outcome": "interrupted"' in listed
+    assert errors == []
+    page.close()
+
+
+def test_the_page_shows_whether_a_watcher_runs_and_what_it_queued(tmp_path, browser, watching):
+    music = library(tmp_path / "Music", "Artist A")
+    home = home_for(tmp_path, music=music)
+    server = serve(home)
+    try:
+        page = browser.new_page()
+        page.goto(server.url + "/")
+        state = page.locator("#watcher-state")
+        expect(state).to_contain_text("No watcher runs on this home")
+
+        watcher = watching(home, "--kind", "music")
+        assert watcher.said("Artist A")  # caught up: it queued what it found
+        expect(state).to_contain_text(f"Running (pid {watcher.proc.pid} on ", timeout=WAIT)
+        expect(page.locator("#watcher-libraries")).to_have_text(f"Watching music: {music}")
+        lines = page.locator("#watcher-lines")
+        expect(lines).to_contain_text("music: queued Artist A (new)", timeout=WAIT)
+
+        # Rendered by the server too: readable without JavaScript.
+        plain = browser.new_context(java_script_enabled=False).new_page()
+        plain.goto(server.url + "/")
+        expect(plain.locator("#watcher-state")).to_contain_text(f"pid {watcher.proc.pid}")
+        expect(plain.locator("#watcher-lines")).to_contain_text("music: queued Artist A (new)")
+
+        assert watcher.stop() == 0
+        expect(state).to_contain_text("No watcher runs on this home (the last stopped",
+                                      timeout=WAIT)  # fmt: skip
+        expect(page.locator("#watcher-libraries li")).to_have_count(0)
+        expect(lines).to_contain_text("music: queued Artist A (new)")  # what the last one did
+        plain.context.close()
+        page.close()
+    finally:
+        server.stop()
