@@ -43,8 +43,12 @@ from mediakeeper.text.wording import count, value, written_to
 @click.option("--forget", metavar="CODE", help="Remove the rule of CODE.")
 @click.option("--json", "as_json", is_flag=True, help="Print the groups as one JSON object.")
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
-@click.option("-i", "--interactive", is_flag=True,
-              help="Walk the open decisions one by one: a choice's number, or a value.")
+@click.option(
+    "-i",
+    "--interactive",
+    is_flag=True,
+    help="Walk the open decisions one by one: a choice's number, or a value.",
+)
 def main(home, kind, name, choose, values, album, dismiss, group, whole_group, remember,
          list_rules, forget, as_json, dry_run, interactive):  # fmt: skip
     """Without arguments: the open decisions of every kind, one line per group (the same

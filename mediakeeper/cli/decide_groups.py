@@ -162,8 +162,10 @@ def _whole_outstanding(home, kind, group, choose, dismiss, remember, dry_run) ->
     if dry_run:
         click.echo(f"dry run: {items} would be put to {taken.what}; nothing written")
         return
-    click.echo(f"{items} put to {taken.what} ({', '.join(taken.names)}), as one session; to "
-               f"take them all back:\n  {tool_command('undo', home)} --session {taken.session}")
+    click.echo(
+        f"{items} put to {taken.what} ({', '.join(taken.names)}), as one session; to "
+        f"take them all back:\n  {tool_command('undo', home)} --session {taken.session}"
+    )
 
 
 def rules_command(home: Path, forget: str | None) -> None:

@@ -47,14 +47,18 @@ def test_every_field_of_the_tag_table_is_set_in_the_users_words_and_undone(proce
     [
         (("--group", "no-such-code"), "no finding code 'no-such-code'"),
         (("--all", "--dismiss", "no-such-code"), "no finding code 'no-such-code'"),
-        (("verify", "--all", "--dismiss", "missing-year"), "no open 'missing-year' decision in "
-         "verify"),
+        (
+            ("verify", "--all", "--dismiss", "missing-year"),
+            "no open 'missing-year' decision in verify",
+        ),
         (("audiobooks", "--group", "missing-author"), "no open 'missing-author' decision"),
         (("music", "--all"), "--all needs a choice"),
         (("movies", "--all", "--group", "no-match"), "--all needs a choice"),
         (("--all", "--group", "failed", "--choose", "1"), "no failed item: nothing to decide"),
-        (("music", "--all", "--group", "failed", "--choose", "1", "--remember"),
-         "--remember records a finding code's answer"),
+        (
+            ("music", "--all", "--group", "failed", "--choose", "1", "--remember"),
+            "--remember records a finding code's answer",
+        ),
         (("music", "Metallica", "--set", "mood=sad"), "'mood' is not a tag mediakeeper writes"),
         (("music", "Metallica", "--set", "bpm=fast"), "bpm takes a whole number"),
         (("music", "Metallica", "--set", "comp=yes"), "comp takes 1 (a compilation) or 0"),

@@ -189,7 +189,8 @@ def test_failed_items_retried_or_skipped_together_and_undone_as_they_were(tmp_pa
     session = session_of(retried)
     now = queue(home, "music")
     assert {(now[n]["status"], now[n]["attempts"], now[n]["failures"]) for n in was} == {
-        ("pending", 0, 0)}  # attempts counted again from none
+        ("pending", 0, 0)
+    }  # attempts counted again from none
     undo(home, session)
     assert {n: queue(home, "music")[n] for n in was} == was
 

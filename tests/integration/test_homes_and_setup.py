@@ -102,9 +102,7 @@ def bare_checkout(tmp_path: Path, *, venv: bool) -> Path:
 
 @pytest.mark.parametrize("venv", [False, True], ids=["no venv", "venv made"])
 @pytest.mark.parametrize("python", ["-S -I", "bare venv"])
-def test_a_python_without_the_dependencies_says_how_to_set_up_in_one_line(
-    tmp_path, venv, python
-):
+def test_a_python_without_the_dependencies_says_how_to_set_up_in_one_line(tmp_path, venv, python):
     checkout = bare_checkout(tmp_path, venv=venv)
     if python == "bare venv":
         made = subprocess.run([sys.base_prefix + "/bin/python3", "-m", "venv", "--without-pip",
@@ -121,8 +119,10 @@ def test_a_python_without_the_dependencies_says_how_to_set_up_in_one_line(
         [line] = done.stderr.splitlines()
         assert "lacks mediakeeper's dependencies (no module named 'click')" in line, line
         if venv:
-            assert line.endswith(f"run it with the project's environment: "
-                                 f"{checkout / '.venv' / 'bin' / 'python'} utilities/{script}")
+            assert line.endswith(
+                f"run it with the project's environment: "
+                f"{checkout / '.venv' / 'bin' / 'python'} utilities/{script}"
+            )
         else:
             assert f"in {checkout} run `make demo`" in line, line
 
