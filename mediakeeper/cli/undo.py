@@ -114,7 +114,12 @@ def _whole_session(home: Path, session: str, writing):
 
 
 def _said_group(undone, session: str) -> None:
-    """A group decided by ``decide --all``: its decisions open again, its rule forgotten."""
+    """A group decided by ``decide --all``: its decisions open again, its rule forgotten;
+    or its failed (or skipped) items as they were."""
+    if undone.queue or undone.left:
+        left = f"; {count(undone.left, 'item')} a batch took since, left to it" * bool(undone.left)
+        click.echo(f"{count(undone.queue, 'item')} back as they were{left} (session {session})")
+        return
     rule = f"; rule {undone.rule} forgotten" if undone.rule else ""
     click.echo(f"{count(undone.reopened, 'decision')} in {count(undone.items, 'item')} open "
                f"again{rule} (session {session})")  # fmt: skip

@@ -301,6 +301,8 @@ def _values_now(path: Path, steps: list[Step], *, verify: bool) -> dict[str, Any
             current.update(tags.loudness(path))
         if any(step.change.tag == COVER for step in steps):
             current[COVER] = cover(path)
+        if any(step.change.tag in tags.MORE for step in steps):
+            current.update(tags.more(path))
         return current
     expected: dict[str, Any] = {}
     for step in steps:

@@ -16,9 +16,10 @@ from mediakeeper.fs import safewrite
 from mediakeeper.fs.patchfile import PatchFile
 from mediakeeper.fs.recorded import Recorded, Span
 from mediakeeper.tags.cover import COVER, as_value, embedded_cover, set_cover
+from mediakeeper.tags.extra_fields import firsts, set_first
 from mediakeeper.tags.formats import KINDS, STYLE_OF_FORMAT
 from mediakeeper.tags.read import Parsed, load, logical, loudness_of, stat_signature, translated
-from mediakeeper.tags.table import LOUDNESS, PAIRED, PAIRS, TABLE
+from mediakeeper.tags.table import LOUDNESS, MORE, PAIRED, PAIRS, TABLE, WRITABLE
 from mediakeeper.text import wording
 
 
@@ -92,7 +93,7 @@ def write_many(
     if len({w.path for w in todo}) < len(todo):  # two copies of one file: one lost
         raise ValueError("write_many takes each file once; merge its values")
     for w in todo:
-        unknown = set(w.values) - set(TABLE) - {COVER}
+        unknown = set(w.values) - WRITABLE - {COVER}
         if unknown:
             raise ValueError(f"unknown logical tags: {sorted(unknown)}")
     failed = safewrite.replace_many(
@@ -240,6 +241,8 @@ def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | Non
         now.update(loudness_of(style, view))
     if COVER in expect:
         now[COVER] = as_value(embedded_cover(audio))
+    if any(tag in MORE for tag in expect):
+        now.update(firsts(audio.tags))
     for tag, value in expect.items():
         if now.get(tag) != value:
             why = f"{tag} changed since it was read (now {wording.value(now.get(tag))})"
@@ -253,6 +256,8 @@ def _set(audio, values: Mapping[str, str | None]) -> None:
     for name, value in values.items():
         if name == COVER:
             set_cover(audio, value)
+        elif name in MORE:
+            set_first(audio.tags, style, name, value or None)
         elif name not in PAIRED:
             style.set(audio.tags, TABLE[name], value or None)
     for number, total in PAIRS:

@@ -114,11 +114,10 @@ def _take(home, body: dict[str, Any], asked: dict[str, Any]) -> dict[str, Any]:
                 for name, t in group.refused for c, why in t.refused
             ])  # fmt: skip
         found = decide.item_decisions(home, kind, decide.find_item(home, kind, asked["name"]))
-        if kind == "movies" and asked["choose"]:
+        if asked["choose"] and decide.is_candidate(found, asked["choose"]):
             label = decide.choose_movie(home, found, asked["choose"])
             return {"session": "", "chose": label, "closed": 0}
-        if kind != "music":
-            raise BadRequest(f"{kind}: only choose of a TMDb candidate is taken here")
+        decide.rewriter(kind)  # a kind decided by its own commands: refused here
         changes, closing, what = decide.what_to_take(
             found, asked["choose"], asked["values"], asked["album"], asked["dismiss"]
         )
