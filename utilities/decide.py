@@ -1,5 +1,10 @@
 """Decide what needs you, from the toolkit: python utilities/decide.py --help"""
 
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # its checkout
+
 import mediakeeper.cli.startup  # noqa: F401  (first: a Ctrl+C during the imports below exits 130)
 
 # isort: split

@@ -1,5 +1,10 @@
 """Every media queue at a glance: python utilities/media_dashboard.py --help"""
 
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # its checkout
+
 import mediakeeper.cli.startup  # noqa: F401  (first: a Ctrl+C during the imports below exits 130)
 
 # isort: split

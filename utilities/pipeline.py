@@ -1,6 +1,11 @@
 """Check, preview and run pipelines (YAML files of steps):
 python utilities/pipeline.py --help"""
 
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # its checkout
+
 import mediakeeper.cli.startup  # noqa: F401  (first: a Ctrl+C during the imports below exits 130)
 
 # isort: split

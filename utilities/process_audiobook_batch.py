@@ -1,6 +1,11 @@
 """Make the next books of the audiobook queue into M4B files:
 python utilities/process_audiobook_batch.py --help"""
 
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # its checkout
+
 import mediakeeper.cli.startup  # noqa: F401  (first: a Ctrl+C during the imports below exits 130)
 
 # isort: split

@@ -29,7 +29,7 @@ from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.limits import MAX_IMAGE_BYTES
 from mediakeeper.media import ffmpeg
-from mediakeeper.media.carry import embedded_cover
+from mediakeeper.tags.cover import embedded_cover
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 PREFERRED = ("cover", "folder", "front")

@@ -12,7 +12,6 @@ verified result is never redone, except a merge resumed with other encode settin
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from dataclasses import asdict, dataclass, replace
@@ -23,20 +22,20 @@ from typing import Any, ClassVar
 from mediakeeper.audiobooks import checks, covers, metadata, resume
 from mediakeeper.audiobooks.books import book_files
 from mediakeeper.audiobooks.kind import KIND as AUDIOBOOKS
+from mediakeeper.audiobooks.outputs import write_outputs
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.stage_progress import report_fraction
 from mediakeeper.batch.staged import COMPLETED, Attempt, Stage, StagedJob
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
-from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
+from mediakeeper.fs.atomic import atomic_write_bytes, fsync_dir
 from mediakeeper.fs.names import beside
-from mediakeeper.fs.reports import write_report
 from mediakeeper.fs.tree import files_below, make_folders, remove_tree
 from mediakeeper.fs.workdir import PARTIAL, check_space, copy_verified, file_hash
 from mediakeeper.media import ffmpeg, merge_m4b
+from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import finding_counts
-from mediakeeper.text.render import render
-from mediakeeper.text.slug import inside, slugify
+from mediakeeper.text.slug import slugify
 
 BACKUP, MEASURE, MERGE, PLACE = "backup", "measure", "merge", "place"
 BOOK = "_book"
@@ -212,6 +211,7 @@ class AudiobookJob(StagedJob):
         found = metadata.findings(metadata.Book(**state["book"]), b"" if state["cover"] else None)
         found += covers.findings(state.get("cover_notes", [])) + checks.formats(inputs)
         records = [finding_record(f) for f in found]
+        dismissals.close(records, dismissals.standing(item, AUDIOBOOKS.files_below, self.home))
         document = {"name": item["name"], "key": item["key"], "session": self.session,
                     "processed_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "output": state["placed"],
@@ -222,12 +222,7 @@ class AudiobookJob(StagedJob):
                                  for i, s in zip(inputs, state["starts"], strict=True)],
                     "findings": records}  # fmt: skip
         slug = slugify(item["key"])
-        atomic_write_text(inside(self.home, *AUDIOBOOKS.output_dir, f"{slug}.json"),
-                          json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        report = render(AUDIOBOOKS.report_template, book=document, home=self.home)
-        write_report(
-            inside(self.home, "issues", AUDIOBOOKS.name, f"{slug}.md"), report, durable=True
-        )
+        write_outputs(self.home, slug, document)
         result = ItemResult(
             counts={"issues_found": len(records),  # every finding, as everywhere
                     "issues_resolved": 0},

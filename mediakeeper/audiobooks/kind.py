@@ -34,4 +34,5 @@ KIND = Kind(
     },
     makes=Makes("made", copies="joined without re-encoding"),
     output_dir=("outputs", "audiobooks"),
+    rewrite="mediakeeper.audiobooks.outputs:write_outputs",
 )

@@ -22,6 +22,7 @@ import mediakeeper
 from mediakeeper.cli import safe_streams
 from mediakeeper.core.config import Settings, existing_home, load_settings
 from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.home import notice as home_notice
 from mediakeeper.core.kinds import Kind
 from mediakeeper.fs import write_errors
 from mediakeeper.fs.recovery import recover_home
@@ -34,12 +35,21 @@ class Command(click.Command):
     ``reads_home``: the command reads a data home that must already be there (True, or a
     function of the command's parameters that says so for one invocation: a queue manager's
     ``--list`` reads, its ``--init`` creates). A ``--home`` that is no data home is then
-    refused, exit 2, before the command runs and creates anything.
+    refused, exit 2, before the command runs and creates anything. A command with a
+    ``--home`` first says which home it uses when that is not the one ``init`` recorded
+    (``home.notice``), unless ``says_home`` is False (init: its --home is the home it makes).
     """
 
-    def __init__(self, *args: Any, reads_home: bool | Callable[[dict], bool] = False, **kw):
+    def __init__(
+        self,
+        *args: Any,
+        reads_home: bool | Callable[[dict], bool] = False,
+        says_home: bool = True,
+        **kw: Any,
+    ):
         super().__init__(*args, **kw)
         self.reads_home = reads_home
+        self.says_home = says_home
 
     def invoke(self, ctx: click.Context) -> Any:
         # The library warns (a damaged cache rebuilt, ...); a person gets one plain line.
@@ -58,6 +68,10 @@ class Command(click.Command):
 
     def _invoke(self, ctx: click.Context) -> Any:
         try:
+            if self.says_home and "home" in ctx.params and not ctx.meta.get(_NOTICED):
+                ctx.meta[_NOTICED] = True  # said once, by the outermost command with --home
+                if line := home_notice(ctx.meta.get(_HOME)):  # a --home typed: none to say
+                    click.echo(line, err=True)
             reads = self.reads_home(ctx.params) if callable(self.reads_home) else self.reads_home
             if reads:
                 existing_home(ctx.params.get("home"))
@@ -104,6 +118,7 @@ class OutputFile(click.Path):
 
 
 _HOME = "mediakeeper.home"  # where a --home given on the command line is left (ctx.meta)
+_NOTICED = "mediakeeper.home_said"  # the home in use said (``home.notice``), once a line
 
 
 def home_given(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

@@ -1,6 +1,7 @@
 """``mediakeeper dupes``: copies of one recording found by their sound, listed, and the
 non-best set aside (never deleted). Thin over the library (``mediakeeper.runs.dupes``,
-``mediakeeper.dupes.groups``); ``batch`` and ``queue`` are the kind's own commands."""
+``mediakeeper.decisions.copies`` and ``.dupes``, ``mediakeeper.dupes.groups``); ``batch`` and
+``queue`` are the kind's own commands."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from mediakeeper.cli.command import Command, Group, home_option
 from mediakeeper.cli.progress_line import ProgressHooks
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.config import existing_home
+from mediakeeper.decisions import copies
+from mediakeeper.decisions import dupes as deciding
 from mediakeeper.dupes import kept
 from mediakeeper.dupes.groups import load_groups, public
 from mediakeeper.runs import dupes
@@ -103,10 +106,10 @@ def scan(home, library, workers):
 def set_aside(home, ids, every, include_releases):
     """Move every copy but the best of the groups given into the holding folder ([dupes]
     holding, default <home>/set-aside/), each at its path relative to the library. Nothing
-    is deleted; the kept copy first gains the MusicBrainz ids and ReplayGain it lacks. All of
-    it journaled: the undo command it prints puts every file back."""
+    is deleted; the kept copy first gains the MusicBrainz ids, ReplayGain and cover it lacks.
+    All of it journaled: the undo command it prints puts every file back."""
     existing_home(home)
-    done = dupes.set_aside(home, list(ids), every=every, include_releases=include_releases)
+    done = copies.set_aside(home, list(ids), every=every, include_releases=include_releases)
     for change in done.tagged:
         click.echo(f"kept copy gained {change.tag}: {change.path}")
     for source, target in done.moved:
@@ -125,11 +128,15 @@ def set_aside(home, ids, every, include_releases):
 @click.argument("ids", nargs=-1, required=True, metavar="ID...")
 def keep_all(home, ids):
     """Keep every copy of these groups: they are no longer listed nor set aside by --all
-    (remembered while their copies are the same; `dupes kept --reset` forgets)."""
+    (remembered while their copies are the same; `dupes kept --reset` forgets, and so does
+    the undo of the session it prints)."""
     where = existing_home(home)
-    added = kept.keep(where, load_groups(where) or [], list(ids))
-    click.echo(f"{count(len(added), 'group')} kept whole" + (
-        f" ({len(ids) - len(added)} already)" if len(added) < len(ids) else ""))  # fmt: skip
+    chosen = copies.chosen(load_groups(where) or [], list(ids), every=False, include_releases=True)
+    done = deciding.keep_all(where, chosen)
+    click.echo(f"{count(done.groups, 'group')} kept whole" + (
+        f" ({len(ids) - done.groups} already)" if done.groups < len(ids) else ""))  # fmt: skip
+    if done.session:
+        click.echo(f"To ask again: {tool_command('undo', where)} --session {done.session}")
 
 
 @main.command("kept", cls=Command)

@@ -152,7 +152,7 @@ def _options(f):
     return f
 
 
-@click.command(cls=Command)
+@click.command(cls=Command, says_home=False)
 @click.option(
     "--home",
     type=click.Path(file_okay=False),

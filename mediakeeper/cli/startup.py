@@ -3,7 +3,11 @@ the command's own signal handling is in place (``command.stops_on_signals``), Ct
 SIGTERM ends it with exit 130 and one word, not a KeyboardInterrupt traceback from whichever
 import was running. Nothing is written yet then. It imports nothing beyond ``os``,
 ``signal``, ``sys`` and ``system.interrupts``, so it is in place within milliseconds of the
-start."""
+start.
+
+A script run by a Python that lacks the toolkit's dependencies (the system's, a bare venv)
+says in one line how to set up (``make demo``, or the checkout's ``.venv``), exit 1, instead
+of a ModuleNotFoundError traceback: whichever import first misses one, at any moment."""
 
 from __future__ import annotations
 
@@ -40,7 +44,32 @@ def _run_as_a_script() -> bool:
     return bool(main) and os.path.basename(os.path.dirname(os.path.abspath(main))) == SCRIPTS
 
 
+def how_to_set_up(module: str) -> str:
+    """One line: the module this Python lacks, and how to run the script with one that has
+    the toolkit's dependencies."""
+    checkout = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    venv = os.path.join(checkout, ".venv")
+    python = os.path.join(venv, "bin", "python")
+    script = os.path.join(SCRIPTS, os.path.basename(sys.argv[0] or "SCRIPT.py"))
+    lacks = f"{sys.executable} lacks mediakeeper's dependencies (no module named {module!r})"
+    ours = os.path.realpath(sys.prefix) == os.path.realpath(venv)
+    if os.path.isfile(python) and not ours:
+        return f"{lacks}: run it with the project's environment: {python} {script}"
+    return (f"{lacks}: in {checkout} run `make demo` (it makes .venv and installs them), "
+            f"then {python} {script}")  # fmt: skip
+
+
+def _missing_dependency(kind, value, traceback) -> None:
+    """``sys.excepthook``: a dependency missing said in one line; anything else as ever."""
+    name = getattr(value, "name", None) if isinstance(value, ModuleNotFoundError) else None
+    if name and name.partition(".")[0] != "mediakeeper":
+        os.write(2, (how_to_set_up(name.partition(".")[0]) + "\n").encode())
+        return  # the exit status stays 1
+    sys.__excepthook__(kind, value, traceback)
+
+
 if _run_as_a_script():  # on import: the importing script's first line
+    sys.excepthook = _missing_dependency
     exit_130_on_signals()
     # As Python shuts down it gives signals back their default action: one then would end
     # the process as killed by it (-2), not with 130. Everything is written by then.

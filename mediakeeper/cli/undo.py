@@ -13,7 +13,6 @@ from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.dupes import moves
 from mediakeeper.music.journal import read_journals
-from mediakeeper.runs.dupes import put_back
 from mediakeeper.text.fold import fold
 from mediakeeper.text.wording import count, value, written_to
 from mediakeeper.undo.restore import artist_named, undo
@@ -60,20 +59,14 @@ def main(home, session, artist, list_sessions, dry_run, yes):
             click.echo("Give --session ID or --artist NAME to undo.", err=True)
             sys.exit(2)
         sys.exit(1 if journals.damaged else 0)
-    if session and not artist and _put_back(home, session, kind_dir, dry_run):
-        return  # a set-aside session without tag changes: its files are back
+    if session and not artist and dry_run and _would_put_back(settings.home, session, kind_dir):
+        return  # a set-aside session without tag changes: nothing more would be done
     if artist and not dry_run:
         _confirm_artist(kind_dir, artist, yes)
     writing = writemode.chosen(settings.get)
+    files_left = False  # a set-aside's file not put back
     if session and not artist and not dry_run:
-        # Its reports and index written again; the undone tags kept as the person's
-        # decision, which the next check of the artist (after --refresh) does not fix again.
-        undone = undo_session(settings.home, session, writing)
-        if undone.group is not None:
-            _said_group(undone.group, session)
-        if undone.report is None:
-            return
-        report, again = undone.report, undone.again
+        report, again, files_left = _whole_session(settings.home, session, writing)
     else:
         report = undo(kind_dir, session=session, artist=artist, dry_run=dry_run,
                       writing=writing)  # fmt: skip
@@ -100,37 +93,53 @@ def main(home, session, artist, list_sessions, dry_run, yes):
         who = ", ".join(again) if len(again) <= 3 else f"these {count(len(again), 'artist')}"
         click.echo(f"To check {who} again, keeping what you undid as a decision "
                    f"for you:\n  {queue_manager('music', home)} --refresh")  # fmt: skip
-    sys.exit(0 if report.complete else 1)
+    sys.exit(0 if report.complete and not files_left else 1)
+
+
+def _whole_session(home: Path, session: str, writing):
+    """``--session``: its files put back, its group opened again, its tags undone, each said;
+    (the tags' report, the artists to check again, whether a file was left alone). Its
+    reports and index are written again; the undone tags kept as the person's decision,
+    which the next check of the artist (after --refresh) does not fix again."""
+    undone = undo_session(home, session, writing)
+    files_left = False
+    if undone.put_back is not None:
+        _said_put_back(undone.put_back)
+        files_left = bool(undone.put_back.left_alone)
+    if undone.group is not None:
+        _said_group(undone.group, session)
+    if undone.report is None:
+        sys.exit(1 if files_left else 0)
+    return undone.report, undone.again, files_left
 
 
 def _said_group(undone, session: str) -> None:
-    """A group decided by ``decide --all``: its decisions open again, its rule forgotten."""
+    """A group decided by ``decide --all``: its decisions open again, its rule forgotten;
+    or its failed (or skipped) items as they were."""
+    if undone.queue or undone.left:
+        left = f"; {count(undone.left, 'item')} a batch took since, left to it" * bool(undone.left)
+        click.echo(f"{count(undone.queue, 'item')} back as they were{left} (session {session})")
+        return
     rule = f"; rule {undone.rule} forgotten" if undone.rule else ""
     click.echo(f"{count(undone.reopened, 'decision')} in {count(undone.items, 'item')} open "
                f"again{rule} (session {session})")  # fmt: skip
 
 
-def _put_back(home, session: str, kind_dir: Path, dry_run: bool) -> bool:
-    """The files a ``dupes set-aside`` session moved, put back at their own paths (its tag
-    changes are undone as any others). Whether that was all the session did."""
-    planned = moves.moved(settings_for(home).home, session)
-    if not planned:
-        return False
-    if dry_run:
-        for entry in planned:
-            click.echo(f"would put back {entry['from']}")
-    else:
-        done = put_back(home, session)
-        for path in done.restored:
-            click.echo(f"put back {path}")
-        for path, why in done.left_alone:
-            click.echo(f"left alone {path}: {why}")
-        click.echo(
-            f"{count(len(done.restored), 'file')} put back, {len(done.left_alone)} left alone"
-        )
-        if done.left_alone:
-            sys.exit(1)
-    return not any(e.session == session for e in read_journals(kind_dir).entries)
+def _would_put_back(home: Path, session: str, kind_dir: Path) -> bool:
+    """A ``dupes set-aside`` session's files, said as its undo would put them back. Whether
+    that is all the session did (it journaled no tag change)."""
+    planned = moves.moved(home, session)
+    for entry in planned:
+        click.echo(f"would put back {entry['from']}")
+    return bool(planned) and not any(e.session == session for e in read_journals(kind_dir).entries)
+
+
+def _said_put_back(done) -> None:
+    for path in done.restored:
+        click.echo(f"put back {path}")
+    for path, why in done.left_alone:
+        click.echo(f"left alone {path}: {why}")
+    click.echo(f"{count(len(done.restored), 'file')} put back, {len(done.left_alone)} left alone")
 
 
 def _confirm_artist(kind_dir: Path, artist: str, yes: bool) -> None:

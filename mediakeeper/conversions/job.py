@@ -40,6 +40,7 @@ from mediakeeper.batch.staged import (
     copy_original,
 )
 from mediakeeper.conversions import plan
+from mediakeeper.conversions.kind import KIND as CONVERSIONS
 from mediakeeper.conversions.outputs import write_outputs
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
@@ -55,6 +56,7 @@ from mediakeeper.media.convert import (
     convert,
     copy_track,
 )
+from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import finding_counts
 from mediakeeper.system import children
 from mediakeeper.text.slug import slugify
@@ -276,6 +278,8 @@ class ConversionJob(StagedJob):
             "files": tracks,
             "findings": [finding_record(f) for f in plan.findings(files, tracks)],
         }
+        dismissed = dismissals.standing(item, CONVERSIONS.files_below, self.home)
+        dismissals.close(document["findings"], dismissed)
         write_outputs(self.home, slug, document)
         encoded = sum(1 for t in audio if t["action"] == "encoded")
         result = ItemResult(

@@ -32,4 +32,5 @@ KIND = Kind(
     extra_counters=(TRACKS,),
     makes=Makes("converted", saved=True),
     output_dir=("outputs", "conversions"),
+    rewrite="mediakeeper.conversions.outputs:write_outputs",
 )

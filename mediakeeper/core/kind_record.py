@@ -110,6 +110,13 @@ class Kind:
     # options, what it checks first, its closing step), imported only when a batch runs.
     batch: str = ""
     order: int = 100  # where reports and the command line list it, lowest first
+    # "module:function" writing one item's output document and issue report again from the
+    # document (home, slug, document), and returning what its queue details now say (or
+    # None): what a decision taken by ``decide`` writes. "": decided by its own commands.
+    rewrite: str = ""
+    # Whether ``decide --set TAG=VALUE`` writes tags into its items' tracks (their output
+    # documents hold each track's tags).
+    sets_tags: bool = False
 
     @property
     def files_below(self) -> bool:

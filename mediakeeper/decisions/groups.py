@@ -14,7 +14,7 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.findings import SEVERITIES
-from mediakeeper.decisions.item import SAID_AS
+from mediakeeper.decisions.words import SAID_AS
 from mediakeeper.reports.attention import NeedsYou, severity_rank
 from mediakeeper.reports.pace import nouns
 from mediakeeper.tags.table import LOGICAL_TAGS
@@ -56,10 +56,13 @@ def choices_of(kind: str, code: str) -> tuple[str, ...]:
     item's own, listed by ``decide KIND NAME``)."""
     if code == UNIDENTIFIED:
         return ("run it again online",)
-    if kind == "movies" and code in MOVIE_MATCH:
-        return ("<a TMDb candidate>",)
-    if kind != "music":
+    record = kinds.get(kind)
+    if not record.rewrite:
         return ("decided by its own commands",)
+    if code in MOVIE_MATCH:
+        return ("<a TMDb candidate>", DISMISS)
+    if not record.sets_tags:  # no choice of its own beside leaving it as it is
+        return (DISMISS,)
     family, _, said = code.partition("-")
     tag = SAID_AS.get(said, said)
     if family == "inconsistent" and tag:

@@ -5,8 +5,9 @@ A choice is written through the same journaled write as every fix (``fixes.apply
 a session of its own, so ``undo`` takes it back); the finding is closed with who decided it
 and when (``decided``); the item's output document, its issue report, its queue counts and
 the index are written again, and its files recorded as they are now, so ``--refresh`` does
-not take the person's own decision for a change. Music only writes tags; another kind's
-decisions are listed (``listing``) and taken by its own commands.
+not take the person's own decision for a change. Every kind whose record says how its
+outputs are written again (``Kind.rewrite``) has its decisions taken here; only a kind whose
+documents hold its tracks' tags (``Kind.sets_tags``: music) has values set.
 """
 
 from __future__ import annotations
@@ -19,19 +20,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mediakeeper import tags
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.decisions import is_open, questions
-from mediakeeper.core.errors import MediakeeperError, NotFound, UsageError
-from mediakeeper.fs.atomic import atomic_write_text
-from mediakeeper.fs.reports import write_report
+from mediakeeper.core.errors import AudioError, MediakeeperError, NotFound, UsageError
+from mediakeeper.decisions import words
 from mediakeeper.music.fixes import (
     ChangeJournal,
     FilesWritten,
     apply_changes,
     would_be_left_alone,
 )
-from mediakeeper.music.model import TagChange, Track
-from mediakeeper.music.outputs import ArtistOutputs, render_report
+from mediakeeper.music.model import TagChange
 from mediakeeper.music.rule_base import tag_code
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import COMPLETED, finding_counts
@@ -43,13 +43,11 @@ from mediakeeper.reports.records import gather, read_output
 from mediakeeper.reports.tally import attention
 from mediakeeper.tags.table import LOGICAL_TAGS
 from mediakeeper.text.fold import fold
-from mediakeeper.text.jsonfmt import dumps_by_line
 from mediakeeper.text.matching import find_name
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
 
 MOVIE_MATCH = ("ambiguous-match", "no-match")  # a movie's: settled by a TMDb id
-SAID_AS = {"year": "date"}  # the findings' word for a tag -> the tag it is ("year=1973")
 
 
 class DecideError(MediakeeperError):
@@ -184,8 +182,8 @@ def what_to_take(
     album: str | None = None,
     dismiss: str | None = None,
 ) -> tuple[tuple[TagChange, ...], list[Decision], str]:
-    """A music item's decision as a person gives it (one of ``choose`` N, ``values``
-    (tag, value) pairs, ``dismiss`` CODE): (the changes, the decisions it closes, what was
+    """An item's decision as a person gives it (one of ``choose`` N, ``values`` (tag,
+    value) pairs, ``dismiss`` CODE): (the changes, the decisions it closes, what was
     decided)."""
     if sum(bool(x) for x in (choose, values, dismiss)) != 1:
         raise UsageError("one of choose, set or dismiss at a time")
@@ -206,17 +204,26 @@ def what_to_take(
     return tuple(changes), closing, "set " + ", ".join(f"{t}={v}" for t, v in values)
 
 
-def set_changes(found: ItemDecisions, tag: str, value: str, album: str | None):
-    """The changes setting ``tag`` to ``value`` on every track (of ``album``, a folder or an
-    album name, when given), and the open decisions about that tag there they settle."""
-    tag = SAID_AS.get(tag.casefold(), tag)
-    if tag not in LOGICAL_TAGS:
-        raise DecideError(f"{tag!r} is not a tag mediakeeper writes",
-                          f"one of: {', '.join(LOGICAL_TAGS)}")  # fmt: skip
+def set_changes(found: ItemDecisions, word: str, value: str, album: str | None):
+    """The changes setting the tag ``word`` names (``words``) to ``value`` on every track
+    (of ``album``, a folder or an album name, when given), and the open decisions about that
+    tag there they settle."""
+    if not kinds.get(found.kind).sets_tags:
+        raise DecideError(f"{found.kind}: --set writes tracks' tags, which its "
+                          f"{kinds.noun(found.kind)}s have none of here",
+                          "take a listed choice (--choose N) or --dismiss CODE")  # fmt: skip
+    tag = words.tag_named(word)
+    if tag is None:
+        raise DecideError(f"{word!r} is not a tag mediakeeper writes",
+                          f"one of: {', '.join(words.SETTABLE)} (or year)")  # fmt: skip
+    if why := words.bad_value(tag, value):
+        raise DecideError(f"--set {word}={value}: {why}; nothing written")
     tracks = [t for t in found.document.get("tracks") or [] if _in_album(t, album)]
     if not tracks:
         raise DecideError(f"{found.name} has no album {album!r}", "its issue report names them")
-    changes = tuple(_change(t, tag, value) for t in tracks if t["tags"].get(tag) != value)
+    now = _values_now(found, tracks, tag)
+    changes = tuple(TagChange(t["path"], tag, now[t["path"]], value or None) for t in tracks
+                    if now[t["path"]] != (value or None))  # fmt: skip
     paths = {t["path"] for t in tracks}
     albums = {t["album"] for t in tracks}
     settles = [
@@ -225,6 +232,18 @@ def set_changes(found: ItemDecisions, tag: str, value: str, album: str | None):
         and (d.finding["path"] in paths or (d.finding["path"] in albums and album is not None))
     ]  # fmt: skip
     return changes, settles
+
+
+def _values_now(found: ItemDecisions, tracks, tag: str) -> dict[str, str | None]:
+    """Each track's value of ``tag``: as the batch read it (the write refuses a file changed
+    since), or for a field the scan does not read (composer, ISRC, ...) read now."""
+    if tag in LOGICAL_TAGS:
+        return {t["path"]: t["tags"].get(tag) for t in tracks}
+    folder = Path(found.document["folder"])
+    try:
+        return {t["path"]: tags.more(folder / t["path"]).get(tag) for t in tracks}
+    except AudioError as err:
+        raise DecideError(f"{err}; nothing written", "run the batch on it again") from None
 
 
 def _in_album(track: Mapping[str, Any], album: str | None) -> bool:
@@ -290,6 +309,12 @@ def new_session() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f_decide")
 
 
+def is_candidate(found: ItemDecisions, number: int) -> bool:
+    """Whether choice ``number`` is a TMDb candidate (``choose_movie`` takes it)."""
+    decision, _ = found.choice(number)
+    return decision.finding["code"] in MOVIE_MATCH
+
+
 def choose_movie(home: Path, found: ItemDecisions, number: int, *, dry_run=False) -> str:
     """Take a movie's TMDb candidate: kept in its queue item, which goes back to pending so
     the next batch identifies it as that movie (the queue manager's ``--choose``). Returns
@@ -311,8 +336,10 @@ def _who() -> str:
 
 
 def _update_tracks(document: dict[str, Any], changes: Sequence[TagChange]) -> None:
+    """The document's tracks as the changes left them (the tags the scan reads: a field it
+    does not, composer or ISRC, is read from the file when asked again)."""
     by_path = {t["path"]: t for t in document.get("tracks") or []}
-    for change in changes:
+    for change in (c for c in changes if c.tag in LOGICAL_TAGS):
         tags = by_path[change.path]["tags"]
         if change.new:
             tags[change.tag] = change.new
@@ -328,23 +355,20 @@ def write_again(
     files_now: bool = True,
     index: bool = True,
 ) -> None:
-    """The item's document and issue report, its queue counts, its files as they are now
-    (``files_now``: a decision's own write is no change for ``--refresh``), and the index:
-    every surface tells the decision at once."""
+    """The item's document and issue report (its kind's ``rewrite``, which may say what its
+    details now hold), its queue counts, its files as they are now (``files_now``: a
+    decision's own write is no change for ``--refresh``), and the index: every surface
+    tells the decision at once."""
     document, key = found.document, found.item["key"]
     slug = (found.item.get("details") or {}).get("slug") or slugify(key)
-    outputs = ArtistOutputs(home, slug)
-    atomic_write_text(outputs.json_path, dumps_by_line(document), durable=False)
-    tracks = [Track(**{**t, "tags": t["tags"]}) for t in document.get("tracks") or []]
-    report = render_report(document, tracks, document["findings"], home=home)
-    write_report(outputs.report_path, report)
+    said = rewriter(found.kind)(home, slug, document) or {}
     counts = finding_counts(document["findings"])
     store = QueueStore(home / "status" / found.kind, found.kind)
 
     def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
         for item in data["items"]:
             if item["key"] == key and item["status"] == COMPLETED:
-                details = {**(item.get("details") or {}), **(extra or {})}
+                details = {**(item.get("details") or {}), **said, **(extra or {})}
                 item["details"] = {**details, "finding_counts": counts}
                 item["issues_resolved"] = sum(done for _, done, *_ in counts.values())
                 return [item]
@@ -355,6 +379,16 @@ def write_again(
         record_files_again(store, {key})
     if index:
         write_issue_indexes(home)
+
+
+def rewriter(kind: str):
+    """What writes an item's outputs of ``kind`` again (``Kind.rewrite``); DecideError for a
+    kind whose decisions are not taken from ``decide``."""
+    record = kinds.get(kind)
+    if not record.rewrite:
+        raise DecideError(f"{kind}: its decisions are not taken here",
+                          "its own commands decide them")  # fmt: skip
+    return kinds.load(record.rewrite)
 
 
 def describe(found: ItemDecisions) -> list[str]:

@@ -1,8 +1,9 @@
 """Failed and skipped items as decisions taken from ``decide``: each listed with its last
-error and the stage it failed at, and two choices: retry (back to pending, its failures
-reset, as the queue manager's reset does) or skip (left out of later batches). A skipped
-item offers retry only. Counted apart from the findings' decisions, as every surface counts
-failed and skipped items (``reports.pace.outstanding``).
+error and the stage it failed at, and two choices: retry (back to pending, its failures and
+attempts counted again from none) or skip (left out of later batches). A skipped item
+offers retry only. Counted apart from the findings' decisions, as every surface counts
+failed and skipped items (``reports.pace.outstanding``). A kind's failed (or skipped) items
+form a group, decided whole as one session (``take_all``) that undo takes back whole.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from pathlib import Path
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import NotFound
 from mediakeeper.decisions.item import DecideError
-from mediakeeper.queue.items import ERROR
-from mediakeeper.queue.manager import reset_named, skip_named
+from mediakeeper.queue.items import ERROR, PENDING, SKIPPED
+from mediakeeper.queue.manager import put_where, reset_named, skip_named
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.pace import Outstanding, outstanding
 from mediakeeper.reports.records import gather
@@ -57,7 +58,43 @@ def take(home: Path, item: Outstanding, number: int) -> str:
         raise DecideError(f"{item.name} has no choice {number}", "its choices are listed")
     store = QueueStore(home / "status" / kinds.get(item.kind).name, item.kind)
     if choices[number - 1] == RETRY:
-        reset_named(store, item.name)
+        reset_named(store, item.name, fresh=True)
         return f"{item.name}: back to pending; the next batch tries it again"
     skip_named(store, item.name)
     return f"{item.name}: skipped; later batches leave it out"
+
+
+GROUPS = {"failed": ERROR, "skipped": SKIPPED}  # a group's name -> its items' queue status
+
+
+def group_choices(home: Path, kind: str | None, group: str) -> tuple[str, list[Outstanding]]:
+    """The kind and the items of the group ``group`` (failed or skipped) of ``kind`` (of the
+    one kind that has such items when None); DecideError when there are none, or several
+    kinds have them."""
+    items = [o for o in outstanding_in(home, kind) if o.status == GROUPS[group]]
+    found = sorted({o.kind for o in items})
+    if not found:
+        where = f" {kind}" if kind else ""
+        raise DecideError(f"no {group}{where} item: nothing to decide there",
+                          "`decide` lists the groups")  # fmt: skip
+    if len(found) > 1:
+        raise DecideError(f"{group} items in several kinds ({', '.join(found)}): give the KIND")
+    return found[0], items
+
+
+def take_all(home: Path, kind: str, items: list[Outstanding], number: int):
+    """Choice ``number`` for every one of ``items`` (one kind's failed, or skipped, items)
+    at once: (what was done, the items as they were before, the status they were put to),
+    for ``sessions.record`` and its undo."""
+    choices = choices_of(items[0])
+    if not 1 <= number <= len(choices):
+        listed = "; ".join(f"{n}) {c.partition(' ')[0]}" for n, c in enumerate(choices, 1))
+        raise DecideError(f"{items[0].word} items have no choice {number}",
+                          f"their choices: {listed}")  # fmt: skip
+    retry = choices[number - 1] == RETRY
+    status = PENDING if retry else SKIPPED
+    store = QueueStore(home / "status" / kinds.get(kind).name, kind)
+    names, was = {o.name for o in items}, items[0].status
+    before = put_where(store, lambda i: i["status"] == was and str(i.get("name") or i["key"])
+                       in names, status, fresh=retry)  # fmt: skip
+    return (choices[number - 1].partition(" (")[0], before, status)

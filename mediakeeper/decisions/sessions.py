@@ -1,10 +1,13 @@
 """A group's decisions taken as one session, and that session taken back whole.
 
 A session of ``decide --all`` is recorded under ``status/<kind>/decisions/<session>.json``:
-its code, the items it decided and the rule it remembered. ``undo --session ID`` reads it:
-every finding that session closed is open again, the dismissals it left in the items'
-details go (so the next batch asks again), and the rule it recorded is forgotten; the tags
-it wrote (``--all --choose``) are the change journal's, put back by undo as any other.
+its code, the items it decided and the rule it remembered, and for a group of failed (or
+skipped) items each queue item as it was. ``undo --session ID`` reads it: every finding
+that session closed is open again, the dismissals it left in the items' details go (so the
+next batch asks again), the rule it recorded is forgotten, and the queue items it retried
+or skipped are as they were (those a batch has taken since are left to it); the tags it
+wrote (``--all --choose``) are the change journal's, put back by undo as any other. A
+dupes session's items are duplicate groups kept whole ("keep all"): its undo asks them again.
 """
 
 from __future__ import annotations
@@ -12,15 +15,20 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.core.decisions import questions, rules_in
 from mediakeeper.decisions import rules
 from mediakeeper.decisions.item import ItemDecisions, write_again
+from mediakeeper.dupes import kept as kept_whole
+from mediakeeper.dupes.kind import KIND as DUPES
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.queue import dismissals
+from mediakeeper.queue.manager import restore
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.reports.closing import write_closing_reports
 from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.reports.records import read_output
 
@@ -32,12 +40,18 @@ class Undone:
     reopened: int  # decisions open again
     items: int
     rule: str  # the rule forgotten ("": none)
+    queue: int = 0  # failed or skipped items put back as they were
+    left: int = 0  # of those, items a batch has taken since: left to it
 
 
-def record(home: Path, kind: str, session: str, code: str, keys: list[str], rule: str) -> None:
+def record(
+    home: Path, kind: str, session: str, code: str, keys: list[str], rule: str, queue=None
+) -> None:
+    """``queue``: {"status": what the items were put to, "items": each as it was}."""
     path = _path(home, kind, session)
-    text = json.dumps({"session": session, "kind": kind, "code": code, "items": keys,
-                       "rule": rule}, ensure_ascii=False, indent=1)  # fmt: skip
+    entry = {"session": session, "kind": kind, "code": code, "items": keys, "rule": rule}
+    text = json.dumps({**entry, **({"queue": queue} if queue else {})}, ensure_ascii=False,
+                      indent=1)  # fmt: skip
     atomic_write_text(path, text + "\n")
 
 
@@ -61,7 +75,17 @@ def undo(home: Path, session: str) -> Undone | None:
         return None
     entry = json.loads(path.read_text(encoding="utf-8"))
     kind, code, keys = entry["kind"], entry["code"], set(entry["items"])
+    if kind == DUPES.name:  # duplicate groups kept whole: asked again
+        again = kept_whole.forget_session(home, session)
+        write_closing_reports(home, datetime.now(UTC))  # the space setting aside would free
+        os.unlink(path)
+        return Undone(len(again), len(again), "")
     store = QueueStore(home / "status" / kind, kind)
+    if queue := entry.get("queue"):
+        back = restore(store, queue["items"], queue["status"])
+        write_issue_indexes(home)
+        os.unlink(path)
+        return Undone(0, 0, "", len(back), len(queue["items"]) - len(back))
     reopened = items = 0
     for item in [i for i in store.peek()["items"] if i["key"] in keys]:
         document = read_output(home, kind, item)

@@ -2,7 +2,9 @@
 in one kind's items, as ONE session (``sessions``), so one ``undo --session`` brings every one
 of them back. A dismissal, or the choice numbered N among each decision's own choices where
 those are the same for every decision of the group (checked before anything is written).
-With ``remember`` the answer becomes a rule (``rules``) later batches apply.
+With ``remember`` the answer becomes a rule (``rules``) later batches of every kind apply.
+Every kind whose decisions are taken from ``decide`` (``Kind.rewrite``) alike; and a kind's
+failed (or skipped) items, retried or skipped together (``take_outstanding``).
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from typing import Any
 
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.decisions import check_rules, questions
-from mediakeeper.decisions import rules, sessions
-from mediakeeper.decisions.groups import DISMISS
+from mediakeeper.decisions import outstanding, rules, sessions
+from mediakeeper.decisions.groups import DISMISS, MOVIE_MATCH
 from mediakeeper.decisions.item import (
     DecideError,
     ItemDecisions,
     Taken,
     item_decisions,
     new_session,
+    rewriter,
     take,
 )
 from mediakeeper.queue.items import COMPLETED
@@ -58,9 +61,7 @@ def take_group(
 ) -> GroupTaken:
     """Dismiss (``choose`` None) or take choice ``choose`` for every open decision of
     ``code`` in ``kind``'s items."""
-    if kind != "music":
-        raise DecideError(f"{kind}: a whole group is decided here for music only",
-                          f"decide each item: decide {kind} NAME")  # fmt: skip
+    rewriter(kind)  # a kind decided by its own commands: refused before anything
     if remember:
         if choose is not None:
             raise DecideError("--remember records a dismissal only",
@@ -69,6 +70,9 @@ def take_group(
     asking = _asking(home, kind, code)
     if not asking:
         raise DecideError(f"no open {code!r} decision in {kind}", "`decide` lists the groups")
+    if choose is not None and code in MOVIE_MATCH:  # a candidate is one movie's own
+        raise DecideError(f"the choices of {code!r} are each item's own",
+                          f"decide each item: decide {kind} NAME")  # fmt: skip
     label = _same_choice(asking, code, choose) if choose is not None else ""
     what = f"chose {label}" if choose is not None else DISMISSED
     session = "" if dry_run else new_session()
@@ -133,3 +137,33 @@ def _same_choice(asking: list[ItemDecisions], code: str, choose: int) -> str:
         listed = "; ".join(f"{n}) {label}" for n, label in enumerate(choices, 1)) or "none"
         raise DecideError(f"{code!r} has no choice {choose}", f"its choices: {listed}")
     return choices[choose - 1]
+
+
+@dataclass
+class QueueTaken:
+    """A kind's failed (or skipped) items retried or skipped together."""
+
+    session: str  # "" in a dry run
+    kind: str
+    what: str  # "retry", "skip"
+    names: list[str]
+
+
+def take_outstanding(
+    home: Path, kind: str | None, group: str, choose: int, *, dry_run: bool = False
+) -> QueueTaken:
+    """Choice ``choose`` (retry, skip) for every item of the group ``group`` (failed,
+    skipped) of ``kind``, as one session whose undo gives each item back as it was."""
+    kind, items = outstanding.group_choices(home, kind, group)
+    names = [o.name for o in items]
+    if dry_run:
+        choices = outstanding.choices_of(items[0])
+        if not 1 <= choose <= len(choices):
+            raise DecideError(f"{group} items have no choice {choose}", "decide --group lists")
+        return QueueTaken("", kind, choices[choose - 1].partition(" (")[0], names)
+    what, before, status = outstanding.take_all(home, kind, items, choose)
+    session = new_session()
+    sessions.record(home, kind, session, group, [i["key"] for i in before], "",
+                    {"status": status, "items": before})  # fmt: skip
+    write_issue_indexes(home)
+    return QueueTaken(session, kind, what, [str(i.get("name") or i["key"]) for i in before])

@@ -77,11 +77,60 @@ def load_groups(home: Path, *, stamp: str | None = None) -> list[dict[str, Any]]
     return groups if stamp is None or saved.get("stamp") == stamp else None
 
 
+def before_path(home: Path, session: str) -> Path:
+    return inside(home, "status", KIND.name, "moves", f"{session}.groups.json")
+
+
+def keep_before(home: Path, session: str, groups: list[dict[str, Any]]) -> None:
+    """The groups as they stood before the set-aside ``session``: what its undo lists again."""
+    text = json.dumps(groups, ensure_ascii=False) + "\n"
+    before = before_path(home, session)
+    before.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(before, text)
+
+
+def bring_back(home: Path, session: str) -> int:
+    """After the undo of the set-aside ``session``: its groups that are not listed now and
+    whose every file is back, listed again (stamped as of no scan: the next scan groups
+    afresh); how many."""
+    try:
+        before = json.loads(before_path(home, session).read_text("utf-8"))
+    except (OSError, ValueError):
+        return 0
+    now = load_groups(home) or []
+    listed = {g["id"] for g in now}
+    back = [g for g in before if g["id"] not in listed
+            and all(Path(f["path"]).exists() for c in g["copies"] for f in c["files"])]  # fmt: skip
+    if back:
+        save_groups(home, sorted([*now, *back], key=_order))
+    before_path(home, session).unlink()
+    return len(back)
+
+
+def _order(group: dict[str, Any]) -> tuple:
+    return (LEVELS.index(group["level"]), -group["waste"], group["id"])
+
+
 def dupe_groups(home: str | Path | None = None) -> list[dict[str, Any]]:
     """The groups of the last scan as ``mediakeeper dupes --json`` gives them, album groups
     first, worst waste first: what ``decide`` offers as a decision group (keep the best,
     keep all, choose another copy)."""
     return public(load_groups(load_settings(home).home) or [])
+
+
+def better_copies(home: Path) -> dict[str, str]:
+    """Each file of a copy graded below its group's best, by path: the best copy, said with
+    its grade ("/Music/A/Album (FLAC 44.1 kHz/16-bit, 10 tracks)"): what the upgrades list
+    names as the better copy the library holds."""
+    found = {}
+    for found_group in load_groups(home) or []:
+        copies = found_group["copies"]
+        best = next(c for c in copies if c["path"] == found_group["best"])
+        for copy in copies:
+            if copy.get("below"):
+                for file in copy["files"]:
+                    found.setdefault(file["path"], f"{best['path']} ({best['grade']})")
+    return found
 
 
 def would_free(home: Path) -> tuple[int, int]:
@@ -131,7 +180,7 @@ def build(home: Path, store: QueueStore) -> list[dict[str, Any]]:
         members = tuple(p for p in g.members if p not in covered)
         if g.level != "album" and len(members) > 1:
             described.append(_describe(replace(g, members=members), entries, graded))
-    return sorted(described, key=lambda g: (LEVELS.index(g["level"]), -g["waste"], g["id"]))
+    return sorted(described, key=_order)
 
 
 def _describe(found: Group, entries: dict, graded: dict) -> dict[str, Any]:
@@ -141,6 +190,8 @@ def _describe(found: Group, entries: dict, graded: dict) -> dict[str, Any]:
         copies = [_track_copy(path, entries[path], graded[path]) for path in found.members]
     best = max(copies, key=lambda c: (c["rank"], [-ord(ch) for ch in c["path"]]))
     why = sorted({grading.why(best["grade_of"], c["grade_of"]) for c in copies if c is not best})
+    for copy in copies:
+        copy["below"] = copy["rank"] < best["rank"]  # a tie is no better copy
     for copy in copies:
         del copy["rank"], copy["grade_of"]
     digest = hashlib.sha1("\n".join(found.members).encode("utf-8")).hexdigest()[:10]
@@ -162,10 +213,18 @@ def _track_copy(path: str, entry: dict[str, Any], g: grading.Grade) -> dict[str,
             "files": [_file(path, entry)], "rank": g.rank, "grade_of": g}  # fmt: skip
 
 
+def _release_tracks(entries) -> int:
+    """The track count of the MusicBrainz release a folder's files say they are from (their
+    track total, where they carry the release's id), 0 where none says."""
+    totals = [str(e.get("tags", {}).get("tracktotal") or "") for e in entries
+              if e.get("tags", {}).get("musicbrainz_albumid")]  # fmt: skip
+    return max((int(t) for t in totals if t.isdigit()), default=0)
+
+
 def _album_copy(folder: str, found: Group, entries: dict, graded: dict) -> dict[str, Any]:
     """An album folder as a copy: its matched tracks, graded as a whole by their worst
-    sound, then their resolution, then how many tracks the folder holds (the more complete
-    album), then their tags."""
+    sound, then their resolution, then how complete the album is (the tracks missing
+    against its MusicBrainz release, then how many the folder holds), then their tags."""
     mine, recording = [], {}
     for n, paths in enumerate(found.tracks):
         for p in paths:
@@ -177,8 +236,11 @@ def _album_copy(folder: str, found: Group, entries: dict, graded: dict) -> dict[
     worst = min(grades, key=lambda g: g.rank)
     tags = min(g.tags for g in grades)
     formats = Counter(entries[p].get("format", "") for p in mine)
-    whole = grading.Grade((*worst.rank[:3], every, tags),
-                          f"{worst.text}, {every} tracks", tags)  # fmt: skip
+    expected = _release_tracks(entries[p] for p in entries if str(Path(p).parent) == folder)
+    missing = max(0, expected - every) if expected else 0
+    counted = f"{every} of {expected} tracks" if expected else f"{every} tracks"
+    whole = grading.Grade((*worst.rank[:3], (-missing, every), tags),
+                          f"{worst.text}, {counted}", tags)  # fmt: skip
     return {"path": folder, "grade": whole.text, "format": formats.most_common(1)[0][0],
             "bitrate": round(sum(entries[p].get("bitrate", 0) for p in mine) / len(mine)),
             "size": sum(entries[p]["size"] for p in mine),

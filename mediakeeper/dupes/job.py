@@ -33,10 +33,11 @@ ALGORITHM = 1  # the chromaprint muxer's default (fpcalc's): never compared with
 LENGTH = 120  # seconds fingerprinted, as fpcalc does
 MBIDS = ("musicbrainz_trackid", "musicbrainz_albumid", "musicbrainz_artistid")
 GRADED_TAGS = (*MBIDS, "replaygain_track_gain", "replaygain_album_gain")
-# What a kept copy gains from the copies set aside, where it lacks it (a cover aside).
+# The tags a kept copy gains from the copies set aside, where it lacks them (its cover too).
 CARRIED = (*MBIDS, "replaygain_track_gain", "replaygain_track_peak", "replaygain_album_gain",
            "replaygain_album_peak")  # fmt: skip
-DESCRIBING = ("title", "artist", "album", "albumartist", "tracknumber")
+# tracktotal: with a MusicBrainz album id, the release's own count (how complete a copy is).
+DESCRIBING = ("title", "artist", "album", "albumartist", "tracknumber", "tracktotal")
 
 
 def cache_path(home: Path, slug: str) -> Path:

@@ -1,7 +1,7 @@
 """Groups a person chose to keep whole ("keep all"): remembered in
-``status/dupes/kept.json`` (``{id: {"at", "level", "copies"}}``), left out of the listing and of
-``set-aside --all`` while the group's copies are the same (its id is made from them), until
-reset."""
+``status/dupes/kept.json`` (``{id: {"at", "level", "copies", "session"}}``), left out of the
+listing, of ``decide`` and of ``set-aside --all`` while the group's copies are the same (its id
+is made from them), until reset, or until the session that kept them is undone."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ def load(home: Path) -> dict[str, dict[str, Any]]:
     return data if isinstance(data, dict) else {}
 
 
-def keep(home: Path, groups: list[dict[str, Any]], ids: list[str]) -> list[str]:
-    """Remember the groups ``ids`` as kept whole; the ids newly remembered."""
+def keep(home: Path, groups: list[dict[str, Any]], ids: list[str], session: str) -> list[str]:
+    """Remember the groups ``ids`` as kept whole by ``session``; the ids newly remembered."""
     by_id = {g["id"]: g for g in groups}
     unknown = [i for i in ids if i not in by_id]
     if unknown:
@@ -37,7 +37,7 @@ def keep(home: Path, groups: list[dict[str, Any]], ids: list[str]) -> list[str]:
     now = datetime.now(UTC).isoformat(timespec="seconds")
     added = [i for i in ids if i not in kept]
     for i in added:
-        kept[i] = {"at": now, "level": by_id[i]["level"],
+        kept[i] = {"at": now, "level": by_id[i]["level"], "session": session,
                    "copies": [c["path"] for c in by_id[i]["copies"]]}  # fmt: skip
     _save(home, kept)
     return added
@@ -49,6 +49,12 @@ def reset(home: Path, ids: list[str]) -> list[str]:
     gone = [i for i in (ids or list(kept)) if kept.pop(i, None) is not None]
     _save(home, kept)
     return gone
+
+
+def forget_session(home: Path, session: str) -> list[str]:
+    """Forget the groups ``session`` kept whole (its undo); those forgotten."""
+    ids = [i for i, entry in load(home).items() if entry.get("session") == session]
+    return reset(home, ids) if ids else []  # reset without ids forgets every group
 
 
 def _save(home: Path, kept: dict[str, dict[str, Any]]) -> None:

@@ -24,19 +24,13 @@ from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
 from mediakeeper import tags
+from mediakeeper.tags.cover import Cover, embedded_cover
 from mediakeeper.tags.extra_fields import names_used, read_more, write_more
 
 _ITUNES = "----:com.apple.iTunes:"
 _PICTURE = "METADATA_BLOCK_PICTURE"
 _GAIN = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(?:dB)?\s*$", re.IGNORECASE)
 R128_OFFSET = -5.0  # dB from a ReplayGain 2 gain (-18 LUFS) to an Opus R128 gain (-23 LUFS)
-
-
-@dataclass(frozen=True)
-class Cover:
-    data: bytes
-    mime: str
-    kind: int = 3  # front cover
 
 
 def _table_names() -> set[str]:
@@ -104,32 +98,6 @@ def _other_fields(audio) -> dict[str, list[str]]:
             if upper != _PICTURE and upper not in table:
                 fields.setdefault(upper, []).extend(values)
     return fields
-
-
-def embedded_cover(audio) -> Cover | None:
-    """The front cover embedded in a file mutagen opened (else its first picture): ID3
-    APIC, MP4 ``covr``, FLAC picture, Ogg ``METADATA_BLOCK_PICTURE``."""
-    if audio is None or audio.tags is None:
-        return None
-    if isinstance(audio, MP3) or isinstance(audio.tags, ID3):
-        apics = audio.tags.getall("APIC")
-        best = next((a for a in apics if a.type == 3), apics[0]) if apics else None
-        return Cover(best.data, best.mime, int(best.type)) if best else None
-    if isinstance(audio, MP4):
-        covers = audio.tags.get("covr") or []
-        if not covers:
-            return None
-        png = covers[0].imageformat == MP4Cover.FORMAT_PNG
-        return Cover(bytes(covers[0]), "image/png" if png else "image/jpeg")
-    pictures = getattr(audio, "pictures", None)
-    if pictures:
-        return _cover_of(next((p for p in pictures if p.type == 3), pictures[0]))
-    blocks = next((v for k, v in audio.tags.items() if k.upper() == _PICTURE and v), None)
-    return _cover_of(Picture(base64.b64decode(blocks[0]))) if blocks else None
-
-
-def _cover_of(picture: Picture) -> Cover:
-    return Cover(picture.data, picture.mime or "image/jpeg", int(picture.type))
 
 
 def carry_rest(source: Path, target: Path) -> tuple[list[str], bool]:

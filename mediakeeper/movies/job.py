@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.offline import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
-from mediakeeper.core.commands import kind_command, queue_manager, tool_command
+from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import LibraryError, LookupFailed
 from mediakeeper.core.findings import Finding, finding_record
@@ -31,10 +31,19 @@ from mediakeeper.lookup.clients import per_process
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.tmdb_types import KeyRefused, MovieDetails
 from mediakeeper.movies import rules
+from mediakeeper.movies.identified import (
+    BY_ID,
+    NOT_LOOKED_UP,
+    OFFLINE,
+    UNUSABLE,
+    unidentified,
+)
+from mediakeeper.movies.kind import KIND as MOVIES
 from mediakeeper.movies.names import ParsedName
 from mediakeeper.movies.nfo import date_added, movie_nfo
 from mediakeeper.movies.outputs import MovieOutputs
 from mediakeeper.movies.videos import VideoScan, scan_videos
+from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import finding_counts
 from mediakeeper.text.slug import inside, slugify
 from mediakeeper.text.wording import count
@@ -43,8 +52,6 @@ if TYPE_CHECKING:
     from mediakeeper.lookup.tmdb import TMDb
 
 NFO, POSTER, FANART = "movie.nfo", "poster.jpg", "fanart.jpg"
-BY_ID, OFFLINE, NOT_LOOKED_UP = "by-id", "offline", "not-looked-up"
-UNUSABLE = "lookup-failed"  # TMDb answered, with something this movie's lookup cannot use
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,9 @@ class MovieJob:
                 "enriched": online,
                 "match": state["match"]["status"],
                 "tmdb_id": tmdb["id"] if tmdb else None,
-                "unidentified": _unidentified(state, item["name"], self.home),
+                "unidentified": unidentified(
+                    state["match"], item["name"], self.home, state["findings"]
+                ),
                 "imdb_id": tmdb["imdb_id"] if tmdb else None,
                 "files_written": written,
                 "files_kept": kept,
@@ -184,6 +193,9 @@ class MovieJob:
             else:
                 images = self._look_up(folder, parsed, state, findings)
         state["findings"] = [finding_record(f) for f in findings]
+        # Before any write: a dismissal holds while the folder's files are as it saw them.
+        dismissed = dismissals.standing(item, MOVIES.files_below, self.home)
+        dismissals.close(state["findings"], dismissed)
         return state, images
 
     def _look_up(self, folder, parsed, state, findings) -> dict[str, bytes]:
@@ -350,25 +362,6 @@ def _make_tmdb(settings: Settings) -> TMDb:
     from mediakeeper.lookup.tmdb import tmdb_from_settings
 
     return tmdb_from_settings(settings)
-
-
-def _unidentified(state: dict[str, Any], name: str, home: Path) -> str:
-    """Why a completed movie is not identified, as the person's next step; "" when it is
-    (or when there is nothing to identify: no video file is its own finding)."""
-    status = state["match"]["status"]
-    enrich = f"`{kind_command('movies', 'batch')} --enrich`"
-    if status == OFFLINE:
-        return f"not identified yet (offline): {enrich} looks it up"
-    choose = f"`{queue_manager('movies', home)} --choose {shlex.quote(name)} ID`"
-    if status == UNUSABLE:
-        why = state["match"]["why"]
-        return f"not identified: {why}; {enrich} asks again, or give its TMDb id with {choose}"
-    if status == rules.NO_MATCH:  # nothing to list: TMDb proposed none
-        return f"no TMDb match: its report says what was searched; give its TMDb id with {choose}"
-    if status == rules.AMBIGUOUS:
-        decide = f"`{tool_command('decide', home)} movies {shlex.quote(name)}`"
-        return f"several TMDb movies fit: {decide} lists them to take one"
-    return ""
 
 
 def _chosen(item: dict[str, Any]) -> int | None:

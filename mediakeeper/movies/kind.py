@@ -14,5 +14,6 @@ KIND = Kind(
     batch="mediakeeper.movies.batch:PLAN",
     order=2,
     output_dir=("outputs", "movies"),
+    rewrite="mediakeeper.movies.outputs:write_outputs",
     chosen_by="TMDb",
 )

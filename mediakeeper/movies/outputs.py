@@ -11,6 +11,7 @@ from typing import Any
 
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.reports import write_report
+from mediakeeper.movies.identified import unidentified
 from mediakeeper.movies.kind import KIND as MOVIES
 from mediakeeper.text.render import render
 from mediakeeper.text.slug import inside
@@ -27,6 +28,13 @@ class MovieOutputs:
         text = json.dumps(movie, indent=2, ensure_ascii=False)
         atomic_write_text(self.json_path, text + "\n", durable=False)
         write_report(self.report_path, render_report(movie, home=self.home))
+
+
+def write_outputs(home: Path, slug: str, movie: Mapping[str, Any]) -> dict[str, Any]:
+    """A movie's outputs from its document as a decision left it, and what its queue
+    details now say of its identity (a match finding decided: left unidentified)."""
+    MovieOutputs(home, slug).write(movie)
+    return {"unidentified": unidentified(movie["match"], movie["name"], home, movie["findings"])}
 
 
 def render_report(movie: Mapping[str, Any], *, home: Path | None = None) -> str:

@@ -26,6 +26,7 @@ from mediakeeper.fs.spares import folder_for as spares_folder
 from mediakeeper.music import originals
 from mediakeeper.music.journal import CHANGES_DIR, checked_line
 from mediakeeper.music.model import TagChange
+from mediakeeper.tags.cover import COVER, cover
 from mediakeeper.text.wording import value
 
 
@@ -298,6 +299,10 @@ def _values_now(path: Path, steps: list[Step], *, verify: bool) -> dict[str, Any
         current = dict(tags.read(path).tags)
         if any(step.change.tag in tags.LOUDNESS for step in steps):
             current.update(tags.loudness(path))
+        if any(step.change.tag == COVER for step in steps):
+            current[COVER] = cover(path)
+        if any(step.change.tag in tags.MORE for step in steps):
+            current.update(tags.more(path))
         return current
     expected: dict[str, Any] = {}
     for step in steps:

@@ -16,4 +16,6 @@ KIND = Kind(
     settings={"lookups": True, "write_mode": "in-place", "hard_links": "leave"},  # core.writemode
     extra_counters=(TRACKS,),
     output_dir=("outputs", "music", "artists"),
+    rewrite="mediakeeper.music.outputs:write_again",
+    sets_tags=True,
 )

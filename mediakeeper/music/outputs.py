@@ -66,6 +66,16 @@ class ArtistOutputs:
         write_report(self.report_path, report)
 
 
+def write_again(home: Path, slug: str, document: Mapping[str, Any]) -> None:
+    """The artist's JSON record and issue report from its ``document`` as it stands (a
+    decision taken since the batch); its CSV rows list the same findings, and stay."""
+    outputs = ArtistOutputs(home, slug)
+    atomic_write_text(outputs.json_path, dumps_by_line(document), durable=False)
+    tracks = [Track(**{**t, "tags": t["tags"]}) for t in document.get("tracks") or []]
+    report = render_report(document, tracks, document["findings"], home=home)
+    write_report(outputs.report_path, report)
+
+
 def _csv_rows(folder: str, tracks: list[Track], findings: list[dict]) -> str:
     codes: dict[str, list[str]] = {}
     for finding in findings:

@@ -5,6 +5,7 @@ The Click scripts in ``utilities/`` only parse flags and render what these funct
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import socket
@@ -321,7 +322,9 @@ def refuse_if_live(item: dict[str, Any]) -> None:
         )
 
 
-def _reset(item: dict[str, Any], status: str = PENDING) -> None:
+def _reset(item: dict[str, Any], status: str = PENDING, *, fresh: bool = False) -> None:
+    """``fresh``: a person's retry from ``decide``, its attempts counted again from none
+    (error_history keeps what they were); a reset keeps them as the item's history."""
     check_transition(item["status"], status)
     item["status"] = status
     item["claimed_by"] = None
@@ -330,6 +333,8 @@ def _reset(item: dict[str, Any], status: str = PENDING) -> None:
         item["failures"] = 0
         item["started_at"] = None
         item["last_error"] = None
+        if fresh:
+            item["attempts"] = 0
 
 
 def reset_where(store: QueueStore, wanted: Callable[[dict[str, Any]], bool]) -> list[str]:
@@ -344,8 +349,9 @@ def reset_where(store: QueueStore, wanted: Callable[[dict[str, Any]], bool]) -> 
     return [i["name"] for i in store.update(mutate, fold=True)]
 
 
-def reset_named(store: QueueStore, name: str) -> tuple[str, str]:
-    """Reset one item by name; returns (its name, its previous status)."""
+def reset_named(store: QueueStore, name: str, *, fresh: bool = False) -> tuple[str, str]:
+    """Reset one item by name (``fresh``: its attempts too, ``_reset``); returns (its name,
+    its previous status)."""
     previous = {}
 
     def mutate(data):
@@ -354,7 +360,7 @@ def reset_named(store: QueueStore, name: str) -> tuple[str, str]:
         refuse_if_live(item)
         if item["status"] == PENDING:
             return []
-        _reset(item)
+        _reset(item, fresh=fresh)
         return [item]
 
     store.update(mutate, fold=True)
@@ -396,6 +402,38 @@ def skip_named(store: QueueStore, name: str) -> tuple[str, str]:
 
     store.update(mutate, fold=True)
     return previous["name"], previous["status"]
+
+
+def put_where(
+    store: QueueStore, wanted: Callable[[dict[str, Any]], bool], status: str, *, fresh=False
+) -> list[dict[str, Any]]:
+    """Put every item ``wanted`` selects (none a batch works on) to ``status``, pending or
+    skipped, as a reset or a skip does (``fresh``: ``_reset``); each one as it was before,
+    for ``restore``."""
+    before: list[dict[str, Any]] = []
+
+    def mutate(data):
+        chosen = [i for i in data["items"] if i["status"] != status and not is_live(i)
+                  and wanted(i)]  # fmt: skip
+        for item in chosen:
+            before.append(json.loads(json.dumps(item)))
+            _reset(item, status, fresh=fresh)
+        return chosen
+
+    store.update(mutate, fold=True)
+    return before
+
+
+def restore(store: QueueStore, before: list[dict[str, Any]], status: str) -> list[str]:
+    """The items ``put_where`` put to ``status`` given back as they were (an undo), those
+    still as it left them; a batch has taken the others since. Returns their names."""
+    was = {item["key"]: item for item in before}
+
+    def mutate(data):
+        return [was[i["key"]] for i in data["items"]
+                if i["key"] in was and i["status"] == status and not is_live(i)]  # fmt: skip
+
+    return [item["name"] for item in store.update(mutate, fold=True)]
 
 
 def reset_errors(store: QueueStore) -> list[str]:

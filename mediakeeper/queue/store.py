@@ -35,6 +35,7 @@ from filelock import FileLock, Timeout
 
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.errors import QueueCorrupt, QueueError, QueueMissing
+from mediakeeper.core.home import QUEUE_FILE
 from mediakeeper.fs.atomic import atomic_write_bytes, encode_text, naming, write_all
 from mediakeeper.queue.checkpoints import CheckpointsMixin
 from mediakeeper.queue.claims import ClaimsMixin
@@ -46,7 +47,6 @@ from mediakeeper.queue.loading import load_queue
 from mediakeeper.text.jsonfmt import dumps_one
 from mediakeeper.text.wording import queue_name
 
-QUEUE_FILE = "processing_queue.json"
 JOURNAL_FILE = "processing_queue.journal"
 CHECKPOINT_DIR = "checkpoints"
 FOLD_AFTER_LINES = 500  # keep replay cheap for a long run

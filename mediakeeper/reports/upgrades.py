@@ -1,8 +1,9 @@
 """The upgrades list: what no choice of the toolkit can mend (a lossy file at a low bit rate,
 a lossless file of lossy origin, clipped audio) is no decision: it is a copy worth replacing.
 One line per album, worst first (the lowest bit rate, then lossy origins, then clipping):
-what is wrong, the format and bit rate, and which copy would be better; written as
-``issues/<kind>/upgrades.md`` (and its page) beside the kind's index.
+what is wrong, the format and bit rate, and which copy would be better: one the last
+``dupes scan`` found in the library, graded better, where there is one (``dupes.groups``);
+written as ``issues/<kind>/upgrades.md`` (and its page) beside the kind's index.
 
 Only the output documents of the items whose counts hold such a code are read (the
 reports' one pass over the queues keeps those items: ``QueueTally.upgrading``).
@@ -11,11 +12,12 @@ reports' one pass over the queues keeps those items: ``QueueTally.upgrading``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.core.decisions import UPGRADES
+from mediakeeper.dupes.groups import better_copies
 from mediakeeper.fs.reports import write_report
 from mediakeeper.reports.records import OUTPUT_DIRS, read_output
 from mediakeeper.reports.tally import QueueTally
@@ -35,6 +37,9 @@ class Upgrade:
     formats: tuple[str, ...]
     bitrate: int  # the lowest of its flagged files, bits per second (0: unknown)
     files: int
+    paths: tuple[str, ...] = ()  # the flagged files, absolute
+    better: str = ""  # a better copy in the library, with its grade ("": none known)
+    bettered: int = 0  # how many of ``paths`` it is a better copy of (with others')
 
     def rank(self) -> tuple:
         first = UPGRADES.index(self.codes[0])
@@ -45,8 +50,13 @@ class Upgrade:
         what = ", ".join(WORDS[c] for c in self.codes)
         rate = f", {self.bitrate // 1000} kbps" if self.bitrate else ""
         kind = "/".join(self.formats) or "format unknown"
-        return (f"- **{where}**: {what} ({kind}{rate}, {count(self.files, 'file')}); "
-                f"better: {BETTER}")  # fmt: skip
+        better = BETTER
+        if self.better:
+            some = f" of {count(self.bettered, 'file')}" if self.bettered < len(self.paths) else ""
+            copy = markdown_escape(shown(self.better))
+            better = f"a better copy{some} exists in the library: {copy}"
+        files = count(self.files, "file")
+        return f"- **{where}**: {what} ({kind}{rate}, {files}); better: {better}"
 
 
 def upgrades_of(item: Mapping[str, Any], document: Mapping[str, Any]) -> list[Upgrade]:
@@ -66,15 +76,22 @@ def upgrades_of(item: Mapping[str, Any], document: Mapping[str, Any]) -> list[Up
             rates = [int(r) for r in said if r]
         codes = tuple(c for c in UPGRADES if any(f["code"] == c for f in findings))
         formats = tuple(sorted({str(t.get("format")) for t in flagged if t.get("format")}))
+        paths = tuple(sorted({_absolute(item, f.get("path")) for f in findings if f.get("path")}))
         files = len({f.get("path") for f in findings})
-        found.append(Upgrade(name, album, codes, formats, min(rates, default=0), files))
+        found.append(Upgrade(name, album, codes, formats, min(rates, default=0), files, paths))
     return found
+
+
+def _absolute(item: Mapping[str, Any], path: str) -> str:
+    """A finding's file, absolute (a finding names it in its item's folder)."""
+    return str(Path(item.get("path") or "", path))
 
 
 def upgrades(home: Path, tallies: Iterable[QueueTally]) -> dict[str, list[Upgrade]]:
     """kind -> its albums worth a better copy, worst first, from the items each queue's
-    tally kept (``QueueTally.upgrading``)."""
+    tally kept (``QueueTally.upgrading``), each with the better copy the library holds."""
     found: dict[str, list[Upgrade]] = {}
+    better = better_copies(Path(home))
     for tally in tallies:
         if tally.kind not in OUTPUT_DIRS:
             continue
@@ -82,8 +99,14 @@ def upgrades(home: Path, tallies: Iterable[QueueTally]) -> dict[str, list[Upgrad
         for item in tally.upgrading:
             document = read_output(home, tally.kind, item)
             listed += upgrades_of(item, document) if document else []
+        listed[:] = [_with_better(u, better) for u in listed]
         listed.sort(key=Upgrade.rank)
     return found
+
+
+def _with_better(upgrade: Upgrade, better: Mapping[str, str]) -> Upgrade:
+    copies = [better[p] for p in upgrade.paths if p in better]
+    return replace(upgrade, better=copies[0], bettered=len(copies)) if copies else upgrade
 
 
 def write_upgrades(home: Path, tallies: Iterable[QueueTally]) -> list[Path]:

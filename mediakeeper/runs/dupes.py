@@ -1,34 +1,21 @@
 """Duplicates as a face starts them: the scan (the dupes queue refreshed, run to its end as
-one resumable batch, then every fingerprint grouped), setting copies aside, and putting them
-back. Here, in the runs layer, because a set-aside composes two kinds' parts: the dupes
-groups and moves, and the music kind's journaled tag write for what the kept copy gains."""
+one resumable batch, then every fingerprint grouped). Setting copies aside is a decision:
+``decisions.copies``."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.core import kinds, writemode
-from mediakeeper.core.config import Settings, load_settings
-from mediakeeper.core.errors import MediakeeperError, UsageError
+from mediakeeper.core.config import load_settings
 from mediakeeper.dupes import groups as dupes
-from mediakeeper.dupes import kept as keeping
-from mediakeeper.dupes import moves
-from mediakeeper.dupes.job import CARRIED, same_file
 from mediakeeper.dupes.kind import KIND
 from mediakeeper.media.albums import find
-from mediakeeper.music.fixes import ChangeJournal, Step, carry_out
-from mediakeeper.music.model import TagChange
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.runs.batch import BatchResult, run_batch, write_reports
-from mediakeeper.tags.read import loudness, read
-
-CHANGED = "changed since the scan"
 
 
 @dataclass(frozen=True)
@@ -64,156 +51,3 @@ def scan(home: str | Path | None, *, library: str | Path | None = None, hooks=No
         dupes.save_groups(settings.home, found, stamp=stamp)
         write_reports(settings.home)  # this week's report counts the new groups
     return ScanResult(found, result, False)
-
-
-@dataclass
-class SetAside:
-    session: str
-    home: Path
-    moved: list[tuple[str, str]] = field(default_factory=list)  # (from, to)
-    tagged: list[TagChange] = field(default_factory=list)  # what kept copies gained
-    left_alone: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
-    groups: int = 0
-    freed: int = 0  # bytes moved out of the library
-
-
-def holding_of(settings: Settings) -> Path:
-    given = settings.get(KIND.name, "holding")
-    return Path(given).expanduser().resolve() if given else settings.home / "set-aside"
-
-
-def chosen(
-    found: list[dict[str, Any]], ids: list[str], *, every: bool, include_releases: bool,
-    kept_whole: Collection[str] = (),
-) -> list[dict[str, Any]]:  # fmt: skip
-    """The groups asked for: by id (a release group too, a group kept whole too), or every
-    album and track group (and release group with ``include_releases``) not kept whole."""
-    if every == bool(ids):
-        raise UsageError("give --all or one or more group IDs, not both")
-    if every:
-        return [g for g in found if (g["level"] != "release" or include_releases)
-                and g["id"] not in kept_whole]  # fmt: skip
-    by_id = {g["id"]: g for g in found}
-    unknown = [i for i in ids if i not in by_id]
-    if unknown:
-        raise UsageError(f"no duplicate group {unknown[0]}: `mediakeeper dupes` lists them")
-    return [by_id[i] for i in ids]
-
-
-def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = False,
-              include_releases: bool = False) -> SetAside:  # fmt: skip
-    """Move every non-best copy of the groups asked for into the holding folder (its path
-    relative to the library kept), the kept copy first gaining the tags it lacks that the
-    others carry; every change journaled under one session, which ``mediakeeper undo
-    --session`` takes back. A copy changed since the scan is left alone, and said."""
-    settings = load_settings(home)
-    library = dupes.library_of(settings)
-    every_group = dupes.load_groups(settings.home) or []
-    wanted = chosen(every_group, list(ids), every=every, include_releases=include_releases,
-                    kept_whole=keeping.load(settings.home))  # fmt: skip
-    done = SetAside("dupes_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f"), settings.home)
-    holding = holding_of(settings)
-    journal = ChangeJournal(settings.status_dir / "music", done.session,
-                            writemode.chosen(settings.get))  # fmt: skip
-    for found in wanted:
-        best = next(c for c in found["copies"] if c["path"] == found["best"])
-        changed = [f["path"] for f in best["files"] if not _unchanged(f)]
-        if changed:
-            done.left_alone += [(p, f"the best copy was {CHANGED}") for p in changed]
-            continue
-        done.groups += 1
-        others = [c for c in found["copies"] if c is not best]
-        _carry_tags(best, others, journal, done)
-        for copy in others:
-            for file in copy["files"]:
-                path = Path(file["path"])
-                if not _unchanged(file):
-                    done.left_alone.append((str(path), CHANGED))
-                    continue
-                target = moves.in_holding(holding, library, path)
-                moves.move(settings.home, done.session, path, target)
-                done.moved.append((str(path), str(target)))
-                done.freed += file["size"]
-    _forget_moved(settings.home, every_group, {source for source, _ in done.moved})
-    _refresh_queues(settings)
-    return done
-
-
-def _forget_moved(home: Path, every_group: list[dict[str, Any]], moved: set[str]) -> None:
-    """The groups kept without the copies set aside (a group left with one copy goes), and
-    with the kept files' new tags as the scan's: a second set-aside does not take them for
-    changes. Stamped as of no scan: the next scan groups afresh."""
-    kept = []
-    for found in every_group:
-        copies = [c for c in found["copies"] if not all(f["path"] in moved for f in c["files"])]
-        if len(copies) > 1:
-            waste = sum(c["size"] for c in copies if c["path"] != found["best"])
-            kept.append({**found, "copies": copies, "waste": waste})
-    dupes.save_groups(home, kept)
-
-
-def _unchanged(file: dict[str, Any]) -> bool:
-    try:
-        return same_file(file, Path(file["path"]).stat())
-    except OSError:
-        return False
-
-
-def _carry_tags(best: dict, others: list[dict], journal: ChangeJournal, done: SetAside) -> None:
-    """The kept files gain the carried tags they lack from the copies of the same
-    recording set aside (an album's tracks matched by their ``recording``)."""
-    files = []
-    for kept in best["files"]:
-        have = _carried(kept["path"])
-        gained: dict[str, str] = {}
-        for copy in others:
-            for other in copy["files"]:
-                if other["recording"] != kept["recording"] or not _unchanged(other):
-                    continue
-                for tag, value in _carried(other["path"]).items():
-                    if tag not in have:
-                        gained.setdefault(tag, value)
-        steps = [Step("", TagChange(kept["path"], tag, None, value), None)
-                 for tag, value in sorted(gained.items())]  # fmt: skip
-        if steps:
-            files.append((Path(kept["path"]), steps, None))
-    if not files:
-        return
-    result = carry_out(files, journal, verify=True, changed=CHANGED)
-    done.tagged += [step.change for step in result.written]
-    done.left_alone += [(step.change.path, f"{step.change.tag} not written: {why}")
-                        for step, why in result.refused]  # fmt: skip
-    for kept in best["files"]:  # its new tags are not a change since the scan
-        st = Path(kept["path"]).stat()
-        kept.update(size=st.st_size, mtime_ns=st.st_mtime_ns, inode=st.st_ino)
-
-
-def _carried(path: str) -> dict[str, str]:
-    try:
-        values = {**read(path).tags, **loudness(path)}
-    except (MediakeeperError, OSError):
-        return {}
-    return {tag: values[tag] for tag in CARRIED if values.get(tag)}
-
-
-def _refresh_queues(settings: Settings) -> None:
-    """Every kind's queue learns the moves (the rule of ``--refresh``): an item whose
-    folder vanished is marked so, one whose files changed goes back to pending."""
-    for kind in kinds.KINDS.values():
-        store = QueueStore(settings.status_dir / kind.name, kind.name)
-        if store.exists():
-            try:
-                refresh_queue(store)
-            except (MediakeeperError, OSError):
-                continue  # a queue that cannot be read says so when its kind next runs
-
-
-def put_back(home: str | Path | None, session: str) -> moves.PutBack | None:
-    """The moves of a set-aside session undone (None when the session moved nothing); its
-    tag changes are the undo's (``undo.restore``)."""
-    settings = load_settings(home)
-    if not moves.moved(settings.home, session):
-        return None
-    done = moves.put_back(settings.home, session, holding_of(settings))
-    _refresh_queues(settings)
-    return done

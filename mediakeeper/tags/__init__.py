@@ -16,11 +16,11 @@ Callers import from here: ``from mediakeeper import tags``; ``tags.read(path)``.
 """
 
 from mediakeeper.tags.formats import READ_ONLY, writable
-from mediakeeper.tags.read import AUDIO_EXTENSIONS, AudioInfo, Parsed, loudness, read
+from mediakeeper.tags.read import AUDIO_EXTENSIONS, AudioInfo, Parsed, loudness, more, read
 
 # Parsing a file as ``read`` does, for tests that edit a parse themselves.
 from mediakeeper.tags.read import load as _load  # noqa: F401
-from mediakeeper.tags.table import LOGICAL_TAGS, LOUDNESS, PAIRS, TABLE, Key
+from mediakeeper.tags.table import LOGICAL_TAGS, LOUDNESS, MORE, PAIRS, TABLE, WRITABLE, Key
 from mediakeeper.tags.write import (
     BytesBack,
     FileWrite,
@@ -34,9 +34,11 @@ __all__ = [
     "AUDIO_EXTENSIONS",
     "LOGICAL_TAGS",
     "LOUDNESS",
+    "MORE",
     "PAIRS",
     "READ_ONLY",
     "TABLE",
+    "WRITABLE",
     "AudioInfo",
     "BytesBack",
     "FileWrite",
@@ -44,6 +46,7 @@ __all__ = [
     "Parsed",
     "holds",
     "loudness",
+    "more",
     "read",
     "version_after_write",
     "writable",

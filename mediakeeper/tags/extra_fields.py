@@ -17,6 +17,7 @@ import mutagen
 from mutagen.id3 import COMM, ID3, TIPL, TXXX, USLT, WXXX, Frames
 from mutagen.mp4 import MP4FreeForm, MP4Tags
 
+from mediakeeper.tags.styles import _encoding_for
 from mediakeeper.tags.table import MORE, Key
 
 _ITUNES = "----:com.apple.iTunes:"
@@ -61,6 +62,64 @@ def write_more(tags: Any, fields: dict[str, list[str]]) -> None:
     _, write = _access(tags)
     for name, values in fields.items():
         write(tags, MORE[name], values)
+
+
+def firsts(tags: Any) -> dict[str, str]:
+    """Each MORE field's first value, as the logical tags are read (``read.logical``)."""
+    return {name: values[0] for name, values in read_more(tags).items() if values[0]}
+
+
+def set_first(tags: Any, style: Any, name: str, value: str | None) -> None:
+    """Give the MORE field ``name`` the first value ``value`` in a file's tags, its other
+    values kept (None: the field removed), edited where it stands so that an undo gives the
+    file its bytes back: what ``decide --set`` writes. Keys one container reads as the
+    logical tags' are set by its ``style``; ID3's frames without a description and its
+    people list, and MP4's number and flag atoms, here."""
+    key = MORE[name]
+    if isinstance(tags, ID3) and key.id3.partition(":")[0] in (*_NO_DESC, "TIPL"):
+        _id3_edit(tags, key, value)
+    elif isinstance(tags, MP4Tags) and key.mp4 in ("tmpo", "cpil"):
+        if value is None:
+            tags.pop(key.mp4, None)
+        else:
+            _mp4_set(tags, key, [value])
+    else:
+        style.set(tags, key, value)
+
+
+def _id3_edit(tags: ID3, key: Key, value: str | None) -> None:
+    frame_id, _, role = key.id3.partition(":")
+    if frame_id == "TIPL":
+        frame = tags.get("TIPL")
+        people = [list(p) for p in (frame.people if frame is not None else ())]
+        at = next((n for n, (who, _) in enumerate(people) if who == role), None)
+        if value is None:
+            people = [p for p in people if p[0] != role]
+        elif at is None:
+            people.append([role, value])
+        else:
+            people[at] = [role, value]
+        if frame is not None and people:
+            frame.encoding = _encoding_for(frame, [who for p in people for who in p])
+            frame.people = people
+        elif people:
+            tags.add(TIPL(encoding=3, people=people))
+        else:
+            tags.delall("TIPL")
+        return
+    frames = [f for f in tags.getall(frame_id) if not f.desc]
+    if value is None:
+        for frame in frames:
+            del tags[frame.HashKey]
+    elif not frames:
+        _id3_set(tags, key, [value])
+    elif frame_id == "COMM":
+        text = [value, *frames[0].text[1:]]
+        frames[0].encoding, frames[0].text = _encoding_for(frames[0], text), text
+    elif frame_id == "USLT":
+        frames[0].encoding, frames[0].text = _encoding_for(frames[0], [value]), value
+    else:
+        frames[0].url = value
 
 
 def _access(tags: Any) -> tuple[Callable[..., list[str]], Callable[..., None]]:

@@ -21,6 +21,7 @@ from mutagen.mp4 import MP4
 
 from mediakeeper.core.errors import AudioError
 from mediakeeper.fs.checks import cannot_read, open_regular
+from mediakeeper.tags.extra_fields import firsts
 from mediakeeper.tags.formats import BY_EXTENSION, KINDS, MP4_NAMES, NotMusic
 from mediakeeper.tags.table import LOUDNESS, PAIR_KEYS
 
@@ -206,3 +207,12 @@ def loudness(path: Path | str) -> dict[str, str]:
         audio = load(source, os.path.splitext(path)[1])
         style = KINDS[type(audio)][1]
         return loudness_of(style, style.view(audio.tags) if audio.tags is not None else {})
+
+
+def more(path: Path | str) -> dict[str, str]:
+    """The first value of each ``table.MORE`` field ``path`` holds (composer, ISRC, ...);
+    AudioError if unreadable."""
+    path = os.fspath(path)
+    with translated(path), open(path, "rb") as source:
+        audio = load(source, os.path.splitext(path)[1])
+        return firsts(audio.tags)

@@ -190,3 +190,7 @@ MORE: dict[str, Key] = {
     "acoustid_fingerprint": _field("TXXX:Acoustid Fingerprint", "ACOUSTID_FINGERPRINT",
                                    "Acoustid Fingerprint", "Acoustid/Fingerprint"),
 }  # fmt: skip
+
+# Every tag a change may name (journaled, and undone like any other): the table's, and the
+# fields above, which a person sets by hand (``decide --set composer=...``).
+WRITABLE: frozenset[str] = frozenset(TABLE) | frozenset(MORE)

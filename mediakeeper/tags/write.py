@@ -15,9 +15,11 @@ from mediakeeper.core.errors import AudioError, FileError
 from mediakeeper.fs import safewrite
 from mediakeeper.fs.patchfile import PatchFile
 from mediakeeper.fs.recorded import Recorded, Span
+from mediakeeper.tags.cover import COVER, as_value, embedded_cover, set_cover
+from mediakeeper.tags.extra_fields import firsts, set_first
 from mediakeeper.tags.formats import KINDS, STYLE_OF_FORMAT
 from mediakeeper.tags.read import Parsed, load, logical, loudness_of, stat_signature, translated
-from mediakeeper.tags.table import LOUDNESS, PAIRED, PAIRS, TABLE
+from mediakeeper.tags.table import LOUDNESS, MORE, PAIRED, PAIRS, TABLE, WRITABLE
 from mediakeeper.text import wording
 
 
@@ -91,7 +93,7 @@ def write_many(
     if len({w.path for w in todo}) < len(todo):  # two copies of one file: one lost
         raise ValueError("write_many takes each file once; merge its values")
     for w in todo:
-        unknown = set(w.values) - set(TABLE)
+        unknown = set(w.values) - WRITABLE - {COVER}
         if unknown:
             raise ValueError(f"unknown logical tags: {sorted(unknown)}")
     failed = safewrite.replace_many(
@@ -237,6 +239,10 @@ def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | Non
     now = logical(style, view)
     if any(tag in LOUDNESS for tag in expect):
         now.update(loudness_of(style, view))
+    if COVER in expect:
+        now[COVER] = as_value(embedded_cover(audio))
+    if any(tag in MORE for tag in expect):
+        now.update(firsts(audio.tags))
     for tag, value in expect.items():
         if now.get(tag) != value:
             why = f"{tag} changed since it was read (now {wording.value(now.get(tag))})"
@@ -248,7 +254,11 @@ def _set(audio, values: Mapping[str, str | None]) -> None:
     if audio.tags is None:
         audio.add_tags()
     for name, value in values.items():
-        if name not in PAIRED:
+        if name == COVER:
+            set_cover(audio, value)
+        elif name in MORE:
+            set_first(audio.tags, style, name, value or None)
+        elif name not in PAIRED:
             style.set(audio.tags, TABLE[name], value or None)
     for number, total in PAIRS:
         if number in values or total in values:

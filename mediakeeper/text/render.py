@@ -74,6 +74,7 @@ def environment() -> Environment:
     env.filters["status"] = status_word
     env.filters["shown"] = shown
     env.filters["page"] = page_of
+    env.filters["decided"] = decided_note
     env.filters["size"] = format_size  # "812 kB", "3.4 MB": never "0.0 MB" for a small file
     env.globals["queue_manager"] = queue_manager
     env.globals["kind_command"] = kind_command
@@ -143,6 +144,16 @@ class CompiledTemplates(FileSystemBytecodeCache):
         with contextlib.suppress(OSError):
             os.makedirs(self.directory, exist_ok=True)
             super().dump_bytecode(bucket)
+
+
+def decided_note(finding: Any) -> str:
+    """`` (dismissed: left as it is by ann, 2024-03-09T10:30:00+00:00)`` after a finding a
+    person decided (or a rule did); nothing after one still open."""
+    decided = finding.get("decided") if isinstance(finding, dict) else None
+    if not decided:
+        return ""
+    who = markdown_escape(decided.get("by") or "")
+    return f" ({markdown_escape(decided.get('what') or '')} by {who}, {decided.get('at')})"
 
 
 def markdown_code(value: Any) -> str:

@@ -54,8 +54,18 @@ def first_few(names: Sequence[str], most: int = 5) -> str:
 
 def value(text: str | None) -> str:
     """A tag's value in a message: quoted as Python writes it, or "(none)" when the tag was
-    absent (never Python's "None", which reads like a value)."""
-    return "(none)" if text is None else repr(text)
+    absent (never Python's "None", which reads like a value); a cover (``tags.cover``'s
+    ``data:`` URI) by its type and size."""
+    if text is None:
+        return "(none)"
+    if text.startswith("data:image/") and ";base64," in text:
+        mime, _, data = text[5:].partition(";base64,")
+        return f"a picture ({mime}, {size_of_base64(data):,} bytes)"
+    return repr(text)
+
+
+def size_of_base64(data: str) -> int:
+    return len(data) * 3 // 4 - data.count("=", -2)
 
 
 def spans(numbers: Iterable[int]) -> str:

@@ -1,26 +1,32 @@
-"""One session undone whole, as ``undo --session ID`` and ``POST /api/undo`` both do: a group
-decided by ``decide --all`` opened again (its dismissals and rule gone,
-``decisions.sessions``), then whatever tag changes the session journaled put back
-(``restore``) and every surface written again (``surfaces``)."""
+"""One session undone whole, as ``undo --session ID`` and ``POST /api/undo`` both do: the files
+a ``dupes set-aside`` session moved put back at their own paths (``decisions.copies``), a group
+decided by ``decide --all`` (or duplicate groups kept whole) opened again (its dismissals and
+rule gone, ``decisions.sessions``), then whatever tag changes the session journaled put back
+(``restore``: a set-aside's kept copies lose the tags and cover they gained) and every surface
+written again (``surfaces``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mediakeeper.core import writemode
-from mediakeeper.decisions import sessions
+from mediakeeper.decisions import copies, sessions
+from mediakeeper.dupes.moves import PutBack
 from mediakeeper.music.journal import read_journals
+from mediakeeper.reports.closing import write_closing_reports
 from mediakeeper.undo.restore import UndoReport, undo
 from mediakeeper.undo.surfaces import after_undo
 
 
 @dataclass
 class SessionUndone:
-    """What undoing a session did: the group it opened again (None: it was no group's), the
-    values put back (None: the session journaled no tag change), and the artists to check
-    again once ``--refresh`` sends them back."""
+    """What undoing a session did: the files put back (None: it moved none), the group it
+    opened again (None: it was no group's), the values put back (None: the session journaled
+    no tag change), and the artists to check again once ``--refresh`` sends them back."""
 
+    put_back: PutBack | None
     group: sessions.Undone | None
     report: UndoReport | None
     again: list[str]
@@ -28,10 +34,15 @@ class SessionUndone:
 
 def undo_session(home: Path, session: str, writing: writemode.Writing) -> SessionUndone:
     kind_dir = home / "status" / "music"
+    moved = copies.put_back(home, session)
     group = sessions.undo(home, session)
-    if group is not None and not any(e.session == session
-                                     for e in read_journals(kind_dir).entries):  # fmt: skip
-        return SessionUndone(group, None, [])
+    tagged = any(e.session == session for e in read_journals(kind_dir).entries)
+    if (moved is not None or group is not None) and not tagged:
+        if moved is not None:
+            write_closing_reports(home, datetime.now(UTC))  # the space setting aside would free
+        return SessionUndone(moved, group, None, [])
     report = undo(kind_dir, session=session, writing=writing)
     again = after_undo(home, report.restored, report.undo_session)
-    return SessionUndone(group, report, again)
+    if moved is not None:
+        write_closing_reports(home, datetime.now(UTC))
+    return SessionUndone(moved, group, report, again)

@@ -40,6 +40,7 @@ from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.reports import write_report
 from mediakeeper.media import ffmpeg, flactest, integrity
 from mediakeeper.media.albums import album_files, is_checked
+from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import finding_counts
 from mediakeeper.system import children
 from mediakeeper.text.slug import inside, slugify
@@ -152,11 +153,12 @@ class VerifyJob:
                             "findings": [f.code for f in said]})  # fmt: skip
         ledger.save(ledger.path_of(self.home, slug), known)
         records = [finding_record(f) for f in findings]
+        dismissals.close(records, dismissals.standing(item, VERIFY.files_below, self.home))
         seconds = round(sum(e["seconds"] for e in entries), 3)
         document = {"name": item["name"], "key": item["key"], "slug": slug,
                     "session": self.session, "checked_at": now, "seconds": seconds,
                     "files": entries, "findings": records}  # fmt: skip
-        _write_outputs(self.home, slug, document)
+        write_outputs(self.home, slug, document)
         errors = sum(r["severity"] != "info" for r in records)
         return ItemResult(
             counts={"track_count": len(entries), "issues_found": len(records),
@@ -222,7 +224,7 @@ def _as_check(data: dict[str, Any]) -> integrity.Check:
     return integrity.Check(**fields)
 
 
-def _write_outputs(home: Path, slug: str, document: dict[str, Any]) -> None:
+def write_outputs(home: Path, slug: str, document: dict[str, Any]) -> None:
     # Imported here, once the album's checks are done: jinja2 (15-25 ms) imported with the
     # job held back the batch's first check. (Imported in this thread while the checks run,
     # it held the GIL the check threads needed to start theirs.)

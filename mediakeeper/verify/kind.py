@@ -19,6 +19,7 @@ KIND = Kind(
     extra_counters=(TRACKS,),
     makes=Makes("verified"),
     output_dir=("outputs", "verify"),
+    rewrite="mediakeeper.verify.job:write_outputs",
     # An album folder may hold other albums (CD1, CD2): only its own files are its.
     item_files="folder",
 )

@@ -3,8 +3,9 @@
 ``GET /api/decisions`` answers what ``decide --json`` prints (``decisions.listing``);
 ``POST /api/decisions`` takes a decision as ``decide KIND NAME --choose/--set/--dismiss``
 does (``decisions.item``), and with ``all`` a whole group as one session as ``decide --all``
-does (``decisions.taking``); ``POST /api/undo`` undoes a session as ``undo --session`` does
-(``undo.whole``). One decision or undo at a time.
+does (``decisions.taking``), a duplicate group's as ``decide dupes ID`` does
+(``decisions.dupes``); ``POST /api/undo`` undoes a session as ``undo --session`` does
+(``undo.whole``: a set-aside's files put back too). One decision or undo at a time.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from starlette.routing import Route
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import MediakeeperError, NotFound
+from mediakeeper.decisions import dupes, taking
 from mediakeeper.decisions import item as decide
-from mediakeeper.decisions import taking
 from mediakeeper.decisions.listing import decisions_json
 from mediakeeper.undo.whole import undo_session
 
@@ -102,6 +103,8 @@ def _asked(body: dict[str, Any]) -> dict[str, Any]:
 def _take(home, body: dict[str, Any], asked: dict[str, Any]) -> dict[str, Any]:
     with _ONE_AT_A_TIME:
         kind = asked["kind"]
+        if kind == dupes.KIND.name:
+            return _take_dupes(home, asked)
         writing = writemode.chosen(load_settings(home).get)
         if asked["all"]:  # a whole group, as one session (decide --all)
             group = taking.take_group(home, kind, asked["code"], choose=asked["choose"],
@@ -111,11 +114,10 @@ def _take(home, body: dict[str, Any], asked: dict[str, Any]) -> dict[str, Any]:
                 for name, t in group.refused for c, why in t.refused
             ])  # fmt: skip
         found = decide.item_decisions(home, kind, decide.find_item(home, kind, asked["name"]))
-        if kind == "movies" and asked["choose"]:
+        if asked["choose"] and decide.is_candidate(found, asked["choose"]):
             label = decide.choose_movie(home, found, asked["choose"])
             return {"session": "", "chose": label, "closed": 0}
-        if kind != "music":
-            raise BadRequest(f"{kind}: only choose of a TMDb candidate is taken here")
+        decide.rewriter(kind)  # a kind decided by its own commands: refused here
         changes, closing, what = decide.what_to_take(
             found, asked["choose"], asked["values"], asked["album"], asked["dismiss"]
         )
@@ -125,6 +127,24 @@ def _take(home, body: dict[str, Any], asked: dict[str, Any]) -> dict[str, Any]:
             {"item": asked["name"], "path": c.path, "tag": c.tag, "why": why}
             for c, why in taken.refused
         ])  # fmt: skip
+
+
+def _take_dupes(home, asked: dict[str, Any]) -> dict[str, Any]:
+    """A duplicate group's choice (keep the best, keep all, keep another copy), or a whole
+    level's (``all``: keep the best or keep all) as one session."""
+    if asked["values"]:
+        raise BadRequest("a duplicate group takes choose or dismiss, not set")
+    if asked["all"]:
+        taken = dupes.take_group(home, asked["code"], choose=asked["choose"])
+    else:
+        group = dupes.find(home, asked["name"])
+        if group is None:
+            raise NotFound(f"no open duplicate group {asked['name']!r}")
+        taken = dupes.take(home, group, choose=asked["choose"], dismiss=asked["dismiss"] or "")
+    done = taken.set_aside
+    return _result(taken.session, taken.groups, [
+        {"item": "", "path": path, "tag": "", "why": why} for path, why in done.left_alone
+    ] if done else [])  # fmt: skip
 
 
 def _result(session: str, closed: int, refused: list[dict[str, str]]) -> dict[str, Any]:
@@ -151,16 +171,25 @@ def _undo(home, session: str) -> dict[str, Any]:
     with _ONE_AT_A_TIME:
         writing = writemode.chosen(load_settings(home).get)
         undone = undo_session(home, session, writing)
-        report = undone.report
-        if undone.group is None and report is None:
+        report, moved = undone.report, undone.put_back
+        if undone.group is None and report is None and moved is None:
             raise NotFound(f"no session {session!r} to undo")
-        result: dict[str, Any] = {"session": report.undo_session if report else session,
-                                  "restored": len(report.restored) if report else 0,
-                                  "reopened": undone.group.reopened if undone.group else 0}
-        if report is not None:
-            result["left_alone"] = [{"path": e.path, "tag": e.tag, "why": why}
-                                    for e, why in report.left_alone]
-            result["complete"] = report.complete
+        result: dict[str, Any] = {
+            "session": report.undo_session if report else session,
+            "restored": len(report.restored) if report else 0,
+            "reopened": undone.group.reopened if undone.group else 0,
+        }
+        left = (
+            [{"path": e.path, "tag": e.tag, "why": why} for e, why in report.left_alone]
+            if report
+            else []
+        )
+        if moved is not None:  # a set-aside's files, back at their own paths
+            result["put_back"] = len(moved.restored)
+            left += [{"path": path, "tag": "", "why": why} for path, why in moved.left_alone]
+        if report is not None or moved is not None:
+            result["left_alone"] = left
+            result["complete"] = not left and (report is None or report.complete)
         return result  # fmt: skip
 
 

@@ -15,61 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import REPO_ROOT, script_env, tag_by_hand, tree_of, wait_until
-from tests.helpers.melody import encode, melody_wav
-
-SECONDS = 12
-
-
-def build(root: Path) -> Path:
-    """The library: one album in FLAC and again as an MP3 rip under another spelling of the
-    artist; song 1 on a compilation (Opus); song 2 loose and untagged (AAC); song 3 as a
-    remaster (quieter, after 1.5 s of silence); another recording also called "Song 1";
-    a drone (one tone) twice."""
-    wav, lib = root / "wav", root / "Music"
-    wav.mkdir(parents=True)
-    sources = {n: melody_wav(wav / f"{n}.wav", n, SECONDS) for n in (1, 2, 3, 4, 9, 10)}
-    remaster = melody_wav(wav / "3r.wav", 3, SECONDS, gain=0.5, lead=1.5)
-    for n in (1, 2, 3, 4):
-        flac = encode(sources[n], lib / "Artist A" / "Album" / f"0{n} - Song {n}.flac")
-        mp3 = encode(sources[n], lib / "Artist A." / "Album (mp3)" / f"0{n} - Song {n}.mp3",
-                     "-b:a", "128k")  # fmt: skip
-        for path in (flac, mp3):
-            tag_by_hand(path, "album", "Album")
-            tag_by_hand(path, "title", f"Song {n}")
-    recording_id(lib / "Artist A" / "Album" / "01 - Song 1.flac", "1")
-    # What the kept FLAC lacks and its MP3 copy carries: gained before the MP3 is set aside.
-    recording_id(lib / "Artist A." / "Album (mp3)" / "04 - Song 4.mp3", "4")
-    comp = encode(sources[1], lib / "Various" / "Hits" / "05 - Song 1.opus", "-b:a", "64k")
-    tag_by_hand(comp, "album", "Hits")
-    encode(sources[10], lib / "Various" / "Hits" / "06 - Other.opus", "-b:a", "64k")
-    encode(sources[2], lib / "Unsorted" / "track02.m4a", "-b:a", "96k")
-    encode(remaster, lib / "Remasters" / "Song 3 (Remaster).flac")
-    namesake = encode(sources[9], lib / "Other Artist" / "Album" / "01 - Song 1.flac")
-    tag_by_hand(namesake, "title", "Song 1")
-    broken = lib / "Drone" / "broken.mp3"  # no decoder reads it: left out, the album done
-    broken.parent.mkdir(parents=True)
-    broken.write_bytes(b"not audio at all " * 100)
-    for folder, ext in (("Drone", "flac"), ("Drone 2", "mp3")):
-        target = lib / folder / f"tone.{ext}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
-                        f"sine=f=440:d={SECONDS}", str(target)], check=True)  # fmt: skip
-    shutil.rmtree(wav)
-    return lib
-
-
-def recording_id(path: Path, n: str) -> None:
-    """A MusicBrainz recording id, as Picard writes it (mutagen alone)."""
-    import mutagen
-    from mutagen.id3 import UFID
-
-    value = f"5c4f0000-0000-4000-8000-00000000000{n}"
-    audio = mutagen.File(path)
-    if path.suffix == ".mp3":
-        audio.tags.add(UFID(owner="http://musicbrainz.org", data=value.encode()))
-    else:
-        audio["MUSICBRAINZ_TRACKID"] = [value]
-    audio.save()
+from tests.helpers.dupes import build, mediakeeper, members, scanned
 
 
 @pytest.fixture(scope="module")
@@ -81,26 +27,6 @@ def library(tmp_path_factory) -> Path:
 def own_library(library, tmp_path) -> Path:
     """A copy of the module's library a test may change (set aside, edit)."""
     return Path(shutil.copytree(library, tmp_path / "Music"))
-
-
-def mediakeeper(home: Path, *args, env=None, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "mediakeeper", *map(str, args), "--home", str(home)],
-        cwd=REPO_ROOT, env=env or script_env(), capture_output=True, text=True, timeout=300, **kw,
-    )  # fmt: skip
-
-
-def scanned(home: Path, lib: Path) -> list[dict]:
-    done = mediakeeper(home, "dupes", "scan", "--library", lib)
-    assert done.returncode == 0, done.stderr
-    listed = mediakeeper(home, "dupes", "--json")
-    assert listed.returncode == 0, listed.stderr
-    return json.loads(listed.stdout)["groups"]
-
-
-def members(groups: list[dict], lib: Path) -> set[tuple[str, frozenset]]:
-    return {(g["level"], frozenset(os.path.relpath(c["path"], lib) for c in g["copies"]))
-            for g in groups}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -265,8 +191,8 @@ def test_a_group_kept_whole_is_not_listed_nor_set_aside_until_reset(library, sca
     listed = json.loads(mediakeeper(home, "dupes", "--json").stdout)["groups"]
     assert track["id"] not in [g["id"] for g in listed] and len(listed) == len(groups) - 1
     assert track["id"] in mediakeeper(home, "dupes", "kept").stdout
+    from mediakeeper.decisions.copies import chosen
     from mediakeeper.dupes import kept
-    from mediakeeper.runs.dupes import chosen
 
     every = chosen(groups, [], every=True, include_releases=True, kept_whole=kept.load(home))
     assert track["id"] not in [g["id"] for g in every]
@@ -290,3 +216,38 @@ def test_the_dashboard_says_what_setting_aside_would_free(scan, tmp_path):
     # and this week's report, written when the scan grouped
     weekly = next((scan[0] / "status" / "reports").glob("*_weekly_progress.md")).read_text()
     assert f"| Duplicates: setting them aside would free | {size} ({len(acted)} groups) |" in weekly
+
+
+def test_the_complete_release_is_kept_over_a_copy_with_more_files_but_a_track_missing(tmp_path):
+    """A standard edition (3 of its 3 tracks) and a deluxe one holding those three and a
+    bonus track but missing a fifth of its MusicBrainz release: the complete album wins,
+    though it holds fewer files (issue 64: completeness against its MusicBrainz release)."""
+    import mutagen
+
+    from tests.helpers.dupes import SECONDS
+    from tests.helpers.melody import encode, melody_wav
+
+    wav, lib = tmp_path / "wav", tmp_path / "Music"
+    wav.mkdir()
+    editions = {"Standard": ((1, 2, 3), 3, "1"), "Deluxe": ((1, 2, 3, 4), 5, "2")}
+    for edition, (songs, total, release) in editions.items():
+        for n in songs:
+            source = wav / f"{n}.wav"
+            if not source.exists():
+                melody_wav(source, n, SECONDS)
+            path = encode(source, lib / "Artist" / edition / f"0{n} - Song {n}.flac")
+            audio = mutagen.File(path)
+            audio["TITLE"], audio["TRACKNUMBER"], audio["TRACKTOTAL"] = (
+                f"Song {n}",
+                str(n),
+                str(total),
+            )
+            audio["MUSICBRAINZ_ALBUMID"] = f"00000000-0000-4000-8000-00000000000{release}"
+            audio.save()
+    groups = scanned(tmp_path / "home", lib)
+    (album,) = [g for g in groups if g["level"] == "album"]
+    assert os.path.relpath(album["best"], lib) == "Artist/Standard", album
+    grades = {os.path.relpath(c["path"], lib): c["grade"] for c in album["copies"]}
+    assert grades["Artist/Standard"].endswith("3 of 3 tracks"), grades
+    assert grades["Artist/Deluxe"].endswith("4 of 5 tracks"), grades
+    assert any("more complete album" in why for why in album["why"]), album["why"]

@@ -95,3 +95,23 @@ def test_distinct_recordings_make_no_candidates_at_all():
     tracks = [track(f"F{n}/t", recording(n, 480)) for n in range(1000)]
     assert candidates(tracks) == {}
     assert grouping.MIN_SHARED > 1
+
+
+def test_the_keys_made_on_the_bytes_are_the_upper_bits_sampled_by_value():
+    """The index's keys are made on the fingerprint's bytes at once: the same keys as the
+    upper 26 bits of each sub-fingerprint of the opening, one in four by value."""
+    from array import array
+
+    points = recording(7)
+    plain = {p >> grouping.KEY_SHIFT for p in points[: grouping.INDEX_POINTS]
+             if not (p >> grouping.KEY_SHIFT) & (grouping.SAMPLE - 1)}  # fmt: skip
+    for given in (points, array("I", points)):
+        made = grouping._index_keys(given)
+        assert {k >> grouping.KEY_SHIFT for k in made} == plain and len(made) == len(plain)
+
+
+def test_variety_counts_every_sub_fingerprint_when_the_opening_repeats():
+    quiet_start = [0x5A5A5A40] * 300 + recording(3, 600)  # a long silence, then music
+    assert informative(track("A/1", quiet_start))
+    mostly_drone = [0x5A5A5A40, 0x1234ABC0] * 400 + recording(4, 100)
+    assert not informative(track("A/1", mostly_drone))  # 102 distinct keys of 900

@@ -9,7 +9,7 @@ import pytest
 
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import NoDataHome
-from mediakeeper.core.home import find_home, user_config
+from mediakeeper.core.home import find_home, notice, user_config, which_home
 
 
 @pytest.fixture
@@ -94,3 +94,36 @@ def test_the_settings_are_the_found_home_s(tree, monkeypatch):
 
 def test_xdg_config_home_defaults_to_dot_config(tmp_path):
     assert user_config({}) == Path.home() / ".config" / "mediakeeper" / "config.toml"
+
+
+def test_a_clones_status_folder_alone_is_no_home_when_one_is_recorded(tree, monkeypatch):
+    """The project's tracked status/README.md makes no home: inside a clone, the recorded one."""
+    (tree["project"] / "status" / "README.md").write_text("# status\n")
+    assert find_home(None, env(tree), tree["project"]) == tree["project"].resolve()  # none recorded
+    record(tree, tree["toml"])
+    assert which_home(None, env(tree), tree["project"]) == (tree["toml"], "recorded")
+    monkeypatch.chdir(tree["project"])
+    assert notice(None, env(tree)) == ""  # the recorded one in use: nothing to say
+
+
+def test_a_folder_holding_a_queue_is_a_home_from_itself_and_below(tree):
+    record(tree, tree["toml"])
+    queue = tree["project"] / "status" / "music" / "processing_queue.json"
+    queue.parent.mkdir()
+    queue.write_text('{"items": []}\n')
+    found = tree["project"].resolve()
+    assert which_home(None, env(tree), tree["project"]) == (found, "folder")
+    assert which_home(None, env(tree), queue.parent) == (found, "folder")
+
+
+def test_a_home_other_than_the_recorded_one_is_said_with_how_to_pick_that_one(tree, monkeypatch):
+    record(tree, tree["project"])
+    monkeypatch.chdir(tree["deep"])
+    said = notice(None, env(tree))
+    assert said.startswith(f"Using the data home {tree['toml'].resolve()} (from the current ")
+    assert said.endswith(f"give --home {tree['project']} to use that one")
+    from_env = notice(None, env(tree, MEDIAKEEPER_HOME=str(tree["toml"])))
+    assert "(from MEDIAKEEPER_HOME)" in from_env
+    assert notice(str(tree["toml"]), env(tree)) == ""  # named by --home on the line itself
+    monkeypatch.chdir(tree["elsewhere"])
+    assert notice(None, env(tree)) == ""  # the recorded one is in use

@@ -60,11 +60,13 @@
     document.getElementById("decisions-total").textContent = String(decisions.total);
     const groups = document.getElementById("groups");
     groups.replaceChildren();
-    if (!decisions.groups.length) {
+    // Duplicate groups are counted apart from the total, as decide counts them.
+    const every = [...decisions.groups, ...(decisions.duplicates || [])];
+    if (!every.length) {
       const p = document.createElement("p"); p.textContent = "Nothing to decide.";
       groups.append(p);
     }
-    for (const g of decisions.groups) {
+    for (const g of every) {
       const article = document.createElement("article");
       article.className = "group";
       const h = document.createElement("h3");
@@ -76,8 +78,13 @@
         const acts = document.createElement("span");
         acts.className = "acts";
         Object.assign(acts.dataset, { kind: g.kind, name, code: g.code });
-        acts.append(button("Leave as it is", "dismiss"), button("Choose…", "choose"),
-                    button("Set a value…", "set"));
+        if (g.kind === "dupes") {  // keep the best (1), keep all, or another copy (3...)
+          acts.append(button("Keep the best", "best"), button("Keep all", "dismiss"),
+                      button("Choose…", "choose"));
+        } else {
+          acts.append(button("Leave as it is", "dismiss"), button("Choose…", "choose"),
+                      button("Set a value…", "set"));
+        }
         li.append(span, " ", acts);
         ul.append(li);
       }
@@ -237,6 +244,7 @@
     if (acts) {
       const body = { kind: acts.dataset.kind, name: acts.dataset.name };
       if (action === "dismiss") body.dismiss = acts.dataset.code;
+      if (action === "best") body.choose = 1;
       if (action === "choose") {
         const n = window.prompt("Take which choice (its number, as decide lists them)?");
         if (!n) return;

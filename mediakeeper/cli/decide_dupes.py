@@ -1,0 +1,109 @@
+"""``decide``'s part for duplicate groups (``mediakeeper.decisions.dupes``): listed after the
+findings' groups and the failed items, shown one at a time with numbered choices, taken one
+group at a time or for a whole level (``--all``) as one session, whose undo command is printed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from mediakeeper.core.commands import tool_command
+from mediakeeper.decisions import dupes
+from mediakeeper.decisions.item import DecideError
+from mediakeeper.text.wording import count, format_size
+
+SHOWN_IDS = 3  # group ids named on a listing's line before "..."
+
+
+def listing_lines(home: Path) -> list[str]:
+    """One line per level with open duplicate groups, as ``decide`` lists failed items."""
+    lines = []
+    for group in dupes.decision_groups(home):
+        ids = ", ".join(group.items[:SHOWN_IDS]) + (" ..." if group.count > SHOWN_IDS else "")
+        lines.append(f"  {group.kind:<7} {group.code}  {count(group.count, 'group')}: {ids}  "
+                     f"[{' | '.join(group.choices)}]")  # fmt: skip
+    return lines
+
+
+def group_items(home: Path, code: str) -> None:
+    """``decide --group duplicate-LEVEL``: each open group with its copies."""
+    found = dupes.open_groups(home, code)
+    if not found:
+        raise DecideError(f"no open {code!r} decision: nothing to decide there")
+    click.echo(f"dupes   {code}  {count(len(found), 'group')}  [{' | '.join(dupes.CHOICES)}]")
+    for group in found:
+        click.echo(f"  {group['id']}  {count(len(group['copies']), 'copy', 'copies')}, "
+                   f"{format_size(group['waste'])} in the copies not kept")  # fmt: skip
+        for copy in group["copies"]:
+            mark = "best" if copy["path"] == group["best"] else "    "
+            click.echo(f"    {mark} {copy['path']}  [{copy['grade']}]")
+    click.echo(f"Decide one: {tool_command('decide', home)} dupes ID; all of them: --all "
+               f"--group {code} --choose 1 (keep the best), or --all --dismiss {code} "
+               "(keep all)")  # fmt: skip
+
+
+def decide_one(home: Path, name: str, *, choose: int | None, dismiss: str | None, values,
+               dry_run: bool) -> bool:  # fmt: skip
+    """``decide dupes ID``: the group shown, or a choice taken; False when no open group is
+    called ``name`` (a failed album of the dupes queue may be)."""
+    group = dupes.find(home, name)
+    if group is None:
+        return False
+    if values:
+        raise DecideError("a duplicate group takes --choose N or --dismiss CODE, not --set")
+    if not (choose or dismiss):
+        click.echo("\n".join(dupes.describe(group)))
+        return True
+    if dry_run:
+        _would(group, choose, dismiss)
+        return True
+    _said(home, dupes.take(home, group, choose=choose, dismiss=dismiss or ""))
+    return True
+
+
+def decide_whole(home: Path, code: str, *, choose: int | None, remember: bool,
+                 dry_run: bool) -> None:  # fmt: skip
+    """``decide --all``: keep the best (``--choose 1``) or keep all (``--choose 2``,
+    ``--dismiss CODE``) for every open group of ``code``, as one session."""
+    if dry_run:
+        found = dupes.open_groups(home, code)
+        for group in found:
+            _would(group, choose, "" if choose else code)
+        click.echo(f"dry run: {count(len(found), 'group')} would be decided; nothing moved")
+        return
+    _said(home, dupes.take_group(home, code, choose=choose, remember=remember))
+
+
+def _would(group: dict, choose: int | None, dismiss: str | None) -> None:
+    if dismiss or choose == 2:
+        click.echo(f"would keep all {len(group['copies'])} copies of {group['id']}")
+        return
+    listed = dupes.choices(group)
+    if choose is None or not 1 <= choose <= len(listed):
+        raise DecideError(f"{group['id']} has no choice {choose}", "`decide dupes ID` lists them")
+    keep = listed[choose - 1].keep
+    click.echo(f"would keep {keep}")
+    for copy in group["copies"]:
+        if copy["path"] != keep:
+            click.echo(f"would set aside {copy['path']}")
+
+
+def _said(home: Path, taken: dupes.Taken) -> None:
+    done = taken.set_aside
+    if done is not None:
+        for change in done.tagged:
+            click.echo(f"kept copy gained {change.tag}: {change.path}")
+        for source, target in done.moved:
+            click.echo(f"set aside {source} -> {target}")
+        for path, why in done.left_alone:
+            click.echo(f"left alone {path}: {why}", err=True)
+    for group_id in taken.kept_whole:
+        click.echo(f"kept whole: {group_id}")
+    freed = f", {format_size(done.freed)} set aside" if done is not None else ""
+    click.echo(f"{count(taken.groups, 'group')} decided ({taken.what}{freed})")
+    if taken.session:
+        click.echo(f"To take it back:\n  {tool_command('undo', home)} --session {taken.session}")
+    if done is not None and done.left_alone:
+        sys.exit(1)

@@ -1,0 +1,87 @@
+"""``decide`` in the person's words (issue 60): ``--set`` takes every field of the tag table
+(composer, ISRC, ... named as a person writes them), journaled and undone byte for byte; and
+bad input is one line, exit 2, with not a byte of the data home or the library written.
+Real files, real scripts."""
+
+from __future__ import annotations
+
+import re
+
+import mutagen
+import pytest
+
+from tests.helpers import run_script
+
+
+def decide(home, *args):
+    return run_script("decide.py", "--home", home, *args)
+
+
+def files_in(*folders) -> dict[str, bytes]:
+    return {str(p): p.read_bytes() for folder in folders for p in sorted(folder.rglob("*"))
+            if p.is_file()}  # fmt: skip
+
+
+def test_every_field_of_the_tag_table_is_set_in_the_users_words_and_undone(processed):
+    home, lib = processed
+    track = lib / "Metallica" / "Loose Song.flac"
+    before = track.read_bytes()
+    took = decide(home, "music", "Metallica", "--set", "Composer=James Hetfield",
+                  "--set", "ISRC=USEE10001992", "--set", "original year=1986",
+                  "--set", "Album Artist=Metallica", "--set", "bpm=120")  # fmt: skip
+    assert took.returncode == 0, took.stdout + took.stderr
+    assert "set composer of Loose Song.flac: (none) -> 'James Hetfield'" in took.stdout
+    written = mutagen.File(track)
+    assert written["composer"] == ["James Hetfield"] and written["isrc"] == ["USEE10001992"]
+    assert written["originaldate"] == ["1986"] and written["albumartist"] == ["Metallica"]
+    assert written["bpm"] == ["120"]
+    session = re.search(r"\(undo session (\S+)\)", took.stdout).group(1)
+    undone = run_script("undo_changes.py", "--home", home, "--session", session)
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert "5 values restored" in undone.stdout
+    assert track.read_bytes() == before  # the file as it was, byte for byte
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--group", "no-such-code"), "no finding code 'no-such-code'"),
+        (("--all", "--dismiss", "no-such-code"), "no finding code 'no-such-code'"),
+        (
+            ("verify", "--all", "--dismiss", "missing-year"),
+            "no open 'missing-year' decision in verify",
+        ),
+        (("audiobooks", "--group", "missing-author"), "no open 'missing-author' decision"),
+        (("music", "--all"), "--all needs a choice"),
+        (("movies", "--all", "--group", "no-match"), "--all needs a choice"),
+        (("--all", "--group", "failed", "--choose", "1"), "no failed item: nothing to decide"),
+        (
+            ("music", "--all", "--group", "failed", "--choose", "1", "--remember"),
+            "--remember records a finding code's answer",
+        ),
+        (("music", "Metallica", "--set", "mood=sad"), "'mood' is not a tag mediakeeper writes"),
+        (("music", "Metallica", "--set", "bpm=fast"), "bpm takes a whole number"),
+        (("music", "Metallica", "--set", "comp=yes"), "comp takes 1 (a compilation) or 0"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else None,
+)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(processed, args, said):
+    home, lib = processed
+    before = files_in(home, lib)
+    shown = decide(home, *args)
+    assert shown.returncode == 2, shown.stdout + shown.stderr
+    assert shown.stderr.count("\n") == 1 and said in shown.stderr, shown.stderr
+    assert "Traceback" not in shown.stderr
+    assert files_in(home, lib) == before
+
+
+def test_a_rule_for_an_unknown_code_is_one_line_and_writes_nothing(processed):
+    home, lib = processed
+    (home / "mediakeeper.toml").write_text('[decisions]\nno-such-code = "dismiss"\n')
+    before = files_in(home, lib)
+    for script in ("decide.py", "process_music_batch.py", "process_verify_batch.py"):
+        shown = run_script(script, "--home", home, *(["--library", lib] * (script != "decide.py")))
+        assert shown.returncode == 2, (script, shown.stdout, shown.stderr)
+        assert shown.stderr.count("\n") == 1, shown.stderr
+        assert "[decisions] names the unknown code 'no-such-code'" in shown.stderr
+        assert files_in(home, lib) == before

@@ -1,0 +1,212 @@
+"""``decide`` takes every kind's decisions (issue 60): verify's damage, an audiobook's missing
+author and a movie's questions dismissed a whole group at once, undone whole, and
+remembered as a rule the kind's next batch applies; a kind's failed items retried or skipped
+together as one session undo gives back (a retry counts attempts again from none). Real
+files, real scripts, a fake TMDb over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+from mediakeeper.demo import damage
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import ffmpeg
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.slug import slugify
+from tests.helpers import REPO_ROOT, run_script
+from tests.servers.tmdb import API_KEY, FakeTMDb
+
+EXE = ffmpeg.find()
+
+
+def decide(home, *args):
+    return run_script("decide.py", "--home", home, *args)
+
+
+def groups_of(home) -> dict[tuple[str, str], int]:
+    shown = decide(home, "--json")
+    assert shown.returncode == 0, shown.stderr
+    return {(g["kind"], g["code"]): g["count"] for g in json.loads(shown.stdout)["groups"]}
+
+
+def session_of(took) -> str:
+    assert took.returncode == 0, took.stdout + took.stderr
+    return re.search(r" undo .*--session (\S+)$", took.stdout, re.M).group(1)
+
+
+def undo(home, session: str):
+    done = run_script("undo_changes.py", "--home", home, "--session", session)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def report(home, kind: str, key: str) -> str:
+    return (home / "issues" / kind / f"{slugify(key)}.md").read_text(encoding="utf-8")
+
+
+def queue(home, kind: str) -> dict[str, dict]:
+    return {i["name"]: i for i in QueueStore(home / "status" / kind, kind).peek()["items"]}
+
+
+def test_verify_damage_dismissed_as_a_group_undone_and_remembered(tmp_path):
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    for album in ("Rotten", "Worse"):
+        damage.flip_bytes(synth.tone(EXE, lib / "Band" / album / "01 Rot.flac", 20.0))
+    synth.tone(EXE, lib / "Band" / "Whole" / "01.flac", 2.0)
+    batch = ("process_verify_batch.py", "--home", home, "--library", lib, "--batch-size", "9")
+    assert run_script(*batch).returncode == 1  # damage found: decisions
+    assert groups_of(home)[("verify", "decode-error")] == 2
+    listed = decide(home, "verify").stdout
+    assert re.search(r"verify  decode-error  2 decisions in 2 albums  \[dismiss\]", listed)
+
+    took = decide(home, "verify", "--all", "--dismiss", "decode-error")
+    assert "2 decisions in 2 albums closed (dismissed: left as it is)" in took.stdout
+    assert ("verify", "decode-error") not in groups_of(home)
+    assert "(dismissed: left as it is by " in report(home, "verify", "Band/Rotten")
+    index = (home / "issues" / "verify" / "index.md").read_text(encoding="utf-8")
+    assert "**2 decisions in 2 albums.**" in index  # the md5 mismatches are left
+    said = undo(home, session_of(took))
+    assert "2 decisions in 2 items open again" in said
+    assert groups_of(home)[("verify", "decode-error")] == 2
+    assert "dismissed" not in report(home, "verify", "Band/Rotten")
+
+    took = decide(home, "--all", "--dismiss", "decode-error", "--remember")
+    session_of(took)
+    assert 'decode-error = "dismiss"' in (home / "mediakeeper.toml").read_text(encoding="utf-8")
+    # Checked again, and a new damaged album: the rule settles every decode-error.
+    damage.flip_bytes(synth.tone(EXE, lib / "Band" / "Worst" / "01 Rot.flac", 20.0))
+    reset = run_script("verify_queue_manager.py", "--home", home, "--reset-all", "--yes")
+    assert reset.returncode == 0, reset.stderr
+    refresh = run_script("verify_queue_manager.py", "--home", home, "--refresh")
+    assert refresh.returncode == 0, refresh.stderr
+    assert run_script(*batch).returncode == 1  # the md5 mismatches still ask
+    assert groups_of(home) == {("verify", "audio-md5-mismatch"): 3}
+    assert 'by the rule decode-error = "dismiss"' in report(home, "verify", "Band/Worst")
+
+
+def test_an_audiobooks_missing_author_dismissed_and_remembered(tmp_path):
+    lib, home, out = tmp_path / "lib", tmp_path / "home", tmp_path / "out"
+    for book in ("First Book", "Second Book"):  # no author in the tags nor the folder's name
+        synth.tone(EXE, lib / book / "01.flac", 1.0)
+    batch = ("process_audiobook_batch.py", "--home", home, "--library", lib, "--output", out)
+    made = run_script(*batch)
+    assert made.returncode == 1, made.stdout + made.stderr
+    assert groups_of(home) == {("audiobooks", "missing-author"): 2}
+    took = decide(home, "audiobooks", "--all", "--dismiss", "missing-author", "--remember")
+    assert "2 decisions in 2 books closed" in took.stdout, took.stdout + took.stderr
+    assert groups_of(home) == {}
+    assert "(dismissed: left as it is by " in report(home, "audiobooks", "First Book")
+    # A new book asking the same: its first batch settles it by the rule.
+    synth.tone(EXE, lib / "Third Book" / "01.flac", 1.0)
+    refresh = run_script("audiobook_queue_manager.py", "--home", home, "--refresh")
+    assert refresh.returncode == 0, refresh.stderr
+    again = run_script(*batch)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert 'by the rule missing-author = "dismiss"' in report(home, "audiobooks", "Third Book")
+
+
+def movie_env(fake) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("TMDB_API_KEY", "PYTHONPATH")}
+    return {**env, "PYTHONPATH": str(REPO_ROOT), "MEDIAKEEPER_TMDB_URL": fake.url,
+            "MEDIAKEEPER_TMDB_IMAGES_URL": fake.images_url, "MEDIAKEEPER_TMDB_RATE_LIMIT": "0",
+            "MEDIAKEEPER_TMDB_RETRIES": "2", "TMDB_API_KEY": API_KEY}  # fmt: skip
+
+
+def test_movies_questions_dismissed_whole_and_a_dismissed_match_is_no_longer_asked(tmp_path):
+    lib, home = tmp_path / "Movies", tmp_path / "home"
+    for rel in ("Solaris/solaris.mkv", "Kill Bill/kb.mkv"):
+        (lib / rel).parent.mkdir(parents=True)
+        (lib / rel).write_bytes(b"not really a video")
+    with FakeTMDb() as fake:
+        batch = [sys.executable, "utilities/process_movie_batch.py", "--home", str(home),
+                 "--library", str(lib)]  # fmt: skip
+        done = subprocess.run(batch, cwd=REPO_ROOT, env=movie_env(fake), capture_output=True,
+                              text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    found = groups_of(home)
+    assert found[("movies", "ambiguous-match")] == 1 and found[("movies", "missing-year-in-name")]
+    listed = decide(home, "movies").stdout
+    assert "ambiguous-match  1 decision in 1 movie  [<a TMDb candidate> | dismiss]" in listed
+
+    took = decide(home, "movies", "--all", "--dismiss", "ambiguous-match")
+    session = session_of(took)
+    assert ("movies", "ambiguous-match") not in groups_of(home)
+    assert ("movies", "unidentified") not in groups_of(home)  # the question was the match
+    assert not queue(home, "movies")["Solaris"]["details"]["unidentified"]
+    board = run_script("media_dashboard.py", "--home", home).stdout
+    before = groups_of(home)
+    undo(home, session)
+    assert groups_of(home)[("movies", "ambiguous-match")] == 1
+    assert "several TMDb movies fit" in queue(home, "movies")["Solaris"]["details"]["unidentified"]
+    assert sum(before.values()) + 1 == sum(groups_of(home).values())
+    assert "NEEDS ATTENTION" in board
+
+    took = decide(home, "movies", "--all", "--dismiss", "missing-year-in-name", "--remember")
+    assert "2 decisions in 2 movies closed" in took.stdout, took.stdout + took.stderr
+    assert "(dismissed: left as it is by " in report(home, "movies", "Kill Bill")
+    (lib / "Heat" / "heat.mkv").parent.mkdir()
+    (lib / "Heat" / "heat.mkv").write_bytes(b"not really a video")
+    assert run_script("movie_queue_manager.py", "--home", home, "--refresh").returncode == 0
+    run_script("process_movie_batch.py", "--home", home, "--offline")
+    assert 'by the rule missing-year-in-name = "dismiss"' in report(home, "movies", "Heat")
+    # A candidate is each movie's own: never taken for a whole group.
+    refused = decide(home, "movies", "--all", "--group", "ambiguous-match", "--choose", "1")
+    assert refused.returncode == 2 and "are each item's own" in refused.stderr
+
+
+def failed_artists(tmp_path, music_library, *names):
+    """A music home whose artists ``names`` failed (their folders went away), and one left."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    music_library(lib, {f"{a}/Album/01 - Song.flac": {"tags": {"title": "Song", "artist": a}}
+                        for a in (*names, "Here")})  # fmt: skip
+    init = run_script("music_queue_manager.py", "--home", home, "--init", "--library", lib)
+    assert init.returncode == 0, init.stdout + init.stderr
+    for name in names:
+        (lib / name).rename(tmp_path / name)
+    run_script("process_music_batch.py", "--home", home, "--offline")
+    return home, lib
+
+
+def test_failed_items_retried_or_skipped_together_and_undone_as_they_were(tmp_path, music_library):
+    home, _ = failed_artists(tmp_path, music_library, "Gone", "Lost")
+    was = {name: queue(home, "music")[name] for name in ("Gone", "Lost")}
+    assert {i["status"] for i in was.values()} == {"error"} and was["Gone"]["attempts"] == 1
+    listed = decide(home, "music", "--group", "failed").stdout
+    assert "Gone: failed at stage scan after 1 attempt" in listed and "--choose N" in listed
+
+    skipped = decide(home, "music", "--all", "--group", "failed", "--choose", "2")
+    assert "2 failed artists put to skip (Gone, Lost), as one session" in skipped.stdout
+    assert {queue(home, "music")[n]["status"] for n in was} == {"skipped"}
+    said = undo(home, session_of(skipped))
+    assert "2 items back as they were" in said
+    assert {n: queue(home, "music")[n] for n in was} == was  # every field as it was
+
+    retried = decide(home, "--all", "--group", "failed", "--choose", "1")
+    session = session_of(retried)
+    now = queue(home, "music")
+    assert {(now[n]["status"], now[n]["attempts"], now[n]["failures"]) for n in was} == {
+        ("pending", 0, 0)
+    }  # attempts counted again from none
+    undo(home, session)
+    assert {n: queue(home, "music")[n] for n in was} == was
+
+    # One item alone: its retry resets its attempts too.
+    one = decide(home, "music", "Gone", "--choose", "1")
+    assert one.returncode == 0 and "Gone: back to pending" in one.stdout
+    assert (queue(home, "music")["Gone"]["status"], queue(home, "music")["Gone"]["attempts"]) == (
+        "pending", 0)  # fmt: skip
+
+
+def test_a_failed_retry_taken_by_a_batch_since_is_left_to_it_by_the_undo(tmp_path, music_library):
+    home, lib = failed_artists(tmp_path, music_library, "Gone")
+    retried = decide(home, "--all", "--group", "failed", "--choose", "1")
+    (tmp_path / "Gone").rename(lib / "Gone")
+    batch = run_script("process_music_batch.py", "--home", home, "--offline")
+    assert "1 artist completed" in batch.stdout, batch.stdout
+    said = undo(home, session_of(retried))
+    assert "0 items back as they were; 1 item a batch took since, left to it" in said
+    assert queue(home, "music")["Gone"]["status"] == "completed"

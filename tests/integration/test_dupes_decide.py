@@ -1,0 +1,198 @@
+"""Duplicate groups decided (issue 64): listed by ``decide`` as decision groups counted apart,
+a group's copy chosen (the best, another, or all of them), a whole level decided as one
+session, the kept copy gaining the tags and the cover the others carry, every session undone
+exactly by ``undo --session`` and by ``POST /api/undo`` on a real server; the upgrades list
+naming the better copy the library holds. Real recordings, the real command in subprocesses."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import mutagen
+import pytest
+from mutagen.id3 import APIC, TXXX, UFID
+
+from mediakeeper.demo.tracks import PNG_1X1
+from mediakeeper.tags.cover import cover
+from mediakeeper.text.render import markdown_escape
+from mediakeeper.text.wording import count, format_size
+from tests.helpers import tree_of
+from tests.helpers.dupes import build, mediakeeper, scanned
+from tests.helpers.melody import encode, melody_wav
+from tests.integration.serving import serve
+
+TRACK_ID = "5c4f0000-0000-4000-8000-0000000000aa"
+ALBUM_ID = "5c4f0000-0000-4000-8000-0000000000bb"
+
+
+def pair(root: Path) -> Path:
+    """One recording twice: a FLAC that carries only its album id, and an MP3 rip of it that
+    carries a cover, its recording id and its ReplayGain."""
+    lib = root / "Music"
+    source = melody_wav(root / "21.wav", 21, 12)
+    flac = encode(source, lib / "Artist" / "Album" / "01 - One.flac")
+    mp3 = encode(source, lib / "Rips" / "Album" / "01 - One.mp3", "-b:a", "128k")
+    source.unlink()
+    audio = mutagen.File(flac)
+    audio["MUSICBRAINZ_ALBUMID"] = [ALBUM_ID]
+    audio.save()
+    audio = mutagen.File(mp3)
+    audio.tags.add(APIC(encoding=3, mime="image/png", type=3, desc="", data=PNG_1X1))
+    audio.tags.add(UFID(owner="http://musicbrainz.org", data=TRACK_ID.encode()))
+    audio.tags.add(TXXX(encoding=3, desc="REPLAYGAIN_TRACK_GAIN", text=["-6.50 dB"]))
+    audio.save()
+    return lib
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("dupes"))
+
+
+@pytest.fixture(scope="module")
+def two_copies(tmp_path_factory) -> Path:
+    return pair(tmp_path_factory.mktemp("pair"))
+
+
+def own(lib: Path, tmp_path: Path) -> tuple[Path, Path, list[dict]]:
+    """A copy of ``lib`` scanned in a home of its own: (library, home, groups)."""
+    mine = Path(shutil.copytree(lib, tmp_path / "Music"))
+    home = tmp_path / "home"
+    return mine, home, scanned(home, mine)
+
+
+def session_of(out: str) -> str:
+    return out.split("--session ")[1].split()[0]
+
+
+def listed(home: Path) -> list[dict]:
+    return json.loads(mediakeeper(home, "dupes", "--json").stdout)["groups"]
+
+
+def test_decide_lists_the_groups_counted_apart_and_shows_each_with_its_choices(library, tmp_path):
+    lib, home, groups = own(library, tmp_path)
+    shown = mediakeeper(home, "decide", "--json")
+    assert shown.returncode == 0, shown.stderr
+    answer = json.loads(shown.stdout)
+    assert answer["total"] == 0 and answer["groups"] == []  # no finding's decision among them
+    by_level = {g["level"]: [x["id"] for x in groups if x["level"] == g["level"]] for g in groups}
+    assert {d["code"]: d["items"] for d in answer["duplicates"]} == {
+        f"duplicate-{level}": ids for level, ids in by_level.items()
+    }
+    text = mediakeeper(home, "decide").stdout
+    assert "  dupes   duplicate-track  2 groups: " in text
+    loose = next(g for g in groups if any("Unsorted" in c["path"] for c in g["copies"]))
+    one = mediakeeper(home, "decide", "dupes", loose["id"])
+    assert one.returncode == 0, one.stderr
+    flac, m4a = lib / "Artist A" / "Album" / "02 - Song 2.flac", lib / "Unsorted" / "track02.m4a"
+    assert f"1) keep the best: {flac} (FLAC 44.1 kHz/16-bit" in one.stdout
+    assert "2) keep all (remembered" in one.stdout
+    assert f"3) keep {m4a} (M4A " in one.stdout
+    items = mediakeeper(home, "decide", "--group", "duplicate-track").stdout
+    assert loose["id"] in items and str(m4a) in items
+
+
+def test_the_best_kept_gains_the_tags_and_the_cover_and_its_undo_is_exact(two_copies, tmp_path):
+    lib, home, groups = own(two_copies, tmp_path)
+    (group,) = groups
+    flac, mp3 = lib / "Artist" / "Album" / "01 - One.flac", lib / "Rips" / "Album" / "01 - One.mp3"
+    assert group["best"] == str(flac) and cover(flac) is None
+    before = tree_of(lib)
+    done = mediakeeper(home, "decide", "dupes", group["id"], "--choose", "1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    for gained in ("cover", "musicbrainz_trackid", "replaygain_track_gain"):
+        assert f"kept copy gained {gained}: {flac}" in done.stdout
+    kept = mutagen.File(flac)
+    assert [(p.type, p.mime, p.data) for p in kept.pictures] == [(3, "image/png", PNG_1X1)]
+    assert kept["MUSICBRAINZ_TRACKID"] == [TRACK_ID]
+    assert kept["REPLAYGAIN_TRACK_GAIN"] == ["-6.50 dB"]
+    assert not mp3.exists() and (home / "set-aside" / "Rips" / "Album" / "01 - One.mp3").is_file()
+    assert listed(home) == []
+    undone = mediakeeper(home, "undo", "--session", session_of(done.stdout))
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert "restored cover of " in undone.stdout and "a picture (image/png, " in undone.stdout
+    assert tree_of(lib) == before  # every file byte for byte, the kept one's tags and cover too
+    assert [g["id"] for g in listed(home)] == [group["id"]]  # asked again
+
+
+def test_another_copy_kept_or_all_kept_each_a_session_undone(two_copies, tmp_path):
+    lib, home, groups = own(two_copies, tmp_path)
+    (group,) = groups
+    flac, mp3 = lib / "Artist" / "Album" / "01 - One.flac", lib / "Rips" / "Album" / "01 - One.mp3"
+    before = tree_of(lib)
+    other = mediakeeper(home, "decide", "dupes", group["id"], "--choose", "3")
+    assert other.returncode == 0, other.stdout + other.stderr
+    assert not flac.exists() and mp3.exists()  # the person's choice over the grade
+    assert mutagen.File(mp3).tags["TXXX:MusicBrainz Album Id"].text == [ALBUM_ID]  # gained
+    assert mediakeeper(home, "undo", "--session", session_of(other.stdout)).returncode == 0
+    assert tree_of(lib) == before
+    whole = mediakeeper(home, "decide", "dupes", group["id"], "--dismiss", "duplicate-track")
+    assert whole.returncode == 0, whole.stdout + whole.stderr
+    assert listed(home) == [] and group["id"] in mediakeeper(home, "dupes", "kept").stdout
+    assert json.loads(mediakeeper(home, "decide", "--json").stdout).get("duplicates") is None
+    undone = mediakeeper(home, "undo", "--session", session_of(whole.stdout))
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert [g["id"] for g in listed(home)] == [group["id"]] and tree_of(lib) == before
+
+
+def test_a_whole_level_is_decided_as_one_session_and_put_back_by_the_web_undo(library, tmp_path):
+    lib, home, groups = own(library, tmp_path)
+    before = tree_of(lib)
+    tracks = [g for g in groups if g["level"] == "track"]
+    done = mediakeeper(home, "decide", "--all", "--group", "duplicate-track", "--choose", "1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{len(tracks)} groups decided (keep the best" in done.stdout
+    gone = [c["path"] for g in tracks for c in g["copies"] if c["path"] != g["best"]]
+    assert len(gone) == 2 and not any(Path(p).exists() for p in gone)
+    codes = [d["code"] for d in json.loads(mediakeeper(home, "decide", "--json").stdout)
+             ["duplicates"]]  # fmt: skip
+    assert codes == ["duplicate-album", "duplicate-release"]
+    assert weekly_frees(home) == [g for g in groups if g["level"] == "album"]  # rewritten
+    served = serve(home)
+    try:
+        undone = served.post("/api/undo", {"session": session_of(done.stdout)})
+        assert undone.status_code == 200, undone.text
+        assert undone.json()["put_back"] == 2 and undone.json()["complete"] is True
+        asked = served.get("/api/decisions").json()["duplicates"]
+        assert [d["code"] for d in asked] == ["duplicate-album", "duplicate-track",
+                                              "duplicate-release"]  # fmt: skip
+        # and a group decided over the API, as `decide dupes ID --choose 1` does
+        took = served.post("/api/decisions", {"kind": "dupes", "name": tracks[0]["id"],
+                                              "choose": 1})  # fmt: skip
+        assert took.status_code == 200, took.text
+        assert took.json()["closed"] == 1 and took.json()["session"].startswith("dupes_")
+        assert served.post("/api/undo", {"session": took.json()["session"]}).status_code == 200
+    finally:
+        served.stop()
+    assert tree_of(lib) == before
+    assert not any(p.is_file() for p in (home / "set-aside").rglob("*"))
+    assert weekly_frees(home) == [g for g in groups if g["level"] != "release"]
+
+
+def weekly_frees(home: Path) -> list[dict]:
+    """The groups whose space this week's report says setting aside would free (those of
+    ``dupes --json`` whose waste adds up to it, album and track groups)."""
+    text = next((home / "status" / "reports").glob("*_weekly_progress.md")).read_text()
+    acted = [g for g in listed(home) if g["level"] != "release"]
+    size = format_size(sum(g["waste"] for g in acted))
+    groups = count(len(acted), "group")
+    assert f"| Duplicates: setting them aside would free | {size} ({groups}) |" in text
+    return acted
+
+
+def test_the_upgrades_list_names_the_better_copy_the_library_holds(library, tmp_path):
+    lib, home, _ = own(library, tmp_path)
+    batch = mediakeeper(home, "music", "batch", "--library", lib, "--offline",
+                        "--batch-size", "20")  # fmt: skip
+    assert batch.returncode in (0, 1), batch.stdout + batch.stderr
+    text = (home / "issues" / "music" / "upgrades.md").read_text(encoding="utf-8")
+    flac = markdown_escape(str(lib / "Artist A" / "Album" / "02 - Song 2.flac"))  # as written
+    assert (f"- **Unsorted**: low bit rate (m4a, 97 kbps, 1 file); better: a better copy exists "
+            f"in the library: {flac} (FLAC 44.1 kHz/16-bit)") in text  # fmt: skip
+    # the compilation's two low-rate tracks: one has a better copy, the other none
+    assert "- **Various — Hits**: low bit rate (opus, " in text
+    assert "better: a better copy of 1 file exists in the library: " in text
+    # a drone has no copy: the list's own advice
+    assert "- **Drone 2**: low bit rate (mp3, 64 kbps, 1 file); better: a lossless copy" in text

@@ -1,0 +1,52 @@
+"""Duplicate groups on serve's page (issues 61 and 64), in the system's Chromium: listed with
+the other decision groups, server-rendered and live, and taken from the page as ``decide
+dupes ID`` takes them: "Keep the best" sets the other copies aside, "Keep all" keeps them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.dupes import build, scanned
+from tests.integration.serving import serve
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+
+def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
+    lib = build(tmp_path)
+    home = tmp_path / "home"
+    groups = scanned(home, lib)
+    album = next(g for g in groups if g["level"] == "album")
+    track = next(g for g in groups if g["level"] == "track")
+    server = serve(home)
+    try:
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server.url + "/")
+        expect(page.locator("#live")).to_have_text("live")
+        acts = page.locator(f'.acts[data-kind="dupes"][data-name="{album["id"]}"]')
+        expect(acts).to_have_count(1)
+        assert acts.get_by_role("button", name="Set a value…").count() == 0
+
+        acts.get_by_role("button", name="Keep the best").click()
+        expect(page.locator("#said")).to_contain_text("undo session", timeout=30_000)
+        expect(acts).to_have_count(0)  # the group is decided: listed no more
+        holding = {c["path"]: len(list(Path(c["path"]).glob("*.*"))) for c in album["copies"]}
+        assert holding[album["best"]] > 0  # the best kept, every other copy's files set aside
+        assert [n for p, n in holding.items() if p != album["best"]] == [0]
+
+        other = page.locator(f'.acts[data-kind="dupes"][data-name="{track["id"]}"]')
+        other.get_by_role("button", name="Keep all").click()
+        expect(other).to_have_count(0, timeout=30_000)
+        assert all(os.path.exists(c["path"]) for c in track["copies"])
+        listed = server.get("/api/decisions").json().get("duplicates", [])
+        assert not any(track["id"] in g["items"] for g in listed)
+        assert errors == []
+        page.close()
+    finally:
+        server.stop()
