@@ -13,8 +13,10 @@ from mediakeeper.batch import alerts
 from mediakeeper.batch.runs import open_store
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core.errors import ConfigError, MediakeeperError
+from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.runs.batch import run_batch
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
+from mediakeeper.text.visible import visible
 from mediakeeper.watch import scrub
 
 DEFAULT_PERCENT = 5.0
@@ -41,6 +43,7 @@ def main(home, percent, older_than):
     settings = settings_for(home)
     now = datetime.now(UTC)
     store, _created = open_store(settings, scrub.KIND, create=True)
+    _catch_up(store)
     albums = scrub.albums_of(store.peek()["items"], scrub.load_record(settings.status_dir))
     chosen = scrub.choose(albums, now, percent=percent, older_than=older_than)
     click.echo(f"Scrub: {len(chosen)} of {len(albums)} albums, least recently verified first")
@@ -64,6 +67,20 @@ def main(home, percent, older_than):
     if worst:
         _alert(settings, problems, len(chosen), coverage)
         raise SystemExit(worst)
+
+
+def _catch_up(store) -> None:
+    """Albums new to the library queued first (``--refresh``'s rule for them), never
+    verified, so they come first. An album whose folder is gone is left as it is: the run
+    fails on it (fail closed), as on one it cannot read; ``--refresh`` marks it missing."""
+    known = {item["key"] for item in store.peek()["items"]}
+    try:
+        found = refresh_queue(store, only=lambda key: key not in known)
+    except MediakeeperError as err:  # the queue's library is gone: its albums fail below
+        click.echo(f"the library could not be looked at: {err.message}", err=True)
+        return
+    for name in found.added:
+        click.echo(f"new: {visible(name)}")
 
 
 ROT, NOT_VERIFIED = "damage or bit rot found", "could not be verified"

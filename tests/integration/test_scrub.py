@@ -147,3 +147,16 @@ def test_last_scrub_is_not_written_by_a_run_that_verified_nothing(tmp_path):
     record = json.loads((home / "status" / "verify" / "scrub.json").read_text())
     assert record["last_scrub"] is None and record["albums"] == {}
     assert set(record["unverified"]) == {"Gone/Album"}
+
+
+def test_a_new_album_is_verified_by_the_next_scrub_without_a_refresh(tmp_path):
+    """The scrub looks for albums new to the library first: one added since is queued,
+    never verified, so it comes first (issue 62)."""
+    albums = library(tmp_path / "Albums", "Old", "Older")
+    home = home_for(tmp_path, verify=albums)
+    assert scrub(home, "--percent", "100").returncode == 0
+    library(albums, "New")
+    first = scrub(home, "--percent", "1")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "new: New/Album" in first.stdout
+    assert verified(first) == ["New/Album"]
