@@ -20,7 +20,6 @@ from mediakeeper.text.visible import visible
 from mediakeeper.watch import scrub
 
 DEFAULT_PERCENT = 5.0
-DEFAULT_DAYS = 30.0  # the coverage window when no --older-than is given
 
 
 @click.command(
@@ -46,6 +45,8 @@ def main(home, percent, older_than):
     _catch_up(store)
     albums = scrub.albums_of(store.peek()["items"], scrub.load_record(settings.status_dir))
     chosen = scrub.choose(albums, now, percent=percent, older_than=older_than)
+    if (warning := scrub.unreachable(percent, older_than)) is not None:
+        click.echo(warning, err=True)
     click.echo(f"Scrub: {len(chosen)} of {len(albums)} albums, least recently verified first")
     worst, problems = 0, []
     for album in chosen:
@@ -58,7 +59,7 @@ def main(home, percent, older_than):
         if problem is not None:
             problems.append({"album": album.name, "problem": problem})
         worst = max(worst, code)
-    days = older_than if older_than is not None else DEFAULT_DAYS
+    days = older_than if older_than is not None else scrub.DEFAULT_DAYS
     after = scrub.albums_of(store.peek()["items"], scrub.load_record(settings.status_dir))
     within, total = scrub.coverage(after, datetime.now(UTC), days)
     share = f"{100 * within / total:.0f}%" if total else "nothing to verify"

@@ -29,6 +29,7 @@ KIND = "verify"
 RECORD = "scrub.json"  # under status/verify/
 NEVER = datetime.min.replace(tzinfo=UTC)
 KEPT_PROBLEMS = 20  # the albums an alert names
+DEFAULT_DAYS = 30.0  # the coverage window when no --older-than is given
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,18 @@ def choose(albums: list[Album], now: datetime, *, percent: float | None,
     if percent is not None:
         chosen = chosen[: math.ceil(len(albums) * percent / 100)]
     return chosen
+
+
+def unreachable(percent: float | None, older_than: float | None) -> str | None:
+    """What to say when nightly runs at ``percent`` cannot verify the whole library within
+    ``older_than`` days (30 without it): the coverage asked for would never be reached."""
+    days = older_than if older_than is not None else DEFAULT_DAYS
+    if percent is None or days <= 0 or math.ceil(100 / percent) <= days:
+        return None
+    needed = math.ceil(100 / days)
+    return (f"note: at {percent:g}% a night the library takes {math.ceil(100 / percent)} nights,"
+            f" more than {days:g} days: run --percent {needed} or more nightly to keep it all"
+            " verified within that")
 
 
 def coverage(albums: list[Album], now: datetime, days: float) -> tuple[int, int]:

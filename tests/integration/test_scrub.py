@@ -160,3 +160,17 @@ def test_a_new_album_is_verified_by_the_next_scrub_without_a_refresh(tmp_path):
     assert first.returncode == 0, first.stdout + first.stderr
     assert "new: New/Album" in first.stdout
     assert verified(first) == ["New/Album"]
+
+
+def test_a_rate_too_slow_for_the_window_is_said_with_the_rate_that_keeps_up(tmp_path):
+    """Coverage stays reachable: at 1% a night the library takes 100 nights, more than the
+    30-day window the coverage is told over; the run says so and what rate keeps up."""
+    albums = library(tmp_path / "Albums", "A")
+    home = home_for(tmp_path, verify=albums)
+    slow = scrub(home, "--percent", "1")
+    assert slow.returncode == 0, slow.stdout + slow.stderr
+    assert "takes 100 nights, more than 30 days: run --percent 4 or more" in slow.stderr
+    fine = scrub(home, "--percent", "5")
+    assert "nights" not in fine.stderr
+    window = scrub(home, "--percent", "5", "--older-than", "7")
+    assert "run --percent 15 or more" in window.stderr
