@@ -366,7 +366,7 @@ def render_summary(
         " · ".join(
             ([f"tracks {report.total('track_count'):,}"] if report.total("track_count") else [])
             + [
-                f"issues found {report.total('issues_found'):,}",
+                f"findings {report.total('issues_found'):,}",
                 f"resolved {report.total('issues_resolved'):,}",
             ]
         ),

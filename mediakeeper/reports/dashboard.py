@@ -201,7 +201,7 @@ def _week_lines(d: Dashboard) -> list[str]:
     figures = [" · ".join(done)] if done else []
     if w.has_tracks:
         figures.append(f"tracks {w.tracks:,}")
-    figures.append(f"issues {w.issues_found:,} found, {w.issues_resolved:,} resolved")
+    figures.append(f"findings {w.issues_found:,}, {w.issues_resolved:,} resolved")
     if w.counts_changes:
         figures.append(f"tag changes {w.changes:,}")
     lines += packed(figures, "  ")
