@@ -410,7 +410,7 @@ _LIST_MARKER = re.compile(r"^(\d{0,9})([.)+-])(?=\s|$)")
 # What each of the week's figures counts: said under them, since a reset moves some and not others.
 LEGEND = (
     "Completed: each item once, in the week of its latest completion (a reset and a re-run "
-    "move it there). Issues found / resolved: the findings of those items as last processed. "
+    "move it there). Findings / resolved: the findings of those items as last processed. "
     "Tag changes made: every fix journaled this week, whatever resets came after. A session's "
     "done: every item it finished, re-runs included."
 )
