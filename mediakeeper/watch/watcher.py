@@ -76,19 +76,18 @@ class Watcher:
         how = " (scanning for changes: [watch] polling)" if self.polling else ""
         for w in self.watched:
             self.say(f"{w.kind}: watching {w.library}{how}")
-        caught_up = False
         while not self.stop.is_set():
             if not self.present:
                 pause(self.stop, GONE_LOOK)
                 self._look_at_roots()
                 continue
             # The watches are in place before the catch-up reads the libraries: a change
-            # made meanwhile is heard, never lost between the two.
+            # made meanwhile is heard, never lost between the two. So at the start, and again
+            # each time the watches are remade (a library gone or back, a mount, a library
+            # inotify stopped following): what changed while none was in place is queued.
             sources = self._open_sources()
             try:
-                if not caught_up:
-                    self.catch_up()
-                    caught_up = True
+                self.catch_up()
                 self._follow(sources)
             finally:
                 for source in sources:
@@ -171,11 +170,7 @@ class Watcher:
                      "mounted again")  # fmt: skip
         for point in sorted(come):
             self.say(f"{point} is mounted: watching it")
-        roots = {w.library for w in self.watched
-                 if any(p.startswith(os.path.join(w.library, "")) for p in come)}  # fmt: skip
-        if roots & self.present:
-            self.catch_up(only=roots & self.present)
-        return bool(gone or come)
+        return bool(gone or come)  # the watches remade, then every library caught up
 
     def _look_at_roots(self) -> bool:
         """Say each library folder gone or back; whether any was (the watch is remade)."""
@@ -200,9 +195,7 @@ class Watcher:
         self.present = now
         for root in back:  # a library back, or mounted again: inotify is tried anew
             self.scanned.pop(root, None)
-        if back:
-            self.catch_up(only=back)
-        return True
+        return True  # the watches remade, then every library caught up
 
     # ---- what events and looks do -------------------------------------------------------
 
