@@ -217,13 +217,8 @@ class WeeklyReport:
         return sum(len(q.completed) for q in self.queues)
 
     @property
-    def tracks(self) -> int:
-        return sum(q.tracks for q in self.queues)
-
-    @property
     def tracks_said(self) -> str:
-        """The tracks of each kind that counts them, never added up across kinds (a track
-        converted and verified is one track twice): "97", or "97 music · 98 verify"."""
+        """Each kind's tracks, never added up (a track converted and verified is one track)."""
         counted = [q for q in self.queues if q.counts_tracks]
         if len(counted) == 1:
             return f"{counted[0].tracks:,}"
