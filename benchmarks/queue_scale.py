@@ -221,7 +221,7 @@ def build_home(home: Path, size: int) -> None:
     store.update(lambda _data: [music_item(n, stamp) for n in range(size)], fold=True)
 
 
-def step(name: str, home: Path) -> float:
+def step(name: str, home: Path, size: int) -> float:
     """One step of the workload on the data home ``home`` (see the module's docstring)."""
     directory = home / "status" / "music"
     start = time.perf_counter()
@@ -239,8 +239,7 @@ def step(name: str, home: Path) -> float:
                 claimed = store.claim_many(SESSION, 8)
         store.fold()
     elif name == "one":
-        key = f"Artist {len(QueueStore(directory, 'music').peek()['items']) // 2:06d}"
-        start = time.perf_counter()  # the look for a key in the middle is not the step's
+        key = f"Artist {size // 2:06d}"  # in the middle
 
         def mutate(data):
             for item in data["items"]:
@@ -262,8 +261,8 @@ def step(name: str, home: Path) -> float:
     return time.perf_counter() - start
 
 
-def child(name: str, home: Path) -> None:
-    seconds = step(name, home)
+def child(name: str, home: Path, size: int) -> None:
+    seconds = step(name, home, size)
     who = resource.RUSAGE_CHILDREN if name == "decide" else resource.RUSAGE_SELF
     print(json.dumps({"s": seconds, "rss": resource.getrusage(who).ru_maxrss / 1024}))
 
@@ -273,7 +272,9 @@ def side_by_side(sizes: list[int], with_: Path, without: Path, rounds: int) -> N
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="queue_scale_") as tmp:
             template = Path(tmp) / "template" / "home"
-            build_home(template, size)
+            # Built by a process of its own: a process's peak memory passes to the ones it starts.
+            command = [sys.executable, __file__, "--build", str(template), str(size)]
+            subprocess.run(command, check=True)
             mb = (template / "status" / "music" / "processing_queue.json").stat().st_size / 1e6
             got = {(s, n): [] for s in sides for n in STEPS}  # (side, step) -> [(s, MB)]
             for round_ in range(rounds):
@@ -285,7 +286,7 @@ def side_by_side(sizes: list[int], with_: Path, without: Path, rounds: int) -> N
                         shutil.rmtree(home.parent, ignore_errors=True)
                         shutil.copytree(template.parent, home.parent, symlinks=True)
                         env = {**os.environ, "QUEUE_SCALE_CHECKOUT": str(sides[side])}
-                        command = [sys.executable, __file__, "--step", name, str(home)]
+                        command = [sys.executable, __file__, "--step", name, str(home), str(size)]
                         out = subprocess.run(command, env=env, check=True, capture_output=True,
                                              text=True)  # fmt: skip
                         found = json.loads(out.stdout.splitlines()[-1])
@@ -325,10 +326,13 @@ def main() -> None:
     parser.add_argument("--with", dest="with_", type=Path, help="a checkout with the mechanism")
     parser.add_argument("--without", type=Path, default=REPO, help="default: this checkout")
     parser.add_argument("--rounds", type=int, default=3, help="with --with: runs of each step")
-    parser.add_argument("--step", nargs=2, metavar=("STEP", "HOME"), help=argparse.SUPPRESS)
+    parser.add_argument("--step", nargs=3, metavar=("STEP", "HOME", "SIZE"), help=argparse.SUPPRESS)
+    parser.add_argument("--build", nargs=2, metavar=("HOME", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
-        return child(args.step[0], Path(args.step[1]))
+        return child(args.step[0], Path(args.step[1]), int(args.step[2]))
+    if args.build:
+        return build_home(Path(args.build[0]), int(args.build[1]))
     default = "55000" if args.with_ else "930,10000,100000"
     sizes = [int(s.replace("_", "")) for s in (args.sizes or default).split(",") if s.strip()]
     if args.with_:

@@ -42,7 +42,6 @@ from mediakeeper.queue.claims import ClaimsMixin
 from mediakeeper.queue.files import file_signature, journal_entry, parse_queue, queue_chunks
 from mediakeeper.queue.itemlist import ItemList
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, iso
-from mediakeeper.queue.keyindex import KeyIndex
 from mediakeeper.queue.loading import load_queue
 from mediakeeper.text.jsonfmt import dumps_one
 from mediakeeper.text.wording import queue_name
@@ -72,7 +71,7 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
         self.clock = clock
         self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT)
         self._data: dict[str, Any] | None = None
-        self._index: KeyIndex | dict[str, int] = {}  # key -> position (keyindex.py)
+        self._index: dict[str, int] = {}  # key -> position in the items
         self._signature: tuple | None = None
         self._journal_offset = 0
         self._journal_lines = 0
