@@ -40,7 +40,7 @@ from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
 from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import COMPLETED as ITEM_COMPLETED
 from mediakeeper.queue.items import ERROR, PENDING, is_eligible
-from mediakeeper.queue.keyindex import KeySet
+from mediakeeper.queue.keyset import KeySet
 from mediakeeper.queue.session_log import COMPLETED, FAILED, INTERRUPTED, ItemLine, Session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.system.interrupts import Interrupted, critical, interruptible

@@ -21,7 +21,7 @@ from mediakeeper.queue import itemlist
 from mediakeeper.queue.files import dump_queue, parse_queue
 from mediakeeper.queue.itemlist import ItemList, framed
 from mediakeeper.queue.items import new_item, new_queue
-from mediakeeper.queue.keyindex import KeySet
+from mediakeeper.queue.keyset import KeySet
 from mediakeeper.queue.loading import load_queue
 from mediakeeper.queue.store import QueueStore
 
