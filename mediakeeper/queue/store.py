@@ -363,6 +363,21 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
                 self._fold()
             return changed
 
+    def update_item(self, key: str, change: Callable[[dict[str, Any]], bool], *, fold=False):
+        """Run ``change(item)`` on the item ``key`` under the lock, found by its key (no other
+        item is read); it changes the item in place and returns True, or leaves it alone and
+        returns False. A changed item is journaled (``fold``: and the file rewritten). False
+        for a key the queue does not hold."""
+        with self.locked() as data:
+            position = self._index.get(key)
+            if position is None or not change(data["items"][position]):
+                return False
+            self._derived_reset()  # its status may have changed
+            self._commit([data["items"][position]])
+            if fold:
+                self._fold()
+            return True
+
 
 def _handed_out(data: dict[str, Any]) -> dict[str, Any]:
     """The state as a caller gets it whole (``load``, ``peek``): its items as a plain list of
