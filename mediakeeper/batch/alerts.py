@@ -69,6 +69,22 @@ def post(url: str, payload: dict[str, Any], timeout: float = SEND_TIMEOUT) -> st
     return None
 
 
+def keep(kind_dir: Path, payload: dict[str, Any]) -> None:
+    """Append an alert to the kind's ``alerts.jsonl`` (what ``serve`` follows)."""
+    append_lines(kind_dir / EVENTS_FILE, encode_text(dumps_one(payload) + "\n"), durable=False)
+
+
+def send_now(payload: dict[str, Any], webhook_url: str, apprise: tuple[str, ...]) -> list[str]:
+    """Send an alert raised once, not by a batch (the scrub's), to its receivers, waiting for
+    them; what went wrong, never naming a URL."""
+    problems = []
+    if webhook_url and (problem := post(webhook_url, payload)):
+        problems.append(f"the alert webhook ([alerts] webhook_url) {problem}")
+    if apprise and (problem := notify(apprise, payload)):
+        problems.append(f"the alert's Apprise notification ([alerts] apprise) {problem}")
+    return problems
+
+
 @dataclass
 class AlertWatch:
     """One batch's watch over its items' outcomes (``heard``), for ``kind`` in ``home``."""
@@ -128,8 +144,7 @@ class AlertWatch:
         atomic_write_text(self.kind_dir / STATE_FILE, dumps_one(state) + "\n", durable=False)
 
     def _raise(self, payload: dict[str, Any]) -> None:
-        append_lines(self.kind_dir / EVENTS_FILE, encode_text(dumps_one(payload) + "\n"),
-                     durable=False)  # fmt: skip
+        keep(self.kind_dir, payload)
         if self.webhook_url or self.apprise:
             # Off the batch's thread, and after the one before: a receiver hears an alert
             # before the resolved that ends its streak, never the other way round.

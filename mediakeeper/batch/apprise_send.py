@@ -18,7 +18,13 @@ TITLE = "mediakeeper"
 
 
 def message(payload: dict[str, Any]) -> tuple[str, str]:
-    """(title, body) of an alert or a resolved payload."""
+    """(title, body) of an alert, a resolved or a scrub's payload."""
+    if payload["event"] == "scrub":
+        title = f"{TITLE}: the scrub on {visible(payload['host'])} found problems"
+        lines = [visible(payload["summary"])]
+        lines += [f"{visible(p['album'])}: {p['problem']}" for p in payload["problems"]]
+        lines.append(f"Data home: {visible(payload['home'])}")
+        return title, "\n".join(lines)
     kind, streak = payload["kind"], payload["consecutive_failures"]
     if payload["event"] == "resolved":
         title = f"{TITLE}: {kind} items complete again"

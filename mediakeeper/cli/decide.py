@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from mediakeeper.cli import decide_dupes
+from mediakeeper.cli import decide_dupes, decide_verify
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.cli.decide_groups import rules_command, show_groups, take_whole_group
 from mediakeeper.cli.decide_walk import walk
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.decisions import questions
 from mediakeeper.core.errors import UsageError
-from mediakeeper.decisions import dupes, outstanding
+from mediakeeper.decisions import dupes, outstanding, verifying
 from mediakeeper.decisions import item as decide
 from mediakeeper.music.fixes import CHANGED_SINCE_SCAN
 from mediakeeper.text.wording import count, value, written_to
@@ -101,16 +101,27 @@ def main(home, kind, name, choose, values, album, dismiss, group, whole_group, r
     if not acts:
         click.echo("\n".join(decide.describe(found)))
         return
-    if choose and decide.is_candidate(found, choose):
-        label = decide.choose_movie(settings.home, found, choose, dry_run=dry_run)
-        verb = "would choose" if dry_run else "chose"
-        click.echo(f"{verb} {label} for {found.name}: the next batch identifies it so")
+    if choose and _chose_apart(settings.home, found, choose, dry_run):
         return
     decide.rewriter(kind)  # a kind decided by its own commands is refused before anything
     changes, closing, what = _what(found, choose, values, album, dismiss)
     taken = decide.take(settings.home, found, changes, closing, what, dry_run=dry_run,
                         dismissing=dismiss or "", writing=writing)  # fmt: skip
     _said(taken, dry_run)
+
+
+def _chose_apart(home: Path, found, choose: int, dry_run: bool) -> bool:
+    """A choice that is no tag change, taken: a movie's TMDb candidate (kept for the next
+    batch), or a verify choice (``decide_verify``). Whether it was one."""
+    if decide.is_candidate(found, choose):
+        label = decide.choose_movie(home, found, choose, dry_run=dry_run)
+        verb = "would choose" if dry_run else "chose"
+        click.echo(f"{verb} {label} for {found.name}: the next batch identifies it so")
+        return True
+    if verifying.act_of(found, choose):
+        decide_verify.said(home, verifying.take_one(home, found, choose, dry_run=dry_run))
+        return True
+    return False
 
 
 def _outstanding(home: Path, failed, choose: int | None, other: bool) -> None:
@@ -160,7 +171,7 @@ def _said(taken, dry_run: bool, *, stop: bool = True) -> None:
         was, new = value(change.old), value(change.new)
         click.echo(f"{verb} {change.tag} of {change.path}: {was} -> {new}")
     for change, why in taken.refused:
-        click.echo(f"left alone {change.tag} of {change.path}: {why}", err=True)
+        click.echo(f"left alone {decide_verify.what_of(change)}: {why}", err=True)
     if taken.refused:
         click.echo(_why_nothing(taken) if taken.session else "Nothing decided, nothing "
                    "written: mend what is said above, then decide again.", err=True)  # fmt: skip

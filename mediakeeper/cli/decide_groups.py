@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from mediakeeper.cli import decide_dupes
+from mediakeeper.cli import decide_dupes, decide_verify
 from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import rules_in
@@ -139,15 +139,21 @@ def take_whole_group(home, kind, name, code, choose, dismiss, values, remember, 
     group = chosen[0]
     result = taking.take_group(home, group.kind, code, choose=choose, remember=remember,
                                dry_run=dry_run, writing=writing)  # fmt: skip
+    _said_group(home, group.kind, code, result, dry_run)
+
+
+def _said_group(home: Path, kind: str, code: str, result, dry_run: bool) -> None:
+    """What a whole group's choice wrote and closed, and how to take it all back."""
     for item, taken in result.taken:
         for change in taken.changes:
             verb = "would set" if dry_run else "set"
             click.echo(f"{verb} {change.tag} of {item}/{change.path}: "
                        f"{value(change.old)} -> {value(change.new)}")  # fmt: skip
-        for change, why in taken.refused:
-            click.echo(f"left alone {change.tag} of {item}/{change.path}: {why}", err=True)
-    items = count(sum(1 for _, t in result.taken if t.closed), kinds.noun(group.kind),
-                  plural_of(kinds.noun(group.kind)))  # fmt: skip
+    decide_verify.lines([t for _, t in result.taken], [item for item, _ in result.taken])
+    if decide_verify.group_queued(home, result, dry_run):
+        return
+    items = count(sum(1 for _, t in result.taken if t.closed), kinds.noun(kind),
+                  plural_of(kinds.noun(kind)))  # fmt: skip
     if dry_run:
         click.echo(f"dry run: {count(result.closed, 'decision')} in {items} would be closed "
                    f"({result.what}); nothing written")  # fmt: skip

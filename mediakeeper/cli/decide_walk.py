@@ -10,8 +10,11 @@ from pathlib import Path
 
 import click
 
+from mediakeeper.cli import decide_verify
 from mediakeeper.core import kinds, writemode
 from mediakeeper.decisions import item as decide
+from mediakeeper.decisions import verifying
+from mediakeeper.decisions.backups import AGAIN
 
 DISMISSED = "dismissed: left as it is"
 
@@ -39,6 +42,8 @@ def walk(home: Path, dry_run: bool, writing: writemode.Writing, said) -> None:
                 click.echo("Stopped; the rest wait for the next time.")
                 return
             taken = answer != "s" and _take(home, found, decision, answer, dry_run, writing, said)
+            if taken == AGAIN and not dry_run:  # back to pending: its next batch asks anew
+                break
             if not taken or dry_run:  # passed over, refused, or (dry run) not written
                 passed.add((entry.kind, entry.name, decision.at))
     click.echo("Nothing left to decide.")
@@ -59,6 +64,8 @@ def _ask(found, decision) -> str:
     click.echo(f"  {f['message']}")
     for choice in decision.choices:
         click.echo(f"  [{choice.number}] {choice.label}")
+    if decision.note:  # where a restore's copy is, or why none is offered
+        click.echo(f"  ({decision.note})")
     tag = _tag_of(found, decision)
     typed = f"[v] type a value for {tag}   " if tag else ""
     click.echo(f"  {typed}[d] leave it as it is (dismiss)   [s] skip   [q] quit")
@@ -84,9 +91,9 @@ def _line(prompt: str, *, key: bool = False) -> str | None:
     return typed.lower() if key else typed
 
 
-def _take(home, found, decision, answer, dry_run, writing, said) -> bool:
+def _take(home, found, decision, answer, dry_run, writing, said) -> bool | str:
     """Take the answer; whether a decision was taken (a refused value is said, and the
-    decision passed over)."""
+    decision passed over), or ``AGAIN``: the album is back to pending (verify again)."""
     if answer == "d":
         code = decision.finding["code"]
         closing = [d for d in found.decisions if d.finding["code"] == code]
@@ -102,6 +109,10 @@ def _take(home, found, decision, answer, dry_run, writing, said) -> bool:
             return False
         taken = decide.take(home, found, changes, settles or [decision], f"set {tag}={value}",
                             dry_run=dry_run, writing=writing)  # fmt: skip
+    elif verifying.act_of(found, int(answer)):
+        acted = verifying.take_one(home, found, int(answer), dry_run=dry_run)
+        decide_verify.said(home, acted, stop=False)
+        return AGAIN if acted.queued else any(t.closed for _, t in acted.taken)
     elif decide.is_candidate(found, int(answer)):
         label = decide.choose_movie(home, found, int(answer), dry_run=dry_run)
         click.echo(f"chose {label}: the next batch identifies it so")

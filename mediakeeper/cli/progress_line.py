@@ -328,13 +328,14 @@ def _lookups_line(report: BatchReport, offline: bool) -> str:
 
 
 def _written_line(report: BatchReport) -> str:
-    """How the tag fixes reached the files: in place (only their changed bytes written) or
-    rewritten whole (a copy swapped in: the write mode asks it, or the new tags outgrew the
-    room in the file); nothing when no fix was written."""
+    """How the tags the batch wrote (its fixes, and MusicBrainz ids, which are no fix) reached
+    the files: in place (only their changed bytes written) or rewritten whole (a copy swapped
+    in: the write mode asks it, or the new tags outgrew the room in the file); nothing when
+    no tag was written."""
     files = report.total_detail("files_written")
     if not files:
         return ""
-    return f"tag fixes {written_to(files, report.total_detail('files_rewritten'))}"
+    return f"tags {written_to(files, report.total_detail('files_rewritten'))}"
 
 
 def _loudness_line(report: BatchReport) -> str:
@@ -366,7 +367,7 @@ def render_summary(
         " · ".join(
             ([f"tracks {report.total('track_count'):,}"] if report.total("track_count") else [])
             + [
-                f"issues found {report.total('issues_found'):,}",
+                f"findings {report.total('issues_found'):,}",
                 f"resolved {report.total('issues_resolved'):,}",
             ]
         ),

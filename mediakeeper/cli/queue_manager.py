@@ -472,7 +472,7 @@ def render_summary(summary: dict, noun: str) -> str:
     )
     lines.append(
         f"{summary['percent_complete']:.1f}% complete · {extra}"
-        f"{wording.count(summary['issues_found'], 'issue', spec=',')} found, "
+        f"{wording.count(summary['issues_found'], 'finding', spec=',')}, "
         f"{summary['issues_resolved']:,} resolved"
     )
     return "\n".join(lines)

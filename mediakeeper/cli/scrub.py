@@ -3,19 +3,23 @@ library per run, each run going on where the last stopped."""
 
 from __future__ import annotations
 
+import socket
+from collections import Counter
 from datetime import UTC, datetime
 
 import click
 
+from mediakeeper.batch import alerts
 from mediakeeper.batch.runs import open_store
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core.errors import ConfigError, MediakeeperError
+from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.runs.batch import run_batch
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
+from mediakeeper.text.visible import visible
 from mediakeeper.watch import scrub
 
 DEFAULT_PERCENT = 5.0
-DEFAULT_DAYS = 30.0  # the coverage window when no --older-than is given
 
 
 @click.command(
@@ -38,46 +42,83 @@ def main(home, percent, older_than):
     settings = settings_for(home)
     now = datetime.now(UTC)
     store, _created = open_store(settings, scrub.KIND, create=True)
-    record = scrub.load_record(settings.status_dir)
-    albums = scrub.albums_of(store.peek()["items"], record["albums"])
+    _catch_up(store)
+    albums = scrub.albums_of(store.peek()["items"], scrub.load_record(settings.status_dir))
     chosen = scrub.choose(albums, now, percent=percent, older_than=older_than)
+    if (warning := scrub.unreachable(percent, older_than)) is not None:
+        click.echo(warning, err=True)
     click.echo(f"Scrub: {len(chosen)} of {len(albums)} albums, least recently verified first")
-    worst = 0
+    worst, problems = 0, []
     for album in chosen:
-        code = _verify(settings.home, album)
+        code, problem = _verify(settings.home, album)
         if code == EXIT_INTERRUPTED:
             click.echo("interrupted: the next scrub goes on from here", err=True)
             raise SystemExit(EXIT_INTERRUPTED)
-        scrub.scrubbed(settings.status_dir, [album.key], datetime.now(UTC))
+        verified = problem != NOT_VERIFIED
+        scrub.scrubbed(settings.status_dir, album.key, datetime.now(UTC), verified=verified)
+        if problem is not None:
+            problems.append({"album": album.name, "problem": problem})
         worst = max(worst, code)
-    days = older_than if older_than is not None else DEFAULT_DAYS
-    after = scrub.albums_of(store.peek()["items"], scrub.load_record(settings.status_dir)["albums"])
+    days = older_than if older_than is not None else scrub.DEFAULT_DAYS
+    after = scrub.albums_of(store.peek()["items"], scrub.load_record(settings.status_dir))
     within, total = scrub.coverage(after, datetime.now(UTC), days)
     share = f"{100 * within / total:.0f}%" if total else "nothing to verify"
-    click.echo(f"Coverage: {within} of {total} albums verified within {days:g} days ({share})")
+    coverage = f"{within} of {total} albums verified within {days:g} days ({share})"
+    click.echo(f"Coverage: {coverage}")
     if worst:
+        _alert(settings, problems, len(chosen), coverage)
         raise SystemExit(worst)
 
 
-def _verify(home, album: scrub.Album) -> int:
-    """Verify one album (its own batch); its line; the batch's exit code (an error: 1)."""
+def _catch_up(store) -> None:
+    """Albums new to the library queued first (``--refresh``'s rule for them), never
+    verified, so they come first. An album whose folder is gone is left as it is: the run
+    fails on it (fail closed), as on one it cannot read; ``--refresh`` marks it missing."""
+    known = {item["key"] for item in store.peek()["items"]}
+    try:
+        found = refresh_queue(store, only=lambda key: key not in known)
+    except MediakeeperError as err:  # the queue's library is gone: its albums fail below
+        click.echo(f"the library could not be looked at: {err.message}", err=True)
+        return
+    for name in found.added:
+        click.echo(f"new: {visible(name)}")
+
+
+ROT, NOT_VERIFIED = "damage or bit rot found", "could not be verified"
+SAID = {ROT: f"needs you: {ROT} (see `mediakeeper decide`)",
+        NOT_VERIFIED: f"{NOT_VERIFIED} (see the verify queue's errors)"}  # fmt: skip
+
+
+def _verify(home, album: scrub.Album) -> tuple[int, str | None]:
+    """Verify one album (its own batch); its line; the batch's exit code (an error: 1) and
+    its problem (None: fine)."""
     try:
         result = run_batch(home, scrub.KIND, batch_size=1, item=album.name)
     except ConfigError:  # the settings: every album would fail the same way
         raise
     except MediakeeperError as err:
         click.echo(f"{album.name}: not verified ({err})", err=True)
-        return 1
+        return 1, NOT_VERIFIED
     if result.interrupted:
-        return EXIT_INTERRUPTED
-    if result.failed:
-        said = "could not be verified (see the verify queue's errors)"
-    elif result.exit_code:
-        said = "needs you: damage or bit rot found (see `mediakeeper decide`)"
-    else:
-        said = "fine"
-    click.echo(f"verified {album.name}: {said}")
-    return 1 if result.failed else result.exit_code
+        return EXIT_INTERRUPTED, None
+    problem = NOT_VERIFIED if result.failed else ROT if result.exit_code else None
+    click.echo(f"verified {album.name}: {SAID.get(problem, 'fine')}")
+    return (1 if result.failed else result.exit_code), problem
+
+
+def _alert(settings, problems: list[dict[str, str]], looked: int, coverage: str) -> None:
+    """One alert for a run with problems: kept for ``serve``, sent to ``[alerts]
+    webhook_url`` and ``apprise`` when set; what went wrong with the sending is said."""
+    counts = Counter(p["problem"] for p in problems)
+    summary = (f"scrub on {socket.gethostname()}: {len(problems)} of {looked} albums with a "
+               f"problem ({', '.join(f'{n} {what}' for what, n in sorted(counts.items()))}); "
+               f"coverage {coverage}")  # fmt: skip
+    payload = scrub.alert_payload(settings.home, summary, problems, datetime.now(UTC))
+    alerts.keep(settings.status_dir / scrub.KIND, payload)
+    click.echo(f"ALERT: {summary}", err=True)
+    get = settings.get
+    for problem in alerts.send_now(payload, get("alerts", "webhook_url"), get("alerts", "apprise")):
+        click.echo(f"Warning: {problem}", err=True)
 
 
 def build(kind: str) -> click.Command:

@@ -11,6 +11,7 @@ import click
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
+from mediakeeper.decisions import restores
 from mediakeeper.dupes import moves
 from mediakeeper.music.journal import read_journals
 from mediakeeper.text.fold import fold
@@ -126,11 +127,12 @@ def _said_group(undone, session: str) -> None:
 
 
 def _would_put_back(home: Path, session: str, kind_dir: Path) -> bool:
-    """A ``dupes set-aside`` session's files, said as its undo would put them back. Whether
-    that is all the session did (it journaled no tag change)."""
-    planned = moves.moved(home, session)
-    for entry in planned:
-        click.echo(f"would put back {entry['from']}")
+    """A ``dupes set-aside`` session's files (or a verify restore's damaged files), said as
+    its undo would put them back. Whether that is all the session did (it journaled no tag
+    change)."""
+    planned = [e["from"] for e in moves.moved(home, session)] or restores.planned(home, session)
+    for path in planned:
+        click.echo(f"would put back {path}")
     return bool(planned) and not any(e.session == session for e in read_journals(kind_dir).entries)
 
 

@@ -85,7 +85,7 @@ def _keep_watch(settings, watched, stop: threading.Event, stopping) -> None:
         say=say, stop=stop,
         ignore=Ignore.from_setting(settings.get("watch", "ignore")),
         run=run_batch if settings.get("watch", "run") else None,
-        polling=polling, tick=state.write,
+        polling=polling, tick=lambda: state.write(scanned=watcher.scanned),
     )  # fmt: skip
     try:
         watcher.keep_watch()

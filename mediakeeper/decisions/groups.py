@@ -14,11 +14,13 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.findings import SEVERITIES
+from mediakeeper.decisions.backups import ACCEPT, AGAIN, LABELS, RESTORE
 from mediakeeper.decisions.words import SAID_AS
 from mediakeeper.reports.attention import NeedsYou, severity_rank
 from mediakeeper.reports.pace import nouns
 from mediakeeper.tags.table import LOGICAL_TAGS
 from mediakeeper.text.wording import count
+from mediakeeper.verify.kind import KIND as VERIFY
 
 UNIDENTIFIED = "unidentified"  # the group of items done but not identified (no finding code)
 DISMISS = "dismiss"
@@ -61,6 +63,8 @@ def choices_of(kind: str, code: str) -> tuple[str, ...]:
         return ("decided by its own commands",)
     if code in MOVIE_MATCH:
         return ("<a TMDb candidate>", DISMISS)
+    if kind == VERIFY.name:  # damage and bit rot (``backups``): a restore where a copy is good
+        return (*(LABELS[a] for a in (ACCEPT, AGAIN)), f"<{LABELS[RESTORE]}, where one is good>")
     if not record.sets_tags:  # no choice of its own beside leaving it as it is
         return (DISMISS,)
     family, _, said = code.partition("-")

@@ -22,9 +22,11 @@ from typing import Any
 
 from mediakeeper import tags
 from mediakeeper.core import kinds, writemode
+from mediakeeper.core.config import load_settings
 from mediakeeper.core.decisions import is_open, questions
 from mediakeeper.core.errors import AudioError, MediakeeperError, NotFound, UsageError
-from mediakeeper.decisions import words
+from mediakeeper.decisions import backups, words
+from mediakeeper.decisions.backups import Good
 from mediakeeper.music.fixes import (
     ChangeJournal,
     FilesWritten,
@@ -47,6 +49,7 @@ from mediakeeper.text.fold import fold
 from mediakeeper.text.matching import find_name
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
+from mediakeeper.verify.kind import KIND as VERIFY
 
 MOVIE_MATCH = ("ambiguous-match", "no-match")  # a movie's: settled by a TMDb id
 
@@ -60,6 +63,8 @@ class Choice:
     number: int  # across the item's decisions, as listed
     label: str
     changes: tuple[TagChange, ...]
+    act: str = ""  # a verify choice's (``backups``: accept, again, restore; ``verifying``)
+    copy: Good | None = None  # restore: the good copy
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class Decision:
     at: int  # its place in the output document's findings
     finding: Mapping[str, Any]
     choices: tuple[Choice, ...]
+    note: str = ""  # where a restore's copy is, or why none is offered
 
 
 @dataclass
@@ -99,6 +105,7 @@ class Taken:
     session: str  # the change journal's session: undo --session takes it back ("": none)
     refused: tuple[tuple[TagChange, str], ...] = ()
     files_written: FilesWritten = field(default_factory=FilesWritten)  # none in a dry run
+    said: tuple[str, ...] = ()  # what else it did, for a person (a verify restore's files)
 
 
 def listing(home: Path) -> list[NeedsYou]:
@@ -134,14 +141,19 @@ def item_decisions(home: Path, kind: str, item: dict[str, Any]) -> ItemDecisions
         raise DecideError(f"no readable output for {item.get('name')!r}", "run it again")
     result = ItemDecisions(kind, item, document)
     number = 0
+    copies = backups.Backups(load_settings(home), item) if kind == VERIFY.name else None
     for at, finding in enumerate(document.get("findings") or []):
         if not is_open(finding):
             continue
-        choices = []
-        for label, changes in _choices(finding, document):
+        note, choices = "", []
+        if copies is not None:  # damage and bit rot: accept, check again, restore
+            listed, note = backups.offered(copies, finding)
+        else:
+            listed = [(label, "", None, changes) for label, changes in _choices(finding, document)]
+        for label, act, good, changes in listed:
             number += 1
-            choices.append(Choice(number, label, changes))
-        result.decisions.append(Decision(at, finding, tuple(choices)))
+            choices.append(Choice(number, label, changes, act, good))
+        result.decisions.append(Decision(at, finding, tuple(choices), note))
     return result
 
 
@@ -402,4 +414,5 @@ def describe(found: ItemDecisions) -> list[str]:
         where = f["path"] or "(artist)"
         lines.append(f"  [{n}] {f['severity']} {f['code']} — {where}: {f['message']}")
         lines += [f"      {c.number}) {c.label}" for c in decision.choices]
+        lines += [f"      ({decision.note})"] if decision.note else []
     return lines

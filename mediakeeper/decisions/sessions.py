@@ -45,13 +45,16 @@ class Undone:
 
 
 def record(
-    home: Path, kind: str, session: str, code: str, keys: list[str], rule: str, queue=None
-) -> None:
-    """``queue``: {"status": what the items were put to, "items": each as it was}."""
+    home: Path, kind: str, session: str, code: str, keys: list[str], rule: str, queue=None,
+    **more: Any,
+) -> None:  # fmt: skip
+    """``queue``: {"status": what the items were put to, "items": each as it was}; ``more``:
+    what a kind's own undo reads (verify's ``ledger``: the checksums an acceptance replaced,
+    ``decisions.verifying``)."""
     path = _path(home, kind, session)
     entry = {"session": session, "kind": kind, "code": code, "items": keys, "rule": rule}
-    text = json.dumps({**entry, **({"queue": queue} if queue else {})}, ensure_ascii=False,
-                      indent=1)  # fmt: skip
+    text = json.dumps({**entry, **({"queue": queue} if queue else {}), **more},
+                      ensure_ascii=False, indent=1)  # fmt: skip
     atomic_write_text(path, text + "\n")
 
 

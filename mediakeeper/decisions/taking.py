@@ -1,7 +1,8 @@
 """A whole group decided at once: the same choice taken for every open decision of one code
 in one kind's items, as ONE session (``sessions``), so one ``undo --session`` brings every one
 of them back. A dismissal, or the choice numbered N among each decision's own choices where
-those are the same for every decision of the group (checked before anything is written).
+that choice is the same for every decision of the group (checked before anything is written;
+verify's choices are taken by ``verifying``).
 With ``remember`` the answer becomes a rule (``rules``) later batches of every kind apply.
 Every kind whose decisions are taken from ``decide`` (``Kind.rewrite``) alike; and a kind's
 failed (or skipped) items, retried or skipped together (``take_outstanding``).
@@ -15,7 +16,7 @@ from typing import Any
 
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.decisions import check_rules, questions
-from mediakeeper.decisions import outstanding, rules, sessions
+from mediakeeper.decisions import outstanding, rules, sessions, verifying
 from mediakeeper.decisions.groups import DISMISS, MOVIE_MATCH
 from mediakeeper.decisions.item import (
     DecideError,
@@ -39,6 +40,7 @@ class GroupTaken:
     what: str
     taken: list[tuple[str, Taken]] = field(default_factory=list)  # (item name, what it took)
     rule: str = ""  # the rule recorded ("": none)
+    queued: list[str] = field(default_factory=list)  # verify again: the albums back to pending
 
     @property
     def closed(self) -> int:
@@ -74,6 +76,10 @@ def take_group(
         raise DecideError(f"the choices of {code!r} are each item's own",
                           f"decide each item: decide {kind} NAME")  # fmt: skip
     label = _same_choice(asking, code, choose) if choose is not None else ""
+    if choose is not None and (act := _act(asking, code, choose)):  # verify's: not a tag
+        chosen = [(f, [d for d in f.decisions if d.finding["code"] == code]) for f in asking]
+        acted = verifying.take(home, chosen, act, code, dry_run=dry_run)
+        return GroupTaken(acted.session, acted.what, acted.taken, queued=acted.queued)
     what = f"chose {label}" if choose is not None else DISMISSED
     session = "" if dry_run else new_session()
     result = GroupTaken(session, what)
@@ -122,21 +128,26 @@ def _counts_open(item: dict[str, Any], code: str) -> bool:
 
 
 def _same_choice(asking: list[ItemDecisions], code: str, choose: int) -> str:
-    """The label of choice ``choose``, the same in every decision of the group, or why not."""
-    labels = {
-        tuple(c.label for c in d.choices)
-        for found in asking
-        for d in found.decisions
-        if d.finding["code"] == code
-    }
-    if len(labels) != 1:
-        raise DecideError(f"the choices of {code!r} are not the same for every item",
-                          "decide each item: decide KIND NAME")  # fmt: skip
-    (choices,) = labels
-    if not 1 <= choose <= len(choices):
-        listed = "; ".join(f"{n}) {label}" for n, label in enumerate(choices, 1)) or "none"
+    """The label of choice ``choose``, the same in every decision of the group (their other
+    choices may differ: a restore offered where a good copy is), or why not."""
+    offered = [tuple(c.label for c in d.choices) for d in _of_code(asking, code)]
+    labels = {choices[choose - 1] if choose <= len(choices) else "" for choices in offered}
+    if len(labels) == 1 and "" not in labels:
+        return labels.pop()
+    if all(choose > len(choices) for choices in offered):
+        listed = "; ".join(f"{n}) {label}" for n, label in enumerate(offered[0], 1)) or "none"
         raise DecideError(f"{code!r} has no choice {choose}", f"its choices: {listed}")
-    return choices[choose - 1]
+    raise DecideError(f"choice {choose} of {code!r} is not the same for every item",
+                      "decide each item: decide KIND NAME")  # fmt: skip
+
+
+def _of_code(asking: list[ItemDecisions], code: str):
+    return [d for found in asking for d in found.decisions if d.finding["code"] == code]
+
+
+def _act(asking: list[ItemDecisions], code: str, choose: int) -> str:
+    """What choice ``choose`` does where it is a verify choice ("": a tag change)."""
+    return _of_code(asking, code)[0].choices[choose - 1].act
 
 
 @dataclass

@@ -102,11 +102,11 @@ def put_back(home: Path, session: str, holding: Path) -> PutBack:
         source.parent.mkdir(parents=True, exist_ok=True)
         _relocate(target, source)
         done.restored.append(str(source))
-        _prune(target.parent, holding)
+        prune(target.parent, holding)
     return done
 
 
-def _prune(folder: Path, holding: Path) -> None:
+def prune(folder: Path, holding: Path) -> None:
     while folder != holding and holding in folder.parents:
         try:
             folder.rmdir()

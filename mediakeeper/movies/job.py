@@ -382,7 +382,7 @@ def _exists(path: Path) -> bool:
 
 def _summary(state: dict[str, Any], written: list[str], kept: list[str]) -> str:
     tmdb, status = state["tmdb"], state["match"]["status"]
-    counted = count(len(state["findings"]), "issue")
+    counted = count(len(state["findings"]), "finding")
     if tmdb:
         what = f"{tmdb['title']} ({tmdb['year'] or '?'}), tmdb {tmdb['id']}"
         files = f"wrote {', '.join(written)}" if written else "wrote nothing"

@@ -224,7 +224,7 @@ class MusicJob:
                 **({"identified": state["identified"]} if "identified" in state else {}),
                 **state.get("lookups", {}),
             },
-            summary=f"{count(len(tracks), 'track')}, {count(len(records), 'issue')}, "
+            summary=f"{count(len(tracks), 'track')}, {count(len(records), 'finding')}, "
             f"{fixed} fixed" + (_matched(state.get("enrichment")) if enriched else "")
             + (", lookups left for --enrich" if later else ""),
             run_counts=this_run if self.enrich_only else None,

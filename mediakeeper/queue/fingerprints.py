@@ -43,7 +43,16 @@ def files_of(folder: Path | str, *, tree: bool = True, home: Path | None = None)
     only those directly in it; the data home ``home``, should it lie there, is none of
     them (it changes at every command). An unreadable folder raises OSError: the item's
     files cannot be told."""
-    found: Files = {}
+    found = stats_of(folder, tree=tree, home=home)
+    return {path: (info.st_size, info.st_mtime_ns) for path, info in found.items()}
+
+
+def stats_of(
+    folder: Path | str, *, tree: bool = True, home: Path | None = None
+) -> dict[str, os.stat_result]:
+    """``files_of``'s files with their whole stat results (which file each one is: its
+    device and inode)."""
+    found: dict[str, os.stat_result] = {}
     home_id = _identity(home)
     todo = [(os.fspath(folder), "")]  # a list, not a call per level: no depth is too deep
     while todo:
@@ -78,7 +87,7 @@ def _is(entry: os.DirEntry, identity: tuple[int, int]) -> bool:
     return (st.st_dev, st.st_ino) == identity
 
 
-def _add(entry: os.DirEntry, path: str, found: Files) -> None:
+def _add(entry: os.DirEntry, path: str, found: dict[str, os.stat_result]) -> None:
     try:
         info = entry.stat()  # a link: the file it leads to
     except FileNotFoundError:
@@ -87,7 +96,7 @@ def _add(entry: os.DirEntry, path: str, found: Files) -> None:
         except FileNotFoundError:
             return  # gone since the listing
     if not stat.S_ISDIR(info.st_mode):  # a link to a folder is not followed
-        found[path] = (info.st_size, info.st_mtime_ns)
+        found[path] = info
 
 
 def fingerprint(files: Files) -> dict[str, Any]:

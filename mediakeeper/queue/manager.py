@@ -182,18 +182,20 @@ def refresh_queue(
     library: Path | None = None,
     origin: str = "--library",
     only: Callable[[str], bool] | None = None,
+    tops: Callable[[str], bool] | None = None,
 ) -> RefreshResult:
     """Add folders new on disk; mark items whose folder vanished (unmark ones that are back);
     put back to pending the completed items whose files changed since they completed.
     ``library`` (given by ``origin``) must be the queue's own. ``only``: the keys looked at
-    (the watcher's settled folders); every other item and folder is left as it is."""
+    (the watcher's settled folders), ``tops`` the top-level folders they lie in (only those
+    are read); every other item and folder is left as it is."""
     result = RefreshResult([], [], [])
     tree = kinds.get(store.kind).files_below
 
     def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
         check_library(store, data, library, origin)
         root = (library or Path(data["library"])).expanduser().resolve()
-        result.survey = survey(store.kind, root, fingerprints.home_of(store.dir))
+        result.survey = survey(store.kind, root, fingerprints.home_of(store.dir), tops)
         on_disk = {k: f for k, f in result.survey.found if only is None or only(k)}
         result.links[:] = folder_links(root)
         changed = []

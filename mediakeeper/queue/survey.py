@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +33,9 @@ class Survey:
         return [f"  {name}: {why}" for name, why in self.skipped]
 
 
-def survey(kind: str, library: Path, home: Path | None = None) -> Survey:
+def survey(
+    kind: str, library: Path, home: Path | None = None, tops: Callable[[str], bool] | None = None
+) -> Survey:
     """The items of ``kind`` in ``library`` (key, folder), sorted by key (case-insensitively)
     and the folders passed over. A key is the folder's path relative to the library, in
     POSIX form: for items directly inside it, the folder's name; deeper,
@@ -40,22 +43,30 @@ def survey(kind: str, library: Path, home: Path | None = None) -> Survey:
     of itself, and the interpreter's table of interned names, once grown to hold a whole
     library's folder names at once, never shrinks. The data home ``home``, when it lies in
     the library, is passed over, said as such (its reports and working copies are no item);
-    a home that is the library is refused (LibraryError)."""
+    a home that is the library is refused (LibraryError). ``tops``: the top-level folders
+    (by name) looked in (the watcher's settled folders: one it cannot read elsewhere in the
+    library is none of its business); every one, and the library itself, when None."""
     inner_home = home_inside(home, library) if home is not None else None
     record = kinds.get(kind)
     finder = record.finder()
     passed: list[tuple[Path, str]] = []
     if finder is None:
         folders = listed_folders(library, passed)
+        if tops is not None:
+            folders = [f for f in folders if tops(os.path.basename(f))]
         for _ in range(record.depth - 1):
             folders = [inner for folder in folders for inner in listed_folders(folder, passed)]
         prefix = len(os.path.join(library, ""))  # the folders are made by joining names to it
         keyed = [(folder[prefix:], folder) for folder in folders]
     else:
-        if "skipped" in inspect.signature(finder).parameters:
-            found = finder(library, skipped=passed)
-        else:  # a kind's finder that does not say what it passes over
-            found = finder(library)
+        roots = [library]
+        if tops is not None:  # each top-level folder looked in on its own
+            roots = [Path(f) for f in listed_folders(library, passed) if tops(os.path.basename(f))]
+        says = "skipped" in inspect.signature(finder).parameters
+        # A kind's finder that does not say what it passes over is called without a list.
+        found = [
+            f for root in roots for f in (finder(root, skipped=passed) if says else finder(root))
+        ]
         keyed = [(folder.relative_to(library).as_posix(), str(folder)) for folder in found]
     # Looked at where the survey looks (a finder's walk: anywhere; else its item levels).
     levels = os.path.relpath(inner_home, library).count(os.sep) + 1 if inner_home else 0

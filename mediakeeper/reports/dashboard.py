@@ -200,8 +200,8 @@ def _week_lines(d: Dashboard) -> list[str]:
     done = [f"{q.done_label} {len(q.completed):,}" for q in w.queues if q.made is None]
     figures = [" · ".join(done)] if done else []
     if w.has_tracks:
-        figures.append(f"tracks {w.tracks:,}")
-    figures.append(f"issues {w.issues_found:,} found, {w.issues_resolved:,} resolved")
+        figures.append(f"tracks {w.tracks_said}")
+    figures.append(f"findings {w.issues_found:,}, {w.issues_resolved:,} resolved")
     if w.counts_changes:
         figures.append(f"tag changes {w.changes:,}")
     lines += packed(figures, "  ")

@@ -221,6 +221,15 @@ class WeeklyReport:
         return sum(q.tracks for q in self.queues)
 
     @property
+    def tracks_said(self) -> str:
+        """The tracks of each kind that counts them, never added up across kinds (a track
+        converted and verified is one track twice): "97", or "97 music · 98 verify"."""
+        counted = [q for q in self.queues if q.counts_tracks]
+        if len(counted) == 1:
+            return f"{counted[0].tracks:,}"
+        return " · ".join(f"{q.tracks:,} {q.kind}" for q in counted)
+
+    @property
     def issues_found(self) -> int:
         return sum(q.issues_found for q in self.queues)
 
@@ -410,7 +419,7 @@ _LIST_MARKER = re.compile(r"^(\d{0,9})([.)+-])(?=\s|$)")
 # What each of the week's figures counts: said under them, since a reset moves some and not others.
 LEGEND = (
     "Completed: each item once, in the week of its latest completion (a reset and a re-run "
-    "move it there). Issues found / resolved: the findings of those items as last processed. "
+    "move it there). Findings / resolved: the findings of those items as last processed. "
     "Tag changes made: every fix journaled this week, whatever resets came after. A session's "
     "done: every item it finished, re-runs included."
 )

@@ -1,9 +1,10 @@
 """One session undone whole, as ``undo --session ID`` and ``POST /api/undo`` both do: the files
-a ``dupes set-aside`` session moved put back at their own paths (``decisions.copies``), a group
-decided by ``decide --all`` (or duplicate groups kept whole) opened again (its dismissals and
-rule gone, ``decisions.sessions``), then whatever tag changes the session journaled put back
-(``restore``: a set-aside's kept copies lose the tags and cover they gained) and every surface
-written again (``surfaces``)."""
+a ``dupes set-aside`` session moved put back at their own paths (``decisions.copies``), the
+damaged files a verify restore set aside put back and the checksums it accepted as they were
+(``decisions.verifying``), a group decided by ``decide --all`` (or duplicate groups kept
+whole) opened again (its dismissals and rule gone, ``decisions.sessions``), then whatever tag
+changes the session journaled put back (``restore``: a set-aside's kept copies lose the tags
+and cover they gained) and every surface written again (``surfaces``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mediakeeper.core import writemode
-from mediakeeper.decisions import copies, sessions
+from mediakeeper.decisions import copies, sessions, verifying
 from mediakeeper.dupes.moves import PutBack
 from mediakeeper.music.journal import read_journals
 from mediakeeper.reports.closing import write_closing_reports
@@ -35,6 +36,8 @@ class SessionUndone:
 def undo_session(home: Path, session: str, writing: writemode.Writing) -> SessionUndone:
     kind_dir = home / "status" / "music"
     moved = copies.put_back(home, session)
+    if moved is None:  # a verify session's restored files and accepted checksums, first
+        moved = verifying.undo(home, session)
     group = sessions.undo(home, session)
     tagged = any(e.session == session for e in read_journals(kind_dir).entries)
     if (moved is not None or group is not None) and not tagged:

@@ -15,7 +15,9 @@ KIND = Kind(
     batch="mediakeeper.verify.batch:PLAN",
     order=5,
     find="mediakeeper.media.albums:find_checked",
-    settings={"analyse": True},  # clipping, lossy origin, long silences: info findings
+    # analyse: clipping, lossy origin, long silences (info findings); backup: a folder
+    # mirroring the library by relative path, where decide finds a good copy to restore
+    settings={"analyse": True, "backup": ""},
     extra_counters=(TRACKS,),
     makes=Makes("verified"),
     output_dir=("outputs", "verify"),

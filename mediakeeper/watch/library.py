@@ -2,12 +2,12 @@
 refresh rule as ``--refresh`` (``queue.manager.refresh_queue``), narrowed to the item folders
 under the settled top-level folders. A new folder is queued pending, a completed item whose
 files changed goes back to pending, a deleted one is marked missing, one that is back is
-unmarked: one rule for the command and the watcher."""
+unmarked: one rule for the command and the watcher (a folder moved: ``moves``)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,8 +16,6 @@ from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import QueueError, UsageError
 from mediakeeper.fs import left_behind
-from mediakeeper.queue import fingerprints
-from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import new_queue
 from mediakeeper.queue.manager import RefreshResult, refresh_queue
 from mediakeeper.queue.store import QueueStore
@@ -96,74 +94,27 @@ def refresh_settled(
         left_behind.writing_home(store.dir.parent, create=True)
         store.create(new_queue(watched.kind, watched.library, (), datetime.now(UTC)))
 
+    origin = settings.origin(watched.kind, "library") or "the queue's library"
+
+    def read(top: str) -> bool:  # a top-level folder the refresh reads
+        return top in tops if tops is not None else top not in skip
+
+    only = taken(watched, tops, skip)
+    return refresh_queue(store, Path(watched.library), origin, only=only, tops=read)
+
+
+def taken(
+    watched: Watched, tops: Collection[str] | None, skip: Collection[str] = ()
+) -> Callable[[str], bool]:
+    """Whether an item's key is under the top-level folders ``tops`` (None: under any but
+    those in ``skip``), and not marked to be left alone."""
+
     def only(key: str) -> bool:
         top = key.split("/", 1)[0]
-        taken = (top in tops) if tops is not None else top not in skip
-        return taken and not _marked_on_the_way(watched.library, key)
+        wanted = (top in tops) if tops is not None else top not in skip
+        return wanted and not _marked_on_the_way(watched.library, key)
 
-    origin = settings.origin(watched.kind, "library") or "the queue's library"
-    return refresh_queue(store, Path(watched.library), origin, only=only)
-
-
-# What a moved item keeps of its own: where it is now, and whether it is there.
-OWN_FIELDS = ("key", "name", "path", "missing", "claimed_by", "run_token")
-
-
-def recognise_moves(
-    settings: Settings, watched: Watched, result: RefreshResult
-) -> list[tuple[str, str]]:
-    """Folders the refresh found gone and new at once whose files are the same (the same
-    relative paths, sizes and modification times: what a rename or a move within one file
-    system keeps): the new item takes the gone one's history (its status, findings, counts,
-    recorded files), the gone one stays marked missing with where it went. Each pair is
-    taken out of ``result``'s added and vanished; returned as (from, to)."""
-    if not (result.added and result.vanished):
-        return []
-    store = store_of(settings, watched.kind)
-    tree = kinds.get(watched.kind).files_below
-    gone = set(result.vanished)
-    by_mark = {}
-    for item in store.peek()["items"]:
-        mark = (item.get("details") or {}).get(fingerprints.FINGERPRINT)
-        if item["name"] in gone and mark:
-            by_mark[_mark_key(mark)] = item
-    moves: dict[str, dict] = {}  # the new key -> the gone item
-    for key in result.added:
-        try:
-            files = fingerprints.files_of(os.path.join(watched.library, key), tree=tree)
-        except OSError:
-            continue
-        old = by_mark.pop(_mark_key(fingerprints.fingerprint(files)), None)
-        if old is not None:
-            moves[key] = old
-            fingerprints.save(store.dir, key, old["details"][fingerprints.FINGERPRINT], files)
-    if not moves:
-        return []
-    moved_to = {old["key"]: key for key, old in moves.items()}
-
-    def mutate(data: dict) -> list[dict]:
-        changed = []
-        for item in scan(data["items"]):
-            if item["key"] in moves:
-                old = moves[item["key"]]
-                item.update({f: v for f, v in old.items() if f not in OWN_FIELDS})
-                item["details"] = {**(old.get("details") or {}), "moved_from": old["key"]}
-                changed.append(item)
-            elif item["key"] in moved_to:
-                item["details"] = {**(item.get("details") or {}),
-                                   "moved_to": moved_to[item["key"]]}  # fmt: skip
-                changed.append(item)
-        return changed
-
-    store.update(mutate, fold=True)
-    pairs = [(old["name"], key) for key, old in moves.items()]
-    result.added[:] = [k for k in result.added if k not in moves]
-    result.vanished[:] = [n for n in result.vanished if n not in {o for o, _ in pairs}]
-    return pairs
-
-
-def _mark_key(mark) -> tuple:
-    return tuple(sorted(mark.items()))
+    return only
 
 
 def _marked_on_the_way(library: str, key: str) -> bool:

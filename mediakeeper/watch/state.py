@@ -1,5 +1,6 @@
 """What a running watcher shows the other faces (``serve``'s health, a script): whether one
-runs, what it watches, and the last lines it said (what it queued, a library gone).
+runs, what it watches, the libraries it scans for inotify cannot follow them (``scanned``:
+library -> why), and the last lines it said (what it queued, a library gone).
 ``status/watch.json``, replaced whole at most once a second while lines come; whether the
 watcher still runs is the lock's to say (``lock.running_watcher``), never this file's."""
 
@@ -31,7 +32,7 @@ class WatchState:
         self.path = status_dir / STATE_NAME
         self.data: dict[str, Any] = {
             "pid": os.getpid(), "host": socket.gethostname(), "since": _now(),
-            "libraries": libraries, "polling": polling, "stopped": None,
+            "libraries": libraries, "polling": polling, "scanned": {}, "stopped": None,
         }  # fmt: skip
         self.lines: deque[dict[str, str]] = deque(maxlen=KEPT)
         self.dirty, self.written = True, 0.0
@@ -41,8 +42,11 @@ class WatchState:
         self.dirty = True
         self.write()
 
-    def write(self, *, now: bool = False) -> None:
-        """Replace the file if lines came since, and a second has passed (``now``: at once)."""
+    def write(self, *, now: bool = False, scanned: dict[str, str] | None = None) -> None:
+        """Replace the file if lines came since, and a second has passed (``now``: at once).
+        ``scanned``: the libraries scanned for inotify could not follow them, and why."""
+        if scanned is not None and scanned != self.data.get("scanned"):
+            self.data["scanned"], self.dirty = dict(scanned), True
         if not self.dirty or (not now and time.monotonic() - self.written < EVERY):
             return
         document = {**self.data, "recent": list(self.lines)}

@@ -2,13 +2,13 @@
 
 On start every library is compared with its queue by the refresh rule (what changed while no
 watcher ran is queued at once), leaving out the folders still being written, which wait to
-settle like any other. Then inotify events (``watchfiles``: no polling loop; its polling
-fallback where inotify cannot be used) mark folders as changing; each one that settled has
-the refresh rule applied to it (``library.refresh_settled``). Events are merged per folder,
-and the whole library is compared again every ``RESCAN`` seconds, so that events lost to an
-overflow of the kernel's queue (which ``watchfiles`` does not report) never become a missed
-change. A library folder that goes away is said, the others are still watched, and it is
-watched again once it is back."""
+settle like any other. Then events (``sources``: inotify, no polling loop; a scan of a library
+inotify cannot follow, said) mark folders as changing; each one that settled has the refresh
+rule applied to it (``library.refresh_settled``). Events are merged per folder, and the whole
+library is compared again every ``RESCAN`` seconds, so that events lost to an overflow of the
+kernel's queue (which ``watchfiles`` does not report) never become a missed change. A library
+folder that goes away is said, the others are still watched, and it is watched again once it
+is back."""
 
 from __future__ import annotations
 
@@ -25,10 +25,14 @@ from mediakeeper.watch.library import (
     Watched,
     change_lines,
     holds_items,
-    recognise_moves,
     refresh_settled,
+    store_of,
+    taken,
 )
+from mediakeeper.watch.mounts import Mounts, network_file_system
+from mediakeeper.watch.moves import moved_tops, recognise_moves, remember
 from mediakeeper.watch.settle import Settler, look
+from mediakeeper.watch.sources import Source, WatchFailed, open_source, pause, why_unwatched
 
 RESCAN = 3600.0  # seconds between whole comparisons (events an overflow lost)
 WAKE_MS = 1000  # the longest the watcher sleeps between looks at its clock, in ms
@@ -53,11 +57,14 @@ class Watcher:
     settler: Settler = field(init=False)
     present: set[str] = field(init=False, default_factory=set)
     mounts: dict[str, tuple[int, int]] = field(init=False, default_factory=dict)
+    scanned: dict[str, str] = field(init=False, default_factory=dict)  # inotify failed: why
+    inner: Mounts = field(init=False)  # the mounts inside the libraries
 
     def __post_init__(self) -> None:
         self.settler = Settler(self.settle, self.longest)
         self.present = {w.library for w in self.watched if os.path.isdir(w.library)}
         self.mounts = {root: _identity(root) for root in self.present}
+        self.inner = Mounts(w.library for w in self.watched)
         for w in self.watched:
             if w.library not in self.present:
                 self.say(f"{w.kind}: the library folder {w.library} is not there: "
@@ -72,44 +79,81 @@ class Watcher:
         caught_up = False
         while not self.stop.is_set():
             if not self.present:
-                self.stop.wait(GONE_LOOK)
+                pause(self.stop, GONE_LOOK)
                 self._look_at_roots()
                 continue
+            # The watches are in place before the catch-up reads the libraries: a change
+            # made meanwhile is heard, never lost between the two.
+            sources = self._open_sources()
             try:
-                notify = _notifier(sorted(self.present), self.polling, self.settle)
-            except (OSError, RuntimeError) as err:  # the watch limit; a share without events
-                self._fall_back(err)
-                continue
-            # The watch is in place before the catch-up reads the libraries: a change made
-            # meanwhile is heard, never lost between the two.
-            with notify:
                 if not caught_up:
                     self.catch_up()
                     caught_up = True
-                try:
-                    self._follow(notify)
-                except RuntimeError as err:  # watchfiles' own: a folder it could not watch
-                    self._fall_back(err)
+                self._follow(sources)
+            finally:
+                for source in sources:
+                    source.close()
 
-    def _fall_back(self, err: Exception) -> None:
-        if self.polling:
-            raise err
-        self.say(f"cannot watch with inotify ({err}): falling back to scanning the "
-                 "libraries for changes")  # fmt: skip
-        self.polling = True
+    def _open_sources(self) -> list[Source]:
+        """A source of events per library there: inotify, or a scan for the libraries
+        inotify cannot follow (each said, the others keep inotify)."""
+        sources = []
+        for root in sorted(self.present):
+            remote = None if self.polling or root in self.scanned else network_file_system(root)
+            if remote:
+                self._fall_back(root, f"it is on a network file system ({remote}): changes "
+                                "made from another machine send no events")  # fmt: skip
+            scan = self.polling or root in self.scanned
+            try:
+                sources.append(open_source(root, scan, self.scan_every))
+                continue
+            except WatchFailed as err:
+                if scan:  # not even a scan: the folder went away meanwhile
+                    continue
+                self._fall_back(root, str(err))
+            try:
+                sources.append(open_source(root, True, self.scan_every))
+            except WatchFailed:
+                continue  # gone meanwhile: the look at the roots says so
+        return sources
 
-    def _follow(self, notify) -> None:
-        """Follow the libraries until a stop, a library folder gone or back (the watch is
-        then remade), or a rescan is due (after which it goes on)."""
+    def _fall_back(self, root: str, why: str) -> None:
+        self.scanned[root] = why
+        self.tick()  # told to the other faces at once
+        for w in self.watched:
+            if w.library == root:
+                self.say(f"{w.kind}: cannot watch {root} with inotify ({why}): scanning it "
+                         f"for changes every {self.scan_every:g} seconds instead")  # fmt: skip
+
+    @property
+    def scan_every(self) -> float:
+        """Seconds between scans of a library without events: half the settle time, between
+        a second and half a minute (a scan reads every folder)."""
+        return min(30.0, max(1.0, self.settle / 2))
+
+    def _follow(self, sources: list[Source]) -> None:
+        """Follow the libraries until a stop, a library folder gone or back, a library
+        inotify stopped following (the sources are then remade), or a rescan is due
+        (after which it goes on)."""
         rescan_at = time.monotonic() + RESCAN
         while not self.stop.is_set():
             due = self.settler.next_due()
             wake = WAKE_MS if due is None else min(WAKE_MS, max(STEP_MS, int(due * 1000)))
-            changes = notify.watch(DEBOUNCE_MS, STEP_MS, wake, self.stop)
-            if isinstance(changes, set):
-                for _change, path in changes:
-                    self.heard(path)
-            self.take_settled()
+            if not sources:  # none could be made: the look at the roots tells why
+                pause(self.stop, wake / 1000)
+            for source in sources:  # each source gathers its events while another is asked
+                try:
+                    changes = source.watch(
+                        DEBOUNCE_MS, STEP_MS, max(STEP_MS, wake // len(sources)), self.stop
+                    )
+                except RuntimeError as err:  # watchfiles' own: a watch it lost
+                    self._fall_back(source.root, str(err))
+                    return
+                if isinstance(changes, set):
+                    for _change, path in changes:
+                        self.heard(path)
+            if self.take_settled(sources):
+                return
             self.tick()
             if self._look_at_roots():
                 return
@@ -117,8 +161,26 @@ class Watcher:
                 self.catch_up()
                 rescan_at = time.monotonic() + RESCAN
 
+    def _look_at_mounts(self) -> bool:
+        """Say each mount inside a library gone or come; whether any was (the watches are
+        remade: those on a mount gone died with it, a mount come hides the folder they
+        were on)."""
+        gone, come = self.inner.changed()
+        for point in sorted(gone):
+            self.say(f"{point} was unmounted: nothing in it is marked missing until it is "
+                     "mounted again")  # fmt: skip
+        for point in sorted(come):
+            self.say(f"{point} is mounted: watching it")
+        roots = {w.library for w in self.watched
+                 if any(p.startswith(os.path.join(w.library, "")) for p in come)}  # fmt: skip
+        if roots & self.present:
+            self.catch_up(only=roots & self.present)
+        return bool(gone or come)
+
     def _look_at_roots(self) -> bool:
         """Say each library folder gone or back; whether any was (the watch is remade)."""
+        if self._look_at_mounts():
+            return True
         now = {w.library for w in self.watched if os.path.isdir(w.library)}
         mounts = {root: _identity(root) for root in now}
         if now == self.present and mounts == self.mounts:
@@ -136,6 +198,8 @@ class Watcher:
                 self.say(f"{w.kind}: the library folder {w.library} is back: watching it")
         back = (now - self.present) | remounted
         self.present = now
+        for root in back:  # a library back, or mounted again: inotify is tried anew
+            self.scanned.pop(root, None)
         if back:
             self.catch_up(only=back)
         return True
@@ -149,9 +213,10 @@ class Watcher:
             if top is not None and not self.ignore.noise(top):
                 self.settler.touch(os.path.join(w.library, top))
 
-    def take_settled(self) -> None:
+    def take_settled(self, sources: list[Source] = ()) -> bool:
         """Look at each folder quiet for the settle time; apply the refresh rule to those
-        settled."""
+        settled. Whether a library's inotify was found not to follow a folder that settled
+        (it is then scanned instead: the sources are to be remade)."""
         settled: list[str] = []
         for folder in self.settler.due():
             found = look(folder, self.settle)
@@ -162,12 +227,29 @@ class Watcher:
                 self.say(f"{folder} has not settled in {self.longest:g} seconds "
                          f"({found.state}): not queued; looked at on its next change")  # fmt: skip
         if not settled:
-            return
+            return False
         for w in self.watched:
             tops = {os.path.basename(f) for f in settled
                     if os.path.dirname(f) == w.library and not marked(f)}  # fmt: skip
+            tops -= self.inner.held_back(w.library)
             if tops and w.library in self.present:
                 self._refresh(w, tops, retry=[os.path.join(w.library, t) for t in tops])
+        return self._check_watched(sources, settled)
+
+    def _check_watched(self, sources: list[Source], settled: list[str]) -> bool:
+        """Whether inotify watches every folder of those that settled; a library where it
+        does not (the watch limit reached since, a folder it may not read) is scanned from
+        now on. Its folders that settled were looked at all the same: nothing is missed."""
+        lost = False
+        for source in sources:
+            if source.root in self.scanned:
+                continue
+            under = [f for f in settled if os.path.dirname(f) == source.root]
+            missing = next((m for f in under for m in source.unwatched(f)), None)
+            if missing is not None:
+                self._fall_back(source.root, why_unwatched(missing))
+                lost = True
+        return lost
 
     def catch_up(self, only: set[str] | None = None) -> None:
         """Compare each library (of ``only``) with its queue; folders still being written
@@ -175,8 +257,10 @@ class Watcher:
         for w in self.watched:
             if w.library not in self.present or (only is not None and w.library not in only):
                 continue
-            skip, settling = set(), 0
+            skip, settling = self.inner.held_back(w.library), 0
             for entry in _top_folders(w.library):
+                if self.stop.is_set():  # a catch-up of a large library is cancelled at once
+                    return
                 if self.ignore.noise(entry.name) or marked(entry.path):
                     skip.add(entry.name)
                 elif not look(entry.path, self.settle, open_files=False).ready:
@@ -204,23 +288,26 @@ class Watcher:
             for folder in retry:
                 self.settler.touch(folder)
             return 0
-        moves = recognise_moves(self.settings, w, result)
+        store, moves, results = store_of(self.settings, w.kind), [], [result]
+        try:
+            moves = recognise_moves(store, w.library, result)
+            if moves:  # the refresh rule once more, for what changed with the move
+                results.append(refresh_settled(self.settings, w, moved_tops(moves)))
+        except (MediakeeperError, OSError) as err:
+            self.say(f"{w.kind}: moved folders not told apart now ({err})")
+        try:
+            # Every item's, those still being written too: a move may come before they settle.
+            remember(store, w.library, taken(w, tops))
+        except (MediakeeperError, OSError) as err:
+            self.say(f"{w.kind}: which files each item holds not recorded now ({err})")
         for line in change_lines(w.kind, result, moves):
             self.say(line)
-        queued = len(result.added) + len(result.changed)
+        for line in (line for again in results[1:] for line in change_lines(w.kind, again)):
+            self.say(line)
+        queued = sum(len(r.added) + len(r.changed) for r in results)
         if queued and self.run is not None and not self.stop.is_set():
             self.run(w.kind, queued)
         return queued
-
-
-def _notifier(roots: list[str], polling: bool, settle: float):
-    """The event source over ``roots``, started now: inotify, or a scan where it cannot
-    (every half settle time, between a second and half a minute: a scan reads every folder)."""
-    # Imported here: a batch, which imports this package's neighbours, never needs it.
-    from watchfiles._rust_notify import RustNotify
-
-    every_ms = int(1000 * min(30.0, max(1.0, settle / 2)))
-    return RustNotify(roots, False, polling, every_ms, True, True)
 
 
 def _identity(folder: str) -> tuple[int, int]:

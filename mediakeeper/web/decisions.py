@@ -2,10 +2,11 @@
 
 ``GET /api/decisions`` answers what ``decide --json`` prints (``decisions.listing``);
 ``POST /api/decisions`` takes a decision as ``decide KIND NAME --choose/--set/--dismiss``
-does (``decisions.item``), and with ``all`` a whole group as one session as ``decide --all``
-does (``decisions.taking``), a duplicate group's as ``decide dupes ID`` does
-(``decisions.dupes``); ``POST /api/undo`` undoes a session as ``undo --session`` does
-(``undo.whole``: a set-aside's files put back too). One decision or undo at a time.
+does (``decisions.item``; verify's choices ``decisions.verifying``), and with ``all`` a
+whole group as one session as ``decide --all`` does (``decisions.taking``), a duplicate
+group's as ``decide dupes ID`` does (``decisions.dupes``); ``POST /api/undo`` undoes a
+session as ``undo --session`` does (``undo.whole``: a set-aside's files put back too). One
+decision or undo at a time.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from starlette.routing import Route
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import MediakeeperError, NotFound
-from mediakeeper.decisions import dupes, taking
+from mediakeeper.decisions import dupes, taking, verifying
 from mediakeeper.decisions import item as decide
 from mediakeeper.decisions.listing import decisions_json
 from mediakeeper.undo.whole import undo_session
@@ -109,14 +110,15 @@ def _take(home, body: dict[str, Any], asked: dict[str, Any]) -> dict[str, Any]:
         if asked["all"]:  # a whole group, as one session (decide --all)
             group = taking.take_group(home, kind, asked["code"], choose=asked["choose"],
                                       writing=writing)  # fmt: skip
-            return _result(group.session, group.closed, [
-                {"item": name, "path": c.path, "tag": c.tag, "why": why}
-                for name, t in group.refused for c, why in t.refused
-            ])  # fmt: skip
+            return _result(group.session, group.closed, _refused(group.taken), group.queued)
         found = decide.item_decisions(home, kind, decide.find_item(home, kind, asked["name"]))
         if asked["choose"] and decide.is_candidate(found, asked["choose"]):
             label = decide.choose_movie(home, found, asked["choose"])
             return {"session": "", "chose": label, "closed": 0}
+        if asked["choose"] and verifying.act_of(found, asked["choose"]):
+            acted = verifying.take_one(home, found, asked["choose"])
+            closed = sum(len(t.closed) for _, t in acted.taken)
+            return _result(acted.session, closed, _refused(acted.taken), acted.queued)
         decide.rewriter(kind)  # a kind decided by its own commands: refused here
         changes, closing, what = decide.what_to_take(
             found, asked["choose"], asked["values"], asked["album"], asked["dismiss"]
@@ -147,8 +149,19 @@ def _take_dupes(home, asked: dict[str, Any]) -> dict[str, Any]:
     ] if done else [])  # fmt: skip
 
 
-def _result(session: str, closed: int, refused: list[dict[str, str]]) -> dict[str, Any]:
+def _refused(taken) -> list[dict[str, str]]:
+    """What each item's decision left alone: a tag of a file, or a file (a verify restore's:
+    its tag is "")."""
+    return [{"item": name, "path": c.path, "tag": c.tag, "why": why}
+            for name, t in taken for c, why in t.refused]  # fmt: skip
+
+
+def _result(session: str, closed: int, refused: list[dict[str, str]],
+            queued: list[str] = ()) -> dict[str, Any]:  # fmt: skip
+    """``queued``: verify again's albums, back to pending."""
     result: dict[str, Any] = {"session": session, "closed": closed}
+    if queued:
+        result["queued"] = list(queued)
     if refused:
         result["refused"] = refused
     return result

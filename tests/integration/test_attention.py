@@ -95,7 +95,7 @@ def test_the_weekly_report_leads_with_the_open_findings(demo_home):
 
 def test_the_issues_table_puts_errors_first(demo_home):
     text, _ = this_week_report(demo_home)
-    table = section(text, "Issues found and resolved")
+    table = section(text, "Findings and those resolved")
     codes = re.findall(r"^\| `([a-z-]+)` \| \d+ \|", table, re.M)
     # unreadable-file (1) and missing-artist (1) are errors: above missing-albumartist (6).
     assert codes.index("unreadable-file") < codes.index("missing-albumartist")
@@ -281,7 +281,7 @@ def test_a_reset_keeps_the_fixes_made_this_week(tmp_path, music_library):
     text, _ = this_week_report(home)
     week = section(text, "This week")
     # The re-run found only the two albums' missing covers (info) and had nothing to fix.
-    assert "| Issues found / resolved | 2 / 0 |" in week
+    assert "| Findings / resolved | 2 / 0 |" in week
     assert f"| Tag changes made | {journaled} |" in week  # but the fixes were made this week
     assert "Tag changes made: every fix journaled this week, whatever resets came after" in week
     assert "A session's done: every item it finished, re-runs included" in week

@@ -229,7 +229,7 @@ def test_lossy_sources_are_copied_as_they_are_unless_allowed(tmp_path, convert):
     assert "| `lossy-source-copied` | 1 | 0 |" in text
     # and by the batch's closing line, which said "issues found 0" (an info finding is found,
     # never a decision: no "needs you" line, exit 0).
-    assert "issues found 1 · resolved 0" in result.stdout and "needs you" not in result.stdout
+    assert "findings 1 · resolved 0" in result.stdout and "needs you" not in result.stdout
 
     again = convert(
         "--library", lib, "--allow-lossy", home=tmp_path / "home2", output=tmp_path / "out2"

@@ -61,7 +61,8 @@ def test_verify_damage_dismissed_as_a_group_undone_and_remembered(tmp_path):
     assert run_script(*batch).returncode == 1  # damage found: decisions
     assert groups_of(home)[("verify", "decode-error")] == 2
     listed = decide(home, "verify").stdout
-    assert re.search(r"verify  decode-error  2 decisions in 2 albums  \[dismiss\]", listed)
+    assert ("verify  decode-error  2 decisions in 2 albums  [accept as is | verify again | "
+            "<restore from the backup copy, where one is good>]") in listed
 
     took = decide(home, "verify", "--all", "--dismiss", "decode-error")
     assert "2 decisions in 2 albums closed (dismissed: left as it is)" in took.stdout

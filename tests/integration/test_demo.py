@@ -144,3 +144,15 @@ def test_the_demo_converts_its_albums_into_a_portable_library(demo_run):
     # Every album is there: a name that begins with dots is an album like any other.
     assert (portable / "Metallica" / "...And Justice for All").is_dir()
 
+
+def test_the_week_says_each_kind_s_tracks_and_notes_are_no_issues(demo_run):
+    """Issue 60 point 10: a track converted and verified is one track, counted by each kind
+    apart, never added up; 60 lossy copies noted by the conversion are findings, not issues."""
+    cwd, done, _ = demo_run
+    [weekly] = (cwd / "demo" / "status" / "reports").glob("*_weekly_progress.md")
+    row = next(line for line in weekly.read_text("utf-8").splitlines()
+               if line.startswith("| Tracks processed |"))  # fmt: skip
+    counts = dict(re.findall(r"([\d,]+) (\w+)", row))
+    assert set(counts.values()) == {"music", "conversions", "verify"}, row
+    assert "issues found" not in done.stdout and "tag fixes" not in done.stdout
+    assert re.search(r"^tracks [\d,]+ · findings [\d,]+ · resolved [\d,]+$", done.stdout, re.M)

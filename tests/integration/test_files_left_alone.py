@@ -82,7 +82,7 @@ def test_a_dry_run_tells_the_fixes_the_run_would_leave_alone_and_why(
         return run.stdout.splitlines()
 
     said = dry_run()
-    assert "Alpha: 2 tracks, 2 issues, 0 tag changes would be made" in said
+    assert "Alpha: 2 tracks, 2 findings, 0 tag changes would be made" in said
     assert (
         "  would not set title of '2000 - Album/01 - Song 1.flac': has 2 names (hard links: a "
         "download client's copy, another folder): left alone, since a fix would change every "
@@ -96,7 +96,7 @@ def test_a_dry_run_tells_the_fixes_the_run_would_leave_alone_and_why(
 
     (home / "mediakeeper.toml").write_text('[music]\nhard_links = "separate"\n', "utf-8")
     said = dry_run()
-    assert "Alpha: 2 tracks, 2 issues, 1 tag change would be made" in said
+    assert "Alpha: 2 tracks, 2 findings, 1 tag change would be made" in said
     fixed = f"'Song 1  ' -> '{FIXED_TITLE}'"
     assert f"  would set title of '2000 - Album/01 - Song 1.flac': {fixed}" in said
     assert sorted(p.name for p in home.iterdir()) == ["mediakeeper.toml"]  # nothing written

@@ -24,7 +24,7 @@ def library(music_library, root: Path) -> tuple[Path, Path, Path]:
 
 
 def summary_of(stdout: str) -> str:
-    return "\n".join(line for line in stdout.splitlines() if line.startswith("tag fixes"))
+    return "\n".join(line for line in stdout.splitlines() if line.startswith("tags written"))
 
 
 def test_the_summary_says_which_fixes_were_written_in_place_and_which_whole(
@@ -38,7 +38,7 @@ def test_the_summary_says_which_fixes_were_written_in_place_and_which_whole(
     assert run.returncode == 0, run.stdout + run.stderr
     assert first.stat().st_ino == inodes[0]  # in place
     assert last.stat().st_ino != inodes[1]  # swapped
-    assert summary_of(run.stdout) == "tag fixes written to 2 files: 1 in place, 1 rewritten whole"
+    assert summary_of(run.stdout) == "tags written to 2 files: 1 in place, 1 rewritten whole"
     (log,) = (home / "status/music/session_logs").glob("*.log")
     assert re.search(r"END completed .*files written 2, files rewritten 1$", log.read_text())
     # The artist again: its fixes are in, nothing is written, and nothing said of writes.
@@ -66,7 +66,7 @@ def test_in_copy_mode_every_fixed_file_is_said_rewritten_whole(
     run = music_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
     assert run.returncode == 0, run.stdout + run.stderr
     assert first.stat().st_ino != inode
-    assert summary_of(run.stdout) == "tag fixes written to 2 files, all rewritten whole"
+    assert summary_of(run.stdout) == "tags written to 2 files, all rewritten whole"
 
 
 def test_replaygain_says_how_its_loudness_tags_reached_the_files(tmp_path, music_script):

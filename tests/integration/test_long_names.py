@@ -141,7 +141,7 @@ def test_music_fixes_reach_long_names_in_long_folders(tmp_path, mode):
     if mode == "copy":
         (home / "mediakeeper.toml").write_text('[music]\nwrite_mode = "copy"\n', encoding="utf-8")
     said = mediakeeper(home, "music", "batch", "--library", lib, "--offline", code=(0, 1))
-    assert "tag fixes written to 2 files" in said, said
+    assert "tags written to 2 files" in said, said
     assert mutagen.File(tracks[0])["title"] == ["Song 1"]
     assert mutagen.File(tracks[-1])["albumartist"] == [artist]
     assert_no_temp_left(lib)

@@ -50,7 +50,7 @@ def test_init_summary_and_list_speak_of_movies(cli, library, store):
     summary = cli()  # the default action
     assert summary.exit_code == 0
     assert "movie queue" in summary.output and "pending            4" in summary.output
-    assert "0.0% complete · 0 issues found, 0 resolved" in summary.output
+    assert "0.0% complete · 0 findings, 0 resolved" in summary.output
     assert "tracks" not in summary.output
     as_json = json.loads(cli("--show-summary", "--json").output)
     assert (as_json["kind"], as_json["total"]) == ("movies", 4)

@@ -103,7 +103,7 @@ def test_library_creates_the_queue_and_batches_take_the_next_artists(
     assert "Created the music queue with 5 artists" in first.stdout
     # The closing summary: artists, errors, time; tracks, issues found and resolved.
     assert re.search(r"^2 artists completed, 0 failed, 0 skipped in \d+\.\ds$", first.stdout, re.M)
-    assert "tracks 6 · issues found 6 · resolved 4" in first.stdout
+    assert "tracks 6 · findings 6 · resolved 4" in first.stdout
     assert statuses(music_queue(home)) == {
         "Alpha": "completed",
         "Bravo": "completed",
@@ -393,7 +393,7 @@ def test_fixes_that_cannot_be_written_are_said_and_the_batch_exits_1(
             "(2000 - Album/01 - Song 1.mp3: permission denied: cannot write in its folder as "
             f"nobody); see {report}"
         )
-        assert f"✓ Alpha — completed: 3 tracks, 3 issues, 0 fixed\n  ! {problem}\n" in run.stdout
+        assert f"✓ Alpha — completed: 3 tracks, 3 findings, 0 fixed\n  ! {problem}\n" in run.stdout
         assert "needs you: 1 artist with fixes that could not be written (Alpha)" in run.stdout
         text = report.read_text("utf-8")
         assert "**0 fixed**" in text
@@ -512,7 +512,7 @@ def test_counts_of_one_are_said_in_the_singular(tmp_path, music_library, music_s
 
     dry = music_script("process_music_batch.py", "--home", home, "--library", lib, "--dry-run")
     assert dry.returncode == 0, dry.stdout + dry.stderr
-    assert dry.stdout.splitlines()[0] == "Solo: 1 track, 1 issue, 1 tag change would be made"
+    assert dry.stdout.splitlines()[0] == "Solo: 1 track, 1 finding, 1 tag change would be made"
     assert dry.stdout.splitlines()[-1] == (
         "dry run: 1 artist, 1 tag change would be made; nothing was written"
     )
@@ -521,7 +521,7 @@ def test_counts_of_one_are_said_in_the_singular(tmp_path, music_library, music_s
     assert run.returncode == 0, run.stdout + run.stderr
     queue_file = home / "status" / "music" / "processing_queue.json"
     assert f"Created the music queue with 1 artist: {queue_file}" in run.stdout
-    assert "✓ Solo — completed: 1 track, 1 issue, 1 fixed" in run.stdout
+    assert "✓ Solo — completed: 1 track, 1 finding, 1 fixed" in run.stdout
     assert re.search(r"^1 artist completed, 0 failed, 0 skipped in ", run.stdout, re.M)
 
     listed = music_script("music_queue_manager.py", "--home", home, "--list")
@@ -531,7 +531,7 @@ def test_counts_of_one_are_said_in_the_singular(tmp_path, music_library, music_s
         "1 artist",
     ]
     summary = music_script("music_queue_manager.py", "--home", home, "--show-summary")
-    assert "100.0% complete · 1 track · 1 issue found, 1 resolved" in summary.stdout
+    assert "100.0% complete · 1 track · 1 finding, 1 resolved" in summary.stdout
 
 
 def test_checkpoint_every_n_completions(tmp_path, music_library, music_script, music_queue):

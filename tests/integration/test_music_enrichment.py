@@ -435,8 +435,8 @@ def test_offline_then_enrich(fake, tmp_path):
     # The run's own summary and session record say what this run found and fixed, as its
     # artist line does, not the offline run's fixes again.
     line = next(x for x in enrich.stdout.splitlines() if x.startswith("✓ Portishead"))
-    found, fixed = re.search(r"(\d+) issues?, (\d+) fixed", line).groups()
-    assert f"issues found {found} · resolved {fixed}" in enrich.stdout, enrich.stdout
+    found, fixed = re.search(r"(\d+) findings?, (\d+) fixed", line).groups()
+    assert f"findings {found} · resolved {fixed}" in enrich.stdout, enrich.stdout
     assert int(found) < item["issues_found"]  # the queue keeps counting the earlier fixes
     (event,) = [e for e in _session_ends(home) if e["session"] in enrich.stdout]
     assert (event["issues_found"], event["issues_resolved"]) == (int(found), int(fixed))

@@ -256,7 +256,7 @@ def test_show_summary_text(cli, worked):
         "skipped": "1",
         "total": "13",
     }
-    assert "23.1% complete · 22 tracks · 6 issues found, 3 resolved" in result.output
+    assert "23.1% complete · 22 tracks · 6 findings, 3 resolved" in result.output
     assert cli().output == result.output  # no action: the summary
 
 
@@ -341,7 +341,7 @@ def test_subprocess_a_reset_artist_leaves_the_summary_s_tracks_and_issues(
     work(store, "Beatles", "completed", track_count=5, issues_found=2, issues_resolved=2)
     work(store, "Motörhead", "error")
     before = run_script(repo_root, home, child_env, "--show-summary")
-    assert "15.4% complete · 15 tracks · 6 issues found, 3 resolved" in before.stdout
+    assert "15.4% complete · 15 tracks · 6 findings, 3 resolved" in before.stdout
 
     for name in ("abba", "Motörhead"):
         reset = run_script(repo_root, home, child_env, "--reset-artist", name)

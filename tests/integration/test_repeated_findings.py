@@ -34,7 +34,7 @@ def test_an_albums_fifteen_low_bitrate_tracks_are_one_line_and_no_undo_is_offere
     dry = music_script("process_music_batch.py", "--home", home, "--library", lib, "--dry-run")
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert dry.stdout.splitlines() == [
-        "Lofi: 15 tracks, 15 issues, 0 tag changes would be made",
+        "Lofi: 15 tracks, 15 findings, 0 tag changes would be made",
         f"  [low-bitrate] 15 tracks (1-15) in '{TAPE}': {MESSAGE}",
         "dry run: 1 artist, 0 tag changes would be made; nothing was written",
     ]

@@ -404,7 +404,7 @@ def test_markdown_shows_the_figures_and_escapes_names(story):
     )
     assert "| Artists completed | 3 |" in text
     assert "| Tracks processed | 22 |" in text
-    assert "| Issues found / resolved | 5 / 3 |" in text
+    assert "| Findings / resolved | 5 / 3 |" in text
     assert "| Time invested | 1 h 10 min (2 sessions) |" in text
     assert "| Lookups / cache hits | 6 / 3 |" in text
     assert "| `whitespace` | 2 | 1 | 1 |" in text
@@ -539,8 +539,8 @@ def test_dashboard_text(story):
     assert "THIS WEEK  2026-W02 · Mon 5 Jan – Sun 11 Jan 2026" in lines
     week = lines[lines.index("THIS WEEK  2026-W02 · Mon 5 Jan – Sun 11 Jan 2026") + 1 :][:2]
     assert week == [  # packed into lines of 80 columns
-        "  artists completed 2 · movies completed 1 · tracks 14",
-        "  issues 1 found, 0 resolved · tag changes 0",
+        "  artists completed 2 · movies completed 1 · tracks 14 · findings 1, 0 resolved",
+        "  tag changes 0",
     ]
     assert "  time invested 1 h 30 min in 3 sessions · lookups 8, cache hits 8" in lines
     sessions = lines[lines.index("LAST SESSIONS  (5 in all)") + 1 :][:5]

@@ -91,3 +91,86 @@ def test_no_scrub_recorded_when_none_ran_and_bad_input_is_one_line(tmp_path):
         bad = scrub(home, *args)
         assert bad.returncode == 2 and words in bad.stderr, bad.stderr
         assert "Traceback" not in bad.stderr
+
+
+def test_an_album_that_cannot_be_verified_is_no_coverage_and_raises_one_alert(tmp_path):
+    import shutil
+    import socket
+
+    from tests.integration.serving import receiver
+
+    albums = library(tmp_path / "Albums", "Sound", "Gone")
+    home = home_for(tmp_path, verify=albums)
+    hook, told = receiver(), receiver()
+    port = told.server.server_address[1]
+    with (home / "mediakeeper.toml").open("a") as settings:
+        settings.write(f'[alerts]\nwebhook_url = "{hook.url}"\n'
+                       f'apprise = ["json://127.0.0.1:{port}/n"]\n')  # fmt: skip
+    fine = scrub(home, "--percent", "100")
+    assert fine.returncode == 0, fine.stdout + fine.stderr
+    assert "ALERT" not in fine.stderr and hook.bodies == told.bodies == []  # no alert
+    assert not (home / "status" / "verify" / "alerts.jsonl").exists()
+    shutil.rmtree(albums / "Gone")  # still in the queue: its verify fails
+    red = scrub(home, "--percent", "50")  # the least recently verified: Sound, then Gone
+    red = red if "Gone" in red.stdout else scrub(home, "--percent", "50")
+    assert red.returncode == 1, red.stdout + red.stderr
+    assert "verified Gone/Album: could not be verified" in red.stdout
+    assert "Coverage: 1 of 2 albums verified within 30 days (50%)" in red.stdout
+    host = socket.gethostname()
+    summary = (f"scrub on {host}: 1 of 1 albums with a problem (1 could not be verified); "
+               "coverage 1 of 2 albums verified within 30 days (50%)")  # fmt: skip
+    assert f"ALERT: {summary}" in red.stderr
+    [sent] = hook.bodies
+    assert sent["event"] == "scrub" and sent["host"] == host and sent["summary"] == summary
+    assert sent["problems"] == [{"album": "Gone/Album", "problem": "could not be verified"}]
+    [notified] = told.bodies  # through Apprise: a title and a few lines
+    assert notified["title"] == f"mediakeeper: the scrub on {host} found problems"
+    assert notified["message"].splitlines()[:2] == [summary, "Gone/Album: could not be verified"]
+    kept = (home / "status" / "verify" / "alerts.jsonl").read_text().splitlines()
+    assert [json.loads(line)["summary"] for line in kept] == [summary]
+    assert "Warning" not in red.stderr
+    hook.server.shutdown()
+    told.server.shutdown()
+
+
+def test_last_scrub_is_not_written_by_a_run_that_verified_nothing(tmp_path):
+    import shutil
+
+    albums = library(tmp_path / "Albums", "Gone")
+    home = home_for(tmp_path, verify=albums)
+    subprocess.run([sys.executable, "-m", "mediakeeper", "--home", str(home), "verify",
+                    "queue", "--init"], cwd=REPO_ROOT, env=script_env(), check=True,
+                   capture_output=True)  # fmt: skip
+    shutil.rmtree(albums / "Gone" / "Album")
+    run = scrub(home, "--percent", "100")
+    assert run.returncode == 1, run.stdout + run.stderr
+    record = json.loads((home / "status" / "verify" / "scrub.json").read_text())
+    assert record["last_scrub"] is None and record["albums"] == {}
+    assert set(record["unverified"]) == {"Gone/Album"}
+
+
+def test_a_new_album_is_verified_by_the_next_scrub_without_a_refresh(tmp_path):
+    """The scrub looks for albums new to the library first: one added since is queued,
+    never verified, so it comes first (issue 62)."""
+    albums = library(tmp_path / "Albums", "Old", "Older")
+    home = home_for(tmp_path, verify=albums)
+    assert scrub(home, "--percent", "100").returncode == 0
+    library(albums, "New")
+    first = scrub(home, "--percent", "1")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "new: New/Album" in first.stdout
+    assert verified(first) == ["New/Album"]
+
+
+def test_a_rate_too_slow_for_the_window_is_said_with_the_rate_that_keeps_up(tmp_path):
+    """Coverage stays reachable: at 1% a night the library takes 100 nights, more than the
+    30-day window the coverage is told over; the run says so and what rate keeps up."""
+    albums = library(tmp_path / "Albums", "A")
+    home = home_for(tmp_path, verify=albums)
+    slow = scrub(home, "--percent", "1")
+    assert slow.returncode == 0, slow.stdout + slow.stderr
+    assert "takes 100 nights, more than 30 days: run --percent 4 or more" in slow.stderr
+    fine = scrub(home, "--percent", "5")
+    assert "nights" not in fine.stderr
+    window = scrub(home, "--percent", "5", "--older-than", "7")
+    assert "run --percent 15 or more" in window.stderr

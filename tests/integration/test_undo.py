@@ -151,7 +151,7 @@ def test_every_command_that_takes_a_name_finds_the_same_artist(
         "Bravo": "completed",
     }
     # The batch took Björk and checked it again, leaving the fix the undo took back undone.
-    assert "Björk — completed: 2 tracks, 2 issues, 0 fixed" in again.stdout
+    assert "Björk — completed: 2 tracks, 2 findings, 0 fixed" in again.stdout
     assert "1 decision for you" in again.stdout
     assert library_tags(lib) == undone_tags
 

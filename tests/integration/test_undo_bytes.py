@@ -102,7 +102,7 @@ def fixed(lib: Path, home: Path, mode: str, music_script, formats=FORMATS) -> st
     assert run.returncode in (0, 1), run.stdout + run.stderr
     assert f"{len(formats)} artists completed, 0 failed" in run.stdout, run.stdout
     how = "in place" if mode == "in-place" else "all rewritten whole"
-    assert f"tag fixes written to {2 * len(formats)} files" in run.stdout, run.stdout
+    assert f"tags written to {2 * len(formats)} files" in run.stdout, run.stdout
     assert how in run.stdout, run.stdout
     after = contents(lib)
     assert [rel for rel in before if after[rel] == before[rel]] == []  # every fix was written

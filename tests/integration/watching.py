@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from mediakeeper.queue.store import QueueStore
 from tests.helpers import REPO_ROOT, build_library, script_env, wait_until
 
@@ -39,14 +41,34 @@ def items(home: Path, kind: str = "music") -> dict[str, dict]:
     return {item["name"]: item for item in store.peek()["items"]}
 
 
-class Watching:
-    """``python -m mediakeeper watch --home H ...`` running; ``lines()`` what it said."""
+def in_user_namespace(inotify_watches: int) -> list[str]:
+    """The words that run a command in a user namespace of its own (as its root, which
+    reads no file of a user it does not map: one owned by ``STRANGER`` with no permission
+    for others is unreadable there, as for a person's own watcher), where the kernel lets
+    it hold ``inotify_watches`` inotify watches at most: the limit a watcher reaches for
+    real. Skips the test where user namespaces cannot be made."""
+    probe = subprocess.run(["unshare", "-U", "-r", "cat", LIMIT_FILE], capture_output=True,
+                           text=True, check=False)  # fmt: skip
+    if probe.returncode != 0:
+        pytest.skip(f"no user namespace can be made here: {probe.stderr.strip()}")
+    return ["unshare", "-U", "-r", "sh", "-c", f'echo "$0" > {LIMIT_FILE} && exec "$@"',
+            str(inotify_watches)]  # fmt: skip
 
-    def __init__(self, tmp_path: Path, home: Path, *args: str, settle: str = SETTLE):
+
+LIMIT_FILE = "/proc/sys/user/max_inotify_watches"  # the namespace's own limit
+STRANGER = 4321  # a user no namespace of the tests maps
+
+
+class Watching:
+    """``python -m mediakeeper watch --home H ...`` running; ``lines()`` what it said.
+    ``within``: the words the watcher is run in (``in_user_namespace``)."""
+
+    def __init__(self, tmp_path: Path, home: Path, *args: str, settle: str = SETTLE,
+                 within: list[str] = ()):  # fmt: skip
         self.out = tmp_path / f"watch-{len(list(tmp_path.glob('watch-*')))}.log"
         self.handle = self.out.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mediakeeper", "watch", "--home", str(home),
+            [*within, sys.executable, "-m", "mediakeeper", "watch", "--home", str(home),
              "--settle", settle, *args],
             cwd=REPO_ROOT, env=script_env(), stdout=self.handle, stderr=subprocess.STDOUT,
             text=True,

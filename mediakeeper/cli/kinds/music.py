@@ -33,7 +33,7 @@ def _dry_run(run: Run, items: list[dict[str, Any]]) -> None:
         total_changes += len(made)
         click.echo(
             f"{preview.name}: {count(preview.track_count, 'track')}, "
-            f"{count(len(preview.findings), 'issue')}, "
+            f"{count(len(preview.findings), 'finding')}, "
             f"{count(len(made), 'tag change')} would be made"
         )
         for change, where in group_changes(made, preview.tracks):

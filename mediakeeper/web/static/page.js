@@ -189,7 +189,9 @@
     document.getElementById("watcher-libraries").replaceChildren(
       ...(w.running ? w.libraries || [] : []).map((lib) => {
         const li = document.createElement("li");
-        li.textContent = `Watching ${lib.kind}: ${shown(lib.library)}`;
+        const why = (w.scanned || {})[lib.library];  // inotify cannot follow it: scanned
+        li.textContent = `Watching ${lib.kind}: ${shown(lib.library)}`
+          + (why ? ` (scanned, not followed: ${shown(why)})` : "");
         return li;
       }));
     const lines = (w.recent || []).slice(-10).map((said) => {

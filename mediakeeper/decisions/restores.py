@@ -1,0 +1,257 @@
+"""A damaged file replaced by its good copy, the damaged one set aside (never deleted), each
+step journaled first, so ``undo --session`` puts the damaged file back byte for byte.
+
+``status/verify/restored/<session>.jsonl`` holds, for each file, a line ``{"file", "aside",
+"copy"}`` flushed to disk before anything moves, then ``{"placed", "as"}`` (the identity of the
+copy in place) once it is there. The good copy is first written beside the file under a
+hidden temporary name (``fs.names.TEMP_PREFIX``: a killed run's is swept) and compared byte
+for byte with the copy checked, itself unchanged since (size and time); the damaged file
+then gains its set-aside name (a second name where the holding folder is on its file system,
+else a copy flushed and compared), and the good copy swaps names with it in one step
+(``renameat2(RENAME_EXCHANGE)``; a rename where the swap is missing): the file's name leads to
+a whole file at every instant, the damaged one or the good one. A file changed by another
+program meanwhile is left alone (the swap undone), and said.
+
+Undo renames each set-aside file back over the copy put in its place, newest first, when
+that copy is still the one placed (else it is left alone and said); a file never swapped (a
+run killed between the steps) only loses its extra set-aside name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import filecmp
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.decisions.backups import Good
+from mediakeeper.dupes import moves
+from mediakeeper.fs import left_behind
+from mediakeeper.fs.atomic import (
+    append_lines,
+    atomic_write_text,
+    create_temp,
+    encode_text,
+    fsync_dir,
+)
+from mediakeeper.fs.checks import identity
+from mediakeeper.fs.filecopy import copy_bytes
+from mediakeeper.fs.names import TEMP_PREFIX, home_id, short_suffix
+from mediakeeper.system.interrupts import critical
+from mediakeeper.system.linux import exchange
+from mediakeeper.text.slug import inside
+from mediakeeper.verify.kind import KIND as VERIFY
+
+_NO_EXCHANGE = (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP)
+_NO_LINK = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP)
+
+
+class Refused(MediakeeperError):
+    """A file left as it was, and why."""
+
+
+def journal_path(home: Path, session: str) -> Path:
+    return inside(home, "status", VERIFY.name, "restored", f"{session}.jsonl")
+
+
+def _journal(home: Path, session: str, entry: dict[str, Any]) -> None:
+    path = journal_path(home, session)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    append_lines(path, encode_text(json.dumps(entry, ensure_ascii=False) + "\n"), durable=True)
+
+
+def put_in_place(home: Path, session: str, target: Path, good: Good, aside: Path) -> None:
+    """``good`` in ``target``'s place, the file there set aside at ``aside``; Refused (the
+    file as it was) when the copy or the file changed, or the file is not a regular one."""
+    try:
+        st = os.lstat(target)
+    except OSError as err:
+        raise Refused(f"{target} cannot be read: {err.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise Refused(f"{target} is not a regular file: left alone")
+    left_behind.will_write_in(target.parent, home / "status")
+    with critical():
+        tmp = _copied(home, good, target, st)
+        try:
+            _journal(home, session, {"file": str(target), "aside": str(aside), "copy": good.path})
+            _set_aside(target, aside)
+            try:
+                _swap(tmp, target, st)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(aside)  # the file is still where it was: its extra name goes
+                raise
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)  # the damaged file's spare name after the swap, or the copy
+        _journal(home, session, {"placed": str(target), "as": list(identity(os.lstat(target)))})
+
+
+def _copied(home: Path, good: Good, target: Path, st: os.stat_result) -> str:
+    """The good copy written beside ``target`` (its mode; the copy's times), flushed, and
+    compared byte for byte with the copy that was checked."""
+    prefix = f"{TEMP_PREFIX}{home_id(home)}."
+    fd, tmp = create_temp(target.parent, prefix, ".tmp" + short_suffix(target.name))
+    try:
+        with open(good.path, "rb") as source:
+            was = os.fstat(source.fileno())
+            if (was.st_size, was.st_mtime_ns) != (good.size, good.mtime_ns):
+                raise Refused(f"the backup copy {good.path} changed since it was checked")
+            copy_bytes(source.fileno(), fd, was.st_size)
+        os.fchmod(fd, stat.S_IMODE(st.st_mode))
+        with contextlib.suppress(OSError):  # another owner's file: ours then
+            os.fchown(fd, st.st_uid, st.st_gid)
+        os.utime(fd, ns=(was.st_atime_ns, was.st_mtime_ns))
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        os.unlink(tmp)
+        raise
+    os.close(fd)
+    if not filecmp.cmp(good.path, tmp, shallow=False):
+        os.unlink(tmp)
+        raise Refused(f"the copy written from {good.path} reads back different: left alone")
+    return tmp
+
+
+def _set_aside(target: Path, aside: Path) -> None:
+    """``aside`` made a second name of ``target`` (the very file), or a compared copy."""
+    aside.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(target, aside, follow_symlinks=False)
+    except OSError as err:
+        if err.errno not in _NO_LINK:
+            raise
+        _copy_compared(target, aside)
+    fsync_dir(aside.parent)
+
+
+def _copy_compared(source: Path, target: Path) -> None:
+    shutil.copy2(source, target)
+    with open(target, "rb+") as copied:
+        os.fsync(copied.fileno())
+    if not filecmp.cmp(source, target, shallow=False):
+        target.unlink()
+        raise Refused(f"the set-aside copy of {source} differs: left alone")
+
+
+def _swap(tmp: str, target: Path, st: os.stat_result) -> None:
+    """The copy at ``tmp`` put at ``target`` if that is still the file read as ``st``."""
+    if identity(os.lstat(target)) != identity(st):
+        raise Refused(f"{target} changed since it was checked: left alone")
+    try:
+        exchange(tmp, os.fspath(target))
+    except OSError as err:
+        if err.errno not in _NO_EXCHANGE:
+            raise
+        os.replace(tmp, target)
+    else:
+        if identity(os.lstat(tmp)) != identity(st):  # changed in the moment before the swap
+            exchange(tmp, os.fspath(target))
+            raise Refused(f"{target} changed while it was restored: left alone") from None
+    fsync_dir(target.parent)
+
+
+def _read(home: Path, session: str) -> tuple[list[dict[str, Any]], dict[str, tuple]] | None:
+    """The files ``session`` set out to restore, and the identity of each copy it placed
+    (None: it restored none)."""
+    try:
+        lines = journal_path(home, session).read_text(encoding="utf-8").split("\n")
+    except OSError:
+        return None
+    entries, placed = [], {}
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # a torn last line: nothing moved after it
+        if "placed" in entry:
+            placed[entry["placed"]] = tuple(entry["as"])
+        else:
+            entries.append(entry)
+    return entries, placed
+
+
+def planned(home: Path, session: str) -> list[str]:
+    """The files an undo of ``session`` would put back, newest first."""
+    found = _read(home, session)
+    return [e["file"] for e in reversed(found[0]) if e["file"] in found[1]] if found else []
+
+
+def put_back(home: Path, session: str, holding: Path) -> moves.PutBack | None:
+    """Every file ``session`` restored, its damaged file put back, newest first (None: the
+    session restored none)."""
+    if (found := _read(home, session)) is None:
+        return None
+    entries, placed = found
+    done, left = moves.PutBack(), []
+    for entry in reversed(entries):
+        target, aside = Path(entry["file"]), Path(entry["aside"])
+        why = _put_back_one(home, target, aside, placed.get(entry["file"]))
+        if why is None:
+            done.restored.append(str(target))
+            moves.prune(aside.parent, holding)
+        elif why:
+            done.left_alone.append((str(target), why))
+            left += [entry] + ([{"placed": entry["file"], "as": placed[entry["file"]]}]
+                               if entry["file"] in placed else [])  # fmt: skip
+    _keep(home, session, left[::-1])
+    return done
+
+
+def _keep(home: Path, session: str, left: list[dict[str, Any]]) -> None:
+    """The journal of what is still to put back (a file left alone, for a later undo once
+    it is mended); none left: gone, and undoing the session again finds nothing."""
+    path = journal_path(home, session)
+    if not left:
+        path.unlink(missing_ok=True)
+        return
+    atomic_write_text(path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in left))
+
+
+def _put_back_one(home: Path, target: Path, aside: Path, placed: tuple | None) -> str | None:
+    """None: put back; "": never restored (nothing to do); else why it is left alone."""
+    try:
+        now = os.lstat(target)
+    except FileNotFoundError:
+        now = None
+    if not aside.exists():
+        return "" if placed is None else f"the damaged file is no longer at {aside}"
+    if now is not None and placed is None:  # killed before the swap: the file is the damaged
+        if os.path.samefile(aside, target) or filecmp.cmp(aside, target, shallow=False):
+            os.unlink(aside)
+            return ""
+        return f"it is not the copy restored: the damaged file is at {aside}"
+    if now is not None and identity(now) != placed:
+        return f"it changed since it was restored: the damaged file is at {aside}"
+    try:
+        os.rename(aside, target)  # over the restored copy: its backup still holds it
+    except OSError as err:
+        if err.errno != errno.EXDEV:
+            raise
+        _copy_back(home, aside, target)
+    fsync_dir(target.parent)
+    fsync_dir(aside.parent)
+    return None
+
+
+def _copy_back(home: Path, aside: Path, target: Path) -> None:
+    """Across file systems: a compared copy put in place in one rename, then the set-aside
+    file removed."""
+    fd, tmp = create_temp(target.parent, f"{TEMP_PREFIX}{home_id(home)}.",
+                          ".tmp" + short_suffix(target.name))  # fmt: skip
+    os.close(fd)
+    try:
+        _copy_compared(aside, Path(tmp))
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    aside.unlink()

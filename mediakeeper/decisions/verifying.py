@@ -1,0 +1,198 @@
+"""Verify's decisions taken from ``decide``: accept as is, verify again, restore from the backup
+copy (``backups`` says which are offered), for one item's decision or a whole group's, each
+as one session that ``undo --session`` gives back whole (``undo``, then ``sessions.undo``).
+
+- accept as is: the item's open findings of the code closed with who and when, remembered as
+  a dismissal is (asked again once its files change); for ``audio-changed`` each file's new
+  audio checksum recorded as good, as ``--accept-changed`` does (a file that does not decode
+  whole keeps the one it had). The session's record keeps the checksums as they were.
+- verify again: the album back to pending, its attempts counted again from none, for the
+  next batch; nothing is closed (that batch writes its report anew).
+- restore from the backup copy: the good copy put in the file's place and the damaged file
+  set aside in the holding folder under its path in the library (``restores``); every open
+  finding about that file closed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.core.config import load_settings
+from mediakeeper.decisions import copies, restores, sessions
+from mediakeeper.decisions.backups import ACCEPT, AGAIN, RESTORE
+from mediakeeper.decisions.item import Decision, ItemDecisions, Taken, new_session
+from mediakeeper.decisions.item import take as close
+from mediakeeper.dupes import moves
+from mediakeeper.music.model import TagChange
+from mediakeeper.queue.items import COMPLETED, PENDING
+from mediakeeper.queue.manager import put_where
+from mediakeeper.queue.store import QueueStore
+from mediakeeper.reports.issue_index import write_issue_indexes
+from mediakeeper.text.slug import inside, slugify
+from mediakeeper.verify import ledger
+from mediakeeper.verify.kind import KIND as VERIFY
+
+CHANGED = "audio-changed"  # bit rot: accepting it takes the new audio as good
+WHAT = {ACCEPT: "accepted as is", AGAIN: "verify again", RESTORE: "restored from the backup copy"}
+
+Asked = list[tuple[ItemDecisions, list[Decision]]]  # items, each with the decisions chosen
+
+
+@dataclass
+class Acted:
+    session: str  # "" in a dry run
+    what: str
+    taken: list[tuple[str, Taken]] = field(default_factory=list)  # (item name, what it took)
+    queued: list[str] = field(default_factory=list)  # verify again: the albums back to pending
+
+
+def act_of(found: ItemDecisions, number: int) -> str:
+    """What choice ``number`` of the item does when it is a verify choice ("": it is not)."""
+    return found.choice(number)[1].act
+
+
+def take_one(home: Path, found: ItemDecisions, number: int, *, dry_run: bool = False) -> Acted:
+    decision, choice = found.choice(number)
+    return take(home, [(found, [decision])], choice.act, decision.finding["code"],
+                dry_run=dry_run)  # fmt: skip
+
+
+def take(home: Path, asking: Asked, act: str, code: str, *, dry_run: bool = False) -> Acted:
+    """Take ``act`` for the decisions of ``asking`` (their code ``code``) as one session."""
+    session = "" if dry_run else new_session()
+    if act == AGAIN:
+        return _again(home, asking, code, session)
+    result, extra = Acted(session, WHAT[act]), {}
+    for found, chosen in asking:
+        if act == ACCEPT:
+            taken = _accept(home, found, code, session, extra)
+        else:
+            taken = _restore(home, found, chosen, session)
+        result.taken.append((found.name, taken))
+    if not session:
+        return result
+    keys = [f.item["key"] for (f, _), (_, t) in zip(asking, result.taken, strict=True)
+            if t.closed]  # fmt: skip
+    if keys:
+        sessions.record(home, VERIFY.name, session, code, keys, "", **extra)
+        write_issue_indexes(home)
+    else:  # every file left as it was: what its journal holds of them goes
+        restores.put_back(home, session, copies.holding_of(load_settings(home)))
+    return result
+
+
+def _accept(home: Path, found: ItemDecisions, code: str, session: str, extra: dict) -> Taken:
+    """The item's open findings of ``code`` closed as accepted; bit rot's new audio taken."""
+    closing = [d for d in found.decisions if d.finding["code"] == code]
+    if session and code == CHANGED and (kept := _take_checksums(home, found, closing)):
+        extra.setdefault("ledger", {}).update(kept)
+    return close(home, found, (), closing, WHAT[ACCEPT], dry_run=not session,
+                 dismissing=code, session=session, index=False)  # fmt: skip
+
+
+def _take_checksums(home: Path, found: ItemDecisions, closing: list[Decision]) -> dict:
+    """Each changed file's new checksum recorded as good (a damaged file's is not): {slug:
+    {"before": its entries as they were (None: none), "accepted": the checksums taken}}."""
+    slug = (found.item.get("details") or {}).get("slug") or slugify(found.item["key"])
+    path = ledger.path_of(home, slug)
+    known = ledger.load(path)
+    checked = {f["file"]: f for f in found.document.get("files") or []}
+    now, before = datetime.now(UTC).isoformat(timespec="seconds"), {}
+    for decision in closing:
+        name = decision.finding["path"]
+        new = (decision.finding.get("details") or {}).get("now")
+        entry = checked.get(name) or {}
+        try:
+            st = os.stat(Path(found.item["path"]) / name)
+        except OSError:
+            continue
+        if not new or entry.get("damaged") or name in before:
+            continue
+        before[name] = known.get(name)
+        known[name] = {"checksum": new, "good_at": now, "size": st.st_size,
+                       "mtime_ns": st.st_mtime_ns, "seconds": entry.get("seconds", 0)}  # fmt: skip
+    if not before:
+        return {}
+    ledger.save(path, known)
+    return {slug: {"before": before, "accepted": {n: known[n]["checksum"] for n in before}}}
+
+
+def _restore(home: Path, found: ItemDecisions, chosen: list[Decision], session: str) -> Taken:
+    """Each chosen decision's file restored from its good copy; the open findings about the
+    files restored closed; a file left as it was said with why."""
+    holding = copies.holding_of(load_settings(home))
+    album = Path(found.item["path"])
+    files = {}
+    for decision in chosen:
+        choice = next(c for c in decision.choices if c.act == RESTORE)
+        files.setdefault(decision.finding["path"], choice.copy)
+    said, refused, done = [], [], []
+    for name, good in files.items():
+        target = album / name
+        aside = moves.in_holding(inside(holding, *Path(found.item["key"]).parts), album, target)
+        if not session:
+            said.append(f"would restore {target} from {good.path} (the damaged file set aside "
+                        f"at {aside})")  # fmt: skip
+        else:
+            try:
+                restores.put_in_place(home, session, target, good, aside)
+            except restores.Refused as err:
+                refused.append((TagChange(str(target), "", None, None), str(err)))
+                continue
+            except OSError as err:  # a folder that cannot be written, a full disk
+                why = f"not restored: {err.strerror or err}"
+                refused.append((TagChange(str(target), "", None, None), why))
+                continue
+            said.append(f"restored {target} from {good.path}; the damaged file is set aside "
+                        f"at {aside}")  # fmt: skip
+        done.append(name)
+    closing = [d for d in found.decisions if d.finding["path"] in done]
+    taken = Taken((), (), session)
+    if closing:
+        taken = close(home, found, (), closing, WHAT[RESTORE], dry_run=not session,
+                      session=session, index=False)  # fmt: skip
+    return replace(taken, refused=tuple(refused), said=tuple(said))
+
+
+def _again(home: Path, asking: Asked, code: str, session: str) -> Acted:
+    """The albums back to pending (attempts from none), as one session undo gives back."""
+    keys = {found.item["key"] for found, _ in asking}
+    if not session:
+        return Acted("", WHAT[AGAIN], queued=[found.name for found, _ in asking])
+    store = QueueStore(home / "status" / VERIFY.name, VERIFY.name)
+    before = put_where(store, lambda i: i["key"] in keys and i["status"] == COMPLETED,
+                       PENDING, fresh=True)  # fmt: skip
+    sessions.record(home, VERIFY.name, session, code, [i["key"] for i in before], "",
+                    {"status": PENDING, "items": before})  # fmt: skip
+    write_issue_indexes(home)
+    return Acted(session, WHAT[AGAIN], queued=[str(i.get("name") or i["key"]) for i in before])
+
+
+def undo(home: Path, session: str) -> moves.PutBack | None:
+    """What a verify session did beside closing findings, taken back: the damaged files it
+    restored put back (returned; None when it restored none), and the checksums it accepted
+    as they were (left where a pass has recorded other audio since)."""
+    done = restores.put_back(home, session, copies.holding_of(load_settings(home)))
+    record = sessions.find(home, session)
+    if record is not None:
+        _checksums_back(home, json.loads(record.read_text(encoding="utf-8")).get("ledger") or {})
+    return done
+
+
+def _checksums_back(home: Path, kept: dict[str, Any]) -> None:
+    for slug, entry in kept.items():
+        path = ledger.path_of(home, slug)
+        known = ledger.load(path)
+        for name, was in entry["before"].items():
+            if (known.get(name) or {}).get("checksum") != entry["accepted"][name]:
+                continue
+            if was is None:
+                known.pop(name, None)
+            else:
+                known[name] = was
+        ledger.save(path, known)

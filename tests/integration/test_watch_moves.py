@@ -1,0 +1,80 @@
+"""A folder moved or renamed within a library keeps its item's history, whatever its status:
+told by its files' device and inode (a rename), else by their content fingerprint (a move
+from another file system), with real inotify and a real watcher."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+from tests.helpers import REPO_ROOT, run_script, script_env, tag_by_hand
+from tests.integration.watching import home_for, items, library
+
+
+def processed(home) -> None:
+    done = run_script("process_music_batch.py", "--home", home, "--offline")
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    assert {i["status"] for i in items(home).values()} == {"completed"}
+
+
+def test_a_skipped_and_a_waiting_item_moved_keep_their_status_and_history(tmp_path, watching):
+    music = library(tmp_path / "Music", "Skipped Band", "Waiting Band")
+    home = home_for(tmp_path, music=music)
+    watcher = watching(home)
+    assert watcher.said("music: queued Skipped Band (new)"), watcher.text()
+    assert watcher.said("music: queued Waiting Band (new)"), watcher.text()
+    skip = subprocess.run(
+        [sys.executable, "-m", "mediakeeper", "--home", str(home), "music", "queue",
+         "--skip-artist", "Skipped Band"],
+        cwd=REPO_ROOT, env=script_env(), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert skip.returncode == 0, skip.stdout + skip.stderr
+    (music / "Skipped Band").rename(music / "skipped band")  # a case-only rename
+    assert watcher.said("music: Skipped Band moved to skipped band: its history kept"), (
+        watcher.text()
+    )
+    assert items(home)["skipped band"]["status"] == "skipped"  # never taken up by a batch
+    assert items(home)["Skipped Band"]["details"]["moved_to"] == "skipped band"
+    (music / "Waiting Band").rename(music / "The Waiting Band")
+    assert watcher.said("music: Waiting Band moved to The Waiting Band"), watcher.text()
+    assert "queued skipped band" not in watcher.text()
+    assert "queued The Waiting Band" not in watcher.text()
+    assert watcher.stop() == 0
+
+
+def test_a_folder_moved_and_retagged_at_once_keeps_its_history_and_is_queued_again(
+    tmp_path, watching
+):
+    music = library(tmp_path / "Music", "Old Name")
+    home = home_for(tmp_path, music=music)
+    processed(home)
+    before = items(home)["Old Name"]
+    watcher = watching(home, settle="3")
+    assert watcher.said("music: caught up"), watcher.text()
+    tag_by_hand(music / "Old Name" / "Album" / "01 - One.flac", "title", "Retagged")
+    (music / "Old Name").rename(music / "New Name")  # its files' inodes are the same
+    assert watcher.said("music: Old Name moved to New Name: its history kept"), watcher.text()
+    assert watcher.said("music: queued New Name again (0 added, 0 removed, 1 modified)"), (
+        watcher.text()
+    )
+    moved = items(home)["New Name"]
+    assert moved["status"] == "pending" and moved["attempts"] == before["attempts"] == 1
+    assert moved["details"]["moved_from"] == "Old Name"
+    assert watcher.stop() == 0
+
+
+def test_a_folder_brought_over_from_another_file_system_is_told_by_its_content(tmp_path, watching):
+    music = library(tmp_path / "Music", "Band")
+    home = home_for(tmp_path, music=music)
+    processed(home)
+    watcher = watching(home)
+    assert watcher.said("music: caught up"), watcher.text()
+    # What `mv` does across file systems: a copy keeping sizes and times, new inodes, then
+    # the original removed.
+    shutil.copytree(music / "Band", music / "Band (Remastered)", copy_function=shutil.copy2)
+    shutil.rmtree(music / "Band")
+    assert watcher.said("music: Band moved to Band (Remastered): its history kept"), watcher.text()
+    assert items(home)["Band (Remastered)"]["status"] == "completed"
+    assert "queued Band (Remastered)" not in watcher.text()
+    assert watcher.stop() == 0
