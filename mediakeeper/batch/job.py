@@ -59,10 +59,7 @@ class ItemFailure(Exception):
 class Job(Protocol):
     """One media kind's work on one queue item. Must be picklable when workers > 1.
 
-    A job may also have ``close(places)``: run in the main process when the batch ends, once
-    no worker is left, with the folders that hold the queue's item folders as the batch began,
-    each once (to clear up after itself there, and after earlier batches that were killed).
-    It may have ``ahead(item)``: run on a thread of the main process for each item handed to a
+    A job may have ``ahead(item)``: run on a thread of the main process for each item handed to a
     worker while the worker is still busy with the one before, to ask the disk for what the
     item will read (``fs/readahead``); it must change nothing, and what it raises is passed
     over."""

@@ -40,7 +40,7 @@ from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
 from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import COMPLETED as ITEM_COMPLETED
 from mediakeeper.queue.items import ERROR, PENDING, is_eligible
-from mediakeeper.queue.keyindex import KeySet
+from mediakeeper.queue.keyset import KeySet
 from mediakeeper.queue.session_log import COMPLETED, FAILED, INTERRUPTED, ItemLine, Session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.system.interrupts import Interrupted, critical, interruptible
@@ -155,7 +155,6 @@ class BatchRunner:
         self.report = BatchReport()
         self._in_flight: dict[str, dict[str, Any]] = {}
         self._taken = KeySet()  # every key this batch claimed, as hashes
-        self._places: set[str] = set()  # the folders holding the queue's item folders
         self._network_failures = 0
         self._arrived: list[tuple[dict[str, Any], Done | Failed]] = []  # not yet recorded
         self._planned_count = 0  # the items the batch means to take (set as it starts)
@@ -187,9 +186,7 @@ class BatchRunner:
                     self.store.fold()  # the JSON a person opens is complete and current
                     self.session.end(outcome, self._summary())
                 clear_offline(self.store.dir, self.session.id)
-                if (close := getattr(self.job, "close", None)) is not None:
-                    close(self._places)
-                sweep_home(self.store.dir.parent, originals=False)  # what its workers named
+                sweep_home(self.store.dir.parent)  # what its workers named
         return self.report
 
     def _planned(self) -> int:
@@ -198,7 +195,6 @@ class BatchRunner:
         with self.store.locked() as data:  # (load() would drop the state the claims reuse)
             # Read through once, not kept: the store holds its items encoded (itemlist.py).
             for item in scan(data["items"]):
-                self._places.add(os.path.dirname(item["path"].rstrip("/")))
                 eligible += is_eligible(item, statuses, keys)
         self._planned_count = min(eligible, self.options.size)
         return self._planned_count

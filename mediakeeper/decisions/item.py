@@ -36,8 +36,9 @@ from mediakeeper.music.fixes import (
 from mediakeeper.music.model import TagChange
 from mediakeeper.music.rule_base import tag_code
 from mediakeeper.queue import dismissals
+from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
 from mediakeeper.queue.items import COMPLETED, finding_counts
-from mediakeeper.queue.manager import choose_named, record_files_again
+from mediakeeper.queue.manager import choose_named
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.attention import NeedsYou
 from mediakeeper.reports.issue_index import write_issue_indexes
@@ -376,19 +377,19 @@ def write_again(
     said = rewriter(found.kind)(home, slug, document) or {}
     counts = finding_counts(document["findings"])
     store = QueueStore(home / "status" / found.kind, found.kind)
+    record = Recorder(store.dir, kinds.get(found.kind).files_below)
 
-    def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
-        for item in data["items"]:
-            if item["key"] == key and item["status"] == COMPLETED:
-                details = {**(item.get("details") or {}), **said, **(extra or {})}
-                item["details"] = {**details, "finding_counts": counts}
-                item["issues_resolved"] = sum(done for _, done, *_ in counts.values())
-                return [item]
-        return []
+    def change(item: dict[str, Any]) -> bool:
+        if item["status"] != COMPLETED:
+            return False
+        details = {**(item.get("details") or {}), **said, **(extra or {})}
+        if files_now and details.get(FINGERPRINT):  # recorded when the item was completed
+            details[FINGERPRINT] = record(item)
+        item["details"] = {**details, "finding_counts": counts}
+        item["issues_resolved"] = sum(done for _, done, *_ in counts.values())
+        return True
 
-    store.update(mutate, fold=True)
-    if files_now:
-        record_files_again(store, {key})
+    store.update_item(key, change, fold=True)
     if index:
         write_issue_indexes(home)
 

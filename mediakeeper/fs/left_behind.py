@@ -2,14 +2,13 @@
 they are killed, so that the next command, whatever it is, can delete them
 (``mediakeeper.fs.sweep``).
 
-Two kinds of file are left behind: replaced originals set aside until a batch ends
-(``mediakeeper.fs.spares``), and temp files: the copy a swap was making
-(``mediakeeper.fs.safewrite``: a copy of a 25 MB track, hidden beside it), or an atomic
-write's (``mediakeeper.fs.atomic``: a movie's .nfo or artwork, an album's cover). A folder
-is named, and the list flushed, before the first such file goes there, so no kill can leave
-one that no list names. A line is a folder of spares (``<folder>``) or a folder of one
-process's temp files (``temps <pid> <folder>``); the sweep forgets a line once nothing can be
-left there any more.
+What is left behind is temp files: the copy a swap was making (``mediakeeper.fs.safewrite``:
+a copy of a 25 MB track, hidden beside it), or an atomic write's (``mediakeeper.fs.atomic``:
+a movie's .nfo or artwork, an album's cover). A folder is named, and the list flushed, before
+the first such file goes there, so no kill can leave one that no list names. A line is a
+folder of one process's temp files (``temps <pid> <folder>``), or a folder of replaced
+originals (``<folder>``, ``sweep.SPARES``); the sweep forgets a line once nothing can be left
+there any more.
 
 The data home itself is written the same way (its queue, outputs, reports): every command
 that opens it adds ``home <pid> <start> <folder>`` and takes it away when it ends, so only a
@@ -43,7 +42,7 @@ def name(listed: Path, line: str, *, durable: bool = True, create: bool = True) 
     """Add ``line`` to the list ``listed`` (made if missing, with ``create``) and
     (``durable``) flush it; whether it was added. Where it cannot be, what a killed process
     leaves there is not found by the sweep (a batch that reaches a folder again still deletes
-    the stale copies and spares it finds there)."""
+    the stale copies it finds there)."""
     if "\n" in line:
         return False  # a folder whose name holds a line break cannot be listed
     data = os.fsencode(line) + b"\n"

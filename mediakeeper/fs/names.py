@@ -124,7 +124,7 @@ def readable(name: str) -> str:
 
 def home_id(home: Path | str) -> str:
     """A short stable id of a data home (its resolved path's hash), in the names of the temp
-    copies and spares it makes in a library another data home may work on too."""
+    copies it makes in a library another data home may work on too."""
     home = os.fspath(home)
     # Asked at each artist's writes, and resolving a path is a stat a part: an absolute one
     # is resolved once (a relative one depends on the working folder).

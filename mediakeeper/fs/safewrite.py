@@ -41,7 +41,6 @@ from typing import BinaryIO, NamedTuple
 from mediakeeper.core import writemode
 from mediakeeper.core.errors import FileError
 from mediakeeper.fs import inplace, left_behind
-from mediakeeper.fs import spares as spare
 from mediakeeper.fs.atomic import create_temp, flush_files, fsync_dir, write_all
 from mediakeeper.fs.attrs import same_attributes, same_owner_and_mode, user_name
 from mediakeeper.fs.checks import (
@@ -114,7 +113,6 @@ def replace_many(
     todo: Iterable[Replacement],
     *,
     flush_first: Sequence[Path] = (),
-    spares: Path | None = None,
     owner: str = "",
     sweep: bool = True,
     policy: writemode.WritePolicy | None = None,
@@ -124,8 +122,7 @@ def replace_many(
     one is replaced. ``flush_first``: files (a change journal) that must be on disk before
     any original is replaced; they are flushed with the first group's copies (again with the
     next group's if the disk refused them), which saves them a disk flush of their own.
-    ``spares``: a folder (``mediakeeper.fs.spares.SPARES``) on the files' file system where the
-    replaced originals are set aside, to be deleted once the batch ends. ``owner``: the data
+    ``owner``: the data
     home's id (``fsnames.home_id``), in the names of the copies: stale copies a killed
     process of the same data home left in these folders are removed first, others' are not;
     ``sweep=False``: the caller has just done that (a job that scanned the folders).
@@ -143,8 +140,6 @@ def replace_many(
     swept: set[str] = set()
     policy = policy or writemode.fallback
     journal = journal_for(policy.journal) if policy.in_place and policy.journal else None
-    if spares is not None and policy.journal is not None:  # a data home's: listed there
-        spare.use(spares, writemode.left_behind_list(policy.journal))
     # Written in place, a file costs the bytes that change, whatever its size: its group is
     # bounded by its count alone (one journal entry and one flush for 32 files, not for the
     # two or three real-sized FLACs that fill GROUP_BYTES). What must be swapped after all
@@ -161,7 +156,7 @@ def replace_many(
                 flush_first = ()  # on disk now
             swaps = _groups(group)
         for swapped in swaps:
-            group_failed, flushed = _replace_group(swapped, flush_first, spares, owner, policy)
+            group_failed, flushed = _replace_group(swapped, flush_first, owner, policy)
             failed.update(group_failed)
             if rewritten is not None:
                 rewritten.update(r.path for r in swapped if r.path not in group_failed)
@@ -227,7 +222,6 @@ class _Copy(NamedTuple):
 def _replace_group(
     group: list[Replacement],
     flush_first: Sequence[Path],
-    spares: Path | None,
     owner: str,
     policy: writemode.WritePolicy,
 ) -> tuple[dict[Path, FileError], bool]:
@@ -253,7 +247,7 @@ def _replace_group(
                 flushed = True
                 for c in saved:
                     try:
-                        _put_in_place(c, spares, owner)
+                        _put_in_place(c)
                     except FileError as err:
                         failed[c.path] = err
                         if err.code == _KEPT_BACK:  # holds the user's file now: kept
@@ -282,7 +276,7 @@ def _flush_problem(err: OSError, saved: list[_Copy]) -> str:
 _KEPT_BACK = "kept-back"  # swapped back, its copy's name now holds the user's file
 
 
-def _put_in_place(c: _Copy, spares: Path | None, owner: str) -> None:
+def _put_in_place(c: _Copy) -> None:
     """Put the flushed copy in its original's place, if the original is still the file
     that was read (see the module's docstring); FileError (``CHANGED``) if not."""
     _refuse_if_changed(c)
@@ -293,7 +287,7 @@ def _put_in_place(c: _Copy, spares: Path | None, owner: str) -> None:
             raise _changed(c, "deleted or renamed") from None
         if err.errno not in _NO_EXCHANGE:
             raise FileError(str(c.path), err.strerror or str(err)) from None
-        _renamed_in_place(c, spares, owner)
+        _renamed_in_place(c)
         return
     with _os_errors(c.path):
         out = os.lstat(c.tmp)  # the original, swapped out
@@ -305,25 +299,15 @@ def _put_in_place(c: _Copy, spares: Path | None, owner: str) -> None:
             err.code = _KEPT_BACK
             raise err from None
         raise _changed(c, "changed")
-    if not (spares and spare.set_aside(c.tmp, spares, out.st_size, owner)):
-        with contextlib.suppress(OSError):
-            os.unlink(c.tmp)
+    with contextlib.suppress(OSError):
+        os.unlink(c.tmp)
 
 
-def _renamed_in_place(c: _Copy, spares: Path | None, owner: str) -> None:
+def _renamed_in_place(c: _Copy) -> None:
     """Where names cannot be swapped: the copy renamed over the original, checked a moment
-    before. The original gets a second name in ``spares`` first, so the rename frees none of
-    its blocks (deleted with the others once the batch ends)."""
-    original = spare.keep(c.target, spares, owner) if spares else None
-    try:
-        with _os_errors(c.path):
-            os.replace(c.tmp, c.target)
-    except FileError:
-        if original is not None:
-            spare.drop(original)
-        raise
-    if original is not None:
-        spare.kept(original)
+    before."""
+    with _os_errors(c.path):
+        os.replace(c.tmp, c.target)
 
 
 def _refuse_if_changed(c: _Copy) -> None:

@@ -1,7 +1,11 @@
 """What killed processes of a data home left in the library and in the data home, deleted:
 the folders come from its list (``mediakeeper.fs.left_behind``). Every command that opens
 the data home sweeps first, and a batch sweeps again when it ends, while the folders are
-fresh in the page cache."""
+fresh in the page cache.
+
+A list may also name a folder of replaced originals (``SPARES``, beside the artist folders):
+tag writes of earlier versions set originals aside there until their batch ended, and a
+killed batch left them; their files are deleted, then the folder."""
 
 from __future__ import annotations
 
@@ -10,9 +14,11 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
-from mediakeeper.fs import left_behind, spares, tree
-from mediakeeper.fs.names import atomic_temp_pid, home_id, sort_stale
+from mediakeeper.fs import left_behind, tree
+from mediakeeper.fs.names import TEMP_PREFIX, atomic_temp_pid, home_id, sort_stale
 from mediakeeper.system.processes import Ended, is_running
+
+SPARES = f"{TEMP_PREFIX}spares"  # a folder of replaced originals (the module's docstring)
 
 
 class Swept(NamedTuple):
@@ -27,11 +33,11 @@ class Swept(NamedTuple):
     home_temps_size: int = 0
 
 
-def sweep(listed: Path, owner: str, *, originals: bool = True) -> Swept:
+def sweep(listed: Path, owner: str) -> Swept:
     """Delete what ended processes of the data home ``owner`` left in the folders its list
     ``listed`` names: the temp files of writes cut short (a swap's copy, an atomic write's),
-    and (``originals``) the replaced originals a killed batch had set aside; forget the
-    folders where nothing can be left any more."""
+    and the replaced originals a killed batch had set aside; forget the folders where nothing
+    can be left any more."""
     deleted = {"originals": [0, 0], "temps": [0, 0], "home_temps": [0, 0]}  # [files, bytes]
 
     def keep(line: str) -> bool:
@@ -49,11 +55,11 @@ def sweep(listed: Path, owner: str, *, originals: bool = True) -> Swept:
                 return True  # it may be making one there now
             _delete(_left_in(folder, pid, owner), deleted["temps"])
             return False
-        if os.path.basename(line) != spares.SPARES:
+        if os.path.basename(line) != SPARES:
             return False  # a line put there by hand: no other folder is emptied or removed
-        if originals:
-            _delete(spares.ended_processes([line], owner), deleted["originals"])
-            spares.delete([], [line])  # the folder too, once empty
+        _delete(_spares_left(line, owner), deleted["originals"])
+        with contextlib.suppress(OSError):  # the folder too, once empty
+            os.rmdir(line)
         return os.path.isdir(line)
 
     # No list: nothing was ever left behind, or it cannot be read.
@@ -62,13 +68,12 @@ def sweep(listed: Path, owner: str, *, originals: bool = True) -> Swept:
     return Swept(*deleted["originals"], *deleted["temps"], *deleted["home_temps"])
 
 
-def sweep_home(status_dir: Path, *, originals: bool = True) -> Swept:
+def sweep_home(status_dir: Path) -> Swept:
     """``sweep`` the list of the data home whose ``status/`` is ``status_dir``. Every command
-    that opens the data home does this first; every batch again when it ends
-    (``originals=False``: its job deletes its own spares on a thread), as its workers have
-    ended then and the folders they named are fresh in the page cache: the next command
+    that opens the data home does this first; every batch again when it ends, as its workers
+    have ended then and the folders they named are fresh in the page cache: the next command
     would read each of them again."""
-    return sweep(left_behind.list_of(status_dir), home_id(status_dir.parent), originals=originals)
+    return sweep(left_behind.list_of(status_dir), home_id(status_dir.parent))
 
 
 def _left_in(folder: str, pid: int, owner: str) -> list[str]:
@@ -82,6 +87,24 @@ def _left_in(folder: str, pid: int, owner: str) -> list[str]:
     paths = [os.path.join(folder, name) for name in names]
     made = [p for p, name in zip(paths, names, strict=True) if atomic_temp_pid(name) == pid]
     return sort_stale(paths, owner)[0] + made
+
+
+def _spares_left(folder: str, owner: str) -> list[str]:
+    """The replaced originals in the ``SPARES`` folder ``folder`` of the data home ``owner``'s
+    processes that have ended (named ``<owner>.<pid>-<serial>``; "" for the owner: named by
+    no data home, anyone's to delete)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    ended = Ended(own=True)
+    found = []
+    for name in names:
+        home, _, process = name.rpartition(".")
+        pid, _, serial = process.partition("-")
+        if home in (owner, "") and pid.isdigit() and serial.isdigit() and ended[int(pid)]:
+            found.append(os.path.join(folder, name))
+    return found
 
 
 def _home_temps(home: str) -> list[str]:

@@ -22,7 +22,6 @@ from mediakeeper.core.errors import AudioError
 from mediakeeper.fs.atomic import append_lines, encode_text, fsync_dir
 from mediakeeper.fs.checks import why_left_alone
 from mediakeeper.fs.names import home_id
-from mediakeeper.fs.spares import folder_for as spares_folder
 from mediakeeper.music import originals
 from mediakeeper.music.journal import CHANGES_DIR, checked_line
 from mediakeeper.music.model import TagChange
@@ -138,14 +137,11 @@ def apply_changes(
     path, written without parsing again while the file is unchanged; without ``verify`` too a
     file whose tag changed since the scan is refused, by the write itself. ``swept``: the
     caller has just removed this data home's stale temp copies from the artist's folders."""
-    # The originals the copies replace are set aside beside the artist folders (see
-    # mediakeeper.fs.spares); the batch deletes them when it ends.
     done = carry_out(
         _files_of(artist_dir, artist, changes, parsed),
         journal,
         verify=verify,
         changed=CHANGED_SINCE_SCAN,
-        spares=spares_folder(artist_dir),
         sweep=not swept,
     )
     applied = [step.source for step in done.already + done.written]
@@ -204,7 +200,6 @@ def carry_out(
     *,
     verify: bool,
     changed: str,
-    spares: Path | None = None,
     sweep: bool = True,
     backs: Mapping[Path, list[tags.BytesBack]] | None = None,
 ) -> Done:
@@ -228,7 +223,6 @@ def carry_out(
     failed = tags.write_many(
         (write for _, _, write in writes),
         flush_first=[journal.path],
-        spares=spares,
         owner=home_id(journal.dir.parents[2]),  # <home>/status/<kind>/changes
         sweep=sweep,
         policy=journal.policy,

@@ -30,8 +30,6 @@ from mediakeeper.fs import tree
 from mediakeeper.fs.checks import CHANGED
 from mediakeeper.fs.names import home_id, is_temp_copy, sort_stale, temp_copy_owner
 from mediakeeper.fs.readahead import hint_ends
-from mediakeeper.fs.spares import SPARES
-from mediakeeper.fs.spares import remove as remove_spares
 from mediakeeper.music import fix_outcome
 from mediakeeper.music.fixes import Applied, ChangeJournal, apply_changes, would_be_left_alone
 from mediakeeper.music.kind import KIND as MUSIC
@@ -231,14 +229,6 @@ class MusicJob:
             + (", lookups left for --enrich" if later else ""),
             run_counts=this_run if self.enrich_only else None,
         )
-
-    def close(self, places: Iterable[str]) -> None:
-        """The batch has ended: the originals that tag writes kept for reuse go (this batch's,
-        and those of any killed one, beside every artist folder in the queue), deleted on a
-        thread while the batch writes its closing reports. A process stopped before that
-        thread ends leaves them to the next command (``mediakeeper.fs.sweep``)."""
-        folders = {Path(place, SPARES) for place in places}
-        remove_spares(folders, home_id(self.home), wait=False)
 
     def _loudness(self, folder: Path, key: str, tracks, journal: ChangeJournal
                   ) -> tuple[Applied, list[dict[str, Any]]]:  # fmt: skip

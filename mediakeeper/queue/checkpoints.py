@@ -25,7 +25,6 @@ from mediakeeper.queue.files import (
     library_on_disk,
     restore_hint,
 )
-from mediakeeper.queue.keyindex import KeyIndex
 from mediakeeper.queue.loading import held, load_queue
 from mediakeeper.text.wording import queue_name
 
@@ -100,7 +99,9 @@ class CheckpointsMixin:
                 check()
             return self._replace_with(data)
 
-    def _replace_with(self, data: dict[str, Any], index: KeyIndex | None = None) -> Path | None:
+    def _replace_with(
+        self, data: dict[str, Any], index: dict[str, int] | None = None
+    ) -> Path | None:
         """Put ``data`` in place of the queue, whatever it holds (call with the lock held);
         the files it replaces are kept beside it (``_keep_replaced``), the queue's is returned.
         ``data``'s items: a list of dicts, or a spill read by ``load_queue`` with its ``index``."""

@@ -114,11 +114,6 @@ class ItemList(MutableSequence[dict[str, Any]]):
             self._raw[at] = raw
         return item
 
-    def key_at(self, at: int) -> str:
-        """Item ``at``'s key, read without making it live (what the key index confirms)."""
-        item = self._live.get(at)
-        return item["key"] if item is not None else _decoded(self._line(at))["key"]
-
     def scan(self, start: int = 0) -> Iterator[dict[str, Any]]:
         """Every item from ``start``, in order, for reading only: those not live are decoded
         for the moment and not kept (going through all of them keeps one, and a block)."""

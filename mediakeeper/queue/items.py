@@ -18,7 +18,7 @@ from mediakeeper.core.errors import TransitionError
 from mediakeeper.system.processes import is_running, own_start_time
 
 if TYPE_CHECKING:
-    from mediakeeper.queue.keyindex import KeySet
+    from mediakeeper.queue.keyset import KeySet
 
     Keys = set[str] | KeySet  # the keys a check of duplicates has met, and adds to
 

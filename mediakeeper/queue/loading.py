@@ -1,5 +1,5 @@
 """Reading a queue file (or a checkpoint) into what a store holds: its fields, its items in a
-spill (``itemlist.ItemList``) and their keys' index (``keyindex.KeyIndex``).
+spill (``itemlist.ItemList``) and where each key's item is (a dict).
 
 The file the toolkit writes has one item per line (``files.dump_queue``): it is read a line at
 a time, each item checked with the checks ``files.parse_queue`` makes (``item_problems``, the
@@ -12,7 +12,6 @@ their lines, at 100,000 items a quarter of a gigabyte at the store's start). Any
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -20,13 +19,12 @@ from typing import IO, Any
 from mediakeeper.fs.atomic import encode_text
 from mediakeeper.queue.files import Item, Unusual, parse_queue, read_layout
 from mediakeeper.queue.itemlist import ItemList, framed
-from mediakeeper.queue.keyindex import KeyIndex, key_hash
 from mediakeeper.text.jsonfmt import RECORD_INDENT, dumps_one
 
 _FRAMING = len(framed(b""))
 _INDENT = RECORD_INDENT.encode()
 
-Held = tuple[dict[str, Any], KeyIndex]
+Held = tuple[dict[str, Any], dict[str, int]]  # the fields, their items held; key -> position
 
 
 def load_queue(path: Path, hint_for: Callable[..., str], directory: Path) -> Held:
@@ -44,39 +42,38 @@ def load_queue(path: Path, hint_for: Callable[..., str], directory: Path) -> Hel
 def held(data: dict[str, Any], directory: Path | None) -> Held:
     """``data`` (its items dicts, in a list or made as they are taken) with its items
     written to a spill as they come, none kept decoded, and indexed."""
-    hashes = array("I")
+    index: dict[str, int] = {}
     items = ItemList((), directory)
-    items.extend_lines(_framed(data["items"], hashes))
+    items.extend_lines(_framed(data["items"], index))
     data["items"] = items
-    return data, KeyIndex.of_hashes(items.key_at, hashes)
+    return data, index
 
 
-def _framed(items: Iterable[dict[str, Any]], hashes: array) -> Iterator[bytes]:
-    for item in items:
-        hashes.append(key_hash(item["key"]))
+def _framed(items: Iterable[dict[str, Any]], index: dict[str, int]) -> Iterator[bytes]:
+    for at, item in enumerate(items):
+        index.setdefault(item["key"], at)
         yield framed(encode_text(dumps_one(item)))
 
 
 def _streamed(f: IO[bytes], directory: Path) -> Held:
-    hashes = array("I")
+    index: dict[str, int] = {}
 
     def take(lines: Iterator[Item], _fields: dict[str, Any]) -> ItemList:
         items = ItemList((), directory)  # its spill made once the file reaches the items
-        items.extend_lines(_as_held(lines, hashes))
+        items.extend_lines(_as_held(lines, index))
         return items
 
     fields, items = read_layout(f, take)  # duplicates: the index's, below
     fields["items"] = items
-    index = KeyIndex.of_hashes(items.key_at, hashes)
-    if index.duplicates():
-        raise Unusual  # parse_queue names the key
+    if len(index) != len(items):
+        raise Unusual  # a key met twice: parse_queue names it
     return fields, index
 
 
-def _as_held(lines: Iterator[Item], hashes: array) -> Iterator[bytes]:
-    """Each item's line as the spill holds it, its key's hash added to ``hashes``."""
-    for raw, line, item in lines:
-        hashes.append(key_hash(item["key"]))
+def _as_held(lines: Iterator[Item], index: dict[str, int]) -> Iterator[bytes]:
+    """Each item's line as the spill holds it, its key added to ``index``."""
+    for at, (raw, line, item) in enumerate(lines):
+        index.setdefault(item["key"], at)
         # The file's own line where it is framed as the spill holds it (all but the last).
         as_held = len(raw) == len(line) + _FRAMING and raw.startswith(_INDENT)
         yield raw if as_held and raw.endswith(b",\n") else framed(line)

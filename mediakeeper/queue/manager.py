@@ -246,27 +246,6 @@ def _files_changed(
     return True
 
 
-def record_files_again(store: QueueStore, keys: set[str]) -> None:
-    """Record the files of the completed items ``keys`` as they are now: after an undo put
-    their old tag values back, so that ``--refresh`` does not take the person's own undo for
-    a change and send the item back to have its fixes made again."""
-    record = fingerprints.Recorder(store.dir, kinds.get(store.kind).files_below)
-
-    def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
-        changed = []
-        for item in data["items"]:
-            details = item.get("details") or {}
-            if item["key"] in keys and item["status"] == COMPLETED and details.get(
-                fingerprints.FINGERPRINT
-            ):
-                details[fingerprints.FINGERPRINT] = record(item)
-                changed.append(item)
-        return changed
-
-    if store.exists():
-        store.update(mutate, fold=True)
-
-
 def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
     """Counts by status; tracks and issues of the items whose results stand (completed), so
     a reset item leaves them until it is processed again."""

@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar, overload
 
 from mediakeeper.core.errors import QueueCorrupt
 from mediakeeper.queue.files import Item, Unusual, file_signature, journal_entry, read_layout
-from mediakeeper.queue.keyindex import KeySet
+from mediakeeper.queue.keyset import KeySet
 from mediakeeper.text.jsonfmt import dumps_one
 
 if TYPE_CHECKING:

@@ -42,7 +42,6 @@ from mediakeeper.queue.claims import ClaimsMixin
 from mediakeeper.queue.files import file_signature, journal_entry, parse_queue, queue_chunks
 from mediakeeper.queue.itemlist import ItemList
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, iso
-from mediakeeper.queue.keyindex import KeyIndex
 from mediakeeper.queue.loading import load_queue
 from mediakeeper.text.jsonfmt import dumps_one
 from mediakeeper.text.wording import queue_name
@@ -72,7 +71,7 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
         self.clock = clock
         self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT)
         self._data: dict[str, Any] | None = None
-        self._index: KeyIndex | dict[str, int] = {}  # key -> position (keyindex.py)
+        self._index: dict[str, int] = {}  # key -> position in the items
         self._signature: tuple | None = None
         self._journal_offset = 0
         self._journal_lines = 0
@@ -363,6 +362,21 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
             if fold and changed:  # a command that changed nothing leaves the file alone
                 self._fold()
             return changed
+
+    def update_item(self, key: str, change: Callable[[dict[str, Any]], bool], *, fold=False):
+        """Run ``change(item)`` on the item ``key`` under the lock, found by its key (no other
+        item is read); it changes the item in place and returns True, or leaves it alone and
+        returns False. A changed item is journaled (``fold``: and the file rewritten). False
+        for a key the queue does not hold."""
+        with self.locked() as data:
+            position = self._index.get(key)
+            if position is None or not change(data["items"][position]):
+                return False
+            self._derived_reset()  # its status may have changed
+            self._commit([data["items"][position]])
+            if fold:
+                self._fold()
+            return True
 
 
 def _handed_out(data: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ The package, split the way beets' mediafile splits its storage:
   and which cannot be tagged at all (AAC, AC-3: read, never written);
 - ``read``: a file's tags and stream properties, and the parse kept for a write;
 - ``write``: a file's change, handed to ``mediakeeper.fs.safewrite`` for the crash-safe
-  replacement (write groups, spares, ownership) that other jobs use without tags.
+  replacement (write groups, ownership) that other jobs use without tags.
 
 Callers import from here: ``from mediakeeper import tags``; ``tags.read(path)``.
 """

@@ -79,14 +79,13 @@ def write_many(
     writes: Iterable[FileWrite],
     *,
     flush_first: Sequence[Path] = (),
-    spares: Path | None = None,
     owner: str = "",
     sweep: bool = True,
     policy: writemode.WritePolicy | None = None,
     rewritten: set[Path] | None = None,
 ) -> dict[Path, AudioError]:
     """``write`` for several files, in groups (``safewrite.replace_many``, which says what
-    ``flush_first``, ``spares``, ``owner``, ``sweep``, ``policy`` and ``rewritten`` do).
+    ``flush_first``, ``owner``, ``sweep``, ``policy`` and ``rewritten`` do).
     Returns the files that could not be written, with the reason; every other one is written."""
     # A str path too: the results are keyed by Path. (Making a Path costs 6 us: not twice.)
     todo = [w if isinstance(w.path, Path) else w._replace(path=Path(w.path)) for w in writes]
@@ -99,7 +98,6 @@ def write_many(
     failed = safewrite.replace_many(
         (_replacement(w) for w in todo if w.values),
         flush_first=flush_first,
-        spares=spares,
         owner=owner,
         sweep=sweep,
         policy=policy,

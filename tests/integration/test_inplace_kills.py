@@ -19,7 +19,7 @@ import pytest
 from mediakeeper.core import writemode
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.names import TEMP_PREFIX, atomic_temp_pid
-from mediakeeper.fs.spares import SPARES
+from mediakeeper.fs.sweep import SPARES
 from mediakeeper.system.processes import is_running
 
 KILLS = 8

@@ -26,8 +26,9 @@ from click.testing import CliRunner
 from mediakeeper import tags
 from mediakeeper.batch.job import ItemResult
 from mediakeeper.core.commands import queue_manager, tool_command
+from mediakeeper.fs import left_behind
 from mediakeeper.fs.names import home_id
-from mediakeeper.fs.spares import SPARES
+from mediakeeper.fs.sweep import SPARES
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.model import Track
 from mediakeeper.queue.store import QueueStore
@@ -1118,14 +1119,16 @@ def test_a_batch_removes_the_temp_copy_a_killed_tag_write_left(
     assert QueueStore(home / "status/music", "music").load()["items"][0]["track_count"] == 3
 
 
-def test_a_batch_ends_by_deleting_the_originals_a_killed_batch_set_aside(
+def test_a_batch_deletes_the_originals_a_killed_batch_set_aside(
     tmp_path, music_library, music_script
 ):
-    """Originals that copy-and-swap writes replaced wait beside the artist folders
-    (``fs/spares``) until their batch ends; a killed batch leaves them, and the next batch
-    of the same data home deletes them as it ends. Another data home's are its own."""
+    """Originals that copy-and-swap writes of earlier versions set aside beside the artist
+    folders until their batch ended, in a folder named in the data home's list: a killed
+    batch left them, and the next batch of the same data home deletes them. Another data
+    home's are its own."""
     lib = build(music_library, tmp_path / "Music", ["Alpha"])
     home, ended = tmp_path / "home", _ended_pid()
+    left_behind.name(left_behind.list_of(home / "status"), str(lib / SPARES))
     (lib / SPARES).mkdir()
     ours = lib / SPARES / f"{home_id(home)}.{ended}-1"
     theirs = lib / SPARES / f"{home_id(tmp_path / 'other')}.{ended}-2"

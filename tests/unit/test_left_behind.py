@@ -17,7 +17,6 @@ from mediakeeper import tags
 from mediakeeper.core import writemode
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.names import TEMP_PREFIX, home_id
-from mediakeeper.fs.spares import SPARES
 from mediakeeper.fs.sweep import Swept, sweep, sweep_home
 from mediakeeper.system.processes import start_time
 from mediakeeper.text.wording import format_size
@@ -36,7 +35,7 @@ def test_a_folder_is_named_once_with_its_process_and_read_back(tmp_path):
         left_behind.name_temps_folder(listed, album)
     assert listed.read_text() == f"temps {os.getpid()} {album}\n"
     assert left_behind.temps_line(f"temps {os.getpid()} {album}") == (os.getpid(), album)
-    assert left_behind.temps_line(album) is None  # a folder of spares
+    assert left_behind.temps_line(album) is None  # a folder of replaced originals
     assert left_behind.temps_line("temps x /a") is None
     left_behind.name_temps_folder(listed, "/a\nb")  # a name a line cannot hold: not listed
     assert listed.read_text().count("\n") == 1
@@ -189,9 +188,7 @@ def test_a_batch_forgets_the_folders_its_workers_named_when_it_ends(
     assert run.returncode in (0, 1), run.stderr
     assert all(tags.read(p).tags["title"] == "One" for p in library.rglob("*.flac"))
     listed = left_behind.list_of(home / "status")
-    lines = listed.read_text().splitlines()  # the spares folder's stays while it is there
-    assert [line for line in lines if line.startswith(left_behind.TEMPS)] == []
-    assert lines in ([str(library / SPARES)], [])
+    assert listed.read_text().splitlines() == []
 
 
 # A command writing into its data home, in the middle of an atomic write of an output; a

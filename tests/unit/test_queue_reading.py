@@ -10,7 +10,7 @@ import os
 import pytest
 
 from mediakeeper.core.errors import QueueCorrupt, QueueMissing
-from mediakeeper.queue import keyindex
+from mediakeeper.queue import keyset
 from mediakeeper.queue.files import dump_queue, queue_chunks
 from mediakeeper.queue.reading import EncodedItems, read_lines
 from mediakeeper.queue.store import QueueStore
@@ -161,7 +161,7 @@ def test_a_fold_writes_a_block_at_a_time_the_file_dump_queue_lays_out(make_store
 
 
 def test_a_key_met_twice_is_named_as_peek_names_it_among_thousands(make_store):
-    """The keys met are held as hashes (queue/keyindex.KeySet); a key met again is still a
+    """The keys met are held as hashes (queue/keyset.KeySet); a key met again is still a
     duplicate, after the table has grown many times."""
     store = make_store(3000)
     lines = store.path.read_text().split("\n")
@@ -177,5 +177,5 @@ def test_a_key_met_twice_is_named_as_peek_names_it_among_thousands(make_store):
 
 def test_keys_whose_hashes_are_alike_are_read_by_peek(make_store, monkeypatch):
     store = make_store(50)
-    monkeypatch.setattr(keyindex, "mark_of", lambda key: 7)  # every key's hash alike
+    monkeypatch.setattr(keyset, "mark_of", lambda key: 7)  # every key's hash alike
     assert as_read(store) == fresh(store).peek()

@@ -339,6 +339,26 @@ def test_a_change_is_one_journal_line_not_a_rewrite(make_store):
     ]
 
 
+def test_one_item_is_changed_by_its_key_and_folded_the_rest_as_they_were(make_store):
+    store = make_store(3)
+    store.claim_next(SESSION)  # a journal line the fold takes in too
+
+    def named(item):
+        item["details"] = {"choice": 7}
+        return True
+
+    assert fresh(store).update_item("artist-0002", named, fold=True)
+    assert journal_lines(store) == []
+    on_disk = items_by_key(json.loads(store.path.read_text(encoding="utf-8")))
+    assert on_disk["artist-0002"]["details"] == {"choice": 7}
+    assert on_disk["artist-0000"]["status"] == "in_progress"
+    assert [on_disk[k]["details"] for k in ("artist-0000", "artist-0001")] == [{}, {}]
+    before = store.path.read_bytes()
+    assert not fresh(store).update_item("nobody", named, fold=True)
+    assert not fresh(store).update_item("artist-0001", lambda item: False, fold=True)
+    assert store.path.read_bytes() == before and journal_lines(store) == []
+
+
 def test_a_transaction_records_and_claims_in_one_journal_line(make_store):
     store = make_store(4)
     store.claim_next(SESSION)
