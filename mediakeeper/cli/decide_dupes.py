@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from mediakeeper.cli.dupes import group_lines
 from mediakeeper.core.commands import tool_command
 from mediakeeper.decisions import dupes
 from mediakeeper.decisions.item import DecideError
@@ -34,11 +35,8 @@ def group_items(home: Path, code: str) -> None:
         raise DecideError(f"no open {code!r} decision: nothing to decide there")
     click.echo(f"dupes   {code}  {count(len(found), 'group')}  [{' | '.join(dupes.CHOICES)}]")
     for group in found:
-        click.echo(f"  {group['id']}  {count(len(group['copies']), 'copy', 'copies')}, "
-                   f"{format_size(group['waste'])} in the copies not kept")  # fmt: skip
-        for copy in group["copies"]:
-            mark = "best" if copy["path"] == group["best"] else "    "
-            click.echo(f"    {mark} {copy['path']}  [{copy['grade']}]")
+        for line in group_lines(group, f"{group['id']}:", indent="  "):
+            click.echo(line)
     click.echo(f"Decide one: {tool_command('decide', home)} dupes ID; all of them: --all "
                f"--group {code} --choose 1 (keep the best), or --all --dismiss {code} "
                "(keep all)")  # fmt: skip

@@ -57,11 +57,8 @@ def main(ctx, home, as_json):
         click.echo(json.dumps({"groups": public(found)}, indent=2, ensure_ascii=False))
         return
     for g in found:
-        click.echo(f"{g['level']} {g['id']}: {count(len(g['copies']), 'copy', 'copies')}, "
-                   f"{format_size(g['waste'])} in the copies not kept")  # fmt: skip
-        for c in g["copies"]:
-            mark = "keep" if c["path"] == g["best"] else "    "
-            click.echo(f"  {mark} {c['path']}  [{c['grade']}, {format_size(c['size'])}]")
+        for line in group_lines(g, f"{g['level']} {g['id']}:"):
+            click.echo(line)
         for why in g["why"]:
             click.echo(f"       kept: {why}")
     if kept_whole:
@@ -156,3 +153,14 @@ def kept_groups(home, ids, reset):
         click.echo(f"{entry['level']} {group_id} (kept {entry['at']}):")
         for path in entry["copies"]:
             click.echo(f"  {path}")
+
+
+def group_lines(group, head: str, indent: str = "") -> list[str]:
+    """A duplicate group as ``dupes`` and ``decide --group`` list it: its copies, the one
+    kept marked, each with its grade and size."""
+    lines = [f"{indent}{head} {count(len(group['copies']), 'copy', 'copies')}, "
+             f"{format_size(group['waste'])} in the copies not kept"]  # fmt: skip
+    for c in group["copies"]:
+        mark = "keep" if c["path"] == group["best"] else "    "
+        lines.append(f"{indent}  {mark} {c['path']}  [{c['grade']}, {format_size(c['size'])}]")
+    return lines

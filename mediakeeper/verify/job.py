@@ -36,14 +36,13 @@ from mediakeeper.batch.workfile import finished, load_work, save_finished, save_
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
-from mediakeeper.fs.atomic import atomic_write_text
-from mediakeeper.fs.reports import write_report
+from mediakeeper.fs.reports import write_item_outputs
 from mediakeeper.media import ffmpeg, flactest, integrity
 from mediakeeper.media.albums import album_files, is_checked
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import finding_counts
 from mediakeeper.system import children
-from mediakeeper.text.slug import inside, slugify
+from mediakeeper.text.slug import slugify
 from mediakeeper.verify import ledger, rules
 from mediakeeper.verify.kind import KIND as VERIFY
 
@@ -225,16 +224,7 @@ def _as_check(data: dict[str, Any]) -> integrity.Check:
 
 
 def write_outputs(home: Path, slug: str, document: dict[str, Any]) -> None:
-    # Imported here, once the album's checks are done: jinja2 (15-25 ms) imported with the
-    # job held back the batch's first check. (Imported in this thread while the checks run,
-    # it held the GIL the check threads needed to start theirs.)
-    from mediakeeper.text.render import render
-
-    assert VERIFY.output_dir is not None
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    atomic_write_text(inside(home, *VERIFY.output_dir, f"{slug}.json"), text)
-    report = render(VERIFY.report_template, album=document, home=home)
-    write_report(inside(home, "issues", VERIFY.name, f"{slug}.md"), report, durable=True)
+    write_item_outputs(home, VERIFY, slug, document, "album")
 
 
 def job_from_settings(

@@ -6,9 +6,7 @@ files, real scripts, a fake TMDb over HTTP."""
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import subprocess
 import sys
 
@@ -18,24 +16,10 @@ from mediakeeper.media import ffmpeg
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
 from tests.helpers import REPO_ROOT, run_script
+from tests.helpers.deciding import decide, groups_of, session_of
 from tests.servers.tmdb import API_KEY, FakeTMDb
 
 EXE = ffmpeg.find()
-
-
-def decide(home, *args):
-    return run_script("decide.py", "--home", home, *args)
-
-
-def groups_of(home) -> dict[tuple[str, str], int]:
-    shown = decide(home, "--json")
-    assert shown.returncode == 0, shown.stderr
-    return {(g["kind"], g["code"]): g["count"] for g in json.loads(shown.stdout)["groups"]}
-
-
-def session_of(took) -> str:
-    assert took.returncode == 0, took.stdout + took.stderr
-    return re.search(r" undo .*--session (\S+)$", took.stdout, re.M).group(1)
 
 
 def undo(home, session: str):

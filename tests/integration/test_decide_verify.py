@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from mediakeeper.media import ffmpeg
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
 from tests.helpers import REPO_ROOT, immutable, run_script, small_tmpfs, wait_until
+from tests.helpers.deciding import decide, groups_of, session_of
 from tests.integration.serving import serve
 
 EXE = ffmpeg.find()
@@ -30,23 +30,8 @@ ROT = Path("Band") / "Rotten" / "01 Rot.flac"
 MISMATCH = "audio-md5-mismatch"  # every damaged FLAC's (a decode error depends on the bytes)
 
 
-def decide(home, *args):
-    return run_script("decide.py", "--home", home, *args)
-
-
 def batch(home, *args):
     return run_script("process_verify_batch.py", "--home", home, *args)
-
-
-def groups_of(home) -> dict[tuple[str, str], int]:
-    shown = decide(home, "--json")
-    assert shown.returncode == 0, shown.stderr
-    return {(g["kind"], g["code"]): g["count"] for g in json.loads(shown.stdout)["groups"]}
-
-
-def session_of(took) -> str:
-    assert took.returncode == 0, took.stdout + took.stderr
-    return re.search(r" undo .*--session (\S+)$", took.stdout, re.M).group(1)
 
 
 def undo(home, session: str) -> str:
