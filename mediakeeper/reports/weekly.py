@@ -217,12 +217,14 @@ class WeeklyReport:
         return sum(len(q.completed) for q in self.queues)
 
     @property
-    def tracks_said(self) -> str:
+    def tracks_by_kind(self) -> list[tuple[str, int]]:
         """Each kind's tracks, never added up (a track converted and verified is one track)."""
-        counted = [q for q in self.queues if q.counts_tracks]
-        if len(counted) == 1:
-            return f"{counted[0].tracks:,}"
-        return " · ".join(f"{q.tracks:,} {q.kind}" for q in counted)
+        return [(q.kind, q.tracks) for q in self.queues if q.counts_tracks]
+
+    @property
+    def tracks_said(self) -> str:  # "97", or "97 music · 98 verify"
+        counted = self.tracks_by_kind
+        return " · ".join(f"{n:,}" + (f" {k}" if len(counted) > 1 else "") for k, n in counted)
 
     @property
     def issues_found(self) -> int:

@@ -482,7 +482,7 @@ def test_a_file_its_fix_leaves_alone_is_an_open_finding_that_says_why(
     assert result.problem.startswith("1 tag fix could not be written")
     by_code = result.details["finding_counts"]
     assert by_code[code] == [1, 0] and sum(n for n, _ in by_code.values()) == found
-    assert result.summary.startswith(f"1 track, {found} issues, 0 fixed")
+    assert result.summary.startswith(f"1 track, {found} findings, 0 fixed")
     report = (home / "issues/music" / f"{slugify('Alpha')}.md").read_text()
     # Decisions: the open errors and warnings, never an info finding (missing-cover).
     asked = [f for f in doc["findings"] if f["severity"] != "info"]
