@@ -65,13 +65,16 @@ def look(folder: str, settle: float, *, wall: Callable[[], float] = time.time,
 
 
 def _files(folder: str):
-    """Every file below ``folder`` with its stat result (links to folders not followed)."""
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                yield from _files(entry.path)
-            else:
-                yield entry.path, entry.stat(follow_symlinks=False)
+    """Every file below ``folder`` with its stat result (links to folders not followed); a
+    list of folders still to read, not a call per level: no library is too deep."""
+    todo = [folder]
+    while todo:
+        with os.scandir(todo.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
+                else:
+                    yield entry.path, entry.stat(follow_symlinks=False)
 
 
 @dataclass

@@ -3,8 +3,10 @@ given: what a look finds, and how long the settler lets a folder wait."""
 
 from __future__ import annotations
 
+import sys
 import time
 
+from mediakeeper.fs import tree
 from mediakeeper.watch.ignore import Ignore
 from mediakeeper.watch.settle import GONE, SETTLED, Settler, look
 
@@ -73,3 +75,18 @@ def test_a_file_time_from_a_clock_ahead_of_ours_does_not_keep_a_folder_waiting(t
 def test_a_loose_file_beside_the_item_folders_is_nothing_to_wait_for(tmp_path):
     (tmp_path / "notes.txt").write_text("x")
     assert look(str(tmp_path / "notes.txt"), 30).state == SETTLED
+
+
+def test_a_look_reads_a_folder_deeper_than_the_recursion_limit(tmp_path):
+    deepest = tmp_path / "Artist"
+    deepest.mkdir()
+    for _ in range(sys.getrecursionlimit() + 100):
+        deepest = deepest / "d"
+        deepest.mkdir()
+    (deepest / "01.flac").write_bytes(b"x")
+    now = time.time()
+    try:
+        assert not look(str(tmp_path / "Artist"), 30, wall=lambda: now).ready  # just written
+        assert look(str(tmp_path / "Artist"), 30, wall=lambda: now + 31).state == SETTLED
+    finally:  # pytest removes old test folders with shutil.rmtree, which recurses per level
+        tree.remove_tree(tmp_path / "Artist")
