@@ -41,9 +41,6 @@ class Ignore:
             or any(fnmatchcase(name, p) for p in self.patterns)
         )
 
-    def noise_path(self, parts: Iterable[str]) -> bool:
-        return any(self.noise(part) for part in parts)
-
 
 def in_progress(name: str) -> bool:
     """A file still being downloaded or copied under a temporary name."""
