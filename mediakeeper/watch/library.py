@@ -59,7 +59,7 @@ def watched_libraries(settings: Settings, names: Collection[str] = ()) -> list[W
 
 
 def _queue_library(settings: Settings, kind: str) -> Path | None:
-    store = QueueStore(settings.status_dir / kind, kind)
+    store = store_of(settings, kind)
     if not store.exists():
         return None
     try:
