@@ -97,7 +97,7 @@ def refresh_settled(
     origin = settings.origin(watched.kind, "library") or "the queue's library"
 
     def read(top: str) -> bool:  # a top-level folder the refresh reads
-        return top in tops if tops is not None else top not in skip
+        return _chosen(top, tops, skip)
 
     only = taken(watched, tops, skip)
     return refresh_queue(store, Path(watched.library), origin, only=only, tops=read)
@@ -111,10 +111,14 @@ def taken(
 
     def only(key: str) -> bool:
         top = key.split("/", 1)[0]
-        wanted = (top in tops) if tops is not None else top not in skip
-        return wanted and not _marked_on_the_way(watched.library, key)
+        return _chosen(top, tops, skip) and not _marked_on_the_way(watched.library, key)
 
     return only
+
+
+def _chosen(top: str, tops: Collection[str] | None, skip: Collection[str]) -> bool:
+    """Whether the top-level folder ``top`` is one of ``tops`` (None: any not in ``skip``)."""
+    return top in tops if tops is not None else top not in skip
 
 
 def _marked_on_the_way(library: str, key: str) -> bool:
