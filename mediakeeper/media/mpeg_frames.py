@@ -98,7 +98,7 @@ def read(path: Path) -> Promise:
 
 
 def _read(data, size: int) -> Promise:
-    start = _id3v2_end(data)
+    start = id3v2_end(data)
     first = _first_frame(data, start)
     if first is None:
         return Promise()
@@ -110,7 +110,7 @@ def _read(data, size: int) -> Promise:
     return Promise(cut=_walk(data, last, end) if last else "")
 
 
-def _id3v2_end(data) -> int:
+def id3v2_end(data) -> int:
     """Where the audio begins after any ID3v2 tags (one may follow another)."""
     at = 0
     while data[at : at + 3] == b"ID3" and len(data) >= at + 10:
@@ -182,7 +182,7 @@ def xing_frames(path: Path) -> int | None:
     no count in it."""
     try:
         with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            first = _first_frame(data, _id3v2_end(data))
+            first = _first_frame(data, id3v2_end(data))
             xing = _xing_header(data, first) if first is not None else None
     except (OSError, ValueError):  # (ValueError: an empty file, which mmap refuses)
         return None
