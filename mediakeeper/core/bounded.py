@@ -1,8 +1,8 @@
 """Files a person writes, read only when their size is one such a file can have.
 
 A file the toolkit parses whole (YAML, TOML) costs time and memory in step with its size,
-and nothing stops a wrong path from naming a 40 MB log or a disk image: PyYAML took about
-twenty seconds to refuse one. So each is refused, one line naming it, its size and the
+and nothing stops a wrong path from naming a 40 MB log or a disk image: PyYAML spent many
+seconds on one before it refused it. So each is refused, one line naming it, its size and the
 bound, before a byte of it is parsed, and read no further than the bound (a file still
 growing, a FIFO). The bounds are far above any real file of the kind:
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core import rule_plugins
+from mediakeeper.core.bounded import SETTINGS_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import ConfigError
 from mediakeeper.core.home import CONFIG_FILE
 
@@ -124,10 +125,12 @@ def check_rules(table: Any, where: str) -> dict[str, str]:
 def rules_in(home: Path) -> dict[str, str]:
     """The data home's rules (code -> answer), checked; none when it has no settings file."""
     path = home / CONFIG_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
+    try:  # read as ``config`` reads it: bounded (``core.bounded``)
+        text = read_bounded(path, SETTINGS_FILE, "settings file").decode("utf-8")
     except FileNotFoundError:
         return {}
+    except TooLarge as err:
+        raise ConfigError(str(err)) from None
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot be read: {err}") from None
     try:

@@ -12,19 +12,17 @@ Used on a converted file before it is renamed into place, so it is saved in plac
 
 from __future__ import annotations
 
-import base64
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import mutagen
-from mutagen.flac import FLAC, Picture
-from mutagen.id3 import APIC, ID3, TXXX
+from mutagen.id3 import ID3, TXXX
 from mutagen.mp3 import MP3
-from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
+from mutagen.mp4 import MP4, MP4FreeForm
 
 from mediakeeper import tags
-from mediakeeper.tags.cover import Cover, embedded_cover
+from mediakeeper.tags.cover import Cover, embedded_cover, put_cover
 from mediakeeper.tags.extra_fields import names_used, read_more, write_more
 
 _ITUNES = "----:com.apple.iTunes:"
@@ -116,26 +114,15 @@ def carry_rest(source: Path, target: Path) -> tuple[list[str], bool]:
     if isinstance(audio, MP3):
         for name, values in fields.items():
             audio.tags.add(TXXX(encoding=3, desc=name, text=values))
-        if cover:
-            audio.tags.add(APIC(encoding=3, mime=cover.mime, type=3, desc="", data=cover.data))
     elif isinstance(audio, MP4):
         for name, values in fields.items():
             key = _ITUNES + (name.lower() if name.startswith("REPLAYGAIN_") else name)
             audio.tags[key] = [MP4FreeForm(v.encode("utf-8")) for v in values]
-        if cover:
-            fmt = MP4Cover.FORMAT_PNG if cover.mime == "image/png" else MP4Cover.FORMAT_JPEG
-            audio.tags["covr"] = [MP4Cover(cover.data, imageformat=fmt)]
     else:
         for name, values in fields.items():
             audio.tags[name] = values
-        if cover:
-            picture = Picture()
-            picture.data, picture.mime, picture.type = cover.data, cover.mime, cover.kind
-            if isinstance(audio, FLAC):
-                audio.clear_pictures()
-                audio.add_picture(picture)
-            else:
-                audio.tags[_PICTURE] = [base64.b64encode(picture.write()).decode("ascii")]
+    if cover:
+        put_cover(audio, cover)
     audio.save()
     return sorted([*fields, *rest.more]), cover is not None
 

@@ -25,7 +25,7 @@ from mutagen.flac import FLAC
 from mutagen.mp3 import MP3
 
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.media import ffmpeg
+from mediakeeper.media import ffmpeg, mpeg_frames
 
 TOLERANCE = 0.1  # seconds a header's length may differ from the decoded length (not FLAC's)
 # The raw samples a FLAC's MD5 is computed over: little-endian signed, at its bit depth.
@@ -68,29 +68,12 @@ def decoded_truly(exe: str, path: Path, **limits: Any) -> float:
         if said and abs(said - samples / rate) > TOLERANCE:
             raise UntrueHeader(f"{path.name}: its header says {said:.3f} s, it decodes to "
                                f"{samples / rate:.3f} s")  # fmt: skip
-    if isinstance(audio, MP3) and (frames := xing_frames(path, audio.info)) is not None:
+    if isinstance(audio, MP3) and (frames := mpeg_frames.xing_frames(path)) is not None:
         read = ffmpeg.packets(exe, path, timeout=limits.get("timeout")).count
         if frames != read:
             raise UntrueHeader(f"{path.name}: its Xing header counts {frames} frames, it "
                                f"holds {read}")  # fmt: skip
     return samples / rate
-
-
-def xing_frames(path: Path, info: Any) -> int | None:
-    """The frame count an MP3's Xing (or Info) header holds, or None: no such header, or no
-    count in it. It sits in the first frame, after its side information (whose size is the
-    MPEG version's and the channel mode's)."""
-    mpeg1, mono = info.version == 1, info.mode == 3
-    side = (17 if mono else 32) if mpeg1 else (9 if mono else 17)
-    try:
-        with open(path, "rb") as f:
-            f.seek(info.frame_offset + 4 + side)
-            head = f.read(12)
-    except OSError:
-        return None
-    if len(head) < 12 or head[:4] not in (b"Xing", b"Info") or not head[7] & 0x01:
-        return None  # (flag 1: the frame count is there)
-    return int.from_bytes(head[8:12], "big")
 
 
 def _same_flac(path: Path, info: Any, samples: int, md5: str) -> None:

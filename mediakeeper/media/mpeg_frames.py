@@ -19,6 +19,7 @@ import mmap
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 # kbps by [MPEG-1?][layer]; index 0 is free format, 15 is invalid
 _BITRATES = {
@@ -97,7 +98,7 @@ def read(path: Path) -> Promise:
 
 
 def _read(data, size: int) -> Promise:
-    start = _id3v2_end(data)
+    start = id3v2_end(data)
     first = _first_frame(data, start)
     if first is None:
         return Promise()
@@ -109,7 +110,7 @@ def _read(data, size: int) -> Promise:
     return Promise(cut=_walk(data, last, end) if last else "")
 
 
-def _id3v2_end(data) -> int:
+def id3v2_end(data) -> int:
     """Where the audio begins after any ID3v2 tags (one may follow another)."""
     at = 0
     while data[at : at + 3] == b"ID3" and len(data) >= at + 10:
@@ -141,22 +142,51 @@ def _xing_offset(frame: Frame) -> int:
     return frame.at + 4 + (9 if frame.mono else 17)
 
 
-def _xing(data, frame: Frame) -> Promise | None:
+class Xing(NamedTuple):
+    """A Layer III frame's Xing/Info header: its tag, its counts (None: not there) and where
+    what follows them (a LAME tag) begins."""
+
+    tag: bytes
+    frames: int | None
+    count: int | None
+    after: int
+
+
+def _xing_header(data, frame: Frame) -> Xing | None:
     at = _xing_offset(frame)
     tag = data[at : at + 4]
     if frame.layer != 3 or tag not in (b"Xing", b"Info"):
         return None
     flags = int.from_bytes(data[at + 4 : at + 8], "big")
     p = at + 8
-    frames = count = 0
+    frames = count = None
     if flags & 1:
         frames, p = int.from_bytes(data[p : p + 4], "big"), p + 4
     if flags & 2:
         count, p = int.from_bytes(data[p : p + 4], "big"), p + 4
     p += (100 if flags & 4 else 0) + (4 if flags & 8 else 0)
-    trimmed = _lame_trim(data, p)
-    name = f"its {'LAME/' if trimmed is not None else ''}{tag.decode()} header"
-    return _counted(frame, frames, count, trimmed or 0, name)
+    return Xing(bytes(tag), frames, count, p)
+
+
+def _xing(data, frame: Frame) -> Promise | None:
+    xing = _xing_header(data, frame)
+    if xing is None:
+        return None
+    trimmed = _lame_trim(data, xing.after)
+    name = f"its {'LAME/' if trimmed is not None else ''}{xing.tag.decode()} header"
+    return _counted(frame, xing.frames or 0, xing.count or 0, trimmed or 0, name)
+
+
+def xing_frames(path: Path) -> int | None:
+    """The frame count ``path``'s Xing (or Info) header holds, or None: no such header, or
+    no count in it."""
+    try:
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            first = _first_frame(data, id3v2_end(data))
+            xing = _xing_header(data, first) if first is not None else None
+    except (OSError, ValueError):  # (ValueError: an empty file, which mmap refuses)
+        return None
+    return xing.frames if xing is not None else None
 
 
 def _lame_trim(data, at: int) -> int | None:

@@ -23,6 +23,7 @@ headers, one per 26 ms of audio), nothing written.
 from __future__ import annotations
 
 import math
+import mmap
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,12 +196,9 @@ def _tta(f) -> int:
 
 
 def _id3v2_end(f) -> int:
-    f.seek(0)
-    head = f.read(10)
-    if head[:3] != b"ID3" or len(head) < 10:
-        return 0
-    footer = 10 if head[5] & 0x10 else 0
-    return 10 + footer + (head[6] << 21 | head[7] << 14 | head[8] << 7 | head[9])
+    """Where the audio begins after any ID3v2 tags (``mpeg_frames``' reading of them)."""
+    with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return mpeg_frames.id3v2_end(data)
 
 
 def _size(f) -> int:

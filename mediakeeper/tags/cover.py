@@ -93,14 +93,22 @@ def takes_cover(fmt: str) -> bool:
 
 def set_cover(audio, value: str | None) -> None:
     """Write ``value`` (``as_value``'s) into a file mutagen opened, its tags present."""
-    cover = from_value(value) if value is not None else None
+    put_cover(audio, from_value(value) if value is not None else None)
+
+
+def put_cover(audio, cover: Cover | None) -> None:
+    """Make ``cover`` the picture of a file mutagen opened, its tags present, as a value
+    written does (of its own picture type: a value's is the front cover's); None takes
+    the picture away."""
     if isinstance(audio, MP3) or isinstance(audio.tags, ID3):
         apics = audio.tags.getall("APIC")
         audio.tags.delall("APIC")
         for apic in _kept(apics, cover is not None):
             audio.tags.add(apic)
         if cover:
-            audio.tags.add(APIC(encoding=3, mime=cover.mime, type=FRONT, desc="", data=cover.data))
+            audio.tags.add(
+                APIC(encoding=3, mime=cover.mime, type=cover.kind, desc="", data=cover.data)
+            )
     elif isinstance(audio, MP4):
         rest = (audio.tags.get("covr") or [])[1:]
         if cover:
@@ -115,7 +123,7 @@ def set_cover(audio, value: str | None) -> None:
         kept = _kept(_pictures(audio), cover is not None)
         if cover:
             made = Picture()
-            made.data, made.mime, made.type = cover.data, cover.mime, FRONT
+            made.data, made.mime, made.type = cover.data, cover.mime, cover.kind
             kept.append(made)
         if isinstance(audio, FLAC):
             audio.clear_pictures()
