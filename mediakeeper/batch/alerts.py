@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,8 +74,8 @@ def keep(kind_dir: Path, payload: dict[str, Any]) -> None:
 
 
 def send_now(payload: dict[str, Any], webhook_url: str, apprise: tuple[str, ...]) -> list[str]:
-    """Send an alert raised once, not by a batch (the scrub's), to its receivers, waiting for
-    them; what went wrong, never naming a URL."""
+    """Send an alert to its receivers, waiting for them (a batch's from a thread of its own,
+    the scrub's at once); what went wrong, never naming a URL."""
     problems = []
     if webhook_url and (problem := post(webhook_url, payload)):
         problems.append(f"the alert webhook ([alerts] webhook_url) {problem}")
@@ -94,7 +93,6 @@ class AlertWatch:
     threshold: int
     webhook_url: str = ""
     apprise: tuple[str, ...] = ()
-    send: Callable[[str, dict[str, Any]], str | None] = post
     problems: list[str] = field(default_factory=list)  # what the receivers said, told at the end
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -156,10 +154,7 @@ class AlertWatch:
     def _deliver(self, payload: dict[str, Any], before: threading.Thread | None) -> None:
         if before is not None:
             before.join()
-        if self.webhook_url and (problem := self.send(self.webhook_url, payload)):
-            self.problems.append(f"the alert webhook ([alerts] webhook_url) {problem}")
-        if self.apprise and (problem := notify(self.apprise, payload)):
-            self.problems.append(f"the alert's Apprise notification ([alerts] apprise) {problem}")
+        self.problems += send_now(payload, self.webhook_url, self.apprise)
 
     def close(self) -> list[str]:
         """Wait (briefly) for the POSTs under way; what went wrong with them."""

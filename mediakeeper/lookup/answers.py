@@ -85,9 +85,14 @@ def required_text(value: Any, what: str, *, limit: int = NAME_LIMIT) -> str:
 def mbid(value: Any, what: str) -> str:
     """A MusicBrainz (or AcoustID) id: a UUID, in its canonical lower-case form."""
     canonical = value.strip().lower() if isinstance(value, str) else value
-    if not isinstance(canonical, str) or not _UUID.fullmatch(canonical):
+    if not is_mbid(canonical):
         raise Unfit(f"{what} {_shown(value)} is not an id")
     return canonical
+
+
+def is_mbid(value: Any) -> bool:
+    """A UUID in its canonical lower-case form (no spaces around it)."""
+    return isinstance(value, str) and _UUID.fullmatch(value) is not None
 
 
 def optional_mbid(value: Any, what: str) -> str:

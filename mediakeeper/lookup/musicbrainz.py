@@ -36,7 +36,6 @@ from mediakeeper.lookup.http import (
 COVER_ART_ARCHIVE = "https://coverartarchive.org"
 SEARCH_LIMIT = 10  # candidates per search: enough to see a rival of the best one
 PAGE_SIZE = 100  # release groups per browse request (the service's maximum)
-_MBID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 T = TypeVar("T")
 _LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
 
@@ -76,10 +75,6 @@ def artist_query(name: str) -> str:
     """
     phrase = _LUCENE_SPECIAL.sub(r"\\\1", " ".join(name.split()))
     return f'artist:"{phrase}" OR alias:"{phrase}" OR sortname:"{phrase}"'
-
-
-def is_mbid(value: str) -> bool:
-    return bool(_MBID.fullmatch(value or ""))
 
 
 class MusicBrainz(ServiceClient):
@@ -189,7 +184,7 @@ def _check_base_url(base_url: str) -> None:
 def _checked_id(artist_id: str) -> str:
     """The id in its canonical (lower-case) form; anything else is refused unsent."""
     canonical = (artist_id or "").strip().lower()
-    if not is_mbid(canonical):
+    if not answers.is_mbid(canonical):
         raise LookupFailed(f"musicbrainz: {artist_id!r} is not a MusicBrainz id", network=False)
     return canonical
 

@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from mediakeeper.core import kinds
 from mediakeeper.queue.manager import running_batch
-from mediakeeper.queue.session_log import RUNNING, load_sessions
+from mediakeeper.queue.session_log import RUNNING, SessionRecord, load_sessions
 from mediakeeper.queue.store import QueueStore
 
 STARTING = 60.0  # seconds a batch has to write its session's start
@@ -157,16 +157,19 @@ async def stop_batch(request: Request) -> JSONResponse:
 
 
 def running_batches(home: Path) -> list[dict[str, Any]]:
-    """The running batches of every kind with a queue (here and on the page)."""
+    """The running batches of every kind with a queue."""
     found = []
     for queue in sorted((home / "status").glob("*/processing_queue.json")):
-        for record in load_sessions(home / "status", queue.parent.name, items=False):
-            if record.outcome == RUNNING:
-                found.append({"session": record.id, "kind": record.kind, "pid": record.pid,
-                              "started_at": record.started_at.isoformat(),
-                              "items_done": record.items_done,
-                              "items_failed": record.items_failed})  # fmt: skip
+        found += running_of(load_sessions(home / "status", queue.parent.name, items=False))
     return found
+
+
+def running_of(records: list[SessionRecord]) -> list[dict[str, Any]]:
+    """The running sessions among ``records``, as the API and the page list them."""
+    return [{"session": record.id, "kind": record.kind, "pid": record.pid,
+             "started_at": record.started_at.isoformat(), "items_done": record.items_done,
+             "items_failed": record.items_failed}
+            for record in records if record.outcome == RUNNING]  # fmt: skip
 
 
 async def list_batches(request: Request) -> JSONResponse:

@@ -75,6 +75,28 @@ def _ended_by(item: dict[str, Any]) -> str:
     return ""
 
 
+def appended(path: Path, at: int) -> tuple[list[dict[str, Any]], int]:
+    """The JSON objects of the whole lines written to ``path`` after byte ``at`` (a line still
+    being written waits; a damaged one, or one not an object, is passed over), and the byte
+    the next read starts at."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(at)
+            chunk = f.read()
+    except OSError:
+        return [], at
+    complete = chunk[: chunk.rfind(b"\n") + 1]
+    found = []
+    for raw in complete.splitlines():
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            found.append(value)
+    return found, at + len(complete)
+
+
 @dataclass
 class QueueFollow:
     """One kind's queue as last read: each item's state, the counts, where its journal was."""
@@ -139,46 +161,22 @@ class QueueFollow:
             self.counts[self.items.pop(gone).status] -= 1
 
     def _read_journal(self, store: QueueStore, emit) -> None:
-        try:
-            with open(store.journal_path, "rb") as f:
-                f.seek(self.journal_at)
-                chunk = f.read()
-        except OSError:
-            return
-        if not chunk:
-            return
-        complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written waits
-        self.journal_at += len(complete)
-        for raw in complete.splitlines():
-            try:
-                entry = json.loads(raw)
-            except ValueError:
-                continue  # a damaged line: the store refuses it, the follower passes it over
-            if isinstance(entry, dict) and entry.get("gen") == self.generation:
+        # A damaged line: the store refuses it, the follower passes it over.
+        entries, self.journal_at = appended(store.journal_path, self.journal_at)
+        for entry in entries:
+            if entry.get("gen") == self.generation:
                 for item in entry.get("items") or ():
                     if isinstance(item, dict) and "key" in item:
                         self._apply(item, emit)
 
     def _read_alerts(self, emit) -> None:
-        try:
-            with open(self.dir / ALERTS_FILE, "rb") as f:
-                f.seek(self.alerts_at)
-                chunk = f.read()
-        except OSError:
-            chunk = b""
-        complete = chunk[: chunk.rfind(b"\n") + 1]
-        self.alerts_at += len(complete)
+        payloads, self.alerts_at = appended(self.dir / ALERTS_FILE, self.alerts_at)
         first, self.alerts_read = not self.alerts_read, True
         if first:
             return  # alerts raised before the server started are history, not news
-        for raw in complete.splitlines():
-            try:
-                payload = json.loads(raw)
-            except ValueError:
-                continue
-            if isinstance(payload, dict):
-                emit(self.kind, "alert", {"kind": self.kind, "item": "", "status": "alert",
-                                          "session": "", **payload})  # fmt: skip
+        for payload in payloads:
+            emit(self.kind, "alert", {"kind": self.kind, "item": "", "status": "alert",
+                                      "session": "", **payload})  # fmt: skip
 
     def _apply(self, item: dict[str, Any], emit) -> None:
         key = item["key"]

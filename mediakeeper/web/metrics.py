@@ -19,7 +19,6 @@ scrape reads only what was appended since.
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mediakeeper.queue.session_log import EVENTS_FILE
-from mediakeeper.web.follower import HomeFollower
+from mediakeeper.web.follower import HomeFollower, appended
 
 BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800)  # seconds an item takes
 SOURCES = ("network", "cache")  # what answered a lookup (``lookup/tally.py``)
@@ -56,21 +55,10 @@ class SessionTally:
     files_written: int = 0
 
     def read_on(self, path: Path) -> None:
-        try:
-            with open(path, "rb") as f:
-                f.seek(self.at)
-                chunk = f.read()
-        except OSError:
-            return
-        complete = chunk[: chunk.rfind(b"\n") + 1]
-        self.at += len(complete)
-        for raw in complete.splitlines():
-            try:
-                event = json.loads(raw)
-            except ValueError:
-                continue  # a torn or damaged line: passed over, as load_sessions does
-            if isinstance(event, dict):
-                self._count(event)
+        # A torn or damaged line is passed over, as load_sessions does.
+        events, self.at = appended(path, self.at)
+        for event in events:
+            self._count(event)
 
     def _count(self, event: dict) -> None:
         if event.get("event") == "item":

@@ -29,11 +29,11 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.decisions.listing import decisions_json
 from mediakeeper.queue.items import ERROR, IN_PROGRESS
 from mediakeeper.queue.reading import decoded, read_each
-from mediakeeper.queue.session_log import load_sessions
+from mediakeeper.queue.session_log import SessionRecord, load_sessions
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.visible import visible
 from mediakeeper.watch.state import watch_status
-from mediakeeper.web.batches import running_batches
+from mediakeeper.web.batches import running_of
 from mediakeeper.web.security import COOKIE
 
 
@@ -74,14 +74,17 @@ def gather(web) -> dict[str, Any]:
                        "working": working, "batchable": bool(kinds.KINDS.get(kind)
                                                              and kinds.KINDS[kind].batch),
                        "problem": follow.problem, **follow.progress()})  # fmt: skip
-    running = running_batches(web.home)
+    # Each kind's sessions read once: its running batches and its latest sessions both.
+    records = {q["kind"]: load_sessions(web.home / "status", q["kind"], items=False)
+               for q in queues}  # fmt: skip
+    running = {kind: running_of(found) for kind, found in records.items()}
     return {
         "queues": queues,
-        "running": {q["kind"]: [r for r in running if r["kind"] == q["kind"]] for q in queues},
+        "running": {kind: [r for r in rs if r["kind"] == kind] for kind, rs in running.items()},
         "watcher": watch_status(web.home / "status"),
         "decisions": decisions_json(web.home),
         "failures": {q["kind"]: _failures(web.home, q["kind"]) for q in queues},
-        "sessions": [s for q in queues for s in _sessions(web.home, q["kind"])],
+        "sessions": [s for kind, found in records.items() for s in _sessions(kind, found)],
         "weekly": _weekly(web.home),
     }
 
@@ -102,8 +105,8 @@ def _failures(home: Path, kind: str) -> list[dict[str, str]]:
         return []
 
 
-def _sessions(home: Path, kind: str) -> list[dict[str, Any]]:
-    records = load_sessions(home / "status", kind, items=False)[-SHOWN_SESSIONS:]
+def _sessions(kind: str, records: list[SessionRecord]) -> list[dict[str, Any]]:
+    records = records[-SHOWN_SESSIONS:]
     return [{"id": r.id, "kind": kind, "outcome": r.outcome, "done": r.items_done,
              "failed": r.items_failed, "started": r.started_at.strftime("%Y-%m-%d %H:%M")}
             for r in reversed(records)]  # fmt: skip

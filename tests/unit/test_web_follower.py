@@ -46,3 +46,35 @@ def test_a_pending_item_skipped_by_hand_was_never_claimed(make_store, tmp_path):
     follower.sync()
     assert [e for e in events_of(follower) if e[1] == "artist-0000"] == [
         ("skipped", "artist-0000")]  # fmt: skip
+
+
+def last_line_at(path) -> tuple[bytes, int]:
+    """The journal's bytes and where its last (whole) line starts."""
+    written = path.read_bytes()
+    assert written.endswith(b"\n")
+    return written, written.rfind(b"\n", 0, len(written) - 1) + 1
+
+
+def test_a_journal_line_still_being_written_waits_and_a_damaged_one_is_passed_over(
+    make_store, tmp_path
+):
+    store = make_store(1)
+    follower = HomeFollower(tmp_path)
+    follower.sync()
+    item = store.claim_next("s1")
+    written, start = last_line_at(store.journal_path)
+    half = start + (len(written) - start) // 2
+    store.journal_path.write_bytes(written[:half])
+    follower.sync()
+    assert events_of(follower) == []
+    with open(store.journal_path, "ab") as f:
+        f.write(written[half:])
+    follower.sync()
+    assert events_of(follower) == [("claimed", "artist-0000")]
+
+    # Last: the store itself refuses a journal with a damaged line.
+    store.record_success(item["key"], "s1")
+    written, start = last_line_at(store.journal_path)
+    store.journal_path.write_bytes(written[:start] + b"{not json\n" + written[start:])
+    follower.sync()
+    assert events_of(follower) == [("claimed", "artist-0000"), ("completed", "artist-0000")]
