@@ -190,12 +190,6 @@ def prepare_store(
     return store
 
 
-def refuse_offline(wanted: bool, online: bool, flag: str, why: str) -> None:
-    """A usage error for a flag that needs the network in an offline run."""
-    if wanted and not online:
-        raise click.UsageError(f"{flag} {why}")
-
-
 def open_created(settings: Settings, record: Kind) -> QueueStore:
     """The kind's queue, created from the library on first use, and said so."""
     store, created = open_store(settings, record.name, create=True)
