@@ -287,9 +287,9 @@ def finish(
     if awaiting:
         click.echo(f"decide them: {tool_command('decide', settings.home)}")
     click.echo(f"weekly report: {weekly_md} (and .html)")
-    # Python's last garbage collection as it exits walks every object the batch made (50-80
-    # ms after 930 artists) to free memory the exit frees anyway. Every file is written and
-    # closed by now, none is left to a finalizer: those objects can be left out of it.
+    # Python's last garbage collection as it exits walks every object the batch made, to
+    # free memory the exit frees anyway. Every file is written and closed by now, none is
+    # left to a finalizer: those objects can be left out of it.
     gc.freeze()
     sys.exit(exit_code)
 
