@@ -190,12 +190,6 @@ def prepare_store(
     return store
 
 
-def refuse_offline(wanted: bool, online: bool, flag: str, why: str) -> None:
-    """A usage error for a flag that needs the network in an offline run."""
-    if wanted and not online:
-        raise click.UsageError(f"{flag} {why}")
-
-
 def open_created(settings: Settings, record: Kind) -> QueueStore:
     """The kind's queue, created from the library on first use, and said so."""
     store, created = open_store(settings, record.name, create=True)
@@ -293,9 +287,9 @@ def finish(
     if awaiting:
         click.echo(f"decide them: {tool_command('decide', settings.home)}")
     click.echo(f"weekly report: {weekly_md} (and .html)")
-    # Python's last garbage collection as it exits walks every object the batch made (50-80
-    # ms after 930 artists) to free memory the exit frees anyway. Every file is written and
-    # closed by now, none is left to a finalizer: those objects can be left out of it.
+    # Python's last garbage collection as it exits walks every object the batch made, to
+    # free memory the exit frees anyway. Every file is written and closed by now, none is
+    # left to a finalizer: those objects can be left out of it.
     gc.freeze()
     sys.exit(exit_code)
 

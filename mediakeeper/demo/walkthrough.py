@@ -266,8 +266,7 @@ def build_album(music: Path, album: Album) -> int:
                 template=spec.template,
             )
         if spec.kind == "truncated":
-            data = dest.read_bytes()
-            dest.write_bytes(data[: len(data) // 2])
+            damage.cut(dest, keep=0.5)
         elif spec.kind == "damaged":  # the frames sit at the end, after the tags
             damage.flip_bytes(dest, at=0.95, count=8)
     if album.cover == "file":

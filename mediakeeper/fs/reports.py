@@ -33,8 +33,7 @@ def write_item_outputs(
     """One item's outputs: its document as ``outputs/<kind>/<slug>.json`` and its issue report
     ``issues/<kind>/<slug>.md`` (and page), rendered from the kind's template with the document
     under the name the template gives an item (``called``: "album", "book")."""
-    # Imported once an item is done: jinja2 imported with a job held back its start
-    # (benchmarks/start_up.py measures it).
+    # Imported once an item is done: importing jinja2 up front would hold back a job's start.
     from mediakeeper.text.render import render
 
     assert kind.output_dir is not None and kind.report_template is not None

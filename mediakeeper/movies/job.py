@@ -31,17 +31,11 @@ from mediakeeper.lookup.clients import per_process
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.tmdb_types import KeyRefused, MovieDetails
 from mediakeeper.movies import rules
-from mediakeeper.movies.identified import (
-    BY_ID,
-    NOT_LOOKED_UP,
-    OFFLINE,
-    UNUSABLE,
-    unidentified,
-)
+from mediakeeper.movies.identified import BY_ID, NOT_LOOKED_UP, OFFLINE, UNUSABLE
 from mediakeeper.movies.kind import KIND as MOVIES
 from mediakeeper.movies.names import ParsedName
 from mediakeeper.movies.nfo import date_added, movie_nfo
-from mediakeeper.movies.outputs import MovieOutputs
+from mediakeeper.movies.outputs import write_outputs
 from mediakeeper.movies.videos import VideoScan, scan_videos
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import finding_counts
@@ -130,7 +124,7 @@ class MovieJob:
             "files": {"written": written, "kept": kept},
             "findings": state["findings"],
         }
-        MovieOutputs(self.home, slug).write(document)
+        said = write_outputs(self.home, slug, document)  # as a decision's rewrite does
         # Offline (asked, or TMDb unreachable) or an answer it could not use: its lookup
         # waits for --enrich.
         # Artwork its host did not give waits for --enrich too.
@@ -143,9 +137,7 @@ class MovieJob:
                 "enriched": online,
                 "match": state["match"]["status"],
                 "tmdb_id": tmdb["id"] if tmdb else None,
-                "unidentified": unidentified(
-                    state["match"], item["name"], self.home, state["findings"]
-                ),
+                "unidentified": said["unidentified"],
                 "imdb_id": tmdb["imdb_id"] if tmdb else None,
                 "files_written": written,
                 "files_kept": kept,

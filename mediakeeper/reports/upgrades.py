@@ -89,9 +89,9 @@ def _absolute(item: Mapping[str, Any], path: str) -> str:
 
 def upgrades(home: Path, tallies: Iterable[QueueTally]) -> dict[str, list[Upgrade]]:
     """kind -> its albums worth a better copy, worst first, from the items each queue's
-    tally kept (``QueueTally.upgrading``), each with the better copy the library holds."""
+    tally kept (``QueueTally.upgrading``). The better copies are the written list's alone
+    (``write_upgrades``): a count needs no dupes scan read."""
     found: dict[str, list[Upgrade]] = {}
-    better = better_copies(Path(home))
     for tally in tallies:
         if tally.kind not in OUTPUT_DIRS:
             continue
@@ -99,7 +99,6 @@ def upgrades(home: Path, tallies: Iterable[QueueTally]) -> dict[str, list[Upgrad
         for item in tally.upgrading:
             document = read_output(home, tally.kind, item)
             listed += upgrades_of(item, document) if document else []
-        listed[:] = [_with_better(u, better) for u in listed]
         listed.sort(key=Upgrade.rank)
     return found
 
@@ -112,7 +111,10 @@ def _with_better(upgrade: Upgrade, better: Mapping[str, str]) -> Upgrade:
 def write_upgrades(home: Path, tallies: Iterable[QueueTally]) -> list[Path]:
     """Each kind's upgrades list (where it has one, or had: an emptied list says so)."""
     written = []
-    for kind, listed in upgrades(home, tallies).items():
+    found = upgrades(home, tallies)
+    better = better_copies(Path(home)) if any(found.values()) else {}
+    for kind, listed in found.items():
+        listed = [_with_better(u, better) for u in listed]
         path = Path(home) / "issues" / kind / PAGE
         if not listed and not path.exists():
             continue

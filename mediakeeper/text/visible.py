@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import re
 
-HIDDEN = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u2028-\u202e"
-    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+# Every hidden control past the C0 ones and DEL: the C1 controls and the invisible formats.
+_PAST_C0 = (
+    "\x80-\x9f\u061c\u180e\u200b\u200e\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f"
 )
+HIDDEN = re.compile(f"[\x00-\x08\x0b-\x1f\x7f{_PAST_C0}]")
 
 
 def _escape(match: re.Match) -> str:
@@ -44,10 +46,7 @@ def visible(text: str) -> str:
 # The same but the C0 controls: what a whole terminal stream is held to, whose escape sequences
 # (colours) and carriage returns (a progress line redrawn) are the toolkit's own. The names
 # in it were shown with ``visible`` where they were put in (``mediakeeper.cli.progress_line``).
-INVISIBLE = re.compile(
-    "[\x80-\x9f\u061c\u180e\u200b\u200e\u200f\u2028-\u202e"
-    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
-)
+INVISIBLE = re.compile(f"[{_PAST_C0}]")
 
 
 def visible_in_stream(text: str) -> str:

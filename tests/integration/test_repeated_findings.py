@@ -55,6 +55,26 @@ def test_an_albums_fifteen_low_bitrate_tracks_are_one_line_and_no_undo_is_offere
     assert [f["code"] for f in findings] == ["low-bitrate"] * 15
 
 
+def test_an_upgrades_list_emptied_by_a_better_copy_says_so(tmp_path, music_script):
+    """The list is rewritten once nothing is left on it (``reports.upgrades.write_upgrades``):
+    never left naming an album whose better copy is in place."""
+    lib, home = lofi_library(tmp_path / "Music", tracks=1), tmp_path / "home"
+    first = music_script("process_music_batch.py", "--home", home, "--library", lib)
+    assert first.returncode == 0, first.stdout + first.stderr
+    upgrades = home / "issues/music/upgrades.md"
+    assert f"- **Lofi — {TAPE}**: low bit rate" in upgrades.read_text("utf-8")
+
+    track = next((lib / "Lofi" / TAPE).glob("*.mp3"))
+    tags = {"title": "Song 1", "artist": "Lofi", "albumartist": "Lofi", "album": "Tape",
+            "tracknumber": "1", "date": "2001"}  # fmt: skip
+    synth.make_track(track, "mp3", tags, picture=True)  # the better copy, in its place
+    reset = music_script("music_queue_manager.py", "--home", home, "--reset-artist", "Lofi")
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    again = music_script("process_music_batch.py", "--home", home, "--library", lib)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert upgrades.read_text("utf-8") == "# Upgrades — music\n\nNothing to upgrade.\n"
+
+
 def test_repeated_fixes_are_one_row_and_a_rewritten_legacy_tag_says_what_changed(
     tmp_path, music_script
 ):
