@@ -34,6 +34,7 @@ class PatchFile(io.RawIOBase):
         self._pages: dict[int, bytearray] = {}
         self._limit = limit
         self.outgrown = False
+        self._changes: list[tuple[int, bytes, bytes]] | None = None  # as of the last write
 
     def readable(self) -> bool:
         return True
@@ -91,6 +92,7 @@ class PatchFile(io.RawIOBase):
         return min(stop, n * PAGE) - pos
 
     def write(self, data) -> int:
+        self._changes = None
         data = memoryview(data).cast("B")
         if len(self._pages) * PAGE + len(data) > self._limit:
             self.outgrown = True
@@ -110,6 +112,7 @@ class PatchFile(io.RawIOBase):
         return done
 
     def truncate(self, size: int | None = None) -> int:
+        self._changes = None
         size = self._pos if size is None else size
         if size < self.size:
             self._zero_from = min(self._zero_from, size)
@@ -126,7 +129,13 @@ class PatchFile(io.RawIOBase):
 
     def changes(self) -> list[tuple[int, bytes, bytes]]:
         """The ranges whose bytes differ from the real file's: (offset, old, new), in order,
-        ranges closer than GAP merged. Only meaningful when the size is unchanged."""
+        ranges closer than GAP merged. Only meaningful when the size is unchanged. Found once
+        after the last write: the tag write and the in-place write both ask for them."""
+        if self._changes is None:
+            self._changes = self._found_changes()
+        return self._changes
+
+    def _found_changes(self) -> list[tuple[int, bytes, bytes]]:
         touched = set(self._pages)
         if self._zero_from < self._base:  # cut off, then written back (or not)
             touched.update(range(self._zero_from // PAGE, -(-self._base // PAGE)))

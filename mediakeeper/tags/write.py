@@ -127,13 +127,22 @@ def _replacement(w: FileWrite) -> safewrite.Replacement:
 def _save_changed(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:
     """Make the change in ``work`` (the file's bytes): the bytes given back, or the values
     saved; what it replaced kept in ``w.made`` when asked."""
-    kept = Recorded(work, st.st_size) if w.made is not None else work
+    # A patch (in place) knows what it changed; a copy is watched as the save writes it.
+    patch = isinstance(work, PatchFile)
+    kept = Recorded(work, st.st_size) if w.made is not None and not patch else work
     if w.back is not None:
         _put_back(w.path, w.back, kept, st.st_size)
     else:
         _save_values(w, kept, st)
-    if isinstance(kept, Recorded) and w.made is not None:
-        w.made[w.path] = kept.spans()
+    if w.made is not None:
+        w.made[w.path] = _patched(work, st.st_size) if patch else kept.spans()
+
+
+def _patched(patch: PatchFile, size: int) -> list[Span] | None:
+    """What a patch replaced, as a recorder says it (None: it changed the file's size)."""
+    if patch.size != size:
+        return None
+    return [Span(at, old, hashlib.sha256(new).hexdigest()) for at, old, new in patch.changes()]
 
 
 def holds(path: Path, back: Sequence[BytesBack]) -> bool:
