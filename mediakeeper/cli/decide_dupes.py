@@ -78,10 +78,7 @@ def _would(group: dict, choose: int | None, dismiss: str | None) -> None:
     if dismiss or choose == 2:
         click.echo(f"would keep all {len(group['copies'])} copies of {group['id']}")
         return
-    listed = dupes.choices(group)
-    if choose is None or not 1 <= choose <= len(listed):
-        raise DecideError(f"{group['id']} has no choice {choose}", "`decide dupes ID` lists them")
-    keep = listed[choose - 1].keep
+    keep = dupes.numbered(group, choose).keep
     click.echo(f"would keep {keep}")
     for copy in group["copies"]:
         if copy["path"] != keep:
