@@ -168,10 +168,7 @@ def take_outstanding(
     kind, items = outstanding.group_choices(home, kind, group)
     names = [o.name for o in items]
     if dry_run:
-        choices = outstanding.choices_of(items[0])
-        if not 1 <= choose <= len(choices):
-            raise DecideError(f"{group} items have no choice {choose}", "decide --group lists")
-        return QueueTaken("", kind, choices[choose - 1].partition(" (")[0], names)
+        return QueueTaken("", kind, outstanding.numbered(items, choose).partition(" (")[0], names)
     what, before, status = outstanding.take_all(home, kind, items, choose)
     session = new_session()
     sessions.record(home, kind, session, group, [i["key"] for i in before], "",
