@@ -20,6 +20,7 @@ from typing import Any
 from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.errors import UsageError
 from mediakeeper.dupes import grade as grading
+from mediakeeper.dupes import kept
 from mediakeeper.dupes.grouping import Group, Track, group
 from mediakeeper.dupes.job import cache_path, decode, load_cache
 from mediakeeper.dupes.kind import KIND
@@ -136,8 +137,6 @@ def better_copies(home: Path) -> dict[str, str]:
 def would_free(home: Path) -> tuple[int, int]:
     """What ``set-aside --all`` would act on now: (groups, bytes), the groups kept whole and
     the release groups aside: what the dashboard shows."""
-    from mediakeeper.dupes import kept  # its own small file, read only here
-
     whole = kept.load(home)
     acted = [g for g in load_groups(home) or [] if g["level"] != "release" and g["id"] not in whole]
     return len(acted), sum(g["waste"] for g in acted)
