@@ -19,6 +19,7 @@ from mediakeeper.core.decisions import check_rules, questions
 from mediakeeper.decisions import outstanding, rules, sessions, verifying
 from mediakeeper.decisions.groups import DISMISS, MOVIE_MATCH
 from mediakeeper.decisions.item import (
+    DISMISSED,
     DecideError,
     ItemDecisions,
     Taken,
@@ -30,8 +31,6 @@ from mediakeeper.decisions.item import (
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.issue_index import write_issue_indexes
-
-DISMISSED = "dismissed: left as it is"
 
 
 @dataclass
