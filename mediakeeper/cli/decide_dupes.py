@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from mediakeeper.cli.dupes import group_lines
+from mediakeeper.cli.dupes import group_lines, said_set_aside
 from mediakeeper.core.commands import tool_command
 from mediakeeper.decisions import dupes
 from mediakeeper.decisions.item import DecideError
@@ -78,10 +78,7 @@ def _would(group: dict, choose: int | None, dismiss: str | None) -> None:
     if dismiss or choose == 2:
         click.echo(f"would keep all {len(group['copies'])} copies of {group['id']}")
         return
-    listed = dupes.choices(group)
-    if choose is None or not 1 <= choose <= len(listed):
-        raise DecideError(f"{group['id']} has no choice {choose}", "`decide dupes ID` lists them")
-    keep = listed[choose - 1].keep
+    keep = dupes.numbered(group, choose).keep
     click.echo(f"would keep {keep}")
     for copy in group["copies"]:
         if copy["path"] != keep:
@@ -91,12 +88,7 @@ def _would(group: dict, choose: int | None, dismiss: str | None) -> None:
 def _said(home: Path, taken: dupes.Taken) -> None:
     done = taken.set_aside
     if done is not None:
-        for change in done.tagged:
-            click.echo(f"kept copy gained {change.tag}: {change.path}")
-        for source, target in done.moved:
-            click.echo(f"set aside {source} -> {target}")
-        for path, why in done.left_alone:
-            click.echo(f"left alone {path}: {why}", err=True)
+        said_set_aside(done, left_alone_err=True)
     for group_id in taken.kept_whole:
         click.echo(f"kept whole: {group_id}")
     freed = f", {format_size(done.freed)} set aside" if done is not None else ""

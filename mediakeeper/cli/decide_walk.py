@@ -16,8 +16,6 @@ from mediakeeper.decisions import item as decide
 from mediakeeper.decisions import verifying
 from mediakeeper.decisions.backups import AGAIN
 
-DISMISSED = "dismissed: left as it is"
-
 
 def walk(home: Path, dry_run: bool, writing: writemode.Writing, said) -> None:
     """``said(taken, dry_run)`` tells what each decision wrote."""
@@ -96,8 +94,8 @@ def _take(home, found, decision, answer, dry_run, writing, said) -> bool | str:
     decision passed over), or ``AGAIN``: the album is back to pending (verify again)."""
     if answer == "d":
         code = decision.finding["code"]
-        closing = [d for d in found.decisions if d.finding["code"] == code]
-        taken = decide.take(home, found, (), closing, DISMISSED, dry_run=dry_run,
+        changes, closing, what = decide.what_to_take(found, dismiss=code)
+        taken = decide.take(home, found, changes, closing, what, dry_run=dry_run,
                             dismissing=code)  # fmt: skip
     elif answer.startswith("v"):
         tag, value = _tag_of(found, decision), answer[1:]

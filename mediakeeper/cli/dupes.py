@@ -107,12 +107,7 @@ def set_aside(home, ids, every, include_releases):
     All of it journaled: the undo command it prints puts every file back."""
     existing_home(home)
     done = copies.set_aside(home, list(ids), every=every, include_releases=include_releases)
-    for change in done.tagged:
-        click.echo(f"kept copy gained {change.tag}: {change.path}")
-    for source, target in done.moved:
-        click.echo(f"set aside {source} -> {target}")
-    for path, why in done.left_alone:
-        click.echo(f"left alone {path}: {why}")
+    said_set_aside(done, left_alone_err=False)
     click.echo(f"{count(len(done.moved), 'file')} of {count(done.groups, 'group')} set aside "
                f"({format_size(done.freed)})")  # fmt: skip
     if done.moved or done.tagged:
@@ -153,6 +148,16 @@ def kept_groups(home, ids, reset):
         click.echo(f"{entry['level']} {group_id} (kept {entry['at']}):")
         for path in entry["copies"]:
             click.echo(f"  {path}")
+
+
+def said_set_aside(done: copies.SetAside, *, left_alone_err: bool) -> None:
+    """What a set-aside did, file by file, as ``dupes set-aside`` and ``decide`` say it."""
+    for change in done.tagged:
+        click.echo(f"kept copy gained {change.tag}: {change.path}")
+    for source, target in done.moved:
+        click.echo(f"set aside {source} -> {target}")
+    for path, why in done.left_alone:
+        click.echo(f"left alone {path}: {why}", err=left_alone_err)
 
 
 def group_lines(group, head: str, indent: str = "") -> list[str]:

@@ -85,6 +85,14 @@ def choices(group: dict[str, Any]) -> list[Choice]:
     return made
 
 
+def numbered(group: dict[str, Any], choose: int | None) -> Choice:
+    """Choice ``choose`` of the group's; DecideError when it has none so numbered."""
+    listed = choices(group)
+    if choose is None or not 1 <= choose <= len(listed):
+        raise DecideError(f"{group['id']} has no choice {choose}", "`decide dupes ID` lists them")
+    return listed[choose - 1]
+
+
 def _copy(copy: dict[str, Any]) -> str:
     return f"{copy['path']} ({copy['grade']}, {format_size(copy['size'])})"
 
@@ -118,12 +126,9 @@ def take(home: Path, group: dict[str, Any], *, choose: int | None = None,
         raise DecideError(f"{group['id']} asks {code_of(group)}, not {dismiss}")
     if not choose and not dismiss:
         raise DecideError("give --choose N or --dismiss CODE")
-    listed = choices(group)
-    if choose is not None and not 1 <= choose <= len(listed):
-        raise DecideError(f"{group['id']} has no choice {choose}", "`decide dupes ID` lists them")
+    choice = numbered(group, choose) if choose is not None else None
     if dismiss or choose == 2:
         return keep_all(home, [group])
-    choice = listed[choose - 1]
     done = copies.set_aside(home, [group["id"]], keepers={group["id"]: choice.keep})
     return Taken(_session(done), f"kept {choice.keep}", done.groups, set_aside=done)
 

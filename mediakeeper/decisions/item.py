@@ -52,6 +52,7 @@ from mediakeeper.text.wording import count
 from mediakeeper.verify.kind import KIND as VERIFY
 
 MOVIE_MATCH = ("ambiguous-match", "no-match")  # a movie's: settled by a TMDb id
+DISMISSED = "dismissed: left as it is"  # what a dismissal decided, as every face says it
 
 
 class DecideError(MediakeeperError):
@@ -207,7 +208,7 @@ def what_to_take(
         closing = [d for d in found.decisions if d.finding["code"] == dismiss]
         if not closing:
             raise UsageError(f"{found.name} has no open {dismiss!r} finding")
-        return (), closing, "dismissed: left as it is"
+        return (), closing, DISMISSED
     changes: list[TagChange] = []
     closing = []
     for tag, new in values:

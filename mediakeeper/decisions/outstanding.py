@@ -86,15 +86,22 @@ def take_all(home: Path, kind: str, items: list[Outstanding], number: int):
     """Choice ``number`` for every one of ``items`` (one kind's failed, or skipped, items)
     at once: (what was done, the items as they were before, the status they were put to),
     for ``sessions.record`` and its undo."""
-    choices = choices_of(items[0])
-    if not 1 <= number <= len(choices):
-        listed = "; ".join(f"{n}) {c.partition(' ')[0]}" for n, c in enumerate(choices, 1))
-        raise DecideError(f"{items[0].word} items have no choice {number}",
-                          f"their choices: {listed}")  # fmt: skip
-    retry = choices[number - 1] == RETRY
+    choice = numbered(items, number)
+    retry = choice == RETRY
     status = PENDING if retry else SKIPPED
     store = QueueStore(home / "status" / kinds.get(kind).name, kind)
     names, was = {o.name for o in items}, items[0].status
     before = put_where(store, lambda i: i["status"] == was and str(i.get("name") or i["key"])
                        in names, status, fresh=retry)  # fmt: skip
-    return (choices[number - 1].partition(" (")[0], before, status)
+    return (choice.partition(" (")[0], before, status)
+
+
+def numbered(items: list[Outstanding], number: int) -> str:
+    """Choice ``number`` of ``items`` (one kind's failed, or skipped, items); DecideError
+    when they have none so numbered."""
+    choices = choices_of(items[0])
+    if not 1 <= number <= len(choices):
+        listed = "; ".join(f"{n}) {c.partition(' ')[0]}" for n, c in enumerate(choices, 1))
+        raise DecideError(f"{items[0].word} items have no choice {number}",
+                          f"their choices: {listed}")  # fmt: skip
+    return choices[number - 1]

@@ -24,7 +24,6 @@ import errno
 import filecmp
 import json
 import os
-import shutil
 import stat
 from pathlib import Path
 from typing import Any
@@ -133,11 +132,7 @@ def _set_aside(target: Path, aside: Path) -> None:
 
 
 def _copy_compared(source: Path, target: Path) -> None:
-    shutil.copy2(source, target)
-    with open(target, "rb+") as copied:
-        os.fsync(copied.fileno())
-    if not filecmp.cmp(source, target, shallow=False):
-        target.unlink()
+    if not moves.copy_compared(source, target):
         raise Refused(f"the set-aside copy of {source} differs: left alone")
 
 

@@ -19,6 +19,7 @@ from mediakeeper.core.decisions import check_rules, questions
 from mediakeeper.decisions import outstanding, rules, sessions, verifying
 from mediakeeper.decisions.groups import DISMISS, MOVIE_MATCH
 from mediakeeper.decisions.item import (
+    DISMISSED,
     DecideError,
     ItemDecisions,
     Taken,
@@ -30,8 +31,6 @@ from mediakeeper.decisions.item import (
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.issue_index import write_issue_indexes
-
-DISMISSED = "dismissed: left as it is"
 
 
 @dataclass
@@ -168,10 +167,7 @@ def take_outstanding(
     kind, items = outstanding.group_choices(home, kind, group)
     names = [o.name for o in items]
     if dry_run:
-        choices = outstanding.choices_of(items[0])
-        if not 1 <= choose <= len(choices):
-            raise DecideError(f"{group} items have no choice {choose}", "decide --group lists")
-        return QueueTaken("", kind, choices[choose - 1].partition(" (")[0], names)
+        return QueueTaken("", kind, outstanding.numbered(items, choose).partition(" (")[0], names)
     what, before, status = outstanding.take_all(home, kind, items, choose)
     session = new_session()
     sessions.record(home, kind, session, group, [i["key"] for i in before], "",

@@ -20,6 +20,7 @@ from typing import Any
 from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.errors import UsageError
 from mediakeeper.dupes import grade as grading
+from mediakeeper.dupes import kept
 from mediakeeper.dupes.grouping import Group, Track, group
 from mediakeeper.dupes.job import cache_path, decode, load_cache
 from mediakeeper.dupes.kind import KIND
@@ -136,8 +137,6 @@ def better_copies(home: Path) -> dict[str, str]:
 def would_free(home: Path) -> tuple[int, int]:
     """What ``set-aside --all`` would act on now: (groups, bytes), the groups kept whole and
     the release groups aside: what the dashboard shows."""
-    from mediakeeper.dupes import kept  # its own small file, read only here
-
     whole = kept.load(home)
     acted = [g for g in load_groups(home) or [] if g["level"] != "release" and g["id"] not in whole]
     return len(acted), sum(g["waste"] for g in acted)
@@ -171,21 +170,26 @@ def build(home: Path, store: QueueStore) -> list[dict[str, Any]]:
                                 tags.get("musicbrainz_trackid", ""),
                                 fold(tags.get("album", ""))))  # fmt: skip
     graded = {path: grading.grade(entry, notes[path]) for path, entry in entries.items()}
+    # Each folder's files found once, not by a pass over every file for each album copy.
+    in_folder: dict[str, list[str]] = {}
+    for path in entries:
+        in_folder.setdefault(str(Path(path).parent), []).append(path)
     found = group(tracks)
-    described = [_describe(g, entries, graded) for g in found if g.level == "album"]
+    described = [_describe(g, entries, graded, in_folder) for g in found if g.level == "album"]
     # A track copy in an album copy not kept is the album group's to set aside.
     covered = {f["path"] for g in described for c in g["copies"] if c["path"] != g["best"]
                for f in c["files"]}  # fmt: skip
     for g in found:
         members = tuple(p for p in g.members if p not in covered)
         if g.level != "album" and len(members) > 1:
-            described.append(_describe(replace(g, members=members), entries, graded))
+            described.append(_describe(replace(g, members=members), entries, graded, in_folder))
     return sorted(described, key=_order)
 
 
-def _describe(found: Group, entries: dict, graded: dict) -> dict[str, Any]:
+def _describe(found: Group, entries: dict, graded: dict, in_folder: dict) -> dict[str, Any]:
     if found.level == "album":
-        copies = [_album_copy(folder, found, entries, graded) for folder in found.members]
+        copies = [_album_copy(folder, found, entries, graded, in_folder.get(folder, []))
+                  for folder in found.members]  # fmt: skip
     else:
         copies = [_track_copy(path, entries[path], graded[path]) for path in found.members]
     best = max(copies, key=lambda c: (c["rank"], [-ord(ch) for ch in c["path"]]))
@@ -221,7 +225,8 @@ def _release_tracks(entries) -> int:
     return max((int(t) for t in totals if t.isdigit()), default=0)
 
 
-def _album_copy(folder: str, found: Group, entries: dict, graded: dict) -> dict[str, Any]:
+def _album_copy(folder: str, found: Group, entries: dict, graded: dict,
+                held: list[str]) -> dict[str, Any]:  # fmt: skip
     """An album folder as a copy: its matched tracks, graded as a whole by their worst
     sound, then their resolution, then how complete the album is (the tracks missing
     against its MusicBrainz release, then how many the folder holds), then their tags."""
@@ -232,11 +237,11 @@ def _album_copy(folder: str, found: Group, entries: dict, graded: dict) -> dict[
                 mine.append(p)
                 recording[p] = n
     grades = [graded[p] for p in mine]
-    every = sum(1 for p in entries if str(Path(p).parent) == folder)
+    every = len(held)  # the folder's fingerprinted files
     worst = min(grades, key=lambda g: g.rank)
     tags = min(g.tags for g in grades)
     formats = Counter(entries[p].get("format", "") for p in mine)
-    expected = _release_tracks(entries[p] for p in entries if str(Path(p).parent) == folder)
+    expected = _release_tracks(entries[p] for p in held)
     missing = max(0, expected - every) if expected else 0
     counted = f"{every} of {expected} tracks" if expected else f"{every} tracks"
     whole = grading.Grade((*worst.rank[:3], (-missing, every), tags),

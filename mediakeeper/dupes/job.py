@@ -58,7 +58,7 @@ def encode(points: list[int]) -> str:
 
 def decode(text: str) -> array.array:
     """The sub-fingerprints, 4 bytes each (a list of ints would take 8 times the memory
-    at 17,274 tracks)."""
+    at the reference library's size)."""
     points = array.array("I", base64.b64decode(text))
     if sys.byteorder == "big":
         points.byteswap()

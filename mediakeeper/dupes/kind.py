@@ -1,7 +1,7 @@
 """The dupes kind's record. Its items are album folders (any folder that directly holds
 audio files, found as verify and conversions find them), not single files: an album is the
-unit the album level compares, a queue of 17,274 file items would be rewritten on every
-completion, and a folder's files are what ``--refresh`` already knows how to notice
+unit the album level compares, a queue of every file of a large library would be rewritten
+on every completion, and a folder's files are what ``--refresh`` already knows how to notice
 changes in. Each file is fingerprinted once and cached by size, mtime and inode
 (``dupes/job.py``), so an album put back to pending reads only its changed files."""
 

@@ -10,6 +10,7 @@ neither place, or with something in the way, is left alone and said."""
 
 from __future__ import annotations
 
+import errno
 import filecmp
 import json
 import os
@@ -51,17 +52,25 @@ def _relocate(source: Path, target: Path) -> None:
     try:
         os.rename(source, target)
     except OSError as err:
-        if err.errno != 18:  # EXDEV: another file system
+        if err.errno != errno.EXDEV:
             raise
-        shutil.copy2(source, target)
-        with open(target, "rb+") as copied:
-            os.fsync(copied.fileno())
-        if not filecmp.cmp(source, target, shallow=False):
-            target.unlink()
+        if not copy_compared(source, target):
             raise OSError(f"the copy of {source} in the holding folder differs") from None
         source.unlink()
     fsync_dir(target.parent)
     fsync_dir(source.parent)
+
+
+def copy_compared(source: Path, target: Path) -> bool:
+    """``source`` copied to ``target`` with its times and mode, flushed and compared byte for
+    byte; False (the copy removed) when it reads back different."""
+    shutil.copy2(source, target)
+    with open(target, "rb+") as copied:
+        os.fsync(copied.fileno())
+    if filecmp.cmp(source, target, shallow=False):
+        return True
+    target.unlink()
+    return False
 
 
 def moved(home: Path, session: str) -> list[dict[str, str]]:

@@ -162,6 +162,12 @@ def test_failed_items_retried_or_skipped_together_and_undone_as_they_were(tmp_pa
     assert {i["status"] for i in was.values()} == {"error"} and was["Gone"]["attempts"] == 1
     listed = decide(home, "music", "--group", "failed").stdout
     assert "Gone: failed at stage scan after 1 attempt" in listed and "--choose N" in listed
+    for dry in ((), ("--dry-run",)):  # failed items have two choices: a third is refused
+        wrong = decide(home, "music", "--all", "--group", "failed", "--choose", "3", *dry)
+        assert wrong.returncode == 2, wrong.stdout + wrong.stderr
+        assert "failed items have no choice 3" in wrong.stderr, wrong.stderr
+        assert "their choices: 1) retry; 2) skip" in wrong.stderr, wrong.stderr
+    assert {name: queue(home, "music")[name] for name in was} == was
 
     skipped = decide(home, "music", "--all", "--group", "failed", "--choose", "2")
     assert "2 failed artists put to skip (Gone, Lost), as one session" in skipped.stdout

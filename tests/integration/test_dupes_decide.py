@@ -122,6 +122,10 @@ def test_another_copy_kept_or_all_kept_each_a_session_undone(two_copies, tmp_pat
     (group,) = groups
     flac, mp3 = lib / "Artist" / "Album" / "01 - One.flac", lib / "Rips" / "Album" / "01 - One.mp3"
     before = tree_of(lib)
+    for dry in ((), ("--dry-run",)):  # a choice the group has not: refused, nothing moved
+        wrong = mediakeeper(home, "decide", "dupes", group["id"], "--choose", "4", *dry)
+        assert wrong.returncode == 2, wrong.stdout + wrong.stderr
+        assert f"{group['id']} has no choice 4" in wrong.stderr and tree_of(lib) == before
     other = mediakeeper(home, "decide", "dupes", group["id"], "--choose", "3")
     assert other.returncode == 0, other.stdout + other.stderr
     assert not flac.exists() and mp3.exists()  # the person's choice over the grade
