@@ -13,6 +13,7 @@ from mediakeeper.cli.dupes import group_lines, said_set_aside
 from mediakeeper.core.commands import tool_command
 from mediakeeper.decisions import dupes
 from mediakeeper.decisions.item import DecideError
+from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, format_size
 
 SHOWN_IDS = 3  # group ids named on a listing's line before "..."
@@ -52,7 +53,7 @@ def decide_one(home: Path, name: str, *, choose: int | None, dismiss: str | None
     if values:
         raise DecideError("a duplicate group takes --choose N or --dismiss CODE, not --set")
     if not (choose or dismiss):
-        click.echo("\n".join(dupes.describe(group)))
+        click.echo(visible("\n".join(dupes.describe(group))))
         return True
     if dry_run:
         _would(group, choose, dismiss)
@@ -79,10 +80,10 @@ def _would(group: dict, choose: int | None, dismiss: str | None) -> None:
         click.echo(f"would keep all {len(group['copies'])} copies of {group['id']}")
         return
     keep = dupes.numbered(group, choose).keep
-    click.echo(f"would keep {keep}")
+    click.echo(f"would keep {visible(keep)}")
     for copy in group["copies"]:
         if copy["path"] != keep:
-            click.echo(f"would set aside {copy['path']}")
+            click.echo(f"would set aside {visible(copy['path'])}")
 
 
 def _said(home: Path, taken: dupes.Taken) -> None:

@@ -15,6 +15,7 @@ from mediakeeper.core import kinds, writemode
 from mediakeeper.decisions import item as decide
 from mediakeeper.decisions import verifying
 from mediakeeper.decisions.backups import AGAIN
+from mediakeeper.text.visible import visible
 
 
 def walk(home: Path, dry_run: bool, writing: writemode.Writing, said) -> None:
@@ -58,10 +59,11 @@ def _ask(found, decision) -> str:
     """Show one decision and read one answer among those it offers: a choice's number, or
     v (then the value), d, s or q."""
     f = decision.finding
-    click.echo(f"\n{found.name} · {f['severity']} {f['code']} — {f['path'] or '(item)'}")
-    click.echo(f"  {f['message']}")
+    where = visible(f["path"]) if f["path"] else "(item)"
+    click.echo(f"\n{visible(found.name)} · {f['severity']} {f['code']} — {where}")
+    click.echo(f"  {visible(f['message'])}")
     for choice in decision.choices:
-        click.echo(f"  [{choice.number}] {choice.label}")
+        click.echo(f"  [{choice.number}] {visible(choice.label)}")
     if decision.note:  # where a restore's copy is, or why none is offered
         click.echo(f"  ({decision.note})")
     tag = _tag_of(found, decision)

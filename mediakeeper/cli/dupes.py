@@ -19,6 +19,7 @@ from mediakeeper.decisions import dupes as deciding
 from mediakeeper.dupes import kept
 from mediakeeper.dupes.groups import load_groups, public
 from mediakeeper.runs import dupes
+from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, format_size
 
 KIND_VERBS = ("batch", "queue")
@@ -147,17 +148,17 @@ def kept_groups(home, ids, reset):
     for group_id, entry in kept.load(where).items():
         click.echo(f"{entry['level']} {group_id} (kept {entry['at']}):")
         for path in entry["copies"]:
-            click.echo(f"  {path}")
+            click.echo(f"  {visible(path)}")
 
 
 def said_set_aside(done: copies.SetAside, *, left_alone_err: bool) -> None:
     """What a set-aside did, file by file, as ``dupes set-aside`` and ``decide`` say it."""
     for change in done.tagged:
-        click.echo(f"kept copy gained {change.tag}: {change.path}")
+        click.echo(f"kept copy gained {change.tag}: {visible(change.path)}")
     for source, target in done.moved:
-        click.echo(f"set aside {source} -> {target}")
+        click.echo(f"set aside {visible(str(source))} -> {visible(str(target))}")
     for path, why in done.left_alone:
-        click.echo(f"left alone {path}: {why}", err=left_alone_err)
+        click.echo(f"left alone {visible(str(path))}: {visible(why)}", err=left_alone_err)
 
 
 def group_lines(group, head: str, indent: str = "") -> list[str]:
@@ -167,5 +168,6 @@ def group_lines(group, head: str, indent: str = "") -> list[str]:
              f"{format_size(group['waste'])} in the copies not kept"]  # fmt: skip
     for c in group["copies"]:
         mark = "keep" if c["path"] == group["best"] else "    "
-        lines.append(f"{indent}  {mark} {c['path']}  [{c['grade']}, {format_size(c['size'])}]")
+        lines.append(f"{indent}  {mark} {visible(c['path'])}  "
+                     f"[{c['grade']}, {format_size(c['size'])}]")
     return lines

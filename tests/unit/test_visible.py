@@ -23,3 +23,22 @@ def test_every_value_a_template_shows_is_shown_safely_html_kept_html():
     assert shown_safely(3) == 3 and shown_safely(None) is None
     template = environment().from_string("{{ name }}|{{ name | md }}")
     assert template.render(name="a\u202e*b") == "a\\u202e*b|a\\u202e\\*b"
+
+
+def test_a_duplicate_group_s_lines_show_a_path_s_controls_as_escapes():
+    """``mediakeeper dupes`` and ``decide --group duplicate-...`` print copies' paths: an
+    escape sequence or a right-to-left override in a folder's name is shown, never obeyed."""
+    from mediakeeper.cli.dupes import group_lines
+
+    evil = "/Music/Red\x1b[31m Band/\u202egpj.flac"
+    group = {
+        "best": evil,
+        "waste": 1000,
+        "copies": [
+            {"path": evil, "grade": "FLAC", "size": 1000},
+            {"path": "/Music/Other/a.mp3", "grade": "MP3 128 kbps", "size": 500},
+        ],
+    }
+    lines = group_lines(group, "album g1:")
+    assert "\\x1b[31m" in lines[1] and "\\u202e" in lines[1]
+    assert not any("\x1b" in line or "\u202e" in line for line in lines)
