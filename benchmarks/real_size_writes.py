@@ -7,6 +7,8 @@ stray spaces), then times, with the page cache dropped before each (when root an
   bare      mutagen.File() of every file (the floor: reading the tags at all)
   mutagen   mutagen's own in-place save() of the same fixes (what Picard and beets do)
   in-place  the music batch, fixes on, write_mode "in-place" (the default)
+  one-worker  the same with ``--workers 1``: one process doing the jobs, the batch's own
+            process beside it
   copy      the music batch, fixes on, write_mode "copy" (a changed copy of each fixed file)
   no-fix    the music batch with --no-fix: its own cost (start, scan, reports, queue) without
             a byte written to the library, so in-place minus no-fix is what the fixes cost
@@ -234,6 +236,7 @@ def methods_of(root: Path, work: Path, round_: int) -> dict[str, tuple[list[str]
         "bare": ([*me, "bare", str(work / "all")], None),
         "mutagen": ([*me, "mutagen", str(work / "fixes")], None),
         "in-place": (batch("in-place"), None),
+        "one-worker": ([*batch("one-worker"), "--workers", "1"], None),
         "no-fix": ([*batch("no-fix"), "--no-fix"], None),
         "start": (batch("start", work / "empty"), None),
         "python": ([sys.executable, "-c", "import mutagen.flac, mutagen.mp3"], None),
@@ -272,11 +275,11 @@ def report(figures: dict, rounds: int, dropped: bool) -> None:
     print(f"page cache dropped before each: {'yes' if dropped else 'no (not allowed here)'}; "
           f"medians of {rounds} rounds ({copy})")
     bare, mut = figures["bare"][0], figures["mutagen"][2]
-    print(f"{'method':<10} {'wall':>8} {'CPU':>8} {'written':>12}  vs bare read"
+    print(f"{'method':<11} {'wall':>8} {'CPU':>8} {'written':>12}  vs bare read"
           "  vs mutagen bytes")
     for name, (wall, cpu, written) in figures.items():
         ratio = f"{written / mut:.2f}x" if mut else "-"
-        print(f"{name:<10} {wall:7.2f}s {cpu:7.2f}s {written / 1e6:10.2f} MB"
+        print(f"{name:<11} {wall:7.2f}s {cpu:7.2f}s {written / 1e6:10.2f} MB"
               f"  {wall / bare:10.2f}x  {ratio:>14}")
     (wall, _, written), (base, _, own) = figures["in-place"], figures["no-fix"]
     print(f"the fixes themselves (in-place minus no-fix): {wall - base:+.2f} s, "

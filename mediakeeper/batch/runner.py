@@ -66,6 +66,7 @@ class BatchOptions:
     # transaction; but a batch that stops early (the network is down) still finishes each
     # one it holds, so a job that waits on the web keeps few.
     in_hand: int = 2
+    local: bool = False  # no web lookups: the disk and the cores set the pace
     resumes: str | None = None  # the session whose unfinished batch this one takes (--resume)
     stop_on_error: bool = False  # the first failed item ends the batch (a pipeline's setting)
 
@@ -170,7 +171,11 @@ class BatchRunner:
                 for name in self.report.released_stale:
                     self.session.log(f"RELEASED stale claim of {name} (its process is gone)")
                 self.hooks.started(self._planned())
-                if self.options.workers > 1:
+                # A local job that reads ahead runs in a worker even alone: the hints, the
+                # records and the claims then go on beside it instead of between its items.
+                # (With web lookups the web sets the pace, and a worker holding the next item
+                # would only spend one more failing lookup when the service goes down.)
+                if self.options.workers > 1 or (self.options.local and hasattr(self.job, "ahead")):
                     self._run_pool()
                 else:
                     self._run_inline()

@@ -41,6 +41,7 @@ def runner_options(
         max_attempts=settings.get(kind, "max_attempts"),
         workers=workers,
         in_hand=2 if online else 6,
+        local=not online,
     )
 
 

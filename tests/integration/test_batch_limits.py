@@ -86,6 +86,27 @@ def test_workers_are_no_more_than_the_batch_has_items_or_the_machine_can_use(
     assert f"WORKERS {len(ARTISTS)} processes" in log.read_text()
 
 
+def test_one_local_music_worker_runs_beside_the_batch_and_one_online_inside_it(
+    tmp_path, fake_musicbrainz
+):
+    """With --workers 1 an offline pass works on its artists in one worker process, so that
+    the batch's own process reads ahead, records and claims meanwhile; with web lookups the
+    web sets the pace, and the artists are worked on in the batch's own process."""
+    lib = library(tmp_path / "Music")
+    for home, flags in ((tmp_path / "offline", ["--offline"]), (tmp_path / "online", [])):
+        done = subprocess.run(
+            [sys.executable, "utilities/process_music_batch.py", "--home", str(home),
+             "--library", str(lib), "--batch-size", "100", "--workers", "1", *flags],
+            cwd=REPO, env=environment(fake_musicbrainz.url), capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 1, done.stdout + done.stderr  # done; decisions left
+        (log,) = (home / "status" / "music" / LOG_DIR).glob("*.log")
+        workers = [line for line in log.read_text().splitlines() if "WORKERS" in line]
+        assert len(workers) == (1 if flags else 0), log.read_text()
+        assert not workers or workers[0].endswith("WORKERS 1 processes")
+
+
 def test_a_small_batch_says_why_it_starts_fewer_workers(tmp_path):
     lib, home = library(tmp_path / "Music"), tmp_path / "home"
     done = subprocess.run(
