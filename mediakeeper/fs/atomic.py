@@ -44,8 +44,8 @@ def flush_files(fds: Sequence[int], paths: Sequence[Path] = ()) -> None:
     """Make several open files' data durable, and the files at ``paths`` (opened here, and
     closed again whatever happens). Each one's writeback is started first, so the fsyncs that
     follow wait for writes already on their way and one journal commit can cover them all,
-    instead of one commit per file (0.49-0.80 ms a file here, against 0.62-1.04 ms one by
-    one). Where that call is missing, they are simply fsynced one by one. An OSError about a
+    instead of one commit per file. Where that call is missing, they are simply fsynced one
+    by one. An OSError about a
     file at ``paths`` names it (``filename``); one about ``fds`` names none."""
     opened: list[int] = []
     try:
@@ -102,7 +102,7 @@ TEMP_ROOM = 24  # bytes a temp name adds to its prefix: "<pid>-<n>.tmp"
 def create_temp(folder: Path, prefix: str, suffix: str, mode: int = 0o600) -> tuple[int, str]:
     """A new, empty file ``<prefix><pid>-<n><suffix>`` in ``folder`` (made if missing), open
     for reading and writing, with ``mode`` less the umask. Like ``tempfile.mkstemp``, without
-    its random names and path checks, which cost as much again as creating the file."""
+    its random names and path checks, which cost more than creating the file."""
     flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     while True:
         name = os.path.join(folder, f"{prefix}{os.getpid()}-{next(_SERIAL)}{suffix}")

@@ -227,8 +227,8 @@ def read_header(path: Path) -> Header:
 
 def _opened(path: Path) -> mutagen.FileType | None:
     """The file as mutagen reads it. A name ending in .flac is tried as a FLAC first:
-    ``mutagen.File`` imports every format's module to guess (35 ms, before a batch's first
-    check), and for a FLAC it would choose the same class."""
+    ``mutagen.File`` imports every format's module to guess (before a batch's first check),
+    and for a FLAC it would choose the same class."""
     if path.suffix.lower() == ".flac":
         with contextlib.suppress(mutagen.MutagenError):  # not a FLAC inside: mutagen guesses
             return FLAC(path)
@@ -360,7 +360,7 @@ def outputs(path: Path, header: Header, analyse: bool) -> list[str]:
     The decoded samples go to one filter graph that first gathers them into frames 16 times
     larger, then splits them among the checks: ffmpeg hands every frame from thread to
     thread (decoder, each output's filters, encoder, muxer), and a FLAC's 4096-sample frames
-    handed to each check on its own cost a pass with the analysis 40 % more CPU. Each branch
+    handed to each check on their own make that hand-over the larger part of the work. Each branch
     converts what it needs on its own: the MD5's stays the samples as decoded."""
     watch = "volumedetect"
     if analyse:

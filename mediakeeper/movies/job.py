@@ -350,7 +350,7 @@ def tmdb_client(settings: Settings) -> TMDb:
 
 
 def _make_tmdb(settings: Settings) -> TMDb:
-    # Imported here: the web stack takes a fifth of a second, and offline runs skip it.
+    # Imported here: the web stack is slow to import, and offline runs never need it.
     from mediakeeper.lookup.tmdb import tmdb_from_settings
 
     return tmdb_from_settings(settings)

@@ -46,7 +46,7 @@ from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
 
 # Memory the scan's parses may take per artist, so a fix is written without parsing its file
-# again (about a third of a tag write's time). Pictures count in full; beyond this, parse.
+# again. Pictures count in full; beyond this, parse.
 KEEP_PARSED_BYTES = 16 << 20
 
 
@@ -279,8 +279,8 @@ class MusicJob:
             findings = self._identify(item, scan, findings, state)
             changes = planned_changes(findings)
         if self.settings is not None and not self._offline_now():
-            # Imported here: the web stack (requests, its cache, the limiter) takes a third of
-            # a second to import, and an offline run never needs it.
+            # Imported here: the web stack (requests, its cache, the limiter) is slow to
+            # import, and an offline run never needs it.
             from mediakeeper.music.enrich import fill_years
             from mediakeeper.music.lookups import enrich_artist, lookup_client
 

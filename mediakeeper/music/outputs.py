@@ -86,7 +86,7 @@ def _csv_rows(folder: str, tracks: list[Track], findings: list[dict]) -> str:
             folder,
             t.path,
             t.format,
-            *map(t.tags.get, LOGICAL_TAGS, _BLANKS),  # in C: a generator here cost a fifth
+            *map(t.tags.get, LOGICAL_TAGS, _BLANKS),  # map runs in C, a generator would not
             round(t.duration, 3),
             t.bitrate,
             t.tag_version,
@@ -120,7 +120,7 @@ def assemble_tracks_csv(home: Path) -> Path:
 
 def _joined(header: bytes, parts: list[str]) -> Iterator[bytes]:
     """The header, then each part's bytes, one part in memory at a time: the whole file
-    held at once grew the batch by half a KB a track."""
+    held at once would grow the batch with the library."""
     yield header
     for part in parts:
         with open(part, "rb") as f:

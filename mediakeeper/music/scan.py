@@ -35,7 +35,7 @@ def disc_number(name: str) -> int | None:
     return int(match["disc"]) if match else None
 
 
-# What keeping one parse costs besides its pictures: a few KB measured, more with many tags.
+# What keeping one parse costs besides its pictures (more with many tags).
 PARSE_OVERHEAD = 8 << 10
 
 

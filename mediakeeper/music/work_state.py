@@ -10,8 +10,8 @@ from typing import Any
 from mediakeeper.core.findings import Finding
 from mediakeeper.music.model import TagChange, Track
 
-# A track in the work file: its fields in order, a list rather than a record. Read back only
-# by decoded, it is a third less to encode than a record with every field named.
+# A track in the work file: its fields in order, a list rather than a record (read back only
+# by decoded, it need not name them).
 _TRACK_ROW = attrgetter(*(f.name for f in fields(Track)))
 
 

@@ -69,7 +69,7 @@ _FOREIGN = (Exception,)
 
 class translated:  # named as what it is used for: ``with translated(path):``
     """The one place where mutagen's and the OS's exceptions become AudioError. A class, not
-    a generator: a scan enters one for every file, and a generator's costs 1.4 us more."""
+    a generator: a scan enters one for every file, and a generator's context costs more."""
 
     __slots__ = ("path",)
 
@@ -97,7 +97,7 @@ class translated:  # named as what it is used for: ``with translated(path):``
 
 # The frames mutagen's translation to ID3v2.4 (``update_to_v24``) changes: TYER and its kin
 # become TDRC, "(17)"-style genres are spelled out, and so on. A v2.4 tag with none of them
-# comes out of it as it went in, so it is skipped there (8% of an MP3's parse, measured).
+# comes out of it as it went in, so it is skipped there.
 _TRANSLATED_FRAMES = frozenset(
     {"TCON", "APIC", "TYER", "TDAT", "TIME", "TORY", "IPLS", "RVAD", "EQUA", "TRDA", "TSIZ"}
     | {"CHAP", "CTOC"}  # chapters hold frames of their own
@@ -181,8 +181,8 @@ def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = No
 
 def logical(style, view) -> dict[str, str]:
     """Logical tag -> first stored value, from a style's view of a file's tags. (Each
-    style's ``firsts`` loops over the single tags itself: a ``get`` call per tag, most of
-    them absent, cost two fifths of what a read does besides mutagen's parse.)"""
+    style's ``firsts`` loops over the single tags itself, rather than a ``get`` call per tag,
+    most of them absent.)"""
     if not view:
         return {}
     tags = style.firsts(view)

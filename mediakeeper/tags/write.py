@@ -87,7 +87,7 @@ def write_many(
     """``write`` for several files, in groups (``safewrite.replace_many``, which says what
     ``flush_first``, ``owner``, ``sweep``, ``policy`` and ``rewritten`` do).
     Returns the files that could not be written, with the reason; every other one is written."""
-    # A str path too: the results are keyed by Path. (Making a Path costs 6 us: not twice.)
+    # A str path too: the results are keyed by Path (made once here, not again below).
     todo = [w if isinstance(w.path, Path) else w._replace(path=Path(w.path)) for w in writes]
     if len({w.path for w in todo}) < len(todo):  # two copies of one file: one lost
         raise ValueError("write_many takes each file once; merge its values")

@@ -11,8 +11,8 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-# One value on one line. (json.dumps with any option set builds a new encoder at every call:
-# a fifth of the time to encode a track's record, most of it for a key.)
+# One value on one line, by one encoder made once: json.dumps with any option set builds a
+# new encoder at every call.
 dumps_one: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False).encode
 
 

@@ -112,8 +112,7 @@ def render_pieces(template: str, **context: Any) -> Iterator[str]:
     """The rendered text a block of Jinja's pieces at a time, for a caller that writes it as
     it comes (a page listing every item of a library is then never whole in memory)."""
     # Joined a block of pieces at a time: Jinja's own render joins every piece the template
-    # yields at once, and the list of them alone (a dozen pieces a row) was the largest thing
-    # the batch held at its end, 1 MB for the issue index of 930 artists.
+    # yields at once, a list that grows with the library (a dozen pieces a row).
     pieces = environment().get_template(template).generate(**context)
     return ("".join(block) for block in iter(lambda: list(islice(pieces, 1024)), []))
 

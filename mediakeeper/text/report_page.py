@@ -117,9 +117,9 @@ def _title(body: str) -> str:
     return html.unescape(_text(heading.group(1))) if heading else ""
 
 
-# Rows of a table, or items of a list, rendered at a time: markdown-it-py holds about 8 KB of
-# tokens a row, so an index of 20,000 artists rendered whole would hold 160 MB; in slices a
-# page's rendering costs the same at any size.
+# Rows of a table, or items of a list, rendered at a time: markdown-it-py holds every row's
+# tokens until the end, so a page rendered whole would grow with the library; in slices its
+# rendering holds the same at any size.
 SLICE_ROWS = 50
 
 
