@@ -34,10 +34,6 @@ PAGE_ROWS = 500  # the other reports an index page lists; the rest on the next p
 _PAGE = re.compile(r"index-(\d+)\.md")
 
 
-def index_path(home: Path, kind: str) -> Path:
-    return Path(home) / "issues" / kind / INDEX
-
-
 def write_issue_indexes(home: Path, records: Records | None = None, counts=None) -> list[Path]:
     """Write the index of every kind's issue reports under ``home``; the paths written.
     ``records`` and ``counts`` (``tally.Counted``, with the reports listed): the home as read
