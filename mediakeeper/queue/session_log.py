@@ -140,7 +140,7 @@ def start_session(
     taken = [p.stem for p in log_dir.glob(f"{day}_{kind}_*.log")]
     number = 1 + max((int(s.rsplit("_", 1)[1]) for s in taken if s[-3:].isdigit()), default=0)
     while True:
-        session_id = f"{day}_{kind}_{number:03d}"
+        session_id = f"{day}_{kind}_{number:03d}"  # kind_of reads it back
         log_path = log_dir / f"{session_id}.log"
         try:
             os.close(os.open(log_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
@@ -164,6 +164,14 @@ def start_session(
         **({"args": list(args)} if args else {}),
     )
     return session
+
+
+def kind_of(session_id: str) -> str:
+    """The kind a session id names (``<yyyymmdd>_<kind>_<n>``; a pipeline's kind may hold
+    "_" itself); "" when it is not such an id."""
+    day, _, rest = session_id.partition("_")
+    kind, _, number = rest.rpartition("_")
+    return kind if len(day) == 8 and day.isdigit() and number.isdigit() and kind else ""
 
 
 @dataclass

@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from mediakeeper.core import kinds
 from mediakeeper.queue.manager import running_batch
-from mediakeeper.queue.session_log import RUNNING, SessionRecord, load_sessions
+from mediakeeper.queue.session_log import RUNNING, SessionRecord, kind_of, load_sessions
 from mediakeeper.queue.store import QueueStore
 
 STARTING = 60.0  # seconds a batch has to write its session's start
@@ -53,7 +53,7 @@ class Launcher:
         with self._lock:
             self.reap()
             store = QueueStore(self.home / "status" / kind, kind)
-            if any(s.split("_")[1:-1] == [kind] for s in self.started):
+            if any(kind_of(s) == kind for s in self.started):
                 raise Refused(409, f"a {kind} batch started here is running")
             if store.exists() and (found := running_batch(store)):
                 pid, session = found
@@ -94,7 +94,7 @@ class Launcher:
         if process is not None and process.poll() is None:
             os.killpg(process.pid, signal.SIGINT)
             return
-        kind = session.split("_")[1] if session.count("_") >= 2 else ""
+        kind = kind_of(session)
         if kind in kinds.KINDS or kind.startswith("pipeline-"):
             for record in load_sessions(self.home / "status", kind, items=False):
                 if record.id == session and record.outcome == RUNNING and record.pid:

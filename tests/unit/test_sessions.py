@@ -7,11 +7,29 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
-from mediakeeper.queue.session_log import EVENTS_FILE, ItemLine, load_sessions, start_session
+from mediakeeper.queue.session_log import (
+    EVENTS_FILE,
+    ItemLine,
+    kind_of,
+    load_sessions,
+    start_session,
+)
 
 
 def log_dir(status_dir):
     return status_dir / "music" / "session_logs"
+
+
+def test_a_session_id_names_its_kind_even_a_pipeline_whose_name_holds_underscores(
+    tmp_path, clock
+):
+    """The web app stops a batch it did not start by the kind its session id names: split at
+    every "_", a pipeline named "to_phone" was looked for under "pipeline-to" (404)."""
+    status = tmp_path / "status"
+    for kind in ("music", "pipeline-to_phone", "pipeline-a_b_c"):
+        assert kind_of(start_session(status, kind, clock=clock).id) == kind
+    for not_an_id in ("", "nope", "nope_music_001", "20240309_music", "20240309__001"):
+        assert kind_of(not_an_id) == ""
 
 
 def test_sessions_are_numbered_per_day(tmp_path, clock):
