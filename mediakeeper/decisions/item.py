@@ -278,6 +278,7 @@ def take(
     writing: writemode.Writing = writemode.DEFAULT_WRITING,
     session: str = "",
     index: bool = True,
+    store: QueueStore | None = None,
 ) -> Taken:
     """Write ``changes`` through the change journal (as the music settings ``writing`` say),
     close ``closing`` with who and when, and write the item's document, report, queue counts
@@ -285,8 +286,8 @@ def take(
     change (``dismissals``). A file the write would leave alone (read-only, hard-linked, ...)
     refuses the whole decision before anything is written: ``refused``, no session.
     ``session``: a session shared with other items' decisions (a whole group's, which undo
-    takes back whole: its dismissals too); ``index``: write the index (a group's caller
-    writes it once, after the last item)."""
+    takes back whole: its dismissals too); ``index``: fold the queue and write the index (a
+    group's caller passes its one ``store`` and calls ``group_done`` after the last item)."""
     closed = tuple(d.finding for d in closing)
     if changes:
         item = {"path": found.document["folder"], "key": found.item["key"]}
@@ -314,7 +315,7 @@ def take(
         mark = dismissals.files_mark(found.item["path"], tree=kinds.get(found.kind).files_below)
         details = found.item.get("details") or {}
         extra[dismissals.KEY] = dismissals.remembered(details, dismissing, decided, mark)
-    write_again(home, found, extra, index=index)
+    write_again(home, found, extra, index=index, store=store)
     return Taken(tuple(changes), closed, session, files_written=written)
 
 
@@ -368,16 +369,18 @@ def write_again(
     *,
     files_now: bool = True,
     index: bool = True,
+    store: QueueStore | None = None,
 ) -> None:
     """The item's document and issue report (its kind's ``rewrite``, which may say what its
     details now hold), its queue counts, its files as they are now (``files_now``: a
     decision's own write is no change for ``--refresh``), and the index: every surface
-    tells the decision at once."""
+    tells the decision at once. ``index`` False: one item of a group, whose caller reads
+    the queue once (``store``) and writes its JSON and the index once (``group_done``)."""
     document, key = found.document, found.item["key"]
     slug = (found.item.get("details") or {}).get("slug") or slugify(key)
     said = rewriter(found.kind)(home, slug, document) or {}
     counts = finding_counts(document["findings"])
-    store = QueueStore(home / "status" / found.kind, found.kind)
+    store = store or queue_of(home, found.kind)
     record = Recorder(store.dir, kinds.get(found.kind).files_below)
 
     def change(item: dict[str, Any]) -> bool:
@@ -390,9 +393,22 @@ def write_again(
         item["issues_resolved"] = sum(done for _, done, *_ in counts.values())
         return True
 
-    store.update_item(key, change, fold=True)
+    store.update_item(key, change, fold=index)
     if index:
         write_issue_indexes(home)
+
+
+def queue_of(home: Path, kind: str) -> QueueStore:
+    """The queue whose items a decision of ``kind`` changes (a group's, read once for all)."""
+    return QueueStore(home / "status" / kind, kind)
+
+
+def group_done(home: Path, store: QueueStore) -> None:
+    """After a group's items (``index=False``): the queue's JSON written once, with every
+    item's line, then the index. Folded per item, a group of n items read and wrote the
+    whole queue n times."""
+    store.fold()
+    write_issue_indexes(home)
 
 
 def rewriter(kind: str):

@@ -21,7 +21,7 @@ from typing import Any
 
 from mediakeeper.core.decisions import questions, rules_in
 from mediakeeper.decisions import rules
-from mediakeeper.decisions.item import ItemDecisions, write_again
+from mediakeeper.decisions.item import ItemDecisions, group_done, write_again
 from mediakeeper.dupes import kept as kept_whole
 from mediakeeper.dupes.kind import KIND as DUPES
 from mediakeeper.fs.atomic import atomic_write_text
@@ -100,12 +100,12 @@ def undo(home: Path, session: str) -> Undone | None:
                 if (d.get("decided") or {}).get("session") != session}  # fmt: skip
         if back or kept != (details.get(dismissals.KEY) or {}):
             write_again(home, ItemDecisions(kind, item, document), {dismissals.KEY: kept},
-                        index=False)  # fmt: skip
+                        index=False, store=store)  # fmt: skip
             reopened, items = reopened + questions(back), items + 1
     rule = entry.get("rule") or ""
     if rule and rules_in(home).get(code) == rule:
         rules.forget(home, code)
-    write_issue_indexes(home)
+    group_done(home, store)
     os.unlink(path)  # taken back: undoing it again finds nothing to undo
     return Undone(reopened, items, f'{code} = "{rule}"' if rule else "")
 

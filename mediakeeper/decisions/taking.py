@@ -23,8 +23,10 @@ from mediakeeper.decisions.item import (
     DecideError,
     ItemDecisions,
     Taken,
+    group_done,
     item_decisions,
     new_session,
+    queue_of,
     rewriter,
     take,
 )
@@ -81,12 +83,13 @@ def take_group(
         return GroupTaken(acted.session, acted.what, acted.taken, queued=acted.queued)
     what = f"chose {label}" if choose is not None else DISMISSED
     session = "" if dry_run else new_session()
-    result = GroupTaken(session, what)
+    result, store = GroupTaken(session, what), queue_of(home, kind)
     for found in asking:
         closing = [d for d in found.decisions if d.finding["code"] == code]
         changes = tuple(c for d in closing for c in d.choices[choose - 1].changes) if choose else ()
         taken = take(home, found, changes, closing, what, dry_run=dry_run, writing=writing,
-                     dismissing="" if choose else code, session=session, index=False)  # fmt: skip
+                     dismissing="" if choose else code, session=session, index=False,
+                     store=store)  # fmt: skip
         result.taken.append((found.name, taken))
     if dry_run:
         return result
@@ -95,7 +98,7 @@ def take_group(
     decided = [found.item["key"] for found, (_, t) in zip(asking, result.taken, strict=True)
                if t.closed]  # fmt: skip
     sessions.record(home, kind, session, code, decided, DISMISS if result.rule else "")
-    write_issue_indexes(home)
+    group_done(home, store)
     return result
 
 

@@ -25,7 +25,14 @@ from typing import Any
 from mediakeeper.core.config import load_settings
 from mediakeeper.decisions import copies, restores, sessions
 from mediakeeper.decisions.backups import ACCEPT, AGAIN, RESTORE
-from mediakeeper.decisions.item import Decision, ItemDecisions, Taken, new_session
+from mediakeeper.decisions.item import (
+    Decision,
+    ItemDecisions,
+    Taken,
+    group_done,
+    new_session,
+    queue_of,
+)
 from mediakeeper.decisions.item import take as close
 from mediakeeper.dupes import moves
 from mediakeeper.music.model import TagChange
@@ -67,12 +74,12 @@ def take(home: Path, asking: Asked, act: str, code: str, *, dry_run: bool = Fals
     session = "" if dry_run else new_session()
     if act == AGAIN:
         return _again(home, asking, code, session)
-    result, extra = Acted(session, WHAT[act]), {}
+    result, extra, store = Acted(session, WHAT[act]), {}, queue_of(home, VERIFY.name)
     for found, chosen in asking:
         if act == ACCEPT:
-            taken = _accept(home, found, code, session, extra)
+            taken = _accept(home, found, code, session, extra, store)
         else:
-            taken = _restore(home, found, chosen, session)
+            taken = _restore(home, found, chosen, session, store)
         result.taken.append((found.name, taken))
     if not session:
         return result
@@ -80,19 +87,21 @@ def take(home: Path, asking: Asked, act: str, code: str, *, dry_run: bool = Fals
             if t.closed]  # fmt: skip
     if keys:
         sessions.record(home, VERIFY.name, session, code, keys, "", **extra)
-        write_issue_indexes(home)
+        group_done(home, store)
     else:  # every file left as it was: what its journal holds of them goes
         restores.put_back(home, session, copies.holding_of(load_settings(home)))
     return result
 
 
-def _accept(home: Path, found: ItemDecisions, code: str, session: str, extra: dict) -> Taken:
+def _accept(
+    home: Path, found: ItemDecisions, code: str, session: str, extra: dict, store: QueueStore
+) -> Taken:
     """The item's open findings of ``code`` closed as accepted; bit rot's new audio taken."""
     closing = [d for d in found.decisions if d.finding["code"] == code]
     if session and code == CHANGED and (kept := _take_checksums(home, found, closing)):
         extra.setdefault("ledger", {}).update(kept)
     return close(home, found, (), closing, WHAT[ACCEPT], dry_run=not session,
-                 dismissing=code, session=session, index=False)  # fmt: skip
+                 dismissing=code, session=session, index=False, store=store)  # fmt: skip
 
 
 def _take_checksums(home: Path, found: ItemDecisions, closing: list[Decision]) -> dict:
@@ -122,7 +131,9 @@ def _take_checksums(home: Path, found: ItemDecisions, closing: list[Decision]) -
     return {slug: {"before": before, "accepted": {n: known[n]["checksum"] for n in before}}}
 
 
-def _restore(home: Path, found: ItemDecisions, chosen: list[Decision], session: str) -> Taken:
+def _restore(
+    home: Path, found: ItemDecisions, chosen: list[Decision], session: str, store: QueueStore
+) -> Taken:
     """Each chosen decision's file restored from its good copy; the open findings about the
     files restored closed; a file left as it was said with why."""
     holding = copies.holding_of(load_settings(home))
@@ -155,7 +166,7 @@ def _restore(home: Path, found: ItemDecisions, chosen: list[Decision], session: 
     taken = Taken((), (), session)
     if closing:
         taken = close(home, found, (), closing, WHAT[RESTORE], dry_run=not session,
-                      session=session, index=False)  # fmt: skip
+                      session=session, index=False, store=store)  # fmt: skip
     return replace(taken, refused=tuple(refused), said=tuple(said))
 
 

@@ -53,6 +53,17 @@ def groups_of(home) -> dict:
     return json.loads(shown.stdout)
 
 
+def queue_file(home) -> dict:
+    """The music queue's JSON file as a person opens it (its journal not replayed)."""
+    return json.loads((home / "status" / "music" / "processing_queue.json").read_text())
+
+
+def open_counts(item: dict) -> dict:
+    """The item's finding codes with open findings, by its queue counts."""
+    counts = (item.get("details") or {}).get("finding_counts") or {}
+    return {code: c for code, c in counts.items() if c[0] > c[1]}
+
+
 def test_the_same_question_in_five_artists_is_one_group(asked):
     home, _ = asked
     listed = decide(home)
@@ -82,10 +93,15 @@ def test_the_same_question_in_five_artists_is_one_group(asked):
 def test_a_group_dismissed_in_one_command_is_undone_exactly(asked):
     home, lib = asked
     before = {p: p.read_bytes() for p in lib.rglob("*.flac")}
+    generation = queue_file(home)["generation"]
     took = decide(home, "music", "--all", "--dismiss", "filename-mismatch")
     assert took.returncode == 0, took.stdout + took.stderr
     assert "5 decisions in 5 artists closed (dismissed: left as it is)" in took.stdout
     session = re.search(r" undo .*--session (\S+)$", took.stdout, re.M).group(1)
+    # The queue's JSON holds every artist's decision, written once for the group (not once
+    # per artist, which made a large group's decision quadratic: benchmarks/decide_group.py).
+    assert queue_file(home)["generation"] == generation + 1
+    assert all(not open_counts(item) for item in queue_file(home)["items"])
     assert groups_of(home) == {"total": 0, "groups": []}
     assert decide(home).stdout.strip() == "Nothing to decide."
     index = (home / "issues" / "music" / "index.md").read_text(encoding="utf-8")
@@ -96,6 +112,8 @@ def test_a_group_dismissed_in_one_command_is_undone_exactly(asked):
     assert undo.returncode == 0, undo.stdout + undo.stderr
     assert "5 decisions in 5 items open again" in undo.stdout
     assert groups_of(home)["total"] == 5
+    assert queue_file(home)["generation"] == generation + 2  # the undo's: once too
+    assert sum(bool(open_counts(item)) for item in queue_file(home)["items"]) == 5
     # The dismissals went with it: a batch over the same files asks again.
     run_script("music_queue_manager.py", "--home", home, "--reset-artist", "Abba")
     run_script("process_music_batch.py", "--home", home, "--offline", "--artist", "Abba")
