@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -22,12 +23,14 @@ BATCH_ARGS = ("--batch-size", BATCH, "--offline", "--workers", 1, "--checkpoint-
 
 
 def spec() -> dict[str, dict]:
-    """Artists whose tags get fixes (so each keeps a work file), six tracks each: long enough
-    for a kill to land in the middle of the batch."""
+    """Artists whose tags get fixes (so each keeps a work file), 200 tracks each: long enough
+    for a kill to land in the middle of the batch. (Its one worker works beside the batch's
+    own process and goes on with the artists in hand, whose results share one queue
+    transaction: the first line may come with the last artist already in the works.)"""
     tracks = {}
     for a in range(N_ARTISTS):
         name = f"Artist {a}"
-        for n in range(1, 7):
+        for n in range(1, 201):
             tags = {"title": f"Song  {n} ", "artist": name, "album": "Record"}
             tracks[f"{name}/Record/{n:02d} - Song.mp3"] = {"tags": {**tags, "tracknumber": str(n)}}
     return tracks
@@ -101,7 +104,8 @@ def test_a_killed_batch_and_its_resume_end_as_the_batch_alone(
 
     shown = sessions(music_script, "show", "--home", home, crashed["id"])
     assert shown.returncode == 0, shown.stderr
-    assert outcome in shown.stdout and "left unfinished: 1 artist" in shown.stdout
+    assert outcome in shown.stdout and re.search(r"^left unfinished: \d+ artists? ", shown.stdout,
+                                                 re.M), shown.stdout  # fmt: skip
 
     resumed = sessions(music_script, "resume", "--home", home)  # the latest crashed one
     assert resumed.returncode == 1, resumed.stdout + resumed.stderr  # the batch's: decisions
@@ -177,16 +181,18 @@ def tree(folder: Path) -> dict[str, bytes]:
 def test_clean_deletes_logs_and_finished_work_files_and_nothing_a_queue_or_undo_needs(
     tmp_path, pristine, reference, music_popen, music_script, music_queue, library_tags
 ):
-    # Killed holding an artist whose plan is in its work file (the kill may land between two
-    # artists: then again, on a fresh copy).
+    # Killed while its worker held an artist whose plan is in its work file (the artists
+    # behind it in hand have none yet; the kill may land between two artists: then again, on
+    # a fresh copy).
     for attempt in range(10):
         lib, home = tmp_path / f"Music{attempt}", tmp_path / f"home{attempt}"
         shutil.copytree(pristine, lib)
-        killed_mid_batch(music_popen, home, lib, planned=2)
+        killed_mid_batch(music_popen, home, lib, planned=BATCH)  # the last one's plan too
         status = home / "status" / "music"
         in_hand = [i for i in music_queue(home)["items"] if i["status"] == "in_progress"]
-        kept = [status / "work" / f"{slugify(i['key'])}.json" for i in in_hand]
-        if kept and all(path.exists() for path in kept):
+        work = [status / "work" / f"{slugify(i['key'])}.json" for i in in_hand]
+        kept = [path for path in work if path.exists()]
+        if len(kept) == 1:
             break
     else:
         pytest.fail("no kill landed while an artist was in hand")
