@@ -405,8 +405,8 @@ def queue_of(home: Path, kind: str) -> QueueStore:
 
 def group_done(home: Path, store: QueueStore) -> None:
     """After a group's items (``index=False``): the queue's JSON written once, with every
-    item's line, then the index. Folded per item, a group of n items read and wrote the
-    whole queue n times."""
+    item's line, then the index (folded per item, a group would read and write the whole
+    queue once for each of its items)."""
     store.fold()
     write_issue_indexes(home)
 
