@@ -100,12 +100,10 @@ def test_an_album_that_cannot_be_verified_is_no_coverage_and_raises_one_alert(tm
     from tests.integration.serving import receiver
 
     albums = library(tmp_path / "Albums", "Sound", "Gone")
-    home = home_for(tmp_path, verify=albums)
     hook, told = receiver(), receiver()
     port = told.server.server_address[1]
-    with (home / "mediakeeper.toml").open("a") as settings:
-        settings.write(f'[alerts]\nwebhook_url = "{hook.url}"\n'
-                       f'apprise = ["json://127.0.0.1:{port}/n"]\n')  # fmt: skip
+    home = home_for(tmp_path, f'[alerts]\nwebhook_url = "{hook.url}"\n'
+                    f'apprise = ["json://127.0.0.1:{port}/n"]\n', verify=albums)  # fmt: skip
     fine = scrub(home, "--percent", "100")
     assert fine.returncode == 0, fine.stdout + fine.stderr
     assert "ALERT" not in fine.stderr and hook.bodies == told.bodies == []  # no alert

@@ -152,9 +152,7 @@ def test_a_folder_moved_within_the_library_keeps_its_history(tmp_path, watching)
 
 def test_scanning_instead_of_inotify_for_a_share_that_sends_no_events(tmp_path, watching):
     music = library(tmp_path / "Music", "A")
-    home = home_for(tmp_path, music=music)
-    with (home / "mediakeeper.toml").open("a") as settings:
-        settings.write("[watch]\npolling = true\n")
+    home = home_for(tmp_path, "[watch]\npolling = true\n", music=music)
     watcher = watching(home)
     assert watcher.said("(scanning for changes: [watch] polling)"), watcher.text()
     assert watcher.said("music: caught up"), watcher.text()

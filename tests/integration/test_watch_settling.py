@@ -23,11 +23,6 @@ from tests.integration.watching import (
 TEMPORARY = {"Part": ".part", "Qbit": ".!qB", "Chrome": ".crdownload", "Copy": ".tmp"}
 
 
-def settings(home, text: str) -> None:
-    with (home / "mediakeeper.toml").open("a") as file:
-        file.write(text)
-
-
 def test_a_download_under_a_temporary_name_holds_its_folder_until_it_is_renamed(tmp_path, watching):
     music = library(tmp_path / "Music")
     home = home_for(tmp_path, music=music)
@@ -49,8 +44,7 @@ def test_a_download_under_a_temporary_name_holds_its_folder_until_it_is_renamed(
 
 def test_the_ignore_list_built_in_and_set(tmp_path, watching):
     music = library(tmp_path / "Music")
-    home = home_for(tmp_path, music=music)
-    settings(home, '[watch]\nignore = "Incoming*, *.partial"\n')
+    home = home_for(tmp_path, '[watch]\nignore = "Incoming*, *.partial"\n', music=music)
     watcher = watching(home)
     assert watcher.said("music: caught up"), watcher.text()
     library(music, "@eaDir", ".hidden", "Incoming 2024", "Unsorted.partial", "Marked")
@@ -63,8 +57,7 @@ def test_the_ignore_list_built_in_and_set(tmp_path, watching):
 
 def test_a_folder_still_changing_after_the_longest_wait_is_left_with_a_note(tmp_path, watching):
     music = library(tmp_path / "Music")
-    home = home_for(tmp_path, music=music)
-    settings(home, "[watch]\nmax_wait_seconds = 4\n")
+    home = home_for(tmp_path, "[watch]\nmax_wait_seconds = 4\n", music=music)
     watcher = watching(home)
     assert watcher.said("music: caught up"), watcher.text()
     album = library(music, "Stalled") / "Stalled" / "Album"

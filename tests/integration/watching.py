@@ -21,12 +21,13 @@ def track(title: str, artist: str = "Artist", album: str = "Album") -> dict:
                      "album": album, "tracknumber": "1", "date": "2001"}}  # fmt: skip
 
 
-def home_for(tmp_path: Path, **libraries: Path) -> Path:
-    """A data home whose settings name each kind's library (``music=path``)."""
+def home_for(tmp_path: Path, settings: str = "", **libraries: Path) -> Path:
+    """A data home whose settings name each kind's library (``music=path``), followed by
+    ``settings`` (more sections: ``"[watch]\\npolling = true\\n"``)."""
     home = tmp_path / "home"
     (home / "status").mkdir(parents=True, exist_ok=True)
     text = "".join(f'[{kind}]\nlibrary = "{path}"\n' for kind, path in libraries.items())
-    (home / "mediakeeper.toml").write_text(text, encoding="utf-8")
+    (home / "mediakeeper.toml").write_text(text + settings, encoding="utf-8")
     return home
 
 
