@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.decisions.item import ItemDecisions, write_again
+from mediakeeper.decisions.item import ItemDecisions, group_done, queue_of, write_again
 from mediakeeper.music.journal import JournalEntry
 from mediakeeper.queue.dismissals import UNDONE, undone_marked
 from mediakeeper.queue.items import COMPLETED
@@ -26,7 +26,7 @@ def after_undo(home: Path, restored: Iterable[JournalEntry], session: str) -> li
     """Mark what the undo put back, and write the undone artists' outputs again; the names
     of those written."""
     restored = list(restored)
-    store = QueueStore(home / "status" / "music", "music")
+    store = queue_of(home, "music")
     if not restored or not store.exists():
         return []
     _mark(store, restored, session)
@@ -40,8 +40,10 @@ def after_undo(home: Path, restored: Iterable[JournalEntry], session: str) -> li
         back = {(os.path.abspath(e.path), e.tag): e for e in restored if e.artist == item["key"]}
         _reopen(document, back, session)
         # Its files are not recorded as they are now: the undo is a change --refresh acts on.
-        write_again(home, ItemDecisions("music", item, document), files_now=False)
+        write_again(home, ItemDecisions("music", item, document), files_now=False,
+                    index=False, store=store)  # fmt: skip
         written.append(str(item.get("name") or item["key"]))
+    group_done(home, store)
     return written
 
 
@@ -62,7 +64,7 @@ def _mark(store: QueueStore, restored: list[JournalEntry], session: str) -> None
                 changed.append(item)
         return changed
 
-    store.update(mutate, fold=True)
+    store.update(mutate)  # folded once with the artists' counts (``group_done``)
 
 
 def _reopen(document: dict, back: dict[tuple[str, str], JournalEntry], session: str) -> None:

@@ -230,9 +230,14 @@ def test_a_group_choice_the_same_for_every_decision_is_one_session_undone_whole(
     def albumartists() -> list:
         return [mutagen.File(p).get("albumartist") for p in sorted(album.glob("*.flac"))]
 
+    generation = queue_file(home)["generation"]
     undone = run_script("undo_changes.py", "--home", home, "--artist", "Nina Simone")
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert albumartists() == [None] * 3
+    # The undo's marks and the artist's reopened counts reach the queue's JSON in one write.
+    assert queue_file(home)["generation"] == generation + 1
+    nina = next(i for i in queue_file(home)["items"] if i["key"] == "Nina Simone")
+    assert "missing-albumartist" in open_counts(nina)
     took = decide(home, "--group", "missing-albumartist", "--all", "--choose", "1")
     assert took.returncode == 0, took.stdout + took.stderr
     assert "1 decision in 1 artist closed (chose the fix it proposes)" in took.stdout
