@@ -57,7 +57,8 @@ class ItemFailure(Exception):
 
 
 class Job(Protocol):
-    """One media kind's work on one queue item. Must be picklable when workers > 1.
+    """One media kind's work on one queue item. Must be picklable when it may run in a worker
+    process: with workers > 1, or alone for a local batch when it has ``ahead`` (the runner).
 
     A job may have ``ahead(item)``: run on a thread of the main process for each item handed to a
     worker while the worker is still busy with the one before, to ask the disk for what the

@@ -11,6 +11,7 @@ leaves, whoever ran it."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, NamedTuple
 
 from mediakeeper.lookup import tally
@@ -33,9 +34,8 @@ def since(before: Mark) -> dict[str, Any]:
     now = mark()
     spent: dict[str, Any] = {}
     lookups: dict[str, dict[str, int]] = {}
-    for (service, source), n in now.lookups.items():
-        if n > before.lookups.get((service, source), 0):
-            lookups.setdefault(service, {})[source] = n - before.lookups.get((service, source), 0)
+    for (service, source), n in (Counter(now.lookups) - Counter(before.lookups)).items():
+        lookups.setdefault(service, {})[source] = n
     if lookups:
         spent["lookups"] = lookups
     if now.io is not None and before.io is not None:

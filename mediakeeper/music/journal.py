@@ -32,7 +32,6 @@ from typing import Any, BinaryIO
 
 from mediakeeper.fs.atomic import encode_text
 from mediakeeper.tags import WRITABLE
-from mediakeeper.tags.cover import COVER
 from mediakeeper.text.jsonfmt import dumps_one
 
 CHANGES_DIR = "changes"
@@ -206,7 +205,7 @@ def _entry(raw: bytes) -> JournalEntry | tuple[str, bool]:
     size = value.get("size")
     if size is not None and (type(size) is not int or size < 0):
         return f'not a change entry ("size" is {_kind(size)}, not a size)', False
-    if value["tag"] not in WRITABLE and value["tag"] != COVER:
+    if value["tag"] not in WRITABLE:
         return f"not a change entry (unknown tag {value['tag']!r})", False
     if not os.path.isabs(value["path"]):
         return f"not a change entry (the path {value['path']!r} is not absolute)", False

@@ -57,23 +57,23 @@ class ArtistOutputs:
     def write(self, artist: Mapping[str, Any], tracks: Iterable[Track], findings: list[dict]):
         tracks = list(tracks)
         document = {**artist, "tracks": [track_record(t) for t in tracks], "findings": findings}
-        # Derived data, rebuilt by re-processing: atomic (old or new), but not worth an fsync.
-        text = dumps_by_line(document)
-        atomic_write_text(self.json_path, text, durable=False)
+        self.write_record(document, tracks)
         rows = _csv_rows(artist["folder_name"], tracks, findings)
         atomic_write_text(self.csv_part, rows, durable=False)
-        report = render_report(artist, tracks, findings, home=self.home)
+
+    def write_record(self, document: Mapping[str, Any], tracks: list[Track]) -> None:
+        """The JSON record and the issue report of ``document`` (its tracks as ``tracks``)."""
+        # Derived data, rebuilt by re-processing: atomic (old or new), but not worth an fsync.
+        atomic_write_text(self.json_path, dumps_by_line(document), durable=False)
+        report = render_report(document, tracks, document["findings"], home=self.home)
         write_report(self.report_path, report)
 
 
 def write_again(home: Path, slug: str, document: Mapping[str, Any]) -> None:
     """The artist's JSON record and issue report from its ``document`` as it stands (a
     decision taken since the batch); its CSV rows list the same findings, and stay."""
-    outputs = ArtistOutputs(home, slug)
-    atomic_write_text(outputs.json_path, dumps_by_line(document), durable=False)
-    tracks = [Track(**{**t, "tags": t["tags"]}) for t in document.get("tracks") or []]
-    report = render_report(document, tracks, document["findings"], home=home)
-    write_report(outputs.report_path, report)
+    tracks = [Track(**t) for t in document.get("tracks") or []]
+    ArtistOutputs(home, slug).write_record(document, tracks)
 
 
 def _csv_rows(folder: str, tracks: list[Track], findings: list[dict]) -> str:
@@ -146,10 +146,7 @@ def render_report(
         MUSIC.report_template,
         artist=artist,
         track_count=len(tracks),
-        albums=[
-            (album, group_findings(found, tracks))
-            for album, found in albums.items()
-        ],
+        albums=[(album, group_findings(found, tracks)) for album, found in albums.items()],
         fixed=[f for f in findings if f["fixed"]],
         open=[f for f in findings if is_open(f)],
         decisions=questions(findings),

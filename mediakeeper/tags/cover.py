@@ -27,8 +27,8 @@ from mutagen.mp4 import MP4, MP4Cover
 from mediakeeper.tags.formats import STYLE_OF_FORMAT
 from mediakeeper.tags.read import load, translated
 from mediakeeper.tags.styles import ID3_STYLE, MP4_STYLE, VORBIS_STYLE
+from mediakeeper.tags.table import COVER as COVER  # the value's name, named there
 
-COVER = "cover"  # the value's name beside the tag table's
 FRONT = 3  # the picture type of a front cover (ID3, FLAC)
 _PICTURE = "METADATA_BLOCK_PICTURE"  # an Ogg file's picture, a FLAC picture block in base64
 _URI = re.compile(r"data:([\w.+-]+/[\w.+-]+);base64,([A-Za-z0-9+/=]*)\Z")

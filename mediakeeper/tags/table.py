@@ -191,6 +191,8 @@ MORE: dict[str, Key] = {
                                    "Acoustid Fingerprint", "Acoustid/Fingerprint"),
 }  # fmt: skip
 
-# Every tag a change may name (journaled, and undone like any other): the table's, and the
-# fields above, which a person sets by hand (``decide --set composer=...``).
-WRITABLE: frozenset[str] = frozenset(TABLE) | frozenset(MORE)
+COVER = "cover"  # a file's embedded cover, as a value (``tags.cover``)
+
+# Every tag a change may name (journaled, and undone like any other): the table's, the
+# fields above, which a person sets by hand (``decide --set composer=...``), and the cover.
+WRITABLE: frozenset[str] = frozenset(TABLE) | frozenset(MORE) | {COVER}

@@ -92,7 +92,7 @@ def write_many(
     if len({w.path for w in todo}) < len(todo):  # two copies of one file: one lost
         raise ValueError("write_many takes each file once; merge its values")
     for w in todo:
-        unknown = set(w.values) - WRITABLE - {COVER}
+        unknown = set(w.values) - WRITABLE
         if unknown:
             raise ValueError(f"unknown logical tags: {sorted(unknown)}")
     failed = safewrite.replace_many(
