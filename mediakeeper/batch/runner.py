@@ -276,8 +276,7 @@ class BatchRunner:
         )
         # Items in flight are topped up once the results are recorded: while the main process
         # records and claims, each worker is already busy with its next item, and the results
-        # that come back meanwhile share one transaction (with six in hand, about eight a
-        # transaction over 930 artists; with four, five; with two, one).
+        # that come back meanwhile share one transaction (the more in hand, the more share).
         depth, at_once = self.options.in_hand * count, True
         # Started once the workers are forked (one forked later, to replace a dead one, never
         # touches it): it asks the disk for what the items in the workers' queues will read.
