@@ -338,7 +338,7 @@ def choose_movie(home: Path, found: ItemDecisions, number: int, *, dry_run=False
     candidates = (decision.finding.get("details") or {}).get("candidates") or []
     movie_id = next(c["id"] for c in candidates if choice.label.endswith(f"TMDb id {c['id']}"))
     if not dry_run:
-        store = QueueStore(home / "status" / found.kind, found.kind)
+        store = queue_of(home, found.kind)
         choose_named(store, found.item["key"], {"tmdb_id": int(movie_id)})
     return choice.label
 

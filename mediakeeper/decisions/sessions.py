@@ -21,13 +21,12 @@ from typing import Any
 
 from mediakeeper.core.decisions import questions, rules_in
 from mediakeeper.decisions import rules
-from mediakeeper.decisions.item import ItemDecisions, group_done, write_again
+from mediakeeper.decisions.item import ItemDecisions, group_done, queue_of, write_again
 from mediakeeper.dupes import kept as kept_whole
 from mediakeeper.dupes.kind import KIND as DUPES
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.manager import restore
-from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.closing import write_closing_reports
 from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.reports.records import read_output
@@ -83,7 +82,7 @@ def undo(home: Path, session: str) -> Undone | None:
         write_closing_reports(home, datetime.now(UTC))  # the space setting aside would free
         os.unlink(path)
         return Undone(len(again), len(again), "")
-    store = QueueStore(home / "status" / kind, kind)
+    store = queue_of(home, kind)
     if queue := entry.get("queue"):
         back = restore(store, queue["items"], queue["status"])
         write_issue_indexes(home)

@@ -175,7 +175,7 @@ def _again(home: Path, asking: Asked, code: str, session: str) -> Acted:
     keys = {found.item["key"] for found, _ in asking}
     if not session:
         return Acted("", WHAT[AGAIN], queued=[found.name for found, _ in asking])
-    store = QueueStore(home / "status" / VERIFY.name, VERIFY.name)
+    store = queue_of(home, VERIFY.name)
     before = put_where(store, lambda i: i["key"] in keys and i["status"] == COMPLETED,
                        PENDING, fresh=True)  # fmt: skip
     sessions.record(home, VERIFY.name, session, code, [i["key"] for i in before], "",
