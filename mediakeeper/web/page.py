@@ -12,7 +12,6 @@ keeps it in an HttpOnly, SameSite=Strict cookie.
 from __future__ import annotations
 
 import asyncio
-import hmac
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -35,7 +34,7 @@ from mediakeeper.text.visible import visible
 from mediakeeper.watch.state import watch_status
 from mediakeeper.web.batches import running_of
 from mediakeeper.web.bodies import bounded_body
-from mediakeeper.web.security import COOKIE
+from mediakeeper.web.security import COOKIE, same_token
 
 
 def _shown(value):
@@ -137,7 +136,7 @@ async def login(request: Request) -> Response:
         return RedirectResponse(f"{base}/", status_code=303)
     form = parse_qs((await bounded_body(request)).decode("utf-8", "replace"))
     given = (form.get("token") or [""])[0]
-    if not hmac.compare_digest(given.encode(), web.token.encode()):
+    if not same_token(given, web.token):
         html = TEMPLATES.get_template("signin.html.j2").render(base=base, wrong=True)
         return HTMLResponse(html, status_code=401, headers=_headers())
     answer = RedirectResponse(f"{base}/", status_code=303)

@@ -8,6 +8,10 @@ in the person's browser). A plain ASGI middleware, so the event stream streams t
 - With a token, everything but ``/ping`` needs ``Authorization: Bearer TOKEN`` or the cookie
   the page's sign-in sets (HttpOnly, SameSite=Strict); the API answers 401 without it, the page
   shows its sign-in form. A token in a query string counts for nothing.
+
+A token is a real secret or none (``checked_token``, before the server starts): at least
+``SHORTEST_TOKEN`` characters of ``TOKEN_ALPHABET`` (no blank, no space, nothing a header or
+a cookie would carry altered), compared in constant time on bytes.
 """
 
 from __future__ import annotations
@@ -15,17 +19,51 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
+import re
 import socket
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
 
+from mediakeeper.core.errors import ConfigError
+
 COOKIE = "mediakeeper_token"
 OPEN_PATHS = ("/ping", "/static/", "/login")  # answered without the token
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 ASGI = Callable[[dict, Callable, Callable], Awaitable[None]]
+
+# 16 characters of the alphabet below hold about 96 bits: past guessing over HTTP. What
+# secrets.token_urlsafe(32) makes (43 characters) is the advice.
+SHORTEST_TOKEN = 16
+# RFC 6750's b64token: what ``Authorization: Bearer`` carries, and what a cookie and a form
+# carry unchanged. A token with a space or a non-ASCII letter would work in one and not in
+# another (a header is read as Latin-1, a form as UTF-8): refused, not half-working.
+TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9._~+/=-]+")
+MAKE_A_TOKEN = 'make one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+
+
+def checked_token(token: str) -> str:
+    """``token`` if it is a real secret, "" if none is set; ConfigError (one line, the token
+    never in it) otherwise: blank or white space, short, or with characters outside
+    ``TOKEN_ALPHABET``."""
+    if token == "":
+        return ""
+    if not token.strip():
+        problem = "is blank"
+    elif not TOKEN_ALPHABET.fullmatch(token):
+        problem = "holds a space or a character outside A-Z a-z 0-9 - . _ ~ + / ="
+    elif len(token) < SHORTEST_TOKEN:
+        problem = f"is shorter than {SHORTEST_TOKEN} characters"
+    else:
+        return token
+    raise ConfigError(f"[serve] token {problem}", MAKE_A_TOKEN)
+
+
+def same_token(given: str, token: str) -> bool:
+    """Whether ``given`` is ``token``: in constant time, on the bytes."""
+    return bool(given) and hmac.compare_digest(given.encode(), token.encode())
 
 
 def is_loopback(host: str) -> bool:
@@ -56,7 +94,7 @@ class Guard:
     carries it (a proxy that keeps the prefix; one that strips it sends the path bare)."""
 
     def __init__(self, app: ASGI, *, host: str, token: str, base_path: str):
-        self.app, self.token, self.base_path = app, token, base_path
+        self.app, self.token, self.base_path = app, checked_token(token), base_path
         self.hosts = allowed_hosts(host)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
@@ -102,7 +140,7 @@ class Guard:
             except Exception:  # a malformed cookie header is no token
                 return False
             given = cookie[COOKIE].value if COOKIE in cookie else ""
-        return bool(given) and hmac.compare_digest(given.encode(), self.token.encode())
+        return same_token(given, self.token)
 
 
 async def _answer(send: Callable, status: int, message: str, extra: dict | None = None) -> None:
