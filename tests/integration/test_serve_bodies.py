@@ -185,3 +185,13 @@ def test_a_long_unknown_field_name_is_not_echoed(server):
     answer = server.post("/api/undo", {"session": "x", "k" * 50_000: 1})
     assert answer.status_code == 400
     assert len(answer.json()["error"]) < 400
+
+
+def test_names_in_the_path_or_query_are_not_echoed_whole(server):
+    long = "n" * 10_000
+    for answer, code in [(server.post(f"/api/batches/{long}_music_001/stop"), 404),
+                         (server.get(f"/api/queues/{long}/items"), 404),
+                         (server.get("/api/queues/music/items", params={"limit": long + "x"}),
+                          400)]:  # fmt: skip
+        assert answer.status_code == code, answer.text[:300]
+        assert len(answer.json()["error"]) < 400
