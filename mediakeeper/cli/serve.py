@@ -8,7 +8,8 @@ import click
 from mediakeeper.cli.command import Command, home_option
 from mediakeeper.core.config import existing_home, load_settings
 from mediakeeper.core.errors import UsageError
-from mediakeeper.web.security import MAKE_A_TOKEN, checked_token, is_loopback
+from mediakeeper.core.tokens import MAKE_A_TOKEN, checked_token
+from mediakeeper.web.security import is_loopback
 
 GRACE = 3  # seconds open streams get to close once the server is told to stop
 

@@ -25,6 +25,7 @@ from starlette.routing import Route
 from mediakeeper import __version__
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.tokens import same_token
 from mediakeeper.decisions.listing import decisions_json
 from mediakeeper.queue.items import ERROR, IN_PROGRESS
 from mediakeeper.queue.reading import decoded, read_each
@@ -34,7 +35,7 @@ from mediakeeper.text.visible import visible
 from mediakeeper.watch.state import watch_status
 from mediakeeper.web.batches import running_of
 from mediakeeper.web.bodies import bounded_body
-from mediakeeper.web.security import COOKIE, same_token
+from mediakeeper.web.security import COOKIE
 
 
 def _shown(value):

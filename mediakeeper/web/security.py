@@ -9,61 +9,27 @@ in the person's browser). A plain ASGI middleware, so the event stream streams t
   the page's sign-in sets (HttpOnly, SameSite=Strict); the API answers 401 without it, the page
   shows its sign-in form. A token in a query string counts for nothing.
 
-A token is a real secret or none (``checked_token``, before the server starts): at least
-``SHORTEST_TOKEN`` characters of ``TOKEN_ALPHABET`` (no blank, no space, nothing a header or
-a cookie would carry altered), compared in constant time on bytes.
+A token is a real secret or none (``core.tokens``: refused before the server starts, and
+here), compared in constant time on its bytes.
 """
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
 import json
-import re
 import socket
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
 
-from mediakeeper.core.errors import ConfigError
+from mediakeeper.core.tokens import checked_token, same_token
 
 COOKIE = "mediakeeper_token"
 OPEN_PATHS = ("/ping", "/static/", "/login")  # answered without the token
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 ASGI = Callable[[dict, Callable, Callable], Awaitable[None]]
-
-# 16 characters of the alphabet below hold about 96 bits: past guessing over HTTP. What
-# secrets.token_urlsafe(32) makes (43 characters) is the advice.
-SHORTEST_TOKEN = 16
-# RFC 6750's b64token: what ``Authorization: Bearer`` carries, and what a cookie and a form
-# carry unchanged. A token with a space or a non-ASCII letter would work in one and not in
-# another (a header is read as Latin-1, a form as UTF-8): refused, not half-working.
-TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9._~+/=-]+")
-MAKE_A_TOKEN = 'make one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
-
-
-def checked_token(token: str) -> str:
-    """``token`` if it is a real secret, "" if none is set; ConfigError (one line, the token
-    never in it) otherwise: blank or white space, short, or with characters outside
-    ``TOKEN_ALPHABET``."""
-    if token == "":
-        return ""
-    if not token.strip():
-        problem = "is blank"
-    elif not TOKEN_ALPHABET.fullmatch(token):
-        problem = "holds a space or a character outside A-Z a-z 0-9 - . _ ~ + / ="
-    elif len(token) < SHORTEST_TOKEN:
-        problem = f"is shorter than {SHORTEST_TOKEN} characters"
-    else:
-        return token
-    raise ConfigError(f"[serve] token {problem}", MAKE_A_TOKEN)
-
-
-def same_token(given: str, token: str) -> bool:
-    """Whether ``given`` is ``token``: in constant time, on the bytes."""
-    return bool(given) and hmac.compare_digest(given.encode(), token.encode())
 
 
 def is_loopback(host: str) -> bool:
