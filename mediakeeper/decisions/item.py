@@ -233,10 +233,11 @@ def set_changes(found: ItemDecisions, word: str, value: str, album: str | None):
         raise DecideError(f"{word!r} is not a tag mediakeeper writes",
                           f"one of: {', '.join(words.SETTABLE)} (or year)")  # fmt: skip
     if why := words.bad_value(tag, value):
-        raise DecideError(f"--set {word}={value}: {why}; nothing written")
+        raise DecideError(f"--set {echoed(word)}={echoed(value)}: {why}; nothing written")
     tracks = [t for t in found.document.get("tracks") or [] if _in_album(t, album)]
     if not tracks:
-        raise DecideError(f"{found.name} has no album {album!r}", "its issue report names them")
+        raise DecideError(f"{found.name} has no album {echoed(album)!r}",
+                          "its issue report names them")  # fmt: skip
     now = _values_now(found, tracks, tag)
     changes = tuple(TagChange(t["path"], tag, now[t["path"]], value or None) for t in tracks
                     if now[t["path"]] != (value or None))  # fmt: skip

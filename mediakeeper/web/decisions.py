@@ -26,8 +26,9 @@ from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.decisions import dupes, taking, verifying
 from mediakeeper.decisions import item as decide
 from mediakeeper.decisions.listing import decisions_json
+from mediakeeper.text.cut import echoed
 from mediakeeper.undo.whole import undo_session
-from mediakeeper.web.bodies import Body, Text, Word, json_body
+from mediakeeper.web.bodies import MOST_LINE, Body, Text, Word, json_body
 
 _ONE_AT_A_TIME = threading.Lock()
 
@@ -59,7 +60,8 @@ def _problem(err: Exception) -> JSONResponse:
     if isinstance(err, BadRequest):
         return JSONResponse({"error": str(err)}, status_code=400)
     code = 404 if isinstance(err, NotFound | decide.DecideError) else 400
-    return JSONResponse({"error": str(err)}, status_code=code)
+    # Names in it are cut where they are said; a message over a line is cut as a whole.
+    return JSONResponse({"error": echoed(str(err), MOST_LINE)}, status_code=code)
 
 
 async def list_decisions(request: Request) -> JSONResponse:
@@ -152,7 +154,7 @@ def _take_dupes(home, asked: dict[str, Any]) -> dict[str, Any]:
     else:
         group = dupes.find(home, asked["name"])
         if group is None:
-            raise NotFound(f"no open duplicate group {asked['name']!r}")
+            raise NotFound(f"no open duplicate group {echoed(asked['name'])!r}")
         taken = dupes.take(home, group, choose=asked["choose"], dismiss=asked["dismiss"] or "")
     done = taken.set_aside
     return _result(taken.session, taken.groups, [

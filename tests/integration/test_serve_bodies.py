@@ -195,3 +195,15 @@ def test_names_in_the_path_or_query_are_not_echoed_whole(server):
                           400)]:  # fmt: skip
         assert answer.status_code == code, answer.text[:300]
         assert len(answer.json()["error"]) < 400
+
+
+def test_long_names_in_a_body_are_said_cut(server, home):
+    before = every_file(home)
+    long = "a" * 4000
+    for body in ({"kind": "dupes", "name": long, "choose": 1},
+                 {"kind": "music", "name": "Pink Floyd", "set": {"date": "1999"}, "album": long},
+                 {"kind": "music", "name": "Pink Floyd", "set": {"bpm": long}}):  # fmt: skip
+        answer = server.post("/api/decisions", body)
+        assert answer.status_code in (400, 404), answer.text[:300]
+        assert len(answer.json()["error"]) < 600, answer.text[:300]
+    assert every_file(home) == before
