@@ -25,7 +25,7 @@ from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.decisions import dupes, taking, verifying
 from mediakeeper.decisions import item as decide
 from mediakeeper.decisions.listing import decisions_json
-from mediakeeper.undo.whole import undo_session
+from mediakeeper.decisions.undo import undo_session
 
 _ONE_AT_A_TIME = threading.Lock()
 
