@@ -45,6 +45,7 @@ from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.reports.records import gather, read_output
 from mediakeeper.reports.tally import attention
 from mediakeeper.tags.table import LOGICAL_TAGS
+from mediakeeper.text.cut import echoed
 from mediakeeper.text.fold import fold
 from mediakeeper.text.matching import find_name
 from mediakeeper.text.slug import slugify
@@ -128,7 +129,8 @@ def find_item(home: Path, kind: str, name: str) -> dict[str, Any]:
         if item.get("status") == COMPLETED:
             items.setdefault(str(item.get("name") or item["key"]), item)
     try:
-        found = find_name(name, items, missing=f"no completed {kinds.noun(kind)} called {name!r}",
+        missing = f"no completed {kinds.noun(kind)} called {echoed(name)!r}"
+        found = find_name(name, items, missing=missing,
                           otherwise="`decide` lists those with decisions")  # fmt: skip
     except NotFound as err:  # a name that fits none, or several: the person's to mend
         raise DecideError(err.message, err.hint) from None
