@@ -1,7 +1,7 @@
 """Deciding from the toolkit: the open decisions (``mediakeeper.core.decisions``) of one item with
 their choices, and taking one: a listed choice, a value set by the person, or a dismissal.
 
-A choice is written through the same journaled write as every fix (``fixes.apply_changes``,
+A choice is written through the same journaled write as every fix (``changes.writes.apply_changes``,
 a session of its own, so ``undo`` takes it back); the finding is closed with who decided it
 and when (``decided``); the item's output document, its issue report, its queue counts and
 the index are written again, and its files recorded as they are now, so ``--refresh`` does
@@ -21,19 +21,19 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper import tags
+from mediakeeper.changes.change import TagChange
+from mediakeeper.changes.writes import (
+    ChangeJournal,
+    FilesWritten,
+    apply_changes,
+    would_be_left_alone,
+)
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.decisions import is_open, questions
 from mediakeeper.core.errors import AudioError, MediakeeperError, NotFound, UsageError
 from mediakeeper.decisions import backups, words
 from mediakeeper.decisions.backups import Good
-from mediakeeper.music.fixes import (
-    ChangeJournal,
-    FilesWritten,
-    apply_changes,
-    would_be_left_alone,
-)
-from mediakeeper.music.model import TagChange
 from mediakeeper.music.rule_base import tag_code
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder

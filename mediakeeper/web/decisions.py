@@ -26,8 +26,8 @@ from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.decisions import dupes, taking, verifying
 from mediakeeper.decisions import item as decide
 from mediakeeper.decisions.listing import decisions_json
+from mediakeeper.decisions.undo import undo_session
 from mediakeeper.text.cut import echoed
-from mediakeeper.undo.whole import undo_session
 from mediakeeper.web.bodies import MOST_LINE, Body, Text, Word, json_body
 
 _ONE_AT_A_TIME = threading.Lock()

@@ -9,10 +9,10 @@ import os
 
 import pytest
 
+from mediakeeper.changes.change import TagChange
+from mediakeeper.changes.writes import ChangeJournal
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.decisions.words import bad_value
-from mediakeeper.music.fixes import ChangeJournal
-from mediakeeper.music.model import TagChange
 from mediakeeper.text.visible import is_unicode
 
 UNDECODABLE = os.fsdecode(b"Caf\xe9")  # as a Latin-1 terminal's argument arrives
