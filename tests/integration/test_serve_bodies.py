@@ -207,3 +207,12 @@ def test_long_names_in_a_body_are_said_cut(server, home):
         assert answer.status_code in (400, 404), answer.text[:300]
         assert len(answer.json()["error"]) < 600, answer.text[:300]
     assert every_file(home) == before
+
+
+def test_a_streamed_body_under_the_bound_is_read_whole(server):
+    """No length given (chunked, as a generator is sent): read to its end, then judged."""
+    pieces = iter([b'{"session": ', b'"20200101T000000_decide"', b"}"])
+    answer = requests.post(server.url + "/api/undo", data=pieces, timeout=60,
+                           headers={"Content-Type": "application/json"})  # fmt: skip
+    assert answer.status_code in (400, 404), answer.text
+    assert "session" in answer.json()["error"] and "KiB" not in answer.json()["error"]
