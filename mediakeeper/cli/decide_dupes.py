@@ -58,7 +58,7 @@ def decide_one(home: Path, name: str, *, choose: int | None, dismiss: str | None
     if dry_run:
         _would(group, choose, dismiss)
         return True
-    _said(home, dupes.take(home, group, choose=choose, dismiss=dismiss or ""))
+    said(home, dupes.take(home, group, choose=choose, dismiss=dismiss or ""))
     return True
 
 
@@ -72,7 +72,7 @@ def decide_whole(home: Path, code: str, *, choose: int | None, remember: bool,
             _would(group, choose, "" if choose else code)
         click.echo(f"dry run: {count(len(found), 'group')} would be decided; nothing moved")
         return
-    _said(home, dupes.take_group(home, code, choose=choose, remember=remember))
+    said(home, dupes.take_group(home, code, choose=choose, remember=remember))
 
 
 def _would(group: dict, choose: int | None, dismiss: str | None) -> None:
@@ -86,7 +86,7 @@ def _would(group: dict, choose: int | None, dismiss: str | None) -> None:
             click.echo(f"would set aside {visible(copy['path'])}")
 
 
-def _said(home: Path, taken: dupes.Taken) -> None:
+def said(home: Path, taken: dupes.Taken) -> None:
     done = taken.set_aside
     if done is not None:
         said_set_aside(done, left_alone_err=True)

@@ -15,9 +15,9 @@ from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import rules_in
 from mediakeeper.core.home import CONFIG_FILE
-from mediakeeper.decisions import dupes, groups, outstanding, rules, taking
+from mediakeeper.decisions import dupes, engine, groups, outstanding, rules, taking
 from mediakeeper.decisions import item as decide
-from mediakeeper.decisions.listing import decisions_json, outstanding_json
+from mediakeeper.decisions.listing import outstanding_json
 from mediakeeper.text.wording import count, plural_of, value
 
 SCREEN = 12  # groups listed before the rest are only counted: a screen, with its lines
@@ -39,7 +39,7 @@ def show_groups(home: Path, kind: str | None, code: str | None, as_json: bool) -
             decide_dupes.group_items(home, code)
         return
     if as_json and not code:  # failed items and duplicates counted apart, as every surface does
-        click.echo(json.dumps(decisions_json(home, kind), ensure_ascii=False))
+        click.echo(json.dumps(engine.listing(home, kind), ensure_ascii=False))
         return
     needs = [n for n in decide.listing(home) if kind in (None, n.kind)]
     found = groups.groups_of(needs)
