@@ -201,6 +201,7 @@ def _taken(home: Path, result: engine.Result) -> None:
         decide_verify.said(home, taken)
     elif result.act == CANDIDATE:
         click.echo(f"chose {taken} for {result.queued[0]}: the next batch identifies it so")
+        click.echo(f"To take it back:\n  {tool_command('undo', home)} --session {result.session}")
     elif result.act == KEEP:
         decide_dupes.said(home, taken)
     elif result.act in (RETRY, SKIP):

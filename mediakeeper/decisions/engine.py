@@ -16,6 +16,7 @@ too, is one session that ``undo --session`` (``undo``) takes back whole.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -25,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.core import kinds, writemode
+from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.config import load_settings
+from mediakeeper.core.decisions import questions
 from mediakeeper.core.errors import UsageError
 from mediakeeper.core.questions import (
     ACCEPT,
@@ -39,7 +41,16 @@ from mediakeeper.core.questions import (
     WRITE,
     Asked,
 )
-from mediakeeper.decisions import copies, dupes, ids, outstanding, sessions, taking, verifying
+from mediakeeper.decisions import (
+    copies,
+    dupes,
+    groups,
+    ids,
+    outstanding,
+    sessions,
+    taking,
+    verifying,
+)
 from mediakeeper.decisions.item import (
     DecideError,
     Decision,
@@ -53,11 +64,12 @@ from mediakeeper.decisions.item import (
     take,
     what_to_take,
 )
+from mediakeeper.decisions.item import listing as needs_of
 from mediakeeper.decisions.listing import decisions_json
 from mediakeeper.music.fixes import would_be_left_alone
 from mediakeeper.queue import dismissals, fingerprints
 from mediakeeper.queue.fingerprints import FINGERPRINT
-from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED
+from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED
 from mediakeeper.reports.pace import outstanding_of
 
 FAILED = {"failed": ERROR, "skipped": SKIPPED}  # a failed item's decision code -> its status
@@ -103,13 +115,16 @@ def listing(home: Path, kind: str | None = None, *, details: bool = False) -> di
     """What ``decide --json`` prints and ``GET /api/decisions`` answers: the groups, each with
     its decisions' ids (``details``: each decision explained in full, as ``explain`` does)."""
     shown = decisions_json(home, kind)
-    by_group: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    codes: dict[str, set[str]] = {}
     for group in shown["groups"]:
-        for item in _asking_items(home, group["kind"], group["code"]):
+        codes.setdefault(group["kind"], set()).add(group["code"])
+    by_group: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for asked_kind, asked in codes.items():  # each item's document read once
+        for item in _asking_items(home, asked_kind, asked, details):
             for d in item.decisions:
-                if d.code == group["code"]:
-                    by_group.setdefault((group["kind"], d.code), []).append(
-                        decision_json(item, d, full=details))
+                by_group.setdefault((asked_kind, d.code), []).append(
+                    decision_json(item, d, full=details))  # fmt: skip
+    for group in shown["groups"]:
         group["decisions"] = by_group.get((group["kind"], group["code"]), [])
     for entry in shown.get("outstanding") or ():
         entry["decisions"] = [failed_json(home, entry["kind"], i, full=details)
@@ -120,10 +135,12 @@ def listing(home: Path, kind: str | None = None, *, details: bool = False) -> di
     return shown
 
 
-def _asking_items(home: Path, kind: str, code: str) -> list[ItemDecisions]:
+def _asking_items(home: Path, kind: str, codes: set[str], full: bool) -> list[ItemDecisions]:
     """The completed items of ``kind`` with ``code`` open (their queue counts say), each with
-    its decisions (``item_decisions``); read once per (kind, code) of a listing."""
-    return taking.items_asking(home, kind, code) if kinds.get(kind).rewrite else []
+    its decisions (``item_decisions``)."""
+    if not kinds.get(kind).rewrite:
+        return []
+    return taking.items_asking(home, kind, codes, full=full)
 
 
 def explain(home: Path, decision_id: str) -> dict[str, Any]:
@@ -495,13 +512,16 @@ def take_answer(home: Path, decision_id: str, answer: Answer, *, token: str = ""
         choice = decision.choice(answer.choose)
         if choice.act in (ACCEPT, AGAIN, RESTORE):
             acted = verifying.take_choice(home, found, decision, choice)
-            closed = sum(len(t.closed) and 1 for _, t in acted.taken)
+            closed = sum(questions(t.closed, open_only=False) for _, t in acted.taken)
             return Result(asking.id, acted.session, closed, acted.what, choice.act,
                           _refused(acted.taken), acted.queued, taken=acted)  # fmt: skip
-        if choice.act == CANDIDATE:
+        if choice.act == CANDIDATE:  # the item as it was kept: undo gives it back
+            session, before = new_session(), copy.deepcopy(found.item)
             label = choose_candidate(home, found, choice)
-            return Result(asking.id, "", 0, f"chose {label}", CANDIDATE, queued=[found.name],
-                          taken=label)  # fmt: skip
+            sessions.record(home, found.kind, session, decision.code, [found.item["key"]], "",
+                            {"status": PENDING, "items": [before]})  # fmt: skip
+            return Result(asking.id, session, 0, f"chose {label}", CANDIDATE,
+                          queued=[found.name], taken=label)  # fmt: skip
         if choice.act == KEEP:  # pragma: no cover - a group's, taken above
             raise DecideError("a copy is kept from its duplicate group")
     dismissing = decision.code if answer.dismiss else None
@@ -535,3 +555,69 @@ def _refused(taken: Sequence[tuple[str, Any]]) -> list[dict[str, str]]:
     its tag is "")."""
     return [{"item": name, "path": c.path, "tag": c.tag, "why": why}
             for name, t in taken for c, why in t.refused]  # fmt: skip
+
+
+# ---- a whole group ---------------------------------------------------------------------------
+
+
+@dataclass
+class GroupResult:
+    """A whole group decided as one session (``decide --all``, ``"all": true``): ``family``
+    says whose record ``taken`` is: "findings" (``taking.GroupTaken``), "dupes"
+    (``dupes.Taken``) or "queue" (failed or skipped items, ``taking.QueueTaken``)."""
+
+    family: str
+    kind: str
+    code: str
+    taken: Any
+
+    def as_json(self) -> dict[str, Any]:
+        t = self.taken
+        if self.family == "queue":
+            return {"session": t.session, "closed": len(t.names), "queued": t.names}
+        if self.family == "dupes":
+            aside = t.set_aside
+            refused = [{"item": "", "path": p, "tag": "", "why": w}
+                       for p, w in aside.left_alone] if aside else []  # fmt: skip
+            return {"session": t.session, "closed": t.groups,
+                    **({"refused": refused} if refused else {})}  # fmt: skip
+        refused = [{"item": name, "path": c.path, "tag": c.tag, "why": why}
+                   for name, done in t.taken for c, why in done.refused]  # fmt: skip
+        return {"session": t.session, "closed": t.closed,
+                **({"queued": t.queued} if t.queued else {}),
+                **({"refused": refused} if refused else {})}  # fmt: skip
+
+
+def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = None,
+               remember: bool = False, dry_run: bool = False,
+               writing: writemode.Writing | None = None) -> GroupResult:  # fmt: skip
+    """Dismiss (``choose`` None) or take choice ``choose`` for every open decision of the group
+    ``code`` (of ``kind``; of the one kind that asks it when None), as one session: a finding
+    code's (``taking.take_group``), a duplicate level's (``dupes.take_group``: with
+    ``dry_run`` nothing is taken, its groups are), or a kind's failed or skipped items."""
+    if code in outstanding.GROUPS:
+        if remember:
+            raise DecideError(f"--remember records a finding code's answer; {code} items are "
+                              "asked each time", "leave out --remember")  # fmt: skip
+        if not choose:
+            raise DecideError(f"{code} items take --choose N, not --dismiss",
+                              f"decide --group {code} lists their choices")  # fmt: skip
+        done = taking.take_outstanding(home, kind, code, choose, dry_run=dry_run)
+        return GroupResult("queue", done.kind, code, done)
+    if code in dupes.CODES:
+        if dry_run:
+            return GroupResult("dupes", dupes.KIND.name, code, dupes.open_groups(home, code))
+        done = dupes.take_group(home, code, choose=choose, remember=remember)
+        return GroupResult("dupes", dupes.KIND.name, code, done)
+    if code != groups.UNIDENTIFIED and rule_plugins.code_of(code) is None:
+        raise DecideError(f"no finding code {code!r} (docs/findings.md lists them)")
+    chosen = groups.find_group(groups.groups_of(needs_of(home)), code, kind)
+    if not chosen:
+        raise DecideError(f"no open {code!r} decision{f' in {kind}' if kind else ''}: nothing "
+                          "to decide there", "`decide` lists the groups")  # fmt: skip
+    if len(chosen) > 1:
+        raise DecideError(f"{code!r} is asked in several kinds: give the KIND")
+    writing = writing or writemode.chosen(load_settings(home).get)
+    done = taking.take_group(home, chosen[0].kind, code, choose=choose, remember=remember,
+                             dry_run=dry_run, writing=writing)  # fmt: skip
+    return GroupResult("findings", chosen[0].kind, code, done)

@@ -203,9 +203,11 @@ def questions_of(kind: str) -> Questions:
     return module.QUESTIONS
 
 
-def item_decisions(home: Path, kind: str, item: dict[str, Any]) -> ItemDecisions:
+def item_decisions(home: Path, kind: str, item: dict[str, Any], *,
+                   full: bool = True) -> ItemDecisions:  # fmt: skip
     """The item's open decisions, one per question, choices numbered within each, from its
-    output document and what its kind declares (``questions_of``)."""
+    output document and what its kind declares (``questions_of``); without ``full``, their
+    ids and words only (a listing's: no good copy looked for, no evidence gathered)."""
     document = read_output(home, kind, item)
     if document is None:
         raise DecideError(f"no readable output for {item.get('name')!r}", "run it again")
@@ -219,13 +221,14 @@ def item_decisions(home: Path, kind: str, item: dict[str, Any]) -> ItemDecisions
     for (code, where), ats in by_question.items():
         findings = tuple(document["findings"][at] for at in ats)
         asked = Asked(kind, code, where, item, document, findings, good)
-        offered, note = asks.offers(asked)
+        offered, note = asks.offers(asked) if full else ([], "")
         choices = tuple(Choice(n, o.label, tuple(o.changes), o.act, o.value, o.file)
                         for n, o in enumerate(offered, 1))  # fmt: skip
         tag = tag_of(findings) if asks.sets_values and kinds.get(kind).sets_tags else ""
         result.decisions.append(Decision(
             ids.make(kind, str(item["key"]), where, code), code, where, tuple(ats), findings,
-            choices, asks.words(asked), tuple(asked.files), asks.evidence(asked), note, tag,
+            choices, asks.words(asked), tuple(asked.files), asks.evidence(asked) if full else {},
+            note, tag,
             result.name,
         ))  # fmt: skip
     return result

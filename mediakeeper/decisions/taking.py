@@ -10,6 +10,7 @@ failed (or skipped) items, retried or skipped together (``take_outstanding``).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,21 +105,23 @@ def take_group(
     return result
 
 
-def items_asking(home: Path, kind: str, code: str) -> list[ItemDecisions]:
-    """Every completed item with an open decision of ``code``, its decisions read (an
-    item's queue counts say whether to open its output document)."""
+def items_asking(home: Path, kind: str, code: str | Collection[str], *,
+                 full: bool = True) -> list[ItemDecisions]:  # fmt: skip
+    """Every completed item with an open decision of ``code`` (or of one of several codes),
+    its decisions read once (an item's queue counts say whether to open its document)."""
+    codes = {code} if isinstance(code, str) else set(code)
     store = QueueStore(home / "status" / kinds.get(kind).name, kind)
     if not store.exists():
         raise DecideError(f"no {kind} queue in {home}", "run a batch first")
     found = []
     for item in store.peek()["items"]:
-        if item.get("status") != COMPLETED or not _counts_open(item, code):
+        if item.get("status") != COMPLETED or not any(_counts_open(item, c) for c in codes):
             continue
         try:
-            decisions = item_decisions(home, kind, item)
+            decisions = item_decisions(home, kind, item, full=full)
         except DecideError:  # no readable output: `decide` says so for that item
             continue
-        if any(d.code == code for d in decisions.decisions):
+        if any(d.code in codes for d in decisions.decisions):
             found.append(decisions)
     return sorted(found, key=lambda f: f.name.casefold())
 

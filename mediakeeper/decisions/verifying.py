@@ -178,12 +178,21 @@ def _restore(
             said.append(f"restored {target} from {good.path}; the damaged file is set aside "
                         f"at {aside}")  # fmt: skip
         done.append(name)
-    closing = [d for d in found.decisions if set(d.files) & set(done)]
+    closing = [_about(d, done) for d in found.decisions if set(d.files) & set(done)]
     taken = Taken((), (), session)
     if closing:
         taken = close(home, found, (), closing, WHAT[RESTORE], dry_run=not session,
                       session=session, index=False, store=store)  # fmt: skip
     return replace(taken, refused=tuple(refused), said=tuple(said))
+
+
+def _about(decision: Decision, files: list[str]) -> Decision:
+    """The part of ``decision`` about ``files``: a question about several damaged files stays
+    open for those not restored."""
+    kept = [(at, f) for at, f in zip(decision.ats, decision.findings, strict=True)
+            if f.get("path") in files]  # fmt: skip
+    return replace(decision, ats=tuple(at for at, _ in kept),
+                   findings=tuple(f for _, f in kept))  # fmt: skip
 
 
 def _again(home: Path, asking: Asked, code: str, session: str) -> Acted:

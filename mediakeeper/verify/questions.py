@@ -14,19 +14,22 @@ from mediakeeper.core.questions import ACCEPT, AGAIN, RESTORE, Asked, Offer, Que
 from mediakeeper.text.wording import count
 
 LABELS = {ACCEPT: "accept as is", AGAIN: "verify again", RESTORE: "restore from the backup copy"}
-WHAT = {
-    "decode-error": "does not decode whole",
-    "truncated-audio": "is cut short",
-    "audio-md5-mismatch": "is not the audio its header's MD5 says",
-    "audio-changed": "is not the audio last found whole",
+WHAT = {  # what is wrong with one file, and with several
+    "decode-error": ("does not decode whole", "do not decode whole"),
+    "truncated-audio": ("is cut short", "are cut short"),
+    "audio-md5-mismatch": ("is not the audio its header's MD5 says",
+                           "are not the audio their headers' MD5 says"),
+    "audio-changed": ("is not the audio last found whole", "are not the audio last found whole"),
 }
 
 
 def words(asked: Asked) -> str:
     files = asked.files
-    what = WHAT.get(asked.code, f"has {asked.code}")
-    where = files[0] if len(files) == 1 else count(len(files), "file")
-    return f"{where} {what}: accept it as is, verify it again, or restore a good copy?"
+    one, several = WHAT.get(asked.code, (f"has {asked.code}", f"have {asked.code}"))
+    if len(files) == 1:
+        return f"{files[0]} {one}: accept it as is, verify it again, or restore a good copy?"
+    return (f"{count(len(files), 'file')} {several} ({', '.join(files)}): accept them as they "
+            "are, verify them again, or restore good copies?")  # fmt: skip
 
 
 def offers(asked: Asked) -> tuple[list[Offer], str]:
@@ -41,15 +44,18 @@ def offers(asked: Asked) -> tuple[list[Offer], str]:
         label = f"{LABELS[RESTORE]} ({name})" if several else LABELS[RESTORE]
         found.append(Offer(label, RESTORE, value=good, file=name))
         notes.append(f"a good copy: {good.path}")
-    return found, "; ".join(n for n in notes if n)
+    return found, "; ".join(dict.fromkeys(n for n in notes if n))
 
 
 def evidence(asked: Asked) -> dict[str, Any]:
     checked = {f.get("file"): f for f in asked.document.get("files") or []}
     shown = []
+    every = asked.document.get("findings") or []
     for name in asked.files:
-        finding = next((f for f in asked.findings if f.get("path") == name), {})
-        details: Mapping[str, Any] = finding.get("details") or {}
+        # What is known of the file's damage, whichever of its findings says it.
+        about = [f.get("details") or {} for f in (*asked.findings, *every) if f.get("path") == name]
+        details: Mapping[str, Any] = {k: v for d in reversed(about) for k, v in d.items()
+                                      if v is not None}  # fmt: skip
         good, why = asked.good_copy(name)
         entry = checked.get(name) or {}
         shown.append({

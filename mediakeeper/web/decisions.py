@@ -25,7 +25,7 @@ from starlette.routing import Route
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import MediakeeperError, NotFound, UsageError
-from mediakeeper.decisions import dupes, engine, ids, taking
+from mediakeeper.decisions import engine, ids
 from mediakeeper.decisions.item import DecideError, Stale
 from mediakeeper.undo.whole import undo_session
 
@@ -172,27 +172,7 @@ def _take_group(home, body: DecisionBody) -> dict[str, Any]:
     if body.set:
         raise BadRequest("all is taken with dismiss CODE, or with choose N and the group's code")
     with _ONE_AT_A_TIME:
-        if body.kind == dupes.KIND.name:
-            taken = dupes.take_group(home, code, choose=body.choose)
-            aside = taken.set_aside
-            refused = [{"item": "", "path": p, "tag": "", "why": w}
-                       for p, w in aside.left_alone] if aside else []  # fmt: skip
-            return _result(taken.session, taken.groups, refused)
-        writing = writemode.chosen(load_settings(home).get)
-        group = taking.take_group(home, body.kind, code, choose=body.choose, writing=writing)
-        refused = [{"item": name, "path": c.path, "tag": c.tag, "why": why}
-                   for name, t in group.taken for c, why in t.refused]  # fmt: skip
-        return _result(group.session, group.closed, refused, group.queued)
-
-
-def _result(session: str, closed: int, refused: list[dict[str, str]],
-            queued: list[str] = ()) -> dict[str, Any]:  # fmt: skip
-    result: dict[str, Any] = {"session": session, "closed": closed}
-    if queued:
-        result["queued"] = list(queued)
-    if refused:
-        result["refused"] = refused
-    return result
+        return engine.take_group(home, body.kind, code, choose=body.choose).as_json()
 
 
 async def take_undo(request: Request) -> JSONResponse:

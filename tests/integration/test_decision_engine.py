@@ -192,3 +192,46 @@ def test_the_api_lists_previews_takes_and_undoes_by_id(home):
             assert answer.status_code == code and answer.json()["error"], (bad, answer.text)
     finally:
         server.stop()
+
+
+def test_the_second_of_an_albums_two_verify_decisions_is_taken_by_id_and_only_it(tmp_path):
+    """The page's old fault: an album with two verify decisions (its audio's MD5 wrong, a
+    file cut short), answer 1 sent for the second closed the first. By id, the second's
+    answer closes the second only; each says its evidence (the seconds and bytes missing,
+    whether a good backup copy exists)."""
+    from mediakeeper.demo import damage
+    from mediakeeper.demo import sound as synth
+    from mediakeeper.media import ffmpeg
+
+    exe, lib, home = ffmpeg.find(), tmp_path / "lib", tmp_path / "home"
+    album = lib / "Band" / "Two Faults"
+    synth.tone(exe, album / "01 Flipped.flac", 20.0, frequency=300)
+    synth.tone(exe, album / "02 Cut.flac", 20.0, frequency=500)
+    home.mkdir()
+    assert run_script("process_verify_batch.py", "--home", home, "--library", lib).returncode == 0
+    damage.flip_bytes(album / "01 Flipped.flac")
+    damage.cut(album / "02 Cut.flac")
+    run_script("verify_queue_manager.py", "--home", home, "--reset-all", "--yes")
+    assert run_script("process_verify_batch.py", "--home", home).returncode == 1
+    shown = decide(home, "verify", "Band/Two Faults", "--json")
+    assert shown.returncode == 0, shown.stderr
+    decisions = json.loads(shown.stdout)["decisions"]
+    assert len(decisions) >= 2 and len({d["id"] for d in decisions}) == len(decisions)
+    second, others = decisions[1], [d for n, d in enumerate(decisions) if n != 1]
+    damage_of = {e["path"]: e for d in decisions for e in d["details"]["damage"]}
+    assert damage_of["02 Cut.flac"]["missing_seconds"] > 5  # 20 s cut to about half
+    assert damage_of["02 Cut.flac"]["backup"]["good"] is False
+    assert "no backup folder is set" in damage_of["02 Cut.flac"]["backup"]["why_not"]
+    assert [c["label"] for c in second["choices"]][:2] == ["accept as is", "verify again"]
+    server = serve(home)
+    try:
+        took = server.post("/api/decisions", {"id": second["id"], "choose": 1})
+        assert took.status_code == 200 and took.json()["closed"] == 1, took.text
+        for other in others:  # still open, each
+            assert server.get(f"/api/decisions/{other['id']}").status_code == 200
+        assert server.get(f"/api/decisions/{second['id']}").status_code == 409  # taken
+        undone = server.post("/api/undo", {"session": took.json()["session"]})
+        assert undone.status_code == 200 and undone.json()["complete"] is True, undone.text
+        assert server.get(f"/api/decisions/{second['id']}").status_code == 200  # open again
+    finally:
+        server.stop()
