@@ -131,7 +131,7 @@ def test_unknown_fields_are_refused_and_nothing_is_written(server, home):
     before = every_file(home)
     for path, body in [
         ("/api/decisions", {"kind": "music", "name": "Pink Floyd", "choose": 2,
-                            "preview": True}),
+                            "dry_run": True}),
         ("/api/decisions", {"kind": "music", "name": "Pink Floyd",
                             "dismiss": "inconsistent-year", "values": {"date": "1973"}}),
         ("/api/undo", {"session": "x", "dry_run": True}),
@@ -141,6 +141,10 @@ def test_unknown_fields_are_refused_and_nothing_is_written(server, home):
         assert answer.status_code == 400, (path, answer.text)
         error = answer.json()["error"]
         assert "not permitted" in error and error.split(":")[0] in body, error
+    # "preview" is a field the API knows now: it shows, and writes nothing either.
+    shown = server.post("/api/decisions", {"kind": "music", "name": "Pink Floyd", "choose": 2,
+                                           "preview": True})  # fmt: skip
+    assert shown.status_code == 200, shown.text
     assert every_file(home) == before
 
 
