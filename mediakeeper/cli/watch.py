@@ -8,7 +8,8 @@ import threading
 
 import click
 
-from mediakeeper.cli.command import Command, home_option, settings_for
+from mediakeeper.cli.command import Command, finish_writes, home_option
+from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import UsageError
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 from mediakeeper.text.visible import visible
@@ -40,13 +41,16 @@ def main(home, kind_names, settle, run):
     stopped as Ctrl+C stops it (resumable)."""
     if settle is not None and settle < 0.1:
         raise UsageError(f"--settle must be at least 0.1 seconds, not {settle:g}")
-    settings = settings_for(home, watch={"settle_seconds": settle, "run": run})
+    # The settings read, not yet what a killed run left finished: a watcher refused for
+    # another one holding the home touches nothing in it.
+    settings = load_settings(home, {"watch": {"settle_seconds": settle, "run": run}})
     watched = watched_libraries(settings, kind_names)
     if not watched:
         raise UsageError("no kind has a library to watch", "set [music] library (or another "
                          "kind's) in the data home's mediakeeper.toml")  # fmt: skip
     heard: list[int] = []  # the signals that asked the watcher to stop
     with WatchLock(settings.status_dir):  # before anything is said or written
+        finish_writes(settings.status_dir)
         stop = threading.Event()
 
         def on_signal(signum, frame) -> None:
@@ -75,8 +79,8 @@ def _keep_watch(settings, watched, stop: threading.Event, stopping) -> None:
         click.echo(visible(line))  # names of folders: their hidden controls shown
         state.said(line)
 
-    def run_batch(kind: str, count: int) -> None:
-        run_batch_process(settings.home, kind, count, stop, say, stopping=stopping)
+    def run_batch(kind: str, keys: list[str]) -> None:
+        run_batch_process(settings.home, kind, keys, stop, say, stopping=stopping)
 
     watcher = Watcher(
         settings, watched,

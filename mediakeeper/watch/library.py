@@ -16,7 +16,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import QueueError, UsageError
 from mediakeeper.fs import left_behind
-from mediakeeper.queue.items import new_queue
+from mediakeeper.queue.items import PENDING, new_queue
 from mediakeeper.queue.manager import RefreshResult, refresh_queue
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.watch.ignore import marked
@@ -76,6 +76,18 @@ def holds_items(settings: Settings, watched: Watched) -> bool:
         return store.exists() and any(not i.get("missing") for i in store.peek()["items"])
     except QueueError:
         return False
+
+
+def pending(settings: Settings, watched: Watched, only: Callable[[str], bool]) -> list[dict]:
+    """The kind's pending items (not marked missing) whose keys ``only`` takes, in the
+    queue's order: what ``watch --run`` hands to a batch by key."""
+    store = store_of(settings, watched.kind)
+    try:
+        items = store.peek()["items"] if store.exists() else []
+    except QueueError:
+        return []
+    return [i for i in items
+            if i["status"] == PENDING and not i.get("missing") and only(i["key"])]  # fmt: skip
 
 
 def store_of(settings: Settings, kind: str) -> QueueStore:

@@ -25,6 +25,7 @@ from mediakeeper.watch.library import (
     Watched,
     change_lines,
     holds_items,
+    pending,
     refresh_settled,
     store_of,
     taken,
@@ -50,8 +51,8 @@ class Watcher:
     say: Callable[[str], None]
     stop: threading.Event = field(default_factory=threading.Event)
     ignore: Ignore = field(default_factory=Ignore)
-    # ``run(kind, how_many)``: a batch for what was queued (``watch --run``); None: queue only
-    run: Callable[[str, int], None] | None = None
+    # ``run(kind, keys)``: a batch of these items (``watch --run``); None: queue only
+    run: Callable[[str, list[str]], None] | None = None
     polling: bool = False
     tick: Callable[[], None] = lambda: None  # after each wake (the state file's write)
     settler: Settler = field(init=False)
@@ -297,10 +298,20 @@ class Watcher:
             self.say(line)
         for line in (line for again in results[1:] for line in change_lines(w.kind, again)):
             self.say(line)
-        queued = sum(len(r.added) + len(r.changed) for r in results)
-        if queued and self.run is not None and not self.stop.is_set():
-            self.run(w.kind, queued)
-        return queued
+        if self.run is not None:
+            self._run_pending(w, results, taken(w, tops, skip))
+        return sum(len(r.added) + len(r.changed) for r in results)
+
+    def _run_pending(self, w: Watched, results: list, only) -> None:
+        """``--run``: a batch, by key, of what this refresh queued (new or changed), then
+        one of the other items pending among those it looked at (at the start: every
+        pending item of the library, what waited while no watcher ran)."""
+        queued = {name for r in results for name in (*r.added, *(n for n, _ in r.changed))}
+        waiting = pending(self.settings, w, only)
+        for keys in ([i["key"] for i in waiting if i["name"] in queued],
+                     [i["key"] for i in waiting if i["name"] not in queued]):  # fmt: skip
+            if keys and not self.stop.is_set():
+                self.run(w.kind, keys)
 
 
 def _identity(folder: str) -> tuple[int, int]:

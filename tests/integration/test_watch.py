@@ -251,3 +251,35 @@ def test_an_album_marked_to_be_left_alone_deeper_in_the_library_is_not_queued(
     assert watcher.said("verify: caught up"), watcher.text()
     assert set(items(home, "verify")) == {"Band/Kept"}
     assert watcher.stop() == 0
+
+
+def _home_files(home) -> dict[str, tuple[int, int, int]]:
+    """Every file and folder of the data home: its size, change and modification times."""
+    found = {}
+    for path in sorted(home.rglob("*")):
+        info = path.lstat()
+        found[str(path.relative_to(home))] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    return found
+
+
+def test_a_refused_second_watcher_touches_nothing_in_the_home(tmp_path, watching):
+    from mediakeeper.watch.state import watch_status
+
+    music = library(tmp_path / "Music", "A")
+    home = home_for(tmp_path, music=music)
+    first = watching(home)
+    assert first.said("music: queued A (new)"), first.text()
+    def told() -> list[str]:
+        return [r["line"] for r in watch_status(home / "status").get("recent", [])]
+
+    assert wait_until(lambda: "music: queued A (new)" in told())
+    time.sleep(1.5)  # the first watcher's last write of its state is behind it
+    before = _home_files(home)
+    for _ in range(3):
+        second = subprocess.run(
+            [sys.executable, "-m", "mediakeeper", "watch", "--home", str(home)],
+            cwd=REPO_ROOT, env=script_env(), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert second.returncode == 1, second.stderr
+    assert _home_files(home) == before
+    assert first.stop() == 0
