@@ -79,8 +79,8 @@ def _keep_watch(settings, watched, stop: threading.Event, stopping) -> None:
         click.echo(visible(line))  # names of folders: their hidden controls shown
         state.said(line)
 
-    def run_batch(kind: str, keys: list[str]) -> None:
-        run_batch_process(settings.home, kind, keys, stop, say, stopping=stopping)
+    def run_batch(kind: str, keys: list[str]) -> int:
+        return run_batch_process(settings.home, kind, keys, stop, say, stopping=stopping)
 
     watcher = Watcher(
         settings, watched,
@@ -94,6 +94,7 @@ def _keep_watch(settings, watched, stop: threading.Event, stopping) -> None:
     try:
         watcher.keep_watch()
     finally:
+        say(watcher.summary())
         state.stopped()
 
 

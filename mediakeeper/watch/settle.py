@@ -82,6 +82,7 @@ class Waiting:
     first: float  # when its first change not yet settled was heard
     last: float  # when it last changed, or was last found not settled
     why: str = ""
+    told: float = 0.0  # when its wait was last said to the person
 
 
 @dataclass
@@ -93,13 +94,27 @@ class Settler:
     clock: Callable[[], float] = time.monotonic
     waiting: dict[str, Waiting] = field(default_factory=dict)
 
-    def touch(self, folder: str) -> None:
+    def touch(self, folder: str) -> bool:
+        """``folder`` changed: it waits the settle time again. Whether it was not waiting
+        yet (a wait that begins, to be said)."""
         now = self.clock()
         known = self.waiting.get(folder)
         if known is None:
-            self.waiting[folder] = Waiting(now, now)
-        else:
-            known.last = now
+            self.waiting[folder] = Waiting(now, now, told=now)
+            return True
+        known.last = now
+        return False
+
+    def still(self, every: float) -> list[tuple[str, Waiting]]:
+        """The folders still waiting whose wait was last said ``every`` seconds ago or more
+        (each then counted as said now): a long copy is told while it lasts, not only once
+        it ends."""
+        now, found = self.clock(), []
+        for folder, known in sorted(self.waiting.items()):
+            if now - known.told >= every:
+                known.told = now
+                found.append((folder, known))
+        return found
 
     def due(self) -> list[str]:
         """The folders quiet for the settle time: to be looked at."""

@@ -15,11 +15,13 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.text.wording import count
 from mediakeeper.watch.ignore import Ignore, marked
 from mediakeeper.watch.library import (
     Watched,
@@ -51,8 +53,9 @@ class Watcher:
     say: Callable[[str], None]
     stop: threading.Event = field(default_factory=threading.Event)
     ignore: Ignore = field(default_factory=Ignore)
-    # ``run(kind, keys)``: a batch of these items (``watch --run``); None: queue only
-    run: Callable[[str, list[str]], None] | None = None
+    # ``run(kind, keys)``: a batch of these items (``watch --run``), its exit code; None:
+    # queue only
+    run: Callable[[str, list[str]], int] | None = None
     polling: bool = False
     tick: Callable[[], None] = lambda: None  # after each wake (the state file's write)
     settler: Settler = field(init=False)
@@ -60,6 +63,10 @@ class Watcher:
     mounts: dict[str, tuple[int, int]] = field(init=False, default_factory=dict)
     scanned: dict[str, str] = field(init=False, default_factory=dict)  # inotify failed: why
     inner: Mounts = field(init=False)  # the mounts inside the libraries
+    # What this watch did, for the line it ends with: items queued new and again, marked
+    # missing, moved; batches run and the items handed to them.
+    tally: Counter = field(init=False, default_factory=Counter)
+    started: float = field(init=False, default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
         self.settler = Settler(self.settle, self.longest)
@@ -154,6 +161,7 @@ class Watcher:
                         self.heard(path)
             if self.take_settled(sources):
                 return
+            self._say_still_waiting()
             self.tick()
             if self._look_at_roots():
                 return
@@ -205,7 +213,57 @@ class Watcher:
         for w in self.watched:
             top = w.top_of(path)
             if top is not None and not self.ignore.noise(top):
-                self.settler.touch(os.path.join(w.library, top))
+                self._wait(w, top)
+
+    def _wait(self, w: Watched, top: str) -> None:
+        """The top-level folder ``top`` waits to settle (again); a wait that begins is said."""
+        folder = os.path.join(w.library, top)
+        if self.settler.touch(folder) and os.path.isdir(folder):
+            self.say(f"{w.kind}: {top} is changing: queued once nothing in it has changed "
+                     f"for {_span(self.settle)}")  # fmt: skip
+
+    @property
+    def remind_every(self) -> float:
+        """Seconds between the lines telling that a folder still has not settled: twice the
+        settle time, between 10 s and a minute."""
+        return min(60.0, max(10.0, 2 * self.settle))
+
+    def _say_still_waiting(self) -> None:
+        now = self.settler.clock()
+        for folder, known in self.settler.still(self.remind_every):
+            quiet = now - known.last
+            why = known.why or ("still changing" if quiet < 1 else
+                                f"nothing changed for {_span(quiet)}")  # fmt: skip
+            self.say(f"{self._named(folder)}: still waiting for it to settle for "
+                     f"{_span(now - known.first)} ({why})")  # fmt: skip
+
+    def _named(self, folder: str) -> str:
+        """``kind: top`` for a top-level folder of a library."""
+        for w in self.watched:
+            if os.path.dirname(folder) == w.library:
+                return f"{w.kind}: {os.path.basename(folder)}"
+        return folder
+
+    def summary(self) -> str:
+        """What this watch did, in one line: said when it stops."""
+        done, t = [], self.tally
+        queued = [f"{t[k]} {k}" for k in ("new", "changed") if t[k]]
+        if queued:
+            done.append(f"queued {', '.join(queued)}")
+        if t["missing"]:
+            done.append(f"marked {t['missing']} missing")
+        if t["moved"]:
+            done.append(f"followed {count(t['moved'], 'move')}")
+        if t["batches"]:
+            done.append(f"ran {count(t['batches'], 'batch')} of "
+                        f"{count(t['handed'], 'item')}")  # fmt: skip
+        said = f"watched for {_span(time.monotonic() - self.started)}: "
+        said += "; ".join(done) if done else "nothing changed"
+        waiting = [os.path.basename(f) for f in sorted(self.settler.waiting)
+                   if os.path.isdir(f)]  # fmt: skip
+        if waiting:
+            said += f"; still settling, not queued: {', '.join(waiting)}"
+        return said
 
     def take_settled(self, sources: list[Source] = ()) -> bool:
         """Look at each folder quiet for the settle time; apply the refresh rule to those
@@ -259,11 +317,11 @@ class Watcher:
                     skip.add(entry.name)
                 elif not look(entry.path, self.settle, open_files=False).ready:
                     skip.add(entry.name)
-                    self.settler.touch(entry.path)
+                    self._wait(w, entry.name)
                     settling += 1
             queued = self._refresh(w, None, skip=skip)
             self.say(f"{w.kind}: caught up with {w.library} ({queued} queued, "
-                     f"{settling} folders still being written)")  # fmt: skip
+                     f"{count(settling, 'folder')} still being written)")  # fmt: skip
 
     def _refresh(self, w: Watched, tops: set[str] | None, *, skip: set[str] = frozenset(),
                  retry: list[str] = ()) -> int:  # fmt: skip
@@ -298,6 +356,9 @@ class Watcher:
             self.say(line)
         for line in (line for again in results[1:] for line in change_lines(w.kind, again)):
             self.say(line)
+        for r in results:
+            self.tally.update(new=len(r.added), changed=len(r.changed), missing=len(r.vanished))
+        self.tally["moved"] += len(moves)
         if self.run is not None:
             self._run_pending(w, results, taken(w, tops, skip))
         return sum(len(r.added) + len(r.changed) for r in results)
@@ -312,6 +373,18 @@ class Watcher:
                      [i["key"] for i in waiting if i["name"] not in queued]):  # fmt: skip
             if keys and not self.stop.is_set():
                 self.run(w.kind, keys)
+                self.tally.update(batches=1, handed=len(keys))
+
+
+def _span(seconds: float) -> str:
+    """A time span as a person reads it: ``30 s``, ``1.5 s``, ``4 min``, ``2 h 5 min``."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return (f"{seconds:.1f}".removesuffix(".0") if seconds < 10 else f"{seconds:.0f}") + " s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h" + (f" {minutes % 60} min" if minutes % 60 else "")
 
 
 def _identity(folder: str) -> tuple[int, int]:

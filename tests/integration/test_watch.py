@@ -39,11 +39,14 @@ def test_a_slow_copy_is_queued_once_and_only_after_it_settles(tmp_path, watching
     for name in ("01 - T.flac", "02 - T.flac"):
         copy_slowly(source / name, album / name, chunk=max(1, (source / name).stat().st_size // 6))
         assert "Slow" not in items(home), "queued while still being copied"
-    assert "Slow" not in watcher.text()
+    assert "queued Slow" not in watcher.text()
+    assert "music: Slow is changing: queued once nothing in it has changed for 3 s" in (
+        watcher.text())  # the wait is said, once
     assert watcher.said("music: queued Slow (new)"), watcher.text()
     assert items(home)["Slow"]["status"] == "pending"
     assert watcher.stop() == 0
-    assert sum("Slow" in line for line in watcher.lines()) == 1, watcher.text()
+    assert sum("queued Slow" in line for line in watcher.lines()) == 1, watcher.text()
+    assert sum("Slow is changing" in line for line in watcher.lines()) == 1, watcher.text()
 
 
 def test_a_retag_a_deletion_and_what_changed_while_no_watcher_ran(tmp_path, watching):
@@ -63,7 +66,7 @@ def test_a_retag_a_deletion_and_what_changed_while_no_watcher_ran(tmp_path, watc
     assert items(home)["Deleted"]["missing"] is True
     assert items(home)["Kept"]["status"] == "completed"
     assert watcher.stop(signal.SIGTERM) == 0
-    assert "Kept" not in watcher.text()
+    assert not [line for line in watcher.lines() if "Kept" in line and "is changing" not in line]
 
     # While no watcher runs: a new artist arrives, a completed one is retagged.
     library(music, "Arrived")
