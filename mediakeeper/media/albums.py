@@ -9,6 +9,7 @@ the same album twice). Both are named, with why, in ``skipped``."""
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -66,12 +67,25 @@ def _walk(library: Path, skipped: Skipped, audio: Callable[[str], bool]) -> Iter
         try:
             entries = list(os.scandir(folder))
         except OSError as err:
-            raise LibraryError(f"cannot read folder {folder}: {err.strerror}") from None
+            unreadable(folder, library, skipped, err)
+            continue
         if any(_is_file(e) and audio(e.name) and not is_junk(e.name) for e in entries):
             yield folder
         entries.sort(key=lambda e: e.name)
         inner = [e for e in entries if not passed_over(e, library, skipped) and _entered(e)]
         todo += (Path(e.path) for e in reversed(inner))
+
+
+def unreadable(folder: Path, library: Path, skipped: Skipped, err: OSError) -> None:
+    """A folder a walk cannot read: the library itself stops it (LibraryError); any folder
+    below is one corner passed over, noted in ``skipped`` with why, and the rest is read."""
+    if folder == library:
+        raise LibraryError(f"cannot read folder {folder}: {err.strerror}") from None
+    why = err.strerror or str(err)
+    if err.errno == errno.ENAMETOOLONG:  # deeper than the system's longest path (PATH_MAX)
+        why = (f"its path is {len(os.fsencode(folder)):,} bytes long, longer than the system "
+               "lets a program open: move it higher up to have it read")  # fmt: skip
+    skipped.append((folder, f"cannot be read: {why}"))
 
 
 def passed_over(entry: os.DirEntry, library: Path, skipped: Skipped) -> bool:

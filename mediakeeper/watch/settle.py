@@ -11,6 +11,7 @@ note, rather than queued half-written."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import time
@@ -69,7 +70,16 @@ def _files(folder: str):
     list of folders still to read, not a call per level: no library is too deep."""
     todo = [folder]
     while todo:
-        with os.scandir(todo.pop()) as entries:
+        where = todo.pop()
+        try:
+            entries = os.scandir(where)
+        except OSError as err:
+            # Deeper than the longest path a program may open: never readable, so no copy
+            # to wait for (the queue's survey notes it); the rest of the folder still counts.
+            if err.errno == errno.ENAMETOOLONG and where != folder:
+                continue
+            raise
+        with entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     todo.append(entry.path)
