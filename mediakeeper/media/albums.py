@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mediakeeper.core.errors import LibraryError
 from mediakeeper.fs.links import is_folder_link, not_followed
-from mediakeeper.fs.names import is_junk, skipped_folder
+from mediakeeper.fs.names import UNREADABLE, is_junk, skipped_folder
 
 # Formats whose every file is lossy, by extension; .m4a depends on its codec (AAC or ALAC).
 # Here, not with the conversions: a verify batch lists albums without their imports (tags,
@@ -85,7 +85,7 @@ def unreadable(folder: Path, library: Path, skipped: Skipped, err: OSError) -> N
     if err.errno == errno.ENAMETOOLONG:  # deeper than the system's longest path (PATH_MAX)
         why = (f"its path is {len(os.fsencode(folder)):,} bytes long, longer than the system "
                "lets a program open: move it higher up to have it read")  # fmt: skip
-    skipped.append((folder, f"cannot be read: {why}"))
+    skipped.append((folder, f"{UNREADABLE}: {why}"))
 
 
 def passed_over(entry: os.DirEntry, library: Path, skipped: Skipped) -> bool:

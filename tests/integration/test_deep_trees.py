@@ -208,3 +208,35 @@ def test_the_watcher_queues_a_folder_beside_a_corner_deeper_than_path_max(tmp_pa
     assert watcher.said("verify: queued Artist/Album (new)"), watcher.text()
     assert set(items(home, "verify")) == {"Artist/Album"}
     assert watcher.stop() == 0
+
+
+def test_a_refresh_holds_back_the_albums_under_a_folder_it_cannot_read(tmp_path):
+    """A whole-library refresh that cannot read one artist folder (another user's, here in
+    a user namespace where root reads no file of an unmapped user) notes it, queues the
+    rest and never marks the albums under it missing."""
+    from tests.integration.watching import STRANGER, in_user_namespace, library
+
+    albums = library(tmp_path / "Albums", "Open", "Shut")
+    home = tmp_path / "home"
+    home.mkdir()
+    mediakeeper(home, "verify", "queue", "--init", "--library", albums)
+    os.chown(albums / "Shut", STRANGER, STRANGER)
+    (albums / "Shut").chmod(0o700)
+    library(albums, "New")
+    env = {k: v for k, v in os.environ.items() if k != "MEDIAKEEPER_HOME"}
+    run = subprocess.run(
+        [*in_user_namespace(10_000), sys.executable, "-m", "mediakeeper", "--home", str(home),
+         "verify", "queue", "--refresh"],
+        cwd=REPO_ROOT, env={**env, "PYTHONPATH": str(REPO_ROOT)}, capture_output=True,
+        text=True, timeout=300,
+    )  # fmt: skip
+    said = run.stdout + run.stderr
+    assert run.returncode == 0, said
+    assert "Shut: cannot be read: Permission denied" in said, said
+    assert "Shut/Album: cannot read its folder (Shut cannot be read); left as it was" in said
+    assert "0 marked missing" in said, said
+    from tests.integration.watching import items
+
+    found = items(home, "verify")
+    assert set(found) == {"Open/Album", "Shut/Album", "New/Album"}
+    assert not found["Shut/Album"].get("missing")
