@@ -35,7 +35,14 @@ from mediakeeper.watch.library import (
 from mediakeeper.watch.mounts import Mounts, network_file_system
 from mediakeeper.watch.moves import moved_tops, recognise_moves, remember
 from mediakeeper.watch.settle import Settler, look
-from mediakeeper.watch.sources import Source, WatchFailed, open_source, pause, why_unwatched
+from mediakeeper.watch.sources import (
+    Pace,
+    Source,
+    WatchFailed,
+    open_source,
+    pause,
+    why_unwatched,
+)
 
 RESCAN = 3600.0  # seconds between whole comparisons (events an overflow lost)
 WAKE_MS = 1000  # the longest the watcher sleeps between looks at its clock, in ms
@@ -112,14 +119,14 @@ class Watcher:
                                 "made from another machine send no events")  # fmt: skip
             scan = self.polling or root in self.scanned
             try:
-                sources.append(open_source(root, scan, self.scan_every))
+                sources.append(open_source(root, scan, self.scan_every, self._pace))
                 continue
             except WatchFailed as err:
                 if scan:  # not even a scan: the folder went away meanwhile
                     continue
                 self._fall_back(root, str(err))
             try:
-                sources.append(open_source(root, True, self.scan_every))
+                sources.append(open_source(root, True, self.scan_every, self._pace))
             except WatchFailed:
                 continue  # gone meanwhile: the look at the roots says so
         return sources
@@ -133,6 +140,13 @@ class Watcher:
                          f"for changes every {self.scan_every:g} seconds instead")  # fmt: skip
 
     @property
+    def _pace(self) -> Pace:
+        """How each source is asked: the libraries share the longest sleep between two
+        looks at the clock (each source gathers its events while another is asked)."""
+        timeout = max(STEP_MS, WAKE_MS // max(1, len(self.present)))
+        return Pace(DEBOUNCE_MS, STEP_MS, timeout, self.stop)
+
+    @property
     def scan_every(self) -> float:
         """Seconds between scans of a library without events: half the settle time, between
         a second and half a minute (a scan reads every folder)."""
@@ -144,15 +158,12 @@ class Watcher:
         (after which it goes on)."""
         rescan_at = time.monotonic() + RESCAN
         while not self.stop.is_set():
-            due = self.settler.next_due()
-            wake = WAKE_MS if due is None else min(WAKE_MS, max(STEP_MS, int(due * 1000)))
             if not sources:  # none could be made: the look at the roots tells why
-                pause(self.stop, wake / 1000)
+                due = self.settler.next_due()
+                pause(self.stop, WAKE_MS / 1000 if due is None else min(WAKE_MS / 1000, due))
             for source in sources:  # each source gathers its events while another is asked
                 try:
-                    changes = source.watch(
-                        DEBOUNCE_MS, STEP_MS, max(STEP_MS, wake // len(sources)), self.stop
-                    )
+                    changes = source.watch()
                 except RuntimeError as err:  # watchfiles' own: a watch it lost
                     self._fall_back(source.root, str(err))
                     return
