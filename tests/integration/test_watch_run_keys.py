@@ -58,3 +58,30 @@ def test_an_album_made_at_any_instant_after_the_start_is_queued_once_and_run(
     for name in names:  # each queued once
         assert said.count(f"verify: queued {name} (new)") <= 1, said
     assert watcher.stop() == 0
+
+
+def test_a_batch_by_key_takes_just_those_and_refuses_bad_keys_in_one_line(tmp_path):
+    albums = library(tmp_path / "Albums", "A", "B", "C")
+    home = home_for(tmp_path, verify=albums)
+    _init_queue(home)
+
+    def batch(keys: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "mediakeeper", "--home", str(home), "verify", "batch",
+             "--keys-from", "-"],
+            input=keys, cwd=REPO_ROOT, env=script_env(), capture_output=True, text=True,
+            timeout=300,
+        )  # fmt: skip
+
+    for keys, words in (("not json", "--keys-from <stdin>: not JSON"),
+                        ('{"A/Album": 1}', "not a list of item keys"),
+                        ('["A/Album", "Nowhere/Album"]',
+                         "no item with the key 'Nowhere/Album' in the verify queue")):  # fmt: skip
+        refused = batch(keys)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert words in refused.stderr and "Traceback" not in refused.stderr, refused.stderr
+    assert set(_statuses(home).values()) == {"pending"}  # nothing touched
+    done = batch('["C/Album", "A/Album"]')
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _statuses(home) == {"A/Album": "completed", "B/Album": "pending",
+                               "C/Album": "completed"}  # fmt: skip
