@@ -9,7 +9,6 @@ the same album twice). Both are named, with why, in ``skipped``."""
 
 from __future__ import annotations
 
-import errno
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 from mediakeeper.core.errors import LibraryError
 from mediakeeper.fs.links import is_folder_link, not_followed
 from mediakeeper.fs.names import UNREADABLE, is_junk, skipped_folder
+from mediakeeper.fs.tree import too_deep
 
 # Formats whose every file is lossy, by extension; .m4a depends on its codec (AAC or ALAC).
 # Here, not with the conversions: a verify batch lists albums without their imports (tags,
@@ -82,7 +82,7 @@ def unreadable(folder: Path, library: Path, skipped: Skipped, err: OSError) -> N
     if folder == library:
         raise LibraryError(f"cannot read folder {folder}: {err.strerror}") from None
     why = err.strerror or str(err)
-    if err.errno == errno.ENAMETOOLONG:  # deeper than the system's longest path (PATH_MAX)
+    if too_deep(err, str(folder), str(library)):
         why = (f"its path is {len(os.fsencode(folder)):,} bytes long, longer than the system "
                "lets a program open: move it higher up to have it read")  # fmt: skip
     skipped.append((folder, f"{UNREADABLE}: {why}"))

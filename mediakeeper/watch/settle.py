@@ -11,13 +11,13 @@ note, rather than queued half-written."""
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mediakeeper.fs.tree import too_deep
 from mediakeeper.watch.ignore import in_progress
 
 SETTLED, GONE = "settled", "gone"
@@ -74,9 +74,7 @@ def _files(folder: str):
         try:
             entries = os.scandir(where)
         except OSError as err:
-            # Deeper than the longest path a program may open: never readable, so no copy
-            # to wait for (the queue's survey notes it); the rest of the folder still counts.
-            if err.errno == errno.ENAMETOOLONG and where != folder:
+            if too_deep(err, where, folder):  # never readable: no copy in it to wait for
                 continue
             raise
         with entries:

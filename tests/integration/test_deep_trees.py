@@ -240,3 +240,23 @@ def test_a_refresh_holds_back_the_albums_under_a_folder_it_cannot_read(tmp_path)
     found = items(home, "verify")
     assert set(found) == {"Open/Album", "Shut/Album", "New/Album"}
     assert not found["Shut/Album"].get("missing")
+
+
+def test_an_artist_holding_a_corner_deeper_than_path_max_is_processed_and_refreshed(tmp_path):
+    """The corner inside an item's own folder (music: every file below the artist's folder
+    is the artist's): the item is still processed, and a refresh tells its files as they
+    are, never "cannot read its folder" for ever after."""
+    lib = tmp_path / "lib"
+    album = lib / "Band" / "Album"
+    album.mkdir(parents=True)
+    track(album / "01 Top.flac")
+    deeper_than_path_max(album)
+    home = tmp_path / "home"
+    home.mkdir()
+    said = mediakeeper(home, "music", "queue", "--init", "--library", lib)
+    assert " 1 pending " in said, said[-2000:]
+    mediakeeper(home, "music", "batch", "--offline", code=(0, 1))
+    said = mediakeeper(home, "music", "queue", "--refresh")
+    assert "cannot read its folder" not in said, said[-2000:]
+    assert "No record of the files yet" not in said, said[-2000:]  # its files were recorded
+    assert "0 changed since completed" in said, said[-2000:]
