@@ -421,7 +421,9 @@ def _closing(home: Path) -> None:
          "silent tracks are never grouped):",
          f"{kind_command('dupes', 'scan', home)} --library {shlex.quote(str(library))}"),
     ):  # fmt: skip
-        print(f"\n{what}\n  {command}")
+        print()
+        _prose(what)
+        print(f"  {command}")
     print(
         "\nOn your own library, look first (--dry-run changes nothing, not even the queue):\n"
         f"  {kind_command('music', 'batch')} --library ~/Music --dry-run\n"
