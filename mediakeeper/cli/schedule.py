@@ -7,6 +7,7 @@ import click
 
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core.errors import UsageError
+from mediakeeper.core.extras import MissingExtra, require
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.watch.library import watched_libraries
 from mediakeeper.watch.schedule import (
@@ -46,7 +47,13 @@ def main(home, install):
     kinds = [w.kind for w in libraries if w.kind not in refused]
     found = jobs(settings.home, kinds, scrub="verify" in kinds)
     service = watcher(settings.home)
-    every = [*found, service]
+    try:
+        require("watch", "mediakeeper watch")
+    except MissingExtra as err:  # it would fail at every start
+        click.echo(f"Not scheduled: the watcher, which would be refused at every start: {err}",
+                   err=True)  # fmt: skip
+        service = None
+    every = [*found, *([service] if service else [])]
     folder = user_unit_dir()
     if install:
         for unit in every:

@@ -33,7 +33,8 @@ from mediakeeper.watch.watcher import Watcher
               help="How long nothing under a folder may change before it is queued "
               "(default: [watch] settle_seconds, 30).")  # fmt: skip
 @click.option("--run/--no-run", "run", default=None,
-              help="Also run the kind's batch for what was queued (default: [watch] run).")
+              help="Also run the kind's batch, by key: what the watcher queued, then what "
+              "was already pending (default: [watch] run).")
 def main(home, kind_names, settle, run):
     """Watch the library of every kind that has one and queue each new or changed folder
     once nothing under it has changed for the settle time (deleted ones are marked missing),

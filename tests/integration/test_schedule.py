@@ -167,3 +167,18 @@ def test_a_key_set_only_in_this_shell_is_no_key_for_a_nightly_job(tmp_path):
     assert "Not scheduled: the movies batch" in printed.stderr
     assert "this shell's environment sets it, which a nightly job does not see" in (
         printed.stderr)
+
+
+def test_without_the_watch_extra_the_watcher_is_not_scheduled_and_it_is_said(tmp_path):
+    home = home_for(tmp_path, music=library(tmp_path / "Music", "A"))
+    code = ("import sys; sys.modules['watchfiles'] = None\n"
+            "from mediakeeper.cli.main import main\n"
+            f"sys.argv = ['mediakeeper', 'schedule', '--home', {str(home)!r}]\nmain()")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=script_env(),
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "mediakeeper-watch" not in done.stdout
+    assert "mediakeeper-music-batch.service" in done.stdout
+    assert ("Not scheduled: the watcher, which would be refused at every start: mediakeeper "
+            "watch needs the watch extra") in done.stderr, done.stderr
+    assert "pip install 'mediakeeper[watch]'" in done.stderr
