@@ -96,11 +96,13 @@ def store_of(settings: Settings, kind: str) -> QueueStore:
 
 def refresh_settled(
     settings: Settings, watched: Watched, tops: Collection[str] | None,
-    skip: Collection[str] = (),
+    skip: Collection[str] = (), listed: Collection[str] | None = None,
 ) -> RefreshResult:  # fmt: skip
     """Apply the refresh rule to the items under the top-level folders ``tops`` (None:
     every one but those in ``skip``, a catch-up's), making the kind's queue, empty, if it has
-    none yet (its folders are then queued as they settle, never all at once)."""
+    none yet (its folders are then queued as they settle, never all at once). ``listed``:
+    the only top-level folders read (a catch-up's, found settled); an item under any other
+    is not on disk."""
     store = store_of(settings, watched.kind)
     if not store.exists():
         left_behind.writing_home(store.dir.parent, create=True)
@@ -109,7 +111,7 @@ def refresh_settled(
     origin = settings.origin(watched.kind, "library") or "the queue's library"
 
     def read(top: str) -> bool:  # a top-level folder the refresh reads
-        return _chosen(top, tops, skip)
+        return _chosen(top, tops, skip) and (listed is None or top in listed)
 
     only = taken(watched, tops, skip)
     return refresh_queue(store, Path(watched.library), origin, only=only, tops=read)

@@ -321,7 +321,8 @@ class Watcher:
             if w.library not in self.present or (only is not None and w.library not in only):
                 continue
             skip, settling = self.inner.held_back(w.library), 0
-            for entry in _top_folders(w.library):
+            entries = _top_folders(w.library)
+            for entry in entries:
                 if self.stop.is_set():  # a catch-up of a large library is cancelled at once
                     return
                 if self.ignore.noise(entry.name) or marked(entry.path):
@@ -330,13 +331,17 @@ class Watcher:
                     skip.add(entry.name)
                     self._wait(w, entry.name)
                     settling += 1
-            queued = self._refresh(w, None, skip=skip)
+            # Only the folders looked at are read: one made since is left to its events,
+            # never read (nor run) half-copied.
+            listed = {entry.name for entry in entries} - skip
+            queued = self._refresh(w, None, skip=skip, listed=listed)
             self.say(f"{w.kind}: caught up with {w.library} ({queued} queued, "
                      f"{count(settling, 'folder')} still being written)")  # fmt: skip
 
     def _refresh(self, w: Watched, tops: set[str] | None, *, skip: set[str] = frozenset(),
-                 retry: list[str] = ()) -> int:  # fmt: skip
-        """Apply the refresh rule; how many items it queued (new or changed)."""
+                 retry: list[str] = (), listed: set[str] | None = None) -> int:  # fmt: skip
+        """Apply the refresh rule; how many items it queued (new or changed). ``listed``:
+        the top-level folders a catch-up found settled (the only ones it reads)."""
         if not _top_folders(w.library) and holds_items(self.settings, w):
             # Every folder gone at once is a mount gone (its empty mount point left), far
             # more often than a library emptied: nothing is marked missing for it.
@@ -345,7 +350,7 @@ class Watcher:
                      "deleted")  # fmt: skip
             return 0
         try:
-            result = refresh_settled(self.settings, w, tops, skip)
+            result = refresh_settled(self.settings, w, tops, skip, listed)
         except (MediakeeperError, OSError) as err:  # a queue locked by a batch, a full disk
             self.say(f"{w.kind}: not refreshed now ({err}); tried again shortly")
             for folder in retry:
@@ -379,7 +384,13 @@ class Watcher:
         one of the other items pending among those it looked at (at the start: every
         pending item of the library, what waited while no watcher ran)."""
         queued = {name for r in results for name in (*r.added, *(n for n, _ in r.changed))}
-        waiting = pending(self.settings, w, only)
+        waiting = []
+        for item in pending(self.settings, w, only):
+            folder = os.path.join(w.library, *item["key"].split("/"))
+            if look(folder, self.settle, open_files=False).ready:
+                waiting.append(item)
+            else:  # written to since it was queued: run once its folder settles
+                self._wait(w, item["key"].split("/", 1)[0])
         for keys in ([i["key"] for i in waiting if i["name"] in queued],
                      [i["key"] for i in waiting if i["name"] not in queued]):  # fmt: skip
             if keys and not self.stop.is_set():

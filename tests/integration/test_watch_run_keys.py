@@ -85,3 +85,29 @@ def test_a_batch_by_key_takes_just_those_and_refuses_bad_keys_in_one_line(tmp_pa
     assert done.returncode == 0, done.stdout + done.stderr
     assert _statuses(home) == {"A/Album": "completed", "B/Album": "pending",
                                "C/Album": "completed"}  # fmt: skip
+
+
+def test_an_album_still_being_copied_when_the_watcher_starts_is_run_only_once_whole(
+    tmp_path, watching
+):
+    """A copy under way while the watcher starts (and catches up) is never read, nor run,
+    half-copied: its batch runs once it settled, and finds it whole."""
+    from tests.helpers import build_library
+    from tests.integration.test_watch import copy_slowly
+    from tests.integration.watching import track
+
+    albums = library(tmp_path / "Albums", "First")
+    home = home_for(tmp_path, verify=albums)
+    source = build_library(tmp_path / "src", {f"0{n} - T.flac": track(f"T{n}") for n in (1, 2)})
+    album = albums / "Slow" / "Album"
+    album.mkdir(parents=True)
+    watcher = watching(home, "--kind", "verify", "--run")
+    for name in ("01 - T.flac", "02 - T.flac"):  # about 4 s, through the catch-up
+        copy_slowly(source / name, album / name, chunk=max(1, (source / name).stat().st_size // 6))
+    assert wait_until(lambda: _statuses(home).get("Slow/Album") == "completed", limit=180), (
+        watcher.text())  # fmt: skip
+    assert watcher.said("verify: the batch ended"), watcher.text()
+    said = watcher.text()
+    assert "exit 1" not in said and "exit 2" not in said, said  # nothing found damaged
+    assert said.count("verify: queued Slow/Album (new)") == 1, said
+    assert watcher.stop() == 0
