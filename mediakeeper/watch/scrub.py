@@ -126,8 +126,8 @@ def coverage(albums: list[Album], now: datetime, days: float,
     one shorter than the run itself too. An album the last scrub could not verify is not
     counted, whenever it was verified before (fail closed)."""
     since = now - timedelta(days=days)
-    if run_began is not None:
-        since = min(since, run_began)
+    if run_began is not None:  # to the second: the record keeps its times so
+        since = min(since, run_began.replace(microsecond=0))
     good = [a for a in albums if a.last is not None and a.last >= since and a.tried is None]
     return len(good), len(albums)
 
