@@ -69,15 +69,18 @@ def decide_whole(home: Path, code: str, *, choose: int | None, remember: bool,
     if dry_run:
         found = dupes.open_groups(home, code)
         for group in found:
-            _would(group, choose, "" if choose else code)
+            _would(group, choose, "" if choose else code, whole=True)
         click.echo(f"dry run: {count(len(found), 'group')} would be decided; nothing moved")
         return
     _said(home, dupes.take_group(home, code, choose=choose, remember=remember))
 
 
-def _would(group: dict, choose: int | None, dismiss: str | None) -> None:
+def _would(group: dict, choose: int | None, dismiss: str | None, *, whole: bool = False) -> None:
     if dismiss or choose == 2:
         click.echo(f"would keep all {len(group['copies'])} copies of {group['id']}")
+        return
+    if whole and choose == 1 and group.get("doubt"):  # a level's keep the best leaves it
+        click.echo(f"would leave {group['id']} for you: {visible(group['doubt'])}")
         return
     keep = dupes.numbered(group, choose).keep
     click.echo(f"would keep {visible(keep)}")

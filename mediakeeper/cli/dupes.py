@@ -62,6 +62,9 @@ def main(ctx, home, as_json):
             click.echo(line)
         for why in g["why"]:
             click.echo(f"       kept: {why}")
+        if g.get("doubt"):
+            click.echo(f"       question: {visible(g['doubt'])} (`mediakeeper decide dupes "
+                       f"{g['id']}`; set-aside --all leaves it)")  # fmt: skip
     if kept_whole:
         click.echo(f"({count(len(kept_whole), 'group')} kept whole: `mediakeeper dupes kept`)")
     if not found:
@@ -113,7 +116,7 @@ def set_aside(home, ids, every, include_releases):
                f"({format_size(done.freed)})")  # fmt: skip
     if done.moved or done.tagged:
         click.echo(f"To put them back: {tool_command('undo', done.home)} --session {done.session}")
-    sys.exit(1 if done.left_alone else 0)
+    sys.exit(1 if done.left_alone or done.questions else 0)
 
 
 @main.command("keep-all", cls=Command)
@@ -159,6 +162,9 @@ def said_set_aside(done: copies.SetAside, *, left_alone_err: bool) -> None:
         click.echo(f"set aside {visible(str(source))} -> {visible(str(target))}")
     for path, why in done.left_alone:
         click.echo(f"left alone {visible(str(path))}: {visible(why)}", err=left_alone_err)
+    for group_id, why in done.questions:
+        click.echo(f"left for you: group {group_id}: {visible(why)}; choose the copy kept with "
+                   f"`{tool_command('decide', done.home)} dupes {group_id}`")  # fmt: skip
 
 
 def group_lines(group, head: str, indent: str = "") -> list[str]:
@@ -167,7 +173,8 @@ def group_lines(group, head: str, indent: str = "") -> list[str]:
     lines = [f"{indent}{head} {count(len(group['copies']), 'copy', 'copies')}, "
              f"{format_size(group['waste'])} in the copies not kept"]  # fmt: skip
     for c in group["copies"]:
-        mark = "keep" if c["path"] == group["best"] else "    "
+        best = "keep?" if group.get("doubt") else "keep "  # a question: the best is a guess
+        mark = best if c["path"] == group["best"] else "     "
         lines.append(f"{indent}  {mark} {visible(c['path'])}  "
                      f"[{c['grade']}, {format_size(c['size'])}]")
     return lines

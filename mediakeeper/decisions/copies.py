@@ -40,6 +40,9 @@ class SetAside:
     moved: list[tuple[str, str]] = field(default_factory=list)  # (from, to)
     tagged: list[TagChange] = field(default_factory=list)  # what kept copies gained
     left_alone: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    # Groups whose best could not be told from the sound (``doubt``): (id, why), left for a
+    # person to choose the copy kept (``decide dupes ID``).
+    questions: list[tuple[str, str]] = field(default_factory=list)
     groups: int = 0
     freed: int = 0  # bytes moved out of the library
 
@@ -74,7 +77,8 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
     (its path relative to the library kept), the kept copy first gaining the tags it lacks
     that the others carry; every change journaled under one session, which ``mediakeeper
     undo --session`` takes back. The copy kept is the best, or ``keepers[id]`` (a person's
-    choice). A copy changed since the scan is left alone, and said."""
+    choice). A copy changed since the scan is left alone, and said; a group whose best the
+    sound cannot tell (its ``doubt``) is left for a person, unless ``keepers`` names its copy."""
     settings = load_settings(home)
     library = dupes.library_of(settings)
     every_group = dupes.load_groups(settings.home) or []
@@ -85,7 +89,11 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
     holding = holding_of(settings)
     journal = ChangeJournal(settings.status_dir / "music", done.session,
                             writemode.chosen(settings.get))  # fmt: skip
-    kept = [_kept_copy(found, (keepers or {}).get(found["id"], found["best"])) for found in wanted]
+    chose = keepers or {}
+    done.questions = [(g["id"], g["doubt"]) for g in wanted
+                      if g.get("doubt") and g["id"] not in chose]  # fmt: skip
+    wanted = [g for g in wanted if not g.get("doubt") or g["id"] in chose]
+    kept = [_kept_copy(found, chose.get(found["id"], found["best"])) for found in wanted]
     if wanted:
         dupes.keep_before(settings.home, done.session, every_group)
     for found, best in zip(wanted, kept, strict=True):

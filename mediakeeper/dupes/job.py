@@ -2,7 +2,8 @@
 bundled ffmpeg's ``chromaprint`` muxer), its duration, format, rates and the tags grading
 needs, kept in ``status/dupes/fingerprints/<slug>.json``.
 
-Each file's entry is kept with the file's size, mtime and inode and with the settings that
+Each file's entry is kept with the file's size, mtime, inode and a hash of its bytes (what
+set-aside checks right before a move) and with the settings that
 made it (algorithm, length, decoder): a later scan reuses it while all of those are the
 same, and fingerprints one again otherwise. The entry file is rewritten atomically after
 every file, so a run killed at any instant (``kill -9``) loses at most the file it was in.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import array
 import base64
+import hashlib
 import json
 import os
 import struct
@@ -108,6 +110,9 @@ class DupesJob:
                 st = file.stat()
                 was = entries.get(file.name)
                 if was and same_file(was, st) and was.get("made") == made:
+                    if "hash" not in was:  # fingerprinted by an older version: hashed now
+                        entries[file.name] = {**was, "hash": content_hash(file)}
+                        _save(path, item, folder, entries)
                     continue
                 try:
                     entries[file.name] = _entry(exe, file, st, made)
@@ -138,6 +143,13 @@ def _stat(st: os.stat_result) -> dict[str, int]:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
 
 
+def content_hash(path: Path | str) -> str:
+    """A hash of the file's bytes (BLAKE2b, 128 bits): what tells a copy retagged by another
+    program that kept its size and time from the copy that was graded."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+
+
 def _entry(exe: str, file: Path, st: os.stat_result, made: dict[str, Any]) -> dict[str, Any]:
     # Only the fingerprinted opening is decoded (as fpcalc does): the duration is the
     # header's, decoded to the end only where mutagen cannot read the file.
@@ -147,7 +159,7 @@ def _entry(exe: str, file: Path, st: os.stat_result, made: dict[str, Any]) -> di
         info = None
     seconds, points = chromaprint.raw_fingerprint(exe, file, length=LENGTH, whole=info is None)
     entry: dict[str, Any] = {
-        **_stat(st), "made": made, "fingerprint": encode(points),
+        **_stat(st), "made": made, "fingerprint": encode(points), "hash": content_hash(file),
         "duration": info.duration if info and info.duration else seconds,
     }  # fmt: skip
     if info is None:
