@@ -99,5 +99,7 @@ def _said(home: Path, taken: dupes.Taken) -> None:
     click.echo(f"{count(taken.groups, 'group')} decided ({taken.what}{freed})")
     if taken.session:
         click.echo(f"To take it back:\n  {tool_command('undo', home)} --session {taken.session}")
-    if done is not None and done.left_alone:
+    if done is not None and done.stopped:
+        click.echo(f"Error: {done.stopped}", err=True)
+    if done is not None and (done.left_alone or done.stopped):
         sys.exit(1)

@@ -116,7 +116,9 @@ def set_aside(home, ids, every, include_releases):
                f"({format_size(done.freed)})")  # fmt: skip
     if done.moved or done.tagged:
         click.echo(f"To put them back: {tool_command('undo', done.home)} --session {done.session}")
-    sys.exit(1 if done.left_alone or done.questions else 0)
+    if done.stopped:
+        click.echo(f"Error: {done.stopped}", err=True)
+    sys.exit(1 if done.left_alone or done.questions or done.stopped else 0)
 
 
 @main.command("keep-all", cls=Command)
@@ -156,10 +158,16 @@ def kept_groups(home, ids, reset):
 
 def said_set_aside(done: copies.SetAside, *, left_alone_err: bool) -> None:
     """What a set-aside did, file by file, as ``dupes set-aside`` and ``decide`` say it."""
+    for session in done.resumed:
+        click.echo(f"finished set-aside session {session}, which a kill had cut short "
+                   f"(`{tool_command('undo', done.home)} --session {session}` puts its files "
+                   "back)")  # fmt: skip
     for change in done.tagged:
         click.echo(f"kept copy gained {change.tag}: {visible(change.path)}")
     for source, target in done.moved:
         click.echo(f"set aside {visible(str(source))} -> {visible(str(target))}")
+    for folder in done.removed:
+        click.echo(f"removed the folder it emptied {visible(folder)}")
     for path, why in done.left_alone:
         click.echo(f"left alone {visible(str(path))}: {visible(why)}", err=left_alone_err)
     for group_id, why in done.questions:

@@ -7,6 +7,8 @@ group, what ``dupes set-aside`` does and what ``undo --session`` takes back.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,18 +21,20 @@ from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.dupes import groups as dupes
 from mediakeeper.dupes import kept as keeping
 from mediakeeper.dupes import moves
-from mediakeeper.dupes.job import CARRIED, same_file
+from mediakeeper.dupes.job import CARRIED, content_hash
 from mediakeeper.dupes.kind import KIND
+from mediakeeper.fs.write_errors import mount_point
 from mediakeeper.music.fixes import ChangeJournal, Step, carry_out
 from mediakeeper.music.model import TagChange
 from mediakeeper.queue.manager import refresh_queue
+from mediakeeper.queue.session_log import start_session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.closing import write_closing_reports
 from mediakeeper.tags.cover import COVER, cover, takes_cover
 from mediakeeper.tags.read import loudness, read
+from mediakeeper.text.wording import format_size
 
-CHANGED = "changed since the scan"
-SESSION_PREFIX = "dupes_"
+CHANGED = moves.CHANGED
 
 
 @dataclass
@@ -45,6 +49,9 @@ class SetAside:
     questions: list[tuple[str, str]] = field(default_factory=list)
     groups: int = 0
     freed: int = 0  # bytes moved out of the library
+    removed: list[str] = field(default_factory=list)  # library folders the moves emptied
+    resumed: list[str] = field(default_factory=list)  # killed sessions finished first
+    stopped: str = ""  # why it stopped before the end (a full disk), "" when it did not
 
 
 def holding_of(settings: Settings) -> Path:
@@ -81,43 +88,113 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
     sound cannot tell (its ``doubt``) is left for a person, unless ``keepers`` names its copy."""
     settings = load_settings(home)
     library = dupes.library_of(settings)
-    every_group = dupes.load_groups(settings.home) or []
-    wanted = chosen(every_group, list(ids), every=every, include_releases=include_releases,
-                    kept_whole=keeping.load(settings.home))  # fmt: skip
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    done = SetAside(SESSION_PREFIX + stamp, settings.home)
     holding = holding_of(settings)
+    with moves.exclusive(settings.home):
+        resumed = recover(settings)  # what a killed set-aside left, finished first
+        every_group = dupes.load_groups(settings.home) or []
+        wanted = chosen(every_group, list(ids), every=every, include_releases=include_releases,
+                        kept_whole=keeping.load(settings.home))  # fmt: skip
+        chose = keepers or {}
+        questions = [(g["id"], g["doubt"]) for g in wanted
+                     if g.get("doubt") and g["id"] not in chose]  # fmt: skip
+        wanted = [g for g in wanted if not g.get("doubt") or g["id"] in chose]
+        kept = [_kept_copy(found, chose.get(found["id"], found["best"])) for found in wanted]
+        _room(wanted, kept, holding)
+        session = start_session(settings.status_dir, KIND.name, description="set-aside")
+        done = SetAside(session.id, settings.home, questions=questions, resumed=resumed)
+        if wanted:
+            dupes.keep_before(settings.home, done.session, every_group)
+        try:
+            _move_groups(settings, done, wanted, kept, holding, library)
+            outcome = moves.COMPLETED
+        except moves.NoRoom as err:
+            done.stopped, outcome = err.message, moves.STOPPED
+        moves.end(settings.home, done.session, outcome)
+        _finish(settings, every_group, {source for source, _ in done.moved})
+        session.end(outcome, {"files_set_aside": len(done.moved), "bytes": done.freed,
+                              "left_alone": len(done.left_alone)})  # fmt: skip
+    return done
+
+
+def _move_groups(settings: Settings, done: SetAside, wanted: list[dict], kept: list[dict],
+                 holding: Path, library: Path) -> None:  # fmt: skip
+    """Each group's kept copy checked to be what was graded and given the tags it lacks,
+    then every other copy's files moved, each checked right before its move; the library
+    folders the moves empty removed."""
     journal = ChangeJournal(settings.status_dir / "music", done.session,
                             writemode.chosen(settings.get))  # fmt: skip
-    chose = keepers or {}
-    done.questions = [(g["id"], g["doubt"]) for g in wanted
-                      if g.get("doubt") and g["id"] not in chose]  # fmt: skip
-    wanted = [g for g in wanted if not g.get("doubt") or g["id"] in chose]
-    kept = [_kept_copy(found, chose.get(found["id"], found["best"])) for found in wanted]
-    if wanted:
-        dupes.keep_before(settings.home, done.session, every_group)
     for found, best in zip(wanted, kept, strict=True):
-        changed = [f["path"] for f in best["files"] if not _unchanged(f)]
+        changed = [(f["path"], why) for f in best["files"] if (why := moves.unchanged(f))]
         if changed:
-            done.left_alone += [(p, f"the copy kept was {CHANGED}") for p in changed]
+            path, why = changed[0]
+            done.left_alone.append((path, f"the copy kept was {why}: nothing of group "
+                                    f"{found['id']} moved; run `mediakeeper dupes scan` again"))
             continue
         done.groups += 1
         others = [c for c in found["copies"] if c is not best]
         _carry_tags(best, others, journal, done)
+        names_kept = {_file_id(f["path"]) for f in best["files"]}
         for copy in others:
             for file in copy["files"]:
                 path = Path(file["path"])
-                if not _unchanged(file):
-                    done.left_alone.append((str(path), CHANGED))
+                if _file_id(file["path"]) in names_kept:  # a hard link: one copy, never moved
+                    done.left_alone.append((str(path), "another name of the copy kept"))
                     continue
                 target = moves.in_holding(holding, library, path)
-                moves.move(settings.home, done.session, path, target)
+                try:
+                    moves.move(settings.home, done.session, file, target)
+                except moves.Refused as why:
+                    done.left_alone.append((str(path), str(why)))
+                    continue
                 done.moved.append((str(path), str(target)))
                 done.freed += file["size"]
-    _forget_moved(settings.home, every_group, {source for source, _ in done.moved})
+                done.removed += moves.prune(settings.home, done.session, path.parent, library)
+
+
+def _file_id(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _room(wanted: list[dict], kept: list[dict], holding: Path) -> None:
+    """Refuse before anything moves when the copies to set aside on another file system than
+    the holding folder's need more room than it has (``moves.NoRoom``, naming it)."""
+    where = holding
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    device, need = os.stat(where).st_dev, 0
+    for found, best in zip(wanted, kept, strict=True):
+        for copy in (c for c in found["copies"] if c is not best):
+            for file in copy["files"]:
+                with contextlib.suppress(OSError):
+                    if os.stat(file["path"]).st_dev != device:
+                        need += file["size"]
+    vfs = os.statvfs(where)
+    free = vfs.f_bavail * vfs.f_frsize
+    if need > free:
+        raise moves.NoRoom(
+            f"disk full: {format_size(need)} to set aside in {holding}, {format_size(free)} "
+            f"free on the file system mounted at {mount_point(str(where))}; nothing was moved",
+            "free space there, or set [dupes] holding to a folder on a disk with room")
+
+
+def recover(settings: Settings) -> list[str]:
+    """The set-aside sessions a kill cut short, finished (``moves.recover``; call it holding
+    ``moves.exclusive``): the groups forget what they moved. Their ids."""
+    found = moves.recover(settings.home)
+    if found:
+        every_group = dupes.load_groups(settings.home) or []
+        _finish(settings, every_group, {e["from"] for _, made in found for e in made})
+    return [session for session, _ in found]
+
+
+def _finish(settings: Settings, every_group: list[dict], moved: set[str]) -> None:
+    _forget_moved(settings.home, every_group, moved)
     refresh_queues(settings)
     write_closing_reports(settings.home, datetime.now(UTC))  # the space left to free
-    return done
 
 
 def _kept_copy(found: dict[str, Any], path: str) -> dict[str, Any]:
@@ -128,23 +205,23 @@ def _kept_copy(found: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 def _forget_moved(home: Path, every_group: list[dict[str, Any]], moved: set[str]) -> None:
-    """The groups kept without the copies set aside (a group left with one copy goes), and
-    with the kept files' new tags as the scan's: a second set-aside does not take them for
-    changes. Stamped as of no scan: the next scan groups afresh."""
+    """The groups kept without the files set aside (an album copy part set aside keeps the
+    rest; a group left with one copy, or without its best, goes), and with the kept files'
+    new tags as the scan's: a second set-aside does not take them for changes. Stamped as
+    of no scan: the next scan groups afresh."""
     kept = []
     for found in every_group:
-        copies = [c for c in found["copies"] if not all(f["path"] in moved for f in c["files"])]
-        if len(copies) > 1:
+        copies = []
+        for c in found["copies"]:
+            files = [f for f in c["files"] if f["path"] not in moved]
+            if len(files) < len(c["files"]):
+                c = {**c, "files": files, "size": sum(f["size"] for f in files)}
+            if files:
+                copies.append(c)
+        if len(copies) > 1 and any(c["path"] == found["best"] for c in copies):
             waste = sum(c["size"] for c in copies if c["path"] != found["best"])
             kept.append({**found, "copies": copies, "waste": waste})
     dupes.save_groups(home, kept)
-
-
-def _unchanged(file: dict[str, Any]) -> bool:
-    try:
-        return same_file(file, Path(file["path"]).stat())
-    except OSError:
-        return False
 
 
 def _carry_tags(best: dict, others: list[dict], journal: ChangeJournal, done: SetAside) -> None:
@@ -158,7 +235,7 @@ def _carry_tags(best: dict, others: list[dict], journal: ChangeJournal, done: Se
         gained: dict[str, str] = {}
         for copy in others:
             for other in copy["files"]:
-                if other["recording"] != kept["recording"] or not _unchanged(other):
+                if other["recording"] != kept["recording"] or moves.unchanged(other):
                     continue
                 for tag, value in _carried(other["path"]).items():
                     if tag not in have:
@@ -175,7 +252,8 @@ def _carry_tags(best: dict, others: list[dict], journal: ChangeJournal, done: Se
                         for step, why in result.refused]  # fmt: skip
     for kept in best["files"]:  # its new tags are not a change since the scan
         st = Path(kept["path"]).stat()
-        kept.update(size=st.st_size, mtime_ns=st.st_mtime_ns, inode=st.st_ino)
+        kept.update(size=st.st_size, mtime_ns=st.st_mtime_ns, inode=st.st_ino,
+                    hash=content_hash(kept["path"]))  # fmt: skip
 
 
 def _carried(path: str) -> dict[str, str]:
@@ -211,12 +289,14 @@ def refresh_queues(settings: Settings) -> None:
 
 
 def put_back(home: Path, session: str) -> moves.PutBack | None:
-    """The moves of a set-aside session undone (None when the session moved nothing); its
-    tag changes are the undo's (``undo.restore``)."""
+    """The moves of a set-aside session undone (None when the session moved nothing), a
+    killed one's finished first; its tag changes are the undo's (``undo.restore``)."""
     if not moves.moved(home, session):
         return None
     settings = load_settings(home)
-    done = moves.put_back(settings.home, session, holding_of(settings))
+    with moves.exclusive(settings.home):
+        recover(settings)
+        done = moves.put_back(settings.home, session, holding_of(settings))
     dupes.bring_back(settings.home, session)
     refresh_queues(settings)
     return done
