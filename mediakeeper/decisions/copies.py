@@ -109,8 +109,8 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
             outcome = moves.COMPLETED
         except moves.NoRoom as err:
             done.stopped, outcome = err.message, moves.STOPPED
-        moves.end(settings.home, done.session, outcome)
         _finish(settings, every_group, {source for source, _ in done.moved})
+        moves.end(settings.home, done.session, outcome)  # the groups know its moves: ended
         session.end(outcome, {"files_set_aside": len(done.moved), "bytes": done.freed,
                               "left_alone": len(done.left_alone)})  # fmt: skip
     return done
@@ -184,7 +184,7 @@ def _room(wanted: list[dict], kept: list[dict], holding: Path) -> None:
 def recover(settings: Settings) -> list[str]:
     """The set-aside sessions a kill cut short, finished (``moves.recover``; call it holding
     ``moves.exclusive``): the groups forget what they moved. Their ids."""
-    found = moves.recover(settings.home)
+    found = moves.recover(settings.home, dupes.library_of(settings))
     if found:
         every_group = dupes.load_groups(settings.home) or []
         _finish(settings, every_group, {e["from"] for _, made in found for e in made})

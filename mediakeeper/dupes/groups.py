@@ -97,21 +97,23 @@ def keep_before(home: Path, session: str, groups: list[dict[str, Any]]) -> None:
 
 
 def bring_back(home: Path, session: str) -> int:
-    """After the undo of the set-aside ``session``: its groups that are not listed now and
-    whose every file is back, listed again (stamped as of no scan: the next scan groups
-    afresh); how many."""
+    """After the undo of the set-aside ``session``: its groups whose every file is back,
+    listed again as they were (stamped as of no scan: the next scan groups afresh); how many
+    were not listed."""
     try:
         before = json.loads(before_path(home, session).read_text("utf-8"))
     except (OSError, ValueError):
         return 0
-    now = load_groups(home) or []
-    listed = {g["id"] for g in now}
-    back = [g for g in before if g["id"] not in listed
-            and all(Path(f["path"]).exists() for c in g["copies"] for f in c["files"])]  # fmt: skip
-    if back:
-        save_groups(home, sorted([*now, *back], key=_order))
+    listed = {g["id"]: g for g in load_groups(home) or []}
+    back = [g for g in before
+            if all(Path(f["path"]).exists() for c in g["copies"] for f in c["files"])]  # fmt: skip
+    again = [g for g in back if g["id"] not in listed]
+    # A group listed still (an album copy part set aside) is listed whole again, as it was.
+    if [g for g in back if listed.get(g["id"]) != g]:
+        listed.update((g["id"], g) for g in back)
+        save_groups(home, sorted(listed.values(), key=_order))
     before_path(home, session).unlink()
-    return len(back)
+    return len(again)
 
 
 def _order(group: dict[str, Any]) -> tuple:

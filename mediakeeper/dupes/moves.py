@@ -135,13 +135,15 @@ def in_holding(holding: Path, library: Path, path: Path) -> Path:
 
 def unchanged(file: dict[str, Any]) -> str:
     """Why the file ``file`` (``{"path", "size", "mtime_ns", "inode", "hash"}``) is not what
-    was graded, or "": its size, time and inode, then its bytes' hash (a retag that kept the
-    size and time changes it)."""
+    was graded, or "": its size and time, then its bytes' hash (a retag that kept the size
+    and time changes it). The inode counts only where no hash was kept (an older scan's): a
+    file put back from another disk is a new inode with the same bytes."""
     try:
         st = os.stat(file["path"])
     except OSError as err:
         return f"it is gone ({err.strerror})"
-    if (st.st_size, st.st_mtime_ns, st.st_ino) != (file["size"], file["mtime_ns"], file["inode"]):
+    inode = file["inode"] if not file.get("hash") else st.st_ino
+    if (st.st_size, st.st_mtime_ns, st.st_ino) != (file["size"], file["mtime_ns"], inode):
         return CHANGED
     if file.get("hash") and content_hash(file["path"]) != file["hash"]:
         return f"{CHANGED} (its size and time are the same, its bytes are not)"
@@ -241,10 +243,11 @@ def _same_bytes(a: Path, b: Path, expect: str) -> bool:
         return False
 
 
-def recover(home: Path) -> list[tuple[str, list[dict[str, Any]]]]:
+def recover(home: Path, library: Path) -> list[tuple[str, list[dict[str, Any]]]]:
     """Sessions a kill left without an end (call it holding ``exclusive``): each move it cut
     between the copy and the removal of the original finished (the two the same bytes), the
-    session ended as interrupted. Each such session with the moves it made."""
+    ``library`` folders its moves emptied removed, the session ended as interrupted. Each
+    such session with the moves it made."""
     found = []
     for journal in sorted(moves_dir(home).glob("*.jsonl")):
         session = journal.stem
@@ -261,6 +264,8 @@ def recover(home: Path) -> list[tuple[str, list[dict[str, Any]]]]:
                 fsync_dir(source.parent)
             if target.exists() and not source.exists():
                 made.append(entry)
+        for folder in dict.fromkeys(Path(e["from"]).parent for e in made):
+            prune(home, session, folder, library)
         end(home, session, INTERRUPTED)
         found.append((session, made))
     return found
