@@ -304,3 +304,26 @@ def test_the_session_is_listed_and_emptied_folders_go_and_come_back(pristine, tm
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert files_of(lib) == before
     assert (lib / "Artist (rip)" / "Album (mp3)").is_dir()
+
+
+def test_verify_decisions_of_an_album_set_aside_follow_its_files(tmp_path):
+    """Set-aside left the album folders in the library, verify counted them as missing on
+    disk, and verify's decisions about the albums set aside stayed open."""
+    from mediakeeper.demo import damage
+    from tests.helpers.deciding import groups_of
+
+    lib, home = album_twice(tmp_path), tmp_path / "home"
+    holding_at(home, tmp_path / "held")
+    damage.cut(lib / "Artist (rip)" / "Album (mp3)" / "02 - Song 2.mp3", keep=0.9)
+    checked = mediakeeper(home, "verify", "batch", "--library", lib)
+    assert checked.returncode == 1, checked.stdout + checked.stderr  # damage: a decision
+    asked = {k: n for k, n in groups_of(home).items() if k[0] == "verify"}
+    assert asked, groups_of(home)
+    assert [g["level"] for g in scanned(home, lib)] == ["album"]
+    done = mediakeeper(home, "dupes", "set-aside", "--all")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (lib / "Artist (rip)").exists()
+    assert not [k for k in groups_of(home) if k[0] == "verify"]  # gone with the files
+    undone = mediakeeper(home, "undo", "--session", session_of(done.stdout))
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert {k: n for k, n in groups_of(home).items() if k[0] == "verify"} == asked  # back
