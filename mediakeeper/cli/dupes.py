@@ -108,7 +108,10 @@ def set_aside(home, ids, every, include_releases):
     """Move every copy but the best of the groups given into the holding folder ([dupes]
     holding, default <home>/set-aside/), each at its path relative to the library. Nothing
     is deleted; the kept copy first gains the MusicBrainz ids, ReplayGain and cover it lacks.
-    All of it journaled: the undo command it prints puts every file back."""
+    Each file is checked to be the one graded (size, time, a hash of its bytes) right before
+    it moves; a group whose best the sound cannot tell is left for `decide dupes ID`; the
+    library folders the moves empty are removed. All of it journaled, and finished by the
+    next set-aside or undo after a kill: the undo command it prints puts every file back."""
     existing_home(home)
     done = copies.set_aside(home, list(ids), every=every, include_releases=include_releases)
     said_set_aside(done, left_alone_err=False)

@@ -99,11 +99,12 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
                      if g.get("doubt") and g["id"] not in chose]  # fmt: skip
         wanted = [g for g in wanted if not g.get("doubt") or g["id"] in chose]
         kept = [_kept_copy(found, chose.get(found["id"], found["best"])) for found in wanted]
+        if not wanted:  # nothing to move: no session
+            return SetAside("", settings.home, questions=questions, resumed=resumed)
         _room(wanted, kept, holding)
         session = start_session(settings.status_dir, KIND.name, description="set-aside")
         done = SetAside(session.id, settings.home, questions=questions, resumed=resumed)
-        if wanted:
-            dupes.keep_before(settings.home, done.session, every_group)
+        dupes.keep_before(settings.home, done.session, every_group)
         try:
             _move_groups(settings, done, wanted, kept, holding, library)
             outcome = moves.COMPLETED
@@ -148,7 +149,8 @@ def _move_groups(settings: Settings, done: SetAside, wanted: list[dict], kept: l
                     continue
                 done.moved.append((str(path), str(target)))
                 done.freed += file["size"]
-                done.removed += moves.prune(settings.home, done.session, path.parent, library)
+                done.removed += moves.prune_emptied(settings.home, done.session, path.parent,
+                                                    library)  # fmt: skip
 
 
 def _file_id(path: str) -> tuple[int, int] | None:

@@ -25,8 +25,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import filecmp
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -204,7 +206,7 @@ def _copy(home: Path, source: Path, target: Path, expect: str) -> None:
         raise
 
 
-def prune(home: Path, session: str, folder: Path, stop: Path) -> list[str]:
+def prune_emptied(home: Path, session: str, folder: Path, stop: Path) -> list[str]:
     """The folders from ``folder`` up to ``stop`` (not included) that the moves left empty,
     each journaled, then removed; those removed."""
     removed = []
@@ -224,6 +226,18 @@ def prune(home: Path, session: str, folder: Path, stop: Path) -> list[str]:
     if removed:
         fsync_dir(folder)
     return removed
+
+
+def copy_compared(source: Path, target: Path) -> bool:
+    """``source`` copied to ``target`` with its times and mode, flushed and compared byte for
+    byte; False (the copy removed) when it reads back different (verify's restores)."""
+    shutil.copy2(source, target)
+    with open(target, "rb+") as copied:
+        os.fsync(copied.fileno())
+    if filecmp.cmp(source, target, shallow=False):
+        return True
+    target.unlink()
+    return False
 
 
 def end(home: Path, session: str, outcome: str) -> None:
@@ -265,7 +279,7 @@ def recover(home: Path, library: Path) -> list[tuple[str, list[dict[str, Any]]]]
             if target.exists() and not source.exists():
                 made.append(entry)
         for folder in dict.fromkeys(Path(e["from"]).parent for e in made):
-            prune(home, session, folder, library)
+            prune_emptied(home, session, folder, library)
         end(home, session, INTERRUPTED)
         found.append((session, made))
     return found
@@ -313,11 +327,12 @@ def put_back(home: Path, session: str, holding: Path) -> PutBack:
                 done.stopped = err.message
                 break
         done.restored.append(str(source))
-        prune_holding(target.parent, holding)
+        prune(target.parent, holding)
     return done
 
 
-def prune_holding(folder: Path, holding: Path) -> None:
+def prune(folder: Path, holding: Path) -> None:
+    """The folders from ``folder`` up to ``holding`` (not included) left empty, removed."""
     while folder != holding and holding in folder.parents:
         try:
             folder.rmdir()
