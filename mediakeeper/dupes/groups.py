@@ -4,7 +4,7 @@ which ``mediakeeper dupes``, ``set-aside`` and the decisions read (``dupe_groups
 
 A group: ``{"id", "level", "best", "why", "doubt", "waste", "copies": [{"path", "grade",
 "format", "bitrate", "size", "files": [{"path", "size", "mtime_ns", "inode", "hash"}]}]}``
-(``hash``: the file's content as it was graded, ``job.content_hash``); a track copy's
+(``hash``: the file's content as it was graded, ``fs.checks.content_hash``); a track copy's
 ``files`` is itself, an album copy's the tracks of its folder that have a copy in the
 others (a bonus track no other folder holds is never set aside). ``id``: the first hex
 digits of a hash of the group's paths, the same from one scan to the next."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import array
 import base64
-import hashlib
 import json
 import os
 import struct
@@ -26,6 +25,7 @@ from typing import Any
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.core.errors import AudioError, MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.checks import content_hash
 from mediakeeper.media import chromaprint, ffmpeg
 from mediakeeper.media.albums import album_files, is_audio
 from mediakeeper.tags.read import loudness, read
@@ -141,13 +141,6 @@ def _save(path: Path, item: dict[str, Any], folder: Path, entries: dict[str, Any
 def _stat(st: os.stat_result) -> dict[str, int]:
     """What tells the file changed since its fingerprint was made."""
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
-
-
-def content_hash(path: Path | str) -> str:
-    """A hash of the file's bytes (BLAKE2b, 128 bits): what tells a copy retagged by another
-    program that kept its size and time from the copy that was graded."""
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 
 def _entry(exe: str, file: Path, st: os.stat_result, made: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.dupes.job import content_hash
+from mediakeeper.fs.checks import content_hash
 from tests.helpers import REPO_ROOT, script_env, small_tmpfs, wait_until
 from tests.helpers.dupes import mediakeeper, scanned
 from tests.helpers.melody import encode, melody_wav

@@ -1,11 +1,11 @@
-"""Moves journaled before they are made, and put back (``mediakeeper.dupes.moves``)."""
+"""Moves journaled before they are made, and put back (``mediakeeper.changes.moves``)."""
 
 from __future__ import annotations
 
 import json
 
-from mediakeeper.dupes import moves
-from mediakeeper.dupes.job import content_hash
+from mediakeeper.changes import moves
+from mediakeeper.fs.checks import content_hash
 
 
 def graded(path) -> dict:

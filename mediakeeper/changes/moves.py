@@ -35,9 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.dupes.job import content_hash
 from mediakeeper.fs import filecopy, left_behind
 from mediakeeper.fs.atomic import TEMP_ROOM, append_lines, create_temp, encode_text, fsync_dir
+from mediakeeper.fs.checks import content_hash
 from mediakeeper.fs.names import fitted
 from mediakeeper.fs.write_errors import FULL, describe
 from mediakeeper.text.slug import inside
