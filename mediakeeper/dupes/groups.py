@@ -26,7 +26,9 @@ from mediakeeper.dupes import kept, sound
 from mediakeeper.dupes.grouping import Group, Track, group
 from mediakeeper.dupes.job import cache_path, decode, load_cache
 from mediakeeper.dupes.kind import KIND
+from mediakeeper.dupes.measured import measured
 from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.checks import content_hash
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.fold import fold
@@ -190,6 +192,11 @@ def build(home: Path, store: QueueStore, exe: str = "") -> list[dict[str, Any]]:
               if entries[p].get("lossless") and "lossy-origin" not in notes[p]}  # fmt: skip
     heard = sound.origins(home, exe, unread) if exe and unread else {}
     graded = {p: grading.grade(entries[p], notes[p], heard.get(p, "")) for p in grouped}
+    # What set-aside checks each file against right before it moves: the bytes graded.
+    hashes = measured(home, "hashes", {p: entries[p] for p in sorted(grouped)},
+                      lambda p: _hash(p, entries[p]))  # fmt: skip
+    for p, value in hashes.items():
+        entries[p] = {**entries[p], "hash": value}
     # Each folder's files found once, not by a pass over every file for each album copy.
     in_folder: dict[str, list[str]] = {}
     for path in entries:
@@ -203,6 +210,18 @@ def build(home: Path, store: QueueStore, exe: str = "") -> list[dict[str, Any]]:
         if g.level != "album" and len(members) > 1:
             described.append(_describe(replace(g, members=members), entries, graded, in_folder))
     return sorted(described, key=_order)
+
+
+def _hash(path: str, entry: dict[str, Any]) -> str:
+    """The hash of the file's bytes, where it is still the file its entry describes ("": it
+    changed since, which set-aside sees by its size or time)."""
+    try:
+        st = os.stat(path)
+        if (st.st_size, st.st_mtime_ns) != (entry.get("size"), entry.get("mtime_ns")):
+            return ""
+        return content_hash(path)
+    except OSError:
+        return ""
 
 
 def _other_names(entries: dict[str, dict[str, Any]]) -> list[str]:

@@ -2,8 +2,7 @@
 bundled ffmpeg's ``chromaprint`` muxer), its duration, format, rates and the tags grading
 needs, kept in ``status/dupes/fingerprints/<slug>.json``.
 
-Each file's entry is kept with the file's size, mtime, inode and a hash of its bytes (what
-set-aside checks right before a move) and with the settings that
+Each file's entry is kept with the file's size, mtime and inode and with the settings that
 made it (algorithm, length, decoder): a later scan reuses it while all of those are the
 same, and fingerprints one again otherwise. The entry file is rewritten atomically after
 every file, so a run killed at any instant (``kill -9``) loses at most the file it was in.
@@ -25,7 +24,6 @@ from typing import Any
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.core.errors import AudioError, MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_text
-from mediakeeper.fs.checks import content_hash
 from mediakeeper.media import chromaprint, ffmpeg
 from mediakeeper.media.albums import album_files, is_audio
 from mediakeeper.tags.read import loudness, read
@@ -110,9 +108,6 @@ class DupesJob:
                 st = file.stat()
                 was = entries.get(file.name)
                 if was and same_file(was, st) and was.get("made") == made:
-                    if "hash" not in was:  # fingerprinted by an older version: hashed now
-                        entries[file.name] = {**was, "hash": content_hash(file)}
-                        _save(path, item, folder, entries)
                     continue
                 try:
                     entries[file.name] = _entry(exe, file, st, made)
@@ -152,7 +147,7 @@ def _entry(exe: str, file: Path, st: os.stat_result, made: dict[str, Any]) -> di
         info = None
     seconds, points = chromaprint.raw_fingerprint(exe, file, length=LENGTH, whole=info is None)
     entry: dict[str, Any] = {
-        **_stat(st), "made": made, "fingerprint": encode(points), "hash": content_hash(file),
+        **_stat(st), "made": made, "fingerprint": encode(points),
         "duration": info.duration if info and info.duration else seconds,
     }  # fmt: skip
     if info is None:

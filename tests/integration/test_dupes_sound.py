@@ -27,7 +27,7 @@ def rich_rip(target: Path, work: Path) -> Path:
     sound up to 22 kHz as a CD rip of most music has."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tune = melody_wav(work / "tune.wav", 5, SECONDS)
-    _ffmpeg("-i", str(tune), "-f", "lavfi", "-i", f"anoisesrc=c=pink:a=0.1:d={SECONDS}:r=44100",
+    _ffmpeg("-i", str(tune), "-f", "lavfi", "-i", f"anoisesrc=c=pink:a=0.1:d={SECONDS}:r=44100:s=7",
             "-filter_complex", "[0]aresample=44100[m];[m][1]amix=inputs=2:normalize=0,"
             "aformat=channel_layouts=stereo", "-sample_fmt", "s16", str(target))  # fmt: skip
     return target
