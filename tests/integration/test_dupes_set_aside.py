@@ -327,3 +327,29 @@ def test_verify_decisions_of_an_album_set_aside_follow_its_files(tmp_path):
     undone = mediakeeper(home, "undo", "--session", session_of(done.stdout))
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert {k: n for k, n in groups_of(home).items() if k[0] == "verify"} == asked  # back
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.3, 0.6, 0.9, 1.2, 1.5])
+def test_an_undo_killed_at_any_instant_is_finished_by_the_next_undo(pristine, tmp_path,
+                                                                    other_disk, delay):  # fmt: skip
+    """The undo's own moves (back from another disk: a copy, then the holding one removed)
+    cut by a kill: the next undo puts back what is left, each file once."""
+    before = original(pristine)
+    lib, home = fresh(pristine, tmp_path, other_disk)
+    done = mediakeeper(home, "dupes", "set-aside", "--all")
+    assert done.returncode == 0, done.stdout + done.stderr
+    session = session_of(done.stdout)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mediakeeper", "undo", "--session", session, "--home", str(home)],
+        cwd=REPO_ROOT, env=script_env(), stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)  # fmt: skip
+    if not wait_until(lambda: proc.poll() is not None, limit=delay):
+        proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    lib_now, held_now = files_of(lib), files_of(other_disk)
+    for name, data in before.items():  # whole somewhere, at every instant
+        assert lib_now.get(name) == data or held_now.get(name) == data, name
+    again = mediakeeper(home, "undo", "--session", session)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "another file is at its own path" not in again.stdout, again.stdout
+    assert_each_once(lib, other_disk, before, moved=False)
