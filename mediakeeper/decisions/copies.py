@@ -26,7 +26,9 @@ from mediakeeper.dupes import kept as keeping
 from mediakeeper.dupes.job import CARRIED
 from mediakeeper.dupes.kind import KIND
 from mediakeeper.fs.checks import content_hash
+from mediakeeper.fs.names import COMPANION_SUFFIXES, JUNK_FILES
 from mediakeeper.fs.write_errors import mount_point
+from mediakeeper.media.albums import is_audio
 from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.queue.session_log import start_session
 from mediakeeper.queue.store import QueueStore
@@ -138,20 +140,51 @@ def _move_groups(settings: Settings, done: SetAside, wanted: list[dict], kept: l
         names_kept = {_file_id(f["path"]) for f in best["files"]}
         for copy in others:
             for file in copy["files"]:
-                path = Path(file["path"])
                 if _file_id(file["path"]) in names_kept:  # a hard link: one copy, never moved
-                    done.left_alone.append((str(path), "another name of the copy kept"))
+                    done.left_alone.append((file["path"], "another name of the copy kept"))
                     continue
-                target = moves.in_holding(holding, library, path)
-                try:
-                    moves.move(settings.home, done.session, file, target)
-                except moves.Refused as why:
-                    done.left_alone.append((str(path), str(why)))
-                    continue
-                done.moved.append((str(path), str(target)))
-                done.freed += file["size"]
-                done.removed += moves.prune_emptied(settings.home, done.session, path.parent,
+                target = moves.in_holding(holding, library, Path(file["path"]))
+                _move_one(settings.home, done, file, target)
+            folders = {str(Path(f["path"]).parent) for f in copy["files"]}
+            if found["level"] == "album":  # its pictures too, once it holds no audio
+                _companions(settings.home, done, Path(copy["path"]), holding, library)
+            for folder in sorted(folders, reverse=True):
+                done.removed += moves.prune_emptied(settings.home, done.session, Path(folder),
                                                     library)  # fmt: skip
+
+
+def _move_one(home: Path, done: SetAside, file: dict[str, Any], target: Path) -> None:
+    """One file set aside, said; left alone (and said) when it is not what was graded."""
+    try:
+        moves.move(home, done.session, file, target)
+    except moves.Refused as why:
+        done.left_alone.append((file["path"], str(why)))
+        return
+    done.moved.append((file["path"], str(target)))
+    done.freed += file["size"]
+
+
+def _companions(home: Path, done: SetAside, folder: Path, holding: Path, library: Path) -> None:
+    """The album folder ``folder``'s pictures, cue sheets, logs and the like (and a file
+    manager's leftovers), set aside with it once no audio file is left in it: what comes with
+    an album goes with it, and the folder it leaves is empty. A folder that still holds a
+    track (one no other copy has) keeps them."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return
+    if any(is_audio(name) for name in names):
+        return
+    for name in names:
+        path = folder / name
+        if path.is_symlink() or not path.is_file():
+            continue
+        if os.path.splitext(name)[1].lower() not in COMPANION_SUFFIXES and name not in JUNK_FILES:
+            continue
+        st = path.stat()
+        file = {"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                "inode": st.st_ino}  # fmt: skip
+        _move_one(home, done, file, moves.in_holding(holding, library, path))
 
 
 def _file_id(path: str) -> tuple[int, int] | None:

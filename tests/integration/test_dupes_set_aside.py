@@ -286,17 +286,21 @@ def test_a_retagged_copy_with_its_time_kept_and_a_changed_kept_copy_are_refused(
 def test_the_session_is_listed_and_emptied_folders_go_and_come_back(pristine, tmp_path):
     """A set-aside session was found only by its journal's file name; set-aside left empty
     album folders in the library."""
-    before = original(pristine)
     held = tmp_path / "held"
     lib, home = fresh(pristine, tmp_path, held)
+    rip = lib / "Artist (rip)" / "Album (mp3)"
+    (rip / "cover.jpg").write_bytes(b"\xff\xd8 a picture")  # what comes with the album
+    (rip / "Thumbs.db").write_bytes(b"a file manager's")
+    before = files_of(lib)
     done = mediakeeper(home, "dupes", "set-aside", "--all")
     assert done.returncode == 0, done.stdout + done.stderr
+    assert (held / "Artist (rip)" / "Album (mp3)" / "cover.jpg").exists()
     session = session_of(done.stdout)
     assert f"removed the folder it emptied {lib / 'Artist (rip)' / 'Album (mp3)'}" in done.stdout
     assert f"removed the folder it emptied {lib / 'Artist (rip)'}" in done.stdout
     assert sorted(p.name for p in lib.iterdir()) == ["Artist"]
     listed = mediakeeper(home, "undo", "--list")
-    assert f"{session}  {TRACKS} files set aside (dupes)" in listed.stdout, listed.stdout
+    assert f"{session}  {TRACKS + 2} files set aside (dupes)" in listed.stdout, listed.stdout
     sessions = mediakeeper(home, "sessions", "list", "--json")
     (row,) = [r for r in json.loads(sessions.stdout) if r["id"] == session]
     assert row["kind"] == "dupes" and row["outcome"] == "completed"
