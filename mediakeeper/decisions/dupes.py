@@ -104,6 +104,8 @@ def describe(group: dict[str, Any]) -> list[str]:
              f"{format_size(group['waste'])} in the copies not kept",
              f"  [1] {SEVERITY} {code_of(group)}: which copy to keep?"]  # fmt: skip
     lines += [f"       kept: {why}" for why in group["why"]]
+    if group.get("doubt"):  # the best is a guess: keep the best is not taken for a whole level
+        lines.append(f"       question: {group['doubt']}")
     return lines + [f"      {c.number}) {c.label}" for c in choices(group)]
 
 
