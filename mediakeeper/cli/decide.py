@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
 
 import click
 
+from mediakeeper.changes.writes import CHANGED_SINCE_SCAN
 from mediakeeper.cli import decide_dupes, decide_verify
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.cli.decide_groups import rules_command, show_groups, take_whole_group
@@ -16,11 +18,10 @@ from mediakeeper.core import kinds, writemode
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import questions
 from mediakeeper.core.questions import CANDIDATE, KEEP, RETRY, SKIP
-from mediakeeper.decisions import dupes, engine, outstanding
+from mediakeeper.decisions import engine
 from mediakeeper.decisions import item as decide
 from mediakeeper.decisions.item import SCOPES
 from mediakeeper.decisions.taking import VERIFYING
-from mediakeeper.music.fixes import CHANGED_SINCE_SCAN
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, value, written_to
 
@@ -139,39 +140,27 @@ def _id_of(home: Path, kind: str, name: str, code: str | None, album: str | None
 
 
 def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> None:
-    """One decision (``--id``, or ``--code``), or an item's: as text or JSON."""
-    if decision_id or code:
-        decision_id = decision_id or engine.resolve(home, kind, name, code, album)
-        shown = engine.explain(home, decision_id)
+    """An item's decisions, or one decision (``--id``, ``--code``; a failed item's, a
+    duplicate group's), as text or JSON: what ``engine.explain`` says."""
+    item = None
+    if not (decision_id or code):  # else a failed item, a duplicate group: ``resolve`` says
+        with contextlib.suppress(decide.DecideError):
+            item = decide.find_item(home, kind, name)
+    if item is not None:
+        found = decide.item_decisions(home, kind, item)
         if as_json:
-            click.echo(json.dumps(shown, ensure_ascii=False))
+            click.echo(json.dumps({"kind": kind, "item": found.name, "key": item["key"],
+                                   "decisions": [engine.decision_json(found, d, full=True)
+                                                 for d in found.decisions]},
+                                  ensure_ascii=False))  # fmt: skip
             return
-        click.echo(visible("\n".join(engine.describe_one(shown))))
+        click.echo("\n".join(decide.describe(found)))
         return
-    if kind == dupes.KIND.name and (found_group := dupes.find(home, name)) is not None:
-        _echo_json_or(as_json, engine.explain(home, engine.resolve(home, kind, name)),
-                      dupes.describe(found_group))  # fmt: skip
-        return
-    try:
-        item = decide.find_item(home, kind, name)
-    except decide.DecideError:
-        if (failed := outstanding.find(home, kind, name)) is None:
-            raise
-        _echo_json_or(as_json, engine.explain(home, engine.resolve(home, kind, name)),
-                      outstanding.describe(failed))  # fmt: skip
-        return
-    found = decide.item_decisions(home, kind, item)
+    shown = engine.explain(home, decision_id or engine.resolve(home, kind, name, code, album))
     if as_json:
-        click.echo(json.dumps({"kind": kind, "item": found.name, "key": item["key"],
-                               "decisions": [engine.decision_json(found, d, full=True)
-                                             for d in found.decisions]},
-                              ensure_ascii=False))  # fmt: skip
+        click.echo(json.dumps(shown, ensure_ascii=False))
         return
-    click.echo("\n".join(decide.describe(found)))
-
-
-def _echo_json_or(as_json: bool, shown: dict, lines: list[str]) -> None:
-    click.echo(json.dumps(shown, ensure_ascii=False) if as_json else visible("\n".join(lines)))
+    click.echo(visible("\n".join(engine.describe_one(shown))))
 
 
 def _previewed(shown: engine.Preview) -> None:

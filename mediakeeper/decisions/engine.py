@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.changes.writes import would_be_left_alone
 from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.decisions import questions
@@ -66,11 +67,11 @@ from mediakeeper.decisions.item import (
 )
 from mediakeeper.decisions.item import listing as needs_of
 from mediakeeper.decisions.listing import decisions_json
-from mediakeeper.music.fixes import would_be_left_alone
 from mediakeeper.queue import dismissals, fingerprints
 from mediakeeper.queue.fingerprints import FINGERPRINT
 from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED
 from mediakeeper.reports.pace import outstanding_of
+from mediakeeper.text.wording import count
 
 FAILED = {"failed": ERROR, "skipped": SKIPPED}  # a failed item's decision code -> its status
 
@@ -179,7 +180,7 @@ def _choice_json(choice) -> dict[str, Any]:
 def failed_json(home: Path, kind: str, item: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
     word = "failed" if item["status"] == ERROR else "skipped"
     said = outstanding_of(kind, item)
-    name, stage, error = said.name, said.stage, plain_error(said.message, home)
+    name, stage, error = said.name, said.stage, plain_error(said.message, *_working_of(home, kind))
     shown: dict[str, Any] = {
         "id": ids.make(kind, str(item["key"]), "", word), "kind": kind, "item": name,
         "key": item["key"], "album": "", "code": word, "severity": "error",
@@ -203,9 +204,12 @@ def describe_one(shown: Mapping[str, Any]) -> list[str]:
 
     details = shown.get("details") or {}
     lines = [f"{shown['item']}: {shown['severity']} {shown['code']} — {shown['question']}"]
-    if details.get("error"):
-        stage = f" (at stage {details['stage']})" if details.get("stage") else ""
-        lines.append(f"  last error{stage}: {details['error']}")
+    if "error" in details:  # a failed or skipped item: where it stopped, and why
+        stage = f" at stage {details['stage']}" if details.get("stage") else ""
+        lines = [f"{shown['item']}: {shown['code']}{stage} after "
+                 f"{count(details['attempts'], 'attempt')}: {details['error']}"]
+    for why in details.get("why") or ():  # a duplicate group: why the best ranks first
+        lines.append(f"  kept: {why}")
     lines += [f"  {line}" for line in evidence_lines(details)]
     for c in details.get("copies") or ():
         lines.append(f"  {'best' if c['best'] else '    '} {c['path']}: "
@@ -218,11 +222,21 @@ def describe_one(shown: Mapping[str, Any]) -> list[str]:
     return [*lines, f"  id {shown['id']}"]
 
 
-def plain_error(message: str, home: Path) -> str:
-    """A failed item's last error in a person's words: a path in the toolkit's working
+def plain_error(message: str, *working: Path) -> str:
+    """A failed item's last error in a person's words: a path in the toolkit's ``working``
     folders (a temp copy, a work file) said as its file's name alone."""
-    working = re.escape(str(home / "working"))
-    return re.sub(working + r"/\S*?([^/\s:'\"]+)(?=[\s:'\"]|$)", r"\1", message)
+    for root in working:
+        where = re.escape(str(root).rstrip("/"))
+        message = re.sub(where + r"/\S*?([^/\s:'\"]+)(?=[\s:'\",;)]|$)", r"\1", message)
+    return message
+
+
+def _working_of(home: Path, kind: str) -> list[Path]:
+    """The folders a kind's jobs work in: the data home's, and the kind's own setting."""
+    found = [home / "working"]
+    if set_to := load_settings(home).values.get(kind, {}).get("working"):
+        found.append(Path(set_to).expanduser())
+    return found
 
 
 def group_json(group: dict[str, Any], *, full: bool) -> dict[str, Any]:
@@ -586,6 +600,29 @@ class GroupResult:
         return {"session": t.session, "closed": t.closed,
                 **({"queued": t.queued} if t.queued else {}),
                 **({"refused": refused} if refused else {})}  # fmt: skip
+
+
+    def preview_json(self) -> dict[str, Any]:
+        """A dry run's (``take_group(dry_run=True)``): what it would write, move and put
+        back, and how many decisions it would close; nothing written."""
+        t, shown = self.taken, {"what": "", "writes": [], "moves": [], "queue": [],
+                                "closes": 0, "refused": []}  # fmt: skip
+        if self.family == "queue":
+            shown.update(what=t.what, closes=len(t.names),
+                         queue=[{"item": n, "status": t.what} for n in t.names])  # fmt: skip
+        elif self.family == "dupes":
+            shown.update(what="keep the best", closes=len(t),
+                         moves=[{"from": c["path"], "group": g["id"]} for g in t
+                                for c in g["copies"] if c["path"] != g["best"]])  # fmt: skip
+        else:
+            shown.update(what=t.what, closes=t.closed, queue=[
+                {"item": n, "status": "pending"} for n in t.queued])  # fmt: skip
+            for name, done in t.taken:
+                shown["writes"] += [{"item": name, "file": c.path, "field": c.tag,
+                                     "old": c.old, "new": c.new} for c in done.changes]
+                shown["refused"] += [{"item": name, "file": c.path, "field": c.tag, "why": w}
+                                     for c, w in done.refused]  # fmt: skip
+        return shown
 
 
 def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = None,
