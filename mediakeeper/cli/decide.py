@@ -154,7 +154,7 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
                                                  for d in found.decisions]},
                                   ensure_ascii=False))  # fmt: skip
             return
-        click.echo("\n".join(decide.describe(found)))
+        click.echo(visible("\n".join(decide.describe(found))))
         return
     shown = engine.explain(home, decision_id or engine.resolve(home, kind, name, code, album))
     if as_json:

@@ -313,3 +313,46 @@ def test_a_failed_items_error_is_said_without_the_toolkits_working_paths():
     said = plain_error("ffmpeg could not read /h/working/conversions/ab12/Track 1.flac: cut",
                        Path("/h/working"))  # fmt: skip
     assert said == "ffmpeg could not read Track 1.flac: cut"
+
+
+def test_a_failed_item_is_retried_by_its_id_after_its_preview_and_the_retry_undone(
+    tmp_path, music_library,
+):
+    """A failed artist (its folder gone at the batch) is a decision: its stage and last error
+    in words, retry and skip; retried by id, and the retry undone (the item failed again,
+    as it was)."""
+    from mediakeeper.queue.store import QueueStore
+
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    music_library(lib, {"Gone/Album/01 - Song.flac": {"tags": {"title": "Song"}}})
+    init = run_script("music_queue_manager.py", "--home", home, "--init", "--library", lib)
+    assert init.returncode == 0, init.stdout + init.stderr
+    (lib / "Gone").rename(tmp_path / "Gone")
+    run_script("process_music_batch.py", "--home", home, "--offline")
+    server = serve(home)
+    try:
+        listed = server.get("/api/decisions").json()
+        [failed] = listed["outstanding"]
+        [decision] = failed["decisions"]
+        assert decision["code"] == "failed" and decision["item"] == "Gone"
+        shown = server.get(f"/api/decisions/{decision['id']}").json()
+        assert shown["details"]["stage"] == "scan"
+        assert "artist folder not found" in shown["details"]["error"]
+        assert [c["act"] for c in shown["choices"]] == ["retry", "skip"]
+        preview = server.post("/api/decisions/preview", {"id": decision["id"], "choose": 1})
+        assert preview.json()["queue"] == [{"item": "Gone", "key": "Gone", "status": "pending"}]
+
+        def status() -> str:
+            items = QueueStore(home / "status" / "music", "music").peek()["items"]
+            return next(i["status"] for i in items if i["key"] == "Gone")
+
+        assert status() == "error"  # the preview wrote nothing
+        took = server.post("/api/decisions", {"id": decision["id"], "choose": 1})
+        assert took.status_code == 200 and took.json()["session"], took.text
+        assert status() == "pending"
+        assert server.post("/api/decisions", {"id": decision["id"], "choose": 1}).status_code == 409
+        undone = server.post("/api/undo", {"session": took.json()["session"]})
+        assert undone.status_code == 200 and undone.json()["complete"] is True, undone.text
+        assert status() == "error"
+    finally:
+        server.stop()
