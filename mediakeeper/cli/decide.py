@@ -17,8 +17,8 @@ from mediakeeper.cli.decide_walk import walk
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import questions
-from mediakeeper.core.questions import CANDIDATE, KEEP, RETRY, SKIP
-from mediakeeper.decisions import engine
+from mediakeeper.core.questions import CANDIDATE, KEEP, SKIP
+from mediakeeper.decisions import engine, ids
 from mediakeeper.decisions import item as decide
 from mediakeeper.decisions.item import SCOPES
 from mediakeeper.decisions.taking import VERIFYING
@@ -146,10 +146,10 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
     if not (decision_id or code):  # else a failed item, a duplicate group: ``resolve`` says
         with contextlib.suppress(decide.DecideError):
             item = decide.find_item(home, kind, name)
-    if item is not None:
-        found = decide.item_decisions(home, kind, item)
+    found = decide.item_decisions(home, kind, item) if item is not None else None
+    if found is not None and (found.decisions or as_json):
         if as_json:
-            click.echo(json.dumps({"kind": kind, "item": found.name, "key": item["key"],
+            click.echo(json.dumps({"kind": kind, "item": found.name, "key": found.item["key"],
                                    "decisions": [engine.decision_json(found, d, full=True)
                                                  for d in found.decisions]},
                                   ensure_ascii=False))  # fmt: skip
@@ -185,19 +185,19 @@ def _previewed(shown: engine.Preview) -> None:
 
 def _taken(home: Path, result: engine.Result) -> None:
     """What an answer did, said as its act says it, with the command that takes it back."""
-    taken = result.taken
-    if result.act in VERIFYING:
+    taken, undo = result.taken, f"{tool_command('undo', home)} --session {result.session}"
+    if ids.parse(result.id)[3] in engine.QUEUED:  # a queue item itself: retried, skipped, again
+        names = ", ".join(result.queued)
+        click.echo(f"{names}: skipped; later batches leave it out" if result.act == SKIP else
+                   f"{names}: back to pending; the next batch tries it again")  # fmt: skip
+        click.echo(f"To take it back:\n  {undo}")
+    elif result.act in VERIFYING:
         decide_verify.said(home, taken)
     elif result.act == CANDIDATE:
         click.echo(f"chose {taken} for {result.queued[0]}: the next batch identifies it so")
-        click.echo(f"To take it back:\n  {tool_command('undo', home)} --session {result.session}")
+        click.echo(f"To take it back:\n  {undo}")
     elif result.act == KEEP:
         decide_dupes.said(home, taken)
-    elif result.act in (RETRY, SKIP):
-        names = ", ".join(taken.names)
-        click.echo(f"{names}: back to pending; the next batch tries it again" if result.act ==
-                   RETRY else f"{names}: skipped; later batches leave it out")  # fmt: skip
-        click.echo(f"To take it back:\n  {tool_command('undo', home)} --session {result.session}")
     else:
         _said(taken, False)
 

@@ -29,7 +29,7 @@ from typing import Any
 from mediakeeper.changes.writes import would_be_left_alone
 from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.decisions import questions
+from mediakeeper.core.decisions import open_by_code, questions
 from mediakeeper.core.errors import UsageError
 from mediakeeper.core.questions import (
     ACCEPT,
@@ -74,6 +74,10 @@ from mediakeeper.reports.pace import outstanding_of
 from mediakeeper.text.wording import count
 
 FAILED = {"failed": ERROR, "skipped": SKIPPED}  # a failed item's decision code -> its status
+UNIDENTIFIED = groups.UNIDENTIFIED  # an item done but not identified: run it again
+# What a decision about a queue item itself offers, by its code.
+QUEUED = {"failed": (RETRY, SKIP), "skipped": (RETRY,), UNIDENTIFIED: (AGAIN,)}
+AGAIN_LABEL = "run it again (back to pending: the next batch, online, identifies it)"
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,8 @@ class Answer:
 
 @dataclass
 class Asking:
-    """What an id names now: one item's decision, a failed item, or a duplicate group."""
+    """What an id names now: one item's decision, a queue item itself (failed, skipped, not
+    identified), or a duplicate group."""
 
     id: str
     kind: str
@@ -105,7 +110,7 @@ class Asking:
     code: str
     found: ItemDecisions | None = None
     decision: Decision | None = None
-    failed: dict[str, Any] | None = None  # the queue item
+    queued: dict[str, Any] | None = None  # a failed, skipped or unidentified queue item
     group: dict[str, Any] | None = None  # the duplicate group
 
 
@@ -127,9 +132,12 @@ def listing(home: Path, kind: str | None = None, *, details: bool = False) -> di
                     decision_json(item, d, full=details))  # fmt: skip
     for group in shown["groups"]:
         group["decisions"] = by_group.get((group["kind"], group["code"]), [])
+        if group["code"] == UNIDENTIFIED:
+            group["decisions"] = [queued_json(home, group["kind"], i, UNIDENTIFIED, full=details)
+                                  for i in _queued(home, group["kind"], UNIDENTIFIED)]
     for entry in shown.get("outstanding") or ():
-        entry["decisions"] = [failed_json(home, entry["kind"], i, full=details)
-                              for i in _failed(home, entry["kind"], entry["status"])]  # fmt: skip
+        entry["decisions"] = [queued_json(home, entry["kind"], i, entry["status"], full=details)
+                              for i in _queued(home, entry["kind"], entry["status"])]  # fmt: skip
     for entry in shown.get("duplicates") or ():
         entry["decisions"] = [group_json(g, full=details)
                               for g in dupes.open_groups(home, entry["code"])]  # fmt: skip
@@ -149,8 +157,8 @@ def explain(home: Path, decision_id: str) -> dict[str, Any]:
     asking = find(home, decision_id, fresh=False)
     if asking.group is not None:
         return group_json(asking.group, full=True)
-    if asking.failed is not None:
-        return failed_json(home, asking.kind, asking.failed, full=True)
+    if asking.queued is not None:
+        return queued_json(home, asking.kind, asking.queued, asking.code, full=True)
     return decision_json(asking.found, asking.decision, full=True)
 
 
@@ -177,22 +185,33 @@ def _choice_json(choice) -> dict[str, Any]:
             **({"file": choice.file} if choice.file else {})}  # fmt: skip
 
 
-def failed_json(home: Path, kind: str, item: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
-    word = "failed" if item["status"] == ERROR else "skipped"
+def queued_json(home: Path, kind: str, item: Mapping[str, Any], code: str, *,
+                full: bool) -> dict[str, Any]:  # fmt: skip
+    """A decision about a queue item itself: a failed or skipped item (its stage and last
+    error, retry or skip), or one done but not identified (why, and run it again)."""
     said = outstanding_of(kind, item)
-    name, stage, error = said.name, said.stage, plain_error(said.message, *_working_of(home, kind))
+    name = str(item.get("name") or item["key"])
+    details: dict[str, Any] = {"code": code, "files": []}
+    if said is not None:
+        stage = said.stage
+        question = f"{name} {code}{f' at {stage}' if stage else ''}: retry it or skip it?"
+        details.update(stage=stage, attempts=said.attempts,
+                       error=plain_error(said.message, *_working_of(home, kind)))  # fmt: skip
+    else:
+        why = str((item.get("details") or {}).get("unidentified") or "")
+        question = f"{name} is done but not identified{f' ({why})' if why else ''}: run it again?"
+        details["reason"] = why
     shown: dict[str, Any] = {
-        "id": ids.make(kind, str(item["key"]), "", word), "kind": kind, "item": name,
-        "key": item["key"], "album": "", "code": word, "severity": "error",
-        "question": f"{name} {word}{f' at {stage}' if stage else ''}: retry it or skip it?",
+        "id": ids.make(kind, str(item["key"]), "", code), "kind": kind, "item": name,
+        "key": item["key"], "album": "", "code": code,
+        "severity": "warning" if code == UNIDENTIFIED else "error", "question": question,
         "files": [],
     }  # fmt: skip
     if full:
-        shown["details"] = {"question": shown["question"], "code": word, "stage": stage,
-                            "error": error, "attempts": said.attempts, "files": []}
-        choices = (RETRY, SKIP) if word == "failed" else (RETRY,)
-        shown["choices"] = [{"number": n, "label": outstanding.LABELS[c], "act": c}
-                            for n, c in enumerate(choices, 1)]  # fmt: skip
+        shown["details"] = {"question": question, **details}
+        labels = {**outstanding.LABELS, AGAIN: AGAIN_LABEL}
+        shown["choices"] = [{"number": n, "label": labels[c], "act": c}
+                            for n, c in enumerate(QUEUED[code], 1)]  # fmt: skip
         shown["can_set"] = None
     return shown
 
@@ -282,10 +301,10 @@ def find(home: Path, decision_id: str, *, fresh: bool = True) -> Asking:
     if not store.exists():
         raise gone
     item = next((i for i in store.peek()["items"] if i["key"] == key), None)
-    if code in FAILED:
-        if item is None or item.get("status") != FAILED[code]:
+    if code in QUEUED:
+        if item is None or key not in {i["key"] for i in _queued(home, kind, code)}:
             raise gone
-        return Asking(decision_id, kind, key, code, failed=item)
+        return Asking(decision_id, kind, key, code, queued=item)
     if item is None or item.get("status") != COMPLETED:
         raise gone
     found = item_decisions(home, kind, item)
@@ -341,7 +360,11 @@ def resolve(home: Path, kind: str, name: str, code: str | None = None,
         item = next(i for i in queue_of(home, kind).peek()["items"]
                     if str(i.get("name") or i["key"]) == failed.name)  # fmt: skip
         return ids.make(kind, item["key"], "", "failed" if item["status"] == ERROR else "skipped")
-    return item_decisions(home, kind, item).only(code, album).id
+    found = item_decisions(home, kind, item)
+    unidentified = {i["key"] for i in _queued(home, kind, UNIDENTIFIED)}
+    if not found.decisions and code in (None, UNIDENTIFIED) and item["key"] in unidentified:
+        return ids.make(kind, item["key"], "", UNIDENTIFIED)  # done, not identified
+    return found.only(code, album).id
 
 
 def item_id(home: Path, kind: str, name: str) -> str:
@@ -353,9 +376,15 @@ def item_id(home: Path, kind: str, name: str) -> str:
     return ids.make(kind, str(find_item(home, kind, name)["key"]), "", "")
 
 
-def _failed(home: Path, kind: str, word: str) -> list[dict[str, Any]]:
-    store = queue_of(home, kind)
-    return [i for i in store.peek()["items"] if i.get("status") == FAILED[word]]
+def _queued(home: Path, kind: str, code: str) -> list[dict[str, Any]]:
+    """The queue items a decision of ``code`` is about: failed, skipped, or done but not
+    identified (with no open finding: then that is the question)."""
+    items = queue_of(home, kind).peek()["items"]
+    if code in FAILED:
+        return [i for i in items if i.get("status") == FAILED[code]]
+    return [i for i in items if i.get("status") == COMPLETED
+            and (details := i.get("details") or {}).get("unidentified")
+            and not open_by_code(details.get("finding_counts"))]  # fmt: skip
 
 
 # ---- preview and take ------------------------------------------------------------------------
@@ -405,10 +434,10 @@ def _token(shown: Preview) -> str:
 def _plan(home: Path, asking: Asking, answer: Answer) -> Preview:
     if asking.group is not None:
         return _plan_dupes(home, asking, answer)
-    if asking.failed is not None:
-        act = _failed_act(asking, answer)
-        status = "pending" if act == RETRY else SKIPPED
-        return Preview(asking.id, act, queue=[{"item": asking.failed.get("name") or asking.key,
+    if asking.queued is not None:
+        act = _queued_act(asking, answer)
+        status = SKIPPED if act == SKIP else PENDING
+        return Preview(asking.id, act, queue=[{"item": asking.queued.get("name") or asking.key,
                                                "key": asking.key, "status": status}],
                        closes=[asking.id])  # fmt: skip
     found, decision = asking.found, asking.decision
@@ -451,14 +480,14 @@ def _plan(home: Path, asking: Asking, answer: Answer) -> Preview:
     return shown
 
 
-def _failed_act(asking: Asking, answer: Answer) -> str:
-    choices = (RETRY, SKIP) if asking.code == "failed" else (RETRY,)
+def _queued_act(asking: Asking, answer: Answer) -> str:
+    """The act a decision about a queue item takes: its choice ``answer.choose``."""
+    choices = QUEUED[asking.code]
+    listed = ", ".join(f"{n} {c}" for n, c in enumerate(choices, 1))
     if answer.values or answer.dismiss or not answer.choose:
-        raise DecideError(f"a {asking.code} item takes a choice: 1 retry"
-                          + (", 2 skip" if asking.code == "failed" else ""))  # fmt: skip
+        raise DecideError(f"a {asking.code} item takes a choice: {listed}")
     if not 1 <= answer.choose <= len(choices):
-        raise DecideError(f"a {asking.code} item has no choice {answer.choose}",
-                          "1 retry" + (", 2 skip" if asking.code == "failed" else ""))
+        raise DecideError(f"a {asking.code} item has no choice {answer.choose}", listed)
     return choices[answer.choose - 1]
 
 
@@ -512,10 +541,13 @@ def take_answer(home: Path, decision_id: str, answer: Answer, *, token: str = ""
     writing = writing or writemode.chosen(load_settings(home).get)
     if asking.group is not None:
         return _take_dupes(home, asking, answer)
-    if asking.failed is not None:
-        act = _failed_act(asking, answer)
-        number = 1 if act == RETRY else 2
-        done = taking.take_outstanding(home, asking.kind, asking.code, number,
+    if asking.queued is not None:
+        act = _queued_act(asking, answer)
+        if act == AGAIN:  # done but not identified: its next batch identifies it
+            session = new_session()
+            names = sessions.again(home, asking.kind, session, asking.code, {asking.key})
+            return Result(asking.id, session, 1, AGAIN_LABEL, act, queued=names, taken=names)
+        done = taking.take_outstanding(home, asking.kind, asking.code, answer.choose,
                                        keys=[asking.key])  # fmt: skip
         return Result(asking.id, done.session, 1, done.what, act, queued=done.names, taken=done)
     found, decision = asking.found, asking.decision
