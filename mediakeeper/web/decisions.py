@@ -29,6 +29,7 @@ from mediakeeper.core.errors import MediakeeperError, NotFound, UsageError
 from mediakeeper.decisions import engine, ids
 from mediakeeper.decisions.item import DecideError, Stale
 from mediakeeper.decisions.undo import undo_session
+from mediakeeper.text.cut import echoed
 from mediakeeper.web.bodies import Body, Text, Word, json_body
 
 _ONE_AT_A_TIME = threading.Lock()
@@ -47,7 +48,7 @@ class DecisionBody(Body):
     name: Text | None = None
     code: Word | None = None
     album: Text | None = None
-    choose: int | None = Field(None, ge=1)
+    choose: int | None = Field(None, ge=1, le=100_000)
     values: dict[Word, Text] | None = Field(None, alias="set", max_length=50)
     dismiss: bool | Word | None = None
     scope: Literal["decision", "album", "item"] = "decision"
@@ -131,7 +132,8 @@ def _take(home, body: DecisionBody, preview: bool) -> dict[str, Any]:
         return _take_group(home, body, preview)
     decision_id = body.id or _id_of(home, body)
     if body.id and isinstance(body.dismiss, str) and body.dismiss != ids.parse(body.id)[3]:
-        raise BadRequest(f"decision {body.id} is not about {body.dismiss}: give dismiss true")
+        raise BadRequest(f"decision {echoed(body.id)} is not about "
+                         f"{echoed(body.dismiss)}: give dismiss true")
     if preview:
         return engine.preview(home, decision_id, answer).as_json()
     with _ONE_AT_A_TIME:
