@@ -441,26 +441,12 @@ def _plan(home: Path, asking: Asking, answer: Answer) -> Preview:
                                                "key": asking.key, "status": status}],
                        closes=[asking.id])  # fmt: skip
     found, decision = asking.found, asking.decision
-    item_name = found.name
     if decision is None and not answer.values:
-        raise DecideError(f"{item_name}: a choice or a dismissal names its decision",
+        raise DecideError(f"{found.name}: a choice or a dismissal names its decision",
                           "give --code CODE or --id ID")  # fmt: skip
-    if answer.choose:
-        choice = decision.choice(answer.choose)
-        if choice.act == AGAIN:
-            return Preview(asking.id, choice.label, queue=[{"item": item_name, "key": asking.key,
-                                                            "status": "pending"}])  # fmt: skip
-        if choice.act == CANDIDATE:
-            return Preview(asking.id, choice.label, queue=[{
-                "item": item_name, "key": asking.key, "status": "pending",
-                "tmdb_id": choice.value}])  # fmt: skip
-        if choice.act == RESTORE:
-            target, aside = verifying.restore_places(home, found, choice)
-            return Preview(asking.id, choice.label, moves=[
-                {"from": str(target), "to": str(aside)},
-                {"from": choice.value.path, "to": str(target)}], closes=[asking.id])  # fmt: skip
-        if choice.act == ACCEPT:
-            return Preview(asking.id, choice.label, closes=[asking.id])
+    choice = decision.choice(answer.choose) if answer.choose else None
+    if choice is not None and choice.act in _PLANS:
+        return _PLANS[choice.act](home, asking, choice)
     changes, closing, what = what_to_take(
         found, answer.choose, answer.values, answer.album, decision.code if answer.dismiss
         else None, decision=decision, scope=answer.scope, fields=answer.fields,
@@ -478,6 +464,29 @@ def _plan(home: Path, asking: Asking, answer: Answer) -> Preview:
         shown.refused = [{"path": str(folder / c.path), "file": c.path, "field": c.tag,
                           "why": why[c.path]} for c in changes if c.path in why]  # fmt: skip
     return shown
+
+
+def _back_to_pending(home: Path, asking: Asking, choice) -> Preview:
+    back = {"item": asking.found.name, "key": asking.key, "status": PENDING}
+    if choice.act == CANDIDATE:
+        back["tmdb_id"] = choice.value
+    return Preview(asking.id, choice.label, queue=[back])
+
+
+def _restoring(home: Path, asking: Asking, choice) -> Preview:
+    target, aside = verifying.restore_places(home, asking.found, choice)
+    return Preview(asking.id, choice.label, moves=[
+        {"from": str(target), "to": str(aside)},
+        {"from": choice.value.path, "to": str(target)}], closes=[asking.id])  # fmt: skip
+
+
+def _accepting(home: Path, asking: Asking, choice) -> Preview:
+    return Preview(asking.id, choice.label, closes=[asking.id])
+
+
+# What each act but a tag change would do, previewed (a tag change's: its writes, above).
+_PLANS = {AGAIN: _back_to_pending, CANDIDATE: _back_to_pending, RESTORE: _restoring,
+          ACCEPT: _accepting}  # fmt: skip
 
 
 def _queued_act(asking: Asking, answer: Answer) -> str:
@@ -542,34 +551,14 @@ def take_answer(home: Path, decision_id: str, answer: Answer, *, token: str = ""
     if asking.group is not None:
         return _take_dupes(home, asking, answer)
     if asking.queued is not None:
-        act = _queued_act(asking, answer)
-        if act == AGAIN:  # done but not identified: its next batch identifies it
-            session = new_session()
-            names = sessions.again(home, asking.kind, session, asking.code, {asking.key})
-            return Result(asking.id, session, 1, AGAIN_LABEL, act, queued=names, taken=names)
-        done = taking.take_outstanding(home, asking.kind, asking.code, answer.choose,
-                                       keys=[asking.key])  # fmt: skip
-        return Result(asking.id, done.session, 1, done.what, act, queued=done.names, taken=done)
+        return _take_queued(home, asking, answer)
     found, decision = asking.found, asking.decision
     if decision is None and not answer.values:
         raise DecideError(f"{found.name}: a choice or a dismissal names its decision",
                           "give --code CODE or --id ID")  # fmt: skip
-    if answer.choose:
-        choice = decision.choice(answer.choose)
-        if choice.act in (ACCEPT, AGAIN, RESTORE):
-            acted = verifying.take_choice(home, found, decision, choice)
-            closed = sum(questions(t.closed, open_only=False) for _, t in acted.taken)
-            return Result(asking.id, acted.session, closed, acted.what, choice.act,
-                          _refused(acted.taken), acted.queued, taken=acted)  # fmt: skip
-        if choice.act == CANDIDATE:  # the item as it was kept: undo gives it back
-            session, before = new_session(), copy.deepcopy(found.item)
-            label = choose_candidate(home, found, choice)
-            sessions.record(home, found.kind, session, decision.code, [found.item["key"]], "",
-                            {"status": PENDING, "items": [before]})  # fmt: skip
-            return Result(asking.id, session, 0, f"chose {label}", CANDIDATE,
-                          queued=[found.name], taken=label)  # fmt: skip
-        if choice.act == KEEP:  # pragma: no cover - a group's, taken above
-            raise DecideError("a copy is kept from its duplicate group")
+    choice = decision.choice(answer.choose) if answer.choose else None
+    if choice is not None and choice.act in _TAKES:
+        return _TAKES[choice.act](home, asking, choice)
     dismissing = decision.code if answer.dismiss else None
     changes, closing, what = what_to_take(
         found, answer.choose, answer.values, answer.album, dismissing, decision=decision,
@@ -583,6 +572,42 @@ def take_answer(home: Path, decision_id: str, answer: Answer, *, token: str = ""
     closed = len({(d.code, d.where) for d in closing}) if done.closed else 0
     return Result(asking.id, done.session, closed, what, WRITE,
                   _refused([(found.name, done)]), taken=done)  # fmt: skip
+
+
+def _take_queued(home: Path, asking: Asking, answer: Answer) -> Result:
+    """A queue item's own decision: retried, skipped, or (not identified) run again."""
+    act = _queued_act(asking, answer)
+    if act == AGAIN:  # done but not identified: its next batch identifies it
+        session = new_session()
+        names = sessions.again(home, asking.kind, session, asking.code, {asking.key})
+        return Result(asking.id, session, 1, AGAIN_LABEL, act, queued=names, taken=names)
+    done = taking.take_outstanding(home, asking.kind, asking.code, answer.choose,
+                                   keys=[asking.key])  # fmt: skip
+    return Result(asking.id, done.session, 1, done.what, act, queued=done.names, taken=done)
+
+
+def _take_verifying(home: Path, asking: Asking, choice) -> Result:
+    """Accept as is, verify again, restore from the good copy (``verifying``)."""
+    acted = verifying.take_choice(home, asking.found, asking.decision, choice)
+    closed = sum(questions(t.closed, open_only=False) for _, t in acted.taken)
+    return Result(asking.id, acted.session, closed, acted.what, choice.act,
+                  _refused(acted.taken), acted.queued, taken=acted)  # fmt: skip
+
+
+def _take_candidate(home: Path, asking: Asking, choice) -> Result:
+    """A TMDb candidate kept for the next batch; the item as it was kept: undo gives it back."""
+    found = asking.found
+    session, before = new_session(), copy.deepcopy(found.item)
+    label = choose_candidate(home, found, choice)
+    sessions.record(home, found.kind, session, asking.code, [found.item["key"]], "",
+                    {"status": PENDING, "items": [before]})  # fmt: skip
+    return Result(asking.id, session, 0, f"chose {label}", CANDIDATE, queued=[found.name],
+                  taken=label)  # fmt: skip
+
+
+# What each act but a tag change does when taken (a tag change: ``take``, above).
+_TAKES = {ACCEPT: _take_verifying, AGAIN: _take_verifying, RESTORE: _take_verifying,
+          CANDIDATE: _take_candidate}  # fmt: skip
 
 
 def _take_dupes(home: Path, asking: Asking, answer: Answer) -> Result:
