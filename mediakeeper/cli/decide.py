@@ -121,22 +121,13 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
     answer = engine.Answer(choose=choose, values=tuple(_tag_value(p) for p in values),
                            dismiss=dismissing, scope=scope, album=album if values else None,
                            fields=tuple(f.strip() for f in (fields or "").split(",") if f.strip()))
-    decision_id = decision_id or _id_of(settings.home, kind, name, code or dismiss or None,
-                                        album, values)  # fmt: skip
+    decision_id = decision_id or engine.resolve(settings.home, kind, name, code or dismiss or
+                                                None, album, values=bool(values))  # fmt: skip
     if dry_run:
         _previewed(engine.preview(settings.home, decision_id, answer))
         return
     _taken(settings.home, engine.take_answer(settings.home, decision_id, answer,
                                              writing=writing))  # fmt: skip
-
-
-def _id_of(home: Path, kind: str, name: str, code: str | None, album: str | None,
-           values) -> str:  # fmt: skip
-    """The decision ``decide KIND NAME`` means: of ``code`` (and ``album``), else the item's
-    one; a value with neither: the item itself (its decisions about that tag)."""
-    if values and not code:
-        return engine.item_id(home, kind, name)
-    return engine.resolve(home, kind, name, code, None if values else album)
 
 
 def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> None:

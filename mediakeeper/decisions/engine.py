@@ -159,6 +159,9 @@ def explain(home: Path, decision_id: str) -> dict[str, Any]:
         return group_json(asking.group, full=True)
     if asking.queued is not None:
         return queued_json(home, asking.kind, asking.queued, asking.code, full=True)
+    if asking.decision is None:
+        raise DecideError(f"{decision_id[:60]} names an item, not one of its decisions",
+                          "`decide KIND NAME --json` lists them")  # fmt: skip
     return decision_json(asking.found, asking.decision, full=True)
 
 
@@ -344,9 +347,13 @@ def _changed_since(home: Path, kind: str, item: Mapping[str, Any],
 
 
 def resolve(home: Path, kind: str, name: str, code: str | None = None,
-            album: str | None = None) -> str:  # fmt: skip
+            album: str | None = None, *, values: bool = False) -> str:  # fmt: skip
     """The id of the decision ``decide KIND NAME [--code CODE] [--album ALBUM]`` means: the
-    item's one decision (of ``code``, of ``album``); a failed item's, a duplicate group's."""
+    item's one decision (of ``code``, of ``album``); a failed item's, a duplicate group's.
+    For typed ``values`` without a code, the item itself (``item_id``: its decisions about
+    that tag; ``album`` then says which tracks, not which decision)."""
+    if values:
+        return item_id(home, kind, name) if not code else resolve(home, kind, name, code)
     from mediakeeper.decisions.item import find_item
 
     if kind == dupes.KIND.name and (group := dupes.find(home, name)) is not None:

@@ -148,8 +148,7 @@ def _id_of(home, body: DecisionBody) -> str:
     if not body.name:
         raise BadRequest("give the decision's id (or kind and name)")
     code = body.code or (body.dismiss if isinstance(body.dismiss, str) else None)
-    album = None if body.values else body.album
-    return engine.resolve(home, body.kind, body.name, code, album)
+    return engine.resolve(home, body.kind, body.name, code, body.album, values=bool(body.values))
 
 
 def _take_group(home, body: DecisionBody, preview: bool) -> dict[str, Any]:
