@@ -1,5 +1,7 @@
-"""Deciding from the toolkit: the open decisions (``mediakeeper.core.decisions``) of one item with
-their choices, and taking one: a listed choice, a value set by the person, or a dismissal.
+"""Deciding from the toolkit: the open decisions (``mediakeeper.core.decisions``) of one item,
+one per question, each with what its kind says of it (``core.questions``: its words, its
+evidence, its choices numbered within it), and taking one: a listed choice, a value set by
+the person, or a dismissal.
 
 A choice is written through the same journaled write as every fix (``changes.writes.apply_changes``,
 a session of its own, so ``undo`` takes it back); the finding is closed with who decided it
@@ -7,7 +9,7 @@ and when (``decided``); the item's output document, its issue report, its queue 
 the index are written again, and its files recorded as they are now, so ``--refresh`` does
 not take the person's own decision for a change. Every kind whose record says how its
 outputs are written again (``Kind.rewrite``) has its decisions taken here; only a kind whose
-documents hold its tracks' tags (``Kind.sets_tags``: music) has values set.
+questions take typed values (``Questions.sets_values``: music's) has values set.
 """
 
 from __future__ import annotations
@@ -226,7 +228,7 @@ def item_decisions(home: Path, kind: str, item: dict[str, Any], *,
         offered, note = asks.offers(asked) if full else ([], "")
         choices = tuple(Choice(n, o.label, tuple(o.changes), o.act, o.value, o.file)
                         for n, o in enumerate(offered, 1))  # fmt: skip
-        tag = tag_of(findings) if asks.sets_values and kinds.get(kind).sets_tags else ""
+        tag = tag_of(findings) if asks.sets_values else ""
         result.decisions.append(Decision(
             ids.make(kind, str(item["key"]), where, code), code, where, tuple(ats), findings,
             choices, asks.words(asked), tuple(asked.files), asks.evidence(asked) if full else {},
@@ -299,7 +301,7 @@ def set_changes(found: ItemDecisions, word: str, value: str, album: str | None, 
     one given, else the item's open decisions about that tag, else (no question asks it)
     every track; ``scope`` widens it to their albums' tracks ("album") or the item's
     ("item"); ``album`` (a folder or an album name) keeps it to that album's tracks."""
-    if not kinds.get(found.kind).sets_tags:
+    if not questions_of(found.kind).sets_values:
         raise DecideError(f"{found.kind}: --set writes tracks' tags, which its "
                           f"{kinds.noun(found.kind)}s have none of here",
                           "take a listed choice (--choose N) or --dismiss CODE")  # fmt: skip
