@@ -1,10 +1,12 @@
 """TMDb (The Movie Database, API v3) through the shared cached, rate-limited session.
 
-tmdbsimple builds the URLs and parameters. Its ``REQUESTS_SESSION`` is a small stand-in whose
-``request`` hands every call to :meth:`LookupSession.get`: the one cached, rate-limited,
-retrying ``requests`` session of ``lookup/http.py`` (with its counters, its translation of
-failures into ``LookupFailed`` and its redaction of the key). tmdbsimple's base URL is set
-from ``[tmdb] url``, so tests point this exact code at a local server.
+The client makes two calls of API v3 (``/3/search/movie`` and ``/3/movie/{id}``), and builds
+their addresses itself: every request goes through :meth:`LookupSession.get`, the one cached,
+rate-limited, retrying ``requests`` session of ``lookup/http.py`` (with its counters, its
+translation of failures into ``LookupFailed`` and its redaction of the key). (tmdbsimple, used
+before, takes its key only from module globals, which two clients in one process would share
+and overwrite.) The base URL is ``[tmdb] url``, so tests point this exact code at a local
+server.
 
 The API key is a secret: ``api_key`` is a secret parameter of the session, so it is neither
 part of a cache key nor stored in the cache, and no message, record or file made here holds
@@ -21,13 +23,13 @@ the cache.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
 import requests
-import tmdbsimple
 
 from mediakeeper import __version__
 from mediakeeper.core.config import Settings
@@ -43,27 +45,12 @@ from mediakeeper.lookup.tmdb_types import (
     require_api_key,
 )
 
+API_VERSION = "3"
 APPENDED = "images,external_ids,credits,release_dates,keywords,videos"
 CAST_KEPT = 15  # top-billed actors kept in the details (and the NFO)
 _IMAGE_PATH = re.compile(r"/[A-Za-z0-9_.-]+")
 _IMDB_ID = re.compile(r"tt\d{7,10}")
 _YOUTUBE_KEY = re.compile(r"[A-Za-z0-9_-]{11}")
-
-
-class _Transport:
-    """What tmdbsimple takes for its requests session: every request it makes goes through
-    :meth:`LookupSession.get`; the last response is kept so a broken body can be dropped."""
-
-    def __init__(self, session: LookupSession):
-        self.session = session
-        self.last: requests.Response | None = None
-
-    def request(self, method: str, url: str, params=None, **_ignored: Any) -> requests.Response:
-        if method != "GET":
-            raise LookupFailed(f"tmdb: {method} requests are never made", network=False)
-        self.last = None
-        self.last = self.session.get(url, params)
-        return self.last
 
 
 class TMDb(ServiceClient):
@@ -90,7 +77,7 @@ class TMDb(ServiceClient):
         self.images_url = images_url.rstrip("/")
         self.language = language
         self._api_key = api_key
-        self._transport = _Transport(session)
+        self._last: requests.Response | None = None  # the answer to drop if it is broken
 
     def __repr__(self) -> str:  # never the key
         return f"TMDb({self.base_url!r})"
@@ -100,12 +87,12 @@ class TMDb(ServiceClient):
         No request for a blank title."""
         if not title.strip():
             return []
-        params: dict[str, Any] = {"query": title, "include_adult": False, "page": 1}
+        params: dict[str, Any] = {"query": title, "include_adult": "false", "page": 1}
         if year:
             params["year"] = year
         if self.language:
             params["language"] = self.language
-        data = self._call(lambda: tmdbsimple.Search(), "movie", params)
+        data = self._call("search/movie", params)
         if not isinstance(data.get("results"), list):
             raise self._malformed("a search answer without its list of results")
         screen = Screen("TMDb", f"the search for {title!r}")
@@ -121,7 +108,7 @@ class TMDb(ServiceClient):
         if self.language:
             params["language"] = self.language
         try:
-            data = self._call(lambda: tmdbsimple.Movies(tmdb_id), "info", params)
+            data = self._call(f"movie/{tmdb_id}", params)
         except LookupFailed as err:
             if err.status == 404:
                 raise LookupFailed(
@@ -149,17 +136,14 @@ class TMDb(ServiceClient):
 
     # -- internals -----------------------------------------------------------------------
 
-    def _call(self, make: Callable[[], Any], method: str, params: dict[str, Any]) -> Any:
-        """One tmdbsimple call, sent through the lookup session."""
-        # tmdbsimple reads these module globals when a request is sent; the session is set on
-        # the endpoint itself below.
-        tmdbsimple.API_KEY = self._api_key
-        tmdbsimple.USE_BEARER_AUTH = False
-        endpoint = make()
-        endpoint.base_uri = f"{self.base_url}/{tmdbsimple.API_VERSION}"
-        endpoint.session = self._transport
+    def _call(self, path: str, params: dict[str, Any]) -> Any:
+        """One GET of ``path`` (below ``/3/``) through the lookup session, its JSON object.
+        The key goes as the ``api_key`` parameter, a secret of the session."""
+        self._last = None
+        url = f"{self.base_url}/{API_VERSION}/{path}"
         try:
-            data = getattr(endpoint, method)(**params)
+            self._last = self.session.get(url, {**params, "api_key": self._api_key})
+            data = json.loads(self._last.content)
         except LookupFailed as err:
             if err.status == 401:
                 raise KeyRefused() from None
@@ -171,7 +155,7 @@ class TMDb(ServiceClient):
         return data
 
     def _malformed(self, problem: str) -> LookupFailed:
-        response, network = self._transport.last, False
+        response, network = self._last, False
         if response is not None:
             problem, network = self.session.unusable(response, problem, "TMDb's JSON")
         return LookupFailed(f"tmdb: the answer was {problem}", network=network)
