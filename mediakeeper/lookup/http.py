@@ -50,7 +50,12 @@ from mediakeeper.core.errors import ConfigError, LookupFailed
 from mediakeeper.lookup import tally
 from mediakeeper.lookup.answers import UnfitAnswer
 from mediakeeper.lookup.images import image_problem
-from mediakeeper.lookup.limits import BodyTimeout, BoundedAdapter, ResponseTooLarge
+from mediakeeper.lookup.limits import (
+    BodyTimeout,
+    BoundedAdapter,
+    ResponseTooLarge,
+    between_attempts,
+)
 from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is public here)
     CacheRebuiltWarning,
     inode,
@@ -319,14 +324,13 @@ class LookupSession:
                 self.service, self.rate_limit, self.limiter_path
             )
             return
-        old = self.http.cache
-        old.close()
+        settings = self.http.settings  # the session's, kept by its cache backend
+        self.http.cache.close()
         with FileLock(f"{self.cache_path}.lock"):
             if inode(self.cache_path) == self._cache_inode:
                 move_aside(self.cache_path, problem)
-        cache, self._cache_inode = open_sqlite(self.cache_path, _new_cache)
-        cache._settings = old._settings
-        self.http.cache = cache
+        self.http.cache, self._cache_inode = open_sqlite(self.cache_path, _new_cache)
+        self.http.settings = settings
 
 
 # -- the layers ------------------------------------------------------------------------------
@@ -364,9 +368,10 @@ class _PacedRetry(Retry):
         return float(min(self.backoff_max, self.backoff_factor * 2 ** (failures - 1)))
 
     def sleep(self, response=None) -> None:
-        super().sleep(response)
-        if self.before_retry is not None:
-            self.before_retry()
+        with between_attempts():  # neither wait counts against the next attempt's time
+            super().sleep(response)
+            if self.before_retry is not None:
+                self.before_retry()
 
 
 def _retry_policy(retries: int, backoff: float) -> _PacedRetry:
