@@ -2,18 +2,20 @@
 
 Later wins. Every key is also the environment variable ``MEDIAKEEPER_<SECTION>_<KEY>``
 (``MEDIAKEEPER_MUSICBRAINZ_URL``); the data home itself is found by ``home.py``.
-A malformed file, an unknown key or a value of the wrong type is a one-line ``ConfigError``.
+A malformed file, an unknown key or a value of the wrong type is a one-line ``ConfigError``;
+each value is given its type by pydantic (``_AS_TYPE``), then held to its limits.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 
 from mediakeeper.core import decisions, kinds
 from mediakeeper.core.bounded import SETTINGS_FILE, TooLarge, read_bounded
@@ -104,8 +106,6 @@ def limit_of(section: str, key: str) -> Limit | None:
     if section in OWN_LIMITS:
         return OWN_LIMITS[section].get(key)
     return kinds.get(section).setting_limits().get(key)
-
-
 
 
 def _one_of(words: tuple[str, ...]) -> Callable[[Any], str | None]:
@@ -261,38 +261,38 @@ def _none(name: tuple[str, str], number: float) -> bool:
 
 
 def _typed(value: Any, default: Any, where: str) -> Any:
+    """``value`` as the type of ``default``, through pydantic (``_AS_TYPE``)."""
     kind = type(default)
     try:
-        if kind is bool:
-            if isinstance(value, bool):
-                return value
-            word = str(value).strip().lower()
-            if word in _TRUE or word in _FALSE:
-                return word in _TRUE
-        if kind is int and not isinstance(value, bool):
-            if isinstance(value, float) and not value.is_integer():
-                raise ValueError  # int() would quietly drop the fraction
-            number = int(value)
-            if number < 0:
-                raise ValueError
-            return number
-        if kind is float and not isinstance(value, bool):
-            number = float(value)
-            if not (0 <= number < math.inf):  # NaN compares false: refused too
-                raise ValueError
-            return number
-        if kind is str and isinstance(value, str | Path):
-            return str(value)
-        if kind is tuple and isinstance(value, str):  # the environment's: by white space
-            return tuple(value.split())
-        if kind is tuple and isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return tuple(value)
-    except (TypeError, ValueError):
-        pass
-    raise ConfigError(f"{where}: expected a {_TYPE_NAMES[kind]}, got {value!r}")
+        return _AS_TYPE[kind].validate_python(value)
+    except ValidationError:
+        raise ConfigError(f"{where}: expected a {_TYPE_NAMES[kind]}, got {value!r}") from None
 
 
-_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):  # TOML's true is no number (pydantic would read it as 1)
+        raise ValueError("true/false is not a number")
+    return value
+
+
+def _words(value: Any) -> Any:
+    return value.split() if isinstance(value, str) else value  # the environment's: by spaces
+
+
+# What each type of setting accepts: a file's TOML value, or the environment's or a flag's text.
+_AS_TYPE: dict[type, TypeAdapter[Any]] = {
+    bool: TypeAdapter(
+        Annotated[bool, BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)]
+    ),
+    int: TypeAdapter(Annotated[int, Field(ge=0), BeforeValidator(_no_bool)]),
+    float: TypeAdapter(
+        Annotated[float, Field(ge=0, allow_inf_nan=False), BeforeValidator(_no_bool)]
+    ),
+    str: TypeAdapter(
+        Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, Path) else v)]
+    ),
+    tuple: TypeAdapter(Annotated[tuple[str, ...], BeforeValidator(_words)]),
+}
 _TYPE_NAMES = {
     bool: "true/false",
     int: "whole number >= 0",
