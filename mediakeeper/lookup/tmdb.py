@@ -24,9 +24,6 @@ the cache.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 import requests
@@ -34,10 +31,10 @@ import requests
 from mediakeeper import __version__
 from mediakeeper.core.config import Settings
 from mediakeeper.lookup import answers
-from mediakeeper.lookup.answers import Screen, Unfit
+from mediakeeper.lookup.answers import Unfit
 from mediakeeper.lookup.http import LookupFailed, LookupSession, ServiceClient, check_http_url
+from mediakeeper.lookup.tmdb_answers import IMAGE_PATH, Candidates, Details
 from mediakeeper.lookup.tmdb_types import (
-    CastMember,
     KeyMissing,
     KeyRefused,
     MovieCandidate,
@@ -47,10 +44,6 @@ from mediakeeper.lookup.tmdb_types import (
 
 API_VERSION = "3"
 APPENDED = "images,external_ids,credits,release_dates,keywords,videos"
-CAST_KEPT = 15  # top-billed actors kept in the details (and the NFO)
-_IMAGE_PATH = re.compile(r"/[A-Za-z0-9_.-]+")
-_IMDB_ID = re.compile(r"tt\d{7,10}")
-_YOUTUBE_KEY = re.compile(r"[A-Za-z0-9_-]{11}")
 
 
 class TMDb(ServiceClient):
@@ -95,10 +88,9 @@ class TMDb(ServiceClient):
         data = self._call("search/movie", params)
         if not isinstance(data.get("results"), list):
             raise self._malformed("a search answer without its list of results")
-        screen = Screen("TMDb", f"the search for {title!r}")
-        found = screen.each(data["results"], lambda raw: _candidate(raw, screen), "result")
-        screen.noted(self.session.notes)
-        return found
+        found = answers.read(Candidates, data["results"], "TMDb", f"the search for {title!r}",
+                             self.session.notes)  # fmt: skip
+        return [candidate.record() for candidate in found]
 
     def movie(self, tmdb_id: int) -> MovieDetails:
         """The movie with this id, with everything the NFO needs, in one request."""
@@ -115,19 +107,20 @@ class TMDb(ServiceClient):
                     f"TMDb has no movie with id {tmdb_id} (HTTP 404)", network=False, status=404
                 ) from None
             raise
-        screen = Screen("TMDb", f"the details of movie {tmdb_id}")
+        notes: list[str] = []  # the session's only once the answer is this movie's
         try:
-            details = _details(data, screen)
+            details = answers.read(Details, data, "TMDb", f"the details of movie {tmdb_id}",
+                                   notes).record()  # fmt: skip
         except Unfit as err:
             raise self._malformed(f"a movie answer that does not fit ({err})") from None
         if details.id != tmdb_id:
             raise self._malformed(f"the details of movie {details.id}, not of {tmdb_id}")
-        screen.noted(self.session.notes)
+        self.session.notes.extend(notes)
         return details
 
     def image_url(self, path: str) -> str:
         """The full address of a TMDb image path such as ``/f89U3ADr1oiB1s9GkdPOEpXUk5H.jpg``."""
-        if not _IMAGE_PATH.fullmatch(path or ""):
+        if not IMAGE_PATH.fullmatch(path or ""):
             raise LookupFailed(f"tmdb: {path!r} is not an image path", network=False)
         return f"{self.images_url}{path}"
 
@@ -192,135 +185,3 @@ def _check_url(key: str, url: str) -> None:
     check_http_url(
         f"[tmdb] {key}", url, "e.g. https://api.themoviedb.org" if key == "url" else None
     )
-
-
-# -- TMDb's JSON -> records: every value checked (lookup/answers.py) ----------------------------
-
-
-def _candidate(raw: Any, screen: Screen) -> MovieCandidate:
-    raw = answers.record(raw, "result")
-    return MovieCandidate(
-        id=_movie_id(raw.get("id")),
-        title=answers.required_text(raw.get("title"), "a title"),
-        original_title=_text(raw, "original_title", screen),
-        release_date=screen.optional(answers.release_date, raw.get("release_date"),
-                                     "a release date", ""),
-        overview=_text(raw, "overview", screen, prose=True),
-        poster_path=_image(raw, "poster_path", screen),
-    )
-
-
-def _details(raw: Any, screen: Screen) -> MovieDetails:
-    """The movie: ``Unfit`` without its id or title; any other value that does not fit is
-    left out (noted on ``screen``)."""
-    credits = _part(raw, "credits", screen)
-    crew = screen.each(credits.get("crew"), lambda c: answers.record(c, "crew member"),
-                       "crew member")
-    cast = screen.each(credits.get("cast"), lambda c: _cast_member(c, screen), "cast member")
-    names = partial(_names, screen=screen)
-    return MovieDetails(
-        id=_movie_id(raw.get("id")),
-        title=answers.required_text(raw.get("title"), "a title"),
-        original_title=_text(raw, "original_title", screen),
-        release_date=screen.optional(answers.release_date, raw.get("release_date"),
-                                     "a release date", ""),
-        overview=_text(raw, "overview", screen, prose=True),
-        tagline=_text(raw, "tagline", screen, prose=True),
-        runtime=screen.optional(answers.whole, raw.get("runtime") or 0, "a runtime", 0),
-        genres=names(raw.get("genres"), "genre"),
-        imdb_id=_imdb_id(raw, screen) or _imdb_id(_part(raw, "external_ids", screen), screen),
-        poster_path=_image(raw, "poster_path", screen) or _first_image(raw, "posters", screen),
-        backdrop_path=(_image(raw, "backdrop_path", screen)
-                       or _first_image(raw, "backdrops", screen)),
-        certification=_certification(_part(raw, "release_dates", screen), screen),
-        directors=names([c for c in crew if c.get("job") == "Director"], "director"),
-        writers=names([c for c in crew if c.get("department") == "Writing"], "writer"),
-        studios=names(raw.get("production_companies"), "studio"),
-        countries=names(raw.get("production_countries"), "country"),
-        vote_average=screen.optional(answers.number, raw.get("vote_average") or 0,
-                                     "a vote average", 0.0, low=0, high=10),
-        vote_count=screen.optional(answers.whole, raw.get("vote_count") or 0, "a vote count", 0),
-        collection=_text(_part(raw, "belongs_to_collection", screen), "name", screen),
-        keywords=names(_part(raw, "keywords", screen).get("keywords"), "keyword"),
-        trailer=_trailer(_part(raw, "videos", screen), screen),
-        cast=tuple(sorted(cast, key=lambda c: c.order)[:CAST_KEPT]),
-    )
-
-
-def _movie_id(value: Any) -> int:
-    return answers.whole(value, "a movie id", low=1)
-
-
-def _cast_member(raw: Any, screen: Screen) -> CastMember:
-    raw = answers.record(raw, "cast member")
-    return CastMember(
-        name=answers.required_text(raw.get("name"), "an actor's name"),
-        role=_text(raw, "character", screen),
-        order=screen.optional(answers.whole, raw.get("order") or 0, "a billing order", 0),
-        profile_path=_image(raw, "profile_path", screen),
-    )
-
-
-def _text(raw: Mapping[str, Any], key: str, screen: Screen, prose: bool = False) -> str:
-    limit = answers.PROSE_LIMIT if prose else answers.NAME_LIMIT
-    return screen.optional(answers.text, raw.get(key), f"the {key}", "", limit=limit,
-                           prose=prose)  # fmt: skip
-
-
-def _part(raw: Mapping[str, Any], key: str, screen: Screen) -> Mapping[str, Any]:
-    """An appended part (credits, videos, ...): an object, else left out."""
-    return screen.optional(lambda v, what: answers.record(v or {}, what), raw.get(key), key, {})
-
-
-def _names(items: Any, what: str, screen: Screen) -> tuple[str, ...]:
-    """The names of a list of objects (genres, studios, people), each once."""
-    named = screen.each(items, lambda i: answers.record(i, what).get("name"), what)
-    return answers.unique(screen.texts(named, what))
-
-
-def _pattern(pattern: re.Pattern[str], what: str) -> Any:
-    def check(value: Any, _what: str) -> str:
-        found = answers.text(value, what)
-        if found and not pattern.fullmatch(found):
-            raise Unfit(f"{what} {found[:40]!r} is not one")
-        return found
-
-    return check
-
-
-def _image(raw: Mapping[str, Any], key: str, screen: Screen) -> str:
-    return screen.optional(_pattern(_IMAGE_PATH, "an image path"), raw.get(key), key, "")
-
-
-def _imdb_id(raw: Mapping[str, Any], screen: Screen) -> str:
-    return screen.optional(_pattern(_IMDB_ID, "an IMDb id"), raw.get("imdb_id"), "imdb_id", "")
-
-
-def _trailer(videos: Mapping[str, Any], screen: Screen) -> str:
-    """The YouTube key of the official trailer (else of any trailer), or ""."""
-    found = screen.each(videos.get("results"), lambda v: answers.record(v, "video"), "video")
-    trailers = [v for v in found if v.get("site") == "YouTube" and v.get("type") == "Trailer"]
-    trailers.sort(key=lambda v: v.get("official") is not True)
-    keys = (screen.optional(_pattern(_YOUTUBE_KEY, "a YouTube key"), v.get("key"), "key", "")
-            for v in trailers)  # fmt: skip
-    return next((key for key in keys if key), "")
-
-
-def _first_image(raw: Mapping[str, Any], kind: str, screen: Screen) -> str:
-    images = screen.each(_part(raw, "images", screen).get(kind),
-                         lambda i: answers.record(i, "image"), "image")  # fmt: skip
-    return next((path for i in images if (path := _image(i, "file_path", screen))), "")
-
-
-def _certification(release_dates: Mapping[str, Any], screen: Screen) -> str:
-    """The US certification of the theatrical release (type 3), else of any US release."""
-    countries = screen.each(release_dates.get("results"), lambda c: answers.record(c, "country"),
-                            "country")  # fmt: skip
-    for country in countries:
-        if country.get("iso_3166_1") != "US":
-            continue
-        dates = screen.each(country.get("release_dates"), lambda d: answers.record(d, "date"),
-                            "release date")  # fmt: skip
-        dates.sort(key=lambda d: d.get("type") != 3)
-        return next((c for d in dates if (c := _text(d, "certification", screen))), "")
-    return ""
