@@ -3,7 +3,7 @@
 Later wins. Every key is also the environment variable ``MEDIAKEEPER_<SECTION>_<KEY>``
 (``MEDIAKEEPER_MUSICBRAINZ_URL``); the data home itself is found by ``home.py``.
 A malformed file, an unknown key or a value of the wrong type is a one-line ``ConfigError``;
-each value is given its type by pydantic (``_AS_TYPE``), then held to its limits.
+each value is given its type by pydantic (``_as_type``), then held to its limits.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
-
-from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 
 from mediakeeper.core import decisions, kinds
 from mediakeeper.core.bounded import SETTINGS_FILE, TooLarge, read_bounded
@@ -261,10 +260,12 @@ def _none(name: tuple[str, str], number: float) -> bool:
 
 
 def _typed(value: Any, default: Any, where: str) -> Any:
-    """``value`` as the type of ``default``, through pydantic (``_AS_TYPE``)."""
+    """``value`` as the type of ``default``, through pydantic (``_as_type``)."""
+    from pydantic import ValidationError
+
     kind = type(default)
     try:
-        return _AS_TYPE[kind].validate_python(value)
+        return _as_type()[kind].validate_python(value)
     except ValidationError:
         raise ConfigError(f"{where}: expected a {_TYPE_NAMES[kind]}, got {value!r}") from None
 
@@ -279,20 +280,30 @@ def _words(value: Any) -> Any:
     return value.split() if isinstance(value, str) else value  # the environment's: by spaces
 
 
-# What each type of setting accepts: a file's TOML value, or the environment's or a flag's text.
-_AS_TYPE: dict[type, TypeAdapter[Any]] = {
-    bool: TypeAdapter(
-        Annotated[bool, BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)]
-    ),
-    int: TypeAdapter(Annotated[int, Field(ge=0), BeforeValidator(_no_bool)]),
-    float: TypeAdapter(
-        Annotated[float, Field(ge=0, allow_inf_nan=False), BeforeValidator(_no_bool)]
-    ),
-    str: TypeAdapter(
-        Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, Path) else v)]
-    ),
-    tuple: TypeAdapter(Annotated[tuple[str, ...], BeforeValidator(_words)]),
-}
+@cache
+def _as_type() -> dict[type, Any]:
+    """What each type of setting accepts: a file's TOML value, or the environment's or a
+    flag's text. Built at the first value read (pydantic's import is a good part of a
+    command's start, and a home without settings needs none)."""
+    from pydantic import BeforeValidator, Field, TypeAdapter
+
+    def stripped(value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+    def text(value: Any) -> Any:
+        return str(value) if isinstance(value, Path) else value
+
+    return {
+        bool: TypeAdapter(Annotated[bool, BeforeValidator(stripped)]),
+        int: TypeAdapter(Annotated[int, Field(ge=0), BeforeValidator(_no_bool)]),
+        float: TypeAdapter(
+            Annotated[float, Field(ge=0, allow_inf_nan=False), BeforeValidator(_no_bool)]
+        ),
+        str: TypeAdapter(Annotated[str, BeforeValidator(text)]),
+        tuple: TypeAdapter(Annotated[tuple[str, ...], BeforeValidator(_words)]),
+    }
+
+
 _TYPE_NAMES = {
     bool: "true/false",
     int: "whole number >= 0",
