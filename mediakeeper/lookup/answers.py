@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     BaseModel,
@@ -37,7 +37,6 @@ PROSE_LIMIT = 20_000  # characters of a plot or an overview
 EARLIEST_YEAR = 1800  # before any recording or film
 YEARS_AHEAD = 10  # announced releases: a date this many years ahead is still plausible
 SHOWN = 3  # problems named in a note; the rest are counted
-T = TypeVar("T")
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
