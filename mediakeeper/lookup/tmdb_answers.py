@@ -180,13 +180,7 @@ class Details(Answer):
         crew = self.credits.crew
         cast = sorted(self.credits.cast, key=lambda c: c.order)[:CAST_KEPT]
         return MovieDetails(
-            id=self.id,
-            title=self.title,
-            original_title=self.original_title,
-            release_date=self.release_date,
-            overview=self.overview,
-            tagline=self.tagline,
-            runtime=self.runtime,
+            **self.model_dump(include=_AS_THEY_ARE),
             genres=answers.unique(self.genres),
             imdb_id=self.imdb_id or self.external_ids.imdb_id,
             poster_path=self.poster_path or _first(self.images.posters),
@@ -197,7 +191,6 @@ class Details(Answer):
             studios=answers.unique(self.production_companies),
             countries=answers.unique(self.production_countries),
             vote_average=float(self.vote_average),
-            vote_count=self.vote_count,
             collection=self.belongs_to_collection.name,
             keywords=answers.unique(self.keywords.keywords),
             trailer=_trailer(self.videos),
@@ -205,6 +198,10 @@ class Details(Answer):
                 CastMember(c.name, c.character, c.order, c.profile_path) for c in cast
             ),
         )
+
+
+_AS_THEY_ARE = {"id", "title", "original_title", "release_date", "overview", "tagline", "runtime",
+                "vote_count"}  # fmt: skip
 
 
 def _first(images: tuple[_Image, ...]) -> str:
