@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import uuid
 
 import pytest
@@ -165,6 +166,23 @@ def test_an_answer_trickling_from_its_first_byte_ends_at_the_timeout(
         "within 2 s"
     )
     assert len(fake_musicbrainz.requests) == 2  # one read retry, as for a silent server
+
+
+def test_an_abandoned_attempt_ends_with_its_late_headers_and_sends_nothing(
+    fake_musicbrainz, lookup_session
+):
+    """What differs from a cut socket (docs/architecture.md, Lookups): the headers of an
+    attempt given up at the deadline are still read on its own thread (urllib3 publishes no
+    way to cut them short), which ends when they have come, closing the answer unread."""
+    session = lookup_session(timeout=0.5, retries=1)
+    fake_musicbrainz.trickle(0.01, whole=True, times=2)  # headers in about 2 s: past 0.5 s
+    with pytest.raises(LookupFailed, match=r"no answer from .* within 0\.5 s"):
+        session.get(search_url(fake_musicbrainz), query("x"))
+    reading = [t for t in threading.enumerate() if t.name == "lookup"]
+    assert reading  # still reading the late headers after the caller was told
+    assert wait_until(lambda: not any(t.is_alive() for t in reading))
+    assert len(fake_musicbrainz.requests) == 2  # the attempt and its one retry, no more
+    assert session.get(search_url(fake_musicbrainz), query("x")).status_code == 200
 
 
 def test_a_slow_answer_within_the_timeout_is_whole_and_cached(fake_musicbrainz, lookup_session):
