@@ -6,9 +6,12 @@ nothing here times the client itself.
 
 from __future__ import annotations
 
+import gzip
+import http.server
 import itertools
 import json
 import socket
+import socketserver
 import sqlite3
 import subprocess
 import sys
@@ -194,6 +197,41 @@ def test_a_slow_answer_within_the_timeout_is_whole_and_cached(fake_musicbrainz, 
     assert slow.content == whole and not slow.from_cache
     assert session.get(search_url(fake_musicbrainz), query("Björk")).content == whole
     assert session.cache_hits == 2
+
+
+class GzipHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with a gzip-encoded body, as MusicBrainz does."""
+
+    body = b"<metadata>" + b"x" * 100_000 + b"</metadata>"
+
+    def do_GET(self):
+        packed = gzip.compress(self.body)
+        self.send_response(200)
+        for name, value in (("Content-Type", "application/xml"), ("Content-Encoding", "gzip"),
+                            ("Content-Length", str(len(packed)))):  # fmt: skip
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(packed)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_an_encoded_answer_is_handed_on_and_cached_decoded(lookup_session):
+    """The adapter reads the body itself: what requests and the cache get is the decoded
+    body, with headers that say so (no Content-Encoding, its true length)."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), GzipHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/ws/2/artist"
+        for cached in (False, True):
+            response = lookup_session().get(url)
+            assert (response.from_cache, response.content) == (cached, GzipHandler.body)
+            assert "Content-Encoding" not in response.headers
+            assert response.headers["Content-Length"] == str(len(GzipHandler.body))
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.mark.parametrize(("kind", "most"), [("application/xml", 8), ("image/jpeg", 64)])
