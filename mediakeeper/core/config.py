@@ -3,7 +3,7 @@
 Later wins. Every key is also the environment variable ``MEDIAKEEPER_<SECTION>_<KEY>``
 (``MEDIAKEEPER_MUSICBRAINZ_URL``); the data home itself is found by ``home.py``.
 A malformed file, an unknown key or a value of the wrong type is a one-line ``ConfigError``;
-each value is given its type by pydantic (``_as_type``), then held to its limits.
+each value is given its type and held to its limits by pydantic (``_adapter``).
 """
 
 from __future__ import annotations
@@ -264,36 +264,59 @@ def _read_file(path: Path):
 
 def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
     """Give ``value`` the type of ``default`` (strings from the environment are parsed), and
-    hold it to the setting's limits (``limit_of``)."""
-    number = _typed(value, default, where)
-    problem = CHECKED[name](number) if name in CHECKED else None
-    if problem:
-        raise ConfigError(f"{where}: {problem}")
-    limit = limit_of(*name) if isinstance(number, int | float) else None
-    if limit is None:
-        return number
-    too_small = limit.least is not None and number < limit.least and not _none(name, number)
-    if too_small or number > limit.most:
-        expected = limit.least_words if limit.least is not None else None
-        expected = (expected or f"a {_TYPE_NAMES[type(default)]}") + f", at most {limit.most:,}"
-        raise ConfigError(f"{where}: expected {expected}, got {value!r}")
-    return number
-
-
-def _none(name: tuple[str, str], number: float) -> bool:
-    """A rate limit of 0 is "no limit", not a rate below the least."""
-    return name[1] == "rate_limit" and number == 0
-
-
-def _typed(value: Any, default: Any, where: str) -> Any:
-    """``value`` as the type of ``default``, through pydantic (``_as_type``)."""
+    hold it to the setting's own check (``CHECKED``) and limits (``limit_of``): all through
+    one pydantic adapter per kind of setting (``_adapter``)."""
     from pydantic import ValidationError
 
-    kind = type(default)
+    limit = limit_of(*name) if isinstance(default, int | float) else None
+    adapter = _adapter(type(default), limit, CHECKED.get(name), name[1] == "rate_limit")
     try:
-        return _as_type()[kind].validate_python(value)
-    except ValidationError:
-        raise ConfigError(f"{where}: expected a {_TYPE_NAMES[kind]}, got {value!r}") from None
+        return adapter.validate_python(value)
+    except ValidationError as err:
+        cause = err.errors()[0].get("ctx", {}).get("error")
+        if isinstance(cause, _Refused):
+            said = str(cause) if cause.says_all else f"{cause}, got {value!r}"
+        else:
+            said = f"expected a {_TYPE_NAMES[type(default)]}, got {value!r}"
+        raise ConfigError(f"{where}: {said}") from None
+
+
+class _Refused(ValueError):
+    """A value of the right type that its setting does not take; ``says_all`` when the text
+    already says what it got."""
+
+    def __init__(self, text: str, *, says_all: bool = False):
+        super().__init__(text)
+        self.says_all = says_all
+
+
+@cache
+def _adapter(
+    kind: type, limit: Limit | None, check: Callable[[Any], str | None] | None, zero_is_none: bool
+) -> Any:
+    """The pydantic adapter for a setting of type ``kind``, held to ``check`` and ``limit``
+    (``zero_is_none``: 0 means "no limit", not a value below the least, as for a rate).
+    Built at the first value read: pydantic's import is a good part of a command's start, and
+    a home without settings from file, environment or flags needs none of it."""
+    from pydantic import AfterValidator, TypeAdapter
+
+    def checked(value: Any) -> Any:
+        if problem := check(value):
+            raise _Refused(problem, says_all=True)
+        return value
+
+    def within(number: Any) -> Any:
+        below = limit.least is not None and number < limit.least
+        if (below and not (zero_is_none and number == 0)) or number > limit.most:
+            expected = limit.least_words if limit.least is not None else None
+            raise _Refused(
+                f"expected {expected or f'a {_TYPE_NAMES[kind]}'}, at most {limit.most:,}"
+            )
+        return number
+
+    rules = [AfterValidator(rule) for rule, used in ((checked, check), (within, limit)) if used]
+    base = _as_type(kind)
+    return TypeAdapter(Annotated[base, *rules] if rules else base)
 
 
 def _no_bool(value: Any) -> Any:
@@ -306,12 +329,10 @@ def _words(value: Any) -> Any:
     return value.split() if isinstance(value, str) else value  # the environment's: by spaces
 
 
-@cache
-def _as_type() -> dict[type, Any]:
-    """What each type of setting accepts: a file's TOML value, or the environment's or a
-    flag's text. Built at the first value read (pydantic's import is a good part of a
-    command's start, and a home without settings needs none)."""
-    from pydantic import BeforeValidator, Field, TypeAdapter
+def _as_type(kind: type) -> Any:
+    """What a setting of type ``kind`` accepts: a file's TOML value, or the environment's or
+    a flag's text."""
+    from pydantic import BeforeValidator, Field
 
     def stripped(value: Any) -> Any:
         return value.strip() if isinstance(value, str) else value
@@ -320,14 +341,12 @@ def _as_type() -> dict[type, Any]:
         return str(value) if isinstance(value, Path) else value
 
     return {
-        bool: TypeAdapter(Annotated[bool, BeforeValidator(stripped)]),
-        int: TypeAdapter(Annotated[int, Field(ge=0), BeforeValidator(_no_bool)]),
-        float: TypeAdapter(
-            Annotated[float, Field(ge=0, allow_inf_nan=False), BeforeValidator(_no_bool)]
-        ),
-        str: TypeAdapter(Annotated[str, BeforeValidator(text)]),
-        tuple: TypeAdapter(Annotated[tuple[str, ...], BeforeValidator(_words)]),
-    }
+        bool: Annotated[bool, BeforeValidator(stripped)],
+        int: Annotated[int, Field(ge=0), BeforeValidator(_no_bool)],
+        float: Annotated[float, Field(ge=0, allow_inf_nan=False), BeforeValidator(_no_bool)],
+        str: Annotated[str, BeforeValidator(text)],
+        tuple: Annotated[tuple[str, ...], BeforeValidator(_words)],
+    }[kind]
 
 
 _TYPE_NAMES = {
