@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,6 @@ from mediakeeper.core.bounded import SETTINGS_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import ConfigError, NoDataHome
 from mediakeeper.core.home import CONFIG_FILE, find_home
 from mediakeeper.core.kinds import KINDS, Limit
-from mediakeeper.core.units import bitrate_problem
-from mediakeeper.core.writemode import HARD_LINKS, MODES
 
 # The public contract: section -> key -> default. The default's type is the key's type.
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -107,21 +105,6 @@ def limit_of(section: str, key: str) -> Limit | None:
 
 
 
-
-def _one_of(words: tuple[str, ...]) -> Callable[[Any], str | None]:
-    def problem(value: Any) -> str | None:
-        return None if value in words else f"expected one of {', '.join(words)}, got {value!r}"
-
-    return problem
-
-
-# Settings held to a check of their own (one of a few words; a text with a unit, "128k"):
-# the check says what is wrong with a value, or None.
-CHECKED: dict[tuple[str, str], Callable[[Any], str | None]] = {
-    ("music", "write_mode"): _one_of(MODES),
-    ("music", "hard_links"): _one_of(HARD_LINKS),
-    ("audiobooks", "bitrate"): bitrate_problem,
-}
 
 # Settings a value may also come from under a conventional name.
 ALIASES = {("tmdb", "api_key"): "TMDB_API_KEY"}
@@ -241,7 +224,8 @@ def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
     """Give ``value`` the type of ``default`` (strings from the environment are parsed), and
     hold it to the setting's limits (``limit_of``)."""
     number = _typed(value, default, where)
-    problem = CHECKED[name](number) if name in CHECKED else None
+    check = kinds.get(name[0]).checks.get(name[1])  # the kind's record says (a service: none)
+    problem = check(number) if check is not None else None
     if problem:
         raise ConfigError(f"{where}: {problem}")
     limit = limit_of(*name) if isinstance(number, int | float) else None

@@ -1,8 +1,9 @@
 """Extensions from other installed packages, found through entry points (importlib.metadata).
 
-Two groups: ``mediakeeper.processors`` (pipeline steps: ``mediakeeper.pipelines.steps``) and
-``mediakeeper.rules`` (music finding rules: ``mediakeeper.core.rule_plugins``). Each group is
-read by the module that uses it, once, when first needed. A plugin that cannot be used (its
+Three groups: ``mediakeeper.processors`` (pipeline steps: ``mediakeeper.pipelines.steps``),
+``mediakeeper.rules`` (music finding rules: ``mediakeeper.core.rule_plugins``) and
+``mediakeeper.kinds`` (media kinds, the built-in ones too: ``mediakeeper.core.kinds``). Each
+group is read by the module that uses it, once, when first needed. A plugin that cannot be used (its
 import fails, it names the wrong kind of object, its name is taken) is left out with one
 warning line naming it and its package; the others load all the same. The library never
 prints: the command line shows the warning as one ``Warning: ...`` line on stderr.
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 PROCESSORS = "mediakeeper.processors"
 RULES = "mediakeeper.rules"
+KINDS = "mediakeeper.kinds"
 
 
 class PluginWarning(UserWarning):
@@ -48,17 +50,21 @@ class Plugin:
 Check = Callable[[str, Any], str | None]
 
 
-def load(group: str, check: Check, taken: Iterable[str] = ()) -> tuple[Plugin, ...]:
-    """Every usable plugin of ``group``, in a stable order (by name, then package). ``taken``
-    are the built-in names: a plugin of such a name, or of a name an earlier plugin took, is
-    left out."""
+def load(
+    group: str, check: Check, taken: Iterable[str] = (), first: str = ""
+) -> tuple[Plugin, ...]:
+    """Every usable plugin of ``group``, in a stable order (by name, then package; the
+    entry points of the distribution ``first`` before any other's). ``taken`` are the
+    built-in names: a plugin of such a name, or of a name an earlier plugin took, is left
+    out."""
     if not _may_declare(group):
         return ()
     from importlib import metadata  # ~30 modules (email, zipfile, csv...): only when needed
 
     owners = dict.fromkeys(taken, "a built-in")  # name -> who has it
     found = []
-    entries = sorted(metadata.entry_points(group=group), key=lambda e: (e.name, _package(e)))
+    entries = sorted(metadata.entry_points(group=group),
+                     key=lambda e: (_package(e) != first, e.name, _package(e)))  # fmt: skip
     for entry in entries:
         package, version = _package(entry), _version(entry)
         try:

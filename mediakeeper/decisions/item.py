@@ -418,7 +418,7 @@ def rewriter(kind: str):
     if not record.rewrite:
         raise DecideError(f"{kind}: its decisions are not taken here",
                           "its own commands decide them")  # fmt: skip
-    return kinds.load(record.rewrite)
+    return record.rewrite
 
 
 def describe(found: ItemDecisions) -> list[str]:

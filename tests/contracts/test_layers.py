@@ -24,10 +24,10 @@ FORBIDDEN = ("utilities", "click")
 
 # Lowest first. A pattern names a package of ``mediakeeper`` (``"queue"``: the package and
 # every module in it; ``""``: ``mediakeeper/__init__.py``), or, starting with ``*.``, a module
-# of that name in any package, which wins over its package's layer: a kind's record
-# (``music/kind.py``) is vocabulary the registry reads.
+# of that name in any package, which wins over its package's layer. A kind's record
+# (``music/kind.py``) is its package's: the registry finds it through entry points.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("vocabulary", ("", "core", "text", "*.kind")),  # words, errors, settings, the kinds
+    ("vocabulary", ("", "core", "text")),  # words, errors, settings, the kinds' registry
     ("files", ("system", "fs", "tags", "media")),  # the system, files, tags, ffmpeg
     ("services", ("lookup",)),  # web services
     # a user's file changed: the change journal, the planned and carried-out writes, the
