@@ -313,3 +313,31 @@ def test_the_docs_show_the_example_kind_the_tests_install():
     for name in ("pyproject.toml", "mk_sizes/kind.py", "mk_sizes/batch.py", "mk_sizes/job.py"):
         text = (PLUGINS / "kind" / name).read_text(encoding="utf-8")
         assert f"`{name}`:\n\n```" in page and f"\n{text}```" in page, name
+
+
+def test_the_entry_points_are_read_as_importlib_metadata_reads_them(tmp_path, with_broken):
+    """Every process reads the kinds' group, so the entry point files are read without
+    importing importlib.metadata (``plugins._declared``): the same entry points, of the same
+    packages and versions, as importlib.metadata finds, for each group; with plugins
+    installed beside mediakeeper and without."""
+    code = """if True:
+        import sys
+        from mediakeeper.core import plugins
+        assert "importlib.metadata" not in sys.modules
+        mine = {g: sorted(plugins._declared(g)) for g in GROUPS}
+        assert "importlib.metadata" not in sys.modules
+        from importlib import metadata
+        theirs = {g: sorted((e.name, e.value, e.dist.name, e.dist.version)
+                            for e in metadata.entry_points(group=g)) for g in GROUPS}
+        assert mine == theirs, (mine, theirs)
+        print(sum(map(len, mine.values())))
+    """.replace("GROUPS", repr((plugins.KINDS, plugins.RULES, plugins.PROCESSORS)))
+    counts = []
+    for site in (None, with_broken):
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        env["PYTHONPATH"] = os.pathsep.join(str(p) for p in (site, ROOT) if p)
+        done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        counts.append(int(done.stdout))
+    assert counts[0] == 6 and counts[1] > 6  # mediakeeper's kinds; and the plugins' too
