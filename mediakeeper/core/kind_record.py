@@ -133,10 +133,11 @@ class Kind:
     # Its finding codes, by who reports them (the kind, or its lookups: music's "enrichment"):
     # code -> (severity, one line of what it means). ``core.findings.CODES`` gathers them.
     findings: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)
-    # Its decisions: the questions it asks a person, their evidence and choices (the
-    # decision engine's, ``mediakeeper.decisions``). None: the engine's own reading of its
-    # findings.
-    questions: Any = None
+    # Its decisions: returns its ``core.questions.Questions`` (the questions it asks a
+    # person, their evidence and choices, which the one decision engine asks and carries
+    # out), imported when called. None: the default (its findings' words, no choice but
+    # leaving them as they are).
+    questions: Callable[[], Any] | None = None
 
     @property
     def files_below(self) -> bool:

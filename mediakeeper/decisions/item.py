@@ -12,7 +12,6 @@ documents hold its tracks' tags (``Kind.sets_tags``: music) has values set.
 
 from __future__ import annotations
 
-import importlib
 import os
 import pwd
 from collections.abc import Mapping, Sequence
@@ -193,16 +192,11 @@ def find_item(home: Path, kind: str, name: str) -> dict[str, Any]:
 
 
 def questions_of(kind: str) -> Questions:
-    """What ``kind`` declares about its decisions: its package's ``questions.QUESTIONS``
-    (``core.questions``), or the default (its findings' words, no choice but dismissing)."""
-    package = kinds.get(kind).package or f"mediakeeper.{kind}"
-    try:
-        module = importlib.import_module(f"{package}.questions")
-    except ModuleNotFoundError as err:
-        if err.name != f"{package}.questions":
-            raise
-        return DEFAULT
-    return module.QUESTIONS
+    """What ``kind`` declares about its decisions: what its record points at (its package's
+    ``questions.QUESTIONS``, ``core.questions``), or the default (its findings' words, no
+    choice but dismissing)."""
+    record = kinds.get(kind)
+    return record.questions() if record.questions is not None else DEFAULT
 
 
 def item_decisions(home: Path, kind: str, item: dict[str, Any], *,

@@ -11,6 +11,13 @@ from mediakeeper.core.kind_record import TRACKS, Kind
 from mediakeeper.media.albums import find
 
 
+def _questions():
+    """Its decisions (``questions.py``), imported when a decision is listed or taken."""
+    from mediakeeper.dupes.questions import QUESTIONS
+
+    return QUESTIONS
+
+
 def _plan():
     """Its batch (``batch.py``), imported when a batch runs."""
     from mediakeeper.dupes.batch import PLAN
@@ -25,6 +32,7 @@ KIND = Kind(
     report_template="dupes_album.md.j2",
     package="mediakeeper.dupes",
     plan=_plan,
+    questions=_questions,
     order=6,
     find=find,
     # holding: where set-aside copies go, keeping their path relative to the library;

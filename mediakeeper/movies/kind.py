@@ -5,6 +5,13 @@ from __future__ import annotations
 from mediakeeper.core.kind_record import Kind
 
 
+def _questions():
+    """Its decisions (``questions.py``), imported when a decision is listed or taken."""
+    from mediakeeper.movies.questions import QUESTIONS
+
+    return QUESTIONS
+
+
 def _plan():
     """Its batch (``batch.py``), imported when a batch runs."""
     from mediakeeper.movies.batch import PLAN
@@ -42,6 +49,7 @@ KIND = Kind(
     findings=FINDINGS,
     package="mediakeeper.movies",
     plan=_plan,
+    questions=_questions,
     order=2,
     output_dir=("outputs", "movies"),
     rewrite=_rewrite,

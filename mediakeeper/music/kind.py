@@ -6,6 +6,13 @@ from mediakeeper.core.kind_record import TRACKS, Kind, one_of
 from mediakeeper.core.writemode import HARD_LINKS, MODES
 
 
+def _questions():
+    """Its decisions (``questions.py``), imported when a decision is listed or taken."""
+    from mediakeeper.music.questions import QUESTIONS
+
+    return QUESTIONS
+
+
 def _plan():
     """Its batch (``batch.py``), imported when a batch runs."""
     from mediakeeper.music.batch import PLAN
@@ -96,6 +103,7 @@ KIND = Kind(
     findings=FINDINGS,
     package="mediakeeper.music",
     plan=_plan,
+    questions=_questions,
     order=1,
     settings={"lookups": True, "write_mode": "in-place", "hard_links": "leave"},  # core.writemode
     checks={"write_mode": one_of(MODES), "hard_links": one_of(HARD_LINKS)},

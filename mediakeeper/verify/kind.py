@@ -7,6 +7,13 @@ from mediakeeper.core.kind_record import TRACKS, Kind, Makes
 from mediakeeper.media.albums import find_checked
 
 
+def _questions():
+    """Its decisions (``questions.py``), imported when a decision is listed or taken."""
+    from mediakeeper.verify.questions import QUESTIONS
+
+    return QUESTIONS
+
+
 def _plan():
     """Its batch (``batch.py``), imported when a batch runs."""
     from mediakeeper.verify.batch import PLAN
@@ -53,6 +60,7 @@ KIND = Kind(
     findings=FINDINGS,
     package="mediakeeper.verify",
     plan=_plan,
+    questions=_questions,
     order=5,
     find=find_checked,
     # analyse: clipping, lossy origin, long silences (info findings); backup: a folder
