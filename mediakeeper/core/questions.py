@@ -3,8 +3,8 @@ shows, and the choices it offers, for the one engine every face calls (``decisio
 list, explain, preview, take, undo) to ask and carry out.
 
 A kind's package holds one ``questions.py`` whose ``QUESTIONS`` is a ``Questions`` (its
-record points at it: ``Kind.questions``); a kind without one has the default: its findings' messages, their
-files, and no choice but leaving it as it is. A kind never writes a file here: each choice
+record points at it: ``Kind.questions``); a kind without one has the default: its findings'
+messages, their files, and no choice but leaving it as it is. A kind never writes a file here: each choice
 names an **act** the engine knows how to carry out (a tag change through the change journal,
 an album checked again, a file restored from its good copy, a TMDb candidate kept for the
 next batch, copies of a duplicate set aside) with what that act needs.
