@@ -22,7 +22,7 @@ def test_every_kind_has_its_settings_section_its_package_its_job_and_its_templat
         assert kind.package == f"mediakeeper.{kind.name}"
         assert importlib.import_module(f"{kind.package}.kind").KIND is kind
         # every part it points at is a function of its own package's
-        for part in (kind.plan, kind.rewrite):
+        for part in (kind.plan, kind.rewrite, kind.questions):
             assert part is None or part.__module__ == f"{kind.package}.kind", (kind.name, part)
     # each kind's two scripts in utilities/ run its two commands
     scripts = {p.read_text().split("main = ", 1)[-1].split("\n", 1)[0]
