@@ -22,12 +22,12 @@ def _rewrite(home, slug, document):
 
 
 
-def _find(library):
+def _find(library, skipped=None):
     """Its books (``books.py``: a folder and its disc folders), imported when a queue is
-    made."""
+    made; the folders passed over are added to ``skipped``."""
     from mediakeeper.audiobooks.books import find
 
-    return find(library)
+    return find(library, skipped)
 
 
 # Its finding codes, by who reports them: code -> (severity, what it means). A public
