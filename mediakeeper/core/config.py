@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mediakeeper.core import decisions, kinds
 from mediakeeper.core.bounded import SETTINGS_FILE, TooLarge, read_bounded
@@ -105,6 +106,36 @@ def limit_of(section: str, key: str) -> Limit | None:
 
 
 
+
+_NOT_SHOWN = "the value is not shown: it may hold a secret"
+
+
+def _webhook_problem(url: str) -> str | None:
+    """A webhook is an http(s) URL with a host, or none (""): a blank one is a mistake, not
+    a receiver. The value is never said: its path or query may hold a secret."""
+    try:
+        parts = urlsplit(url)
+        fits = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        fits = False
+    if url == "" or (fits and url.strip() == url):
+        return None
+    return "expected an http:// or https:// URL, or none (" + _NOT_SHOWN + ")"
+
+
+def _apprise_problem(urls: tuple[str, ...]) -> str | None:
+    """Each an Apprise URL (``scheme://...``): none blank. Not shown, as a webhook's."""
+    if all(url.strip() == url and "://" in url for url in urls):
+        return None
+    return "expected Apprise URLs (scheme://...); one is blank or has none (" + _NOT_SHOWN + ")"
+
+
+# A service's settings held to a check of their own (a kind's: its record's ``checks``): the
+# check says what is wrong with a value, or None.
+CHECKED: dict[tuple[str, str], Callable[[Any], str | None]] = {
+    ("alerts", "webhook_url"): _webhook_problem,
+    ("alerts", "apprise"): _apprise_problem,
+}
 
 # Settings a value may also come from under a conventional name.
 ALIASES = {("tmdb", "api_key"): "TMDB_API_KEY"}
@@ -224,7 +255,8 @@ def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
     """Give ``value`` the type of ``default`` (strings from the environment are parsed), and
     hold it to the setting's limits (``limit_of``)."""
     number = _typed(value, default, where)
-    check = kinds.get(name[0]).checks.get(name[1])  # the kind's record says (a service: none)
+    # a service's check, or the kind's record's
+    check = CHECKED.get(name) or kinds.get(name[0]).checks.get(name[1])
     problem = check(number) if check is not None else None
     if problem:
         raise ConfigError(f"{where}: {problem}")

@@ -127,9 +127,6 @@ class Kind:
     # slug, document), and returns what its queue details now say (or None): what a decision
     # taken by ``decide`` writes. None: decided by its own commands.
     rewrite: Callable[..., Any] | None = None
-    # Whether ``decide --set TAG=VALUE`` writes tags into its items' tracks (their output
-    # documents hold each track's tags); its fixes are journaled tag changes.
-    sets_tags: bool = False
     # Its finding codes, by who reports them (the kind, or its lookups: music's "enrichment"):
     # code -> (severity, one line of what it means). ``core.findings.CODES`` gathers them.
     findings: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)

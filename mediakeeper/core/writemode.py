@@ -50,12 +50,18 @@ DEFAULT_WRITING = Writing()
 def chosen(get: Callable[[str, str], Any]) -> Writing:
     """The settings' choice, through a settings ``get(section, key)``: of the kind whose
     record has the settings (its tag changes are the ones written in place)."""
-    from mediakeeper.core.kinds import KINDS  # the registry reads this module's words
-
-    section = next((k.name for k in KINDS.values() if "write_mode" in k.settings), None)
+    section = next(iter(tag_writing_kinds()), None)
     if section is None:
         return DEFAULT_WRITING
     return Writing(get(section, "write_mode"), get(section, "hard_links"))
+
+
+def tag_writing_kinds() -> list[str]:
+    """The kinds whose fixes are tag changes written to the user's files (journaled): those
+    whose record has the ``write_mode`` setting."""
+    from mediakeeper.core.kinds import KINDS  # the registry reads this module's words
+
+    return [k.name for k in KINDS.values() if "write_mode" in k.settings]
 
 
 class WritePolicy(NamedTuple):

@@ -110,5 +110,4 @@ KIND = Kind(
     extra_counters=(TRACKS,),
     output_dir=("outputs", "music", "artists"),
     rewrite=_rewrite,
-    sets_tags=True,
 )

@@ -29,7 +29,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.core import kinds
+from mediakeeper.core import kinds, writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.decisions import DECIDING, UPGRADES, severity_of
 from mediakeeper.dupes.groups import would_free
@@ -197,7 +197,7 @@ class WeeklyReport:
 
     @property
     def counts_changes(self) -> bool:
-        return any(kinds.get(q.kind).sets_tags for q in self.queues)  # journaled tag changes
+        return any(q.kind in writemode.tag_writing_kinds() for q in self.queues)
 
     @property
     def start_command(self) -> str:
