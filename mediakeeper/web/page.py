@@ -73,7 +73,7 @@ def gather(web) -> dict[str, Any]:
         total = sum(counts.values())
         queues.append({"kind": kind, "counts": counts, "total": total,
                        "working": working, "batchable": bool(kinds.KINDS.get(kind)
-                                                             and kinds.KINDS[kind].batch),
+                                                             and kinds.KINDS[kind].plan),
                        "problem": follow.problem, **follow.progress()})  # fmt: skip
     # Each kind's sessions read once: its running batches and its latest sessions both.
     records = {q["kind"]: load_sessions(web.home / "status", q["kind"], items=False)
