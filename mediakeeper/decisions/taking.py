@@ -16,6 +16,7 @@ from typing import Any
 
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.decisions import check_rules, questions
+from mediakeeper.core.errors import NotFound
 from mediakeeper.decisions import outstanding, rules, sessions, verifying
 from mediakeeper.decisions.groups import DISMISS, MOVIE_MATCH
 from mediakeeper.decisions.item import (
@@ -30,7 +31,8 @@ from mediakeeper.decisions.item import (
     rewriter,
     take,
 )
-from mediakeeper.queue.items import COMPLETED
+from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED
+from mediakeeper.queue.manager import put_where
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.issue_index import write_issue_indexes
 
@@ -177,3 +179,23 @@ def take_outstanding(
                     {"status": status, "items": before})  # fmt: skip
     write_issue_indexes(home)
     return QueueTaken(session, kind, what, [str(i.get("name") or i["key"]) for i in before])
+
+
+def take_outstanding_item(home: Path, kind: str, key: str, *, retry: bool) -> QueueTaken:
+    """Retry (back to pending, its failures counted again from none) or skip one failed (or
+    skipped) item, by its key, as a session whose undo gives it back as it was: the page's
+    Retry and Skip of one item. NotFound when no such item failed or was skipped."""
+    store = QueueStore(home / "status" / kinds.get(kind).name, kind)
+    status = PENDING if retry else SKIPPED
+    taken_from = (ERROR, SKIPPED) if retry else (ERROR,)
+    before = put_where(store, lambda i: i["key"] == key and i["status"] in taken_from, status,
+                       fresh=retry)  # fmt: skip
+    if not before:
+        raise NotFound(f"no {'failed or skipped' if retry else 'failed'} {kinds.noun(kind)} "
+                       "with that key (a batch may have taken it)")  # fmt: skip
+    session = new_session()
+    group = "failed" if before[0]["status"] == ERROR else "skipped"
+    sessions.record(home, kind, session, group, [key], "", {"status": status, "items": before})
+    write_issue_indexes(home)
+    return QueueTaken(session, kind, "retry" if retry else "skip",
+                      [str(i.get("name") or i["key"]) for i in before])  # fmt: skip

@@ -14,7 +14,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from mediakeeper.core.config import Settings
-from mediakeeper.web import batches, decisions, events, metrics, page, queues
+from mediakeeper.web import batches, decisions, events, metrics, page, queues, served
 from mediakeeper.web.follower import HomeFollower
 from mediakeeper.web.security import Guard
 
@@ -74,7 +74,8 @@ def build(settings: Settings, *, host: str, token: str, base_path: str = "") -> 
 
     routes = [
         *queues.ROUTES, *decisions.ROUTES, *batches.ROUTES, *events.ROUTES, *metrics.ROUTES,
-        *page.ROUTES, Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        *page.ROUTES, *served.ROUTES,
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]  # fmt: skip
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.web = web

@@ -1,9 +1,16 @@
-"""``GET /``: the dashboard page, rendered on the server (readable without JavaScript), then
-kept current by ``static/page.js`` from ``/api/events``, and from ``/api/batches`` and
-``/api/watcher`` every few seconds for what changes no queue (a batch's end, a watcher that
-starts or stops). Everything from tags and file names
-is escaped by the template (autoescape); the script only ever sets text, never HTML, and the
-page allows no inline script (Content-Security-Policy).
+"""The page's views, rendered on the server (readable without JavaScript), then kept current
+by ``static/page.js`` from ``/api/events``, and from ``/api/batches`` and ``/api/watcher``
+every few seconds for what changes no queue (a batch's end, a watcher that starts or stops).
+
+Every view shows the activity first (``_activity.html.j2``: what runs now, its item, stage,
+speed and time left, with Stop; how the last batch ended; a first batch's start on a fresh
+home), then its own part: ``/`` what needs the person and the queues, ``/library`` every
+item of every kind searched, filtered, sorted and paged (``library``), ``/changes`` every
+session with its Undo (``changes``). Everything from tags and file names is escaped by the
+template (autoescape) and its hidden controls shown (``text.visible``); where a control
+sends a name back to the server it carries the real one (``real``), escaped for HTML only.
+The script only ever sets text, never HTML, and the page allows no inline script
+(Content-Security-Policy).
 
 With a token, a browser without it gets the sign-in form; ``POST /login`` checks the token and
 keeps it in an HttpOnly, SameSite=Strict cookie.
@@ -13,27 +20,30 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from mediakeeper import __version__
 from mediakeeper.core import kinds
+from mediakeeper.core.decisions import status_word
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.decisions.listing import decisions_json
-from mediakeeper.queue.items import ERROR, IN_PROGRESS
-from mediakeeper.queue.reading import decoded, read_each
-from mediakeeper.queue.session_log import SessionRecord, load_sessions
-from mediakeeper.queue.store import QueueStore
+from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, SKIPPED
+from mediakeeper.queue.session_log import RUNNING, load_sessions
+from mediakeeper.reports.weeks import parse_time
 from mediakeeper.text.visible import visible
 from mediakeeper.watch.state import watch_status
+from mediakeeper.web import changes, library, served
 from mediakeeper.web.batches import running_of
+from mediakeeper.web.follower import STATUSES
 from mediakeeper.web.security import COOKIE
 
 
@@ -42,91 +52,194 @@ def _shown(value):
     return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
+def real(value) -> Markup:
+    """A name as a control sends it back (a ``data-`` attribute, a form's value): escaped for
+    HTML, its hidden controls kept, so the server is asked about the item that has it."""
+    return Markup(escape(str(value)))
+
+
+def ago(moment, now: datetime | None = None) -> str:
+    """``3 min ago``, ``2 h ago``, ``yesterday``, ``4 days ago``, else the day."""
+    at = parse_time(moment) if not isinstance(moment, datetime) else moment
+    if at is None:
+        return "never"
+    seconds = ((now or datetime.now(UTC)) - at).total_seconds()
+    if seconds < 45:
+        return "just now"
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))} min ago"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)} h ago"
+    if seconds < 2 * 86400:
+        return "yesterday"
+    if seconds < 14 * 86400:
+        return f"{int(seconds // 86400)} days ago"
+    return f"{at:%Y-%m-%d}"
+
+
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
     finalize=_shown,
 )
-SHOWN_FAILURES = 20  # a kind's failed items shown
+TEMPLATES.filters.update(real=real, ago=ago, word=status_word)
+SHOWN_FAILURES = 20  # a kind's failed items shown on the overview
 SHOWN_SESSIONS = 5  # a kind's latest sessions shown
+RECENT_END = 600  # seconds a batch's end is said in the activity
 POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
 
-REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
 
-
-def _headers() -> dict[str, str]:
+def headers() -> dict[str, str]:
     return {"Content-Security-Policy": POLICY, "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}  # fmt: skip
 
 
-def gather(web) -> dict[str, Any]:
-    """What the page shows, read from the home now."""
+def activity(web) -> dict[str, Any]:
+    """What every view shows first: the queues' progress, the batches running with the items
+    in hand, the last batch's end, and the kinds a batch may start on."""
     web.follower.sync()
     queues = []
     for kind, counts in web.follower.counts().items():
         follow = web.follower.queues[kind]
         working = [s for s in follow.items.values() if s.status == IN_PROGRESS][:10]
-        total = sum(counts.values())
-        queues.append({"kind": kind, "counts": counts, "total": total,
-                       "working": working, "batchable": bool(kinds.KINDS.get(kind)
-                                                             and kinds.KINDS[kind].batch),
+        record = kinds.KINDS.get(kind)
+        queues.append({"kind": kind, "counts": counts, "total": sum(counts.values()),
+                       "working": working, "batchable": bool(record and record.batch),
+                       "noun": kinds.noun(kind) if record else "item",
                        "problem": follow.problem, **follow.progress()})  # fmt: skip
-    # Each kind's sessions read once: its running batches and its latest sessions both.
     records = {q["kind"]: load_sessions(web.home / "status", q["kind"], items=False)
                for q in queues}  # fmt: skip
     running = {kind: running_of(found) for kind, found in records.items()}
+    ended = [r for found in records.values() for r in found if r.outcome != RUNNING]
+    last = max(ended, key=lambda r: r.ended_at or r.started_at, default=None)
+    now = datetime.now(UTC)
+    if last is not None and (now - (last.ended_at or last.started_at)).total_seconds() > RECENT_END:
+        last = None
+    startable = [k for k, r in kinds.KINDS.items()
+                 if r.batch and k not in web.follower.queues and _library_set(web, k)]  # fmt: skip
+    return {"queues": queues, "records": records, "last_batch": last, "startable": startable,
+            "running": {kind: [r for r in rs if r["kind"] == kind]
+                        for kind, rs in running.items()}}  # fmt: skip
+
+
+def _library_set(web, kind: str) -> bool:
+    """Whether ``kind``'s library is set (``init`` or the settings file): a first batch of
+    it can start from the page."""
+    try:
+        return web.settings.library(kind) is not None
+    except (KeyError, MediakeeperError):
+        return False
+
+
+def _item_reports(web, groups: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """(kind, name) -> the issue page of each item a decision group names."""
+    found = {}
+    for kind in {g["kind"] for g in groups}:
+        names = {n for g in groups if g["kind"] == kind for n in g["items"]}
+        for name, entry in web.follower.named(kind, names).items():
+            if link := served.report_of(web.home, kind, entry.slug):
+                found[kind, name] = link
+    return found
+
+
+def overview(web) -> dict[str, Any]:
+    shown = activity(web)
+    decisions = decisions_json(web.home)
     return {
-        "queues": queues,
-        "running": {kind: [r for r in rs if r["kind"] == kind] for kind, rs in running.items()},
+        **shown,
         "watcher": watch_status(web.home / "status"),
-        "decisions": decisions_json(web.home),
-        "failures": {q["kind"]: _failures(web.home, q["kind"]) for q in queues},
-        "sessions": [s for kind, found in records.items() for s in _sessions(kind, found)],
-        "weekly": _weekly(web.home),
+        "decisions": decisions,
+        "item_reports": _item_reports(web, decisions["groups"]),
+        "failures": {q["kind"]: _failures(web, q["kind"]) for q in shown["queues"]},
+        "sessions": [s for kind, found in shown["records"].items() for s in _sessions(kind, found)],
+        "weekly": served.weekly_report(web.home),
+        "reports": {q["kind"]: served.index_of(web.home, q["kind"]) for q in shown["queues"]},
     }
 
 
-def _failures(home: Path, kind: str) -> list[dict[str, str]]:
-    def take(lines):
-        found = []
-        for line in lines:
-            item = decoded(line)
-            if item.get("status") == ERROR and len(found) < SHOWN_FAILURES:
-                found.append({"name": str(item.get("name") or item["key"]),
-                              "error": str(item.get("last_error") or "")})  # fmt: skip
-        return found
-
-    try:
-        return read_each(QueueStore(home / "status" / kind, kind), take)[1]
-    except (MediakeeperError, OSError):
-        return []
+def _failures(web, kind: str) -> list[library.Entry]:
+    query = library.Query(status=ERROR, limit=SHOWN_FAILURES)
+    return web.follower.listed(kind, query)[1] if kind in web.follower.queues else []
 
 
-def _sessions(kind: str, records: list[SessionRecord]) -> list[dict[str, Any]]:
-    records = records[-SHOWN_SESSIONS:]
+def _sessions(kind: str, records) -> list[dict[str, Any]]:
     return [{"id": r.id, "kind": kind, "outcome": r.outcome, "done": r.items_done,
-             "failed": r.items_failed, "started": r.started_at.strftime("%Y-%m-%d %H:%M")}
-            for r in reversed(records)]  # fmt: skip
+             "failed": r.items_failed, "started": r.started_at}
+            for r in reversed(records[-SHOWN_SESSIONS:])]  # fmt: skip
 
 
-def _weekly(home: Path) -> Path | None:
-    found = sorted((home / "status" / "reports").glob("*_weekly_progress.html"))
-    return found[-1] if found else None
+def browse(web, params) -> dict[str, Any]:
+    """The library view: one kind's items as ``params`` ask (``library.query_of``)."""
+    shown = activity(web)
+    kinds_here = [q["kind"] for q in shown["queues"]]
+    kind = params.get("kind") or (kinds_here[0] if kinds_here else "")
+    problem, total, rows, codes = "", 0, [], []
+    try:
+        query = library.query_of(params, STATUSES)
+    except library.BadQuery as err:
+        problem, query = str(err), library.Query()
+    if kind and kind not in kinds_here:
+        problem, kind = "no such queue in this home", ""
+    if kind:
+        total, rows = web.follower.listed(kind, query)
+        codes = web.follower.codes(kind)
+    reports = {e.key: served.report_of(web.home, kind, e.slug) for e in rows}
+    covers = {e.key: served.cover_of(e.path) is not None for e in rows}
+
+    def link(**change) -> str:
+        wanted = {"kind": kind, "status": query.status, "code": query.code, "q": query.q,
+                  "sort": query.sort, **change}  # fmt: skip
+        return "?" + urlencode({k: v for k, v in wanted.items() if v not in ("", 0, None)})
+
+    return {**shown, "kind": kind, "kinds": kinds_here, "query": query, "total": total,
+            "rows": rows, "codes": codes, "problem": problem, "reports": reports,
+            "covers": covers, "link": link,
+            "sorts": library.SORTS}  # fmt: skip
+
+
+def recent(web) -> dict[str, Any]:
+    return {**activity(web), "changes": changes.recent_changes(web.home)}
+
+
+def _render(web, template: str, shown: dict[str, Any], view: str) -> HTMLResponse:
+    html = TEMPLATES.get_template(template).render(
+        base=web.base_path, version=__version__, home=web.home, view=view,
+        statuses=STATUSES, done=(COMPLETED, SKIPPED), **shown,
+    )  # fmt: skip
+    return HTMLResponse(html, headers=headers())
+
+
+def _signin(request: Request) -> Response | None:
+    if request.scope.get("signed_in") is False:
+        base = request.app.state.web.base_path
+        html = TEMPLATES.get_template("signin.html.j2").render(base=base, wrong=False)
+        return HTMLResponse(html, headers=headers())
+    return None
 
 
 async def dashboard(request: Request) -> Response:
     web = request.app.state.web
-    base = web.base_path
-    if request.scope.get("signed_in") is False:
-        html = TEMPLATES.get_template("signin.html.j2").render(base=base, wrong=False)
-        return HTMLResponse(html, headers=_headers())
-    shown = await asyncio.to_thread(gather, web)
-    html = TEMPLATES.get_template("page.html.j2").render(base=base, version=__version__,
-                                                         home=web.home, **shown)  # fmt: skip
-    return HTMLResponse(html, headers=_headers())
+    if answer := _signin(request):
+        return answer
+    return _render(web, "page.html.j2", await asyncio.to_thread(overview, web), "overview")
+
+
+async def library_view(request: Request) -> Response:
+    web = request.app.state.web
+    if answer := _signin(request):
+        return answer
+    shown = await asyncio.to_thread(browse, web, request.query_params)
+    return _render(web, "library.html.j2", shown, "library")
+
+
+async def changes_view(request: Request) -> Response:
+    web = request.app.state.web
+    if answer := _signin(request):
+        return answer
+    return _render(web, "changes.html.j2", await asyncio.to_thread(recent, web), "changes")
 
 
 async def login(request: Request) -> Response:
@@ -138,26 +251,16 @@ async def login(request: Request) -> Response:
     given = (form.get("token") or [""])[0]
     if not hmac.compare_digest(given.encode(), web.token.encode()):
         html = TEMPLATES.get_template("signin.html.j2").render(base=base, wrong=True)
-        return HTMLResponse(html, status_code=401, headers=_headers())
+        return HTMLResponse(html, status_code=401, headers=headers())
     answer = RedirectResponse(f"{base}/", status_code=303)
     answer.set_cookie(COOKIE, given, httponly=True, samesite="strict", path=f"{base}/",
                       secure=request.url.scheme == "https")  # fmt: skip
     return answer
 
 
-async def weekly(request: Request) -> Response:
-    web = request.app.state.web
-    if request.scope.get("signed_in") is False:
-        return RedirectResponse(f"{web.base_path}/", status_code=303)
-    found = _weekly(web.home)
-    if found is None:
-        return HTMLResponse("No weekly report yet.", status_code=404, headers=_headers())
-    headers = {**_headers(), "Content-Security-Policy": REPORT_POLICY}  # its own styles
-    return FileResponse(found, media_type="text/html", headers=headers)
-
-
 ROUTES = [
     Route("/", dashboard),
+    Route("/library", library_view),
+    Route("/changes", changes_view),
     Route("/login", login, methods=["POST"]),
-    Route("/reports/weekly", weekly),
 ]

@@ -12,17 +12,15 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from mediakeeper import __version__
-from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core import kinds
+from mediakeeper.core.errors import MediakeeperError, NotFound
+from mediakeeper.decisions.taking import take_outstanding_item
 from mediakeeper.media.ffmpeg import find
-from mediakeeper.queue.reading import decoded, read_each
-from mediakeeper.queue.store import QueueStore
 from mediakeeper.watch.state import watch_status
+from mediakeeper.web import library
 from mediakeeper.web.follower import STATUSES
 
-MOST_LISTED = 500  # the most items one page of a listing holds
 LOW_SPACE = 100 * 1024 * 1024  # bytes free in the home below which /healthz fails
-ITEM_FIELDS = ("key", "name", "path", "status", "attempts", "started_at", "completed_at",
-               "last_error", "issues_found", "issues_resolved")  # fmt: skip
 
 
 async def ping(request: Request) -> PlainTextResponse:
@@ -76,55 +74,50 @@ async def queues(request: Request) -> JSONResponse:
     return JSONResponse(body)
 
 
-def _number(request: Request, name: str, default: int, most: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit():
-        raise ValueError(f"{name} must be a whole number >= 0, not {raw!r}")
-    return min(int(raw), most)
-
-
 async def items(request: Request) -> JSONResponse:
-    """One page of a kind's items: ``status`` (one of the queue's), ``q`` (in the name or key,
-    case folded), ``offset``, ``limit`` (at most ``MOST_LISTED``), with the ``total`` that
-    match."""
+    """One page of a kind's items (``library``): ``status`` (one of the queue's), ``code``
+    (an open decision's), ``q`` (in the name or key, case and accents aside), ``sort``,
+    ``offset``, ``limit`` (at most ``MOST_LISTED``), with the ``total`` that match. Answered
+    from the follower's entries: no queue file is read per request."""
     web = request.app.state.web
     kind = request.path_params["kind"]
-    status = request.query_params.get("status") or None
-    query = (request.query_params.get("q") or "").casefold()
     try:
-        offset = _number(request, "offset", 0, 10**9)
-        limit = _number(request, "limit", 50, MOST_LISTED)
-    except ValueError as err:
+        query = library.query_of(request.query_params, STATUSES)
+    except library.BadQuery as err:
         return JSONResponse({"error": str(err)}, status_code=400)
-    if status is not None and status not in STATUSES:
-        return JSONResponse({"error": f"status must be one of {', '.join(STATUSES)}"},
-                            status_code=400)  # fmt: skip
     await asyncio.to_thread(web.follower.sync)
     if kind not in web.follower.queues:  # (never a path of the caller's making)
         return JSONResponse({"error": f"no {kind} queue in this home"}, status_code=404)
-    store = QueueStore(web.home / "status" / kind, kind)
+    if problem := web.follower.queues[kind].problem:
+        return JSONResponse({"error": problem}, status_code=503)
+    total, chosen = web.follower.listed(kind, query)
+    return JSONResponse({"kind": kind, "total": total, "offset": query.offset,
+                         "limit": query.limit, "items": [e.as_json() for e in chosen]})  # fmt: skip
 
-    def page(lines) -> tuple[int, list[dict[str, Any]]]:
-        total, chosen = 0, []
-        for line in lines:
-            item = decoded(line)
-            if status and item.get("status") != status:
-                continue
-            if query and query not in f"{item.get('name')}\0{item['key']}".casefold():
-                continue
-            if offset <= total < offset + limit:
-                chosen.append({k: item.get(k) for k in ITEM_FIELDS})
-            total += 1
-        return total, chosen
 
+async def retry_or_skip(request: Request) -> JSONResponse:
+    """``POST /api/queues/{kind}/retry`` or ``/skip``, body ``{"key"}``: one failed (or
+    skipped) item retried or skipped as a session ``/api/undo`` takes back
+    (``decisions.taking.take_outstanding_item``)."""
+    web = request.app.state.web
+    kind, action = request.path_params["kind"], request.path_params["action"]
     try:
-        _, (total, chosen) = await asyncio.to_thread(read_each, store, page)
+        body = await request.json()
+    except ValueError:
+        body = None
+    key = body.get("key") if isinstance(body, dict) else None
+    if not isinstance(key, str) or not key or len(key) > 4096:
+        return JSONResponse({"error": 'the body must be {"key": "the item\'s key"}'},
+                            status_code=400)  # fmt: skip
+    if action not in ("retry", "skip") or kind not in kinds.KINDS:
+        return JSONResponse({"error": "no such action"}, status_code=404)
+    try:
+        taken = await asyncio.to_thread(take_outstanding_item, web.home, kind, key,
+                                        retry=action == "retry")  # fmt: skip
     except MediakeeperError as err:
-        return JSONResponse({"error": str(err)}, status_code=503)
-    return JSONResponse({"kind": kind, "total": total, "offset": offset, "limit": limit,
-                         "items": chosen})  # fmt: skip
+        code = 404 if isinstance(err, NotFound) else 409
+        return JSONResponse({"error": str(err)}, status_code=code)
+    return JSONResponse({"session": taken.session, "what": taken.what, "items": taken.names})
 
 
 ROUTES = [
@@ -132,5 +125,6 @@ ROUTES = [
     Route("/healthz", healthz),
     Route("/api/queues", queues),
     Route("/api/queues/{kind}/items", items),
+    Route("/api/queues/{kind}/{action}", retry_or_skip, methods=["POST"]),
     Route("/api/watcher", watcher),
 ]

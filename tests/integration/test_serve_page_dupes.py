@@ -34,7 +34,12 @@ def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
         assert acts.get_by_role("button", name="Set a value…").count() == 0
 
         acts.get_by_role("button", name="Keep the best").click()
-        expect(page.locator("#said")).to_contain_text("undo session", timeout=30_000)
+        # Moving files asks once, saying what moves where (issue 70 point 3); then its Undo.
+        dialog = page.locator("dialog#ask")
+        expect(dialog).to_contain_text("holding folder")
+        dialog.get_by_role("button", name="Take it").click()
+        expect(page.locator("#said")).to_contain_text("session", timeout=30_000)
+        expect(page.locator("#undo-last button")).to_be_visible()
         expect(acts).to_have_count(0)  # the group is decided: listed no more
         holding = {c["path"]: len(list(Path(c["path"]).glob("*.*"))) for c in album["copies"]}
         assert holding[album["best"]] > 0  # the best kept, every other copy's files set aside
