@@ -65,7 +65,7 @@ class Guard:
         scope = dict(scope)
         path = scope["path"]
         if self.base_path and (path == self.base_path or path.startswith(self.base_path + "/")):
-            path = path[len(self.base_path) :] or "/"
+            path = path[len(self.base_path):] or "/"
         # As ASGI has it: the full path, and the prefix the app is mounted under.
         scope["path"], scope["root_path"] = self.base_path + path, self.base_path
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
