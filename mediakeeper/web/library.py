@@ -91,10 +91,9 @@ def _whole(value: Any) -> int:
 
 # A path a job worked in (a conversion's working folder, the system's temporary folder):
 # where the work happened, not what a person acts on; its file name says which file.
-_WORK_PATH = re.compile(
-    r"(?:/[^\s'\"():]*)?(?:/working/|/_source/|/_processed/|" + re.escape(tempfile.gettempdir())
-    + r"/)[^\s'\"():]*"
-)  # fmt: skip
+_WORKED_IN = ("/working/", "/_source/", "/_processed/", tempfile.gettempdir() + "/")
+_WORK_PATH = re.compile(r"(?:file:)?(?:/[^\s'\"():]*)?(?:"
+                        + "|".join(map(re.escape, _WORKED_IN)) + r")[^\s'\"():]*")  # fmt: skip
 
 
 def readable_error(message: str) -> str:

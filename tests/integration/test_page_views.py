@@ -1,0 +1,213 @@
+"""The page's views (issue 70 points 4-7, issue 69 points 13 and 15) in the system's Chromium
+through a real ``serve``: every link of the page and of the served weekly report answers; the
+activity agrees with the weekly report; a failed item retried from the page and the retry
+undone from "Recent changes"; the library searched among 17,274 items, accents and case
+aside; a 10,000-character name inside a phone's width; an accessibility check by axe-core
+(vendored under tests/vendor, injected into the page: no network) with no serious or
+critical finding, light and dark; phone and desktop screenshots kept for a person to look at
+(``MEDIAKEEPER_SCREENSHOTS=DIR``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from mediakeeper.queue.items import new_item, new_queue
+from mediakeeper.queue.store import QueueStore
+from tests.integration.serving import serve
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+VIEWS = ("/", "/library", "/changes")
+ARTISTS = 17_274
+LONG = "A long name " + "x" * 9_988  # 10,000 characters, listed first among the failed
+
+
+def shot(page, name: str) -> None:
+    """A screenshot kept where MEDIAKEEPER_SCREENSHOTS says (for a person to look at)."""
+    folder = os.environ.get("MEDIAKEEPER_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def demo(demo_home, tmp_path_factory):
+    """A copy of the demo's home (its decisions, a failed conversion, its reports), served."""
+    home = tmp_path_factory.mktemp("views") / "demo"
+    shutil.copytree(demo_home, home, symlinks=True)
+    server = serve(home)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    """A music queue of 17,274 artists (the reference library's size), a few failed ones
+    among them, one named with 10,000 characters and one with accents; served."""
+    home = tmp_path_factory.mktemp("big") / "home"
+    items = []
+    for n in range(ARTISTS):
+        name = {7: "Björk", 8: LONG}.get(n, f"Artist {n:05d}")
+        item = new_item(name[:200] if n != 8 else f"long-{n}", name, f"/library/{n}")
+        if n % 10 < 6:
+            item.update(status="completed", attempts=1, completed_at="2026-11-25T10:00:00+00:00")
+        elif n % 100 == 9 or n == 8:
+            item.update(status="error", attempts=1, failures=1,
+                        last_error=f"scan: {name} unreadable")  # fmt: skip
+        items.append(item)
+    QueueStore(home / "status" / "music", "music").create(
+        new_queue("music", "/library", items, datetime.now(UTC))
+    )
+    server = serve(home)
+    yield server
+    server.stop()
+
+
+def links_of(page) -> list[str]:
+    return page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+
+
+def test_every_link_of_the_page_and_the_weekly_report_answers(demo, browser):
+    """Followed as a person clicks: the views, the weekly report served at /reports/weekly
+    (its "report" links to issues/music/*.html and the rest), every issue page and index
+    they lead to, and their Markdown. None answers 404."""
+    page = browser.new_page()
+    host = urlsplit(demo.url).netloc
+    seen: dict[str, int] = {}
+    waiting = [demo.url + v for v in (*VIEWS, "/reports/weekly")]
+    while waiting:
+        url = waiting.pop().split("#")[0]
+        if url in seen or urlsplit(url).netloc != host:
+            continue
+        answer = page.goto(url)
+        seen[url] = answer.status
+        if "html" in (answer.headers.get("content-type") or ""):
+            waiting += links_of(page)
+    failed = {url: status for url, status in seen.items() if status != 200}
+    assert failed == {}
+    reports = [u for u in seen if "/issues/music/" in u and u.endswith(".html")]
+    assert len(reports) > 3  # the weekly report's and the page's item reports were followed
+    assert any("/issues/verify/" in u for u in seen)
+    # The page links to each item's report from its question.
+    page.goto(demo.url + "/")
+    first = page.locator(".question a", has_text="report").first
+    assert "/issues/" in first.get_attribute("href")
+    # A path out of the served folders is no report (escaped, contained).
+    for bad in ("/issues/music/..%2F..%2Fmediakeeper.toml", "/issues/..%2Fstatus/x.html",
+                "/status/reports/..%2F..%2Fmediakeeper.toml", "/issues/music/.hidden.html"):
+        assert demo.get(bad).status_code == 404, bad
+    page.close()
+
+
+def test_the_activity_agrees_with_the_weekly_report(demo, browser):
+    """2 of the 10 conversions failed: 80.0% done as the weekly report says, not 100%."""
+    weekly = demo.get("/reports/weekly").text
+    assert "80.0%" in weekly
+    page = browser.new_page()
+    page.goto(demo.url + "/library")
+    expect(page.locator("#live")).to_have_text("live")
+    expect(page.locator('[data-field="conversions:percent"]')).to_have_text("80.0")
+    # After a live update, the same figures, rounded alike; no rate while no batch runs.
+    page.wait_for_timeout(500)
+    assert page.locator('[data-field="conversions:percent"]').text_content() == "80.0"
+    assert page.locator('[data-rate="conversions"]').is_hidden()
+    expect(page.locator("#last-batch")).to_contain_text("done")
+    page.close()
+
+
+def test_a_failed_item_retried_and_the_retry_undone(demo, browser):
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(demo.url + "/")
+    failures = page.locator('[data-failures="conversions"] li')
+    expect(failures).to_have_count(2)
+    text = failures.first.text_content()
+    assert "/working/" not in text and "_source" not in text  # a person's words, no temp path
+    failures.first.get_by_role("button", name="Retry").click()
+    expect(page.locator("#said")).to_contain_text("Back to pending", timeout=30_000)
+    expect(page.locator("#undo-last button")).to_be_visible()
+    expect(page.locator('[data-failures="conversions"] li')).to_have_count(1)
+    assert demo.get("/api/queues").json()["conversions"]["pending"] == 1
+    # Its session is among the recent changes, with an Undo that puts it back.
+    page.goto(demo.url + "/changes")
+    row = page.locator("#changes li", has_text="decided failed").first
+    expect(row).to_be_visible()
+    row.get_by_role("button", name="Undo").click()
+    expect(page.locator("#said")).to_contain_text("Undone", timeout=30_000)
+    counts = demo.get("/api/queues").json()["conversions"]
+    assert (counts["pending"], counts["error"]) == (0, 2)
+    assert errors == []
+    page.close()
+
+
+def test_the_library_searched_among_17k_items(big, browser):
+    page = browser.new_page(viewport=PHONE)
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(big.url + "/library")
+    expect(page.locator("#match-total")).to_have_text(str(ARTISTS))
+    page.locator("#search").fill("BJORK")  # case and accents aside
+    expect(page.locator("#match-total")).to_have_text("1")
+    expect(page.locator("#items .name")).to_have_text("Björk")
+    page.locator("#search").fill("")
+    page.select_option('select[name="status"]', "error")
+    failed = sum(1 for n in range(ARTISTS) if n % 100 == 9 and n % 10 >= 6 or n == 8)
+    expect(page.locator("#match-total")).to_have_text(str(failed))
+    page.get_by_role("link", name="next →").click()
+    expect(page.locator("#matches")).to_contain_text("51–")
+    # Without JavaScript the same listing is a plain page (a GET form and links).
+    assert big.get("/library?kind=music&q=bj%C3%B6rk").text.count('class="item ') == 1
+    assert big.get("/library?sort=bogus").status_code == 200  # said on the page, not a 500
+    assert "sort must be one of" in big.get("/library?sort=bogus").text
+    shot(page, "library-phone")
+    assert errors == []
+    page.close()
+
+
+def test_a_long_name_fits_a_phone(big, browser):
+    """Issue 69 point 13: a 10,000-character name wraps; the page never scrolls sideways."""
+    page = browser.new_page(viewport=PHONE)
+    for view in ("/", "/library?status=error&q=long"):
+        page.goto(big.url + view)
+        expect(page.locator("body")).to_contain_text("xxxxxxxx")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_accessibility_finding(demo, browser, scheme):
+    # The page allows no inline script: the check is let in past the policy, for itself only.
+    page = browser.new_page(viewport=DESKTOP, color_scheme=scheme, bypass_csp=True)
+    found = {}
+    for view in VIEWS:
+        page.goto(demo.url + view)
+        expect(page.locator("#live")).to_have_text("live")
+        page.add_script_tag(path=str(AXE))  # the vendored copy: no network
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        serious = [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in result["violations"]
+                   if v["impact"] in ("serious", "critical")]  # fmt: skip
+        if serious:
+            found[view] = serious
+        shot(page, f"{view.strip('/') or 'overview'}-desktop-{scheme}")
+    assert found == {}
+    page.close()
+
+
+def test_phone_screenshots_fit(demo, browser):
+    page = browser.new_page(viewport=PHONE)
+    for view in VIEWS:
+        page.goto(demo.url + view)
+        expect(page.locator("#live")).to_have_text("live")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], view
+        shot(page, f"{view.strip('/') or 'overview'}-phone")
+    page.close()
