@@ -35,6 +35,7 @@ class Web:
 
     def __post_init__(self) -> None:
         self.follower = HomeFollower(self.settings.home)
+        self.decisions = page.DecisionsSeen()
         self.launcher = batches.Launcher(self.settings.home)
         self.registry = metrics.registry_for(self.follower)
 

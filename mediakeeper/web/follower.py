@@ -313,6 +313,12 @@ class HomeFollower:
             entries = follow.entries.values() if follow else ()
             return {e.name: e for e in entries if e.name in names and e.status == COMPLETED}
 
+    def state(self) -> tuple:
+        """What tells that any queue changed since: each kind's entries' version, and the
+        queue file's signature."""
+        with self._lock:
+            return tuple((k, f.version, f.signature) for k, f in sorted(self.queues.items()))
+
     def codes(self, kind: str) -> list[str]:
         with self._lock:
             follow = self.queues[kind]

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -145,9 +147,38 @@ def _item_reports(web, groups: list[dict[str, Any]]) -> dict[tuple[str, str], st
     return found
 
 
+def _files_state(folder: Path) -> tuple:
+    """What tells that a folder's files changed: each file's name, size and mtime."""
+    try:
+        return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
+                            for e in os.scandir(folder)))  # fmt: skip
+    except OSError:
+        return ()
+
+
+class DecisionsSeen:
+    """What ``decide --json`` says of the home, read again only when it may have changed: a
+    queue changed (the follower's entries moved), or the duplicate groups' files did. At
+    100,000 items that read takes seconds; the page is rendered again at every batch's end
+    and every decision, and by every person who opens it."""
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._value: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, web) -> dict[str, Any]:
+        dupes = web.home / "status" / "dupes"
+        key = (web.follower.state(), _files_state(dupes), _files_state(dupes / "moves"))
+        with self._lock:
+            if key != self._key:
+                self._value, self._key = decisions_json(web.home), key
+            return self._value
+
+
 def overview(web) -> dict[str, Any]:
     shown = activity(web)
-    decisions = decisions_json(web.home)
+    decisions = web.decisions.get(web)
     return {
         **shown,
         "watcher": watch_status(web.home / "status"),
