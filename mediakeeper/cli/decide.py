@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from mediakeeper.changes.writes import CHANGED_SINCE_SCAN
 from mediakeeper.cli import decide_dupes, decide_verify
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.cli.decide_groups import rules_command, show_groups, take_whole_group
@@ -16,7 +17,6 @@ from mediakeeper.core.decisions import questions
 from mediakeeper.core.errors import UsageError
 from mediakeeper.decisions import dupes, outstanding, verifying
 from mediakeeper.decisions import item as decide
-from mediakeeper.music.fixes import CHANGED_SINCE_SCAN
 from mediakeeper.text.wording import count, value, written_to
 
 

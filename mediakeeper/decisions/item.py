@@ -1,7 +1,7 @@
 """Deciding from the toolkit: the open decisions (``mediakeeper.core.decisions``) of one item with
 their choices, and taking one: a listed choice, a value set by the person, or a dismissal.
 
-A choice is written through the same journaled write as every fix (``fixes.apply_changes``,
+A choice is written through the same journaled write as every fix (``changes.writes.apply_changes``,
 a session of its own, so ``undo`` takes it back); the finding is closed with who decided it
 and when (``decided``); the item's output document, its issue report, its queue counts and
 the index are written again, and its files recorded as they are now, so ``--refresh`` does
@@ -21,19 +21,19 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper import tags
+from mediakeeper.changes.change import TagChange
+from mediakeeper.changes.writes import (
+    ChangeJournal,
+    FilesWritten,
+    apply_changes,
+    would_be_left_alone,
+)
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.decisions import is_open, questions
 from mediakeeper.core.errors import AudioError, MediakeeperError, NotFound, UsageError
 from mediakeeper.decisions import backups, words
 from mediakeeper.decisions.backups import Good
-from mediakeeper.music.fixes import (
-    ChangeJournal,
-    FilesWritten,
-    apply_changes,
-    would_be_left_alone,
-)
-from mediakeeper.music.model import TagChange
 from mediakeeper.music.rule_base import tag_code
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
@@ -45,6 +45,7 @@ from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.reports.records import gather, read_output
 from mediakeeper.reports.tally import attention
 from mediakeeper.tags.table import LOGICAL_TAGS
+from mediakeeper.text.cut import echoed
 from mediakeeper.text.fold import fold
 from mediakeeper.text.matching import find_name
 from mediakeeper.text.slug import slugify
@@ -128,7 +129,8 @@ def find_item(home: Path, kind: str, name: str) -> dict[str, Any]:
         if item.get("status") == COMPLETED:
             items.setdefault(str(item.get("name") or item["key"]), item)
     try:
-        found = find_name(name, items, missing=f"no completed {kinds.noun(kind)} called {name!r}",
+        missing = f"no completed {kinds.noun(kind)} called {echoed(name)!r}"
+        found = find_name(name, items, missing=missing,
                           otherwise="`decide` lists those with decisions")  # fmt: skip
     except NotFound as err:  # a name that fits none, or several: the person's to mend
         raise DecideError(err.message, err.hint) from None

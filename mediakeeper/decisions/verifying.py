@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.changes import moves
+from mediakeeper.changes.change import TagChange
 from mediakeeper.core.config import load_settings
 from mediakeeper.decisions import copies, restores, sessions
 from mediakeeper.decisions.backups import ACCEPT, AGAIN, RESTORE
@@ -34,8 +36,6 @@ from mediakeeper.decisions.item import (
     queue_of,
 )
 from mediakeeper.decisions.item import take as close
-from mediakeeper.dupes import moves
-from mediakeeper.music.model import TagChange
 from mediakeeper.queue.items import COMPLETED, PENDING
 from mediakeeper.queue.manager import put_where
 from mediakeeper.queue.store import QueueStore

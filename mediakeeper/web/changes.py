@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mediakeeper.changes.journal import read_journals
 from mediakeeper.decisions.sessions import FOLDER as DECISIONS_FOLDER
-from mediakeeper.music.journal import read_journals
 from mediakeeper.queue.session_log import load_sessions
 from mediakeeper.reports.weeks import parse_time
 from mediakeeper.text.wording import count

@@ -15,6 +15,7 @@ import asyncio
 import threading
 from typing import Any
 
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -25,7 +26,8 @@ from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.decisions import dupes, taking, verifying
 from mediakeeper.decisions import item as decide
 from mediakeeper.decisions.listing import decisions_json
-from mediakeeper.undo.whole import undo_session
+from mediakeeper.decisions.undo import undo_session
+from mediakeeper.web.bodies import Body, Text, Word, json_body
 
 _ONE_AT_A_TIME = threading.Lock()
 
@@ -34,14 +36,23 @@ class BadRequest(Exception):
     pass
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise BadRequest("the body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object")
-    return body
+class DecisionBody(Body):
+    """``POST /api/decisions``: as ``_asked`` reads it (``set`` is {tag: value})."""
+
+    kind: Word
+    name: Text | None = None
+    choose: int | None = Field(None, ge=1)
+    values: dict[Word, Text] | None = Field(None, alias="set")
+    dismiss: Word | None = None
+    code: Word | None = None
+    album: Text | None = None
+    all: bool = False
+
+
+class UndoBody(Body):
+    """``POST /api/undo``: the session to undo."""
+
+    session: Word = Field(min_length=1)
 
 
 def _problem(err: Exception) -> JSONResponse:
@@ -59,7 +70,7 @@ async def list_decisions(request: Request) -> JSONResponse:
 async def take_decision(request: Request) -> JSONResponse:
     web = request.app.state.web
     try:
-        body = await _body(request)
+        body = (await json_body(request, DecisionBody)).model_dump(by_alias=True)
         asked = _asked(body)
         result = await asyncio.to_thread(_take, web.home, body, asked)
     except (BadRequest, MediakeeperError) as err:
@@ -170,10 +181,7 @@ def _result(session: str, closed: int, refused: list[dict[str, str]],
 async def take_undo(request: Request) -> JSONResponse:
     web = request.app.state.web
     try:
-        body = await _body(request)
-        session = body.get("session")
-        if not isinstance(session, str) or not session:
-            raise BadRequest("session must be the id of the session to undo")
+        session = (await json_body(request, UndoBody)).session
         result = await asyncio.to_thread(_undo, web.home, session)
     except (BadRequest, MediakeeperError) as err:
         return _problem(err)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import StringConstraints
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
@@ -18,6 +19,7 @@ from mediakeeper.decisions.taking import take_outstanding_item
 from mediakeeper.media.ffmpeg import find
 from mediakeeper.watch.state import watch_status
 from mediakeeper.web import library
+from mediakeeper.web.bodies import Body, Text, json_body
 from mediakeeper.web.follower import STATUSES
 
 LOW_SPACE = 100 * 1024 * 1024  # bytes free in the home below which /healthz fails
@@ -95,20 +97,17 @@ async def items(request: Request) -> JSONResponse:
                          "limit": query.limit, "items": [e.as_json() for e in chosen]})  # fmt: skip
 
 
+class ItemBody(Body):
+    key: Annotated[Text, StringConstraints(min_length=1)]
+
+
 async def retry_or_skip(request: Request) -> JSONResponse:
     """``POST /api/queues/{kind}/retry`` or ``/skip``, body ``{"key"}``: one failed (or
     skipped) item retried or skipped as a session ``/api/undo`` takes back
     (``decisions.taking.take_outstanding_item``)."""
     web = request.app.state.web
     kind, action = request.path_params["kind"], request.path_params["action"]
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
-    key = body.get("key") if isinstance(body, dict) else None
-    if not isinstance(key, str) or not key or len(key) > 4096:
-        return JSONResponse({"error": 'the body must be {"key": "the item\'s key"}'},
-                            status_code=400)  # fmt: skip
+    key = (await json_body(request, ItemBody)).key
     if action not in ("retry", "skip") or kind not in kinds.KINDS:
         return JSONResponse({"error": "no such action"}, status_code=404)
     try:

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mediakeeper.changes.journal import read_journals
+from mediakeeper.changes.moves import PutBack
+from mediakeeper.changes.undo import UndoReport, undo
 from mediakeeper.core import writemode
 from mediakeeper.decisions import copies, sessions, verifying
-from mediakeeper.dupes.moves import PutBack
-from mediakeeper.music.journal import read_journals
+from mediakeeper.decisions.undo_surfaces import after_undo
 from mediakeeper.reports.closing import write_closing_reports
-from mediakeeper.undo.restore import UndoReport, undo
-from mediakeeper.undo.surfaces import after_undo
 
 
 @dataclass
