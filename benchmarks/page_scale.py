@@ -17,6 +17,13 @@ checkout (this one, and ``--with DIR`` side by side) answers real HTTP requests:
 * items    ``GET /api/queues/music/items`` as a script pages it, with ``q`` and ``status``;
 * queue    ``QueueStore.peek`` in this process: reading the queue alone.
 
+With ``--group N`` a second home is made of real files as ``decide_group.py`` makes it (N
+artists, one ``filename-mismatch`` question each, after a real offline batch) and served:
+
+* group    ``GET /decisions/group?kind=music&code=filename-mismatch``: the preview of leaving
+           the whole group of N as it is, each decision previewed by the engine;
+* one      ``GET /decisions/{id}``: one decision with its evidence;
+
 A checkout without a view (``/library``, before it was made) shows "-". Medians of wall time.
 """
 
@@ -36,6 +43,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import requests  # noqa: E402
+from decide_group import CODE, run  # noqa: E402
+from decide_group import build as build_group  # noqa: E402
 from decide_scale import build  # noqa: E402
 
 from mediakeeper.queue.store import QueueStore  # noqa: E402
@@ -105,6 +114,31 @@ def measure(checkout: Path, home: Path, requests_: int) -> dict[str, float | Non
         process.wait(30)
 
 
+def group_figures(where: Path, artists: int, requests_: int) -> None:
+    library, home = where / "group-library", where / "group-home"
+    build_group(library, artists)
+    run(REPO, "process_music_batch.py", "--home", home, "--library", library, "--offline",
+        "--batch-size", "1000000", "-q")  # fmt: skip
+    process, url = start(REPO, home)
+    try:
+        session = requests.Session()
+        first = timed(session, url + "/")
+        listed = session.get(url + "/api/decisions", timeout=300).json()
+        group = next(g for g in listed["groups"] if g["code"] == CODE)
+        one = group["decisions"][0]["id"]
+        paths = {f"group preview ({group['count']} decisions)":
+                 f"/decisions/group?kind=music&code={CODE}",
+                 "one decision's evidence": f"/decisions/{one}", "the page (GET /) again": "/"}
+        print(f"{artists:,} artists of real files, {listed['total']:,} decisions")
+        print(f"{'first render (GET /)':<34} {first * 1000:>9.1f} ms")
+        for label, path in paths.items():
+            samples = [timed(session, url + path) for _ in range(requests_)]
+            print(f"{label:<34} {statistics.median(samples) * 1000:>9.1f} ms")
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--artists", type=int, default=930)
@@ -112,6 +146,8 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=5_000)
     parser.add_argument("--requests", type=int, default=9)
     parser.add_argument("--with", dest="with_", type=Path, help="another checkout, side by side")
+    parser.add_argument("--group", type=int, default=0, metavar="N",
+                        help="also a home of N artists of real files, one question each")
     args = parser.parse_args()
     checkouts = {"this": REPO, **({"with": args.with_.resolve()} if args.with_ else {})}
     with tempfile.TemporaryDirectory(prefix="page-scale-") as where:
@@ -132,6 +168,8 @@ def main() -> None:
             cells = [results[name][label] for name in checkouts]
             shown = [f"{c * 1000:>9.1f} ms" if c is not None else f"{'-':>12}" for c in cells]
             print(f"{label:<28} " + " ".join(shown))
+        if args.group:
+            group_figures(home, args.group, args.requests)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ def _poll(web: Web, stop: threading.Event) -> None:
         try:
             web.follower.sync()
             web.launcher.reap()
+            web.decisions.warm(web)
             web.follower.poll_problem = ""
         except Exception as err:  # the follower says it at /healthz; the poller goes on
             web.follower.poll_problem = str(err)

@@ -22,6 +22,7 @@ import asyncio
 import hmac
 import os
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,8 @@ from mediakeeper import __version__
 from mediakeeper.core import kinds
 from mediakeeper.core.decisions import status_word
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.decisions.listing import decisions_json
+from mediakeeper.decisions import engine, ids
+from mediakeeper.decisions.item import DecideError
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, SKIPPED
 from mediakeeper.queue.session_log import RUNNING, load_sessions
 from mediakeeper.reports.weeks import parse_time
@@ -85,8 +87,16 @@ TEMPLATES = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
     finalize=_shown,
 )
-TEMPLATES.filters.update(real=real, ago=ago, word=status_word)
+def match(score) -> str:
+    """A proposal's match as Picard colours it: good, fair, poor, bad."""
+    score = float(score or 0)
+    return "good" if score >= 0.9 else "fair" if score >= 0.7 else "poor" if score >= 0.5 else "bad"
+
+
+TEMPLATES.filters.update(real=real, ago=ago, word=status_word, match=match)
+TEMPLATES.globals.update(decision_id=ids.make)
 SHOWN_FAILURES = 20  # a kind's failed items shown on the overview
+SHOWN_PER_GROUP = 25  # a group's questions shown on the overview (the library lists them all)
 SHOWN_SESSIONS = 5  # a kind's latest sessions shown
 RECENT_END = 600  # seconds a batch's end is said in the activity
 POLICY = (
@@ -141,7 +151,8 @@ def _item_reports(web, groups: list[dict[str, Any]]) -> dict[tuple[str, str], st
     """(kind, name) -> the issue page of each item a decision group names."""
     found = {}
     for kind in {g["kind"] for g in groups}:
-        names = {n for g in groups if g["kind"] == kind for n in g["items"]}
+        names = {d["item"] for g in groups if g["kind"] == kind
+                 for d in (g.get("decisions") or [])[:SHOWN_PER_GROUP]}  # fmt: skip
         for name, entry in web.follower.named(kind, names).items():
             if link := served.report_of(web.home, kind, entry.slug):
                 found[kind, name] = link
@@ -167,14 +178,38 @@ class DecisionsSeen:
         self._key: tuple | None = None
         self._value: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self._at = 0.0  # when it was last read (monotonic)
+        self._warming = threading.Lock()
+
+    WARM_EVERY = 5.0  # seconds: the background read again at most this often (a batch runs)
+
+    def _key_of(self, web) -> tuple:
+        dupes = web.home / "status" / "dupes"
+        return (web.follower.state(), _files_state(dupes), _files_state(dupes / "moves"))
 
     def get(self, web) -> dict[str, Any]:
-        dupes = web.home / "status" / "dupes"
-        key = (web.follower.state(), _files_state(dupes), _files_state(dupes / "moves"))
+        key = self._key_of(web)
         with self._lock:
             if key != self._key:
-                self._value, self._key = decisions_json(web.home), key
+                self._value, self._key = engine.listing(web.home), key
+                self._at = time.monotonic()
             return self._value
+
+    def warm(self, web) -> None:
+        """Read again in a thread of its own once a queue changed (the server's poller asks,
+        and goes on following the queues meanwhile), so the page a person opens next finds
+        it read."""
+        if self._warming.locked() or time.monotonic() - self._at < self.WARM_EVERY:
+            return
+        if self._key_of(web) != self._key:
+            threading.Thread(target=self._warm, args=(web,), daemon=True).start()
+
+    def _warm(self, web) -> None:
+        with self._warming:
+            try:
+                self.get(web)
+            except Exception:  # a request reading it says what is wrong; the warmer goes on
+                self._at = time.monotonic()
 
 
 def overview(web) -> dict[str, Any]:
@@ -185,6 +220,7 @@ def overview(web) -> dict[str, Any]:
         "watcher": watch_status(web.home / "status"),
         "decisions": decisions,
         "item_reports": _item_reports(web, decisions["groups"]),
+        "shown_per_group": SHOWN_PER_GROUP,
         "failures": {q["kind"]: _failures(web, q["kind"]) for q in shown["queues"]},
         "sessions": [s for kind, found in shown["records"].items() for s in _sessions(kind, found)],
         "weekly": served.weekly_report(web.home),
@@ -232,6 +268,58 @@ def browse(web, params) -> dict[str, Any]:
             "sorts": library.SORTS}  # fmt: skip
 
 
+def one_decision(web, decision_id: str) -> dict[str, Any]:
+    """A decision explained (``engine.explain``), with its item's report; or the problem."""
+    try:
+        d = engine.explain(web.home, decision_id)
+    except (MediakeeperError, DecideError, ValueError) as err:
+        return {"problem": str(err), "d": {"item": "A decision"}}
+    entry = (web.follower.queues.get(d["kind"]) or None) and \
+        web.follower.queues[d["kind"]].entries.get(str(d.get("key")))  # fmt: skip
+    report = served.report_of(web.home, d["kind"], entry.slug) if entry else ""
+    return {"d": d, "report": report, "problem": ""}
+
+
+PREVIEWED = 100  # a group's decisions previewed one by one before a choice is taken for all
+
+
+def group_preview(web, kind: str, code: str, choose: int | None) -> dict[str, Any]:
+    """What answering every decision of a group would do, nothing written. Leaving them as
+    they are writes no file: the decisions it closes are the group's own, as listed. A
+    choice is previewed by the engine decision by decision (``engine.preview``), the first
+    ``PREVIEWED`` of them; the rest are checked the same way as they are taken (a file
+    changed since its scan is left alone and said). What cannot be previewed is said."""
+    listed = web.decisions.get(web)
+    groups = listed["groups"] + listed.get("duplicates", [])
+    group = next((g for g in groups if g["kind"] == kind and g["code"] == code), None)
+    if group is None:
+        raise DecideError(f"no open {code} group of {kind}", "reload the page")
+    decisions = group.get("decisions") or []
+    previews, problems = [], []
+    if choose is None:
+        previews = [{"item": d["item"], "what": "left as it is", "writes": [], "moves": [],
+                     "queue": [], "closes": [d["id"]], "refused": []} for d in decisions]
+    answer = engine.Answer(choose=choose) if choose else None
+    for d in decisions[:PREVIEWED] if answer else ():
+        try:
+            shown = engine.preview(web.home, d["id"], answer).as_json()
+        except (MediakeeperError, DecideError) as err:
+            problems.append(f"{d['item']}: {err}")
+            continue
+        previews.append({**shown, "item": d["item"]})
+    return {
+        "kind": kind, "code": code, "choose": choose, "previews": previews,
+        "problems": problems, "what": previews[0]["what"] if previews else "",
+        "count": len(decisions), "unpreviewed": len(decisions) - len(previews) - len(problems),
+        "writes": sum(len(p["writes"]) for p in previews),
+        "files": len({w["path"] for p in previews for w in p["writes"]}),
+        "moves": sum(len(p["moves"]) for p in previews),
+        "queued": sum(len(p["queue"]) for p in previews),
+        "closes": sum(len(p["closes"]) for p in previews),
+        "refused": sum(len(p["refused"]) for p in previews),
+    }  # fmt: skip
+
+
 def recent(web) -> dict[str, Any]:
     return {**activity(web), "changes": changes.recent_changes(web.home)}
 
@@ -274,6 +362,50 @@ async def changes_view(request: Request) -> Response:
     return _render(web, "changes.html.j2", await asyncio.to_thread(recent, web), "changes")
 
 
+async def decision_view(request: Request) -> Response:
+    """``/decisions/{id}``: one decision with its evidence and choices, readable without
+    JavaScript; ``?part=1``: only the decision, as the page's script shows it in place."""
+    web = request.app.state.web
+    if answer := _signin(request):
+        return answer
+    decision_id = request.path_params["id"]
+    if request.query_params.get("part"):
+        shown = await asyncio.to_thread(one_decision, web, decision_id)
+        if shown["problem"]:
+            return HTMLResponse(f'<p class="bad">{escape(shown["problem"])}</p>',
+                                status_code=409, headers=headers())  # fmt: skip
+        html = TEMPLATES.get_template("_decision.html.j2").render(base=web.base_path, **shown)
+        return HTMLResponse(html, headers=headers())
+    shown = {**await asyncio.to_thread(activity, web),
+             **await asyncio.to_thread(one_decision, web, decision_id)}  # fmt: skip
+    status = 409 if shown["problem"] else 200
+    answer = _render(web, "decision.html.j2", shown, "decision")
+    answer.status_code = status
+    return answer
+
+
+async def group_view(request: Request) -> Response:
+    """``/decisions/group?kind=K&code=C`` (and ``choose=N``, else leave them as they are):
+    the preview of answering the whole group, nothing written; the page then takes it as
+    one session (``POST /api/decisions`` with ``all``)."""
+    web = request.app.state.web
+    if answer := _signin(request):
+        return answer
+    params = request.query_params
+    raw = params.get("choose") or ""
+    if raw and not (raw.isdigit() and 0 < int(raw) < 100):
+        return HTMLResponse('<p class="bad">choose must be a choice\'s number</p>',
+                            status_code=400, headers=headers())  # fmt: skip
+    try:
+        shown = await asyncio.to_thread(group_preview, web, params.get("kind") or "",
+                                        params.get("code") or "", int(raw) if raw else None)
+    except (MediakeeperError, DecideError) as err:
+        return HTMLResponse(f'<p class="bad">{escape(str(err))}</p>', status_code=409,
+                            headers=headers())  # fmt: skip
+    html = TEMPLATES.get_template("_group_preview.html.j2").render(base=web.base_path, **shown)
+    return HTMLResponse(html, headers=headers())
+
+
 async def login(request: Request) -> Response:
     web = request.app.state.web
     base = web.base_path
@@ -294,5 +426,7 @@ ROUTES = [
     Route("/", dashboard),
     Route("/library", library_view),
     Route("/changes", changes_view),
+    Route("/decisions/group", group_view),
+    Route("/decisions/{id}", decision_view),
     Route("/login", login, methods=["POST"]),
 ]

@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import StringConstraints
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from mediakeeper import __version__
-from mediakeeper.core import kinds
-from mediakeeper.core.errors import MediakeeperError, NotFound
-from mediakeeper.decisions.taking import take_outstanding_item
+from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.media.ffmpeg import find
 from mediakeeper.watch.state import watch_status
 from mediakeeper.web import library
-from mediakeeper.web.bodies import Body, Text, json_body
 from mediakeeper.web.follower import STATUSES
 
 LOW_SPACE = 100 * 1024 * 1024  # bytes free in the home below which /healthz fails
@@ -97,33 +93,10 @@ async def items(request: Request) -> JSONResponse:
                          "limit": query.limit, "items": [e.as_json() for e in chosen]})  # fmt: skip
 
 
-class ItemBody(Body):
-    key: Annotated[Text, StringConstraints(min_length=1)]
-
-
-async def retry_or_skip(request: Request) -> JSONResponse:
-    """``POST /api/queues/{kind}/retry`` or ``/skip``, body ``{"key"}``: one failed (or
-    skipped) item retried or skipped as a session ``/api/undo`` takes back
-    (``decisions.taking.take_outstanding_item``)."""
-    web = request.app.state.web
-    kind, action = request.path_params["kind"], request.path_params["action"]
-    key = (await json_body(request, ItemBody)).key
-    if action not in ("retry", "skip") or kind not in kinds.KINDS:
-        return JSONResponse({"error": "no such action"}, status_code=404)
-    try:
-        taken = await asyncio.to_thread(take_outstanding_item, web.home, kind, key,
-                                        retry=action == "retry")  # fmt: skip
-    except MediakeeperError as err:
-        code = 404 if isinstance(err, NotFound) else 409
-        return JSONResponse({"error": str(err)}, status_code=code)
-    return JSONResponse({"session": taken.session, "what": taken.what, "items": taken.names})
-
-
 ROUTES = [
     Route("/ping", ping),
     Route("/healthz", healthz),
     Route("/api/queues", queues),
     Route("/api/queues/{kind}/items", items),
-    Route("/api/queues/{kind}/{action}", retry_or_skip, methods=["POST"]),
     Route("/api/watcher", watcher),
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,7 +20,8 @@ import pytest
 
 from mediakeeper.queue.items import new_item, new_queue
 from mediakeeper.queue.store import QueueStore
-from tests.integration.serving import serve
+from tests.helpers import build_library
+from tests.integration.serving import script, serve
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -102,8 +104,12 @@ def test_every_link_of_the_page_and_the_weekly_report_answers(demo, browser):
     first = page.locator(".question a", has_text="report").first
     assert "/issues/" in first.get_attribute("href")
     # A path out of the served folders is no report (escaped, contained).
-    for bad in ("/issues/music/..%2F..%2Fmediakeeper.toml", "/issues/..%2Fstatus/x.html",
-                "/status/reports/..%2F..%2Fmediakeeper.toml", "/issues/music/.hidden.html"):
+    for bad in (
+        "/issues/music/..%2F..%2Fmediakeeper.toml",
+        "/issues/..%2Fstatus/x.html",
+        "/status/reports/..%2F..%2Fmediakeeper.toml",
+        "/issues/music/.hidden.html",
+    ):
         assert demo.get(bad).status_code == 404, bad
     page.close()
 
@@ -211,3 +217,44 @@ def test_phone_screenshots_fit(demo, browser):
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], view
         shot(page, f"{view.strip('/') or 'overview'}-phone")
     page.close()
+
+
+def test_a_fresh_home_starts_its_first_batch_from_the_page(tmp_path, browser):
+    """A home ``init`` made (a library set, no queue yet): the page offers the first batch;
+    it runs, the activity says what it did once it ended, and the rate and time left go; the
+    library's covers are shown beside their items."""
+    lib = build_library(tmp_path / "lib", {
+        "Zzyzx Alpha/Album/01 - One.flac": {"tags": {"title": "One", "artist": "Zzyzx Alpha"}},
+        "Zzyzx Bravo/Album/01 - One.flac": {"tags": {"title": "One", "artist": "Zzyzx Bravo"}},
+    })  # fmt: skip
+    shutil.copy(_tiny_jpeg(tmp_path), lib / "Zzyzx Alpha" / "cover.jpg")
+    home = tmp_path / "home"
+    done = script("--home", home, "init", "--yes", "--music", lib)
+    assert done.returncode == 0, done.stderr
+    server = serve(home)
+    try:
+        page = browser.new_page(viewport=PHONE)
+        page.goto(server.url + "/")
+        form = page.locator('form.batch[data-kind="music"]')
+        expect(form).to_contain_text("first music batch")
+        form.get_by_role("button", name="Start a batch").click()
+        expect(page.locator("#said")).to_contain_text("Started", timeout=60_000)
+        expect(page.locator("#last-batch")).to_contain_text("2 done", timeout=60_000)
+        expect(page.locator('[data-field="music:percent"]')).to_have_text("100.0")
+        assert page.locator('[data-rate="music"]').is_hidden()
+        page.goto(server.url + "/library?kind=music")
+        cover = page.locator('.item[data-key="Zzyzx Alpha"] img.cover')
+        expect(cover).to_have_count(1)
+        assert page.evaluate("(img) => img.naturalWidth > 0", cover.element_handle())
+        assert page.locator('.item[data-key="Zzyzx Bravo"] img.cover').count() == 0
+        page.close()
+    finally:
+        server.stop()
+
+
+def _tiny_jpeg(folder: Path) -> Path:
+    """A real 8x8 JPEG, made by ffmpeg."""
+    path = folder / "tiny.jpg"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=8x8",
+                    "-frames:v", "1", str(path)], check=True)  # fmt: skip
+    return path

@@ -111,7 +111,7 @@
     if (!answer.ok) return;
     const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
     const swap = (el, got) => { if (el && got) el.replaceWith(document.adoptNode(got)); };
-    const kinds = (doc) => [...doc.querySelectorAll("#activity [data-kind]")]
+    const kinds = (doc) => [...doc.querySelectorAll("#activity .now[data-kind]")]
       .map((q) => q.dataset.kind).join("\n");
     if (kinds(fresh) !== kinds(document)) {
       swap(document.getElementById("activity"), fresh.getElementById("activity"));
@@ -264,68 +264,148 @@
     const p = document.createElement("p"); p.textContent = text; return p;
   }
 
-  function choicesOf(acts) {
-    const group = acts.closest(".group");
-    const labels = group ? group.querySelector(".choices") : null;
-    return labels ? JSON.parse(labels.dataset.choices || "[]") : [];
-  }
-
   // ---- taking, and undoing what was taken -----------------------------------------------
 
   let lastSession = "";
   function taken(what, session) {
-    const undo = document.getElementById("undo-last");
     lastSession = session || "";
     say(what + (session ? ` (session ${session})` : ""));
-    undo.hidden = !session;
+    document.getElementById("undo-last").hidden = !session;
   }
 
-  async function decide(acts, action, number) {
-    const name = acts.dataset.name;
-    const body = { kind: acts.dataset.kind, name };
-    if (action === "dismiss") body.dismiss = acts.dataset.code;
-    if (action === "best") {
-      const ok = await ask("Keep the best copy?", () => [paragraph(
-        `The best copy of ${shown(name)} stays; every other copy is moved to the holding ` +
-        "folder (never deleted; Undo puts each back at its own path).")]);
-      if (!ok) return;
-      body.choose = 1;
-    }
-    if (action === "choose") {
-      if (number === undefined) {
-        const labels = choicesOf(acts);
-        const form = await ask(`${shown(name)}: which answer?`, () => labels.map((label, i) =>
-          labelled("", Object.assign(input("choice", { type: "radio", value: String(i + 1),
-                                                       required: true, checked: i === 0 }),
-                                     { title: label }))).map((l, i) => {
-          l.append(`${i + 1}) ${labels[i]}`); return l;
-        }));
-        if (!form) return;
-        number = parseInt(form.get("choice"), 10);
+  function cell(row, text, tag = "td") {
+    const el = document.createElement(tag); el.textContent = text; row.append(el); return el;
+  }
+
+  // What an answer would do, as the engine previews it: each field of each file with its
+  // old and new value, each file moved and where, each item put back, what is left alone.
+  function previewShown(p) {
+    const box = document.createElement("div");
+    const head = document.createElement("p");
+    const strong = document.createElement("strong"); strong.textContent = shown(p.what);
+    head.append(strong, ` · ${p.closes.length} closed`);
+    box.append(head);
+    if (p.writes.length) {
+      const table = document.createElement("table"); table.className = "evidence";
+      const top = document.createElement("tr");
+      ["file", "field", "now", "after"].forEach((t) => cell(top, t, "th"));
+      table.append(top);
+      for (const w of p.writes.slice(0, 100)) {
+        const tr = document.createElement("tr");
+        cell(tr, shown(w.file)); cell(tr, w.field);
+        cell(tr, w.old === null || w.old === undefined ? "(none)" : shown(w.old));
+        cell(tr, shown(w.new)).className = "differs";
+        table.append(tr);
       }
-      body.choose = number;
-      body.code = acts.dataset.code;
+      const files = new Set(p.writes.map((w) => w.path)).size;
+      const scroll = document.createElement("div"); scroll.className = "scroll"; scroll.append(table);
+      box.append(paragraph(`${p.writes.length} ${p.writes.length === 1 ? "value" : "values"} ` +
+                           `written to ${files} ${files === 1 ? "file" : "files"}:`), scroll);
     }
-    if (action === "set") {
-      const form = await ask(`${shown(name)}: set a value`, () => [
-        paragraph(`Written to the files of ${shown(name)} that this question (${acts.dataset.code}) is about.`),
-        labelled("Tag", input("tag", { required: true, placeholder: "title", maxLength: 64 })),
-        labelled("Value", input("value", { required: true, maxLength: 1000 })),
-      ]);
-      if (!form) return;
-      body.set = { [String(form.get("tag")).trim()]: String(form.get("value")) };
+    for (const m of p.moves) box.append(paragraph(`moves ${shown(m.from)} → ${shown(m.to)}`));
+    for (const q of p.queue) box.append(paragraph(`${shown(q.item)} goes back to ${q.status}`));
+    for (const r of p.refused) {
+      const el = paragraph(`left alone: ${shown(r.file || r.path)} ${r.field || ""}: ${shown(r.why)}`);
+      el.className = "bad"; box.append(el);
     }
-    const done = await call("POST", "/api/decisions", body);
-    taken(`Decided ${shown(name)}: ${done.closed} closed.`, done.session);
+    if (!p.writes.length && !p.moves.length && !p.queue.length) {
+      box.append(paragraph("Nothing is written to a file."));
+    }
+    return box;
+  }
+
+  const asked = new WeakMap();  // a preview's element -> the body it previewed, with its token
+  function answerOf(decision, pressed) {
+    const body = { id: decision.dataset.id };
+    const form = decision.querySelector("form.answer");
+    if (pressed.dataset.choose) {
+      body.choose = parseInt(pressed.dataset.choose, 10);
+      const fields = [...decision.querySelectorAll('input[name="fields"]')];
+      if (fields.length && fields.some((f) => !f.checked)) {
+        body.fields = fields.filter((f) => f.checked).map((f) => f.value);
+      }
+    } else if (pressed.dataset.dismiss) {
+      body.dismiss = true;
+    } else if (pressed.dataset.set) {
+      const value = form.elements.value.value;
+      if (!value) throw new Error("Type the value first.");
+      body.set = { [pressed.dataset.set]: value };
+      body.scope = form.elements.scope.value;
+    }
+    return body;
+  }
+
+  async function preview(pressed) {
+    const decision = pressed.closest(".decision");
+    const body = answerOf(decision, pressed);
+    const p = await call("POST", "/api/decisions/preview", body);
+    const area = decision.querySelector(".preview");
+    const takeIt = button("Take it", "take");
+    const acts = document.createElement("p"); acts.className = "acts";
+    acts.append(takeIt, " ", button("Cancel", "cancel-preview"));
+    area.replaceChildren(previewShown(p), acts);
+    asked.set(area, { ...body, token: p.token });
+    takeIt.focus();
+  }
+
+  async function take(pressed) {
+    const area = pressed.closest(".preview");
+    const done = await call("POST", "/api/decisions", asked.get(area));
+    area.replaceChildren();
+    taken(`${shown(done.what || "Done")}: ${done.closed} closed.`, done.session);
     await refreshFromPage();
   }
 
-  async function retryOrSkip(acts, action) {
-    const done = await call("POST", `/api/queues/${encodeURIComponent(acts.dataset.kind)}/${action}`,
-                            { key: acts.dataset.key });
-    taken(`${action === "retry" ? "Back to pending" : "Skipped"}: ${done.items.map(shown).join(", ")}.`,
-          done.session);
+  async function quick(acts, action) {
+    const id = acts.dataset.id;
+    if (action === "dismiss") {
+      const done = await call("POST", "/api/decisions", { id, dismiss: true });
+      taken(`Decided ${shown(acts.dataset.name)}: ${done.closed} closed.`, done.session);
+    } else if (action === "retry" || action === "skip") {
+      const done = await call("POST", "/api/decisions", { id, choose: action === "retry" ? 1 : 2 });
+      taken(`${action === "retry" ? "Back to pending" : "Skipped"}: ${shown(done.what)}.`,
+            done.session);
+    } else if (action === "best") {  // files move: what moves where is said, and asked once
+      const p = await call("POST", "/api/decisions/preview", { id, choose: 1 });
+      const ok = await ask("Keep the best copy?", () => [previewShown(p), paragraph(
+        "The copies not kept go to the holding folder, never deleted; Undo puts each back.")]);
+      if (!ok) return;
+      const done = await call("POST", "/api/decisions", { id, choose: 1, token: p.token });
+      taken(`Kept the best: ${done.closed} closed.`, done.session);
+    }
     await refreshFromPage();
+  }
+
+  async function groupPreview(pressed) {
+    const acts = pressed.closest(".group-acts");
+    const query = new URLSearchParams({ kind: acts.dataset.kind, code: acts.dataset.code });
+    if (pressed.dataset.choose) query.set("choose", pressed.dataset.choose);
+    const answer = await fetch(base + "/decisions/group?" + query, { credentials: "same-origin" });
+    const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+    if (!answer.ok) throw new Error(fresh.body.textContent.trim());
+    const ok = await ask(`${acts.dataset.kind} · ${acts.dataset.code}: all at once?`,
+                         () => [...fresh.body.childNodes].map((n) => document.adoptNode(n)));
+    if (!ok) return;
+    const body = { kind: acts.dataset.kind, code: acts.dataset.code, all: true };
+    if (pressed.dataset.choose) body.choose = parseInt(pressed.dataset.choose, 10);
+    else body.dismiss = acts.dataset.code;
+    const done = await call("POST", "/api/decisions", body);
+    taken(`The whole group: ${done.closed} closed.`, done.session);
+    await refreshFromPage();
+  }
+
+  // A question's evidence and choices: the server's rendering of it, put in place.
+  async function open(question) {
+    const slot = question.querySelector(".slot");
+    if (!slot.hidden) { slot.hidden = true; return; }
+    const id = question.dataset.id;
+    const answer = await fetch(`${base}/decisions/${encodeURIComponent(id)}?part=1`,
+                               { credentials: "same-origin" });
+    const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+    slot.replaceChildren(...[...fresh.body.childNodes].map((n) => document.adoptNode(n)));
+    slot.hidden = false;
+    const first = slot.querySelector("button");
+    if (first) first.focus();
   }
 
   async function undo(session) {
@@ -345,10 +425,12 @@
   async function act(target) {
     const action = target.dataset.action;
     const acts = target.closest(".acts");
-    if (action === "retry" || action === "skip") return retryOrSkip(acts, action);
-    if (acts && ["dismiss", "best", "choose", "set"].includes(action)) {
-      return decide(acts, action);
-    }
+    if (action === "open") return open(target.closest(".question"));
+    if (action === "preview") return preview(target);
+    if (action === "take") return take(target);
+    if (action === "cancel-preview") { target.closest(".preview").replaceChildren(); return; }
+    if (action === "group-preview") return groupPreview(target);
+    if (acts && ["dismiss", "best", "retry", "skip"].includes(action)) return quick(acts, action);
     if (action === "undo") return undo(target.dataset.session);
     if (action === "undo-last" && lastSession) return undo(lastSession);
     if (action === "stop") {
@@ -362,12 +444,15 @@
   }
 
   document.addEventListener("click", (e) => {
-    const target = e.target.closest("button[data-action]");
-    if (target) act(target).catch((err) => say(err.message));
+    const target = e.target.closest("button[data-action], a[data-action]");
+    if (!target) return;
+    e.preventDefault();
+    act(target).catch((err) => say(err.message));
   });
 
   document.addEventListener("submit", (e) => {
     const form = e.target;
+    if (form.classList.contains("answer")) { e.preventDefault(); return; }
     if (form.dataset.action !== "start") return;
     e.preventDefault();
     const size = parseInt(form.elements.batch_size.value, 10);
@@ -410,20 +495,32 @@
     markCurrent();
     all[at].focus();
   }
+  // j/k the next or previous question, o (or Enter) its evidence and choices, a number
+  // that choice's preview (opened first if need be), y (or Enter) to take the preview
+  // shown, d to leave it as it is, u to undo the last change, / to search.
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey || dialog.open) return;
     if (e.target.closest("input, select, textarea")) return;
+    if (e.key === "Enter" && e.target.closest("button, a, summary")) return;  // its own click
     const question = questions()[at];
     const acts = question ? question.querySelector(".acts") : null;
     const run = (p) => p.catch((err) => say(err.message));
+    const shownTake = question ? question.querySelector('.preview [data-action="take"]') : null;
     if (e.key === "j") move(1);
     else if (e.key === "k") move(-1);
     else if (e.key === "u" && lastSession) run(undo(lastSession));
     else if (e.key === "/" && document.getElementById("search")) {
       e.preventDefault(); document.getElementById("search").focus();
-    } else if (acts && e.key === "d") run(decide(acts, "dismiss"));
-    else if (acts && /^[1-9]$/.test(e.key) && acts.querySelector('[data-action="choose"]')) {
-      run(decide(acts, "choose", parseInt(e.key, 10)));
+    } else if (question && (e.key === "y" || e.key === "Enter") && shownTake) run(take(shownTake));
+    else if (question && (e.key === "o" || e.key === "Enter")) run(open(question));
+    else if (acts && e.key === "d") run(quick(acts, "dismiss"));
+    else if (question && /^[1-9]$/.test(e.key)) {
+      run((async () => {
+        if (question.querySelector(".slot").hidden) await open(question);
+        const choice = question.querySelector(`[data-action="preview"][data-choose="${e.key}"]`);
+        if (!choice) throw new Error(`This question has no choice ${e.key}.`);
+        await preview(choice);
+      })());
     } else return;
     e.preventDefault();
   });
