@@ -208,13 +208,39 @@ class DecisionsSeen:
         with self._warming:
             try:
                 self.get(web)
-            except Exception:  # a request reading it says what is wrong; the warmer goes on
+                self.problem = ""
+            except Exception as err:  # said on the page; the warmer goes on
+                self.problem = str(err)
                 self._at = time.monotonic()
+
+    problem = ""  # what stopped the last read in the background
+
+    def soon(self, web, wait: float) -> dict[str, Any] | None:
+        """The listing as of now if it can be had within ``wait`` seconds (read in a thread
+        of its own meanwhile), else the one read before (its ids are refused by the engine
+        if they are stale), else None: the page says it is being read, and shows it once it
+        is, without holding a person's first look for it."""
+        key = self._key_of(web)
+        if key == self._key:
+            return self._value
+        if not self._warming.locked():
+            threading.Thread(target=self._warm, args=(web,), daemon=True).start()
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            if self._key == key:  # read as of now (or later)
+                return self._value
+        return self._value if self._key is not None else None
+
+
+FIRST_LOOK = 0.8  # seconds the page waits for decide's listing before it shows the rest
 
 
 def overview(web) -> dict[str, Any]:
     shown = activity(web)
-    decisions = web.decisions.get(web)
+    decisions = web.decisions.soon(web, FIRST_LOOK)
+    if decisions is None:
+        decisions = {"total": "…", "groups": [], "pending": web.decisions.problem or True}
     return {
         **shown,
         "watcher": watch_status(web.home / "status"),
@@ -340,26 +366,24 @@ def _signin(request: Request) -> Response | None:
     return None
 
 
-async def dashboard(request: Request) -> Response:
+async def _view(request: Request, template: str, view: str, read, *args) -> Response:
+    """A view: what ``read(web, *args)`` gathers (in a thread), rendered by ``template``."""
     web = request.app.state.web
     if answer := _signin(request):
         return answer
-    return _render(web, "page.html.j2", await asyncio.to_thread(overview, web), "overview")
+    return _render(web, template, await asyncio.to_thread(read, web, *args), view)
+
+
+async def dashboard(request: Request) -> Response:
+    return await _view(request, "page.html.j2", "overview", overview)
 
 
 async def library_view(request: Request) -> Response:
-    web = request.app.state.web
-    if answer := _signin(request):
-        return answer
-    shown = await asyncio.to_thread(browse, web, request.query_params)
-    return _render(web, "library.html.j2", shown, "library")
+    return await _view(request, "library.html.j2", "library", browse, request.query_params)
 
 
 async def changes_view(request: Request) -> Response:
-    web = request.app.state.web
-    if answer := _signin(request):
-        return answer
-    return _render(web, "changes.html.j2", await asyncio.to_thread(recent, web), "changes")
+    return await _view(request, "changes.html.j2", "changes", recent)
 
 
 async def decision_view(request: Request) -> Response:

@@ -80,11 +80,17 @@ def test_the_second_of_two_decisions_is_taken_and_only_it(served, browser):
     page.close()
 
 
-def test_a_value_for_one_untagged_file_changes_that_file_only(served, browser):
+def looking(served, browser):
+    """(server, library, its files' digests now, the page opened on what needs you)."""
     server, lib = served
     before = digests(lib)
     page = browser.new_page()
     page.goto(server.url + "/")
+    return server, lib, before, page
+
+
+def test_a_value_for_one_untagged_file_changes_that_file_only(served, browser):
+    server, lib, before, page = looking(served, browser)
     ids = decisions_of(server, "Pink Floyd")
     q = opened(page, ids["missing-title"])
     q.locator('input[name="value"]').fill("Untitled Jam")
@@ -125,10 +131,7 @@ def test_a_dismissal_is_undone_from_beside_its_result(served, browser):
 
 
 def test_a_whole_group_is_previewed_then_taken(served, browser):
-    server, lib = served
-    before = digests(lib)
-    page = browser.new_page()
-    page.goto(server.url + "/")
+    server, lib, before, page = looking(served, browser)
     listed = server.get("/api/decisions").json()["groups"]
     group = next(g for g in listed if g["count"] > 1)
     acts = page.locator(f'.group-acts[data-kind="{group["kind"]}"][data-code="{group["code"]}"]')

@@ -201,6 +201,8 @@
 
   const LOOK_EVERY = 3000;  // ms between looks at the watcher and the batches
   setInterval(() => {
+    // What needs you, still being read by the server: asked for again until it is there.
+    if (document.querySelector("#groups[data-pending]")) later(refreshFromPage);
     refreshWatcher().catch((e) => say(e.message));
     refreshBatches().catch((e) => say(e.message));
   }, LOOK_EVERY);
