@@ -177,3 +177,37 @@ def test_bad_answers_are_said_and_write_nothing(served, browser):
     expect(page.locator("#said")).to_contain_text("no choice 9", timeout=WAIT)
     assert digests(lib) == before
     page.close()
+
+
+HIDDEN = ("Zero\u200bWidth", "Esc\x1b[31mape", "Bidi \u202eenil")  # issue 69 point 13
+
+
+def test_names_with_hidden_controls_are_shown_escaped_and_decided(tmp_path, music_library,
+                                                                  browser):  # fmt: skip
+    """Each artist's name shown with its escapes, and its question taken from the page by
+    its id: the server never sees the escaped form the page shows."""
+    music_library(tmp_path / "lib", {f"{n}/Loose Song.flac": {"tags": {"title": "Loose Song"}}
+                                     for n in HIDDEN})  # fmt: skip
+    home = tmp_path / "home"
+    home.mkdir()
+    run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
+               "--offline")  # fmt: skip
+    server = serve(home)
+    try:
+        page = browser.new_page()
+        page.goto(server.url + "/")
+        text = page.locator("body").inner_text()
+        for escaped in ("Zero\\u200bWidth", "Esc\\x1b[31mape", "Bidi \\u202eenil"):
+            assert escaped in text
+        assert not any(c in text for c in "\u200b\x1b\u202e")
+        for name in HIDDEN:
+            ids = decisions_of(server, name)
+            assert ids, name
+            code, first = next(iter(ids.items()))
+            q = question(page, first)
+            q.locator(".acts").get_by_role("button", name="Leave as it is").click()
+            expect(question(page, first)).to_have_count(0, timeout=WAIT)
+            assert code not in decisions_of(server, name)
+        page.close()
+    finally:
+        server.stop()

@@ -41,6 +41,13 @@ def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
         expect(acts).to_have_count(1)
         assert acts.get_by_role("button", name="Set a value…").count() == 0
 
+        # Its evidence: every copy side by side, named by artist and album, the best first.
+        question = page.locator(".question", has=acts)
+        question.get_by_role("link", name="Evidence and choices").click()
+        copies = question.locator("table.copies")
+        expect(copies).to_contain_text("best", timeout=30_000)
+        expect(copies.locator("tbody tr")).to_have_count(len(album["copies"]))
+        expect(question.locator(".decision")).not_to_contain_text(album["id"])
         before = digests(album)
         acts.get_by_role("button", name="Keep the best…").click()
         # Moving files asks once, saying what moves where (issue 70 point 3); then its Undo.
