@@ -45,6 +45,11 @@ def test_the_page_follows_a_batch_takes_a_decision_and_runs_no_name(served, brow
     # The decisions the batch left, shown without a reload; the evil name is text.
     evil = page.locator(".group .name", has_text=EVIL)
     sync_api.expect(evil.first).to_be_visible()
+    # Live updates keep the severity colours and round as the reports round (issue 70).
+    sync_api.expect(page.locator(".group.sev-error .badge.error").first).to_be_visible()
+    sync_api.expect(page.locator('[data-field="music:percent"]')).to_have_text("100.0")
+    speed = page.locator('[data-field="music:speed"]').text_content()
+    assert len(speed.partition(".")[2]) <= 1, speed
     shown = page.locator(".group .name", has_text="Bidi \\u202eenil")
     sync_api.expect(shown.first).to_be_visible()
     assert "\u202e" not in page.locator("body").inner_text()
