@@ -41,7 +41,9 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.decisions import engine, ids
 from mediakeeper.decisions.item import DecideError
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, SKIPPED
+from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.session_log import RUNNING, load_sessions
+from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.weeks import parse_time
 from mediakeeper.text.visible import visible
 from mediakeeper.watch.state import watch_status
@@ -346,6 +348,41 @@ def group_preview(web, kind: str, code: str, choose: int | None) -> dict[str, An
     }  # fmt: skip
 
 
+HISTORY_SHOWN = 50  # an item's failures shown, newest first
+
+
+def one_item(web, kind: str, key: str) -> dict[str, Any]:
+    """One item of the library with its history: its failures (time, stage, message in a
+    person's words), when it was done and by which session, its report. Read from the queue
+    file, stopping at the item (one read, not per listing)."""
+    shown = activity(web)
+    follow = web.follower.queues.get(kind)
+    entry = follow.entries.get(key) if follow else None
+    if entry is None:
+        return {**shown, "problem": "no such item in this home", "entry": None, "kind": kind}
+
+    def find(lines):
+        for line in lines:
+            item = decoded(line)
+            if item.get("key") == key:
+                return item
+        return None
+
+    try:
+        item = read_each(QueueStore(web.home / "status" / kind, kind), find)[1] or {}
+    except MediakeeperError as err:
+        return {**shown, "problem": str(err), "entry": None, "kind": kind}
+    history = [h for h in item.get("error_history") or [] if isinstance(h, dict)]
+    failures = [{"at": h.get("time") or h.get("at") or "", "stage": str(h.get("stage") or ""),
+                 "session": str(h.get("session") or ""),
+                 "message": library.readable_error(str(h.get("message") or ""))}
+                for h in reversed(history[-HISTORY_SHOWN:])]  # fmt: skip
+    return {**shown, "problem": "", "entry": entry, "kind": kind, "failures": failures,
+            "completed_by": str(item.get("completed_by") or ""),
+            "report": served.report_of(web.home, kind, entry.slug),
+            "cover": served.cover_of(entry.path) is not None}  # fmt: skip
+
+
 def recent(web) -> dict[str, Any]:
     return {**activity(web), "changes": changes.recent_changes(web.home)}
 
@@ -380,6 +417,12 @@ async def dashboard(request: Request) -> Response:
 
 async def library_view(request: Request) -> Response:
     return await _view(request, "library.html.j2", "library", browse, request.query_params)
+
+
+async def item_view(request: Request) -> Response:
+    params = request.query_params
+    return await _view(request, "item.html.j2", "library", one_item, params.get("kind") or "",
+                       params.get("key") or "")  # fmt: skip
 
 
 async def changes_view(request: Request) -> Response:
@@ -449,6 +492,7 @@ async def login(request: Request) -> Response:
 ROUTES = [
     Route("/", dashboard),
     Route("/library", library_view),
+    Route("/library/item", item_view),
     Route("/changes", changes_view),
     Route("/decisions/group", group_view),
     Route("/decisions/{id}", decision_view),

@@ -258,3 +258,19 @@ def _tiny_jpeg(folder: Path) -> Path:
     subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=8x8",
                     "-frames:v", "1", str(path)], check=True)  # fmt: skip
     return path
+
+
+def test_an_item_with_its_history(demo, browser):
+    """From the library to one failed item: its stage, its failures in a person's words (no
+    working-folder path), its Retry and Skip, the way back."""
+    page = browser.new_page(viewport=PHONE)
+    page.goto(demo.url + "/library?kind=conversions&status=error")
+    page.locator("#items a.name").first.click()
+    expect(page.locator("h2", has_text="History")).to_be_visible()
+    history = page.locator(".history li")
+    expect(history.first).to_contain_text("converting")
+    assert "/working/" not in history.first.text_content()
+    expect(page.get_by_role("button", name="Retry")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert demo.get("/library/item?kind=music&key=nobody").status_code == 200  # said, not 500
+    page.close()
