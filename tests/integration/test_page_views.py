@@ -195,16 +195,25 @@ def test_no_serious_accessibility_finding(demo, browser, scheme):
     # The page allows no inline script: the check is let in past the policy, for itself only.
     page = browser.new_page(viewport=DESKTOP, color_scheme=scheme, bypass_csp=True)
     found = {}
-    for view in VIEWS:
+    listed = demo.get("/api/decisions").json()
+    ids = [g["decisions"][0]["id"] for g in listed["groups"][:3]]
+    more = ("/library/item?kind=conversions&key=Radiohead%2F1997%20-%20OK%20Computer",
+            *(f"/decisions/{i}" for i in ids))  # fmt: skip
+    for view in (*VIEWS, *more):
         page.goto(demo.url + view)
         expect(page.locator("#live")).to_have_text("live")
+        if view == "/":  # a question's evidence and choices open in place, and a preview
+            page.locator('a[data-action="open"]').first.click()
+            expect(page.locator(".slot .decision").first).to_be_visible()
+            page.locator(".slot .decision button[data-action=preview]").first.click()
+            expect(page.locator(".slot .preview button").first).to_be_visible()
         page.add_script_tag(path=str(AXE))  # the vendored copy: no network
         result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
         serious = [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in result["violations"]
                    if v["impact"] in ("serious", "critical")]  # fmt: skip
         if serious:
             found[view] = serious
-        shot(page, f"{view.strip('/') or 'overview'}-desktop-{scheme}")
+        shot(page, f"{view.strip('/').split('/')[0] or 'overview'}-desktop-{scheme}")
     assert found == {}
     page.close()
 
