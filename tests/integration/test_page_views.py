@@ -118,6 +118,7 @@ def test_the_activity_agrees_with_the_weekly_report(demo, browser):
     """2 of the 10 conversions failed: 80.0% done as the weekly report says, not 100%."""
     weekly = demo.get("/reports/weekly").text
     assert "80.0%" in weekly
+    assert demo.get("/api/queues").json()["conversions"]["percent"] == 80.0
     page = browser.new_page()
     page.goto(demo.url + "/library")
     expect(page.locator("#live")).to_have_text("live")
