@@ -14,14 +14,13 @@ import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from mediakeeper.queue.items import new_item, new_queue
 from mediakeeper.queue.store import QueueStore
 from tests.helpers import build_library
-from tests.integration.serving import script, serve
+from tests.integration.serving import proxy, script, serve
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -78,22 +77,49 @@ def links_of(page) -> list[str]:
     return page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
 
 
-def test_every_link_of_the_page_and_the_weekly_report_answers(demo, browser):
-    """Followed as a person clicks: the views, the weekly report served at /reports/weekly
-    (its "report" links to issues/music/*.html and the rest), every issue page and index
-    they lead to, and their Markdown. None answers 404."""
-    page = browser.new_page()
-    host = urlsplit(demo.url).netloc
+def crawl(page, root: str) -> dict[str, int]:
+    """Every page reached from the views and the weekly report by following links within
+    ``root`` (as a person clicks), with the status each answered."""
     seen: dict[str, int] = {}
-    waiting = [demo.url + v for v in (*VIEWS, "/reports/weekly")]
+    host = root[: root.index("/", len("http://"))] + "/" if root.count("/") > 2 else root + "/"
+    waiting = [root + v for v in (*VIEWS, "/reports/weekly")]
     while waiting:
         url = waiting.pop().split("#")[0]
-        if url in seen or urlsplit(url).netloc != host:
+        if url in seen or not url.startswith(host):
+            continue
+        if not url.startswith(root + "/"):
+            seen[url] = -1  # a link that leaves the prefix the page is served under
             continue
         answer = page.goto(url)
         seen[url] = answer.status
         if "html" in (answer.headers.get("content-type") or ""):
             waiting += links_of(page)
+    return seen
+
+
+def test_behind_a_proxy_every_link_keeps_the_prefix(demo, browser):
+    """Served under a base path behind a proxy that keeps it: the weekly report's links and
+    the issue pages' lead under the prefix too."""
+    server = serve(demo.home, env={"MEDIAKEEPER_SERVE_BASE_PATH": "/mk"})
+    front = proxy("/mk", server.url, strip=False)
+    try:
+        page = browser.new_page()
+        root = f"http://127.0.0.1:{front.server_address[1]}/mk"
+        seen = crawl(page, root)
+        assert {u: s for u, s in seen.items() if s != 200} == {}
+        assert any("/mk/issues/music/" in u for u in seen)
+        page.close()
+    finally:
+        front.shutdown()
+        server.stop()
+
+
+def test_every_link_of_the_page_and_the_weekly_report_answers(demo, browser):
+    """Followed as a person clicks: the views, the weekly report served at /reports/weekly
+    (its "report" links to issues/music/*.html and the rest), every issue page and index
+    they lead to, and their Markdown. None answers 404."""
+    page = browser.new_page()
+    seen = crawl(page, demo.url)
     failed = {url: status for url, status in seen.items() if status != 200}
     assert failed == {}
     reports = [u for u in seen if "/issues/music/" in u and u.endswith(".html")]
