@@ -73,9 +73,9 @@ def entry_of(item: Mapping[str, Any]) -> Entry:
     codes = open_by_code(details.get("finding_counts")) if status == COMPLETED else {}
     why = str(item.get("last_error") or "")
     return Entry(
-        key=key, name=name, folded=fold(f"{name}\0{key}"), status=status,
+        key=key, name=name, folded=folded(f"{name}\0{key}"), status=status,
         stage=str(details.get("stage") or ""), attempts=_whole(item.get("attempts")),
-        error=readable_error(why), started_at=str(item.get("started_at") or ""),
+        error=readable_error(why) if why else "", started_at=str(item.get("started_at") or ""),
         completed_at=str(item.get("completed_at") or ""),
         issues_found=_whole(item.get("issues_found")),
         issues_resolved=_whole(item.get("issues_resolved")),
@@ -83,6 +83,12 @@ def entry_of(item: Mapping[str, Any]) -> Entry:
         or (1 if status == COMPLETED and details.get("unidentified") else 0),
         slug=str(details.get("slug") or slugify(key)), path=str(item.get("path") or ""),
     )  # fmt: skip
+
+
+def folded(text: str) -> str:
+    """``text.fold.fold``, with its ASCII case at the cost of ``lower`` (an ASCII text has no
+    accent to take off: the same answer, a third of the first read of a big queue)."""
+    return text.lower() if text.isascii() else fold(text)
 
 
 def _whole(value: Any) -> int:
@@ -186,7 +192,7 @@ def query_of(params: Mapping[str, str], statuses: Iterable[str]) -> Query:
 
 def select(ordered: list[Entry], query: Query) -> tuple[int, list[Entry]]:
     """How many entries match ``query``, and the page of them it asks for."""
-    wanted = fold(" ".join(query.q.split())) if query.q.strip() else ""
+    wanted = folded(" ".join(query.q.split())) if query.q.strip() else ""
     if not (query.status or query.code or wanted):
         return len(ordered), ordered[query.offset : query.offset + query.limit]
     total, chosen = 0, []
