@@ -19,7 +19,6 @@ keeps it in an HttpOnly, SameSite=Strict cookie.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import os
 import threading
 import time
@@ -38,6 +37,7 @@ from mediakeeper import __version__
 from mediakeeper.core import kinds
 from mediakeeper.core.decisions import status_word
 from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.tokens import same_token
 from mediakeeper.decisions import engine, ids
 from mediakeeper.decisions.item import DecideError
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, SKIPPED
@@ -480,7 +480,7 @@ async def login(request: Request) -> Response:
         return RedirectResponse(f"{base}/", status_code=303)
     form = parse_qs((await bounded_body(request)).decode("utf-8", "replace"))
     given = (form.get("token") or [""])[0]
-    if not hmac.compare_digest(given.encode(), web.token.encode()):
+    if not same_token(given, web.token):
         html = TEMPLATES.get_template("signin.html.j2").render(base=base, wrong=True)
         return HTMLResponse(html, status_code=401, headers=headers())
     answer = RedirectResponse(f"{base}/", status_code=303)

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from mediakeeper import __version__
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.media.ffmpeg import find
+from mediakeeper.text.cut import echoed
 from mediakeeper.watch.state import watch_status
 from mediakeeper.web import library
 from mediakeeper.web.follower import STATUSES
@@ -85,7 +86,7 @@ async def items(request: Request) -> JSONResponse:
         return JSONResponse({"error": str(err)}, status_code=400)
     await asyncio.to_thread(web.follower.sync)
     if kind not in web.follower.queues:  # (never a path of the caller's making)
-        return JSONResponse({"error": f"no {kind} queue in this home"}, status_code=404)
+        return JSONResponse({"error": f"no {echoed(kind)} queue in this home"}, status_code=404)
     if problem := web.follower.queues[kind].problem:
         return JSONResponse({"error": problem}, status_code=503)
     total, chosen = web.follower.listed(kind, query)
