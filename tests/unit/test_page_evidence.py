@@ -1,5 +1,5 @@
 """The page's rendering of each kind of evidence the decision engine gives (docs/api.md,
-"Details"): every one renders, escaped, its controls addressing the decision by its id. The
+"Decisions", its details): every one renders, escaped, its controls addressing the decision by its id. The
 documents are shaped as ``decisions.engine.explain`` answers; the browser tests take the
 real ones from real files."""
 
