@@ -1,7 +1,7 @@
 """The page's rendering of each kind of evidence the decision engine gives (docs/api.md,
-"Decisions", its details): every one renders, escaped, its controls addressing the decision by its id. The
-documents are shaped as ``decisions.engine.explain`` answers; the browser tests take the
-real ones from real files."""
+"Decisions", its details): every one renders, escaped, its controls addressing the decision
+by its id. The documents are shaped as ``decisions.engine.explain`` answers; the browser
+tests take the real ones from real files."""
 
 from __future__ import annotations
 
