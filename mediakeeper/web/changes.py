@@ -2,8 +2,9 @@
 ran it (a batch from a terminal or from the page, ``decide``, ``decide --all``, an undo, a
 ``dupes set-aside``), each with what it changed and whether ``undo --session`` has anything
 to take back. Read from the records every command already keeps: the batches' session
-events (``sessions.jsonl``), the change journal's lines (tag values written), and the
-group decisions' records (``status/<kind>/decisions/<session>.json``).
+events (``sessions.jsonl``), the change journal's lines (tag values written), the
+decisions' records (``status/<kind>/decisions/<session>.json``) and the set-asides' moves
+(``changes.moves``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mediakeeper.changes import moves
 from mediakeeper.changes.journal import read_journals
 from mediakeeper.decisions.sessions import FOLDER as DECISIONS_FOLDER
 from mediakeeper.queue.session_log import load_sessions
@@ -84,4 +86,10 @@ def recent_changes(home: Path, most: int = SHOWN) -> list[Change]:
             code = entry.get("code") or "a group"
             c.what.append(f"decided {code} for {count(len(items), 'item')}")
             c.undoable = True
+    for session, files in moves.sessions(home):  # `dupes set-aside`'s, journaled apart
+        journal = moves.journal_path(home, session)
+        at = datetime.fromtimestamp(journal.stat().st_mtime, UTC) if journal.exists() else None
+        c = change(session, "dupes", at or datetime.fromtimestamp(0, UTC))
+        c.what.append(f"{count(files, 'copy', 'copies')} set aside")
+        c.undoable = True
     return sorted(found.values(), key=lambda c: (c.at, c.session), reverse=True)[:most]

@@ -61,6 +61,9 @@ def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
         assert holding[album["best"]] > 0  # the best kept, every other copy's files set aside
         assert [n for p, n in holding.items() if p != album["best"]] == [0]
         # The Undo beside the result puts every file back where it was, byte for byte.
+        # The set-aside is among the recent changes, with what it moved.
+        changes = server.get("/changes").text
+        assert "set aside" in changes
         page.locator("#undo-last").get_by_role("button", name="Undo").click()
         expect(page.locator("#said")).to_contain_text("files back", timeout=30_000)
         assert digests(album) == before
