@@ -36,11 +36,6 @@ class Change:
     undoable: bool = False  # undo --session has something to take back
     outcome: str = ""  # a batch's: completed, stopped, running, crashed
 
-    def as_json(self) -> dict:
-        return {"session": self.session, "kind": self.kind, "at": self.at.isoformat(),
-                "what": "; ".join(self.what), "undoable": self.undoable,
-                "outcome": self.outcome}  # fmt: skip
-
 
 def _moment(text: str | None) -> datetime:
     found = parse_time(text) if text else None
