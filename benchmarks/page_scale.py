@@ -126,9 +126,12 @@ def group_figures(where: Path, artists: int, requests_: int) -> None:
         listed = session.get(url + "/api/decisions", timeout=300).json()
         group = next(g for g in listed["groups"] if g["code"] == CODE)
         one = group["decisions"][0]["id"]
-        paths = {f"group preview ({group['count']} decisions)":
-                 f"/decisions/group?kind=music&code={CODE}",
-                 "one decision's evidence": f"/decisions/{one}", "the page (GET /) again": "/"}
+        preview = f"/decisions/group?kind=music&code={CODE}"
+        paths = {
+            f"group preview ({group['count']} decisions)": preview,
+            "one decision's evidence": f"/decisions/{one}",
+            "the page (GET /) again": "/",
+        }
         print(f"{artists:,} artists of real files, {listed['total']:,} decisions")
         print(f"{'first render (GET /)':<34} {first * 1000:>9.1f} ms")
         for label, path in paths.items():
@@ -146,8 +149,13 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=5_000)
     parser.add_argument("--requests", type=int, default=9)
     parser.add_argument("--with", dest="with_", type=Path, help="another checkout, side by side")
-    parser.add_argument("--group", type=int, default=0, metavar="N",
-                        help="also a home of N artists of real files, one question each")
+    parser.add_argument(
+        "--group",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also a home of N artists of real files, one question each",
+    )
     args = parser.parse_args()
     checkouts = {"this": REPO, **({"with": args.with_.resolve()} if args.with_ else {})}
     with tempfile.TemporaryDirectory(prefix="page-scale-") as where:

@@ -89,6 +89,8 @@ TEMPLATES = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
     finalize=_shown,
 )
+
+
 def match(score) -> str:
     """A proposal's match as Picard colours it: good, fair, poor, bad."""
     score = float(score or 0)
@@ -325,8 +327,18 @@ def group_preview(web, kind: str, code: str, choose: int | None) -> dict[str, An
     decisions = group.get("decisions") or []
     previews, problems = [], []
     if choose is None:
-        previews = [{"item": d["item"], "what": "left as it is", "writes": [], "moves": [],
-                     "queue": [], "closes": [d["id"]], "refused": []} for d in decisions]
+        previews = [
+            {
+                "item": d["item"],
+                "what": "left as it is",
+                "writes": [],
+                "moves": [],
+                "queue": [],
+                "closes": [d["id"]],
+                "refused": [],
+            }
+            for d in decisions
+        ]
     answer = engine.Answer(choose=choose) if choose else None
     for d in decisions[:PREVIEWED] if answer else ():
         try:
@@ -464,8 +476,13 @@ async def group_view(request: Request) -> Response:
         return HTMLResponse('<p class="bad">choose must be a choice\'s number</p>',
                             status_code=400, headers=headers())  # fmt: skip
     try:
-        shown = await asyncio.to_thread(group_preview, web, params.get("kind") or "",
-                                        params.get("code") or "", int(raw) if raw else None)
+        shown = await asyncio.to_thread(
+            group_preview,
+            web,
+            params.get("kind") or "",
+            params.get("code") or "",
+            int(raw) if raw else None,
+        )
     except (MediakeeperError, DecideError) as err:
         return HTMLResponse(f'<p class="bad">{escape(str(err))}</p>', status_code=409,
                             headers=headers())  # fmt: skip
