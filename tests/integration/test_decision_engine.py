@@ -244,23 +244,13 @@ def test_a_movies_candidates_are_shown_with_year_poster_and_overview_and_a_choic
     """Two TMDb movies called Solaris: each candidate with its title, year, poster and
     overview; the one chosen is kept for the next batch, and that too is a session the undo
     gives back (the movie as it was)."""
-    import subprocess
-    import sys
-
     from mediakeeper.queue.store import QueueStore
-    from tests.helpers import REPO_ROOT
-    from tests.integration.test_decide_kinds import movie_env
-    from tests.servers.tmdb import FakeTMDb
+    from tests.integration.test_decide_kinds import movie_batch
 
     lib, home = tmp_path / "Movies", tmp_path / "home"
     (lib / "Solaris").mkdir(parents=True)
     (lib / "Solaris" / "solaris.mkv").write_bytes(b"not really a video")
-    with FakeTMDb() as fake:
-        batch = [sys.executable, "utilities/process_movie_batch.py", "--home", str(home),
-                 "--library", str(lib)]  # fmt: skip
-        done = subprocess.run(batch, cwd=REPO_ROOT, env=movie_env(fake), capture_output=True,
-                              text=True, timeout=120)  # fmt: skip
-    assert done.returncode == 1, done.stdout + done.stderr
+    movie_batch(home, lib)
     shown = json.loads(decide(home, "movies", "Solaris", "--json").stdout)["decisions"]
     match = one(shown, "ambiguous-match")
     candidates = match["details"]["candidates"]
