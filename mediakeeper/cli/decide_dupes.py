@@ -49,15 +49,18 @@ def said_whole(home: Path, taken, choose: int | None, dry_run: bool) -> None:
     groups it would decide, ``taken``)."""
     if dry_run:
         for group in taken:
-            _would(group, choose, "" if choose else dupes.code_of(group))
+            _would(group, choose, "" if choose else dupes.code_of(group), whole=True)
         click.echo(f"dry run: {count(len(taken), 'group')} would be decided; nothing moved")
         return
     said(home, taken)
 
 
-def _would(group: dict, choose: int | None, dismiss: str | None) -> None:
+def _would(group: dict, choose: int | None, dismiss: str | None, *, whole: bool = False) -> None:
     if dismiss or choose == 2:
         click.echo(f"would keep all {len(group['copies'])} copies of {group['id']}")
+        return
+    if whole and choose == 1 and group.get("doubt"):  # a level's keep the best leaves it
+        click.echo(f"would leave {group['id']} for you: {visible(group['doubt'])}")
         return
     keep = dupes.numbered(group, choose).keep
     click.echo(f"would keep {visible(keep)}")
@@ -76,5 +79,7 @@ def said(home: Path, taken: dupes.Taken) -> None:
     click.echo(f"{count(taken.groups, 'group')} decided ({taken.what}{freed})")
     if taken.session:
         click.echo(f"To take it back:\n  {tool_command('undo', home)} --session {taken.session}")
-    if done is not None and done.left_alone:
+    if done is not None and done.stopped:
+        click.echo(f"Error: {done.stopped}", err=True)
+    if done is not None and (done.left_alone or done.stopped):
         sys.exit(1)

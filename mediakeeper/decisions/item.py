@@ -312,10 +312,11 @@ def set_changes(found: ItemDecisions, word: str, value: str, album: str | None, 
         raise DecideError(f"{word!r} is not a tag mediakeeper writes",
                           f"one of: {', '.join(words.SETTABLE)} (or year)")  # fmt: skip
     if why := words.bad_value(tag, value):
-        raise DecideError(f"--set {word}={value}: {why}; nothing written")
+        raise DecideError(f"--set {echoed(word)}={echoed(value)}: {why}; nothing written")
     every = [t for t in found.document.get("tracks") or [] if _in_album(t, album)]
     if not every:
-        raise DecideError(f"{found.name} has no album {album!r}", "its issue report names them")
+        raise DecideError(f"{found.name} has no album {echoed(album)!r}",
+                          "its issue report names them")  # fmt: skip
     asking = [decision] if decision else [d for d in found.decisions if d.tag == tag]
     if decision is not None and decision.tag != tag and scope == "decision":
         raise DecideError(f"decision {decision.code} is not about {tag}",
@@ -329,7 +330,7 @@ def set_changes(found: ItemDecisions, word: str, value: str, album: str | None, 
     else:
         tracks = [t for t in every if t["path"] in files]
     if not tracks:
-        raise DecideError(f"{found.name}: no track of album {album!r} is one the decision "
+        raise DecideError(f"{found.name}: no track of album {echoed(album)!r} is one the decision "
                           "is about", "leave out --album, or widen it: --scope album")  # fmt: skip
     now = _values_now(found, tracks, tag)
     changes = tuple(TagChange(t["path"], tag, now[t["path"]], value or None) for t in tracks

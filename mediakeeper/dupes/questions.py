@@ -30,8 +30,9 @@ def name_of(group: dict[str, Any]) -> str:
 def words(asked: Asked) -> str:
     group = asked.item
     copies = count(len(group["copies"]), "copy", "copies")
+    doubt = " Its sound cannot tell which is best." if group.get("doubt") else ""
     return (f"Which copy of {name_of(group)} to keep? {copies}, "
-            f"{format_size(group['waste'])} in the copies not kept.")  # fmt: skip
+            f"{format_size(group['waste'])} in the copies not kept.{doubt}")  # fmt: skip
 
 
 def offers(asked: Asked) -> tuple[list[Offer], str]:
@@ -55,6 +56,7 @@ def evidence(asked: Asked) -> dict[str, Any]:
         "level": group.get("level"),
         "best": group.get("best"),
         "why": list(group.get("why") or ()),
+        "doubt": group.get("doubt") or "",  # the sound cannot back the best: the person's
         "waste": group.get("waste"),
         "copies": [{**{k: c.get(k) for k in SIDE_BY_SIDE}, "best": c["path"] == group["best"],
                     "files": len(c.get("files") or ())} for c in group["copies"]],

@@ -30,7 +30,7 @@ from mediakeeper.decisions import engine, ids
 from mediakeeper.decisions.item import DecideError, Stale
 from mediakeeper.decisions.undo import undo_session
 from mediakeeper.text.cut import echoed
-from mediakeeper.web.bodies import Body, Text, Word, json_body
+from mediakeeper.web.bodies import MOST_LINE, Body, Text, Word, json_body
 
 _ONE_AT_A_TIME = threading.Lock()
 
@@ -73,7 +73,8 @@ def _problem(err: Exception) -> JSONResponse:
         code = 404
     else:
         code = 400
-    return JSONResponse({"error": str(err)}, status_code=code)
+    # Names in it are cut where they are said; a message over a line is cut as a whole.
+    return JSONResponse({"error": echoed(str(err), MOST_LINE)}, status_code=code)
 
 
 async def list_decisions(request: Request) -> JSONResponse:
