@@ -169,6 +169,10 @@ def test_the_api_lists_previews_takes_and_undoes_by_id(home):
             ("1973 - Dark Side/05 untagged.flac", "title", None, "Untitled Jam")]
         assert server.post("/api/decisions", {**body, "preview": True}).json() == shown.json()
         assert files_of(lib) == before  # a preview writes nothing
+        other = server.post("/api/decisions", {"id": title["id"], "set": {"title": "Else"},
+                                               "token": shown.json()["token"]})  # fmt: skip
+        assert other.status_code == 409 and "since its preview" in other.json()["error"]
+        assert files_of(lib) == before  # not what was previewed: refused, nothing written
         took = server.post("/api/decisions", {**body, "token": shown.json()["token"]})
         assert took.status_code == 200, took.text
         after = files_of(lib)
