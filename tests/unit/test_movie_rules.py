@@ -51,7 +51,7 @@ def test_ambiguous_and_no_match_findings_list_the_candidates():
     assert finding.code == "ambiguous-match"
     assert finding.details["candidates"] == [
         {"id": 593, "title": "Solaris", "original_title": "Солярис", "year": 1972,
-         "overview": "", "poster_path": ""},  # what a person tells candidates apart by
+         "overview": "", "poster_path": ""},
         {"id": 2103, "title": "Solaris", "original_title": "Solaris", "year": 2002,
          "overview": "", "poster_path": ""},
     ]
