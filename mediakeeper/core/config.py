@@ -22,8 +22,6 @@ from mediakeeper.core.bounded import SETTINGS_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import ConfigError, NoDataHome
 from mediakeeper.core.home import CONFIG_FILE, find_home
 from mediakeeper.core.kinds import KINDS, Limit
-from mediakeeper.core.units import bitrate_problem
-from mediakeeper.core.writemode import HARD_LINKS, MODES
 
 # The public contract: section -> key -> default. The default's type is the key's type.
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -108,13 +106,6 @@ def limit_of(section: str, key: str) -> Limit | None:
     return kinds.get(section).setting_limits().get(key)
 
 
-def _one_of(words: tuple[str, ...]) -> Callable[[Any], str | None]:
-    def problem(value: Any) -> str | None:
-        return None if value in words else f"expected one of {', '.join(words)}, got {value!r}"
-
-    return problem
-
-
 _NOT_SHOWN = "the value is not shown: it may hold a secret"
 
 
@@ -138,12 +129,9 @@ def _apprise_problem(urls: tuple[str, ...]) -> str | None:
     return "expected Apprise URLs (scheme://...); one is blank or has none (" + _NOT_SHOWN + ")"
 
 
-# Settings held to a check of their own (one of a few words; a text with a unit, "128k"):
-# the check says what is wrong with a value, or None.
+# A service's settings held to a check of their own (a kind's: its record's ``checks``): the
+# check says what is wrong with a value, or None.
 CHECKED: dict[tuple[str, str], Callable[[Any], str | None]] = {
-    ("music", "write_mode"): _one_of(MODES),
-    ("music", "hard_links"): _one_of(HARD_LINKS),
-    ("audiobooks", "bitrate"): bitrate_problem,
     ("alerts", "webhook_url"): _webhook_problem,
     ("alerts", "apprise"): _apprise_problem,
 }
@@ -269,7 +257,9 @@ def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
     from pydantic import ValidationError
 
     limit = limit_of(*name) if isinstance(default, int | float) else None
-    adapter = _adapter(type(default), limit, CHECKED.get(name), name[1] == "rate_limit")
+    # a service's check, or the kind's record's
+    check = CHECKED.get(name) or kinds.get(name[0]).checks.get(name[1])
+    adapter = _adapter(type(default), limit, check, name[1] == "rate_limit")
     try:
         return adapter.validate_python(value)
     except ValidationError as err:
