@@ -43,25 +43,6 @@ def group_items(home: Path, code: str) -> None:
                "(keep all)")  # fmt: skip
 
 
-def decide_one(home: Path, name: str, *, choose: int | None, dismiss: str | None, values,
-               dry_run: bool) -> bool:  # fmt: skip
-    """``decide dupes ID``: the group shown, or a choice taken; False when no open group is
-    called ``name`` (a failed album of the dupes queue may be)."""
-    group = dupes.find(home, name)
-    if group is None:
-        return False
-    if values:
-        raise DecideError("a duplicate group takes --choose N or --dismiss CODE, not --set")
-    if not (choose or dismiss):
-        click.echo(visible("\n".join(dupes.describe(group))))
-        return True
-    if dry_run:
-        _would(group, choose, dismiss)
-        return True
-    said(home, dupes.take(home, group, choose=choose, dismiss=dismiss or ""))
-    return True
-
-
 def said_whole(home: Path, taken, choose: int | None, dry_run: bool) -> None:
     """``decide --all``: keep the best (``--choose 1``) or keep all (``--choose 2``,
     ``--dismiss CODE``) for every open group of a level, as one session (a dry run: the

@@ -21,16 +21,16 @@ SIDE_BY_SIDE = ("path", "format", "sample_rate", "bit_depth", "bitrate", "durati
 
 def name_of(group: dict[str, Any]) -> str:
     """``Artist — Album`` (a track group: its file's name too), from the best copy's path."""
-    parts = PurePosixPath(str(group.get("best") or group["copies"][0]["path"])).parts
-    if group.get("level") == "track" and len(parts) >= 2:
-        return " — ".join((*parts[:-2][-2:], PurePosixPath(parts[-1]).stem)) or parts[-1]
-    return " — ".join(parts[-2:]) if len(parts) >= 2 else str(parts[-1] if parts else "")
+    path = PurePosixPath(str(group.get("best") or group["copies"][0]["path"]))
+    if group.get("level") == "track":  # Artist/Album/01 - Song.flac
+        return " — ".join((*path.parent.parts[-2:], path.stem))
+    return " — ".join(path.parts[-2:])
 
 
 def words(asked: Asked) -> str:
     group = asked.item
     copies = count(len(group["copies"]), "copy", "copies")
-    doubt = " Its sound cannot tell which is best." if group.get("doubt") else ""
+    doubt = f" Its sound cannot tell which is best: {group['doubt']}." if group.get("doubt") else ""
     return (f"Which copy of {name_of(group)} to keep? {copies}, "
             f"{format_size(group['waste'])} in the copies not kept.{doubt}")  # fmt: skip
 
