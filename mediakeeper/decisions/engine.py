@@ -67,6 +67,7 @@ from mediakeeper.decisions.item import (
 )
 from mediakeeper.decisions.item import listing as needs_of
 from mediakeeper.decisions.listing import decisions_json
+from mediakeeper.dupes import questions as dupes_questions
 from mediakeeper.queue import dismissals, fingerprints
 from mediakeeper.queue.fingerprints import FINGERPRINT
 from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED
@@ -219,10 +220,8 @@ def describe_one(shown: Mapping[str, Any]) -> list[str]:
     for why in details.get("why") or ():  # a duplicate group: why the best ranks first
         lines.append(f"  kept: {why}")
     lines += [f"  {line}" for line in evidence_lines(details)]
-    for c in details.get("copies") or ():
-        lines.append(f"  {'best' if c['best'] else '    '} {c['path']}: "
-                     + ", ".join(f"{k} {c[k]}" for k in ("format", "bitrate", "size", "grade")
-                                 if c.get(k) is not None))  # fmt: skip
+    if details.get("copies"):  # a duplicate group: every copy side by side
+        lines += [f"  {line}" for line in dupes_questions.side_by_side(details["copies"])]
     lines += [f"  {c['number']}) {c['label']}" for c in shown.get("choices") or ()]
     if shown.get("can_set"):
         lines.append(f"  or type a value: --set {shown['can_set']}=VALUE")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.dupes.job import GRADED_TAGS
-from mediakeeper.dupes.sound import LOSSY, UNTOLD
+from mediakeeper.dupes.sound import GENUINE, LOSSY, UNTOLD
 from mediakeeper.text.slug import inside, slugify
 
 # How much a kbps of each codec is worth against MP3's (what listening tests find, roughly).
@@ -33,6 +33,10 @@ class Grade:
     text: str  # "FLAC 44.1 kHz/16-bit", "MP3 128 kbps (damaged)"
     tags: int  # how many of the graded tags (and a cover) it carries
     untold: bool = False  # lossless, and whether from the start its sound could not tell
+    damage: tuple[str, ...] = ()  # verify's damage codes for the file
+    # A lossless file decoded from a lossy one: True (verify or its spectrum says so), False
+    # (its spectrum goes on above a lossy encoder's cut-off), None (nothing tells, or lossy).
+    lossy_origin: bool | None = None
 
 
 def verify_notes(home: Path, key: str) -> dict[str, set[str]]:
@@ -72,7 +76,9 @@ def grade(entry: dict[str, Any], notes: set[str] = frozenset(), heard: str = "")
     tags = sum(bool(entry.get("tags", {}).get(t)) for t in GRADED_TAGS) + bool(entry.get("cover"))
     text += f" ({', '.join(said)})" if said else ""
     resolution = 0 if origin else rate * bits  # a lossy decode's depth and rate are no resolution
-    return Grade((whole, sound, resolution, tags), text, tags, untold)
+    said_origin = True if origin else (False if lossless and heard == GENUINE else None)
+    return Grade((whole, sound, resolution, tags), text, tags, untold,
+                 tuple(sorted(notes & set(DAMAGE))), said_origin)  # fmt: skip
 
 
 def why(best: Grade, other: Grade) -> str:

@@ -1,0 +1,95 @@
+"""Every copy of a duplicate group side by side (issue 70 point 2): ``decide dupes GROUP``
+(``--json``: ``details.copies``) says each copy's sample rate, bit depth, duration, tags
+filled and damage as the scan found them, from the reads the scan already makes; a group
+saved by an older scan, without them, still shows (``null``). Real recordings encoded by
+ffmpeg, the real command in subprocesses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import mutagen
+import pytest
+
+from mediakeeper.dupes.groups import groups_path
+from tests.helpers.audio import tag_by_hand
+from tests.helpers.dupes import mediakeeper, scanned
+from tests.helpers.melody import encode, melody_wav
+
+SECONDS = 12
+FULL = {"artist": "Artist", "albumartist": "Artist", "album": "Album", "date": "2001"}
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory) -> Path:
+    """One album of two tracks twice: a 24-bit FLAC with every core tag, and an MP3 rip
+    that carries only its titles and album name."""
+    root = tmp_path_factory.mktemp("side")
+    lib = root / "Music"
+    for n in (1, 2):
+        source = melody_wav(root / f"{n}.wav", 30 + n, SECONDS)
+        flac = encode(source, lib / "Artist" / "Album" / f"0{n} - Song {n}.flac",
+                      "-sample_fmt", "s32")  # fmt: skip
+        mp3 = encode(source, lib / "Rips" / "Album" / f"0{n} - Song {n}.mp3", "-b:a", "128k")
+        for tag, value in {**FULL, "title": f"Song {n}", "tracknumber": str(n)}.items():
+            tag_by_hand(flac, tag, value)
+        tag_by_hand(mp3, "title", f"Song {n}")
+        tag_by_hand(mp3, "album", "Album")
+        source.unlink()
+    return lib
+
+
+def shown(home: Path, group_id: str, *args: str):
+    done = mediakeeper(home, "decide", "dupes", group_id, *args)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if "--json" in args else done.stdout
+
+
+def test_each_copy_says_its_rate_depth_duration_tags_and_damage(library, tmp_path):
+    home = tmp_path / "home"
+    checked = mediakeeper(home, "verify", "batch", "--library", library)
+    assert checked.returncode == 0, checked.stderr
+    (group,) = scanned(home, library)
+    copies = {Path(c["path"]).parent.name: c for c in shown(home, group["id"], "--json")
+              ["details"]["copies"]}  # fmt: skip
+    flac, mp3 = copies["Artist"], copies["Rips"]
+    assert (flac["format"], flac["sample_rate"], flac["bit_depth"]) == ("flac", 44100, 24)
+    assert (mp3["format"], mp3["sample_rate"], mp3["bit_depth"]) == ("mp3", 44100, None)
+    for copy in (flac, mp3):  # the tracks' lengths together, as their headers say them
+        lengths = sum(mutagen.File(f).info.length for f in Path(copy["path"]).iterdir())
+        assert copy["duration"] == pytest.approx(lengths, abs=0.002)
+        assert copy["duration"] == pytest.approx(2 * SECONDS, abs=1)
+    assert (flac["tags_filled"], mp3["tags_filled"]) == (6, 2)  # of the six core fields
+    assert (flac["damage"], mp3["damage"]) == ("", "")  # verify checked them: none
+    assert mp3["lossy_origin"] is None  # a lossy file is no lossless one of lossy origin
+    assert flac["best"] and flac["ranks"] == "" and mp3["ranks"].startswith("better sound: ")
+    assert 120_000 <= mp3["bitrate"] <= 136_000
+    text = shown(home, group["id"])
+    assert "sample rate  bit depth  bit rate  duration" in text
+    row = next(line for line in text.splitlines() if f"{library / 'Rips' / 'Album'} " in line)
+    assert "MP3" in row and "44.1 kHz" in row and "128 kbps" in row
+    assert f"0:{round(mp3['duration']):02d}" in row
+    assert "2 of 6" in row and "none" in row
+    best = next(line for line in text.splitlines() if line.strip().startswith("best "))
+    assert "24-bit" in best and "6 of 6" in best
+    assert "ranks below: better sound: FLAC" in text
+
+
+def test_a_group_saved_before_the_copies_said_more_still_shows(library, tmp_path):
+    home = tmp_path / "home"
+    (group,) = scanned(home, library)  # no verify run: damage unknown
+    said = shown(home, group["id"], "--json")["details"]["copies"]
+    assert {c["damage"] for c in said} == {None}
+    assert "not verified" in shown(home, group["id"])
+    path = groups_path(home)
+    saved = json.loads(path.read_text("utf-8"))
+    old = ("sample_rate", "bit_depth", "duration", "tags_filled", "damage", "lossy_origin",
+           "ranks")  # fmt: skip
+    for g in saved["groups"]:
+        g["copies"] = [{k: v for k, v in c.items() if k not in old} for c in g["copies"]]
+    path.write_text(json.dumps(saved), "utf-8")
+    for c in shown(home, group["id"], "--json")["details"]["copies"]:
+        assert all(c[k] is None for k in old) and c["grade"] and c["format"]
+    text = shown(home, group["id"])
+    assert "sample rate" in text and str(library / "Rips" / "Album") in text
