@@ -93,3 +93,29 @@ def test_a_group_saved_before_the_copies_said_more_still_shows(library, tmp_path
         assert all(c[k] is None for k in old) and c["grade"] and c["format"]
     text = shown(home, group["id"])
     assert "sample rate" in text and str(library / "Rips" / "Album") in text
+
+
+def test_a_scan_after_an_older_one_fills_them_without_reading_a_file_again(library, tmp_path):
+    """Groups and fingerprints kept by a scan before the copies said more: the next scan
+    groups again from the fingerprints as they are (no file fingerprinted again), and says
+    all but the tags filled, which an older fingerprint did not count."""
+    home = tmp_path / "home"
+    scanned(home, library)
+    caches = sorted((home / "status" / "dupes" / "fingerprints").glob("*.json"))
+    for cache in caches:
+        document = json.loads(cache.read_text("utf-8"))
+        for entry in document["files"].values():
+            del entry["tags_filled"]
+        cache.write_text(json.dumps(document), "utf-8")
+    path = groups_path(home)
+    saved = json.loads(path.read_text("utf-8"))
+    for g in saved["groups"]:
+        g["copies"] = [{k: v for k, v in c.items() if k in ("path", "grade", "format", "bitrate",
+                                                             "size", "files", "below")}
+                       for c in g["copies"]]  # fmt: skip
+    path.write_text(json.dumps({**saved, "stamp": "made by an older grade"}), "utf-8")
+    before = {cache: cache.read_bytes() for cache in caches}
+    (group,) = scanned(home, library)
+    assert {cache: cache.read_bytes() for cache in caches} == before  # nothing read again
+    for c in shown(home, group["id"], "--json")["details"]["copies"]:
+        assert c["sample_rate"] == 44100 and c["duration"] and c["tags_filled"] is None
