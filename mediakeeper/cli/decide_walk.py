@@ -1,4 +1,5 @@
-"""``decide -i``: the open decisions walked one at a time on a terminal, worst item first.
+"""``decide -i``: the open decisions walked one at a time on a terminal, worst item first
+and, within an item, its worst question first (errors before warnings).
 Each choice is shown with the number ``decide KIND NAME`` lists it under, and typed as that
 number; ``v`` types a value for the tag a decision is about, ``d`` dismisses the finding's
 code, ``s`` passes it over, ``q`` stops. Each answer is written before the next is shown."""
@@ -32,7 +33,12 @@ def walk(home: Path, dry_run: bool, writing: writemode.Writing, said) -> None:
             continue  # not completed (failed, skipped): listed by `decide`, retried there
         while True:
             found = decide.item_decisions(home, entry.kind, item)
-            waiting = [d for d in found.decisions if (entry.kind, entry.name, d.at) not in passed]
+            waiting = [
+                d
+                for asked in decide.asked(found.decisions)
+                for d in asked
+                if (entry.kind, entry.name, d.at) not in passed
+            ]  # worst first
             if not waiting:
                 break
             decision = waiting[0]

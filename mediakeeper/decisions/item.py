@@ -23,8 +23,9 @@ from typing import Any
 from mediakeeper import tags
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.decisions import is_open, questions
+from mediakeeper.core.decisions import is_open, question
 from mediakeeper.core.errors import AudioError, MediakeeperError, NotFound, UsageError
+from mediakeeper.core.findings import SEVERITIES
 from mediakeeper.decisions import backups, words
 from mediakeeper.decisions.backups import Good
 from mediakeeper.music.fixes import (
@@ -421,15 +422,58 @@ def rewriter(kind: str):
     return kinds.load(record.rewrite)
 
 
+def asked(decisions: Sequence[Decision]) -> list[list[Decision]]:
+    """The decisions as the questions they ask (``core.decisions.question``: the findings of
+    one code, per album where they are about an album, are one), worst first (by severity,
+    then as found), each with its findings' decisions in their order."""
+    by: dict[tuple[str, str], list[Decision]] = {}
+    for decision in decisions:
+        by.setdefault(question(decision.finding), []).append(decision)
+    return sorted(by.values(), key=lambda ds: _severity_rank(ds[0].finding))
+
+
+def _severity_rank(finding: Mapping[str, Any]) -> int:
+    severity = str(finding.get("severity"))
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
+
+
 def describe(found: ItemDecisions) -> list[str]:
-    """One item's decisions, numbered choices under each, for a person."""
-    asked, findings = questions(d.finding for d in found.decisions), len(found.decisions)
-    more = f" ({count(findings, 'finding')})" if findings != asked else ""
-    lines = [f"{found.name}: {count(asked, 'decision')} open{more}"]
-    for n, decision in enumerate(found.decisions, 1):
-        f = decision.finding
-        where = f["path"] or "(artist)"
-        lines.append(f"  [{n}] {f['severity']} {f['code']} — {where}: {f['message']}")
-        lines += [f"      {c.number}) {c.label}" for c in decision.choices]
-        lines += [f"      ({decision.note})"] if decision.note else []
+    """One item's decisions, one numbered entry per question, worst first: its findings
+    listed inside it (and what each found, where one finding holds several: a damaged
+    file's), each with its numbered choices, for a person."""
+    questions_asked, findings = asked(found.decisions), len(found.decisions)
+    more = f" ({count(findings, 'finding')})" if findings != len(questions_asked) else ""
+    lines = [f"{found.name}: {count(len(questions_asked), 'decision')} open{more}"]
+    for n, decisions in enumerate(questions_asked, 1):
+        f = decisions[0].finding
+        head = f"  [{n}] {f['severity']} {f['code']}"
+        if len(decisions) == 1:
+            lines += [f"{head} — {_about(found.kind, decisions[0])}"]
+            lines += _inside(decisions[0], "      ")
+            continue
+        lines.append(f"{head} — {count(len(decisions), 'finding')}:")
+        for decision in decisions:
+            lines.append(f"    - {_about(found.kind, decision)}")
+            lines += _inside(decision, "        ")
     return lines
+
+
+def _about(kind: str, decision: Decision) -> str:
+    """Where a finding is and what it says (what it found, where it holds several, is
+    listed under it by ``_inside``)."""
+    f = decision.finding
+    where = f["path"] or f"({kinds.noun(kind)})"
+    return f"{where}:" if _found_in(f) else f"{where}: {f['message']}"
+
+
+def _inside(decision: Decision, indent: str) -> list[str]:
+    """What one finding found, where it holds several (a damaged file's damage and bit rot),
+    then its numbered choices and note."""
+    lines = [f"{indent}- {each['code']}: {each['message']}" for each in _found_in(decision.finding)]
+    lines += [f"{indent}{c.number}) {c.label}" for c in decision.choices]
+    return lines + ([f"{indent}({decision.note})"] if decision.note else [])
+
+
+def _found_in(finding: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    found = (finding.get("details") or {}).get("found")
+    return found if isinstance(found, list) and len(found) > 1 else []
