@@ -5,9 +5,10 @@ resolved it (``fixed``) and no person has decided or dismissed it since (``decid
 findings are worth knowing, never a decision. A **decision** is one question a person
 answers (``question``): one per item and code, per album where the finding is about an
 album; fifteen tracks of an album at a low bit rate, or five files whose names disagree with
-their tags, are one question each. An item that is done but
-not identified (a movie without a TMDb match, an artist MusicBrainz could not be asked about)
-is one decision when it has no open finding of its own.
+their tags, are one question each. An item that is done but not identified (a movie or an
+artist whose lookup waits for ``--enrich``) is a to-do, never a decision: counted apart
+("not identified"), the same whether or not it has questions of its own, as the upgrades
+list is (so a decision taken never makes another appear).
 
 Every surface counts through here: a batch's lines, its closing lines and exit code, the
 issue reports, their index, the dashboard (text and HTML) and the weekly report. "Failed"
@@ -86,10 +87,9 @@ def open_by_code(tallies: Mapping[str, Any] | None) -> dict[str, int]:
 
 
 def item_decisions(details: Mapping[str, Any] | None) -> int:
-    """How many decisions one completed item asks for, from its queue details."""
-    details = details or {}
-    found = sum(open_by_code(details.get("finding_counts")).values())
-    return found or (1 if details.get("unidentified") else 0)
+    """How many decisions one completed item asks for, from its queue details (whether it
+    is identified is no decision: a to-do, counted apart)."""
+    return sum(open_by_code((details or {}).get("finding_counts")).values())
 
 
 def status_word(status: str) -> str:

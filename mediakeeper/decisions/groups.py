@@ -22,7 +22,6 @@ from mediakeeper.tags.table import LOGICAL_TAGS
 from mediakeeper.text.wording import count
 from mediakeeper.verify.kind import KIND as VERIFY
 
-UNIDENTIFIED = "unidentified"  # the group of items done but not identified (no finding code)
 DISMISS = "dismiss"
 MOVIE_MATCH = ("ambiguous-match", "no-match")  # a movie's: settled by a TMDb candidate
 
@@ -56,8 +55,6 @@ class Group:
 def choices_of(kind: str, code: str) -> tuple[str, ...]:
     """A code's choices as every item of its group offers them (``<...>``: a value of the
     item's own, listed by ``decide KIND NAME``)."""
-    if code == UNIDENTIFIED:
-        return ("run it again online",)
     record = kinds.get(kind)
     if not record.rewrite:
         return ("decided by its own commands",)
@@ -86,8 +83,7 @@ def groups_of(needs: Iterable[NeedsYou]) -> list[Group]:
     counts: dict[tuple[str, str], int] = {}
     items: dict[tuple[str, str], list[str]] = {}
     for need in needs:
-        codes = [(c.code, c.open) for c in need.codes] or [(UNIDENTIFIED, need.decisions)]
-        for code, n in codes:
+        for code, n in ((c.code, c.open) for c in need.codes):
             counts[need.kind, code] = counts.get((need.kind, code), 0) + n
             items.setdefault((need.kind, code), []).append(need.name)
     groups = [
