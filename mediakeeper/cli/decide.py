@@ -32,6 +32,8 @@ from mediakeeper.text.wording import count, value, written_to
 @click.option("--album", metavar="ALBUM", help="With --set: this album only (folder or name).")
 @click.option("--dismiss", metavar="CODE", help="Leave the findings of CODE as they are.")
 @click.option("--group", metavar="CODE", help="List the items of the group of CODE.")
+@click.option("--all-groups", "every_group", is_flag=True,
+              help="List every group, not a screen's worth (pipe it to less to page).")  # fmt: skip
 @click.option("--all", "whole_group", is_flag=True,
               help="With --dismiss CODE or --choose N (and --group CODE): decide the whole "
               "group as one session.")  # fmt: skip
@@ -50,10 +52,11 @@ from mediakeeper.text.wording import count, value, written_to
     is_flag=True,
     help="Walk the open decisions one by one: a choice's number, or a value.",
 )
-def main(home, kind, name, choose, values, album, dismiss, group, whole_group, remember,
-         list_rules, forget, as_json, dry_run, interactive):  # fmt: skip
+def main(home, kind, name, choose, values, album, dismiss, group, every_group, whole_group,
+         remember, list_rules, forget, as_json, dry_run, interactive):  # fmt: skip
     """Without arguments: the open decisions of every kind, one line per group (the same
-    question in many items), worst first; --json prints them as one JSON object; --group
+    question in many items), worst first, a screen's worth (--all-groups: every one); --json
+    prints them as one JSON object; --group
     CODE lists a group's items. With KIND NAME: that item's decisions, each with its
     numbered choices; --choose N, --set TAG=VALUE or --dismiss CODE takes one. With --all:
     the same choice for a whole group, as one session (undo --session takes it all back);
@@ -80,7 +83,7 @@ def main(home, kind, name, choose, values, album, dismiss, group, whole_group, r
     if name is None and acts:
         raise click.UsageError("give the item's NAME after its KIND (or --all: a whole group)")
     if group or as_json or name is None:
-        show_groups(settings.home, kind, group, as_json)
+        show_groups(settings.home, kind, group, as_json, every=every_group)
         return
     if acts > 1:
         raise click.UsageError("one of --choose, --set or --dismiss at a time")

@@ -25,9 +25,11 @@ HINT = ("A group's items: decide --group CODE; one item: decide KIND NAME; a who
         "decide KIND --all --dismiss CODE")  # fmt: skip
 
 
-def show_groups(home: Path, kind: str | None, code: str | None, as_json: bool) -> None:
-    """The groups worst first (of ``kind`` when given), or the items of the group of
-    ``code``; as one JSON object with ``as_json``."""
+def show_groups(
+    home: Path, kind: str | None, code: str | None, as_json: bool, *, every: bool = False
+) -> None:
+    """The groups worst first (of ``kind`` when given), a screen's worth (``every``: all of
+    them), or the items of the group of ``code``; as one JSON object with ``as_json``."""
     if code in outstanding.GROUPS and not as_json:
         _show_outstanding(home, kind, code)
         return
@@ -62,11 +64,12 @@ def show_groups(home: Path, kind: str | None, code: str | None, as_json: bool) -
     total = sum(g.count for g in found)
     if found:  # failed items and duplicates alone are counted apart, on their own lines
         click.echo(f"{count(total, 'decision')} in {count(len(found), 'group')}, worst first:")
-    shown = found if len(found) <= SCREEN else found[: SCREEN - 1]
+    shown = found if every or len(found) <= SCREEN else found[: SCREEN - 1]
     for group in shown:
         click.echo(f"  {group.line()}")
     if len(shown) < len(found):
-        click.echo(f"  ... and {count(len(found) - len(shown), 'more group')} (--json lists all)")
+        more = count(len(found) - len(shown), "more group")
+        click.echo(f"  ... and {more} (decide --all-groups lists them all)")
     for entry in outstanding_json(waiting):
         noun = kinds.noun(entry["kind"])
         names = ", ".join(entry["items"][:3]) + (" ..." if entry["count"] > 3 else "")

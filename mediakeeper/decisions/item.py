@@ -53,6 +53,10 @@ from mediakeeper.text.wording import count
 from mediakeeper.verify.kind import KIND as VERIFY
 
 MOVIE_MATCH = ("ambiguous-match", "no-match")  # a movie's: settled by a TMDb id
+MISMATCH = "filename-mismatch"
+# The codes whose choices are worded alike in every item (so ``--all --choose N`` takes one
+# for a whole group), beside dismissing: which of two numbers is right.
+OWN_CHOICES = {MISMATCH: ("the file name's track number", "the tag's track number")}
 DISMISSED = "dismissed: left as it is"  # what a dismissal decided, as every face says it
 
 
@@ -169,6 +173,9 @@ def _choices(finding: Mapping[str, Any], document: Mapping[str, Any]):
             yield f"{c['title']} ({c.get('year') or 'year unknown'}), TMDb id {c['id']}", ()
         return
     tracks = document.get("tracks") or []
+    if finding["code"] == MISMATCH:
+        yield from _which_number(finding, tracks)
+        return
     for proposed in details.get("choices") or ():
         score = f" (score {proposed['score']:.2f})" if "score" in proposed else ""
         yield f"{proposed['label']}{score}", _changes(proposed.get("changes") or ())
@@ -180,6 +187,20 @@ def _choices(finding: Mapping[str, Any], document: Mapping[str, Any]):
         for value in sorted({t["tags"].get(tag) for t in album if t["tags"].get(tag)}):
             changes = [_change(t, tag, value) for t in album if t["tags"].get(tag) != value]
             yield f"{tag} {value!r} for the album's {len(album)} tracks", tuple(changes)
+
+
+def _which_number(finding: Mapping[str, Any], tracks: Sequence[Mapping[str, Any]]):
+    """A file name and a tag that disagree on a track's number: the file name's, written
+    into the tag (its total, "/12", kept), or the tag's, left as it is (the file keeps its
+    name: a rename is no tag write)."""
+    track = next((t for t in tracks if t.get("path") == finding["path"]), None)
+    named = (finding.get("details") or {}).get("name_number")
+    theirs, ours = OWN_CHOICES[MISMATCH]
+    if track is not None and named is not None:
+        now = track["tags"].get("tracknumber")
+        _, slash, total = str(now or "").partition("/")
+        yield theirs, (_change(track, "tracknumber", f"{named}{slash}{total}"),)
+    yield ours, ()
 
 
 def _changes(records: Sequence[Mapping[str, Any]]) -> tuple[TagChange, ...]:
