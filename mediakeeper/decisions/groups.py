@@ -14,23 +14,10 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.findings import SEVERITIES
-from mediakeeper.decisions.backups import ACCEPT, AGAIN, LABELS, RESTORE
-from mediakeeper.decisions.item import OWN_CHOICES
-from mediakeeper.decisions.words import SAID_AS
+from mediakeeper.decisions.item import questions_of
 from mediakeeper.reports.attention import NeedsYou, severity_rank
 from mediakeeper.reports.pace import nouns
-from mediakeeper.tags.table import LOGICAL_TAGS
 from mediakeeper.text.wording import count
-from mediakeeper.verify.kind import KIND as VERIFY
-
-DISMISS = "dismiss"
-MOVIE_MATCH = ("ambiguous-match", "no-match")  # a movie's: settled by a TMDb candidate
-PROPOSALS = ("album-sound-match", "sound-match")  # AcoustID's: each item's own recordings
-# A music finding about a file or folder itself, which no tag value settles: mended on disk
-# (the finding says how), or left as it is.
-ABOUT_FILES = ("unreadable-file", "unsupported-format", "skipped-folder", "changed-during-fix",
-               "link-outside-library", "read-only-file", "hard-linked-file",
-               "loudness-not-measured", "fingerprint-failed", "legacy-tag")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -60,31 +47,11 @@ class Group:
 
 
 def choices_of(kind: str, code: str) -> tuple[str, ...]:
-    """A code's choices as the items of its group offer them, in words (never a
-    placeholder): where a choice is a value of each item's own (a TMDb candidate, one of an
-    album's values), what it is; ``decide KIND NAME`` lists each item's."""
-    record = kinds.get(kind)
-    if not record.rewrite:
+    """A code's choices as the items of its group offer them, in words, as its kind declares
+    them (never a placeholder: a value of each item's own is said for what it is)."""
+    if not kinds.get(kind).rewrite:
         return ("decided by its own commands",)
-    if code in MOVIE_MATCH:
-        return ("one of its TMDb candidates", DISMISS)
-    if kind == VERIFY.name:  # damage and bit rot (``backups``): a restore where a copy is good
-        return (*(LABELS[a] for a in (ACCEPT, AGAIN)), f"{LABELS[RESTORE]} (where one is good)")
-    if not record.sets_tags:  # no choice of its own beside leaving it as it is
-        return (DISMISS,)
-    if code in OWN_CHOICES:  # the same labels in every item (``decisions.item``)
-        return (*OWN_CHOICES[code], DISMISS)
-    family, _, said = code.partition("-")
-    tag = SAID_AS.get(said, said)
-    if family == "inconsistent" and tag:
-        return (f"one of the album's {tag} values", f"set {tag}", DISMISS)
-    if family == "missing" and tag in LOGICAL_TAGS:
-        return (f"set {tag}", DISMISS)
-    if code in PROPOSALS:
-        return ("one of its proposals (best first)", DISMISS)
-    if code in ABOUT_FILES:
-        return (DISMISS,)
-    return ("set a tag's value (--set TAG=VALUE)", DISMISS)
+    return questions_of(kind).listed(code)
 
 
 def groups_of(needs: Iterable[NeedsYou]) -> list[Group]:
