@@ -96,3 +96,16 @@ def test_a_whole_group_takes_the_file_names_numbers_at_once(asked):
     assert took.returncode == 0, took.stdout + took.stderr
     numbers = [number(album / f"0{n} - Song {n}.flac") for n in (1, 2, 3)]
     assert numbers == ["1", "2", "3"]
+
+
+def test_an_items_worst_question_is_asked_first(demo_home):
+    """Radiohead's damaged file (an error) comes before its skipped folder, its link and its
+    track gap (warnings): ``decide KIND NAME`` lists, and ``decide -i`` asks, the worst
+    first, in the one order both read (``decisions.item.item_decisions``)."""
+    shown = json.loads(decide(demo_home, "--json").stdout)
+    [unreadable] = [g for g in shown["groups"] if g["code"] == "unreadable-file"]
+    name = unreadable["items"][0]
+    listed = decide(demo_home, "music", name).stdout
+    severities = re.findall(r"^  \[\d+\] (\w+) ", listed, re.M)
+    assert len(severities) > 1 and "warning" in severities, listed
+    assert severities == sorted(severities, key=("error", "warning").index), listed
