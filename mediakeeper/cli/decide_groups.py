@@ -12,12 +12,12 @@ import click
 
 from mediakeeper.cli import decide_dupes, decide_verify
 from mediakeeper.core import kinds, rule_plugins
-from mediakeeper.core.commands import kind_command, tool_command
+from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import rules_in
 from mediakeeper.core.home import CONFIG_FILE
 from mediakeeper.decisions import dupes, engine, groups, outstanding, rules
 from mediakeeper.decisions import item as decide
-from mediakeeper.decisions.listing import not_identified_in, outstanding_json
+from mediakeeper.decisions.listing import outstanding_json
 from mediakeeper.text.wording import count, plural_of, value
 
 SCREEN = 12  # groups listed before the rest are only counted: a screen, with its lines
@@ -46,10 +46,8 @@ def show_groups(
     waiting = [] if code else outstanding.outstanding_in(home, kind)
     asking_dupes = not code and kind in (None, dupes.KIND.name)
     duplicates = decide_dupes.listing_lines(home) if asking_dupes else []
-    todo = [] if code else not_identified_in(home, kind)
     if not found and not waiting and not duplicates:
         click.echo("Nothing to decide.")
-        _show_todo(home, todo)
         return
     if code:
         _show_items(home, needs, found, code)
@@ -71,20 +69,8 @@ def show_groups(
         click.echo(f"  {entry['kind']:<7} {entry['status']}  {items}: {names}  [{choices}]")
     for line in duplicates:  # counted apart too: a group a line
         click.echo(line)
-    _show_todo(home, todo)
     word = outstanding_json(waiting)[0]["status"] if waiting else ""
     click.echo(HINT + (f"; {word} ones: --all --group {word} --choose N" if word else ""))
-
-
-def _show_todo(home: Path, todo: list[dict]) -> None:
-    """The items not identified, a line a kind: a to-do (a run online), not a decision."""
-    for entry in todo:
-        noun = kinds.noun(entry["kind"])
-        names = ", ".join(entry["items"][:3]) + (" ..." if entry["count"] > 3 else "")
-        items = count(entry["count"], noun, plural_of(noun))
-        enrich = f"{kind_command(entry['kind'], 'batch', home)} --enrich"
-        click.echo(f"  {entry['kind']:<7} not identified  {items}: {names}  (a to-do, not a "
-                   f"decision: {enrich} looks them up)")  # fmt: skip
 
 
 def _listed(home: Path, kind: str | None, code: str | None) -> dict:
@@ -123,12 +109,14 @@ def _show_outstanding(home: Path, kind: str | None, group: str) -> None:
 
 
 def _open_in(need, code: str) -> int:
+    if code == groups.UNIDENTIFIED:
+        return 1 if need.note else 0
     return next((c.open for c in need.codes if c.code == code), 0)
 
 
 def group_named(found, code: str, kind: str | None):
     """The groups of ``code``; an unknown code, or one with no open decision, a usage error."""
-    if rule_plugins.code_of(code) is None:
+    if code != groups.UNIDENTIFIED and rule_plugins.code_of(code) is None:
         raise decide.DecideError(f"no finding code {code!r} (docs/findings.md lists them)")
     chosen = groups.find_group(found, code, kind)
     if not chosen:

@@ -6,9 +6,9 @@ findings are worth knowing, never a decision. A **decision** is one question a p
 answers (``question``): one per item and code, per album where the finding is about an
 album; fifteen tracks of an album at a low bit rate, or five files whose names disagree with
 their tags, are one question each. An item that is done but not identified (a movie or an
-artist whose lookup waits for ``--enrich``) is a to-do, never a decision: counted apart
-("not identified"), the same whether or not it has questions of its own, as the upgrades
-list is (so a decision taken never makes another appear).
+artist whose lookup waits for ``--enrich``) asks one decision of its own (run it again),
+counted the same whether or not it has other questions: so a decision taken never makes
+another appear.
 
 Every surface counts through here: a batch's lines, its closing lines and exit code, the
 issue reports, their index, the dashboard (text and HTML) and the weekly report. "Failed"
@@ -87,9 +87,11 @@ def open_by_code(tallies: Mapping[str, Any] | None) -> dict[str, int]:
 
 
 def item_decisions(details: Mapping[str, Any] | None) -> int:
-    """How many decisions one completed item asks for, from its queue details (whether it
-    is identified is no decision: a to-do, counted apart)."""
-    return sum(open_by_code((details or {}).get("finding_counts")).values())
+    """How many decisions one completed item asks for, from its queue details: its open
+    questions, and one more when it is not identified (whatever else it asks)."""
+    details = details or {}
+    found = sum(open_by_code(details.get("finding_counts")).values())
+    return found + (1 if details.get("unidentified") else 0)
 
 
 def status_word(status: str) -> str:

@@ -29,7 +29,7 @@ from typing import Any
 from mediakeeper.changes.writes import would_be_left_alone
 from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.decisions import open_by_code, questions
+from mediakeeper.core.decisions import questions
 from mediakeeper.core.errors import UsageError
 from mediakeeper.core.questions import (
     ACCEPT,
@@ -369,7 +369,8 @@ def resolve(home: Path, kind: str, name: str, code: str | None = None,
         return ids.make(kind, item["key"], "", "failed" if item["status"] == ERROR else "skipped")
     found = item_decisions(home, kind, item)
     unidentified = {i["key"] for i in _queued(home, kind, UNIDENTIFIED)}
-    if not found.decisions and code in (None, UNIDENTIFIED) and item["key"] in unidentified:
+    asks_it = code == UNIDENTIFIED or (code is None and not found.decisions)
+    if asks_it and item["key"] in unidentified:
         return ids.make(kind, item["key"], "", UNIDENTIFIED)  # done, not identified
     return found.only(code, album).id
 
@@ -385,13 +386,12 @@ def item_id(home: Path, kind: str, name: str) -> str:
 
 def _queued(home: Path, kind: str, code: str) -> list[dict[str, Any]]:
     """The queue items a decision of ``code`` is about: failed, skipped, or done but not
-    identified (with no open finding: then that is the question)."""
+    identified (a question of its own, whatever else the item asks: counted alike)."""
     items = queue_of(home, kind).peek()["items"]
     if code in FAILED:
         return [i for i in items if i.get("status") == FAILED[code]]
     return [i for i in items if i.get("status") == COMPLETED
-            and (details := i.get("details") or {}).get("unidentified")
-            and not open_by_code(details.get("finding_counts"))]  # fmt: skip
+            and (i.get("details") or {}).get("unidentified")]  # fmt: skip
 
 
 # ---- preview and take ------------------------------------------------------------------------

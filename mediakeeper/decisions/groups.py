@@ -19,6 +19,8 @@ from mediakeeper.reports.attention import NeedsYou, severity_rank
 from mediakeeper.reports.pace import nouns
 from mediakeeper.text.wording import count
 
+UNIDENTIFIED = "unidentified"  # the group of items done but not identified (no finding code)
+
 
 @dataclass(frozen=True)
 class Group:
@@ -49,6 +51,8 @@ class Group:
 def choices_of(kind: str, code: str) -> tuple[str, ...]:
     """A code's choices as the items of its group offer them, in words, as its kind declares
     them (never a placeholder: a value of each item's own is said for what it is)."""
+    if code == UNIDENTIFIED:
+        return ("run it again online",)
     if not kinds.get(kind).rewrite:
         return ("decided by its own commands",)
     return questions_of(kind).listed(code)
@@ -59,7 +63,9 @@ def groups_of(needs: Iterable[NeedsYou]) -> list[Group]:
     counts: dict[tuple[str, str], int] = {}
     items: dict[tuple[str, str], list[str]] = {}
     for need in needs:
-        for code, n in ((c.code, c.open) for c in need.codes):
+        # Not identified: a question of its own, the same whether or not it has others.
+        codes = [(c.code, c.open) for c in need.codes] + ([(UNIDENTIFIED, 1)] if need.note else [])
+        for code, n in codes:
             counts[need.kind, code] = counts.get((need.kind, code), 0) + n
             items.setdefault((need.kind, code), []).append(need.name)
     groups = [

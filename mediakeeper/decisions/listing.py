@@ -1,9 +1,8 @@
 """What ``decide --json`` prints and ``GET /api/decisions`` answers, made once for both: the
 open decisions of every kind (or one) as groups, worst first, the counts adding up to
 ``total``; failed and skipped items, counted apart as every surface counts them, under
-``outstanding``, duplicate groups under ``duplicates`` (``decisions.dupes``), and the items
-not identified (a to-do, never a decision: ``core.decisions``) under ``not_identified``, when
-there are any."""
+``outstanding``, and duplicate groups under ``duplicates`` (``decisions.dupes``), when there
+are any."""
 
 from __future__ import annotations
 
@@ -12,8 +11,6 @@ from typing import Any
 
 from mediakeeper.decisions import dupes, groups, outstanding
 from mediakeeper.decisions.item import listing
-from mediakeeper.reports.pace import not_identified
-from mediakeeper.reports.records import gather
 
 
 def decisions_json(home: Path, kind: str | None = None) -> dict[str, Any]:
@@ -23,18 +20,7 @@ def decisions_json(home: Path, kind: str | None = None) -> dict[str, Any]:
         shown["outstanding"] = outstanding_json(waiting)
     if kind in (None, dupes.KIND.name) and (duplicates := dupes.as_json(home)):
         shown["duplicates"] = duplicates
-    if todo := not_identified_in(home, kind):
-        shown["not_identified"] = todo
     return shown
-
-
-def not_identified_in(home: Path, kind: str | None = None) -> list[dict[str, Any]]:
-    """Each kind's completed items not identified (``{"kind", "count", "items"}``): what a
-    run online (``--enrich``) looks up; counted apart from the decisions."""
-    queues = gather(home, changes_too=False).queues
-    found = [(q.kind, not_identified(q)) for q in queues
-             if not q.problem and kind in (None, q.kind)]  # fmt: skip
-    return [{"kind": k, "count": len(names), "items": names} for k, names in found if names]
 
 
 def outstanding_json(waiting) -> list[dict[str, Any]]:

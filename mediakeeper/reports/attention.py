@@ -103,7 +103,7 @@ def need_of(kind: str, item: Mapping[str, Any], findings: Findings | None) -> Ne
     counted by code), or None."""
     codes = open_codes(findings)
     why = (item.get("details") or {}).get("unidentified") or ""
-    decisions = item_decisions({"finding_counts": findings})
+    decisions = item_decisions({"finding_counts": findings, "unidentified": why})
     if not decisions:
         return None
     name = str(item.get("name") or item.get("key"))

@@ -170,23 +170,17 @@ def pace_from(
 
 def unidentified(queue: QueueRecord) -> int:
     """Its completed items that are not identified (offline, no match)."""
-    return len(not_identified(queue))
-
-
-def not_identified(queue: QueueRecord) -> list[str]:
-    """The names of its completed items that are not identified: a to-do, never a decision
-    (``core.decisions``), in the queue's order."""
-    return [
-        str(item.get("name") or item["key"])
+    return sum(
+        1
         for item in queue.items
         if item.get("status") == COMPLETED and (item.get("details") or {}).get("unidentified")
-    ]
+    )
 
 
 def outstanding(queue: QueueRecord) -> list[Outstanding]:
     """The queue's failed items, then its skipped ones, each with its latest message. A
-    completed item not identified (offline, no match) is none of them: a to-do, counted
-    apart (``not_identified``), its next step said beside its findings (``attention``)."""
+    completed item not identified (offline, no match) is none of them: it is a decision,
+    listed with its findings and what looks it up (``attention``), counted apart here."""
     found = [o for o in (outstanding_of(queue.kind, item) for item in queue.items) if o]
     found.sort(key=outstanding_key)
     return found

@@ -1,8 +1,8 @@
 """Counts that never move by themselves (issue 69 point 7): an artist the batch could not
-look up (MusicBrainz unreachable) is a to-do, "not identified", counted apart from the
-decisions on every surface, the same whether or not it has questions of its own; dismissing
-its only question closes one decision and makes none appear. Real files, a real batch
-against a port where nothing listens, real scripts."""
+look up (MusicBrainz unreachable) asks one "unidentified" decision of its own (run it again),
+counted the same way whether or not it has other questions, by the batch, ``decide`` and
+the dashboard alike; dismissing its other question closes exactly one decision and makes
+none appear. Real files, a real batch against a port where nothing listens, real scripts."""
 
 from __future__ import annotations
 
@@ -50,26 +50,22 @@ def total(home) -> int:
     return json.loads(shown.stdout)["total"]
 
 
-def test_not_identified_is_a_to_do_counted_apart_the_same_way_every_time(unreachable):
+def test_not_identified_is_counted_the_same_way_every_time(unreachable):
     home, said = unreachable
     assert "2 artists completed (2 not identified)" in said, said
-    assert "needs you: 1 decision in 1 artist" in said, said  # Abba's question, nothing more
-    assert total(home) == 1
-    listed = decide(home).stdout
-    assert listed.startswith("1 decision in 1 group, worst first:"), listed
-    assert "unidentified" not in listed
-    assert "music   not identified  2 artists: Abba, Blur" in listed, listed
-    assert "a to-do, not a decision" in listed and "--enrich" in listed
+    # Abba: its filename-mismatch and its own "unidentified"; Blur: its "unidentified".
+    assert "needs you: 3 decisions in 2 artists" in said, said
+    assert total(home) == 3
     shown = json.loads(decide(home, "--json").stdout)
-    assert shown["not_identified"] == [{"kind": "music", "count": 2, "items": ["Abba", "Blur"]}]
+    assert {g["code"]: (g["count"], g["items"]) for g in shown["groups"]} == {
+        "filename-mismatch": (1, ["Abba"]), "unidentified": (2, ["Abba", "Blur"])}
     board = run_script("media_dashboard.py", "--home", home).stdout
-    assert "NEEDS ATTENTION  1 decision · 0 failed, 0 skipped, 2 not identified" in board, board
+    assert "NEEDS ATTENTION  3 decisions · 0 failed, 0 skipped, 2 not identified" in board, board
 
     took = decide(home, "music", "Abba", "--dismiss", "filename-mismatch")
     assert took.returncode == 0, took.stdout + took.stderr
-    assert total(home) == 0  # no decision appeared in its place
-    after = decide(home).stdout
-    assert after.startswith("Nothing to decide.\n"), after
-    assert "unidentified" not in after and "music   not identified  2 artists" in after, after
+    assert total(home) == 2  # one closed, none appeared in its place
+    shown = json.loads(decide(home, "--json").stdout)
+    assert [(g["code"], g["count"]) for g in shown["groups"]] == [("unidentified", 2)]
     board = run_script("media_dashboard.py", "--home", home).stdout
-    assert "NEEDS ATTENTION  0 decisions · 0 failed, 0 skipped, 2 not identified" in board, board
+    assert "NEEDS ATTENTION  2 decisions · 0 failed, 0 skipped, 2 not identified" in board, board

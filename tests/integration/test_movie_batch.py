@@ -307,8 +307,7 @@ def test_another_library_than_the_queue_s_is_refused(fake, tmp_path):
         movie_queue_manager, ["--home", str(home), "--refresh", "--library", str(other)]
     )
     assert refresh.exit_code == 2 and "is for the library" in refresh.output
-    # Not identified offline: a to-do, no decision (issue 69): nothing for a person.
-    assert run(fake, home, first, "--offline").returncode == 0
+    assert run(fake, home, first, "--offline").returncode == 1
 
 
 def test_a_refused_key_stops_the_batch_and_marks_no_movie(fake, tmp_path):
@@ -383,7 +382,7 @@ def test_a_dry_run_with_enrich_previews_the_movies_enrich_would_take(fake, tmp_p
     library = library_of(tmp_path / "Movies", ["Heat (1995)/h.mkv", "The Matrix (1999)/m.mkv"])
     home = tmp_path / "home"
     first = run(fake, home, library, "--offline", "--movie", "Heat", key=None)
-    assert first.returncode == 0, first.stdout + first.stderr  # not identified: a to-do
+    assert first.returncode == 1, first.stdout + first.stderr
     assert {n: i["status"] for n, i in queue_of(home).items()} == {
         "Heat (1995)": "completed",
         "The Matrix (1999)": "pending",
@@ -482,12 +481,10 @@ def test_movies_not_identified_are_counted_apart_and_choose_identifies_one(fake,
     assert "(2 completed but not identified" in manager(home, "--show-summary")
     assert "○ not identified yet (offline)" in manager(home, "--list")
     board = render_text(dashboard_for(home, datetime.now(UTC)))
-    # Kill Bill's missing year is a decision; not being identified is a to-do, counted
-    # apart (issue 69: the same way whether or not the movie has questions of its own).
-    assert "NEEDS ATTENTION  1 decision · 0 failed, 0 skipped, 2 not identified" in board
-    # Listed once, with a note that says what looks it up, never again below as a
+    assert "NEEDS ATTENTION  2 decisions · 0 failed, 0 skipped, 2 not identified" in board
+    # Listed once, as a decision whose note says what looks it up, never again below as a
     # queue item to --reset-errors (issue 36: unidentified movies were told to reset errors).
-    assert "warning  Kill Bill" in board and "missing-year-in-name · not identifie" in board
+    assert "warning  Kill Bill" in board and "not identified yet (offline)" in board
     assert "unidentified Kill Bill" not in " ".join(board.split()) and "--reset-errors" not in board
 
     enriched = run(fake, home, library, "--enrich", "-v")  # -v: a clean item's line too
