@@ -13,7 +13,7 @@ import click
 from mediakeeper.cli import decide_dupes, decide_verify
 from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.commands import tool_command
-from mediakeeper.core.decisions import rules_in
+from mediakeeper.core.decisions import asks_identity, rules_in
 from mediakeeper.core.home import CONFIG_FILE
 from mediakeeper.decisions import dupes, engine, groups, outstanding, rules
 from mediakeeper.decisions import item as decide
@@ -110,7 +110,7 @@ def _show_outstanding(home: Path, kind: str | None, group: str) -> None:
 
 def _open_in(need, code: str) -> int:
     if code == groups.UNIDENTIFIED:
-        return 1 if need.note else 0
+        return int(asks_identity(need.note, (c.code for c in need.codes)))
     return next((c.open for c in need.codes if c.code == code), 0)
 
 

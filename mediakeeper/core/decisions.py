@@ -86,12 +86,24 @@ def open_by_code(tallies: Mapping[str, Any] | None) -> dict[str, int]:
     return result
 
 
+# A finding whose question is the item's identity itself (a movie's TMDb match): while it is
+# open, the item's "not identified" is that question, not one more.
+IDENTIFYING = ("ambiguous-match", "no-match")
+
+
+def asks_identity(unidentified: Any, codes: Iterable[str]) -> bool:
+    """Whether an item not identified (``unidentified``: why, "" when it is) asks that as a
+    question of its own, beside its open ``codes``: always, but where one of them asks it."""
+    return bool(unidentified) and not set(codes) & set(IDENTIFYING)
+
+
 def item_decisions(details: Mapping[str, Any] | None) -> int:
     """How many decisions one completed item asks for, from its queue details: its open
-    questions, and one more when it is not identified (whatever else it asks)."""
+    questions, and one more when it is not identified (``asks_identity``), counted so
+    whatever else it asks."""
     details = details or {}
-    found = sum(open_by_code(details.get("finding_counts")).values())
-    return found + (1 if details.get("unidentified") else 0)
+    found = open_by_code(details.get("finding_counts"))
+    return sum(found.values()) + asks_identity(details.get("unidentified"), found)
 
 
 def status_word(status: str) -> str:

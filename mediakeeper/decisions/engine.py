@@ -29,7 +29,7 @@ from typing import Any
 from mediakeeper.changes.writes import would_be_left_alone
 from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.decisions import questions
+from mediakeeper.core.decisions import asks_identity, open_by_code, questions
 from mediakeeper.core.errors import UsageError
 from mediakeeper.core.questions import (
     ACCEPT,
@@ -391,7 +391,8 @@ def _queued(home: Path, kind: str, code: str) -> list[dict[str, Any]]:
     if code in FAILED:
         return [i for i in items if i.get("status") == FAILED[code]]
     return [i for i in items if i.get("status") == COMPLETED
-            and (i.get("details") or {}).get("unidentified")]  # fmt: skip
+            and asks_identity((details := i.get("details") or {}).get("unidentified"),
+                              open_by_code(details.get("finding_counts")))]  # fmt: skip
 
 
 # ---- preview and take ------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mediakeeper.core import kinds
+from mediakeeper.core.decisions import asks_identity
 from mediakeeper.core.findings import SEVERITIES
 from mediakeeper.decisions.item import questions_of
 from mediakeeper.reports.attention import NeedsYou, severity_rank
@@ -64,7 +65,8 @@ def groups_of(needs: Iterable[NeedsYou]) -> list[Group]:
     items: dict[tuple[str, str], list[str]] = {}
     for need in needs:
         # Not identified: a question of its own, the same whether or not it has others.
-        codes = [(c.code, c.open) for c in need.codes] + ([(UNIDENTIFIED, 1)] if need.note else [])
+        codes = [(c.code, c.open) for c in need.codes]
+        codes += [(UNIDENTIFIED, 1)] if asks_identity(need.note, (c for c, _ in codes)) else []
         for code, n in codes:
             counts[need.kind, code] = counts.get((need.kind, code), 0) + n
             items.setdefault((need.kind, code), []).append(need.name)
