@@ -24,7 +24,8 @@ from mediakeeper.text.slug import inside, slugify
 # How much a kbps of each codec is worth against MP3's (what listening tests find, roughly).
 CODEC_WEIGHT = {"opus": 1.6, "m4a": 1.3, "aac": 1.3, "ogg": 1.3, "mp3": 1.0}
 LOSSY_ORIGIN_KBPS = 192  # a lossless file of lossy origin: as an ordinary lossy rip
-DAMAGE = ("decode-error", "flac-md5-mismatch", "truncated-audio", "audio-changed")
+# Verify's codes for a file whose audio is not whole (``verify/rules.py``'s, as it writes them).
+DAMAGE = ("decode-error", "audio-md5-mismatch", "truncated-audio", "audio-changed")
 
 
 @dataclass(frozen=True)

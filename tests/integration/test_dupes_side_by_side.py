@@ -119,3 +119,29 @@ def test_a_scan_after_an_older_one_fills_them_without_reading_a_file_again(libra
     assert {cache: cache.read_bytes() for cache in caches} == before  # nothing read again
     for c in shown(home, group["id"], "--json")["details"]["copies"]:
         assert c["sample_rate"] == 44100 and c["duration"] and c["tags_filled"] is None
+
+
+def test_a_damaged_copy_says_which_track_and_ranks_below_a_whole_one(tmp_path):
+    """Verify finds a FLAC track's audio not what its MD5 says: its album copy names the
+    track and its damage, and ranks below the whole MP3 rip, saying why."""
+    lib = tmp_path / "Music"
+    for n in (1, 2):
+        source = melody_wav(tmp_path / f"{n}.wav", 30 + n, SECONDS)
+        flac = encode(source, lib / "Artist" / "Album" / f"0{n} - Song {n}.flac")
+        encode(source, lib / "Rips" / "Album" / f"0{n} - Song {n}.mp3", "-b:a", "128k")
+    data = bytearray(flac.read_bytes())
+    at = int(len(data) * 0.9)  # near the end: past what the fingerprint hears
+    data[at : at + 64] = bytes(64)
+    flac.write_bytes(bytes(data))
+    home = tmp_path / "home"
+    mediakeeper(home, "verify", "batch", "--library", lib)  # exits 1: it found damage
+    (group,) = scanned(home, lib)
+    copies = {Path(c["path"]).parent.name: c for c in shown(home, group["id"], "--json")
+              ["details"]["copies"]}  # fmt: skip
+    damaged, whole = copies["Artist"], copies["Rips"]
+    assert damaged["damage"] == "02 - Song 2.flac: audio-md5-mismatch"
+    assert whole["damage"] == "" and whole["best"] and not damaged["best"]
+    assert damaged["ranks"].startswith("whole: MP3 128 kbps")
+    row = next(line for line in shown(home, group["id"]).splitlines()
+               if f"{lib / 'Artist' / 'Album'} " in line)  # fmt: skip
+    assert "02 - Song 2.flac: audio-md5-mismatch" in row and "(damaged)" in row
