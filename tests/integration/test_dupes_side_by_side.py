@@ -16,6 +16,7 @@ from mediakeeper.dupes.groups import groups_path
 from tests.helpers.audio import tag_by_hand
 from tests.helpers.dupes import mediakeeper, scanned
 from tests.helpers.melody import encode, melody_wav
+from tests.integration.serving import serve
 
 SECONDS = 12
 FULL = {"artist": "Artist", "albumartist": "Artist", "album": "Album", "date": "2001"}
@@ -74,6 +75,16 @@ def test_each_copy_says_its_rate_depth_duration_tags_and_damage(library, tmp_pat
     best = next(line for line in text.splitlines() if line.strip().startswith("best "))
     assert "24-bit" in best and "6 of 6" in best
     assert "ranks below: better sound: FLAC" in text
+    served = serve(home)  # the page's engine says the same, by the decision's id
+    try:
+        decision = shown(home, group["id"], "--json")["id"]
+        answer = served.get(f"/api/decisions/{decision}")
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["details"]["copies"] == shown(home, group["id"], "--json")[
+            "details"]["copies"]  # fmt: skip
+        assert {c["tags_filled"] for c in answer.json()["details"]["copies"]} == {6, 2}
+    finally:
+        served.stop()
 
 
 def test_a_group_saved_before_the_copies_said_more_still_shows(library, tmp_path):
