@@ -27,6 +27,9 @@ class Run:
     enrich: bool
     workers: int
     dry_run: bool = False
+    # Where its heavy steps go when they are sent to a cluster (``batch.cluster.Target``,
+    # checked and its workers judged); None: here, in the local pool.
+    cluster: Any = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,10 @@ class BatchPlan:
     requires: Callable[[Settings], None] | None = None
     before_claims: Callable[[Settings], None] | None = None
     after: Callable[[Settings], None] | None = None  # once the batch has ended (closing files)
+    # Its heavy step, for a [cluster] scheduler: ``"send"`` (seconds of CPU per megabyte: an
+    # encode, worth sending), ``"near"`` (bytes moved per CPU-second: done here unless
+    # [cluster] send names the kind), None: nothing a cluster could take (batch/cluster.py).
+    heavy: str | None = None
 
     def own_flags(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """The kind's flags with their defaults filled in; a name it does not know refused."""

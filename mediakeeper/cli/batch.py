@@ -102,8 +102,10 @@ def _options(record: kinds.Kind, spec: BatchSpec) -> list[Decorator]:
         opts.library(record.label),
         opts.checkpoint_every(noun),
         opts.workers(noun, default=default_workers(record.batch_plan())),
-        verbosity_options,
     ]
+    if record.batch_plan().heavy is not None:
+        decorators.append(opts.scheduler())
+    decorators += [verbosity_options]
     return decorators
 
 

@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from mediakeeper.batch import cluster
+from mediakeeper.batch.cluster import Target
 from mediakeeper.batch.job import ItemResult
 from mediakeeper.batch.staged import (
     COMPLETED,
@@ -55,6 +57,7 @@ from mediakeeper.media.convert import (
     DamagedSource,
     convert,
     copy_track,
+    place_received,
 )
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import finding_counts
@@ -83,6 +86,7 @@ class ConversionJob(StagedJob):
     ffmpeg_path: str = ""
     threads: int = 0  # ffmpeg processes at once per album; 0: one per core
     damaged: str = plan.FAIL  # a damaged source fails its album, or is left out (LEAVE_OUT)
+    cluster: Target | None = None  # the encodes sent to a cluster's workers (batch/cluster.py)
 
     noun: ClassVar[str] = "album"
     first: ClassVar[str] = PREPARING
@@ -200,6 +204,8 @@ class ConversionJob(StagedJob):
                     raise future.exception()
         except BaseException:
             children.kill_all()  # an interrupt or a failed track: no encoder goes on
+            if self.cluster:
+                cluster.cancel_all()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
@@ -221,7 +227,7 @@ class ConversionJob(StagedJob):
         if entry.action == plan.LEAVE:
             return  # a video: left where it is, said in the album's findings
         if entry.action == plan.ENCODE:
-            result = convert(exe, source, output, profile)
+            result = self._encode(exe, source, output, profile)
         elif entry.action == plan.COPY_LOSSY:
             result = copy_track(source, output, entry.seconds, exe)
         else:
@@ -229,6 +235,16 @@ class ConversionJob(StagedJob):
             size = output.stat().st_size
             result = Converted(entry.name, entry.output, "kept", size, size, 0.0, 0.0)
         atomic_write_text(_record(wd, entry), json.dumps(asdict(result)), durable=False)
+
+    def _encode(self, exe: str, source: Path, output: Path, profile) -> Converted:
+        """Here, or on a cluster's worker: its bytes sent, the encode sent back verified here
+        as a local one is, then renamed into place."""
+        if self.cluster is None:
+            return convert(exe, source, output, profile)
+        params = {"source": source.name, "output": output.name, "profile": profile.name}
+        sent = cluster.remote(self.cluster).call("convert", params,
+                                                 {source.name: source.read_bytes()})
+        return place_received(exe, sent["outputs"][output.name], output, sent["result"])
 
     def _archive(self, attempt: Attempt) -> str:
         self._needs_source(attempt)

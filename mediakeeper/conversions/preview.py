@@ -35,7 +35,7 @@ KIND = "conversions"
 
 
 def job_from_settings(
-    settings: Settings, *, overwrite: bool, allow_lossy: bool, workers: int
+    settings: Settings, *, overwrite: bool, allow_lossy: bool, workers: int, cluster=None
 ) -> Callable[[str], ConversionJob]:
     """session id -> the job. ConfigError for a missing output or an unknown profile."""
     section = settings.section(KIND)
@@ -72,8 +72,10 @@ def job_from_settings(
         min_free_mb=int(section["min_free_mb"]),
         damaged=section["damaged"],
         ffmpeg_path=settings.get("ffmpeg", "path"),
-        # The cores shared among the albums converted at once.
-        threads=max(1, (os.cpu_count() or 1) // max(1, workers)),
+        # The cores shared among the albums converted at once; sent to a cluster, two
+        # tracks per worker thread: one encoding, the next one's bytes already there.
+        threads=2 * cluster.threads if cluster else max(1, (os.cpu_count() or 1) // workers),
+        cluster=cluster,
     )
 
 
