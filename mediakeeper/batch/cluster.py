@@ -213,7 +213,7 @@ class Remote:
         for address in new:
             said = seen.get(address)
             said = said if isinstance(said, dict) else {}
-            threads = int(said.get("threads") or present.get(address) or 1)
+            threads = int(present.get(address) or 1)  # the scheduler's count
             worker = Worker(address, threads, said.get("ffmpeg", ""), said.get("toolkit", ""))
             worker.refused = refusal(self.target, said) if said else "it did not answer"
             self.workers[address] = worker

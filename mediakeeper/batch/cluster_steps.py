@@ -46,15 +46,8 @@ def find() -> str:
 
 def identity() -> dict[str, Any]:
     """What the coordinator compares before it sends anything: this worker's ffmpeg (its
-    version line) and toolkit version, and its threads."""
-    try:
-        from distributed import get_worker
-
-        threads = get_worker().state.nthreads
-    except (ImportError, ValueError):
-        threads = os.cpu_count() or 1
-    exe = find()
-    return {"ffmpeg": ffmpeg.build(exe), "toolkit": __version__, "threads": threads}
+    version line) and toolkit version."""
+    return {"ffmpeg": ffmpeg.build(find()), "toolkit": __version__}
 
 
 def run_step(step: str, params: dict[str, Any], inputs: dict[str, bytes]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -31,7 +32,7 @@ def main(address, nworkers, nthreads, home, dask_args):
     """Start a worker for the Dask scheduler at ADDRESS (tcp://HOST:8786 or tls://HOST:8786)
     that batches with [cluster] scheduler (or --scheduler) send their encodes to. Runs until
     stopped (Ctrl+C). Options after -- go to dask worker as they are."""
-    settings = load_settings(resolve_home(home), {"cluster": {"scheduler": address}})
+    settings = load_settings(_home(home), {"cluster": {"scheduler": address}})
     target = cluster.target_of(settings)  # one line, exit 2: the address, TLS, its files
     if importlib.util.find_spec("distributed") is None:
         raise ConfigError("Dask is not installed here: pip install 'mediakeeper[cluster]'")
@@ -50,3 +51,14 @@ def main(address, nworkers, nthreads, home, dask_args):
                "Ctrl+C stops it.", err=True)  # fmt: skip
     sys.stdout.flush()
     os.execve(sys.executable, [*argv, *dask_args], env)
+
+
+def _home(given: str | None) -> Path:
+    """Where its settings are read from: the home given or found; a worker's machine may
+    have none (its settings then come from the environment)."""
+    try:
+        return resolve_home(given)
+    except ConfigError:
+        if given:
+            raise
+        return Path.cwd()
