@@ -9,7 +9,7 @@ from mediakeeper.batch.plan import BatchPlan, Run
 
 
 def jobs(run: Run):
-    return job_from_settings(run.settings, overwrite=run.flags["overwrite"])
+    return job_from_settings(run.settings, overwrite=run.flags["overwrite"], cluster=run.cluster)
 
 
 PLAN = BatchPlan(
@@ -17,4 +17,5 @@ PLAN = BatchPlan(
     describe=lambda run: {"overwrite": run.flags["overwrite"]},
     flags={"output": None, "bitrate": None, "overwrite": False},
     setting_options=("output", "bitrate"),
+    heavy="send",  # the merge's encode: seconds of CPU per megabyte sent
 )

@@ -35,7 +35,22 @@ def _convert(exe: str, inputs: Path, outputs: Path, *, source: str, output: str,
     return asdict(convert(exe, inputs / source, outputs / output, PROFILES[profile]))
 
 
-STEPS: dict[str, Callable[..., dict[str, Any]]] = {"convert": _convert}
+def _merge_m4b(exe: str, inputs: Path, outputs: Path, *, chapters: list[dict[str, Any]],
+               output: str, audio: dict[str, Any], title: str,
+               limits: tuple[float, float, float]) -> dict[str, Any]:  # fmt: skip
+    """The ``merge-m4b`` processor: a book's files (``chapters``: each ``Input`` with the
+    name it was sent under as its path) joined into one M4B, verified as it is made."""
+    from mediakeeper.media import merge_m4b
+
+    files = [merge_m4b.Input(**{**c, "path": os.fspath(inputs / c["path"])}) for c in chapters]
+    links = inputs.parent / "links"
+    links.mkdir()
+    merged = merge_m4b.merge(exe, files, outputs / output, links, merge_m4b.Audio(**audio),
+                             title, merge_m4b.Watch(*limits))  # fmt: skip
+    return asdict(merged)
+
+
+STEPS: dict[str, Callable[..., dict[str, Any]]] = {"convert": _convert, "merge-m4b": _merge_m4b}
 
 
 def find() -> str:

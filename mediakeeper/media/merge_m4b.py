@@ -250,6 +250,29 @@ def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: A
     return Merged(copy, starts, seconds, carried, lengths)
 
 
+def place_received(exe: str, data: bytes, output: Path, merged: Merged, watch: Watch = UNWATCHED
+                   ) -> None:  # fmt: skip
+    """A book joined elsewhere (a cluster's worker, which verified it as ``merge`` does),
+    written to a temporary name and verified here before it is renamed to ``output``: it
+    decodes to the length the worker found (``merged.seconds``) and its chapters are where
+    the worker put them. A MergeFailed (worth a retry) otherwise; ``output`` absent."""
+    temp = beside(output, PARTIAL)
+    try:
+        with open(temp, "wb") as file:
+            file.write(data)
+        flush_files((), [temp])
+        try:
+            seconds = ffmpeg.decoded_length(exe, temp, **watch.limits(merged.seconds))
+        except ffmpeg.FFmpegFailed as err:
+            raise MergeFailed(f"the joined book does not decode: {err}", retry=True) from None
+        _same_length(seconds, merged.seconds)
+        check_chapters(temp, merged.starts, exe)
+        os.replace(temp, output)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+
+
 ENCODED = "encoded.m4a"  # in ``links``: the encode, as the encoder wrote it
 UNCHAPTERED = "joined.m4b"  # in ``links``: the book, titled, before its chapters are written
 LISTED = "encoded.crc"  # in ``links``: its packets' listing (size and checksum each)
