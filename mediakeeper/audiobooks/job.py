@@ -205,7 +205,7 @@ class AudiobookJob(StagedJob):
                   "output": out.name, "audio": asdict(audio), "title": title,
                   "limits": (watch.floor, watch.per_second, watch.stall)}  # fmt: skip
         files = {name: Path(i.path).read_bytes() for i, name in zip(inputs, names, strict=True)}
-        sent = cluster.remote(self.cluster).call("merge-m4b", params, files)
+        sent = cluster.remote(self.cluster).call(merge_m4b.merge_sent, params, files)
         merged = merge_m4b.Merged(**sent["result"])
         merge_m4b.place_received(exe, sent["outputs"][out.name], out, merged, watch)
         return merged

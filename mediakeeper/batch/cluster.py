@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import multiprocessing
 import os
 import re
 import threading
@@ -41,7 +42,7 @@ from typing import Any
 
 from mediakeeper import __version__
 from mediakeeper.batch import cluster_tally
-from mediakeeper.batch.cluster_steps import identity, run_step
+from mediakeeper.batch.cluster_steps import Step, identity, run_step
 from mediakeeper.batch.job import ItemFailure
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import ConfigError
@@ -221,7 +222,7 @@ class Remote:
     def accepted(self) -> list[str]:
         return [w.address for w in self.workers.values() if not w.refused]
 
-    def call(self, step: str, params: dict[str, Any], inputs: dict[str, bytes]) -> dict[str, Any]:
+    def call(self, step: Step, params: dict[str, Any], inputs: dict[str, bytes]) -> dict[str, Any]:
         """Run ``step`` on a worker and return what it sent back (``run_step``), with the
         bytes sent and received. Raises what the step raised; ``ItemFailure(stop=True)``
         when no accepted worker was there for ``wait_for_workers`` seconds."""
@@ -257,10 +258,11 @@ class Remote:
         cluster_tally.add(sent_back["worker"], size(inputs), size(sent_back["outputs"]))
         return sent_back
 
-    def _submit(self, step: str, params: dict[str, Any], inputs: dict[str, bytes]
+    def _submit(self, step: Step, params: dict[str, Any], inputs: dict[str, bytes]
                 ) -> tuple[Any, list[str]]:  # fmt: skip
         workers = self.accepted() or [w.address for w in self.look() if not w.refused]
-        future = self.client.submit(run_step, step, params, inputs, key=f"{step}-{uuid.uuid4()}",
+        future = self.client.submit(run_step, step, params, inputs,
+                                    key=f"{step.__name__}-{uuid.uuid4()}",
                                     workers=workers or None, allow_other_workers=False,
                                     pure=False)  # fmt: skip
         with self._lock:
@@ -301,10 +303,51 @@ def cancel_all() -> None:
         found.cancel()
 
 
+def joined(settings: Settings, kind: str, heavy: str | None, *, dry_run: bool = False
+           ) -> tuple[Target | None, list[str]]:  # fmt: skip
+    """Where ``kind``'s heavy steps go: None (here), or the cluster's target, its settings
+    checked (a dry run too) and, for a real run, its scheduler reached and its workers
+    judged (``connect``); with a line per refused worker."""
+    if not sent(settings, kind, heavy):
+        return None, []
+    target = target_of(settings)
+    return (target, []) if dry_run else connect(target)
+
+
 def connect(target: Target) -> tuple[Target, list[str]]:
     """The scheduler reached and its workers judged, before any item is claimed: the target
     with the accepted workers' threads, and a line per refused worker. A ConfigError (exit 2,
-    nothing claimed) when the scheduler cannot be reached or no worker is accepted."""
+    nothing claimed) when the scheduler cannot be reached or no worker is accepted.
+
+    Asked from a process forked for it: a client's threads (its event loop, its offload
+    thread) must not be running in a batch that forks its worker processes next; each of
+    them makes its own client (``remote``) when its first step is sent."""
+    context = multiprocessing.get_context("fork")
+    ours, theirs = context.Pipe(duplex=False)
+    asking = context.Process(target=_connect_in, args=(target, theirs), daemon=True)
+    asking.start()
+    theirs.close()
+    try:
+        answer = ours.recv()
+    except EOFError:  # it died (killed): as if the scheduler had not answered
+        answer = ConfigError(f"cannot reach the scheduler at {target.address}")
+    finally:
+        asking.join()
+    if isinstance(answer, BaseException):
+        raise answer
+    return answer
+
+
+def _connect_in(target: Target, answer: Any) -> None:
+    try:
+        answer.send(_connected(target))
+    except ConfigError as err:
+        answer.send(ConfigError(str(err)))
+    finally:
+        os._exit(0)  # not through the batch's own exit handlers
+
+
+def _connected(target: Target) -> tuple[Target, list[str]]:
     found = remote(target)
     workers = found.look()
     refused = [f"refused the worker {w.address}: {w.refused}" for w in workers if w.refused]

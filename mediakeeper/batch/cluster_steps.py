@@ -2,10 +2,10 @@
 
 A worker never sees a path of the coordinator's (the library, the data home, the output
 tree): ``run_step`` writes the inputs it was sent into a temporary folder of its own, runs
-the named step there with the worker's own ffmpeg (``find``), and returns the output files'
-bytes and the step's result. The folder is gone when it returns, whatever happened. Only
-the steps named in ``STEPS`` run: what is sent is a step's name, its parameters and bytes,
-never a secret (no setting travels but the parameters a step declares).
+the step there with the worker's own ffmpeg (``find``), and returns the output files' bytes
+and the step's result. The folder is gone when it returns, whatever happened. What is sent
+is a step (a function of the toolkit's, by name), its parameters and bytes, never a secret
+(no setting travels but the parameters a step declares).
 
 Imported by ``dask worker`` through ``--preload`` (``mediakeeper worker``): ``dask_setup``
 finds the worker's ffmpeg once, so the first task does not pay for it and ``mediakeeper
@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -26,31 +25,12 @@ from mediakeeper.media import ffmpeg
 
 INPUTS, OUTPUTS = "in", "out"
 
-
-def _convert(exe: str, inputs: Path, outputs: Path, *, source: str, output: str,
-             profile: str) -> dict[str, Any]:  # fmt: skip
-    """The ``convert`` processor: one track encoded, verified and tagged (``media.convert``)."""
-    from mediakeeper.media.convert import PROFILES, convert
-
-    return asdict(convert(exe, inputs / source, outputs / output, PROFILES[profile]))
-
-
-def _merge_m4b(exe: str, inputs: Path, outputs: Path, *, chapters: list[dict[str, Any]],
-               output: str, audio: dict[str, Any], title: str,
-               limits: tuple[float, float, float]) -> dict[str, Any]:  # fmt: skip
-    """The ``merge-m4b`` processor: a book's files (``chapters``: each ``Input`` with the
-    name it was sent under as its path) joined into one M4B, verified as it is made."""
-    from mediakeeper.media import merge_m4b
-
-    files = [merge_m4b.Input(**{**c, "path": os.fspath(inputs / c["path"])}) for c in chapters]
-    links = inputs.parent / "links"
-    links.mkdir()
-    merged = merge_m4b.merge(exe, files, outputs / output, links, merge_m4b.Audio(**audio),
-                             title, merge_m4b.Watch(*limits))  # fmt: skip
-    return asdict(merged)
-
-
-STEPS: dict[str, Callable[..., dict[str, Any]]] = {"convert": _convert, "merge-m4b": _merge_m4b}
+# A step: (the worker's ffmpeg, the folder of the inputs sent, the empty folder its outputs
+# go in, **its parameters) -> its result (JSON-able). Each kind keeps its own beside its
+# processor (``media.convert.convert_sent``, ``media.merge_m4b.merge_sent``,
+# ``pipelines.steps.registry.step_sent``); Dask sends it by its module and name, and the
+# worker imports it from its own installation of the toolkit.
+Step = Callable[..., dict[str, Any]]
 
 
 def find() -> str:
@@ -65,7 +45,7 @@ def identity() -> dict[str, Any]:
     return {"ffmpeg": ffmpeg.build(find()), "toolkit": __version__}
 
 
-def run_step(step: str, params: dict[str, Any], inputs: dict[str, bytes]) -> dict[str, Any]:
+def run_step(step: Step, params: dict[str, Any], inputs: dict[str, bytes]) -> dict[str, Any]:
     """Run ``step`` on ``inputs`` (name -> bytes) in a temporary folder of this worker's;
     returns ``{"result", "outputs" (name -> bytes), "worker"}``. What the step raises (a
     damaged source, a failed encode) goes back to the coordinator as it is."""
@@ -76,7 +56,7 @@ def run_step(step: str, params: dict[str, Any], inputs: dict[str, bytes]) -> dic
         there.mkdir()
         for name, data in inputs.items():
             (here / name).write_bytes(data)
-        result = STEPS[step](exe, here, there, **params)
+        result = step(exe, here, there, **params)
         outputs = {p.name: p.read_bytes() for p in there.iterdir() if p.is_file()}
     return {"result": result, "outputs": outputs, "worker": _worker_address()}
 

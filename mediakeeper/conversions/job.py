@@ -56,6 +56,7 @@ from mediakeeper.media.convert import (
     ConvertFailed,
     DamagedSource,
     convert,
+    convert_sent,
     copy_track,
     place_received,
 )
@@ -242,7 +243,7 @@ class ConversionJob(StagedJob):
         if self.cluster is None:
             return convert(exe, source, output, profile)
         params = {"source": source.name, "output": output.name, "profile": profile.name}
-        sent = cluster.remote(self.cluster).call("convert", params,
+        sent = cluster.remote(self.cluster).call(convert_sent, params,
                                                  {source.name: source.read_bytes()})
         return place_received(exe, sent["outputs"][output.name], output, sent["result"])
 

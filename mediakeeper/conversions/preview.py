@@ -72,9 +72,10 @@ def job_from_settings(
         min_free_mb=int(section["min_free_mb"]),
         damaged=section["damaged"],
         ffmpeg_path=settings.get("ffmpeg", "path"),
-        # The cores shared among the albums converted at once; sent to a cluster, two
-        # tracks per worker thread: one encoding, the next one's bytes already there.
-        threads=2 * cluster.threads if cluster else max(1, (os.cpu_count() or 1) // workers),
+        # The cores shared among the albums converted at once; sent to a cluster, as many
+        # tracks in flight per album as it has threads: with two albums at once, each thread
+        # has the next track's bytes already there while it encodes one.
+        threads=cluster.threads if cluster else max(1, (os.cpu_count() or 1) // workers),
         cluster=cluster,
     )
 

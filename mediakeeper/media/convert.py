@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import mutagen
@@ -286,6 +286,13 @@ def verified_length(exe: str, temp: Path, output: Path, source_seconds: float,
             said=said,
         )
     return output_seconds
+
+
+def convert_sent(exe: str, inputs: Path, outputs: Path, *, source: str, output: str,
+                 profile: str) -> dict:  # fmt: skip
+    """``convert`` as a cluster's worker runs it (``batch/cluster_steps``): the track sent
+    into ``inputs``, its encode into ``outputs``."""
+    return asdict(convert(exe, inputs / source, outputs / output, PROFILES[profile]))
 
 
 def place_received(exe: str, data: bytes, output: Path, made: dict) -> Converted:

@@ -27,7 +27,7 @@ import itertools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mutagen.mp4 import MP4
@@ -248,6 +248,18 @@ def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: A
                 os.unlink(leftover)
     carried = round(max(0.0, seconds - total), 3) if copy else 0.0
     return Merged(copy, starts, seconds, carried, lengths)
+
+
+def merge_sent(exe: str, inputs: Path, outputs: Path, *, chapters: list[dict], output: str,
+               audio: dict, title: str, limits: tuple) -> dict:  # fmt: skip
+    """``merge`` as a cluster's worker runs it (``batch/cluster_steps``): the book's files sent
+    into ``inputs`` (``chapters``: each ``Input`` with the name it was sent under as its
+    path), the M4B into ``outputs``, verified as it is made."""
+    files = [Input(**{**c, "path": os.fspath(inputs / c["path"])}) for c in chapters]
+    links = inputs.parent / "links"
+    links.mkdir()
+    merged = merge(exe, files, outputs / output, links, Audio(**audio), title, Watch(*limits))
+    return asdict(merged)
 
 
 def place_received(exe: str, data: bytes, output: Path, merged: Merged, watch: Watch = UNWATCHED

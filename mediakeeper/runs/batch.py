@@ -200,8 +200,7 @@ def prepare(
     build its job: every refusal a ``UsageError`` or ``ConfigError``, before anything is
     touched. ``library``, ``checkpoint_every`` and ``scheduler`` were read into ``settings``
     already. A kind whose heavy step goes to a cluster has its scheduler reached and its
-    workers judged here (a real run), and runs its items one at a time: the cluster's
-    workers share out each item's steps."""
+    workers judged here (a real run)."""
     del library, checkpoint_every, scheduler  # in the settings (open_home)
     record = _record(kind)
     plan = _plan(record)
@@ -211,12 +210,7 @@ def prepare(
     online = _online(settings, record, plan, own, offline=offline, enrich=enrich,
                      dry_run=dry_run)  # fmt: skip
     fitted = max(1, min(workers or default_workers(plan), batch_size, most_workers()))
-    target, refused = None, []
-    if cluster.sent(settings, record.name, plan.heavy):
-        target = cluster.target_of(settings)  # checked by a dry run too; reached by a real one
-        if not dry_run:
-            target, refused = cluster.connect(target)
-        fitted = 1
+    target, refused = cluster.joined(settings, record.name, plan.heavy, dry_run=dry_run)
     run = Run(settings, own, online=online, enrich=enrich, workers=fitted, dry_run=dry_run,
               cluster=target)  # fmt: skip
     make_job = plan.jobs(run)
