@@ -227,15 +227,17 @@ class Remote:
         bytes sent and received. Raises what the step raised; ``ItemFailure(stop=True)``
         when no accepted worker was there for ``wait_for_workers`` seconds."""
         (future, placed), alone_since = self._submit(step, params, inputs), None
+        finished = _finished(future)
         try:
             while True:
                 if self._cancelled.is_set():
                     raise ItemFailure("cluster", "stopped: its tasks were cancelled", stop=True)
-                try:
-                    sent_back = future.result(timeout=POLL)
+                # Waited on through the future's own callback: ``result(timeout=...)`` may
+                # lose its answer to a cancelled wait inside Dask (an UnboundLocalError in
+                # distributed.utils.sync, seen under load); asked once it is done, it is not.
+                if finished.wait(POLL) and not self._cancelled.is_set():
+                    sent_back = future.result()
                     break
-                except TimeoutError:
-                    pass
                 self.look(every=POLL)
                 accepted = self.accepted()
                 if accepted:
@@ -243,6 +245,7 @@ class Remote:
                     if not set(accepted) & set(placed):  # the workers it was placed on: gone
                         self._forget(future)
                         future, placed = self._submit(step, params, inputs)
+                        finished = _finished(future)
                     continue
                 alone_since = alone_since or time.monotonic()
                 if time.monotonic() - alone_since >= self.target.wait_for_workers:
@@ -282,6 +285,13 @@ class Remote:
         if futures:
             with contextlib.suppress(Exception):  # the scheduler gone: nothing left to cancel
                 self.client.cancel(futures)
+
+
+def _finished(future: Any) -> threading.Event:
+    """Set once ``future`` is done (finished, failed or cancelled)."""
+    finished = threading.Event()
+    future.add_done_callback(lambda _: finished.set())
+    return finished
 
 
 _REMOTES: dict[tuple[int, Target], Remote] = {}

@@ -20,7 +20,10 @@ import pytest
 
 from mediakeeper.demo import sound as synth
 from mediakeeper.media import ffmpeg
+from mediakeeper.queue.session_log import load_sessions
 from tests.helpers.processes import REPO_ROOT, script_env, wait_until
+from tests.integration.serving import serve
+from tests.integration.test_serve_metrics import scrape
 
 distributed = pytest.importorskip("distributed")
 psutil = pytest.importorskip("psutil")
@@ -187,6 +190,21 @@ def test_a_worker_that_cannot_read_the_library_makes_the_same_bytes(tmp_path, sc
         outputs = (tmp_path / "out" / event["key"]).glob("*.opus")
         assert event["bytes_sent"] == sum(p.stat().st_size for p in sources)
         assert event["bytes_received"] == sum(p.stat().st_size for p in outputs)
+    # Seen: what /api/batches says of a batch (its items so far) and /metrics.
+    moved = load_sessions(tmp_path / "home" / "status", "conversions")[-1].moved
+    assert moved["workers"] == {worker.address: 2}
+    assert moved["bytes_sent"] == sum(e["bytes_sent"] for e in events(tmp_path / "home"))
+    server = serve(tmp_path / "home")
+    try:
+        samples = scrape(server)
+    finally:
+        server.stop()
+    assert samples[("mediakeeper_cluster_items_total", ("kind", "conversions"),
+                    ("worker", worker.address))] == 2  # fmt: skip
+    assert samples[("mediakeeper_cluster_sent_bytes_total", ("kind", "conversions"))] == \
+        moved["bytes_sent"]  # fmt: skip
+    assert samples[("mediakeeper_cluster_received_bytes_total", ("kind", "conversions"))] == \
+        moved["bytes_received"]  # fmt: skip
 
 
 def test_a_worker_killed_mid_encode_and_every_item_completes_once(tmp_path, scheduler, workers):
