@@ -1,10 +1,10 @@
 """The heavy steps of a batch sent to a Dask distributed cluster (``[cluster] scheduler``).
 
 The machine that holds the library (the coordinator: the batch) stays the one that reads,
-claims, verifies and places; a worker gets a step's name, its parameters and its inputs'
-bytes (``cluster_steps.run_step``), works in a temporary folder of its own and sends back
-the outputs' bytes and the step's result. The JSON queue stays the one truth: a task in
-flight belongs to an item claimed as any other.
+claims, verifies and places; a worker gets a step (a function of the toolkit's, sent by
+reference), its parameters and its inputs' bytes (``cluster_steps.run_step``), works in a
+temporary folder of its own and sends back the outputs' bytes and the step's result. The
+JSON queue stays the one truth: a task in flight belongs to an item claimed as any other.
 
 - **Which kinds**: each kind's plan declares its heavy step ``send`` (seconds of CPU per
   megabyte: an encode) or ``near`` (bytes moved per CPU-second: a verify decode, a
@@ -302,9 +302,7 @@ def remote(target: Target) -> Remote:
     key = (os.getpid(), replace(target, threads=0))
     if key not in _REMOTES:
         _REMOTES[key] = Remote(target, _client(target))
-    found = _REMOTES[key]
-    found._cancelled.clear()
-    return found
+    return _REMOTES[key]  # (cancelled stays cancelled: the batch is ending)
 
 
 def cancel_all() -> None:
