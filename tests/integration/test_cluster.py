@@ -327,3 +327,50 @@ def test_mediakeeper_cluster_lists_the_workers(tmp_path, scheduler, workers):
     mine = next(w for w in found["workers"] if w["address"] == worker.address)
     assert mine["accepted"] and mine["threads"] == 1
     assert mine["ffmpeg"] == ffmpeg.build(EXE) == found["ffmpeg"]
+
+
+# ---- the other kinds ---------------------------------------------------------------------
+
+
+def mediakeeper(*args: str, **environ: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mediakeeper", *args], cwd=REPO_ROOT,
+                          env=env(**environ), capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+
+
+def test_a_book_a_pipeline_and_verify_sent_give_what_a_local_run_gives(tmp_path, scheduler,
+                                                                        workers):  # fmt: skip
+    make_library(tmp_path / "lib", albums=1, tracks=2)
+    book = tmp_path / "books" / "Author" / "Book"
+    book.mkdir(parents=True)
+    for n in (1, 2):
+        made = ffmpeg.run(EXE, ["-f", "lavfi", "-i", f"sine=d=2:f={300 + 50 * n}", "-ac", "2",
+                                "-b:a", "64k", "-y", str(book / f"0{n} Chapter.mp3")])  # fmt: skip
+        assert made.returncode == 0
+    worker = workers()
+    there = ("--scheduler", scheduler.address)
+    runs = {
+        "book": lambda home, out, *more: mediakeeper(
+            "audiobooks", "batch", "--home", str(tmp_path / home), "--library",
+            str(tmp_path / "books"), "--output", str(tmp_path / out), *more),
+        "pipeline": lambda home, out, *more: mediakeeper(
+            "pipeline", "run", "opus", "--home", str(tmp_path / home), "--input",
+            str(tmp_path / "lib"), "--output", str(tmp_path / out), *more),
+        "verify": lambda home, out, *more: mediakeeper(
+            "verify", "batch", "--home", str(tmp_path / home), "--library",
+            str(tmp_path / "lib"), *more, MEDIAKEEPER_CLUSTER_SEND="verify"),
+    }  # fmt: skip
+    for name, run in runs.items():
+        local, sent = run(f"{name}-home-local", f"{name}-local"), run(f"{name}-home", name, *there)
+        assert local.returncode == 0, local.stdout + local.stderr
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        assert digests(tmp_path / name) == digests(tmp_path / f"{name}-local")
+        kind = {"book": "audiobooks", "pipeline": "pipeline-opus", "verify": "verify"}[name]
+        lines = (tmp_path / f"{name}-home" / "status" / kind / "sessions.jsonl").read_text()
+        items = [e for e in map(json.loads, lines.splitlines()) if e.get("event") == "item"]
+        assert items and all(e["workers"] == [worker.address] for e in items), name
+    verified = [json.loads(p.read_text())["files"] for p in
+                sorted((tmp_path / "verify-home" / "outputs" / "verify").glob("*.json"))]
+    here = [json.loads(p.read_text())["files"] for p in
+            sorted((tmp_path / "verify-home-local" / "outputs" / "verify").glob("*.json"))]
+    assert verified == here and verified
