@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,fast,cluster]'
+	$(BIN)/python -m pip install --quiet -e '.[all,test,fast]'
 	touch $(STAMP)
 
 # Compiled modules, made ahead: where PYTHONDONTWRITEBYTECODE is set (as on the build machine)
@@ -67,8 +67,13 @@ test: compile chromium flac btrfs readers
 demo: compile
 	$(BIN)/python -m mediakeeper.demo
 
+# ruff's gate (complexity 15 at most, pyproject.toml), then a report of the functions past 10:
+# the ones to simplify next, listed but not failing.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	@echo "Functions past complexity 10 (a report, not a gate):"
+	@$(BIN)/ruff check . --select C901 --config 'lint.mccabe.max-complexity = 10' \
+	  --exit-zero --output-format concise --quiet
 
 bench: compile
 	$(BIN)/python benchmarks/queue_scale.py

@@ -40,7 +40,10 @@ def message(payload: dict[str, Any]) -> tuple[str, str]:
 def notify(urls: tuple[str, ...], payload: dict[str, Any]) -> str | None:
     """Send ``payload`` to every Apprise URL: None when each took it, else what went wrong
     (never naming a URL: the second of the list is "URL 2")."""
-    import apprise  # only when an alert goes out
+    try:
+        import apprise  # only when an alert goes out
+    except ImportError:
+        return "alerts by Apprise need the alerts extra: pip install 'mediakeeper[alerts]'"
 
     logging.getLogger("apprise").propagate = False  # its lines may hold a URL's secret
     sender, unknown = apprise.Apprise(), []

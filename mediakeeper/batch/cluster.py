@@ -46,6 +46,7 @@ from mediakeeper.batch.cluster_steps import Step, identity, run_step
 from mediakeeper.batch.job import ItemFailure
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import ConfigError
+from mediakeeper.core.extras import require
 from mediakeeper.media import ffmpeg
 
 SEND, NEAR = "send", "near"  # a kind's heavy step: worth sending, or better near the data
@@ -128,12 +129,10 @@ def _quiet() -> None:
 
 def _client(target: Target) -> Any:
     """A client of the scheduler; a ConfigError (one line) when it cannot be reached."""
-    try:
-        from distributed import Client
-        from distributed.security import Security
-    except ImportError:
-        raise ConfigError("[cluster] scheduler is set but Dask is not installed: "
-                          "pip install 'mediakeeper[cluster]'") from None  # fmt: skip
+    require("cluster", "[cluster] scheduler (--scheduler)")
+    from distributed import Client
+    from distributed.security import Security
+
     _quiet()
     security = None
     if target.tls:

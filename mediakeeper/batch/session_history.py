@@ -57,7 +57,7 @@ from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.width import pad, width
 
-CHANGES_DIR = "changes"  # the change journals (music.journal's); never deleted here
+CHANGES_DIR = "changes"  # the change journals (changes.journal's); never deleted here
 WORKING_DIR = "working"  # the staged kinds' working folders: working/<kind>/<slug>
 FINISHED = (COMPLETED, ERROR, SKIPPED)
 

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
+from mediakeeper.changes.writes import CHANGED_SINCE_SCAN
 from mediakeeper.cli import decide_dupes, decide_verify
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.cli.decide_groups import rules_command, show_groups, take_whole_group
 from mediakeeper.cli.decide_walk import walk
 from mediakeeper.core import kinds, writemode
+from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import questions
-from mediakeeper.core.errors import UsageError
-from mediakeeper.decisions import dupes, outstanding, verifying
+from mediakeeper.core.questions import CANDIDATE, KEEP, RETRY, SKIP
+from mediakeeper.decisions import dupes, engine, outstanding
 from mediakeeper.decisions import item as decide
-from mediakeeper.music.fixes import CHANGED_SINCE_SCAN
+from mediakeeper.decisions.item import SCOPES
+from mediakeeper.decisions.taking import VERIFYING
+from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, value, written_to
 
 
@@ -26,11 +31,25 @@ from mediakeeper.text.wording import count, value, written_to
 @home_option
 @click.argument("kind", required=False)
 @click.argument("name", required=False)
-@click.option("--choose", type=click.IntRange(min=1), metavar="N", help="Take listed choice N.")
+@click.option("--id", "decision_id", metavar="ID",
+              help="The decision of this id (`decide --json` gives each one's).")  # fmt: skip
+@click.option("--code", metavar="CODE",
+              help="With KIND NAME: the item's decision of this finding code.")  # fmt: skip
+@click.option("--choose", type=click.IntRange(min=1), metavar="N",
+              help="Take choice N of the decision (numbered within it, as listed).")  # fmt: skip
 @click.option("--set", "values", multiple=True, metavar="TAG=VALUE",
-              help="Set a tag on the item's tracks (of --album only, when given).")  # fmt: skip
-@click.option("--album", metavar="ALBUM", help="With --set: this album only (folder or name).")
-@click.option("--dismiss", metavar="CODE", help="Leave the findings of CODE as they are.")
+              help="Set a tag on the files the decision is about (the item's decisions about "
+              "that tag; every track when none asks it); --scope widens it.")  # fmt: skip
+@click.option("--scope", type=click.Choice(SCOPES), default="decision", show_default=True,
+              help="With --set: the decision's files, every track of their albums, or of the "
+              "item.")  # fmt: skip
+@click.option("--fields", metavar="TAG,...",
+              help="With --choose: write only these fields of the choice (a proposal's).")
+@click.option("--album", metavar="ALBUM",
+              help="The item's decision about this album; with --set: this album's tracks.")
+@click.option("--dismiss", metavar="CODE", is_flag=False, flag_value="",
+              help="Leave the decision as it is (CODE: the item's decision of that code; "
+              "with --id, no CODE is needed).")  # fmt: skip
 @click.option("--group", metavar="CODE", help="List the items of the group of CODE.")
 @click.option("--all", "whole_group", is_flag=True,
               help="With --dismiss CODE or --choose N (and --group CODE): decide the whole "
@@ -42,24 +61,31 @@ from mediakeeper.text.wording import count, value, written_to
 )
 @click.option("--rules", "list_rules", is_flag=True, help="List the recorded rules.")
 @click.option("--forget", metavar="CODE", help="Remove the rule of CODE.")
-@click.option("--json", "as_json", is_flag=True, help="Print the groups as one JSON object.")
-@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print as one JSON object: the groups, with each decision's id; with KIND "
+              "NAME or --id, the decisions with their details and choices.")  # fmt: skip
+@click.option("--dry-run", is_flag=True,
+              help="Show exactly which files and fields it would change; write nothing.")
 @click.option(
     "-i",
     "--interactive",
     is_flag=True,
     help="Walk the open decisions one by one: a choice's number, or a value.",
 )
-def main(home, kind, name, choose, values, album, dismiss, group, whole_group, remember,
-         list_rules, forget, as_json, dry_run, interactive):  # fmt: skip
+def main(home, kind, name, decision_id, code, choose, values, scope, fields, album, dismiss,
+         group, whole_group, remember, list_rules, forget, as_json, dry_run,
+         interactive):  # fmt: skip
     """Without arguments: the open decisions of every kind, one line per group (the same
-    question in many items), worst first; --json prints them as one JSON object; --group
-    CODE lists a group's items. With KIND NAME: that item's decisions, each with its
-    numbered choices; --choose N, --set TAG=VALUE or --dismiss CODE takes one. With --all:
-    the same choice for a whole group, as one session (undo --session takes it all back);
-    --remember records it as a rule. A choice is written through the change journal (undo
-    takes it back); the finding is closed with who decided it and when; the item's issue
-    report and the index are written again."""
+    question in many items), worst first; --json prints them as one JSON object, each
+    decision with its id; --group CODE lists a group's items. With KIND NAME (or --id ID):
+    that item's decisions, each its question in words, its evidence and its choices
+    numbered within it; --choose N, --set TAG=VALUE or --dismiss takes one (--code CODE
+    names which of the item's, where it has several); --dry-run shows exactly which files
+    and fields it would change. With --all: the same choice for a whole group, as one
+    session (undo --session takes it all back); --remember records it as a rule. Every
+    answer, a dismissal too, is one session that undo --session takes back; the finding is
+    closed with who decided it and when; the item's issue report and the index are written
+    again."""
     settings = settings_for(home)
     writing = writemode.chosen(settings.get)  # a choice is written as a fix is
     if kind is not None and kind not in kinds.KINDS:
@@ -76,62 +102,115 @@ def main(home, kind, name, choose, values, album, dismiss, group, whole_group, r
     if interactive:
         walk(settings.home, dry_run, writing, _said)
         return
-    acts = sum(bool(x) for x in (choose, values, dismiss))
-    if name is None and acts:
-        raise click.UsageError("give the item's NAME after its KIND (or --all: a whole group)")
-    if group or as_json or name is None:
+    dismissing = dismiss is not None
+    acts = sum(bool(x) for x in (choose, values, dismissing))
+    if name is None and decision_id is None:
+        if acts:
+            raise click.UsageError("give the item's NAME after its KIND, or --id ID (or --all: "
+                                   "a whole group)")  # fmt: skip
         show_groups(settings.home, kind, group, as_json)
         return
     if acts > 1:
         raise click.UsageError("one of --choose, --set or --dismiss at a time")
-    if kind == dupes.KIND.name and decide_dupes.decide_one(
-        settings.home, name, choose=choose, dismiss=dismiss, values=values, dry_run=dry_run
-    ):
-        return
-    if values:  # every value read before any file is: a bad one refuses the whole decision
-        values = [_tag_value(pair) for pair in values]
-    try:
-        item = decide.find_item(settings.home, kind, name)
-    except decide.DecideError:
-        if (failed := outstanding.find(settings.home, kind, name)) is None:
-            raise
-        _outstanding(settings.home, failed, choose, bool(values or dismiss))
-        return
-    found = decide.item_decisions(settings.home, kind, item)
+    if name is not None and kind is None:
+        raise click.UsageError("give the item's KIND before its NAME")
     if not acts:
-        click.echo("\n".join(decide.describe(found)))
+        _show(settings.home, kind, name, decision_id, code, album, as_json)
         return
-    if choose and _chose_apart(settings.home, found, choose, dry_run):
+    answer = engine.Answer(choose=choose, values=tuple(_tag_value(p) for p in values),
+                           dismiss=dismissing, scope=scope, album=album if values else None,
+                           fields=tuple(f.strip() for f in (fields or "").split(",") if f.strip()))
+    decision_id = decision_id or _id_of(settings.home, kind, name, code or dismiss or None,
+                                        album, values)  # fmt: skip
+    if dry_run:
+        _previewed(engine.preview(settings.home, decision_id, answer))
         return
-    decide.rewriter(kind)  # a kind decided by its own commands is refused before anything
-    changes, closing, what = _what(found, choose, values, album, dismiss)
-    taken = decide.take(settings.home, found, changes, closing, what, dry_run=dry_run,
-                        dismissing=dismiss or "", writing=writing)  # fmt: skip
-    _said(taken, dry_run)
+    _taken(settings.home, engine.take_answer(settings.home, decision_id, answer,
+                                             writing=writing))  # fmt: skip
 
 
-def _chose_apart(home: Path, found, choose: int, dry_run: bool) -> bool:
-    """A choice that is no tag change, taken: a movie's TMDb candidate (kept for the next
-    batch), or a verify choice (``decide_verify``). Whether it was one."""
-    if decide.is_candidate(found, choose):
-        label = decide.choose_movie(home, found, choose, dry_run=dry_run)
-        verb = "would choose" if dry_run else "chose"
-        click.echo(f"{verb} {label} for {found.name}: the next batch identifies it so")
-        return True
-    if verifying.act_of(found, choose):
-        decide_verify.said(home, verifying.take_one(home, found, choose, dry_run=dry_run))
-        return True
-    return False
+def _id_of(home: Path, kind: str, name: str, code: str | None, album: str | None,
+           values) -> str:  # fmt: skip
+    """The decision ``decide KIND NAME`` means: of ``code`` (and ``album``), else the item's
+    one; a value with neither: the item itself (its decisions about that tag)."""
+    if values and not code:
+        return engine.item_id(home, kind, name)
+    return engine.resolve(home, kind, name, code, None if values else album)
 
 
-def _outstanding(home: Path, failed, choose: int | None, other: bool) -> None:
-    """A failed or skipped item: shown with its last error and choices, or one taken."""
-    if other:
-        raise decide.DecideError(f"{failed.name} {failed.word}: its choices are --choose N")
-    if not choose:
-        click.echo("\n".join(outstanding.describe(failed)))
+def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> None:
+    """One decision (``--id``, or ``--code``), or an item's: as text or JSON."""
+    if decision_id or code:
+        decision_id = decision_id or engine.resolve(home, kind, name, code, album)
+        shown = engine.explain(home, decision_id)
+        if as_json:
+            click.echo(json.dumps(shown, ensure_ascii=False))
+            return
+        click.echo(visible("\n".join(engine.describe_one(shown))))
         return
-    click.echo(outstanding.take(home, failed, choose))
+    if kind == dupes.KIND.name and (found_group := dupes.find(home, name)) is not None:
+        _echo_json_or(as_json, engine.explain(home, engine.resolve(home, kind, name)),
+                      dupes.describe(found_group))  # fmt: skip
+        return
+    try:
+        item = decide.find_item(home, kind, name)
+    except decide.DecideError:
+        if (failed := outstanding.find(home, kind, name)) is None:
+            raise
+        _echo_json_or(as_json, engine.explain(home, engine.resolve(home, kind, name)),
+                      outstanding.describe(failed))  # fmt: skip
+        return
+    found = decide.item_decisions(home, kind, item)
+    if as_json:
+        click.echo(json.dumps({"kind": kind, "item": found.name, "key": item["key"],
+                               "decisions": [engine.decision_json(found, d, full=True)
+                                             for d in found.decisions]},
+                              ensure_ascii=False))  # fmt: skip
+        return
+    click.echo("\n".join(decide.describe(found)))
+
+
+def _echo_json_or(as_json: bool, shown: dict, lines: list[str]) -> None:
+    click.echo(json.dumps(shown, ensure_ascii=False) if as_json else visible("\n".join(lines)))
+
+
+def _previewed(shown: engine.Preview) -> None:
+    """A dry run: each field of each file it would write, each move, each queue item put
+    back, and what it would close."""
+    for w in shown.writes:
+        click.echo(f"would set {w['field']} of {w['file']}: {value(w['old'])} -> "
+                   f"{value(w['new'])}")  # fmt: skip
+    for m in shown.moves:
+        click.echo(f"would move {visible(m['from'])} to {visible(m['to'])}")
+    for q in shown.queue:
+        click.echo(f"would put {visible(str(q['item']))} back to {q['status']}")
+    for r in shown.refused:
+        click.echo(f"left alone {r['field']} of {visible(r['file'])}: {r['why']}", err=True)
+    if shown.refused:
+        click.echo("Nothing decided, nothing written: mend what is said above, then decide "
+                   "again.", err=True)  # fmt: skip
+        sys.exit(1)
+    click.echo(f"dry run: {count(len(shown.closes), 'decision')} would be closed "
+               f"({shown.what}); nothing written")  # fmt: skip
+
+
+def _taken(home: Path, result: engine.Result) -> None:
+    """What an answer did, said as its act says it, with the command that takes it back."""
+    taken = result.taken
+    if result.act in VERIFYING:
+        decide_verify.said(home, taken)
+    elif result.act == CANDIDATE:
+        click.echo(f"chose {taken} for {result.queued[0]}: the next batch identifies it so")
+        click.echo(f"To take it back:\n  {tool_command('undo', home)} --session {result.session}")
+    elif result.act == KEEP:
+        decide_dupes.said(home, taken)
+    elif result.act in (RETRY, SKIP):
+        names = ", ".join(taken.names)
+        click.echo(f"{names}: back to pending; the next batch tries it again" if result.act ==
+                   RETRY else f"{names}: skipped; later batches leave it out")  # fmt: skip
+        click.echo(f"To take it back:\n  {tool_command('undo', home)} --session {result.session}")
+    else:
+        _said(taken, False)
 
 
 def _tag_value(pair: str) -> tuple[str, str]:
@@ -152,15 +231,6 @@ def _tag_value(pair: str) -> tuple[str, str]:
 def _shown(text: str) -> str:
     """``text`` as it can be printed, its undecodable bytes as escapes."""
     return repr(text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
-
-
-def _what(found, choose, values, album, dismiss):
-    """(changes, decisions closed, what the person decided): ``decide.what_to_take``, its
-    refusals said as usage errors."""
-    try:
-        return decide.what_to_take(found, choose, values, album, dismiss)
-    except UsageError as err:
-        raise click.UsageError(str(err)) from None
 
 
 def _said(taken, dry_run: bool, *, stop: bool = True) -> None:

@@ -58,21 +58,20 @@ def decide_one(home: Path, name: str, *, choose: int | None, dismiss: str | None
     if dry_run:
         _would(group, choose, dismiss)
         return True
-    _said(home, dupes.take(home, group, choose=choose, dismiss=dismiss or ""))
+    said(home, dupes.take(home, group, choose=choose, dismiss=dismiss or ""))
     return True
 
 
-def decide_whole(home: Path, code: str, *, choose: int | None, remember: bool,
-                 dry_run: bool) -> None:  # fmt: skip
+def said_whole(home: Path, taken, choose: int | None, dry_run: bool) -> None:
     """``decide --all``: keep the best (``--choose 1``) or keep all (``--choose 2``,
-    ``--dismiss CODE``) for every open group of ``code``, as one session."""
+    ``--dismiss CODE``) for every open group of a level, as one session (a dry run: the
+    groups it would decide, ``taken``)."""
     if dry_run:
-        found = dupes.open_groups(home, code)
-        for group in found:
-            _would(group, choose, "" if choose else code)
-        click.echo(f"dry run: {count(len(found), 'group')} would be decided; nothing moved")
+        for group in taken:
+            _would(group, choose, "" if choose else dupes.code_of(group))
+        click.echo(f"dry run: {count(len(taken), 'group')} would be decided; nothing moved")
         return
-    _said(home, dupes.take_group(home, code, choose=choose, remember=remember))
+    said(home, taken)
 
 
 def _would(group: dict, choose: int | None, dismiss: str | None) -> None:
@@ -86,7 +85,7 @@ def _would(group: dict, choose: int | None, dismiss: str | None) -> None:
             click.echo(f"would set aside {visible(copy['path'])}")
 
 
-def _said(home: Path, taken: dupes.Taken) -> None:
+def said(home: Path, taken: dupes.Taken) -> None:
     done = taken.set_aside
     if done is not None:
         said_set_aside(done, left_alone_err=True)

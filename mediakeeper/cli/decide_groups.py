@@ -15,9 +15,9 @@ from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import rules_in
 from mediakeeper.core.home import CONFIG_FILE
-from mediakeeper.decisions import dupes, groups, outstanding, rules, taking
+from mediakeeper.decisions import dupes, engine, groups, outstanding, rules
 from mediakeeper.decisions import item as decide
-from mediakeeper.decisions.listing import decisions_json, outstanding_json
+from mediakeeper.decisions.listing import outstanding_json
 from mediakeeper.text.wording import count, plural_of, value
 
 SCREEN = 12  # groups listed before the rest are only counted: a screen, with its lines
@@ -39,7 +39,7 @@ def show_groups(home: Path, kind: str | None, code: str | None, as_json: bool) -
             decide_dupes.group_items(home, code)
         return
     if as_json and not code:  # failed items and duplicates counted apart, as every surface does
-        click.echo(json.dumps(decisions_json(home, kind), ensure_ascii=False))
+        click.echo(json.dumps(engine.listing(home, kind), ensure_ascii=False))
         return
     needs = [n for n in decide.listing(home) if kind in (None, n.kind)]
     found = groups.groups_of(needs)
@@ -127,19 +127,14 @@ def take_whole_group(home, kind, name, code, choose, dismiss, values, remember, 
         raise decide.DecideError("one of --choose or --dismiss at a time")
     if choose and not code:
         raise decide.DecideError("--all --choose N needs the group: --group CODE")
-    if code in outstanding.GROUPS:
-        _whole_outstanding(home, kind, code, choose, dismiss, remember, dry_run)
-        return
-    if code in dupes.CODES:
-        decide_dupes.decide_whole(home, code, choose=choose, remember=remember, dry_run=dry_run)
-        return
-    chosen = group_named(groups.groups_of(decide.listing(home)), code, kind)
-    if len(chosen) > 1:
-        raise decide.DecideError(f"{code!r} is asked in several kinds: give the KIND")
-    group = chosen[0]
-    result = taking.take_group(home, group.kind, code, choose=choose, remember=remember,
+    result = engine.take_group(home, kind, code, choose=choose, remember=remember,
                                dry_run=dry_run, writing=writing)  # fmt: skip
-    _said_group(home, group.kind, code, result, dry_run)
+    if result.family == "queue":
+        _said_outstanding(home, result.taken, code, dry_run)
+    elif result.family == "dupes":
+        decide_dupes.said_whole(home, result.taken, choose, dry_run)
+    else:
+        _said_group(home, result.kind, code, result.taken, dry_run)
 
 
 def _said_group(home: Path, kind: str, code: str, result, dry_run: bool) -> None:
@@ -170,15 +165,8 @@ def _said_group(home: Path, kind: str, code: str, result, dry_run: bool) -> None
         sys.exit(1)
 
 
-def _whole_outstanding(home, kind, group, choose, dismiss, remember, dry_run) -> None:
-    """``--all --group failed --choose N``: retry (or skip) every failed item of a kind."""
-    if remember:
-        raise decide.DecideError(f"--remember records a finding code's answer; {group} items "
-                                 "are asked each time", "leave out --remember")  # fmt: skip
-    if dismiss or not choose:
-        raise decide.DecideError(f"{group} items take --choose N, not --dismiss",
-                                 f"decide --group {group} lists their choices")  # fmt: skip
-    taken = taking.take_outstanding(home, kind, group, choose, dry_run=dry_run)
+def _said_outstanding(home: Path, taken, group: str, dry_run: bool) -> None:
+    """``--all --group failed --choose N``: what was done to every failed item of a kind."""
     noun = kinds.noun(taken.kind)
     items = f"{count(len(taken.names), f'{group} {noun}', f'{group} {plural_of(noun)}')}"
     if dry_run:

@@ -12,9 +12,10 @@ import click
 
 from mediakeeper.cli import decide_verify
 from mediakeeper.core import kinds, writemode
+from mediakeeper.core.questions import AGAIN, CANDIDATE
+from mediakeeper.decisions import engine
 from mediakeeper.decisions import item as decide
-from mediakeeper.decisions import verifying
-from mediakeeper.decisions.backups import AGAIN
+from mediakeeper.decisions.taking import VERIFYING
 from mediakeeper.text.visible import visible
 
 
@@ -22,7 +23,7 @@ def walk(home: Path, dry_run: bool, writing: writemode.Writing, said) -> None:
     """``said(taken, dry_run)`` tells what each decision wrote."""
     if not sys.stdin.isatty():
         raise click.UsageError("-i needs a terminal; without it, give --choose, --set or --dismiss")
-    passed: set[tuple[str, str, int]] = set()
+    passed: set[str] = set()
     for entry in decide.listing(home):
         if not kinds.get(entry.kind).rewrite:
             continue
@@ -32,7 +33,7 @@ def walk(home: Path, dry_run: bool, writing: writemode.Writing, said) -> None:
             continue  # not completed (failed, skipped): listed by `decide`, retried there
         while True:
             found = decide.item_decisions(home, entry.kind, item)
-            waiting = [d for d in found.decisions if (entry.kind, entry.name, d.at) not in passed]
+            waiting = [d for d in found.decisions if d.id not in passed]
             if not waiting:
                 break
             decision = waiting[0]
@@ -40,33 +41,27 @@ def walk(home: Path, dry_run: bool, writing: writemode.Writing, said) -> None:
             if answer == "q":
                 click.echo("Stopped; the rest wait for the next time.")
                 return
-            taken = answer != "s" and _take(home, found, decision, answer, dry_run, writing, said)
+            taken = answer != "s" and _take(home, decision, answer, dry_run, writing, said)
             if taken == AGAIN and not dry_run:  # back to pending: its next batch asks anew
                 break
             if not taken or dry_run:  # passed over, refused, or (dry run) not written
-                passed.add((entry.kind, entry.name, decision.at))
+                passed.add(decision.id)
+            item = decide.find_item(home, entry.kind, entry.name)  # as the answer left it
     click.echo("Nothing left to decide.")
-
-
-def _tag_of(found, decision) -> str:
-    """The tag a decision is about, where a value typed for it can settle it ("": none)."""
-    if not kinds.get(found.kind).sets_tags:
-        return ""
-    return str((decision.finding.get("details") or {}).get("tag") or "")
 
 
 def _ask(found, decision) -> str:
     """Show one decision and read one answer among those it offers: a choice's number, or
     v (then the value), d, s or q."""
-    f = decision.finding
-    where = visible(f["path"]) if f["path"] else "(item)"
-    click.echo(f"\n{visible(found.name)} · {f['severity']} {f['code']} — {where}")
-    click.echo(f"  {visible(f['message'])}")
+    click.echo(f"\n{visible(found.name)} · {decision.severity} {decision.code} — "
+               f"{visible(decision.words)}")  # fmt: skip
+    for line in decide.evidence_lines(decision.evidence):
+        click.echo(f"  {visible(line)}")
     for choice in decision.choices:
         click.echo(f"  [{choice.number}] {visible(choice.label)}")
     if decision.note:  # where a restore's copy is, or why none is offered
         click.echo(f"  ({decision.note})")
-    tag = _tag_of(found, decision)
+    tag = decision.tag
     typed = f"[v] type a value for {tag}   " if tag else ""
     click.echo(f"  {typed}[d] leave it as it is (dismiss)   [s] skip   [q] quit")
     numbers = {str(c.number) for c in decision.choices}
@@ -91,35 +86,32 @@ def _line(prompt: str, *, key: bool = False) -> str | None:
     return typed.lower() if key else typed
 
 
-def _take(home, found, decision, answer, dry_run, writing, said) -> bool | str:
-    """Take the answer; whether a decision was taken (a refused value is said, and the
-    decision passed over), or ``AGAIN``: the album is back to pending (verify again)."""
+def _take(home, decision, answer, dry_run, writing, said) -> bool | str:
+    """Take the answer through the engine (``decisions.engine``); whether a decision was
+    taken (a refused value is said, and the decision passed over), or ``AGAIN``: the album
+    is back to pending (verify again)."""
     if answer == "d":
-        code = decision.finding["code"]
-        changes, closing, what = decide.what_to_take(found, dismiss=code)
-        taken = decide.take(home, found, changes, closing, what, dry_run=dry_run,
-                            dismissing=code)  # fmt: skip
+        asked = engine.Answer(dismiss=True)
     elif answer.startswith("v"):
-        tag, value = _tag_of(found, decision), answer[1:]
-        try:
-            changes, settles = decide.set_changes(found, tag, value, decision.finding.get("album")
-                                                  or None)  # fmt: skip
-        except decide.DecideError as err:
-            click.echo(f"  {err}", err=True)
-            return False
-        taken = decide.take(home, found, changes, settles or [decision], f"set {tag}={value}",
-                            dry_run=dry_run, writing=writing)  # fmt: skip
-    elif verifying.act_of(found, int(answer)):
-        acted = verifying.take_one(home, found, int(answer), dry_run=dry_run)
-        decide_verify.said(home, acted, stop=False)
-        return AGAIN if acted.queued else any(t.closed for _, t in acted.taken)
-    elif decide.is_candidate(found, int(answer)):
-        label = decide.choose_movie(home, found, int(answer), dry_run=dry_run)
-        click.echo(f"chose {label}: the next batch identifies it so")
-        return False  # its document stays as it is until that batch: not asked again now
+        asked = engine.Answer(values=((decision.tag, answer[1:]),))
     else:
-        _, choice = found.choice(int(answer))
-        taken = decide.take(home, found, choice.changes, [decision], f"chose {choice.label}",
-                            dry_run=dry_run, writing=writing)  # fmt: skip
-    said(taken, dry_run, stop=False)
+        asked = engine.Answer(choose=int(answer))
+    try:
+        if dry_run:
+            shown = engine.preview(home, decision.id, asked)
+            for w in shown.writes:
+                click.echo(f"would set {w['field']} of {w['file']}: {w['old']!r} -> {w['new']!r}")
+            click.echo(f"dry run: {shown.what}; nothing written")
+            return True
+        result = engine.take_answer(home, decision.id, asked, writing=writing)
+    except decide.DecideError as err:
+        click.echo(f"  {err}", err=True)
+        return False
+    if result.act in VERIFYING:
+        decide_verify.said(home, result.taken, stop=False)
+        return AGAIN if result.queued else bool(result.closed)
+    if result.act == CANDIDATE:
+        click.echo(f"chose {result.taken}: the next batch identifies it so")
+        return False  # its document stays as it is until that batch: not asked again now
+    said(result.taken, dry_run, stop=False)
     return True

@@ -8,6 +8,7 @@ import click
 from mediakeeper.cli.command import Command, home_option
 from mediakeeper.core.config import existing_home, load_settings
 from mediakeeper.core.errors import UsageError
+from mediakeeper.core.extras import require
 from mediakeeper.web.security import is_loopback
 
 GRACE = 3  # seconds open streams get to close once the server is told to stop
@@ -23,6 +24,7 @@ def main(home, host, port):
     """Serve the dashboard page, the API (docs/api.md), live events and metrics for the data
     home. Bound to loopback unless told; any other address needs [serve] token (sent as
     Authorization: Bearer TOKEN). Ctrl+C or SIGTERM stops it; batches it started go on."""
+    require("web", "mediakeeper serve")
     settings = load_settings(existing_home(home), {"serve": {"host": host, "port": port}})
     host, port = settings.get("serve", "host"), settings.get("serve", "port")
     token, base = settings.get("serve", "token"), settings.get("serve", "base_path")

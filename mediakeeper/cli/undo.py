@@ -8,17 +8,17 @@ from pathlib import Path
 
 import click
 
+from mediakeeper.changes import moves
+from mediakeeper.changes.journal import read_journals
+from mediakeeper.changes.undo import artist_named, undo
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.decisions import restores
-from mediakeeper.dupes import moves
-from mediakeeper.music.journal import read_journals
+from mediakeeper.decisions.undo import undo_session
+from mediakeeper.decisions.undo_surfaces import after_undo
 from mediakeeper.text.fold import fold
 from mediakeeper.text.wording import count, value, written_to
-from mediakeeper.undo.restore import artist_named, undo
-from mediakeeper.undo.surfaces import after_undo
-from mediakeeper.undo.whole import undo_session
 
 
 @click.command(

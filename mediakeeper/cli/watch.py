@@ -10,6 +10,7 @@ import click
 
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core.errors import UsageError
+from mediakeeper.core.extras import require
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 from mediakeeper.text.visible import visible
 from mediakeeper.watch.ignore import Ignore
@@ -38,6 +39,7 @@ def main(home, kind_names, settle, run):
     as `queue --refresh` does; what changed while no watcher ran is queued at start. One
     watcher per data home. SIGTERM ends it with exit 0, Ctrl+C with 130; a batch it runs is
     stopped as Ctrl+C stops it (resumable)."""
+    require("watch", "mediakeeper watch")
     if settle is not None and settle < 0.1:
         raise UsageError(f"--settle must be at least 0.1 seconds, not {settle:g}")
     settings = settings_for(home, watch={"settle_seconds": settle, "run": run})

@@ -6,7 +6,6 @@ no data home, no library and no shared folder: everything it works on is sent to
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from mediakeeper.batch import cluster
 from mediakeeper.cli.command import Command, home_option
 from mediakeeper.core.config import load_settings, resolve_home
 from mediakeeper.core.errors import ConfigError
+from mediakeeper.core.extras import require
 
 
 @click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"],
@@ -34,8 +34,7 @@ def main(address, nworkers, nthreads, home, dask_args):
     stopped (Ctrl+C). Options after -- go to dask worker as they are."""
     settings = load_settings(_home(home), {"cluster": {"scheduler": address}})
     target = cluster.target_of(settings)  # one line, exit 2: the address, TLS, its files
-    if importlib.util.find_spec("distributed") is None:
-        raise ConfigError("Dask is not installed here: pip install 'mediakeeper[cluster]'")
+    require("cluster", "mediakeeper worker")
     argv = [sys.executable, "-m", "distributed.cli.dask_worker", target.address,
             "--preload", "mediakeeper.batch.cluster_steps", "--nworkers", str(nworkers),
             "--no-dashboard"]  # fmt: skip

@@ -10,7 +10,7 @@ recorded) finds it whole and its audio checksum is the one verify's ledger recor
 file when it was last found whole. Each copy is checked once however many findings its file
 has. Every verify decision offers "accept as is" and "verify again", numbered first so a
 whole group can take them; "restore from the backup copy" comes last, only where a good copy
-is found, and otherwise the decision says why not.
+is found, and otherwise the decision says why not (``verify.questions`` offers them).
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ from mediakeeper.text.slug import inside, slugify
 from mediakeeper.verify import ledger
 from mediakeeper.verify.kind import KIND as VERIFY
 
-ACCEPT, AGAIN, RESTORE = "accept", "again", "restore"  # what a verify choice does
-LABELS = {ACCEPT: "accept as is", AGAIN: "verify again", RESTORE: "restore from the backup copy"}
 STALL = 300.0  # seconds a decode may stand still before it is stopped, as in a verify batch
 
 
@@ -154,17 +152,3 @@ class Backups:
         if found.audio_checksum != recorded:
             return f"the copy at {place} is not the audio last found whole ({good_at})", None
         return "", st
-
-
-def offered(backups: Backups, finding: Mapping[str, Any]) -> tuple[list[tuple], str]:
-    """A verify finding's choices, each (label, act, good copy or None, no tag changes), and
-    a note: where the good copy is, or why none is offered."""
-    listed: list[tuple] = [(LABELS[ACCEPT], ACCEPT, None, ()), (LABELS[AGAIN], AGAIN, None, ())]
-    name = str(finding.get("path") or "")
-    if not name:
-        return listed, ""
-    found = backups.of(name)
-    if found.good is None:
-        return listed, f"no restore: {found.why_not}"
-    listed.append((LABELS[RESTORE], RESTORE, found.good, ()))
-    return listed, f"a good copy: {found.good.path}"

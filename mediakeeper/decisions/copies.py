@@ -13,16 +13,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.changes import moves
+from mediakeeper.changes.change import TagChange
+from mediakeeper.changes.writes import ChangeJournal, Step, carry_out
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.dupes import groups as dupes
 from mediakeeper.dupes import kept as keeping
-from mediakeeper.dupes import moves
 from mediakeeper.dupes.job import CARRIED, same_file
 from mediakeeper.dupes.kind import KIND
-from mediakeeper.music.fixes import ChangeJournal, Step, carry_out
-from mediakeeper.music.model import TagChange
 from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.closing import write_closing_reports

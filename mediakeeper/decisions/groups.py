@@ -14,17 +14,12 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.findings import SEVERITIES
-from mediakeeper.decisions.backups import ACCEPT, AGAIN, LABELS, RESTORE
-from mediakeeper.decisions.words import SAID_AS
+from mediakeeper.decisions.item import questions_of
 from mediakeeper.reports.attention import NeedsYou, severity_rank
 from mediakeeper.reports.pace import nouns
-from mediakeeper.tags.table import LOGICAL_TAGS
 from mediakeeper.text.wording import count
-from mediakeeper.verify.kind import KIND as VERIFY
 
 UNIDENTIFIED = "unidentified"  # the group of items done but not identified (no finding code)
-DISMISS = "dismiss"
-MOVIE_MATCH = ("ambiguous-match", "no-match")  # a movie's: settled by a TMDb candidate
 
 
 @dataclass(frozen=True)
@@ -55,25 +50,12 @@ class Group:
 
 def choices_of(kind: str, code: str) -> tuple[str, ...]:
     """A code's choices as every item of its group offers them (``<...>``: a value of the
-    item's own, listed by ``decide KIND NAME``)."""
+    item's own, listed by ``decide KIND NAME``), as its kind declares them."""
     if code == UNIDENTIFIED:
         return ("run it again online",)
-    record = kinds.get(kind)
-    if not record.rewrite:
+    if not kinds.get(kind).rewrite:
         return ("decided by its own commands",)
-    if code in MOVIE_MATCH:
-        return ("<a TMDb candidate>", DISMISS)
-    if kind == VERIFY.name:  # damage and bit rot (``backups``): a restore where a copy is good
-        return (*(LABELS[a] for a in (ACCEPT, AGAIN)), f"<{LABELS[RESTORE]}, where one is good>")
-    if not record.sets_tags:  # no choice of its own beside leaving it as it is
-        return (DISMISS,)
-    family, _, said = code.partition("-")
-    tag = SAID_AS.get(said, said)
-    if family == "inconsistent" and tag:
-        return (f"<one of the album's {tag} values>", f"set {tag}", DISMISS)
-    if family == "missing" and tag in LOGICAL_TAGS:
-        return (f"set {tag}", DISMISS)
-    return ("<the choices listed for it>", DISMISS)
+    return questions_of(kind).listed(code)
 
 
 def same_for_every_item(choices: Iterable[str]) -> bool:

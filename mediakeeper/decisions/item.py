@@ -1,7 +1,7 @@
 """Deciding from the toolkit: the open decisions (``mediakeeper.core.decisions``) of one item with
 their choices, and taking one: a listed choice, a value set by the person, or a dismissal.
 
-A choice is written through the same journaled write as every fix (``fixes.apply_changes``,
+A choice is written through the same journaled write as every fix (``changes.writes.apply_changes``,
 a session of its own, so ``undo`` takes it back); the finding is closed with who decided it
 and when (``decided``); the item's output document, its issue report, its queue counts and
 the index are written again, and its files recorded as they are now, so ``--refresh`` does
@@ -12,6 +12,7 @@ documents hold its tracks' tags (``Kind.sets_tags``: music) has values set.
 
 from __future__ import annotations
 
+import importlib
 import os
 import pwd
 from collections.abc import Mapping, Sequence
@@ -21,20 +22,20 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper import tags
-from mediakeeper.core import kinds, writemode
-from mediakeeper.core.config import load_settings
-from mediakeeper.core.decisions import is_open, questions
-from mediakeeper.core.errors import AudioError, MediakeeperError, NotFound, UsageError
-from mediakeeper.decisions import backups, words
-from mediakeeper.decisions.backups import Good
-from mediakeeper.music.fixes import (
+from mediakeeper.changes.change import TagChange
+from mediakeeper.changes.writes import (
     ChangeJournal,
     FilesWritten,
     apply_changes,
     would_be_left_alone,
 )
-from mediakeeper.music.model import TagChange
-from mediakeeper.music.rule_base import tag_code
+from mediakeeper.core import kinds, writemode
+from mediakeeper.core.config import load_settings
+from mediakeeper.core.decisions import is_open, question
+from mediakeeper.core.errors import AudioError, MediakeeperError, NotFound, UsageError
+from mediakeeper.core.questions import DEFAULT, RESTORE, WRITE, Asked, Questions, tag_of
+from mediakeeper.decisions import backups, ids, words
+from mediakeeper.decisions.backups import Good
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
 from mediakeeper.queue.items import COMPLETED, finding_counts
@@ -45,35 +46,71 @@ from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.reports.records import gather, read_output
 from mediakeeper.reports.tally import attention
 from mediakeeper.tags.table import LOGICAL_TAGS
+from mediakeeper.text.cut import echoed
 from mediakeeper.text.fold import fold
 from mediakeeper.text.matching import find_name
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
-from mediakeeper.verify.kind import KIND as VERIFY
 
-MOVIE_MATCH = ("ambiguous-match", "no-match")  # a movie's: settled by a TMDb id
 DISMISSED = "dismissed: left as it is"  # what a dismissal decided, as every face says it
+SCOPES = ("decision", "album", "item")  # what a typed value is written to: see ``set_changes``
 
 
 class DecideError(MediakeeperError):
     """A name that matches nothing or several items, a choice not listed, a bad value."""
 
 
+class Stale(DecideError):
+    """A decision no longer asked as it was shown: taken already, or its files changed since."""
+
+
 @dataclass(frozen=True)
 class Choice:
-    number: int  # across the item's decisions, as listed
+    number: int  # within its decision, as listed
     label: str
     changes: tuple[TagChange, ...]
-    act: str = ""  # a verify choice's (``backups``: accept, again, restore; ``verifying``)
-    copy: Good | None = None  # restore: the good copy
+    act: str = WRITE  # what the engine does (``core.questions``)
+    value: Any = None  # what the act needs: a good copy, a TMDb id
+    file: str = ""  # the one file it is about, when its decision concerns several
+
+    @property
+    def copy(self) -> Good | None:
+        """A restore's good copy."""
+        return self.value if self.act == RESTORE else None
 
 
 @dataclass(frozen=True)
 class Decision:
-    at: int  # its place in the output document's findings
-    finding: Mapping[str, Any]
+    """One question of one item (``core.decisions.question``): its open findings, its
+    choices numbered within it, and what its kind says of it (``core.questions``)."""
+
+    id: str
+    code: str
+    where: str  # the album it is about ("": the item, or files of it)
+    ats: tuple[int, ...]  # its findings' places in the output document's findings
+    findings: tuple[Mapping[str, Any], ...]
     choices: tuple[Choice, ...]
+    words: str
+    files: tuple[str, ...]
+    evidence: Mapping[str, Any] = field(default_factory=dict)
     note: str = ""  # where a restore's copy is, or why none is offered
+    tag: str = ""  # the tag a typed value sets ("": none can be typed)
+    item: str = ""  # its item's name, as messages say it
+
+    @property
+    def finding(self) -> Mapping[str, Any]:
+        return self.findings[0]
+
+    @property
+    def severity(self) -> str:
+        return "error" if any(f.get("severity") == "error" for f in self.findings) else "warning"
+
+    def choice(self, number: int) -> Choice:
+        if not 1 <= number <= len(self.choices):
+            listed = "; ".join(f"{c.number}) {c.label}" for c in self.choices) or "none"
+            raise DecideError(f"{self.item} has no choice {number} ({self.code})",
+                              f"its choices: {listed}")  # fmt: skip
+        return self.choices[number - 1]
 
 
 @dataclass
@@ -89,12 +126,31 @@ class ItemDecisions:
     def name(self) -> str:
         return str(self.item.get("name") or self.item["key"])
 
-    def choice(self, number: int) -> tuple[Decision, Choice]:
-        for decision in self.decisions:
-            for choice in decision.choices:
-                if choice.number == number:
-                    return decision, choice
-        raise DecideError(f"{self.name} has no choice {number}", "its decisions list them")
+    def by_id(self, wanted: str) -> Decision | None:
+        return next((d for d in self.decisions if d.id == wanted), None)
+
+    def of_code(self, code: str, album: str | None = None) -> list[Decision]:
+        return [d for d in self.decisions if d.code == code
+                and (album is None or _same_album(d, album))]  # fmt: skip
+
+    def only(self, code: str | None = None, album: str | None = None) -> Decision:
+        """The one decision (of ``code``, of ``album``) a choice number is counted in;
+        DecideError naming them when there are several, or none."""
+        found = self.of_code(code, album) if code else self.decisions
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            what = f" {code!r}" if code else ""
+            raise DecideError(f"{self.name} has no open{what} decision",
+                              "`decide KIND NAME` lists them")  # fmt: skip
+        codes = ", ".join(dict.fromkeys(d.code for d in found))
+        raise DecideError(f"{self.name} has {len(found)} open decisions ({codes}): a choice's "
+                          "number counts within one", "give --code CODE (and --album) or --id ID")
+
+
+def _same_album(decision: Decision, album: str) -> bool:
+    return fold(album) in {fold(decision.where), *(fold(str(f.get("album") or ""))
+                                                  for f in decision.findings)}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -128,65 +184,70 @@ def find_item(home: Path, kind: str, name: str) -> dict[str, Any]:
         if item.get("status") == COMPLETED:
             items.setdefault(str(item.get("name") or item["key"]), item)
     try:
-        found = find_name(name, items, missing=f"no completed {kinds.noun(kind)} called {name!r}",
+        missing = f"no completed {kinds.noun(kind)} called {echoed(name)!r}"
+        found = find_name(name, items, missing=missing,
                           otherwise="`decide` lists those with decisions")  # fmt: skip
     except NotFound as err:  # a name that fits none, or several: the person's to mend
         raise DecideError(err.message, err.hint) from None
     return items[found]
 
 
-def item_decisions(home: Path, kind: str, item: dict[str, Any]) -> ItemDecisions:
-    """The item's open decisions, numbered choices included, from its output document."""
+def questions_of(kind: str) -> Questions:
+    """What ``kind`` declares about its decisions: its package's ``questions.QUESTIONS``
+    (``core.questions``), or the default (its findings' words, no choice but dismissing)."""
+    package = kinds.get(kind).package or f"mediakeeper.{kind}"
+    try:
+        module = importlib.import_module(f"{package}.questions")
+    except ModuleNotFoundError as err:
+        if err.name != f"{package}.questions":
+            raise
+        return DEFAULT
+    return module.QUESTIONS
+
+
+def item_decisions(home: Path, kind: str, item: dict[str, Any], *,
+                   full: bool = True) -> ItemDecisions:  # fmt: skip
+    """The item's open decisions, one per question, choices numbered within each, from its
+    output document and what its kind declares (``questions_of``); without ``full``, their
+    ids and words only (a listing's: no good copy looked for, no evidence gathered)."""
     document = read_output(home, kind, item)
     if document is None:
         raise DecideError(f"no readable output for {item.get('name')!r}", "run it again")
     result = ItemDecisions(kind, item, document)
-    number = 0
-    copies = backups.Backups(load_settings(home), item) if kind == VERIFY.name else None
+    asks = questions_of(kind)
+    good = _good_copies(home, item)
+    by_question: dict[tuple[str, str], list[int]] = {}
     for at, finding in enumerate(document.get("findings") or []):
-        if not is_open(finding):
-            continue
-        note, choices = "", []
-        if copies is not None:  # damage and bit rot: accept, check again, restore
-            listed, note = backups.offered(copies, finding)
-        else:
-            listed = [(label, "", None, changes) for label, changes in _choices(finding, document)]
-        for label, act, good, changes in listed:
-            number += 1
-            choices.append(Choice(number, label, changes, act, good))
-        result.decisions.append(Decision(at, finding, tuple(choices), note))
+        if is_open(finding):
+            by_question.setdefault(question(finding), []).append(at)
+    for (code, where), ats in by_question.items():
+        findings = tuple(document["findings"][at] for at in ats)
+        asked = Asked(kind, code, where, item, document, findings, good)
+        offered, note = asks.offers(asked) if full else ([], "")
+        choices = tuple(Choice(n, o.label, tuple(o.changes), o.act, o.value, o.file)
+                        for n, o in enumerate(offered, 1))  # fmt: skip
+        tag = tag_of(findings) if asks.sets_values and kinds.get(kind).sets_tags else ""
+        result.decisions.append(Decision(
+            ids.make(kind, str(item["key"]), where, code), code, where, tuple(ats), findings,
+            choices, asks.words(asked), tuple(asked.files), asks.evidence(asked) if full else {},
+            note, tag,
+            result.name,
+        ))  # fmt: skip
     return result
 
 
-def _choices(finding: Mapping[str, Any], document: Mapping[str, Any]):
-    """(label, changes) for each way to settle a finding: a proposal's choices (AcoustID), its
-    planned fix, for an album whose tracks disagree each value they hold, for a movie each
-    TMDb candidate (changes: none, its id is the choice: ``choose_movie``)."""
-    details = finding.get("details") or {}
-    if finding["code"] in MOVIE_MATCH:
-        for c in details.get("candidates") or ():
-            yield f"{c['title']} ({c.get('year') or 'year unknown'}), TMDb id {c['id']}", ()
-        return
-    tracks = document.get("tracks") or []
-    for proposed in details.get("choices") or ():
-        score = f" (score {proposed['score']:.2f})" if "score" in proposed else ""
-        yield f"{proposed['label']}{score}", _changes(proposed.get("changes") or ())
-    if finding.get("changes") and not details.get("choices"):
-        yield "the fix it proposes", _changes(finding["changes"])
-    tag = details.get("tag")
-    if finding["code"] == tag_code("inconsistent", str(tag)) and not finding.get("changes"):
-        album = [t for t in tracks if t.get("album") == finding["album"]]
-        for value in sorted({t["tags"].get(tag) for t in album if t["tags"].get(tag)}):
-            changes = [_change(t, tag, value) for t in album if t["tags"].get(tag) != value]
-            yield f"{tag} {value!r} for the album's {len(album)} tracks", tuple(changes)
+def _good_copies(home: Path, item: Mapping[str, Any]):
+    """Where a good copy of one of the item's files is (``backups``), looked for once per
+    file and only when a kind's question asks."""
+    found: list[backups.Backups] = []
 
+    def good_copy(name: str) -> tuple[Good | None, str]:
+        if not found:
+            found.append(backups.Backups(load_settings(home), item))
+        copy = found[0].of(name)
+        return copy.good, copy.why_not
 
-def _changes(records: Sequence[Mapping[str, Any]]) -> tuple[TagChange, ...]:
-    return tuple(TagChange(r["path"], r["tag"], r["old"], r["new"]) for r in records)
-
-
-def _change(track: Mapping[str, Any], tag: str, value: str | None) -> TagChange:
-    return TagChange(track["path"], tag, track["tags"].get(tag), value)
+    return good_copy
 
 
 def what_to_take(
@@ -195,56 +256,84 @@ def what_to_take(
     values: Sequence[tuple[str, str]] = (),
     album: str | None = None,
     dismiss: str | None = None,
+    *,
+    decision: Decision | None = None,
+    scope: str = "decision",
+    fields: Sequence[str] = (),
 ) -> tuple[tuple[TagChange, ...], list[Decision], str]:
     """An item's decision as a person gives it (one of ``choose`` N, ``values`` (tag,
     value) pairs, ``dismiss`` CODE): (the changes, the decisions it closes, what was
-    decided)."""
+    decided). ``decision``: the one it is about (a choice counts within it; without it the
+    item's one decision); ``fields``: of a choice's changes, only these tags."""
     if sum(bool(x) for x in (choose, values, dismiss)) != 1:
         raise UsageError("one of choose, set or dismiss at a time")
     if choose:
-        decision, choice = found.choice(choose)
-        return choice.changes, [decision], f"chose {choice.label}"
+        decision = decision or found.only()
+        choice = decision.choice(choose)
+        changes = choice.changes
+        if fields:
+            unknown = sorted(set(fields) - {c.tag for c in changes})
+            if unknown:
+                raise DecideError(f"choice {choose} writes no {', '.join(unknown)}",
+                                  f"its fields: {', '.join(sorted({c.tag for c in changes}))}")
+            changes = tuple(c for c in changes if c.tag in fields)
+        return changes, [decision], f"chose {choice.label}"
     if dismiss:
-        closing = [d for d in found.decisions if d.finding["code"] == dismiss]
-        if not closing:
+        closing = [decision] if decision else found.of_code(dismiss, album)
+        if not closing or closing[0].code != dismiss:
             raise UsageError(f"{found.name} has no open {dismiss!r} finding")
         return (), closing, DISMISSED
     changes: list[TagChange] = []
     closing = []
     for tag, new in values:
-        more, settles = set_changes(found, tag, new, album)
+        more, settles = set_changes(found, tag, new, album, decision=decision, scope=scope)
         changes += more
         closing += [d for d in settles if d not in closing]
     return tuple(changes), closing, "set " + ", ".join(f"{t}={v}" for t, v in values)
 
 
-def set_changes(found: ItemDecisions, word: str, value: str, album: str | None):
-    """The changes setting the tag ``word`` names (``words``) to ``value`` on every track
-    (of ``album``, a folder or an album name, when given), and the open decisions about that
-    tag there they settle."""
+def set_changes(found: ItemDecisions, word: str, value: str, album: str | None, *,
+                decision: Decision | None = None, scope: str = "decision"):  # fmt: skip
+    """The changes setting the tag ``word`` names (``words``) to ``value``, and the open
+    decisions about that tag they settle. Written to the files the decision is about: the
+    one given, else the item's open decisions about that tag, else (no question asks it)
+    every track; ``scope`` widens it to their albums' tracks ("album") or the item's
+    ("item"); ``album`` (a folder or an album name) keeps it to that album's tracks."""
     if not kinds.get(found.kind).sets_tags:
         raise DecideError(f"{found.kind}: --set writes tracks' tags, which its "
                           f"{kinds.noun(found.kind)}s have none of here",
                           "take a listed choice (--choose N) or --dismiss CODE")  # fmt: skip
+    if scope not in SCOPES:
+        raise DecideError(f"scope {scope!r} is not one of {', '.join(SCOPES)}")
     tag = words.tag_named(word)
     if tag is None:
         raise DecideError(f"{word!r} is not a tag mediakeeper writes",
                           f"one of: {', '.join(words.SETTABLE)} (or year)")  # fmt: skip
     if why := words.bad_value(tag, value):
         raise DecideError(f"--set {word}={value}: {why}; nothing written")
-    tracks = [t for t in found.document.get("tracks") or [] if _in_album(t, album)]
-    if not tracks:
+    every = [t for t in found.document.get("tracks") or [] if _in_album(t, album)]
+    if not every:
         raise DecideError(f"{found.name} has no album {album!r}", "its issue report names them")
+    asking = [decision] if decision else [d for d in found.decisions if d.tag == tag]
+    if decision is not None and decision.tag != tag and scope == "decision":
+        raise DecideError(f"decision {decision.code} is not about {tag}",
+                          f"it is about {decision.tag or 'no tag a value can set'}")
+    files = {f for d in asking for f in d.files}
+    if scope == "item" or not files:
+        tracks = every
+    elif scope == "album":
+        albums = {t["album"] for t in every if t["path"] in files} | {d.where for d in asking}
+        tracks = [t for t in every if t["album"] in albums]
+    else:
+        tracks = [t for t in every if t["path"] in files]
+    if not tracks:
+        raise DecideError(f"{found.name}: no track of album {album!r} is one the decision "
+                          "is about", "leave out --album, or widen it: --scope album")  # fmt: skip
     now = _values_now(found, tracks, tag)
     changes = tuple(TagChange(t["path"], tag, now[t["path"]], value or None) for t in tracks
                     if now[t["path"]] != (value or None))  # fmt: skip
     paths = {t["path"] for t in tracks}
-    albums = {t["album"] for t in tracks}
-    settles = [
-        d for d in found.decisions
-        if (d.finding.get("details") or {}).get("tag") == tag
-        and (d.finding["path"] in paths or (d.finding["path"] in albums and album is not None))
-    ]  # fmt: skip
+    settles = [d for d in found.decisions if d.tag == tag and set(d.files) <= paths]
     return changes, settles
 
 
@@ -288,7 +377,7 @@ def take(
     ``session``: a session shared with other items' decisions (a whole group's, which undo
     takes back whole: its dismissals too); ``index``: fold the queue and write the index (a
     group's caller passes its one ``store`` and calls ``group_done`` after the last item)."""
-    closed = tuple(d.finding for d in closing)
+    closed = tuple(f for d in closing for f in d.findings)
     if changes:
         item = {"path": found.document["folder"], "key": found.item["key"]}
         if why := would_be_left_alone(item, changes, writing.hard_links):
@@ -309,7 +398,8 @@ def take(
     session = session if changes or shared else ""
     decided = {"what": what, "by": _who(), "at": stamp, "session": session}
     for decision in closing:
-        found.document["findings"][decision.at]["decided"] = decided
+        for at in decision.ats:
+            found.document["findings"][at]["decided"] = decided
     extra = {}
     if dismissing:
         mark = dismissals.files_mark(found.item["path"], tree=kinds.get(found.kind).files_below)
@@ -324,22 +414,13 @@ def new_session() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f_decide")
 
 
-def is_candidate(found: ItemDecisions, number: int) -> bool:
-    """Whether choice ``number`` is a TMDb candidate (``choose_movie`` takes it)."""
-    decision, _ = found.choice(number)
-    return decision.finding["code"] in MOVIE_MATCH
-
-
-def choose_movie(home: Path, found: ItemDecisions, number: int, *, dry_run=False) -> str:
-    """Take a movie's TMDb candidate: kept in its queue item, which goes back to pending so
-    the next batch identifies it as that movie (the queue manager's ``--choose``). Returns
-    the candidate's label."""
-    decision, choice = found.choice(number)
-    candidates = (decision.finding.get("details") or {}).get("candidates") or []
-    movie_id = next(c["id"] for c in candidates if choice.label.endswith(f"TMDb id {c['id']}"))
+def choose_candidate(home: Path, found: ItemDecisions, choice: Choice, *, dry_run=False) -> str:
+    """Take a TMDb candidate (``CANDIDATE``): its id kept in the queue item, which goes back
+    to pending so the next batch identifies it as that movie (the queue manager's
+    ``--choose``). Returns the candidate's label."""
     if not dry_run:
         store = queue_of(home, found.kind)
-        choose_named(store, found.item["key"], {"tmdb_id": int(movie_id)})
+        choose_named(store, found.item["key"], {"tmdb_id": int(choice.value)})
     return choice.label
 
 
@@ -422,14 +503,44 @@ def rewriter(kind: str):
 
 
 def describe(found: ItemDecisions) -> list[str]:
-    """One item's decisions, numbered choices under each, for a person."""
-    asked, findings = questions(d.finding for d in found.decisions), len(found.decisions)
+    """One item's decisions, for a person: each its question in words, its id, its evidence
+    in short, and its choices numbered within it."""
+    asked, findings = len(found.decisions), sum(len(d.findings) for d in found.decisions)
     more = f" ({count(findings, 'finding')})" if findings != asked else ""
     lines = [f"{found.name}: {count(asked, 'decision')} open{more}"]
     for n, decision in enumerate(found.decisions, 1):
-        f = decision.finding
-        where = f["path"] or "(artist)"
-        lines.append(f"  [{n}] {f['severity']} {f['code']} — {where}: {f['message']}")
+        where = decision.where or ", ".join(decision.files[:3]) or "(the whole item)"
+        if len(decision.files) > 3 and not decision.where:
+            where += f" and {count(len(decision.files) - 3, 'more file')}"
+        lines.append(f"  [{n}] {decision.severity} {decision.code} — {where}: {decision.words}")
+        lines += [f"      {line}" for line in evidence_lines(decision.evidence)]
         lines += [f"      {c.number}) {c.label}" for c in decision.choices]
+        if decision.tag:
+            lines.append(f"      or type a value: --set {decision.tag}=VALUE")
         lines += [f"      ({decision.note})"] if decision.note else []
+        lines.append(f"      id {decision.id}")
+    return lines
+
+
+def evidence_lines(evidence: Mapping[str, Any]) -> list[str]:
+    """A decision's evidence in short: a split value's values with their tracks, a
+    proposal's fields current beside proposed, a damaged file's seconds and bytes missing,
+    a movie's candidates."""
+    lines = []
+    for v in evidence.get("values") or ():
+        tracks = ", ".join(Path(p).name for p in v["tracks"])
+        lines.append(f"{v['value'] if v['value'] is not None else '(none)'}: {tracks}")
+    for p in evidence.get("proposals") or ():
+        fields = "; ".join(f"{f['field']} {f['current'] or '(none)'} -> {f['proposed']}"
+                           for f in p["fields"])  # fmt: skip
+        lines.append(f"{p['label']}: {fields}")
+    for d in evidence.get("damage") or ():
+        missing = [f"{d['missing_seconds']} s" if d.get("missing_seconds") else "",
+                   f"{d['missing_bytes']} bytes" if d.get("missing_bytes") else ""]
+        lacks = " and ".join(m for m in missing if m)
+        backup = "a good backup copy exists" if d["backup"]["good"] else "no good backup copy"
+        lines.append(f"{d['path']}: {f'lacks {lacks}; ' if lacks else ''}{backup}")
+    for c in evidence.get("candidates") or ():
+        overview = f": {c['overview'][:80]}" if c.get("overview") else ""
+        lines.append(f"{c['title']} ({c.get('year') or 'year unknown'}){overview}")
     return lines

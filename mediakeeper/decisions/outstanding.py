@@ -23,6 +23,7 @@ from mediakeeper.text.wording import count
 
 RETRY = "retry (back to pending, its failures reset)"
 SKIP = "skip (left out of later batches)"
+LABELS = {"retry": RETRY, "skip": SKIP}  # by the act (``core.questions``)
 
 
 def outstanding_in(home: Path, kind: str | None = None) -> list[Outstanding]:
@@ -67,11 +68,13 @@ def take(home: Path, item: Outstanding, number: int) -> str:
 GROUPS = {"failed": ERROR, "skipped": SKIPPED}  # a group's name -> its items' queue status
 
 
-def group_choices(home: Path, kind: str | None, group: str) -> tuple[str, list[Outstanding]]:
+def group_choices(home: Path, kind: str | None, group: str,
+                  keys: list[str] | None = None) -> tuple[str, list[Outstanding]]:  # fmt: skip
     """The kind and the items of the group ``group`` (failed or skipped) of ``kind`` (of the
-    one kind that has such items when None); DecideError when there are none, or several
-    kinds have them."""
-    items = [o for o in outstanding_in(home, kind) if o.status == GROUPS[group]]
+    one kind that has such items when None; of ``keys`` only, when given); DecideError when
+    there are none, or several kinds have them."""
+    items = [o for o in outstanding_in(home, kind) if o.status == GROUPS[group]
+             and (keys is None or o.key in keys)]  # fmt: skip
     found = sorted({o.kind for o in items})
     if not found:
         where = f" {kind}" if kind else ""

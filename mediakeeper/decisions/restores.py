@@ -28,9 +28,9 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.changes import moves
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.decisions.backups import Good
-from mediakeeper.dupes import moves
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.atomic import (
     append_lines,

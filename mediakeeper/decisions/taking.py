@@ -10,14 +10,15 @@ failed (or skipped) items, retried or skipped together (``take_outstanding``).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.decisions import check_rules, questions
+from mediakeeper.core.questions import ACCEPT, AGAIN, CANDIDATE, DISMISS, RESTORE
 from mediakeeper.decisions import outstanding, rules, sessions, verifying
-from mediakeeper.decisions.groups import DISMISS, MOVIE_MATCH
 from mediakeeper.decisions.item import (
     DISMISSED,
     DecideError,
@@ -33,6 +34,8 @@ from mediakeeper.decisions.item import (
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.issue_index import write_issue_indexes
+
+VERIFYING = (ACCEPT, AGAIN, RESTORE)  # verify's acts (``verifying``), not tag changes
 
 
 @dataclass
@@ -70,22 +73,22 @@ def take_group(
             raise DecideError("--remember records a dismissal only",
                               "give --all --dismiss CODE --remember")  # fmt: skip
         check_rules({code: DISMISS}, "--remember")
-    asking = _asking(home, kind, code)
+    asking = items_asking(home, kind, code)
     if not asking:
         raise DecideError(f"no open {code!r} decision in {kind}", "`decide` lists the groups")
-    if choose is not None and code in MOVIE_MATCH:  # a candidate is one movie's own
+    if choose is not None and _act(asking, code, choose) == CANDIDATE:  # one movie's own
         raise DecideError(f"the choices of {code!r} are each item's own",
                           f"decide each item: decide {kind} NAME")  # fmt: skip
     label = _same_choice(asking, code, choose) if choose is not None else ""
-    if choose is not None and (act := _act(asking, code, choose)):  # verify's: not a tag
-        chosen = [(f, [d for d in f.decisions if d.finding["code"] == code]) for f in asking]
+    if choose is not None and (act := _act(asking, code, choose)) in VERIFYING:  # not a tag
+        chosen = [(f, [d for d in f.decisions if d.code == code]) for f in asking]
         acted = verifying.take(home, chosen, act, code, dry_run=dry_run)
         return GroupTaken(acted.session, acted.what, acted.taken, queued=acted.queued)
     what = f"chose {label}" if choose is not None else DISMISSED
     session = "" if dry_run else new_session()
     result, store = GroupTaken(session, what), queue_of(home, kind)
     for found in asking:
-        closing = [d for d in found.decisions if d.finding["code"] == code]
+        closing = found.of_code(code)
         changes = tuple(c for d in closing for c in d.choices[choose - 1].changes) if choose else ()
         taken = take(home, found, changes, closing, what, dry_run=dry_run, writing=writing,
                      dismissing="" if choose else code, session=session, index=False,
@@ -102,21 +105,23 @@ def take_group(
     return result
 
 
-def _asking(home: Path, kind: str, code: str) -> list[ItemDecisions]:
-    """Every completed item with an open decision of ``code``, its decisions read (an
-    item's queue counts say whether to open its output document)."""
+def items_asking(home: Path, kind: str, code: str | Collection[str], *,
+                 full: bool = True) -> list[ItemDecisions]:  # fmt: skip
+    """Every completed item with an open decision of ``code`` (or of one of several codes),
+    its decisions read once (an item's queue counts say whether to open its document)."""
+    codes = {code} if isinstance(code, str) else set(code)
     store = QueueStore(home / "status" / kinds.get(kind).name, kind)
     if not store.exists():
         raise DecideError(f"no {kind} queue in {home}", "run a batch first")
     found = []
     for item in store.peek()["items"]:
-        if item.get("status") != COMPLETED or not _counts_open(item, code):
+        if item.get("status") != COMPLETED or not any(_counts_open(item, c) for c in codes):
             continue
         try:
-            decisions = item_decisions(home, kind, item)
+            decisions = item_decisions(home, kind, item, full=full)
         except DecideError:  # no readable output: `decide` says so for that item
             continue
-        if any(d.finding["code"] == code for d in decisions.decisions):
+        if any(d.code in codes for d in decisions.decisions):
             found.append(decisions)
     return sorted(found, key=lambda f: f.name.casefold())
 
@@ -144,12 +149,14 @@ def _same_choice(asking: list[ItemDecisions], code: str, choose: int) -> str:
 
 
 def _of_code(asking: list[ItemDecisions], code: str):
-    return [d for found in asking for d in found.decisions if d.finding["code"] == code]
+    return [d for found in asking for d in found.decisions if d.code == code]
 
 
 def _act(asking: list[ItemDecisions], code: str, choose: int) -> str:
-    """What choice ``choose`` does where it is a verify choice ("": a tag change)."""
-    return _of_code(asking, code)[0].choices[choose - 1].act
+    """What choice ``choose`` does (``core.questions``; "": the first decision has no such
+    choice, which ``_same_choice`` says)."""
+    choices = _of_code(asking, code)[0].choices
+    return choices[choose - 1].act if choose <= len(choices) else ""
 
 
 @dataclass
@@ -163,11 +170,13 @@ class QueueTaken:
 
 
 def take_outstanding(
-    home: Path, kind: str | None, group: str, choose: int, *, dry_run: bool = False
+    home: Path, kind: str | None, group: str, choose: int, *, dry_run: bool = False,
+    keys: list[str] | None = None,
 ) -> QueueTaken:
     """Choice ``choose`` (retry, skip) for every item of the group ``group`` (failed,
-    skipped) of ``kind``, as one session whose undo gives each item back as it was."""
-    kind, items = outstanding.group_choices(home, kind, group)
+    skipped) of ``kind`` (those of ``keys`` only, when given: one item's decision), as one
+    session whose undo gives each item back as it was."""
+    kind, items = outstanding.group_choices(home, kind, group, keys)
     names = [o.name for o in items]
     if dry_run:
         return QueueTaken("", kind, outstanding.numbered(items, choose).partition(" (")[0], names)

@@ -22,10 +22,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.changes import moves
+from mediakeeper.changes.change import TagChange
 from mediakeeper.core.config import load_settings
+from mediakeeper.core.questions import ACCEPT, AGAIN, RESTORE
 from mediakeeper.decisions import copies, restores, sessions
-from mediakeeper.decisions.backups import ACCEPT, AGAIN, RESTORE
 from mediakeeper.decisions.item import (
+    Choice,
     Decision,
     ItemDecisions,
     Taken,
@@ -34,8 +37,6 @@ from mediakeeper.decisions.item import (
     queue_of,
 )
 from mediakeeper.decisions.item import take as close
-from mediakeeper.dupes import moves
-from mediakeeper.music.model import TagChange
 from mediakeeper.queue.items import COMPLETED, PENDING
 from mediakeeper.queue.manager import put_where
 from mediakeeper.queue.store import QueueStore
@@ -58,19 +59,31 @@ class Acted:
     queued: list[str] = field(default_factory=list)  # verify again: the albums back to pending
 
 
-def act_of(found: ItemDecisions, number: int) -> str:
-    """What choice ``number`` of the item does when it is a verify choice ("": it is not)."""
-    return found.choice(number)[1].act
+def take_choice(home: Path, found: ItemDecisions, decision: Decision, choice: Choice, *,
+                dry_run: bool = False) -> Acted:  # fmt: skip
+    """One decision's verify choice (a restore: of its one file, ``choice.file``)."""
+    return take(home, [(found, [decision])], choice.act, decision.code, dry_run=dry_run,
+                only=choice.file)  # fmt: skip
 
 
-def take_one(home: Path, found: ItemDecisions, number: int, *, dry_run: bool = False) -> Acted:
-    decision, choice = found.choice(number)
-    return take(home, [(found, [decision])], choice.act, decision.finding["code"],
-                dry_run=dry_run)  # fmt: skip
+def restore_places(home: Path, found: ItemDecisions, choice: Choice) -> tuple[Path, Path]:
+    """Where a restore puts the good copy (the file's place), and where the damaged file is
+    set aside (the holding folder, under its path in the library)."""
+    holding = copies.holding_of(load_settings(home))
+    album = Path(found.item["path"])
+    target = album / (choice.file or _file_of(found, choice))
+    return target, moves.in_holding(inside(holding, *Path(found.item["key"]).parts), album,
+                                    target)  # fmt: skip
 
 
-def take(home: Path, asking: Asked, act: str, code: str, *, dry_run: bool = False) -> Acted:
-    """Take ``act`` for the decisions of ``asking`` (their code ``code``) as one session."""
+def _file_of(found: ItemDecisions, choice: Choice) -> str:
+    return next(str(d.finding["path"]) for d in found.decisions if choice in d.choices)
+
+
+def take(home: Path, asking: Asked, act: str, code: str, *, dry_run: bool = False,
+         only: str = "") -> Acted:  # fmt: skip
+    """Take ``act`` for the decisions of ``asking`` (their code ``code``) as one session
+    (a restore: of every file with a good copy, or of the file ``only``)."""
     session = "" if dry_run else new_session()
     if act == AGAIN:
         return _again(home, asking, code, session)
@@ -79,7 +92,7 @@ def take(home: Path, asking: Asked, act: str, code: str, *, dry_run: bool = Fals
         if act == ACCEPT:
             taken = _accept(home, found, code, session, extra, store)
         else:
-            taken = _restore(home, found, chosen, session, store)
+            taken = _restore(home, found, chosen, session, store, only)
         result.taken.append((found.name, taken))
     if not session:
         return result
@@ -97,7 +110,7 @@ def _accept(
     home: Path, found: ItemDecisions, code: str, session: str, extra: dict, store: QueueStore
 ) -> Taken:
     """The item's open findings of ``code`` closed as accepted; bit rot's new audio taken."""
-    closing = [d for d in found.decisions if d.finding["code"] == code]
+    closing = found.of_code(code)
     if session and code == CHANGED and (kept := _take_checksums(home, found, closing)):
         extra.setdefault("ledger", {}).update(kept)
     return close(home, found, (), closing, WHAT[ACCEPT], dry_run=not session,
@@ -112,9 +125,9 @@ def _take_checksums(home: Path, found: ItemDecisions, closing: list[Decision]) -
     known = ledger.load(path)
     checked = {f["file"]: f for f in found.document.get("files") or []}
     now, before = datetime.now(UTC).isoformat(timespec="seconds"), {}
-    for decision in closing:
-        name = decision.finding["path"]
-        new = (decision.finding.get("details") or {}).get("now")
+    for finding in (f for d in closing for f in d.findings):
+        name = finding["path"]
+        new = (finding.get("details") or {}).get("now")
         entry = checked.get(name) or {}
         try:
             st = os.stat(Path(found.item["path"]) / name)
@@ -132,7 +145,8 @@ def _take_checksums(home: Path, found: ItemDecisions, closing: list[Decision]) -
 
 
 def _restore(
-    home: Path, found: ItemDecisions, chosen: list[Decision], session: str, store: QueueStore
+    home: Path, found: ItemDecisions, chosen: list[Decision], session: str, store: QueueStore,
+    only: str = "",
 ) -> Taken:
     """Each chosen decision's file restored from its good copy; the open findings about the
     files restored closed; a file left as it was said with why."""
@@ -140,8 +154,10 @@ def _restore(
     album = Path(found.item["path"])
     files = {}
     for decision in chosen:
-        choice = next(c for c in decision.choices if c.act == RESTORE)
-        files.setdefault(decision.finding["path"], choice.copy)
+        for choice in (c for c in decision.choices if c.act == RESTORE):
+            name = choice.file or str(decision.finding["path"])
+            if only in ("", name):
+                files.setdefault(name, choice.copy)
     said, refused, done = [], [], []
     for name, good in files.items():
         target = album / name
@@ -162,12 +178,21 @@ def _restore(
             said.append(f"restored {target} from {good.path}; the damaged file is set aside "
                         f"at {aside}")  # fmt: skip
         done.append(name)
-    closing = [d for d in found.decisions if d.finding["path"] in done]
+    closing = [_about(d, done) for d in found.decisions if set(d.files) & set(done)]
     taken = Taken((), (), session)
     if closing:
         taken = close(home, found, (), closing, WHAT[RESTORE], dry_run=not session,
                       session=session, index=False, store=store)  # fmt: skip
     return replace(taken, refused=tuple(refused), said=tuple(said))
+
+
+def _about(decision: Decision, files: list[str]) -> Decision:
+    """The part of ``decision`` about ``files``: a question about several damaged files stays
+    open for those not restored."""
+    kept = [(at, f) for at, f in zip(decision.ats, decision.findings, strict=True)
+            if f.get("path") in files]  # fmt: skip
+    return replace(decision, ats=tuple(at for at, _ in kept),
+                   findings=tuple(f for _, f in kept))  # fmt: skip
 
 
 def _again(home: Path, asking: Asked, code: str, session: str) -> Acted:

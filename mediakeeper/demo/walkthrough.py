@@ -28,12 +28,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mediakeeper.changes.journal import read_journal
 from mediakeeper.core.commands import kind_argv, kind_command, tool_command
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.demo import damage, sound
 from mediakeeper.demo import tracks as synth
 from mediakeeper.media import ffmpeg
-from mediakeeper.music.journal import read_journal
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count

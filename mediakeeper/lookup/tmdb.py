@@ -221,6 +221,8 @@ def _candidate(raw: Any, screen: Screen) -> MovieCandidate:
         original_title=_text(raw, "original_title", screen),
         release_date=screen.optional(answers.release_date, raw.get("release_date"),
                                      "a release date", ""),
+        overview=_text(raw, "overview", screen, prose=True),
+        poster_path=_image(raw, "poster_path", screen),
     )
 
 

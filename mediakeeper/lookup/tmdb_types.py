@@ -48,6 +48,8 @@ class MovieCandidate:
     title: str
     original_title: str = ""
     release_date: str = ""  # "YYYY-MM-DD", or "" when TMDb does not know it
+    overview: str = ""  # what a person reads to tell candidates apart
+    poster_path: str = ""  # TMDb's image path ("/abc.jpg"), "" when it has none
 
     @property
     def year(self) -> int | None:

@@ -80,20 +80,16 @@ def movie_nfo(movie: MovieDetails, image_url: Callable[[str], str], added: str =
     add("tagline", movie.tagline)
     add("runtime", movie.runtime or None)
     add("mpaa", movie.certification)
-    for genre in movie.genres:
-        add("genre", genre)
-    for keyword in movie.keywords:
-        add("tag", keyword)
-    for country in movie.countries:
-        add("country", country)
+    for tag, values in (("genre", movie.genres), ("tag", movie.keywords),
+                        ("country", movie.countries)):
+        for value in values:
+            add(tag, value)
     if movie.collection:
         add("name", movie.collection, ET.SubElement(root, "set"))
-    for studio in movie.studios:
-        add("studio", studio)
-    for director in movie.directors:
-        add("director", director)
-    for writer in movie.writers:
-        add("credits", writer)
+    for tag, values in (("studio", movie.studios), ("director", movie.directors),
+                        ("credits", movie.writers)):
+        for value in values:
+            add(tag, value)
     if movie.trailer:
         add("trailer", YOUTUBE + movie.trailer)
     add("uniqueid", movie.id, type="tmdb", default="true")

@@ -182,4 +182,6 @@ def candidate_record(candidate: MovieCandidate) -> dict[str, Any]:
         "title": candidate.title,
         "original_title": candidate.original_title,
         "year": candidate.year,
+        "overview": candidate.overview,
+        "poster_path": candidate.poster_path,
     }

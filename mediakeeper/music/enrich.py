@@ -17,10 +17,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.lookup.musicbrainz import ArtistCandidate, ReleaseGroup, cover_url
 from mediakeeper.music.fixplan import folder_year, most_common, year_of
-from mediakeeper.music.model import ArtistScan, TagChange, Track
+from mediakeeper.music.model import ArtistScan, Track
 from mediakeeper.text.fold import words
 from mediakeeper.text.wording import count
 

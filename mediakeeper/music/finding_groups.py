@@ -14,9 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mediakeeper.changes.change import TagChange
 from mediakeeper.core.decisions import is_open
 from mediakeeper.music.fixplan import parse_number
-from mediakeeper.music.model import TagChange, Track
+from mediakeeper.music.model import Track
 from mediakeeper.tags import version_after_write
 from mediakeeper.text.render import path_under
 from mediakeeper.text.wording import count, spans

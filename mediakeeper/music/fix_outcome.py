@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import Finding
-from mediakeeper.music.model import TagChange
 
 
 def _fixed(finding: Finding, slots: Mapping[tuple[str, str], TagChange], written: set[str]) -> bool:

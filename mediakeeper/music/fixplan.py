@@ -23,8 +23,9 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache, partial
 from typing import TypeVar
 
+from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import Finding
-from mediakeeper.music.model import TagChange, Track
+from mediakeeper.music.model import Track
 from mediakeeper.text.discs import DISC
 from mediakeeper.text.fold import caseless
 

@@ -20,9 +20,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import Finding
 from mediakeeper.lookup.acoustid_types import Match, Recording, ReleaseGroupRef
-from mediakeeper.music.model import TagChange, Track
+from mediakeeper.music.model import Track
 from mediakeeper.music.rule_base import finding, label
 from mediakeeper.text.wording import count
 

@@ -21,6 +21,8 @@ from typing import Any
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.offline import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
+from mediakeeper.changes.change import TagChange
+from mediakeeper.changes.writes import Applied, ChangeJournal, apply_changes, would_be_left_alone
 from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
@@ -31,9 +33,8 @@ from mediakeeper.fs.checks import CHANGED
 from mediakeeper.fs.names import home_id, is_temp_copy, sort_stale, temp_copy_owner
 from mediakeeper.fs.readahead import hint_ends
 from mediakeeper.music import fix_outcome
-from mediakeeper.music.fixes import Applied, ChangeJournal, apply_changes, would_be_left_alone
 from mediakeeper.music.kind import KIND as MUSIC
-from mediakeeper.music.model import Preview, TagChange, Track
+from mediakeeper.music.model import Preview, Track
 from mediakeeper.music.outputs import ArtistOutputs
 from mediakeeper.music.rule_base import finding
 from mediakeeper.music.rules import checked_issues, planned_changes

@@ -1,6 +1,6 @@
 """Loudness tags for a music library's files, journaled like every tag change (so
 ``undo_changes.py`` puts the old values back): the replaygain processor measures, and the
-changes go through the tag table (``tags.LOUDNESS``) and ``fixes.apply_changes``.
+changes go through the tag table (``tags.LOUDNESS``) and ``changes.writes.apply_changes``.
 
 Per album folder (the tracks of one folder make the album gain), each file gets
 ``replaygain_track_gain/peak`` and ``replaygain_album_gain/peak``; an Opus file
@@ -17,10 +17,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mediakeeper import tags
+from mediakeeper.changes.change import TagChange
+from mediakeeper.changes.writes import Applied, ChangeJournal, apply_changes
 from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.media import replaygain
-from mediakeeper.music.fixes import Applied, ChangeJournal, apply_changes
-from mediakeeper.music.model import TagChange
 
 _RG = tuple(n for n in tags.LOUDNESS if n.startswith("replaygain_"))
 # The codes only a --replaygain run reports.

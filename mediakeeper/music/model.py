@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from mediakeeper.changes.change import TagChange
+
 if TYPE_CHECKING:
     from mediakeeper.core.findings import Finding
 
@@ -64,16 +66,6 @@ class ArtistScan:
     # Track path -> the file's parse (mediakeeper.tags.Parsed), kept for the tag writes that
     # follow the scan (scan_artist's keep_bytes); not part of what the scan found.
     parsed: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-
-@dataclass(frozen=True)
-class TagChange:
-    """One proposed or applied change of one logical tag in one file (old None = was absent)."""
-
-    path: str
-    tag: str
-    old: str | None
-    new: str | None
 
 
 @dataclass(frozen=True)

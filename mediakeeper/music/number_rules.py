@@ -8,10 +8,11 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
+from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import Finding
 from mediakeeper.music.album_rules import vote_key
 from mediakeeper.music.fixplan import name_number
-from mediakeeper.music.model import TagChange, Track
+from mediakeeper.music.model import Track
 from mediakeeper.music.rule_base import Context, finding
 from mediakeeper.text.fold import caseless
 from mediakeeper.text.wording import spans

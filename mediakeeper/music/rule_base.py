@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import SEVERITY, Finding
 from mediakeeper.fs.checks import CHANGED, HARD_LINKED, READ_ONLY
 from mediakeeper.music.fixplan import Plan, parse_number
-from mediakeeper.music.model import ArtistScan, TagChange, Track
+from mediakeeper.music.model import ArtistScan, Track
 
 # The music codes that only a write finds: a fix's file left alone when it was to be
 # written. (A link out of the library is found by the rules too, when the scan sees it, and

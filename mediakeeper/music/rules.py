@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from mediakeeper import tags
 from mediakeeper.batch.job import ItemFailure
+from mediakeeper.changes.change import TagChange
 from mediakeeper.core import rule_plugins
 from mediakeeper.core.findings import Finding
 from mediakeeper.music.album_rules import inconsistent, missing
@@ -30,7 +31,7 @@ from mediakeeper.music.file_rules import (
     whitespace,
 )
 from mediakeeper.music.fixplan import artist_identity, majority_of, planned_changes
-from mediakeeper.music.model import ArtistScan, TagChange
+from mediakeeper.music.model import ArtistScan
 from mediakeeper.music.number_rules import duplicate_numbers, filename_mismatches, track_gaps
 from mediakeeper.music.rule_base import Context, Rule, counts_text, finding
 

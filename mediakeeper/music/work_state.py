@@ -7,8 +7,9 @@ from dataclasses import fields
 from operator import attrgetter
 from typing import Any
 
+from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import Finding
-from mediakeeper.music.model import TagChange, Track
+from mediakeeper.music.model import Track
 
 # A track in the work file: its fields in order, a list rather than a record (read back only
 # by decoded, it need not name them).

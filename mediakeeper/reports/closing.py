@@ -11,8 +11,8 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from mediakeeper.changes.journal import journal_stamps
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.music.journal import journal_stamps
 from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports import records as rec

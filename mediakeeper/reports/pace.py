@@ -98,6 +98,7 @@ class Outstanding:
     stage: str
     attempts: int
     at: datetime | None
+    key: str = ""  # its queue key (names may be alike: an album's in two artists)
 
     @property
     def word(self) -> str:
@@ -203,6 +204,7 @@ def outstanding_of(kind: str, item: Mapping[str, Any]) -> Outstanding | None:
         stage=str(last.get("stage") or ""),
         attempts=int(item.get("attempts") or 0),
         at=parse_time(last.get("at")),
+        key=str(item.get("key") or ""),
     )
 
 

@@ -22,10 +22,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from mediakeeper.changes.journal import CHANGES_DIR, journal_stamps
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.kinds import KINDS
 from mediakeeper.fs.reports import INDEX
-from mediakeeper.music.journal import CHANGES_DIR, journal_stamps
 from mediakeeper.queue.items import finding_counts
 from mediakeeper.queue.reading import read_lines
 from mediakeeper.queue.session_log import EVENTS_FILE, SessionRecord, load_sessions

@@ -60,3 +60,14 @@ def cut(text: str, limit: int, *, utf16: bool = False, words: bool = False) -> s
     else:
         return text
     return text[: last_space if words and last_space else last].rstrip()
+
+
+MOST_ECHOED = 200  # characters of a name a person or a client gave that a message repeats
+
+
+def echoed(text: str, most: int = MOST_ECHOED) -> str:
+    """``text`` as a message repeats what it was given: whole when short, else its start and
+    how long it was. A 50 MB name is never sent back, nor walked whole to be cut."""
+    if len(text) <= most:
+        return text
+    return f"{cut(text[: most + 16], most)}... ({len(text):,} characters)"

@@ -16,6 +16,7 @@ import difflib
 from collections.abc import Callable, Iterable
 
 from mediakeeper.core.errors import NotFound
+from mediakeeper.text.cut import echoed
 from mediakeeper.text.fold import caseless, name_key
 from mediakeeper.text.wording import first_few
 
@@ -56,7 +57,7 @@ def _one(wanted: str, fits: list[str]) -> str:
     fits = sorted(fits, key=lambda name: (caseless(name), name))
     shown = first_few([repr(name) for name in fits], _SHOWN)
     raise NotFound(
-        f"{wanted!r} could be any of {len(fits)} names: {shown}",
+        f"{echoed(wanted)!r} could be any of {len(fits)} names: {shown}",
         "give the whole name of the one you mean",
     )
 

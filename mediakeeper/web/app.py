@@ -14,7 +14,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from mediakeeper.core.config import Settings
-from mediakeeper.web import batches, decisions, events, metrics, page, queues
+from mediakeeper.web import batches, bodies, decisions, events, metrics, page, queues
 from mediakeeper.web.follower import HomeFollower
 from mediakeeper.web.security import Guard
 
@@ -76,6 +76,7 @@ def build(settings: Settings, *, host: str, token: str, base_path: str = "") -> 
         *queues.ROUTES, *decisions.ROUTES, *batches.ROUTES, *events.ROUTES, *metrics.ROUTES,
         *page.ROUTES, Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]  # fmt: skip
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={bodies.BadBody: bodies.refusal})  # fmt: skip
     app.state.web = web
     return Guard(app, host=host, token=token, base_path=web.base_path)

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -30,6 +31,7 @@ from mediakeeper.core import kinds
 from mediakeeper.queue.manager import running_batch
 from mediakeeper.queue.session_log import RUNNING, SessionRecord, kind_of, load_sessions
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.web.bodies import Body, Word, json_body
 
 STARTING = 60.0  # seconds a batch has to write its session's start
 MOST_BATCH = 100_000
@@ -121,22 +123,22 @@ def _last_line(log: Path) -> str:
     return lines[-1] if lines else ""
 
 
+class BatchBody(Body):
+    """``POST /api/batches``: the kind to run and how many items."""
+
+    kind: Word
+    batch_size: int = Field(10, ge=1, le=MOST_BATCH)
+
+
 async def start_batch(request: Request) -> JSONResponse:
     web = request.app.state.web
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        return JSONResponse({"error": "the body must be a JSON object"}, status_code=400)
-    kind, size = body.get("kind"), body.get("batch_size", 10)
-    record = kinds.KINDS.get(kind) if isinstance(kind, str) else None
+    body = await json_body(request, BatchBody)
+    kind, size = body.kind, body.batch_size
+    record = kinds.KINDS.get(kind)
     if record is None or not record.batch:
         batchable = [k for k, r in kinds.KINDS.items() if r.batch]
         return JSONResponse({"error": f"kind must be one of {', '.join(batchable)}"},
                             status_code=400)  # fmt: skip
-    if type(size) is not int or not 1 <= size <= MOST_BATCH:
-        return JSONResponse({"error": f"batch_size must be 1 to {MOST_BATCH}"}, status_code=400)
     try:
         session = await asyncio.to_thread(web.launcher.start, kind, size)
     except Refused as err:

@@ -1,31 +1,35 @@
-"""``/api/decisions`` and ``/api/undo``: the library's own decide and undo, over HTTP.
+"""``/api/decisions`` and ``/api/undo``: the decision engine (``decisions.engine``) over HTTP,
+the same functions ``decide`` calls.
 
-``GET /api/decisions`` answers what ``decide --json`` prints (``decisions.listing``);
-``POST /api/decisions`` takes a decision as ``decide KIND NAME --choose/--set/--dismiss``
-does (``decisions.item``; verify's choices ``decisions.verifying``), and with ``all`` a
-whole group as one session as ``decide --all`` does (``decisions.taking``), a duplicate
-group's as ``decide dupes ID`` does (``decisions.dupes``); ``POST /api/undo`` undoes a
-session as ``undo --session`` does (``undo.whole``: a set-aside's files put back too). One
-decision or undo at a time.
+``GET /api/decisions`` answers what ``decide --json`` prints (``engine.listing``); ``GET
+/api/decisions/{id}`` one decision explained (``engine.explain``); ``POST /api/decisions``
+previews (``"preview": true``, or ``POST /api/decisions/preview``) or takes an answer to the
+decision its ``id`` names (``engine.preview``, ``engine.take_answer``), or, by ``kind`` and
+``name`` as before ids, the one decision of an item; with ``all`` a whole group as one
+session as ``decide --all`` does (``decisions.taking``, ``decisions.dupes``); ``POST
+/api/undo`` undoes a session as ``undo --session`` does (``undo.whole``). One decision or
+undo at a time. Bodies are checked by pydantic models (no field beside those documented).
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.errors import MediakeeperError, NotFound
-from mediakeeper.decisions import dupes, taking, verifying
-from mediakeeper.decisions import item as decide
-from mediakeeper.decisions.listing import decisions_json
-from mediakeeper.undo.whole import undo_session
+from mediakeeper.core.errors import MediakeeperError, NotFound, UsageError
+from mediakeeper.decisions import engine, ids
+from mediakeeper.decisions.item import DecideError, Stale
+from mediakeeper.decisions.undo import undo_session
+from mediakeeper.text.cut import echoed
+from mediakeeper.web.bodies import Body, Text, Word, json_body
 
 _ONE_AT_A_TIME = threading.Lock()
 
@@ -34,147 +38,136 @@ class BadRequest(Exception):
     pass
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise BadRequest("the body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object")
-    return body
+class DecisionBody(Body):
+    """``POST /api/decisions``: a decision by ``id`` (or, as before ids, by ``kind`` and
+    ``name``, with ``code`` and ``album`` to name one of the item's), and one answer."""
+
+    id: Text | None = None
+    kind: Word | None = None
+    name: Text | None = None
+    code: Word | None = None
+    album: Text | None = None
+    choose: int | None = Field(None, ge=1, le=100_000)
+    set: dict[Word, Text] | None = Field(None, max_length=50)
+    dismiss: bool | Word | None = None
+    scope: Literal["decision", "album", "item"] = "decision"
+    fields: list[Word] | None = Field(None, max_length=50)
+    all: bool = False
+    preview: bool = False
+    token: Word | None = None
+
+
+class UndoBody(Body):
+    """``POST /api/undo``: the session to undo."""
+
+    session: Word = Field(min_length=1)
 
 
 def _problem(err: Exception) -> JSONResponse:
-    if isinstance(err, BadRequest):
-        return JSONResponse({"error": str(err)}, status_code=400)
-    code = 404 if isinstance(err, NotFound | decide.DecideError) else 400
+    if isinstance(err, Stale):
+        code = 409
+    elif isinstance(err, BadRequest | UsageError):
+        code = 400
+    elif isinstance(err, NotFound | DecideError):
+        code = 404
+    else:
+        code = 400
     return JSONResponse({"error": str(err)}, status_code=code)
 
 
 async def list_decisions(request: Request) -> JSONResponse:
     web = request.app.state.web
-    return JSONResponse(await asyncio.to_thread(decisions_json, web.home))
+    kind = request.query_params.get("kind") or None
+    if kind is not None and kind not in kinds.KINDS:
+        return JSONResponse({"error": f"kind must be one of {', '.join(kinds.KINDS)}"}, 400)
+    details = request.query_params.get("details") in ("1", "true")
+    shown = await asyncio.to_thread(engine.listing, web.home, kind, details=details)
+    return JSONResponse(shown)
+
+
+async def one_decision(request: Request) -> JSONResponse:
+    web = request.app.state.web
+    try:
+        shown = await asyncio.to_thread(engine.explain, web.home, request.path_params["id"])
+    except MediakeeperError as err:
+        return _problem(err)
+    return JSONResponse(shown)
 
 
 async def take_decision(request: Request) -> JSONResponse:
+    return await _answer(request, preview=False)
+
+
+async def preview_decision(request: Request) -> JSONResponse:
+    return await _answer(request, preview=True)
+
+
+async def _answer(request: Request, *, preview: bool) -> JSONResponse:
     web = request.app.state.web
     try:
-        body = await _body(request)
-        asked = _asked(body)
-        result = await asyncio.to_thread(_take, web.home, body, asked)
+        body = await json_body(request, DecisionBody)
+        result = await asyncio.to_thread(_take, web.home, body, preview or body.preview)
     except (BadRequest, MediakeeperError) as err:
         return _problem(err)
-    status = 409 if result.get("refused") else 200
+    status = 409 if result.get("refused") and not result.get("token") else 200
     return JSONResponse(result, status_code=status)
 
 
-def _asked(body: dict[str, Any]) -> dict[str, Any]:
-    """The body checked: ``kind``, ``name`` (but with ``all``), one of ``choose`` N, ``set``
-    {tag: value}, ``dismiss`` CODE; ``album``, ``all``."""
-    kind, name = body.get("kind"), body.get("name")
-    if kind not in kinds.KINDS:
-        raise BadRequest(f"kind must be one of {', '.join(kinds.KINDS)}")
-    acts = [k for k in ("choose", "set", "dismiss") if body.get(k) not in (None, "", {})]
-    if len(acts) != 1:
+def _answer_of(body: DecisionBody) -> engine.Answer:
+    acts = [body.choose is not None, bool(body.set), body.dismiss not in (None, False, "")]
+    if sum(acts) != 1:
         raise BadRequest("give one of choose, set or dismiss")
-    choose, values, dismiss = body.get("choose"), body.get("set"), body.get("dismiss")
-    if choose is not None and (type(choose) is not int or choose < 1):
-        raise BadRequest("choose must be a whole number >= 1")
-    if values is not None and not (
-        isinstance(values, dict) and all(isinstance(v, str) for v in values.values())
-    ):
-        raise BadRequest('set must be an object {"tag": "value"}')
-    if dismiss is not None and not isinstance(dismiss, str):
-        raise BadRequest("dismiss must be a finding's code")
-    everyone = body.get("all") is True
-    if everyone and values:
-        raise BadRequest("all is taken with dismiss CODE, or with choose N and the group's code")
-    if everyone and choose and not isinstance(body.get("code"), str):
-        raise BadRequest("all with choose names the group: give its code")
-    if not everyone and not isinstance(name, str):
-        raise BadRequest("name must be the item's name")
-    album = body.get("album")
-    if album is not None and not isinstance(album, str):
-        raise BadRequest("album must be a string")
-    return {"kind": kind, "name": name, "choose": choose, "album": album, "dismiss": dismiss,
-            "code": dismiss or body.get("code"),
-            "values": list((values or {}).items()), "all": everyone}  # fmt: skip
+    return engine.Answer(
+        choose=body.choose, values=tuple((body.set or {}).items()),
+        dismiss=body.dismiss not in (None, False, ""), scope=body.scope,
+        fields=tuple(body.fields or ()), album=body.album if body.set else None,
+    )  # fmt: skip
 
 
-def _take(home, body: dict[str, Any], asked: dict[str, Any]) -> dict[str, Any]:
+def _take(home, body: DecisionBody, preview: bool) -> dict[str, Any]:
+    answer = _answer_of(body)
+    if body.all:
+        if preview:
+            raise BadRequest("a whole group's preview: `decide --all ... --dry-run`")
+        return _take_group(home, body)
+    decision_id = body.id or _id_of(home, body)
+    if body.id and isinstance(body.dismiss, str) and body.dismiss != ids.parse(body.id)[3]:
+        raise BadRequest(f"decision {echoed(body.id)} is not about "
+                         f"{echoed(body.dismiss)}: give dismiss true")
+    if preview:
+        return engine.preview(home, decision_id, answer).as_json()
     with _ONE_AT_A_TIME:
-        kind = asked["kind"]
-        if kind == dupes.KIND.name:
-            return _take_dupes(home, asked)
-        writing = writemode.chosen(load_settings(home).get)
-        if asked["all"]:  # a whole group, as one session (decide --all)
-            group = taking.take_group(home, kind, asked["code"], choose=asked["choose"],
-                                      writing=writing)  # fmt: skip
-            return _result(group.session, group.closed, _refused(group.taken), group.queued)
-        found = decide.item_decisions(home, kind, decide.find_item(home, kind, asked["name"]))
-        if asked["choose"] and decide.is_candidate(found, asked["choose"]):
-            label = decide.choose_movie(home, found, asked["choose"])
-            return {"session": "", "chose": label, "closed": 0}
-        if asked["choose"] and verifying.act_of(found, asked["choose"]):
-            acted = verifying.take_one(home, found, asked["choose"])
-            closed = sum(len(t.closed) for _, t in acted.taken)
-            return _result(acted.session, closed, _refused(acted.taken), acted.queued)
-        decide.rewriter(kind)  # a kind decided by its own commands: refused here
-        changes, closing, what = decide.what_to_take(
-            found, asked["choose"], asked["values"], asked["album"], asked["dismiss"]
-        )
-        taken = decide.take(home, found, changes, closing, what,
-                            dismissing=asked["dismiss"] or "", writing=writing)  # fmt: skip
-        return _result(taken.session, len(taken.closed), [
-            {"item": asked["name"], "path": c.path, "tag": c.tag, "why": why}
-            for c, why in taken.refused
-        ])  # fmt: skip
+        return engine.take_answer(home, decision_id, answer, token=body.token or "").as_json()
 
 
-def _take_dupes(home, asked: dict[str, Any]) -> dict[str, Any]:
-    """A duplicate group's choice (keep the best, keep all, keep another copy), or a whole
-    level's (``all``: keep the best or keep all) as one session."""
-    if asked["values"]:
-        raise BadRequest("a duplicate group takes choose or dismiss, not set")
-    if asked["all"]:
-        taken = dupes.take_group(home, asked["code"], choose=asked["choose"])
-    else:
-        group = dupes.find(home, asked["name"])
-        if group is None:
-            raise NotFound(f"no open duplicate group {asked['name']!r}")
-        taken = dupes.take(home, group, choose=asked["choose"], dismiss=asked["dismiss"] or "")
-    done = taken.set_aside
-    return _result(taken.session, taken.groups, [
-        {"item": "", "path": path, "tag": "", "why": why} for path, why in done.left_alone
-    ] if done else [])  # fmt: skip
+def _id_of(home, body: DecisionBody) -> str:
+    """The id of the decision a body names by ``kind`` and ``name`` (as before ids):
+    ``code`` (or the code ``dismiss`` names) and ``album`` say which of the item's."""
+    if body.kind not in kinds.KINDS:
+        raise BadRequest(f"kind must be one of {', '.join(kinds.KINDS)}")
+    if not body.name:
+        raise BadRequest("give the decision's id (or kind and name)")
+    code = body.code or (body.dismiss if isinstance(body.dismiss, str) else None)
+    album = None if body.set else body.album
+    return engine.resolve(home, body.kind, body.name, code, album)
 
 
-def _refused(taken) -> list[dict[str, str]]:
-    """What each item's decision left alone: a tag of a file, or a file (a verify restore's:
-    its tag is "")."""
-    return [{"item": name, "path": c.path, "tag": c.tag, "why": why}
-            for name, t in taken for c, why in t.refused]  # fmt: skip
-
-
-def _result(session: str, closed: int, refused: list[dict[str, str]],
-            queued: list[str] = ()) -> dict[str, Any]:  # fmt: skip
-    """``queued``: verify again's albums, back to pending."""
-    result: dict[str, Any] = {"session": session, "closed": closed}
-    if queued:
-        result["queued"] = list(queued)
-    if refused:
-        result["refused"] = refused
-    return result
+def _take_group(home, body: DecisionBody) -> dict[str, Any]:
+    """``all``: every open decision of a group, as one session (``decide --all``)."""
+    code = body.code or (body.dismiss if isinstance(body.dismiss, str) else None)
+    if body.kind not in kinds.KINDS or not code:
+        raise BadRequest("all names the group: give its kind and code (or dismiss CODE)")
+    if body.set:
+        raise BadRequest("all is taken with dismiss CODE, or with choose N and the group's code")
+    with _ONE_AT_A_TIME:
+        return engine.take_group(home, body.kind, code, choose=body.choose).as_json()
 
 
 async def take_undo(request: Request) -> JSONResponse:
     web = request.app.state.web
     try:
-        body = await _body(request)
-        session = body.get("session")
-        if not isinstance(session, str) or not session:
-            raise BadRequest("session must be the id of the session to undo")
-        result = await asyncio.to_thread(_undo, web.home, session)
+        body = await json_body(request, UndoBody)
+        result = await asyncio.to_thread(_undo, web.home, body.session)
     except (BadRequest, MediakeeperError) as err:
         return _problem(err)
     return JSONResponse(result)
@@ -182,32 +175,16 @@ async def take_undo(request: Request) -> JSONResponse:
 
 def _undo(home, session: str) -> dict[str, Any]:
     with _ONE_AT_A_TIME:
-        writing = writemode.chosen(load_settings(home).get)
-        undone = undo_session(home, session, writing)
-        report, moved = undone.report, undone.put_back
-        if undone.group is None and report is None and moved is None:
+        undone = undo_session(home, session, writemode.chosen(load_settings(home).get))
+        if undone.nothing:
             raise NotFound(f"no session {session!r} to undo")
-        result: dict[str, Any] = {
-            "session": report.undo_session if report else session,
-            "restored": len(report.restored) if report else 0,
-            "reopened": undone.group.reopened if undone.group else 0,
-        }
-        left = (
-            [{"path": e.path, "tag": e.tag, "why": why} for e, why in report.left_alone]
-            if report
-            else []
-        )
-        if moved is not None:  # a set-aside's files, back at their own paths
-            result["put_back"] = len(moved.restored)
-            left += [{"path": path, "tag": "", "why": why} for path, why in moved.left_alone]
-        if report is not None or moved is not None:
-            result["left_alone"] = left
-            result["complete"] = not left and (report is None or report.complete)
-        return result  # fmt: skip
+        return undone.as_json(session)
 
 
 ROUTES = [
     Route("/api/decisions", list_decisions, methods=["GET"]),
     Route("/api/decisions", take_decision, methods=["POST"]),
+    Route("/api/decisions/preview", preview_decision, methods=["POST"]),
+    Route("/api/decisions/{id}", one_decision, methods=["GET"]),
     Route("/api/undo", take_undo, methods=["POST"]),
 ]

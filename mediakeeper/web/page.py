@@ -34,6 +34,7 @@ from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.visible import visible
 from mediakeeper.watch.state import watch_status
 from mediakeeper.web.batches import running_of
+from mediakeeper.web.bodies import bounded_body
 from mediakeeper.web.security import COOKIE
 
 
@@ -134,7 +135,7 @@ async def login(request: Request) -> Response:
     base = web.base_path
     if not web.token:
         return RedirectResponse(f"{base}/", status_code=303)
-    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    form = parse_qs((await bounded_body(request)).decode("utf-8", "replace"))
     given = (form.get("token") or [""])[0]
     if not hmac.compare_digest(given.encode(), web.token.encode()):
         html = TEMPLATES.get_template("signin.html.j2").render(base=base, wrong=True)

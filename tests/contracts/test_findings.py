@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import CODES, KINDS, SEVERITIES, SEVERITY, codes_of, finding_record
 from mediakeeper.movies import rules as movie_rules
-from mediakeeper.music.model import TagChange
 from mediakeeper.music.rule_base import finding
 from tests.integration.test_loudness_albums import FIRES as LOUDNESS_FIRES
 from tests.unit.test_audiobook_checks import FIRES as AUDIOBOOK_FIRES

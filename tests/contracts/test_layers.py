@@ -6,6 +6,9 @@ functions too: a lazy import is a dependency all the same).
   without it, and only the command line turns errors into exit codes.
 - Each module belongs to one layer; a module imports its own layer and those below, never
   one above. A new module is placed in ``LAYERS`` (the test says so when one is not).
+- A user's file is changed through ``changes/`` (the journal, the writes, the bytes kept for
+  undo, the moves, undo itself), below the kinds: the layers above the kinds never import
+  a kind's module that changes a file (``WRITES``), they call ``changes`` themselves.
 """
 
 from __future__ import annotations
@@ -27,12 +30,15 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("vocabulary", ("", "core", "text", "*.kind")),  # words, errors, settings, the kinds
     ("files", ("system", "fs", "tags", "media")),  # the system, files, tags, ffmpeg
     ("services", ("lookup",)),  # web services
+    # a user's file changed: the change journal, the planned and carried-out writes, the
+    # original bytes, set-aside moves, undo (every kind's and every face's, none's own)
+    ("changes", ("changes",)),
     ("engine", ("queue", "batch")),  # queues, sessions, the batch runner (kind-free)
     # every registered kind's package (a kind added to the registry is placed here), and the
     # pipelines, whose kinds are made at run time
     ("kinds", ("pipelines", *(k.package.removeprefix("mediakeeper.") for k in KINDS.values()))),
     ("reports", ("reports",)),
-    ("decisions", ("decisions", "undo")),  # a person's choices taken, and changes undone
+    ("decisions", ("decisions",)),  # a person's choices taken, and sessions undone
     # what a face starts, composed from every layer: one batch; the watcher and the scrub,
     # which start batches
     ("runs", ("runs", "watch")),
@@ -44,6 +50,13 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 SIBLINGS = ("kinds",)
 # Only these layers may import click (and nothing imports utilities/).
 COMMAND_LINE = ("front",)
+# What changes a user's file: a kind's module importing one of these writes files (its job's
+# fixes); the decisions and the reports (undo is a decision's) never import such a module,
+# they write through ``changes`` themselves (``changes.change``, the plain record of a
+# change, writes nothing). A kind's batch (``runs``) and command line run its job: they may.
+THROUGH_CHANGES = ("reports", "decisions")
+WRITES = ("changes.journal", "changes.writes", "changes.originals", "changes.moves",
+          "changes.undo", "tags.write", "fs.safewrite", "fs.inplace")  # fmt: skip
 
 
 def module_name(path: Path, package: Path = PACKAGE) -> str:
@@ -128,6 +141,57 @@ def layering_violations(package: Path = PACKAGE) -> list[tuple[str, str, str]]:
                 why = f"{LAYERS[mine][0]} (layer {mine}) imports {LAYERS[theirs][0]} ({theirs})"
                 found.append((module, target, why))
     return found
+
+
+def writes_reached_through_a_kind(package: Path = PACKAGE) -> list[tuple[str, str, str]]:
+    """(importer, kind's module, what it writes through) for every module of the layers
+    ``THROUGH_CHANGES`` that imports a module of a kind's package that changes a user's file
+    (imports one of ``WRITES``, itself or through the modules of its package it imports): a
+    decision, a report or an undo changes files through ``changes``."""
+    kinds = next(n for n, (name, _) in enumerate(LAYERS) if name in SIBLINGS)
+    everything = modules(package)
+    graph = {m: {t for n in imports_of(p, package) if (t := ours(n, package))}
+             for m, p in everything.items()}  # fmt: skip
+    found = []
+    for module in everything:
+        mine = layer_of(module)
+        if mine is None or LAYERS[mine][0] not in THROUGH_CHANGES:
+            continue
+        for target in sorted(graph[module]):
+            if layer_of(target) != kinds:
+                continue
+            own = {m for m in _reachable(graph, target) if _package(m) == _package(target)}
+            what = sorted(w for m in own for w in graph.get(m, ())
+                          if any(_matches(w, p) for p in WRITES))  # fmt: skip
+            if what:
+                found.append((module, target, what[0]))
+    return found
+
+
+def test_nothing_above_the_kinds_changes_a_file_through_a_kind(tmp_path):
+    problems = [
+        f"mediakeeper.{module} imports {target}, which writes through {what}: use "
+        "mediakeeper.changes directly"
+        for module, target, what in writes_reached_through_a_kind()
+    ]
+    assert problems == [], "\n".join(problems)
+    fake = tmp_path / "mediakeeper"
+    for name in ("music", "changes", "decisions", "reports"):
+        (fake / name).mkdir(parents=True)
+        (fake / name / "__init__.py").write_text("")
+    (fake / "__init__.py").write_text("")
+    (fake / "changes" / "writes.py").write_text("def apply_changes(): ...\n")
+    (fake / "changes" / "change.py").write_text("class TagChange: ...\n")
+    (fake / "music" / "fixes.py").write_text("from ..changes.writes import apply_changes\n")
+    (fake / "music" / "rule_base.py").write_text("from ..changes.change import TagChange\n")
+    (fake / "decisions" / "item.py").write_text(
+        "from mediakeeper.music.fixes import apply_changes\n"
+        "from mediakeeper.music.rule_base import TagChange\n"
+        "from mediakeeper.changes.writes import apply_changes\n"
+    )
+    assert writes_reached_through_a_kind(fake) == [
+        ("decisions.item", "music.fixes", "changes.writes")
+    ]
 
 
 def test_the_library_imports_no_command_line_and_no_higher_layer():

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.music.journal import read_journals
+from mediakeeper.changes.journal import read_journals
 from mediakeeper.reports.weeks import Week
 
 REPO = Path(__file__).resolve().parents[2]

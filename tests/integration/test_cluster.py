@@ -23,6 +23,7 @@ from mediakeeper.media import ffmpeg
 from mediakeeper.queue.session_log import load_sessions
 from tests.helpers.processes import REPO_ROOT, script_env, wait_until
 from tests.integration.serving import serve
+from tests.integration.test_extras import run_without
 from tests.integration.test_serve_metrics import scrape
 
 distributed = pytest.importorskip("distributed")
@@ -374,3 +375,22 @@ def test_a_book_a_pipeline_and_verify_sent_give_what_a_local_run_gives(tmp_path,
     here = [json.loads(p.read_text())["files"] for p in
             sorted((tmp_path / "verify-home-local" / "outputs" / "verify").glob("*.json"))]
     assert verified == here and verified
+
+
+@pytest.mark.parametrize("argv", [("worker", "tcp://127.0.0.1:8786"),
+                                  ("cluster", "--scheduler", "tcp://127.0.0.1:8786")])  # fmt: skip
+def test_without_the_cluster_extra_a_command_names_it(tmp_path, argv):
+    done = run_without("distributed", *argv, "--home", str(tmp_path))
+    assert done.returncode == 2, done.stderr
+    said = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(said) == 1 and "pip install 'mediakeeper[cluster]'" in said[0], done.stderr
+
+
+def test_a_batch_without_a_scheduler_never_loads_dask(tmp_path):
+    make_library(tmp_path / "lib", albums=1, tracks=1, seconds=1.0)
+    done = subprocess.run(batch_argv(tmp_path, "home", "out"), cwd=REPO_ROOT,
+                          env=env(PYTHONPROFILEIMPORTTIME="1"), capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "distributed" not in {line.split("|")[-1].strip().split(".")[0]
+                                 for line in done.stderr.splitlines() if "|" in line}

@@ -81,7 +81,7 @@ def test_a_damaged_flac_is_restored_byte_for_byte_undone_byte_for_byte_and_verif
     assert "3) restore from the backup copy" in shown, shown
     assert f"(a good copy: {mirror / ROT})" in shown
 
-    took = decide(home, "verify", "Band/Rotten", "--choose", "3")
+    took = decide(home, "verify", "Band/Rotten", "--code", MISMATCH, "--choose", "3")
     session = session_of(took)
     assert f"restored {lib / ROT} from {mirror / ROT}" in took.stdout
     assert "3 decisions closed (restored from the backup copy)" in took.stdout
@@ -102,7 +102,7 @@ def test_a_damaged_flac_is_restored_byte_for_byte_undone_byte_for_byte_and_verif
     twice = run_script("undo_changes.py", "--home", home, "--session", session)
     assert twice.returncode == 2 and (lib / ROT).read_bytes() == damaged  # nothing left to undo
 
-    session_of(decide(home, "verify", "Band/Rotten", "--choose", "3"))
+    session_of(decide(home, "verify", "Band/Rotten", "--code", MISMATCH, "--choose", "3"))
     checked = batch(home, "--album", "Band/Rotten", "--decode-all")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     files = {f["file"]: f for f in document(home, "Band/Rotten")["files"]}
@@ -125,7 +125,7 @@ def test_the_conversions_archive_holding_the_album_is_where_a_good_copy_is_found
     run_script("verify_queue_manager.py", "--home", home, "--reset-all", "--yes")
     assert batch(home).returncode == 1
     assert f"(a good copy: {archive / ROT})" in decide(home, "verify", "Band/Rotten").stdout
-    session_of(decide(home, "verify", "Band/Rotten", "--choose", "3"))
+    session_of(decide(home, "verify", "Band/Rotten", "--code", MISMATCH, "--choose", "3"))
     assert (lib / ROT).read_bytes() == (archive / ROT).read_bytes()
 
 
@@ -137,7 +137,8 @@ def test_a_holding_folder_on_another_file_system_gets_a_compared_copy_and_gives_
     with small_tmpfs(tmp_path / "holding", "16m") as holding:
         with open(home / "mediakeeper.toml", "a") as config:
             config.write(f'[dupes]\nholding = "{holding}"\n')
-        session = session_of(decide(home, "verify", "Band/Rotten", "--choose", "3"))
+        session = session_of(decide(home, "verify", "Band/Rotten", "--code", MISMATCH,
+                                    "--choose", "3"))  # fmt: skip
         assert (holding / ROT).read_bytes() == damaged
         assert (lib / ROT).read_bytes() == (mirror / ROT).read_bytes()
         said = undo(home, session)
@@ -150,7 +151,7 @@ def test_a_restore_that_cannot_write_is_refused_and_changes_nothing(tmp_path):
     lib, home, _ = checked_then_damaged(tmp_path, "Rotten")
     damaged, before = (lib / ROT).read_bytes(), groups_of(home)
     with immutable(lib / ROT.parent):  # not even root may add a file there
-        took = decide(home, "verify", "Band/Rotten", "--choose", "3")
+        took = decide(home, "verify", "Band/Rotten", "--code", MISMATCH, "--choose", "3")
     assert took.returncode == 1, took.stdout + took.stderr
     assert f"left alone {lib / ROT}: not restored: Operation not permitted" in took.stderr
     assert "0 decisions closed" in took.stdout and "undo" not in took.stdout
@@ -227,7 +228,7 @@ def test_albums_verified_again_one_or_a_whole_group_and_given_back_by_the_undo(t
     undo(home, session_of(took))
     assert queue(home) == was
 
-    one = decide(home, "verify", "Band/Rotten", "--choose", "2")
+    one = decide(home, "verify", "Band/Rotten", "--code", MISMATCH, "--choose", "2")
     assert "Band/Rotten: back to pending" in one.stdout, one.stdout
     assert queue(home)["Band/Rotten"]["status"] == "pending"
     assert batch(home).returncode == 1  # checked again: still damaged
@@ -239,7 +240,7 @@ def test_the_web_api_restores_and_undoes_as_the_command_line_does(tmp_path):
     damaged = (lib / ROT).read_bytes()
     server = serve(home)
     try:
-        body = {"kind": "verify", "name": "Band/Rotten", "choose": 3}
+        body = {"kind": "verify", "name": "Band/Rotten", "code": MISMATCH, "choose": 3}
         took = server.post("/api/decisions", body)
         assert took.status_code == 200, took.text
         assert took.json()["closed"] == 3

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import mutagen
 
+from mediakeeper.changes.writes import ChangeJournal
 from mediakeeper.demo import sound as synth
 from mediakeeper.media import ffmpeg
 from mediakeeper.music import loudness
-from mediakeeper.music.fixes import ChangeJournal
 
 ROOT = Path(__file__).resolve().parents[2]
 

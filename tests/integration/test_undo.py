@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.music.fixes import ChangeJournal, apply_changes
-from mediakeeper.music.model import TagChange
+from mediakeeper.changes.change import TagChange
+from mediakeeper.changes.writes import ChangeJournal, apply_changes
 from tests.helpers import REPO_ROOT, immutable
 
 FIXED_TITLE = "Song 1"

@@ -1,5 +1,5 @@
 """Undo puts back the bytes a fix replaced, where a tag library saving the old values would
-write other bytes (``mediakeeper.music.originals``): ID3 frames and MP4 items in another
+write other bytes (``mediakeeper.changes.originals``): ID3 frames and MP4 items in another
 program's order (mutagen sorts both its own way on every save). Fixed, then undone, each file
 is byte for byte what it was (``cmp``), in place and copied; the undo of that undo gives the
 fixed bytes back; and where the kept bytes are lost, the values still come back.

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mediakeeper.music.journal import CHANGES_DIR, checked_line
+from mediakeeper.changes.journal import CHANGES_DIR, checked_line
 from mediakeeper.queue.items import new_item, new_queue
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.closing import read_closing

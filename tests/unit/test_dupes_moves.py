@@ -1,10 +1,10 @@
-"""Moves journaled before they are made, and put back (``mediakeeper.dupes.moves``)."""
+"""Moves journaled before they are made, and put back (``mediakeeper.changes.moves``)."""
 
 from __future__ import annotations
 
 import json
 
-from mediakeeper.dupes import moves
+from mediakeeper.changes import moves
 
 
 def test_a_move_is_put_back_the_same_file_and_one_never_made_is_not_a_failure(tmp_path):

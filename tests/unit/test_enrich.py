@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import SEVERITY, Finding
 from mediakeeper.lookup.musicbrainz import ArtistCandidate, ReleaseGroup
 from mediakeeper.music.enrich import (
@@ -22,7 +23,7 @@ from mediakeeper.music.enrich import (
     unidentified,
 )
 from mediakeeper.music.fixplan import most_common
-from mediakeeper.music.model import ArtistScan, TagChange, Track
+from mediakeeper.music.model import ArtistScan, Track
 
 BJORK = ArtistCandidate(
     "87c5dedd", "Björk", "Björk", 100, aliases=("Bjork", "Björk Guðmundsdóttir")

@@ -14,16 +14,16 @@ from pathlib import Path
 import pytest
 
 from mediakeeper import tags
+from mediakeeper.changes.change import TagChange
+from mediakeeper.changes.journal import read_journal
+from mediakeeper.changes.writes import ChangeJournal, apply_changes
 from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.findings import SEVERITY
 from mediakeeper.demo import tracks as synth
 from mediakeeper.fs import safewrite
-from mediakeeper.music.fixes import ChangeJournal, apply_changes
 from mediakeeper.music.job import MusicJob
-from mediakeeper.music.journal import read_journal
-from mediakeeper.music.model import TagChange
 from mediakeeper.music.rule_base import WRITE_CODES
 from mediakeeper.music.scan import scan_artist
 from mediakeeper.text.slug import slugify
@@ -82,7 +82,7 @@ def test_a_planned_fix_never_overwrites_an_edit_made_after_the_scan(tmp_path):
 def test_undo_takes_a_tag_changed_twice_back_to_its_first_value(tmp_path):
     """Session 1 set a -> b, session 2 b -> c: undoing the artist takes c back to a, and says
     so once: the tag's net change."""
-    from mediakeeper.undo.restore import undo
+    from mediakeeper.changes.undo import undo
 
     path = synth.make_track(tmp_path / "Alpha" / "A" / "01 - a.flac", "flac", {"title": "a"})
     status = tmp_path / "status"
@@ -105,7 +105,7 @@ def test_undo_after_fix_undo_fix_reports_each_tag_once(tmp_path):
     """Fixed, undone, fixed again: the artist's undo walks back through the undo session's
     entries too, and restores each tag once (it used to print every step, 'b' -> 'a', 'a' ->
     'b', 'b' -> 'a', and count three values restored for one)."""
-    from mediakeeper.undo.restore import undo
+    from mediakeeper.changes.undo import undo
 
     path = synth.make_track(tmp_path / "Alpha" / "A" / "01 - a.flac", "flac", {"title": "a "})
     status = tmp_path / "status"
@@ -128,7 +128,7 @@ def test_undo_after_fix_undo_fix_reports_each_tag_once(tmp_path):
 def test_undo_leaves_a_tag_edited_since_alone_and_says_so_once(tmp_path):
     """Two sessions took the title a -> b -> c, then someone set it to x: both entries are
     refused, and the report has one line for the tag, the newest refusal."""
-    from mediakeeper.undo.restore import undo
+    from mediakeeper.changes.undo import undo
 
     path = synth.make_track(tmp_path / "Alpha" / "A" / "01 - a.flac", "flac", {"title": "a"})
     status, artist = tmp_path / "status", path.parent.parent
@@ -149,7 +149,7 @@ def test_undo_leaves_a_tag_edited_since_alone_and_says_so_once(tmp_path):
 def test_undo_walks_back_past_a_change_that_was_journaled_but_never_written(tmp_path):
     """The journal is written before the file: a run killed (or refused) after journaling
     b -> c leaves the file at b. Undo still takes it back to a, step by step."""
-    from mediakeeper.undo.restore import undo
+    from mediakeeper.changes.undo import undo
 
     path = synth.make_track(tmp_path / "Alpha" / "A" / "01 - a.flac", "flac", {"title": "a"})
     status, artist = tmp_path / "status", path.parent.parent
@@ -169,7 +169,7 @@ def test_undo_walks_back_past_a_change_that_was_journaled_but_never_written(tmp_
 def test_undo_keeps_a_change_from_outside_between_two_sessions_apart(tmp_path):
     """s1 set a -> b, someone set c, s2 set c -> d: the values do not follow each other, so
     undo takes d back to c and leaves the rest alone, saying why."""
-    from mediakeeper.undo.restore import undo
+    from mediakeeper.changes.undo import undo
 
     path = synth.make_track(tmp_path / "Alpha" / "A" / "01 - a.flac", "flac", {"title": "a"})
     status, artist = tmp_path / "status", path.parent.parent
@@ -312,8 +312,8 @@ def test_the_next_undo_removes_the_copies_a_killed_one_of_its_data_home_left(tmp
     """A killed undo leaves its full-size copies in the album folders: the next run over
     those folders (an undo, or a batch) removes those of its own data home whose process has
     ended, and leaves another data home's alone."""
+    from mediakeeper.changes.undo import undo
     from mediakeeper.fs.names import home_id
-    from mediakeeper.undo.restore import undo
 
     path = synth.make_track(tmp_path / "Music/Alpha/A/01 - a.flac", "flac", {"title": "a "})
     home = tmp_path / "home"

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
+from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import SEVERITY, Finding
 from mediakeeper.lookup.acoustid_types import Match, Recording, ReleaseGroupRef
 from mediakeeper.music import identify
 from mediakeeper.music.identify import Heard, propose, settle, wanted
-from mediakeeper.music.model import TagChange, Track
+from mediakeeper.music.model import Track
 from mediakeeper.music.rule_base import finding
 
 DSOTM = ReleaseGroupRef("rg-dsotm", "The Dark Side of the Moon", "Album", (), "Pink Floyd")

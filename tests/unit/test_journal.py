@@ -1,13 +1,13 @@
 """Reading the change journal back: a line cut short by a kill is told apart from a damaged
-one (see mediakeeper.music.journal)."""
+one (see mediakeeper.changes.journal)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from mediakeeper.music.fixes import ChangeJournal
-from mediakeeper.music.journal import JournalEntry, _entry, checked_line, read_journals
-from mediakeeper.music.model import TagChange
+from mediakeeper.changes.change import TagChange
+from mediakeeper.changes.journal import JournalEntry, _entry, checked_line, read_journals
+from mediakeeper.changes.writes import ChangeJournal
 from mediakeeper.text.jsonfmt import dumps_one
 
 ENTRY = {

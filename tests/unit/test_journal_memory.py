@@ -8,7 +8,7 @@ from __future__ import annotations
 import tracemalloc
 from pathlib import Path
 
-from mediakeeper.music.journal import CHANGES_DIR, checked_line, read_journals
+from mediakeeper.changes.journal import CHANGES_DIR, checked_line, read_journals
 from mediakeeper.reports.records import change_times
 
 SESSIONS = 4

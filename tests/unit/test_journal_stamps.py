@@ -1,4 +1,4 @@
-"""The change journals' stamps read for the reports' count (music/journal.py ``journal_stamps``):
+"""The change journals' stamps read for the reports' count (changes/journal.py ``journal_stamps``):
 a line as the toolkit wrote it has its stamp cut out without decoding it; every other line is
 read whole. Either way the stamps are exactly those of the entries a whole reading finds."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from mediakeeper.music.journal import (
+from mediakeeper.changes.journal import (
     CHANGES_DIR,
     JournalEntry,
     _each_line,

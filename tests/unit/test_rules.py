@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import SEVERITY, Finding, codes_of
 from mediakeeper.music.fixplan import (
     _RUNS_OF_SPACE,
@@ -20,7 +21,7 @@ from mediakeeper.music.fixplan import (
     planned_changes,
     tidy_spaces,
 )
-from mediakeeper.music.model import ArtistScan, TagChange, Track, UnreadableFile
+from mediakeeper.music.model import ArtistScan, Track, UnreadableFile
 from mediakeeper.music.rule_base import WRITE_CODES
 from mediakeeper.music.rules import find_issues
 

@@ -4,7 +4,7 @@ Every change is journaled before the file is touched: one JSON line per tag with
 new value, in ``status/music/changes/<session>.jsonl``, on disk before any file is written.
 The tag write itself (see ``mediakeeper.tags.write_many``) leaves each file old or new, or
 with ranges the next command completes, so the journal always knows at least as much as the
-files. ``mediakeeper.undo.restore`` puts old values back through the same steps.
+files. ``mediakeeper.changes.undo`` puts old values back through the same steps.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mediakeeper import tags
+from mediakeeper.changes import originals
+from mediakeeper.changes.change import TagChange
+from mediakeeper.changes.journal import CHANGES_DIR, checked_line
 from mediakeeper.core import writemode
 from mediakeeper.core.errors import AudioError
 from mediakeeper.fs.atomic import append_lines, encode_text, fsync_dir
 from mediakeeper.fs.checks import why_left_alone
 from mediakeeper.fs.names import home_id
-from mediakeeper.music import originals
-from mediakeeper.music.journal import CHANGES_DIR, checked_line
-from mediakeeper.music.model import TagChange
 from mediakeeper.tags.cover import COVER, cover
 from mediakeeper.text.wording import value
 
@@ -209,7 +209,7 @@ def carry_out(
     each file once, refused if it no longer holds those values (``tags.FileWrite``). A file
     that cannot be read or written is left alone; the rest go on. ``changed`` words why a
     step whose file holds a third value is refused. ``backs``: an undo's, the bytes to put
-    back in a file instead of its values (``mediakeeper.music.originals``); what each write
+    back in a file instead of its values (``mediakeeper.changes.originals``); what each write
     replaced is kept there, for the undo of this one."""
     done = Done()
     made: dict[Path, list | None] = {}

@@ -21,10 +21,10 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from mediakeeper.changes.journal import CHANGES_DIR, checked_line, line_checked
 from mediakeeper.core.bounded import TooLarge, read_bounded
 from mediakeeper.fs.atomic import append_lines, encode_text
 from mediakeeper.fs.recorded import Span
-from mediakeeper.music.journal import CHANGES_DIR, checked_line, line_checked
 from mediakeeper.tags.write import BytesBack
 
 FOLDER = "originals"  # in the change journals' folder: not a journal of its own

@@ -2,7 +2,7 @@
 
 Each value is checked against its file first: a tag changed again since (by the person or
 another program) is left alone and said. The values go through the same write as a batch's
-fixes (``mediakeeper.music.fixes.carry_out``), journaled under an undo session of their own,
+fixes (``mediakeeper.changes.writes.carry_out``), journaled under an undo session of their own,
 so an undo can be undone. Where a file still holds what the undone writes left, the bytes
 they replaced are put back instead, so the file is byte for byte what it was. A dry run
 reads the files and says what the undo would restore, what it would leave alone and why,
@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mediakeeper import tags
-from mediakeeper.core import writemode
-from mediakeeper.core.errors import MediakeeperError, NotFound
-from mediakeeper.music import originals
-from mediakeeper.music.fixes import (
+from mediakeeper.changes import originals
+from mediakeeper.changes.change import TagChange
+from mediakeeper.changes.journal import JournalEntry, JournalProblem, read_journals
+from mediakeeper.changes.writes import (
     ChangeJournal,
     FilesWritten,
     Step,
@@ -30,8 +30,8 @@ from mediakeeper.music.fixes import (
     carry_out,
     foreseen,
 )
-from mediakeeper.music.journal import JournalEntry, JournalProblem, read_journals
-from mediakeeper.music.model import TagChange
+from mediakeeper.core import writemode
+from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.text.fold import caseless
 from mediakeeper.text.matching import find_name
 
@@ -93,7 +93,7 @@ class UndoReport:
     # Already holding the old value: undone before (e.g. by --artist, then by --session), or
     # journaled by a run killed before it wrote the file (the resumed run journals it again).
     already: list[JournalEntry] = field(default_factory=list)
-    # Lines of the journals undone that could not be read (see mediakeeper.music.journal).
+    # Lines of the journals undone that could not be read (see mediakeeper.changes.journal).
     problems: list[JournalProblem] = field(default_factory=list)
     # The files the restored values were (a dry run: would be) written to.
     files_written: FilesWritten = field(default_factory=FilesWritten)
@@ -185,7 +185,7 @@ def _undo_steps(wanted: list[JournalEntry]):
 
 def _bytes_back(status_kind_dir: Path, files) -> dict[Path, list[tags.BytesBack]]:
     """The bytes each file's undone writes replaced, newest first, where the file still holds
-    what every one of them left (``mediakeeper.music.originals``): put back, the file is its
+    what every one of them left (``mediakeeper.changes.originals``): put back, the file is its
     old bytes again. Any other file gets its old values back."""
     kept: dict[str, dict[str, list[tags.BytesBack]]] = {}
     backs: dict[Path, list[tags.BytesBack]] = {}

@@ -11,14 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from mediakeeper.changes.journal import read_journals
+from mediakeeper.changes.moves import PutBack
+from mediakeeper.changes.undo import UndoReport, undo
 from mediakeeper.core import writemode
 from mediakeeper.decisions import copies, sessions, verifying
-from mediakeeper.dupes.moves import PutBack
-from mediakeeper.music.journal import read_journals
+from mediakeeper.decisions.undo_surfaces import after_undo
 from mediakeeper.reports.closing import write_closing_reports
-from mediakeeper.undo.restore import UndoReport, undo
-from mediakeeper.undo.surfaces import after_undo
 
 
 @dataclass
@@ -31,6 +32,31 @@ class SessionUndone:
     group: sessions.Undone | None
     report: UndoReport | None
     again: list[str]
+
+    @property
+    def nothing(self) -> bool:
+        """Whether there was nothing to undo: no session of that id."""
+        return self.group is None and self.report is None and self.put_back is None
+
+    def as_json(self, session: str) -> dict[str, Any]:
+        """The answer of ``POST /api/undo`` (docs/api.md): ``session`` (the undo's own, or the
+        one undone when the undo wrote no file), ``restored`` (values put back), ``reopened``
+        (decisions open again), ``left_alone`` (each with path, tag and why) and ``complete``,
+        and ``put_back`` for a session that moved files."""
+        report, moved = self.report, self.put_back
+        left = [{"path": e.path, "tag": e.tag, "why": why} for e, why in report.left_alone] \
+            if report else []  # fmt: skip
+        result: dict[str, Any] = {
+            "session": report.undo_session if report else session,
+            "restored": len(report.restored) if report else 0,
+            "reopened": self.group.reopened if self.group else 0,
+        }
+        if moved is not None:  # a set-aside's (or a restore's) files, back at their own paths
+            result["put_back"] = len(moved.restored)
+            left += [{"path": path, "tag": "", "why": why} for path, why in moved.left_alone]
+        result["left_alone"] = left
+        result["complete"] = not left and (report is None or report.complete)
+        return result
 
 
 def undo_session(home: Path, session: str, writing: writemode.Writing) -> SessionUndone:

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.changes.journal import JournalEntry
 from mediakeeper.decisions.item import ItemDecisions, group_done, queue_of, write_again
-from mediakeeper.music.journal import JournalEntry
 from mediakeeper.queue.dismissals import UNDONE, undone_marked
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.store import QueueStore

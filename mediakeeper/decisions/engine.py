@@ -1,0 +1,623 @@
+"""The one decision engine every face calls (``decide`` and ``/api/decisions`` alike): list
+the open decisions, explain one (its question in words, its evidence, its choices numbered
+within it), preview an answer (exactly which files and fields it would change; nothing
+written), take it, and undo a session.
+
+A decision is named by its id (``ids``); an id whose question is no longer asked as it was
+(taken already, the batch ran again, or the item's files changed since the batch read them)
+is refused (``Stale``) before anything is written. What a kind asks and offers is its own
+(``item.questions_of``: its package's ``questions.py``); what each choice does is an act the
+engine carries out here once for every kind: tag changes through the change journal
+(``item.take``), verify's accept, verify again and restore (``verifying``), a TMDb candidate
+kept for the next batch, a duplicate group's copies set aside or kept whole (``dupes``), a
+failed item retried or skipped (``taking.take_outstanding``). Every answer, a dismissal
+too, is one session that ``undo --session`` (``undo``) takes back whole.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.changes.writes import would_be_left_alone
+from mediakeeper.core import kinds, rule_plugins, writemode
+from mediakeeper.core.config import load_settings
+from mediakeeper.core.decisions import questions
+from mediakeeper.core.errors import UsageError
+from mediakeeper.core.questions import (
+    ACCEPT,
+    AGAIN,
+    CANDIDATE,
+    KEEP,
+    RESTORE,
+    RETRY,
+    SKIP,
+    WRITE,
+    Asked,
+)
+from mediakeeper.decisions import (
+    copies,
+    dupes,
+    groups,
+    ids,
+    outstanding,
+    sessions,
+    taking,
+    verifying,
+)
+from mediakeeper.decisions.item import (
+    DecideError,
+    Decision,
+    ItemDecisions,
+    Stale,
+    choose_candidate,
+    item_decisions,
+    new_session,
+    questions_of,
+    queue_of,
+    take,
+    what_to_take,
+)
+from mediakeeper.decisions.item import listing as needs_of
+from mediakeeper.decisions.listing import decisions_json
+from mediakeeper.queue import dismissals, fingerprints
+from mediakeeper.queue.fingerprints import FINGERPRINT
+from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED
+from mediakeeper.reports.pace import outstanding_of
+
+FAILED = {"failed": ERROR, "skipped": SKIPPED}  # a failed item's decision code -> its status
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a person answers one decision: ``choose`` N (counted within it), ``values``
+    ((tag, value) pairs, for the files it concerns unless ``scope`` widens it: "album",
+    "item"; ``album`` keeps them to one album), or ``dismiss`` (leave it as it is);
+    ``fields``: of a choice's changes, only these tags."""
+
+    choose: int | None = None
+    values: tuple[tuple[str, str], ...] = ()
+    dismiss: bool = False
+    scope: str = "decision"
+    fields: tuple[str, ...] = ()
+    album: str | None = None
+
+    def check(self) -> None:
+        if sum(bool(x) for x in (self.choose, self.values, self.dismiss)) != 1:
+            raise UsageError("give one of choose, set or dismiss")
+
+
+@dataclass
+class Asking:
+    """What an id names now: one item's decision, a failed item, or a duplicate group."""
+
+    id: str
+    kind: str
+    key: str
+    code: str
+    found: ItemDecisions | None = None
+    decision: Decision | None = None
+    failed: dict[str, Any] | None = None  # the queue item
+    group: dict[str, Any] | None = None  # the duplicate group
+
+
+# ---- list and explain ------------------------------------------------------------------------
+
+
+def listing(home: Path, kind: str | None = None, *, details: bool = False) -> dict[str, Any]:
+    """What ``decide --json`` prints and ``GET /api/decisions`` answers: the groups, each with
+    its decisions' ids (``details``: each decision explained in full, as ``explain`` does)."""
+    shown = decisions_json(home, kind)
+    codes: dict[str, set[str]] = {}
+    for group in shown["groups"]:
+        codes.setdefault(group["kind"], set()).add(group["code"])
+    by_group: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for asked_kind, asked in codes.items():  # each item's document read once
+        for item in _asking_items(home, asked_kind, asked, details):
+            for d in item.decisions:
+                by_group.setdefault((asked_kind, d.code), []).append(
+                    decision_json(item, d, full=details))  # fmt: skip
+    for group in shown["groups"]:
+        group["decisions"] = by_group.get((group["kind"], group["code"]), [])
+    for entry in shown.get("outstanding") or ():
+        entry["decisions"] = [failed_json(home, entry["kind"], i, full=details)
+                              for i in _failed(home, entry["kind"], entry["status"])]  # fmt: skip
+    for entry in shown.get("duplicates") or ():
+        entry["decisions"] = [group_json(g, full=details)
+                              for g in dupes.open_groups(home, entry["code"])]  # fmt: skip
+    return shown
+
+
+def _asking_items(home: Path, kind: str, codes: set[str], full: bool) -> list[ItemDecisions]:
+    """The completed items of ``kind`` with ``code`` open (their queue counts say), each with
+    its decisions (``item_decisions``)."""
+    if not kinds.get(kind).rewrite:
+        return []
+    return taking.items_asking(home, kind, codes, full=full)
+
+
+def explain(home: Path, decision_id: str) -> dict[str, Any]:
+    """One decision as ``decide --id ID --json`` and ``GET /api/decisions/{id}`` give it."""
+    asking = find(home, decision_id, fresh=False)
+    if asking.group is not None:
+        return group_json(asking.group, full=True)
+    if asking.failed is not None:
+        return failed_json(home, asking.kind, asking.failed, full=True)
+    return decision_json(asking.found, asking.decision, full=True)
+
+
+def decision_json(found: ItemDecisions, d: Decision, *, full: bool) -> dict[str, Any]:
+    shown: dict[str, Any] = {
+        "id": d.id, "kind": found.kind, "item": found.name, "key": found.item["key"],
+        "album": d.where, "code": d.code, "severity": d.severity, "question": d.words,
+        "files": list(d.files),
+    }  # fmt: skip
+    if full:
+        shown["details"] = {
+            "question": d.words, "code": d.code, "files": list(d.files),
+            "findings": [{"path": f.get("path"), "message": f.get("message")}
+                         for f in d.findings],
+            **d.evidence, **({"note": d.note} if d.note else {}),
+        }  # fmt: skip
+        shown["choices"] = [_choice_json(c) for c in d.choices]
+        shown["can_set"] = d.tag or None
+    return shown
+
+
+def _choice_json(choice) -> dict[str, Any]:
+    return {"number": choice.number, "label": choice.label, "act": choice.act,
+            **({"file": choice.file} if choice.file else {})}  # fmt: skip
+
+
+def failed_json(home: Path, kind: str, item: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
+    word = "failed" if item["status"] == ERROR else "skipped"
+    said = outstanding_of(kind, item)
+    name, stage, error = said.name, said.stage, plain_error(said.message, home)
+    shown: dict[str, Any] = {
+        "id": ids.make(kind, str(item["key"]), "", word), "kind": kind, "item": name,
+        "key": item["key"], "album": "", "code": word, "severity": "error",
+        "question": f"{name} {word}{f' at {stage}' if stage else ''}: retry it or skip it?",
+        "files": [],
+    }  # fmt: skip
+    if full:
+        shown["details"] = {"question": shown["question"], "code": word, "stage": stage,
+                            "error": error, "attempts": said.attempts, "files": []}
+        choices = (RETRY, SKIP) if word == "failed" else (RETRY,)
+        shown["choices"] = [{"number": n, "label": outstanding.LABELS[c], "act": c}
+                            for n, c in enumerate(choices, 1)]  # fmt: skip
+        shown["can_set"] = None
+    return shown
+
+
+def describe_one(shown: Mapping[str, Any]) -> list[str]:
+    """One decision explained (``explain``), for a person: its question, its evidence in
+    short, its choices numbered within it, its id."""
+    from mediakeeper.decisions.item import evidence_lines
+
+    details = shown.get("details") or {}
+    lines = [f"{shown['item']}: {shown['severity']} {shown['code']} — {shown['question']}"]
+    if details.get("error"):
+        stage = f" (at stage {details['stage']})" if details.get("stage") else ""
+        lines.append(f"  last error{stage}: {details['error']}")
+    lines += [f"  {line}" for line in evidence_lines(details)]
+    for c in details.get("copies") or ():
+        lines.append(f"  {'best' if c['best'] else '    '} {c['path']}: "
+                     + ", ".join(f"{k} {c[k]}" for k in ("format", "bitrate", "size", "grade")
+                                 if c.get(k) is not None))  # fmt: skip
+    lines += [f"  {c['number']}) {c['label']}" for c in shown.get("choices") or ()]
+    if shown.get("can_set"):
+        lines.append(f"  or type a value: --set {shown['can_set']}=VALUE")
+    lines += [f"  ({details['note']})"] if details.get("note") else []
+    return [*lines, f"  id {shown['id']}"]
+
+
+def plain_error(message: str, home: Path) -> str:
+    """A failed item's last error in a person's words: a path in the toolkit's working
+    folders (a temp copy, a work file) said as its file's name alone."""
+    working = re.escape(str(home / "working"))
+    return re.sub(working + r"/\S*?([^/\s:'\"]+)(?=[\s:'\"]|$)", r"\1", message)
+
+
+def group_json(group: dict[str, Any], *, full: bool) -> dict[str, Any]:
+    asked = _dupes_asked(group)
+    asks = questions_of(dupes.KIND.name)
+    shown: dict[str, Any] = {
+        "id": ids.make(dupes.KIND.name, group["id"], "", dupes.code_of(group)),
+        "kind": dupes.KIND.name, "item": asks.evidence(asked)["name"], "key": group["id"],
+        "album": "", "code": dupes.code_of(group), "severity": dupes.SEVERITY,
+        "question": asks.words(asked), "files": [c["path"] for c in group["copies"]],
+    }  # fmt: skip
+    if full:
+        shown["details"] = {"question": shown["question"], "code": shown["code"],
+                            "files": shown["files"], **asks.evidence(asked)}  # fmt: skip
+        offered, _ = asks.offers(asked)
+        shown["choices"] = [{"number": n, "label": o.label, "act": o.act}
+                            for n, o in enumerate(offered, 1)]  # fmt: skip
+        shown["can_set"] = None
+    return shown
+
+
+def _dupes_asked(group: dict[str, Any]) -> Asked:
+    return Asked(dupes.KIND.name, dupes.code_of(group), "", group, {}, ())
+
+
+# ---- finding what an id names ----------------------------------------------------------------
+
+
+def find(home: Path, decision_id: str, *, fresh: bool = True) -> Asking:
+    """What ``decision_id`` names, as it is now; ``Stale`` when it is no longer asked (or,
+    ``fresh``, when the item's files changed since the batch read them)."""
+    kind, key, _, code = ids.parse(decision_id)
+    if kind not in kinds.KINDS:
+        raise Stale(f"decision {decision_id[:40]}...: no kind {kind!r} here")
+    gone = Stale(f"that decision ({kind} {key!r}, {code}) is no longer open: taken already, "
+                 "or asked anew by a later batch", "`decide` lists what is open")  # fmt: skip
+    if code in dupes.CODES and kind == dupes.KIND.name:
+        group = next((g for g in dupes.open_groups(home, code) if g["id"] == key), None)
+        if group is None:
+            raise gone
+        return Asking(decision_id, kind, key, code, group=group)
+    store = queue_of(home, kind)
+    if not store.exists():
+        raise gone
+    item = next((i for i in store.peek()["items"] if i["key"] == key), None)
+    if code in FAILED:
+        if item is None or item.get("status") != FAILED[code]:
+            raise gone
+        return Asking(decision_id, kind, key, code, failed=item)
+    if item is None or item.get("status") != COMPLETED:
+        raise gone
+    found = item_decisions(home, kind, item)
+    decision = found.by_id(decision_id)
+    if decision is None and code:  # no code: the item itself (a value for its tracks)
+        raise gone
+    if fresh and (changed := _changed_since(home, kind, item, decision)):
+        raise Stale(f"{changed[0]} of {found.name} changed since the batch read it; nothing "
+                    "written", f"run the {kind} batch on it again, then decide")  # fmt: skip
+    return Asking(decision_id, kind, key, code, found=found, decision=decision)
+
+
+def _changed_since(home: Path, kind: str, item: Mapping[str, Any],
+                   decision: Decision | None) -> list[str]:  # fmt: skip
+    """The files of ``decision`` that are not as the batch read them (nor as a decision or
+    an undo since left them): each one's size and modification time against the list the
+    item completed with (``fingerprints``) and the marks an undo left (``dismissals``)."""
+    details = item.get("details") or {}
+    recorded = details.get(FINGERPRINT)
+    status = queue_of(home, kind).dir
+    before = fingerprints.load(status, item["key"], recorded) if recorded else None
+    if before is None or decision is None:
+        return []  # no list to tell by: each write still checks its file (``apply_changes``)
+    undone = details.get(dismissals.UNDONE) or {}
+    changed = []
+    for name in decision.files:
+        try:
+            st = os.stat(Path(item["path"]) / name)
+        except OSError:
+            changed.append(name)
+            continue
+        now = (st.st_size, st.st_mtime_ns)
+        as_left = (undone.get(name) or {}).get("file")  # as an undo left it
+        if now != tuple(before.get(name) or ()) and list(now) != as_left:
+            changed.append(name)
+    return changed
+
+
+def resolve(home: Path, kind: str, name: str, code: str | None = None,
+            album: str | None = None) -> str:  # fmt: skip
+    """The id of the decision ``decide KIND NAME [--code CODE] [--album ALBUM]`` means: the
+    item's one decision (of ``code``, of ``album``); a failed item's, a duplicate group's."""
+    from mediakeeper.decisions.item import find_item
+
+    if kind == dupes.KIND.name and (group := dupes.find(home, name)) is not None:
+        return ids.make(kind, group["id"], "", dupes.code_of(group))
+    try:
+        item = find_item(home, kind, name)
+    except DecideError:
+        failed = outstanding.find(home, kind, name)
+        if failed is None:
+            raise
+        item = next(i for i in queue_of(home, kind).peek()["items"]
+                    if str(i.get("name") or i["key"]) == failed.name)  # fmt: skip
+        return ids.make(kind, item["key"], "", "failed" if item["status"] == ERROR else "skipped")
+    return item_decisions(home, kind, item).only(code, album).id
+
+
+def item_id(home: Path, kind: str, name: str) -> str:
+    """The id of an item itself (no code): what a typed value for its tracks is taken for
+    when no one decision is named (``decide KIND NAME --set TAG=VALUE``: the item's
+    decisions about that tag, or every track when none asks it)."""
+    from mediakeeper.decisions.item import find_item
+
+    return ids.make(kind, str(find_item(home, kind, name)["key"]), "", "")
+
+
+def _failed(home: Path, kind: str, word: str) -> list[dict[str, Any]]:
+    store = queue_of(home, kind)
+    return [i for i in store.peek()["items"] if i.get("status") == FAILED[word]]
+
+
+# ---- preview and take ------------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    """What an answer would do, nothing written: each field of each file it would write
+    (old and new), each file it would move, each queue item it would put back, the
+    decisions it would close, what would be refused and why; ``token``: the preview's
+    fingerprint, which a take may carry to be refused if anything changed since."""
+
+    id: str
+    what: str
+    writes: list[dict[str, Any]] = field(default_factory=list)
+    moves: list[dict[str, str]] = field(default_factory=list)
+    queue: list[dict[str, Any]] = field(default_factory=list)
+    closes: list[str] = field(default_factory=list)
+    refused: list[dict[str, str]] = field(default_factory=list)
+    token: str = ""
+
+    @property
+    def files(self) -> list[str]:
+        return list(dict.fromkeys([w["path"] for w in self.writes]
+                                  + [m["from"] for m in self.moves]))  # fmt: skip
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "what": self.what, "files": self.files, "writes": self.writes,
+                "moves": self.moves, "queue": self.queue, "closes": self.closes,
+                "refused": self.refused, "token": self.token}  # fmt: skip
+
+
+def preview(home: Path, decision_id: str, answer: Answer) -> Preview:
+    answer.check()
+    asking = find(home, decision_id)
+    shown = _plan(home, asking, answer)
+    shown.token = _token(shown)
+    return shown
+
+
+def _token(shown: Preview) -> str:
+    body = json.dumps([shown.id, shown.what, shown.writes, shown.moves, shown.queue,
+                       shown.closes], sort_keys=True, default=str)  # fmt: skip
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:24]
+
+
+def _plan(home: Path, asking: Asking, answer: Answer) -> Preview:
+    if asking.group is not None:
+        return _plan_dupes(home, asking, answer)
+    if asking.failed is not None:
+        act = _failed_act(asking, answer)
+        status = "pending" if act == RETRY else SKIPPED
+        return Preview(asking.id, act, queue=[{"item": asking.failed.get("name") or asking.key,
+                                               "key": asking.key, "status": status}],
+                       closes=[asking.id])  # fmt: skip
+    found, decision = asking.found, asking.decision
+    item_name = found.name
+    if decision is None and not answer.values:
+        raise DecideError(f"{item_name}: a choice or a dismissal names its decision",
+                          "give --code CODE or --id ID")  # fmt: skip
+    if answer.choose:
+        choice = decision.choice(answer.choose)
+        if choice.act == AGAIN:
+            return Preview(asking.id, choice.label, queue=[{"item": item_name, "key": asking.key,
+                                                            "status": "pending"}])  # fmt: skip
+        if choice.act == CANDIDATE:
+            return Preview(asking.id, choice.label, queue=[{
+                "item": item_name, "key": asking.key, "status": "pending",
+                "tmdb_id": choice.value}])  # fmt: skip
+        if choice.act == RESTORE:
+            target, aside = verifying.restore_places(home, found, choice)
+            return Preview(asking.id, choice.label, moves=[
+                {"from": str(target), "to": str(aside)},
+                {"from": choice.value.path, "to": str(target)}], closes=[asking.id])  # fmt: skip
+        if choice.act == ACCEPT:
+            return Preview(asking.id, choice.label, closes=[asking.id])
+    changes, closing, what = what_to_take(
+        found, answer.choose, answer.values, answer.album, decision.code if answer.dismiss
+        else None, decision=decision, scope=answer.scope, fields=answer.fields,
+    )  # fmt: skip
+    if not changes and not closing:
+        raise DecideError("nothing to write: every track holds that value already")
+    folder = Path(found.document["folder"])
+    shown = Preview(asking.id, what, closes=[d.id for d in closing])
+    shown.writes = [{"path": str(folder / c.path), "file": c.path, "field": c.tag,
+                     "old": c.old, "new": c.new} for c in changes]  # fmt: skip
+    if changes:
+        writing = writemode.chosen(load_settings(home).get)
+        item = {"path": found.document["folder"], "key": found.item["key"]}
+        why = would_be_left_alone(item, changes, writing.hard_links)
+        shown.refused = [{"path": str(folder / c.path), "file": c.path, "field": c.tag,
+                          "why": why[c.path]} for c in changes if c.path in why]  # fmt: skip
+    return shown
+
+
+def _failed_act(asking: Asking, answer: Answer) -> str:
+    choices = (RETRY, SKIP) if asking.code == "failed" else (RETRY,)
+    if answer.values or answer.dismiss or not answer.choose:
+        raise DecideError(f"a {asking.code} item takes a choice: 1 retry"
+                          + (", 2 skip" if asking.code == "failed" else ""))  # fmt: skip
+    if not 1 <= answer.choose <= len(choices):
+        raise DecideError(f"a {asking.code} item has no choice {answer.choose}",
+                          "1 retry" + (", 2 skip" if asking.code == "failed" else ""))
+    return choices[answer.choose - 1]
+
+
+def _plan_dupes(home: Path, asking: Asking, answer: Answer) -> Preview:
+    group = asking.group
+    if answer.values:
+        raise DecideError("a duplicate group takes a choice or a dismissal, not a value")
+    keep = "" if answer.dismiss else dupes.numbered(group, answer.choose).keep
+    shown = Preview(asking.id, f"kept {keep}" if keep else dupes.KEEP_ALL, closes=[asking.id])
+    if keep:
+        holding = copies.holding_of(load_settings(home))
+        shown.moves = [{"from": c["path"], "to": str(holding / c["path"])}
+                       for c in group["copies"] if c["path"] != keep]  # fmt: skip
+    return shown
+
+
+@dataclass
+class Result:
+    """What taking an answer did: its session (what ``undo --session`` and ``/api/undo``
+    take back; "" when nothing was done), the decisions it closed, and for a person's eyes
+    what each act did (``taken``: the act's own record, which the command line words)."""
+
+    id: str
+    session: str
+    closed: int
+    what: str
+    act: str = WRITE  # what was done (``core.questions``; a dismissal: WRITE, no changes)
+    refused: list[dict[str, str]] = field(default_factory=list)
+    queued: list[str] = field(default_factory=list)
+    taken: Any = None
+
+    def as_json(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"id": self.id, "session": self.session,
+                                  "closed": self.closed, "what": self.what}  # fmt: skip
+        if self.queued:
+            result["queued"] = self.queued
+        if self.refused:
+            result["refused"] = self.refused
+        return result
+
+
+def take_answer(home: Path, decision_id: str, answer: Answer, *, token: str = "",
+                writing: writemode.Writing | None = None) -> Result:  # fmt: skip
+    """Take ``answer`` for the decision ``decision_id`` as one session; with ``token`` (a
+    preview's), refused unless the preview would be the same now."""
+    answer.check()
+    asking = find(home, decision_id)
+    if token and _token(_plan(home, asking, answer)) != token:
+        raise Stale("the files or the decision changed since its preview; nothing written",
+                    "preview it again")  # fmt: skip
+    writing = writing or writemode.chosen(load_settings(home).get)
+    if asking.group is not None:
+        return _take_dupes(home, asking, answer)
+    if asking.failed is not None:
+        act = _failed_act(asking, answer)
+        number = 1 if act == RETRY else 2
+        done = taking.take_outstanding(home, asking.kind, asking.code, number,
+                                       keys=[asking.key])  # fmt: skip
+        return Result(asking.id, done.session, 1, done.what, act, queued=done.names, taken=done)
+    found, decision = asking.found, asking.decision
+    if decision is None and not answer.values:
+        raise DecideError(f"{found.name}: a choice or a dismissal names its decision",
+                          "give --code CODE or --id ID")  # fmt: skip
+    if answer.choose:
+        choice = decision.choice(answer.choose)
+        if choice.act in (ACCEPT, AGAIN, RESTORE):
+            acted = verifying.take_choice(home, found, decision, choice)
+            closed = sum(questions(t.closed, open_only=False) for _, t in acted.taken)
+            return Result(asking.id, acted.session, closed, acted.what, choice.act,
+                          _refused(acted.taken), acted.queued, taken=acted)  # fmt: skip
+        if choice.act == CANDIDATE:  # the item as it was kept: undo gives it back
+            session, before = new_session(), copy.deepcopy(found.item)
+            label = choose_candidate(home, found, choice)
+            sessions.record(home, found.kind, session, decision.code, [found.item["key"]], "",
+                            {"status": PENDING, "items": [before]})  # fmt: skip
+            return Result(asking.id, session, 0, f"chose {label}", CANDIDATE,
+                          queued=[found.name], taken=label)  # fmt: skip
+        if choice.act == KEEP:  # pragma: no cover - a group's, taken above
+            raise DecideError("a copy is kept from its duplicate group")
+    dismissing = decision.code if answer.dismiss else None
+    changes, closing, what = what_to_take(
+        found, answer.choose, answer.values, answer.album, dismissing, decision=decision,
+        scope=answer.scope, fields=answer.fields,
+    )  # fmt: skip
+    session = "" if changes else new_session()  # a dismissal: its own session, undone alike
+    done = take(home, found, changes, closing, what, dismissing=dismissing or "",
+                writing=writing, session=session)  # fmt: skip
+    if session and done.closed:
+        sessions.record(home, found.kind, session, closing[0].code, [found.item["key"]], "")
+    closed = len({(d.code, d.where) for d in closing}) if done.closed else 0
+    return Result(asking.id, done.session, closed, what, WRITE,
+                  _refused([(found.name, done)]), taken=done)  # fmt: skip
+
+
+def _take_dupes(home: Path, asking: Asking, answer: Answer) -> Result:
+    if answer.values:
+        raise DecideError("a duplicate group takes a choice or a dismissal, not a value")
+    done = dupes.take(home, asking.group, choose=answer.choose,
+                      dismiss=asking.code if answer.dismiss else "")  # fmt: skip
+    aside = done.set_aside
+    refused = [{"item": "", "path": p, "tag": "", "why": w} for p, w in aside.left_alone] \
+        if aside else []  # fmt: skip
+    return Result(asking.id, done.session, done.groups, done.what, KEEP, refused, taken=done)
+
+
+def _refused(taken: Sequence[tuple[str, Any]]) -> list[dict[str, str]]:
+    """What each item's decision left alone: a tag of a file, or a file (a verify restore's:
+    its tag is "")."""
+    return [{"item": name, "path": c.path, "tag": c.tag, "why": why}
+            for name, t in taken for c, why in t.refused]  # fmt: skip
+
+
+# ---- a whole group ---------------------------------------------------------------------------
+
+
+@dataclass
+class GroupResult:
+    """A whole group decided as one session (``decide --all``, ``"all": true``): ``family``
+    says whose record ``taken`` is: "findings" (``taking.GroupTaken``), "dupes"
+    (``dupes.Taken``) or "queue" (failed or skipped items, ``taking.QueueTaken``)."""
+
+    family: str
+    kind: str
+    code: str
+    taken: Any
+
+    def as_json(self) -> dict[str, Any]:
+        t = self.taken
+        if self.family == "queue":
+            return {"session": t.session, "closed": len(t.names), "queued": t.names}
+        if self.family == "dupes":
+            aside = t.set_aside
+            refused = [{"item": "", "path": p, "tag": "", "why": w}
+                       for p, w in aside.left_alone] if aside else []  # fmt: skip
+            return {"session": t.session, "closed": t.groups,
+                    **({"refused": refused} if refused else {})}  # fmt: skip
+        refused = [{"item": name, "path": c.path, "tag": c.tag, "why": why}
+                   for name, done in t.taken for c, why in done.refused]  # fmt: skip
+        return {"session": t.session, "closed": t.closed,
+                **({"queued": t.queued} if t.queued else {}),
+                **({"refused": refused} if refused else {})}  # fmt: skip
+
+
+def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = None,
+               remember: bool = False, dry_run: bool = False,
+               writing: writemode.Writing | None = None) -> GroupResult:  # fmt: skip
+    """Dismiss (``choose`` None) or take choice ``choose`` for every open decision of the group
+    ``code`` (of ``kind``; of the one kind that asks it when None), as one session: a finding
+    code's (``taking.take_group``), a duplicate level's (``dupes.take_group``: with
+    ``dry_run`` nothing is taken, its groups are), or a kind's failed or skipped items."""
+    if code in outstanding.GROUPS:
+        if remember:
+            raise DecideError(f"--remember records a finding code's answer; {code} items are "
+                              "asked each time", "leave out --remember")  # fmt: skip
+        if not choose:
+            raise DecideError(f"{code} items take --choose N, not --dismiss",
+                              f"decide --group {code} lists their choices")  # fmt: skip
+        done = taking.take_outstanding(home, kind, code, choose, dry_run=dry_run)
+        return GroupResult("queue", done.kind, code, done)
+    if code in dupes.CODES:
+        if dry_run:
+            return GroupResult("dupes", dupes.KIND.name, code, dupes.open_groups(home, code))
+        done = dupes.take_group(home, code, choose=choose, remember=remember)
+        return GroupResult("dupes", dupes.KIND.name, code, done)
+    if code != groups.UNIDENTIFIED and rule_plugins.code_of(code) is None:
+        raise DecideError(f"no finding code {code!r} (docs/findings.md lists them)")
+    chosen = groups.find_group(groups.groups_of(needs_of(home)), code, kind)
+    if not chosen:
+        raise DecideError(f"no open {code!r} decision{f' in {kind}' if kind else ''}: nothing "
+                          "to decide there", "`decide` lists the groups")  # fmt: skip
+    if len(chosen) > 1:
+        raise DecideError(f"{code!r} is asked in several kinds: give the KIND")
+    writing = writing or writemode.chosen(load_settings(home).get)
+    done = taking.take_group(home, chosen[0].kind, code, choose=choose, remember=remember,
+                             dry_run=dry_run, writing=writing)  # fmt: skip
+    return GroupResult("findings", chosen[0].kind, code, done)

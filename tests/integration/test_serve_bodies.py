@@ -1,0 +1,187 @@
+"""Bodies that crash or bloat the server (issue 69, point 14): a real ``mediakeeper serve``
+under uvicorn, asked by real HTTP clients (requests; a raw socket where the client must keep
+sending while the server has already answered). Every state-changing endpoint reads its body
+through ``web.bodies``: bounded, parsed and validated before anything is written."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.integration.serving import Server, script, serve
+from tests.integration.test_decisions_truth import library_spec
+
+ENDPOINTS = ("/api/decisions", "/api/undo", "/api/batches")
+MIB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    """The decisions library, processed by a real batch: Pink Floyd has an open decision."""
+    from tests.helpers import build_library
+
+    root = tmp_path_factory.mktemp("bodies")
+    lib = build_library(root / "lib", library_spec())
+    home = root / "home"
+    made = script("music", "queue", "--home", home, "--init", "--library", lib)
+    assert made.returncode == 0, made.stderr
+    run = script("music", "batch", "--home", home, "--offline")
+    assert run.returncode == 1, run.stdout + run.stderr  # it leaves decisions
+    return home
+
+
+@pytest.fixture
+def server(home):
+    server = serve(home)
+    yield server
+    server.stop()
+
+
+def every_file(*folders: Path) -> dict[str, str]:
+    """Each file under ``folders``: its content's hash (what a write would change)."""
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+            for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+
+
+def post_raw(server: Server, head: str, body: bytes | None, chunks: int = 0) -> tuple[int, str]:
+    """POST over a raw socket: the headers, then (in a thread, as long as the server reads)
+    ``body`` or ``chunks`` chunks of 64 KiB chunked; the status line and body of the answer."""
+    port = int(server.url.rsplit(":", 1)[1])
+    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+    sock.sendall(f"POST /api/decisions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 f"Content-Type: application/json\r\n{head}\r\n".encode())  # fmt: skip
+
+    def send() -> None:
+        try:
+            if body is not None:
+                sock.sendall(body)
+            piece = b"%x\r\n%s\r\n" % (64 * 1024, b"[" * 64 * 1024)
+            for _ in range(chunks):
+                sock.sendall(piece)
+        except OSError:  # the server answered and hung up: what the test wants
+            pass
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    answer = b""
+    try:
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            got = sock.recv(65536)
+            if not got:
+                break
+            answer += got
+    finally:
+        sock.close()
+        sender.join(60)
+    status = int(answer.split(b" ", 2)[1])
+    return status, answer.partition(b"\r\n\r\n")[2].decode()
+
+
+def peak_memory(server: Server) -> int:
+    """The server process's peak resident memory so far, in bytes (``VmHWM``)."""
+    status = Path(f"/proc/{server.process.pid}/status").read_text()
+    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
+
+
+def test_deep_nesting_is_400_and_no_traceback(home):
+    server = serve(home)
+    try:
+        for path in ENDPOINTS:
+            for deep in (b"[" * 60_000, b'{"set": {"a": ' + b"[" * 10_000 + b"]" * 10_000 + b"}}",
+                         b'{"kind": ' + b'{"a": ' * 5_000 + b"1" + b"}" * 5_000 + b"}"):
+                answer = requests.post(server.url + path, data=deep, timeout=60,
+                                       headers={"Content-Type": "application/json"})  # fmt: skip
+                assert answer.status_code == 400, (path, answer.text[:300])
+                assert "\n" not in answer.json()["error"]
+    finally:
+        _, said = server.stop()
+    assert "Traceback" not in said and "RecursionError" not in said, said[-2000:]
+
+
+def test_a_50_mb_body_is_413_before_it_is_read_and_memory_stays_bounded(server):
+    before = peak_memory(server)
+    declared = post_raw(server, f"Content-Length: {50 * MIB}\r\n", b"[" * MIB)
+    assert declared[0] == 413 and "KiB" in declared[1]
+    # No length given: the body streams, and is read only up to the bound.
+    streamed = post_raw(server, "Transfer-Encoding: chunked\r\n", None, chunks=800)
+    assert streamed[0] == 413
+    assert peak_memory(server) - before < 20 * MIB
+    assert server.get("/ping").status_code == 200  # still answering
+
+
+def test_a_body_just_under_the_bound_is_read(server):
+    from mediakeeper.web.bodies import MOST_BODY
+
+    name = "x" * 4000
+    filler = " " * (MOST_BODY - 200 - len(name))  # JSON allows white space: still one body
+    body = f'{{"kind": "music", "name": "{name}", "choose": 1{filler}}}'.encode()
+    answer = requests.post(server.url + "/api/decisions", data=body, timeout=60,
+                           headers={"Content-Type": "application/json"})  # fmt: skip
+    assert answer.status_code == 404  # read, validated, and the name fits no artist
+    assert len(answer.json()["error"]) < 600  # the name is not echoed whole
+
+
+def test_unknown_fields_are_refused_and_nothing_is_written(server, home):
+    before = every_file(home)
+    for path, body in [
+        ("/api/decisions", {"kind": "music", "name": "Pink Floyd", "choose": 2,
+                            "preview": True}),
+        ("/api/decisions", {"kind": "music", "name": "Pink Floyd",
+                            "dismiss": "inconsistent-year", "values": {"date": "1973"}}),
+        ("/api/undo", {"session": "x", "dry_run": True}),
+        ("/api/batches", {"kind": "music", "batch_size": 1, "offline": True}),
+    ]:
+        answer = server.post(path, body)
+        assert answer.status_code == 400, (path, answer.text)
+        error = answer.json()["error"]
+        assert "not permitted" in error and error.split(":")[0] in body, error
+    assert every_file(home) == before
+
+
+def test_strict_types_and_bounded_fields(server, home):
+    before = every_file(home)
+    for path, body, field in [
+        ("/api/decisions", {"kind": "music", "all": "yes", "dismiss": "inconsistent-year"},
+         "all"),
+        ("/api/decisions", {"kind": "music", "name": "Pink Floyd", "choose": "2"}, "choose"),
+        ("/api/decisions", {"kind": "music", "name": "Pink Floyd", "choose": True}, "choose"),
+        ("/api/decisions", {"kind": "music", "name": "Pink Floyd", "set": {"date": 1973}},
+         "set.date"),
+        ("/api/decisions", {"kind": "music", "name": "P" * 5000, "choose": 1}, "name"),
+        ("/api/decisions", {"kind": "music", "name": "Pink Floyd", "set": {"t" * 300: "v"}},
+         "set."),
+        ("/api/undo", {"session": ""}, "session"),
+        ("/api/undo", {"session": ["x"]}, "session"),
+        ("/api/batches", {"kind": "music", "batch_size": "2"}, "batch_size"),
+        ("/api/batches", {"kind": "music", "batch_size": 0}, "batch_size"),
+    ]:
+        answer = server.post(path, body)
+        assert answer.status_code == 400, (body, answer.text)
+        error = answer.json()["error"]
+        assert error.startswith(field) and "\n" not in error and len(error) < 500, error
+    assert every_file(home) == before
+
+
+def test_a_lone_surrogate_or_bad_utf8_is_refused(server, home):
+    before = every_file(home)
+    for raw in (b'{"kind": "music", "name": "Pink Floyd", "set": {"date": "\\udc80"}}',
+                b'{"kind": "music", "name": "Pink Floyd", "set": {"date": "\\ud800x"}}',
+                b'{"kind": "music", "name": "Pink Floyd", "set": {"date": "\xff"}}',
+                b'', b'[]', b'"text"', b'{"kind": "music",'):  # fmt: skip
+        answer = requests.post(server.url + "/api/decisions", data=raw, timeout=60,
+                               headers={"Content-Type": "application/json"})  # fmt: skip
+        assert answer.status_code == 400, (raw, answer.text)
+        assert answer.json()["error"]
+    assert every_file(home) == before
+
+
+def test_a_long_unknown_field_name_is_not_echoed(server):
+    answer = server.post("/api/undo", {"session": "x", "k" * 50_000: 1})
+    assert answer.status_code == 400
+    assert len(answer.json()["error"]) < 400
