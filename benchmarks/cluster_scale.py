@@ -6,7 +6,8 @@ Makes 48 tracks of 30 s FLAC (6 albums of 8, as ``conversion_scale.py``), then r
 - locally: the local pool (two albums at once, the cores shared among them);
 - through a ``dask scheduler`` on loopback with one ``mediakeeper worker`` of 2 threads;
 - through the same scheduler with two workers of 1 thread each (the same two cores: on this
-  2-core machine the figure is the cost of splitting the work, not a scale-out).
+  2-core machine the figure is the cost of splitting the work, not a scale-out; what
+  ``mediakeeper worker`` starts by default here: one process of 1 thread per core).
 
 Every output of the three runs must be byte-identical. It prints each run's time, its ratio
 to the local run, the audio seconds encoded per wall second, and the bytes sent to the
@@ -102,12 +103,12 @@ def main() -> None:
                 time.sleep(0.1)
             address = json.loads(file.read_text())["address"]
             worker = [sys.executable, "-m", "mediakeeper", "worker", address]
-            started.append(start([*worker, "--nthreads", "2"]))
+            started.append(start([*worker, "--nworkers", "1", "--nthreads", "2"]))
             workers_on(address, 1)
             times["1 worker x 2 threads"] = batch(root, "one", "--scheduler", address)
             os.killpg(started.pop().pid, signal.SIGTERM)
             workers_on(address, 0)
-            started += [start([*worker, "--nthreads", "1"]) for _ in range(2)]
+            started += [start([*worker, "--nworkers", "1"]) for _ in range(2)]
             workers_on(address, 2)
             times["2 workers x 1 thread"] = batch(root, "two", "--scheduler", address)
         finally:

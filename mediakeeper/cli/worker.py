@@ -22,10 +22,10 @@ from mediakeeper.core.extras import require
 @click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"],
                                               "ignore_unknown_options": True})  # fmt: skip
 @click.argument("address")
-@click.option("--nworkers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes to start (each with its share of the cores).")
-@click.option("--nthreads", type=click.IntRange(min=1), default=None,
-              help="Tasks each process runs at once (default: its share of the cores).")
+@click.option("--nworkers", type=click.IntRange(min=1), default=None,
+              help="Worker processes to start (default: one per core).")
+@click.option("--nthreads", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Tasks each process runs at once.")
 @home_option
 @click.argument("dask_args", nargs=-1, type=click.UNPROCESSED)
 def main(address, nworkers, nthreads, home, dask_args):
@@ -35,11 +35,14 @@ def main(address, nworkers, nthreads, home, dask_args):
     settings = load_settings(_home(home), {"cluster": {"scheduler": address}})
     target = cluster.target_of(settings)  # one line, exit 2: the address, TLS, its files
     require("cluster", "mediakeeper worker")
+    # One task per process by default: a step's own Python (its bytes written and read, the
+    # tags carried) then never waits for another's under one interpreter lock; two 1-thread
+    # workers ran the benchmark's encodes 20-30% faster than one of 2 threads
+    # (docs/performance.md).
+    nworkers = nworkers or os.cpu_count() or 1
     argv = [sys.executable, "-m", "distributed.cli.dask_worker", target.address,
             "--preload", "mediakeeper.batch.cluster_steps", "--nworkers", str(nworkers),
-            "--no-dashboard"]  # fmt: skip
-    if nthreads:
-        argv += ["--nthreads", str(nthreads)]
+            "--nthreads", str(nthreads), "--no-dashboard"]  # fmt: skip
     if target.tls:
         ca, cert, key = target.tls
         argv += ["--tls-ca-file", ca, "--tls-cert", cert, "--tls-key", key]

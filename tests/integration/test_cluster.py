@@ -115,7 +115,7 @@ class Worker:
     def __init__(self, scheduler: Scheduler, *, hidden: Path, path: str = ""):
         before = set(scheduler.workers())
         argv = [sys.executable, "-m", "mediakeeper", "worker", scheduler.address,
-                "--nthreads", "1", "--", "--no-nanny"]  # fmt: skip
+                "--nworkers", "1", "--", "--no-nanny"]  # fmt: skip
         environ = env(HOME="/tmp", PATH=path or os.environ["PATH"])
         argv = [*hiding(hidden), *argv]
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (what it said, for a failure)
