@@ -85,16 +85,17 @@ def events(home: Path) -> list[dict]:
 
 
 class Scheduler:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, *more: str, security=None):
         file = folder / "scheduler.json"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-             "--port", "0", "--no-dashboard", "--scheduler-file", str(file)],
+             "--port", "0", "--no-dashboard", "--scheduler-file", str(file), *more],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
         assert wait_until(file.exists, limit=60), "the scheduler did not start"
         self.address = json.loads(file.read_text())["address"]
-        self.client = distributed.Client(self.address, timeout=30, set_as_default=False)
+        self.client = distributed.Client(self.address, timeout=30, set_as_default=False,
+                                         security=security)  # fmt: skip
 
     def workers(self) -> dict[str, int]:
         return dict(self.client.nthreads())
@@ -112,11 +113,11 @@ class Worker:
     """``mediakeeper worker ADDRESS`` with ``hidden`` out of its sight, no nanny: a killed
     worker stays dead."""
 
-    def __init__(self, scheduler: Scheduler, *, hidden: Path, path: str = ""):
+    def __init__(self, scheduler: Scheduler, *, hidden: Path, path: str = "", **environ: str):
         before = set(scheduler.workers())
         argv = [sys.executable, "-m", "mediakeeper", "worker", scheduler.address,
                 "--nworkers", "1", "--", "--no-nanny"]  # fmt: skip
-        environ = env(HOME="/tmp", PATH=path or os.environ["PATH"])
+        environ = env(HOME="/tmp", PATH=path or os.environ["PATH"], **environ)
         argv = [*hiding(hidden), *argv]
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (what it said, for a failure)
         self.proc = subprocess.Popen(argv, cwd="/", env=environ, stdout=self.log,
@@ -157,8 +158,8 @@ def workers(scheduler, tmp_path_factory):
     started: list[Worker] = []
     every_test_s = tmp_path_factory.getbasetemp().parent  # /tmp/pytest-of-<user>
 
-    def start(*, path: str = "") -> Worker:
-        found = Worker(scheduler, hidden=every_test_s, path=path)
+    def start(*, path: str = "", on: Scheduler | None = None, **environ: str) -> Worker:
+        found = Worker(on or scheduler, hidden=every_test_s, path=path, **environ)
         started.append(found)
         return found
 
@@ -294,6 +295,13 @@ def test_a_worker_with_another_ffmpeg_is_refused_naming_both(tmp_path, scheduler
     assert len(lines) == 1 and "refused the worker" in lines[0]
     assert "6.1-other" in lines[0] and ffmpeg.build(EXE) in lines[0]
     assert not (tmp_path / "home" / "status" / "conversions" / "processing_queue.json").exists()
+    # Beside a worker of the same build: the batch runs there, the other said once, unused.
+    good = workers()
+    result = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address)
+    assert result.returncode == 0, result.stdout + result.stderr
+    said = [line for line in result.stderr.splitlines() if "refused the worker" in line]
+    assert len(said) == 1 and "6.1-other" in said[0]
+    assert all(e["workers"] == [good.address] for e in events(tmp_path / "home"))
 
 
 @pytest.mark.parametrize(
@@ -394,3 +402,54 @@ def test_a_batch_without_a_scheduler_never_loads_dask(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "distributed" not in {line.split("|")[-1].strip().split(".")[0]
                                  for line in done.stderr.splitlines() if "|" in line}
+
+
+@pytest.fixture
+def tls_files():
+    """A CA and a certificate for 127.0.0.1 it signed (openssl), outside the tests' folders
+    (a worker reads them): the [cluster] TLS settings as environment variables."""
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl to make the certificates")
+    folder = Path(tempfile.mkdtemp(prefix="mediakeeper-tls-"))
+    ca, cert, key = folder / "ca.pem", folder / "node.pem", folder / "node.key"
+    (folder / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    for argv in (
+        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", folder / "ca.key",
+         "-out", ca, "-days", "2", "-subj", "/CN=mediakeeper test CA"],
+        ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", folder / "node.csr",
+         "-subj", "/CN=127.0.0.1"],
+        ["x509", "-req", "-in", folder / "node.csr", "-CA", ca, "-CAkey", folder / "ca.key",
+         "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", folder / "ext.cnf"],
+    ):  # fmt: skip
+        subprocess.run(["openssl", *map(str, argv)], check=True, capture_output=True)
+    yield {"MEDIAKEEPER_CLUSTER_TLS_CA_FILE": str(ca), "MEDIAKEEPER_CLUSTER_TLS_CERT": str(cert),
+           "MEDIAKEEPER_CLUSTER_TLS_KEY": str(key)}  # fmt: skip
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_tls_scheduler_works_with_the_tls_settings_and_is_refused_without(
+        tmp_path, workers, tls_files):  # fmt: skip
+    from distributed.security import Security
+
+    ca, cert, key = tls_files.values()
+    secured = Scheduler(_made(tmp_path / "tls"), "--protocol", "tls", "--tls-ca-file", ca,
+                        "--tls-cert", cert, "--tls-key", key,
+                        security=Security(tls_ca_file=ca, tls_client_cert=cert,
+                                          tls_client_key=key, require_encryption=True))  # fmt: skip
+    try:
+        assert secured.address.startswith("tls://127.0.0.1:")
+        make_library(tmp_path / "lib", albums=1, tracks=1)
+        workers(on=secured, **tls_files)
+        local = run_batch(tmp_path, "home-local", "out-local")
+        sent = run_batch(tmp_path, "home", "out", "--scheduler", secured.address, **tls_files)
+        assert local.returncode == 0 and sent.returncode == 0, sent.stdout + sent.stderr
+        assert digests(tmp_path / "out") == digests(tmp_path / "out-local")
+        bare = run_batch(tmp_path, "home-bare", "out-bare", "--scheduler", secured.address)
+        assert bare.returncode == 2 and "set [cluster] tls_ca_file" in bare.stderr
+    finally:
+        secured.stop()
+
+
+def _made(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
