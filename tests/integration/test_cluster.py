@@ -267,6 +267,27 @@ def test_ctrl_c_cancels_the_batch_s_tasks(tmp_path, scheduler, workers):
     assert wait_until(lambda: scheduler.tasks() == 0, limit=30), "its tasks were not cancelled"
 
 
+def test_the_coordinator_killed_mid_encode_resumes_as_after_any_kill(tmp_path, scheduler,
+                                                                      workers):  # fmt: skip
+    make_library(tmp_path / "lib", albums=2, tracks=3, seconds=12.0)
+    local = run_batch(tmp_path, "home-local", "out-local")
+    assert local.returncode == 0, local.stderr
+    only = workers()
+    batch = subprocess.Popen(batch_argv(tmp_path, "home", "out", "--scheduler",
+                                        scheduler.address),
+                             cwd=REPO_ROOT, env=env(), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    assert wait_until(only.encoding, limit=120), "the worker never encoded"
+    os.killpg(batch.pid, signal.SIGKILL)  # the batch and its worker processes, at once
+    batch.wait()
+    # Its client gone, the scheduler forgets its tasks; the next run takes the items again.
+    assert wait_until(lambda: scheduler.tasks() == 0, limit=60), "its tasks stayed"
+    again = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert digests(tmp_path / "out") == digests(tmp_path / "out-local")
+    assert {i["status"] for i in queue(tmp_path / "home").values()} == {"completed"}
+
+
 # ---- refusals ----------------------------------------------------------------------------
 
 
