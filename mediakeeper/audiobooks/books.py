@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mediakeeper.core.errors import LibraryError
-from mediakeeper.media.albums import Skipped, album_files, passed_over
+from mediakeeper.media.albums import Skipped, album_files, passed_over, unreadable
 from mediakeeper.media.convert import is_audio
 from mediakeeper.text.discs import BOOK_PART
 
@@ -29,10 +29,7 @@ def _subfolders(folder: Path, library: Path | None = None, skipped: Skipped | No
                 ) -> list[Path]:
     """The folders in ``folder`` looked into (system folders and links are not: those are
     added to ``skipped``, with why), in natural order."""
-    try:
-        entries = list(os.scandir(folder))
-    except OSError as err:
-        raise LibraryError(f"cannot read folder {folder}: {err.strerror}") from None
+    entries = list(os.scandir(folder))
     noted: Skipped = [] if skipped is None else skipped
     return sorted(
         (Path(e.path) for e in entries
@@ -64,10 +61,16 @@ def _walk(library: Path, skipped: Skipped) -> Iterator[Path]:
     todo = [library]
     while todo:
         folder = todo.pop()
-        discs = disc_folders(folder)
-        if _audio_in(folder) or discs:
+        try:
+            discs = disc_folders(folder)
+            book = bool(_audio_in(folder) or discs)
+            inner = _subfolders(folder, library, skipped)
+        except OSError as err:  # one corner passed over, said; the rest is read
+            unreadable(folder, library, skipped, err)
+            continue
+        if book:
             yield folder
-        todo += reversed([sub for sub in _subfolders(folder, library, skipped) if sub not in discs])
+        todo += reversed([sub for sub in inner if sub not in discs])
 
 
 def book_files(folder: Path) -> list[Path]:

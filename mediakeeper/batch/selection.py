@@ -15,7 +15,7 @@ from mediakeeper.batch.session_history import find_session, resume_keys
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import kind_command, queue_manager
 from mediakeeper.core.config import Settings
-from mediakeeper.core.errors import NotFound
+from mediakeeper.core.errors import NotFound, UsageError
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, STATUSES
 from mediakeeper.queue.manager import find_item, refuse_if_live, reset_where
 from mediakeeper.queue.store import QueueStore
@@ -70,6 +70,22 @@ def resume_only(settings: Settings, kind: str, options: BatchOptions, session_id
     options.statuses = tuple(s for s in STATUSES if s != IN_PROGRESS)
     options.size = len(options.keys)
     options.resumes = session_id
+
+
+def keys_only(settings: Settings, kind: str, options: BatchOptions, keys: list[str]) -> None:
+    """``--keys-from FILE``: the batch takes just the items with these keys (``watch --run``
+    hands over what it queued), each only if its status is one the batch takes. A key the
+    queue does not hold is refused, before anything is touched."""
+    store = QueueStore(settings.status_dir / kind, kind)
+    if store.exists():
+        known = {item["key"] for item in store.peek()["items"]}
+        unknown = [key for key in keys if key not in known]
+        if unknown:
+            raise UsageError(f"no item with the key {unknown[0]!r} in the {kind} queue",
+                             f"`{queue_manager(kind, settings.home)} --list` shows every "
+                             "item")  # fmt: skip
+    options.keys = set(keys)
+    options.size = min(options.size, len(options.keys))
 
 
 def find_named(settings: Settings, kind: str, name: str, dry_run: bool) -> dict[str, Any]:

@@ -92,6 +92,7 @@ def _options(record: kinds.Kind, spec: BatchSpec) -> list[Decorator]:
         opts.batch_size(noun),
         opts.item(noun),
         opts.resume(),
+        opts.keys_from(),
         opts.retry_errors(noun),
         opts.dry_run(),
         *spec.options,
@@ -133,14 +134,16 @@ def _run_batch(record: kinds.Kind, spec: BatchSpec, params: dict[str, Any]) -> N
     noun = record.noun
     home, batch_size, item = params.pop("home"), params.pop("batch_size"), params.pop(noun)
     dry_run, asked_workers = params.pop("dry_run"), params.pop("workers")
+    keys = opts.read_keys(params.pop("keys_from"))
     retry_errors = params["retry_errors"]
     hooks = ProgressHooks(noun)
     settings = open_home(home, record, params, hooks)
     say_old_ffmpeg = opts.note_old_ffmpeg(settings, record)
     workers = opts.fitted_workers(asked_workers, batch_size, noun)
     try:
-        batch = prepare(settings, record, batch_size=batch_size, item=item, dry_run=dry_run,
-                        workers=workers, args=opts.recorded_args(noun), **params)  # fmt: skip
+        batch = prepare(settings, record, batch_size=batch_size, item=item, keys=keys,
+                        dry_run=dry_run, workers=workers, args=opts.recorded_args(noun),
+                        **params)  # fmt: skip
     except UsageError as err:  # options that do not go together: with the usage line
         raise click.UsageError(str(err)) from None
     if dry_run:

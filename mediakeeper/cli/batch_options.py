@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import json
 import os
 import signal
 import sys
@@ -72,6 +73,32 @@ def resume():
         help="Take just what that session left unfinished when it was interrupted or killed "
         "(`mediakeeper sessions list` shows the sessions).",
     )
+
+
+def keys_from():
+    """``--keys-from FILE``: the items by key, as ``watch --run`` hands over what it queued."""
+    return click.option(
+        "--keys-from",
+        type=click.File("r", encoding="utf-8"),
+        metavar="FILE",
+        help="Take just the items whose keys FILE lists (a JSON list; - reads it from "
+        "standard input): what `mediakeeper watch --run` hands over.",
+    )
+
+
+def read_keys(given) -> list[str] | None:
+    """The keys ``--keys-from`` names, or None when it was not given; a file that is not a
+    JSON list of texts is a usage error."""
+    if given is None:
+        return None
+    try:
+        keys = json.loads(given.read())
+    except (ValueError, UnicodeDecodeError) as err:
+        raise click.UsageError(f"--keys-from {given.name}: not JSON ({err})") from None
+    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+        raise click.UsageError(f"--keys-from {given.name}: not a list of item keys "
+                               '(["Artist/Album", ...])')  # fmt: skip
+    return keys
 
 
 def retry_errors(noun: str):
@@ -162,7 +189,7 @@ def fitted_workers(asked: int, batch_size: int, noun: str) -> int:
 # Options that choose which items a batch takes, or where: left out of the way a session
 # is recorded to have run (``recorded_args``), as a resume chooses its own items.
 CHOOSING = {"home", "library", "batch_size", "retry_errors", "dry_run", "resume",
-            "resume_session"}
+            "resume_session", "keys_from"}
 
 
 def recorded_args(noun: str) -> list[str]:

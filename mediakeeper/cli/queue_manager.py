@@ -95,7 +95,7 @@ def do_refresh(c: Call) -> None:
         echo(f"  changed {name}  ({change})")
     show_survey(result.survey, c.noun)
     for name, why in result.unreadable:
-        echo(f"{name}: cannot read its folder ({why}); left completed", err=True)
+        echo(f"{name}: cannot read its folder ({why}); left as it was", err=True)
     if result.unrecorded:
         completed = wording.count(result.unrecorded, f"completed {c.noun}")
         echo(

@@ -7,9 +7,16 @@ import click
 
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core.errors import UsageError
+from mediakeeper.core.extras import MissingExtra, require
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.watch.library import watched_libraries
-from mediakeeper.watch.schedule import enable_command, jobs, user_unit_dir, watcher
+from mediakeeper.watch.schedule import (
+    enable_command,
+    jobs,
+    refusals,
+    user_unit_dir,
+    watcher,
+)
 
 
 @click.command(
@@ -24,16 +31,29 @@ def main(home, install):
     """Print a systemd user service and timer (OnCalendar=, Persistent=true) for a nightly
     batch of each kind with a library and a nightly scrub of the verify library, and a
     service that keeps the watcher running; then the same as crontab lines: this
-    installation's interpreter and the data home by absolute path."""
+    installation's interpreter and the data home by absolute path. A batch that would be
+    refused as written (checked as its dry run is, with the data home's settings alone:
+    a nightly job sees no shell variables) is left out, and what it misses said."""
     settings = settings_for(home)
     libraries = watched_libraries(settings)
     if not libraries:
         raise UsageError("no kind has a library: nothing to schedule",
                          "set [music] library (or another kind's) first")  # fmt: skip
-    kinds = [w.kind for w in libraries]
+    refused = refusals(settings.home, [w.kind for w in libraries])
+    for kind, why in refused.items():  # said first, and on stderr: a person reads it
+        jobs_of = f"the {kind} batch" + (" and the scrub" if kind == "verify" else "")
+        click.echo(f"Not scheduled: {jobs_of}, which would be refused every night: {why}",
+                   err=True)  # fmt: skip
+    kinds = [w.kind for w in libraries if w.kind not in refused]
     found = jobs(settings.home, kinds, scrub="verify" in kinds)
     service = watcher(settings.home)
-    every = [*found, service]
+    try:
+        require("watch", "mediakeeper watch")
+    except MissingExtra as err:  # it would fail at every start
+        click.echo(f"Not scheduled: the watcher, which would be refused at every start: {err}",
+                   err=True)  # fmt: skip
+        service = None
+    every = [*found, *([service] if service else [])]
     folder = user_unit_dir()
     if install:
         for unit in every:

@@ -61,9 +61,10 @@ def main(home, percent, older_than):
         worst = max(worst, code)
     days = older_than if older_than is not None else scrub.DEFAULT_DAYS
     after = scrub.albums_of(store.peek()["items"], scrub.load_record(settings.status_dir))
-    within, total = scrub.coverage(after, datetime.now(UTC), days)
+    within, total = scrub.coverage(after, datetime.now(UTC), days, run_began=now)
     share = f"{100 * within / total:.0f}%" if total else "nothing to verify"
-    coverage = f"{within} of {total} albums verified within {days:g} days ({share})"
+    window = f"within {days:g} days" if days > 0 else "by this run"  # --older-than 0: all
+    coverage = f"{within} of {total} albums verified {window} ({share})"
     click.echo(f"Coverage: {coverage}")
     if worst:
         _alert(settings, problems, len(chosen), coverage)

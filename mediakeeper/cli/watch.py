@@ -8,7 +8,8 @@ import threading
 
 import click
 
-from mediakeeper.cli.command import Command, home_option, settings_for
+from mediakeeper.cli.command import Command, finish_writes, home_option
+from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import UsageError
 from mediakeeper.core.extras import require
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
@@ -32,7 +33,8 @@ from mediakeeper.watch.watcher import Watcher
               help="How long nothing under a folder may change before it is queued "
               "(default: [watch] settle_seconds, 30).")  # fmt: skip
 @click.option("--run/--no-run", "run", default=None,
-              help="Also run the kind's batch for what was queued (default: [watch] run).")
+              help="Also run the kind's batch, by key: what the watcher queued, then what "
+              "was already pending (default: [watch] run).")
 def main(home, kind_names, settle, run):
     """Watch the library of every kind that has one and queue each new or changed folder
     once nothing under it has changed for the settle time (deleted ones are marked missing),
@@ -42,13 +44,16 @@ def main(home, kind_names, settle, run):
     require("watch", "mediakeeper watch")
     if settle is not None and settle < 0.1:
         raise UsageError(f"--settle must be at least 0.1 seconds, not {settle:g}")
-    settings = settings_for(home, watch={"settle_seconds": settle, "run": run})
+    # The settings read, not yet what a killed run left finished: a watcher refused for
+    # another one holding the home touches nothing in it.
+    settings = load_settings(home, {"watch": {"settle_seconds": settle, "run": run}})
     watched = watched_libraries(settings, kind_names)
     if not watched:
         raise UsageError("no kind has a library to watch", "set [music] library (or another "
                          "kind's) in the data home's mediakeeper.toml")  # fmt: skip
     heard: list[int] = []  # the signals that asked the watcher to stop
     with WatchLock(settings.status_dir):  # before anything is said or written
+        finish_writes(settings.status_dir)
         stop = threading.Event()
 
         def on_signal(signum, frame) -> None:
@@ -77,8 +82,8 @@ def _keep_watch(settings, watched, stop: threading.Event, stopping) -> None:
         click.echo(visible(line))  # names of folders: their hidden controls shown
         state.said(line)
 
-    def run_batch(kind: str, count: int) -> None:
-        run_batch_process(settings.home, kind, count, stop, say, stopping=stopping)
+    def run_batch(kind: str, keys: list[str]) -> int:
+        return run_batch_process(settings.home, kind, keys, stop, say, stopping=stopping)
 
     watcher = Watcher(
         settings, watched,
@@ -92,6 +97,7 @@ def _keep_watch(settings, watched, stop: threading.Event, stopping) -> None:
     try:
         watcher.keep_watch()
     finally:
+        say(watcher.summary())
         state.stopped()
 
 

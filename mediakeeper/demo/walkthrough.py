@@ -385,7 +385,7 @@ def _describe_library(home: Path, files: int, seconds: float) -> None:
 
 
 def _closing(home: Path) -> None:
-    reports = home / "issues" / "music"
+    reports, library = home / "issues" / "music", (home / "Music").resolve()
     _heading("5. What to look at next")
     print(f"One issue report per artist (Markdown), in {reports}/:")
     for report in sorted(reports.glob("*.md")):
@@ -412,6 +412,18 @@ def _closing(home: Path) -> None:
             "\nEvery tag change was journaled with its old value. To put them all back:\n"
             f"  {tool_command('undo', home)} --session {sessions[-1]}"
         )
+    for what, command in (
+        ("What needs you, one question at a time, the worst first:",
+         f"{tool_command('decide', home)} -i"),
+        ("The dashboard in your browser, updated live (its decisions too):",
+         tool_command("serve", home)),
+        ("Copies of one recording anywhere in a library, found by their sound (the demo's "
+         "silent tracks are never grouped):",
+         f"{kind_command('dupes', 'scan', home)} --library {shlex.quote(str(library))}"),
+    ):  # fmt: skip
+        print()
+        _prose(what)
+        print(f"  {command}")
     print(
         "\nOn your own library, look first (--dry-run changes nothing, not even the queue):\n"
         f"  {kind_command('music', 'batch')} --library ~/Music --dry-run\n"

@@ -29,6 +29,9 @@ JUNK_FOLDER_PREFIXES = (".Trash-", ".mediakeeper")
 
 # Why a data home that lies in a library is passed over there (a survey, a music scan).
 HOME_FOLDER = "the data home (its reports and working copies are no media of the library)"
+# How a survey's note about a folder it could not read begins: the items below it are held
+# back by a refresh (neither marked missing nor queued), never taken for gone.
+UNREADABLE = "cannot be read"
 
 
 def skipped_folder(name: str) -> str | None:

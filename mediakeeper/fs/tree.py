@@ -6,6 +6,7 @@ level, and a library 1,000 folders deep passes the interpreter's recursion limit
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -40,6 +41,13 @@ def walk(top: Path | str, onerror: Callable[[OSError], object] | None = None) ->
                 names.append(entry.name)
         yield where, folders, names
         stack += [os.path.join(where, n) for n in reversed(folders) if n not in links]
+
+
+def too_deep(err: OSError, where: str, top: str) -> bool:
+    """Whether ``where``, a folder below ``top``, could not be read for its path is longer
+    than a program may open (PATH_MAX): a corner no read will ever reach, to be passed over
+    (a survey notes it), never a reason to stop, nor to wait."""
+    return err.errno == errno.ENAMETOOLONG and where != top
 
 
 def files_below(top: Path | str) -> Iterator[str]:

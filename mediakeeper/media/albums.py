@@ -15,7 +15,8 @@ from pathlib import Path
 
 from mediakeeper.core.errors import LibraryError
 from mediakeeper.fs.links import is_folder_link, not_followed
-from mediakeeper.fs.names import is_junk, skipped_folder
+from mediakeeper.fs.names import UNREADABLE, is_junk, skipped_folder
+from mediakeeper.fs.tree import too_deep
 
 # Formats whose every file is lossy, by extension; .m4a depends on its codec (AAC or ALAC).
 # Here, not with the conversions: a verify batch lists albums without their imports (tags,
@@ -66,12 +67,25 @@ def _walk(library: Path, skipped: Skipped, audio: Callable[[str], bool]) -> Iter
         try:
             entries = list(os.scandir(folder))
         except OSError as err:
-            raise LibraryError(f"cannot read folder {folder}: {err.strerror}") from None
+            unreadable(folder, library, skipped, err)
+            continue
         if any(_is_file(e) and audio(e.name) and not is_junk(e.name) for e in entries):
             yield folder
         entries.sort(key=lambda e: e.name)
         inner = [e for e in entries if not passed_over(e, library, skipped) and _entered(e)]
         todo += (Path(e.path) for e in reversed(inner))
+
+
+def unreadable(folder: Path, library: Path, skipped: Skipped, err: OSError) -> None:
+    """A folder a walk cannot read: the library itself stops it (LibraryError); any folder
+    below is one corner passed over, noted in ``skipped`` with why, and the rest is read."""
+    if folder == library:
+        raise LibraryError(f"cannot read folder {folder}: {err.strerror}") from None
+    why = err.strerror or str(err)
+    if too_deep(err, str(folder), str(library)):
+        why = (f"its path is {len(os.fsencode(folder)):,} bytes long, longer than the system "
+               "lets a program open: move it higher up to have it read")  # fmt: skip
+    skipped.append((folder, f"{UNREADABLE}: {why}"))
 
 
 def passed_over(entry: os.DirEntry, library: Path, skipped: Skipped) -> bool:

@@ -28,6 +28,7 @@ from typing import Any
 
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.names import is_not_media
+from mediakeeper.fs.tree import too_deep
 from mediakeeper.text.jsonfmt import dumps_by_line
 from mediakeeper.text.slug import inside, slugify
 
@@ -57,7 +58,13 @@ def stats_of(
     todo = [(os.fspath(folder), "")]  # a list, not a call per level: no depth is too deep
     while todo:
         where, prefix = todo.pop()
-        with os.scandir(where) as entries:
+        try:
+            entries = os.scandir(where)
+        except OSError as err:
+            if too_deep(err, where, os.fspath(folder)):  # never readable: none of its files
+                continue
+            raise
+        with entries:
             for entry in entries:
                 if is_not_media(entry.name):
                     continue

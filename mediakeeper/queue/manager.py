@@ -197,6 +197,7 @@ def refresh_queue(
         root = (library or Path(data["library"])).expanduser().resolve()
         result.survey = survey(store.kind, root, fingerprints.home_of(store.dir), tops)
         on_disk = {k: f for k, f in result.survey.found if only is None or only(k)}
+        unreadable = result.survey.unreadable()
         result.links[:] = folder_links(root)
         changed = []
         unseen = dict(on_disk)  # what is left of it once the queue's items are passed: new
@@ -207,6 +208,10 @@ def refresh_queue(
                 continue
             unseen.pop(item["key"], None)
             present = item["key"] in on_disk
+            held = not present and _below(item["key"], unreadable)
+            if held:  # a folder above it could not be read: unknown, never taken for gone
+                result.unreadable.append((item["name"], f"{held} cannot be read"))
+                continue
             touched = bool(item.get("missing")) == present  # vanished, or back on disk
             if touched:
                 item["missing"] = not present
@@ -224,6 +229,11 @@ def refresh_queue(
     store.update(mutate, fold=True)
     result.survey.queued = len(result.added)
     return result
+
+
+def _below(key: str, folders: list[str]) -> str | None:
+    """The first of ``folders`` (paths in the library) that ``key`` is, or lies below."""
+    return next((f for f in folders if key == f or key.startswith(f"{f}/")), None)
 
 
 def _files_changed(

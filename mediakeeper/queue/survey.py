@@ -13,7 +13,7 @@ from pathlib import Path
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import LibraryError
 from mediakeeper.fs.links import is_folder_link, not_followed
-from mediakeeper.fs.names import HOME_FOLDER, skipped_folder
+from mediakeeper.fs.names import HOME_FOLDER, UNREADABLE, skipped_folder
 from mediakeeper.text.wording import count
 
 
@@ -28,6 +28,11 @@ class Survey:
         in ``skipped_lines``)."""
         said = f"{count(len(self.found), noun)} found, {self.queued} queued"
         return f"{said}, {len(self.skipped)} skipped" + (":" if self.skipped else "")
+
+    def unreadable(self) -> list[str]:
+        """The folders (paths in the library) that could not be read: what lies below them
+        is unknown, not gone."""
+        return [name for name, why in self.skipped if why.startswith(UNREADABLE)]
 
     def skipped_lines(self) -> list[str]:
         return [f"  {name}: {why}" for name, why in self.skipped]

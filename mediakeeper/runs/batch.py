@@ -56,7 +56,8 @@ def run_batch(
 ) -> BatchResult:  # fmt: skip
     """Run the next ``batch_size`` items of ``kind`` in the data home ``home``, as
     ``process_<kind>_batch.py`` does. ``options`` are named as the command line's flags
-    (``offline=True``, ``retry_errors=True``, ``workers=1``, ``item="Artist A"``, a kind's
+    (``offline=True``, ``retry_errors=True``, ``workers=1``, ``item="Artist A"``,
+    ``keys=["Artist A"]``: just the items with these keys, a kind's
     own: ``no_fix=True``); an option that does not fit is a ``UsageError``, raised before
     anything is touched. ``hooks`` hear the progress and the lines a person would read."""
     hooks = hooks or Hooks()
@@ -185,6 +186,7 @@ def prepare(
     batch_size: int = 10,
     item: str | None = None,
     resume: str | None = None,
+    keys: list[str] | None = None,
     retry_errors: bool = False,
     offline: bool = False,
     enrich: bool = False,
@@ -210,10 +212,6 @@ def prepare(
     online = _online(settings, record, plan, own, offline=offline, enrich=enrich,
                      dry_run=dry_run)  # fmt: skip
     fitted = max(1, min(workers or default_workers(plan), batch_size, most_workers()))
-    target, refused = cluster.joined(settings, record.name, plan.heavy, dry_run=dry_run)
-    run = Run(settings, own, online=online, enrich=enrich, workers=fitted, dry_run=dry_run,
-              cluster=target)  # fmt: skip
-    make_job = plan.jobs(run)
     options = selection.runner_options(
         settings, record.name, batch_size=batch_size, retry_errors=retry_errors,
         workers=fitted, online=online,
@@ -222,6 +220,15 @@ def prepare(
         if item:
             raise UsageError(f"give --resume or --{record.noun}, not both")
         selection.resume_only(settings, record.name, options, resume)
+    if keys is not None:  # what ``watch --run`` queued: by key, never the oldest pending
+        if item or resume:
+            raise UsageError(f"give --keys-from, --{record.noun} or --resume, one of them")
+        selection.keys_only(settings, record.name, options, keys)
+    # The cluster last: the refusals above cost nothing, reaching a scheduler seconds.
+    target, refused = cluster.joined(settings, record.name, plan.heavy, dry_run=dry_run)
+    run = Run(settings, own, online=online, enrich=enrich, workers=fitted, dry_run=dry_run,
+              cluster=target)  # fmt: skip
+    make_job = plan.jobs(run)
     return Batch(record, plan, run, make_job, options, enrich, item, resume, list(args or []),
                  refused)  # fmt: skip
 

@@ -16,7 +16,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import QueueError, UsageError
 from mediakeeper.fs import left_behind
-from mediakeeper.queue.items import new_queue
+from mediakeeper.queue.items import PENDING, new_queue
 from mediakeeper.queue.manager import RefreshResult, refresh_queue
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.watch.ignore import marked
@@ -78,17 +78,31 @@ def holds_items(settings: Settings, watched: Watched) -> bool:
         return False
 
 
+def pending(settings: Settings, watched: Watched, only: Callable[[str], bool]) -> list[dict]:
+    """The kind's pending items (not marked missing) whose keys ``only`` takes, in the
+    queue's order: what ``watch --run`` hands to a batch by key."""
+    store = store_of(settings, watched.kind)
+    try:
+        items = store.peek()["items"] if store.exists() else []
+    except QueueError:
+        return []
+    return [i for i in items
+            if i["status"] == PENDING and not i.get("missing") and only(i["key"])]  # fmt: skip
+
+
 def store_of(settings: Settings, kind: str) -> QueueStore:
     return QueueStore(settings.status_dir / kind, kind)
 
 
 def refresh_settled(
     settings: Settings, watched: Watched, tops: Collection[str] | None,
-    skip: Collection[str] = (),
+    skip: Collection[str] = (), listed: Collection[str] | None = None,
 ) -> RefreshResult:  # fmt: skip
     """Apply the refresh rule to the items under the top-level folders ``tops`` (None:
     every one but those in ``skip``, a catch-up's), making the kind's queue, empty, if it has
-    none yet (its folders are then queued as they settle, never all at once)."""
+    none yet (its folders are then queued as they settle, never all at once). ``listed``:
+    the only top-level folders read (a catch-up's, found settled); an item under any other
+    is not on disk."""
     store = store_of(settings, watched.kind)
     if not store.exists():
         left_behind.writing_home(store.dir.parent, create=True)
@@ -97,7 +111,7 @@ def refresh_settled(
     origin = settings.origin(watched.kind, "library") or "the queue's library"
 
     def read(top: str) -> bool:  # a top-level folder the refresh reads
-        return _chosen(top, tops, skip)
+        return _chosen(top, tops, skip) and (listed is None or top in listed)
 
     only = taken(watched, tops, skip)
     return refresh_queue(store, Path(watched.library), origin, only=only, tops=read)

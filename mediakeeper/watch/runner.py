@@ -1,4 +1,6 @@
-"""``watch --run``: the kind's batch for what the watcher queued, as its own process (the
+"""``watch --run``: the kind's batch for what the watcher queued, by key (``--keys-from -``,
+the keys on its standard input: never the oldest pending items in their place), as its own
+process (the
 same command, locks and rate limits as any batch; the watcher's memory does not grow with
 the batches it starts). Stopping the watcher stops the batch as Ctrl+C stops it: SIGINT to
 the batch's process group, once, and the batch ends after the step in hand, its queue
@@ -7,6 +9,7 @@ resumable; a second stop sends a second Ctrl+C, which ends it at once."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -20,19 +23,22 @@ WAIT_STEP = 0.2  # seconds between looks at the stop event while a batch runs
 
 def batch_argv(home: Path, kind: str, size: int) -> list[str]:
     return [sys.executable, "-m", "mediakeeper", "--home", str(home), kind, "batch",
-            "--batch-size", str(size)]  # fmt: skip
+            "--batch-size", str(size), "--keys-from", "-"]  # fmt: skip
 
 
 def run_batch_process(
-    home: Path, kind: str, size: int, stop: threading.Event, say: Callable[[str], None],
-    stopping: Callable[[], int] = lambda: 1,
+    home: Path, kind: str, keys: list[str], stop: threading.Event,
+    say: Callable[[str], None], stopping: Callable[[], int] = lambda: 1,
 ) -> int:  # fmt: skip
-    """Run one batch of ``size`` items of ``kind``; its output goes where the watcher's
-    goes. ``stopping()``: how many times the watcher was asked to stop (each one a Ctrl+C
-    to the batch). Returns the batch's exit code."""
-    say(f"{kind}: running a batch of {size}")
-    proc = subprocess.Popen(batch_argv(home, kind, size), start_new_session=True,
-                            stdin=subprocess.DEVNULL)  # fmt: skip
+    """Run one batch of ``kind`` over the items with these ``keys``; its output goes where
+    the watcher's goes. ``stopping()``: how many times the watcher was asked to stop (each
+    one a Ctrl+C to the batch). Returns the batch's exit code."""
+    say(f"{kind}: running a batch of {len(keys)}")
+    proc = subprocess.Popen(batch_argv(home, kind, len(keys)), start_new_session=True,
+                            stdin=subprocess.PIPE)  # fmt: skip
+    with contextlib.suppress(BrokenPipeError):  # a batch that ended at once says why itself
+        proc.stdin.write(json.dumps(keys).encode())
+        proc.stdin.close()
     sent = 0
     while True:
         try:

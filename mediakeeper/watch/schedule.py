@@ -6,7 +6,12 @@ environment activated.
 A nightly batch per kind with a library, one after another, a scrub of the verify library,
 and the watcher as a service of its own. ``Persistent=true``: a night the machine was off is
 caught up at the next start. The units only ever run the toolkit's own commands; enabling
-them is the person's step."""
+them is the person's step.
+
+Only jobs that can run as written are made (``refusals``): each batch is checked as its dry
+run checks it, with the settings a nightly job reads (the home's ``mediakeeper.toml``, none
+of this shell's environment), so that no job fails every night for an output folder given
+once on the command line or a key set in one terminal."""
 
 from __future__ import annotations
 
@@ -16,6 +21,10 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from mediakeeper.core.config import load_settings
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.runs.batch import prepare
 
 FIRST_BATCH = (2, 0)  # the first kind's batch, 02:00; the next kinds half an hour apart
 SCRUB_AT = (4, 30)
@@ -78,6 +87,32 @@ def jobs(home: Path, batch_kinds: Iterable[str], scrub: bool,
         what = f"mediakeeper: scrub {SCRUB_PERCENT} percent of the verify library"
         found.append(Job(f"{UNIT_PREFIX}verify-scrub", what, *SCRUB_AT, argv))
     return found
+
+
+def refusals(home: Path, batch_kinds: Iterable[str],
+             environ: dict[str, str] | None = None) -> dict[str, str]:  # fmt: skip
+    """Each of ``batch_kinds`` whose nightly batch would be refused as written, and why,
+    read as its dry run reads it (nothing is written). ``environ``: this shell's, to say
+    where a value set only there must go instead."""
+    nightly = load_settings(home, environ={})  # a timer's or cron's job: no shell variables
+    here = load_settings(home, environ=dict(os.environ if environ is None else environ))
+    found = {}
+    for kind in batch_kinds:
+        why = _refused(nightly, kind)
+        if why is not None:
+            if _refused(here, kind) is None:
+                why += (" (this shell's environment sets it, which a nightly job does not "
+                        "see: put it in the data home's mediakeeper.toml)")  # fmt: skip
+            found[kind] = why
+    return found
+
+
+def _refused(settings, kind: str) -> str | None:
+    try:
+        prepare(settings, kind).eligible()
+    except (MediakeeperError, OSError) as err:
+        return str(err)
+    return None
 
 
 @dataclass(frozen=True)

@@ -119,10 +119,15 @@ def unreachable(percent: float | None, older_than: float | None) -> str | None:
             " verified within that")
 
 
-def coverage(albums: list[Album], now: datetime, days: float) -> tuple[int, int]:
-    """(albums verified within ``days`` days, albums in the library). An album the last
-    scrub could not verify is not counted, whenever it was verified before (fail closed)."""
+def coverage(albums: list[Album], now: datetime, days: float,
+             run_began: datetime | None = None) -> tuple[int, int]:  # fmt: skip
+    """(albums verified within ``days`` days, albums in the library). An album verified
+    since ``run_began`` (by the run that asks) counts in any window, a window of 0 days or
+    one shorter than the run itself too. An album the last scrub could not verify is not
+    counted, whenever it was verified before (fail closed)."""
     since = now - timedelta(days=days)
+    if run_began is not None:  # to the second: the record keeps its times so
+        since = min(since, run_began.replace(microsecond=0))
     good = [a for a in albums if a.last is not None and a.last >= since and a.tried is None]
     return len(good), len(albums)
 

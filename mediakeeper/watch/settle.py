@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mediakeeper.fs.tree import too_deep
 from mediakeeper.watch.ignore import in_progress
 
 SETTLED, GONE = "settled", "gone"
@@ -69,7 +70,14 @@ def _files(folder: str):
     list of folders still to read, not a call per level: no library is too deep."""
     todo = [folder]
     while todo:
-        with os.scandir(todo.pop()) as entries:
+        where = todo.pop()
+        try:
+            entries = os.scandir(where)
+        except OSError as err:
+            if too_deep(err, where, folder):  # never readable: no copy in it to wait for
+                continue
+            raise
+        with entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     todo.append(entry.path)
@@ -82,6 +90,7 @@ class Waiting:
     first: float  # when its first change not yet settled was heard
     last: float  # when it last changed, or was last found not settled
     why: str = ""
+    told: float = 0.0  # when its wait was last said to the person
 
 
 @dataclass
@@ -93,13 +102,27 @@ class Settler:
     clock: Callable[[], float] = time.monotonic
     waiting: dict[str, Waiting] = field(default_factory=dict)
 
-    def touch(self, folder: str) -> None:
+    def touch(self, folder: str) -> bool:
+        """``folder`` changed: it waits the settle time again. Whether it was not waiting
+        yet (a wait that begins, to be said)."""
         now = self.clock()
         known = self.waiting.get(folder)
         if known is None:
-            self.waiting[folder] = Waiting(now, now)
-        else:
-            known.last = now
+            self.waiting[folder] = Waiting(now, now, told=now)
+            return True
+        known.last = now
+        return False
+
+    def still(self, every: float) -> list[tuple[str, Waiting]]:
+        """The folders still waiting whose wait was last said ``every`` seconds ago or more
+        (each then counted as said now): a long copy is told while it lasts, not only once
+        it ends."""
+        now, found = self.clock(), []
+        for folder, known in sorted(self.waiting.items()):
+            if now - known.told >= every:
+                known.told = now
+                found.append((folder, known))
+        return found
 
     def due(self) -> list[str]:
         """The folders quiet for the settle time: to be looked at."""

@@ -9,18 +9,21 @@ at all; that folder's changes are simply never heard. So a library is watched wi
 failure raised (``WatchFailed``), and the folders that settled are checked against what the
 kernel really watches (``Events.unwatched``: the watches listed in ``/proc/self/fdinfo``).
 The scan is the toolkit's own, not ``watchfiles``' polling, which stops for good at the first
-folder it cannot read."""
+folder it cannot read.
+
+Only ``watchfiles``' public API is used: its ``watch`` generator (its debounce and step, a
+stop event, a timeout that yields an empty set, ``force_polling`` off, permission errors
+raised) and the errors it raises."""
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import re
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 LIMIT = "the inotify watch limit is reached (fs.inotify.max_user_watches)"
 
@@ -29,20 +32,43 @@ class WatchFailed(Exception):
     """inotify cannot follow a library; ``str()`` says why, in the person's words."""
 
 
+Heard = set[tuple[int, str]] | str  # the changes heard (change, path), or why none
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How a source is asked for changes: a burst gathered up to ``debounce_ms``, ended by
+    ``step_ms`` of quiet; a call returns after ``timeout_ms`` with none; ``stop`` ends it."""
+
+    debounce_ms: int
+    step_ms: int
+    timeout_ms: int
+    stop: threading.Event
+
+
 @dataclass
 class Events:
-    """inotify over one library."""
+    """inotify over one library: ``watchfiles.watch``'s changes, one set at a time."""
 
     root: str
-    notify: Any  # watchfiles' RustNotify
+    changes: Iterator[set]  # the watchfiles.watch generator, its watches made
     fd: int | None  # its inotify descriptor (None: not found, taken on trust)
+    first: set = field(default_factory=set)  # heard while the watches were made
 
-    def watch(self, debounce_ms: int, step_ms: int, timeout_ms: int, stop) -> Any:
-        """The changes heard (a set of (change, path)), or why none ("timeout", "stop")."""
-        return self.notify.watch(debounce_ms, step_ms, timeout_ms, stop)
+    def watch(self) -> Heard:
+        """The changes heard (a set of (change, path)), or why none ("timeout", "stop").
+        A ``RuntimeError`` is watchfiles' own: a watch it lost."""
+        if self.first:
+            heard, self.first = self.first, set()
+            return heard
+        try:
+            heard = next(self.changes)
+        except StopIteration:  # its stop event set
+            return "stop"
+        return heard or "timeout"
 
     def close(self) -> None:
-        self.notify.close()
+        self.changes.close()  # the generator's exit closes its watcher
 
     def unwatched(self, folder: str) -> list[str]:
         """The folders at or below ``folder`` that the kernel does not watch for this
@@ -62,6 +88,7 @@ class Scan:
 
     root: str
     every: float
+    pace: Pace
     seen: dict[str, tuple[int, int, int]] = field(init=False)
     due: float = field(init=False)
 
@@ -70,12 +97,12 @@ class Scan:
             raise WatchFailed(f"{self.root} is not there")
         self.seen, self.due = _signatures(self.root), time.monotonic() + self.every
 
-    def watch(self, debounce_ms: int, step_ms: int, timeout_ms: int,
-              stop: threading.Event) -> Any:  # fmt: skip
+    def watch(self) -> Heard:
+        stop, step, timeout = self.pace.stop, self.pace.step_ms / 1000, self.pace.timeout_ms / 1000
         wait = self.due - time.monotonic()
-        if wait > timeout_ms / 1000:
-            return "stop" if pause(stop, timeout_ms / 1000, step_ms / 1000) else "timeout"
-        if wait > 0 and pause(stop, wait, step_ms / 1000):
+        if wait > timeout:
+            return "stop" if pause(stop, timeout, step) else "timeout"
+        if wait > 0 and pause(stop, wait, step):
             return "stop"
         try:
             now = _signatures(self.root)
@@ -110,17 +137,25 @@ def pause(stop: threading.Event, seconds: float, step: float = 0.2) -> bool:
     return True
 
 
-def open_source(root: str, polling: bool, every: float) -> Source:
+def open_source(root: str, polling: bool, every: float, pace: Pace) -> Source:
     """Follow ``root`` from now on: inotify (every folder below it, or WatchFailed), or a
     scan every ``every`` seconds."""
     if polling:
-        return Scan(root, every)
+        return Scan(root, every, pace)
     # Imported here: a batch, which imports this package's neighbours, never needs it.
-    from watchfiles._rust_notify import RustNotify
+    import watchfiles
 
     before = _inotify_fds()
+    changes = watchfiles.watch(
+        root, watch_filter=None, debounce=pace.debounce_ms, step=pace.step_ms,
+        stop_event=pace.stop, rust_timeout=pace.timeout_ms, yield_on_timeout=True,
+        debug=False, raise_interrupt=False, force_polling=False, recursive=True,
+        ignore_permission_denied=False,
+    )  # fmt: skip
     try:
-        notify = RustNotify([root], False, False, 1000, True, False)
+        # Its watches are made at the first ask (every failure raised then); what it hears
+        # meanwhile is kept for the first ``watch``.
+        first = next(changes, set())
     except PermissionError as err:
         why = f"a folder in it cannot be read: {_about(err)}"
     except OSError as err:
@@ -129,7 +164,7 @@ def open_source(root: str, polling: bool, every: float) -> Source:
     except RuntimeError as err:  # watchfiles' own: the watcher could not be made at all
         why = str(err)
     else:
-        return Events(root, notify, min(_inotify_fds() - before, default=None))
+        return Events(root, changes, min(_inotify_fds() - before, default=None), first)
     _let_go(before)
     raise WatchFailed(why)
 
@@ -144,24 +179,16 @@ def _let_go(before: set[int], longest: float = 2.0) -> None:
 
 
 def why_unwatched(folder: str) -> str:
-    """Why the kernel would not watch ``folder``: asked of the kernel with a watch of its
-    own, made and dropped at once."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    fd = libc.inotify_init1(os.O_CLOEXEC)
-    if fd < 0:
-        return f"no inotify instance can be made ({os.strerror(ctypes.get_errno())})"
+    """Why the kernel does not watch ``folder``, a folder that is there: one it may not
+    read is refused a watch; any other that it does not watch was refused for the limit
+    (the only other refusal, running out of kernel memory, stops far more than a watch)."""
     try:
-        IN_ATTRIB = 0x4
-        if libc.inotify_add_watch(fd, os.fsencode(folder), IN_ATTRIB) >= 0:
-            return f"{folder} is not watched"
-        code = ctypes.get_errno()
-    finally:
-        os.close(fd)
-    if code == errno.ENOSPC:
-        return LIMIT
-    if code in (errno.EACCES, errno.EPERM):
+        os.close(os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC))
+    except PermissionError:
         return f"a folder in it cannot be read: {folder}"
-    return f"{folder} cannot be watched ({os.strerror(code)})"
+    except OSError as err:
+        return f"{folder} cannot be watched ({err.strerror or err})"
+    return LIMIT
 
 
 def _about(err: OSError) -> str:

@@ -15,16 +15,19 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.text.wording import count
 from mediakeeper.watch.ignore import Ignore, marked
 from mediakeeper.watch.library import (
     Watched,
     change_lines,
     holds_items,
+    pending,
     refresh_settled,
     store_of,
     taken,
@@ -32,7 +35,14 @@ from mediakeeper.watch.library import (
 from mediakeeper.watch.mounts import Mounts, network_file_system
 from mediakeeper.watch.moves import moved_tops, recognise_moves, remember
 from mediakeeper.watch.settle import Settler, look
-from mediakeeper.watch.sources import Source, WatchFailed, open_source, pause, why_unwatched
+from mediakeeper.watch.sources import (
+    Pace,
+    Source,
+    WatchFailed,
+    open_source,
+    pause,
+    why_unwatched,
+)
 
 RESCAN = 3600.0  # seconds between whole comparisons (events an overflow lost)
 WAKE_MS = 1000  # the longest the watcher sleeps between looks at its clock, in ms
@@ -50,8 +60,9 @@ class Watcher:
     say: Callable[[str], None]
     stop: threading.Event = field(default_factory=threading.Event)
     ignore: Ignore = field(default_factory=Ignore)
-    # ``run(kind, how_many)``: a batch for what was queued (``watch --run``); None: queue only
-    run: Callable[[str, int], None] | None = None
+    # ``run(kind, keys)``: a batch of these items (``watch --run``), its exit code; None:
+    # queue only
+    run: Callable[[str, list[str]], int] | None = None
     polling: bool = False
     tick: Callable[[], None] = lambda: None  # after each wake (the state file's write)
     settler: Settler = field(init=False)
@@ -59,6 +70,10 @@ class Watcher:
     mounts: dict[str, tuple[int, int]] = field(init=False, default_factory=dict)
     scanned: dict[str, str] = field(init=False, default_factory=dict)  # inotify failed: why
     inner: Mounts = field(init=False)  # the mounts inside the libraries
+    # What this watch did, for the line it ends with: items queued new and again, marked
+    # missing, moved; batches run and the items handed to them.
+    tally: Counter = field(init=False, default_factory=Counter)
+    started: float = field(init=False, default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
         self.settler = Settler(self.settle, self.longest)
@@ -104,14 +119,14 @@ class Watcher:
                                 "made from another machine send no events")  # fmt: skip
             scan = self.polling or root in self.scanned
             try:
-                sources.append(open_source(root, scan, self.scan_every))
+                sources.append(open_source(root, scan, self.scan_every, self._pace))
                 continue
             except WatchFailed as err:
                 if scan:  # not even a scan: the folder went away meanwhile
                     continue
                 self._fall_back(root, str(err))
             try:
-                sources.append(open_source(root, True, self.scan_every))
+                sources.append(open_source(root, True, self.scan_every, self._pace))
             except WatchFailed:
                 continue  # gone meanwhile: the look at the roots says so
         return sources
@@ -125,6 +140,13 @@ class Watcher:
                          f"for changes every {self.scan_every:g} seconds instead")  # fmt: skip
 
     @property
+    def _pace(self) -> Pace:
+        """How each source is asked: the libraries share the longest sleep between two
+        looks at the clock (each source gathers its events while another is asked)."""
+        timeout = max(STEP_MS, WAKE_MS // max(1, len(self.present)))
+        return Pace(DEBOUNCE_MS, STEP_MS, timeout, self.stop)
+
+    @property
     def scan_every(self) -> float:
         """Seconds between scans of a library without events: half the settle time, between
         a second and half a minute (a scan reads every folder)."""
@@ -136,15 +158,12 @@ class Watcher:
         (after which it goes on)."""
         rescan_at = time.monotonic() + RESCAN
         while not self.stop.is_set():
-            due = self.settler.next_due()
-            wake = WAKE_MS if due is None else min(WAKE_MS, max(STEP_MS, int(due * 1000)))
             if not sources:  # none could be made: the look at the roots tells why
-                pause(self.stop, wake / 1000)
+                due = self.settler.next_due()
+                pause(self.stop, WAKE_MS / 1000 if due is None else min(WAKE_MS / 1000, due))
             for source in sources:  # each source gathers its events while another is asked
                 try:
-                    changes = source.watch(
-                        DEBOUNCE_MS, STEP_MS, max(STEP_MS, wake // len(sources)), self.stop
-                    )
+                    changes = source.watch()
                 except RuntimeError as err:  # watchfiles' own: a watch it lost
                     self._fall_back(source.root, str(err))
                     return
@@ -153,6 +172,7 @@ class Watcher:
                         self.heard(path)
             if self.take_settled(sources):
                 return
+            self._say_still_waiting()
             self.tick()
             if self._look_at_roots():
                 return
@@ -204,7 +224,57 @@ class Watcher:
         for w in self.watched:
             top = w.top_of(path)
             if top is not None and not self.ignore.noise(top):
-                self.settler.touch(os.path.join(w.library, top))
+                self._wait(w, top)
+
+    def _wait(self, w: Watched, top: str) -> None:
+        """The top-level folder ``top`` waits to settle (again); a wait that begins is said."""
+        folder = os.path.join(w.library, top)
+        if self.settler.touch(folder) and os.path.isdir(folder):
+            self.say(f"{w.kind}: {top} is changing: queued once nothing in it has changed "
+                     f"for {_span(self.settle)}")  # fmt: skip
+
+    @property
+    def remind_every(self) -> float:
+        """Seconds between the lines telling that a folder still has not settled: twice the
+        settle time, between 10 s and a minute."""
+        return min(60.0, max(10.0, 2 * self.settle))
+
+    def _say_still_waiting(self) -> None:
+        now = self.settler.clock()
+        for folder, known in self.settler.still(self.remind_every):
+            quiet = now - known.last
+            why = known.why or ("still changing" if quiet < 1 else
+                                f"nothing changed for {_span(quiet)}")  # fmt: skip
+            self.say(f"{self._named(folder)}: still waiting for it to settle for "
+                     f"{_span(now - known.first)} ({why})")  # fmt: skip
+
+    def _named(self, folder: str) -> str:
+        """``kind: top`` for a top-level folder of a library."""
+        for w in self.watched:
+            if os.path.dirname(folder) == w.library:
+                return f"{w.kind}: {os.path.basename(folder)}"
+        return folder
+
+    def summary(self) -> str:
+        """What this watch did, in one line: said when it stops."""
+        done, t = [], self.tally
+        queued = [f"{t[k]} {k}" for k in ("new", "changed") if t[k]]
+        if queued:
+            done.append(f"queued {', '.join(queued)}")
+        if t["missing"]:
+            done.append(f"marked {t['missing']} missing")
+        if t["moved"]:
+            done.append(f"followed {count(t['moved'], 'move')}")
+        if t["batches"]:
+            done.append(f"ran {count(t['batches'], 'batch')} of "
+                        f"{count(t['handed'], 'item')}")  # fmt: skip
+        said = f"watched for {_span(time.monotonic() - self.started)}: "
+        said += "; ".join(done) if done else "nothing changed"
+        waiting = [os.path.basename(f) for f in sorted(self.settler.waiting)
+                   if os.path.isdir(f)]  # fmt: skip
+        if waiting:
+            said += f"; still settling, not queued: {', '.join(waiting)}"
+        return said
 
     def take_settled(self, sources: list[Source] = ()) -> bool:
         """Look at each folder quiet for the settle time; apply the refresh rule to those
@@ -251,22 +321,27 @@ class Watcher:
             if w.library not in self.present or (only is not None and w.library not in only):
                 continue
             skip, settling = self.inner.held_back(w.library), 0
-            for entry in _top_folders(w.library):
+            entries = _top_folders(w.library)
+            for entry in entries:
                 if self.stop.is_set():  # a catch-up of a large library is cancelled at once
                     return
                 if self.ignore.noise(entry.name) or marked(entry.path):
                     skip.add(entry.name)
                 elif not look(entry.path, self.settle, open_files=False).ready:
                     skip.add(entry.name)
-                    self.settler.touch(entry.path)
+                    self._wait(w, entry.name)
                     settling += 1
-            queued = self._refresh(w, None, skip=skip)
+            # Only the folders looked at are read: one made since is left to its events,
+            # never read (nor run) half-copied.
+            listed = {entry.name for entry in entries} - skip
+            queued = self._refresh(w, None, skip=skip, listed=listed)
             self.say(f"{w.kind}: caught up with {w.library} ({queued} queued, "
-                     f"{settling} folders still being written)")  # fmt: skip
+                     f"{count(settling, 'folder')} still being written)")  # fmt: skip
 
     def _refresh(self, w: Watched, tops: set[str] | None, *, skip: set[str] = frozenset(),
-                 retry: list[str] = ()) -> int:  # fmt: skip
-        """Apply the refresh rule; how many items it queued (new or changed)."""
+                 retry: list[str] = (), listed: set[str] | None = None) -> int:  # fmt: skip
+        """Apply the refresh rule; how many items it queued (new or changed). ``listed``:
+        the top-level folders a catch-up found settled (the only ones it reads)."""
         if not _top_folders(w.library) and holds_items(self.settings, w):
             # Every folder gone at once is a mount gone (its empty mount point left), far
             # more often than a library emptied: nothing is marked missing for it.
@@ -275,7 +350,7 @@ class Watcher:
                      "deleted")  # fmt: skip
             return 0
         try:
-            result = refresh_settled(self.settings, w, tops, skip)
+            result = refresh_settled(self.settings, w, tops, skip, listed)
         except (MediakeeperError, OSError) as err:  # a queue locked by a batch, a full disk
             self.say(f"{w.kind}: not refreshed now ({err}); tried again shortly")
             for folder in retry:
@@ -297,10 +372,41 @@ class Watcher:
             self.say(line)
         for line in (line for again in results[1:] for line in change_lines(w.kind, again)):
             self.say(line)
-        queued = sum(len(r.added) + len(r.changed) for r in results)
-        if queued and self.run is not None and not self.stop.is_set():
-            self.run(w.kind, queued)
-        return queued
+        for r in results:
+            self.tally.update(new=len(r.added), changed=len(r.changed), missing=len(r.vanished))
+        self.tally["moved"] += len(moves)
+        if self.run is not None:
+            self._run_pending(w, results, taken(w, tops, skip))
+        return sum(len(r.added) + len(r.changed) for r in results)
+
+    def _run_pending(self, w: Watched, results: list, only) -> None:
+        """``--run``: a batch, by key, of what this refresh queued (new or changed), then
+        one of the other items pending among those it looked at (at the start: every
+        pending item of the library, what waited while no watcher ran)."""
+        queued = {name for r in results for name in (*r.added, *(n for n, _ in r.changed))}
+        waiting = []
+        for item in pending(self.settings, w, only):
+            folder = os.path.join(w.library, *item["key"].split("/"))
+            if look(folder, self.settle, open_files=False).ready:
+                waiting.append(item)
+            else:  # written to since it was queued: run once its folder settles
+                self._wait(w, item["key"].split("/", 1)[0])
+        for keys in ([i["key"] for i in waiting if i["name"] in queued],
+                     [i["key"] for i in waiting if i["name"] not in queued]):  # fmt: skip
+            if keys and not self.stop.is_set():
+                self.run(w.kind, keys)
+                self.tally.update(batches=1, handed=len(keys))
+
+
+def _span(seconds: float) -> str:
+    """A time span as a person reads it: ``30 s``, ``1.5 s``, ``4 min``, ``2 h 5 min``."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return (f"{seconds:.1f}".removesuffix(".0") if seconds < 10 else f"{seconds:.0f}") + " s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h" + (f" {minutes % 60} min" if minutes % 60 else "")
 
 
 def _identity(folder: str) -> tuple[int, int]:

@@ -24,11 +24,18 @@ from tests.helpers.processes import (
     script_env,
     wait_until,
 )
-from tests.helpers.system import FakeClock, immutable, refuse_scandir, small_tmpfs
+from tests.helpers.system import (
+    FakeClock,
+    deeper_than_path_max,
+    immutable,
+    refuse_scandir,
+    small_tmpfs,
+)
 
 __all__ = [
     "AUDIO_SUFFIXES", "FAMILY", "RAW_KEYS", "REPO_ROOT", "FakeClock", "audio_files",
-    "batch_done", "build_library", "family_of", "immutable", "load_music_queue",
+    "batch_done", "build_library", "deeper_than_path_max", "family_of", "immutable",
+    "load_music_queue",
     "queue_manager_cli", "raw_frames_of", "refuse_scandir", "run_pasted", "run_script",
     "script_env", "small_tmpfs", "tag_by_hand", "tag_map", "tree_of", "wait_until",
 ]  # fmt: skip

@@ -69,3 +69,24 @@ def small_tmpfs(where: Path, size: str):
         yield where
     finally:
         subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def deeper_than_path_max(top: Path, bytes_long: int = 4200) -> Path:
+    """A chain of folders under ``top`` whose path from ``top`` is ``bytes_long`` bytes,
+    longer than the longest path a program may open (PATH_MAX, 4096 on Linux): made folder by
+    folder relative to the one before (``dir_fd``), as a program that moves in step by step
+    can, with an audio-named file at its bottom. Returns the first folder of the chain."""
+    top.mkdir(parents=True, exist_ok=True)
+    part = "d" * 200
+    current = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        made = 0
+        while made < bytes_long:
+            os.mkdir(part, dir_fd=current)
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY, dir_fd=current)
+            os.close(current)
+            current, made = inner, made + len(part) + 1
+        os.close(os.open("01 - Lost.flac", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=current))
+    finally:
+        os.close(current)
+    return top / part

@@ -19,7 +19,7 @@ from mediakeeper.demo.tracks import template_bytes
 from mediakeeper.fs import tree
 from mediakeeper.media import albums
 from mediakeeper.queue import fingerprints
-from tests.helpers import REPO_ROOT
+from tests.helpers import REPO_ROOT, deeper_than_path_max
 
 DEPTH = 1000
 
@@ -169,3 +169,94 @@ def test_a_pipeline_carries_an_album_from_the_bottom_of_a_deep_library(tmp_path,
                         encoding="utf-8")  # fmt: skip
     mediakeeper(tmp_path / "home", "pipeline", "run", pipeline)
     assert [p.name for p in (tmp_path / "out").joinpath(DEEP_KEY).iterdir()] == ["01 Deep.opus"]
+
+
+@pytest.mark.parametrize(
+    "kind", ["music", "movies", "verify", "conversions", "audiobooks", "dupes"]
+)
+def test_a_corner_deeper_than_path_max_is_noted_and_the_rest_queued(tmp_path, kind):
+    """A folder chain of 4,200 bytes (past PATH_MAX) stops no kind's queue: that corner is
+    passed over with a note, every item beside it queued (issue 69, point 9)."""
+    lib = tmp_path / "lib"
+    (lib / "Artist" / "Album").mkdir(parents=True)
+    track(lib / "Artist" / "Album" / "01 Top.flac")
+    (lib / "Other" / "Album").mkdir(parents=True)
+    track(lib / "Other" / "Album" / "01 Beside.flac")
+    deeper_than_path_max(lib / "Artist")
+    home = tmp_path / "home"
+    home.mkdir()
+    said = mediakeeper(home, kind, "queue", "--init", "--library", lib)
+    assert "File name too long" not in said, said[-2000:]
+    assert " 2 pending " in said, said[-2000:]
+    if kind not in ("music", "movies"):  # those read the library's top levels only
+        assert ", 1 skipped:" in said and "bytes long, longer than the system lets a program " \
+            "open: move it higher up to have it read" in said, said[-2000:]
+    said = mediakeeper(home, kind, "queue", "--refresh", "--library", lib)
+    assert "0 marked missing" in said, said[-2000:]
+
+
+def test_the_watcher_queues_a_folder_beside_a_corner_deeper_than_path_max(tmp_path, watching):
+    from tests.integration.watching import home_for, items
+
+    lib = tmp_path / "lib"
+    (lib / "Artist" / "Album").mkdir(parents=True)
+    home = home_for(tmp_path, verify=lib)
+    watcher = watching(home, "--kind", "verify")
+    assert watcher.said("verify: caught up"), watcher.text()
+    deeper_than_path_max(lib / "Artist")
+    track(lib / "Artist" / "Album" / "01 Top.flac")
+    assert watcher.said("verify: queued Artist/Album (new)"), watcher.text()
+    assert set(items(home, "verify")) == {"Artist/Album"}
+    assert watcher.stop() == 0
+
+
+def test_a_refresh_holds_back_the_albums_under_a_folder_it_cannot_read(tmp_path):
+    """A whole-library refresh that cannot read one artist folder (another user's, here in
+    a user namespace where root reads no file of an unmapped user) notes it, queues the
+    rest and never marks the albums under it missing."""
+    from tests.integration.watching import STRANGER, in_user_namespace, library
+
+    albums = library(tmp_path / "Albums", "Open", "Shut")
+    home = tmp_path / "home"
+    home.mkdir()
+    mediakeeper(home, "verify", "queue", "--init", "--library", albums)
+    os.chown(albums / "Shut", STRANGER, STRANGER)
+    (albums / "Shut").chmod(0o700)
+    library(albums, "New")
+    env = {k: v for k, v in os.environ.items() if k != "MEDIAKEEPER_HOME"}
+    run = subprocess.run(
+        [*in_user_namespace(10_000), sys.executable, "-m", "mediakeeper", "--home", str(home),
+         "verify", "queue", "--refresh"],
+        cwd=REPO_ROOT, env={**env, "PYTHONPATH": str(REPO_ROOT)}, capture_output=True,
+        text=True, timeout=300,
+    )  # fmt: skip
+    said = run.stdout + run.stderr
+    assert run.returncode == 0, said
+    assert "Shut: cannot be read: Permission denied" in said, said
+    assert "Shut/Album: cannot read its folder (Shut cannot be read); left as it was" in said
+    assert "0 marked missing" in said, said
+    from tests.integration.watching import items
+
+    found = items(home, "verify")
+    assert set(found) == {"Open/Album", "Shut/Album", "New/Album"}
+    assert not found["Shut/Album"].get("missing")
+
+
+def test_an_artist_holding_a_corner_deeper_than_path_max_is_processed_and_refreshed(tmp_path):
+    """The corner inside an item's own folder (music: every file below the artist's folder
+    is the artist's): the item is still processed, and a refresh tells its files as they
+    are, never "cannot read its folder" for ever after."""
+    lib = tmp_path / "lib"
+    album = lib / "Band" / "Album"
+    album.mkdir(parents=True)
+    track(album / "01 Top.flac")
+    deeper_than_path_max(album)
+    home = tmp_path / "home"
+    home.mkdir()
+    said = mediakeeper(home, "music", "queue", "--init", "--library", lib)
+    assert " 1 pending " in said, said[-2000:]
+    mediakeeper(home, "music", "batch", "--offline", code=(0, 1))
+    said = mediakeeper(home, "music", "queue", "--refresh")
+    assert "cannot read its folder" not in said, said[-2000:]
+    assert "No record of the files yet" not in said, said[-2000:]  # its files were recorded
+    assert "0 changed since completed" in said, said[-2000:]

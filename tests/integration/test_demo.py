@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from mediakeeper.core.commands import tool_command
+from mediakeeper.core.commands import kind_command, tool_command
 from mediakeeper.core.findings import codes_of
 from mediakeeper.music import loudness
 from mediakeeper.music.rule_base import WRITE_CODES
@@ -67,6 +69,31 @@ def test_its_own_text_fits_an_80_column_terminal(demo_run):
     assert len(prose) > 40
     assert any(line.startswith('      artist spelled "the beatles"') for line in prose)
     assert [line for line in prose if width(line) > 80] == []
+
+
+def test_the_closing_lines_point_at_decide_serve_and_dupes_each_runnable_pasted(
+    demo_run, tmp_path
+):
+    """Issue 69, point 11: the demo ends pointing at what a person does next."""
+    cwd, done, _ = demo_run
+    closing = done.stdout.split("5. What to look at next", 1)[1]
+    home = cwd / "demo"
+    commands = [f"{tool_command('decide', home)} -i", tool_command("serve", home),
+                f"{kind_command('dupes', 'scan', home)} --library "]  # fmt: skip
+    lines = [line.strip() for line in closing.splitlines()]
+    for command in commands:
+        assert any(line.startswith(command) for line in lines), closing
+    [scan] = [line for line in lines if line.startswith(commands[2])]
+    # Run pasted, on a copy of the demo's home (the other tests read the demo's own).
+    argv = shlex.split(scan)
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy, symlinks=True, ignore=shutil.ignore_patterns("Music"))
+    argv[argv.index("--home") + 1] = str(copy)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MEDIAKEEPER_HOME")}
+    ran = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=300)  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "duplicate groups" in ran.stdout
 
 
 def test_the_queue_shows_every_artist_completed(demo_run):

@@ -157,7 +157,7 @@ def test_an_unreadable_artist_folder_is_said_and_left_completed(completed, monke
     refuse_scandir(monkeypatch, library / "Untouched")
     result = queue_manager_cli(main, home)("--refresh")
     assert result.exit_code == 0, result.output
-    assert "Untouched: cannot read its folder (Permission denied); left completed" in result.output
+    assert "Untouched: cannot read its folder (Permission denied); left as it was" in result.output
     assert statuses(home)["Untouched"] == "completed"
 
 

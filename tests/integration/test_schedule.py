@@ -123,3 +123,62 @@ def test_a_home_without_any_library_is_refused(tmp_path):
     refused = schedule(home_for(tmp_path))
     assert refused.returncode == 2
     assert "no kind has a library: nothing to schedule" in refused.stderr
+
+
+def test_only_jobs_that_can_run_as_written_are_scheduled_and_the_rest_say_what_they_miss(
+    tmp_path
+):
+    rips = library(tmp_path / "Rips", "C")
+    home = home_for(tmp_path, conversions=rips)
+    # The output folder given once on the command line: the queue is made, the setting not.
+    once = subprocess.run(
+        [sys.executable, "-m", "mediakeeper", "--home", str(home), "conversions", "batch",
+         "--output", str(tmp_path / "Phone"), "--dry-run"],
+        cwd=REPO_ROOT, env=script_env(), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert once.returncode == 0, once.stdout + once.stderr
+    printed = schedule(home, env={"TMDB_API_KEY": "a-key-in-this-shell-only"})
+    assert printed.returncode == 0, printed.stderr
+    assert "mediakeeper-conversions-batch" not in printed.stdout
+    assert ("Not scheduled: the conversions batch, which would be refused every night: no "
+            "output folder") in printed.stderr, printed.stderr
+    assert "set [conversions] output in mediakeeper.toml" in printed.stderr
+    assert "mediakeeper-watch.service" in printed.stdout  # the watcher is still kept running
+    # Once the setting is there, the job is written, and it runs as written.
+    with (home / "mediakeeper.toml").open("a", encoding="utf-8") as settings:
+        settings.write(f'output = "{tmp_path / "Phone"}"\n')
+    printed = schedule(home)
+    assert printed.returncode == 0 and not printed.stderr, printed.stderr
+    job = exec_argv(units_of(printed.stdout)["mediakeeper-conversions-batch.service"][
+        "Service.ExecStart"][0])  # fmt: skip
+    env = {k: v for k, v in script_env().items() if k not in ("PYTHONPATH",)}
+    ran = subprocess.run(job, cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=300)  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+
+
+def test_a_key_set_only_in_this_shell_is_no_key_for_a_nightly_job(tmp_path):
+    movies = tmp_path / "Movies"
+    (movies / "Heat (1995)").mkdir(parents=True)
+    home = home_for(tmp_path, movies=movies)
+    printed = schedule(home, env={"TMDB_API_KEY": "a-key-in-this-shell-only"})
+    assert printed.returncode == 0, printed.stderr
+    assert "mediakeeper-movies-batch" not in printed.stdout
+    assert "Not scheduled: the movies batch" in printed.stderr
+    assert "this shell's environment sets it, which a nightly job does not see" in (
+        printed.stderr)
+
+
+def test_without_the_watch_extra_the_watcher_is_not_scheduled_and_it_is_said(tmp_path):
+    home = home_for(tmp_path, music=library(tmp_path / "Music", "A"))
+    code = ("import sys; sys.modules['watchfiles'] = None\n"
+            "from mediakeeper.cli.main import main\n"
+            f"sys.argv = ['mediakeeper', 'schedule', '--home', {str(home)!r}]\nmain()")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=script_env(),
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "mediakeeper-watch" not in done.stdout
+    assert "mediakeeper-music-batch.service" in done.stdout
+    assert ("Not scheduled: the watcher, which would be refused at every start: mediakeeper "
+            "watch needs the watch extra") in done.stderr, done.stderr
+    assert "pip install 'mediakeeper[watch]'" in done.stderr

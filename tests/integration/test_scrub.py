@@ -172,3 +172,22 @@ def test_a_rate_too_slow_for_the_window_is_said_with_the_rate_that_keeps_up(tmp_
     assert "nights" not in fine.stderr
     window = scrub(home, "--percent", "5", "--older-than", "7")
     assert "run --percent 15 or more" in window.stderr
+
+
+def test_older_than_zero_verifies_every_album_and_counts_what_it_verified(tmp_path):
+    """``--older-than 0``: every album, however recently verified; the coverage it ends with
+    counts what this run verified, never "0 of 4 ... (0%)" right after verifying all four,
+    and a run without a problem raises no alert (issue 69, point 10)."""
+    home = home_for(tmp_path, verify=library(tmp_path / "Albums", *ALBUMS))
+    first = scrub(home, "--older-than", "0")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert sorted(verified(first)) == sorted(f"{a}/Album" for a in ALBUMS)
+    assert "Coverage: 4 of 4 albums verified by this run (100%)" in first.stdout, first.stdout
+    assert "ALERT" not in first.stderr
+    again = scrub(home, "--older-than", "0")  # all four again, though verified a moment ago
+    assert sorted(verified(again)) == sorted(f"{a}/Album" for a in ALBUMS)
+    assert "Coverage: 4 of 4 albums verified by this run (100%)" in again.stdout, again.stdout
+    # A short window that a run outlasts still counts what the run itself verified.
+    short = scrub(home, "--older-than", "0.000001")
+    assert "Coverage: 4 of 4 albums verified within 1e-06 days (100%)" in short.stdout, (
+        short.stdout)

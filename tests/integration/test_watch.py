@@ -39,11 +39,14 @@ def test_a_slow_copy_is_queued_once_and_only_after_it_settles(tmp_path, watching
     for name in ("01 - T.flac", "02 - T.flac"):
         copy_slowly(source / name, album / name, chunk=max(1, (source / name).stat().st_size // 6))
         assert "Slow" not in items(home), "queued while still being copied"
-    assert "Slow" not in watcher.text()
+    assert "queued Slow" not in watcher.text()
+    assert "music: Slow is changing: queued once nothing in it has changed for 3 s" in (
+        watcher.text())  # the wait is said, once
     assert watcher.said("music: queued Slow (new)"), watcher.text()
     assert items(home)["Slow"]["status"] == "pending"
     assert watcher.stop() == 0
-    assert sum("Slow" in line for line in watcher.lines()) == 1, watcher.text()
+    assert sum("queued Slow" in line for line in watcher.lines()) == 1, watcher.text()
+    assert sum("Slow is changing" in line for line in watcher.lines()) == 1, watcher.text()
 
 
 def test_a_retag_a_deletion_and_what_changed_while_no_watcher_ran(tmp_path, watching):
@@ -63,7 +66,7 @@ def test_a_retag_a_deletion_and_what_changed_while_no_watcher_ran(tmp_path, watc
     assert items(home)["Deleted"]["missing"] is True
     assert items(home)["Kept"]["status"] == "completed"
     assert watcher.stop(signal.SIGTERM) == 0
-    assert "Kept" not in watcher.text()
+    assert not [line for line in watcher.lines() if "Kept" in line and "is changing" not in line]
 
     # While no watcher runs: a new artist arrives, a completed one is retagged.
     library(music, "Arrived")
@@ -251,3 +254,35 @@ def test_an_album_marked_to_be_left_alone_deeper_in_the_library_is_not_queued(
     assert watcher.said("verify: caught up"), watcher.text()
     assert set(items(home, "verify")) == {"Band/Kept"}
     assert watcher.stop() == 0
+
+
+def _home_files(home) -> dict[str, tuple[int, int, int]]:
+    """Every file and folder of the data home: its size, change and modification times."""
+    found = {}
+    for path in sorted(home.rglob("*")):
+        info = path.lstat()
+        found[str(path.relative_to(home))] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    return found
+
+
+def test_a_refused_second_watcher_touches_nothing_in_the_home(tmp_path, watching):
+    from mediakeeper.watch.state import watch_status
+
+    music = library(tmp_path / "Music", "A")
+    home = home_for(tmp_path, music=music)
+    first = watching(home)
+    assert first.said("music: queued A (new)"), first.text()
+    def told() -> list[str]:
+        return [r["line"] for r in watch_status(home / "status").get("recent", [])]
+
+    assert wait_until(lambda: "music: queued A (new)" in told())
+    time.sleep(1.5)  # the first watcher's last write of its state is behind it
+    before = _home_files(home)
+    for _ in range(3):
+        second = subprocess.run(
+            [sys.executable, "-m", "mediakeeper", "watch", "--home", str(home)],
+            cwd=REPO_ROOT, env=script_env(), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert second.returncode == 1, second.stderr
+    assert _home_files(home) == before
+    assert first.stop() == 0

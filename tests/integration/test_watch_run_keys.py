@@ -1,0 +1,113 @@
+"""``watch --run`` runs what it queued, by key, then what was already pending; an album that
+appears at any instant after the watcher starts is queued once and run (issue 69, point 1)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.helpers import REPO_ROOT, script_env, wait_until
+from tests.integration.watching import home_for, items, library
+
+
+def _statuses(home):
+    return {name: item["status"] for name, item in items(home, "verify").items()}
+
+
+def _init_queue(home):
+    made = subprocess.run(
+        [sys.executable, "-m", "mediakeeper", "--home", str(home), "verify", "queue", "--init"],
+        cwd=REPO_ROOT, env=script_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stdout + made.stderr
+
+
+def test_run_takes_what_it_queued_by_key_then_what_was_pending(tmp_path, watching):
+    albums = library(tmp_path / "Albums", "Pink Floyd")
+    home = home_for(tmp_path, verify=albums)
+    _init_queue(home)  # Pink Floyd pending before the watcher starts
+    assert _statuses(home) == {"Pink Floyd/Album": "pending"}
+    watcher = watching(home, "--kind", "verify", "--run")
+    assert watcher.said("verify: caught up"), watcher.text()
+    # What was pending when the watcher started is run too.
+    assert wait_until(lambda: _statuses(home).get("Pink Floyd/Album") == "completed",
+                      limit=120), watcher.text()  # fmt: skip
+    library(albums, "Parallax")
+    assert watcher.said("verify: queued Parallax/Album (new)"), watcher.text()
+    assert wait_until(lambda: _statuses(home).get("Parallax/Album") == "completed",
+                      limit=120), watcher.text()  # fmt: skip
+    assert watcher.stop() == 0
+
+
+def test_an_album_made_at_any_instant_after_the_start_is_queued_once_and_run(
+    tmp_path, watching
+):
+    albums = library(tmp_path / "Albums", "First")
+    home = home_for(tmp_path, verify=albums)
+    watcher = watching(home, "--kind", "verify", "--run")
+    library(albums, "Early")  # while the watcher is still starting
+    assert watcher.said("verify: running a batch"), watcher.text()
+    library(albums, "During")  # while a batch runs (or just after)
+    assert watcher.said("verify: caught up"), watcher.text()
+    library(albums, "Late")
+    names = {"First/Album", "Early/Album", "During/Album", "Late/Album"}
+    assert wait_until(lambda: set(_statuses(home)) == names and
+                      set(_statuses(home).values()) == {"completed"}, limit=180), (
+        watcher.text(), _statuses(home))  # fmt: skip
+    said = watcher.text()
+    for name in names:  # each queued once
+        assert said.count(f"verify: queued {name} (new)") <= 1, said
+    assert watcher.stop() == 0
+
+
+def test_a_batch_by_key_takes_just_those_and_refuses_bad_keys_in_one_line(tmp_path):
+    albums = library(tmp_path / "Albums", "A", "B", "C")
+    home = home_for(tmp_path, verify=albums)
+    _init_queue(home)
+
+    def batch(keys: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "mediakeeper", "--home", str(home), "verify", "batch",
+             "--keys-from", "-"],
+            input=keys, cwd=REPO_ROOT, env=script_env(), capture_output=True, text=True,
+            timeout=300,
+        )  # fmt: skip
+
+    for keys, words in (("not json", "--keys-from <stdin>: not JSON"),
+                        ('{"A/Album": 1}', "not a list of item keys"),
+                        ('["A/Album", "Nowhere/Album"]',
+                         "no item with the key 'Nowhere/Album' in the verify queue")):  # fmt: skip
+        refused = batch(keys)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert words in refused.stderr and "Traceback" not in refused.stderr, refused.stderr
+    assert set(_statuses(home).values()) == {"pending"}  # nothing touched
+    done = batch('["C/Album", "A/Album"]')
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _statuses(home) == {"A/Album": "completed", "B/Album": "pending",
+                               "C/Album": "completed"}  # fmt: skip
+
+
+def test_an_album_still_being_copied_when_the_watcher_starts_is_run_only_once_whole(
+    tmp_path, watching
+):
+    """A copy under way while the watcher starts (and catches up) is never read, nor run,
+    half-copied: its batch runs once it settled, and finds it whole."""
+    from tests.helpers import build_library
+    from tests.integration.test_watch import copy_slowly
+    from tests.integration.watching import track
+
+    albums = library(tmp_path / "Albums", "First")
+    home = home_for(tmp_path, verify=albums)
+    source = build_library(tmp_path / "src", {f"0{n} - T.flac": track(f"T{n}") for n in (1, 2)})
+    album = albums / "Slow" / "Album"
+    album.mkdir(parents=True)
+    watcher = watching(home, "--kind", "verify", "--run")
+    for name in ("01 - T.flac", "02 - T.flac"):  # about 4 s, through the catch-up
+        copy_slowly(source / name, album / name, chunk=max(1, (source / name).stat().st_size // 6))
+    assert wait_until(lambda: _statuses(home).get("Slow/Album") == "completed", limit=180), (
+        watcher.text())  # fmt: skip
+    assert watcher.said("verify: the batch ended"), watcher.text()
+    said = watcher.text()
+    assert "exit 1" not in said and "exit 2" not in said, said  # nothing found damaged
+    assert said.count("verify: queued Slow/Album (new)") == 1, said
+    assert watcher.stop() == 0
