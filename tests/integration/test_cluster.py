@@ -146,6 +146,18 @@ class Worker:
         self.proc.wait()
 
 
+def encoding_batch(tmp_path: Path, scheduler: Scheduler, worker: Worker,
+                   **environ: str) -> subprocess.Popen:
+    """The batch sent to ``scheduler``, in its own process group, once ``worker`` encodes."""
+    batch = subprocess.Popen(batch_argv(tmp_path, "home", "out", "--scheduler",
+                                        scheduler.address),
+                             cwd=REPO_ROOT, env=env(**environ), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)  # fmt: skip
+    assert wait_until(worker.encoding, limit=120), "the worker never encoded"
+    return batch
+
+
 @pytest.fixture(scope="module")
 def scheduler(tmp_path_factory):
     found = Scheduler(tmp_path_factory.mktemp("scheduler"))
@@ -214,11 +226,7 @@ def test_a_worker_killed_mid_encode_and_every_item_completes_once(tmp_path, sche
     local = run_batch(tmp_path, "home-local", "out-local")
     assert local.returncode == 0, local.stderr
     first, second = workers(), workers()
-    batch = subprocess.Popen(batch_argv(tmp_path, "home", "out", "--scheduler",
-                                        scheduler.address),
-                             cwd=REPO_ROOT, env=env(), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)  # fmt: skip
-    assert wait_until(first.encoding, limit=120), "the first worker never encoded"
+    batch = encoding_batch(tmp_path, scheduler, first)
     first.kill()  # SIGKILL, its ffmpeg with it
     out, err = batch.communicate(timeout=300)
     assert batch.returncode == 0, out + err
@@ -232,12 +240,7 @@ def test_a_worker_killed_mid_encode_and_every_item_completes_once(tmp_path, sche
 def test_every_worker_gone_gives_the_items_back_to_pending(tmp_path, scheduler, workers):
     make_library(tmp_path / "lib", albums=2, tracks=3, seconds=12.0)
     only = workers()
-    batch = subprocess.Popen(batch_argv(tmp_path, "home", "out", "--scheduler",
-                                        scheduler.address),
-                             cwd=REPO_ROOT, env=env(MEDIAKEEPER_CLUSTER_WAIT_FOR_WORKERS="3"),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)  # fmt: skip
-    assert wait_until(only.encoding, limit=120), "the worker never encoded"
+    batch = encoding_batch(tmp_path, scheduler, only, MEDIAKEEPER_CLUSTER_WAIT_FOR_WORKERS="3")
     only.kill()
     out, err = batch.communicate(timeout=300)
     assert batch.returncode == 2, out + err  # stopped: as a batch no item can succeed in
@@ -255,11 +258,7 @@ def test_every_worker_gone_gives_the_items_back_to_pending(tmp_path, scheduler, 
 def test_ctrl_c_cancels_the_batch_s_tasks(tmp_path, scheduler, workers):
     make_library(tmp_path / "lib", albums=1, tracks=4, seconds=12.0)
     only = workers()
-    batch = subprocess.Popen(batch_argv(tmp_path, "home", "out", "--scheduler",
-                                        scheduler.address),
-                             cwd=REPO_ROOT, env=env(), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)  # fmt: skip
-    assert wait_until(only.encoding, limit=120), "the worker never encoded"
+    batch = encoding_batch(tmp_path, scheduler, only)
     batch.send_signal(signal.SIGINT)
     out, err = batch.communicate(timeout=120)
     assert batch.returncode == 130, out + err
@@ -273,13 +272,9 @@ def test_the_coordinator_killed_mid_encode_resumes_as_after_any_kill(tmp_path, s
     local = run_batch(tmp_path, "home-local", "out-local")
     assert local.returncode == 0, local.stderr
     only = workers()
-    batch = subprocess.Popen(batch_argv(tmp_path, "home", "out", "--scheduler",
-                                        scheduler.address),
-                             cwd=REPO_ROOT, env=env(), stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
-    assert wait_until(only.encoding, limit=120), "the worker never encoded"
+    batch = encoding_batch(tmp_path, scheduler, only)
     os.killpg(batch.pid, signal.SIGKILL)  # the batch and its worker processes, at once
-    batch.wait()
+    batch.communicate()
     # Its client gone, the scheduler forgets its tasks; the next run takes the items again.
     assert wait_until(lambda: scheduler.tasks() == 0, limit=60), "its tasks stayed"
     again = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address)
