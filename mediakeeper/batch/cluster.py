@@ -52,6 +52,7 @@ from mediakeeper.media import ffmpeg
 SEND, NEAR = "send", "near"  # a kind's heavy step: worth sending, or better near the data
 CONNECT_SECONDS = 5.0  # to reach the scheduler before the batch is refused
 POLL = 0.5  # seconds between two looks at the workers while a task runs
+ANSWER_SECONDS = 60.0  # the most the scheduler and its workers may take to be judged
 TLS_KEYS = ("tls_ca_file", "tls_cert", "tls_key")
 _ADDRESS = re.compile(r"(?P<scheme>[a-z]+)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+)"
                       r":(?P<port>\d{1,5})/?")  # fmt: skip
@@ -334,12 +335,17 @@ def connect(target: Target) -> tuple[Target, list[str]]:
     asking = context.Process(target=_connect_in, args=(target, theirs), daemon=True)
     asking.start()
     theirs.close()
-    try:
-        answer = ours.recv()
+    try:  # (bounded: a child forked from a process with threads could hang on a lock)
+        answer = ours.recv() if ours.poll(ANSWER_SECONDS) else None
     except EOFError:  # it died (killed): as if the scheduler had not answered
-        answer = ConfigError(f"cannot reach the scheduler at {target.address}")
+        answer = None
     finally:
+        if asking.is_alive():
+            asking.kill()
         asking.join()
+    if answer is None:
+        answer = ConfigError(f"cannot reach the scheduler at {target.address}: no answer "
+                             f"within {ANSWER_SECONDS:g} s")  # fmt: skip
     if isinstance(answer, BaseException):
         raise answer
     return answer
