@@ -226,8 +226,7 @@ class Remote:
         """Run ``step`` on a worker and return what it sent back (``run_step``), with the
         bytes sent and received. Raises what the step raised; ``ItemFailure(stop=True)``
         when no accepted worker was there for ``wait_for_workers`` seconds."""
-        (future, placed), alone_since = self._submit(step, params, inputs), None
-        finished = _finished(future)
+        future, placed, finished, alone_since = None, [], threading.Event(), None
         try:
             while True:
                 if self._cancelled.is_set():
@@ -235,18 +234,19 @@ class Remote:
                 # Waited on through the future's own callback: ``result(timeout=...)`` may
                 # lose its answer to a cancelled wait inside Dask (an UnboundLocalError in
                 # distributed.utils.sync, seen under load); asked once it is done, it is not.
-                if finished.wait(POLL) and not self._cancelled.is_set():
+                if future is not None and finished.wait(POLL) and not self._cancelled.is_set():
                     sent_back = future.result()
                     break
                 self.look(every=POLL)
-                accepted = self.accepted()
-                if accepted:
+                if accepted := self.accepted():
                     alone_since = None
-                    if not set(accepted) & set(placed):  # the workers it was placed on: gone
-                        self._forget(future)
-                        future, placed = self._submit(step, params, inputs)
+                    if not set(accepted) & set(placed):  # not sent yet, or its workers gone
+                        if future is not None:
+                            self._forget(future)
+                        future, placed = self._submit(step, params, inputs, accepted)
                         finished = _finished(future)
                     continue
+                # Never sent to a refused worker: with none accepted, it waits, bounded.
                 alone_since = alone_since or time.monotonic()
                 if time.monotonic() - alone_since >= self.target.wait_for_workers:
                     raise ItemFailure("cluster", f"no worker of the scheduler at "
@@ -255,19 +255,21 @@ class Remote:
                                       "to pending; start a worker (mediakeeper worker "
                                       f"{self.target.address}) and run the batch again",
                                       stop=True)  # fmt: skip
+                if future is None:
+                    time.sleep(POLL)
         finally:
-            self._forget(future)
+            if future is not None:
+                self._forget(future)
         size = lambda files: sum(len(b) for b in files.values())  # noqa: E731
         cluster_tally.add(sent_back["worker"], size(inputs), size(sent_back["outputs"]))
         return sent_back
 
-    def _submit(self, step: Step, params: dict[str, Any], inputs: dict[str, bytes]
-                ) -> tuple[Any, list[str]]:  # fmt: skip
-        workers = self.accepted() or [w.address for w in self.look() if not w.refused]
+    def _submit(self, step: Step, params: dict[str, Any], inputs: dict[str, bytes],
+                workers: list[str]) -> tuple[Any, list[str]]:  # fmt: skip
+        """The task, placed on ``workers`` only (the accepted ones: never a refused one)."""
         future = self.client.submit(run_step, step, params, inputs,
-                                    key=f"{step.__name__}-{uuid.uuid4()}",
-                                    workers=workers or None, allow_other_workers=False,
-                                    pure=False)  # fmt: skip
+                                    key=f"{step.__name__}-{uuid.uuid4()}", workers=workers,
+                                    allow_other_workers=False, pure=False)  # fmt: skip
         with self._lock:
             self._futures.add(future)
         return future, workers
