@@ -294,17 +294,21 @@ def fake_bin():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_a_worker_with_another_ffmpeg_is_refused_naming_both(tmp_path, scheduler, workers,
-                                                             fake_bin):  # fmt: skip
-    fake = fake_bin
-    (fake / "ffmpeg").write_text(
+def another_ffmpeg(folder: Path) -> Path:
+    """``folder`` with an ``ffmpeg`` that says another version (and runs the real one)."""
+    (folder / "ffmpeg").write_text(
         "#!/bin/sh\n"
         'case "$*" in *-version*) echo "ffmpeg version 6.1-other Copyright (c) someone";; '
         f'*) exec {shutil.which("ffmpeg") or EXE} "$@";; esac\n'
     )
-    (fake / "ffmpeg").chmod(0o755)
+    (folder / "ffmpeg").chmod(0o755)
+    return folder
+
+
+def test_a_worker_with_another_ffmpeg_is_refused_naming_both(tmp_path, scheduler, workers,
+                                                             fake_bin):  # fmt: skip
     make_library(tmp_path / "lib", albums=1, tracks=1)
-    workers(path=f"{fake}:{os.environ['PATH']}")
+    workers(path=f"{another_ffmpeg(fake_bin)}:{os.environ['PATH']}")
     result = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address)
     assert result.returncode == 2, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
@@ -469,3 +473,22 @@ def test_a_tls_scheduler_works_with_the_tls_settings_and_is_refused_without(
 def _made(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def test_a_step_is_never_sent_to_a_refused_worker(tmp_path, scheduler, workers, fake_bin):
+    """The library's own call, on the real scheduler, with only a refused worker there: it
+    waits its bounded time and stops the batch; the worker ran nothing."""
+    from mediakeeper.batch import cluster
+    from mediakeeper.batch.job import ItemFailure
+    from mediakeeper.media.convert import convert_sent
+
+    track = make_library(tmp_path / "lib", albums=1, tracks=1) / "Artist 0" / "Album"
+    refused = workers(path=f"{another_ffmpeg(fake_bin)}:{os.environ['PATH']}")
+    target = cluster.Target(scheduler.address, wait_for_workers=2.0, ffmpeg=ffmpeg.build(EXE))
+    remote = cluster.Remote(target, scheduler.client)
+    params = {"source": "01 Song.flac", "output": "01 Song.opus", "profile": "opus"}
+    with pytest.raises(ItemFailure) as stopped:
+        remote.call(convert_sent, params, {"01 Song.flac": (track / "01 Song.flac").read_bytes()})
+    assert stopped.value.stop and "no worker" in stopped.value.message
+    assert [w.address for w in remote.workers.values() if w.refused] == [refused.address]
+    assert scheduler.tasks() == 0
