@@ -6,10 +6,13 @@ queue alone.
 A data home is built in a temporary folder: a music queue of ``--artists`` completed
 artists holding ``--tracks`` tracks, whose queue counts (``finding_counts``) hold ``--open``
 open findings spread over a dozen codes (some several to a question, as low bit rates and
-file names are). Then, each the median of a few cold runs:
+file names are), and each artist's output document with those findings and its tracks.
+Then, each the median of a few cold runs:
 
 * queue   ``QueueStore.peek``: reading the queue alone (JSON parse, journal replay);
 * groups  the groups ``decide`` lists (``groups.groups_of(decide.listing(home))``), in process;
+* ids     the groups with each decision's id (``engine.listing``: every asking artist's
+          document read once), in process, as ``GET /api/decisions`` answers;
 * json    ``decide --json`` through a real subprocess (start-up included), and the grouped
           listing (``decide``) the same way.
 
@@ -33,7 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mediakeeper.decisions import groups  # noqa: E402
+from mediakeeper.decisions import engine, groups  # noqa: E402
 from mediakeeper.decisions import item as decide  # noqa: E402
 from mediakeeper.queue.items import new_item, new_queue  # noqa: E402
 from mediakeeper.queue.store import QueueStore  # noqa: E402
@@ -58,6 +61,8 @@ def build(home: Path, artists: int, tracks: int, open_findings: int) -> None:
         for code, tally in counts.items():
             if tally[0] > 1 and code in ("low-bitrate", "filename-mismatch"):
                 tally.append(1)  # several tracks, one question
+        own = tracks // artists + (n < tracks % artists)
+        document(home, f"artist-{n:04d}", name, own, counts)
         item.update(status="completed", attempts=1, completed_at=now,
                     track_count=tracks // artists + (n < tracks % artists),
                     issues_found=share, issues_resolved=0,
@@ -66,6 +71,24 @@ def build(home: Path, artists: int, tracks: int, open_findings: int) -> None:
     QueueStore(home / "status" / "music", "music").create(
         new_queue("music", "/music", items, datetime.now(UTC))
     )
+
+
+def document(home: Path, slug: str, name: str, tracks: int, counts: dict) -> None:
+    """The artist's output document: its tracks, and a finding for each counted one (a
+    question per track, or one per album where the counts say several findings ask one)."""
+    listed = [{"path": f"Album/{t:02d}.flac", "album": "Album", "format": "flac",
+               "tags": {"title": f"Song {t}", "artist": name}} for t in range(tracks)]
+    findings = []
+    for code, (found, _, *asked) in counts.items():
+        for k in range(found):
+            path = "Album" if asked else f"Album/{k % max(tracks, 1):02d}.flac"
+            findings.append({"code": code, "severity": "warning", "path": path,
+                             "album": "Album", "message": f"{code} {k}", "fixable": False,
+                             "fixed": False, "changes": [], "details": {}})  # fmt: skip
+    out = home / "outputs" / "music" / "artists"
+    out.mkdir(parents=True, exist_ok=True)
+    body = {"name": name, "folder": f"/music/{name}", "tracks": listed, "findings": findings}
+    (out / f"{slug}.json").write_text(json.dumps(body), encoding="utf-8")
 
 
 def cpu() -> float:
@@ -105,12 +128,16 @@ def main() -> None:
             return subprocess.run([*script, *extra], check=True, capture_output=True,
                                   text=True).stdout  # fmt: skip
 
-        assert json.loads(run("--json")) == found
+        ids = engine.listing(home)
+        assert json.loads(run("--json")) == ids
+        assert {**ids, "groups": [{k: v for k, v in g.items() if k != "decisions"}
+                                  for g in ids["groups"]]} == found  # fmt: skip
         print(f"{args.artists} artists, {args.tracks:,} tracks, {args.open:,} open findings: "
               f"{found['total']:,} decisions in {len(found['groups'])} groups")  # fmt: skip
         print(f"queue   read alone          {median_ms(store.peek, args.runs)}")
         grouping = median_ms(lambda: groups.groups_of(decide.listing(home)), args.runs)
         print(f"groups  in process          {grouping}")
+        print(f"ids     in process          {median_ms(lambda: engine.listing(home), args.runs)}")
         print(f"json    decide --json       {median_ms(lambda: run('--json'), args.runs)}")
         print(f"listing decide              {median_ms(run, args.runs)}")
 

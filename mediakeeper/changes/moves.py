@@ -1,29 +1,127 @@
-"""Copies set aside and put back: each move journaled before it is made.
+"""Copies set aside and put back: each move journaled before it is made, old-or-new at every
+instant, finished by the next command after a kill.
 
-``status/dupes/moves/<session>.jsonl``: one line per move, ``{"from", "to", "size"}``,
-flushed to disk before the file moves, so a run killed between the two leaves a line whose
-file is still at ``from`` (its undo says so and moves nothing). A move within one file
-system is a rename (the very bytes, inode and times); across file systems a copy with its
-times and mode, flushed, compared, and only then the original removed. Nothing is ever
-deleted: undo renames each file back to its own path, newest first, and a file found at
-neither place, or with something in the way, is left alone and said."""
+``status/dupes/moves/<session>.jsonl``, one line each, flushed before what it says is done:
+
+- ``{"from", "to", "size", "mtime_ns", "hash"}``: a file about to move (its identity as it
+  was graded, checked right before the move);
+- ``{"folder"}``: a library folder the moves emptied, about to be removed (undo makes it
+  again);
+- ``{"end"}``: the session ended (``completed``, ``stopped``, or ``interrupted`` when the
+  next command finished a killed one).
+
+A move within one file system is a rename (the very bytes, inode and times). Across file
+systems the file is copied under a temp name in the target's folder (named in the data
+home's list first, so that a kill's leftover is swept by the next command), with its times
+and mode, flushed, and checked to hold what was graded; only then is it renamed into place
+and the original removed. A full disk leaves no partial copy and names the full file system.
+A kill between the rename and the removal leaves the file at both places, byte for byte the
+same: ``recover`` (the next set-aside's or undo's first step) removes the original. Undo
+moves each file back the same way, newest first, and removes an extra copy only where the
+two are the same bytes. One set-aside or undo at a time (``exclusive``)."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import fcntl
 import filecmp
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from mediakeeper.fs.atomic import append_lines, encode_text, fsync_dir
+from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.fs import filecopy, left_behind
+from mediakeeper.fs.atomic import TEMP_ROOM, append_lines, create_temp, encode_text, fsync_dir
+from mediakeeper.fs.checks import content_hash
+from mediakeeper.fs.names import fitted
+from mediakeeper.fs.write_errors import FULL, describe
 from mediakeeper.text.slug import inside
+
+COMPLETED, STOPPED, INTERRUPTED = "completed", "stopped", "interrupted"
+CHANGED = "changed since the scan"
+
+
+class Busy(MediakeeperError):
+    exit_code = 1
+
+
+class Refused(Exception):
+    """A file that is not what was graded: left where it is (``str``: why)."""
+
+
+class NoRoom(MediakeeperError):
+    """A disk too full for a copy (none is left behind): the rest is not tried."""
+
+    exit_code = 1
+
+
+def moves_dir(home: Path) -> Path:
+    return inside(home, "status", "dupes", "moves")
 
 
 def journal_path(home: Path, session: str) -> Path:
     return inside(home, "status", "dupes", "moves", f"{session}.jsonl")
+
+
+@contextlib.contextmanager
+def exclusive(home: Path) -> Iterator[None]:
+    """Held while a set-aside or an undo moves files (the kernel lets go however the process
+    ends): a second one is refused, and a journal with no end while it is held is a killed
+    session's."""
+    folder = moves_dir(home)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Busy("another set-aside or undo is moving files of this data home",
+                       "let it finish, then run this again") from None  # fmt: skip
+        yield
+    finally:
+        os.close(fd)
+
+
+def record(home: Path, session: str, entry: dict[str, Any]) -> None:
+    """One journal line, on disk before what it says is done."""
+    path = journal_path(home, session)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    append_lines(path, encode_text(json.dumps(entry, ensure_ascii=False) + "\n"), durable=True)
+
+
+def lines(home: Path, session: str) -> list[dict[str, Any]]:
+    try:
+        text = journal_path(home, session).read_text("utf-8")
+    except OSError:
+        return []
+    found = []
+    for line in text.split("\n"):
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # a torn last line: what it said was never done
+        if isinstance(entry, dict):
+            found.append(entry)
+    return found
+
+
+def moved(home: Path, session: str) -> list[dict[str, Any]]:
+    """The moves of ``session`` in the order made ([] when it moved nothing)."""
+    return [e for e in lines(home, session) if "from" in e and "to" in e]
+
+
+def sessions(home: Path) -> list[tuple[str, int]]:
+    """Every set-aside session with its moves, oldest first: (session, files)."""
+    try:
+        journals = sorted(moves_dir(home).glob("*.jsonl"), key=lambda p: p.stat().st_mtime_ns)
+    except OSError:
+        return []
+    return [(p.stem, n) for p in journals if (n := len(moved(home, p.stem)))]
 
 
 def in_holding(holding: Path, library: Path, path: Path) -> Path:
@@ -37,33 +135,102 @@ def in_holding(holding: Path, library: Path, path: Path) -> Path:
     return target
 
 
-def move(home: Path, session: str, source: Path, target: Path) -> None:
-    """Move ``source`` to ``target``, journaled first."""
-    line = json.dumps({"from": str(source), "to": str(target), "size": source.stat().st_size},
-                      ensure_ascii=False) + "\n"  # fmt: skip
-    journal = journal_path(home, session)
-    journal.parent.mkdir(parents=True, exist_ok=True)
-    append_lines(journal, encode_text(line), durable=True)
+def unchanged(file: dict[str, Any]) -> str:
+    """Why the file ``file`` (``{"path", "size", "mtime_ns", "inode", "hash"}``) is not what
+    was graded, or "": its size and time, then its bytes' hash (a retag that kept the size
+    and time changes it). The inode counts only where no hash was kept (an older scan's): a
+    file put back from another disk is a new inode with the same bytes."""
+    try:
+        st = os.stat(file["path"])
+    except OSError as err:
+        return f"it is gone ({err.strerror})"
+    inode = file["inode"] if not file.get("hash") else st.st_ino
+    if (st.st_size, st.st_mtime_ns, st.st_ino) != (file["size"], file["mtime_ns"], inode):
+        return CHANGED
+    if file.get("hash") and content_hash(file["path"]) != file["hash"]:
+        return f"{CHANGED} (its size and time are the same, its bytes are not)"
+    return ""
+
+
+def move(home: Path, session: str, file: dict[str, Any], target: Path) -> None:
+    """Move ``file`` (as ``unchanged`` takes it) to ``target``, its identity checked right
+    before, journaled first. ``Refused``: not what was graded (nothing moved); ``NoRoom``: the
+    target's disk is full (no partial copy left)."""
+    source = Path(file["path"])
+    why = unchanged(file)
+    if why:
+        raise Refused(why)
+    record(home, session, {"from": str(source), "to": str(target), "size": file["size"],
+                           "mtime_ns": file["mtime_ns"], "hash": file.get("hash", "")})  # fmt: skip
+    _relocate(home, source, target, file.get("hash", ""))
+
+
+def _relocate(home: Path, source: Path, target: Path, expect: str) -> None:
+    """``source`` renamed to ``target``, or, across file systems, copied (checked to hold
+    ``expect``, or ``source``'s bytes) and renamed into place, then ``source`` removed."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    _relocate(source, target)
-
-
-def _relocate(source: Path, target: Path) -> None:
     try:
         os.rename(source, target)
     except OSError as err:
         if err.errno != errno.EXDEV:
             raise
-        if not copy_compared(source, target):
-            raise OSError(f"the copy of {source} in the holding folder differs") from None
-        source.unlink()
+        _copy(home, source, target, expect)
+        os.unlink(source)
     fsync_dir(target.parent)
     fsync_dir(source.parent)
 
 
+def _copy(home: Path, source: Path, target: Path, expect: str) -> None:
+    """``source`` copied to ``target`` through a temp file in its folder, with its times and
+    mode, flushed, its hash compared; the temp file removed on any failure."""
+    left_behind.will_write_in(target.parent, home / "status")
+    fd, tmp = create_temp(target.parent, fitted(".", target.name, ".", room=TEMP_ROOM), ".tmp")
+    try:
+        try:
+            with open(source, "rb") as src:
+                st = os.fstat(src.fileno())
+                filecopy.copy_bytes(src.fileno(), fd, st.st_size)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
+        os.chmod(tmp, st.st_mode & 0o7777)
+        if content_hash(tmp) != (expect or content_hash(source)):
+            raise Refused(f"{CHANGED} (it changed while it was copied)")
+        os.rename(tmp, target)
+    except BaseException as err:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(err, OSError) and err.errno in FULL:
+            raise NoRoom(describe(OSError(err.errno, err.strerror, str(target)))) from None
+        raise
+
+
+def prune_emptied(home: Path, session: str, folder: Path, stop: Path) -> list[str]:
+    """The folders from ``folder`` up to ``stop`` (not included) that the moves left empty,
+    each journaled, then removed; those removed."""
+    removed = []
+    while folder != stop and stop in folder.parents:
+        try:
+            if any(os.scandir(folder)):
+                break
+        except OSError:
+            break
+        record(home, session, {"folder": str(folder), "mode": os.stat(folder).st_mode & 0o7777})
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+        removed.append(str(folder))
+        folder = folder.parent
+    if removed:
+        fsync_dir(folder)
+    return removed
+
+
 def copy_compared(source: Path, target: Path) -> bool:
     """``source`` copied to ``target`` with its times and mode, flushed and compared byte for
-    byte; False (the copy removed) when it reads back different."""
+    byte; False (the copy removed) when it reads back different (verify's restores)."""
     shutil.copy2(source, target)
     with open(target, "rb+") as copied:
         os.fsync(copied.fileno())
@@ -73,18 +240,48 @@ def copy_compared(source: Path, target: Path) -> bool:
     return False
 
 
-def moved(home: Path, session: str) -> list[dict[str, str]]:
-    """The moves of ``session`` in the order made ([] when it moved nothing)."""
+def end(home: Path, session: str, outcome: str) -> None:
+    """The session ended (where it journaled anything)."""
+    if journal_path(home, session).exists():
+        record(home, session, {"end": outcome})
+
+
+def _same_bytes(a: Path, b: Path, expect: str) -> bool:
+    """Whether ``a`` and ``b`` hold the same bytes (those hashed ``expect``, when given)."""
     try:
-        lines = journal_path(home, session).read_text("utf-8").split("\n")
+        if a.stat().st_size != b.stat().st_size:
+            return False
+        ha = content_hash(a)
+        return ha == content_hash(b) and (not expect or ha == expect)
     except OSError:
-        return []
+        return False
+
+
+def recover(home: Path, library: Path) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Sessions a kill left without an end (call it holding ``exclusive``): each move it cut
+    between the copy and the removal of the original finished (the two the same bytes), the
+    ``library`` folders its moves emptied removed, the session ended as interrupted. Each
+    such session with the moves it made."""
     found = []
-    for line in lines:
-        try:
-            found.append(json.loads(line))
-        except ValueError:
-            continue  # a torn last line: that move was never made
+    for journal in sorted(moves_dir(home).glob("*.jsonl")):
+        session = journal.stem
+        entries = lines(home, session)
+        if not entries or any("end" in e for e in entries):
+            continue
+        made = []
+        for entry in (e for e in entries if "from" in e and "to" in e):
+            source, target = Path(entry["from"]), Path(entry["to"])
+            if source.exists() and target.exists():
+                if not _same_bytes(source, target, entry.get("hash", "")):
+                    continue  # another file at one of the two places: undo says so
+                os.unlink(source)
+                fsync_dir(source.parent)
+            if target.exists() and not source.exists():
+                made.append(entry)
+        for folder in dict.fromkeys(Path(e["from"]).parent for e in made):
+            prune_emptied(home, session, folder, library)
+        end(home, session, INTERRUPTED)
+        found.append((session, made))
     return found
 
 
@@ -92,30 +289,50 @@ def moved(home: Path, session: str) -> list[dict[str, str]]:
 class PutBack:
     restored: list[str] = field(default_factory=list)
     left_alone: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    stopped: str = ""  # a full disk: why the rest was not tried
 
 
 def put_back(home: Path, session: str, holding: Path) -> PutBack:
-    """Every file ``session`` moved, renamed back to its own path, newest first; the
-    folders it leaves empty in ``holding`` removed."""
+    """Every file ``session`` moved, moved back to its own path, newest first (a copy found
+    at both places, the same bytes, is removed from the holding folder); the folders it
+    removed made again; the folders it leaves empty in ``holding`` removed. A full disk
+    stops it (``stopped``) with what it put back so far kept."""
     done = PutBack()
-    for entry in reversed(moved(home, session)):
+    entries = lines(home, session)
+    for entry in reversed(entries):
+        if "folder" in entry:
+            with contextlib.suppress(OSError):
+                os.makedirs(entry["folder"], mode=entry.get("mode", 0o777), exist_ok=True)
+            continue
+        if "from" not in entry or "to" not in entry:
+            continue
         source, target = Path(entry["from"]), Path(entry["to"])
         if source.exists() and not target.exists():
             continue  # journaled, then the run was killed before the move: never made
-        if source.exists():
-            done.left_alone.append((str(source), "another file is at its own path"))
-            continue
         if not target.exists():
             done.left_alone.append((str(source), f"it is no longer at {target}"))
             continue
-        source.parent.mkdir(parents=True, exist_ok=True)
-        _relocate(target, source)
+        if source.exists():
+            if not _same_bytes(source, target, entry.get("hash", "")):
+                done.left_alone.append((str(source), "another file is at its own path"))
+                continue
+            os.unlink(target)  # a move cut short: the original never left
+        else:
+            try:
+                _relocate(home, target, source, entry.get("hash", ""))
+            except Refused as why:
+                done.left_alone.append((str(source), f"its copy at {target} {why}"))
+                continue
+            except NoRoom as err:
+                done.stopped = err.message
+                break
         done.restored.append(str(source))
         prune(target.parent, holding)
     return done
 
 
 def prune(folder: Path, holding: Path) -> None:
+    """The folders from ``folder`` up to ``holding`` (not included) left empty, removed."""
     while folder != holding and holding in folder.parents:
         try:
             folder.rmdir()

@@ -21,11 +21,12 @@ from mediakeeper.changes import originals
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.journal import CHANGES_DIR, checked_line
 from mediakeeper.core import writemode
-from mediakeeper.core.errors import AudioError
+from mediakeeper.core.errors import AudioError, MediakeeperError
 from mediakeeper.fs.atomic import append_lines, encode_text, fsync_dir
 from mediakeeper.fs.checks import why_left_alone
 from mediakeeper.fs.names import home_id
 from mediakeeper.tags.cover import COVER, cover
+from mediakeeper.text.visible import is_unicode
 from mediakeeper.text.wording import value
 
 
@@ -57,6 +58,13 @@ class ChangeJournal:
         # To the microsecond: a fix, its undo and a fix again may all fall in one second, and
         # undo must still know which came first.
         stamp = datetime.now(UTC).isoformat(timespec="microseconds")
+        changes = list(changes)
+        for _, path, c in changes:  # a value no tag can hold never reaches the journal
+            if c.new is not None and not is_unicode(c.new):
+                raise MediakeeperError(
+                    f"the new {c.tag} of {path} is not UTF-8 text (it holds undecodable bytes)",
+                    "nothing was written",
+                )
         lines = [
             checked_line(
                 {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -16,8 +17,8 @@ from mediakeeper.cli.decide_walk import walk
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import questions
-from mediakeeper.core.questions import CANDIDATE, KEEP, RETRY, SKIP
-from mediakeeper.decisions import dupes, engine, outstanding
+from mediakeeper.core.questions import CANDIDATE, KEEP, SKIP
+from mediakeeper.decisions import engine, ids
 from mediakeeper.decisions import item as decide
 from mediakeeper.decisions.item import SCOPES
 from mediakeeper.decisions.taking import VERIFYING
@@ -120,8 +121,8 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
     answer = engine.Answer(choose=choose, values=tuple(_tag_value(p) for p in values),
                            dismiss=dismissing, scope=scope, album=album if values else None,
                            fields=tuple(f.strip() for f in (fields or "").split(",") if f.strip()))
-    decision_id = decision_id or _id_of(settings.home, kind, name, code or dismiss or None,
-                                        album, values)  # fmt: skip
+    decision_id = decision_id or engine.resolve(settings.home, kind, name, code or dismiss or
+                                                None, album, values=bool(values))  # fmt: skip
     if dry_run:
         _previewed(engine.preview(settings.home, decision_id, answer))
         return
@@ -129,49 +130,28 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
                                              writing=writing))  # fmt: skip
 
 
-def _id_of(home: Path, kind: str, name: str, code: str | None, album: str | None,
-           values) -> str:  # fmt: skip
-    """The decision ``decide KIND NAME`` means: of ``code`` (and ``album``), else the item's
-    one; a value with neither: the item itself (its decisions about that tag)."""
-    if values and not code:
-        return engine.item_id(home, kind, name)
-    return engine.resolve(home, kind, name, code, None if values else album)
-
-
 def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> None:
-    """One decision (``--id``, or ``--code``), or an item's: as text or JSON."""
-    if decision_id or code:
-        decision_id = decision_id or engine.resolve(home, kind, name, code, album)
-        shown = engine.explain(home, decision_id)
+    """An item's decisions, or one decision (``--id``, ``--code``; a failed item's, a
+    duplicate group's), as text or JSON: what ``engine.explain`` says."""
+    item = None
+    if not (decision_id or code):  # else a failed item, a duplicate group: ``resolve`` says
+        with contextlib.suppress(decide.DecideError):
+            item = decide.find_item(home, kind, name)
+    found = decide.item_decisions(home, kind, item) if item is not None else None
+    if found is not None and (found.decisions or as_json):
         if as_json:
-            click.echo(json.dumps(shown, ensure_ascii=False))
+            click.echo(json.dumps({"kind": kind, "item": found.name, "key": found.item["key"],
+                                   "decisions": [engine.decision_json(found, d, full=True)
+                                                 for d in found.decisions]},
+                                  ensure_ascii=False))  # fmt: skip
             return
-        click.echo(visible("\n".join(engine.describe_one(shown))))
+        click.echo(visible("\n".join(decide.describe(found))))
         return
-    if kind == dupes.KIND.name and (found_group := dupes.find(home, name)) is not None:
-        _echo_json_or(as_json, engine.explain(home, engine.resolve(home, kind, name)),
-                      dupes.describe(found_group))  # fmt: skip
-        return
-    try:
-        item = decide.find_item(home, kind, name)
-    except decide.DecideError:
-        if (failed := outstanding.find(home, kind, name)) is None:
-            raise
-        _echo_json_or(as_json, engine.explain(home, engine.resolve(home, kind, name)),
-                      outstanding.describe(failed))  # fmt: skip
-        return
-    found = decide.item_decisions(home, kind, item)
+    shown = engine.explain(home, decision_id or engine.resolve(home, kind, name, code, album))
     if as_json:
-        click.echo(json.dumps({"kind": kind, "item": found.name, "key": item["key"],
-                               "decisions": [engine.decision_json(found, d, full=True)
-                                             for d in found.decisions]},
-                              ensure_ascii=False))  # fmt: skip
+        click.echo(json.dumps(shown, ensure_ascii=False))
         return
-    click.echo("\n".join(decide.describe(found)))
-
-
-def _echo_json_or(as_json: bool, shown: dict, lines: list[str]) -> None:
-    click.echo(json.dumps(shown, ensure_ascii=False) if as_json else visible("\n".join(lines)))
+    click.echo(visible("\n".join(engine.describe_one(shown))))
 
 
 def _previewed(shown: engine.Preview) -> None:
@@ -196,19 +176,19 @@ def _previewed(shown: engine.Preview) -> None:
 
 def _taken(home: Path, result: engine.Result) -> None:
     """What an answer did, said as its act says it, with the command that takes it back."""
-    taken = result.taken
-    if result.act in VERIFYING:
+    taken, undo = result.taken, f"{tool_command('undo', home)} --session {result.session}"
+    if ids.parse(result.id)[3] in engine.QUEUED:  # a queue item itself: retried, skipped, again
+        names = ", ".join(result.queued)
+        click.echo(f"{names}: skipped; later batches leave it out" if result.act == SKIP else
+                   f"{names}: back to pending; the next batch tries it again")  # fmt: skip
+        click.echo(f"To take it back:\n  {undo}")
+    elif result.act in VERIFYING:
         decide_verify.said(home, taken)
     elif result.act == CANDIDATE:
         click.echo(f"chose {taken} for {result.queued[0]}: the next batch identifies it so")
-        click.echo(f"To take it back:\n  {tool_command('undo', home)} --session {result.session}")
+        click.echo(f"To take it back:\n  {undo}")
     elif result.act == KEEP:
         decide_dupes.said(home, taken)
-    elif result.act in (RETRY, SKIP):
-        names = ", ".join(taken.names)
-        click.echo(f"{names}: back to pending; the next batch tries it again" if result.act ==
-                   RETRY else f"{names}: skipped; later batches leave it out")  # fmt: skip
-        click.echo(f"To take it back:\n  {tool_command('undo', home)} --session {result.session}")
     else:
         _said(taken, False)
 

@@ -43,40 +43,24 @@ def group_items(home: Path, code: str) -> None:
                "(keep all)")  # fmt: skip
 
 
-def decide_one(home: Path, name: str, *, choose: int | None, dismiss: str | None, values,
-               dry_run: bool) -> bool:  # fmt: skip
-    """``decide dupes ID``: the group shown, or a choice taken; False when no open group is
-    called ``name`` (a failed album of the dupes queue may be)."""
-    group = dupes.find(home, name)
-    if group is None:
-        return False
-    if values:
-        raise DecideError("a duplicate group takes --choose N or --dismiss CODE, not --set")
-    if not (choose or dismiss):
-        click.echo(visible("\n".join(dupes.describe(group))))
-        return True
-    if dry_run:
-        _would(group, choose, dismiss)
-        return True
-    said(home, dupes.take(home, group, choose=choose, dismiss=dismiss or ""))
-    return True
-
-
 def said_whole(home: Path, taken, choose: int | None, dry_run: bool) -> None:
     """``decide --all``: keep the best (``--choose 1``) or keep all (``--choose 2``,
     ``--dismiss CODE``) for every open group of a level, as one session (a dry run: the
     groups it would decide, ``taken``)."""
     if dry_run:
         for group in taken:
-            _would(group, choose, "" if choose else dupes.code_of(group))
+            _would(group, choose, "" if choose else dupes.code_of(group), whole=True)
         click.echo(f"dry run: {count(len(taken), 'group')} would be decided; nothing moved")
         return
     said(home, taken)
 
 
-def _would(group: dict, choose: int | None, dismiss: str | None) -> None:
+def _would(group: dict, choose: int | None, dismiss: str | None, *, whole: bool = False) -> None:
     if dismiss or choose == 2:
         click.echo(f"would keep all {len(group['copies'])} copies of {group['id']}")
+        return
+    if whole and choose == 1 and group.get("doubt"):  # a level's keep the best leaves it
+        click.echo(f"would leave {group['id']} for you: {visible(group['doubt'])}")
         return
     keep = dupes.numbered(group, choose).keep
     click.echo(f"would keep {visible(keep)}")
@@ -95,5 +79,7 @@ def said(home: Path, taken: dupes.Taken) -> None:
     click.echo(f"{count(taken.groups, 'group')} decided ({taken.what}{freed})")
     if taken.session:
         click.echo(f"To take it back:\n  {tool_command('undo', home)} --session {taken.session}")
-    if done is not None and done.left_alone:
+    if done is not None and done.stopped:
+        click.echo(f"Error: {done.stopped}", err=True)
+    if done is not None and (done.left_alone or done.stopped):
         sys.exit(1)

@@ -28,26 +28,19 @@ HINT = ("A group's items: decide --group CODE; one item: decide KIND NAME; a who
 def show_groups(home: Path, kind: str | None, code: str | None, as_json: bool) -> None:
     """The groups worst first (of ``kind`` when given), or the items of the group of
     ``code``; as one JSON object with ``as_json``."""
-    if code in outstanding.GROUPS and not as_json:
+    if as_json:  # the engine's listing (each decision with its id), of one group's code
+        click.echo(json.dumps(_listed(home, kind, code), ensure_ascii=False))
+        return
+    if code in outstanding.GROUPS:
         _show_outstanding(home, kind, code)
         return
     if code in dupes.CODES and kind in (None, dupes.KIND.name):
-        if as_json:
-            chosen = [g for g in dupes.as_json(home) if g["code"] == code]
-            click.echo(json.dumps({"total": 0, "groups": [], "duplicates": chosen}))
-        else:
-            decide_dupes.group_items(home, code)
-        return
-    if as_json and not code:  # failed items and duplicates counted apart, as every surface does
-        click.echo(json.dumps(engine.listing(home, kind), ensure_ascii=False))
+        decide_dupes.group_items(home, code)
         return
     needs = [n for n in decide.listing(home) if kind in (None, n.kind)]
     found = groups.groups_of(needs)
     if code:
         found = group_named(found, code, kind)
-    if as_json:
-        click.echo(json.dumps(groups.as_json(found), ensure_ascii=False))
-        return
     waiting = [] if code else outstanding.outstanding_in(home, kind)
     asking_dupes = not code and kind in (None, dupes.KIND.name)
     duplicates = decide_dupes.listing_lines(home) if asking_dupes else []
@@ -75,6 +68,20 @@ def show_groups(home: Path, kind: str | None, code: str | None, as_json: bool) -
         click.echo(line)
     word = outstanding_json(waiting)[0]["status"] if waiting else ""
     click.echo(HINT + (f"; {word} ones: --all --group {word} --choose N" if word else ""))
+
+
+def _listed(home: Path, kind: str | None, code: str | None) -> dict:
+    """``decide --json`` (``--group CODE``: that group's entries alone, under the key it is
+    listed under; the total, of the findings' groups, as they add up)."""
+    shown = engine.listing(home, kind)
+    if not code:
+        return shown
+    if code not in (*outstanding.GROUPS, *dupes.CODES):
+        group_named(groups.groups_of(decide.listing(home)), code, kind)  # an unknown code: said
+    chosen = {key: [g for g in shown.get(key, ()) if code in (g.get("code"), g.get("status"))]
+              for key in ("groups", "outstanding", "duplicates")}  # fmt: skip
+    return {"total": sum(g["count"] for g in chosen["groups"]), "groups": chosen["groups"],
+            **{key: chosen[key] for key in ("outstanding", "duplicates") if chosen[key]}}
 
 
 def _show_items(home: Path, needs, found, code: str) -> None:

@@ -62,6 +62,9 @@ def main(ctx, home, as_json):
             click.echo(line)
         for why in g["why"]:
             click.echo(f"       kept: {why}")
+        if g.get("doubt"):
+            click.echo(f"       question: {visible(g['doubt'])} (`mediakeeper decide dupes "
+                       f"{g['id']}`; set-aside --all leaves it)")  # fmt: skip
     if kept_whole:
         click.echo(f"({count(len(kept_whole), 'group')} kept whole: `mediakeeper dupes kept`)")
     if not found:
@@ -105,7 +108,10 @@ def set_aside(home, ids, every, include_releases):
     """Move every copy but the best of the groups given into the holding folder ([dupes]
     holding, default <home>/set-aside/), each at its path relative to the library. Nothing
     is deleted; the kept copy first gains the MusicBrainz ids, ReplayGain and cover it lacks.
-    All of it journaled: the undo command it prints puts every file back."""
+    Each file is checked to be the one graded (size, time, a hash of its bytes) right before
+    it moves; a group whose best the sound cannot tell is left for `decide dupes ID`; the
+    library folders the moves empty are removed. All of it journaled, and finished by the
+    next set-aside or undo after a kill: the undo command it prints puts every file back."""
     existing_home(home)
     done = copies.set_aside(home, list(ids), every=every, include_releases=include_releases)
     said_set_aside(done, left_alone_err=False)
@@ -113,7 +119,9 @@ def set_aside(home, ids, every, include_releases):
                f"({format_size(done.freed)})")  # fmt: skip
     if done.moved or done.tagged:
         click.echo(f"To put them back: {tool_command('undo', done.home)} --session {done.session}")
-    sys.exit(1 if done.left_alone else 0)
+    if done.stopped:
+        click.echo(f"Error: {done.stopped}", err=True)
+    sys.exit(1 if done.left_alone or done.questions or done.stopped else 0)
 
 
 @main.command("keep-all", cls=Command)
@@ -153,12 +161,21 @@ def kept_groups(home, ids, reset):
 
 def said_set_aside(done: copies.SetAside, *, left_alone_err: bool) -> None:
     """What a set-aside did, file by file, as ``dupes set-aside`` and ``decide`` say it."""
+    for session in done.resumed:
+        click.echo(f"finished set-aside session {session}, which a kill had cut short "
+                   f"(`{tool_command('undo', done.home)} --session {session}` puts its files "
+                   "back)")  # fmt: skip
     for change in done.tagged:
         click.echo(f"kept copy gained {change.tag}: {visible(change.path)}")
     for source, target in done.moved:
         click.echo(f"set aside {visible(str(source))} -> {visible(str(target))}")
+    for folder in done.removed:
+        click.echo(f"removed the folder it emptied {visible(folder)}")
     for path, why in done.left_alone:
         click.echo(f"left alone {visible(str(path))}: {visible(why)}", err=left_alone_err)
+    for group_id, why in done.questions:
+        click.echo(f"left for you: group {group_id}: {visible(why)}; choose the copy kept with "
+                   f"`{tool_command('decide', done.home)} dupes {group_id}`")  # fmt: skip
 
 
 def group_lines(group, head: str, indent: str = "") -> list[str]:
@@ -167,7 +184,8 @@ def group_lines(group, head: str, indent: str = "") -> list[str]:
     lines = [f"{indent}{head} {count(len(group['copies']), 'copy', 'copies')}, "
              f"{format_size(group['waste'])} in the copies not kept"]  # fmt: skip
     for c in group["copies"]:
-        mark = "keep" if c["path"] == group["best"] else "    "
+        best = "keep?" if group.get("doubt") else "keep "  # a question: the best is a guess
+        mark = best if c["path"] == group["best"] else "     "
         lines.append(f"{indent}  {mark} {visible(c['path'])}  "
                      f"[{c['grade']}, {format_size(c['size'])}]")
     return lines

@@ -9,6 +9,7 @@ from mediakeeper.cli.command import Command, home_option
 from mediakeeper.core.config import existing_home, load_settings
 from mediakeeper.core.errors import UsageError
 from mediakeeper.core.extras import require
+from mediakeeper.core.tokens import MAKE_A_TOKEN, checked_token
 from mediakeeper.web.security import is_loopback
 
 GRACE = 3  # seconds open streams get to close once the server is told to stop
@@ -27,12 +28,13 @@ def main(home, host, port):
     require("web", "mediakeeper serve")
     settings = load_settings(existing_home(home), {"serve": {"host": host, "port": port}})
     host, port = settings.get("serve", "host"), settings.get("serve", "port")
-    token, base = settings.get("serve", "token"), settings.get("serve", "base_path")
+    token = checked_token(settings.get("serve", "token"))
+    base = settings.get("serve", "base_path")
     if not is_loopback(host) and not token:
         raise UsageError(
             f"binding to {host} without a token would open the home to the network",
-            "set [serve] token in mediakeeper.toml (or MEDIAKEEPER_SERVE_TOKEN), or bind to "
-            "127.0.0.1",
+            "set [serve] token in mediakeeper.toml (or MEDIAKEEPER_SERVE_TOKEN; "
+            f"{MAKE_A_TOKEN}), or bind to 127.0.0.1",
         )
     if base and not base.startswith("/"):
         raise UsageError(f"[serve] base_path must start with '/', not {base!r}")

@@ -29,7 +29,8 @@ from mediakeeper.text.wording import count, value, written_to
 @home_option
 @click.option("--session", metavar="ID", help="Undo every change of this session.")
 @click.option("--artist", metavar="NAME", help="Undo every change made to this artist.")
-@click.option("--list", "list_sessions", is_flag=True, help="List sessions that changed tags.")
+@click.option("--list", "list_sessions", is_flag=True,
+              help="List sessions that changed tags or set duplicates aside.")
 @click.option(
     "--dry-run",
     is_flag=True,
@@ -53,7 +54,10 @@ def main(home, session, artist, list_sessions, dry_run, yes):
             artists.setdefault(e.session, set()).add(e.artist)
         for sid, changes in counts.items():
             click.echo(f"{sid}  {count(changes, 'change')} to {count(len(artists[sid]), 'artist')}")
-        if not counts:
+        set_aside = moves.sessions(settings.home)  # dupes set-aside: files moved, tags or not
+        for sid, files in set_aside:
+            click.echo(f"{sid}  {count(files, 'file')} set aside (dupes)")
+        if not counts and not set_aside:
             click.echo("No tag changes have been journaled yet.")
         _show_problems(journals.problems)
         if not list_sessions:
@@ -106,7 +110,7 @@ def _whole_session(home: Path, session: str, writing):
     files_left = False
     if undone.put_back is not None:
         _said_put_back(undone.put_back)
-        files_left = bool(undone.put_back.left_alone)
+        files_left = bool(undone.put_back.left_alone or undone.put_back.stopped)
     if undone.group is not None:
         _said_group(undone.group, session)
     if undone.report is None:
@@ -142,6 +146,8 @@ def _said_put_back(done) -> None:
     for path, why in done.left_alone:
         click.echo(f"left alone {path}: {why}")
     click.echo(f"{count(len(done.restored), 'file')} put back, {len(done.left_alone)} left alone")
+    if done.stopped:
+        click.echo(f"Error: {done.stopped}", err=True)
 
 
 def _confirm_artist(kind_dir: Path, artist: str, yes: bool) -> None:

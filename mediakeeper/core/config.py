@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mediakeeper.core import decisions, kinds
 from mediakeeper.core.bounded import SETTINGS_FILE, TooLarge, read_bounded
@@ -123,12 +124,37 @@ def _one_of(words: tuple[str, ...]) -> Callable[[Any], str | None]:
     return problem
 
 
+_NOT_SHOWN = "the value is not shown: it may hold a secret"
+
+
+def _webhook_problem(url: str) -> str | None:
+    """A webhook is an http(s) URL with a host, or none (""): a blank one is a mistake, not
+    a receiver. The value is never said: its path or query may hold a secret."""
+    try:
+        parts = urlsplit(url)
+        fits = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        fits = False
+    if url == "" or (fits and url.strip() == url):
+        return None
+    return "expected an http:// or https:// URL, or none (" + _NOT_SHOWN + ")"
+
+
+def _apprise_problem(urls: tuple[str, ...]) -> str | None:
+    """Each an Apprise URL (``scheme://...``): none blank. Not shown, as a webhook's."""
+    if all(url.strip() == url and "://" in url for url in urls):
+        return None
+    return "expected Apprise URLs (scheme://...); one is blank or has none (" + _NOT_SHOWN + ")"
+
+
 # Settings held to a check of their own (one of a few words; a text with a unit, "128k"):
 # the check says what is wrong with a value, or None.
 CHECKED: dict[tuple[str, str], Callable[[Any], str | None]] = {
     ("music", "write_mode"): _one_of(MODES),
     ("music", "hard_links"): _one_of(HARD_LINKS),
     ("audiobooks", "bitrate"): bitrate_problem,
+    ("alerts", "webhook_url"): _webhook_problem,
+    ("alerts", "apprise"): _apprise_problem,
 }
 
 # Settings a value may also come from under a conventional name.

@@ -114,9 +114,6 @@ class Kind:
     # document (home, slug, document), and returning what its queue details now say (or
     # None): what a decision taken by ``decide`` writes. "": decided by its own commands.
     rewrite: str = ""
-    # Whether ``decide --set TAG=VALUE`` writes tags into its items' tracks (their output
-    # documents hold each track's tags).
-    sets_tags: bool = False
 
     @property
     def files_below(self) -> bool:

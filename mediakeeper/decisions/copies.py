@@ -7,6 +7,8 @@ group, what ``dupes set-aside`` does and what ``undo --session`` takes back.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,16 +23,21 @@ from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.dupes import groups as dupes
 from mediakeeper.dupes import kept as keeping
-from mediakeeper.dupes.job import CARRIED, same_file
+from mediakeeper.dupes.job import CARRIED
 from mediakeeper.dupes.kind import KIND
+from mediakeeper.fs.checks import content_hash
+from mediakeeper.fs.names import COMPANION_SUFFIXES, JUNK_FILES
+from mediakeeper.fs.write_errors import mount_point
+from mediakeeper.media.albums import is_audio
 from mediakeeper.queue.manager import refresh_queue
+from mediakeeper.queue.session_log import start_session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.closing import write_closing_reports
 from mediakeeper.tags.cover import COVER, cover, takes_cover
 from mediakeeper.tags.read import loudness, read
+from mediakeeper.text.wording import format_size
 
-CHANGED = "changed since the scan"
-SESSION_PREFIX = "dupes_"
+CHANGED = moves.CHANGED
 
 
 @dataclass
@@ -40,8 +47,14 @@ class SetAside:
     moved: list[tuple[str, str]] = field(default_factory=list)  # (from, to)
     tagged: list[TagChange] = field(default_factory=list)  # what kept copies gained
     left_alone: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    # Groups whose best could not be told from the sound (``doubt``): (id, why), left for a
+    # person to choose the copy kept (``decide dupes ID``).
+    questions: list[tuple[str, str]] = field(default_factory=list)
     groups: int = 0
     freed: int = 0  # bytes moved out of the library
+    removed: list[str] = field(default_factory=list)  # library folders the moves emptied
+    resumed: list[str] = field(default_factory=list)  # killed sessions finished first
+    stopped: str = ""  # why it stopped before the end (a full disk), "" when it did not
 
 
 def holding_of(settings: Settings) -> Path:
@@ -74,42 +87,150 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
     (its path relative to the library kept), the kept copy first gaining the tags it lacks
     that the others carry; every change journaled under one session, which ``mediakeeper
     undo --session`` takes back. The copy kept is the best, or ``keepers[id]`` (a person's
-    choice). A copy changed since the scan is left alone, and said."""
+    choice). A copy changed since the scan is left alone, and said; a group whose best the
+    sound cannot tell (its ``doubt``) is left for a person, unless ``keepers`` names its copy."""
     settings = load_settings(home)
     library = dupes.library_of(settings)
-    every_group = dupes.load_groups(settings.home) or []
-    wanted = chosen(every_group, list(ids), every=every, include_releases=include_releases,
-                    kept_whole=keeping.load(settings.home))  # fmt: skip
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    done = SetAside(SESSION_PREFIX + stamp, settings.home)
     holding = holding_of(settings)
+    with moves.exclusive(settings.home):
+        resumed = recover(settings)  # what a killed set-aside left, finished first
+        every_group = dupes.load_groups(settings.home) or []
+        wanted = chosen(every_group, list(ids), every=every, include_releases=include_releases,
+                        kept_whole=keeping.load(settings.home))  # fmt: skip
+        chose = keepers or {}
+        questions = [(g["id"], g["doubt"]) for g in wanted
+                     if g.get("doubt") and g["id"] not in chose]  # fmt: skip
+        wanted = [g for g in wanted if not g.get("doubt") or g["id"] in chose]
+        kept = [_kept_copy(found, chose.get(found["id"], found["best"])) for found in wanted]
+        if not wanted:  # nothing to move: no session
+            return SetAside("", settings.home, questions=questions, resumed=resumed)
+        _room(wanted, kept, holding)
+        session = start_session(settings.status_dir, KIND.name, description="set-aside")
+        done = SetAside(session.id, settings.home, questions=questions, resumed=resumed)
+        dupes.keep_before(settings.home, done.session, every_group)
+        try:
+            _move_groups(settings, done, wanted, kept, holding, library)
+            outcome = moves.COMPLETED
+        except moves.NoRoom as err:
+            done.stopped, outcome = err.message, moves.STOPPED
+        _finish(settings, every_group, {source for source, _ in done.moved})
+        moves.end(settings.home, done.session, outcome)  # the groups know its moves: ended
+        session.end(outcome, {"files_set_aside": len(done.moved), "bytes": done.freed,
+                              "left_alone": len(done.left_alone)})  # fmt: skip
+    return done
+
+
+def _move_groups(settings: Settings, done: SetAside, wanted: list[dict], kept: list[dict],
+                 holding: Path, library: Path) -> None:  # fmt: skip
+    """Each group's kept copy checked to be what was graded and given the tags it lacks,
+    then every other copy's files moved, each checked right before its move; the library
+    folders the moves empty removed."""
     journal = ChangeJournal(settings.status_dir / "music", done.session,
                             writemode.chosen(settings.get))  # fmt: skip
-    kept = [_kept_copy(found, (keepers or {}).get(found["id"], found["best"])) for found in wanted]
-    if wanted:
-        dupes.keep_before(settings.home, done.session, every_group)
     for found, best in zip(wanted, kept, strict=True):
-        changed = [f["path"] for f in best["files"] if not _unchanged(f)]
+        changed = [(f["path"], why) for f in best["files"] if (why := moves.unchanged(f))]
         if changed:
-            done.left_alone += [(p, f"the copy kept was {CHANGED}") for p in changed]
+            path, why = changed[0]
+            done.left_alone.append((path, f"the copy kept was {why}: nothing of group "
+                                    f"{found['id']} moved; run `mediakeeper dupes scan` again"))
             continue
         done.groups += 1
         others = [c for c in found["copies"] if c is not best]
         _carry_tags(best, others, journal, done)
+        names_kept = {_file_id(f["path"]) for f in best["files"]}
         for copy in others:
             for file in copy["files"]:
-                path = Path(file["path"])
-                if not _unchanged(file):
-                    done.left_alone.append((str(path), CHANGED))
+                if _file_id(file["path"]) in names_kept:  # a hard link: one copy, never moved
+                    done.left_alone.append((file["path"], "another name of the copy kept"))
                     continue
-                target = moves.in_holding(holding, library, path)
-                moves.move(settings.home, done.session, path, target)
-                done.moved.append((str(path), str(target)))
-                done.freed += file["size"]
-    _forget_moved(settings.home, every_group, {source for source, _ in done.moved})
+                target = moves.in_holding(holding, library, Path(file["path"]))
+                _move_one(settings.home, done, file, target)
+            folders = {str(Path(f["path"]).parent) for f in copy["files"]}
+            if found["level"] == "album":  # its pictures too, once it holds no audio
+                _companions(settings.home, done, Path(copy["path"]), holding, library)
+            for folder in sorted(folders, reverse=True):
+                done.removed += moves.prune_emptied(settings.home, done.session, Path(folder),
+                                                    library)  # fmt: skip
+
+
+def _move_one(home: Path, done: SetAside, file: dict[str, Any], target: Path) -> None:
+    """One file set aside, said; left alone (and said) when it is not what was graded."""
+    try:
+        moves.move(home, done.session, file, target)
+    except moves.Refused as why:
+        done.left_alone.append((file["path"], str(why)))
+        return
+    done.moved.append((file["path"], str(target)))
+    done.freed += file["size"]
+
+
+def _companions(home: Path, done: SetAside, folder: Path, holding: Path, library: Path) -> None:
+    """The album folder ``folder``'s pictures, cue sheets, logs and the like (and a file
+    manager's leftovers), set aside with it once no audio file is left in it: what comes with
+    an album goes with it, and the folder it leaves is empty. A folder that still holds a
+    track (one no other copy has) keeps them."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return
+    if any(is_audio(name) for name in names):
+        return
+    for name in names:
+        path = folder / name
+        if path.is_symlink() or not path.is_file():
+            continue
+        if os.path.splitext(name)[1].lower() not in COMPANION_SUFFIXES and name not in JUNK_FILES:
+            continue
+        st = path.stat()
+        file = {"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                "inode": st.st_ino}  # fmt: skip
+        _move_one(home, done, file, moves.in_holding(holding, library, path))
+
+
+def _file_id(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _room(wanted: list[dict], kept: list[dict], holding: Path) -> None:
+    """Refuse before anything moves when the copies to set aside on another file system than
+    the holding folder's need more room than it has (``moves.NoRoom``, naming it)."""
+    where = holding
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    device, need = os.stat(where).st_dev, 0
+    for found, best in zip(wanted, kept, strict=True):
+        for copy in (c for c in found["copies"] if c is not best):
+            for file in copy["files"]:
+                with contextlib.suppress(OSError):
+                    if os.stat(file["path"]).st_dev != device:
+                        need += file["size"]
+    vfs = os.statvfs(where)
+    free = vfs.f_bavail * vfs.f_frsize
+    if need > free:
+        raise moves.NoRoom(
+            f"disk full: {format_size(need)} to set aside in {holding}, {format_size(free)} "
+            f"free on the file system mounted at {mount_point(str(where))}; nothing was moved",
+            "free space there, or set [dupes] holding to a folder on a disk with room")
+
+
+def recover(settings: Settings) -> list[str]:
+    """The set-aside sessions a kill cut short, finished (``moves.recover``; call it holding
+    ``moves.exclusive``): the groups forget what they moved. Their ids."""
+    found = moves.recover(settings.home, dupes.library_of(settings))
+    if found:
+        every_group = dupes.load_groups(settings.home) or []
+        _finish(settings, every_group, {e["from"] for _, made in found for e in made})
+    return [session for session, _ in found]
+
+
+def _finish(settings: Settings, every_group: list[dict], moved: set[str]) -> None:
+    _forget_moved(settings.home, every_group, moved)
     refresh_queues(settings)
     write_closing_reports(settings.home, datetime.now(UTC))  # the space left to free
-    return done
 
 
 def _kept_copy(found: dict[str, Any], path: str) -> dict[str, Any]:
@@ -120,23 +241,23 @@ def _kept_copy(found: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 def _forget_moved(home: Path, every_group: list[dict[str, Any]], moved: set[str]) -> None:
-    """The groups kept without the copies set aside (a group left with one copy goes), and
-    with the kept files' new tags as the scan's: a second set-aside does not take them for
-    changes. Stamped as of no scan: the next scan groups afresh."""
+    """The groups kept without the files set aside (an album copy part set aside keeps the
+    rest; a group left with one copy, or without its best, goes), and with the kept files'
+    new tags as the scan's: a second set-aside does not take them for changes. Stamped as
+    of no scan: the next scan groups afresh."""
     kept = []
     for found in every_group:
-        copies = [c for c in found["copies"] if not all(f["path"] in moved for f in c["files"])]
-        if len(copies) > 1:
+        copies = []
+        for c in found["copies"]:
+            files = [f for f in c["files"] if f["path"] not in moved]
+            if len(files) < len(c["files"]):
+                c = {**c, "files": files, "size": sum(f["size"] for f in files)}
+            if files:
+                copies.append(c)
+        if len(copies) > 1 and any(c["path"] == found["best"] for c in copies):
             waste = sum(c["size"] for c in copies if c["path"] != found["best"])
             kept.append({**found, "copies": copies, "waste": waste})
     dupes.save_groups(home, kept)
-
-
-def _unchanged(file: dict[str, Any]) -> bool:
-    try:
-        return same_file(file, Path(file["path"]).stat())
-    except OSError:
-        return False
 
 
 def _carry_tags(best: dict, others: list[dict], journal: ChangeJournal, done: SetAside) -> None:
@@ -150,7 +271,7 @@ def _carry_tags(best: dict, others: list[dict], journal: ChangeJournal, done: Se
         gained: dict[str, str] = {}
         for copy in others:
             for other in copy["files"]:
-                if other["recording"] != kept["recording"] or not _unchanged(other):
+                if other["recording"] != kept["recording"] or moves.unchanged(other):
                     continue
                 for tag, value in _carried(other["path"]).items():
                     if tag not in have:
@@ -167,7 +288,8 @@ def _carry_tags(best: dict, others: list[dict], journal: ChangeJournal, done: Se
                         for step, why in result.refused]  # fmt: skip
     for kept in best["files"]:  # its new tags are not a change since the scan
         st = Path(kept["path"]).stat()
-        kept.update(size=st.st_size, mtime_ns=st.st_mtime_ns, inode=st.st_ino)
+        kept.update(size=st.st_size, mtime_ns=st.st_mtime_ns, inode=st.st_ino,
+                    hash=content_hash(kept["path"]))  # fmt: skip
 
 
 def _carried(path: str) -> dict[str, str]:
@@ -203,12 +325,14 @@ def refresh_queues(settings: Settings) -> None:
 
 
 def put_back(home: Path, session: str) -> moves.PutBack | None:
-    """The moves of a set-aside session undone (None when the session moved nothing); its
-    tag changes are the undo's (``undo.restore``)."""
+    """The moves of a set-aside session undone (None when the session moved nothing), a
+    killed one's finished first; its tag changes are the undo's (``undo.restore``)."""
     if not moves.moved(home, session):
         return None
     settings = load_settings(home)
-    done = moves.put_back(settings.home, session, holding_of(settings))
+    with moves.exclusive(settings.home):
+        recover(settings)
+        done = moves.put_back(settings.home, session, holding_of(settings))
     dupes.bring_back(settings.home, session)
     refresh_queues(settings)
     return done

@@ -19,19 +19,18 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core.errors import NotFound
+from mediakeeper.core.questions import Asked
 from mediakeeper.decisions import copies, sessions
 from mediakeeper.decisions.groups import Group
 from mediakeeper.decisions.item import DecideError, new_session
 from mediakeeper.dupes import groups as found_groups
 from mediakeeper.dupes import kept
 from mediakeeper.dupes.kind import KIND
+from mediakeeper.dupes.questions import KEEP_ALL, KEEP_BEST, QUESTIONS
 from mediakeeper.reports.closing import write_closing_reports
 from mediakeeper.text.matching import find_name
-from mediakeeper.text.wording import count, format_size
 
 CODES = {f"duplicate-{level}": level for level in found_groups.LEVELS}
-KEEP_BEST = "keep the best"
-KEEP_ALL = "keep all"
 ANOTHER = "<keep another copy>"
 CHOICES = (KEEP_BEST, KEEP_ALL, ANOTHER)
 SEVERITY = "warning"
@@ -75,14 +74,10 @@ class Choice:
 
 
 def choices(group: dict[str, Any]) -> list[Choice]:
-    """Keep the best, keep all, then each other copy, numbered as ``decide`` lists them."""
-    best = next(c for c in group["copies"] if c["path"] == group["best"])
-    made = [Choice(1, f"{KEEP_BEST}: {_copy(best)}; the others set aside", best["path"]),
-            Choice(2, f"{KEEP_ALL} (remembered while the copies are these)", "")]  # fmt: skip
-    others = [c for c in group["copies"] if c is not best]
-    for n, copy in enumerate(others, 3):
-        made.append(Choice(n, f"keep {_copy(copy)} instead; the others set aside", copy["path"]))
-    return made
+    """Keep the best, keep all, then each other copy, numbered as ``decide`` lists them (as
+    the dupes kind declares them: ``dupes.questions``)."""
+    offered, _ = QUESTIONS.offers(Asked(KIND.name, code_of(group), "", group, {}, ()))
+    return [Choice(n, o.label, o.value) for n, o in enumerate(offered, 1)]
 
 
 def numbered(group: dict[str, Any], choose: int | None) -> Choice:
@@ -91,20 +86,6 @@ def numbered(group: dict[str, Any], choose: int | None) -> Choice:
     if choose is None or not 1 <= choose <= len(listed):
         raise DecideError(f"{group['id']} has no choice {choose}", "`decide dupes ID` lists them")
     return listed[choose - 1]
-
-
-def _copy(copy: dict[str, Any]) -> str:
-    return f"{copy['path']} ({copy['grade']}, {format_size(copy['size'])})"
-
-
-def describe(group: dict[str, Any]) -> list[str]:
-    """One group, its decision and numbered choices, for a person."""
-    copies_of = count(len(group["copies"]), "copy", "copies")
-    lines = [f"{group['id']}: {group['level']} group, {copies_of}, "
-             f"{format_size(group['waste'])} in the copies not kept",
-             f"  [1] {SEVERITY} {code_of(group)}: which copy to keep?"]  # fmt: skip
-    lines += [f"       kept: {why}" for why in group["why"]]
-    return lines + [f"      {c.number}) {c.label}" for c in choices(group)]
 
 
 @dataclass

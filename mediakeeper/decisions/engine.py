@@ -29,7 +29,7 @@ from typing import Any
 from mediakeeper.changes.writes import would_be_left_alone
 from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.decisions import questions
+from mediakeeper.core.decisions import open_by_code, questions
 from mediakeeper.core.errors import UsageError
 from mediakeeper.core.questions import (
     ACCEPT,
@@ -71,8 +71,13 @@ from mediakeeper.queue import dismissals, fingerprints
 from mediakeeper.queue.fingerprints import FINGERPRINT
 from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED
 from mediakeeper.reports.pace import outstanding_of
+from mediakeeper.text.wording import count
 
 FAILED = {"failed": ERROR, "skipped": SKIPPED}  # a failed item's decision code -> its status
+UNIDENTIFIED = groups.UNIDENTIFIED  # an item done but not identified: run it again
+# What a decision about a queue item itself offers, by its code.
+QUEUED = {"failed": (RETRY, SKIP), "skipped": (RETRY,), UNIDENTIFIED: (AGAIN,)}
+AGAIN_LABEL = "run it again (back to pending: the next batch, online, identifies it)"
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,8 @@ class Answer:
 
 @dataclass
 class Asking:
-    """What an id names now: one item's decision, a failed item, or a duplicate group."""
+    """What an id names now: one item's decision, a queue item itself (failed, skipped, not
+    identified), or a duplicate group."""
 
     id: str
     kind: str
@@ -104,7 +110,7 @@ class Asking:
     code: str
     found: ItemDecisions | None = None
     decision: Decision | None = None
-    failed: dict[str, Any] | None = None  # the queue item
+    queued: dict[str, Any] | None = None  # a failed, skipped or unidentified queue item
     group: dict[str, Any] | None = None  # the duplicate group
 
 
@@ -126,9 +132,12 @@ def listing(home: Path, kind: str | None = None, *, details: bool = False) -> di
                     decision_json(item, d, full=details))  # fmt: skip
     for group in shown["groups"]:
         group["decisions"] = by_group.get((group["kind"], group["code"]), [])
+        if group["code"] == UNIDENTIFIED:
+            group["decisions"] = [queued_json(home, group["kind"], i, UNIDENTIFIED, full=details)
+                                  for i in _queued(home, group["kind"], UNIDENTIFIED)]
     for entry in shown.get("outstanding") or ():
-        entry["decisions"] = [failed_json(home, entry["kind"], i, full=details)
-                              for i in _failed(home, entry["kind"], entry["status"])]  # fmt: skip
+        entry["decisions"] = [queued_json(home, entry["kind"], i, entry["status"], full=details)
+                              for i in _queued(home, entry["kind"], entry["status"])]  # fmt: skip
     for entry in shown.get("duplicates") or ():
         entry["decisions"] = [group_json(g, full=details)
                               for g in dupes.open_groups(home, entry["code"])]  # fmt: skip
@@ -148,8 +157,11 @@ def explain(home: Path, decision_id: str) -> dict[str, Any]:
     asking = find(home, decision_id, fresh=False)
     if asking.group is not None:
         return group_json(asking.group, full=True)
-    if asking.failed is not None:
-        return failed_json(home, asking.kind, asking.failed, full=True)
+    if asking.queued is not None:
+        return queued_json(home, asking.kind, asking.queued, asking.code, full=True)
+    if asking.decision is None:
+        raise DecideError(f"{decision_id[:60]} names an item, not one of its decisions",
+                          "`decide KIND NAME --json` lists them")  # fmt: skip
     return decision_json(asking.found, asking.decision, full=True)
 
 
@@ -176,22 +188,33 @@ def _choice_json(choice) -> dict[str, Any]:
             **({"file": choice.file} if choice.file else {})}  # fmt: skip
 
 
-def failed_json(home: Path, kind: str, item: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
-    word = "failed" if item["status"] == ERROR else "skipped"
+def queued_json(home: Path, kind: str, item: Mapping[str, Any], code: str, *,
+                full: bool) -> dict[str, Any]:  # fmt: skip
+    """A decision about a queue item itself: a failed or skipped item (its stage and last
+    error, retry or skip), or one done but not identified (why, and run it again)."""
     said = outstanding_of(kind, item)
-    name, stage, error = said.name, said.stage, plain_error(said.message, home)
+    name = str(item.get("name") or item["key"])
+    details: dict[str, Any] = {"code": code, "files": []}
+    if said is not None:
+        stage = said.stage
+        question = f"{name} {code}{f' at {stage}' if stage else ''}: retry it or skip it?"
+        details.update(stage=stage, attempts=said.attempts,
+                       error=plain_error(said.message, *_working_of(home, kind)))  # fmt: skip
+    else:
+        why = str((item.get("details") or {}).get("unidentified") or "")
+        question = f"{name} is done but not identified{f' ({why})' if why else ''}: run it again?"
+        details["reason"] = why
     shown: dict[str, Any] = {
-        "id": ids.make(kind, str(item["key"]), "", word), "kind": kind, "item": name,
-        "key": item["key"], "album": "", "code": word, "severity": "error",
-        "question": f"{name} {word}{f' at {stage}' if stage else ''}: retry it or skip it?",
+        "id": ids.make(kind, str(item["key"]), "", code), "kind": kind, "item": name,
+        "key": item["key"], "album": "", "code": code,
+        "severity": "warning" if code == UNIDENTIFIED else "error", "question": question,
         "files": [],
     }  # fmt: skip
     if full:
-        shown["details"] = {"question": shown["question"], "code": word, "stage": stage,
-                            "error": error, "attempts": said.attempts, "files": []}
-        choices = (RETRY, SKIP) if word == "failed" else (RETRY,)
-        shown["choices"] = [{"number": n, "label": outstanding.LABELS[c], "act": c}
-                            for n, c in enumerate(choices, 1)]  # fmt: skip
+        shown["details"] = {"question": question, **details}
+        labels = {**outstanding.LABELS, AGAIN: AGAIN_LABEL}
+        shown["choices"] = [{"number": n, "label": labels[c], "act": c}
+                            for n, c in enumerate(QUEUED[code], 1)]  # fmt: skip
         shown["can_set"] = None
     return shown
 
@@ -203,9 +226,12 @@ def describe_one(shown: Mapping[str, Any]) -> list[str]:
 
     details = shown.get("details") or {}
     lines = [f"{shown['item']}: {shown['severity']} {shown['code']} — {shown['question']}"]
-    if details.get("error"):
-        stage = f" (at stage {details['stage']})" if details.get("stage") else ""
-        lines.append(f"  last error{stage}: {details['error']}")
+    if "error" in details:  # a failed or skipped item: where it stopped, and why
+        stage = f" at stage {details['stage']}" if details.get("stage") else ""
+        lines = [f"{shown['item']}: {shown['code']}{stage} after "
+                 f"{count(details['attempts'], 'attempt')}: {details['error']}"]
+    for why in details.get("why") or ():  # a duplicate group: why the best ranks first
+        lines.append(f"  kept: {why}")
     lines += [f"  {line}" for line in evidence_lines(details)]
     for c in details.get("copies") or ():
         lines.append(f"  {'best' if c['best'] else '    '} {c['path']}: "
@@ -218,11 +244,21 @@ def describe_one(shown: Mapping[str, Any]) -> list[str]:
     return [*lines, f"  id {shown['id']}"]
 
 
-def plain_error(message: str, home: Path) -> str:
-    """A failed item's last error in a person's words: a path in the toolkit's working
+def plain_error(message: str, *working: Path) -> str:
+    """A failed item's last error in a person's words: a path in the toolkit's ``working``
     folders (a temp copy, a work file) said as its file's name alone."""
-    working = re.escape(str(home / "working"))
-    return re.sub(working + r"/\S*?([^/\s:'\"]+)(?=[\s:'\"]|$)", r"\1", message)
+    for root in working:
+        where = re.escape(str(root).rstrip("/"))
+        message = re.sub(where + r"/\S*?([^/\s:'\"]+)(?=[\s:'\",;)]|$)", r"\1", message)
+    return message
+
+
+def _working_of(home: Path, kind: str) -> list[Path]:
+    """The folders a kind's jobs work in: the data home's, and the kind's own setting."""
+    found = [home / "working"]
+    if set_to := load_settings(home).values.get(kind, {}).get("working"):
+        found.append(Path(set_to).expanduser())
+    return found
 
 
 def group_json(group: dict[str, Any], *, full: bool) -> dict[str, Any]:
@@ -268,10 +304,10 @@ def find(home: Path, decision_id: str, *, fresh: bool = True) -> Asking:
     if not store.exists():
         raise gone
     item = next((i for i in store.peek()["items"] if i["key"] == key), None)
-    if code in FAILED:
-        if item is None or item.get("status") != FAILED[code]:
+    if code in QUEUED:
+        if item is None or key not in {i["key"] for i in _queued(home, kind, code)}:
             raise gone
-        return Asking(decision_id, kind, key, code, failed=item)
+        return Asking(decision_id, kind, key, code, queued=item)
     if item is None or item.get("status") != COMPLETED:
         raise gone
     found = item_decisions(home, kind, item)
@@ -311,9 +347,13 @@ def _changed_since(home: Path, kind: str, item: Mapping[str, Any],
 
 
 def resolve(home: Path, kind: str, name: str, code: str | None = None,
-            album: str | None = None) -> str:  # fmt: skip
+            album: str | None = None, *, values: bool = False) -> str:  # fmt: skip
     """The id of the decision ``decide KIND NAME [--code CODE] [--album ALBUM]`` means: the
-    item's one decision (of ``code``, of ``album``); a failed item's, a duplicate group's."""
+    item's one decision (of ``code``, of ``album``); a failed item's, a duplicate group's.
+    For typed ``values`` without a code, the item itself (``item_id``: its decisions about
+    that tag; ``album`` then says which tracks, not which decision)."""
+    if values:
+        return item_id(home, kind, name) if not code else resolve(home, kind, name, code)
     from mediakeeper.decisions.item import find_item
 
     if kind == dupes.KIND.name and (group := dupes.find(home, name)) is not None:
@@ -327,7 +367,11 @@ def resolve(home: Path, kind: str, name: str, code: str | None = None,
         item = next(i for i in queue_of(home, kind).peek()["items"]
                     if str(i.get("name") or i["key"]) == failed.name)  # fmt: skip
         return ids.make(kind, item["key"], "", "failed" if item["status"] == ERROR else "skipped")
-    return item_decisions(home, kind, item).only(code, album).id
+    found = item_decisions(home, kind, item)
+    unidentified = {i["key"] for i in _queued(home, kind, UNIDENTIFIED)}
+    if not found.decisions and code in (None, UNIDENTIFIED) and item["key"] in unidentified:
+        return ids.make(kind, item["key"], "", UNIDENTIFIED)  # done, not identified
+    return found.only(code, album).id
 
 
 def item_id(home: Path, kind: str, name: str) -> str:
@@ -339,9 +383,15 @@ def item_id(home: Path, kind: str, name: str) -> str:
     return ids.make(kind, str(find_item(home, kind, name)["key"]), "", "")
 
 
-def _failed(home: Path, kind: str, word: str) -> list[dict[str, Any]]:
-    store = queue_of(home, kind)
-    return [i for i in store.peek()["items"] if i.get("status") == FAILED[word]]
+def _queued(home: Path, kind: str, code: str) -> list[dict[str, Any]]:
+    """The queue items a decision of ``code`` is about: failed, skipped, or done but not
+    identified (with no open finding: then that is the question)."""
+    items = queue_of(home, kind).peek()["items"]
+    if code in FAILED:
+        return [i for i in items if i.get("status") == FAILED[code]]
+    return [i for i in items if i.get("status") == COMPLETED
+            and (details := i.get("details") or {}).get("unidentified")
+            and not open_by_code(details.get("finding_counts"))]  # fmt: skip
 
 
 # ---- preview and take ------------------------------------------------------------------------
@@ -391,33 +441,19 @@ def _token(shown: Preview) -> str:
 def _plan(home: Path, asking: Asking, answer: Answer) -> Preview:
     if asking.group is not None:
         return _plan_dupes(home, asking, answer)
-    if asking.failed is not None:
-        act = _failed_act(asking, answer)
-        status = "pending" if act == RETRY else SKIPPED
-        return Preview(asking.id, act, queue=[{"item": asking.failed.get("name") or asking.key,
+    if asking.queued is not None:
+        act = _queued_act(asking, answer)
+        status = SKIPPED if act == SKIP else PENDING
+        return Preview(asking.id, act, queue=[{"item": asking.queued.get("name") or asking.key,
                                                "key": asking.key, "status": status}],
                        closes=[asking.id])  # fmt: skip
     found, decision = asking.found, asking.decision
-    item_name = found.name
     if decision is None and not answer.values:
-        raise DecideError(f"{item_name}: a choice or a dismissal names its decision",
+        raise DecideError(f"{found.name}: a choice or a dismissal names its decision",
                           "give --code CODE or --id ID")  # fmt: skip
-    if answer.choose:
-        choice = decision.choice(answer.choose)
-        if choice.act == AGAIN:
-            return Preview(asking.id, choice.label, queue=[{"item": item_name, "key": asking.key,
-                                                            "status": "pending"}])  # fmt: skip
-        if choice.act == CANDIDATE:
-            return Preview(asking.id, choice.label, queue=[{
-                "item": item_name, "key": asking.key, "status": "pending",
-                "tmdb_id": choice.value}])  # fmt: skip
-        if choice.act == RESTORE:
-            target, aside = verifying.restore_places(home, found, choice)
-            return Preview(asking.id, choice.label, moves=[
-                {"from": str(target), "to": str(aside)},
-                {"from": choice.value.path, "to": str(target)}], closes=[asking.id])  # fmt: skip
-        if choice.act == ACCEPT:
-            return Preview(asking.id, choice.label, closes=[asking.id])
+    choice = decision.choice(answer.choose) if answer.choose else None
+    if choice is not None and choice.act in _PLANS:
+        return _PLANS[choice.act](home, asking, choice)
     changes, closing, what = what_to_take(
         found, answer.choose, answer.values, answer.album, decision.code if answer.dismiss
         else None, decision=decision, scope=answer.scope, fields=answer.fields,
@@ -437,14 +473,37 @@ def _plan(home: Path, asking: Asking, answer: Answer) -> Preview:
     return shown
 
 
-def _failed_act(asking: Asking, answer: Answer) -> str:
-    choices = (RETRY, SKIP) if asking.code == "failed" else (RETRY,)
+def _back_to_pending(home: Path, asking: Asking, choice) -> Preview:
+    back = {"item": asking.found.name, "key": asking.key, "status": PENDING}
+    if choice.act == CANDIDATE:
+        back["tmdb_id"] = choice.value
+    return Preview(asking.id, choice.label, queue=[back])
+
+
+def _restoring(home: Path, asking: Asking, choice) -> Preview:
+    target, aside = verifying.restore_places(home, asking.found, choice)
+    return Preview(asking.id, choice.label, moves=[
+        {"from": str(target), "to": str(aside)},
+        {"from": choice.value.path, "to": str(target)}], closes=[asking.id])  # fmt: skip
+
+
+def _accepting(home: Path, asking: Asking, choice) -> Preview:
+    return Preview(asking.id, choice.label, closes=[asking.id])
+
+
+# What each act but a tag change would do, previewed (a tag change's: its writes, above).
+_PLANS = {AGAIN: _back_to_pending, CANDIDATE: _back_to_pending, RESTORE: _restoring,
+          ACCEPT: _accepting}  # fmt: skip
+
+
+def _queued_act(asking: Asking, answer: Answer) -> str:
+    """The act a decision about a queue item takes: its choice ``answer.choose``."""
+    choices = QUEUED[asking.code]
+    listed = ", ".join(f"{n} {c}" for n, c in enumerate(choices, 1))
     if answer.values or answer.dismiss or not answer.choose:
-        raise DecideError(f"a {asking.code} item takes a choice: 1 retry"
-                          + (", 2 skip" if asking.code == "failed" else ""))  # fmt: skip
+        raise DecideError(f"a {asking.code} item takes a choice: {listed}")
     if not 1 <= answer.choose <= len(choices):
-        raise DecideError(f"a {asking.code} item has no choice {answer.choose}",
-                          "1 retry" + (", 2 skip" if asking.code == "failed" else ""))
+        raise DecideError(f"a {asking.code} item has no choice {answer.choose}", listed)
     return choices[answer.choose - 1]
 
 
@@ -498,32 +557,15 @@ def take_answer(home: Path, decision_id: str, answer: Answer, *, token: str = ""
     writing = writing or writemode.chosen(load_settings(home).get)
     if asking.group is not None:
         return _take_dupes(home, asking, answer)
-    if asking.failed is not None:
-        act = _failed_act(asking, answer)
-        number = 1 if act == RETRY else 2
-        done = taking.take_outstanding(home, asking.kind, asking.code, number,
-                                       keys=[asking.key])  # fmt: skip
-        return Result(asking.id, done.session, 1, done.what, act, queued=done.names, taken=done)
+    if asking.queued is not None:
+        return _take_queued(home, asking, answer)
     found, decision = asking.found, asking.decision
     if decision is None and not answer.values:
         raise DecideError(f"{found.name}: a choice or a dismissal names its decision",
                           "give --code CODE or --id ID")  # fmt: skip
-    if answer.choose:
-        choice = decision.choice(answer.choose)
-        if choice.act in (ACCEPT, AGAIN, RESTORE):
-            acted = verifying.take_choice(home, found, decision, choice)
-            closed = sum(questions(t.closed, open_only=False) for _, t in acted.taken)
-            return Result(asking.id, acted.session, closed, acted.what, choice.act,
-                          _refused(acted.taken), acted.queued, taken=acted)  # fmt: skip
-        if choice.act == CANDIDATE:  # the item as it was kept: undo gives it back
-            session, before = new_session(), copy.deepcopy(found.item)
-            label = choose_candidate(home, found, choice)
-            sessions.record(home, found.kind, session, decision.code, [found.item["key"]], "",
-                            {"status": PENDING, "items": [before]})  # fmt: skip
-            return Result(asking.id, session, 0, f"chose {label}", CANDIDATE,
-                          queued=[found.name], taken=label)  # fmt: skip
-        if choice.act == KEEP:  # pragma: no cover - a group's, taken above
-            raise DecideError("a copy is kept from its duplicate group")
+    choice = decision.choice(answer.choose) if answer.choose else None
+    if choice is not None and choice.act in _TAKES:
+        return _TAKES[choice.act](home, asking, choice)
     dismissing = decision.code if answer.dismiss else None
     changes, closing, what = what_to_take(
         found, answer.choose, answer.values, answer.album, dismissing, decision=decision,
@@ -537,6 +579,42 @@ def take_answer(home: Path, decision_id: str, answer: Answer, *, token: str = ""
     closed = len({(d.code, d.where) for d in closing}) if done.closed else 0
     return Result(asking.id, done.session, closed, what, WRITE,
                   _refused([(found.name, done)]), taken=done)  # fmt: skip
+
+
+def _take_queued(home: Path, asking: Asking, answer: Answer) -> Result:
+    """A queue item's own decision: retried, skipped, or (not identified) run again."""
+    act = _queued_act(asking, answer)
+    if act == AGAIN:  # done but not identified: its next batch identifies it
+        session = new_session()
+        names = sessions.again(home, asking.kind, session, asking.code, {asking.key})
+        return Result(asking.id, session, 1, AGAIN_LABEL, act, queued=names, taken=names)
+    done = taking.take_outstanding(home, asking.kind, asking.code, answer.choose,
+                                   keys=[asking.key])  # fmt: skip
+    return Result(asking.id, done.session, 1, done.what, act, queued=done.names, taken=done)
+
+
+def _take_verifying(home: Path, asking: Asking, choice) -> Result:
+    """Accept as is, verify again, restore from the good copy (``verifying``)."""
+    acted = verifying.take_choice(home, asking.found, asking.decision, choice)
+    closed = sum(questions(t.closed, open_only=False) for _, t in acted.taken)
+    return Result(asking.id, acted.session, closed, acted.what, choice.act,
+                  _refused(acted.taken), acted.queued, taken=acted)  # fmt: skip
+
+
+def _take_candidate(home: Path, asking: Asking, choice) -> Result:
+    """A TMDb candidate kept for the next batch; the item as it was kept: undo gives it back."""
+    found = asking.found
+    session, before = new_session(), copy.deepcopy(found.item)
+    label = choose_candidate(home, found, choice)
+    sessions.record(home, found.kind, session, asking.code, [found.item["key"]], "",
+                    {"status": PENDING, "items": [before]})  # fmt: skip
+    return Result(asking.id, session, 0, f"chose {label}", CANDIDATE, queued=[found.name],
+                  taken=label)  # fmt: skip
+
+
+# What each act but a tag change does when taken (a tag change: ``take``, above).
+_TAKES = {ACCEPT: _take_verifying, AGAIN: _take_verifying, RESTORE: _take_verifying,
+          CANDIDATE: _take_candidate}  # fmt: skip
 
 
 def _take_dupes(home: Path, asking: Asking, answer: Answer) -> Result:
@@ -586,6 +664,29 @@ class GroupResult:
         return {"session": t.session, "closed": t.closed,
                 **({"queued": t.queued} if t.queued else {}),
                 **({"refused": refused} if refused else {})}  # fmt: skip
+
+
+    def preview_json(self) -> dict[str, Any]:
+        """A dry run's (``take_group(dry_run=True)``): what it would write, move and put
+        back, and how many decisions it would close; nothing written."""
+        t, shown = self.taken, {"what": "", "writes": [], "moves": [], "queue": [],
+                                "closes": 0, "refused": []}  # fmt: skip
+        if self.family == "queue":
+            shown.update(what=t.what, closes=len(t.names),
+                         queue=[{"item": n, "status": t.what} for n in t.names])  # fmt: skip
+        elif self.family == "dupes":
+            shown.update(what="keep the best", closes=len(t),
+                         moves=[{"from": c["path"], "group": g["id"]} for g in t
+                                for c in g["copies"] if c["path"] != g["best"]])  # fmt: skip
+        else:
+            shown.update(what=t.what, closes=t.closed, queue=[
+                {"item": n, "status": "pending"} for n in t.queued])  # fmt: skip
+            for name, done in t.taken:
+                shown["writes"] += [{"item": name, "file": c.path, "field": c.tag,
+                                     "old": c.old, "new": c.new} for c in done.changes]
+                shown["refused"] += [{"item": name, "file": c.path, "field": c.tag, "why": w}
+                                     for c, w in done.refused]  # fmt: skip
+        return shown
 
 
 def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = None,

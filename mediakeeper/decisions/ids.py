@@ -19,7 +19,7 @@ import json
 from mediakeeper.core.errors import UsageError
 
 PREFIX = "d1."
-LIMIT = 4096  # characters: an id longer than this is no id the toolkit made
+LIMIT = 16384  # characters: an id longer is no id the toolkit made (a key of PATH_MAX is less)
 
 
 def make(kind: str, key: str, where: str, code: str) -> str:

@@ -1,5 +1,7 @@
-"""Deciding from the toolkit: the open decisions (``mediakeeper.core.decisions``) of one item with
-their choices, and taking one: a listed choice, a value set by the person, or a dismissal.
+"""Deciding from the toolkit: the open decisions (``mediakeeper.core.decisions``) of one item,
+one per question, each with what its kind says of it (``core.questions``: its words, its
+evidence, its choices numbered within it), and taking one: a listed choice, a value set by
+the person, or a dismissal.
 
 A choice is written through the same journaled write as every fix (``changes.writes.apply_changes``,
 a session of its own, so ``undo`` takes it back); the finding is closed with who decided it
@@ -7,7 +9,7 @@ and when (``decided``); the item's output document, its issue report, its queue 
 the index are written again, and its files recorded as they are now, so ``--refresh`` does
 not take the person's own decision for a change. Every kind whose record says how its
 outputs are written again (``Kind.rewrite``) has its decisions taken here; only a kind whose
-documents hold its tracks' tags (``Kind.sets_tags``: music) has values set.
+questions take typed values (``Questions.sets_values``: music's) has values set.
 """
 
 from __future__ import annotations
@@ -226,7 +228,7 @@ def item_decisions(home: Path, kind: str, item: dict[str, Any], *,
         offered, note = asks.offers(asked) if full else ([], "")
         choices = tuple(Choice(n, o.label, tuple(o.changes), o.act, o.value, o.file)
                         for n, o in enumerate(offered, 1))  # fmt: skip
-        tag = tag_of(findings) if asks.sets_values and kinds.get(kind).sets_tags else ""
+        tag = tag_of(findings) if asks.sets_values else ""
         result.decisions.append(Decision(
             ids.make(kind, str(item["key"]), where, code), code, where, tuple(ats), findings,
             choices, asks.words(asked), tuple(asked.files), asks.evidence(asked) if full else {},
@@ -299,7 +301,7 @@ def set_changes(found: ItemDecisions, word: str, value: str, album: str | None, 
     one given, else the item's open decisions about that tag, else (no question asks it)
     every track; ``scope`` widens it to their albums' tracks ("album") or the item's
     ("item"); ``album`` (a folder or an album name) keeps it to that album's tracks."""
-    if not kinds.get(found.kind).sets_tags:
+    if not questions_of(found.kind).sets_values:
         raise DecideError(f"{found.kind}: --set writes tracks' tags, which its "
                           f"{kinds.noun(found.kind)}s have none of here",
                           "take a listed choice (--choose N) or --dismiss CODE")  # fmt: skip
@@ -310,10 +312,11 @@ def set_changes(found: ItemDecisions, word: str, value: str, album: str | None, 
         raise DecideError(f"{word!r} is not a tag mediakeeper writes",
                           f"one of: {', '.join(words.SETTABLE)} (or year)")  # fmt: skip
     if why := words.bad_value(tag, value):
-        raise DecideError(f"--set {word}={value}: {why}; nothing written")
+        raise DecideError(f"--set {echoed(word)}={echoed(value)}: {why}; nothing written")
     every = [t for t in found.document.get("tracks") or [] if _in_album(t, album)]
     if not every:
-        raise DecideError(f"{found.name} has no album {album!r}", "its issue report names them")
+        raise DecideError(f"{found.name} has no album {echoed(album)!r}",
+                          "its issue report names them")  # fmt: skip
     asking = [decision] if decision else [d for d in found.decisions if d.tag == tag]
     if decision is not None and decision.tag != tag and scope == "decision":
         raise DecideError(f"decision {decision.code} is not about {tag}",
@@ -327,7 +330,7 @@ def set_changes(found: ItemDecisions, word: str, value: str, album: str | None, 
     else:
         tracks = [t for t in every if t["path"] in files]
     if not tracks:
-        raise DecideError(f"{found.name}: no track of album {album!r} is one the decision "
+        raise DecideError(f"{found.name}: no track of album {echoed(album)!r} is one the decision "
                           "is about", "leave out --album, or widen it: --scope album")  # fmt: skip
     now = _values_now(found, tracks, tag)
     changes = tuple(TagChange(t["path"], tag, now[t["path"]], value or None) for t in tracks

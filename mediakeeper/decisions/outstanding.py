@@ -14,7 +14,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.errors import NotFound
 from mediakeeper.decisions.item import DecideError
 from mediakeeper.queue.items import ERROR, PENDING, SKIPPED
-from mediakeeper.queue.manager import put_where, reset_named, skip_named
+from mediakeeper.queue.manager import put_where
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.pace import Outstanding, outstanding
 from mediakeeper.reports.records import gather
@@ -50,19 +50,6 @@ def describe(item: Outstanding) -> list[str]:
     tried = count(item.attempts, "attempt")
     lines = [f"{item.name}: {item.word}{stage} after {tried}: {item.message}"]
     return lines + [f"      {n}) {label}" for n, label in enumerate(choices_of(item), 1)]
-
-
-def take(home: Path, item: Outstanding, number: int) -> str:
-    """Take choice ``number`` for ``item``; what was done, for a person."""
-    choices = choices_of(item)
-    if not 1 <= number <= len(choices):
-        raise DecideError(f"{item.name} has no choice {number}", "its choices are listed")
-    store = QueueStore(home / "status" / kinds.get(item.kind).name, item.kind)
-    if choices[number - 1] == RETRY:
-        reset_named(store, item.name, fresh=True)
-        return f"{item.name}: back to pending; the next batch tries it again"
-    skip_named(store, item.name)
-    return f"{item.name}: skipped; later batches leave it out"
 
 
 GROUPS = {"failed": ERROR, "skipped": SKIPPED}  # a group's name -> its items' queue status

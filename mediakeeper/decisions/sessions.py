@@ -26,7 +26,8 @@ from mediakeeper.dupes import kept as kept_whole
 from mediakeeper.dupes.kind import KIND as DUPES
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.queue import dismissals
-from mediakeeper.queue.manager import restore
+from mediakeeper.queue.items import COMPLETED, PENDING
+from mediakeeper.queue.manager import put_where, restore
 from mediakeeper.reports.closing import write_closing_reports
 from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.reports.records import read_output
@@ -55,6 +56,18 @@ def record(
     text = json.dumps({**entry, **({"queue": queue} if queue else {}), **more},
                       ensure_ascii=False, indent=1)  # fmt: skip
     atomic_write_text(path, text + "\n")
+
+
+def again(home: Path, kind: str, session: str, code: str, keys: set[str]) -> list[str]:
+    """The completed items of ``keys`` back to pending (attempts from none) for the next
+    batch, as the session ``session`` undo gives back (each item as it was); their names."""
+    store = queue_of(home, kind)
+    before = put_where(store, lambda i: i["key"] in keys and i["status"] == COMPLETED,
+                       PENDING, fresh=True)  # fmt: skip
+    record(home, kind, session, code, [i["key"] for i in before], "",
+           {"status": PENDING, "items": before})  # fmt: skip
+    write_issue_indexes(home)
+    return [str(i.get("name") or i["key"]) for i in before]
 
 
 def _path(home: Path, kind: str, session: str) -> Path:

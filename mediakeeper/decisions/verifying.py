@@ -37,10 +37,7 @@ from mediakeeper.decisions.item import (
     queue_of,
 )
 from mediakeeper.decisions.item import take as close
-from mediakeeper.queue.items import COMPLETED, PENDING
-from mediakeeper.queue.manager import put_where
 from mediakeeper.queue.store import QueueStore
-from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.text.slug import inside, slugify
 from mediakeeper.verify import ledger
 from mediakeeper.verify.kind import KIND as VERIFY
@@ -197,16 +194,11 @@ def _about(decision: Decision, files: list[str]) -> Decision:
 
 def _again(home: Path, asking: Asked, code: str, session: str) -> Acted:
     """The albums back to pending (attempts from none), as one session undo gives back."""
-    keys = {found.item["key"] for found, _ in asking}
     if not session:
         return Acted("", WHAT[AGAIN], queued=[found.name for found, _ in asking])
-    store = queue_of(home, VERIFY.name)
-    before = put_where(store, lambda i: i["key"] in keys and i["status"] == COMPLETED,
-                       PENDING, fresh=True)  # fmt: skip
-    sessions.record(home, VERIFY.name, session, code, [i["key"] for i in before], "",
-                    {"status": PENDING, "items": before})  # fmt: skip
-    write_issue_indexes(home)
-    return Acted(session, WHAT[AGAIN], queued=[str(i.get("name") or i["key"]) for i in before])
+    keys = {found.item["key"] for found, _ in asking}
+    return Acted(session, WHAT[AGAIN], queued=sessions.again(home, VERIFY.name, session, code,
+                                                              keys))  # fmt: skip
 
 
 def undo(home: Path, session: str) -> moves.PutBack | None:

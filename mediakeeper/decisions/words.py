@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 
 from mediakeeper.tags.table import LOGICAL_TAGS, MORE
+from mediakeeper.text.cut import echoed
+from mediakeeper.text.visible import is_unicode
 
 # The findings' and other taggers' word for a tag -> the tag it is ("year=1973").
 SAID_AS = {
@@ -43,7 +45,9 @@ def tag_named(word: str) -> str | None:
 
 def bad_value(tag: str, value: str) -> str:
     """Why ``value`` cannot be ``tag``'s ("": it can; an empty value removes the tag)."""
+    if not is_unicode(value):
+        return "not UTF-8 text (it holds undecodable bytes)"
     if not value or tag not in NUMBERS:
         return ""
     fits = value.isascii() and value.isdigit() and (tag != "comp" or value in ("0", "1"))
-    return "" if fits else f"{tag} takes {NUMBERS[tag]}, not {value!r}"
+    return "" if fits else f"{tag} takes {NUMBERS[tag]}, not {echoed(value)!r}"

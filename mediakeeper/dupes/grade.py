@@ -1,11 +1,14 @@
 """A copy's quality grade from what the toolkit knows of it, and why a keeper won.
 
 In order: sound (a genuine lossless file; then a lossy one, by its codec's bit rate
-weighed, a lossless file verify found to be of lossy origin counted as a good lossy one;
-a damaged or clipped copy below what it would be), then resolution (sample rate times bit
-depth), then tags (MusicBrainz ids, ReplayGain, a cover): "ties go to the most complete
-tags". Verify's analysis is read where it ran (``outputs/verify/<slug>.json``); without
-it a lossless file is taken as genuine."""
+weighed, a lossless file of lossy origin counted as a good lossy one; a damaged or clipped
+copy below what it would be), then resolution (sample rate times bit depth: none for a file
+of lossy origin, whose depth and rate are its decoder's), then tags (MusicBrainz ids,
+ReplayGain, a cover): "ties go to the most complete tags". A lossy origin is verify's
+finding where it ran (``outputs/verify/<slug>.json``), else the copy's own spectrum
+(``sound.py``); a lossless copy whose spectrum cannot tell is graded as genuine and marked
+``untold``: a group such a copy wins over another lossless one by its resolution alone is
+a question (``groups.py``)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.dupes.job import GRADED_TAGS
+from mediakeeper.dupes.sound import LOSSY, UNTOLD
 from mediakeeper.text.slug import inside, slugify
 
 # How much a kbps of each codec is worth against MP3's (what listening tests find, roughly).
@@ -28,6 +32,7 @@ class Grade:
     rank: tuple  # (whole, sound, resolution, tags): higher is better
     text: str  # "FLAC 44.1 kHz/16-bit", "MP3 128 kbps (damaged)"
     tags: int  # how many of the graded tags (and a cover) it carries
+    untold: bool = False  # lossless, and whether from the start its sound could not tell
 
 
 def verify_notes(home: Path, key: str) -> dict[str, set[str]]:
@@ -43,12 +48,15 @@ def verify_notes(home: Path, key: str) -> dict[str, set[str]]:
     return {entry["file"]: set(entry.get("findings", ())) for entry in document.get("files", ())}
 
 
-def grade(entry: dict[str, Any], notes: set[str] = frozenset()) -> Grade:
+def grade(entry: dict[str, Any], notes: set[str] = frozenset(), heard: str = "") -> Grade:
+    """``notes``: verify's finding codes for the file; ``heard``: its origin as its spectrum
+    tells (``sound.origin``; "" not read: a lossy file, or one verify found of lossy origin)."""
     fmt = str(entry.get("format", "")).lower()
     kbps = round(int(entry.get("bitrate") or 0) / 1000)
     rate, bits = int(entry.get("sample_rate") or 0), int(entry.get("bits") or 0)
     lossless = bool(entry.get("lossless"))
-    origin = lossless and "lossy-origin" in notes
+    origin = lossless and ("lossy-origin" in notes or heard == LOSSY)
+    untold = lossless and not origin and heard == UNTOLD
     if lossless and not origin:
         sound = 2_000_000.0
         text = f"{fmt.upper()} {rate / 1000:g} kHz/{bits}-bit" if rate else fmt.upper()
@@ -63,7 +71,8 @@ def grade(entry: dict[str, Any], notes: set[str] = frozenset()) -> Grade:
         sound, said = sound * 0.9, [*said, "clipped"]
     tags = sum(bool(entry.get("tags", {}).get(t)) for t in GRADED_TAGS) + bool(entry.get("cover"))
     text += f" ({', '.join(said)})" if said else ""
-    return Grade((whole, sound, rate * bits, tags), text, tags)
+    resolution = 0 if origin else rate * bits  # a lossy decode's depth and rate are no resolution
+    return Grade((whole, sound, resolution, tags), text, tags, untold)
 
 
 def why(best: Grade, other: Grade) -> str:

@@ -2,8 +2,9 @@
 then every fingerprint grouped) and the groups it leaves in ``status/dupes/groups.json``,
 which ``mediakeeper dupes``, ``set-aside`` and the decisions read (``dupe_groups``).
 
-A group: ``{"id", "level", "best", "why", "waste", "copies": [{"path", "grade", "format",
-"bitrate", "size", "files": [{"path", "size", "mtime_ns", "inode"}]}]}``; a track copy's
+A group: ``{"id", "level", "best", "why", "doubt", "waste", "copies": [{"path", "grade",
+"format", "bitrate", "size", "files": [{"path", "size", "mtime_ns", "inode", "hash"}]}]}``
+(``hash``: the file's content as it was graded, ``fs.checks.content_hash``); a track copy's
 ``files`` is itself, an album copy's the tracks of its folder that have a copy in the
 others (a bonus track no other folder holds is never set aside). ``id``: the first hex
 digits of a hash of the group's paths, the same from one scan to the next."""
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -20,19 +22,25 @@ from typing import Any
 from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.errors import UsageError
 from mediakeeper.dupes import grade as grading
-from mediakeeper.dupes import kept
+from mediakeeper.dupes import kept, sound
 from mediakeeper.dupes.grouping import Group, Track, group
 from mediakeeper.dupes.job import cache_path, decode, load_cache
 from mediakeeper.dupes.kind import KIND
+from mediakeeper.dupes.measured import measured
 from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.checks import content_hash
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.fold import fold
 from mediakeeper.text.slug import inside, slugify
 
 LEVELS = ("album", "track", "release")  # the order they are listed in
-PUBLIC = ("id", "level", "best", "why", "waste")  # a group's fields shown, beside its copies
+# A group's fields shown, beside its copies; ``doubt``: why keeping the best is a person's
+# question, not a choice made for them ("" where the grade is sure).
+PUBLIC = ("id", "level", "best", "why", "doubt", "waste")
 COPY = ("path", "grade", "format", "bitrate", "size")
+# What the grade reads, in the stamp: groups made by an older grade are made again.
+GRADING = "2: spectra, hard links, file hashes"
 
 
 def groups_path(home: Path) -> Path:
@@ -54,7 +62,7 @@ def library_of(settings: Settings) -> Path:
 def stamp(store: QueueStore) -> str:
     """What the groups were made from: every completed album's key and recorded files (a
     hash). The same stamp, the same groups: a scan that changed nothing groups nothing."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(GRADING.encode())
     for item in sorted(store.peek()["items"], key=lambda i: i["key"]):
         if item["status"] == COMPLETED and not item.get("missing"):
             mark = (item.get("details") or {}).get("fingerprint")
@@ -91,21 +99,23 @@ def keep_before(home: Path, session: str, groups: list[dict[str, Any]]) -> None:
 
 
 def bring_back(home: Path, session: str) -> int:
-    """After the undo of the set-aside ``session``: its groups that are not listed now and
-    whose every file is back, listed again (stamped as of no scan: the next scan groups
-    afresh); how many."""
+    """After the undo of the set-aside ``session``: its groups whose every file is back,
+    listed again as they were (stamped as of no scan: the next scan groups afresh); how many
+    were not listed."""
     try:
         before = json.loads(before_path(home, session).read_text("utf-8"))
     except (OSError, ValueError):
         return 0
-    now = load_groups(home) or []
-    listed = {g["id"] for g in now}
-    back = [g for g in before if g["id"] not in listed
-            and all(Path(f["path"]).exists() for c in g["copies"] for f in c["files"])]  # fmt: skip
-    if back:
-        save_groups(home, sorted([*now, *back], key=_order))
+    listed = {g["id"]: g for g in load_groups(home) or []}
+    back = [g for g in before
+            if all(Path(f["path"]).exists() for c in g["copies"] for f in c["files"])]  # fmt: skip
+    again = [g for g in back if g["id"] not in listed]
+    # A group listed still (an album copy part set aside) is listed whole again, as it was.
+    if [g for g in back if listed.get(g["id"]) != g]:
+        listed.update((g["id"], g) for g in back)
+        save_groups(home, sorted(listed.values(), key=_order))
     before_path(home, session).unlink()
-    return len(back)
+    return len(again)
 
 
 def _order(group: dict[str, Any]) -> tuple:
@@ -144,12 +154,14 @@ def would_free(home: Path) -> tuple[int, int]:
 
 def public(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Groups as they are shown: without each copy's files as the scan saw them."""
-    return [{**{k: g[k] for k in PUBLIC}, "copies": [{k: c[k] for k in COPY} for c in g["copies"]]}
-            for g in groups]  # fmt: skip
+    return [{**{k: g.get(k, "") for k in PUBLIC},
+             "copies": [{k: c[k] for k in COPY} for c in g["copies"]]} for g in groups]  # fmt: skip
 
 
-def build(home: Path, store: QueueStore) -> list[dict[str, Any]]:
-    """Every completed, present album's fingerprints grouped, each group graded."""
+def build(home: Path, store: QueueStore, exe: str = "") -> list[dict[str, Any]]:
+    """Every completed, present album's fingerprints grouped, each group graded: ``exe``,
+    the ffmpeg that reads the spectrum of each lossless copy in a group (``sound.py``; ""
+    reads none). Names of one file (hard links) are one copy: only the first is grouped."""
     entries: dict[str, dict[str, Any]] = {}  # path -> its cached entry
     notes: dict[str, set[str]] = {}
     tracks = []
@@ -164,17 +176,31 @@ def build(home: Path, store: QueueStore) -> list[dict[str, Any]]:
                 continue  # ffmpeg could not decode it: never grouped
             path = str(Path(folder) / name)
             entries[path], notes[path] = entry, verified.get(name, set())
-            tags = entry.get("tags", {})
-            tracks.append(Track(path, folder, float(entry.get("duration", 0)),
-                                decode(entry["fingerprint"]), json.dumps(entry.get("made")),
-                                tags.get("musicbrainz_trackid", ""),
-                                fold(tags.get("album", ""))))  # fmt: skip
-    graded = {path: grading.grade(entry, notes[path]) for path, entry in entries.items()}
+    for alias in _other_names(entries):
+        del entries[alias]
+    for path, entry in entries.items():
+        tags = entry.get("tags", {})
+        tracks.append(Track(path, str(Path(path).parent), float(entry.get("duration", 0)),
+                            decode(entry["fingerprint"]), json.dumps(entry.get("made")),
+                            tags.get("musicbrainz_trackid", ""),
+                            fold(tags.get("album", ""))))  # fmt: skip
+    found = group(tracks)
+    grouped = {p for g in found for p in (g.members if g.level != "album" else
+                                          (p for paths in g.tracks for p in paths))}  # fmt: skip
+    # Lossless copies verify did not find of lossy origin: their own spectrum tells.
+    unread = {p: entries[p] for p in sorted(grouped)
+              if entries[p].get("lossless") and "lossy-origin" not in notes[p]}  # fmt: skip
+    heard = sound.origins(home, exe, unread) if exe and unread else {}
+    graded = {p: grading.grade(entries[p], notes[p], heard.get(p, "")) for p in grouped}
+    # What set-aside checks each file against right before it moves: the bytes graded.
+    hashes = measured(home, "hashes", {p: entries[p] for p in sorted(grouped)},
+                      lambda p: _hash(p, entries[p]))  # fmt: skip
+    for p, value in hashes.items():
+        entries[p] = {**entries[p], "hash": value}
     # Each folder's files found once, not by a pass over every file for each album copy.
     in_folder: dict[str, list[str]] = {}
     for path in entries:
         in_folder.setdefault(str(Path(path).parent), []).append(path)
-    found = group(tracks)
     described = [_describe(g, entries, graded, in_folder) for g in found if g.level == "album"]
     # A track copy in an album copy not kept is the album group's to set aside.
     covered = {f["path"] for g in described for c in g["copies"] if c["path"] != g["best"]
@@ -186,6 +212,40 @@ def build(home: Path, store: QueueStore) -> list[dict[str, Any]]:
     return sorted(described, key=_order)
 
 
+def _hash(path: str, entry: dict[str, Any]) -> str:
+    """The hash of the file's bytes, where it is still the file its entry describes ("": it
+    changed since, which set-aside sees by its size or time)."""
+    try:
+        st = os.stat(path)
+        if (st.st_size, st.st_mtime_ns) != (entry.get("size"), entry.get("mtime_ns")):
+            return ""
+        return content_hash(path)
+    except OSError:
+        return ""
+
+
+def _other_names(entries: dict[str, dict[str, Any]]) -> list[str]:
+    """The paths that name a file another path of ``entries`` names too (a hard link): all
+    but the first of each file's names. One file's names share an inode (the cache's), and a
+    device, asked only of the few whose inodes meet."""
+    by_inode: dict[int, list[str]] = {}
+    for path, entry in entries.items():
+        by_inode.setdefault(entry.get("inode"), []).append(path)
+    others = []
+    for inode, paths in by_inode.items():
+        if inode is None or len(paths) < 2:
+            continue
+        files: dict[tuple[int, int], list[str]] = {}
+        for path in sorted(paths):
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            files.setdefault((st.st_dev, st.st_ino), []).append(path)
+        others += [p for names in files.values() for p in names[1:]]
+    return others
+
+
 def _describe(found: Group, entries: dict, graded: dict, in_folder: dict) -> dict[str, Any]:
     if found.level == "album":
         copies = [_album_copy(folder, found, entries, graded, in_folder.get(folder, []))
@@ -194,6 +254,15 @@ def _describe(found: Group, entries: dict, graded: dict, in_folder: dict) -> dic
         copies = [_track_copy(path, entries[path], graded[path]) for path in found.members]
     best = max(copies, key=lambda c: (c["rank"], [-ord(ch) for ch in c["path"]]))
     why = sorted({grading.why(best["grade_of"], c["grade_of"]) for c in copies if c is not best})
+    # Won over another lossless copy by its resolution, with no sound to tell whether it is
+    # lossless from the start: a decode of a lossy file would win so too.
+    rivals = [c for c in copies if c is not best and c["rank"][:2] == best["rank"][:2]
+              and c["rank"][2] < best["rank"][2]]  # fmt: skip
+    doubt = ""
+    if best["grade_of"].untold and rivals:
+        doubt = (f"its spectrum cannot tell whether {best['path']} is lossless from the start "
+                 f"(a decoded lossy file carries the depth and rate its decoder wrote): "
+                 f"which copy to keep is yours")  # fmt: skip
     for copy in copies:
         copy["below"] = copy["rank"] < best["rank"]  # a tie is no better copy
     for copy in copies:
@@ -201,14 +270,15 @@ def _describe(found: Group, entries: dict, graded: dict, in_folder: dict) -> dic
     digest = hashlib.sha1("\n".join(found.members).encode("utf-8")).hexdigest()[:10]
     waste = sum(c["size"] for c in copies if c is not best)
     return {"id": digest, "level": found.level, "best": best["path"], "why": why,
-            "waste": waste, "copies": copies}  # fmt: skip
+            "doubt": doubt, "waste": waste, "copies": copies}  # fmt: skip
 
 
 def _file(path: str, entry: dict[str, Any], recording: int = 0) -> dict[str, Any]:
     """One file of a copy as the scan saw it; ``recording``: which of the group's recordings
     it is (an album's tracks), what the kept copy's tags are carried by."""
     return {"path": path, "size": entry["size"], "mtime_ns": entry["mtime_ns"],
-            "inode": entry["inode"], "recording": recording}  # fmt: skip
+            "inode": entry["inode"], "hash": entry.get("hash", ""),
+            "recording": recording}  # fmt: skip
 
 
 def _track_copy(path: str, entry: dict[str, Any], g: grading.Grade) -> dict[str, Any]:
@@ -244,8 +314,8 @@ def _album_copy(folder: str, found: Group, entries: dict, graded: dict,
     expected = _release_tracks(entries[p] for p in held)
     missing = max(0, expected - every) if expected else 0
     counted = f"{every} of {expected} tracks" if expected else f"{every} tracks"
-    whole = grading.Grade((*worst.rank[:3], (-missing, every), tags),
-                          f"{worst.text}, {counted}", tags)  # fmt: skip
+    whole = grading.Grade((*worst.rank[:3], (-missing, every), tags), f"{worst.text}, {counted}",
+                          tags, any(g.untold for g in grades))  # fmt: skip
     return {"path": folder, "grade": whole.text, "format": formats.most_common(1)[0][0],
             "bitrate": round(sum(entries[p].get("bitrate", 0) for p in mine) / len(mine)),
             "size": sum(entries[p]["size"] for p in mine),

@@ -21,17 +21,18 @@ SIDE_BY_SIDE = ("path", "format", "sample_rate", "bit_depth", "bitrate", "durati
 
 def name_of(group: dict[str, Any]) -> str:
     """``Artist — Album`` (a track group: its file's name too), from the best copy's path."""
-    parts = PurePosixPath(str(group.get("best") or group["copies"][0]["path"])).parts
-    if group.get("level") == "track" and len(parts) >= 2:
-        return " — ".join((*parts[:-2][-2:], PurePosixPath(parts[-1]).stem)) or parts[-1]
-    return " — ".join(parts[-2:]) if len(parts) >= 2 else str(parts[-1] if parts else "")
+    path = PurePosixPath(str(group.get("best") or group["copies"][0]["path"]))
+    if group.get("level") == "track":  # Artist/Album/01 - Song.flac
+        return " — ".join((*path.parent.parts[-2:], path.stem))
+    return " — ".join(path.parts[-2:])
 
 
 def words(asked: Asked) -> str:
     group = asked.item
     copies = count(len(group["copies"]), "copy", "copies")
+    doubt = " Its sound cannot tell which is best." if group.get("doubt") else ""
     return (f"Which copy of {name_of(group)} to keep? {copies}, "
-            f"{format_size(group['waste'])} in the copies not kept.")  # fmt: skip
+            f"{format_size(group['waste'])} in the copies not kept.{doubt}")  # fmt: skip
 
 
 def offers(asked: Asked) -> tuple[list[Offer], str]:
@@ -55,6 +56,7 @@ def evidence(asked: Asked) -> dict[str, Any]:
         "level": group.get("level"),
         "best": group.get("best"),
         "why": list(group.get("why") or ()),
+        "doubt": group.get("doubt") or "",  # the sound cannot back the best: the person's
         "waste": group.get("waste"),
         "copies": [{**{k: c.get(k) for k in SIDE_BY_SIDE}, "best": c["path"] == group["best"],
                     "files": len(c.get("files") or ())} for c in group["copies"]],

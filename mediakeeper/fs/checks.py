@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import os
 import signal
 import stat
@@ -85,6 +86,14 @@ def open_target(path: str, root: Path | None) -> tuple[str, int]:
 def identity(st: os.stat_result) -> tuple[int, ...]:
     """What tells a file from its changed self (a rename changes its ctime: not here)."""
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def content_hash(path: Path | str) -> str:
+    """A hash of the file's bytes (BLAKE2b, 128 bits): what tells a file rewritten by another
+    program that kept its size and time (a retag) from the one read before (the dupes
+    scan keeps it for each file; a set-aside checks it right before the move)."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 
 def same_file(a: os.stat_result, b: os.stat_result) -> bool:

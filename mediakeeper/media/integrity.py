@@ -146,16 +146,7 @@ class Check:
     @property
     def cutoff(self) -> int | None:
         """The frequency where the spectrum stops like a lossy encoder's low-pass, or None."""
-        whole, reference = self.levels.get(0), self.levels.get(REFERENCE)
-        if whole is None or reference is None or reference < whole - HEARD:
-            return None  # nothing up there to tell by (a quiet or a dull recording)
-        before = reference
-        for hz in CUTOFFS:
-            level = self.levels.get(hz, 0.0)
-            if level < reference - EMPTY and level < before - CLIFF:
-                return hz
-            before = level
-        return None
+        return cutoff_of(self.levels)
 
     def why(self) -> str:
         """The damage in a few words, naming where it starts and how much is missing: for a
@@ -205,6 +196,40 @@ class Check:
         if not parts:
             return f"how much {'more ' if self.header.cut else ''}is missing its headers do not say"
         return " (".join(parts) + (")" if len(parts) > 1 else "") + " missing"
+
+
+def tells(levels: Mapping[int, float]) -> bool:
+    """Whether the window's levels can tell a lossy origin at all: something was heard above
+    the reference (not a quiet or a dull recording, nor a window that was not measured)."""
+    whole, reference = levels.get(0), levels.get(REFERENCE)
+    return whole is not None and reference is not None and reference >= whole - HEARD
+
+
+def cutoff_of(levels: Mapping[int, float]) -> int | None:
+    """The frequency where the spectrum of the window whose ``levels`` were measured stops
+    like a lossy encoder's low-pass, or None (none, or nothing up there to tell by)."""
+    if not tells(levels):
+        return None
+    reference = levels[REFERENCE]
+    before = reference
+    for hz in CUTOFFS:
+        level = levels.get(hz, 0.0)
+        if level < reference - EMPTY and level < before - CLIFF:
+            return hz
+        before = level
+    return None
+
+
+def spectrum(exe: str, path: Path, seconds: float, **limits) -> dict[int, float]:
+    """The levels the lossy-origin estimate reads (``cutoff_of``), of the window from the
+    middle of ``path`` (``seconds`` long) that a whole check analyses, without the rest of
+    the check: only the window is decoded (ffmpeg seeks to it). {}: ffmpeg could not read it.
+    For a copy no verify pass analysed (the duplicates' grade)."""
+    start = max(0.0, (seconds - WINDOW) / 2)
+    args = ["-loglevel", "level+info", "-ss", f"{start:.3f}", "-i", _named(path),
+            "-map", "0:a:0", "-af", _spectrum(WINDOW), "-f", "null", "-"]  # fmt: skip
+    run = ffmpeg.run(exe, args, **limits)
+    return _levels(run.stderr) if run.returncode == 0 and not run.stopped else {}
 
 
 def read_header(path: Path) -> Header:

@@ -10,6 +10,7 @@ from typing import Any
 from mediakeeper.core.questions import CANDIDATE, DISMISS, Asked, Offer, Questions
 
 MATCHING = ("ambiguous-match", "no-match")  # settled by a TMDb candidate
+FOLDER_NAME_DIFFERS = "folder-name-differs"  # TMDb's name proposed for the folder
 POSTERS = "https://image.tmdb.org/t/p/w342"  # TMDb's images, at a size a list shows
 
 
@@ -34,6 +35,12 @@ def offers(asked: Asked) -> tuple[list[Offer], str]:
 
 
 def evidence(asked: Asked) -> dict[str, Any]:
+    if asked.code == FOLDER_NAME_DIFFERS:  # TMDb's name beside the folder's
+        details = asked.findings[0].get("details") or {}
+        return {"proposals": [{"label": "TMDb's title and year", "score": None, "file": "",
+                               "fields": [{"path": "", "field": "folder name",
+                                           "current": asked.item.get("name"),
+                                           "proposed": details.get("suggested")}]}]}  # fmt: skip
     if asked.code not in MATCHING:
         return {}
     return {"candidates": [

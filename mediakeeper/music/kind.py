@@ -17,5 +17,4 @@ KIND = Kind(
     extra_counters=(TRACKS,),
     output_dir=("outputs", "music", "artists"),
     rewrite="mediakeeper.music.outputs:write_again",
-    sets_tags=True,
 )

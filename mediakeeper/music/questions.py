@@ -97,17 +97,23 @@ def evidence(asked: Asked) -> dict[str, Any]:
             values.setdefault(track["tags"].get(tag) or "", []).append(track["path"])
         most = sorted(values.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         shown["values"] = [{"value": v or None, "tracks": paths} for v, paths in most]
-    proposals = []
-    for f in asked.findings:
-        for proposed in (f.get("details") or {}).get("choices") or ():
-            proposals.append({
-                "label": proposed["label"], "score": proposed.get("score"), "file": f["path"],
-                "fields": [{"path": c["path"], "field": c["tag"], "current": c["old"],
-                            "proposed": c["new"]} for c in proposed.get("changes") or ()],
-            })  # fmt: skip
+    proposals = [
+        {"label": proposed["label"], "score": proposed.get("score"), "file": f["path"],
+         "fields": _fields(proposed.get("changes") or ())}
+        for f in asked.findings for proposed in (f.get("details") or {}).get("choices") or ()
+    ]  # fmt: skip
+    planned = [c for f in asked.findings if not _proposals([f]) for c in f.get("changes") or ()]
+    if planned:  # a fix the batch planned and did not write (an undo took it back)
+        proposals.append({"label": FIX, "score": None, "file": "", "fields": _fields(planned)})
     if proposals:
         shown["proposals"] = proposals
     return shown
+
+
+def _fields(changes: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Each field a proposal writes: its file, the field, what it holds, what is proposed."""
+    return [{"path": c["path"], "field": c["tag"], "current": c["old"], "proposed": c["new"]}
+            for c in changes]  # fmt: skip
 
 
 def _track(track: Mapping[str, Any]) -> dict[str, Any]:

@@ -174,7 +174,9 @@ def _completed(found: QueueTally, item: dict[str, Any], moment: Moment, home: An
     document = rec.once(partial(rec.read_output, home, kind, item))
     findings = rec.read_findings(item, document) if has_outputs else None
     copied = kind in rec.COPIES and rec.was_copied(item, document)
-    need = need_of(kind, item, findings)
+    # An item whose folder is gone (set aside as a duplicate, moved, deleted) asks nothing
+    # while it is gone: its decisions follow its files, and come back with them.
+    need = None if item.get("missing") else need_of(kind, item, findings)
     if need is not None:
         found.needs.append(need)
     if findings and any(code in UPGRADES for code in findings):

@@ -11,6 +11,7 @@ from typing import Any
 from mediakeeper.core.config import load_settings
 from mediakeeper.dupes import groups as dupes
 from mediakeeper.dupes.kind import KIND
+from mediakeeper.media import ffmpeg
 from mediakeeper.media.albums import find
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.manager import refresh_queue
@@ -47,7 +48,7 @@ def scan(home: str | Path | None, *, library: str | Path | None = None, hooks=No
     stamp = dupes.stamp(store)
     found = dupes.load_groups(settings.home, stamp=stamp)
     if found is None:
-        found = dupes.build(settings.home, store)
+        found = dupes.build(settings.home, store, ffmpeg.find(settings.get("ffmpeg", "path")))
         dupes.save_groups(settings.home, found, stamp=stamp)
         write_reports(settings.home)  # this week's report counts the new groups
     return ScanResult(found, result, False)

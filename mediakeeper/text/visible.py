@@ -52,3 +52,14 @@ INVISIBLE = re.compile(f"[{_PAST_C0}]")
 def visible_in_stream(text: str) -> str:
     """``text`` with every hidden control but the C0 ones shown as its escape."""
     return INVISIBLE.sub(_escape, text) if INVISIBLE.search(text) else text
+
+
+def is_unicode(text: str) -> bool:
+    """Whether ``text`` is Unicode text, which UTF-8 (a tag, a journal, JSON) can carry: no
+    lone surrogate. Python holds a file name's or an argument's undecodable bytes as lone
+    surrogates (``surrogateescape``): right for a path, never a value to write."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

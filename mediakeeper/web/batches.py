@@ -31,6 +31,7 @@ from mediakeeper.core import kinds
 from mediakeeper.queue.manager import running_batch
 from mediakeeper.queue.session_log import RUNNING, SessionRecord, kind_of, load_sessions
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.cut import echoed
 from mediakeeper.web.bodies import Body, Word, json_body
 
 STARTING = 60.0  # seconds a batch has to write its session's start
@@ -102,7 +103,7 @@ class Launcher:
                 if record.id == session and record.outcome == RUNNING and record.pid:
                     os.kill(record.pid, signal.SIGINT)
                     return
-        raise Refused(404, f"no running batch with session {session!r}")
+        raise Refused(404, f"no running batch with session {echoed(session)!r}")
 
     def reap(self) -> None:
         """Forget the batches that ended (their processes waited for: no zombies)."""
@@ -154,7 +155,8 @@ async def stop_batch(request: Request) -> JSONResponse:
     except Refused as err:
         return JSONResponse({"error": str(err)}, status_code=err.status)
     except ProcessLookupError:
-        return JSONResponse({"error": f"session {session!r} ended already"}, status_code=404)
+        return JSONResponse({"error": f"session {echoed(session)!r} ended already"},
+                            status_code=404)  # fmt: skip
     return JSONResponse({"session": session, "stopping": True}, status_code=202)
 
 

@@ -31,6 +31,7 @@ from mediakeeper.text.cut import echoed
 MOST_BODY = 64 * 1024
 MOST_TEXT = 4096  # a name, a path, a tag's value: PATH_MAX, more than any real one
 MOST_WORD = 200  # a kind, a code, a tag's name, a session id
+MOST_LINE = 1000  # characters of an error message: one line, whatever it repeats
 
 Text = Annotated[str, StringConstraints(max_length=MOST_TEXT)]
 Word = Annotated[str, StringConstraints(max_length=MOST_WORD)]

@@ -8,16 +8,17 @@ decision its ``id`` names (``engine.preview``, ``engine.take_answer``), or, by `
 ``name`` as before ids, the one decision of an item; with ``all`` a whole group as one
 session as ``decide --all`` does (``decisions.taking``, ``decisions.dupes``); ``POST
 /api/undo`` undoes a session as ``undo --session`` does (``undo.whole``). One decision or
-undo at a time. Bodies are checked by pydantic models (no field beside those documented).
+undo at a time. Bodies are read by ``web.bodies`` (bounded, checked by pydantic models: no
+field beside those documented).
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -29,7 +30,7 @@ from mediakeeper.decisions import engine, ids
 from mediakeeper.decisions.item import DecideError, Stale
 from mediakeeper.decisions.undo import undo_session
 from mediakeeper.text.cut import echoed
-from mediakeeper.web.bodies import Body, Text, Word, json_body
+from mediakeeper.web.bodies import MOST_LINE, Body, Text, Word, json_body
 
 _ONE_AT_A_TIME = threading.Lock()
 
@@ -42,13 +43,13 @@ class DecisionBody(Body):
     """``POST /api/decisions``: a decision by ``id`` (or, as before ids, by ``kind`` and
     ``name``, with ``code`` and ``album`` to name one of the item's), and one answer."""
 
-    id: Text | None = None
+    id: Annotated[str, StringConstraints(max_length=ids.LIMIT)] | None = None
     kind: Word | None = None
     name: Text | None = None
     code: Word | None = None
     album: Text | None = None
     choose: int | None = Field(None, ge=1, le=100_000)
-    set: dict[Word, Text] | None = Field(None, max_length=50)
+    values: dict[Word, Text] | None = Field(None, alias="set", max_length=50)
     dismiss: bool | Word | None = None
     scope: Literal["decision", "album", "item"] = "decision"
     fields: list[Word] | None = Field(None, max_length=50)
@@ -72,7 +73,8 @@ def _problem(err: Exception) -> JSONResponse:
         code = 404
     else:
         code = 400
-    return JSONResponse({"error": str(err)}, status_code=code)
+    # Names in it are cut where they are said; a message over a line is cut as a whole.
+    return JSONResponse({"error": echoed(str(err), MOST_LINE)}, status_code=code)
 
 
 async def list_decisions(request: Request) -> JSONResponse:
@@ -106,30 +108,29 @@ async def _answer(request: Request, *, preview: bool) -> JSONResponse:
     web = request.app.state.web
     try:
         body = await json_body(request, DecisionBody)
-        result = await asyncio.to_thread(_take, web.home, body, preview or body.preview)
+        preview = preview or body.preview
+        result = await asyncio.to_thread(_take, web.home, body, preview)
     except (BadRequest, MediakeeperError) as err:
         return _problem(err)
-    status = 409 if result.get("refused") and not result.get("token") else 200
+    status = 409 if result.get("refused") and not preview else 200  # a preview says it
     return JSONResponse(result, status_code=status)
 
 
 def _answer_of(body: DecisionBody) -> engine.Answer:
-    acts = [body.choose is not None, bool(body.set), body.dismiss not in (None, False, "")]
+    acts = [body.choose is not None, bool(body.values), body.dismiss not in (None, False, "")]
     if sum(acts) != 1:
         raise BadRequest("give one of choose, set or dismiss")
     return engine.Answer(
-        choose=body.choose, values=tuple((body.set or {}).items()),
+        choose=body.choose, values=tuple((body.values or {}).items()),
         dismiss=body.dismiss not in (None, False, ""), scope=body.scope,
-        fields=tuple(body.fields or ()), album=body.album if body.set else None,
+        fields=tuple(body.fields or ()), album=body.album if body.values else None,
     )  # fmt: skip
 
 
 def _take(home, body: DecisionBody, preview: bool) -> dict[str, Any]:
     answer = _answer_of(body)
     if body.all:
-        if preview:
-            raise BadRequest("a whole group's preview: `decide --all ... --dry-run`")
-        return _take_group(home, body)
+        return _take_group(home, body, preview)
     decision_id = body.id or _id_of(home, body)
     if body.id and isinstance(body.dismiss, str) and body.dismiss != ids.parse(body.id)[3]:
         raise BadRequest(f"decision {echoed(body.id)} is not about "
@@ -148,17 +149,19 @@ def _id_of(home, body: DecisionBody) -> str:
     if not body.name:
         raise BadRequest("give the decision's id (or kind and name)")
     code = body.code or (body.dismiss if isinstance(body.dismiss, str) else None)
-    album = None if body.set else body.album
-    return engine.resolve(home, body.kind, body.name, code, album)
+    return engine.resolve(home, body.kind, body.name, code, body.album, values=bool(body.values))
 
 
-def _take_group(home, body: DecisionBody) -> dict[str, Any]:
+def _take_group(home, body: DecisionBody, preview: bool) -> dict[str, Any]:
     """``all``: every open decision of a group, as one session (``decide --all``)."""
     code = body.code or (body.dismiss if isinstance(body.dismiss, str) else None)
     if body.kind not in kinds.KINDS or not code:
         raise BadRequest("all names the group: give its kind and code (or dismiss CODE)")
-    if body.set:
+    if body.values:
         raise BadRequest("all is taken with dismiss CODE, or with choose N and the group's code")
+    if preview:
+        return engine.take_group(home, body.kind, code, choose=body.choose,
+                                 dry_run=True).preview_json()  # fmt: skip
     with _ONE_AT_A_TIME:
         return engine.take_group(home, body.kind, code, choose=body.choose).as_json()
 

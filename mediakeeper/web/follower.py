@@ -60,7 +60,8 @@ def seen_of(item: dict[str, Any], before: Seen | None) -> Seen:
     # Whose change it was: the claim's, else the session that ended it (a whole batch may
     # run between two looks, its journal folded away).
     session = claim.get("session") or _ended_by(item) or (before.session if before else "")
-    decisions = item_decisions(details) if item.get("status") == COMPLETED else 0
+    asks = item.get("status") == COMPLETED and not item.get("missing")  # see reports.tally
+    decisions = item_decisions(details) if asks else 0
     return Seen(str(item.get("name") or item["key"]), str(item.get("status")),
                 str(details.get("stage") or ""), str(session or ""), decisions)  # fmt: skip
 

@@ -12,7 +12,6 @@ keeps it in an HttpOnly, SameSite=Strict cookie.
 from __future__ import annotations
 
 import asyncio
-import hmac
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -26,6 +25,7 @@ from starlette.routing import Route
 from mediakeeper import __version__
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.tokens import same_token
 from mediakeeper.decisions.listing import decisions_json
 from mediakeeper.queue.items import ERROR, IN_PROGRESS
 from mediakeeper.queue.reading import decoded, read_each
@@ -137,7 +137,7 @@ async def login(request: Request) -> Response:
         return RedirectResponse(f"{base}/", status_code=303)
     form = parse_qs((await bounded_body(request)).decode("utf-8", "replace"))
     given = (form.get("token") or [""])[0]
-    if not hmac.compare_digest(given.encode(), web.token.encode()):
+    if not same_token(given, web.token):
         html = TEMPLATES.get_template("signin.html.j2").render(base=base, wrong=True)
         return HTMLResponse(html, status_code=401, headers=_headers())
     answer = RedirectResponse(f"{base}/", status_code=303)

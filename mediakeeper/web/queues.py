@@ -16,6 +16,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.media.ffmpeg import find
 from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.cut import echoed
 from mediakeeper.watch.state import watch_status
 from mediakeeper.web.follower import STATUSES
 
@@ -81,7 +82,7 @@ def _number(request: Request, name: str, default: int, most: int) -> int:
     if raw is None or raw == "":
         return default
     if not raw.isdigit():
-        raise ValueError(f"{name} must be a whole number >= 0, not {raw!r}")
+        raise ValueError(f"{name} must be a whole number >= 0, not {echoed(raw)!r}")
     return min(int(raw), most)
 
 
@@ -103,7 +104,7 @@ async def items(request: Request) -> JSONResponse:
                             status_code=400)  # fmt: skip
     await asyncio.to_thread(web.follower.sync)
     if kind not in web.follower.queues:  # (never a path of the caller's making)
-        return JSONResponse({"error": f"no {kind} queue in this home"}, status_code=404)
+        return JSONResponse({"error": f"no {echoed(kind)} queue in this home"}, status_code=404)
     store = QueueStore(web.home / "status" / kind, kind)
 
     def page(lines) -> tuple[int, list[dict[str, Any]]]:

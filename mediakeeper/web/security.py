@@ -8,11 +8,13 @@ in the person's browser). A plain ASGI middleware, so the event stream streams t
 - With a token, everything but ``/ping`` needs ``Authorization: Bearer TOKEN`` or the cookie
   the page's sign-in sets (HttpOnly, SameSite=Strict); the API answers 401 without it, the page
   shows its sign-in form. A token in a query string counts for nothing.
+
+A token is a real secret or none (``core.tokens``: refused before the server starts, and
+here), compared in constant time on its bytes.
 """
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
 import json
 import socket
@@ -20,6 +22,8 @@ from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
+
+from mediakeeper.core.tokens import checked_token, same_token
 
 COOKIE = "mediakeeper_token"
 OPEN_PATHS = ("/ping", "/static/", "/login")  # answered without the token
@@ -56,7 +60,7 @@ class Guard:
     carries it (a proxy that keeps the prefix; one that strips it sends the path bare)."""
 
     def __init__(self, app: ASGI, *, host: str, token: str, base_path: str):
-        self.app, self.token, self.base_path = app, token, base_path
+        self.app, self.token, self.base_path = app, checked_token(token), base_path
         self.hosts = allowed_hosts(host)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
@@ -102,7 +106,7 @@ class Guard:
             except Exception:  # a malformed cookie header is no token
                 return False
             given = cookie[COOKIE].value if COOKIE in cookie else ""
-        return bool(given) and hmac.compare_digest(given.encode(), self.token.encode())
+        return same_token(given, self.token)
 
 
 async def _answer(send: Callable, status: int, message: str, extra: dict | None = None) -> None:

@@ -288,6 +288,7 @@ def test_a_failed_item_is_a_decision_retried_or_skipped_from_decide(tmp_path, mu
     run_script("music_queue_manager.py", "--home", home, "--reset-artist", "Here")
     skipped = run_script("music_queue_manager.py", "--home", home, "--skip-artist", "Here")
     assert skipped.returncode == 0, skipped.stdout + skipped.stderr
-    assert decide(home, "music", "Here").stdout.splitlines()[1:] == [
-        "      1) retry (back to pending, its failures reset)"]  # a skipped one: retry only
+    here = decide(home, "music", "Here").stdout.splitlines()[1:]
+    assert here[0] == "  1) retry (back to pending, its failures reset)"  # skipped: retry only
+    assert len(here) == 2 and here[1].startswith("  id d1.")
     assert decide(home, "music", "Here", "--choose", "2").returncode == 2

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import os
 import re
+from pathlib import Path
 
 import mutagen
 import pytest
 
 from tests.helpers.deciding import decide
 from tests.helpers.processes import run_script
-from tests.integration.serving import serve
+from tests.integration.serving import script, serve
 from tests.integration.test_decisions_truth import library_spec
 
 ALBUM = "Pink Floyd/1973 - Dark Side"
@@ -235,3 +236,155 @@ def test_the_second_of_an_albums_two_verify_decisions_is_taken_by_id_and_only_it
         assert server.get(f"/api/decisions/{second['id']}").status_code == 200  # open again
     finally:
         server.stop()
+
+
+def test_a_movies_candidates_are_shown_with_year_poster_and_overview_and_a_choice_undone(
+    tmp_path,
+):
+    """Two TMDb movies called Solaris: each candidate with its title, year, poster and
+    overview; the one chosen is kept for the next batch, and that too is a session the undo
+    gives back (the movie as it was)."""
+    import subprocess
+    import sys
+
+    from mediakeeper.queue.store import QueueStore
+    from tests.helpers import REPO_ROOT
+    from tests.integration.test_decide_kinds import movie_env
+    from tests.servers.tmdb import FakeTMDb
+
+    lib, home = tmp_path / "Movies", tmp_path / "home"
+    (lib / "Solaris").mkdir(parents=True)
+    (lib / "Solaris" / "solaris.mkv").write_bytes(b"not really a video")
+    with FakeTMDb() as fake:
+        batch = [sys.executable, "utilities/process_movie_batch.py", "--home", str(home),
+                 "--library", str(lib)]  # fmt: skip
+        done = subprocess.run(batch, cwd=REPO_ROOT, env=movie_env(fake), capture_output=True,
+                              text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    shown = json.loads(decide(home, "movies", "Solaris", "--json").stdout)["decisions"]
+    match = one(shown, "ambiguous-match")
+    candidates = match["details"]["candidates"]
+    assert {(c["title"], c["year"]) for c in candidates} == {("Solaris", 1972), ("Solaris", 2002)}
+    assert all(c["poster"].endswith(f"/poster{c['id']}.jpg") for c in candidates)
+    assert all(set(c) >= {"id", "title", "original_title", "year", "overview", "poster"}
+               for c in candidates)  # fmt: skip
+    assert {c["original_title"] for c in candidates} >= {"Солярис"}
+    assert [c["act"] for c in match["choices"]] == ["candidate", "candidate"]
+    took = decide(home, "--id", match["id"], "--choose", "2")
+    assert took.returncode == 0, took.stdout + took.stderr
+    session = re.search(r"--session (\S+)$", took.stdout, re.M).group(1)
+
+    def solaris() -> dict:
+        return next(i for i in QueueStore(home / "status" / "movies", "movies").peek()["items"]
+                    if i["key"] == "Solaris")  # fmt: skip
+
+    assert solaris()["status"] == "pending" and solaris()["choice"]["tmdb_id"]
+    undone = run_script("undo_changes.py", "--home", home, "--session", session)
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert solaris()["status"] == "completed" and "choice" not in solaris()
+    assert match["id"] in {d["id"] for d in decisions_of_kind(home, "movies", "Solaris")}
+
+
+def decisions_of_kind(home, kind: str, name: str) -> list[dict]:
+    return json.loads(decide(home, kind, name, "--json").stdout)["decisions"]
+
+
+def test_a_whole_group_is_previewed_then_taken_as_one_session_from_the_api(home):
+    home, lib = home
+    server = serve(home)
+    try:
+        before = files_of(lib)
+        body = {"kind": "music", "all": True, "dismiss": "missing-year"}
+        shown = server.post("/api/decisions", {**body, "preview": True})
+        assert shown.status_code == 200, shown.text
+        assert shown.json()["closes"] == 2 and shown.json()["writes"] == []
+        assert files_of(lib) == before and server.get("/api/decisions").json()["total"] == 7
+        took = server.post("/api/decisions", body)
+        assert took.status_code == 200 and took.json()["closed"] == 2, took.text
+        undone = server.post("/api/undo", {"session": took.json()["session"]})
+        assert undone.json()["reopened"] == 2 and undone.json()["complete"] is True
+    finally:
+        server.stop()
+
+
+def test_a_failed_items_error_is_said_without_the_toolkits_working_paths():
+    from mediakeeper.decisions.engine import plain_error
+
+    said = plain_error("ffmpeg could not read /h/working/conversions/ab12/Track 1.flac: cut",
+                       Path("/h/working"))  # fmt: skip
+    assert said == "ffmpeg could not read Track 1.flac: cut"
+
+
+def test_a_failed_item_is_retried_by_its_id_after_its_preview_and_the_retry_undone(
+    tmp_path, music_library,
+):
+    """A failed artist (its folder gone at the batch) is a decision: its stage and last error
+    in words, retry and skip; retried by id, and the retry undone (the item failed again,
+    as it was)."""
+    from mediakeeper.queue.store import QueueStore
+
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    music_library(lib, {"Gone/Album/01 - Song.flac": {"tags": {"title": "Song"}}})
+    init = run_script("music_queue_manager.py", "--home", home, "--init", "--library", lib)
+    assert init.returncode == 0, init.stdout + init.stderr
+    (lib / "Gone").rename(tmp_path / "Gone")
+    run_script("process_music_batch.py", "--home", home, "--offline")
+    server = serve(home)
+    try:
+        listed = server.get("/api/decisions").json()
+        [failed] = listed["outstanding"]
+        [decision] = failed["decisions"]
+        assert decision["code"] == "failed" and decision["item"] == "Gone"
+        shown = server.get(f"/api/decisions/{decision['id']}").json()
+        assert shown["details"]["stage"] == "scan"
+        assert "artist folder not found" in shown["details"]["error"]
+        assert [c["act"] for c in shown["choices"]] == ["retry", "skip"]
+        preview = server.post("/api/decisions/preview", {"id": decision["id"], "choose": 1})
+        assert preview.json()["queue"] == [{"item": "Gone", "key": "Gone", "status": "pending"}]
+
+        def status() -> str:
+            items = QueueStore(home / "status" / "music", "music").peek()["items"]
+            return next(i["status"] for i in items if i["key"] == "Gone")
+
+        assert status() == "error"  # the preview wrote nothing
+        took = server.post("/api/decisions", {"id": decision["id"], "choose": 1})
+        assert took.status_code == 200 and took.json()["session"], took.text
+        assert status() == "pending"
+        assert server.post("/api/decisions", {"id": decision["id"], "choose": 1}).status_code == 409
+        undone = server.post("/api/undo", {"session": took.json()["session"]})
+        assert undone.status_code == 200 and undone.json()["complete"] is True, undone.text
+        assert status() == "error"
+    finally:
+        server.stop()
+
+
+def test_an_item_not_identified_is_a_decision_run_again_by_its_id_and_undone(tmp_path,
+                                                                              music_library):
+    """MusicBrainz unreachable: the artist is done but not identified, one decision with an
+    id like any other; run again (back to pending), and the undo gives it back as it was."""
+    from mediakeeper.queue.store import QueueStore
+
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    music_library(lib, {"Clean/Album/01 - Song.flac": {"tags": {
+        "title": "Song", "artist": "Clean", "albumartist": "Clean", "album": "Album",
+        "date": "2001", "tracknumber": "1"}, "picture": True}})  # fmt: skip
+    env = {"MEDIAKEEPER_MUSIC_LOOKUPS": "true",  # asked, and nothing listens there
+           "MEDIAKEEPER_MUSICBRAINZ_URL": "http://127.0.0.1:9",
+           "MEDIAKEEPER_MUSICBRAINZ_RETRIES": "0"}  # fmt: skip
+    batch = script("music", "batch", "--home", home, "--library", lib, env=env)
+    assert batch.returncode == 1 and "1 not identified" in batch.stdout, batch.stdout
+    [group] = json.loads(decide(home, "--json").stdout)["groups"]
+    [decision] = group["decisions"]
+    assert group["code"] == decision["code"] == "unidentified" and group["count"] == 1
+    shown = decide(home, "--id", decision["id"], "--json")
+    assert json.loads(shown.stdout)["details"]["reason"].startswith("not looked up")
+
+    def status() -> str:
+        return QueueStore(home / "status" / "music", "music").peek()["items"][0]["status"]
+
+    took = decide(home, "music", "Clean", "--choose", "1")
+    assert took.returncode == 0 and status() == "pending", took.stdout + took.stderr
+    session = re.search(r"--session (\S+)$", took.stdout, re.M).group(1)
+    undone = run_script("undo_changes.py", "--home", home, "--session", session)
+    assert undone.returncode == 0 and status() == "completed", undone.stdout + undone.stderr
+    assert decide(home, "--id", decision["id"]).returncode == 0  # asked again

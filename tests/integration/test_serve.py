@@ -212,7 +212,7 @@ def test_batches_start_refuse_a_second_and_stop_as_ctrl_c(served, batch_seen):
 
 
 def test_a_token_is_needed_everywhere_but_ping(served):
-    token = "tok-" + "s3cret"
+    token = "tok-" + "s3cret-" + "long-enough"
     server = serve(served.home, env={"MEDIAKEEPER_SERVE_TOKEN": token})
     try:
         assert server.get("/ping").status_code == 200

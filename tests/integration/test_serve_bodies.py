@@ -142,6 +142,10 @@ def test_unknown_fields_are_refused_and_nothing_is_written(server, home):
         assert answer.status_code == 400, (path, answer.text)
         error = answer.json()["error"]
         assert "not permitted" in error and error.split(":")[0] in body, error
+    # "preview" is a field the API knows now: it shows, and writes nothing either.
+    shown = server.post("/api/decisions", {"kind": "music", "name": "Pink Floyd", "choose": 2,
+                                           "preview": True})  # fmt: skip
+    assert shown.status_code == 200, shown.text
     assert every_file(home) == before
 
 
@@ -186,3 +190,34 @@ def test_a_long_unknown_field_name_is_not_echoed(server):
     answer = server.post("/api/undo", {"session": "x", "k" * 50_000: 1})
     assert answer.status_code == 400
     assert len(answer.json()["error"]) < 400
+
+
+def test_names_in_the_path_or_query_are_not_echoed_whole(server):
+    long = "n" * 10_000
+    for answer, code in [(server.post(f"/api/batches/{long}_music_001/stop"), 404),
+                         (server.get(f"/api/queues/{long}/items"), 404),
+                         (server.get("/api/queues/music/items", params={"limit": long + "x"}),
+                          400)]:  # fmt: skip
+        assert answer.status_code == code, answer.text[:300]
+        assert len(answer.json()["error"]) < 400
+
+
+def test_long_names_in_a_body_are_said_cut(server, home):
+    before = every_file(home)
+    long = "a" * 4000
+    for body in ({"kind": "dupes", "name": long, "choose": 1},
+                 {"kind": "music", "name": "Pink Floyd", "set": {"date": "1999"}, "album": long},
+                 {"kind": "music", "name": "Pink Floyd", "set": {"bpm": long}}):  # fmt: skip
+        answer = server.post("/api/decisions", body)
+        assert answer.status_code in (400, 404), answer.text[:300]
+        assert len(answer.json()["error"]) < 600, answer.text[:300]
+    assert every_file(home) == before
+
+
+def test_a_streamed_body_under_the_bound_is_read_whole(server):
+    """No length given (chunked, as a generator is sent): read to its end, then judged."""
+    pieces = iter([b'{"session": ', b'"20200101T000000_decide"', b"}"])
+    answer = requests.post(server.url + "/api/undo", data=pieces, timeout=60,
+                           headers={"Content-Type": "application/json"})  # fmt: skip
+    assert answer.status_code in (400, 404), answer.text
+    assert "session" in answer.json()["error"] and "KiB" not in answer.json()["error"]

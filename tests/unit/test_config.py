@@ -78,9 +78,12 @@ def test_every_key_has_its_environment_variable(tmp_path):
             value = {str: "/somewhere", bool: str(not default).lower()}.get(type(default), "9")
             value = ONE_OF.get((section, key), value)  # a setting with a few words
             value = {"bitrate": "96k", "sample_rate": "22050"}.get(key, value)  # with a unit
+            value = {"webhook_url": "https://hooks.example/x",  # a URL's own form
+                     "apprise": "ntfy://topic"}.get(key, value)  # fmt: skip
             name = f"MEDIAKEEPER_{section.upper()}_{key.upper()}"
             got = load_settings(tmp_path, environ={name: value}).get(section, key)
             expected = (not default) if isinstance(default, bool) else type(default)(value)
+            expected = (value,) if isinstance(default, tuple) else expected  # a list of one
             assert got == expected, name
 
 

@@ -5,6 +5,14 @@ from __future__ import annotations
 import json
 
 from mediakeeper.changes import moves
+from mediakeeper.fs.checks import content_hash
+
+
+def graded(path) -> dict:
+    """A file as the scan saw it (``groups._file``)."""
+    st = path.stat()
+    return {"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+            "inode": st.st_ino, "hash": content_hash(path)}  # fmt: skip
 
 
 def test_a_move_is_put_back_the_same_file_and_one_never_made_is_not_a_failure(tmp_path):
@@ -15,7 +23,7 @@ def test_a_move_is_put_back_the_same_file_and_one_never_made_is_not_a_failure(tm
     inode = kept.stat().st_ino
     target = moves.in_holding(holding, library, kept)
     assert target == holding / "A" / "Album" / "01.mp3"
-    moves.move(home, "s1", kept, target)
+    moves.move(home, "s1", graded(kept), target)
     assert not kept.exists() and target.read_bytes() == b"ID3 audio"
     # a kill between the journal line and the rename: the file never moved
     never = library / "B" / "02.mp3"
@@ -40,7 +48,7 @@ def test_a_taken_name_in_the_holding_folder_and_a_file_in_the_way_are_said(tmp_p
     (holding / "A" / "01.mp3").write_bytes(b"set aside before")
     target = moves.in_holding(holding, library, first)
     assert target.name == "01 (2).mp3"
-    moves.move(home, "s2", first, target)
+    moves.move(home, "s2", graded(first), target)
     first.write_bytes(b"a new file since")
     back = moves.put_back(home, "s2", holding)
     assert back.restored == [] and back.left_alone == [

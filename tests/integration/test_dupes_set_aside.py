@@ -1,0 +1,359 @@
+"""``dupes set-aside`` under a kill, a full disk and edits (issue 69, points 4 and 17): real
+files, the real command in a subprocess, SIGKILL at many instants, a holding folder on a
+real small tmpfs (another file system: every move a copy), another program's edits.
+
+- a kill at any instant leaves every file whole at one place or both (never neither, never
+  a partial copy at a visible name); the next set-aside or undo finishes the move cut short,
+  and then each file is at exactly one place, with no second copy `(2)`;
+- a full holding disk leaves no partial copy, names the full file system, and what was moved
+  is undone whole;
+- a copy retagged with its size and time kept, or a group whose kept copy changed, is refused
+  with one clear line;
+- the session is listed by `undo --list` and `sessions list`;
+- the folders the moves empty are removed, and made again by the undo."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mediakeeper.fs.checks import content_hash
+from tests.helpers import REPO_ROOT, script_env, small_tmpfs, wait_until
+from tests.helpers.dupes import mediakeeper, scanned
+from tests.helpers.melody import encode, melody_wav
+
+TRACKS = 4
+
+
+def album_twice(root: Path) -> Path:
+    """An album in FLAC and again as an MP3 rip in another artist folder (no tag the FLAC
+    would gain: setting aside writes nothing into the kept files)."""
+    lib = root / "Music"
+    for n in range(1, TRACKS + 1):
+        wav = melody_wav(root / f"{n}.wav", 20 + n, 12)
+        encode(wav, lib / "Artist" / "Album" / f"0{n} - Song {n}.flac")
+        encode(wav, lib / "Artist (rip)" / "Album (mp3)" / f"0{n} - Song {n}.mp3", "-b:a", "192k")
+        wav.unlink()
+    return lib
+
+
+def holding_at(home: Path, holding: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "mediakeeper.toml").write_text(f'[dupes]\nholding = "{holding}"\n')
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()} if root.exists() else {}  # fmt: skip
+
+
+def session_of(stdout: str) -> str:
+    """The session whose undo the set-aside printed."""
+    return stdout.split("To put them back: ")[1].split("--session ")[1].split()[0]
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    """A scanned home, and its library's files kept aside under ``kept/`` to start each case
+    from (linked back at the library's path: the inodes, sizes and times the scan saw)."""
+    root = tmp_path_factory.mktemp("pristine")
+    lib = album_twice(root)
+    home = root / "home"
+    holding_at(home, root / "unused")
+    (group,) = scanned(home, lib)
+    assert group["level"] == "album"
+    lib.rename(root / "kept")
+    return root, lib, home, group
+
+
+def fresh(pristine, where: Path, holding: Path) -> tuple[Path, Path]:
+    """The library linked back at its own path from ``kept/``, and a copy of the scanned
+    home with ``holding`` as its holding folder."""
+    root, lib, home, _ = pristine
+    if lib.exists():
+        shutil.rmtree(lib)
+    shutil.copytree(root / "kept", lib, copy_function=os.link)
+    copy = where / "home"
+    if copy.exists():
+        shutil.rmtree(copy)
+    shutil.copytree(home, copy)
+    holding_at(copy, holding)
+    return lib, copy
+
+
+def original(pristine) -> dict[str, bytes]:
+    return files_of(pristine[0] / "kept")
+
+
+def assert_each_once(lib: Path, holding: Path, before: dict[str, bytes], *, moved: bool) -> None:
+    """Each file whole at exactly one place: all MP3s in the holding folder (``moved``) or all
+    back in the library; no temp or second copy anywhere; no empty folder left behind."""
+    now_lib, now_held = files_of(lib), files_of(holding)
+    mp3s = {k: v for k, v in before.items() if k.endswith(".mp3")}
+    flacs = {k: v for k, v in before.items() if k.endswith(".flac")}
+    assert now_held == (mp3s if moved else {}), sorted(now_held)
+    assert now_lib == (flacs if moved else before), sorted(now_lib)
+    if moved:
+        assert not (lib / "Artist (rip)").exists()  # the folders the moves emptied: removed
+
+
+@pytest.fixture
+def other_disk(tmp_path):
+    with small_tmpfs(tmp_path / "held", "64m") as held:
+        yield held
+
+
+def kill_at(home: Path, lines: int, delay: float) -> subprocess.CompletedProcess | None:
+    """``set-aside --all`` killed with SIGKILL once its journal holds ``lines`` lines and
+    ``delay`` seconds more; None when it finished first."""
+    journals = home / "status" / "dupes" / "moves"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mediakeeper", "dupes", "set-aside", "--all", "--home", str(home)],
+        cwd=REPO_ROOT, env=script_env(), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE)  # fmt: skip
+
+    def reached() -> bool:
+        if proc.poll() is not None:
+            return True
+        written = [p for p in journals.glob("*.jsonl")] if journals.exists() else []
+        return any(p.read_bytes().count(b"\n") >= lines for p in written) or lines == 0
+
+    wait_until(reached, limit=120)
+    if delay:
+        wait_until(lambda: proc.poll() is not None, limit=delay)
+    if proc.poll() is not None:
+        out, err = proc.communicate()
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out.decode(), err.decode())
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    proc.stderr.close()
+    return None
+
+
+def killed_session(home: Path) -> str | None:
+    journals = sorted((home / "status" / "dupes" / "moves").glob("*.jsonl"))
+    made = [p.stem for p in journals if b'"from"' in p.read_bytes()]
+    return made[-1] if made else None
+
+
+# (journal lines reached, then seconds) at which the kill comes: before the first move,
+# during each file's move (the copy, the rename, the removal), between moves, at the end.
+INSTANTS = [(0, 0.0), (0, 0.4), *((n, d) for n in range(1, 2 * TRACKS + 2)
+                                   for d in (0.0, 0.003, 0.02))]  # fmt: skip
+
+
+@pytest.mark.parametrize(("lines", "delay"), INSTANTS)
+def test_a_kill_at_any_instant_is_finished_by_the_next_command(pristine, tmp_path, other_disk,
+                                                                lines, delay):  # fmt: skip
+    """A kill -9 left a file in the library and in the holding folder; undo then left it
+    there ("another file is at its own path"), and a new set-aside made `02 S1 (2).mp3`."""
+    before = original(pristine)
+    lib, home = fresh(pristine, tmp_path, other_disk)
+    finished = kill_at(home, lines, delay)
+    if finished is not None:
+        assert finished.returncode == 0, finished.stdout + finished.stderr
+        assert_each_once(lib, other_disk, before, moved=True)
+        return
+    # right after the kill: every file whole somewhere, nothing partial at a visible name
+    lib_now, held_now = files_of(lib), files_of(other_disk)
+    for name, data in before.items():
+        assert lib_now.get(name) == data or held_now.get(name) == data, name
+    assert all(before[k] == v for k, v in held_now.items() if not Path(k).name.startswith("."))
+    session = killed_session(home)
+    journal = home / "status" / "dupes" / "moves" / f"{session}.jsonl"
+    cut = bool(session) and b'"end"' not in journal.read_bytes()
+    made = []
+    if lines % 2 and session:  # undo the killed session first: everything back, once
+        undone = mediakeeper(home, "undo", "--session", session)
+        assert undone.returncode == 0, undone.stdout + undone.stderr
+        assert "another file is at its own path" not in undone.stdout
+        assert_each_once(lib, other_disk, before, moved=False)
+    elif session:
+        made.append(session)
+    again = mediakeeper(home, "dupes", "set-aside", "--all")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert " (2)" not in again.stdout
+    assert_each_once(lib, other_disk, before, moved=True)
+    if cut and not lines % 2:
+        assert f"finished set-aside session {session}" in again.stdout
+    if "To put them back: " in again.stdout:
+        made.append(session_of(again.stdout))
+    for each in reversed(made):  # newest first
+        undone = mediakeeper(home, "undo", "--session", each)
+        assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert_each_once(lib, other_disk, before, moved=False)
+
+
+def fill(where: Path, leave: int) -> Path:
+    """Write to ``where`` until the file system refuses, then give back ``leave`` bytes."""
+    path = where / "filler"
+    with open(path, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError as err:
+            assert err.errno == 28, err
+    os.truncate(path, max(0, path.stat().st_size - leave))
+    return path
+
+
+def test_a_full_holding_disk_is_named_and_leaves_no_partial_copy(pristine, tmp_path):
+    """A full holding disk left a partial file there (undo left it too), and the message
+    named the library's disk instead of the full one."""
+    before = original(pristine)
+    mp3s = sorted(k for k in before if k.endswith(".mp3"))
+    need = sum(len(before[k]) for k in mp3s)
+    with small_tmpfs(tmp_path / "held", "8m") as held:
+        lib, home = fresh(pristine, tmp_path, held)
+        # not room enough for all: refused before anything moves, the full disk named
+        filler = fill(held, need // 2)
+        refused = mediakeeper(home, "dupes", "set-aside", "--all")
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        said = refused.stderr.strip().splitlines()[-1]
+        assert said.startswith("Error: disk full: ") and f"mounted at {held};" in said, said
+        assert "nothing was moved" in said
+        assert files_of(lib) == before and files_of(held) == {"filler": files_of(held)["filler"]}
+        # room by the sizes, not by the blocks each file takes: the last copy finds it full
+        filler.unlink()
+        fill(held, need + 4096 - need % 4096)
+        stopped = mediakeeper(home, "dupes", "set-aside", "--all")
+        assert stopped.returncode == 1, stopped.stdout + stopped.stderr
+        said = stopped.stderr.strip().splitlines()[-1]
+        assert said.startswith("Error: disk full: could not write ") and str(held) in said, said
+        assert f"(no space left on the file system mounted at {held})" in said, said
+        held_now = {k: v for k, v in files_of(held).items() if k != "filler"}
+        assert held_now and all(before[k] == v for k, v in held_now.items())  # whole, or none
+        assert not [k for k in held_now if Path(k).name.startswith(".")]  # no temp left
+        assert all(k in files_of(lib) for k in mp3s if k not in held_now)
+        undone = mediakeeper(home, "undo", "--session", session_of(stopped.stdout))
+        assert undone.returncode == 0, undone.stdout + undone.stderr
+        assert files_of(lib) == before
+
+
+def test_a_retagged_copy_with_its_time_kept_and_a_changed_kept_copy_are_refused(
+    pristine, tmp_path
+):
+    """A copy retagged by another program between the scan and the set-aside (its mtime
+    kept) was moved all the same, and so was a group whose kept copy changed."""
+    import mutagen
+
+    lib, home = fresh(pristine, tmp_path, tmp_path / "held")
+    group = pristine[3]
+    mp3 = lib / "Artist (rip)" / "Album (mp3)" / "02 - Song 2.mp3"
+    os.unlink(mp3)  # its own inode: the file kept aside stays as the scan saw it
+    shutil.copy2(pristine[0] / "kept" / "Artist (rip)" / "Album (mp3)" / mp3.name, mp3)
+    st = mp3.stat()
+    data = mp3.read_bytes()
+    at = data.index(b"Lavf") + 4  # the encoder's tag (ID3 TSSE): one character retagged
+    with open(mp3, "r+b") as f:
+        f.seek(at)
+        f.write(b"9" if data[at : at + 1] != b"9" else b"8")
+    os.utime(mp3, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert mp3.stat().st_size == st.st_size and mp3.stat().st_mtime_ns == st.st_mtime_ns
+    done = mediakeeper(home, "dupes", "set-aside", group["id"])
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (f"left alone {mp3}: changed since the scan (its size and time are the same, its "
+            "bytes are not)") in done.stdout  # fmt: skip
+    assert mp3.exists() and not (tmp_path / "held" / "Artist (rip)" / "Album (mp3)" /
+                                 mp3.name).exists()  # fmt: skip
+    # the kept copy changed: nothing of its group moves, said in one line
+    (tmp_path / "second").mkdir()
+    lib, home = fresh(pristine, tmp_path / "second", tmp_path / "held2")
+    kept = lib / "Artist" / "Album" / "03 - Song 3.flac"
+    os.unlink(kept)
+    shutil.copy2(pristine[0] / "kept" / "Artist" / "Album" / kept.name, kept)
+    audio = mutagen.File(kept)
+    audio["title"] = "edited"
+    audio.save()
+    done = mediakeeper(home, "dupes", "set-aside", "--all")
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith("left alone")]
+    assert lines == [f"left alone {kept}: the copy kept was changed since the scan: nothing of "
+                     f"group {group['id']} moved; run `mediakeeper dupes scan` again"], lines
+    assert not (tmp_path / "held2").exists() or not files_of(tmp_path / "held2")
+    assert content_hash(kept) != content_hash(pristine[0] / "kept" / "Artist" / "Album" /
+                                              kept.name)  # fmt: skip
+
+
+def test_the_session_is_listed_and_emptied_folders_go_and_come_back(pristine, tmp_path):
+    """A set-aside session was found only by its journal's file name; set-aside left empty
+    album folders in the library."""
+    held = tmp_path / "held"
+    lib, home = fresh(pristine, tmp_path, held)
+    rip = lib / "Artist (rip)" / "Album (mp3)"
+    (rip / "cover.jpg").write_bytes(b"\xff\xd8 a picture")  # what comes with the album
+    (rip / "Thumbs.db").write_bytes(b"a file manager's")
+    before = files_of(lib)
+    done = mediakeeper(home, "dupes", "set-aside", "--all")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (held / "Artist (rip)" / "Album (mp3)" / "cover.jpg").exists()
+    session = session_of(done.stdout)
+    assert f"removed the folder it emptied {lib / 'Artist (rip)' / 'Album (mp3)'}" in done.stdout
+    assert f"removed the folder it emptied {lib / 'Artist (rip)'}" in done.stdout
+    assert sorted(p.name for p in lib.iterdir()) == ["Artist"]
+    listed = mediakeeper(home, "undo", "--list")
+    assert f"{session}  {TRACKS + 2} files set aside (dupes)" in listed.stdout, listed.stdout
+    sessions = mediakeeper(home, "sessions", "list", "--json")
+    (row,) = [r for r in json.loads(sessions.stdout) if r["id"] == session]
+    assert row["kind"] == "dupes" and row["outcome"] == "completed"
+    undone = mediakeeper(home, "undo", "--session", session)
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert files_of(lib) == before
+    assert (lib / "Artist (rip)" / "Album (mp3)").is_dir()
+
+
+def test_verify_decisions_of_an_album_set_aside_follow_its_files(tmp_path):
+    """Set-aside left the album folders in the library, verify counted them as missing on
+    disk, and verify's decisions about the albums set aside stayed open."""
+    from mediakeeper.demo import damage
+    from tests.helpers.deciding import groups_of
+
+    lib, home = album_twice(tmp_path), tmp_path / "home"
+    holding_at(home, tmp_path / "held")
+    damage.cut(lib / "Artist (rip)" / "Album (mp3)" / "02 - Song 2.mp3", keep=0.9)
+    checked = mediakeeper(home, "verify", "batch", "--library", lib)
+    assert checked.returncode == 1, checked.stdout + checked.stderr  # damage: a decision
+    asked = {k: n for k, n in groups_of(home).items() if k[0] == "verify"}
+    assert asked, groups_of(home)
+    assert [g["level"] for g in scanned(home, lib)] == ["album"]
+    done = mediakeeper(home, "dupes", "set-aside", "--all")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (lib / "Artist (rip)").exists()
+    assert not [k for k in groups_of(home) if k[0] == "verify"]  # gone with the files
+    undone = mediakeeper(home, "undo", "--session", session_of(done.stdout))
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert {k: n for k, n in groups_of(home).items() if k[0] == "verify"} == asked  # back
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.3, 0.6, 0.9, 1.2, 1.5])
+def test_an_undo_killed_at_any_instant_is_finished_by_the_next_undo(pristine, tmp_path,
+                                                                    other_disk, delay):  # fmt: skip
+    """The undo's own moves (back from another disk: a copy, then the holding one removed)
+    cut by a kill: the next undo puts back what is left, each file once."""
+    before = original(pristine)
+    lib, home = fresh(pristine, tmp_path, other_disk)
+    done = mediakeeper(home, "dupes", "set-aside", "--all")
+    assert done.returncode == 0, done.stdout + done.stderr
+    session = session_of(done.stdout)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mediakeeper", "undo", "--session", session, "--home", str(home)],
+        cwd=REPO_ROOT, env=script_env(), stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)  # fmt: skip
+    if not wait_until(lambda: proc.poll() is not None, limit=delay):
+        proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    lib_now, held_now = files_of(lib), files_of(other_disk)
+    for name, data in before.items():  # whole somewhere, at every instant
+        assert lib_now.get(name) == data or held_now.get(name) == data, name
+    again = mediakeeper(home, "undo", "--session", session)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "another file is at its own path" not in again.stdout, again.stdout
+    assert_each_once(lib, other_disk, before, moved=False)

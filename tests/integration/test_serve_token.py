@@ -1,0 +1,65 @@
+"""A blank token opens the door (issue 69, point 12): ``serve`` refuses a token that is no
+real secret before it binds, and a real one is compared on its bytes, through a real uvicorn
+asked by real HTTP clients (requests, httpx)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.integration.serving import free_port, script, serve
+
+GOOD = "Zq3-x_9Lm.2~pR+7/wE=Kd4vT8nB"  # every kind of character a token may hold
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("token") / "home"
+    (home / "status").mkdir(parents=True)  # a data home with nothing run yet
+    return home
+
+
+@pytest.mark.parametrize("token", ["   ", "\t", " \t \n", "short-secret", "x" * 15,
+                                   "tøken-tøken-tøken-tøken", "a real long token with spaces",
+                                   "semi;colon-semi;colon", 'quo"ted-quo"ted-quo"ted'])  # fmt: skip
+@pytest.mark.parametrize("host", ["0.0.0.0", "127.0.0.1"])
+def test_a_token_that_is_no_secret_is_refused_at_start(home, token, host):
+    # (A server that started instead would serve until the timeout: the test fails then.)
+    refused = script("serve", "--home", home, "--host", host, "--port", free_port(),
+                     env={"MEDIAKEEPER_SERVE_TOKEN": token}, timeout=30)  # fmt: skip
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: [serve] token "), lines
+    assert "secrets.token_urlsafe(32)" in lines[0]  # how to make one
+    assert token.strip() not in lines[0] or not token.strip()  # the secret is never said
+    assert not refused.stdout
+
+
+def test_an_open_bind_without_a_token_says_how_to_make_one(home):
+    refused = script("serve", "--home", home, "--host", "0.0.0.0", "--port", "1")
+    assert refused.returncode == 2
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1 and "secrets.token_urlsafe(32)" in lines[0]
+
+
+def test_blank_cookies_and_headers_never_read_the_queues(home):
+    server = serve(home, host="0.0.0.0", env={"MEDIAKEEPER_SERVE_TOKEN": GOOD})
+    try:
+        for headers in ({"Cookie": 'mediakeeper_token="   "'}, {"Cookie": "mediakeeper_token="},
+                        {"Cookie": "mediakeeper_token=\t"}, {"Authorization": "Bearer    "},
+                        {"Authorization": "Bearer"}, {"Authorization": "Bearer " + GOOD[:-1]},
+                        {"Authorization": "Bearer " + GOOD + "x"},
+                        {"Cookie": f'mediakeeper_token="{GOOD} "'}):  # fmt: skip
+            answer = server.get("/api/queues", headers=headers)
+            assert answer.status_code == 401, headers
+        bearer = server.get("/api/queues", headers={"Authorization": f"Bearer {GOOD}"})
+        assert bearer.status_code == 200
+        with httpx.Client(base_url=server.url) as client:
+            wrong = client.post("/login", data={"token": "   "})
+            assert wrong.status_code == 401 and "set-cookie" not in wrong.headers
+            signed = client.post("/login", data={"token": GOOD})
+            assert signed.status_code == 303
+            assert client.get("/api/queues").status_code == 200  # its cookie carries it whole
+    finally:
+        _, said = server.stop()
+    assert GOOD not in said
