@@ -1,16 +1,41 @@
 """The audiobook kind's part of a batch (``mediakeeper.batch.plan``): its job from the
-[audiobooks] settings, which the output and bitrate options override. It makes no web
-lookups."""
+[audiobooks] settings, which the output and bitrate options override, --overwrite, the
+job's settings refused as a usage error before anything is touched, and the dry run's lines.
+It makes no web lookups: no --offline, no --enrich. Its queue manager's own action:
+--prune-backups."""
 
 from __future__ import annotations
 
-from mediakeeper.audiobooks.settings import job_from_settings
-from mediakeeper.batch.plan import BatchPlan, Run
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from mediakeeper.audiobooks.settings import job_from_settings, preview
+from mediakeeper.batch.plan import BatchPlan, Option, QueueAction, Run, previewing
+from mediakeeper.core.config import Settings
+from mediakeeper.text import wording
 
 
 def jobs(run: Run):
     return job_from_settings(run.settings, overwrite=run.flags["overwrite"], cluster=run.cluster)
 
+
+def prune_backups(settings: Settings) -> Iterator[str]:
+    from mediakeeper.audiobooks import backups
+
+    days = int(settings.get("audiobooks", "backup_retention_days"))
+    root = backups.backup_root(settings)
+    gone = backups.prune(root, days, datetime.now(UTC))
+    for folder in gone:
+        yield f"Deleted {folder}"
+    yield f"Deleted {wording.count(len(gone), 'backup')} older than {days} days in {root}"
+
+
+PRUNE = QueueAction(
+    "--prune-backups",
+    "Delete the books' backups older than [audiobooks] backup_retention_days (30), "
+    "naming each; nothing else ever deletes one.",
+    prune_backups,
+)
 
 PLAN = BatchPlan(
     jobs=jobs,
@@ -18,4 +43,30 @@ PLAN = BatchPlan(
     flags={"output": None, "bitrate": None, "overwrite": False},
     setting_options=("output", "bitrate"),
     heavy="send",  # the merge's encode: seconds of CPU per megabyte sent
+    help="""Make each pending book folder (its CD1, Disc 2 ... folders with it) into one M4B with
+    one chapter per file: backed up first (verified), its files measured by decoding them,
+    joined (as they are when all are AAC of one rate and channels, else encoded once),
+    tagged and verified in a working directory (<data home>/working/audiobooks), then moved
+    into <output>/<Author>/<Title>/. Stop any time with Ctrl+C or even kill -9: the next run
+    resumes each book at its last finished step.""",
+    dry_run=previewing(jobs, preview, "book"),
+    options=(
+        Option(
+            "--output",
+            "Audiobook library the M4B files go into ([audiobooks] output).",
+            value="PATH",
+        ),
+        Option(
+            "--bitrate",
+            "AAC bit rate of a book that must be encoded, as ffmpeg says it: 64k "
+            "([audiobooks] bitrate, default 128k). A book of AAC files is joined as it is.",
+            value="TEXT",
+        ),
+        Option(
+            "--overwrite",
+            "Replace the book's own earlier M4B and cover in the output; your files there "
+            "are kept.",
+        ),
+    ),
+    actions={PRUNE.name: PRUNE},  # its queue manager's own
 )

@@ -21,13 +21,13 @@ from typing import Any, ClassVar
 
 from mediakeeper.audiobooks import checks, covers, metadata, resume
 from mediakeeper.audiobooks.books import book_files
-from mediakeeper.audiobooks.kind import KIND as AUDIOBOOKS
 from mediakeeper.audiobooks.outputs import write_outputs
 from mediakeeper.batch import cluster
 from mediakeeper.batch.cluster import Target
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.stage_progress import report_fraction
 from mediakeeper.batch.staged import COMPLETED, Attempt, Stage, StagedJob
+from mediakeeper.core import kinds
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
 from mediakeeper.fs.atomic import atomic_write_bytes, fsync_dir
@@ -38,6 +38,8 @@ from mediakeeper.media import ffmpeg, merge_m4b
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import finding_counts
 from mediakeeper.text.slug import slugify
+
+AUDIOBOOKS = kinds.get("audiobooks")  # its own record (its kind.py points at this module)
 
 BACKUP, MEASURE, MERGE, PLACE = "backup", "measure", "merge", "place"
 BOOK = "_book"

@@ -4,17 +4,64 @@ joined into one M4B."""
 from __future__ import annotations
 
 from mediakeeper.core.kind_record import Kind, Limit, Makes
+from mediakeeper.core.units import bitrate_problem
+
+
+def _plan():
+    """Its batch (``batch.py``), imported when a batch runs."""
+    from mediakeeper.audiobooks.batch import PLAN
+
+    return PLAN
+
+
+def _rewrite(home, slug, document):
+    """An item's outputs written again after a decision (``outputs.py``)."""
+    from mediakeeper.audiobooks.outputs import write_outputs
+
+    return write_outputs(home, slug, document)
+
+
+
+def _find(library, skipped=None):
+    """Its books (``books.py``: a folder and its disc folders), imported when a queue is
+    made; the folders passed over are added to ``skipped``."""
+    from mediakeeper.audiobooks.books import find
+
+    return find(library, skipped)
+
+
+# Its finding codes, by who reports them: code -> (severity, what it means). A public
+# contract (docs/findings.md; mediakeeper.core.findings gathers every kind's).
+FINDINGS = {
+    "audiobooks": {
+        # reported by music too, in the same sense
+        "unreadable-file": ("error", "an audio file that cannot be read"),
+        "missing-title": ("error", "a track or a book has no title"),
+        "missing-author": ("warning", "a book has no author in its tags or folder name"),
+        "no-cover": ("info", "a book has no cover image, in its folder or its first file"),
+        "cover-unusable": (
+            "info",
+            "a book's cover image was passed over: too large, empty or not an image",
+        ),
+        "mixed-audio-formats": (
+            "info",
+            "a book's files are not all AAC of one rate and channels: encoded once",
+        ),
+        "chapter-drift": ("error", "a written chapter mark is not where its file begins"),
+    },
+}
+
 
 KIND = Kind(
     name="audiobooks",
     noun="book",
     label="Audiobook",
-    job="mediakeeper.audiobooks.job:AudiobookJob",
     report_template="audiobook.md.j2",
+    findings=FINDINGS,
     package="mediakeeper.audiobooks",
-    batch="mediakeeper.audiobooks.batch:PLAN",
+    plan=_plan,
     order=4,
-    find="mediakeeper.audiobooks.books:find",
+    find=_find,
     settings={
         "output": "",
         "backup": "",  # empty: <data home>/backup
@@ -32,7 +79,8 @@ KIND = Kind(
             86_400, least=1, least_words="a whole number of seconds >= 1"
         ),
     },
+    checks={"bitrate": bitrate_problem},
     makes=Makes("made", copies="joined without re-encoding"),
     output_dir=("outputs", "audiobooks"),
-    rewrite="mediakeeper.audiobooks.outputs:write_outputs",
+    rewrite=_rewrite,
 )

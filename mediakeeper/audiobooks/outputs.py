@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.audiobooks.kind import KIND as AUDIOBOOKS
+from mediakeeper.core import kinds
 from mediakeeper.fs.reports import write_item_outputs
+
+AUDIOBOOKS = kinds.get("audiobooks")  # its own record (its kind.py points at this module)
 
 
 def write_outputs(home: Path, slug: str, book: Mapping[str, Any]) -> None:

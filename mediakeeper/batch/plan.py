@@ -1,18 +1,21 @@
 """What one kind's batch needs beyond the engine, declared once in the kind's package
-(``mediakeeper/<kind>/batch.py``: ``PLAN``, named by the kind's record) and read by every face
-that starts a batch: the command line, the web app, the watcher, a script calling
-``mediakeeper.run_batch``. Nothing here prints or parses options."""
+(``mediakeeper/<kind>/batch.py``: ``PLAN``, which the kind's record points at) and read by
+every face that starts a batch: the command line, the web app, the watcher, a script calling
+``mediakeeper.run_batch``. It says what the kind's batch command adds (its --help, its own
+options, its dry run's lines) and its queue manager's own actions as words and functions:
+nothing here prints or parses options (the command line does, ``cli/batch.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from mediakeeper.batch.job import Job
 from mediakeeper.core.config import Settings
-from mediakeeper.core.errors import UsageError
+from mediakeeper.core.errors import MediakeeperError, UsageError
+from mediakeeper.text.wording import count
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,40 @@ class Run:
     # Where its heavy steps go when they are sent to a cluster (``batch.cluster.Target``,
     # checked and its workers judged); None: here, in the local pool.
     cluster: Any = None
+    verbose: bool = False  # a person asked for every line (-v): a dry run's commands too
+
+
+@dataclass(frozen=True)
+class Option:
+    """One of a kind's own batch options, as ``--help`` shows it. Its parameter is the flag's
+    name (``--no-fix``: ``no_fix``), its default the plan's ``flags``."""
+
+    flag: str
+    help: str
+    value: str = ""  # "": on or off; else what it takes: "PATH", "TEXT"
+    choices: tuple[str, ...] = ()  # the words it takes, when only those
+    lookup: bool = False  # a lookup's option: listed after --offline and --enrich
+
+    @property
+    def name(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+@dataclass(frozen=True)
+class QueueAction:
+    """One of a kind's own queue manager actions (the audiobooks' ``--prune-backups``, also
+    the command ``prune-backups``): ``run(settings)`` does it and says what it did."""
+
+    flag: str
+    help: str
+    run: Callable[[Settings], Iterable[str]]
+
+    @property
+    def name(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+DryRun = Callable[[Run, list[dict[str, Any]]], Iterable[str]]
 
 
 @dataclass(frozen=True)
@@ -40,6 +77,8 @@ class BatchPlan:
     any item is chosen, so it may refuse the options (a ``ConfigError``).
     ``describe(run)`` names the run's choices for the session log, in order
     (``{"offline": True}`` -> "offline").
+    ``dry_run(run, items)`` says what a real run would do with the items it would take, line
+    by line, writing nothing.
     """
 
     jobs: Callable[[Run], Callable[[str], Job]]
@@ -63,6 +102,13 @@ class BatchPlan:
     # encode, worth sending), ``"near"`` (bytes moved per CPU-second: done here unless
     # [cluster] send names the kind), None: nothing a cluster could take (batch/cluster.py).
     heavy: str | None = None
+    help: str = ""  # its batch command's --help text
+    options: tuple[Option, ...] = ()  # its own options, each of ``flags``, placed after --dry-run
+    # A kind that makes web lookups: the --offline help (it gets --offline and --enrich).
+    offline_help: str | None = None
+    dry_run: DryRun | None = None
+    # Its queue manager's own actions, by parameter name.
+    actions: Mapping[str, QueueAction] = field(default_factory=lambda: MappingProxyType({}))
 
     def own_flags(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """The kind's flags with their defaults filled in; a name it does not know refused."""
@@ -71,6 +117,28 @@ class BatchPlan:
             known = ", ".join(sorted(self.flags)) or "none"
             raise UsageError(f"unknown option {unknown[0]!r} for this kind (its own: {known})")
         return {**self.flags, **given}
+
+
+def previewing(
+    jobs: Callable[[Run], Callable[[str], Job]],
+    preview: Callable[[Any, dict[str, Any]], list[str]],
+    noun: str,
+) -> DryRun:
+    """The dry run of a kind whose job previews an item as lines (its stages, the ffmpeg
+    commands): each item's lines, or why a real run would fail it, then a closing line."""
+
+    def dry_run(run: Run, items: list[dict[str, Any]]) -> Iterable[str]:
+        job = jobs(run)("dry-run")
+        for item in items:
+            try:
+                lines = preview(job, item)
+            except (MediakeeperError, OSError) as err:  # a real run marks this item error
+                yield f"{item['name']}: would fail: {err}"
+                continue
+            yield from lines
+        yield f"dry run: {count(len(items), noun)}; nothing was written"
+
+    return dry_run
 
 
 def describe(size: int, **flags: bool) -> str:

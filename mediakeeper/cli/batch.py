@@ -6,84 +6,62 @@ run, ``--offline`` and ``--enrich`` where the kind makes web lookups, library, c
 workers, -q/-v, --home) and the flow (settings, the items a batch takes, the queue created on
 first use, the run with its progress, the closing lines, the exit code), over the library's
 batch (``mediakeeper.runs.batch``). What differs is declared by the kind: its plan
-(``<kind>/batch.py``: its job, its checks, a step after the batch) and a ``BatchSpec``
-(``BATCH`` in its package's ``cli.py``: its options, its --help, its dry run's lines),
-loaded only when its command is built.
+(``<kind>/batch.py``: its job, its checks, a step after the batch, and the words of its
+command: its options, its --help, its dry run's lines), loaded only when its command is
+built.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
 
-from mediakeeper.batch.job import Job
-from mediakeeper.batch.plan import Run
+from mediakeeper.batch.plan import BatchPlan, Option
 from mediakeeper.cli import batch_options as opts
-from mediakeeper.cli.command import Command, home_option, kind_part, not_a_command
-from mediakeeper.cli.progress_line import ProgressHooks, verbosity_options
+from mediakeeper.cli.command import Command, home_option, not_a_command
+from mediakeeper.cli.progress_line import (
+    VERBOSE,
+    ProgressHooks,
+    chosen_verbosity,
+    verbosity_options,
+)
 from mediakeeper.core import kinds
-from mediakeeper.core.errors import MediakeeperError, UsageError
+from mediakeeper.core.errors import UsageError
 from mediakeeper.runs.batch import default_workers, open_home, prepare
-from mediakeeper.text.wording import count
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
-@dataclass(frozen=True)
-class BatchSpec:
-    """What a kind's batch command adds to the common one; the batch itself is the kind's
-    plan (``<kind>/batch.py``, run by ``mediakeeper.runs.batch``).
-
-    ``dry_run(run, items)`` prints the preview of the items a real run would take.
-    """
-
-    help: str  # the command's --help text
-    dry_run: Callable[[Run, list[dict[str, Any]]], None]
-    # The kind's own options, placed after --dry-run (``click.option(...)`` decorators).
-    options: tuple[Decorator, ...] = ()
-    # A kind that makes web lookups: the --offline help. It gets --offline and --enrich, and
-    # ``lookup_options`` after them. None: neither (a run is then never offline).
-    offline_help: str | None = None
-    lookup_options: tuple[Decorator, ...] = ()
+def plan_of(record: kinds.Kind) -> BatchPlan:
+    """The kind's plan, which says what its batch command adds (its --help, its options, its
+    dry run); LookupError for a kind without a batch command of its own."""
+    plan = record.batch_plan()
+    if plan is None or not plan.help or plan.dry_run is None:
+        raise LookupError(f"kind {record.name!r} has no batch command: its plan says none")
+    return plan
 
 
-def previewing(
-    jobs: Callable[[Run], Callable[[str], Job]],
-    preview: Callable[[Any, dict[str, Any]], list[str]],
-    noun: str,
-) -> Callable[[Run, list[dict[str, Any]]], None]:
-    """The dry run of a kind whose job previews an item as lines (its stages, the ffmpeg
-    commands): each item's lines, or why a real run would fail it, then a closing line."""
-
-    def dry_run(run: Run, items: list[dict[str, Any]]) -> None:
-        job = jobs(run)("dry-run")
-        for item in items:
-            try:
-                lines = preview(job, item)
-            except (MediakeeperError, OSError) as err:  # a real run marks this item error
-                click.echo(f"{item['name']}: would fail: {err}")
-                continue
-            for line in lines:
-                click.echo(line)
-        click.echo(f"dry run: {count(len(items), noun)}; nothing was written")
-
-    return dry_run
+def _own_options(plan: BatchPlan, *, lookup: bool) -> list[Decorator]:
+    """The kind's own options (``batch.plan.Option``) as Click's: those of its lookups, or
+    the others; each with its default from the plan's ``flags``."""
+    return [_click_option(o, plan.flags[o.name]) for o in plan.options if o.lookup == lookup]
 
 
-def spec_of(record: kinds.Kind) -> BatchSpec:
-    part = kind_part(record)
-    if part is None or not isinstance(getattr(part, "BATCH", None), BatchSpec):
-        raise LookupError(f"kind {record.name!r} has no BATCH in mediakeeper/cli/kinds/")
-    return part.BATCH
+def _click_option(option: Option, default: Any) -> Decorator:
+    if not option.value:
+        return click.option(option.flag, is_flag=True, default=default, help=option.help)
+    kind = click.Choice(option.choices) if option.choices else (
+        click.Path(path_type=str) if option.value == "PATH" else None)  # fmt: skip
+    return click.option(option.flag, type=kind, default=default, help=option.help)
 
 
-def _options(record: kinds.Kind, spec: BatchSpec) -> list[Decorator]:
+def _options(record: kinds.Kind, plan: BatchPlan) -> list[Decorator]:
     """The batch command's options in --help order, the first listed outermost (as stacked
     decorators): every kind's, the kind's own after --dry-run, the lookup ones if it looks up."""
     noun = record.noun
@@ -95,16 +73,17 @@ def _options(record: kinds.Kind, spec: BatchSpec) -> list[Decorator]:
         opts.keys_from(),
         opts.retry_errors(noun),
         opts.dry_run(),
-        *spec.options,
+        *_own_options(plan, lookup=False),
     ]
-    if spec.offline_help is not None:
-        decorators += [opts.offline(spec.offline_help), opts.enrich(noun), *spec.lookup_options]
+    if plan.offline_help is not None:
+        decorators += [opts.offline(plan.offline_help), opts.enrich(noun),
+                       *_own_options(plan, lookup=True)]  # fmt: skip
     decorators += [
         opts.library(record.label),
         opts.checkpoint_every(noun),
-        opts.workers(noun, default=default_workers(record.batch_plan())),
+        opts.workers(noun, default=default_workers(plan)),
     ]
-    if record.batch_plan().heavy is not None:
+    if plan.heavy is not None:
         decorators.append(opts.scheduler())
     decorators += [verbosity_options]
     return decorators
@@ -112,23 +91,23 @@ def _options(record: kinds.Kind, spec: BatchSpec) -> list[Decorator]:
 
 def build_batch(kind: str) -> click.Command:
     """The ``process_<kind>_batch`` command, worded from the kind's record (its noun: the
-    ``--artist`` / ``--movie`` option) and its ``BatchSpec``."""
+    ``--artist`` / ``--movie`` option) and its plan."""
     record = kinds.get(kind)
-    spec = spec_of(record)
+    plan = plan_of(record)
 
     def main(**params: Any) -> None:
-        _run_batch(record, spec, params)
+        _run_batch(record, plan, params)
 
-    for decorate in reversed(_options(record, spec)):
+    for decorate in reversed(_options(record, plan)):
         main = decorate(main)
     return click.command(
         cls=Command,
-        help=inspect.cleandoc(spec.help),
+        help=inspect.cleandoc(plan.help),
         context_settings={"help_option_names": ["-h", "--help"]},
     )(main)
 
 
-def _run_batch(record: kinds.Kind, spec: BatchSpec, params: dict[str, Any]) -> None:
+def _run_batch(record: kinds.Kind, plan: BatchPlan, params: dict[str, Any]) -> None:
     """One invocation: the options parsed into the library's batch (``runs.batch``), every
     refusal made before anything is touched, then a dry run or the batch itself, drawn."""
     noun = record.noun
@@ -149,7 +128,9 @@ def _run_batch(record: kinds.Kind, spec: BatchSpec, params: dict[str, Any]) -> N
     if dry_run:
         items = batch.eligible()
         say_old_ffmpeg()
-        return spec.dry_run(batch.run, items)
+        for line in plan.dry_run(replace(batch.run, verbose=chosen_verbosity() == VERBOSE), items):
+            click.echo(line)
+        return
     hooks.reports = _reports(settings.home, record)
     store = batch.open_queue(hooks)
     batch.select(store)

@@ -5,14 +5,12 @@ Only this layer turns library errors into one-line messages and exit codes.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import click
@@ -23,7 +21,6 @@ from mediakeeper.cli import safe_streams
 from mediakeeper.core.config import Settings, existing_home, load_settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.home import notice as home_notice
-from mediakeeper.core.kinds import Kind
 from mediakeeper.fs import write_errors
 from mediakeeper.fs.recovery import recover_home
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted, exit_now, interruptible
@@ -196,12 +193,3 @@ if __name__ == "__main__":  # run by mistake: say which commands to run instead
     not_a_command(
         "the scripts' shared command-line code", "process_music_batch.py", "music_queue_manager.py"
     )
-
-
-def kind_part(record: Kind) -> ModuleType | None:
-    """The kind's own command-line part, ``cli/kinds/<kind>.py`` (what its batch adds: its
-    ``BATCH``; its queue manager's own actions: ``QUEUE_ACTIONS``), None for a kind without
-    one (a pipeline's, a queue of a kind this version does not know)."""
-    if not record.package:
-        return None
-    return importlib.import_module(f"mediakeeper.cli.kinds.{record.name}")

@@ -175,7 +175,7 @@ def _checkpoint_commands(group: click.Group, record: Kind) -> None:
 
 
 def _extra_command(group: click.Group, record: Kind, name: str, option: click.Option) -> None:
-    """The kind's own action (``QUEUE_ACTIONS``: the audiobooks' ``--prune-backups``) as a
+    """The kind's own action (its plan's ``actions``: the audiobooks' ``--prune-backups``) as a
     command of the same name (``prune-backups``)."""
 
     @_command(group, option.opts[0].lstrip("-"), option.help or "")

@@ -15,10 +15,10 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from mediakeeper.batch.plan import QueueAction
 from mediakeeper.cli.command import (
     Group,
     home_option,
-    kind_part,
     not_a_command,
     settings_for,
 )
@@ -365,13 +365,27 @@ def _choose_option(record: kinds.Kind) -> list[Decorator]:
 
 def handlers_of(record: kinds.Kind) -> dict[str, Callable[[Call], None]]:
     """Every action of the kind's queue manager: the shared ones, then its package's own
-    (``QUEUE_ACTIONS`` in its ``cli.py``, ``{name: (its flag, its handler)}``)."""
+    (``extra_actions``)."""
     extra = extra_actions(record)
     return {**ACTIONS, **{name: handler for name, (_, handler) in extra.items()}}
 
 
 def extra_actions(record: kinds.Kind) -> Mapping[str, tuple[click.Option, Callable[[Call], None]]]:
-    return getattr(kind_part(record), "QUEUE_ACTIONS", {})
+    """The kind's own actions (its plan's ``actions``), ``{name: (its flag, its handler)}``:
+    each handler says what the action did, line by line."""
+    plan = record.batch_plan()
+    return {
+        name: (click.Option([action.flag], is_flag=True, help=action.help), _saying(action))
+        for name, action in (plan.actions if plan is not None else {}).items()
+    }
+
+
+def _saying(action: QueueAction) -> Callable[[Call], None]:
+    def handler(c: Call) -> None:
+        for line in action.run(c.settings):
+            click.echo(line)
+
+    return handler
 
 
 def run_action(record: kinds.Kind, action: str, home: str | None, **given: Any) -> None:

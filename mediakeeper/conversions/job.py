@@ -44,8 +44,8 @@ from mediakeeper.batch.staged import (
     copy_original,
 )
 from mediakeeper.conversions import plan
-from mediakeeper.conversions.kind import KIND as CONVERSIONS
 from mediakeeper.conversions.outputs import write_outputs
+from mediakeeper.core import kinds
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
 from mediakeeper.fs.atomic import atomic_write_text
@@ -66,6 +66,8 @@ from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import finding_counts
 from mediakeeper.system import children
 from mediakeeper.text.slug import slugify
+
+CONVERSIONS = kinds.get("conversions")  # its own record (its kind.py points at this module)
 
 PREPARING, CONVERTING, ARCHIVING, FINALIZING = "preparing", "converting", "archiving", "finalizing"
 STAGES = (PREPARING, CONVERTING, ARCHIVING, FINALIZING, DELETING, COMPLETED)

@@ -4,17 +4,54 @@ through a working directory into an output tree."""
 from __future__ import annotations
 
 from mediakeeper.core.kind_record import TRACKS, Kind, Limit, Makes
+from mediakeeper.media.albums import find
+
+
+def _plan():
+    """Its batch (``batch.py``), imported when a batch runs."""
+    from mediakeeper.conversions.batch import PLAN
+
+    return PLAN
+
+
+def _rewrite(home, slug, document):
+    """An item's outputs written again after a decision (``outputs.py``)."""
+    from mediakeeper.conversions.outputs import write_outputs
+
+    return write_outputs(home, slug, document)
+
+
+# Its finding codes, by who reports them: code -> (severity, what it means). A public
+# contract (docs/findings.md; mediakeeper.core.findings gathers every kind's).
+FINDINGS = {
+    "conversions": {
+        "lossy-source-copied": (
+            "info",
+            "a lossy source was copied as it is, not encoded a second time",
+        ),
+        "video-left-out": ("info", "a video file was not carried into the portable library"),
+        "damaged-source-left-out": (
+            "warning",
+            "a damaged source was left out of its portable album, as the settings ask",
+        ),
+        "original-changed": (
+            "error",
+            "an original changed after it was copied and verified: none was deleted",
+        ),
+    },
+}
+
 
 KIND = Kind(
     name="conversions",
     noun="album",
     label="Album",
-    job="mediakeeper.conversions.job:ConversionJob",
     report_template="album_conversion.md.j2",
+    findings=FINDINGS,
     package="mediakeeper.conversions",
-    batch="mediakeeper.conversions.batch:PLAN",
+    plan=_plan,
     order=3,
-    find="mediakeeper.media.albums:find",
+    find=find,
     settings={
         "output": "",
         "archive": "",
@@ -32,5 +69,5 @@ KIND = Kind(
     extra_counters=(TRACKS,),
     makes=Makes("converted", saved=True),
     output_dir=("outputs", "conversions"),
-    rewrite="mediakeeper.conversions.outputs:write_outputs",
+    rewrite=_rewrite,
 )

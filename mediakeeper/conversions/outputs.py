@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.conversions.kind import KIND as CONVERSIONS
+from mediakeeper.core import kinds
 from mediakeeper.fs.reports import write_item_outputs
+
+CONVERSIONS = kinds.get("conversions")  # its own record (its kind.py points at this module)
 
 
 def write_outputs(home: Path, slug: str, album: Mapping[str, Any]) -> None:

@@ -2,18 +2,19 @@
 
 Later wins. Every key is also the environment variable ``MEDIAKEEPER_<SECTION>_<KEY>``
 (``MEDIAKEEPER_MUSICBRAINZ_URL``); the data home itself is found by ``home.py``.
-A malformed file, an unknown key or a value of the wrong type is a one-line ``ConfigError``.
+A malformed file, an unknown key or a value of the wrong type is a one-line ``ConfigError``;
+each value is given its type and held to its limits by pydantic (``_adapter``).
 """
 
 from __future__ import annotations
 
-import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from mediakeeper.core import decisions, kinds
@@ -21,8 +22,6 @@ from mediakeeper.core.bounded import SETTINGS_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import ConfigError, NoDataHome
 from mediakeeper.core.home import CONFIG_FILE, find_home
 from mediakeeper.core.kinds import KINDS, Limit
-from mediakeeper.core.units import bitrate_problem
-from mediakeeper.core.writemode import HARD_LINKS, MODES
 
 # The public contract: section -> key -> default. The default's type is the key's type.
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -115,15 +114,6 @@ def limit_of(section: str, key: str) -> Limit | None:
     return kinds.get(section).setting_limits().get(key)
 
 
-
-
-def _one_of(words: tuple[str, ...]) -> Callable[[Any], str | None]:
-    def problem(value: Any) -> str | None:
-        return None if value in words else f"expected one of {', '.join(words)}, got {value!r}"
-
-    return problem
-
-
 _NOT_SHOWN = "the value is not shown: it may hold a secret"
 
 
@@ -147,12 +137,9 @@ def _apprise_problem(urls: tuple[str, ...]) -> str | None:
     return "expected Apprise URLs (scheme://...); one is blank or has none (" + _NOT_SHOWN + ")"
 
 
-# Settings held to a check of their own (one of a few words; a text with a unit, "128k"):
-# the check says what is wrong with a value, or None.
+# A service's settings held to a check of their own (a kind's: its record's ``checks``): the
+# check says what is wrong with a value, or None.
 CHECKED: dict[tuple[str, str], Callable[[Any], str | None]] = {
-    ("music", "write_mode"): _one_of(MODES),
-    ("music", "hard_links"): _one_of(HARD_LINKS),
-    ("audiobooks", "bitrate"): bitrate_problem,
     ("alerts", "webhook_url"): _webhook_problem,
     ("alerts", "apprise"): _apprise_problem,
 }
@@ -273,60 +260,93 @@ def _read_file(path: Path):
 
 def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
     """Give ``value`` the type of ``default`` (strings from the environment are parsed), and
-    hold it to the setting's limits (``limit_of``)."""
-    number = _typed(value, default, where)
-    problem = CHECKED[name](number) if name in CHECKED else None
-    if problem:
-        raise ConfigError(f"{where}: {problem}")
-    limit = limit_of(*name) if isinstance(number, int | float) else None
-    if limit is None:
-        return number
-    too_small = limit.least is not None and number < limit.least and not _none(name, number)
-    if too_small or number > limit.most:
-        expected = limit.least_words if limit.least is not None else None
-        expected = (expected or f"a {_TYPE_NAMES[type(default)]}") + f", at most {limit.most:,}"
-        raise ConfigError(f"{where}: expected {expected}, got {value!r}")
-    return number
+    hold it to the setting's own check (``CHECKED``) and limits (``limit_of``): all through
+    one pydantic adapter per kind of setting (``_adapter``)."""
+    from pydantic import ValidationError
 
-
-def _none(name: tuple[str, str], number: float) -> bool:
-    """A rate limit of 0 is "no limit", not a rate below the least."""
-    return name[1] == "rate_limit" and number == 0
-
-
-def _typed(value: Any, default: Any, where: str) -> Any:
-    kind = type(default)
+    limit = limit_of(*name) if isinstance(default, int | float) else None
+    # a service's check, or the kind's record's
+    check = CHECKED.get(name) or kinds.get(name[0]).checks.get(name[1])
+    adapter = _adapter(type(default), limit, check, name[1] == "rate_limit")
     try:
-        if kind is bool:
-            if isinstance(value, bool):
-                return value
-            word = str(value).strip().lower()
-            if word in _TRUE or word in _FALSE:
-                return word in _TRUE
-        if kind is int and not isinstance(value, bool):
-            if isinstance(value, float) and not value.is_integer():
-                raise ValueError  # int() would quietly drop the fraction
-            number = int(value)
-            if number < 0:
-                raise ValueError
-            return number
-        if kind is float and not isinstance(value, bool):
-            number = float(value)
-            if not (0 <= number < math.inf):  # NaN compares false: refused too
-                raise ValueError
-            return number
-        if kind is str and isinstance(value, str | Path):
-            return str(value)
-        if kind is tuple and isinstance(value, str):  # the environment's: by white space
-            return tuple(value.split())
-        if kind is tuple and isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return tuple(value)
-    except (TypeError, ValueError):
-        pass
-    raise ConfigError(f"{where}: expected a {_TYPE_NAMES[kind]}, got {value!r}")
+        return adapter.validate_python(value)
+    except ValidationError as err:
+        cause = err.errors()[0].get("ctx", {}).get("error")
+        if isinstance(cause, _Refused):
+            said = str(cause) if cause.says_all else f"{cause}, got {value!r}"
+        else:
+            said = f"expected a {_TYPE_NAMES[type(default)]}, got {value!r}"
+        raise ConfigError(f"{where}: {said}") from None
 
 
-_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+class _Refused(ValueError):
+    """A value of the right type that its setting does not take; ``says_all`` when the text
+    already says what it got."""
+
+    def __init__(self, text: str, *, says_all: bool = False):
+        super().__init__(text)
+        self.says_all = says_all
+
+
+@cache
+def _adapter(
+    kind: type, limit: Limit | None, check: Callable[[Any], str | None] | None, zero_is_none: bool
+) -> Any:
+    """The pydantic adapter for a setting of type ``kind``, held to ``check`` and ``limit``
+    (``zero_is_none``: 0 means "no limit", not a value below the least, as for a rate).
+    Built at the first value read: pydantic's import is a good part of a command's start, and
+    a home without settings from file, environment or flags needs none of it."""
+    from pydantic import AfterValidator, TypeAdapter
+
+    def checked(value: Any) -> Any:
+        if problem := check(value):
+            raise _Refused(problem, says_all=True)
+        return value
+
+    def within(number: Any) -> Any:
+        below = limit.least is not None and number < limit.least
+        if (below and not (zero_is_none and number == 0)) or number > limit.most:
+            expected = limit.least_words if limit.least is not None else None
+            raise _Refused(
+                f"expected {expected or f'a {_TYPE_NAMES[kind]}'}, at most {limit.most:,}"
+            )
+        return number
+
+    rules = [AfterValidator(rule) for rule, used in ((checked, check), (within, limit)) if used]
+    base = _as_type(kind)
+    return TypeAdapter(Annotated[base, *rules] if rules else base)
+
+
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):  # TOML's true is no number (pydantic would read it as 1)
+        raise ValueError("true/false is not a number")
+    return value
+
+
+def _words(value: Any) -> Any:
+    return value.split() if isinstance(value, str) else value  # the environment's: by spaces
+
+
+def _as_type(kind: type) -> Any:
+    """What a setting of type ``kind`` accepts: a file's TOML value, or the environment's or
+    a flag's text."""
+    from pydantic import BeforeValidator, Field
+
+    def stripped(value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+    def text(value: Any) -> Any:
+        return str(value) if isinstance(value, Path) else value
+
+    return {
+        bool: Annotated[bool, BeforeValidator(stripped)],
+        int: Annotated[int, Field(ge=0), BeforeValidator(_no_bool)],
+        float: Annotated[float, Field(ge=0, allow_inf_nan=False), BeforeValidator(_no_bool)],
+        str: Annotated[str, BeforeValidator(text)],
+        tuple: Annotated[tuple[str, ...], BeforeValidator(_words)],
+    }[kind]
+
+
 _TYPE_NAMES = {
     bool: "true/false",
     int: "whole number >= 0",

@@ -1,16 +1,18 @@
 """What a media kind is: the ``Kind`` record (everything that differs between music, movies
 and the kinds to come), its counters, what it makes, and the settings every kind has with
 their limits. Each kind's own record is ``KIND`` in its package's ``kind.py``
-(``mediakeeper/music/kind.py``); the registry of them is ``core/kinds.py``.
+(``mediakeeper/music/kind.py``), registered through the ``mediakeeper.kinds`` entry points;
+the registry of them is ``core/kinds.py``.
 
-This module imports nothing of the toolkit's: ``config`` reads the records to know the
-settings sections, and ``--help`` must stay quick, so a kind's job is named by a dotted path
-and only imported when a batch asks for it (``Kind.job_factory``).
+A record points at its parts by direct reference: functions of its package. ``config`` reads
+the records to know the settings sections, and ``--help`` must stay quick, so a part whose
+import is heavy (the batch plan and the job it makes, the outputs written again) is a
+function of ``kind.py`` that imports it when called (``Kind.plan``, ``Kind.rewrite``).
+This module imports nothing of the toolkit's.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -39,6 +41,15 @@ COMMON_LIMITS: Mapping[str, Limit] = MappingProxyType(
         "max_attempts": Limit(1000),
     }
 )
+
+
+def one_of(words: tuple[str, ...]) -> Callable[[Any], str | None]:
+    """A setting's check (``Kind.checks``): its value is one of ``words``."""
+
+    def problem(value: Any) -> str | None:
+        return None if value in words else f"expected one of {', '.join(words)}, got {value!r}"
+
+    return problem
 
 
 @dataclass(frozen=True)
@@ -76,24 +87,25 @@ class Kind:
 
     ``name`` is the folder under ``status/``, ``issues/`` and ``outputs/`` and the settings
     section. Items are the folders ``depth`` levels below the library (1: directly inside
-    it); ``find`` (``"module:function"``, taking the library's path and returning the item
-    folders) replaces that rule for a kind whose items are found otherwise. An item's key is
-    its folder's path relative to the library, in POSIX form.
+    it); ``find`` (a function taking the library's path and returning the item folders)
+    replaces that rule for a kind whose items are found otherwise. An item's key is its
+    folder's path relative to the library, in POSIX form.
     """
 
     name: str
     noun: str  # one item: "artist"
     label: str  # the library in --help: "Music library folder"
-    job: str  # "module:Class" of the job, imported only when a batch runs
     report_template: str  # the per-item issue report, under text/templates/
-    # The kind's package ("mediakeeper.music"): its job, rules, outputs, and its command-line
-    # part is ``mediakeeper/cli/kinds/<name>.py``.
+    # The kind's package ("mediakeeper.music"): its record, plan, job, rules, outputs.
     package: str = ""
     depth: int = 1
-    find: str | None = None
+    find: Callable[..., Any] | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)  # beyond COMMON_SETTINGS
     # The range of each of its own number settings (every number setting has one: a test).
     limits: Mapping[str, Limit] = field(default_factory=dict)  # beyond COMMON_LIMITS
+    # Settings held to a check of their own (one of a few words; a text with a unit, "128k"):
+    # by key, what is wrong with a value, or None.
+    checks: Mapping[str, Callable[[Any], str | None]] = field(default_factory=dict)
     # What an item counts beside its issues (music: tracks). Shown in lists and summaries.
     extra_counters: tuple[Counter, ...] = ()
     # What its completed items make (audio), which the reports count beside them.
@@ -106,14 +118,23 @@ class Kind:
     # (mediakeeper.queue.fingerprints): "tree", every file below its folder; "folder", only those
     # directly in it (a kind whose items' folders hold other items).
     item_files: str = "tree"
-    # "module:PLAN": the kind's part of a batch (``batch.plan.BatchPlan``: its job from the
-    # options, what it checks first, its closing step), imported only when a batch runs.
-    batch: str = ""
+    # The kind's part of a batch (``batch.plan.BatchPlan``: its job and stages from the
+    # options, what it checks first, its closing step), returned by a function that imports
+    # it when a batch runs. None: no batch of its own (a pipeline's, run by ``pipeline``).
+    plan: Callable[[], Any] | None = None
     order: int = 100  # where reports and the command line list it, lowest first
-    # "module:function" writing one item's output document and issue report again from the
-    # document (home, slug, document), and returning what its queue details now say (or
-    # None): what a decision taken by ``decide`` writes. "": decided by its own commands.
-    rewrite: str = ""
+    # Writes one item's output document and issue report again from the document (home,
+    # slug, document), and returns what its queue details now say (or None): what a decision
+    # taken by ``decide`` writes. None: decided by its own commands.
+    rewrite: Callable[..., Any] | None = None
+    # Its finding codes, by who reports them (the kind, or its lookups: music's "enrichment"):
+    # code -> (severity, one line of what it means). ``core.findings.CODES`` gathers them.
+    findings: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)
+    # Its decisions: returns its ``core.questions.Questions`` (the questions it asks a
+    # person, their evidence and choices, which the one decision engine asks and carries
+    # out), imported when called. None: the default (its findings' words, no choice but
+    # leaving them as they are).
+    questions: Callable[[], Any] | None = None
 
     @property
     def files_below(self) -> bool:
@@ -138,15 +159,9 @@ class Kind:
     def setting_limits(self) -> dict[str, Limit]:
         return {**COMMON_LIMITS, **self.limits}
 
-    def job_factory(self) -> Callable[..., Any]:
-        return load(self.job)
-
     def batch_plan(self) -> Any:
-        """The kind's ``BatchPlan`` (``batch``), imported now; None for a kind without one."""
-        return load(self.batch) if self.batch else None
-
-    def finder(self) -> Callable[..., Any] | None:
-        return load(self.find) if self.find else None
+        """The kind's ``BatchPlan`` (``plan``), imported now; None for a kind without one."""
+        return self.plan() if self.plan is not None else None
 
     @property
     def item_layout(self) -> str:
@@ -157,8 +172,3 @@ class Kind:
             return "directly inside it"
         return f"{self.depth} levels down inside it"
 
-
-def load(dotted: str) -> Callable[..., Any]:
-    """``"package.module:name"`` -> the object, imported now."""
-    module, _, name = dotted.partition(":")
-    return getattr(importlib.import_module(module), name)

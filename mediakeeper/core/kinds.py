@@ -1,20 +1,22 @@
-"""The registry of media kinds. Each kind registers itself: its package holds a ``kind.py``
-whose ``KIND`` is its record (``mediakeeper/<kind>/kind.py``; what a record holds is
-``core/kind_record.py``), found here by looking at the packages, so no line of core names a kind.
-The queue engine, batch runner, queue manager, reports and command line read these records
-and keep no per-kind tables of their own.
+"""The registry of media kinds. Each kind registers itself through the ``mediakeeper.kinds``
+entry points (``pyproject.toml``): the name is the kind's, the object its record, ``KIND`` in
+its package's ``kind.py`` (what a record holds is ``core/kind_record.py``). The built-in kinds
+register so too, so no line of core names a kind and an installed package adds one as a
+plugin adds a rule (docs/plugins.md). The queue engine, batch runner, queue manager, reports
+and command line read these records and keep no per-kind tables of their own.
 
-Adding a kind: its package (record, plan, job, rules, outputs, ``cli.py``) and its tests
+Adding a kind: its package (record, plan, job, rules, outputs) and its tests
 (docs/architecture.md, "Add a kind").
 """
 
 from __future__ import annotations
 
-import importlib
-import os
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
+from mediakeeper.core import plugins
+from mediakeeper.core.errors import ConfigError
 from mediakeeper.core.kind_record import (
     COMMON_SETTINGS,
     ISSUES,
@@ -23,26 +25,35 @@ from mediakeeper.core.kind_record import (
     Kind,
     Limit,
     Makes,
-    load,
 )
 
-__all__ = ["COMMON_SETTINGS", "ISSUES", "TRACKS", "Counter", "Kind", "Limit", "Makes", "load"]
+__all__ = ["COMMON_SETTINGS", "ISSUES", "TRACKS", "Counter", "Kind", "Limit", "Makes"]
 
-PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # mediakeeper/
+OWN = "mediakeeper"  # the distribution whose kinds are the built-in ones: they load first
 
 
-def _built_in() -> dict[str, Kind]:
-    """Every package of ``mediakeeper`` that holds a ``kind.py``: its ``KIND``, in the order
-    the records ask for (``Kind.order``)."""
-    found = [
-        importlib.import_module(f"mediakeeper.{entry.name}.kind").KIND
-        for entry in os.scandir(PACKAGE)
-        if entry.is_dir() and os.path.isfile(os.path.join(entry.path, "kind.py"))
-    ]
+def _is_kind(name: str, value: Any) -> str | None:
+    """Why an entry point of the group is no kind, or None."""
+    if not isinstance(value, Kind):
+        return f"names a {type(value).__name__}, not a mediakeeper Kind"
+    if value.name != name:
+        return f"its record's name is {value.name!r}, not the entry point's"
+    return None
+
+
+def _registered() -> dict[str, Kind]:
+    """Every kind of the ``mediakeeper.kinds`` entry points, the built-in ones first (a
+    plugin may not take their names), in the order the records ask for (``Kind.order``)."""
+    found = [p.value for p in plugins.load(plugins.KINDS, _is_kind, first=OWN)]
+    if not any(kind.package.startswith(f"{OWN}.") for kind in found):
+        raise ConfigError(
+            "mediakeeper's own kinds are not registered (its entry points are missing)",
+            "install it again: make setup, or pip install -e . in the project folder",
+        )
     return {kind.name: kind for kind in sorted(found, key=lambda kind: (kind.order, kind.name))}
 
 
-_REGISTERED: dict[str, Kind] = _built_in()
+_REGISTERED: dict[str, Kind] = _registered()
 # In the order reports and the command line list them.
 KINDS: Mapping[str, Kind] = MappingProxyType(_REGISTERED)
 
@@ -69,13 +80,7 @@ def get(name: str) -> Kind:
     known = KINDS.get(name)
     if known is not None:
         return known
-    return Kind(
-        name=name,
-        noun="item",
-        label=name.capitalize(),
-        job="",
-        report_template="",
-    )
+    return Kind(name=name, noun="item", label=name.capitalize(), report_template="")
 
 
 def noun(name: str) -> str:

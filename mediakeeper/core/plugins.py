@@ -1,8 +1,9 @@
 """Extensions from other installed packages, found through entry points (importlib.metadata).
 
-Two groups: ``mediakeeper.processors`` (pipeline steps: ``mediakeeper.pipelines.steps``) and
-``mediakeeper.rules`` (music finding rules: ``mediakeeper.core.rule_plugins``). Each group is
-read by the module that uses it, once, when first needed. A plugin that cannot be used (its
+Three groups: ``mediakeeper.processors`` (pipeline steps: ``mediakeeper.pipelines.steps``),
+``mediakeeper.rules`` (music finding rules: ``mediakeeper.core.rule_plugins``) and
+``mediakeeper.kinds`` (media kinds, the built-in ones too: ``mediakeeper.core.kinds``). Each
+group is read by the module that uses it, once, when first needed. A plugin that cannot be used (its
 import fails, it names the wrong kind of object, its name is taken) is left out with one
 warning line naming it and its package; the others load all the same. The library never
 prints: the command line shows the warning as one ``Warning: ...`` line on stderr.
@@ -11,19 +12,23 @@ Writing a plugin: docs/plugins.md.
 
 from __future__ import annotations
 
+import configparser
+import importlib
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib.machinery import PathFinder
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from importlib import metadata
 
 PROCESSORS = "mediakeeper.processors"
 RULES = "mediakeeper.rules"
+KINDS = "mediakeeper.kinds"
 
 
 class PluginWarning(UserWarning):
@@ -48,19 +53,18 @@ class Plugin:
 Check = Callable[[str, Any], str | None]
 
 
-def load(group: str, check: Check, taken: Iterable[str] = ()) -> tuple[Plugin, ...]:
-    """Every usable plugin of ``group``, in a stable order (by name, then package). ``taken``
-    are the built-in names: a plugin of such a name, or of a name an earlier plugin took, is
-    left out."""
-    if not _may_declare(group):
-        return ()
-    from importlib import metadata  # ~30 modules (email, zipfile, csv...): only when needed
-
+def load(
+    group: str, check: Check, taken: Iterable[str] = (), first: str = ""
+) -> tuple[Plugin, ...]:
+    """Every usable plugin of ``group``, in a stable order (by name, then package; the
+    entry points of the distribution ``first`` before any other's). ``taken`` are the
+    built-in names: a plugin of such a name, or of a name an earlier plugin took, is left
+    out."""
     owners = dict.fromkeys(taken, "a built-in")  # name -> who has it
     found = []
-    entries = sorted(metadata.entry_points(group=group), key=lambda e: (e.name, _package(e)))
+    entries = sorted(_declared(group), key=lambda e: (e.package != first, e.name, e.package))
     for entry in entries:
-        package, version = _package(entry), _version(entry)
+        package, version = entry.package, entry.version
         try:
             value = entry.load()
         except Exception as err:  # any failure of someone else's import: said, left out
@@ -78,47 +82,114 @@ def load(group: str, check: Check, taken: Iterable[str] = ()) -> tuple[Plugin, .
     return tuple(found)
 
 
-def _may_declare(group: str) -> bool:
-    """Whether an installed distribution may declare ``group``: its name looked for in the
-    entry point files importlib.metadata would read, without importing it, so the process of
-    a user with no plugin (nearly every one) saves its imports. Where this look cannot see
-    what importlib.metadata would (a zip or egg on the path, a finder of distributions other
-    than Python's own), the answer is yes and importlib.metadata decides."""
+class Declared(NamedTuple):
+    """One entry point of a group: its name, what it names (``module:object``), and the
+    distribution (``package``, ``version``) that declares it."""
+
+    name: str
+    value: str
+    package: str
+    version: str
+
+    def load(self) -> Any:
+        """The object it names, imported now (as ``importlib.metadata.EntryPoint.load``)."""
+        module, _, attrs = self.value.partition(":")
+        target = importlib.import_module(module.strip())
+        for attr in filter(None, attrs.split("[", 1)[0].strip().split(".")):
+            target = getattr(target, attr)
+        return target
+
+
+def _declared(group: str) -> list[Declared]:
+    """Every entry point of ``group`` the installed distributions declare. Read from the
+    entry point files importlib.metadata itself reads (``*.dist-info/entry_points.txt`` on
+    ``sys.path``, the first distribution of a name winning, as there), without importing it:
+    every process reads the kinds' group, and importlib.metadata's ~30 modules would cost
+    each command a tenth of its start. Where this look cannot see what importlib.metadata
+    would (a zip or egg on the path, a finder of distributions other than Python's own),
+    importlib.metadata answers."""
+    found = _read_declared(group)
+    if found is not None:
+        return found
+    from importlib import metadata  # ~30 modules (email, zipfile, csv...): only when needed
+
+    entries = metadata.entry_points(group=group)
+    return [Declared(e.name, e.value, *_distribution(e)) for e in entries]
+
+
+def _read_declared(group: str) -> list[Declared] | None:
+    """``_declared`` from the files, or None where only importlib.metadata can tell."""
     finders = [f for f in sys.meta_path if hasattr(f, "find_distributions")]
     if finders != [PathFinder]:
-        return True
-    return any(_folder_may_declare(entry or ".", group) for entry in sys.path)
+        return None
+    seen: set[str] = set()  # distributions by normalized name: the first on the path wins
+    found: list[Declared] = []
+    for entry in sys.path:
+        folder = entry or "."
+        if not os.path.isdir(folder):
+            if os.path.exists(folder):  # a zip may hold distributions
+                return None
+            continue
+        if folder.lower().endswith(".egg"):
+            return None
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return None
+        for name in names:
+            suffix = os.path.splitext(name)[1].lower()
+            if suffix not in (".dist-info", ".egg-info"):
+                continue
+            key = re.sub(r"[-_.]+", "_", os.path.splitext(name)[0].split("-")[0]).lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            path = os.path.join(folder, name)
+            declares = _declares(path, group)
+            if declares is None:
+                return None
+            if declares:
+                headers = "METADATA" if suffix == ".dist-info" else "PKG-INFO"
+                found += _entries_of(path, group, headers)
+    return found
 
 
-def _folder_may_declare(entry: str, group: str) -> bool:
-    if not os.path.isdir(entry):
-        return os.path.exists(entry)  # a zip may hold distributions; a missing path none
-    if entry.lower().endswith(".egg"):
-        return True
+def _declares(path: str, group: str) -> bool | None:
+    """Whether the distribution at ``path`` names ``group`` in its entry point file; None
+    when the file cannot be read."""
     try:
-        names = os.listdir(entry)
+        with open(os.path.join(path, "entry_points.txt"), "rb") as f:
+            return group.encode() in f.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return False  # no entry points, or an egg-info that is a file: nothing declared
     except OSError:
-        return True
-    for name in names:
-        if name.lower().endswith((".dist-info", ".egg-info")):
-            try:
-                with open(os.path.join(entry, name, "entry_points.txt"), "rb") as f:
-                    if group.encode() in f.read():
-                        return True
-            except (FileNotFoundError, NotADirectoryError):
-                continue  # no entry points, or an egg-info that is a file: nothing declared
-            except OSError:
-                return True
-    return False
+        return None
 
 
-def _package(entry: metadata.EntryPoint) -> str:
+def _entries_of(path: str, group: str, headers_file: str) -> list[Declared]:
+    """The entry points of ``group`` in the distribution at ``path`` (the entry point file
+    is an INI file: a section per group, ``name = module:object``), with its name and
+    version from its metadata's headers."""
+    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # names keep their case
+    with open(os.path.join(path, "entry_points.txt"), encoding="utf-8") as f:
+        parser.read_file(f)
+    headers = {}
+    with open(os.path.join(path, headers_file), encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                break  # the headers end at the first empty line
+            key, _, value = line.partition(":")
+            headers.setdefault(key.strip().lower(), value.strip())
+    package, version = headers.get("name", ""), headers.get("version", "")
+    items = parser.items(group) if parser.has_section(group) else []
+    return [Declared(name, value, package, version) for name, value in items]
+
+
+def _distribution(entry: metadata.EntryPoint) -> tuple[str, str]:
+    """The name and version of the distribution declaring ``entry``."""
     dist = entry.dist
-    return dist.name if dist is not None else entry.module
-
-
-def _version(entry: metadata.EntryPoint) -> str:
-    return entry.dist.version if entry.dist is not None else ""
+    return (dist.name, dist.version) if dist is not None else (entry.module, "")
 
 
 def _one_line(err: BaseException) -> str:

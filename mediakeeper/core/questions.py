@@ -3,11 +3,11 @@ shows, and the choices it offers, for the one engine every face calls (``decisio
 list, explain, preview, take, undo) to ask and carry out.
 
 A kind's package holds one ``questions.py`` whose ``QUESTIONS`` is a ``Questions`` (its
-record can point at it); a kind without one has the default: its findings' messages, their
-files, and no choice but leaving it as it is. A kind never writes a file here: each choice
-names an **act** the engine knows how to carry out (a tag change through the change journal,
-an album checked again, a file restored from its good copy, a TMDb candidate kept for the
-next batch, copies of a duplicate set aside) with what that act needs.
+record points at it: ``Kind.questions``); a kind without one has the default: its findings'
+messages, their files, and no choice but leaving it as it is. A kind never writes a file
+here: each choice names an **act** the engine knows how to carry out (a tag change through
+the change journal, an album checked again, a file restored from its good copy, a TMDb
+candidate kept for the next batch, copies of a duplicate set aside) with what that act needs.
 
 Vocabulary only: no I/O here. What a kind's functions read of the world comes through the
 ``Asked`` they are given (the item, its output document, the open findings of the question,

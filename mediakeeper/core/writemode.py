@@ -37,7 +37,8 @@ LEFT_BEHIND_LIST = "left-behind"  # in JOURNAL_DIR: see left_behind_list
 
 
 class Writing(NamedTuple):
-    """What the settings chose: ``music.write_mode`` and ``music.hard_links``."""
+    """What the settings chose: ``write_mode`` and ``hard_links`` (``[music]``'s: the section
+    of the kind whose record holds them)."""
 
     mode: str = DEFAULT
     hard_links: str = LEAVE
@@ -47,8 +48,20 @@ DEFAULT_WRITING = Writing()
 
 
 def chosen(get: Callable[[str, str], Any]) -> Writing:
-    """The music settings' choice, through a settings ``get(section, key)``."""
-    return Writing(get("music", "write_mode"), get("music", "hard_links"))
+    """The settings' choice, through a settings ``get(section, key)``: of the kind whose
+    record has the settings (its tag changes are the ones written in place)."""
+    section = next(iter(tag_writing_kinds()), None)
+    if section is None:
+        return DEFAULT_WRITING
+    return Writing(get(section, "write_mode"), get(section, "hard_links"))
+
+
+def tag_writing_kinds() -> list[str]:
+    """The kinds whose fixes are tag changes written to the user's files (journaled): those
+    whose record has the ``write_mode`` setting."""
+    from mediakeeper.core.kinds import KINDS  # the registry reads this module's words
+
+    return [k.name for k in KINDS.values() if "write_mode" in k.settings]
 
 
 class WritePolicy(NamedTuple):

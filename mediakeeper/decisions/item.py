@@ -14,7 +14,6 @@ questions take typed values (``Questions.sets_values``: music's) has values set.
 
 from __future__ import annotations
 
-import importlib
 import os
 import pwd
 from collections.abc import Mapping, Sequence
@@ -195,16 +194,11 @@ def find_item(home: Path, kind: str, name: str) -> dict[str, Any]:
 
 
 def questions_of(kind: str) -> Questions:
-    """What ``kind`` declares about its decisions: its package's ``questions.QUESTIONS``
-    (``core.questions``), or the default (its findings' words, no choice but dismissing)."""
-    package = kinds.get(kind).package or f"mediakeeper.{kind}"
-    try:
-        module = importlib.import_module(f"{package}.questions")
-    except ModuleNotFoundError as err:
-        if err.name != f"{package}.questions":
-            raise
-        return DEFAULT
-    return module.QUESTIONS
+    """What ``kind`` declares about its decisions: what its record points at (its package's
+    ``questions.QUESTIONS``, ``core.questions``), or the default (its findings' words, no
+    choice but dismissing)."""
+    record = kinds.get(kind)
+    return record.questions() if record.questions is not None else DEFAULT
 
 
 def item_decisions(home: Path, kind: str, item: dict[str, Any], *,
@@ -502,7 +496,7 @@ def rewriter(kind: str):
     if not record.rewrite:
         raise DecideError(f"{kind}: its decisions are not taken here",
                           "its own commands decide them")  # fmt: skip
-    return kinds.load(record.rewrite)
+    return record.rewrite
 
 
 def describe(found: ItemDecisions) -> list[str]:

@@ -8,17 +8,33 @@ changes in. Each file is fingerprinted once and cached by size, mtime and inode
 from __future__ import annotations
 
 from mediakeeper.core.kind_record import TRACKS, Kind
+from mediakeeper.media.albums import find
+
+
+def _questions():
+    """Its decisions (``questions.py``), imported when a decision is listed or taken."""
+    from mediakeeper.dupes.questions import QUESTIONS
+
+    return QUESTIONS
+
+
+def _plan():
+    """Its batch (``batch.py``), imported when a batch runs."""
+    from mediakeeper.dupes.batch import PLAN
+
+    return PLAN
+
 
 KIND = Kind(
     name="dupes",
     noun="album",
     label="Music library folder",
-    job="mediakeeper.dupes.job:DupesJob",
     report_template="dupes_album.md.j2",
     package="mediakeeper.dupes",
-    batch="mediakeeper.dupes.batch:PLAN",
+    plan=_plan,
+    questions=_questions,
     order=6,
-    find="mediakeeper.media.albums:find",
+    find=find,
     # holding: where set-aside copies go, keeping their path relative to the library;
     # "": <home>/set-aside/. The library: the music library when this one is not set.
     settings={"holding": ""},

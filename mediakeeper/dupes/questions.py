@@ -30,7 +30,7 @@ def name_of(group: dict[str, Any]) -> str:
 def words(asked: Asked) -> str:
     group = asked.item
     copies = count(len(group["copies"]), "copy", "copies")
-    doubt = " Its sound cannot tell which is best." if group.get("doubt") else ""
+    doubt = f" Its sound cannot tell which is best: {group['doubt']}." if group.get("doubt") else ""
     return (f"Which copy of {name_of(group)} to keep? {copies}, "
             f"{format_size(group['waste'])} in the copies not kept.{doubt}")  # fmt: skip
 

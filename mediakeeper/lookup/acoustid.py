@@ -7,9 +7,9 @@ session's secret parameter ``client``: never part of a cache key, stored as ``RE
 never in a message. A repeated lookup is answered from the cache (never expires) and costs
 no request.
 
-Every value is checked before it is used (``lookup/answers.py``): a result, recording or
-release group without a valid id is left out, any other value that does not fit alone, and
-the answer is noted once in the session's ``notes``.
+Every value is checked before it is used (pydantic models, ``lookup/answers.py``): a result,
+recording or release group without a valid id is left out, any other value that does not fit
+alone, and the answer is noted once in the session's ``notes``.
 
 AcoustID answers a refusal with HTTP 400 (429 for its rate limit, 503 when unavailable) and a
 body ``{"status": "error", "error": {"code": 4, "message": "invalid API key"}}``: code 4 is
@@ -20,7 +20,7 @@ own words.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated
 
 from mediakeeper import __version__
 from mediakeeper.core.config import Settings
@@ -32,7 +32,7 @@ from mediakeeper.lookup.acoustid_types import (
     ReleaseGroupRef,
     require_key,
 )
-from mediakeeper.lookup.answers import Screen
+from mediakeeper.lookup.answers import Answer, check, each, lenient
 from mediakeeper.lookup.http import LookupFailed, LookupSession, ServiceClient, check_http_url
 
 META = "recordings releasegroups"
@@ -76,10 +76,9 @@ class AcoustID(ServiceClient):
                 response, f"not AcoustID's JSON ({err})", "AcoustID's JSON"
             )
             raise LookupFailed(f"acoustid: the answer was {problem}", network=network) from None
-        screen = Screen("AcoustID", f"the lookup of {track or 'a fingerprint'}")
-        matches = screen.each(data["results"], lambda raw: _match(raw, screen), "result")
-        screen.noted(self.session.notes)
-        return sorted(matches, key=lambda m: -m.score)
+        answer = f"the lookup of {track or 'a fingerprint'}"
+        found = answers.read(_Matches, data["results"], "AcoustID", answer, self.session.notes)
+        return sorted((m.record() for m in found), key=lambda m: -m.score)
 
 
 def acoustid_from_settings(settings: Settings) -> AcoustID:
@@ -131,60 +130,66 @@ def _status(data: object) -> str:
     return repr(data.get("status")) if isinstance(data, dict) else "missing"
 
 
-def _artist(credits: Any, screen: Screen) -> tuple[str, str]:
+# -- AcoustID's JSON: pydantic models (lookup/answers.py) -------------------------------------
+
+
+class _Credit(Answer):
+    what = "credited artist"
+    name: Annotated[str, check(answers.text, "an artist's name")] = None
+    joinphrase: Annotated[str, check(answers.text, "a join phrase", strip=False)] = None
+    id: Annotated[str, check(answers.optional_mbid, "an artist id")] = None
+
+
+Credits = Annotated[tuple[_Credit, ...], each(_Credit, "credited artist")]
+
+
+def _joined(credits: tuple[_Credit, ...]) -> tuple[str, str]:
     """The credited names joined as MusicBrainz joins them ("A feat. B"), else by ", ", and
     the first credited artist's id."""
-    names = screen.each(credits, _credit, "credited artist")
-    if any(join for _, join, _ in names):
-        joined = "".join(f"{name}{join}" for name, join, _ in names)
+    if any(c.joinphrase for c in credits):
+        joined = "".join(f"{c.name}{c.joinphrase}" for c in credits)
     else:
-        joined = ", ".join(name for name, _, _ in names)
-    return joined, names[0][2] if names else ""
+        joined = ", ".join(c.name for c in credits)
+    return joined, credits[0].id if credits else ""
 
 
-def _credit(raw: Any) -> tuple[str, str, str]:
-    raw = answers.record(raw, "credited artist")
-    return (
-        answers.text(raw.get("name"), "an artist's name"),
-        answers.text(raw.get("joinphrase"), "a join phrase", strip=False),
-        answers.optional_mbid(raw.get("id"), "an artist id"),
-    )
+class _ReleaseGroup(Answer):
+    what = "release group"
+    id: Annotated[str, check(answers.mbid, "a release group id")] = None
+    title: Annotated[str, check(answers.text, "a release group's title")] = None
+    type: Annotated[str, check(answers.text, "a release group's type"), lenient("")] = None
+    secondarytypes: answers.texts("secondary type") = None
+    artists: Credits = None
+
+    def record(self) -> ReleaseGroupRef:
+        return ReleaseGroupRef(self.id, self.title, self.type, self.secondarytypes,
+                               _joined(self.artists)[0])  # fmt: skip
 
 
-def _release_group(raw: Any, screen: Screen) -> ReleaseGroupRef:
-    raw = answers.record(raw, "release group")
-    return ReleaseGroupRef(
-        id=answers.mbid(raw.get("id"), "a release group id"),
-        title=answers.text(raw.get("title"), "a release group's title"),
-        type=screen.optional(answers.text, raw.get("type"), "a release group's type", ""),
-        secondary_types=screen.texts(raw.get("secondarytypes"), "secondary type"),
-        artist=_artist(raw.get("artists"), screen)[0],
-    )
+class _Recording(Answer):
+    what = "recording"
+    artists: Credits = None
+    id: Annotated[str, check(answers.mbid, "a recording id")] = None
+    title: Annotated[str, check(answers.text, "a recording's title")] = None
+    duration: answers.zero_or(answers.number, "a duration", 0.0, low=0, high=MAX_DURATION) = None
+    releasegroups: Annotated[
+        tuple[_ReleaseGroup, ...], each(_ReleaseGroup, "release group")
+    ] = None
+
+    def record(self) -> Recording:
+        artist, artist_id = _joined(self.artists)
+        return Recording(self.id, self.title, artist, artist_id, round(self.duration),
+                         tuple(rg.record() for rg in self.releasegroups))  # fmt: skip
 
 
-def _recording(raw: Any, screen: Screen) -> Recording:
-    raw = answers.record(raw, "recording")
-    artist, artist_id = _artist(raw.get("artists"), screen)
-    return Recording(
-        id=answers.mbid(raw.get("id"), "a recording id"),
-        title=answers.text(raw.get("title"), "a recording's title"),
-        artist=artist,
-        artist_id=artist_id,
-        duration=round(screen.optional(answers.number, raw.get("duration") or 0, "a duration",
-                                       0.0, low=0, high=MAX_DURATION)),
-        release_groups=tuple(
-            screen.each(raw.get("releasegroups"), lambda r: _release_group(r, screen),
-                        "release group")
-        ),
-    )
+class _Match(Answer):
+    what = "result"
+    id: Annotated[str, check(answers.mbid, "a result id")] = None
+    score: Annotated[float, check(answers.number, "a score", low=0, high=1)] = None
+    recordings: Annotated[tuple[_Recording, ...], each(_Recording, "recording")] = None
+
+    def record(self) -> Match:
+        return Match(self.id, self.score, tuple(r.record() for r in self.recordings))
 
 
-def _match(raw: Any, screen: Screen) -> Match:
-    raw = answers.record(raw, "result")
-    return Match(
-        id=answers.mbid(raw.get("id"), "a result id"),
-        score=answers.number(raw.get("score"), "a score", low=0, high=1),
-        recordings=tuple(
-            screen.each(raw.get("recordings"), lambda r: _recording(r, screen), "recording")
-        ),
-    )
+_Matches = Annotated[tuple[_Match, ...], each(_Match, "result")]

@@ -1,13 +1,14 @@
 """What a web service's answer must hold before anything in it is used, checked once, at the
-client (no web stack imported).
+client (no web stack imported), by pydantic.
 
 A service's answer is data from outside: a broken mirror, a proxy or a hostile server may put
 a number where a title belongs, leave an id out, send a megabyte of name or control
-characters that a tag, an NFO or a page would carry on. Each client reads its answer through
-a :class:`Screen`: a record missing a required value (an id, a title) is left out whole, an
-optional value that does not fit is left out alone, and the screen says what it left out in
-one note for the whole answer (``note``), which the job passes on to the person. What leaves
-the client is of the types its records declare, and nothing else.
+characters that a tag, an NFO or a page would carry on. Each client describes its answer as
+pydantic models (``Answer``), each field held to a check below (``check``): a record missing
+a required value (an id, a title) is left out whole (``each``), an optional value that does
+not fit is left out alone (``lenient``), and ``read`` says what was left out in one note for
+the whole answer, which the job passes on to the person. What leaves the client is of the
+types its records declare, and nothing else.
 """
 
 from __future__ import annotations
@@ -16,7 +17,18 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import Any, TypeVar
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    WrapValidator,
+    model_validator,
+)
 
 from mediakeeper.core.errors import LookupFailed
 
@@ -25,7 +37,6 @@ PROSE_LIMIT = 20_000  # characters of a plot or an overview
 EARLIEST_YEAR = 1800  # before any recording or film
 YEARS_AHEAD = 10  # announced releases: a date this many years ahead is still plausible
 SHOWN = 3  # problems named in a note; the rest are counted
-T = TypeVar("T")
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -131,58 +142,122 @@ def release_date(value: Any, what: str) -> str:
     return found
 
 
-# -- one answer ------------------------------------------------------------------------------
+# -- one answer, through pydantic --------------------------------------------------------------
+
+_PROBLEMS = "problems"  # the validation context's list of what was left out
 
 
-class Screen:
-    """One answer read through its checks: what did not fit is left out and remembered."""
+class Answer(BaseModel):
+    """A record of an answer: an object (else ``Unfit``: "a <what> that is a list, not an
+    object"), each field checked as its annotation says; keys it does not name are ignored.
+    Every field has a default, and the default is checked too, so a missing required value
+    fails its own check ("a title is missing")."""
 
-    def __init__(self, service: str, answer: str):
-        self.service = service  # "MusicBrainz"
-        self.answer = answer  # "the search for 'Portishead'"
-        self.problems: list[str] = []
+    model_config = ConfigDict(frozen=True, validate_default=True, populate_by_name=True)
+    what: ClassVar[str] = "record"
 
-    def optional(self, check: Callable[..., T], value: Any, what: str, empty: T, **kw) -> T:
-        """``check(value, what)``; ``empty`` (and remembered) when the value does not fit."""
+    @model_validator(mode="before")
+    @classmethod
+    def an_object(cls, raw: Any) -> Any:
+        return record(raw, cls.what)
+
+
+def check(rule: Callable[..., Any], what: str, **options: Any) -> BeforeValidator:
+    """A field held to ``rule(value, what, **options)`` (one of the checks above)."""
+    return BeforeValidator(lambda value: rule(value, what, **options))
+
+
+def lenient(empty: Any) -> WrapValidator:
+    """A field that, when it does not fit, is left out (``empty``) and noted."""
+
+    def leave_out(value: Any, handler: Callable[[Any], Any], info: ValidationInfo) -> Any:
         try:
-            return check(value, what, **kw)
-        except Unfit as err:
-            self.problems.append(f"{err} (left out)")
+            return handler(value)
+        except ValidationError as err:
+            _problems(info).append(f"{reason(err)} (left out)")
             return empty
 
-    def each(self, raws: Any, make: Callable[[Any], T], what: str) -> list[T]:
-        """``make(raw)`` for each raw record of a list; one that does not fit is left out."""
+    return WrapValidator(leave_out)
+
+
+def each(item: Any, what: str) -> WrapValidator:
+    """A list field (annotated ``tuple[item, ...]``): each element read as ``item``; one that
+    does not fit is left out and noted, and so is a value that is no list; empty texts go."""
+    adapter: TypeAdapter[Any] = TypeAdapter(item)
+    article = "an" if what[0] in "aeiou" else "a"
+
+    def read_each(raws: Any, _handler: Callable[[Any], Any], info: ValidationInfo) -> Any:
+        problems = _problems(info)
         if raws is None:
-            return []
+            return ()
         if not isinstance(raws, list | tuple):
-            self.problems.append(f"the {what}s are {_kind(raws)}, not a list (left out)")
-            return []
+            problems.append(f"the {what}s are {_kind(raws)}, not a list (left out)")
+            return ()
         made = []
         for raw in raws:
+            own: list[str] = []  # a record left out takes its own notes along
             try:
-                made.append(make(raw))
-            except Unfit as err:
-                article = "an" if what[0] in "aeiou" else "a"
-                self.problems.append(f"{article} {what} left out: {err}")
-        return made
+                made.append(adapter.validate_python(raw, context={_PROBLEMS: own}))
+            except ValidationError as err:
+                problems.append(f"{article} {what} left out: {reason(err)}")
+            else:
+                problems.extend(own)
+        return tuple(m for m in made if m != "")
 
-    def texts(self, raws: Any, what: str, *, limit: int = NAME_LIMIT) -> tuple[str, ...]:
-        """The non-empty texts of a list, each that does not fit left out."""
-        return tuple(t for t in self.each(raws, lambda v: text(v, what, limit=limit), what) if t)
+    return WrapValidator(read_each)
 
-    def note(self) -> str:
-        """The one line a person reads about this answer; "" when everything fitted."""
-        if not self.problems:
-            return ""
-        shown = "; ".join(self.problems[:SHOWN])
-        more = len(self.problems) - SHOWN
-        shown += f"; and {more} more" if more > 0 else ""
-        return f"{self.service}'s answer to {self.answer} did not fit its format: {shown}"
 
-    def noted(self, notes: list[str]) -> None:
-        """Add the note, if there is one, to ``notes`` (a session's)."""
-        if line := self.note():
-            notes.append(line)
+def texts(what: str, *, limit: int = NAME_LIMIT) -> Any:
+    """A list of texts (secondary types, aliases): each that does not fit left out."""
+    return Annotated[tuple[str, ...], each(Annotated[str, check(text, what, limit=limit)], what)]
+
+
+def zero_or(rule: Callable[..., Any], what: str, empty: Any, **options: Any) -> Any:
+    """An optional number held to ``rule``: a missing one is 0, one that does not fit
+    ``empty`` (and noted)."""
+    return Annotated[
+        type(empty), check(lambda v, w, **o: rule(v or 0, w, **o), what, **options), lenient(empty)
+    ]
+
+
+def read(shape: Any, raw: Any, service: str, answer: str, notes: list[str]) -> Any:
+    """``raw`` read as ``shape`` (an ``Answer`` or an annotated list of them); the note on
+    what was left out, if anything, added to ``notes`` (a session's). ``Unfit`` when the
+    answer does not fit as a whole (a required value of its one record)."""
+    problems: list[str] = []
+    try:
+        made = TypeAdapter(shape).validate_python(raw, context={_PROBLEMS: problems})
+    except ValidationError as err:
+        raise Unfit(reason(err)) from None
+    if line := note(service, answer, problems):
+        notes.append(line)
+    return made
+
+
+def note(service: str, answer: str, problems: list[str]) -> str:
+    """The one line a person reads about an answer ("the search for 'Heat'"); "" when
+    everything fitted."""
+    if not problems:
+        return ""
+    shown = "; ".join(problems[:SHOWN])
+    more = len(problems) - SHOWN
+    shown += f"; and {more} more" if more > 0 else ""
+    return f"{service}'s answer to {answer} did not fit its format: {shown}"
+
+
+def reason(err: ValidationError) -> str:
+    """What did not fit: the check's own words, else pydantic's with where it is."""
+    first = err.errors(include_url=False)[0]
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, Unfit):
+        return str(cause)
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else first["msg"]
+
+
+def _problems(info: ValidationInfo) -> list[str]:
+    context = info.context if isinstance(info.context, dict) else {}
+    return context.setdefault(_PROBLEMS, [])
 
 
 def unique(values: Iterable[str]) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+import time
 import unicodedata
 from collections.abc import Callable, Mapping
 from itertools import takewhile
@@ -38,14 +39,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import requests
 from filelock import FileLock
-from pyrate_limiter import (
-    AbstractBucket,
-    InMemoryBucket,
-    Limiter,
-    Rate,
-    SingleBucketFactory,
-    SQLiteBucket,
-)
+from pyrate_limiter import AbstractBucket, InMemoryBucket, Limiter, Rate, SQLiteBucket
 from requests_cache import CacheMixin, SQLiteCache
 from requests_cache.policy import DEFAULT_IGNORED_PARAMS, NEVER_EXPIRE
 from requests_ratelimiter import LimiterMixin
@@ -56,7 +50,12 @@ from mediakeeper.core.errors import ConfigError, LookupFailed
 from mediakeeper.lookup import tally
 from mediakeeper.lookup.answers import UnfitAnswer
 from mediakeeper.lookup.images import image_problem
-from mediakeeper.lookup.limits import BodyTimeout, BoundedAdapter, ResponseTooLarge
+from mediakeeper.lookup.limits import (
+    BodyTimeout,
+    BoundedAdapter,
+    ResponseTooLarge,
+    between_attempts,
+)
 from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is public here)
     CacheRebuiltWarning,
     inode,
@@ -325,14 +324,13 @@ class LookupSession:
                 self.service, self.rate_limit, self.limiter_path
             )
             return
-        old = self.http.cache
-        old.close()
+        settings = self.http.settings  # the session's, kept by its cache backend
+        self.http.cache.close()
         with FileLock(f"{self.cache_path}.lock"):
             if inode(self.cache_path) == self._cache_inode:
                 move_aside(self.cache_path, problem)
-        cache, self._cache_inode = open_sqlite(self.cache_path, _new_cache)
-        cache._settings = old._settings
-        self.http.cache = cache
+        self.http.cache, self._cache_inode = open_sqlite(self.cache_path, _new_cache)
+        self.http.settings = settings
 
 
 # -- the layers ------------------------------------------------------------------------------
@@ -370,9 +368,10 @@ class _PacedRetry(Retry):
         return float(min(self.backoff_max, self.backoff_factor * 2 ** (failures - 1)))
 
     def sleep(self, response=None) -> None:
-        super().sleep(response)
-        if self.before_retry is not None:
-            self.before_retry()
+        with between_attempts():  # neither wait counts against the next attempt's time
+            super().sleep(response)
+            if self.before_retry is not None:
+                self.before_retry()
 
 
 def _retry_policy(retries: int, backoff: float) -> _PacedRetry:
@@ -395,35 +394,27 @@ def _retry_policy(retries: int, backoff: float) -> _PacedRetry:
     )
 
 
-class _SharedSQLiteBucket(SQLiteBucket):
-    """A SQLite bucket whose admissions are timed, and old entries dropped, inside the
-    cross-process file lock.
+class _SpacedLimiter(Limiter):
+    """pyrate-limiter's ``Limiter``, waiting by asking again.
 
-    pyrate-limiter's blocking loop re-puts a waiting item with ``timestamp += slept_ms``, its
-    estimate of the time. A late wake-up would log an admission earlier than it happened and
-    let another process in early; reading the clock under the lock makes the log the true
-    order and times of the machine's requests. Leaking here, as it admits, replaces
-    pyrate-limiter's background leaker thread.
+    Its own blocking wait re-puts a waiting request with ``timestamp += slept``, its estimate
+    of the time: a late wake-up would log an admission earlier than it happened and let
+    another process in early. Asked without blocking, the limiter reads the clock under its
+    lock (the bucket's file lock, shared by every process) at each try, so the log holds the
+    true order and times of the machine's requests.
     """
 
-    def put(self, item) -> bool:
-        with self.lock:
-            item.timestamp = self.now()
-            admitted = super().put(item)
-            if admitted:
-                self.leak(item.timestamp)
-            return admitted
+    step = 0.05  # seconds between two tries; ``_make_limiter`` sets a tenth of the spacing
 
-
-class _OneBucket(SingleBucketFactory):
-    """The limiter's one bucket: no background leaker thread, and reachable by name, which
-    requests-ratelimiter uses to fill the bucket after a final 429."""
-
-    def __init__(self, bucket: AbstractBucket):
-        super().__init__(bucket, schedule_leak=False)
-
-    def __getitem__(self, name: str) -> AbstractBucket:
-        return self.bucket
+    def try_acquire(self, name="pyrate", weight=1, blocking=True, timeout=-1) -> bool:
+        deadline = None if timeout == -1 else time.monotonic() + timeout
+        # One try: timeout=0 rather than blocking=False, which hands a file lock a timeout
+        # of False that filelock refuses (pyrate-limiter 4.5).
+        while not super().try_acquire(name, weight, blocking=True, timeout=0):
+            if not blocking or (deadline is not None and time.monotonic() >= deadline):
+                return False
+            time.sleep(self.step)
+        return True
 
 
 def _make_limiter(service: str, rate_limit: float, limiter_path: Path | None) -> Limiter | None:
@@ -434,27 +425,25 @@ def _make_limiter(service: str, rate_limit: float, limiter_path: Path | None) ->
     """
     if rate_limit <= 0:
         return None
-    rate = Rate(1, max(1, math.ceil(1000 / rate_limit)))
+    interval_ms = max(1, math.ceil(1000 / rate_limit))
+    rate = Rate(1, interval_ms)
     if limiter_path is None:
-        return Limiter(_OneBucket(InMemoryBucket([rate])), buffer_ms=10)
-    limiter_path.parent.mkdir(parents=True, exist_ok=True)
-    table = "rate_" + re.sub(r"[^A-Za-z0-9_]", "_", service)
+        bucket: AbstractBucket = InMemoryBucket([rate])
+    else:
+        limiter_path.parent.mkdir(parents=True, exist_ok=True)
+        table = "rate_" + re.sub(r"[^A-Za-z0-9_]", "_", service)
 
-    def open_bucket(path: Path) -> SQLiteBucket:
-        # use_file_lock: every count-then-insert holds <path>.lock (a filelock.FileLock, one
-        # per thread), so two processes can never both be admitted into one slot.
-        return _SharedSQLiteBucket.init_from_file(
-            [rate],
-            table=table,
-            db_path=str(path),
-            create_new_table=True,
-            use_file_lock=True,
-        )
+        def open_bucket(path: Path) -> SQLiteBucket:
+            # use_file_lock: the bucket's file lock (<path>.lock) is the limiter's lock, held
+            # around each count-then-insert, so two processes never share one slot.
+            return SQLiteBucket.init_from_file(
+                [rate], table=table, db_path=str(path), create_new_table=True,
+                use_file_lock=True,
+            )  # fmt: skip
 
-    bucket, _ = open_sqlite(limiter_path, open_bucket)
-    limiter = Limiter(_OneBucket(bucket), buffer_ms=10)
-    # What Limiter(bucket) would do: hold the file lock around each whole acquisition.
-    limiter.lock = (bucket.lock, limiter.lock)
+        bucket, _ = open_sqlite(limiter_path, open_bucket)
+    limiter = _SpacedLimiter(bucket, buffer_ms=10)  # its leaker thread drops old entries
+    limiter.step = min(max(interval_ms / 10_000, 0.005), 0.05)  # s between two tries
     return limiter
 
 

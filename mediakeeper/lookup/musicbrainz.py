@@ -1,11 +1,11 @@
 """MusicBrainz web service (XML) through the shared cached, rate-limited session.
 
-Responses are parsed with ``musicbrainzngs.mbxml.parse_message`` and turned into the small
-typed records below, every value checked on the way (``lookup/answers.py``: an artist or
-release group without a valid id or name is left out, any other value that does not fit
-alone, noted once per answer in the session's ``notes``); no HTTP detail leaks out of this
-module. musicbrainzngs's own transport (urllib) is not used: it could not go through the
-cache or the machine-wide limiter.
+Responses are parsed with ``musicbrainzngs.mbxml.parse_message`` and read through pydantic
+models into the small typed records below, every value checked on the way
+(``lookup/answers.py``: an artist or release group without a valid id or name is left out,
+any other value that does not fit alone, noted once per answer in the session's ``notes``);
+no HTTP detail leaks out of this module. musicbrainzngs's own transport (urllib) is not
+used: it could not go through the cache or the machine-wide limiter.
 
 Requests: ``search_artists`` 1, ``artist`` 1, ``release_groups`` 1 per 100 release groups;
 repeated calls are answered from the cache (never expires) and cost none.
@@ -18,13 +18,14 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from musicbrainzngs import mbxml
+from pydantic import Field
 
 from mediakeeper.core.config import Settings
 from mediakeeper.lookup import answers
-from mediakeeper.lookup.answers import Screen, Unfit
+from mediakeeper.lookup.answers import Answer, BeforeValidator, Unfit, check, each, lenient
 from mediakeeper.lookup.http import (
     LookupFailed,
     LookupSession,
@@ -98,8 +99,7 @@ class MusicBrainz(ServiceClient):
         params = {"query": artist_query(name), "limit": limit}
         return self._fetch(
             "artist", params, f"the search for {name!r}",
-            lambda data, screen: screen.each(
-                data["artist-list"], lambda raw: _artist(raw, screen), "artist"),
+            lambda data, read: [a.record() for a in read(_Found, data["artist-list"])],
         )  # fmt: skip
 
     def artist(self, artist_id: str) -> ArtistCandidate:
@@ -107,7 +107,7 @@ class MusicBrainz(ServiceClient):
         artist_id = _checked_id(artist_id)
         return self._fetch(
             f"artist/{artist_id}", {"inc": "aliases"}, f"the lookup of artist {artist_id}",
-            lambda data, screen: _the_artist(data["artist"], artist_id, screen),
+            lambda data, read: _the_artist(read, data["artist"], artist_id),
         )  # fmt: skip
 
     def release_groups(self, artist_id: str) -> list[ReleaseGroup]:
@@ -133,21 +133,26 @@ class MusicBrainz(ServiceClient):
         path: str,
         params: Mapping[str, Any],
         answer: str,
-        convert: Callable[[dict, Screen], T],
+        convert: Callable[[dict, Callable[[Any, Any], Any]], T],
     ) -> T:
-        """GET ``/ws/2/<path>``, parse, convert through one screen (its note, if any, goes to
-        the session's notes); an answer that fails is dropped from the cache."""
+        """GET ``/ws/2/<path>``, parse, convert (``convert(data, read)``, ``read(shape, raw)``
+        reading part of it through ``answers.read``: its note, if any, goes to the session's
+        notes); an answer that fails is dropped from the cache."""
         url = f"{self.base_url}/ws/2/{path}"
         response = self.session.get(url, params)
-        screen = Screen("MusicBrainz", answer)
+        notes: list[str] = []
+
+        def read(shape: Any, raw: Any) -> Any:
+            return answers.read(shape, raw, "MusicBrainz", answer, notes)
+
         try:
-            converted = convert(mbxml.parse_message(io.BytesIO(response.content)), screen)
+            converted = convert(mbxml.parse_message(io.BytesIO(response.content)), read)
         except (ET.ParseError, UnicodeError) as err:
             problem = f"not well-formed XML ({err})"
         except (KeyError, TypeError, ValueError, RecursionError) as err:
             problem = f"XML without the expected {err} element"
         else:
-            screen.noted(self.session.notes)
+            self.session.notes.extend(notes)
             return converted
         problem, network = self.session.unusable(response, problem, "MusicBrainz XML")
         raise LookupFailed(f"musicbrainz: {url} returned {problem}", network=network)
@@ -189,36 +194,59 @@ def _checked_id(artist_id: str) -> str:
     return canonical
 
 
-def _artist(raw: Any, screen: Screen, score: int | None = None) -> ArtistCandidate:
-    """An artist of an answer: ``Unfit`` without an id or a name; any other value that does
-    not fit is left out (a search's score is then 0: the candidate is still compared by its
-    albums)."""
-    raw = answers.record(raw, "artist")
-
-    def optional(key: str, what: str, limit: int = answers.NAME_LIMIT) -> str:
-        return screen.optional(answers.text, raw.get(key), what, "", limit=limit)
-
-    return ArtistCandidate(
-        id=answers.mbid(raw.get("id"), "an artist id"),
-        name=answers.required_text(raw.get("name"), "an artist's name"),
-        sort_name=optional("sort-name", "a sort name"),
-        score=score if score is not None else screen.optional(
-            answers.whole, raw.get("ext:score"), "a score", 0, high=100, digits=True),
-        aliases=screen.texts([_alias(a) for a in raw.get("alias-list") or ()], "alias"),
-        disambiguation=optional("disambiguation", "a disambiguation"),
-        country=optional("country", "a country", 8),
-        type=optional("type", "an artist's type", 64),
-    )
+# -- MusicBrainz's XML (as mbxml's dicts): pydantic models (lookup/answers.py) -----------------
 
 
-def _alias(raw: Any) -> Any:
-    return raw.get("alias") if isinstance(raw, Mapping) else raw
+def _text(what: str, key: str, limit: int = answers.NAME_LIMIT) -> Any:
+    """An optional text under ``key`` ("" when it does not fit)."""
+    return Annotated[str, check(answers.text, what, limit=limit), lenient(""), Field(alias=key)]
 
 
-def _the_artist(raw: Any, asked: str, screen: Screen) -> ArtistCandidate:
+def _aliases(raws: Any) -> Any:
+    return [a.get("alias") if isinstance(a, Mapping) else a for a in raws] if isinstance(
+        raws, list) else raws  # fmt: skip
+
+
+class _Artist(Answer):
+    """An artist: ``Unfit`` without an id or a name; any other value that does not fit is
+    left out."""
+
+    what = "artist"
+    id: Annotated[str, check(answers.mbid, "an artist id")] = None
+    name: Annotated[str, check(answers.required_text, "an artist's name")] = None
+    sort_name: _text("a sort name", "sort-name") = None
+    aliases: Annotated[
+        answers.texts("alias"), BeforeValidator(_aliases), Field(alias="alias-list")
+    ] = None
+    disambiguation: _text("a disambiguation", "disambiguation") = None
+    country: _text("a country", "country", 8) = None
+    type: _text("an artist's type", "type", 64) = None
+
+    def record(self, score: int = 100) -> ArtistCandidate:
+        return ArtistCandidate(self.id, self.name, self.sort_name, score, self.aliases,
+                               self.disambiguation, self.country, self.type)  # fmt: skip
+
+
+class _FoundArtist(_Artist):
+    """An artist a search found, with its score (0 when it does not fit: the candidate is
+    still compared by its albums)."""
+
+    score: Annotated[
+        int, check(answers.whole, "a score", high=100, digits=True), lenient(0),
+        Field(alias="ext:score"),
+    ] = None  # fmt: skip
+
+    def record(self, score: int | None = None) -> ArtistCandidate:
+        return super().record(self.score if score is None else score)
+
+
+_Found = Annotated[tuple[_FoundArtist, ...], each(_FoundArtist, "artist")]
+
+
+def _the_artist(read: Callable[[Any, Any], Any], raw: Any, asked: str) -> ArtistCandidate:
     """The artist a lookup by id answered: that one, or no answer at all."""
     try:
-        artist = _artist(raw, screen, 100)
+        artist = read(_Artist, raw).record()
     except Unfit as err:
         raise ValueError(f"artist: {err}") from None
     if artist.id != asked:
@@ -226,24 +254,31 @@ def _the_artist(raw: Any, asked: str, screen: Screen) -> ArtistCandidate:
     return artist
 
 
-def _release_group_page(data: Mapping[str, Any], screen: Screen) -> tuple[list[ReleaseGroup], int]:
-    page = screen.each(data["release-group-list"], lambda raw: _release_group(raw, screen),
-                       "release group")
+class _ReleaseGroup(Answer):
+    what = "release group"
+    id: Annotated[str, check(answers.mbid, "a release group id")] = None
+    title: Annotated[str, check(answers.required_text, "a release group's title")] = None
+    first_release_date: Annotated[
+        str, check(answers.release_date, "a first release date"), lenient(""),
+        Field(alias="first-release-date"),
+    ] = None  # fmt: skip
+    primary_type: _text("a primary type", "primary-type", 64) = None
+    secondary_types: Annotated[
+        answers.texts("secondary type"), Field(alias="secondary-type-list")
+    ] = None
+    disambiguation: _text("a disambiguation", "disambiguation") = None
+
+    def record(self) -> ReleaseGroup:
+        return ReleaseGroup(self.id, self.title, self.first_release_date, self.primary_type,
+                            self.secondary_types, self.disambiguation)  # fmt: skip
+
+
+_ReleaseGroups = Annotated[tuple[_ReleaseGroup, ...], each(_ReleaseGroup, "release group")]
+
+
+def _release_group_page(
+    data: Mapping[str, Any], read: Callable[[Any, Any], Any]
+) -> tuple[list[ReleaseGroup], int]:
+    page = [rg.record() for rg in read(_ReleaseGroups, data["release-group-list"])]
     total = answers.whole(data.get("release-group-count", 0), "count", digits=True)
     return page, total
-
-
-def _release_group(raw: Any, screen: Screen) -> ReleaseGroup:
-    raw = answers.record(raw, "release group")
-    return ReleaseGroup(
-        id=answers.mbid(raw.get("id"), "a release group id"),
-        title=answers.required_text(raw.get("title"), "a release group's title"),
-        first_release_date=screen.optional(
-            answers.release_date, raw.get("first-release-date"), "a first release date", ""
-        ),
-        primary_type=screen.optional(answers.text, raw.get("primary-type"), "a primary type",
-                                     "", limit=64),
-        secondary_types=screen.texts(raw.get("secondary-type-list"), "secondary type"),
-        disambiguation=screen.optional(answers.text, raw.get("disambiguation"),
-                                       "a disambiguation", ""),
-    )

@@ -1,10 +1,12 @@
 """TMDb (The Movie Database, API v3) through the shared cached, rate-limited session.
 
-tmdbsimple builds the URLs and parameters. Its ``REQUESTS_SESSION`` is a small stand-in whose
-``request`` hands every call to :meth:`LookupSession.get`: the one cached, rate-limited,
-retrying ``requests`` session of ``lookup/http.py`` (with its counters, its translation of
-failures into ``LookupFailed`` and its redaction of the key). tmdbsimple's base URL is set
-from ``[tmdb] url``, so tests point this exact code at a local server.
+The client makes two calls of API v3 (``/3/search/movie`` and ``/3/movie/{id}``), and builds
+their addresses itself: every request goes through :meth:`LookupSession.get`, the one cached,
+rate-limited, retrying ``requests`` session of ``lookup/http.py`` (with its counters, its
+translation of failures into ``LookupFailed`` and its redaction of the key). (tmdbsimple, used
+before, takes its key only from module globals, which two clients in one process would share
+and overwrite.) The base URL is ``[tmdb] url``, so tests point this exact code at a local
+server.
 
 The API key is a secret: ``api_key`` is a secret parameter of the session, so it is neither
 part of a cache key nor stored in the cache, and no message, record or file made here holds
@@ -21,21 +23,18 @@ the cache.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
-from functools import partial
+import json
 from typing import Any
 
 import requests
-import tmdbsimple
 
 from mediakeeper import __version__
 from mediakeeper.core.config import Settings
 from mediakeeper.lookup import answers
-from mediakeeper.lookup.answers import Screen, Unfit
+from mediakeeper.lookup.answers import Unfit
 from mediakeeper.lookup.http import LookupFailed, LookupSession, ServiceClient, check_http_url
+from mediakeeper.lookup.tmdb_answers import IMAGE_PATH, Candidates, Details
 from mediakeeper.lookup.tmdb_types import (
-    CastMember,
     KeyMissing,
     KeyRefused,
     MovieCandidate,
@@ -43,27 +42,8 @@ from mediakeeper.lookup.tmdb_types import (
     require_api_key,
 )
 
+API_VERSION = "3"
 APPENDED = "images,external_ids,credits,release_dates,keywords,videos"
-CAST_KEPT = 15  # top-billed actors kept in the details (and the NFO)
-_IMAGE_PATH = re.compile(r"/[A-Za-z0-9_.-]+")
-_IMDB_ID = re.compile(r"tt\d{7,10}")
-_YOUTUBE_KEY = re.compile(r"[A-Za-z0-9_-]{11}")
-
-
-class _Transport:
-    """What tmdbsimple takes for its requests session: every request it makes goes through
-    :meth:`LookupSession.get`; the last response is kept so a broken body can be dropped."""
-
-    def __init__(self, session: LookupSession):
-        self.session = session
-        self.last: requests.Response | None = None
-
-    def request(self, method: str, url: str, params=None, **_ignored: Any) -> requests.Response:
-        if method != "GET":
-            raise LookupFailed(f"tmdb: {method} requests are never made", network=False)
-        self.last = None
-        self.last = self.session.get(url, params)
-        return self.last
 
 
 class TMDb(ServiceClient):
@@ -90,7 +70,7 @@ class TMDb(ServiceClient):
         self.images_url = images_url.rstrip("/")
         self.language = language
         self._api_key = api_key
-        self._transport = _Transport(session)
+        self._last: requests.Response | None = None  # the answer to drop if it is broken
 
     def __repr__(self) -> str:  # never the key
         return f"TMDb({self.base_url!r})"
@@ -100,18 +80,17 @@ class TMDb(ServiceClient):
         No request for a blank title."""
         if not title.strip():
             return []
-        params: dict[str, Any] = {"query": title, "include_adult": False, "page": 1}
+        params: dict[str, Any] = {"query": title, "include_adult": "false", "page": 1}
         if year:
             params["year"] = year
         if self.language:
             params["language"] = self.language
-        data = self._call(lambda: tmdbsimple.Search(), "movie", params)
+        data = self._call("search/movie", params)
         if not isinstance(data.get("results"), list):
             raise self._malformed("a search answer without its list of results")
-        screen = Screen("TMDb", f"the search for {title!r}")
-        found = screen.each(data["results"], lambda raw: _candidate(raw, screen), "result")
-        screen.noted(self.session.notes)
-        return found
+        found = answers.read(Candidates, data["results"], "TMDb", f"the search for {title!r}",
+                             self.session.notes)  # fmt: skip
+        return [candidate.record() for candidate in found]
 
     def movie(self, tmdb_id: int) -> MovieDetails:
         """The movie with this id, with everything the NFO needs, in one request."""
@@ -121,26 +100,27 @@ class TMDb(ServiceClient):
         if self.language:
             params["language"] = self.language
         try:
-            data = self._call(lambda: tmdbsimple.Movies(tmdb_id), "info", params)
+            data = self._call(f"movie/{tmdb_id}", params)
         except LookupFailed as err:
             if err.status == 404:
                 raise LookupFailed(
                     f"TMDb has no movie with id {tmdb_id} (HTTP 404)", network=False, status=404
                 ) from None
             raise
-        screen = Screen("TMDb", f"the details of movie {tmdb_id}")
+        notes: list[str] = []  # the session's only once the answer is this movie's
         try:
-            details = _details(data, screen)
+            details = answers.read(Details, data, "TMDb", f"the details of movie {tmdb_id}",
+                                   notes).record()  # fmt: skip
         except Unfit as err:
             raise self._malformed(f"a movie answer that does not fit ({err})") from None
         if details.id != tmdb_id:
             raise self._malformed(f"the details of movie {details.id}, not of {tmdb_id}")
-        screen.noted(self.session.notes)
+        self.session.notes.extend(notes)
         return details
 
     def image_url(self, path: str) -> str:
         """The full address of a TMDb image path such as ``/f89U3ADr1oiB1s9GkdPOEpXUk5H.jpg``."""
-        if not _IMAGE_PATH.fullmatch(path or ""):
+        if not IMAGE_PATH.fullmatch(path or ""):
             raise LookupFailed(f"tmdb: {path!r} is not an image path", network=False)
         return f"{self.images_url}{path}"
 
@@ -149,17 +129,14 @@ class TMDb(ServiceClient):
 
     # -- internals -----------------------------------------------------------------------
 
-    def _call(self, make: Callable[[], Any], method: str, params: dict[str, Any]) -> Any:
-        """One tmdbsimple call, sent through the lookup session."""
-        # tmdbsimple reads these module globals when a request is sent; the session is set on
-        # the endpoint itself below.
-        tmdbsimple.API_KEY = self._api_key
-        tmdbsimple.USE_BEARER_AUTH = False
-        endpoint = make()
-        endpoint.base_uri = f"{self.base_url}/{tmdbsimple.API_VERSION}"
-        endpoint.session = self._transport
+    def _call(self, path: str, params: dict[str, Any]) -> Any:
+        """One GET of ``path`` (below ``/3/``) through the lookup session, its JSON object.
+        The key goes as the ``api_key`` parameter, a secret of the session."""
+        self._last = None
+        url = f"{self.base_url}/{API_VERSION}/{path}"
         try:
-            data = getattr(endpoint, method)(**params)
+            self._last = self.session.get(url, {**params, "api_key": self._api_key})
+            data = json.loads(self._last.content)
         except LookupFailed as err:
             if err.status == 401:
                 raise KeyRefused() from None
@@ -171,7 +148,7 @@ class TMDb(ServiceClient):
         return data
 
     def _malformed(self, problem: str) -> LookupFailed:
-        response, network = self._transport.last, False
+        response, network = self._last, False
         if response is not None:
             problem, network = self.session.unusable(response, problem, "TMDb's JSON")
         return LookupFailed(f"tmdb: the answer was {problem}", network=network)
@@ -208,135 +185,3 @@ def _check_url(key: str, url: str) -> None:
     check_http_url(
         f"[tmdb] {key}", url, "e.g. https://api.themoviedb.org" if key == "url" else None
     )
-
-
-# -- TMDb's JSON -> records: every value checked (lookup/answers.py) ----------------------------
-
-
-def _candidate(raw: Any, screen: Screen) -> MovieCandidate:
-    raw = answers.record(raw, "result")
-    return MovieCandidate(
-        id=_movie_id(raw.get("id")),
-        title=answers.required_text(raw.get("title"), "a title"),
-        original_title=_text(raw, "original_title", screen),
-        release_date=screen.optional(answers.release_date, raw.get("release_date"),
-                                     "a release date", ""),
-        overview=_text(raw, "overview", screen, prose=True),
-        poster_path=_image(raw, "poster_path", screen),
-    )
-
-
-def _details(raw: Any, screen: Screen) -> MovieDetails:
-    """The movie: ``Unfit`` without its id or title; any other value that does not fit is
-    left out (noted on ``screen``)."""
-    credits = _part(raw, "credits", screen)
-    crew = screen.each(credits.get("crew"), lambda c: answers.record(c, "crew member"),
-                       "crew member")
-    cast = screen.each(credits.get("cast"), lambda c: _cast_member(c, screen), "cast member")
-    names = partial(_names, screen=screen)
-    return MovieDetails(
-        id=_movie_id(raw.get("id")),
-        title=answers.required_text(raw.get("title"), "a title"),
-        original_title=_text(raw, "original_title", screen),
-        release_date=screen.optional(answers.release_date, raw.get("release_date"),
-                                     "a release date", ""),
-        overview=_text(raw, "overview", screen, prose=True),
-        tagline=_text(raw, "tagline", screen, prose=True),
-        runtime=screen.optional(answers.whole, raw.get("runtime") or 0, "a runtime", 0),
-        genres=names(raw.get("genres"), "genre"),
-        imdb_id=_imdb_id(raw, screen) or _imdb_id(_part(raw, "external_ids", screen), screen),
-        poster_path=_image(raw, "poster_path", screen) or _first_image(raw, "posters", screen),
-        backdrop_path=(_image(raw, "backdrop_path", screen)
-                       or _first_image(raw, "backdrops", screen)),
-        certification=_certification(_part(raw, "release_dates", screen), screen),
-        directors=names([c for c in crew if c.get("job") == "Director"], "director"),
-        writers=names([c for c in crew if c.get("department") == "Writing"], "writer"),
-        studios=names(raw.get("production_companies"), "studio"),
-        countries=names(raw.get("production_countries"), "country"),
-        vote_average=screen.optional(answers.number, raw.get("vote_average") or 0,
-                                     "a vote average", 0.0, low=0, high=10),
-        vote_count=screen.optional(answers.whole, raw.get("vote_count") or 0, "a vote count", 0),
-        collection=_text(_part(raw, "belongs_to_collection", screen), "name", screen),
-        keywords=names(_part(raw, "keywords", screen).get("keywords"), "keyword"),
-        trailer=_trailer(_part(raw, "videos", screen), screen),
-        cast=tuple(sorted(cast, key=lambda c: c.order)[:CAST_KEPT]),
-    )
-
-
-def _movie_id(value: Any) -> int:
-    return answers.whole(value, "a movie id", low=1)
-
-
-def _cast_member(raw: Any, screen: Screen) -> CastMember:
-    raw = answers.record(raw, "cast member")
-    return CastMember(
-        name=answers.required_text(raw.get("name"), "an actor's name"),
-        role=_text(raw, "character", screen),
-        order=screen.optional(answers.whole, raw.get("order") or 0, "a billing order", 0),
-        profile_path=_image(raw, "profile_path", screen),
-    )
-
-
-def _text(raw: Mapping[str, Any], key: str, screen: Screen, prose: bool = False) -> str:
-    limit = answers.PROSE_LIMIT if prose else answers.NAME_LIMIT
-    return screen.optional(answers.text, raw.get(key), f"the {key}", "", limit=limit,
-                           prose=prose)  # fmt: skip
-
-
-def _part(raw: Mapping[str, Any], key: str, screen: Screen) -> Mapping[str, Any]:
-    """An appended part (credits, videos, ...): an object, else left out."""
-    return screen.optional(lambda v, what: answers.record(v or {}, what), raw.get(key), key, {})
-
-
-def _names(items: Any, what: str, screen: Screen) -> tuple[str, ...]:
-    """The names of a list of objects (genres, studios, people), each once."""
-    named = screen.each(items, lambda i: answers.record(i, what).get("name"), what)
-    return answers.unique(screen.texts(named, what))
-
-
-def _pattern(pattern: re.Pattern[str], what: str) -> Any:
-    def check(value: Any, _what: str) -> str:
-        found = answers.text(value, what)
-        if found and not pattern.fullmatch(found):
-            raise Unfit(f"{what} {found[:40]!r} is not one")
-        return found
-
-    return check
-
-
-def _image(raw: Mapping[str, Any], key: str, screen: Screen) -> str:
-    return screen.optional(_pattern(_IMAGE_PATH, "an image path"), raw.get(key), key, "")
-
-
-def _imdb_id(raw: Mapping[str, Any], screen: Screen) -> str:
-    return screen.optional(_pattern(_IMDB_ID, "an IMDb id"), raw.get("imdb_id"), "imdb_id", "")
-
-
-def _trailer(videos: Mapping[str, Any], screen: Screen) -> str:
-    """The YouTube key of the official trailer (else of any trailer), or ""."""
-    found = screen.each(videos.get("results"), lambda v: answers.record(v, "video"), "video")
-    trailers = [v for v in found if v.get("site") == "YouTube" and v.get("type") == "Trailer"]
-    trailers.sort(key=lambda v: v.get("official") is not True)
-    keys = (screen.optional(_pattern(_YOUTUBE_KEY, "a YouTube key"), v.get("key"), "key", "")
-            for v in trailers)  # fmt: skip
-    return next((key for key in keys if key), "")
-
-
-def _first_image(raw: Mapping[str, Any], kind: str, screen: Screen) -> str:
-    images = screen.each(_part(raw, "images", screen).get(kind),
-                         lambda i: answers.record(i, "image"), "image")  # fmt: skip
-    return next((path for i in images if (path := _image(i, "file_path", screen))), "")
-
-
-def _certification(release_dates: Mapping[str, Any], screen: Screen) -> str:
-    """The US certification of the theatrical release (type 3), else of any US release."""
-    countries = screen.each(release_dates.get("results"), lambda c: answers.record(c, "country"),
-                            "country")  # fmt: skip
-    for country in countries:
-        if country.get("iso_3166_1") != "US":
-            continue
-        dates = screen.each(country.get("release_dates"), lambda d: answers.record(d, "date"),
-                            "release date")  # fmt: skip
-        dates.sort(key=lambda d: d.get("type") != 3)
-        return next((c for d in dates if (c := _text(d, "certification", screen))), "")
-    return ""

@@ -1,6 +1,6 @@
 """What the TMDb code shares without the web stack: its records and its key errors.
 
-``lookup/tmdb.py`` imports requests and tmdbsimple; the movie rules, the NFO writer and an
+``lookup/tmdb.py`` imports requests and pydantic; the movie rules, the NFO writer and an
 offline or --help run need only these, so they import them from here.
 """
 

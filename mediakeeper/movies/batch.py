@@ -1,11 +1,17 @@
 """The movie kind's part of a batch (``mediakeeper.batch.plan``): its job from the flags, the
-TMDb key a real run needs before anything is touched, one worker by default."""
+TMDb key a real run needs before anything is touched, one worker by default; and what its
+batch command adds to every kind's: --artwork and --overwrite, and the dry run's lines."""
 
 from __future__ import annotations
 
-from mediakeeper.batch.plan import BatchPlan, Run
-from mediakeeper.lookup.tmdb_types import require_api_key
-from mediakeeper.movies.job import MovieJob
+from collections.abc import Iterator
+from typing import Any
+
+from mediakeeper.batch.job import ItemFailure
+from mediakeeper.batch.plan import BatchPlan, Option, Run
+from mediakeeper.lookup.tmdb_types import KeyMissing, require_api_key
+from mediakeeper.movies.job import NFO, MovieJob
+from mediakeeper.text.wording import count
 
 
 def _jobs(run: Run):
@@ -19,6 +25,44 @@ def _jobs(run: Run):
         overwrite=run.flags["overwrite"],
         enrich_only=run.enrich,
     )
+
+
+def _dry_run(run: Run, items: list[dict[str, Any]]) -> Iterator[str]:
+    settings, online = run.settings, run.online
+    artwork, overwrite = run.flags["artwork"], run.flags["overwrite"]
+    job = MovieJob(settings.home, "dry-run", settings=settings if online else None, artwork=artwork)
+    for item in items:
+        try:
+            preview = job.preview(item)
+        except ItemFailure as err:  # a real run marks this movie error and goes on
+            yield f"{item['name']}: would fail ({err.stage}): {err.message}"
+            continue
+        mains = len(preview.videos.groups)
+        line = f"{preview.name}: {count(mains, 'main video')}"
+        if preview.lookup:
+            line += f"; would {preview.lookup}"
+            kept = [name for name in preview.existing if not overwrite]
+            if kept:
+                line += f"; would keep the existing {', '.join(kept)}"
+            elif preview.existing:
+                line += f"; would replace {', '.join(preview.existing)} on a match"
+            else:
+                line += f"; would write {NFO}" + (" and artwork" if artwork else "") + " on a match"
+        yield line
+        for finding in preview.findings:
+            yield f"  [{finding.code}] {finding.message}"
+    yield (
+        f"dry run: {count(len(items), 'movie')}; nothing was written"
+        + ("" if not online else " and nothing was looked up")
+    )
+    if online:
+        try:
+            require_api_key(settings)
+        except KeyMissing as missing:  # the preview needs none; the real run stops without
+            yield (
+                f"note: a real run needs a TMDb API key, and none is set ({missing.hint}); "
+                "or run it with --offline, for the local checks only"
+            )
 
 
 PLAN = BatchPlan(
@@ -36,4 +80,19 @@ PLAN = BatchPlan(
     # process of the data home) is what sets the pace, not the CPU.
     workers=1,
     requires=require_api_key,  # no key: stop before anything is touched
+    help="""Process the next pending movies: find the video files, identify each movie on TMDb
+    (title and year must agree), write movie.nfo for Kodi and Jellyfin into its folder, and
+    write outputs/movies/ and issues/movies/ reports. Needs a TMDb API key (TMDB_API_KEY or
+    [tmdb] api_key) unless --offline or --dry-run. Stop any time with Ctrl+C: the next run
+    resumes.""",
+    dry_run=_dry_run,
+    offline_help="Make no TMDb lookups: only the local checks (video files, folder name).",
+    options=(
+        Option("--artwork", "Also download poster.jpg and fanart.jpg.", lookup=True),
+        Option(
+            "--overwrite",
+            "Replace an existing movie.nfo, poster.jpg or fanart.jpg (kept by default).",
+            lookup=True,
+        ),
+    ),
 )

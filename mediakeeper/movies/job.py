@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.offline import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
+from mediakeeper.core import kinds
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import LibraryError, LookupFailed
@@ -32,7 +33,6 @@ from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.tmdb_types import KeyRefused, MovieDetails
 from mediakeeper.movies import rules
 from mediakeeper.movies.identified import BY_ID, NOT_LOOKED_UP, OFFLINE, UNUSABLE
-from mediakeeper.movies.kind import KIND as MOVIES
 from mediakeeper.movies.names import ParsedName
 from mediakeeper.movies.nfo import date_added, movie_nfo
 from mediakeeper.movies.outputs import write_outputs
@@ -44,6 +44,8 @@ from mediakeeper.text.wording import count
 
 if TYPE_CHECKING:
     from mediakeeper.lookup.tmdb import TMDb
+
+MOVIES = kinds.get("movies")  # its own record (its kind.py points at this module)
 
 NFO, POSTER, FANART = "movie.nfo", "poster.jpg", "fanart.jpg"
 

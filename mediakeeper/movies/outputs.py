@@ -9,12 +9,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.core import kinds
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.reports import write_report
 from mediakeeper.movies.identified import unidentified
-from mediakeeper.movies.kind import KIND as MOVIES
 from mediakeeper.text.render import render
 from mediakeeper.text.slug import inside
+
+MOVIES = kinds.get("movies")  # its own record (its kind.py points at this module)
 
 
 class MovieOutputs:

@@ -1,16 +1,25 @@
 """The music kind's part of a batch (``mediakeeper.batch.plan``): its job from the flags,
-the AcoustID key --identify needs, the MusicBrainz check before any artist is claimed, and
-tracks.csv assembled after the batch."""
+the AcoustID key --identify needs, the MusicBrainz check before any artist is claimed,
+tracks.csv assembled after the batch; and what its batch command adds to every kind's:
+--no-fix, --replaygain, --fetch-covers, --identify and --apply, and the dry run's lines."""
 
 from __future__ import annotations
 
-from mediakeeper.batch.plan import BatchPlan, Run
+from collections.abc import Iterator
+from typing import Any
+
+from mediakeeper.batch.job import ItemFailure
+from mediakeeper.batch.plan import BatchPlan, Option, Run
 from mediakeeper.core import rule_plugins, writemode
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import UsageError
+from mediakeeper.core.findings import finding_record
 from mediakeeper.lookup.acoustid_types import require_key
+from mediakeeper.music.finding_groups import group_changes, group_findings, in_album
+from mediakeeper.music.identify import APPLY_SCORE
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.outputs import assemble_tracks_csv
+from mediakeeper.text.wording import count
 
 
 def _jobs(run: Run):
@@ -51,6 +60,43 @@ def _check_musicbrainz(settings: Settings) -> None:
         check_acoustid(settings)
 
 
+def _dry_run(run: Run, items: list[dict[str, Any]]) -> Iterator[str]:
+    job = MusicJob(run.settings.home, "dry-run", fix=not run.flags["no_fix"],
+                   writing=writemode.chosen(run.settings.get))  # fmt: skip
+    total_changes = 0
+    for item in items:
+        try:
+            preview = job.preview(item)
+        except ItemFailure as err:  # a real run marks this artist error and goes on
+            yield f"{item['name']}: would fail ({err.stage}): {err.message}"
+            continue
+        made = [c for c in preview.changes if c.path not in preview.left_alone]
+        total_changes += len(made)
+        yield (
+            f"{preview.name}: {count(preview.track_count, 'track')}, "
+            f"{count(len(preview.findings), 'finding')}, "
+            f"{count(len(made), 'tag change')} would be made"
+        )
+        for change, where in group_changes(made, preview.tracks):
+            yield f"  would set {change.tag} of {where}: {change.old!r} -> {change.new!r}"
+        for path, why in preview.left_alone.items():  # as the run's report will say it
+            held = sorted({c.tag for c in preview.changes if c.path == path})
+            yield f"  would not set {' and '.join(held)} of {path!r}: {why}"
+        shown = set(preview.changes)
+        unanswered = [  # each finding no change above answers (--no-fix: all)
+            finding_record(f) for f in preview.findings if not shown.intersection(f.changes)
+        ]
+        for group in group_findings(unanswered, preview.tracks):
+            f = group.first
+            where = group.where if len(group.findings) == 1 else in_album(group.where, f["album"])
+            yield f"  [{f['code']}] {where}: {f['message']}"
+    lookups = "; their MusicBrainz lookups are not previewed (a dry run asks nothing)"
+    yield (
+        f"dry run: {count(len(items), 'artist')}, {count(total_changes, 'tag change')} "
+        f"would be made; nothing was written{lookups if run.enrich else ''}"
+    )
+
+
 PLAN = BatchPlan(
     jobs=_jobs,
     describe=lambda run: {
@@ -71,4 +117,35 @@ PLAN = BatchPlan(
     },
     before_claims=_check_musicbrainz,
     after=lambda settings: assemble_tracks_csv(settings.home),
+    help="""Process the next pending artists: scan tags, find issues, fix what is safe, identify
+    artists and albums on MusicBrainz, write outputs/music/ and issues/music/ reports. Stop
+    any time with Ctrl+C: the next run resumes where this one stopped.""",
+    dry_run=_dry_run,
+    options=(
+        Option("--no-fix", "Report issues only; change no tags."),
+        Option(
+            "--replaygain",
+            "Also measure each album's loudness (EBU R128) and write its ReplayGain tags "
+            "(R128 in Opus), journaled like every fix.",
+        ),
+        Option(
+            "--fetch-covers",
+            "Download a cover (cover.jpg, or .png, .gif or .webp as the image is) from the "
+            "Cover Art Archive into matched albums that have none.",
+            lookup=True,
+        ),
+        Option(
+            "--identify",
+            "Identify by their sound (AcoustID, needs [acoustid] key) also the tracks "
+            "without a MusicBrainz recording id, not only those without artist or title.",
+            lookup=True,
+        ),
+        Option(
+            "--apply",
+            f"With --identify: write a proposal scoring {APPLY_SCORE:.2f} or more "
+            "(journaled: undo takes it back); any other waits for your choice.",
+            lookup=True,
+        ),
+    ),
+    offline_help="Make no web lookups (also: [music] lookups = false in mediakeeper.toml).",
 )

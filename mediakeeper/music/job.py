@@ -23,7 +23,7 @@ from mediakeeper.batch.offline import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.writes import Applied, ChangeJournal, apply_changes, would_be_left_alone
-from mediakeeper.core import writemode
+from mediakeeper.core import kinds, writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import LibraryError, LookupFailed
@@ -33,7 +33,6 @@ from mediakeeper.fs.checks import CHANGED
 from mediakeeper.fs.names import home_id, is_temp_copy, sort_stale, temp_copy_owner
 from mediakeeper.fs.readahead import hint_ends
 from mediakeeper.music import fix_outcome
-from mediakeeper.music.kind import KIND as MUSIC
 from mediakeeper.music.model import Preview, Track
 from mediakeeper.music.outputs import ArtistOutputs
 from mediakeeper.music.rule_base import finding
@@ -45,6 +44,8 @@ from mediakeeper.queue.items import finding_counts
 from mediakeeper.tags import AUDIO_EXTENSIONS, version_after_write
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
+
+MUSIC = kinds.get("music")  # its own record (its kind.py points at this module)
 
 # Memory the scan's parses may take per artist, so a fix is written without parsing its file
 # again. Pictures count in full; beyond this, parse.

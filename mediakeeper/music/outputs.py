@@ -15,17 +15,19 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.core import kinds
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import is_open, questions
 from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text, encode_text
 from mediakeeper.fs.reports import write_report
 from mediakeeper.music.finding_groups import group_findings
-from mediakeeper.music.kind import KIND as MUSIC
 from mediakeeper.music.model import Track
 from mediakeeper.tags.table import LOGICAL_TAGS
 from mediakeeper.text.jsonfmt import dumps_by_line
 from mediakeeper.text.render import render
 from mediakeeper.text.slug import inside
+
+MUSIC = kinds.get("music")  # its own record (its kind.py points at this module)
 
 CSV_COLUMNS = (
     "artist_folder",

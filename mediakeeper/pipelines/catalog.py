@@ -59,9 +59,8 @@ def register_kind(pipeline: Pipeline) -> kinds.Kind:
         name=pipeline.kind,
         noun="album",
         label="Album",
-        job="mediakeeper.pipelines.job:PipelineJob",
         report_template="",
-        find="mediakeeper.media.albums:find",
+        find=find,
         extra_counters=(kinds.TRACKS,),
     )
     kinds.register(kind)

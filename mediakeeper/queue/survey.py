@@ -53,7 +53,7 @@ def survey(
     library is none of its business); every one, and the library itself, when None."""
     inner_home = home_inside(home, library) if home is not None else None
     record = kinds.get(kind)
-    finder = record.finder()
+    finder = record.find
     passed: list[tuple[Path, str]] = []
     if finder is None:
         folders = listed_folders(library, passed)

@@ -29,7 +29,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.core import kinds
+from mediakeeper.core import kinds, writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.decisions import DECIDING, UPGRADES, severity_of
 from mediakeeper.dupes.groups import would_free
@@ -79,12 +79,12 @@ REPORTS_DIR = ("status", "reports")
 
 
 def start_command(home: str = "") -> str:
-    """The exact command that creates the first queue (naming ``--home`` when one was given)."""
-    return f"{queue_manager('music', home)} --init --library PATH"
+    """The exact command that creates the first queue, the first kind's (naming ``--home``
+    when one was given)."""
+    return f"{queue_manager(next(iter(kinds.KINDS)), home)} --init --library PATH"
 
 
 OUTSTANDING_SHOWN = 100  # per queue; the queue manager lists the rest
-CHANGE_KINDS = ("music",)  # the kinds whose fixes are journaled tag changes
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,7 @@ class WeeklyReport:
 
     @property
     def counts_changes(self) -> bool:
-        return any(q.kind in CHANGE_KINDS for q in self.queues)
+        return any(q.kind in writemode.tag_writing_kinds() for q in self.queues)
 
     @property
     def start_command(self) -> str:

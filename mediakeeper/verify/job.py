@@ -35,6 +35,7 @@ from mediakeeper.batch import cluster
 from mediakeeper.batch.cluster import Target
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
+from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
@@ -46,7 +47,8 @@ from mediakeeper.queue.items import finding_counts
 from mediakeeper.system import children
 from mediakeeper.text.slug import slugify
 from mediakeeper.verify import ledger, rules
-from mediakeeper.verify.kind import KIND as VERIFY
+
+VERIFY = kinds.get("verify")  # its own record (its kind.py points at this module)
 
 # Seconds an ffmpeg may go without its decode moving on before it is stopped (a mount that
 # stopped answering): the file is then reported as not decoding, and the batch goes on.

@@ -14,7 +14,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from mediakeeper.core.config import Settings
-from mediakeeper.web import batches, bodies, decisions, events, metrics, page, queues
+from mediakeeper.web import batches, bodies, decisions, events, metrics, page, queues, served
 from mediakeeper.web.follower import HomeFollower
 from mediakeeper.web.security import Guard
 
@@ -35,6 +35,7 @@ class Web:
 
     def __post_init__(self) -> None:
         self.follower = HomeFollower(self.settings.home)
+        self.decisions = page.DecisionsSeen()
         self.launcher = batches.Launcher(self.settings.home)
         self.registry = metrics.registry_for(self.follower)
 
@@ -50,6 +51,7 @@ def _poll(web: Web, stop: threading.Event) -> None:
         try:
             web.follower.sync()
             web.launcher.reap()
+            web.decisions.warm(web)
             web.follower.poll_problem = ""
         except Exception as err:  # the follower says it at /healthz; the poller goes on
             web.follower.poll_problem = str(err)
@@ -74,7 +76,8 @@ def build(settings: Settings, *, host: str, token: str, base_path: str = "") -> 
 
     routes = [
         *queues.ROUTES, *decisions.ROUTES, *batches.ROUTES, *events.ROUTES, *metrics.ROUTES,
-        *page.ROUTES, Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        *page.ROUTES, *served.ROUTES,
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]  # fmt: skip
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={bodies.BadBody: bodies.refusal})  # fmt: skip

@@ -136,8 +136,8 @@ async def start_batch(request: Request) -> JSONResponse:
     body = await json_body(request, BatchBody)
     kind, size = body.kind, body.batch_size
     record = kinds.KINDS.get(kind)
-    if record is None or not record.batch:
-        batchable = [k for k, r in kinds.KINDS.items() if r.batch]
+    if record is None or record.plan is None:
+        batchable = [k for k, r in kinds.KINDS.items() if r.plan is not None]
         return JSONResponse({"error": f"kind must be one of {', '.join(batchable)}"},
                             status_code=400)  # fmt: skip
     try:

@@ -32,6 +32,8 @@ from mediakeeper.queue.files import file_signature
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED
 from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.store import JOURNAL_FILE, QUEUE_FILE, QueueStore
+from mediakeeper.reports.pace import percent
+from mediakeeper.web import library
 
 STATUSES = (PENDING, IN_PROGRESS, COMPLETED, ERROR, SKIPPED)
 KEPT = 10_000  # events kept for clients that reconnect
@@ -113,6 +115,11 @@ class QueueFollow:
     alerts_read: bool = False
     finished: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
     problem: str = ""  # the queue could not be read (said by /healthz)
+    # Each item as the library lists it, and a number raised by every change of them: the
+    # listing's orders are sorted again only when it moved (``library.Listing``).
+    entries: dict[str, library.Entry] = field(default_factory=dict)
+    version: int = 0
+    listing: library.Listing = field(default_factory=library.Listing)
 
     def sync(self, emit) -> None:
         """Read what changed since the last call; ``emit(kind, event, data)`` each change."""
@@ -160,6 +167,8 @@ class QueueFollow:
         self.journal_at = size
         for gone in set(self.items) - keys:  # a queue manager removed it
             self.counts[self.items.pop(gone).status] -= 1
+            self.entries.pop(gone, None)
+            self.version += 1
 
     def _read_journal(self, store: QueueStore, emit) -> None:
         # A damaged line: the store refuses it, the follower passes it over.
@@ -181,6 +190,10 @@ class QueueFollow:
 
     def _apply(self, item: dict[str, Any], emit) -> None:
         key = item["key"]
+        entry = library.entry_of(item)
+        if self.entries.get(key) != entry:
+            self.entries[key] = entry
+            self.version += 1
         before = self.items.get(key)
         now = seen_of(item, before)
         if now == before:
@@ -214,17 +227,18 @@ class QueueFollow:
         emit(self.kind, event, data)
 
     def progress(self) -> dict[str, float]:
-        """How far the queue is (percent of its items done, failed or skipped) and how fast
-        items finish (per minute, over the last ``SPEED_WINDOW`` seconds seen)."""
+        """How far the queue is and how fast items finish: ``percent``, its items completed
+        or skipped (decided), as the reports count it and round it (``reports.pace``: a
+        failed item is not done); ``speed``, items finished a minute over the last
+        ``SPEED_WINDOW`` seconds seen, to one decimal (0 once none finished in that time)."""
         total = sum(self.counts.values())
-        settled = sum(self.counts[s] for s in (COMPLETED, ERROR, SKIPPED))
         since = time.monotonic() - SPEED_WINDOW
         recent = [t for t in self.finished if t >= since]
         speed = 0.0
         if len(recent) >= 2:
             speed = (len(recent) - 1) / max(recent[-1] - recent[0], 1e-6) * 60
-        return {"percent": round(100 * settled / total, 2) if total else 0.0,
-                "speed": round(speed, 2)}  # fmt: skip
+        decided = self.counts[COMPLETED] + self.counts[SKIPPED]
+        return {"percent": percent(decided, total), "speed": round(speed, 1)}
 
     def summary(self) -> dict[str, int]:
         return {status: max(0, self.counts[status]) for status in STATUSES}
@@ -284,6 +298,32 @@ class HomeFollower:
 
     def counts(self) -> dict[str, dict[str, int]]:
         return {kind: follow.summary() for kind, follow in sorted(self.queues.items())}
+
+    def listed(self, kind: str, query: library.Query) -> tuple[int, list[library.Entry]]:
+        """The items of ``kind`` that ``query`` asks for (KeyError: no such queue), read
+        from what was followed: no queue file is read for it."""
+        with self._lock:
+            follow = self.queues[kind]
+            ordered = follow.listing.ordered(follow.entries, follow.version, query.sort)
+            return library.select(ordered, query)
+
+    def named(self, kind: str, names: set[str]) -> dict[str, library.Entry]:
+        """The completed items of ``kind`` called one of ``names``, by name."""
+        with self._lock:
+            follow = self.queues.get(kind)
+            entries = follow.entries.values() if follow else ()
+            return {e.name: e for e in entries if e.name in names and e.status == COMPLETED}
+
+    def state(self) -> tuple:
+        """What tells that any queue changed since: each kind's entries' version, and the
+        queue file's signature."""
+        with self._lock:
+            return tuple((k, f.version, f.signature) for k, f in sorted(self.queues.items()))
+
+    def codes(self, kind: str) -> list[str]:
+        with self._lock:
+            follow = self.queues[kind]
+            return follow.listing.codes(follow.entries, follow.version)
 
     def problems(self) -> dict[str, str]:
         found = {kind: f.problem for kind, f in self.queues.items() if f.problem}

@@ -1,9 +1,16 @@
-"""``GET /``: the dashboard page, rendered on the server (readable without JavaScript), then
-kept current by ``static/page.js`` from ``/api/events``, and from ``/api/batches`` and
-``/api/watcher`` every few seconds for what changes no queue (a batch's end, a watcher that
-starts or stops). Everything from tags and file names
-is escaped by the template (autoescape); the script only ever sets text, never HTML, and the
-page allows no inline script (Content-Security-Policy).
+"""The page's views, rendered on the server (readable without JavaScript), then kept current
+by ``static/page.js`` from ``/api/events``, and from ``/api/batches`` and ``/api/watcher``
+every few seconds for what changes no queue (a batch's end, a watcher that starts or stops).
+
+Every view shows the activity first (``_activity.html.j2``: what runs now, its item, stage,
+speed and time left, with Stop; how the last batch ended; a first batch's start on a fresh
+home), then its own part: ``/`` what needs the person and the queues, ``/library`` every
+item of every kind searched, filtered, sorted and paged (``library``), ``/changes`` every
+session with its Undo (``changes``). Everything from tags and file names is escaped by the
+template (autoescape) and its hidden controls shown (``text.visible``); where a control
+sends a name back to the server it carries the real one (``real``), escaped for HTML only.
+The script only ever sets text, never HTML, and the page allows no inline script
+(Content-Security-Policy).
 
 With a token, a browser without it gets the sign-in form; ``POST /login`` checks the token and
 keeps it in an HttpOnly, SameSite=Strict cookie.
@@ -12,29 +19,38 @@ keeps it in an HttpOnly, SameSite=Strict cookie.
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from mediakeeper import __version__
 from mediakeeper.core import kinds
+from mediakeeper.core.decisions import status_word
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.tokens import same_token
-from mediakeeper.decisions.listing import decisions_json
-from mediakeeper.queue.items import ERROR, IN_PROGRESS
+from mediakeeper.decisions import engine, ids
+from mediakeeper.decisions.item import DecideError
+from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, SKIPPED
 from mediakeeper.queue.reading import decoded, read_each
-from mediakeeper.queue.session_log import SessionRecord, load_sessions
+from mediakeeper.queue.session_log import RUNNING, load_sessions
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.reports.weeks import parse_time
 from mediakeeper.text.visible import visible
 from mediakeeper.watch.state import watch_status
+from mediakeeper.web import changes, library, served
 from mediakeeper.web.batches import running_of
 from mediakeeper.web.bodies import bounded_body
+from mediakeeper.web.follower import STATUSES
 from mediakeeper.web.security import COOKIE
 
 
@@ -43,91 +59,435 @@ def _shown(value):
     return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
+def real(value) -> Markup:
+    """A name as a control sends it back (a ``data-`` attribute, a form's value): escaped for
+    HTML, its hidden controls kept, so the server is asked about the item that has it."""
+    return Markup(escape(str(value)))
+
+
+def ago(moment, now: datetime | None = None) -> str:
+    """``3 min ago``, ``2 h ago``, ``yesterday``, ``4 days ago``, else the day."""
+    at = parse_time(moment) if not isinstance(moment, datetime) else moment
+    if at is None:
+        return "never"
+    seconds = ((now or datetime.now(UTC)) - at).total_seconds()
+    if seconds < 45:
+        return "just now"
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))} min ago"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)} h ago"
+    if seconds < 2 * 86400:
+        return "yesterday"
+    if seconds < 14 * 86400:
+        return f"{int(seconds // 86400)} days ago"
+    return f"{at:%Y-%m-%d}"
+
+
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
     finalize=_shown,
 )
-SHOWN_FAILURES = 20  # a kind's failed items shown
+
+
+def match(score) -> str:
+    """A proposal's match as Picard colours it: good, fair, poor, bad."""
+    score = float(score or 0)
+    return "good" if score >= 0.9 else "fair" if score >= 0.7 else "poor" if score >= 0.5 else "bad"
+
+
+TEMPLATES.filters.update(real=real, ago=ago, word=status_word, match=match)
+TEMPLATES.globals.update(decision_id=ids.make)
+SHOWN_FAILURES = 20  # a kind's failed items shown on the overview
+SHOWN_PER_GROUP = 25  # a group's questions shown on the overview (the library lists them all)
 SHOWN_SESSIONS = 5  # a kind's latest sessions shown
+RECENT_END = 600  # seconds a batch's end is said in the activity
 POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
 
-REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
 
-
-def _headers() -> dict[str, str]:
+def headers() -> dict[str, str]:
     return {"Content-Security-Policy": POLICY, "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}  # fmt: skip
 
 
-def gather(web) -> dict[str, Any]:
-    """What the page shows, read from the home now."""
+def activity(web) -> dict[str, Any]:
+    """What every view shows first: the queues' progress, the batches running with the items
+    in hand, the last batch's end, and the kinds a batch may start on."""
     web.follower.sync()
     queues = []
     for kind, counts in web.follower.counts().items():
         follow = web.follower.queues[kind]
         working = [s for s in follow.items.values() if s.status == IN_PROGRESS][:10]
-        total = sum(counts.values())
-        queues.append({"kind": kind, "counts": counts, "total": total,
-                       "working": working, "batchable": bool(kinds.KINDS.get(kind)
-                                                             and kinds.KINDS[kind].batch),
+        record = kinds.KINDS.get(kind)
+        queues.append({"kind": kind, "counts": counts, "total": sum(counts.values()),
+                       "working": working, "batchable": bool(record and record.plan),
+                       "noun": kinds.noun(kind) if record else "item",
                        "problem": follow.problem, **follow.progress()})  # fmt: skip
-    # Each kind's sessions read once: its running batches and its latest sessions both.
     records = {q["kind"]: load_sessions(web.home / "status", q["kind"], items=False)
                for q in queues}  # fmt: skip
     running = {kind: running_of(found) for kind, found in records.items()}
+    ended = [r for found in records.values() for r in found if r.outcome != RUNNING]
+    last = max(ended, key=lambda r: r.ended_at or r.started_at, default=None)
+    now = datetime.now(UTC)
+    if last is not None and (now - (last.ended_at or last.started_at)).total_seconds() > RECENT_END:
+        last = None
+    startable = [k for k, r in kinds.KINDS.items()
+                 if r.batch and k not in web.follower.queues and _library_set(web, k)]  # fmt: skip
+    return {"queues": queues, "records": records, "last_batch": last, "startable": startable,
+            "running": {kind: [r for r in rs if r["kind"] == kind]
+                        for kind, rs in running.items()}}  # fmt: skip
+
+
+def _library_set(web, kind: str) -> bool:
+    """Whether ``kind``'s library is set (``init`` or the settings file): a first batch of
+    it can start from the page."""
+    try:
+        return web.settings.library(kind) is not None
+    except (KeyError, MediakeeperError):
+        return False
+
+
+def _item_reports(web, groups: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """(kind, name) -> the issue page of each item a decision group names."""
+    found = {}
+    for kind in {g["kind"] for g in groups}:
+        names = {d["item"] for g in groups if g["kind"] == kind
+                 for d in (g.get("decisions") or [])[:SHOWN_PER_GROUP]}  # fmt: skip
+        for name, entry in web.follower.named(kind, names).items():
+            if link := served.report_of(web.home, kind, entry.slug):
+                found[kind, name] = link
+    return found
+
+
+def _files_state(folder: Path) -> tuple:
+    """What tells that a folder's files changed: each file's name, size and mtime."""
+    try:
+        return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
+                            for e in os.scandir(folder)))  # fmt: skip
+    except OSError:
+        return ()
+
+
+class DecisionsSeen:
+    """What ``decide --json`` says of the home, read again only when it may have changed: a
+    queue changed (the follower's entries moved), or the duplicate groups' files did. At
+    100,000 items that read takes seconds; the page is rendered again at every batch's end
+    and every decision, and by every person who opens it."""
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._value: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._at = 0.0  # when it was last read (monotonic)
+        self._warming = threading.Lock()
+
+    WARM_EVERY = 5.0  # seconds: the background read again at most this often (a batch runs)
+
+    def _key_of(self, web) -> tuple:
+        dupes = web.home / "status" / "dupes"
+        return (web.follower.state(), _files_state(dupes), _files_state(dupes / "moves"))
+
+    def get(self, web) -> dict[str, Any]:
+        key = self._key_of(web)
+        with self._lock:
+            if key != self._key:
+                self._value, self._key = engine.listing(web.home), key
+                self._at = time.monotonic()
+            return self._value
+
+    def warm(self, web) -> None:
+        """Read again in a thread of its own once a queue changed (the server's poller asks,
+        and goes on following the queues meanwhile), so the page a person opens next finds
+        it read."""
+        if self._warming.locked() or time.monotonic() - self._at < self.WARM_EVERY:
+            return
+        if self._key_of(web) != self._key:
+            threading.Thread(target=self._warm, args=(web,), daemon=True).start()
+
+    def _warm(self, web) -> None:
+        with self._warming:
+            try:
+                self.get(web)
+                self.problem = ""
+            except Exception as err:  # said on the page; the warmer goes on
+                self.problem = str(err)
+                self._at = time.monotonic()
+
+    problem = ""  # what stopped the last read in the background
+
+    def soon(self, web, wait: float) -> dict[str, Any] | None:
+        """The listing as of now if it can be had within ``wait`` seconds (read in a thread
+        of its own meanwhile), else the one read before (its ids are refused by the engine
+        if they are stale), else None: the page says it is being read, and shows it once it
+        is, without holding a person's first look for it."""
+        key = self._key_of(web)
+        if key == self._key:
+            return self._value
+        if not self._warming.locked():
+            threading.Thread(target=self._warm, args=(web,), daemon=True).start()
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            if self._key == key:  # read as of now (or later)
+                return self._value
+        return self._value if self._key is not None else None
+
+
+FIRST_LOOK = 0.8  # seconds the page waits for decide's listing before it shows the rest
+
+
+def overview(web) -> dict[str, Any]:
+    shown = activity(web)
+    decisions = web.decisions.soon(web, FIRST_LOOK)
+    if decisions is None:
+        decisions = {"total": "…", "groups": [], "pending": web.decisions.problem or True}
     return {
-        "queues": queues,
-        "running": {kind: [r for r in rs if r["kind"] == kind] for kind, rs in running.items()},
+        **shown,
         "watcher": watch_status(web.home / "status"),
-        "decisions": decisions_json(web.home),
-        "failures": {q["kind"]: _failures(web.home, q["kind"]) for q in queues},
-        "sessions": [s for kind, found in records.items() for s in _sessions(kind, found)],
-        "weekly": _weekly(web.home),
+        "decisions": decisions,
+        "item_reports": _item_reports(web, decisions["groups"]),
+        "shown_per_group": SHOWN_PER_GROUP,
+        "failures": {q["kind"]: _failures(web, q["kind"]) for q in shown["queues"]},
+        "sessions": [s for kind, found in shown["records"].items() for s in _sessions(kind, found)],
+        "weekly": served.weekly_report(web.home),
+        "reports": {q["kind"]: served.index_of(web.home, q["kind"]) for q in shown["queues"]},
     }
 
 
-def _failures(home: Path, kind: str) -> list[dict[str, str]]:
-    def take(lines):
-        found = []
+def _failures(web, kind: str) -> list[library.Entry]:
+    query = library.Query(status=ERROR, limit=SHOWN_FAILURES)
+    return web.follower.listed(kind, query)[1] if kind in web.follower.queues else []
+
+
+def _sessions(kind: str, records) -> list[dict[str, Any]]:
+    return [{"id": r.id, "kind": kind, "outcome": r.outcome, "done": r.items_done,
+             "failed": r.items_failed, "started": r.started_at}
+            for r in reversed(records[-SHOWN_SESSIONS:])]  # fmt: skip
+
+
+def browse(web, params) -> dict[str, Any]:
+    """The library view: one kind's items as ``params`` ask (``library.query_of``)."""
+    shown = activity(web)
+    kinds_here = [q["kind"] for q in shown["queues"]]
+    kind = params.get("kind") or (kinds_here[0] if kinds_here else "")
+    problem, total, rows, codes = "", 0, [], []
+    try:
+        query = library.query_of(params, STATUSES)
+    except library.BadQuery as err:
+        problem, query = str(err), library.Query()
+    if kind and kind not in kinds_here:
+        problem, kind = "no such queue in this home", ""
+    if kind:
+        total, rows = web.follower.listed(kind, query)
+        codes = web.follower.codes(kind)
+    reports = {e.key: served.report_of(web.home, kind, e.slug) for e in rows}
+    covers = {e.key: served.cover_of(e.path) is not None for e in rows}
+
+    def link(**change) -> str:
+        wanted = {"kind": kind, "status": query.status, "code": query.code, "q": query.q,
+                  "sort": query.sort, **change}  # fmt: skip
+        return "?" + urlencode({k: v for k, v in wanted.items() if v not in ("", 0, None)})
+
+    return {**shown, "kind": kind, "kinds": kinds_here, "query": query, "total": total,
+            "rows": rows, "codes": codes, "problem": problem, "reports": reports,
+            "covers": covers, "link": link,
+            "sorts": library.SORTS}  # fmt: skip
+
+
+def one_decision(web, decision_id: str) -> dict[str, Any]:
+    """A decision explained (``engine.explain``), with its item's report; or the problem."""
+    try:
+        d = engine.explain(web.home, decision_id)
+    except (MediakeeperError, DecideError, ValueError) as err:
+        return {"problem": str(err), "d": {"item": "A decision"}}
+    entry = (web.follower.queues.get(d["kind"]) or None) and \
+        web.follower.queues[d["kind"]].entries.get(str(d.get("key")))  # fmt: skip
+    report = served.report_of(web.home, d["kind"], entry.slug) if entry else ""
+    return {"d": d, "report": report, "problem": ""}
+
+
+PREVIEWED = 100  # a group's decisions previewed one by one before a choice is taken for all
+
+
+def group_preview(web, kind: str, code: str, choose: int | None) -> dict[str, Any]:
+    """What answering every decision of a group would do, nothing written. Leaving them as
+    they are writes no file: the decisions it closes are the group's own, as listed. A
+    choice is previewed by the engine decision by decision (``engine.preview``), the first
+    ``PREVIEWED`` of them; the rest are checked the same way as they are taken (a file
+    changed since its scan is left alone and said). What cannot be previewed is said."""
+    listed = web.decisions.get(web)
+    groups = listed["groups"] + listed.get("duplicates", [])
+    group = next((g for g in groups if g["kind"] == kind and g["code"] == code), None)
+    if group is None:
+        raise DecideError(f"no open {code} group of {kind}", "reload the page")
+    decisions = group.get("decisions") or []
+    previews, problems = [], []
+    if choose is None:
+        previews = [
+            {
+                "item": d["item"],
+                "what": "left as it is",
+                "writes": [],
+                "moves": [],
+                "queue": [],
+                "closes": [d["id"]],
+                "refused": [],
+            }
+            for d in decisions
+        ]
+    answer = engine.Answer(choose=choose) if choose else None
+    for d in decisions[:PREVIEWED] if answer else ():
+        try:
+            shown = engine.preview(web.home, d["id"], answer).as_json()
+        except (MediakeeperError, DecideError) as err:
+            problems.append(f"{d['item']}: {err}")
+            continue
+        previews.append({**shown, "item": d["item"]})
+    return {
+        "kind": kind, "code": code, "choose": choose, "previews": previews,
+        "problems": problems, "what": previews[0]["what"] if previews else "",
+        "count": len(decisions), "unpreviewed": len(decisions) - len(previews) - len(problems),
+        "writes": sum(len(p["writes"]) for p in previews),
+        "files": len({w["path"] for p in previews for w in p["writes"]}),
+        "moves": sum(len(p["moves"]) for p in previews),
+        "queued": sum(len(p["queue"]) for p in previews),
+        "closes": sum(len(p["closes"]) for p in previews),
+        "refused": sum(len(p["refused"]) for p in previews),
+    }  # fmt: skip
+
+
+HISTORY_SHOWN = 50  # an item's failures shown, newest first
+
+
+def one_item(web, kind: str, key: str) -> dict[str, Any]:
+    """One item of the library with its history: its failures (time, stage, message in a
+    person's words), when it was done and by which session, its report. Read from the queue
+    file, stopping at the item (one read, not per listing)."""
+    shown = activity(web)
+    follow = web.follower.queues.get(kind)
+    entry = follow.entries.get(key) if follow else None
+    if entry is None:
+        return {**shown, "problem": "no such item in this home", "entry": None, "kind": kind}
+
+    def find(lines):
         for line in lines:
             item = decoded(line)
-            if item.get("status") == ERROR and len(found) < SHOWN_FAILURES:
-                found.append({"name": str(item.get("name") or item["key"]),
-                              "error": str(item.get("last_error") or "")})  # fmt: skip
-        return found
+            if item.get("key") == key:
+                return item
+        return None
 
     try:
-        return read_each(QueueStore(home / "status" / kind, kind), take)[1]
-    except (MediakeeperError, OSError):
-        return []
+        item = read_each(QueueStore(web.home / "status" / kind, kind), find)[1] or {}
+    except MediakeeperError as err:
+        return {**shown, "problem": str(err), "entry": None, "kind": kind}
+    history = [h for h in item.get("error_history") or [] if isinstance(h, dict)]
+    failures = [{"at": h.get("time") or h.get("at") or "", "stage": str(h.get("stage") or ""),
+                 "session": str(h.get("session") or ""),
+                 "message": library.readable_error(str(h.get("message") or ""))}
+                for h in reversed(history[-HISTORY_SHOWN:])]  # fmt: skip
+    return {**shown, "problem": "", "entry": entry, "kind": kind, "failures": failures,
+            "completed_by": str(item.get("completed_by") or ""),
+            "report": served.report_of(web.home, kind, entry.slug),
+            "cover": served.cover_of(entry.path) is not None}  # fmt: skip
 
 
-def _sessions(kind: str, records: list[SessionRecord]) -> list[dict[str, Any]]:
-    records = records[-SHOWN_SESSIONS:]
-    return [{"id": r.id, "kind": kind, "outcome": r.outcome, "done": r.items_done,
-             "failed": r.items_failed, "started": r.started_at.strftime("%Y-%m-%d %H:%M")}
-            for r in reversed(records)]  # fmt: skip
+def recent(web) -> dict[str, Any]:
+    return {**activity(web), "changes": changes.recent_changes(web.home)}
 
 
-def _weekly(home: Path) -> Path | None:
-    found = sorted((home / "status" / "reports").glob("*_weekly_progress.html"))
-    return found[-1] if found else None
+def _render(web, template: str, shown: dict[str, Any], view: str) -> HTMLResponse:
+    html = TEMPLATES.get_template(template).render(
+        base=web.base_path, version=__version__, home=web.home, view=view,
+        statuses=STATUSES, done=(COMPLETED, SKIPPED), **shown,
+    )  # fmt: skip
+    return HTMLResponse(html, headers=headers())
+
+
+def _signin(request: Request) -> Response | None:
+    if request.scope.get("signed_in") is False:
+        base = request.app.state.web.base_path
+        html = TEMPLATES.get_template("signin.html.j2").render(base=base, wrong=False)
+        return HTMLResponse(html, headers=headers())
+    return None
+
+
+async def _view(request: Request, template: str, view: str, read, *args) -> Response:
+    """A view: what ``read(web, *args)`` gathers (in a thread), rendered by ``template``."""
+    web = request.app.state.web
+    if answer := _signin(request):
+        return answer
+    return _render(web, template, await asyncio.to_thread(read, web, *args), view)
 
 
 async def dashboard(request: Request) -> Response:
+    return await _view(request, "page.html.j2", "overview", overview)
+
+
+async def library_view(request: Request) -> Response:
+    return await _view(request, "library.html.j2", "library", browse, request.query_params)
+
+
+async def item_view(request: Request) -> Response:
+    params = request.query_params
+    return await _view(request, "item.html.j2", "library", one_item, params.get("kind") or "",
+                       params.get("key") or "")  # fmt: skip
+
+
+async def changes_view(request: Request) -> Response:
+    return await _view(request, "changes.html.j2", "changes", recent)
+
+
+async def decision_view(request: Request) -> Response:
+    """``/decisions/{id}``: one decision with its evidence and choices, readable without
+    JavaScript; ``?part=1``: only the decision, as the page's script shows it in place."""
     web = request.app.state.web
-    base = web.base_path
-    if request.scope.get("signed_in") is False:
-        html = TEMPLATES.get_template("signin.html.j2").render(base=base, wrong=False)
-        return HTMLResponse(html, headers=_headers())
-    shown = await asyncio.to_thread(gather, web)
-    html = TEMPLATES.get_template("page.html.j2").render(base=base, version=__version__,
-                                                         home=web.home, **shown)  # fmt: skip
-    return HTMLResponse(html, headers=_headers())
+    if answer := _signin(request):
+        return answer
+    decision_id = request.path_params["id"]
+    if request.query_params.get("part"):
+        shown = await asyncio.to_thread(one_decision, web, decision_id)
+        if shown["problem"]:
+            return HTMLResponse(f'<p class="bad">{escape(shown["problem"])}</p>',
+                                status_code=409, headers=headers())  # fmt: skip
+        html = TEMPLATES.get_template("_decision.html.j2").render(base=web.base_path, **shown)
+        return HTMLResponse(html, headers=headers())
+    shown = {**await asyncio.to_thread(activity, web),
+             **await asyncio.to_thread(one_decision, web, decision_id)}  # fmt: skip
+    status = 409 if shown["problem"] else 200
+    answer = _render(web, "decision.html.j2", shown, "decision")
+    answer.status_code = status
+    return answer
+
+
+async def group_view(request: Request) -> Response:
+    """``/decisions/group?kind=K&code=C`` (and ``choose=N``, else leave them as they are):
+    the preview of answering the whole group, nothing written; the page then takes it as
+    one session (``POST /api/decisions`` with ``all``)."""
+    web = request.app.state.web
+    if answer := _signin(request):
+        return answer
+    params = request.query_params
+    raw = params.get("choose") or ""
+    if raw and not (raw.isdigit() and 0 < int(raw) < 100):
+        return HTMLResponse('<p class="bad">choose must be a choice\'s number</p>',
+                            status_code=400, headers=headers())  # fmt: skip
+    try:
+        shown = await asyncio.to_thread(
+            group_preview,
+            web,
+            params.get("kind") or "",
+            params.get("code") or "",
+            int(raw) if raw else None,
+        )
+    except (MediakeeperError, DecideError) as err:
+        return HTMLResponse(f'<p class="bad">{escape(str(err))}</p>', status_code=409,
+                            headers=headers())  # fmt: skip
+    html = TEMPLATES.get_template("_group_preview.html.j2").render(base=web.base_path, **shown)
+    return HTMLResponse(html, headers=headers())
 
 
 async def login(request: Request) -> Response:
@@ -139,26 +499,19 @@ async def login(request: Request) -> Response:
     given = (form.get("token") or [""])[0]
     if not same_token(given, web.token):
         html = TEMPLATES.get_template("signin.html.j2").render(base=base, wrong=True)
-        return HTMLResponse(html, status_code=401, headers=_headers())
+        return HTMLResponse(html, status_code=401, headers=headers())
     answer = RedirectResponse(f"{base}/", status_code=303)
     answer.set_cookie(COOKIE, given, httponly=True, samesite="strict", path=f"{base}/",
                       secure=request.url.scheme == "https")  # fmt: skip
     return answer
 
 
-async def weekly(request: Request) -> Response:
-    web = request.app.state.web
-    if request.scope.get("signed_in") is False:
-        return RedirectResponse(f"{web.base_path}/", status_code=303)
-    found = _weekly(web.home)
-    if found is None:
-        return HTMLResponse("No weekly report yet.", status_code=404, headers=_headers())
-    headers = {**_headers(), "Content-Security-Policy": REPORT_POLICY}  # its own styles
-    return FileResponse(found, media_type="text/html", headers=headers)
-
-
 ROUTES = [
     Route("/", dashboard),
+    Route("/library", library_view),
+    Route("/library/item", item_view),
+    Route("/changes", changes_view),
+    Route("/decisions/group", group_view),
+    Route("/decisions/{id}", decision_view),
     Route("/login", login, methods=["POST"]),
-    Route("/reports/weekly", weekly),
 ]

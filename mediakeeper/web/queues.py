@@ -14,16 +14,12 @@ from starlette.routing import Route
 from mediakeeper import __version__
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.media.ffmpeg import find
-from mediakeeper.queue.reading import decoded, read_each
-from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.cut import echoed
 from mediakeeper.watch.state import watch_status
+from mediakeeper.web import library
 from mediakeeper.web.follower import STATUSES
 
-MOST_LISTED = 500  # the most items one page of a listing holds
 LOW_SPACE = 100 * 1024 * 1024  # bytes free in the home below which /healthz fails
-ITEM_FIELDS = ("key", "name", "path", "status", "attempts", "started_at", "completed_at",
-               "last_error", "issues_found", "issues_resolved")  # fmt: skip
 
 
 async def ping(request: Request) -> PlainTextResponse:
@@ -77,55 +73,25 @@ async def queues(request: Request) -> JSONResponse:
     return JSONResponse(body)
 
 
-def _number(request: Request, name: str, default: int, most: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit():
-        raise ValueError(f"{name} must be a whole number >= 0, not {echoed(raw)!r}")
-    return min(int(raw), most)
-
-
 async def items(request: Request) -> JSONResponse:
-    """One page of a kind's items: ``status`` (one of the queue's), ``q`` (in the name or key,
-    case folded), ``offset``, ``limit`` (at most ``MOST_LISTED``), with the ``total`` that
-    match."""
+    """One page of a kind's items (``library``): ``status`` (one of the queue's), ``code``
+    (an open decision's), ``q`` (in the name or key, case and accents aside), ``sort``,
+    ``offset``, ``limit`` (at most ``MOST_LISTED``), with the ``total`` that match. Answered
+    from the follower's entries: no queue file is read per request."""
     web = request.app.state.web
     kind = request.path_params["kind"]
-    status = request.query_params.get("status") or None
-    query = (request.query_params.get("q") or "").casefold()
     try:
-        offset = _number(request, "offset", 0, 10**9)
-        limit = _number(request, "limit", 50, MOST_LISTED)
-    except ValueError as err:
+        query = library.query_of(request.query_params, STATUSES)
+    except library.BadQuery as err:
         return JSONResponse({"error": str(err)}, status_code=400)
-    if status is not None and status not in STATUSES:
-        return JSONResponse({"error": f"status must be one of {', '.join(STATUSES)}"},
-                            status_code=400)  # fmt: skip
     await asyncio.to_thread(web.follower.sync)
     if kind not in web.follower.queues:  # (never a path of the caller's making)
         return JSONResponse({"error": f"no {echoed(kind)} queue in this home"}, status_code=404)
-    store = QueueStore(web.home / "status" / kind, kind)
-
-    def page(lines) -> tuple[int, list[dict[str, Any]]]:
-        total, chosen = 0, []
-        for line in lines:
-            item = decoded(line)
-            if status and item.get("status") != status:
-                continue
-            if query and query not in f"{item.get('name')}\0{item['key']}".casefold():
-                continue
-            if offset <= total < offset + limit:
-                chosen.append({k: item.get(k) for k in ITEM_FIELDS})
-            total += 1
-        return total, chosen
-
-    try:
-        _, (total, chosen) = await asyncio.to_thread(read_each, store, page)
-    except MediakeeperError as err:
-        return JSONResponse({"error": str(err)}, status_code=503)
-    return JSONResponse({"kind": kind, "total": total, "offset": offset, "limit": limit,
-                         "items": chosen})  # fmt: skip
+    if problem := web.follower.queues[kind].problem:
+        return JSONResponse({"error": problem}, status_code=503)
+    total, chosen = web.follower.listed(kind, query)
+    return JSONResponse({"kind": kind, "total": total, "offset": query.offset,
+                         "limit": query.limit, "items": [e.as_json() for e in chosen]})  # fmt: skip
 
 
 ROUTES = [

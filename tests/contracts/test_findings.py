@@ -136,11 +136,12 @@ def test_music_and_movie_findings_are_recorded_in_one_shape() -> None:
 
 
 def test_the_findings_module_is_a_low_layer(child_env) -> None:
-    """Shared vocabulary: importing it never pulls in a kind's package."""
+    """Shared vocabulary: importing it pulls in of a kind's package only its record (its
+    ``kind.py``, which declares its codes), never its rules or its job."""
     code = (
         "import sys, mediakeeper.core.findings\n"
-        "print(' '.join(m for m in sys.modules if m.startswith(('mediakeeper.music',"
-        " 'mediakeeper.movies'))))\n"
+        "print(' '.join(m for m in sys.modules if m.startswith(('mediakeeper.music.',"
+        " 'mediakeeper.movies.')) and not m.endswith('.kind')))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=child_env, timeout=60

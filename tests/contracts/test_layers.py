@@ -2,7 +2,7 @@
 functions too: a lazy import is a dependency all the same).
 
 - Nothing under ``mediakeeper/`` imports ``utilities/``, and only the command line (the
-  ``front`` layer: ``cli/``, a kind's ``cli.py``) imports click: the library is usable
+  ``front`` layer: ``cli/``, the demo, the web app) imports click: the library is usable
   without it, and only the command line turns errors into exit codes.
 - Each module belongs to one layer; a module imports its own layer and those below, never
   one above. A new module is placed in ``LAYERS`` (the test says so when one is not).
@@ -24,10 +24,10 @@ FORBIDDEN = ("utilities", "click")
 
 # Lowest first. A pattern names a package of ``mediakeeper`` (``"queue"``: the package and
 # every module in it; ``""``: ``mediakeeper/__init__.py``), or, starting with ``*.``, a module
-# of that name in any package, which wins over its package's layer: a kind's record
-# (``music/kind.py``) is vocabulary the registry reads.
+# of that name in any package, which wins over its package's layer. A kind's record
+# (``music/kind.py``) is its package's: the registry finds it through entry points.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("vocabulary", ("", "core", "text", "*.kind")),  # words, errors, settings, the kinds
+    ("vocabulary", ("", "core", "text")),  # words, errors, settings, the kinds' registry
     ("files", ("system", "fs", "tags", "media")),  # the system, files, tags, ffmpeg
     ("services", ("lookup",)),  # web services
     # a user's file changed: the change journal, the planned and carried-out writes, the
@@ -205,8 +205,8 @@ def test_the_library_imports_no_command_line_and_no_higher_layer():
 def test_the_checker_sees_a_violation(tmp_path):
     """The rule catches what it should: a vocabulary module importing the engine, the engine
     importing click, a relative import upward, the command line importing utilities/, one
-    kind importing another, a kind importing click; and lets a kind's command-line part
-    (``cli/kinds/music.py``) import click and the kind."""
+    kind importing another, a kind importing click; and lets the command line
+    (``cli/music_commands.py``) import click and a kind."""
     fake = tmp_path / "mediakeeper"
     for package in ("music", "movies", "queue", "core", "cli"):
         (fake / package).mkdir(parents=True)
@@ -218,8 +218,7 @@ def test_the_checker_sees_a_violation(tmp_path):
     (fake / "queue" / "store.py").write_text("import click\nfrom ..music import job\n")
     (fake / "music" / "job.py").write_text("from ..queue.store import QueueStore\n")
     (fake / "music" / "cli.py").write_text("import click\n")
-    (fake / "cli" / "kinds").mkdir()
-    (fake / "cli" / "kinds" / "music.py").write_text(
+    (fake / "cli" / "music_commands.py").write_text(
         "import click\nfrom mediakeeper.music import job\n"
     )
     (fake / "cli" / "main.py").write_text("import click\nimport utilities.process_music_batch\n")

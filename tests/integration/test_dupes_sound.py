@@ -98,7 +98,7 @@ def test_where_the_sound_cannot_tell_the_group_is_a_question(tmp_path):
     level = mediakeeper(home, "decide", "--all", "--group", "duplicate-track", "--choose", "1")
     assert genuine.exists() and fake.exists(), level.stdout + level.stderr
     shown = mediakeeper(home, "decide", "dupes", group["id"])
-    assert "question: its spectrum cannot tell" in shown.stdout, shown.stdout
+    assert "cannot tell which is best: its spectrum cannot tell" in shown.stdout, shown.stdout
     numbered = next(line for line in shown.stdout.splitlines() if str(genuine) in line
                     and "instead" in line)  # fmt: skip
     choice = numbered.split(")")[0].strip()

@@ -86,7 +86,6 @@ def deeper(depth: int) -> kinds.Kind:
         name="albums",
         noun="album",
         label="Album",
-        job="",
         report_template="",
         depth=depth,
     )

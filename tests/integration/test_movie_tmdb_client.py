@@ -1,4 +1,4 @@
-"""The TMDb client (tmdbsimple over the shared cached session) against the local fake TMDb."""
+"""The TMDb client (its two API calls over the shared session) against the local fake TMDb."""
 
 from __future__ import annotations
 

@@ -245,3 +245,99 @@ def test_the_docs_show_the_example_package_the_tests_install():
     for name in ("pyproject.toml", "mk_example/steps.py", "mk_example/rules.py"):
         text = (PLUGINS / "example" / name).read_text(encoding="utf-8")
         assert f"`{name}`:\n\n```" in page and f"\n{text}```" in page, name
+
+
+@pytest.fixture(scope="module")
+def with_kind(tmp_path_factory) -> Path:
+    return install(tmp_path_factory.mktemp("kind") / "site", "kind")
+
+
+def console(site: Path | None, *args, cwd: Path) -> subprocess.CompletedProcess:
+    """``python -m mediakeeper ARGS`` with the packages installed in ``site`` importable."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MEDIAKEEPER_HOME")}
+    env["PYTHONPATH"] = os.pathsep.join(str(p) for p in (site, ROOT) if p)
+    return subprocess.run([sys.executable, "-m", "mediakeeper", *map(str, args)], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+
+
+def test_an_installed_package_adds_a_kind_with_its_commands_settings_and_codes(
+    tmp_path, with_kind
+):
+    """tests/plugins/kind (``mediakeeper-example-kind``) registers the kind ``sizes`` in the
+    ``mediakeeper.kinds`` group, as the built-in kinds do: its queue is made from the
+    library, its batch (own option, dry run, job) runs it, its queue manager's own action
+    reads it, its setting and its finding code are mediakeeper's like the built-ins'."""
+    library, home = tmp_path / "lib", tmp_path / "home"
+    for folder, size in (("Big", 3000), ("Small", 10)):
+        (library / folder / ".hidden").mkdir(parents=True)
+        (library / folder / "data.bin").write_bytes(b"x" * size)
+        (library / folder / ".hidden" / "more.bin").write_bytes(b"y" * 5)
+    (home).mkdir()
+    (home / "mediakeeper.toml").write_text("[sizes]\nsmallest = 100\n", encoding="utf-8")
+
+    alone = console(None, "sizes", "batch", "--home", home, cwd=tmp_path)
+    assert alone.returncode == 2 and "No such command 'sizes'" in alone.stderr
+
+    listed = console(with_kind, "--help", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "  sizes " in listed.stdout and "  music " in listed.stdout
+    made = console(with_kind, "sizes", "queue", "--home", home, "--init", "--library", library,
+                   cwd=tmp_path)  # fmt: skip
+    assert made.returncode == 0, made.stdout + made.stderr
+    helped = console(with_kind, "sizes", "batch", "--help", cwd=tmp_path).stdout
+    assert "Count the files and bytes" in helped and "--count-hidden" in helped
+    assert "--folder NAME" in helped  # worded from its record's noun, as a built-in's
+    dry = console(with_kind, "sizes", "batch", "--home", home, "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert dry.stdout.splitlines() == ["Big: would count 1 files, 3000 bytes",
+                                       "Small: would count 1 files, 10 bytes",
+                                       "dry run: 2 folders; nothing was written"]  # fmt: skip
+
+    ran = console(with_kind, "sizes", "batch", "--home", home, "--count-hidden", cwd=tmp_path)
+    assert ran.returncode in (0, 1), ran.stdout + ran.stderr
+    items = {i["name"]: i for i in QueueStore(home / "status" / "sizes", "sizes").load()["items"]}
+    assert {n: (i["status"], i["details"]["files"], i["details"]["bytes"])
+            for n, i in items.items()} == {"Big": ("completed", 2, 3005),
+                                           "Small": ("completed", 2, 15)}  # fmt: skip
+    small = items["Small"]["details"]["findings"]
+    assert [(f["code"], f["severity"]) for f in small] == [("small-folder", "info")]
+    largest = console(with_kind, "sizes", "queue", "--home", home, "--largest", cwd=tmp_path)
+    assert largest.returncode == 0, largest.stderr
+    assert largest.stdout.splitlines() == ["Big: 3005 bytes", "Small: 15 bytes"]
+    as_command = console(with_kind, "sizes", "queue", "largest", "--home", home, cwd=tmp_path)
+    assert as_command.stdout == largest.stdout
+
+
+def test_the_docs_show_the_example_kind_the_tests_install():
+    page = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    for name in ("pyproject.toml", "mk_sizes/kind.py", "mk_sizes/batch.py", "mk_sizes/job.py"):
+        text = (PLUGINS / "kind" / name).read_text(encoding="utf-8")
+        assert f"`{name}`:\n\n```" in page and f"\n{text}```" in page, name
+
+
+def test_the_entry_points_are_read_as_importlib_metadata_reads_them(tmp_path, with_broken):
+    """Every process reads the kinds' group, so the entry point files are read without
+    importing importlib.metadata (``plugins._declared``): the same entry points, of the same
+    packages and versions, as importlib.metadata finds, for each group; with plugins
+    installed beside mediakeeper and without."""
+    code = """if True:
+        import sys
+        from mediakeeper.core import plugins
+        assert "importlib.metadata" not in sys.modules
+        mine = {g: sorted(plugins._declared(g)) for g in GROUPS}
+        assert "importlib.metadata" not in sys.modules
+        from importlib import metadata
+        theirs = {g: sorted((e.name, e.value, e.dist.name, e.dist.version)
+                            for e in metadata.entry_points(group=g)) for g in GROUPS}
+        assert mine == theirs, (mine, theirs)
+        print(sum(map(len, mine.values())))
+    """.replace("GROUPS", repr((plugins.KINDS, plugins.RULES, plugins.PROCESSORS)))
+    counts = []
+    for site in (None, with_broken):
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        env["PYTHONPATH"] = os.pathsep.join(str(p) for p in (site, ROOT) if p)
+        done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        counts.append(int(done.stdout))
+    assert counts[0] == 6 and counts[1] > 6  # mediakeeper's kinds; and the plugins' too

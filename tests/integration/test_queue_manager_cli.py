@@ -1087,12 +1087,6 @@ def test_the_shared_module_run_by_mistake_names_the_commands(repo_root, home, ch
         ("mediakeeper/cli/progress_line.py", ("process_music_batch.py", "process_movie_batch.py")),
         ("mediakeeper/cli/batch.py", ("process_music_batch.py", "process_movie_batch.py")),
         ("mediakeeper/cli/startup.py", ("weekly_report.py", "process_music_batch.py")),
-        ("mediakeeper/cli/kinds/music.py", ("process_music_batch.py", "music_queue_manager.py")),
-        ("mediakeeper/cli/kinds/movies.py", ("process_movie_batch.py", "movie_queue_manager.py")),
-        ("mediakeeper/cli/kinds/conversions.py",
-         ("process_conversion_batch.py", "conversion_queue_manager.py")),
-        ("mediakeeper/cli/kinds/audiobooks.py",
-         ("process_audiobook_batch.py", "audiobook_queue_manager.py")),
     ],
 )  # fmt: skip
 def test_every_shared_module_run_by_mistake_names_commands(repo_root, child_env, module, commands):

@@ -4,6 +4,7 @@ dupes ID`` takes them: "Keep the best" sets the other copies aside, "Keep all" k
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -14,6 +15,13 @@ from tests.integration.serving import serve
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
+
+
+def digests(group) -> dict[str, str]:
+    """Every file of every copy of a duplicate group, by path: its content's hash."""
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+            for c in group["copies"] for p in sorted(Path(c["path"]).rglob("*"))
+            if p.is_file()}  # fmt: skip
 
 
 def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
@@ -33,12 +41,33 @@ def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
         expect(acts).to_have_count(1)
         assert acts.get_by_role("button", name="Set a value…").count() == 0
 
-        acts.get_by_role("button", name="Keep the best").click()
-        expect(page.locator("#said")).to_contain_text("undo session", timeout=30_000)
+        # Its evidence: every copy side by side, named by artist and album, the best first.
+        question = page.locator(".question", has=acts)
+        question.get_by_role("link", name="Evidence and choices").click()
+        copies = question.locator("table.copies")
+        expect(copies).to_contain_text("best", timeout=30_000)
+        expect(copies.locator("tbody tr")).to_have_count(len(album["copies"]))
+        expect(question.locator(".decision")).not_to_contain_text(album["id"])
+        before = digests(album)
+        acts.get_by_role("button", name="Keep the best…").click()
+        # Moving files asks once, saying what moves where (issue 70 point 3); then its Undo.
+        dialog = page.locator("dialog#ask")
+        expect(dialog).to_contain_text("holding folder")
+        dialog.get_by_role("button", name="Take it").click()
+        expect(page.locator("#said")).to_contain_text("session", timeout=30_000)
+        expect(page.locator("#undo-last button")).to_be_visible()
         expect(acts).to_have_count(0)  # the group is decided: listed no more
         holding = {c["path"]: len(list(Path(c["path"]).glob("*.*"))) for c in album["copies"]}
         assert holding[album["best"]] > 0  # the best kept, every other copy's files set aside
         assert [n for p, n in holding.items() if p != album["best"]] == [0]
+        # The Undo beside the result puts every file back where it was, byte for byte.
+        # The set-aside is among the recent changes, with what it moved.
+        changes = server.get("/changes").text
+        assert "set aside" in changes
+        page.locator("#undo-last").get_by_role("button", name="Undo").click()
+        expect(page.locator("#said")).to_contain_text("files back", timeout=30_000)
+        assert digests(album) == before
+        expect(acts).to_have_count(1, timeout=30_000)  # asked again
 
         other = page.locator(f'.acts[data-kind="dupes"][data-name="{track["id"]}"]')
         other.get_by_role("button", name="Keep all").click()

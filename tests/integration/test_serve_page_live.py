@@ -78,6 +78,11 @@ def test_a_batch_started_from_the_page_and_stopped_from_it(gated, browser):
     expect(count(page, "completed")).to_have_text("1")
     expect(running).to_have_count(0, timeout=WAIT)
     expect(row).to_contain_text("interrupted", timeout=WAIT)
+    # "Stopping…" resolves: the page says the batch stopped and what it did; the rate and
+    # the time left are gone with it.
+    expect(page.locator("#said")).to_contain_text(f"Stopped {session}", timeout=WAIT)
+    expect(page.locator("#last-batch")).to_contain_text("1 done")
+    expect(page.locator('[data-rate="music"]')).to_be_hidden()
     expect(page.locator('[data-current="music"] [data-item]')).to_have_count(0)
     expect(page.locator('[data-current="music"] .none')).to_be_visible()
     assert wait_until(lambda: not gated.get("/api/batches").json()["running"])

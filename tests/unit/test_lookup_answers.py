@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Annotated
 
 import pytest
 
 from mediakeeper.lookup import answers
-from mediakeeper.lookup.answers import Screen, Unfit
+from mediakeeper.lookup.answers import Unfit
 
 
 @pytest.mark.parametrize(
@@ -70,15 +71,32 @@ def test_ids_and_numbers():
             answers.number(bad, "a score", low=0, high=1)
 
 
-def test_a_screen_leaves_out_what_does_not_fit_and_says_it_in_one_line():
-    screen = Screen("TMDb", "the search for 'Heat'")
-    made = screen.each([{"id": 949}, {"id": True}, "Heat", {"id": 0}, {"id": -1}],
-                       lambda raw: answers.whole(answers.record(raw, "result")["id"],
-                                                 "a movie id", low=1), "result")  # fmt: skip
-    assert made == [949]
-    assert screen.optional(answers.text, 5, "a tagline", "") == ""
-    assert screen.each("not a list", lambda raw: raw, "genre") == []
-    note = screen.note()
+class Result(answers.Answer):
+    what = "result"
+    id: Annotated[int, answers.check(answers.whole, "a movie id", low=1)] = None
+    tagline: Annotated[str, answers.check(answers.text, "a tagline"), answers.lenient("")] = None
+    genres: answers.texts("genre") = None
+
+
+Results = Annotated[tuple[Result, ...], answers.each(Result, "result")]
+
+
+def test_an_answer_leaves_out_what_does_not_fit_and_says_it_in_one_line():
+    notes: list[str] = []
+    raw = [{"id": 949, "tagline": 5, "genres": "Crime"}, {"id": True}, "Heat", {"id": 0},
+           {"id": -1}, {"tagline": "no id"}]  # fmt: skip
+    made = answers.read(Results, raw, "TMDb", "the search for 'Heat'", notes)
+    assert [(r.id, r.tagline, r.genres) for r in made] == [(949, "", ())]
+    (note,) = notes
     assert note.startswith("TMDb's answer to the search for 'Heat' did not fit its format: ")
-    assert note.count("a result left out") == 3 and note.endswith("; and 3 more")
-    assert Screen("TMDb", "x").note() == ""
+    assert "a tagline is a number, not text (left out)" in note
+    assert "the genres are text, not a list (left out)" in note
+    assert note.count("a result left out") == 1 and note.endswith("; and 4 more")
+    assert "a result that is text, not an object" not in note  # counted, not named
+
+
+def test_a_record_without_its_required_value_does_not_fit_as_a_whole():
+    with pytest.raises(Unfit, match="a movie id null is not a whole number"):
+        answers.read(Result, {"tagline": "Heat"}, "TMDb", "the details of movie 949", [])
+    notes: list[str] = []
+    assert answers.read(Result, {"id": 949}, "TMDb", "x", notes).id == 949 and notes == []

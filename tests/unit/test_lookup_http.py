@@ -6,12 +6,16 @@ nothing here times the client itself.
 
 from __future__ import annotations
 
+import gzip
+import http.server
 import itertools
 import json
 import socket
+import socketserver
 import sqlite3
 import subprocess
 import sys
+import threading
 import uuid
 
 import pytest
@@ -167,6 +171,23 @@ def test_an_answer_trickling_from_its_first_byte_ends_at_the_timeout(
     assert len(fake_musicbrainz.requests) == 2  # one read retry, as for a silent server
 
 
+def test_an_abandoned_attempt_ends_with_its_late_headers_and_sends_nothing(
+    fake_musicbrainz, lookup_session
+):
+    """What differs from a cut socket (docs/architecture.md, Lookups): the headers of an
+    attempt given up at the deadline are still read on its own thread (urllib3 publishes no
+    way to cut them short), which ends when they have come, closing the answer unread."""
+    session = lookup_session(timeout=0.5, retries=1)
+    fake_musicbrainz.trickle(0.01, whole=True, times=2)  # headers in about 2 s: past 0.5 s
+    with pytest.raises(LookupFailed, match=r"no answer from .* within 0\.5 s"):
+        session.get(search_url(fake_musicbrainz), query("x"))
+    reading = [t for t in threading.enumerate() if t.name == "lookup"]
+    assert reading  # still reading the late headers after the caller was told
+    assert wait_until(lambda: not any(t.is_alive() for t in reading))
+    assert len(fake_musicbrainz.requests) == 2  # the attempt and its one retry, no more
+    assert session.get(search_url(fake_musicbrainz), query("x")).status_code == 200
+
+
 def test_a_slow_answer_within_the_timeout_is_whole_and_cached(fake_musicbrainz, lookup_session):
     session = lookup_session(timeout=20)
     whole = session.get(search_url(fake_musicbrainz), query("Björk")).content
@@ -176,6 +197,41 @@ def test_a_slow_answer_within_the_timeout_is_whole_and_cached(fake_musicbrainz, 
     assert slow.content == whole and not slow.from_cache
     assert session.get(search_url(fake_musicbrainz), query("Björk")).content == whole
     assert session.cache_hits == 2
+
+
+class GzipHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with a gzip-encoded body, as MusicBrainz does."""
+
+    body = b"<metadata>" + b"x" * 100_000 + b"</metadata>"
+
+    def do_GET(self):
+        packed = gzip.compress(self.body)
+        self.send_response(200)
+        for name, value in (("Content-Type", "application/xml"), ("Content-Encoding", "gzip"),
+                            ("Content-Length", str(len(packed)))):  # fmt: skip
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(packed)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_an_encoded_answer_is_handed_on_and_cached_decoded(lookup_session):
+    """The adapter reads the body itself: what requests and the cache get is the decoded
+    body, with headers that say so (no Content-Encoding, its true length)."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), GzipHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/ws/2/artist"
+        for cached in (False, True):
+            response = lookup_session().get(url)
+            assert (response.from_cache, response.content) == (cached, GzipHandler.body)
+            assert "Content-Encoding" not in response.headers
+            assert response.headers["Content-Length"] == str(len(GzipHandler.body))
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.mark.parametrize(("kind", "most"), [("application/xml", 8), ("image/jpeg", 64)])

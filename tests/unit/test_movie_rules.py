@@ -50,8 +50,10 @@ def test_ambiguous_and_no_match_findings_list_the_candidates():
     [finding] = rules.match_findings(choice, ParsedName("Solaris"), CHOOSE)
     assert finding.code == "ambiguous-match"
     assert finding.details["candidates"] == [
-        {"id": 593, "title": "Solaris", "original_title": "Солярис", "year": 1972},
-        {"id": 2103, "title": "Solaris", "original_title": "Solaris", "year": 2002},
+        {"id": 593, "title": "Solaris", "original_title": "Солярис", "year": 1972,
+         "overview": "", "poster_path": ""},
+        {"id": 2103, "title": "Solaris", "original_title": "Solaris", "year": 2002,
+         "overview": "", "poster_path": ""},
     ]
     assert "[tmdbid-593]" in finding.message and "nothing was written" in finding.message
     choice = rules.choose_movie([RELOADED], "The Matrix", 1999)

@@ -1,8 +1,12 @@
-// The dashboard, kept current from /api/events without reloading. Everything shown is set
-// as text (textContent), never as HTML: names come from tags and file names.
+// The page, kept current from /api/events without reloading, and its controls. Everything
+// shown is set as text (textContent), never as HTML: names come from tags and file names.
+// What the server renders (decision groups, failures, sessions, the library's rows) is taken
+// from its own rendering of the view, parsed, never run, so it looks the same after an update
+// as before (severity colours, numbers rounded alike).
 "use strict";
 (function () {
   const base = document.body.dataset.base || "";
+  const view = document.body.dataset.view || "";
   const said = document.getElementById("said");
   const say = (text) => { said.textContent = text; };
   // Controls that are not seen but change what is (a right-to-left override), shown as the
@@ -14,6 +18,7 @@
     const n = c.codePointAt(0);
     return n < 0x100 ? "\\x" + hex(n, 2) : n < 0x10000 ? "\\u" + hex(n, 4) : "\\U" + hex(n, 8);
   });
+  const one = (n) => Number(n).toFixed(1);  // as the server and the reports round
 
   async function call(method, path, body) {
     const answer = await fetch(base + path, {
@@ -23,14 +28,26 @@
     });
     let data = {};
     try { data = await answer.json(); } catch (e) { data = {}; }
-    if (!answer.ok) throw new Error(data.error || ("HTTP " + answer.status));
+    if (!answer.ok) {
+      const refused = (data.refused || []).map((r) => `${shown(r.path)}: ${shown(r.why)}`);
+      throw new Error((data.error || ("HTTP " + answer.status)) +
+                      (refused.length ? " — " + refused.join("; ") : ""));
+    }
     return data;
   }
+
+  // ---- what runs now ------------------------------------------------------------------
 
   function field(kind, name) {
     return document.querySelector(`[data-field="${CSS.escape(kind)}:${name}"]`);
   }
 
+  function minutes(n) {
+    if (n < 60) return `${Math.ceil(n)} min`;
+    return `${Math.floor(n / 60)} h ${Math.ceil(n % 60)} min`;
+  }
+
+  let running = [];  // the batches running, as /api/batches said last
   async function refreshQueues() {
     const queues = await call("GET", "/api/queues");
     for (const [kind, q] of Object.entries(queues)) {
@@ -39,14 +56,21 @@
         if (el) el.textContent = String(n);
       }
       const bar = document.querySelector(`[data-percent="${CSS.escape(kind)}"]`);
-      if (bar) bar.value = q.percent;
-      if (field(kind, "percent")) field(kind, "percent").textContent = String(q.percent);
-      if (field(kind, "speed")) field(kind, "speed").textContent = String(q.speed);
+      if (bar) { bar.value = q.percent; bar.textContent = one(q.percent) + "%"; }
+      if (field(kind, "percent")) field(kind, "percent").textContent = one(q.percent);
+      if (field(kind, "speed")) field(kind, "speed").textContent = one(q.speed);
       const left = q.pending + q.in_progress;
       if (field(kind, "left")) {
-        field(kind, "left").textContent = q.speed > 0 ? Math.ceil(left / q.speed) + " min" : "–";
+        field(kind, "left").textContent = q.speed > 0 && left ? minutes(left / q.speed) : "–";
       }
+      showRate(kind);
     }
+  }
+
+  // A rate and a time left mean something while a batch runs: hidden once none does.
+  function showRate(kind) {
+    const rate = document.querySelector(`[data-rate="${CSS.escape(kind)}"]`);
+    if (rate) rate.hidden = !running.some((r) => r.kind === kind);
   }
 
   function button(label, action) {
@@ -55,47 +79,9 @@
     return b;
   }
 
-  async function refreshDecisions() {
-    const decisions = await call("GET", "/api/decisions");
-    document.getElementById("decisions-total").textContent = String(decisions.total);
-    const groups = document.getElementById("groups");
-    groups.replaceChildren();
-    // Duplicate groups are counted apart from the total, as decide counts them.
-    const every = [...decisions.groups, ...(decisions.duplicates || [])];
-    if (!every.length) {
-      const p = document.createElement("p"); p.textContent = "Nothing to decide.";
-      groups.append(p);
-    }
-    for (const g of every) {
-      const article = document.createElement("article");
-      article.className = "group";
-      const h = document.createElement("h3");
-      h.textContent = `${g.severity} ${g.kind} · ${g.code} · ${g.count}`;
-      const ul = document.createElement("ul");
-      for (const name of g.items) {
-        const li = document.createElement("li");
-        const span = document.createElement("span"); span.className = "name"; span.textContent = shown(name);
-        const acts = document.createElement("span");
-        acts.className = "acts";
-        Object.assign(acts.dataset, { kind: g.kind, name, code: g.code });
-        if (g.kind === "dupes") {  // keep the best (1), keep all, or another copy (3...)
-          acts.append(button("Keep the best", "best"), button("Keep all", "dismiss"),
-                      button("Choose…", "choose"));
-        } else {
-          acts.append(button("Leave as it is", "dismiss"), button("Choose…", "choose"),
-                      button("Set a value…", "set"));
-        }
-        li.append(span, " ", acts);
-        ul.append(li);
-      }
-      article.append(h, ul);
-      groups.append(article);
-    }
-  }
-
   // Every item a queue's batches have in hand, each claimed, moved on and finished by its
   // events; a kind the page does not show yet (a queue new since it was made) brings the
-  // server's rendering of the queues.
+  // server's rendering of the view.
   function current(kind, data) {
     const el = document.querySelector(`[data-current="${CSS.escape(kind)}"]`);
     if (!el) { later(refreshFromPage); return; }
@@ -115,30 +101,25 @@
     if (none) none.hidden = el.querySelector("[data-item]") !== null;
   }
 
-  // What no event carries, taken from the server's own rendering of the page: the sessions
-  // table, and the queues when one appeared or went. Parsed, never run: the page's policy
-  // allows no inline script, and every name in it was escaped by the server.
-  async function refreshFromPage() {
-    const answer = await fetch(base + "/", { credentials: "same-origin" });
+  // The parts of the view the server renders, taken from its rendering now. Parsed, never
+  // run: the page's policy allows no inline script, and every name in it was escaped.
+  const SWAPPED = ["groups", "decisions-total", "failed", "sessions", "last-batch", "changes",
+                   "items", "matches"];
+  async function refreshFromPage(url) {
+    const answer = await fetch(url || (location.pathname + location.search),
+                               { credentials: "same-origin" });
     if (!answer.ok) return;
     const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
-    const swap = (id) => {
-      const now = document.getElementById(id), got = fresh.getElementById(id);
-      if (now && got) now.replaceWith(document.adoptNode(got));
-    };
-    const kinds = (doc) => [...doc.querySelectorAll("#queues article[data-kind]")]
+    const swap = (el, got) => { if (el && got) el.replaceWith(document.adoptNode(got)); };
+    const kinds = (doc) => [...doc.querySelectorAll("#activity .now[data-kind]")]
       .map((q) => q.dataset.kind).join("\n");
-    if (kinds(fresh) !== kinds(document)) swap("queues");
-    swap("sessions");
-  }
-
-  function failure(kind, data) {
-    const ul = document.querySelector(`[data-failures="${CSS.escape(kind)}"]`);
-    if (!ul) return;
-    const li = document.createElement("li");
-    const strong = document.createElement("strong"); strong.textContent = shown(data.item);
-    li.append(strong, ": " + shown(data.error || "failed"));
-    ul.prepend(li);
+    if (kinds(fresh) !== kinds(document)) {
+      swap(document.getElementById("activity"), fresh.getElementById("activity"));
+      swap(document.getElementById("queues"), fresh.getElementById("queues"));
+    }
+    for (const id of SWAPPED) swap(document.getElementById(id), fresh.getElementById(id));
+    swap(document.querySelector("nav.pages"), fresh.querySelector("nav.pages"));
+    markCurrent();
   }
 
   const pending = new Map();
@@ -149,33 +130,44 @@
       what().catch((e) => say(e.message));
     }, ms));
   }
-  const later = (what) => soon(what, 1000);  // a whole page rendered: at most once a second
+  const later = (what) => soon(what, 1000);  // a whole view rendered: at most once a second
 
   // The batches running on each queue, each with its Stop button; asked again while any
-  // runs, since a batch's end is no queue event.
-  let anyRunning = document.querySelector("[data-running] li") !== null;
+  // runs, since a batch's end is no queue event. A batch that ended brings the server's
+  // rendering (its end said in the activity, its session's row).
+  const stopping = new Set();
   async function refreshBatches() {
-    const running = (await call("GET", "/api/batches")).running;
-    if (anyRunning && !running.length) later(refreshFromPage);  // a batch ended: its session
-    anyRunning = running.length > 0;
+    const was = running;
+    running = (await call("GET", "/api/batches")).running;
+    const ended = was.filter((r) => !running.some((n) => n.session === r.session));
+    if (ended.length) {
+      await refreshFromPage();
+      const end = document.getElementById("last-batch");
+      for (const r of ended) {
+        if (stopping.delete(r.session)) say(`Stopped ${r.session}. ${end ? end.textContent : ""}`);
+      }
+    }
     for (const ul of document.querySelectorAll("[data-running]")) {
       ul.replaceChildren(...running.filter((r) => r.kind === ul.dataset.running).map((r) => {
         const li = document.createElement("li");
         const session = document.createElement("span");
         session.className = "session"; session.textContent = r.session;
-        const stop = button("Stop", "stop"); stop.dataset.session = r.session;
+        const stop = button(stopping.has(r.session) ? "Stopping…" : "Stop", "stop");
+        stop.dataset.session = r.session; stop.disabled = stopping.has(r.session);
         li.append("Batch ", session,
                   ` running: ${r.items_done} done, ${r.items_failed} failed `, stop);
         return li;
       }));
+      showRate(ul.dataset.running);
     }
   }
 
   // Whether a watcher runs and what it said last (what it queued): asked every few seconds,
   // since a watcher that starts or stops changes no queue.
   async function refreshWatcher() {
-    const w = await call("GET", "/api/watcher");
     const state = document.getElementById("watcher-state");
+    if (!state) return;
+    const w = await call("GET", "/api/watcher");
     const holder = w.holder || {};
     if (w.running) {
       state.textContent = "Running" + (holder.pid
@@ -194,10 +186,10 @@
           + (why ? ` (scanned, not followed: ${shown(why)})` : "");
         return li;
       }));
-    const lines = (w.recent || []).slice(-10).map((said) => {
+    const lines = (w.recent || []).slice(-10).map((line) => {
       const li = document.createElement("li");
-      const at = document.createElement("span"); at.className = "muted"; at.textContent = said.at;
-      li.append(at, " " + shown(said.line));
+      const at = document.createElement("span"); at.className = "muted"; at.textContent = line.at;
+      li.append(at, " " + shown(line.line));
       return li;
     });
     if (!lines.length) {
@@ -207,29 +199,28 @@
     document.getElementById("watcher-lines").replaceChildren(...lines);
   }
 
-  const LOOK_EVERY = 3000;  // ms between looks at the watcher (and the batches, while any runs)
+  const LOOK_EVERY = 3000;  // ms between looks at the watcher and the batches
   setInterval(() => {
+    // What needs you, still being read by the server: asked for again until it is there.
+    if (document.querySelector("#groups[data-pending]")) later(refreshFromPage);
     refreshWatcher().catch((e) => say(e.message));
-    if (anyRunning) refreshBatches().catch((e) => say(e.message));
+    refreshBatches().catch((e) => say(e.message));
   }, LOOK_EVERY);
 
   function listen() {
     const live = document.getElementById("live");
     const source = new EventSource(base + "/api/events");
-    source.onopen = () => { live.textContent = "live"; soon(refreshQueues); };
+    source.onopen = () => { live.textContent = "live"; soon(refreshQueues); soon(refreshBatches); };
     source.onerror = () => { live.textContent = "reconnecting…"; };
-    for (const type of ["claimed", "progress", "completed", "failed", "skipped"]) {
+    for (const type of ["claimed", "progress", "completed", "failed", "skipped", "decision"]) {
       source.addEventListener(type, (e) => {
         const data = JSON.parse(e.data);
-        current(data.kind, data);
-        if (type === "failed") failure(data.kind, data);
+        if (type !== "decision") current(data.kind, data);
         if (type !== "progress") later(refreshFromPage);
         soon(refreshQueues);
         soon(refreshBatches);
-        if (type === "completed") refreshDecisions().catch((err) => say(err.message));
       });
     }
-    source.addEventListener("decision", () => { refreshDecisions().catch((e) => say(e.message)); });
     source.addEventListener("alert", (e) => {
       const data = JSON.parse(e.data);
       const el = document.getElementById("alert");
@@ -240,54 +231,300 @@
     });
   }
 
+  // ---- asking: a dialog with a form, never window.prompt --------------------------------
+
+  const dialog = document.getElementById("ask");
+  function ask(title, build) {
+    document.getElementById("ask-title").textContent = title;
+    const body = document.getElementById("ask-body");
+    body.replaceChildren(...build());
+    return new Promise((resolve) => {
+      dialog.addEventListener("close", () => {
+        resolve(dialog.returnValue === "ok" ? new FormData(document.getElementById("ask-form")) : null);
+      }, { once: true });
+      dialog.returnValue = "";
+      dialog.showModal();
+      const first = body.querySelector("input, select");
+      if (first) first.focus();
+    });
+  }
+
+  function labelled(text, input) {
+    const label = document.createElement("label");
+    label.append(text + " ", input);
+    return label;
+  }
+
+  function input(name, attrs = {}) {
+    const el = document.createElement("input");
+    el.name = name;
+    Object.assign(el, attrs);
+    return el;
+  }
+
+  function paragraph(text) {
+    const p = document.createElement("p"); p.textContent = text; return p;
+  }
+
+  // ---- taking, and undoing what was taken -----------------------------------------------
+
+  let lastSession = "";
+  function taken(what, session) {
+    lastSession = session || "";
+    say(what + (session ? ` (session ${session})` : ""));
+    document.getElementById("undo-last").hidden = !session;
+  }
+
+  function cell(row, text, tag = "td") {
+    const el = document.createElement(tag); el.textContent = text; row.append(el); return el;
+  }
+
+  // What an answer would do, as the engine previews it: each field of each file with its
+  // old and new value, each file moved and where, each item put back, what is left alone.
+  function previewShown(p) {
+    const box = document.createElement("div");
+    const head = document.createElement("p");
+    const strong = document.createElement("strong"); strong.textContent = shown(p.what);
+    head.append(strong, ` · ${p.closes.length} closed`);
+    box.append(head);
+    if (p.writes.length) {
+      const table = document.createElement("table"); table.className = "evidence";
+      const top = document.createElement("tr");
+      ["file", "field", "now", "after"].forEach((t) => cell(top, t, "th"));
+      table.append(top);
+      for (const w of p.writes.slice(0, 100)) {
+        const tr = document.createElement("tr");
+        cell(tr, shown(w.file)); cell(tr, w.field);
+        cell(tr, w.old === null || w.old === undefined ? "(none)" : shown(w.old));
+        cell(tr, shown(w.new)).className = "differs";
+        table.append(tr);
+      }
+      const files = new Set(p.writes.map((w) => w.path)).size;
+      const scroll = document.createElement("div"); scroll.className = "scroll"; scroll.append(table);
+      box.append(paragraph(`${p.writes.length} ${p.writes.length === 1 ? "value" : "values"} ` +
+                           `written to ${files} ${files === 1 ? "file" : "files"}:`), scroll);
+    }
+    for (const m of p.moves) box.append(paragraph(`moves ${shown(m.from)} → ${shown(m.to)}`));
+    for (const q of p.queue) box.append(paragraph(`${shown(q.item)} goes back to ${q.status}`));
+    for (const r of p.refused) {
+      const el = paragraph(`left alone: ${shown(r.file || r.path)} ${r.field || ""}: ${shown(r.why)}`);
+      el.className = "bad"; box.append(el);
+    }
+    if (!p.writes.length && !p.moves.length && !p.queue.length) {
+      box.append(paragraph("Nothing is written to a file."));
+    }
+    return box;
+  }
+
+  const asked = new WeakMap();  // a preview's element -> the body it previewed, with its token
+  function answerOf(decision, pressed) {
+    const body = { id: decision.dataset.id };
+    const form = decision.querySelector("form.answer");
+    if (pressed.dataset.choose) {
+      body.choose = parseInt(pressed.dataset.choose, 10);
+      const fields = [...decision.querySelectorAll('input[name="fields"]')];
+      if (fields.length && fields.some((f) => !f.checked)) {
+        body.fields = fields.filter((f) => f.checked).map((f) => f.value);
+      }
+    } else if (pressed.dataset.dismiss) {
+      body.dismiss = true;
+    } else if (pressed.dataset.set) {
+      const value = form.elements.value.value;
+      if (!value) throw new Error("Type the value first.");
+      body.set = { [pressed.dataset.set]: value };
+      body.scope = form.elements.scope.value;
+    }
+    return body;
+  }
+
+  async function preview(pressed) {
+    const decision = pressed.closest(".decision");
+    const body = answerOf(decision, pressed);
+    const p = await call("POST", "/api/decisions/preview", body);
+    const area = decision.querySelector(".preview");
+    const takeIt = button("Take it", "take");
+    const acts = document.createElement("p"); acts.className = "acts";
+    acts.append(takeIt, " ", button("Cancel", "cancel-preview"));
+    area.replaceChildren(previewShown(p), acts);
+    asked.set(area, { ...body, token: p.token });
+    takeIt.focus();
+  }
+
+  async function take(pressed) {
+    const area = pressed.closest(".preview");
+    const done = await call("POST", "/api/decisions", asked.get(area));
+    area.replaceChildren();
+    taken(`${shown(done.what || "Done")}: ${done.closed} closed.`, done.session);
+    await refreshFromPage();
+  }
+
+  async function quick(acts, action) {
+    const id = acts.dataset.id;
+    if (action === "dismiss") {
+      const done = await call("POST", "/api/decisions", { id, dismiss: true });
+      taken(`Decided ${shown(acts.dataset.name)}: ${done.closed} closed.`, done.session);
+    } else if (action === "retry" || action === "skip") {
+      const done = await call("POST", "/api/decisions", { id, choose: action === "retry" ? 1 : 2 });
+      taken(`${action === "retry" ? "Back to pending" : "Skipped"}: ${shown(done.what)}.`,
+            done.session);
+    } else if (action === "best") {  // files move: what moves where is said, and asked once
+      const p = await call("POST", "/api/decisions/preview", { id, choose: 1 });
+      const ok = await ask("Keep the best copy?", () => [previewShown(p), paragraph(
+        "The copies not kept go to the holding folder, never deleted; Undo puts each back.")]);
+      if (!ok) return;
+      const done = await call("POST", "/api/decisions", { id, choose: 1, token: p.token });
+      taken(`Kept the best: ${done.closed} closed.`, done.session);
+    }
+    await refreshFromPage();
+  }
+
+  async function groupPreview(pressed) {
+    const acts = pressed.closest(".group-acts");
+    const query = new URLSearchParams({ kind: acts.dataset.kind, code: acts.dataset.code });
+    if (pressed.dataset.choose) query.set("choose", pressed.dataset.choose);
+    const answer = await fetch(base + "/decisions/group?" + query, { credentials: "same-origin" });
+    const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+    if (!answer.ok) throw new Error(fresh.body.textContent.trim());
+    const ok = await ask(`${acts.dataset.kind} · ${acts.dataset.code}: all at once?`,
+                         () => [...fresh.body.childNodes].map((n) => document.adoptNode(n)));
+    if (!ok) return;
+    const body = { kind: acts.dataset.kind, code: acts.dataset.code, all: true };
+    if (pressed.dataset.choose) body.choose = parseInt(pressed.dataset.choose, 10);
+    else body.dismiss = acts.dataset.code;
+    const done = await call("POST", "/api/decisions", body);
+    taken(`The whole group: ${done.closed} closed.`, done.session);
+    await refreshFromPage();
+  }
+
+  // A question's evidence and choices: the server's rendering of it, put in place.
+  async function open(question) {
+    const slot = question.querySelector(".slot");
+    if (!slot.hidden) { slot.hidden = true; return; }
+    const id = question.dataset.id;
+    const answer = await fetch(`${base}/decisions/${encodeURIComponent(id)}?part=1`,
+                               { credentials: "same-origin" });
+    const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+    slot.replaceChildren(...[...fresh.body.childNodes].map((n) => document.adoptNode(n)));
+    slot.hidden = false;
+    const first = slot.querySelector("button");
+    if (first) first.focus();
+  }
+
+  async function undo(session) {
+    const d = await call("POST", "/api/undo", { session });
+    const parts = [];
+    if (d.restored) parts.push(`${d.restored} values back`);
+    if (d.put_back) parts.push(`${d.put_back} files back`);
+    if (d.reopened) parts.push(`${d.reopened} questions open again`);
+    const left = (d.left_alone || []).length;
+    if (left) parts.push(`${left} left alone`);
+    say(`Undone ${session}: ${parts.join(", ") || "nothing left to put back"}.`);
+    document.getElementById("undo-last").hidden = true;
+    lastSession = "";
+    await refreshFromPage();
+  }
+
   async function act(target) {
     const action = target.dataset.action;
     const acts = target.closest(".acts");
-    if (acts) {
-      const body = { kind: acts.dataset.kind, name: acts.dataset.name };
-      if (action === "dismiss") body.dismiss = acts.dataset.code;
-      if (action === "best") body.choose = 1;
-      if (action === "choose") {
-        const n = window.prompt("Take which choice (its number, as decide lists them)?");
-        if (!n) return;
-        body.choose = parseInt(n, 10);
-      }
-      if (action === "set") {
-        const pair = window.prompt("TAG=VALUE");
-        if (!pair || !pair.includes("=")) return;
-        const at = pair.indexOf("=");
-        body.set = { [pair.slice(0, at).trim()]: pair.slice(at + 1) };
-      }
-      const done = await call("POST", "/api/decisions", body);
-      if (done.session) document.getElementById("undo-session").value = done.session;
-      say(`Decided${done.session ? " (undo session " + done.session + ")" : ""}.`);
-      await refreshDecisions();
-    } else if (action === "stop") {
+    if (action === "open") return open(target.closest(".question"));
+    if (action === "preview") return preview(target);
+    if (action === "take") return take(target);
+    if (action === "cancel-preview") { target.closest(".preview").replaceChildren(); return; }
+    if (action === "group-preview") return groupPreview(target);
+    if (acts && ["dismiss", "best", "retry", "skip"].includes(action)) return quick(acts, action);
+    if (action === "undo") return undo(target.dataset.session);
+    if (action === "undo-last" && lastSession) return undo(lastSession);
+    if (action === "stop") {
       target.disabled = true;
+      target.textContent = "Stopping…";
+      stopping.add(target.dataset.session);
       await call("POST", `/api/batches/${encodeURIComponent(target.dataset.session)}/stop`);
       say("Stopping " + target.dataset.session + "…");
-      anyRunning = true;  // looked at until it has ended
+      await refreshBatches();
     }
   }
 
   document.addEventListener("click", (e) => {
-    const target = e.target.closest("button[data-action]");
-    if (target) act(target).catch((err) => say(err.message));
+    const target = e.target.closest("button[data-action], a[data-action]");
+    if (!target) return;
+    e.preventDefault();
+    act(target).catch((err) => say(err.message));
   });
 
   document.addEventListener("submit", (e) => {
     const form = e.target;
+    if (form.classList.contains("answer")) { e.preventDefault(); return; }
+    if (form.dataset.action !== "start") return;
     e.preventDefault();
-    if (form.dataset.action === "start") {
-      const size = parseInt(form.elements.batch_size.value, 10);
-      call("POST", "/api/batches", { kind: form.dataset.kind, batch_size: size })
-        .then((d) => { say("Started " + d.session); return refreshBatches(); })
-        .catch((err) => say(err.message));
-    } else if (form.dataset.action === "undo") {
-      call("POST", "/api/undo", { session: form.elements.session.value })
-        .then((d) => { say(`Undone: ${d.restored} values back (session ${d.session}).`); return refreshDecisions(); })
-        .catch((err) => say(err.message));
-    }
+    const size = parseInt(form.elements.batch_size.value, 10);
+    call("POST", "/api/batches", { kind: form.dataset.kind, batch_size: size })
+      .then((d) => { say("Started " + d.session); return refreshBatches(); })
+      .then(() => refreshFromPage())
+      .catch((err) => say(err.message));
+  });
+
+  // ---- the library: searched as a person types ----------------------------------------
+
+  const browse = document.getElementById("browse");
+  if (browse) {
+    let typing = null;
+    const search = () => {
+      const query = new URLSearchParams(new FormData(browse));
+      for (const [k, v] of [...query.entries()]) if (!v) query.delete(k);
+      const url = base + "/library?" + query.toString();
+      history.replaceState(null, "", url);
+      refreshFromPage(url).catch((err) => say(err.message));
+    };
+    browse.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(search, 150); });
+    browse.addEventListener("change", search);
+    browse.addEventListener("submit", (e) => { e.preventDefault(); search(); });
+  }
+
+  // ---- keys, as decide -i takes them ----------------------------------------------------
+
+  let at = -1;
+  const questions = () => [...document.querySelectorAll(".question")];
+  function markCurrent() {
+    const all = questions();
+    all.forEach((q, i) => q.classList.toggle("current", i === at));
+    if (at >= all.length) at = all.length - 1;
+  }
+  function move(by) {
+    const all = questions();
+    if (!all.length) return;
+    at = Math.max(0, Math.min(all.length - 1, at + by));
+    markCurrent();
+    all[at].focus();
+  }
+  // j/k the next or previous question, o (or Enter) its evidence and choices, a number
+  // that choice's preview (opened first if need be), y (or Enter) to take the preview
+  // shown, d to leave it as it is, u to undo the last change, / to search.
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || dialog.open) return;
+    if (e.target.closest("input, select, textarea")) return;
+    if (e.key === "Enter" && e.target.closest("button, a, summary")) return;  // its own click
+    const question = questions()[at];
+    const acts = question ? question.querySelector(".acts") : null;
+    const run = (p) => p.catch((err) => say(err.message));
+    const shownTake = question ? question.querySelector('.preview [data-action="take"]') : null;
+    if (e.key === "j") move(1);
+    else if (e.key === "k") move(-1);
+    else if (e.key === "u" && lastSession) run(undo(lastSession));
+    else if (e.key === "/" && document.getElementById("search")) {
+      e.preventDefault(); document.getElementById("search").focus();
+    } else if (question && (e.key === "y" || e.key === "Enter") && shownTake) run(take(shownTake));
+    else if (question && (e.key === "o" || e.key === "Enter")) run(open(question));
+    else if (acts && e.key === "d") run(quick(acts, "dismiss"));
+    else if (question && /^[1-9]$/.test(e.key)) {
+      run((async () => {
+        if (question.querySelector(".slot").hidden) await open(question);
+        const choice = question.querySelector(`[data-action="preview"][data-choose="${e.key}"]`);
+        if (!choice) throw new Error(`This question has no choice ${e.key}.`);
+        await preview(choice);
+      })());
+    } else return;
+    e.preventDefault();
   });
 
   listen();

@@ -1,0 +1,90 @@
+"""What the page's "Recent changes" lists: every session of the home, newest first, whoever
+ran it (a batch from a terminal or from the page, ``decide``, ``decide --all``, an undo, a
+``dupes set-aside``), each with what it changed and whether ``undo --session`` has anything
+to take back. Read from the records every command already keeps: the batches' session
+events (``sessions.jsonl``), the change journal's lines (tag values written), the
+decisions' records (``status/<kind>/decisions/<session>.json``) and the set-asides' moves
+(``changes.moves``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mediakeeper.changes import moves
+from mediakeeper.changes.journal import read_journals
+from mediakeeper.decisions.sessions import FOLDER as DECISIONS_FOLDER
+from mediakeeper.queue.session_log import load_sessions
+from mediakeeper.reports.weeks import parse_time
+from mediakeeper.text.wording import count
+
+SHOWN = 50  # sessions listed
+
+
+@dataclass
+class Change:
+    """One session as the list shows it."""
+
+    session: str
+    kind: str
+    at: datetime
+    what: list[str] = field(default_factory=list)  # what it did, a clause each
+    undoable: bool = False  # undo --session has something to take back
+    outcome: str = ""  # a batch's: completed, stopped, running, crashed
+
+
+def _moment(text: str | None) -> datetime:
+    found = parse_time(text) if text else None
+    return found or datetime.fromtimestamp(0, UTC)
+
+
+def recent_changes(home: Path, most: int = SHOWN) -> list[Change]:
+    status = home / "status"
+    found: dict[str, Change] = {}
+
+    def change(session: str, kind: str, at: datetime) -> Change:
+        if session not in found:
+            found[session] = Change(session, kind, at)
+        return found[session]
+
+    kinds = sorted(p.name for p in status.iterdir() if p.is_dir()) if status.is_dir() else []
+    for kind in kinds:
+        for record in load_sessions(status, kind, items=False):
+            c = change(record.id, kind, record.started_at)
+            c.outcome = record.outcome
+            c.what.append(f"{record.items_done:,} done, {record.items_failed:,} failed")
+        journals = read_journals(status / kind) if (status / kind / "changes").is_dir() else None
+        if journals is not None:
+            values = Counter(e.session for e in journals.entries)
+            files: dict[str, set[str]] = {}
+            last: dict[str, str] = {}
+            for e in journals.entries:
+                files.setdefault(e.session, set()).add(e.path)
+                last[e.session] = e.at
+            for session, n in values.items():
+                c = change(session, kind, _moment(last[session]))
+                c.what.append(f"{count(n, 'tag value')} written to "
+                              f"{count(len(files[session]), 'file')}")  # fmt: skip
+                c.undoable = True
+        for record in sorted((status / kind / DECISIONS_FOLDER).glob("*.json")):
+            try:
+                entry = json.loads(record.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            at = datetime.fromtimestamp(record.stat().st_mtime, UTC)
+            c = change(str(entry.get("session") or record.stem), kind, at)
+            items = entry.get("items") or []
+            code = entry.get("code") or "a group"
+            c.what.append(f"decided {code} for {count(len(items), 'item')}")
+            c.undoable = True
+    for session, files in moves.sessions(home):  # `dupes set-aside`'s, journaled apart
+        journal = moves.journal_path(home, session)
+        at = datetime.fromtimestamp(journal.stat().st_mtime, UTC) if journal.exists() else None
+        c = change(session, "dupes", at or datetime.fromtimestamp(0, UTC))
+        c.what.append(f"{count(files, 'copy', 'copies')} set aside")
+        c.undoable = True
+    return sorted(found.values(), key=lambda c: (c.at, c.session), reverse=True)[:most]

@@ -1,0 +1,210 @@
+"""The library as the page browses it: every item of every kind, searchable by name (case and
+accents aside), filtered by status and open code, sorted and paged, without reading a queue
+per request.
+
+The follower (``follower.QueueFollow``) already reads each queue once and then only what a
+batch appends to its journal; it keeps an :class:`Entry` per item beside what it compares
+for events, built from the item as it is read. A listing runs over those entries: a search
+is a substring test of a name folded once when the item changed, a page a slice. The
+orders are sorted once per change of the queue (``Listing``), not per request: at 100,000
+items a request costs a pass over the entries (filters) or nothing (a page of one order).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.core.decisions import open_by_code
+from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED
+from mediakeeper.reports.pace import one_line
+from mediakeeper.text.fold import fold
+from mediakeeper.text.slug import slugify
+
+SORTS = ("name", "status", "recent", "decisions")
+STATUS_ORDER = {ERROR: 0, IN_PROGRESS: 1, SKIPPED: 2, PENDING: 3, COMPLETED: 4}
+MOST_LISTED = 500  # the most items one page of a listing holds
+ERROR_LENGTH = 300  # a failure's text, as the reports cut it
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One item as the library lists it."""
+
+    key: str
+    name: str
+    folded: str  # name and key, folded as a search folds what a person types
+    status: str
+    stage: str
+    attempts: int
+    error: str  # the last error in a person's words: one line, no working-folder paths
+    started_at: str  # ISO times, "" for never
+    completed_at: str
+    issues_found: int
+    issues_resolved: int
+    codes: tuple[str, ...]  # its open decisions' codes
+    decisions: int
+    slug: str  # its issue report's file name, without the extension
+    path: str  # the folder the item is
+
+    @property
+    def at(self) -> str:
+        """When it last finished (or started)."""
+        return self.completed_at or self.started_at
+
+    def as_json(self) -> dict[str, Any]:
+        """As ``/api/queues/{kind}/items`` lists it."""
+        return {"key": self.key, "name": self.name, "path": self.path, "status": self.status,
+                "attempts": self.attempts, "started_at": self.started_at or None,
+                "completed_at": self.completed_at or None, "last_error": self.error or None,
+                "issues_found": self.issues_found, "issues_resolved": self.issues_resolved,
+                "stage": self.stage, "codes": list(self.codes),
+                "decisions": self.decisions}  # fmt: skip
+
+
+def entry_of(item: Mapping[str, Any]) -> Entry:
+    details = item.get("details") if isinstance(item.get("details"), dict) else {}
+    key, name = str(item["key"]), str(item.get("name") or item["key"])
+    status = str(item.get("status"))
+    codes = open_by_code(details.get("finding_counts")) if status == COMPLETED else {}
+    why = str(item.get("last_error") or "")
+    return Entry(
+        key=key, name=name, folded=folded(f"{name}\0{key}"), status=status,
+        stage=str(details.get("stage") or ""), attempts=_whole(item.get("attempts")),
+        error=readable_error(why) if why else "", started_at=str(item.get("started_at") or ""),
+        completed_at=str(item.get("completed_at") or ""),
+        issues_found=_whole(item.get("issues_found")),
+        issues_resolved=_whole(item.get("issues_resolved")),
+        codes=tuple(sorted(codes)), decisions=sum(codes.values())
+        or (1 if status == COMPLETED and details.get("unidentified") else 0),
+        slug=str(details.get("slug") or slugify(key)), path=str(item.get("path") or ""),
+    )  # fmt: skip
+
+
+def folded(text: str) -> str:
+    """``text.fold.fold``, with its ASCII case at the cost of ``lower`` (an ASCII text has no
+    accent to take off: the same answer, a third of the first read of a big queue)."""
+    return text.lower() if text.isascii() else fold(text)
+
+
+def _whole(value: Any) -> int:
+    return value if type(value) is int else 0
+
+
+# A path a job worked in (a conversion's working folder, the system's temporary folder):
+# where the work happened, not what a person acts on; its file name says which file.
+_WORKED_IN = ("/working/", "/_source/", "/_processed/", tempfile.gettempdir() + "/")
+_WORK_PATH = re.compile(r"(?:file:)?(?:/[^\s'\"():]*)?(?:"
+                        + "|".join(map(re.escape, _WORKED_IN)) + r")[^\s'\"():]*")  # fmt: skip
+
+
+def readable_error(message: str) -> str:
+    """A failure as a person reads it: one line, of a readable length, each path of a
+    working or temporary folder shown as its file's name."""
+    return one_line(_WORK_PATH.sub(lambda m: Path(m.group()).name or m.group(), message),
+                    ERROR_LENGTH)  # fmt: skip
+
+
+def _order(sort: str):
+    if sort == "status":
+        return lambda e: (STATUS_ORDER.get(e.status, 9), e.folded)
+    if sort == "recent":
+        return lambda e: e.at
+    if sort == "decisions":
+        return lambda e: (-e.decisions, e.folded)
+    return lambda e: e.folded
+
+
+class Listing:
+    """A queue's entries in each order, sorted once per change of the queue."""
+
+    def __init__(self) -> None:
+        self._version = -1
+        self._sorted: dict[str, list[Entry]] = {}
+        self._codes: list[str] | None = None
+
+    def _at(self, version: int) -> None:
+        if version != self._version:
+            self._version, self._sorted, self._codes = version, {}, None
+
+    def codes(self, entries: Mapping[str, Entry], version: int) -> list[str]:
+        """Every open code among the entries: the choices of the code filter."""
+        self._at(version)
+        if self._codes is None:
+            self._codes = sorted({code for entry in entries.values() for code in entry.codes})
+        return self._codes
+
+    def ordered(self, entries: Mapping[str, Entry], version: int, sort: str) -> list[Entry]:
+        self._at(version)
+        if sort not in self._sorted:
+            self._sorted[sort] = sorted(entries.values(), key=_order(sort),
+                                        reverse=sort == "recent")  # fmt: skip
+        return self._sorted[sort]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a person asked the library for; checked by :func:`query_of`."""
+
+    status: str = ""
+    code: str = ""
+    q: str = ""
+    sort: str = "name"
+    offset: int = 0
+    limit: int = 50
+
+
+class BadQuery(ValueError):
+    pass
+
+
+def _number(raw: str | None, name: str, default: int, most: int) -> int:
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or len(raw) > 12:
+        raise BadQuery(f"{name} must be a whole number >= 0")
+    return min(int(raw), most)
+
+
+def query_of(params: Mapping[str, str], statuses: Iterable[str]) -> Query:
+    """The query parameters ``status``, ``code``, ``q``, ``sort``, ``offset``, ``limit``
+    checked (BadQuery says which is wrong, never echoing it)."""
+    status = params.get("status") or ""
+    if status and status not in statuses:
+        raise BadQuery(f"status must be one of {', '.join(statuses)}")
+    sort = params.get("sort") or "name"
+    if sort not in SORTS:
+        raise BadQuery(f"sort must be one of {', '.join(SORTS)}")
+    code = params.get("code") or ""
+    if len(code) > 100:
+        raise BadQuery("code must be a finding's code")
+    q = params.get("q") or ""
+    if len(q) > 500:
+        raise BadQuery("q must be at most 500 characters")
+    return Query(status=status, code=code, q=q, sort=sort,
+                 offset=_number(params.get("offset"), "offset", 0, 10**9),
+                 limit=max(1, _number(params.get("limit"), "limit", 50, MOST_LISTED)))  # fmt: skip
+
+
+def select(ordered: list[Entry], query: Query) -> tuple[int, list[Entry]]:
+    """How many entries match ``query``, and the page of them it asks for."""
+    wanted = folded(" ".join(query.q.split())) if query.q.strip() else ""
+    if not (query.status or query.code or wanted):
+        return len(ordered), ordered[query.offset : query.offset + query.limit]
+    total, chosen = 0, []
+    end = query.offset + query.limit
+    for entry in ordered:
+        if query.status and entry.status != query.status:
+            continue
+        if query.code and query.code not in entry.codes:
+            continue
+        if wanted and wanted not in entry.folded:
+            continue
+        if query.offset <= total < end:
+            chosen.append(entry)
+        total += 1
+    return total, chosen

@@ -1,0 +1,152 @@
+"""The report pages the toolkit writes, served as they lie in the home: the weekly report
+(``/reports/weekly``, this week's, and ``/status/reports/<file>``, every week's), every issue
+report and its index (``/issues/<kind>/<file>``, page or Markdown), and an item's cover
+(``/covers/<kind>?key=KEY``). So every link a report holds answers: the weekly report's
+``../../issues/music/x.html`` and an issue page's index and Markdown links are the same
+relative paths on the server as on disk.
+
+A path asked for is a name in a folder the home holds, never a path of the asker's making:
+one part under ``issues/<kind>/`` (or ``status/reports/``), no dot-file, no separator, found
+by listing that folder; a symlink leading out of the home is not followed. A report page is
+sent with its own policy (its styles inline, no script) and never framed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from markupsafe import escape
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+REPORT_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+                 "frame-ancestors 'none'")  # fmt: skip
+TYPES = {".html": "text/html", ".md": "text/markdown", ".json": "application/json",
+         ".csv": "text/csv"}  # fmt: skip
+_NAME = re.compile(r"^[^/\\\x00]{1,255}$")
+COVERS = ("cover.jpg", "cover.png", "folder.jpg", "folder.png", "front.jpg", "front.png")
+COVER_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
+MOST_COVER = 20 * 1024 * 1024  # bytes: a bigger file is no cover the page shows
+
+
+def weekly_report(home: Path) -> Path | None:
+    found = sorted((home / "status" / "reports").glob("*_weekly_progress.html"))
+    return found[-1] if found else None
+
+
+def _inside(folder: Path, name: str, *, folder_too: bool = False) -> Path | None:
+    """``folder/name`` when ``name`` is one plain name of a file (or, ``folder_too``, a
+    folder) there, inside ``folder`` once every link is followed; None otherwise."""
+    if not _NAME.match(name) or name.startswith("."):
+        return None
+    try:
+        resolved, root = (folder / name).resolve(strict=True), folder.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if resolved.parent != root or not (resolved.is_file() or (folder_too and resolved.is_dir())):
+        return None
+    return resolved
+
+
+def report_of(home: Path, kind: str, slug: str) -> str:
+    """The issue page of an item (its slug), relative to the server, or "" when none."""
+    found = _inside(home / "issues" / kind, f"{slug}.html") if kind else None
+    return f"issues/{kind}/{found.name}" if found else ""
+
+
+def index_of(home: Path, kind: str) -> str:
+    return report_of(home, kind, "index")
+
+
+def cover_of(folder: str) -> Path | None:
+    """The cover image the library keeps in an item's folder, if any."""
+    if not folder:
+        return None
+    for name in COVERS:
+        path = Path(folder) / name
+        try:
+            if path.is_file() and path.stat().st_size <= MOST_COVER:
+                return path
+        except OSError:
+            continue
+    return None
+
+
+def _headers() -> dict[str, str]:
+    return {"Content-Security-Policy": REPORT_POLICY, "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store"}  # fmt: skip
+
+
+def _answer(path: Path) -> Response:
+    media = TYPES[path.suffix]
+    return FileResponse(path, media_type=f"{media}; charset=utf-8", headers=_headers())
+
+
+def _missing(what: str) -> Response:
+    page = f"<!doctype html><title>Not found</title><p>{what}</p>"
+    return HTMLResponse(page, status_code=404, headers=_headers())
+
+
+def _signed_out(request: Request) -> Response | None:
+    if request.scope.get("signed_in") is False:
+        return RedirectResponse(f"{request.app.state.web.base_path}/", status_code=303)
+    return None
+
+
+async def weekly(request: Request) -> Response:
+    """This week's report, answered here with a ``<base>`` of where it lies
+    (``status/reports/``), so its relative links lead where they lead on disk."""
+    if answer := _signed_out(request):
+        return answer
+    web = request.app.state.web
+    found = weekly_report(web.home)
+    if found is None:
+        return _missing("No weekly report yet: a batch writes it when it ends.")
+    html = found.read_text(encoding="utf-8", errors="replace")
+    base = f'<base href="{escape(web.base_path)}/status/reports/">'
+    html = html.replace("<head>", "<head>\n" + base, 1)
+    return HTMLResponse(html, headers=_headers())
+
+
+async def report(request: Request) -> Response:
+    if answer := _signed_out(request):
+        return answer
+    name = request.path_params["name"]
+    found = _inside(request.app.state.web.home / "status" / "reports", name)
+    return _answer(found) if found and found.suffix in TYPES else _missing("No such report.")
+
+
+async def issue(request: Request) -> Response:
+    if answer := _signed_out(request):
+        return answer
+    home = request.app.state.web.home
+    folder = _inside(home / "issues", request.path_params["kind"], folder_too=True)
+    found = _inside(folder, request.path_params["name"]) if folder else None
+    return _answer(found) if found and found.suffix in TYPES else _missing("No such report.")
+
+
+async def cover(request: Request) -> Response:
+    """An item's cover, found in the folder its queue records for it (never a path the
+    asker gives)."""
+    if answer := _signed_out(request):
+        return answer
+    web, kind = request.app.state.web, request.path_params["kind"]
+    key = request.query_params.get("key") or ""
+    follow = web.follower.queues.get(kind)
+    entry = follow.entries.get(key) if follow else None
+    path = cover_of(entry.path) if entry else None
+    if path is None or path.suffix.lower() not in COVER_TYPES:
+        return Response(status_code=404)
+    return FileResponse(path, media_type=COVER_TYPES[path.suffix.lower()],
+                        headers={"Cache-Control": "max-age=300",
+                                 "X-Content-Type-Options": "nosniff"})  # fmt: skip
+
+
+ROUTES = [
+    Route("/reports/weekly", weekly),
+    Route("/status/reports/{name}", report),
+    Route("/issues/{kind}/{name}", issue),
+    Route("/covers/{kind}", cover),
+]

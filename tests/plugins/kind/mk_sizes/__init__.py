@@ -1,0 +1,1 @@
+"""An example mediakeeper kind: each folder's files and bytes counted."""
