@@ -137,8 +137,8 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
     if not (decision_id or code):  # else a failed item, a duplicate group: ``resolve`` says
         with contextlib.suppress(decide.DecideError):
             item = decide.find_item(home, kind, name)
-    found = decide.item_decisions(home, kind, item) if item is not None else None
-    if found is not None and (found.decisions or as_json):
+    if item is not None:
+        found = decide.item_decisions(home, kind, item)
         if as_json:
             click.echo(json.dumps({"kind": kind, "item": found.name, "key": found.item["key"],
                                    "decisions": [engine.decision_json(found, d, full=True)
@@ -177,7 +177,7 @@ def _previewed(shown: engine.Preview) -> None:
 def _taken(home: Path, result: engine.Result) -> None:
     """What an answer did, said as its act says it, with the command that takes it back."""
     taken, undo = result.taken, f"{tool_command('undo', home)} --session {result.session}"
-    if ids.parse(result.id)[3] in engine.QUEUED:  # a queue item itself: retried, skipped, again
+    if ids.parse(result.id)[3] in engine.QUEUED:  # a queue item itself: retried, or skipped
         names = ", ".join(result.queued)
         click.echo(f"{names}: skipped; later batches leave it out" if result.act == SKIP else
                    f"{names}: back to pending; the next batch tries it again")  # fmt: skip

@@ -101,17 +101,22 @@ def movie_env(fake) -> dict[str, str]:
             "MEDIAKEEPER_TMDB_RETRIES": "2", "TMDB_API_KEY": API_KEY}  # fmt: skip
 
 
-def test_movies_questions_dismissed_whole_and_a_dismissed_match_is_no_longer_asked(tmp_path):
-    lib, home = tmp_path / "Movies", tmp_path / "home"
-    for rel in ("Solaris/solaris.mkv", "Kill Bill/kb.mkv"):
-        (lib / rel).parent.mkdir(parents=True)
-        (lib / rel).write_bytes(b"not really a video")
+def movie_batch(home, lib) -> None:
+    """A movie batch over ``lib`` against a fake TMDb, leaving decisions (exit 1)."""
     with FakeTMDb() as fake:
         batch = [sys.executable, "utilities/process_movie_batch.py", "--home", str(home),
                  "--library", str(lib)]  # fmt: skip
         done = subprocess.run(batch, cwd=REPO_ROOT, env=movie_env(fake), capture_output=True,
                               text=True, timeout=120)  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
+
+
+def test_movies_questions_dismissed_whole_and_a_dismissed_match_is_no_longer_asked(tmp_path):
+    lib, home = tmp_path / "Movies", tmp_path / "home"
+    for rel in ("Solaris/solaris.mkv", "Kill Bill/kb.mkv"):
+        (lib / rel).parent.mkdir(parents=True)
+        (lib / rel).write_bytes(b"not really a video")
+    movie_batch(home, lib)
     found = groups_of(home)
     assert found[("movies", "ambiguous-match")] == 1 and found[("movies", "missing-year-in-name")]
     listed = decide(home, "movies").stdout
