@@ -408,7 +408,7 @@ def test_a_book_a_pipeline_and_verify_sent_give_what_a_local_run_gives(tmp_path,
 @pytest.mark.parametrize("argv", [("worker", "tcp://127.0.0.1:8786"),
                                   ("cluster", "--scheduler", "tcp://127.0.0.1:8786")])  # fmt: skip
 def test_without_the_cluster_extra_a_command_names_it(tmp_path, argv):
-    done = run_without("distributed", *argv, "--home", str(tmp_path))
+    done = run_without("distributed", *argv, "--home", str(tmp_path), config=tmp_path / "config")
     assert done.returncode == 2, done.stderr
     said = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(said) == 1 and "pip install 'mediakeeper[cluster]'" in said[0], done.stderr
