@@ -16,7 +16,7 @@ from mediakeeper.text import wording
 
 
 def jobs(run: Run):
-    return job_from_settings(run.settings, overwrite=run.flags["overwrite"])
+    return job_from_settings(run.settings, overwrite=run.flags["overwrite"], cluster=run.cluster)
 
 
 def prune_backups(settings: Settings) -> Iterator[str]:
@@ -42,6 +42,7 @@ PLAN = BatchPlan(
     describe=lambda run: {"overwrite": run.flags["overwrite"]},
     flags={"output": None, "bitrate": None, "overwrite": False},
     setting_options=("output", "bitrate"),
+    heavy="send",  # the merge's encode: seconds of CPU per megabyte sent
     help="""Make each pending book folder (its CD1, Disc 2 ... folders with it) into one M4B with
     one chapter per file: backed up first (verified), its files measured by decoding them,
     joined (as they are when all are AAC of one rate and channels, else encoded once),

@@ -22,6 +22,8 @@ from typing import Any, ClassVar
 from mediakeeper.audiobooks import checks, covers, metadata, resume
 from mediakeeper.audiobooks.books import book_files
 from mediakeeper.audiobooks.outputs import write_outputs
+from mediakeeper.batch import cluster
+from mediakeeper.batch.cluster import Target
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.stage_progress import report_fraction
 from mediakeeper.batch.staged import COMPLETED, Attempt, Stage, StagedJob
@@ -62,6 +64,7 @@ class AudiobookJob(StagedJob):
     ffmpeg_path: str = ""
     retries: int = 1
     stall_timeout: int = 300  # seconds an ffmpeg of the merge may go without progress
+    cluster: Target | None = None  # the merge sent to a cluster's worker (batch/cluster.py)
 
     noun: ClassVar[str] = "book"
     first: ClassVar[str] = BACKUP
@@ -172,8 +175,7 @@ class AudiobookJob(StagedJob):
         watch = merge_m4b.Watch(RUN_FLOOR, RUN_PER_SECOND, self.stall_timeout, report_fraction)
         for attempt in range(self.retries + 1):
             try:
-                merged = merge_m4b.merge(exe, inputs, out, wd / "links", audio, book.title,
-                                         watch)  # fmt: skip
+                merged = self._join(exe, inputs, out, wd / "links", audio, book.title, watch)
                 break
             except merge_m4b.MergeFailed as err:
                 if err.marks is not None:  # said with each chapter's title
@@ -192,6 +194,23 @@ class AudiobookJob(StagedJob):
                  "starts": merged.starts, "seconds": merged.seconds, "carried": merged.carried,
                  "cover": cover.embed is not None, "cover_notes": cover.notes}  # fmt: skip
         return self._save(a, state, PLACE)["stage"]
+
+    def _join(self, exe: str, inputs: list[merge_m4b.Input], out: Path, links: Path,
+              audio: merge_m4b.Audio, title: str, watch: merge_m4b.Watch) -> merge_m4b.Merged:
+        """The book joined here, or on a cluster's worker: its files' bytes sent, the book
+        sent back verified here (``merge_m4b.place_received``) before it takes its name."""
+        if self.cluster is None:
+            return merge_m4b.merge(exe, inputs, out, links, audio, title, watch)
+        names = [f"{n:04d}{Path(i.path).suffix}" for n, i in enumerate(inputs)]
+        params = {"chapters": [{**asdict(i), "path": name} for i, name in zip(inputs, names,
+                                                                             strict=True)],
+                  "output": out.name, "audio": asdict(audio), "title": title,
+                  "limits": (watch.floor, watch.per_second, watch.stall)}  # fmt: skip
+        files = {name: Path(i.path).read_bytes() for i, name in zip(inputs, names, strict=True)}
+        sent = cluster.remote(self.cluster).call(merge_m4b.merge_sent, params, files)
+        merged = merge_m4b.Merged(**sent["result"])
+        merge_m4b.place_received(exe, sent["outputs"][out.name], out, merged, watch)
+        return merged
 
     def _free_place(self, item: dict[str, Any], book: metadata.Book) -> Path:
         """Its place in the output, refused now (before an hour of encoding) if placing the

@@ -20,7 +20,7 @@ KIND = "audiobooks"
 
 
 def job_from_settings(
-    settings: Settings, *, overwrite: bool, retries: int = 1
+    settings: Settings, *, overwrite: bool, retries: int = 1, cluster=None
 ) -> Callable[[str], AudiobookJob]:
     section = settings.section(KIND)
     if not section["output"]:
@@ -43,6 +43,7 @@ def job_from_settings(
         overwrite=overwrite,
         ffmpeg_path=settings.get("ffmpeg", "path"),
         retries=retries,
+        cluster=cluster,
     )
 
 

@@ -30,6 +30,9 @@ class Run:
     enrich: bool
     workers: int
     dry_run: bool = False
+    # Where its heavy steps go when they are sent to a cluster (``batch.cluster.Target``,
+    # checked and its workers judged); None: here, in the local pool.
+    cluster: Any = None
     verbose: bool = False  # a person asked for every line (-v): a dry run's commands too
 
 
@@ -95,6 +98,10 @@ class BatchPlan:
     requires: Callable[[Settings], None] | None = None
     before_claims: Callable[[Settings], None] | None = None
     after: Callable[[Settings], None] | None = None  # once the batch has ended (closing files)
+    # Its heavy step, for a [cluster] scheduler: ``"send"`` (seconds of CPU per megabyte: an
+    # encode, worth sending), ``"near"`` (bytes moved per CPU-second: done here unless
+    # [cluster] send names the kind), None: nothing a cluster could take (batch/cluster.py).
+    heavy: str | None = None
     help: str = ""  # its batch command's --help text
     options: tuple[Option, ...] = ()  # its own options, each of ``flags``, placed after --dry-run
     # A kind that makes web lookups: the --offline help (it gets --offline and --enrich).

@@ -1,7 +1,8 @@
 """What working on one item cost, measured around its job (``runner._run_job``) in the
 process that ran it, whatever the kind: its web lookups by service and by what answered them
 (``lookup.tally``), and the bytes read and written (``system.linux.io_bytes``: the job's
-files and pipes, and those of the programs it ran and waited for, such as ffmpeg). A worker
+files and pipes, and those of the programs it ran and waited for, such as ffmpeg), and the
+bytes sent to a cluster's workers and received back, with the workers (``cluster_tally``). A worker
 runs one item at a time, so the difference is that item's; a batch run in one process also
 counts what its progress line wrote meanwhile (a few bytes a second).
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, NamedTuple
 
+from mediakeeper.batch import cluster_tally
 from mediakeeper.lookup import tally
 from mediakeeper.system.linux import io_bytes
 
@@ -21,10 +23,11 @@ from mediakeeper.system.linux import io_bytes
 class Mark(NamedTuple):
     lookups: dict[tuple[str, str], int]
     io: tuple[int, int] | None
+    moved: tuple[dict[str, int], dict[str, int]]  # sent to a cluster's workers (bytes, tasks)
 
 
 def mark() -> Mark:
-    return Mark(tally.made(), io_bytes())
+    return Mark(tally.made(), io_bytes(), cluster_tally.moved())
 
 
 def since(before: Mark) -> dict[str, Any]:
@@ -41,4 +44,16 @@ def since(before: Mark) -> dict[str, Any]:
     if now.io is not None and before.io is not None:
         spent["bytes_read"] = now.io[0] - before.io[0]
         spent["bytes_written"] = now.io[1] - before.io[1]
+    spent.update(_moved(before, now))
     return spent
+
+
+def _moved(before: Mark, now: Mark) -> dict[str, Any]:
+    """``bytes_sent``/``bytes_received`` to and from a cluster's workers and ``workers``
+    (the workers that ran its steps, most first), when the item sent any."""
+    tasks = Counter(now.moved[1]) - Counter(before.moved[1])
+    if not tasks:
+        return {}
+    moved = Counter(now.moved[0]) - Counter(before.moved[0])
+    return {"bytes_sent": moved["bytes_sent"], "bytes_received": moved["bytes_received"],
+            "workers": [worker for worker, _ in tasks.most_common()]}

@@ -82,8 +82,10 @@ def _options(record: kinds.Kind, plan: BatchPlan) -> list[Decorator]:
         opts.library(record.label),
         opts.checkpoint_every(noun),
         opts.workers(noun, default=default_workers(plan)),
-        verbosity_options,
     ]
+    if plan.heavy is not None:
+        decorators.append(opts.scheduler())
+    decorators += [verbosity_options]
     return decorators
 
 

@@ -153,6 +153,17 @@ def workers(noun: str, default: int | None = None):
     )
 
 
+def scheduler():
+    """A kind whose heavy steps a Dask cluster may take (its plan's ``heavy``)."""
+    return click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Send the heavy steps (encodes) to the workers of the Dask scheduler at ADDRESS "
+        "(tcp://HOST:8786, or tls://; overrides [cluster] scheduler). The library's bytes "
+        "travel; the workers need no shared folder. Needs pip install 'mediakeeper[cluster]'.",
+    )
+
+
 # ---- the steps around a batch ---------------------------------------------------------------
 
 

@@ -41,6 +41,8 @@ TOOL_HELP = {
     "alerts": "Test the alerts a batch raises on failure streaks.",
     "watch": "Watch the libraries and queue what settles (--run: process it too).",
     "schedule": "Print (or --install) systemd units and crontab lines for nightly runs.",
+    "worker": "Start a Dask worker that batches send their encodes to (no shared folder).",
+    "cluster": "List the cluster's workers: threads, ffmpeg, versions, accepted or refused.",
 }
 
 # Kinds whose command is a group of their own (its ``batch`` and ``queue`` among its

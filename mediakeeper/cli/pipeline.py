@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from mediakeeper.batch import selection
+from mediakeeper.batch import cluster, selection
 from mediakeeper.batch.plan import describe
 from mediakeeper.batch.staged import check_layout
 from mediakeeper.cli import batch_options as opts
@@ -102,7 +102,8 @@ def _package(rule: rule_plugins.LoadedRule) -> str:
               "(required for a built-in pipeline).")  # fmt: skip
 @click.option("--resume-session", metavar="SESSION_ID", help="Only what that session left "
               "unfinished and the rest of its batch (what `mediakeeper sessions resume` runs).")
-def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_session):
+@opts.scheduler()
+def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_session, scheduler):
     """Run a pipeline on the next albums of its input (queue kind pipeline-<name>). Stop any
     time: the next run (or --retry-errors for failed albums) continues each album at its step."""
     found = catalog.resolve(resolve_home(home), pipeline, check_input=input_ is None)
@@ -123,6 +124,13 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
     from mediakeeper.pipelines.job import PipelineJob
 
     settings = catalog.settings_for(home, found)
+    if scheduler:  # as a flag overrides a setting (core/config.py)
+        settings.values["cluster"]["scheduler"] = scheduler
+        settings.origins["cluster"]["scheduler"] = "--scheduler"
+    # Its sent processors (encodes) to a cluster's workers: reached before anything is claimed.
+    target, refused = cluster.joined(settings, "pipelines", cluster.SEND)
+    for line in refused:
+        click.echo(f"Warning: {line}", err=True)
     finish_writes(settings.status_dir)
     kind = found.kind
     options = selection.runner_options(
@@ -137,7 +145,8 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
     session, report = opts.run_with_progress(
         store,
         lambda session: PipelineJob(settings.home, session.id, found,
-                                    ffmpeg_path=settings.get("ffmpeg", "path"), threads=threads),
+                                    ffmpeg_path=settings.get("ffmpeg", "path"), threads=threads,
+                                    cluster=target),
         options,
         ProgressHooks("album"),
         noun="album",

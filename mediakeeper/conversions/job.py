@@ -18,6 +18,7 @@ The working directory gone: the album starts again from its original; both gone:
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -28,7 +29,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from mediakeeper.batch import cluster
+from mediakeeper.batch.cluster import Target
 from mediakeeper.batch.job import ItemResult
+from mediakeeper.batch.stage_progress import report_fraction
 from mediakeeper.batch.staged import (
     COMPLETED,
     DELETING,
@@ -54,7 +58,9 @@ from mediakeeper.media.convert import (
     ConvertFailed,
     DamagedSource,
     convert,
+    convert_sent,
     copy_track,
+    place_received,
 )
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import finding_counts
@@ -85,6 +91,7 @@ class ConversionJob(StagedJob):
     ffmpeg_path: str = ""
     threads: int = 0  # ffmpeg processes at once per album; 0: one per core
     damaged: str = plan.FAIL  # a damaged source fails its album, or is left out (LEAVE_OUT)
+    cluster: Target | None = None  # the encodes sent to a cluster's workers (batch/cluster.py)
 
     noun: ClassVar[str] = "album"
     first: ClassVar[str] = PREPARING
@@ -195,22 +202,27 @@ class ConversionJob(StagedJob):
         threads = self.threads or os.cpu_count() or 1
         pool = ThreadPoolExecutor(max_workers=max(1, threads))
         try:
-            futures = [pool.submit(self._carry, exe, wd, e, profile) for e in todo]
+            done = itertools.count(1)  # (next() is atomic: the threads share it)
+            tell = lambda worker: report_fraction(  # noqa: E731
+                f"encoding on {worker}", next(done) / len(todo))  # the live line: where
+            futures = [pool.submit(self._carry, exe, wd, e, profile, tell) for e in todo]
             wait(futures, return_when=FIRST_EXCEPTION)
             for future in futures:
                 if future.done() and future.exception() is not None:
                     raise future.exception()
         except BaseException:
             children.kill_all()  # an interrupt or a failed track: no encoder goes on
+            if self.cluster:
+                cluster.cancel_all()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
         return attempt.save(ARCHIVING if self.archive else FINALIZING)
 
-    def _carry(self, exe: str, wd: Path, entry: plan.Entry, profile) -> None:
+    def _carry(self, exe: str, wd: Path, entry: plan.Entry, profile, tell=None) -> None:
         """One file carried; a damaged source left out, with why, when the settings say so."""
         try:
-            self._one(exe, wd, entry, profile)
+            self._one(exe, wd, entry, profile, tell)
         except DamagedSource as damaged:
             if self.damaged != plan.LEAVE_OUT:
                 raise
@@ -218,12 +230,12 @@ class ConversionJob(StagedJob):
                                note=damaged.message)  # fmt: skip
             atomic_write_text(_record(wd, entry), json.dumps(asdict(record)), durable=False)
 
-    def _one(self, exe: str, wd: Path, entry: plan.Entry, profile) -> None:
+    def _one(self, exe: str, wd: Path, entry: plan.Entry, profile, tell=None) -> None:
         source, output = wd / SOURCE / entry.name, wd / PROCESSED / entry.output
         if entry.action == plan.LEAVE:
             return  # a video: left where it is, said in the album's findings
         if entry.action == plan.ENCODE:
-            result = convert(exe, source, output, profile)
+            result = self._encode(exe, source, output, profile, tell)
         elif entry.action == plan.COPY_LOSSY:
             result = copy_track(source, output, entry.seconds, exe)
         else:
@@ -231,6 +243,19 @@ class ConversionJob(StagedJob):
             size = output.stat().st_size
             result = Converted(entry.name, entry.output, "kept", size, size, 0.0, 0.0)
         atomic_write_text(_record(wd, entry), json.dumps(asdict(result)), durable=False)
+
+    def _encode(self, exe: str, source: Path, output: Path, profile, tell=None) -> Converted:
+        """Here, or on a cluster's worker: its bytes sent, the encode sent back verified here
+        as a local one is, then renamed into place; ``tell(worker)`` hears where it ran."""
+        if self.cluster is None:
+            return convert(exe, source, output, profile)
+        params = {"source": source.name, "output": output.name, "profile": profile.name}
+        sent = cluster.remote(self.cluster).call(convert_sent, params,
+                                                 {source.name: source.read_bytes()})
+        placed = place_received(exe, sent["outputs"][output.name], output, sent["result"])
+        if tell:
+            tell(sent["worker"])
+        return placed
 
     def _archive(self, attempt: Attempt) -> str:
         self._needs_source(attempt)

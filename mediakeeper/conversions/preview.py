@@ -35,7 +35,7 @@ KIND = "conversions"
 
 
 def job_from_settings(
-    settings: Settings, *, overwrite: bool, allow_lossy: bool, workers: int
+    settings: Settings, *, overwrite: bool, allow_lossy: bool, workers: int, cluster=None
 ) -> Callable[[str], ConversionJob]:
     """session id -> the job. ConfigError for a missing output or an unknown profile."""
     section = settings.section(KIND)
@@ -72,8 +72,11 @@ def job_from_settings(
         min_free_mb=int(section["min_free_mb"]),
         damaged=section["damaged"],
         ffmpeg_path=settings.get("ffmpeg", "path"),
-        # The cores shared among the albums converted at once.
-        threads=max(1, (os.cpu_count() or 1) // max(1, workers)),
+        # The cores shared among the albums converted at once; sent to a cluster, as many
+        # tracks in flight per album as it has threads: with two albums at once, each thread
+        # has the next track's bytes already there while it encodes one.
+        threads=cluster.threads if cluster else max(1, (os.cpu_count() or 1) // workers),
+        cluster=cluster,
     )
 
 

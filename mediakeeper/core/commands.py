@@ -31,7 +31,7 @@ from pathlib import Path
 
 CONSOLE = "mediakeeper"
 TOOLS = ("report", "dashboard", "undo", "decide", "pipeline", "sessions", "init", "serve",
-         "alerts", "watch", "schedule")  # no kind's
+         "alerts", "watch", "schedule", "worker", "cluster")  # no kind's
 
 
 def kind_argv(kind: str, verb: str, home: Path | str | None = None) -> list[str]:

@@ -22,6 +22,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.batch import cluster
+from mediakeeper.batch.cluster import Target
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.core.errors import AudioError, MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_text
@@ -90,6 +92,7 @@ class DupesJob:
     home: Path
     session: str
     ffmpeg_path: str = ""
+    cluster: Target | None = None  # fingerprints made on a cluster's workers ([cluster] send)
 
     def process(self, item: dict[str, Any]) -> ItemResult:
         folder = Path(item["path"])
@@ -114,7 +117,7 @@ class DupesJob:
                 if was and same_file(was, st) and was.get("made") == made:
                     continue
                 try:
-                    entries[file.name] = _entry(exe, file, st, made)
+                    entries[file.name] = _entry(self._fingerprint, exe, file, st, made)
                 except chromaprint.FingerprintFailed as err:  # the album's others still count
                     entries[file.name] = {**_stat(st), "made": made, "error": str(err)}
                 read_now += 1
@@ -132,6 +135,18 @@ class DupesJob:
         )
 
 
+    def _fingerprint(self, exe: str, file: Path, *, length: int, whole: bool
+                     ) -> tuple[float, list[int]]:  # fmt: skip
+        """Here, or on a cluster's worker when [cluster] send names dupes (its bytes moved
+        cost more than the opening it decodes: kept near the data by default)."""
+        if self.cluster is None:
+            return chromaprint.raw_fingerprint(exe, file, length=length, whole=whole)
+        params = {"name": file.name, "length": length, "whole": whole}
+        sent = cluster.remote(self.cluster).call(chromaprint.fingerprint_sent, params,
+                                                 {file.name: file.read_bytes()})
+        return sent["result"]["seconds"], sent["result"]["points"]
+
+
 def _save(path: Path, item: dict[str, Any], folder: Path, entries: dict[str, Any]) -> None:
     document = {"key": item["key"], "folder": str(folder.resolve()), "files": entries}
     atomic_write_text(path, json.dumps(document, ensure_ascii=False) + "\n")
@@ -142,14 +157,15 @@ def _stat(st: os.stat_result) -> dict[str, int]:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
 
 
-def _entry(exe: str, file: Path, st: os.stat_result, made: dict[str, Any]) -> dict[str, Any]:
+def _entry(fingerprint, exe: str, file: Path, st: os.stat_result, made: dict[str, Any]
+           ) -> dict[str, Any]:  # fmt: skip
     # Only the fingerprinted opening is decoded (as fpcalc does): the duration is the
     # header's, decoded to the end only where mutagen cannot read the file.
     try:
         info = read(file, keep=True)
     except AudioError:  # a file mutagen cannot parse still has its sound
         info = None
-    seconds, points = chromaprint.raw_fingerprint(exe, file, length=LENGTH, whole=info is None)
+    seconds, points = fingerprint(exe, file, length=LENGTH, whole=info is None)
     entry: dict[str, Any] = {
         **_stat(st), "made": made, "fingerprint": encode(points),
         "duration": info.duration if info and info.duration else seconds,

@@ -103,6 +103,15 @@ def raw_fingerprint(
     return seconds, list(struct.unpack(f"<{len(raw) // 4}I", raw[: len(raw) // 4 * 4]))
 
 
+def fingerprint_sent(exe: str, inputs: Path, outputs: Path, *, name: str, length: int,
+                     whole: bool) -> dict:  # fmt: skip
+    """``raw_fingerprint`` as a cluster's worker runs it (``batch/cluster_steps``): the file
+    sent into ``inputs``, fingerprinted by this worker's ffmpeg with the muxer."""
+    seconds, points = raw_fingerprint(fingerprinter(exe), inputs / name, length=length,
+                                      whole=whole)  # fmt: skip
+    return {"seconds": seconds, "points": points}
+
+
 def _muxed(
     exe: str, path: Path | str, length: int, fp_format: str, *, whole: bool = True
 ) -> tuple[float, bytes]:

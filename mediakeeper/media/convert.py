@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import mutagen
@@ -248,20 +248,7 @@ def _encode_verified(exe: str, source: Path, output: Path, temp: Path, profile: 
         raise ConvertFailed(f"{source.name}: {why}", retry=True, said=run.stderr)
     flush_files((), [temp])
     source_seconds = found.seconds
-    try:
-        output_seconds = headers.decoded_truly(exe, temp)
-    except ffmpeg.FFmpegFailed as err:
-        raise ConvertFailed(f"{output.name} does not decode: {err}", retry=True,
-                            said=run.stderr) from None  # fmt: skip
-    except headers.UntrueHeader as err:
-        raise ConvertFailed(str(err).replace(temp.name, output.name), retry=True,
-                            said=run.stderr) from None  # fmt: skip
-    if abs(output_seconds - source_seconds) > TOLERANCE:
-        raise ConvertFailed(
-            f"{output.name} lasts {output_seconds:.2f} s, its source {source_seconds:.2f} s",
-            retry=True,
-            said=run.stderr,
-        )
+    output_seconds = verified_length(exe, temp, output, source_seconds, run.stderr)
     written, extra, cover = _tag(source, temp)
     flush_files((), [temp])
     os.replace(temp, output)
@@ -277,6 +264,53 @@ def _encode_verified(exe: str, source: Path, output: Path, temp: Path, profile: 
         extra_tags=extra,
         cover=cover,
     )
+
+
+def verified_length(exe: str, temp: Path, output: Path, source_seconds: float,
+                    said: str = "") -> float:  # fmt: skip
+    """The length of the encode at ``temp`` (to be renamed ``output``) once it decodes whole,
+    its header says what it decodes to, and it lasts as its source within ``TOLERANCE``;
+    ConvertFailed (worth a retry) otherwise. ``said``: what the encoder wrote."""
+    try:
+        output_seconds = headers.decoded_truly(exe, temp)
+    except ffmpeg.FFmpegFailed as err:
+        raise ConvertFailed(f"{output.name} does not decode: {err}", retry=True,
+                            said=said) from None  # fmt: skip
+    except headers.UntrueHeader as err:
+        raise ConvertFailed(str(err).replace(temp.name, output.name), retry=True,
+                            said=said) from None  # fmt: skip
+    if abs(output_seconds - source_seconds) > TOLERANCE:
+        raise ConvertFailed(
+            f"{output.name} lasts {output_seconds:.2f} s, its source {source_seconds:.2f} s",
+            retry=True,
+            said=said,
+        )
+    return output_seconds
+
+
+def convert_sent(exe: str, inputs: Path, outputs: Path, *, source: str, output: str,
+                 profile: str) -> dict:  # fmt: skip
+    """``convert`` as a cluster's worker runs it (``batch/cluster_steps``): the track sent
+    into ``inputs``, its encode into ``outputs``."""
+    return asdict(convert(exe, inputs / source, outputs / output, PROFILES[profile]))
+
+
+def place_received(exe: str, data: bytes, output: Path, made: dict) -> Converted:
+    """An encode made elsewhere (a cluster's worker: ``made`` is its ``Converted``), written
+    to a temporary name, verified here as an encode made here is (``verified_length``), then
+    renamed to ``output``: absent until whole and verified."""
+    temp = _temp(output)
+    try:
+        with open(temp, "wb") as file:
+            file.write(data)
+        flush_files((), [temp])
+        seconds = verified_length(exe, temp, output, made["source_seconds"])
+        os.replace(temp, output)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+    return Converted(**{**made, "output": output.name, "output_bytes": len(data),
+                        "output_seconds": round(seconds, 3)})  # fmt: skip
 
 
 def _tag(source: Path, target: Path) -> tuple[list[str], list[str], bool]:

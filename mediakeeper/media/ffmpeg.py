@@ -133,6 +133,20 @@ def version(exe: str) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+@functools.lru_cache(maxsize=8)
+def build(exe: str) -> str:
+    """``exe``'s build as its ``-version`` says it on its first line ("ffmpeg version
+    5.1.6-0+deb12u1"): two ffmpegs that say the same line encode the same bytes, which a
+    cluster's workers must (``batch/cluster.py``). "" when it says nothing."""
+    try:
+        said = subprocess.run([exe, "-hide_banner", "-version"], stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=30).stdout  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    first = said.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+    return first.split(" Copyright")[0]
+
+
 def too_old(exe: str) -> bool:
     found = version(exe)
     return found is not None and found < OLDEST

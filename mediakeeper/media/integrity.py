@@ -283,6 +283,15 @@ def _ogg_ends(path: Path) -> bool:
     return whole and bool(tail[at + 5] & 0x04)
 
 
+def check_sent(exe: str, inputs: Path, outputs: Path, *, name: str, analyse: bool,
+               last_good: Mapping[str, object] | None, limits: dict) -> dict:  # fmt: skip
+    """``check`` as a cluster's worker runs it (``batch/cluster_steps``): the file sent into
+    ``inputs``, decoded there; the coordinator puts its own path back on the answer."""
+    from dataclasses import asdict
+
+    return asdict(check(exe, inputs / name, analyse=analyse, last_good=last_good, **limits))
+
+
 def check(exe: str | Callable[[], str], path: Path, *, analyse: bool = True, flac: str = "",
           last_good: Mapping[str, object] | None = None, **limits) -> Check:  # fmt: skip
     """Decode all of ``path`` once and say what was found (see the module's docstring).

@@ -27,7 +27,7 @@ import itertools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mutagen.mp4 import MP4
@@ -248,6 +248,41 @@ def merge(exe: str, inputs: Sequence[Input], output: Path, links: Path, audio: A
                 os.unlink(leftover)
     carried = round(max(0.0, seconds - total), 3) if copy else 0.0
     return Merged(copy, starts, seconds, carried, lengths)
+
+
+def merge_sent(exe: str, inputs: Path, outputs: Path, *, chapters: list[dict], output: str,
+               audio: dict, title: str, limits: tuple) -> dict:  # fmt: skip
+    """``merge`` as a cluster's worker runs it (``batch/cluster_steps``): the book's files sent
+    into ``inputs`` (``chapters``: each ``Input`` with the name it was sent under as its
+    path), the M4B into ``outputs``, verified as it is made."""
+    files = [Input(**{**c, "path": os.fspath(inputs / c["path"])}) for c in chapters]
+    links = inputs.parent / "links"
+    links.mkdir()
+    merged = merge(exe, files, outputs / output, links, Audio(**audio), title, Watch(*limits))
+    return asdict(merged)
+
+
+def place_received(exe: str, data: bytes, output: Path, merged: Merged, watch: Watch = UNWATCHED
+                   ) -> None:  # fmt: skip
+    """A book joined elsewhere (a cluster's worker, which verified it as ``merge`` does),
+    written to a temporary name and verified here before it is renamed to ``output``: it
+    decodes to the length the worker found (``merged.seconds``) and its chapters are where
+    the worker put them. A MergeFailed (worth a retry) otherwise; ``output`` absent."""
+    temp = beside(output, PARTIAL)
+    try:
+        with open(temp, "wb") as file:
+            file.write(data)
+        flush_files((), [temp])
+        try:
+            seconds = ffmpeg.decoded_length(exe, temp, **watch.limits(merged.seconds))
+        except ffmpeg.FFmpegFailed as err:
+            raise MergeFailed(f"the joined book does not decode: {err}", retry=True) from None
+        _same_length(seconds, merged.seconds)
+        check_chapters(temp, merged.starts, exe)
+        os.replace(temp, output)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
 
 
 ENCODED = "encoded.m4a"  # in ``links``: the encode, as the encoder wrote it

@@ -20,10 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from mediakeeper.batch import cluster
+from mediakeeper.batch.cluster import Target
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.stage_progress import report_stage
 from mediakeeper.batch.staged import Attempt, Stage, StagedJob, album_target
 from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.fs.workdir import copy_verified
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.albums import album_files
@@ -45,6 +48,7 @@ class PipelineJob(StagedJob):
     working: Path | None = None  # None: <home>/working/<kind>
     ffmpeg_path: str = ""
     threads: int = 1
+    cluster: Target | None = None  # its ``sent`` processors run on a cluster's workers
 
     noun: ClassVar[str] = "album"
     first: ClassVar[str] = PREPARING
@@ -163,13 +167,32 @@ class PipelineJob(StagedJob):
         context = registry.Context(exe, archive, self.threads, item["name"],
                                    placed=self._record_path(item))  # fmt: skip
         try:  # in a child process, stopped if it stalls (mediakeeper.pipelines.watchdog)
-            result = run_watched(lambda: processor.run(context, inputs, partial, step.params),
-                                 partial, self.pipeline.stall_timeout, _message)  # fmt: skip
+            if self.cluster and processor.sent:  # or on a cluster's worker (its own watch)
+                result = self._sent(exe, step, inputs, partial, item)
+            else:
+                result = run_watched(lambda: processor.run(context, inputs, partial,
+                                                           step.params),
+                                     partial, self.pipeline.stall_timeout, _message)  # fmt: skip
         except BaseException:  # nothing half made stays; the steps before are kept
             shutil.rmtree(partial, ignore_errors=True)
             raise
         os.rename(partial, done)
         return result
+
+
+    def _sent(self, exe: str, step, inputs: Path, out: Path, item: dict[str, Any]
+              ) -> dict[str, Any]:  # fmt: skip
+        """A step run on a cluster's worker: the input folder's files sent as bytes, the
+        outputs sent back written into ``out`` and each audio one decoded whole here before
+        the step counts as done (its folder renamed)."""
+        files = {p.name: p.read_bytes() for p in sorted(inputs.iterdir()) if p.is_file()}
+        params = {"processor": step.processor, "params": dict(step.params), "name": item["name"]}
+        sent = cluster.remote(self.cluster).call(registry.step_sent, params, files)
+        for name, data in sent["outputs"].items():
+            atomic_write_bytes(out / name, data, durable=False)  # (the folder is renamed)
+            if is_audio(name):
+                ffmpeg.decoded_length(exe, out / name)  # FFmpegFailed: the step fails
+        return sent["result"]
 
 
 def _step_dir(wd: Path, index: int, name: str) -> Path:

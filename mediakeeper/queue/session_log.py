@@ -192,6 +192,9 @@ class SessionRecord:
     items_done: int = 0
     items_failed: int = 0
     last_item_at: datetime | None = None
+    # What its items sent to a cluster's workers and received back, and the items each
+    # worker ran steps of (``batch/usage.py``): empty for a batch that sent nothing.
+    moved: dict[str, Any] = field(default_factory=dict)
 
     @property
     def seconds(self) -> float:
@@ -205,6 +208,13 @@ class SessionRecord:
         self.items_done += outcome == "completed"
         self.items_failed += outcome in ("error", "skipped")
         self.last_item_at = at
+        if isinstance(event.get("workers"), list):
+            moved = self.moved or {"bytes_sent": 0, "bytes_received": 0, "workers": {}}
+            for way in ("bytes_sent", "bytes_received"):
+                moved[way] += event.get(way) if type(event.get(way)) is int else 0
+            for worker in event["workers"]:
+                moved["workers"][str(worker)] = moved["workers"].get(str(worker), 0) + 1
+            self.moved = moved
         if keep:
             self.items.append(event)
 

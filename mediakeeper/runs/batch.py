@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.batch import selection
+from mediakeeper.batch import cluster, selection
 from mediakeeper.batch.alerts import AlertingHooks, AlertWatch
 from mediakeeper.batch.job import Job
 from mediakeeper.batch.plan import BatchPlan, Run, describe
@@ -80,7 +80,8 @@ def open_home(
     plan = _plan(record)
     overrides = {key: options.get(key) for key in ("library", "checkpoint_every",
                                                     *plan.setting_options)}  # fmt: skip
-    settings = load_settings(home, {record.name: overrides})
+    settings = load_settings(home, {record.name: overrides,
+                                    "cluster": {"scheduler": options.get("scheduler")}})
     for line in recover_home(settings.status_dir):
         hooks.note(line, warning=True)
     return settings
@@ -100,6 +101,7 @@ class Batch:
     item: str | None = None
     resume: str | None = None
     args: list[str] = field(default_factory=list)  # how it was started, for a resume
+    refused: list[str] = field(default_factory=list)  # a cluster's workers refused, one line each
 
     @property
     def settings(self) -> Settings:
@@ -137,6 +139,8 @@ class Batch:
         ``report.interrupted``."""
         if self.plan.before_claims and self.run.online:
             self.plan.before_claims(self.settings)
+        for line in self.refused:
+            hooks.note(line, warning=True)
         watched = AlertingHooks(hooks, self.alert_watch())  # failure streaks alert
         try:
             session, report = run_engine(
@@ -191,12 +195,15 @@ def prepare(
     args: list[str] | None = None,
     library: Any = None,
     checkpoint_every: Any = None,
+    scheduler: Any = None,
     **flags: Any,
 ) -> Batch:
     """Check a batch's options against each other, the settings and the kind's plan, and
     build its job: every refusal a ``UsageError`` or ``ConfigError``, before anything is
-    touched. ``library`` and ``checkpoint_every`` were read into ``settings`` already."""
-    del library, checkpoint_every  # in the settings (open_home)
+    touched. ``library``, ``checkpoint_every`` and ``scheduler`` were read into ``settings``
+    already. A kind whose heavy step goes to a cluster has its scheduler reached and its
+    workers judged here (a real run)."""
+    del library, checkpoint_every, scheduler  # in the settings (open_home)
     record = _record(kind)
     plan = _plan(record)
     if batch_size < 1:
@@ -205,8 +212,6 @@ def prepare(
     online = _online(settings, record, plan, own, offline=offline, enrich=enrich,
                      dry_run=dry_run)  # fmt: skip
     fitted = max(1, min(workers or default_workers(plan), batch_size, most_workers()))
-    run = Run(settings, own, online=online, enrich=enrich, workers=fitted, dry_run=dry_run)
-    make_job = plan.jobs(run)
     options = selection.runner_options(
         settings, record.name, batch_size=batch_size, retry_errors=retry_errors,
         workers=fitted, online=online,
@@ -219,7 +224,13 @@ def prepare(
         if item or resume:
             raise UsageError(f"give --keys-from, --{record.noun} or --resume, one of them")
         selection.keys_only(settings, record.name, options, keys)
-    return Batch(record, plan, run, make_job, options, enrich, item, resume, list(args or []))
+    # The cluster last: the refusals above cost nothing, reaching a scheduler seconds.
+    target, refused = cluster.joined(settings, record.name, plan.heavy, dry_run=dry_run)
+    run = Run(settings, own, online=online, enrich=enrich, workers=fitted, dry_run=dry_run,
+              cluster=target)  # fmt: skip
+    make_job = plan.jobs(run)
+    return Batch(record, plan, run, make_job, options, enrich, item, resume, list(args or []),
+                 refused)  # fmt: skip
 
 
 def default_workers(plan: BatchPlan) -> int:

@@ -10,7 +10,8 @@ from mediakeeper.verify.job import job_from_settings, preview
 
 def jobs(run: Run):
     return job_from_settings(run.settings, accept_changed=run.flags["accept_changed"],
-                             decode_all=run.flags["decode_all"], workers=run.workers)  # fmt: skip
+                             decode_all=run.flags["decode_all"], workers=run.workers,
+                             cluster=run.cluster)  # fmt: skip
 
 
 PLAN = BatchPlan(
@@ -20,6 +21,9 @@ PLAN = BatchPlan(
     # One album at a time by default, its files decoded one ffmpeg per core: albums of a few
     # files still keep every core busy, and a batch stopped early holds one album, not two.
     workers=1,
+    # A decode reads its bytes faster here than they cross a network: kept near the data
+    # unless [cluster] send names verify (docs/performance.md).
+    heavy="near",
     help="""Check the next pending albums: every audio file decoded in full (one ffmpeg per
     core), its decode errors, its FLAC MD5 and its length against its header reported, and its
     audio compared with what it was when last checked good (bit rot; a tag edit never counts).

@@ -31,6 +31,8 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.batch import cluster
+from mediakeeper.batch.cluster import Target
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core import kinds
@@ -66,6 +68,7 @@ class VerifyJob:
     flac: str = ""  # Debian's flac: a FLAC checked by flac -t when not analysing
     accept_changed: bool = False
     decode_all: bool = False  # decode even the files whose audio bytes are the last good's
+    cluster: Target | None = None  # the decodes sent to a cluster's workers ([cluster] send)
 
     def process(self, item: dict[str, Any]) -> ItemResult:
         slug = slugify(item["key"])
@@ -119,10 +122,23 @@ class VerifyJob:
         analyse = self.analyse and not _measured(was, st)
         # Compared, not decoded, only where what the decode would add is kept already.
         compare = not self.decode_all and (not self.analyse or "sound" in was)
-        found = integrity.check(exe, path, analyse=analyse, flac=self.flac, stall=STALL,
-                                last_good=was if compare else None)  # fmt: skip
+        last_good = was if compare else None
+        if self.cluster and last_good is None:  # (a comparison reads less than it sends)
+            found = self._sent(path, analyse)
+        else:
+            found = integrity.check(exe, path, analyse=analyse, flac=self.flac, stall=STALL,
+                                    last_good=last_good)  # fmt: skip
         return {"check": asdict(found), "mtime_ns": st.st_mtime_ns, "size": st.st_size,
                 "analysed": analyse and not found.compared}  # fmt: skip
+
+    def _sent(self, path: Path, analyse: bool) -> integrity.Check:
+        """A file decoded on a cluster's worker ([cluster] send names verify: its bytes
+        moved cost more than its decode here, unless this machine is the slow one)."""
+        params = {"name": path.name, "analyse": analyse, "last_good": None,
+                  "limits": {"stall": STALL}}  # fmt: skip
+        sent = cluster.remote(self.cluster).call(integrity.check_sent, params,
+                                                 {path.name: path.read_bytes()})
+        return _as_check({**sent["result"], "path": os.fspath(path)})
 
     def _complete(self, item, slug: str, files: list[Path], done: dict, known) -> ItemResult:
         now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -230,13 +246,15 @@ def write_outputs(home: Path, slug: str, document: dict[str, Any]) -> None:
 
 
 def job_from_settings(
-    settings: Settings, *, accept_changed: bool, decode_all: bool = False, workers: int = 1
+    settings: Settings, *, accept_changed: bool, decode_all: bool = False, workers: int = 1,
+    cluster: Target | None = None,
 ) -> Callable[[str], VerifyJob]:
     """The job of a batch of ``workers`` processes: the cores shared among them, one ffmpeg
-    per core in all."""
+    per core in all (sent to a cluster: its threads)."""
     section = settings.section(VERIFY.name)
+    threads = cluster.threads if cluster else max(1, CORES // max(1, workers))
     return partial(_job, home=settings.home, ffmpeg_path=settings.get("ffmpeg", "path"),
-                   threads=max(1, CORES // max(1, workers)),
+                   threads=threads, cluster=cluster,
                    analyse=bool(section["analyse"]), flac=flactest.find(),
                    accept_changed=accept_changed, decode_all=decode_all)  # fmt: skip
 

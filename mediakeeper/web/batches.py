@@ -172,7 +172,8 @@ def running_of(records: list[SessionRecord]) -> list[dict[str, Any]]:
     """The running sessions among ``records``, as the API and the page list them."""
     return [{"session": record.id, "kind": record.kind, "pid": record.pid,
              "started_at": record.started_at.isoformat(), "items_done": record.items_done,
-             "items_failed": record.items_failed}
+             "items_failed": record.items_failed,
+             **({"cluster": record.moved} if record.moved else {})}
             for record in records if record.outcome == RUNNING]  # fmt: skip
 
 

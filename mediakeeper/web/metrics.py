@@ -9,6 +9,10 @@
 - ``mediakeeper_read_bytes_total{kind}``, ``mediakeeper_written_bytes_total{kind}``
   (counters): what the items' jobs read and wrote (``batch/usage.py`` says how it is counted).
 - ``mediakeeper_files_written_total{kind}`` (counter): files the fixes of ended batches wrote.
+- ``mediakeeper_cluster_sent_bytes_total{kind}``, ``mediakeeper_cluster_received_bytes_total
+  {kind}`` (counters): the bytes the items sent to a Dask cluster's workers and received
+  back; ``mediakeeper_cluster_items_total{kind,worker}`` (counter): the items each worker
+  ran steps of (``batch/cluster.py``).
 
 The server is another process than the batches: it counts what each batch recorded of each
 item it finished (its ``item`` event), as the item is recorded, whoever ran the batch and
@@ -51,8 +55,9 @@ class SessionTally:
     buckets: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
     seconds: float = 0.0
     lookups: Counter[tuple[str, str]] = field(default_factory=Counter)  # (service, source)
-    bytes: Counter[str] = field(default_factory=Counter)  # "read", "written"
+    bytes: Counter[str] = field(default_factory=Counter)  # "read", "written", "sent", "received"
     files_written: int = 0
+    workers: Counter[str] = field(default_factory=Counter)  # items each cluster worker ran
 
     def read_on(self, path: Path) -> None:
         # A torn or damaged line is passed over, as load_sessions does.
@@ -79,10 +84,13 @@ class SessionTally:
             for source, n in sources.items() if isinstance(sources, dict) else ():
                 if source in SOURCES and type(n) is int and n > 0:
                     self.lookups[(str(service), source)] += n
-        for way in ("read", "written"):
+        for way in ("read", "written", "sent", "received"):
             n = event.get(f"bytes_{way}")
             if type(n) is int and n > 0:
                 self.bytes[way] += n
+        workers = event.get("workers")
+        for worker in workers if isinstance(workers, list) else ():
+            self.workers[str(worker)] += 1
 
 
 class HomeCollector:
@@ -123,6 +131,15 @@ class HomeCollector:
                                     labels=["kind"])  # fmt: skip
         written = CounterMetricFamily("mediakeeper_files_written", "Files the fixes wrote.",
                                       labels=["kind"])  # fmt: skip
+        sent = CounterMetricFamily("mediakeeper_cluster_sent_bytes",
+                                   "Bytes the items sent to a cluster's workers.",
+                                   labels=["kind"])  # fmt: skip
+        received = CounterMetricFamily("mediakeeper_cluster_received_bytes",
+                                       "Bytes the items received from a cluster's workers.",
+                                       labels=["kind"])  # fmt: skip
+        ran = CounterMetricFamily("mediakeeper_cluster_items",
+                                  "Items each cluster worker ran steps of.",
+                                  labels=["kind", "worker"])  # fmt: skip
         for kind, tally in sorted(self.tallies.items()):
             for outcome, n in sorted(tally.outcomes.items()):
                 processed.add_metric([kind, outcome], n)
@@ -136,7 +153,12 @@ class HomeCollector:
             read.add_metric([kind], tally.bytes["read"])
             wrote.add_metric([kind], tally.bytes["written"])
             written.add_metric([kind], tally.files_written)
-        return processed, seconds, lookups, read, wrote, written
+            if tally.workers:  # (a kind never sent: no cluster series)
+                sent.add_metric([kind], tally.bytes["sent"])
+                received.add_metric([kind], tally.bytes["received"])
+            for worker, n in sorted(tally.workers.items()):
+                ran.add_metric([kind, worker], n)
+        return processed, seconds, lookups, read, wrote, written, sent, received, ran
 
 
 def registry_for(follower: HomeFollower) -> CollectorRegistry:

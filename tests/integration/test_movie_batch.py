@@ -537,7 +537,8 @@ def test_decide_takes_a_tmdb_candidate_and_the_next_batch_identifies_it(fake, tm
     shown = subprocess.run(decide, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert "1) Solaris (1972), TMDb id 593" in shown.stdout, shown.stdout + shown.stderr
     assert "2) Solaris (2002), TMDb id 2103" in shown.stdout
-    took = subprocess.run([*decide, "--choose", "2"], cwd=REPO, env=env, capture_output=True,
+    took = subprocess.run([*decide, "--code", "ambiguous-match", "--choose", "2"], cwd=REPO,
+                          env=env, capture_output=True,
                           text=True, timeout=60)  # fmt: skip
     assert took.returncode == 0, took.stderr
     assert "chose Solaris (2002), TMDb id 2103 for Solaris" in took.stdout

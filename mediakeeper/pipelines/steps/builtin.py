@@ -126,6 +126,7 @@ register(Processor(
     ),
     estimate=estimate_convert,
     check=_check_convert,
+    sent=True,
 ))  # fmt: skip
 register(Processor(
     "replaygain",

@@ -59,4 +59,5 @@ register(Processor(
               unit="bitrate"),
         Param("title", str, help="the book's title (default: the album folder's name)"),
     ),
+    sent=True,
 ))  # fmt: skip

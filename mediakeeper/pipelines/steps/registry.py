@@ -107,6 +107,10 @@ class Processor:
     # Checks across parameters (split: ``seconds`` with mode fixed): params -> [(key, why)]
     check: Callable[[Mapping[str, Any]], list[tuple[str, str]]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Worth sending to a cluster's workers (batch/cluster.py): seconds of CPU per megabyte
+    # (an encode), and it needs nothing of the coordinator's but its input files (no
+    # ``Context.archive``, no ``Context.placed``). False: run here, near the data.
+    sent: bool = False
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -144,6 +148,16 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
+
+
+def step_sent(exe: str, inputs: Path, outputs: Path, *, processor: str,
+              params: dict[str, Any], name: str) -> dict[str, Any]:  # fmt: skip
+    """A pipeline's step as a cluster's worker runs it (``batch/cluster_steps``): a processor
+    that declares itself ``sent``, on the folder of files it was sent (one core: the task's)."""
+    found = get(processor)
+    if found is None or not found.sent:
+        raise LookupError(f"the processor {processor!r} is not one a worker runs")
+    return found.run(Context(exe, None, 1, name), inputs, outputs, params)
 
 
 def register(processor: Processor) -> Processor:

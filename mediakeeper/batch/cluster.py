@@ -1,0 +1,376 @@
+"""The heavy steps of a batch sent to a Dask distributed cluster (``[cluster] scheduler``).
+
+The machine that holds the library (the coordinator: the batch) stays the one that reads,
+claims, verifies and places; a worker gets a step (a function of the toolkit's, sent by
+reference), its parameters and its inputs' bytes (``cluster_steps.run_step``), works in a
+temporary folder of its own and sends back the outputs' bytes and the step's result. The
+JSON queue stays the one truth: a task in flight belongs to an item claimed as any other.
+
+- **Which kinds**: each kind's plan declares its heavy step ``send`` (seconds of CPU per
+  megabyte: an encode) or ``near`` (bytes moved per CPU-second: a verify decode, a
+  fingerprint); ``[cluster] send = [...]`` names the kinds sent instead (``sent``).
+- **Checked before anything is claimed** (``connect``): the address (``tcp://`` or
+  ``tls://``, host and port; off loopback only ``tls://`` unless ``[cluster] insecure``),
+  the TLS files, the scheduler reached, and each worker's ffmpeg build and toolkit version
+  against the coordinator's: a worker that differs is refused (never sent a task) with one
+  line naming both; none left: the batch is refused.
+- **Lost workers** (``Remote.call``): Dask runs a task whose worker died again on another;
+  a task restricted to workers all gone is sent again to the workers accepted since; with no
+  accepted worker at all for ``[cluster] wait_for_workers`` seconds the batch stops and its
+  items go back to pending (``ItemFailure(stop=True)``), resumable.
+- **Stopped**: ``cancel_all()`` (a Ctrl+C in the job's stage) cancels every task in flight.
+
+``distributed`` is imported only here and only when a scheduler is set: a batch without
+one never loads it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import multiprocessing
+import os
+import re
+import threading
+import time
+import uuid
+import warnings
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from mediakeeper import __version__
+from mediakeeper.batch import cluster_tally
+from mediakeeper.batch.cluster_steps import Step, identity, run_step
+from mediakeeper.batch.job import ItemFailure
+from mediakeeper.core.config import Settings
+from mediakeeper.core.errors import ConfigError
+from mediakeeper.core.extras import require
+from mediakeeper.media import ffmpeg
+
+SEND, NEAR = "send", "near"  # a kind's heavy step: worth sending, or better near the data
+CONNECT_SECONDS = 5.0  # to reach the scheduler before the batch is refused
+POLL = 0.5  # seconds between two looks at the workers while a task runs
+ANSWER_SECONDS = 60.0  # the most the scheduler and its workers may take to be judged
+TLS_KEYS = ("tls_ca_file", "tls_cert", "tls_key")
+_ADDRESS = re.compile(r"(?P<scheme>[a-z]+)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+)"
+                      r":(?P<port>\d{1,5})/?")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a batch sends its heavy steps, checked (``target_of``), and what its workers
+    must run to be accepted (the coordinator's ffmpeg build and toolkit version)."""
+
+    address: str
+    tls: tuple[str, str, str] | None = None  # CA file, certificate, key
+    wait_for_workers: float = 120.0
+    ffmpeg: str = ""
+    toolkit: str = __version__
+    threads: int = 1  # the accepted workers' threads when the batch started
+
+
+def sent(settings: Settings, kind: str, heavy: str | None) -> bool:
+    """Whether ``kind``'s heavy step goes to the cluster: a scheduler is set, and the kind
+    is named in ``[cluster] send``, or (none named) declares its step worth sending."""
+    if heavy is None or not settings.get("cluster", "scheduler"):
+        return False
+    named = settings.get("cluster", "send")
+    return kind in named if named else heavy == SEND
+
+
+def target_of(settings: Settings) -> Target:
+    """The ``[cluster]`` settings checked: a ConfigError (one line, the fix) for a malformed
+    address, plain tcp:// off this machine without ``insecure``, a TLS file missing."""
+    address = settings.get("cluster", "scheduler").strip()
+    where = settings.origin("cluster", "scheduler") or "[cluster] scheduler"
+    match = _ADDRESS.fullmatch(address)
+    if not match or match["scheme"] not in ("tcp", "tls") or not 0 < int(match["port"]) < 65536:
+        raise ConfigError(f"{where}: {address!r} is not a scheduler address: give "
+                          "tcp://HOST:PORT or tls://HOST:PORT (Dask's default port is 8786)")
+    files = {key: settings.get("cluster", key) for key in TLS_KEYS}
+    for key, path in files.items():
+        if path and not Path(path).expanduser().is_file():
+            raise ConfigError(f"[cluster] {key} {path}: no such file; give the path of the "
+                              "PEM file, or leave it empty")  # fmt: skip
+    tls = None
+    if match["scheme"] == "tls":
+        if not all(files.values()):
+            raise ConfigError(f"{address} is a tls:// scheduler: set [cluster] tls_ca_file, "
+                              "tls_cert and tls_key (PEM files)")  # fmt: skip
+        tls = tuple(str(Path(files[k]).expanduser()) for k in TLS_KEYS)
+    elif not _loopback(match["host"]) and not settings.get("cluster", "insecure"):
+        raise ConfigError(f"{address} is not on this machine: the items' bytes would cross the "
+                          "network unencrypted; use tls://… with [cluster] tls_ca_file, "
+                          "tls_cert and tls_key, or set [cluster] insecure = true on a "
+                          "network you trust")  # fmt: skip
+    return Target(address, tls, float(settings.get("cluster", "wait_for_workers")),
+                  ffmpeg.build(ffmpeg.find(settings.get("ffmpeg", "path"))))  # fmt: skip
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a name: only the network knows where it is
+        return False
+
+
+# ---- the client -------------------------------------------------------------------------
+
+
+def _quiet() -> None:
+    """Dask speaks for itself on stderr (reconnections, large graphs): the batch says what
+    matters in its own lines."""
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    warnings.filterwarnings("ignore", message=".*[Ll]arge graph.*")
+
+
+def _client(target: Target) -> Any:
+    """A client of the scheduler; a ConfigError (one line) when it cannot be reached."""
+    require("cluster", "[cluster] scheduler (--scheduler)")
+    from distributed import Client
+    from distributed.security import Security
+
+    _quiet()
+    security = None
+    if target.tls:
+        ca, cert, key = target.tls
+        security = Security(tls_ca_file=ca, tls_client_cert=cert, tls_client_key=key,
+                            require_encryption=True)  # fmt: skip
+    try:
+        return Client(target.address, timeout=CONNECT_SECONDS, security=security,
+                      set_as_default=False)  # fmt: skip
+    except (OSError, TimeoutError) as err:
+        raise ConfigError(f"cannot reach the scheduler at {target.address}: "
+                          f"{_first_line(err)}; start it (dask scheduler) or fix "
+                          "[cluster] scheduler / --scheduler") from None  # fmt: skip
+    except Exception as err:  # a TLS handshake refused, a certificate that does not load
+        raise ConfigError(f"cannot connect to the scheduler at {target.address}: "
+                          f"{type(err).__name__}: {_first_line(err)}") from None  # fmt: skip
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0]
+
+
+@dataclass
+class Worker:
+    """One worker as the coordinator sees it."""
+
+    address: str
+    threads: int
+    ffmpeg: str
+    toolkit: str
+    refused: str = ""  # why it is never sent a task ("" accepted)
+
+
+def refusal(target: Target, seen: dict[str, Any]) -> str:
+    """The one line a worker that would not give identical outputs is refused with."""
+    if seen.get("toolkit") != target.toolkit:
+        return (f"its toolkit is {seen.get('toolkit')}, this machine's {target.toolkit}: "
+                "install the same version there")  # fmt: skip
+    if seen.get("ffmpeg") != target.ffmpeg:
+        return (f"its ffmpeg is {seen.get('ffmpeg') or 'unknown'!r}, this machine's "
+                f"{target.ffmpeg!r}: outputs would differ; run the same build on both "
+                "(the one imageio-ffmpeg ships, or [ffmpeg] path)")  # fmt: skip
+    return ""
+
+
+@dataclass
+class Remote:
+    """The coordinator's side of one scheduler, shared by the threads of a job."""
+
+    target: Target
+    client: Any
+    workers: dict[str, Worker] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _looked: float = 0.0
+    _futures: set[Any] = field(default_factory=set)
+    _cancelled: threading.Event = field(default_factory=threading.Event)
+
+    def look(self, *, every: float = 0.0) -> list[Worker]:
+        """The workers now on the scheduler, each new one's identity asked and judged;
+        at most once each ``every`` seconds (the threads of a job share the answer)."""
+        with self._lock:
+            if time.monotonic() - self._looked >= every:
+                self._looked = time.monotonic()
+                try:
+                    present = dict(self.client.nthreads())
+                except Exception:  # the scheduler gone: as if no worker were left
+                    present = {}
+                self.workers = {a: w for a, w in self.workers.items() if a in present}
+                if new := [a for a in present if a not in self.workers]:
+                    self._judge(new, present)
+            return list(self.workers.values())
+
+    def _judge(self, new: list[str], present: dict[str, int]) -> None:
+        try:
+            seen = self.client.run(identity, workers=new, on_error="return")
+        except Exception:
+            return  # asked again at the next look
+        for address in new:
+            said = seen.get(address)
+            said = said if isinstance(said, dict) else {}
+            threads = int(present.get(address) or 1)  # the scheduler's count
+            worker = Worker(address, threads, said.get("ffmpeg", ""), said.get("toolkit", ""))
+            worker.refused = refusal(self.target, said) if said else "it did not answer"
+            self.workers[address] = worker
+
+    def accepted(self) -> list[str]:
+        return [w.address for w in self.workers.values() if not w.refused]
+
+    def call(self, step: Step, params: dict[str, Any], inputs: dict[str, bytes]) -> dict[str, Any]:
+        """Run ``step`` on a worker and return what it sent back (``run_step``), with the
+        bytes sent and received. Raises what the step raised; ``ItemFailure(stop=True)``
+        when no accepted worker was there for ``wait_for_workers`` seconds."""
+        future, placed, finished, alone_since = None, [], threading.Event(), None
+        try:
+            while True:
+                if self._cancelled.is_set():
+                    raise ItemFailure("cluster", "stopped: its tasks were cancelled", stop=True)
+                # Waited on through the future's own callback: ``result(timeout=...)`` may
+                # lose its answer to a cancelled wait inside Dask (an UnboundLocalError in
+                # distributed.utils.sync, seen under load); asked once it is done, it is not.
+                if future is not None and finished.wait(POLL) and not self._cancelled.is_set():
+                    sent_back = future.result()
+                    break
+                self.look(every=POLL)
+                if accepted := self.accepted():
+                    alone_since = None
+                    if not set(accepted) & set(placed):  # not sent yet, or its workers gone
+                        if future is not None:
+                            self._forget(future)
+                        future, placed = self._submit(step, params, inputs, accepted)
+                        finished = _finished(future)
+                    continue
+                # Never sent to a refused worker: with none accepted, it waits, bounded.
+                alone_since = alone_since or time.monotonic()
+                if time.monotonic() - alone_since >= self.target.wait_for_workers:
+                    raise ItemFailure("cluster", f"no worker of the scheduler at "
+                                      f"{self.target.address} for "
+                                      f"{self.target.wait_for_workers:g} s: its items go back "
+                                      "to pending; start a worker (mediakeeper worker "
+                                      f"{self.target.address}) and run the batch again",
+                                      stop=True)  # fmt: skip
+                if future is None:
+                    time.sleep(POLL)
+        finally:
+            if future is not None:
+                self._forget(future)
+        size = lambda files: sum(len(b) for b in files.values())  # noqa: E731
+        cluster_tally.add(sent_back["worker"], size(inputs), size(sent_back["outputs"]))
+        return sent_back
+
+    def _submit(self, step: Step, params: dict[str, Any], inputs: dict[str, bytes],
+                workers: list[str]) -> tuple[Any, list[str]]:  # fmt: skip
+        """The task, placed on ``workers`` only (the accepted ones: never a refused one)."""
+        future = self.client.submit(run_step, step, params, inputs,
+                                    key=f"{step.__name__}-{uuid.uuid4()}", workers=workers,
+                                    allow_other_workers=False, pure=False)  # fmt: skip
+        with self._lock:
+            self._futures.add(future)
+        return future, workers
+
+    def _forget(self, future: Any) -> None:
+        with self._lock:
+            self._futures.discard(future)
+        future.cancel()  # done: released on the scheduler; in flight: cancelled
+
+    def cancel(self) -> None:
+        """Every task in flight cancelled; the threads waiting on them stop."""
+        self._cancelled.set()
+        with self._lock:
+            futures = list(self._futures)
+        if futures:
+            with contextlib.suppress(Exception):  # the scheduler gone: nothing left to cancel
+                self.client.cancel(futures)
+
+
+def _finished(future: Any) -> threading.Event:
+    """Set once ``future`` is done (finished, failed or cancelled)."""
+    finished = threading.Event()
+    future.add_done_callback(lambda _: finished.set())
+    return finished
+
+
+_REMOTES: dict[tuple[int, Target], Remote] = {}
+
+
+def remote(target: Target) -> Remote:
+    """This process's client of ``target`` (made once; a forked process makes its own)."""
+    key = (os.getpid(), replace(target, threads=0))
+    if key not in _REMOTES:
+        _REMOTES[key] = Remote(target, _client(target))
+    return _REMOTES[key]  # (cancelled stays cancelled: the batch is ending)
+
+
+def cancel_all() -> None:
+    """The tasks of every remote of this process cancelled (the batch stops)."""
+    for found in _REMOTES.values():
+        found.cancel()
+
+
+def joined(settings: Settings, kind: str, heavy: str | None, *, dry_run: bool = False
+           ) -> tuple[Target | None, list[str]]:  # fmt: skip
+    """Where ``kind``'s heavy steps go: None (here), or the cluster's target, its settings
+    checked (a dry run too) and, for a real run, its scheduler reached and its workers
+    judged (``connect``); with a line per refused worker."""
+    if not sent(settings, kind, heavy):
+        return None, []
+    target = target_of(settings)
+    return (target, []) if dry_run else connect(target)
+
+
+def connect(target: Target) -> tuple[Target, list[str]]:
+    """The scheduler reached and its workers judged, before any item is claimed: the target
+    with the accepted workers' threads, and a line per refused worker. A ConfigError (exit 2,
+    nothing claimed) when the scheduler cannot be reached or no worker is accepted.
+
+    Asked from a process forked for it: a client's threads (its event loop, its offload
+    thread) must not be running in a batch that forks its worker processes next; each of
+    them makes its own client (``remote``) when its first step is sent."""
+    context = multiprocessing.get_context("fork")
+    ours, theirs = context.Pipe(duplex=False)
+    asking = context.Process(target=_connect_in, args=(target, theirs), daemon=True)
+    asking.start()
+    theirs.close()
+    try:  # (bounded: a child forked from a process with threads could hang on a lock)
+        answer = ours.recv() if ours.poll(ANSWER_SECONDS) else None
+    except EOFError:  # it died (killed): as if the scheduler had not answered
+        answer = None
+    finally:
+        if asking.is_alive():
+            asking.kill()
+        asking.join()
+    if answer is None:
+        answer = ConfigError(f"cannot reach the scheduler at {target.address}: no answer "
+                             f"within {ANSWER_SECONDS:g} s")  # fmt: skip
+    if isinstance(answer, BaseException):
+        raise answer
+    return answer
+
+
+def _connect_in(target: Target, answer: Any) -> None:
+    try:
+        answer.send(_connected(target))
+    except ConfigError as err:
+        answer.send(ConfigError(str(err)))
+    finally:
+        os._exit(0)  # not through the batch's own exit handlers
+
+
+def _connected(target: Target) -> tuple[Target, list[str]]:
+    found = remote(target)
+    workers = found.look()
+    refused = [f"refused the worker {w.address}: {w.refused}" for w in workers if w.refused]
+    if not workers:
+        raise ConfigError(f"no worker on the scheduler at {target.address}: start one there "
+                          f"(mediakeeper worker {target.address})")  # fmt: skip
+    if not found.accepted():
+        raise ConfigError(refused[0] if len(refused) == 1 else
+                          f"every worker refused: {'; '.join(refused)}")  # fmt: skip
+    threads = sum(w.threads for w in workers if not w.refused)
+    return replace(target, threads=threads), refused

@@ -1,0 +1,25 @@
+"""What the steps sent to a cluster moved, in this process: bytes sent to the workers and
+received back, and the tasks each worker ran. ``usage`` marks it around each item, so an
+item's event says what its work moved and where it ran (``/metrics``, ``/api/batches``)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+_MOVED: Counter[str] = Counter()
+_RAN_ON: Counter[str] = Counter()
+_LOCK = threading.Lock()  # the threads of a job add at once
+
+
+def add(worker: str, sent: int, received: int) -> None:
+    with _LOCK:
+        _MOVED["bytes_sent"] += sent
+        _MOVED["bytes_received"] += received
+        _RAN_ON[worker] += 1
+
+
+def moved() -> tuple[dict[str, int], dict[str, int]]:
+    """The bytes sent and received so far, and the tasks each worker ran."""
+    with _LOCK:
+        return dict(_MOVED), dict(_RAN_ON)

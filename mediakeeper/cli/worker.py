@@ -1,0 +1,66 @@
+"""``mediakeeper worker ADDRESS``: a Dask worker ready for the toolkit's steps, a thin wrapper
+over ``dask worker``: the scheduler's address checked as a batch checks it, the toolkit
+preloaded (``batch/cluster_steps.py``: its ffmpeg found before the first task), the
+``[cluster]`` TLS files and the ``[ffmpeg] path`` of this machine passed on. The worker needs
+no data home, no library and no shared folder: everything it works on is sent to it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from mediakeeper.batch import cluster
+from mediakeeper.cli.command import Command, home_option
+from mediakeeper.core.config import load_settings, resolve_home
+from mediakeeper.core.errors import ConfigError
+from mediakeeper.core.extras import require
+
+
+@click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"],
+                                              "ignore_unknown_options": True})  # fmt: skip
+@click.argument("address")
+@click.option("--nworkers", type=click.IntRange(min=1), default=None,
+              help="Worker processes to start (default: one per core).")
+@click.option("--nthreads", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Tasks each process runs at once.")
+@home_option
+@click.argument("dask_args", nargs=-1, type=click.UNPROCESSED)
+def main(address, nworkers, nthreads, home, dask_args):
+    """Start a worker for the Dask scheduler at ADDRESS (tcp://HOST:8786 or tls://HOST:8786)
+    that batches with [cluster] scheduler (or --scheduler) send their encodes to. Runs until
+    stopped (Ctrl+C). Options after -- go to dask worker as they are."""
+    settings = load_settings(_home(home), {"cluster": {"scheduler": address}})
+    target = cluster.target_of(settings)  # one line, exit 2: the address, TLS, its files
+    require("cluster", "mediakeeper worker")
+    # One task per process by default: a step's own Python (its bytes written and read, the
+    # tags carried) then never waits for another's under one interpreter lock; two 1-thread
+    # workers ran the benchmark's encodes 20-30% faster than one of 2 threads
+    # (docs/performance.md).
+    nworkers = nworkers or os.cpu_count() or 1
+    argv = [sys.executable, "-m", "distributed.cli.dask_worker", target.address,
+            "--preload", "mediakeeper.batch.cluster_steps", "--nworkers", str(nworkers),
+            "--nthreads", str(nthreads), "--no-dashboard"]  # fmt: skip
+    if target.tls:
+        ca, cert, key = target.tls
+        argv += ["--tls-ca-file", ca, "--tls-cert", cert, "--tls-key", key]
+    env = dict(os.environ)
+    if path := settings.get("ffmpeg", "path"):
+        env["MEDIAKEEPER_FFMPEG_PATH"] = path  # the steps' ffmpeg (cluster_steps.find)
+    click.echo(f"Starting a worker for {target.address} ({nworkers} process(es)); "
+               "Ctrl+C stops it.", err=True)  # fmt: skip
+    sys.stdout.flush()
+    os.execve(sys.executable, [*argv, *dask_args], env)
+
+
+def _home(given: str | None) -> Path:
+    """Where its settings are read from: the home given or found; a worker's machine may
+    have none (its settings then come from the environment)."""
+    try:
+        return resolve_home(given)
+    except ConfigError:
+        if given:
+            raise
+        return Path.cwd()

@@ -1,0 +1,494 @@
+"""Conversions sent to a Dask cluster (issue 71), with real processes on loopback: a ``dask
+scheduler``, ``mediakeeper worker`` (``dask worker``) run in a mount namespace where the
+tests' folders (the library, the data home, the output) are an empty tmpfs, and the batch
+command. (Not as another user: this machine's Python lives in root's home.) Never a mocked
+client: the test's own client only watches the scheduler (its workers, its tasks)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import ffmpeg
+from mediakeeper.queue.session_log import load_sessions
+from tests.helpers.processes import REPO_ROOT, script_env, wait_until
+from tests.integration.serving import serve
+from tests.integration.test_extras import run_without
+from tests.integration.test_serve_metrics import scrape
+
+distributed = pytest.importorskip("distributed")
+psutil = pytest.importorskip("psutil")
+
+pytestmark = pytest.mark.slow
+EXE = ffmpeg.find()
+
+
+# ---- the parts ---------------------------------------------------------------------------
+
+
+def make_library(root: Path, *, albums: int = 2, tracks: int = 2, seconds: float = 2.0) -> Path:
+    for a in range(albums):
+        for n in range(1, tracks + 1):
+            path = synth.tone(EXE, root / f"Artist {a}" / "Album" / f"0{n} Song.flac", seconds,
+                              frequency=200 + 50 * n + 10 * a)  # fmt: skip
+            synth.tagged(path, {"title": f"Song {n}", "artist": f"Artist {a}", "album": "Album"})
+    return root
+
+
+def digests(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}  # fmt: skip
+
+
+def hiding(folder: Path) -> list[str]:
+    """A command's prefix that runs it in a mount namespace of its own where ``folder`` is an
+    empty tmpfs: it cannot see anything under it."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("the worker runs in a mount namespace: needs root and unshare")
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+            'mount -t tmpfs tmpfs "$0" && exec "$@"', str(folder)]  # fmt: skip
+
+
+def env(**more: str) -> dict[str, str]:
+    return {**script_env(), "MEDIAKEEPER_CLUSTER_WAIT_FOR_WORKERS": "120", **more}
+
+
+def batch_argv(tmp: Path, home: str, out: str, *more: str) -> list[str]:
+    return [sys.executable, "-m", "mediakeeper", "conversions", "batch", "--home",
+            str(tmp / home), "--library", str(tmp / "lib"), "--output", str(tmp / out),
+            "--batch-size", "10", *more]  # fmt: skip
+
+
+def run_batch(tmp: Path, home: str, out: str, *more: str, **environ: str):
+    return subprocess.run(batch_argv(tmp, home, out, *more), cwd=REPO_ROOT, env=env(**environ),
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+
+
+def queue(home: Path) -> dict[str, dict]:
+    data = json.loads((home / "status" / "conversions" / "processing_queue.json").read_text())
+    return {i["key"]: i for i in data["items"]}
+
+
+def events(home: Path) -> list[dict]:
+    lines = (home / "status" / "conversions" / "sessions.jsonl").read_text().splitlines()
+    return [e for e in map(json.loads, lines) if e.get("event") == "item"]
+
+
+class Scheduler:
+    def __init__(self, folder: Path, *more: str, security=None):
+        file = folder / "scheduler.json"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+             "--port", "0", "--no-dashboard", "--scheduler-file", str(file), *more],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        assert wait_until(file.exists, limit=60), "the scheduler did not start"
+        self.address = json.loads(file.read_text())["address"]
+        self.client = distributed.Client(self.address, timeout=30, set_as_default=False,
+                                         security=security)  # fmt: skip
+
+    def workers(self) -> dict[str, int]:
+        return dict(self.client.nthreads())
+
+    def tasks(self) -> int:
+        return self.client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+
+    def stop(self) -> None:
+        self.client.close()
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+
+class Worker:
+    """``mediakeeper worker ADDRESS`` with ``hidden`` out of its sight, no nanny: a killed
+    worker stays dead."""
+
+    def __init__(self, scheduler: Scheduler, *, hidden: Path, path: str = "", **environ: str):
+        before = set(scheduler.workers())
+        argv = [sys.executable, "-m", "mediakeeper", "worker", scheduler.address,
+                "--nworkers", "1", "--", "--no-nanny"]  # fmt: skip
+        environ = env(HOME="/tmp", PATH=path or os.environ["PATH"], **environ)
+        argv = [*hiding(hidden), *argv]
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (what it said, for a failure)
+        self.proc = subprocess.Popen(argv, cwd="/", env=environ, stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        if not wait_until(lambda: set(scheduler.workers()) - before, limit=90):
+            self.log.seek(0)
+            raise AssertionError(f"no worker joined: {self.log.read().decode()[-3000:]}")
+        self.address = (set(scheduler.workers()) - before).pop()
+
+    def python(self) -> psutil.Process:
+        """The worker's own process (unshare and sh exec it: the one started)."""
+        return psutil.Process(self.proc.pid)
+
+    def encoding(self) -> bool:
+        return any("ffmpeg" in p.name() for p in self.python().children(recursive=True))
+
+    def kill(self) -> None:
+        with_children = [self.python(), *self.python().children(recursive=True)]
+        for proc in with_children:
+            with __import__("contextlib").suppress(psutil.Error):
+                proc.kill()
+
+    def stop(self) -> None:
+        with __import__("contextlib").suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+
+def encoding_batch(tmp_path: Path, scheduler: Scheduler, worker: Worker,
+                   **environ: str) -> subprocess.Popen:
+    """The batch sent to ``scheduler``, in its own process group, once ``worker`` encodes."""
+    batch = subprocess.Popen(batch_argv(tmp_path, "home", "out", "--scheduler",
+                                        scheduler.address),
+                             cwd=REPO_ROOT, env=env(**environ), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)  # fmt: skip
+    assert wait_until(worker.encoding, limit=120), "the worker never encoded"
+    return batch
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory):
+    found = Scheduler(tmp_path_factory.mktemp("scheduler"))
+    yield found
+    found.stop()
+
+
+@pytest.fixture
+def workers(scheduler, tmp_path_factory):
+    started: list[Worker] = []
+    every_test_s = tmp_path_factory.getbasetemp().parent  # /tmp/pytest-of-<user>
+
+    def start(*, path: str = "", on: Scheduler | None = None, **environ: str) -> Worker:
+        found = Worker(on or scheduler, hidden=every_test_s, path=path, **environ)
+        started.append(found)
+        return found
+
+    yield start
+    for found in started:
+        found.stop()
+    wait_until(lambda: not set(scheduler.workers()) & {w.address for w in started}, limit=30)
+
+
+# ---- outputs -----------------------------------------------------------------------------
+
+
+def test_a_worker_that_cannot_read_the_library_makes_the_same_bytes(tmp_path, scheduler,
+                                                                    workers):  # fmt: skip
+    make_library(tmp_path / "lib")
+    worker = workers()
+    # The worker sees neither the library nor the data home: nothing shared.
+    seen = scheduler.client.run(os.path.exists, str(tmp_path / "lib"), workers=[worker.address])
+    assert seen == {worker.address: False}
+    local = run_batch(tmp_path, "home-local", "out-local")
+    assert local.returncode == 0, local.stderr
+    sent = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address)
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert digests(tmp_path / "out") == digests(tmp_path / "out-local")
+    assert len(digests(tmp_path / "out")) == 4
+    assert {i["status"] for i in queue(tmp_path / "home").values()} == {"completed"}
+    for event in events(tmp_path / "home"):
+        assert event["workers"] == [worker.address]
+        sources = (tmp_path / "lib" / event["key"]).glob("*.flac")
+        outputs = (tmp_path / "out" / event["key"]).glob("*.opus")
+        assert event["bytes_sent"] == sum(p.stat().st_size for p in sources)
+        assert event["bytes_received"] == sum(p.stat().st_size for p in outputs)
+    # Seen: what /api/batches says of a batch (its items so far) and /metrics.
+    moved = load_sessions(tmp_path / "home" / "status", "conversions")[-1].moved
+    assert moved["workers"] == {worker.address: 2}
+    assert moved["bytes_sent"] == sum(e["bytes_sent"] for e in events(tmp_path / "home"))
+    server = serve(tmp_path / "home")
+    try:
+        samples = scrape(server)
+    finally:
+        server.stop()
+    assert samples[("mediakeeper_cluster_items_total", ("kind", "conversions"),
+                    ("worker", worker.address))] == 2  # fmt: skip
+    assert samples[("mediakeeper_cluster_sent_bytes_total", ("kind", "conversions"))] == \
+        moved["bytes_sent"]  # fmt: skip
+    assert samples[("mediakeeper_cluster_received_bytes_total", ("kind", "conversions"))] == \
+        moved["bytes_received"]  # fmt: skip
+
+
+def test_a_worker_killed_mid_encode_and_every_item_completes_once(tmp_path, scheduler, workers):
+    make_library(tmp_path / "lib", albums=2, tracks=3, seconds=12.0)
+    local = run_batch(tmp_path, "home-local", "out-local")
+    assert local.returncode == 0, local.stderr
+    first, second = workers(), workers()
+    batch = encoding_batch(tmp_path, scheduler, first)
+    first.kill()  # SIGKILL, its ffmpeg with it
+    out, err = batch.communicate(timeout=300)
+    assert batch.returncode == 0, out + err
+    assert digests(tmp_path / "out") == digests(tmp_path / "out-local")
+    completed = [e["key"] for e in events(tmp_path / "home") if e["outcome"] == "completed"]
+    assert sorted(completed) == ["Artist 0/Album", "Artist 1/Album"]  # each once
+    assert all(i["attempts"] <= 1 for i in queue(tmp_path / "home").values())
+    assert second.address in {w for e in events(tmp_path / "home") for w in e["workers"]}
+
+
+def test_every_worker_gone_gives_the_items_back_to_pending(tmp_path, scheduler, workers):
+    make_library(tmp_path / "lib", albums=2, tracks=3, seconds=12.0)
+    only = workers()
+    batch = encoding_batch(tmp_path, scheduler, only, MEDIAKEEPER_CLUSTER_WAIT_FOR_WORKERS="3")
+    only.kill()
+    out, err = batch.communicate(timeout=300)
+    assert batch.returncode == 2, out + err  # stopped: as a batch no item can succeed in
+    said = [line for line in (out + err).splitlines() if "go back to pending" in line]
+    assert len(said) == 1, out + err
+    assert {i["status"] for i in queue(tmp_path / "home").values()} == {"pending"}
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.opus"))
+    # Resumable: a worker back, the same batch finishes them.
+    workers()
+    again = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert {i["status"] for i in queue(tmp_path / "home").values()} == {"completed"}
+
+
+def test_ctrl_c_cancels_the_batch_s_tasks(tmp_path, scheduler, workers):
+    make_library(tmp_path / "lib", albums=1, tracks=4, seconds=12.0)
+    only = workers()
+    batch = encoding_batch(tmp_path, scheduler, only)
+    batch.send_signal(signal.SIGINT)
+    out, err = batch.communicate(timeout=120)
+    assert batch.returncode == 130, out + err
+    assert {i["status"] for i in queue(tmp_path / "home").values()} == {"pending"}
+    assert wait_until(lambda: scheduler.tasks() == 0, limit=30), "its tasks were not cancelled"
+
+
+def test_the_coordinator_killed_mid_encode_resumes_as_after_any_kill(tmp_path, scheduler,
+                                                                      workers):  # fmt: skip
+    make_library(tmp_path / "lib", albums=2, tracks=3, seconds=12.0)
+    local = run_batch(tmp_path, "home-local", "out-local")
+    assert local.returncode == 0, local.stderr
+    only = workers()
+    batch = encoding_batch(tmp_path, scheduler, only)
+    os.killpg(batch.pid, signal.SIGKILL)  # the batch and its worker processes, at once
+    batch.communicate()
+    # Its client gone, the scheduler forgets its tasks; the next run takes the items again.
+    assert wait_until(lambda: scheduler.tasks() == 0, limit=60), "its tasks stayed"
+    again = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert digests(tmp_path / "out") == digests(tmp_path / "out-local")
+    assert {i["status"] for i in queue(tmp_path / "home").values()} == {"completed"}
+
+
+# ---- refusals ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_bin():
+    """A folder outside the tests' folders (a worker sees it)."""
+    folder = Path(tempfile.mkdtemp(prefix="mediakeeper-fake-ffmpeg-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def another_ffmpeg(folder: Path) -> Path:
+    """``folder`` with an ``ffmpeg`` that says another version (and runs the real one)."""
+    (folder / "ffmpeg").write_text(
+        "#!/bin/sh\n"
+        'case "$*" in *-version*) echo "ffmpeg version 6.1-other Copyright (c) someone";; '
+        f'*) exec {shutil.which("ffmpeg") or EXE} "$@";; esac\n'
+    )
+    (folder / "ffmpeg").chmod(0o755)
+    return folder
+
+
+def test_a_worker_with_another_ffmpeg_is_refused_naming_both(tmp_path, scheduler, workers,
+                                                             fake_bin):  # fmt: skip
+    make_library(tmp_path / "lib", albums=1, tracks=1)
+    workers(path=f"{another_ffmpeg(fake_bin)}:{os.environ['PATH']}")
+    result = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "refused the worker" in lines[0]
+    assert "6.1-other" in lines[0] and ffmpeg.build(EXE) in lines[0]
+    assert not (tmp_path / "home" / "status" / "conversions" / "processing_queue.json").exists()
+    # Beside a worker of the same build: the batch runs there, the other said once, unused.
+    good = workers()
+    result = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address)
+    assert result.returncode == 0, result.stdout + result.stderr
+    said = [line for line in result.stderr.splitlines() if "refused the worker" in line]
+    assert len(said) == 1 and "6.1-other" in said[0]
+    assert all(e["workers"] == [good.address] for e in events(tmp_path / "home"))
+
+
+@pytest.mark.parametrize(
+    ("address", "settings", "said"),
+    [
+        ("tcp://127.0.0.1:9", {}, "cannot reach the scheduler at tcp://127.0.0.1:9"),
+        ("tcp:/127.0.0.1", {}, "is not a scheduler address"),
+        ("tcp://192.0.2.1:8786", {}, "is not on this machine"),
+        ("tls://127.0.0.1:8786", {"MEDIAKEEPER_CLUSTER_TLS_CERT": "/nowhere/cert.pem"},
+         "[cluster] tls_cert /nowhere/cert.pem: no such file"),
+    ],
+)  # fmt: skip
+def test_bad_scheduler_settings_say_one_line_and_claim_nothing(tmp_path, address, settings,
+                                                               said):  # fmt: skip
+    make_library(tmp_path / "lib", albums=1, tracks=1, seconds=1.0)
+    result = run_batch(tmp_path, "home", "out", "--scheduler", address, **settings)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and said in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "home" / "status" / "conversions" / "processing_queue.json").exists()
+
+
+def test_mediakeeper_cluster_lists_the_workers(tmp_path, scheduler, workers):
+    worker = workers()
+    listed = subprocess.run([sys.executable, "-m", "mediakeeper", "cluster", "--scheduler",
+                             scheduler.address, "--json", "--home", str(tmp_path)],
+                            cwd=REPO_ROOT, env=env(), capture_output=True, text=True,
+                            timeout=120)  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    found = json.loads(listed.stdout)
+    mine = next(w for w in found["workers"] if w["address"] == worker.address)
+    assert mine["accepted"] and mine["threads"] == 1
+    assert mine["ffmpeg"] == ffmpeg.build(EXE) == found["ffmpeg"]
+
+
+# ---- the other kinds ---------------------------------------------------------------------
+
+
+def mediakeeper(*args: str, **environ: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mediakeeper", *args], cwd=REPO_ROOT,
+                          env=env(**environ), capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+
+
+def test_a_book_a_pipeline_and_verify_sent_give_what_a_local_run_gives(tmp_path, scheduler,
+                                                                        workers):  # fmt: skip
+    make_library(tmp_path / "lib", albums=1, tracks=2)
+    book = tmp_path / "books" / "Author" / "Book"
+    book.mkdir(parents=True)
+    for n in (1, 2):
+        made = ffmpeg.run(EXE, ["-f", "lavfi", "-i", f"sine=d=2:f={300 + 50 * n}", "-ac", "2",
+                                "-b:a", "64k", "-y", str(book / f"0{n} Chapter.mp3")])  # fmt: skip
+        assert made.returncode == 0
+    worker = workers()
+    there = ("--scheduler", scheduler.address)
+    runs = {
+        "book": lambda home, out, *more: mediakeeper(
+            "audiobooks", "batch", "--home", str(tmp_path / home), "--library",
+            str(tmp_path / "books"), "--output", str(tmp_path / out), *more),
+        "pipeline": lambda home, out, *more: mediakeeper(
+            "pipeline", "run", "opus", "--home", str(tmp_path / home), "--input",
+            str(tmp_path / "lib"), "--output", str(tmp_path / out), *more),
+        "verify": lambda home, out, *more: mediakeeper(
+            "verify", "batch", "--home", str(tmp_path / home), "--library",
+            str(tmp_path / "lib"), *more, MEDIAKEEPER_CLUSTER_SEND="verify"),
+    }  # fmt: skip
+    for name, run in runs.items():
+        local, sent = run(f"{name}-home-local", f"{name}-local"), run(f"{name}-home", name, *there)
+        assert local.returncode == 0, local.stdout + local.stderr
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        assert digests(tmp_path / name) == digests(tmp_path / f"{name}-local")
+        kind = {"book": "audiobooks", "pipeline": "pipeline-opus", "verify": "verify"}[name]
+        lines = (tmp_path / f"{name}-home" / "status" / kind / "sessions.jsonl").read_text()
+        items = [e for e in map(json.loads, lines.splitlines()) if e.get("event") == "item"]
+        assert items and all(e["workers"] == [worker.address] for e in items), name
+    verified = [json.loads(p.read_text())["files"] for p in
+                sorted((tmp_path / "verify-home" / "outputs" / "verify").glob("*.json"))]
+    here = [json.loads(p.read_text())["files"] for p in
+            sorted((tmp_path / "verify-home-local" / "outputs" / "verify").glob("*.json"))]
+    assert verified == here and verified
+
+
+@pytest.mark.parametrize("argv", [("worker", "tcp://127.0.0.1:8786"),
+                                  ("cluster", "--scheduler", "tcp://127.0.0.1:8786")])  # fmt: skip
+def test_without_the_cluster_extra_a_command_names_it(tmp_path, argv):
+    done = run_without("distributed", *argv, "--home", str(tmp_path), config=tmp_path / "config")
+    assert done.returncode == 2, done.stderr
+    said = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(said) == 1 and "pip install 'mediakeeper[cluster]'" in said[0], done.stderr
+
+
+def test_a_batch_without_a_scheduler_never_loads_dask(tmp_path):
+    make_library(tmp_path / "lib", albums=1, tracks=1, seconds=1.0)
+    done = subprocess.run(batch_argv(tmp_path, "home", "out"), cwd=REPO_ROOT,
+                          env=env(PYTHONPROFILEIMPORTTIME="1"), capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "distributed" not in {line.split("|")[-1].strip().split(".")[0]
+                                 for line in done.stderr.splitlines() if "|" in line}
+
+
+@pytest.fixture
+def tls_files():
+    """A CA and a certificate for 127.0.0.1 it signed (openssl), outside the tests' folders
+    (a worker reads them): the [cluster] TLS settings as environment variables."""
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl to make the certificates")
+    folder = Path(tempfile.mkdtemp(prefix="mediakeeper-tls-"))
+    ca, cert, key = folder / "ca.pem", folder / "node.pem", folder / "node.key"
+    (folder / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    for argv in (
+        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", folder / "ca.key",
+         "-out", ca, "-days", "2", "-subj", "/CN=mediakeeper test CA"],
+        ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", folder / "node.csr",
+         "-subj", "/CN=127.0.0.1"],
+        ["x509", "-req", "-in", folder / "node.csr", "-CA", ca, "-CAkey", folder / "ca.key",
+         "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", folder / "ext.cnf"],
+    ):  # fmt: skip
+        subprocess.run(["openssl", *map(str, argv)], check=True, capture_output=True)
+    yield {"MEDIAKEEPER_CLUSTER_TLS_CA_FILE": str(ca), "MEDIAKEEPER_CLUSTER_TLS_CERT": str(cert),
+           "MEDIAKEEPER_CLUSTER_TLS_KEY": str(key)}  # fmt: skip
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_tls_scheduler_works_with_the_tls_settings_and_is_refused_without(
+        tmp_path, workers, tls_files):  # fmt: skip
+    from distributed.security import Security
+
+    ca, cert, key = tls_files.values()
+    secured = Scheduler(_made(tmp_path / "tls"), "--protocol", "tls", "--tls-ca-file", ca,
+                        "--tls-cert", cert, "--tls-key", key,
+                        security=Security(tls_ca_file=ca, tls_client_cert=cert,
+                                          tls_client_key=key, require_encryption=True))  # fmt: skip
+    try:
+        assert secured.address.startswith("tls://127.0.0.1:")
+        make_library(tmp_path / "lib", albums=1, tracks=1)
+        workers(on=secured, **tls_files)
+        local = run_batch(tmp_path, "home-local", "out-local")
+        sent = run_batch(tmp_path, "home", "out", "--scheduler", secured.address, **tls_files)
+        assert local.returncode == 0 and sent.returncode == 0, sent.stdout + sent.stderr
+        assert digests(tmp_path / "out") == digests(tmp_path / "out-local")
+        bare = run_batch(tmp_path, "home-bare", "out-bare", "--scheduler", secured.address)
+        assert bare.returncode == 2 and "set [cluster] tls_ca_file" in bare.stderr
+    finally:
+        secured.stop()
+
+
+def _made(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_a_step_is_never_sent_to_a_refused_worker(tmp_path, scheduler, workers, fake_bin):
+    """The library's own call, on the real scheduler, with only a refused worker there: it
+    waits its bounded time and stops the batch; the worker ran nothing."""
+    from mediakeeper.batch import cluster
+    from mediakeeper.batch.job import ItemFailure
+    from mediakeeper.media.convert import convert_sent
+
+    track = make_library(tmp_path / "lib", albums=1, tracks=1) / "Artist 0" / "Album"
+    refused = workers(path=f"{another_ffmpeg(fake_bin)}:{os.environ['PATH']}")
+    target = cluster.Target(scheduler.address, wait_for_workers=2.0, ffmpeg=ffmpeg.build(EXE))
+    remote = cluster.Remote(target, scheduler.client)
+    params = {"source": "01 Song.flac", "output": "01 Song.opus", "profile": "opus"}
+    with pytest.raises(ItemFailure) as stopped:
+        remote.call(convert_sent, params, {"01 Song.flac": (track / "01 Song.flac").read_bytes()})
+    assert stopped.value.stop and "no worker" in stopped.value.message
+    assert [w.address for w in remote.workers.values() if w.refused] == [refused.address]
+    assert scheduler.tasks() == 0
