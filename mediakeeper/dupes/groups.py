@@ -43,7 +43,9 @@ LEVELS = ("album", "track", "release")  # the order they are listed in
 # A group's fields shown, beside its copies; ``doubt``: why keeping the best is a person's
 # question, not a choice made for them ("" where the grade is sure).
 PUBLIC = ("id", "level", "best", "why", "doubt", "waste")
-COPY = ("path", "grade", "format", "bitrate", "size")
+# A copy's fields shown; those after ``size`` are missing from an older scan's groups (None).
+COPY = ("path", "grade", "format", "bitrate", "size", "sample_rate", "bit_depth", "duration",
+        "tags_filled", "damage", "lossy_origin", "ranks")  # fmt: skip
 # What the grade reads, in the stamp: groups made by an older grade are made again.
 GRADING = "3: spectra, hard links, file hashes, each copy side by side"
 
@@ -160,7 +162,8 @@ def would_free(home: Path) -> tuple[int, int]:
 def public(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Groups as they are shown: without each copy's files as the scan saw them."""
     return [{**{k: g.get(k, "") for k in PUBLIC},
-             "copies": [{k: c[k] for k in COPY} for c in g["copies"]]} for g in groups]  # fmt: skip
+             "copies": [{k: c.get(k) for k in COPY} for c in g["copies"]]}
+            for g in groups]  # fmt: skip
 
 
 def build(home: Path, store: QueueStore, exe: str = "",

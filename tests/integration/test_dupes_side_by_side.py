@@ -55,6 +55,8 @@ def test_each_copy_says_its_rate_depth_duration_tags_and_damage(library, tmp_pat
     copies = {Path(c["path"]).parent.name: c for c in shown(home, group["id"], "--json")
               ["details"]["copies"]}  # fmt: skip
     flac, mp3 = copies["Artist"], copies["Rips"]
+    listed = {c["path"]: c for c in group["copies"]}  # `dupes --json` says them alike
+    assert all(listed[c["path"]] == {k: c[k] for k in listed[c["path"]]} for c in (flac, mp3))
     assert (flac["format"], flac["sample_rate"], flac["bit_depth"]) == ("flac", 44100, 24)
     assert (mp3["format"], mp3["sample_rate"], mp3["bit_depth"]) == ("mp3", 44100, None)
     for copy in (flac, mp3):  # the tracks' lengths together, as their headers say them
