@@ -256,9 +256,10 @@ def test_sigterm_stops_the_server_within_seconds(served):
 
 # Every face's imports (a batch pays for the tags read and the findings listed, not for these):
 # the web app and its server, the watcher, the alerts' Apprise, the cluster's Dask, and
-# pydantic's model layer (the settings are checked by pydantic-core alone).
+# pydantic's model layer (the settings are checked by pydantic-core alone); and Jinja, which
+# a dry run with nothing to render does not need.
 FACES = ("starlette", "uvicorn", "sse_starlette", "prometheus_client", "watchfiles", "apprise",
-         "dask", "distributed", "pydantic")  # fmt: skip
+         "dask", "distributed", "pydantic", "jinja2")  # fmt: skip
 # The batch script run to its end, then the modules it loaded listed (the list printed at
 # exit, after Click's sys.exit).
 LOADED_AT_EXIT = """
