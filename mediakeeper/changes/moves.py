@@ -5,6 +5,8 @@ instant, finished by the next command after a kill.
 
 - ``{"from", "to", "size", "mtime_ns", "hash"}``: a file about to move (its identity as it
   was graded, checked right before the move);
+- ``{"album"}``: an album copy's folder about to be set aside (its pictures and logs go
+  with its tracks, after a kill too);
 - ``{"folder"}``: a library folder the moves emptied, about to be removed (undo makes it
   again);
 - ``{"end"}``: the session ended (``completed``, ``stopped``, or ``interrupted`` when the
@@ -211,6 +213,9 @@ def prune_emptied(home: Path, session: str, folder: Path, stop: Path) -> list[st
     each journaled, then removed; those removed."""
     removed = []
     while folder != stop and stop in folder.parents:
+        if not os.path.lexists(folder):  # removed already (by the run a kill cut short)
+            folder = folder.parent
+            continue
         try:
             if any(os.scandir(folder)):
                 break

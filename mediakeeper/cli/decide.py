@@ -52,6 +52,8 @@ from mediakeeper.text.wording import count, value, written_to
               help="Leave the decision as it is (CODE: the item's decision of that code; "
               "with --id, no CODE is needed).")  # fmt: skip
 @click.option("--group", metavar="CODE", help="List the items of the group of CODE.")
+@click.option("--all-groups", "every_group", is_flag=True,
+              help="List every group, not a screen's worth (pipe it to less to page).")  # fmt: skip
 @click.option("--all", "whole_group", is_flag=True,
               help="With --dismiss CODE or --choose N (and --group CODE): decide the whole "
               "group as one session.")  # fmt: skip
@@ -74,10 +76,11 @@ from mediakeeper.text.wording import count, value, written_to
     help="Walk the open decisions one by one: a choice's number, or a value.",
 )
 def main(home, kind, name, decision_id, code, choose, values, scope, fields, album, dismiss,
-         group, whole_group, remember, list_rules, forget, as_json, dry_run,
+         group, every_group, whole_group, remember, list_rules, forget, as_json, dry_run,
          interactive):  # fmt: skip
     """Without arguments: the open decisions of every kind, one line per group (the same
-    question in many items), worst first; --json prints them as one JSON object, each
+    question in many items), worst first, a screen's worth (--all-groups: every one); --json
+    prints them as one JSON object, each
     decision with its id; --group CODE lists a group's items. With KIND NAME (or --id ID):
     that item's decisions, each its question in words, its evidence and its choices
     numbered within it; --choose N, --set TAG=VALUE or --dismiss takes one (--code CODE
@@ -109,7 +112,7 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
         if acts:
             raise click.UsageError("give the item's NAME after its KIND, or --id ID (or --all: "
                                    "a whole group)")  # fmt: skip
-        show_groups(settings.home, kind, group, as_json)
+        show_groups(settings.home, kind, group, as_json, every=every_group)
         return
     if acts > 1:
         raise click.UsageError("one of --choose, --set or --dismiss at a time")
@@ -137,8 +140,8 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
     if not (decision_id or code):  # else a failed item, a duplicate group: ``resolve`` says
         with contextlib.suppress(decide.DecideError):
             item = decide.find_item(home, kind, name)
-    found = decide.item_decisions(home, kind, item) if item is not None else None
-    if found is not None and (found.decisions or as_json):
+    if item is not None:
+        found = decide.item_decisions(home, kind, item)
         if as_json:
             click.echo(json.dumps({"kind": kind, "item": found.name, "key": found.item["key"],
                                    "decisions": [engine.decision_json(found, d, full=True)
@@ -177,7 +180,7 @@ def _previewed(shown: engine.Preview) -> None:
 def _taken(home: Path, result: engine.Result) -> None:
     """What an answer did, said as its act says it, with the command that takes it back."""
     taken, undo = result.taken, f"{tool_command('undo', home)} --session {result.session}"
-    if ids.parse(result.id)[3] in engine.QUEUED:  # a queue item itself: retried, skipped, again
+    if ids.parse(result.id)[3] in engine.QUEUED:  # a queue item itself: retried, or skipped
         names = ", ".join(result.queued)
         click.echo(f"{names}: skipped; later batches leave it out" if result.act == SKIP else
                    f"{names}: back to pending; the next batch tries it again")  # fmt: skip

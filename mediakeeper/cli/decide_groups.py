@@ -13,7 +13,7 @@ import click
 from mediakeeper.cli import decide_dupes, decide_verify
 from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.commands import tool_command
-from mediakeeper.core.decisions import rules_in
+from mediakeeper.core.decisions import asks_identity, rules_in
 from mediakeeper.core.home import CONFIG_FILE
 from mediakeeper.decisions import dupes, engine, groups, outstanding, rules
 from mediakeeper.decisions import item as decide
@@ -25,9 +25,11 @@ HINT = ("A group's items: decide --group CODE; one item: decide KIND NAME; a who
         "decide KIND --all --dismiss CODE")  # fmt: skip
 
 
-def show_groups(home: Path, kind: str | None, code: str | None, as_json: bool) -> None:
-    """The groups worst first (of ``kind`` when given), or the items of the group of
-    ``code``; as one JSON object with ``as_json``."""
+def show_groups(
+    home: Path, kind: str | None, code: str | None, as_json: bool, *, every: bool = False
+) -> None:
+    """The groups worst first (of ``kind`` when given), a screen's worth (``every``: all of
+    them), or the items of the group of ``code``; as one JSON object with ``as_json``."""
     if as_json:  # the engine's listing (each decision with its id), of one group's code
         click.echo(json.dumps(_listed(home, kind, code), ensure_ascii=False))
         return
@@ -53,11 +55,12 @@ def show_groups(home: Path, kind: str | None, code: str | None, as_json: bool) -
     total = sum(g.count for g in found)
     if found:  # failed items and duplicates alone are counted apart, on their own lines
         click.echo(f"{count(total, 'decision')} in {count(len(found), 'group')}, worst first:")
-    shown = found if len(found) <= SCREEN else found[: SCREEN - 1]
+    shown = found if every or len(found) <= SCREEN else found[: SCREEN - 1]
     for group in shown:
         click.echo(f"  {group.line()}")
     if len(shown) < len(found):
-        click.echo(f"  ... and {count(len(found) - len(shown), 'more group')} (--json lists all)")
+        more = count(len(found) - len(shown), "more group")
+        click.echo(f"  ... and {more} (decide --all-groups lists them all)")
     for entry in outstanding_json(waiting):
         noun = kinds.noun(entry["kind"])
         names = ", ".join(entry["items"][:3]) + (" ..." if entry["count"] > 3 else "")
@@ -107,7 +110,7 @@ def _show_outstanding(home: Path, kind: str | None, group: str) -> None:
 
 def _open_in(need, code: str) -> int:
     if code == groups.UNIDENTIFIED:
-        return need.decisions if not need.codes else 0
+        return int(asks_identity(need.note, (c.code for c in need.codes)))
     return next((c.open for c in need.codes if c.code == code), 0)
 
 

@@ -5,9 +5,10 @@ resolved it (``fixed``) and no person has decided or dismissed it since (``decid
 findings are worth knowing, never a decision. A **decision** is one question a person
 answers (``question``): one per item and code, per album where the finding is about an
 album; fifteen tracks of an album at a low bit rate, or five files whose names disagree with
-their tags, are one question each. An item that is done but
-not identified (a movie without a TMDb match, an artist MusicBrainz could not be asked about)
-is one decision when it has no open finding of its own.
+their tags, are one question each. An item that is done but not identified (a movie or an
+artist whose lookup waits for ``--enrich``) asks one decision of its own (run it again),
+counted the same whether or not it has other questions: so a decision taken never makes
+another appear.
 
 Every surface counts through here: a batch's lines, its closing lines and exit code, the
 issue reports, their index, the dashboard (text and HTML) and the weekly report. "Failed"
@@ -85,11 +86,24 @@ def open_by_code(tallies: Mapping[str, Any] | None) -> dict[str, int]:
     return result
 
 
+# A finding whose question is the item's identity itself (a movie's TMDb match): while it is
+# open, the item's "not identified" is that question, not one more.
+IDENTIFYING = ("ambiguous-match", "no-match")
+
+
+def asks_identity(unidentified: Any, codes: Iterable[str]) -> bool:
+    """Whether an item not identified (``unidentified``: why, "" when it is) asks that as a
+    question of its own, beside its open ``codes``: always, but where one of them asks it."""
+    return bool(unidentified) and not set(codes) & set(IDENTIFYING)
+
+
 def item_decisions(details: Mapping[str, Any] | None) -> int:
-    """How many decisions one completed item asks for, from its queue details."""
+    """How many decisions one completed item asks for, from its queue details: its open
+    questions, and one more when it is not identified (``asks_identity``), counted so
+    whatever else it asks."""
     details = details or {}
-    found = sum(open_by_code(details.get("finding_counts")).values())
-    return found or (1 if details.get("unidentified") else 0)
+    found = open_by_code(details.get("finding_counts"))
+    return sum(found.values()) + asks_identity(details.get("unidentified"), found)
 
 
 def status_word(status: str) -> str:

@@ -139,6 +139,8 @@ def _move_groups(settings: Settings, done: SetAside, wanted: list[dict], kept: l
         _carry_tags(best, others, journal, done)
         names_kept = {_file_id(f["path"]) for f in best["files"]}
         for copy in others:
+            if found["level"] == "album":  # what comes with it goes too: after a kill as well
+                moves.record(settings.home, done.session, {"album": copy["path"]})
             for file in copy["files"]:
                 if _file_id(file["path"]) in names_kept:  # a hard link: one copy, never moved
                     done.left_alone.append((file["path"], "another name of the copy kept"))
@@ -220,7 +222,14 @@ def _room(wanted: list[dict], kept: list[dict], holding: Path) -> None:
 def recover(settings: Settings) -> list[str]:
     """The set-aside sessions a kill cut short, finished (``moves.recover``; call it holding
     ``moves.exclusive``): the groups forget what they moved. Their ids."""
-    found = moves.recover(settings.home, dupes.library_of(settings))
+    library = dupes.library_of(settings)
+    found = moves.recover(settings.home, library)
+    for session, _ in found:  # an album copy it was setting aside: what came with it too
+        albums = [e["album"] for e in moves.lines(settings.home, session) if "album" in e]
+        for folder in albums:
+            _companions(settings.home, SetAside(session, settings.home), Path(folder),
+                        holding_of(settings), library)  # fmt: skip
+            moves.prune_emptied(settings.home, session, Path(folder), library)
     if found:
         every_group = dupes.load_groups(settings.home) or []
         _finish(settings, every_group, {e["from"] for _, made in found for e in made})

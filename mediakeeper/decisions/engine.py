@@ -29,7 +29,7 @@ from typing import Any
 from mediakeeper.changes.writes import would_be_left_alone
 from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.decisions import open_by_code, questions
+from mediakeeper.core.decisions import questions
 from mediakeeper.core.errors import UsageError
 from mediakeeper.core.questions import (
     ACCEPT,
@@ -74,10 +74,8 @@ from mediakeeper.reports.pace import outstanding_of
 from mediakeeper.text.wording import count
 
 FAILED = {"failed": ERROR, "skipped": SKIPPED}  # a failed item's decision code -> its status
-UNIDENTIFIED = groups.UNIDENTIFIED  # an item done but not identified: run it again
 # What a decision about a queue item itself offers, by its code.
-QUEUED = {"failed": (RETRY, SKIP), "skipped": (RETRY,), UNIDENTIFIED: (AGAIN,)}
-AGAIN_LABEL = "run it again (back to pending: the next batch, online, identifies it)"
+QUEUED = {"failed": (RETRY, SKIP), "skipped": (RETRY,)}
 
 
 @dataclass(frozen=True)
@@ -101,8 +99,8 @@ class Answer:
 
 @dataclass
 class Asking:
-    """What an id names now: one item's decision, a queue item itself (failed, skipped, not
-    identified), or a duplicate group."""
+    """What an id names now: one item's decision, a queue item itself (failed, skipped), or
+    a duplicate group."""
 
     id: str
     kind: str
@@ -110,7 +108,7 @@ class Asking:
     code: str
     found: ItemDecisions | None = None
     decision: Decision | None = None
-    queued: dict[str, Any] | None = None  # a failed, skipped or unidentified queue item
+    queued: dict[str, Any] | None = None  # a failed or skipped queue item
     group: dict[str, Any] | None = None  # the duplicate group
 
 
@@ -132,9 +130,6 @@ def listing(home: Path, kind: str | None = None, *, details: bool = False) -> di
                     decision_json(item, d, full=details))  # fmt: skip
     for group in shown["groups"]:
         group["decisions"] = by_group.get((group["kind"], group["code"]), [])
-        if group["code"] == UNIDENTIFIED:
-            group["decisions"] = [queued_json(home, group["kind"], i, UNIDENTIFIED, full=details)
-                                  for i in _queued(home, group["kind"], UNIDENTIFIED)]
     for entry in shown.get("outstanding") or ():
         entry["decisions"] = [queued_json(home, entry["kind"], i, entry["status"], full=details)
                               for i in _queued(home, entry["kind"], entry["status"])]  # fmt: skip
@@ -190,30 +185,21 @@ def _choice_json(choice) -> dict[str, Any]:
 
 def queued_json(home: Path, kind: str, item: Mapping[str, Any], code: str, *,
                 full: bool) -> dict[str, Any]:  # fmt: skip
-    """A decision about a queue item itself: a failed or skipped item (its stage and last
-    error, retry or skip), or one done but not identified (why, and run it again)."""
+    """A decision about a queue item itself: a failed or skipped item, its stage and last
+    error in words, retry or skip."""
     said = outstanding_of(kind, item)
-    name = str(item.get("name") or item["key"])
-    details: dict[str, Any] = {"code": code, "files": []}
-    if said is not None:
-        stage = said.stage
-        question = f"{name} {code}{f' at {stage}' if stage else ''}: retry it or skip it?"
-        details.update(stage=stage, attempts=said.attempts,
-                       error=plain_error(said.message, *_working_of(home, kind)))  # fmt: skip
-    else:
-        why = str((item.get("details") or {}).get("unidentified") or "")
-        question = f"{name} is done but not identified{f' ({why})' if why else ''}: run it again?"
-        details["reason"] = why
+    name, stage = said.name, said.stage
+    question = f"{name} {code}{f' at {stage}' if stage else ''}: retry it or skip it?"
     shown: dict[str, Any] = {
         "id": ids.make(kind, str(item["key"]), "", code), "kind": kind, "item": name,
-        "key": item["key"], "album": "", "code": code,
-        "severity": "warning" if code == UNIDENTIFIED else "error", "question": question,
-        "files": [],
+        "key": item["key"], "album": "", "code": code, "severity": "error",
+        "question": question, "files": [],
     }  # fmt: skip
     if full:
-        shown["details"] = {"question": question, **details}
-        labels = {**outstanding.LABELS, AGAIN: AGAIN_LABEL}
-        shown["choices"] = [{"number": n, "label": labels[c], "act": c}
+        shown["details"] = {"question": question, "code": code, "files": [], "stage": stage,
+                            "attempts": said.attempts,
+                            "error": plain_error(said.message, *_working_of(home, kind))}
+        shown["choices"] = [{"number": n, "label": outstanding.LABELS[c], "act": c}
                             for n, c in enumerate(QUEUED[code], 1)]  # fmt: skip
         shown["can_set"] = None
     return shown
@@ -367,11 +353,7 @@ def resolve(home: Path, kind: str, name: str, code: str | None = None,
         item = next(i for i in queue_of(home, kind).peek()["items"]
                     if str(i.get("name") or i["key"]) == failed.name)  # fmt: skip
         return ids.make(kind, item["key"], "", "failed" if item["status"] == ERROR else "skipped")
-    found = item_decisions(home, kind, item)
-    unidentified = {i["key"] for i in _queued(home, kind, UNIDENTIFIED)}
-    if not found.decisions and code in (None, UNIDENTIFIED) and item["key"] in unidentified:
-        return ids.make(kind, item["key"], "", UNIDENTIFIED)  # done, not identified
-    return found.only(code, album).id
+    return item_decisions(home, kind, item).only(code, album).id
 
 
 def item_id(home: Path, kind: str, name: str) -> str:
@@ -384,14 +366,8 @@ def item_id(home: Path, kind: str, name: str) -> str:
 
 
 def _queued(home: Path, kind: str, code: str) -> list[dict[str, Any]]:
-    """The queue items a decision of ``code`` is about: failed, skipped, or done but not
-    identified (with no open finding: then that is the question)."""
-    items = queue_of(home, kind).peek()["items"]
-    if code in FAILED:
-        return [i for i in items if i.get("status") == FAILED[code]]
-    return [i for i in items if i.get("status") == COMPLETED
-            and (details := i.get("details") or {}).get("unidentified")
-            and not open_by_code(details.get("finding_counts"))]  # fmt: skip
+    """The queue items a decision of ``code`` is about: failed, or skipped."""
+    return [i for i in queue_of(home, kind).peek()["items"] if i.get("status") == FAILED[code]]
 
 
 # ---- preview and take ------------------------------------------------------------------------
@@ -582,12 +558,8 @@ def take_answer(home: Path, decision_id: str, answer: Answer, *, token: str = ""
 
 
 def _take_queued(home: Path, asking: Asking, answer: Answer) -> Result:
-    """A queue item's own decision: retried, skipped, or (not identified) run again."""
+    """A queue item's own decision: retried, or skipped."""
     act = _queued_act(asking, answer)
-    if act == AGAIN:  # done but not identified: its next batch identifies it
-        session = new_session()
-        names = sessions.again(home, asking.kind, session, asking.code, {asking.key})
-        return Result(asking.id, session, 1, AGAIN_LABEL, act, queued=names, taken=names)
     done = taking.take_outstanding(home, asking.kind, asking.code, answer.choose,
                                    keys=[asking.key])  # fmt: skip
     return Result(asking.id, done.session, 1, done.what, act, queued=done.names, taken=done)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mediakeeper.core import kinds
+from mediakeeper.core.decisions import asks_identity
 from mediakeeper.core.findings import SEVERITIES
 from mediakeeper.decisions.item import questions_of
 from mediakeeper.reports.attention import NeedsYou, severity_rank
@@ -49,8 +50,8 @@ class Group:
 
 
 def choices_of(kind: str, code: str) -> tuple[str, ...]:
-    """A code's choices as every item of its group offers them (``<...>``: a value of the
-    item's own, listed by ``decide KIND NAME``), as its kind declares them."""
+    """A code's choices as the items of its group offer them, in words, as its kind declares
+    them (never a placeholder: a value of each item's own is said for what it is)."""
     if code == UNIDENTIFIED:
         return ("run it again online",)
     if not kinds.get(kind).rewrite:
@@ -58,17 +59,14 @@ def choices_of(kind: str, code: str) -> tuple[str, ...]:
     return questions_of(kind).listed(code)
 
 
-def same_for_every_item(choices: Iterable[str]) -> bool:
-    """Whether a group's choices can be taken for all of it at once (no item's own value)."""
-    return not any(c.startswith("<") for c in choices)
-
-
 def groups_of(needs: Iterable[NeedsYou]) -> list[Group]:
     """The groups of the open decisions of ``needs``, worst first."""
     counts: dict[tuple[str, str], int] = {}
     items: dict[tuple[str, str], list[str]] = {}
     for need in needs:
-        codes = [(c.code, c.open) for c in need.codes] or [(UNIDENTIFIED, need.decisions)]
+        # Not identified: a question of its own, the same whether or not it has others.
+        codes = [(c.code, c.open) for c in need.codes]
+        codes += [(UNIDENTIFIED, 1)] if asks_identity(need.note, (c for c, _ in codes)) else []
         for code, n in codes:
             counts[need.kind, code] = counts.get((need.kind, code), 0) + n
             items.setdefault((need.kind, code), []).append(need.name)

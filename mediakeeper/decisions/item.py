@@ -42,7 +42,7 @@ from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
 from mediakeeper.queue.items import COMPLETED, finding_counts
 from mediakeeper.queue.manager import choose_named
 from mediakeeper.queue.store import QueueStore
-from mediakeeper.reports.attention import NeedsYou
+from mediakeeper.reports.attention import NeedsYou, severity_rank
 from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.reports.records import gather, read_output
 from mediakeeper.reports.tally import attention
@@ -216,7 +216,8 @@ def item_decisions(home: Path, kind: str, item: dict[str, Any], *,
     for at, finding in enumerate(document.get("findings") or []):
         if is_open(finding):
             by_question.setdefault(question(finding), []).append(at)
-    for (code, where), ats in by_question.items():
+    worst_first = sorted(by_question.items(), key=lambda q: severity_rank(q[0][0]))
+    for (code, where), ats in worst_first:  # errors first: describe and -i ask so
         findings = tuple(document["findings"][at] for at in ats)
         asked = Asked(kind, code, where, item, document, findings, good)
         offered, note = asks.offers(asked) if full else ([], "")
@@ -531,12 +532,15 @@ def evidence_lines(evidence: Mapping[str, Any]) -> list[str]:
         fields = "; ".join(f"{f['field']} {f['current'] or '(none)'} -> {f['proposed']}"
                            for f in p["fields"])  # fmt: skip
         lines.append(f"{p['label']}: {fields}")
-    for d in evidence.get("damage") or ():
+    damage = evidence.get("damage") or ()
+    for d in damage:
         missing = [f"{d['missing_seconds']} s" if d.get("missing_seconds") else "",
                    f"{d['missing_bytes']} bytes" if d.get("missing_bytes") else ""]
         lacks = " and ".join(m for m in missing if m)
         backup = "a good backup copy exists" if d["backup"]["good"] else "no good backup copy"
-        lines.append(f"{d['path']}: {f'lacks {lacks}; ' if lacks else ''}{backup}")
+        named = f"{d['path']}: " if len(damage) > 1 else ""  # one file: named beside the words
+        lines.append(f"{named}{f'lacks {lacks}; ' if lacks else ''}{backup}")
+        lines += [f"  - {f['code']}: {f['message']}" for f in d.get("found") or ()]
     for c in evidence.get("candidates") or ():
         overview = f": {c['overview'][:80]}" if c.get("overview") else ""
         lines.append(f"{c['title']} ({c.get('year') or 'year unknown'}){overview}")

@@ -1,26 +1,40 @@
 """Recording and forgetting a person's rules: the ``[decisions]`` table of the data home's
 ``mediakeeper.toml`` (``code = "dismiss"``), which later batches apply instead of asking
-(``core.decisions.rules_in`` reads it). Only that table's own lines are written; every other
-line of the file (settings, comments) stays as the person wrote it. Written atomically.
+(``core.decisions.rules_in`` reads it).
+
+The file is the person's: it is edited with tomlkit, which keeps its layout, its comments
+and the form the rules were written in (a ``[decisions]`` table, dotted keys
+``decisions.CODE = ...``, or an inline table ``decisions = {...}``); only the one rule
+changes. The new text is checked before it is written (it must parse to exactly the old
+settings with that one rule changed), written atomically, and read back from the disk
+before the change is said to be done.
 """
 
 from __future__ import annotations
 
-import re
+import tomllib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
 
 from mediakeeper.core.decisions import RULES, rules_in
+from mediakeeper.core.errors import ConfigError
 from mediakeeper.core.home import CONFIG_FILE
 from mediakeeper.fs.atomic import atomic_write_text
-
-_HEADER = re.compile(r"^\s*\[([^\[\]]+)\]\s*(#.*)?$")
 
 
 def remember(home: Path, code: str, answer: str) -> bool:
     """Record ``code = answer``; False when that rule stood already."""
     if rules_in(home).get(code) == answer:
         return False
-    _rewrite(home, code, f'{code} = "{answer}"')
+
+    def put(table: Any) -> None:
+        table[code] = answer
+
+    _edit(home, put, lambda rules: {**rules, code: answer})
     return True
 
 
@@ -28,31 +42,51 @@ def forget(home: Path, code: str) -> bool:
     """Remove the rule of ``code``; False when there was none."""
     if code not in rules_in(home):
         return False
-    _rewrite(home, code, None)
+
+    def drop(table: Any) -> None:
+        del table[code]
+
+    _edit(home, drop, lambda rules: {k: v for k, v in rules.items() if k != code})
     return True
 
 
-def _rewrite(home: Path, code: str, line: str | None) -> None:
-    """The file with the rule of ``code`` replaced by ``line`` (None: removed), the table
-    added at the end when it is not there."""
+def _edit(home: Path, change: Callable[[Any], None], expected: Callable[[dict], dict]) -> None:
+    """``change`` made to the rules table of the settings file (made when there is none);
+    ConfigError, nothing written, when the result would not be the old settings with
+    ``expected(rules)`` as their rules, or when the file on disk does not say so after."""
     path = home / CONFIG_FILE
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-    table, kept = None, []
-    for text in lines:
-        header = _HEADER.match(text)
-        if header:
-            table = header.group(1).strip()
-        if table == RULES and not header and _key(text) == code:
-            continue  # the old rule: replaced below, at the table's head
-        kept.append(text)
-        if header and table == RULES and line:
-            kept.append(line)
-            line = None
-    if line:
-        kept += ["", f"[{RULES}]", line] if kept else [f"[{RULES}]", line]
-    atomic_write_text(path, "\n".join(kept) + "\n")
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    try:
+        document = tomlkit.parse(text)
+    except TOMLKitError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    before = tomllib.loads(text)
+    if RULES not in document:
+        document[RULES] = tomlkit.table()
+    change(document[RULES])
+    new = tomlkit.dumps(document)
+    wanted = {**before, RULES: expected(dict(before.get(RULES, {})))}
+    # A layout tomlkit cannot edit as asked (the person's to mend): refused, nothing written.
+    if _without_empty(_parsed(new)) != _without_empty(wanted):
+        raise ConfigError(f"{path}: the rule could not be written without changing other "
+                          "settings; nothing written",
+                          f"edit the [{RULES}] table by hand")  # fmt: skip
+    atomic_write_text(path, new)
+    if rules_in(home) != wanted[RULES]:  # read back: what the next batch will read
+        raise ConfigError(f"{path}: read back, its [{RULES}] table is not what was written",
+                          "check the file by hand (decide --rules lists it)")  # fmt: skip
 
 
-def _key(text: str) -> str:
-    key = text.partition("=")[0].strip()
-    return key.strip('"').strip("'") if "=" in text else ""
+def _without_empty(settings: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The settings, an empty rules table aside (the last dotted-key rule forgotten leaves
+    none at all)."""
+    if settings is None or settings.get(RULES):
+        return settings
+    return {k: v for k, v in settings.items() if k != RULES}
+
+
+def _parsed(text: str) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return None

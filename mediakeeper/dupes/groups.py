@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -158,10 +159,12 @@ def public(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
              "copies": [{k: c[k] for k in COPY} for c in g["copies"]]} for g in groups]  # fmt: skip
 
 
-def build(home: Path, store: QueueStore, exe: str = "") -> list[dict[str, Any]]:
+def build(home: Path, store: QueueStore, exe: str = "",
+          note: Callable[[str], None] | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """Every completed, present album's fingerprints grouped, each group graded: ``exe``,
     the ffmpeg that reads the spectrum of each lossless copy in a group (``sound.py``; ""
-    reads none). Names of one file (hard links) are one copy: only the first is grouped."""
+    reads none; ``note``: told how many are read). Names of one file (hard links) are one
+    copy: only the first is grouped."""
     entries: dict[str, dict[str, Any]] = {}  # path -> its cached entry
     notes: dict[str, set[str]] = {}
     tracks = []
@@ -190,7 +193,7 @@ def build(home: Path, store: QueueStore, exe: str = "") -> list[dict[str, Any]]:
     # Lossless copies verify did not find of lossy origin: their own spectrum tells.
     unread = {p: entries[p] for p in sorted(grouped)
               if entries[p].get("lossless") and "lossy-origin" not in notes[p]}  # fmt: skip
-    heard = sound.origins(home, exe, unread) if exe and unread else {}
+    heard = sound.origins(home, exe, unread, note) if exe and unread else {}
     graded = {p: grading.grade(entries[p], notes[p], heard.get(p, "")) for p in grouped}
     # What set-aside checks each file against right before it moves: the bytes graded.
     hashes = measured(home, "hashes", {p: entries[p] for p in sorted(grouped)},

@@ -23,11 +23,12 @@ IDENTITY = ("size", "mtime_ns", "inode")
 
 def measured(
     home: Path, name: str, files: Mapping[str, dict[str, Any]], measure: Callable[[str], Any],
-    *, side_by_side: bool = False,
+    *, side_by_side: bool = False, told: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """``measure(path)`` of each of ``files`` (path: its fingerprint entry), from
     ``status/dupes/<name>.json`` where it was measured on the file as it is, else measured
-    now (``side_by_side``: on as many threads as cores, for a measure that runs a process)."""
+    now (``side_by_side``: on as many threads as cores, for a measure that runs a process;
+    ``told(n)``: how many are measured now, before they are)."""
     path = inside(home, "status", "dupes", f"{name}.json")
     try:
         known = json.loads(path.read_text("utf-8"))
@@ -35,6 +36,8 @@ def measured(
         known = {}
     known = known if isinstance(known, dict) else {}
     todo = [p for p, entry in files.items() if not _same(known.get(p), entry)]
+    if todo and told is not None:
+        told(len(todo))
     if todo:
         threads = min(len(todo), os.cpu_count() or 1) if side_by_side else 1
         with ThreadPoolExecutor(threads) as pool:

@@ -10,12 +10,13 @@ decoded once while the file is the same."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.dupes.measured import measured
 from mediakeeper.media import integrity
+from mediakeeper.text.wording import count
 
 GENUINE, LOSSY, UNTOLD = "genuine", "lossy", "untold"
 STALL = 60.0  # seconds a window's decode may go without progress (a mount gone)
@@ -30,13 +31,20 @@ def origin(levels: Mapping[int, float]) -> str:
     return GENUINE if integrity.tells(levels) else UNTOLD
 
 
-def origins(home: Path, exe: str, files: Mapping[str, dict[str, Any]]) -> dict[str, str]:
+def origins(home: Path, exe: str, files: Mapping[str, dict[str, Any]],
+            note: Callable[[str], None] | None = None) -> dict[str, str]:  # fmt: skip
     """The origin of each lossless file of ``files`` (path: its fingerprint entry), its
-    window decoded once while the file is the same (``measured``: ``spectra.json``)."""
+    window decoded once while the file is the same (``measured``: ``spectra.json``);
+    ``note``: told, for a person, how many are read now."""
 
     def levels(path: str) -> dict[int, float]:
         seconds = float(files[path].get("duration") or 0)
         return integrity.spectrum(exe, Path(path), seconds, stall=STALL)
 
-    found = measured(home, "spectra", files, levels, side_by_side=True)
+    def told(n: int) -> None:
+        if note is not None:
+            note(f"reading the sound of {count(n, 'lossless copy', 'lossless copies')} in "
+                 "duplicate groups (once each)")  # fmt: skip
+
+    found = measured(home, "spectra", files, levels, side_by_side=True, told=told)
     return {p: origin({int(hz): db for hz, db in found[p].items()}) for p in files}

@@ -52,7 +52,7 @@ def evidence(asked: Asked) -> dict[str, Any]:
 
 
 def listed(code: str) -> tuple[str, ...]:
-    return ("<a TMDb candidate>", DISMISS) if code in MATCHING else (DISMISS,)
+    return ("one of its TMDb candidates", DISMISS) if code in MATCHING else (DISMISS,)
 
 
 QUESTIONS = Questions(words=words, offers=offers, evidence=evidence, listed=listed)

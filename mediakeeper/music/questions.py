@@ -22,6 +22,17 @@ from mediakeeper.tags.table import LOGICAL_TAGS
 from mediakeeper.text.wording import count
 
 FIX = "the fix it proposes"
+MISMATCH = "filename-mismatch"
+# A file name and its tag disagree on the track number: which is right, worded alike in every
+# item (so ``--all --choose N`` takes one for a whole group).
+FILE_NAMES, TAGS = "the file name's track number", "the tag's track number"
+PROPOSALS = ("album-sound-match", "sound-match")  # AcoustID's: each item's own recordings
+FIXES = ("whitespace", "mojibake", "artist-name-variant")  # open: a fix that was not written
+# A finding about a file or folder itself, which no tag value settles: mended on disk (the
+# finding says how), or left as it is.
+ABOUT_FILES = ("unreadable-file", "unsupported-format", "skipped-folder", "changed-during-fix",
+               "link-outside-library", "read-only-file", "hard-linked-file",
+               "loudness-not-measured", "fingerprint-failed", "legacy-tag")  # fmt: skip
 SAID = {"date": "year", "tracknumber": "track number", "discnumber": "disc number",
         "albumartist": "album artist"}  # a tag as a question words it
 
@@ -51,6 +62,8 @@ def _proposals(findings: Iterable[Mapping[str, Any]]) -> bool:
 
 
 def offers(asked: Asked) -> tuple[list[Offer], str]:
+    if asked.code == MISMATCH:
+        return _which_number(asked), ""
     found: list[Offer] = []
     several = len(asked.findings) > 1
     for f in asked.findings:
@@ -73,6 +86,22 @@ def offers(asked: Asked) -> tuple[list[Offer], str]:
             found.append(Offer(f"{tag} {value!r} for the album's {len(tracks)} tracks",
                                changes=changes))  # fmt: skip
     return found, ""
+
+
+def _which_number(asked: Asked) -> list[Offer]:
+    """The file names' numbers written into the tags of every file the question concerns
+    (each its total, "/12", kept), or the tags' numbers, left as they are (the files keep
+    their names: a rename is no tag write)."""
+    by_path = {t["path"]: t for t in asked.document.get("tracks") or []}
+    changes = []
+    for f in asked.findings:
+        track, named = by_path.get(f["path"]), (f.get("details") or {}).get("name_number")
+        if track is None or named is None:
+            continue
+        now = track["tags"].get("tracknumber")
+        _, slash, total = str(now or "").partition("/")
+        changes.append(TagChange(track["path"], "tracknumber", now, f"{named}{slash}{total}"))
+    return [Offer(FILE_NAMES, changes=tuple(changes)), Offer(TAGS)]
 
 
 def changes_of(records: Iterable[Mapping[str, Any]]) -> tuple[TagChange, ...]:
@@ -122,14 +151,23 @@ def _track(track: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def listed(code: str) -> tuple[str, ...]:
-    """A code's choices as a group of items lists them."""
+    """A code's choices as a group of items lists them, in words: where a choice is a value
+    of each item's own (one of an album's values, a proposal), what it is."""
     family, _, said = code.partition("-")
     tag = "date" if said == "year" else said  # as ``tag_code`` words the date tag
     if family == "inconsistent" and tag:
-        return (f"<one of the album's {tag} values>", f"set {tag}", DISMISS)
+        return (f"one of the album's {tag} values", f"set {tag}", DISMISS)
     if family == "missing" and tag in LOGICAL_TAGS:
         return (f"set {tag}", DISMISS)
-    return ("<the choices listed for it>", DISMISS)
+    if code == MISMATCH:
+        return (FILE_NAMES, TAGS, DISMISS)
+    if code in PROPOSALS:
+        return ("one of its proposals (best first)", DISMISS)
+    if code in FIXES:
+        return (FIX, DISMISS)
+    if code in ABOUT_FILES:
+        return (DISMISS,)
+    return ("set a value (--set TAG=VALUE)", DISMISS)
 
 
 QUESTIONS = Questions(words=words, offers=offers, evidence=evidence, sets_values=True,

@@ -48,7 +48,8 @@ def scan(home: str | Path | None, *, library: str | Path | None = None, hooks=No
     stamp = dupes.stamp(store)
     found = dupes.load_groups(settings.home, stamp=stamp)
     if found is None:
-        found = dupes.build(settings.home, store, ffmpeg.find(settings.get("ffmpeg", "path")))
+        found = dupes.build(settings.home, store, ffmpeg.find(settings.get("ffmpeg", "path")),
+                            getattr(hooks, "note", None))  # fmt: skip
         dupes.save_groups(settings.home, found, stamp=stamp)
         write_reports(settings.home)  # this week's report counts the new groups
     return ScanResult(found, result, False)

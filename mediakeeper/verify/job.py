@@ -131,8 +131,8 @@ class VerifyJob:
             record = done[path.name]
             found = _as_check(record["check"])
             was = known.get(path.name, {})
-            said = rules.damage(path.name, found)
-            said += rules.changed(path.name, found, was, record["mtime_ns"])
+            said = rules.one_question(rules.damage(path.name, found)
+                                      + rules.changed(path.name, found, was, record["mtime_ns"]))
             sound = _sound(found) if record.get("analysed", self.analyse) else was.get("sound")
             if self.analyse and sound is not None:
                 said += rules.sound(path.name, replace(found, **_measures(sound)))
@@ -160,7 +160,7 @@ class VerifyJob:
                     "session": self.session, "checked_at": now, "seconds": seconds,
                     "files": entries, "findings": records}  # fmt: skip
         write_outputs(self.home, slug, document)
-        errors = sum(r["severity"] != "info" for r in records)
+        errors = len({r["path"] for r in records if r["severity"] != "info"})  # files
         return ItemResult(
             counts={"track_count": len(entries), "issues_found": len(records),
                     "issues_resolved": 0},

@@ -26,8 +26,8 @@ WHAT = {  # what is wrong with one file, and with several
 def words(asked: Asked) -> str:
     files = asked.files
     one, several = WHAT.get(asked.code, (f"has {asked.code}", f"have {asked.code}"))
-    if len(files) == 1:
-        return f"{files[0]} {one}: accept it as is, verify it again, or restore a good copy?"
+    if len(files) == 1:  # its name is said beside the words, never twice (issue 69)
+        return f"It {one}: accept it as is, verify it again, or restore a good copy?"
     return (f"{count(len(files), 'file')} {several} ({', '.join(files)}): accept them as they "
             "are, verify them again, or restore good copies?")  # fmt: skip
 
@@ -65,6 +65,9 @@ def evidence(asked: Asked) -> dict[str, Any]:
             "missing_bytes": details.get("missing_bytes"),
             "at": details.get("at"),
             "last_good": details.get("last_good"),
+            # one damaged file's one question (``rules.one_question``): all it found in it
+            "found": [{"code": f["code"], "message": f["message"]}
+                      for f in details.get("found") or ()],
             "backup": {"good": good is not None,
                        "path": getattr(good, "path", None), "why_not": why or None},
         })  # fmt: skip
@@ -73,7 +76,7 @@ def evidence(asked: Asked) -> dict[str, Any]:
 
 def listed(code: str) -> tuple[str, ...]:
     """Every verify decision's choices, as a group lists them: a restore where a copy is good."""
-    return (LABELS[ACCEPT], LABELS[AGAIN], f"<{LABELS[RESTORE]}, where one is good>")
+    return (LABELS[ACCEPT], LABELS[AGAIN], f"{LABELS[RESTORE]} (where one is good)")
 
 
 QUESTIONS = Questions(words=words, offers=offers, evidence=evidence, listed=listed)

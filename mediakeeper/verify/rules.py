@@ -1,9 +1,15 @@
 """What one file's check means for a person, as findings (pure: a ``Check``, what was known
-of the file before, and the time in; findings out). See docs/findings.md's verify rows."""
+of the file before, and the time in; findings out). See docs/findings.md's verify rows.
+
+A damaged file asks one question (``one_question``): its damage and bit rot become ONE
+finding, of the code ``FIRST`` puts first, with each thing found listed inside it
+(``details["found"]``), so the batch, the reports and ``decide`` count it once. A message
+never repeats the file's name: every surface shows it beside the message."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from mediakeeper.core.findings import Finding, finding_of
@@ -20,20 +26,40 @@ def damage(name: str, check: Check) -> list[Finding]:
                "missing_bytes": check.header.missing_bytes}  # fmt: skip
     if broken:
         details = {"at": check.error_at, "errors": list(check.errors), **missing}
-        found.append(finding_of("decode-error", name, f"{name} {check.why()}", details=details))
+        found.append(finding_of("decode-error", name, check.why(), details=details))
     # The MD5 of a file shown cut short cannot match: the cut is its one damage.
-    if check.md5_mismatch and not (check.header.cut or check.header.missing_bytes):
-        found.append(finding_of("audio-md5-mismatch", name, f"{name}: {_md5(check)}",
+    cut = check.header.cut or check.header.missing_bytes or (check.truncated and not broken)
+    if check.md5_mismatch and not cut:
+        found.append(finding_of("audio-md5-mismatch", name, _md5(check),
                                 details={"header": check.header.md5,
                                          "decoded": check.samples_md5}))  # fmt: skip
     # A decode that stopped at an error falls short because of it: the error already says
     # where, and one damage is one decision (ffmpeg 5.1 stops where later ones go on).
     if check.truncated and not broken:
-        found.append(finding_of("truncated-audio", name, f"{name}: {check.cut_short()}",
+        found.append(finding_of("truncated-audio", name, check.cut_short(),
                                 details={"seconds": check.seconds,
                                          "header_seconds": check.header.seconds,
                                          **missing}))  # fmt: skip
     return found
+
+
+# Which of a file's findings names its one question: an MD5 mismatch first, which every
+# damaged FLAC shows whatever the decoder (a decode error depends on the bytes and the ffmpeg
+# version), so two rotten FLACs are one group; then the decode error, the cut, the bit rot.
+FIRST = ("audio-md5-mismatch", "decode-error", "truncated-audio", "audio-changed")
+
+
+def one_question(found: list[Finding]) -> list[Finding]:
+    """One file's damage and bit rot (``damage`` + ``changed``) as the one question it asks:
+    the finding first in ``FIRST``, its message followed by the others', each listed in its
+    details (``found``: code, message, details); none when there are none."""
+    if len(found) < 2:
+        return found
+    found = sorted(found, key=lambda f: FIRST.index(f.code) if f.code in FIRST else len(FIRST))
+    first, rest = found[0], found[1:]
+    message = "; ".join([first.message, *(f"also {f.message}" for f in rest)])
+    listed = [{"code": f.code, "message": f.message, "details": dict(f.details)} for f in found]
+    return [replace(first, message=message, details={**first.details, "found": listed})]
 
 
 def _md5(check: Check) -> str:
@@ -54,7 +80,7 @@ def changed(name: str, check: Check, known: Mapping[str, Any], mtime_ns: int) ->
            "--accept-changed")  # fmt: skip
     return [finding_of(
         "audio-changed", name,
-        f"{name}: its audio is not what it was when last known good, {known['good_at']}; {how}. "
+        f"its audio is not what it was when last known good, {known['good_at']}; {how}. "
         "A backup made before that date holds the good copy.",
         details={"last_good": known["good_at"], "was": known["checksum"],
                  "now": check.audio_checksum}
@@ -65,19 +91,19 @@ def sound(name: str, check: Check) -> list[Finding]:
     """What a person may want to know of the sound: each an info finding with its figure."""
     found = []
     if check.full_scale >= CLIPPED_SAMPLES:
-        found.append(finding_of("clipping", name, f"{name}: {check.full_scale:,} samples at "
+        found.append(finding_of("clipping", name, f"{check.full_scale:,} samples at "
                                 "full scale", details={"samples": check.full_scale}))  # fmt: skip
     if (cutoff := check.cutoff) is not None:
         found.append(finding_of(
             "lossy-origin", name,
-            f"{name}: its spectrum stops at about {cutoff / 1000:g} kHz, as a lossy encoder's "
+            f"its spectrum stops at about {cutoff / 1000:g} kHz, as a lossy encoder's "
             "low-pass does (an old recording can roll off too)",
             details={"cutoff_hz": cutoff, "levels_db": {str(k): v for k, v in
                                                         check.levels.items()}},
         ))  # fmt: skip
     for start, length in check.silences:
         if start > 0 and start + length < check.seconds - 0.5:  # inside the track
-            said = f"{name}: {length:.1f} s of silence from {start:.1f} s"
+            said = f"{length:.1f} s of silence from {start:.1f} s"
             details = {"start": start, "seconds": length}
             found.append(finding_of("long-silence", name, said, details=details))
     return found

@@ -136,7 +136,8 @@ def activity(web) -> dict[str, Any]:
     if last is not None and (now - (last.ended_at or last.started_at)).total_seconds() > RECENT_END:
         last = None
     startable = [k for k, r in kinds.KINDS.items()
-                 if r.batch and k not in web.follower.queues and _library_set(web, k)]  # fmt: skip
+                 if r.plan is not None and k not in web.follower.queues
+                 and _library_set(web, k)]  # fmt: skip
     return {"queues": queues, "records": records, "last_batch": last, "startable": startable,
             "running": {kind: [r for r in rs if r["kind"] == kind]
                         for kind, rs in running.items()}}  # fmt: skip

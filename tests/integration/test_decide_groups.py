@@ -185,8 +185,8 @@ def test_undo_of_a_remembering_session_forgets_its_rule(asked):
         (("--all", "--dismiss", "nonsense"), "no finding code 'nonsense'"),
         (("music", "--all"), "--all needs a choice"),
         (("--forget", "filename-mismatch"), "no rule for 'filename-mismatch'"),
-        (("--group", "filename-mismatch", "--all", "--choose", "1"),
-         "'filename-mismatch' has no choice 1"),
+        (("--group", "filename-mismatch", "--all", "--choose", "3"),
+         "'filename-mismatch' has no choice 3"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2_and_writes_nothing(asked, args, said):

@@ -43,34 +43,38 @@ def test_verify_damage_dismissed_as_a_group_undone_and_remembered(tmp_path):
     synth.tone(EXE, lib / "Band" / "Whole" / "01.flac", 2.0)
     batch = ("process_verify_batch.py", "--home", home, "--library", lib, "--batch-size", "9")
     assert run_script(*batch).returncode == 1  # damage found: decisions
-    assert groups_of(home)[("verify", "decode-error")] == 2
+    assert groups_of(home)[("verify", "audio-md5-mismatch")] == 2
     listed = decide(home, "verify").stdout
-    assert ("verify  decode-error  2 decisions in 2 albums  [accept as is | verify again | "
-            "<restore from the backup copy, where one is good>]") in listed
+    assert (
+        "verify  audio-md5-mismatch  2 decisions in 2 albums  [accept as is | verify again | "
+        "restore from the backup copy (where one is good)]"
+    ) in listed
 
-    took = decide(home, "verify", "--all", "--dismiss", "decode-error")
+    took = decide(home, "verify", "--all", "--dismiss", "audio-md5-mismatch")
     assert "2 decisions in 2 albums closed (dismissed: left as it is)" in took.stdout
-    assert ("verify", "decode-error") not in groups_of(home)
+    assert groups_of(home) == {}  # one damaged file, one question (issue 69): none left
     assert "(dismissed: left as it is by " in report(home, "verify", "Band/Rotten")
     index = (home / "issues" / "verify" / "index.md").read_text(encoding="utf-8")
-    assert "**2 decisions in 2 albums.**" in index  # the md5 mismatches are left
+    assert "**2 decisions" not in index
     said = undo(home, session_of(took))
     assert "2 decisions in 2 items open again" in said
-    assert groups_of(home)[("verify", "decode-error")] == 2
+    assert groups_of(home)[("verify", "audio-md5-mismatch")] == 2
     assert "dismissed" not in report(home, "verify", "Band/Rotten")
 
-    took = decide(home, "--all", "--dismiss", "decode-error", "--remember")
+    took = decide(home, "--all", "--dismiss", "audio-md5-mismatch", "--remember")
     session_of(took)
-    assert 'decode-error = "dismiss"' in (home / "mediakeeper.toml").read_text(encoding="utf-8")
-    # Checked again, and a new damaged album: the rule settles every decode-error.
+    assert 'audio-md5-mismatch = "dismiss"' in (home / "mediakeeper.toml").read_text(
+        encoding="utf-8"
+    )
+    # Checked again, and a new damaged album: the rule settles every audio-md5-mismatch.
     damage.flip_bytes(synth.tone(EXE, lib / "Band" / "Worst" / "01 Rot.flac", 20.0))
     reset = run_script("verify_queue_manager.py", "--home", home, "--reset-all", "--yes")
     assert reset.returncode == 0, reset.stderr
     refresh = run_script("verify_queue_manager.py", "--home", home, "--refresh")
     assert refresh.returncode == 0, refresh.stderr
-    assert run_script(*batch).returncode == 1  # the md5 mismatches still ask
-    assert groups_of(home) == {("verify", "audio-md5-mismatch"): 3}
-    assert 'by the rule decode-error = "dismiss"' in report(home, "verify", "Band/Worst")
+    assert run_script(*batch).returncode == 0  # nothing asks: each file's one question settled
+    assert groups_of(home) == {}
+    assert 'by the rule audio-md5-mismatch = "dismiss"' in report(home, "verify", "Band/Worst")
 
 
 def test_an_audiobooks_missing_author_dismissed_and_remembered(tmp_path):
@@ -101,21 +105,27 @@ def movie_env(fake) -> dict[str, str]:
             "MEDIAKEEPER_TMDB_RETRIES": "2", "TMDB_API_KEY": API_KEY}  # fmt: skip
 
 
-def test_movies_questions_dismissed_whole_and_a_dismissed_match_is_no_longer_asked(tmp_path):
-    lib, home = tmp_path / "Movies", tmp_path / "home"
-    for rel in ("Solaris/solaris.mkv", "Kill Bill/kb.mkv"):
-        (lib / rel).parent.mkdir(parents=True)
-        (lib / rel).write_bytes(b"not really a video")
+def movie_batch(home, lib) -> None:
+    """A movie batch over ``lib`` against a fake TMDb, leaving decisions (exit 1)."""
     with FakeTMDb() as fake:
         batch = [sys.executable, "utilities/process_movie_batch.py", "--home", str(home),
                  "--library", str(lib)]  # fmt: skip
         done = subprocess.run(batch, cwd=REPO_ROOT, env=movie_env(fake), capture_output=True,
                               text=True, timeout=120)  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
+
+
+def test_movies_questions_dismissed_whole_and_a_dismissed_match_is_no_longer_asked(tmp_path):
+    lib, home = tmp_path / "Movies", tmp_path / "home"
+    for rel in ("Solaris/solaris.mkv", "Kill Bill/kb.mkv"):
+        (lib / rel).parent.mkdir(parents=True)
+        (lib / rel).write_bytes(b"not really a video")
+    movie_batch(home, lib)
     found = groups_of(home)
     assert found[("movies", "ambiguous-match")] == 1 and found[("movies", "missing-year-in-name")]
     listed = decide(home, "movies").stdout
-    assert "ambiguous-match  1 decision in 1 movie  [<a TMDb candidate> | dismiss]" in listed
+    said = "ambiguous-match  1 decision in 1 movie  [one of its TMDb candidates | dismiss]"
+    assert said in listed
 
     took = decide(home, "movies", "--all", "--dismiss", "ambiguous-match")
     session = session_of(took)

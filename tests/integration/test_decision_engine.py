@@ -17,7 +17,7 @@ import pytest
 
 from tests.helpers.deciding import decide
 from tests.helpers.processes import run_script
-from tests.integration.serving import script, serve
+from tests.integration.serving import serve
 from tests.integration.test_decisions_truth import library_spec
 
 ALBUM = "Pink Floyd/1973 - Dark Side"
@@ -169,6 +169,10 @@ def test_the_api_lists_previews_takes_and_undoes_by_id(home):
             ("1973 - Dark Side/05 untagged.flac", "title", None, "Untitled Jam")]
         assert server.post("/api/decisions", {**body, "preview": True}).json() == shown.json()
         assert files_of(lib) == before  # a preview writes nothing
+        other = server.post("/api/decisions", {"id": title["id"], "set": {"title": "Else"},
+                                               "token": shown.json()["token"]})  # fmt: skip
+        assert other.status_code == 409 and "since its preview" in other.json()["error"]
+        assert files_of(lib) == before  # not what was previewed: refused, nothing written
         took = server.post("/api/decisions", {**body, "token": shown.json()["token"]})
         assert took.status_code == 200, took.text
         after = files_of(lib)
@@ -244,23 +248,13 @@ def test_a_movies_candidates_are_shown_with_year_poster_and_overview_and_a_choic
     """Two TMDb movies called Solaris: each candidate with its title, year, poster and
     overview; the one chosen is kept for the next batch, and that too is a session the undo
     gives back (the movie as it was)."""
-    import subprocess
-    import sys
-
     from mediakeeper.queue.store import QueueStore
-    from tests.helpers import REPO_ROOT
-    from tests.integration.test_decide_kinds import movie_env
-    from tests.servers.tmdb import FakeTMDb
+    from tests.integration.test_decide_kinds import movie_batch
 
     lib, home = tmp_path / "Movies", tmp_path / "home"
     (lib / "Solaris").mkdir(parents=True)
     (lib / "Solaris" / "solaris.mkv").write_bytes(b"not really a video")
-    with FakeTMDb() as fake:
-        batch = [sys.executable, "utilities/process_movie_batch.py", "--home", str(home),
-                 "--library", str(lib)]  # fmt: skip
-        done = subprocess.run(batch, cwd=REPO_ROOT, env=movie_env(fake), capture_output=True,
-                              text=True, timeout=120)  # fmt: skip
-    assert done.returncode == 1, done.stdout + done.stderr
+    movie_batch(home, lib)
     shown = json.loads(decide(home, "movies", "Solaris", "--json").stdout)["decisions"]
     match = one(shown, "ambiguous-match")
     candidates = match["details"]["candidates"]
@@ -356,35 +350,3 @@ def test_a_failed_item_is_retried_by_its_id_after_its_preview_and_the_retry_undo
         assert status() == "error"
     finally:
         server.stop()
-
-
-def test_an_item_not_identified_is_a_decision_run_again_by_its_id_and_undone(tmp_path,
-                                                                              music_library):
-    """MusicBrainz unreachable: the artist is done but not identified, one decision with an
-    id like any other; run again (back to pending), and the undo gives it back as it was."""
-    from mediakeeper.queue.store import QueueStore
-
-    lib, home = tmp_path / "lib", tmp_path / "home"
-    music_library(lib, {"Clean/Album/01 - Song.flac": {"tags": {
-        "title": "Song", "artist": "Clean", "albumartist": "Clean", "album": "Album",
-        "date": "2001", "tracknumber": "1"}, "picture": True}})  # fmt: skip
-    env = {"MEDIAKEEPER_MUSIC_LOOKUPS": "true",  # asked, and nothing listens there
-           "MEDIAKEEPER_MUSICBRAINZ_URL": "http://127.0.0.1:9",
-           "MEDIAKEEPER_MUSICBRAINZ_RETRIES": "0"}  # fmt: skip
-    batch = script("music", "batch", "--home", home, "--library", lib, env=env)
-    assert batch.returncode == 1 and "1 not identified" in batch.stdout, batch.stdout
-    [group] = json.loads(decide(home, "--json").stdout)["groups"]
-    [decision] = group["decisions"]
-    assert group["code"] == decision["code"] == "unidentified" and group["count"] == 1
-    shown = decide(home, "--id", decision["id"], "--json")
-    assert json.loads(shown.stdout)["details"]["reason"].startswith("not looked up")
-
-    def status() -> str:
-        return QueueStore(home / "status" / "music", "music").peek()["items"][0]["status"]
-
-    took = decide(home, "music", "Clean", "--choose", "1")
-    assert took.returncode == 0 and status() == "pending", took.stdout + took.stderr
-    session = re.search(r"--session (\S+)$", took.stdout, re.M).group(1)
-    undone = run_script("undo_changes.py", "--home", home, "--session", session)
-    assert undone.returncode == 0 and status() == "completed", undone.stdout + undone.stderr
-    assert decide(home, "--id", decision["id"]).returncode == 0  # asked again

@@ -41,6 +41,7 @@ def album_twice(root: Path) -> Path:
         encode(wav, lib / "Artist" / "Album" / f"0{n} - Song {n}.flac")
         encode(wav, lib / "Artist (rip)" / "Album (mp3)" / f"0{n} - Song {n}.mp3", "-b:a", "192k")
         wav.unlink()
+    (lib / "Artist (rip)" / "Album (mp3)" / "folder.jpg").write_bytes(b"\xff\xd8 its cover")
     return lib
 
 
@@ -96,10 +97,10 @@ def assert_each_once(lib: Path, holding: Path, before: dict[str, bytes], *, move
     """Each file whole at exactly one place: all MP3s in the holding folder (``moved``) or all
     back in the library; no temp or second copy anywhere; no empty folder left behind."""
     now_lib, now_held = files_of(lib), files_of(holding)
-    mp3s = {k: v for k, v in before.items() if k.endswith(".mp3")}
-    flacs = {k: v for k, v in before.items() if k.endswith(".flac")}
-    assert now_held == (mp3s if moved else {}), sorted(now_held)
-    assert now_lib == (flacs if moved else before), sorted(now_lib)
+    rip = {k: v for k, v in before.items() if k.startswith("Artist (rip)/")}  # and its cover
+    kept = {k: v for k, v in before.items() if k not in rip}
+    assert now_held == (rip if moved else {}), sorted(now_held)
+    assert now_lib == (kept if moved else before), sorted(now_lib)
     if moved:
         assert not (lib / "Artist (rip)").exists()  # the folders the moves emptied: removed
 
@@ -300,7 +301,7 @@ def test_the_session_is_listed_and_emptied_folders_go_and_come_back(pristine, tm
     assert f"removed the folder it emptied {lib / 'Artist (rip)'}" in done.stdout
     assert sorted(p.name for p in lib.iterdir()) == ["Artist"]
     listed = mediakeeper(home, "undo", "--list")
-    assert f"{session}  {TRACKS + 2} files set aside (dupes)" in listed.stdout, listed.stdout
+    assert f"{session}  {TRACKS + 3} files set aside (dupes)" in listed.stdout, listed.stdout
     sessions = mediakeeper(home, "sessions", "list", "--json")
     (row,) = [r for r in json.loads(sessions.stdout) if r["id"] == session]
     assert row["kind"] == "dupes" and row["outcome"] == "completed"

@@ -64,7 +64,9 @@ def test_the_genuine_rip_is_kept_over_a_24_bit_decode_of_its_mp3(rich, tmp_path)
     home = tmp_path / "home"
     genuine = rich / "Artist" / "Album" / "01 - Song.flac"
     fake = rich / "Downloads" / "Album [24bit]" / "01 - Song.flac"
-    (group,) = scanned(home, rich)
+    done = mediakeeper(home, "dupes", "scan", "--library", rich)
+    assert "reading the sound of 2 lossless copies in duplicate groups" in done.stdout, done.stdout
+    (group,) = json.loads(mediakeeper(home, "dupes", "--json").stdout)["groups"]
     assert group["best"] == str(genuine), group
     assert group["doubt"] == ""
     graded = {c["path"]: c["grade"] for c in group["copies"]}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from importlib.metadata import requires
+from pathlib import Path
 
 import pytest
 
@@ -34,13 +35,16 @@ def test_a_plain_install_brings_no_face_and_each_extra_brings_its_own():
         assert modules <= by_extra[extra]
 
 
-def run_without(missing: str, *argv: str) -> subprocess.CompletedProcess:
+def run_without(missing: str, *argv: str, config: Path) -> subprocess.CompletedProcess:
     """The toolkit's command in a process where ``missing`` cannot be imported, as in an
-    install without its extra (None in sys.modules is Python's own 'no such module')."""
+    install without its extra (None in sys.modules is Python's own 'no such module');
+    ``config``: the user's config folder (``init`` records its home there, never in the one
+    every test shares)."""
     code = (f"import sys; sys.modules[{missing!r}] = None\n"
             "from mediakeeper.cli.main import main\n"
             f"sys.argv = ['mediakeeper', *{list(argv)!r}]\nmain()")  # fmt: skip
-    return subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=script_env(),
+    env = {**script_env(), "XDG_CONFIG_HOME": str(config)}
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
 
 
@@ -49,9 +53,10 @@ def run_without(missing: str, *argv: str) -> subprocess.CompletedProcess:
 ])  # fmt: skip
 def test_a_command_whose_face_is_missing_names_the_extra(tmp_path, missing, command, extra):
     home = tmp_path / "home"
-    done = run_without(missing, "init", "--yes", "--home", str(home))
+    config = tmp_path / "config"
+    done = run_without(missing, "init", "--yes", "--home", str(home), config=config)
     assert done.returncode == 0, done.stderr
-    done = run_without(missing, command, "--home", str(home))
+    done = run_without(missing, command, "--home", str(home), config=config)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     said = [line for line in done.stderr.splitlines() if line.strip()]

@@ -58,18 +58,20 @@ def test_damage_is_reported_with_where_and_the_week_counts_hours(music_script, t
     result = music_script("process_verify_batch.py", "--home", home, "--batch-size", "20")
     # Damage found is a decision waiting: exit 1, as every batch leaving decisions (issue 36).
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "needs you: 2 decisions in 1 album" in result.stdout
+    assert "needs you: 1 decision in 1 album" in result.stdout  # one damaged file: one
     assert {k: i["status"] for k, i in _queue(home).items()} == {
         "Band/Whole": "completed", "Band/Wav": "completed", "Other/Rotten": "completed"}
     assert _codes(home, "Band/Whole") == [] and _codes(home, "Band/Wav") == []
-    assert _codes(home, "Other/Rotten") == ["decode-error", "audio-md5-mismatch"]
-    [decode] = [f for f in _document(home, "Other/Rotten")["findings"]
-                if f["code"] == "decode-error"]  # fmt: skip
+    # One question per damaged file (issue 69), what else it found listed inside it.
+    assert _codes(home, "Other/Rotten") == ["audio-md5-mismatch"]
+    [decode] = _document(home, "Other/Rotten")["findings"]
+    assert [f["code"] for f in decode["details"]["found"]] == [
+        "audio-md5-mismatch", "decode-error"]  # fmt: skip
     assert decode["path"] == "01 Rot.flac" and "at 0:09." in decode["message"]
     report = (home / "issues" / "verify" / f"{_document(home, 'Other/Rotten')['slug']}.md")
     assert "does not decode at 0:09." in report.read_text()
     weekly = next((home / "status" / "reports").glob("*_weekly_progress.md")).read_text()
-    assert "verified" in weekly.lower() and "decode-error" in weekly
+    assert "verified" in weekly.lower() and "audio-md5-mismatch" in weekly
 
 
 def test_bit_rot_is_told_from_a_tag_edit_and_says_when_it_was_last_good(music_script, tmp_path):
@@ -120,7 +122,7 @@ def test_without_the_analysis_flacs_are_checked_by_flac_t_and_damage_told_as_eve
     monkeypatch.delenv("MEDIAKEEPER_FFMPEG_PATH")
     rotten = music_script(*args, "--album", "Other/Rotten")
     assert rotten.returncode == 1, rotten.stdout + rotten.stderr  # its damage: a decision
-    assert _codes(home, "Other/Rotten") == ["decode-error", "audio-md5-mismatch"]
+    assert _codes(home, "Other/Rotten") == ["audio-md5-mismatch"]
     assert "at 0:09." in _document(home, "Other/Rotten")["findings"][0]["message"]
 
 

@@ -1,0 +1,111 @@
+"""Every question lists real choices, and a person can page through all of them (issue 69
+point 6): no placeholder (``<the choices listed for it>``) in ``decide``'s listing or its
+``--json``; ``filename-mismatch`` offers the file name's number and the tag's, and the file
+name's is written as a fix is (journaled, undone); one item's listing says as many
+decisions as it numbers; every group is listed with ``--all-groups``. Real files, real
+scripts; the demo's home read, never changed."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import mutagen
+import pytest
+
+from tests.helpers import run_script
+from tests.helpers.deciding import decide
+
+MISMATCH = "filename-mismatch"
+FILE_NAMES, TAGS = "the file name's track number", "the tag's track number"
+
+
+def test_every_group_lists_real_choices_and_every_group_can_be_listed(demo_home):
+    listed = decide(demo_home)
+    assert listed.returncode == 0, listed.stderr
+    lines = [line for line in listed.stdout.splitlines() if line.startswith("  ")]
+    assert "<" not in listed.stdout, listed.stdout
+    shown = json.loads(decide(demo_home, "--json").stdout)
+    for group in shown["groups"]:
+        assert group["choices"] and not any("<" in c for c in group["choices"]), group
+    assert f"[{FILE_NAMES} | {TAGS} | dismiss]" in listed.stdout
+
+    total = len(shown["groups"])
+    assert total > 12, total  # more than a screen: the listing says how to see the rest
+    more = f"  ... and {total - 11} more group (decide --all-groups lists them all)"
+    assert more.replace(" group ", " group " if total - 11 == 1 else " groups ") in lines
+    every = decide(demo_home, "--all-groups")
+    assert every.returncode == 0, every.stderr
+    grouped = [line for line in every.stdout.splitlines()
+               if re.match(r"  \w+ +[a-z-]+  \d+ decisions? in ", line)]  # fmt: skip
+    assert len(grouped) == total and "... and" not in every.stdout, every.stdout
+    assert [line.split()[1] for line in grouped] == [g["code"] for g in shown["groups"]]
+
+
+def number(path) -> str:
+    """A FLAC's track number as stored (its total, "/3", aside), read with mutagen only."""
+    return mutagen.File(path)["tracknumber"][0].partition("/")[0]
+
+
+@pytest.fixture
+def asked(tmp_path, music_library):
+    """Abba, whose first two tracks' numbers are swapped (the file names say 1 and 2, the
+    tags 2/3 and 1/3): one filename-mismatch question about two files."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    spec = {}
+    for n in (1, 2, 3):
+        tags = {"title": f"Song {n}", "artist": "Abba", "albumartist": "Abba", "album": "Album",
+                "date": "2001", "tracknumber": f"{ {1: 2, 2: 1}.get(n, n)}/3"}  # fmt: skip
+        spec[f"Abba/2001 - Album/0{n} - Song {n}.flac"] = {"tags": tags, "picture": True}
+    music_library(lib, spec)
+    home.mkdir()
+    batch = run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
+    assert batch.returncode == 1, batch.stdout + batch.stderr
+    return home, lib / "Abba" / "2001 - Album"
+
+
+def test_one_question_about_two_files_is_listed_as_one_with_its_real_choices(asked):
+    home, album = asked
+    shown = decide(home, "music", "Abba").stdout
+    lines = shown.splitlines()
+    assert lines[0] == "Abba: 1 decision open (2 findings)", shown
+    assert lines[1].startswith(f"  [1] warning {MISMATCH} — "), shown
+    assert "[2]" not in shown  # one question: one entry, its two files inside it
+    assert f"1) {FILE_NAMES}" in shown and f"2) {TAGS}" in shown, shown
+
+    took = decide(home, "music", "Abba", "--choose", "1")
+    assert took.returncode == 0, took.stdout + took.stderr
+    assert "set tracknumber of 2001 - Album/01 - Song 1.flac: '2' -> '1'" in took.stdout
+    assert "set tracknumber of 2001 - Album/02 - Song 2.flac: '1' -> '2'" in took.stdout
+    assert [number(album / f"0{n} - Song {n}.flac") for n in (1, 2, 3)] == ["1", "2", "3"]
+    assert json.loads(decide(home, "--json").stdout)["total"] == 0
+    session = re.search(r"\(undo session (\S+)\)", took.stdout).group(1)
+    undone = run_script("undo_changes.py", "--home", home, "--session", session)
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert [number(album / f"0{n} - Song {n}.flac") for n in (1, 2)] == ["2", "1"]
+
+    kept = decide(home, "music", "Abba", "--choose", "2")  # the tags' numbers: left as they are
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    assert [number(album / f"0{n} - Song {n}.flac") for n in (1, 2)] == ["2", "1"]
+    assert json.loads(decide(home, "--json").stdout)["total"] == 0
+
+
+def test_a_whole_group_takes_the_file_names_numbers_at_once(asked):
+    home, album = asked
+    took = decide(home, "music", "--all", "--group", MISMATCH, "--choose", "1")
+    assert took.returncode == 0, took.stdout + took.stderr
+    numbers = [number(album / f"0{n} - Song {n}.flac") for n in (1, 2, 3)]
+    assert numbers == ["1", "2", "3"]
+
+
+def test_an_items_worst_question_is_asked_first(demo_home):
+    """Radiohead's damaged file (an error) comes before its skipped folder, its link and its
+    track gap (warnings): ``decide KIND NAME`` lists, and ``decide -i`` asks, the worst
+    first, in the one order both read (``decisions.item.item_decisions``)."""
+    shown = json.loads(decide(demo_home, "--json").stdout)
+    [unreadable] = [g for g in shown["groups"] if g["code"] == "unreadable-file"]
+    name = unreadable["items"][0]
+    listed = decide(demo_home, "music", name).stdout
+    severities = re.findall(r"^  \[\d+\] (\w+) ", listed, re.M)
+    assert len(severities) > 1 and "warning" in severities, listed
+    assert severities == sorted(severities, key=("error", "warning").index), listed

@@ -1,0 +1,71 @@
+"""Counts that never move by themselves (issue 69 point 7): an artist the batch could not
+look up (MusicBrainz unreachable) asks one "unidentified" decision of its own (run it again),
+counted the same way whether or not it has other questions, by the batch, ``decide`` and
+the dashboard alike; dismissing its other question closes exactly one decision and makes
+none appear. Real files, a real batch against a port where nothing listens, real scripts."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from tests.helpers import run_script
+from tests.helpers.deciding import decide
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then let go)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def unreachable(tmp_path, music_library, monkeypatch):
+    """Abba (its first two tracks' numbers swapped: one filename-mismatch question) and Blur
+    (clean), batched while MusicBrainz cannot be reached: (home, the batch's output)."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    spec = {}
+    for artist in ("Abba", "Blur"):
+        for n in (1, 2, 3):
+            number = {1: 2, 2: 1}.get(n, n) if artist == "Abba" else n
+            tags = {"title": f"Song {n}", "artist": artist, "albumartist": artist,
+                    "album": "Album", "date": "2001", "tracknumber": str(number)}  # fmt: skip
+            spec[f"{artist}/2001 - Album/0{n} - Song {n}.flac"] = {"tags": tags, "picture": True}
+    music_library(lib, spec)
+    home.mkdir()
+    monkeypatch.setenv("MEDIAKEEPER_MUSICBRAINZ_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("MEDIAKEEPER_MUSICBRAINZ_RETRIES", "0")
+    monkeypatch.setenv("MEDIAKEEPER_MUSIC_LOOKUPS", "true")  # the suite runs offline
+    batch = run_script("process_music_batch.py", "--home", home, "--library", lib)
+    assert batch.returncode == 1, batch.stdout + batch.stderr
+    return home, batch.stdout
+
+
+def total(home) -> int:
+    shown = decide(home, "--json")
+    assert shown.returncode == 0, shown.stderr
+    return json.loads(shown.stdout)["total"]
+
+
+def test_not_identified_is_counted_the_same_way_every_time(unreachable):
+    home, said = unreachable
+    assert "2 artists completed (2 not identified)" in said, said
+    # Abba: its filename-mismatch and its own "unidentified"; Blur: its "unidentified".
+    assert "needs you: 3 decisions in 2 artists" in said, said
+    assert total(home) == 3
+    shown = json.loads(decide(home, "--json").stdout)
+    assert {g["code"]: (g["count"], g["items"]) for g in shown["groups"]} == {
+        "filename-mismatch": (1, ["Abba"]), "unidentified": (2, ["Abba", "Blur"])}
+    board = run_script("media_dashboard.py", "--home", home).stdout
+    assert "NEEDS ATTENTION  3 decisions · 0 failed, 0 skipped, 2 not identified" in board, board
+
+    took = decide(home, "music", "Abba", "--dismiss", "filename-mismatch")
+    assert took.returncode == 0, took.stdout + took.stderr
+    assert total(home) == 2  # one closed, none appeared in its place
+    shown = json.loads(decide(home, "--json").stdout)
+    assert [(g["code"], g["count"]) for g in shown["groups"]] == [("unidentified", 2)]
+    board = run_script("media_dashboard.py", "--home", home).stdout
+    assert "NEEDS ATTENTION  2 decisions · 0 failed, 0 skipped, 2 not identified" in board, board
