@@ -82,3 +82,13 @@ def test_a_v22_tag_is_upgraded_to_v24_and_undone_byte_for_byte(legacy):
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert sha(track) == original
     assert "legacy-tag" in open_codes(home)  # the decision open again
+
+
+def test_a_whole_group_refuses_the_upgrade_and_writes_nothing(legacy):
+    """Each file's original is set aside one item at a time: ``--all --choose`` says how."""
+    home, track = legacy
+    original = sha(track)
+    took = decide(home, "music", "--all", "--group", "legacy-tag", "--choose", "1")
+    assert took.returncode != 0 and "taken item by item" in took.stderr, took.stdout + took.stderr
+    assert "Traceback" not in took.stderr
+    assert sha(track) == original and "legacy-tag" in open_codes(home)
