@@ -18,6 +18,7 @@ from mutagen.id3 import ID3
 from mediakeeper.demo.tracks import make_id3v22
 from tests.helpers import run_script
 from tests.helpers.deciding import decide
+from tests.integration.serving import serve
 
 VALUES = {"title": "Old Song", "artist": "Abba", "albumartist": "Abba", "album": "Album",
           "tracknumber": "1", "tracktotal": "1"}  # fmt: skip
@@ -92,3 +93,32 @@ def test_a_whole_group_refuses_the_upgrade_and_writes_nothing(legacy):
     assert took.returncode != 0 and "taken item by item" in took.stderr, took.stdout + took.stderr
     assert "Traceback" not in took.stderr
     assert sha(track) == original and "legacy-tag" in open_codes(home)
+
+
+def test_the_api_previews_takes_and_undoes_the_upgrade_through_the_same_engine(legacy):
+    """The page's faces: the choice by id, its preview (nothing written, a token), the take
+    (a session), and ``/api/undo`` giving the original bytes back."""
+    home, track = legacy
+    original = sha(track)
+    shown = json.loads(decide(home, "music", "Abba", "--json").stdout)
+    legacy_id = next(d["id"] for d in shown["decisions"] if d["code"] == "legacy-tag")
+    server = serve(home)
+    try:
+        explained = server.get(f"/api/decisions/{legacy_id}").json()
+        assert {"number": 1, "label": UPGRADED, "act": "upgrade"}.items() <= \
+            explained["choices"][0].items(), explained["choices"]  # fmt: skip
+        body = {"id": legacy_id, "choose": 1}
+        preview = server.post("/api/decisions/preview", body)
+        assert preview.status_code == 200, preview.text
+        assert [(w["field"], w["old"], w["new"]) for w in preview.json()["writes"]] == [
+            ("tag version", "ID3v2.2", "ID3v2.4")]
+        assert sha(track) == original  # a preview writes nothing
+        took = server.post("/api/decisions", {**body, "token": preview.json()["token"]})
+        assert took.status_code == 200 and took.json()["closed"] == 1, took.text
+        assert ID3(track).version == (2, 4, 0)
+        undone = server.post("/api/undo", {"session": took.json()["session"]})
+        assert undone.status_code == 200 and undone.json()["complete"] is True, undone.text
+        assert undone.json()["put_back"] == 1 and undone.json()["reopened"] == 1
+        assert sha(track) == original
+    finally:
+        server.stop()
