@@ -478,6 +478,9 @@ def _upgrading(home: Path, asking: Asking, choice) -> Preview:
             found.item["path"])), "field": "tag version", "old": upgrades.LEGACY,
             "new": upgrades.NEW})  # fmt: skip
         shown.moves.append({"from": str(target), "to": str(aside)})
+        if why := upgrades.why_not(home, target):
+            shown.refused.append({"path": str(target), "file": shown.writes[-1]["file"],
+                                  "field": "tag version", "why": why})  # fmt: skip
     return shown
 
 

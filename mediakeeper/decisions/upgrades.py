@@ -24,14 +24,16 @@ from mutagen.id3 import ID3
 from mediakeeper import tags
 from mediakeeper.changes import moves
 from mediakeeper.changes.change import TagChange
+from mediakeeper.core import writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import AudioError
-from mediakeeper.decisions import copies, restores, sessions
+from mediakeeper.decisions import copies, restores, sessions, verifying
 from mediakeeper.decisions.backups import Good
 from mediakeeper.decisions.item import Choice, Decision, ItemDecisions, Taken, new_session
 from mediakeeper.decisions.item import take as close
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.atomic import create_temp
+from mediakeeper.fs.checks import why_left_alone
 from mediakeeper.fs.names import TEMP_PREFIX, home_id, short_suffix
 from mediakeeper.text.slug import inside
 
@@ -48,6 +50,14 @@ def places(home: Path, found: ItemDecisions, decision: Decision, choice: Choice)
         str(f["path"]) for f in decision.findings
         if (f.get("details") or {}).get("tag_version") == LEGACY]  # fmt: skip
     return [(album / n, moves.in_holding(holding, album, album / n)) for n in names]
+
+
+def why_not(home: Path, target: Path) -> str:
+    """Why the upgrade would leave ``target`` alone, as a tag write would (a read-only or
+    hard-linked file, as the music settings say; one that cannot be read); "": it would not."""
+    writing = writemode.chosen(load_settings(home).get)
+    err = why_left_alone(str(target), None, writing.hard_links)
+    return f"{err.reason}: left alone" if err is not None else ""
 
 
 def take(home: Path, found: ItemDecisions, decision: Decision, choice: Choice) -> Taken:
@@ -69,13 +79,17 @@ def take(home: Path, found: ItemDecisions, decision: Decision, choice: Choice) -
     if refused:  # what was upgraded goes back: the decision stays open, nothing half-done
         restores.put_back(home, session, copies.holding_of(load_settings(home)))
         return Taken((), (), "", tuple(refused))
-    taken = close(home, found, (), [decision], WHAT, session=session)
+    done = [str(t.relative_to(found.item["path"])) for t, _ in places(home, found, decision,
+                                                                      choice)]  # fmt: skip
+    taken = close(home, found, (), [verifying.about(decision, done)], WHAT, session=session)
     sessions.record(home, found.kind, session, decision.code, [found.item["key"]], "")
     return Taken((), taken.closed, session, said=tuple(said))
 
 
 def _upgrade(home: Path, session: str, target: Path, aside: Path) -> None:
     st = os.lstat(target)
+    if why := why_not(home, target):
+        raise restores.Refused(f"{target}: {why}")
     before = tags.read(target)
     if before.tag_version != LEGACY:
         raise restores.Refused(f"{target}: its tags are {before.tag_version} now, not {LEGACY}")

@@ -122,3 +122,19 @@ def test_the_api_previews_takes_and_undoes_the_upgrade_through_the_same_engine(l
         assert sha(track) == original
     finally:
         server.stop()
+
+
+def test_a_read_only_file_is_left_alone_as_a_tag_write_would_leave_it(legacy):
+    """The upgrade replaces the file: one a tag write would not touch is said, not replaced."""
+    home, track = legacy
+    original = sha(track)
+    track.chmod(0o444)
+    preview = decide(home, "music", "Abba", "--code", "legacy-tag", "--choose", "1",
+                     "--dry-run")  # fmt: skip
+    assert preview.returncode == 1 and "left alone tag version" in preview.stderr, \
+        preview.stdout + preview.stderr  # fmt: skip
+    took = decide(home, "music", "Abba", "--code", "legacy-tag", "--choose", "1")
+    assert took.returncode == 1 and "left alone" in took.stderr, took.stdout + took.stderr
+    assert "Traceback" not in took.stderr
+    assert sha(track) == original and ID3(track).version == (2, 2, 0)
+    assert "legacy-tag" in open_codes(home)
