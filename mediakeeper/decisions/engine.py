@@ -39,6 +39,7 @@ from mediakeeper.core.questions import (
     RESTORE,
     RETRY,
     SKIP,
+    UPGRADE,
     WRITE,
     Asked,
 )
@@ -50,6 +51,7 @@ from mediakeeper.decisions import (
     outstanding,
     sessions,
     taking,
+    upgrades,
     verifying,
 )
 from mediakeeper.decisions.item import (
@@ -466,9 +468,24 @@ def _accepting(home: Path, asking: Asking, choice) -> Preview:
     return Preview(asking.id, choice.label, closes=[asking.id])
 
 
+def _upgrading(home: Path, asking: Asking, choice) -> Preview:
+    """Each file's tag version as it would be written, and where its original goes."""
+    found = asking.found
+    shown = Preview(asking.id, choice.label, closes=[asking.id])
+    for target, aside in upgrades.places(home, found, asking.decision, choice):
+        shown.writes.append({"path": str(target), "file": str(target.relative_to(
+            found.item["path"])), "field": "tag version", "old": upgrades.LEGACY,
+            "new": upgrades.NEW})  # fmt: skip
+        shown.moves.append({"from": str(target), "to": str(aside)})
+        if why := upgrades.why_not(home, target):
+            shown.refused.append({"path": str(target), "file": shown.writes[-1]["file"],
+                                  "field": "tag version", "why": why})  # fmt: skip
+    return shown
+
+
 # What each act but a tag change would do, previewed (a tag change's: its writes, above).
 _PLANS = {AGAIN: _back_to_pending, CANDIDATE: _back_to_pending, RESTORE: _restoring,
-          ACCEPT: _accepting}  # fmt: skip
+          ACCEPT: _accepting, UPGRADE: _upgrading}  # fmt: skip
 
 
 def _queued_act(asking: Asking, answer: Answer) -> str:
@@ -583,9 +600,17 @@ def _take_candidate(home: Path, asking: Asking, choice) -> Result:
                   taken=label)  # fmt: skip
 
 
+def _take_upgrade(home: Path, asking: Asking, choice) -> Result:
+    """An ID3v2.2 tag rewritten as ID3v2.4, the original set aside (``upgrades``)."""
+    done = upgrades.take(home, asking.found, asking.decision, choice)
+    closed = 1 if done.closed else 0
+    return Result(asking.id, done.session, closed, choice.label, UPGRADE,
+                  _refused([(asking.found.name, done)]), taken=done)  # fmt: skip
+
+
 # What each act but a tag change does when taken (a tag change: ``take``, above).
 _TAKES = {ACCEPT: _take_verifying, AGAIN: _take_verifying, RESTORE: _take_verifying,
-          CANDIDATE: _take_candidate}  # fmt: skip
+          CANDIDATE: _take_candidate, UPGRADE: _take_upgrade}  # fmt: skip
 
 
 def _take_dupes(home: Path, asking: Asking, answer: Answer) -> Result:
