@@ -59,6 +59,7 @@ def evidence(asked: Asked) -> dict[str, Any]:
         "why": list(group.get("why") or ()),
         "doubt": group.get("doubt") or "",  # the sound cannot back the best: the person's
         "waste": group.get("waste"),
+        "tags_counted": len(CORE_TAGS),  # what each copy's tags_filled counts out of
         "copies": [{**{k: c.get(k) for k in SIDE_BY_SIDE}, "best": c["path"] == group["best"],
                     "files": len(c.get("files") or ())} for c in group["copies"]],
     }  # fmt: skip
