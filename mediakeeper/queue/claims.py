@@ -146,14 +146,19 @@ class ClaimsMixin:
                 return self._checkpoint(done)
         return None
 
-    def note_stage(self, key: str, session: str, stage: str) -> None:
+    def note_stage(self, key: str, session: str, stage: str | None = None, *,
+                   workers: list[str] | None = None) -> None:  # fmt: skip
         """How far the job got with an item this session holds (``details.stage``, see
         ``mediakeeper.batch.stage_progress``); kept when the item is given back, so a person sees
-        where it stopped."""
+        where it stopped. ``workers``: the cluster workers holding its steps now
+        (``details.workers``)."""
+        said = {"stage": stage, "workers": workers}
+        changes = {name: value for name, value in said.items() if value is not None}
         with self.locked() as data:
             item = self._owned(data, key, session)
-            if (item.get("details") or {}).get("stage") != stage:
-                item["details"] = {**(item.get("details") or {}), "stage": stage}
+            details = item.get("details") or {}
+            if any(details.get(name) != value for name, value in changes.items()):
+                item["details"] = {**details, **changes}
                 self._commit([item])
 
     def record_failure(

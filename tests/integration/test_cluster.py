@@ -492,3 +492,45 @@ def test_a_step_is_never_sent_to_a_refused_worker(tmp_path, scheduler, workers, 
     assert stopped.value.stop and "no worker" in stopped.value.message
     assert [w.address for w in remote.workers.values() if w.refused] == [refused.address]
     assert scheduler.tasks() == 0
+
+
+# ---- seen while in flight ----------------------------------------------------------------
+
+
+def slow_ffmpeg(folder: Path, seconds: int) -> Path:
+    """``folder`` with an ``ffmpeg`` that waits ``seconds`` before each run of the real one
+    (its version line the real one's): an encode long enough to be looked at."""
+    real = shutil.which("ffmpeg") or EXE
+    (folder / "ffmpeg").write_text(
+        "#!/bin/sh\n"
+        f'case "$*" in *-version*) ;; *) sleep {seconds};; esac\nexec {real} "$@"\n'
+    )
+    (folder / "ffmpeg").chmod(0o755)
+    return folder
+
+
+def test_api_batches_and_the_page_name_the_worker_holding_an_item_in_flight(
+        tmp_path, scheduler, workers, fake_bin):  # fmt: skip
+    make_library(tmp_path / "lib", albums=1, tracks=1)
+    slow = slow_ffmpeg(fake_bin, 20)
+    worker = workers(path=f"{slow}:{os.environ['PATH']}")
+    batch = encoding_batch(tmp_path, scheduler, worker)
+    server = serve(tmp_path / "home")
+    try:
+        def held() -> list[dict]:
+            running = server.get("/api/batches").json()["running"]
+            return [i for r in running for i in r["items"] if i["workers"]]
+
+        assert wait_until(held, limit=60), server.get("/api/batches").text
+        [item] = held()
+        assert item["key"] == "Artist 0/Album"
+        assert item["workers"] == [worker.address]
+        assert f"on {worker.address}" in server.get("/").text  # the page's activity line
+        out, err = batch.communicate(timeout=300)
+        assert batch.returncode == 0, out + err
+        # Done, no worker holds it: the API lists no item in flight.
+        assert all(not r["items"] for r in server.get("/api/batches").json()["running"])
+    finally:
+        server.stop()
+        if batch.poll() is None:
+            os.killpg(batch.pid, signal.SIGKILL)
