@@ -510,13 +510,23 @@ def slow_ffmpeg(folder: Path, seconds: int) -> Path:
 
 
 def test_api_batches_and_the_page_name_the_worker_holding_an_item_in_flight(
-        tmp_path, scheduler, workers, fake_bin):  # fmt: skip
+        tmp_path, scheduler, workers, fake_bin, browser):  # fmt: skip
     make_library(tmp_path / "lib", albums=1, tracks=1)
-    slow = slow_ffmpeg(fake_bin, 20)
-    worker = workers(path=f"{slow}:{os.environ['PATH']}")
-    batch = encoding_batch(tmp_path, scheduler, worker)
+    made = mediakeeper("conversions", "queue", "--home", str(tmp_path / "home"), "--init",
+                       "--library", str(tmp_path / "lib"))  # fmt: skip
+    assert made.returncode == 0, made.stdout + made.stderr
+    worker = workers(path=f"{slow_ffmpeg(fake_bin, 20)}:{os.environ['PATH']}")
     server = serve(tmp_path / "home")
+    page = browser.new_page()
+    batch = None
     try:
+        # Open before the batch, its queue already there: the activity is never rendered
+        # again, so what it says of the item comes from the events (page.js).
+        page.goto(server.url + "/")
+        sync_api = pytest.importorskip("playwright.sync_api")
+        sync_api.expect(page.locator("#live")).to_have_text("live")
+        batch = encoding_batch(tmp_path, scheduler, worker)
+
         def held() -> list[dict]:
             running = server.get("/api/batches").json()["running"]
             return [i for r in running for i in r["items"] if i["workers"]]
@@ -525,12 +535,16 @@ def test_api_batches_and_the_page_name_the_worker_holding_an_item_in_flight(
         [item] = held()
         assert item["key"] == "Artist 0/Album"
         assert item["workers"] == [worker.address]
-        assert f"on {worker.address}" in server.get("/").text  # the page's activity line
+        now = page.locator('[data-current="conversions"]')
+        sync_api.expect(now).to_contain_text(f"on {worker.address}", timeout=30_000)
+        assert f"on {worker.address}" in server.get("/").text  # as the server renders it
         out, err = batch.communicate(timeout=300)
         assert batch.returncode == 0, out + err
-        # Done, no worker holds it: the API lists no item in flight.
+        # Done, no worker holds it: the API lists no item in flight, the page none.
         assert all(not r["items"] for r in server.get("/api/batches").json()["running"])
+        sync_api.expect(now).not_to_contain_text("on tcp", timeout=30_000)
     finally:
+        page.close()
         server.stop()
-        if batch.poll() is None:
+        if batch is not None and batch.poll() is None:
             os.killpg(batch.pid, signal.SIGKILL)
