@@ -40,10 +40,11 @@ os.environ["MEDIAKEEPER_MUSICBRAINZ_COVERART_URL"] = "http://127.0.0.1:9"
 os.environ["MEDIAKEEPER_TMDB_URL"] = "http://127.0.0.1:9"
 os.environ["MEDIAKEEPER_ACOUSTID_URL"] = "http://127.0.0.1:9"
 # No home recorded by the person running the tests (``mediakeeper init``) reaches them: the
-# user's config is looked for in a folder of the temporary area holding no config.toml (a
-# test of it sets its own). Outside the checkout: programs the tests start (chromium) write
-# their own settings under XDG_CONFIG_HOME.
-os.environ["XDG_CONFIG_HOME"] = str(Path(tempfile.gettempdir()) / "mediakeeper-tests-config")
+# user's config is looked for in a new folder of the temporary area, this process's own, so
+# a home one run records never reaches another run on the same machine (a test of it sets
+# its own). Outside the checkout: programs the tests start (chromium) write their own
+# settings under XDG_CONFIG_HOME.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="mediakeeper-tests-config-")
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 Later wins. Every key is also the environment variable ``MEDIAKEEPER_<SECTION>_<KEY>``
 (``MEDIAKEEPER_MUSICBRAINZ_URL``); the data home itself is found by ``home.py``.
 A malformed file, an unknown key or a value of the wrong type is a one-line ``ConfigError``;
-each value is given its type and held to its limits by pydantic (``_adapter``).
+each value is given its type and held to its limits by pydantic-core (``_validator``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from mediakeeper.core import decisions, kinds
@@ -261,15 +261,15 @@ def _read_file(path: Path):
 def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
     """Give ``value`` the type of ``default`` (strings from the environment are parsed), and
     hold it to the setting's own check (``CHECKED``) and limits (``limit_of``): all through
-    one pydantic adapter per kind of setting (``_adapter``)."""
-    from pydantic import ValidationError
+    one pydantic-core validator per kind of setting (``_validator``)."""
+    from pydantic_core import ValidationError
 
     limit = limit_of(*name) if isinstance(default, int | float) else None
     # a service's check, or the kind's record's
     check = CHECKED.get(name) or kinds.get(name[0]).checks.get(name[1])
-    adapter = _adapter(type(default), limit, check, name[1] == "rate_limit")
+    validator = _validator(type(default), limit, check, name[1] == "rate_limit")
     try:
-        return adapter.validate_python(value)
+        return validator.validate_python(value)
     except ValidationError as err:
         cause = err.errors()[0].get("ctx", {}).get("error")
         if isinstance(cause, _Refused):
@@ -289,14 +289,15 @@ class _Refused(ValueError):
 
 
 @cache
-def _adapter(
+def _validator(
     kind: type, limit: Limit | None, check: Callable[[Any], str | None] | None, zero_is_none: bool
 ) -> Any:
-    """The pydantic adapter for a setting of type ``kind``, held to ``check`` and ``limit``
+    """The validator for a setting of type ``kind``, held to ``check`` and ``limit``
     (``zero_is_none``: 0 means "no limit", not a value below the least, as for a rate).
-    Built at the first value read: pydantic's import is a good part of a command's start, and
-    a home without settings from file, environment or flags needs none of it."""
-    from pydantic import AfterValidator, TypeAdapter
+    pydantic-core's own schema API (pydantic v2's validator, without pydantic's model layer):
+    every real home has settings, and importing pydantic's would be most of a batch's start.
+    Built at the first value read."""
+    from pydantic_core import SchemaValidator, core_schema
 
     def checked(value: Any) -> Any:
         if problem := check(value):
@@ -312,9 +313,11 @@ def _adapter(
             )
         return number
 
-    rules = [AfterValidator(rule) for rule, used in ((checked, check), (within, limit)) if used]
-    base = _as_type(kind)
-    return TypeAdapter(Annotated[base, *rules] if rules else base)
+    schema = _schema_of(kind)
+    for rule, used in ((checked, check), (within, limit)):
+        if used:
+            schema = core_schema.no_info_after_validator_function(rule, schema)
+    return SchemaValidator(schema)
 
 
 def _no_bool(value: Any) -> Any:
@@ -327,24 +330,27 @@ def _words(value: Any) -> Any:
     return value.split() if isinstance(value, str) else value  # the environment's: by spaces
 
 
-def _as_type(kind: type) -> Any:
+def _stripped(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _text(value: Any) -> Any:
+    return str(value) if isinstance(value, Path) else value
+
+
+def _schema_of(kind: type) -> Any:
     """What a setting of type ``kind`` accepts: a file's TOML value, or the environment's or
-    a flag's text."""
-    from pydantic import BeforeValidator, Field
+    a flag's text (pydantic's lax mode: "8000" is a number, "yes" is true)."""
+    from pydantic_core import core_schema as cs
 
-    def stripped(value: Any) -> Any:
-        return value.strip() if isinstance(value, str) else value
-
-    def text(value: Any) -> Any:
-        return str(value) if isinstance(value, Path) else value
-
+    before = cs.no_info_before_validator_function
     return {
-        bool: Annotated[bool, BeforeValidator(stripped)],
-        int: Annotated[int, Field(ge=0), BeforeValidator(_no_bool)],
-        float: Annotated[float, Field(ge=0, allow_inf_nan=False), BeforeValidator(_no_bool)],
-        str: Annotated[str, BeforeValidator(text)],
-        tuple: Annotated[tuple[str, ...], BeforeValidator(_words)],
-    }[kind]
+        bool: lambda: before(_stripped, cs.bool_schema()),
+        int: lambda: before(_no_bool, cs.int_schema(ge=0)),
+        float: lambda: before(_no_bool, cs.float_schema(ge=0, allow_inf_nan=False)),
+        str: lambda: before(_text, cs.str_schema()),
+        tuple: lambda: before(_words, cs.tuple_schema([cs.str_schema()], variadic_item_index=0)),
+    }[kind]()
 
 
 _TYPE_NAMES = {

@@ -1,4 +1,8 @@
-"""One Jinja environment for every report the toolkit renders."""
+"""One Jinja environment for every report the toolkit renders.
+
+Jinja is imported at the first render, not with this module: a batch with nothing to write
+(a dry run, an empty queue) starts without it (docs/performance.md).
+"""
 
 from __future__ import annotations
 
@@ -13,17 +17,8 @@ from collections.abc import Iterator
 from functools import cache
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
-from jinja2 import (
-    Environment,
-    FileSystemBytecodeCache,
-    FileSystemLoader,
-    StrictUndefined,
-    select_autoescape,
-)
-from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from mediakeeper.core.commands import kind_command, queue_manager
@@ -31,6 +26,9 @@ from mediakeeper.core.decisions import MEANING, status_word
 from mediakeeper.text.slug import page_of
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, format_size, queue_name
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 COMPILED = TEMPLATES / "__pycache__"
@@ -40,12 +38,23 @@ def fingerprint(settings_source: bytes) -> str:
     """A name for compiled templates. Jinja checks each template's own source and its
     bytecode version, not how the environment compiling it was set up (autoescape,
     whitespace, ...): that lives in this module, so its source names them, with the versions."""
+    import jinja2
+
     versions = f"{jinja2.__version__}|{sys.version}|".encode()
     return hashlib.sha256(versions + settings_source).hexdigest()[:16]
 
 
 # Taken as this module is imported: the source the running environment was made from.
-VERSION = fingerprint(Path(__file__).read_bytes())
+_SOURCE = Path(__file__).read_bytes()
+
+
+def __getattr__(name: str) -> Any:
+    """``VERSION``, the running version's ``fingerprint``: made at its first use (it names
+    Jinja's version, and importing Jinja waits for a render)."""
+    if name == "VERSION":
+        globals()["VERSION"] = fingerprint(_SOURCE)
+        return globals()["VERSION"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def path_under(path: str, folder: str) -> str:
@@ -57,9 +66,12 @@ def path_under(path: str, folder: str) -> str:
 
 @cache
 def environment() -> Environment:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    version = globals().get("VERSION") or __getattr__("VERSION")
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),  # beside this module, wherever it is
-        bytecode_cache=CompiledTemplates(COMPILED, VERSION),
+        bytecode_cache=compiled_templates()(COMPILED, version),
         autoescape=select_autoescape(["html", "html.j2"]),
         undefined=StrictUndefined,  # a typo in a template fails the tests, not the user
         trim_blocks=True,
@@ -117,32 +129,40 @@ def render_pieces(template: str, **context: Any) -> Iterator[str]:
     return ("".join(block) for block in iter(lambda: list(islice(pieces, 1024)), []))
 
 
-class CompiledTemplates(FileSystemBytecodeCache):
-    """Compiled templates kept from one run to the next: compiling the weekly report's is a
-    large share of a small batch's time (docs/performance.md).
+@cache
+def compiled_templates() -> type:
+    """The bytecode cache's class (made at the first render, as Jinja is imported)."""
+    from jinja2 import FileSystemBytecodeCache
+    from jinja2.bccache import Bucket
 
-    They live beside the templates, as Python keeps a module's compiled code beside it: these
-    files are code the program runs, so they belong where only whoever may change the program
-    can write, never in a data home (which may be shared). Each file's name starts with the
-    version that compiled it (``fingerprint``); as with Python's own, other versions' files
-    are left alone. They are safe to lose: a damaged file, or a folder that cannot be read
-    or written, only means compiling again."""
+    class CompiledTemplates(FileSystemBytecodeCache):
+        """Compiled templates kept from one run to the next: compiling the weekly report's is a
+        large share of a small batch's time (docs/performance.md).
 
-    def __init__(self, directory: Path, version: str):
-        super().__init__(str(directory), f"{version}-%s.cache")
+        They live beside the templates, as Python keeps a module's compiled code beside it: these
+        files are code the program runs, so they belong where only whoever may change the program
+        can write, never in a data home (which may be shared). Each file's name starts with the
+        version that compiled it (``fingerprint``); as with Python's own, other versions' files
+        are left alone. They are safe to lose: a damaged file, or a folder that cannot be read
+        or written, only means compiling again."""
 
-    def load_bytecode(self, bucket: Bucket) -> None:
-        try:
-            super().load_bytecode(bucket)
-        except Exception:  # torn, damaged or foreign bytes: whatever broke, compile again
-            bucket.reset()
-        if not isinstance(bucket.code, types.CodeType | None):
-            bucket.reset()
+        def __init__(self, directory: Path, version: str):
+            super().__init__(str(directory), f"{version}-%s.cache")
 
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        with contextlib.suppress(OSError):
-            os.makedirs(self.directory, exist_ok=True)
-            super().dump_bytecode(bucket)
+        def load_bytecode(self, bucket: Bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except Exception:  # torn, damaged or foreign bytes: whatever broke, compile again
+                bucket.reset()
+            if not isinstance(bucket.code, types.CodeType | None):
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            with contextlib.suppress(OSError):
+                os.makedirs(self.directory, exist_ok=True)
+                super().dump_bytecode(bucket)
+
+    return CompiledTemplates
 
 
 def decided_note(finding: Any) -> str:
