@@ -93,6 +93,8 @@ class ClaimsMixin:
                 self._set_status(item, IN_PROGRESS)
                 item["claimed_by"] = make_claim(session, now, was)
                 item["started_at"] = iso(now)
+                if "workers" in (item.get("details") or {}):  # a stopped batch's: none holds it now
+                    item["details"] = {k: v for k, v in item["details"].items() if k != "workers"}
                 # Kept across an interrupted attempt, so the job can resume its own work file.
                 item["run_token"] = item.get("run_token") or f"{session}:{item['key']}"
                 claimed.append(item)

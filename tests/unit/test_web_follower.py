@@ -98,3 +98,14 @@ def test_the_workers_holding_an_item_are_told_and_listed_while_in_flight(make_st
     store.record_success(item["key"], "s1")
     follower.sync()
     assert follower.in_flight() == {}
+
+
+def test_an_item_claimed_again_after_a_stopped_batch_is_held_by_no_worker(make_store, tmp_path):
+    store = make_store(1)
+    item = store.claim_next("s1")
+    store.note_stage(item["key"], "s1", workers=["tcp://10.0.0.7:40001"])
+    store.release(item["key"], "s1")  # the batch stopped with its step in flight
+    store.claim_next("s2")
+    follower = HomeFollower(tmp_path)
+    follower.sync()
+    assert follower.in_flight()["s2"][0]["workers"] == []
