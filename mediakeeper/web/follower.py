@@ -315,6 +315,13 @@ class HomeFollower:
                              "workers": list(now.workers)})  # fmt: skip
         return held
 
+    def held(self) -> Counter[tuple[str, str]]:
+        """The items in flight each cluster worker holds now, by (kind, worker)."""
+        with self._lock:
+            return Counter((kind, worker) for kind, follow in self.queues.items()
+                           for now in follow.items.values() if now.status == IN_PROGRESS
+                           for worker in now.workers)  # fmt: skip
+
     def counts(self) -> dict[str, dict[str, int]]:
         return {kind: follow.summary() for kind, follow in sorted(self.queues.items())}
 

@@ -538,6 +538,8 @@ def test_api_batches_and_the_page_name_the_worker_holding_an_item_in_flight(
         now = page.locator('[data-current="conversions"]')
         sync_api.expect(now).to_contain_text(f"on {worker.address}", timeout=30_000)
         assert f"on {worker.address}" in server.get("/").text  # as the server renders it
+        assert scrape(server)[("mediakeeper_cluster_items_held", ("kind", "conversions"),
+                               ("worker", worker.address))] == 1  # fmt: skip
         out, err = batch.communicate(timeout=300)
         assert batch.returncode == 0, out + err
         # Done, no worker holds it: the API lists no item in flight, the page none.
