@@ -231,6 +231,8 @@ def _said(taken, dry_run: bool, *, stop: bool = True) -> None:
         if stop:
             sys.exit(1)
         return
+    for line in taken.said:  # what else it did (an upgraded tag's file set aside)
+        click.echo(visible(line))
     if taken.files_written.files:
         click.echo(f"values {written_to(*taken.files_written)}")
     closed = count(questions(taken.closed, open_only=False), "decision")

@@ -26,6 +26,7 @@ ACCEPT = "accept"  # close the question as accepted (verify: the new audio taken
 AGAIN = "again"  # the item back to pending: its next batch asks anew
 RESTORE = "restore"  # ``value``: the good copy put in the file's place, the damaged set aside
 CANDIDATE = "candidate"  # ``value``: the service id kept in the queue item for the next batch
+UPGRADE = "upgrade"  # an MP3's ID3v2.2 tag saved as ID3v2.4, the original set aside for undo
 KEEP = "keep"  # duplicates: ``value`` the copy kept, every other set aside ("": keep all)
 RETRY, SKIP = "retry", "skip"  # a failed item: back to pending, or left out
 

@@ -39,6 +39,7 @@ from mediakeeper.core.questions import (
     RESTORE,
     RETRY,
     SKIP,
+    UPGRADE,
     WRITE,
     Asked,
 )
@@ -50,6 +51,7 @@ from mediakeeper.decisions import (
     outstanding,
     sessions,
     taking,
+    upgrades,
     verifying,
 )
 from mediakeeper.decisions.item import (
@@ -67,6 +69,7 @@ from mediakeeper.decisions.item import (
 )
 from mediakeeper.decisions.item import listing as needs_of
 from mediakeeper.decisions.listing import decisions_json
+from mediakeeper.dupes import questions as dupes_questions
 from mediakeeper.queue import dismissals, fingerprints
 from mediakeeper.queue.fingerprints import FINGERPRINT
 from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED
@@ -219,10 +222,8 @@ def describe_one(shown: Mapping[str, Any]) -> list[str]:
     for why in details.get("why") or ():  # a duplicate group: why the best ranks first
         lines.append(f"  kept: {why}")
     lines += [f"  {line}" for line in evidence_lines(details)]
-    for c in details.get("copies") or ():
-        lines.append(f"  {'best' if c['best'] else '    '} {c['path']}: "
-                     + ", ".join(f"{k} {c[k]}" for k in ("format", "bitrate", "size", "grade")
-                                 if c.get(k) is not None))  # fmt: skip
+    if details.get("copies"):  # a duplicate group: every copy side by side
+        lines += [f"  {line}" for line in dupes_questions.side_by_side(details["copies"])]
     lines += [f"  {c['number']}) {c['label']}" for c in shown.get("choices") or ()]
     if shown.get("can_set"):
         lines.append(f"  or type a value: --set {shown['can_set']}=VALUE")
@@ -467,9 +468,24 @@ def _accepting(home: Path, asking: Asking, choice) -> Preview:
     return Preview(asking.id, choice.label, closes=[asking.id])
 
 
+def _upgrading(home: Path, asking: Asking, choice) -> Preview:
+    """Each file's tag version as it would be written, and where its original goes."""
+    found = asking.found
+    shown = Preview(asking.id, choice.label, closes=[asking.id])
+    for target, aside in upgrades.places(home, found, asking.decision, choice):
+        shown.writes.append({"path": str(target), "file": str(target.relative_to(
+            found.item["path"])), "field": "tag version", "old": upgrades.LEGACY,
+            "new": upgrades.NEW})  # fmt: skip
+        shown.moves.append({"from": str(target), "to": str(aside)})
+        if why := upgrades.why_not(home, target):
+            shown.refused.append({"path": str(target), "file": shown.writes[-1]["file"],
+                                  "field": "tag version", "why": why})  # fmt: skip
+    return shown
+
+
 # What each act but a tag change would do, previewed (a tag change's: its writes, above).
 _PLANS = {AGAIN: _back_to_pending, CANDIDATE: _back_to_pending, RESTORE: _restoring,
-          ACCEPT: _accepting}  # fmt: skip
+          ACCEPT: _accepting, UPGRADE: _upgrading}  # fmt: skip
 
 
 def _queued_act(asking: Asking, answer: Answer) -> str:
@@ -584,9 +600,17 @@ def _take_candidate(home: Path, asking: Asking, choice) -> Result:
                   taken=label)  # fmt: skip
 
 
+def _take_upgrade(home: Path, asking: Asking, choice) -> Result:
+    """An ID3v2.2 tag rewritten as ID3v2.4, the original set aside (``upgrades``)."""
+    done = upgrades.take(home, asking.found, asking.decision, choice)
+    closed = 1 if done.closed else 0
+    return Result(asking.id, done.session, closed, choice.label, UPGRADE,
+                  _refused([(asking.found.name, done)]), taken=done)  # fmt: skip
+
+
 # What each act but a tag change does when taken (a tag change: ``take``, above).
 _TAKES = {ACCEPT: _take_verifying, AGAIN: _take_verifying, RESTORE: _take_verifying,
-          CANDIDATE: _take_candidate}  # fmt: skip
+          CANDIDATE: _take_candidate, UPGRADE: _take_upgrade}  # fmt: skip
 
 
 def _take_dupes(home: Path, asking: Asking, answer: Answer) -> Result:

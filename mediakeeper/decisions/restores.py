@@ -65,13 +65,17 @@ def _journal(home: Path, session: str, entry: dict[str, Any]) -> None:
     append_lines(path, encode_text(json.dumps(entry, ensure_ascii=False) + "\n"), durable=True)
 
 
-def put_in_place(home: Path, session: str, target: Path, good: Good, aside: Path) -> None:
+def put_in_place(home: Path, session: str, target: Path, good: Good, aside: Path, *,
+                 was: os.stat_result | None = None) -> None:
     """``good`` in ``target``'s place, the file there set aside at ``aside``; Refused (the
-    file as it was) when the copy or the file changed, or the file is not a regular one."""
+    file as it was) when the copy or the file changed (``was``: since it was read as that),
+    or the file is not a regular one."""
     try:
         st = os.lstat(target)
     except OSError as err:
         raise Refused(f"{target} cannot be read: {err.strerror}") from None
+    if was is not None and identity(st) != identity(was):
+        raise Refused(f"{target} changed since it was read: left alone")
     if not stat.S_ISREG(st.st_mode):
         raise Refused(f"{target} is not a regular file: left alone")
     left_behind.will_write_in(target.parent, home / "status")

@@ -17,7 +17,7 @@ from typing import Any
 
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.decisions import check_rules, questions
-from mediakeeper.core.questions import ACCEPT, AGAIN, CANDIDATE, DISMISS, RESTORE
+from mediakeeper.core.questions import ACCEPT, AGAIN, CANDIDATE, DISMISS, RESTORE, UPGRADE
 from mediakeeper.decisions import outstanding, rules, sessions, verifying
 from mediakeeper.decisions.item import (
     DISMISSED,
@@ -76,6 +76,9 @@ def take_group(
     asking = items_asking(home, kind, code)
     if not asking:
         raise DecideError(f"no open {code!r} decision in {kind}", "`decide` lists the groups")
+    if choose is not None and _act(asking, code, choose) == UPGRADE:  # each file set aside
+        raise DecideError(f"the tag upgrade of {code!r} is taken item by item",
+                          f"decide {kind} NAME --code {code} --choose {choose}")  # fmt: skip
     if choose is not None and _act(asking, code, choose) == CANDIDATE:  # one movie's own
         raise DecideError(f"the choices of {code!r} are each item's own",
                           f"decide each item: decide {kind} NAME")  # fmt: skip

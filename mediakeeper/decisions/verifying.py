@@ -175,7 +175,7 @@ def _restore(
             said.append(f"restored {target} from {good.path}; the damaged file is set aside "
                         f"at {aside}")  # fmt: skip
         done.append(name)
-    closing = [_about(d, done) for d in found.decisions if set(d.files) & set(done)]
+    closing = [about(d, done) for d in found.decisions if set(d.files) & set(done)]
     taken = Taken((), (), session)
     if closing:
         taken = close(home, found, (), closing, WHAT[RESTORE], dry_run=not session,
@@ -183,7 +183,7 @@ def _restore(
     return replace(taken, refused=tuple(refused), said=tuple(said))
 
 
-def _about(decision: Decision, files: list[str]) -> Decision:
+def about(decision: Decision, files: list[str]) -> Decision:
     """The part of ``decision`` about ``files``: a question about several damaged files stays
     open for those not restored."""
     kept = [(at, f) for at, f in zip(decision.ats, decision.findings, strict=True)

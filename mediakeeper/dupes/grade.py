@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.dupes.job import GRADED_TAGS
-from mediakeeper.dupes.sound import LOSSY, UNTOLD
+from mediakeeper.dupes.sound import GENUINE, LOSSY, UNTOLD
 from mediakeeper.text.slug import inside, slugify
 
 # How much a kbps of each codec is worth against MP3's (what listening tests find, roughly).
 CODEC_WEIGHT = {"opus": 1.6, "m4a": 1.3, "aac": 1.3, "ogg": 1.3, "mp3": 1.0}
 LOSSY_ORIGIN_KBPS = 192  # a lossless file of lossy origin: as an ordinary lossy rip
-DAMAGE = ("decode-error", "flac-md5-mismatch", "truncated-audio", "audio-changed")
+# Verify's codes for a file whose audio is not whole (``verify/rules.py``'s, as it writes them).
+DAMAGE = ("decode-error", "audio-md5-mismatch", "truncated-audio", "audio-changed")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,10 @@ class Grade:
     text: str  # "FLAC 44.1 kHz/16-bit", "MP3 128 kbps (damaged)"
     tags: int  # how many of the graded tags (and a cover) it carries
     untold: bool = False  # lossless, and whether from the start its sound could not tell
+    damage: tuple[str, ...] = ()  # verify's damage codes for the file
+    # A lossless file decoded from a lossy one: True (verify or its spectrum says so), False
+    # (its spectrum goes on above a lossy encoder's cut-off), None (nothing tells, or lossy).
+    lossy_origin: bool | None = None
 
 
 def verify_notes(home: Path, key: str) -> dict[str, set[str]]:
@@ -72,7 +77,9 @@ def grade(entry: dict[str, Any], notes: set[str] = frozenset(), heard: str = "")
     tags = sum(bool(entry.get("tags", {}).get(t)) for t in GRADED_TAGS) + bool(entry.get("cover"))
     text += f" ({', '.join(said)})" if said else ""
     resolution = 0 if origin else rate * bits  # a lossy decode's depth and rate are no resolution
-    return Grade((whole, sound, resolution, tags), text, tags, untold)
+    said_origin = True if origin else (False if lossless and heard == GENUINE else None)
+    return Grade((whole, sound, resolution, tags), text, tags, untold,
+                 tuple(sorted(notes & set(DAMAGE))), said_origin)  # fmt: skip
 
 
 def why(best: Grade, other: Grade) -> str:

@@ -3,7 +3,11 @@ then every fingerprint grouped) and the groups it leaves in ``status/dupes/group
 which ``mediakeeper dupes``, ``set-aside`` and the decisions read (``dupe_groups``).
 
 A group: ``{"id", "level", "best", "why", "doubt", "waste", "copies": [{"path", "grade",
-"format", "bitrate", "size", "files": [{"path", "size", "mtime_ns", "inode", "hash"}]}]}``
+"format", "bitrate", "size", "sample_rate", "bit_depth", "duration", "tags_filled",
+"damage", "lossy_origin", "ranks", "files": [{"path", "size", "mtime_ns", "inode", "hash"}]}]}``
+(what a copy says of itself side by side: from its fingerprint entry, verify's findings and
+its spectrum, read no more than the grade reads them; ``None`` where nothing tells, as in the
+groups of a scan made before they were kept)
 (``hash``: the file's content as it was graded, ``fs.checks.content_hash``); a track copy's
 ``files`` is itself, an album copy's the tracks of its folder that have a copy in the
 others (a bonus track no other folder holds is never set aside). ``id``: the first hex
@@ -39,9 +43,11 @@ LEVELS = ("album", "track", "release")  # the order they are listed in
 # A group's fields shown, beside its copies; ``doubt``: why keeping the best is a person's
 # question, not a choice made for them ("" where the grade is sure).
 PUBLIC = ("id", "level", "best", "why", "doubt", "waste")
-COPY = ("path", "grade", "format", "bitrate", "size")
+# A copy's fields shown; those after ``size`` are missing from an older scan's groups (None).
+COPY = ("path", "grade", "format", "bitrate", "size", "sample_rate", "bit_depth", "duration",
+        "tags_filled", "damage", "lossy_origin", "ranks")  # fmt: skip
 # What the grade reads, in the stamp: groups made by an older grade are made again.
-GRADING = "2: spectra, hard links, file hashes"
+GRADING = "3: spectra, hard links, file hashes, each copy side by side"
 
 
 def groups_path(home: Path) -> Path:
@@ -156,7 +162,8 @@ def would_free(home: Path) -> tuple[int, int]:
 def public(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Groups as they are shown: without each copy's files as the scan saw them."""
     return [{**{k: g.get(k, "") for k in PUBLIC},
-             "copies": [{k: c[k] for k in COPY} for c in g["copies"]]} for g in groups]  # fmt: skip
+             "copies": [{k: c.get(k) for k in COPY} for c in g["copies"]]}
+            for g in groups]  # fmt: skip
 
 
 def build(home: Path, store: QueueStore, exe: str = "",
@@ -167,6 +174,7 @@ def build(home: Path, store: QueueStore, exe: str = "",
     copy: only the first is grouped."""
     entries: dict[str, dict[str, Any]] = {}  # path -> its cached entry
     notes: dict[str, set[str]] = {}
+    checked: set[str] = set()  # the paths verify checked: their damage is known
     tracks = []
     for item in store.peek()["items"]:
         if item["status"] != COMPLETED or item.get("missing"):
@@ -179,6 +187,8 @@ def build(home: Path, store: QueueStore, exe: str = "",
                 continue  # ffmpeg could not decode it: never grouped
             path = str(Path(folder) / name)
             entries[path], notes[path] = entry, verified.get(name, set())
+            if name in verified:
+                checked.add(path)
     for alias in _other_names(entries):
         del entries[alias]
     for path, entry in entries.items():
@@ -204,6 +214,9 @@ def build(home: Path, store: QueueStore, exe: str = "",
     in_folder: dict[str, list[str]] = {}
     for path in entries:
         in_folder.setdefault(str(Path(path).parent), []).append(path)
+    for p, g in graded.items():
+        damage = ", ".join(g.damage) if p in checked else None
+        entries[p] = {**entries[p], "damage": damage, "lossy_origin": g.lossy_origin}
     described = [_describe(g, entries, graded, in_folder) for g in found if g.level == "album"]
     # A track copy in an album copy not kept is the album group's to set aside.
     covered = {f["path"] for g in described for c in g["copies"] if c["path"] != g["best"]
@@ -268,6 +281,8 @@ def _describe(found: Group, entries: dict, graded: dict, in_folder: dict) -> dic
                  f"which copy to keep is yours")  # fmt: skip
     for copy in copies:
         copy["below"] = copy["rank"] < best["rank"]  # a tie is no better copy
+        # Why it ranks where it does: below the best, and by what ("" for the best itself).
+        copy["ranks"] = "" if copy is best else grading.why(best["grade_of"], copy["grade_of"])
     for copy in copies:
         del copy["rank"], copy["grade_of"]
     digest = hashlib.sha1("\n".join(found.members).encode("utf-8")).hexdigest()[:10]
@@ -287,7 +302,33 @@ def _file(path: str, entry: dict[str, Any], recording: int = 0) -> dict[str, Any
 def _track_copy(path: str, entry: dict[str, Any], g: grading.Grade) -> dict[str, Any]:
     return {"path": path, "grade": g.text, "format": entry.get("format", ""),
             "bitrate": entry.get("bitrate", 0), "size": entry["size"],
+            "sample_rate": entry.get("sample_rate") or None,
+            "bit_depth": entry.get("bits") or None,  # a lossy file has none
+            "duration": round(float(entry.get("duration") or 0), 3) or None,
+            "tags_filled": entry.get("tags_filled"), "damage": entry.get("damage"),
+            "lossy_origin": entry.get("lossy_origin"),
             "files": [_file(path, entry)], "rank": g.rank, "grade_of": g}  # fmt: skip
+
+
+def _side_by_side(tracks: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """An album copy's tracks said as one copy: the lowest sample rate and bit depth, the
+    tracks' length together, the fewest tags any track fills, each damaged track's damage,
+    and lossy origin where any track is (``False`` only where every track is known not)."""
+    rates = [e.get("sample_rate") or 0 for _, e in tracks]
+    depths = [e.get("bits") or 0 for _, e in tracks]
+    filled = [e.get("tags_filled") for _, e in tracks]
+    damages = [e.get("damage") for _, e in tracks]
+    origins = [e.get("lossy_origin") for _, e in tracks]
+    damage = None
+    if any(d is not None for d in damages):
+        damage = "; ".join(f"{Path(p).name}: {e['damage']}" for p, e in tracks if e.get("damage"))
+    return {
+        "sample_rate": min(rates) or None, "bit_depth": min(depths) or None,
+        "duration": round(sum(float(e.get("duration") or 0) for _, e in tracks), 3) or None,
+        "tags_filled": None if None in filled else min(filled), "damage": damage,
+        "lossy_origin": True if True in origins else (False if all(o is False for o in origins)
+                                                      else None),
+    }  # fmt: skip
 
 
 def _release_tracks(entries) -> int:
@@ -322,5 +363,6 @@ def _album_copy(folder: str, found: Group, entries: dict, graded: dict,
     return {"path": folder, "grade": whole.text, "format": formats.most_common(1)[0][0],
             "bitrate": round(sum(entries[p].get("bitrate", 0) for p in mine) / len(mine)),
             "size": sum(entries[p]["size"] for p in mine),
+            **_side_by_side([(p, entries[p]) for p in mine]),
             "files": [_file(p, entries[p], recording[p]) for p in mine], "rank": whole.rank,
             "grade_of": whole}  # fmt: skip

@@ -1,6 +1,7 @@
 """One album folder fingerprinted: each audio file's Chromaprint sub-fingerprints (the
-bundled ffmpeg's ``chromaprint`` muxer), its duration, format, rates and the tags grading
-needs, kept in ``status/dupes/fingerprints/<slug>.json``.
+bundled ffmpeg's ``chromaprint`` muxer), its duration, format, rates, the tags grading
+needs and how many of the core tags hold a value (``tags_filled``; an entry made before
+it was counted has none: its copy says ``null``), kept in ``status/dupes/fingerprints/<slug>.json``.
 
 Each file's entry is kept with the file's size, mtime and inode and with the settings that
 made it (algorithm, length, decoder): a later scan reuses it while all of those are the
@@ -40,6 +41,9 @@ CARRIED = (*MBIDS, "replaygain_track_gain", "replaygain_track_peak", "replaygain
            "replaygain_album_peak")  # fmt: skip
 # tracktotal: with a MusicBrainz album id, the release's own count (how complete a copy is).
 DESCRIBING = ("title", "artist", "album", "albumartist", "tracknumber", "tracktotal")
+# The fields the music checks ask of every album track (``music.album_rules``): how many
+# hold a value is a copy's "tags filled", counted while the file is read for its fingerprint.
+CORE_TAGS = ("title", "artist", "album", "albumartist", "tracknumber", "date")
 
 
 def cache_path(home: Path, slug: str) -> Path:
@@ -177,6 +181,7 @@ def _entry(fingerprint, exe: str, file: Path, st: os.stat_result, made: dict[str
         "sample_rate": int(getattr(stream, "sample_rate", 0) or 0),
         "bits": int(getattr(stream, "bits_per_sample", 0) or 0),
         "cover": info.has_picture,
+        "tags_filled": sum(bool(str(info.tags.get(t) or "").strip()) for t in CORE_TAGS),
         "tags": {k: v for k, v in {**info.tags, **loudness(file)}.items()
                  if k in CARRIED + DESCRIBING},
     }  # fmt: skip

@@ -10,13 +10,14 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from mediakeeper.core.questions import KEEP, Asked, Offer, Questions
-from mediakeeper.text.wording import count, format_size
+from mediakeeper.dupes.job import CORE_TAGS
+from mediakeeper.text.wording import clock, count, format_size
 
 KEEP_BEST = "keep the best"
 KEEP_ALL = "keep all"
 # What a copy may say of itself (the scan records what it knows), shown side by side.
 SIDE_BY_SIDE = ("path", "format", "sample_rate", "bit_depth", "bitrate", "duration", "size",
-                "tags_filled", "damage", "lossy_origin", "grade")  # fmt: skip
+                "tags_filled", "damage", "lossy_origin", "grade", "ranks")  # fmt: skip
 
 
 def name_of(group: dict[str, Any]) -> str:
@@ -61,6 +62,45 @@ def evidence(asked: Asked) -> dict[str, Any]:
         "copies": [{**{k: c.get(k) for k in SIDE_BY_SIDE}, "best": c["path"] == group["best"],
                     "files": len(c.get("files") or ())} for c in group["copies"]],
     }  # fmt: skip
+
+
+def side_by_side(copies: list[dict[str, Any]]) -> list[str]:
+    """The copies of a group side by side for a person (``evidence``'s): one row each, its
+    columns aligned, the best marked; under a copy below the best, why it ranks there."""
+    head = ("", "copy", "format", "sample rate", "bit depth", "bit rate", "duration",
+            "size", "tags filled", "damage", "grade")  # fmt: skip
+    rows = [head] + [_row(c) for c in copies]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = []
+    for row, c in zip(rows, [None, *copies], strict=True):
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        if c is not None and c.get("ranks"):
+            lines.append(f"{'':{widths[0]}}  ranks below: {c['ranks']}")
+    return lines
+
+
+def _row(c: dict[str, Any]) -> tuple[str, ...]:
+    unknown = "?"
+    files = c.get("files") or 0  # evidence's: how many files the copy has
+    damage = "not verified" if c.get("damage") is None else c["damage"] or "none"
+    if c.get("lossy_origin"):
+        damage += ", lossy origin"
+    elif c.get("lossy_origin") is False:
+        damage += ", lossless from the start"
+    return (
+        "best" if c.get("best") else "",
+        c["path"] + (f" ({count(files, 'file')})" if files > 1 else ""),
+        str(c.get("format") or unknown).upper(),
+        f"{c['sample_rate'] / 1000:g} kHz" if c.get("sample_rate") else unknown,
+        f"{c['bit_depth']}-bit" if c.get("bit_depth") else "-",  # a lossy file has none
+        f"{round(c['bitrate'] / 1000)} kbps" if c.get("bitrate") else unknown,
+        clock(c["duration"]) if c.get("duration") else unknown,
+        format_size(c["size"]) if c.get("size") is not None else unknown,
+        (f"{c['tags_filled']} of {len(CORE_TAGS)}" if c.get("tags_filled") is not None
+         else unknown),
+        damage,
+        str(c.get("grade") or unknown),
+    )  # fmt: skip
 
 
 QUESTIONS = Questions(words=words, offers=offers, evidence=evidence)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mediakeeper.changes.change import TagChange
-from mediakeeper.core.questions import DISMISS, Asked, Offer, Questions, tag_of
+from mediakeeper.core.questions import DISMISS, UPGRADE, Asked, Offer, Questions, tag_of
 from mediakeeper.music.rule_base import tag_code
 from mediakeeper.tags.table import LOGICAL_TAGS
 from mediakeeper.text.wording import count
@@ -28,6 +28,8 @@ MISMATCH = "filename-mismatch"
 FILE_NAMES, TAGS = "the file name's track number", "the tag's track number"
 PROPOSALS = ("album-sound-match", "sound-match")  # AcoustID's: each item's own recordings
 FIXES = ("whitespace", "mojibake", "artist-name-variant")  # open: a fix that was not written
+# An MP3 whose tag is ID3v2.2: its values written again as ID3v2.4 (``decisions.upgrades``).
+LEGACY, UPGRADED = "legacy-tag", "the same values written as ID3v2.4"
 # A finding about a file or folder itself, which no tag value settles: mended on disk (the
 # finding says how), or left as it is.
 ABOUT_FILES = ("unreadable-file", "unsupported-format", "skipped-folder", "changed-during-fix",
@@ -64,6 +66,10 @@ def _proposals(findings: Iterable[Mapping[str, Any]]) -> bool:
 def offers(asked: Asked) -> tuple[list[Offer], str]:
     if asked.code == MISMATCH:
         return _which_number(asked), ""
+    if asked.code == LEGACY:  # ID3v1-only files are upgraded by any other fix; v2.2 here
+        v22 = [f for f in asked.findings if (f.get("details") or {}).get("tag_version")
+               == "ID3v2.2"]  # fmt: skip
+        return ([Offer(UPGRADED, act=UPGRADE)] if v22 else []), ""
     found: list[Offer] = []
     several = len(asked.findings) > 1
     for f in asked.findings:
@@ -165,6 +171,8 @@ def listed(code: str) -> tuple[str, ...]:
         return ("one of its proposals (best first)", DISMISS)
     if code in FIXES:
         return (FIX, DISMISS)
+    if code == LEGACY:
+        return (f"{UPGRADED} (ID3v2.2 files)", DISMISS)
     if code in ABOUT_FILES:
         return (DISMISS,)
     return ("set a value (--set TAG=VALUE)", DISMISS)
