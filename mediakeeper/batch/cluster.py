@@ -44,6 +44,7 @@ from mediakeeper import __version__
 from mediakeeper.batch import cluster_tally
 from mediakeeper.batch.cluster_steps import Step, identity, run_step
 from mediakeeper.batch.job import ItemFailure
+from mediakeeper.batch.stage_progress import report_workers
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import ConfigError
 from mediakeeper.core.extras import require
@@ -190,6 +191,8 @@ class Remote:
     _looked: float = 0.0
     _futures: set[Any] = field(default_factory=set)
     _cancelled: threading.Event = field(default_factory=threading.Event)
+    _holding: list[str] = field(default_factory=list)  # the workers told holding the item
+    _asked: float = 0.0  # when the scheduler was last asked where the tasks are
 
     def look(self, *, every: float = 0.0) -> list[Worker]:
         """The workers now on the scheduler, each new one's identity asked and judged;
@@ -238,6 +241,7 @@ class Remote:
                     sent_back = future.result()
                     break
                 self.look(every=POLL)
+                self._where(every=POLL)
                 if accepted := self.accepted():
                     alone_since = None
                     if not set(accepted) & set(placed):  # not sent yet, or its workers gone
@@ -260,6 +264,7 @@ class Remote:
         finally:
             if future is not None:
                 self._forget(future)
+            self._where()
         size = lambda files: sum(len(b) for b in files.values())  # noqa: E731
         cluster_tally.add(sent_back["worker"], size(inputs), size(sent_back["outputs"]))
         return sent_back
@@ -273,6 +278,26 @@ class Remote:
         with self._lock:
             self._futures.add(future)
         return future, workers
+
+    def _where(self, *, every: float = 0.0) -> None:
+        """Which workers hold this process's tasks in flight (the scheduler's ``processing``:
+        those of its item in hand), reported when that changes (``report_workers``: its queue
+        item, ``/api/batches``, the page); at most once each ``every`` seconds."""
+        with self._lock:
+            if time.monotonic() - self._asked < every:
+                return
+            self._asked = time.monotonic()
+            keys = {f.key for f in self._futures}
+            holding: list[str] = []
+            if keys:
+                try:
+                    processing = self.client.processing()
+                except Exception:  # the scheduler gone: ``look`` says what that means
+                    return
+                holding = sorted(w for w, tasks in processing.items() if keys & set(tasks))
+            if holding != self._holding:
+                self._holding = holding
+                report_workers(holding)
 
     def _forget(self, future: Any) -> None:
         with self._lock:

@@ -84,6 +84,9 @@ class Hooks:
         """How far (0 to 1) the job is through ``doing`` with ``item`` (``item_progress``):
         transient, a few a second at most; never recorded."""
 
+    def item_workers(self, item: dict[str, Any], workers: list[str]) -> None:
+        """The cluster workers holding ``item``'s steps now (none: back here)."""
+
     def note(self, line: str, *, warning: bool = False) -> None:
         """A line for a person around the items (the queue created, a killed run's writes
         finished); ``warning``: one that goes to the error stream."""
@@ -253,7 +256,9 @@ class BatchRunner:
         finished = []
         while items := self._record_and_claim(finished, 1):
             with reporting(
-                partial(self._record_stage, items[0]), partial(self.hooks.item_fraction, items[0])
+                partial(self._record_stage, items[0]),
+                partial(self.hooks.item_fraction, items[0]),
+                partial(self._record_workers, items[0]),
             ):
                 finished = [(items[0], self._run(items[0]))]
 
@@ -262,6 +267,13 @@ class BatchRunner:
         journal line. An item no longer this batch's (a checkpoint put back) is left alone."""
         with critical(exit_waits=True), suppress(QueueError):
             self.store.note_stage(item["key"], self.session.id, stage)
+
+    def _record_workers(self, item: dict[str, Any], workers: list[str]) -> None:
+        """The cluster workers holding the item's steps now (``report_workers``), on its
+        queue item (``details.workers``) as its stage is, and on the live line."""
+        with critical(exit_waits=True), suppress(QueueError):
+            self.store.note_stage(item["key"], self.session.id, workers=workers)
+        self.hooks.item_workers(item, workers)
 
     def _run_pool(self) -> None:
         # One process per item at most: more would only sit idle (and fork for nothing).
@@ -273,6 +285,7 @@ class BatchRunner:
             lost=lambda item: Failed("crash", "its worker process died"),
             progress=self._record_stage,
             fraction=self.hooks.item_fraction,
+            held=self._record_workers,
         )
         # Items in flight are topped up once the results are recorded: while the main process
         # records and claims, each worker is already busy with its next item, and the results

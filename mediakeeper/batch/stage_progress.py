@@ -16,10 +16,15 @@ Beside it a transient channel, :func:`report_fraction`: how far through what it 
 job is ("encoding", 0.43), for the live line of a batch on a terminal (through the runner's
 ``Hooks``, up a worker's pipe the same way). It is never recorded anywhere, and at most one
 each ``EVERY`` seconds goes on.
+
+And :func:`report_workers`: the cluster's workers that hold the item's steps now
+(``batch/cluster.py``), recorded as the stage is (``details.workers``), so ``/api/batches``
+and the page say where an item in flight is; a change only when that set changes.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +34,8 @@ EVERY = 0.25  # seconds between two fractions passed on: a live line needs no mo
 _report: Callable[[str], None] | None = None
 _tell: Callable[[str, float], None] | None = None
 _told: tuple[float, str] = (0.0, "")  # when the last fraction went on, and of what
+_hold: Callable[[list[str]], None] | None = None
+_HOLD_LOCK = threading.Lock()  # a job's threads (an album's tracks) report at once
 
 
 def report_stage(stage: str) -> None:
@@ -52,15 +59,25 @@ def report_fraction(doing: str, fraction: float) -> None:
     _tell(doing, min(1.0, max(0.0, fraction)))
 
 
+def report_workers(workers: list[str]) -> None:
+    """Say which cluster workers hold the item in hand's steps now (none: back here)."""
+    if _hold is not None:
+        with _HOLD_LOCK:
+            _hold(sorted(workers))
+
+
 @contextmanager
 def reporting(
-    to: Callable[[str], None], fractions: Callable[[str, float], None] | None = None
+    to: Callable[[str], None],
+    fractions: Callable[[str, float], None] | None = None,
+    workers: Callable[[list[str]], None] | None = None,
 ) -> Iterator[None]:
-    """Send the stages reported meanwhile to ``to``, the fractions to ``fractions``."""
-    global _report, _tell, _told
-    before = _report, _tell, _told
-    _report, _tell, _told = to, fractions, (0.0, "")
+    """Send the stages reported meanwhile to ``to``, the fractions to ``fractions``, the
+    workers holding the item to ``workers``."""
+    global _report, _tell, _told, _hold
+    before = _report, _tell, _told, _hold
+    _report, _tell, _told, _hold = to, fractions, (0.0, ""), workers
     try:
         yield
     finally:
-        _report, _tell, _told = before
+        _report, _tell, _told, _hold = before

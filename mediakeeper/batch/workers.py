@@ -62,6 +62,12 @@ class Fraction(NamedTuple):
     fraction: float
 
 
+class Held(NamedTuple):
+    """The cluster workers holding a run's item now, sent before its result."""
+
+    workers: list[str]
+
+
 def _worker_init(parent: int) -> None:
     worker_signals()
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held since the fork (see _start)
@@ -84,6 +90,7 @@ def _serve(conn: Connection, run: Callable[[Any], Any], parent: int) -> None:
         with reporting(
             lambda stage: conn.send(Stage(stage)),
             lambda doing, fraction: conn.send(Fraction(doing, fraction)),
+            lambda workers: conn.send(Held(workers)),
         ):
             result = run(item)
         conn.send(result)
@@ -100,7 +107,8 @@ class Workers:
     """``submit(item)`` runs ``run(item)`` in a worker; ``next_result()`` returns
     ``(item, result)`` as results come back. ``lost(item)`` makes the result of an item whose
     worker died; a replacement worker is started. ``progress(item, stage)`` gets the stages
-    runs report, as they come, ``fraction(item, doing, fraction)`` the fractions."""
+    runs report, as they come, ``fraction(item, doing, fraction)`` the fractions,
+    ``held(item, workers)`` the cluster workers holding it."""
 
     def __init__(
         self,
@@ -109,10 +117,12 @@ class Workers:
         lost: Callable[[Any], Any],
         progress: Callable[[Any, str], None] = lambda item, stage: None,
         fraction: Callable[[Any, str, float], None] = lambda item, doing, fraction: None,
+        held: Callable[[Any, list[str]], None] = lambda item, workers: None,
     ):
         self._context = multiprocessing.get_context("fork")
         self._run, self._lost, self._progress = run, lost, progress
         self._fraction = fraction
+        self._held = held
         self._workers = [self._start() for _ in range(count)]
 
     def _start(self) -> _Worker:
@@ -179,6 +189,9 @@ class Workers:
             return None
         if isinstance(result, Fraction):
             self._fraction(worker.sent[0], result.doing, result.fraction)
+            return None
+        if isinstance(result, Held):
+            self._held(worker.sent[0], result.workers)
             return None
         return worker.sent.popleft(), result
 

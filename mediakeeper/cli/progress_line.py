@@ -299,6 +299,16 @@ class ProgressHooks(Hooks):
             self.task, name=visible(item["name"]), through=self.through[key].text(), refresh=True
         )
 
+    def item_workers(self, item, workers: list[str]) -> None:
+        """Where the item's steps are (a cluster's workers), after its name until it says
+        how far it is (a fraction, which names the worker of each track come back)."""
+        if self.progress is None or item["key"] in self.through:
+            return
+        if self.shown not in (None, item["key"]):
+            return
+        held = f"on {', '.join(visible(w) for w in workers)}" if workers else ""
+        self.progress.update(self.task, name=visible(item["name"]), through=held, refresh=True)
+
     def item_finished(self, outcome: Outcome) -> None:
         if self.verbosity == VERBOSE or needs_you(outcome):
             line = item_line(outcome, verbose=self.verbosity == VERBOSE, reports=self.reports)

@@ -93,6 +93,8 @@ class ClaimsMixin:
                 self._set_status(item, IN_PROGRESS)
                 item["claimed_by"] = make_claim(session, now, was)
                 item["started_at"] = iso(now)
+                if "workers" in (item.get("details") or {}):  # a stopped batch's: none holds it now
+                    item["details"] = {k: v for k, v in item["details"].items() if k != "workers"}
                 # Kept across an interrupted attempt, so the job can resume its own work file.
                 item["run_token"] = item.get("run_token") or f"{session}:{item['key']}"
                 claimed.append(item)
@@ -146,14 +148,19 @@ class ClaimsMixin:
                 return self._checkpoint(done)
         return None
 
-    def note_stage(self, key: str, session: str, stage: str) -> None:
+    def note_stage(self, key: str, session: str, stage: str | None = None, *,
+                   workers: list[str] | None = None) -> None:  # fmt: skip
         """How far the job got with an item this session holds (``details.stage``, see
         ``mediakeeper.batch.stage_progress``); kept when the item is given back, so a person sees
-        where it stopped."""
+        where it stopped. ``workers``: the cluster workers holding its steps now
+        (``details.workers``)."""
+        said = {"stage": stage, "workers": workers}
+        changes = {name: value for name, value in said.items() if value is not None}
         with self.locked() as data:
             item = self._owned(data, key, session)
-            if (item.get("details") or {}).get("stage") != stage:
-                item["details"] = {**(item.get("details") or {}), "stage": stage}
+            details = item.get("details") or {}
+            if any(details.get(name) != value for name, value in changes.items()):
+                item["details"] = {**details, **changes}
                 self._commit([item])
 
     def record_failure(

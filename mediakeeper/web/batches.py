@@ -160,26 +160,37 @@ async def stop_batch(request: Request) -> JSONResponse:
     return JSONResponse({"session": session, "stopping": True}, status_code=202)
 
 
-def running_batches(home: Path) -> list[dict[str, Any]]:
-    """The running batches of every kind with a queue."""
+def running_batches(home: Path, in_flight: dict[str, list[dict[str, Any]]] | None = None
+                    ) -> list[dict[str, Any]]:  # fmt: skip
+    """The running batches of every kind with a queue; ``in_flight``: the items each
+    session holds (``HomeFollower.in_flight``)."""
     found = []
     for queue in sorted((home / "status").glob("*/processing_queue.json")):
-        found += running_of(load_sessions(home / "status", queue.parent.name, items=False))
+        records = load_sessions(home / "status", queue.parent.name, items=False)
+        found += running_of(records, in_flight)
     return found
 
 
-def running_of(records: list[SessionRecord]) -> list[dict[str, Any]]:
-    """The running sessions among ``records``, as the API and the page list them."""
+def running_of(records: list[SessionRecord], in_flight: dict[str, list[dict[str, Any]]]
+               | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """The running sessions among ``records``, as the API and the page list them: with
+    ``in_flight`` given, each one's items in hand (``items``) and the workers holding them."""
     return [{"session": record.id, "kind": record.kind, "pid": record.pid,
              "started_at": record.started_at.isoformat(), "items_done": record.items_done,
              "items_failed": record.items_failed,
-             **({"cluster": record.moved} if record.moved else {})}
+             **({"cluster": record.moved} if record.moved else {}),
+             **({"items": in_flight.get(record.id, [])} if in_flight is not None else {})}
             for record in records if record.outcome == RUNNING]  # fmt: skip
+
+
+def _running_now(web) -> list[dict[str, Any]]:
+    web.follower.sync()
+    return running_batches(web.home, web.follower.in_flight())
 
 
 async def list_batches(request: Request) -> JSONResponse:
     web = request.app.state.web
-    return JSONResponse({"running": await asyncio.to_thread(running_batches, web.home)})
+    return JSONResponse({"running": await asyncio.to_thread(_running_now, web)})
 
 
 ROUTES = [

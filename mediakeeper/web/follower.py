@@ -54,6 +54,7 @@ class Seen:
     stage: str
     session: str
     decisions: int
+    workers: tuple[str, ...] = ()  # the cluster workers holding it now (details.workers)
 
 
 def seen_of(item: dict[str, Any], before: Seen | None) -> Seen:
@@ -64,8 +65,11 @@ def seen_of(item: dict[str, Any], before: Seen | None) -> Seen:
     session = claim.get("session") or _ended_by(item) or (before.session if before else "")
     asks = item.get("status") == COMPLETED and not item.get("missing")  # see reports.tally
     decisions = item_decisions(details) if asks else 0
+    held = details.get("workers") if item.get("status") == IN_PROGRESS else None
+    workers = tuple(str(w) for w in held) if isinstance(held, list) else ()
     return Seen(str(item.get("name") or item["key"]), str(item.get("status")),
-                str(details.get("stage") or ""), str(session or ""), decisions)  # fmt: skip
+                str(details.get("stage") or ""), str(session or ""), decisions,
+                workers)  # fmt: skip
 
 
 def _ended_by(item: dict[str, Any]) -> str:
@@ -214,7 +218,7 @@ class QueueFollow:
                                             "status": IN_PROGRESS, "session": now.session,
                                             "stage": now.stage, **self.progress()})  # fmt: skip
             event = EVENT_OF.get(now.status, "progress")  # back to pending: progress
-        elif now.stage != before.stage:
+        elif now.stage != before.stage or now.workers != before.workers:
             event = "progress"
         elif now.decisions != before.decisions:
             event = "decision"
@@ -222,6 +226,8 @@ class QueueFollow:
             return  # a change no one watches (a counter, a fingerprint)
         data = {"kind": self.kind, "item": now.name, "key": key, "status": now.status,
                 "session": now.session, "stage": now.stage, **self.progress()}  # fmt: skip
+        if now.workers:
+            data["workers"] = list(now.workers)
         if event == "decision":
             data["decisions"] = now.decisions
         emit(self.kind, event, data)
@@ -295,6 +301,26 @@ class HomeFollower:
         with self.changed:
             kept = list(self.events)
         return (e for e in kept if e[0] > number)
+
+    def in_flight(self) -> dict[str, list[dict[str, Any]]]:
+        """The items each running session holds, by session: each one's name, key, stage
+        and the cluster workers holding it (``/api/batches``)."""
+        held: dict[str, list[dict[str, Any]]] = {}
+        with self._lock:
+            for follow in self.queues.values():
+                for key, now in follow.items.items():
+                    if now.status == IN_PROGRESS and now.session:
+                        held.setdefault(now.session, []).append(
+                            {"item": now.name, "key": key, "stage": now.stage,
+                             "workers": list(now.workers)})  # fmt: skip
+        return held
+
+    def held(self) -> Counter[tuple[str, str]]:
+        """The items in flight each cluster worker holds now, by (kind, worker)."""
+        with self._lock:
+            return Counter((kind, worker) for kind, follow in self.queues.items()
+                           for now in follow.items.values() if now.status == IN_PROGRESS
+                           for worker in now.workers)  # fmt: skip
 
     def counts(self) -> dict[str, dict[str, int]]:
         return {kind: follow.summary() for kind, follow in sorted(self.queues.items())}

@@ -12,7 +12,8 @@
 - ``mediakeeper_cluster_sent_bytes_total{kind}``, ``mediakeeper_cluster_received_bytes_total
   {kind}`` (counters): the bytes the items sent to a Dask cluster's workers and received
   back; ``mediakeeper_cluster_items_total{kind,worker}`` (counter): the items each worker
-  ran steps of (``batch/cluster.py``).
+  ran steps of (``batch/cluster.py``); ``mediakeeper_cluster_items_held{kind,worker}``
+  (gauge): the items in flight whose steps each worker holds now.
 
 The server is another process than the batches: it counts what each batch recorded of each
 item it finished (its ``item`` event), as the item is recorded, whoever ran the batch and
@@ -109,6 +110,12 @@ class HomeCollector:
             for status, n in counts.items():
                 queue_items.add_metric([kind, status], n)
         yield queue_items
+        held = GaugeMetricFamily("mediakeeper_cluster_items_held",
+                                 "Items in flight whose steps each cluster worker holds now.",
+                                 labels=["kind", "worker"])  # fmt: skip
+        for (kind, worker), n in sorted(self.follower.held().items()):
+            held.add_metric([kind, worker], n)
+        yield held
         with self._lock:
             for kind in self.follower.queues:
                 tally = self.tallies.setdefault(kind, SessionTally())

@@ -492,3 +492,61 @@ def test_a_step_is_never_sent_to_a_refused_worker(tmp_path, scheduler, workers, 
     assert stopped.value.stop and "no worker" in stopped.value.message
     assert [w.address for w in remote.workers.values() if w.refused] == [refused.address]
     assert scheduler.tasks() == 0
+
+
+# ---- seen while in flight ----------------------------------------------------------------
+
+
+def slow_ffmpeg(folder: Path, seconds: int) -> Path:
+    """``folder`` with an ``ffmpeg`` that waits ``seconds`` before each run of the real one
+    (its version line the real one's): an encode long enough to be looked at."""
+    real = shutil.which("ffmpeg") or EXE
+    (folder / "ffmpeg").write_text(
+        "#!/bin/sh\n"
+        f'case "$*" in *-version*) ;; *) sleep {seconds};; esac\nexec {real} "$@"\n'
+    )
+    (folder / "ffmpeg").chmod(0o755)
+    return folder
+
+
+def test_api_batches_and_the_page_name_the_worker_holding_an_item_in_flight(
+        tmp_path, scheduler, workers, fake_bin, browser):  # fmt: skip
+    make_library(tmp_path / "lib", albums=1, tracks=1)
+    made = mediakeeper("conversions", "queue", "--home", str(tmp_path / "home"), "--init",
+                       "--library", str(tmp_path / "lib"))  # fmt: skip
+    assert made.returncode == 0, made.stdout + made.stderr
+    worker = workers(path=f"{slow_ffmpeg(fake_bin, 20)}:{os.environ['PATH']}")
+    server = serve(tmp_path / "home")
+    page = browser.new_page()
+    batch = None
+    try:
+        # Open before the batch, its queue already there: the activity is never rendered
+        # again, so what it says of the item comes from the events (page.js).
+        page.goto(server.url + "/")
+        sync_api = pytest.importorskip("playwright.sync_api")
+        sync_api.expect(page.locator("#live")).to_have_text("live")
+        batch = encoding_batch(tmp_path, scheduler, worker)
+
+        def held() -> list[dict]:
+            running = server.get("/api/batches").json()["running"]
+            return [i for r in running for i in r["items"] if i["workers"]]
+
+        assert wait_until(held, limit=60), server.get("/api/batches").text
+        [item] = held()
+        assert item["key"] == "Artist 0/Album"
+        assert item["workers"] == [worker.address]
+        now = page.locator('[data-current="conversions"]')
+        sync_api.expect(now).to_contain_text(f"on {worker.address}", timeout=30_000)
+        assert f"on {worker.address}" in server.get("/").text  # as the server renders it
+        assert scrape(server)[("mediakeeper_cluster_items_held", ("kind", "conversions"),
+                               ("worker", worker.address))] == 1  # fmt: skip
+        out, err = batch.communicate(timeout=300)
+        assert batch.returncode == 0, out + err
+        # Done, no worker holds it: the API lists no item in flight, the page none.
+        assert all(not r["items"] for r in server.get("/api/batches").json()["running"])
+        sync_api.expect(now).not_to_contain_text("on tcp", timeout=30_000)
+    finally:
+        page.close()
+        server.stop()
+        if batch is not None and batch.poll() is None:
+            os.killpg(batch.pid, signal.SIGKILL)

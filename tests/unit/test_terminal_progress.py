@@ -185,6 +185,25 @@ def test_with_two_books_at_once_the_line_keeps_to_one_while_it_goes_on(monkeypat
     assert "joining 20%" not in out, out
 
 
+def test_an_item_sent_to_a_cluster_says_which_worker_holds_it_until_it_says_how_far(
+        monkeypatch):  # fmt: skip
+    album = {"key": "a", "name": "Artist - Album"}
+
+    def run(hooks):
+        hooks.monotonic = _ticking([0.0])
+        hooks.started(1)
+        hooks.item_started(album)
+        hooks.item_workers(album, ["tcp://10.0.0.7:40001"])
+        hooks.item_fraction(album, "encoding on tcp://10.0.0.7:40001", 0.5)
+        hooks.item_workers(album, [])  # a fraction shown: it keeps the line
+        hooks.close()
+
+    frames = on_a_terminal(monkeypatch, run, noun="album").split("\r")
+    assert any(f.rstrip().endswith("Artist -…  on tcp://10.0.0.7:40001") for f in frames), frames
+    last = [f for f in frames if f.strip()][-1]
+    assert "encoding on tcp://10.0.0.7:40001" in last, frames  # kept, not emptied
+
+
 def test_off_a_terminal_nothing_is_printed_per_percent(capsys):
     hooks = ProgressHooks("book", VERBOSE)
     hooks.started(1)

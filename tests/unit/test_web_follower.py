@@ -78,3 +78,34 @@ def test_a_journal_line_still_being_written_waits_and_a_damaged_one_is_passed_ov
     store.journal_path.write_bytes(written[:start] + b"{not json\n" + written[start:])
     follower.sync()
     assert events_of(follower) == [("claimed", "artist-0000"), ("completed", "artist-0000")]
+
+
+def test_the_workers_holding_an_item_are_told_and_listed_while_in_flight(make_store, tmp_path):
+    store = make_store(1)
+    follower = HomeFollower(tmp_path)
+    follower.sync()
+    item = store.claim_next("s1")
+    store.note_stage(item["key"], "s1", workers=["tcp://10.0.0.7:40001"])
+    follower.sync()
+    told = [data for _, event, data in follower.since(0) if event == "progress"]
+    assert [d.get("workers") for d in told] == [["tcp://10.0.0.7:40001"]]
+    [held] = follower.in_flight()["s1"]
+    assert (held["key"], held["workers"]) == (item["key"], ["tcp://10.0.0.7:40001"])
+    store.note_stage(item["key"], "s1", workers=[])  # its step came back
+    follower.sync()
+    assert follower.in_flight()["s1"][0]["workers"] == []
+    assert "workers" not in list(follower.since(0))[-1][2]
+    store.record_success(item["key"], "s1")
+    follower.sync()
+    assert follower.in_flight() == {}
+
+
+def test_an_item_claimed_again_after_a_stopped_batch_is_held_by_no_worker(make_store, tmp_path):
+    store = make_store(1)
+    item = store.claim_next("s1")
+    store.note_stage(item["key"], "s1", workers=["tcp://10.0.0.7:40001"])
+    store.release(item["key"], "s1")  # the batch stopped with its step in flight
+    store.claim_next("s2")
+    follower = HomeFollower(tmp_path)
+    follower.sync()
+    assert follower.in_flight()["s2"][0]["workers"] == []

@@ -94,7 +94,8 @@
         item.dataset.item = name;
         el.insertBefore(item, none);
       }
-      item.textContent = name + (data.stage ? ` (${data.stage})` : "");
+      item.textContent = name + (data.stage ? ` (${data.stage})` : "") +
+        (data.workers ? ` on ${data.workers.join(", ")}` : "");
     } else if (item) {
       item.remove();
     }
