@@ -424,11 +424,7 @@ def _plan(home: Path, asking: Asking, answer: Answer) -> Preview:
         return Preview(asking.id, act, queue=[{"item": asking.queued.get("name") or asking.key,
                                                "key": asking.key, "status": status}],
                        closes=[asking.id])  # fmt: skip
-    found, decision = asking.found, asking.decision
-    if decision is None and not answer.values:
-        raise DecideError(f"{found.name}: a choice or a dismissal names its decision",
-                          "give --code CODE or --id ID")  # fmt: skip
-    choice = decision.choice(answer.choose) if answer.choose else None
+    found, decision, choice = _chosen(asking, answer)
     if choice is not None and choice.act in _PLANS:
         return _PLANS[choice.act](home, asking, choice)
     changes, closing, what = what_to_take(
@@ -551,11 +547,7 @@ def take_answer(home: Path, decision_id: str, answer: Answer, *, token: str = ""
         return _take_dupes(home, asking, answer)
     if asking.queued is not None:
         return _take_queued(home, asking, answer)
-    found, decision = asking.found, asking.decision
-    if decision is None and not answer.values:
-        raise DecideError(f"{found.name}: a choice or a dismissal names its decision",
-                          "give --code CODE or --id ID")  # fmt: skip
-    choice = decision.choice(answer.choose) if answer.choose else None
+    found, decision, choice = _chosen(asking, answer)
     if choice is not None and choice.act in _TAKES:
         return _TAKES[choice.act](home, asking, choice)
     dismissing = decision.code if answer.dismiss else None
@@ -718,3 +710,13 @@ def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = 
     done = taking.take_group(home, chosen[0].kind, code, choose=choose, remember=remember,
                              dry_run=dry_run, writing=writing)  # fmt: skip
     return GroupResult("findings", chosen[0].kind, code, done)
+
+
+def _chosen(asking, answer):
+    """The item, the decision the answer is about and the choice it names (None for a value
+    or a dismissal); a choice or a dismissal must name its decision."""
+    found, decision = asking.found, asking.decision
+    if decision is None and not answer.values:
+        raise DecideError(f"{found.name}: a choice or a dismissal names its decision",
+                          "give --code CODE or --id ID")  # fmt: skip
+    return found, decision, decision.choice(answer.choose) if answer.choose else None
