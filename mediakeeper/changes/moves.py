@@ -42,6 +42,7 @@ from mediakeeper.fs.atomic import TEMP_ROOM, append_lines, create_temp, encode_t
 from mediakeeper.fs.checks import content_hash
 from mediakeeper.fs.names import fitted
 from mediakeeper.fs.write_errors import FULL, describe
+from mediakeeper.system.processes import is_running
 from mediakeeper.text.slug import inside
 
 COMPLETED, STOPPED, INTERRUPTED = "completed", "stopped", "interrupted"
@@ -276,6 +277,7 @@ def recover(home: Path, library: Path) -> list[tuple[str, list[dict[str, Any]]]]
         made = []
         for entry in (e for e in entries if "from" in e and "to" in e):
             source, target = Path(entry["from"]), Path(entry["to"])
+            _drop_cut_copies(target)
             if source.exists() and target.exists():
                 if not _same_bytes(source, target, entry.get("hash", "")):
                     continue  # another file at one of the two places: undo says so
@@ -288,6 +290,19 @@ def recover(home: Path, library: Path) -> list[tuple[str, list[dict[str, Any]]]]
         end(home, session, INTERRUPTED)
         found.append((session, made))
     return found
+
+
+def _drop_cut_copies(target: Path) -> None:
+    """The temp copies that killed moves left beside ``target`` (``_copy`` names them from
+    it, with its process's pid): a kill mid-copy leaves one on the holding disk, which the
+    home's sweep does not look through."""
+    prefix = fitted(".", target.name, ".", room=TEMP_ROOM)
+    with contextlib.suppress(OSError):
+        for name in os.listdir(target.parent):
+            pid = name[len(prefix):].split("-", 1)[0]
+            if name.startswith(prefix) and name.endswith(".tmp") and pid.isdigit() \
+                    and not is_running(int(pid)):
+                os.unlink(target.parent / name)
 
 
 @dataclass
