@@ -168,6 +168,17 @@ def writes_reached_through_a_kind(package: Path = PACKAGE) -> list[tuple[str, st
     return found
 
 
+
+def fake_package(tmp_path: Path, *packages: str) -> Path:
+    """An empty ``mediakeeper`` package holding empty ``packages``, for a test to write the
+    imports it checks into."""
+    fake = tmp_path / "mediakeeper"
+    for name in packages:
+        (fake / name).mkdir(parents=True)
+        (fake / name / "__init__.py").write_text("")
+    (fake / "__init__.py").write_text("")
+    return fake
+
 def test_nothing_above_the_kinds_changes_a_file_through_a_kind(tmp_path):
     problems = [
         f"mediakeeper.{module} imports {target}, which writes through {what}: use "
@@ -175,11 +186,7 @@ def test_nothing_above_the_kinds_changes_a_file_through_a_kind(tmp_path):
         for module, target, what in writes_reached_through_a_kind()
     ]
     assert problems == [], "\n".join(problems)
-    fake = tmp_path / "mediakeeper"
-    for name in ("music", "changes", "decisions", "reports"):
-        (fake / name).mkdir(parents=True)
-        (fake / name / "__init__.py").write_text("")
-    (fake / "__init__.py").write_text("")
+    fake = fake_package(tmp_path, "music", "changes", "decisions", "reports")
     (fake / "changes" / "writes.py").write_text("def apply_changes(): ...\n")
     (fake / "changes" / "change.py").write_text("class TagChange: ...\n")
     (fake / "music" / "fixes.py").write_text("from ..changes.writes import apply_changes\n")
@@ -207,11 +214,7 @@ def test_the_checker_sees_a_violation(tmp_path):
     importing click, a relative import upward, the command line importing utilities/, one
     kind importing another, a kind importing click; and lets the command line
     (``cli/music_commands.py``) import click and a kind."""
-    fake = tmp_path / "mediakeeper"
-    for package in ("music", "movies", "queue", "core", "cli"):
-        (fake / package).mkdir(parents=True)
-        (fake / package / "__init__.py").write_text("")
-    (fake / "__init__.py").write_text("")
+    fake = fake_package(tmp_path, "music", "movies", "queue", "core", "cli")
     (fake / "core" / "words.py").write_text(
         "def f():\n    from mediakeeper.queue.store import QueueStore\n"
     )
@@ -269,10 +272,7 @@ def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
 
 def test_no_import_cycle_not_even_a_type_only_one(tmp_path):
     assert import_cycles() == []
-    fake = tmp_path / "mediakeeper"
-    (fake / "batch").mkdir(parents=True)
-    (fake / "__init__.py").write_text("")
-    (fake / "batch" / "__init__.py").write_text("")
+    fake = fake_package(tmp_path, "batch")
     (fake / "batch" / "runner.py").write_text("from mediakeeper.batch.report import Outcome\n")
     (fake / "batch" / "report.py").write_text(
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
@@ -298,11 +298,7 @@ def package_loops(package: Path = PACKAGE) -> list[tuple[str, str, str, str]]:
 
 def test_no_two_packages_import_each_other(tmp_path):
     assert package_loops() == []
-    fake = tmp_path / "mediakeeper"
-    for name in ("queue", "batch"):
-        (fake / name).mkdir(parents=True)
-        (fake / name / "__init__.py").write_text("")
-    (fake / "__init__.py").write_text("")
+    fake = fake_package(tmp_path, "queue", "batch")
     (fake / "queue" / "manager.py").write_text("from mediakeeper.batch.log import x\n")
     (fake / "batch" / "log.py").write_text("x = 1\n")
     (fake / "batch" / "runner.py").write_text("from mediakeeper.queue.manager import y\n")
