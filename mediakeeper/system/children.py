@@ -60,22 +60,29 @@ def _child_class() -> type[subprocess.Popen]:
     class Child(subprocess.Popen):
         """Known here before it is forked: a signal's handler may run while ``Popen`` forks
         it or waits for its exec, and one that exits then must still find it; one that
-        raises, the child is ended here."""
+        raises, the child is ended here. Only ``Popen``'s public constructor is extended."""
 
+        # Until ``Popen.__init__`` sets its own, ``end_all`` reads these: not forked yet.
+        pid: int | None = None
+        returncode: int | None = None
         forking_since = 0  # the tick it was registered at, for a pid not yet known
 
-        def _execute_child(self, *args: Any) -> None:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             self.forking_since = _ticks()
             with _LOCK:
                 _RUNNING.add(self)
             try:
-                super()._execute_child(*args)
-            except BaseException:
+                super().__init__(*args, **kwargs)
+            except BaseException as err:
                 # Ctrl+C while it was forked or waited for its exec: the child may run, and
                 # only this object knows it (Popen itself leaves it be). Its pid unknown
                 # (the signal came as the fork returned), end_all finds it by its start.
+                # An ordinary error with no pid (bad arguments, no fork possible) forked
+                # nothing: nothing to find.
                 if self.pid is not None:
                     end(self)
+                elif isinstance(err, Exception):
+                    forget(self)
                 raise
 
     return Child
