@@ -80,6 +80,6 @@ def build(settings: Settings, *, host: str, token: str, base_path: str = "") -> 
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]  # fmt: skip
     app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={bodies.BadBody: bodies.refusal})  # fmt: skip
+                    exception_handlers={bodies.BadInput: bodies.refusal})  # fmt: skip
     app.state.web = web
     return Guard(app, host=host, token=token, base_path=web.base_path)

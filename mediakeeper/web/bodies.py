@@ -1,4 +1,5 @@
-"""Every request body the server reads, read one way: bounded, parsed and validated before
+"""Everything a request carries that the server reads — its body, its query string, the
+sign-in form — read one way: bounded, parsed and validated by a pydantic v2 model before
 anything acts on it.
 
 - A body over ``MOST_BODY`` bytes is 413, answered without reading the rest: a declared
@@ -9,17 +10,26 @@ anything acts on it.
   parse, nests deeper than the parser's limit, holds a lone surrogate or invalid UTF-8, or
   does not fit the model is 400 with one line naming the field. No ``RecursionError`` can
   come out of it: pydantic-core's parser has its own depth limit and answers an error.
-- Nothing a client sent is echoed longer than ``text.cut.MOST_ECHOED`` characters.
+- ``query(request, Model)`` reads the query string, ``form_body(request, Model)`` a form
+  (``application/x-www-form-urlencoded``, bounded as any body) into a ``Params`` model:
+  values arrive as text (a number is parsed from it), each bounded; an empty value is as if
+  absent, and a parameter the model does not declare is left unread (a link may carry the
+  page's others). What does not fit is 400 with one line naming the field.
+- Nothing a client sent is echoed longer than ``text.cut.MOST_ECHOED`` characters: a
+  problem names the field (the model's name, never the client's) and says what it wants.
 
-The app turns ``BadBody`` into ``{"error": ...}`` with its status (``app.build``), so a
-route only writes ``body = await json_body(request, Model)``.
+The app turns ``BadInput`` into ``{"error": ...}`` with its status (``app.build``), so a
+route only writes ``body = await json_body(request, Model)`` or ``query(request, Model)``;
+a page view that answers HTML catches it to say it on the page.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from collections.abc import Mapping
+from typing import Annotated, Any, TypeVar
+from urllib.parse import parse_qsl
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -45,8 +55,25 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class BadBody(Exception):
-    """A body the server will not act on: ``status`` and the one line that says why."""
+class Params(BaseModel):
+    """The base of every query string's and form's model: each value comes as text (a
+    number is parsed from it: ``limit=20``), each text field bounded (``Text``, ``Word``);
+    an empty value is as if absent (a form's field left blank); a parameter not declared
+    is left unread, never acted on."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def blank_is_absent(cls, given: Any) -> Any:
+        if isinstance(given, Mapping):
+            return {name: value for name, value in given.items() if value != ""}
+        return given
+
+
+class BadInput(Exception):
+    """A body, query or form the server will not act on: ``status`` and the one line that
+    says why."""
 
     def __init__(self, status: int, message: str):
         super().__init__(message)
@@ -54,34 +81,60 @@ class BadBody(Exception):
 
 
 async def bounded_body(request: Request, most: int = MOST_BODY) -> bytes:
-    """The body's bytes, or ``BadBody(413)`` as soon as it is known to be over ``most``."""
+    """The body's bytes, or ``BadInput(413)`` as soon as it is known to be over ``most``."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > most:
-        raise BadBody(413, _too_large(most))
+        raise BadInput(413, _too_large(most))
     read = bytearray()
     async for chunk in request.stream():
         read += chunk
         if len(read) > most:
-            raise BadBody(413, _too_large(most))
+            raise BadInput(413, _too_large(most))
     return bytes(read)
 
 
 Model = TypeVar("Model", bound=Body)
+Asked = TypeVar("Asked", bound=Params)
 
 
 async def json_body(request: Request, model: type[Model]) -> Model:
-    """The body as ``model``, or ``BadBody``: 413 over the bound, 400 for anything else."""
+    """The body as ``model``, or ``BadInput``: 413 over the bound, 400 for anything else."""
     raw = await bounded_body(request)
     try:
         return model.model_validate_json(raw)
     except ValidationError as err:
-        raise BadBody(400, _first_problem(err)) from None
+        raise BadInput(400, _first_problem(err)) from None
+
+
+def parsed(given: Mapping[str, str], model: type[Asked]) -> Asked:
+    """``given`` (a query's or a form's fields, one value each) as ``model``, or
+    ``BadInput(400)`` naming the first field that does not fit."""
+    try:
+        return model.model_validate(dict(given))
+    except ValidationError as err:
+        raise BadInput(400, _first_problem(err)) from None
+
+
+def query(request: Request, model: type[Asked]) -> Asked:
+    """The request's query string as ``model`` (a repeated parameter: its last value)."""
+    return parsed(request.query_params, model)
+
+
+async def form_body(request: Request, model: type[Asked]) -> Asked:
+    """A form's body (URL-encoded, bounded as any body) as ``model``."""
+    raw = await bounded_body(request)
+    try:
+        fields = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw),
+                           encoding="utf-8", errors="strict", max_num_fields=100)  # fmt: skip
+    except ValueError:  # (UnicodeDecodeError too: bytes or escapes that are no UTF-8)
+        raise BadInput(400, "the body must be a URL-encoded form of UTF-8 text") from None
+    return parsed(dict(fields), model)
 
 
 def _first_problem(err: ValidationError) -> str:
     problem = err.errors(include_url=False, include_context=False, include_input=False)[0]
     where = ".".join(echoed(str(part)) for part in problem["loc"])
-    message = problem["msg"]
+    message = problem["msg"].removeprefix("Value error, ")  # a check of ours: its own words
     if problem["type"] == "json_invalid":
         return f"the body is not valid JSON: {message.removeprefix('Invalid JSON: ')}"
     if problem["type"] == "model_type":
@@ -93,8 +146,8 @@ def _too_large(most: int) -> str:
     return f"the body is over {most // 1024} KiB; send less"
 
 
-def refusal(request: Request, err: BadBody) -> JSONResponse:
-    """The answer to ``err`` (the app's handler of ``BadBody``). A 413 closes the connection:
+def refusal(request: Request, err: BadInput) -> JSONResponse:
+    """The answer to ``err`` (the app's handler of ``BadInput``). A 413 closes the connection:
     the rest of the body is never read."""
     headers = {"Connection": "close"} if err.status == 413 else None
     return JSONResponse({"error": str(err)}, status_code=err.status, headers=headers)

@@ -18,7 +18,7 @@ import asyncio
 import threading
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -30,7 +30,7 @@ from mediakeeper.decisions import engine, ids
 from mediakeeper.decisions.item import DecideError, Stale
 from mediakeeper.decisions.undo import undo_session
 from mediakeeper.text.cut import echoed
-from mediakeeper.web.bodies import MOST_LINE, Body, Text, Word, json_body
+from mediakeeper.web.bodies import MOST_LINE, Body, Params, Text, Word, json_body, query
 
 _ONE_AT_A_TIME = threading.Lock()
 
@@ -77,13 +77,23 @@ def _problem(err: Exception) -> JSONResponse:
     return JSONResponse({"error": echoed(str(err), MOST_LINE)}, status_code=code)
 
 
+def _a_kind(kind: str) -> str:
+    if kind not in kinds.KINDS:
+        raise ValueError(f"must be one of {', '.join(kinds.KINDS)}")
+    return kind
+
+
+class ListingAsked(Params):
+    """``GET /api/decisions``'s query: one kind's, and each decision with its details."""
+
+    kind: Annotated[Word, AfterValidator(_a_kind)] | None = None
+    details: bool = False
+
+
 async def list_decisions(request: Request) -> JSONResponse:
     web = request.app.state.web
-    kind = request.query_params.get("kind") or None
-    if kind is not None and kind not in kinds.KINDS:
-        return JSONResponse({"error": f"kind must be one of {', '.join(kinds.KINDS)}"}, 400)
-    details = request.query_params.get("details") in ("1", "true")
-    shown = await asyncio.to_thread(engine.listing, web.home, kind, details=details)
+    asked = query(request, ListingAsked)
+    shown = await asyncio.to_thread(engine.listing, web.home, asked.kind, details=asked.details)
     return JSONResponse(shown)
 
 

@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, StringConstraints
 
 from mediakeeper.core.decisions import open_by_code
-from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED
+from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, STATUSES
 from mediakeeper.reports.pace import one_line
 from mediakeeper.text.fold import fold
 from mediakeeper.text.slug import slugify
+from mediakeeper.web.bodies import Params, Word
 
 SORTS = ("name", "status", "recent", "decisions")
 STATUS_ORDER = {ERROR: 0, IN_PROGRESS: 1, SKIPPED: 2, PENDING: 3, COMPLETED: 4}
@@ -146,48 +149,21 @@ class Listing:
         return self._sorted[sort]
 
 
-@dataclass(frozen=True)
-class Query:
-    """What a person asked the library for; checked by :func:`query_of`."""
-
-    status: str = ""
-    code: str = ""
-    q: str = ""
-    sort: str = "name"
-    offset: int = 0
-    limit: int = 50
+def _at_most_a_page(limit: int) -> int:
+    return min(max(limit, 1), MOST_LISTED)
 
 
-class BadQuery(ValueError):
-    pass
+class Query(Params):
+    """What a person asked the library for: the query string of ``/library`` and of
+    ``/api/queues/{kind}/items`` (``bodies.query``: a wrong field is 400 naming it, never
+    echoing it); a limit past a page is a page."""
 
-
-def _number(raw: str | None, name: str, default: int, most: int) -> int:
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or len(raw) > 12:
-        raise BadQuery(f"{name} must be a whole number >= 0")
-    return min(int(raw), most)
-
-
-def query_of(params: Mapping[str, str], statuses: Iterable[str]) -> Query:
-    """The query parameters ``status``, ``code``, ``q``, ``sort``, ``offset``, ``limit``
-    checked (BadQuery says which is wrong, never echoing it)."""
-    status = params.get("status") or ""
-    if status and status not in statuses:
-        raise BadQuery(f"status must be one of {', '.join(statuses)}")
-    sort = params.get("sort") or "name"
-    if sort not in SORTS:
-        raise BadQuery(f"sort must be one of {', '.join(SORTS)}")
-    code = params.get("code") or ""
-    if len(code) > 100:
-        raise BadQuery("code must be a finding's code")
-    q = params.get("q") or ""
-    if len(q) > 500:
-        raise BadQuery("q must be at most 500 characters")
-    return Query(status=status, code=code, q=q, sort=sort,
-                 offset=_number(params.get("offset"), "offset", 0, 10**9),
-                 limit=max(1, _number(params.get("limit"), "limit", 50, MOST_LISTED)))  # fmt: skip
+    status: Literal[STATUSES] | None = None
+    code: Word = ""  # an open decision's code
+    q: Annotated[str, StringConstraints(max_length=500)] = ""
+    sort: Literal[SORTS] = "name"
+    offset: Annotated[int, Field(ge=0, le=10**9)] = 0
+    limit: Annotated[int, Field(ge=0), AfterValidator(_at_most_a_page)] = 50
 
 
 def select(ordered: list[Entry], query: Query) -> tuple[int, list[Entry]]:

@@ -24,11 +24,12 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlencode
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -49,7 +50,7 @@ from mediakeeper.text.visible import visible
 from mediakeeper.watch.state import watch_status
 from mediakeeper.web import changes, library, served
 from mediakeeper.web.batches import running_of
-from mediakeeper.web.bodies import bounded_body
+from mediakeeper.web.bodies import BadInput, Params, Text, Word, form_body, parsed, query
 from mediakeeper.web.follower import STATUSES
 from mediakeeper.web.security import COOKIE
 
@@ -270,30 +271,36 @@ def _sessions(kind: str, records) -> list[dict[str, Any]]:
             for r in reversed(records[-SHOWN_SESSIONS:])]  # fmt: skip
 
 
+class LibraryAsked(library.Query):
+    """``/library``'s query: a kind's items, as ``/api/queues/{kind}/items`` asks them."""
+
+    kind: Word = ""
+
+
 def browse(web, params) -> dict[str, Any]:
-    """The library view: one kind's items as ``params`` ask (``library.query_of``)."""
+    """The library view: one kind's items as ``params`` ask (``LibraryAsked``)."""
     shown = activity(web)
     kinds_here = [q["kind"] for q in shown["queues"]]
-    kind = params.get("kind") or (kinds_here[0] if kinds_here else "")
     problem, total, rows, codes = "", 0, [], []
     try:
-        query = library.query_of(params, STATUSES)
-    except library.BadQuery as err:
-        problem, query = str(err), library.Query()
+        asked = parsed(params, LibraryAsked)
+    except BadInput as err:
+        problem, asked = str(err), LibraryAsked()
+    kind = asked.kind or (kinds_here[0] if kinds_here else "")
     if kind and kind not in kinds_here:
         problem, kind = "no such queue in this home", ""
     if kind:
-        total, rows = web.follower.listed(kind, query)
+        total, rows = web.follower.listed(kind, asked)
         codes = web.follower.codes(kind)
     reports = {e.key: served.report_of(web.home, kind, e.slug) for e in rows}
     covers = {e.key: served.cover_of(e.path) is not None for e in rows}
 
     def link(**change) -> str:
-        wanted = {"kind": kind, "status": query.status, "code": query.code, "q": query.q,
-                  "sort": query.sort, **change}  # fmt: skip
+        wanted = {"kind": kind, "status": asked.status, "code": asked.code, "q": asked.q,
+                  "sort": asked.sort, **change}  # fmt: skip
         return "?" + urlencode({k: v for k, v in wanted.items() if v not in ("", 0, None)})
 
-    return {**shown, "kind": kind, "kinds": kinds_here, "query": query, "total": total,
+    return {**shown, "kind": kind, "kinds": kinds_here, "query": asked, "total": total,
             "rows": rows, "codes": codes, "problem": problem, "reports": reports,
             "covers": covers, "link": link,
             "sorts": library.SORTS}  # fmt: skip
@@ -432,10 +439,46 @@ async def library_view(request: Request) -> Response:
     return await _view(request, "library.html.j2", "library", browse, request.query_params)
 
 
+class ItemAsked(Params):
+    """``/library/item``'s query: which item."""
+
+    kind: Word = ""
+    key: Text = ""
+
+
+class DecisionAsked(Params):
+    """``/decisions/{id}``'s query: ``part=1`` for the decision alone."""
+
+    part: bool = False
+
+
+class GroupAsked(Params):
+    """``/decisions/group``'s query: the group, and the choice taken for it (none: leave
+    them as they are)."""
+
+    kind: Word = ""
+    code: Word = ""
+    choose: Annotated[int, Field(gt=0, lt=100)] | None = None
+
+
+class Signin(Params):
+    """``POST /login``'s form."""
+
+    token: Text = ""
+
+
+def _refused(err: BadInput) -> HTMLResponse:
+    """A query or form that does not fit, said as the page says a problem: one line."""
+    return HTMLResponse(f'<p class="bad">{escape(str(err))}</p>', status_code=err.status,
+                        headers=headers())  # fmt: skip
+
+
 async def item_view(request: Request) -> Response:
-    params = request.query_params
-    return await _view(request, "item.html.j2", "library", one_item, params.get("kind") or "",
-                       params.get("key") or "")  # fmt: skip
+    try:
+        asked = query(request, ItemAsked)
+    except BadInput as err:
+        return _refused(err)
+    return await _view(request, "item.html.j2", "library", one_item, asked.kind, asked.key)
 
 
 async def changes_view(request: Request) -> Response:
@@ -449,7 +492,11 @@ async def decision_view(request: Request) -> Response:
     if answer := _signin(request):
         return answer
     decision_id = request.path_params["id"]
-    if request.query_params.get("part"):
+    try:
+        asked = query(request, DecisionAsked)
+    except BadInput as err:
+        return _refused(err)
+    if asked.part:
         shown = await asyncio.to_thread(one_decision, web, decision_id)
         if shown["problem"]:
             return HTMLResponse(f'<p class="bad">{escape(shown["problem"])}</p>',
@@ -471,19 +518,12 @@ async def group_view(request: Request) -> Response:
     web = request.app.state.web
     if answer := _signin(request):
         return answer
-    params = request.query_params
-    raw = params.get("choose") or ""
-    if raw and not (raw.isdigit() and 0 < int(raw) < 100):
-        return HTMLResponse('<p class="bad">choose must be a choice\'s number</p>',
-                            status_code=400, headers=headers())  # fmt: skip
     try:
-        shown = await asyncio.to_thread(
-            group_preview,
-            web,
-            params.get("kind") or "",
-            params.get("code") or "",
-            int(raw) if raw else None,
-        )
+        asked = query(request, GroupAsked)
+    except BadInput as err:
+        return _refused(err)
+    try:
+        shown = await asyncio.to_thread(group_preview, web, asked.kind, asked.code, asked.choose)
     except (MediakeeperError, DecideError) as err:
         return HTMLResponse(f'<p class="bad">{escape(str(err))}</p>', status_code=409,
                             headers=headers())  # fmt: skip
@@ -496,8 +536,12 @@ async def login(request: Request) -> Response:
     base = web.base_path
     if not web.token:
         return RedirectResponse(f"{base}/", status_code=303)
-    form = parse_qs((await bounded_body(request)).decode("utf-8", "replace"))
-    given = (form.get("token") or [""])[0]
+    try:
+        given = (await form_body(request, Signin)).token
+    except BadInput as err:
+        if err.status == 413:
+            raise  # answered as every body over the bound is, its connection closed
+        return _refused(err)
     if not same_token(given, web.token):
         html = TEMPLATES.get_template("signin.html.j2").render(base=base, wrong=True)
         return HTMLResponse(html, status_code=401, headers=headers())

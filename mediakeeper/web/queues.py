@@ -17,7 +17,7 @@ from mediakeeper.media.ffmpeg import find
 from mediakeeper.text.cut import echoed
 from mediakeeper.watch.state import watch_status
 from mediakeeper.web import library
-from mediakeeper.web.follower import STATUSES
+from mediakeeper.web.bodies import query
 
 LOW_SPACE = 100 * 1024 * 1024  # bytes free in the home below which /healthz fails
 
@@ -80,18 +80,15 @@ async def items(request: Request) -> JSONResponse:
     from the follower's entries: no queue file is read per request."""
     web = request.app.state.web
     kind = request.path_params["kind"]
-    try:
-        query = library.query_of(request.query_params, STATUSES)
-    except library.BadQuery as err:
-        return JSONResponse({"error": str(err)}, status_code=400)
+    asked = query(request, library.Query)
     await asyncio.to_thread(web.follower.sync)
     if kind not in web.follower.queues:  # (never a path of the caller's making)
         return JSONResponse({"error": f"no {echoed(kind)} queue in this home"}, status_code=404)
     if problem := web.follower.queues[kind].problem:
         return JSONResponse({"error": problem}, status_code=503)
-    total, chosen = web.follower.listed(kind, query)
-    return JSONResponse({"kind": kind, "total": total, "offset": query.offset,
-                         "limit": query.limit, "items": [e.as_json() for e in chosen]})  # fmt: skip
+    total, chosen = web.follower.listed(kind, asked)
+    return JSONResponse({"kind": kind, "total": total, "offset": asked.offset,
+                         "limit": asked.limit, "items": [e.as_json() for e in chosen]})  # fmt: skip
 
 
 ROUTES = [

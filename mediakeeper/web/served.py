@@ -21,6 +21,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from mediakeeper.web.bodies import Params, Text, query
+
 REPORT_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
                  "frame-ancestors 'none'")  # fmt: skip
 TYPES = {".html": "text/html", ".md": "text/markdown", ".json": "application/json",
@@ -127,13 +129,19 @@ async def issue(request: Request) -> Response:
     return _answer(found) if found and found.suffix in TYPES else _missing("No such report.")
 
 
+class CoverAsked(Params):
+    """``/covers/{kind}``'s query: the item whose cover."""
+
+    key: Text = ""
+
+
 async def cover(request: Request) -> Response:
     """An item's cover, found in the folder its queue records for it (never a path the
     asker gives)."""
     if answer := _signed_out(request):
         return answer
     web, kind = request.app.state.web, request.path_params["kind"]
-    key = request.query_params.get("key") or ""
+    key = query(request, CoverAsked).key
     follow = web.follower.queues.get(kind)
     entry = follow.entries.get(key) if follow else None
     path = cover_of(entry.path) if entry else None

@@ -221,3 +221,44 @@ def test_a_streamed_body_under_the_bound_is_read_whole(server):
                            headers={"Content-Type": "application/json"})  # fmt: skip
     assert answer.status_code in (400, 404), answer.text
     assert "session" in answer.json()["error"] and "KiB" not in answer.json()["error"]
+
+
+def test_query_strings_are_read_by_their_models(server):
+    """Every GET that reads its query reads it through a pydantic model (``bodies.query``):
+    a value that does not fit is 400 with one line naming the field, the value never
+    echoed; the API answers JSON, the page's views a line of HTML."""
+    long = "x" * 10_000
+    decision = server.get("/api/decisions").json()["groups"][0]["decisions"][0]["id"]
+    for path, params, field in [
+        ("/api/queues/music/items", {"limit": long}, "limit"),
+        ("/api/queues/music/items", {"sort": long}, "sort"),
+        ("/api/queues/music/items", {"q": long}, "q"),
+        ("/api/queues/music/items", {"offset": "9" * 5000}, "offset"),
+        ("/api/decisions", {"kind": long}, "kind"),
+        ("/api/decisions", {"kind": "films"}, "kind"),
+        ("/api/decisions", {"details": long}, "details"),
+        ("/covers/music", {"key": long}, "key"),
+    ]:
+        answer = server.get(path, params=params)
+        assert answer.status_code == 400, (path, params, answer.text[:300])
+        error = answer.json()["error"]
+        assert error.startswith(f"{field}: ") and "\n" not in error and "xxxxx" not in error
+    for path, params, field in [
+        ("/decisions/group", {"kind": "music", "code": "x", "choose": "0"}, "choose"),
+        ("/decisions/group", {"kind": long, "code": "x"}, "kind"),
+        ("/library/item", {"kind": "music", "key": long}, "key"),
+        (f"/decisions/{decision}", {"part": long}, "part"),
+    ]:
+        answer = server.get(path, params=params)
+        assert answer.status_code == 400, (path, params, answer.text[:300])
+        assert answer.text.startswith(f'<p class="bad">{field}: ') and "xxxxx" not in answer.text
+        assert answer.text.count("\n") == 0
+    page = server.get("/library", params={"sort": long})  # said on the page, the page shown
+    assert page.status_code == 200 and "sort: Input should be" in page.text
+    assert "xxxxx" not in page.text
+    # A blank value is as if absent; one a view does not read is left alone.
+    assert server.get("/api/decisions", params={"kind": "", "details": ""}).status_code == 200
+    listed = server.get("/api/queues/music/items", params={"limit": "", "page": "2"})
+    assert listed.status_code == 200 and listed.json()["limit"] == 50
+    shown = server.get(f"/decisions/{decision}", params={"part": "1"})
+    assert shown.status_code == 200 and "<html" not in shown.text

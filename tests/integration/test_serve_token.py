@@ -63,3 +63,31 @@ def test_blank_cookies_and_headers_never_read_the_queues(home):
     finally:
         _, said = server.stop()
     assert GOOD not in said
+
+
+def test_the_sign_in_form_is_read_by_its_model(home):
+    """``POST /login`` reads its form through a pydantic model (``bodies.form_body``): a
+    token past its bound, bytes that are no UTF-8, or a hundred fields and more are 400 with
+    one line, nothing echoed, no cookie; the real token still signs in."""
+    server = serve(home, host="0.0.0.0", env={"MEDIAKEEPER_SERVE_TOKEN": GOOD})
+    try:
+        with httpx.Client(base_url=server.url) as client:
+            many = "&".join(f"f{n}=x" for n in range(200))
+            for form, field in [({"token": GOOD + "x" * 5000}, "token: "),
+                                (b"token=%ff%fe" + GOOD.encode(), "the body must be"),
+                                (b"token=\xff", "the body must be"),
+                                (many, "the body must be")]:  # fmt: skip
+                if isinstance(form, dict):
+                    answer = client.post("/login", data=form)
+                else:
+                    answer = client.post("/login", content=form, headers={
+                        "Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+                assert answer.status_code == 400, (form, answer.text[:300])
+                assert answer.text.startswith(f'<p class="bad">{field}')
+                assert "\n" not in answer.text and "xxxxx" not in answer.text
+                assert GOOD not in answer.text and "set-cookie" not in answer.headers
+            assert client.post("/login", data={"token": GOOD}).status_code == 303
+            assert client.get("/api/queues").status_code == 200
+    finally:
+        _, said = server.stop()
+    assert GOOD not in said

@@ -7,9 +7,8 @@ import tempfile
 
 import pytest
 
-from mediakeeper.web.library import BadQuery, Listing, entry_of, query_of, readable_error, select
-
-STATUSES = ("pending", "in_progress", "completed", "error", "skipped")
+from mediakeeper.web.bodies import BadInput, parsed
+from mediakeeper.web.library import Listing, Query, entry_of, readable_error, select
 
 
 def item(key, status="completed", codes=None, at="", error=""):
@@ -27,7 +26,7 @@ ENTRIES = {e.key: e for e in map(entry_of, [
 
 
 def listed(**params):
-    query = query_of(params, STATUSES)
+    query = parsed(params, Query)
     return select(Listing().ordered(ENTRIES, 1, query.sort), query)
 
 
@@ -58,12 +57,20 @@ def test_orders_are_sorted_once_per_version():
 
 
 @pytest.mark.parametrize("params", [{"status": "done"}, {"sort": "size"}, {"offset": "-1"},
-                                    {"limit": "x"}, {"q": "x" * 501}])  # fmt: skip
+                                    {"limit": "x"}, {"q": "x" * 501}, {"code": "x" * 201},
+                                    {"offset": "9" * 5000}])  # fmt: skip
 def test_a_bad_query_says_which_part(params):
-    with pytest.raises(BadQuery) as said:
-        query_of(params, STATUSES)
-    assert next(iter(params)) in str(said.value)
-    assert "x" * 50 not in str(said.value)  # never echoed
+    with pytest.raises(BadInput) as said:
+        parsed(params, Query)
+    assert str(said.value).startswith(f"{next(iter(params))}: ")
+    assert "x" * 50 not in str(said.value) and "9" * 50 not in str(said.value)  # never echoed
+    assert "\n" not in str(said.value) and said.value.status == 400
+
+
+def test_a_blank_parameter_is_as_if_absent_and_a_limit_past_a_page_is_a_page():
+    assert parsed({"status": "", "sort": "", "limit": "", "kind": "music"}, Query) == Query()
+    assert parsed({"limit": "100000"}, Query).limit == 500
+    assert parsed({"limit": "0"}, Query).limit == 1
 
 
 def test_a_failure_names_files_not_working_folders():
