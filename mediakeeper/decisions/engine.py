@@ -20,7 +20,6 @@ import copy
 import hashlib
 import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +73,7 @@ from mediakeeper.queue import dismissals, fingerprints
 from mediakeeper.queue.fingerprints import FINGERPRINT
 from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED
 from mediakeeper.reports.pace import outstanding_of
+from mediakeeper.text.failures import plain_error
 from mediakeeper.text.wording import count
 
 FAILED = {"failed": ERROR, "skipped": SKIPPED}  # a failed item's decision code -> its status
@@ -201,7 +201,7 @@ def queued_json(home: Path, kind: str, item: Mapping[str, Any], code: str, *,
     if full:
         shown["details"] = {"question": question, "code": code, "files": [], "stage": stage,
                             "attempts": said.attempts,
-                            "error": plain_error(said.message, *_working_of(home, kind))}
+                            "error": plain_error(said.message, _working_of(home, kind))}
         shown["choices"] = [{"number": n, "label": outstanding.LABELS[c], "act": c}
                             for n, c in enumerate(QUEUED[code], 1)]  # fmt: skip
         shown["can_set"] = None
@@ -229,15 +229,6 @@ def describe_one(shown: Mapping[str, Any]) -> list[str]:
         lines.append(f"  or type a value: --set {shown['can_set']}=VALUE")
     lines += [f"  ({details['note']})"] if details.get("note") else []
     return [*lines, f"  id {shown['id']}"]
-
-
-def plain_error(message: str, *working: Path) -> str:
-    """A failed item's last error in a person's words: a path in the toolkit's ``working``
-    folders (a temp copy, a work file) said as its file's name alone."""
-    for root in working:
-        where = re.escape(str(root).rstrip("/"))
-        message = re.sub(where + r"/\S*?([^/\s:'\"]+)(?=[\s:'\",;)]|$)", r"\1", message)
-    return message
 
 
 def _working_of(home: Path, kind: str) -> list[Path]:

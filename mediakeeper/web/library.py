@@ -12,18 +12,15 @@ items a request costs a pass over the entries (filters) or nothing (a page of on
 
 from __future__ import annotations
 
-import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
 from mediakeeper.core.decisions import open_by_code
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, STATUSES
-from mediakeeper.reports.pace import one_line
+from mediakeeper.text.failures import plain_error
 from mediakeeper.text.fold import fold
 from mediakeeper.text.slug import slugify
 from mediakeeper.web.bodies import Params, Word
@@ -78,7 +75,8 @@ def entry_of(item: Mapping[str, Any]) -> Entry:
     return Entry(
         key=key, name=name, folded=folded(f"{name}\0{key}"), status=status,
         stage=str(details.get("stage") or ""), attempts=_whole(item.get("attempts")),
-        error=readable_error(why) if why else "", started_at=str(item.get("started_at") or ""),
+        error=plain_error(why, most=ERROR_LENGTH) if why else "",
+        started_at=str(item.get("started_at") or ""),
         completed_at=str(item.get("completed_at") or ""),
         issues_found=_whole(item.get("issues_found")),
         issues_resolved=_whole(item.get("issues_resolved")),
@@ -96,20 +94,6 @@ def folded(text: str) -> str:
 
 def _whole(value: Any) -> int:
     return value if type(value) is int else 0
-
-
-# A path a job worked in (a conversion's working folder, the system's temporary folder):
-# where the work happened, not what a person acts on; its file name says which file.
-_WORKED_IN = ("/working/", "/_source/", "/_processed/", tempfile.gettempdir() + "/")
-_WORK_PATH = re.compile(r"(?:file:)?(?:/[^\s'\"():]*)?(?:"
-                        + "|".join(map(re.escape, _WORKED_IN)) + r")[^\s'\"():]*")  # fmt: skip
-
-
-def readable_error(message: str) -> str:
-    """A failure as a person reads it: one line, of a readable length, each path of a
-    working or temporary folder shown as its file's name."""
-    return one_line(_WORK_PATH.sub(lambda m: Path(m.group()).name or m.group(), message),
-                    ERROR_LENGTH)  # fmt: skip
 
 
 def _order(sort: str):

@@ -46,6 +46,7 @@ from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.session_log import RUNNING, load_sessions
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.weeks import parse_time
+from mediakeeper.text.failures import plain_error
 from mediakeeper.text.visible import visible
 from mediakeeper.watch.state import watch_status
 from mediakeeper.web import changes, library, served
@@ -395,7 +396,8 @@ def one_item(web, kind: str, key: str) -> dict[str, Any]:
     history = [h for h in item.get("error_history") or [] if isinstance(h, dict)]
     failures = [{"at": h.get("time") or h.get("at") or "", "stage": str(h.get("stage") or ""),
                  "session": str(h.get("session") or ""),
-                 "message": library.readable_error(str(h.get("message") or ""))}
+                 "message": plain_error(str(h.get("message") or ""),
+                                           most=library.ERROR_LENGTH)}
                 for h in reversed(history[-HISTORY_SHOWN:])]  # fmt: skip
     return {**shown, "problem": "", "entry": entry, "kind": kind, "failures": failures,
             "completed_by": str(item.get("completed_by") or ""),

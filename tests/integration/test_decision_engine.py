@@ -302,11 +302,15 @@ def test_a_whole_group_is_previewed_then_taken_as_one_session_from_the_api(home)
 
 
 def test_a_failed_items_error_is_said_without_the_toolkits_working_paths():
-    from mediakeeper.decisions.engine import plain_error
+    from mediakeeper.text.failures import plain_error
 
     said = plain_error("ffmpeg could not read /h/working/conversions/ab12/Track 1.flac: cut",
-                       Path("/h/working"))  # fmt: skip
+                       [Path("/h/working")])  # fmt: skip
     assert said == "ffmpeg could not read Track 1.flac: cut"
+    # A kind's own working folder (its setting), of no shape the toolkit knows, is known too.
+    said = plain_error("cannot write /srv/scratch/ab12/out.m4b: full\nthe disk is full",
+                       [Path("/srv/scratch")])  # fmt: skip
+    assert said == "cannot write out.m4b: full\nthe disk is full"  # the engine keeps its lines
 
 
 def test_a_failed_item_is_retried_by_its_id_after_its_preview_and_the_retry_undone(

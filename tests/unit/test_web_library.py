@@ -8,7 +8,7 @@ import tempfile
 import pytest
 
 from mediakeeper.web.bodies import BadInput, parsed
-from mediakeeper.web.library import Listing, Query, entry_of, readable_error, select
+from mediakeeper.web.library import ERROR_LENGTH, Listing, Query, entry_of, select
 
 
 def item(key, status="completed", codes=None, at="", error=""):
@@ -73,9 +73,14 @@ def test_a_blank_parameter_is_as_if_absent_and_a_limit_past_a_page_is_a_page():
     assert parsed({"limit": "0"}, Query).limit == 1
 
 
-def test_a_failure_names_files_not_working_folders():
+def test_a_failure_names_files_not_working_folders_in_one_line():
+    """The library's entry says an item's last error as ``text.failures.plain_error`` does
+    for every face: a temporary or working folder's path as its file's name; one line, cut."""
     where = f"{tempfile.gettempdir()}/mk-123/_source/07 - Fitter Happier.ogg"
-    said = readable_error(f"07 - Fitter Happier.ogg: does not decode: file:{where}: End of file")
+    said = entry_of(item("a", "error", error=f"07 - Fitter Happier.ogg: does not decode: "
+                                             f"file:{where}: End of file")).error  # fmt: skip
     assert said == "07 - Fitter Happier.ogg: does not decode: 07 - Fitter Happier.ogg: End of file"
-    assert readable_error("/home/me/working/conversions/x/_processed/a.opus: too short") \
-        == "a.opus: too short"  # fmt: skip
+    processed = "/home/me/working/conversions/x/_processed/a.opus: too short\n  at line 2"
+    assert entry_of(item("b", "error", error=processed)).error == "a.opus: too short at line 2"
+    long = entry_of(item("c", "error", error="scan: " + "é" * 1000)).error
+    assert len(long) == ERROR_LENGTH and long.endswith("…")

@@ -1,0 +1,45 @@
+"""A failed item's error in a person's words, said the same by every face (``decide`` and
+``/api/decisions`` through the decision engine, the page's library and item views).
+
+A job's error may name the toolkit's own paths: a temporary copy, a file of a working
+folder. A person acts on the file, not on where the toolkit held it, so each such path is
+said as its file's name alone. Where the working folders are known (the engine reads a
+kind's settings) they are passed in; any path through a folder shaped as the toolkit's
+(``working/``, an item's ``_source/`` or ``_processed/``, the system's temporary folder) is
+recognised without them (the web's follower lists items without reading settings).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+
+from mediakeeper.text.cut import cut
+
+_SHAPES = ("/working/", "/_source/", "/_processed/")
+_PATH_CHARS = r"[^\s'\"():]"
+
+
+def _pattern(working: Iterable[str | os.PathLike[str]]) -> re.Pattern[str]:
+    roots = [re.escape(os.fspath(root).rstrip("/") + "/") for root in working]
+    shaped = "|".join(map(re.escape, (*_SHAPES, tempfile.gettempdir().rstrip("/") + "/")))
+    return re.compile(rf"(?:file:)?(?:{'|'.join([*roots, f'(?:/{_PATH_CHARS}*)?(?:{shaped})'])})"
+                      rf"{_PATH_CHARS}*")  # fmt: skip
+
+
+def plain_error(message: str, working: Iterable[str | os.PathLike[str]] = (), *,
+                most: int | None = None) -> str:  # fmt: skip
+    """``message`` with each path in the toolkit's working folders (``working``, and any of
+    their shape) said as its file's name; with ``most``, one line of at most ``most``
+    characters (a traceback too)."""
+    said = _pattern(working).sub(lambda m: _name(m.group()), message)
+    if most is None:
+        return said
+    said = " ".join(said.split())
+    return said if len(said) <= most else cut(said, most - 1) + "…"
+
+
+def _name(path: str) -> str:
+    return path.rstrip("/").rpartition("/")[2] or path
