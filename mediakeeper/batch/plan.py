@@ -7,12 +7,12 @@ nothing here prints or parses options (the command line does, ``cli/batch.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from mediakeeper.batch.job import Job
+from mediakeeper.batch.job import ItemFailure, Job
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.text.wording import count
@@ -129,16 +129,27 @@ def previewing(
 
     def dry_run(run: Run, items: list[dict[str, Any]]) -> Iterable[str]:
         job = jobs(run)("dry-run")
-        for item in items:
-            try:
-                lines = preview(job, item)
-            except (MediakeeperError, OSError) as err:  # a real run marks this item error
-                yield f"{item['name']}: would fail: {err}"
-                continue
-            yield from lines
+        yield from each_previewed(items, lambda item: preview(job, item))
         yield f"dry run: {count(len(items), noun)}; nothing was written"
 
     return dry_run
+
+
+def each_previewed(
+    items: Iterable[dict[str, Any]], lines: Callable[[dict[str, Any]], Iterable[str]]
+) -> Iterator[str]:
+    """Every kind's dry-run loop: each item's lines (``lines(item)``, read whole before the
+    first is shown), or the one line that says why a real run would fail it, as that run
+    would mark it: its stage where the job names one (``ItemFailure``), else the error."""
+    for item in items:
+        try:
+            said = list(lines(item))
+        except ItemFailure as err:
+            yield f"{item['name']}: would fail ({err.stage}): {err.message}"
+        except (MediakeeperError, OSError) as err:
+            yield f"{item['name']}: would fail: {err}"
+        else:
+            yield from said
 
 
 def describe(size: int, **flags: bool) -> str:

@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from mediakeeper.batch.job import ItemFailure
-from mediakeeper.batch.plan import BatchPlan, Option, Run
+from mediakeeper.batch.plan import BatchPlan, Option, Run, each_previewed
 from mediakeeper.lookup.tmdb_types import KeyMissing, require_api_key
 from mediakeeper.movies.job import NFO, MovieJob
 from mediakeeper.text.wording import count
@@ -31,12 +30,9 @@ def _dry_run(run: Run, items: list[dict[str, Any]]) -> Iterator[str]:
     settings, online = run.settings, run.online
     artwork, overwrite = run.flags["artwork"], run.flags["overwrite"]
     job = MovieJob(settings.home, "dry-run", settings=settings if online else None, artwork=artwork)
-    for item in items:
-        try:
-            preview = job.preview(item)
-        except ItemFailure as err:  # a real run marks this movie error and goes on
-            yield f"{item['name']}: would fail ({err.stage}): {err.message}"
-            continue
+
+    def lines(item: dict[str, Any]) -> Iterator[str]:
+        preview = job.preview(item)
         mains = len(preview.videos.groups)
         line = f"{preview.name}: {count(mains, 'main video')}"
         if preview.lookup:
@@ -51,6 +47,8 @@ def _dry_run(run: Run, items: list[dict[str, Any]]) -> Iterator[str]:
         yield line
         for finding in preview.findings:
             yield f"  [{finding.code}] {finding.message}"
+
+    yield from each_previewed(items, lines)
     yield (
         f"dry run: {count(len(items), 'movie')}; nothing was written"
         + ("" if not online else " and nothing was looked up")

@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from mediakeeper.batch.job import ItemFailure
-from mediakeeper.batch.plan import BatchPlan, Option, Run
+from mediakeeper.batch.plan import BatchPlan, Option, Run, each_previewed
 from mediakeeper.core import rule_plugins, writemode
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import UsageError
@@ -63,15 +62,12 @@ def _check_musicbrainz(settings: Settings) -> None:
 def _dry_run(run: Run, items: list[dict[str, Any]]) -> Iterator[str]:
     job = MusicJob(run.settings.home, "dry-run", fix=not run.flags["no_fix"],
                    writing=writemode.chosen(run.settings.get))  # fmt: skip
-    total_changes = 0
-    for item in items:
-        try:
-            preview = job.preview(item)
-        except ItemFailure as err:  # a real run marks this artist error and goes on
-            yield f"{item['name']}: would fail ({err.stage}): {err.message}"
-            continue
+    made_per_artist: list[int] = []
+
+    def lines(item: dict[str, Any]) -> Iterator[str]:
+        preview = job.preview(item)
         made = [c for c in preview.changes if c.path not in preview.left_alone]
-        total_changes += len(made)
+        made_per_artist.append(len(made))
         yield (
             f"{preview.name}: {count(preview.track_count, 'track')}, "
             f"{count(len(preview.findings), 'finding')}, "
@@ -90,9 +86,11 @@ def _dry_run(run: Run, items: list[dict[str, Any]]) -> Iterator[str]:
             f = group.first
             where = group.where if len(group.findings) == 1 else in_album(group.where, f["album"])
             yield f"  [{f['code']}] {where}: {f['message']}"
+
+    yield from each_previewed(items, lines)
     lookups = "; their MusicBrainz lookups are not previewed (a dry run asks nothing)"
     yield (
-        f"dry run: {count(len(items), 'artist')}, {count(total_changes, 'tag change')} "
+        f"dry run: {count(len(items), 'artist')}, {count(sum(made_per_artist), 'tag change')} "
         f"would be made; nothing was written{lookups if run.enrich else ''}"
     )
 
