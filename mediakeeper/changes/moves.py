@@ -236,7 +236,7 @@ def prune_emptied(home: Path, session: str, folder: Path, stop: Path) -> list[st
 
 def copy_compared(source: Path, target: Path) -> bool:
     """``source`` copied to ``target`` with its times and mode, flushed and compared byte for
-    byte; False (the copy removed) when it reads back different (verify's restores)."""
+    byte; False (the copy removed) when it reads back different (a swap's, ``swaps``)."""
     shutil.copy2(source, target)
     with open(target, "rb+") as copied:
         os.fsync(copied.fileno())

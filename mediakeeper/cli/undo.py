@@ -8,13 +8,12 @@ from pathlib import Path
 
 import click
 
-from mediakeeper.changes import moves
+from mediakeeper.changes import moves, swaps
 from mediakeeper.changes.journal import read_journals
 from mediakeeper.changes.undo import artist_named, undo
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
-from mediakeeper.decisions import restores
 from mediakeeper.decisions.undo import undo_session
 from mediakeeper.decisions.undo_surfaces import after_undo
 from mediakeeper.text.fold import fold
@@ -134,7 +133,7 @@ def _would_put_back(home: Path, session: str, kind_dir: Path) -> bool:
     """A ``dupes set-aside`` session's files (or a verify restore's damaged files), said as
     its undo would put them back. Whether that is all the session did (it journaled no tag
     change)."""
-    planned = [e["from"] for e in moves.moved(home, session)] or restores.planned(home, session)
+    planned = [e["from"] for e in moves.moved(home, session)] or swaps.planned(home, session)
     for path in planned:
         click.echo(f"would put back {path}")
     return bool(planned) and not any(e.session == session for e in read_journals(kind_dir).entries)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.batch.staged import album_target
+from mediakeeper.changes.swaps import Good
 from mediakeeper.conversions.kind import KIND as CONVERSIONS
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import MediakeeperError
@@ -33,16 +34,6 @@ from mediakeeper.verify import ledger
 from mediakeeper.verify.kind import KIND as VERIFY
 
 STALL = 300.0  # seconds a decode may stand still before it is stopped, as in a verify batch
-
-
-@dataclass(frozen=True)
-class Good:
-    """A good copy: where, and its size and modification time as it was checked (a copy
-    changed since is not put in place)."""
-
-    path: str
-    size: int
-    mtime_ns: int
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from typing import Any
 
 from mediakeeper import tags
 from mediakeeper.changes.change import TagChange
+from mediakeeper.changes.swaps import Good
 from mediakeeper.changes.writes import (
     ChangeJournal,
     FilesWritten,
@@ -36,7 +37,6 @@ from mediakeeper.core.decisions import is_open, question
 from mediakeeper.core.errors import AudioError, MediakeeperError, NotFound, UsageError
 from mediakeeper.core.questions import DEFAULT, RESTORE, WRITE, Asked, Questions, tag_of
 from mediakeeper.decisions import backups, ids, words
-from mediakeeper.decisions.backups import Good
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
 from mediakeeper.queue.items import COMPLETED, finding_counts

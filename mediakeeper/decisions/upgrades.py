@@ -4,7 +4,7 @@ from ``decide`` (``UPGRADE``) as one session that ``undo --session`` gives back 
 A tag write that changes no value writes nothing (``changes.writes``), and the kept original
 bytes of a write (``changes.originals``) only cover writes that kept the file's size, which
 an upgrade never does (v2.4's frame ids and sizes are longer). So the upgrade goes the way a
-verify restore does (``restores``): the upgraded file is made beside the original under a
+verify restore does (``changes.swaps``): the upgraded file is made beside the original under a
 temporary name (mutagen reads v2.2 and saves v2.4), its values read back and compared with
 the original's (refused if any differs), then swapped into the file's place while the
 original file itself is set aside in the holding folder, journaled before it moves. Undo
@@ -22,13 +22,12 @@ from pathlib import Path
 from mutagen.id3 import ID3
 
 from mediakeeper import tags
-from mediakeeper.changes import moves
+from mediakeeper.changes import moves, swaps
 from mediakeeper.changes.change import TagChange
 from mediakeeper.core import writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import AudioError
-from mediakeeper.decisions import copies, restores, sessions, verifying
-from mediakeeper.decisions.backups import Good
+from mediakeeper.decisions import copies, sessions, verifying
 from mediakeeper.decisions.item import Choice, Decision, ItemDecisions, Taken, new_session
 from mediakeeper.decisions.item import take as close
 from mediakeeper.fs import left_behind
@@ -67,7 +66,7 @@ def take(home: Path, found: ItemDecisions, decision: Decision, choice: Choice) -
     for target, aside in places(home, found, decision, choice):
         try:
             _upgrade(home, session, target, aside)
-        except (restores.Refused, AudioError) as err:
+        except (swaps.Refused, AudioError) as err:
             refused.append((TagChange(str(target), "", None, None), str(err)))
             continue
         except OSError as err:  # a folder that cannot be written, a full disk
@@ -77,7 +76,7 @@ def take(home: Path, found: ItemDecisions, decision: Decision, choice: Choice) -
         said.append(f"rewrote the tags of {target} as {NEW}; the original file is set aside "
                     f"at {aside}")  # fmt: skip
     if refused:  # what was upgraded goes back: the decision stays open, nothing half-done
-        restores.put_back(home, session, copies.holding_of(load_settings(home)))
+        swaps.put_back(home, session, copies.holding_of(load_settings(home)))
         return Taken((), (), "", tuple(refused))
     done = [str(t.relative_to(found.item["path"])) for t, _ in places(home, found, decision,
                                                                       choice)]  # fmt: skip
@@ -89,10 +88,10 @@ def take(home: Path, found: ItemDecisions, decision: Decision, choice: Choice) -
 def _upgrade(home: Path, session: str, target: Path, aside: Path) -> None:
     st = os.lstat(target)
     if why := why_not(home, target):
-        raise restores.Refused(f"{target}: {why}")
+        raise swaps.Refused(f"{target}: {why}")
     before = tags.read(target)
     if before.tag_version != LEGACY:
-        raise restores.Refused(f"{target}: its tags are {before.tag_version} now, not {LEGACY}")
+        raise swaps.Refused(f"{target}: its tags are {before.tag_version} now, not {LEGACY}")
     left_behind.will_write_in(target.parent, home / "status")
     fd, tmp = create_temp(target.parent, f"{TEMP_PREFIX}{home_id(home)}.",
                           ".tmp" + short_suffix(target.name))  # fmt: skip
@@ -103,10 +102,10 @@ def _upgrade(home: Path, session: str, target: Path, aside: Path) -> None:
         id3.save(tmp, v2_version=4)
         after = tags.read(tmp)
         if (after.tag_version, after.tags) != (NEW, before.tags):
-            raise restores.Refused(f"{target}: its values read back different as {NEW}: left "
+            raise swaps.Refused(f"{target}: its values read back different as {NEW}: left "
                                    "alone")  # fmt: skip
         done = os.stat(tmp)
-        restores.put_in_place(home, session, target, Good(tmp, done.st_size, done.st_mtime_ns),
+        swaps.put_in_place(home, session, target, swaps.Good(tmp, done.st_size, done.st_mtime_ns),
                               aside, was=st)  # fmt: skip
     finally:
         with contextlib.suppress(OSError):

@@ -9,7 +9,7 @@ as one session that ``undo --session`` gives back whole (``undo``, then ``sessio
 - verify again: the album back to pending, its attempts counted again from none, for the
   next batch; nothing is closed (that batch writes its report anew).
 - restore from the backup copy: the good copy put in the file's place and the damaged file
-  set aside in the holding folder under its path in the library (``restores``); every open
+  set aside in the holding folder under its path in the library (``changes.swaps``); every open
   finding about that file closed.
 """
 
@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.changes import moves
+from mediakeeper.changes import moves, swaps
 from mediakeeper.changes.change import TagChange
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.questions import ACCEPT, AGAIN, RESTORE
-from mediakeeper.decisions import copies, restores, sessions
+from mediakeeper.decisions import copies, sessions
 from mediakeeper.decisions.item import (
     Choice,
     Decision,
@@ -99,7 +99,7 @@ def take(home: Path, asking: Asked, act: str, code: str, *, dry_run: bool = Fals
         sessions.record(home, VERIFY.name, session, code, keys, "", **extra)
         group_done(home, store)
     else:  # every file left as it was: what its journal holds of them goes
-        restores.put_back(home, session, copies.holding_of(load_settings(home)))
+        swaps.put_back(home, session, copies.holding_of(load_settings(home)))
     return result
 
 
@@ -164,8 +164,8 @@ def _restore(
                         f"at {aside})")  # fmt: skip
         else:
             try:
-                restores.put_in_place(home, session, target, good, aside)
-            except restores.Refused as err:
+                swaps.put_in_place(home, session, target, good, aside)
+            except swaps.Refused as err:
                 refused.append((TagChange(str(target), "", None, None), str(err)))
                 continue
             except OSError as err:  # a folder that cannot be written, a full disk
@@ -205,7 +205,7 @@ def undo(home: Path, session: str) -> moves.PutBack | None:
     """What a verify session did beside closing findings, taken back: the damaged files it
     restored put back (returned; None when it restored none), and the checksums it accepted
     as they were (left where a pass has recorded other audio since)."""
-    done = restores.put_back(home, session, copies.holding_of(load_settings(home)))
+    done = swaps.put_back(home, session, copies.holding_of(load_settings(home)))
     record = sessions.find(home, session)
     if record is not None:
         _checksums_back(home, json.loads(record.read_text(encoding="utf-8")).get("ledger") or {})

@@ -159,7 +159,7 @@ def test_a_restore_that_cannot_write_is_refused_and_changes_nothing(tmp_path):
     assert "0 decisions closed" in took.stdout and "undo" not in took.stdout
     assert (lib / ROT).read_bytes() == damaged and groups_of(home) == before
     assert not (home / "set-aside").exists() or not any((home / "set-aside").rglob("*.flac"))
-    assert not list((home / "status" / "verify").glob("restored/*"))
+    assert not list((home / "status").glob("*/*/*.jsonl"))  # no swap journaled
 
 
 def test_no_restore_where_the_backup_copy_is_damaged_too_other_audio_or_missing(tmp_path):

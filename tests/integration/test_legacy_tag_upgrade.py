@@ -138,3 +138,27 @@ def test_a_read_only_file_is_left_alone_as_a_tag_write_would_leave_it(legacy):
     assert "Traceback" not in took.stderr
     assert sha(track) == original and ID3(track).version == (2, 2, 0)
     assert "legacy-tag" in open_codes(home)
+
+
+@pytest.mark.parametrize("release", ["this", "older"])
+def test_the_upgrade_is_journaled_in_the_changes_folder_and_an_older_homes_is_undone_too(
+    legacy, release
+):
+    """The swap's journal is the changes' own, kind-neutral (``status/changes/swapped/``);
+    a home made by an older release kept it under verify's folder: undo finds it there."""
+    home, track = legacy
+    original = sha(track)
+    took = decide(home, "music", "Abba", "--code", "legacy-tag", "--choose", "1")
+    assert took.returncode == 0, took.stdout + took.stderr
+    session = re.search(r"\(undo session (\S+)\)", took.stdout).group(1)
+    journal = home / "status" / "changes" / "swapped" / f"{session}.jsonl"
+    assert journal.is_file() and not (home / "status" / "verify" / "restored").exists()
+    if release == "older":  # where the last release wrote it
+        older = home / "status" / "verify" / "restored" / journal.name
+        older.parent.mkdir(parents=True)
+        journal.rename(older)
+        journal = older
+    undone = run_script("undo_changes.py", "--home", home, "--session", session)
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert sha(track) == original and "legacy-tag" in open_codes(home)
+    assert not journal.exists()  # nothing left to put back

@@ -1,9 +1,13 @@
-"""A damaged file replaced by its good copy, the damaged one set aside (never deleted), each
-step journaled first, so ``undo --session`` puts the damaged file back byte for byte.
+"""A user's file swapped for a copy of it, the file itself set aside (never deleted), each
+step journaled first, so ``undo --session`` puts the file back byte for byte: a damaged file
+replaced by its good copy (verify's restore), an MP3 by its tags rewritten as ID3v2.4 (the
+legacy-tag upgrade). Kind-neutral: the caller says which copy and where the file goes aside.
 
-``status/verify/restored/<session>.jsonl`` holds, for each file, a line ``{"file", "aside",
+``status/changes/swapped/<session>.jsonl`` holds, for each file, a line ``{"file", "aside",
 "copy"}`` flushed to disk before anything moves, then ``{"placed", "as"}`` (the identity of the
-copy in place) once it is there. The good copy is first written beside the file under a
+copy in place) once it is there. (A home made by an older release may hold a session's
+journal at ``status/verify/restored/``, where it was kept when only verify swapped files: it is
+read, and undone, there.) The good copy is first written beside the file under a
 hidden temporary name (``fs.names.TEMP_PREFIX``: a killed run's is swept) and compared byte
 for byte with the copy checked, itself unchanged since (size and time); the damaged file
 then gains its set-aside name (a second name where the holding folder is on its file system,
@@ -25,12 +29,12 @@ import filecmp
 import json
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.changes import moves
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.decisions.backups import Good
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.atomic import (
     append_lines,
@@ -45,7 +49,6 @@ from mediakeeper.fs.names import TEMP_PREFIX, home_id, short_suffix
 from mediakeeper.system.interrupts import critical
 from mediakeeper.system.linux import exchange
 from mediakeeper.text.slug import inside
-from mediakeeper.verify.kind import KIND as VERIFY
 
 _NO_EXCHANGE = (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP)
 _NO_LINK = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP)
@@ -55,8 +58,29 @@ class Refused(MediakeeperError):
     """A file left as it was, and why."""
 
 
+@dataclass(frozen=True)
+class Good:
+    """A copy to put in a file's place: where, and its size and modification time as it was
+    checked (a copy changed since is not put in place)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
 def journal_path(home: Path, session: str) -> Path:
-    return inside(home, "status", VERIFY.name, "restored", f"{session}.jsonl")
+    return inside(home, "status", "changes", "swapped", f"{session}.jsonl")
+
+
+def _journal_of(home: Path, session: str) -> Path:
+    """The journal of ``session`` where it is: this release's folder, else the one an older
+    release kept it in (verify's, when only a restore swapped files)."""
+    path = journal_path(home, session)
+    if not path.exists():
+        older = inside(home, "status", "verify", "restored", f"{session}.jsonl")
+        if older.exists():
+            return older
+    return path
 
 
 def _journal(home: Path, session: str, entry: dict[str, Any]) -> None:
@@ -161,7 +185,7 @@ def _read(home: Path, session: str) -> tuple[list[dict[str, Any]], dict[str, tup
     """The files ``session`` set out to restore, and the identity of each copy it placed
     (None: it restored none)."""
     try:
-        lines = journal_path(home, session).read_text(encoding="utf-8").split("\n")
+        lines = _journal_of(home, session).read_text(encoding="utf-8").split("\n")
     except OSError:
         return None
     entries, placed = [], {}
@@ -207,7 +231,7 @@ def put_back(home: Path, session: str, holding: Path) -> moves.PutBack | None:
 def _keep(home: Path, session: str, left: list[dict[str, Any]]) -> None:
     """The journal of what is still to put back (a file left alone, for a later undo once
     it is mended); none left: gone, and undoing the session again finds nothing."""
-    path = journal_path(home, session)
+    path = _journal_of(home, session)
     if not left:
         path.unlink(missing_ok=True)
         return
