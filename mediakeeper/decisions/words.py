@@ -27,6 +27,16 @@ SAID_AS = {
 SETTABLE = (*LOGICAL_TAGS, *MORE)
 # What a value of these must look like, in every container (MP4 keeps them as numbers).
 NUMBERS = {"bpm": "a whole number of beats per minute", "comp": "1 (a compilation) or 0"}
+# A date as every container's readers take it (ID3v2.4's timestamp, which the others follow):
+# a year, a month, a day, then a time to the second if any.
+DATES = ("date", "original_date")
+_DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])"
+                   r"(T([01]\d|2[0-3])(:[0-5]\d(:[0-5]\d)?)?)?)?)?")  # fmt: skip
+# The longest value one --set writes, from either face (the web's body reads no longer one):
+# a name, a title, a path-like text; a text meant to be long, its own bound.
+MOST_VALUE = 4096
+LONG_TEXTS = ("lyrics", "comments", "acoustid_fingerprint")
+MOST_LONG_VALUE = 32_768
 
 
 def _squeezed(word: str) -> str:
@@ -47,6 +57,12 @@ def bad_value(tag: str, value: str) -> str:
     """Why ``value`` cannot be ``tag``'s ("": it can; an empty value removes the tag)."""
     if not is_unicode(value):
         return "not UTF-8 text (it holds undecodable bytes)"
+    most = MOST_LONG_VALUE if tag in LONG_TEXTS else MOST_VALUE
+    if len(value) > most:
+        return f"{tag} takes at most {most:,} characters, not {len(value):,}"
+    if value and tag in DATES and not _DATE.fullmatch(value):
+        return (f"{tag} takes a date as YYYY, YYYY-MM or YYYY-MM-DD (a time may follow: "
+                f"THH:MM:SS), not {echoed(value)!r}")  # fmt: skip
     if not value or tag not in NUMBERS:
         return ""
     fits = value.isascii() and value.isdigit() and (tag != "comp" or value in ("0", "1"))

@@ -26,7 +26,7 @@ from starlette.routing import Route
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import MediakeeperError, NotFound, UsageError
-from mediakeeper.decisions import engine, ids
+from mediakeeper.decisions import engine, ids, words
 from mediakeeper.decisions.item import DecideError, Stale
 from mediakeeper.decisions.undo import undo_session
 from mediakeeper.text.cut import echoed
@@ -39,6 +39,9 @@ class BadRequest(Exception):
     pass
 
 
+TagValue = Annotated[str, StringConstraints(max_length=words.MOST_LONG_VALUE)]
+
+
 class DecisionBody(Body):
     """``POST /api/decisions``: a decision by ``id`` (or, as before ids, by ``kind`` and
     ``name``, with ``code`` and ``album`` to name one of the item's), and one answer."""
@@ -49,7 +52,9 @@ class DecisionBody(Body):
     code: Word | None = None
     album: Text | None = None
     choose: int | None = Field(None, ge=1, le=100_000)
-    values: dict[Word, Text] | None = Field(None, alias="set", max_length=50)
+    # Each value as long as the library takes for any tag; its own tag's bound is the
+    # library's (``decisions.words.bad_value``), said the same as to ``decide --set``.
+    values: dict[Word, TagValue] | None = Field(None, alias="set", max_length=50)
     dismiss: bool | Word | None = None
     scope: Literal["decision", "album", "item"] = "decision"
     fields: list[Word] | None = Field(None, max_length=50)

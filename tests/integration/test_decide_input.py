@@ -62,8 +62,11 @@ def test_every_field_of_the_tag_table_is_set_in_the_users_words_and_undone(proce
         (("music", "Metallica", "--set", "mood=sad"), "'mood' is not a tag mediakeeper writes"),
         (("music", "Metallica", "--set", "bpm=fast"), "bpm takes a whole number"),
         (("music", "Metallica", "--set", "comp=yes"), "comp takes 1 (a compilation) or 0"),
+        (("music", "Metallica", "--set", "date=" + "x" * 4000), "date takes a date as YYYY"),
+        (("music", "Metallica", "--set", "year=1999-13"), "date takes a date as YYYY"),
+        (("music", "Metallica", "--set", "title=" + "x" * 5000), "at most 4,096 characters"),
     ],
-    ids=lambda v: " ".join(v) if isinstance(v, tuple) else None,
+    ids=lambda v: " ".join(v)[:60] if isinstance(v, tuple) else None,
 )
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(processed, args, said):
     home, lib = processed
@@ -71,7 +74,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(processed, args, said):
     shown = decide(home, *args)
     assert shown.returncode == 2, shown.stdout + shown.stderr
     assert shown.stderr.count("\n") == 1 and said in shown.stderr, shown.stderr
-    assert "Traceback" not in shown.stderr
+    assert "Traceback" not in shown.stderr and "x" * 300 not in shown.stderr  # cut, not echoed
     assert files_in(home, lib) == before
 
 

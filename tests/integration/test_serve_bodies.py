@@ -262,3 +262,18 @@ def test_query_strings_are_read_by_their_models(server):
     assert listed.status_code == 200 and listed.json()["limit"] == 50
     shown = server.get(f"/decisions/{decision}", params={"part": "1"})
     assert shown.status_code == 200 and "<html" not in shown.text
+
+
+def test_a_value_is_held_to_the_same_rule_as_decide_set(server, home):
+    """One rule for both faces (``decisions.words.bad_value``): a date of another shape, a
+    value past its bound, refused in the words ``decide --set`` says, nothing written."""
+    before = every_file(home)
+    for values, said in [({"date": "x" * 4000}, "date takes a date as YYYY"),
+                         ({"year": "1973-13"}, "date takes a date as YYYY"),
+                         ({"title": "x" * 4097}, "title takes at most 4,096")]:  # fmt: skip
+        answer = server.post("/api/decisions", {"kind": "music", "name": "Pink Floyd",
+                                                "set": values})  # fmt: skip
+        assert answer.status_code in (400, 404), answer.text[:300]
+        error = answer.json()["error"]
+        assert said in error and "x" * 300 not in error and "\n" not in error, error
+    assert every_file(home) == before

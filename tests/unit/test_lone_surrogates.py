@@ -41,3 +41,23 @@ def test_the_journal_refuses_such_a_value_and_writes_nothing(tmp_path):
     named = tmp_path / UNDECODABLE / "01.flac"
     journal.record([("Artist", named, TagChange(str(named), "title", None, "Café"))])
     assert journal.path.exists()
+
+
+@pytest.mark.parametrize("value", ["1973", "1973-06", "1973-06-01", "1973-06-01T20",
+                                   "1973-06-01T20:15", "1973-06-01T20:15:59", ""])  # fmt: skip
+def test_a_date_to_set_has_the_shape_every_reader_takes(value):
+    assert bad_value("date", value) == "" and bad_value("original_date", value) == ""
+
+
+@pytest.mark.parametrize("value", ["73", "1973-6", "1973-13", "1973-06-32", "1973/06/01",
+                                   "June 1973", "1973-06-01 20:15", "x" * 4000])  # fmt: skip
+def test_a_date_of_another_shape_is_refused_and_not_echoed_whole(value):
+    said = bad_value("date", value)
+    assert said.startswith("date takes a date as YYYY") and len(said) < 400
+
+
+def test_a_value_past_its_bound_is_refused_a_long_text_has_a_longer_one():
+    assert "at most 4,096 characters, not 4,097" in bad_value("title", "x" * 4097)
+    assert bad_value("title", "x" * 4096) == ""
+    assert bad_value("lyrics", "la " * 5000) == ""
+    assert "at most 32,768 characters" in bad_value("lyrics", "x" * 40_000)
