@@ -3,7 +3,7 @@ and where the in-place journal lives.
 
 - ``in-place`` (the default): where the new bytes fit the file's layout (same size: the tag's
   padding absorbs the change) only the changed byte ranges are written, journaled first
-  (``mediakeeper.fs.inplace``); elsewhere the file is swapped as in ``swap``.
+  (``mediakeeper.fs.safewrite``, in place); elsewhere the file is swapped as in ``swap``.
 - ``swap``: a changed copy is put in the file's place (``mediakeeper.fs.safewrite``); the copy
   shares the original's blocks where the file system can clone (FICLONE), else it is copied.
 - ``copy``: a changed full copy is put in the file's place (today's path), never a clone.

@@ -21,7 +21,7 @@ import pytest
 from mutagen.flac import Picture
 
 from mediakeeper.demo import tracks as synth
-from mediakeeper.fs.inplace import ENTRY_BYTES
+from mediakeeper.fs.safewrite import ENTRY_BYTES
 
 STRACE = shutil.which("strace")
 pytestmark = pytest.mark.skipif(STRACE is None, reason="strace is not installed")

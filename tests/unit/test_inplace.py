@@ -1,4 +1,4 @@
-"""Fixes written in place (mediakeeper.fs.inplace): only the bytes that change, journaled in the
+"""Fixes written in place (fs.safewrite): only the bytes that change, journaled in the
 data home first; what a killed run leaves is completed by the next command. Real files, a
 real journal written by a real process that is then killed, real other programs."""
 
