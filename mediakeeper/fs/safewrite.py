@@ -1,4 +1,5 @@
-"""Crash-safe replacement of a user's file with new content, in groups.
+"""Crash-safe replacement of a user's file with new content, in groups: in place where the
+change keeps the file's size (the default policy, ``core.writemode``), else swapped.
 
 A caller hands over a file and a function that turns the file's bytes into the new ones (in a
 work file object: in memory for a small file, the copy itself for a large one). The new
@@ -27,20 +28,15 @@ a file its owner made read-only (``READ_ONLY``), a symlink whose target is outsi
 library (``OUTSIDE``; one inside has its target replaced, and stays a link), a file with other
 names (``HARD_LINKED``) unless the policy separates it from them.
 
-In place
---------
-
-Writing a change into a user's file in place: only the byte ranges that change, journaled
-first (``mediakeeper.fs.inplace_journal``), under a write lease where Linux grants one.
-
-A change (the same function the swap of ``mediakeeper.fs.safewrite`` takes) is made on a
-``PatchFile`` over the file: what it would write is compared with the file's bytes. Where the
-file keeps its size, the differing ranges are the whole write; elsewhere (a tag that outgrew
-its padding) the file is handed back to be swapped. So is a file this path cannot write
-safely in place: one another program has open (no write lease), one not opened for writing
-here. The same guarantees as the swap's: the file's identity (inode, size, mtime, ctime) is
-checked right before its bytes are written, a symlink only inside the library, a read-only
-file left alone; owner, mode, xattrs and ACL are the file's own, never copied.
+In place, only the byte ranges that change are written, journaled first
+(``mediakeeper.fs.inplace_journal``), under a write lease where Linux grants one. The same
+change function is made on a ``PatchFile`` over the file: what it would write is compared with
+the file's bytes. Where the file keeps its size, the differing ranges are the whole write;
+elsewhere (a tag that outgrew its padding) the file is handed back to be swapped. So is a file
+this path cannot write safely in place: one another program has open (no write lease), one not
+opened for writing here. The same guarantees as the swap's: the file's identity (inode, size,
+mtime, ctime) is checked right before its bytes are written, a symlink only inside the library,
+a read-only file left alone; owner, mode, xattrs and ACL are the file's own, never copied.
 
 Order, for a group of files: each change computed (no write); each file's write lease taken
 (no other program can open it until it is let go) and identity checked; the journal entry
@@ -60,7 +56,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from mediakeeper.core import writemode
 from mediakeeper.core.errors import FileError
@@ -155,7 +151,7 @@ def replace_many(
     process of the same data home left in these folders are removed first, others' are not;
     ``sweep=False``: the caller has just done that (a job that scanned the folders).
     ``policy``: how (``mediakeeper.core.writemode``; by default ``writemode.fallback``): in place
-    where the change fits (``write_group``), the rest swapped, from a clone of the
+    where the change fits (``_write_in_place``), the rest swapped, from a clone of the
     original where the file system can make one unless the mode is ``copy``.
     ``rewritten``: given, the files written whole (swapped, not changed in place) are added.
 
@@ -178,7 +174,7 @@ def replace_many(
             swept.add(folder)
         swaps: Iterable[list[Replacement]] = [group]
         if journal is not None:
-            group, group_failed, flushed = write_group(group, journal, flush_first)
+            group, group_failed, flushed = _write_in_place(group, journal, flush_first)
             failed.update(group_failed)
             if flushed:
                 flush_first = ()  # on disk now
@@ -312,7 +308,7 @@ def _put_in_place(c: _Copy) -> None:
         exchange(c.tmp, c.target)
     except OSError as err:
         if err.errno == errno.ENOENT:  # gone since the check
-            raise _changed(c, "deleted or renamed") from None
+            raise _changed(c.path, "deleted or renamed") from None
         if err.errno not in _NO_EXCHANGE:
             raise FileError(str(c.path), err.strerror or str(err)) from None
         _renamed_in_place(c)
@@ -323,10 +319,10 @@ def _put_in_place(c: _Copy) -> None:
         try:
             exchange(c.tmp, c.target)
         except OSError:
-            err = _changed(c, f"changed (it is now at {c.tmp}: put it back)")
+            err = _changed(c.path, f"changed (it is now at {c.tmp}: put it back)")
             err.code = _KEPT_BACK
             raise err from None
-        raise _changed(c, "changed")
+        raise _changed(c.path, "changed")
     with contextlib.suppress(OSError):
         os.unlink(c.tmp)
 
@@ -344,19 +340,18 @@ def _refuse_if_changed(c: _Copy) -> None:
     try:
         now = os.lstat(c.target)
     except FileNotFoundError:
-        raise _changed(c, "deleted or renamed") from None
+        raise _changed(c.path, "deleted or renamed") from None
     except OSError as err:
         raise FileError(str(c.path), err.strerror or str(err)) from None
     if not same_file(c.read, now):
-        raise _changed(c, "changed")
+        raise _changed(c.path, "changed")
     if _lease_broken(c):  # opened to be written: the change may not be on disk yet
-        raise _changed(c, "opened for writing")
+        raise _changed(c.path, "opened for writing")
 
 
-def _changed(c: _Copy, what: str) -> FileError:
-    return FileError(
-        str(c.path), f"{what} by another program while being fixed: left alone", CHANGED
-    )
+def _changed(path: Path | str, what: str) -> FileError:
+    """A file another program changed meanwhile (in place or swapped: the same words)."""
+    return FileError(str(path), f"{what} by another program while being fixed: left alone", CHANGED)
 
 
 def _saved_copy(r: Replacement, owner: str, policy: writemode.WritePolicy) -> _Copy:
@@ -485,7 +480,8 @@ def _removed_on_error(fd: int, tmp: str) -> Iterator[None]:
         raise
 
 
-# In place: only the byte ranges that change, journaled first.
+# In place (the module's docstring, In place): only the byte ranges that change, journaled
+# first; what does not fit goes back to be swapped.
 
 # A journal entry is written once the changes gathered for it hold this many bytes (old and
 # new): what a worker holds in memory, twice over while the entry is encoded. A tag change is
@@ -495,20 +491,20 @@ ENTRY_BYTES = 8 << 20
 
 
 class _Patch(NamedTuple):
-    r: Any  # safewrite.Replacement
+    r: Replacement
     target: str
     fd: int
     read: os.stat_result
     ranges: list[tuple[int, bytes, bytes]]
 
 
-def write_group(
-    group: Sequence[Any], journal: Journal, flush_first: Sequence[Path] = ()
-) -> tuple[list[Any], dict[Path, FileError], bool]:
+def _write_in_place(
+    group: Sequence[Replacement], journal: Journal, flush_first: Sequence[Path] = ()
+) -> tuple[list[Replacement], dict[Path, FileError], bool]:
     """Write what fits in place. Returns the replacements to swap instead, the files left
     alone (with the reason), and whether ``flush_first`` reached the disk. The group is
     journaled in one entry, or in several where its changed bytes pass ``ENTRY_BYTES``."""
-    swap: list[Any] = []
+    swap: list[Replacement] = []
     failed: dict[Path, FileError] = {}
     flushed = False
     with closing(_entries(group, swap, failed)) as entries:
@@ -518,7 +514,7 @@ def write_group(
     return swap, failed, flushed
 
 
-def _entries(group: Sequence[Any], swap: list, failed: dict) -> Iterator[list[_Patch]]:
+def _entries(group: Sequence[Replacement], swap: list, failed: dict) -> Iterator[list[_Patch]]:
     """The group's files that change in place, prepared (open, their ranges computed), in
     entries of about ``ENTRY_BYTES``; the others go to ``swap`` or ``failed``, or are closed
     at once when they hold the new bytes already. Each entry's files are the taker's to
@@ -564,7 +560,7 @@ def _committed(
             os.close(patch.fd)
 
 
-def _prepared(r) -> _Patch | None:
+def _prepared(r: Replacement) -> _Patch | None:
     """The file open for writing and its change computed; None: swap it instead."""
     path = str(r.path)
     target = target_of(path, r.root)  # FileError for a link out of the library
@@ -603,7 +599,7 @@ def _prepared(r) -> _Patch | None:
 def _refuse_if_open_changed(path: str, target: str, st: os.stat_result, fd: int) -> None:
     """FileError (``CHANGED``) if the open file is no longer the one ``st`` was taken of."""
     if not same_file(st, os.fstat(fd)):
-        raise _changed_path(path, "deleted or renamed" if _moved(target, st) else "changed")
+        raise _changed(path, "deleted or renamed" if _moved(target, st) else "changed")
 
 
 def _moved(target: str, st: os.stat_result) -> bool:
@@ -615,11 +611,9 @@ def _moved(target: str, st: os.stat_result) -> bool:
     return (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino)
 
 
-def _changed_path(path: str, what: str) -> FileError:
-    return FileError(path, f"{what} by another program while being fixed: left alone", CHANGED)
-
-
-def _leased(ready: list[_Patch], swap: list[Any], failed: dict[Path, FileError]) -> list[_Patch]:
+def _leased(
+    ready: list[_Patch], swap: list[Replacement], failed: dict[Path, FileError]
+) -> list[_Patch]:
     """The patches whose file is still the one read, each under a write lease where Linux
     grants one; a file another program has open goes to the swap (which refuses it if that
     program writes), a changed one is left alone. Every file stays open (the caller closes
@@ -635,7 +629,7 @@ def _leased(ready: list[_Patch], swap: list[Any], failed: dict[Path, FileError])
             now = None
         if now is None or not same_file(patch.read, now):
             what = "deleted or renamed" if _moved(patch.target, patch.read) else "changed"
-            failed[patch.r.path] = _changed_path(str(patch.r.path), what)
+            failed[patch.r.path] = _changed(patch.r.path, what)
             continue
         kept.append(patch)
     return kept
