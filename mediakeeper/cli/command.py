@@ -22,7 +22,7 @@ from mediakeeper.core.config import Settings, existing_home, load_settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.home import notice as home_notice
 from mediakeeper.fs import write_errors
-from mediakeeper.fs.recovery import recover_home
+from mediakeeper.fs.sweep import recover_home
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted, exit_now, interruptible
 
 
@@ -148,7 +148,7 @@ def settings_for(home: str | None, **overrides: dict[str, Any]) -> Settings:
 
 
 def finish_writes(status_dir: Path) -> None:
-    """Complete what a killed run left in this data home (``fs.recovery``), each thing said."""
+    """Complete what a killed run left in this data home (``fs.sweep``), each thing said."""
     for line in recover_home(status_dir):
         click.echo(line, err=True)
 

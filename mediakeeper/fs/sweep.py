@@ -14,9 +14,12 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+from mediakeeper.core.writemode import journal_dir
 from mediakeeper.fs import left_behind, tree
+from mediakeeper.fs.inplace_journal import recover
 from mediakeeper.fs.names import TEMP_PREFIX, atomic_temp_pid, home_id, sort_stale
 from mediakeeper.system.processes import Ended, is_running
+from mediakeeper.text.wording import count, format_size
 
 SPARES = f"{TEMP_PREFIX}spares"  # a folder of replaced originals (the module's docstring)
 
@@ -74,6 +77,28 @@ def sweep_home(status_dir: Path) -> Swept:
     have ended then and the folders they named are fresh in the page cache: the next command
     would read each of them again."""
     return sweep(left_behind.list_of(status_dir), home_id(status_dir.parent))
+
+
+def recover_home(status_dir: Path) -> list[str]:
+    """Finish what a killed run left in the data home of ``status_dir``, then name the home
+    as written by this command (``left_behind.writing_home``). Returns what was done, a line
+    each."""
+    lines = [
+        f"{found.path}: an in-place write a killed run left: {found.outcome}"
+        for found in recover(journal_dir(status_dir))
+    ]
+    swept = sweep_home(status_dir)
+    left_behind.writing_home(status_dir)  # where a batch has made the list
+    for n, size, noun, why in (
+        (swept.home_temps, swept.home_temps_size, "temp file", "a killed command had left in "
+         "the data home"),
+        (swept.temps, swept.temps_size, "temp file", "a killed write had left in the library"),
+        (swept.originals, swept.originals_size, "replaced original", "a stopped batch had kept "
+         "until its end"),
+    ):  # fmt: skip
+        if n:
+            lines.append(f"deleted {count(n, noun)} ({format_size(size)}) that {why}")
+    return lines
 
 
 def _left_in(folder: str, pid: int, owner: str) -> list[str]:

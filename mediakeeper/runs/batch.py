@@ -24,7 +24,7 @@ from mediakeeper.batch.workers import most_workers
 from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.errors import UsageError
-from mediakeeper.fs.recovery import recover_home
+from mediakeeper.fs.sweep import recover_home
 from mediakeeper.queue.items import ERROR, SKIPPED
 from mediakeeper.queue.manager import empty_library_warning
 from mediakeeper.queue.session_log import Session
