@@ -1,6 +1,8 @@
-"""What killed processes of a data home left in the library and in the data home, deleted:
-the folders come from its list (``mediakeeper.fs.left_behind``). Every command that opens
-the data home sweeps first, and a batch sweeps again when it ends, while the folders are
+"""What killed processes of a data home left, finished: every command that opens the data
+home first completes or rolls back the in-place writes a killed run left
+(``inplace_journal.recover``), then deletes the temp files in the library and the data home
+(``recover_home``, said as lines for the face to show); the folders come from the home's list
+(``mediakeeper.fs.left_behind``). A batch sweeps again when it ends, while the folders are
 fresh in the page cache.
 
 A list may also name a folder of replaced originals (``SPARES``, beside the artist folders):
