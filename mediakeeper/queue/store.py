@@ -24,8 +24,10 @@ rules for items in ``mediakeeper.queue.items``.
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Callable, Iterator, Mapping
+import shlex
+from collections.abc import Callable, Container, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,16 +35,36 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from mediakeeper.core import kinds
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.errors import QueueCorrupt, QueueError, QueueMissing
 from mediakeeper.core.home import QUEUE_FILE
 from mediakeeper.fs.atomic import atomic_write_bytes, encode_text, naming, write_all
-from mediakeeper.queue.checkpoints import CheckpointsMixin
-from mediakeeper.queue.claims import ClaimsMixin
-from mediakeeper.queue.files import file_signature, journal_entry, parse_queue, queue_chunks
-from mediakeeper.queue.itemlist import ItemList
-from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, iso
-from mediakeeper.queue.loading import load_queue
+from mediakeeper.queue.files import (
+    by_hand_hint,
+    file_signature,
+    generation_of,
+    journal_entry,
+    library_on_disk,
+    parse_queue,
+    queue_chunks,
+    restore_hint,
+)
+from mediakeeper.queue.itemlist import ItemList, scan
+from mediakeeper.queue.items import (
+    COMPLETED,
+    ERROR,
+    IN_PROGRESS,
+    PENDING,
+    SKIPPED,
+    check_transition,
+    claim_is_stale,
+    given_back,
+    is_eligible,
+    iso,
+    make_claim,
+)
+from mediakeeper.queue.loading import held, load_queue
 from mediakeeper.text.jsonfmt import dumps_one
 from mediakeeper.text.wording import queue_name
 
@@ -59,7 +81,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class QueueStore(ClaimsMixin, CheckpointsMixin):
+def _no() -> None:
+    """No check (see CheckpointsMixin.create)."""
+
+
+class QueueStore:
     """One queue file. All methods are safe to call from several processes at once."""
 
     def __init__(self, directory: Path, kind: str, clock: Clock = utc_now):
@@ -377,6 +403,301 @@ class QueueStore(ClaimsMixin, CheckpointsMixin):
             if fold:
                 self._fold()
             return True
+
+    # The life cycle of an item: claimed in queue order, how it went recorded, given back.
+
+    def _set_status(self, item: dict[str, Any], status: str) -> None:
+        check_transition(item["status"], status)
+        if self._completed is not None:
+            self._completed += (status == COMPLETED) - (item["status"] == COMPLETED)
+        item["status"] = status
+        for statuses, first in self._claim_from.items():
+            if status in statuses:  # it may be claimed again: claims must look from it on
+                self._claim_from[statuses] = min(first, self._index.get(item["key"], 0))
+
+    def _completed_count(self, data: dict[str, Any]) -> int:
+        """Completed items, for the checkpoint rule: counted once, then kept by _set_status
+        while only this process changes the queue (a count per record would be O(n))."""
+        if self._completed is None:
+            self._completed = sum(1 for i in scan(data["items"]) if i["status"] == COMPLETED)
+        return self._completed
+
+    def claim_next(
+        self,
+        session: str,
+        *,
+        statuses: tuple[str, ...] = (PENDING,),
+        keys: set[str] | None = None,
+    ) -> dict[str, Any] | None:
+        """Claim the first item in queue order whose status is one of ``statuses``."""
+        claimed = self.claim_many(session, 1, statuses=statuses, keys=keys)
+        return claimed[0] if claimed else None
+
+    def claim_many(
+        self,
+        session: str,
+        count: int,
+        *,
+        statuses: tuple[str, ...] = (PENDING,),
+        keys: set[str] | None = None,
+        skip: Container[str] = frozenset(),
+    ) -> list[dict[str, Any]]:
+        """Claim up to ``count`` items in queue order, in one transaction (one journal line).
+        ``skip``: keys not to take (a batch never takes an item twice)."""
+        claimed: list[dict[str, Any]] = []
+        with self.locked() as data:
+            items, now = data["items"], self.clock()
+            # Claims start where the last one with these statuses left off: no item before it
+            # could be taken, and _set_status moves it back for one that can again: a claim
+            # does not walk the whole queue.
+            first = self._claim_from.get(statuses, 0) if keys is None else 0
+            frontier = first  # every item before it: not eligible, or claimed just now
+            # Looked at one at a time (scan keeps none decoded); only those claimed are taken
+            # live, to be changed in place.
+            for position, seen in enumerate(scan(items, first), first):
+                if len(claimed) == count:
+                    break
+                if not is_eligible(seen, statuses, keys) or seen["key"] in skip:
+                    if frontier == position and seen["key"] not in skip:
+                        frontier += 1
+                    continue
+                item = items[position]
+                was = item["status"]
+                self._set_status(item, IN_PROGRESS)
+                item["claimed_by"] = make_claim(session, now, was)
+                item["started_at"] = iso(now)
+                if "workers" in (item.get("details") or {}):  # a stopped batch's: none holds it now
+                    item["details"] = {k: v for k, v in item["details"].items() if k != "workers"}
+                # Kept across an interrupted attempt, so the job can resume its own work file.
+                item["run_token"] = item.get("run_token") or f"{session}:{item['key']}"
+                claimed.append(item)
+                if frontier == position:
+                    frontier += 1
+            if keys is None:
+                self._claim_from[statuses] = frontier
+            if claimed:
+                self._commit(claimed)
+        return [dict(item) for item in claimed]
+
+    def _give_back(self, item: dict[str, Any]) -> None:
+        back = given_back(item)
+        self._set_status(item, back.pop("status"))
+        item.update(back)
+
+    def _owned(self, data: dict[str, Any], key: str, session: str) -> dict[str, Any]:
+        item = data["items"][self._index[key]]
+        claim = item.get("claimed_by") or {}
+        if item["status"] != IN_PROGRESS or claim.get("session") != session:
+            raise QueueError(f"{item['name']!r} is no longer claimed by session {session}")
+        return item
+
+    def record_success(
+        self,
+        key: str,
+        session: str,
+        *,
+        counts: Mapping[str, int] | None = None,
+        details: Mapping[str, Any] | None = None,
+        checkpoint_every: int = 0,
+    ) -> Path | None:
+        """Mark the item completed. Returns the checkpoint written, if this one was due."""
+        with self.locked() as data:
+            item = self._owned(data, key, session)
+            self._set_status(item, COMPLETED)
+            item.update(counts or {})
+            item["details"] = {**item.get("details", {}), **(details or {})}
+            item["attempts"] += 1
+            item["failures"] = 0
+            item["completed_at"] = iso(self.clock())
+            item["completed_by"] = session  # who did it, seen by a follower that missed the claim
+            item["claimed_by"] = None
+            item["last_error"] = None
+            item["run_token"] = None
+            self._commit([item])
+            done = self._completed_count(data)
+            # Not again at the same count: --enrich takes completed items and completes them
+            # once more, which returns the count to the multiple it was already at.
+            if checkpoint_every and done % checkpoint_every == 0 and done != self._last_checkpoint:
+                return self._checkpoint(done)
+        return None
+
+    def note_stage(self, key: str, session: str, stage: str | None = None, *,
+                   workers: list[str] | None = None) -> None:  # fmt: skip
+        """How far the job got with an item this session holds (``details.stage``, see
+        ``mediakeeper.batch.stage_progress``); kept when the item is given back, so a person sees
+        where it stopped. ``workers``: the cluster workers holding its steps now
+        (``details.workers``)."""
+        said = {"stage": stage, "workers": workers}
+        changes = {name: value for name, value in said.items() if value is not None}
+        with self.locked() as data:
+            item = self._owned(data, key, session)
+            details = item.get("details") or {}
+            if any(details.get(name) != value for name, value in changes.items()):
+                item["details"] = {**details, **changes}
+                self._commit([item])
+
+    def record_failure(
+        self, key: str, session: str, *, stage: str, message: str, max_attempts: int = 3
+    ) -> str:
+        """Mark the item ``error``, or ``skipped`` once it has failed ``max_attempts`` times
+        since it last succeeded or was reset (a queue from before ``failures``: since then)."""
+        with self.locked() as data:
+            item = self._owned(data, key, session)
+            item["attempts"] += 1
+            item["failures"] = item.get("failures", 0) + 1
+            now = iso(self.clock())
+            item["error_history"].append(
+                {"at": now, "stage": stage, "message": message, "session": session}
+            )
+            item["last_error"] = message
+            item["claimed_by"] = None
+            item["run_token"] = None
+            status = SKIPPED if max_attempts and item["failures"] >= max_attempts else ERROR
+            self._set_status(item, status)
+            self._commit([item])
+            return status
+
+    def release(self, key: str, session: str) -> None:
+        """Give an unfinished claim back (interrupted): the status it was claimed from, no
+        attempt counted."""
+        with self.locked() as data:
+            item = self._owned(data, key, session)
+            self._give_back(item)
+            self._commit([item])
+
+    def release_stale(self, is_stale: Callable[[Any], bool] = claim_is_stale) -> list[str]:
+        """Give back every in_progress item whose process is gone."""
+
+        def mutate(data):
+            changed = []
+            for item in scan(data["items"]):  # one at a time; update() puts those changed back
+                if item["status"] == IN_PROGRESS and is_stale(item.get("claimed_by")):
+                    self._give_back(item)
+                    changed.append(item)
+            return changed
+
+        return [item["name"] for item in self.update(mutate)]
+
+    # Checkpoints, and replacing the whole queue (whatever is replaced is kept beside it).
+
+    def checkpoint(self) -> Path:
+        with self.locked() as data:
+            return self._checkpoint(self._completed_count(data))
+
+    def _checkpoint(self, done: int) -> Path:
+        # Written from the live state: folding the queue first would write it all twice. What
+        # a transaction changed so far is journaled first: a checkpoint never runs ahead.
+        self._flush()
+        noun = kinds.noun(self.kind)
+        name = f"checkpoint_{self.clock().date().isoformat()}_{noun}_{done:03d}.json"
+        target = self.checkpoint_dir / name
+        atomic_write_bytes(target, self._file_chunks(self._data))
+        self._last_checkpoint = done
+        return target
+
+    def checkpoints(self) -> list[Path]:
+        """Oldest first, by modification time then name."""
+        if not self.checkpoint_dir.is_dir():
+            return []
+        found = [p for p in self.checkpoint_dir.glob("checkpoint_*.json") if p.is_file()]
+        return sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+    def restore(self, checkpoint: Path, check: Callable[[], None] = _no) -> Path | None:
+        """Replace the queue by a checkpoint after validating it; keeps a copy of the old one.
+        ``check``: as for ``create``."""
+        listed = f"`{self.manager_command()} --list-checkpoints` shows the others"
+        others = f"the queue was not touched; {listed}"
+        restored = load_queue(checkpoint, lambda by_hand=False: others, self.dir)
+        if restored[0].get("kind") != self.kind:
+            kind = restored[0].get("kind")
+            raise QueueCorrupt(f"{checkpoint} is a {kind!r} queue, not {self.kind}")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            check()
+            return self._replace_with(*restored)
+
+    def _current_generation(self) -> int:
+        """The highest generation on disk, read leniently (the queue may be the broken part)."""
+        generations = [1]
+        with suppress(OSError):
+            generations.append(generation_of(self.path.read_bytes(), "generation") or 1)
+        with suppress(OSError):
+            for line in self.journal_path.read_bytes().splitlines():
+                generations.append(generation_of(line, "gen") or 1)
+        return max(generations)
+
+    def create(
+        self, data: dict[str, Any], *, replace: bool = False, check: Callable[[], None] = _no
+    ) -> Path | None:
+        """Write a brand-new queue (``--init``). Refuses to replace one unless told to; the
+        one it replaces (damaged or not) is kept beside it, and returned. ``check`` runs with
+        the lock held before a queue is replaced, and may refuse (raise)."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            if self.path.exists():
+                if not replace:
+                    raise QueueError(
+                        f"a {queue_name(self.kind)} already exists at {self.path}",
+                        "--refresh adds new folders; --init --force replaces it",
+                    )
+                check()
+            return self._replace_with(data)
+
+    def _replace_with(
+        self, data: dict[str, Any], index: dict[str, int] | None = None
+    ) -> Path | None:
+        """Put ``data`` in place of the queue, whatever it holds (call with the lock held);
+        the files it replaces are kept beside it (``_keep_replaced``), the queue's is returned.
+        ``data``'s items: a list of dicts, or a spill read by ``load_queue`` with its ``index``."""
+        backup = self._keep_replaced()
+        # The file is written one generation above anything the old journal holds: its lines
+        # are never replayed, not even by a reader that read the new file before the journal
+        # was emptied.
+        data["generation"] = max(data.get("generation", 1), self._current_generation())
+        if index is None:
+            data, index = held(data, self.dir)  # held in a spill, as a store reads them
+        self._data, self._index = data, index
+        self._journal_offset = 0
+        self._derived_reset()
+        self._fold()
+        return backup
+
+    def _keep_replaced(self) -> Path | None:
+        """Copy the queue file and a journal with lines beside them as ``*.replaced-<time>``
+        (call with the lock held, before replacing them); returns the queue's copy."""
+        backup = None
+        stamp = second = self.clock().strftime("%Y%m%dT%H%M%S")
+        # Never over an earlier copy: two replacements within one second get -2, -3, ...
+        taken = {p.name.rsplit(".replaced-", 1)[1] for p in self.dir.glob("*.replaced-*")}
+        for serial in itertools.count(2):
+            if stamp not in taken:
+                break
+            stamp = f"{second}-{serial}"
+        if self.path.exists():
+            backup = self.path.with_name(f"{self.path.name}.replaced-{stamp}")
+            atomic_write_bytes(backup, self.path.read_bytes())
+        if self.journal_path.exists() and self.journal_path.stat().st_size:
+            kept = self.journal_path.with_name(f"{self.journal_path.name}.replaced-{stamp}")
+            atomic_write_bytes(kept, self.journal_path.read_bytes())
+        return backup
+
+    def recovery_hint(self, *, by_hand: bool = False) -> str:
+        """How a person gets this queue back when it cannot be read: the latest checkpoint
+        (see restore_hint) or, with none yet (a library under ``checkpoint_every`` items has
+        none), a new queue of the same library, which keeps the damaged file beside it."""
+        if self.checkpoints():
+            return restore_hint(self.manager_command(), by_hand=by_hand)
+        library = library_on_disk(self.path, self.journal_path)
+        noun = kinds.noun(self.kind)
+        where = shlex.quote(library) if library else "PATH"
+        what = "" if library else f", PATH being the folder of your {noun} folders,"
+        edit = by_hand_hint(by_hand)
+        return (
+            f"nothing was changed; {edit}there is no checkpoint to restore yet: "
+            f"`{self.manager_command()} --init --force --library {where}`{what} makes a new "
+            f"queue, every {noun} pending (the damaged file is kept beside it; "
+            "the undo journals, outputs and session logs are not touched)"
+        )
 
 
 def _handed_out(data: dict[str, Any]) -> dict[str, Any]:
