@@ -14,12 +14,14 @@ The JSON file is rewritten atomically ("folded") at the end of a run, by
 every queue-manager change, and when the journal grows long. A person opening it after a run
 sees the complete current state.
 
-``QueueStore`` is the one class callers use. This module holds what every other part stands
-on: the files, the lock, reading the state (with or without the lock), the journal and
-folding. The item life cycle (claims, results) is in ``mediakeeper.queue.claims``,
-checkpoints and replacing the whole queue in ``mediakeeper.queue.checkpoints``, both mixed
-into ``QueueStore``; checking what is read is in ``mediakeeper.queue.files``, and the pure
-rules for items in ``mediakeeper.queue.items``.
+``QueueStore`` is the one class callers use: the files, the lock, reading the state (with or
+without the lock), the journal and folding; an item's life cycle (claimed in queue order,
+how it went recorded, claims given back); checkpoints (one every ``checkpoint_every``
+completions), and replacing the whole queue (``--init``, a checkpoint restored, how a person
+gets back a queue that cannot be read; whatever is replaced is kept beside it, never lost).
+Checking what is read is in ``mediakeeper.queue.files``, and the pure rules for items
+(which transitions are legal, what an item looks like once given back) in
+``mediakeeper.queue.items``.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def utc_now() -> datetime:
 
 
 def _no() -> None:
-    """No check (see CheckpointsMixin.create)."""
+    """No check (see ``QueueStore.create``)."""
 
 
 class QueueStore:
