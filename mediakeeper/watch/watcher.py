@@ -36,6 +36,7 @@ from mediakeeper.watch.mounts import Mounts, network_file_system
 from mediakeeper.watch.moves import moved_tops, recognise_moves, remember
 from mediakeeper.watch.settle import Settler, look
 from mediakeeper.watch.sources import (
+    DELETED,
     Pace,
     Source,
     WatchFailed,
@@ -170,6 +171,9 @@ class Watcher:
                 if isinstance(changes, set):
                     for _change, path in changes:
                         self.heard(path)
+                    if (DELETED, source.root) in changes:
+                        self._root_removed(source.root)
+                        return
             if self.take_settled(sources):
                 return
             self._say_still_waiting()
@@ -179,6 +183,18 @@ class Watcher:
             if time.monotonic() >= rescan_at:
                 self.catch_up()
                 rescan_at = time.monotonic() + RESCAN
+
+    def _root_removed(self, root: str) -> None:
+        """The library folder ``root`` itself was removed or renamed: its watch died with it,
+        and is remade. One made again in its place may have the very identity the old one
+        had (ext4 gives a freed inode back at once), which ``_look_at_roots`` cannot tell
+        from the old: said here."""
+        if self._look_at_roots() or root not in self.present:
+            return  # said there: gone, or another folder
+        for w in self.watched:
+            if w.library == root:
+                self.say(f"{w.kind}: the library folder {root} was made again: watching it "
+                         "anew")  # fmt: skip
 
     def _look_at_mounts(self) -> bool:
         """Say each mount inside a library gone or come; whether any was (the watches are
