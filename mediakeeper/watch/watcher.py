@@ -398,20 +398,26 @@ class Watcher:
     def _run_pending(self, w: Watched, results: list, only) -> None:
         """``--run``: a batch, by key, of what this refresh queued (new or changed), then
         one of the other items pending among those it looked at (at the start: every
-        pending item of the library, what waited while no watcher ran)."""
+        pending item of the library, what waited while no watcher ran). Each is looked at
+        as its batch is handed over, not before the batch ahead of it ran (which may take
+        hours): one written to meanwhile runs once its folder settles."""
         queued = {name for r in results for name in (*r.added, *(n for n, _ in r.changed))}
-        waiting = []
-        for item in pending(self.settings, w, only):
-            folder = os.path.join(w.library, *item["key"].split("/"))
-            if look(folder, self.settle, open_files=False).ready:
-                waiting.append(item)
-            else:  # written to since it was queued: run once its folder settles
-                self._wait(w, item["key"].split("/", 1)[0])
-        for keys in ([i["key"] for i in waiting if i["name"] in queued],
-                     [i["key"] for i in waiting if i["name"] not in queued]):  # fmt: skip
-            if keys and not self.stop.is_set():
+        for first in (True, False):
+            if self.stop.is_set():
+                return
+            keys = [i["key"] for i in pending(self.settings, w, only)
+                    if (i["name"] in queued) == first and self._settled(w, i["key"])]  # fmt: skip
+            if keys:
                 self.run(w.kind, keys)
                 self.tally.update(batches=1, handed=len(keys))
+
+    def _settled(self, w: Watched, key: str) -> bool:
+        """Whether the item ``key``'s folder has settled; one written to since it was
+        queued waits to settle (it is run then)."""
+        if look(os.path.join(w.library, *key.split("/")), self.settle, open_files=False).ready:
+            return True
+        self._wait(w, key.split("/", 1)[0])
+        return False
 
 
 def _span(seconds: float) -> str:

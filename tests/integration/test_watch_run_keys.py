@@ -176,3 +176,39 @@ def test_an_album_made_in_a_library_folder_made_again_while_a_batch_runs_is_queu
     assert watcher.said("verify: queued Late/Album (new)"), watcher.text()
     assert "watching it anew" in watcher.text()  # made again, or another folder
     assert watcher.stop() == 0
+
+
+def test_an_item_written_to_while_a_batch_runs_is_handed_over_only_once_it_settles(
+    tmp_path, watching
+):
+    """The catch-up hands over what it queued, then what was pending. A copy into a pending
+    album starts while the first batch runs (held by the test): the second is handed only
+    what has settled, checked as it is handed over; the album follows once its copy ends."""
+    albums = library(tmp_path / "Albums", "Pending")
+    decoder = HeldDecoder(tmp_path / "decoder")
+    home = home_for(tmp_path, decoder.setting, verify=albums)
+    _init_queue(home)  # Pending waits in the queue before the watcher starts
+    library(albums, "New")
+    time.sleep(float(SETTLE))  # both settled: the catch-up hands them to its batches
+    source = build_library(tmp_path / "src", {"02 - Two.flac": track("Two", "Pending")})
+    data = (source / "02 - Two.flac").read_bytes()
+    decoder.hold()
+    watcher = watching(home, "--kind", "verify", "--run")
+    assert watcher.said("verify: running a batch of 1"), watcher.text()  # New, queued now
+    assert decoder.held(), watcher.text()
+    with (albums / "Pending" / "Album" / "02 - Two.flac").open("wb") as copy:
+        chunk = max(1, len(data) // 8)
+        for start in range(0, len(data), chunk):  # a copy over a slow link
+            copy.write(data[start : start + chunk])
+            copy.flush()
+            decoder.release()  # the first batch ends while the copy goes on
+            time.sleep(0.4)
+            assert _statuses(home)["Pending/Album"] == "pending", watcher.text()
+    assert wait_until(lambda: _statuses(home) == {"New/Album": "completed",
+                                                  "Pending/Album": "completed"},
+                      limit=120), watcher.text()  # fmt: skip
+    assert wait_until(lambda: watcher.text().count("verify: the batch ended") == 2), (
+        watcher.text())  # fmt: skip
+    said = watcher.text()
+    assert said.count("verify: the batch ended (exit 0)") == 2, said  # nothing read cut short
+    assert watcher.stop() == 0
