@@ -27,10 +27,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import filecmp
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,27 +163,33 @@ def move(home: Path, session: str, file: dict[str, Any], target: Path) -> None:
         raise Refused(why)
     record(home, session, {"from": str(source), "to": str(target), "size": file["size"],
                            "mtime_ns": file["mtime_ns"], "hash": file.get("hash", "")})  # fmt: skip
-    _relocate(home, source, target, file.get("hash", ""))
+    relocate(home, source, target, file.get("hash", ""))
 
 
-def _relocate(home: Path, source: Path, target: Path, expect: str) -> None:
+def relocate(home: Path, source: Path, target: Path, expect: str = "") -> None:
     """``source`` renamed to ``target``, or, across file systems, copied (checked to hold
-    ``expect``, or ``source``'s bytes) and renamed into place, then ``source`` removed."""
+    ``expect``, or ``source``'s bytes) and renamed into place, then ``source`` removed
+    (verify's restores put a damaged file back this way too). ``Refused``, ``NoRoom``: as
+    ``copy_whole``; ``source`` is then where it was."""
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.rename(source, target)
     except OSError as err:
         if err.errno != errno.EXDEV:
             raise
-        _copy(home, source, target, expect)
+        copy_whole(home, source, target, expect)
         os.unlink(source)
     fsync_dir(target.parent)
     fsync_dir(source.parent)
 
 
-def _copy(home: Path, source: Path, target: Path, expect: str) -> None:
-    """``source`` copied to ``target`` through a temp file in its folder, with its times and
-    mode, flushed, its hash compared; the temp file removed on any failure."""
+def copy_whole(home: Path, source: Path, target: Path, expect: str = "") -> None:
+    """``source`` copied to ``target`` through a temp file in its folder (in the data home's
+    list first: a kill's leftover is swept; ``drop_cut_copies`` too), with its times and
+    mode, flushed, its hash compared with ``expect`` (or ``source``'s): ``target`` is whole
+    or not there. The temp file removed on any failure; ``Refused``: it read back
+    different; ``NoRoom``: the target's disk is full, named. Verify's restores set a damaged
+    file aside this way too."""
     left_behind.will_write_in(target.parent, home / "status")
     fd, tmp = create_temp(target.parent, fitted(".", target.name, ".", room=TEMP_ROOM), ".tmp")
     try:
@@ -234,18 +238,6 @@ def prune_emptied(home: Path, session: str, folder: Path, stop: Path) -> list[st
     return removed
 
 
-def copy_compared(source: Path, target: Path) -> bool:
-    """``source`` copied to ``target`` with its times and mode, flushed and compared byte for
-    byte; False (the copy removed) when it reads back different (a swap's, ``swaps``)."""
-    shutil.copy2(source, target)
-    with open(target, "rb+") as copied:
-        os.fsync(copied.fileno())
-    if filecmp.cmp(source, target, shallow=False):
-        return True
-    target.unlink()
-    return False
-
-
 def end(home: Path, session: str, outcome: str) -> None:
     """The session ended (where it journaled anything)."""
     if journal_path(home, session).exists():
@@ -277,7 +269,7 @@ def recover(home: Path, library: Path) -> list[tuple[str, list[dict[str, Any]]]]
         made = []
         for entry in (e for e in entries if "from" in e and "to" in e):
             source, target = Path(entry["from"]), Path(entry["to"])
-            _drop_cut_copies(target)
+            drop_cut_copies(target)
             if source.exists() and target.exists():
                 if not _same_bytes(source, target, entry.get("hash", "")):
                     continue  # another file at one of the two places: undo says so
@@ -292,8 +284,8 @@ def recover(home: Path, library: Path) -> list[tuple[str, list[dict[str, Any]]]]
     return found
 
 
-def _drop_cut_copies(target: Path) -> None:
-    """The temp copies that killed moves left beside ``target`` (``_copy`` names them from
+def drop_cut_copies(target: Path) -> None:
+    """The temp copies that killed moves left beside ``target`` (``copy_whole`` names them from
     it, with its process's pid): a kill mid-copy leaves one on the holding disk, which the
     home's sweep does not look through."""
     prefix = fitted(".", target.name, ".", room=TEMP_ROOM)
@@ -339,7 +331,7 @@ def put_back(home: Path, session: str, holding: Path) -> PutBack:
             os.unlink(target)  # a move cut short: the original never left
         else:
             try:
-                _relocate(home, target, source, entry.get("hash", ""))
+                relocate(home, target, source, entry.get("hash", ""))
             except Refused as why:
                 done.left_alone.append((str(source), f"its copy at {target} {why}"))
                 continue

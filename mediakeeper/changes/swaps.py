@@ -4,21 +4,25 @@ replaced by its good copy (verify's restore), an MP3 by its tags rewritten as ID
 legacy-tag upgrade). Kind-neutral: the caller says which copy and where the file goes aside.
 
 ``status/changes/swapped/<session>.jsonl`` holds, for each file, a line ``{"file", "aside",
-"copy"}`` flushed to disk before anything moves, then ``{"placed", "as"}`` (the identity of the
-copy in place) once it is there. (A home made by an older release may hold a session's
-journal at ``status/verify/restored/``, where it was kept when only verify swapped files: it is
-read, and undone, there.) The good copy is first written beside the file under a
-hidden temporary name (``fs.names.TEMP_PREFIX``: a killed run's is swept) and compared byte
-for byte with the copy checked, itself unchanged since (size and time); the damaged file
+"copy", "as"}`` flushed to disk before anything moves (``as``: the identity the copy will have
+in place), then ``{"placed", "as"}`` once it is there. (A home made by an older release may
+hold a session's journal at ``status/verify/restored/``, where it was kept when only verify
+swapped files: it is read, and undone, there.) The good copy is first written beside the file
+under a hidden temporary name (``fs.names.TEMP_PREFIX``: a killed run's is swept) and compared
+byte for byte with the copy checked, itself unchanged since (size and time); the damaged file
 then gains its set-aside name (a second name where the holding folder is on its file system,
-else a copy flushed and compared), and the good copy swaps names with it in one step
+else a whole copy made as a set-aside's moves make it: ``changes.moves.copy_whole``, through a
+temp file, flushed and compared, a full holding disk named and no partial copy left), and the
+good copy swaps names with it in one step
 (``renameat2(RENAME_EXCHANGE)``; a rename where the swap is missing): the file's name leads to
 a whole file at every instant, the damaged one or the good one. A file changed by another
 program meanwhile is left alone (the swap undone), and said.
 
-Undo renames each set-aside file back over the copy put in its place, newest first, when
-that copy is still the one placed (else it is left alone and said); a file never swapped (a
-run killed between the steps) only loses its extra set-aside name.
+Undo moves each set-aside file back over the copy put in its place (``moves.relocate``: a
+rename, else a whole copy then the set-aside file removed), newest first, when that copy is
+still the one placed (else it is left alone and said); a file never swapped (a run killed
+between the steps) only loses its extra set-aside name. A full library disk stops the undo with
+what it put back so far kept and the rest still journaled, as a set-aside's undo.
 """
 
 from __future__ import annotations
@@ -106,8 +110,11 @@ def put_in_place(home: Path, session: str, target: Path, good: Good, aside: Path
     with critical():
         tmp = _copied(home, good, target, st)
         try:
-            _journal(home, session, {"file": str(target), "aside": str(aside), "copy": good.path})
-            _set_aside(target, aside)
+            # The copy's identity, which the file will have once swapped: an undo after a
+            # kill between the swap and the line below still knows the copy it placed.
+            _journal(home, session, {"file": str(target), "aside": str(aside), "copy": good.path,
+                                     "as": list(identity(os.lstat(tmp)))})  # fmt: skip
+            _set_aside(home, target, aside)
             try:
                 _swap(tmp, target, st)
             except BaseException:
@@ -147,21 +154,21 @@ def _copied(home: Path, good: Good, target: Path, st: os.stat_result) -> str:
     return tmp
 
 
-def _set_aside(target: Path, aside: Path) -> None:
-    """``aside`` made a second name of ``target`` (the very file), or a compared copy."""
+def _set_aside(home: Path, target: Path, aside: Path) -> None:
+    """``aside`` made a second name of ``target`` (the very file), or a whole copy."""
     aside.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(target, aside, follow_symlinks=False)
     except OSError as err:
         if err.errno not in _NO_LINK:
             raise
-        _copy_compared(target, aside)
+        try:
+            moves.copy_whole(home, target, aside)
+        except moves.Refused as why:
+            raise Refused(f"the set-aside copy of {target}: {why}: left alone") from None
+        except moves.NoRoom as full:
+            raise Refused(full.message) from None
     fsync_dir(aside.parent)
-
-
-def _copy_compared(source: Path, target: Path) -> None:
-    if not moves.copy_compared(source, target):
-        raise Refused(f"the set-aside copy of {source} differs: left alone")
 
 
 def _swap(tmp: str, target: Path, st: os.stat_result) -> None:
@@ -209,21 +216,37 @@ def planned(home: Path, session: str) -> list[str]:
 
 def put_back(home: Path, session: str, holding: Path) -> moves.PutBack | None:
     """Every file ``session`` restored, its damaged file put back, newest first (None: the
-    session restored none)."""
+    session restored none). A full disk stops it (``stopped``): what it put back so far
+    kept, the rest still journaled for the next undo."""
     if (found := _read(home, session)) is None:
         return None
     entries, placed = found
     done, left = moves.PutBack(), []
-    for entry in reversed(entries):
+
+    def keep(entry: dict[str, Any]) -> None:
+        left.extend([entry] + ([{"placed": entry["file"], "as": placed[entry["file"]]}]
+                               if entry["file"] in placed else []))  # fmt: skip
+
+    newest_first = list(reversed(entries))
+    for n, entry in enumerate(newest_first):
         target, aside = Path(entry["file"]), Path(entry["aside"])
-        why = _put_back_one(home, target, aside, placed.get(entry["file"]))
+        moves.drop_cut_copies(aside)  # a set-aside's copy a kill cut short
+        expected = tuple(entry["as"]) if "as" in entry else None
+        try:
+            why = _put_back_one(home, target, aside, placed.get(entry["file"]), expected)
+        except moves.Refused as err:
+            why = f"its damaged file at {aside}: {err}"
+        except moves.NoRoom as full:
+            done.stopped = full.message
+            for rest in newest_first[n:]:
+                keep(rest)
+            break
         if why is None:
             done.restored.append(str(target))
             moves.prune(aside.parent, holding)
         elif why:
             done.left_alone.append((str(target), why))
-            left += [entry] + ([{"placed": entry["file"], "as": placed[entry["file"]]}]
-                               if entry["file"] in placed else [])  # fmt: skip
+            keep(entry)
     _keep(home, session, left[::-1])
     return done
 
@@ -238,43 +261,24 @@ def _keep(home: Path, session: str, left: list[dict[str, Any]]) -> None:
     atomic_write_text(path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in left))
 
 
-def _put_back_one(home: Path, target: Path, aside: Path, placed: tuple | None) -> str | None:
-    """None: put back; "": never restored (nothing to do); else why it is left alone."""
+def _put_back_one(home: Path, target: Path, aside: Path, placed: tuple | None,
+                   expected: tuple | None = None) -> str | None:  # fmt: skip
+    """None: put back; "": never restored (nothing to do); else why it is left alone.
+    ``placed``: the copy's identity journaled once it was in place; ``expected``: the one
+    journaled before the swap (None in an older journal)."""
     try:
         now = os.lstat(target)
     except FileNotFoundError:
         now = None
+    swapped = now is not None and identity(now) == (placed or expected)
     if not aside.exists():
-        return "" if placed is None else f"the damaged file is no longer at {aside}"
-    if now is not None and placed is None:  # killed before the swap: the file is the damaged
+        return f"the damaged file is no longer at {aside}" if placed or swapped else ""
+    if now is not None and not swapped and placed is None:  # killed before the swap
         if os.path.samefile(aside, target) or filecmp.cmp(aside, target, shallow=False):
             os.unlink(aside)
             return ""
         return f"it is not the copy restored: the damaged file is at {aside}"
-    if now is not None and identity(now) != placed:
+    if now is not None and not swapped:
         return f"it changed since it was restored: the damaged file is at {aside}"
-    try:
-        os.rename(aside, target)  # over the restored copy: its backup still holds it
-    except OSError as err:
-        if err.errno != errno.EXDEV:
-            raise
-        _copy_back(home, aside, target)
-    fsync_dir(target.parent)
-    fsync_dir(aside.parent)
+    moves.relocate(home, aside, target)  # over the restored copy: its backup still holds it
     return None
-
-
-def _copy_back(home: Path, aside: Path, target: Path) -> None:
-    """Across file systems: a compared copy put in place in one rename, then the set-aside
-    file removed."""
-    fd, tmp = create_temp(target.parent, f"{TEMP_PREFIX}{home_id(home)}.",
-                          ".tmp" + short_suffix(target.name))  # fmt: skip
-    os.close(fd)
-    try:
-        _copy_compared(aside, Path(tmp))
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    aside.unlink()

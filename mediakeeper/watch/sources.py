@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 LIMIT = "the inotify watch limit is reached (fs.inotify.max_user_watches)"
+DELETED = 3  # a change that removed its path (watchfiles' Change.deleted)
 
 
 class WatchFailed(Exception):

@@ -36,6 +36,7 @@ from mediakeeper.watch.mounts import Mounts, network_file_system
 from mediakeeper.watch.moves import moved_tops, recognise_moves, remember
 from mediakeeper.watch.settle import Settler, look
 from mediakeeper.watch.sources import (
+    DELETED,
     Pace,
     Source,
     WatchFailed,
@@ -170,6 +171,9 @@ class Watcher:
                 if isinstance(changes, set):
                     for _change, path in changes:
                         self.heard(path)
+                    if (DELETED, source.root) in changes:
+                        self._root_removed(source.root)
+                        return
             if self.take_settled(sources):
                 return
             self._say_still_waiting()
@@ -179,6 +183,18 @@ class Watcher:
             if time.monotonic() >= rescan_at:
                 self.catch_up()
                 rescan_at = time.monotonic() + RESCAN
+
+    def _root_removed(self, root: str) -> None:
+        """The library folder ``root`` itself was removed or renamed: its watch died with it,
+        and is remade. One made again in its place may have the very identity the old one
+        had (ext4 gives a freed inode back at once), which ``_look_at_roots`` cannot tell
+        from the old: said here."""
+        if self._look_at_roots() or root not in self.present:
+            return  # said there: gone, or another folder
+        for w in self.watched:
+            if w.library == root:
+                self.say(f"{w.kind}: the library folder {root} was made again: watching it "
+                         "anew")  # fmt: skip
 
     def _look_at_mounts(self) -> bool:
         """Say each mount inside a library gone or come; whether any was (the watches are
@@ -382,20 +398,26 @@ class Watcher:
     def _run_pending(self, w: Watched, results: list, only) -> None:
         """``--run``: a batch, by key, of what this refresh queued (new or changed), then
         one of the other items pending among those it looked at (at the start: every
-        pending item of the library, what waited while no watcher ran)."""
+        pending item of the library, what waited while no watcher ran). Each is looked at
+        as its batch is handed over, not before the batch ahead of it ran (which may take
+        hours): one written to meanwhile runs once its folder settles."""
         queued = {name for r in results for name in (*r.added, *(n for n, _ in r.changed))}
-        waiting = []
-        for item in pending(self.settings, w, only):
-            folder = os.path.join(w.library, *item["key"].split("/"))
-            if look(folder, self.settle, open_files=False).ready:
-                waiting.append(item)
-            else:  # written to since it was queued: run once its folder settles
-                self._wait(w, item["key"].split("/", 1)[0])
-        for keys in ([i["key"] for i in waiting if i["name"] in queued],
-                     [i["key"] for i in waiting if i["name"] not in queued]):  # fmt: skip
-            if keys and not self.stop.is_set():
+        for first in (True, False):
+            if self.stop.is_set():
+                return
+            keys = [i["key"] for i in pending(self.settings, w, only)
+                    if (i["name"] in queued) == first and self._settled(w, i["key"])]  # fmt: skip
+            if keys:
                 self.run(w.kind, keys)
                 self.tally.update(batches=1, handed=len(keys))
+
+    def _settled(self, w: Watched, key: str) -> bool:
+        """Whether the item ``key``'s folder has settled; one written to since it was
+        queued waits to settle (it is run then)."""
+        if look(os.path.join(w.library, *key.split("/")), self.settle, open_files=False).ready:
+            return True
+        self._wait(w, key.split("/", 1)[0])
+        return False
 
 
 def _span(seconds: float) -> str:

@@ -149,6 +149,78 @@ def test_a_holding_folder_on_another_file_system_gets_a_compared_copy_and_gives_
         assert (lib / ROT).stat().st_mtime_ns == before.st_mtime_ns  # copied with its times
 
 
+def test_a_full_holding_disk_is_named_and_leaves_no_partial_copy_there(tmp_path):
+    """The damaged file set aside on a holding disk too full for it: the full disk named,
+    exit 1, no partial copy left in the holding folder, the file in the library as it was
+    and its question still open; once there is room the same restore goes through."""
+    from tests.integration.test_dupes_set_aside import fill
+
+    lib, home, mirror = checked_then_damaged(tmp_path, "Rotten")
+    damaged, before = (lib / ROT).read_bytes(), groups_of(home)
+    with small_tmpfs(tmp_path / "holding", "8m") as holding:
+        with open(home / "mediakeeper.toml", "a") as config:
+            config.write(f'[dupes]\nholding = "{holding}"\n')
+        filler = fill(holding, len(damaged) // 2)  # room for half of it
+        took = decide(home, "verify", "Band/Rotten", "--code", MISMATCH, "--choose", "3")
+        assert took.returncode == 1, took.stdout + took.stderr
+        assert f"left alone {lib / ROT}: disk full: " in took.stderr, took.stderr
+        assert f"mounted at {holding}" in took.stderr, took.stderr
+        assert [p.name for p in holding.rglob("*") if p.is_file()] == ["filler"]
+        assert (lib / ROT).read_bytes() == damaged and groups_of(home) == before
+        assert not [p for p in (lib / ROT.parent).iterdir() if p.name.startswith(".")]
+        filler.unlink()
+        session_of(decide(home, "verify", "Band/Rotten", "--code", MISMATCH, "--choose", "3"))
+        assert (holding / ROT).read_bytes() == damaged
+        assert (lib / ROT).read_bytes() == (mirror / ROT).read_bytes()
+
+
+@pytest.mark.parametrize("delay", [0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7])
+def test_a_restore_killed_at_any_instant_is_taken_back_whole_by_the_undo(tmp_path, delay):
+    """The restore (its damaged file set aside on another disk: a copy) killed at an
+    instant: the file in the library whole (the damaged one or the good copy), no partial
+    copy at a visible name in the holding folder, and the undo (when the restore got as far
+    as its journal) leaves the damaged file in place and the holding folder empty."""
+    lib, home, mirror = checked_then_damaged(tmp_path, "Rotten")
+    damaged, good = (lib / ROT).read_bytes(), (mirror / ROT).read_bytes()
+    with small_tmpfs(tmp_path / "holding", "16m") as holding:
+        with open(home / "mediakeeper.toml", "a") as config:
+            config.write(f'[dupes]\nholding = "{holding}"\n')
+        proc = subprocess.Popen(
+            [sys.executable, "utilities/decide.py", "--home", str(home), "verify",
+             "Band/Rotten", "--code", MISMATCH, "--choose", "3"],
+            cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        if not wait_until(lambda: proc.poll() is not None, limit=delay):
+            proc.kill()
+        proc.wait()
+        assert (lib / ROT).read_bytes() in (damaged, good)
+        held = [p for p in holding.rglob("*") if p.is_file() and not p.name.startswith(".")]
+        assert all(p.read_bytes() == damaged for p in held), held  # whole, or not there
+        journals = list((home / "status" / "verify" / "restored").glob("*.jsonl"))
+        for journal in journals:
+            undone = run_script("undo_changes.py", "--home", home, "--session", journal.stem)
+            assert undone.returncode == 0, undone.stdout + undone.stderr
+        assert (lib / ROT).read_bytes() == damaged
+        assert not [p for p in holding.rglob("*") if p.is_file()]
+        assert not [p for p in (lib / ROT.parent).iterdir() if p.name.startswith(".")]
+
+
+def test_a_restore_killed_between_its_swap_and_its_last_journal_line_is_undone(tmp_path):
+    """The journal as a kill right after the swap leaves it (the copy in place, the damaged
+    file set aside, the line saying the copy was placed never written): the undo knows the
+    copy by the identity journaled before the swap and puts the damaged file back."""
+    lib, home, _ = checked_then_damaged(tmp_path, "Rotten")
+    damaged = (lib / ROT).read_bytes()
+    session = session_of(decide(home, "verify", "Band/Rotten", "--code", MISMATCH,
+                                "--choose", "3"))  # fmt: skip
+    journal = home / "status" / "verify" / "restored" / f"{session}.jsonl"
+    lines = journal.read_text(encoding="utf-8").splitlines()
+    journal.write_text("".join(line + "\n" for line in lines if '"placed"' not in line))
+    said = undo(home, session)
+    assert f"put back {lib / ROT}" in said, said
+    assert (lib / ROT).read_bytes() == damaged and not (home / "set-aside" / ROT).exists()
+
+
 def test_a_restore_that_cannot_write_is_refused_and_changes_nothing(tmp_path):
     lib, home, _ = checked_then_damaged(tmp_path, "Rotten")
     damaged, before = (lib / ROT).read_bytes(), groups_of(home)

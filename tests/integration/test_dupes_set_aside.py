@@ -358,3 +358,39 @@ def test_an_undo_killed_at_any_instant_is_finished_by_the_next_undo(pristine, tm
     assert again.returncode == 0, again.stdout + again.stderr
     assert "another file is at its own path" not in again.stdout, again.stdout
     assert_each_once(lib, other_disk, before, moved=False)
+
+
+def test_an_undo_onto_a_full_library_disk_names_it_and_finishes_once_there_is_room(
+    pristine, tmp_path
+):
+    """The library on a small file system, the holding folder on another: the undo copies
+    each file back, and finds the library's disk full. One line names it, exit 1, no file
+    lost nor cut (each whole at one place), and the same undo finishes once there is room."""
+    before = original(pristine)
+    root, lib, scanned_home, _ = pristine
+    if lib.exists():
+        shutil.rmtree(lib)
+    held = tmp_path / "held"
+    with small_tmpfs(lib, "16m"):
+        # The files as the scan saw them (sizes, times, bytes), on the small disk.
+        shutil.copytree(root / "kept", lib, copy_function=shutil.copy2, dirs_exist_ok=True)
+        home = tmp_path / "home"
+        shutil.copytree(scanned_home, home)
+        holding_at(home, held)
+        done = mediakeeper(home, "dupes", "set-aside", "--all")
+        assert done.returncode == 0, done.stdout + done.stderr
+        session = session_of(done.stdout)
+        filler = fill(lib, 0)
+        full = mediakeeper(home, "undo", "--session", session)
+        assert full.returncode == 1, full.stdout + full.stderr
+        said = full.stderr.strip().splitlines()
+        assert len(said) == 1 and said[0].startswith("Error: disk full: "), full.stderr
+        assert f"mounted at {lib}" in said[0] and "Traceback" not in full.stderr, said
+        lib_now, held_now = files_of(lib), files_of(held)
+        for name, data in before.items():  # whole at one place at least
+            assert lib_now.get(name) == data or held_now.get(name) == data, name
+        assert not [k for k in (*lib_now, *held_now) if Path(k).name.startswith(".")]
+        filler.unlink()
+        again = mediakeeper(home, "undo", "--session", session)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert files_of(lib) == before and files_of(held) == {}

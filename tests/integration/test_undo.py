@@ -20,7 +20,7 @@ import pytest
 
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.writes import ChangeJournal, apply_changes
-from tests.helpers import REPO_ROOT, immutable
+from tests.helpers import REPO_ROOT, immutable, script_env
 
 FIXED_TITLE = "Song 1"
 
@@ -460,3 +460,42 @@ def test_an_absent_value_is_worded_none_never_python_s_none(processed, music_scr
     )
     for run in (put_back, refused):
         assert "None" not in run.stdout
+
+
+def test_an_undo_onto_a_full_library_disk_names_it_and_finishes_once_there_is_room(
+    tmp_path, music_library, music_script, library_tags, tree_bytes
+):
+    """The library's own file system full when the undo writes the old values back as whole
+    copies (``write_mode = "copy"``; in place they need no room): each file's line names the
+    full disk (its mount point), exit 1, every file as the batch left it (no partial write,
+    no temp copy), and the same undo finishes once there is room."""
+    from tests.helpers import small_tmpfs
+    from tests.integration.test_dupes_set_aside import fill
+
+    with small_tmpfs(tmp_path / "Music", "4m") as where:
+        lib = music_library(where, {**spec("Alpha", "mp3"), **spec("Bravo", "flac")})
+        original = library_tags(lib)
+        home = tmp_path / "home"
+        home.mkdir()
+        (home / "mediakeeper.toml").write_text('[music]\nwrite_mode = "copy"\n')
+        run = music_script("process_music_batch.py", "--home", home, "--library", lib)
+        assert run.returncode == 0, run.stderr
+        session = Path(re.search(r"session log: (.+)\.log", run.stdout).group(1)).name
+        fixed = tree_bytes(lib)
+        filler = fill(lib, 0)
+        undo = [sys.executable, "-m", "mediakeeper", "undo", "--home", str(home), "--session",
+                session]  # fmt: skip
+        full = subprocess.run(undo, cwd=REPO_ROOT, env=script_env(), capture_output=True,
+                              text=True, timeout=120)  # fmt: skip
+        assert full.returncode == 1, full.stdout + full.stderr
+        assert "Traceback" not in full.stderr, full.stderr
+        left = [line for line in full.stdout.splitlines() if line.startswith("left alone")]
+        assert len(left) == 2, full.stdout  # a line a file, each naming the full disk
+        assert all(line.endswith(f"disk full (1 MB needed on {where})") for line in left), left
+        assert "0 values restored, 2 left alone" in full.stdout
+        assert {k: v for k, v in tree_bytes(lib).items() if k != "filler"} == fixed
+        filler.unlink()
+        again = subprocess.run(undo, cwd=REPO_ROOT, env=script_env(), capture_output=True,
+                               text=True, timeout=120)  # fmt: skip
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert library_tags(lib) == original

@@ -98,3 +98,37 @@ class Watching:
             self.proc.kill()
             self.proc.wait()
         self.handle.close()
+
+
+class HeldDecoder:
+    """An ``[ffmpeg] path`` that the test holds: while ``hold()`` is on, every run of it
+    waits (after saying so in ``entered``) until ``release()``, then is the toolkit's own
+    ffmpeg. A verify batch started by ``watch --run`` is thus held inside its first decode
+    for as long as the test needs: the watcher waits on that batch at a known instant."""
+
+    def __init__(self, folder: Path):
+        from mediakeeper.media import ffmpeg
+
+        folder.mkdir(parents=True, exist_ok=True)
+        self.gate, self.entered = folder / "hold", folder / "entered"
+        self.path = folder / "ffmpeg"
+        self.path.write_text(
+            "#!/bin/sh\n"
+            f'while [ -e "{self.gate}" ]; do touch "{self.entered}"; sleep 0.05; done\n'
+            f'exec "{ffmpeg.find()}" "$@"\n', encoding="utf-8")  # fmt: skip
+        self.path.chmod(0o755)
+
+    @property
+    def setting(self) -> str:
+        return f'[ffmpeg]\npath = "{self.path}"\n'
+
+    def hold(self) -> None:
+        self.gate.touch()
+        self.entered.unlink(missing_ok=True)
+
+    def held(self, limit: float = 120) -> bool:
+        """Whether a run of it is waiting (within ``limit`` seconds)."""
+        return wait_until(self.entered.exists, limit=limit)
+
+    def release(self) -> None:
+        self.gate.unlink(missing_ok=True)
