@@ -196,7 +196,7 @@ def test_a_restore_killed_at_any_instant_is_taken_back_whole_by_the_undo(tmp_pat
         assert (lib / ROT).read_bytes() in (damaged, good)
         held = [p for p in holding.rglob("*") if p.is_file() and not p.name.startswith(".")]
         assert all(p.read_bytes() == damaged for p in held), held  # whole, or not there
-        journals = list((home / "status" / "verify" / "restored").glob("*.jsonl"))
+        journals = list((home / "status" / "changes" / "swapped").glob("*.jsonl"))
         for journal in journals:
             undone = run_script("undo_changes.py", "--home", home, "--session", journal.stem)
             assert undone.returncode == 0, undone.stdout + undone.stderr
@@ -213,7 +213,7 @@ def test_a_restore_killed_between_its_swap_and_its_last_journal_line_is_undone(t
     damaged = (lib / ROT).read_bytes()
     session = session_of(decide(home, "verify", "Band/Rotten", "--code", MISMATCH,
                                 "--choose", "3"))  # fmt: skip
-    journal = home / "status" / "verify" / "restored" / f"{session}.jsonl"
+    journal = home / "status" / "changes" / "swapped" / f"{session}.jsonl"
     lines = journal.read_text(encoding="utf-8").splitlines()
     journal.write_text("".join(line + "\n" for line in lines if '"placed"' not in line))
     said = undo(home, session)
