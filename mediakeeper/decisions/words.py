@@ -1,13 +1,14 @@
 """The person's words for a tag, as ``decide --set WORD=VALUE`` takes them: every field of
-the tag table (``tags.table``: the logical tags and ``MORE``, composer, ISRC, ...), named
-case, spaces, "_" and "-" aside ("ISRC", "Album Artist", "composer-sort"), and the words
-the findings and other taggers use for some of them ("year" is the date tag)."""
+the tag table (``tags.table``: the tags a scan reads, and composer, ISRC, ...; loudness
+aside, which a ReplayGain pass measures), named case, spaces, "_" and "-" aside ("ISRC",
+"Album Artist", "composer-sort"), and the words the findings and other taggers use for
+some of them ("year" is the date tag)."""
 
 from __future__ import annotations
 
 import re
 
-from mediakeeper.tags.table import LOGICAL_TAGS, MORE
+from mediakeeper.tags.table import FIELD_OF, LOUDNESS
 from mediakeeper.text.cut import echoed
 from mediakeeper.text.visible import is_unicode
 
@@ -24,9 +25,7 @@ SAID_AS = {
     "publisher": "label",
     "release type": "albumtype",
 }
-SETTABLE = (*LOGICAL_TAGS, *MORE)
-# What a value of these must look like, in every container (MP4 keeps them as numbers).
-NUMBERS = {"bpm": "a whole number of beats per minute", "comp": "1 (a compilation) or 0"}
+SETTABLE = tuple(name for name in FIELD_OF if name not in LOUDNESS)
 
 
 def _squeezed(word: str) -> str:
@@ -47,7 +46,7 @@ def bad_value(tag: str, value: str) -> str:
     """Why ``value`` cannot be ``tag``'s ("": it can; an empty value removes the tag)."""
     if not is_unicode(value):
         return "not UTF-8 text (it holds undecodable bytes)"
-    if not value or tag not in NUMBERS:
-        return ""
-    fits = value.isascii() and value.isdigit() and (tag != "comp" or value in ("0", "1"))
-    return "" if fits else f"{tag} takes {NUMBERS[tag]}, not {echoed(value)!r}"
+    # What a value of a typed field must look like, in every container (MP4 keeps a BPM and
+    # the compilation flag as numbers): the field's type says.
+    takes = FIELD_OF[tag].type.refuses(value) if value else ""
+    return f"{tag} takes {takes}, not {echoed(value)!r}" if takes else ""
