@@ -20,6 +20,7 @@ from mediakeeper import tags
 from mediakeeper.core.errors import AudioError
 from mediakeeper.demo import tracks as synth
 from mediakeeper.tags.values import Date, Malformed, Numbered
+from tests.helpers import run_script
 
 mediafile = pytest.importorskip("mediafile", reason="the test extra installs mediafile")
 
@@ -174,3 +175,26 @@ def test_a_fields_other_values_stay_when_its_first_changes(tmp_path, fmt):
     assert read_back(path).composer == "New"
     if fmt == "mp3":
         assert ID3(path)["TCOM"] == TCOM(encoding=3, text=["New", "Second"])
+
+
+def test_decide_set_leaves_a_file_that_cannot_hold_the_value_as_it_was(tmp_path, music_library):
+    """``decide --set date=...`` over an album of an ID3v2.3 MP3 and a FLAC: the FLAC takes any
+    text, the v2.3 tag only a date with a year, so the MP3 is left alone with the reason (its
+    date was deleted before)."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    album = {"artist": "Abba", "albumartist": "Abba", "album": "Gold", "date": "1992"}
+    music_library(lib, {
+        "Abba/Gold/01 - One.mp3": {"tags": {**album, "title": "One", "tracknumber": "1"}, "id3": 3},
+        "Abba/Gold/02 - Two.flac": {"tags": {**album, "title": "Two", "tracknumber": "2"}},
+    })  # fmt: skip
+    home.mkdir()
+    batch = run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
+    assert batch.returncode == 0, batch.stdout + batch.stderr
+    mp3 = lib / "Abba" / "Gold" / "01 - One.mp3"
+    before = mp3.read_bytes()
+    took = run_script("decide.py", "--home", home, "music", "Abba", "--set", "date=someday")
+    assert took.returncode == 1, took.stdout + took.stderr
+    assert ("left alone date of Gold/01 - One.mp3: an ID3v2.3 tag stores a date from its "
+            "year, not 'someday'") in took.stderr  # fmt: skip
+    assert mp3.read_bytes() == before and read_back(mp3).year == 1992
+    assert read_back(lib / "Abba" / "Gold" / "02 - Two.flac").mgfile["DATE"] == ["someday"]
