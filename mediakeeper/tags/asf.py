@@ -48,7 +48,8 @@ class ASFStyle(VorbisStyle):
     def value_like(self, old, value: str):
         """``value`` as an attribute of ``old``'s kind, language and stream: a number stays
         a number where it reads back as the same text (a track number stored as a DWORD),
-        so an undo writes the attribute back as it was."""
+        a boolean a boolean where it is "1" or "0" (as the view reads it), so an undo writes
+        the attribute back as it was."""
         where = {"language": old.language, "stream": old.stream}
         if isinstance(old, ASFBoolAttribute) and value in ("0", "1"):
             return ASFBoolAttribute(value == "1", **where)
