@@ -354,16 +354,18 @@ class VorbisStyle:
         whether there was one. A field deleted and added again would move to the end, and
         its key to the table's case: undoing the change must give the file its bytes back,
         not just its values."""
-        fields = list(tags)  # (key, value) pairs: mutagen's [] takes a key, not an index
-        at = [n for n, (stored, _) in enumerate(fields) if self.same_key(stored, name)]
-        if not at:
+        placed, last = 0, None
+        for at, (stored, old) in enumerate(tags):  # (key, value) pairs, in the file's order
+            if self.same_key(stored, name):
+                list.__setitem__(tags, at, (stored, self.value_like(old, values[placed])))
+                placed, last = placed + 1, (at, stored, old)
+                if placed == len(values):
+                    return True
+        if last is None:
             return False
-        for n, value in zip(at, values, strict=False):
-            stored, old = fields[n]
-            list.__setitem__(tags, n, (stored, self.value_like(old, value)))
-        stored, old = fields[at[-1]]
-        for n, value in enumerate(values[len(at) :], start=at[-1] + 1):
-            list.insert(tags, n, (stored, self.value_like(old, value)))
+        at, stored, old = last
+        for offset, value in enumerate(values[placed:], start=1):
+            list.insert(tags, at + offset, (stored, self.value_like(old, value)))
         return True
 
     def same_key(self, stored: str, name: str) -> bool:
@@ -466,19 +468,19 @@ class MP4Style:
         if values is None:
             tags.pop(field.mp4, None)
             return
-        refused = [v for v in values if not self.holds(field, v)]
-        if refused:
-            raise ValueError(f"MP4 stores {field.name} as {field.type.words}, not {refused[0]!r}")
-        if field.mp4.startswith("----:"):
+        atom = field.mp4
+        if atom.startswith("----:"):
             new = [MP4FreeForm(v.encode("utf-8"), dataformat=AtomDataType.UTF8) for v in values]
-        elif isinstance(field.type, Flag):  # cpil: one boolean
-            tags[field.mp4] = field.type.parse(values[0])
-            return
-        elif isinstance(field.type, WholeNumber):  # tmpo: integers
-            new = [field.type.parse(v) for v in values]
-        else:
+        elif not isinstance(field.type, (Flag, WholeNumber)):  # text, as a date is
             new = values
-        tags[field.mp4] = leading(new, tags.get(field.mp4, ()))
+        else:  # an atom of a type of its own: cpil one boolean, tmpo integers
+            for refused in (v for v in values if not self.holds(field, v)):
+                raise ValueError(f"MP4 stores {field.name} as {field.type.words}, not {refused!r}")
+            if isinstance(field.type, Flag):
+                tags[atom] = field.type.parse(values[0])
+                return
+            new = [field.type.parse(v) for v in values]
+        tags[atom] = leading(new, tags.get(atom, ()))
 
     def set_pair(self, tags, field: Field, values: tuple[str | None, str | None]):
         num, tot = (_whole_number(v) for v in values)

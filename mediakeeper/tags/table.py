@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from mediakeeper.tags.values import (
     DATE,
@@ -59,7 +60,7 @@ class Field:
     group: str = ASKED
     total: Field | None = None
 
-    @property
+    @cached_property  # asked by every write
     def names(self) -> tuple[str, ...]:
         return (self.name,) if self.total is None else (self.name, self.total.name)
 

@@ -252,8 +252,9 @@ def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | Non
             raise AudioError(str(path), why)
 
 
-# The numbers with their totals, in the table's order: each written as one value.
-_NUMBERED = tuple(field for field in TABLE.values() if field.total is not None)
+# The numbers with their totals, in the table's order, with their names: each written as one
+# value.
+_NUMBERED = tuple((field, *field.names) for field in TABLE.values() if field.total is not None)
 
 
 def set_values(audio, values: Mapping[str, str | Sequence[str] | None]) -> None:
@@ -269,8 +270,7 @@ def set_values(audio, values: Mapping[str, str | Sequence[str] | None]) -> None:
             set_cover(audio, value)
         elif (field := FIELD_OF[name]).total is None:
             style.set(audio.tags, field, value or None)
-    for field in _NUMBERED:
-        number, total = field.names
+    for field, number, total in _NUMBERED:
         if number in values or total in values:
             old = style.get_pair(audio.tags, field)
             new = (values.get(number, old[0]) or None, values.get(total, old[1]) or None)
