@@ -61,16 +61,19 @@ else:
 
 def counted(kind: str, library: Path, count: bool, home: Path) -> int:
     """Instructions of one child run under callgrind."""
-    command = [
-        "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-        sys.executable, "-c", CHILD, str(REPO), kind, str(library),
-        "count" if count else "warm", str(home),
-    ]  # fmt: skip
+    args = [REPO, kind, library, "count" if count else "warm", home]
+    return callgrind(CHILD, [str(arg) for arg in args], kind)
+
+
+def callgrind(child: str, args: list[str], what: str) -> int:
+    """Instructions of ``python -c child args...`` under callgrind (a fixed hash seed)."""
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+               sys.executable, "-c", child, *args]  # fmt: skip
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     found = re.search(r"Collected : (\d+)", done.stderr)
     if done.returncode != 0 or found is None:
-        sys.exit(f"valgrind run failed ({kind}): {done.stderr[-1500:]}")
+        sys.exit(f"valgrind run failed ({what}): {done.stderr[-1500:]}")
     return int(found.group(1))
 
 

@@ -17,7 +17,6 @@ from mediakeeper.core.errors import AudioError, MediakeeperError
 from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.fs.names import readable
 from mediakeeper.lookup.images import image_suffix
-from mediakeeper.tags import extra_fields
 from mediakeeper.text.cut import cut
 from mediakeeper.text.slug import fat_safe
 
@@ -71,11 +70,15 @@ def gather(folder: Path, key: str, files: list[Path]) -> Book:
     values: dict[str, str] = {}
     if files:
         try:
-            values = tags.read(files[0]).tags
+            info = tags.read(files[0], keep=True)
         except AudioError:
-            values = {}
-        # The narrator is the composer (Audiobookshelf's and iTunes' convention).
-        values["composer"] = ", ".join(extra_fields.read_file(files[0]).get("composer", []))
+            info = None
+        if info is not None:
+            values = dict(info.tags)
+            # The narrator is the composer (Audiobookshelf's and iTunes' convention), every
+            # one of them.
+            composers = tags.all_values(info.parsed.audio, ("composer",)).get("composer", [])
+            values["composer"] = ", ".join(composers)
     book = Book(
         title=values.get("album", "").strip(),
         author=(values.get("albumartist") or values.get("artist") or "").strip(),

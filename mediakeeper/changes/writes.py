@@ -299,12 +299,10 @@ def _values_now(path: Path, steps: list[Step], *, verify: bool) -> dict[str, Any
     # than the scan's budget allows (and verifying is rare: a resume).
     if verify:
         current = dict(tags.read(path).tags)
-        if any(step.change.tag in tags.LOUDNESS for step in steps):
-            current.update(tags.loudness(path))
+        if unscanned := {step.change.tag for step in steps} - {COVER, *tags.LOGICAL_TAGS}:
+            current.update(tags.read_fields(path, unscanned))
         if any(step.change.tag == COVER for step in steps):
             current[COVER] = cover(path)
-        if any(step.change.tag in tags.MORE for step in steps):
-            current.update(tags.more(path))
         return current
     expected: dict[str, Any] = {}
     for step in steps:

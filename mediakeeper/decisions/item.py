@@ -342,7 +342,7 @@ def _values_now(found: ItemDecisions, tracks, tag: str) -> dict[str, str | None]
         return {t["path"]: t["tags"].get(tag) for t in tracks}
     folder = Path(found.document["folder"])
     try:
-        return {t["path"]: tags.more(folder / t["path"]).get(tag) for t in tracks}
+        return {t["path"]: tags.read_fields(folder / t["path"], (tag,)).get(tag) for t in tracks}
     except AudioError as err:
         raise DecideError(f"{err}; nothing written", "run the batch on it again") from None
 

@@ -1,8 +1,9 @@
-"""What a converted track carries beyond the toolkit's tag table: the fields of
-``tags.table.MORE`` (composer, ISRC, labels, ... every field beets' mediafile maps) under the
-target's standard keys (``tags.extra_fields``), every other text field of its source (ReplayGain,
-anything of a tagger's own) in the target's convention, and its embedded cover. Each
-container keeps these its own way: Vorbis comments (FLAC, Ogg, Opus: the cover as
+"""What a converted track carries beyond the tags a scan reads (which ``convert`` writes
+through ``tags.write``): every value of the tag table's other fields (composer, ISRC,
+labels, ... every field beets' mediafile maps) under the target's standard keys
+(``tags.all_values``, ``tags.set_values``), every other text field of its source
+(ReplayGain, anything of a tagger's own) in the target's convention, and its embedded
+cover. Each container keeps these its own way: Vorbis comments (FLAC, Ogg, Opus: the cover as
 ``METADATA_BLOCK_PICTURE``), ID3 ``TXXX`` frames and ``APIC`` (MP3), MP4 freeform atoms and
 ``covr``. ReplayGain goes into Opus as ``R128_*`` gains (Q7.8, relative to -23 LUFS, where
 ReplayGain's reference is -18 LUFS), as RFC 7845 asks.
@@ -23,7 +24,6 @@ from mutagen.mp4 import MP4, MP4FreeForm
 
 from mediakeeper import tags
 from mediakeeper.tags.cover import Cover, embedded_cover, put_cover
-from mediakeeper.tags.extra_fields import names_used, read_more, write_more
 
 _ITUNES = "----:com.apple.iTunes:"
 _PICTURE = "METADATA_BLOCK_PICTURE"
@@ -31,36 +31,34 @@ _GAIN = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(?:dB)?\s*$", re.IGNORECASE)
 R128_OFFSET = -5.0  # dB from a ReplayGain 2 gain (-18 LUFS) to an Opus R128 gain (-23 LUFS)
 
 
+# The table's fields a conversion carries here: those a scan does not read (``convert``
+# writes those) and not loudness (carried as other fields: to Opus as R128 gains).
+CARRIED = tuple(
+    name for name in tags.FIELD_OF if name not in tags.LOGICAL_TAGS and name not in tags.LOUDNESS
+)
+
+
 def _table_names() -> set[str]:
-    """Every key the tag table and ``MORE`` use, upper-cased per container, so the rest is
-    'other'."""
-    names: set[str] = names_used()
-    for name, key in tags.TABLE.items():
-        if name in tags.LOUDNESS:  # carried as other fields (to Opus as R128 gains)
+    """Every key the tag table's fields (loudness aside) are kept under in the containers a
+    conversion reads (Vorbis comments, ID3, MP4), upper-cased, whole and without its
+    ``TXXX:`` or freeform prefix: the rest is 'other'."""
+    names: set[str] = set()
+    for field in tags.TABLE.values():
+        if field.names[0] in tags.LOUDNESS:
             continue
-        names.update(k.upper() for k in key.vorbis)
-        names.add(key.id3.upper())
-        names.add(key.mp4.upper())
-        if key.mp4.startswith(_ITUNES):
-            names.add(key.mp4[len(_ITUNES) :].upper())
-        if key.id3.startswith("TXXX:"):
-            names.add(key.id3[5:].upper())
+        for part in (field, field.total) if field.total else (field,):
+            names.update(n.upper() for n in part.vorbis)
+            for key in (part.id3, part.mp4):
+                names.add(key.upper())
+                names.add(key.removeprefix("TXXX:").removeprefix(_ITUNES).upper())
+    names.discard("")
     return names
-
-
-def fit_table_values(values: dict[str, str], target: Path) -> dict[str, str]:
-    """The table's values the target can hold: MP4 keeps track and disc numbers as whole
-    numbers only."""
-    if target.suffix.lower() not in (".m4a", ".mp4"):
-        return values
-    whole = {"tracknumber", "tracktotal", "discnumber", "disctotal"}
-    return {k: v for k, v in values.items() if k not in whole or v.strip().isdigit()}
 
 
 @dataclass(frozen=True)
 class Rest:
-    """What a source holds beyond the tag table: ``MORE`` fields, others (KEY -> values),
-    its embedded cover."""
+    """What a source holds beyond the tags a scan reads: the table's other fields (name ->
+    values), others (KEY -> values), its embedded cover."""
 
     more: dict[str, list[str]]
     fields: dict[str, list[str]]
@@ -75,7 +73,7 @@ def read_rest(source: Path) -> Rest:
         return Rest({}, {}, None)
     if audio is None or audio.tags is None:
         return Rest({}, {}, None)
-    return Rest(read_more(audio.tags), _other_fields(audio), embedded_cover(audio))
+    return Rest(tags.all_values(audio, CARRIED), _other_fields(audio), embedded_cover(audio))
 
 
 def _other_fields(audio) -> dict[str, list[str]]:
@@ -108,9 +106,7 @@ def carry_rest(source: Path, target: Path) -> tuple[list[str], bool]:
     if not fields and not rest.more and cover is None:
         return [], False
     audio = mutagen.File(target)
-    if audio.tags is None:
-        audio.add_tags()
-    write_more(audio.tags, rest.more)
+    tags.set_values(audio, tags.storable(rest.more, target))
     if isinstance(audio, MP3):
         for name, values in fields.items():
             audio.tags.add(TXXX(encoding=3, desc=name, text=values))

@@ -319,7 +319,7 @@ def _tag(source: Path, target: Path) -> tuple[list[str], list[str], bool]:
         values = dict(tags.read(source).tags)
     except AudioError:
         values = {}
-    values = carry.fit_table_values(values, target)
+    values = tags.storable(values, target)
     if values:
         tags.write(target, values)
     extra, cover = carry.carry_rest(source, target)

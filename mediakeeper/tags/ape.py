@@ -1,7 +1,7 @@
 """The APEv2 style (Monkey's Audio, WavPack, Musepack, TAK, OptimFROG): keys like Vorbis
 comments, case-insensitive, with a number and its total in one value ("3/12") as in ID3.
 
-Keys are Picard's (``table.Key.ape``): "Album Artist", "Track", "Disc", "Year",
+Keys are Picard's (``table.Field.ape``): "Album Artist", "Track", "Disc", "Year",
 ``MUSICBRAINZ_ARTISTID`` and so on.
 """
 
@@ -14,14 +14,14 @@ from operator import attrgetter
 from mutagen.apev2 import TEXT
 from mutagen.musepack import Musepack
 
-from mediakeeper.tags.styles import _first, _join, _others, _split, _VorbisStyle
-from mediakeeper.tags.table import Key
+from mediakeeper.tags.styles import VorbisStyle, first, join_pair, leading, split_pair
+from mediakeeper.tags.table import Field
 
 _COVER = "COVER ART"  # "Cover Art (Front)", "Cover Art (Back)", ...
 _FOOTER = 32  # an APEv2 tag's footer: "APETAGEX", version, size, item count, flags, reserved
 
 
-class APEStyle(_VorbisStyle):
+class APEStyle(VorbisStyle):
     # Written as Picard spells them; mutagen's APEv2 replaces a key in another case.
     names = staticmethod(attrgetter("ape"))
 
@@ -31,29 +31,37 @@ class APEStyle(_VorbisStyle):
     def tag_version(self, audio) -> str:
         return "none" if audio.tags is None else "apev2"
 
-    def get(self, tags, key: Key) -> str | None:
-        for name in self.names(key):
+    def get(self, tags, field: Field) -> str | None:
+        for name in self.names(field):
             # Upper case: the view is, and mutagen's APEv2 finds a key whatever its case.
             upper = name.upper()
-            if upper in tags and (value := _first(tags[upper])):
+            if upper in tags and (value := first(tags[upper])):
                 return value
         return None
 
-    def get_pair(self, tags, number: Key, total: Key) -> tuple[str | None, str | None]:
-        return _split(self.get(tags, number))
+    def texts(self, tags, field: Field) -> list[str]:
+        for name in self.names(field):
+            upper = name.upper()
+            if upper in tags and (found := [value for value in tags[upper] if value]):
+                return found
+        return []
 
-    def put(self, tags, name: str, value: str) -> bool:
-        """The item under ``name`` given ``value``, under its key as the file spells it (an
-        APEv2 key ignores case; mutagen saves the case it was last set in, and orders the
-        items by size, so the key's case is all that keeps an undo byte for byte)."""
+    def get_pair(self, tags, field: Field) -> tuple[str | None, str | None]:
+        return split_pair(self.get(tags, field))
+
+    def put(self, tags, name: str, values) -> bool:
+        """The item under ``name`` given ``values`` (its later values kept), under its key
+        as the file spells it (an APEv2 key ignores case; mutagen saves the case it was last
+        set in, and orders the items by size, so the key's case is all that keeps an undo
+        byte for byte)."""
         stored = next((k for k in tags if k.upper() == name.upper()), None)
         if stored is None:
             return False
-        tags[stored] = [value, *_others(tags[stored])]
+        tags[stored] = leading(values, tags[stored])
         return True
 
-    def set_pair(self, tags, number: Key, total: Key, values: tuple[str | None, str | None]):
-        self.set(tags, number, _join(*values))
+    def set_pair(self, tags, field: Field, values: tuple[str | None, str | None]):
+        self.set(tags, field, join_pair(*values))
 
     def _pictures(self, audio) -> list[int]:
         tags = audio.tags or {}

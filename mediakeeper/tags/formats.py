@@ -52,10 +52,13 @@ class _NoTagsStyle:
     def tag_version(self, audio) -> str:
         return "none"
 
-    def firsts(self, view) -> dict[str, str]:
+    def firsts(self, view, fields) -> dict[str, str]:
         return {}
 
-    def get_pair(self, tags, number, total) -> tuple[None, None]:
+    def texts(self, view, field) -> list[str]:
+        return []
+
+    def get_pair(self, tags, field) -> tuple[None, None]:
         return None, None
 
     def has_picture(self, audio, view) -> bool:

@@ -1,8 +1,11 @@
-"""Reading one file: its logical tags and stream properties, and the parse kept for a write.
+"""Reading one file: its tags and stream properties, and the parse kept for a write.
 
-Every parse goes through ``load`` (the parser the extension promises, else mutagen's
-sniffing) inside ``translated``, the one place where mutagen's and the OS's exceptions
-become AudioError.
+Every field of the tag table is read the one way (``values_of``: a container's style asked
+for the fields chosen); a scan chooses the fields it checks (``read``), a change the fields
+it names (``read_fields``), a conversion every value of the fields it carries
+(``all_values``). Every parse goes through ``load`` (the parser the extension promises,
+else mutagen's sniffing) inside ``translated``, the one place where mutagen's and the OS's
+exceptions become AudioError.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,9 +24,8 @@ from mutagen.mp4 import MP4
 
 from mediakeeper.core.errors import AudioError
 from mediakeeper.fs.checks import cannot_read, open_regular
-from mediakeeper.tags.extra_fields import firsts
 from mediakeeper.tags.formats import BY_EXTENSION, KINDS, MP4_NAMES, NotMusic
-from mediakeeper.tags.table import LOUDNESS, PAIR_KEYS
+from mediakeeper.tags.table import FIELD_OF, LOGICAL_TAGS, LOUDNESS, Field
 
 # Every extension of a format mutagen reads, set from the parsers below (_BY_EXTENSION).
 # An .mp4 is music when it holds no picture track (formats.load_mp4_audio); else a video.
@@ -32,7 +34,8 @@ AUDIO_EXTENSIONS: frozenset[str]
 
 @dataclass(frozen=True)
 class AudioInfo:
-    """What one file says about itself. ``tags``: logical tag -> first stored value."""
+    """What one file says about itself. ``tags``: each field a scan reads (``LOGICAL_TAGS``)
+    -> its first stored value, as text (``table.typed`` gives the typed values)."""
 
     format: str  # "mp3", "flac", "m4a", "ogg", "opus", "wav", ...: see formats.KINDS
     tags: dict[str, str]
@@ -146,15 +149,9 @@ def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = No
     ``keep``: the result carries the parse (``parsed``), for a ``write`` that follows; ``st``:
     the file's stat, when the caller took it just before (a scan has it from its listing)."""
     path = os.fspath(path)
-    try:  # a regular file only: a FIFO put in a track's place would block the read
-        fd = open_regular(path)
-    except OSError as err:
-        raise AudioError(path, cannot_read(err)) from None
-    raw = io.FileIO(fd, "rb")
-    raw.name = path  # mutagen sniffs a format by its name too
-    with translated(path), io.BufferedReader(raw) as source:
+    with translated(path), _source(path) as source:
         if keep:  # taken before the parse: a change after it shows
-            signature = stat_signature(st if st is not None else os.fstat(fd))
+            signature = stat_signature(st if st is not None else os.fstat(source.fileno()))
         suffix = os.path.splitext(path)[1]
         audio = load(source, suffix)
         fmt, style = KINDS[type(audio)]
@@ -165,7 +162,7 @@ def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = No
         pictured = style.has_picture(audio, view)
         return AudioInfo(
             format=fmt,
-            tags=logical(style, view),
+            tags=values_of(style, view, SCANNED),
             duration=float(info.length or 0.0),
             bitrate=int(getattr(info, "bitrate", 0) or 0),
             lossless=style.lossless(audio),
@@ -179,40 +176,76 @@ def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = No
         )
 
 
-def logical(style, view) -> dict[str, str]:
-    """Logical tag -> first stored value, from a style's view of a file's tags. (Each
-    style's ``firsts`` loops over the single tags itself, rather than a ``get`` call per tag,
+def _source(path: str) -> io.BufferedReader:
+    """The file opened for a read: a regular file only (a FIFO put in a track's place would
+    block the read); AudioError if it cannot be."""
+    try:
+        fd = open_regular(path)
+    except OSError as err:
+        raise AudioError(path, cannot_read(err)) from None
+    raw = io.FileIO(fd, "rb")
+    raw.name = path  # mutagen sniffs a format by its name too
+    return io.BufferedReader(raw)
+
+
+class Chosen:
+    """Fields a read takes: those of one value, and the numbers with their totals (a style
+    reads each pair at once)."""
+
+    __slots__ = ("numbered", "singles")
+
+    def __init__(self, fields: Iterable[Field]):
+        fields = tuple(dict.fromkeys(fields))  # each once
+        self.singles = tuple(field for field in fields if field.total is None)
+        self.numbered = tuple(field for field in fields if field.total is not None)
+
+
+def chosen(names: Iterable[str]) -> Chosen:
+    """The fields ``names`` name (tracktotal names the tracknumber field)."""
+    return Chosen(FIELD_OF[name] for name in names)
+
+
+SCANNED = chosen(LOGICAL_TAGS)  # what every scan reads
+
+
+def values_of(style, view, fields: Chosen) -> dict[str, str]:
+    """Name -> first stored value of each of ``fields`` a style's view of a file's tags holds
+    (a number and its total under their own names): the one read of every field. (Each
+    style's ``firsts`` loops over the fields itself, rather than a ``get`` call per field,
     most of them absent.)"""
     if not view:
         return {}
-    tags = style.firsts(view)
-    for number, total, number_key, total_key in PAIR_KEYS:
-        value, of = style.get_pair(view, number_key, total_key)
+    found = style.firsts(view, fields.singles)
+    for numbered in fields.numbered:
+        value, of = style.get_pair(view, numbered)
         if value:
-            tags[number] = value
+            found[numbered.name] = value
         if of:
-            tags[total] = of
-    return tags
+            found[numbered.total.name] = of
+    return found
 
 
-def loudness_of(style, view) -> dict[str, str]:
-    """The loudness tags (``table.LOUDNESS``) a style's view of a file holds."""
-    return {name: value for name, key in LOUDNESS.items() if (value := style.get(view, key))}
+def read_fields(path: Path | str, names: Iterable[str]) -> dict[str, str]:
+    """The first stored value of each field ``names`` names that ``path`` holds (composer,
+    ISRC, a loudness tag, ...); AudioError if unreadable."""
+    path = os.fspath(path)
+    with translated(path), _source(path) as source:
+        audio = load(source, os.path.splitext(path)[1])
+        style = KINDS[type(audio)][1]
+        view = style.view(audio.tags) if audio.tags is not None else {}
+        return values_of(style, view, chosen(names))
 
 
 def loudness(path: Path | str) -> dict[str, str]:
-    """The loudness tags ``path`` holds (logical name -> value); AudioError if unreadable."""
-    path = os.fspath(path)
-    with translated(path), open(path, "rb") as source:
-        audio = load(source, os.path.splitext(path)[1])
-        style = KINDS[type(audio)][1]
-        return loudness_of(style, style.view(audio.tags) if audio.tags is not None else {})
+    """The loudness tags (``table.LOUDNESS``) ``path`` holds; AudioError if unreadable."""
+    return read_fields(path, LOUDNESS)
 
 
-def more(path: Path | str) -> dict[str, str]:
-    """The first value of each ``table.MORE`` field ``path`` holds (composer, ISRC, ...);
-    AudioError if unreadable."""
-    path = os.fspath(path)
-    with translated(path), open(path, "rb") as source:
-        audio = load(source, os.path.splitext(path)[1])
-        return firsts(audio.tags)
+def all_values(audio, names: Iterable[str]) -> dict[str, list[str]]:
+    """Every stored value of each field ``names`` names (fields without a total) that a file
+    mutagen parsed holds: what a conversion carries (two composers stay two)."""
+    style = KINDS.get(type(audio), (None, None))[1]
+    if style is None or audio.tags is None:
+        return {}
+    view = style.view(audio.tags)
+    return {name: found for name in names if (found := style.texts(view, FIELD_OF[name]))}

@@ -1,6 +1,17 @@
-"""A style per tag container (ID3, Vorbis comments, MP4 atoms): how to get and set one
-logical tag's key (from ``table.TABLE``) there, and how a file of that container is saved.
-APEv2 and ASF, keyed like Vorbis comments, build on the Vorbis style (``ape``, ``asf``).
+"""A style per tag container (ID3, Vorbis comments, MP4 atoms): how any field of the tag
+table (``table.TABLE``) is read and written there, and how a file of that container is
+saved. APEv2 and ASF, keyed like Vorbis comments, build on the Vorbis style (``ape``, ``asf``).
+
+Every style answers the same calls for every field, whatever its type:
+
+- ``get(view, field)``: its first stored value, as text; ``texts(view, field)``: every one;
+- ``firsts(view, fields)``: ``get`` for several fields at once (what a read runs);
+- ``get_pair`` / ``set_pair``: a number and its total (``field.total``), as one value;
+- ``set(tags, field, value)``: the field's first value, or its first values (a list), its
+  other stored values kept; None removes it. A value is written where the field stands, as
+  the file spells its key and in its frame's encoding, so a change changed back is the
+  same bytes again; a container that stores a type itself (MP4's integers and flags,
+  ID3v2.3's date frames) is given the value as that type (``values``).
 
 The style is picked by a dict keyed by the mutagen class (``formats.KINDS``), so adding a
 format is one entry there plus its fixtures.
@@ -8,25 +19,42 @@ format is one entry there plus its fixtures.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from mutagen.flac import FLAC
-from mutagen.id3 import TDAT, TIME, TXXX, TYER, UFID, Encoding, Frames, ID3TimeStamp
+from mutagen.id3 import (
+    COMM,
+    TDAT,
+    TIME,
+    TIPL,
+    TXXX,
+    TYER,
+    UFID,
+    USLT,
+    WXXX,
+    Encoding,
+    Frames,
+    ID3TimeStamp,
+)
 from mutagen.mp3 import MP3
 from mutagen.mp4 import AtomDataType, MP4FreeForm
 from mutagen.oggflac import OggFLAC
 
-from mediakeeper.tags.table import SINGLES, Key
+from mediakeeper.tags.table import TABLE, Field
+from mediakeeper.tags.values import Flag, Malformed, WholeNumber, whole
 
-# The single tags with the ID3 or MP4 key at hand (``_present_firsts`` runs over them per file).
-_ID3_SINGLES = tuple((name, key.id3, key) for name, key in SINGLES)
-_MP4_SINGLES = tuple((name, key.mp4, key) for name, key in SINGLES)
+# ID3 frames a field shares with others of its kind: one without a description (COMM, USLT,
+# WXXX: comments, lyrics, a URL) or a role of a people list (TIPL:arranger).
+_SHARED = frozenset({"COMM", "USLT", "WXXX", "TIPL"})
+# The table's ID3 keys of such fields: never a key of the view (a frame's key there holds
+# its description and language: "COMM::eng").
+_SHARED_KEYS = frozenset(field.id3 for field in TABLE.values() if field.id3[:4] in _SHARED)
 
 
-def _first(values: Iterable[object] | None) -> str | None:
+def first(values: Iterable[object] | None) -> str | None:
     """The first non-empty value of a stored list; an empty string counts as missing."""
     for value in values or ():
         text = value if isinstance(value, str) else str(value)
@@ -35,28 +63,27 @@ def _first(values: Iterable[object] | None) -> str | None:
     return None
 
 
-def _present_firsts(style, view, singles) -> dict[str, str]:
-    """The single tags of a format with one key per tag (ID3, MP4): ``get`` asked only for
-    the keys the file has."""
-    found: dict[str, str] = {}
-    for name, stored, key in singles:
-        if stored in view and (value := style.get(view, key)):
-            found[name] = value
-    return found
+def values_list(value: str | Sequence[str] | None) -> list[str] | None:
+    """What ``set`` is given, as a list: one value, several, or None (remove the field)."""
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
 
 
-def _others(values) -> list:
-    """A tag's values after its first: the toolkit reads and changes the first value only,
-    and a second artist or genre stays as it was (also through an undo)."""
-    return list(values)[1:]
+def leading(values: Sequence[Any], stored: Iterable[Any]) -> list[Any]:
+    """``values`` in place of the first stored values, the others kept: the toolkit reads
+    and changes a field's first value, and a second artist or genre stays as it was (also
+    through an undo)."""
+    return [*values, *list(stored)[len(values) :]]
 
 
-def _split(text: str | None) -> tuple[str | None, str | None]:
+def split_pair(text: str | None) -> tuple[str | None, str | None]:
+    """ "3/12" as its number and total, each None where missing."""
     number, _, total = (text or "").partition("/")
     return number or None, total or None
 
 
-def _join(number: str | None, total: str | None) -> str | None:
+def join_pair(number: str | None, total: str | None) -> str | None:
     if total:
         return f"{number or ''}/{total}"
     return number or None
@@ -76,21 +103,23 @@ def _is_v23(tags) -> bool:
 
 
 def _set_v23_date(tags, value: str | None) -> None:
-    """A date in an ID3v2.3 tag: a year in TYER, a day in TDAT, a time in TIME."""
+    """A date in an ID3v2.3 tag: a year in TYER, a day in TDAT, a time in TIME (v2.3 has no
+    TDRC). A value with no year cannot be stored there: refused, the date kept."""
+    when = ID3TimeStamp(value) if value else None
+    if when is not None and not when.year:
+        raise ValueError(f"an ID3v2.3 tag stores a date from its year, not {value!r}")
     for frame in ("TDRC", "TYER", "TDAT", "TIME"):
         tags.delall(frame)
-    if not value:
+    if when is None:
         return
-    when = ID3TimeStamp(value)
-    if when.year:
-        tags.add(TYER(encoding=Encoding.LATIN1, text=f"{when.year:04d}"))
+    tags.add(TYER(encoding=Encoding.LATIN1, text=f"{when.year:04d}"))
     if when.month and when.day:
         tags.add(TDAT(encoding=Encoding.LATIN1, text=f"{when.day:02d}{when.month:02d}"))
     if when.hour is not None and when.minute is not None:
         tags.add(TIME(encoding=Encoding.LATIN1, text=f"{when.hour:02d}{when.minute:02d}"))
 
 
-def _encoding_for(old, text: list[str]) -> Encoding:
+def encoding_for(old, text: list[str]) -> Encoding:
     """The text encoding of a frame written again: the one it had, where the new text fits
     it (Latin-1 holds only its own characters), else UTF-8. A frame changed and changed back
     is then the same bytes again, so an undo gives the file back as it was."""
@@ -108,27 +137,56 @@ def _latin1(text: str) -> bool:
     return True
 
 
-class _ID3Style:
+class ID3Style:
     view = staticmethod(_snapshot)
 
     def tag_version(self, audio) -> str:
         version = None if audio.tags is None else tuple(audio.tags.version)
         return _ID3_VERSIONS.get(version, "none")
 
-    def get(self, tags, key: Key) -> str | None:
-        frame = tags.get(key.id3)
+    def get(self, tags, field: Field) -> str | None:
+        frame = tags.get(field.id3)  # a text frame, TXXX:<desc> or UFID:<owner>
         if frame is None:
-            return None
-        if key.id3.startswith("UFID:"):
+            return first(self.texts(tags, field)) if field.id3[:4] in _SHARED else None
+        if field.id3[:4] == "UFID":
             return frame.data.decode("utf-8", "replace") or None
         # TCON may hold ID3v1 genre numbers such as "(13)"; genres spells them out.
-        return _first(frame.genres if key.id3 == "TCON" else frame.text)
+        return first(frame.genres if field.id3 == "TCON" else frame.text)
 
-    def get_pair(self, tags, number: Key, total: Key) -> tuple[str | None, str | None]:
-        return _split(self.get(tags, number))
+    def texts(self, tags, field: Field) -> list[str]:
+        frame_id, _, desc = field.id3.partition(":")
+        if frame_id == "TIPL":
+            frame = tags.get("TIPL")
+            people = frame.people if frame is not None else ()
+            return [who for role, who in people if role == desc and who]
+        if frame_id in _SHARED:
+            frames = _undescribed(tags, frame_id)
+            if frame_id == "WXXX":
+                found = [f.url for f in frames]
+            elif frame_id == "USLT":
+                found = [f.text for f in frames]
+            else:
+                found = [str(t) for f in frames for t in f.text]
+            return [text for text in found if text]
+        frame = tags.get(field.id3)
+        if frame is None:
+            return []
+        if frame_id == "UFID":
+            return [text] if (text := frame.data.decode("utf-8", "replace")) else []
+        stored = frame.genres if frame_id == "TCON" else frame.text
+        return [text for text in map(str, stored) if text]
 
-    def firsts(self, view) -> dict[str, str]:
-        return _present_firsts(self, view, _ID3_SINGLES)
+    def get_pair(self, tags, field: Field) -> tuple[str | None, str | None]:
+        return split_pair(self.get(tags, field))
+
+    def firsts(self, view, fields: Iterable[Field]) -> dict[str, str]:
+        # Only the keys the file has are asked for (most of a read's fields are absent).
+        return {
+            field.name: value
+            for field in fields
+            if ((key := field.id3) in view or key in _SHARED_KEYS)
+            and (value := self.get(view, field))
+        }
 
     def writable(self, audio, work: BinaryIO):
         """What a change is made in: the parse, or for ID3v2.3 the file parsed again as it is
@@ -140,24 +198,28 @@ class _ID3Style:
         work.seek(0)
         return type(audio)(work, translate=False)  # MP3, AIFF, WAVE, DSF, ...
 
-    def set(self, tags, key: Key, value: str | None) -> None:
-        if key.id3 == "TDRC" and _is_v23(tags):  # v2.3 has no TDRC: its own date frames
-            _set_v23_date(tags, value)
-        elif value is None:
-            tags.delall(key.id3)
-        elif key.id3.startswith("UFID:"):
-            tags.add(UFID(owner=key.id3[5:], data=value.encode("utf-8")))
+    def set(self, tags, field: Field, value: str | Sequence[str] | None) -> None:
+        values = values_list(value)
+        frame_id, _, desc = field.id3.partition(":")
+        if frame_id == "TDRC" and _is_v23(tags):  # v2.3 has no TDRC: its own date frames
+            _set_v23_date(tags, values[0] if values else None)
+        elif frame_id in _SHARED:
+            _set_shared(tags, frame_id, desc, values)
+        elif values is None:
+            tags.delall(field.id3)
+        elif frame_id == "UFID":
+            tags.add(UFID(owner=desc, data=values[0].encode("utf-8")))
         else:
-            old = tags.get(key.id3)
-            text = [value, *_others(old.text if old is not None else ())]
-            encoding = _encoding_for(old, text)
-            if key.id3.startswith("TXXX:"):
-                tags.add(TXXX(encoding=encoding, desc=key.id3[5:], text=text))
+            old = tags.get(field.id3)
+            text = leading(values, old.text if old is not None else ())
+            encoding = encoding_for(old, text)
+            if frame_id == "TXXX":
+                tags.add(TXXX(encoding=encoding, desc=desc, text=text))
             else:
-                tags.add(Frames[key.id3](encoding=encoding, text=text))
+                tags.add(Frames[frame_id](encoding=encoding, text=text))
 
-    def set_pair(self, tags, number: Key, total: Key, values: tuple[str | None, str | None]):
-        self.set(tags, number, _join(*values))
+    def set_pair(self, tags, field: Field, values: tuple[str | None, str | None]):
+        self.set(tags, field, join_pair(*values))
 
     def has_picture(self, audio, view) -> bool:
         return any(key.startswith("APIC") for key in view)
@@ -181,8 +243,59 @@ class _ID3Style:
             audio.save(target, v2_version=4, padding=padding)
 
 
-class _VorbisStyle:
-    # The keys of a logical tag in this container, the one written first.
+def _undescribed(tags, frame_id: str) -> list:
+    """The frames of ``frame_id`` without a description (a tagger's own comments carry one)."""
+    prefix = frame_id + ":"
+    return [frame for key, frame in tags.items() if key.startswith(prefix) and not frame.desc]
+
+
+def _set_shared(tags, frame_id: str, role: str, values: list[str] | None) -> None:
+    """A field kept in a frame shared with others of its kind, edited where it stands."""
+    if frame_id == "TIPL":
+        frame = tags.get("TIPL")
+        people = [list(p) for p in (frame.people if frame is not None else ())]
+        at = [n for n, (who, _) in enumerate(people) if who == role]
+        if values is None:
+            people = [p for p in people if p[0] != role]
+        else:
+            for n, value in enumerate(values):
+                if n < len(at):
+                    people[at[n]] = [role, value]
+                else:
+                    people.append([role, value])
+        if frame is not None and people:
+            frame.encoding = encoding_for(frame, [who for p in people for who in p])
+            frame.people = people
+        elif people:
+            tags.add(TIPL(encoding=Encoding.UTF8, people=people))
+        else:
+            tags.delall("TIPL")
+        return
+    frames = _undescribed(tags, frame_id)
+    if values is None:
+        for frame in frames:
+            del tags[frame.HashKey]
+    elif not frames:
+        tags.add(_new_shared(frame_id, values))
+    elif frame_id == "COMM":
+        text = leading(values, frames[0].text)
+        frames[0].encoding, frames[0].text = encoding_for(frames[0], text), text
+    elif frame_id == "USLT":  # one text a frame
+        frames[0].encoding, frames[0].text = encoding_for(frames[0], values[:1]), values[0]
+    else:
+        frames[0].url = values[0]
+
+
+def _new_shared(frame_id: str, values: list[str]):
+    if frame_id == "COMM":
+        return COMM(encoding=Encoding.UTF8, lang="eng", desc="", text=values)
+    if frame_id == "USLT":
+        return USLT(encoding=Encoding.UTF8, lang="eng", desc="", text=values[0])
+    return WXXX(encoding=Encoding.UTF8, desc="", url=values[0])
+
+
+class VorbisStyle:
+    # The keys of a field in this container, the one written first.
     names = staticmethod(attrgetter("vorbis"))
 
     def view(self, tags) -> dict[str, list[str]]:
@@ -199,45 +312,61 @@ class _VorbisStyle:
     def writable(self, audio, work: BinaryIO):
         return audio
 
-    def get(self, tags, key: Key) -> str | None:
-        for name in self.names(key):
-            if name in tags and (value := _first(tags[name])):
+    def get(self, tags, field: Field) -> str | None:
+        for name in self.names(field):
+            if name in tags and (value := first(tags[name])):
                 return value
         return None
 
-    def get_pair(self, tags, number: Key, total: Key) -> tuple[str | None, str | None]:
+    def texts(self, tags, field: Field) -> list[str]:
+        """The values of the first of the field's keys that holds any (as ``get`` reads)."""
+        for name in self.names(field):
+            if name in tags and (found := [value for value in tags[name] if value]):
+                return found
+        return []
+
+    def get_pair(self, tags, field: Field) -> tuple[str | None, str | None]:
         # Some taggers store "3/12" in TRACKNUMBER; a separate total wins over it.
-        num, embedded_total = _split(self.get(tags, number))
-        return num, self.get(tags, total) or embedded_total
+        num, embedded_total = split_pair(self.get(tags, field))
+        return num, self.get(tags, field.total) or embedded_total
 
-    def firsts(self, view) -> dict[str, str]:
-        # get() for every tag: the view is a plain dict, so checking first which tags the
-        # file has (as ID3 and MP4 do) saves nothing. An inline copy of get() saved 10 K
-        # instructions a file, not worth a second place deciding which value counts.
-        return {name: value for name, key in SINGLES if (value := self.get(view, key))}
+    def firsts(self, view, fields: Iterable[Field]) -> dict[str, str]:
+        # get() for every field: the view is a plain dict, so checking first which fields
+        # the file has (as ID3 and MP4 do) saves nothing.
+        return {field.name: value for field in fields if (value := self.get(view, field))}
 
-    def set(self, tags, key: Key, value: str | None) -> None:
-        primary, *aliases = self.names(key)
-        if value is None:
-            for name in self.names(key):
+    def set(self, tags, field: Field, value: str | Sequence[str] | None) -> None:
+        values = values_list(value)
+        primary, *aliases = self.names(field)
+        if values is None:
+            for name in self.names(field):
                 if name in tags:
                     del tags[name]
             return
-        if not self.put(tags, primary, value):
-            tags[primary] = [value]  # a field new to the file: after the others
+        if not self.put(tags, primary, values):
+            tags[primary] = [self.new_value(field, v) for v in values]  # new: after the others
         for name in aliases:  # keep aliases that exist in step, never add new ones
-            self.put(tags, name, value)
+            self.put(tags, name, values)
 
-    def put(self, tags, name: str, value: str) -> bool:
-        """The first field under ``name`` given ``value`` where it stands, under its key as
-        the file spells it (its other values stay as they are); whether there was one. A
-        field deleted and added again would move to the end, and its key to the table's
-        case: undoing the change must give the file its bytes back, not just its values."""
-        for at, (stored, old) in enumerate(tags):
+    def put(self, tags, name: str, values: Sequence[str]) -> bool:
+        """The fields under ``name`` given ``values`` where they stand (any more after the
+        last), under its key as the file spells it (its later values stay as they are);
+        whether there was one. A field deleted and added again would move to the end, and
+        its key to the table's case: undoing the change must give the file its bytes back,
+        not just its values."""
+        placed, last = 0, None
+        for at, (stored, old) in enumerate(tags):  # (key, value) pairs, in the file's order
             if self.same_key(stored, name):
-                list.__setitem__(tags, at, (stored, self.value_like(old, value)))
-                return True
-        return False
+                list.__setitem__(tags, at, (stored, self.value_like(old, values[placed])))
+                placed, last = placed + 1, (at, stored, old)
+                if placed == len(values):
+                    return True
+        if last is None:
+            return False
+        at, stored, old = last
+        for offset, value in enumerate(values[placed:], start=1):
+            list.insert(tags, at + offset, (stored, self.value_like(old, value)))
+        return True
 
     def same_key(self, stored: str, name: str) -> bool:
         return stored.upper() == name.upper()  # Vorbis comment keys ignore case
@@ -246,17 +375,21 @@ class _VorbisStyle:
         """``value`` stored as ``old`` was (a Vorbis comment is text)."""
         return value
 
-    def set_pair(self, tags, number: Key, total: Key, values: tuple[str | None, str | None]):
+    def new_value(self, field: Field, value: str):
+        """``value`` stored in a field new to the file (a Vorbis comment is text)."""
+        return value
+
+    def set_pair(self, tags, field: Field, values: tuple[str | None, str | None]):
         # Only a part that changes, kept where the file keeps it ("3/12" in TRACKNUMBER, or a
         # total of its own): a tag the change did not name would outlive its undo.
-        (num, of), separate = values, self.get(tags, total)
-        embedded = (stored := _split(self.get(tags, number)))[1]
+        (num, of), separate = values, self.get(tags, field.total)
+        embedded = (stored := split_pair(self.get(tags, field)))[1]
         if of != (separate or embedded):
             if separate or not embedded:
-                self.set(tags, total, of)
+                self.set(tags, field.total, of)
             embedded = embedded and of
         if (num, embedded) != stored:
-            self.set(tags, number, _join(num, embedded))
+            self.set(tags, field, join_pair(num, embedded))
 
     def has_picture(self, audio, view) -> bool:
         if getattr(audio, "pictures", None):
@@ -278,7 +411,17 @@ class _VorbisStyle:
         audio.save(target, padding=padding)
 
 
-class _MP4Style:
+def _mp4_texts(stored) -> list[str]:
+    """An atom's values as text: freeform atoms hold bytes, ``tmpo`` integers, ``cpil`` a
+    boolean."""
+    if stored is None:
+        return []
+    if isinstance(stored, bool):
+        return ["1" if stored else "0"]
+    return [bytes(v).decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in stored]
+
+
+class MP4Style:
     view = staticmethod(_snapshot)
 
     def tag_version(self, audio) -> str:
@@ -287,37 +430,64 @@ class _MP4Style:
     def writable(self, audio, work: BinaryIO):
         return audio
 
-    def get(self, tags, key: Key) -> str | None:
-        values = tags.get(key.mp4)
-        if values and isinstance(values[0], bytes):  # freeform atoms hold bytes
-            values = [bytes(v).decode("utf-8", "replace") for v in values]
-        return _first(values)
+    def get(self, tags, field: Field) -> str | None:
+        values = tags.get(field.mp4)
+        if type(values) is list and values and isinstance(values[0], str):
+            return first(values)  # a text atom, as most are
+        return first(_mp4_texts(values))
 
-    def firsts(self, view) -> dict[str, str]:
-        return _present_firsts(self, view, _MP4_SINGLES)
+    def texts(self, tags, field: Field) -> list[str]:
+        return [text for text in _mp4_texts(tags.get(field.mp4)) if text]
 
-    def get_pair(self, tags, number: Key, total: Key) -> tuple[str | None, str | None]:
-        values = tags.get(number.mp4)
+    def firsts(self, view, fields: Iterable[Field]) -> dict[str, str]:
+        return {
+            field.name: value
+            for field in fields
+            if field.mp4 in view and (value := self.get(view, field))
+        }
+
+    def get_pair(self, tags, field: Field) -> tuple[str | None, str | None]:
+        values = tags.get(field.mp4)
         if not values:
             return None, None
         num, tot = (*values[0], 0, 0)[:2]
         return (str(num) if num else None), (str(tot) if tot else None)
 
-    def set(self, tags, key: Key, value: str | None) -> None:
-        if value is None:
-            tags.pop(key.mp4, None)
-        elif key.mp4.startswith("----:"):
-            new = MP4FreeForm(value.encode("utf-8"), dataformat=AtomDataType.UTF8)
-            tags[key.mp4] = [new, *_others(tags.get(key.mp4, ()))]
-        else:
-            tags[key.mp4] = [value, *_others(tags.get(key.mp4, ()))]
+    def holds(self, field: Field, value: str) -> bool:
+        """Whether ``value`` can be stored: an atom of a type of its own holds that type."""
+        if field.mp4.startswith("----:"):
+            return True
+        if field.total is not None:
+            return not value.strip() or whole(value) is not None
+        if isinstance(field.type, (Flag, WholeNumber)):
+            return not isinstance(field.type.parse(value), Malformed)
+        return True
 
-    def set_pair(self, tags, number: Key, total: Key, values: tuple[str | None, str | None]):
+    def set(self, tags, field: Field, value: str | Sequence[str] | None) -> None:
+        values = values_list(value)
+        if values is None:
+            tags.pop(field.mp4, None)
+            return
+        atom = field.mp4
+        if atom.startswith("----:"):
+            new = [MP4FreeForm(v.encode("utf-8"), dataformat=AtomDataType.UTF8) for v in values]
+        elif not isinstance(field.type, (Flag, WholeNumber)):  # text, as a date is
+            new = values
+        else:  # an atom of a type of its own: cpil one boolean, tmpo integers
+            for refused in (v for v in values if not self.holds(field, v)):
+                raise ValueError(f"MP4 stores {field.name} as {field.type.words}, not {refused!r}")
+            if isinstance(field.type, Flag):
+                tags[atom] = field.type.parse(values[0])
+                return
+            new = [field.type.parse(v) for v in values]
+        tags[atom] = leading(new, tags.get(atom, ()))
+
+    def set_pair(self, tags, field: Field, values: tuple[str | None, str | None]):
         num, tot = (_whole_number(v) for v in values)
         if num or tot:
-            tags[number.mp4] = [(num, tot)]
+            tags[field.mp4] = [(num, tot)]
         else:
-            tags.pop(number.mp4, None)
+            tags.pop(field.mp4, None)
 
     def has_picture(self, audio, view) -> bool:
         return bool(view.get("covr"))
@@ -338,9 +508,10 @@ class _MP4Style:
 def _whole_number(value: str | None) -> int:
     if not value:
         return 0
-    if not value.strip().isdigit():
+    number = whole(value)
+    if number is None:
         raise ValueError(f"MP4 stores track and disc numbers as whole numbers, not {value!r}")
-    return int(value)
+    return number
 
 
-ID3_STYLE, VORBIS_STYLE, MP4_STYLE = _ID3Style(), _VorbisStyle(), _MP4Style()
+ID3_STYLE, VORBIS_STYLE, MP4_STYLE = ID3Style(), VorbisStyle(), MP4Style()

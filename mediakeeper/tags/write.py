@@ -1,5 +1,6 @@
-"""Writing logical tags into files: each file's change made by its style on the file's bytes,
-the file replaced crash-safely by ``mediakeeper.fs.safewrite`` (which knows nothing of tags).
+"""Writing tags into files: each file's change made by its style on the file's bytes (the one
+write of every field, ``set_values``), the file replaced crash-safely by
+``mediakeeper.fs.safewrite`` (which knows nothing of tags).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import hashlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO, NamedTuple, TypeVar
 
 from mediakeeper.core import writemode
 from mediakeeper.core.errors import AudioError, FileError
@@ -16,10 +17,9 @@ from mediakeeper.fs import safewrite
 from mediakeeper.fs.patchfile import PatchFile
 from mediakeeper.fs.recorded import Recorded, Span
 from mediakeeper.tags.cover import COVER, as_value, embedded_cover, set_cover
-from mediakeeper.tags.extra_fields import firsts, set_first
 from mediakeeper.tags.formats import KINDS, STYLE_OF_FORMAT
-from mediakeeper.tags.read import Parsed, load, logical, loudness_of, stat_signature, translated
-from mediakeeper.tags.table import LOUDNESS, MORE, PAIRED, PAIRS, TABLE, WRITABLE
+from mediakeeper.tags.read import Parsed, chosen, load, stat_signature, translated, values_of
+from mediakeeper.tags.table import FIELD_OF, TABLE, WRITABLE
 from mediakeeper.text import wording
 
 
@@ -190,7 +190,7 @@ def _save_values(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:
         _refuse_if_changed(w.path, audio, w.expect)
     style = KINDS[type(audio)][1]
     audio = style.writable(audio, work)
-    _set(audio, w.values)
+    set_values(audio, w.values)
     now = st.st_size
     for _ in range(3):
         work.seek(0)  # mutagen saves from where the file object stands
@@ -243,32 +243,56 @@ def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | Non
         return
     style = KINDS[type(audio)][1]
     view = style.view(audio.tags) if audio.tags is not None else {}
-    now = logical(style, view)
-    if any(tag in LOUDNESS for tag in expect):
-        now.update(loudness_of(style, view))
+    now = values_of(style, view, chosen(tag for tag in expect if tag != COVER))
     if COVER in expect:
         now[COVER] = as_value(embedded_cover(audio))
-    if any(tag in MORE for tag in expect):
-        now.update(firsts(audio.tags))
     for tag, value in expect.items():
         if now.get(tag) != value:
             why = f"{tag} changed since it was read (now {wording.value(now.get(tag))})"
             raise AudioError(str(path), why)
 
 
-def _set(audio, values: Mapping[str, str | None]) -> None:
-    _fmt, style = KINDS[type(audio)]
+# The numbers with their totals, in the table's order, with their names: each written as one
+# value.
+_NUMBERED = tuple((field, *field.names) for field in TABLE.values() if field.total is not None)
+
+
+def set_values(audio, values: Mapping[str, str | Sequence[str] | None]) -> None:
+    """Set each named field in a file mutagen parsed (saved by the caller): its first value,
+    or its first values (a list; the field's later stored values kept); None or empty removes
+    it. A number and its total are one value: a change to either keeps the other. The one
+    write of every field: fixes, ``decide --set``, undo and a conversion's carried fields."""
+    style = KINDS[type(audio)][1]
     if audio.tags is None:
         audio.add_tags()
     for name, value in values.items():
         if name == COVER:
             set_cover(audio, value)
-        elif name in MORE:
-            set_first(audio.tags, style, name, value or None)
-        elif name not in PAIRED:
-            style.set(audio.tags, TABLE[name], value or None)
-    for number, total in PAIRS:
+        elif (field := FIELD_OF[name]).total is None:
+            style.set(audio.tags, field, value or None)
+    for field, number, total in _NUMBERED:
         if number in values or total in values:
-            old = style.get_pair(audio.tags, TABLE[number], TABLE[total])
+            old = style.get_pair(audio.tags, field)
             new = (values.get(number, old[0]) or None, values.get(total, old[1]) or None)
-            style.set_pair(audio.tags, TABLE[number], TABLE[total], new)
+            style.set_pair(audio.tags, field, new)
+
+
+Value = TypeVar("Value", str, list[str])
+
+
+def storable(values: Mapping[str, Value], target: Path) -> dict[str, Value]:
+    """The values a file named ``target`` can hold (each value of a list on its own): MP4
+    keeps track and disc numbers, BPM and the compilation flag as integers, and a write of
+    other text there is refused. Every other container holds any text."""
+    holds = getattr(STYLE_OF_FORMAT.get(target.suffix.lower().lstrip(".")), "holds", None)
+    if holds is None:
+        return dict(values)
+    kept: dict[str, Value] = {}
+    for name, value in values.items():
+        field = FIELD_OF[name]
+        if isinstance(value, str):
+            if holds(field, value):
+                kept[name] = value
+        elif fitting := [v for v in value if holds(field, v)]:
+            kept[name] = fitting
+    return kept

@@ -13,7 +13,8 @@ import pytest
 from mediakeeper.demo import sound as synth
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.convert import PROFILES, convert
-from mediakeeper.tags.table import MORE
+from mediakeeper.tags.table import ASKED
+from mediakeeper.tags.table import TABLE as FIELDS
 
 mediafile = pytest.importorskip("mediafile", reason="the test extra installs mediafile")
 
@@ -28,8 +29,10 @@ TABLE = {
     "musicbrainz_releasegroupid": "c0000000-0000-4000-8000-000000000003",
     "musicbrainz_trackid": "d0000000-0000-4000-8000-000000000004",
 }  # fmt: skip
-# Each MORE field, as the source's Vorbis comment holds it, and as mediafile reads it back.
-SOURCE = {name: f"{name} value" for name in MORE}
+# The fields a scan does not read (composer, ISRC, ...): what a conversion carries beside it.
+OTHERS = {name: field for name, field in FIELDS.items() if field.group == ASKED}
+# Each of them, as the source's Vorbis comment holds it, and as mediafile reads it back.
+SOURCE = {name: f"{name} value" for name in OTHERS}
 SOURCE.update(bpm="120", comp="1", original_date="1999-03-04", url="https://example.org/x",
               language="eng")  # fmt: skip
 SOURCE.update(musicbrainz_releasetrackid="e0000000-0000-4000-8000-000000000005")
@@ -57,7 +60,7 @@ UNMAPPED = {"m4a": {"subtitle"}}
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
     path = synth.tone(EXE, tmp_path_factory.mktemp("src") / "03 Song.flac", 1.0)
-    extra = {MORE[name].vorbis[0]: value for name, value in SOURCE.items()}
+    extra = {OTHERS[name].vorbis[0]: value for name, value in SOURCE.items()}
     return synth.tagged(path, TABLE, extra={**extra, "REPLAYGAIN_TRACK_GAIN": "-6.50 dB"})
 
 
