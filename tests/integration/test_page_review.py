@@ -213,3 +213,50 @@ def test_names_with_hidden_controls_are_shown_escaped_and_decided(tmp_path, musi
         page.close()
     finally:
         server.stop()
+
+
+def test_recent_changes_say_what_is_undone_and_offer_no_undo_again(served, browser):
+    """A session undone says so, with when, and has no Undo; one undone in part (a value
+    changed since by another program) says what was left alone; the undo's own session is
+    named as such, and undoing it (the changes made again) gives the first its Undo back. A
+    dismissal's session, whose record its undo removes, is still listed, undone."""
+    server, lib = served
+    ids = decisions_of(server, "Pink Floyd") | {
+        f"Metallica {c}": i for c, i in decisions_of(server, "Metallica").items()
+    }
+    titled = server.post("/api/decisions", {"id": ids["missing-title"], "set": {"title": "Jam"}})
+    dismissed = server.post("/api/decisions", {"id": ids["Metallica missing-year"],
+                                               "dismiss": True})  # fmt: skip
+    named = server.post("/api/decisions", {"id": ids["Metallica missing-artist"],
+                                           "set": {"artist": "Metallica"}})  # fmt: skip
+    assert all(r.status_code == 200 for r in (titled, dismissed, named)), named.text
+    title, dismissal, artist = (r.json()["session"] for r in (titled, dismissed, named))
+    loose = mutagen.File(lib / "Metallica" / "Loose Song.flac")
+    loose["artist"] = "Metallica (edited elsewhere)"
+    loose.save()
+    partly = server.post("/api/undo", {"session": artist}).json()
+    assert partly["complete"] is False, partly
+
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(server.url + "/changes")
+
+    def row(session: str):
+        return page.locator(f'#changes li[data-session="{session}"]')
+
+    expect(row(artist)).to_contain_text("Partly undone")
+    expect(row(artist)).to_contain_text("1 change left alone")
+    expect(row(artist).get_by_role("button", name="Undo")).to_have_count(0)
+    for session in (title, dismissal):
+        row(session).get_by_role("button", name="Undo").click()
+        expect(row(session)).to_contain_text("Undone", timeout=WAIT)
+        expect(row(session).get_by_role("button")).to_have_count(0)
+    expect(row(dismissal)).to_contain_text("decided missing-year for 1 item")
+    # The undo of the title is a session of its own; undone, the title is set again and
+    # its session can be undone once more.
+    undo_of_title = page.locator("#changes li", has_text=f"The undo of {title}")
+    expect(undo_of_title).to_have_count(1)
+    undo_of_title.get_by_role("button", name="Undo").click()
+    expect(row(title).get_by_role("button", name="Undo")).to_have_count(1, timeout=WAIT)
+    assert mutagen.File(lib / "Pink Floyd/1973 - Dark Side/untitled.flac")["title"] == ["Jam"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()
