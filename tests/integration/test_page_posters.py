@@ -16,7 +16,7 @@ import pytest
 from tests.helpers import REPO_ROOT
 from tests.integration.serving import serve
 from tests.integration.test_decide_kinds import movie_env
-from tests.integration.test_page_views import shot
+from tests.integration.test_page_views import serious_findings, shot
 from tests.servers.base import COVER_JPEG
 from tests.servers.tmdb import FakeTMDb
 
@@ -79,7 +79,7 @@ def test_each_candidate_is_shown_with_its_poster_fetched_once(solaris, browser):
     candidates = {c["id"]: c for c in match["details"]["candidates"]}
     assert {c["poster_path"] for c in candidates.values()} == {"/poster593.jpg", "/poster2103.jpg"}
     fake.clear_requests()
-    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # under the page's policy
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     question, posters = opened(page, server, match["id"])
@@ -109,6 +109,10 @@ def test_each_candidate_is_shown_with_its_poster_fetched_once(solaris, browser):
     assert server.get(cover.get_attribute("src")).content == own
     assert errors == []
     page.close()
+    checked = browser.new_page(bypass_csp=True)  # axe-core let in, for itself only
+    opened(checked, server, match["id"])
+    assert serious_findings(checked) == []
+    checked.close()
 
 
 def test_nothing_is_fetched_that_no_open_decision_names(solaris):

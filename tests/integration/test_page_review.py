@@ -93,6 +93,8 @@ def looking(served, browser):
 
 def test_a_value_for_one_untagged_file_changes_that_file_only(served, browser):
     server, lib, before, page = looking(served, browser)
+    dialogs = []  # the browser's own (window.prompt, alert, confirm): none is ever opened
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     ids = decisions_of(server, "Pink Floyd")
     q = opened(page, ids["missing-title"])
     q.locator('input[name="value"]').fill("Untitled Jam")
@@ -111,6 +113,32 @@ def test_a_value_for_one_untagged_file_changes_that_file_only(served, browser):
     page.locator("#undo-last").get_by_role("button", name="Undo").click()
     expect(page.locator("#said")).to_contain_text("Undone", timeout=WAIT)
     assert digests(lib) == before
+    assert dialogs == []
+    page.close()
+
+
+def test_keys_answer_a_question_and_u_undoes_it(served, browser):
+    """As ``decide -i`` takes them: j to the question, its choice's number to preview it, y
+    to take it, u to undo it; the files back byte for byte."""
+    server, lib, before, page = looking(served, browser)
+    wanted = decisions_of(server, "Pink Floyd")["inconsistent-year"]
+    order = page.eval_on_selector_all(".question", "els => els.map(e => e.dataset.id)")
+    for _ in range(order.index(wanted) + 1):
+        page.keyboard.press("j")
+    expect(question(page, wanted)).to_have_class("question current")
+    page.keyboard.press("2")  # date '1974' for the album's tracks
+    shown = question(page, wanted).locator(".preview")
+    expect(shown).to_contain_text("1974", timeout=WAIT)
+    assert digests(lib) == before
+    page.keyboard.press("y")
+    expect(page.locator("#said")).to_contain_text("closed", timeout=WAIT)
+    changed = [p for p, d in digests(lib).items() if d != before[p]]
+    assert changed and all(p.startswith("Pink Floyd/") for p in changed)
+    assert {mutagen.File(lib / p)["date"][0] for p in changed} == {"1974"}
+    page.keyboard.press("u")
+    expect(page.locator("#said")).to_contain_text("Undone", timeout=WAIT)
+    assert digests(lib) == before
+    assert "inconsistent-year" in decisions_of(server, "Pink Floyd")
     page.close()
 
 
@@ -165,6 +193,14 @@ def test_bad_answers_are_said_and_write_nothing(served, browser):
     before = digests(lib)
     q.locator(".preview").get_by_role("button", name="Take it").click()
     expect(page.locator("#said")).to_contain_text("changed", timeout=WAIT)
+    assert digests(lib) == before
+    # Another decision of that file (changed since the batch read it): its preview refused.
+    asked = opened(page, ids["missing-artist"])
+    asked.locator('input[name="value"]').fill("Pink Floyd")
+    asked.get_by_role("button", name="Preview").click()
+    expect(page.locator("#said")).to_contain_text("changed since the batch read it",
+                                                  timeout=WAIT)  # fmt: skip
+    expect(asked.locator(".preview")).to_be_empty()
     assert digests(lib) == before
     # A decision taken elsewhere meanwhile (stale on this page): said, nothing written.
     year = decisions_of(server, "Metallica")["missing-year"]

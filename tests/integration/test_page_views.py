@@ -217,6 +217,15 @@ def test_a_long_name_fits_a_phone(big, browser):
     page.close()
 
 
+def serious_findings(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is (a page opened with
+    ``bypass_csp``: the check is let in past the policy, for itself only)."""
+    page.add_script_tag(path=str(AXE))  # the vendored copy: no network
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in result["violations"]
+            if v["impact"] in ("serious", "critical")]  # fmt: skip
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_serious_accessibility_finding(demo, browser, scheme):
     # The page allows no inline script: the check is let in past the policy, for itself only.
@@ -234,11 +243,7 @@ def test_no_serious_accessibility_finding(demo, browser, scheme):
             expect(page.locator(".slot .decision").first).to_be_visible()
             page.locator(".slot .decision button[data-action=preview]").first.click()
             expect(page.locator(".slot .preview button").first).to_be_visible()
-        page.add_script_tag(path=str(AXE))  # the vendored copy: no network
-        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        serious = [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in result["violations"]
-                   if v["impact"] in ("serious", "critical")]  # fmt: skip
-        if serious:
+        if serious := serious_findings(page):
             found[view] = serious
         shot(page, f"{view.strip('/').split('/')[0] or 'overview'}-desktop-{scheme}")
     assert found == {}
