@@ -41,6 +41,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "timeout": 30.0,
         "retries": 4,
         "images_url": "https://image.tmdb.org/t/p/original",
+        # the candidates' posters a decision shows, at the size a list shows them
+        "posters_url": "https://image.tmdb.org/t/p/w342",
         "language": "en-US",
     },
     "acoustid": {

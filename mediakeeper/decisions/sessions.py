@@ -42,6 +42,9 @@ class Undone:
     rule: str  # the rule forgotten ("": none)
     queue: int = 0  # failed or skipped items put back as they were
     left: int = 0  # of those, items a batch has taken since: left to it
+    kind: str = ""  # the session's, as its record (removed by the undo) said
+    code: str = ""
+    decided: int = 0  # the items it had decided
 
 
 def record(
@@ -90,17 +93,18 @@ def undo(home: Path, session: str) -> Undone | None:
         return None
     entry = json.loads(path.read_text(encoding="utf-8"))
     kind, code, keys = entry["kind"], entry["code"], set(entry["items"])
+    was = {"kind": kind, "code": code, "decided": len(keys)}
     if kind == DUPES.name:  # duplicate groups kept whole: asked again
         again = kept_whole.forget_session(home, session)
         write_closing_reports(home, datetime.now(UTC))  # the space setting aside would free
         os.unlink(path)
-        return Undone(len(again), len(again), "")
+        return Undone(len(again), len(again), "", **was)
     store = queue_of(home, kind)
     if queue := entry.get("queue"):
         back = restore(store, queue["items"], queue["status"])
         write_issue_indexes(home)
         os.unlink(path)
-        return Undone(0, 0, "", len(back), len(queue["items"]) - len(back))
+        return Undone(0, 0, "", len(back), len(queue["items"]) - len(back), **was)
     reopened = items = 0
     for item in [i for i in store.peek()["items"] if i["key"] in keys]:
         document = read_output(home, kind, item)
@@ -119,7 +123,7 @@ def undo(home: Path, session: str) -> Undone | None:
         rules.forget(home, code)
     group_done(home, store)
     os.unlink(path)  # taken back: undoing it again finds nothing to undo
-    return Undone(reopened, items, f'{code} = "{rule}"' if rule else "")
+    return Undone(reopened, items, f'{code} = "{rule}"' if rule else "", **was)
 
 
 def _reopen(document: dict[str, Any], session: str) -> list[dict[str, Any]]:

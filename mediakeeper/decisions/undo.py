@@ -4,10 +4,15 @@ damaged files a verify restore set aside put back and the checksums it accepted 
 (``decisions.verifying``), a group decided by ``decide --all`` (or duplicate groups kept
 whole) opened again (its dismissals and rule gone, ``decisions.sessions``), then whatever tag
 changes the session journaled put back (``restore``: a set-aside's kept copies lose the tags
-and cover they gained) and every surface written again (``surfaces``)."""
+and cover they gained) and every surface written again (``surfaces``).
+
+Each session undone is noted in ``status/undone.jsonl`` (``UNDONE``: the session, the undo's
+own session, when, and whether all of it came back), so what lists sessions can say which
+are undone already and by what, a group's too once its record is gone."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +24,7 @@ from mediakeeper.changes.undo import UndoReport, undo
 from mediakeeper.core import writemode
 from mediakeeper.decisions import copies, sessions, verifying
 from mediakeeper.decisions.undo_surfaces import after_undo
+from mediakeeper.fs.atomic import append_lines, encode_text
 from mediakeeper.reports.closing import write_closing_reports
 
 
@@ -60,6 +66,13 @@ class SessionUndone:
 
 
 def undo_session(home: Path, session: str, writing: writemode.Writing) -> SessionUndone:
+    undone = _undo_session(home, session, writing)
+    if not undone.nothing:
+        _note(home, session, undone)
+    return undone
+
+
+def _undo_session(home: Path, session: str, writing: writemode.Writing) -> SessionUndone:
     kind_dir = home / "status" / "music"
     moved = copies.put_back(home, session)
     if moved is None:  # a verify session's restored files and accepted checksums, first
@@ -75,3 +88,67 @@ def undo_session(home: Path, session: str, writing: writemode.Writing) -> Sessio
     if moved is not None:
         write_closing_reports(home, datetime.now(UTC))
     return SessionUndone(moved, group, report, again)
+
+
+UNDONE = "undone.jsonl"  # under status/: one line per session undone whole
+
+
+@dataclass(frozen=True)
+class Undoing:
+    """A session undone, as ``status/undone.jsonl`` has it: ``by`` the undo's own session
+    ("" where the undo wrote no file, so nothing can redo it), ``at`` when, ``left`` how many
+    changes it left alone (0: all came back); and for a group's session, whose record the undo
+    removes, its ``kind``, ``code`` and how many items it had ``decided``."""
+
+    session: str
+    by: str
+    at: datetime
+    left: int
+    kind: str = ""
+    code: str = ""
+    decided: int = 0
+
+
+def _note(home: Path, session: str, undone: SessionUndone) -> None:
+    shown = undone.as_json(session)
+    group = undone.group
+    line: dict[str, Any] = {
+        "session": session,
+        "by": shown["session"] if shown["session"] != session else "",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "left": len(shown["left_alone"]) + (group.left if group else 0),
+    }
+    if group is not None and group.code:
+        line |= {"kind": group.kind, "code": group.code, "decided": group.decided}
+    path = home / "status" / UNDONE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    append_lines(path, encode_text(json.dumps(line, ensure_ascii=False) + "\n"), durable=True)
+
+
+def undone_sessions(home: Path) -> dict[str, Undoing]:
+    """Every session undone now, by id: the latest undo of each, unless that undo's own
+    session was itself undone since (its changes made again)."""
+    latest: dict[str, Undoing] = {}
+    try:
+        text = (home / "status" / UNDONE).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    for raw in text.splitlines():
+        try:
+            line = json.loads(raw)
+            at = datetime.fromisoformat(line["at"])
+            latest[str(line["session"])] = Undoing(
+                str(line["session"]), str(line.get("by") or ""), at, int(line.get("left") or 0),
+                str(line.get("kind") or ""), str(line.get("code") or ""),
+                int(line.get("decided") or 0),
+            )  # fmt: skip
+        except (ValueError, KeyError, TypeError):
+            continue  # a line cut short by a kill: that undo is not said
+
+    def stands(session: str, seen: frozenset[str] = frozenset()) -> bool:
+        record = latest.get(session)
+        if record is None or session in seen:
+            return False
+        return not (record.by and stands(record.by, seen | {session}))
+
+    return {s: r for s, r in latest.items() if stands(s)}

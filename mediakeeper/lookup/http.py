@@ -203,14 +203,17 @@ class LookupSession:
         failed.body = response.content[:MAX_REFUSAL_BODY]  # a service's own words (AcoustID)
         raise failed
 
-    def get_image(self, url: str) -> bytes:
-        """An image's bytes: a whole JPEG, PNG, GIF or WebP of a sane size (``image_problem``).
-        Anything else, such as a captive portal's login page answered with 200 or a picture
-        cut short, is forgotten and raises ``UnfitAnswer``: it must never land on disk as a
-        cover or a poster."""
+    def get_image(self, url: str, most: int | None = None) -> bytes:
+        """An image's bytes: a whole JPEG, PNG, GIF or WebP of a sane size (``image_problem``),
+        of at most ``most`` bytes when given. Anything else, such as a captive portal's login
+        page answered with 200 or a picture cut short, is forgotten and raises
+        ``UnfitAnswer``: it must never land on disk as a cover or a poster."""
         response = self.get(url)
         data = response.content
-        if (problem := image_problem(data)) is None:
+        problem = image_problem(data)
+        if problem is None and most is not None and len(data) > most:
+            problem = f"an image of {len(data):,} bytes (at most {most:,})"
+        if problem is None:
             return data
         problem, network = self.unusable(response, problem, "an image")
         message = f"{self.service}: {self._shown(url, None)} returned {problem}"

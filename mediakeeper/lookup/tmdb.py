@@ -161,16 +161,7 @@ def tmdb_from_settings(settings: Settings) -> TMDb:
     api_key = require_api_key(settings)
     _check_url("url", tmdb["url"])
     _check_url("images_url", tmdb["images_url"])
-    session = LookupSession(
-        "tmdb",
-        cache_path=settings.status_dir / "movies" / "tmdb_cache.sqlite",
-        rate_limit=float(tmdb["rate_limit"]),
-        timeout=float(tmdb["timeout"]),
-        retries=int(tmdb["retries"]),
-        user_agent=f"mediakeeper/{__version__}",
-        limiter_path=settings.status_dir / "cache" / "ratelimit.sqlite",
-        secret_params=("api_key",),
-    )
+    session = tmdb_session(settings, settings.status_dir / "movies" / "tmdb_cache.sqlite")
     session.http.headers["Accept"] = "application/json"
     return TMDb(
         session,
@@ -178,6 +169,22 @@ def tmdb_from_settings(settings: Settings) -> TMDb:
         api_key,
         images_url=tmdb["images_url"],
         language=tmdb["language"],
+    )
+
+
+def tmdb_session(settings: Settings, cache_path) -> LookupSession:
+    """A session to TMDb (its API or its images) cached in ``cache_path``, under the ``[tmdb]``
+    settings and the home's shared limiter ``status/cache/ratelimit.sqlite``. Close it."""
+    tmdb = settings.section("tmdb")
+    return LookupSession(
+        "tmdb",
+        cache_path=cache_path,
+        rate_limit=float(tmdb["rate_limit"]),
+        timeout=float(tmdb["timeout"]),
+        retries=int(tmdb["retries"]),
+        user_agent=f"mediakeeper/{__version__}",
+        limiter_path=settings.status_dir / "cache" / "ratelimit.sqlite",
+        secret_params=("api_key",),
     )
 
 

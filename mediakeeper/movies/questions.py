@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from mediakeeper.core.config import DEFAULTS
 from mediakeeper.core.questions import CANDIDATE, DISMISS, Asked, Offer, Questions
 
 MATCHING = ("ambiguous-match", "no-match")  # settled by a TMDb candidate
 FOLDER_NAME_DIFFERS = "folder-name-differs"  # TMDb's name proposed for the folder
-POSTERS = "https://image.tmdb.org/t/p/w342"  # TMDb's images, at a size a list shows
+POSTERS = DEFAULTS["tmdb"]["posters_url"]  # TMDb's own address of a poster, as JSON gives it
 
 
 def _candidates(asked: Asked) -> list[dict[str, Any]]:
@@ -46,7 +47,8 @@ def evidence(asked: Asked) -> dict[str, Any]:
     return {"candidates": [
         {"id": c["id"], "title": c["title"], "original_title": c.get("original_title") or "",
          "year": c.get("year"), "overview": c.get("overview") or "",
-         "poster": POSTERS + c["poster_path"] if c.get("poster_path") else None}
+         "poster": POSTERS + c["poster_path"] if c.get("poster_path") else None,
+         "poster_path": c.get("poster_path") or None}
         for c in _candidates(asked)
     ]}  # fmt: skip
 

@@ -6,7 +6,9 @@ folder. A person acts on the file, not on where the toolkit held it, so each suc
 said as its file's name alone. Where the working folders are known (the engine reads a
 kind's settings) they are passed in; any path through a folder shaped as the toolkit's
 (``working/``, an item's ``_source/`` or ``_processed/``, the system's temporary folder) is
-recognised without them (the web's follower lists items without reading settings).
+recognised without them (the web's follower lists items without reading settings). A
+digest in it (an MD5, a SHA-256) is said by its first 8 digits: they tell two apart; the
+rest is noise to a person.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from mediakeeper.text.cut import cut
 
 _SHAPES = ("/working/", "/_source/", "/_processed/")
 _PATH_CHARS = r"[^\s'\"():]"
+# A digest standing alone: not a part of a path or of a file's name, which are said whole.
+_DIGEST = re.compile(r"(?<![\w/.-])([0-9a-fA-F]{8})[0-9a-fA-F]{24,}(?![\w/-]|\.\w)")
 
 
 def _pattern(working: Iterable[str | os.PathLike[str]]) -> re.Pattern[str]:
@@ -32,9 +36,9 @@ def _pattern(working: Iterable[str | os.PathLike[str]]) -> re.Pattern[str]:
 def plain_error(message: str, working: Iterable[str | os.PathLike[str]] = (), *,
                 most: int | None = None) -> str:  # fmt: skip
     """``message`` with each path in the toolkit's working folders (``working``, and any of
-    their shape) said as its file's name; with ``most``, one line of at most ``most``
-    characters (a traceback too)."""
-    said = _pattern(working).sub(lambda m: _name(m.group()), message)
+    their shape) said as its file's name, each digest as its first 8 digits; with ``most``,
+    one line of at most ``most`` characters (a traceback too)."""
+    said = _DIGEST.sub(r"\1…", _pattern(working).sub(lambda m: _name(m.group()), message))
     if most is None:
         return said
     said = " ".join(said.split())

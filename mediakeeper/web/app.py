@@ -14,7 +14,18 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from mediakeeper.core.config import Settings
-from mediakeeper.web import batches, bodies, decisions, events, metrics, page, queues, served
+from mediakeeper.movies.posters import Posters
+from mediakeeper.web import (
+    batches,
+    bodies,
+    decisions,
+    events,
+    metrics,
+    page,
+    posters,
+    queues,
+    served,
+)
 from mediakeeper.web.follower import HomeFollower
 from mediakeeper.web.security import Guard
 
@@ -32,6 +43,7 @@ class Web:
     base_path: str
     follower: HomeFollower = field(init=False)
     launcher: batches.Launcher = field(init=False)
+    posters: Posters | None = field(init=False, default=None)  # opened at the first poster
 
     def __post_init__(self) -> None:
         self.follower = HomeFollower(self.settings.home)
@@ -73,10 +85,12 @@ def build(settings: Settings, *, host: str, token: str, base_path: str = "") -> 
         finally:
             stop.set()
             poller.join(2)
+            if web.posters is not None:
+                web.posters.close()
 
     routes = [
         *queues.ROUTES, *decisions.ROUTES, *batches.ROUTES, *events.ROUTES, *metrics.ROUTES,
-        *page.ROUTES, *served.ROUTES,
+        *page.ROUTES, *served.ROUTES, *posters.ROUTES,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]  # fmt: skip
     app = Starlette(routes=routes, lifespan=lifespan,

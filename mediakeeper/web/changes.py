@@ -3,8 +3,10 @@ ran it (a batch from a terminal or from the page, ``decide``, ``decide --all``, 
 ``dupes set-aside``), each with what it changed and whether ``undo --session`` has anything
 to take back. Read from the records every command already keeps: the batches' session
 events (``sessions.jsonl``), the change journal's lines (tag values written), the
-decisions' records (``status/<kind>/decisions/<session>.json``) and the set-asides' moves
-(``changes.moves``).
+decisions' records (``status/<kind>/decisions/<session>.json``), the set-asides' moves
+(``changes.moves``) and the sessions undone (``decisions.undo.undone_sessions``: one undone
+is said so, with when, and offers no Undo; a group's, whose record its undo removed, is
+listed from there).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from mediakeeper.changes import moves
 from mediakeeper.changes.journal import read_journals
 from mediakeeper.decisions.sessions import FOLDER as DECISIONS_FOLDER
+from mediakeeper.decisions.undo import Undoing, undone_sessions
 from mediakeeper.queue.session_log import load_sessions
 from mediakeeper.reports.weeks import parse_time
 from mediakeeper.text.wording import count
@@ -35,6 +38,8 @@ class Change:
     what: list[str] = field(default_factory=list)  # what it did, a clause each
     undoable: bool = False  # undo --session has something to take back
     outcome: str = ""  # a batch's: completed, stopped, running, crashed
+    undone: Undoing | None = None  # undone since (wholly, or ``undone.left`` left alone)
+    undoes: str = ""  # the session this one is the undo of
 
 
 def _moment(text: str | None) -> datetime:
@@ -87,4 +92,12 @@ def recent_changes(home: Path, most: int = SHOWN) -> list[Change]:
         c = change(session, "dupes", at or datetime.fromtimestamp(0, UTC))
         c.what.append(f"{count(files, 'copy', 'copies')} set aside")
         c.undoable = True
+    for session, undoing in undone_sessions(home).items():
+        if undoing.kind and session not in found:  # a group's: its record went with the undo
+            c = change(session, undoing.kind, undoing.at)
+            c.what.append(f"decided {undoing.code} for {count(undoing.decided, 'item')}")
+        if session in found:
+            found[session].undone = undoing
+        if undoing.by in found:
+            found[undoing.by].undoes = session
     return sorted(found.values(), key=lambda c: (c.at, c.session), reverse=True)[:most]

@@ -35,7 +35,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from mediakeeper import __version__
-from mediakeeper.core import kinds
+from mediakeeper.core import commands, kinds
 from mediakeeper.core.decisions import status_word
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.tokens import same_token
@@ -100,7 +100,8 @@ def match(score) -> str:
 
 
 TEMPLATES.filters.update(real=real, ago=ago, word=status_word, match=match)
-TEMPLATES.globals.update(decision_id=ids.make)
+TEMPLATES.globals.update(decision_id=ids.make, kind_command=commands.kind_command,
+                         tool_command=commands.tool_command)  # fmt: skip
 SHOWN_FAILURES = 20  # a kind's failed items shown on the overview
 SHOWN_PER_GROUP = 25  # a group's questions shown on the overview (the library lists them all)
 SHOWN_SESSIONS = 5  # a kind's latest sessions shown
@@ -503,7 +504,8 @@ async def decision_view(request: Request) -> Response:
         if shown["problem"]:
             return HTMLResponse(f'<p class="bad">{escape(shown["problem"])}</p>',
                                 status_code=409, headers=headers())  # fmt: skip
-        html = TEMPLATES.get_template("_decision.html.j2").render(base=web.base_path, **shown)
+        html = TEMPLATES.get_template("_decision.html.j2").render(base=web.base_path,
+                                                                  home=web.home, **shown)
         return HTMLResponse(html, headers=headers())
     shown = {**await asyncio.to_thread(activity, web),
              **await asyncio.to_thread(one_decision, web, decision_id)}  # fmt: skip

@@ -28,7 +28,8 @@ REPORT_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' 
 TYPES = {".html": "text/html", ".md": "text/markdown", ".json": "application/json",
          ".csv": "text/csv"}  # fmt: skip
 _NAME = re.compile(r"^[^/\\\x00]{1,255}$")
-COVERS = ("cover.jpg", "cover.png", "folder.jpg", "folder.png", "front.jpg", "front.png")
+COVERS = ("cover.jpg", "cover.png", "folder.jpg", "folder.png", "front.jpg", "front.png",
+          "poster.jpg", "poster.png")  # a movie's poster (``--artwork``) is its cover
 COVER_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 MOST_COVER = 20 * 1024 * 1024  # bytes: a bigger file is no cover the page shows
 

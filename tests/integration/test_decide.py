@@ -221,3 +221,60 @@ def test_a_choice_whose_file_would_be_left_alone_writes_nothing_and_says_why(pro
     assert "### Needs a decision" in report(home, "Pink Floyd")
     journals = home / "status" / "music" / "changes"
     assert not journals.exists() or not list(journals.glob("*_decide.jsonl"))
+
+
+def test_decide_i_starts_with_the_worst_question(tmp_path, music_library):
+    """Issue 70: ``decide -i`` asks the worst first, whatever the names and counts: Aardvark
+    comes first by name and has more questions (albums without a year, an album whose years
+    disagree: warnings); Zappa's one loose track has no artist (an error). In tmux (a real
+    terminal), the first question shown is Zappa's error, the one ``decide --json`` lists
+    first."""
+    import json
+
+    from tests.integration.test_batch_terminal import TMUX, WIDTH, Tmux, _env, _quote
+    from tests.integration.test_decisions_truth import album
+
+    if TMUX is None:
+        pytest.skip("tmux is not installed")
+    split = album("Aardvark/Third", "Aardvark", 4, album="Third", albumartist="Aardvark")
+    for n, (_, track) in enumerate(sorted(split.items())):  # its years disagree, 2 against 2
+        track["tags"]["date"] = "1973" if n < 2 else "1974"
+    spec = {**album("Aardvark/First", "Aardvark", 2, album="First", albumartist="Aardvark"),
+            **album("Aardvark/Second", "Aardvark", 2, album="Second", albumartist="Aardvark"),
+            **split,
+            "Zappa/Loose Song.flac": {"tags": {"title": "Loose Song", "date": "1970"},
+                                      "picture": True}}  # fmt: skip
+    music_library(tmp_path / "lib", spec)
+    home = tmp_path / "home"
+    home.mkdir()
+    run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
+               "--offline")  # fmt: skip
+    listed = json.loads(decide(home, "--json").stdout)
+    worst = listed["groups"][0]
+    assert worst["severity"] == "error" and worst["items"] == ["Zappa"], listed
+    assert {g["severity"] for g in listed["groups"][1:]} == {"warning"}
+    zappa, aardvark = ([d for g in listed["groups"] for d in g["decisions"] if d["item"] == name]
+                       for name in ("Zappa", "Aardvark"))  # fmt: skip
+    assert len(aardvark) > len(zappa) == 1, listed  # not the worst by its count
+    first = f"{worst['decisions'][0]['item']} · error {worst['code']}"
+
+    tmux = Tmux(tmp_path, _env())
+    argv = [sys.executable, str(REPO / "utilities" / "decide.py"), "--home", str(home), "-i"]
+    tmux("new-session", "-d", "-x", str(WIDTH), "-y", "30", "-s", "t", "sh", "-c",
+         " ".join(map(_quote, argv)))  # fmt: skip
+    try:
+        tmux("set-option", "-t", "t", "remain-on-exit", "on")
+
+        def screen() -> str:
+            return tmux("capture-pane", "-p", "-J", "-t", "t")
+
+        # The first screen waits for a cold start (imports, templates) on a busy machine.
+        assert wait_until(lambda: "[q] quit" in screen(), limit=120.0), screen()
+        questions = [line for line in screen().splitlines() if " · " in line]
+        assert questions[0].startswith(first), screen()
+        assert "Aardvark" not in screen()
+        tmux("send-keys", "-t", "t", "-l", "q")
+        tmux("send-keys", "-t", "t", "Enter")
+        assert wait_until(lambda: "Stopped; the rest wait" in screen()), screen()
+    finally:
+        subprocess.run([TMUX, "-S", str(tmux.socket), "kill-server"], capture_output=True)

@@ -93,6 +93,8 @@ def looking(served, browser):
 
 def test_a_value_for_one_untagged_file_changes_that_file_only(served, browser):
     server, lib, before, page = looking(served, browser)
+    dialogs = []  # the browser's own (window.prompt, alert, confirm): none is ever opened
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     ids = decisions_of(server, "Pink Floyd")
     q = opened(page, ids["missing-title"])
     q.locator('input[name="value"]').fill("Untitled Jam")
@@ -111,6 +113,32 @@ def test_a_value_for_one_untagged_file_changes_that_file_only(served, browser):
     page.locator("#undo-last").get_by_role("button", name="Undo").click()
     expect(page.locator("#said")).to_contain_text("Undone", timeout=WAIT)
     assert digests(lib) == before
+    assert dialogs == []
+    page.close()
+
+
+def test_keys_answer_a_question_and_u_undoes_it(served, browser):
+    """As ``decide -i`` takes them: j to the question, its choice's number to preview it, y
+    to take it, u to undo it; the files back byte for byte."""
+    server, lib, before, page = looking(served, browser)
+    wanted = decisions_of(server, "Pink Floyd")["inconsistent-year"]
+    order = page.eval_on_selector_all(".question", "els => els.map(e => e.dataset.id)")
+    for _ in range(order.index(wanted) + 1):
+        page.keyboard.press("j")
+    expect(question(page, wanted)).to_have_class("question current")
+    page.keyboard.press("2")  # date '1974' for the album's tracks
+    shown = question(page, wanted).locator(".preview")
+    expect(shown).to_contain_text("1974", timeout=WAIT)
+    assert digests(lib) == before
+    page.keyboard.press("y")
+    expect(page.locator("#said")).to_contain_text("closed", timeout=WAIT)
+    changed = [p for p, d in digests(lib).items() if d != before[p]]
+    assert changed and all(p.startswith("Pink Floyd/") for p in changed)
+    assert {mutagen.File(lib / p)["date"][0] for p in changed} == {"1974"}
+    page.keyboard.press("u")
+    expect(page.locator("#said")).to_contain_text("Undone", timeout=WAIT)
+    assert digests(lib) == before
+    assert "inconsistent-year" in decisions_of(server, "Pink Floyd")
     page.close()
 
 
@@ -166,6 +194,14 @@ def test_bad_answers_are_said_and_write_nothing(served, browser):
     q.locator(".preview").get_by_role("button", name="Take it").click()
     expect(page.locator("#said")).to_contain_text("changed", timeout=WAIT)
     assert digests(lib) == before
+    # Another decision of that file (changed since the batch read it): its preview refused.
+    asked = opened(page, ids["missing-artist"])
+    asked.locator('input[name="value"]').fill("Pink Floyd")
+    asked.get_by_role("button", name="Preview").click()
+    expect(page.locator("#said")).to_contain_text("changed since the batch read it",
+                                                  timeout=WAIT)  # fmt: skip
+    expect(asked.locator(".preview")).to_be_empty()
+    assert digests(lib) == before
     # A decision taken elsewhere meanwhile (stale on this page): said, nothing written.
     year = decisions_of(server, "Metallica")["missing-year"]
     assert server.post("/api/decisions", {"id": year, "dismiss": True}).status_code == 200
@@ -213,3 +249,50 @@ def test_names_with_hidden_controls_are_shown_escaped_and_decided(tmp_path, musi
         page.close()
     finally:
         server.stop()
+
+
+def test_recent_changes_say_what_is_undone_and_offer_no_undo_again(served, browser):
+    """A session undone says so, with when, and has no Undo; one undone in part (a value
+    changed since by another program) says what was left alone; the undo's own session is
+    named as such, and undoing it (the changes made again) gives the first its Undo back. A
+    dismissal's session, whose record its undo removes, is still listed, undone."""
+    server, lib = served
+    ids = decisions_of(server, "Pink Floyd") | {
+        f"Metallica {c}": i for c, i in decisions_of(server, "Metallica").items()
+    }
+    titled = server.post("/api/decisions", {"id": ids["missing-title"], "set": {"title": "Jam"}})
+    dismissed = server.post("/api/decisions", {"id": ids["Metallica missing-year"],
+                                               "dismiss": True})  # fmt: skip
+    named = server.post("/api/decisions", {"id": ids["Metallica missing-artist"],
+                                           "set": {"artist": "Metallica"}})  # fmt: skip
+    assert all(r.status_code == 200 for r in (titled, dismissed, named)), named.text
+    title, dismissal, artist = (r.json()["session"] for r in (titled, dismissed, named))
+    loose = mutagen.File(lib / "Metallica" / "Loose Song.flac")
+    loose["artist"] = "Metallica (edited elsewhere)"
+    loose.save()
+    partly = server.post("/api/undo", {"session": artist}).json()
+    assert partly["complete"] is False, partly
+
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(server.url + "/changes")
+
+    def row(session: str):
+        return page.locator(f'#changes li[data-session="{session}"]')
+
+    expect(row(artist)).to_contain_text("Partly undone")
+    expect(row(artist)).to_contain_text("1 change left alone")
+    expect(row(artist).get_by_role("button", name="Undo")).to_have_count(0)
+    for session in (title, dismissal):
+        row(session).get_by_role("button", name="Undo").click()
+        expect(row(session)).to_contain_text("Undone", timeout=WAIT)
+        expect(row(session).get_by_role("button")).to_have_count(0)
+    expect(row(dismissal)).to_contain_text("decided missing-year for 1 item")
+    # The undo of the title is a session of its own; undone, the title is set again and
+    # its session can be undone once more.
+    undo_of_title = page.locator("#changes li", has_text=f"The undo of {title}")
+    expect(undo_of_title).to_have_count(1)
+    undo_of_title.get_by_role("button", name="Undo").click()
+    expect(row(title).get_by_role("button", name="Undo")).to_have_count(1, timeout=WAIT)
+    assert mutagen.File(lib / "Pink Floyd/1973 - Dark Side/untitled.flac")["title"] == ["Jam"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()

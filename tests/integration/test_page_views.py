@@ -217,6 +217,15 @@ def test_a_long_name_fits_a_phone(big, browser):
     page.close()
 
 
+def serious_findings(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is (a page opened with
+    ``bypass_csp``: the check is let in past the policy, for itself only)."""
+    page.add_script_tag(path=str(AXE))  # the vendored copy: no network
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in result["violations"]
+            if v["impact"] in ("serious", "critical")]  # fmt: skip
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_serious_accessibility_finding(demo, browser, scheme):
     # The page allows no inline script: the check is let in past the policy, for itself only.
@@ -234,11 +243,7 @@ def test_no_serious_accessibility_finding(demo, browser, scheme):
             expect(page.locator(".slot .decision").first).to_be_visible()
             page.locator(".slot .decision button[data-action=preview]").first.click()
             expect(page.locator(".slot .preview button").first).to_be_visible()
-        page.add_script_tag(path=str(AXE))  # the vendored copy: no network
-        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        serious = [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in result["violations"]
-                   if v["impact"] in ("serious", "critical")]  # fmt: skip
-        if serious:
+        if serious := serious_findings(page):
             found[view] = serious
         shot(page, f"{view.strip('/').split('/')[0] or 'overview'}-desktop-{scheme}")
     assert found == {}
@@ -310,3 +315,34 @@ def test_an_item_with_its_history(demo, browser):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert demo.get("/library/item?kind=music&key=nobody").status_code == 200  # said, not 500
     page.close()
+
+
+def test_without_javascript_every_view_reads_and_says_where_to_act(demo, browser):
+    """Issue 70: the views read without JavaScript (each server-rendered whole); what acts
+    needs it, and says so with the command that does it from a terminal: never a form that
+    lands on the API's JSON."""
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    listed = demo.get("/api/decisions").json()
+    first = listed["groups"][0]["decisions"][0]
+    page.goto(demo.url + "/")
+    expect(page.locator("#decisions-total")).to_have_text(str(listed["total"]))
+    expect(page.locator(".question")).not_to_have_count(0)
+    expect(page.locator("#live")).to_have_text("not live (reload to update)")
+    form = page.locator('#queues form.batch[data-kind="music"]')
+    # (What a <noscript> holds is no text to Playwright's expect: its inner text is read.)
+    assert f"music batch --home {demo.home} starts one" in form.inner_text()
+    form.get_by_role("button", name="Start a batch").click()
+    page.wait_for_load_state()
+    assert '{"error"' not in page.content() and demo.get("/api/batches").json()["running"] == []
+    page.locator(f'.question[data-id="{first["id"]}"]').get_by_role(
+        "link", name="Evidence and choices").click()  # fmt: skip
+    expect(page.locator(".decision")).to_contain_text(first["question"])
+    said = page.locator(".decision").inner_text()
+    assert f"decide --home {demo.home} --id {first['id']} takes it" in said
+    page.goto(demo.url + "/library?kind=music&q=bj%C3%B6rk")
+    expect(page.locator("#items .item")).to_have_count(1)
+    page.goto(demo.url + "/changes")
+    expect(page.locator("#changes li")).not_to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    context.close()

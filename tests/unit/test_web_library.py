@@ -84,3 +84,17 @@ def test_a_failure_names_files_not_working_folders_in_one_line():
     assert entry_of(item("b", "error", error=processed)).error == "a.opus: too short at line 2"
     long = entry_of(item("c", "error", error="scan: " + "é" * 1000)).error
     assert len(long) == ERROR_LENGTH and long.endswith("…")
+
+
+def test_a_failure_shows_a_digest_by_its_start():
+    said = entry_of(item("a", "error", error=(
+        "a.flac: its decoded audio's MD5 f1f62466079d50a485fc3a1182beab5a is not the "
+        "1ee0193671609c7d63cfe89b920ad313 its FLAC header holds"))).error  # fmt: skip
+    assert said == "a.flac: its decoded audio's MD5 f1f62466… is not the 1ee01936… its FLAC " \
+        "header holds"  # fmt: skip
+    for whole in ("track 0123456789 of 20260101",
+                  "cannot read /m/d41d8cd98f00b204e9800998ecf8427e.flac: gone",
+                  "cannot read d41d8cd98f00b204e9800998ecf8427e.flac."):  # fmt: skip
+        assert entry_of(item("b", "error", error=whole)).error == whole
+    end = entry_of(item("c", "error", error="MD5 d41d8cd98f00b204e9800998ecf8427e.")).error
+    assert end == "MD5 d41d8cd9…."
