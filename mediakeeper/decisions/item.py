@@ -61,6 +61,11 @@ class DecideError(MediakeeperError):
     """A name that matches nothing or several items, a choice not listed, a bad value."""
 
 
+class DoesNotFit(DecideError):
+    """An answer its decision cannot take as given: a value not of its tag's type or past its
+    bound, a tag no kind's files hold, a scope that is none (the web's 400, not a 404)."""
+
+
 class Stale(DecideError):
     """A decision no longer asked as it was shown: taken already, or its files changed since."""
 
@@ -297,25 +302,25 @@ def set_changes(found: ItemDecisions, word: str, value: str, album: str | None, 
     every track; ``scope`` widens it to their albums' tracks ("album") or the item's
     ("item"); ``album`` (a folder or an album name) keeps it to that album's tracks."""
     if not questions_of(found.kind).sets_values:
-        raise DecideError(f"{found.kind}: --set writes tracks' tags, which its "
-                          f"{kinds.noun(found.kind)}s have none of here",
-                          "take a listed choice (--choose N) or --dismiss CODE")  # fmt: skip
+        raise DoesNotFit(f"{found.kind}: --set writes tracks' tags, which its "
+                         f"{kinds.noun(found.kind)}s have none of here",
+                         "take a listed choice (--choose N) or --dismiss CODE")  # fmt: skip
     if scope not in SCOPES:
-        raise DecideError(f"scope {scope!r} is not one of {', '.join(SCOPES)}")
+        raise DoesNotFit(f"scope {scope!r} is not one of {', '.join(SCOPES)}")
     tag = words.tag_named(word)
     if tag is None:
-        raise DecideError(f"{word!r} is not a tag mediakeeper writes",
-                          f"one of: {', '.join(words.SETTABLE)} (or year)")  # fmt: skip
+        raise DoesNotFit(f"{word!r} is not a tag mediakeeper writes",
+                         f"one of: {', '.join(words.SETTABLE)} (or year)")  # fmt: skip
     if why := words.bad_value(tag, value):
-        raise DecideError(f"--set {echoed(word)}={echoed(value)}: {why}; nothing written")
+        raise DoesNotFit(f"--set {echoed(word)}={echoed(value)}: {why}; nothing written")
     every = [t for t in found.document.get("tracks") or [] if _in_album(t, album)]
     if not every:
         raise DecideError(f"{found.name} has no album {echoed(album)!r}",
                           "its issue report names them")  # fmt: skip
     asking = [decision] if decision else [d for d in found.decisions if d.tag == tag]
     if decision is not None and decision.tag != tag and scope == "decision":
-        raise DecideError(f"decision {decision.code} is not about {tag}",
-                          f"it is about {decision.tag or 'no tag a value can set'}")
+        raise DoesNotFit(f"decision {decision.code} is not about {tag}",
+                         f"it is about {decision.tag or 'no tag a value can set'}")
     files = {f for d in asking for f in d.files}
     if scope == "item" or not files:
         tracks = every

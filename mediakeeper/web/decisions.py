@@ -27,7 +27,7 @@ from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import MediakeeperError, NotFound, UsageError
 from mediakeeper.decisions import engine, ids, words
-from mediakeeper.decisions.item import DecideError, Stale
+from mediakeeper.decisions.item import DecideError, DoesNotFit, Stale
 from mediakeeper.decisions.undo import undo_session
 from mediakeeper.text.cut import echoed
 from mediakeeper.web.bodies import MOST_LINE, Body, Params, Text, Word, json_body, query
@@ -72,7 +72,7 @@ class UndoBody(Body):
 def _problem(err: Exception) -> JSONResponse:
     if isinstance(err, Stale):
         code = 409
-    elif isinstance(err, BadRequest | UsageError):
+    elif isinstance(err, BadRequest | UsageError | DoesNotFit):
         code = 400
     elif isinstance(err, NotFound | DecideError):
         code = 404
