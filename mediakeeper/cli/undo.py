@@ -14,7 +14,7 @@ from mediakeeper.changes.undo import artist_named, undo
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
-from mediakeeper.decisions.undo import undo_session
+from mediakeeper.decisions.undo import Undoing, undo_session, undone_sessions
 from mediakeeper.decisions.undo_surfaces import after_undo
 from mediakeeper.text.fold import fold
 from mediakeeper.text.wording import count, value, written_to
@@ -51,11 +51,15 @@ def main(home, session, artist, list_sessions, dry_run, yes):
         artists: dict[str, set[str]] = {}
         for e in journals.entries:
             artists.setdefault(e.session, set()).add(e.artist)
+        undone = undone_sessions(settings.home)
+        undoes = {u.by: sid for sid, u in undone.items() if u.by}
         for sid, changes in counts.items():
-            click.echo(f"{sid}  {count(changes, 'change')} to {count(len(artists[sid]), 'artist')}")
+            said = f"{count(changes, 'change')} to {count(len(artists[sid]), 'artist')}"
+            click.echo(f"{sid}  {said}{_undone_note(sid, undone, undoes)}")
         set_aside = moves.sessions(settings.home)  # dupes set-aside: files moved, tags or not
         for sid, files in set_aside:
-            click.echo(f"{sid}  {count(files, 'file')} set aside (dupes)")
+            click.echo(f"{sid}  {count(files, 'file')} set aside (dupes)"
+                       f"{_undone_note(sid, undone, undoes)}")  # fmt: skip
         if not counts and not set_aside:
             click.echo("No tag changes have been journaled yet.")
         _show_problems(journals.problems)
@@ -170,6 +174,18 @@ def _said_dry(report) -> None:
         + (f", {len(report.already)} already at the old value" if report.already else "")
         + "; nothing written"
     )
+
+
+def _undone_note(sid: str, undone: dict[str, Undoing], undoes: dict[str, str]) -> str:
+    """What became of session ``sid`` since, as the page's recent changes say it: undone (when,
+    by which session), partly undone, or itself the undo of another session."""
+    notes = [f"the undo of {undoes[sid]}"] if sid in undoes else []
+    if (done := undone.get(sid)) is not None:
+        when = done.at.astimezone().strftime("%Y-%m-%d %H:%M")
+        by = f" by {done.by}" if done.by else ""
+        left = f", {count(done.left, 'change')} left alone" if done.left else ""
+        notes.append(f"{'partly undone' if done.left else 'undone'} {when}{by}{left}")
+    return f"  ({'; '.join(notes)})" if notes else ""
 
 
 def _show_problems(problems) -> None:

@@ -67,6 +67,23 @@ def test_without_a_target_it_lists_sessions_and_exits_2(processed, music_script)
     assert listed.returncode == 0 and session in listed.stdout
 
 
+def test_the_list_says_which_sessions_are_undone_and_which_undo_did_it(processed, music_script):
+    """As the page's recent changes say it: a session undone names when and by which undo,
+    the undo's own session says whose undo it is; undoing that undo lifts the mark."""
+    _lib, home, _original, session = processed
+    undone = music_script("undo_changes.py", "--home", home, "--session", session)
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    listed = music_script("undo_changes.py", "--home", home, "--list").stdout
+    [by] = re.findall(rf"^{re.escape(session)}  2 changes to 2 artists  \(undone [-\d :]+ by (\S+)\)$",
+                      listed, re.M)  # fmt: skip
+    assert re.search(rf"^{re.escape(by)}  2 changes to 2 artists  \(the undo of {session}\)$",
+                     listed, re.M), listed  # fmt: skip
+    redo = music_script("undo_changes.py", "--home", home, "--session", by)
+    assert redo.returncode == 0, redo.stdout + redo.stderr
+    listed = music_script("undo_changes.py", "--home", home, "--list").stdout
+    assert re.search(rf"^{re.escape(session)}  2 changes to 2 artists$", listed, re.M), listed
+
+
 def test_unknown_session_or_artist_exits_2_and_names_what_exists(
     processed, music_script, library_tags
 ):
