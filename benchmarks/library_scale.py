@@ -24,12 +24,17 @@ CPU seconds are printed beside wall times, and what creating one file costs in t
 benchmark's folder: the pass creates thousands (a temp copy per tag write, atomic outputs), a
 bare read none. The build's writes reach the disk before anything is timed.
 
+``--with DIR``: another checkout's pass (a `git worktree` of the code before) is timed in the
+same rounds, on its own copy of the library, between the same two reads, the two passes
+taking turns first: (b') and its ratios beside (b)'s, and (b)/(b') paired round by round.
+
 What the pass's writes cost depends on the file system (creating a file, a flush), what the
 read costs hardly at all: ``--dir`` puts the library and the data homes on the one to measure
 (a journaled ext4, tmpfs for the CPU alone).
 
     python benchmarks/library_scale.py --artists 930 --tracks 17274
     python benchmarks/library_scale.py --rounds 1 --dir /mnt/ext4
+    python benchmarks/library_scale.py --rounds 5 --with ../before
 """
 
 from __future__ import annotations
@@ -193,17 +198,21 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def full_pass(root: Path, home: Path, workers: int) -> tuple[float, float, int]:
-    """(wall s, CPU s of the batch and its workers, peak PSS kB of its process tree)."""
+def full_pass(
+    root: Path, home: Path, workers: int, checkout: Path = REPO
+) -> tuple[float, float, int]:
+    """(wall s, CPU s of the batch and its workers, peak PSS kB of its process tree), the
+    batch of ``checkout``."""
     command = [
-        sys.executable, str(REPO / "utilities" / "process_music_batch.py"),
+        sys.executable, str(checkout / "utilities" / "process_music_batch.py"),
         "--home", str(home), "--library", str(root), "--batch-size", "1000000",
         "--offline", "--workers", str(workers),
     ]  # fmt: skip
     peak = {"pss": 0}
     cpu = _children_cpu()
     started = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
 
     def sample():
         while proc.poll() is None:
@@ -234,6 +243,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="(a)-(b)-(a) rounds, default 3")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
     parser.add_argument(
+        "--with", dest="with_", type=Path, default=None,
+        help="another checkout (the code before): its pass timed in the same rounds",
+    )  # fmt: skip
+    parser.add_argument(
         "--dir", type=Path, default=None,
         help="the file system to measure on: the library and data homes go in a temp folder "
         "here (default: the system's temp folder)",
@@ -252,18 +265,30 @@ def main() -> None:
         create_ms, rename_ms = file_costs(work)
 
         rounds = []  # (a wall, a cpu: the two reads' mean; b wall, b cpu, peak pss kB)
+        others = []  # (b') wall, cpu, peak pss kB: --with's pass in the same rounds
         for n in range(1, args.rounds + 1):
             library, home = work / f"Music-{n}", work / f"home-{n}"
             shutil.copytree(pristine, library, symlinks=True)
             home.mkdir()
+            if args.with_ is not None:
+                other_library, other_home = work / f"Music-{n}-with", work / f"home-{n}-with"
+                shutil.copytree(pristine, other_library, symlinks=True)
+                other_home.mkdir()
             os.sync()  # the copy's writes must not land in either measurement
             before, before_cpu, files = bare_loop(library)
+            if args.with_ is not None and n % 2 == 0:  # the two passes take turns first
+                others.append(full_pass(other_library, other_home, args.workers, args.with_))
+                os.sync()
             batch = full_pass(library, home, args.workers)
             os.sync()  # nor the pass's writes in the read after it
+            if args.with_ is not None and n % 2 == 1:
+                others.append(full_pass(other_library, other_home, args.workers, args.with_))
+                os.sync()
             after, after_cpu, _ = bare_loop(library)
             bare_seconds, bare_cpu = (before + after) / 2, (before_cpu + after_cpu) / 2
             rounds.append((bare_seconds, bare_cpu, *batch))
-            print(f"round {n}: (a) {before:.2f}s, {after:.2f}s after  (b) {batch[0]:.2f}s  "
+            other = f"  (b') {others[-1][0]:.2f}s" if others else ""
+            print(f"round {n}: (a) {before:.2f}s, {after:.2f}s after  (b) {batch[0]:.2f}s{other}  "
                   f"ratio {batch[0] / bare_seconds:.2f}", flush=True)  # fmt: skip
         # The largest any (b) process ever was: exact, where sampling can miss a peak. Read
         # now, before (c) runs: the kernel's figure covers every child waited for so far.
@@ -306,6 +331,22 @@ def main() -> None:
         print(f"{'(c) same pass, library already fixed, once':<44}{recheck_seconds:>13.2f}s")
         print(f"{'ratio (c)/(a), (a) right after (c)':<44}{recheck_seconds / after_seconds:>14.2f}")
         print(f"{'CPU ratio (c)/(a)':<44}{recheck_cpu / after_cpu:>14.2f}")
+        if others:
+            print(f"(b') the pass of {args.with_}, in the same rounds")
+            with_ratios = [o[0] / r[0] for o, r in zip(others, rounds, strict=True)]
+            with_cpu = [o[1] / r[1] for o, r in zip(others, rounds, strict=True)]
+            paired = [r[2] / o[0] for o, r in zip(others, rounds, strict=True)]
+            paired_cpu = [r[3] / o[1] for o, r in zip(others, rounds, strict=True)]
+            lines = [
+                ("  (b') seconds, median", f"{median(o[0] for o in others):.2f}s"),
+                ("  ratio (b')/(a), median of the rounds", f"{median(with_ratios):.2f}"),
+                ("  CPU ratio (b')/(a), median of the rounds", f"{median(with_cpu):.2f}"),
+                ("  (b') CPU seconds, all its processes", f"{median(o[1] for o in others):.2f}s"),
+                ("(b)/(b'), paired: wall / CPU, median",
+                 f"{median(paired):.2f} / {median(paired_cpu):.2f}"),
+            ]  # fmt: skip
+            for label, value in lines:
+                print(f"{label:<44}{value:>14}")
         costs = f"{create_ms:.3f} / {rename_ms:.3f} ms"
         print(f"{'creating one file here / renaming one':<44}{costs:>14}")
     finally:
