@@ -78,7 +78,6 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         finalize=shown_safely,
-        auto_reload=False,  # the templates ship with the code: not looked at again each render
     )
     env.filters["md"] = markdown_escape
     env.filters["shell"] = shlex.quote

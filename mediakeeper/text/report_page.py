@@ -183,9 +183,6 @@ def _pieces(markdown: str):
     or list cut into slices of SLICE_ROWS rows (a table's each with its heading; ``opens``:
     the piece starts the block, ``closes``: it ends it). Only a block between blank lines is
     cut: it is a block of its own whatever comes before and after it."""
-    if markdown.count("\n") < SLICE_ROWS:  # no run of lines in it can be long enough to cut
-        yield markdown, True, True  # (most reports: the loop below is half their rendering)
-        return
     lines = markdown.split("\n")
     start = n = 0
     while n < len(lines):
