@@ -8,7 +8,6 @@ each value is given its type and held to its limits by pydantic-core (``_validat
 
 from __future__ import annotations
 
-import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -262,17 +261,13 @@ def _read_file(path: Path):
 def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
     """Give ``value`` the type of ``default`` (strings from the environment are parsed), and
     hold it to the setting's own check (``CHECKED``) and limits (``limit_of``): all through
-    one pydantic-core validator per kind of setting (``_validator``). A value that is already
-    what the validator would give back (``_as_is``) is taken without it."""
+    one pydantic-core validator per kind of setting (``_validator``)."""
+    from pydantic_core import ValidationError
+
     limit = limit_of(*name) if isinstance(default, int | float) else None
     # a service's check, or the kind's record's
     check = CHECKED.get(name) or kinds.get(name[0]).checks.get(name[1])
-    zero_is_none = name[1] == "rate_limit"
-    if _as_is(value, type(default), limit, check, zero_is_none):
-        return value
-    from pydantic_core import ValidationError
-
-    validator = _validator(type(default), limit, check, zero_is_none)
+    validator = _validator(type(default), limit, check, name[1] == "rate_limit")
     try:
         return validator.validate_python(value)
     except ValidationError as err:
@@ -282,30 +277,6 @@ def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
         else:
             said = f"expected a {_TYPE_NAMES[type(default)]}, got {value!r}"
         raise ConfigError(f"{where}: {said}") from None
-
-
-def _as_is(
-    value: Any, kind: type, limit: Limit | None, check: Callable[[Any], str | None] | None,
-    zero_is_none: bool,
-) -> bool:  # fmt: skip
-    """Whether the validator of a ``kind`` setting would give ``value`` back as it is: a flag's
-    or a TOML file's value of the setting's own type, within its limit, passing its check
-    (``_schema_of``'s types take such a value unchanged). pydantic-core is imported for the
-    others only (the environment's text, a value to refuse): a batch given its settings as
-    flags starts without it (docs/performance.md)."""
-    if type(value) is not kind or kind is tuple:  # a tuple's items are checked one by one
-        return False
-    if kind is int or kind is float:
-        within = 0 <= value < math.inf and not (limit and _beyond(value, limit, zero_is_none))
-    else:
-        within = True
-    return within and (check is None or not check(value))
-
-
-def _beyond(number: Any, limit: Limit, zero_is_none: bool) -> bool:
-    """Whether ``number`` lies outside ``limit`` (``zero_is_none``: 0 means "no limit")."""
-    below = limit.least is not None and number < limit.least
-    return (below and not (zero_is_none and number == 0)) or number > limit.most
 
 
 class _Refused(ValueError):
@@ -334,7 +305,8 @@ def _validator(
         return value
 
     def within(number: Any) -> Any:
-        if _beyond(number, limit, zero_is_none):
+        below = limit.least is not None and number < limit.least
+        if (below and not (zero_is_none and number == 0)) or number > limit.most:
             expected = limit.least_words if limit.least is not None else None
             raise _Refused(
                 f"expected {expected or f'a {_TYPE_NAMES[kind]}'}, at most {limit.most:,}"

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -301,28 +297,3 @@ def test_a_list_setting_from_the_file_and_from_the_environment(tmp_path):
     write_toml(tmp_path, "[alerts]\napprise = [1]\n")
     with pytest.raises(ConfigError, match=r"alerts.apprise: expected a list of strings, got \[1\]"):
         load_settings(tmp_path, environ={})
-
-
-SETTLED_WITHOUT_PYDANTIC = """
-import json, sys
-from mediakeeper.core.config import load_settings
-flags = {"music": {"checkpoint_every": 10, "lookups": False, "write_mode": "copy"}}
-settings = load_settings(sys.argv[1], overrides=flags)
-print(json.dumps([settings.get("serve", "port"), settings.get("watch", "settle_seconds"),
-                  settings.get("music", "checkpoint_every"), "pydantic_core" in sys.modules]))
-"""
-
-
-@pytest.mark.parametrize(("environ", "seen"), [({}, [8123, 5.0, 10, False]),
-                                               ({"MEDIAKEEPER_SERVE_PORT": "8124"},
-                                                [8124, 5.0, 10, True])])  # fmt: skip
-def test_values_of_their_own_type_are_taken_without_pydantic(tmp_path, environ, seen):
-    """A flag's or a TOML file's value of the setting's type, within its limits, is what
-    pydantic-core would give back: a batch starts without importing it. The environment's
-    text is parsed by it, as before."""
-    write_toml(tmp_path, "[serve]\nport = 8123\n[watch]\nsettle_seconds = 5.0\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIAKEEPER_")}
-    command = [sys.executable, "-c", SETTLED_WITHOUT_PYDANTIC, str(tmp_path)]
-    done = subprocess.run(command, env={**env, **environ}, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == seen
