@@ -48,6 +48,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
 
@@ -198,11 +199,55 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat_times(pid: int) -> tuple[float, float, float, float] | None:
+    """(user, system, children's user, children's system) CPU seconds of a process, from
+    /proc (its children: those it has waited for); None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return tuple(int(v) / TICK for v in fields[11:15])  # utime stime cutime cstime
+
+
+def _schedstat(pid: int) -> tuple[float, float] | None:
+    """(seconds on a core, seconds runnable but waiting for one) of a process's main thread."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            on_cpu, waiting, _ = f.read().split()
+    except (OSError, ValueError):
+        return None
+    return int(on_cpu) / 1e9, int(waiting) / 1e9
+
+
+@dataclass
+class Account:
+    """Where a pass's time went: the CPU of the batch's own process and of its workers (user
+    and system), and each worker's life split into on a core / waiting for one (other
+    processes had the cores) / neither (waiting for the disk, or for its next item): a
+    worker "waiting" is a loaded host, "neither" flushes or a main process too slow."""
+
+    main_user: float = 0.0
+    main_system: float = 0.0
+    workers_user: float = 0.0
+    workers_system: float = 0.0
+    lives: list[tuple[float, float, float]] = field(default_factory=list)  # life, on, waiting
+
+    def split(self) -> tuple[float, float, float]:
+        """The workers' on a core / waiting for one / neither, as shares of their lives."""
+        life = sum(x[0] for x in self.lives) or 1.0
+        on, waiting = sum(x[1] for x in self.lives), sum(x[2] for x in self.lives)
+        return on / life, waiting / life, max(0.0, life - on - waiting) / life
+
+
 def full_pass(
     root: Path, home: Path, workers: int, checkout: Path = REPO
-) -> tuple[float, float, int]:
-    """(wall s, CPU s of the batch and its workers, peak PSS kB of its process tree), the
-    batch of ``checkout``."""
+) -> tuple[float, float, int, Account]:
+    """(wall s, CPU s of the batch and its workers, peak PSS kB of its process tree, where
+    the time went), the batch of ``checkout``."""
     command = [
         sys.executable, str(checkout / "utilities" / "process_music_batch.py"),
         "--home", str(home), "--library", str(root), "--batch-size", "1000000",
@@ -210,14 +255,24 @@ def full_pass(
     ]  # fmt: skip
     peak = {"pss": 0}
     cpu = _children_cpu()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    main_times: list[tuple[float, float, float, float]] = []  # the last sample of the batch's
+    seen: dict[int, list[float]] = {}  # worker pid -> [first seen, last seen, on, waiting]
 
     def sample():
         while proc.poll() is None:
-            pss = sum(_pss_kb(pid) for pid in _tree_pids(proc.pid))
+            pids = _tree_pids(proc.pid)
+            pss = sum(_pss_kb(pid) for pid in pids)
             peak["pss"] = max(peak["pss"], pss)
+            now = time.perf_counter()
+            for pid in pids[1:]:
+                if (sched := _schedstat(pid)) is not None:
+                    seen.setdefault(pid, [now, now, 0.0, 0.0])[1:] = [now, *sched]
+            if (times := _stat_times(proc.pid)) is not None:
+                main_times[:] = [times]
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -228,7 +283,44 @@ def full_pass(
     sampler.join()
     if proc.returncode != 0:  # 1: some artists errored and skipped their work
         sys.exit(f"the pass did not complete (exit {proc.returncode}): {err.decode()[-2000:]}")
-    return elapsed, cpu, peak["pss"]
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    user, system = after.ru_utime - usage.ru_utime, after.ru_stime - usage.ru_stime
+    # The workers are waited for before the closing reports, so the batch's last sample
+    # holds their whole CPU; the batch's own is the rest (exact but for a clock tick).
+    workers_user, workers_system = main_times[0][2:] if main_times else (0.0, 0.0)
+    account = Account(
+        main_user=user - workers_user, main_system=system - workers_system,
+        workers_user=workers_user, workers_system=workers_system,
+        lives=[(last - first, on, waiting) for first, last, on, waiting in seen.values()
+               if pid_is_worker(on)],
+    )  # fmt: skip
+    return elapsed, cpu, peak["pss"], account
+
+
+def pid_is_worker(on_cpu: float) -> bool:
+    """A process of the tree that ran at all (the batch's helpers that only fork and wait,
+    such as a cluster's, take no CPU to speak of)."""
+    return on_cpu > 0.05
+
+
+def _account_lines(name: str, accounts: list[Account], bare_cpu: float) -> list[tuple[str, str]]:
+    """Where a pass's CPU went, medians of the rounds, beside the bare read's CPU: the batch's
+    own process and its workers, user / system; and the workers' lives split."""
+    lines = []
+    for label, user, system in (
+        ("its own process", [a.main_user for a in accounts], [a.main_system for a in accounts]),
+        ("its workers", [a.workers_user for a in accounts], [a.workers_system for a in accounts]),
+    ):
+        total = median(u + s for u, s in zip(user, system, strict=True))
+        lines.append((f"{name} CPU: {label}, user / system",
+                      f"{median(user):.2f} / {median(system):.2f}s"))  # fmt: skip
+        lines.append((f"{name}   the same, x the bare read's CPU", f"{total / bare_cpu:.2f}"))
+    splits = [a.split() for a in accounts if a.lives]
+    if splits:
+        on, waiting, neither = (median(x[i] for x in splits) for i in range(3))
+        lines.append((f"{name} workers on a core / waiting / neither",
+                      f"{on:.0%} / {waiting:.0%} / {neither:.0%}"))  # fmt: skip
+    return lines
 
 
 def _spread(values: list[float]) -> str:
@@ -299,7 +391,7 @@ def main() -> None:
         )
         recheck_home = work / "home-recheck"
         recheck_home.mkdir()
-        recheck_seconds, recheck_cpu, _ = full_pass(library, recheck_home, args.workers)
+        recheck_seconds, recheck_cpu, *_ = full_pass(library, recheck_home, args.workers)
         after_seconds, after_cpu, _ = bare_loop(library)  # (c)'s own neighbour
 
         ratios = [r[2] / r[0] for r in rounds]
@@ -309,6 +401,7 @@ def main() -> None:
         batch_cpu = median([r[3] for r in rounds])
         pss_kb = max(r[4] for r in rounds)
         busy = median(r[3] / r[2] for r in rounds)
+        bare_cpu_median = median(r[1] for r in rounds)
         print()
         print(f"{'measure (a median of the rounds, unless said)':<44}{'value':>14}")
         print(f"{'(a) bare mutagen loop, 1 process':<44}{bare_seconds:>13.2f}s")
@@ -323,6 +416,8 @@ def main() -> None:
         print(f"{'CPU ratio (b)/(a), median of the rounds':<44}{median(cpu_ratios):>14.2f}")
         print(f"{'(b) CPU seconds, all its processes':<44}{batch_cpu:>13.2f}s")
         print(f"{'(b) cores kept busy (CPU s / wall s)':<44}{busy:>14.2f}")
+        for label, value in _account_lines("(b)", [r[5] for r in rounds], bare_cpu_median):
+            print(f"{label:<44}{value:>14}")
         print(f"{'(a) tracks per second':<44}{files / bare_seconds:>14,.0f}")
         print(f"{'(b) tracks per second':<44}{made / batch_seconds:>14,.0f}")
         print(f"{'(b) peak memory, whole tree (PSS), any round':<44}{pss_kb / 1024:>12.1f}MB")
@@ -345,6 +440,7 @@ def main() -> None:
                 ("(b)/(b'), paired: wall / CPU, median",
                  f"{median(paired):.2f} / {median(paired_cpu):.2f}"),
             ]  # fmt: skip
+            lines += _account_lines("  (b')", [o[3] for o in others], bare_cpu_median)
             for label, value in lines:
                 print(f"{label:<44}{value:>14}")
         costs = f"{create_ms:.3f} / {rename_ms:.3f} ms"
