@@ -24,12 +24,17 @@ CPU seconds are printed beside wall times, and what creating one file costs in t
 benchmark's folder: the pass creates thousands (a temp copy per tag write, atomic outputs), a
 bare read none. The build's writes reach the disk before anything is timed.
 
+``--with DIR``: another checkout's pass (a `git worktree` of the code before) is timed in the
+same rounds, on its own copy of the library, between the same two reads, the two passes
+taking turns first: (b') and its ratios beside (b)'s, and (b)/(b') paired round by round.
+
 What the pass's writes cost depends on the file system (creating a file, a flush), what the
 read costs hardly at all: ``--dir`` puts the library and the data homes on the one to measure
 (a journaled ext4, tmpfs for the CPU alone).
 
     python benchmarks/library_scale.py --artists 930 --tracks 17274
     python benchmarks/library_scale.py --rounds 1 --dir /mnt/ext4
+    python benchmarks/library_scale.py --rounds 5 --with ../before
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
 
@@ -193,22 +199,80 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def full_pass(root: Path, home: Path, workers: int) -> tuple[float, float, int]:
-    """(wall s, CPU s of the batch and its workers, peak PSS kB of its process tree)."""
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat_times(pid: int) -> tuple[float, float, float, float] | None:
+    """(user, system, children's user, children's system) CPU seconds of a process, from
+    /proc (its children: those it has waited for); None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return tuple(int(v) / TICK for v in fields[11:15])  # utime stime cutime cstime
+
+
+def _schedstat(pid: int) -> tuple[float, float] | None:
+    """(seconds on a core, seconds runnable but waiting for one) of a process's main thread."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            on_cpu, waiting, _ = f.read().split()
+    except (OSError, ValueError):
+        return None
+    return int(on_cpu) / 1e9, int(waiting) / 1e9
+
+
+@dataclass
+class Account:
+    """Where a pass's time went: the CPU of the batch's own process and of its workers (user
+    and system), and each worker's life split into on a core / waiting for one (other
+    processes had the cores) / neither (waiting for the disk, or for its next item): a
+    worker "waiting" is a loaded host, "neither" flushes or a main process too slow."""
+
+    main_user: float = 0.0
+    main_system: float = 0.0
+    workers_user: float = 0.0
+    workers_system: float = 0.0
+    lives: list[tuple[float, float, float]] = field(default_factory=list)  # life, on, waiting
+
+    def split(self) -> tuple[float, float, float]:
+        """The workers' on a core / waiting for one / neither, as shares of their lives."""
+        life = sum(x[0] for x in self.lives) or 1.0
+        on, waiting = sum(x[1] for x in self.lives), sum(x[2] for x in self.lives)
+        return on / life, waiting / life, max(0.0, life - on - waiting) / life
+
+
+def full_pass(
+    root: Path, home: Path, workers: int, checkout: Path = REPO
+) -> tuple[float, float, int, Account]:
+    """(wall s, CPU s of the batch and its workers, peak PSS kB of its process tree, where
+    the time went), the batch of ``checkout``."""
     command = [
-        sys.executable, str(REPO / "utilities" / "process_music_batch.py"),
+        sys.executable, str(checkout / "utilities" / "process_music_batch.py"),
         "--home", str(home), "--library", str(root), "--batch-size", "1000000",
         "--offline", "--workers", str(workers),
     ]  # fmt: skip
     peak = {"pss": 0}
     cpu = _children_cpu()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    main_times: list[tuple[float, float, float, float]] = []  # the last sample of the batch's
+    seen: dict[int, list[float]] = {}  # worker pid -> [first seen, last seen, on, waiting]
 
     def sample():
         while proc.poll() is None:
-            pss = sum(_pss_kb(pid) for pid in _tree_pids(proc.pid))
+            pids = _tree_pids(proc.pid)
+            pss = sum(_pss_kb(pid) for pid in pids)
             peak["pss"] = max(peak["pss"], pss)
+            now = time.perf_counter()
+            for pid in pids[1:]:
+                if (sched := _schedstat(pid)) is not None:
+                    seen.setdefault(pid, [now, now, 0.0, 0.0])[1:] = [now, *sched]
+            if (times := _stat_times(proc.pid)) is not None:
+                main_times[:] = [times]
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -219,7 +283,44 @@ def full_pass(root: Path, home: Path, workers: int) -> tuple[float, float, int]:
     sampler.join()
     if proc.returncode != 0:  # 1: some artists errored and skipped their work
         sys.exit(f"the pass did not complete (exit {proc.returncode}): {err.decode()[-2000:]}")
-    return elapsed, cpu, peak["pss"]
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    user, system = after.ru_utime - usage.ru_utime, after.ru_stime - usage.ru_stime
+    # The workers are waited for before the closing reports, so the batch's last sample
+    # holds their whole CPU; the batch's own is the rest (exact but for a clock tick).
+    workers_user, workers_system = main_times[0][2:] if main_times else (0.0, 0.0)
+    account = Account(
+        main_user=user - workers_user, main_system=system - workers_system,
+        workers_user=workers_user, workers_system=workers_system,
+        lives=[(last - first, on, waiting) for first, last, on, waiting in seen.values()
+               if pid_is_worker(on)],
+    )  # fmt: skip
+    return elapsed, cpu, peak["pss"], account
+
+
+def pid_is_worker(on_cpu: float) -> bool:
+    """A process of the tree that ran at all (the batch's helpers that only fork and wait,
+    such as a cluster's, take no CPU to speak of)."""
+    return on_cpu > 0.05
+
+
+def _account_lines(name: str, accounts: list[Account], bare_cpu: float) -> list[tuple[str, str]]:
+    """Where a pass's CPU went, medians of the rounds, beside the bare read's CPU: the batch's
+    own process and its workers, user / system; and the workers' lives split."""
+    lines = []
+    for label, user, system in (
+        ("its own process", [a.main_user for a in accounts], [a.main_system for a in accounts]),
+        ("its workers", [a.workers_user for a in accounts], [a.workers_system for a in accounts]),
+    ):
+        total = median(u + s for u, s in zip(user, system, strict=True))
+        lines.append((f"{name} CPU: {label}, user / system",
+                      f"{median(user):.2f} / {median(system):.2f}s"))  # fmt: skip
+        lines.append((f"{name}   the same, x the bare read's CPU", f"{total / bare_cpu:.2f}"))
+    splits = [a.split() for a in accounts if a.lives]
+    if splits:
+        on, waiting, neither = (median(x[i] for x in splits) for i in range(3))
+        lines.append((f"{name} workers on a core / waiting / neither",
+                      f"{on:.0%} / {waiting:.0%} / {neither:.0%}"))  # fmt: skip
+    return lines
 
 
 def _spread(values: list[float]) -> str:
@@ -233,6 +334,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--rounds", type=int, default=3, help="(a)-(b)-(a) rounds, default 3")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
+    parser.add_argument(
+        "--with", dest="with_", type=Path, default=None,
+        help="another checkout (the code before): its pass timed in the same rounds",
+    )  # fmt: skip
     parser.add_argument(
         "--dir", type=Path, default=None,
         help="the file system to measure on: the library and data homes go in a temp folder "
@@ -252,18 +357,30 @@ def main() -> None:
         create_ms, rename_ms = file_costs(work)
 
         rounds = []  # (a wall, a cpu: the two reads' mean; b wall, b cpu, peak pss kB)
+        others = []  # (b') wall, cpu, peak pss kB: --with's pass in the same rounds
         for n in range(1, args.rounds + 1):
             library, home = work / f"Music-{n}", work / f"home-{n}"
             shutil.copytree(pristine, library, symlinks=True)
             home.mkdir()
+            if args.with_ is not None:
+                other_library, other_home = work / f"Music-{n}-with", work / f"home-{n}-with"
+                shutil.copytree(pristine, other_library, symlinks=True)
+                other_home.mkdir()
             os.sync()  # the copy's writes must not land in either measurement
             before, before_cpu, files = bare_loop(library)
+            if args.with_ is not None and n % 2 == 0:  # the two passes take turns first
+                others.append(full_pass(other_library, other_home, args.workers, args.with_))
+                os.sync()
             batch = full_pass(library, home, args.workers)
             os.sync()  # nor the pass's writes in the read after it
+            if args.with_ is not None and n % 2 == 1:
+                others.append(full_pass(other_library, other_home, args.workers, args.with_))
+                os.sync()
             after, after_cpu, _ = bare_loop(library)
             bare_seconds, bare_cpu = (before + after) / 2, (before_cpu + after_cpu) / 2
             rounds.append((bare_seconds, bare_cpu, *batch))
-            print(f"round {n}: (a) {before:.2f}s, {after:.2f}s after  (b) {batch[0]:.2f}s  "
+            other = f"  (b') {others[-1][0]:.2f}s" if others else ""
+            print(f"round {n}: (a) {before:.2f}s, {after:.2f}s after  (b) {batch[0]:.2f}s{other}  "
                   f"ratio {batch[0] / bare_seconds:.2f}", flush=True)  # fmt: skip
         # The largest any (b) process ever was: exact, where sampling can miss a peak. Read
         # now, before (c) runs: the kernel's figure covers every child waited for so far.
@@ -274,7 +391,7 @@ def main() -> None:
         )
         recheck_home = work / "home-recheck"
         recheck_home.mkdir()
-        recheck_seconds, recheck_cpu, _ = full_pass(library, recheck_home, args.workers)
+        recheck_seconds, recheck_cpu, *_ = full_pass(library, recheck_home, args.workers)
         after_seconds, after_cpu, _ = bare_loop(library)  # (c)'s own neighbour
 
         ratios = [r[2] / r[0] for r in rounds]
@@ -284,6 +401,7 @@ def main() -> None:
         batch_cpu = median([r[3] for r in rounds])
         pss_kb = max(r[4] for r in rounds)
         busy = median(r[3] / r[2] for r in rounds)
+        bare_cpu_median = median(r[1] for r in rounds)
         print()
         print(f"{'measure (a median of the rounds, unless said)':<44}{'value':>14}")
         print(f"{'(a) bare mutagen loop, 1 process':<44}{bare_seconds:>13.2f}s")
@@ -298,6 +416,8 @@ def main() -> None:
         print(f"{'CPU ratio (b)/(a), median of the rounds':<44}{median(cpu_ratios):>14.2f}")
         print(f"{'(b) CPU seconds, all its processes':<44}{batch_cpu:>13.2f}s")
         print(f"{'(b) cores kept busy (CPU s / wall s)':<44}{busy:>14.2f}")
+        for label, value in _account_lines("(b)", [r[5] for r in rounds], bare_cpu_median):
+            print(f"{label:<44}{value:>14}")
         print(f"{'(a) tracks per second':<44}{files / bare_seconds:>14,.0f}")
         print(f"{'(b) tracks per second':<44}{made / batch_seconds:>14,.0f}")
         print(f"{'(b) peak memory, whole tree (PSS), any round':<44}{pss_kb / 1024:>12.1f}MB")
@@ -306,6 +426,23 @@ def main() -> None:
         print(f"{'(c) same pass, library already fixed, once':<44}{recheck_seconds:>13.2f}s")
         print(f"{'ratio (c)/(a), (a) right after (c)':<44}{recheck_seconds / after_seconds:>14.2f}")
         print(f"{'CPU ratio (c)/(a)':<44}{recheck_cpu / after_cpu:>14.2f}")
+        if others:
+            print(f"(b') the pass of {args.with_}, in the same rounds")
+            with_ratios = [o[0] / r[0] for o, r in zip(others, rounds, strict=True)]
+            with_cpu = [o[1] / r[1] for o, r in zip(others, rounds, strict=True)]
+            paired = [r[2] / o[0] for o, r in zip(others, rounds, strict=True)]
+            paired_cpu = [r[3] / o[1] for o, r in zip(others, rounds, strict=True)]
+            lines = [
+                ("  (b') seconds, median", f"{median(o[0] for o in others):.2f}s"),
+                ("  ratio (b')/(a), median of the rounds", f"{median(with_ratios):.2f}"),
+                ("  CPU ratio (b')/(a), median of the rounds", f"{median(with_cpu):.2f}"),
+                ("  (b') CPU seconds, all its processes", f"{median(o[1] for o in others):.2f}s"),
+                ("(b)/(b'), paired: wall / CPU, median",
+                 f"{median(paired):.2f} / {median(paired_cpu):.2f}"),
+            ]  # fmt: skip
+            lines += _account_lines("  (b')", [o[3] for o in others], bare_cpu_median)
+            for label, value in lines:
+                print(f"{label:<44}{value:>14}")
         costs = f"{create_ms:.3f} / {rename_ms:.3f} ms"
         print(f"{'creating one file here / renaming one':<44}{costs:>14}")
     finally:

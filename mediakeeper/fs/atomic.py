@@ -142,6 +142,45 @@ def atomic_write_bytes(
         fsync_dir(path.parent)
 
 
+def holds(path: Path | str, data: bytes) -> bool:
+    """Whether the file at ``path`` (not a link) holds exactly ``data``: read to compare,
+    which costs less than a rewrite (on ext4 without a journal, creating the temp file alone
+    costs more than reading the file back, and each rewrite frees an inode that makes the
+    next creations slower still: docs/performance.md). A file that cannot be read does not."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        if os.fstat(fd).st_size != len(data):
+            return False
+        with memoryview(data) as view:
+            done = 0
+            while done < len(view):
+                chunk = os.read(fd, min(len(view) - done, 1 << 20))
+                if not chunk or chunk != view[done : done + len(chunk)]:
+                    return False
+                done += len(chunk)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def write_if_changed(path: Path | str, data: bytes, *, durable: bool = True) -> bool:
+    """``atomic_write_bytes`` unless the file holds ``data`` already (``holds``): whether it
+    was written. A file left as it is and asked ``durable`` is flushed as it stands, so the
+    promise is the same either way: on return, ``data`` is on disk under ``path``."""
+    if not holds(path, data):
+        atomic_write_bytes(path, data, durable=durable)
+        return True
+    if durable:
+        flush_files((), [Path(path)])
+        fsync_dir(Path(path).parent)
+    return False
+
+
 def encode_text(text: str) -> bytes:
     """UTF-8, with undecodable file-name bytes (lone surrogates, as Python reads non-UTF-8
     names) written as ``\\udcXX``: a valid JSON escape that reads back to the same name."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.fs import tree
-from mediakeeper.fs.hints import will_need
+from mediakeeper.fs.hints import in_memory, will_need
 
 HEAD = 128 << 10  # tags, headers and the first frames: what a tag read takes from the front
 TAIL = 64 << 10  # ID3v1, APEv2, Lyrics3, and an MP4 whose index was written last
@@ -28,15 +28,18 @@ TAIL = 64 << 10  # ID3v1, APEv2, Lyrics3, and an MP4 whose index was written las
 
 def hint_ends(folder: str | Path, suffixes: Collection[str]) -> int:
     """Hint the first HEAD and last TAIL bytes of every file below ``folder`` whose suffix
-    (lower case, with its dot) is one of ``suffixes``; links are not followed. The count of
-    files hinted."""
+    (lower case, with its dot) is one of ``suffixes``; links are not followed. A folder whose
+    first such file has its head in memory already was read lately (copied, played, passed
+    over), and its other files with it: it is passed over, for the price of one look instead
+    of a hint a file. The count of files hinted."""
     hinted = 0
     for where, _folders, names in tree.walk(folder):
-        for name in names:
-            if os.path.splitext(name)[1].lower() in suffixes and will_need(
-                os.path.join(where, name), HEAD, TAIL
-            ):
-                hinted += 1
+        paths = [
+            os.path.join(where, n) for n in names if os.path.splitext(n)[1].lower() in suffixes
+        ]
+        if not paths or in_memory(paths[0], HEAD):
+            continue
+        hinted += sum(will_need(path, HEAD, TAIL) for path in paths)
     return hinted
 
 

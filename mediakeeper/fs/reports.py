@@ -6,6 +6,12 @@ Every writer of a report (each kind's, ``decide``, ``undo``, the index) goes thr
 is written first, then the Markdown, each atomically, so at every moment the page is at least
 as new as the Markdown beside it. Derived data (processing again rebuilds it): atomic, no fsync
 unless asked.
+
+A report is written only when it changes: a Markdown file that holds the text already, beside
+a page that names that text as what it was made from (``report_page.made_from``), is left as
+it is, page unrendered (a re-run, a ``decide`` that leaves an artist's report as it was, an
+index whose lists did not move). A page from other text (a write a kill cut between the page
+and its Markdown) or from another version of the toolkit is made again.
 """
 
 from __future__ import annotations
@@ -17,7 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core.kind_record import Kind
-from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.atomic import (
+    atomic_write_text,
+    encode_text,
+    flush_files,
+    fsync_dir,
+    holds,
+    write_if_changed,
+)
 from mediakeeper.text.slug import inside, page_of
 
 INDEX = "index.md"  # issues/<kind>/index.md: every report of the kind
@@ -43,20 +56,48 @@ def write_item_outputs(
     write_report(inside(home, "issues", kind.name, f"{slug}.md"), report, durable=True)
 
 
-def write_report(path: Path, markdown: str, *, durable: bool = False) -> None:
-    """``path``: the report's ``.md``; its page goes beside it."""
+def write_report(path: Path, markdown: str, *, durable: bool = False) -> bool:
+    """``path``: the report's ``.md``; its page goes beside it. Whether anything was written
+    (False: the report on disk says this already)."""
+    # Imported when a report is written: the commands that only read reports (the dashboard,
+    # the weekly report's records) need no Markdown renderer.
+    from mediakeeper.text.report_page import made_from
+
     path = Path(path)
-    atomic_write_text(page_path(path), _page(path, markdown), durable=durable)
-    atomic_write_text(path, markdown, durable=durable)
+    page, text = page_path(path), encode_text(markdown)
+    made = made_from(text, source=path.name, index=_index_of(path))
+    if _made_from(page) != made:
+        atomic_write_text(page, _page(path, markdown, made), durable=durable)
+    elif holds(path, text):
+        if durable:  # as a write would leave them: on disk
+            flush_files((), [page, path])
+            fsync_dir(path.parent)
+        return False
+    write_if_changed(path, text, durable=durable)
+    return True
 
 
-def _page(path: Path, markdown: str) -> str:
-    # Imported when a page is made: the commands that only read reports (the dashboard, the
-    # weekly report's records) need no Markdown renderer.
+def _index_of(path: Path) -> str:
+    """The page of the kind's index, which a report's page links ("" for the index itself)."""
+    return "" if path.name == INDEX else page_path(path.with_name(INDEX)).name
+
+
+def _made_from(page: Path) -> str:
+    """What the page on disk names as made from (``report_page.made_from``); "" for none."""
+    from mediakeeper.text.report_page import MADE_FROM
+
+    try:
+        with open(page, "rb") as f:
+            found = MADE_FROM.search(f.read(512))  # in its head, before any tag's text
+    except OSError:
+        return ""
+    return found.group(1).decode() if found else ""
+
+
+def _page(path: Path, markdown: str, made: str) -> str:
     from mediakeeper.text.report_page import report_page
 
-    index = "" if path.name == INDEX else page_path(path.with_name(INDEX)).name
-    return report_page(markdown, source=path.name, index=index)
+    return report_page(markdown, source=path.name, index=_index_of(path), made=made)
 
 
 def write_missing_page(path: Path | str) -> bool:
@@ -67,10 +108,14 @@ def write_missing_page(path: Path | str) -> bool:
     name = os.fspath(path)
     if os.path.exists(page_of(name)):
         return False
+    from mediakeeper.text.report_page import made_from
+
     path = Path(name)
     try:
-        markdown = path.read_text(encoding="utf-8", errors="replace")
+        text = path.read_bytes()
     except FileNotFoundError:
         return False
-    atomic_write_text(page_path(path), _page(path, markdown), durable=False)
+    made = made_from(text, source=path.name, index=_index_of(path))
+    markdown = text.decode("utf-8", errors="replace")
+    atomic_write_text(page_path(path), _page(path, markdown, made), durable=False)
     return True

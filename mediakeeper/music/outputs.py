@@ -1,8 +1,10 @@
 """What one processed artist leaves behind: its JSON record, its CSV rows, its issue report
 (Markdown and its web page).
 
-All three are written atomically. ``tracks.csv`` for the whole library is assembled from the
-per-artist CSV parts at the end of a batch, so workers never rewrite a shared file.
+All three are written atomically, and only when their bytes change (a re-run that finds the
+artist as it was rewrites none but its record, which carries the time). ``tracks.csv`` for
+the whole library is assembled from the per-artist CSV parts at the end of a batch, so
+workers never rewrite a shared file.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import is_open, questions
-from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text, encode_text
+from mediakeeper.fs.atomic import atomic_write_bytes, encode_text, write_if_changed
 from mediakeeper.fs.reports import write_report
 from mediakeeper.music.finding_groups import group_findings
 from mediakeeper.music.model import Track
@@ -61,12 +63,12 @@ class ArtistOutputs:
         document = {**artist, "tracks": [track_record(t) for t in tracks], "findings": findings}
         self.write_record(document, tracks)
         rows = _csv_rows(artist["folder_name"], tracks, findings)
-        atomic_write_text(self.csv_part, rows, durable=False)
+        write_if_changed(self.csv_part, encode_text(rows), durable=False)
 
     def write_record(self, document: Mapping[str, Any], tracks: list[Track]) -> None:
         """The JSON record and the issue report of ``document`` (its tracks as ``tracks``)."""
         # Derived data, rebuilt by re-processing: atomic (old or new), but not worth an fsync.
-        atomic_write_text(self.json_path, dumps_by_line(document), durable=False)
+        write_if_changed(self.json_path, encode_text(dumps_by_line(document)), durable=False)
         report = render_report(document, tracks, document["findings"], home=self.home)
         write_report(self.report_path, report)
 

@@ -32,10 +32,9 @@ import shlex
 from collections.abc import Callable, Container, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING, Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import queue_manager
@@ -70,6 +69,9 @@ from mediakeeper.queue.loading import held, load_queue
 from mediakeeper.text.jsonfmt import dumps_one
 from mediakeeper.text.wording import queue_name
 
+if TYPE_CHECKING:
+    from filelock import FileLock
+
 JOURNAL_FILE = "processing_queue.journal"
 CHECKPOINT_DIR = "checkpoints"
 FOLD_AFTER_LINES = 500  # keep replay cheap for a long run
@@ -97,7 +99,6 @@ class QueueStore:
         self.journal_path = self.dir / JOURNAL_FILE
         self.checkpoint_dir = self.dir / CHECKPOINT_DIR
         self.clock = clock
-        self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT)
         self._data: dict[str, Any] | None = None
         self._index: dict[str, int] = {}  # key -> position in the items
         self._signature: tuple | None = None
@@ -108,6 +109,15 @@ class QueueStore:
         self._depth = 0  # nested locked() calls: the state cannot change under our own lock
         self._batched: dict[str, dict[str, Any]] | None = None  # see transaction()
         self._claim_from: dict[tuple[str, ...], int] = {}  # see claim_many
+
+    @cached_property
+    def _lock(self) -> FileLock:
+        """The inter-process lock, made at its first use: a dry run, a report and every other
+        reader ``peek`` without it, and need not import filelock (with its logging and
+        decimal) at their start."""
+        from filelock import FileLock
+
+        return FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT)
 
     # ---- reading -----------------------------------------------------------------------
 
@@ -126,6 +136,8 @@ class QueueStore:
             # a queue leaves the home as it found it (a stray .lock made a fresh home look
             # used). ``create`` and a restore take the lock themselves.
             raise QueueMissing(f"no {queue_name(self.kind)} at {self.path}")
+        from filelock import Timeout  # (imported with the lock, at its first use)
+
         try:
             with self._lock:
                 self._depth += 1

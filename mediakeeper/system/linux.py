@@ -114,3 +114,37 @@ def io_bytes() -> tuple[int, int] | None:
         return int(fields[b"rchar"]), int(fields[b"wchar"])
     except (KeyError, ValueError):
         return None
+
+
+_SYS_CACHESTAT = 451  # one number on every architecture (Linux 6.5 and later)
+
+
+class _CachestatRange(ctypes.Structure):
+    _fields_ = (("off", ctypes.c_uint64), ("len", ctypes.c_uint64))
+
+
+class _Cachestat(ctypes.Structure):
+    _fields_ = tuple((name, ctypes.c_uint64) for name in (
+        "nr_cache", "nr_dirty", "nr_writeback", "nr_evicted", "nr_recently_evicted"))  # fmt: skip
+
+
+@cache
+def _syscall():
+    call = getattr(_libc(), "syscall", None) if sys.platform == "linux" else None
+    if call is not None:
+        call.restype = ctypes.c_long
+    return call
+
+
+def cached_pages(fd: int, offset: int, length: int) -> int | None:
+    """How many pages of the file's bytes ``offset`` to ``offset + length`` are in the page
+    cache (``cachestat``), without reading them or touching the access time; None where the
+    kernel cannot tell (before Linux 6.5, elsewhere)."""
+    call = _syscall()
+    if call is None:
+        return None
+    found = _Cachestat()
+    span = _CachestatRange(offset, length)
+    if call(_SYS_CACHESTAT, fd, ctypes.byref(span), ctypes.byref(found), 0) != 0:
+        return None
+    return found.nr_cache

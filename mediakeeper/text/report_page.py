@@ -13,18 +13,24 @@ A link to another Markdown report (the index's) opens that report's page. On a p
 table's rows are stacked, each cell under its column's heading (``data-label``), so no column
 is out of sight. A hidden control from a tag (a right-to-left override, a zero-width space)
 is shown as its escape, as on every page (``mediakeeper.text.visible``).
+
+A page names what it was made from (``made_from``: a hash of its Markdown, its names and the
+code and templates that make pages), so a writer can tell a page that is still right from one
+to make again without rendering it (``mediakeeper.fs.reports``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 from markupsafe import Markup
 
-from mediakeeper.text.render import render, shown
+from mediakeeper.text.render import TEMPLATES, render, shown
 from mediakeeper.text.slug import page_of
 from mediakeeper.text.visible import visible
 
@@ -123,10 +129,38 @@ def _title(body: str) -> str:
 SLICE_ROWS = 50
 
 
-def report_page(markdown: str, *, source: str, index: str = "") -> str:
+# The page's head names what it was made from (``made_from``), before anything a tag can fill.
+MADE_FROM = re.compile(rb'<meta name="mediakeeper-made-from" content="([0-9a-f]{64})">')
+_MAKERS = ("issue_report.html.j2", "_style.html.j2")  # the templates a page is made with
+
+
+@cache
+def _makers() -> bytes:
+    """What makes a page, besides its Markdown: this module, the templates, the render
+    module's fingerprint (its source, Jinja's and Python's versions). A new version that
+    makes pages otherwise makes every page again."""
+    parts = [Path(__file__).read_bytes(), *((TEMPLATES / name).read_bytes() for name in _MAKERS)]
+    from mediakeeper.text import render as rendering
+
+    parts.append(rendering.VERSION.encode())
+    return hashlib.sha256(b"\0".join(parts)).digest()
+
+
+def made_from(markdown: bytes, *, source: str, index: str = "") -> str:
+    """The hash a page made of ``markdown`` (as its file holds it) under these names carries."""
+    digest = hashlib.sha256(_makers())
+    for name in (source, index):
+        part = name.encode("utf-8", "surrogateescape")
+        digest.update(b"%d:%s" % (len(part), part))
+    digest.update(markdown)
+    return digest.hexdigest()
+
+
+def report_page(markdown: str, *, source: str, index: str = "", made: str = "") -> str:
     """The page of one report. ``source``: the Markdown file's name, which the page names
     (the terminal's and git's form); ``index``: the page of every report of the kind, linked
-    from the page's foot ("": this is the index)."""
+    from the page's foot ("": this is the index); ``made``: its ``made_from``, named in the
+    page's head."""
     global _render
     _render = _render or renderer()
     body, title = [], ""
@@ -140,6 +174,7 @@ def report_page(markdown: str, *, source: str, index: str = "") -> str:
         body=Markup("".join(body)),  # markdown-it's HTML: every text in it escaped already
         source=source,
         index=index,
+        made_from=made,
     )
 
 

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from mediakeeper.text.report_page import report_page
+from mediakeeper.text.report_page import made_from, report_page
 from mediakeeper.text.slug import slugify
 from tests.helpers import run_script
 from tests.integration.test_report_layout import window
@@ -92,7 +92,8 @@ def same(home: Path, name: str) -> str:
     md, page = pages(home, name)
     md_path = home / "issues" / "music" / f"{slugify(name)}.md"
     page_text = md_path.with_suffix(".html").read_text("utf-8")
-    assert page_text == report_page(md, source=md_path.name, index="index.html")
+    made = made_from(md_path.read_bytes(), source=md_path.name, index="index.html")
+    assert page_text == report_page(md, source=md_path.name, index="index.html", made=made)
     return page.text
 
 

@@ -8,9 +8,12 @@ import fcntl
 import os
 from pathlib import Path
 
+import pytest
+
 from mediakeeper.demo import tracks as synth
 from mediakeeper.fs.checks import take_lease
 from mediakeeper.fs.readahead import ReadAhead, hint_ends
+from mediakeeper.system.linux import cached_pages
 from mediakeeper.tags import AUDIO_EXTENSIONS
 
 
@@ -28,6 +31,21 @@ def _state(root: Path) -> dict[str, tuple]:
     return found
 
 
+def _out_of_memory(root: Path) -> None:
+    """Every regular file below ``root`` written out and dropped from the page cache, as a
+    library nobody read lately is (its clean pages are what the kernel can drop)."""
+    for where, _folders, names in os.walk(root):
+        for name in names:
+            path = os.path.join(where, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+                try:
+                    os.fsync(fd)
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                finally:
+                    os.close(fd)
+
+
 def _library(tmp_path: Path) -> Path:
     root = tmp_path / "Artist"
     for n, fmt in enumerate(["flac", "mp3", "m4a"], 1):
@@ -37,12 +55,14 @@ def _library(tmp_path: Path) -> Path:
     (root / "2001 - Album" / "04 - Linked.flac").symlink_to(outside)  # not followed
     os.mkfifo(root / "05 - Pipe.mp3")  # named as a track: passed over, never waited on
     (root / "Loop").symlink_to(root, target_is_directory=True)  # a folder link: not entered
+    _out_of_memory(tmp_path)
     return root
 
 
 def test_a_hint_reaches_each_track_once_and_changes_nothing(tmp_path):
     root = _library(tmp_path)
     before = _state(tmp_path)
+    _out_of_memory(tmp_path)  # (which reading the state undid)
     assert hint_ends(root, AUDIO_EXTENSIONS) == 3  # the three tracks: no link, no FIFO, no text
     assert _state(tmp_path) == before
 
@@ -59,6 +79,30 @@ def test_a_file_another_program_holds_a_lease_on_is_passed_over_not_waited_for(t
         assert hint_ends(root, AUDIO_EXTENSIONS) == 2
     finally:
         os.close(fd)
+
+
+def _kernel_tells_what_is_cached(path: Path) -> bool:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return cached_pages(fd, 0, 1) is not None
+    finally:
+        os.close(fd)
+
+
+def test_a_folder_whose_tracks_are_in_memory_already_is_passed_over(tmp_path):
+    """A library read a moment ago (a copy, an earlier pass) needs no hints: a hint a file
+    would cost an open each for nothing. The first track of each folder is asked of the
+    kernel; a folder out of memory is still hinted whole."""
+    root = _library(tmp_path)
+    if not _kernel_tells_what_is_cached(tmp_path / "elsewhere.flac"):
+        pytest.skip("this kernel cannot tell what is cached (cachestat: Linux 6.5)")
+    for track in (root / "2001 - Album").glob("0[123]*"):
+        track.read_bytes()  # read: in memory
+    before = _state(tmp_path)
+    assert hint_ends(root, AUDIO_EXTENSIONS) == 0
+    assert _state(tmp_path) == before
+    _out_of_memory(tmp_path)
+    assert hint_ends(root, AUDIO_EXTENSIONS) == 3
 
 
 def test_the_thread_hints_in_order_passes_over_a_failure_and_stops():
