@@ -74,8 +74,8 @@ def test_the_list_says_which_sessions_are_undone_and_which_undo_did_it(processed
     undone = music_script("undo_changes.py", "--home", home, "--session", session)
     assert undone.returncode == 0, undone.stdout + undone.stderr
     listed = music_script("undo_changes.py", "--home", home, "--list").stdout
-    [by] = re.findall(rf"^{re.escape(session)}  2 changes to 2 artists  \(undone [-\d :]+ by (\S+)\)$",
-                      listed, re.M)  # fmt: skip
+    undone_by = rf"^{re.escape(session)}  2 changes to 2 artists  \(undone [-\d :]+ by (\S+)\)$"
+    [by] = re.findall(undone_by, listed, re.M)
     assert re.search(rf"^{re.escape(by)}  2 changes to 2 artists  \(the undo of {session}\)$",
                      listed, re.M), listed  # fmt: skip
     redo = music_script("undo_changes.py", "--home", home, "--session", by)
