@@ -2,9 +2,9 @@
 a ``dupes set-aside`` session moved put back at their own paths (``decisions.copies``), the
 damaged files a verify restore set aside put back and the checksums it accepted as they were
 (``decisions.verifying``), a group decided by ``decide --all`` (or duplicate groups kept
-whole) opened again (its dismissals and rule gone, ``decisions.sessions``), then whatever tag
-changes the session journaled put back (``restore``: a set-aside's kept copies lose the tags
-and cover they gained) and every surface written again (``surfaces``).
+whole) opened again (its dismissals and rule gone, ``decisions.sessions``), then whatever
+tag changes the session journaled put back (``changes.undo``: a set-aside's kept copies lose
+the tags and cover they gained) and every surface written again (``undo_surfaces``).
 
 Each session undone is noted in ``status/undone.jsonl`` (``UNDONE``: the session, the undo's
 own session, when, and whether all of it came back), so what lists sessions can say which
