@@ -139,6 +139,11 @@ def test_another_copy_kept_or_all_kept_each_a_session_undone(two_copies, tmp_pat
     undone = mediakeeper(home, "undo", "--session", session_of(whole.stdout))
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert [g["id"] for g in listed(home)] == [group["id"]] and tree_of(lib) == before
+    # choice 2, keep all, is the dismissal by its number: nothing moved, the group kept whole
+    chose = mediakeeper(home, "decide", "dupes", group["id"], "--choose", "2")
+    assert chose.returncode == 0, chose.stdout + chose.stderr
+    assert listed(home) == [] and group["id"] in mediakeeper(home, "dupes", "kept").stdout
+    assert tree_of(lib) == before
 
 
 def test_a_whole_level_is_decided_as_one_session_and_put_back_by_the_web_undo(library, tmp_path):
