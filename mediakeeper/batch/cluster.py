@@ -27,7 +27,6 @@ one never loads it.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import logging
 import multiprocessing
 import os
@@ -49,6 +48,7 @@ from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import ConfigError
 from mediakeeper.core.extras import require
 from mediakeeper.media import ffmpeg
+from mediakeeper.system.network import is_loopback
 
 SEND, NEAR = "send", "near"  # a kind's heavy step: worth sending, or better near the data
 CONNECT_SECONDS = 5.0  # to reach the scheduler before the batch is refused
@@ -101,22 +101,13 @@ def target_of(settings: Settings) -> Target:
             raise ConfigError(f"{address} is a tls:// scheduler: set [cluster] tls_ca_file, "
                               "tls_cert and tls_key (PEM files)")  # fmt: skip
         tls = tuple(str(Path(files[k]).expanduser()) for k in TLS_KEYS)
-    elif not _loopback(match["host"]) and not settings.get("cluster", "insecure"):
+    elif not is_loopback(match["host"]) and not settings.get("cluster", "insecure"):
         raise ConfigError(f"{address} is not on this machine: the items' bytes would cross the "
                           "network unencrypted; use tls://… with [cluster] tls_ca_file, "
                           "tls_cert and tls_key, or set [cluster] insecure = true on a "
                           "network you trust")  # fmt: skip
     return Target(address, tls, float(settings.get("cluster", "wait_for_workers")),
                   ffmpeg.build(ffmpeg.find(settings.get("ffmpeg", "path"))))  # fmt: skip
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:  # a name: only the network knows where it is
-        return False
 
 
 # ---- the client -------------------------------------------------------------------------

@@ -27,16 +27,16 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.changes import jsonlines
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs import filecopy, left_behind
-from mediakeeper.fs.atomic import TEMP_ROOM, append_lines, create_temp, encode_text, fsync_dir
+from mediakeeper.fs.atomic import TEMP_ROOM, create_temp, fsync_dir
 from mediakeeper.fs.checks import content_hash
 from mediakeeper.fs.names import fitted
 from mediakeeper.fs.write_errors import FULL, describe
@@ -90,25 +90,12 @@ def exclusive(home: Path) -> Iterator[None]:
 
 def record(home: Path, session: str, entry: dict[str, Any]) -> None:
     """One journal line, on disk before what it says is done."""
-    path = journal_path(home, session)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    append_lines(path, encode_text(json.dumps(entry, ensure_ascii=False) + "\n"), durable=True)
+    jsonlines.append(journal_path(home, session), entry)
 
 
 def lines(home: Path, session: str) -> list[dict[str, Any]]:
-    try:
-        text = journal_path(home, session).read_text("utf-8")
-    except OSError:
-        return []
-    found = []
-    for line in text.split("\n"):
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue  # a torn last line: what it said was never done
-        if isinstance(entry, dict):
-            found.append(entry)
-    return found
+    """The journal's whole lines (one cut short said something never done)."""
+    return jsonlines.read(journal_path(home, session)) or []
 
 
 def moved(home: Path, session: str) -> list[dict[str, Any]]:

@@ -37,16 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.changes import moves
+from mediakeeper.changes import jsonlines, moves
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs import left_behind
-from mediakeeper.fs.atomic import (
-    append_lines,
-    atomic_write_text,
-    create_temp,
-    encode_text,
-    fsync_dir,
-)
+from mediakeeper.fs.atomic import atomic_write_text, create_temp, fsync_dir
 from mediakeeper.fs.checks import identity
 from mediakeeper.fs.filecopy import copy_bytes
 from mediakeeper.fs.names import TEMP_PREFIX, home_id, short_suffix
@@ -88,9 +82,7 @@ def _journal_of(home: Path, session: str) -> Path:
 
 
 def _journal(home: Path, session: str, entry: dict[str, Any]) -> None:
-    path = journal_path(home, session)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    append_lines(path, encode_text(json.dumps(entry, ensure_ascii=False) + "\n"), durable=True)
+    jsonlines.append(journal_path(home, session), entry)
 
 
 def put_in_place(home: Path, session: str, target: Path, good: Good, aside: Path, *,
@@ -191,16 +183,10 @@ def _swap(tmp: str, target: Path, st: os.stat_result) -> None:
 def _read(home: Path, session: str) -> tuple[list[dict[str, Any]], dict[str, tuple]] | None:
     """The files ``session`` set out to restore, and the identity of each copy it placed
     (None: it restored none)."""
-    try:
-        lines = _journal_of(home, session).read_text(encoding="utf-8").split("\n")
-    except OSError:
+    if (lines := jsonlines.read(_journal_of(home, session))) is None:
         return None
     entries, placed = [], {}
-    for line in lines:
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue  # a torn last line: nothing moved after it
+    for entry in lines:
         if "placed" in entry:
             placed[entry["placed"]] = tuple(entry["as"])
         else:

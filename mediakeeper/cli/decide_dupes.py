@@ -56,13 +56,13 @@ def said_whole(home: Path, taken, choose: int | None, dry_run: bool) -> None:
 
 
 def _would(group: dict, choose: int | None, dismiss: str | None, *, whole: bool = False) -> None:
-    if dismiss or choose == 2:
+    keep = "" if dismiss else dupes.numbered(group, choose).keep
+    if not keep:  # keep all
         click.echo(f"would keep all {len(group['copies'])} copies of {group['id']}")
         return
     if whole and choose == 1 and group.get("doubt"):  # a level's keep the best leaves it
         click.echo(f"would leave {group['id']} for you: {visible(group['doubt'])}")
         return
-    keep = dupes.numbered(group, choose).keep
     click.echo(f"would keep {visible(keep)}")
     for copy in group["copies"]:
         if copy["path"] != keep:

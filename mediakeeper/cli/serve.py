@@ -10,7 +10,7 @@ from mediakeeper.core.config import existing_home, load_settings
 from mediakeeper.core.errors import UsageError
 from mediakeeper.core.extras import require
 from mediakeeper.core.tokens import MAKE_A_TOKEN, checked_token
-from mediakeeper.web.security import is_loopback
+from mediakeeper.system.network import is_loopback
 
 GRACE = 3  # seconds open streams get to close once the server is told to stop
 

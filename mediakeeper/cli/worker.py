@@ -36,9 +36,8 @@ def main(address, nworkers, nthreads, home, dask_args):
     target = cluster.target_of(settings)  # one line, exit 2: the address, TLS, its files
     require("cluster", "mediakeeper worker")
     # One task per process by default: a step's own Python (its bytes written and read, the
-    # tags carried) then never waits for another's under one interpreter lock; two 1-thread
-    # workers ran the benchmark's encodes 20-30% faster than one of 2 threads
-    # (docs/performance.md).
+    # tags carried) then never waits for another's under one interpreter lock (measured in
+    # docs/performance.md, "Placing the heavy steps: the cluster").
     nworkers = nworkers or os.cpu_count() or 1
     argv = [sys.executable, "-m", "distributed.cli.dask_worker", target.address,
             "--preload", "mediakeeper.batch.cluster_steps", "--nworkers", str(nworkers),

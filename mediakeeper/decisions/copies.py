@@ -335,7 +335,7 @@ def refresh_queues(settings: Settings) -> None:
 
 def put_back(home: Path, session: str) -> moves.PutBack | None:
     """The moves of a set-aside session undone (None when the session moved nothing), a
-    killed one's finished first; its tag changes are the undo's (``undo.restore``)."""
+    killed one's finished first; its tag changes are the undo's (``changes.undo``)."""
     if not moves.moved(home, session):
         return None
     settings = load_settings(home)

@@ -108,7 +108,7 @@ def take(home: Path, group: dict[str, Any], *, choose: int | None = None,
     if not choose and not dismiss:
         raise DecideError("give --choose N or --dismiss CODE")
     choice = numbered(group, choose) if choose is not None else None
-    if dismiss or choose == 2:
+    if dismiss or not choice.keep:  # keep all
         return keep_all(home, [group])
     done = copies.set_aside(home, [group["id"]], keepers={group["id"]: choice.keep})
     return Taken(_session(done), f"kept {choice.keep}", done.groups, set_aside=done)

@@ -76,14 +76,15 @@ def take_group(
     asking = items_asking(home, kind, code)
     if not asking:
         raise DecideError(f"no open {code!r} decision in {kind}", "`decide` lists the groups")
-    if choose is not None and _act(asking, code, choose) == UPGRADE:  # each file set aside
+    act = _act(asking, code, choose) if choose is not None else ""
+    if act == UPGRADE:  # each file set aside
         raise DecideError(f"the tag upgrade of {code!r} is taken item by item",
                           f"decide {kind} NAME --code {code} --choose {choose}")  # fmt: skip
-    if choose is not None and _act(asking, code, choose) == CANDIDATE:  # one movie's own
+    if act == CANDIDATE:  # one movie's own
         raise DecideError(f"the choices of {code!r} are each item's own",
                           f"decide each item: decide {kind} NAME")  # fmt: skip
     label = _same_choice(asking, code, choose) if choose is not None else ""
-    if choose is not None and (act := _act(asking, code, choose)) in VERIFYING:  # not a tag
+    if act in VERIFYING:  # not a tag
         chosen = [(f, [d for d in f.decisions if d.code == code]) for f in asking]
         acted = verifying.take(home, chosen, act, code, dry_run=dry_run)
         return GroupTaken(acted.session, acted.what, acted.taken, queued=acted.queued)

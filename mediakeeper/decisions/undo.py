@@ -2,9 +2,9 @@
 a ``dupes set-aside`` session moved put back at their own paths (``decisions.copies``), the
 damaged files a verify restore set aside put back and the checksums it accepted as they were
 (``decisions.verifying``), a group decided by ``decide --all`` (or duplicate groups kept
-whole) opened again (its dismissals and rule gone, ``decisions.sessions``), then whatever tag
-changes the session journaled put back (``restore``: a set-aside's kept copies lose the tags
-and cover they gained) and every surface written again (``surfaces``).
+whole) opened again (its dismissals and rule gone, ``decisions.sessions``), then whatever
+tag changes the session journaled put back (``changes.undo``: a set-aside's kept copies lose
+the tags and cover they gained) and every surface written again (``undo_surfaces``).
 
 Each session undone is noted in ``status/undone.jsonl`` (``UNDONE``: the session, the undo's
 own session, when, and whether all of it came back), so what lists sessions can say which
@@ -12,19 +12,18 @@ are undone already and by what, a group's too once its record is gone."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.changes import jsonlines
 from mediakeeper.changes.journal import read_journals
 from mediakeeper.changes.moves import PutBack
 from mediakeeper.changes.undo import UndoReport, undo
 from mediakeeper.core import writemode
 from mediakeeper.decisions import copies, sessions, verifying
 from mediakeeper.decisions.undo_surfaces import after_undo
-from mediakeeper.fs.atomic import append_lines, encode_text
 from mediakeeper.reports.closing import write_closing_reports
 
 
@@ -120,22 +119,15 @@ def _note(home: Path, session: str, undone: SessionUndone) -> None:
     }
     if group is not None and group.code:
         line |= {"kind": group.kind, "code": group.code, "decided": group.decided}
-    path = home / "status" / UNDONE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    append_lines(path, encode_text(json.dumps(line, ensure_ascii=False) + "\n"), durable=True)
+    jsonlines.append(home / "status" / UNDONE, line)
 
 
 def undone_sessions(home: Path) -> dict[str, Undoing]:
     """Every session undone now, by id: the latest undo of each, unless that undo's own
     session was itself undone since (its changes made again)."""
     latest: dict[str, Undoing] = {}
-    try:
-        text = (home / "status" / UNDONE).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return {}
-    for raw in text.splitlines():
+    for line in jsonlines.read(home / "status" / UNDONE) or []:
         try:
-            line = json.loads(raw)
             at = datetime.fromisoformat(line["at"])
             latest[str(line["session"])] = Undoing(
                 str(line["session"]), str(line.get("by") or ""), at, int(line.get("left") or 0),
@@ -143,7 +135,7 @@ def undone_sessions(home: Path) -> dict[str, Undoing]:
                 int(line.get("decided") or 0),
             )  # fmt: skip
         except (ValueError, KeyError, TypeError):
-            continue  # a line cut short by a kill: that undo is not said
+            continue  # a line not of this shape (edited by hand): that undo is not said
 
     def stands(session: str, seen: frozenset[str] = frozenset()) -> bool:
         record = latest.get(session)

@@ -54,7 +54,10 @@ def places(home: Path, found: ItemDecisions, decision: Decision, choice: Choice)
 def why_not(home: Path, target: Path) -> str:
     """Why the upgrade would leave ``target`` alone, as a tag write would (a read-only or
     hard-linked file, as the music settings say; one that cannot be read); "": it would not."""
-    writing = writemode.chosen(load_settings(home).get)
+    return _left_alone(target, writemode.chosen(load_settings(home).get))
+
+
+def _left_alone(target: Path, writing: writemode.Writing) -> str:
     err = why_left_alone(str(target), None, writing.hard_links)
     return f"{err.reason}: left alone" if err is not None else ""
 
@@ -63,9 +66,12 @@ def take(home: Path, found: ItemDecisions, decision: Decision, choice: Choice) -
     """Every file of ``decision`` upgraded (its original set aside), the decision closed
     when all were; a file left as it was said with why."""
     session, said, refused = new_session(), [], []
-    for target, aside in places(home, found, decision, choice):
+    settings = load_settings(home)
+    writing = writemode.chosen(settings.get)
+    planned = places(home, found, decision, choice)
+    for target, aside in planned:
         try:
-            _upgrade(home, session, target, aside)
+            _upgrade(home, session, target, aside, writing)
         except (swaps.Refused, AudioError) as err:
             refused.append((TagChange(str(target), "", None, None), str(err)))
             continue
@@ -76,18 +82,18 @@ def take(home: Path, found: ItemDecisions, decision: Decision, choice: Choice) -
         said.append(f"rewrote the tags of {target} as {NEW}; the original file is set aside "
                     f"at {aside}")  # fmt: skip
     if refused:  # what was upgraded goes back: the decision stays open, nothing half-done
-        swaps.put_back(home, session, copies.holding_of(load_settings(home)))
+        swaps.put_back(home, session, copies.holding_of(settings))
         return Taken((), (), "", tuple(refused))
-    done = [str(t.relative_to(found.item["path"])) for t, _ in places(home, found, decision,
-                                                                      choice)]  # fmt: skip
+    done = [str(t.relative_to(found.item["path"])) for t, _ in planned]
     taken = close(home, found, (), [verifying.about(decision, done)], WHAT, session=session)
     sessions.record(home, found.kind, session, decision.code, [found.item["key"]], "")
     return Taken((), taken.closed, session, said=tuple(said))
 
 
-def _upgrade(home: Path, session: str, target: Path, aside: Path) -> None:
+def _upgrade(home: Path, session: str, target: Path, aside: Path,
+             writing: writemode.Writing) -> None:  # fmt: skip
     st = os.lstat(target)
-    if why := why_not(home, target):
+    if why := _left_alone(target, writing):
         raise swaps.Refused(f"{target}: {why}")
     before = tags.read(target)
     if before.tag_version != LEGACY:

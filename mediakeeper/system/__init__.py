@@ -1,1 +1,2 @@
-"""The operating system: signals and critical steps, processes, Linux calls."""
+"""The operating system: signals and critical steps, processes, Linux calls, which addresses
+are this machine's."""

@@ -26,7 +26,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 LIMIT = "the inotify watch limit is reached (fs.inotify.max_user_watches)"
-DELETED = 3  # a change that removed its path (watchfiles' Change.deleted)
+# watchfiles' Change values, as its generator yields them (its enum imported only with it)
+MODIFIED = 2  # a path whose content changed: what a scan tells of a folder that changed
+DELETED = 3  # a change that removed its path
 
 
 class WatchFailed(Exception):
@@ -110,7 +112,7 @@ class Scan:
         except OSError:  # the library itself gone or unreadable: the look at the roots tells
             now = self.seen
         self.due = time.monotonic() + self.every
-        changed = {(2, os.path.join(self.root, top)) for top in now.keys() | self.seen.keys()
+        changed = {(MODIFIED, os.path.join(self.root, top)) for top in now.keys() | self.seen.keys()
                    if now.get(top) != self.seen.get(top)}  # fmt: skip
         self.seen = now
         return changed or "timeout"

@@ -37,7 +37,8 @@ from mediakeeper.text.cut import echoed
 
 # The largest body the API takes is one decision with a few tag values: a few hundred bytes.
 # 64 KiB leaves room for long names and many tags, and caps what one request can make the
-# server hold and parse (a 50 MB name once took 26 s and 2.3 GB to be refused).
+# server hold and parse (before the bound, a huge name was read whole and matched: measured
+# in docs/performance.md).
 MOST_BODY = 64 * 1024
 MOST_TEXT = 4096  # a name, a path, a tag's value: PATH_MAX, more than any real one
 MOST_WORD = 200  # a kind, a code, a tag's name, a session id

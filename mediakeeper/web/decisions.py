@@ -7,7 +7,7 @@ previews (``"preview": true``, or ``POST /api/decisions/preview``) or takes an a
 decision its ``id`` names (``engine.preview``, ``engine.take_answer``), or, by ``kind`` and
 ``name`` as before ids, the one decision of an item; with ``all`` a whole group as one
 session as ``decide --all`` does (``decisions.taking``, ``decisions.dupes``); ``POST
-/api/undo`` undoes a session as ``undo --session`` does (``undo.whole``). One decision or
+/api/undo`` undoes a session as ``undo --session`` does (``decisions.undo``). One decision or
 undo at a time. Bodies are read by ``web.bodies`` (bounded, checked by pydantic models: no
 field beside those documented).
 """
@@ -61,6 +61,16 @@ class DecisionBody(Body):
     all: bool = False
     preview: bool = False
     token: Word | None = None
+
+    @property
+    def dismissing(self) -> bool:
+        """Whether the answer is a dismissal (``dismiss`` true, or a code)."""
+        return self.dismiss not in (None, False, "")
+
+    @property
+    def code_named(self) -> str | None:
+        """The finding code the body names: ``code``, else the code ``dismiss`` gives."""
+        return self.code or (self.dismiss if isinstance(self.dismiss, str) else None)
 
 
 class UndoBody(Body):
@@ -132,12 +142,11 @@ async def _answer(request: Request, *, preview: bool) -> JSONResponse:
 
 
 def _answer_of(body: DecisionBody) -> engine.Answer:
-    acts = [body.choose is not None, bool(body.values), body.dismiss not in (None, False, "")]
-    if sum(acts) != 1:
+    if sum([body.choose is not None, bool(body.values), body.dismissing]) != 1:
         raise BadRequest("give one of choose, set or dismiss")
     return engine.Answer(
         choose=body.choose, values=tuple((body.values or {}).items()),
-        dismiss=body.dismiss not in (None, False, ""), scope=body.scope,
+        dismiss=body.dismissing, scope=body.scope,
         fields=tuple(body.fields or ()), album=body.album if body.values else None,
     )  # fmt: skip
 
@@ -163,13 +172,13 @@ def _id_of(home, body: DecisionBody) -> str:
         raise BadRequest(f"kind must be one of {', '.join(kinds.KINDS)}")
     if not body.name:
         raise BadRequest("give the decision's id (or kind and name)")
-    code = body.code or (body.dismiss if isinstance(body.dismiss, str) else None)
-    return engine.resolve(home, body.kind, body.name, code, body.album, values=bool(body.values))
+    return engine.resolve(home, body.kind, body.name, body.code_named, body.album,
+                          values=bool(body.values))  # fmt: skip
 
 
 def _take_group(home, body: DecisionBody, preview: bool) -> dict[str, Any]:
     """``all``: every open decision of a group, as one session (``decide --all``)."""
-    code = body.code or (body.dismiss if isinstance(body.dismiss, str) else None)
+    code = body.code_named
     if body.kind not in kinds.KINDS or not code:
         raise BadRequest("all names the group: give its kind and code (or dismiss CODE)")
     if body.values:

@@ -15,7 +15,6 @@ here), compared in constant time on its bytes.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import socket
 from collections.abc import Awaitable, Callable
@@ -24,21 +23,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mediakeeper.core.tokens import checked_token, same_token
+from mediakeeper.system.network import is_loopback
 
 COOKIE = "mediakeeper_token"
 OPEN_PATHS = ("/ping", "/static/", "/login")  # answered without the token
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 ASGI = Callable[[dict, Callable, Callable], Awaitable[None]]
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def allowed_hosts(bound: str) -> set[str]:

@@ -139,12 +139,31 @@ def test_another_copy_kept_or_all_kept_each_a_session_undone(two_copies, tmp_pat
     undone = mediakeeper(home, "undo", "--session", session_of(whole.stdout))
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert [g["id"] for g in listed(home)] == [group["id"]] and tree_of(lib) == before
+    # choice 2, keep all, is the dismissal by its number: nothing moved, the group kept whole
+    chose = mediakeeper(home, "decide", "dupes", group["id"], "--choose", "2")
+    assert chose.returncode == 0, chose.stdout + chose.stderr
+    assert listed(home) == [] and group["id"] in mediakeeper(home, "dupes", "kept").stdout
+    assert tree_of(lib) == before
 
 
 def test_a_whole_level_is_decided_as_one_session_and_put_back_by_the_web_undo(library, tmp_path):
     lib, home, groups = own(library, tmp_path)
     before = tree_of(lib)
     tracks = [g for g in groups if g["level"] == "track"]
+    # a dry run says each group's fate: keep all (choice 2, or the dismissal), or the best kept
+    for answer in (("--choose", "2"), ("--dismiss", "duplicate-track")):
+        dry = mediakeeper(home, "decide", "--all", "--group", "duplicate-track", *answer,
+                          "--dry-run")  # fmt: skip
+        assert dry.returncode == 0, dry.stdout + dry.stderr
+        assert dry.stdout.splitlines() == [
+            *(f"would keep all {len(g['copies'])} copies of {g['id']}" for g in tracks),
+            f"dry run: {len(tracks)} groups would be decided; nothing moved"]  # fmt: skip
+    dry = mediakeeper(home, "decide", "--all", "--group", "duplicate-track", "--choose", "1",
+                      "--dry-run")  # fmt: skip
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert [f"would keep {g['best']}" for g in tracks] == \
+        [line for line in dry.stdout.splitlines() if line.startswith("would keep ")]  # fmt: skip
+    assert tree_of(lib) == before
     done = mediakeeper(home, "decide", "--all", "--group", "duplicate-track", "--choose", "1")
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{len(tracks)} groups decided (keep the best" in done.stdout

@@ -126,7 +126,7 @@ def kill_at(home: Path, lines: int, delay: float) -> subprocess.CompletedProcess
         written = [p for p in journals.glob("*.jsonl")] if journals.exists() else []
         return any(p.read_bytes().count(b"\n") >= lines for p in written) or lines == 0
 
-    wait_until(reached, limit=120)
+    assert wait_until(reached, limit=120), f"the journal never reached {lines} lines"
     if delay:
         wait_until(lambda: proc.poll() is not None, limit=delay)
     if proc.poll() is not None:

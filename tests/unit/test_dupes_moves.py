@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mediakeeper.changes import moves
+from mediakeeper.changes import moves, swaps
 from mediakeeper.fs.checks import content_hash
 
 
@@ -55,3 +55,28 @@ def test_a_taken_name_in_the_holding_folder_and_a_file_in_the_way_are_said(tmp_p
         (str(first), "another file is at its own path")
     ]
     assert target.read_bytes() == b"one"
+
+
+def test_a_line_cut_short_inside_a_name_s_character_is_passed_over(tmp_path):
+    """A full disk cut an append inside "ö" (two bytes in UTF-8): reading the journal raised
+    UnicodeDecodeError, so every later set-aside and undo of the home failed with a traceback."""
+    home, library, holding = tmp_path / "home", tmp_path / "Music", tmp_path / "held"
+    kept = library / "Björk" / "01.mp3"
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"ID3 audio")
+    target = moves.in_holding(holding, library, kept)
+    moves.move(home, "s1", graded(kept), target)
+    line = json.dumps({"from": str(library / "Björk" / "02.mp3")}, ensure_ascii=False).encode()
+    cut = line[: line.index("ö".encode()) + 1]
+    with open(moves.journal_path(home, "s1"), "ab") as journal:
+        journal.write(cut)
+    assert [e["from"] for e in moves.moved(home, "s1")] == [str(kept)]
+    back = moves.put_back(home, "s1", holding)
+    assert back.restored == [str(kept)] and kept.read_bytes() == b"ID3 audio"
+    # a swap's journal is read the same way
+    swapped = swaps.journal_path(home, "s2")
+    swapped.parent.mkdir(parents=True)
+    placed = {"file": str(kept), "aside": str(target), "copy": "/backup/01.mp3", "as": [1, 2]}
+    swapped.write_bytes(json.dumps(placed).encode() + b"\n" + json.dumps(
+        {"placed": str(kept), "as": [1, 2]}).encode() + b"\n" + cut)  # fmt: skip
+    assert swaps.planned(home, "s2") == [str(kept)]
