@@ -38,6 +38,14 @@ from mediakeeper.text.matching import find_name
 CHANGED_AGAIN = "was changed again since"  # why a tag holding a third value is left alone
 
 
+class NothingJournaled(NotFound):
+    """No journaled change for the session or artist an undo names. On the command line a
+    usage error (exit 2: the name is the person's to mend); over HTTP a 404, as any name
+    that is not there."""
+
+    exit_code = 2
+
+
 def artist_named(everything: list[JournalEntry], artist: str) -> str:
     """The journaled spelling of the artist ``artist`` means (as ``_artist_named``)."""
     key = _artist_named(everything, artist)
@@ -56,8 +64,8 @@ def _artist_named(everything: list[JournalEntry], artist: str) -> str:
             missing=f"no journaled changes for artist {artist!r}",
             otherwise=_sessions_hint(everything),
         )
-    except NotFound as err:  # a name that is not there is a usage error here
-        raise MediakeeperError(err.message, err.hint) from None
+    except NotFound as err:
+        raise NothingJournaled(err.message, err.hint) from None
     return caseless(found)
 
 
@@ -132,7 +140,7 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
             return UndoReport([], [], undo_id, problems=problems)
         target = f"session {session}" if session else f"artist {artist!r}"
         hint = _sessions_hint(everything)
-        raise MediakeeperError(f"no journaled changes for {target}", hint)
+        raise NothingJournaled(f"no journaled changes for {target}", hint)
 
     files, odd = _undo_steps(wanted)
     if dry_run:

@@ -168,8 +168,10 @@ def test_bad_decisions_are_refused_with_a_reason(served, batch_seen):
         assert answer.status_code == code, (body, answer.text)
         assert answer.json()["error"]
     assert served.post("/api/undo", {}).status_code == 400
+    # A session nothing journaled: nothing to undo (docs/api.md), not a bad body.
     unknown = served.post("/api/undo", {"session": "20200101T000000_decide"})
-    assert unknown.status_code in (400, 404) and unknown.json()["error"]
+    assert unknown.status_code == 404, unknown.text
+    assert "no journaled changes for session 20200101T000000_decide" in unknown.json()["error"]
 
 
 def test_another_site_and_another_host_are_refused(served):
