@@ -17,7 +17,8 @@ from tests.helpers.audio import (
 )
 from tests.helpers.processes import (
     REPO_ROOT,
-    batch_done,
+    decisions_alone,
+    leaves_decisions,
     queue_manager_cli,
     run_pasted,
     run_script,
@@ -34,8 +35,8 @@ from tests.helpers.system import (
 
 __all__ = [
     "AUDIO_SUFFIXES", "FAMILY", "RAW_KEYS", "REPO_ROOT", "FakeClock", "audio_files",
-    "batch_done", "build_library", "deeper_than_path_max", "family_of", "immutable",
-    "load_music_queue",
+    "build_library", "decisions_alone", "deeper_than_path_max", "family_of", "immutable",
+    "leaves_decisions", "load_music_queue",
     "queue_manager_cli", "raw_frames_of", "refuse_scandir", "run_pasted", "run_script",
     "script_env", "small_tmpfs", "tag_by_hand", "tag_map", "tree_of", "wait_until",
 ]  # fmt: skip

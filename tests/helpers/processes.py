@@ -85,10 +85,17 @@ def queue_manager_cli(main, home: Path):
     return invoke
 
 
-def batch_done(run: subprocess.CompletedProcess) -> bool:
-    """A batch that did all it took: exit 0, or 1 for the decisions it leaves (the README's
-    exit codes: some items need you) with no item failed."""
-    if run.returncode == 0:
-        return True
-    said = run.stdout
-    return run.returncode == 1 and "needs you:" in said and ", 0 failed," in said
+def decisions_alone(said: str) -> bool:
+    """Whether a batch's summary (in ``said``) has it leave decisions and nothing else that
+    needs the person: no item failed or skipped, no fix that could not be written."""
+    return (
+        "\nneeds you: " in said
+        and ", 0 failed, 0 skipped in " in said
+        and "with fixes that could not be written" not in said
+    )
+
+
+def leaves_decisions(run: subprocess.CompletedProcess) -> bool:
+    """A batch that did all it took and left decisions for the person: exit 1 (the README's
+    "some items need you") for them alone."""
+    return run.returncode == 1 and decisions_alone(run.stdout)

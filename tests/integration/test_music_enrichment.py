@@ -23,7 +23,7 @@ from mediakeeper.demo import tracks as synth
 from mediakeeper.queue.session_log import LOG_DIR
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
-from tests.helpers import batch_done
+from tests.helpers import leaves_decisions
 from tests.servers.base import COVER_PNG
 from tests.servers.musicbrainz import FakeMusicBrainz
 
@@ -82,7 +82,7 @@ def test_two_requests_identify_an_artist_and_its_albums_and_none_the_second_time
     album(library, "Portishead", "1994 - Dummy", "Dummy")  # no year in the tags
     album(library, "Portishead", "1997 - Portishead", "Portishead", "mp3")
     first = run(fake, home, library)
-    assert batch_done(first), first.stdout + first.stderr
+    assert first.returncode == 0, first.stdout + first.stderr
     assert [r.path for r in fake.requests] == ["/ws/2/artist", "/ws/2/release-group"]
     assert "lookups: 2 requests sent" in first.stdout
 
@@ -113,7 +113,7 @@ def test_two_requests_identify_an_artist_and_its_albums_and_none_the_second_time
     # A second run over the same library: the ids are in the tags now, the browse is cached.
     fake.clear_requests()
     again = run(fake, home, library, "--artist", "Portishead")
-    assert batch_done(again), again.stdout + again.stderr
+    assert again.returncode == 0, again.stdout + again.stderr
     assert fake.requests == []
     assert "lookups: 0 requests sent, 1 answered from the cache" in again.stdout
 
@@ -123,7 +123,7 @@ def test_an_artist_id_in_the_tags_costs_one_request(fake, tmp_path):
     library, home = tmp_path / "Music", tmp_path / "home"
     album(library, "Portishead", "1994 - Dummy", "Dummy",
           musicbrainz_albumartistid=portishead.id)  # fmt: skip
-    assert batch_done(run(fake, home, library))
+    assert run(fake, home, library).returncode == 0
     assert [r.path for r in fake.requests] == ["/ws/2/release-group"]
 
 
@@ -152,7 +152,7 @@ def test_same_named_artists_are_told_apart_by_their_albums(fake, tmp_path, album
     for folder, title in albums:
         album(library, "Nirvana", folder, title)
     result = run(fake, home, library)
-    assert batch_done(result), result.stdout + result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     ids = nirvanas(fake)
     details = queue_of(home)["Nirvana"]["details"]
     assert (details["musicbrainz_artist_id"], details["albums_matched"]) == (ids[band], 2)
@@ -179,7 +179,7 @@ def test_same_named_artists_the_albums_cannot_tell_apart_write_nothing(
         album(library, "Nirvana", folder, title)
     before = {p: p.read_bytes() for p in sorted(library.rglob("*.flac"))}
     result = run(fake, home, library, "--no-fix")
-    assert batch_done(result), result.stdout + result.stderr
+    assert leaves_decisions(result), result.stdout + result.stderr
     assert {p: p.read_bytes() for p in before} == before
     assert queue_of(home)["Nirvana"]["details"]["musicbrainz_artist_id"] is None
     findings = output(home, "Nirvana")["findings"]
@@ -197,7 +197,7 @@ def test_same_named_artists_the_albums_cannot_tell_apart_write_nothing(
     # A rerun asks nothing: the search and the three browses are cached.
     fake.clear_requests()
     again = run(fake, home, library, "--artist", "Nirvana", "--no-fix")
-    assert batch_done(again), again.stdout + again.stderr
+    assert leaves_decisions(again), again.stdout + again.stderr
     assert fake.requests == []
     assert "lookups: 0 requests sent, 4 answered from the cache" in again.stdout
 
@@ -209,7 +209,7 @@ def test_at_most_five_same_named_artists_are_compared(fake, tmp_path):
     library, home = tmp_path / "Music", tmp_path / "home"
     album(library, "Echo", "2000 - Echo Album 7", "Echo Album 7")  # the eighth's album
     result = run(fake, home, library)
-    assert batch_done(result), result.stdout + result.stderr
+    assert leaves_decisions(result), result.stdout + result.stderr
     browsed = [r.query["artist"][0] for r in fake.requests_to("/ws/2/release-group")]
     first_five = [a.id for a in sorted(fake.find("Echo"), key=lambda a: -a.score)][:5]
     assert browsed == first_five and len(fake.requests) == 6
@@ -228,7 +228,7 @@ def test_ambiguous_doubtful_and_unknown_artists_write_nothing(fake, tmp_path):
     album(library, "Nobody At All", "2001 - Quiet", "Quiet")
     before = {p: p.read_bytes() for p in sorted(library.rglob("*.flac"))}
     result = run(fake, home, library, "--no-fix")
-    assert batch_done(result), result.stdout + result.stderr
+    assert leaves_decisions(result), result.stdout + result.stderr
     assert {p: p.read_bytes() for p in before} == before
     ambiguous = [
         f for f in output(home, "John Williams")["findings"] if f["code"] == "ambiguous-artist"
@@ -246,7 +246,7 @@ def test_unmatched_album_and_more_than_a_hundred_release_groups(fake, tmp_path):
     library, home = tmp_path / "Music", tmp_path / "home"
     album(library, "The Prolific Ones", "1961 - Volume 001", "Volume 001")
     album(library, "The Prolific Ones", "Bootlegs", "Live Somewhere", date="1990")
-    assert batch_done(run(fake, home, library))
+    assert run(fake, home, library).returncode == 0
     browse = fake.requests_to("/ws/2/release-group")
     assert [r.query["offset"] for r in browse] == [["0"], ["100"], ["200"]]
     findings = output(home, "The Prolific Ones")["findings"]
@@ -261,7 +261,7 @@ def test_503_then_success_is_retried(fake, tmp_path):
     album(library, "Portishead", "1994 - Dummy", "Dummy")
     fake.fail(503, times=1, retry_after=0)
     result = run(fake, home, library)
-    assert batch_done(result), result.stdout + result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     assert queue_of(home)["Portishead"]["status"] == "completed"
     assert [r.status for r in fake.requests][:2] == [503, 200]
 
@@ -284,7 +284,7 @@ def test_without_musicbrainz_a_batch_does_its_local_work_and_leaves_the_lookups(
     fake.add_artist("Artist 0", release_groups=[("Album", "2000-05-01")])
     down = {"MEDIAKEEPER_MUSICBRAINZ_URL": closed_port()}
     result = run(fake, home, library, "--batch-size", "5", **down)
-    assert batch_done(result), result.stdout + result.stderr
+    assert leaves_decisions(result), result.stdout + result.stderr
     queue = queue_of(home)
     assert [queue[n]["status"] for n in names] == ["completed"] * 5
     assert {queue[n]["details"]["enriched"] for n in names} == {False}
@@ -301,7 +301,7 @@ def test_without_musicbrainz_a_batch_does_its_local_work_and_leaves_the_lookups(
     assert not list((home / "status/music").glob("run/*"))  # the run's flag went with it
 
     enrich = run(fake, home, library, "--enrich")
-    assert batch_done(enrich), enrich.stdout + enrich.stderr
+    assert enrich.returncode == 0, enrich.stdout + enrich.stderr
     queue = queue_of(home)
     assert {queue[n]["details"]["enriched"] for n in names} == {True}
     assert queue["Artist 0"]["details"]["musicbrainz_artist_id"]
@@ -318,7 +318,7 @@ def test_a_service_that_goes_down_is_asked_for_one_artist_only(fake, tmp_path):
         album(library, name, "2000 - Album", "Album", n=1)
     fake.fail(503, times=None)
     result = run(fake, home, library, "--workers", "1")
-    assert batch_done(result), result.stdout + result.stderr
+    assert leaves_decisions(result), result.stdout + result.stderr
     assert {queue_of(home)[n]["status"] for n in names} == {"completed"}
     asked = {r.param("query") for r in fake.requests}
     assert len(asked) == 1 and "Artist 0" in asked.pop()
@@ -327,7 +327,7 @@ def test_a_service_that_goes_down_is_asked_for_one_artist_only(fake, tmp_path):
     # The service is back: --enrich does the lookups the first run left.
     fake.clear_faults()
     enrich = run(fake, home, library, "--enrich", "--workers", "1")
-    assert batch_done(enrich), enrich.stdout + enrich.stderr
+    assert enrich.returncode == 0, enrich.stdout + enrich.stderr
     assert {queue_of(home)[n]["details"]["enriched"] for n in names} == {True}
 
 
@@ -354,7 +354,7 @@ def test_an_enrich_batch_that_stops_early_says_the_rest_stay_completed(fake, tmp
     names = [f"Artist {n}" for n in range(6)]
     for name in names:
         album(library, name, "2000 - Album", "Album", n=1)
-    assert batch_done(run(fake, home, library, "--offline"))
+    assert run(fake, home, library, "--offline").returncode == 0
     fake.fail(503, times=None)
     result = run(fake, home, library, "--enrich", "--workers", "1")
     assert result.returncode == 1
@@ -382,7 +382,7 @@ def test_stopping_early_is_said_once_while_failures_in_flight_keep_coming(fake, 
     names = [f"Artist {n:02d}" for n in range(12)]
     for name in names:
         album(library, name, "2000 - Album", "Album", n=1)
-    assert batch_done(run(fake, home, library, "--offline"))
+    assert run(fake, home, library, "--offline").returncode == 0
     fake.fail(503, times=None)
     result = run(fake, home, library, "--enrich", "--workers", "3")
     assert result.returncode == 1
@@ -403,7 +403,7 @@ def test_a_timeout_leaves_the_lookups_for_enrich(fake, tmp_path):
     fake.delay(3, times=None)  # longer than the 1 s timeout, on every retry
     timed_out = run(fake, home, library, MEDIAKEEPER_MUSICBRAINZ_TIMEOUT="1")
     # No answer is the network: the artist is done, its lookups wait for --enrich.
-    assert batch_done(timed_out), timed_out.stdout + timed_out.stderr
+    assert leaves_decisions(timed_out), timed_out.stdout + timed_out.stderr
     item = queue_of(home)["Portishead"]
     assert (item["status"], item["details"]["enriched"]) == ("completed", False)
     assert "MusicBrainz unreachable: ran offline" in timed_out.stdout
@@ -422,7 +422,7 @@ def test_offline_then_enrich(fake, tmp_path):
     assert before["details"]["enriched"] is False
     assert before["details"]["finding_counts"]["whitespace"] == [3, 3]
     enrich = run(fake, home, library, "--enrich", "-v")
-    assert batch_done(enrich), enrich.stdout + enrich.stderr
+    assert enrich.returncode == 0, enrich.stdout + enrich.stderr
     item = queue_of(home)["Portishead"]
     assert item["status"] == "completed" and item["details"]["enriched"] is True
     # The offline run's fixes still count, in the totals and by code alike.
@@ -453,7 +453,7 @@ def test_the_requests_of_artists_that_failed_are_counted(fake, tmp_path):
     library, home = tmp_path / "Music", tmp_path / "home"
     for name in ("Alpha", "Bravo"):
         album(library, name, "2000 - Album", "Album", n=1)
-    assert batch_done(run(fake, home, library, "--offline"))
+    assert run(fake, home, library, "--offline").returncode == 0
     fake.fail(503, times=None)  # --enrich: there a lookup that fails is the artist's failure
     # No retries: each lookup is one request (a retry is the same lookup, not counted again).
     result = run(fake, home, library, "--enrich", "--workers", "1",
@@ -474,7 +474,7 @@ def test_fetch_covers_writes_cover_jpg_once(fake, tmp_path):
     own = library / "Portishead/1997 - Portishead/folder.png"
     own.write_bytes(b"\x89PNG mine")  # an album with a cover of its own is never asked for
     result = run(fake, home, library, "--fetch-covers")
-    assert batch_done(result), result.stdout + result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     cover = library / "Portishead/1994 - Dummy/cover.jpg"
     first = cover.read_bytes()
     assert first[:3] == b"\xff\xd8\xff"  # a JPEG
@@ -484,7 +484,7 @@ def test_fetch_covers_writes_cover_jpg_once(fake, tmp_path):
     # Once: a second run finds the cover in place and asks the archive nothing.
     fake.clear_requests()
     again = run(fake, home, library, "--artist", "Portishead", "--fetch-covers")
-    assert batch_done(again), again.stdout + again.stderr
+    assert again.returncode == 0, again.stdout + again.stderr
     assert fake.requests_to("/release-group/") == [] and cover.read_bytes() == first
     assert output(home, "Portishead")["summary"]["covers_fetched"] == []
 
@@ -502,12 +502,12 @@ def test_a_cover_is_saved_under_the_suffix_of_what_it_is(fake, tmp_path, image, 
     album(library, "Portishead", "1994 - Dummy", "Dummy")
     folder = library / "Portishead/1994 - Dummy"
     result = run(fake, home, library, "--fetch-covers")
-    assert batch_done(result), result.stdout + result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     assert (folder / name).read_bytes() == image
     assert not (folder / "cover.jpg").exists()
     assert output(home, "Portishead")["summary"]["covers_fetched"] == [f"1994 - Dummy/{name}"]
     again = run(fake, home, library, "--artist", "Portishead", "--fetch-covers")
-    assert batch_done(again), again.stdout + again.stderr
+    assert again.returncode == 0, again.stdout + again.stderr
     assert output(home, "Portishead")["summary"]["covers_fetched"] == []  # the album's cover
 
 
@@ -523,7 +523,7 @@ def test_an_unreachable_cover_archive_leaves_the_artist_to_do_again(fake, tmp_pa
     assert not (library / "Portishead/1994 - Dummy/cover.jpg").exists()
     # With the archive back, the retry fetches the cover and completes the artist.
     again = run(fake, home, library, "--retry-errors", "--fetch-covers")
-    assert batch_done(again), again.stdout + again.stderr
+    assert again.returncode == 0, again.stdout + again.stderr
     assert queue_of(home)["Portishead"]["status"] == "completed"
     assert (library / "Portishead/1994 - Dummy/cover.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
 
@@ -542,7 +542,7 @@ def test_a_web_page_in_place_of_a_cover_is_the_network_and_never_cover_jpg(fake,
     assert not (library / "Portishead/1994 - Dummy/cover.jpg").exists()
     fake.clear_faults()  # back on a real network: the page was not kept in the cache
     again = run(fake, home, library, "--retry-errors", "--fetch-covers")
-    assert batch_done(again), again.stdout + again.stderr
+    assert again.returncode == 0, again.stdout + again.stderr
     assert (library / "Portishead/1994 - Dummy/cover.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
 
 
