@@ -148,7 +148,7 @@ def test_init_refuses_to_replace_a_queue_unless_forced(cli, queue, library):
     work(queue, "ABBA", "completed")
     before = queue.path.read_bytes()
     again = cli("--init", "--library", str(library))
-    assert again.exit_code != 0
+    assert again.exit_code == 2
     assert "already exists" in again.output
     assert queue.path.read_bytes() == before
     forced = cli("--init", "--library", str(library), "--force")
@@ -489,7 +489,7 @@ def test_skip_artist(cli, worked):
     assert states(worked)["Sigur Rós"] == "skipped"
     assert "already skipped; nothing changed" in cli("--skip-artist", "Sigur Rós").output
     completed = cli("--skip-artist", "abba")
-    assert completed.exit_code != 0
+    assert completed.exit_code == 2
     assert "already completed" in completed.output
     assert states(worked)["ABBA"] == "completed"
     missing = cli("--skip-artist", "Nobody At All")
@@ -687,7 +687,7 @@ def test_a_corrupt_checkpoint_is_refused_and_the_queue_untouched(cli, queue, dam
     journal_bytes = queue.journal_path.read_bytes()
     for which in ("latest", checkpoint.name, str(checkpoint)):
         result = cli("--restore-checkpoint", which)
-        assert result.exit_code != 0
+        assert result.exit_code == 2
         assert checkpoint.name in result.output
         # Not "restore the latest checkpoint": that is the one refused.
         assert "the queue was not touched" in result.output
@@ -700,10 +700,10 @@ def test_a_corrupt_checkpoint_is_refused_and_the_queue_untouched(cli, queue, dam
 
 def test_restore_a_checkpoint_that_does_not_exist(cli, queue):
     result = cli("--restore-checkpoint", "checkpoint_1999-01-01_artist_000.json")
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert "checkpoint not found" in result.output and "--list-checkpoints" in result.output
     none_yet = cli("--restore-checkpoint", "latest")
-    assert none_yet.exit_code != 0 and "no checkpoints" in none_yet.output
+    assert none_yet.exit_code == 2 and "no checkpoints" in none_yet.output
 
 
 def test_prune_checkpoints_keeps_the_newest(cli, queue):
@@ -834,7 +834,7 @@ READING_ACTIONS = [
 def test_a_missing_queue_says_the_exact_init_command(cli, home, args):
     (home / "status").mkdir()  # a data home, without this queue
     result = cli(*args)
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert "no music queue at" in result.output
     assert f"--home {home} --init --library PATH" in result.output
     assert len(result.output.strip().splitlines()) == 1
@@ -862,7 +862,7 @@ def test_a_broken_queue_is_never_overwritten(cli, queue, library, case, args, ho
     raw = good[: len(good) // 2] if raw is None else raw
     queue.path.write_bytes(raw)
     result = cli(*args)
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert no_checkpoint_hint(home) in result.output
     assert str(queue.path) in result.output
     assert len(result.output.strip().splitlines()) == 1
@@ -883,7 +883,7 @@ def test_broken_queue_validate_init_and_restore(cli, queue, library, case):
     assert str(queue.path) in validated.output
 
     init = cli("--init", "--library", str(library))
-    assert init.exit_code != 0 and "already exists" in init.output
+    assert init.exit_code == 2 and "already exists" in init.output
     assert queue.path.read_bytes() == raw
 
     restored = cli("--restore-checkpoint", "latest")
@@ -900,7 +900,7 @@ def test_a_damaged_journal_line_is_reported_not_replaced(cli, queue, home):
     damaged = lines[0] + b"{oops\n" + b"".join(lines[1:])
     queue.journal_path.write_bytes(damaged)
     result = cli("--show-summary")
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert "damaged line" in result.output
     assert no_checkpoint_hint(home) in result.output
     assert queue.journal_path.read_bytes() == damaged
@@ -1006,7 +1006,7 @@ def test_a_library_that_does_not_exist(cli, queue, library, tmp_path, action):
         library.rename(gone)
         result = cli(action, "--library", str(library))
         gone = library
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert f"library folder does not exist: {gone}" in result.output
     assert len(result.output.strip().splitlines()) == 1
     if action == "--refresh":
@@ -1015,7 +1015,7 @@ def test_a_library_that_does_not_exist(cli, queue, library, tmp_path, action):
 
 def test_a_library_that_is_a_file(cli, store, library):
     result = cli("--init", "--library", str(library / "cover.jpg"))
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert "library path is not a folder" in result.output and "cover.jpg" in result.output
     assert not store.path.exists()
 
@@ -1028,7 +1028,7 @@ def test_an_unreadable_library(cli, store, library, monkeypatch):
         result = cli("--init", "--library", str(library))
     finally:
         library.chmod(0o755)
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert "cannot read library folder" in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not store.path.exists()
@@ -1106,7 +1106,7 @@ def test_every_shared_module_run_by_mistake_names_commands(repo_root, child_env,
 def test_subprocess_missing_queue_names_the_exact_command(repo_root, home, child_env):
     (home / "status").mkdir()
     result = run_script(repo_root, home, child_env, "--show-summary")
-    assert result.returncode != 0
+    assert result.returncode == 2
     assert "Traceback" not in result.stderr + result.stdout
     assert result.stderr.strip() == (
         f"Error: no music queue at {home / 'status' / 'music' / 'processing_queue.json'} "
@@ -1138,7 +1138,7 @@ def test_subprocess_broken_queue(repo_root, home, library, child_env):
     raw = path.read_bytes()[:-40]
     path.write_bytes(raw)
     result = run_script(repo_root, home, child_env, "--show-summary")
-    assert result.returncode != 0
+    assert result.returncode == 2
     assert "Traceback" not in result.stderr + result.stdout
     assert f"{no_checkpoint_hint(home)}{shlex.quote(str(library))}`" in result.stderr
     assert path.read_bytes() == raw
