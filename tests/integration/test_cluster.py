@@ -178,7 +178,10 @@ def workers(scheduler, tmp_path_factory):
     yield start
     for found in started:
         found.stop()
-    wait_until(lambda: not set(scheduler.workers()) & {w.address for w in started}, limit=30)
+    # Killed, each leaves the scheduler as its connection closes: the next test starts clean.
+    gone = wait_until(lambda: not set(scheduler.workers()) & {w.address for w in started},
+                      limit=30)  # fmt: skip
+    assert gone, f"killed workers still on the scheduler: {sorted(scheduler.workers())}"
 
 
 # ---- outputs -----------------------------------------------------------------------------

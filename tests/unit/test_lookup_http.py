@@ -103,7 +103,7 @@ def test_a_timeout_is_a_network_failure(fake_musicbrainz, lookup_session):
     assert isinstance(caught.value, MediakeeperError)
     # The server notes a request once its thread has read it: on a loaded machine that may
     # come after the client has given up on it.
-    wait_until(lambda: len(fake_musicbrainz.requests) >= 2)
+    assert wait_until(lambda: len(fake_musicbrainz.requests) >= 2), fake_musicbrainz.requests
     assert len(fake_musicbrainz.requests) == 2  # one read retry, then it gives up
 
 
