@@ -27,7 +27,7 @@ import click
 
 from mediakeeper.batch.report import unidentified
 from mediakeeper.batch.runner import BatchReport, Hooks, Outcome
-from mediakeeper.core.decisions import open_by_code
+from mediakeeper.core.decisions import item_decisions
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import clock, count, written_to
 
@@ -128,10 +128,10 @@ def say(text: str) -> None:
 
 
 def needs_decision(outcome: Outcome) -> int:
-    """How many decisions the item leaves for a person (``mediakeeper.core.decisions``)."""
-    if outcome.result is None:
-        return 0
-    return sum(open_by_code(outcome.result.details.get("finding_counts")).values())
+    """How many decisions the item leaves for a person, counted as the summary, the queue and
+    every other surface count them (``core.decisions.item_decisions``: an item not identified
+    asks that too)."""
+    return item_decisions(outcome.result.details) if outcome.result else 0
 
 
 def needs_you(outcome: Outcome) -> bool:

@@ -558,3 +558,16 @@ def test_retry_errors_takes_a_failing_artist_once_per_run(fake, tmp_path):
     assert again.returncode == 1
     item = queue_of(home)["Portishead"]
     assert (item["status"], item["attempts"]) == ("error", 2)  # one more try, not three
+
+
+def test_an_unidentified_artist_s_line_counts_its_decisions_as_the_summary_does(fake, tmp_path):
+    """An artist whose lookups could not be made (MusicBrainz down) asks "run it again online"
+    beside its other questions: its line under the batch says as many decisions as the closing
+    summary and the queue count (it said one fewer: the line left that question out)."""
+    library, home = tmp_path / "lib", tmp_path / "home"
+    album(library, "Nobody Knows", "Demos", "Demos")  # no year: a question of its own
+    done = run(fake, home, library, "-v", MEDIAKEEPER_MUSICBRAINZ_URL=closed_port())
+    assert leaves_decisions(done), done.stdout + done.stderr
+    [line] = re.findall(r"^  (\d+) decisions? for you", done.stdout, re.M)
+    [summary] = re.findall(r"needs you: (\d+) decisions? in 1 artist", done.stdout)
+    assert int(line) == int(summary) == 2, done.stdout
