@@ -102,11 +102,7 @@ def find_named(settings: Settings, kind: str, name: str, dry_run: bool) -> dict[
         items = open_store(settings, kind, create=True)[0].peek()["items"]
         every_name = f"`{queue_manager(kind, settings.home)} --list` shows every name"
         where = "the queue"
-    try:
-        return find_item({"items": items}, name, every_name, where=where)
-    except NotFound as err:
-        err.exit_code = 2  # here an unknown name is a usage error, like any bad flag
-        raise
+    return find_item({"items": items}, name, every_name, where=where)
 
 
 def narrow(store: QueueStore, options: BatchOptions, *, enrich: bool) -> None:

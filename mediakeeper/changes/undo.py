@@ -39,11 +39,7 @@ CHANGED_AGAIN = "was changed again since"  # why a tag holding a third value is 
 
 
 class NothingJournaled(NotFound):
-    """No journaled change for the session or artist an undo names. On the command line a
-    usage error (exit 2: the name is the person's to mend); over HTTP a 404, as any name
-    that is not there."""
-
-    exit_code = 2
+    """No journaled change for the session or artist an undo names."""
 
 
 def artist_named(everything: list[JournalEntry], artist: str) -> str:

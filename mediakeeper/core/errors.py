@@ -63,9 +63,10 @@ class LibraryError(MediakeeperError):
 
 
 class NotFound(MediakeeperError):
-    """A named item is not in the queue."""
+    """A name (an item, a session, a file a session ran) that matches nothing: the person's
+    to mend, so a usage error (exit 2) on the command line; a 404 over HTTP."""
 
-    exit_code = 1
+    exit_code = 2
 
 
 class TransitionError(RuntimeError):

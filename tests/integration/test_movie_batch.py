@@ -522,7 +522,7 @@ def test_choose_takes_a_number_and_a_name_the_queue_holds(fake, tmp_path):
     bad = invoke(movie_queue_manager, ["--home", str(home), "--choose", "Kill Bill", "tt24"])
     assert bad.exit_code == 2 and "a TMDb id (a number), not 'tt24'" in bad.output
     unknown = invoke(movie_queue_manager, ["--home", str(home), "--choose", "Nope", "24"])
-    assert unknown.exit_code == 1 and "Nope" in unknown.output  # a name not found
+    assert unknown.exit_code == 2 and "Nope" in unknown.output  # a name not found
     assert "choice" not in queue_of(home)["Kill Bill"]
 
 

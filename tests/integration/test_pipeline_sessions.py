@@ -63,14 +63,14 @@ steps:
 
     pipeline.write_text(text + "# changed since\n", encoding="utf-8")
     changed = finished("sessions.py", "resume", "--home", home, cwd=elsewhere)
-    assert changed.returncode == 1, changed.stdout + changed.stderr
+    assert changed.returncode == 2, changed.stdout + changed.stderr
     [line] = changed.stderr.splitlines()
     assert line.startswith("Error: session 20") and "ran the pipeline file " in line
     assert f"{pipeline}, which has changed since (its content hash differs)" in line
 
     shutil.move(pipeline, tmp_path / "away.yaml")
     gone = finished("sessions.py", "resume", "--home", home, cwd=elsewhere)
-    assert gone.returncode == 1, gone.stdout + gone.stderr
+    assert gone.returncode == 2, gone.stdout + gone.stderr
     [line] = gone.stderr.splitlines()
     assert line.endswith(f"ran the pipeline file {pipeline}, which is no longer there: it "
                          "cannot be resumed")  # fmt: skip

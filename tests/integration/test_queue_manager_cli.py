@@ -371,7 +371,7 @@ def test_reset_artist_of_a_pending_one_changes_nothing(cli, queue):
 def test_reset_artist_not_found_suggests_the_closest_names(cli, queue, typed, suggested):
     before = queue.path.read_bytes()
     result = cli("--reset-artist", typed)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a name that matches nothing: the person's to mend
     assert f"no item named {typed!r} in the queue" in result.output
     hint = result.output.split("did you mean: ", 1)[1].rstrip(")\n")
     assert hint.split(", ") == suggested
@@ -404,7 +404,7 @@ def test_a_start_of_several_names_lists_them_and_changes_nothing(cli, queue, fla
     work(queue, "Beatles", "error")
     before = queue.path.read_bytes()
     result = cli(flag, "be")
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     beyonce = unicodedata.normalize("NFD", "Beyoncé")
     assert f"'be' could be any of 2 names: 'Beatles', {beyonce!r}" in result.output
     assert "give the whole name of the one you mean" in result.output
@@ -413,7 +413,7 @@ def test_a_start_of_several_names_lists_them_and_changes_nothing(cli, queue, fla
 
 def test_reset_artist_with_nothing_close(cli, queue):
     result = cli("--reset-artist", "Zzyzx Qwerty")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "--list shows every name" in result.output
 
 
@@ -493,7 +493,7 @@ def test_skip_artist(cli, worked):
     assert "already completed" in completed.output
     assert states(worked)["ABBA"] == "completed"
     missing = cli("--skip-artist", "Nobody At All")
-    assert missing.exit_code == 1 and "no item named" in missing.output
+    assert missing.exit_code == 2 and "no item named" in missing.output
 
 
 # ---- --validate-queue ------------------------------------------------------------------

@@ -172,7 +172,7 @@ def test_list_and_show_read_every_kind(tmp_path, pristine, music_script):
     assert "COMPLETED  Artist 0" in shown.stdout and "COMPLETED  Artist 1" in shown.stdout
     assert "options: --offline" in shown.stdout
     missing = sessions(music_script, "show", "--home", home, "20990101_music_001")
-    assert missing.returncode == 1 and "no session '20990101_music_001'" in missing.stderr
+    assert missing.returncode == 2 and "no session '20990101_music_001'" in missing.stderr
     nothing = sessions(music_script, "resume", "--home", home)
     assert nothing.returncode == 1 and "no interrupted or crashed session" in nothing.stderr
 
