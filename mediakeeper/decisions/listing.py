@@ -1,26 +1,14 @@
-"""What ``decide --json`` prints and ``GET /api/decisions`` answers, made once for both: the
-open decisions of every kind (or one) as groups, worst first, the counts adding up to
-``total``; failed and skipped items, counted apart as every surface counts them, under
-``outstanding``, and duplicate groups under ``duplicates`` (``decisions.dupes``), when there
-are any."""
+"""What ``decide --json`` prints and ``GET /api/decisions`` answers (``held.HeldDecisions``
+makes it): the open decisions of every kind (or one) as groups, worst first, the counts
+adding up to ``total``; failed and skipped items, counted apart as every surface counts
+them, under ``outstanding`` (``outstanding_json``), and duplicate groups under
+``duplicates`` (``decisions.dupes``), when there are any."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from mediakeeper.decisions import dupes, groups, outstanding
-from mediakeeper.decisions.item import listing
-
-
-def decisions_json(home: Path, kind: str | None = None) -> dict[str, Any]:
-    needs = [n for n in listing(home) if kind in (None, n.kind)]
-    shown = groups.as_json(groups.groups_of(needs))
-    if waiting := outstanding.outstanding_in(home, kind):
-        shown["outstanding"] = outstanding_json(waiting)
-    if kind in (None, dupes.KIND.name) and (duplicates := dupes.as_json(home)):
-        shown["duplicates"] = duplicates
-    return shown
+from mediakeeper.decisions import outstanding
 
 
 def outstanding_json(waiting) -> list[dict[str, Any]]:

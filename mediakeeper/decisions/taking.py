@@ -45,6 +45,7 @@ class GroupTaken:
     taken: list[tuple[str, Taken]] = field(default_factory=list)  # (item name, what it took)
     rule: str = ""  # the rule recorded ("": none)
     queued: list[str] = field(default_factory=list)  # verify again: the albums back to pending
+    asked: list[ItemDecisions] = field(default_factory=list)  # the items decided, as they were
 
     @property
     def closed(self) -> int:
@@ -86,10 +87,11 @@ def take_group(
     if choose is not None and (act := _act(asking, code, choose)) in VERIFYING:  # not a tag
         chosen = [(f, [d for d in f.decisions if d.code == code]) for f in asking]
         acted = verifying.take(home, chosen, act, code, dry_run=dry_run)
-        return GroupTaken(acted.session, acted.what, acted.taken, queued=acted.queued)
+        return GroupTaken(acted.session, acted.what, acted.taken, queued=acted.queued,
+                          asked=[f for f, _ in chosen])  # fmt: skip
     what = f"chose {label}" if choose is not None else DISMISSED
     session = "" if dry_run else new_session()
-    result, store = GroupTaken(session, what), queue_of(home, kind)
+    result, store = GroupTaken(session, what, asked=asking), queue_of(home, kind)
     for found in asking:
         closing = found.of_code(code)
         changes = tuple(c for d in closing for c in d.choices[choose - 1].changes) if choose else ()
@@ -118,7 +120,7 @@ def items_asking(home: Path, kind: str, code: str | Collection[str], *,
         raise DecideError(f"no {kind} queue in {home}", "run a batch first")
     found = []
     for item in store.peek()["items"]:
-        if item.get("status") != COMPLETED or not any(_counts_open(item, c) for c in codes):
+        if item.get("status") != COMPLETED or not any(counts_open(item, c) for c in codes):
             continue
         try:
             decisions = item_decisions(home, kind, item, full=full)
@@ -129,7 +131,7 @@ def items_asking(home: Path, kind: str, code: str | Collection[str], *,
     return sorted(found, key=lambda f: f.name.casefold())
 
 
-def _counts_open(item: dict[str, Any], code: str) -> bool:
+def counts_open(item: dict[str, Any], code: str) -> bool:
     counts = (item.get("details") or {}).get("finding_counts")
     if not isinstance(counts, dict):
         return True  # an old item: its output document says

@@ -14,6 +14,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from mediakeeper.core.config import Settings
+from mediakeeper.decisions.held import HeldDecisions
 from mediakeeper.web import batches, bodies, decisions, events, metrics, page, queues, served
 from mediakeeper.web.follower import HomeFollower
 from mediakeeper.web.security import Guard
@@ -24,7 +25,8 @@ STATIC = Path(__file__).parent / "static"
 
 @dataclass
 class Web:
-    """What every route reads: the home, its settings, the follower, the batches started."""
+    """What every route reads: the home, its settings, the follower, the open decisions it
+    keeps current (``decisions``), the batches started."""
 
     settings: Settings
     host: str
@@ -34,8 +36,8 @@ class Web:
     launcher: batches.Launcher = field(init=False)
 
     def __post_init__(self) -> None:
-        self.follower = HomeFollower(self.settings.home)
-        self.decisions = page.DecisionsSeen()
+        self.decisions = HeldDecisions(self.settings.home)  # fed by the follower
+        self.follower = HomeFollower(self.settings.home, listener=self.decisions)
         self.launcher = batches.Launcher(self.settings.home)
         self.registry = metrics.registry_for(self.follower)
 
@@ -51,7 +53,6 @@ def _poll(web: Web, stop: threading.Event) -> None:
         try:
             web.follower.sync()
             web.launcher.reap()
-            web.decisions.warm(web)
             web.follower.poll_problem = ""
         except Exception as err:  # the follower says it at /healthz; the poller goes on
             web.follower.poll_problem = str(err)

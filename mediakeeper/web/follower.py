@@ -124,6 +124,9 @@ class QueueFollow:
     entries: dict[str, library.Entry] = field(default_factory=dict)
     version: int = 0
     listing: library.Listing = field(default_factory=library.Listing)
+    # Told every item as it is now, and every item removed (``decisions.held``): what the
+    # page lists of the decisions follows the queue as the library does.
+    listener: Any = None
 
     def sync(self, emit) -> None:
         """Read what changed since the last call; ``emit(kind, event, data)`` each change."""
@@ -173,6 +176,8 @@ class QueueFollow:
             self.counts[self.items.pop(gone).status] -= 1
             self.entries.pop(gone, None)
             self.version += 1
+            if self.listener is not None:
+                self.listener.gone(self.kind, gone)
 
     def _read_journal(self, store: QueueStore, emit) -> None:
         # A damaged line: the store refuses it, the follower passes it over.
@@ -194,6 +199,8 @@ class QueueFollow:
 
     def _apply(self, item: dict[str, Any], emit) -> None:
         key = item["key"]
+        if self.listener is not None:
+            self.listener.seen(self.kind, item)
         entry = library.entry_of(item)
         if self.entries.get(key) != entry:
             self.entries[key] = entry
@@ -253,8 +260,9 @@ class QueueFollow:
 class HomeFollower:
     """Every queue of a data home, followed; the events seen, numbered and kept."""
 
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, listener: Any = None):
         self.home = Path(home)
+        self.listener = listener  # each queue's (``QueueFollow.listener``)
         self.queues: dict[str, QueueFollow] = {}
         self.events: deque[tuple[int, str, dict[str, Any]]] = deque(maxlen=KEPT)
         self.start = format(int(time.time() * 1000), "x")
@@ -273,7 +281,7 @@ class HomeFollower:
                 found = []
             for kind in found:
                 if kind not in self.queues:
-                    self.queues[kind] = QueueFollow(kind, status / kind)
+                    self.queues[kind] = QueueFollow(kind, status / kind, listener=self.listener)
             for follow in self.queues.values():
                 follow.sync(self.emit)
 
@@ -339,12 +347,6 @@ class HomeFollower:
             follow = self.queues.get(kind)
             entries = follow.entries.values() if follow else ()
             return {e.name: e for e in entries if e.name in names and e.status == COMPLETED}
-
-    def state(self) -> tuple:
-        """What tells that any queue changed since: each kind's entries' version, and the
-        queue file's signature."""
-        with self._lock:
-            return tuple((k, f.version, f.signature) for k, f in sorted(self.queues.items()))
 
     def codes(self, kind: str) -> list[str]:
         with self._lock:
