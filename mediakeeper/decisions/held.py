@@ -7,18 +7,21 @@ follower sees change (``web.follower``), whoever changed it, and lists from what
 every request. What is held of an item: what it asks (``reports.attention.need_of``, from its
 queue counts), whether it failed or was skipped (``reports.pace.outstanding_of``), and, once
 a listing asked for them, its decisions with their ids (``item.item_decisions``: its output
-document read once). An item that changed is held anew, its document read again when next
-listed: a decision taken (by the page, ``decide`` in a terminal, or a later batch) changes
-its item's queue entry, so no listing made after the follower read that change shows it.
-The duplicate groups are read again whenever their files changed (``dupes``).
+document read once). Each group (a kind and a code, ``groups``) keeps its count and its items
+by name as they change, so a listing is made without going over every item. An item that
+changed is held anew, its document read again when next listed: a decision taken (by the
+page, ``decide`` in a terminal, or a later batch) changes its item's queue entry, so no
+listing made after the follower read that change shows it. The duplicate groups are read
+again whenever their files changed (``dupes``).
 """
 
 from __future__ import annotations
 
+import bisect
 import os
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -29,7 +32,6 @@ from mediakeeper.decisions import dupes, groups
 from mediakeeper.decisions.engine import FAILED, decision_json, group_json, queued_json
 from mediakeeper.decisions.item import DecideError, item_decisions
 from mediakeeper.decisions.listing import outstanding_json
-from mediakeeper.decisions.taking import counts_open
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.reading import read_lines
 from mediakeeper.queue.store import QueueStore
@@ -41,35 +43,47 @@ from mediakeeper.reports.pace import Outstanding, outstanding_key, outstanding_o
 @dataclass
 class Held:
     """One item as last seen, and what it asks: ``need`` (its open findings, or not
-    identified), ``waiting`` (failed or skipped), ``asks`` (completed with a count still
-    open, or no counts to tell by: its document is read when listed); ``decisions``: its
-    decisions as a listing gives them (None until one asked)."""
+    identified), ``waiting`` (failed or skipped); ``order``: its place in its queue as first
+    seen; ``decisions``: its decisions as a listing gives them (None until one asked)."""
 
     item: dict[str, Any]
     need: NeedsYou | None
     waiting: Outstanding | None
-    opened: frozenset[str] | None  # the codes its counts say are open (None: no counts)
+    order: int
     decisions: list[dict[str, Any]] | None = None
-
-    @property
-    def asks(self) -> bool:
-        return self.opened is None or bool(self.opened)
 
     @property
     def name(self) -> str:
         return str(self.item.get("name") or self.item["key"])
 
+    def rank(self) -> tuple:
+        """Its place among a group's items: by name as ``groups.groups_of`` lists them."""
+        need = self.need
+        return (self.name.casefold(), need.level, -need.decisions, self.name, self.order, self)
+
+
+@dataclass
+class Asking:
+    """One group's decisions counted, and its items' ranks (``Held.rank``), in order."""
+
+    count: int = 0
+    ranks: list[tuple] = field(default_factory=list)
+
 
 class HeldDecisions:
-    """Every kind's items that ask something, by key, in queue order (an item that asks
-    nothing keeps its place, as None)."""
+    """Every kind's items that ask something, by key; each group's count and items."""
 
     def __init__(self, home: Path):
         self.home = Path(home)
-        self._kinds: dict[str, dict[str, Held | None]] = {}
+        self._kinds: dict[str, dict[str, Held]] = {}
+        self._order: dict[str, dict[str, int]] = {}  # each key's place, as first seen
+        self._groups: dict[tuple[str, str], Asking] = {}
+        self._waiting: dict[str, dict[str, Held]] = {}  # the failed and skipped, by kind
         self._lock = threading.Lock()
         self.version = 0  # raised by every change of what is held
+        self._waited = 0  # raised by every change of the failed and skipped
         self._made: dict[tuple, tuple[int, dict[str, Any]]] = {}  # (kind, shown) -> listing
+        self._outstanding: dict[tuple, tuple[int, list[dict[str, Any]]]] = {}  # likewise
         self._dupes: tuple[tuple, list[dict[str, Any]]] | None = None
 
     @classmethod
@@ -93,91 +107,128 @@ class HeldDecisions:
         """``item`` as ``kind``'s queue holds it now."""
         key = str(item["key"])
         with self._lock:
+            order = self._order.setdefault(kind, {})
+            at = order.setdefault(key, len(order))
             items = self._kinds.setdefault(kind, {})
             before = items.get(key)
             if before is not None and before.item == item:
                 return
-            now = _held(self.home, kind, item)
-            if now is None and before is None and key in items:
+            now = _held(self.home, kind, item, at)
+            if before is None and now is None:
                 return  # asked nothing, asks nothing
-            items[key] = now
+            if before is not None:
+                self._drop(kind, key, before)
+            if now is not None:
+                self._add(kind, key, now)
             self.version += 1
 
     def gone(self, kind: str, key: str) -> None:
         """The item ``key`` was removed from ``kind``'s queue."""
         with self._lock:
-            if self._kinds.get(kind, {}).pop(key, None) is not None:
+            self._order.get(kind, {}).pop(key, None)
+            if (before := self._kinds.get(kind, {}).get(key)) is not None:
+                self._drop(kind, key, before)
                 self.version += 1
+
+    def _add(self, kind: str, key: str, held: Held) -> None:
+        self._kinds[kind][key] = held
+        if held.waiting is not None:
+            self._waiting.setdefault(kind, {})[key] = held
+            self._waited += 1
+        if held.need is not None:
+            rank = held.rank()
+            for code, n in groups.asked_in(held.need):
+                asking = self._groups.setdefault((kind, code), Asking())
+                asking.count += n
+                bisect.insort(asking.ranks, rank)
+
+    def _drop(self, kind: str, key: str, held: Held) -> None:
+        del self._kinds[kind][key]
+        if held.waiting is not None:
+            del self._waiting[kind][key]
+            self._waited += 1
+        if held.need is not None:
+            rank = held.rank()
+            for code, n in groups.asked_in(held.need):
+                asking = self._groups[kind, code]
+                asking.count -= n
+                del asking.ranks[bisect.bisect_left(asking.ranks, rank)]
+                if not asking.ranks:
+                    del self._groups[kind, code]
 
     def as_json(self, kind: str | None = None, *, details: bool = False,
                 shown: int | None = None) -> dict[str, Any]:  # fmt: skip
         """What ``engine.listing`` answers: the groups (of ``kind``), worst first, each with
         its decisions' ids (``details``: each explained in full, read afresh, not held);
         ``shown``: at most that many decisions in each group (the first, as the whole
-        listing has them), whose documents alone are read. Not to be changed: shared with
-        the next caller until something changes."""
+        listing has them), and the names of their items alone, whose documents alone are
+        read. Not to be changed: shared with the next caller until something changes."""
         with self._lock:
             version = self.version
             made = self._made.get((kind, shown)) if not details else None
             if made is not None and made[0] == version:
                 return {**made[1], **self._duplicates(kind)}
-            held = {k: [(key, h) for key, h in items.items() if h is not None]
-                    for k, items in self._kinds.items() if kind in (None, k)}  # fmt: skip
-        shown_json = self._listing(held, details, shown)
+            asking = {g: (a.count, list(a.ranks)) for g, a in self._groups.items()
+                      if kind in (None, g[0])}  # fmt: skip
+            waited = self._outstanding.get((kind, shown)) if not details else None
+            if waited is None or waited[0] != self._waited:
+                waiting = {k: list(items.values()) for k, items in self._waiting.items()
+                           if kind in (None, k) and items}  # fmt: skip
+                waited = (self._waited, self._waiting_json(waiting, details, shown))
+                if not details:
+                    self._outstanding[kind, shown] = waited
+        listed = self._listing(asking, details, shown)
+        if waited[1]:
+            listed["outstanding"] = waited[1]
         if not details:
             with self._lock:
-                self._made[kind, shown] = (version, shown_json)
-        return {**shown_json, **self._duplicates(kind)}
+                self._made[kind, shown] = (version, listed)
+        return {**listed, **self._duplicates(kind)}
 
-    def _listing(self, held: dict[str, list[tuple[str, Held]]], details: bool,
+    def _listing(self, asking: dict[tuple[str, str], tuple[int, list[tuple]]], details: bool,
                  shown: int | None) -> dict[str, Any]:  # fmt: skip
-        ordered = sorted(held, key=records.kind_sort_key)
-        needs = [h.need for k in ordered for _, h in held[k] if h.need is not None]
-        needs.sort(key=lambda i: (i.level, -i.decisions, i.name.casefold(), i.kind, i.name))
-        listed = groups.as_json(groups.groups_of(needs))
-        waiting = [h.waiting for k in ordered
-                   for h in sorted((h for _, h in held[k] if h.waiting is not None),
-                                   key=lambda h: outstanding_key(h.waiting))]  # fmt: skip
-        if waiting:
-            listed["outstanding"] = outstanding_json(waiting)
-        by_group = self._by_group(held, listed["groups"], details, shown)
+        found = groups.worst_first(
+            groups.group_of(kind, code, count, tuple(r[3] for r in ranks[:shown]))
+            for (kind, code), (count, ranks) in asking.items())  # fmt: skip
+        listed = groups.as_json(found)
         for group in listed["groups"]:
-            group["decisions"] = by_group.get((group["kind"], group["code"]), [])
-        for entry in listed.get("outstanding") or ():
-            status = FAILED[entry["status"]]
-            items = [h.item for _, h in held[entry["kind"]] if h.item.get("status") == status]
-            entry["decisions"] = [queued_json(self.home, entry["kind"], i, entry["status"],
-                                              full=details) for i in items[:shown]]  # fmt: skip
+            _, ranks = asking[group["kind"], group["code"]]
+            group["decisions"] = self._group_decisions(group["kind"], group["code"], ranks,
+                                                       details, shown)  # fmt: skip
         return listed
 
-    def _by_group(self, held: dict[str, list[tuple[str, Held]]], listed: list[dict[str, Any]],
-                  details: bool, shown: int | None) -> dict[tuple[str, str], list]:  # fmt: skip
-        """Each group's decisions, its items by name (each item's document read once, and
-        only while a group it asks in lacks decisions, when ``shown`` says how many)."""
-        codes: dict[str, set[str]] = {}
-        for group in listed:
-            codes.setdefault(group["kind"], set()).add(group["code"])
-        by_group: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for kind, asked in codes.items():
-            if kind not in held or not kinds.get(kind).rewrite:
-                continue
-            asking = [h for _, h in held[kind] if h.asks]
-            asking.sort(key=lambda h: h.name.casefold())
-            for h in asking:
-                open_here = asked if h.opened is None else asked & h.opened
-                if not open_here:
-                    continue
-                if shown is not None and all(len(by_group.get((kind, c), ())) >= shown
-                                             for c in open_here):  # fmt: skip
-                    continue
-                decisions = self._decisions_of(kind, h, details)
-                if not any(d["code"] in asked for d in decisions):
-                    continue
-                for d in decisions:
-                    by_group.setdefault((kind, d["code"]), []).append(d)
-        if shown is not None:
-            by_group = {g: found[:shown] for g, found in by_group.items()}
-        return by_group
+    def _waiting_json(self, waiting: dict[str, list[Held]], details: bool,
+                      shown: int | None) -> list[dict[str, Any]]:  # fmt: skip
+        """The failed and skipped items by kind and status (``outstanding``), each with its
+        decisions, as their queue holds them."""
+        held = [h for k in sorted(waiting, key=records.kind_sort_key)
+                for h in sorted(waiting[k], key=lambda h: (outstanding_key(h.waiting), h.order))]
+        listed = outstanding_json([h.waiting for h in held]) if held else []
+        for entry in listed:
+            status = FAILED[entry["status"]]
+            items = sorted((h for h in waiting[entry["kind"]] if h.item.get("status") == status),
+                           key=lambda h: h.order)  # fmt: skip
+            entry["decisions"] = [queued_json(self.home, entry["kind"], h.item, entry["status"],
+                                              full=details) for h in items[:shown]]  # fmt: skip
+        return listed
+
+    def _group_decisions(self, kind: str, code: str, ranks: list[tuple], details: bool,
+                         shown: int | None) -> list[dict[str, Any]]:  # fmt: skip
+        """The group's decisions, its items by name (those of one name as their queue holds
+        them), each item's document read once: ``shown`` decisions at most."""
+        if not kinds.get(kind).rewrite:
+            return []  # decided by its own commands: no ids here
+        found: list[dict[str, Any]] = []
+        at = 0
+        while at < len(ranks) and (shown is None or len(found) < shown):
+            name = ranks[at][0]
+            run = []
+            while at < len(ranks) and ranks[at][0] == name:
+                run.append(ranks[at][-1])
+                at += 1
+            for held in sorted(run, key=lambda h: h.order):
+                found += [d for d in self._decisions_of(kind, held, details) if d["code"] == code]
+        return found[:shown]
 
     def _decisions_of(self, kind: str, h: Held, details: bool) -> list[dict[str, Any]]:
         """The item's decisions, from its document (held once read, unless ``details``)."""
@@ -202,36 +253,35 @@ class HeldDecisions:
         if self._dupes is None or self._dupes[0] != key:
             found = dupes.as_json(self.home)
             for entry in found:
-                entry["decisions"] = [group_json(g, full=False)
-                                      for g in dupes.open_groups(self.home, entry["code"])]
+                entry["decisions"] = [
+                    group_json(g, full=False) for g in dupes.open_groups(self.home, entry["code"])
+                ]
             self._dupes = (key, found)
         return {"duplicates": self._dupes[1]} if self._dupes[1] else {}
 
 
-def _held(home: Path, kind: str, item: dict[str, Any]) -> Held | None:
+def _held(home: Path, kind: str, item: dict[str, Any], order: int) -> Held | None:
     """What ``item`` of ``kind`` asks, as the reports count it; None when nothing."""
     waiting = outstanding_of(kind, item)
     if item.get("status") != COMPLETED:
-        return Held(item, None, waiting, frozenset()) if waiting else None
+        return Held(item, None, waiting, order) if waiting else None
     opened = _open_codes(item)
     if opened == frozenset() and not (item.get("details") or {}).get("unidentified"):
-        return None  # (the common case, told from the counts alone)
+        return None  # nothing open (the common case, told from the counts alone)
     document = records.once(partial(records.read_output, home, kind, item))
     findings = records.read_findings(item, document) if kind in records.OUTPUT_DIRS else None
     need = None if item.get("missing") else need_of(kind, item, findings)
-    if need is None and opened == frozenset():
-        return None
-    return Held(item, need, None, opened)
+    return Held(item, need, None, order) if need is not None else None
 
 
 def _open_codes(item: Mapping[str, Any]) -> frozenset[str] | None:
-    """The codes the item's queue counts say are still open (``taking.counts_open``); None
+    """The codes the item's queue counts say are still open (as ``taking`` tells them); None
     when there are no counts to tell by (an old item: its output document says)."""
     counts = (item.get("details") or {}).get("finding_counts")
     if not isinstance(counts, dict):
         return None
     try:
-        return frozenset(code for code in counts if counts_open(item, code))
+        return frozenset(code for code, (found, done, *_) in counts.items() if found > done)
     except (TypeError, ValueError):
         return None
 
@@ -248,4 +298,3 @@ def _files_state(folder: Path) -> tuple:
 def _stat(entry: os.DirEntry) -> tuple[int, int, int]:
     st = entry.stat()
     return st.st_size, st.st_mtime_ns, st.st_ino
-

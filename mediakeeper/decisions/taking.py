@@ -120,7 +120,7 @@ def items_asking(home: Path, kind: str, code: str | Collection[str], *,
         raise DecideError(f"no {kind} queue in {home}", "run a batch first")
     found = []
     for item in store.peek()["items"]:
-        if item.get("status") != COMPLETED or not any(counts_open(item, c) for c in codes):
+        if item.get("status") != COMPLETED or not any(_counts_open(item, c) for c in codes):
             continue
         try:
             decisions = item_decisions(home, kind, item, full=full)
@@ -131,7 +131,7 @@ def items_asking(home: Path, kind: str, code: str | Collection[str], *,
     return sorted(found, key=lambda f: f.name.casefold())
 
 
-def counts_open(item: dict[str, Any], code: str) -> bool:
+def _counts_open(item: dict[str, Any], code: str) -> bool:
     counts = (item.get("details") or {}).get("finding_counts")
     if not isinstance(counts, dict):
         return True  # an old item: its output document says

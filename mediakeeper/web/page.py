@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -37,7 +38,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.tokens import same_token
 from mediakeeper.decisions import engine, ids
 from mediakeeper.decisions.item import DecideError
-from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, SKIPPED
+from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED
 from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.session_log import RUNNING, load_sessions
 from mediakeeper.queue.store import QueueStore
@@ -119,7 +120,7 @@ def activity(web) -> dict[str, Any]:
     queues = []
     for kind, counts in web.follower.counts().items():
         follow = web.follower.queues[kind]
-        working = [s for s in follow.items.values() if s.status == IN_PROGRESS][:10]
+        working = list(islice(follow.working.values(), 10))
         record = kinds.KINDS.get(kind)
         queues.append({"kind": kind, "counts": counts, "total": sum(counts.values()),
                        "working": working, "batchable": bool(record and record.plan),
