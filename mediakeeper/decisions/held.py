@@ -18,9 +18,10 @@ again whenever their files changed (``dupes``).
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -77,6 +78,7 @@ class HeldDecisions:
         self.home = Path(home)
         self._kinds: dict[str, dict[str, Held]] = {}
         self._order: dict[str, dict[str, int]] = {}  # each key's place, as first seen
+        self._places: dict[str, Iterator[int]] = {}  # each kind's next place (none given twice)
         self._groups: dict[tuple[str, str], Asking] = {}
         self._waiting: dict[str, dict[str, Held]] = {}  # the failed and skipped, by kind
         self._lock = threading.Lock()
@@ -108,7 +110,8 @@ class HeldDecisions:
         key = str(item["key"])
         with self._lock:
             order = self._order.setdefault(kind, {})
-            at = order.setdefault(key, len(order))
+            if (at := order.get(key)) is None:
+                at = order[key] = next(self._places.setdefault(kind, itertools.count()))
             items = self._kinds.setdefault(kind, {})
             before = items.get(key)
             if before is not None and before.item == item:
