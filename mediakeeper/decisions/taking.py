@@ -74,7 +74,7 @@ def take_group(
             raise DecideError("--remember records a dismissal only",
                               "give --all --dismiss CODE --remember")  # fmt: skip
         check_rules({code: DISMISS}, "--remember")
-    asking = items_asking(home, kind, code)
+    asking = items_asking(home, kind, code, full=choose is not None)  # a dismissal: no choices
     if not asking:
         raise DecideError(f"no open {code!r} decision in {kind}", "`decide` lists the groups")
     if choose is not None and _act(asking, code, choose) == UPGRADE:  # each file set aside

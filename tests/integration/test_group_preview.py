@@ -149,3 +149,32 @@ def test_a_dismissal_previewed_names_every_decision_and_one_taken_since_refuses_
         assert server.get("/api/decisions").json()["total"] == ARTISTS - 1
     finally:
         server.stop()
+
+
+def test_the_page_shows_the_whole_group_and_takes_only_what_it_showed(asked, browser, tmp_path):
+    """In the system's Chromium: the group's preview lists every item, in pages; a decision
+    taken in a terminal between the preview and "Take it" refuses the take (the page says
+    so) and nothing of the group is closed."""
+    home, _ = asked
+    server = serve(home)
+    page = browser.new_page(viewport={"width": 1100, "height": 1400})
+    try:
+        page.goto(server.url + "/")
+        acts = page.locator(f'.group-acts[data-kind="music"][data-code="{CODE}"]')
+        acts.get_by_role("button").first.click()
+        dialog = page.locator("dialog#ask")
+        expect = pytest.importorskip("playwright.sync_api").expect
+        expect(dialog).to_contain_text(f"for {ARTISTS} decisions in {ARTISTS} items")
+        expect(dialog.locator("details.preview-page")).to_have_count(3)
+        expect(dialog.locator("details.preview-page li")).to_have_count(ARTISTS)
+        dialog.locator("details.preview-page summary").nth(2).click()  # the last page, 101-105
+        expect(dialog).to_contain_text("Artist 104")
+        page.screenshot(path=str(tmp_path / "group-preview.png"), full_page=True)
+        took = run_script("decide.py", "--home", home, "music", "Artist 050", "--dismiss", CODE)
+        assert took.returncode == 0, took.stdout + took.stderr
+        dialog.get_by_role("button", name="Take it").click()
+        expect(page.locator("#said")).to_contain_text("changed since its preview", timeout=30_000)
+        assert server.get("/api/decisions").json()["total"] == ARTISTS - 1
+    finally:
+        page.close()
+        server.stop()
