@@ -20,7 +20,6 @@ import copy
 import hashlib
 import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,11 +36,9 @@ from mediakeeper.core.questions import (
     CANDIDATE,
     KEEP,
     RESTORE,
-    RETRY,
     SKIP,
     UPGRADE,
     WRITE,
-    Asked,
 )
 from mediakeeper.decisions import (
     copies,
@@ -62,22 +59,25 @@ from mediakeeper.decisions.item import (
     choose_candidate,
     item_decisions,
     new_session,
-    questions_of,
     queue_of,
     take,
     what_to_take,
 )
 from mediakeeper.decisions.item import listing as needs_of
+from mediakeeper.decisions.listing import (
+    QUEUED,
+    HeldDecisions,
+    decision_json,
+    group_json,
+    queued_json,
+)
 from mediakeeper.dupes import questions as dupes_questions
 from mediakeeper.queue import dismissals, fingerprints
 from mediakeeper.queue.fingerprints import FINGERPRINT
 from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED
-from mediakeeper.reports.pace import outstanding_of
 from mediakeeper.text.wording import count
 
 FAILED = {"failed": ERROR, "skipped": SKIPPED}  # a failed item's decision code -> its status
-# What a decision about a queue item itself offers, by its code.
-QUEUED = {"failed": (RETRY, SKIP), "skipped": (RETRY,)}
 
 
 @dataclass(frozen=True)
@@ -120,9 +120,8 @@ class Asking:
 def listing(home: Path, kind: str | None = None, *, details: bool = False) -> dict[str, Any]:
     """What ``decide --json`` prints and ``GET /api/decisions`` answers: the groups, each with
     its decisions' ids (``details``: each decision explained in full, as ``explain`` does),
-    from every queue read once (``held``: what ``serve`` keeps, item by item, between two)."""
-    from mediakeeper.decisions.held import HeldDecisions  # it words them with this module
-
+    from every queue read once (``listing.HeldDecisions``: what ``serve`` keeps, item by
+    item, between two)."""
     return HeldDecisions.read(home).as_json(kind, details=details)
 
 
@@ -137,51 +136,6 @@ def explain(home: Path, decision_id: str) -> dict[str, Any]:
         raise DecideError(f"{decision_id[:60]} names an item, not one of its decisions",
                           "`decide KIND NAME --json` lists them")  # fmt: skip
     return decision_json(asking.found, asking.decision, full=True)
-
-
-def decision_json(found: ItemDecisions, d: Decision, *, full: bool) -> dict[str, Any]:
-    shown: dict[str, Any] = {
-        "id": d.id, "kind": found.kind, "item": found.name, "key": found.item["key"],
-        "album": d.where, "code": d.code, "severity": d.severity, "question": d.words,
-        "files": list(d.files),
-    }  # fmt: skip
-    if full:
-        shown["details"] = {
-            "question": d.words, "code": d.code, "files": list(d.files),
-            "findings": [{"path": f.get("path"), "message": f.get("message")}
-                         for f in d.findings],
-            **d.evidence, **({"note": d.note} if d.note else {}),
-        }  # fmt: skip
-        shown["choices"] = [_choice_json(c) for c in d.choices]
-        shown["can_set"] = d.tag or None
-    return shown
-
-
-def _choice_json(choice) -> dict[str, Any]:
-    return {"number": choice.number, "label": choice.label, "act": choice.act,
-            **({"file": choice.file} if choice.file else {})}  # fmt: skip
-
-
-def queued_json(home: Path, kind: str, item: Mapping[str, Any], code: str, *,
-                full: bool) -> dict[str, Any]:  # fmt: skip
-    """A decision about a queue item itself: a failed or skipped item, its stage and last
-    error in words, retry or skip."""
-    said = outstanding_of(kind, item)
-    name, stage = said.name, said.stage
-    question = f"{name} {code}{f' at {stage}' if stage else ''}: retry it or skip it?"
-    shown: dict[str, Any] = {
-        "id": ids.make(kind, str(item["key"]), "", code), "kind": kind, "item": name,
-        "key": item["key"], "album": "", "code": code, "severity": "error",
-        "question": question, "files": [],
-    }  # fmt: skip
-    if full:
-        shown["details"] = {"question": question, "code": code, "files": [], "stage": stage,
-                            "attempts": said.attempts,
-                            "error": plain_error(said.message, *_working_of(home, kind))}
-        shown["choices"] = [{"number": n, "label": outstanding.LABELS[c], "act": c}
-                            for n, c in enumerate(QUEUED[code], 1)]  # fmt: skip
-        shown["can_set"] = None
-    return shown
 
 
 def describe_one(shown: Mapping[str, Any]) -> list[str]:
@@ -205,46 +159,6 @@ def describe_one(shown: Mapping[str, Any]) -> list[str]:
         lines.append(f"  or type a value: --set {shown['can_set']}=VALUE")
     lines += [f"  ({details['note']})"] if details.get("note") else []
     return [*lines, f"  id {shown['id']}"]
-
-
-def plain_error(message: str, *working: Path) -> str:
-    """A failed item's last error in a person's words: a path in the toolkit's ``working``
-    folders (a temp copy, a work file) said as its file's name alone."""
-    for root in working:
-        where = re.escape(str(root).rstrip("/"))
-        message = re.sub(where + r"/\S*?([^/\s:'\"]+)(?=[\s:'\",;)]|$)", r"\1", message)
-    return message
-
-
-def _working_of(home: Path, kind: str) -> list[Path]:
-    """The folders a kind's jobs work in: the data home's, and the kind's own setting."""
-    found = [home / "working"]
-    if set_to := load_settings(home).values.get(kind, {}).get("working"):
-        found.append(Path(set_to).expanduser())
-    return found
-
-
-def group_json(group: dict[str, Any], *, full: bool) -> dict[str, Any]:
-    asked = _dupes_asked(group)
-    asks = questions_of(dupes.KIND.name)
-    shown: dict[str, Any] = {
-        "id": ids.make(dupes.KIND.name, group["id"], "", dupes.code_of(group)),
-        "kind": dupes.KIND.name, "item": asks.evidence(asked)["name"], "key": group["id"],
-        "album": "", "code": dupes.code_of(group), "severity": dupes.SEVERITY,
-        "question": asks.words(asked), "files": [c["path"] for c in group["copies"]],
-    }  # fmt: skip
-    if full:
-        shown["details"] = {"question": shown["question"], "code": shown["code"],
-                            "files": shown["files"], **asks.evidence(asked)}  # fmt: skip
-        offered, _ = asks.offers(asked)
-        shown["choices"] = [{"number": n, "label": o.label, "act": o.act}
-                            for n, o in enumerate(offered, 1)]  # fmt: skip
-        shown["can_set"] = None
-    return shown
-
-
-def _dupes_asked(group: dict[str, Any]) -> Asked:
-    return Asked(dupes.KIND.name, dupes.code_of(group), "", group, {}, ())
 
 
 # ---- finding what an id names ----------------------------------------------------------------

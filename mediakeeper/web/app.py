@@ -15,7 +15,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from mediakeeper.core.config import Settings
-from mediakeeper.decisions.held import HeldDecisions
+from mediakeeper.decisions.listing import HeldDecisions
 from mediakeeper.web import batches, bodies, decisions, events, metrics, page, queues, served
 from mediakeeper.web.follower import HomeFollower
 from mediakeeper.web.security import Guard

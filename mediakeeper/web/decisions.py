@@ -2,7 +2,7 @@
 the same functions ``decide`` calls.
 
 ``GET /api/decisions`` answers what ``decide --json`` prints (``engine.listing``, from what the
-server holds of each item: ``decisions.held``); ``GET
+server holds of each item: ``decisions.listing``); ``GET
 /api/decisions/{id}`` one decision explained (``engine.explain``); ``POST /api/decisions``
 previews (``"preview": true``, or ``POST /api/decisions/preview``) or takes an answer to the
 decision its ``id`` names (``engine.preview``, ``engine.take_answer``), or, by ``kind`` and

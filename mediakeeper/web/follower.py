@@ -129,7 +129,7 @@ class QueueFollow:
     lines: dict[str, int] = field(default_factory=dict)
     known: dict[int, str] = field(default_factory=dict)
     listing: library.Listing = field(default_factory=library.Listing)
-    # Told every item as it is now, and every item removed (``decisions.held``): what the
+    # Told every item as it is now, and every item removed (``decisions.listing``): what the
     # page lists of the decisions follows the queue as the library does.
     listener: Any = None
 

@@ -302,7 +302,7 @@ def test_a_whole_group_is_previewed_then_taken_as_one_session_from_the_api(home)
 
 
 def test_a_failed_items_error_is_said_without_the_toolkits_working_paths():
-    from mediakeeper.decisions.engine import plain_error
+    from mediakeeper.decisions.listing import plain_error
 
     said = plain_error("ffmpeg could not read /h/working/conversions/ab12/Track 1.flac: cut",
                        Path("/h/working"))  # fmt: skip

@@ -1,4 +1,4 @@
-"""The open decisions held item by item (``decisions.held``): whatever order items come,
+"""The open decisions held item by item (``decisions.listing``): whatever order items come,
 change, go and come back in, each group's count and items are those a fresh reading of the
 items as they are now makes, and the failed and skipped items are listed as their queue
 holds them."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from mediakeeper.decisions.held import HeldDecisions
+from mediakeeper.decisions.listing import HeldDecisions
 
 
 def item(key, name=None, status="completed", open_=(), failed=""):
