@@ -1,36 +1,41 @@
-"""The page of ``mediakeeper serve`` at the reference size and beyond: its first render, a
-page of the library, a search and a filter, beside reading the queue alone (issue 70's
-performance, issue 69 point 15).
+"""The page of ``mediakeeper serve`` at the reference size and at 55,000 artists, side by side
+in one run: its first render, a search and a filter, a group's preview, and a request while a
+batch writes the queue, beside reading the queue alone (issue 70's performance).
 
-    python benchmarks/page_scale.py [--artists 930] [--tracks 17274] [--open 5000]
-    python benchmarks/page_scale.py --artists 100000 --open 0 --with ../main
+    python benchmarks/page_scale.py [--artists 930,55000] [--group 930] [--with DIR]
 
-A data home is built in a temporary folder as ``decide_scale.py`` builds it (a music queue of
-``--artists`` completed artists holding ``--tracks`` tracks, ``--open`` open findings spread
-over a dozen codes), with a tenth of the artists failed instead. A real ``serve`` of each
-checkout (this one, and ``--with DIR`` side by side) answers real HTTP requests:
+For each size a data home is built in a temporary folder as ``decide_scale.py`` builds it (a
+music queue of that many completed artists, with tracks and open findings in the reference
+library's proportions unless ``--tracks``/``--open`` say: 17,274 tracks and 5,000 open
+findings for 930 artists, spread over a dozen codes), with a tenth of the artists failed
+instead. A real ``serve`` of each checkout (this one, and ``--with DIR`` side by side)
+answers real HTTP requests from this process:
 
-* first    the first ``GET /`` after the server answers ``/ping`` (the queues read, the
-           decisions grouped), then its median over ``--requests``;
-* library  ``GET /library`` (the view, 50 rows), ``/library?q=...`` (a search by name, case
-           and accents aside), ``/library?status=error`` (a filter);
-* items    ``GET /api/queues/music/items`` as a script pages it, with ``q`` and ``status``;
-* queue    ``QueueStore.peek`` in this process: reading the queue alone.
+* queue    ``QueueStore.peek`` in this process: reading the queue alone;
+* start    from the server's launch to its first page (``GET /``) answered: the cold start,
+           the queues read for the first time;
+* page     ``GET /`` once the server is up (a person opening the page), the median;
+* changed  ``GET /`` after one item of the queue changed (written by another process);
+* search   ``GET /library?kind=music&q=...`` (a name, case and accents aside), and the same
+           from the items API a script pages;
+* filter   ``GET /library?kind=music&status=error``, and the same from the items API;
+* group    ``GET /decisions/group``: the whole preview of leaving the largest group as it is;
+* batch    while another process changes the queue item after item as a batch does (each
+           claimed, then completed again as it was; ``--batch-seconds``, at ``--batch-pace``
+           items a second at most), ``GET /`` and a search over and over: the median, the
+           time nine in ten answered within, the slowest; and the items changed a second.
 
-With ``--group N`` a second home is made of real files as ``decide_group.py`` makes it (N
-artists, one ``filename-mismatch`` question each, after a real offline batch) and served:
-
-* group    ``GET /decisions/group?kind=music&code=filename-mismatch``: the preview of leaving
-           the whole group of N as it is, each decision previewed by the engine;
-* one      ``GET /decisions/{id}``: one decision with its evidence;
-
-A checkout without a view (``/library``, before it was made) shows "-". Medians of wall time.
+With ``--group N`` a home of real files is made as ``decide_group.py`` makes it (N artists,
+one ``filename-mismatch`` question each, after a real offline batch) and served: the whole
+group's preview with a choice (every write said) and left as it is, and one decision's
+evidence. A checkout without a view shows "-". Medians of wall time.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -50,15 +55,40 @@ from decide_scale import build  # noqa: E402
 from mediakeeper.queue.store import QueueStore  # noqa: E402
 from tests.integration.serving import free_port  # noqa: E402
 
+REFERENCE = (930, 17_274, 5_000)  # artists, tracks, open findings: the reference library
+SEARCH = "/library?kind=music&q=artist+0042"
+FILTER = "/library?kind=music&status=error"
 PATHS = {
-    "library view, a page": "/library",
-    "library view, search": "/library?kind=music&q=artist+0042",
-    "library view, filter": "/library?kind=music&status=error",
-    "items API, a page": "/api/queues/music/items?limit=50",
-    "items API, search": "/api/queues/music/items?q=artist%200042",
-    "items API, filter": "/api/queues/music/items?status=error",
-    "the page (GET /) again": "/",
+    "search (library view)": SEARCH,
+    "search (items API)": "/api/queues/music/items?q=artist%200042",
+    "filter (library view)": FILTER,
+    "filter (items API)": "/api/queues/music/items?status=error",
 }
+# Another process changing the queue as a batch does, item after item at a batch's pace (at
+# most argv[3] items a second): each claimed, then completed again with its details as they
+# were (so what it asks stays the same).
+WRITER = """
+import sys, time
+from mediakeeper.queue.store import QueueStore
+store, until, done = QueueStore(sys.argv[1] + "/status/music", "music"), time.monotonic() + \
+    float(sys.argv[2]), 0
+keys = [i["key"] for i in store.peek()["items"] if i["status"] == "completed"]
+began, pace = time.monotonic(), float(sys.argv[3])
+
+def set_to(status):
+    def change(item):
+        item["status"] = status
+        return True
+    return change
+
+while time.monotonic() < until:
+    time.sleep(max(0.0, began + done / pace - time.monotonic()))
+    key = keys[done % len(keys)]
+    store.update_item(key, set_to("in_progress"))
+    store.update_item(key, set_to("completed"))
+    done += 1
+print(done)
+"""
 
 
 def fail_a_tenth(home: Path) -> None:
@@ -73,22 +103,25 @@ def fail_a_tenth(home: Path) -> None:
     store.update(mutate, fold=True)
 
 
-def start(checkout: Path, home: Path) -> tuple[subprocess.Popen, str]:
+def start(checkout: Path, home: Path) -> tuple[subprocess.Popen, str, float]:
+    """A real ``serve`` of ``checkout`` on ``home``, and the seconds from its launch to its
+    first page answered."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONUNBUFFERED": "1"}
     env.pop("MEDIAKEEPER_HOME", None)
+    launched = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "mediakeeper", "serve", "--home", str(home), "--port", str(port)],
         cwd=checkout, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         try:
-            if requests.get(url + "/ping", timeout=2).status_code == 200:
-                return process, url
+            if requests.get(url + "/", timeout=300).status_code == 200:
+                return process, url, time.perf_counter() - launched
         except requests.ConnectionError:
-            time.sleep(0.05)
+            time.sleep(0.02)
     process.kill()
     raise SystemExit(f"serve of {checkout} did not start")
 
@@ -100,15 +133,66 @@ def timed(session: requests.Session, url: str) -> float | None:
     return spent if answer.status_code == 200 else None
 
 
-def measure(checkout: Path, home: Path, requests_: int) -> dict[str, float | None]:
-    process, url = start(checkout, home)
+def median(session: requests.Session, url: str, n: int) -> float | None:
+    samples = [timed(session, url) for _ in range(n)]
+    return None if None in samples else statistics.median(samples)
+
+
+def change_one(checkout: Path, home: Path) -> None:
+    """One item of the queue changed by another process (claimed, completed again)."""
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    subprocess.run([sys.executable, "-c", WRITER, str(home), "0.001", "1000"], env=env,
+                   check=True, capture_output=True)  # fmt: skip
+
+
+def while_a_batch_runs(checkout: Path, home: Path, url: str, seconds: float,
+                      pace: float) -> dict:  # fmt: skip
+    """``GET /`` and a search, over and over while another process writes the queue."""
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(home), str(seconds), str(pace)],
+                              env=env, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    samples: dict[str, list[float]] = {"page": [], "search": []}
+    session = requests.Session()
+    time.sleep(min(1.0, seconds / 4))  # the writer under way
+    while writer.poll() is None:
+        for label, path in (("page", "/"), ("search", SEARCH)):
+            spent = timed(session, url + path)
+            if spent is not None:
+                samples[label].append(spent)
+        time.sleep(0.1)
+    changed = int(writer.stdout.read().strip() or 0)
+    return {**samples, "rate": changed / seconds}
+
+
+def measure(checkout: Path, home: Path, args) -> dict[str, str]:
+    process, url, cold = start(checkout, home)
     try:
         session = requests.Session()
-        found: dict[str, float | None] = {"first render (GET /)": timed(session, url + "/")}
+        found = {"server start to its first page": cold,
+                 "the page (GET /)": median(session, url + "/", args.requests)}  # fmt: skip
+        changed = []
+        for _ in range(args.requests):
+            change_one(checkout, home)
+            changed.append(timed(session, url + "/"))
+        found["the page after one item changed"] = (
+            None if None in changed else statistics.median(changed))  # fmt: skip
         for label, path in PATHS.items():
-            samples = [timed(session, url + path) for _ in range(requests_)]
-            found[label] = None if None in samples else statistics.median(samples)
-        return found
+            found[label] = median(session, url + path, args.requests)
+        listed = session.get(url + "/api/decisions", timeout=300).json()
+        largest = max(listed["groups"], key=lambda g: g["count"])
+        preview = f"/decisions/group?kind=music&code={largest['code']}"
+        found["group preview (left as it is)"] = median(session, url + preview, args.requests)
+        shown = {label: f"{s * 1000:.1f} ms" if s is not None else "-"
+                 for label, s in found.items()}  # fmt: skip
+        shown["group preview (left as it is)"] += f" ({largest['count']:,})"
+        busy = while_a_batch_runs(checkout, home, url, args.batch_seconds, args.batch_pace)
+        for label in ("page", "search"):
+            s = sorted(busy[label])
+            shown[f"{label} while a batch runs: median / 9 in 10 / slowest"] = (
+                f"{statistics.median(s) * 1000:.0f} / {s[len(s) * 9 // 10] * 1000:.0f} / "
+                f"{s[-1] * 1000:.0f} ms" if s else "-")  # fmt: skip
+        shown["items the batch changed a second"] = f"{busy['rate']:.0f}"
+        return shown
     finally:
         process.terminate()
         process.wait(30)
@@ -119,65 +203,79 @@ def group_figures(where: Path, artists: int, requests_: int) -> None:
     build_group(library, artists)
     run(REPO, "process_music_batch.py", "--home", home, "--library", library, "--offline",
         "--batch-size", "1000000", "-q")  # fmt: skip
-    process, url = start(REPO, home)
+    process, url, cold = start(REPO, home)
     try:
         session = requests.Session()
-        first = timed(session, url + "/")
         listed = session.get(url + "/api/decisions", timeout=300).json()
         group = next(g for g in listed["groups"] if g["code"] == CODE)
         one = group["decisions"][0]["id"]
         preview = f"/decisions/group?kind=music&code={CODE}"
         paths = {
-            f"group preview ({group['count']} decisions)": preview,
+            f"group preview, choice 1 ({group['count']} decisions, every write)":
+                preview + "&choose=1",
+            "group preview, left as it is": preview,
             "one decision's evidence": f"/decisions/{one}",
-            "the page (GET /) again": "/",
-        }
-        print(f"{artists:,} artists of real files, {listed['total']:,} decisions")
-        print(f"{'first render (GET /)':<34} {first * 1000:>9.1f} ms")
+            "the page (GET /)": "/",
+        }  # fmt: skip
+        print(f"\n{artists:,} artists of real files, {listed['total']:,} decisions")
+        print(f"{'server start to its first page':<52} {cold * 1000:>9.1f} ms")
         for label, path in paths.items():
-            samples = [timed(session, url + path) for _ in range(requests_)]
-            print(f"{label:<34} {statistics.median(samples) * 1000:>9.1f} ms")
+            print(f"{label:<52} {median(session, url + path, requests_) * 1000:>9.1f} ms")
     finally:
         process.terminate()
         process.wait(30)
 
 
+def sizes_of(args) -> list[tuple[int, int, int]]:
+    artists = [int(a) for a in args.artists.split(",")]
+    tracks = [int(t) for t in args.tracks.split(",")] if args.tracks else None
+    opened = [int(o) for o in args.open.split(",")] if args.open else None
+    artists_, tracks_, open_ = REFERENCE
+    return [(a, tracks[n] if tracks else round(a * tracks_ / artists_),
+             opened[n] if opened else round(a * open_ / artists_))
+            for n, a in enumerate(artists)]  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--artists", type=int, default=930)
-    parser.add_argument("--tracks", type=int, default=17_274)
-    parser.add_argument("--open", type=int, default=5_000)
-    parser.add_argument("--requests", type=int, default=9)
+    parser.add_argument("--artists", default="930,55000", help="sizes, comma-separated")
+    parser.add_argument("--tracks", help="tracks at each size (default: the reference's share)")
+    parser.add_argument("--open", help="open findings at each size (default: likewise)")
+    parser.add_argument("--requests", type=int, default=7)
+    parser.add_argument("--batch-seconds", type=float, default=10.0)
+    parser.add_argument("--batch-pace", type=float, default=150.0,
+                        help="items the batch changes a second, at most (the reference "
+                             "library's offline pass: about 150)")  # fmt: skip
     parser.add_argument("--with", dest="with_", type=Path, help="another checkout, side by side")
-    parser.add_argument(
-        "--group",
-        type=int,
-        default=0,
-        metavar="N",
-        help="also a home of N artists of real files, one question each",
-    )
+    parser.add_argument("--group", type=int, default=0, metavar="N",
+                        help="also a home of N artists of real files, one question each")
     args = parser.parse_args()
     checkouts = {"this": REPO, **({"with": args.with_.resolve()} if args.with_ else {})}
+    columns: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory(prefix="page-scale-") as where:
-        home = Path(where)
-        build(home, args.artists, args.tracks, args.open)
-        fail_a_tenth(home)
-        store = QueueStore(home / "status" / "music", "music")
-        reads = []
-        for _ in range(3):
-            started = time.perf_counter()
-            store.peek()
-            reads.append(time.perf_counter() - started)
-        results = {name: measure(path, home, args.requests) for name, path in checkouts.items()}
-        print(f"{args.artists:,} artists, {args.tracks:,} tracks, {args.open:,} open findings")
-        print(f"{'the queue read alone (peek)':<28} {statistics.median(reads) * 1000:>9.1f} ms")
-        print(f"{'':<28} " + " ".join(f"{name:>12}" for name in checkouts))
-        for label in results["this"]:
-            cells = [results[name][label] for name in checkouts]
-            shown = [f"{c * 1000:>9.1f} ms" if c is not None else f"{'-':>12}" for c in cells]
-            print(f"{label:<28} " + " ".join(shown))
+        for artists, tracks, opened in sizes_of(args):
+            home = Path(where) / f"home-{artists}"
+            home.mkdir()
+            build(home, artists, tracks, opened)
+            fail_a_tenth(home)
+            store = QueueStore(home / "status" / "music", "music")
+            reads = []
+            for _ in range(3):
+                started = time.perf_counter()
+                store.peek()
+                reads.append(time.perf_counter() - started)
+            print(f"{artists:,} artists, {tracks:,} tracks, {opened:,} open findings", flush=True)
+            for name, checkout in checkouts.items():
+                shown = {"the queue read alone (peek)": f"{statistics.median(reads) * 1000:.1f} ms"}
+                columns[f"{artists:,} {name}"] = {**shown, **measure(checkout, home, args)}
+            shutil.rmtree(home)
+        labels = list(next(iter(columns.values())))
+        print(f"\n{'':<52} " + " ".join(f"{c:>18}" for c in columns))
+        for label in labels:
+            print(f"{label:<52} " + " ".join(f"{col.get(label, '-'):>18}"
+                                               for col in columns.values()))  # fmt: skip
         if args.group:
-            group_figures(home, args.group, args.requests)
+            group_figures(Path(where), args.group, args.requests)
 
 
 if __name__ == "__main__":

@@ -36,11 +36,9 @@ from mediakeeper.core.questions import (
     CANDIDATE,
     KEEP,
     RESTORE,
-    RETRY,
     SKIP,
     UPGRADE,
     WRITE,
-    Asked,
 )
 from mediakeeper.decisions import (
     copies,
@@ -61,24 +59,25 @@ from mediakeeper.decisions.item import (
     choose_candidate,
     item_decisions,
     new_session,
-    questions_of,
     queue_of,
     take,
     what_to_take,
 )
 from mediakeeper.decisions.item import listing as needs_of
-from mediakeeper.decisions.listing import decisions_json
+from mediakeeper.decisions.listing import (
+    QUEUED,
+    HeldDecisions,
+    decision_json,
+    group_json,
+    queued_json,
+)
 from mediakeeper.dupes import questions as dupes_questions
 from mediakeeper.queue import dismissals, fingerprints
 from mediakeeper.queue.fingerprints import FINGERPRINT
 from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED
-from mediakeeper.reports.pace import outstanding_of
-from mediakeeper.text.failures import plain_error
 from mediakeeper.text.wording import count
 
 FAILED = {"failed": ERROR, "skipped": SKIPPED}  # a failed item's decision code -> its status
-# What a decision about a queue item itself offers, by its code.
-QUEUED = {"failed": (RETRY, SKIP), "skipped": (RETRY,)}
 
 
 @dataclass(frozen=True)
@@ -120,34 +119,10 @@ class Asking:
 
 def listing(home: Path, kind: str | None = None, *, details: bool = False) -> dict[str, Any]:
     """What ``decide --json`` prints and ``GET /api/decisions`` answers: the groups, each with
-    its decisions' ids (``details``: each decision explained in full, as ``explain`` does)."""
-    shown = decisions_json(home, kind)
-    codes: dict[str, set[str]] = {}
-    for group in shown["groups"]:
-        codes.setdefault(group["kind"], set()).add(group["code"])
-    by_group: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for asked_kind, asked in codes.items():  # each item's document read once
-        for item in _asking_items(home, asked_kind, asked, details):
-            for d in item.decisions:
-                by_group.setdefault((asked_kind, d.code), []).append(
-                    decision_json(item, d, full=details))  # fmt: skip
-    for group in shown["groups"]:
-        group["decisions"] = by_group.get((group["kind"], group["code"]), [])
-    for entry in shown.get("outstanding") or ():
-        entry["decisions"] = [queued_json(home, entry["kind"], i, entry["status"], full=details)
-                              for i in _queued(home, entry["kind"], entry["status"])]  # fmt: skip
-    for entry in shown.get("duplicates") or ():
-        entry["decisions"] = [group_json(g, full=details)
-                              for g in dupes.open_groups(home, entry["code"])]  # fmt: skip
-    return shown
-
-
-def _asking_items(home: Path, kind: str, codes: set[str], full: bool) -> list[ItemDecisions]:
-    """The completed items of ``kind`` with ``code`` open (their queue counts say), each with
-    its decisions (``item_decisions``)."""
-    if not kinds.get(kind).rewrite:
-        return []
-    return taking.items_asking(home, kind, codes, full=full)
+    its decisions' ids (``details``: each decision explained in full, as ``explain`` does),
+    from every queue read once (``listing.HeldDecisions``: what ``serve`` keeps, item by
+    item, between two)."""
+    return HeldDecisions.read(home).as_json(kind, details=details)
 
 
 def explain(home: Path, decision_id: str) -> dict[str, Any]:
@@ -161,51 +136,6 @@ def explain(home: Path, decision_id: str) -> dict[str, Any]:
         raise DecideError(f"{decision_id[:60]} names an item, not one of its decisions",
                           "`decide KIND NAME --json` lists them")  # fmt: skip
     return decision_json(asking.found, asking.decision, full=True)
-
-
-def decision_json(found: ItemDecisions, d: Decision, *, full: bool) -> dict[str, Any]:
-    shown: dict[str, Any] = {
-        "id": d.id, "kind": found.kind, "item": found.name, "key": found.item["key"],
-        "album": d.where, "code": d.code, "severity": d.severity, "question": d.words,
-        "files": list(d.files),
-    }  # fmt: skip
-    if full:
-        shown["details"] = {
-            "question": d.words, "code": d.code, "files": list(d.files),
-            "findings": [{"path": f.get("path"), "message": f.get("message")}
-                         for f in d.findings],
-            **d.evidence, **({"note": d.note} if d.note else {}),
-        }  # fmt: skip
-        shown["choices"] = [_choice_json(c) for c in d.choices]
-        shown["can_set"] = d.tag or None
-    return shown
-
-
-def _choice_json(choice) -> dict[str, Any]:
-    return {"number": choice.number, "label": choice.label, "act": choice.act,
-            **({"file": choice.file} if choice.file else {})}  # fmt: skip
-
-
-def queued_json(home: Path, kind: str, item: Mapping[str, Any], code: str, *,
-                full: bool) -> dict[str, Any]:  # fmt: skip
-    """A decision about a queue item itself: a failed or skipped item, its stage and last
-    error in words, retry or skip."""
-    said = outstanding_of(kind, item)
-    name, stage = said.name, said.stage
-    question = f"{name} {code}{f' at {stage}' if stage else ''}: retry it or skip it?"
-    shown: dict[str, Any] = {
-        "id": ids.make(kind, str(item["key"]), "", code), "kind": kind, "item": name,
-        "key": item["key"], "album": "", "code": code, "severity": "error",
-        "question": question, "files": [],
-    }  # fmt: skip
-    if full:
-        shown["details"] = {"question": question, "code": code, "files": [], "stage": stage,
-                            "attempts": said.attempts,
-                            "error": plain_error(said.message, _working_of(home, kind))}
-        shown["choices"] = [{"number": n, "label": outstanding.LABELS[c], "act": c}
-                            for n, c in enumerate(QUEUED[code], 1)]  # fmt: skip
-        shown["can_set"] = None
-    return shown
 
 
 def describe_one(shown: Mapping[str, Any]) -> list[str]:
@@ -229,37 +159,6 @@ def describe_one(shown: Mapping[str, Any]) -> list[str]:
         lines.append(f"  or type a value: --set {shown['can_set']}=VALUE")
     lines += [f"  ({details['note']})"] if details.get("note") else []
     return [*lines, f"  id {shown['id']}"]
-
-
-def _working_of(home: Path, kind: str) -> list[Path]:
-    """The folders a kind's jobs work in: the data home's, and the kind's own setting."""
-    found = [home / "working"]
-    if set_to := load_settings(home).values.get(kind, {}).get("working"):
-        found.append(Path(set_to).expanduser())
-    return found
-
-
-def group_json(group: dict[str, Any], *, full: bool) -> dict[str, Any]:
-    asked = _dupes_asked(group)
-    asks = questions_of(dupes.KIND.name)
-    shown: dict[str, Any] = {
-        "id": ids.make(dupes.KIND.name, group["id"], "", dupes.code_of(group)),
-        "kind": dupes.KIND.name, "item": asks.evidence(asked)["name"], "key": group["id"],
-        "album": "", "code": dupes.code_of(group), "severity": dupes.SEVERITY,
-        "question": asks.words(asked), "files": [c["path"] for c in group["copies"]],
-    }  # fmt: skip
-    if full:
-        shown["details"] = {"question": shown["question"], "code": shown["code"],
-                            "files": shown["files"], **asks.evidence(asked)}  # fmt: skip
-        offered, _ = asks.offers(asked)
-        shown["choices"] = [{"number": n, "label": o.label, "act": o.act}
-                            for n, o in enumerate(offered, 1)]  # fmt: skip
-        shown["can_set"] = None
-    return shown
-
-
-def _dupes_asked(group: dict[str, Any]) -> Asked:
-    return Asked(dupes.KIND.name, dupes.code_of(group), "", group, {}, ())
 
 
 # ---- finding what an id names ----------------------------------------------------------------
@@ -627,6 +526,7 @@ class GroupResult:
     kind: str
     code: str
     taken: Any
+    choose: int | None = None  # the choice taken for every decision (None: dismissed)
 
     def as_json(self) -> dict[str, Any]:
         t = self.taken
@@ -646,35 +546,74 @@ class GroupResult:
 
 
     def preview_json(self) -> dict[str, Any]:
-        """A dry run's (``take_group(dry_run=True)``): what it would write, move and put
-        back, and how many decisions it would close; nothing written."""
+        """A dry run's (``take_group(dry_run=True)``): every field of every file it would
+        write (``path``: where the file is), every file it would move, every item it would
+        put back, the decisions it would close (``decisions``: each one's ``id`` and
+        ``item``; ``closes``: how many), what would be refused and why; and ``token``, which
+        a take may carry to be refused if the group or any of those files changed since."""
         t, shown = self.taken, {"what": "", "writes": [], "moves": [], "queue": [],
-                                "closes": 0, "refused": []}  # fmt: skip
+                                "closes": 0, "refused": [], "decisions": []}  # fmt: skip
         if self.family == "queue":
             shown.update(what=t.what, closes=len(t.names),
                          queue=[{"item": n, "status": t.what} for n in t.names])  # fmt: skip
         elif self.family == "dupes":
-            shown.update(what="keep the best", closes=len(t),
-                         moves=[{"from": c["path"], "group": g["id"]} for g in t
-                                for c in g["copies"] if c["path"] != g["best"]])  # fmt: skip
+            best = self.choose == 1  # else every copy kept where it is
+            shown.update(what=dupes_questions.KEEP_BEST if best else dupes_questions.KEEP_ALL,
+                         closes=len(t))
+            for g, d in ((g, group_json(g, full=False)) for g in t):
+                shown["decisions"].append({"id": d["id"], "item": d["item"]})
+                shown["moves"] += [{"from": c["path"], "group": g["id"], "item": d["item"]}
+                                   for c in g["copies"] if best and c["path"] != g["best"]]
         else:
             shown.update(what=t.what, closes=t.closed, queue=[
                 {"item": n, "status": "pending"} for n in t.queued])  # fmt: skip
+            asked = {f.name: f for f in t.asked}
             for name, done in t.taken:
-                shown["writes"] += [{"item": name, "file": c.path, "field": c.tag,
-                                     "old": c.old, "new": c.new} for c in done.changes]
+                found = asked.get(name)
+                folder = Path(found.document["folder"]) if found else Path()
+                shown["writes"] += [{"item": name, "path": str(folder / c.path), "file": c.path,
+                                     "field": c.tag, "old": c.old, "new": c.new}
+                                    for c in done.changes]  # fmt: skip
                 shown["refused"] += [{"item": name, "file": c.path, "field": c.tag, "why": w}
                                      for c, w in done.refused]  # fmt: skip
+                if found and done.closed:
+                    shown["decisions"] += [{"id": d.id, "item": name}
+                                           for d in found.of_code(self.code)]  # fmt: skip
+        shown["token"] = _group_token(shown)
         return shown
 
 
+def _group_token(shown: Mapping[str, Any]) -> str:
+    """A whole group's preview's fingerprint: all it says, and each file it would write or
+    move as it is now (size, time, inode): a file changed since is another token."""
+    files = sorted({w["path"] for w in shown["writes"]} | {m["from"] for m in shown["moves"]})
+    body = json.dumps([shown, [_file_state(f) for f in files]], sort_keys=True, default=str)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:24]
+
+
+def _file_state(path: str) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
 def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = None,
-               remember: bool = False, dry_run: bool = False,
+               remember: bool = False, dry_run: bool = False, token: str = "",
                writing: writemode.Writing | None = None) -> GroupResult:  # fmt: skip
     """Dismiss (``choose`` None) or take choice ``choose`` for every open decision of the group
     ``code`` (of ``kind``; of the one kind that asks it when None), as one session: a finding
     code's (``taking.take_group``), a duplicate level's (``dupes.take_group``: with
-    ``dry_run`` nothing is taken, its groups are), or a kind's failed or skipped items."""
+    ``dry_run`` nothing is taken, its groups are), or a kind's failed or skipped items.
+    With ``token`` (its preview's, ``preview_json``), refused before anything is written
+    unless the preview would be the same now: the same decisions, writes and moves, and
+    every file they touch as it was."""
+    if token and not dry_run:
+        now = take_group(home, kind, code, choose=choose, dry_run=True, writing=writing)
+        if now.preview_json()["token"] != token:
+            raise Stale("the group or its files changed since its preview; nothing written",
+                        "preview it again")  # fmt: skip
     if code in outstanding.GROUPS:
         if remember:
             raise DecideError(f"--remember records a finding code's answer; {code} items are "
@@ -683,12 +622,13 @@ def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = 
             raise DecideError(f"{code} items take --choose N, not --dismiss",
                               f"decide --group {code} lists their choices")  # fmt: skip
         done = taking.take_outstanding(home, kind, code, choose, dry_run=dry_run)
-        return GroupResult("queue", done.kind, code, done)
+        return GroupResult("queue", done.kind, code, done, choose)
     if code in dupes.CODES:
         if dry_run:
-            return GroupResult("dupes", dupes.KIND.name, code, dupes.open_groups(home, code))
+            found = dupes.open_groups(home, code)
+            return GroupResult("dupes", dupes.KIND.name, code, found, choose)
         done = dupes.take_group(home, code, choose=choose, remember=remember)
-        return GroupResult("dupes", dupes.KIND.name, code, done)
+        return GroupResult("dupes", dupes.KIND.name, code, done, choose)
     if code != groups.UNIDENTIFIED and rule_plugins.code_of(code) is None:
         raise DecideError(f"no finding code {code!r} (docs/findings.md lists them)")
     chosen = groups.find_group(groups.groups_of(needs_of(home)), code, kind)
@@ -700,7 +640,7 @@ def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = 
     writing = writing or writemode.chosen(load_settings(home).get)
     done = taking.take_group(home, chosen[0].kind, code, choose=choose, remember=remember,
                              dry_run=dry_run, writing=writing)  # fmt: skip
-    return GroupResult("findings", chosen[0].kind, code, done)
+    return GroupResult("findings", chosen[0].kind, code, done, choose)
 
 
 def _chosen(asking, answer):

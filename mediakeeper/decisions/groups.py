@@ -64,16 +64,26 @@ def groups_of(needs: Iterable[NeedsYou]) -> list[Group]:
     counts: dict[tuple[str, str], int] = {}
     items: dict[tuple[str, str], list[str]] = {}
     for need in needs:
-        # Not identified: a question of its own, the same whether or not it has others.
-        codes = [(c.code, c.open) for c in need.codes]
-        codes += [(UNIDENTIFIED, 1)] if asks_identity(need.note, (c for c, _ in codes)) else []
-        for code, n in codes:
+        for code, n in asked_in(need):
             counts[need.kind, code] = counts.get((need.kind, code), 0) + n
             items.setdefault((need.kind, code), []).append(need.name)
-    groups = [
-        Group(kind, code, _severity(code), n, _names(items[kind, code]), choices_of(kind, code))
-        for (kind, code), n in counts.items()
-    ]
+    return worst_first(group_of(kind, code, n, _names(items[kind, code]))
+                       for (kind, code), n in counts.items())  # fmt: skip
+
+
+def asked_in(need: NeedsYou) -> list[tuple[str, int]]:
+    """The groups one item asks in, each with how many of its decisions: its open codes, and
+    not identified, a question of its own whether or not it has others."""
+    codes = [(c.code, c.open) for c in need.codes]
+    return codes + ([(UNIDENTIFIED, 1)] if asks_identity(need.note, (c for c, _ in codes)) else [])
+
+
+def group_of(kind: str, code: str, n: int, items: tuple[str, ...]) -> Group:
+    """The group of ``code`` in ``kind``: ``n`` decisions asked by ``items``, by name."""
+    return Group(kind, code, _severity(code), n, items, choices_of(kind, code))
+
+
+def worst_first(groups: Iterable[Group]) -> list[Group]:
     order = list(kinds.KINDS)
     return sorted(groups, key=lambda g: (severity_rank(g.code), -g.count,
                                          _place(order, g.kind), g.code))  # fmt: skip

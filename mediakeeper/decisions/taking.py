@@ -45,6 +45,7 @@ class GroupTaken:
     taken: list[tuple[str, Taken]] = field(default_factory=list)  # (item name, what it took)
     rule: str = ""  # the rule recorded ("": none)
     queued: list[str] = field(default_factory=list)  # verify again: the albums back to pending
+    asked: list[ItemDecisions] = field(default_factory=list)  # the items decided, as they were
 
     @property
     def closed(self) -> int:
@@ -73,7 +74,7 @@ def take_group(
             raise DecideError("--remember records a dismissal only",
                               "give --all --dismiss CODE --remember")  # fmt: skip
         check_rules({code: DISMISS}, "--remember")
-    asking = items_asking(home, kind, code)
+    asking = items_asking(home, kind, code, full=choose is not None)  # a dismissal: no choices
     if not asking:
         raise DecideError(f"no open {code!r} decision in {kind}", "`decide` lists the groups")
     act = _act(asking, code, choose) if choose is not None else ""
@@ -87,10 +88,11 @@ def take_group(
     if act in VERIFYING:  # not a tag
         chosen = [(f, [d for d in f.decisions if d.code == code]) for f in asking]
         acted = verifying.take(home, chosen, act, code, dry_run=dry_run)
-        return GroupTaken(acted.session, acted.what, acted.taken, queued=acted.queued)
+        return GroupTaken(acted.session, acted.what, acted.taken, queued=acted.queued,
+                          asked=[f for f, _ in chosen])  # fmt: skip
     what = f"chose {label}" if choose is not None else DISMISSED
     session = "" if dry_run else new_session()
-    result, store = GroupTaken(session, what), queue_of(home, kind)
+    result, store = GroupTaken(session, what, asked=asking), queue_of(home, kind)
     for found in asking:
         closing = found.of_code(code)
         changes = tuple(c for d in closing for c in d.choices[choose - 1].changes) if choose else ()

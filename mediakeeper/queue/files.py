@@ -35,6 +35,7 @@ _ITEMS_EMPTY = (b'  "items": [],\n', b'  "items": []\n')
 _ITEMS_CLOSE = (b"  ]\n", b"  ],\n")
 _JSON_SPACE = b" \t\n\r"
 Item = tuple[bytes, bytes, dict[str, Any]]  # an item's line as read, its JSON, the item
+Known = Callable[[bytes], "str | None"]  # an item's JSON -> its key, for a line read before
 T = TypeVar("T")
 
 
@@ -80,13 +81,22 @@ def _field_line(raw: bytes) -> dict[str, Any]:
     return found
 
 
-def _item_line(raw: bytes, position: int, seen: Keys | None) -> tuple[bytes, bool, dict[str, Any]]:
+def _item_line(raw: bytes, position: int, seen: Keys | None,
+               known: Known | None = None) -> tuple[bytes, bool, dict[str, Any]]:  # fmt: skip
     """One item's line: its JSON without the comma that may end it, whether one did, and the
     item, checked as ``parse_queue`` checks it (``seen``: the keys met before it, which a
-    check of duplicates adds it to; None: no such check)."""
+    check of duplicates adds it to; None: no such check). A line ``known`` gives the key of
+    (the caller read it before, byte for byte, and checked it then) is not decoded: its item
+    is ``{"key": key}``, its key checked against ``seen`` alone."""
     line = raw.rstrip(b"\n").strip(_JSON_SPACE)
     comma = line.endswith(b",")
     line = line[:-1] if comma else line
+    if known is not None and (key := known(line)) is not None:
+        if seen is not None:
+            if key in seen:
+                raise Unusual
+            seen.add(key)
+        return line, comma, {"key": key}
     item = _line_json(line)
     if item_problems(item, position, seen):
         raise Unusual
@@ -97,12 +107,14 @@ def read_layout(
     f: IO[bytes],
     take_items: Callable[[Iterator[Item], dict[str, Any]], T],
     seen: Keys | None = None,
+    known: Known | None = None,
 ) -> tuple[dict[str, Any], T]:
     """The top level of a file laid out as ``dump_queue`` writes it, read a line at a time:
     its fields (the items' place among them held by an empty list) and what ``take_items``
     made of the items. ``take_items(lines, fields)`` is handed the items' lines
     (``_item_lines``, with ``seen``) where the list opens, with the fields before it, and
-    must read them to the list's end. Unusual for anything else: commas missing or to spare,
+    must read them to the list's end (``known``: the lines not to decode, ``_item_line``).
+    Unusual for anything else: commas missing or to spare,
     a field met twice, text after the end, fields that fail ``structure_problems``: the same
     checks for every reader."""
     if f.readline() != b"{\n":
@@ -125,7 +137,7 @@ def read_layout(
                 raise Unusual
             fields["items"] = []  # in its place among the fields, checked as a list
             ended: list[bytes] = []
-            lines = _item_lines(f, seen, ended) if raw == _ITEMS_OPEN else iter(())
+            lines = _item_lines(f, seen, ended, known) if raw == _ITEMS_OPEN else iter(())
             taken = take_items(lines, fields)
             if raw == _ITEMS_OPEN:
                 if not ended:
@@ -139,7 +151,8 @@ def read_layout(
     raise Unusual  # cut short
 
 
-def _item_lines(f: IO[bytes], seen: Keys | None, ended: list[bytes]) -> Iterator[Item]:
+def _item_lines(f: IO[bytes], seen: Keys | None, ended: list[bytes],
+                known: Known | None = None) -> Iterator[Item]:  # fmt: skip
     """``(raw, line, item)`` of each item's line up to the list's end, checked as
     ``parse_queue`` checks it (``_item_line``; ``seen`` None: duplicates are the caller's to
     find); ``ended`` gets the list's closing line."""
@@ -152,7 +165,7 @@ def _item_lines(f: IO[bytes], seen: Keys | None, ended: list[bytes]) -> Iterator
             return
         if not comma:
             raise Unusual
-        line, comma, item = _item_line(raw, position, seen)
+        line, comma, item = _item_line(raw, position, seen, known)
         yield raw, line, item
     raise Unusual  # cut short
 

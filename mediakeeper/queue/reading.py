@@ -23,7 +23,14 @@ from itertools import chain, islice
 from typing import IO, TYPE_CHECKING, Any, TypeVar, overload
 
 from mediakeeper.core.errors import QueueCorrupt
-from mediakeeper.queue.files import Item, Unusual, file_signature, journal_entry, read_layout
+from mediakeeper.queue.files import (
+    Item,
+    Known,
+    Unusual,
+    file_signature,
+    journal_entry,
+    read_layout,
+)
 from mediakeeper.queue.keyset import KeySet
 from mediakeeper.text.jsonfmt import dumps_one
 
@@ -107,12 +114,16 @@ def read_lines(store: QueueStore) -> QueueView:
     return QueueView(fields, items)
 
 
-def read_each(store: QueueStore, take: Callable[[Iterator[Line]], T]) -> tuple[dict[str, Any], T]:
+def read_each(store: QueueStore, take: Callable[[Iterator[Line]], T], *,
+              known: Known | None = None) -> tuple[dict[str, Any], T]:  # fmt: skip
     """The queue's fields but the items (as ``read_lines``), and what ``take`` made of its
     items, handed to it one at a time as they are read, each as its JSON line and, where the
     read decoded it already, the item (else None: ``decoded`` gives it). ``take`` may be
     called more than once (a read during which the file was replaced is done again): only
-    its last call's result counts, so it keeps nothing from one call to the next."""
+    its last call's result counts, so it keeps nothing from one call to the next.
+    ``known(line)``: the key of an item line the caller read before, byte for byte (a
+    follower's, which reads a queue again after every rewrite): such a line is handed over
+    undecoded, its item ``{"key": key}``."""
     for _ in range(TRIES):
         try:
             before = file_signature(store.path)
@@ -120,7 +131,7 @@ def read_each(store: QueueStore, take: Callable[[Iterator[Line]], T]) -> tuple[d
             break  # peek says so
         try:
             with open(store.path, "rb") as f:
-                read = _read(f, store, take)
+                read = _read(f, store, take, known)
         except (Unusual, QueueCorrupt, OSError):
             read = None  # damage on disk or a write seen half-way: peek tells which
         try:
@@ -144,7 +155,8 @@ def _whole(store: QueueStore, take: Callable[[Iterator[Line]], T]) -> tuple[dict
     return data, take((dumps_one(item).encode(), item) for item in items)
 
 
-def _read(f: IO[bytes], store: QueueStore, take: Callable[[Iterator[Line]], T]):
+def _read(f: IO[bytes], store: QueueStore, take: Callable[[Iterator[Line]], T],
+          known: Known | None = None):  # fmt: skip
     def take_items(lines: Iterator[Item], fields: dict[str, Any]) -> tuple[T, str | None]:
         if "generation" not in fields:
             raise Unusual  # which journal lines are the file's could not be told
@@ -153,7 +165,7 @@ def _read(f: IO[bytes], store: QueueStore, take: Callable[[Iterator[Line]], T]):
         # items the journal added.
         return take(chain(_newest(lines, newer), _added(newer))), changed_at
 
-    fields, (items, changed_at) = read_layout(f, take_items, KeySet())  # keys met, as hashes
+    fields, (items, changed_at) = read_layout(f, take_items, KeySet(), known)  # keys as hashes
     del fields["items"]
     if changed_at is not None:
         fields["updated_at"] = changed_at

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from mediakeeper.core.config import Settings
+from mediakeeper.decisions.listing import HeldDecisions
 from mediakeeper.movies.posters import Posters
 from mediakeeper.web import (
     batches,
@@ -35,7 +37,8 @@ STATIC = Path(__file__).parent / "static"
 
 @dataclass
 class Web:
-    """What every route reads: the home, its settings, the follower, the batches started."""
+    """What every route reads: the home, its settings, the follower, the open decisions it
+    keeps current (``decisions``), the batches started."""
 
     settings: Settings
     host: str
@@ -46,8 +49,8 @@ class Web:
     posters: Posters | None = field(init=False, default=None)  # opened at the first poster
 
     def __post_init__(self) -> None:
-        self.follower = HomeFollower(self.settings.home)
-        self.decisions = page.DecisionsSeen()
+        self.decisions = HeldDecisions(self.settings.home)  # fed by the follower
+        self.follower = HomeFollower(self.settings.home, listener=self.decisions)
         self.launcher = batches.Launcher(self.settings.home)
         self.registry = metrics.registry_for(self.follower)
 
@@ -59,11 +62,14 @@ class Web:
 def _poll(web: Web, stop: threading.Event) -> None:
     """Sync now (the state events are told against; a request meanwhile waits for it), then
     every ``POLL_EVERY`` seconds."""
+    first = True
     while True:
         try:
             web.follower.sync()
+            if first:  # what the first read holds lives as long as the server: never swept
+                gc.freeze()
+                first = False
             web.launcher.reap()
-            web.decisions.warm(web)
             web.follower.poll_problem = ""
         except Exception as err:  # the follower says it at /healthz; the poller goes on
             web.follower.poll_problem = str(err)

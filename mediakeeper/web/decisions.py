@@ -1,7 +1,8 @@
 """``/api/decisions`` and ``/api/undo``: the decision engine (``decisions.engine``) over HTTP,
 the same functions ``decide`` calls.
 
-``GET /api/decisions`` answers what ``decide --json`` prints (``engine.listing``); ``GET
+``GET /api/decisions`` answers what ``decide --json`` prints (``engine.listing``, from what the
+server holds of each item: ``decisions.listing``); ``GET
 /api/decisions/{id}`` one decision explained (``engine.explain``); ``POST /api/decisions``
 previews (``"preview": true``, or ``POST /api/decisions/preview``) or takes an answer to the
 decision its ``id`` names (``engine.preview``, ``engine.take_answer``), or, by ``kind`` and
@@ -108,7 +109,8 @@ class ListingAsked(Params):
 async def list_decisions(request: Request) -> JSONResponse:
     web = request.app.state.web
     asked = query(request, ListingAsked)
-    shown = await asyncio.to_thread(engine.listing, web.home, asked.kind, details=asked.details)
+    await asyncio.to_thread(web.follower.sync)  # what is held follows the queues as they are
+    shown = await asyncio.to_thread(web.decisions.as_json, asked.kind, details=asked.details)
     return JSONResponse(shown)
 
 
@@ -187,7 +189,8 @@ def _take_group(home, body: DecisionBody, preview: bool) -> dict[str, Any]:
         return engine.take_group(home, body.kind, code, choose=body.choose,
                                  dry_run=True).preview_json()  # fmt: skip
     with _ONE_AT_A_TIME:
-        return engine.take_group(home, body.kind, code, choose=body.choose).as_json()
+        return engine.take_group(home, body.kind, code, choose=body.choose,
+                                 token=body.token or "").as_json()  # fmt: skip
 
 
 async def take_undo(request: Request) -> JSONResponse:

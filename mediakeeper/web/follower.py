@@ -119,11 +119,19 @@ class QueueFollow:
     alerts_read: bool = False
     finished: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
     problem: str = ""  # the queue could not be read (said by /healthz)
+    working: dict[str, Seen] = field(default_factory=dict)  # those in progress, as claimed
     # Each item as the library lists it, and a number raised by every change of them: the
     # listing's orders are sorted again only when it moved (``library.Listing``).
     entries: dict[str, library.Entry] = field(default_factory=dict)
     version: int = 0
+    # The hash of each item's line as last applied, and back: a queue rewritten by a fold
+    # (every line again, few changed) is read again without decoding the lines it had.
+    lines: dict[str, int] = field(default_factory=dict)
+    known: dict[int, str] = field(default_factory=dict)
     listing: library.Listing = field(default_factory=library.Listing)
+    # Told every item as it is now, and every item removed (``decisions.listing``): what the
+    # page lists of the decisions follows the queue as the library does.
+    listener: Any = None
 
     def sync(self, emit) -> None:
         """Read what changed since the last call; ``emit(kind, event, data)`` each change."""
@@ -152,15 +160,22 @@ class QueueFollow:
 
         def take(lines) -> None:
             # Each item compared as it is read (none of them held): a read done again
-            # because the file was replaced meanwhile only finds the newer states.
+            # because the file was replaced meanwhile only finds the newer states. An item
+            # whose line is the one read last time is the same item (a fold rewrites every
+            # line of a queue, a batch changes a few): passed over.
             keys.clear()
             for line in lines:
                 item = decoded(line)
-                keys.add(item["key"])
-                self._apply(item, emit=None if first else emit)
+                key = item["key"]
+                keys.add(key)
+                said = hash(line[0])
+                if self.lines.get(key) != said:
+                    self._apply(item, emit=None if first else emit)
+                    self._forget(key)
+                    self.lines[key], self.known[said] = said, key
 
         try:
-            fields, _ = read_each(store, take)
+            fields, _ = read_each(store, take, known=self._known)
         except (MediakeeperError, OSError) as err:
             self.problem = str(err)
             return
@@ -171,8 +186,23 @@ class QueueFollow:
         self.journal_at = size
         for gone in set(self.items) - keys:  # a queue manager removed it
             self.counts[self.items.pop(gone).status] -= 1
-            self.entries.pop(gone, None)
+            self.working.pop(gone, None)
+            self._forget(gone)
+            self.listing.changed(self.entries.pop(gone, None), None)
             self.version += 1
+            if self.listener is not None:
+                self.listener.gone(self.kind, gone)
+
+    def _known(self, line: bytes) -> str | None:
+        """The key of an item whose line is ``line``, byte for byte, as last applied: the
+        queue's reader hands it over undecoded (``read_each``)."""
+        said = hash(line)
+        key = self.known.get(said)
+        return key if key is not None and self.lines.get(key) == said else None
+
+    def _forget(self, key: str) -> None:
+        if (said := self.lines.pop(key, None)) is not None:
+            self.known.pop(said, None)
 
     def _read_journal(self, store: QueueStore, emit) -> None:
         # A damaged line: the store refuses it, the follower passes it over.
@@ -182,6 +212,7 @@ class QueueFollow:
                 for item in entry.get("items") or ():
                     if isinstance(item, dict) and "key" in item:
                         self._apply(item, emit)
+                        self._forget(item["key"])  # its line is another now
 
     def _read_alerts(self, emit) -> None:
         payloads, self.alerts_at = appended(self.dir / ALERTS_FILE, self.alerts_at)
@@ -194,15 +225,22 @@ class QueueFollow:
 
     def _apply(self, item: dict[str, Any], emit) -> None:
         key = item["key"]
+        if self.listener is not None:
+            self.listener.seen(self.kind, item)
         entry = library.entry_of(item)
-        if self.entries.get(key) != entry:
+        if (was := self.entries.get(key)) != entry:
             self.entries[key] = entry
+            self.listing.changed(was, entry)
             self.version += 1
         before = self.items.get(key)
         now = seen_of(item, before)
         if now == before:
             return
         self.items[key] = now
+        if now.status == IN_PROGRESS:
+            self.working[key] = now
+        else:
+            self.working.pop(key, None)
         if before is not None:
             self.counts[before.status] -= 1
         self.counts[now.status] += 1
@@ -253,8 +291,9 @@ class QueueFollow:
 class HomeFollower:
     """Every queue of a data home, followed; the events seen, numbered and kept."""
 
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, listener: Any = None):
         self.home = Path(home)
+        self.listener = listener  # each queue's (``QueueFollow.listener``)
         self.queues: dict[str, QueueFollow] = {}
         self.events: deque[tuple[int, str, dict[str, Any]]] = deque(maxlen=KEPT)
         self.start = format(int(time.time() * 1000), "x")
@@ -273,7 +312,7 @@ class HomeFollower:
                 found = []
             for kind in found:
                 if kind not in self.queues:
-                    self.queues[kind] = QueueFollow(kind, status / kind)
+                    self.queues[kind] = QueueFollow(kind, status / kind, listener=self.listener)
             for follow in self.queues.values():
                 follow.sync(self.emit)
 
@@ -308,8 +347,8 @@ class HomeFollower:
         held: dict[str, list[dict[str, Any]]] = {}
         with self._lock:
             for follow in self.queues.values():
-                for key, now in follow.items.items():
-                    if now.status == IN_PROGRESS and now.session:
+                for key, now in follow.working.items():
+                    if now.session:
                         held.setdefault(now.session, []).append(
                             {"item": now.name, "key": key, "stage": now.stage,
                              "workers": list(now.workers)})  # fmt: skip
@@ -319,7 +358,7 @@ class HomeFollower:
         """The items in flight each cluster worker holds now, by (kind, worker)."""
         with self._lock:
             return Counter((kind, worker) for kind, follow in self.queues.items()
-                           for now in follow.items.values() if now.status == IN_PROGRESS
+                           for now in follow.working.values()
                            for worker in now.workers)  # fmt: skip
 
     def counts(self) -> dict[str, dict[str, int]]:
@@ -334,17 +373,18 @@ class HomeFollower:
             return library.select(ordered, query)
 
     def named(self, kind: str, names: set[str]) -> dict[str, library.Entry]:
-        """The completed items of ``kind`` called one of ``names``, by name."""
+        """The completed items of ``kind`` called one of ``names``, by name (found by key
+        where an item's key is its name, as it mostly is: the others looked for)."""
         with self._lock:
             follow = self.queues.get(kind)
-            entries = follow.entries.values() if follow else ()
-            return {e.name: e for e in entries if e.name in names and e.status == COMPLETED}
-
-    def state(self) -> tuple:
-        """What tells that any queue changed since: each kind's entries' version, and the
-        queue file's signature."""
-        with self._lock:
-            return tuple((k, f.version, f.signature) for k, f in sorted(self.queues.items()))
+            if follow is None:
+                return {}
+            found = {n: e for n in names if (e := follow.entries.get(n)) is not None
+                     and e.name == n and e.status == COMPLETED}  # fmt: skip
+            if left := names - found.keys():
+                found |= {e.name: e for e in follow.entries.values()
+                          if e.name in left and e.status == COMPLETED}  # fmt: skip
+            return found
 
     def codes(self, kind: str) -> list[str]:
         with self._lock:

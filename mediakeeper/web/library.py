@@ -6,14 +6,16 @@ The follower (``follower.QueueFollow``) already reads each queue once and then o
 batch appends to its journal; it keeps an :class:`Entry` per item beside what it compares
 for events, built from the item as it is read. A listing runs over those entries: a search
 is a substring test of a name folded once when the item changed, a page a slice. The
-orders are sorted once per change of the queue (``Listing``), not per request: at 100,000
+orders are kept sorted as entries change (``Listing``), not sorted per request: at 100,000
 items a request costs a pass over the entries (filters) or nothing (a page of one order).
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -96,27 +98,45 @@ def _whole(value: Any) -> int:
     return value if type(value) is int else 0
 
 
-def _order(sort: str):
+def _key(sort: str):
+    """Where an entry stands in an order: one place each (its folded name and key last)."""
     if sort == "status":
         return lambda e: (STATUS_ORDER.get(e.status, 9), e.folded)
     if sort == "recent":
-        return lambda e: e.at
+        return lambda e: (e.at, e.folded)  # listed newest first
     if sort == "decisions":
         return lambda e: (-e.decisions, e.folded)
-    return lambda e: e.folded
+    return lambda e: (e.folded,)
 
 
 class Listing:
-    """A queue's entries in each order, sorted once per change of the queue."""
+    """A queue's entries in each order: an order is sorted when first asked for, then kept
+    in order as the entries change (``changed``: each changed entry's place found by
+    halving, not every entry sorted again at each change of a queue a batch is changing)."""
 
     def __init__(self) -> None:
+        self._keys: dict[str, list[tuple]] = {}  # each order's places, ascending
+        self._sorted: dict[str, list[Entry]] = {}  # its entries, at the same places
         self._version = -1
-        self._sorted: dict[str, list[Entry]] = {}
+        self._newest: list[Entry] | None = None  # "recent", newest first, as of _version
         self._codes: list[str] | None = None
+
+    def changed(self, before: Entry | None, after: Entry | None) -> None:
+        """An entry changed (``before`` None: added; ``after`` None: removed)."""
+        for sort, keys in self._keys.items():
+            place, entries = _key(sort), self._sorted[sort]
+            if before is not None:
+                at = bisect.bisect_left(keys, place(before))
+                del keys[at], entries[at]
+            if after is not None:
+                now = place(after)
+                at = bisect.bisect_left(keys, now)
+                keys.insert(at, now)
+                entries.insert(at, after)
 
     def _at(self, version: int) -> None:
         if version != self._version:
-            self._version, self._sorted, self._codes = version, {}, None
+            self._version, self._newest, self._codes = version, None, None
 
     def codes(self, entries: Mapping[str, Entry], version: int) -> list[str]:
         """Every open code among the entries: the choices of the code filter."""
@@ -126,11 +146,16 @@ class Listing:
         return self._codes
 
     def ordered(self, entries: Mapping[str, Entry], version: int, sort: str) -> list[Entry]:
+        if sort not in self._keys:
+            place = _key(sort)
+            found = sorted(((place(e), e) for e in entries.values()), key=itemgetter(0))
+            self._keys[sort], self._sorted[sort] = [k for k, _ in found], [e for _, e in found]
+        if sort != "recent":
+            return self._sorted[sort]
         self._at(version)
-        if sort not in self._sorted:
-            self._sorted[sort] = sorted(entries.values(), key=_order(sort),
-                                        reverse=sort == "recent")  # fmt: skip
-        return self._sorted[sort]
+        if self._newest is None:
+            self._newest = self._sorted[sort][::-1]
+        return self._newest
 
 
 def _at_most_a_page(limit: int) -> int:

@@ -19,10 +19,8 @@ keeps it in an HttpOnly, SameSite=Strict cookie.
 from __future__ import annotations
 
 import asyncio
-import os
-import threading
-import time
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -41,11 +39,12 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.tokens import same_token
 from mediakeeper.decisions import engine, ids
 from mediakeeper.decisions.item import DecideError
-from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, SKIPPED
+from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED
 from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.session_log import RUNNING, load_sessions
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.weeks import parse_time
+from mediakeeper.text.cut import echoed
 from mediakeeper.text.failures import plain_error
 from mediakeeper.text.visible import visible
 from mediakeeper.watch.state import watch_status
@@ -124,7 +123,7 @@ def activity(web) -> dict[str, Any]:
     queues = []
     for kind, counts in web.follower.counts().items():
         follow = web.follower.queues[kind]
-        working = [s for s in follow.items.values() if s.status == IN_PROGRESS][:10]
+        working = list(islice(follow.working.values(), 10))
         record = kinds.KINDS.get(kind)
         queues.append({"kind": kind, "counts": counts, "total": sum(counts.values()),
                        "working": working, "batchable": bool(record and record.plan),
@@ -167,88 +166,9 @@ def _item_reports(web, groups: list[dict[str, Any]]) -> dict[tuple[str, str], st
     return found
 
 
-def _files_state(folder: Path) -> tuple:
-    """What tells that a folder's files changed: each file's name, size and mtime."""
-    try:
-        return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
-                            for e in os.scandir(folder)))  # fmt: skip
-    except OSError:
-        return ()
-
-
-class DecisionsSeen:
-    """What ``decide --json`` says of the home, read again only when it may have changed: a
-    queue changed (the follower's entries moved), or the duplicate groups' files did. At
-    100,000 items that read takes seconds; the page is rendered again at every batch's end
-    and every decision, and by every person who opens it."""
-
-    def __init__(self) -> None:
-        self._key: tuple | None = None
-        self._value: dict[str, Any] = {}
-        self._lock = threading.Lock()
-        self._at = 0.0  # when it was last read (monotonic)
-        self._warming = threading.Lock()
-
-    WARM_EVERY = 5.0  # seconds: the background read again at most this often (a batch runs)
-
-    def _key_of(self, web) -> tuple:
-        dupes = web.home / "status" / "dupes"
-        return (web.follower.state(), _files_state(dupes), _files_state(dupes / "moves"))
-
-    def get(self, web) -> dict[str, Any]:
-        key = self._key_of(web)
-        with self._lock:
-            if key != self._key:
-                self._value, self._key = engine.listing(web.home), key
-                self._at = time.monotonic()
-            return self._value
-
-    def warm(self, web) -> None:
-        """Read again in a thread of its own once a queue changed (the server's poller asks,
-        and goes on following the queues meanwhile), so the page a person opens next finds
-        it read."""
-        if self._warming.locked() or time.monotonic() - self._at < self.WARM_EVERY:
-            return
-        if self._key_of(web) != self._key:
-            threading.Thread(target=self._warm, args=(web,), daemon=True).start()
-
-    def _warm(self, web) -> None:
-        with self._warming:
-            try:
-                self.get(web)
-                self.problem = ""
-            except Exception as err:  # said on the page; the warmer goes on
-                self.problem = str(err)
-                self._at = time.monotonic()
-
-    problem = ""  # what stopped the last read in the background
-
-    def soon(self, web, wait: float) -> dict[str, Any] | None:
-        """The listing as of now if it can be had within ``wait`` seconds (read in a thread
-        of its own meanwhile), else the one read before (its ids are refused by the engine
-        if they are stale), else None: the page says it is being read, and shows it once it
-        is, without holding a person's first look for it."""
-        key = self._key_of(web)
-        if key == self._key:
-            return self._value
-        if not self._warming.locked():
-            threading.Thread(target=self._warm, args=(web,), daemon=True).start()
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            time.sleep(0.02)
-            if self._key == key:  # read as of now (or later)
-                return self._value
-        return self._value if self._key is not None else None
-
-
-FIRST_LOOK = 0.8  # seconds the page waits for decide's listing before it shows the rest
-
-
 def overview(web) -> dict[str, Any]:
-    shown = activity(web)
-    decisions = web.decisions.soon(web, FIRST_LOOK)
-    if decisions is None:
-        decisions = {"total": "…", "groups": [], "pending": web.decisions.problem or True}
+    shown = activity(web)  # the follower read the queues as they are now: so are these
+    decisions = web.decisions.as_json(shown=SHOWN_PER_GROUP)
     return {
         **shown,
         "watcher": watch_status(web.home / "status"),
@@ -320,53 +240,37 @@ def one_decision(web, decision_id: str) -> dict[str, Any]:
     return {"d": d, "report": report, "problem": ""}
 
 
-PREVIEWED = 100  # a group's decisions previewed one by one before a choice is taken for all
+PREVIEW_PAGE = 50  # a group's preview is shown in pages of this many items
 
 
 def group_preview(web, kind: str, code: str, choose: int | None) -> dict[str, Any]:
-    """What answering every decision of a group would do, nothing written. Leaving them as
-    they are writes no file: the decisions it closes are the group's own, as listed. A
-    choice is previewed by the engine decision by decision (``engine.preview``), the first
-    ``PREVIEWED`` of them; the rest are checked the same way as they are taken (a file
-    changed since its scan is left alone and said). What cannot be previewed is said."""
-    listed = web.decisions.get(web)
-    groups = listed["groups"] + listed.get("duplicates", [])
-    group = next((g for g in groups if g["kind"] == kind and g["code"] == code), None)
-    if group is None:
-        raise DecideError(f"no open {code} group of {kind}", "reload the page")
-    decisions = group.get("decisions") or []
-    previews, problems = [], []
-    if choose is None:
-        previews = [
-            {
-                "item": d["item"],
-                "what": "left as it is",
-                "writes": [],
-                "moves": [],
-                "queue": [],
-                "closes": [d["id"]],
-                "refused": [],
-            }
-            for d in decisions
-        ]
-    answer = engine.Answer(choose=choose) if choose else None
-    for d in decisions[:PREVIEWED] if answer else ():
-        try:
-            shown = engine.preview(web.home, d["id"], answer).as_json()
-        except (MediakeeperError, DecideError) as err:
-            problems.append(f"{d['item']}: {err}")
-            continue
-        previews.append({**shown, "item": d["item"]})
+    """What answering every decision of a group would do, nothing written: the engine's dry
+    run of the whole group (``engine.take_group``: every field of every file it would write,
+    every file it would move, every decision it would close), item by item in pages of
+    ``PREVIEW_PAGE``, with its token, which the take carries: refused, nothing written, if
+    the group or any of those files changed since."""
+    if kind not in kinds.KINDS:
+        raise DecideError(f"no kind {echoed(kind)!r} here", "reload the page")
+    shown = engine.take_group(web.home, kind, code, choose=choose, dry_run=True).preview_json()
+    rows: dict[str, dict[str, Any]] = {}
+
+    def row(name: str) -> dict[str, Any]:
+        return rows.setdefault(name, {"item": name, "writes": [], "moves": [], "queue": [],
+                                      "closes": 0})  # fmt: skip
+
+    for d in shown["decisions"]:
+        row(d["item"])["closes"] += 1
+    for part in ("writes", "moves", "queue"):
+        for one in shown[part]:
+            row(one["item"])[part].append(one)
+    listed = list(rows.values())
     return {
-        "kind": kind, "code": code, "choose": choose, "previews": previews,
-        "problems": problems, "what": previews[0]["what"] if previews else "",
-        "count": len(decisions), "unpreviewed": len(decisions) - len(previews) - len(problems),
-        "writes": sum(len(p["writes"]) for p in previews),
-        "files": len({w["path"] for p in previews for w in p["writes"]}),
-        "moves": sum(len(p["moves"]) for p in previews),
-        "queued": sum(len(p["queue"]) for p in previews),
-        "closes": sum(len(p["closes"]) for p in previews),
-        "refused": sum(len(p["refused"]) for p in previews),
+        "kind": kind, "code": code, "choose": choose, "what": shown["what"],
+        "pages": [listed[at:at + PREVIEW_PAGE] for at in range(0, len(listed), PREVIEW_PAGE)],
+        "items": len(listed), "count": shown["closes"], "writes": len(shown["writes"]),
+        "files": len({w["path"] for w in shown["writes"]}), "moves": len(shown["moves"]),
+        "queued": len(shown["queue"]), "closes": shown["closes"],
+        "refused": shown["refused"], "token": shown["token"], "page_size": PREVIEW_PAGE,
     }  # fmt: skip
 
 

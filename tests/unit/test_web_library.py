@@ -49,11 +49,29 @@ def test_orders_and_pages():
     assert total == 4 and [r.name for r in rows] == ["Björk", "bjork tribute"]
 
 
-def test_orders_are_sorted_once_per_version():
-    listing = Listing()
-    first = listing.ordered(ENTRIES, 7, "name")
-    assert listing.ordered(ENTRIES, 7, "name") is first
-    assert listing.ordered(ENTRIES, 8, "name") is not first
+def test_orders_are_sorted_once_then_kept_in_order_as_entries_change():
+    """Each order sorted when first asked for; every change after (an entry added, changed,
+    removed) keeps it as a fresh sort of the entries would be, without sorting them again."""
+    entries, listing = dict(ENTRIES), Listing()
+    first = listing.ordered(entries, 7, "name")
+    assert listing.ordered(entries, 8, "name") is first  # kept, not sorted again
+    for sort in ("status", "recent", "decisions"):
+        listing.ordered(entries, 8, sort)
+    changes = [("Zappa", item("Zappa", codes=["track-gap"], at="2026-11-26T10:00:00+00:00")),
+               ("ABBA", item("ABBA", status="error", error="scan: gone")),
+               ("Cream", item("Cream", status="in_progress")),
+               ("bjork tribute", None), ("Aha", item("Aha", at="2026-11-24T10:00:00+00:00"))]
+    for version, (key, now) in enumerate(changes, 9):
+        after = entry_of(now) if now else None
+        listing.changed(entries.get(key), after)
+        if after:
+            entries[key] = after
+        else:
+            del entries[key]
+        for sort in ("name", "status", "recent", "decisions"):
+            fresh = Listing().ordered(entries, version, sort)
+            assert listing.ordered(entries, version, sort) == fresh, (key, sort)
+    assert [e.name for e in listing.ordered(entries, 13, "status")][:2] == ["ABBA", "Cream"]
 
 
 @pytest.mark.parametrize("params", [{"status": "done"}, {"sort": "size"}, {"offset": "-1"},

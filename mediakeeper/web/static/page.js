@@ -386,10 +386,13 @@
     const answer = await fetch(base + "/decisions/group?" + query, { credentials: "same-origin" });
     const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
     if (!answer.ok) throw new Error(fresh.body.textContent.trim());
+    // Exactly what was previewed: refused, nothing written, if anything changed since.
+    const token = fresh.body.querySelector(".group-preview")?.dataset.token;
     const ok = await ask(`${acts.dataset.kind} · ${acts.dataset.code}: all at once?`,
                          () => [...fresh.body.childNodes].map((n) => document.adoptNode(n)));
     if (!ok) return;
     const body = { kind: acts.dataset.kind, code: acts.dataset.code, all: true };
+    if (token) body.token = token;
     if (pressed.dataset.choose) body.choose = parseInt(pressed.dataset.choose, 10);
     else body.dismiss = acts.dataset.code;
     const done = await call("POST", "/api/decisions", body);
