@@ -20,8 +20,9 @@ from dataclasses import dataclass, field, replace
 from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.lookup.musicbrainz import ArtistCandidate, ReleaseGroup, cover_url
-from mediakeeper.music.fixplan import folder_year, most_common, year_of
+from mediakeeper.music.fixplan import folder_year, most_common
 from mediakeeper.music.model import ArtistScan, Track
+from mediakeeper.tags.values import DATE
 from mediakeeper.text.fold import words
 from mediakeeper.text.wording import count
 
@@ -104,7 +105,7 @@ def album_folders(scan: ArtistScan) -> list[AlbumFolder]:
         title = dominant(t.tags.get("album", "") for t in tracks)
         if not title:
             title = re.sub(r"^[\(\[]?\d{4}[\)\]]?\s*[-.]?\s*", "", name) or name
-        year = dominant(year_of(t.tags.get("date")) or "" for t in tracks) or (
+        year = dominant(DATE.year(t.tags.get("date")) or "" for t in tracks) or (
             folder_year(name) or ""
         )
         folders.append(AlbumFolder(folder, title, year))
