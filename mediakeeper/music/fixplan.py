@@ -29,7 +29,7 @@ from mediakeeper import tags
 from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import Finding
 from mediakeeper.music.model import Track
-from mediakeeper.tags.values import TEXT, Text
+from mediakeeper.tags.values import Text
 from mediakeeper.text.discs import DISC
 from mediakeeper.text.fold import caseless
 
@@ -210,8 +210,14 @@ def most_common(values: Iterable[str]) -> str:
 
 
 _UNPLANNED = object()  # not in the plan (None there means: the tag is to be removed)
-# Each tag's type, which says what its value means for comparison (a tag outside the table: text).
-_TYPE_OF: dict[str, Text] = {name: field.type for name, field in tags.FIELD_OF.items()}
+# What a tag's value means for comparison where its type in the tag table reads a key of its
+# own (a number: the number it starts with; a date: its year). Any other value is compared as
+# text, by ``Text.key`` inline: the rules ask for keys all the time, most of them text's.
+_TYPED_KEY: dict[str, Callable[[str], str | None]] = {
+    name: field.type.key
+    for name, field in tags.FIELD_OF.items()
+    if type(field.type).key is not Text.key
+}
 
 
 class Plan:
@@ -237,7 +243,8 @@ class Plan:
         at = (track.path, tag)
         key = self._keys.get(at, _UNPLANNED)
         if key is _UNPLANNED:
-            key = self._keys[at] = _TYPE_OF.get(tag, TEXT).key(self.value(track, tag))
+            value, typed = self.value(track, tag), _TYPED_KEY.get(tag)
+            key = self._keys[at] = (value.strip() or None) if typed is None else typed(value)
         return key
 
     def change(self, track: Track, tag: str, new: str) -> TagChange:

@@ -25,6 +25,9 @@ from mediakeeper.tags.values import NUMBER_WITH_TOTAL
 # by the write, when it appears between the scan and the write.)
 WRITE_CODES = frozenset({CHANGED, READ_ONLY, HARD_LINKED})
 
+# A disc number's number, as its type reads it (looked up once: asked for every track, often).
+_DISC_NUMBER = NUMBER_WITH_TOTAL.leading
+
 _LABEL = {"albumartist": "album artist", "tracknumber": "track number", "date": "year"}
 
 
@@ -68,7 +71,7 @@ class Context:
         return self.plan.key
 
     def disc(self, track: Track) -> int:
-        return NUMBER_WITH_TOTAL.leading(self.value(track, "discnumber")) or track.disc_folder or 1
+        return _DISC_NUMBER(self.value(track, "discnumber")) or track.disc_folder or 1
 
     def by_disc(self, tracks: Iterable[Track]) -> dict[int, list[Track]]:
         """An album's tracks per disc, in their order."""

@@ -133,9 +133,7 @@ class DateType(Text):
         found = _YEAR.search(text or "")
         return found[1] if found else None
 
-    def key(self, text: str) -> str | None:
-        """A date is compared by its year."""
-        return self.year(text)
+    key = year  # a date is compared by its year
 
 
 class NumberWithTotal(Text):
@@ -162,9 +160,9 @@ class NumberWithTotal(Text):
         return int(found[1]) if found else None
 
     def key(self, text: str) -> str | None:
-        """A number is compared by the number it starts with."""
-        number = self.leading(text)
-        return None if number is None else str(number)
+        """A number is compared by the number it starts with ("03/12": "3")."""
+        found = _LEADING_NUMBER.match(text)
+        return str(int(found[1])) if found else None
 
 
 def whole(text: str | None) -> int | None:
