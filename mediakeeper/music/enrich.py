@@ -127,7 +127,7 @@ def match_albums(albums: Sequence[AlbumFolder], groups: Sequence[ReleaseGroup]) 
     for album in albums:
         same = by_title.get(normalise_title(album.title), [])
         if len(same) > 1 and album.year:
-            same = [g for g in same if g.first_release_date[:4] == album.year] or same
+            same = [g for g in same if DATE.year(g.first_release_date) == album.year] or same
         if len(same) > 1:  # prefer an album over a single or EP of the same name
             albums_only = [g for g in same if g.primary_type == "Album"]
             same = albums_only if len(albums_only) == 1 else same
@@ -323,7 +323,7 @@ def plan_enrichment(
         if match.group is None:
             plan.findings.append(_unmatched(match))
             continue
-        year = match.group.first_release_date[:4]
+        year = DATE.year(match.group.first_release_date)
         for track in by_album[match.album.folder]:
             wanted = {
                 "musicbrainz_albumartistid": artist.id,
