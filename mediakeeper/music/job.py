@@ -23,7 +23,7 @@ from mediakeeper.batch.offline import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.writes import Applied, ChangeJournal, apply_changes, would_be_left_alone
-from mediakeeper.core import kinds, writemode
+from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import LibraryError, LookupFailed
@@ -33,10 +33,10 @@ from mediakeeper.fs.checks import CHANGED
 from mediakeeper.fs.names import home_id, is_temp_copy, sort_stale, temp_copy_owner
 from mediakeeper.fs.readahead import hint_ends
 from mediakeeper.music import fix_outcome
-from mediakeeper.music.model import Preview, Track
+from mediakeeper.music.model import ArtistScan, Preview, Track
 from mediakeeper.music.outputs import ArtistOutputs
 from mediakeeper.music.rule_base import finding
-from mediakeeper.music.rules import checked_issues, planned_changes
+from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import scan_artist
 from mediakeeper.music.work_state import decoded, encoded
 from mediakeeper.queue import dismissals
@@ -473,3 +473,12 @@ def _with_earlier_fixes(
         tally[0] += fixed_then
         tally[1] += fixed_then
     return found + earlier_fixed, resolved + earlier_fixed
+
+
+def checked_issues(scan: ArtistScan) -> list[Finding]:
+    """``find_issues`` for a job: a rule plugin that breaks fails the artist (stage ``rules``)
+    with a message naming the plugin, its entry point and its package."""
+    try:
+        return find_issues(scan)
+    except rule_plugins.RulePluginError as err:
+        raise ItemFailure("rules", str(err)) from None
