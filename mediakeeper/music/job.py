@@ -79,7 +79,7 @@ class MusicJob:
 
     def preview(self, item: dict[str, Any]) -> Preview:
         scan = self._scan(item)
-        findings = checked_issues(scan)
+        findings = _issues(scan)
         held = dismissals.undone_standing(item)  # what an undo took back is not planned
         changes = dismissals.not_held(planned_changes(findings), held) if self.fix else []
         left_alone = would_be_left_alone(item, changes, self.writing.hard_links)
@@ -87,8 +87,9 @@ class MusicJob:
         return Preview(item["name"], len(tracks), findings, changes, tracks, left_alone)
 
     def ahead(self, item: dict[str, Any]) -> None:
-        """The tags of the item's files asked for while a worker finishes the item before (by
-        its path as text: a ``Path`` interns its parts, in a table that never shrinks)."""
+        """The tags of the item's files asked for while a worker finishes the item before.
+        (Its path as text: in the batch's main process, a ``Path`` of every item would intern
+        each part of each one, and the interpreter's table of interned names never shrinks.)"""
         hint_ends(item["path"], AUDIO_EXTENSIONS)
 
     def process(self, item: dict[str, Any]) -> ItemResult:
@@ -272,7 +273,7 @@ class MusicJob:
         data home's stale temp copies in the folder."""
         scan = self._scan(item, keep_bytes=KEEP_PARSED_BYTES if self.fix else 0)
         others = self._remove_stale(scan.leftovers)
-        findings = checked_issues(scan)
+        findings = _issues(scan)
         changes = planned_changes(findings)
         state: dict[str, Any] = {"token": item.get("run_token"), "stage": "applying"}
         # An --enrich run has nothing local left to do: there a lookup that fails is the
@@ -475,8 +476,8 @@ def _with_earlier_fixes(
     return found + earlier_fixed, resolved + earlier_fixed
 
 
-def checked_issues(scan: ArtistScan) -> list[Finding]:
-    """``find_issues`` for a job: a rule plugin that breaks fails the artist (stage ``rules``)
+def _issues(scan: ArtistScan) -> list[Finding]:
+    """The artist's findings; a rule plugin that breaks fails the artist (stage ``rules``)
     with a message naming the plugin, its entry point and its package."""
     try:
         return find_issues(scan)
