@@ -74,3 +74,22 @@ def number(item: Mapping[str, Any], key: str) -> float:
     details = item.get("details")
     value = details.get(key) if isinstance(details, Mapping) else None
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+@dataclass
+class MadeSum:
+    """``made_totals.made`` summed an item at a time (the same sums in the same order)."""
+
+    items: int = 0
+    seconds: float = 0
+    saved: float = 0
+    copied: int = 0
+
+    def add(self, item: Mapping[str, Any], copied: bool) -> None:
+        self.items += 1
+        self.seconds += number(item, "seconds")
+        self.saved += number(item, "bytes_before") - number(item, "bytes_after")
+        self.copied += copied
+
+    def made(self) -> Made:
+        return Made(self.items, self.seconds, int(self.saved), self.copied)

@@ -35,7 +35,7 @@ from mediakeeper.reports.attention import (
     need_of,
     report_path,
 )
-from mediakeeper.reports.made_totals import Made, number
+from mediakeeper.reports.made_totals import MadeSum
 from mediakeeper.reports.pace import (
     Outstanding,
     Pace,
@@ -61,25 +61,6 @@ class Moment:
     week: Week
     as_of: datetime
     current: bool
-
-
-@dataclass
-class MadeSum:
-    """``made_totals.made`` summed an item at a time (the same sums in the same order)."""
-
-    items: int = 0
-    seconds: float = 0
-    saved: float = 0
-    copied: int = 0
-
-    def add(self, item: Mapping[str, Any], copied: bool) -> None:
-        self.items += 1
-        self.seconds += number(item, "seconds")
-        self.saved += number(item, "bytes_before") - number(item, "bytes_after")
-        self.copied += copied
-
-    def made(self) -> Made:
-        return Made(self.items, self.seconds, int(self.saved), self.copied)
 
 
 @dataclass
