@@ -186,6 +186,13 @@ def _counts(numbers: Any) -> list[int]:
     return [int(n) for n in numbers]
 
 
+def count_of(value: Any) -> int:
+    """A count a record holds (an item's tracks, a session's lookups): a whole number above
+    0, else 0 (text, a flag or a negative number, as a hand-edited file may hold, counts
+    nothing)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
 def was_copied(item: dict[str, Any], document: Callable[[], dict | None]) -> bool:
     """Whether the item was made without re-encoding, from its details or else (an item
     completed before the details said so) its output ``document()``."""

@@ -176,7 +176,7 @@ def _completed(found: QueueTally, item: dict[str, Any], moment: Moment, home: An
     if not moment.week.contains(at):
         return
     found.done.add(((at - _EPOCH) // _MICROSECOND, name.casefold(), name))
-    found.tracks += _count(item.get("track_count"))
+    found.tracks += rec.count_of(item.get("track_count"))
     if found.made_week is not None:
         found.made_week.add(item, copied)
     if findings is None:
@@ -194,10 +194,6 @@ def _keep_first(kept: list, key: tuple, value: Any, most: int) -> None:
     if len(kept) >= 2 * max(most, 1):
         kept.sort(key=lambda pair: pair[0])
         del kept[most:]
-
-
-def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 def skipped(found: QueueTally, moment: Moment) -> int:
