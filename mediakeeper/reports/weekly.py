@@ -109,7 +109,7 @@ class QueueWeek:
     """One queue in one week."""
 
     progress: QueueProgress
-    completed: tuple[str, ...]  # names, in the order they were completed
+    completed: Names  # the week's, in the order they were completed (read from the tally)
     tracks: int
     issues_found: int
     issues_resolved: int
