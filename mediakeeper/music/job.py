@@ -285,7 +285,7 @@ class MusicJob:
             # Imported here: the web stack (requests, its cache, the limiter) is slow to
             # import, and an offline run never needs it.
             from mediakeeper.music.enrich import fill_years
-            from mediakeeper.music.lookups import enrich_artist, lookup_client
+            from mediakeeper.music.enrich_lookups import enrich_artist, lookup_client
 
             client = lookup_client(self.settings)
             before, noted = client.session.counters(), len(client.session.notes)
@@ -352,7 +352,7 @@ class MusicJob:
         return findings
 
     def _covers(self, folder: Path, state: dict[str, Any], tracks: list[Track]):
-        from mediakeeper.music.lookups import fetch_covers, lookup_client  # see _plan
+        from mediakeeper.music.enrich_lookups import fetch_covers, lookup_client  # see _plan
 
         if not state.get("musicbrainz"):
             return [], []
