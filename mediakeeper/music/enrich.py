@@ -1,4 +1,4 @@
-"""MusicBrainz enrichment decisions: pure functions, no network (``lookups.py`` does the fetching).
+"""MusicBrainz enrichment decisions: pure functions, no network (``enrich_lookups.py`` asks).
 
 Who is this artist? Every search candidate whose normalised name, sort name or alias equals a
 name we have is plausible, whatever its score: the live search scores same-named artists
