@@ -120,7 +120,7 @@ def clean_text(value: str) -> str:
     return tidy_spaces(value)
 
 
-# --- numbers and years in names ------------------------------------------------------------
+# --- names: file, folder, album and artist names -------------------------------------------
 
 
 @dataclass(frozen=True)
