@@ -1,4 +1,4 @@
-"""MusicBrainz enrichment decisions: pure functions, no network (``lookups.py`` does the fetching).
+"""MusicBrainz enrichment decisions: pure functions, no network (``enrich_lookups.py`` asks).
 
 Who is this artist? Every search candidate whose normalised name, sort name or alias equals a
 name we have is plausible, whatever its score: the live search scores same-named artists
@@ -20,8 +20,9 @@ from dataclasses import dataclass, field, replace
 from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.lookup.musicbrainz import ArtistCandidate, ReleaseGroup, cover_url
-from mediakeeper.music.fixplan import folder_year, most_common, year_of
+from mediakeeper.music.fixplan import folder_year, most_common
 from mediakeeper.music.model import ArtistScan, Track
+from mediakeeper.tags.values import DATE
 from mediakeeper.text.fold import words
 from mediakeeper.text.wording import count
 
@@ -104,7 +105,7 @@ def album_folders(scan: ArtistScan) -> list[AlbumFolder]:
         title = dominant(t.tags.get("album", "") for t in tracks)
         if not title:
             title = re.sub(r"^[\(\[]?\d{4}[\)\]]?\s*[-.]?\s*", "", name) or name
-        year = dominant(year_of(t.tags.get("date")) or "" for t in tracks) or (
+        year = dominant(DATE.year(t.tags.get("date")) or "" for t in tracks) or (
             folder_year(name) or ""
         )
         folders.append(AlbumFolder(folder, title, year))
@@ -126,7 +127,7 @@ def match_albums(albums: Sequence[AlbumFolder], groups: Sequence[ReleaseGroup]) 
     for album in albums:
         same = by_title.get(normalise_title(album.title), [])
         if len(same) > 1 and album.year:
-            same = [g for g in same if g.first_release_date[:4] == album.year] or same
+            same = [g for g in same if DATE.year(g.first_release_date) == album.year] or same
         if len(same) > 1:  # prefer an album over a single or EP of the same name
             albums_only = [g for g in same if g.primary_type == "Album"]
             same = albums_only if len(albums_only) == 1 else same
@@ -322,7 +323,7 @@ def plan_enrichment(
         if match.group is None:
             plan.findings.append(_unmatched(match))
             continue
-        year = match.group.first_release_date[:4]
+        year = DATE.year(match.group.first_release_date)
         for track in by_album[match.album.folder]:
             wanted = {
                 "musicbrainz_albumartistid": artist.id,

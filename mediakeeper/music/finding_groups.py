@@ -16,9 +16,9 @@ from typing import Any
 
 from mediakeeper.changes.change import TagChange
 from mediakeeper.core.decisions import is_open
-from mediakeeper.music.fixplan import parse_number
 from mediakeeper.music.model import Track
 from mediakeeper.tags import version_after_write
+from mediakeeper.tags.values import NUMBER_WITH_TOTAL
 from mediakeeper.text.render import path_under
 from mediakeeper.text.wording import count, spans
 
@@ -118,10 +118,10 @@ def _where(group: list[dict[str, Any]], tracks_by_path: Mapping[str, Track]) -> 
 def _disc_and_number(track: Track | None) -> tuple[int, int] | None:
     if track is None:
         return None
-    number = parse_number(track.tags.get("tracknumber"))
+    number = NUMBER_WITH_TOTAL.leading(track.tags.get("tracknumber"))
     if number is None:
         return None
-    disc = parse_number(track.tags.get("discnumber")) or track.disc_folder or 1
+    disc = NUMBER_WITH_TOTAL.leading(track.tags.get("discnumber")) or track.disc_folder or 1
     return disc, number
 
 

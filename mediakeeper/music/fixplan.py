@@ -2,7 +2,9 @@
 
 rules.py finds problems; this module holds the evidence its fixes lean on (cleaned text,
 majority votes, numbers and years read from file and folder names) and the ``Plan`` that
-settles overlapping proposals so that every (file, tag) ends with at most one new value.
+settles overlapping proposals so that every (file, tag) ends with at most one new value. What a
+tag's value means when values are compared (a track number's number, a date's year) is its
+type's, in the tag table (``mediakeeper.tags.values``).
 
 Fix-conflict policy. Rules run in stages (text clean-up, then album consistency, then
 artist-wide spelling) and read tag values through the plan, i.e. as the earlier stages' fixes
@@ -23,17 +25,17 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache, partial
 from typing import TypeVar
 
+from mediakeeper import tags
 from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import Finding
 from mediakeeper.music.model import Track
+from mediakeeper.tags.values import Text
 from mediakeeper.text.discs import DISC
 from mediakeeper.text.fold import caseless
 
 K = TypeVar("K", bound=Hashable)
 
 _RUNS_OF_SPACE = re.compile(r"\s{2,}")
-_LEADING_INT = re.compile(r"\s*(\d+)")
-_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 # "03 - x", "03. x", "3 x", "03-x", "1-03 x" (disc-track). One or two digits only, so that a
 # year ("1999 - x") or a "101"-style disc+track number is never read as a track number.
 _NAME_NUMBER = re.compile(
@@ -118,19 +120,7 @@ def clean_text(value: str) -> str:
     return tidy_spaces(value)
 
 
-# --- numbers and years ----------------------------------------------------------------------
-
-
-def parse_number(value: str | None) -> int | None:
-    """Leading integer of a number tag: "3", "03", "3/12" -> 3; None when there is none."""
-    match = _LEADING_INT.match(value or "")
-    return int(match.group(1)) if match else None
-
-
-def year_of(value: str | None) -> str | None:
-    """The 4-digit year in a date tag ("1969-09-26" -> "1969"), None when there is none."""
-    match = _YEAR.search(value or "")
-    return match.group(1) if match else None
+# --- names: file, folder, album and artist names -------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -220,6 +210,14 @@ def most_common(values: Iterable[str]) -> str:
 
 
 _UNPLANNED = object()  # not in the plan (None there means: the tag is to be removed)
+# What a tag's value means for comparison where its type in the tag table reads a key of its
+# own (a number: the number it starts with; a date: its year). Any other value is compared as
+# text, by ``Text.key`` inline: the rules ask for keys all the time, most of them text's.
+_TYPED_KEY: dict[str, Callable[[str], str | None]] = {
+    name: field.type.key
+    for name, field in tags.FIELD_OF.items()
+    if type(field.type).key is not Text.key
+}
 
 
 class Plan:
@@ -239,20 +237,14 @@ class Plan:
         return value or ""
 
     def key(self, track: Track, tag: str) -> str | None:
-        """What a tag's planned value means for comparison; None when absent, blank or not a
-        number/year."""
+        """What a tag's planned value means for comparison, as its type reads it (a track
+        number: its number, "03/12" is "3"; a date: its year); None when absent, blank or not
+        a number or year."""
         at = (track.path, tag)
         key = self._keys.get(at, _UNPLANNED)
         if key is _UNPLANNED:
-            value = self.value(track, tag)
-            if tag == "tracknumber":
-                number = parse_number(value)
-                key = None if number is None else str(number)
-            elif tag == "date":
-                key = year_of(value)
-            else:
-                key = value.strip() or None
-            self._keys[at] = key
+            value, typed = self.value(track, tag), _TYPED_KEY.get(tag)
+            key = self._keys[at] = (value.strip() or None) if typed is None else typed(value)
         return key
 
     def change(self, track: Track, tag: str, new: str) -> TagChange:

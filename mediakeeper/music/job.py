@@ -23,7 +23,7 @@ from mediakeeper.batch.offline import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.writes import Applied, ChangeJournal, apply_changes, would_be_left_alone
-from mediakeeper.core import kinds, writemode
+from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import LibraryError, LookupFailed
@@ -33,10 +33,10 @@ from mediakeeper.fs.checks import CHANGED
 from mediakeeper.fs.names import home_id, is_temp_copy, sort_stale, temp_copy_owner
 from mediakeeper.fs.readahead import hint_ends
 from mediakeeper.music import fix_outcome
-from mediakeeper.music.model import Preview, Track
+from mediakeeper.music.model import ArtistScan, Preview, Track
 from mediakeeper.music.outputs import ArtistOutputs
 from mediakeeper.music.rule_base import finding
-from mediakeeper.music.rules import checked_issues, planned_changes
+from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import scan_artist
 from mediakeeper.music.work_state import decoded, encoded
 from mediakeeper.queue import dismissals
@@ -79,7 +79,7 @@ class MusicJob:
 
     def preview(self, item: dict[str, Any]) -> Preview:
         scan = self._scan(item)
-        findings = checked_issues(scan)
+        findings = _issues(scan)
         held = dismissals.undone_standing(item)  # what an undo took back is not planned
         changes = dismissals.not_held(planned_changes(findings), held) if self.fix else []
         left_alone = would_be_left_alone(item, changes, self.writing.hard_links)
@@ -87,8 +87,9 @@ class MusicJob:
         return Preview(item["name"], len(tracks), findings, changes, tracks, left_alone)
 
     def ahead(self, item: dict[str, Any]) -> None:
-        """The tags of the item's files asked for while a worker finishes the item before (by
-        its path as text: a ``Path`` interns its parts, in a table that never shrinks)."""
+        """The tags of the item's files asked for while a worker finishes the item before.
+        (Its path as text: in the batch's main process, a ``Path`` of every item would intern
+        each part of each one, and the interpreter's table of interned names never shrinks.)"""
         hint_ends(item["path"], AUDIO_EXTENSIONS)
 
     def process(self, item: dict[str, Any]) -> ItemResult:
@@ -272,7 +273,7 @@ class MusicJob:
         data home's stale temp copies in the folder."""
         scan = self._scan(item, keep_bytes=KEEP_PARSED_BYTES if self.fix else 0)
         others = self._remove_stale(scan.leftovers)
-        findings = checked_issues(scan)
+        findings = _issues(scan)
         changes = planned_changes(findings)
         state: dict[str, Any] = {"token": item.get("run_token"), "stage": "applying"}
         # An --enrich run has nothing local left to do: there a lookup that fails is the
@@ -284,7 +285,7 @@ class MusicJob:
             # Imported here: the web stack (requests, its cache, the limiter) is slow to
             # import, and an offline run never needs it.
             from mediakeeper.music.enrich import fill_years
-            from mediakeeper.music.lookups import enrich_artist, lookup_client
+            from mediakeeper.music.enrich_lookups import enrich_artist, lookup_client
 
             client = lookup_client(self.settings)
             before, noted = client.session.counters(), len(client.session.notes)
@@ -351,7 +352,7 @@ class MusicJob:
         return findings
 
     def _covers(self, folder: Path, state: dict[str, Any], tracks: list[Track]):
-        from mediakeeper.music.lookups import fetch_covers, lookup_client  # see _plan
+        from mediakeeper.music.enrich_lookups import fetch_covers, lookup_client  # see _plan
 
         if not state.get("musicbrainz"):
             return [], []
@@ -473,3 +474,12 @@ def _with_earlier_fixes(
         tally[0] += fixed_then
         tally[1] += fixed_then
     return found + earlier_fixed, resolved + earlier_fixed
+
+
+def _issues(scan: ArtistScan) -> list[Finding]:
+    """The artist's findings; a rule plugin that breaks fails the artist (stage ``rules``)
+    with a message naming the plugin, its entry point and its package."""
+    try:
+        return find_issues(scan)
+    except rule_plugins.RulePluginError as err:
+        raise ItemFailure("rules", str(err)) from None

@@ -96,8 +96,9 @@ def offers(asked: Asked) -> tuple[list[Offer], str]:
 
 def _which_number(asked: Asked) -> list[Offer]:
     """The file names' numbers written into the tags of every file the question concerns
-    (each its total, "/12", kept), or the tags' numbers, left as they are (the files keep
-    their names: a rename is no tag write)."""
+    (each its total kept: a read gives the number and its total apart, and a write of the
+    number keeps the total, ``tags.write``), or the tags' numbers, left as they are (the
+    files keep their names: a rename is no tag write)."""
     by_path = {t["path"]: t for t in asked.document.get("tracks") or []}
     changes = []
     for f in asked.findings:
@@ -105,8 +106,7 @@ def _which_number(asked: Asked) -> list[Offer]:
         if track is None or named is None:
             continue
         now = track["tags"].get("tracknumber")
-        _, slash, total = str(now or "").partition("/")
-        changes.append(TagChange(track["path"], "tracknumber", now, f"{named}{slash}{total}"))
+        changes.append(TagChange(track["path"], "tracknumber", now, str(named)))
     return [Offer(FILE_NAMES, changes=tuple(changes)), Offer(TAGS)]
 
 

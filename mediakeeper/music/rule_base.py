@@ -16,13 +16,17 @@ from typing import Any
 from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import SEVERITY, Finding
 from mediakeeper.fs.checks import CHANGED, HARD_LINKED, READ_ONLY
-from mediakeeper.music.fixplan import Plan, parse_number
+from mediakeeper.music.fixplan import Plan
 from mediakeeper.music.model import ArtistScan, Track
+from mediakeeper.tags.values import NUMBER_WITH_TOTAL
 
 # The music codes that only a write finds: a fix's file left alone when it was to be
 # written. (A link out of the library is found by the rules too, when the scan sees it, and
 # by the write, when it appears between the scan and the write.)
 WRITE_CODES = frozenset({CHANGED, READ_ONLY, HARD_LINKED})
+
+# A disc number's number, as its type reads it (looked up once: asked for every track, often).
+_DISC_NUMBER = NUMBER_WITH_TOTAL.leading
 
 _LABEL = {"albumartist": "album artist", "tracknumber": "track number", "date": "year"}
 
@@ -67,7 +71,7 @@ class Context:
         return self.plan.key
 
     def disc(self, track: Track) -> int:
-        return parse_number(self.value(track, "discnumber")) or track.disc_folder or 1
+        return _DISC_NUMBER(self.value(track, "discnumber")) or track.disc_folder or 1
 
     def by_disc(self, tracks: Iterable[Track]) -> dict[int, list[Track]]:
         """An album's tracks per disc, in their order."""

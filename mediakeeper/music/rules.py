@@ -14,7 +14,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
 from mediakeeper import tags
-from mediakeeper.batch.job import ItemFailure
 from mediakeeper.changes.change import TagChange
 from mediakeeper.core import rule_plugins
 from mediakeeper.core.findings import Finding
@@ -35,7 +34,7 @@ from mediakeeper.music.model import ArtistScan
 from mediakeeper.music.number_rules import duplicate_numbers, filename_mismatches, track_gaps
 from mediakeeper.music.rule_base import Context, Rule, counts_text, finding
 
-__all__ = ["STAGES", "Context", "checked_issues", "find_issues", "planned_changes"]
+__all__ = ["STAGES", "Context", "find_issues", "planned_changes"]
 
 # --- stage 3: the artist as a whole -----------------------------------------------------------
 
@@ -102,15 +101,6 @@ def plugin_rules() -> tuple[Rule, ...]:
     built-in ones, reading values as every built-in fix leaves them; their codes namespaced
     (``name:code``, mediakeeper.core.rule_plugins)."""
     return tuple(each.run for each in rule_plugins.loaded())
-
-
-def checked_issues(scan: ArtistScan) -> list[Finding]:
-    """``find_issues`` for a job: a rule plugin that breaks fails the artist (stage ``rules``)
-    with a message naming the plugin, its entry point and its package."""
-    try:
-        return find_issues(scan)
-    except rule_plugins.RulePluginError as err:
-        raise ItemFailure("rules", str(err)) from None
 
 
 def _order(found: Finding) -> tuple[str, ...]:

@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from mediakeeper.changes.journal import journal_stamps
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.store import QueueStore
@@ -46,22 +45,16 @@ def _read_queue(
 
     try:
         fields, found = read_each(store, count)
-    except MediakeeperError as err:
-        problem = str(err)
-    except OSError as err:
-        problem = f"{store.path}: {err.strerror or err}"
-    else:
-        created = parse_time(fields.get("created_at"))
-        return rec.QueueRecord(store.kind, created), found
-    return rec.QueueRecord(store.kind, None, (), problem=problem), count(())
+    except (MediakeeperError, OSError) as err:
+        return rec.unreadable(store, err), count(())
+    return rec.QueueRecord(store.kind, parse_time(fields.get("created_at"))), found
 
 
 def changes_in(status_kind_dir: Path, moment: Moment) -> int:
     """How many journaled changes were made in the moment's week, by its ``as_of``: counted
     a line at a time, none kept (the journals hold every change ever made)."""
     week, as_of = moment.week, moment.as_of
-    moments = (parse_time(at) for at in journal_stamps(status_kind_dir))
-    return sum(1 for m in moments if m is not None and week.contains(m) and m <= as_of)
+    return sum(1 for m in rec.change_moments(status_kind_dir) if week.contains(m) and m <= as_of)
 
 
 def write_closing_reports(home: Path, now: datetime) -> Path:

@@ -1,8 +1,8 @@
 """What the completed items of a kind that makes something (``Kind.makes``: the conversions'
 albums, the audiobooks' books) made: how many, their hours of audio, the space they saved and
 how many were made without re-encoding. Pure: summed from the queue items' details
-("seconds", "bytes_before", "bytes_after") and, for the copies, from what
-:func:`mediakeeper.reports.records.gather` read of their output documents.
+("seconds", "bytes_before", "bytes_after") and, for the copies, from their details or output
+documents (``records.was_copied``), an item at a time as a tally reads them (``MadeSum``).
 
 The weekly report and the dashboard show one queue's figures for the week and in all, in the
 words of its kind's record ("Books made", "Audio converted").
@@ -10,7 +10,7 @@ words of its kind's record ("Books made", "Audio converted").
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,20 +47,6 @@ class Made:
         return " · ".join([count(self.items, noun, plural, spec=","), *self.phrases(makes)])
 
 
-def made(
-    kind: str, items: Iterable[Mapping[str, Any]], copied: Collection[tuple[str, str]]
-) -> Made:
-    """What ``items`` (completed items of ``kind``) made; ``copied``: the (kind, key) of those
-    made without re-encoding."""
-    items = list(items)
-    return Made(
-        items=len(items),
-        seconds=sum(number(i, "seconds") for i in items),
-        bytes_saved=int(sum(number(i, "bytes_before") - number(i, "bytes_after") for i in items)),
-        copied=sum((kind, i.get("key")) in copied for i in items),
-    )
-
-
 def space_said(saved: int) -> str:
     """``"540.0 MB saved"``; a conversion that made the files larger (a lossless profile over
     lossy sources) says so, never "-4 kB saved"."""
@@ -74,3 +60,23 @@ def number(item: Mapping[str, Any], key: str) -> float:
     details = item.get("details")
     value = details.get(key) if isinstance(details, Mapping) else None
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+@dataclass
+class MadeSum:
+    """What the completed items of a kind made, summed as a tally reads them, an item at a
+    time (``add``), none held; ``made`` the figures."""
+
+    items: int = 0
+    seconds: float = 0
+    saved: float = 0
+    copied: int = 0
+
+    def add(self, item: Mapping[str, Any], copied: bool) -> None:
+        self.items += 1
+        self.seconds += number(item, "seconds")
+        self.saved += number(item, "bytes_before") - number(item, "bytes_after")
+        self.copied += copied
+
+    def made(self) -> Made:
+        return Made(self.items, self.seconds, int(self.saved), self.copied)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -141,10 +141,16 @@ def once(read: Callable[[], dict | None]) -> Callable[[], dict | None]:
     return document
 
 
-def change_times(status_kind_dir: Path) -> tuple[datetime, ...]:
-    """When each journaled change was made, sorted; an unreadable stamp is passed over."""
+def change_moments(status_kind_dir: Path) -> Iterator[datetime]:
+    """When each journaled change was made, a line at a time; an unreadable stamp is passed
+    over."""
     moments = (parse_time(at) for at in journal_stamps(status_kind_dir))
-    return tuple(sorted(m for m in moments if m is not None))
+    return (m for m in moments if m is not None)
+
+
+def change_times(status_kind_dir: Path) -> tuple[datetime, ...]:
+    """When each journaled change was made, sorted."""
+    return tuple(sorted(change_moments(status_kind_dir)))
 
 
 def read_queue(store: QueueStore) -> QueueRecord:
@@ -152,11 +158,15 @@ def read_queue(store: QueueStore) -> QueueRecord:
         # No lock, no lock file: a report never gets in a batch's way. The items stay
         # encoded: held as dicts, they made the reports' peak grow with the library.
         view = read_lines(store)
-    except MediakeeperError as err:
-        return QueueRecord(store.kind, None, (), problem=str(err))
-    except OSError as err:
-        return QueueRecord(store.kind, None, (), problem=f"{store.path}: {err.strerror or err}")
+    except (MediakeeperError, OSError) as err:
+        return unreadable(store, err)
     return QueueRecord(store.kind, parse_time(view.fields.get("created_at")), view.items)
+
+
+def unreadable(store: QueueStore, err: MediakeeperError | OSError) -> QueueRecord:
+    """The record of a queue that could not be read, saying why."""
+    why = f"{store.path}: {err.strerror or err}" if isinstance(err, OSError) else str(err)
+    return QueueRecord(store.kind, None, (), problem=why)
 
 
 def read_findings(item: dict[str, Any], document: Callable[[], dict | None]) -> Findings | None:
@@ -184,6 +194,13 @@ def _counts(numbers: Any) -> list[int]:
     if not isinstance(numbers, list | tuple) or len(numbers) not in (2, 3):
         raise ValueError(numbers)
     return [int(n) for n in numbers]
+
+
+def count_of(value: Any) -> int:
+    """A count a record holds (an item's tracks, a session's lookups): a whole number above
+    0, else 0 (text, a flag or a negative number, as a hand-edited file may hold, counts
+    nothing)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 def was_copied(item: dict[str, Any], document: Callable[[], dict | None]) -> bool:

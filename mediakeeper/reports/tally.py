@@ -35,7 +35,7 @@ from mediakeeper.reports.attention import (
     need_of,
     report_path,
 )
-from mediakeeper.reports.made_totals import Made, number
+from mediakeeper.reports.made_totals import MadeSum
 from mediakeeper.reports.pace import (
     Outstanding,
     Pace,
@@ -61,25 +61,6 @@ class Moment:
     week: Week
     as_of: datetime
     current: bool
-
-
-@dataclass
-class MadeSum:
-    """``made_totals.made`` summed an item at a time (the same sums in the same order)."""
-
-    items: int = 0
-    seconds: float = 0
-    saved: float = 0
-    copied: int = 0
-
-    def add(self, item: Mapping[str, Any], copied: bool) -> None:
-        self.items += 1
-        self.seconds += number(item, "seconds")
-        self.saved += number(item, "bytes_before") - number(item, "bytes_after")
-        self.copied += copied
-
-    def made(self) -> Made:
-        return Made(self.items, self.seconds, int(self.saved), self.copied)
 
 
 @dataclass
@@ -195,7 +176,7 @@ def _completed(found: QueueTally, item: dict[str, Any], moment: Moment, home: An
     if not moment.week.contains(at):
         return
     found.done.add(((at - _EPOCH) // _MICROSECOND, name.casefold(), name))
-    found.tracks += _count(item.get("track_count"))
+    found.tracks += rec.count_of(item.get("track_count"))
     if found.made_week is not None:
         found.made_week.add(item, copied)
     if findings is None:
@@ -213,10 +194,6 @@ def _keep_first(kept: list, key: tuple, value: Any, most: int) -> None:
     if len(kept) >= 2 * max(most, 1):
         kept.sort(key=lambda pair: pair[0])
         del kept[most:]
-
-
-def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 def skipped(found: QueueTally, moment: Moment) -> int:

@@ -27,7 +27,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
 
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.commands import queue_manager
@@ -110,7 +109,7 @@ class QueueWeek:
     """One queue in one week."""
 
     progress: QueueProgress
-    completed: tuple[str, ...]  # names, in the order they were completed
+    completed: Names  # the week's, in the order they were completed (read from the tally)
     tracks: int
     issues_found: int
     issues_resolved: int
@@ -300,8 +299,8 @@ def weekly_figures(
         queues=queues,
         sessions=sessions,
         seconds=sum(s.seconds_in_week for s in sessions),
-        lookups=sum(_count(s.summary.get("lookups")) for s in ended_here),
-        cache_hits=sum(_count(s.summary.get("cache_hits")) for s in ended_here),
+        lookups=sum(rec.count_of(s.summary.get("lookups")) for s in ended_here),
+        cache_hits=sum(rec.count_of(s.summary.get("cache_hits")) for s in ended_here),
         total=sum(p.total for p in progress),
         completed=sum(p.completed for p in progress),
         pace=combined_pace(existing, tallies, progress, moment),
@@ -390,10 +389,6 @@ def progress_chart(
     totals = list(accumulate(counts, initial=before))[1:]
     plurals = {nouns(q.kind)[1] for q in queues}
     return build_chart(weeks, counts, totals, plurals.pop() if len(plurals) == 1 else "items")
-
-
-def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 # ---- rendering -------------------------------------------------------------------------

@@ -5,6 +5,12 @@ set it to (``refuses``), and how a container that stores the type itself (MP4's 
 
 A parse never raises: a scan reads a messy library whole, and a stored value that does not
 read as its type comes back as ``Malformed``, its text kept for the finding that reports it.
+
+Where values are compared (an album's tracks voting on a tag: ``mediakeeper.music``'s rules),
+a type gives each stored text its ``key``: what it means, read as a person meant it rather
+than as a container must hold it. So "3 of 12" is track 3 and "26/09/1969" the year 1969,
+though neither parses: such a value is compared by what it names, never overwritten for its
+shape alone.
 """
 
 from __future__ import annotations
@@ -53,6 +59,11 @@ class Text:
         """Why ``text`` cannot be a value of this type ("": it can)."""
         return ""
 
+    def key(self, text: str) -> str | None:
+        """What ``text`` means where values are compared: the text, spacing at its ends
+        aside; None when blank."""
+        return text.strip() or None
+
 
 class WholeNumber(Text):
     """A whole number of ``unit`` (BPM): MP4 keeps it as an integer. A stored decimal
@@ -88,6 +99,8 @@ class Flag(Text):
         return "" if text in ("0", "1") else self.words
 
 
+_LEADING_NUMBER = re.compile(r"\s*(\d+)")
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _DECIMAL = re.compile(r"\s*\d+(?:\.\d*)?\s*\Z")
 _WRITTEN_DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])"
                            r"(T([01]\d|2[0-3])(:[0-5]\d(:[0-5]\d)?)?)?)?)?")  # fmt: skip
@@ -114,6 +127,14 @@ class DateType(Text):
             return Malformed(text)
         return Date(int(found.group(1)), month, day)
 
+    def year(self, text: str | None) -> str | None:
+        """The four digits of the year a stored date names ("1969-09-26", "26/09/1969",
+        "Sept 1969": "1969"), whether or not the text reads as a date; None if none does."""
+        found = _YEAR.search(text or "")
+        return found[1] if found else None
+
+    key = year  # a date is compared by its year
+
 
 class NumberWithTotal(Text):
     """A number with its total, stored as "3/12" in one key (ID3, APEv2), as two keys
@@ -131,6 +152,17 @@ class NumberWithTotal(Text):
     def parse(self, text: str) -> Numbered | Malformed | None:
         number, _, total = text.partition("/")
         return self.parse_pair(number.strip() or None, total.strip() or None)
+
+    def leading(self, text: str | None) -> int | None:
+        """The number a stored value starts with ("3", "03", "3/12", "3 of 12": 3), whether
+        or not it parses; None when it starts with none (a vinyl side, "A1")."""
+        found = _LEADING_NUMBER.match(text or "")
+        return int(found[1]) if found else None
+
+    def key(self, text: str) -> str | None:
+        """A number is compared by the number it starts with ("03/12": "3")."""
+        found = _LEADING_NUMBER.match(text)
+        return str(int(found[1])) if found else None
 
 
 def whole(text: str | None) -> int | None:

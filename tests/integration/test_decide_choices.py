@@ -78,6 +78,8 @@ def test_one_question_about_two_files_is_listed_as_one_with_its_real_choices(ask
     assert "set tracknumber of 2001 - Album/01 - Song 1.flac: '2' -> '1'" in took.stdout
     assert "set tracknumber of 2001 - Album/02 - Song 2.flac: '1' -> '2'" in took.stdout
     assert [number(album / f"0{n} - Song {n}.flac") for n in (1, 2, 3)] == ["1", "2", "3"]
+    # The number alone was written: its total, stored with it ("2/3"), is kept where it was.
+    assert mutagen.File(album / "01 - Song 1.flac")["tracknumber"] == ["1/3"]
     assert json.loads(decide(home, "--json").stdout)["total"] == 0
     session = re.search(r"\(undo session (\S+)\)", took.stdout).group(1)
     undone = run_script("undo_changes.py", "--home", home, "--session", session)

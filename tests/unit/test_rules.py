@@ -722,6 +722,38 @@ def test_a_tags_comparison_key_follows_the_plan_from_stage_to_stage():
 
 
 @pytest.mark.parametrize(
+    ("tag", "stored", "key"),
+    [
+        ("tracknumber", "3", "3"),
+        ("tracknumber", " 03", "3"),
+        ("tracknumber", "3 of 12", "3"),  # no number with a total, but track 3 all the same
+        ("tracknumber", "A1", None),  # a vinyl side: no number to compare
+        ("date", "1969-09-26", "1969"),
+        ("date", "26/09/1969", "1969"),  # no date as ISO 8601 writes it, but the year 1969
+        ("date", "Sept 1969", "1969"),
+        ("date", "19690926", None),
+        ("original_date", "1969-09-26", "1969"),  # every date compares by its year
+        ("title", "  Something ", "Something"),
+        ("composer", " ", None),
+    ],
+)
+def test_a_tag_is_compared_by_what_its_type_reads_in_it(tag, stored, key):
+    """The plan's keys are the tag table's types' (``tags.values``): a value that does not
+    parse as its type is still compared by the number or year it names."""
+    assert Plan().key(Track("A/01.flac", "A", "flac", {tag: stored}), tag) == key
+
+
+def test_values_that_name_their_number_and_year_otherwise_raise_no_finding() -> None:
+    """"3 of 12" and "26/09/1969" are not written as a number and a date are, but they name
+    track 3 and the year 1969: no finding calls them missing, and nothing overwrites them."""
+    scan = abbey(
+        {"tags": {"tracknumber": "1 of 3", "date": "26/09/1969"}},
+        {"tags": {"tracknumber": "2 of 3", "date": "Sept 1969"}},
+    )
+    assert find_issues(scan) == []
+
+
+@pytest.mark.parametrize(
     ("value", "tidy"),
     [
         ("Abbey Road", "Abbey Road"),
