@@ -103,18 +103,20 @@ def _page(path: Path, markdown: str, made: str) -> str:
 def write_missing_page(path: Path | str) -> bool:
     """The page of a report written before reports had pages (a data home of an older
     version), made from its Markdown; True if one was written."""
-    # Looked for by name: a Path made for each of a library's reports (pathlib, 3.11, interns
-    # every part it parses) grew the interpreter's table of interned names with the library.
+    # Looked for by name, a Path made only for a page to write: a Path made for each of a
+    # library's reports (pathlib, 3.11, interns every part it parses) grew the interpreter's
+    # table of interned names with the library.
     name = os.fspath(path)
     if os.path.exists(page_of(name)):
         return False
     from mediakeeper.text.report_page import made_from
 
-    path = Path(name)
     try:
-        text = path.read_bytes()
-    except FileNotFoundError:
+        with open(name, "rb") as markdown_file:
+            text = markdown_file.read()
+    except FileNotFoundError:  # a report the queue names, never written: no page to make
         return False
+    path = Path(name)
     made = made_from(text, source=path.name, index=_index_of(path))
     markdown = text.decode("utf-8", errors="replace")
     atomic_write_text(page_path(path), _page(path, markdown, made), durable=False)
