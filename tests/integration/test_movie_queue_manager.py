@@ -69,7 +69,7 @@ def test_reset_skip_and_errors(cli, library, store):
     reset = cli("--reset-movie", "SOLARIS")
     assert reset.exit_code == 0 and "Reset 'Solaris': skipped -> pending" in reset.output
     unknown = cli("--reset-movie", "The Matrx (1999)")
-    assert unknown.exit_code == 1 and "did you mean" in unknown.output
+    assert unknown.exit_code == 2 and "did you mean" in unknown.output
     assert "The Matrix (1999)" in unknown.output
 
     session = "20240309_session_001"
@@ -126,7 +126,7 @@ def test_a_movie_is_found_by_the_start_of_its_name_in_a_real_process(
     before = store.path.read_bytes()
     for flag in ("--skip-movie", "--reset-movie"):
         several = music_script(*manager, flag, "the")
-        assert several.returncode == 1
+        assert several.returncode == 2
         assert several.stderr == (
             "Error: 'the' could be any of 2 names: 'The Matrix (1999)', 'The Thing (1982)' "
             "(give the whole name of the one you mean)\n"
