@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -116,19 +115,18 @@ def headers() -> dict[str, str]:
             "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}  # fmt: skip
 
 
-def activity(web) -> dict[str, Any]:
+def activity(web, *, whole: bool = True) -> dict[str, Any]:
     """What every view shows first: the queues' progress, the batches running with the items
-    in hand, the last batch's end, and the kinds a batch may start on."""
-    web.follower.sync()
+    in hand, the last batch's end, and the kinds a batch may start on. ``whole`` False: while
+    the queues are read for the first time, what is held so far (the overview says so)."""
+    web.follower.sync(wait=whole)
     queues = []
-    for kind, counts in web.follower.counts().items():
-        follow = web.follower.queues[kind]
-        working = list(islice(follow.working.values(), 10))
-        record = kinds.KINDS.get(kind)
+    for kind, held in web.follower.states().items():
+        counts, record = held["counts"], kinds.KINDS.get(kind)
         queues.append({"kind": kind, "counts": counts, "total": sum(counts.values()),
-                       "working": working, "batchable": bool(record and record.plan),
+                       "working": held["working"], "batchable": bool(record and record.plan),
                        "noun": kinds.noun(kind) if record else "item",
-                       "problem": follow.problem, **follow.progress()})  # fmt: skip
+                       "problem": held["problem"], **held["progress"]})  # fmt: skip
     records = {q["kind"]: load_sessions(web.home / "status", q["kind"], items=False)
                for q in queues}  # fmt: skip
     running = {kind: running_of(found) for kind, found in records.items()}
@@ -167,8 +165,11 @@ def _item_reports(web, groups: list[dict[str, Any]]) -> dict[tuple[str, str], st
 
 
 def overview(web) -> dict[str, Any]:
-    shown = activity(web)  # the follower read the queues as they are now: so are these
+    shown = activity(web, whole=False)  # the queues as read now: so are these
+    reading = web.follower.reading()  # before what is held is listed: then it was partial
     decisions = web.decisions.as_json(shown=SHOWN_PER_GROUP)
+    if reading is not None:
+        decisions = {**decisions, "pending": {"read": reading[0], "of": reading[1]}}
     return {
         **shown,
         "watcher": watch_status(web.home / "status"),

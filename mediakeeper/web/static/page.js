@@ -121,6 +121,13 @@
     for (const id of SWAPPED) swap(document.getElementById(id), fresh.getElementById(id));
     swap(document.querySelector("nav.pages"), fresh.querySelector("nav.pages"));
     markCurrent();
+    stillReading();
+  }
+
+  // What needs you, while the server still reads the queues (its first read, which says how
+  // far it is): its rendering of what it holds so far, asked for again until it is whole.
+  function stillReading() {
+    if (document.querySelector("#groups[data-pending]")) later(refreshFromPage);
   }
 
   const pending = new Map();
@@ -202,8 +209,6 @@
 
   const LOOK_EVERY = 3000;  // ms between looks at the watcher and the batches
   setInterval(() => {
-    // What needs you, still being read by the server: asked for again until it is there.
-    if (document.querySelector("#groups[data-pending]")) later(refreshFromPage);
     refreshWatcher().catch((e) => say(e.message));
     refreshBatches().catch((e) => say(e.message));
   }, LOOK_EVERY);
@@ -532,4 +537,5 @@
   });
 
   listen();
+  stillReading();
 })();
