@@ -109,9 +109,10 @@ def fail_a_tenth(home: Path) -> None:
     store.update(mutate, fold=True)
 
 
-def start(checkout: Path, home: Path) -> tuple[subprocess.Popen, str, float]:
-    """A real ``serve`` of ``checkout`` on ``home``, and the seconds from its launch to its
-    first page answered."""
+def start(checkout: Path, home: Path) -> tuple[subprocess.Popen, str, float, float]:
+    """A real ``serve`` of ``checkout`` on ``home``, the seconds from its launch to its first
+    page answered, and to the queues read whole (``GET /api/queues`` answered: it waits for
+    the first read, which the page no longer waits for)."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONUNBUFFERED": "1"}
     env.pop("MEDIAKEEPER_HOME", None)
@@ -125,7 +126,9 @@ def start(checkout: Path, home: Path) -> tuple[subprocess.Popen, str, float]:
     while time.monotonic() < deadline:
         try:
             if requests.get(url + "/", timeout=300).status_code == 200:
-                return process, url, time.perf_counter() - launched
+                first = time.perf_counter() - launched
+                requests.get(url + "/api/queues", timeout=300)
+                return process, url, first, time.perf_counter() - launched
         except requests.ConnectionError:
             time.sleep(0.02)
     process.kill()
@@ -171,10 +174,11 @@ def while_a_batch_runs(checkout: Path, home: Path, url: str, seconds: float,
 
 
 def measure(checkout: Path, home: Path, args) -> dict[str, str]:
-    process, url, cold = start(checkout, home)
+    process, url, cold, whole = start(checkout, home)
     try:
         session = requests.Session()
         found = {"server start to its first page": cold,
+                 "server start to the queues read whole": whole,
                  "the page (GET /)": median(session, url + "/", args.requests)}  # fmt: skip
         changed = []
         for _ in range(args.requests):
@@ -213,7 +217,7 @@ def group_figures(where: Path, artists: int, requests_: int) -> None:
     build_group(library, artists)
     run(REPO, "process_music_batch.py", "--home", home, "--library", library, "--offline",
         "--batch-size", "1000000", "-q")  # fmt: skip
-    process, url, cold = start(REPO, home)
+    process, url, cold, _ = start(REPO, home)
     try:
         session = requests.Session()
         listed = session.get(url + "/api/decisions", timeout=300).json()
