@@ -73,7 +73,7 @@ def test_decide_dry_run_says_every_write_of_the_whole_group(asked):
 
 
 def test_decide_dry_run_of_a_dismissal_says_what_it_would_close(asked):
-    home, lib = asked
+    home, _ = asked
     shown = run_script("decide.py", "--home", home, "music", "--all", "--dismiss", CODE,
                        "--dry-run")  # fmt: skip
     assert shown.returncode == 0, shown.stdout + shown.stderr
