@@ -19,7 +19,8 @@ answers real HTTP requests from this process:
 * search   ``GET /library?kind=music&q=...`` (a name, case and accents aside), and the same
            from the items API a script pages;
 * filter   ``GET /library?kind=music&status=error``, and the same from the items API;
-* group    ``GET /decisions/group``: the whole preview of leaving the largest group as it is;
+* group    ``GET /decisions/group``: the whole preview of leaving the largest group as it is,
+           the first (each asking item's document read) and again (the decisions held);
 * batch    while another process changes the queue item after item as a batch does (each
            claimed, then completed again as it was; ``--batch-seconds``, at ``--batch-pace``
            items a second at most), ``GET /`` and a search over and over: the median, the
@@ -29,6 +30,10 @@ With ``--group N`` a home of real files is made as ``decide_group.py`` makes it 
 one ``filename-mismatch`` question each, after a real offline batch) and served: the whole
 group's preview with a choice (every write said) and left as it is, and one decision's
 evidence. A checkout without a view shows "-". Medians of wall time.
+
+``--homes DIR`` keeps each size's home in ``DIR`` (``home-<artists>``) and uses it again in
+a later run instead of building it (the 55,000-artist home takes minutes to build); the
+batch's changes leave each item as it was.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from decide_group import CODE, run  # noqa: E402
 from decide_group import build as build_group  # noqa: E402
 from decide_scale import build  # noqa: E402
 
+from mediakeeper.decisions.listing import HeldDecisions  # noqa: E402
 from mediakeeper.queue.store import QueueStore  # noqa: E402
 from tests.integration.serving import free_port  # noqa: E402
 
@@ -103,9 +109,10 @@ def fail_a_tenth(home: Path) -> None:
     store.update(mutate, fold=True)
 
 
-def start(checkout: Path, home: Path) -> tuple[subprocess.Popen, str, float]:
-    """A real ``serve`` of ``checkout`` on ``home``, and the seconds from its launch to its
-    first page answered."""
+def start(checkout: Path, home: Path) -> tuple[subprocess.Popen, str, float, float]:
+    """A real ``serve`` of ``checkout`` on ``home``, the seconds from its launch to its first
+    page answered, and to the queues read whole (``GET /api/queues`` answered: it waits for
+    the first read, which the page no longer waits for)."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONUNBUFFERED": "1"}
     env.pop("MEDIAKEEPER_HOME", None)
@@ -119,7 +126,9 @@ def start(checkout: Path, home: Path) -> tuple[subprocess.Popen, str, float]:
     while time.monotonic() < deadline:
         try:
             if requests.get(url + "/", timeout=300).status_code == 200:
-                return process, url, time.perf_counter() - launched
+                first = time.perf_counter() - launched
+                requests.get(url + "/api/queues", timeout=300)
+                return process, url, first, time.perf_counter() - launched
         except requests.ConnectionError:
             time.sleep(0.02)
     process.kill()
@@ -165,10 +174,11 @@ def while_a_batch_runs(checkout: Path, home: Path, url: str, seconds: float,
 
 
 def measure(checkout: Path, home: Path, args) -> dict[str, str]:
-    process, url, cold = start(checkout, home)
+    process, url, cold, whole = start(checkout, home)
     try:
         session = requests.Session()
         found = {"server start to its first page": cold,
+                 "server start to the queues read whole": whole,
                  "the page (GET /)": median(session, url + "/", args.requests)}  # fmt: skip
         changed = []
         for _ in range(args.requests):
@@ -178,13 +188,17 @@ def measure(checkout: Path, home: Path, args) -> dict[str, str]:
             None if None in changed else statistics.median(changed))  # fmt: skip
         for label, path in PATHS.items():
             found[label] = median(session, url + path, args.requests)
-        listed = session.get(url + "/api/decisions", timeout=300).json()
-        largest = max(listed["groups"], key=lambda g: g["count"])
+        # The largest group, told here (``GET /api/decisions`` would read every asking
+        # item's document first, and the server hold their decisions).
+        largest = max(HeldDecisions.read(home).as_json(shown=0)["groups"],
+                      key=lambda g: g["count"])  # fmt: skip
         preview = f"/decisions/group?kind=music&code={largest['code']}"
-        found["group preview (left as it is)"] = median(session, url + preview, args.requests)
+        found["group preview (left as it is), first"] = timed(session, url + preview)
+        found["group preview (left as it is), again"] = median(session, url + preview,
+                                                               args.requests)  # fmt: skip
         shown = {label: f"{s * 1000:.1f} ms" if s is not None else "-"
                  for label, s in found.items()}  # fmt: skip
-        shown["group preview (left as it is)"] += f" ({largest['count']:,})"
+        shown["group preview (left as it is), first"] += f" ({largest['count']:,})"
         busy = while_a_batch_runs(checkout, home, url, args.batch_seconds, args.batch_pace)
         for label in ("page", "search"):
             s = sorted(busy[label])
@@ -203,7 +217,7 @@ def group_figures(where: Path, artists: int, requests_: int) -> None:
     build_group(library, artists)
     run(REPO, "process_music_batch.py", "--home", home, "--library", library, "--offline",
         "--batch-size", "1000000", "-q")  # fmt: skip
-    process, url, cold = start(REPO, home)
+    process, url, cold, _ = start(REPO, home)
     try:
         session = requests.Session()
         listed = session.get(url + "/api/decisions", timeout=300).json()
@@ -247,6 +261,8 @@ def main() -> None:
                         help="items the batch changes a second, at most (the reference "
                              "library's offline pass: about 150)")  # fmt: skip
     parser.add_argument("--with", dest="with_", type=Path, help="another checkout, side by side")
+    parser.add_argument("--homes", type=Path, metavar="DIR",
+                        help="keep each size's home here, and use it again when there")
     parser.add_argument("--group", type=int, default=0, metavar="N",
                         help="also a home of N artists of real files, one question each")
     args = parser.parse_args()
@@ -254,10 +270,14 @@ def main() -> None:
     columns: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory(prefix="page-scale-") as where:
         for artists, tracks, opened in sizes_of(args):
-            home = Path(where) / f"home-{artists}"
-            home.mkdir()
-            build(home, artists, tracks, opened)
-            fail_a_tenth(home)
+            home = (args.homes or Path(where)) / f"home-{artists}-{tracks}-{opened}"
+            built = home.parent / f"{home.name}.built"  # beside it: no file of the home
+            if not built.exists():
+                shutil.rmtree(home, ignore_errors=True)  # a build cut short
+                home.mkdir(parents=True)
+                build(home, artists, tracks, opened)
+                fail_a_tenth(home)
+                built.touch()
             store = QueueStore(home / "status" / "music", "music")
             reads = []
             for _ in range(3):
@@ -268,7 +288,8 @@ def main() -> None:
             for name, checkout in checkouts.items():
                 shown = {"the queue read alone (peek)": f"{statistics.median(reads) * 1000:.1f} ms"}
                 columns[f"{artists:,} {name}"] = {**shown, **measure(checkout, home, args)}
-            shutil.rmtree(home)
+            if not args.homes:
+                shutil.rmtree(home)
         labels = list(next(iter(columns.values())))
         print(f"\n{'':<52} " + " ".join(f"{c:>18}" for c in columns))
         for label in labels:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +41,12 @@ MEANING = (
 )
 
 
+@lru_cache(maxsize=4096)
 def severity_of(code: str) -> str:
     """A code's severity (an installed plugin's code as a built-in's); a code this
-    installation does not know counts as a warning (better asked about than missed)."""
+    installation does not know counts as a warning (better asked about than missed). Held
+    per code: the plugins a process loads are loaded once (``rule_plugins.plugin_codes``),
+    and every item of a queue asks it again for its codes."""
     return rule_plugins.severity_of(code) or "warning"
 
 

@@ -52,6 +52,7 @@ from mediakeeper.decisions import (
     verifying,
 )
 from mediakeeper.decisions.item import (
+    DISMISSED,
     DecideError,
     Decision,
     ItemDecisions,
@@ -60,10 +61,10 @@ from mediakeeper.decisions.item import (
     item_decisions,
     new_session,
     queue_of,
+    rewriter,
     take,
     what_to_take,
 )
-from mediakeeper.decisions.item import listing as needs_of
 from mediakeeper.decisions.listing import (
     QUEUED,
     HeldDecisions,
@@ -520,7 +521,8 @@ def _refused(taken: Sequence[tuple[str, Any]]) -> list[dict[str, str]]:
 class GroupResult:
     """A whole group decided as one session (``decide --all``, ``"all": true``): ``family``
     says whose record ``taken`` is: "findings" (``taking.GroupTaken``), "dupes"
-    (``dupes.Taken``) or "queue" (failed or skipped items, ``taking.QueueTaken``)."""
+    (``dupes.Taken``) or "queue" (failed or skipped items, ``taking.QueueTaken``); a
+    dismissal's dry run, "closing": the decisions it would close (each ``{"id", "item"}``)."""
 
     family: str
     kind: str
@@ -556,6 +558,8 @@ class GroupResult:
         if self.family == "queue":
             shown.update(what=t.what, closes=len(t.names),
                          queue=[{"item": n, "status": t.what} for n in t.names])  # fmt: skip
+        elif self.family == "closing":  # as "findings" says a dismissal: no file written
+            shown.update(what=DISMISSED, closes=len(t), decisions=list(t))
         elif self.family == "dupes":
             best = self.choose == 1  # else every copy kept where it is
             shown.update(what=dupes_questions.KEEP_BEST if best else dupes_questions.KEEP_ALL,
@@ -601,14 +605,19 @@ def _file_state(path: str) -> list[int] | None:
 
 def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = None,
                remember: bool = False, dry_run: bool = False, token: str = "",
-               writing: writemode.Writing | None = None) -> GroupResult:  # fmt: skip
+               writing: writemode.Writing | None = None,
+               held: HeldDecisions | None = None) -> GroupResult:  # fmt: skip
     """Dismiss (``choose`` None) or take choice ``choose`` for every open decision of the group
     ``code`` (of ``kind``; of the one kind that asks it when None), as one session: a finding
     code's (``taking.take_group``), a duplicate level's (``dupes.take_group``: with
     ``dry_run`` nothing is taken, its groups are), or a kind's failed or skipped items.
     With ``token`` (its preview's, ``preview_json``), refused before anything is written
     unless the preview would be the same now: the same decisions, writes and moves, and
-    every file they touch as it was."""
+    every file they touch as it was. The group's items are found from each queue read once
+    (``held``: what ``serve`` holds, read from the queues as they changed), each asking
+    item's document read once; a dismissal previewed from ``held`` (it writes no file) is
+    the decisions it would close, as held (``family`` "closing"), which ``preview_json``
+    says as the dry run of "findings" says it: the same token."""
     if token and not dry_run:
         now = take_group(home, kind, code, choose=choose, dry_run=True, writing=writing)
         if now.preview_json()["token"] != token:
@@ -631,16 +640,26 @@ def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = 
         return GroupResult("dupes", dupes.KIND.name, code, done, choose)
     if code != groups.UNIDENTIFIED and rule_plugins.code_of(code) is None:
         raise DecideError(f"no finding code {code!r} (docs/findings.md lists them)")
-    chosen = groups.find_group(groups.groups_of(needs_of(home)), code, kind)
+    held_before = held is not None  # serve's: the decisions it holds answer a dismissal
+    held = held or HeldDecisions.read(home, kind)  # each queue read once, no document yet
+    chosen = held.kinds_asking(code, kind)
     if not chosen:
         raise DecideError(f"no open {code!r} decision{f' in {kind}' if kind else ''}: nothing "
                           "to decide there", "`decide` lists the groups")  # fmt: skip
     if len(chosen) > 1:
         raise DecideError(f"{code!r} is asked in several kinds: give the KIND")
+    kind = chosen[0]
+    if held_before and dry_run and choose is None and not remember:  # nothing written
+        rewriter(kind)
+        closing = [{"id": d["id"], "item": d["item"]} for d in held.group_decisions(kind, code)]
+        if not closing:
+            raise DecideError(f"no open {code!r} decision in {kind}", "`decide` lists the groups")
+        return GroupResult("closing", kind, code, closing)
     writing = writing or writemode.chosen(load_settings(home).get)
-    done = taking.take_group(home, chosen[0].kind, code, choose=choose, remember=remember,
-                             dry_run=dry_run, writing=writing)  # fmt: skip
-    return GroupResult("findings", chosen[0].kind, code, done, choose)
+    done = taking.take_group(home, kind, code, choose=choose, remember=remember,
+                             dry_run=dry_run, writing=writing,
+                             items=held.group_items(kind, code))  # fmt: skip
+    return GroupResult("findings", kind, code, done, choose)
 
 
 def _chosen(asking, answer):

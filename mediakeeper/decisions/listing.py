@@ -191,12 +191,12 @@ class HeldDecisions:
         self._dupes: tuple[tuple, list[dict[str, Any]]] | None = None
 
     @classmethod
-    def read(cls, home: Path) -> HeldDecisions:
-        """Every queue of ``home`` read once, each item held (a queue that cannot be read
-        asks nothing, as the reports count it)."""
+    def read(cls, home: Path, kind: str | None = None) -> HeldDecisions:
+        """Every queue of ``home`` (or ``kind``'s) read once, each item held (a queue that
+        cannot be read asks nothing, as the reports count it)."""
         held = cls(home)
-        for kind in records.kinds_in(held.home / "status"):
-            store = QueueStore(held.home / "status" / kind, kind)
+        for one in [kind] if kind else records.kinds_in(held.home / "status"):
+            store = QueueStore(held.home / "status" / one, one)
             if not store.exists():
                 continue
             try:
@@ -204,7 +204,7 @@ class HeldDecisions:
             except (MediakeeperError, OSError):
                 continue
             for item in items:
-                held.seen(kind, item)
+                held.seen(one, item)
         return held
 
     def seen(self, kind: str, item: dict[str, Any]) -> None:
@@ -260,6 +260,28 @@ class HeldDecisions:
                 del asking.ranks[bisect.bisect_left(asking.ranks, rank)]
                 if not asking.ranks:
                     del self._groups[kind, code]
+
+    def kinds_asking(self, code: str, kind: str | None = None) -> list[str]:
+        """The kinds (``kind`` alone, when given) whose items ask ``code``, as held."""
+        with self._lock:
+            return sorted({k for k, c in self._groups if c == code and kind in (None, k)},
+                          key=records.kind_sort_key)  # fmt: skip
+
+    def group_items(self, kind: str, code: str) -> list[dict[str, Any]]:
+        """The queue items asking ``code`` in ``kind``, as held, by name as the group lists
+        them (those of one name as their queue holds them)."""
+        with self._lock:
+            asking = self._groups.get((kind, code))
+            ranks = list(asking.ranks) if asking else []
+        return [h.item for h in _by_name(ranks)]
+
+    def group_decisions(self, kind: str, code: str) -> list[dict[str, Any]]:
+        """Every decision of the group of ``code`` in ``kind`` (each item's document read
+        once, and held: a group previewed again reads none), as a listing gives them."""
+        with self._lock:
+            asking = self._groups.get((kind, code))
+            ranks = list(asking.ranks) if asking else []
+        return self._group_decisions(kind, code, ranks, False, None)
 
     def as_json(self, kind: str | None = None, *, details: bool = False,
                 shown: int | None = None) -> dict[str, Any]:  # fmt: skip
@@ -324,15 +346,10 @@ class HeldDecisions:
         if not kinds.get(kind).rewrite:
             return []  # decided by its own commands: no ids here
         found: list[dict[str, Any]] = []
-        at = 0
-        while at < len(ranks) and (shown is None or len(found) < shown):
-            name = ranks[at][0]
-            run = []
-            while at < len(ranks) and ranks[at][0] == name:
-                run.append(ranks[at][-1])
-                at += 1
-            for held in sorted(run, key=lambda h: h.order):
-                found += [d for d in self._decisions_of(kind, held, details) if d["code"] == code]
+        for held in _by_name(ranks):
+            if shown is not None and len(found) >= shown:
+                break
+            found += [d for d in self._decisions_of(kind, held, details) if d["code"] == code]
         return found[:shown]
 
     def _decisions_of(self, kind: str, h: Held, details: bool) -> list[dict[str, Any]]:
@@ -363,6 +380,18 @@ class HeldDecisions:
                 ]
             self._dupes = (key, found)
         return {"duplicates": self._dupes[1]} if self._dupes[1] else {}
+
+
+def _by_name(ranks: list[tuple]) -> Iterator[Held]:
+    """A group's items from their ranks (``Held.rank``), by name as ``groups.groups_of``
+    lists them, those of one name (case aside) as their queue holds them."""
+    at = 0
+    while at < len(ranks):
+        name, run = ranks[at][0], []
+        while at < len(ranks) and ranks[at][0] == name:
+            run.append(ranks[at][-1])
+            at += 1
+        yield from sorted(run, key=lambda h: h.order)
 
 
 def _held(home: Path, kind: str, item: dict[str, Any], order: int) -> Held | None:

@@ -65,16 +65,19 @@ def take_group(
     remember: bool = False,
     dry_run: bool = False,
     writing: writemode.Writing = writemode.DEFAULT_WRITING,
+    items: list[dict[str, Any]] | None = None,
 ) -> GroupTaken:
     """Dismiss (``choose`` None) or take choice ``choose`` for every open decision of
-    ``code`` in ``kind``'s items."""
+    ``code`` in ``kind``'s items (``items``: those asking it, as the caller read them; else
+    read from the queue)."""
     rewriter(kind)  # a kind decided by its own commands: refused before anything
     if remember:
         if choose is not None:
             raise DecideError("--remember records a dismissal only",
                               "give --all --dismiss CODE --remember")  # fmt: skip
         check_rules({code: DISMISS}, "--remember")
-    asking = items_asking(home, kind, code, full=choose is not None)  # a dismissal: no choices
+    asking = items_asking(home, kind, code, full=choose is not None,  # a dismissal: no choices
+                          items=items)  # fmt: skip
     if not asking:
         raise DecideError(f"no open {code!r} decision in {kind}", "`decide` lists the groups")
     act = _act(asking, code, choose) if choose is not None else ""
@@ -111,16 +114,19 @@ def take_group(
     return result
 
 
-def items_asking(home: Path, kind: str, code: str | Collection[str], *,
-                 full: bool = True) -> list[ItemDecisions]:  # fmt: skip
+def items_asking(home: Path, kind: str, code: str | Collection[str], *, full: bool = True,
+                 items: list[dict[str, Any]] | None = None) -> list[ItemDecisions]:  # fmt: skip
     """Every completed item with an open decision of ``code`` (or of one of several codes),
-    its decisions read once (an item's queue counts say whether to open its document)."""
+    its decisions read once (an item's queue counts say whether to open its document), of
+    ``items`` when given, else of the kind's queue."""
     codes = {code} if isinstance(code, str) else set(code)
-    store = QueueStore(home / "status" / kinds.get(kind).name, kind)
-    if not store.exists():
-        raise DecideError(f"no {kind} queue in {home}", "run a batch first")
+    if items is None:
+        store = QueueStore(home / "status" / kinds.get(kind).name, kind)
+        if not store.exists():
+            raise DecideError(f"no {kind} queue in {home}", "run a batch first")
+        items = store.peek()["items"]
     found = []
-    for item in store.peek()["items"]:
+    for item in items:
         if item.get("status") != COMPLETED or not any(_counts_open(item, c) for c in codes):
             continue
         try:

@@ -203,6 +203,27 @@ def file_signature(path: Path) -> tuple:
     return (st.st_ino, st.st_size, st.st_mtime_ns, match and match.group(1))
 
 
+def items_laid_out(path: Path) -> int | None:
+    """How many items a queue file laid out as ``dump_queue`` lays it out holds, told by its
+    lines (one an item) without decoding one: what a first read of it says it is reading
+    through. None for a file laid out otherwise (``read_layout`` then says what it is)."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 16)
+        if not head.startswith(b"{\n") or any(b"\n" + empty in head for empty in _ITEMS_EMPTY):
+            return 0 if head.startswith(b"{\n") else None
+        opened = head.find(_ITEMS_OPEN)
+        if opened < 0:
+            return None
+        lines = head.count(b"\n", opened + len(_ITEMS_OPEN))
+        tail = head
+        for block in iter(lambda: f.read(1 << 20), b""):
+            lines += block.count(b"\n")
+            tail = tail[-(1 << 16):] + block  # the last lines: where the list closes
+    closed = max(tail.rfind(b"\n" + close) for close in _ITEMS_CLOSE)
+    # The list's closing line and the fields after it are no item.
+    return lines - tail.count(b"\n", closed + 1) if closed >= 0 else None
+
+
 def restore_hint(manager: str = "", *, by_hand: bool = False) -> str:
     """How a person gets a damaged queue back, naming the queue manager's command if given;
     ``by_hand``: the damage is one a person can correct in the file (a field of an item)."""

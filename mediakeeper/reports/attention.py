@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mediakeeper.core import kinds, rule_plugins
@@ -27,6 +28,7 @@ from mediakeeper.text.wording import count
 ERROR_LEVEL, WARNING_LEVEL = 0, 1
 
 
+@lru_cache(maxsize=4096)  # per code, as ``core.decisions.severity_of``
 def severity_rank(code: str) -> int:
     """error 0, warning 1, info 2 (a plugin's code as a built-in's); a code this installation
     does not know after them."""

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import gc
 import threading
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -60,15 +59,11 @@ class Web:
 
 
 def _poll(web: Web, stop: threading.Event) -> None:
-    """Sync now (the state events are told against; a request meanwhile waits for it), then
-    every ``POLL_EVERY`` seconds."""
-    first = True
+    """Sync now (the first read of the queues, the state events are told against: a page
+    asked meanwhile shows what is held so far), then every ``POLL_EVERY`` seconds."""
     while True:
         try:
             web.follower.sync()
-            if first:  # what the first read holds lives as long as the server: never swept
-                gc.freeze()
-                first = False
             web.launcher.reap()
             web.follower.poll_problem = ""
         except Exception as err:  # the follower says it at /healthz; the poller goes on

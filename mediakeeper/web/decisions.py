@@ -136,7 +136,7 @@ async def _answer(request: Request, *, preview: bool) -> JSONResponse:
     try:
         body = await json_body(request, DecisionBody)
         preview = preview or body.preview
-        result = await asyncio.to_thread(_take, web.home, body, preview)
+        result = await asyncio.to_thread(_take, web, body, preview)
     except (BadRequest, MediakeeperError) as err:
         return _problem(err)
     status = 409 if result.get("refused") and not preview else 200  # a preview says it
@@ -153,10 +153,10 @@ def _answer_of(body: DecisionBody) -> engine.Answer:
     )  # fmt: skip
 
 
-def _take(home, body: DecisionBody, preview: bool) -> dict[str, Any]:
-    answer = _answer_of(body)
+def _take(web, body: DecisionBody, preview: bool) -> dict[str, Any]:
+    home, answer = web.home, _answer_of(body)
     if body.all:
-        return _take_group(home, body, preview)
+        return _take_group(web, body, preview)
     decision_id = body.id or _id_of(home, body)
     if body.id and isinstance(body.dismiss, str) and body.dismiss != ids.parse(body.id)[3]:
         raise BadRequest(f"decision {echoed(body.id)} is not about "
@@ -178,16 +178,19 @@ def _id_of(home, body: DecisionBody) -> str:
                           values=bool(body.values))  # fmt: skip
 
 
-def _take_group(home, body: DecisionBody, preview: bool) -> dict[str, Any]:
-    """``all``: every open decision of a group, as one session (``decide --all``)."""
+def _take_group(web, body: DecisionBody, preview: bool) -> dict[str, Any]:
+    """``all``: every open decision of a group, as one session (``decide --all``); its
+    preview from what the server holds (the take reads the queue afresh)."""
+    home = web.home
     code = body.code_named
     if body.kind not in kinds.KINDS or not code:
         raise BadRequest("all names the group: give its kind and code (or dismiss CODE)")
     if body.values:
         raise BadRequest("all is taken with dismiss CODE, or with choose N and the group's code")
     if preview:
-        return engine.take_group(home, body.kind, code, choose=body.choose,
-                                 dry_run=True).preview_json()  # fmt: skip
+        web.follower.sync()  # what is held follows the queues as they are
+        return engine.take_group(home, body.kind, code, choose=body.choose, dry_run=True,
+                                 held=web.decisions).preview_json()  # fmt: skip
     with _ONE_AT_A_TIME:
         return engine.take_group(home, body.kind, code, choose=body.choose,
                                  token=body.token or "").as_json()  # fmt: skip

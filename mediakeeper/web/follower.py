@@ -8,6 +8,10 @@ again whole. Each item's state is compared with the one seen before: a change is
 in another terminal's as much as one this server started. The alerts a batch raises are
 followed from ``status/<kind>/alerts.jsonl``.
 
+A queue's first read is made a few hundred items at a time, the follower's lock let go
+between them: a page asked meanwhile shows what is held so far and says how far the read is
+(``reading``), instead of waiting for the whole of a large queue.
+
 Events are numbered in the order they were seen; the last ``KEPT`` are kept, so a client that
 reconnects with ``Last-Event-ID`` gets every one after it. An id holds the follower's start
 (``<start>-<n>``): an id of another start (the server restarted) cannot be resumed from, and
@@ -16,19 +20,21 @@ the stream then begins with the events seen since this start that are still kept
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.batch.alerts import EVENTS_FILE as ALERTS_FILE
 from mediakeeper.core.decisions import item_decisions
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.queue.files import file_signature
+from mediakeeper.queue.files import file_signature, items_laid_out
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED
 from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.store import JOURNAL_FILE, QUEUE_FILE, QueueStore
@@ -43,6 +49,7 @@ EVENT_OF = {IN_PROGRESS: "claimed", COMPLETED: "completed", ERROR: "failed", SKI
 # goes from pending to skipped unclaimed): seen one after the other, the claim was missed.
 TAKEN_FROM = (PENDING, ERROR, COMPLETED)
 DONE = (COMPLETED, ERROR)
+READ_AT_ONCE = 500  # items of a queue's first read taken between two looks of the page
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +139,12 @@ class QueueFollow:
     # Told every item as it is now, and every item removed (``decisions.listing``): what the
     # page lists of the decisions follows the queue as the library does.
     listener: Any = None
+    # During the queue's first read: the items read so far, and how many its file holds.
+    reading: tuple[int, int] | None = None
 
-    def sync(self, emit) -> None:
-        """Read what changed since the last call; ``emit(kind, event, data)`` each change."""
+    def sync(self, emit, pause=None) -> None:
+        """Read what changed since the last call; ``emit(kind, event, data)`` each change.
+        ``pause()``: called every ``READ_AT_ONCE`` items of the queue's first read."""
         store = QueueStore(self.dir, self.kind)
         if self.signature is not None:
             # The journal first: a fold that rewrote the file since empties it next, and
@@ -146,17 +156,22 @@ class QueueFollow:
             self.problem = f"{store.path}: {err.strerror or err}"
             return
         if signature != self.signature:
-            self._read_whole(store, signature, emit)
+            self._read_whole(store, signature, emit, pause)
         self._read_journal(store, emit)
         self._read_alerts(emit)
 
-    def _read_whole(self, store: QueueStore, signature: tuple, emit) -> None:
+    def _read_whole(self, store: QueueStore, signature: tuple, emit, pause=None) -> None:
         try:
             size = (self.dir / JOURNAL_FILE).stat().st_size
         except OSError:
             size = 0
         first = self.signature is None
         keys: set[str] = set()
+        if first:
+            try:
+                self.reading = (0, items_laid_out(store.path) or 0)
+            except OSError:
+                self.reading = (0, 0)
 
         def take(lines) -> None:
             # Each item compared as it is read (none of them held): a read done again
@@ -164,7 +179,7 @@ class QueueFollow:
             # whose line is the one read last time is the same item (a fold rewrites every
             # line of a queue, a batch changes a few): passed over.
             keys.clear()
-            for line in lines:
+            for n, line in enumerate(lines, 1):
                 item = decoded(line)
                 key = item["key"]
                 keys.add(key)
@@ -173,12 +188,18 @@ class QueueFollow:
                     self._apply(item, emit=None if first else emit)
                     self._forget(key)
                     self.lines[key], self.known[said] = said, key
+                if first and n % READ_AT_ONCE == 0:
+                    self.reading = (n, max(n, self.reading[1]))
+                    if pause is not None:
+                        pause()
 
         try:
             fields, _ = read_each(store, take, known=self._known)
         except (MediakeeperError, OSError) as err:
             self.problem = str(err)
             return
+        finally:
+            self.reading = None
         self.problem = ""
         self.signature, self.generation = signature, fields.get("generation")
         # Lines appended after ``size`` are read again as the journal's: the same states
@@ -298,23 +319,67 @@ class HomeFollower:
         self.events: deque[tuple[int, str, dict[str, Any]]] = deque(maxlen=KEPT)
         self.start = format(int(time.time() * 1000), "x")
         self.number = 0
-        self._lock = threading.Lock()  # one sync at a time (the poller, a request)
+        self._syncing = threading.Lock()  # one sync at a time (the poller, a request)
+        self._lock = threading.Lock()  # what is followed, changed or read
+        self.ready = False  # every queue read once: a sync since reads only what changed
         self.poll_problem = ""  # what stopped the last background sync, if anything
         self.changed = threading.Condition()
 
-    def sync(self) -> None:
-        """Read every queue's changes (and find queues made since)."""
+    def sync(self, *, wait: bool = True) -> None:
+        """Read every queue's changes (and find queues made since). ``wait`` False: return
+        at once while another thread makes the first read (a page shows what is held so
+        far, ``reading``)."""
+        if not self._syncing.acquire(blocking=wait or self.ready):
+            return
+        try:
+            with self._lock:
+                status = self.home / "status"
+                try:
+                    found = sorted(p.parent.name for p in status.glob(f"*/{QUEUE_FILE}"))
+                except OSError:
+                    found = []
+                for kind in found:
+                    if kind not in self.queues:
+                        self.queues[kind] = QueueFollow(kind, status / kind,
+                                                        listener=self.listener)  # fmt: skip
+                for follow in self.queues.values():
+                    follow.sync(self.emit, self._let_in)
+            if not self.ready:
+                gc.freeze()  # what the first read holds lives as long as the server
+                self.ready = True
+        finally:
+            self._syncing.release()
+
+    def _let_in(self) -> None:
+        """Between two parts of a queue's first read: whoever waits to read what is held
+        gets in (the lock let go a moment), and what was read so far is set apart from the
+        garbage collector's passes (it lives as long as the server: never swept), which
+        otherwise went over every item held again and again as the read went on."""
+        self._lock.release()
+        try:
+            if not self.ready:
+                gc.freeze()
+            time.sleep(0.001)
+        finally:
+            self._lock.acquire()
+
+    def reading(self) -> tuple[int, int] | None:
+        """While the queues are read for the first time: the items read so far, and how
+        many their files hold (0 of 0 before the read began); None once they were."""
+        if self.ready:
+            return None
         with self._lock:
-            status = self.home / "status"
-            try:
-                found = sorted(p.parent.name for p in status.glob(f"*/{QUEUE_FILE}"))
-            except OSError:
-                found = []
-            for kind in found:
-                if kind not in self.queues:
-                    self.queues[kind] = QueueFollow(kind, status / kind, listener=self.listener)
-            for follow in self.queues.values():
-                follow.sync(self.emit)
+            parts = [f.reading for f in self.queues.values() if f.reading is not None]
+            done = sum(len(f.items) for f in self.queues.values() if f.reading is None)
+        return done + sum(n for n, _ in parts), done + sum(m for _, m in parts)
+
+    def states(self, working: int = 10) -> dict[str, dict[str, Any]]:
+        """Each queue by kind as it is held now: its ``counts`` by status, its ``progress``,
+        the first ``working`` items in progress and its ``problem``."""
+        with self._lock:
+            return {kind: {"counts": f.summary(), "progress": f.progress(), "problem": f.problem,
+                           "working": list(islice(f.working.values(), working))}
+                    for kind, f in sorted(self.queues.items())}  # fmt: skip
 
     def emit(self, kind: str, event: str, data: dict[str, Any]) -> None:
         """Keep one event and wake whoever waits for events."""
@@ -362,7 +427,8 @@ class HomeFollower:
                            for worker in now.workers)  # fmt: skip
 
     def counts(self) -> dict[str, dict[str, int]]:
-        return {kind: follow.summary() for kind, follow in sorted(self.queues.items())}
+        with self._lock:
+            return {kind: follow.summary() for kind, follow in sorted(self.queues.items())}
 
     def listed(self, kind: str, query: library.Query) -> tuple[int, list[library.Entry]]:
         """The items of ``kind`` that ``query`` asks for (KeyError: no such queue), read

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -116,19 +115,18 @@ def headers() -> dict[str, str]:
             "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}  # fmt: skip
 
 
-def activity(web) -> dict[str, Any]:
+def activity(web, *, whole: bool = True) -> dict[str, Any]:
     """What every view shows first: the queues' progress, the batches running with the items
-    in hand, the last batch's end, and the kinds a batch may start on."""
-    web.follower.sync()
+    in hand, the last batch's end, and the kinds a batch may start on. ``whole`` False: while
+    the queues are read for the first time, what is held so far (the overview says so)."""
+    web.follower.sync(wait=whole)
     queues = []
-    for kind, counts in web.follower.counts().items():
-        follow = web.follower.queues[kind]
-        working = list(islice(follow.working.values(), 10))
-        record = kinds.KINDS.get(kind)
+    for kind, held in web.follower.states().items():
+        counts, record = held["counts"], kinds.KINDS.get(kind)
         queues.append({"kind": kind, "counts": counts, "total": sum(counts.values()),
-                       "working": working, "batchable": bool(record and record.plan),
+                       "working": held["working"], "batchable": bool(record and record.plan),
                        "noun": kinds.noun(kind) if record else "item",
-                       "problem": follow.problem, **follow.progress()})  # fmt: skip
+                       "problem": held["problem"], **held["progress"]})  # fmt: skip
     records = {q["kind"]: load_sessions(web.home / "status", q["kind"], items=False)
                for q in queues}  # fmt: skip
     running = {kind: running_of(found) for kind, found in records.items()}
@@ -167,8 +165,11 @@ def _item_reports(web, groups: list[dict[str, Any]]) -> dict[tuple[str, str], st
 
 
 def overview(web) -> dict[str, Any]:
-    shown = activity(web)  # the follower read the queues as they are now: so are these
+    shown = activity(web, whole=False)  # the queues as read now: so are these
+    reading = web.follower.reading()  # before what is held is listed: then it was partial
     decisions = web.decisions.as_json(shown=SHOWN_PER_GROUP)
+    if reading is not None:
+        decisions = {**decisions, "pending": {"read": reading[0], "of": reading[1]}}
     return {
         **shown,
         "watcher": watch_status(web.home / "status"),
@@ -243,33 +244,39 @@ def one_decision(web, decision_id: str) -> dict[str, Any]:
 PREVIEW_PAGE = 50  # a group's preview is shown in pages of this many items
 
 
-def group_preview(web, kind: str, code: str, choose: int | None) -> dict[str, Any]:
+def group_preview(web, kind: str, code: str, choose: int | None, page: int = 1) -> dict[str, Any]:
     """What answering every decision of a group would do, nothing written: the engine's dry
-    run of the whole group (``engine.take_group``: every field of every file it would write,
-    every file it would move, every decision it would close), item by item in pages of
-    ``PREVIEW_PAGE``, with its token, which the take carries: refused, nothing written, if
-    the group or any of those files changed since."""
+    run of the whole group (``engine.take_group`` over what the server holds: every field of
+    every file it would write, every file it would move, every decision it would close),
+    with its token, which the take carries: refused, nothing written, if the group or any
+    of those files changed since. Said whole, its items shown ``PREVIEW_PAGE`` at a time
+    (``page``: which)."""
     if kind not in kinds.KINDS:
         raise DecideError(f"no kind {echoed(kind)!r} here", "reload the page")
-    shown = engine.take_group(web.home, kind, code, choose=choose, dry_run=True).preview_json()
-    rows: dict[str, dict[str, Any]] = {}
-
-    def row(name: str) -> dict[str, Any]:
-        return rows.setdefault(name, {"item": name, "writes": [], "moves": [], "queue": [],
-                                      "closes": 0})  # fmt: skip
-
-    for d in shown["decisions"]:
-        row(d["item"])["closes"] += 1
-    for part in ("writes", "moves", "queue"):
+    web.follower.sync()  # what is held follows the queues as they are (read whole)
+    shown = engine.take_group(web.home, kind, code, choose=choose, dry_run=True,
+                              held=web.decisions).preview_json()  # fmt: skip
+    parts = ("decisions", "writes", "moves", "queue")
+    names = list(dict.fromkeys(one["item"] for part in parts for one in shown[part]))
+    pages = max(1, -(-len(names) // PREVIEW_PAGE))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * PREVIEW_PAGE
+    # The rows of the page's items alone: a group of thousands is said whole, shown in part.
+    rows = {name: {"item": name, "writes": [], "moves": [], "queue": [], "closes": 0}
+            for name in names[start:start + PREVIEW_PAGE]}  # fmt: skip
+    for part in parts:
         for one in shown[part]:
-            row(one["item"])[part].append(one)
-    listed = list(rows.values())
+            if (row := rows.get(one["item"])) is not None:
+                if part == "decisions":
+                    row["closes"] += 1
+                else:
+                    row[part].append(one)
     return {
         "kind": kind, "code": code, "choose": choose, "what": shown["what"],
-        "pages": [listed[at:at + PREVIEW_PAGE] for at in range(0, len(listed), PREVIEW_PAGE)],
-        "items": len(listed), "count": shown["closes"], "writes": len(shown["writes"]),
-        "files": len({w["path"] for w in shown["writes"]}), "moves": len(shown["moves"]),
-        "queued": len(shown["queue"]), "closes": shown["closes"],
+        "rows": list(rows.values()), "start": start, "page": page,
+        "pages": pages, "items": len(names), "count": shown["closes"],
+        "writes": len(shown["writes"]), "files": len({w["path"] for w in shown["writes"]}),
+        "moves": len(shown["moves"]), "queued": len(shown["queue"]), "closes": shown["closes"],
         "refused": shown["refused"], "token": shown["token"], "page_size": PREVIEW_PAGE,
     }  # fmt: skip
 
@@ -360,12 +367,13 @@ class DecisionAsked(Params):
 
 
 class GroupAsked(Params):
-    """``/decisions/group``'s query: the group, and the choice taken for it (none: leave
-    them as they are)."""
+    """``/decisions/group``'s query: the group, the choice taken for it (none: leave them
+    as they are), and which page of its items to show."""
 
     kind: Word = ""
     code: Word = ""
     choose: Annotated[int, Field(gt=0, lt=100)] | None = None
+    page: Annotated[int, Field(gt=0, le=1_000_000)] = 1
 
 
 class Signin(Params):
@@ -431,7 +439,8 @@ async def group_view(request: Request) -> Response:
     except BadInput as err:
         return _refused(err)
     try:
-        shown = await asyncio.to_thread(group_preview, web, asked.kind, asked.code, asked.choose)
+        shown = await asyncio.to_thread(group_preview, web, asked.kind, asked.code, asked.choose,
+                                        asked.page)  # fmt: skip
     except (MediakeeperError, DecideError) as err:
         return HTMLResponse(f'<p class="bad">{escape(str(err))}</p>', status_code=409,
                             headers=headers())  # fmt: skip

@@ -67,9 +67,9 @@ async def queues(request: Request) -> JSONResponse:
     web = request.app.state.web
     await asyncio.to_thread(web.follower.sync)
     body = {}
-    for kind, counts in web.follower.counts().items():
-        follow = web.follower.queues[kind]
-        body[kind] = {**counts, "total": sum(counts.values()), **follow.progress()}
+    for kind, held in web.follower.states(working=0).items():
+        counts = held["counts"]
+        body[kind] = {**counts, "total": sum(counts.values()), **held["progress"]}
     return JSONResponse(body)
 
 

@@ -72,6 +72,14 @@ def test_decide_dry_run_says_every_write_of_the_whole_group(asked):
     assert files_of(lib) == before
 
 
+def test_decide_dry_run_of_a_dismissal_says_what_it_would_close(asked):
+    home, _ = asked
+    shown = run_script("decide.py", "--home", home, "music", "--all", "--dismiss", CODE,
+                       "--dry-run")  # fmt: skip
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert f"dry run: {ARTISTS} decisions in {ARTISTS} artists would be closed" in shown.stdout
+
+
 def test_the_api_and_the_page_preview_the_whole_group_and_the_take_is_exactly_it(asked):
     home, lib = asked
     server = serve(home)
@@ -91,12 +99,16 @@ def test_the_api_and_the_page_preview_the_whole_group_and_the_take_is_exactly_it
             ("2001 - Album/01 - Song 1.flac", "2", "1"),
             ("2001 - Album/02 - Song 2.flac", "1", "2")}  # fmt: skip
         assert all(w["path"] == str(lib / w["item"] / w["file"]) for w in shown["writes"])
-        page = server.get(f"/decisions/group?kind=music&code={CODE}&choose=1")
-        assert page.status_code == 200
-        assert f"{ARTISTS} decisions in {ARTISTS} items" in page.text
-        assert page.text.count("<li><strong>Artist ") == ARTISTS  # every item, paged
-        assert page.text.count('<details class="preview-page"') == 3  # 50, 50 and 5
-        assert f'data-token="{shown["token"]}"' in page.text
+        pages = [server.get(f"/decisions/group?kind=music&code={CODE}&choose=1&page={n}")
+                 for n in (1, 2, 3)]  # fmt: skip
+        assert [p.status_code for p in pages] == [200] * 3
+        for page in pages:  # each page says the whole, with its token, and shows its items
+            assert f"{ARTISTS} decisions in {ARTISTS} items" in page.text
+            assert f"{2 * ARTISTS} values written to {2 * ARTISTS} files" in page.text
+            assert f'data-token="{shown["token"]}"' in page.text
+        assert [p.text.count("<li><strong>Artist ") for p in pages] == [50, 50, 5]
+        assert "Items 1–50 of 105 (page 1 of 3)" in pages[0].text
+        assert "<li><strong>Artist 104</strong>" in pages[2].text  # the last item, paged
         assert files_of(lib) == before  # nothing written by any preview
 
         took = server.post("/api/decisions", {**body, "token": shown["token"]})
@@ -147,6 +159,15 @@ def test_a_dismissal_previewed_names_every_decision_and_one_taken_since_refuses_
         took = server.post("/api/decisions", {**body, "token": shown["token"]})
         assert took.status_code == 409, took.text
         assert server.get("/api/decisions").json()["total"] == ARTISTS - 1
+        # Previewed again from what the server holds, the take (which reads the queue and
+        # each document afresh) finds the same: taken.
+        again = server.post("/api/decisions/preview", body).json()
+        assert len(again["decisions"]) == ARTISTS - 1 and again["token"] != shown["token"]
+        page = server.get(f"/decisions/group?kind=music&code={CODE}")
+        assert f'data-token="{again["token"]}"' in page.text
+        took = server.post("/api/decisions", {**body, "token": again["token"]})
+        assert took.status_code == 200 and took.json()["closed"] == ARTISTS - 1, took.text
+        assert server.get("/api/decisions").json()["total"] == 0
     finally:
         server.stop()
 
@@ -165,10 +186,14 @@ def test_the_page_shows_the_whole_group_and_takes_only_what_it_showed(asked, bro
         dialog = page.locator("dialog#ask")
         expect = pytest.importorskip("playwright.sync_api").expect
         expect(dialog).to_contain_text(f"for {ARTISTS} decisions in {ARTISTS} items")
-        expect(dialog.locator("details.preview-page")).to_have_count(3)
-        expect(dialog.locator("details.preview-page li")).to_have_count(ARTISTS)
-        dialog.locator("details.preview-page summary").nth(2).click()  # the last page, 101-105
+        expect(dialog.locator(".preview-page li")).to_have_count(50)  # a page at a time
+        expect(dialog.locator(".preview-pages")).to_contain_text("page 1 of 3")
+        for shown in ("page 2 of 3", "page 3 of 3"):
+            dialog.get_by_role("link", name=re.compile(r"^next")).click()
+            expect(dialog.locator(".preview-pages")).to_contain_text(shown)
+        expect(dialog.locator(".preview-page li")).to_have_count(5)  # 101-105
         expect(dialog).to_contain_text("Artist 104")
+        expect(dialog).to_be_visible()  # a page's link leaves the dialog open
         page.screenshot(path=str(tmp_path / "group-preview.png"), full_page=True)
         took = run_script("decide.py", "--home", home, "music", "Artist 050", "--dismiss", CODE)
         assert took.returncode == 0, took.stdout + took.stderr

@@ -11,7 +11,7 @@ import pytest
 
 from mediakeeper.core.errors import QueueCorrupt, QueueMissing
 from mediakeeper.queue import keyset
-from mediakeeper.queue.files import dump_queue, queue_chunks
+from mediakeeper.queue.files import dump_queue, items_laid_out, queue_chunks
 from mediakeeper.queue.reading import EncodedItems, read_lines
 from mediakeeper.queue.store import QueueStore
 
@@ -179,3 +179,17 @@ def test_keys_whose_hashes_are_alike_are_read_by_peek(make_store, monkeypatch):
     store = make_store(50)
     monkeypatch.setattr(keyset, "mark_of", lambda key: 7)  # every key's hash alike
     assert as_read(store) == fresh(store).peek()
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 3000])
+def test_the_items_a_file_holds_are_told_by_its_lines(make_store, n):
+    """What a first read says it reads through: the store's own file, a list long enough to
+    be read in several blocks (its close in the last), an empty one, and one item."""
+    store = make_store(n, folders=False)
+    assert items_laid_out(store.path) == n == len(store.peek()["items"])
+
+
+def test_a_file_laid_out_otherwise_has_no_count_of_items(make_store):
+    store = make_store(3, folders=False)
+    store.path.write_text(json.dumps(store.peek()), encoding="utf-8")  # all on one line
+    assert items_laid_out(store.path) is None

@@ -121,6 +121,13 @@
     for (const id of SWAPPED) swap(document.getElementById(id), fresh.getElementById(id));
     swap(document.querySelector("nav.pages"), fresh.querySelector("nav.pages"));
     markCurrent();
+    stillReading();
+  }
+
+  // What needs you, while the server still reads the queues (its first read, which says how
+  // far it is): its rendering of what it holds so far, asked for again until it is whole.
+  function stillReading() {
+    if (document.querySelector("#groups[data-pending]")) later(refreshFromPage);
   }
 
   const pending = new Map();
@@ -202,8 +209,6 @@
 
   const LOOK_EVERY = 3000;  // ms between looks at the watcher and the batches
   setInterval(() => {
-    // What needs you, still being read by the server: asked for again until it is there.
-    if (document.querySelector("#groups[data-pending]")) later(refreshFromPage);
     refreshWatcher().catch((e) => say(e.message));
     refreshBatches().catch((e) => say(e.message));
   }, LOOK_EVERY);
@@ -400,6 +405,19 @@
     await refreshFromPage();
   }
 
+  // Another page of a group's preview's items, in place of the one shown (the preview's
+  // token, which the take carries, stays the one first shown).
+  async function groupPage(link) {
+    const answer = await fetch(link.href, { credentials: "same-origin" });
+    const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+    if (!answer.ok) throw new Error(fresh.body.textContent.trim());
+    const shown = link.closest(".group-preview");
+    for (const part of [".preview-pages", ".preview-page"]) {
+      shown.querySelector(part).replaceWith(document.adoptNode(fresh.querySelector(part)));
+    }
+    shown.querySelector(".preview-pages").focus();
+  }
+
   // A question's evidence and choices: the server's rendering of it, put in place.
   async function open(question) {
     const slot = question.querySelector(".slot");
@@ -436,6 +454,7 @@
     if (action === "take") return take(target);
     if (action === "cancel-preview") { target.closest(".preview").replaceChildren(); return; }
     if (action === "group-preview") return groupPreview(target);
+    if (action === "group-page") return groupPage(target);
     if (acts && ["dismiss", "best", "retry", "skip"].includes(action)) return quick(acts, action);
     if (action === "undo") return undo(target.dataset.session);
     if (action === "undo-last" && lastSession) return undo(lastSession);
@@ -532,4 +551,5 @@
   });
 
   listen();
+  stillReading();
 })();
