@@ -140,7 +140,10 @@ def activity(web, *, whole: bool = True) -> dict[str, Any]:
                  and _library_set(web, k)]  # fmt: skip
     return {"queues": queues, "records": records, "last_batch": last, "startable": startable,
             "running": {kind: [r for r in rs if r["kind"] == kind]
-                        for kind, rs in running.items()}}  # fmt: skip
+                        for kind, rs in running.items()},
+            # read in part yet (the first read): a percentage of it would say another thing
+            # than the reports, so none is shown until the queues are read whole
+            "counting": not whole and web.follower.reading() is not None}  # fmt: skip
 
 
 def _library_set(web, kind: str) -> bool:

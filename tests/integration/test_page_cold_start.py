@@ -53,10 +53,14 @@ def test_the_page_shows_what_is_read_so_far_then_fills_in(large_home, browser, t
         said = int(reading.text_content().split(": ")[1].split(" of ")[0].replace(",", ""))
         assert said < ITEMS
         assert int(page.locator("#decisions-total").text_content()) < ITEMS  # what it holds
+        # No percentage of a part read: the reports' figure comes once it is whole.
+        expect(page.locator('#activity .now[data-kind="music"]')).to_contain_text("counting")
         page.screenshot(path=str(tmp_path / "reading.png"), full_page=True)
         # The whole of it, without a reload: the note gone, every question counted.
         expect(reading).to_have_count(0, timeout=WAIT)
         expect(page.locator("#decisions-total")).to_have_text(str(ITEMS))
+        expect(page.locator('[data-field="music:percent"]')).to_have_text("100.0")
+        expect(page.locator("#activity[data-counting]")).to_have_count(0)
         groups = page.locator("#groups article.group h2")
         expect(groups).to_have_count(len(CODES))
         for code in CODES:

@@ -114,7 +114,8 @@
     const swap = (el, got) => { if (el && got) el.replaceWith(document.adoptNode(got)); };
     const kinds = (doc) => [...doc.querySelectorAll("#activity .now[data-kind]")]
       .map((q) => q.dataset.kind).join("\n");
-    if (kinds(fresh) !== kinds(document)) {
+    const counting = (doc) => doc.querySelector("#activity[data-counting]") !== null;
+    if (kinds(fresh) !== kinds(document) || counting(fresh) !== counting(document)) {
       swap(document.getElementById("activity"), fresh.getElementById("activity"));
       swap(document.getElementById("queues"), fresh.getElementById("queues"));
     }
