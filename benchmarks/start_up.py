@@ -7,24 +7,29 @@ another version), in alternated runs, each from a new data home:
 - the music batch over an empty library, offline (``process_music_batch.py --offline``, as
   ``real_size_writes.py`` runs it: the queue made, the session, the closing reports and
   this week's report; nothing to do): its fixed cost;
+- the music batch's dry run over the same (``--offline --batch-size 1 --dry-run``): a batch
+  script started, its settings read and its plan made, nothing written;
 - the verify batch over an empty library, the same;
 - the verify batch over one album of one short FLAC: the time from starting the process to
   its first check (a ``flac -t`` or an ffmpeg reading the file, heard by an audit hook in
   the batch's own process), and the whole run;
-- the modules each batch imported (``python -X importtime``, counted once).
+- the modules each batch imported (``python -X importtime``, counted once);
+- with ``--instructions``, the CPU instructions of each batch's own process (callgrind, a
+  fixed hash seed; a worker it forks is not counted): a measure the host's load does not move.
 
 Wall seconds and CPU seconds (the process and its children), medians of ``--runs`` (least
 and most beside them). The page cache is not dropped: the Python modules are read warm, as
 a person's second batch of the day reads them. ``--cold`` drops it before each run (as
 root): the modules read from the disk, as a batch run days after the last reads them.
 
-    python benchmarks/start_up.py [--runs 10] [--before DIR] [--cold]
+    python benchmarks/start_up.py [--runs 10] [--before DIR] [--cold] [--instructions]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -84,21 +89,42 @@ def modules(command: list[str], env: dict[str, str]) -> int:
     return len(names - {"imported package"})
 
 
+def instructions(command: list[str], env: dict[str, str]) -> int:
+    """CPU instructions of the command's own process under callgrind (its pid's count: a
+    worker it forks prints its own, the parent's before the fork included)."""
+    valgrind = subprocess.Popen(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        env={**env, "PYTHONHASHSEED": "0"}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    _, err = valgrind.communicate()
+    found = re.search(rf"=={valgrind.pid}== Collected : (\d+)", err)
+    if valgrind.returncode != 0 or found is None:
+        sys.exit(f"valgrind run failed ({command}): {err[-1500:]}")
+    return int(found.group(1))
+
+
 def sides(repo: Path, label: str, work: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
     """name -> (command, environment); each command gets a new home as it runs."""
-    env = {**os.environ, "PYTHONPATH": str(repo), "MEDIAKEEPER_VERIFY_ANALYSE": "false"}
+    env = {**os.environ, "PYTHONPATH": str(repo)}
     env.pop("MEDIAKEEPER_HOME", None)
+    # verify's checks without its analysis; the music batches as a person starts them (an
+    # environment's text is a setting to parse, which loads pydantic-core)
+    checks = {**env, "MEDIAKEEPER_VERIFY_ANALYSE": "false"}
     script = str(repo / "utilities" / "process_{}_batch.py")
     empty, album = str(work / "empty"), str(work / "album")
     return {
         f"music batch, empty library{label}": (
             [sys.executable, script.format("music"), "--library", empty, "--offline", "-q"],
             env),
+        f"music batch, dry run{label}": (
+            [sys.executable, script.format("music"), "--library", empty, "--offline",
+             "--batch-size", "1", "--dry-run"], env),
         f"verify batch, empty library{label}": (
-            [sys.executable, script.format("verify"), "--library", empty, "-q"], env),
+            [sys.executable, script.format("verify"), "--library", empty, "-q"], checks),
         f"verify batch, one short FLAC{label}": (
             [sys.executable, "-c", HOOKED, script.format("verify"), "--library", album, "-q"],
-            env),
+            checks),
     }  # fmt: skip
 
 
@@ -107,6 +133,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--before", type=Path, help="another checkout, timed beside this one")
     parser.add_argument("--cold", action="store_true", help="drop the page cache before each run")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count each batch's CPU instructions too (callgrind; needs valgrind)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="mk-start-"))
     try:
@@ -137,6 +165,10 @@ def main() -> None:
                     f"  modules {modules([*command, '--home', str(work / 'm')], env)}")
             if firsts:
                 line += f"  first check at {statistics.median(firsts):.3f} s"
+            elif args.instructions:  # (the hooked run: its first check is a subprocess)
+                line += f"  {instructions([*command, '--home', str(work / 'i')], env) / 1e6:.1f}M"
+                line += " instructions"
+                shutil.rmtree(work / "i", ignore_errors=True)
             print(line)
             shutil.rmtree(work / "m", ignore_errors=True)
     finally:

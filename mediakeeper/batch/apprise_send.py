@@ -9,7 +9,6 @@ secret, is kept to itself; what went wrong is said without any URL (``notify``'s
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from mediakeeper.text.visible import visible
@@ -44,6 +43,7 @@ def notify(urls: tuple[str, ...], payload: dict[str, Any]) -> str | None:
         import apprise  # only when an alert goes out
     except ImportError:
         return "alerts by Apprise need the alerts extra: pip install 'mediakeeper[alerts]'"
+    import logging  # (apprise's own: a batch that sends no alert needs neither)
 
     logging.getLogger("apprise").propagate = False  # its lines may hold a URL's secret
     sender, unknown = apprise.Apprise(), []

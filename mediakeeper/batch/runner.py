@@ -177,8 +177,12 @@ class BatchRunner:
                 # A local job that reads ahead runs in a worker even alone: the hints, the
                 # records and the claims then go on beside it instead of between its items.
                 # (With web lookups the web sets the pace, and a worker holding the next item
-                # would only spend one more failing lookup when the service goes down.)
-                if self.options.workers > 1 or (self.options.local and hasattr(self.job, "ahead")):
+                # would only spend one more failing lookup when the service goes down.) With
+                # nothing to do no worker is forked: the one claim made inline finds none.
+                pooled = self.options.workers > 1 or (
+                    self.options.local and hasattr(self.job, "ahead")
+                )
+                if pooled and self._planned_count:
                     self._run_pool()
                 else:
                     self._run_inline()

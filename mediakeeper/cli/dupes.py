@@ -1,6 +1,6 @@
 """``mediakeeper dupes``: copies of one recording found by their sound, listed, and the
 non-best set aside (never deleted). Thin over the library (``mediakeeper.runs.dupes``,
-``mediakeeper.decisions.copies`` and ``.dupes``, ``mediakeeper.dupes.groups``); ``batch`` and
+``mediakeeper.decisions.copies`` and ``.dupes``, ``mediakeeper.dupes.saved``); ``batch`` and
 ``queue`` are the kind's own commands."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from mediakeeper.core.config import existing_home
 from mediakeeper.decisions import copies
 from mediakeeper.decisions import dupes as deciding
 from mediakeeper.dupes import kept
-from mediakeeper.dupes.groups import load_groups, public
+from mediakeeper.dupes.saved import load_groups, public
 from mediakeeper.runs import dupes
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, format_size

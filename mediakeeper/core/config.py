@@ -264,11 +264,16 @@ def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
     """Give ``value`` the type of ``default`` (strings from the environment are parsed), and
     hold it to the setting's own check (``CHECKED``) and limits (``limit_of``): all through
     one pydantic-core validator per kind of setting (``_validator``)."""
-    from pydantic_core import ValidationError
-
     limit = limit_of(*name) if isinstance(default, int | float) else None
     # a service's check, or the kind's record's
     check = CHECKED.get(name) or kinds.get(name[0]).checks.get(name[1])
+    if type(value) is type(default) and type(default) in _TAKEN_AS_GIVEN and check is None:
+        # Nothing to parse and nothing to hold it to (a text flag's or a file's text for a
+        # text setting, a switch for a switch: the validator would hand it back unchanged),
+        # so pydantic-core is not loaded for it: most batches are started so.
+        return value
+    from pydantic_core import ValidationError
+
     validator = _validator(type(default), limit, check, name[1] == "rate_limit")
     try:
         return validator.validate_python(value)
@@ -354,6 +359,10 @@ def _schema_of(kind: type) -> Any:
         tuple: lambda: before(_words, cs.tuple_schema([cs.str_schema()], variadic_item_index=0)),
     }[kind]()
 
+
+# The types whose schema (``_schema_of``) takes a value of the type itself as it is, with no
+# bound of its own: numbers are held to >= 0 and their limits, lists to text items.
+_TAKEN_AS_GIVEN = (str, bool)
 
 _TYPE_NAMES = {
     bool: "true/false",

@@ -21,8 +21,9 @@ from mediakeeper.changes.writes import ChangeJournal, Step, carry_out
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.errors import MediakeeperError, UsageError
-from mediakeeper.dupes import groups as dupes
 from mediakeeper.dupes import kept as keeping
+from mediakeeper.dupes import saved as dupes
+from mediakeeper.dupes.groups import library_of
 from mediakeeper.dupes.job import CARRIED
 from mediakeeper.dupes.kind import KIND
 from mediakeeper.fs.checks import content_hash
@@ -90,7 +91,7 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
     choice). A copy changed since the scan is left alone, and said; a group whose best the
     sound cannot tell (its ``doubt``) is left for a person, unless ``keepers`` names its copy."""
     settings = load_settings(home)
-    library = dupes.library_of(settings)
+    library = library_of(settings)
     holding = holding_of(settings)
     with moves.exclusive(settings.home):
         resumed = recover(settings)  # what a killed set-aside left, finished first
@@ -222,7 +223,7 @@ def _room(wanted: list[dict], kept: list[dict], holding: Path) -> None:
 def recover(settings: Settings) -> list[str]:
     """The set-aside sessions a kill cut short, finished (``moves.recover``; call it holding
     ``moves.exclusive``): the groups forget what they moved. Their ids."""
-    library = dupes.library_of(settings)
+    library = library_of(settings)
     found = moves.recover(settings.home, library)
     for session, _ in found:  # an album copy it was setting aside: what came with it too
         albums = [e["album"] for e in moves.lines(settings.home, session) if "album" in e]

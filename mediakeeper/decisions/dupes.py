@@ -23,8 +23,8 @@ from mediakeeper.core.questions import Asked
 from mediakeeper.decisions import copies, sessions
 from mediakeeper.decisions.groups import Group
 from mediakeeper.decisions.item import DecideError, new_session
-from mediakeeper.dupes import groups as found_groups
 from mediakeeper.dupes import kept
+from mediakeeper.dupes import saved as found_groups
 from mediakeeper.dupes.kind import KIND
 from mediakeeper.dupes.questions import KEEP_ALL, KEEP_BEST, QUESTIONS
 from mediakeeper.reports.closing import write_closing_reports

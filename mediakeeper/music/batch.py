@@ -13,7 +13,6 @@ from mediakeeper.core import rule_plugins, writemode
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import UsageError
 from mediakeeper.core.findings import finding_record
-from mediakeeper.lookup.acoustid_types import require_key
 from mediakeeper.music.finding_groups import group_changes, group_findings, in_album
 from mediakeeper.music.identify import APPLY_SCORE
 from mediakeeper.music.job import MusicJob
@@ -45,6 +44,8 @@ def _check_identify(run: Run) -> None:
     if run.flags["apply"] and not run.flags["identify"]:
         raise UsageError("--apply writes what --identify proposes: give both")
     if run.flags["identify"] and run.online and not run.dry_run:
+        from mediakeeper.lookup.acoustid_types import require_key  # (an offline run: never)
+
         require_key(run.settings)
 
 

@@ -18,14 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import Finding
-from mediakeeper.lookup.acoustid_types import Match, Recording, ReleaseGroupRef
 from mediakeeper.music.model import Track
 from mediakeeper.music.rule_base import finding, label
 from mediakeeper.text.wording import count
+
+if TYPE_CHECKING:  # AcoustID's records reach here only as the lookups' answers
+    from mediakeeper.lookup.acoustid_types import Match, Recording, ReleaseGroupRef
 
 MIN_SCORE = 0.5  # AcoustID's matches below this are noise, never proposed
 APPLY_SCORE = 0.95  # --identify --apply writes a best choice scoring at least this

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from mediakeeper.core.commands import kind_command, queue_manager
 from mediakeeper.core.decisions import status_word
-from mediakeeper.dupes.groups import would_free
+from mediakeeper.dupes.saved import would_free
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.queue.items import ERROR, SKIPPED
 from mediakeeper.reports.attention import ERROR_LEVEL

@@ -2,7 +2,7 @@
 a lossless file of lossy origin, clipped audio) is no decision: it is a copy worth replacing.
 One line per album, worst first (the lowest bit rate, then lossy origins, then clipping):
 what is wrong, the format and bit rate, and which copy would be better: one the last
-``dupes scan`` found in the library, graded better, where there is one (``dupes.groups``);
+``dupes scan`` found in the library, graded better, where there is one (``dupes.saved``);
 written as ``issues/<kind>/upgrades.md`` (and its page) beside the kind's index.
 
 Only the output documents of the items whose counts hold such a code are read (the
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core.decisions import UPGRADES
-from mediakeeper.dupes.groups import better_copies
+from mediakeeper.dupes.saved import better_copies
 from mediakeeper.fs.reports import write_report
 from mediakeeper.reports.records import OUTPUT_DIRS, read_output
 from mediakeeper.reports.tally import QueueTally

@@ -31,7 +31,7 @@ from pathlib import Path
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.decisions import DECIDING, UPGRADES, severity_of
-from mediakeeper.dupes.groups import would_free
+from mediakeeper.dupes.saved import would_free
 from mediakeeper.fs.atomic import atomic_write_bytes, encode_text
 from mediakeeper.queue.session_log import RUNNING, SessionRecord
 from mediakeeper.reports import records as rec

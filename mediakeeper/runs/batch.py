@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.batch import cluster, selection
+from mediakeeper.batch import selection
 from mediakeeper.batch.alerts import AlertingHooks, AlertWatch
 from mediakeeper.batch.job import Job
 from mediakeeper.batch.plan import BatchPlan, Run, describe
@@ -224,8 +224,13 @@ def prepare(
         if item or resume:
             raise UsageError(f"give --keys-from, --{record.noun} or --resume, one of them")
         selection.keys_only(settings, record.name, options, keys)
-    # The cluster last: the refusals above cost nothing, reaching a scheduler seconds.
-    target, refused = cluster.joined(settings, record.name, plan.heavy, dry_run=dry_run)
+    # The cluster last: the refusals above cost nothing, reaching a scheduler seconds. A kind
+    # with no heavy step sends none (music): its batch does not load the cluster's module.
+    target, refused = None, []
+    if plan.heavy is not None:
+        from mediakeeper.batch import cluster
+
+        target, refused = cluster.joined(settings, record.name, plan.heavy, dry_run=dry_run)
     run = Run(settings, own, online=online, enrich=enrich, workers=fitted, dry_run=dry_run,
               cluster=target)  # fmt: skip
     make_job = plan.jobs(run)

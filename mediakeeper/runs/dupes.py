@@ -10,6 +10,7 @@ from typing import Any
 
 from mediakeeper.core.config import load_settings
 from mediakeeper.dupes import groups as dupes
+from mediakeeper.dupes import saved
 from mediakeeper.dupes.kind import KIND
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.albums import find
@@ -43,13 +44,13 @@ def scan(home: str | Path | None, *, library: str | Path | None = None, hooks=No
         result = run_batch(settings.home, KIND.name, batch_size=max(1, size), library=str(root),
                            retry_errors=True, hooks=hooks, workers=workers)  # fmt: skip
         if result.interrupted:
-            return ScanResult(dupes.load_groups(settings.home), result, True)
+            return ScanResult(saved.load_groups(settings.home), result, True)
     # Grouped again only when the albums' fingerprints are not the ones last grouped.
     stamp = dupes.stamp(store)
-    found = dupes.load_groups(settings.home, stamp=stamp)
+    found = saved.load_groups(settings.home, stamp=stamp)
     if found is None:
         found = dupes.build(settings.home, store, ffmpeg.find(settings.get("ffmpeg", "path")),
                             getattr(hooks, "note", None))  # fmt: skip
-        dupes.save_groups(settings.home, found, stamp=stamp)
+        saved.save_groups(settings.home, found, stamp=stamp)
         write_reports(settings.home)  # this week's report counts the new groups
     return ScanResult(found, result, False)

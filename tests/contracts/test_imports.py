@@ -21,6 +21,16 @@ def imported_of(modules: str, watched: tuple[str, ...], env: dict[str, str]) -> 
     return result.stdout.strip()
 
 
+def lines_of(code: str, env: dict[str, str], start: str) -> tuple[list[str], str]:
+    """The lines a new process running ``code`` printed that begin with ``start``, and all it
+    said (for a failure's message)."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    said = [line for line in result.stdout.splitlines() if line.startswith(start)]
+    return said, result.stdout + result.stderr
+
+
 def test_starting_a_batch_imports_neither_the_web_stack_nor_ftfy(child_env):
     batch = "utilities.process_music_batch, mediakeeper.music.job, mediakeeper.movies.job"
     assert imported_of(batch, HEAVY, child_env) == ""
@@ -64,13 +74,41 @@ def test_a_verify_batch_starts_its_first_check_before_the_imports_its_reports_ne
     synth.tone(ffmpeg.find(), tmp_path / "lib" / "Band" / "Album" / "01.flac", 1.0)
     code = _FIRST_CHECK.format(names=AFTER_THE_CHECKS, home=str(tmp_path / "home"),
                                library=str(tmp_path / "lib"))  # fmt: skip
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=child_env, timeout=120
-    )
-    said = [line for line in result.stdout.splitlines() if line.startswith("imported at")]
-    assert said == ["imported at the first check: - exit 0"], result.stdout + result.stderr
+    said, everything = lines_of(code, child_env, "imported at")
+    assert said == ["imported at the first check: - exit 0"], everything
 
 
 def test_the_verify_batch_command_and_job_import_no_report_template_engine(child_env):
     batch = "utilities.process_verify_batch, mediakeeper.verify.job"
     assert imported_of(batch, WITH_THE_CHECKS + AFTER_THE_CHECKS, child_env) == ""
+
+
+# What a music batch over an empty library, offline, run to its end (this week's report and
+# the closing reports written) and with no setting to parse (the library a flag's text) does
+# not load: pydantic-core (only a value to parse or hold to a limit loads it), the duplicates'
+# grading (the weekly report reads the groups a scan left, not how they were graded), the
+# cluster's module (music sends it no step), AcoustID's records; nor does it fork a worker
+# for nothing.
+NOT_AT_ITS_END = ("pydantic_core", "mediakeeper.dupes.groups", "mediakeeper.dupes.grade",
+                  "mediakeeper.media.integrity", "mediakeeper.batch.cluster",
+                  "mediakeeper.lookup.acoustid_types", "multiprocessing.popen_fork")  # fmt: skip
+_AT_ITS_END = """
+import sys
+from mediakeeper.cli.main import command_of
+
+try:
+    command_of("music", "batch")(["--home", {home!r}, "--library", {library!r}, "--offline"])
+except SystemExit as stop:
+    print("loaded:", *[m for m in {names!r} if m in sys.modules], "exit", stop.code)
+"""
+
+
+def test_an_empty_offline_music_batch_loads_only_what_it_runs(child_env, tmp_path):
+    (tmp_path / "lib").mkdir()
+    # The tests' "false" for [music] lookups is text to parse: --offline says it here.
+    env = {k: v for k, v in child_env.items() if k != "MEDIAKEEPER_MUSIC_LOOKUPS"}
+    code = _AT_ITS_END.format(names=NOT_AT_ITS_END, home=str(tmp_path / "home"),
+                              library=str(tmp_path / "lib"))  # fmt: skip
+    said, everything = lines_of(code, env, "loaded:")
+    assert said == ["loaded: exit 0"], everything
+    assert (tmp_path / "home" / "status" / "reports").is_dir()  # this week's report written

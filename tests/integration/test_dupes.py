@@ -170,7 +170,7 @@ def test_set_aside_refuses_what_it_cannot_do(library, scan):
 def test_release_groups_only_with_include_releases_and_the_groups_for_decide(own_library, tmp_path):
     home = tmp_path / "home"
     groups = scanned(home, own_library)
-    from mediakeeper.dupes.groups import dupe_groups
+    from mediakeeper.dupes.saved import dupe_groups
 
     assert dupe_groups(home) == groups  # what `decide` will offer, read by the library
     compilation = own_library / "Various" / "Hits" / "05 - Song 1.opus"

@@ -12,7 +12,7 @@ from pathlib import Path
 import mutagen
 import pytest
 
-from mediakeeper.dupes.groups import groups_path
+from mediakeeper.dupes.saved import groups_path
 from tests.helpers.audio import tag_by_hand
 from tests.helpers.dupes import mediakeeper, scanned
 from tests.helpers.melody import encode, melody_wav
