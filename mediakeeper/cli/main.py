@@ -32,7 +32,7 @@ OWN_VERBS = {"verify": ("scrub",)}
 TOOL_HELP = {
     "report": "Write the weekly progress report.",
     "dashboard": "Every queue at a glance.",
-    "undo": "Put back tag values changed by mediakeeper.",
+    "undo": "Put back what a session changed: tags, files moved, decisions taken.",
     "decide": "List what needs you, and decide it: a choice, a value or a dismissal.",
     "pipeline": "Check, preview and run pipelines (YAML files of steps).",
     "sessions": "List, show, resume and clean up the batches' sessions.",

@@ -1,4 +1,5 @@
-"""Put back tag values changed by mediakeeper: python utilities/undo_changes.py --help"""
+"""Put back what a session changed (tag values, files set aside or swapped, decisions taken):
+python utilities/undo_changes.py --help"""
 
 from __future__ import annotations
 
@@ -38,11 +39,13 @@ from mediakeeper.text.wording import count, value, written_to
 )
 @click.option("--yes", is_flag=True, help="Undo without asking when --artist is only a prefix.")
 def main(home, session, artist, list_sessions, dry_run, yes):
-    """Undo tag fixes. Every change mediakeeper makes is journaled with its old value under
-    status/music/changes/; this puts old values back, newest first. A tag changed again
-    since (by you or another program) is left alone and reported. An undo is journaled too,
-    so it can itself be undone with the session id it prints. The session of a `dupes
-    set-aside` also puts every file it moved back at its own path."""
+    """Undo what a session (or every session, for one artist) changed. Every tag change
+    mediakeeper makes is journaled with its old value under status/music/changes/; this puts
+    old values back, newest first. A tag changed again since (by you or another program) is
+    left alone and reported. An undo is journaled too, so it can itself be undone with the
+    session id it prints. The session of a `dupes set-aside` or of a restore from a backup
+    also puts every file it moved back at its own path, and a decision's session (a
+    dismissal too) opens its decisions again."""
     settings = settings_for(home)
     kind_dir = settings.status_dir / "music"
     if list_sessions or not (session or artist):
