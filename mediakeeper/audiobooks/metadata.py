@@ -17,6 +17,7 @@ from mediakeeper.core.errors import AudioError, MediakeeperError
 from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.fs.names import readable
 from mediakeeper.lookup.images import image_suffix
+from mediakeeper.tags.values import DATE
 from mediakeeper.text.cut import cut
 from mediakeeper.text.slug import fat_safe
 
@@ -83,7 +84,7 @@ def gather(folder: Path, key: str, files: list[Path]) -> Book:
         title=values.get("album", "").strip(),
         author=(values.get("albumartist") or values.get("artist") or "").strip(),
         narrator=(values.get("composer") or "").strip(),
-        year=(values.get("date") or values.get("year") or "")[:4].strip(),
+        year=DATE.year(values.get("date") or values.get("year")) or "",
         description=_text(folder, "desc.txt"),
     )
     book.narrator = book.narrator or _one_line(_text(folder, "reader.txt"))
