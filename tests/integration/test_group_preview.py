@@ -104,7 +104,7 @@ def test_the_api_and_the_page_preview_the_whole_group_and_the_take_is_exactly_it
         assert [p.status_code for p in pages] == [200] * 3
         for page in pages:  # each page says the whole, with its token, and shows its items
             assert f"{ARTISTS} decisions in {ARTISTS} items" in page.text
-            assert f"{2 * ARTISTS} values written to {2 * ARTISTS} files" in page.text
+            assert f"{2 * ARTISTS} values would be written to {2 * ARTISTS} files" in page.text
             assert f'data-token="{shown["token"]}"' in page.text
         assert [p.text.count("<li><strong>Artist ") for p in pages] == [50, 50, 5]
         assert "Items 1–50 of 105 (page 1 of 3)" in pages[0].text

@@ -163,7 +163,7 @@ def test_a_poster_that_cannot_be_had_is_a_placeholder(solaris, browser):
         assert b"No poster" in answer.content
     # The rest of the decision is whole: its choices previewed as ever.
     question.locator(".decision button[data-action=preview]").first.click()
-    expect(question.locator(".preview")).to_contain_text("closed", timeout=WAIT)
+    expect(question.locator(".preview")).to_contain_text("goes back to pending", timeout=WAIT)
     shot(page, "posters-placeholder-desktop")
     # What was refused was not kept: once TMDb answers with the picture, it is shown.
     fake.clear_faults()

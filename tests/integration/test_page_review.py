@@ -72,7 +72,7 @@ def test_the_second_of_two_decisions_is_taken_and_only_it(served, browser):
     first, second = ids["inconsistent-year"], ids["missing-year"]
     asked = opened(page, second)
     asked.locator(".decision").get_by_role("button", name="Leave as it is").click()  # preview
-    expect(asked.locator(".preview")).to_contain_text("1 closed")
+    expect(asked.locator(".preview")).to_contain_text("would close 1 decision")
     asked.locator(".preview").get_by_role("button", name="Take it").click()
     expect(page.locator("#said")).to_contain_text("closed", timeout=WAIT)
     left = decisions_of(server, "Pink Floyd")
@@ -100,7 +100,7 @@ def test_a_value_for_one_untagged_file_changes_that_file_only(served, browser):
     q.locator('input[name="value"]').fill("Untitled Jam")
     q.get_by_role("button", name="Preview").click()
     shown = q.locator(".preview")
-    expect(shown).to_contain_text("1 value written to 1 file")
+    expect(shown).to_contain_text("1 value would be written to 1 file")
     expect(shown).to_contain_text("untitled.flac")
     assert digests(lib) == before  # a preview writes nothing
     shown.get_by_role("button", name="Take it").click()

@@ -291,15 +291,17 @@
   function previewShown(p) {
     const box = document.createElement("div");
     const head = document.createElement("p");
+    // Said as what would happen: nothing is done until "Take it".
     const strong = document.createElement("strong"); strong.textContent = shown(p.what);
-    head.append(strong, ` · ${p.closes.length} closed`);
+    head.append("Preview, nothing written yet: ", strong,
+                ` · would close ${p.closes.length} ${p.closes.length === 1 ? "decision" : "decisions"}`);
     box.append(head);
     if (p.writes.length) {
       const table = document.createElement("table"); table.className = "evidence";
       const top = document.createElement("tr");
       ["file", "field", "now", "after"].forEach((t) => cell(top, t, "th"));
       table.append(top);
-      for (const w of p.writes.slice(0, 100)) {
+      for (const w of p.writes) {  // every one: the scope is shown whole before it is taken
         const tr = document.createElement("tr");
         cell(tr, shown(w.file)); cell(tr, w.field);
         cell(tr, w.old === null || w.old === undefined ? "(none)" : shown(w.old));
@@ -309,7 +311,8 @@
       const files = new Set(p.writes.map((w) => w.path)).size;
       const scroll = document.createElement("div"); scroll.className = "scroll"; scroll.append(table);
       box.append(paragraph(`${p.writes.length} ${p.writes.length === 1 ? "value" : "values"} ` +
-                           `written to ${files} ${files === 1 ? "file" : "files"}:`), scroll);
+                           `would be written to ${files} ${files === 1 ? "file" : "files"}:`),
+                 scroll);
     }
     for (const m of p.moves) box.append(paragraph(`moves ${shown(m.from)} → ${shown(m.to)}`));
     for (const q of p.queue) box.append(paragraph(`${shown(q.item)} goes back to ${q.status}`));
@@ -318,7 +321,7 @@
       el.className = "bad"; box.append(el);
     }
     if (!p.writes.length && !p.moves.length && !p.queue.length) {
-      box.append(paragraph("Nothing is written to a file."));
+      box.append(paragraph("No file would be written."));
     }
     return box;
   }
