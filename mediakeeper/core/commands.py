@@ -27,6 +27,7 @@ import os
 import shlex
 import shutil
 import sys
+from functools import cache
 from pathlib import Path
 
 CONSOLE = "mediakeeper"
@@ -66,7 +67,15 @@ def _argv(words: list[str], home: Path | str | None) -> list[str]:
 
 def _console() -> str | None:
     """``mediakeeper`` when that command, as found on PATH, is this environment's."""
-    found = shutil.which(CONSOLE)
+    return _console_on(os.environ.get("PATH", os.defpath))
+
+
+@cache
+def _console_on(path: str) -> str | None:
+    """``_console`` for this PATH, looked for once a process: a batch names the undo command
+    in every artist's report, and each look stats a dozen files. (A console command installed
+    on that PATH since is not seen until the next command: the hint it gives runs either way.)"""
+    found = shutil.which(CONSOLE, path=path)
     if not found:
         return None
     here = Path(sys.executable).parent.resolve()
