@@ -33,6 +33,7 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.config import load_settings
+from mediakeeper.core.decisions import questions_asked
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.questions import RETRY, SKIP, Asked
 from mediakeeper.decisions import dupes, groups, ids, outstanding
@@ -275,13 +276,26 @@ class HeldDecisions:
             ranks = list(asking.ranks) if asking else []
         return [h.item for h in _by_name(ranks)]
 
-    def group_decisions(self, kind: str, code: str) -> list[dict[str, Any]]:
-        """Every decision of the group of ``code`` in ``kind`` (each item's document read
-        once, and held: a group previewed again reads none), as a listing gives them."""
+    def group_asking(self, kind: str, code: str) -> list[tuple[dict[str, Any], list[str]]]:
+        """The group of ``code`` in ``kind``: its items as held, by name as the group lists
+        them, each with the ids of its decisions of ``code``, from the item's queue details
+        where they say them (``core.decisions.questions_asked``: no document read), else
+        from its document (read once, and held: a group previewed again reads none)."""
+        if not kinds.get(kind).rewrite:
+            return []  # decided by its own commands: no ids here
         with self._lock:
             asking = self._groups.get((kind, code))
             ranks = list(asking.ranks) if asking else []
-        return self._group_decisions(kind, code, ranks, False, None)
+        found = []
+        for held in _by_name(ranks):
+            wheres = questions_asked(held.item.get("details"), code)
+            if wheres is None:  # an item recorded before its details said them
+                decided = [d["id"] for d in self._decisions_of(kind, held, False)
+                           if d["code"] == code]  # fmt: skip
+            else:
+                decided = [ids.make(kind, str(held.item["key"]), where, code) for where in wheres]
+            found.append((held.item, decided))
+        return found
 
     def as_json(self, kind: str | None = None, *, details: bool = False,
                 shown: int | None = None) -> dict[str, Any]:  # fmt: skip
