@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import pwd
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -206,11 +206,12 @@ def questions_of(kind: str) -> Questions:
     return record.questions() if record.questions is not None else DEFAULT
 
 
-def item_decisions(home: Path, kind: str, item: dict[str, Any], *,
-                   full: bool = True) -> ItemDecisions:  # fmt: skip
+def item_decisions(home: Path, kind: str, item: dict[str, Any], *, full: bool = True,
+                   codes: Collection[str] | None = None) -> ItemDecisions:  # fmt: skip
     """The item's open decisions, one per question, choices numbered within each, from its
     output document and what its kind declares (``questions_of``); without ``full``, their
-    ids and words only (a listing's: no good copy looked for, no evidence gathered)."""
+    ids and words only (a listing's: no good copy looked for, no evidence gathered);
+    ``codes``: those of these codes alone (a group's: the others' choices not made)."""
     document = read_output(home, kind, item)
     if document is None:
         raise DecideError(f"no readable output for {item.get('name')!r}", "run it again")
@@ -219,7 +220,7 @@ def item_decisions(home: Path, kind: str, item: dict[str, Any], *,
     good = _good_copies(home, item)
     by_question: dict[tuple[str, str], list[int]] = {}
     for at, finding in enumerate(document.get("findings") or []):
-        if is_open(finding):
+        if is_open(finding) and (codes is None or finding.get("code") in codes):
             by_question.setdefault(question(finding), []).append(at)
     worst_first = sorted(by_question.items(), key=lambda q: severity_rank(q[0][0]))
     for (code, where), ats in worst_first:  # errors first: describe and -i ask so

@@ -142,7 +142,7 @@ def items_asking(home: Path, kind: str, code: str | Collection[str], *, full: bo
         if item.get("status") != COMPLETED or not any(_counts_open(item, c) for c in codes):
             continue
         try:
-            decisions = item_decisions(home, kind, item, full=full)
+            decisions = item_decisions(home, kind, item, full=full, codes=codes)
         except DecideError:  # no readable output: `decide` says so for that item
             continue
         if any(d.code in codes for d in decisions.decisions):
