@@ -11,8 +11,11 @@ a change only the changed items are looked at again. ``decide`` reads every queu
 is held of an item: what it asks (``reports.attention.need_of``, from its queue counts),
 whether it failed or was skipped (``reports.pace.outstanding_of``), and, once a listing
 asked for them, its decisions with their ids (``item.item_decisions``: its output document
-read once). Each group (a kind and a code, ``groups``) keeps its count and its items by name
-as they change, so a listing is made without going over every item. An item that changed is
+read once); a group's decision ids alone (``group_asking``: a dismissal's preview, a paged
+preview's token) are told from each item's queue details where they say them
+(``core.decisions.questions_asked``), no document read. Each group (a kind and a code,
+``groups``) keeps its count and its items by name as they change, so a listing is made
+without going over every item. An item that changed is
 held anew, its document read again when next listed: a decision taken (by the page,
 ``decide`` in a terminal, or a later batch) changes its item's queue entry, so no listing
 made after the follower read that change shows it. The duplicate groups are read again
