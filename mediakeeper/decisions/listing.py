@@ -151,13 +151,15 @@ def outstanding_json(waiting) -> list[dict[str, Any]]:
 class Held:
     """One item as last seen, and what it asks: ``need`` (its open findings, or not
     identified), ``waiting`` (failed or skipped); ``order``: its place in its queue as first
-    seen; ``decisions``: its decisions as a listing gives them (None until one asked)."""
+    seen; ``decisions``: its decisions as a listing gives them (None until one asked);
+    ``asked``: the ids of its decisions of each code a group asked for (``group_asking``)."""
 
     item: dict[str, Any]
     need: NeedsYou | None
     waiting: Outstanding | None
     order: int
     decisions: list[dict[str, Any]] | None = None
+    asked: dict[str, list[str]] | None = None
 
     @property
     def name(self) -> str:
@@ -291,14 +293,18 @@ class HeldDecisions:
             ranks = list(asking.ranks) if asking else []
         found = []
         for held in _by_name(ranks):
-            wheres = questions_asked(held.item.get("details"), code)
-            if wheres is None:  # an item recorded before its details said them
-                decided = [d["id"] for d in self._decisions_of(kind, held, False)
-                           if d["code"] == code]  # fmt: skip
-            else:
-                decided = [ids.make(kind, str(held.item["key"]), where, code) for where in wheres]
+            decided = held.asked.get(code) if held.asked is not None else None
+            if decided is None:
+                decided = self._asked_of(kind, held, code)
+                held.asked = {**(held.asked or {}), code: decided}  # held anew if it changes
             found.append((held.item, decided))
         return found
+
+    def _asked_of(self, kind: str, held: Held, code: str) -> list[str]:
+        wheres = questions_asked(held.item.get("details"), code)
+        if wheres is None:  # an item recorded before its details said them
+            return [d["id"] for d in self._decisions_of(kind, held, False) if d["code"] == code]
+        return [ids.make(kind, str(held.item["key"]), where, code) for where in wheres]
 
     def as_json(self, kind: str | None = None, *, details: bool = False,
                 shown: int | None = None) -> dict[str, Any]:  # fmt: skip
