@@ -301,7 +301,7 @@ def test_a_dismissal_is_previewed_from_the_queue_alone(asked):
         documents.rename(documents.with_name("away"))
         page = server.get(f"/decisions/group?kind=music&code={CODE}")
         assert page.status_code == 200, page.text
-        assert f"for {ARTISTS} decisions in {ARTISTS} items: no file written" in page.text
+        assert f"for {ARTISTS} decisions in {ARTISTS} items: no file would be written" in page.text
         body = {"kind": "music", "code": CODE, "all": True, "dismiss": CODE}
         shown = server.post("/api/decisions/preview", body).json()
         assert [d["id"] for d in shown["decisions"]] == [
