@@ -36,9 +36,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from mediakeeper.core.decisions import ALBUMS_ASKED  # noqa: E402
 from mediakeeper.decisions import engine, groups  # noqa: E402
 from mediakeeper.decisions import item as decide  # noqa: E402
-from mediakeeper.queue.items import new_item, new_queue  # noqa: E402
+from mediakeeper.queue.items import albums_asked, new_item, new_queue  # noqa: E402
 from mediakeeper.queue.store import QueueStore  # noqa: E402
 
 CODES = ("low-bitrate", "filename-mismatch", "missing-year", "inconsistent-year", "track-gap",
@@ -46,12 +47,17 @@ CODES = ("low-bitrate", "filename-mismatch", "missing-year", "inconsistent-year"
          "duplicate-tracknumber", "unreadable-file")  # fmt: skip
 
 
-def build(home: Path, artists: int, tracks: int, open_findings: int) -> None:
+def build(home: Path, artists: int, tracks: int, open_findings: int, *,
+          files: bool = False) -> None:
+    """The home; ``files``: each artist's folder in ``home/library``, and there an empty file
+    for each track a ``filename-mismatch`` question is about (a choice's writes then have
+    files to plan: a dry run opens none, and a token states each)."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
     items, left = [], open_findings
     for n in range(artists):
         name = f"Artist {n:04d}"
-        item = new_item(name, name, f"/music/{name}")
+        folder = home / "library" / name if files else Path(f"/music/{name}")
+        item = new_item(name, name, str(folder))
         share = left // (artists - n)  # the open findings spread evenly over the artists
         left -= share
         counts: dict[str, list[int]] = {}
@@ -62,33 +68,52 @@ def build(home: Path, artists: int, tracks: int, open_findings: int) -> None:
             if tally[0] > 1 and code in ("low-bitrate", "filename-mismatch"):
                 tally.append(1)  # several tracks, one question
         own = tracks // artists + (n < tracks % artists)
-        document(home, f"artist-{n:04d}", name, own, counts)
+        found, asked = document(home, f"artist-{n:04d}", name, folder, own, counts)
+        if files:
+            for path in asked:
+                (folder / path).parent.mkdir(parents=True, exist_ok=True)
+                (folder / path).touch()
         item.update(status="completed", attempts=1, completed_at=now,
                     track_count=tracks // artists + (n < tracks % artists),
                     issues_found=share, issues_resolved=0,
-                    details={"slug": f"artist-{n:04d}", "finding_counts": counts})  # fmt: skip
+                    details={"slug": f"artist-{n:04d}", "finding_counts": counts,
+                             ALBUMS_ASKED: albums_asked(found)})  # fmt: skip
         items.append(item)
     QueueStore(home / "status" / "music", "music").create(
         new_queue("music", "/music", items, datetime.now(UTC))
     )
 
 
-def document(home: Path, slug: str, name: str, tracks: int, counts: dict) -> None:
+def document(home: Path, slug: str, name: str, folder: Path, tracks: int,
+             counts: dict) -> tuple[list[dict], list[str]]:  # fmt: skip
     """The artist's output document: its tracks, and a finding for each counted one (a
-    question per track, or one per album where the counts say several findings ask one)."""
+    question per track, or one per album where the counts say several findings ask one;
+    ``filename-mismatch`` as the batch words it: a track each, the file name's number and
+    the tag's, one question). Returns its findings, and the tracks a ``filename-mismatch``
+    is about."""
     listed = [{"path": f"Album/{t:02d}.flac", "album": "Album", "format": "flac",
-               "tags": {"title": f"Song {t}", "artist": name}} for t in range(tracks)]
-    findings = []
+               "tags": {"title": f"Song {t}", "artist": name, "tracknumber": str(t + 1)}}
+              for t in range(tracks)]  # fmt: skip
+    findings, mismatched = [], []
     for code, (found, _, *asked) in counts.items():
         for k in range(found):
-            path = "Album" if asked else f"Album/{k % max(tracks, 1):02d}.flac"
+            track = f"Album/{k % max(tracks, 1):02d}.flac"
+            details = {}
+            if code == "filename-mismatch":  # about its track, whatever the counts say
+                path, details = track, {"name_number": k % max(tracks, 1) + 1,
+                                        "tag_number": k % max(tracks, 1) + 2}
+                mismatched.append(track)
+                listed[k % max(tracks, 1)]["tags"]["tracknumber"] = str(details["tag_number"])
+            else:
+                path = "Album" if asked else track
             findings.append({"code": code, "severity": "warning", "path": path,
                              "album": "Album", "message": f"{code} {k}", "fixable": False,
-                             "fixed": False, "changes": [], "details": {}})  # fmt: skip
+                             "fixed": False, "changes": [], "details": details})  # fmt: skip
     out = home / "outputs" / "music" / "artists"
     out.mkdir(parents=True, exist_ok=True)
-    body = {"name": name, "folder": f"/music/{name}", "tracks": listed, "findings": findings}
+    body = {"name": name, "folder": str(folder), "tracks": listed, "findings": findings}
     (out / f"{slug}.json").write_text(json.dumps(body), encoding="utf-8")
+    return findings, list(dict.fromkeys(mismatched))
 
 
 def cpu() -> float:

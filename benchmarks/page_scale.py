@@ -19,8 +19,14 @@ answers real HTTP requests from this process:
 * search   ``GET /library?kind=music&q=...`` (a name, case and accents aside), and the same
            from the items API a script pages;
 * filter   ``GET /library?kind=music&status=error``, and the same from the items API;
-* group    ``GET /decisions/group``: the whole preview of leaving the largest group as it is,
-           the first (each asking item's document read) and again (the decisions held);
+* group    ``GET /decisions/group``: the preview of leaving the largest group as it is (said
+           whole: each decision's id from the queue), the first and again; of choice 1 for
+           the ``filename-mismatch`` group (the file names' track numbers written: its items'
+           files are real, empty, so a dry run has files to plan), its first page (the
+           page's items' documents read, the whole group's token made), again, and a later
+           page; and the same choice through ``POST /api/decisions/preview`` (every write
+           listed: every asking item's document read), once;
+* memory   the server's resident memory once the queue is read whole and previewed;
 * batch    while another process changes the queue item after item as a batch does (each
            claimed, then completed again as it was; ``--batch-seconds``, at ``--batch-pace``
            items a second at most), ``GET /`` and a search over and over: the median, the
@@ -62,6 +68,10 @@ from mediakeeper.queue.store import QueueStore  # noqa: E402
 from tests.integration.serving import free_port  # noqa: E402
 
 REFERENCE = (930, 17_274, 5_000)  # artists, tracks, open findings: the reference library
+CHOSEN = "filename-mismatch"  # the group previewed with a choice (two writes an item)
+LEFT_FIRST = "group preview (left as it is), first"
+CHOICE_FIRST = "group preview (a choice, its page 1), first"
+WHOLE_API = "group preview (a choice), the API's whole list"
 SEARCH = "/library?kind=music&q=artist+0042"
 FILTER = "/library?kind=music&status=error"
 PATHS = {
@@ -135,6 +145,17 @@ def start(checkout: Path, home: Path) -> tuple[subprocess.Popen, str, float, flo
     raise SystemExit(f"serve of {checkout} did not start")
 
 
+def resident(pid: int) -> str:
+    """A process's resident memory (``VmRSS``), as Linux says it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return "-"
+    kb = next((int(line.split()[1]) for line in status.splitlines()
+               if line.startswith("VmRSS:")), 0)  # fmt: skip
+    return f"{kb / 1024:.0f} MB"
+
+
 def timed(session: requests.Session, url: str) -> float | None:
     started = time.perf_counter()
     answer = session.get(url, timeout=300)
@@ -190,15 +211,31 @@ def measure(checkout: Path, home: Path, args) -> dict[str, str]:
             found[label] = median(session, url + path, args.requests)
         # The largest group, told here (``GET /api/decisions`` would read every asking
         # item's document first, and the server hold their decisions).
-        largest = max(HeldDecisions.read(home).as_json(shown=0)["groups"],
-                      key=lambda g: g["count"])  # fmt: skip
+        groups = HeldDecisions.read(home).as_json(shown=0)["groups"]
+        largest = max(groups, key=lambda g: g["count"])
+        chosen = next(g for g in groups if g["code"] == CHOSEN)
         preview = f"/decisions/group?kind=music&code={largest['code']}"
-        found["group preview (left as it is), first"] = timed(session, url + preview)
+        choice = f"/decisions/group?kind=music&code={CHOSEN}&choose=1"
+        found[LEFT_FIRST] = timed(session, url + preview)
         found["group preview (left as it is), again"] = median(session, url + preview,
                                                                args.requests)  # fmt: skip
+        found[CHOICE_FIRST] = timed(session, url + choice)
+        found["group preview (a choice, its page 1), again"] = median(
+            session, url + choice, args.requests)  # fmt: skip
+        found["group preview (a choice), a later page"] = median(
+            session, url + choice + "&page=3", args.requests)  # fmt: skip
+        whole = {"kind": "music", "code": CHOSEN, "all": True, "choose": 1}
+        started = time.perf_counter()
+        answer = session.post(url + "/api/decisions/preview", json=whole, timeout=600,
+                              headers={"Origin": url})  # fmt: skip
+        found[WHOLE_API] = time.perf_counter() - started if answer.ok else None
         shown = {label: f"{s * 1000:.1f} ms" if s is not None else "-"
                  for label, s in found.items()}  # fmt: skip
-        shown["group preview (left as it is), first"] += f" ({largest['count']:,})"
+        shown[LEFT_FIRST] += f" ({largest['count']:,})"
+        shown[CHOICE_FIRST] += f" ({chosen['count']:,})"
+        if answer.ok:
+            shown[WHOLE_API] += f" ({len(answer.json()['writes']):,} writes)"
+        shown["the server's memory, read whole (resident)"] = resident(process.pid)
         busy = while_a_batch_runs(checkout, home, url, args.batch_seconds, args.batch_pace)
         for label in ("page", "search"):
             s = sorted(busy[label])
@@ -275,7 +312,7 @@ def main() -> None:
             if not built.exists():
                 shutil.rmtree(home, ignore_errors=True)  # a build cut short
                 home.mkdir(parents=True)
-                build(home, artists, tracks, opened)
+                build(home, artists, tracks, opened, files=True)
                 fail_a_tenth(home)
                 built.touch()
             store = QueueStore(home / "status" / "music", "music")

@@ -90,6 +90,26 @@ def open_by_code(tallies: Mapping[str, Any] | None) -> dict[str, int]:
     return result
 
 
+# An item's details key: the albums its open questions are about, by code, where one is
+# about an album (``queue.items.albums_asked``); with its counts, its decisions' ids.
+ALBUMS_ASKED = "albums_asked"
+
+
+def questions_asked(details: Mapping[str, Any] | None, code: str) -> list[str] | None:
+    """The albums of the item's open questions of ``code`` ("": its own), from its queue
+    details alone; None when they do not tell (an item recorded before they did, or counts
+    that disagree with them): its output document says."""
+    details = details or {}
+    albums = details.get(ALBUMS_ASKED)
+    if not isinstance(albums, Mapping):
+        return None
+    asked = open_by_code(details.get("finding_counts")).get(code, 0)
+    wheres = albums.get(code, [""] if asked else [])
+    if not isinstance(wheres, list) or len(wheres) != asked:
+        return None
+    return [str(w) for w in wheres]
+
+
 # A finding whose question is the item's identity itself (a movie's TMDb match): while it is
 # open, the item's "not identified" is that question, not one more.
 IDENTIFYING = ("ambiguous-match", "no-match")

@@ -29,7 +29,7 @@ from mediakeeper.changes.writes import would_be_left_alone
 from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.decisions import questions
-from mediakeeper.core.errors import UsageError
+from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.core.questions import (
     ACCEPT,
     AGAIN,
@@ -57,6 +57,7 @@ from mediakeeper.decisions.item import (
     Decision,
     ItemDecisions,
     Stale,
+    changed_since,
     choose_candidate,
     item_decisions,
     new_session,
@@ -73,9 +74,9 @@ from mediakeeper.decisions.listing import (
     queued_json,
 )
 from mediakeeper.dupes import questions as dupes_questions
-from mediakeeper.queue import dismissals, fingerprints
 from mediakeeper.queue.fingerprints import FINGERPRINT
 from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED
+from mediakeeper.reports import records
 from mediakeeper.text.wording import count
 
 FAILED = {"failed": ERROR, "skipped": SKIPPED}  # a failed item's decision code -> its status
@@ -192,36 +193,10 @@ def find(home: Path, decision_id: str, *, fresh: bool = True) -> Asking:
     decision = found.by_id(decision_id)
     if decision is None and code:  # no code: the item itself (a value for its tracks)
         raise gone
-    if fresh and (changed := _changed_since(home, kind, item, decision)):
+    if fresh and (changed := changed_since(home, kind, item, decision)):
         raise Stale(f"{changed[0]} of {found.name} changed since the batch read it; nothing "
                     "written", f"run the {kind} batch on it again, then decide")  # fmt: skip
     return Asking(decision_id, kind, key, code, found=found, decision=decision)
-
-
-def _changed_since(home: Path, kind: str, item: Mapping[str, Any],
-                   decision: Decision | None) -> list[str]:  # fmt: skip
-    """The files of ``decision`` that are not as the batch read them (nor as a decision or
-    an undo since left them): each one's size and modification time against the list the
-    item completed with (``fingerprints``) and the marks an undo left (``dismissals``)."""
-    details = item.get("details") or {}
-    recorded = details.get(FINGERPRINT)
-    status = queue_of(home, kind).dir
-    before = fingerprints.load(status, item["key"], recorded) if recorded else None
-    if before is None or decision is None:
-        return []  # no list to tell by: each write still checks its file (``apply_changes``)
-    undone = details.get(dismissals.UNDONE) or {}
-    changed = []
-    for name in decision.files:
-        try:
-            st = os.stat(Path(item["path"]) / name)
-        except OSError:
-            changed.append(name)
-            continue
-        now = (st.st_size, st.st_mtime_ns)
-        as_left = (undone.get(name) or {}).get("file")  # as an undo left it
-        if now != tuple(before.get(name) or ()) and list(now) != as_left:
-            changed.append(name)
-    return changed
 
 
 def resolve(home: Path, kind: str, name: str, code: str | None = None,
@@ -611,14 +586,16 @@ def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = 
     ``code`` (of ``kind``; of the one kind that asks it when None), as one session: a finding
     code's (``taking.take_group``), a duplicate level's (``dupes.take_group``: with
     ``dry_run`` nothing is taken, its groups are), or a kind's failed or skipped items.
-    With ``token`` (its preview's, ``preview_json``), refused before anything is written
-    unless the preview would be the same now: the same decisions, writes and moves, and
-    every file they touch as it was. The group's items are found from each queue read once
-    (``held``: what ``serve`` holds, read from the queues as they changed), each asking
-    item's document read once; a dismissal previewed from ``held`` (it writes no file) is
-    the decisions it would close, as held (``family`` "closing"), which ``preview_json``
-    says as the dry run of "findings" says it: the same token."""
-    if token and not dry_run:
+    With ``token`` (its preview's, ``preview_json``, or a paged preview's, ``group_page``),
+    refused before anything is written unless the preview would be the same now: the same
+    decisions, writes and moves, and every file they touch as it was. The group's items
+    are found from each queue read once (``held``: what ``serve`` holds, read from the
+    queues as they changed), each asking item's document read once; a dismissal previewed
+    from ``held`` (it writes no file) is the decisions it would close, as held (``family``
+    "closing"), which ``preview_json`` says as the dry run of "findings" says it: the same
+    token."""
+    paged = token.startswith(PAGED)
+    if token and not dry_run and not paged:
         now = take_group(home, kind, code, choose=choose, dry_run=True, writing=writing)
         if now.preview_json()["token"] != token:
             raise Stale("the group or its files changed since its preview; nothing written",
@@ -638,28 +615,117 @@ def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = 
             return GroupResult("dupes", dupes.KIND.name, code, found, choose)
         done = dupes.take_group(home, code, choose=choose, remember=remember)
         return GroupResult("dupes", dupes.KIND.name, code, done, choose)
-    if code != groups.UNIDENTIFIED and rule_plugins.code_of(code) is None:
-        raise DecideError(f"no finding code {code!r} (docs/findings.md lists them)")
     held_before = held is not None  # serve's: the decisions it holds answer a dismissal
     held = held or HeldDecisions.read(home, kind)  # each queue read once, no document yet
-    chosen = held.kinds_asking(code, kind)
-    if not chosen:
-        raise DecideError(f"no open {code!r} decision{f' in {kind}' if kind else ''}: nothing "
-                          "to decide there", "`decide` lists the groups")  # fmt: skip
-    if len(chosen) > 1:
-        raise DecideError(f"{code!r} is asked in several kinds: give the KIND")
-    kind = chosen[0]
+    kind = _asked_in(held, kind, code)
+    if paged and not dry_run and _items_token(home, kind, code, choose, held) != token:
+        raise Stale("the group or its files changed since its preview; nothing written",
+                    "preview it again")  # fmt: skip
     if held_before and dry_run and choose is None and not remember:  # nothing written
         rewriter(kind)
-        closing = [{"id": d["id"], "item": d["item"]} for d in held.group_decisions(kind, code)]
+        closing = [{"id": d, "item": str(item.get("name") or item["key"])}
+                   for item, decided in held.group_asking(kind, code) for d in decided]
         if not closing:
             raise DecideError(f"no open {code!r} decision in {kind}", "`decide` lists the groups")
         return GroupResult("closing", kind, code, closing)
     writing = writing or writemode.chosen(load_settings(home).get)
     done = taking.take_group(home, kind, code, choose=choose, remember=remember,
                              dry_run=dry_run, writing=writing,
-                             items=held.group_items(kind, code))  # fmt: skip
+                             items=held.group_items(kind, code),
+                             as_recorded=paged and not dry_run)  # fmt: skip
     return GroupResult("findings", kind, code, done, choose)
+
+
+def _asked_in(held: HeldDecisions, kind: str | None, code: str) -> str:
+    """The one kind (``kind``, when given) whose items ask the finding code ``code``, as
+    held."""
+    if code != groups.UNIDENTIFIED and rule_plugins.code_of(code) is None:
+        raise DecideError(f"no finding code {code!r} (docs/findings.md lists them)")
+    chosen = held.kinds_asking(code, kind)
+    if not chosen:
+        raise DecideError(f"no open {code!r} decision{f' in {kind}' if kind else ''}: nothing "
+                          "to decide there", "`decide` lists the groups")  # fmt: skip
+    if len(chosen) > 1:
+        raise DecideError(f"{code!r} is asked in several kinds: give the KIND")
+    return chosen[0]
+
+
+PAGED = "p"  # a paged preview's token begins so (``group_page``); a whole one's is hex
+
+
+@dataclass
+class GroupPage:
+    """A whole group's preview, its items a page at a time (``group_page``): ``shown``, what
+    ``preview_json`` says of the page's items (``whole``: of the whole group's); ``names``,
+    the page's items, in the group's order, from the group's item ``start``; ``items`` and
+    ``decisions``, the whole group's; ``token``, the whole group's."""
+
+    shown: dict[str, Any]
+    names: list[str]
+    items: int
+    decisions: int
+    token: str
+    whole: bool
+    start: int
+
+
+def group_page(home: Path, kind: str, code: str, choose: int | None, held: HeldDecisions,
+               start: int, size: int) -> GroupPage:  # fmt: skip
+    """What answering every decision of a group would do, nothing written, as the page
+    shows it ``size`` items at a time from item ``start``. A dismissal, a failed item's
+    choice or a duplicate group's: the whole group's preview (``take_group``'s dry run,
+    from what ``held`` holds), its token the one the take checks. A choice of a finding
+    code, which writes files: the writes of the page's items alone, each computed from
+    those items' documents (exactly what the whole group's dry run says of them), beside
+    the whole group's items and decisions as held, and a token over the whole group
+    (``PAGED``, ``_items_token``: its decisions, each item's document and its files as
+    the batch recorded them), so each further page is computed when asked. The take
+    carrying that token computes the whole group again and is refused, nothing written,
+    unless the token is the same now and every file it writes is as the batch recorded
+    it: what it writes is then what the pages, each computed from the same documents,
+    said together."""
+    if choose is None or code in outstanding.GROUPS or code in dupes.CODES:
+        shown = take_group(home, kind, code, choose=choose, dry_run=True,
+                           held=held).preview_json()  # fmt: skip
+        parts = ("decisions", "writes", "moves", "queue")
+        names = list(dict.fromkeys(one["item"] for part in parts for one in shown[part]))
+        start = min(start, max(len(names) - 1, 0) // size * size)
+        return GroupPage(shown, names[start:start + size], len(names), shown["closes"],
+                         shown["token"], whole=True, start=start)  # fmt: skip
+    kind = _asked_in(held, kind, code)
+    rewriter(kind)
+    asking = held.group_asking(kind, code)
+    decisions = sum(len(decided) for _, decided in asking)
+    if not decisions:
+        raise DecideError(f"no open {code!r} decision in {kind}", "`decide` lists the groups")
+    start = min(start, (len(asking) - 1) // size * size)  # past the last page: the last
+    page = [item for item, _ in asking[start:start + size]]
+    done = taking.take_group(home, kind, code, choose=choose, dry_run=True, items=page,
+                             writing=writemode.chosen(load_settings(home).get))  # fmt: skip
+    shown = GroupResult("findings", kind, code, done, choose).preview_json()
+    token = _items_token(home, kind, code, choose, held, asking)
+    names = [str(item.get("name") or item["key"]) for item in page]
+    return GroupPage(shown, names, len(asking), decisions, token, whole=False, start=start)
+
+
+def _items_token(home: Path, kind: str, code: str, choose: int | None, held: HeldDecisions,
+                 asking: list[tuple[dict[str, Any], list[str]]] | None = None) -> str:  # fmt: skip
+    """A paged preview's token (``group_page``): the choice, the group's decisions item by
+    item, each item's output document as it is now (size, time, inode: the writes are read
+    from it) and the fingerprint of its files as the batch recorded them (the take refuses
+    a file it writes that is not as recorded: ``taking.take_group``'s ``as_recorded``)."""
+    asking = held.group_asking(kind, code) if asking is None else asking
+    entries = [[str(item["key"]), decided, _document_state(home, kind, item),
+                (item.get("details") or {}).get(FINGERPRINT)] for item, decided in asking]
+    body = json.dumps([kind, code, choose, entries], sort_keys=True, default=str)
+    return PAGED + hashlib.sha256(body.encode("utf-8")).hexdigest()[:24]
+
+
+def _document_state(home: Path, kind: str, item: dict[str, Any]) -> list[int] | None:
+    try:
+        return _file_state(str(records.output_path(home, kind, item)))
+    except MediakeeperError:
+        return None
 
 
 def _chosen(asking, answer):

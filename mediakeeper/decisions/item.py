@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import pwd
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,13 +33,13 @@ from mediakeeper.changes.writes import (
 )
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.decisions import is_open, question
+from mediakeeper.core.decisions import ALBUMS_ASKED, is_open, question
 from mediakeeper.core.errors import AudioError, MediakeeperError, NotFound, UsageError
 from mediakeeper.core.questions import DEFAULT, RESTORE, WRITE, Asked, Questions, tag_of
 from mediakeeper.decisions import backups, ids, words
-from mediakeeper.queue import dismissals
+from mediakeeper.queue import dismissals, fingerprints
 from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
-from mediakeeper.queue.items import COMPLETED, finding_counts
+from mediakeeper.queue.items import COMPLETED, albums_asked, finding_counts
 from mediakeeper.queue.manager import choose_named
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.attention import NeedsYou, severity_rank
@@ -206,11 +206,12 @@ def questions_of(kind: str) -> Questions:
     return record.questions() if record.questions is not None else DEFAULT
 
 
-def item_decisions(home: Path, kind: str, item: dict[str, Any], *,
-                   full: bool = True) -> ItemDecisions:  # fmt: skip
+def item_decisions(home: Path, kind: str, item: dict[str, Any], *, full: bool = True,
+                   codes: Collection[str] | None = None) -> ItemDecisions:  # fmt: skip
     """The item's open decisions, one per question, choices numbered within each, from its
     output document and what its kind declares (``questions_of``); without ``full``, their
-    ids and words only (a listing's: no good copy looked for, no evidence gathered)."""
+    ids and words only (a listing's: no good copy looked for, no evidence gathered);
+    ``codes``: those of these codes alone (a group's: the others' choices not made)."""
     document = read_output(home, kind, item)
     if document is None:
         raise DecideError(f"no readable output for {item.get('name')!r}", "run it again")
@@ -219,7 +220,7 @@ def item_decisions(home: Path, kind: str, item: dict[str, Any], *,
     good = _good_copies(home, item)
     by_question: dict[tuple[str, str], list[int]] = {}
     for at, finding in enumerate(document.get("findings") or []):
-        if is_open(finding):
+        if is_open(finding) and (codes is None or finding.get("code") in codes):
             by_question.setdefault(question(finding), []).append(at)
     worst_first = sorted(by_question.items(), key=lambda q: severity_rank(q[0][0]))
     for (code, where), ats in worst_first:  # errors first: describe and -i ask so
@@ -412,6 +413,32 @@ def take(
     return Taken(tuple(changes), closed, session, files_written=written)
 
 
+def changed_since(home: Path, kind: str, item: Mapping[str, Any],
+                   decision: Decision | None) -> list[str]:  # fmt: skip
+    """The files of ``decision`` that are not as the batch read them (nor as a decision or
+    an undo since left them): each one's size and modification time against the list the
+    item completed with (``fingerprints``) and the marks an undo left (``dismissals``)."""
+    details = item.get("details") or {}
+    recorded = details.get(FINGERPRINT)
+    status = queue_of(home, kind).dir
+    before = fingerprints.load(status, item["key"], recorded) if recorded else None
+    if before is None or decision is None:
+        return []  # no list to tell by: each write still checks its file (``apply_changes``)
+    undone = details.get(dismissals.UNDONE) or {}
+    changed = []
+    for name in decision.files:
+        try:
+            st = os.stat(Path(item["path"]) / name)
+        except OSError:
+            changed.append(name)
+            continue
+        now = (st.st_size, st.st_mtime_ns)
+        as_left = (undone.get(name) or {}).get("file")  # as an undo left it
+        if now != tuple(before.get(name) or ()) and list(now) != as_left:
+            changed.append(name)
+    return changed
+
+
 def new_session() -> str:
     """A decision's session id (its change journal's name, what ``undo --session`` takes)."""
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f_decide")
@@ -463,7 +490,7 @@ def write_again(
     document, key = found.document, found.item["key"]
     slug = (found.item.get("details") or {}).get("slug") or slugify(key)
     said = rewriter(found.kind)(home, slug, document) or {}
-    counts = finding_counts(document["findings"])
+    counts, asked = finding_counts(document["findings"]), albums_asked(document["findings"])
     store = store or queue_of(home, found.kind)
     record = Recorder(store.dir, kinds.get(found.kind).files_below)
 
@@ -473,7 +500,7 @@ def write_again(
         details = {**(item.get("details") or {}), **said, **(extra or {})}
         if files_now and details.get(FINGERPRINT):  # recorded when the item was completed
             details[FINGERPRINT] = record(item)
-        item["details"] = {**details, "finding_counts": counts}
+        item["details"] = {**details, "finding_counts": counts, ALBUMS_ASKED: asked}
         item["issues_resolved"] = sum(done for _, done, *_ in counts.values())
         return True
 

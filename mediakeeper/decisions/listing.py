@@ -11,8 +11,11 @@ a change only the changed items are looked at again. ``decide`` reads every queu
 is held of an item: what it asks (``reports.attention.need_of``, from its queue counts),
 whether it failed or was skipped (``reports.pace.outstanding_of``), and, once a listing
 asked for them, its decisions with their ids (``item.item_decisions``: its output document
-read once). Each group (a kind and a code, ``groups``) keeps its count and its items by name
-as they change, so a listing is made without going over every item. An item that changed is
+read once); a group's decision ids alone (``group_asking``: a dismissal's preview, a paged
+preview's token) are told from each item's queue details where they say them
+(``core.decisions.questions_asked``), no document read. Each group (a kind and a code,
+``groups``) keeps its count and its items by name as they change, so a listing is made
+without going over every item. An item that changed is
 held anew, its document read again when next listed: a decision taken (by the page,
 ``decide`` in a terminal, or a later batch) changes its item's queue entry, so no listing
 made after the follower read that change shows it. The duplicate groups are read again
@@ -33,6 +36,7 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.config import load_settings
+from mediakeeper.core.decisions import questions_asked
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.questions import RETRY, SKIP, Asked
 from mediakeeper.decisions import dupes, groups, ids, outstanding
@@ -147,13 +151,15 @@ def outstanding_json(waiting) -> list[dict[str, Any]]:
 class Held:
     """One item as last seen, and what it asks: ``need`` (its open findings, or not
     identified), ``waiting`` (failed or skipped); ``order``: its place in its queue as first
-    seen; ``decisions``: its decisions as a listing gives them (None until one asked)."""
+    seen; ``decisions``: its decisions as a listing gives them (None until one asked);
+    ``asked``: the ids of its decisions of each code a group asked for (``group_asking``)."""
 
     item: dict[str, Any]
     need: NeedsYou | None
     waiting: Outstanding | None
     order: int
     decisions: list[dict[str, Any]] | None = None
+    asked: dict[str, list[str]] | None = None
 
     @property
     def name(self) -> str:
@@ -275,13 +281,30 @@ class HeldDecisions:
             ranks = list(asking.ranks) if asking else []
         return [h.item for h in _by_name(ranks)]
 
-    def group_decisions(self, kind: str, code: str) -> list[dict[str, Any]]:
-        """Every decision of the group of ``code`` in ``kind`` (each item's document read
-        once, and held: a group previewed again reads none), as a listing gives them."""
+    def group_asking(self, kind: str, code: str) -> list[tuple[dict[str, Any], list[str]]]:
+        """The group of ``code`` in ``kind``: its items as held, by name as the group lists
+        them, each with the ids of its decisions of ``code``, from the item's queue details
+        where they say them (``core.decisions.questions_asked``: no document read), else
+        from its document (read once, and held: a group previewed again reads none)."""
+        if not kinds.get(kind).rewrite:
+            return []  # decided by its own commands: no ids here
         with self._lock:
             asking = self._groups.get((kind, code))
             ranks = list(asking.ranks) if asking else []
-        return self._group_decisions(kind, code, ranks, False, None)
+        found = []
+        for held in _by_name(ranks):
+            decided = held.asked.get(code) if held.asked is not None else None
+            if decided is None:
+                decided = self._asked_of(kind, held, code)
+                held.asked = {**(held.asked or {}), code: decided}  # held anew if it changes
+            found.append((held.item, decided))
+        return found
+
+    def _asked_of(self, kind: str, held: Held, code: str) -> list[str]:
+        wheres = questions_asked(held.item.get("details"), code)
+        if wheres is None:  # an item recorded before its details said them
+            return [d["id"] for d in self._decisions_of(kind, held, False) if d["code"] == code]
+        return [ids.make(kind, str(held.item["key"]), where, code) for where in wheres]
 
     def as_json(self, kind: str | None = None, *, details: bool = False,
                 shown: int | None = None) -> dict[str, Any]:  # fmt: skip

@@ -23,7 +23,9 @@ from mediakeeper.decisions.item import (
     DISMISSED,
     DecideError,
     ItemDecisions,
+    Stale,
     Taken,
+    changed_since,
     group_done,
     item_decisions,
     new_session,
@@ -66,10 +68,13 @@ def take_group(
     dry_run: bool = False,
     writing: writemode.Writing = writemode.DEFAULT_WRITING,
     items: list[dict[str, Any]] | None = None,
+    as_recorded: bool = False,
 ) -> GroupTaken:
     """Dismiss (``choose`` None) or take choice ``choose`` for every open decision of
     ``code`` in ``kind``'s items (``items``: those asking it, as the caller read them; else
-    read from the queue)."""
+    read from the queue). ``as_recorded``: refused (``Stale``) before anything is written
+    unless every file of every decision taken is as the batch recorded it (or as a
+    decision or an undo since left it: ``item.changed_since``)."""
     rewriter(kind)  # a kind decided by its own commands: refused before anything
     if remember:
         if choose is not None:
@@ -88,6 +93,13 @@ def take_group(
         raise DecideError(f"the choices of {code!r} are each item's own",
                           f"decide each item: decide {kind} NAME")  # fmt: skip
     label = _same_choice(asking, code, choose) if choose is not None else ""
+    if as_recorded and not dry_run:
+        for found in asking:
+            for decision in found.of_code(code):
+                if changed := changed_since(home, kind, found.item, decision):
+                    raise Stale(f"{changed[0]} of {found.name} changed since the batch read it; "
+                                "nothing written", f"run the {kind} batch on it again, then "
+                                "preview the group again")  # fmt: skip
     if act in VERIFYING:  # not a tag
         chosen = [(f, [d for d in f.decisions if d.code == code]) for f in asking]
         acted = verifying.take(home, chosen, act, code, dry_run=dry_run)
@@ -130,7 +142,7 @@ def items_asking(home: Path, kind: str, code: str | Collection[str], *, full: bo
         if item.get("status") != COMPLETED or not any(_counts_open(item, c) for c in codes):
             continue
         try:
-            decisions = item_decisions(home, kind, item, full=full)
+            decisions = item_decisions(home, kind, item, full=full, codes=codes)
         except DecideError:  # no readable output: `decide` says so for that item
             continue
         if any(d.code in codes for d in decisions.decisions):

@@ -26,6 +26,7 @@ from mediakeeper.changes.writes import Applied, ChangeJournal, apply_changes, wo
 from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
+from mediakeeper.core.decisions import ALBUMS_ASKED
 from mediakeeper.core.errors import LibraryError, LookupFailed
 from mediakeeper.core.findings import Finding, finding_record
 from mediakeeper.fs import tree
@@ -40,7 +41,7 @@ from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import scan_artist
 from mediakeeper.music.work_state import decoded, encoded
 from mediakeeper.queue import dismissals
-from mediakeeper.queue.items import finding_counts
+from mediakeeper.queue.items import albums_asked, finding_counts
 from mediakeeper.tags import AUDIO_EXTENSIONS, version_after_write
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
@@ -216,6 +217,7 @@ class MusicJob:
                 "enriched": enriched,
                 "unidentified": (UNUSABLE if "refused" in state else UNREACHABLE) if later else "",
                 "finding_counts": by_code,
+                ALBUMS_ASKED: albums_asked(records),  # with the counts: its decisions' ids
                 # How the fixes reached the files: the closing summary's "written to" line.
                 "files_written": applied.files_written.files,
                 "files_rewritten": applied.files_written.whole,

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediakeeper.core.decisions import question, settled
+from mediakeeper.core.decisions import is_open, question, settled
 from mediakeeper.core.errors import TransitionError
 from mediakeeper.system.processes import is_running, own_start_time
 
@@ -356,6 +356,20 @@ def finding_counts(findings: Iterable[Mapping[str, Any]]) -> dict[str, list[int]
         if len(open_questions) != found - done:
             counts[code].append(len(open_questions))
     return counts
+
+
+def albums_asked(findings: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """What a job puts in an item's details beside its counts (``core.decisions.ALBUMS_ASKED``)
+    so that its decisions' ids are known without its output document: for each code one of
+    whose open questions is about an album, the albums its open questions are about, as the
+    findings first ask them ("" among them: the item's own question of that code). A code
+    not there asks one question, the item's own."""
+    asked: dict[str, dict[str, None]] = {}
+    for finding in findings:
+        if is_open(finding):
+            code, where = question(finding)
+            asked.setdefault(code, {})[where] = None
+    return {code: list(wheres) for code, wheres in asked.items() if list(wheres) != [""]}
 
 
 def stages_in_progress(items: Iterable[Mapping[str, Any]]) -> dict[str, int]:

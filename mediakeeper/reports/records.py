@@ -212,13 +212,19 @@ def was_copied(item: dict[str, Any], document: Callable[[], dict | None]) -> boo
     return (document() or {}).get("copied") is True
 
 
-def read_output(home: Path, kind: str, item: dict[str, Any]) -> dict[str, Any] | None:
-    """One completed item's output document (``outputs/.../<slug>.json``); None if it is
-    missing or unreadable."""
+def output_path(home: Path, kind: str, item: dict[str, Any]) -> Path:
+    """Where one completed item's output document is (``outputs/.../<slug>.json``);
+    MediakeeperError for a slug that would lead out of its folder."""
     details = item.get("details") if isinstance(item.get("details"), dict) else {}
     slug = details.get("slug") or slugify(str(item["key"]))
+    return inside(home, *OUTPUT_DIRS[kind], f"{slug}.json")
+
+
+def read_output(home: Path, kind: str, item: dict[str, Any]) -> dict[str, Any] | None:
+    """One completed item's output document (``output_path``); None if it is missing or
+    unreadable."""
     try:
-        path = inside(home, *OUTPUT_DIRS[kind], f"{slug}.json")
+        path = output_path(home, kind, item)
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, TypeError, MediakeeperError):
         return None

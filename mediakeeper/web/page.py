@@ -248,39 +248,39 @@ PREVIEW_PAGE = 50  # a group's preview is shown in pages of this many items
 
 
 def group_preview(web, kind: str, code: str, choose: int | None, page: int = 1) -> dict[str, Any]:
-    """What answering every decision of a group would do, nothing written: the engine's dry
-    run of the whole group (``engine.take_group`` over what the server holds: every field of
-    every file it would write, every file it would move, every decision it would close),
-    with its token, which the take carries: refused, nothing written, if the group or any
-    of those files changed since. Said whole, its items shown ``PREVIEW_PAGE`` at a time
-    (``page``: which)."""
+    """What answering every decision of a group would do, nothing written, its items shown
+    ``PREVIEW_PAGE`` at a time (``page``: which), with its token, which the take carries:
+    refused, nothing written, if the group or any of its files changed since
+    (``engine.group_page``, over what the server holds). Leaving a group as it is is said
+    whole (every decision it closes); a choice that writes files, a page of items at a
+    time: the page's writes, each computed from its items' documents alone, beside the
+    whole group's decisions and items (the whole group's writes are the pages' together:
+    ``POST /api/decisions/preview`` lists them all)."""
     if kind not in kinds.KINDS:
         raise DecideError(f"no kind {echoed(kind)!r} here", "reload the page")
     web.follower.sync()  # what is held follows the queues as they are (read whole)
-    shown = engine.take_group(web.home, kind, code, choose=choose, dry_run=True,
-                              held=web.decisions).preview_json()  # fmt: skip
-    parts = ("decisions", "writes", "moves", "queue")
-    names = list(dict.fromkeys(one["item"] for part in parts for one in shown[part]))
-    pages = max(1, -(-len(names) // PREVIEW_PAGE))
-    page = min(max(page, 1), pages)
-    start = (page - 1) * PREVIEW_PAGE
+    start = (max(page, 1) - 1) * PREVIEW_PAGE
+    found = engine.group_page(web.home, kind, code, choose, web.decisions, start, PREVIEW_PAGE)
+    shown, start = found.shown, found.start  # past the last page: the last one
     # The rows of the page's items alone: a group of thousands is said whole, shown in part.
-    rows = {name: {"item": name, "writes": [], "moves": [], "queue": [], "closes": 0}
-            for name in names[start:start + PREVIEW_PAGE]}  # fmt: skip
-    for part in parts:
+    rows = {name: {"item": name, "writes": [], "moves": [], "queue": [], "refused": [],
+                   "closes": 0} for name in found.names}  # fmt: skip
+    for part in ("decisions", "writes", "moves", "queue", "refused"):
         for one in shown[part]:
             if (row := rows.get(one["item"])) is not None:
                 if part == "decisions":
                     row["closes"] += 1
                 else:
                     row[part].append(one)
+    writes = shown["writes"]  # whole: every write; else the page's
     return {
         "kind": kind, "code": code, "choose": choose, "what": shown["what"],
-        "rows": list(rows.values()), "start": start, "page": page,
-        "pages": pages, "items": len(names), "count": shown["closes"],
-        "writes": len(shown["writes"]), "files": len({w["path"] for w in shown["writes"]}),
-        "moves": len(shown["moves"]), "queued": len(shown["queue"]), "closes": shown["closes"],
-        "refused": shown["refused"], "token": shown["token"], "page_size": PREVIEW_PAGE,
+        "rows": list(rows.values()), "start": start, "page": start // PREVIEW_PAGE + 1,
+        "whole": found.whole, "pages": max(1, -(-found.items // PREVIEW_PAGE)),
+        "items": found.items, "count": found.decisions,
+        "writes": len(writes), "files": len({w["path"] for w in writes}),
+        "moves": len(shown["moves"]), "queued": len(shown["queue"]), "closes": found.decisions,
+        "refused": shown["refused"], "token": found.token, "page_size": PREVIEW_PAGE,
     }  # fmt: skip
 
 
