@@ -53,7 +53,8 @@ def decision_groups(home: Path) -> list[Group]:
     by_code: dict[str, list[str]] = {}
     for group in open_groups(home):
         by_code.setdefault(code_of(group), []).append(group["id"])
-    return [Group(KIND.name, code, SEVERITY, len(ids), tuple(ids), CHOICES)
+    return [Group(KIND.name, code, SEVERITY, len(ids), tuple(ids), CHOICES,
+                  f"the same recording found as several {CODES[code]} copies")
             for code, ids in by_code.items()]  # fmt: skip
 
 

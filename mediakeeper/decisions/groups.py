@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from mediakeeper.core import kinds
+from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.decisions import asks_identity
 from mediakeeper.core.findings import SEVERITIES
 from mediakeeper.decisions.item import questions_of
@@ -31,6 +31,7 @@ class Group:
     count: int  # the decisions in the group (``core.decisions``' count)
     items: tuple[str, ...]  # the names of the items asking it, as listed
     choices: tuple[str, ...]
+    means: str = ""  # what the code means, in one line for a person (its table's words)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +41,7 @@ class Group:
             "count": self.count,
             "items": list(self.items),
             "choices": list(self.choices),
+            "means": self.means,
         }
 
     def line(self) -> str:
@@ -80,7 +82,16 @@ def asked_in(need: NeedsYou) -> list[tuple[str, int]]:
 
 def group_of(kind: str, code: str, n: int, items: tuple[str, ...]) -> Group:
     """The group of ``code`` in ``kind``: ``n`` decisions asked by ``items``, by name."""
-    return Group(kind, code, _severity(code), n, items, choices_of(kind, code))
+    return Group(kind, code, _severity(code), n, items, choices_of(kind, code), means_of(code))
+
+
+def means_of(code: str) -> str:
+    """What a code means, as its kind's table (or its plugin) says it; "" for a code this
+    installation no longer knows."""
+    if code == UNIDENTIFIED:
+        return "done, but not identified (looked up offline, or no match found)"
+    known = rule_plugins.code_of(code)
+    return known.means if known else ""
 
 
 def worst_first(groups: Iterable[Group]) -> list[Group]:

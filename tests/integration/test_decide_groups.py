@@ -84,7 +84,8 @@ def test_the_same_question_in_five_artists_is_one_group(asked):
     found = groups_of(home)
     assert found == {"total": 5, "groups": [{
         "kind": "music", "code": "filename-mismatch", "severity": "warning", "count": 5,
-        "items": list(ARTISTS), "choices": found["groups"][0]["choices"]}]}  # fmt: skip
+        "items": list(ARTISTS), "choices": found["groups"][0]["choices"],
+        "means": "the file name's track number is not the tag's"}]}  # fmt: skip
     assert found["groups"][0]["choices"][-1] == "dismiss"
 
     items = decide(home, "--group", "filename-mismatch").stdout

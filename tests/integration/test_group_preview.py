@@ -116,8 +116,9 @@ def test_the_api_previews_the_whole_group_and_the_take_is_exactly_it(asked):
         assert preview.status_code == 200, preview.text
         shown = preview.json()
         assert shown["closes"] == ARTISTS and len(shown["decisions"]) == ARTISTS
-        listed = {d["id"] for g in server.get("/api/decisions").json()["groups"]
-                  for d in g["decisions"]}  # fmt: skip
+        groups = server.get("/api/decisions").json()["groups"]
+        assert [g["means"] for g in groups] == ["the file name's track number is not the tag's"]
+        listed = {d["id"] for g in groups for d in g["decisions"]}
         assert {d["id"] for d in shown["decisions"]} == listed
         assert len(shown["writes"]) == 2 * ARTISTS
         last = [w for w in shown["writes"] if w["item"] == "Artist 104"]
@@ -197,10 +198,14 @@ def test_the_page_shows_the_whole_group_and_takes_only_what_it_showed(asked, bro
     page = browser.new_page(viewport={"width": 1100, "height": 1400})
     try:
         page.goto(server.url + "/")
+        expect = pytest.importorskip("playwright.sync_api").expect
+        # The group says what its code means, in words (the code beside, for a terminal).
+        means = "The file name's track number is not the tag's"
+        expect(page.locator(f'article[data-code="{CODE}"] h2')).to_contain_text(means)
         acts = page.locator(f'.group-acts[data-kind="music"][data-code="{CODE}"]')
         acts.get_by_role("button").first.click()
         dialog = page.locator("dialog#ask")
-        expect = pytest.importorskip("playwright.sync_api").expect
+        expect(dialog.locator("#ask-title")).to_contain_text("the file name's track number")
         expect(dialog).to_contain_text(f"for {ARTISTS} decisions in {ARTISTS} items")
         expect(dialog.locator(".preview-page li")).to_have_count(50)  # a page at a time
         expect(dialog.locator(".preview-pages")).to_contain_text("page 1 of 3")

@@ -40,6 +40,9 @@ def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
         acts = page.locator(f'.acts[data-kind="dupes"][data-name="{album["id"]}"]')
         expect(acts).to_have_count(1)
         assert acts.get_by_role("button", name="Set a value…").count() == 0
+        # Each group says what it is in words, its code beside for the terminal.
+        heading = page.locator('article[data-code="duplicate-album"] h2')
+        expect(heading).to_contain_text("The same recording found as several album copies")
 
         # Its evidence: every copy side by side, named by artist and album, the best first.
         question = page.locator(".question", has=acts)

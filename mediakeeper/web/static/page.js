@@ -397,7 +397,7 @@
     if (!answer.ok) throw new Error(fresh.body.textContent.trim());
     // Exactly what was previewed: refused, nothing written, if anything changed since.
     const token = fresh.body.querySelector(".group-preview")?.dataset.token;
-    const ok = await ask(`${acts.dataset.kind} · ${acts.dataset.code}: all at once?`,
+    const ok = await ask(`${acts.dataset.kind} · ${acts.dataset.means || acts.dataset.code}: all at once?`,
                          () => [...fresh.body.childNodes].map((n) => document.adoptNode(n)));
     if (!ok) return;
     const body = { kind: acts.dataset.kind, code: acts.dataset.code, all: true };
