@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -118,7 +119,10 @@ def read_page(report: Path | str) -> bytes | None:
         html = encode_text(_page(path, markdown, made, ()))
         if _unmade(path, markdown, ()):  # on disk it would link those reports' Markdown
             return html
-        write_if_changed(page, html, durable=False)
+        try:
+            write_if_changed(page, html, durable=False)
+        except OSError:  # a home this reader cannot write (read-only): answered all the same
+            return html
         if holds(path, text):
             return html
     return html
@@ -183,6 +187,9 @@ def _page_bytes(page: Path, most: int = -1) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError:
+        return b""
+    if stat.S_ISDIR(os.fstat(fd).st_mode):  # a folder where the page goes: no page
+        os.close(fd)
         return b""
     with open(fd, "rb") as f:
         return f.read(most)

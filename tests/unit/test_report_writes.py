@@ -156,6 +156,16 @@ def test_a_page_made_with_its_report_links_the_pages_made_and_the_other_markdown
     assert identity(page_path(index)) == ids
 
 
+def test_a_page_that_cannot_be_written_is_answered_all_the_same(tmp_path):
+    """A reader whose page cannot be kept (here a folder stands where it goes; a read-only
+    home the same) is given the page, made for it."""
+    report = tmp_path / "band-1.md"
+    write_report(report, REPORT)
+    page_path(report).mkdir()
+    assert b"missing-year" in read_page(report)
+    assert page_path(report).is_dir()
+
+
 def test_a_page_that_is_a_link_is_never_followed(tmp_path):
     outside = tmp_path / "outside.html"
     outside.write_text("secret")
