@@ -1,6 +1,6 @@
 """What one made book leaves under the data home: ``outputs/audiobooks/<slug>.json`` (its
-chapters, backup, findings) and ``issues/audiobooks/<slug>.md`` (the same for a person, and
-its web page ``.html``), all atomic."""
+chapters, backup, findings) and ``issues/audiobooks/<slug>.md`` (the same for a person; its
+web page made when read: ``fs.reports``), all atomic."""
 
 from __future__ import annotations
 

@@ -43,17 +43,18 @@ def moment(text: str | None) -> datetime:
 def main(home, week, all_weeks, now):
     """Write the weekly progress report (Markdown and a self-contained HTML page) to
     status/reports/YYYY-MM-DD_weekly_progress.md and .html, the date being the week's Monday.
-    Weeks run Monday to Sunday in UTC. Prints the paths written."""
+    Weeks run Monday to Sunday in UTC. The issue reports it links get their web pages
+    where they have none yet. Prints the paths written."""
     if week and all_weeks:
         raise UsageProblem("give --week or --all, not both")
     settings = settings_for(home)
     when = moment(now)
     with stops_on_signals():  # each report's pair is replaced whole, or not at all
         if all_weeks:
-            written = write_all_weekly_reports(settings.home, now=when)
+            written = write_all_weekly_reports(settings.home, now=when, make_pages=True)
         else:
             chosen = parse_week(week) if week else Week.of(when)
-            written = [write_weekly_report(settings.home, chosen.monday, now=when)]
+            written = [write_weekly_report(settings.home, chosen.monday, now=when, make_pages=True)]
         for md_path, html_path in written:
             click.echo(md_path)
             click.echo(html_path)

@@ -1,6 +1,6 @@
 """What one converted album leaves under the data home: ``outputs/conversions/<slug>.json``
 (every file written, sizes before and after, lengths) and ``issues/conversions/<slug>.md``
-(the same for a person, and its web page ``.html``), all atomic."""
+(the same for a person; its web page made when read: ``fs.reports``), all atomic."""
 
 from __future__ import annotations
 

@@ -392,7 +392,8 @@ def _closing(home: Path) -> None:
         if report.name != "index.md":
             print(f"  {report}")
     print(f"and their index, what needs you first: {reports / 'index.md'}")
-    print(f"Each is a web page too (.html), for a browser: {reports / 'index.html'}")
+    print(f"The index is a web page too, for a browser: {reports / 'index.html'}")
+    print("(a report's own page is made when it is read: mediakeeper serve opens each)")
     tie = reports / f"{slugify('Pink Floyd')}.md"
     print(f"\nStart with {tie}:")
     _prose("its tracks split 5-vs-5 on the year, so the toolkit asks you instead of guessing. "

@@ -1,6 +1,6 @@
 """What one processed movie leaves under the data home: ``outputs/movies/<slug>.json`` (all
-that was learned) and ``issues/movies/<slug>.md`` (the report for a person, and its web page
-``.html``), all atomic."""
+that was learned) and ``issues/movies/<slug>.md`` (the report for a person; its web page
+made when read: ``fs.reports``), all atomic."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """What one processed artist leaves behind: its JSON record, its CSV rows, its issue report
-(Markdown and its web page).
+(Markdown; its web page is made when read: ``fs.reports``).
 
 All three are written atomically, and only when their bytes change (a re-run that finds the
 artist as it was rewrites none but its record, which carries the time). ``tracks.csv`` for

@@ -18,6 +18,7 @@ from mediakeeper.core.commands import kind_command, queue_manager
 from mediakeeper.core.decisions import status_word
 from mediakeeper.dupes.saved import would_free
 from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.reports import linked
 from mediakeeper.queue.items import ERROR, SKIPPED
 from mediakeeper.reports.attention import ERROR_LEVEL
 from mediakeeper.reports.pace import Outstanding, QueueProgress, outstanding, unidentified
@@ -262,9 +263,11 @@ def attention_lines(d: Dashboard) -> list[str]:
 # ---- page ------------------------------------------------------------------------------
 
 
-def render_html(d: Dashboard, folder: Path | None = None) -> str:
+def render_html(d: Dashboard, folder: Path | None = None, *, make_pages: bool = False) -> str:
     """``folder``: where the page is written, so its links to the issue reports (paths under
-    the data home) reach them from there (None: links relative to the data home)."""
+    the data home) reach them from there (None: links relative to the data home). A report
+    is linked as its page where that is made (made now, ``make_pages``), else as its
+    Markdown (``fs.reports``)."""
 
     def href(relative: str) -> str:
         if folder is None or not d.home:
@@ -272,10 +275,15 @@ def render_html(d: Dashboard, folder: Path | None = None) -> str:
         target = Path(os.path.abspath(Path(d.home) / relative))
         return quote(os.path.relpath(target, os.path.abspath(folder)).replace(os.sep, "/"))
 
-    return render("dashboard.html.j2", d=d, r=d.week, bar=text_bar, href=href, **CONTEXT)
+    def link(report: str) -> str:
+        return linked(d.home or ".", report, make=make_pages)
+
+    return render("dashboard.html.j2", d=d, r=d.week, bar=text_bar, href=href, linked=link,
+                  **CONTEXT)  # fmt: skip
 
 
 def write_dashboard_html(path: Path, d: Dashboard) -> Path:
+    """The page a person asked for: the reports it links get their pages where missing."""
     path = Path(path)
-    atomic_write_text(path, render_html(d, path.parent))
+    atomic_write_text(path, render_html(d, path.parent, make_pages=True))
     return path

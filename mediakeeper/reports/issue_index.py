@@ -6,8 +6,10 @@ report, sorted by name, PAGE_ROWS to a page: ``index.md`` lists the first, ``ind
 next, and so on, each page linking every other (so neither a page's Markdown nor its web page
 is ever the size of the library). Derived data, rebuilt whole each time, each page written
 atomically; pages left from a longer list are removed.
-A report written by an older version, which has no page yet, gets its page here, so every link
-of the index and of the dashboard opens one.
+The index's pages are made with it (a person opens them on disk); a report's own page is made
+when it is read (``fs.reports``), so an index page links the pages made and the Markdown of
+the reports whose pages are not: no link of it leads nowhere, and making the index makes no
+report's page (it ends every batch, after the workers).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
-from mediakeeper.fs.reports import INDEX, page_path, write_missing_page, write_report
+from mediakeeper.fs.reports import INDEX, page_path, write_report
 from mediakeeper.fs.spill import SortedRows
 from mediakeeper.reports.attention import KindAttention
 from mediakeeper.reports.records import OUTPUT_DIRS, Records, gather
@@ -49,10 +51,8 @@ def write_issue_indexes(home: Path, records: Records | None = None, counts=None)
     ):
         if queue.kind not in OUTPUT_DIRS or queue.problem:
             continue
-        asking, count = {i.report for i in needs.items}, 0
-        for _, path in found.reports:  # one pass: the pages missing, and the others counted
-            write_missing_page(os.path.join(home, path))
-            count += path not in asking
+        asking = {i.report for i in needs.items}
+        count = sum(1 for _, path in found.reports if path not in asking)
         others = Others(found.reports, asking, count)
         written += _write_pages(home / "issues" / queue.kind, needs, others)
     return written + write_upgrades(home, counts.queues)
@@ -64,6 +64,7 @@ def _write_pages(folder: Path, needs: KindAttention, others: Others) -> list[Pat
     any size of the library); pages left from a longer list removed."""
     pages = max(1, -(-len(others) // PAGE_ROWS))
     rows, written = iter(others), []
+    names = [page_name(page) for page in range(1, pages + 1)]  # made together: linked as pages
     for page in range(1, pages + 1):
         text = render(
             "issues_index.md.j2",
@@ -79,7 +80,7 @@ def _write_pages(folder: Path, needs: KindAttention, others: Others) -> list[Pat
             link=posixpath.basename,
             **CONTEXT,
         )
-        write_report(folder / page_name(page), text)
+        write_report(folder / page_name(page), text, now=True, written=names)
         written.append(folder / page_name(page))
     # The folder read an entry at a time (it holds every report: glob listed them all).
     with os.scandir(folder) as entries:

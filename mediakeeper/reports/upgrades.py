@@ -3,7 +3,7 @@ a lossless file of lossy origin, clipped audio) is no decision: it is a copy wor
 One line per album, worst first (the lowest bit rate, then lossy origins, then clipping):
 what is wrong, the format and bit rate, and which copy would be better: one the last
 ``dupes scan`` found in the library, graded better, where there is one (``dupes.saved``);
-written as ``issues/<kind>/upgrades.md`` (and its page) beside the kind's index.
+written as ``issues/<kind>/upgrades.md`` and its page (made with it) beside the kind's index.
 
 Only the output documents of the items whose counts hold such a code are read (the
 reports' one pass over the queues keeps those items: ``QueueTally.upgrading``).
@@ -128,7 +128,7 @@ def write_upgrades(home: Path, tallies: Iterable[QueueTally]) -> list[Path]:
             lines += [u.line() for u in listed]
         else:
             lines.append("Nothing to upgrade.")
-        write_report(path, "\n".join(lines) + "\n")
+        write_report(path, "\n".join(lines) + "\n", now=True)  # opened on disk: its page too
         written.append(path)
     return written
 

@@ -33,6 +33,7 @@ from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.decisions import DECIDING, UPGRADES, severity_of
 from mediakeeper.dupes.saved import would_free
 from mediakeeper.fs.atomic import atomic_write_bytes, encode_text
+from mediakeeper.fs.reports import linked
 from mediakeeper.queue.session_log import RUNNING, SessionRecord
 from mediakeeper.reports import records as rec
 from mediakeeper.reports import upgrades
@@ -429,8 +430,16 @@ def render_markdown(report: WeeklyReport) -> str:
     return render("weekly_progress.md.j2", r=report, **CONTEXT)
 
 
-def render_html(report: WeeklyReport) -> str:
-    return render("weekly_progress.html.j2", r=report, **CONTEXT)
+def render_html(report: WeeklyReport, *, make_pages: bool = False) -> str:
+    return render("weekly_progress.html.j2", r=report, **_linking(report, make_pages), **CONTEXT)
+
+
+def _linking(report: WeeklyReport, make_pages: bool) -> dict:
+    """How the page links a report of the home: its page where made (made now, asked
+    ``make_pages``: the ``report`` command a person runs to read it), else its Markdown
+    (``fs.reports``: the batch that ends with this report makes no report's page)."""
+    home = report.home or "."
+    return {"linked": lambda path: linked(home, path, make=make_pages)}
 
 
 # ---- files -----------------------------------------------------------------------------
@@ -442,7 +451,7 @@ def report_paths(home: Path, week: Week) -> tuple[Path, Path]:
     return folder / f"{stem}.md", folder / f"{stem}.html"
 
 
-def _write(home: Path, report: WeeklyReport) -> tuple[Path, Path]:
+def _write(home: Path, report: WeeklyReport, make_pages: bool = False) -> tuple[Path, Path]:
     """The .md and the .html are one report in two forms: each is written as it is rendered
     (a week's list of names is never whole in memory) and replaced atomically, and a signal
     (Ctrl+C) waits for the pair, so a reader never finds this week's .md beside last run's
@@ -451,7 +460,7 @@ def _write(home: Path, report: WeeklyReport) -> tuple[Path, Path]:
     with critical(exit_waits=True):  # two pages rendered and renamed: a moment
         for path, template in ((md_path, "weekly_progress.md.j2"),
                                (html_path, "weekly_progress.html.j2")):  # fmt: skip
-            pieces = render_pieces(template, r=report, **CONTEXT)
+            pieces = render_pieces(template, r=report, **_linking(report, make_pages), **CONTEXT)
             atomic_write_bytes(path, map(encode_text, pieces))
     return md_path, html_path
 
@@ -463,12 +472,14 @@ def write_weekly_report(
     *,
     records=None,
     counts=None,
+    make_pages: bool = False,
 ) -> tuple[Path, Path]:
     """Regenerate one week's report (``week``: any day of it; default the week of ``now``).
     Returns the .md and .html paths. The report lives in the data home and is read from
     anywhere, so its commands name that home. ``records``: the home's (``records.gather``),
     when the caller has read them already, and ``counts`` (``tally.Counted``) when it has
-    counted them for the same moment."""
+    counted them for the same moment. ``make_pages``: make the pages of the reports it links
+    that are not made (a person's ``report``; a batch's leaves them to be made when read)."""
     now = to_utc(now) if now is not None else datetime.now(UTC)
     target = Week.of(week if week is not None else now)
     check_week(target, now)
@@ -476,10 +487,12 @@ def write_weekly_report(
     figures = weekly_figures(records, target, now, home=str(home), counts=counts)
     if figures.partial:
         figures = replace(figures, duplicates=would_free(Path(home)))
-    return _write(Path(home), figures)
+    return _write(Path(home), figures, make_pages)
 
 
-def write_all_weekly_reports(home: Path, now: datetime | None = None) -> list[tuple[Path, Path]]:
+def write_all_weekly_reports(
+    home: Path, now: datetime | None = None, *, make_pages: bool = False
+) -> list[tuple[Path, Path]]:
     """Every week from the first queue or session to the week of ``now``, oldest first."""
     now = to_utc(now) if now is not None else datetime.now(UTC)
     this_week = Week.of(now)
@@ -490,6 +503,6 @@ def write_all_weekly_reports(home: Path, now: datetime | None = None) -> list[tu
     # at the first week whose chart the calendar holds.
     first = max(first, FIRST_WEEK.shift(REACH_WEEKS))
     return [
-        _write(Path(home), weekly_figures(records, week, now, home=str(home)))
+        _write(Path(home), weekly_figures(records, week, now, home=str(home)), make_pages)
         for week in weeks_from(first, this_week)
     ]

@@ -86,14 +86,18 @@ def _relative(href: str) -> bool:
     return ":" not in href.split("/", 1)[0] and not href.startswith(("/", "#"))
 
 
-def _link(match: re.Match) -> str:
-    """A link to a report opens its page; a link that reads as its file's name (the index's
-    ``[x.md](x.md)``) reads as the page's."""
-    href, text = match.groups()
-    if _relative(href):
-        text = page_of(text) if text == href else text
-        href = page_of(href)
-    return f'<a href="{href}">{text}</a>'
+def _linker(unmade: frozenset[str]) -> Callable[[re.Match], str]:
+    def link(match: re.Match) -> str:
+        """A link to a report opens its page (but a report of ``unmade``: its Markdown); a
+        link that reads as its file's name (the index's ``[x.md](x.md)``) reads as the
+        page's."""
+        href, text = match.groups()
+        if _relative(href) and html.unescape(href) not in unmade:
+            text = page_of(text) if text == href else text
+            href = page_of(href)
+        return f'<a href="{href}">{text}</a>'
+
+    return link
 
 
 def _text(fragment: str) -> str:
@@ -146,26 +150,33 @@ def _makers() -> bytes:
     return hashlib.sha256(b"\0".join(parts)).digest()
 
 
-def made_from(markdown: bytes, *, source: str, index: str = "") -> str:
-    """The hash a page made of ``markdown`` (as its file holds it) under these names carries."""
+def made_from(
+    markdown: bytes, *, source: str, index: str = "", unmade: tuple[str, ...] = ()
+) -> str:
+    """The hash a page made of ``markdown`` (as its file holds it) under these names carries;
+    ``unmade``: the reports it links whose pages were not made (linked as Markdown)."""
     digest = hashlib.sha256(_makers())
-    for name in (source, index):
+    for name in (source, index, *unmade):
         part = name.encode("utf-8", "surrogateescape")
         digest.update(b"%d:%s" % (len(part), part))
     digest.update(markdown)
     return digest.hexdigest()
 
 
-def report_page(markdown: str, *, source: str, index: str = "", made: str = "") -> str:
+def report_page(
+    markdown: str, *, source: str, index: str = "", made: str = "",
+    unmade: frozenset[str] = frozenset(),
+) -> str:  # fmt: skip
     """The page of one report. ``source``: the Markdown file's name, which the page names
     (the terminal's and git's form); ``index``: the page of every report of the kind, linked
     from the page's foot ("": this is the index); ``made``: its ``made_from``, named in the
-    page's head."""
+    page's head; ``unmade``: the reports it links whose pages are not made, linked as their
+    Markdown (a page on disk: ``fs.reports``)."""
     global _render
     _render = _render or renderer()
-    body, title = [], ""
+    body, title, link = [], "", _linker(unmade)
     for text, opens, closes in _pieces(markdown):
-        piece = _LINK.sub(_link, _TABLE.sub(_labelled, _render(text)))
+        piece = _LINK.sub(link, _TABLE.sub(_labelled, _render(text)))
         title = title or _title(piece)
         body.append(visible(shown(_joined(piece, opens, closes))))
     return render(

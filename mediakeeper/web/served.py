@@ -5,6 +5,13 @@ report and its index (``/issues/<kind>/<file>``, page or Markdown), and an item'
 ``../../issues/music/x.html`` and an issue page's index and Markdown links are the same
 relative paths on the server as on disk.
 
+A report's page is made when it is read (``fs.reports``): asked for ``issues/<kind>/x.html``,
+the server answers the page of ``x.md`` beside it, made from it when missing or made from
+other text, and kept on disk (``read_page``) for the next reader, the index's next links and a
+browser's ``file://``. Since it makes any report's page asked for, every page it answers links
+pages: a page on disk that links a report's Markdown, its page not made yet (the weekly
+report, written as a batch ends), links its page here.
+
 A path asked for is a name in a folder the home holds, never a path of the asker's making:
 one part under ``issues/<kind>/`` (or ``status/reports/``), no dot-file, no separator, found
 by listing that folder; a symlink leading out of the home is not followed. A report page is
@@ -17,10 +24,12 @@ import re
 from pathlib import Path
 
 from markupsafe import escape
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from mediakeeper.fs.reports import read_page
 from mediakeeper.web.bodies import Params, Text, query
 
 REPORT_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
@@ -54,9 +63,10 @@ def _inside(folder: Path, name: str, *, folder_too: bool = False) -> Path | None
 
 
 def report_of(home: Path, kind: str, slug: str) -> str:
-    """The issue page of an item (its slug), relative to the server, or "" when none."""
-    found = _inside(home / "issues" / kind, f"{slug}.html") if kind else None
-    return f"issues/{kind}/{found.name}" if found else ""
+    """The issue page of an item (its slug), relative to the server, or "" when it has no
+    report (the page is made when asked for: ``issue``)."""
+    found = _inside(home / "issues" / kind, f"{slug}.md") if kind else None
+    return f"issues/{kind}/{found.stem}.html" if found else ""
 
 
 def index_of(home: Path, kind: str) -> str:
@@ -107,10 +117,20 @@ async def weekly(request: Request) -> Response:
     found = weekly_report(web.home)
     if found is None:
         return _missing("No weekly report yet: a batch writes it when it ends.")
-    html = found.read_text(encoding="utf-8", errors="replace")
+    html = _pages_linked(found.read_text(encoding="utf-8", errors="replace"))
     base = f'<base href="{escape(web.base_path)}/status/reports/">'
     html = html.replace("<head>", "<head>\n" + base, 1)
     return HTMLResponse(html, headers=_headers())
+
+
+# A weekly report's link to an issue report's Markdown, where its page was not made.
+_REPORT_LINK = re.compile(r'href="(\.\./\.\./issues/[^/"]+/[^/"]+)\.md"')
+
+
+def _pages_linked(html: str) -> str:
+    """A weekly report's page as served: its links to reports' Markdown lead to their pages,
+    which ``issue`` makes when asked for."""
+    return _REPORT_LINK.sub(r'href="\1.html"', html)
 
 
 async def report(request: Request) -> Response:
@@ -118,15 +138,25 @@ async def report(request: Request) -> Response:
         return answer
     name = request.path_params["name"]
     found = _inside(request.app.state.web.home / "status" / "reports", name)
-    return _answer(found) if found and found.suffix in TYPES else _missing("No such report.")
+    if not found or found.suffix not in TYPES:
+        return _missing("No such report.")
+    if found.suffix != ".html":
+        return _answer(found)
+    html = _pages_linked(found.read_text(encoding="utf-8", errors="replace"))
+    return HTMLResponse(html, headers=_headers())
 
 
 async def issue(request: Request) -> Response:
     if answer := _signed_out(request):
         return answer
-    home = request.app.state.web.home
+    home, name = request.app.state.web.home, request.path_params["name"]
     folder = _inside(home / "issues", request.path_params["kind"], folder_too=True)
-    found = _inside(folder, request.path_params["name"]) if folder else None
+    if folder and name.endswith(".html"):  # a report's page: made from its Markdown
+        source = _inside(folder, name.removesuffix(".html") + ".md")
+        html = await run_in_threadpool(read_page, source) if source else None
+        if html is not None:
+            return HTMLResponse(html, headers=_headers())
+    found = _inside(folder, name) if folder else None
     return _answer(found) if found and found.suffix in TYPES else _missing("No such report.")
 
 

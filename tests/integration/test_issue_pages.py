@@ -1,9 +1,10 @@
-"""Issue 36: every issue report is written as a web page too, beside its Markdown, and the
-HTML pages link the pages (they opened the raw ``.md``). The page is the Markdown's page:
-what a tag holds shows as text, never as markup; a report written again (``decide``, ``undo``)
-writes its page again; on a phone, a tablet and a desktop (real headless Chromium) nothing of
-a page linked from the dashboard, nor of the dashboard and the weekly report, is cut off
-sideways."""
+"""Issue 36: every issue report is a web page too, beside its Markdown, and the HTML pages
+link the pages (they opened the raw ``.md``). The page is the Markdown's page: what a tag
+holds shows as text, never as markup. Issue 72: a report's page is made when it is read
+(``fs.reports.read_page``, what ``serve`` answers), not by the batch; a page made is made
+again when its report changes (``decide``, ``undo``); no link of a page on disk leads
+nowhere. On a phone, a tablet and a desktop (real headless Chromium) nothing of a page linked
+from the dashboard, nor of the dashboard and the weekly report, is cut off sideways."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from mediakeeper.fs.reports import read_page
 from mediakeeper.text.report_page import made_from, report_page
 from mediakeeper.text.slug import slugify
 from tests.helpers import run_script
@@ -43,9 +45,30 @@ class Page(HTMLParser):
 
 
 def pages(home: Path, name: str) -> tuple[str, Page]:
-    """An artist's report: its Markdown and its page."""
+    """An artist's report: its Markdown and its page, as its reader is given it."""
     md = home / "issues" / "music" / f"{slugify(name)}.md"
-    return md.read_text("utf-8"), Page(md.with_suffix(".html").read_text("utf-8"))
+    return md.read_text("utf-8"), Page(read_page(md).decode("utf-8"))
+
+
+def item_pages(home: Path) -> list[Path]:
+    """The items' pages on disk (not the indexes' nor the upgrades list's)."""
+    return [p for p in (home / "issues").rglob("*.html")
+            if not p.name.startswith(("index", "upgrades"))]  # fmt: skip
+
+
+def dead_links(home: Path) -> list[tuple[str, str]]:
+    """Every link of every page on disk (the issue reports' pages and indexes, the weekly
+    reports) that leads to no file, as a browser opening the page with ``file://`` follows
+    it: (page, link)."""
+    dead = []
+    for page in [*(home / "issues").rglob("*.html"), *(home / "status").rglob("*.html")]:
+        for href in re.findall(r'href="([^"]*)"', page.read_text("utf-8")):
+            href = html.unescape(href)
+            if ":" in href.split("/", 1)[0] or href.startswith("#"):
+                continue  # a web address, or a place on the page
+            if not (page.parent / unquote(href.split("#")[0])).is_file():
+                dead.append((str(page.relative_to(home)), href))
+    return dead
 
 
 def test_what_tags_hold_is_shown_as_text_never_as_markup(tmp_path, music_library):
@@ -61,6 +84,7 @@ def test_what_tags_hold_is_shown_as_text_never_as_markup(tmp_path, music_library
     batch = run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
                         "--offline")  # fmt: skip
     assert batch.returncode == 0, batch.stdout + batch.stderr
+    assert item_pages(home) == []  # made when read: none read yet
     md, page = pages(home, folder)
     assert hostile.replace("<", "\\<").replace(">", "\\>") in md  # the whitespace fix names it
     assert "script" not in page.tags and "img" not in page.tags
@@ -87,48 +111,69 @@ def test_raw_html_and_script_links_in_the_markdown_stay_text():
 
 
 
-def same(home: Path, name: str) -> str:
-    """The artist's page is the page of its Markdown as it is now; its text."""
-    md, page = pages(home, name)
+def same(home: Path, name: str, page_text: str | None = None) -> str:
+    """The artist's page (``page_text``, else as its reader is given it) is the page of its
+    Markdown as it is now, the page a batch wrote before pages were made on reading; its
+    text."""
     md_path = home / "issues" / "music" / f"{slugify(name)}.md"
-    page_text = md_path.with_suffix(".html").read_text("utf-8")
+    md = md_path.read_text("utf-8")
+    page_text = read_page(md_path).decode("utf-8") if page_text is None else page_text
     made = made_from(md_path.read_bytes(), source=md_path.name, index="index.html")
     assert page_text == report_page(md, source=md_path.name, index="index.html", made=made)
-    return page.text
+    return Page(page_text).text
 
 
-def test_decide_and_undo_write_the_page_again(processed):
+def test_a_page_read_is_made_again_when_decide_and_undo_change_its_report(processed):
     home, _ = processed
-    assert "0 fixed, 1 decision for you" in same(home, "Pink Floyd")
+    pink = home / "issues" / "music" / f"{slugify('Pink Floyd')}.html"
+    assert not pink.exists()
+    assert "0 fixed, 1 decision for you" in same(home, "Pink Floyd")  # read: made, kept
+    assert pink.is_file()
     took = run_script("decide.py", "--home", home, "music", "Pink Floyd", "--choose", "2")
     assert took.returncode == 0, took.stderr
-    text = same(home, "Pink Floyd")
+    text = same(home, "Pink Floyd", pink.read_text("utf-8"))  # the page on disk: made again
     assert "0 decisions for you" in text and "Needs a decision" not in text
     assert "chose date '1974'" in text
     index = Page((home / "issues" / "music" / "index.html").read_text("utf-8")).text
     assert "2 decisions in 1 artist." in index and "Pink Floyd" not in index.split("Nothing")[0]
 
-    assert "Undo this artist's fixes" in same(home, "Nina Simone")
+    nina = home / "issues" / "music" / f"{slugify('Nina Simone')}.html"
     undo = run_script("undo_changes.py", "--home", home, "--artist", "Nina Simone")
     assert undo.returncode == 0, undo.stdout + undo.stderr
+    assert not nina.exists()  # never read: undo made no page
     text = same(home, "Nina Simone")
     assert "0 fixed, 2 decisions for you" in text and "Undo this artist's fixes" not in text
     index = Page((home / "issues" / "music" / "index.html").read_text("utf-8")).text
     assert "4 decisions in 2 artists." in index  # Nina's album's three tracks: one question
 
 
-def test_an_older_home_gets_the_pages_its_reports_lack(processed):
-    """A data home whose reports were written before they had pages: the next index (every
-    batch, decide, undo) writes the missing pages, so no link leads nowhere."""
+def test_no_link_of_a_page_on_disk_leads_nowhere(processed):
+    """The batch makes no item's page: the index and the weekly report link the Markdown of
+    a report whose page is not made, its page once it is (the next index, ``decide`` here),
+    and ``report`` (a person reading) makes the pages its weekly report links."""
     home, _ = processed
-    for page in (home / "issues" / "music").glob("*.html"):
-        page.unlink()
+    issues = home / "issues" / "music"
+    assert item_pages(home) == [] and (issues / "index.html").is_file()
+    assert dead_links(home) == []
+    index = (issues / "index.html").read_text("utf-8")
+    clean = slugify("Clean")
+    assert f'href="{clean}.md"' in index and f'href="{clean}.html"' not in index
+    read_page(issues / f"{clean}.md")  # read (serve): its page made
     took = run_script("decide.py", "--home", home, "music", "Metallica", "--dismiss",
                        "missing-year")  # fmt: skip
     assert took.returncode == 0, took.stderr
-    reports = sorted((home / "issues" / "music").glob("*.md"))
-    assert len(reports) == 5 and all(md.with_suffix(".html").is_file() for md in reports)
-    assert "Clean — issue report" in same(home, "Clean")
+    index = (issues / "index.html").read_text("utf-8")
+    assert f'href="{clean}.html"' in index and f'href="{clean}.md"' not in index
+    assert dead_links(home) == []
+    weekly = sorted((home / "status" / "reports").glob("*.html"))
+    assert weekly and "issues/music/" in weekly[-1].read_text("utf-8")
+    assert ".md\"" in weekly[-1].read_text("utf-8")  # the items needing a person: Markdown
+    made = run_script("weekly_report.py", "--home", home)
+    assert made.returncode == 0, made.stdout + made.stderr
+    text = weekly[-1].read_text("utf-8")
+    linked = re.findall(r'href="\.\./\.\./(issues/music/[^"]+)"', text)
+    assert linked and all(link.endswith(".html") for link in linked), linked
+    assert dead_links(home) == []
 
 
 # ---- in Chromium: from the dashboard to a report ------------------------------------------
