@@ -28,7 +28,6 @@ from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.stage_progress import report_fraction
 from mediakeeper.batch.staged import COMPLETED, Attempt, Stage, StagedJob
 from mediakeeper.core import kinds
-from mediakeeper.core.decisions import ALBUMS_ASKED
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
 from mediakeeper.fs.atomic import atomic_write_bytes, fsync_dir
@@ -37,7 +36,7 @@ from mediakeeper.fs.tree import files_below, make_folders, remove_tree
 from mediakeeper.fs.workdir import PARTIAL, check_space, copy_verified, file_hash
 from mediakeeper.media import ffmpeg, merge_m4b
 from mediakeeper.queue import dismissals
-from mediakeeper.queue.items import albums_asked, finding_counts
+from mediakeeper.queue.items import asked_details
 from mediakeeper.text.slug import slugify
 
 AUDIOBOOKS = kinds.get("audiobooks")  # its own record (its kind.py points at this module)
@@ -248,8 +247,7 @@ class AudiobookJob(StagedJob):
         result = ItemResult(
             counts={"issues_found": len(records),  # every finding, as everywhere
                     "issues_resolved": 0},
-            details={"slug": slug, "finding_counts": finding_counts(records),
-                     ALBUMS_ASKED: albums_asked(records),
+            details={"slug": slug, **asked_details(records),
                      "stage": COMPLETED, "output": state["placed"], "seconds": state["seconds"],
                      "copied": state["copied"]},
             summary=f"{len(inputs)} chapters, {state['seconds'] / 3600:.2f} h, "

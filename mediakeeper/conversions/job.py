@@ -46,7 +46,6 @@ from mediakeeper.batch.staged import (
 from mediakeeper.conversions import plan
 from mediakeeper.conversions.outputs import write_outputs
 from mediakeeper.core import kinds
-from mediakeeper.core.decisions import ALBUMS_ASKED
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
 from mediakeeper.fs.atomic import atomic_write_text
@@ -64,7 +63,7 @@ from mediakeeper.media.convert import (
     place_received,
 )
 from mediakeeper.queue import dismissals
-from mediakeeper.queue.items import albums_asked, finding_counts
+from mediakeeper.queue.items import asked_details
 from mediakeeper.system import children
 from mediakeeper.text.slug import slugify
 
@@ -320,8 +319,7 @@ class ConversionJob(StagedJob):
             },
             details={
                 "slug": slug,
-                "finding_counts": finding_counts(document["findings"]),
-                ALBUMS_ASKED: albums_asked(document["findings"]),
+                **asked_details(document["findings"]),
                 "stage": COMPLETED,
                 "profile": state["profile"],
                 "bytes_before": before,

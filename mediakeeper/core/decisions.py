@@ -90,6 +90,19 @@ def open_by_code(tallies: Mapping[str, Any] | None) -> dict[str, int]:
     return result
 
 
+def open_codes(details: Mapping[str, Any] | None) -> frozenset[str] | None:
+    """The codes an item's queue counts (``finding_counts`` in its ``details``) say are still
+    open, of any severity; None when there are no counts to tell by (an item recorded before
+    they were kept, or counts not as a job writes them): its output document says."""
+    counts = (details or {}).get("finding_counts")
+    if not isinstance(counts, Mapping):
+        return None
+    try:
+        return frozenset(code for code, (found, done, *_) in counts.items() if found > done)
+    except (TypeError, ValueError):
+        return None
+
+
 # An item's details key: the albums its open questions are about, by code, where one is
 # about an album (``queue.items.albums_asked``); with its counts, its decisions' ids.
 ALBUMS_ASKED = "albums_asked"

@@ -74,6 +74,7 @@ from mediakeeper.decisions.listing import (
     queued_json,
 )
 from mediakeeper.dupes import questions as dupes_questions
+from mediakeeper.fs.checks import identity
 from mediakeeper.queue.fingerprints import FINGERPRINT
 from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED
 from mediakeeper.reports import records
@@ -564,7 +565,7 @@ class GroupResult:
 
 def _group_token(shown: Mapping[str, Any]) -> str:
     """A whole group's preview's fingerprint: all it says, and each file it would write or
-    move as it is now (size, time, inode): a file changed since is another token."""
+    move as it is now (``fs.checks.identity``): a file changed since is another token."""
     files = sorted({w["path"] for w in shown["writes"]} | {m["from"] for m in shown["moves"]})
     body = json.dumps([shown, [_file_state(f) for f in files]], sort_keys=True, default=str)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:24]
@@ -572,10 +573,9 @@ def _group_token(shown: Mapping[str, Any]) -> str:
 
 def _file_state(path: str) -> list[int] | None:
     try:
-        st = os.stat(path)
+        return list(identity(os.stat(path)))
     except OSError:
         return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
 def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = None,

@@ -33,13 +33,13 @@ from mediakeeper.changes.writes import (
 )
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.decisions import ALBUMS_ASKED, is_open, question
+from mediakeeper.core.decisions import is_open, question
 from mediakeeper.core.errors import AudioError, MediakeeperError, NotFound, UsageError
 from mediakeeper.core.questions import DEFAULT, RESTORE, WRITE, Asked, Questions, tag_of
 from mediakeeper.decisions import backups, ids, words
 from mediakeeper.queue import dismissals, fingerprints
 from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
-from mediakeeper.queue.items import COMPLETED, albums_asked, finding_counts
+from mediakeeper.queue.items import COMPLETED, asked_details
 from mediakeeper.queue.manager import choose_named
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.attention import NeedsYou, severity_rank
@@ -490,7 +490,8 @@ def write_again(
     document, key = found.document, found.item["key"]
     slug = (found.item.get("details") or {}).get("slug") or slugify(key)
     said = rewriter(found.kind)(home, slug, document) or {}
-    counts, asked = finding_counts(document["findings"]), albums_asked(document["findings"])
+    asked = asked_details(document["findings"])
+    counts = asked["finding_counts"]
     store = store or queue_of(home, found.kind)
     record = Recorder(store.dir, kinds.get(found.kind).files_below)
 
@@ -500,7 +501,7 @@ def write_again(
         details = {**(item.get("details") or {}), **said, **(extra or {})}
         if files_now and details.get(FINGERPRINT):  # recorded when the item was completed
             details[FINGERPRINT] = record(item)
-        item["details"] = {**details, "finding_counts": counts, ALBUMS_ASKED: asked}
+        item["details"] = {**details, **asked}
         item["issues_resolved"] = sum(done for _, done, *_ in counts.values())
         return True
 

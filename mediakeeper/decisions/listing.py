@@ -36,7 +36,7 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.decisions import questions_asked
+from mediakeeper.core.decisions import open_codes, questions_asked
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.questions import RETRY, SKIP, Asked
 from mediakeeper.decisions import dupes, groups, ids, outstanding
@@ -47,6 +47,7 @@ from mediakeeper.decisions.item import (
     item_decisions,
     questions_of,
 )
+from mediakeeper.fs.checks import identity
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.reading import read_lines
 from mediakeeper.queue.store import QueueStore
@@ -422,7 +423,7 @@ def _held(home: Path, kind: str, item: dict[str, Any], order: int) -> Held | Non
     waiting = outstanding_of(kind, item)
     if item.get("status") != COMPLETED:
         return Held(item, None, waiting, order) if waiting else None
-    opened = _open_codes(item)
+    opened = open_codes(item.get("details"))
     if opened == frozenset() and not (item.get("details") or {}).get("unidentified"):
         return None  # nothing open (the common case, told from the counts alone)
     document = records.once(partial(records.read_output, home, kind, item))
@@ -431,27 +432,11 @@ def _held(home: Path, kind: str, item: dict[str, Any], order: int) -> Held | Non
     return Held(item, need, None, order) if need is not None else None
 
 
-def _open_codes(item: Mapping[str, Any]) -> frozenset[str] | None:
-    """The codes the item's queue counts say are still open (as ``taking`` tells them); None
-    when there are no counts to tell by (an old item: its output document says)."""
-    counts = (item.get("details") or {}).get("finding_counts")
-    if not isinstance(counts, dict):
-        return None
-    try:
-        return frozenset(code for code, (found, done, *_) in counts.items() if found > done)
-    except (TypeError, ValueError):
-        return None
-
-
 def _files_state(folder: Path) -> tuple:
-    """What tells that a folder's files changed: each file's name, size, time and inode."""
+    """What tells that a folder's files changed: each file's name and identity."""
     try:
         with os.scandir(folder) as found:
-            return tuple(sorted((e.name, *_stat(e)) for e in found))
+            return tuple(sorted((e.name, *identity(e.stat())) for e in found))
     except OSError:
         return ()
 
-
-def _stat(entry: os.DirEntry) -> tuple[int, int, int]:
-    st = entry.stat()
-    return st.st_size, st.st_mtime_ns, st.st_ino

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core import kinds, writemode
-from mediakeeper.core.decisions import check_rules, questions
+from mediakeeper.core.decisions import check_rules, open_codes, questions
 from mediakeeper.core.questions import ACCEPT, AGAIN, CANDIDATE, DISMISS, RESTORE, UPGRADE
 from mediakeeper.decisions import outstanding, rules, sessions, verifying
 from mediakeeper.decisions.item import (
@@ -139,7 +139,7 @@ def items_asking(home: Path, kind: str, code: str | Collection[str], *, full: bo
         items = store.peek()["items"]
     found = []
     for item in items:
-        if item.get("status") != COMPLETED or not any(_counts_open(item, c) for c in codes):
+        if item.get("status") != COMPLETED or not _may_ask(item, codes):
             continue
         try:
             decisions = item_decisions(home, kind, item, full=full, codes=codes)
@@ -150,12 +150,11 @@ def items_asking(home: Path, kind: str, code: str | Collection[str], *, full: bo
     return sorted(found, key=lambda f: f.name.casefold())
 
 
-def _counts_open(item: dict[str, Any], code: str) -> bool:
-    counts = (item.get("details") or {}).get("finding_counts")
-    if not isinstance(counts, dict):
-        return True  # an old item: its output document says
-    found, done, *_ = counts.get(code) or (0, 0)
-    return found > done
+def _may_ask(item: dict[str, Any], codes: Collection[str]) -> bool:
+    """Whether the item's queue counts leave one of ``codes`` open (no counts: its output
+    document says)."""
+    opened = open_codes(item.get("details"))
+    return opened is None or not opened.isdisjoint(codes)
 
 
 def _same_choice(asking: list[ItemDecisions], code: str, choose: int) -> str:

@@ -24,7 +24,6 @@ from mediakeeper.batch.workfile import finished, load_work, save_finished, save_
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
-from mediakeeper.core.decisions import ALBUMS_ASKED
 from mediakeeper.core.errors import LibraryError, LookupFailed
 from mediakeeper.core.findings import Finding, finding_record
 from mediakeeper.fs.atomic import atomic_write_bytes
@@ -39,7 +38,7 @@ from mediakeeper.movies.nfo import date_added, movie_nfo
 from mediakeeper.movies.outputs import write_outputs
 from mediakeeper.movies.videos import VideoScan, scan_videos
 from mediakeeper.queue import dismissals
-from mediakeeper.queue.items import albums_asked, finding_counts
+from mediakeeper.queue.items import asked_details
 from mediakeeper.text.slug import inside, slugify
 from mediakeeper.text.wording import count
 
@@ -144,8 +143,7 @@ class MovieJob:
                 "imdb_id": tmdb["imdb_id"] if tmdb else None,
                 "files_written": written,
                 "files_kept": kept,
-                "finding_counts": finding_counts(state["findings"]),
-                ALBUMS_ASKED: albums_asked(state["findings"]),
+                **asked_details(state["findings"]),
                 "processed_at": document["processed_at"],
                 **state["lookups"],
             },

@@ -26,7 +26,6 @@ from mediakeeper.changes.writes import Applied, ChangeJournal, apply_changes, wo
 from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
-from mediakeeper.core.decisions import ALBUMS_ASKED
 from mediakeeper.core.errors import LibraryError, LookupFailed
 from mediakeeper.core.findings import Finding, finding_record
 from mediakeeper.fs import tree
@@ -41,7 +40,7 @@ from mediakeeper.music.rules import find_issues, planned_changes
 from mediakeeper.music.scan import scan_artist
 from mediakeeper.music.work_state import decoded, encoded
 from mediakeeper.queue import dismissals
-from mediakeeper.queue.items import albums_asked, finding_counts
+from mediakeeper.queue.items import asked_details
 from mediakeeper.tags import AUDIO_EXTENSIONS, version_after_write
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
@@ -205,7 +204,8 @@ class MusicJob:
         tracks = state["tracks"]
         found, resolved = len(records), fixed
         this_run = {"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved}
-        by_code = finding_counts(records)
+        asked = asked_details(records)
+        by_code = asked["finding_counts"]
         if self.enrich_only:  # earlier fixes are in the files now: keep counting them
             found, resolved = _with_earlier_fixes(item, found, resolved, by_code)
         enriched = "enrichment" in state  # not when MusicBrainz was unreachable: --enrich later
@@ -216,8 +216,7 @@ class MusicJob:
                 "slug": slugify(item["key"]),
                 "enriched": enriched,
                 "unidentified": (UNUSABLE if "refused" in state else UNREACHABLE) if later else "",
-                "finding_counts": by_code,
-                ALBUMS_ASKED: albums_asked(records),  # with the counts: its decisions' ids
+                **asked,  # by_code as the enrich run counts it, and the albums asked
                 # How the fixes reached the files: the closing summary's "written to" line.
                 "files_written": applied.files_written.files,
                 "files_rewritten": applied.files_written.whole,

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediakeeper.core.decisions import is_open, question, settled
+from mediakeeper.core.decisions import ALBUMS_ASKED, is_open, question, settled
 from mediakeeper.core.errors import TransitionError
 from mediakeeper.system.processes import is_running, own_start_time
 
@@ -370,6 +370,14 @@ def albums_asked(findings: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
             code, where = question(finding)
             asked.setdefault(code, {})[where] = None
     return {code: list(wheres) for code, wheres in asked.items() if list(wheres) != [""]}
+
+
+def asked_details(findings: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """What every job puts in a completed item's details of its findings: their counts by
+    code (``finding_counts``) and the albums its open questions are about (``albums_asked``),
+    which with its key name each of its decisions without its output document."""
+    findings = list(findings)
+    return {"finding_counts": finding_counts(findings), ALBUMS_ASKED: albums_asked(findings)}
 
 
 def stages_in_progress(items: Iterable[Mapping[str, Any]]) -> dict[str, int]:

@@ -37,14 +37,13 @@ from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
-from mediakeeper.core.decisions import ALBUMS_ASKED
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
 from mediakeeper.fs.reports import write_item_outputs
 from mediakeeper.media import ffmpeg, flactest, integrity
 from mediakeeper.media.albums import album_files, is_checked
 from mediakeeper.queue import dismissals
-from mediakeeper.queue.items import albums_asked, finding_counts
+from mediakeeper.queue.items import asked_details
 from mediakeeper.system import children
 from mediakeeper.text.slug import slugify
 from mediakeeper.verify import ledger, rules
@@ -181,8 +180,7 @@ class VerifyJob:
         return ItemResult(
             counts={"track_count": len(entries), "issues_found": len(records),
                     "issues_resolved": 0},
-            details={"slug": slug, "finding_counts": finding_counts(records),
-                     ALBUMS_ASKED: albums_asked(records), "seconds": seconds},
+            details={"slug": slug, **asked_details(records), "seconds": seconds},
             summary=f"{len(entries)} files, {seconds / 60:.1f} min of audio: "
             + (f"{errors} damaged or changed" if errors else "all whole"),
         )
