@@ -99,14 +99,15 @@ def _whole(value: Any) -> int:
 
 
 def _key(sort: str):
-    """Where an entry stands in an order: one place each (its folded name and key last)."""
+    """Where an entry stands in an order: one place each, its key last (two names may fold
+    alike, "Björk" and "Bjork": ``Listing.changed`` finds an entry by its place)."""
     if sort == "status":
-        return lambda e: (STATUS_ORDER.get(e.status, 9), e.folded)
+        return lambda e: (STATUS_ORDER.get(e.status, 9), e.folded, e.key)
     if sort == "recent":
-        return lambda e: (e.at, e.folded)  # listed newest first
+        return lambda e: (e.at, e.folded, e.key)  # listed newest first
     if sort == "decisions":
-        return lambda e: (-e.decisions, e.folded)
-    return lambda e: (e.folded,)
+        return lambda e: (-e.decisions, e.folded, e.key)
+    return lambda e: (e.folded, e.key)
 
 
 class Listing:

@@ -74,6 +74,24 @@ def test_orders_are_sorted_once_then_kept_in_order_as_entries_change():
     assert [e.name for e in listing.ordered(entries, 13, "status")][:2] == ["ABBA", "Cream"]
 
 
+def test_two_items_whose_names_fold_alike_keep_their_own_places_as_they_change():
+    """"Björk" and "Bjork" (two folders of one artist, as messy libraries have them) fold to
+    the same text: each order still holds each of them once, the changed one as it is now."""
+    entries = {e.key: e for e in map(entry_of, [item("Björk"), item("Bjork"), item("ABBA")])}
+    listing = Listing()
+    for sort in ("name", "status", "recent", "decisions"):
+        listing.ordered(entries, 1, sort)
+    for version, key in enumerate(("Bjork", "Björk", "Bjork"), 2):
+        after = entry_of(item(key, codes=["missing-year"], status="completed",
+                              at=f"2026-11-2{version}T10:00:00+00:00"))  # fmt: skip
+        listing.changed(entries[key], after)
+        entries[key] = after
+        for sort in ("name", "status", "recent", "decisions"):
+            shown = listing.ordered(entries, version, sort)
+            assert sorted(shown, key=lambda e: e.key) == sorted(entries.values(),
+                                                                 key=lambda e: e.key), sort
+
+
 @pytest.mark.parametrize("params", [{"status": "done"}, {"sort": "size"}, {"offset": "-1"},
                                     {"limit": "x"}, {"q": "x" * 501}, {"code": "x" * 201},
                                     {"offset": "9" * 5000}])  # fmt: skip
