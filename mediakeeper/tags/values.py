@@ -161,8 +161,8 @@ class NumberWithTotal(Text):
 
     def key(self, text: str) -> str | None:
         """A number is compared by the number it starts with ("03/12": "3")."""
-        found = _LEADING_NUMBER.match(text)
-        return str(int(found[1])) if found else None
+        number = self.leading(text)
+        return None if number is None else str(number)
 
 
 def whole(text: str | None) -> int | None:
