@@ -23,6 +23,8 @@ PUBLIC = ("id", "level", "best", "why", "doubt", "waste")
 # A copy's fields shown; those after ``size`` are missing from an older scan's groups (None).
 COPY = ("path", "grade", "format", "bitrate", "size", "sample_rate", "bit_depth", "duration",
         "tags_filled", "damage", "lossy_origin", "ranks")  # fmt: skip
+
+
 def groups_path(home: Path) -> Path:
     return inside(home, "status", KIND.name, "groups.json")
 
