@@ -76,6 +76,14 @@ def serve(home: Path, *args, env: dict | None = None, host: str = "127.0.0.1") -
     return Server(process, url, home)
 
 
+def page_errors(page) -> list[str]:
+    """The JavaScript errors ``page`` (Playwright's) throws from now on, gathered as they
+    come: a test of the page ends by finding it empty."""
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
 def read_events(response: requests.Response, into: list, stop: threading.Event) -> None:
     """The events of an open ``/api/events`` response, as dicts with ``id``, ``event`` and
     ``data`` (decoded), appended to ``into`` until the stream ends or ``stop`` is set."""

@@ -13,7 +13,7 @@ import pytest
 
 from mediakeeper.queue.items import new_item, new_queue
 from mediakeeper.queue.store import QueueStore
-from tests.integration.serving import serve
+from tests.integration.serving import page_errors, serve
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -44,8 +44,7 @@ def test_the_page_shows_what_is_read_so_far_then_fills_in(large_home, browser, t
     server = serve(large_home)
     try:
         page = browser.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        errors = page_errors(page)
         page.goto(server.url + "/")
         reading = page.locator("#reading")
         expect(reading).to_have_text(

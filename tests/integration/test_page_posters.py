@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from tests.helpers import REPO_ROOT
-from tests.integration.serving import serve
+from tests.integration.serving import page_errors, serve
 from tests.integration.test_decide_kinds import movie_env
 from tests.integration.test_page_views import serious_findings, shot
 from tests.servers.base import COVER_JPEG
@@ -80,8 +80,7 @@ def test_each_candidate_is_shown_with_its_poster_fetched_once(solaris, browser):
     assert {c["poster_path"] for c in candidates.values()} == {"/poster593.jpg", "/poster2103.jpg"}
     fake.clear_requests()
     page = browser.new_page(viewport={"width": 390, "height": 844})  # under the page's policy
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    errors = page_errors(page)
     question, posters = opened(page, server, match["id"])
     expect(question.locator(".candidates")).to_contain_text("Solaris (1972)")
     expect(question.locator(".candidates")).to_contain_text("Солярис")
@@ -153,8 +152,7 @@ def test_a_poster_that_cannot_be_had_is_a_placeholder(solaris, browser):
     fake.malformed(path=fake.images_path + "/poster2103.jpg", body=big_jpeg(5 * 2**20),
                    times=None)  # fmt: skip
     page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark")
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    errors = page_errors(page)
     question, posters = opened(page, server, match["id"])
     for n in range(2):
         answer = server.get(posters.nth(n).get_attribute("src"))

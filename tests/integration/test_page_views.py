@@ -20,7 +20,7 @@ import pytest
 from mediakeeper.queue.items import new_item, new_queue
 from mediakeeper.queue.store import QueueStore
 from tests.helpers import build_library
-from tests.integration.serving import proxy, script, serve
+from tests.integration.serving import page_errors, proxy, script, serve
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -159,8 +159,7 @@ def test_the_activity_agrees_with_the_weekly_report(demo, browser):
 
 def test_a_failed_item_retried_and_the_retry_undone(demo, browser):
     page = browser.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    errors = page_errors(page)
     page.goto(demo.url + "/")
     failures = page.locator('[data-failures="conversions"] li')
     expect(failures).to_have_count(2)
@@ -185,8 +184,7 @@ def test_a_failed_item_retried_and_the_retry_undone(demo, browser):
 
 def test_the_library_searched_among_17k_items(big, browser):
     page = browser.new_page(viewport=PHONE)
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    errors = page_errors(page)
     page.goto(big.url + "/library")
     expect(page.locator("#match-total")).to_have_text(str(ARTISTS))
     page.locator("#search").fill("BJORK")  # case and accents aside

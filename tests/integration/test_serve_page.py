@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import build_library
-from tests.integration.serving import script, serve
+from tests.integration.serving import page_errors, script, serve
 from tests.integration.test_decisions_truth import library_spec
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -31,9 +31,8 @@ def served(tmp_path_factory):
 
 def test_the_page_follows_a_batch_takes_a_decision_and_runs_no_name(served, browser):
     page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
-    dialogs, errors = [], []
+    dialogs, errors = [], page_errors(page)
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(served.url + "/")
     assert page.locator('[data-count="music:pending"]').text_content() == "6"
     sync_api.expect(page.locator("#live")).to_have_text("live")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.dupes import build, scanned
-from tests.integration.serving import serve
+from tests.integration.serving import page_errors, serve
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -33,8 +33,7 @@ def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
     server = serve(home)
     try:
         page = browser.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        errors = page_errors(page)
         page.goto(server.url + "/")
         expect(page.locator("#live")).to_have_text("live")
         acts = page.locator(f'.acts[data-kind="dupes"][data-name="{album["id"]}"]')

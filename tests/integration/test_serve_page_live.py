@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import build_library, wait_until
-from tests.integration.serving import script, serve
+from tests.integration.serving import page_errors, script, serve
 from tests.integration.watching import home_for, library, track
 from tests.servers.musicbrainz import FakeMusicBrainz
 
@@ -45,8 +45,7 @@ def count(page, status: str):
 
 def test_a_batch_started_from_the_page_and_stopped_from_it(gated, browser):
     page = browser.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    errors = page_errors(page)
     page.goto(gated.url + "/")
     expect(page.locator("#live")).to_have_text("live")
     expect(count(page, "pending")).to_have_text("3")
