@@ -42,6 +42,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from conversion_scale import build  # noqa: E402
 
 from mediakeeper.media import ffmpeg  # noqa: E402
+from tests.helpers.processes import scheduler_address  # noqa: E402
 
 
 def batch(root: Path, name: str, *more: str) -> tuple[float, float]:
@@ -107,9 +108,7 @@ def scheduler(folder: Path, started: list[subprocess.Popen]) -> str:
     started.append(start([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host",
                           "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file",
                           str(file)]))  # fmt: skip
-    while not file.exists():
-        time.sleep(0.1)
-    return json.loads(file.read_text())["address"]
+    return scheduler_address(file)
 
 
 RUNS = {"local": "local pool", "one": "1 worker x 2 threads", "two": "2 workers x 1 thread"}

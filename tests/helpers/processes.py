@@ -3,6 +3,7 @@ from the checkout, with nothing of a person's own set-up (no recorded home)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import signal
@@ -65,6 +66,22 @@ def wait_until(predicate, *, limit: float = 30.0) -> bool:
             return False
         time.sleep(0.01)
     return True
+
+
+def scheduler_address(file: Path, *, limit: float = 60.0) -> str:
+    """The address a Dask scheduler wrote to its ``--scheduler-file``, once the file is whole:
+    the scheduler opens the file and then writes it (not atomically), so a reader can find
+    it empty or cut for an instant."""
+
+    def whole() -> str | None:
+        try:
+            return json.loads(file.read_text())["address"]
+        except (OSError, ValueError, KeyError):
+            return None
+
+    if not wait_until(whole, limit=limit):
+        raise AssertionError(f"no scheduler wrote {file} within {limit:.0f}s")
+    return whole()
 
 
 def queue_manager_cli(main, home: Path):

@@ -102,7 +102,7 @@ class Tmux:
         command = " ".join(map(_quote, argv))
         script = (
             f"while [ ! -e {_quote(str(go))} ]; do sleep 0.02; done; {command}; "
-            f"echo $? > {_quote(str(ended))}"
+            f"{exit_code_into(ended)}"
         )
         size = ["-x", str(WIDTH), "-y", str(HEIGHT)]
         self("new-session", "-d", *size, "-s", "t", "sh", "-c", script)
@@ -120,6 +120,13 @@ class Tmux:
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
+
+
+def exit_code_into(file: Path) -> str:
+    """Shell that writes the last command's exit code into ``file`` whole: ``echo $? >
+    file`` makes the file before it writes, so a reader waiting for it could read it empty."""
+    part = file.with_name(file.name + ".part")
+    return f"echo $? > {_quote(str(part))} && mv {_quote(str(part))} {_quote(str(file))}"
 
 
 def _in_tmux(tmp_path: Path, library: Path, **env: str) -> tuple[int, list[str], str]:

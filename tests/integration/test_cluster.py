@@ -21,7 +21,7 @@ import pytest
 from mediakeeper.demo import sound as synth
 from mediakeeper.media import ffmpeg
 from mediakeeper.queue.session_log import load_sessions
-from tests.helpers.processes import REPO_ROOT, script_env, wait_until
+from tests.helpers.processes import REPO_ROOT, scheduler_address, script_env, wait_until
 from tests.integration.serving import serve
 from tests.integration.test_extras import run_without
 from tests.integration.test_serve_metrics import scrape
@@ -92,8 +92,7 @@ class Scheduler:
              "--port", "0", "--no-dashboard", "--scheduler-file", str(file), *more],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
-        assert wait_until(file.exists, limit=60), "the scheduler did not start"
-        self.address = json.loads(file.read_text())["address"]
+        self.address = scheduler_address(file)
         self.client = distributed.Client(self.address, timeout=30, set_as_default=False,
                                          security=security)  # fmt: skip
 
