@@ -184,8 +184,8 @@ def test_ctrl_c_stops_the_encoders_with_the_batch_and_the_next_run_finishes(
     if proc.poll() is not None:
         pytest.skip("the batch ended before an encoder could be seen")
     proc.send_signal(signal.SIGINT)  # to the batch alone, not its process group
-    proc.communicate(timeout=60)
-    assert proc.returncode == 130
+    said = "".join(proc.communicate(timeout=60))
+    assert proc.returncode == 130, said
     assert [seen[p] for p in seen if _alive(p)] == []
     final = music_script("process_conversion_batch.py", *args)
     assert final.returncode == 0, final.stdout + final.stderr
