@@ -97,7 +97,13 @@ def match(score) -> str:
     return "good" if score >= 0.9 else "fair" if score >= 0.7 else "poor" if score >= 0.5 else "bad"
 
 
-TEMPLATES.filters.update(real=real, ago=ago, word=status_word, match=match)
+def number(n: int) -> str:
+    """A count as a person reads it at any size: 21,893 (as the terminal's
+    ``count(..., spec=",")`` says it)."""
+    return f"{n:,}"
+
+
+TEMPLATES.filters.update(real=real, ago=ago, word=status_word, match=match, number=number)
 TEMPLATES.globals.update(decision_id=ids.make, kind_command=commands.kind_command,
                          tool_command=commands.tool_command)  # fmt: skip
 SHOWN_FAILURES = 20  # a kind's failed items shown on the overview

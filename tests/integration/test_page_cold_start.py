@@ -13,6 +13,7 @@ import pytest
 
 from mediakeeper.queue.items import new_item, new_queue
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.web.page import SHOWN_PER_GROUP
 from tests.integration.serving import page_errors, serve
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -51,20 +52,24 @@ def test_the_page_shows_what_is_read_so_far_then_fills_in(large_home, browser, t
             re.compile(r"^Still reading the queues: [\d,]+ of 60,000 items so far\. "))
         said = int(reading.text_content().split(": ")[1].split(" of ")[0].replace(",", ""))
         assert said < ITEMS
-        assert int(page.locator("#decisions-total").text_content()) < ITEMS  # what it holds
+        assert int(page.locator("#decisions-total").text_content().replace(",", "")) < ITEMS  # held
         # No percentage of a part read: the reports' figure comes once it is whole.
         expect(page.locator('#activity .now[data-kind="music"]')).to_contain_text("counting")
         page.screenshot(path=str(tmp_path / "reading.png"), full_page=True)
         # The whole of it, without a reload: the note gone, every question counted.
         expect(reading).to_have_count(0, timeout=WAIT)
-        expect(page.locator("#decisions-total")).to_have_text(str(ITEMS))
+        expect(page.locator("#decisions-total")).to_have_text(f"{ITEMS:,}")  # as a person reads it
         expect(page.locator('[data-field="music:percent"]')).to_have_text("100.0")
         expect(page.locator("#activity[data-counting]")).to_have_count(0)
+        # Every count as a person reads it, the queue's too once the live page updated it.
+        expect(page.locator('[data-count="music:completed"]')).to_have_text(f"{ITEMS:,}")
+        more = ITEMS // len(CODES) - SHOWN_PER_GROUP
+        expect(page.locator("#groups")).to_contain_text(f"and {more:,} more")
         groups = page.locator("#groups article.group h2")
         expect(groups).to_have_count(len(CODES))
         for code in CODES:
             expect(page.locator(f'#groups article[data-code="{code}"] h2')).to_contain_text(
-                f"· {ITEMS // len(CODES)}")
+                f"· {ITEMS // len(CODES):,}")
         assert server.get("/api/decisions").json()["total"] == ITEMS
         page.screenshot(path=str(tmp_path / "whole.png"), full_page=True)
         assert errors == []

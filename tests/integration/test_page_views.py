@@ -186,14 +186,14 @@ def test_the_library_searched_among_17k_items(big, browser):
     page = browser.new_page(viewport=PHONE)
     errors = page_errors(page)
     page.goto(big.url + "/library")
-    expect(page.locator("#match-total")).to_have_text(str(ARTISTS))
+    expect(page.locator("#match-total")).to_have_text(f"{ARTISTS:,}")  # as a person reads it
     page.locator("#search").fill("BJORK")  # case and accents aside
     expect(page.locator("#match-total")).to_have_text("1")
     expect(page.locator("#items .name")).to_have_text("Björk")
     page.locator("#search").fill("")
     page.select_option('select[name="status"]', "error")
     failed = sum(1 for n in range(ARTISTS) if (n % 100 == 9 and n % 10 >= 6) or n == 8)
-    expect(page.locator("#match-total")).to_have_text(str(failed))
+    expect(page.locator("#match-total")).to_have_text(f"{failed:,}")
     page.get_by_role("link", name="next →").click()
     expect(page.locator("#matches")).to_contain_text("51–")
     # Without JavaScript the same listing is a plain page (a GET form and links).
@@ -324,7 +324,7 @@ def test_without_javascript_every_view_reads_and_says_where_to_act(demo, browser
     listed = demo.get("/api/decisions").json()
     first = listed["groups"][0]["decisions"][0]
     page.goto(demo.url + "/")
-    expect(page.locator("#decisions-total")).to_have_text(str(listed["total"]))
+    expect(page.locator("#decisions-total")).to_have_text(f"{listed['total']:,}")
     expect(page.locator(".question")).not_to_have_count(0)
     expect(page.locator("#live")).to_have_text("not live (reload to update)")
     form = page.locator('#queues form.batch[data-kind="music"]')

@@ -19,6 +19,7 @@
     return n < 0x100 ? "\\x" + hex(n, 2) : n < 0x10000 ? "\\u" + hex(n, 4) : "\\U" + hex(n, 8);
   });
   const one = (n) => Number(n).toFixed(1);  // as the server and the reports round
+  const number = (n) => Number(n).toLocaleString("en-US");  // 21,893, as the server says it
 
   async function call(method, path, body) {
     const answer = await fetch(base + path, {
@@ -53,7 +54,7 @@
     for (const [kind, q] of Object.entries(queues)) {
       for (const [status, n] of Object.entries(q)) {
         const el = document.querySelector(`[data-count="${CSS.escape(kind)}:${status}"]`);
-        if (el) el.textContent = String(n);
+        if (el) el.textContent = number(n);
       }
       const bar = document.querySelector(`[data-percent="${CSS.escape(kind)}"]`);
       if (bar) { bar.value = q.percent; bar.textContent = one(q.percent) + "%"; }
@@ -163,8 +164,8 @@
         session.className = "session"; session.textContent = r.session;
         const stop = button(stopping.has(r.session) ? "Stopping…" : "Stop", "stop");
         stop.dataset.session = r.session; stop.disabled = stopping.has(r.session);
-        li.append("Batch ", session,
-                  ` running: ${r.items_done} done, ${r.items_failed} failed `, stop);
+        const counts = `${number(r.items_done)} done, ${number(r.items_failed)} failed`;
+        li.append("Batch ", session, ` running: ${counts} `, stop);
         return li;
       }));
       showRate(ul.dataset.running);
@@ -234,7 +235,7 @@
       el.hidden = false;
       el.textContent = data.event === "resolved"
         ? `Resolved: ${data.kind} items complete again`
-        : `Alert: ${data.consecutive_failures} ${data.kind} items failed in a row`;
+        : `Alert: ${number(data.consecutive_failures)} ${data.kind} items failed in a row`;
     });
   }
 
@@ -310,8 +311,9 @@
       }
       const files = new Set(p.writes.map((w) => w.path)).size;
       const scroll = document.createElement("div"); scroll.className = "scroll"; scroll.append(table);
-      box.append(paragraph(`${p.writes.length} ${p.writes.length === 1 ? "value" : "values"} ` +
-                           `would be written to ${files} ${files === 1 ? "file" : "files"}:`),
+      const values = p.writes.length;
+      box.append(paragraph(`${number(values)} ${values === 1 ? "value" : "values"} would be ` +
+                           `written to ${number(files)} ${files === 1 ? "file" : "files"}:`),
                  scroll);
     }
     for (const m of p.moves) box.append(paragraph(`moves ${shown(m.from)} → ${shown(m.to)}`));
