@@ -99,11 +99,8 @@ class Tmux:
         (wrapped lines joined: a line longer than the window shows as one). Everything the
         program wrote, escape codes and all, goes to ``raw``."""
         go, ended = raw.with_suffix(".go"), raw.with_suffix(".status")
-        command = " ".join(map(_quote, argv))
-        script = (
-            f"while [ ! -e {_quote(str(go))} ]; do sleep 0.02; done; {command}; "
-            f"{exit_code_into(ended)}"
-        )
+        script = (f"while [ ! -e {_quote(str(go))} ]; do sleep 0.02; done; "
+                  + run_recording_exit(argv, ended))  # fmt: skip
         size = ["-x", str(WIDTH), "-y", str(HEIGHT)]
         self("new-session", "-d", *size, "-s", "t", "sh", "-c", script)
         try:
@@ -122,11 +119,13 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def exit_code_into(file: Path) -> str:
-    """Shell that writes the last command's exit code into ``file`` whole: ``echo $? >
-    file`` makes the file before it writes, so a reader waiting for it could read it empty."""
-    part = file.with_name(file.name + ".part")
-    return f"echo $? > {_quote(str(part))} && mv {_quote(str(part))} {_quote(str(file))}"
+def run_recording_exit(argv: list[str], ended: Path, *, then: str = "") -> str:
+    """Shell that runs ``argv``, writes its exit code into ``ended`` whole, then runs
+    ``then``: ``echo $? > ended`` makes the file before it writes, so a reader waiting for
+    it could read it empty; the code is written aside and renamed."""
+    part = _quote(str(ended.with_name(ended.name + ".part")))
+    record = f"echo $? > {part} && mv {part} {_quote(str(ended))}"
+    return "; ".join(step for step in (" ".join(map(_quote, argv)), record, then) if step)
 
 
 def _in_tmux(tmp_path: Path, library: Path, **env: str) -> tuple[int, list[str], str]:

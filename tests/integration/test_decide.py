@@ -110,14 +110,7 @@ def test_decide_i_walks_the_decisions_on_a_terminal_with_the_choices_as_keys(pro
     asked again, then its artist typed as a value (v), its missing-year dismissed (d); Pink
     Floyd's year taken as 2, the number ``decide music "Pink Floyd"`` lists it under,
     written as the settings' ``write_mode = "copy"`` says (new inodes)."""
-    from tests.integration.test_batch_terminal import (
-        TMUX,
-        WIDTH,
-        Tmux,
-        _env,
-        _quote,
-        exit_code_into,
-    )
+    from tests.integration.test_batch_terminal import TMUX, WIDTH, Tmux, _env, run_recording_exit
 
     if TMUX is None:
         pytest.skip("tmux is not installed")
@@ -128,7 +121,7 @@ def test_decide_i_walks_the_decisions_on_a_terminal_with_the_choices_as_keys(pro
     tmux = Tmux(tmp_path, _env())
     ended = tmp_path / "status"
     argv = [sys.executable, str(REPO / "utilities" / "decide.py"), "--home", str(home), "-i"]
-    script = f"{' '.join(map(_quote, argv))}; {exit_code_into(ended)}"
+    script = run_recording_exit(argv, ended)
     tmux("new-session", "-d", "-x", str(WIDTH), "-y", "30", "-s", "t", "sh", "-c", script)
     try:
         tmux("set-option", "-t", "t", "remain-on-exit", "on")

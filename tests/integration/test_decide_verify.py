@@ -332,14 +332,7 @@ def test_decide_i_restores_one_file_and_sends_the_album_to_be_verified_again(tmp
     """In tmux (a real terminal): the first damaged file restored by its number (3), the
     second, whose backup copy is gone, sent back to be verified again (2), which ends the
     album's questions until its next batch."""
-    from tests.integration.test_batch_terminal import (
-        TMUX,
-        WIDTH,
-        Tmux,
-        _env,
-        _quote,
-        exit_code_into,
-    )
+    from tests.integration.test_batch_terminal import TMUX, WIDTH, Tmux, _env, run_recording_exit
 
     if TMUX is None:
         pytest.skip("tmux is not installed")
@@ -350,7 +343,7 @@ def test_decide_i_restores_one_file_and_sends_the_album_to_be_verified_again(tmp
     assert batch(home).returncode == 1
     tmux, ended = Tmux(tmp_path, _env()), tmp_path / "status"
     argv = [sys.executable, str(REPO_ROOT / "utilities" / "decide.py"), "--home", str(home), "-i"]
-    script = f"{' '.join(map(_quote, argv))}; {exit_code_into(ended)}"
+    script = run_recording_exit(argv, ended)
     tmux("new-session", "-d", "-x", str(WIDTH), "-y", "30", "-s", "t", "sh", "-c", script)
     try:
         tmux("set-option", "-t", "t", "remain-on-exit", "on")

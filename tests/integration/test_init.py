@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import REPO_ROOT, wait_until
-from tests.integration.test_batch_terminal import TMUX, Tmux, _quote, exit_code_into
+from tests.integration.test_batch_terminal import TMUX, Tmux, run_recording_exit
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -30,7 +30,7 @@ class Wizard:
         self.tmux = Tmux(tmp_path, _env(tmp_path))
         self.ended = tmp_path / "init.status"
         argv = [sys.executable, "-m", "mediakeeper", "init", *args]
-        script = f"{' '.join(map(_quote, argv))}; {exit_code_into(self.ended)}; sleep 60"
+        script = run_recording_exit(argv, self.ended, then="sleep 60")
         self.tmux("new-session", "-d", "-x", "80", "-y", "30", "-s", "t", "sh", "-c", script)
 
     def screen(self) -> str:

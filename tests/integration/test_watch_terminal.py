@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests.helpers import REPO_ROOT, wait_until
-from tests.integration.test_batch_terminal import TMUX, Tmux, _quote, exit_code_into
+from tests.integration.test_batch_terminal import TMUX, Tmux, run_recording_exit
 from tests.integration.watching import home_for, library
 
 
@@ -26,7 +26,7 @@ def test_the_watcher_says_what_it_waits_for_and_on_ctrl_c_what_it_did(tmp_path):
     tmux = Tmux(tmp_path, {**env, "PYTHONPATH": str(REPO_ROOT), "TERM": "xterm-256color"})
     ended = tmp_path / "watch.status"
     argv = [sys.executable, "-m", "mediakeeper", "watch", "--home", str(home), "--settle", "2"]
-    script = f"{' '.join(map(_quote, argv))}; {exit_code_into(ended)}; sleep 120"
+    script = run_recording_exit(argv, ended, then="sleep 120")
     # bash, not sh: a Ctrl+C that the watcher handles and exits on leaves bash going
     # (it tells the exit code); the pane stays to be read all the same.
     tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", "t", "bash", "-c", script)
