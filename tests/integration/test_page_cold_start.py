@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from mediakeeper.core.decisions import ALBUMS_ASKED
 from mediakeeper.queue.items import new_item, new_queue
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.web.page import SHOWN_PER_GROUP
@@ -26,7 +27,7 @@ CODES = ("missing-year", "track-gap", "whitespace")
 @pytest.fixture
 def large_home(tmp_path):
     """A music queue of ``ITEMS`` completed artists, each asking one question (its queue
-    counts say which: no output document needed to count it)."""
+    details say which, as a job writes them: no output document needed to count or name it)."""
     home = tmp_path / "home"
     now = datetime.now(UTC)
     items = []
@@ -35,7 +36,8 @@ def large_home(tmp_path):
         item = new_item(name, name, f"/music/{name}")
         item.update(status="completed", attempts=1, completed_at=now.isoformat(),
                     details={"slug": f"artist-{n:05d}",
-                             "finding_counts": {CODES[n % len(CODES)]: [1, 0]}})  # fmt: skip
+                             "finding_counts": {CODES[n % len(CODES)]: [1, 0]},
+                             ALBUMS_ASKED: {}})  # as a job writes it: its own question  # fmt: skip
         items.append(item)
     QueueStore(home / "status" / "music", "music").create(new_queue("music", "/music", items, now))
     return home
@@ -72,6 +74,13 @@ def test_the_page_shows_what_is_read_so_far_then_fills_in(large_home, browser, t
                 f"· {ITEMS // len(CODES):,}")
         assert server.get("/api/decisions").json()["total"] == ITEMS
         page.screenshot(path=str(tmp_path / "whole.png"), full_page=True)
+        # A group's preview counts as the page does (nothing is taken).
+        each = ITEMS // len(CODES)
+        page.locator(f'.group-acts[data-code="{CODES[0]}"]').get_by_role("button").first.click()
+        expect(page.locator("dialog#ask")).to_contain_text(
+            f"for {each:,} decisions in {each:,} items: no file would be written; {each:,} would "
+            "be closed", timeout=WAIT)
+        page.screenshot(path=str(tmp_path / "preview.png"), full_page=True)
         assert errors == []
     finally:
         server.stop()
