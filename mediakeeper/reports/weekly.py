@@ -73,7 +73,7 @@ from mediakeeper.reports.weeks import (
 )
 from mediakeeper.system.interrupts import critical
 from mediakeeper.text.render import render, render_pieces
-from mediakeeper.text.wording import format_size
+from mediakeeper.text.wording import format_size, number
 
 REPORTS_DIR = ("status", "reports")
 
@@ -396,7 +396,7 @@ def progress_chart(
 
 
 FORMATS = {
-    "num": lambda n: f"{n:,}",
+    "num": number,
     "duration": format_duration,
     "size": format_size,
     "moment": format_moment,

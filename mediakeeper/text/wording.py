@@ -27,6 +27,11 @@ def queue_name(kind: str) -> str:
     return _QUEUE_NAMES.get(kind, f"{kind} queue")
 
 
+def number(n: int) -> str:
+    """A count as a person reads it at any size: 21,893 (the reports and the web page)."""
+    return f"{n:,}"
+
+
 def count(n: int, noun: str, plural: str | None = None, *, spec: str = "") -> str:
     """``n`` and ``noun``, singular for exactly one and plural otherwise (``0 issues``).
     ``plural`` defaults to :func:`plural_of`; ``spec`` formats the number (``","``: 1,234)."""

@@ -46,6 +46,7 @@ from mediakeeper.reports.weeks import parse_time
 from mediakeeper.text.cut import echoed
 from mediakeeper.text.failures import plain_error
 from mediakeeper.text.visible import visible
+from mediakeeper.text.wording import number
 from mediakeeper.watch.state import watch_status
 from mediakeeper.web import changes, library, served
 from mediakeeper.web.batches import running_of
@@ -95,12 +96,6 @@ def match(score) -> str:
     """A proposal's match as Picard colours it: good, fair, poor, bad."""
     score = float(score or 0)
     return "good" if score >= 0.9 else "fair" if score >= 0.7 else "poor" if score >= 0.5 else "bad"
-
-
-def number(n: int) -> str:
-    """A count as a person reads it at any size: 21,893 (as the terminal's
-    ``count(..., spec=",")`` says it)."""
-    return f"{n:,}"
 
 
 TEMPLATES.filters.update(real=real, ago=ago, word=status_word, match=match, number=number)
