@@ -57,6 +57,7 @@ from mediakeeper.decisions.item import (
     Decision,
     ItemDecisions,
     Stale,
+    changed_files,
     changed_since,
     choose_candidate,
     item_decisions,
@@ -195,8 +196,7 @@ def find(home: Path, decision_id: str, *, fresh: bool = True) -> Asking:
     if decision is None and code:  # no code: the item itself (a value for its tracks)
         raise gone
     if fresh and (changed := changed_since(home, kind, item, decision)):
-        raise Stale(f"{changed[0]} of {found.name} changed since the batch read it; nothing "
-                    "written", f"run the {kind} batch on it again, then decide")  # fmt: skip
+        raise changed_files(kind, found.name, changed, "decide")
     return Asking(decision_id, kind, key, code, found=found, decision=decision)
 
 
@@ -598,8 +598,7 @@ def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = 
     if token and not dry_run and not paged:
         now = take_group(home, kind, code, choose=choose, dry_run=True, writing=writing)
         if now.preview_json()["token"] != token:
-            raise Stale("the group or its files changed since its preview; nothing written",
-                        "preview it again")  # fmt: skip
+            raise _group_changed()
     if code in outstanding.GROUPS:
         if remember:
             raise DecideError(f"--remember records a finding code's answer; {code} items are "
@@ -619,8 +618,7 @@ def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = 
     held = held or HeldDecisions.read(home, kind)  # each queue read once, no document yet
     kind = _asked_in(held, kind, code)
     if paged and not dry_run and _items_token(home, kind, code, choose, held) != token:
-        raise Stale("the group or its files changed since its preview; nothing written",
-                    "preview it again")  # fmt: skip
+        raise _group_changed()
     if held_before and dry_run and choose is None and not remember:  # nothing written
         rewriter(kind)
         closing = [{"id": d, "item": str(item.get("name") or item["key"])}
@@ -634,6 +632,12 @@ def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = 
                              items=held.group_items(kind, code),
                              as_recorded=paged and not dry_run)  # fmt: skip
     return GroupResult("findings", kind, code, done, choose)
+
+
+def _group_changed() -> Stale:
+    """What refuses a group's take whose preview (whole or paged) is no longer so."""
+    return Stale("the group or its files changed since its preview; nothing written",
+                 "preview it again")
 
 
 def _asked_in(held: HeldDecisions, kind: str | None, code: str) -> str:

@@ -439,6 +439,13 @@ def changed_since(home: Path, kind: str, item: Mapping[str, Any],
     return changed
 
 
+def changed_files(kind: str, name: str, changed: Sequence[str], then: str) -> Stale:
+    """What refuses a decision whose files ``changed_since`` found changed: the first named,
+    the batch to run again, then ``then``."""
+    return Stale(f"{changed[0]} of {name} changed since the batch read it; nothing written",
+                 f"run the {kind} batch on it again, then {then}")
+
+
 def new_session() -> str:
     """A decision's session id (its change journal's name, what ``undo --session`` takes)."""
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f_decide")

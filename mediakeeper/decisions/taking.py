@@ -23,8 +23,8 @@ from mediakeeper.decisions.item import (
     DISMISSED,
     DecideError,
     ItemDecisions,
-    Stale,
     Taken,
+    changed_files,
     changed_since,
     group_done,
     item_decisions,
@@ -97,9 +97,7 @@ def take_group(
         for found in asking:
             for decision in found.of_code(code):
                 if changed := changed_since(home, kind, found.item, decision):
-                    raise Stale(f"{changed[0]} of {found.name} changed since the batch read it; "
-                                "nothing written", f"run the {kind} batch on it again, then "
-                                "preview the group again")  # fmt: skip
+                    raise changed_files(kind, found.name, changed, "preview the group again")
     if act in VERIFYING:  # not a tag
         chosen = [(f, [d for d in f.decisions if d.code == code]) for f in asking]
         acted = verifying.take(home, chosen, act, code, dry_run=dry_run)
