@@ -36,7 +36,7 @@ from mediakeeper.core.kinds import all_counters
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.readahead import ReadAhead
 from mediakeeper.fs.sweep import sweep_home
-from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
+from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder, files_log
 from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import COMPLETED as ITEM_COMPLETED
 from mediakeeper.queue.items import ERROR, PENDING, is_eligible
@@ -199,6 +199,7 @@ class BatchRunner:
                     self.session.end(outcome, self._summary())
                 clear_offline(self.store.dir, self.session.id)
                 sweep_home(self.store.dir.parent)  # what its workers named
+                files_log(self.store.dir).fold_if_grown()  # (re-runs append lists again)
         return self.report
 
     def _planned(self) -> int:

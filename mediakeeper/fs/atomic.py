@@ -83,16 +83,22 @@ def append_lines(path: Path, data: bytes, *, durable: bool) -> None:
     short write raises (ENOSPC): the tail is torn and the caller must know."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
     try:
-        with naming(path):
-            size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                data = b"\n" + data
-            if os.write(fd, data) != len(data):
-                raise OSError(errno.ENOSPC, "an append was cut short", str(path))
-            if durable:
+        append_to(fd, data, path)
+        if durable:
+            with naming(path):
                 os.fdatasync(fd)
     finally:
         os.close(fd)
+
+
+def append_to(fd: int, data: bytes, path: Path | str) -> None:
+    """``append_lines``' one write, to ``fd`` (open with O_APPEND) of the file at ``path``."""
+    with naming(path):
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        if os.write(fd, data) != len(data):
+            raise OSError(errno.ENOSPC, "an append was cut short", str(path))
 
 
 _SERIAL = itertools.count()

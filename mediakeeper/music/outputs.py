@@ -1,19 +1,23 @@
 """What one processed artist leaves behind: its JSON record, its CSV rows, its issue report
 (Markdown; its web page is made when read: ``fs.reports``).
 
-All three are written atomically, and only when their bytes change (a re-run that finds the
-artist as it was rewrites none but its record, which carries the time). ``tracks.csv`` for
-the whole library is assembled from the per-artist CSV parts at the end of a batch, so
-workers never rewrite a shared file.
+The record and the report are written atomically, and only when their bytes change (a
+re-run that finds the artist as it was rewrites none but its record, which carries the
+time). The CSV rows are appended to ``status/music/csv_rows.jsonl`` (``fs.keyed_log``:
+rows a person never opens are not worth a file an artist), from which ``tracks.csv`` for
+the whole library is assembled at the end of a batch, so workers never rewrite a shared
+file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import itertools
 import os
 import shlex
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import is_open, questions
 from mediakeeper.fs.atomic import atomic_write_bytes, encode_text, write_if_changed
+from mediakeeper.fs.keyed_log import KeyedLog
 from mediakeeper.fs.reports import write_report
 from mediakeeper.music.finding_groups import group_findings
 from mediakeeper.music.model import Track
@@ -55,7 +60,7 @@ class ArtistOutputs:
     def __init__(self, home: Path, slug: str):
         self.home = home
         self.json_path = inside(home, *MUSIC.output_dir, f"{slug}.json")
-        self.csv_part = inside(home, "outputs", "music", "tracks", f"{slug}.csv")
+        self.slug = slug
         self.report_path = inside(home, "issues", MUSIC.name, f"{slug}.md")
 
     def write(self, artist: Mapping[str, Any], tracks: Iterable[Track], findings: list[dict]):
@@ -63,7 +68,7 @@ class ArtistOutputs:
         document = {**artist, "tracks": [track_record(t) for t in tracks], "findings": findings}
         self.write_record(document, tracks)
         rows = _csv_rows(artist["folder_name"], tracks, findings)
-        write_if_changed(self.csv_part, encode_text(rows), durable=False)
+        csv_rows_log(self.home).append(self.slug, {"rows": rows})
 
     def write_record(self, document: Mapping[str, Any], tracks: list[Track]) -> None:
         """The JSON record and the issue report of ``document`` (its tracks as ``tracks``)."""
@@ -105,30 +110,44 @@ def _csv_rows(folder: str, tracks: list[Track], findings: list[dict]) -> str:
 _BLANKS = ("",) * len(LOGICAL_TAGS)
 
 
+def csv_rows_log(home: Path) -> KeyedLog:
+    """Each artist's rows of ``tracks.csv``, by its slug."""
+    return KeyedLog(inside(home, "status", MUSIC.name, "csv_rows.jsonl"))
+
+
 def assemble_tracks_csv(home: Path) -> Path:
-    """Join every artist's CSV part into ``outputs/music/tracks.csv`` (atomically). The parts
-    are joined as bytes, as written (the last step of a batch, with one core idle: neither
-    a Path per part nor decoding and encoding them again)."""
-    parts_dir = inside(home, "outputs", "music", "tracks")
+    """Join every artist's CSV rows into ``outputs/music/tracks.csv`` (atomically), in the
+    order of their slugs (the last step of a batch, with one core idle)."""
+    log = csv_rows_log(home)
+    _take_old_parts(home, log)
     target = inside(home, "outputs", "music", "tracks.csv")
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(CSV_COLUMNS)
-    try:
-        with os.scandir(parts_dir) as entries:
-            parts = sorted(e.path for e in entries if e.name.endswith(".csv") and e.is_file())
-    except (FileNotFoundError, NotADirectoryError):
-        parts = []
-    atomic_write_bytes(target, _joined(encode_text(header.getvalue()), parts))
+    records = log.records()
+    rows = (encode_text(records[slug]["rows"]) for slug in sorted(records))
+    atomic_write_bytes(target, itertools.chain([encode_text(header.getvalue())], rows))
+    log.fold_if_grown()
     return target
 
 
-def _joined(header: bytes, parts: list[str]) -> Iterator[bytes]:
-    """The header, then each part's bytes, one part in memory at a time: the whole file
-    held at once would grow the batch with the library."""
-    yield header
+def _take_old_parts(home: Path, log: KeyedLog) -> None:
+    """An older home's rows, a file an artist in ``outputs/music/tracks/``, into the log
+    (the rows an artist processed since has there stand), then their files removed."""
+    parts_dir = inside(home, "outputs", "music", "tracks")
+    try:
+        parts = [e for e in os.scandir(parts_dir) if e.name.endswith(".csv") and e.is_file()]
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    kept = log.records()
     for part in parts:
-        with open(part, "rb") as f:
-            yield f.read()
+        slug = part.name.removesuffix(".csv")
+        if slug not in kept:
+            with open(part.path, "rb") as f:
+                log.append(slug, {"rows": f.read().decode("utf-8", "surrogateescape")})
+    for part in parts:
+        os.unlink(part.path)
+    with contextlib.suppress(OSError):
+        os.rmdir(parts_dir)
 
 
 def render_report(

@@ -6,8 +6,10 @@ are no change next time): each file's path relative to the item's folder, its si
 modification time, from directory entries and stat results only, never a tag. The item keeps
 a fingerprint of that list in its details (``FINGERPRINT``: how many files, and a hash of the
 sorted list), which ``--refresh`` compares with the folder as it is now; the list itself is
-kept in ``status/<kind>/files/<slug>.json`` and read only for an item whose fingerprint
-differs, to say how many files were added, removed or modified.
+appended to ``status/<kind>/files.jsonl`` (``fs.keyed_log``: a file an item would cost more
+than the rest of the record) and read only for an item whose fingerprint differs, to say how
+many files were added, removed or modified. An older home's lists, a file an item in
+``status/<kind>/files/``, are still read.
 
 Not counted: junk, file managers' own files and the toolkit's temp files
 (``fsnames.is_not_media``). Links to folders are not followed (``mediakeeper.fs.links``);
@@ -26,14 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.keyed_log import KeyedLog
 from mediakeeper.fs.names import is_not_media
 from mediakeeper.fs.tree import too_deep
-from mediakeeper.text.jsonfmt import dumps_by_line
 from mediakeeper.text.slug import inside, slugify
 
 FINGERPRINT = "fingerprint"  # its key in a completed item's details
-FILES_DIR = "files"  # under status/<kind>/
+FILES_LOG = "files.jsonl"  # under status/<kind>/
+OLD_FILES_DIR = "files"  # under status/<kind>/: a file an item, before files.jsonl
 
 # A file's relative path (POSIX) -> (size in bytes, modification time in ns).
 Files = dict[str, tuple[int, int]]
@@ -120,23 +122,34 @@ def home_of(status_dir: Path) -> Path:
     return status_dir.parent.parent
 
 
-def list_path(status_dir: Path, key: str) -> Path:
-    return inside(status_dir, FILES_DIR, f"{slugify(key)}.json")
+def files_log(status_dir: Path) -> KeyedLog:
+    return KeyedLog(inside(status_dir, FILES_LOG))
 
 
 def save(status_dir: Path, key: str, mark: Mapping[str, Any], files: Files) -> None:
-    """Keep the list ``mark`` is the fingerprint of. Derived data: atomic, not flushed (a list
-    a crash loses or leaves old no longer matches its item's fingerprint, see ``load``)."""
-    rows = [{"path": p, "size": s, "mtime_ns": m} for p, (s, m) in sorted(files.items())]
-    document = {"key": key, FINGERPRINT: dict(mark), "files": rows}
-    atomic_write_text(list_path(status_dir, key), dumps_by_line(document), durable=False)
+    """Keep the list ``mark`` is the fingerprint of. Derived data, not flushed: a list a
+    crash loses no longer matches its item's fingerprint (see ``load``)."""
+    rows = [[p, s, m] for p, (s, m) in sorted(files.items())]
+    files_log(status_dir).append(key, {FINGERPRINT: dict(mark), "files": rows})
 
 
 def load(status_dir: Path, key: str, mark: Mapping[str, Any]) -> Files | None:
     """The list kept for the item ``key`` whose fingerprint is ``mark``; None when there is
     none that matches it (lost, damaged, or another item's)."""
+    record = files_log(status_dir).get(key)
     try:
-        document = json.loads(list_path(status_dir, key).read_bytes())
+        if record is not None and record[FINGERPRINT] == mark:
+            return {p: (s, m) for p, s, m in record["files"]}
+    except (KeyError, TypeError, ValueError):
+        return None
+    return _load_old(status_dir, key, mark)
+
+
+def _load_old(status_dir: Path, key: str, mark: Mapping[str, Any]) -> Files | None:
+    """The list an older home kept in a file of its own."""
+    try:
+        path = inside(status_dir, OLD_FILES_DIR, f"{slugify(key)}.json")
+        document = json.loads(path.read_bytes())
         if document["key"] != key or document[FINGERPRINT] != mark:
             return None
         return {r["path"]: (r["size"], r["mtime_ns"]) for r in document["files"]}
@@ -157,9 +170,9 @@ class Recorder:
         try:
             files = files_of(item["path"], tree=self.tree, home=home_of(self.status_dir))
             mark = fingerprint(files)
-            # Creating the file is most of the cost: an item whose files are as its last run
-            # left them (a re-run, --enrich) keeps the list it has.
-            if load(self.status_dir, item["key"], mark) is None:
+            # An item whose files are as its last run left them (a re-run, --enrich) keeps
+            # the list it has: nothing appended.
+            if (item.get("details") or {}).get(FINGERPRINT) != mark:
                 save(self.status_dir, item["key"], mark, files)
         except OSError:
             return None

@@ -163,9 +163,7 @@ def test_another_library_than_the_queue_s_is_refused_the_same_one_is_not(
         assert run.returncode == 2, (extra, run.stdout + run.stderr)
         [line] = run.stderr.strip().splitlines()
         assert f"is for the library {lib}, not {other}" in line, line
-        assert (
-            f"`{queue_manager('music', home)} --init --force --library '{other}'`" in line
-        ), line
+        assert f"`{queue_manager('music', home)} --init --force --library '{other}'`" in line, line
         assert f"to go on with {lib}, leave out --library" in line
         assert tree_bytes(home) == before, extra  # no session, no queue change
     # Settings name the library too: the message says which setting to change.
@@ -252,9 +250,7 @@ def test_an_unknown_artist_with_no_close_name_names_the_command_that_lists_them(
     )
     assert run.returncode == 2, run.stdout + run.stderr
     [line] = run.stderr.strip().splitlines()
-    assert line.endswith(
-        f"(`{queue_manager('music', home)} --list` shows every name)"
-    ), line
+    assert line.endswith(f"(`{queue_manager('music', home)} --list` shows every name)"), line
     assert "Traceback" not in run.stderr
 
 
@@ -736,6 +732,35 @@ ODD_NAMES = [
     "Back\\slash",
     "Ünïcödé Ñame",
 ]
+
+
+def test_an_older_homes_csv_parts_are_taken_into_tracks_csv_once(
+    tmp_path, music_library, music_script
+):
+    """Before csv_rows.jsonl an artist's rows were a file of their own in outputs/music/
+    tracks/: a batch takes those of artists it has no rows for, the newer rows stand, and
+    the parts are gone after."""
+    lib = build(music_library, tmp_path / "Music", ["Alpha", "Beta"], n_tracks=2)
+    home = tmp_path / "home"
+    first = music_script(
+        "process_music_batch.py", "--home", home, "--library", lib, "--batch-size", 1
+    )
+    assert first.returncode in (0, 1), first.stdout + first.stderr
+    parts = home / "outputs/music/tracks"
+    parts.mkdir()
+    (parts / f"{slugify('Alpha')}.csv").write_text("Alpha,stale.mp3\n")  # processed since
+    (parts / "gone-artist-0123abcd.csv").write_text("Gone Artist,Ça.mp3\n")
+    second = music_script("process_music_batch.py", "--home", home)
+    assert second.returncode in (0, 1), second.stdout + second.stderr
+    rows = list(csv.reader(io.StringIO((home / "outputs/music/tracks.csv").read_text("utf-8"))))
+    assert sorted((r[0], r[1]) for r in rows[1:]) == [
+        ("Alpha", "2000 - Album/01 - Song 1.mp3"),
+        ("Alpha", "2000 - Album/02 - Song 2.mp3"),
+        ("Beta", "2000 - Album/01 - Song 1.flac"),
+        ("Beta", "2000 - Album/02 - Song 2.flac"),
+        ("Gone Artist", "Ça.mp3"),
+    ]
+    assert not parts.exists()
 
 
 def test_odd_folder_names_are_processed_and_outputs_stay_inside_the_data_home(

@@ -16,9 +16,8 @@ import pytest
 
 from mediakeeper import tags
 from mediakeeper.demo.tracks import make_track
-from mediakeeper.queue.fingerprints import FILES_DIR, FINGERPRINT
+from mediakeeper.queue.fingerprints import FILES_LOG, FINGERPRINT
 from mediakeeper.queue.store import QueueStore
-from mediakeeper.text.slug import slugify
 from tests.helpers import queue_manager_cli, refuse_scandir, tag_by_hand
 from tests.integration.test_movie_batch import library_of, queue_of
 from tests.integration.test_movie_batch import run as movie_batch
@@ -121,9 +120,7 @@ def test_exactly_the_changed_artists_go_back_to_pending_saying_how(completed, mu
     assert "0 changed since completed" in refresh(music_script, home)
 
 
-def test_artists_completed_before_files_were_recorded_are_left_and_counted(
-    completed, music_script
-):
+def test_artists_completed_before_files_were_recorded_are_left_and_counted(completed, music_script):
     library, home = completed
     store = QueueStore(home / "status" / "music", "music")
 
@@ -144,8 +141,7 @@ def test_artists_completed_before_files_were_recorded_are_left_and_counted(
 
 def test_a_lost_file_list_still_tells_the_change(completed, music_script):
     library, home = completed
-    lists = home / "status" / "music" / FILES_DIR
-    (lists / f"{slugify('Untouched')}.json").unlink()
+    (home / "status" / "music" / FILES_LOG).unlink()  # every list lost
     (library / "Untouched/2001 - First/01 - Song 1.flac").unlink()
     out = refresh(music_script, home)
     assert "  changed Untouched  (its files changed (no record of which))" in out
@@ -166,9 +162,11 @@ def test_a_list_is_kept_per_artist_and_the_queue_holds_a_short_fingerprint(compl
     item = next(i for i in QueueStore(home / "status/music", "music").load()["items"])
     mark = item["details"][FINGERPRINT]
     assert mark["files"] == 4 and len(mark["sha256"]) == 32
-    kept = json.loads((home / "status/music/files" / f"{slugify(item['key'])}.json").read_text())
-    assert kept["key"] == item["key"] and kept[FINGERPRINT] == mark
-    listed = {row["path"]: row["size"] for row in kept["files"]}
+    lines = (home / "status/music" / FILES_LOG).read_text().splitlines()
+    kept = [json.loads(line) for line in lines if f'"key": {json.dumps(item["key"])}' in line]
+    assert len(kept) == 1 and kept[0][FINGERPRINT] == mark  # one line an artist
+    assert len(lines) == len(QueueStore(home / "status/music", "music").load()["items"])
+    listed = {path: size for path, size, _ in kept[0]["files"]}
     on_disk = {
         p.relative_to(library / item["key"]).as_posix(): p.stat().st_size
         for p in (library / item["key"]).rglob("*")

@@ -6,14 +6,18 @@ import os
 from pathlib import Path
 
 from mediakeeper.queue.fingerprints import (
+    FILES_LOG,
     FINGERPRINT,
+    OLD_FILES_DIR,
     Change,
     Recorder,
     change_since,
+    files_log,
     files_of,
     fingerprint,
-    list_path,
 )
+from mediakeeper.text.jsonfmt import dumps_by_line
+from mediakeeper.text.slug import slugify
 
 
 def folder_of(root: Path, files: dict[str, bytes]) -> Path:
@@ -58,7 +62,7 @@ def test_a_recorded_item_tells_added_removed_and_modified(tmp_path):
     item = folder_of(tmp_path / "Lib" / "A", {"x/1.mp3": b"1", "x/2.mp3": b"2", "3.mp3": b"3"})
     queued = {"key": "A", "path": str(item)}
     queued["details"] = {FINGERPRINT: Recorder(status)(queued)}
-    assert list_path(status, "A").is_file()
+    assert files_log(status).get("A")[FINGERPRINT] == queued["details"][FINGERPRINT]
     assert change_since(status, queued, item) is None
 
     (item / "x/1.mp3").write_bytes(b"longer")
@@ -68,7 +72,7 @@ def test_a_recorded_item_tells_added_removed_and_modified(tmp_path):
     assert change_since(status, queued, item) == Change(added=2, removed=1, modified=1)
     assert str(Change(2, 1, 1)) == "2 added, 1 removed, 1 modified"
 
-    list_path(status, "A").write_text("{not json")  # a damaged list: only that it changed
+    (status / FILES_LOG).write_text("{not json")  # a damaged list: only that it changed
     assert change_since(status, queued, item) == Change(None, None, None)
 
 
@@ -77,13 +81,29 @@ def test_a_list_already_kept_is_not_written_again(tmp_path):
     item = folder_of(tmp_path / "A", {"1.mp3": b"1"})
     queued = {"key": "A", "path": str(item)}
     mark = Recorder(status)(queued)
-    kept = list_path(status, "A").stat()
+    kept = (status / FILES_LOG).read_bytes()
+    queued["details"] = {FINGERPRINT: mark}  # as the queue holds it once completed
     assert Recorder(status)(queued) == mark  # a re-run over the same files
-    again = list_path(status, "A").stat()
-    assert (again.st_ino, again.st_mtime_ns) == (kept.st_ino, kept.st_mtime_ns)
+    assert (status / FILES_LOG).read_bytes() == kept  # nothing appended
     (item / "1.mp3").write_bytes(b"22")
     assert Recorder(status)(queued) != mark
-    assert list_path(status, "A").stat().st_ino != kept.st_ino  # the new list replaced it
+    assert (status / FILES_LOG).read_bytes().startswith(kept)  # the new list appended
+    assert files_log(status).get("A")["files"] == [
+        ["1.mp3", 2, os.stat(item / "1.mp3").st_mtime_ns]
+    ]
+
+
+def test_an_older_homes_list_in_a_file_of_its_own_is_still_read(tmp_path):
+    status = tmp_path / "status"
+    item = folder_of(tmp_path / "A", {"1.mp3": b"1", "2.mp3": b"2"})
+    mark = fingerprint(files_of(item))
+    rows = [{"path": p, "size": s, "mtime_ns": m} for p, (s, m) in files_of(item).items()]
+    old = status / OLD_FILES_DIR / f"{slugify('A')}.json"
+    old.parent.mkdir(parents=True)
+    old.write_text(dumps_by_line({"key": "A", FINGERPRINT: mark, "files": rows}))
+    (item / "2.mp3").write_bytes(b"two")
+    queued = {"key": "A", "path": str(item), "details": {FINGERPRINT: mark}}
+    assert change_since(status, queued, item) == Change(added=0, removed=0, modified=1)
 
 
 def test_an_unreadable_folder_records_nothing(tmp_path):

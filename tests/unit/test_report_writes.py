@@ -14,7 +14,7 @@ import re
 from mediakeeper.fs.atomic import holds, write_if_changed
 from mediakeeper.fs.reports import make_page, page_path, read_page, write_report
 from mediakeeper.music.model import Track
-from mediakeeper.music.outputs import ArtistOutputs
+from mediakeeper.music.outputs import ArtistOutputs, csv_rows_log
 from mediakeeper.text import report_page
 
 REPORT = "# Band — issue report\n\n| code | n |\n|---|---:|\n| `missing-year` | 2 |\n"
@@ -177,16 +177,18 @@ def test_a_page_that_is_a_link_is_never_followed(tmp_path):
     assert outside.read_text() == "secret" and not page_path(report).is_symlink()
 
 
-def test_an_artists_csv_rows_unchanged_are_not_written_again(tmp_path):
+def test_an_artists_record_and_report_unchanged_are_not_written_again(tmp_path):
     outputs = ArtistOutputs(tmp_path, "band-1")
     track = Track("01.flac", "", "flac", {"title": "One"}, duration=1.0)
     artist = {"name": "Band", "folder_name": "Band", "processed_at": "2026-11-25T10:00:00",
               "session": "s1", "musicbrainz": None, "summary": {}}  # fmt: skip
     outputs.write(artist, [track], [])
-    ids = identity(outputs.csv_part), identity(outputs.json_path), identity(outputs.report_path)
+    ids = identity(outputs.json_path), identity(outputs.report_path)
     outputs.write(artist, [track], [])
-    assert (identity(outputs.csv_part), identity(outputs.json_path),
-            identity(outputs.report_path)) == ids  # fmt: skip
+    assert (identity(outputs.json_path), identity(outputs.report_path)) == ids
     outputs.write({**artist, "processed_at": "2026-11-26T10:00:00"}, [track], [])
-    assert identity(outputs.csv_part) == ids[0]  # the rows did not change
-    assert identity(outputs.json_path) != ids[1]  # the record did: its time
+    assert identity(outputs.json_path) != ids[0]  # the record did: its time
+    # The rows are a line appended to one file a run, not a file an artist: the last stands.
+    rows = csv_rows_log(tmp_path)
+    assert len(rows.path.read_text().splitlines()) == 3
+    assert rows.get("band-1")["rows"] == "Band,01.flac,flac,One" + "," * 15 + "1.0,0,none,0,\n"
