@@ -78,8 +78,8 @@ from mediakeeper.text.wording import count, value, written_to
 def main(home, kind, name, decision_id, code, choose, values, scope, fields, album, dismiss,
          group, every_group, whole_group, remember, list_rules, forget, as_json, dry_run,
          interactive):  # fmt: skip
-    """Without arguments: the open decisions of every kind, one line per group (the same
-    question in many items), worst first, a screen's worth (--all-groups: every one); --json
+    """Without arguments: the open decisions of every kind by group (the same question in
+    many items, with what it means), worst first, a screen's worth (--all-groups: every one); --json
     prints them as one JSON object, each
     decision with its id; --group CODE lists a group's items. With KIND NAME (or --id ID):
     that item's decisions, each its question in words, its evidence and its choices

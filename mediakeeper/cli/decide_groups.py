@@ -1,6 +1,7 @@
-"""``decide`` over groups: the listing (one line per group, worst first, or a group's items),
-a whole group decided as one session (``--all``: a finding code's decisions of any kind, or
-a kind's failed or skipped items), and the rules (``--rules``, ``--forget``)."""
+"""``decide`` over groups: the listing (worst first, each group with what its code means, or
+a group's items), a whole group decided as one session (``--all``: a finding code's
+decisions of any kind, or a kind's failed or skipped items), and the rules (``--rules``,
+``--forget``)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from mediakeeper.decisions import item as decide
 from mediakeeper.decisions.listing import outstanding_json
 from mediakeeper.text.wording import count, plural_of, value
 
-SCREEN = 12  # groups listed before the rest are only counted: a screen, with its lines
+SCREEN = 10  # groups listed (two lines each) before the rest are only counted: a screen
 HINT = ("A group's items: decide --group CODE; one item: decide KIND NAME; a whole group: "
         "decide KIND --all --dismiss CODE")  # fmt: skip
 
@@ -57,7 +58,7 @@ def show_groups(
         click.echo(f"{count(total, 'decision')} in {count(len(found), 'group')}, worst first:")
     shown = found if every or len(found) <= SCREEN else found[: SCREEN - 1]
     for group in shown:
-        click.echo(f"  {group.line()}")
+        _echo_group(group, indent="  ")
     if len(shown) < len(found):
         more = count(len(found) - len(shown), "more group")
         click.echo(f"  ... and {more} (decide --all-groups lists them all)")
@@ -87,9 +88,16 @@ def _listed(home: Path, kind: str | None, code: str | None) -> dict:
             **{key: chosen[key] for key in ("outstanding", "duplicates") if chosen[key]}}
 
 
+def _echo_group(group: groups.Group, indent: str = "") -> None:
+    """A group's line, and under its code what the code means (as the page heads it)."""
+    click.echo(f"{indent}{group.line()}")
+    if group.means:
+        click.echo(f"{indent}{'':<8}{group.means}")
+
+
 def _show_items(home: Path, needs, found, code: str) -> None:
     for group in found:
-        click.echo(group.line())
+        _echo_group(group)
         for need in needs:
             if need.kind == group.kind and (n := _open_in(need, group.code)):
                 click.echo(f"  {need.name}  {count(n, 'decision')}"

@@ -32,13 +32,16 @@ def report(home, name: str) -> str:
     return (home / "issues" / "music" / f"{slugify(name)}.md").read_text(encoding="utf-8")
 
 
-def test_the_listing_is_one_line_per_group_worst_first(processed):
+def test_the_listing_is_a_group_each_worst_first_with_what_it_means(processed):
     home, _ = processed
     out = decide(home).stdout
     assert out.startswith("3 decisions in 3 groups, worst first:"), out
-    lines = [line.split()[:2] for line in out.splitlines() if line.startswith("  ")]
+    lines = [line.split()[:2] for line in out.splitlines() if line.startswith("  ") and
+             not line.startswith("    ")]  # fmt: skip
     assert lines == [["music", "missing-artist"], ["music", "inconsistent-year"],
                      ["music", "missing-year"]]  # fmt: skip
+    means = [line.strip() for line in out.splitlines() if line.startswith(" " * 10)]
+    assert len(means) == 3 and all(means), out  # each group's own words, under its code
     assert "missing-artist  1 decision in 1 artist  [set artist | dismiss]" in out
 
 

@@ -31,15 +31,19 @@ def test_every_group_lists_real_choices_and_every_group_can_be_listed(demo_home)
     assert f"[{FILE_NAMES} | {TAGS} | dismiss]" in listed.stdout
 
     total = len(shown["groups"])
-    assert total > 12, total  # more than a screen: the listing says how to see the rest
-    more = f"  ... and {total - 11} more group (decide --all-groups lists them all)"
-    assert more.replace(" group ", " group " if total - 11 == 1 else " groups ") in lines
+    assert total > 10, total  # more than a screen: the listing says how to see the rest
+    more = f"  ... and {total - 9} more group (decide --all-groups lists them all)"
+    assert more.replace(" group ", " group " if total - 9 == 1 else " groups ") in lines
     every = decide(demo_home, "--all-groups")
     assert every.returncode == 0, every.stderr
     grouped = [line for line in every.stdout.splitlines()
                if re.match(r"  \w+ +[a-z-]+  \d+ decisions? in ", line)]  # fmt: skip
     assert len(grouped) == total and "... and" not in every.stdout, every.stdout
     assert [line.split()[1] for line in grouped] == [g["code"] for g in shown["groups"]]
+    # Under each group's line, what its code means (as the page heads the group).
+    after = every.stdout.splitlines()
+    for line, group in zip(grouped, shown["groups"], strict=True):
+        assert group["means"] and after[after.index(line) + 1] == " " * 10 + group["means"]
 
 
 def number(path) -> str:

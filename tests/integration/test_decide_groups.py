@@ -77,6 +77,7 @@ def test_the_same_question_in_five_artists_is_one_group(asked):
     assert lines[0] == "5 decisions in 1 group, worst first:", listed.stdout
     assert re.fullmatch(r"\s+music\s+filename-mismatch  5 decisions in 5 artists  \[.*dismiss\]",
                         lines[1]), lines[1]  # fmt: skip
+    assert lines[2] == "          the file name's track number is not the tag's", listed.stdout
     assert len(lines) <= 12
     assert decide(home, "music").stdout == listed.stdout  # one kind's groups
     assert decide(home, "movies").stdout.strip() == "Nothing to decide."
@@ -89,6 +90,7 @@ def test_the_same_question_in_five_artists_is_one_group(asked):
     assert found["groups"][0]["choices"][-1] == "dismiss"
 
     items = decide(home, "--group", "filename-mismatch").stdout
+    assert items.splitlines()[1] == "        the file name's track number is not the tag's"
     for artist in ARTISTS:
         assert re.search(rf"^  {artist}  1 decision  issues/music/", items, re.M), items
     assert "Clean" not in items
