@@ -78,15 +78,16 @@ class KeyedLog:
 
     def fold_if_grown(self) -> bool:
         """Fold the file if it has grown to twice its folded size (and past ``FOLD_FROM``);
-        whether it did."""
+        whether it did. A fold that fails (a full disk) leaves the file as it was: only
+        longer than it needs to be, so it is not an error."""
         try:
             with open(self.path, "rb") as f:
                 size = os.fstat(f.fileno()).st_size
                 if size < FOLD_FROM or size < 2 * _folded_size(f):
                     return False
+            self.fold()
         except OSError:
             return False
-        self.fold()
         return True
 
     def fold(self) -> None:
@@ -103,7 +104,10 @@ class KeyedLog:
                 with open(fd, "rb", closefd=False) as f:
                     last = {r["key"]: r for r in _lines(f.read())}
                 lines = [encode_text(dumps_one(r) + "\n") for r in last.values()]
-                header = encode_text(dumps_one({FOLDED: sum(map(len, lines))}) + "\n")
+                # A fold's own mark: a reader that kept an earlier file's records knows this
+                # one for another even should it get that file's inode number.
+                mark = {FOLDED: sum(map(len, lines)), "fold": os.urandom(8).hex()}
+                header = encode_text(dumps_one(mark) + "\n")
                 atomic_write_bytes(self.path, [header, *lines], durable=False)
                 return
             finally:
@@ -138,15 +142,17 @@ def _folded_size(f: BinaryIO) -> int:
         return 0
 
 
-# path -> (device and inode, bytes read up to the end of the last whole line, records)
-_SEEN: dict[str, tuple[tuple[int, int], int, dict[str, Record]]] = {}
+HEAD = 64  # bytes: a file's first bytes, which tell it from any other (a fold's mark)
+
+# path -> (device, inode and first bytes; bytes read to the end of the last whole line; records)
+_SEEN: dict[str, tuple[tuple[int, int, bytes], int, dict[str, Record]]] = {}
 
 
 def _read(f: BinaryIO, path: Path) -> dict[str, Record]:
     """The file's records, reading only what was appended since this process last read it
     (the whole file when it was replaced, by a fold or otherwise)."""
     info = os.fstat(f.fileno())
-    identity = (info.st_dev, info.st_ino)
+    identity = (info.st_dev, info.st_ino, f.read(HEAD))
     seen, offset, records = _SEEN.get(os.fspath(path), (None, 0, {}))
     if seen != identity or info.st_size < offset:
         offset, records = 0, {}

@@ -57,6 +57,26 @@ def test_a_fold_keeps_each_keys_last_record_once_the_file_has_doubled(tmp_path):
     assert log.get("k0") == {"n": -1, "key": "k0"}
 
 
+def test_a_fold_a_full_disk_stops_leaves_the_file_as_it_was(tmp_path, full_disk):
+    log = KeyedLog(tmp_path / "log.jsonl")
+    for n in range(2 * FOLD_FROM // 4000 + 1):
+        log.append(f"k{n % 10}", {"n": n, "payload": "x" * 4000})
+    before = log.path.read_bytes()
+    full_disk(20_000)  # the folded file (ten records of 4 KB) does not fit
+    assert not log.fold_if_grown()
+    assert log.path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["log.jsonl"]  # no temp file left
+
+
+def test_a_file_replaced_where_it_was_is_read_again_whole(tmp_path):
+    log = KeyedLog(tmp_path / "log.jsonl")
+    log.append("a", {"n": 1})
+    assert log.get("a") == {"n": 1, "key": "a"}
+    with open(log.path, "r+b") as f:  # another file at the same inode (as a reused one)
+        f.write(b'{"key": "b", "n": 2}\n{"key": "a", "n": 3}\n')
+    assert log.records() == {"b": {"key": "b", "n": 2}, "a": {"key": "a", "n": 3}}
+
+
 def _append_many(path, who: int, count: int) -> None:
     log = KeyedLog(path)
     for n in range(count):
