@@ -17,14 +17,18 @@ grown to twice its folded size, so that re-runs do not grow it without end; its 
 says that size.
 
 Reading needs no lock: a rename shows the old file or the new one, and a line still being
-appended is not yet whole. A process keeps what it read and reads only what was appended
-since, so a reader asking for one item after another (a group of decisions, each taken
-and recorded in turn) reads the file once.
+appended is not yet whole. What a reader holds is an index, where each key's last line
+is, never the records (the file grows with the library: a whole list of every item's files
+held would be the size of the library): a record is read from its line when asked for,
+every record one at a time in the order of the keys. A process keeps its index and reads
+only what was appended since, so a reader asking for one item after another (a group of
+decisions, each taken and recorded in turn) reads the file once.
 """
 
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -48,7 +52,7 @@ class KeyedLog:
 
     def append(self, key: str, fields: Mapping[str, Any]) -> None:
         """``fields`` as ``key``'s record (the file and its folder made if missing)."""
-        data = encode_text(dumps_one({**fields, "key": key}) + "\n")
+        data = encode_text(dumps_one({"key": key, **fields}) + "\n")
         flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
         while True:
             try:
@@ -65,16 +69,33 @@ class KeyedLog:
                 os.close(fd)
 
     def get(self, key: str) -> Record | None:
-        return self.records().get(key)
-
-    def records(self) -> dict[str, Record]:
-        """Each key's last record (empty when there is no file or it cannot be read): the
-        process's own copy, brought up to date by the next call; not to be changed."""
+        """``key``'s last record; None when it has none (or the file cannot be read)."""
         try:
             with open(self.path, "rb") as f:
-                return _read(f, self.path)
+                where = _index(f, self.path).get(key)
+                return None if where is None else _record_at(f, where)
         except OSError:
-            return {}
+            return None
+
+    def keys(self) -> set[str]:
+        try:
+            with open(self.path, "rb") as f:
+                return set(_index(f, self.path, keep=False))
+        except OSError:
+            return set()
+
+    def sorted_records(self) -> Iterator[tuple[str, Record]]:
+        """Each key and its last record, in the order of the keys, read one at a time."""
+        try:
+            f = open(self.path, "rb")  # noqa: SIM115 (closed by the with below)
+        except OSError:
+            return
+        with f:
+            index = _index(f, self.path, keep=False)
+            for key in sorted(index):
+                record = _record_at(f, index[key])
+                if record is not None:
+                    yield key, record
 
     def fold_if_grown(self) -> bool:
         """Fold the file if it has grown to twice its folded size (and past ``FOLD_FROM``);
@@ -91,7 +112,8 @@ class KeyedLog:
         return True
 
     def fold(self) -> None:
-        """Keep each key's last record only (in the order of the keys' first appends)."""
+        """Keep each key's last record only (in the order of the keys' first appends), its
+        line copied as it is."""
         while True:
             try:
                 fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
@@ -102,13 +124,14 @@ class KeyedLog:
                 if not _current(fd, self.path):
                     continue
                 with open(fd, "rb", closefd=False) as f:
-                    last = {r["key"]: r for r in _lines(f.read())}
-                lines = [encode_text(dumps_one(r) + "\n") for r in last.values()]
-                # A fold's own mark: a reader that kept an earlier file's records knows this
-                # one for another even should it get that file's inode number.
-                mark = {FOLDED: sum(map(len, lines)), "fold": os.urandom(8).hex()}
-                header = encode_text(dumps_one(mark) + "\n")
-                atomic_write_bytes(self.path, [header, *lines], durable=False)
+                    index = _index(f, self.path, keep=False)
+                    # A fold's own mark: a reader that kept an earlier file's index knows this
+                    # one for another even should it get that file's inode number.
+                    size = sum(where & _LENGTH for where in index.values())
+                    mark = {FOLDED: size, "fold": os.urandom(8).hex()}
+                    lines = (_line_at(f, where) for where in index.values())
+                    header = encode_text(dumps_one(mark) + "\n")
+                    atomic_write_bytes(self.path, itertools.chain([header], lines), durable=False)
                 return
             finally:
                 os.close(fd)
@@ -124,17 +147,6 @@ def _current(fd: int, path: Path) -> bool:
     return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
-def _lines(data: bytes) -> Iterator[Record]:
-    """The records of whole lines, in order (a cut or foreign line passed over)."""
-    for raw in data.split(b"\n"):
-        try:
-            record = json.loads(raw)
-        except ValueError:  # cut short (a UTF-8 character too), or the last, empty line
-            continue
-        if isinstance(record, dict) and isinstance(record.get("key"), str):
-            yield record
-
-
 def _folded_size(f: BinaryIO) -> int:
     try:
         return int(json.loads(f.readline())[FOLDED])
@@ -142,25 +154,51 @@ def _folded_size(f: BinaryIO) -> int:
         return 0
 
 
+# Where a line is, in one int (a dict of ints is the smallest index): its offset, its length.
+_SHIFT = 32
+_LENGTH = (1 << _SHIFT) - 1
+
+
+def _line_at(f: BinaryIO, where: int) -> bytes:
+    f.seek(where >> _SHIFT)
+    return f.read(where & _LENGTH)
+
+
+def _record_at(f: BinaryIO, where: int) -> Record | None:
+    try:
+        return json.loads(_line_at(f, where))
+    except ValueError:  # the file changed under the index (replaced by hand)
+        return None
+
+
 HEAD = 64  # bytes: a file's first bytes, which tell it from any other (a fold's mark)
 
-# path -> (device, inode and first bytes; bytes read to the end of the last whole line; records)
-_SEEN: dict[str, tuple[tuple[int, int, bytes], int, dict[str, Record]]] = {}
+# path -> (device, inode and first bytes; bytes read to the end of the last whole line; index)
+_SEEN: dict[str, tuple[tuple[int, int, bytes], int, dict[str, int]]] = {}
 
 
-def _read(f: BinaryIO, path: Path) -> dict[str, Record]:
-    """The file's records, reading only what was appended since this process last read it
-    (the whole file when it was replaced, by a fold or otherwise)."""
+def _index(f: BinaryIO, path: Path, *, keep: bool = True) -> dict[str, int]:
+    """Where each key's last whole line is in the file, from the index this process kept of
+    it (``keep``) and what was appended since (the whole file when it was replaced, by a
+    fold or otherwise). Each line is read once, and a line cut short or not JSON (a kill, a
+    full disk) is passed over."""
     info = os.fstat(f.fileno())
+    f.seek(0)
     identity = (info.st_dev, info.st_ino, f.read(HEAD))
-    seen, offset, records = _SEEN.get(os.fspath(path), (None, 0, {}))
+    seen, offset, index = _SEEN.get(os.fspath(path), (None, 0, {})) if keep else (None, 0, {})
     if seen != identity or info.st_size < offset:
-        offset, records = 0, {}
-    if info.st_size > offset:
-        f.seek(offset)
-        data = f.read()
-        whole = data.rfind(b"\n") + 1  # a line still being written is read next time
-        records.update((r["key"], r) for r in _lines(data[:whole]))
-        offset += whole
-    _SEEN[os.fspath(path)] = (identity, offset, records)
-    return records
+        offset, index = 0, {}
+    f.seek(offset)
+    for line in f:
+        if not line.endswith(b"\n"):
+            break  # still being written: read next time
+        try:
+            key = json.loads(line).get("key")
+        except (ValueError, AttributeError):  # cut short (a character too), or not an object
+            key = None
+        if isinstance(key, str):
+            index[key] = offset << _SHIFT | len(line)
+        offset += len(line)
+    if keep:
+        _SEEN[os.fspath(path)] = (identity, offset, index)
+    return index

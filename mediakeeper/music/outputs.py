@@ -117,14 +117,14 @@ def csv_rows_log(home: Path) -> KeyedLog:
 
 def assemble_tracks_csv(home: Path) -> Path:
     """Join every artist's CSV rows into ``outputs/music/tracks.csv`` (atomically), in the
-    order of their slugs (the last step of a batch, with one core idle)."""
+    order of their slugs, one artist's in memory at a time (the last step of a batch, with
+    one core idle; the whole file held would grow the batch with the library)."""
     log = csv_rows_log(home)
     _take_old_parts(home, log)
     target = inside(home, "outputs", "music", "tracks.csv")
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(CSV_COLUMNS)
-    records = log.records()
-    rows = (encode_text(records[slug]["rows"]) for slug in sorted(records))
+    rows = (encode_text(record["rows"]) for _, record in log.sorted_records())
     atomic_write_bytes(target, itertools.chain([encode_text(header.getvalue())], rows))
     log.fold_if_grown()
     return target
@@ -138,7 +138,7 @@ def _take_old_parts(home: Path, log: KeyedLog) -> None:
         parts = [e for e in os.scandir(parts_dir) if e.name.endswith(".csv") and e.is_file()]
     except (FileNotFoundError, NotADirectoryError):
         return
-    kept = log.records()
+    kept = log.keys()
     for part in parts:
         slug = part.name.removesuffix(".csv")
         if slug not in kept:

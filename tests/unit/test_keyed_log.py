@@ -12,10 +12,10 @@ from mediakeeper.fs.keyed_log import FOLD_FROM, FOLDED, KeyedLog
 
 def test_each_keys_last_record_and_what_was_appended_since(tmp_path):
     log = KeyedLog(tmp_path / "made" / "here.jsonl")  # the folder is made by the first append
-    assert log.records() == {} and log.get("a") is None
+    assert dict(log.sorted_records()) == {} and log.get("a") is None
     log.append("a", {"n": 1})
     log.append("b", {"n": 2})
-    assert log.records() == {"a": {"n": 1, "key": "a"}, "b": {"n": 2, "key": "b"}}
+    assert dict(log.sorted_records()) == {"a": {"n": 1, "key": "a"}, "b": {"n": 2, "key": "b"}}
     log.append("a", {"n": 3})  # read from where the last read ended
     assert log.get("a") == {"n": 3, "key": "a"}
     assert KeyedLog(log.path).get("b") == {"n": 2, "key": "b"}  # another reader, the same file
@@ -30,8 +30,13 @@ def test_a_line_cut_short_is_passed_over_and_the_next_append_is_whole(tmp_path):
         f.write('{"text": "Ç'.encode()[:-1])
     assert log.get("a") == {"text": "Ça", "key": "a"}  # the cut line is not read yet
     log.append("b", {"text": "whole"})
-    assert log.records() == {"a": {"text": "Ça", "key": "a"}, "b": {"text": "whole", "key": "b"}}
-    assert KeyedLog(log.path).records() == log.records()  # read whole, the same
+    assert dict(log.sorted_records()) == {
+        "a": {"text": "Ça", "key": "a"},
+        "b": {"text": "whole", "key": "b"},
+    }
+    assert dict(KeyedLog(log.path).sorted_records()) == dict(
+        log.sorted_records()
+    )  # read whole, the same
 
 
 def test_a_fold_keeps_each_keys_last_record_once_the_file_has_doubled(tmp_path):
@@ -42,7 +47,7 @@ def test_a_fold_keeps_each_keys_last_record_once_the_file_has_doubled(tmp_path):
     assert not log.fold_if_grown()
     for n in range(FOLD_FROM // 4000):
         log.append(f"k{n % 10}", {"n": n, "payload": payload})
-    before = log.records().copy()
+    before = dict(log.sorted_records()).copy()
     inode = log.path.stat().st_ino
     assert log.fold_if_grown()
     assert log.path.stat().st_ino != inode  # replaced whole
@@ -51,7 +56,7 @@ def test_a_fold_keeps_each_keys_last_record_once_the_file_has_doubled(tmp_path):
         len(lines) == 11
         and json.loads(lines[0])[FOLDED] == log.path.stat().st_size - len(lines[0]) - 1
     )
-    assert KeyedLog(log.path).records() == before == log.records()
+    assert dict(KeyedLog(log.path).sorted_records()) == before == dict(log.sorted_records())
     log.append("k0", {"n": -1})
     assert not log.fold_if_grown()  # not twice its folded size
     assert log.get("k0") == {"n": -1, "key": "k0"}
@@ -74,7 +79,7 @@ def test_a_file_replaced_where_it_was_is_read_again_whole(tmp_path):
     assert log.get("a") == {"n": 1, "key": "a"}
     with open(log.path, "r+b") as f:  # another file at the same inode (as a reused one)
         f.write(b'{"key": "b", "n": 2}\n{"key": "a", "n": 3}\n')
-    assert log.records() == {"b": {"key": "b", "n": 2}, "a": {"key": "a", "n": 3}}
+    assert dict(log.sorted_records()) == {"b": {"key": "b", "n": 2}, "a": {"key": "a", "n": 3}}
 
 
 def _append_many(path, who: int, count: int) -> None:
@@ -100,7 +105,7 @@ def test_folds_while_processes_append_lose_no_record(tmp_path):
     for process in (*writers, folder):
         process.join(60)
         assert process.exitcode == 0
-    records = KeyedLog(path).records()
+    records = dict(KeyedLog(path).sorted_records())
     assert set(records) == {"start"} | {f"{w}-{n}" for w in range(3) for n in range(400)}
     assert all(records[f"{w}-{n}"]["n"] == n for w in range(3) for n in range(400))
     assert not [name for name in os.listdir(tmp_path) if name != "log.jsonl"]  # no temp left
