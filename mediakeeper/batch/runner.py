@@ -199,7 +199,8 @@ class BatchRunner:
                     self.session.end(outcome, self._summary())
                 clear_offline(self.store.dir, self.session.id)
                 sweep_home(self.store.dir.parent)  # what its workers named
-                files_log(self.store.dir).fold_if_grown()  # (re-runs append lists again)
+                if not self.report.interrupted:  # (a Ctrl+C is answered at once)
+                    files_log(self.store.dir).fold_if_grown()  # re-runs append lists again
         return self.report
 
     def _planned(self) -> int:

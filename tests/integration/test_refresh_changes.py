@@ -175,6 +175,29 @@ def test_a_list_is_kept_per_artist_and_the_queue_holds_a_short_fingerprint(compl
     assert listed == on_disk
 
 
+def test_a_batch_folds_the_lists_once_re_runs_have_doubled_them(completed, music_script):
+    """Each re-run whose files changed appends an item's list again: a batch folds the file
+    (each item's last list) once it has doubled, and every list still tells its change."""
+    library, home = completed
+    log = home / "status/music" / FILES_LOG
+    stale = "".join(
+        json.dumps({"key": "Untouched", FINGERPRINT: {"files": n}, "files": [["x" * 4000, n, n]]})
+        + "\n"
+        for n in range(300)
+    )  # 1.2 MB of lists an older run left, each superseded by the next
+    lines = log.read_text().splitlines()
+    log.write_text(stale + "\n".join(lines) + "\n")  # the real lists last: they stand
+    (library / "Retagged/2001 - First/01 - Song 1.flac").unlink()
+    again = music_script("process_music_batch.py", "--home", home, "--offline", "--artist",
+                         "Added To")  # fmt: skip
+    assert again.returncode == 0, again.stdout + again.stderr
+    folded = log.read_text().splitlines()
+    assert json.loads(folded[0])["folded"] == log.stat().st_size - len(folded[0]) - 1
+    assert len(folded) == 1 + len(ARTISTS) and log.stat().st_size < 100_000
+    out = refresh(music_script, home)
+    assert "  changed Retagged  (0 added, 1 removed, 0 modified)" in out
+
+
 # ---- movies ---------------------------------------------------------------------------
 
 
