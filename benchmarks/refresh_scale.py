@@ -45,7 +45,7 @@ from library_scale import build  # noqa: E402
 from mediakeeper.batch.job import ItemResult  # noqa: E402
 from mediakeeper.batch.runner import BatchOptions, BatchRunner  # noqa: E402
 from mediakeeper.queue import manager  # noqa: E402
-from mediakeeper.queue.fingerprints import Recorder  # noqa: E402
+from mediakeeper.queue.fingerprints import FILES_LOG, Recorder  # noqa: E402
 from mediakeeper.queue.session_log import start_session  # noqa: E402
 from mediakeeper.queue.store import QueueStore  # noqa: E402
 
@@ -116,8 +116,7 @@ def main() -> None:
         assert {i["status"] for i in items} == {"completed"}, "not every artist completed"
         print(f"built {made} tracks; completed {len(items)} artists in "
               f"{time.perf_counter() - started:.1f}s", flush=True)  # fmt: skip
-        lists = home / "status" / "music" / "files"
-        kept = sum(p.stat().st_size for p in lists.iterdir())
+        kept = (home / "status" / "music" / FILES_LOG).stat().st_size
         queue_bytes = store.path.stat().st_size
         os.sync()
 
@@ -136,7 +135,7 @@ def main() -> None:
         record = Recorder(work / "recording")
         started = time.perf_counter()
         for item in items:
-            record(item)
+            record({**item, "details": {}})  # as at its first completion: the list appended
         recording = (time.perf_counter() - started) / len(items)
 
         artists = sorted(p for p in library.iterdir() if p.is_dir())
@@ -161,7 +160,7 @@ def main() -> None:
               f"{recording * 1000:>10.2f}ms")  # fmt: skip
         print(f"{'files looked at (stat) per refresh':<52}{made:>12,}")
         print(f"{'queue file':<52}{queue_bytes / 1024:>10.0f}kB")
-        print(f"{'file lists under status/music/files, all':<52}{kept / 1024:>10.0f}kB")
+        print(f"{'file lists in status/music/files.jsonl, all':<52}{kept / 1024:>10.0f}kB")
     finally:
         if args.keep:
             print(f"kept {work}")
