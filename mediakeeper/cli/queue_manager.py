@@ -481,12 +481,12 @@ def render_summary(summary: dict, noun: str) -> str:
             f"--list --status completed shows why)"
         )
     extra = "".join(
-        f"{wording.count(summary[x.total], x.noun, spec=',')} · "
+        f"{wording.count(summary[x.total], x.noun)} · "
         for x in kinds.get(summary["kind"]).extra_counters
     )
     lines.append(
         f"{summary['percent_complete']:.1f}% complete · {extra}"
-        f"{wording.count(summary['issues_found'], 'finding', spec=',')}, "
+        f"{wording.count(summary['issues_found'], 'finding')}, "
         f"{summary['issues_resolved']:,} resolved"
     )
     return "\n".join(lines)

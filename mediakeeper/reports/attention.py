@@ -83,8 +83,8 @@ class KindAttention:
     def headline(self) -> str:
         """``9 decisions in 6 artists``."""
         return (
-            f"{count(self.decisions, 'decision', spec=',')} in "
-            f"{count(len(self.items), self.noun, self.plural, spec=',')}"
+            f"{count(self.decisions, 'decision')} in "
+            f"{count(len(self.items), self.noun, self.plural)}"
         )
 
 

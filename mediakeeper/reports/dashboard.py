@@ -180,7 +180,7 @@ def _queue_lines(d: Dashboard) -> list[str]:
             continue
         lines.append(
             f"  {q.kind:<{width}}  {text_bar(q.percent)} {q.percent:5.1f}%  "
-            f"{q.completed:,} of {count(q.total, q.noun, q.plural, spec=',')}"
+            f"{q.completed:,} of {count(q.total, q.noun, q.plural)}"
             + (f", {q.skipped:,} skipped" if q.skipped else "")
         )
         lines.append(
@@ -225,7 +225,7 @@ def attention_lines(d: Dashboard) -> list[str]:
     errors, skipped = d.attention_counts()
     lines = [
         "",
-        f"NEEDS ATTENTION  {count(d.week.decisions, 'decision', spec=',')}"
+        f"NEEDS ATTENTION  {count(d.week.decisions, 'decision')}"
         f" · {errors:,} failed, {skipped:,} skipped"
         + (f", {d.unidentified:,} not identified" if d.unidentified else ""),
     ]

@@ -44,7 +44,7 @@ class Made:
 
     def describe(self, makes: Makes, noun: str, plural: str) -> str:
         """``3 books · 2.5 h of audio · 2 joined without re-encoding``."""
-        return " · ".join([count(self.items, noun, plural, spec=","), *self.phrases(makes)])
+        return " · ".join([count(self.items, noun, plural), *self.phrases(makes)])
 
 
 def space_said(saved: int) -> str:

@@ -32,17 +32,18 @@ def number(n: int) -> str:
     return f"{n:,}"
 
 
-def count(n: int, noun: str, plural: str | None = None, *, spec: str = "") -> str:
-    """``n`` and ``noun``, singular for exactly one and plural otherwise (``0 issues``).
-    ``plural`` defaults to :func:`plural_of`; ``spec`` formats the number (``","``: 1,234)."""
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and ``noun``, singular for exactly one and plural otherwise (``0 issues``,
+    ``17,274 tracks``: the number as :func:`number` says it). ``plural`` defaults to
+    :func:`plural_of`."""
     word = noun if n == 1 else (plural or plural_of(noun))
-    return f"{format(n, spec)} {word}"
+    return f"{number(n)} {word}"
 
 
 def written_to(files: int, whole: int) -> str:
     """How tag changes reached ``files`` files, ``whole`` of them rewritten whole (swapped)
     and the rest changed in place: "written to 134 files: 131 in place, 3 rewritten whole"."""
-    said = f"written to {count(files, 'file', spec=',')}"
+    said = f"written to {count(files, 'file')}"
     if not whole:
         return f"{said}, all in place"
     if whole == files:
