@@ -58,7 +58,7 @@ def _peak(tmp_path: Path, artists: int, child_env: dict[str, str]) -> int:
         capture_output=True, text=True, env=child_env, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
-    assert f"{artists} artists completed, 0 failed" in done.stdout  # every artist's work done
+    assert f"{artists:,} artists completed, 0 failed" in done.stdout  # every artist's work done
     return int(re.findall(r"^PEAK (\d+)$", done.stderr, re.M)[-1])
 
 
