@@ -38,7 +38,7 @@ from typing import Any, BinaryIO
 from mediakeeper.fs.atomic import append_to, atomic_write_bytes, encode_text
 from mediakeeper.text.jsonfmt import dumps_one
 
-FOLDED = "folded"  # the first line's only key: the file's size as a fold left it
+FOLDED = "folded"  # in a fold's first line (no "key"): the file's size as the fold left it
 FOLD_FROM = 1 << 20  # bytes: a smaller file is read whole in milliseconds, never folded
 
 Record = dict[str, Any]
@@ -78,6 +78,7 @@ class KeyedLog:
             return None
 
     def keys(self) -> set[str]:
+        """The keys that have a record."""
         try:
             with open(self.path, "rb") as f:
                 return set(_index(f, self.path, keep=False))
