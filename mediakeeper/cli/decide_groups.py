@@ -89,10 +89,8 @@ def _listed(home: Path, kind: str | None, code: str | None) -> dict:
 
 
 def _echo_group(group: groups.Group, indent: str = "") -> None:
-    """A group's line, and under its code what the code means (as the page heads it)."""
-    click.echo(f"{indent}{group.line()}")
-    if group.means:
-        click.echo(f"{indent}{'':<8}{group.means}")
+    for line in group.lines():
+        click.echo(indent + line)
 
 
 def _show_items(home: Path, needs, found, code: str) -> None:

@@ -45,10 +45,18 @@ class Group:
         }
 
     def line(self) -> str:
-        """``filename-mismatch  5 decisions in 5 artists  [the proposed fix | dismiss]``."""
+        """``music   filename-mismatch  5 decisions in 5 artists  [the proposed fix | dismiss]``."""
         noun, plural = nouns(self.kind)
         where = f"{count(self.count, 'decision')} in {count(len(self.items), noun, plural)}"
-        return f"{self.kind:<7} {self.code}  {where}  [{' | '.join(self.choices)}]"
+        return f"{self._kind_column()}{self.code}  {where}  [{' | '.join(self.choices)}]"
+
+    def lines(self) -> list[str]:
+        """``line()``, and under its code what the code means, where its table says."""
+        under = [" " * len(self._kind_column()) + self.means] if self.means else []
+        return [self.line(), *under]
+
+    def _kind_column(self) -> str:
+        return f"{self.kind:<7} "
 
 
 def choices_of(kind: str, code: str) -> tuple[str, ...]:
