@@ -79,9 +79,9 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
          group, every_group, whole_group, remember, list_rules, forget, as_json, dry_run,
          interactive):  # fmt: skip
     """Without arguments: the open decisions of every kind by group (the same question in
-    many items, with what it means), worst first, a screen's worth (--all-groups: every one); --json
-    prints them as one JSON object, each
-    decision with its id; --group CODE lists a group's items. With KIND NAME (or --id ID):
+    many items, with what it means), worst first, a screen's worth (--all-groups: every
+    one); --json prints them as one JSON object, each decision with its id; --group CODE
+    lists a group's items. With KIND NAME (or --id ID):
     that item's decisions, each its question in words, its evidence and its choices
     numbered within it; --choose N, --set TAG=VALUE or --dismiss takes one (--code CODE
     names which of the item's, where it has several); --dry-run shows exactly which files
