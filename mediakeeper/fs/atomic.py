@@ -40,13 +40,15 @@ def fsync_dir(directory: Path | str) -> None:
         os.close(fd)
 
 
-def flush_files(fds: Sequence[int], paths: Sequence[Path] = ()) -> None:
+def flush_files(fds: Sequence[int], paths: Sequence[Path] = (), *, data_only: bool = False) -> None:
     """Make several open files' data durable, and the files at ``paths`` (opened here, and
     closed again whatever happens). Each one's writeback is started first, so the fsyncs that
     follow wait for writes already on their way and one journal commit can cover them all,
     instead of one commit per file. Where that call is missing, they are simply fsynced one
-    by one. An OSError about a
+    by one. ``data_only``: their bytes and what reading them back needs (a size grown), not
+    their times (``fdatasync``), for files only the toolkit reads. An OSError about a
     file at ``paths`` names it (``filename``); one about ``fds`` names none."""
+    flush = os.fdatasync if data_only else os.fsync
     opened: list[int] = []
     try:
         for path in paths:
@@ -55,11 +57,11 @@ def flush_files(fds: Sequence[int], paths: Sequence[Path] = ()) -> None:
             start_writeback(fd)
         for path, fd in zip(paths, opened, strict=True):
             try:
-                os.fsync(fd)
+                flush(fd)
             except OSError as err:
                 raise OSError(err.errno, err.strerror, str(path)) from err
         for fd in fds:
-            os.fsync(fd)
+            flush(fd)
     finally:
         for fd in opened:
             os.close(fd)

@@ -4,9 +4,11 @@ what a killed run left in it.
 Each process keeps one journal file, ``<pid>-<start tick>.journal``, holding at most one
 entry: the byte ranges a write group is about to overwrite, each file's old and new bytes,
 under a SHA-256 of the whole. The entry is flushed to disk before any of its files is
-written, and emptied once they are all flushed: so a file can only be mid-write while a
+written, and blanked once they are all flushed: so a file can only be mid-write while a
 whole entry naming its old and new bytes is on disk. An entry that fails its checksum was
-cut short while being written, before any of its files was touched: it is discarded.
+cut short while being written, before any of its files was touched: it is discarded. The
+file keeps its size between entries (``ROOM``), each written over the last: an entry's
+flush is then its bytes alone, with no block to allocate or size to record.
 
 ``recover`` runs first in every command that opens the data home: for each journal file of a
 process that no longer runs, each range is made wholly new where the file holds, byte by
@@ -38,6 +40,13 @@ from mediakeeper.system.processes import is_running, own_start_time
 MAGIC = b"mediakeeper-inplace-1"
 SUFFIX = ".journal"
 ENTRY_MODE = 0o600  # an entry holds the files' tag bytes: the user's alone, as their files are
+# The journal file is grown in steps of this size, with written zeros (never a hole, whose
+# first write would allocate), and kept so between entries: most entries are a few KB, and
+# one written over blocks already on the disk is flushed as its bytes alone (fdatasync),
+# about a third cheaper here than one whose flush also records a new size, after blocks
+# freed by the last retire (issue 72, docs/performance.md). A larger entry grows it; the
+# next retire takes it back to this size.
+ROOM = 64 << 10
 
 
 class FilePatch(NamedTuple):
@@ -108,6 +117,7 @@ class Journal:
         self.folder = folder
         self.pid = os.getpid()
         self.fd: int | None = None
+        self.room = 0  # the file's size: what an entry can be written over
         self.path = folder / f"{os.getpid()}-{own_start_time() or 0}{SUFFIX}"
 
     def record(self, patches: Sequence[FilePatch], flush_first: Sequence[Path] = ()) -> None:
@@ -117,16 +127,24 @@ class Journal:
             self.folder.mkdir(parents=True, exist_ok=True)
             self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, ENTRY_MODE)
             fsync_dir(self.folder)  # its name must outlive a crash as much as its bytes
+            self.room = 0
+        if len(data) > self.room:
+            self.room = -(-len(data) // ROOM) * ROOM
+            pwrite_all(self.fd, bytes(self.room), 0)
+        # Bytes of an earlier entry may follow this one's: its header says its length, and
+        # one cut short (a header of one entry over the body of another) fails its checksum.
         pwrite_all(self.fd, data, 0)
-        os.ftruncate(self.fd, len(data))
-        flush_files([self.fd], flush_first)
+        flush_files([self.fd], flush_first, data_only=True)
 
     def retire(self) -> None:
-        """Every file of the entry is on disk: the entry is no longer needed. Not flushed: an
-        entry a crash brings back names files that hold its new bytes, which ``recover``
-        leaves as they are."""
+        """Every file of the entry is on disk: the entry is no longer needed, and its header
+        is blanked. Not flushed: an entry a crash brings back names files that hold its new
+        bytes, which ``recover`` leaves as they are."""
         if self.fd is not None:
-            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, bytes(len(MAGIC)), 0)
+            if self.room > ROOM:  # a large entry's room given back
+                os.ftruncate(self.fd, ROOM)
+                self.room = ROOM
 
     def abandon(self) -> None:
         """A write failed part-way: the entry stays, for ``recover`` once this process ends,

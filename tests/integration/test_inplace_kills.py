@@ -18,6 +18,7 @@ import pytest
 
 from mediakeeper.core import writemode
 from mediakeeper.fs import left_behind
+from mediakeeper.fs.inplace_journal import decode
 from mediakeeper.fs.names import TEMP_PREFIX, atomic_temp_pid
 from mediakeeper.fs.sweep import SPARES
 from mediakeeper.system.processes import is_running
@@ -59,7 +60,8 @@ def entries(home: Path) -> list[str]:
     folder = writemode.journal_dir(home / "status")
     if not folder.exists():
         return []
-    return [n for n in os.listdir(folder) if n.endswith(".journal") and (folder / n).stat().st_size]
+    names = [n for n in os.listdir(folder) if n.endswith(".journal")]
+    return [n for n in names if decode((folder / n).read_bytes()) is not None]
 
 
 def forgotten(home: Path) -> bool:

@@ -211,7 +211,7 @@ def test_the_journal_is_on_disk_before_any_file_is_replaced(
     real_fsync, real_exchange, real_pwrite = os.fsync, safewrite.exchange, os.pwrite
 
     def fsync(fd):
-        calls.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        calls.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))  # or fdatasync
         real_fsync(fd)
 
     def exchange(copy, original):  # the copy takes the original's place
@@ -224,6 +224,7 @@ def test_the_journal_is_on_disk_before_any_file_is_replaced(
         return real_pwrite(fd, data, at)
 
     monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "fdatasync", fsync)  # the journals' flushes are data only
     monkeypatch.setattr(os, "pwrite", pwrite)
     monkeypatch.setattr(safewrite, "exchange", exchange)
     apply_changes(artist, "Bob", changes, journal, verify=False)
@@ -257,6 +258,7 @@ def test_the_journal_is_flushed_once_for_all_groups_of_copies(tmp_path, monkeypa
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "fdatasync", fsync)  # the journals' flushes are data only
     applied = apply_changes(artist, "Bob", changes, journal, verify=False)
     written = count - safewrite.WRITE_GROUP if first_refused else count
     assert len(applied.changes) == written and len(applied.refused) == count - written
@@ -282,6 +284,7 @@ def test_a_journal_the_disk_cannot_flush_leaves_every_file_old(tmp_path, monkeyp
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "fdatasync", fsync)  # the journals' flushes are data only
     applied = apply_changes(artist, "Bob", changes, journal, verify=False)
 
     assert applied.changes == () and len(applied.refused) == 2

@@ -23,8 +23,10 @@ from mediakeeper.fs.inplace_journal import (
     COMPLETED,
     DONE,
     LEFT_ALONE,
+    ROOM,
     UNTOUCHED,
     FilePatch,
+    decode,
     encode,
     journal_for,
     recover,
@@ -47,7 +49,8 @@ def in_place(home: Path) -> writemode.WritePolicy:
 def entries(home: Path) -> list[str]:
     """The journal files of ``home`` that hold an entry."""
     folder = writemode.journal_dir(home / "status")
-    return [n for n in os.listdir(folder) if (folder / n).stat().st_size] if folder.exists() else []
+    names = os.listdir(folder) if folder.exists() else []
+    return [n for n in names if decode((folder / n).read_bytes()) is not None]
 
 
 @pytest.mark.parametrize("fmt", ["mp3", "flac", "m4a", "ogg", "wma"])
@@ -183,16 +186,21 @@ def test_the_patch_reads_back_what_was_written_and_finds_only_real_changes(tmp_p
 
 # A run killed after its journal entry (of every patch given) reached the disk and
 # ``written`` bytes of the first patch's first range reached its file (-1: the entry itself
-# cut short after half its bytes).
+# cut short after half its bytes; -2: the same, written over an earlier, longer entry the
+# run had retired, whose bytes follow).
 KILLED_RUN = """
 import os, signal, sys
 from pathlib import Path
 from mediakeeper.fs.inplace_journal import decode, journal_for, pwrite_all
 folder, entry, written = Path(sys.argv[1]), Path(sys.argv[2]).read_bytes(), int(sys.argv[3])
 journal = journal_for(folder)
-if written < 0:
+if written == -1:
     folder.mkdir(parents=True, exist_ok=True)
     journal.path.write_bytes(entry[: len(entry) // 2])
+elif written == -2:
+    journal.record([p._replace(path=p.path + ".other") for p in decode(entry)] * 2)
+    journal.retire()
+    pwrite_all(journal.fd, entry[: len(entry) // 2], 0)
 else:
     patches = decode(entry)
     journal.record(patches)
@@ -240,8 +248,8 @@ def killed_run(home: Path, patch: FilePatch, written: int, *more: FilePatch) -> 
 
 @pytest.mark.parametrize(
     ("written", "outcome"),
-    [(1, COMPLETED), (0, UNTOUCHED), (10_000, DONE), (-1, None)],
-    ids=["torn", "not-begun", "all-written", "entry-cut-short"],
+    [(1, COMPLETED), (0, UNTOUCHED), (10_000, DONE), (-1, None), (-2, None)],
+    ids=["torn", "not-begun", "all-written", "entry-cut-short", "cut-short-over-an-earlier-one"],
 )
 def test_what_a_killed_run_left_ends_wholly_old_or_wholly_new(tmp_path, written, outcome):
     path = track(tmp_path / "lib")
@@ -283,6 +291,33 @@ def test_a_running_process_s_journal_is_never_taken_for_a_killed_one(tmp_path):
         assert journal.path.stat().st_size > 0
     finally:
         journal.retire()
+
+
+def test_the_journal_keeps_its_room_and_an_entry_retired_reads_as_none(tmp_path):
+    """Entries are written over one another in a file of a steady size (their flush then
+    records no size); a retired one reads as no entry; a larger one grows the file, which its
+    retire takes back."""
+    path = track(tmp_path / "lib")
+    original = path.read_bytes()
+    journal = journal_for(writemode.journal_dir(tmp_path / "home" / "status"))
+    small, large = fix_of(path), fix_of(path)._replace(ranges=[(0, bytes(ROOM), bytes(ROOM))])
+    try:
+        for patches in ([small], [small, small], [small]):
+            journal.record(patches)
+            assert journal.path.stat().st_size == ROOM
+            assert decode(journal.path.read_bytes()) == patches
+            journal.retire()
+            assert decode(journal.path.read_bytes()) is None
+        journal.record([large])
+        assert journal.path.stat().st_size > 2 * ROOM  # old and new bytes, base64
+        assert decode(journal.path.read_bytes()) == [large]
+        journal.retire()
+        assert journal.path.stat().st_size == ROOM
+        journal.record([small])
+        assert decode(journal.path.read_bytes()) == [small]  # the larger one's bytes after it
+    finally:
+        journal.retire()
+    assert path.read_bytes() == original  # an entry is only written, never carried out, here
 
 
 def test_any_command_completes_a_killed_run_s_write_first_and_says_so(tmp_path):

@@ -574,6 +574,7 @@ def test_a_disk_that_fails_the_flush_leaves_every_file_of_the_group_old(tmp_path
         raise OSError(errno.EIO, os.strerror(errno.EIO))
 
     monkeypatch.setattr(os, "fsync", failing)
+    monkeypatch.setattr(os, "fdatasync", failing)
     open_before = len(os.listdir("/proc/self/fd"))
     failed = tags.write_many([FileWrite(p, {"title": "New"}) for p in paths])
     assert len(os.listdir("/proc/self/fd")) == open_before  # every copy's descriptor closed
