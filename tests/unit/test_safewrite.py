@@ -123,8 +123,8 @@ WAITING_TAGGER = (
     "import os, sys, time\nfolder, journal = sys.argv[1], sys.argv[2]\n"
     "def entry():\n"  # in place: the journal holds the group's entry while it is written
     "    names = os.listdir(journal) if os.path.isdir(journal) else []\n"
-    "    return any(os.path.getsize(os.path.join(journal, n)) for n in names\n"
-    "               if n.endswith('.journal'))\n"  # the folder holds other lists too
+    "    return any(open(os.path.join(journal, n), 'rb').read(11) == b'mediakeeper'\n"
+    "               for n in names if n.endswith('.journal'))\n"  # a retired one is blanked
     "give_up = time.monotonic() + 20\n"  # the group may be done before it looks: try again
     "while not any(n.startswith('.mediakeeper.') for n in os.listdir(folder)):\n"
     "    if time.monotonic() > give_up:\n        break\n"
