@@ -12,7 +12,12 @@ summed PSS of its whole process tree (sampled from /proc) and the largest single
 errored (and so skipped its work) is not a measurement, and the benchmark stops.
 Then (c): the same pass again over the library (b) left behind, with a fresh data home: a
 re-check of a library whose fixable problems are fixed (no tag writes), for the cost of the
-pass without the writes.
+pass without the writes. And in each round (d): mutagen's own save of the changes (b) wrote
+(read from its change journal), over a copy of the library as built, in one process: each
+file opened, its tags set and saved, with no journal, no flush and no undo, as a tagger that
+trusts the disk writes them. (a) + (d) is the pass's floor, what reading every file and
+writing its fixes costs at the least; (b) over it is the figure to set beside the 300-file
+pass's (``real_size_writes.py``), whose floor is the same sum.
 
 On a shared or virtual machine one process's speed drifts by half from minute to minute
 (the same bare loop took 3.4 s in one run and 6.3 s a few minutes later), so (a) and (b) are
@@ -40,6 +45,7 @@ read costs hardly at all: ``--dir`` puts the library and the data homes on the o
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -121,6 +127,45 @@ def bare_loop(root: Path) -> tuple[float, float, int]:
                 dict(audio.tags)
             count += 1
     return time.perf_counter() - started, time.process_time() - cpu, count
+
+
+Change = tuple[Path, str, str | None]  # a path in the library, a tag, its new value
+
+
+def journaled_changes(home: Path, library: Path) -> list[Change]:
+    """The tag changes a pass over ``library`` journaled in ``home``: (path in the library,
+    tag, new value; None: removed), in their order."""
+    found = []
+    for journal in sorted((home / "status/music/changes").glob("*.jsonl")):
+        for line in journal.read_text("utf-8").splitlines():
+            if line.strip():
+                entry = json.loads(line)
+                found.append((Path(entry["path"]).relative_to(library), entry["tag"], entry["new"]))
+    return found
+
+
+def mutagen_saves(library: Path, changes: list[Change]) -> tuple[float, float]:
+    """(wall s, CPU s) of mutagen's own save of ``changes`` in ``library``: each file opened
+    once (mutagen's easy interface, whose names are the toolkit's), its tags set, saved."""
+    by_file: dict[Path, list[tuple[str, str | None]]] = {}
+    for path, tag, new in changes:
+        by_file.setdefault(path, []).append((tag, new))
+    started, cpu = time.perf_counter(), time.process_time()
+    for path, edits in by_file.items():
+        audio = mutagen.File(library / path, easy=True)
+        for tag, new in edits:
+            if new is None:
+                audio.pop(tag, None)
+            else:
+                audio[tag] = [new]
+        audio.save()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    for path, edits in by_file.items():  # not timed: each file holds what (b) wrote in it
+        audio = mutagen.File(library / path, easy=True)
+        for tag, new in edits:
+            if audio.get(tag) != ([new] if new is not None else None):
+                sys.exit(f"(d) left {path}'s {tag} at {audio.get(tag)!r}, not {new!r}")
+    return seconds, cpu
 
 
 def file_costs(folder: Path, n: int = 300) -> tuple[float, float]:
@@ -358,9 +403,12 @@ def main() -> None:
 
         rounds = []  # (a wall, a cpu: the two reads' mean; b wall, b cpu, peak pss kB)
         others = []  # (b') wall, cpu, peak pss kB: --with's pass in the same rounds
+        saves = []  # (d) wall, cpu: mutagen's own save of (b)'s changes
         for n in range(1, args.rounds + 1):
             library, home = work / f"Music-{n}", work / f"home-{n}"
             shutil.copytree(pristine, library, symlinks=True)
+            saved = work / f"Music-{n}-mutagen"
+            shutil.copytree(pristine, saved, symlinks=True)
             home.mkdir()
             if args.with_ is not None:
                 other_library, other_home = work / f"Music-{n}-with", work / f"home-{n}-with"
@@ -376,12 +424,15 @@ def main() -> None:
             if args.with_ is not None and n % 2 == 1:
                 others.append(full_pass(other_library, other_home, args.workers, args.with_))
                 os.sync()
+            saves.append(mutagen_saves(saved, journaled_changes(home, library)))
+            os.sync()
             after, after_cpu, _ = bare_loop(library)
             bare_seconds, bare_cpu = (before + after) / 2, (before_cpu + after_cpu) / 2
             rounds.append((bare_seconds, bare_cpu, *batch))
             other = f"  (b') {others[-1][0]:.2f}s" if others else ""
             print(f"round {n}: (a) {before:.2f}s, {after:.2f}s after  (b) {batch[0]:.2f}s{other}  "
-                  f"ratio {batch[0] / bare_seconds:.2f}", flush=True)  # fmt: skip
+                  f"(d) {saves[-1][0]:.2f}s  ratio {batch[0] / bare_seconds:.2f}, over the floor "
+                  f"{batch[0] / (bare_seconds + saves[-1][0]):.2f}", flush=True)  # fmt: skip
         # The largest any (b) process ever was: exact, where sampling can miss a peak. Read
         # now, before (c) runs: the kernel's figure covers every child waited for so far.
         rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -423,6 +474,16 @@ def main() -> None:
         print(f"{'(b) peak memory, whole tree (PSS), any round':<44}{pss_kb / 1024:>12.1f}MB")
         print(f"{'(b) peak memory, largest process, any round':<44}{rss_kb / 1024:>12.1f}MB")
         print(f"{'(b) tag changes written (journal lines)':<44}{changes:>14,}")
+        floors = [r[0] + d[0] for r, d in zip(rounds, saves, strict=True)]
+        over = [r[2] / f for r, f in zip(rounds, floors, strict=True)]
+        over_cpu = [r[3] / (r[1] + d[1]) for r, d in zip(rounds, saves, strict=True)]
+        saving = median(d[0] for d in saves)
+        print(f"{'(d) mutagen saving the same changes, 1 proc.':<44}{saving:>13.2f}s")
+        print(f"{'  its CPU seconds':<44}{median(d[1] for d in saves):>13.2f}s")
+        print(f"{'the floor, (a) + (d)':<44}{median(floors):>13.2f}s")
+        print(f"{'ratio (b)/((a) + (d)), median of the rounds':<44}{median(over):>14.2f}")
+        print(f"{'  the rounds, lowest - highest':<44}{_spread(over):>14}")
+        print(f"{'CPU ratio (b)/((a) + (d))':<44}{median(over_cpu):>14.2f}")
         print(f"{'(c) same pass, library already fixed, once':<44}{recheck_seconds:>13.2f}s")
         print(f"{'ratio (c)/(a), (a) right after (c)':<44}{recheck_seconds / after_seconds:>14.2f}")
         print(f"{'CPU ratio (c)/(a)':<44}{recheck_cpu / after_cpu:>14.2f}")
