@@ -128,9 +128,9 @@ class Journal:
             self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, ENTRY_MODE)
             fsync_dir(self.folder)  # its name must outlive a crash as much as its bytes
             self.room = 0
-        if len(data) > self.room:
+        if len(data) > self.room:  # grown, zeros after the entry
             self.room = -(-len(data) // ROOM) * ROOM
-            pwrite_all(self.fd, bytes(self.room), 0)
+            data += bytes(self.room - len(data))
         # Bytes of an earlier entry may follow this one's: its header says its length, and
         # one cut short (a header of one entry over the body of another) fails its checksum.
         pwrite_all(self.fd, data, 0)
