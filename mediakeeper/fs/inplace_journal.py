@@ -129,11 +129,11 @@ class Journal:
             fsync_dir(self.folder)  # its name must outlive a crash as much as its bytes
             self.room = 0
         if len(data) > self.room:  # grown, zeros after the entry
-            self.room = -(-len(data) // ROOM) * ROOM
-            data += bytes(self.room - len(data))
+            data += bytes(-len(data) % ROOM)
         # Bytes of an earlier entry may follow this one's: its header says its length, and
         # one cut short (a header of one entry over the body of another) fails its checksum.
         pwrite_all(self.fd, data, 0)
+        self.room = max(self.room, len(data))  # once written: a full disk may stop it
         flush_files([self.fd], flush_first, data_only=True)
 
     def retire(self) -> None:

@@ -320,6 +320,27 @@ def test_the_journal_keeps_its_room_and_an_entry_retired_reads_as_none(tmp_path)
     assert path.read_bytes() == original  # an entry is only written, never carried out, here
 
 
+def test_a_journal_the_disk_cannot_grow_refuses_its_entry_and_grows_when_it_can(
+    tmp_path, full_disk
+):
+    """A full disk that stops the file's growth fails the entry (its files are then left
+    alone, ``safewrite``), and the next entry grows the file again, whole."""
+    path = track(tmp_path / "lib")
+    journal = journal_for(writemode.journal_dir(tmp_path / "home" / "status"))
+    try:
+        full_disk(ROOM // 2)
+        try:
+            with pytest.raises(OSError):
+                journal.record([fix_of(path)])
+        finally:
+            full_disk(1 << 40)
+        journal.record([fix_of(path)])
+        assert journal.path.stat().st_size == ROOM
+        assert decode(journal.path.read_bytes()) == [fix_of(path)]
+    finally:
+        journal.retire()
+
+
 def test_any_command_completes_a_killed_run_s_write_first_and_says_so(tmp_path):
     path = track(tmp_path / "lib")
     patch = fix_of(path)
