@@ -15,6 +15,10 @@ outermost critical step ends:
   group; the main decides).
 
 So a Ctrl+C never leaves a temp copy in the library: the copy is renamed or removed first.
+
+Steps are counted per thread. Python runs a signal's handler in the main thread alone, so
+the action waits for the main thread's steps only; a step in another thread (a pool's record
+written) is never cut by a signal, and goes on to its end while the main acts on it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -36,13 +41,21 @@ _BEFORE_EXIT: list[Callable[[], None]] = []  # exit_now's first steps
 
 
 class _State:
-    depth = 0
-    exit_waits = 0  # how many enclosing critical steps a second signal waits for too
-    deferred: Callable[[], None] | None = None
+    deferred: Callable[[], None] | None = None  # the main thread's, at its steps' end
     hits = 0
     worker = False  # in a worker, critical() blocks SIGTERM in the kernel instead
 
 
+class _Steps(threading.local):
+    """This thread's critical steps. One count shared by threads would hold the main's
+    signal for another thread's step, then act on it in that thread; and two threads
+    counting at once could lose a count between them."""
+
+    depth = 0
+    exit_waits = 0  # how many enclosing critical steps a second signal waits for too
+
+
+_steps = _Steps()
 _TERM = {signal.SIGTERM}
 
 
@@ -52,25 +65,28 @@ def critical(*, exit_waits: bool = False) -> Iterator[None]:
     ``exit_waits``: in the main process a second signal waits for this step too; keep it to
     short steps. Elsewhere a second Ctrl+C exits at once, even in a long tag write (whose
     copies a kill leaves are safe: the next scan removes them)."""
-    if _State.worker and _State.depth == 0:
+    steps = _steps
+    if _State.worker and steps.depth == 0:
         signal.pthread_sigmask(signal.SIG_BLOCK, _TERM)
-    _State.depth += 1
-    _State.exit_waits += exit_waits
+    steps.depth += 1
+    steps.exit_waits += exit_waits
     try:
         yield
     finally:
-        _State.depth -= 1
-        _State.exit_waits -= exit_waits
-        if _State.depth == 0:
+        steps.depth -= 1
+        steps.exit_waits -= exit_waits
+        if steps.depth == 0:
             if _State.worker:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, _TERM)  # a pending SIGTERM ends us
-            elif _State.deferred is not None:
+            elif _State.deferred is not None and (
+                threading.current_thread() is threading.main_thread()  # whose steps held it
+            ):
                 action, _State.deferred = _State.deferred, None
                 action()
 
 
 def _now_or_later(action: Callable[[], None]) -> None:
-    if _State.depth:
+    if _steps.depth:  # a handler runs in the main thread: its steps
         _State.deferred = _State.deferred or action  # the first signal decides
     else:
         action()
@@ -111,7 +127,7 @@ def interruptible() -> Iterator[None]:
         _State.hits += 1
         if _State.hits == 1:
             _now_or_later(_raise_interrupted(signal.Signals(signum).name))
-        elif _State.exit_waits:  # a queue line and its log line: at the step's end
+        elif _steps.exit_waits:  # a queue line and its log line: at the step's end
             _State.deferred = exit_now
         else:
             exit_now()
@@ -145,6 +161,7 @@ def interruptible() -> Iterator[None]:
 
 def worker_signals() -> None:
     """In a worker process: ignore Ctrl+C; SIGTERM ends the process, after any critical step."""
-    _State.depth, _State.deferred, _State.worker, _State.exit_waits = 0, None, True, 0
+    _steps.depth, _steps.exit_waits = 0, 0
+    _State.deferred, _State.worker = None, True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -128,3 +128,50 @@ def test_a_ctrl_c_that_lands_in_a_finalizer_still_interrupts():
     result = run(IN_A_FINALIZER)
     assert result.stdout.splitlines() == ["interrupted: SIGINT"], result.stdout
     assert result.stderr == ""
+
+
+IN_ANOTHER_THREAD = textwrap.dedent(
+    """
+    import os, signal, threading, time
+    from mediakeeper.system.interrupts import Interrupted, critical, interruptible
+
+    held, release, done = threading.Event(), threading.Event(), []
+
+    def record():   # a pool's record written, in its critical step, while Ctrl+C comes
+        try:
+            with critical():
+                held.set()
+                release.wait(10)
+            done.append("step ended")
+        except BaseException as err:
+            done.append(f"the thread got {type(err).__name__}")
+
+    with interruptible():
+        thread = threading.Thread(target=record)
+        thread.start()
+        held.wait()
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(200):
+                time.sleep(0.001)
+            print("the main went on", flush=True)
+        except Interrupted as err:
+            print("the main interrupted:", err, "while the thread's step ran:", thread.is_alive(),
+                  flush=True)
+        release.set()
+        thread.join()
+        print(*done, flush=True)
+    """
+)
+
+
+def test_a_critical_step_in_another_thread_neither_holds_the_main_s_ctrl_c_nor_takes_it():
+    """Python runs a signal's handler in the main thread: the main acts on a Ctrl+C at once
+    (its own steps are none), and the other thread's step, which no signal can cut, goes on
+    to its end. Counted for the whole process, the thread's step held the Ctrl+C until it
+    ended, then raised it in that thread."""
+    result = run(IN_ANOTHER_THREAD)
+    assert result.stdout.splitlines() == [
+        "the main interrupted: SIGINT while the thread's step ran: True",
+        "step ended",
+    ], result.stderr
