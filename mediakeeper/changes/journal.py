@@ -217,7 +217,8 @@ def _entry(raw: bytes) -> JournalEntry | tuple[str, bool]:
 
 def checked_line(entry: dict[str, Any]) -> str:
     """The journal line of ``entry``, ending with its checksum and a newline."""
-    return f'{dumps_one(entry)[:-1]}, "check": "{_check(entry)}"}}\n'
+    text = dumps_one(entry)  # encoded once: the checksum is of this same text
+    return f'{text[:-1]}, "check": "{_checksum(text)}"}}\n'
 
 
 def line_checked(raw: bytes) -> dict[str, Any] | None:
@@ -233,7 +234,11 @@ def line_checked(raw: bytes) -> dict[str, Any] | None:
 
 
 def _check(entry: dict[str, Any]) -> str:
-    return f"{zlib.crc32(encode_text(dumps_one(entry))):08x}"
+    return _checksum(dumps_one(entry))
+
+
+def _checksum(text: str) -> str:
+    return f"{zlib.crc32(encode_text(text)):08x}"
 
 
 _TORN = ("an entry cut short (an append stopped by a kill or a crash)", True)
