@@ -31,6 +31,8 @@ import pytest
 from click.testing import CliRunner
 
 from mediakeeper.cli.undo import main as undo_main
+from mediakeeper.fs.keyed_log import FOLD_FROM, FOLDED
+from mediakeeper.queue.fingerprints import FILES_LOG
 from mediakeeper.text.slug import slugify
 from tests.helpers import wait_until
 
@@ -266,12 +268,19 @@ def test_interrupt_mid_batch_releases_the_rest_and_the_next_run_finishes_it(
     signum, libraries, tmp_path, music_popen, music_script, music_queue, library_tags
 ):
     lib, home = copy_library(libraries, "large", tmp_path)
+    # File lists an older run left, superseded: past the size at which a batch's end folds.
+    files_log = home / "status/music" / FILES_LOG
+    files_log.parent.mkdir(parents=True)
+    stale = json.dumps({"key": "Gone", "files": [["x" * 4000, 1, 1]]}) + "\n"
+    files_log.write_text(stale * (FOLD_FROM // len(stale) + 1))
     proc = start_and_wait_for_first_artist(music_popen, home, lib)
     proc.send_signal(signum)
     out, err = proc.communicate(timeout=60)
 
     assert proc.returncode == 130, out + err
     assert "interrupted:" in out and "put back to pending" in out
+    # Answered at once: the fold is left to the next batch that ends whole.
+    assert files_log.read_text().startswith(stale)
     queue = music_queue(home)
     counts = Counter(i["status"] for i in queue["items"])
     assert counts["in_progress"] == 0
@@ -290,6 +299,7 @@ def test_interrupt_mid_batch_releases_the_rest_and_the_next_run_finishes_it(
     resumed = music_script("process_music_batch.py", "--home", home, "--batch-size", 1000)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "released" not in resumed.stdout  # nothing was left claimed
+    assert FOLDED in json.loads(files_log.read_text().splitlines()[0])  # folded at its end
     reference = libraries["large"]["state"]
     keys = set(reference["items"])
     assert completed_events(home) == Counter({key: 1 for key in keys})  # nothing done twice
