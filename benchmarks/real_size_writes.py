@@ -9,6 +9,8 @@ stray spaces), then times, with the page cache dropped before each (when root an
   in-place  the music batch, fixes on, write_mode "in-place" (the default)
   one-worker  the same with ``--workers 1``: one process doing the jobs, the batch's own
             process beside it
+  N-workers  with ``--more-workers N``: the same with ``--workers N``, to see whether more
+            processes than cores fill the cores while others wait for the disk
   copy      the music batch, fixes on, write_mode "copy" (a changed copy of each fixed file)
   no-fix    the music batch with --no-fix: its own cost (start, scan, reports, queue) without
             a byte written to the library, so in-place minus no-fix is what the fixes cost
@@ -217,7 +219,9 @@ def run_warm(command: list[str]) -> tuple[float, float, int]:
     return float(wall), float(cpu), int(written)
 
 
-def methods_of(root: Path, work: Path, round_: int) -> dict[str, tuple[list[str], dict | None]]:
+def methods_of(
+    root: Path, work: Path, round_: int, more_workers: int | None = None
+) -> dict[str, tuple[list[str], dict | None]]:
     """Each method's command (a batch gets a new data home each round). ``copy`` is last: the
     gigabytes it writes are still being written back by the host below a virtual disk after
     ``sync`` returns, which slowed whatever ran next by seconds."""
@@ -232,11 +236,13 @@ def methods_of(root: Path, work: Path, round_: int) -> dict[str, tuple[list[str]
         return [*script, *options(name, library)]
 
     warm_up = [str(work / "empty"), str(work / f"home-warm-up-{round_}")]
+    more = f"{more_workers}-workers"
     return {
         "bare": ([*me, "bare", str(work / "all")], None),
         "mutagen": ([*me, "mutagen", str(work / "fixes")], None),
         "in-place": (batch("in-place"), None),
         "one-worker": ([*batch("one-worker"), "--workers", "1"], None),
+        **({more: ([*batch(more), "--workers", str(more_workers)], None)} if more_workers else {}),
         "no-fix": ([*batch("no-fix"), "--no-fix"], None),
         "start": (batch("start", work / "empty"), None),
         "python": ([sys.executable, "-c", "import mutagen.flac, mutagen.mp3"], None),
@@ -247,15 +253,16 @@ def methods_of(root: Path, work: Path, round_: int) -> dict[str, tuple[list[str]
 
 
 def measure(
-    root: Path, work: Path, saved: dict, rounds: int, copy: bool = True
-) -> tuple[dict, bool]:
+    root: Path, work: Path, saved: dict, rounds: int, copy: bool = True,
+    more_workers: int | None = None,
+) -> tuple[dict, bool]:  # fmt: skip
     """Each method's (wall, CPU, written): the median of ``rounds`` rounds (``copy`` once,
     in the last: minutes of writing, and its figures vary least; not at all without
     ``copy``); whether the page cache could be dropped before each."""
     runs: dict[str, list[tuple[float, float, int]]] = {}
     dropped = True
     for round_ in range(rounds):
-        for name, (command, env) in methods_of(root, work, round_).items():
+        for name, (command, env) in methods_of(root, work, round_, more_workers).items():
             if name == "copy" and (round_ < rounds - 1 or not copy):
                 continue
             restore(saved)
@@ -301,6 +308,8 @@ def main() -> None:
     parser.add_argument("--no-copy", action="store_true", help="leave copy mode out")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=None, help="where to build (default: temp)")
+    parser.add_argument("--more-workers", type=int, metavar="N",
+                        help="also time the in-place batch with --workers N")  # fmt: skip
     args = parser.parse_args()
     # Compiled first, as `make compile` does: where PYTHONDONTWRITEBYTECODE is set, a module
     # changed since its last compile is compiled again at every start, which cost a cold
@@ -322,7 +331,9 @@ def main() -> None:
         (work / "all").write_text("\n".join(map(str, files)))
         (work / "fixes").write_text("\n".join(map(str, needs)))
         (work / "empty").mkdir()
-        figures, dropped = measure(root, work, heads(files), args.rounds, not args.no_copy)
+        figures, dropped = measure(
+            root, work, heads(files), args.rounds, not args.no_copy, args.more_workers
+        )
         report(figures, args.rounds, dropped)
 
 
