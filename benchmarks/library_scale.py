@@ -64,6 +64,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from mediakeeper.demo import tracks as synth  # noqa: E402
+from mediakeeper.music.batch import PLAN as MUSIC_PLAN  # noqa: E402
 
 FORMATS = ("mp3", "flac", "ogg", "m4a", "opus")
 
@@ -376,7 +377,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--artists", type=int, default=930)
     parser.add_argument("--tracks", type=int, default=17274)
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--workers", type=int, default=MUSIC_PLAN.workers,
+                        help=f"the batch's --workers, both checkouts' (default "
+                             f"{MUSIC_PLAN.workers}: the music batch's own)")  # fmt: skip
     parser.add_argument("--rounds", type=int, default=3, help="(a)-(b)-(a) rounds, default 3")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
     parser.add_argument(

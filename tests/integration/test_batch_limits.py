@@ -107,6 +107,22 @@ def test_one_local_music_worker_runs_beside_the_batch_and_one_online_inside_it(
         assert not workers or workers[0].endswith("WORKERS 1 processes")
 
 
+def test_an_offline_music_batch_starts_one_worker_more_than_the_cores(tmp_path):
+    """A job waits for the disk (cold reads, its fixes' flushes): a worker beyond the cores
+    keeps them busy meanwhile (docs/performance.md), three at most."""
+    lib, home = library(tmp_path / "Music"), tmp_path / "home"
+    done = subprocess.run(
+        [sys.executable, "utilities/process_music_batch.py", "--home", str(home), "--offline",
+         "--library", str(lib), "--batch-size", "100"],
+        cwd=REPO, env=environment("http://127.0.0.1:9"), capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr  # done; decisions left
+    (log,) = (home / "status" / "music" / LOG_DIR).glob("*.log")
+    expected = min(3, (os.cpu_count() or 1) + 1, len(ARTISTS))
+    assert f"WORKERS {expected} processes" in log.read_text(), log.read_text()
+
+
 def test_a_small_batch_says_why_it_starts_fewer_workers(tmp_path):
     lib, home = library(tmp_path / "Music"), tmp_path / "home"
     done = subprocess.run(
