@@ -128,7 +128,8 @@ def files_log(status_dir: Path) -> KeyedLog:
 
 def save(status_dir: Path, key: str, mark: Mapping[str, Any], files: Files) -> None:
     """Keep the list ``mark`` is the fingerprint of. Derived data, not flushed: a list a
-    crash loses no longer matches its item's fingerprint (see ``load``)."""
+    crash loses no longer matches its item's fingerprint (see ``load``), and the item's next
+    run keeps it again."""
     rows = [[p, s, m] for p, (s, m) in sorted(files.items())]
     files_log(status_dir).append(key, {FINGERPRINT: dict(mark), "files": rows})
 
@@ -171,8 +172,9 @@ class Recorder:
             files = files_of(item["path"], tree=self.tree, home=home_of(self.status_dir))
             mark = fingerprint(files)
             # An item whose files are as its last run left them (a re-run, --enrich) keeps
-            # the list it has: nothing appended.
-            if (item.get("details") or {}).get(FINGERPRINT) != mark:
+            # the list it has: nothing appended, unless a crash lost it (it is not flushed).
+            kept = (item.get("details") or {}).get(FINGERPRINT) == mark
+            if not kept or load(self.status_dir, item["key"], mark) is None:
                 save(self.status_dir, item["key"], mark, files)
         except OSError:
             return None

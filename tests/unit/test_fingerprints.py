@@ -93,6 +93,20 @@ def test_a_list_already_kept_is_not_written_again(tmp_path):
     ]
 
 
+def test_a_list_a_crash_lost_is_kept_again_by_the_items_next_run(tmp_path):
+    """The log is not flushed: a crash can lose the line while the queue keeps the item's
+    fingerprint. The next run over the same files writes the list again, so a later change
+    is told file by file, not only as "changed"."""
+    status = tmp_path / "status"
+    item = folder_of(tmp_path / "A", {"1.mp3": b"1", "2.mp3": b"2"})
+    queued = {"key": "A", "path": str(item)}
+    queued["details"] = {FINGERPRINT: Recorder(status)(queued)}
+    (status / FILES_LOG).write_bytes(b"")  # the append lost, the fingerprint kept
+    assert Recorder(status)(queued) == queued["details"][FINGERPRINT]  # same files
+    (item / "2.mp3").write_bytes(b"two")
+    assert change_since(status, queued, item) == Change(added=0, removed=0, modified=1)
+
+
 def test_an_older_homes_list_in_a_file_of_its_own_is_still_read(tmp_path):
     status = tmp_path / "status"
     item = folder_of(tmp_path / "A", {"1.mp3": b"1", "2.mp3": b"2"})
