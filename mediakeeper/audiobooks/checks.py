@@ -3,7 +3,6 @@ not decode, a re-encode the formats forced, chapter marks off their files."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.media import ffmpeg, merge_m4b
 from mediakeeper.system import children
+from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.wording import spans
 
 
@@ -29,7 +29,7 @@ def measure(exe: str, folder: Path, files: Sequence[Path], titles: Sequence[str]
         except ffmpeg.FFmpegFailed as err:
             return finding_of("unreadable-file", where, f"{where} does not read: {err}")
 
-    with ThreadPoolExecutor(max_workers=max(1, threads or os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, threads or usable_cores())) as pool:
         try:
             results = list(pool.map(one, files, titles))
         except BaseException:

@@ -29,6 +29,7 @@ from mediakeeper.batch.stage_progress import reporting
 from mediakeeper.fs import left_behind
 from mediakeeper.system.interrupts import worker_signals
 from mediakeeper.system.linux import die_with_parent
+from mediakeeper.system.processes import usable_cores
 
 STOP_GRACE = 5.0  # seconds a stopped worker gets to finish its atomic write
 # A worker spends much of an item waiting for the disk or a web service, so a few per CPU
@@ -39,11 +40,7 @@ PER_CPU, MOST = 4, 32
 def most_workers() -> int:
     """The most worker processes a batch starts: ``PER_CPU`` per CPU this process may run
     on, and never more than ``MOST``."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return min(MOST, PER_CPU * cpus)
+    return min(MOST, PER_CPU * usable_cores())
 
 
 _HELD = {signal.SIGINT, signal.SIGTERM}

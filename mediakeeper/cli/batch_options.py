@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import gc
 import json
-import os
 import signal
 import sys
 from collections.abc import Callable, Mapping
@@ -41,6 +40,7 @@ from mediakeeper.queue.session_log import Session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.runs.batch import created_lines, write_reports
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, exit_now
+from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.wording import count
 
 # ---- options --------------------------------------------------------------------------------
@@ -147,7 +147,7 @@ def workers(noun: str, default: int | None = None):
     return click.option(
         "--workers",
         type=click.IntRange(min=1),
-        default=default or min(2, os.cpu_count() or 1),
+        default=default or min(2, usable_cores()),
         show_default=True,
         help=f"{noun.capitalize()}s processed at once (one process each).",
     )

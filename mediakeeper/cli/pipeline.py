@@ -4,7 +4,6 @@ python utilities/pipeline.py --help"""
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.pipelines import catalog
 from mediakeeper.pipelines.spec import PipelineInvalid
 from mediakeeper.pipelines.steps import registry
+from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count
 
@@ -141,7 +141,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
         selection.resume_only(settings, kind, options, resume_session)
     store = opts.prepare_store(settings, kinds.get(kind), options, enrich=False)
     say_old_ffmpeg = opts.note_old_ffmpeg(settings)
-    threads = max(1, os.cpu_count() or 1)
+    threads = usable_cores()
     session, report = opts.run_with_progress(
         store,
         lambda session: PipelineJob(settings.home, session.id, found,

@@ -17,6 +17,7 @@ from mediakeeper.cli.command import Command, home_option
 from mediakeeper.core.config import load_settings, resolve_home
 from mediakeeper.core.errors import ConfigError
 from mediakeeper.core.extras import require
+from mediakeeper.system.processes import usable_cores
 
 
 @click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"],
@@ -38,7 +39,7 @@ def main(address, nworkers, nthreads, home, dask_args):
     # One task per process by default: a step's own Python (its bytes written and read, the
     # tags carried) then never waits for another's under one interpreter lock (measured in
     # docs/performance.md, "Placing the heavy steps: the cluster").
-    nworkers = nworkers or os.cpu_count() or 1
+    nworkers = nworkers or usable_cores()
     argv = [sys.executable, "-m", "distributed.cli.dask_worker", target.address,
             "--preload", "mediakeeper.batch.cluster_steps", "--nworkers", str(nworkers),
             "--nthreads", str(nthreads), "--no-dashboard"]  # fmt: skip

@@ -65,6 +65,7 @@ from mediakeeper.media.convert import (
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import asked_details
 from mediakeeper.system import children
+from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.slug import slugify
 
 CONVERSIONS = kinds.get("conversions")  # its own record (its kind.py points at this module)
@@ -199,7 +200,7 @@ class ConversionJob(StagedJob):
         # Checked at preparing, but a resumed album may find its working volume filled since.
         estimate = sum(plan.estimated_output(e, profile) for e in todo)
         plan.check_space({self.working_root: estimate}, self.min_free_mb, state["key"])
-        threads = self.threads or os.cpu_count() or 1
+        threads = self.threads or usable_cores()
         pool = ThreadPoolExecutor(max_workers=max(1, threads))
         try:
             done = itertools.count(1)  # (next() is atomic: the threads share it)

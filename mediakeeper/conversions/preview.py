@@ -5,7 +5,6 @@ needs. Reads only."""
 from __future__ import annotations
 
 import contextlib
-import os
 import shlex
 from collections import Counter
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from mediakeeper.core.errors import ConfigError, MediakeeperError
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.convert import PROFILES, encode_command
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.system.processes import usable_cores
 
 KIND = "conversions"
 
@@ -75,7 +75,7 @@ def job_from_settings(
         # The cores shared among the albums converted at once; sent to a cluster, as many
         # tracks in flight per album as it has threads: with two albums at once, each thread
         # has the next track's bytes already there while it encodes one.
-        threads=cluster.threads if cluster else max(1, (os.cpu_count() or 1) // workers),
+        threads=cluster.threads if cluster else max(1, usable_cores() // workers),
         cluster=cluster,
     )
 

@@ -9,13 +9,13 @@ One JSON file per measure under ``status/dupes/`` (``{path: {"size", "mtime_ns",
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.slug import inside
 
 IDENTITY = ("size", "mtime_ns", "inode")
@@ -39,7 +39,7 @@ def measured(
     if todo and told is not None:
         told(len(todo))
     if todo:
-        threads = min(len(todo), os.cpu_count() or 1) if side_by_side else 1
+        threads = min(len(todo), usable_cores()) if side_by_side else 1
         with ThreadPoolExecutor(threads) as pool:
             for p, value in zip(todo, pool.map(measure, todo), strict=True):
                 known[p] = {**{k: files[p].get(k) for k in IDENTITY}, "value": value}

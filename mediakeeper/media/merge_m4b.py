@@ -37,6 +37,7 @@ from mediakeeper.fs.names import beside, readable
 from mediakeeper.fs.workdir import PARTIAL
 from mediakeeper.media import chapters, ffmpeg, integrity, pcm_feed
 from mediakeeper.system import children
+from mediakeeper.system.processes import usable_cores
 
 LENGTH_TOLERANCE = 0.5  # seconds the output's length may differ from the inputs' total
 CHAPTER_TOLERANCE = 0.05
@@ -376,7 +377,7 @@ def _copy(exe, inputs, paths, links, temp, title, watch: Watch):
         return ffmpeg.packets(exe, path, copy_to=part, keep=part.with_suffix(".crc"),
                               timeout=watch.deadline(seconds)), part  # fmt: skip
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    with ThreadPoolExecutor(max_workers=usable_cores()) as pool:
         try:
             made = list(pool.map(part_of, paths, [i.seconds for i in inputs]))
         except ffmpeg.FFmpegFailed as err:

@@ -5,7 +5,6 @@ tracks.csv assembled after the batch; and what its batch command adds to every k
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from mediakeeper.music.finding_groups import group_changes, group_findings, in_a
 from mediakeeper.music.identify import APPLY_SCORE
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.outputs import assemble_tracks_csv
+from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.wording import count
 
 
@@ -152,5 +152,5 @@ PLAN = BatchPlan(
     # with the page cache cold, its fixes' flushes), and a third worker keeps two cores busy
     # meanwhile: on two cores the real-size pass took 0.88x the read against 0.96x with two,
     # the tiny-file pass on a journaled ext4 2.04x against 2.30x (docs/performance.md).
-    workers=min(3, (os.cpu_count() or 1) + 1),
+    workers=min(3, usable_cores() + 1),
 )

@@ -6,7 +6,6 @@ can check a call (or show a dry run) without running it."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +29,7 @@ from mediakeeper.queue.manager import empty_library_warning
 from mediakeeper.queue.session_log import Session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.queue.survey import Survey
+from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.wording import count, queue_name
 
 
@@ -240,7 +240,7 @@ def prepare(
 
 def default_workers(plan: BatchPlan) -> int:
     """The kind's default number of workers: its own, or two where there are two cores."""
-    return plan.workers or min(2, os.cpu_count() or 1)
+    return plan.workers or min(2, usable_cores())
 
 
 def write_reports(home: Path) -> Path:

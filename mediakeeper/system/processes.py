@@ -1,11 +1,21 @@
 """Processes on this machine: whether one still runs, and which one a pid was (Linux /proc;
-elsewhere only the kernel's yes or no)."""
+elsewhere only the kernel's yes or no); the cores this one may run on."""
 
 from __future__ import annotations
 
 import os
 import select
 import subprocess
+
+
+def usable_cores() -> int:
+    """The cores this process may run on, which every "how many at once" counts from: fewer
+    than the machine has where ``taskset``, a container's cpuset or a benchmark limits it
+    (``os.cpu_count`` counts the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _stat_fields(pid: int) -> list[str] | None:

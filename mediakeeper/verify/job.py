@@ -45,6 +45,7 @@ from mediakeeper.media.albums import album_files, is_checked
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import asked_details
 from mediakeeper.system import children
+from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.slug import slugify
 from mediakeeper.verify import ledger, rules
 
@@ -53,9 +54,9 @@ VERIFY = kinds.get("verify")  # its own record (its kind.py points at this modul
 # Seconds an ffmpeg may go without its decode moving on before it is stopped (a mount that
 # stopped answering): the file is then reported as not decoding, and the batch goes on.
 STALL = 300.0
-# The cores this process may run on (a benchmark, or taskset, may give it fewer than the
-# machine has): one ffmpeg per core means one per core it has.
-CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+# One ffmpeg per core this process may run on (a benchmark, or taskset, may give it fewer
+# than the machine has).
+CORES = usable_cores()
 
 
 @dataclass
