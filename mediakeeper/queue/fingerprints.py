@@ -173,8 +173,8 @@ class Recorder:
             mark = fingerprint(files)
             # An item whose files are as its last run left them (a re-run, --enrich) keeps
             # the list it has: nothing appended, unless a crash lost it (it is not flushed).
-            kept = (item.get("details") or {}).get(FINGERPRINT) == mark
-            if not kept or load(self.status_dir, item["key"], mark) is None:
+            unchanged = (item.get("details") or {}).get(FINGERPRINT) == mark
+            if not unchanged or load(self.status_dir, item["key"], mark) is None:
                 save(self.status_dir, item["key"], mark, files)
         except OSError:
             return None
