@@ -115,12 +115,17 @@ def test_an_offline_music_batch_starts_one_worker_more_than_the_cores(tmp_path, 
     whatever the machine has."""
     lib, home = library(tmp_path / "Music"), tmp_path / "home"
     cores = sorted(os.sched_getaffinity(0))
-    done = subprocess.run(
-        [sys.executable, "utilities/process_music_batch.py", "--home", str(home), "--offline",
-         "--library", str(lib), "--batch-size", "100"],
-        cwd=REPO, env=environment("http://127.0.0.1:9"), capture_output=True, text=True,
-        timeout=120, preexec_fn=(lambda: os.sched_setaffinity(0, cores[:1])) if one_core else None,
-    )  # fmt: skip
+    if one_core:  # this thread's cores, which the batch started from it inherits
+        os.sched_setaffinity(0, cores[:1])
+    try:
+        done = subprocess.run(
+            [sys.executable, "utilities/process_music_batch.py", "--home", str(home),
+             "--offline", "--library", str(lib), "--batch-size", "100"],
+            cwd=REPO, env=environment("http://127.0.0.1:9"), capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+    finally:
+        os.sched_setaffinity(0, cores)
     assert done.returncode == 1, done.stdout + done.stderr  # done; decisions left
     (log,) = (home / "status" / "music" / LOG_DIR).glob("*.log")
     expected = min(3, (1 if one_core else len(cores)) + 1, len(ARTISTS))
