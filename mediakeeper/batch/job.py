@@ -63,6 +63,14 @@ class Job(Protocol):
     A job may have ``ahead(item)``: run on a thread of the main process for each item handed to a
     worker while the worker is still busy with the one before, to ask the disk for what the
     item will read (``fs/readahead``); it must change nothing, and what it raises is passed
-    over."""
+    over.
+
+    A job may split ``process`` into ``plan(item)`` (everything decided, nothing written:
+    whatever it returns), ``commit(plans)`` (the writes of several items' plans at once) and
+    ``finish(plan) -> ItemResult``. A worker then runs the items waiting for it together:
+    each planned, the plans committed at once (their writes share one journal entry and one
+    round of flushes), then each finished; a failed plan is its item's failure alone, a failed
+    commit each of its items'. Their results come back once all are finished, so a kill
+    before that leaves them all to the next run, which must end where this one would have."""
 
     def process(self, item: dict[str, Any]) -> ItemResult: ...

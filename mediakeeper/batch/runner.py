@@ -16,9 +16,9 @@ from __future__ import annotations
 import os
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -29,7 +29,7 @@ from mediakeeper.batch.offline import clear as clear_offline
 from mediakeeper.batch.offline import went_offline
 from mediakeeper.batch.report import BatchReport, Outcome
 from mediakeeper.batch.stage_progress import reporting
-from mediakeeper.batch.workers import Workers, most_workers
+from mediakeeper.batch.workers import Together, Workers, most_workers
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import ConfigError, MediakeeperError, QueueError
 from mediakeeper.core.kinds import all_counters
@@ -127,17 +127,75 @@ def _outcome(job: Job, record: Recorder, item: dict[str, Any]) -> Done | Failed:
         result = job.process(item)
         result.details[FINGERPRINT] = record(item)
         return Done(result, time.monotonic() - started)
-    except ItemFailure as err:
-        seconds = time.monotonic() - started
+    except Exception as err:
+        return _failed(err, time.monotonic() - started)
+
+
+def _failed(err: Exception, seconds: float) -> Failed:
+    """What a job's exception makes of its item."""
+    if isinstance(err, ItemFailure):
         return Failed(err.stage, err.message, err.network, err.stop, seconds, err.details)
-    except ConfigError as err:  # wrong for every item (a setting): the batch stops, none fails
-        return Failed("settings", str(err), stop=True, seconds=time.monotonic() - started)
-    except Exception as err:  # a crash inside one item must not stop the batch
-        where = traceback.extract_tb(err.__traceback__)[-1]
-        message = (
-            f"{type(err).__name__}: {err} (at {os.path.basename(where.filename)}:{where.lineno})"
-        )
-        return Failed("crash", message, seconds=time.monotonic() - started)
+    if isinstance(err, ConfigError):  # wrong for every item (a setting): the batch stops
+        return Failed("settings", str(err), stop=True, seconds=seconds)
+    # A crash inside one item must not stop the batch.
+    where = traceback.extract_tb(err.__traceback__)[-1]
+    message = f"{type(err).__name__}: {err} (at {os.path.basename(where.filename)}:{where.lineno})"
+    return Failed("crash", message, seconds=seconds)
+
+
+@dataclass
+class _Attempt:
+    """One of the items a worker runs together: its plan, or its outcome once known, and
+    what it took so far."""
+
+    item: dict[str, Any]
+    plan: Any = None
+    outcome: Done | Failed | None = None
+    seconds: float = 0.0
+    spent: dict[str, Any] = field(default_factory=dict)
+
+    def step(self, run: Callable[[], Any]) -> Any:
+        """``run()``'s value, its time and spending counted as this item's; None if it
+        failed, which is then the outcome."""
+        before, started = usage.mark(), time.monotonic()
+        try:
+            return run()
+        except Exception as err:
+            self.outcome = _failed(err, 0.0)
+            return None
+        finally:
+            self.took(time.monotonic() - started, usage.since(before))
+
+    def took(self, seconds: float, spent: dict[str, Any]) -> None:
+        self.seconds += seconds
+        self.spent = usage.combined(self.spent, spent)
+
+
+def _run_together(job: Job, record: Recorder, items: Iterable[dict[str, Any]]) -> list:
+    """Several items in one worker (a job with ``plan``, ``commit`` and ``finish``, see
+    ``batch.job.Job``): each planned as it is taken, the plans committed at once, then each
+    finished. Each item's outcome as ``_run_job`` makes it; the commit's time and spending
+    are shared equally between the items it wrote, and its failure is each of theirs."""
+    attempts = []
+    for item in items:
+        attempts.append(attempt := _Attempt(item))
+        attempt.plan = attempt.step(partial(job.plan, item))
+    if planned := [a for a in attempts if a.outcome is None]:
+        before, started = usage.mark(), time.monotonic()
+        try:
+            job.commit([a.plan for a in planned])
+            failed = None
+        except Exception as err:
+            failed = _failed(err, 0.0)
+        seconds = (time.monotonic() - started) / len(planned)
+        for a, spent in zip(planned, usage.shared(usage.since(before), len(planned)), strict=True):
+            a.took(seconds, spent)
+            a.outcome = failed
+    for a in planned:
+        if a.outcome is None and (result := a.step(partial(job.finish, a.plan))) is not None:
+            result.details[FINGERPRINT] = record(a.item)
+            a.outcome = Done(result, 0.0)
+    return [a.outcome._replace(seconds=a.seconds, spent=a.spent) for a in attempts]
 
 
 class BatchRunner:
@@ -162,7 +220,9 @@ class BatchRunner:
         self._network_failures = 0
         self._arrived: list[tuple[dict[str, Any], Done | Failed]] = []  # not yet recorded
         self._planned_count = 0  # the items the batch means to take (set as it starts)
-        self._run = partial(_run_job, job, Recorder(store.dir, kinds.get(store.kind).files_below))
+        record = Recorder(store.dir, kinds.get(store.kind).files_below)
+        self._run = partial(_run_job, job, record)
+        self._run_together = partial(_run_together, job, record)
 
     def run(self) -> BatchReport:
         started = self.clock()
@@ -284,6 +344,7 @@ class BatchRunner:
     def _run_pool(self) -> None:
         # One process per item at most: more would only sit idle (and fork for nothing).
         count = max(1, min(self.options.workers, self._planned_count, most_workers()))
+        together = all(hasattr(self.job, step) for step in ("plan", "commit", "finish"))
         self.session.log(f"WORKERS {count} processes")
         workers = Workers(
             count,
@@ -292,6 +353,9 @@ class BatchRunner:
             progress=self._record_stage,
             fraction=self.hooks.item_fraction,
             held=self._record_workers,
+            # The items a worker holds are run together where the job can (its writes share
+            # their flushes), as many as wait for it, up to what it is given to hold.
+            together=Together(self._run_together, self.options.in_hand) if together else None,
         )
         # Items in flight are topped up once the results are recorded: while the main process
         # records and claims, each worker is already busy with its next item, and the results

@@ -57,3 +57,37 @@ def _moved(before: Mark, now: Mark) -> dict[str, Any]:
     moved = Counter(now.moved[0]) - Counter(before.moved[0])
     return {"bytes_sent": moved["bytes_sent"], "bytes_received": moved["bytes_received"],
             "workers": [worker for worker, _ in tasks.most_common()]}
+
+
+def combined(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """Two spendings (``since``) as one: their counts added, their workers both listed."""
+    total = dict(first)
+    for key, value in second.items():
+        if key not in total:
+            total[key] = value
+        elif isinstance(value, dict):
+            total[key] = combined(total[key], value)
+        elif isinstance(value, list):  # the workers, each named once
+            total[key] = list(dict.fromkeys([*total[key], *value]))
+        else:
+            total[key] += value
+    return total
+
+
+def shared(spent: dict[str, Any], parts: int) -> list[dict[str, Any]]:
+    """``spent`` split between ``parts`` items that spent it together: each count in equal
+    shares (the first also takes what does not divide), the workers in each."""
+    shares: list[dict[str, Any]] = [{} for _ in range(parts)]
+    for key, value in spent.items():
+        if isinstance(value, dict):
+            for share, part in zip(shares, shared(value, parts), strict=True):
+                if any(part.values()):  # a service none of its share went to is not named
+                    share[key] = part
+        elif isinstance(value, list):
+            for share in shares:
+                share[key] = value
+        else:
+            each, rest = divmod(value, parts)
+            for n, share in enumerate(shares):
+                share[key] = each + (rest if n == 0 else 0)
+    return shares

@@ -10,6 +10,10 @@ A run may report its item's stage (``mediakeeper.batch.stage_progress``) before 
 worker sends it up the same pipe, and the main process hands it to ``progress(item, stage)``
 for the item that worker holds first (a worker runs its items in the order they were sent).
 The fractions a run reports go the same way, to ``fraction(item, doing, fraction)``.
+
+With ``together``, a worker runs the items waiting in its pipe at once (``Together``): a
+job that writes several items' files in one go shares its flushes between them. Their
+results come back in order once all are done; a stage reported meanwhile is the first's.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import os
 import signal
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -75,7 +79,41 @@ def _worker_init(parent: int) -> None:
         os._exit(1)
 
 
-def _serve(conn: Connection, run: Callable[[Any], Any], parent: int) -> None:
+class Together(NamedTuple):
+    """How a worker runs several items at once: ``run`` takes an iterator of items (the
+    first sent, then each one already waiting in the worker's pipe, up to ``most`` in all,
+    as it asks for them) and returns their results in order."""
+
+    run: Callable[[Iterator[Any]], list[Any]]
+    most: int
+
+
+class _Waiting:
+    """The items of one worker's pipe for ``Together.run``: the one just received, then each
+    one already sent, up to ``most``; ``stopped`` once the main process said to stop."""
+
+    def __init__(self, conn: Connection, first: Any, most: int):
+        self.conn, self.first, self.most = conn, first, most
+        self.stopped = False
+
+    def __iter__(self) -> Iterator[Any]:
+        yield self.first
+        for _ in range(self.most - 1):
+            try:
+                if not self.conn.poll():
+                    return
+                item = self.conn.recv()
+            except (EOFError, OSError):
+                item = None
+            if item is None:
+                self.stopped = True
+                return
+            yield item
+
+
+def _serve(
+    conn: Connection, run: Callable[[Any], Any], parent: int, together: Together | None
+) -> None:
     _worker_init(parent)
     while True:
         try:
@@ -84,13 +122,17 @@ def _serve(conn: Connection, run: Callable[[Any], Any], parent: int) -> None:
             return
         if item is None:
             return
+        waiting = _Waiting(conn, item, together.most if together else 1)
         with reporting(
             lambda stage: conn.send(Stage(stage)),
             lambda doing, fraction: conn.send(Fraction(doing, fraction)),
             lambda workers: conn.send(Held(workers)),
         ):
-            result = run(item)
-        conn.send(result)
+            results = together.run(iter(waiting)) if together else [run(item)]
+        for result in results:
+            conn.send(result)
+        if waiting.stopped:
+            return
 
 
 @dataclass
@@ -105,7 +147,8 @@ class Workers:
     ``(item, result)`` as results come back. ``lost(item)`` makes the result of an item whose
     worker died; a replacement worker is started. ``progress(item, stage)`` gets the stages
     runs report, as they come, ``fraction(item, doing, fraction)`` the fractions,
-    ``held(item, workers)`` the cluster workers holding it."""
+    ``held(item, workers)`` the cluster workers holding it. ``together``: a worker runs the
+    items waiting for it at once (``Together``), ``run`` is then not used."""
 
     def __init__(
         self,
@@ -115,9 +158,11 @@ class Workers:
         progress: Callable[[Any, str], None] = lambda item, stage: None,
         fraction: Callable[[Any, str, float], None] = lambda item, doing, fraction: None,
         held: Callable[[Any, list[str]], None] = lambda item, workers: None,
+        together: Together | None = None,
     ):
         self._context = multiprocessing.get_context("fork")
         self._run, self._lost, self._progress = run, lost, progress
+        self._together = together
         self._fraction = fraction
         self._held = held
         self._workers = [self._start() for _ in range(count)]
@@ -125,7 +170,7 @@ class Workers:
     def _start(self) -> _Worker:
         parent_end, child_end = self._context.Pipe()
         process = self._context.Process(
-            target=_serve, args=(child_end, self._run, os.getpid()), daemon=True
+            target=_serve, args=(child_end, self._run, os.getpid(), self._together), daemon=True
         )
         # Ctrl+C and SIGTERM wait while the fork happens: a child gets them only once it has
         # its own handlers (before, the parent's would raise in the middle of Python's

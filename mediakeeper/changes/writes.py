@@ -145,17 +145,55 @@ def apply_changes(
     path, written without parsing again while the file is unchanged; without ``verify`` too a
     file whose tag changed since the scan is refused, by the write itself. ``swept``: the
     caller has just removed this data home's stale temp copies from the artist's folders."""
+    artists = [Artist(artist_dir, artist, changes, parsed)]
+    return apply_together(artists, journal, verify=verify, swept=swept)[0]
+
+
+class Artist(NamedTuple):
+    """One artist folder's planned changes (paths in ``folder``) for ``apply_together``, and
+    the scan's kept parses by path."""
+
+    folder: Path
+    key: str
+    changes: Iterable[TagChange]
+    parsed: Mapping[str, tags.Parsed] | None = None
+
+
+def apply_together(
+    artists: Iterable[Artist], journal: ChangeJournal, *, verify: bool, swept: bool = False
+) -> list[Applied]:
+    """``apply_changes`` for several artist folders at once (a worker's batch of artists):
+    their changes journaled in one append and written in one group of files, so they share
+    the journal entries and the rounds of flushes one artist alone would have (a commit per
+    round, on a journaled file system). Each artist's ``Applied``, in order."""
+    artists = list(artists)
+    files = [_files_of(a.folder, a.key, a.changes, a.parsed) for a in artists]
     done = carry_out(
-        _files_of(artist_dir, artist, changes, parsed),
+        [file for own in files for file in own],
         journal,
         verify=verify,
         changed=CHANGED_SINCE_SCAN,
         sweep=not swept,
     )
-    applied = [step.source for step in done.already + done.written]
-    refused = tuple((step.source, why) for step, why in done.refused)
-    coded = {str(path.relative_to(artist_dir)): found for path, found in done.coded.items()}
-    return Applied(tuple(applied), refused, coded, done.files_written)
+    return [
+        _applied(a, {path for path, _, _ in own}, done)
+        for a, own in zip(artists, files, strict=True)
+    ]
+
+
+def _applied(artist: Artist, paths: set[Path], done: Done) -> Applied:
+    """What ``done`` did to ``artist``'s files (at ``paths``)."""
+    mine = Done(
+        written=[step for step in done.written if step.artist == artist.key],
+        already=[step for step in done.already if step.artist == artist.key],
+        refused=[(step, why) for step, why in done.refused if step.artist == artist.key],
+        coded={path: found for path, found in done.coded.items() if path in paths},
+        rewritten=done.rewritten & paths,
+    )
+    applied = [step.source for step in mine.already + mine.written]
+    refused = tuple((step.source, why) for step, why in mine.refused)
+    coded = {str(path.relative_to(artist.folder)): found for path, found in mine.coded.items()}
+    return Applied(tuple(applied), refused, coded, mine.files_written)
 
 
 CHANGED_SINCE_SCAN = "changed since the scan"  # why a planned change's tag is left alone

@@ -13,7 +13,7 @@ import os
 import posixpath
 import shlex
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,13 @@ from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.offline import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.changes.change import TagChange
-from mediakeeper.changes.writes import Applied, ChangeJournal, apply_changes, would_be_left_alone
+from mediakeeper.changes.writes import (
+    Applied,
+    Artist,
+    ChangeJournal,
+    apply_together,
+    would_be_left_alone,
+)
 from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
@@ -37,7 +43,7 @@ from mediakeeper.music.model import ArtistScan, Preview, Track
 from mediakeeper.music.outputs import ArtistOutputs
 from mediakeeper.music.rule_base import finding
 from mediakeeper.music.rules import find_issues, planned_changes
-from mediakeeper.music.scan import scan_artist
+from mediakeeper.music.scan import PARSE_OVERHEAD, scan_artist
 from mediakeeper.music.work_state import decoded, encoded
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import asked_details
@@ -58,6 +64,30 @@ UNUSABLE = "not looked up (MusicBrainz's answer could not be used): run --enrich
 
 
 @dataclass
+class Planned:
+    """One artist decided (``MusicJob.plan``): its item, work file and plan (``state``, what
+    the work file keeps), the scan's kept parses, another data home's temp copies found in
+    its folder, whether the plan was resumed from a killed run's work file, and the
+    dismissals standing before any write. ``result``: the artist was finished by a run killed
+    before the runner recorded it. ``applied``: what the fixes did (``MusicJob.commit``)."""
+
+    item: dict[str, Any]
+    work: Path
+    state: dict[str, Any]
+    parsed: Mapping[str, Any]
+    others: list[str]
+    resumed: bool
+    dismissed: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    result: ItemResult | None = None
+    applied: Applied | None = None
+
+    @property
+    def parsed_bytes(self) -> int:
+        """What the kept parses take in memory, as the scan counts it."""
+        return sum(p.picture_bytes + PARSE_OVERHEAD for p in self.parsed.values())
+
+
+@dataclass
 class MusicJob:
     home: Path
     session: str
@@ -70,6 +100,9 @@ class MusicJob:
     writing: writemode.Writing = writemode.DEFAULT_WRITING  # how a fix is written
     identify: bool = False  # --identify: also tracks without a MusicBrainz recording id
     apply_identified: bool = False  # --apply: write a proposal scoring APPLY_SCORE or more
+    # What the kept parses of the plans not yet committed take (``KEEP_PARSED_BYTES`` is
+    # the worker's, however many artists it holds).
+    _held: int = field(default=0, init=False, repr=False, compare=False)
 
     @property
     def status_dir(self) -> Path:
@@ -93,44 +126,92 @@ class MusicJob:
         hint_ends(item["path"], AUDIO_EXTENSIONS)
 
     def process(self, item: dict[str, Any]) -> ItemResult:
-        folder = Path(item["path"])
+        planned = self.plan(item)
+        self.commit([planned])
+        return self.finish(planned)
+
+    # A worker may run several artists at once (``batch.job.Job``): each planned, their fixes
+    # written together (one change-journal append, one in-place journal entry, one round of
+    # flushes for them all), then each finished. ``process`` is the same for one artist.
+
+    def plan(self, item: dict[str, Any]) -> Planned:
+        """Everything decided for the artist, its work file written; no tag written yet."""
         slug = slugify(item["key"])
         work = work_path(self.status_dir, slug)
         saved = load_work(work, item.get("run_token"))
-        if (result := finished(saved)) is not None:
-            return result  # killed after finishing, before the runner recorded it
-        resumed = saved is not None
-        if resumed:  # no scan this time: look for a killed tag write's copy here
-            others = self._remove_stale(_temp_copies(folder))
+        if (result := finished(saved)) is not None:  # killed after finishing, before the
+            return Planned(item, work, {}, {}, [], resumed=True, result=result)  # record
+        if saved is not None:  # no scan this time: look for a killed tag write's copy here
+            others = self._remove_stale(_temp_copies(Path(item["path"])))
             state, parsed = decoded(saved), {}
         else:
-            state, parsed, others = self._plan(item)
+            held = max(0, KEEP_PARSED_BYTES - self._held)  # the plans waiting keep theirs
+            state, parsed, others = self._plan(item, held)
             _hold_undone(state, dismissals.undone_standing(item))  # before any write
             if self._resume_needs(state):
                 save_work(work, encoded(state))
-        tracks, findings = state["tracks"], state["findings"]
         dismissed = dismissals.standing(item, MUSIC.files_below, self.home)  # before any write
-        applied, gain, measured = self._write(item, state, parsed, resumed=resumed)
+        planned = Planned(item, work, state, parsed, others, saved is not None, dismissed)
+        self._held += planned.parsed_bytes
+        return planned
+
+    def commit(self, plans: list[Planned]) -> None:
+        """The planned fixes of the artists written, all at once: a resumed artist's files
+        are each read again first (some changes may be in already), a fresh plan's were read a
+        moment ago by this claim's holder (and their parses are at hand). Our stale copies in
+        their folders are gone already (the scan, or the look in ``plan``, removed them)."""
+        journal = ChangeJournal(self.status_dir, self.session, self.writing)
+        todo = [p for p in plans if p.result is None]
+        try:
+            for resumed in (False, True):
+                ours = [p for p in todo if p.resumed is resumed]
+                artists = [Artist(Path(p.item["path"]), p.item["key"], p.state["changes"],
+                                  p.parsed) for p in ours]  # fmt: skip
+                if ours:
+                    applied = apply_together(artists, journal, verify=resumed, swept=True)
+                    for p, done in zip(ours, applied, strict=True):
+                        p.applied = done
+        except OSError as err:
+            raise ItemFailure("fix", f"cannot write tags: {err}") from None
+        finally:
+            for p in plans:
+                self._held -= p.parsed_bytes
+                p.parsed = {}  # written: the memory is the next plans'
+
+    def finish(self, planned: Planned) -> ItemResult:
+        """The artist's loudness tags (--replaygain), findings settled by what the fixes did,
+        outputs written, and what the runner records."""
+        if planned.result is not None:
+            return planned.result
+        item, state, applied = planned.item, planned.state, planned.applied
+        folder = Path(item["path"])
+        tracks, findings = state["tracks"], state["findings"]
+        gain, measured = (self._loudness(folder, item["key"], tracks)
+                          if self.replaygain else (Applied((), ()), []))  # fmt: skip
         done = set(applied.changes)
         written = {c.path for c in done}
+        if "identified" in state and written:  # the files just written keep their fingerprints
+            from mediakeeper.music.identify_lookups import carry_fingerprints
+
+            carry_fingerprints(self.settings, folder, written)
         why_not = dict(applied.refused)
         slots = {(c.path, c.tag): c for c in done}
         settled = [fix_outcome.settled(f, slots, written, why_not) for f in findings]
         records = [finding_record(f) for f in settled]
         # A file a fix left alone (read-only, changed meanwhile) is an open issue of its own.
         records += [*_left_alone(applied.left_alone, tracks, item["name"], self.home), *measured]
-        dismissals.close(records, dismissed)
+        dismissals.close(records, planned.dismissed)
         held = {(path, tag): session for path, tag, session in state.get("held", ())}
         dismissals.reopen_undone(records, held)
         fixed = sum(f.fixed for f in settled)
         covers, noted = self._covers(folder, state, tracks) if self.fetch_covers else ([], [])
         _noted(state, item, noted)
         artist = self._document(item, state, records, fixed, applied, len(gain.changes), covers)
-        outputs = ArtistOutputs(self.home, slug)
+        outputs = ArtistOutputs(self.home, slugify(item["key"]))
         outputs.write(artist, _after(tracks, done), records)
 
         result = self._result(item, state, records, fixed, applied, gain)
-        result.notices = [*_others_copies(others), *state.get("notes", ())]
+        result.notices = [*_others_copies(planned.others), *state.get("notes", ())]
         if held or (item.get("details") or {}).get(dismissals.UNDONE):  # lifted ones go
             result.details[dismissals.UNDONE] = dismissals.undone_kept(item["path"], held)
         if applied.refused:  # done, and counted as it stands; the person must mend the cause
@@ -140,34 +221,8 @@ class MusicJob:
                 f"({change.path}: {why}); see {outputs.report_path}"
             )
         if self._resume_needs(state):  # killed before the runner records it: this result
-            save_finished(work, state["token"], result)
+            save_finished(planned.work, state["token"], result)
         return result
-
-    def _write(self, item: dict[str, Any], state: dict[str, Any], parsed, *, resumed: bool):
-        """The planned fixes written through the change journal, then (--replaygain) the
-        loudness tags: the fixes applied, the loudness values applied (none without
-        --replaygain), and the loudness findings' records."""
-        folder = Path(item["path"])
-        journal = ChangeJournal(self.status_dir, self.session, self.writing)
-        try:
-            # A fresh plan was made from values read a moment ago by this claim's holder (and
-            # its parses are at hand); a resumed one must check each file again, some changes
-            # may already be in. Our stale copies here are gone already (the scan, or the
-            # look above, removed them).
-            applied = apply_changes(
-                folder, item["key"], state["changes"], journal, verify=resumed, parsed=parsed,
-                swept=True,
-            )  # fmt: skip
-        except OSError as err:
-            raise ItemFailure("fix", f"cannot write tags: {err}") from None
-        gain, measured = (self._loudness(folder, item["key"], state["tracks"], journal)
-                          if self.replaygain else (Applied((), ()), []))  # fmt: skip
-        written = {c.path for c in applied.changes}
-        if "identified" in state and written:  # the files just written keep their fingerprints
-            from mediakeeper.music.identify_lookups import carry_fingerprints
-
-            carry_fingerprints(self.settings, folder, written)
-        return applied, gain, measured
 
     def _document(
         self, item: dict[str, Any], state: dict[str, Any], records: list[dict[str, Any]],
@@ -234,8 +289,7 @@ class MusicJob:
             run_counts=this_run if self.enrich_only else None,
         )
 
-    def _loudness(self, folder: Path, key: str, tracks, journal: ChangeJournal
-                  ) -> tuple[Applied, list[dict[str, Any]]]:  # fmt: skip
+    def _loudness(self, folder: Path, key: str, tracks) -> tuple[Applied, list[dict[str, Any]]]:
         """The loudness tags of every album folder (``mediakeeper.music.loudness``), through
         the journal: the values applied, and the records of its findings (an album not
         measured, a silent track)."""
@@ -245,6 +299,7 @@ class MusicJob:
         files = [folder / track.path for track in tracks]
         try:
             # swept: as for the fixes just before, our stale copies here are gone already
+            journal = ChangeJournal(self.status_dir, self.session, self.writing)
             applied, found = loudness.apply(ffmpeg.find(self.ffmpeg_path), folder, key, files,
                                             journal, swept=True)  # fmt: skip
         except OSError as err:
@@ -268,11 +323,13 @@ class MusicJob:
         """This run would have looked the artist up, but MusicBrainz was unreachable."""
         return self.settings is not None and "enrichment" not in state
 
-    def _plan(self, item: dict[str, Any]) -> tuple[dict[str, Any], Mapping[str, Any], list[str]]:
+    def _plan(
+        self, item: dict[str, Any], keep_bytes: int
+    ) -> tuple[dict[str, Any], Mapping[str, Any], list[str]]:
         """Scan, find issues, look up (unless offline): everything decided before any write.
-        Returns the state (what the work file keeps), the scan's kept parses, and another
-        data home's stale temp copies in the folder."""
-        scan = self._scan(item, keep_bytes=KEEP_PARSED_BYTES if self.fix else 0)
+        Returns the state (what the work file keeps), the scan's kept parses (up to about
+        ``keep_bytes``), and another data home's stale temp copies in the folder."""
+        scan = self._scan(item, keep_bytes=keep_bytes if self.fix else 0)
         others = self._remove_stale(scan.leftovers)
         findings = _issues(scan)
         changes = planned_changes(findings)

@@ -1122,6 +1122,79 @@ def test_an_artist_done_but_not_recorded_keeps_the_result_it_had(tmp_path, music
     assert audio_bytes(lib) == library_after
 
 
+def change_stamps(home: Path, session: str) -> dict[str, set[str]]:
+    """The change journal's appends, by their stamp (one per append): the artists in each."""
+    appends: dict[str, set[str]] = {}
+    journal = home / "status/music/changes" / f"{session}.jsonl"
+    for line in journal.read_text("utf-8").splitlines():
+        change = json.loads(line)
+        appends.setdefault(change["at"], set()).add(change["artist"])
+    return appends
+
+
+def test_artists_committed_together_end_as_each_would_alone(tmp_path, music_library):
+    """Planned one by one, their fixes written at once (``MusicJob.commit``): one change
+    journal append for the fresh plans, a resumed plan's files read again first, and an
+    artist finished by a killed run keeping its result; each artist ends byte for byte, and
+    with the same result, as when it is processed alone."""
+    names = ["Fresh A", "Fresh B", "Resumed", "Done"]
+    alone_lib = build(music_library, tmp_path / "Alone", names)
+    lib = build(music_library, tmp_path / "Music", names)
+    alone, home = tmp_path / "alone-home", tmp_path / "home"
+
+    def item(root: Path, name: str) -> dict:
+        return {"key": name, "name": name, "path": str(root / name), "run_token": "t"}
+
+    results_alone = {n: MusicJob(alone, "s1").process(item(alone_lib, n)) for n in names}
+    # Resumed: killed after its writes, before its result was kept; Done: killed after it.
+    for name in ("Resumed", "Done"):
+        MusicJob(home, "s0").process(item(lib, name))
+    work = home / "status/music/work" / f"{slugify('Resumed')}.json"
+    work.write_bytes(work.read_bytes().splitlines(keepends=True)[0])
+
+    job = MusicJob(home, "s1")
+    plans = [job.plan(item(lib, name)) for name in names]
+    assert [p.resumed for p in plans] == [False, False, True, True]
+    job.commit(plans)
+    results = {name: job.finish(plan) for name, plan in zip(names, plans, strict=True)}
+
+    assert audio_bytes(lib) == audio_bytes(alone_lib)
+    for name in names:
+        assert but_writes(results[name]) == but_writes(results_alone[name]), name
+    assert results["Done"].details["files_written"] == 2  # its run's result, kept
+    assert results["Resumed"].details["files_written"] == 0  # in already: none written now
+    assert results["Fresh A"].details["files_written"] == 2
+    assert list(change_stamps(home, "s1").values()) == [{"Fresh A", "Fresh B"}]
+    assert job._held == 0  # the kept parses are let go once written
+
+
+def test_a_worker_writes_the_fixes_of_the_artists_waiting_for_it_together(
+    tmp_path, music_library, music_script, music_queue
+):
+    """A batch's worker plans each artist waiting in its pipe, then journals and writes all
+    their fixes at once; an artist whose plan fails fails alone, the others are done."""
+    names = [f"Artist {n:02d}" for n in range(12)]
+    lib, home = build(music_library, tmp_path / "Music", names), tmp_path / "home"
+    init = music_script("music_queue_manager.py", "--home", home, "--init", "--library", lib)
+    assert init.returncode == 0, init.stderr
+    shutil.move(lib / "Artist 03", tmp_path / "away")
+
+    run = music_script("process_music_batch.py", "--home", home, "--batch-size", "12",
+                       "--workers", "1")  # fmt: skip
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert statuses(music_queue(home)) == {
+        name: "error" if name == "Artist 03" else "completed" for name in names
+    }
+    session = session_logs(home)[-1].stem
+    appends = list(change_stamps(home, session).values())
+    assert set().union(*appends) == set(names) - {"Artist 03"}
+    assert max(map(len, appends)) > 1, appends  # artists sharing an append
+    for name in set(names) - {"Artist 03"}:  # each one's fixes in its files
+        album = lib / name / "2000 - Album"
+        values = [tags.read(path).tags for path in sorted(album.iterdir())]
+        assert values[0]["title"] == "Song 1" and values[-1]["albumartist"] == name
+
+
 def test_a_batch_removes_the_temp_copy_a_killed_tag_write_left(
     tmp_path, music_library, music_script
 ):

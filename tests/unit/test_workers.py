@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 from mediakeeper.batch.stage_progress import report_fraction, report_stage
-from mediakeeper.batch.workers import Workers
+from mediakeeper.batch.workers import Together, Workers
 from mediakeeper.media import ffmpeg
 
 
@@ -93,6 +94,54 @@ def test_a_stopped_worker_exits_by_sigterm_not_a_python_exception():
     process = workers._workers[0].process
     workers.stop(at_once=True)
     assert process.exitcode == -signal.SIGTERM
+
+
+class Gated:
+    """Runs items together (``Together.run``): waits at its first item until ``gate`` exists,
+    so the items the test sends meanwhile are all waiting in the pipe; each result is the
+    item's square and the items it was run with."""
+
+    def __init__(self, gate: Path):
+        self.gate = gate
+
+    def __call__(self, items) -> list:
+        taken = []
+        for item in items:
+            while not taken and not self.gate.exists():
+                time.sleep(0.01)
+            taken.append(item)
+        return [(n * n, tuple(taken)) for n in taken]
+
+
+def test_a_worker_runs_together_the_items_waiting_for_it_up_to_most_in_order(tmp_path):
+    gate = tmp_path / "gate"
+    workers = Workers(1, run=square, lost=lost, together=Together(Gated(gate), most=3))
+    for n in range(7):
+        workers.submit(n)
+    gate.touch()  # every item is in the worker's pipe now
+    results = [workers.next_result() for _ in range(7)]
+    assert results == [
+        (n, (n * n, together))
+        for together in ((0, 1, 2), (3, 4, 5), (6,))
+        for n in together
+    ]
+    process = workers._workers[0].process
+    workers.stop(at_once=False)  # the stop is read like an item: the worker ends at once
+    assert process.exitcode == 0
+
+
+def test_a_stop_waiting_behind_items_run_together_ends_the_worker_after_them(tmp_path):
+    gate = tmp_path / "gate"
+    workers = Workers(1, run=square, lost=lost, together=Together(Gated(gate), most=5))
+    for n in range(2):
+        workers.submit(n)
+    worker = workers._workers[0]
+    worker.conn.send(None)  # as stop() sends it, here behind the two items
+    gate.touch()
+    assert [workers.next_result() for _ in range(2)] == [(0, (0, (0, 1))), (1, (1, (0, 1)))]
+    worker.process.join(30)
+    assert worker.process.exitcode == 0
+    workers.stop(at_once=False)
 
 
 def encode(seconds: int) -> str:
