@@ -67,10 +67,11 @@ class Job(Protocol):
 
     A job may split ``process`` into ``plan(item)`` (everything decided, nothing written:
     whatever it returns), ``commit(plans)`` (the writes of several items' plans at once) and
-    ``finish(plan) -> ItemResult``. A worker then runs the items waiting for it together:
-    each planned, the plans committed at once (their writes share one journal entry and one
-    round of flushes), then each finished; a failed plan is its item's failure alone, a failed
-    commit each of its items'. Their results come back once all are finished, so a kill
-    before that leaves them all to the next run, which must end where this one would have."""
+    ``finish(plan) -> ItemResult``. A worker of an offline batch then runs the items waiting
+    for it together: each planned, the plans committed at once (their writes share one
+    journal entry and one round of flushes), then each finished; a failed plan is its item's
+    failure alone, a failed commit each of its items'. Their results come back once all are
+    finished, so a kill before that leaves them all to the next run, which must end where
+    this one would have."""
 
     def process(self, item: dict[str, Any]) -> ItemResult: ...

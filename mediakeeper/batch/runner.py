@@ -192,10 +192,16 @@ def _run_together(job: Job, record: Recorder, items: Iterable[dict[str, Any]]) -
             a.took(seconds, spent)
             a.outcome = failed
     for a in planned:
-        if a.outcome is None and (result := a.step(partial(job.finish, a.plan))) is not None:
-            result.details[FINGERPRINT] = record(a.item)
+        if a.outcome is None and (result := a.step(partial(_finish, job, record, a))):
             a.outcome = Done(result, 0.0)
     return [a.outcome._replace(seconds=a.seconds, spent=a.spent) for a in attempts]
+
+
+def _finish(job: Job, record: Recorder, attempt: _Attempt) -> ItemResult:
+    """The job's result of a planned item, its files recorded as the job left them."""
+    result = job.finish(attempt.plan)
+    result.details[FINGERPRINT] = record(attempt.item)
+    return result
 
 
 class BatchRunner:
@@ -344,7 +350,12 @@ class BatchRunner:
     def _run_pool(self) -> None:
         # One process per item at most: more would only sit idle (and fork for nothing).
         count = max(1, min(self.options.workers, self._planned_count, most_workers()))
-        together = all(hasattr(self.job, step) for step in ("plan", "commit", "finish"))
+        # Offline, a worker runs the items waiting for it together where the job can (their
+        # writes share their flushes); with web lookups the web sets the pace, and an item's
+        # result would wait for the next one's lookups.
+        together = self.options.local and all(
+            hasattr(self.job, step) for step in ("plan", "commit", "finish")
+        )
         self.session.log(f"WORKERS {count} processes")
         workers = Workers(
             count,
@@ -353,8 +364,7 @@ class BatchRunner:
             progress=self._record_stage,
             fraction=self.hooks.item_fraction,
             held=self._record_workers,
-            # The items a worker holds are run together where the job can (its writes share
-            # their flushes), as many as wait for it, up to what it is given to hold.
+            # As many as wait for it, up to what it is given to hold.
             together=Together(self._run_together, self.options.in_hand) if together else None,
         )
         # Items in flight are topped up once the results are recorded: while the main process

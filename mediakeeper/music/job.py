@@ -139,8 +139,9 @@ class MusicJob:
         slug = slugify(item["key"])
         work = work_path(self.status_dir, slug)
         saved = load_work(work, item.get("run_token"))
-        if (result := finished(saved)) is not None:  # killed after finishing, before the
-            return Planned(item, work, {}, {}, [], resumed=True, result=result)  # record
+        if (result := finished(saved)) is not None:
+            # Killed after finishing, before the runner recorded it: that result stands.
+            return Planned(item, work, {}, {}, [], resumed=True, result=result)
         if saved is not None:  # no scan this time: look for a killed tag write's copy here
             others = self._remove_stale(_temp_copies(Path(item["path"])))
             state, parsed = decoded(saved), {}
