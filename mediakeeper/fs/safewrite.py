@@ -191,25 +191,30 @@ def replace_many(
 
 def _groups(todo: list[Replacement], by_size: bool = True) -> Iterator[list[Replacement]]:
     """The files in order, in groups of at most WRITE_GROUP files and (``by_size``)
-    GROUP_BYTES bytes (a larger file is a group of its own)."""
+    GROUP_BYTES bytes (a larger file is a group of its own). No group holds one file twice
+    (the file and a link to it, in two artists' folders a worker writes together): a
+    group's changes are all made from the bytes before any is written, so the second would
+    find the file changed under it and be left alone, as if another program had changed
+    it. The later one starts the next group, and its change is made over the first's."""
     group: list[Replacement] = []
     size = 0
+    files: set[tuple[int, int]] = set()
     for r in todo:
-        n = (r.size if r.size is not None else _size(r.path)) if by_size else 0
-        if group and (len(group) == WRITE_GROUP or size + n > GROUP_BYTES):
+        try:
+            st = os.stat(r.path)
+        except OSError:
+            st = None  # the write will say why
+        n = (r.size if r.size is not None else (st.st_size if st else 0)) if by_size else 0
+        file = (st.st_dev, st.st_ino) if st else None
+        if group and (len(group) == WRITE_GROUP or size + n > GROUP_BYTES or file in files):
             yield group
-            group, size = [], 0
+            group, size, files = [], 0, set()
         group.append(r)
         size += n
+        if file:
+            files.add(file)
     if group:
         yield group
-
-
-def _size(path: Path) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0  # the write will say why
 
 
 class _os_errors:  # ``with _os_errors(path):``

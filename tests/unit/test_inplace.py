@@ -71,6 +71,29 @@ def test_a_fix_that_fits_changes_only_its_own_bytes_and_ends_as_the_swap_would(t
     assert entries(tmp_path / "home") == []  # retired
 
 
+@pytest.mark.parametrize("fmt", ["flac", "mp3"])
+def test_one_file_written_through_two_of_its_paths_at_once_keeps_both_changes(tmp_path, fmt):
+    """A track and a link to it inside the library (another artist's compilation linking
+    it), written in one call (a worker writes several artists' fixes at once): the second
+    write is made over what the first left, not from the bytes both read, which found the
+    file changed under it and left it alone, as if another program had changed it."""
+    library = tmp_path / "Music"
+    target = track(library / "Artist" / "Album", fmt)
+    link = library / "Other Artist" / "Best Of" / target.name
+    link.parent.mkdir(parents=True)
+    link.symlink_to(target)
+    inode = target.stat().st_ino
+    writes = [
+        FileWrite(target, {"title": "A title that is longer than it was"}, root=library),
+        FileWrite(link, {"album": "Best Of"}, root=library),
+    ]
+    assert not tags.write_many(writes, policy=in_place(tmp_path / "home"))
+    values = tags.read(target).tags
+    assert (values["title"], values["album"]) == ("A title that is longer than it was", "Best Of")
+    assert mutagen.File(target) is not None and target.stat().st_ino == inode  # in place
+    assert entries(tmp_path / "home") == []
+
+
 def test_a_tag_that_outgrows_its_padding_is_swapped_with_room_for_the_next_fix(tmp_path):
     path = track(tmp_path)
     audio = mutagen.File(path)
