@@ -1,5 +1,6 @@
 """A fixing batch of real-size files (FLAC of 20 MB, MP3 of 6 MB), written in place and
-(``write_mode = "copy"``) by copies swapped in, killed with SIGKILL at random instants; then
+(``write_mode = "copy"``) by copies swapped in, by a worker an artist or by one worker
+committing both artists at once, killed with SIGKILL at random instants; then
 any command: every file is byte for byte its original or what the uninterrupted run made of
 it, the in-place journal is empty, and nothing the killed run left in the library (an
 original set aside, the temp copy of a swap) is there any more."""
@@ -128,7 +129,10 @@ def test_sigkill_at_random_instants_leaves_each_file_old_or_new_and_no_journal(
             break
         lib, home = tmp_path / f"Music{attempt}", tmp_path / f"home{attempt}"
         shutil.copytree(source, lib)
-        proc = music_popen("--home", home, "--library", lib)
+        # Every other run has one worker, which commits both artists' fixes together: one
+        # journal entry and one round of flushes for the two (the others, one artist each).
+        one_worker = ("--workers", 1) if attempt % 2 else ()
+        proc = music_popen("--home", home, "--library", lib, *one_worker)
         time.sleep(rng.uniform(0.0, scale))
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=60)
