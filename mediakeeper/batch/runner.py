@@ -192,7 +192,7 @@ def _run_together(job: Job, record: Recorder, items: Iterable[dict[str, Any]]) -
             a.took(seconds, spent)
             a.outcome = failed
     for a in planned:
-        if a.outcome is None and (result := a.step(partial(_finish, job, record, a))):
+        if a.outcome is None and (result := a.step(partial(_finish, job, record, a))) is not None:
             a.outcome = Done(result, 0.0)
     return [a.outcome._replace(seconds=a.seconds, spent=a.spent) for a in attempts]
 

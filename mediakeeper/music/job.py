@@ -53,7 +53,8 @@ from mediakeeper.text.wording import count
 
 MUSIC = kinds.get("music")  # its own record (its kind.py points at this module)
 
-# Memory the scan's parses may take per artist, so a fix is written without parsing its file
+# Memory the scan's parses may take in a worker, for the artists it has planned and not yet
+# written (one, or several written together), so a fix is written without parsing its file
 # again. Pictures count in full; beyond this, parse.
 KEEP_PARSED_BYTES = 16 << 20
 
@@ -165,10 +166,9 @@ class MusicJob:
         todo = [p for p in plans if p.result is None]
         try:
             for resumed in (False, True):
-                ours = [p for p in todo if p.resumed is resumed]
-                artists = [Artist(Path(p.item["path"]), p.item["key"], p.state["changes"],
-                                  p.parsed) for p in ours]  # fmt: skip
-                if ours:
+                if ours := [p for p in todo if p.resumed is resumed]:
+                    artists = [Artist(Path(p.item["path"]), p.item["key"], p.state["changes"],
+                                      p.parsed) for p in ours]  # fmt: skip
                     applied = apply_together(artists, journal, verify=resumed, swept=True)
                     for p, done in zip(ours, applied, strict=True):
                         p.applied = done
