@@ -4,7 +4,9 @@ scripts in real subprocesses; the workers are counted in /proc while they run.""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -105,6 +107,46 @@ def test_one_local_music_worker_runs_beside_the_batch_and_one_online_inside_it(
         workers = [line for line in log.read_text().splitlines() if "WORKERS" in line]
         assert len(workers) == (1 if flags else 0), log.read_text()
         assert not workers or workers[0].endswith("WORKERS 1 processes")
+
+
+def appends(home: Path) -> list[set[str]]:
+    """The artists of each change-journal append (its lines share a stamp), in order."""
+    stamps: dict[str, set[str]] = {}
+    for journal in (home / "status" / "music" / "changes").glob("*.jsonl"):
+        for line in journal.read_text("utf-8").splitlines():
+            change = json.loads(line)
+            stamps.setdefault(change["at"], set()).add(change["artist"])
+    return list(stamps.values())
+
+
+def test_offline_a_worker_writes_the_artists_waiting_for_it_together_online_one_by_one(
+    tmp_path, fake_musicbrainz
+):
+    """Offline, each worker writes the fixes of the artists waiting for it at once (one
+    change-journal append, one round of flushes); with web lookups the web sets the pace,
+    and an artist's result does not wait for the next one's lookups: one append each."""
+    names = ("Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot")
+    pristine = tmp_path / "pristine"
+    for name in names:
+        for n in (1, 2):
+            values = {"title": f"Song {n} ", "artist": name, "albumartist": name,
+                      "album": "Album", "tracknumber": str(n)}  # fmt: skip
+            synth.make_track(pristine / name / "Album" / f"0{n} - Song.flac", "flac", values)
+    for mode, flags in (("offline", ["--offline"]), ("online", [])):
+        lib, home = shutil.copytree(pristine, tmp_path / mode / "Music"), tmp_path / mode / "home"
+        done = subprocess.run(
+            [sys.executable, "utilities/process_music_batch.py", "--home", str(home),
+             "--library", str(lib), "--batch-size", "100", "--workers", "2", *flags],
+            cwd=REPO, env=environment(fake_musicbrainz.url), capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+        assert done.returncode in (0, 1), done.stdout + done.stderr  # (1: decisions left)
+        written = appends(home)
+        assert set().union(*written) == set(names), (mode, written)  # every title's fix
+        if mode == "online":
+            assert all(len(artists) == 1 for artists in written), written
+        else:
+            assert max(map(len, written)) > 1, written
 
 
 @pytest.mark.parametrize("one_core", [False, True], ids=["its-cores", "taskset-to-one-core"])
