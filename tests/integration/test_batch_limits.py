@@ -43,6 +43,16 @@ def environment(fake_url: str, **extra: str) -> dict[str, str]:
     }
 
 
+def music_batch(home: Path, lib: Path, fake_url: str, *flags: str):
+    """process_music_batch.py over ``lib`` into ``home``, its lookups against ``fake_url``
+    (unless ``--offline``); the finished process."""
+    return subprocess.run(
+        [sys.executable, "utilities/process_music_batch.py", "--home", str(home),
+         "--library", str(lib), "--batch-size", "100", *flags],
+        cwd=REPO, env=environment(fake_url), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
 def children(pid: int) -> set[int]:
     """The processes whose parent is ``pid`` now."""
     found = set()
@@ -96,12 +106,7 @@ def test_one_local_music_worker_runs_beside_the_batch_and_one_online_inside_it(
     web sets the pace, and the artists are worked on in the batch's own process."""
     lib = library(tmp_path / "Music")
     for home, flags in ((tmp_path / "offline", ["--offline"]), (tmp_path / "online", [])):
-        done = subprocess.run(
-            [sys.executable, "utilities/process_music_batch.py", "--home", str(home),
-             "--library", str(lib), "--batch-size", "100", "--workers", "1", *flags],
-            cwd=REPO, env=environment(fake_musicbrainz.url), capture_output=True, text=True,
-            timeout=120,
-        )  # fmt: skip
+        done = music_batch(home, lib, fake_musicbrainz.url, "--workers", "1", *flags)
         assert done.returncode == 1, done.stdout + done.stderr  # done; decisions left
         (log,) = (home / "status" / "music" / LOG_DIR).glob("*.log")
         workers = [line for line in log.read_text().splitlines() if "WORKERS" in line]
@@ -134,12 +139,7 @@ def test_offline_a_worker_writes_the_artists_waiting_for_it_together_online_one_
             synth.make_track(pristine / name / "Album" / f"0{n} - Song.flac", "flac", values)
     for mode, flags in (("offline", ["--offline"]), ("online", [])):
         lib, home = shutil.copytree(pristine, tmp_path / mode / "Music"), tmp_path / mode / "home"
-        done = subprocess.run(
-            [sys.executable, "utilities/process_music_batch.py", "--home", str(home),
-             "--library", str(lib), "--batch-size", "100", "--workers", "2", *flags],
-            cwd=REPO, env=environment(fake_musicbrainz.url), capture_output=True, text=True,
-            timeout=120,
-        )  # fmt: skip
+        done = music_batch(home, lib, fake_musicbrainz.url, "--workers", "2", *flags)
         assert done.returncode in (0, 1), done.stdout + done.stderr  # (1: decisions left)
         written = appends(home)
         assert set().union(*written) == set(names), (mode, written)  # every title's fix
