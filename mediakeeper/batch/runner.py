@@ -115,20 +115,18 @@ class Failed(NamedTuple):
 def _run_job(job: Job, record: Recorder, item: dict[str, Any]) -> Done | Failed:
     """Run in a worker (or in-process): never raises, so results always come back, with
     what the item's work spent (``usage``)."""
-    before = usage.mark()
-    return _outcome(job, record, item)._replace(spent=usage.since(before))
+    attempt = _Attempt(item)
+    attempt.result_of(partial(_recorded, job.process, record, item, item))
+    return attempt.ended()
 
 
-def _outcome(job: Job, record: Recorder, item: dict[str, Any]) -> Done | Failed:
-    """The job's result or failure. A done item's files are recorded as the job left them
-    (see mediakeeper.queue.fingerprints)."""
-    started = time.monotonic()
-    try:
-        result = job.process(item)
-        result.details[FINGERPRINT] = record(item)
-        return Done(result, time.monotonic() - started)
-    except Exception as err:
-        return _failed(err, time.monotonic() - started)
+def _recorded(step: Callable[[Any], ItemResult], record: Recorder, item: dict[str, Any],
+              given: Any) -> ItemResult:  # fmt: skip
+    """``step(given)``'s result for the item, its files recorded as the job left them (see
+    mediakeeper.queue.fingerprints)."""
+    result = step(given)
+    result.details[FINGERPRINT] = record(item)
+    return result
 
 
 def _failed(err: Exception, seconds: float) -> Failed:
@@ -145,8 +143,8 @@ def _failed(err: Exception, seconds: float) -> Failed:
 
 @dataclass
 class _Attempt:
-    """One of the items a worker runs together: its plan, or its outcome once known, and
-    what it took so far."""
+    """An item a worker runs, alone or with others: its plan (run together), its outcome
+    once known, and the time and spending its steps took so far."""
 
     item: dict[str, Any]
     plan: Any = None
@@ -166,9 +164,19 @@ class _Attempt:
         finally:
             self.took(time.monotonic() - started, usage.since(before))
 
+    def result_of(self, run: Callable[[], ItemResult]) -> None:
+        """The outcome: ``run()``'s result, or its failure."""
+        if (result := self.step(run)) is not None:
+            self.outcome = Done(result, 0.0)
+
     def took(self, seconds: float, spent: dict[str, Any]) -> None:
         self.seconds += seconds
         self.spent = usage.combined(self.spent, spent)
+
+    def ended(self) -> Done | Failed:
+        """The outcome with all the time and spending it took."""
+        assert self.outcome is not None
+        return self.outcome._replace(seconds=self.seconds, spent=self.spent)
 
 
 def _run_together(job: Job, record: Recorder, items: Iterable[dict[str, Any]]) -> list:
@@ -192,16 +200,9 @@ def _run_together(job: Job, record: Recorder, items: Iterable[dict[str, Any]]) -
             a.took(seconds, spent)
             a.outcome = failed
     for a in planned:
-        if a.outcome is None and (result := a.step(partial(_finish, job, record, a))) is not None:
-            a.outcome = Done(result, 0.0)
-    return [a.outcome._replace(seconds=a.seconds, spent=a.spent) for a in attempts]
-
-
-def _finish(job: Job, record: Recorder, attempt: _Attempt) -> ItemResult:
-    """The job's result of a planned item, its files recorded as the job left them."""
-    result = job.finish(attempt.plan)
-    result.details[FINGERPRINT] = record(attempt.item)
-    return result
+        if a.outcome is None:
+            a.result_of(partial(_recorded, job.finish, record, a.item, a.plan))
+    return [a.ended() for a in attempts]
 
 
 class BatchRunner:

@@ -1,10 +1,11 @@
-"""What working on one item cost, measured around its job (``runner._run_job``) in the
-process that ran it, whatever the kind: its web lookups by service and by what answered them
-(``lookup.tally``), and the bytes read and written (``system.linux.io_bytes``: the job's
-files and pipes, and those of the programs it ran and waited for, such as ffmpeg), and the
-bytes sent to a cluster's workers and received back, with the workers (``cluster_tally``). A worker
-runs one item at a time, so the difference is that item's; a batch run in one process also
-counts what its progress line wrote meanwhile (a few bytes a second).
+"""What working on one item cost, measured around each step of its job (``runner._Attempt``)
+in the process that ran it, whatever the kind: its web lookups by service and by what
+answered them (``lookup.tally``), and the bytes read and written (``system.linux.io_bytes``:
+the job's files and pipes, and those of the programs it ran and waited for, such as ffmpeg),
+and the bytes sent to a cluster's workers and received back, with the workers
+(``cluster_tally``). A worker runs one step at a time, so the difference is that item's; a
+commit of several items' writes at once is shared equally between them (``shared``); a batch
+run in one process also counts what its progress line wrote meanwhile (a few bytes a second).
 
 Recorded on the item's event in ``sessions.jsonl``, which ``mediakeeper serve`` reads for
 ``/metrics``: the server is another process, and the sessions' events are what every batch

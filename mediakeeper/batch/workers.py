@@ -26,6 +26,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing.connection import Connection, wait
 from typing import Any, NamedTuple
 
@@ -111,9 +112,12 @@ class _Waiting:
             yield item
 
 
-def _serve(
-    conn: Connection, run: Callable[[Any], Any], parent: int, together: Together | None
-) -> None:
+def _one_by_one(run: Callable[[Any], Any], items: Iterator[Any]) -> list[Any]:
+    """``Together.run`` for a ``run`` of one item (``most`` 1: the one received)."""
+    return [run(item) for item in items]
+
+
+def _serve(conn: Connection, together: Together, parent: int) -> None:
     _worker_init(parent)
     while True:
         try:
@@ -122,13 +126,13 @@ def _serve(
             return
         if item is None:
             return
-        waiting = _Waiting(conn, item, together.most if together else 1)
+        waiting = _Waiting(conn, item, together.most)
         with reporting(
             lambda stage: conn.send(Stage(stage)),
             lambda doing, fraction: conn.send(Fraction(doing, fraction)),
             lambda workers: conn.send(Held(workers)),
         ):
-            results = together.run(iter(waiting)) if together else [run(item)]
+            results = together.run(iter(waiting))
         for result in results:
             conn.send(result)
         if waiting.stopped:
@@ -161,8 +165,8 @@ class Workers:
         together: Together | None = None,
     ):
         self._context = multiprocessing.get_context("fork")
-        self._run, self._lost, self._progress = run, lost, progress
-        self._together = together
+        self._lost, self._progress = lost, progress
+        self._together = together or Together(partial(_one_by_one, run), 1)
         self._fraction = fraction
         self._held = held
         self._workers = [self._start() for _ in range(count)]
@@ -170,7 +174,7 @@ class Workers:
     def _start(self) -> _Worker:
         parent_end, child_end = self._context.Pipe()
         process = self._context.Process(
-            target=_serve, args=(child_end, self._run, os.getpid(), self._together), daemon=True
+            target=_serve, args=(child_end, self._together, os.getpid()), daemon=True
         )
         # Ctrl+C and SIGTERM wait while the fork happens: a child gets them only once it has
         # its own handlers (before, the parent's would raise in the middle of Python's
