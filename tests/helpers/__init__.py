@@ -8,6 +8,7 @@ from tests.helpers.audio import (
     RAW_KEYS,
     audio_files,
     build_library,
+    change_appends,
     family_of,
     load_music_queue,
     raw_frames_of,
@@ -35,8 +36,8 @@ from tests.helpers.system import (
 
 __all__ = [
     "AUDIO_SUFFIXES", "FAMILY", "RAW_KEYS", "REPO_ROOT", "FakeClock", "audio_files",
-    "build_library", "decisions_alone", "deeper_than_path_max", "family_of", "immutable",
-    "leaves_decisions", "load_music_queue",
+    "build_library", "change_appends", "decisions_alone", "deeper_than_path_max", "family_of",
+    "immutable", "leaves_decisions", "load_music_queue",
     "queue_manager_cli", "raw_frames_of", "refuse_scandir", "run_pasted", "run_script",
     "script_env", "small_tmpfs", "tag_by_hand", "tag_map", "tree_of", "wait_until",
 ]  # fmt: skip

@@ -3,6 +3,7 @@ toolkit's own tag table): what another tagger writes, and what a file holds."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 AUDIO_SUFFIXES = (".mp3", ".flac", ".m4a", ".ogg", ".opus")
@@ -206,3 +207,14 @@ def load_music_queue(home: Path) -> dict:
     from mediakeeper.queue.store import QueueStore
 
     return QueueStore(Path(home) / "status" / "music", "music").load()
+
+
+def change_appends(home: Path, session: str = "*") -> list[set[str]]:
+    """The artists of each append to a data home's music change journals (one per session;
+    ``session``: that one's), in order: an append's lines share one stamp."""
+    stamps: dict[str, set[str]] = {}
+    for journal in sorted((Path(home) / "status" / "music" / "changes").glob(f"{session}.jsonl")):
+        for line in journal.read_text("utf-8").splitlines():
+            change = json.loads(line)
+            stamps.setdefault(change["at"], set()).add(change["artist"])
+    return list(stamps.values())

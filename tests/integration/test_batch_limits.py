@@ -4,7 +4,6 @@ scripts in real subprocesses; the workers are counted in /proc while they run.""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ import pytest
 from mediakeeper.batch.workers import MOST, PER_CPU, most_workers
 from mediakeeper.demo import tracks as synth
 from mediakeeper.queue.session_log import LOG_DIR
+from tests.helpers import change_appends
 
 REPO = Path(__file__).resolve().parents[2]
 ARTISTS = ("Alpha", "Bravo", "Charlie")
@@ -114,16 +114,6 @@ def test_one_local_music_worker_runs_beside_the_batch_and_one_online_inside_it(
         assert not workers or workers[0].endswith("WORKERS 1 processes")
 
 
-def appends(home: Path) -> list[set[str]]:
-    """The artists of each change-journal append (its lines share a stamp), in order."""
-    stamps: dict[str, set[str]] = {}
-    for journal in (home / "status" / "music" / "changes").glob("*.jsonl"):
-        for line in journal.read_text("utf-8").splitlines():
-            change = json.loads(line)
-            stamps.setdefault(change["at"], set()).add(change["artist"])
-    return list(stamps.values())
-
-
 def test_offline_a_worker_writes_the_artists_waiting_for_it_together_online_one_by_one(
     tmp_path, fake_musicbrainz
 ):
@@ -141,7 +131,7 @@ def test_offline_a_worker_writes_the_artists_waiting_for_it_together_online_one_
         lib, home = shutil.copytree(pristine, tmp_path / mode / "Music"), tmp_path / mode / "home"
         done = music_batch(home, lib, fake_musicbrainz.url, "--workers", "2", *flags)
         assert done.returncode in (0, 1), done.stdout + done.stderr  # (1: decisions left)
-        written = appends(home)
+        written = change_appends(home)
         assert set().union(*written) == set(names), (mode, written)  # every title's fix
         if mode == "online":
             assert all(len(artists) == 1 for artists in written), written

@@ -33,7 +33,7 @@ from mediakeeper.music.job import MusicJob
 from mediakeeper.music.model import Track
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
-from tests.helpers import REPO_ROOT, immutable, refuse_scandir, run_pasted
+from tests.helpers import REPO_ROOT, change_appends, immutable, refuse_scandir, run_pasted
 from utilities.process_music_batch import main as batch_main
 
 FORMATS = ("mp3", "flac", "m4a", "ogg", "opus")
@@ -1122,16 +1122,6 @@ def test_an_artist_done_but_not_recorded_keeps_the_result_it_had(tmp_path, music
     assert audio_bytes(lib) == library_after
 
 
-def change_stamps(home: Path, session: str) -> dict[str, set[str]]:
-    """The change journal's appends, by their stamp (one per append): the artists in each."""
-    appends: dict[str, set[str]] = {}
-    journal = home / "status/music/changes" / f"{session}.jsonl"
-    for line in journal.read_text("utf-8").splitlines():
-        change = json.loads(line)
-        appends.setdefault(change["at"], set()).add(change["artist"])
-    return appends
-
-
 def test_artists_committed_together_end_as_each_would_alone(tmp_path, music_library):
     """Planned one by one, their fixes written at once (``MusicJob.commit``): one change
     journal append for the fresh plans, a resumed plan's files read again first, and an
@@ -1164,7 +1154,7 @@ def test_artists_committed_together_end_as_each_would_alone(tmp_path, music_libr
     assert results["Done"].details["files_written"] == 2  # its run's result, kept
     assert results["Resumed"].details["files_written"] == 0  # in already: none written now
     assert results["Fresh A"].details["files_written"] == 2
-    assert list(change_stamps(home, "s1").values()) == [{"Fresh A", "Fresh B"}]
+    assert change_appends(home, "s1") == [{"Fresh A", "Fresh B"}]
     assert job._held == 0  # the kept parses are let go once written
 
 
@@ -1186,7 +1176,7 @@ def test_a_worker_writes_the_fixes_of_the_artists_waiting_for_it_together(
         name: "error" if name == "Artist 03" else "completed" for name in names
     }
     session = session_logs(home)[-1].stem
-    appends = list(change_stamps(home, session).values())
+    appends = change_appends(home, session)
     assert set().union(*appends) == set(names) - {"Artist 03"}
     assert max(map(len, appends)) > 1, appends  # artists sharing an append
     for name in set(names) - {"Artist 03"}:  # each one's fixes in its files
