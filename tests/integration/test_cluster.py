@@ -499,13 +499,16 @@ def test_a_step_is_never_sent_to_a_refused_worker(tmp_path, scheduler, workers, 
 # ---- seen while in flight ----------------------------------------------------------------
 
 
-def slow_ffmpeg(folder: Path, seconds: int) -> Path:
-    """``folder`` with an ``ffmpeg`` that waits ``seconds`` before each run of the real one
-    (its version line the real one's): an encode long enough to be looked at."""
+def gated_ffmpeg(folder: Path, gate: Path) -> Path:
+    """``folder`` with an ``ffmpeg`` that, before each run of the real one (its version line
+    the real one's), waits until ``gate`` exists (two minutes at most): an encode held in
+    flight for as long as the test looks at it, then let go at once."""
     real = shutil.which("ffmpeg") or EXE
     (folder / "ffmpeg").write_text(
         "#!/bin/sh\n"
-        f'case "$*" in *-version*) ;; *) sleep {seconds};; esac\nexec {real} "$@"\n'
+        'case "$*" in *-version*) ;; *) n=0\n'
+        f'  while [ ! -e "{gate}" ] && [ $n -lt 1200 ]; do sleep 0.1; n=$((n + 1)); done;;\n'
+        f'esac\nexec {real} "$@"\n'
     )
     (folder / "ffmpeg").chmod(0o755)
     return folder
@@ -517,7 +520,8 @@ def test_api_batches_and_the_page_name_the_worker_holding_an_item_in_flight(
     made = mediakeeper("conversions", "queue", "--home", str(tmp_path / "home"), "--init",
                        "--library", str(tmp_path / "lib"))  # fmt: skip
     assert made.returncode == 0, made.stdout + made.stderr
-    worker = workers(path=f"{slow_ffmpeg(fake_bin, 20)}:{os.environ['PATH']}")
+    gate = fake_bin / "encode-now"  # where the worker sees it (not the tests' folders)
+    worker = workers(path=f"{gated_ffmpeg(fake_bin, gate)}:{os.environ['PATH']}")
     server = serve(tmp_path / "home")
     page = browser.new_page()
     batch = None
@@ -542,12 +546,14 @@ def test_api_batches_and_the_page_name_the_worker_holding_an_item_in_flight(
         assert f"on {worker.address}" in server.get("/").text  # as the server renders it
         assert scrape(server)[("mediakeeper_cluster_items_held", ("kind", "conversions"),
                                ("worker", worker.address))] == 1  # fmt: skip
+        gate.touch()  # seen in flight: the encode may go on
         out, err = batch.communicate(timeout=300)
         assert batch.returncode == 0, out + err
         # Done, no worker holds it: the API lists no item in flight, the page none.
         assert all(not r["items"] for r in server.get("/api/batches").json()["running"])
         sync_api.expect(now).not_to_contain_text("on tcp", timeout=30_000)
     finally:
+        gate.touch()  # a failed look lets the encode go too
         page.close()
         server.stop()
         if batch is not None and batch.poll() is None:

@@ -20,10 +20,11 @@ from mediakeeper.text.slug import slugify
 EXE = ffmpeg.find()
 
 
-def _noise(dest: Path, seconds: float) -> Path:
+def _noise(dest: Path, seconds: float, seed: int) -> Path:
+    """Pink noise (slow to compress and check), the same at every run (``seed``)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     run = ffmpeg.run(EXE, ["-f", "lavfi", "-i", f"anoisesrc=color=pink:duration={seconds}:"
-                           "amplitude=0.3", "-ac", "2", "-y", str(dest)])  # fmt: skip
+                           f"amplitude=0.3:seed={seed}", "-ac", "2", "-y", str(dest)])  # fmt: skip
     assert run.returncode == 0, run.error
     return dest
 
@@ -171,7 +172,7 @@ def test_a_kill_mid_album_resumes_without_checking_a_done_file_again(
     lib, home = tmp_path / "lib", tmp_path / "home"
     album = lib / "Long"
     for n in range(1, 9):
-        _noise(album / f"{n:02}.flac", 30.0)
+        _noise(album / f"{n:02}.flac", 30.0, seed=n)
     proc = music_popen("--home", home, "--library", lib, "--workers", 1,
                        script="process_verify_batch.py")  # fmt: skip
     checked = home / "status" / "verify" / "work"
