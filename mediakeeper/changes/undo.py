@@ -138,6 +138,7 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
         hint = _sessions_hint(everything)
         raise NothingJournaled(f"no journaled changes for {target}", hint)
 
+    wanted, superseded = _in_effect(wanted, everything)
     files, odd = _undo_steps(wanted)
     if dry_run:
         done = foreseen(files, writing.hard_links, verify=True, changed=CHANGED_AGAIN)
@@ -147,12 +148,39 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
         done = _write_undo(files, journal, _bytes_back(status_kind_dir, files))
     return UndoReport(
         restored=_net(done.written),
-        left_alone=_one_per_tag([*odd, *done.refused]),
+        left_alone=[*superseded, *_one_per_tag([*odd, *done.refused])],
         undo_session=undo_id,
         already=_net(done.already),
         problems=problems,
         files_written=done.files_written,
     )
+
+
+def _in_effect(
+    wanted: list[JournalEntry], everything: list[JournalEntry]
+) -> tuple[list[JournalEntry], list[tuple[JournalEntry, str]]]:
+    """The changes to take back, and the tags left alone because a later change, not among
+    them, found the tag holding another value than they left: then they were never written
+    (journaled first, the file then left alone: a second name, a read-only file, a full
+    disk) or were undone or overwritten since, and what the file holds is that later
+    session's doing, even where it is the same value. Taking it back would undo that
+    session's work. What the changes left is their newest's new value (a tag changed twice
+    in a session is walked back whole)."""
+    asked = {id(e) for e in wanted}
+    later: dict[tuple[str, str], list[JournalEntry]] = {}  # not asked for, newest first
+    found_gone: dict[tuple[str, str], JournalEntry | None] = {}  # by whom, for each tag
+    for entry in reversed(everything):  # newest first: what came later is known by then
+        key = (entry.path, entry.tag)
+        if id(entry) not in asked:
+            later.setdefault(key, []).append(entry)
+        elif key not in found_gone:  # the newest change asked for of this tag
+            found_gone[key] = next((e for e in later.get(key, ()) if e.old != entry.new), None)
+    left: dict[tuple[str, str], tuple[JournalEntry, str]] = {}
+    for entry in reversed(wanted):  # one line a tag, for its newest change
+        if (by := found_gone[(entry.path, entry.tag)]) is not None:
+            left.setdefault((entry.path, entry.tag),
+                            (entry, f"changed again by session {by.session} since"))  # fmt: skip
+    return [e for e in wanted if found_gone[(e.path, e.tag)] is None], list(left.values())
 
 
 def _one_per_tag(refused: Iterable[tuple[Step, str]]) -> list[tuple[JournalEntry, str]]:

@@ -41,8 +41,8 @@ from mediakeeper.text.wording import count, value, written_to
 def main(home, session, artist, list_sessions, dry_run, yes):
     """Undo what a session (or every session, for one artist) changed. Every tag change
     mediakeeper makes is journaled with its old value under status/music/changes/; this puts
-    old values back, newest first. A tag changed again since (by you or another program) is
-    left alone and reported. An undo is journaled too, so it can itself be undone with the
+    old values back, newest first. A tag changed again since (by you, another program or a
+    later session) is left alone and reported. An undo is journaled too, so it can itself be undone with the
     session id it prints. The session of a `dupes set-aside` or of a restore from a backup
     also puts every file it moved back at its own path, and a decision's session (a
     dismissal too) opens its decisions again."""

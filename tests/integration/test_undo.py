@@ -516,3 +516,69 @@ def test_an_undo_onto_a_full_library_disk_names_it_and_finishes_once_there_is_ro
                                text=True, timeout=120)  # fmt: skip
         assert again.returncode == 0, again.stdout + again.stderr
         assert library_tags(lib) == original
+
+
+def test_a_session_whose_fix_was_left_alone_never_undoes_the_later_one_that_made_it(
+    tmp_path, music_library, music_script, library_tags
+):
+    """A fix is journaled before its file is written, and stays journaled when the write
+    leaves the file alone (here a second name, a download client's link). When a later
+    session makes the same change, undoing the first must not take the later one's back:
+    that session found the old value, so the first change was not what the file holds."""
+    lib = music_library(tmp_path / "Music", spec("Alpha", "mp3"))
+    home = tmp_path / "home"
+    track = lib / "Alpha/2000 - Album/01 - Song 1.mp3"
+    seeding = tmp_path / "downloads" / "01 - Song 1.mp3"
+    seeding.parent.mkdir()
+    os.link(track, seeding)
+    first = music_script("process_music_batch.py", "--home", home, "--library", lib)
+    assert first.returncode == 1, first.stdout + first.stderr  # the fix could not be written
+    assert titles(library_tags, lib)["Alpha/2000 - Album/01 - Song 1.mp3"] == "Song 1  "
+    first_session = Path(re.search(r"session log: (.+)\.log", first.stdout).group(1)).name
+    seeding.unlink()  # the download is done: the file has one name again
+    again = music_script("process_music_batch.py", "--home", home, "--artist", "Alpha")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert titles(library_tags, lib)["Alpha/2000 - Album/01 - Song 1.mp3"] == FIXED_TITLE
+    later_session = Path(re.search(r"session log: (.+)\.log", again.stdout).group(1)).name
+
+    for dry, code, said in ((["--dry-run"], 0, "0 values would be restored, 1 left alone"),
+                            ([], 1, "0 values restored, 1 left alone")):  # fmt: skip
+        undone = music_script("undo_changes.py", "--home", home, "--session", first_session,
+                              *dry)  # fmt: skip
+        assert undone.returncode == code, undone.stdout + undone.stderr
+        assert said in undone.stdout
+        assert f"changed again by session {later_session} since" in undone.stdout
+        assert titles(library_tags, lib)["Alpha/2000 - Album/01 - Song 1.mp3"] == FIXED_TITLE
+    # The later session is what made the change: its undo takes it back.
+    later = music_script("undo_changes.py", "--home", home, "--session", later_session)
+    assert later.returncode == 0, later.stdout + later.stderr
+    assert titles(library_tags, lib)["Alpha/2000 - Album/01 - Song 1.mp3"] == "Song 1  "
+
+
+def test_a_tag_changed_twice_in_a_session_is_walked_back_whole_past_a_later_unwritten_change(
+    tmp_path, music_library, music_script, library_tags
+):
+    """Only what a session left counts against a later session's change: two steps to one
+    tag in one session, then a later change of that tag journaled but left alone (the file
+    had a second name), and undoing the session takes the tag back to its first value."""
+    lib = music_library(tmp_path / "Music", spec("Alpha", "mp3"))
+    home = tmp_path / "home"
+    journals = home / "status" / "music"
+    first = TagChange("2000 - Album/02 - Song 2.mp3", "title", "Song 2", "Song Two")
+    second = TagChange("2000 - Album/02 - Song 2.mp3", "title", "Song Two", "Song 2b")
+    session = ChangeJournal(journals, "20240101_session_001")
+    assert apply_changes(lib / "Alpha", "Alpha", [first, second], session).changes == (
+        first, second)  # fmt: skip
+    song = lib / "Alpha/2000 - Album/02 - Song 2.mp3"
+    (tmp_path / "seeding").mkdir()
+    os.link(song, tmp_path / "seeding" / song.name)
+    unwritten = TagChange("2000 - Album/02 - Song 2.mp3", "title", "Song 2b", "Song 3")
+    later = ChangeJournal(journals, "20240101_session_002")
+    assert apply_changes(lib / "Alpha", "Alpha", [unwritten], later).changes == ()
+    assert library_tags(lib)["Alpha/2000 - Album/02 - Song 2.mp3"]["title"] == "Song 2b"
+    (tmp_path / "seeding" / song.name).unlink()
+
+    undone = music_script("undo_changes.py", "--home", home, "--session", "20240101_session_001")
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert f"restored title of {song}: 'Song 2b' -> 'Song 2'" in undone.stdout
+    assert library_tags(lib)["Alpha/2000 - Album/02 - Song 2.mp3"]["title"] == "Song 2"
