@@ -36,6 +36,7 @@ from mediakeeper.core.kinds import all_counters
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.readahead import ReadAhead
 from mediakeeper.fs.sweep import sweep_home
+from mediakeeper.fs.write_errors import FULL, describe
 from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder, files_log
 from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import COMPLETED as ITEM_COMPLETED
@@ -46,11 +47,20 @@ from mediakeeper.queue.store import QueueStore
 from mediakeeper.system.interrupts import Interrupted, critical, interruptible
 from mediakeeper.text.wording import count
 
+DISK = "disk"  # the stage of a failure that is the data home's full disk, not the item's
 RECORD_WITHIN = 0.5  # seconds a result may wait for others to share its queue transaction
 
 
 class BatchStopped(MediakeeperError):
     """A job said no item can succeed (``ItemFailure(stop=True)``): the batch ended early."""
+
+
+class DiskFull(BatchStopped):
+    """A worker could not write a file for want of space (or quota): every next item would
+    meet it too, so the batch stops as when its own process cannot write the queue (exit 1,
+    the file and the full file system named), the item in hand given back untouched."""
+
+    exit_code = 1
 
 
 @dataclass
@@ -135,6 +145,8 @@ def _failed(err: Exception, seconds: float) -> Failed:
         return Failed(err.stage, err.message, err.network, err.stop, seconds, err.details)
     if isinstance(err, ConfigError):  # wrong for every item (a setting): the batch stops
         return Failed("settings", str(err), stop=True, seconds=seconds)
+    if isinstance(err, OSError) and err.errno in FULL:  # the next items would meet it too
+        return Failed(DISK, describe(err), stop=True, seconds=seconds)
     # A crash inside one item must not stop the batch.
     where = traceback.extract_tb(err.__traceback__)[-1]
     message = f"{type(err).__name__}: {err} (at {os.path.basename(where.filename)}:{where.lineno})"
@@ -322,7 +334,7 @@ class BatchRunner:
         for item in items:
             self.hooks.item_started(item)
         if stop:
-            raise BatchStopped(stop.message)
+            raise (DiskFull if stop.stage == DISK else BatchStopped)(stop.message)
         return items
 
     def _run_inline(self) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.batch.job import ItemResult
-from mediakeeper.fs.atomic import encode_text
+from mediakeeper.fs.atomic import encode_text, naming
 from mediakeeper.text.slug import inside
 
 WORK_DIR = "work"
@@ -66,7 +66,7 @@ def save_work(path: Path, state: dict[str, Any]) -> None:
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
-    with os.fdopen(fd, "wb") as f:
+    with naming(path), os.fdopen(fd, "wb") as f:  # a full disk names the file
         f.write(_encoded(state))
 
 
@@ -86,7 +86,7 @@ def save_finished(path: Path, token: str | None, result: ItemResult) -> None:
         f = open(path, "r+b")  # noqa: SIM115 (closed by the with below)
     except FileNotFoundError:
         return  # removed by hand meanwhile: the result is simply not kept for a resume
-    with f:
+    with naming(path), f:
         plan = f.readline()
         if plan.endswith(b"\n"):  # else there is no plan to finish
             f.truncate(len(plan))

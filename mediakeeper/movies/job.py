@@ -28,6 +28,7 @@ from mediakeeper.core.errors import LibraryError, LookupFailed
 from mediakeeper.core.findings import Finding, finding_record
 from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.fs.left_behind import will_write_in
+from mediakeeper.fs.write_errors import FULL
 from mediakeeper.lookup.clients import per_process
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.tmdb_types import KeyRefused, MovieDetails
@@ -312,6 +313,8 @@ class MovieJob:
             try:
                 atomic_write_bytes(inside(folder, name), data)
             except OSError as err:
+                if err.errno in FULL:  # the batch's, not the movie's (batch.runner.DiskFull)
+                    raise
                 raise ItemFailure("write", f"cannot write {name}: {err.strerror or err}") from None
         return list(payloads), kept
 

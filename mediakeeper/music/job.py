@@ -38,6 +38,7 @@ from mediakeeper.fs import tree
 from mediakeeper.fs.checks import CHANGED
 from mediakeeper.fs.names import home_id, is_temp_copy, sort_stale, temp_copy_owner
 from mediakeeper.fs.readahead import hint_ends
+from mediakeeper.fs.write_errors import FULL
 from mediakeeper.music import fix_outcome
 from mediakeeper.music.model import ArtistScan, Preview, Track
 from mediakeeper.music.outputs import ArtistOutputs
@@ -173,6 +174,8 @@ class MusicJob:
                     for p, done in zip(ours, applied, strict=True):
                         p.applied = done
         except OSError as err:
+            if err.errno in FULL:  # the batch's, not the artist's (batch.runner.DiskFull)
+                raise
             raise ItemFailure("fix", f"cannot write tags: {err}") from None
         finally:
             for p in plans:
@@ -304,6 +307,8 @@ class MusicJob:
             applied, found = loudness.apply(ffmpeg.find(self.ffmpeg_path), folder, key, files,
                                             journal, swept=True)  # fmt: skip
         except OSError as err:
+            if err.errno in FULL:  # the batch's, not the artist's (batch.runner.DiskFull)
+                raise
             raise ItemFailure("loudness", f"cannot write tags: {err}") from None
         return applied, [finding_record(f) for f in found]
 
