@@ -47,7 +47,7 @@ from mediakeeper.queue.store import QueueStore
 from mediakeeper.system.interrupts import Interrupted, critical, interruptible
 from mediakeeper.text.wording import count
 
-DISK = "disk"  # the stage of a failure that is the data home's full disk, not the item's
+DISK = "disk"  # the stage of a full disk's (or quota's) failure: the batch's, not the item's
 RECORD_WITHIN = 0.5  # seconds a result may wait for others to share its queue transaction
 
 
