@@ -284,7 +284,9 @@ def test_a_fresh_home_starts_its_first_batch_from_the_page(tmp_path, browser):
         page.goto(server.url + "/library?kind=music")
         cover = page.locator('.item[data-key="Zzyzx Alpha"] img.cover')
         expect(cover).to_have_count(1)
-        assert page.evaluate("(img) => img.naturalWidth > 0", cover.element_handle())
+        # Shown, not broken: loaded lazily, so it may come after the page's load event.
+        page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
+                               arg=cover.element_handle(), timeout=30_000)  # fmt: skip
         assert page.locator('.item[data-key="Zzyzx Bravo"] img.cover').count() == 0
         page.close()
     finally:
