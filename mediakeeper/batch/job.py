@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mediakeeper.fs.write_errors import FULL
+
 
 @dataclass
 class ItemResult:
@@ -54,6 +56,14 @@ class ItemFailure(Exception):
         self.network = network
         self.stop = stop
         self.details = details or {}
+
+
+def failure_of(stage: str, err: OSError, message: str | None = None) -> Exception:
+    """What a job raises for an OSError of its item's work: ``ItemFailure(stage, message)``
+    (``message`` defaults to the error's words), but for a full disk or quota the error
+    itself. That is the batch's failure, not the item's: every next item would meet it too,
+    and the runner stops the batch naming the file and the full file system (``DiskFull``)."""
+    return err if err.errno in FULL else ItemFailure(stage, message or str(err))
 
 
 class Job(Protocol):

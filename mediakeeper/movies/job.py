@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediakeeper.batch.job import ItemFailure, ItemResult
+from mediakeeper.batch.job import ItemFailure, ItemResult, failure_of
 from mediakeeper.batch.offline import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core import kinds
@@ -28,7 +28,6 @@ from mediakeeper.core.errors import LibraryError, LookupFailed
 from mediakeeper.core.findings import Finding, finding_record
 from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.fs.left_behind import will_write_in
-from mediakeeper.fs.write_errors import FULL
 from mediakeeper.lookup.clients import per_process
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.tmdb_types import KeyRefused, MovieDetails
@@ -313,9 +312,8 @@ class MovieJob:
             try:
                 atomic_write_bytes(inside(folder, name), data)
             except OSError as err:
-                if err.errno in FULL:  # the batch's, not the movie's (batch.runner.DiskFull)
-                    raise
-                raise ItemFailure("write", f"cannot write {name}: {err.strerror or err}") from None
+                message = f"cannot write {name}: {err.strerror or err}"
+                raise failure_of("write", err, message) from None
         return list(payloads), kept
 
     def _payload(self, name: str, source: str, state: dict[str, Any], images: dict[str, bytes]):

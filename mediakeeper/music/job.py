@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.batch.job import ItemFailure, ItemResult
+from mediakeeper.batch.job import ItemFailure, ItemResult, failure_of
 from mediakeeper.batch.offline import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.changes.change import TagChange
@@ -38,7 +38,6 @@ from mediakeeper.fs import tree
 from mediakeeper.fs.checks import CHANGED
 from mediakeeper.fs.names import home_id, is_temp_copy, sort_stale, temp_copy_owner
 from mediakeeper.fs.readahead import hint_ends
-from mediakeeper.fs.write_errors import FULL
 from mediakeeper.music import fix_outcome
 from mediakeeper.music.model import ArtistScan, Preview, Track
 from mediakeeper.music.outputs import ArtistOutputs
@@ -174,9 +173,7 @@ class MusicJob:
                     for p, done in zip(ours, applied, strict=True):
                         p.applied = done
         except OSError as err:
-            if err.errno in FULL:  # the batch's, not the artist's (batch.runner.DiskFull)
-                raise
-            raise ItemFailure("fix", f"cannot write tags: {err}") from None
+            raise failure_of("fix", err, f"cannot write tags: {err}") from None
         finally:
             for p in plans:
                 self._held -= p.parsed_bytes
@@ -307,9 +304,7 @@ class MusicJob:
             applied, found = loudness.apply(ffmpeg.find(self.ffmpeg_path), folder, key, files,
                                             journal, swept=True)  # fmt: skip
         except OSError as err:
-            if err.errno in FULL:  # the batch's, not the artist's (batch.runner.DiskFull)
-                raise
-            raise ItemFailure("loudness", f"cannot write tags: {err}") from None
+            raise failure_of("loudness", err, f"cannot write tags: {err}") from None
         return applied, [finding_record(f) for f in found]
 
     def _remove_stale(self, copies: Iterable[str]) -> list[str]:

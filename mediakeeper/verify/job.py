@@ -33,7 +33,7 @@ from typing import Any
 
 from mediakeeper.batch import cluster
 from mediakeeper.batch.cluster import Target
-from mediakeeper.batch.job import ItemFailure, ItemResult
+from mediakeeper.batch.job import ItemFailure, ItemResult, failure_of
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
@@ -91,8 +91,10 @@ class VerifyJob:
             self._check_all(one, _longest_first(p for p in files if p.name not in done),
                             checked, token, done)  # fmt: skip
             result = self._complete(item, slug, files, done, known)
-        except (MediakeeperError, OSError) as err:
+        except MediakeeperError as err:
             raise ItemFailure("verify", str(err)) from None
+        except OSError as err:
+            raise failure_of("verify", err) from None
         save_finished(work, token, result)
         checked.unlink(missing_ok=True)
         return result

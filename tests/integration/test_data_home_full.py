@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.queue.store import QueueStore
-from tests.helpers import leaves_decisions, small_tmpfs
+from tests.helpers import build_library, leaves_decisions, small_tmpfs
 
 PAGE = 4096
 
@@ -103,3 +103,38 @@ def test_a_full_data_home_names_the_file_and_the_mount_and_loses_nothing(
     assert again.returncode == 1, again.stdout + again.stderr  # done; the titles' decisions left
     items = queue.load()["items"]
     assert {item["status"] for item in items} == {"completed"}
+
+
+@pytest.mark.parametrize("pages", range(0, 40, 3))
+def test_a_verify_batch_on_a_full_data_home_fails_no_album(
+    small_home, tmp_path, repo_root, child_env, pages
+):
+    """Verify worded a full disk its worker met (an album's checksums, its files checked so
+    far) as that album's failure, "[Errno 28] No space left on device", left in error after
+    the next run; now the batch stops and the next run, with room again, checks it."""
+    lib = build_library(tmp_path / "Albums", {
+        f"Band {n}/Album/0{t} - Song.flac": {"tags": {"title": f"Song {t}", "artist": f"Band {n}"}}
+        for n in range(6) for t in (1, 2)
+    })  # fmt: skip
+
+    def run(script: str, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(repo_root / "utilities" / script), "--home", str(small_home),
+             *args],
+            env=child_env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    empty(small_home)
+    assert run("verify_queue_manager.py", "--init", "--library", str(lib)).returncode == 0
+    filler = fill(small_home, pages * PAGE)
+    batch = run("process_verify_batch.py")
+    assert "Traceback" not in batch.stderr, batch.stderr
+    if "Error:" in batch.stderr:
+        assert batch.returncode == 1, batch.stdout + batch.stderr
+        assert "Error: disk full: could not write" in batch.stderr.strip().splitlines()[-1]
+    queue = QueueStore(small_home / "status" / "verify", "verify")
+    assert "error" not in {i["status"] for i in queue.peek()["items"]}, batch.stdout + batch.stderr
+    filler.unlink()
+    again = run("process_verify_batch.py")  # nothing failed: no --retry-errors
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert {item["status"] for item in queue.load()["items"]} == {"completed"}
