@@ -28,6 +28,20 @@ def small_home(tmp_path):
         yield home
 
 
+@pytest.fixture
+def run(small_home, repo_root, child_env):
+    """``run(script, *args)``: a script of utilities/ on the small home, its output kept."""
+
+    def script(name: str, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(repo_root / "utilities" / name), "--home", str(small_home),
+             *args],
+            env=child_env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    return script
+
+
 def fill(home: Path, leave: int) -> Path:
     """Write to ``home`` until the file system refuses, then give back ``leave`` bytes."""
     path = home / "filler"
@@ -48,7 +62,7 @@ def empty(home: Path) -> None:
 
 @pytest.mark.parametrize("pages", range(0, 20, 2))
 def test_a_full_data_home_names_the_file_and_the_mount_and_loses_nothing(
-    small_home, tmp_path, music_library, repo_root, child_env, pages
+    small_home, tmp_path, music_library, run, pages
 ):
     """It printed "Error: No space left on device", naming no file, and exited 2. A full
     disk met by a worker (an artist's record, its work file, its change journal) failed that
@@ -64,13 +78,6 @@ def test_a_full_data_home_names_the_file_and_the_mount_and_loses_nothing(
             for n in (1, 2)
         },
     )
-
-    def run(script: str, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, str(repo_root / "utilities" / script), "--home", str(small_home),
-             *args],
-            env=child_env, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
 
     empty(small_home)
     assert run("music_queue_manager.py", "--init", "--library", str(lib)).returncode == 0
@@ -106,9 +113,7 @@ def test_a_full_data_home_names_the_file_and_the_mount_and_loses_nothing(
 
 
 @pytest.mark.parametrize("pages", range(0, 40, 3))
-def test_a_verify_batch_on_a_full_data_home_fails_no_album(
-    small_home, tmp_path, repo_root, child_env, pages
-):
+def test_a_verify_batch_on_a_full_data_home_fails_no_album(small_home, tmp_path, run, pages):
     """Verify worded a full disk its worker met (an album's checksums, its files checked so
     far) as that album's failure, "[Errno 28] No space left on device", left in error after
     the next run; now the batch stops and the next run, with room again, checks it."""
@@ -116,13 +121,6 @@ def test_a_verify_batch_on_a_full_data_home_fails_no_album(
         f"Band {n}/Album/0{t} - Song.flac": {"tags": {"title": f"Song {t}", "artist": f"Band {n}"}}
         for n in range(6) for t in (1, 2)
     })  # fmt: skip
-
-    def run(script: str, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, str(repo_root / "utilities" / script), "--home", str(small_home),
-             *args],
-            env=child_env, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
 
     empty(small_home)
     assert run("verify_queue_manager.py", "--init", "--library", str(lib)).returncode == 0
