@@ -268,7 +268,9 @@ def test_a_fresh_home_starts_its_first_batch_from_the_page(tmp_path, browser):
     })  # fmt: skip
     shutil.copy(_tiny_jpeg(tmp_path), lib / "Zzyzx Alpha" / "cover.jpg")
     home = tmp_path / "home"
-    done = script("--home", home, "init", "--yes", "--music", lib)
+    # Its own user config: the home init records must not reach the tests after this one.
+    done = script("--home", home, "init", "--yes", "--music", lib,
+                  env={"XDG_CONFIG_HOME": str(tmp_path / "config")})  # fmt: skip
     assert done.returncode == 0, done.stderr
     server = serve(home)
     try:
