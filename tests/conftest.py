@@ -48,6 +48,24 @@ os.environ["MEDIAKEEPER_ACOUSTID_URL"] = "http://127.0.0.1:9"
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="mediakeeper-tests-config-")
 
 
+@pytest.fixture(autouse=True)
+def no_home_recorded_for_the_tests_after():
+    """A test that records a home (``mediakeeper init``) in this worker's user config fails
+    itself, naming it, instead of the later tests of its worker that home would reach (it
+    gives their commands a line more, and a command given no home finds that one): such a
+    test sets an ``XDG_CONFIG_HOME`` of its own."""
+    from mediakeeper.core.home import user_config
+
+    recorded = user_config()
+    assert not recorded.exists(), f"a home recorded before this test: {recorded}"
+    yield
+    if recorded.exists():
+        kept = recorded.read_text(encoding="utf-8", errors="replace")
+        recorded.unlink()  # the next tests start clean whatever this one did
+        pytest.fail(f"this test recorded a home in the tests' own user config ({kept.strip()}); "
+                    "give it an XDG_CONFIG_HOME of its own")
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2024, 3, 9, 10, 30, 0, tzinfo=UTC))
