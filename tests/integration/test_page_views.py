@@ -153,7 +153,9 @@ def test_the_activity_agrees_with_the_weekly_report(demo, browser):
     page.wait_for_timeout(500)
     assert page.locator('[data-field="conversions:percent"]').text_content() == "80.0"
     assert page.locator('[data-rate="conversions"]').is_hidden()
-    expect(page.locator("#last-batch")).to_contain_text("done")
+    # Not the last batch's line: the demo was built once for this worker, maybe more than
+    # RECENT_END (10 minutes) ago, after which the page no longer says its end. The line is
+    # read where a test's own batch just ended (below, and test_serve_page_live).
     page.close()
 
 
