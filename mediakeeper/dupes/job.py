@@ -24,7 +24,7 @@ from typing import Any
 
 from mediakeeper.batch import cluster
 from mediakeeper.batch.cluster import Target
-from mediakeeper.batch.job import ItemFailure, ItemResult
+from mediakeeper.batch.job import ItemFailure, ItemResult, failure_of
 from mediakeeper.core.errors import AudioError, MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.media import chromaprint, ffmpeg
@@ -123,8 +123,10 @@ class DupesJob:
                 read_now += 1
                 _save(path, item, folder, entries)  # a kill after this never reads it again
             _save(path, item, folder, entries)
-        except (MediakeeperError, OSError) as err:
+        except MediakeeperError as err:
             raise ItemFailure("fingerprinting", str(err)) from None
+        except OSError as err:
+            raise failure_of("fingerprinting", err) from None
         seconds = round(sum(e.get("duration", 0) for e in entries.values()), 3)
         failed = sum("error" in e for e in entries.values())
         return ItemResult(
