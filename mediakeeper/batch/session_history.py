@@ -178,25 +178,43 @@ def rest_of_batch(
     statuses = record.settings.get("statuses")
     if type(size) is not int or not isinstance(statuses, list):
         return []  # a session from before sessions recorded what they take
-    finished = sum(
-        1
-        for session in [record, *_resumes_of(status_dir, record)]
-        for e in session.items
-        if e.get("outcome") in ("completed", "error", "skipped")
-    )
-    room = size - finished - len(left)
     store = QueueStore(status_dir / record.kind, record.kind)
-    if room <= 0 or not store.exists():
+    if not store.exists():
+        return []
+    items = store.peek()["items"]
+    chain = [record, *_resumes_of(status_dir, record)]
+    room = size - len(_finished_by(chain, items)) - len(left)
+    if room <= 0:
         return []
     taken = {item["key"] for item in left}
     rest = [
         item
-        for item in store.peek()["items"]
+        for item in items
         if item["key"] not in taken
         and is_eligible(item, statuses, None)
         and not (statuses == [COMPLETED] and item.get("details", {}).get("enriched"))
     ]
     return rest[:room]
+
+
+def _finished_by(sessions: list[SessionRecord], items: list[dict[str, Any]]) -> set[str]:
+    """The keys these sessions finished. Their records say so a moment after the queue does
+    (the queue's transaction first, then the session's line, which is not flushed to disk):
+    a kill or a power cut in between leaves the queue alone saying who finished an item."""
+    ids = {session.id for session in sessions}
+    finished = {
+        e.get("key")
+        for session in sessions
+        for e in session.items
+        if e.get("outcome") in ("completed", "error", "skipped")
+    }
+    for item in items:
+        history = item.get("error_history") or []
+        last = history[-1] if history and isinstance(history[-1], dict) else {}
+        failed = item["status"] in (ERROR, SKIPPED) and last.get("session") in ids
+        if failed or item.get("completed_by") in ids:
+            finished.add(item["key"])
+    return finished
 
 
 def _resumes_of(status_dir: Path, record: SessionRecord) -> list[SessionRecord]:
