@@ -24,6 +24,7 @@ import json
 import os
 import stat
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,6 +50,17 @@ class JournalEntry:
     # The file's size before the change was written (None: a line from before it was kept):
     # an undo gives the file that size back through its padding (``tags.FileWrite.size``).
     size: int | None = None
+
+
+@dataclass(frozen=True)
+class Unwritten:
+    """A line saying that a change journaled at ``at`` was not written: its write left the
+    file as it was (``ChangeJournal.unwritten``). Its entry is passed over by every reader."""
+
+    session: str
+    path: str
+    tag: str
+    at: str
 
 
 @dataclass(frozen=True)
@@ -82,34 +94,53 @@ class Journals:
 
 
 def read_journals(status_kind_dir: Path) -> Journals:
-    """Every journaled change of every session, oldest first, and the lines passed over."""
+    """Every journaled change of every session that was written, oldest first, and the lines
+    passed over."""
     found = Journals()
     dated = []
+    unwritten: Counter[tuple[str, str, str, str]] = Counter()
     for entry in _each_line(status_kind_dir):
         if isinstance(entry, JournalEntry):
             dated.append((_moment(entry.at), entry))
+        elif isinstance(entry, Unwritten):
+            unwritten[entry.session, entry.path, entry.tag, entry.at] += 1
         else:
             found.problems.append(entry)
     # By time (stamps from before microseconds were kept compare as times too), then as read.
     dated.sort(key=lambda pair: pair[0])
-    found.entries = [entry for _, entry in dated]
+    for _, entry in dated:
+        key = (entry.session, entry.path, entry.tag, entry.at)
+        if unwritten[key]:
+            unwritten[key] -= 1
+        else:
+            found.entries.append(entry)
     return found
 
 
 def read_journal(status_kind_dir: Path) -> list[JournalEntry]:
-    """Every journaled change of every session, oldest first (lines that cannot be read are
-    passed over: ``read_journals`` says which)."""
+    """Every journaled change of every session that was written, oldest first (lines that
+    cannot be read are passed over: ``read_journals`` says which)."""
     return read_journals(status_kind_dir).entries
 
 
 def journal_stamps(status_kind_dir: Path) -> Iterator[str]:
-    """When each journaled change was made (its entry's ``at``), in the journals' order: read
-    a line at a time, so a report counting the changes holds none of them (the journals grow
-    with every change ever made). A line as the toolkit wrote it (its checksum matches its
-    bytes) has its stamp cut out of it without decoding the entry; any other is read whole."""
-    for entry in _each_line(status_kind_dir, _stamp):
-        if isinstance(entry, JournalEntry | str):
-            yield entry if isinstance(entry, str) else entry.at
+    """When each journaled change that was written was made (its entry's ``at``), in the
+    journals' order: read a journal at a time, so a report counting the changes holds only
+    one session's stamps (the journals grow with every change ever made). A line as the
+    toolkit wrote it (its checksum matches its bytes) has its stamp cut out of it without
+    decoding the entry; any other is read whole."""
+    for path in _journals(status_kind_dir):
+        stamps, unwritten = [], Counter[str]()
+        for entry in _lines(path, _stamp):
+            if isinstance(entry, Unwritten):
+                unwritten[entry.at] += 1  # said after its entries, in the same journal
+            elif isinstance(entry, JournalEntry | str):
+                stamps.append(entry if isinstance(entry, str) else entry.at)
+        for stamp in stamps:
+            if unwritten[stamp]:
+                unwritten[stamp] -= 1
+            else:
+                yield stamp
 
 
 _CHECK_TAIL = len(b', "check": "00000000"}')
@@ -139,27 +170,38 @@ def _stamp(body: bytes) -> str | None:
 
 def _each_line(
     status_kind_dir: Path, quick: Callable[[bytes], str | None] | None = None
-) -> Iterator[JournalEntry | JournalProblem | str]:
+) -> Iterator[JournalEntry | Unwritten | JournalProblem | str]:
     """Each journal's entries and passed-over lines, a line at a time; ``quick``: what a line
     is taken as without decoding it, where it can tell (None: it cannot)."""
+    for path in _journals(status_kind_dir):
+        yield from _lines(path, quick)
+
+
+def _journals(status_kind_dir: Path) -> list[Path]:
     directory = status_kind_dir / CHANGES_DIR
-    for path in sorted(directory.glob("*.jsonl")) if directory.is_dir() else ():
-        try:
-            journal = _open_regular(path)
-        except OSError as err:
-            yield JournalProblem(path, 0, f"cannot be read ({err.strerror})")
-            continue
-        with journal:
-            for number, raw in enumerate(journal, start=1):
-                raw = raw.removesuffix(b"\n")
-                if not raw.strip():  # a spare newline (see append_lines), or the end
-                    continue
-                entry = (quick and quick(raw.rstrip(b"\x00 \t\r"))) or _entry(raw)
-                if isinstance(entry, JournalEntry | str):
-                    yield entry
-                else:
-                    reason, torn = entry
-                    yield JournalProblem(path, number, reason, torn)
+    return sorted(directory.glob("*.jsonl")) if directory.is_dir() else []
+
+
+def _lines(
+    path: Path, quick: Callable[[bytes], str | None] | None = None
+) -> Iterator[JournalEntry | Unwritten | JournalProblem | str]:
+    """One journal's entries and passed-over lines (see ``_each_line``)."""
+    try:
+        journal = _open_regular(path)
+    except OSError as err:
+        yield JournalProblem(path, 0, f"cannot be read ({err.strerror})")
+        return
+    with journal:
+        for number, raw in enumerate(journal, start=1):
+            raw = raw.removesuffix(b"\n")
+            if not raw.strip():  # a spare newline (see append_lines), or the end
+                continue
+            entry = (quick and quick(raw.rstrip(b"\x00 \t\r"))) or _entry(raw)
+            if isinstance(entry, JournalEntry | Unwritten | str):
+                yield entry
+            else:
+                reason, torn = entry
+                yield JournalProblem(path, number, reason, torn)
 
 
 def _open_regular(path: Path) -> BinaryIO:
@@ -175,7 +217,7 @@ _TEXT = ("session", "artist", "path", "tag", "at")
 _REQUIRED = (*_TEXT, "old", "new")
 
 
-def _entry(raw: bytes) -> JournalEntry | tuple[str, bool]:
+def _entry(raw: bytes) -> JournalEntry | Unwritten | tuple[str, bool]:
     """The entry a line holds, or why it holds none and whether it was cut short."""
     body = raw.rstrip(b"\x00 \t\r")  # a crash may leave zeros where the data never came
     try:
@@ -193,6 +235,11 @@ def _entry(raw: bytes) -> JournalEntry | tuple[str, bool]:
         return f"not JSON ({err.msg} at column {err.pos + 1})", False
     if not isinstance(value, dict):
         return f"not a change entry (a JSON {type(value).__name__})", False
+    return _unwritten(value) if "unwritten" in value else _change(value)
+
+
+def _change(value: dict[str, Any]) -> JournalEntry | tuple[str, bool]:
+    """The ``JournalEntry`` a line's object holds, or why it holds none."""
     missing = [key for key in _REQUIRED if key not in value]
     if missing:
         return f"not a change entry (no {', '.join(missing)})", False
@@ -213,6 +260,20 @@ def _entry(raw: bytes) -> JournalEntry | tuple[str, bool]:
     if check is not None and check != _check(value):
         return "does not match its checksum (damaged)", False
     return JournalEntry(**{key: value[key] for key in JournalEntry.__annotations__ if key in value})
+
+
+_UNWRITTEN = ("session", "path", "tag", "unwritten")
+
+
+def _unwritten(value: dict[str, Any]) -> Unwritten | tuple[str, bool]:
+    """The ``Unwritten`` a line holds, or why it holds none (it is then damaged: the entry
+    it speaks of stays, as though the line were not there)."""
+    for key in _UNWRITTEN:
+        if not isinstance(value.get(key), str):
+            return f'not a change entry ("{key}" is {_kind(value.get(key))}, not text)', False
+    if value.pop("check", None) != _check(value):
+        return "does not match its checksum (damaged)", False
+    return Unwritten(value["session"], value["path"], value["tag"], value["unwritten"])
 
 
 def checked_line(entry: dict[str, Any]) -> str:

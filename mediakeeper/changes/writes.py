@@ -9,6 +9,7 @@ files. ``mediakeeper.changes.undo`` puts old values back through the same steps.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -50,11 +51,11 @@ class ChangeJournal:
         self,
         changes: Iterable[tuple[str, Path, TagChange]],
         sizes: Mapping[Path, int | None] | None = None,
-    ) -> None:
+    ) -> str:
         """Append the changes (each with its artist and the file it is in, and that file's
-        size now from ``sizes`` where known) in one write. The caller flushes the journal
-        before it touches a file (``tags.write_many``'s ``flush_first``); its name is made
-        durable here."""
+        size now from ``sizes`` where known) in one write; their stamp (``at``). The caller
+        flushes the journal before it touches a file (``tags.write_many``'s
+        ``flush_first``); its name is made durable here."""
         # To the microsecond: a fix, its undo and a fix again may all fall in one second, and
         # undo must still know which came first.
         stamp = datetime.now(UTC).isoformat(timespec="microseconds")
@@ -80,8 +81,33 @@ class ChangeJournal:
             )
             for artist, path, c in changes
         ]
-        if not lines:
-            return
+        if lines:
+            self._append(lines)
+        return stamp
+
+    def unwritten(self, changes: Iterable[tuple[Path, TagChange, str]], at: str) -> None:
+        """Say that these changes, journaled at ``at``, were not written: each write left its
+        file as it was (with the reason). Every reader of the journal then passes over their
+        entries, so no count, list or undo holds a change that was never made. Not flushed,
+        and not said at all where the disk refuses it (a full one): the undo's own check
+        (``changes.undo``) stands for a line that is missing."""
+        lines = [
+            checked_line(
+                {
+                    "session": self.session,
+                    "path": str(path),
+                    "tag": c.tag,
+                    "unwritten": at,
+                    "reason": reason,
+                }
+            )
+            for path, c, reason in changes
+        ]
+        if lines:
+            with contextlib.suppress(OSError):
+                self._append(lines)
+
+    def _append(self, lines: list[str]) -> None:
         data = encode_text("".join(lines))
         # One write per call: workers sharing a session never interleave.
         try:
@@ -265,7 +291,9 @@ def carry_out(
     ]
     # The journal reaches the disk before any file is touched (with the copies, or the entry).
     sizes = {path: _size_now(path) for path, _, _ in writes}
-    journal.record(((s.artist, path, s.change) for path, steps, _ in writes for s in steps), sizes)
+    at = journal.record(
+        ((s.artist, path, s.change) for path, steps, _ in writes for s in steps), sizes
+    )
     failed = tags.write_many(
         (write for _, _, write in writes),
         flush_first=[journal.path],
@@ -281,6 +309,11 @@ def carry_out(
                 done.coded[path] = (failed[path].code, failed[path].reason)
         else:
             done.written += steps
+    journal.unwritten(
+        ((path, s.change, failed[path].reason) for path, steps, _ in writes
+         if path in failed and not failed[path].touched for s in steps),
+        at,
+    )  # fmt: skip
     kept = {path: spans for path, spans in made.items() if path not in failed}
     originals.record(journal.dir.parent, journal.session, kept)
     return done

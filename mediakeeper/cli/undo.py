@@ -64,7 +64,7 @@ def main(home, session, artist, list_sessions, dry_run, yes):
             click.echo(f"{sid}  {count(files, 'file')} set aside (dupes)"
                        f"{_undone_note(sid, undone, undoes)}")  # fmt: skip
         if not counts and not set_aside:
-            click.echo("No tag changes have been journaled yet.")
+            click.echo("No tag changes have been made yet.")
         _show_problems(journals.problems)
         if not list_sessions:
             click.echo("Give --session ID or --artist NAME to undo.", err=True)

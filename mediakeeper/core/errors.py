@@ -75,13 +75,16 @@ class TransitionError(RuntimeError):
 
 class FileError(MediakeeperError):
     """A user's file that could not be read or was left alone; knows its path. ``code``: the
-    finding code a person sees it under, when it is one of its own (a read-only file)."""
+    finding code a person sees it under, when it is one of its own (a read-only file).
+    ``touched``: a write failed after it had begun to change the file (the next command
+    completes it, or the changed original was kept beside it), so the change may stand."""
 
     def __init__(self, path: str, message: str, code: str | None = None):
         super().__init__(f"{path}: {message}")
         self.path = path
         self.reason = message  # without the path, for a line that names the file already
         self.code = code
+        self.touched = False
 
 
 class AudioError(FileError):

@@ -305,6 +305,23 @@ def _flush_problem(err: OSError, saved: list[_Copy]) -> str:
 _KEPT_BACK = "kept-back"  # swapped back, its copy's name now holds the user's file
 
 
+def _holds_old(patch: _Patch) -> bool:
+    """Whether the file still holds the old bytes of every range after a write that failed:
+    read through the page cache, which holds whatever a write call took."""
+    try:
+        return all(os.pread(patch.fd, len(old), at) == old for at, old, _new in patch.ranges)
+    except OSError:
+        return False  # cannot tell: the next command completes it from the entry
+
+
+def _retire_unused(journal: Journal) -> None:
+    """An entry none of whose files was touched: retired, nothing to complete."""
+    try:
+        journal.retire()
+    except OSError:
+        journal.abandon()  # the next command finds each file not begun, and says so
+
+
 def _put_in_place(c: _Copy) -> None:
     """Put the flushed copy in its original's place, if the original is still the file
     that was read (see the module's docstring); FileError (``CHANGED``) if not."""
@@ -326,6 +343,7 @@ def _put_in_place(c: _Copy) -> None:
         except OSError:
             err = _changed(c.path, f"changed (it is now at {c.tmp}: put it back)")
             err.code = _KEPT_BACK
+            err.touched = True  # the copy holds the file's name
             raise err from None
         raise _changed(c.path, "changed")
     with contextlib.suppress(OSError):
@@ -658,9 +676,15 @@ def _write(
                 pwrite_all(patch.fd, new, at)
         flush_files([p.fd for p in ready])
     except OSError as err:
-        journal.abandon()  # the next command completes the ranges
         reason = err.strerror or str(err)
-        failed.update((p.r.path, FileError(str(p.r.path), reason)) for p in ready)
+        touched = {p.r.path for p in ready if not _holds_old(p)}
+        if touched:
+            journal.abandon()  # the next command completes the ranges
+        else:
+            _retire_unused(journal)  # no byte reached a file (a full btrfs refuses the first)
+        for p in ready:
+            failed[p.r.path] = FileError(str(p.r.path), reason)
+            failed[p.r.path].touched = p.r.path in touched
         return True
     journal.retire()
     return True

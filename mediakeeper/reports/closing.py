@@ -51,8 +51,8 @@ def _read_queue(
 
 
 def changes_in(status_kind_dir: Path, moment: Moment) -> int:
-    """How many journaled changes were made in the moment's week, by its ``as_of``: counted
-    a line at a time, none kept (the journals hold every change ever made)."""
+    """How many journaled changes were written in the moment's week, by its ``as_of``:
+    counted a journal at a time (the journals hold every change ever made)."""
     week, as_of = moment.week, moment.as_of
     return sum(1 for m in rec.change_moments(status_kind_dir) if week.contains(m) and m <= as_of)
 

@@ -413,7 +413,7 @@ _LIST_MARKER = re.compile(r"^(\d{0,9})([.)+-])(?=\s|$)")
 LEGEND = (
     "Completed: each item once, in the week of its latest completion (a reset and a re-run "
     "move it there). Findings / resolved: the findings of those items as last processed. "
-    "Tag changes made: every fix journaled this week, whatever resets came after. A session's "
+    "Tag changes made: every fix written this week, whatever resets came after. A session's "
     "done: every item it finished, re-runs included."
 )
 ATTENTION_SHOWN = 100  # items per level and queue; the issue reports' index lists them all

@@ -111,7 +111,7 @@ def _audio_error(err: FileError) -> AudioError:
     if isinstance(err, AudioError):
         return err
     audio = AudioError(err.path, err.reason)
-    audio.code = err.code
+    audio.code, audio.touched = err.code, err.touched
     return audio
 
 

@@ -284,7 +284,7 @@ def test_a_reset_keeps_the_fixes_made_this_week(tmp_path, music_library):
     # The re-run found only the two albums' missing covers (info) and had nothing to fix.
     assert "| Findings / resolved | 2 / 0 |" in week
     assert f"| Tag changes made | {journaled} |" in week  # but the fixes were made this week
-    assert "Tag changes made: every fix journaled this week, whatever resets came after" in week
+    assert "Tag changes made: every fix written this week, whatever resets came after" in week
     assert "A session's done: every item it finished, re-runs included" in week
 
 

@@ -14,12 +14,14 @@ import signal
 import subprocess
 import sys
 import unicodedata
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.writes import ChangeJournal, apply_changes
+from mediakeeper.reports.weeks import Week
 from tests.helpers import REPO_ROOT, immutable, script_env
 
 FIXED_TITLE = "Song 1"
@@ -521,10 +523,12 @@ def test_an_undo_onto_a_full_library_disk_names_it_and_finishes_once_there_is_ro
 def test_a_session_whose_fix_was_left_alone_never_undoes_the_later_one_that_made_it(
     tmp_path, music_library, music_script, library_tags
 ):
-    """A fix is journaled before its file is written, and stays journaled when the write
-    leaves the file alone (here a second name, a download client's link). When a later
-    session makes the same change, undoing the first must not take the later one's back:
-    that session found the old value, so the first change was not what the file holds."""
+    """A fix is journaled before its file is written. When the write leaves the file alone
+    (here a second name, a download client's link), the journal says so after it, and no
+    list, count or undo holds that change. Where that line is missing (a full disk refuses
+    it too) and a later session makes the same change, undoing the first must still not take
+    the later one's back: that session found the old value, so the first change was not what
+    the file holds."""
     lib = music_library(tmp_path / "Music", spec("Alpha", "mp3"))
     home = tmp_path / "home"
     track = lib / "Alpha/2000 - Album/01 - Song 1.mp3"
@@ -535,12 +539,26 @@ def test_a_session_whose_fix_was_left_alone_never_undoes_the_later_one_that_made
     assert first.returncode == 1, first.stdout + first.stderr  # the fix could not be written
     assert titles(library_tags, lib)["Alpha/2000 - Album/01 - Song 1.mp3"] == "Song 1  "
     first_session = Path(re.search(r"session log: (.+)\.log", first.stdout).group(1)).name
+    week = home / "status" / "reports" / f"{Week.of(datetime.now(UTC)).monday}_weekly_progress.md"
+    assert "| Tag changes made | 0 |" in week.read_text("utf-8")  # journaled, never written
     seeding.unlink()  # the download is done: the file has one name again
     again = music_script("process_music_batch.py", "--home", home, "--artist", "Alpha")
     assert again.returncode == 0, again.stdout + again.stderr
     assert titles(library_tags, lib)["Alpha/2000 - Album/01 - Song 1.mp3"] == FIXED_TITLE
     later_session = Path(re.search(r"session log: (.+)\.log", again.stdout).group(1)).name
+    assert "| Tag changes made | 1 |" in week.read_text("utf-8")
+    listed = music_script("undo_changes.py", "--home", home, "--list")
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert later_session in listed.stdout and first_session not in listed.stdout
+    undone = music_script("undo_changes.py", "--home", home, "--session", first_session)
+    assert undone.returncode == 2, undone.stdout + undone.stderr
+    assert f"no journaled changes for session {first_session}" in undone.stderr
 
+    journal = home / "status/music/changes" / f"{first_session}.jsonl"
+    lines = journal.read_text("utf-8").splitlines(keepends=True)
+    [said_unwritten] = [line for line in lines if '"unwritten": ' in line]
+    assert "hard link" in said_unwritten or "other names" in said_unwritten, said_unwritten
+    journal.write_text("".join(line for line in lines if line != said_unwritten), "utf-8")
     for dry, code, said in ((["--dry-run"], 0, "0 values would be restored, 1 left alone"),
                             ([], 1, "0 values restored, 1 left alone")):  # fmt: skip
         undone = music_script("undo_changes.py", "--home", home, "--session", first_session,
@@ -560,7 +578,8 @@ def test_a_tag_changed_twice_in_a_session_is_walked_back_whole_past_a_later_unwr
 ):
     """Only what a session left counts against a later session's change: two steps to one
     tag in one session, then a later change of that tag journaled but left alone (the file
-    had a second name), and undoing the session takes the tag back to its first value."""
+    had a second name; the line saying so missing, as a full disk leaves it), and undoing
+    the session takes the tag back to its first value."""
     lib = music_library(tmp_path / "Music", spec("Alpha", "mp3"))
     home = tmp_path / "home"
     journals = home / "status" / "music"
@@ -577,6 +596,9 @@ def test_a_tag_changed_twice_in_a_session_is_walked_back_whole_past_a_later_unwr
     assert apply_changes(lib / "Alpha", "Alpha", [unwritten], later).changes == ()
     assert library_tags(lib)["Alpha/2000 - Album/02 - Song 2.mp3"]["title"] == "Song 2b"
     (tmp_path / "seeding" / song.name).unlink()
+    journal = later.path.read_text("utf-8").splitlines(keepends=True)
+    assert len(journal) == 2 and '"unwritten": ' in journal[1]
+    later.path.write_text(journal[0], "utf-8")
 
     undone = music_script("undo_changes.py", "--home", home, "--session", "20240101_session_001")
     assert undone.returncode == 0, undone.stdout + undone.stderr

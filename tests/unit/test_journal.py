@@ -6,7 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from mediakeeper.changes.change import TagChange
-from mediakeeper.changes.journal import JournalEntry, _entry, checked_line, read_journals
+from mediakeeper.changes.journal import (
+    JournalEntry,
+    _entry,
+    checked_line,
+    journal_stamps,
+    read_journals,
+)
 from mediakeeper.changes.writes import ChangeJournal
 from mediakeeper.text.jsonfmt import dumps_one
 
@@ -101,3 +107,34 @@ def test_a_line_keeps_its_file_s_size_and_one_written_before_sizes_were_kept_rea
     for wrong in (-1, 1.5, "4096", True):
         reason, torn = _entry(checked_line({**ENTRY, "size": wrong}).encode())
         assert "size" in reason and not torn, wrong
+
+
+def test_a_change_said_unwritten_is_in_no_reading_and_a_damaged_saying_leaves_it_in(tmp_path):
+    """A write that left its file alone is said after its entries (``unwritten``, with the
+    entry's stamp): the entries read back, and the stamps the reports count, are those of
+    the changes written; the same change journaled twice at one stamp is passed over once
+    for each saying; a saying whose checksum fails is damage, and its change is kept."""
+    journal = ChangeJournal(tmp_path, "s1")
+    song, other = Path("/m/song.flac"), Path("/m/other.flac")
+    title = TagChange("song.flac", "title", "A ", "A")
+    twice = [("Alpha", song, title), ("Alpha", song, title), ("Alpha", other, title)]
+    at = journal.record(twice)
+    kept = journal.record([("Alpha", song, TagChange("song.flac", "album", "B ", "B"))])
+    journal.unwritten([(song, title, "has other names (hard links): left alone")], at)
+    found = read_journals(tmp_path)
+    assert [(e.path, e.tag, e.at) for e in found.entries] == [
+        (str(song), "title", at), (str(other), "title", at), (str(song), "album", kept)
+    ]  # fmt: skip
+    assert found.problems == []
+    assert sorted(journal_stamps(tmp_path)) == sorted([at, at, kept])
+
+    journal.unwritten([(other, title, "read-only"), (song, title, "read-only")], at)
+    lines = journal.path.read_text("utf-8").splitlines(keepends=True)
+    lines[-1] = lines[-1].replace("read-only", "read-onlY")  # a flipped bit
+    journal.path.write_text("".join(lines), "utf-8")
+    found = read_journals(tmp_path)
+    assert [(e.path, e.tag) for e in found.entries] == [(str(song), "title"), (str(song), "album")]
+    assert [(p.line, p.reason) for p in found.damaged] == [
+        (7, "does not match its checksum (damaged)")
+    ]
+    assert sorted(journal_stamps(tmp_path)) == sorted([at, kept])
