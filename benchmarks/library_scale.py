@@ -139,7 +139,7 @@ def journaled_changes(home: Path, library: Path) -> list[Change]:
     found = []
     for journal in sorted((home / "status/music/changes").glob("*.jsonl")):
         for line in journal.read_text("utf-8").splitlines():
-            if line.strip():
+            if line.strip() and '"unwritten": ' not in line:  # a write left alone: not made
                 entry = json.loads(line)
                 found.append((Path(entry["path"]).relative_to(library), entry["tag"], entry["new"]))
     return found
