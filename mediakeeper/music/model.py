@@ -63,6 +63,9 @@ class ArtistScan:
     leftovers: tuple[str, ...] = ()  # temp copies of killed tag writes (full paths): junk
     # Track path -> where it leads, for links to files outside the library: never written.
     outside: Mapping[str, str] = field(default_factory=dict)
+    # Track path -> its path in the library, for links to files in another item's folder:
+    # fixed by that item, never through the link (mediakeeper.fs.links).
+    elsewhere: Mapping[str, str] = field(default_factory=dict)
     # Track path -> the file's parse (mediakeeper.tags.Parsed), kept for the tag writes that
     # follow the scan (scan_artist's keep_bytes); not part of what the scan found.
     parsed: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)

@@ -125,6 +125,8 @@ def find_issues(scan: ArtistScan) -> list[Finding]:
     if scan.outside:
         settled = [_not_written_outside(f, scan.outside) for f in settled]
         settled += _links_left_alone(scan, findings)
+    if scan.elsewhere:
+        settled = [_not_written_elsewhere(f, scan.elsewhere) for f in settled]
     untaggable = {
         t.path: f"{t.path} is {tags.READ_ONLY[t.format]}, a format whose tags cannot be written"
         for t in scan.tracks
@@ -171,6 +173,16 @@ def _not_written_outside(found: Finding, outside: Mapping[str, str]) -> Finding:
     saying why (mediakeeper.fs.links)."""
     why_of = {p: f"{p} is a link to a file outside the library ({t})" for p, t in outside.items()}
     return _held_back(found, why_of, ", and nothing outside it is written")
+
+
+def _not_written_elsewhere(found: Finding, elsewhere: Mapping[str, str]) -> Finding:
+    """The finding without the changes to files that are links into another item's folder,
+    saying where that file is fixed (mediakeeper.fs.links)."""
+    why_of = {
+        p: f"{p} is a link to {t!r}, which is fixed with the folder that holds it"
+        for p, t in elsewhere.items()
+    }
+    return _held_back(found, why_of)
 
 
 def _not_written_untaggable(found: Finding, why_of: Mapping[str, str]) -> Finding:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mediakeeper import tags as tagio
 from mediakeeper.core.errors import AudioError, LibraryError
-from mediakeeper.fs.links import not_followed, outside
+from mediakeeper.fs.links import elsewhere, not_followed, outside
 from mediakeeper.fs.names import COMPANION_SUFFIXES, HOME_FOLDER, is_junk, is_temp_copy
 from mediakeeper.lookup.images import IMAGE_SUFFIXES
 from mediakeeper.music.model import ArtistScan, Track, UnreadableFile
@@ -49,6 +49,7 @@ class _Walk:
     covers: set[str] = field(default_factory=set)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (folder, why)
     outside: dict[str, str] = field(default_factory=dict)
+    elsewhere: dict[str, str] = field(default_factory=dict)
     leftovers: list[str] = field(default_factory=list)
     parsed: dict[str, tagio.Parsed] = field(default_factory=dict)
     home: tuple[int, int] | None = None  # the data home's identity: never read as media
@@ -85,6 +86,7 @@ def scan_artist(folder: Path, *, keep_bytes: int = 0, home: Path | None = None) 
         skipped=tuple(sorted(walk.skipped)),
         leftovers=tuple(sorted(walk.leftovers)),
         outside=walk.outside,
+        elsewhere=walk.elsewhere,
         parsed=walk.parsed,
     )
 
@@ -223,8 +225,11 @@ def _scan_file(
         found = walk.unsupported if exc.code == "unsupported-format" else walk.unreadable
         found.append(UnreadableFile(path, album, reason))
         return
-    if entry.is_symlink() and (target := outside(entry.path, walk.root.parent)):
-        walk.outside[path] = target
+    if entry.is_symlink():
+        if target := outside(entry.path, walk.root.parent):
+            walk.outside[path] = target
+        elif target := elsewhere(entry.path, walk.root, walk.root.parent):
+            walk.elsewhere[path] = target
     if info.parsed is not None:
         cost = info.parsed.picture_bytes + PARSE_OVERHEAD
         if cost <= walk.keep_bytes:

@@ -1,6 +1,7 @@
 """Links in a library, through the real scripts in real subprocesses: a link to a folder is
 never followed (at --init, at --refresh, by a batch, by the scan inside an artist), and
-says where it leads; a linked file leading outside the library is read, never written.
+says where it leads; a linked file leading outside the library is read, never written; one
+leading into another artist's folder is fixed there, never through the link.
 """
 
 from __future__ import annotations
@@ -95,6 +96,46 @@ def test_init_and_refresh_say_which_links_they_pass_over(tmp_path, music_script,
     assert "0 added" in refresh.stdout
     assert "Up: a link to a folder that loops, not followed" in refresh.stdout
     assert [item["name"] for item in music_queue(home)["items"]] == ["Someone"]
+
+
+def test_a_compilation_track_linked_into_an_artist_folder_is_left_to_the_compilation(
+    tmp_path, music_library, music_script, tree_bytes
+):
+    """An artist's view of a compilation's track (a link in the artist's own album): the
+    artist's album tells other values for it (its album, album artist and number) than the
+    compilation does. Fixed through the link, the compilation's file took the artist's
+    album's values, and the compilation's next run took them back, run after run."""
+    lib, home = tmp_path / "Music", tmp_path / "home"
+    spec = {}
+    for n in (1, 2, 3):
+        tags = {"title": f"Song {n}", "artist": f"Singer {n}", "albumartist": "Various Artists",
+                "album": "Now 5", "tracknumber": str(n), "date": "2001"}  # fmt: skip
+        spec[f"Various Artists/2001 - Now 5/0{n} - Song {n}.mp3"] = {"tags": tags}
+    for n in (1, 2):
+        tags = {"title": f"Own {n}", "artist": "Singer 1", "albumartist": "Singer 1",
+                "album": "Singles", "tracknumber": str(n), "date": "2001"}  # fmt: skip
+        spec[f"Singer 1/2001 - Singles/0{n} - Own {n}.mp3"] = {"tags": tags}
+    music_library(lib, spec)
+    compilation = lib / "Various Artists/2001 - Now 5/01 - Song 1.mp3"
+    (lib / "Singer 1/2001 - Singles/03 - Song 1.mp3").symlink_to(compilation)
+    before = tree_bytes(lib)
+
+    run = music_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
+    assert run.returncode == 1, run.stdout + run.stderr  # the artist's album: decisions
+    for artist in ("Singer 1", "Various Artists", "Singer 1"):
+        again = music_script("process_music_batch.py", "--home", home, "--artist", artist,
+                             "--offline")  # fmt: skip
+        assert again.returncode in (0, 1), again.stdout + again.stderr
+    assert tree_bytes(lib) == before
+    held = [f for f in findings_of(home, "Singer 1") if "not_fixed" in f.get("details", {})]
+    assert {f["code"] for f in held} == {"inconsistent-album", "inconsistent-albumartist",
+                                         "duplicate-tracknumber"}  # fmt: skip
+    link = "2001 - Singles/03 - Song 1.mp3"
+    for found in held:
+        assert found["details"]["not_fixed"] == (
+            f"{link} is a link to 'Various Artists/2001 - Now 5/01 - Song 1.mp3', which is "
+            "fixed with the folder that holds it"
+        )
 
 
 def test_an_item_that_became_a_link_is_refused_by_its_job(
