@@ -7,8 +7,9 @@ read, those of a kind this version does not know too. What a session left unfini
 items it claimed and did not finish, which its batch gave back when interrupted ("released"
 in its records) or which still carry its claim after it was killed (a stale claim), and that
 no run has finished since. A resume takes those, then the rest of the session's batch (the
-size and statuses it recorded, less what it finished), so an interrupted batch and its
-resume end where the batch alone would have.
+size and statuses it recorded, less what it finished: as its record says, and as the queue
+says, which a kill can leave a line ahead), so an interrupted batch and its resume end
+where the batch alone would have.
 
 ``clean`` deletes only what nothing reads again: the logs of sessions that ended, the
 work files of items that are finished, and the working folders (``working/<kind>/<slug>``)
