@@ -42,10 +42,11 @@ def main(home, session, artist, list_sessions, dry_run, yes):
     """Undo what a session (or every session, for one artist) changed. Every tag change
     mediakeeper makes is journaled with its old value under status/music/changes/; this puts
     old values back, newest first. A tag changed again since (by you, another program or a
-    later session) is left alone and reported. An undo is journaled too, so it can itself
-    be undone with the session id it prints. The session of a `dupes set-aside` or of a
-    restore from a backup also puts every file it moved back at its own path, and a
-    decision's session (a dismissal too) opens its decisions again."""
+    later session) is left alone and reported. A change whose write left its file alone (a
+    second name, a read-only file) was never made: it is neither listed nor undone. An undo
+    is journaled too, so it can itself be undone with the session id it prints. The session
+    of a `dupes set-aside` or of a restore from a backup also puts every file it moved back
+    at its own path, and a decision's session (a dismissal too) opens its decisions again."""
     settings = settings_for(home)
     kind_dir = settings.status_dir / "music"
     if list_sessions or not (session or artist):
