@@ -131,18 +131,26 @@ def log_path(status_dir: Path, record: SessionRecord) -> Path:
 # ---- what a session left unfinished --------------------------------------------------------
 
 
-def unfinished(status_dir: Path, record: SessionRecord) -> list[dict[str, Any]]:
-    """The queue items ``record`` claimed and did not finish, and that no run has finished or
-    taken since, in queue order."""
+def left_by(status_dir: Path, record: SessionRecord) -> tuple[list[dict], list[dict]]:
+    """What ``record`` left: the queue items it claimed and did not finish (``_unfinished``)
+    and the rest of its batch (``_rest_of_batch``), from one read of its queue."""
     store = QueueStore(status_dir / record.kind, record.kind)
     if not store.exists():
-        return []
+        return [], []
+    items = store.peek()["items"]
+    left = _unfinished(record, items)
+    return left, _rest_of_batch(status_dir, record, left, items)
+
+
+def _unfinished(record: SessionRecord, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The queue items ``record`` claimed and did not finish, and that no run has finished or
+    taken since, in queue order."""
     released = {e.get("key") for e in record.items if e.get("outcome") == "released"}
     done_here = {
         e.get("key") for e in record.items if e.get("outcome") in ("completed", "error", "skipped")
     }
     left = []
-    for item in store.peek()["items"]:
+    for item in items:
         claim = item.get("claimed_by") or {}
         if item["status"] == IN_PROGRESS:
             if claim.get("session") == record.id and claim_is_stale(claim):
@@ -162,16 +170,22 @@ def _untouched_since(item: dict[str, Any], record: SessionRecord) -> bool:
         return "--enrich" in record.args and not item.get("details", {}).get("enriched")
     if item["status"] != ERROR:
         return False
-    history = item.get("error_history") or []
-    last = history[-1].get("at") if history and isinstance(history[-1], dict) else None
+    last = _last_error(item).get("at")
     try:
         return last is None or datetime.fromisoformat(last) <= record.started_at
     except (TypeError, ValueError):
         return False
 
 
-def rest_of_batch(
-    status_dir: Path, record: SessionRecord, left: list[dict[str, Any]]
+def _last_error(item: dict[str, Any]) -> dict[str, Any]:
+    """The newest entry of the item's error history ({} if none can be read)."""
+    history = item.get("error_history") or []
+    last = history[-1] if history else None
+    return last if isinstance(last, dict) else {}
+
+
+def _rest_of_batch(
+    status_dir: Path, record: SessionRecord, left: list[dict[str, Any]], items: list[dict]
 ) -> list[dict[str, Any]]:
     """The items its batch had not come to yet: as many as its size leaves, after what it
     finished and ``left``, taken as that batch would have (the next eligible, in queue order)."""
@@ -179,10 +193,6 @@ def rest_of_batch(
     statuses = record.settings.get("statuses")
     if type(size) is not int or not isinstance(statuses, list):
         return []  # a session from before sessions recorded what they take
-    store = QueueStore(status_dir / record.kind, record.kind)
-    if not store.exists():
-        return []
-    items = store.peek()["items"]
     chain = [record, *_resumes_of(status_dir, record)]
     room = size - len(_finished_by(chain, items)) - len(left)
     if room <= 0:
@@ -210,9 +220,7 @@ def _finished_by(sessions: list[SessionRecord], items: list[dict[str, Any]]) -> 
         if e.get("outcome") in ("completed", "error", "skipped")
     }
     for item in items:
-        history = item.get("error_history") or []
-        last = history[-1] if history and isinstance(history[-1], dict) else {}
-        failed = item["status"] in (ERROR, SKIPPED) and last.get("session") in ids
+        failed = item["status"] in (ERROR, SKIPPED) and _last_error(item).get("session") in ids
         if failed or item.get("completed_by") in ids:
             finished.add(item["key"])
     return finished
@@ -251,8 +259,7 @@ def resumable(
         )
     if record.outcome == SESSION_COMPLETED:
         raise NothingToResume(f"session {record.id} completed: it left nothing unfinished")
-    left = unfinished(status_dir, record)
-    rest = rest_of_batch(status_dir, record, left)
+    left, rest = left_by(status_dir, record)
     if not left and not rest:
         raise NothingToResume(
             f"session {record.id} ({record.outcome}) left nothing to do: every item it took "

@@ -88,8 +88,7 @@ def show(home, session_id):
             click.echo(f"             error: {visible(str(item['error']))}")
     if record.outcome in (sc.SESSION_COMPLETED, sc.RUNNING):
         return
-    left = sc.unfinished(status_dir, record)
-    rest = sc.rest_of_batch(status_dir, record, left)
+    left, rest = sc.left_by(status_dir, record)
     noun = kinds.noun(record.kind)
     if left:
         names = visible(", ".join(i["name"] for i in left))
