@@ -149,9 +149,9 @@ def _unwritten_stamps(path: Path) -> Counter[str]:
     is (a few journals of many)."""
     try:
         with _open_regular(path) as f:
-            tail = b""
+            tail = b""  # the end of the block before: the key may span two blocks
             while block := f.read(1 << 16):
-                if _UNWRITTEN_KEY in tail + block[: len(_UNWRITTEN_KEY)] or _UNWRITTEN_KEY in block:
+                if _UNWRITTEN_KEY in tail + block:
                     break
                 tail = block[-len(_UNWRITTEN_KEY) :]
             else:

@@ -138,3 +138,23 @@ def test_a_change_said_unwritten_is_in_no_reading_and_a_damaged_saying_leaves_it
         (7, "does not match its checksum (damaged)")
     ]
     assert sorted(journal_stamps(tmp_path)) == sorted([at, kept])
+
+
+def test_a_saying_across_two_blocks_of_the_stamps_look_is_found(tmp_path):
+    """The reports' count looks through a journal 64 KB at a time for an ``unwritten`` line:
+    one whose key straddles two blocks still takes its change out of the count."""
+    journal = ChangeJournal(tmp_path, "s1")
+    song = Path("/m/song.flac")
+    title = TagChange("song.flac", "title", "A ", "A")
+    at = journal.record([("Alpha", song, title)])
+    saying = checked_line({"session": "s1", "path": str(song), "tag": "title", "unwritten": at,
+                           "reason": "read-only"})  # fmt: skip
+    key_at = saying.index('"unwritten": ') + 4  # the block ends inside the key
+    probe = ChangeJournal(tmp_path / "probe", "s1")
+    probe.record([("Alpha", Path("/m/.flac"), title)])
+    line = probe.path.stat().st_size  # an entry's line, less its path's padding
+    pad = (1 << 16) - journal.path.stat().st_size - line - key_at
+    journal.record([("Alpha", Path(f"/m/{'x' * pad}.flac"), title)])
+    assert journal.path.stat().st_size + key_at == 1 << 16
+    journal.unwritten([(song, title, "read-only")], at)
+    assert len(list(journal_stamps(tmp_path))) == 1
