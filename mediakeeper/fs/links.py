@@ -7,9 +7,9 @@ one that stays inside would have the same files processed twice, under two names
 folder link is reported, saying where it leads, and passed over: at ``--init`` and
 ``--refresh`` when it stands for an item, by the scan when it is inside one, and by a job
 given one (a queue made before the link was). A link to a file is read like the file; if
-it leads outside the library, its fixes are not made (``outside``); if it leads into another
-item's folder (an artist's view of a compilation's track), they are that item's to make
-(``elsewhere``): two items fixing one file through two names would each undo the other's
+it leads outside the library, its fixes are not made; if it leads into another item's
+folder (an artist's view of a compilation's track), they are that item's to make
+(``linked_file``): two items fixing one file through two names would each undo the other's
 fix whenever their albums tell different values, run after run.
 """
 
@@ -36,22 +36,22 @@ def not_followed(link: Path | str, library: Path | str) -> str:
     return f"a link to a folder outside the library ({target}), not followed"
 
 
-def outside(link: Path | str, library: Path | str) -> str | None:
-    """Where a link to a file leads, if that is outside the library: the file is read (its
-    findings stand) but never written, and its findings say so."""
-    target = os.path.realpath(link)
-    return None if _inside(target, os.path.realpath(library)) else target
+OUTSIDE, ELSEWHERE = "outside", "elsewhere"
 
 
-def elsewhere(link: Path | str, item: Path | str, library: Path | str) -> str | None:
-    """Where a link to a file in the folder ``item`` leads, as a path in the library, if that
-    is inside the library but outside ``item``: the file is read (its findings stand) and
-    fixed by the item that holds it, never through the link."""
+def linked_file(link: Path | str, item: Path | str, library: Path | str) -> tuple[str, str] | None:
+    """Where a link to a file in the folder ``item`` leads, unless into ``item`` itself:
+    (``OUTSIDE``, its target) for one out of the library: the file is read (its findings
+    stand) but never written, and its findings say so; (``ELSEWHERE``, its path in the
+    library) for one into another item's folder: fixed by that item, never through the
+    link."""
     target = os.path.realpath(link)
     library = os.path.realpath(library)
-    if not _inside(target, library) or _inside(target, os.path.realpath(item)):
+    if not _inside(target, library):
+        return OUTSIDE, target
+    if _inside(target, os.path.realpath(item)):
         return None
-    return os.path.relpath(target, library)
+    return ELSEWHERE, os.path.relpath(target, library)
 
 
 def is_folder_link(entry: os.DirEntry[str]) -> bool:

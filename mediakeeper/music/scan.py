@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mediakeeper import tags as tagio
 from mediakeeper.core.errors import AudioError, LibraryError
-from mediakeeper.fs.links import elsewhere, not_followed, outside
+from mediakeeper.fs.links import OUTSIDE, linked_file, not_followed
 from mediakeeper.fs.names import COMPANION_SUFFIXES, HOME_FOLDER, is_junk, is_temp_copy
 from mediakeeper.lookup.images import IMAGE_SUFFIXES
 from mediakeeper.music.model import ArtistScan, Track, UnreadableFile
@@ -225,11 +225,9 @@ def _scan_file(
         found = walk.unsupported if exc.code == "unsupported-format" else walk.unreadable
         found.append(UnreadableFile(path, album, reason))
         return
-    if entry.is_symlink():
-        if target := outside(entry.path, walk.root.parent):
-            walk.outside[path] = target
-        elif target := elsewhere(entry.path, walk.root, walk.root.parent):
-            walk.elsewhere[path] = target
+    if entry.is_symlink() and (leads := linked_file(entry.path, walk.root, walk.root.parent)):
+        where, target = leads
+        (walk.outside if where == OUTSIDE else walk.elsewhere)[path] = target
     if info.parsed is not None:
         cost = info.parsed.picture_bytes + PARSE_OVERHEAD
         if cost <= walk.keep_bytes:

@@ -163,6 +163,10 @@ def test_a_linked_file_is_read_and_one_leading_outside_the_library_is_marked(tmp
     scan = scan_artist(library / "Artist")
     assert [t.path for t in scan.tracks] == ["A/01.mp3", "A/02.mp3", "A/03.mp3"]
     assert scan.outside == {"A/01.mp3": str(tmp_path / "elsewhere" / "01.mp3")}
+    assert scan.elsewhere == {}  # a link within the artist's own folder is fixed through it
+    synth.make_track(library / "Other" / "B" / "04.mp3", "mp3", tagged("Z", "4"))
+    (library / "Artist" / "A" / "04.mp3").symlink_to(library / "Other" / "B" / "04.mp3")
+    assert scan_artist(library / "Artist").elsewhere == {"A/04.mp3": "Other/B/04.mp3"}
 
 
 def test_disc_folder_at_top_level_is_an_album(tmp_path):
