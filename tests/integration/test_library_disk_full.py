@@ -20,10 +20,9 @@ btrfs = test_clone.btrfs  # a btrfs image, mounted (skipped where it cannot be)
 
 def fill(folder) -> None:
     """The file system of ``folder`` filled to its last byte."""
-    with open(folder / "filler", "wb") as f, contextlib.suppress(OSError):
-        while True:
+    with open(folder / "filler", "wb", buffering=0) as f, contextlib.suppress(OSError):
+        while True:  # unbuffered: nothing is left for the close to write
             f.write(os.urandom(1 << 20))
-            f.flush()
     subprocess.run(["sync"], check=True)
 
 
