@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import functools
+import io
 import os
 import struct
 import subprocess
-import tempfile
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,18 +118,40 @@ def fingerprint_sent(exe: str, inputs: Path, outputs: Path, *, name: str, length
 def _muxed(
     exe: str, path: Path | str, length: int, fp_format: str, *, whole: bool = True
 ) -> tuple[float, bytes]:
-    with tempfile.TemporaryDirectory(prefix="mediakeeper-chromaprint-") as tmp:
-        out = os.path.join(tmp, "fingerprint.out")
-        args = [
-            "-i", os.fspath(path),
-            "-map", "0:a:0", "-t", str(length), "-f", MUXER, "-fp_format", fp_format, out,
-        ]  # fmt: skip
-        if whole:  # a second output decoding to the end: the decoded duration
-            args += ["-map", "0:a:0", "-f", "null", "-"]
-        run = ffmpeg.run(exe, args, stall=60)
-        if run.returncode != 0:
-            raise FingerprintFailed(run.error)
+    # The muxer writes to a pipe this process drains: no file to clean up, so a batch killed
+    # mid-fingerprint leaves nothing behind in the temporary folder.
+    read, write = os.pipe()
+    with _drained(read) as written:
         try:
-            return run.seconds, Path(out).read_bytes()
-        except OSError as err:
-            raise FingerprintFailed(f"no fingerprint written: {err}") from None
+            args = [
+                "-i", os.fspath(path),
+                "-map", "0:a:0", "-t", str(length), "-f", MUXER, "-fp_format", fp_format,
+                f"pipe:{write}",
+            ]  # fmt: skip
+            if whole:  # a second output decoding to the end: the decoded duration
+                args += ["-map", "0:a:0", "-f", "null", "-"]
+            run = ffmpeg.run(exe, args, stall=60, pass_fds=(write,))
+        finally:
+            os.close(write)  # ffmpeg's copy is closed once it ends: the reader hears the end
+    if run.returncode != 0:
+        raise FingerprintFailed(run.error)
+    return run.seconds, written.getvalue()
+
+
+@contextlib.contextmanager
+def _drained(fd: int) -> Iterator[io.BytesIO]:
+    """Everything read from ``fd`` until its writers close it, by a thread of its own (a
+    writer never blocks on a full pipe), whole once the block is left; ``fd`` closed then."""
+    collected = io.BytesIO()
+
+    def drain() -> None:
+        with open(fd, "rb", buffering=0, closefd=True) as pipe:
+            while chunk := pipe.read(1 << 16):
+                collected.write(chunk)
+
+    reader = threading.Thread(target=drain, name="fingerprint-reader", daemon=True)
+    reader.start()
+    try:
+        yield collected
+    finally:
+        reader.join()

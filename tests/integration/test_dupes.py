@@ -82,11 +82,14 @@ def test_a_second_scan_reads_nothing_unchanged(library, scan):
 )
 def test_a_scan_stopped_mid_file_goes_on_and_groups_the_same(library, scan, tmp_path, stop, code):
     """kill -9 or Ctrl+C while ffmpeg fingerprints (an ffmpeg made slow so the signal lands
-    mid-scan): the rerun finishes what was left and finds the same groups."""
+    mid-scan): the rerun finishes what was left and finds the same groups, and nothing is
+    left in the temporary folder (a fingerprint comes through a pipe, not a file)."""
     slow = tmp_path / "ffmpeg"
     slow.write_text(f'#!/bin/sh\nsleep 0.2\nexec {shutil.which("ffmpeg")} "$@"\n')
     slow.chmod(0o755)
-    env = {**script_env(), "MEDIAKEEPER_FFMPEG_PATH": str(slow)}
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**script_env(), "MEDIAKEEPER_FFMPEG_PATH": str(slow), "TMPDIR": str(temporary)}
     home = tmp_path / "home"
     proc = subprocess.Popen(
         [sys.executable, "-m", "mediakeeper", "dupes", "scan", "--library", str(library),
@@ -102,6 +105,7 @@ def test_a_scan_stopped_mid_file_goes_on_and_groups_the_same(library, scan, tmp_
     assert done.returncode == 0, done.stderr
     again = json.loads(mediakeeper(home, "dupes", "--json").stdout)["groups"]
     assert members(again, library) == members(scan[1], library)
+    assert list(temporary.iterdir()) == []
 
 
 def test_set_aside_then_undo_puts_every_file_back_byte_for_byte(own_library, tmp_path):
