@@ -50,7 +50,7 @@ def run_step(step: Step, params: dict[str, Any], inputs: dict[str, bytes]) -> di
     returns ``{"result", "outputs" (name -> bytes), "worker"}``. What the step raises (a
     damaged source, a failed encode) goes back to the coordinator as it is."""
     exe = find()
-    with tempfile.TemporaryDirectory(prefix="mediakeeper-step-") as folder:
+    with tempfile.TemporaryDirectory(prefix="mediakeeper-step-", dir=_scratch()) as folder:
         here, there = Path(folder) / INPUTS, Path(folder) / OUTPUTS
         here.mkdir()
         there.mkdir()
@@ -59,6 +59,19 @@ def run_step(step: Step, params: dict[str, Any], inputs: dict[str, bytes]) -> di
         result = step(exe, here, there, **params)
         outputs = {p.name: p.read_bytes() for p in there.iterdir() if p.is_file()}
     return {"result": result, "outputs": outputs, "worker": _worker_address()}
+
+
+def _scratch() -> str | None:
+    """Where a step's folder goes: inside this Dask worker's own local directory, which Dask
+    removes when the worker stops and, were the worker killed, when the next one starts on
+    the machine (a step's inputs can be a whole book); outside a worker, the temporary
+    folder."""
+    try:
+        from distributed import get_worker
+
+        return get_worker().local_directory
+    except (ImportError, ValueError):
+        return None
 
 
 def _worker_address() -> str:

@@ -227,11 +227,20 @@ def test_a_worker_killed_mid_encode_and_every_item_completes_once(tmp_path, sche
     make_library(tmp_path / "lib", albums=2, tracks=3, seconds=12.0)
     local = run_batch(tmp_path, "home-local", "out-local")
     assert local.returncode == 0, local.stderr
-    first, second = workers(), workers()
-    batch = encoding_batch(tmp_path, scheduler, first)
-    first.kill()  # SIGKILL, its ffmpeg with it
-    out, err = batch.communicate(timeout=300)
-    assert batch.returncode == 0, out + err
+    # The machines' temporary folder, outside what the workers may not see.
+    machine_tmp = Path(tempfile.mkdtemp(prefix="mediakeeper-workers-tmp-"))
+    try:
+        first, second = workers(TMPDIR=str(machine_tmp)), workers(TMPDIR=str(machine_tmp))
+        batch = encoding_batch(tmp_path, scheduler, first)
+        first.kill()  # SIGKILL, its ffmpeg with it
+        out, err = batch.communicate(timeout=300)
+        assert batch.returncode == 0, out + err
+        # The killed worker's step folder (its inputs) is in its Dask local directory, which
+        # the next worker started on the machine removes.
+        workers(TMPDIR=str(machine_tmp))
+        assert not list(machine_tmp.rglob("mediakeeper-step-*"))
+    finally:
+        shutil.rmtree(machine_tmp, ignore_errors=True)
     assert digests(tmp_path / "out") == digests(tmp_path / "out-local")
     completed = [e["key"] for e in events(tmp_path / "home") if e["outcome"] == "completed"]
     assert sorted(completed) == ["Artist 0/Album", "Artist 1/Album"]  # each once
