@@ -4,6 +4,7 @@ what tests import beside them, is in ``tests/helpers/``."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import resource
 import shutil
@@ -46,6 +47,7 @@ os.environ["MEDIAKEEPER_ACOUSTID_URL"] = "http://127.0.0.1:9"
 # its own). Outside the checkout: programs the tests start (chromium) write their own
 # settings under XDG_CONFIG_HOME.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="mediakeeper-tests-config-")
+atexit.register(shutil.rmtree, os.environ["XDG_CONFIG_HOME"], ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

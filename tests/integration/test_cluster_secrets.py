@@ -9,6 +9,7 @@ any of them."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -142,6 +143,7 @@ def test_no_secret_reaches_a_worker_in_any_task_its_output_or_its_temporary_fold
             worker.stop()
         scheduler.stop()
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+        shutil.rmtree(worker_tmp, ignore_errors=True)
     # What every task carried, then what the worker said and kept: no secret in any.
     assert len(ran) == len(specs), (len(specs), len(ran))
     for key, blob in (*specs, *ran):
