@@ -104,15 +104,22 @@ def io_bytes() -> tuple[int, int] | None:
     """(read, written): the bytes this process passed through read() and write() and their
     kin (files, pipes; from the disk or its cache alike), its threads' and those of the
     children it has waited for included (Linux's ``rchar`` and ``wchar``); None elsewhere."""
-    try:
-        with open("/proc/self/io", "rb") as f:
-            text = f.read()
+    try:  # os.read, not open(): read around every step of every item, at a third the cost
+        fd = os.open("/proc/self/io", os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return None
-    fields = dict(line.split(b": ", 1) for line in text.splitlines() if b": " in line)
     try:
-        return int(fields[b"rchar"]), int(fields[b"wchar"])
-    except (KeyError, ValueError):
+        text = os.read(fd, 4096)  # seven short lines, made whole at each read
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    words = text.split()  # "rchar: N", "wchar: N" lead, in this order
+    if words[0:1] != [b"rchar:"] or words[2:3] != [b"wchar:"]:
+        return None
+    try:
+        return int(words[1]), int(words[3])
+    except ValueError:
         return None
 
 
