@@ -201,6 +201,35 @@ def test_nothing_above_the_kinds_changes_a_file_through_a_kind(tmp_path):
     ]
 
 
+def kinds_named_in(folder: Path) -> list[tuple[str, int, str]]:
+    """(file, line, kind) for each string in ``folder``'s code, docstrings aside, that is the
+    name of a registered kind."""
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body and isinstance(node.body[0], ast.Expr)
+        }  # fmt: skip
+        found += [
+            (path.name, node.lineno, node.value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and node.value in KINDS
+            and id(node) not in docstrings
+        ]  # fmt: skip
+    return found
+
+
+def test_core_names_no_kind(tmp_path):
+    """What a kind is lives in its record; core reads the records and names none of them."""
+    assert kinds_named_in(PACKAGE / "core") == []
+    fake = fake_package(tmp_path, "core")
+    (fake / "core" / "codes.py").write_text('"""About music."""\nKIND = "music"\n')
+    assert kinds_named_in(fake / "core") == [("codes.py", 2, "music")]
+
+
 def test_the_library_imports_no_command_line_and_no_higher_layer():
     problems = [
         f"mediakeeper.{module} imports {target or '-'}: {why}"
