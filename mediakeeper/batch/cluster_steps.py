@@ -50,7 +50,12 @@ def run_step(step: Step, params: dict[str, Any], inputs: dict[str, bytes]) -> di
     returns ``{"result", "outputs" (name -> bytes), "worker"}``. What the step raises (a
     damaged source, a failed encode) goes back to the coordinator as it is."""
     exe = find()
-    with tempfile.TemporaryDirectory(prefix="mediakeeper-step-", dir=_scratch()) as folder:
+    worker = _this_worker()
+    # Inside the Dask worker's own local directory, which Dask removes when the worker stops
+    # and, were the worker killed, when the next one starts on the machine (a step's inputs
+    # can be a whole book); outside a worker, the temporary folder.
+    scratch = worker.local_directory if worker is not None else None
+    with tempfile.TemporaryDirectory(prefix="mediakeeper-step-", dir=scratch) as folder:
         here, there = Path(folder) / INPUTS, Path(folder) / OUTPUTS
         here.mkdir()
         there.mkdir()
@@ -58,29 +63,18 @@ def run_step(step: Step, params: dict[str, Any], inputs: dict[str, bytes]) -> di
             (here / name).write_bytes(data)
         result = step(exe, here, there, **params)
         outputs = {p.name: p.read_bytes() for p in there.iterdir() if p.is_file()}
-    return {"result": result, "outputs": outputs, "worker": _worker_address()}
+    address = str(worker.address) if worker is not None else "local"
+    return {"result": result, "outputs": outputs, "worker": address}
 
 
-def _scratch() -> str | None:
-    """Where a step's folder goes: inside this Dask worker's own local directory, which Dask
-    removes when the worker stops and, were the worker killed, when the next one starts on
-    the machine (a step's inputs can be a whole book); outside a worker, the temporary
-    folder."""
+def _this_worker() -> Any:
+    """The Dask worker running this step, or None (run here, or no ``distributed``)."""
     try:
         from distributed import get_worker
 
-        return get_worker().local_directory
+        return get_worker()
     except (ImportError, ValueError):
         return None
-
-
-def _worker_address() -> str:
-    try:
-        from distributed import get_worker
-
-        return str(get_worker().address)
-    except (ImportError, ValueError):
-        return "local"
 
 
 def dask_setup(worker: Any) -> None:
