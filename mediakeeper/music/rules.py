@@ -122,11 +122,15 @@ def find_issues(scan: ArtistScan) -> list[Finding]:
         ctx.plan.adopt(found)
         findings.extend(found)
     settled = ctx.plan.settle(findings)
-    if scan.outside:
-        settled = [_not_written_outside(f, scan.outside) for f in settled]
+    if scan.outside:  # links leading out of the library: never written
+        why_of = {p: f"{p} is a link to a file outside the library ({t})"
+                  for p, t in scan.outside.items()}  # fmt: skip
+        settled = [_held_back(f, why_of, ", and nothing outside it is written") for f in settled]
         settled += _links_left_alone(scan, findings)
-    if scan.elsewhere:
-        settled = [_not_written_elsewhere(f, scan.elsewhere) for f in settled]
+    if scan.elsewhere:  # links into another item's folder: that item fixes the file
+        why_of = {p: f"{p} is a link to {t!r}, which is fixed with the folder that holds it"
+                  for p, t in scan.elsewhere.items()}  # fmt: skip
+        settled = [_held_back(f, why_of) for f in settled]
     untaggable = {
         t.path: f"{t.path} is {tags.READ_ONLY[t.format]}, a format whose tags cannot be written"
         for t in scan.tracks
@@ -166,23 +170,6 @@ def _held_back(found: Finding, why_of: Mapping[str, str], tail: str = "") -> Fin
         message=f"{found.message} Not fixed: {why}{tail}.",
         details={**found.details, "not_fixed": why},
     )
-
-
-def _not_written_outside(found: Finding, outside: Mapping[str, str]) -> Finding:
-    """The finding without the changes to files that are links leading outside the library,
-    saying why (mediakeeper.fs.links)."""
-    why_of = {p: f"{p} is a link to a file outside the library ({t})" for p, t in outside.items()}
-    return _held_back(found, why_of, ", and nothing outside it is written")
-
-
-def _not_written_elsewhere(found: Finding, elsewhere: Mapping[str, str]) -> Finding:
-    """The finding without the changes to files that are links into another item's folder,
-    saying where that file is fixed (mediakeeper.fs.links)."""
-    why_of = {
-        p: f"{p} is a link to {t!r}, which is fixed with the folder that holds it"
-        for p, t in elsewhere.items()
-    }
-    return _held_back(found, why_of)
 
 
 def _not_written_untaggable(found: Finding, why_of: Mapping[str, str]) -> Finding:
