@@ -45,7 +45,6 @@ read costs hardly at all: ``--dir`` puts the library and the data homes on the o
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import shutil
@@ -63,6 +62,7 @@ import mutagen
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from mediakeeper.changes.journal import read_journal  # noqa: E402
 from mediakeeper.demo import tracks as synth  # noqa: E402
 from mediakeeper.music.batch import PLAN as MUSIC_PLAN  # noqa: E402
 
@@ -134,15 +134,11 @@ Change = tuple[Path, str, str | None]  # a path in the library, a tag, its new v
 
 
 def journaled_changes(home: Path, library: Path) -> list[Change]:
-    """The tag changes a pass over ``library`` journaled in ``home``: (path in the library,
-    tag, new value; None: removed), in their order."""
-    found = []
-    for journal in sorted((home / "status/music/changes").glob("*.jsonl")):
-        for line in journal.read_text("utf-8").splitlines():
-            if line.strip() and '"unwritten": ' not in line:  # a write left alone: not made
-                entry = json.loads(line)
-                found.append((Path(entry["path"]).relative_to(library), entry["tag"], entry["new"]))
-    return found
+    """The tag changes a pass over ``library`` wrote, as its change journal in ``home`` says
+    (``read_journal``: a change whose write left its file alone is not among them): (path in
+    the library, tag, new value; None: removed), in their order."""
+    return [(Path(e.path).relative_to(library), e.tag, e.new)
+            for e in read_journal(home / "status" / "music")]  # fmt: skip
 
 
 def mutagen_saves(library: Path, changes: list[Change]) -> tuple[float, float]:
@@ -476,7 +472,7 @@ def main() -> None:
         print(f"{'(b) tracks per second':<44}{made / batch_seconds:>14,.0f}")
         print(f"{'(b) peak memory, whole tree (PSS), any round':<44}{pss_kb / 1024:>12.1f}MB")
         print(f"{'(b) peak memory, largest process, any round':<44}{rss_kb / 1024:>12.1f}MB")
-        print(f"{'(b) tag changes written (journal lines)':<44}{changes:>14,}")
+        print(f"{'(b) tag changes written (its journal)':<44}{changes:>14,}")
         floors = [r[0] + d[0] for r, d in zip(rounds, saves, strict=True)]
         over = [r[2] / f for r, f in zip(rounds, floors, strict=True)]
         over_cpu = [r[3] / (r[1] + d[1]) for r, d in zip(rounds, saves, strict=True)]
