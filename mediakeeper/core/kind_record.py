@@ -130,9 +130,6 @@ class Kind:
     # Its finding codes, by who reports them (the kind, or its lookups: music's "enrichment"):
     # code -> (severity, one line of what it means). ``core.findings.CODES`` gathers them.
     findings: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)
-    # Whether its rules run the installed rule plugins (``core.rule_plugins``; music's do):
-    # their codes are then this kind's findings too (were two to say so, the first in order's).
-    rule_plugins: bool = False
     # Its decisions: returns its ``core.questions.Questions`` (the questions it asks a
     # person, their evidence and choices, which the one decision engine asks and carries
     # out), imported when called. None: the default (its findings' words, no choice but

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-from mediakeeper.core import kinds, plugins
+from mediakeeper.core import plugins
 from mediakeeper.core.findings import CODES, SEVERITIES, Code, Finding
 
 CODE = re.compile(r"^[a-z]+(-[a-z0-9]+)*$")  # as the built-in codes (kebab-case)
@@ -113,12 +113,10 @@ def loaded() -> tuple[LoadedRule, ...]:
 
 @cache
 def plugin_codes() -> dict[str, Code]:
-    """Every plugin's codes, namespaced, as the built-ins' table holds them."""
-    ran_by = next((kind.name for kind in kinds.KINDS.values() if kind.rule_plugins), None)
-    if ran_by is None:  # no kind runs them: they report nothing
-        return {}
+    """Every plugin's codes, namespaced, as the built-ins' table holds them: reported by the
+    plugin (its name, where a built-in code names its kind or that kind's lookups)."""
     return {
-        each.code(own): Code(severity, ran_by, means)
+        each.code(own): Code(severity, each.name, means)
         for each in loaded()
         for own, (severity, means) in each.plugin.codes.items()
     }

@@ -101,7 +101,6 @@ KIND = Kind(
     label="Music",
     report_template="artist_issues.md.j2",
     findings=FINDINGS,
-    rule_plugins=True,  # music.rules runs them last
     package="mediakeeper.music",
     plan=_plan,
     questions=_questions,
