@@ -107,11 +107,15 @@
   // run: the page's policy allows no inline script, and every name in it was escaped.
   const SWAPPED = ["groups", "decisions-total", "failed", "sessions", "last-batch", "changes",
                    "items", "matches"];
-  async function refreshFromPage(url) {
+  // ``wanted``: whether its answer is still the one to show once it comes (a search typed
+  // further meanwhile has asked for a newer one).
+  async function refreshFromPage(url, wanted = () => true) {
     const answer = await fetch(url || (location.pathname + location.search),
                                { credentials: "same-origin" });
     if (!answer.ok) return;
-    const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+    const text = await answer.text();
+    if (!wanted()) return;
+    const fresh = new DOMParser().parseFromString(text, "text/html");
     const swap = (el, got) => { if (el && got) el.replaceWith(document.adoptNode(got)); };
     const kinds = (doc) => [...doc.querySelectorAll("#activity .now[data-kind]")]
       .map((q) => q.dataset.kind).join("\n");
@@ -498,15 +502,24 @@
   const browse = document.getElementById("browse");
   if (browse) {
     let typing = null;
+    let asked = 0;  // the latest search: an answer to an earlier one that comes later is dropped
     const search = () => {
+      clearTimeout(typing);
       const query = new URLSearchParams(new FormData(browse));
       for (const [k, v] of [...query.entries()]) if (!v) query.delete(k);
       const url = base + "/library?" + query.toString();
       history.replaceState(null, "", url);
-      refreshFromPage(url).catch((err) => say(err.message));
+      const mine = ++asked;
+      refreshFromPage(url, () => mine === asked).catch((err) => say(err.message));
     };
-    browse.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(search, 150); });
-    browse.addEventListener("change", search);
+    // One search a change: a list chosen at once, a name once typing pauses. (A select fires
+    // both "input" and "change": listening to both searched twice, and the second answer
+    // could land after a link to the next page was followed.)
+    browse.addEventListener("input", (e) => {
+      clearTimeout(typing);
+      if (e.target.tagName === "SELECT") search();
+      else typing = setTimeout(search, 150);
+    });
     browse.addEventListener("submit", (e) => { e.preventDefault(); search(); });
   }
 
