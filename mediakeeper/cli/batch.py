@@ -25,12 +25,8 @@ import click
 from mediakeeper.batch.plan import BatchPlan, Option
 from mediakeeper.cli import batch_options as opts
 from mediakeeper.cli.command import Command, home_option, not_a_command
-from mediakeeper.cli.progress_line import (
-    VERBOSE,
-    ProgressHooks,
-    chosen_verbosity,
-    verbosity_options,
-)
+from mediakeeper.cli.progress_line import ProgressHooks
+from mediakeeper.cli.verbosity import VERBOSE, chosen_verbosity, verbosity_options
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import UsageError
 from mediakeeper.runs.batch import default_workers, open_home, prepare

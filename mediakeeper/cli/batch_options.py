@@ -25,14 +25,8 @@ from mediakeeper.batch.job import Job
 from mediakeeper.batch.runner import BatchOptions, BatchReport, Interrupted
 from mediakeeper.batch.runs import open_store, run_batch
 from mediakeeper.batch.workers import MOST, PER_CPU, most_workers
-from mediakeeper.cli.progress_line import (
-    QUIET,
-    VERBOSE,
-    ProgressHooks,
-    chosen_verbosity,
-    render_summary,
-    say,
-)
+from mediakeeper.cli.progress_line import ProgressHooks, render_summary, say
+from mediakeeper.cli.verbosity import QUIET, VERBOSE, chosen_verbosity
 from mediakeeper.core.commands import kind_command, tool_command
 from mediakeeper.core.config import Settings
 from mediakeeper.core.kinds import Kind

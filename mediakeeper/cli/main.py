@@ -19,7 +19,7 @@ import click
 
 from mediakeeper import __version__
 from mediakeeper.cli.command import home_option
-from mediakeeper.cli.progress_line import verbosity_options
+from mediakeeper.cli.verbosity import verbosity_options
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import TOOLS
 from mediakeeper.text.wording import queue_name
@@ -110,7 +110,7 @@ def _everywhere(home: str | None) -> None:
     """The group's own options hold for the command under it: ``--home`` (``mediakeeper
     --home X dashboard``) and ``-v``/``-q`` (``mediakeeper -q music batch``) are left on the
     click context, which the whole command line shares (``command.home_option``,
-    ``progress_line.verbosity_options``)."""
+    ``verbosity.verbosity_options``)."""
 
 
 def build() -> click.Group:

@@ -8,10 +8,10 @@ item's own ETA after its name: ``Jane Doe - Title  encoding 43%  ETA 2:10``. Off
 (a pipe, a log file) there is no live line: plain lines only, never an escape code, nothing
 per percent. Colour only on a terminal and never when ``NO_COLOR`` is set (rich's rules).
 
-How much is said (``-q``/``-v``, see ``verbosity_options``): by default a finished item gets a
-line only when it needs the person (it failed, it was given up on, a fix could not be written,
-its findings need a decision); ``--verbose`` gives every finished item its line, with its
-time; ``--quiet`` draws no live line either.
+How much is said (``-q``/``-v``, ``cli/verbosity.py``): by default a finished item gets a line
+only when it needs the person (it failed, it was given up on, a fix could not be written, its
+findings need a decision); ``--verbose`` gives every finished item its line, with its time;
+``--quiet`` draws no live line either.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import click
 
 from mediakeeper.batch.report import unidentified
 from mediakeeper.batch.runner import BatchReport, Hooks, Outcome
+from mediakeeper.cli.verbosity import QUIET, VERBOSE, chosen_verbosity
 from mediakeeper.core.decisions import item_decisions
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import clock, count, written_to
@@ -34,44 +35,6 @@ from mediakeeper.text.wording import clock, count, written_to
 MARKS = {"completed": "✓", "error": "✗", "skipped": "⤼", "released": "↺"}
 UNIDENTIFIED = "○"  # completed, but not identified (offline, no match): no tick
 STYLES = {"completed": "green", "error": "red", "skipped": "yellow", "released": "yellow"}
-
-QUIET, NORMAL, VERBOSE = -1, 0, 1
-_VERBOSITY = "mediakeeper.verbosity"  # where -q/-v leave their choice on the click context
-
-
-def verbosity_options(f):
-    """``-q/--quiet`` and ``-v/--verbose`` for a batch script. The choice is kept on the click
-    context, where ``ProgressHooks`` reads it: the scripts' signatures stay as they are."""
-
-    def remember(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-        if not value:
-            return
-        level = QUIET if param.name == "quiet" else VERBOSE
-        if ctx.meta.get(_VERBOSITY, level) != level:
-            raise click.UsageError("give -q/--quiet or -v/--verbose, not both", ctx)
-        ctx.meta[_VERBOSITY] = level
-
-    f = click.option(
-        "-v",
-        "--verbose",
-        is_flag=True,
-        expose_value=False,
-        callback=remember,
-        help="A line for every finished item (with its time), not only those that need you.",
-    )(f)
-    return click.option(
-        "-q",
-        "--quiet",
-        is_flag=True,
-        expose_value=False,
-        callback=remember,
-        help="No progress line: only the items that need you and the closing summary.",
-    )(f)
-
-
-def chosen_verbosity() -> int:
-    ctx = click.get_current_context(silent=True)
-    return ctx.meta.get(_VERBOSITY, NORMAL) if ctx is not None else NORMAL
 
 
 def console(file=None):

@@ -80,7 +80,8 @@ def test_help_lists_everything_and_imports_no_script_and_no_job(tmp_path, child_
         "except SystemExit:\n"
         "    pass\n"
         "loaded = [m for m, module in sys.modules.items() if m.startswith(('utilities', "
-        "'mediakeeper.music', 'mediakeeper.movies', 'mediakeeper.cli.batch')) "
+        "'mediakeeper.music', 'mediakeeper.movies', 'mediakeeper.cli.batch', "
+        "'mediakeeper.batch.runner')) "
         "and not hasattr(module, '__path__') and not m.endswith('.kind')]\n"
         "print('loaded:', sorted(loaded))\n"
     )

@@ -12,7 +12,8 @@ import time
 
 from mediakeeper.batch.job import ItemResult
 from mediakeeper.batch.runner import Outcome
-from mediakeeper.cli.progress_line import NORMAL, QUIET, VERBOSE, ProgressHooks, say
+from mediakeeper.cli.progress_line import ProgressHooks, say
+from mediakeeper.cli.verbosity import NORMAL, QUIET, VERBOSE
 
 ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
