@@ -13,6 +13,8 @@ another version), in alternated runs, each from a new data home:
 - the verify batch over one album of one short FLAC: the time from starting the process to
   its first check (a ``flac -t`` or an ffmpeg reading the file, heard by an audit hook in
   the batch's own process), and the whole run;
+- the music queue manager making the queue of the empty library (``--init``): a queue
+  manager's start, which imports no batch;
 - the modules each batch imported (``python -X importtime``, counted once);
 - with ``--instructions``, the CPU instructions of each batch's own process (callgrind, a
   fixed hash seed; a worker it forks is not counted): a measure the host's load does not move.
@@ -125,6 +127,9 @@ def sides(repo: Path, label: str, work: Path) -> dict[str, tuple[list[str], dict
         f"verify batch, one short FLAC{label}": (
             [sys.executable, "-c", HOOKED, script.format("verify"), "--library", album, "-q"],
             checks),
+        f"music queue manager, --init{label}": (
+            [sys.executable, str(repo / "utilities" / "music_queue_manager.py"), "--init",
+             "--library", empty], env),
     }  # fmt: skip
 
 

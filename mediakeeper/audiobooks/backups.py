@@ -6,11 +6,14 @@ folders this toolkit made (named so, holding ``metadata.txt``), only those older
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from mediakeeper.batch.plan import QueueAction
 from mediakeeper.core.config import Settings
 from mediakeeper.fs.tree import remove_tree
+from mediakeeper.text.wording import count
 
 _STAMP = re.compile(r"_(\d{8}_\d{6})(?:_\d+)?$")
 
@@ -42,3 +45,21 @@ def prune(root: Path, days: int, now: datetime) -> list[Path]:
         remove_tree(folder)  # a backup is as deep as its book
         gone.append(folder)
     return gone
+
+
+def prune_backups(settings: Settings) -> Iterator[str]:
+    """The queue manager's --prune-backups: prune, saying each folder deleted, then a total."""
+    days = int(settings.get("audiobooks", "backup_retention_days"))
+    root = backup_root(settings)
+    gone = prune(root, days, datetime.now(UTC))
+    for folder in gone:
+        yield f"Deleted {folder}"
+    yield f"Deleted {count(len(gone), 'backup')} older than {days} days in {root}"
+
+
+PRUNE = QueueAction(
+    "--prune-backups",
+    "Delete the books' backups older than [audiobooks] backup_retention_days (30), "
+    "naming each; nothing else ever deletes one.",
+    prune_backups,
+)

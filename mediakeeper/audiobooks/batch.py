@@ -1,41 +1,17 @@
 """The audiobook kind's part of a batch (``mediakeeper.batch.plan``): its job from the
 [audiobooks] settings, which the output and bitrate options override, --overwrite, the
 job's settings refused as a usage error before anything is touched, and the dry run's lines.
-It makes no web lookups: no --offline, no --enrich. Its queue manager's own action:
---prune-backups."""
+It makes no web lookups: no --offline, no --enrich."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-
 from mediakeeper.audiobooks.settings import job_from_settings, preview
-from mediakeeper.batch.plan import BatchPlan, Option, QueueAction, Run, previewing
-from mediakeeper.core.config import Settings
-from mediakeeper.text import wording
+from mediakeeper.batch.plan import BatchPlan, Option, Run, previewing
 
 
 def jobs(run: Run):
     return job_from_settings(run.settings, overwrite=run.flags["overwrite"], cluster=run.cluster)
 
-
-def prune_backups(settings: Settings) -> Iterator[str]:
-    from mediakeeper.audiobooks import backups
-
-    days = int(settings.get("audiobooks", "backup_retention_days"))
-    root = backups.backup_root(settings)
-    gone = backups.prune(root, days, datetime.now(UTC))
-    for folder in gone:
-        yield f"Deleted {folder}"
-    yield f"Deleted {wording.count(len(gone), 'backup')} older than {days} days in {root}"
-
-
-PRUNE = QueueAction(
-    "--prune-backups",
-    "Delete the books' backups older than [audiobooks] backup_retention_days (30), "
-    "naming each; nothing else ever deletes one.",
-    prune_backups,
-)
 
 PLAN = BatchPlan(
     jobs=jobs,
@@ -68,5 +44,4 @@ PLAN = BatchPlan(
             "are kept.",
         ),
     ),
-    actions={PRUNE.name: PRUNE},  # its queue manager's own
 )

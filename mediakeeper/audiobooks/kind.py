@@ -14,6 +14,13 @@ def _plan():
     return PLAN
 
 
+def _actions():
+    """Its queue manager's own action, --prune-backups (``backups.py``)."""
+    from mediakeeper.audiobooks.backups import PRUNE
+
+    return (PRUNE,)
+
+
 def _rewrite(home, slug, document):
     """An item's outputs written again after a decision (``outputs.py``)."""
     from mediakeeper.audiobooks.outputs import write_outputs
@@ -60,6 +67,7 @@ KIND = Kind(
     findings=FINDINGS,
     package="mediakeeper.audiobooks",
     plan=_plan,
+    actions=_actions,
     order=4,
     find=_find,
     settings={

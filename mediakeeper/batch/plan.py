@@ -2,8 +2,9 @@
 (``mediakeeper/<kind>/batch.py``: ``PLAN``, which the kind's record points at) and read by
 every face that starts a batch: the command line, the web app, the watcher, a script calling
 ``mediakeeper.run_batch``. It says what the kind's batch command adds (its --help, its own
-options, its dry run's lines) and its queue manager's own actions as words and functions:
-nothing here prints or parses options (the command line does, ``cli/batch.py``)."""
+options, its dry run's lines) as words and functions, and what a kind's queue manager adds
+(``QueueAction``, which the record lists apart: ``Kind.actions``): nothing here prints or
+parses options (the command line does, ``cli/batch.py``)."""
 
 from __future__ import annotations
 
@@ -107,8 +108,6 @@ class BatchPlan:
     # A kind that makes web lookups: the --offline help (it gets --offline and --enrich).
     offline_help: str | None = None
     dry_run: DryRun | None = None
-    # Its queue manager's own actions, by parameter name.
-    actions: Mapping[str, QueueAction] = field(default_factory=lambda: MappingProxyType({}))
 
     def own_flags(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """The kind's flags with their defaults filled in; a name it does not know refused."""

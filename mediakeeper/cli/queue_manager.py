@@ -371,12 +371,11 @@ def handlers_of(record: kinds.Kind) -> dict[str, Callable[[Call], None]]:
 
 
 def extra_actions(record: kinds.Kind) -> Mapping[str, tuple[click.Option, Callable[[Call], None]]]:
-    """The kind's own actions (its plan's ``actions``), ``{name: (its flag, its handler)}``:
+    """The kind's own actions (its record's ``actions``), ``{name: (its flag, its handler)}``:
     each handler says what the action did, line by line."""
-    plan = record.batch_plan()
     return {
-        name: (click.Option([action.flag], is_flag=True, help=action.help), _saying(action))
-        for name, action in (plan.actions if plan is not None else {}).items()
+        action.name: (click.Option([action.flag], is_flag=True, help=action.help), _saying(action))
+        for action in record.queue_actions()
     }
 
 

@@ -13,7 +13,7 @@ This module imports nothing of the toolkit's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -135,6 +135,11 @@ class Kind:
     # out), imported when called. None: the default (its findings' words, no choice but
     # leaving them as they are).
     questions: Callable[[], Any] | None = None
+    # Its queue manager's own actions (``batch.plan.QueueAction``s: the audiobooks'
+    # --prune-backups), returned by a function that imports them when a queue manager is
+    # built: apart from its plan, so a queue manager does not import the kind's batch. None:
+    # the actions every queue manager has, alone.
+    actions: Callable[[], Iterable[Any]] | None = None
 
     @property
     def files_below(self) -> bool:
@@ -162,6 +167,10 @@ class Kind:
     def batch_plan(self) -> Any:
         """The kind's ``BatchPlan`` (``plan``), imported now; None for a kind without one."""
         return self.plan() if self.plan is not None else None
+
+    def queue_actions(self) -> tuple[Any, ...]:
+        """Its queue manager's own ``QueueAction``s (``actions``), imported now."""
+        return tuple(self.actions()) if self.actions is not None else ()
 
     @property
     def item_layout(self) -> str:

@@ -1103,6 +1103,46 @@ def test_every_shared_module_run_by_mistake_names_commands(repo_root, child_env,
     assert all((repo_root / "utilities" / name).is_file() for name in commands)
 
 
+# What a queue manager has no use for, each with the modules below it: the kind's batch (its
+# plan and job), the batch's runner and the tag reader, a third of its start
+# (docs/performance.md). Listed as the script exits (after Click's sys.exit).
+BATCH_ONLY = ("mediakeeper.music.batch", "mediakeeper.music.job", "mediakeeper.batch.runner",
+              "mediakeeper.audiobooks.batch", "mutagen")  # fmt: skip
+LOADED_AT_EXIT = """
+import atexit, runpy, sys
+sys.argv.pop(0)  # '-c': the script's path is its argv[0]
+unused = sys.argv.pop(1).split(',')
+below = tuple(u + '.' for u in unused)
+atexit.register(lambda: print(sorted(m for m in sys.modules if m in unused or m.startswith(below))))
+runpy.run_path(sys.argv[0], run_name='__main__')
+"""
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "said"),
+    [
+        ("music_queue_manager.py", ("--init",), "Created the music queue"),
+        ("music_queue_manager.py", ("summary",), "total"),
+        ("audiobook_queue_manager.py", ("--prune-backups",), "Deleted 0 backups"),
+    ],
+)  # fmt: skip
+def test_a_queue_manager_imports_no_batch(repo_root, home, library, child_env, script, args, said):
+    """A kind's queue manager, its own action (the audiobooks' --prune-backups) too, imports
+    neither the kind's batch, nor the batch's runner, nor the tag reader."""
+    if args != ("--init",):
+        subprocess.run([sys.executable, f"utilities/{script}", "--home", str(home), "--init",
+                        "--library", str(library)], cwd=repo_root, env=child_env, check=True,
+                       capture_output=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED_AT_EXIT, f"utilities/{script}", ",".join(BATCH_ONLY),
+         "--home", str(home), *args, *(("--library", str(library)) if args == ("--init",) else ())],
+        cwd=repo_root, env=child_env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert said in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_subprocess_missing_queue_names_the_exact_command(repo_root, home, child_env):
     (home / "status").mkdir()
     result = run_script(repo_root, home, child_env, "--show-summary")

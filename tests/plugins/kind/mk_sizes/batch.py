@@ -31,6 +31,8 @@ def _largest(settings: Settings) -> Iterator[str]:
         yield f"{item['name']}: {item['details']['bytes']} bytes"
 
 
+LARGEST = QueueAction("--largest", "List the three largest folders.", _largest)
+
 PLAN = BatchPlan(
     jobs=lambda run: lambda session: _job(run),
     describe=lambda run: {"hidden files too": run.flags["count_hidden"]},
@@ -39,5 +41,4 @@ PLAN = BatchPlan(
     help="Count the files and bytes of the next pending folders.",
     options=(Option("--count-hidden", "Count hidden files and folders too."),),
     dry_run=_dry_run,
-    actions={"largest": QueueAction("--largest", "List the three largest folders.", _largest)},
 )

@@ -11,6 +11,13 @@ def _plan():
     return PLAN
 
 
+def _actions():
+    """Its queue manager's own action (--largest), imported when a queue manager is built."""
+    from mk_sizes.batch import LARGEST
+
+    return (LARGEST,)
+
+
 KIND = Kind(
     name="sizes",
     noun="folder",
@@ -18,6 +25,7 @@ KIND = Kind(
     report_template="",  # it writes no issue report
     package="mk_sizes",
     plan=_plan,
+    actions=_actions,
     order=50,
     settings={"smallest": 0},  # [sizes] smallest: a folder of fewer bytes is a finding
     findings={"sizes": {"small-folder": ("info", "a folder smaller than [sizes] smallest")}},
