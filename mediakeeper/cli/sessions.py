@@ -17,8 +17,7 @@ from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import kind_argv, tool_argv, tool_command
 from mediakeeper.core.errors import NotFound
-from mediakeeper.pipelines import catalog
-from mediakeeper.pipelines.spec import PipelineInvalid
+from mediakeeper.pipelines import FILE as PIPELINE_FILE
 from mediakeeper.system.linux import child_dies_with_parent
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count
@@ -77,8 +76,8 @@ def show(home, session_id):
     )
     if record.args:
         click.echo(f"options: {shlex.join(record.args)}")
-    if catalog.FILE in record.settings:  # what `resume` runs again
-        click.echo(f"pipeline file: {record.settings[catalog.FILE]}")
+    if PIPELINE_FILE in record.settings:  # what `resume` runs again
+        click.echo(f"pipeline file: {record.settings[PIPELINE_FILE]}")
     log = sc.log_path(status_dir, record)
     click.echo(f"log: {log}" if log.exists() else "log: deleted (mediakeeper sessions clean)")
     for item in record.items:
@@ -130,7 +129,10 @@ def _resume_argv(record, home) -> list[str]:
         return [*kind_argv(record.kind, "batch", home), *record.args, "--resume", record.id]
     if not record.kind.startswith(PIPELINE):
         raise NotFound(f"session {record.id} is of kind {record.kind}, which has no batch here")
-    if catalog.FILE in record.settings:  # the file it ran, wherever it lies, unchanged
+    from mediakeeper.pipelines import catalog  # its steps and their checks: a pipeline's alone
+    from mediakeeper.pipelines.spec import PipelineInvalid
+
+    if PIPELINE_FILE in record.settings:  # the file it ran, wherever it lies, unchanged
         found = catalog.recorded_file(home, record.id, record.settings)
         given = found.file
     else:  # a built-in, or an older session, which recorded no file: by name

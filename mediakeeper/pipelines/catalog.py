@@ -16,6 +16,7 @@ from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.media.albums import album_files, find
 from mediakeeper.media.convert import PROFILES
+from mediakeeper.pipelines import DIGEST, FILE
 from mediakeeper.pipelines.spec import Pipeline, PipelineInvalid, Step, load
 from mediakeeper.pipelines.steps import registry
 
@@ -114,9 +115,6 @@ def albums(pipeline: Pipeline) -> list[Path]:
     if pipeline.input is None:
         raise MediakeeperError(f"{pipeline.name}: no input folder")
     return find(pipeline.input.resolve())
-
-
-FILE, DIGEST = "pipeline_file", "pipeline_sha256"  # in a session's record
 
 
 def recorded(pipeline: Pipeline) -> dict[str, str]:

@@ -49,6 +49,32 @@ def run_script(script: str, *args, timeout: float = 120):
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
+# The script run to its end, then, as it exits (after Click's sys.exit), the modules it
+# loaded among those named (each with the modules below it), as a last line of JSON.
+_LOADED_AT_EXIT = """
+import atexit, json, runpy, sys
+sys.argv.pop(0)  # '-c': the script's path is its argv[0]
+named = sys.argv.pop(1).split(',')
+below = tuple(n + '.' for n in named)
+loaded = lambda: sorted(m for m in sys.modules if m in named or m.startswith(below))
+atexit.register(lambda: print(json.dumps(loaded())))
+runpy.run_path(sys.argv[0], run_name='__main__')
+"""
+
+
+def loaded_among(script: str, modules: tuple[str, ...], *args) -> tuple[str, list[str]]:
+    """A utility script run to its end (it must succeed): what it printed, and which of
+    ``modules`` it imported."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED_AT_EXIT, f"utilities/{script}", ",".join(modules),
+         *map(str, args)],
+        cwd=REPO_ROOT, env=script_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    said, _, loaded = done.stdout.rstrip("\n").rpartition("\n")
+    return said, json.loads(loaded)
+
+
 def run_pasted(command: str, cwd: Path) -> subprocess.CompletedProcess:
     """Run a command the toolkit printed for a person as that person would paste it into a
     shell in ``cwd``: no PYTHONPATH, no MEDIAKEEPER_HOME, nothing of the tests' set-up."""

@@ -18,6 +18,7 @@ from mediakeeper.core.commands import queue_manager
 from mediakeeper.queue.store import QueueStore
 from tests.helpers import (
     immutable,
+    loaded_among,
     queue_manager_cli,
     refuse_scandir,
     run_pasted,
@@ -1105,17 +1106,9 @@ def test_every_shared_module_run_by_mistake_names_commands(repo_root, child_env,
 
 # What a queue manager has no use for, each with the modules below it: the kind's batch (its
 # plan and job), the batch's runner and the tag reader, a third of its start
-# (docs/performance.md). Listed as the script exits (after Click's sys.exit).
+# (docs/performance.md).
 BATCH_ONLY = ("mediakeeper.music.batch", "mediakeeper.music.job", "mediakeeper.batch.runner",
               "mediakeeper.audiobooks.batch", "mutagen")  # fmt: skip
-LOADED_AT_EXIT = """
-import atexit, runpy, sys
-sys.argv.pop(0)  # '-c': the script's path is its argv[0]
-unused = sys.argv.pop(1).split(',')
-below = tuple(u + '.' for u in unused)
-atexit.register(lambda: print(sorted(m for m in sys.modules if m in unused or m.startswith(below))))
-runpy.run_path(sys.argv[0], run_name='__main__')
-"""
 
 
 @pytest.mark.parametrize(
@@ -1129,18 +1122,14 @@ runpy.run_path(sys.argv[0], run_name='__main__')
 def test_a_queue_manager_imports_no_batch(repo_root, home, library, child_env, script, args, said):
     """A kind's queue manager, its own action (the audiobooks' --prune-backups) too, imports
     neither the kind's batch, nor the batch's runner, nor the tag reader."""
+    queue = ("--home", home, "--init", "--library", library)
     if args != ("--init",):
-        subprocess.run([sys.executable, f"utilities/{script}", "--home", str(home), "--init",
-                        "--library", str(library)], cwd=repo_root, env=child_env, check=True,
-                       capture_output=True, timeout=60)  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-c", LOADED_AT_EXIT, f"utilities/{script}", ",".join(BATCH_ONLY),
-         "--home", str(home), *args, *(("--library", str(library)) if args == ("--init",) else ())],
-        cwd=repo_root, env=child_env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert said in done.stdout
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+        subprocess.run([sys.executable, f"utilities/{script}", *map(str, queue)],
+                       cwd=repo_root, env=child_env, check=True, capture_output=True)  # fmt: skip
+    output, loaded = loaded_among(script, BATCH_ONLY, *(queue if args == ("--init",) else
+                                                        ("--home", home, *args)))  # fmt: skip
+    assert said in output
+    assert loaded == []
 
 
 def test_subprocess_missing_queue_names_the_exact_command(repo_root, home, child_env):

@@ -16,12 +16,15 @@ import pytest
 
 from mediakeeper.batch.session_history import size_text
 from mediakeeper.text.slug import slugify
-from tests.helpers import leaves_decisions, wait_until
+from tests.helpers import leaves_decisions, loaded_among, wait_until
 
 # A batch of 12: its worker's results arrive a few artists at a time (one queue transaction),
 # so the first line of a batch of 6 could come with all but the last done, and a resume of the
 # rest end before a Ctrl+C sent at its first line reached it (seen in CI under load).
 N_ARTISTS, BATCH = 14, 12
+# What reading the sessions has no use for: a pipeline's steps and the model layer that
+# checks them (a pipeline session's `resume` alone imports them).
+PIPELINES_ONLY = ("mediakeeper.pipelines.catalog", "mediakeeper.pipelines.steps", "pydantic")
 BATCH_ARGS = ("--batch-size", BATCH, "--offline", "--workers", 1, "--checkpoint-every", 1)
 
 
@@ -201,6 +204,10 @@ def test_list_and_show_read_every_kind(tmp_path, pristine, music_script):
     assert shown.returncode == 0, shown.stderr
     assert "COMPLETED  Artist 0" in shown.stdout and "COMPLETED  Artist 1" in shown.stdout
     assert "options: --offline" in shown.stdout
+    for reading in (("list",), ("show", music["id"])):  # no pipeline's steps and checks
+        said, loaded = loaded_among("sessions.py", PIPELINES_ONLY, *reading, "--home", home)
+        assert music["id"] in said
+        assert loaded == []
     missing = sessions(music_script, "show", "--home", home, "20990101_music_001")
     assert missing.returncode == 2 and "no session '20990101_music_001'" in missing.stderr
     nothing = sessions(music_script, "resume", "--home", home)
