@@ -211,6 +211,30 @@ def test_the_library_searched_among_17k_items(big, browser):
     page.close()
 
 
+def test_a_search_answered_late_never_replaces_a_newer_one(big, browser):
+    """The failed artists asked for, their answer held back while the completed ones are
+    asked for and shown; the late answer then comes and is dropped."""
+    page = browser.new_page(viewport=DESKTOP)
+    errors = page_errors(page)
+    page.goto(big.url + "/library")
+    expect(page.locator("#match-total")).to_have_text(f"{ARTISTS:,}")
+    held = []
+    page.route("**/library?*status=error*", lambda route: held.append(route))
+    page.select_option('select[name="status"]', "error")
+    while not held:
+        page.wait_for_timeout(20)  # Playwright takes the request as the page's loop turns
+    page.select_option('select[name="status"]', "completed")
+    completed = sum(1 for n in range(ARTISTS) if n % 10 < 6)
+    expect(page.locator("#match-total")).to_have_text(f"{completed:,}")
+    with page.expect_response(lambda answer: "status=error" in answer.url):
+        held[0].continue_()
+    page.wait_for_timeout(300)  # the late answer read, and dropped
+    expect(page.locator("#match-total")).to_have_text(f"{completed:,}")
+    assert "status=completed" in page.url
+    assert errors == []
+    page.close()
+
+
 def test_a_long_name_fits_a_phone(big, browser):
     """Issue 69 point 13: a 10,000-character name wraps; the page never scrolls sideways."""
     page = browser.new_page(viewport=PHONE)
