@@ -226,9 +226,10 @@ def test_a_search_answered_late_never_replaces_a_newer_one(big, browser):
     page.select_option('select[name="status"]', "completed")
     completed = sum(1 for n in range(ARTISTS) if n % 10 < 6)
     expect(page.locator("#match-total")).to_have_text(f"{completed:,}")
-    with page.expect_response(lambda answer: "status=error" in answer.url):
+    with page.expect_response(lambda answer: "status=error" in answer.url) as late:
         held[0].continue_()
-    page.wait_for_timeout(300)  # the late answer read, and dropped
+    late.value.finished()  # its whole body in
+    page.wait_for_timeout(300)  # read by the page, and dropped
     expect(page.locator("#match-total")).to_have_text(f"{completed:,}")
     assert "status=completed" in page.url
     assert errors == []
