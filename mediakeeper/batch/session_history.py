@@ -52,6 +52,7 @@ from mediakeeper.queue.session_log import (
     LOG_DIR,
     RUNNING,
     SessionRecord,
+    finished_in,
     load_sessions,
 )
 from mediakeeper.queue.store import QueueStore
@@ -219,10 +220,7 @@ def _finished_by(sessions: list[SessionRecord], items: list[dict[str, Any]]) -> 
         for e in session.items
         if e.get("outcome") in ("completed", "error", "skipped")
     }
-    for item in items:
-        failed = item["status"] in (ERROR, SKIPPED) and _last_error(item).get("session") in ids
-        if failed or item.get("completed_by") in ids:
-            finished.add(item["key"])
+    finished.update(item["key"] for item in items if finished_in(item, ids))
     return finished
 
 

@@ -82,7 +82,8 @@ def show(home, session_id):
     click.echo(f"log: {log}" if log.exists() else "log: deleted (mediakeeper sessions clean)")
     for item in record.items:
         shown = visible(str(item.get("name")))  # a name's hidden controls shown as escapes
-        click.echo(f"  {str(item.get('outcome', '')).upper():<10} {shown}")
+        lost = "  (its line lost in the crash: from the queue)" if item.get("recovered") else ""
+        click.echo(f"  {str(item.get('outcome', '')).upper():<10} {shown}{lost}")
         if item.get("error"):
             click.echo(f"             error: {visible(str(item['error']))}")
     if record.outcome in (sc.SESSION_COMPLETED, sc.RUNNING):

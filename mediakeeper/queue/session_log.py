@@ -18,14 +18,14 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from mediakeeper.fs.atomic import append_lines, encode_text, naming
-from mediakeeper.queue.items import claim_is_stale, iso
+from mediakeeper.queue.items import ERROR, SKIPPED, claim_is_stale, iso
 from mediakeeper.system.processes import own_start_time
 from mediakeeper.text.jsonfmt import dumps_one
 
@@ -207,7 +207,8 @@ class SessionRecord:
         outcome = event.get("outcome")
         self.items_done += outcome == "completed"
         self.items_failed += outcome in ("error", "skipped")
-        self.last_item_at = at
+        # (a line recovered from the queue comes after later ones: recover_items)
+        self.last_item_at = max(self.last_item_at, at) if self.last_item_at else at
         if isinstance(event.get("workers"), list):
             moved = self.moved or {"bytes_sent": 0, "bytes_received": 0, "workers": {}}
             for way in ("bytes_sent", "bytes_received"):
@@ -217,6 +218,54 @@ class SessionRecord:
             self.moved = moved
         if keep:
             self.items.append(event)
+
+
+def finished_in(item: Mapping[str, Any], sessions: Collection[str]) -> tuple[str, ItemLine] | None:
+    """Which of ``sessions`` finished the queue ``item``, as the queue says (it completed
+    it, or the item's last failure was that session's), with that session's line for it;
+    None when none of them did."""
+    if (by := item.get("completed_by")) in sessions:
+        at = item.get("completed_at")
+        return by, ItemLine(item["key"], item["name"], "completed", {"at": at})
+    history = item.get("error_history") or []
+    last = history[-1] if history and isinstance(history[-1], dict) else {}
+    if item.get("status") in (ERROR, SKIPPED) and (by := last.get("session")) in sessions:
+        return by, ItemLine(item["key"], item["name"], item["status"], {"at": last.get("at")})
+    return None
+
+
+def recover_items(kind_dir: Path, finished: Mapping[str, list[ItemLine]]) -> int:
+    """Write back to crashed sessions' records the items the queue says each finished
+    (``finished``: session id -> its items, each with the instant as ``figures["at"]``) and
+    its record lacks. A record is appended to without a flush, so a power cut loses its last
+    lines; the queue, flushed at every item, still says who finished what. Each line written
+    here says ``recovered``, and is flushed: the claims that told of the crash are gone once
+    it is written. The number of lines written."""
+    path = kind_dir / EVENTS_FILE
+    held: set[tuple[str, str]] = set()
+    try:
+        with open(path, encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                if '"item"' not in line or not any(sid in line for sid in finished):
+                    continue  # (the test is a substring's: the lines of other sessions pass)
+                try:
+                    event = json.loads(line)
+                    if event["event"] == "item":
+                        held.add((event["session"], event["key"]))
+                except (ValueError, KeyError, TypeError, RecursionError):
+                    continue
+    except FileNotFoundError:
+        pass
+    missing = [
+        dumps_one({"session": sid, "event": "item", "at": figures["at"], "key": key,
+                   "name": name, "outcome": outcome, "recovered": True})
+        for sid, done in finished.items()
+        for key, name, outcome, figures in done
+        if (sid, key) not in held and isinstance(figures["at"], str)
+    ]  # fmt: skip
+    if missing:
+        append_lines(path, encode_text("".join(f"{line}\n" for line in missing)), durable=True)
+    return len(missing)
 
 
 def load_sessions(status_dir: Path, kind: str, *, items: bool = True) -> list[SessionRecord]:

@@ -66,6 +66,7 @@ from mediakeeper.queue.items import (
     make_claim,
 )
 from mediakeeper.queue.loading import held, load_queue
+from mediakeeper.queue.session_log import ItemLine, finished_in, recover_items
 from mediakeeper.text.jsonfmt import dumps_one
 from mediakeeper.text.wording import queue_name
 
@@ -580,14 +581,25 @@ class QueueStore:
             self._commit([item])
 
     def release_stale(self, is_stale: Callable[[Any], bool] = claim_is_stale) -> list[str]:
-        """Give back every in_progress item whose process is gone."""
+        """Give back every in_progress item whose process is gone. The sessions that held
+        those claims crashed: the items the queue says they finished and their records lost
+        (a power cut takes a record's unflushed last lines) are written back to their records
+        (``session_log.recover_items``), before the claims that tell of the crash are gone."""
+        crashed: dict[str, list[ItemLine]] = {}
 
         def mutate(data):
             changed = []
             for item in scan(data["items"]):  # one at a time; update() puts those changed back
-                if item["status"] == IN_PROGRESS and is_stale(item.get("claimed_by")):
+                if item["status"] == IN_PROGRESS and is_stale(claim := item.get("claimed_by")):
+                    crashed.setdefault((claim or {}).get("session"), [])
                     self._give_back(item)
                     changed.append(item)
+            crashed.pop(None, None)
+            if crashed:  # after a crash alone: what its sessions finished, read again
+                for item in scan(data["items"]):
+                    if done := finished_in(item, crashed):
+                        crashed[done[0]].append(done[1])
+            recover_items(self.dir, crashed)
             return changed
 
         return [item["name"] for item in self.update(mutate)]

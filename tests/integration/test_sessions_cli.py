@@ -173,6 +173,36 @@ def movie_batch(music_script, home: Path, movies: Path) -> None:
     assert leaves_decisions(done), done.stdout + done.stderr  # offline: not identified
 
 
+def test_the_lines_a_power_cut_takes_from_a_crashed_session_come_back_from_the_queue(
+    tmp_path, pristine, music_popen, music_script, music_queue
+):
+    """A session's record is not flushed as it goes (the queue is): a power cut takes its
+    last lines, a kill -9 alone does not. Here the killed session's item lines are cut out
+    of its record, as such a cut leaves it. The next batch, releasing the crash's stale
+    claims, writes back what the queue says that session finished, once."""
+    lib, home = tmp_path / "Music", tmp_path / "home"
+    shutil.copytree(pristine, lib)
+    killed_mid_batch(music_popen, home, lib)
+    [crashed] = session_ids(music_script, home)
+    finished = [i["name"] for i in music_queue(home)["items"]
+                if i.get("completed_by") == crashed["id"]]  # fmt: skip
+    assert crashed["done"] == len(finished) >= 1
+
+    record = home / "status" / "music" / "sessions.jsonl"
+    lines = record.read_text(encoding="utf-8").splitlines(keepends=True)
+    record.write_text("".join(line for line in lines if json.loads(line)["event"] != "item"))
+    assert session_ids(music_script, home)[0]["done"] == 0  # the record alone falls short
+
+    for _ in range(2):  # the second batch finds no crash: nothing is written twice
+        after = music_script("process_music_batch.py", "--home", home, *BATCH_ARGS)
+        assert "Traceback" not in after.stderr
+        row = next(r for r in session_ids(music_script, home) if r["id"] == crashed["id"])
+        assert (row["outcome"], row["done"], row["failed"]) == ("crashed", len(finished), 0)
+    shown = sessions(music_script, "show", "--home", home, crashed["id"]).stdout
+    lost = [line.split()[1:3] for line in shown.splitlines() if "lost in the crash" in line]
+    assert lost == [name.split() for name in finished]
+
+
 def test_list_and_show_read_every_kind(tmp_path, pristine, music_script):
     home, lib = tmp_path / "home", tmp_path / "Music"
     shutil.copytree(pristine, lib)
