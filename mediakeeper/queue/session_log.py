@@ -241,6 +241,8 @@ def recover_items(kind_dir: Path, finished: Mapping[str, list[ItemLine]]) -> int
     lines; the queue, flushed at every item, still says who finished what. Each line written
     here says ``recovered``, and is flushed: the claims that told of the crash are gone once
     it is written. The number of lines written."""
+    if not finished:
+        return 0
     path = kind_dir / EVENTS_FILE
     held: set[tuple[str, str]] = set()
     try:

@@ -599,7 +599,7 @@ class QueueStore:
                 for item in scan(data["items"]):
                     if done := finished_in(item, crashed):
                         crashed[done[0]].append(done[1])
-            recover_items(self.dir, crashed)
+                recover_items(self.dir, crashed)
             return changed
 
         return [item["name"] for item in self.update(mutate)]
