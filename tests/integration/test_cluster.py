@@ -91,6 +91,8 @@ class Scheduler:
             [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
              "--port", "0", "--no-dashboard", "--scheduler-file", str(file), *more],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            # its scratch folder in the test's (stop kills it: it leaves that folder behind)
+            env={**os.environ, "DASK_TEMPORARY_DIRECTORY": str(folder)},
         )  # fmt: skip
         self.address = scheduler_address(file)
         self.client = distributed.Client(self.address, timeout=30, set_as_default=False,
@@ -168,8 +170,12 @@ def scheduler(tmp_path_factory):
 def workers(scheduler, tmp_path_factory):
     started: list[Worker] = []
     every_test_s = tmp_path_factory.getbasetemp().parent  # /tmp/pytest-of-<user>
+    # Each worker's temporary folder (Dask's scratch space in it), unless the test gives one:
+    # outside what it may not see, and removed once it is stopped (killed, it leaves it).
+    scratch = Path(tempfile.mkdtemp(prefix="mediakeeper-test-workers-"))
 
     def start(*, path: str = "", on: Scheduler | None = None, **environ: str) -> Worker:
+        environ.setdefault("TMPDIR", str(scratch))
         found = Worker(on or scheduler, hidden=every_test_s, path=path, **environ)
         started.append(found)
         return found
@@ -177,6 +183,7 @@ def workers(scheduler, tmp_path_factory):
     yield start
     for found in started:
         found.stop()
+    shutil.rmtree(scratch, ignore_errors=True)
     # Killed, each leaves the scheduler as its connection closes: the next test starts clean.
     gone = wait_until(lambda: not set(scheduler.workers()) & {w.address for w in started},
                       limit=30)  # fmt: skip
