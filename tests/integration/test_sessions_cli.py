@@ -128,6 +128,9 @@ def test_a_killed_batch_and_its_resume_end_as_the_batch_alone(
     assert "left nothing to do" in again.stderr
     latest = session_ids(music_script, home)[0]
     assert latest["outcome"] == "completed"
+    # A kill alone loses none of the record's lines: its resume wrote none back to it.
+    again_crashed = next(r for r in session_ids(music_script, home) if r["id"] == crashed["id"])
+    assert again_crashed["done"] == crashed["done"]
     done = sessions(music_script, "resume", "--home", home, latest["id"])
     assert done.returncode == 1
     assert f"session {latest['id']} completed: it left nothing unfinished" in done.stderr
