@@ -50,13 +50,18 @@ def run_script(script: str, *args, timeout: float = 120):
 
 
 # The script run to its end, then, as it exits (after Click's sys.exit), the modules it
-# loaded among those named (each with the modules below it), as a last line of JSON.
+# loaded among those named (each with the modules below it) as a last line of JSON. A kind's
+# record, and its package imported for it, are not counted: every command reads every record.
 _LOADED_AT_EXIT = """
 import atexit, json, runpy, sys
 sys.argv.pop(0)  # '-c': the script's path is its argv[0]
 named = sys.argv.pop(1).split(',')
 below = tuple(n + '.' for n in named)
-loaded = lambda: sorted(m for m in sys.modules if m in named or m.startswith(below))
+def record(m):
+    return m.endswith('.kind') or m + '.kind' in sys.modules
+def loaded():
+    return sorted(m for m in sys.modules
+                  if (m in named or m.startswith(below)) and not record(m))
 atexit.register(lambda: print(json.dumps(loaded())))
 runpy.run_path(sys.argv[0], run_name='__main__')
 """
@@ -64,7 +69,7 @@ runpy.run_path(sys.argv[0], run_name='__main__')
 
 def loaded_among(script: str, modules: tuple[str, ...], *args) -> tuple[str, list[str]]:
     """A utility script run to its end (it must succeed): what it printed, and which of
-    ``modules`` it imported."""
+    ``modules`` it imported, kinds' records aside."""
     done = subprocess.run(
         [sys.executable, "-c", _LOADED_AT_EXIT, f"utilities/{script}", ",".join(modules),
          *map(str, args)],

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -16,7 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from mediakeeper.queue.store import QueueStore
-from tests.helpers import REPO_ROOT, script_env, wait_until
+from tests.helpers import loaded_among, wait_until
 from tests.integration.serving import open_stream, script, serve
 from tests.integration.test_decisions_truth import library_spec
 
@@ -272,23 +270,6 @@ NOT_RUN = ("mediakeeper.movies", "mediakeeper.verify", "mediakeeper.dupes",
            "mediakeeper.lookup.clients", "mediakeeper.lookup.musicbrainz",
            "mediakeeper.lookup.acoustid", "mediakeeper.lookup.acoustid_types",
            "mediakeeper.lookup.answers")  # fmt: skip
-# The batch script run to its end, then the modules it loaded listed (the list printed at
-# exit, after Click's sys.exit).
-LOADED_AT_EXIT = """
-import atexit, runpy, sys
-sys.argv.pop(0)  # '-c': the script's path is its argv[0]
-faces = sys.argv.pop(1).split(',')
-modules = sys.argv.pop(1).split(',')
-def record(m):  # a kind's record, or its package, imported for it
-    return m.endswith('.kind') or m + '.kind' in sys.modules
-def not_run(m):
-    return any(m == n or m.startswith(n + '.') for n in modules) and not record(m)
-def said():
-    print(sorted(m for m in sys.modules if m.split('.')[0] in faces
-                 or m.startswith(('mediakeeper.web', 'mediakeeper.watch')) or not_run(m)))
-atexit.register(said)
-runpy.run_path(sys.argv[0], run_name='__main__')
-"""
 
 
 def test_serve_loads_no_face_module_into_a_batch(tmp_path):
@@ -303,13 +284,12 @@ def test_serve_loads_no_face_module_into_a_batch(tmp_path):
         '[alerts]\napprise = ["ntfy://example.invalid/topic"]\nthreshold = 3\n'
         "[watch]\nsettle_seconds = 5.0\n"
     )
-    args = [sys.executable, "-c", LOADED_AT_EXIT, "utilities/process_music_batch.py",
-            ",".join(FACES), ",".join(NOT_RUN), "--home", str(tmp_path), "--batch-size", "1",
-            "--dry-run"]  # fmt: skip
-    done = subprocess.run(args, cwd=REPO_ROOT, env=script_env(), capture_output=True,
-                          text=True, check=True)  # fmt: skip
-    assert "dry run" in done.stdout
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    said, loaded = loaded_among(
+        "process_music_batch.py", (*FACES, "mediakeeper.web", "mediakeeper.watch", *NOT_RUN),
+        "--home", tmp_path, "--batch-size", "1", "--dry-run",
+    )  # fmt: skip
+    assert "dry run" in said
+    assert loaded == []
 
 
 def test_healthz_names_a_queue_it_cannot_read(tmp_path):
