@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from mediakeeper.fs.atomic import encode_text
-from mediakeeper.tags import WRITABLE
 from mediakeeper.text.jsonfmt import dumps_one
 
 CHANGES_DIR = "changes"
@@ -270,6 +269,10 @@ def _change(value: dict[str, Any]) -> JournalEntry | tuple[str, bool]:
     size = value.get("size")
     if size is not None and (type(size) is not int or size < 0):
         return f'not a change entry ("size" is {_kind(size)}, not a size)', False
+    # The tags (mutagen with them) are imported once a change is read: a reader of the
+    # journals' stamps alone (the dashboard, a weekly report) reads no tag.
+    from mediakeeper.tags import WRITABLE
+
     if value["tag"] not in WRITABLE:
         return f"not a change entry (unknown tag {value['tag']!r})", False
     if not os.path.isabs(value["path"]):

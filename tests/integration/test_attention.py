@@ -23,6 +23,7 @@ import pytest
 
 from mediakeeper.changes.journal import read_journals
 from mediakeeper.reports.weeks import Week
+from tests.helpers import loaded_among
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -126,6 +127,10 @@ def test_the_dashboard_leads_with_the_open_findings(demo_home, tmp_path):
     assert lines.index(headline) < lines.index("QUEUES")
     assert lines[4].split()[:2] == ["error", "Radiohead"]
     assert "             issues/music/radiohead-" in lines[5]
+    # It counts the changes by their journals' stamps, and so imports no tag reader.
+    said, loaded = loaded_among("media_dashboard.py", ("mutagen",), "--home", demo_home)
+    assert said.splitlines()[2] == lines[2]
+    assert loaded == []
 
     page = tmp_path / "pages" / "dashboard.html"
     script("utilities/media_dashboard.py", "--home", demo_home, "--html", page)
