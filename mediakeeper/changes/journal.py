@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -255,6 +256,16 @@ def _entry(raw: bytes) -> JournalEntry | Unwritten | tuple[str, bool]:
     return _unwritten(value) if "unwritten" in value else _change(value)
 
 
+@cache
+def _writable() -> frozenset[str]:
+    """The tags a change may name. Imported at the first change read (mutagen with them),
+    once: a reader of the journals' stamps alone (the dashboard, a weekly report) reads no
+    tag, and a reader of 28,000 lines imports them once, not at each line."""
+    from mediakeeper.tags import WRITABLE
+
+    return WRITABLE
+
+
 def _change(value: dict[str, Any]) -> JournalEntry | tuple[str, bool]:
     """The ``JournalEntry`` a line's object holds, or why it holds none."""
     missing = [key for key in _REQUIRED if key not in value]
@@ -269,11 +280,7 @@ def _change(value: dict[str, Any]) -> JournalEntry | tuple[str, bool]:
     size = value.get("size")
     if size is not None and (type(size) is not int or size < 0):
         return f'not a change entry ("size" is {_kind(size)}, not a size)', False
-    # The tags (mutagen with them) are imported once a change is read: a reader of the
-    # journals' stamps alone (the dashboard, a weekly report) reads no tag.
-    from mediakeeper.tags import WRITABLE
-
-    if value["tag"] not in WRITABLE:
+    if value["tag"] not in _writable():
         return f"not a change entry (unknown tag {value['tag']!r})", False
     if not os.path.isabs(value["path"]):
         return f"not a change entry (the path {value['path']!r} is not absolute)", False
