@@ -221,8 +221,11 @@ def test_a_search_answered_late_never_replaces_a_newer_one(big, browser):
     held = []
     page.route("**/library?*status=error*", lambda route: held.append(route))
     page.select_option('select[name="status"]', "error")
-    while not held:
-        page.wait_for_timeout(20)  # Playwright takes the request as the page's loop turns
+    for _ in range(500):  # Playwright takes the request as its loop turns: 10 s at most
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert held, "the failed artists' listing was never asked for"
     page.select_option('select[name="status"]', "completed")
     completed = sum(1 for n in range(ARTISTS) if n % 10 < 6)
     expect(page.locator("#match-total")).to_have_text(f"{completed:,}")

@@ -176,13 +176,14 @@ def movie_batch(music_script, home: Path, movies: Path) -> None:
     assert leaves_decisions(done), done.stdout + done.stderr  # offline: not identified
 
 
+@pytest.mark.parametrize("finder", ["the next batch", "--reset-stale"])
 def test_the_lines_a_power_cut_takes_from_a_crashed_session_come_back_from_the_queue(
-    tmp_path, pristine, music_popen, music_script, music_queue
+    finder, tmp_path, pristine, music_popen, music_script, music_queue
 ):
     """A session's record is not flushed as it goes (the queue is): a power cut takes its
     last lines, a kill -9 alone does not. Here the killed session's item lines are cut out
-    of its record, as such a cut leaves it. The next batch, releasing the crash's stale
-    claims, writes back what the queue says that session finished, once."""
+    of its record, as such a cut leaves it. The next run that finds the crash (a batch, or a
+    person's --reset-stale) writes back what the queue says that session finished, once."""
     lib, home = tmp_path / "Music", tmp_path / "home"
     shutil.copytree(pristine, lib)
     killed_mid_batch(music_popen, home, lib)
@@ -196,8 +197,10 @@ def test_the_lines_a_power_cut_takes_from_a_crashed_session_come_back_from_the_q
     record.write_text("".join(line for line in lines if json.loads(line)["event"] != "item"))
     assert session_ids(music_script, home)[0]["done"] == 0  # the record alone falls short
 
-    for _ in range(2):  # the second batch finds no crash: nothing is written twice
-        after = music_script("process_music_batch.py", "--home", home, *BATCH_ARGS)
+    first = ("music_queue_manager.py", "--home", home, "--reset-stale")
+    batch = ("process_music_batch.py", "--home", home, *BATCH_ARGS)
+    for run in (first if finder == "--reset-stale" else batch, batch):  # the second: no crash
+        after = music_script(*run)
         assert "Traceback" not in after.stderr
         row = next(r for r in session_ids(music_script, home) if r["id"] == crashed["id"])
         assert (row["outcome"], row["done"], row["failed"]) == ("crashed", len(finished), 0)
