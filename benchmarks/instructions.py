@@ -17,7 +17,12 @@ both runs, to warm caches; the others are counted. Counted are user-space instru
 what the kernel does for the job's file writes, and the main process of a batch (queue,
 session log, reports), are not. Needs valgrind; about a minute for 20 artists.
 
+``--with DIR``: another checkout's job (a `git worktree` of the code before) counted too, on
+its own copies of the same library, and the two set side by side: a change's cost in
+instructions, where library_scale.py's paired times move with the host.
+
     python benchmarks/instructions.py --artists 21
+    python benchmarks/instructions.py --artists 21 --with ../before
 """
 
 from __future__ import annotations
@@ -59,10 +64,36 @@ else:
 """
 
 
-def counted(kind: str, library: Path, count: bool, home: Path) -> int:
-    """Instructions of one child run under callgrind."""
-    args = [REPO, kind, library, "count" if count else "warm", home]
+def counted(kind: str, library: Path, count: bool, home: Path, checkout: Path = REPO) -> int:
+    """Instructions of one child run under callgrind, ``checkout``'s code."""
+    args = [checkout, kind, library, "count" if count else "warm", home]
     return callgrind(CHILD, [str(arg) for arg in args], kind)
+
+
+def per_artist(work: Path, pristine: Path, kind: str, artists: int, checkout: Path,
+               name: str) -> float:  # fmt: skip
+    """``kind``'s instructions an artist: a run counting every artist less one counting the
+    first only, each on a fresh copy of the library (a job fixes tags)."""
+    # The report templates' compiled code is kept by their path (mediakeeper.reports): in a
+    # fresh checkout the warm-up run would compile them and the counted one load them,
+    # counting the job 3.5M instructions an artist short. One run first, uncounted.
+    if kind == "job":
+        warm = work / f"warm-{name}"
+        shutil.copytree(pristine, warm / "library", symlinks=True)
+        (warm / "home").mkdir()
+        subprocess.run(
+            [sys.executable, "-c", CHILD, str(checkout), "job", str(warm / "library"), "warm",
+             str(warm / "home")],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    runs = []
+    for count in (False, True):
+        library, home = work / f"{name}-{count}", work / f"home-{name}-{count}"
+        shutil.copytree(pristine, library, symlinks=True)
+        home.mkdir()
+        runs.append(counted(kind, library, count, home, checkout))
+        print(f"{name} {'counted' if count else 'warm-up'}: {runs[-1]:,}", flush=True)
+    return (runs[1] - runs[0]) / (artists - 1)
 
 
 def callgrind(child: str, args: list[str], what: str) -> int:
@@ -81,38 +112,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--artists", type=int, default=21, help="default 21 (20 counted)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
+    parser.add_argument(
+        "--with",
+        dest="with_checkout",
+        type=Path,
+        metavar="DIR",
+        help="another checkout whose job is counted beside this one's",
+    )
     args = parser.parse_args()
     if args.artists < 2:
         sys.exit("--artists must be at least 2: the first one only warms up")
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed (apt-get install valgrind): nothing to count with")
 
+    other = args.with_checkout.resolve() if args.with_checkout else None
+    if other is not None and not (other / "mediakeeper" / "music" / "job.py").is_file():
+        sys.exit(f"--with {args.with_checkout}: not a checkout of mediakeeper")
+
     work = Path(tempfile.mkdtemp(prefix="mk-instructions-"))
     try:
         pristine = work / "pristine"
         # library_scale's shape: about 18.6 tracks an artist, as 17,274 over 930.
         made = build(pristine, args.artists, round(args.artists * 17274 / 930))
-        # The report templates' compiled code is kept by their path (mediakeeper.reports):
-        # in a fresh checkout the warm-up run would compile them and the counted one load
-        # them, counting the job 3.5M instructions an artist short. One run first, uncounted.
-        warm = work / "warm"
-        shutil.copytree(pristine, warm / "library", symlinks=True)
-        (warm / "home").mkdir()
-        subprocess.run(
-            [sys.executable, "-c", CHILD, str(REPO), "job", str(warm / "library"), "warm",
-             str(warm / "home")],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        figures = {}
-        for kind in ("bare", "job"):
-            runs = []
-            for count in (False, True):  # each job run gets a fresh copy: it fixes tags
-                library, home = work / f"{kind}-{count}", work / f"home-{kind}-{count}"
-                shutil.copytree(pristine, library, symlinks=True)
-                home.mkdir()
-                runs.append(counted(kind, library, count, home))
-                print(f"{kind} {'counted' if count else 'warm-up'}: {runs[-1]:,}", flush=True)
-            figures[kind] = (runs[1] - runs[0]) / (args.artists - 1)
+        figures = {
+            "bare": per_artist(work, pristine, "bare", args.artists, REPO, "bare"),
+            "job": per_artist(work, pristine, "job", args.artists, REPO, "job"),
+        }
+        if other is not None:
+            figures["other"] = per_artist(work, pristine, "job", args.artists, other, "with")
     finally:
         if args.keep:
             print(f"kept {work}")
@@ -125,6 +152,13 @@ def main() -> None:
     print(f"{'(a) bare read, instructions an artist':<44}{figures['bare'] / 1e6:>12.2f}M")
     print(f"{'(b) the job, instructions an artist':<44}{figures['job'] / 1e6:>12.2f}M")
     print(f"{'ratio (b)/(a)':<44}{figures['job'] / figures['bare']:>13.3f}")
+    if "other" in figures:
+        print(
+            f"{'(b) of ' + str(args.with_checkout) + ', an artist':<44}"
+            f"{figures['other'] / 1e6:>12.2f}M"
+        )
+        print(f"{'  its ratio to (a)':<44}{figures['other'] / figures['bare']:>13.3f}")
+        print(f"{'(b) / its (b)':<44}{figures['job'] / figures['other']:>13.3f}")
 
 
 if __name__ == "__main__":
