@@ -11,14 +11,12 @@ import sys
 import click
 
 from mediakeeper.cli.command import Command, Group, home_option
-from mediakeeper.cli.progress_line import ProgressHooks
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.config import existing_home
 from mediakeeper.decisions import copies
 from mediakeeper.decisions import dupes as deciding
 from mediakeeper.dupes import kept
 from mediakeeper.dupes.saved import load_groups, public
-from mediakeeper.runs import dupes
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, format_size
 
@@ -83,6 +81,12 @@ def main(ctx, home, as_json):
 def scan(home, library, workers):
     """Fingerprint every audio file not fingerprinted yet or changed since (a resumable
     batch: stop it any time, even with kill -9; the next scan goes on), then group."""
+    # The batch's machinery (its runner, workers and progress line) is imported by the one
+    # command that runs it, not by ``decide``, which says groups and set-asides as this
+    # module does.
+    from mediakeeper.cli.progress_line import ProgressHooks
+    from mediakeeper.runs import dupes
+
     result = dupes.scan(home, library=library, hooks=ProgressHooks("album"), workers=workers)
     if result.interrupted:
         click.echo("interrupted: `mediakeeper dupes scan` goes on from here", err=True)

@@ -18,7 +18,7 @@ from mediakeeper.demo.tracks import PNG_1X1
 from mediakeeper.tags.cover import cover
 from mediakeeper.text.render import markdown_escape
 from mediakeeper.text.wording import count, format_size
-from tests.helpers import leaves_decisions, tree_of
+from tests.helpers import leaves_decisions, loaded_among, tree_of
 from tests.helpers.dupes import build, mediakeeper, scanned
 from tests.helpers.melody import encode, melody_wav
 from tests.integration.serving import serve
@@ -92,6 +92,14 @@ def test_decide_lists_the_groups_counted_apart_and_shows_each_with_its_choices(l
     assert f"3) keep {m4a} (M4A " in one.stdout
     items = mediakeeper(home, "decide", "--group", "duplicate-track").stdout
     assert loose["id"] in items and str(m4a) in items
+    # Saying the groups is not running a scan: no batch machinery loaded for it.
+    said, loaded = loaded_among("decide.py", SCAN_ONLY, "--home", home, "--json")
+    assert json.loads(said)["duplicates"] == answer["duplicates"]
+    assert loaded == []
+
+
+SCAN_ONLY = ("mediakeeper.runs.dupes", "mediakeeper.batch.runner", "mediakeeper.batch.workers",
+             "mediakeeper.cli.progress_line")  # fmt: skip
 
 
 def test_the_best_kept_gains_the_tags_and_the_cover_and_its_undo_is_exact(two_copies, tmp_path):
