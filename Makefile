@@ -58,10 +58,9 @@ readers:
 	    || echo "Could not install music-metadata: its tests will be skipped."; }
 
 # A worker more than the cores: much of the suite waits on its subprocesses (a watcher
-# settling, a server starting, a batch killed), and with one worker a core the cores sat idle
-# a quarter of the run; on this project's 2-core machine three workers took 13:36 where two
-# took 15:29. An idle worker takes tests waiting for another, so a long file at the end runs
-# on all (worksteal). TEST_WORKERS=0 runs it in one process.
+# settling, a server starting, a batch killed), and with a worker a core the cores sat idle a
+# quarter of the run (docs/performance.md). An idle worker takes tests waiting for another,
+# so a long file at the end runs on all (worksteal). TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 test: compile chromium flac btrfs readers
 	$(BIN)/ruff check .

@@ -71,6 +71,11 @@ def listed(home: Path) -> list[dict]:
     return json.loads(mediakeeper(home, "dupes", "--json").stdout)["groups"]
 
 
+# What only a scan needs: the batch it runs (``decide`` says groups without running one).
+SCAN_ONLY = ("mediakeeper.runs.dupes", "mediakeeper.batch.runner", "mediakeeper.batch.workers",
+             "mediakeeper.cli.progress_line")  # fmt: skip
+
+
 def test_decide_lists_the_groups_counted_apart_and_shows_each_with_its_choices(library, tmp_path):
     lib, home, groups = own(library, tmp_path)
     shown = mediakeeper(home, "decide", "--json")
@@ -96,10 +101,6 @@ def test_decide_lists_the_groups_counted_apart_and_shows_each_with_its_choices(l
     said, loaded = loaded_among("decide.py", SCAN_ONLY, "--home", home, "--json")
     assert json.loads(said)["duplicates"] == answer["duplicates"]
     assert loaded == []
-
-
-SCAN_ONLY = ("mediakeeper.runs.dupes", "mediakeeper.batch.runner", "mediakeeper.batch.workers",
-             "mediakeeper.cli.progress_line")  # fmt: skip
 
 
 def test_the_best_kept_gains_the_tags_and_the_cover_and_its_undo_is_exact(two_copies, tmp_path):
