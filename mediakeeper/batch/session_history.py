@@ -41,6 +41,7 @@ from mediakeeper.queue.items import (
     SKIPPED,
     claim_is_stale,
     is_eligible,
+    last_failure,
 )
 from mediakeeper.queue.session_log import (
     COMPLETED as SESSION_COMPLETED,
@@ -171,18 +172,11 @@ def _untouched_since(item: dict[str, Any], record: SessionRecord) -> bool:
         return "--enrich" in record.args and not item.get("details", {}).get("enriched")
     if item["status"] != ERROR:
         return False
-    last = _last_error(item).get("at")
+    last = last_failure(item).get("at")
     try:
         return last is None or datetime.fromisoformat(last) <= record.started_at
     except (TypeError, ValueError):
         return False
-
-
-def _last_error(item: dict[str, Any]) -> dict[str, Any]:
-    """The newest entry of the item's error history ({} if none can be read)."""
-    history = item.get("error_history") or []
-    last = history[-1] if history else None
-    return last if isinstance(last, dict) else {}
 
 
 def _rest_of_batch(

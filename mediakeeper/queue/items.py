@@ -136,6 +136,14 @@ def given_back(item: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def last_failure(item: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The newest entry of the item's error history (its session, when, why); {} if it has
+    none that can be read."""
+    history = item.get("error_history") or []
+    last = history[-1] if history else None
+    return last if isinstance(last, dict) else {}
+
+
 def holds_results(item: Mapping[str, Any]) -> bool:
     """Whether the item's counters (tracks, issues) are results that stand: it is completed,
     or being processed again from completed (--enrich). A reset artist's last results are

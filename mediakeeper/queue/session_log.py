@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mediakeeper.fs.atomic import append_lines, encode_text, naming
-from mediakeeper.queue.items import ERROR, SKIPPED, claim_is_stale, iso
+from mediakeeper.queue.items import ERROR, SKIPPED, claim_is_stale, iso, last_failure
 from mediakeeper.system.processes import own_start_time
 from mediakeeper.text.jsonfmt import dumps_one
 
@@ -227,8 +227,7 @@ def finished_in(item: Mapping[str, Any], sessions: Collection[str]) -> tuple[str
     if (by := item.get("completed_by")) in sessions:
         at = item.get("completed_at")
         return by, ItemLine(item["key"], item["name"], "completed", {"at": at})
-    history = item.get("error_history") or []
-    last = history[-1] if history and isinstance(history[-1], dict) else {}
+    last = last_failure(item)
     if item.get("status") in (ERROR, SKIPPED) and (by := last.get("session")) in sessions:
         return by, ItemLine(item["key"], item["name"], item["status"], {"at": last.get("at")})
     return None

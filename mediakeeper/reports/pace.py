@@ -21,7 +21,7 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.decisions import status_word
-from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED
+from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED, last_failure
 from mediakeeper.reports.records import QueueRecord
 from mediakeeper.reports.weeks import Week, parse_time
 from mediakeeper.text.wording import plural_of
@@ -191,8 +191,7 @@ def outstanding_of(kind: str, item: Mapping[str, Any]) -> Outstanding | None:
     status = item.get("status")
     if status not in (ERROR, SKIPPED):
         return None
-    history = item.get("error_history") or []
-    last = history[-1] if history and isinstance(history[-1], dict) else {}
+    last = last_failure(item)
     message = item.get("last_error") or last.get("message") or ""
     if not message and status == SKIPPED:
         message = "skipped by hand"

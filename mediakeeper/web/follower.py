@@ -35,7 +35,14 @@ from mediakeeper.batch.alerts import EVENTS_FILE as ALERTS_FILE
 from mediakeeper.core.decisions import item_decisions
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.queue.files import file_signature, items_laid_out
-from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED
+from mediakeeper.queue.items import (
+    COMPLETED,
+    ERROR,
+    IN_PROGRESS,
+    PENDING,
+    SKIPPED,
+    last_failure,
+)
 from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.store import JOURNAL_FILE, QUEUE_FILE, QueueStore
 from mediakeeper.reports.pace import percent
@@ -81,11 +88,11 @@ def seen_of(item: dict[str, Any], before: Seen | None) -> Seen:
 
 def _ended_by(item: dict[str, Any]) -> str:
     """The session that completed the item, or whose failure it last was."""
-    status, history = item.get("status"), item.get("error_history")
+    status = item.get("status")
     if status == COMPLETED:
         return item.get("completed_by") or ""
-    if status in (ERROR, SKIPPED) and history and isinstance(history[-1], dict):
-        return history[-1].get("session") or ""
+    if status in (ERROR, SKIPPED):
+        return last_failure(item).get("session") or ""
     return ""
 
 
