@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +48,9 @@ def _moment(text: str | None) -> datetime:
     return found or datetime.fromtimestamp(0, UTC)
 
 
+Adding = Callable[[str, str, datetime], Change]  # (session, kind, at) -> its Change
+
+
 def recent_changes(home: Path, most: int = SHOWN) -> list[Change]:
     status = home / "status"
     found: dict[str, Change] = {}
@@ -58,46 +62,72 @@ def recent_changes(home: Path, most: int = SHOWN) -> list[Change]:
 
     kinds = sorted(p.name for p in status.iterdir() if p.is_dir()) if status.is_dir() else []
     for kind in kinds:
-        for record in load_sessions(status, kind, items=False):
-            c = change(record.id, kind, record.started_at)
-            c.outcome = record.outcome
-            c.what.append(f"{record.items_done:,} done, {record.items_failed:,} failed")
-        journals = read_journals(status / kind) if (status / kind / "changes").is_dir() else None
-        if journals is not None:
-            values = Counter(e.session for e in journals.entries)
-            files: dict[str, set[str]] = {}
-            last: dict[str, str] = {}
-            for e in journals.entries:
-                files.setdefault(e.session, set()).add(e.path)
-                last[e.session] = e.at
-            for session, n in values.items():
-                c = change(session, kind, _moment(last[session]))
-                c.what.append(f"{count(n, 'tag value')} written to "
-                              f"{count(len(files[session]), 'file')}")  # fmt: skip
-                c.undoable = True
-        for record in sorted((status / kind / DECISIONS_FOLDER).glob("*.json")):
-            try:
-                entry = json.loads(record.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            at = datetime.fromtimestamp(record.stat().st_mtime, UTC)
-            c = change(str(entry.get("session") or record.stem), kind, at)
-            items = entry.get("items") or []
-            code = entry.get("code") or "a group"
-            c.what.append(f"decided {code} for {count(len(items), 'item')}")
-            c.undoable = True
-    for session, files in moves.sessions(home):  # `dupes set-aside`'s, journaled apart
+        _batches(status, kind, change)
+        _tag_writes(status, kind, change)
+        _group_decisions(status, kind, change)
+    _set_asides(home, change)
+    _undone(home, found, change)
+    return sorted(found.values(), key=lambda c: (c.at, c.session), reverse=True)[:most]
+
+
+def _batches(status: Path, kind: str, change: Adding) -> None:
+    """The kind's batches, from their session events."""
+    for record in load_sessions(status, kind, items=False):
+        c = change(record.id, kind, record.started_at)
+        c.outcome = record.outcome
+        c.what.append(f"{record.items_done:,} done, {record.items_failed:,} failed")
+
+
+def _tag_writes(status: Path, kind: str, change: Adding) -> None:
+    """The tag values each session wrote, from the kind's change journal."""
+    if not (status / kind / "changes").is_dir():
+        return
+    entries = read_journals(status / kind).entries
+    values = Counter(e.session for e in entries)
+    files: dict[str, set[str]] = {}
+    last: dict[str, str] = {}
+    for e in entries:
+        files.setdefault(e.session, set()).add(e.path)
+        last[e.session] = e.at
+    for session, n in values.items():
+        c = change(session, kind, _moment(last[session]))
+        c.what.append(f"{count(n, 'tag value')} written to {count(len(files[session]), 'file')}")
+        c.undoable = True
+
+
+def _group_decisions(status: Path, kind: str, change: Adding) -> None:
+    """The kind's decisions taken for a group (``decide --all``), from their records."""
+    for record in sorted((status / kind / DECISIONS_FOLDER).glob("*.json")):
+        try:
+            entry = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        at = datetime.fromtimestamp(record.stat().st_mtime, UTC)
+        c = change(str(entry.get("session") or record.stem), kind, at)
+        items = entry.get("items") or []
+        code = entry.get("code") or "a group"
+        c.what.append(f"decided {code} for {count(len(items), 'item')}")
+        c.undoable = True
+
+
+def _set_asides(home: Path, change: Adding) -> None:
+    """``dupes set-aside``'s sessions, journaled apart."""
+    for session, files in moves.sessions(home):
         journal = moves.journal_path(home, session)
         at = datetime.fromtimestamp(journal.stat().st_mtime, UTC) if journal.exists() else None
         c = change(session, "dupes", at or datetime.fromtimestamp(0, UTC))
         c.what.append(f"{count(files, 'copy', 'copies')} set aside")
         c.undoable = True
+
+
+def _undone(home: Path, found: dict[str, Change], change: Adding) -> None:
+    """Each session undone said so, and its undo named what it undid; a group's decision,
+    whose record went with its undo, listed from the undo's own record."""
     for session, undoing in undone_sessions(home).items():
-        if undoing.kind and session not in found:  # a group's: its record went with the undo
+        if undoing.kind and session not in found:
             c = change(session, undoing.kind, undoing.at)
             c.what.append(f"decided {undoing.code} for {count(undoing.decided, 'item')}")
         if session in found:
             found[session].undone = undoing
         if undoing.by in found:
             found[undoing.by].undoes = session
-    return sorted(found.values(), key=lambda c: (c.at, c.session), reverse=True)[:most]
