@@ -28,7 +28,9 @@ def demo_home(tmp_path_factory):
     """The demo, built once per test worker (a build takes 15-20 s): its home, with what the
     demo said in ``demo.out`` beside it. Its users read it, or run commands that write the
     same files again (reports, pages); ``test_demo`` builds it a second time in place and
-    checks that the second build finds the same."""
+    checks that the second build finds the same. Not one build copied to each worker: the
+    home records its library's and outputs' absolute paths (queues, documents, working
+    folders), so a copy would still read and write the first one's library."""
     from tests.integration.test_attention import script
 
     cwd = tmp_path_factory.mktemp("demo")
