@@ -48,7 +48,7 @@ def _moment(text: str | None) -> datetime:
     return found or datetime.fromtimestamp(0, UTC)
 
 
-Adding = Callable[[str, str, datetime], Change]  # (session, kind, at) -> its Change
+ChangeOf = Callable[[str, str, datetime], Change]  # (session, kind, at) -> its Change, made once
 
 
 def recent_changes(home: Path, most: int = SHOWN) -> list[Change]:
@@ -70,7 +70,7 @@ def recent_changes(home: Path, most: int = SHOWN) -> list[Change]:
     return sorted(found.values(), key=lambda c: (c.at, c.session), reverse=True)[:most]
 
 
-def _batches(status: Path, kind: str, change: Adding) -> None:
+def _batches(status: Path, kind: str, change: ChangeOf) -> None:
     """The kind's batches, from their session events."""
     for record in load_sessions(status, kind, items=False):
         c = change(record.id, kind, record.started_at)
@@ -78,7 +78,7 @@ def _batches(status: Path, kind: str, change: Adding) -> None:
         c.what.append(f"{record.items_done:,} done, {record.items_failed:,} failed")
 
 
-def _tag_writes(status: Path, kind: str, change: Adding) -> None:
+def _tag_writes(status: Path, kind: str, change: ChangeOf) -> None:
     """The tag values each session wrote, from the kind's change journal."""
     if not (status / kind / "changes").is_dir():
         return
@@ -95,7 +95,7 @@ def _tag_writes(status: Path, kind: str, change: Adding) -> None:
         c.undoable = True
 
 
-def _group_decisions(status: Path, kind: str, change: Adding) -> None:
+def _group_decisions(status: Path, kind: str, change: ChangeOf) -> None:
     """The kind's decisions taken for a group (``decide --all``), from their records."""
     for record in sorted((status / kind / DECISIONS_FOLDER).glob("*.json")):
         try:
@@ -110,7 +110,7 @@ def _group_decisions(status: Path, kind: str, change: Adding) -> None:
         c.undoable = True
 
 
-def _set_asides(home: Path, change: Adding) -> None:
+def _set_asides(home: Path, change: ChangeOf) -> None:
     """``dupes set-aside``'s sessions, journaled apart."""
     for session, files in moves.sessions(home):
         journal = moves.journal_path(home, session)
@@ -120,7 +120,7 @@ def _set_asides(home: Path, change: Adding) -> None:
         c.undoable = True
 
 
-def _undone(home: Path, found: dict[str, Change], change: Adding) -> None:
+def _undone(home: Path, found: dict[str, Change], change: ChangeOf) -> None:
     """Each session undone said so, and its undo named what it undid; a group's decision,
     whose record went with its undo, listed from the undo's own record."""
     for session, undoing in undone_sessions(home).items():
