@@ -113,10 +113,17 @@ class Decision:
 
     def choice(self, number: int) -> Choice:
         if not 1 <= number <= len(self.choices):
-            listed = "; ".join(f"{c.number}) {c.label}" for c in self.choices) or "none"
             raise DecideError(f"{self.item} has no choice {number} ({self.code})",
-                              f"its choices: {listed}")  # fmt: skip
+                              self.other_ways())  # fmt: skip
         return self.choices[number - 1]
+
+    def other_ways(self) -> str:
+        """What can be given instead of a choice it does not have: its choices, or where it
+        has none numbered, a typed value (where one can be) or a dismissal."""
+        if self.choices:
+            return "its choices: " + "; ".join(f"{c.number}) {c.label}" for c in self.choices)
+        ways = [f"--set {self.tag}=VALUE"] if self.tag else []
+        return "it has no numbered choice: give " + " or ".join([*ways, f"--dismiss {self.code}"])
 
 
 @dataclass

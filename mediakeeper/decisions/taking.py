@@ -163,8 +163,10 @@ def _same_choice(asking: list[ItemDecisions], code: str, choose: int) -> str:
     if len(labels) == 1 and "" not in labels:
         return labels.pop()
     if all(choose > len(choices) for choices in offered):
-        listed = "; ".join(f"{n}) {label}" for n, label in enumerate(offered[0], 1)) or "none"
-        raise DecideError(f"{code!r} has no choice {choose}", f"its choices: {listed}")
+        listed = "; ".join(f"{n}) {label}" for n, label in enumerate(offered[0], 1))
+        raise DecideError(f"{code!r} has no choice {choose}",
+                          f"its choices: {listed}" if listed else
+                          f"it has no numbered choice: give --all --dismiss {code}")  # fmt: skip
     raise DecideError(f"choice {choose} of {code!r} is not the same for every item",
                       "decide each item: decide KIND NAME")  # fmt: skip
 

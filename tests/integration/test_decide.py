@@ -106,6 +106,13 @@ def test_a_name_that_is_not_one_item_is_refused_in_one_line(processed):
     assert "Traceback" not in none.stderr
     wrong = decide(home, "music", "Pink Floyd", "--choose", "9")
     assert wrong.returncode == 2 and "Pink Floyd has no choice 9" in wrong.stderr
+    # A decision with no numbered choice says what it takes instead.
+    typed = decide(home, "music", "Metallica", "--code", "missing-artist", "--choose", "1")
+    assert typed.returncode == 2, typed.stdout + typed.stderr
+    assert "give --set artist=VALUE or --dismiss missing-artist" in typed.stderr
+    group = decide(home, "music", "--all", "--group", "missing-artist", "--choose", "1")
+    assert group.returncode == 2, group.stdout + group.stderr
+    assert "it has no numbered choice: give --all --dismiss missing-artist" in group.stderr
 
 
 def test_decide_i_walks_the_decisions_on_a_terminal_with_the_choices_as_keys(processed, tmp_path):
