@@ -453,39 +453,39 @@ def main() -> None:
         busy = median(r[3] / r[2] for r in rounds)
         bare_cpu_median = median(r[1] for r in rounds)
         print()
-        print(f"{'measure (a median of the rounds, unless said)':<44}{'value':>14}")
-        print(f"{'(a) bare mutagen loop, 1 process':<44}{bare_seconds:>13.2f}s")
-        print(f"{f'(b) process_music_batch.py, {args.workers} workers':<44}{batch_seconds:>13.2f}s")
+        print(f"{'measure (a median of the rounds, unless said)':<46}{'value':>14}")
+        print(f"{'(a) bare mutagen loop, 1 process':<46}{bare_seconds:>13.2f}s")
+        print(f"{f'(b) process_music_batch.py, {args.workers} workers':<46}{batch_seconds:>13.2f}s")
         # Each round's ratio compares two runs seconds apart; the two medians above may come
         # from different rounds, so their quotient is printed too, as such.
-        print(f"{'ratio (b)/(a), median of the rounds':<44}{median(ratios):>14.2f}")
+        print(f"{'ratio (b)/(a), median of the rounds':<46}{median(ratios):>14.2f}")
         quotient = batch_seconds / bare_seconds
-        print(f"{'  (b) median / (a) median, for comparison':<44}{quotient:>14.2f}")
-        print(f"{'  the rounds, lowest - highest':<44}{_spread(ratios):>14}")
-        print(f"{'  (a) lowest - highest, seconds':<44}{_spread([r[0] for r in rounds]):>14}")
-        print(f"{'CPU ratio (b)/(a), median of the rounds':<44}{median(cpu_ratios):>14.2f}")
-        print(f"{'(b) CPU seconds, all its processes':<44}{batch_cpu:>13.2f}s")
-        print(f"{'(b) cores kept busy (CPU s / wall s)':<44}{busy:>14.2f}")
+        print(f"{'  (b) median / (a) median, for comparison':<46}{quotient:>14.2f}")
+        print(f"{'  the rounds, lowest - highest':<46}{_spread(ratios):>14}")
+        print(f"{'  (a) lowest - highest, seconds':<46}{_spread([r[0] for r in rounds]):>14}")
+        print(f"{'CPU ratio (b)/(a), median of the rounds':<46}{median(cpu_ratios):>14.2f}")
+        print(f"{'(b) CPU seconds, all its processes':<46}{batch_cpu:>13.2f}s")
+        print(f"{'(b) cores kept busy (CPU s / wall s)':<46}{busy:>14.2f}")
         for label, value in _account_lines("(b)", [r[5] for r in rounds], bare_cpu_median):
-            print(f"{label:<44}{value:>14}")
-        print(f"{'(a) tracks per second':<44}{files / bare_seconds:>14,.0f}")
-        print(f"{'(b) tracks per second':<44}{made / batch_seconds:>14,.0f}")
-        print(f"{'(b) peak memory, whole tree (PSS), any round':<44}{pss_kb / 1024:>12.1f}MB")
-        print(f"{'(b) peak memory, largest process, any round':<44}{rss_kb / 1024:>12.1f}MB")
-        print(f"{'(b) tag changes written (its journal)':<44}{changes:>14,}")
+            print(f"{label:<46}{value:>14}")
+        print(f"{'(a) tracks per second':<46}{files / bare_seconds:>14,.0f}")
+        print(f"{'(b) tracks per second':<46}{made / batch_seconds:>14,.0f}")
+        print(f"{'(b) peak memory, whole tree (PSS), any round':<46}{pss_kb / 1024:>12.1f}MB")
+        print(f"{'(b) peak memory, largest process, any round':<46}{rss_kb / 1024:>12.1f}MB")
+        print(f"{'(b) tag changes written (its journal)':<46}{changes:>14,}")
         floors = [r[0] + d[0] for r, d in zip(rounds, saves, strict=True)]
         over = [r[2] / f for r, f in zip(rounds, floors, strict=True)]
         over_cpu = [r[3] / (r[1] + d[1]) for r, d in zip(rounds, saves, strict=True)]
         saving = median(d[0] for d in saves)
-        print(f"{'(d) mutagen saving the same changes, 1 proc.':<44}{saving:>13.2f}s")
-        print(f"{'  its CPU seconds':<44}{median(d[1] for d in saves):>13.2f}s")
-        print(f"{'the floor, (a) + (d)':<44}{median(floors):>13.2f}s")
-        print(f"{'ratio (b)/((a) + (d)), median of the rounds':<44}{median(over):>14.2f}")
-        print(f"{'  the rounds, lowest - highest':<44}{_spread(over):>14}")
-        print(f"{'CPU ratio (b)/((a) + (d))':<44}{median(over_cpu):>14.2f}")
-        print(f"{'(c) same pass, library already fixed, once':<44}{recheck_seconds:>13.2f}s")
-        print(f"{'ratio (c)/(a), (a) right after (c)':<44}{recheck_seconds / after_seconds:>14.2f}")
-        print(f"{'CPU ratio (c)/(a)':<44}{recheck_cpu / after_cpu:>14.2f}")
+        print(f"{'(d) mutagen saving the same changes, 1 proc.':<46}{saving:>13.2f}s")
+        print(f"{'  its CPU seconds':<46}{median(d[1] for d in saves):>13.2f}s")
+        print(f"{'the floor, (a) + (d)':<46}{median(floors):>13.2f}s")
+        print(f"{'ratio (b)/((a) + (d)), median of the rounds':<46}{median(over):>14.2f}")
+        print(f"{'  the rounds, lowest - highest':<46}{_spread(over):>14}")
+        print(f"{'CPU ratio (b)/((a) + (d))':<46}{median(over_cpu):>14.2f}")
+        print(f"{'(c) same pass, library already fixed, once':<46}{recheck_seconds:>13.2f}s")
+        print(f"{'ratio (c)/(a), (a) right after (c)':<46}{recheck_seconds / after_seconds:>14.2f}")
+        print(f"{'CPU ratio (c)/(a)':<46}{recheck_cpu / after_cpu:>14.2f}")
         if others:
             print(f"(b') the pass of {args.with_}, in the same rounds")
             with_ratios = [o[0] / r[0] for o, r in zip(others, rounds, strict=True)]
@@ -502,9 +502,9 @@ def main() -> None:
             ]  # fmt: skip
             lines += _account_lines("  (b')", [o[3] for o in others], bare_cpu_median)
             for label, value in lines:
-                print(f"{label:<44}{value:>14}")
+                print(f"{label:<46}{value:>14}")
         costs = f"{create_ms:.3f} / {rename_ms:.3f} ms"
-        print(f"{'creating one file here / renaming one':<44}{costs:>14}")
+        print(f"{'creating one file here / renaming one':<46}{costs:>14}")
     finally:
         if args.keep:
             print(f"kept {work}")
