@@ -13,6 +13,7 @@ Writing a plugin: docs/plugins.md.
 from __future__ import annotations
 
 import configparser
+import functools
 import importlib
 import os
 import re
@@ -119,12 +120,28 @@ def _declared(group: str) -> list[Declared]:
 
 def _read_declared(group: str) -> list[Declared] | None:
     """``_declared`` from the files, or None where only importlib.metadata can tell."""
+    files = _entry_point_files(tuple(sys.path))
+    if files is None:
+        return None
+    found: list[Declared] = []
+    for path, headers, text in files:
+        if group.encode() in text:
+            found += _entries_of(path, group, headers, text)
+    return found
+
+
+@functools.cache
+def _entry_point_files(path: tuple[str, ...]) -> list[tuple[str, str, bytes]] | None:
+    """(distribution folder, its headers file, its entry point file's bytes) of every
+    distribution on ``path`` that has one, the first of a name winning, as in
+    importlib.metadata; or None where only importlib.metadata can tell. Listed once a
+    process (for a path): a batch reads two groups, a pipeline three."""
     finders = [f for f in sys.meta_path if hasattr(f, "find_distributions")]
     if finders != [PathFinder]:
         return None
     seen: set[str] = set()  # distributions by normalized name: the first on the path wins
-    found: list[Declared] = []
-    for entry in sys.path:
+    found: list[tuple[str, str, bytes]] = []
+    for entry in path:
         folder = entry or "."
         if not os.path.isdir(folder):
             if os.path.exists(folder):  # a zip may hold distributions
@@ -144,36 +161,25 @@ def _read_declared(group: str) -> list[Declared] | None:
             if key in seen:
                 continue
             seen.add(key)
-            path = os.path.join(folder, name)
-            declares = _declares(path, group)
-            if declares is None:
+            dist = os.path.join(folder, name)
+            try:
+                with open(os.path.join(dist, "entry_points.txt"), "rb") as f:
+                    text = f.read()
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # no entry points, or an egg-info that is a file: nothing declared
+            except OSError:
                 return None
-            if declares:
-                headers = "METADATA" if suffix == ".dist-info" else "PKG-INFO"
-                found += _entries_of(path, group, headers)
+            found.append((dist, "METADATA" if suffix == ".dist-info" else "PKG-INFO", text))
     return found
 
 
-def _declares(path: str, group: str) -> bool | None:
-    """Whether the distribution at ``path`` names ``group`` in its entry point file; None
-    when the file cannot be read."""
-    try:
-        with open(os.path.join(path, "entry_points.txt"), "rb") as f:
-            return group.encode() in f.read()
-    except (FileNotFoundError, NotADirectoryError):
-        return False  # no entry points, or an egg-info that is a file: nothing declared
-    except OSError:
-        return None
-
-
-def _entries_of(path: str, group: str, headers_file: str) -> list[Declared]:
-    """The entry points of ``group`` in the distribution at ``path`` (the entry point file
-    is an INI file: a section per group, ``name = module:object``), with its name and
-    version from its metadata's headers."""
+def _entries_of(path: str, group: str, headers_file: str, text: bytes) -> list[Declared]:
+    """The entry points of ``group`` in the distribution at ``path``, from its entry point
+    file's ``text`` (an INI file: a section per group, ``name = module:object``), with its
+    name and version from its metadata's headers."""
     parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
     parser.optionxform = str  # type: ignore[assignment,method-assign]  # names keep their case
-    with open(os.path.join(path, "entry_points.txt"), encoding="utf-8") as f:
-        parser.read_file(f)
+    parser.read_string(text.decode("utf-8"))
     headers = {}
     with open(os.path.join(path, headers_file), encoding="utf-8") as f:
         for line in f:
