@@ -29,11 +29,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mediakeeper.media import (  # noqa: E402
-    ffmpeg,
-    replaygain,
-    synth,
-)
+from mediakeeper.demo import sound as synth  # noqa: E402
+from mediakeeper.media import ffmpeg, replaygain  # noqa: E402
 
 
 def main() -> None:
