@@ -26,8 +26,7 @@ import mutagen
 
 from mediakeeper.audiobooks.books import disc_folders, natural_key
 from mediakeeper.core.findings import Finding, finding_of
-from mediakeeper.lookup.images import image_suffix
-from mediakeeper.lookup.limits import MAX_IMAGE_BYTES
+from mediakeeper.lookup.images import MAX_IMAGE_BYTES, image_suffix
 from mediakeeper.media import ffmpeg
 from mediakeeper.tags.cover import embedded_cover
 

@@ -17,6 +17,7 @@ _IMAGE_KINDS = (
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".png", ".gif", ".webp"})  # every one image_suffix names
 MAX_SIDE = 20_000  # pixels: past any cover scan or poster; beyond, a reader's memory is at risk
+MAX_IMAGE_BYTES = 64 * 2**20  # a cover scan or an original-size poster: tens of MB at most
 _JPEG_FRAMES = frozenset({*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC),
                           *range(0xCD, 0xD0)})  # fmt: skip
 _TAIL = 64  # bytes after an image's last marker that are tolerated (padding)

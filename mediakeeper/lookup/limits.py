@@ -47,8 +47,9 @@ from urllib3 import HTTPHeaderDict, HTTPResponse
 from urllib3 import exceptions as urllib3_errors
 from urllib3.util.retry import Retry
 
+from mediakeeper.lookup.images import MAX_IMAGE_BYTES
+
 MAX_BYTES = 8 * 2**20  # an API answer (MusicBrainz XML, TMDb JSON) is a few hundred kB
-MAX_IMAGE_BYTES = 64 * 2**20  # a cover scan or an original-size poster: tens of MB at most
 CHUNK = 64 * 1024
 # Headers that described the bytes on the wire, not the whole, decoded body handed on.
 WIRE_HEADERS = ("Content-Encoding", "Transfer-Encoding", "Content-Length")
