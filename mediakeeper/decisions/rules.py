@@ -17,9 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-from tomlkit.exceptions import TOMLKitError
-
 from mediakeeper.core.decisions import RULES, rules_in
 from mediakeeper.core.errors import ConfigError
 from mediakeeper.core.home import CONFIG_FILE
@@ -54,6 +51,9 @@ def _edit(home: Path, change: Callable[[Any], None], expected: Callable[[dict], 
     """``change`` made to the rules table of the settings file (made when there is none);
     ConfigError, nothing written, when the result would not be the old settings with
     ``expected(rules)`` as their rules, or when the file on disk does not say so after."""
+    import tomlkit  # only here, where a rule is recorded: decide and undo start without it
+    from tomlkit.exceptions import TOMLKitError
+
     path = home / CONFIG_FILE
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     try:
