@@ -47,6 +47,12 @@ def test_starting_a_batch_imports_neither_the_web_stack_nor_ftfy(child_env, batc
     assert imported_of(batch, HEAVY, child_env) == ""
 
 
+def test_decide_and_undo_start_without_the_settings_file_editor(child_env):
+    """tomlkit edits mediakeeper.toml when a rule is recorded or forgotten, and only then."""
+    commands = "utilities.decide, utilities.undo_changes, mediakeeper.cli.decide"
+    assert imported_of(commands, ("tomlkit",), child_env) == ""
+
+
 # What a verify batch needs only after its checks (the closing reports and this week's
 # report) or never (the tag tables and mutagen's other formats: a FLAC's header is read as
 # a FLAC): imported before the first check, they held it back.
