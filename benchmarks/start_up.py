@@ -15,6 +15,8 @@ another version), in alternated runs, each from a new data home:
   the batch's own process), and the whole run;
 - the music queue manager making the queue of the empty library (``--init``): a queue
   manager's start, which imports no batch;
+- every other batch script's dry run over the same (movies, conversions and audiobooks,
+  verify, duplicates; the media ones ask their ffmpeg's version as they start);
 - the modules each batch imported (``python -X importtime``, counted once);
 - with ``--instructions``, the CPU instructions of each batch's own process (callgrind, a
   fixed hash seed; a worker it forks is not counted): a measure the host's load does not move.
@@ -130,6 +132,12 @@ def sides(repo: Path, label: str, work: Path) -> dict[str, tuple[list[str], dict
         f"music queue manager, --init{label}": (
             [sys.executable, str(repo / "utilities" / "music_queue_manager.py"), "--init",
              "--library", empty], env),
+        **{f"{kind} batch, dry run{label}": (
+            [sys.executable, script.format(kind), "--library", empty, "--batch-size", "1",
+             "--dry-run", *extra], env)
+           for kind, extra in (("movie", ()), ("conversion", ("--output", str(work / "out"))),
+                               ("audiobook", ("--output", str(work / "out"))),
+                               ("verify", ()), ("dupes", ()))},
     }  # fmt: skip
 
 
