@@ -113,7 +113,7 @@ def _run_batch(record: kinds.Kind, plan: BatchPlan, params: dict[str, Any]) -> N
     retry_errors = params["retry_errors"]
     hooks = ProgressHooks(noun)
     settings = open_home(home, record, params, hooks)
-    say_old_ffmpeg = opts.note_old_ffmpeg(settings, record)
+    say_old_ffmpeg = opts.note_old_ffmpeg(settings, record, dry_run=dry_run)
     workers = opts.fitted_workers(asked_workers, batch_size, noun)
     try:
         batch = prepare(settings, record, batch_size=batch_size, item=item, keys=keys,

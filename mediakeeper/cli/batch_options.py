@@ -326,17 +326,22 @@ def finish(
     sys.exit(exit_code)
 
 
-def note_old_ffmpeg(settings: Settings, record: Kind | None = None) -> Callable[[], None]:
+def note_old_ffmpeg(
+    settings: Settings, record: Kind | None = None, *, dry_run: bool = False
+) -> Callable[[], None]:
     """What says one line when the ffmpeg on PATH is older than the toolkit works with and
     the one it ships is used instead (``ffmpeg.find``), for a batch that runs ffmpeg (a kind
     that ``makes`` files; ``record`` None: a pipeline); nothing with ``[ffmpeg] path`` set.
     The version is asked now and read when the line is said, after the batch, so that no
-    media batch's first item waits for it."""
+    media batch's first item waits for it; the data home keeps the answer with the file's
+    identity (``status/cache/ffmpeg.json``), so that the next batch asks only an ffmpeg it
+    has not seen (a dry run reads what is kept and writes nothing)."""
     if settings.get("ffmpeg", "path") or (record is not None and record.makes is None):
         return lambda: None
     from mediakeeper.media import ffmpeg  # imported by media batches alone
 
-    ffmpeg.ask_passed_over()
+    ffmpeg.ask_passed_over(settings.status_dir / "cache" / "ffmpeg.json",
+                           keep=not dry_run)  # fmt: skip
 
     def say_it() -> None:
         if note := ffmpeg.passed_over():

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import re
 import selectors
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core.errors import ConfigError, MediakeeperError
+from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.system import children
 from mediakeeper.text.wording import clock
 
@@ -97,14 +99,33 @@ def bundled() -> str:
 # ``exe -version`` runs started by ``ask_version``, whose answers ``version`` has not read,
 # by (asking process, exe): a forked worker shares the pipe, not the child, and asks anew.
 _ASKED: dict[tuple[int, str], subprocess.Popen] = {}
+# Answers a data home recorded for the very file (``ask_version``'s ``record``), by exe: a
+# forked worker inherits them and runs no ``-version`` of its own.
+_KNOWN: dict[str, tuple[int, int] | None] = {}
+# exe -> the record file its answer is written to once read.
+_RECORDS: dict[str, Path] = {}
+_NOT_RECORDED = object()  # what ``_recorded`` says of an answer it does not hold
 
 
-def ask_version(exe: str) -> None:
+def ask_version(exe: str, record: Path | None = None, *, keep: bool = True) -> None:
     """Start ``exe -version`` without waiting for it: ``version(exe)`` reads its answer later.
-    A dynamically linked ffmpeg is slow to say it, and a batch would otherwise wait for it
-    before its first item. A process, not a thread: a batch may fork its workers meanwhile.
-    One whose answer is never read (a batch stopped first) ends with the batch
-    (``system.children``)."""
+    A dynamically linked ffmpeg is slow to say it (60 ms of a process loading its hundred
+    libraries), and a batch would otherwise wait for it before its first item. A process,
+    not a thread: a batch may fork its workers meanwhile. One whose answer is never read
+    (a batch stopped first) ends with the batch (``system.children``).
+
+    ``record``: a file (a data home's ``status/cache/ffmpeg.json``) that keeps each answer
+    with the identity of the file that gave it (device, inode, size, time): an answer
+    recorded there for this very file is taken without running it again; a new answer is
+    recorded when ``version`` reads it (not with ``keep`` False: a dry run writes nothing).
+    An ffmpeg upgraded or replaced is a new file, asked anew."""
+    if record is not None:
+        recorded = _recorded(record, exe)
+        if recorded is not _NOT_RECORDED:
+            _KNOWN[exe] = recorded
+            return
+        if keep:
+            _RECORDS[exe] = record
     with contextlib.suppress(OSError):  # version() then runs it again and says None
         if (os.getpid(), exe) not in _ASKED:
             _ASKED[os.getpid(), exe] = _version_run(exe)
@@ -119,6 +140,8 @@ def _version_run(exe: str) -> subprocess.Popen:
 def version(exe: str) -> tuple[int, int] | None:
     """``exe``'s version (major, minor), or None where it does not say one (a build from
     git says "N-112233-g..."; taken as new enough)."""
+    if exe in _KNOWN:
+        return _KNOWN[exe]
     try:
         proc = _ASKED.pop((os.getpid(), exe), None) or _version_run(exe)
     except OSError:
@@ -130,7 +153,43 @@ def version(exe: str) -> tuple[int, int] | None:
     finally:
         children.end(proc)  # past its time, or interrupted: it never runs on
     match = _VERSION.search(said)
-    return (int(match.group(1)), int(match.group(2))) if match else None
+    found = (int(match.group(1)), int(match.group(2))) if match else None
+    if (record := _RECORDS.get(exe)) is not None and proc.returncode == 0:
+        _remember(record, exe, found)
+    return found
+
+
+def _identity(exe: str) -> list[int]:
+    """What tells the file ``exe`` runs from another, or from itself changed."""
+    st = os.stat(exe)
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _recorded(record: Path, exe: str) -> Any:
+    """The version ``record`` keeps for ``exe`` as it is now, or ``_NOT_RECORDED`` (none
+    kept, kept for another file, or a record that cannot be read: asked anew)."""
+    try:
+        kept = json.loads(record.read_bytes())[exe]
+        if kept["identity"] != _identity(exe):
+            return _NOT_RECORDED
+        found = kept["version"]
+        return None if found is None else (int(found[0]), int(found[1]))
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return _NOT_RECORDED
+
+
+def _remember(record: Path, exe: str, found: tuple[int, int] | None) -> None:
+    """``found`` kept in ``record`` for ``exe`` (the other ffmpegs' answers kept too). A
+    record that cannot be written is passed over: the next batch asks again."""
+    try:
+        kept = json.loads(record.read_bytes())
+        if not isinstance(kept, dict):
+            kept = {}
+    except (OSError, ValueError):
+        kept = {}
+    with contextlib.suppress(OSError):
+        kept[exe] = {"identity": _identity(exe), "version": found}
+        atomic_write_text(record, json.dumps(kept, indent=1) + "\n", durable=False)
 
 
 @functools.lru_cache(maxsize=8)
@@ -152,10 +211,11 @@ def too_old(exe: str) -> bool:
     return found is not None and found < OLDEST
 
 
-def ask_passed_over() -> None:
-    """Start what ``passed_over`` asks, without waiting (``ask_version``)."""
+def ask_passed_over(record: Path | None = None, *, keep: bool = True) -> None:
+    """Start what ``passed_over`` asks, without waiting (``ask_version``, with its
+    ``record`` and ``keep``)."""
     if (on_path := shutil.which("ffmpeg")) is not None:
-        ask_version(on_path)
+        ask_version(on_path, record, keep=keep)
 
 
 def passed_over() -> str:

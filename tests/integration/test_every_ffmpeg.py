@@ -8,6 +8,7 @@ runs against the one ``ffmpeg.find`` picks (the system's when there is one)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -137,3 +138,54 @@ def test_a_real_batch_says_the_old_ffmpeg_once_after_its_items_never_waiting_for
     assert run.returncode == 0, run.stderr
     assert run.stderr.count(f"Note: the ffmpeg on PATH ({old}, 4.4) is older than 5.1") == 1, (
         run.stderr)  # fmt: skip
+
+
+def _logging_ffmpeg(where: Path, version: str) -> Path:
+    """An ``ffmpeg`` on a PATH of its own that says ``version`` and logs each run."""
+    fake = where / "bin" / "ffmpeg"
+    fake.parent.mkdir(exist_ok=True)
+    fake.write_text(f"#!/bin/sh\necho \"$*\" >> {where / 'runs.log'}\n"
+                    f"echo 'ffmpeg version {version} Copyright (c)'\n")  # fmt: skip
+    fake.chmod(0o755)
+    return fake
+
+
+def test_a_data_home_keeps_the_ffmpeg_version_and_asks_only_a_file_it_has_not_seen(tmp_path):
+    """A dynamically linked ffmpeg takes 60 ms to say its version, at every media batch's
+    start: the home keeps the answer with the file's identity, so a second batch asks
+    nothing; a replaced ffmpeg is asked again; a dry run reads what is kept and writes
+    nothing; a record that cannot be read is asked past and written anew."""
+    fake = _logging_ffmpeg(tmp_path, "4.4.2-0ubuntu0.22.04.1")
+    (tmp_path / "lib" / "Album").mkdir(parents=True)
+    env = {**os.environ, "PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}",
+           "PYTHONPATH": str(ROOT)}  # fmt: skip
+    home, runs = tmp_path / "home", tmp_path / "runs.log"
+    record = home / "status" / "cache" / "ffmpeg.json"
+
+    def batch(*extra: str) -> str:
+        done = subprocess.run([sys.executable, str(ROOT / "utilities" / "process_verify_batch.py"),
+                               "--home", home, "--library", tmp_path / "lib", *extra],
+                              env=env, capture_output=True, text=True)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+
+    def asked() -> int:
+        return runs.read_text().count("-version") if runs.exists() else 0
+
+    note = f"Note: the ffmpeg on PATH ({fake}, 4.4) is older than 5.1"
+    assert batch("--dry-run").count(note) == 1 and asked() == 1
+    assert not record.exists()  # a dry run writes nothing, not even this
+    assert batch().count(note) == 1 and asked() == 2
+    assert json.loads(record.read_text())[str(fake)]["version"] == [4, 4]
+    assert batch().count(note) == 1 and batch("--dry-run").count(note) == 1
+    assert asked() == 2  # said from what the home keeps: not run again
+
+    _logging_ffmpeg(tmp_path, "6.1.1")  # replaced: a new file (its size at least)
+    assert note not in batch() and asked() == 3
+    assert json.loads(record.read_text())[str(fake)]["version"] == [6, 1]
+    batch()
+    assert asked() == 3
+
+    record.write_text("{not json")
+    assert note not in batch() and asked() == 4
+    assert json.loads(record.read_text())[str(fake)]["version"] == [6, 1]
