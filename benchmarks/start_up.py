@@ -16,7 +16,8 @@ another version), in alternated runs, each from a new data home:
 - the music queue manager making the queue of the empty library (``--init``): a queue
   manager's start, which imports no batch;
 - every other batch script's dry run over the same (movies, conversions and audiobooks,
-  verify, duplicates; the media ones ask their ffmpeg's version as they start);
+  verify, duplicates); each dry run in a data home its kind's batch has run in once, as a
+  person's second batch finds it (with the version of its ffmpeg the home keeps);
 - the modules each batch imported (``python -X importtime``, counted once);
 - with ``--instructions``, the CPU instructions of each batch's own process (callgrind, a
   fixed hash seed; a worker it forks is not counted): a measure the host's load does not move.
@@ -108,6 +109,16 @@ def instructions(command: list[str], env: dict[str, str]) -> int:
     return int(found.group(1))
 
 
+def used_home(side: tuple[list[str], dict[str, str]], home: Path) -> Path:
+    """A data home the kind's batch has run in once (over the same empty library), for its
+    dry runs: a person's second batch, with what a home keeps (its ffmpeg's version) there.
+    A dry run writes nothing, so each run finds it as the last did."""
+    command, env = side
+    subprocess.run([word for word in command if word != "--dry-run"] + ["--home", str(home)],
+                   env=env, capture_output=True)  # its exit aside: the home is what counts
+    return home
+
+
 def sides(repo: Path, label: str, work: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
     """name -> (command, environment); each command gets a new home as it runs."""
     env = {**os.environ, "PYTHONPATH": str(repo)}
@@ -158,14 +169,17 @@ def main() -> None:
             every.update(sides(args.before.resolve(), " [--before]", work))
         times: dict[str, list[tuple[float, float, float | None]]] = {n: [] for n in every}
         names = list(every)
+        used = {name: used_home(every[name], work / f"used-{n}") for n, name in enumerate(names)
+                if "--dry-run" in every[name][0]}  # fmt: skip
         for run in range(args.runs):  # the order rotated each run
             for name in names[run % len(names):] + names[: run % len(names)]:
                 command, env = every[name]
-                home = work / f"home-{len(times[name])}-{names.index(name)}"
+                home = used.get(name) or work / f"home-{len(times[name])}-{names.index(name)}"
                 if args.cold and not drop_caches():
                     sys.exit("--cold needs to drop the page cache, which needs root")
                 times[name].append(timed([*command, "--home", str(home)], env))
-                shutil.rmtree(home, ignore_errors=True)
+                if name not in used:
+                    shutil.rmtree(home, ignore_errors=True)
         cache = "page cache dropped before each" if args.cold else "warm page cache"
         print(f"median (least-most) of {args.runs} alternated runs, {cache}; "
               f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
