@@ -24,6 +24,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(HERE))
 
+from checkouts import compiled  # noqa: E402
+
 from mediakeeper.demo import tracks as synth  # noqa: E402
 
 CODE = "filename-mismatch"
@@ -66,6 +68,7 @@ def main() -> None:
     parser.add_argument("--with", dest="with_", type=Path, help="another checkout, side by side")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    compiled(HERE, args.with_)  # both sides as `make compile` leaves them
     checkouts = {"this": HERE, **({"with": args.with_.resolve()} if args.with_ else {})}
     with tempfile.TemporaryDirectory(prefix="decide-group-") as where:
         print(f"{'artists':>8}  " + "  ".join(f"{name:>10}" for name in checkouts)

@@ -62,6 +62,8 @@ import mutagen
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from checkouts import compiled  # noqa: E402
+
 from mediakeeper.changes.journal import read_journal  # noqa: E402
 from mediakeeper.demo import tracks as synth  # noqa: E402
 from mediakeeper.music.batch import PLAN as MUSIC_PLAN  # noqa: E402
@@ -388,6 +390,7 @@ def main() -> None:
         "here (default: the system's temp folder)",
     )  # fmt: skip
     args = parser.parse_args()
+    compiled(REPO, args.with_)  # both sides as `make compile` leaves them
 
     if args.dir is not None:  # as real_size_writes.py: a folder named is made, not refused
         args.dir.mkdir(parents=True, exist_ok=True)

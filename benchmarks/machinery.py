@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from checkouts import compiled
 from library_scale import build as build_tiny
 from page_cache import drop_caches
 from real_size_writes import build, heads, restore
@@ -54,6 +55,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=None, help="where to build (default: temp)")
     args = parser.parse_args()
+    compiled(args.with_, args.without)  # both sides as `make compile` leaves them
     work = Path(tempfile.mkdtemp(prefix="machinery-", dir=args.dir))
     library = work / "library"
     if args.sparse:

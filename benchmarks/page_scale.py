@@ -59,6 +59,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import requests  # noqa: E402
+from checkouts import compiled  # noqa: E402
 from decide_group import CODE, run  # noqa: E402
 from decide_group import build as build_group  # noqa: E402
 from decide_scale import build  # noqa: E402
@@ -303,6 +304,7 @@ def main() -> None:
     parser.add_argument("--group", type=int, default=0, metavar="N",
                         help="also a home of N artists of real files, one question each")
     args = parser.parse_args()
+    compiled(REPO, args.with_)  # both sides as `make compile` leaves them
     checkouts = {"this": REPO, **({"with": args.with_.resolve()} if args.with_ else {})}
     columns: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory(prefix="page-scale-") as where:

@@ -51,6 +51,8 @@ REPO = Path(__file__).resolve().parent.parent
 CHECKOUT = Path(os.environ.get("QUEUE_SCALE_CHECKOUT", REPO))  # whose code a step runs
 sys.path.insert(0, str(CHECKOUT))
 
+from checkouts import compiled  # noqa: E402
+
 from mediakeeper.fs.atomic import atomic_write_text  # noqa: E402
 from mediakeeper.queue import manager  # noqa: E402
 from mediakeeper.queue.files import dump_queue  # noqa: E402
@@ -329,6 +331,7 @@ def main() -> None:
     parser.add_argument("--step", nargs=3, metavar=("STEP", "HOME", "SIZE"), help=argparse.SUPPRESS)
     parser.add_argument("--build", nargs=2, metavar=("HOME", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    compiled(args.with_, args.without)  # both sides as `make compile` leaves them
     if args.step:
         return child(args.step[0], Path(args.step[1]), int(args.step[2]))
     if args.build:

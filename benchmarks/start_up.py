@@ -47,6 +47,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from checkouts import compiled  # noqa: E402
 from page_cache import drop_caches  # noqa: E402
 
 from mediakeeper.demo import sound as synth  # noqa: E402
@@ -160,6 +161,7 @@ def main() -> None:
     parser.add_argument("--instructions", action="store_true",
                         help="count each batch's CPU instructions too (callgrind; needs valgrind)")
     args = parser.parse_args()
+    compiled(REPO, args.before)  # both sides as `make compile` leaves them
     work = Path(tempfile.mkdtemp(prefix="mk-start-"))
     try:
         (work / "empty").mkdir()

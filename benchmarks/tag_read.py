@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+from checkouts import compiled  # noqa: E402
 from instructions import callgrind  # noqa: E402
 from library_scale import build  # noqa: E402
 
@@ -72,6 +73,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-valgrind", action="store_true", help="skip the instruction count")
     args = parser.parse_args()
+    compiled(REPO, args.before)  # both sides as `make compile` leaves them
     sides = {"before": args.before.resolve(), "this": REPO}
     for name, checkout in sides.items():
         if not (checkout / "mediakeeper" / "tags" / "read.py").is_file():

@@ -57,6 +57,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from checkouts import compiled  # noqa: E402
 from page_cache import drop_caches  # noqa: E402
 
 from mediakeeper.media import ffmpeg, integrity  # noqa: E402
@@ -273,6 +274,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="leave out the first pass with "
                         "the analysis and verify's ffmpeg alone (the slowest sides)")  # fmt: skip
     args = parser.parse_args()
+    compiled(REPO, args.before)  # both sides as `make compile` leaves them
     flac = shutil.which("flac")
     if flac is None:
         sys.exit("Debian's flac is needed: `make bench-verify` installs it (apt-get install flac)")
