@@ -109,10 +109,10 @@ _NOT_RECORDED = object()  # what ``_recorded`` says of an answer it does not hol
 
 def ask_version(exe: str, record: Path | None = None, *, keep: bool = True) -> None:
     """Start ``exe -version`` without waiting for it: ``version(exe)`` reads its answer later.
-    A dynamically linked ffmpeg is slow to say it (60 ms of a process loading its hundred
-    libraries), and a batch would otherwise wait for it before its first item. A process,
-    not a thread: a batch may fork its workers meanwhile. One whose answer is never read
-    (a batch stopped first) ends with the batch (``system.children``).
+    A dynamically linked ffmpeg is slow to say it (a process loading its hundred libraries:
+    docs/performance.md), and a batch would otherwise wait for it before its first item. A
+    process, not a thread: a batch may fork its workers meanwhile. One whose answer is never
+    read (a batch stopped first) ends with the batch (``system.children``).
 
     ``record``: a file (a data home's ``status/cache/ffmpeg.json``) that keeps each answer
     with the identity of the file that gave it (device, inode, size, time): an answer
