@@ -37,6 +37,7 @@ from typing import Any
 
 from mediakeeper.core.errors import ConfigError, MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.checks import identity
 from mediakeeper.system import children
 from mediakeeper.text.wording import clock
 
@@ -115,7 +116,7 @@ def ask_version(exe: str, record: Path | None = None, *, keep: bool = True) -> N
     read (a batch stopped first) ends with the batch (``system.children``).
 
     ``record``: a file (a data home's ``status/cache/ffmpeg.json``) that keeps each answer
-    with the identity of the file that gave it (device, inode, size, time): an answer
+    with the identity of the file that gave it (``fs.checks.identity``): an answer
     recorded there for this very file is taken without running it again; a new answer is
     recorded when ``version`` reads it (not with ``keep`` False: a dry run writes nothing).
     An ffmpeg upgraded or replaced is a new file, asked anew."""
@@ -159,18 +160,12 @@ def version(exe: str) -> tuple[int, int] | None:
     return found
 
 
-def _identity(exe: str) -> list[int]:
-    """What tells the file ``exe`` runs from another, or from itself changed."""
-    st = os.stat(exe)
-    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-
-
 def _recorded(record: Path, exe: str) -> Any:
     """The version ``record`` keeps for ``exe`` as it is now, or ``_NOT_RECORDED`` (none
     kept, kept for another file, or a record that cannot be read: asked anew)."""
     try:
         kept = json.loads(record.read_bytes())[exe]
-        if kept["identity"] != _identity(exe):
+        if kept["identity"] != list(identity(os.stat(exe))):
             return _NOT_RECORDED
         found = kept["version"]
         return None if found is None else (int(found[0]), int(found[1]))
@@ -188,8 +183,10 @@ def _remember(record: Path, exe: str, found: tuple[int, int] | None) -> None:
     except (OSError, ValueError):
         kept = {}
     with contextlib.suppress(OSError):
-        kept[exe] = {"identity": _identity(exe), "version": found}
-        atomic_write_text(record, json.dumps(kept, indent=1) + "\n", durable=False)
+        entry = {"identity": list(identity(os.stat(exe))), "version": found and list(found)}
+        if kept.get(exe) != entry:  # a batch's workers each read the same answer: one write
+            kept[exe] = entry
+            atomic_write_text(record, json.dumps(kept, indent=1) + "\n", durable=False)
 
 
 @functools.lru_cache(maxsize=8)
