@@ -189,3 +189,32 @@ def test_a_data_home_keeps_the_ffmpeg_version_and_asks_only_a_file_it_has_not_se
     record.write_text("{not json")
     assert note not in batch() and asked() == 4
     assert json.loads(record.read_text())[str(fake)]["version"] == [6, 1]
+
+
+def test_a_batch_that_runs_ffmpeg_asks_no_version_the_home_keeps(tmp_path):
+    """The kept answer reaches the job: a conversion batch's albums, in forked workers, find
+    their ffmpeg (the shipped one, the one on PATH being too old) without asking the one on
+    PATH again, where each worker asked it before."""
+    fake = _logging_ffmpeg(tmp_path, "4.4.2-0ubuntu0.22.04.1")
+    (tmp_path / "lib").mkdir()
+    env = {**os.environ, "PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}",
+           "PYTHONPATH": str(ROOT)}  # fmt: skip
+
+    def batch() -> None:
+        done = subprocess.run([sys.executable,
+                               str(ROOT / "utilities" / "process_conversion_batch.py"),
+                               "--home", tmp_path / "home", "--library", tmp_path / "lib",
+                               "--output", tmp_path / "out", "--workers", "2", "-q"],
+                              env=env, capture_output=True, text=True)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+    batch()  # nothing to convert: the version asked, and kept
+    assert (tmp_path / "runs.log").read_text().count("-version") == 1
+    for album in ("One", "Two"):
+        synth.tone(ffmpeg.bundled(), tmp_path / "lib" / album / "01.flac", 1.0)
+    subprocess.run([sys.executable, str(ROOT / "utilities" / "conversion_queue_manager.py"),
+                    "--home", tmp_path / "home", "--refresh"],
+                   env=env, capture_output=True, check=True)  # fmt: skip
+    batch()
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*.opus")) == ["01.opus", "01.opus"]
+    assert (tmp_path / "runs.log").read_text().count("-version") == 1
