@@ -47,7 +47,8 @@ def timed(action) -> float:
     return time.perf_counter() - started
 
 
-def batch(home: Path, library: Path, fake: FakeAcoustID) -> float:
+def batch(home: Path, library: Path, fake: FakeAcoustID) -> tuple[float, dict]:
+    """(seconds, the artist's queue item as the batch left it)."""
     env = {**os.environ, "MEDIAKEEPER_MUSIC_LOOKUPS": "true",
            "MEDIAKEEPER_MUSICBRAINZ_URL": "http://127.0.0.1:9",
            "MEDIAKEEPER_MUSICBRAINZ_RETRIES": "0",
@@ -63,7 +64,7 @@ def batch(home: Path, library: Path, fake: FakeAcoustID) -> float:
     if done[0].returncode not in (0, 1) or item["status"] != "completed":
         sys.exit(f"the batch did not complete its artist (exit {done[0].returncode}, "
                  f"{item['status']}): {done[0].stdout[-1500:]}{done[0].stderr[-1500:]}")
-    return seconds
+    return seconds, item
 
 
 def main() -> None:
@@ -85,14 +86,13 @@ def main() -> None:
             for n, p in enumerate(prints, 1):
                 rec = recording(f"Track {n}", "Artist", round(p.duration), group)
                 fake.add_track(p.fingerprint, p.duration, [match(0.97, rec)])
-            first = batch(root / "home", library, fake)
+            first, _ = batch(root / "home", library, fake)
             sent = len(fake.requests)
             subprocess.run([sys.executable, str(REPO / "utilities/music_queue_manager.py"),
                             "--home", str(root / "home"), "--reset-all"], input=b"y\n",
                            check=True, capture_output=True)  # fmt: skip
-            again = batch(root / "home", library, fake)
+            again, item = batch(root / "home", library, fake)
             resent = len(fake.requests) - sent
-        (item,) = QueueStore(root / "home/status/music", "music").load()["items"]
         decoded = item["details"]["identified"]["fingerprinted"]
         n, audio = len(files), len(files) * args.seconds
         print(f"{n} tracks of {args.seconds:g} s ({audio / 60:.0f} min of audio), one at a time")
