@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -45,6 +46,12 @@ BATCHES = [f"utilities.process_{kind}_batch, mediakeeper.{package}.job"
 @pytest.mark.parametrize("batch", BATCHES, ids=lambda b: b.split(",")[0])
 def test_starting_a_batch_imports_neither_the_web_stack_nor_ftfy(child_env, batch):
     assert imported_of(batch, HEAVY, child_env) == ""
+
+
+def test_those_batches_are_every_batch_script():
+    scripts = Path(__file__).resolve().parents[2].glob("utilities/process_*_batch.py")
+    assert sorted(f"utilities.{p.stem}" for p in scripts) == sorted(
+        b.split(",")[0] for b in BATCHES)
 
 
 def test_decide_and_undo_start_without_the_settings_file_editor(child_env):
