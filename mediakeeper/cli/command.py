@@ -17,7 +17,7 @@ import click
 from click.core import ParameterSource
 
 import mediakeeper
-from mediakeeper.cli import safe_streams
+from mediakeeper.cli import safe_streams, startup
 from mediakeeper.core.config import Settings, existing_home, load_settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.home import notice as home_notice
@@ -49,6 +49,7 @@ class Command(click.Command):
         self.says_home = says_home
 
     def invoke(self, ctx: click.Context) -> Any:
+        startup.imports_done()
         # The library warns (a damaged cache rebuilt, ...); a person gets one plain line.
         warnings.showwarning = _show_warning
         safe_streams.install()  # no name's bidi control reaches the terminal raw
