@@ -18,7 +18,6 @@ results come back in order once all are done; a stage reported meanwhile is the 
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import time
@@ -27,14 +26,16 @@ from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
-from multiprocessing.connection import Connection, wait
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mediakeeper.batch.stage_progress import reporting
 from mediakeeper.fs import left_behind
 from mediakeeper.system.interrupts import worker_signals
 from mediakeeper.system.linux import die_with_parent
 from mediakeeper.system.processes import usable_cores
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 STOP_GRACE = 5.0  # seconds a stopped worker gets to finish its atomic write
 # A worker spends much of an item waiting for the disk or a web service, so a few per CPU
@@ -164,7 +165,13 @@ class Workers:
         held: Callable[[Any, list[str]], None] = lambda item, workers: None,
         together: Together | None = None,
     ):
+        # Imported by the batch that forks (before it forks: its workers share it), not by
+        # every batch script's start: a dry run or a batch with nothing to do forks none.
+        import multiprocessing
+        from multiprocessing.connection import wait
+
         self._context = multiprocessing.get_context("fork")
+        self._wait = wait
         self._lost, self._progress = lost, progress
         self._together = together or Together(partial(_one_by_one, run), 1)
         self._fraction = fraction
@@ -206,7 +213,7 @@ class Workers:
         deadline = time.monotonic() + linger
         while len(results) < most and all(len(w.sent) >= 2 for w in self._workers):
             left = deadline - time.monotonic()
-            ready = wait([w.conn for w in self._workers], timeout=left) if left > 0 else []
+            ready = self._wait([w.conn for w in self._workers], timeout=left) if left > 0 else []
             if not ready:
                 return
             if (got := self._receive(self._fullest(ready))) is not None:
@@ -215,7 +222,7 @@ class Workers:
     def next_result(self) -> tuple[Any, Any]:
         while True:
             # A timeout brings the main thread back to Python, where signal handlers run.
-            ready = wait([w.conn for w in self._workers if w.sent], timeout=0.5)
+            ready = self._wait([w.conn for w in self._workers if w.sent], timeout=0.5)
             if ready and (got := self._receive(self._fullest(ready))) is not None:
                 return got
 
