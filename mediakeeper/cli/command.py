@@ -17,12 +17,13 @@ import click
 from click.core import ParameterSource
 
 import mediakeeper
-from mediakeeper.cli import safe_streams, startup
+from mediakeeper.cli import safe_streams
 from mediakeeper.core.config import Settings, existing_home, load_settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.home import notice as home_notice
 from mediakeeper.fs import write_errors
 from mediakeeper.fs.sweep import recover_home
+from mediakeeper.system import collector
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted, exit_now, interruptible
 
 
@@ -49,7 +50,7 @@ class Command(click.Command):
         self.says_home = says_home
 
     def invoke(self, ctx: click.Context) -> Any:
-        startup.imports_done()
+        collector.imports_done()  # a script's modules are loaded by now
         # The library warns (a damaged cache rebuilt, ...); a person gets one plain line.
         warnings.showwarning = _show_warning
         safe_streams.install()  # no name's bidi control reaches the terminal raw

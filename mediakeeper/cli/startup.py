@@ -2,9 +2,9 @@
 the command's own signal handling is in place (``command.stops_on_signals``), Ctrl+C or
 SIGTERM ends it with exit 130 and one word, not a KeyboardInterrupt traceback from whichever
 import was running. Nothing is written yet then. It imports nothing beyond ``atexit``,
-``gc``, ``os``, ``signal``, ``sys`` and ``system.interrupts``, so it is in place within
-milliseconds of the start. It also holds the garbage collector back while the script's
-modules load (``imports_done``).
+``os``, ``signal``, ``sys``, ``system.interrupts`` and ``system.collector``, so it is in
+place within milliseconds of the start. It also holds the garbage collector back while the
+script's modules load (``system.collector``).
 
 A script run by a Python that lacks the toolkit's dependencies (the system's, a bare venv)
 says in one line how to set up (``make demo``, or the checkout's ``.venv``), exit 1, instead
@@ -13,37 +13,14 @@ of a ModuleNotFoundError traceback: whichever import first misses one, at any mo
 from __future__ import annotations
 
 import atexit
-import gc
 import os
 import signal
 import sys
 
+from mediakeeper.system import collector
 from mediakeeper.system.interrupts import exit_now
 
 SCRIPTS = "utilities"  # the folder of the user's scripts, in a checkout
-
-
-# Whether this module holds the garbage collector back while the script's modules load.
-_collector_held = False
-
-
-def imports_done() -> None:
-    """The command is about to run, its modules loaded: what they made (some 30,000
-    functions, classes and tables, alive until the exit) is set out of the garbage
-    collector's sight for good, and the collector runs again for what the command makes.
-
-    Until then it is held back (on this module's import, in a script): the imports make no
-    garbage for it to find, yet it walked what they had made some 60 times as they loaded,
-    and would again at each later full pass, at the exit, and in every worker a batch forks,
-    where touching each object's header copies the pages the worker shares with its parent
-    (Python's documentation of ``gc.freeze`` advises this order for a process that forks).
-    What it costs and saves: docs/performance.md, a batch's start. A program that merely
-    imports this module (a test, another tool) keeps its collector as it was."""
-    global _collector_held
-    if _collector_held:
-        _collector_held = False
-        gc.freeze()
-        gc.enable()
 
 
 def _stop(signum, frame) -> None:
@@ -94,9 +71,7 @@ def _missing_dependency(kind, value, traceback) -> None:
 
 
 if _run_as_a_script():  # on import: the importing script's first line
-    if gc.isenabled():  # until imports_done: a program that turned it off keeps it off
-        gc.disable()
-        _collector_held = True
+    collector.hold()  # until the command runs (system/collector.py says why)
     sys.excepthook = _missing_dependency
     exit_130_on_signals()
     # As Python shuts down it gives signals back their default action: one then would end
