@@ -1,0 +1,47 @@
+"""The garbage collector around a script's start (``system/collector.py``): what the two
+calls do to the collector of the process they run in. A script's whole start, run as a
+script and as an import, is checked in tests/contracts/test_imports.py."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from mediakeeper.system import collector
+
+
+@pytest.fixture
+def own_collector():
+    """This process's collector as it was, whatever a failing test left."""
+    frozen, enabled = gc.get_freeze_count(), gc.isenabled()
+    yield frozen
+    if gc.get_freeze_count() > frozen:
+        gc.unfreeze()
+    (gc.enable if enabled else gc.disable)()
+
+
+def test_a_collector_turned_off_by_the_program_stays_off_and_nothing_is_frozen(own_collector):
+    gc.disable()
+    collector.hold()
+    collector.imports_done()
+    assert not gc.isenabled()
+    assert gc.get_freeze_count() == own_collector
+
+
+def test_imports_done_without_a_hold_changes_nothing(own_collector):
+    gc.enable()
+    collector.imports_done()
+    assert gc.isenabled() and gc.get_freeze_count() == own_collector
+
+
+def test_a_hold_is_released_once_with_what_was_made_frozen(own_collector):
+    gc.enable()
+    collector.hold()
+    assert not gc.isenabled()
+    made = [[n] for n in range(1000)]  # objects the collector tracks, made while it waits
+    collector.imports_done()
+    assert gc.isenabled() and gc.get_freeze_count() >= own_collector + len(made)
+    gc.unfreeze()
+    collector.imports_done()  # a second command of the same process: nothing again
+    assert gc.get_freeze_count() == 0
