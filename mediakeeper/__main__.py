@@ -1,5 +1,5 @@
 """``python -m mediakeeper``: the ``mediakeeper`` command, with the interpreter at hand."""
 
-from mediakeeper.cli.main import main
+from mediakeeper.cli.startup import console
 
-main(prog_name="mediakeeper")
+console()

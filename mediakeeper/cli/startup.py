@@ -1,10 +1,11 @@
-"""Imported first by each script of ``utilities/`` (``import mediakeeper.cli.startup``): until
-the command's own signal handling is in place (``command.stops_on_signals``), Ctrl+C or
-SIGTERM ends it with exit 130 and one word, not a KeyboardInterrupt traceback from whichever
-import was running. Nothing is written yet then. It imports nothing beyond ``atexit``,
-``os``, ``signal``, ``sys``, ``system.interrupts`` and ``system.collector``, so it is in
-place within milliseconds of the start. It also holds the garbage collector back while the
-script's modules load (``system.collector``).
+"""Imported first by each script of ``utilities/`` (``import mediakeeper.cli.startup``), and
+the ``mediakeeper`` command's entry point (``console``): until the command's own signal
+handling is in place (``command.stops_on_signals``), Ctrl+C or SIGTERM ends it with exit 130
+and one word, not a KeyboardInterrupt traceback from whichever import was running. Nothing
+is written yet then. It imports nothing beyond ``atexit``, ``os``, ``signal``, ``sys``,
+``system.interrupts`` and ``system.collector``, so it is in place within milliseconds of the
+start. It also holds the garbage collector back while the commands' modules load
+(``system.collector``).
 
 A script run by a Python that lacks the toolkit's dependencies (the system's, a bare venv)
 says in one line how to set up (``make demo``, or the checkout's ``.venv``), exit 1, instead
@@ -70,13 +71,27 @@ def _missing_dependency(kind, value, traceback) -> None:
     sys.__excepthook__(kind, value, traceback)
 
 
-if _run_as_a_script():  # on import: the importing script's first line
+def _start_a_command() -> None:
+    """What a command's process does before it loads the commands' modules."""
     collector.hold()  # until the command runs (system/collector.py says why)
-    sys.excepthook = _missing_dependency
     exit_130_on_signals()
     # As Python shuts down it gives signals back their default action: one then would end
     # the process as killed by it (-2), not with 130. Everything is written by then.
     atexit.register(_ignore_signals)
+
+
+def console() -> None:
+    """The ``mediakeeper`` command (pyproject's entry point; ``python -m mediakeeper``): it
+    starts as a script does, then loads the commands' group and runs it."""
+    _start_a_command()
+    from mediakeeper.cli.main import main
+
+    main(prog_name="mediakeeper")
+
+
+if _run_as_a_script():  # on import: the importing script's first line
+    sys.excepthook = _missing_dependency
+    _start_a_command()
 
 
 if __name__ == "__main__":  # run by mistake: say which commands to run instead

@@ -1,15 +1,15 @@
 """The garbage collector around a command's start.
 
-A script's imports make some 49,000 objects (functions, classes, tables) that live until the
-exit and no garbage for the collector to find, yet it walked them some 60 times as they
+A command's imports make some 49,000 objects (functions, classes, tables) that live until
+the exit and no garbage for the collector to find, yet it walked them some 60 times as they
 loaded, would again at each later full pass and as the process exits, and in every worker a
 batch forks, where touching each object's header copies the pages the worker shares with
-its parent. So a script holds the collector back from its first line (``hold``, called by
-``cli.startup``), and once its command runs (``imports_done``, called by the commands'
-``invoke``) what the imports made is frozen out of the collector's sight for good and the
-collector runs again for what the command makes: the order Python's documentation of
-``gc.freeze`` gives for a process that forks. What it saves: docs/performance.md, a
-batch's start.
+its parent. So a script, and the ``mediakeeper`` command, holds the collector back from its
+first line (``hold``, called by ``cli.startup``), and once its command runs
+(``imports_done``, called by the commands' ``invoke``) what the imports made is frozen out
+of the collector's sight for good and the collector runs again for what the command makes:
+the order Python's documentation of ``gc.freeze`` gives for a process that forks. What it
+saves: docs/performance.md, a batch's start.
 
 A program that merely imports the toolkit (a test, another tool) never calls ``hold``: its
 collector stays its own business.

@@ -23,16 +23,17 @@ from tests.helpers import REPO_ROOT, run_pasted
 
 
 def console(cwd: Path, env, *args: str) -> subprocess.CompletedProcess:
-    """The console command as pip installs it (``mediakeeper.cli.main:main``), in a process."""
+    """The console command as pip installs it (``mediakeeper.cli.startup:console``, which
+    ``python -m mediakeeper`` runs), in a process."""
     return subprocess.run(
-        [sys.executable, "-m", "mediakeeper.cli.main", *args],
+        [sys.executable, "-m", "mediakeeper", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
 
 def test_pyproject_declares_the_console_command_and_its_version():
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert project["scripts"]["mediakeeper"] == "mediakeeper.cli.main:main"
+    assert project["scripts"]["mediakeeper"] == "mediakeeper.cli.startup:console"
     assert project["version"] == mediakeeper.__version__
 
 

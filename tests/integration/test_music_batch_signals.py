@@ -443,6 +443,33 @@ def test_a_ctrl_c_as_the_batch_starts_exits_130_without_a_traceback(
     out, err = proc.communicate(timeout=60)
     assert "Traceback" not in err and "Aborted!" not in err, err
     assert proc.returncode == 130, out + err
+
+
+@pytest.mark.parametrize("offset", [0, 0.03, 0.1])
+def test_a_ctrl_c_as_the_console_command_starts_exits_130_without_a_traceback(
+    offset, libraries, tmp_path, child_env
+):
+    """The ``mediakeeper`` command starts as a script does (``startup.console``, its entry
+    point): a Ctrl+C while it loads the commands ends it with exit 130 and one line."""
+    lib, home = copy_library(libraries, "large", tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mediakeeper", "music", "batch", "--home", str(home),
+         "--library", str(lib), "--batch-size", "1000"],
+        env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        while not holds_ctrl_c(proc.pid):  # its entry point's first lines have run
+            assert proc.poll() is None, "the command never answered Ctrl+C while loading"
+        assert "_json" not in Path(f"/proc/{proc.pid}/maps").read_text()  # still loading
+        time.sleep(offset)  # a moment to aim at, not a claim about how long anything takes
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert "Traceback" not in err and "Aborted!" not in err, err
+    assert proc.returncode == 130, out + err
     # While loading, the one line "interrupted" (stderr); once the batch runs, its own summary
     # says so (stdout): which one depends on where the signal lands, and either is right.
     said = err.strip().splitlines()[-1:] == ["interrupted"] or any(
