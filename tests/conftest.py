@@ -174,14 +174,16 @@ def music_script():
 @pytest.fixture
 def music_popen():
     """``music_popen(*args)`` starts process_music_batch.py with ``args`` and returns the Popen
-    (stdout piped, text, line by line). Every process it started is killed at teardown."""
+    (stdout piped, text, line by line); ``console=True``: ``mediakeeper music batch`` instead,
+    as its entry point starts it. Every process it started is killed at teardown."""
     import subprocess
 
     started: list[subprocess.Popen] = []
 
-    def start(*args, script: str = "process_music_batch.py"):
+    def start(*args, script: str = "process_music_batch.py", console: bool = False):
+        command = ["-m", "mediakeeper", "music", "batch"] if console else [f"utilities/{script}"]
         proc = subprocess.Popen(
-            [sys.executable, f"utilities/{script}", *map(str, args)],
+            [sys.executable, *command, *map(str, args)],
             cwd=REPO_ROOT,
             env=script_env(),
             stdout=subprocess.PIPE,

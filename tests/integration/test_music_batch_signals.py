@@ -423,16 +423,19 @@ def holds_ctrl_c(pid: int) -> bool:
     return bool(int(mask.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
 
 
+@pytest.mark.parametrize("started", ["script", "console"])
 @pytest.mark.parametrize("offset", [0, 0.01, 0.03, 0.06, 0.1, 0.15, 0.25])
 def test_a_ctrl_c_as_the_batch_starts_exits_130_without_a_traceback(
-    offset, libraries, tmp_path, music_popen
+    offset, started, libraries, tmp_path, music_popen
 ):
     """A Ctrl+C in the first quarter second (the script loading its modules) printed a
     KeyboardInterrupt traceback. The script answers Ctrl+C from its first line on (what
     comes before it is Python starting, not the script) until its command has the handler
-    in place; a Ctrl+C at any moment from then on ends it with exit 130 and one line."""
+    in place; a Ctrl+C at any moment from then on ends it with exit 130 and one line. The
+    ``mediakeeper`` command starts the same way (``startup.console``, its entry point)."""
     lib, home = copy_library(libraries, "large", tmp_path)
-    proc = music_popen("--home", home, "--library", lib, "--batch-size", 1000)
+    proc = music_popen("--home", home, "--library", lib, "--batch-size", 1000,
+                       console=started == "console")  # fmt: skip
     while not holds_ctrl_c(proc.pid):  # the script's first line has run
         assert proc.poll() is None, "the script never answered Ctrl+C while loading"
     # ... before its modules load: the json extension (which they load first) is not mapped
@@ -441,33 +444,6 @@ def test_a_ctrl_c_as_the_batch_starts_exits_130_without_a_traceback(
     time.sleep(offset)  # a moment to aim at, not a claim about how long anything takes
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
-    assert "Traceback" not in err and "Aborted!" not in err, err
-    assert proc.returncode == 130, out + err
-
-
-@pytest.mark.parametrize("offset", [0, 0.03, 0.1])
-def test_a_ctrl_c_as_the_console_command_starts_exits_130_without_a_traceback(
-    offset, libraries, tmp_path, child_env
-):
-    """The ``mediakeeper`` command starts as a script does (``startup.console``, its entry
-    point): a Ctrl+C while it loads the commands ends it with exit 130 and one line."""
-    lib, home = copy_library(libraries, "large", tmp_path)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mediakeeper", "music", "batch", "--home", str(home),
-         "--library", str(lib), "--batch-size", "1000"],
-        env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        while not holds_ctrl_c(proc.pid):  # its entry point's first lines have run
-            assert proc.poll() is None, "the command never answered Ctrl+C while loading"
-        assert "_json" not in Path(f"/proc/{proc.pid}/maps").read_text()  # still loading
-        time.sleep(offset)  # a moment to aim at, not a claim about how long anything takes
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert "Traceback" not in err and "Aborted!" not in err, err
     assert proc.returncode == 130, out + err
     # While loading, the one line "interrupted" (stderr); once the batch runs, its own summary
