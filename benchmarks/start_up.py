@@ -15,6 +15,8 @@ another version), in alternated runs, each from a new data home:
   the batch's own process), and the whole run;
 - the music queue manager making the queue of the empty library (``--init``): a queue
   manager's start, which imports no batch;
+- the same music dry run through the ``mediakeeper`` command (``python -m mediakeeper``, as
+  its entry point starts it; as ``serve``, the watcher and the schedule start batches);
 - every other batch script's dry run over the same (movies, conversions and audiobooks,
   verify, duplicates); each dry run in a data home its kind's batch has run in once, as a
   person's second batch finds it (with the version of its ffmpeg the home keeps);
@@ -141,6 +143,11 @@ def sides(repo: Path, label: str, work: Path) -> dict[str, tuple[list[str], dict
         f"verify batch, one short FLAC{label}": (
             [sys.executable, "-c", HOOKED, script.format("verify"), "--library", album, "-q"],
             checks),
+        # -P: the package of PYTHONPATH's checkout, not one in the folder this runs from
+        # (``-m`` puts that first), as the entry script pip writes finds it.
+        f"music dry run, the mediakeeper command{label}": (
+            [sys.executable, "-P", "-m", "mediakeeper", "music", "batch", "--library", empty,
+             "--offline", "--batch-size", "1", "--dry-run"], env),
         f"music queue manager, --init{label}": (
             [sys.executable, str(repo / "utilities" / "music_queue_manager.py"), "--init",
              "--library", empty], env),
