@@ -10,7 +10,6 @@ each kind's ``--help`` is worded for its own items (``item("movie")`` is ``--mov
 from __future__ import annotations
 
 import atexit
-import gc
 import json
 import signal
 import sys
@@ -33,6 +32,7 @@ from mediakeeper.core.kinds import Kind
 from mediakeeper.queue.session_log import Session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.runs.batch import created_lines, write_reports
+from mediakeeper.system import collector
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, exit_now
 from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.wording import count
@@ -319,10 +319,7 @@ def finish(
     if awaiting:
         click.echo(f"decide them: {tool_command('decide', settings.home)}")
     click.echo(f"weekly report: {weekly_md} (and .html)")
-    # Python's last garbage collection as it exits walks every object the batch made, to
-    # free memory the exit frees anyway. Every file is written and closed by now, none is
-    # left to a finalizer: those objects can be left out of it.
-    gc.freeze()
+    collector.exiting()  # every file is written and closed by now
     sys.exit(exit_code)
 
 

@@ -11,6 +11,9 @@ of the collector's sight for good and the collector runs again for what the comm
 the order Python's documentation of ``gc.freeze`` gives for a process that forks. What it
 saves: docs/performance.md, a batch's start.
 
+Python's last collection as a process exits walks every object again, to free memory the
+exit frees anyway: a batch's end sets out of it what the batch made too (``exiting``).
+
 A program that merely imports the toolkit (a test, another tool) never calls ``hold``: its
 collector stays its own business.
 """
@@ -37,3 +40,9 @@ def imports_done() -> None:
         _held = False
         gc.freeze()
         gc.enable()
+
+
+def exiting() -> None:
+    """What the command made set out of the collection Python makes as it exits. Called once
+    every file is written and closed: no object is left to a finalizer."""
+    gc.freeze()

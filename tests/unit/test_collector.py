@@ -45,3 +45,9 @@ def test_a_hold_is_released_once_with_what_was_made_frozen(own_collector):
     gc.unfreeze()
     collector.imports_done()  # a second command of the same process: nothing again
     assert gc.get_freeze_count() == 0
+
+
+def test_exiting_sets_what_the_command_made_out_of_the_last_collection(own_collector):
+    made = [[n] for n in range(1000)]  # the batch's objects, alive as it exits
+    collector.exiting()
+    assert gc.get_freeze_count() >= own_collector + len(made)
